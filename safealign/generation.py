@@ -1,0 +1,192 @@
+"""The one generation engine every stage uses (evaluation, rejection sampling, distillation, serving).
+
+Prompts are chat-templated, sorted by length and cut into left-padded batches, so one batch holds
+prompts of similar length and little compute goes to padding. Each sequence stops at its
+end-of-turn token; a completion records its token counts and whether the length limit cut it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from safealign.precision import Precision, autocast, resolve_precision
+from safealign.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+Prompt = str | list[dict[str, str]]
+
+
+@dataclass
+class SamplingParams:
+    """How to sample. ``temperature=0`` is greedy decoding."""
+
+    max_new_tokens: int = 128
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+    num_samples: int = 1
+    seed: int = 0
+    stop: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0 (0 = greedy), got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, got {self.num_samples}")
+
+
+@dataclass
+class Completion:
+    """One generated answer; ``truncated`` is true when the length limit, not the model, ended it."""
+
+    prompt_index: int
+    sample_index: int
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    truncated: bool
+    token_ids: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def finish_reason(self) -> str:
+        return "length" if self.truncated else "stop"
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self) | {"finish_reason": self.finish_reason}
+        record.pop("token_ids")
+        return record
+
+
+def as_messages(prompt: Prompt, system_prompt: str | None = None) -> list[dict[str, str]]:
+    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    if system_prompt and not any(m["role"] == "system" for m in messages):
+        messages = [{"role": "system", "content": system_prompt}, *messages]
+    return messages
+
+
+class GenerationEngine:
+    """Batched chat generation for one model.
+
+    >>> engine = GenerationEngine(loaded.model, loaded.tokenizer)        # doctest: +SKIP
+    >>> engine.generate(["What is 17 + 25?"], SamplingParams(max_new_tokens=32))[0].text  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        batch_size: int = 16,
+        precision: Precision = "auto",
+        system_prompt: str | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.system_prompt = system_prompt
+        self.device = next(model.parameters()).device
+        self.precision = resolve_precision(precision, self.device.type)
+        self.stop_token_ids = self._stop_token_ids()
+
+    def _stop_token_ids(self) -> list[int]:
+        ids = {self.tokenizer.eos_token_id}
+        for token in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>"):
+            token_id = self.tokenizer.convert_tokens_to_ids(token)
+            if isinstance(token_id, int) and token_id != self.tokenizer.unk_token_id:
+                ids.add(token_id)
+        return sorted(i for i in ids if i is not None)
+
+    def encode(self, prompt: Prompt) -> list[int]:
+        """Token ids of a prompt with the chat template and the assistant header applied."""
+        messages = as_messages(prompt, self.system_prompt)
+        if getattr(self.tokenizer, "chat_template", None):
+            ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+            return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
+        text = "\n".join(m["content"] for m in messages) + "\n"
+        return self.tokenizer(text, add_special_tokens=True)["input_ids"]
+
+    def generate(
+        self,
+        prompts: Sequence[Prompt],
+        params: SamplingParams | None = None,
+        show_progress: bool = False,
+        on_batch: Callable[[list[Completion]], None] | None = None,
+    ) -> list[Completion]:
+        """Complete every prompt ``params.num_samples`` times; results come back in prompt order."""
+        params = params or SamplingParams()
+        encoded = [self.encode(p) for p in prompts]
+        jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
+        # Longest first: the slowest batch runs while the bar is fresh, and memory peaks early.
+        jobs.sort(key=lambda job: (-len(encoded[job[0]]), job))
+        results: list[Completion] = []
+        with progress_bar(len(jobs), "generating", show_progress) as advance:
+            for start in range(0, len(jobs), self.batch_size):
+                batch = jobs[start : start + self.batch_size]
+                completions = self._generate_batch(batch, encoded, params, batch_seed=params.seed + start)
+                results.extend(completions)
+                if on_batch:
+                    on_batch(completions)
+                advance(len(batch))
+        results.sort(key=lambda c: (c.prompt_index, c.sample_index))
+        return results
+
+    def _generate_batch(self, batch, encoded, params: SamplingParams, batch_seed: int) -> list[Completion]:
+        import torch
+
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_token_ids[0]
+        width = max(len(encoded[i]) for i, _ in batch)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, (i, _) in enumerate(batch):
+            ids = encoded[i]
+            input_ids[row, width - len(ids) :] = torch.tensor(ids)
+            attention[row, width - len(ids) :] = 1
+        kwargs: dict[str, Any] = dict(
+            max_new_tokens=params.max_new_tokens,
+            eos_token_id=self.stop_token_ids,
+            pad_token_id=pad_id,
+            repetition_penalty=params.repetition_penalty,
+        )
+        if params.temperature > 0:
+            kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or None)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if params.stop:
+            kwargs.update(stop_strings=params.stop, tokenizer=self.tokenizer)
+        torch.manual_seed(batch_seed)
+        with torch.inference_mode(), autocast(self.precision, self.device.type):
+            output = self.model.generate(
+                input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device), **kwargs
+            )
+        new_tokens = output[:, width:].tolist()
+        return [self._completion(job, encoded, tokens, params) for job, tokens in zip(batch, new_tokens, strict=True)]
+
+    def _completion(self, job, encoded, tokens: list[int], params: SamplingParams) -> Completion:
+        prompt_index, sample_index = job
+        stop_at = next((k for k, t in enumerate(tokens) if t in self.stop_token_ids), None)
+        kept = tokens if stop_at is None else tokens[:stop_at]
+        text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        hit_stop_string = False
+        for stop in params.stop:
+            if stop in text:
+                text, hit_stop_string = text[: text.index(stop)], True
+        truncated = stop_at is None and not hit_stop_string and len(tokens) >= params.max_new_tokens
+        return Completion(
+            prompt_index=prompt_index,
+            sample_index=sample_index,
+            text=text.strip(),
+            prompt_tokens=len(encoded[prompt_index]),
+            completion_tokens=len(kept) + (0 if stop_at is None else 1),
+            truncated=truncated,
+            token_ids=kept,
+        )

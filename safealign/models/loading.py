@@ -1,0 +1,114 @@
+"""Load a resolved spec into a (model, tokenizer) pair."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from safealign.errors import ModelNotFoundError
+from safealign.models.embedded import EMBEDDED_MODELS, prepare_embedded
+from safealign.models.specs import ModelSpec, adapter_base, resolve_spec
+from safealign.models.tiny import build_tiny_model, real_tokenizer_folder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for generation or training, with where it came from."""
+
+    model: Any
+    tokenizer: Any
+    spec: ModelSpec
+    source: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
+    """Load a tokenizer and make it ready for batched generation (a pad token, left padding)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def _load_folder(folder: Path, trust_remote_code: bool):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    tokenizer = load_tokenizer(folder, trust_remote_code)
+    has_safetensors = any(folder.glob("*.safetensors"))
+    if not has_safetensors:
+        raise ModelNotFoundError(
+            f"{folder} has no .safetensors weights; safealign reads safetensors only "
+            "(convert with transformers: model.save_pretrained(folder, safe_serialization=True))"
+        )
+    model = AutoModelForCausalLM.from_pretrained(
+        folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
+    )
+    return model, tokenizer
+
+
+def _load_gguf(path: Path):
+    """A user's own .gguf file: converted into the cache once, like the embedded model."""
+    import hashlib
+
+    from safealign.models.embedded import convert_gguf
+    from safealign.paths import models_cache
+
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    folder = models_cache() / f"gguf-{path.stem}-{digest}"
+    if not (folder / "model.safetensors").is_file():
+        convert_gguf(path, folder, lambda message: log.info(message))
+    return folder
+
+
+def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None) -> LoadedModel:
+    """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default)."""
+    resolved = spec if isinstance(spec, ModelSpec) else resolve_spec(spec)
+    if resolved.kind == "embedded":
+        folder = prepare_embedded(resolved.name)
+        model, tokenizer = _load_folder(folder, trust_remote_code=False)
+        info = {"base_model": EMBEDDED_MODELS[resolved.name].base_model, "license": EMBEDDED_MODELS[resolved.name].license}
+        loaded = LoadedModel(model, tokenizer, resolved, str(folder), info)
+    elif resolved.kind == "tiny":
+        tokenizer = load_tokenizer(real_tokenizer_folder())
+        loaded = LoadedModel(build_tiny_model(tokenizer, resolved.seed), tokenizer, resolved, resolved.raw)
+    elif resolved.kind == "hf_folder":
+        model, tokenizer = _load_folder(resolved.path, trust_remote_code)
+        loaded = LoadedModel(model, tokenizer, resolved, str(resolved.path))
+    elif resolved.kind == "gguf_file":
+        folder = _load_gguf(resolved.path)
+        model, tokenizer = _load_folder(folder, trust_remote_code=False)
+        loaded = LoadedModel(model, tokenizer, resolved, str(resolved.path))
+    elif resolved.kind == "lora_adapter":
+        loaded = _load_adapter(resolved, trust_remote_code)
+    else:  # pragma: no cover - resolve_spec only returns the kinds above
+        raise ModelNotFoundError(f"cannot load spec kind {resolved.kind!r}")
+    if resolved.kind in ("embedded", "tiny"):
+        # Recorded by PEFT as base_model_name_or_path, so an adapter folder finds its base again.
+        loaded.model.name_or_path = resolved.raw
+    if device:
+        loaded.model.to(device)
+    loaded.model.eval()
+    return loaded
+
+
+def _load_adapter(resolved: ModelSpec, trust_remote_code: bool) -> LoadedModel:
+    from peft import PeftModel
+
+    base_spec = adapter_base(resolved.path)
+    base = load_model(base_spec, trust_remote_code=trust_remote_code)
+    model = PeftModel.from_pretrained(base.model, resolved.path)
+    tokenizer = base.tokenizer
+    if (resolved.path / "tokenizer.json").is_file():
+        tokenizer = load_tokenizer(resolved.path, trust_remote_code)
+    return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})

@@ -1,0 +1,58 @@
+"""A tiny randomly initialised model with the real SmolLM2 tokenizer, for fast tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safealign.models.embedded import cache_dir, gguf_path, is_prepared
+from safealign.paths import models_cache
+
+# hidden 16 x 2 layers: ~0.8M parameters, almost all in the 49,152 x 16 embedding (tied with the head).
+TINY_CONFIG = dict(
+    hidden_size=16,
+    intermediate_size=48,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=2048,
+    tie_word_embeddings=True,
+    rope_theta=10000.0,
+    # A wide init makes outputs depend on the prompt (at 0.02 every prompt yields the same tokens),
+    # which the batching and stop tests need.
+    initializer_range=0.3,
+)
+
+
+def real_tokenizer_folder() -> Path:
+    """A folder holding the SmolLM2 tokenizer: the prepared embedded model, or a tokenizer-only cache."""
+    if is_prepared("smollm2-135m-instruct"):
+        return cache_dir("smollm2-135m-instruct")
+    folder = models_cache() / "smollm2-tokenizer"
+    if not (folder / "tokenizer.json").is_file():
+        from transformers import AutoTokenizer
+
+        source = gguf_path("smollm2-135m-instruct")
+        tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+        tmp = folder.with_name(folder.name + ".tmp")
+        tokenizer.save_pretrained(tmp)
+        tmp.rename(folder)
+    return folder
+
+
+def build_tiny_model(tokenizer, seed: int = 0):
+    """A LlamaForCausalLM of the embedded model's architecture, randomly initialised from ``seed``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **TINY_CONFIG,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = LlamaForCausalLM(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model

@@ -1,0 +1,45 @@
+"""Shared fixtures: a private SAFEALIGN_HOME and a tiny model with the real tokenizer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def safealign_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tests never touch the user's cache; the tokenizer is copied in when the user has it already."""
+    home = tmp_path_factory.mktemp("safealign-home")
+    user_cache = Path.home() / ".cache" / "safealign" / "models"
+    for name in ("smollm2-tokenizer", "smollm2-135m-instruct"):
+        source = user_cache / name
+        if (source / "tokenizer.json").is_file():
+            target = home / "models" / "smollm2-tokenizer"
+            target.mkdir(parents=True, exist_ok=True)
+            for file in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+                if (source / file).is_file():
+                    shutil.copy(source / file, target / file)
+            break
+    os.environ["SAFEALIGN_HOME"] = str(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """A LoadedModel: tiny random Llama with the SmolLM2 tokenizer (built once per session)."""
+    from safealign.models import load_model
+
+    return load_model("tiny")
+
+
+@pytest.fixture()
+def fresh_tiny():
+    """A tiny model a test may train or modify."""
+    from safealign.models import load_model
+
+    return load_model("tiny:1")

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from safealign.cli.main import app
+
+runner = CliRunner()
+
+
+def test_generate_to_file(tmp_path):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"prompt": "hi"}) + "\n" + json.dumps({"messages": [{"role": "user", "content": "yo"}]}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(out), "--max-new-tokens", "4", "--precision", "fp32"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 and {"text", "completion_tokens", "truncated", "finish_reason"} <= set(rows[0])
+
+
+def test_generate_bad_prompt_file_names_the_line(tmp_path):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "ok"}\n{"oops": 1}\n')
+    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts)])
+    assert result.exit_code == 2
+    assert "p.jsonl:2" in result.output and "'prompt'" in result.output
+
+
+def test_generate_missing_model_is_one_line_error():
+    result = runner.invoke(app, ["generate", "/nope/model", "--prompt", "hi"])
+    assert result.exit_code == 2 and "not found" in result.output and "Traceback" not in result.output
+
+
+def test_validate(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("name: x\nsft: {}\n")
+    result = runner.invoke(app, ["validate", str(good)])
+    assert result.exit_code == 0 and "valid" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsft: {epochz: 2}\n")
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2 and "sft.epochz" in result.output and "epochs" in result.output

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from safealign.config import load_recipe, parse_recipe
+from safealign.errors import RecipeError
+
+
+def test_defaults_validate():
+    recipe = parse_recipe({"name": "demo", "sft": {}, "rl": {}})
+    assert recipe.sft.method == "lora" and recipe.rl.beta > 0
+    assert str(recipe.run_dir).endswith("runs/demo")
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ({"sft": {"learning_rat": 1e-4}}, ["sft.learning_rat", "did you mean 'learning_rate'"]),
+        ({"sft": {"method": "qlora"}}, ["sft.method", "'qlora'", "'lora' or 'full'"]),
+        ({"rl": {"rewards": {"accuracy": -1}}}, ["rl.rewards", "weights must be >= 0"]),
+        ({"rl": {"gates": {"polcy": "stop"}}}, ["rl.gates.polcy", "did you mean 'policy'"]),
+        ({"precision": "half"}, ["precision", "'half'", "'auto', 'bf16' or 'fp32'"]),
+        ({"name": "has spaces"}, ["name", "has spaces"]),
+        ({"monitr": {}}, ["monitr", "did you mean 'monitor'"]),
+        ({"sft": {"batch_size": 0}}, ["sft.batch_size", "greater than or equal to 1"]),
+    ],
+)
+def test_bad_fields_name_field_value_and_allowed(data, expected):
+    with pytest.raises(RecipeError) as info:
+        parse_recipe(data, "r.yaml")
+    for text in expected:
+        assert text in str(info.value)
+
+
+def test_load_recipe_errors(tmp_path):
+    with pytest.raises(RecipeError, match="not found"):
+        load_recipe(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sft: [unclosed")
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        load_recipe(bad)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(RecipeError, match="YAML mapping"):
+        load_recipe(listy)

