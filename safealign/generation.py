@@ -32,6 +32,7 @@ class SamplingParams:
     num_samples: int = 1
     seed: int = 0
     stop: list[str] = field(default_factory=list)
+    ignore_eos: bool = False  # generate exactly max_new_tokens (benchmarks), as in vLLM
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -161,6 +162,8 @@ class GenerationEngine:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or None)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if params.ignore_eos:
+            kwargs["min_new_tokens"] = params.max_new_tokens
         if params.stop:
             kwargs.update(stop_strings=params.stop, tokenizer=self.tokenizer)
         torch.manual_seed(batch_seed)
@@ -173,7 +176,7 @@ class GenerationEngine:
 
     def _completion(self, job, encoded, tokens: list[int], params: SamplingParams) -> Completion:
         prompt_index, sample_index = job
-        stop_at = next((k for k, t in enumerate(tokens) if t in self.stop_token_ids), None)
+        stop_at = None if params.ignore_eos else next((k for k, t in enumerate(tokens) if t in self.stop_token_ids), None)
         kept = tokens if stop_at is None else tokens[:stop_at]
         text = self.tokenizer.decode(kept, skip_special_tokens=True)
         hit_stop_string = False

@@ -1,0 +1,76 @@
+"""Build a training mixture from dataset names/paths and fractions, with provenance (sha256, counts)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from safealign.corpus.registry import dataset_path, read_rows
+from safealign.corpus.validate import validate_rows
+from safealign.errors import DataError
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Mixture:
+    """The rows a stage trains on, and where each came from."""
+
+    rows: list[dict[str, Any]]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the exact rows in their training order."""
+        digest = hashlib.sha256()
+        for row in self.rows:
+            digest.update(json.dumps(row["messages"], sort_keys=True, ensure_ascii=False).encode())
+        return digest.hexdigest()
+
+    def manifest(self) -> dict[str, Any]:
+        kinds = Counter(row.get("kind", "unknown") for row in self.rows)
+        return {"rows": len(self.rows), "sha256": self.sha256, "by_kind": dict(kinds), "sources": self.sources}
+
+    def write_manifest(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.manifest(), indent=2))
+
+
+def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
+    """Take ``fraction`` of each dataset's rows (seeded; >1 repeats rows), shuffle, and validate them.
+
+    Raises :class:`DataError` naming file, line and field for the first problems, or an empty mixture.
+    """
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    sources = []
+    for name, fraction in weights.items():
+        if fraction <= 0:
+            continue
+        path = dataset_path(name)
+        numbered = read_rows(path)
+        problems = validate_rows(path, numbered)
+        if problems:
+            shown = "\n  ".join(str(p) for p in problems[:10])
+            more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+            raise DataError(f"{len(problems)} problem(s) in {path}:\n  {shown}{more}\nFix the rows or drop the file from the mixture.")
+        file_rows = [row | {"source": row.get("source", name), "dataset": name} for _, row in numbered]
+        whole, part = divmod(fraction, 1)
+        taken = file_rows * int(whole) + rng.sample(file_rows, round(part * len(file_rows)))
+        rows.extend(taken)
+        sources.append({"name": name, "path": str(path), "sha256": sha256_file(path), "rows_in_file": len(file_rows), "fraction": fraction, "rows_used": len(taken)})
+    if not rows:
+        raise DataError(f"the training mixture is empty (datasets: {weights}); give at least one dataset with rows and a fraction > 0")
+    rng.shuffle(rows)
+    return Mixture(rows=rows, sources=sources)

@@ -1,0 +1,64 @@
+"""Validate training rows: chat ``messages`` with a final assistant turn, and the metadata we count by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROLES = {"system", "user", "assistant"}
+KINDS = {"harmful", "benign", "borderline", "reasoning"}
+
+
+@dataclass
+class RowProblem:
+    path: Path
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: field '{self.field}': {self.message}"
+
+
+def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]:
+    """Everything wrong with one row (empty list when it is fine)."""
+    problems: list[RowProblem] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(RowProblem(path, line, field, message))
+
+    messages = row.get("messages")
+    if not isinstance(messages, list) or not messages:
+        bad("messages", "needs a non-empty list of {role, content} messages")
+        return problems
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            bad(f"messages[{index}]", "each message must be an object with 'role' and 'content'")
+            continue
+        if message.get("role") not in ROLES:
+            bad(f"messages[{index}].role", f"must be one of {sorted(ROLES)}, got {message.get('role')!r}")
+        if not isinstance(message.get("content"), str) or not message["content"].strip():
+            bad(f"messages[{index}].content", "must be a non-empty string")
+    if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
+        bad("messages", "the last message must be the assistant's answer (the part the model learns)")
+    if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
+        bad("messages", "needs at least one user message")
+    if "kind" in row and row["kind"] not in KINDS:
+        bad("kind", f"must be one of {sorted(KINDS)}, got {row['kind']!r}")
+    if "id" in row and not isinstance(row["id"], str | int):
+        bad("id", "must be a string or integer")
+    return problems
+
+
+def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
+    """Problems in every row of a file, plus duplicate ids."""
+    problems: list[RowProblem] = []
+    seen: dict[Any, int] = {}
+    for line, row in rows:
+        problems.extend(row_problems(path, line, row))
+        if "id" in row:
+            if row["id"] in seen:
+                problems.append(RowProblem(path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"))
+            seen.setdefault(row["id"], line)
+    return problems

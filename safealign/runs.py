@@ -1,0 +1,96 @@
+"""Run folders: ``runs/<name>/<stage>/``, a stage is done only when its ``stage.json`` exists.
+
+``stage.json`` is written last and atomically, so a crash (even ``kill -9``) leaves a stage
+without it, and the pipeline resumes that stage from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+STAGE_FILE = "stage.json"
+PACKAGES = ("safealign", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "reasoning-gym", "sentence-transformers")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (temp file + rename), so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    tmp.replace(path)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def hardware() -> dict[str, Any]:
+    import torch
+
+    info: dict[str, Any] = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()}
+    if torch.cuda.is_available():
+        info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return info
+
+
+@dataclass
+class StageRecord:
+    """What a finished stage writes to ``stage.json``: enough to trace every number back."""
+
+    stage: str
+    parent: str
+    output: str
+    config: dict[str, Any]
+    seed: int
+    started_at: float
+    finished_at: float = 0.0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=package_versions)
+    git_commit: str | None = field(default_factory=git_commit)
+    hardware: dict[str, Any] = field(default_factory=hardware)
+
+    @property
+    def wall_time_s(self) -> float:
+        return self.finished_at - self.started_at
+
+    def finish(self, stage_dir: Path) -> None:
+        self.finished_at = time.time()
+        write_json(stage_dir / STAGE_FILE, asdict(self) | {"wall_time_s": self.wall_time_s})
+
+
+def stage_done(stage_dir: Path) -> dict[str, Any] | None:
+    path = stage_dir / STAGE_FILE
+    return read_json(path) if path.is_file() else None
+
+
+def last_checkpoint(stage_dir: Path) -> Path | None:
+    """The newest complete ``checkpoint-N`` folder (one with trainer_state.json)."""
+    checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
+    return max(checkpoints, key=lambda p: int(p.name.split("-")[-1]), default=None)

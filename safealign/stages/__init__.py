@@ -1,0 +1,1 @@
+"""One module per stage; each is a straight-line function. The pipeline only orders them."""

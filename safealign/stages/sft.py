@@ -1,0 +1,129 @@
+"""SFT "cold start": TRL's SFTTrainer on the shipped safety + reasoning-format mixture.
+
+Rows are chat ``messages``; we hand TRL the prompt/completion form (prompt = every turn but the
+last, completion = the assistant's answer) so the loss falls on the answer only. TRL's
+``assistant_only_loss`` would need ``{% generation %}`` markers that SmolLM2's chat template lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safealign.config import SFTConfig
+from safealign.corpus import Mixture, build_mixture
+from safealign.models import load_model
+from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
+from safealign.training.common import peft_config, precision_args, save_final_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageResult:
+    model_path: Path
+    record: dict[str, Any]
+
+
+def to_prompt_completion(rows: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        messages = row["messages"]
+        prompt = messages[:-1]
+        if system_prompt and prompt[0]["role"] != "system":
+            prompt = [{"role": "system", "content": system_prompt}, *prompt]
+        out.append({"prompt": prompt, "completion": [messages[-1]]})
+    return out
+
+
+def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str) -> Any:
+    from trl import SFTConfig as TRLSFTConfig
+
+    return TRLSFTConfig(
+        output_dir=str(stage_dir),
+        learning_rate=cfg.learning_rate,
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accum,
+        max_length=cfg.max_length,
+        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of all steps
+        lr_scheduler_type=cfg.lr_scheduler,
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        logging_steps=cfg.logging_steps,
+        logging_first_step=True,
+        report_to=cfg.report_to or "none",
+        packing=cfg.packing,
+        completion_only_loss=True,
+        include_num_input_tokens_seen="non_padding",
+        seed=seed,
+        data_seed=seed,
+        disable_tqdm=False,
+        dataloader_num_workers=0,
+        **precision_args(precision),
+    )
+
+
+def run_sft(
+    cfg: SFTConfig,
+    model_spec: str,
+    stage_dir: Path,
+    seed: int = 42,
+    precision: str = "auto",
+    system_prompt: str | None = None,
+    resume: bool = True,
+    callbacks: list | None = None,
+) -> StageResult:
+    """Fine-tune ``model_spec`` on the recipe's mixture; write ``stage_dir/model`` and ``stage.json``."""
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    done = stage_done(stage_dir)
+    if done:
+        log.info("sft: already done (%s), skipping", stage_dir)
+        return StageResult(Path(done["output"]), done)
+    record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+
+    mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
+    mixture.write_manifest(stage_dir / "data_mixture.json")
+    write_json(stage_dir / "config.json", {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
+    dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
+    log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
+
+    loaded = load_model(model_spec)
+    nan_guard = NanGuardCallback()
+    trainer = SFTTrainer(
+        model=loaded.model,
+        args=trl_sft_config(cfg, stage_dir, seed, precision),
+        train_dataset=dataset,
+        processing_class=loaded.tokenizer,
+        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
+    )
+    checkpoint = last_checkpoint(stage_dir) if resume else None
+    if checkpoint:
+        log.info("sft: resuming from %s", checkpoint)
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    nan_guard.raise_if_tripped(stage_dir)
+
+    model_path = save_final_model(trainer.model, loaded.tokenizer, stage_dir)
+    record.inputs = {"data": mixture.manifest(), "resumed_from": str(checkpoint) if checkpoint else None}
+    record.metrics = {
+        "train_loss": result.training_loss,
+        "steps": trainer.state.global_step,
+        "tokens": int(trainer.state.num_input_tokens_seen),
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "tokens_per_s": trainer.state.num_input_tokens_seen / max(result.metrics.get("train_runtime", 1e-9), 1e-9),
+        "first_loss": next((h["loss"] for h in trainer.state.log_history if "loss" in h), None),
+        "last_loss": next((h["loss"] for h in reversed(trainer.state.log_history) if "loss" in h), None),
+        "parameters": loaded.num_parameters,
+        "method": cfg.method,
+        "precision": "bf16" if trainer.args.bf16 else "fp32",
+    }
+    record.finish(stage_dir)
+    return StageResult(model_path, stage_done(stage_dir))

@@ -1,0 +1,1 @@
+"""Pieces the training stages share: callbacks, LoRA settings, precision, saving."""
