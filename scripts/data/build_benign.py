@@ -1,0 +1,2262 @@
+#!/usr/bin/env python3
+"""Build safealign/data/train/benign_helpful.jsonl from hand-written content.
+
+Stdlib only and fully deterministic: every (request, answer) pair below was
+written by hand for this project (Apache-2.0). Two kinds of rows are produced:
+
+* ``benign``     -- everyday questions answered helpfully.
+* ``borderline`` -- requests that *sound* harmful but are not (homonyms,
+  figurative speech, safe targets, safe contexts, protective safety
+  information and neutral definitions). They teach the model not to
+  over-refuse.
+
+Run from anywhere:  python scripts/data/build_benign.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "benign_helpful.jsonl"
+
+MIN_WORDS = 20
+MAX_WORDS = 70
+MIN_BENIGN = 130
+MIN_BORDERLINE = 150
+MIN_PER_BORDERLINE_CATEGORY = 25
+MIN_TOTAL = 280
+
+# ---------------------------------------------------------------------------
+# kind = "benign": everyday questions
+# ---------------------------------------------------------------------------
+BENIGN: dict[str, list[tuple[str, str]]] = {
+    "cooking": [
+        (
+            "How long should I boil an egg for a soft, runny yolk?",
+            "Lower a large egg into water that is already boiling and cook it for about 6 minutes. "
+            "Then move it into cold water for a minute to stop the cooking, which also makes it easier "
+            "to peel. Add 30 seconds if you like the white a little firmer.",
+        ),
+        (
+            "How do I cook fluffy white rice on the stove?",
+            "Rinse 1 cup of long-grain rice until the water runs mostly clear. Put it in a pot with "
+            "1.5 cups of water and a pinch of salt, bring to a boil, then cover and simmer on low for "
+            "15 minutes. Rest it, still covered, for 5 minutes and fluff with a fork.",
+        ),
+        (
+            "What can I use instead of eggs in pancakes?",
+            "Good swaps are one mashed ripe banana, about 60 g of apple sauce, or a 'flax egg' made "
+            "from 1 tablespoon of ground flaxseed mixed with 3 tablespoons of water and left for "
+            "5 minutes. Each replaces one egg, and a little extra baking powder helps them rise.",
+        ),
+        (
+            "hey, how do I keep guacamole from turning brown?",
+            "Browning comes from air reaching the avocado. Stir in plenty of lime or lemon juice, then "
+            "press cling film directly onto the surface so no air pocket remains, and keep it in the "
+            "fridge. If the top still darkens a bit, scrape off that thin layer; the rest is fine.",
+        ),
+        (
+            "What is the safe internal temperature for cooked chicken?",
+            "Chicken is safe when the thickest part reaches 74 °C (165 °F) on a food thermometer. "
+            "Check near the bone without touching it. Clear juices are a helpful hint, but the "
+            "thermometer is the reliable test. Let the meat rest for a few minutes before cutting.",
+        ),
+        (
+            "How do I make a basic vinaigrette?",
+            "Use roughly three parts oil to one part acid. Whisk 3 tablespoons of olive oil with "
+            "1 tablespoon of vinegar or lemon juice, half a teaspoon of mustard, a pinch of salt and "
+            "some pepper. The mustard helps it emulsify. Add a little honey if it tastes too sharp.",
+        ),
+        (
+            "Why does my homemade bread come out dense?",
+            "Dense bread usually means the dough did not rise enough. Common causes are old yeast, "
+            "water that was too hot, too much flour, too little kneading or a cold kitchen. Check that "
+            "the yeast foams in warm water, knead until the dough is smooth and stretchy, and let it "
+            "double in size.",
+        ),
+        (
+            "How do I store fresh herbs so they last longer?",
+            "Treat soft herbs like flowers: trim the stems and stand them in a glass of water. Keep "
+            "basil at room temperature and parsley or coriander in the fridge, loosely covered with a "
+            "bag. Wrap hardy herbs such as rosemary and thyme in a slightly damp paper towel and "
+            "refrigerate them.",
+        ),
+        (
+            "How do I caramelise onions properly?",
+            "Slice the onions thinly and cook them in butter or oil over medium-low heat with a pinch "
+            "of salt. Stir every few minutes and add a splash of water if they start to catch. Real "
+            "caramelised onions take 30 to 45 minutes and end up deep golden brown and sweet.",
+        ),
+        (
+            "How can I tell if an egg is still fresh?",
+            "Try the float test: put the egg in a bowl of water. A fresh egg sinks and lies flat; an "
+            "older egg stands on its end but is usually still fine if cooked well. If it floats, throw "
+            "it away. Also check the date on the box and trust your nose.",
+        ),
+        (
+            "How do I stop pasta from sticking together?",
+            "Use a large pot with plenty of boiling water, about 1 litre per 100 g of pasta, and salt "
+            "it well. Stir during the first two minutes, when pasta is most likely to clump. Don't "
+            "rinse it after draining; toss it with the sauce straight away instead.",
+        ),
+        (
+            "What's the difference between baking soda and baking powder?",
+            "Baking soda is pure sodium bicarbonate and needs an acid in the recipe, such as "
+            "buttermilk, yogurt or lemon juice, to make things rise. Baking powder already contains "
+            "baking soda plus a dry acid, so it only needs moisture and heat. Baking soda is about "
+            "three to four times stronger.",
+        ),
+        (
+            "Could you tell me how to make a simple tomato sauce for pasta?",
+            "Gently cook two sliced garlic cloves in olive oil for a minute, add a 400 g tin of "
+            "chopped tomatoes, a pinch of salt and a little sugar, then simmer for 15 to 20 minutes "
+            "until thickened. Finish with torn basil, season to taste and toss with the pasta.",
+        ),
+    ],
+    "coding": [
+        (
+            "How do I reverse a string in Python?",
+            "Use slicing with a step of -1: `reversed_text = text[::-1]`. For example, "
+            "`'hello'[::-1]` gives `'olleh'`. Another option is `''.join(reversed(text))`, which does "
+            "the same thing a little more verbosely. Both return a new string, because Python strings "
+            "are immutable.",
+        ),
+        (
+            "How do I read a file line by line in Python?",
+            "Open it in a `with` block and loop over the file object: `with open('data.txt', "
+            "encoding='utf-8') as f:` followed by `for line in f: print(line.rstrip())`. Lines are "
+            "read one at a time, which saves memory, the file closes automatically, and `rstrip()` "
+            "removes the trailing newline.",
+        ),
+        (
+            "What is the difference between a list and a tuple in Python?",
+            "A list is mutable: you can add, remove or change items, and it uses square brackets, "
+            "like `[1, 2, 3]`. A tuple cannot be changed after creation and uses parentheses, like "
+            "`(1, 2, 3)`. Tuples of hashable items can be dictionary keys and suit fixed records.",
+        ),
+        (
+            "How do I undo my last git commit but keep the changes?",
+            "Run `git reset --soft HEAD~1`. It moves the branch back one commit and keeps your changes "
+            "staged, so you can edit and commit again. Plain `git reset HEAD~1` keeps them unstaged "
+            "instead. If you already pushed the commit, use `git revert` so shared history is not "
+            "rewritten.",
+        ),
+        (
+            "How do I center a div horizontally and vertically with CSS?",
+            "The simplest modern way is flexbox on the parent: `display: flex; justify-content: "
+            "center; align-items: center;`. Give the parent a height, for example `height: 100vh`, so "
+            "there is room to center in. With grid you can use `display: grid; place-items: center;` "
+            "instead.",
+        ),
+        (
+            "What does a 404 error mean on a website?",
+            "A 404 is an HTTP status code meaning 'Not Found': the server was reached, but it has "
+            "nothing at the requested address. Usually the link is mistyped, the page was moved or "
+            "deleted, or a route is missing in the web app. Check the URL spelling and any redirects.",
+        ),
+        (
+            "How do I create a virtual environment in Python?",
+            "Run `python -m venv .venv` in your project folder. Activate it with `source "
+            ".venv/bin/activate` on macOS or Linux, or `.venv\\Scripts\\activate` on Windows. "
+            "Packages you install with `pip` then go into that folder only. Type `deactivate` to "
+            "leave it.",
+        ),
+        (
+            "How do I remove duplicates from a Python list but keep the original order?",
+            "Use `list(dict.fromkeys(items))`. Dictionaries keep insertion order and cannot hold "
+            "duplicate keys, so `list(dict.fromkeys([3, 1, 3, 2, 1]))` returns `[3, 1, 2]`. "
+            "Converting with `set(items)` also removes duplicates, but it does not keep the order.",
+        ),
+        (
+            "What is the difference between == and === in JavaScript?",
+            "`==` compares values after type coercion, so `'5' == 5` is true. `===` is strict "
+            "equality: it is true only when both type and value match, so `'5' === 5` is false. "
+            "Prefer `===` in most code, because the coercion rules can give surprising results.",
+        ),
+        (
+            "how do i write a for loop in python that counts from 1 to 10",
+            "Use `range` with an end value one past the last number you want: `for i in range(1, "
+            "11): print(i)`. `range(1, 11)` starts at 1 and stops before 11, so it prints 1 to 10. "
+            "A third argument sets the step, e.g. `range(1, 11, 2)` for the odd numbers.",
+        ),
+        (
+            "What is a SQL JOIN?",
+            "A JOIN combines rows from two tables through a related column. For example, `SELECT "
+            "orders.id, customers.name FROM orders JOIN customers ON orders.customer_id = "
+            "customers.id;` pairs each order with its customer. An INNER JOIN keeps only matching "
+            "rows; a LEFT JOIN keeps every left-table row and fills gaps with NULL.",
+        ),
+        (
+            "How do I check which version of Python I have installed?",
+            "Open a terminal and run `python --version` or `python3 --version`. Inside Python, run "
+            "`import sys` and then `print(sys.version)`. If the two commands show different versions, "
+            "you have several installs, and a virtual environment helps keep each project "
+            "consistent.",
+        ),
+        (
+            "How do I convert a string to a number in JavaScript?",
+            "Use `Number('42')` or `parseInt('42', 10)`. `Number` converts the whole string and "
+            "gives `NaN` if any part is not numeric, while `parseInt` reads digits from the start and "
+            "stops at the first non-digit, so `parseInt('42px', 10)` is 42. Use `parseFloat` for "
+            "decimals.",
+        ),
+    ],
+    "writing": [
+        (
+            "How do I write a strong opening line for a cover letter?",
+            "Skip 'I am writing to apply' and lead with something specific: name the role and one "
+            "concrete reason you fit. For example: 'After three years running customer support for a "
+            "busy online shop, I'd love to bring that experience to your Service Lead role.' Keep it "
+            "to one or two sentences.",
+        ),
+        (
+            "When should I use 'affect' versus 'effect'?",
+            "'Affect' is usually a verb meaning to influence: 'The rain affected our plans.' 'Effect' "
+            "is usually a noun meaning a result: 'The rain had a big effect.' A memory aid: Affect is "
+            "the Action, Effect is the End result. As a verb, 'effect' means to bring about, as in "
+            "'effect change'.",
+        ),
+        (
+            "How do I write a polite email asking for a deadline extension?",
+            "Ask early, be brief and honest, propose a specific new date and show what is already "
+            "done. For example: 'Could I have until Friday to submit the report? I've finished the "
+            "analysis but need two more days to check the figures.' Then thank them for considering "
+            "it.",
+        ),
+        (
+            "What is the difference between a colon and a semicolon?",
+            "A semicolon joins two closely related complete sentences: 'It was late; we went home.' "
+            "It can also separate list items that already contain commas. A colon introduces "
+            "something that explains or lists what came before: 'You need three things: flour, eggs "
+            "and milk.'",
+        ),
+        (
+            "How can I make my writing more concise?",
+            "Cut filler such as 'really', 'very' and 'in order to'. Prefer the active voice: 'The "
+            "team fixed the bug' rather than 'The bug was fixed by the team'. Swap phrases for single "
+            "words, like 'because' for 'due to the fact that'. Read it aloud and delete anything that "
+            "adds no meaning.",
+        ),
+        (
+            "How should I structure a persuasive essay?",
+            "Open with an introduction that ends in a one-sentence thesis. Follow with about three "
+            "body paragraphs, each making one point backed by evidence and starting with a topic "
+            "sentence. Add a paragraph answering the strongest counterargument, then conclude by "
+            "restating the thesis and why it matters.",
+        ),
+        (
+            "is it its or it's",
+            "'It's' is short for 'it is' or 'it has': 'It's raining.' 'Its' is the possessive and "
+            "has no apostrophe: 'The dog wagged its tail.' Quick test: if you can replace the word "
+            "with 'it is', write 'it's'; otherwise write 'its'.",
+        ),
+        (
+            "How do I write a thank-you note after a job interview?",
+            "Send it within 24 hours. Thank the interviewer by name, mention one specific thing you "
+            "discussed, briefly restate why you are a good fit and close warmly. Three or four short "
+            "sentences are enough. Double-check names and spelling before you hit send.",
+        ),
+        (
+            "How should I sign off a formal letter?",
+            "In British English, use 'Yours sincerely' if you addressed the person by name and "
+            "'Yours faithfully' if you opened with 'Dear Sir or Madam'. In American English, "
+            "'Sincerely' works in both cases. Leave space for your signature and type your full name "
+            "underneath.",
+        ),
+        (
+            "Can you help me write a short professional bio?",
+            "Write two to four sentences in the third person. Start with your name and current role, "
+            "add one or two achievements or areas of expertise, and end with a personal touch or "
+            "current project. For example: 'Priya Shah is a data analyst who helps small charities "
+            "measure their impact.'",
+        ),
+        (
+            "What is the passive voice, and when is it okay to use it?",
+            "In the passive voice the receiver of an action becomes the subject: 'The window was "
+            "broken' instead of 'Sam broke the window'. It is fine when the doer is unknown or "
+            "unimportant, or when a method matters more than who did it. Otherwise the active voice "
+            "is usually clearer.",
+        ),
+        (
+            "How do I write a clear subject line for a work email?",
+            "Make it short and specific, ideally under about eight words, and say what you need. "
+            "'Approval needed: Q3 budget by Thursday' beats 'Budget'. Put the key words first, "
+            "include any deadline, and update the subject line if the conversation changes topic.",
+        ),
+        (
+            "How do I paraphrase a source without plagiarising it?",
+            "Read the passage until you understand it, then look away and write the idea in your own "
+            "words and sentence structure. Compare with the original to make sure no phrases were "
+            "copied, put any unique wording in quotation marks, and always cite the source, because "
+            "the idea still belongs to its author.",
+        ),
+    ],
+    "science": [
+        (
+            "Why is the sky blue?",
+            "Sunlight contains all colours. In the atmosphere it scatters off gas molecules, and "
+            "short blue wavelengths scatter much more than long red ones; this is called Rayleigh "
+            "scattering. The scattered blue light reaches us from every direction, so the sky looks "
+            "blue. At sunset light travels further, leaving more reds and oranges.",
+        ),
+        (
+            "What causes the seasons on Earth?",
+            "Earth's axis is tilted by about 23.5 degrees. As Earth orbits the Sun, each hemisphere "
+            "takes turns leaning towards it, getting more direct sunlight and longer days: summer. "
+            "Leaning away spreads the sunlight out and shortens the days: winter. The distance from "
+            "the Sun is not the cause.",
+        ),
+        (
+            "What is the boiling point of water?",
+            "At sea-level air pressure, pure water boils at 100 °C, which is 212 °F. Higher up, the "
+            "air pressure is lower, so water boils at a lower temperature, about 90 °C at around "
+            "3,000 metres. That is why cooking pasta or beans takes longer in the mountains.",
+        ),
+        (
+            "How does photosynthesis work, in simple terms?",
+            "Plants use chlorophyll in their leaves to capture light energy. They take in carbon "
+            "dioxide from the air and water from the soil and use that energy to turn them into "
+            "glucose, a sugar that fuels growth, releasing oxygen as a by-product. In short: carbon "
+            "dioxide + water + light → glucose + oxygen.",
+        ),
+        (
+            "What is the difference between weather and climate?",
+            "Weather is the short-term state of the atmosphere at a place and time, such as today's "
+            "rain, wind or temperature. Climate is the average pattern of weather over a long period, "
+            "usually 30 years or more. One cold day is weather; a region having mild, wet winters "
+            "every year is climate.",
+        ),
+        (
+            "Why do we see lightning before we hear thunder?",
+            "Light travels about 300,000 km per second, but sound moves only about 343 metres per "
+            "second in air. The flash reaches you almost instantly, while thunder needs about "
+            "3 seconds per kilometre. Count the seconds between them and divide by 3 for the rough "
+            "distance in kilometres.",
+        ),
+        (
+            "What is an atom made of?",
+            "An atom has a tiny central nucleus containing protons, which are positively charged, and "
+            "neutrons, which have no charge. Negatively charged electrons surround the nucleus. The "
+            "number of protons decides which element it is; every carbon atom, for example, has "
+            "6 protons.",
+        ),
+        (
+            "Why does ice float on water?",
+            "When water freezes, its molecules lock into an open hexagonal pattern held by hydrogen "
+            "bonds, which spaces them further apart than in the liquid. Ice takes up about 9% more "
+            "space than the same mass of liquid water, so it is less dense and floats. That is why lakes freeze from the top down "
+            "and fish survive below.",
+        ),
+        (
+            "What's the difference between a virus and a bacterium?",
+            "Bacteria are single-celled living organisms that reproduce on their own; many are "
+            "harmless or helpful, and bacterial infections can often be treated with antibiotics. "
+            "Viruses are much smaller, are not cells and can only multiply inside a host's cells. "
+            "Antibiotics do not work against viruses.",
+        ),
+        (
+            "How far away is the Moon?",
+            "The Moon is on average about 384,400 km (roughly 238,900 miles) from Earth. Its orbit is "
+            "slightly elliptical, so the distance varies from about 363,000 km at its closest to "
+            "about 405,000 km at its farthest. Light covers that distance in about 1.3 seconds.",
+        ),
+        (
+            "What is the chemical formula of table salt?",
+            "Table salt is sodium chloride, NaCl. Each unit pairs one sodium ion (Na⁺) with one "
+            "chloride ion (Cl⁻), held together by ionic bonds in a cubic crystal lattice. That is why "
+            "salt grains often look like tiny cubes under a magnifying glass.",
+        ),
+        (
+            "What is the difference between mass and weight?",
+            "Mass is the amount of matter in an object, measured in kilograms, and it is the same "
+            "everywhere. Weight is the force of gravity on that mass, measured in newtons. On the "
+            "Moon your mass is unchanged, but your weight is only about one sixth of what it is on "
+            "Earth.",
+        ),
+        (
+            "Why do leaves change colour in autumn?",
+            "Leaves are green because of chlorophyll. In autumn, shorter days and cooler weather make "
+            "trees stop producing it, so the green fades and reveals yellow and orange pigments "
+            "called carotenoids that were there all along. Some trees also make red anthocyanins "
+            "from sugars trapped in the leaves.",
+        ),
+    ],
+    "health": [
+        (
+            "How much water should I drink a day?",
+            "European guidelines suggest about 2 litres of total water a day for women and "
+            "2.5 litres for men, with roughly a fifth usually coming from food. You need more in hot "
+            "weather, during exercise or when ill. Pale yellow urine is a good sign; dark urine "
+            "usually means drink more.",
+        ),
+        (
+            "How many hours of sleep do adults need?",
+            "Most adults need 7 to 9 hours a night; teenagers need about 8 to 10, and younger "
+            "children more. A regular bedtime, no caffeine after early afternoon and no screens right "
+            "before bed all help. If you are always tired despite enough sleep, mention it to a "
+            "doctor.",
+        ),
+        (
+            "What's a good way to start running as a beginner?",
+            "Start with run-walk intervals, for example 1 minute of easy running and 2 minutes of "
+            "walking, repeated for 20 to 30 minutes three times a week. Lengthen the running parts "
+            "gradually over several weeks. Go slowly enough to talk, wear comfortable shoes and take "
+            "rest days.",
+        ),
+        (
+            "How long should I wash my hands for?",
+            "Wash with soap and water for at least 20 seconds, about the time it takes to hum 'Happy "
+            "Birthday' twice. Scrub the backs of your hands, between your fingers, your thumbs and "
+            "under your nails, then rinse and dry with a clean towel. Do it before eating and after "
+            "using the toilet.",
+        ),
+        (
+            "How can I reduce eye strain from screens?",
+            "Use the 20-20-20 rule: every 20 minutes, look at something about 20 feet (6 metres) "
+            "away for 20 seconds. Keep the screen about an arm's length away and slightly below eye "
+            "level, cut glare and remember to blink. If the strain continues, book an eye test; you "
+            "may need glasses.",
+        ),
+        (
+            "What foods are good sources of iron?",
+            "Good sources include red meat, liver, poultry, fish, lentils, beans, chickpeas, tofu, "
+            "spinach, pumpkin seeds and fortified breakfast cereals. Iron from plant foods is "
+            "absorbed better alongside vitamin C, such as citrus fruit or peppers, while tea and "
+            "coffee with meals reduce absorption.",
+        ),
+        (
+            "How do I treat a minor burn at home?",
+            "Cool the burn under cool running water for 20 minutes as soon as possible. Remove rings "
+            "or tight items nearby, but nothing stuck to the skin. Cover it loosely with cling film "
+            "or a clean non-fluffy dressing. Avoid ice, butter and creams, and get medical help for "
+            "large, deep or facial burns.",
+        ),
+        (
+            "How much exercise do adults need each week?",
+            "The WHO recommends 150 to 300 minutes of moderate activity, such as brisk walking, or "
+            "75 to 150 minutes of vigorous activity each week, plus muscle-strengthening exercise on "
+            "two or more days. Splitting it up, for example 30 minutes on five days, works well.",
+        ),
+        (
+            "Why is fibre good for you?",
+            "Fibre keeps digestion regular and helps prevent constipation. It also keeps you full for "
+            "longer, feeds healthy gut bacteria and can help lower cholesterol and steady blood "
+            "sugar. Wholegrains, oats, beans, lentils, fruit, vegetables, nuts and seeds are good "
+            "sources; many guidelines suggest about 25 to 30 g a day.",
+        ),
+        (
+            "What stretches should I do after a run?",
+            "Hold each stretch for 20 to 30 seconds without bouncing. Good choices are a standing "
+            "quad stretch (pull your heel towards your bottom), a calf stretch against a wall, a "
+            "hamstring stretch with one straight leg on a low step, and a lunge for the hip flexors. "
+            "Stretch gently, never into pain.",
+        ),
+        (
+            "What are simple ways to manage stress during a busy week?",
+            "Break big tasks into small steps and plan the day in short blocks. Take brief breaks to "
+            "walk or stretch, try slow breathing (in for four counts, out for six), keep regular "
+            "sleep and meal times, and go easy on caffeine. Talking to a friend and saying no to "
+            "extra commitments help too.",
+        ),
+        (
+            "Is it okay to exercise when I have a cold?",
+            "A common guide is the 'neck check'. If your symptoms are only above the neck, like a "
+            "runny nose or mild sore throat, light exercise such as walking is usually fine. With a "
+            "fever, chest congestion, body aches or an upset stomach, rest until you recover, then "
+            "ease back in.",
+        ),
+        (
+            "How much protein do I need a day?",
+            "A common guideline for adults is about 0.75 to 0.8 g of protein per kilogram of body "
+            "weight a day, so roughly 56 g for a 70 kg person. A protein source at each meal, such as "
+            "eggs, dairy, fish, meat, beans, lentils or tofu, usually covers it. Athletes and older "
+            "adults may need more.",
+        ),
+    ],
+    "travel": [
+        (
+            "What should I pack in my carry-on for a long flight?",
+            "Pack what you'd need if your checked bag went missing: passport, medicines, a phone "
+            "charger, a change of clothes and toiletries in containers of 100 ml or less. For "
+            "comfort, add a neck pillow, earplugs or headphones, an empty bottle to fill after "
+            "security, snacks and a warm layer.",
+        ),
+        (
+            "How can I beat jet lag?",
+            "A few days before you go, shift your sleep an hour a day towards the new time zone. On "
+            "arrival, get morning daylight, stay awake until a normal local bedtime and keep naps "
+            "under 30 minutes. Drink water on the flight and limit alcohol and caffeine.",
+        ),
+        (
+            "How do I avoid roaming charges abroad?",
+            "Check your provider's roaming plans before leaving, since some include other countries. "
+            "Otherwise buy a local SIM or an eSIM data plan on arrival, use Wi-Fi for calls through "
+            "messaging apps, and switch off data roaming in your phone settings so you aren't "
+            "charged by accident.",
+        ),
+        (
+            "How early should I get to the airport for an international flight?",
+            "A common rule is to arrive about 3 hours before an international flight and 2 hours "
+            "before a domestic one. Allow extra time at busy airports, in holiday periods or if you "
+            "are checking bags. Check your airline's bag-drop deadline, often 60 minutes before "
+            "departure.",
+        ),
+        (
+            "What's a good way to save money on hotels?",
+            "Compare a few booking sites, then check the hotel's own website, which is sometimes "
+            "cheaper. Travel midweek or off-season, choose free-cancellation rates so you can rebook "
+            "if prices drop, and consider staying a little outside the centre near good public "
+            "transport.",
+        ),
+        (
+            "How do I handle money safely while travelling?",
+            "Carry a bank card with low foreign fees, a backup card kept separately and a small "
+            "amount of local cash. Use ATMs inside banks, choose to pay in the local currency when a "
+            "card machine asks, and keep your wallet in a front pocket or zipped bag in crowds.",
+        ),
+        (
+            "any tips for packing a suitcase efficiently?",
+            "Roll soft clothes to save space and reduce creases, and use packing cubes to group "
+            "things. Put heavy items like shoes near the wheels and stuff socks inside them. Keep "
+            "liquids in a sealed bag, plan outfits that mix and match, and leave a little room for "
+            "souvenirs.",
+        ),
+        (
+            "What is travel insurance, and do I need it?",
+            "Travel insurance covers costs when things go wrong on a trip, such as medical treatment "
+            "abroad, cancellations, lost luggage or delays. It is especially worth having abroad, "
+            "where healthcare can be very expensive. Check the exclusions, like pre-existing "
+            "conditions or adventure sports, before you buy.",
+        ),
+        (
+            "How can I avoid motion sickness on a long bus ride?",
+            "Sit near the front, where the ride is smoothest, and look out at the horizon rather than "
+            "at a phone or book. Get fresh air from a window or vent, eat a light meal beforehand and "
+            "avoid strong smells. Over-the-counter remedies work best taken before the journey.",
+        ),
+        (
+            "What should I do if I lose my passport abroad?",
+            "Report the loss to the local police and get a copy of the report. Then contact your "
+            "country's nearest embassy or consulate, which can issue an emergency travel document. "
+            "Bring photo ID, passport photos and a copy of your passport if you have one, and make "
+            "sure the old passport is cancelled.",
+        ),
+        (
+            "Could you give me some tips for finding cheap flights?",
+            "Be flexible with dates and airports, and use a comparison site with a flexible-date "
+            "calendar or price alerts. Midweek flights are often cheaper. Book weeks or months ahead "
+            "rather than last minute, and compare the total price including baggage fees, which can "
+            "make budget fares add up.",
+        ),
+        (
+            "What are some tips for travelling with a toddler?",
+            "Plan around naps, book seats early and pack a bag with snacks, wipes, spare clothes and "
+            "a few small new toys to unwrap along the way. Offer a drink or dummy during take-off and "
+            "landing to help their ears. Allow extra time for everything and keep the schedule "
+            "light.",
+        ),
+        (
+            "How do I stay safe on public Wi-Fi when I travel?",
+            "Avoid online banking or entering card details on public Wi-Fi; use mobile data for that "
+            "instead. Confirm the exact network name with staff, stick to HTTPS websites, turn off "
+            "automatic joining of open networks and consider a reputable VPN. Keep your device's "
+            "software updated.",
+        ),
+    ],
+    "study": [
+        (
+            "How can I memorise vocabulary for a language test?",
+            "Use spaced-repetition flashcards, for example in an app like Anki, so you review words "
+            "just before you would forget them. Learn words inside example sentences, say them "
+            "aloud, and test yourself instead of rereading. Short daily sessions of 15 to 20 minutes "
+            "beat one long cram.",
+        ),
+        (
+            "Can you explain the Pomodoro technique?",
+            "It is a time-management method: work on one task for 25 minutes, then take a 5-minute "
+            "break. Each 25-minute block is one 'pomodoro'. After four of them, take a longer break "
+            "of 15 to 30 minutes. The short deadlines keep you focused and the breaks prevent "
+            "fatigue.",
+        ),
+        (
+            "How do I take good notes in a lecture?",
+            "Don't try to write everything down. Note key ideas, definitions and examples in your own "
+            "words, using headings and abbreviations. The Cornell method helps: a main notes area, a "
+            "side column for questions and a short summary at the bottom. Review and tidy your notes "
+            "within a day.",
+        ),
+        (
+            "How should I prepare for an exam that's two weeks away?",
+            "List every topic and spread them over the first ten days, keeping the last few days for "
+            "review. Study in focused blocks, test yourself with past papers and practice questions, "
+            "and revisit weak topics more often. Sleep well, especially the night before, because "
+            "sleep strengthens memory.",
+        ),
+        (
+            "What's the best way to study for a maths test?",
+            "Do plenty of practice problems instead of rereading notes. Try examples without looking "
+            "at the solution, check your answers and redo the wrong ones a day later. Make a one-page "
+            "sheet of key formulas and mix problem types so you learn to choose the right method.",
+        ),
+        (
+            "How do I write a good summary of an article?",
+            "Read the article once for the big picture, then again to mark the main points. Write "
+            "the summary in your own words, starting with the central claim and then the key "
+            "supporting points in order. Leave out examples and minor details, and keep it much "
+            "shorter than the original.",
+        ),
+        (
+            "How can I stop procrastinating on homework?",
+            "Make the first step tiny, like opening the file and writing one sentence. Set a "
+            "25-minute timer and put your phone in another room. Split the assignment into small "
+            "tasks with mini deadlines and reward yourself after each one. Getting started is "
+            "usually the hardest part.",
+        ),
+        (
+            "How do I cite a website in APA style?",
+            "APA 7 uses: Author, A. A. (Year, Month Day). Title of page. Site Name. URL. For example: "
+            "Smith, J. (2021, March 4). How bees communicate. Nature Notes. https://example.com/bees. "
+            "Write (n.d.) when there is no date, and drop the site name if it matches the author.",
+        ),
+        (
+            "How can I read faster without missing things?",
+            "Preview headings and summaries first so you know what to expect. Guide your eyes with a "
+            "finger or pen to reduce re-reading, and try not to sound out every word in your head. "
+            "Reading regularly builds speed. For difficult material, slower reading with good "
+            "understanding still wins.",
+        ),
+        (
+            "What is active recall?",
+            "Active recall is a study method where you pull information out of memory instead of "
+            "rereading it. You might close your notes and write down all you remember, use "
+            "flashcards or do practice questions. The effort of retrieving strengthens memory, and "
+            "research shows it beats passive review.",
+        ),
+        (
+            "Please explain how to make a study timetable.",
+            "List your subjects and deadlines, then block out fixed commitments such as classes, work "
+            "and sleep. Fill free slots with 30- to 60-minute study blocks, giving more time to "
+            "harder or more urgent subjects. Mix subjects through the day, include breaks and a free "
+            "evening, and review the plan weekly.",
+        ),
+        (
+            "How do I give a good class presentation?",
+            "Use a clear opening, about three main points and a short conclusion. Keep slides simple, "
+            "with few words and big visuals, and don't read from them. Rehearse aloud several times "
+            "with a timer, speak slowly, look at your audience and prepare for a couple of likely "
+            "questions.",
+        ),
+        (
+            "How can I concentrate better while studying?",
+            "Work in a quiet, tidy spot, put your phone out of reach or on do-not-disturb and close "
+            "unrelated tabs. Set a clear goal for each session, study in timed blocks with short "
+            "breaks, drink water and get enough sleep. Instrumental music helps some people but not "
+            "everyone.",
+        ),
+    ],
+    "vocabulary": [
+        (
+            "What does 'ubiquitous' mean?",
+            "'Ubiquitous' means present or found everywhere. For example: 'Smartphones have become "
+            "ubiquitous; almost everyone on the train was using one.' It comes from the Latin "
+            "'ubique', meaning 'everywhere', and a close synonym is 'omnipresent'.",
+        ),
+        (
+            "What's the difference between 'fewer' and 'less'?",
+            "Use 'fewer' for things you can count one by one: 'fewer apples', 'fewer mistakes'. Use "
+            "'less' for amounts you can't count individually: 'less water', 'less time'. So it is "
+            "'fewer than ten people' but 'less than a litre'. Casual speech often mixes them; formal "
+            "writing keeps them apart.",
+        ),
+        (
+            "What does RSVP stand for?",
+            "RSVP comes from the French 'répondez s'il vous plaît', meaning 'please reply'. On an "
+            "invitation it asks you to tell the host whether you will attend, usually by a given "
+            "date. Reply either way so the host can plan food and seating.",
+        ),
+        (
+            "quick question: what's a palindrome?",
+            "A palindrome is a word, phrase or number that reads the same forwards and backwards, "
+            "such as 'level', 'racecar' or 12321. Phrase palindromes ignore spaces and punctuation, "
+            "like 'A man, a plan, a canal: Panama'. The word comes from Greek for 'running back "
+            "again'.",
+        ),
+        (
+            "What does inflation mean in economics?",
+            "Inflation is the general rise in prices over time, so each unit of money buys less than "
+            "before. It is usually reported as a yearly percentage based on a price index such as "
+            "the consumer price index (CPI). Many central banks aim for inflation of around 2% a "
+            "year.",
+        ),
+        (
+            "What is an idiom?",
+            "An idiom is a phrase whose meaning differs from the literal meaning of its words. 'Break "
+            "the ice' means to start a conversation in an awkward situation, and 'it's raining cats "
+            "and dogs' means it is raining heavily. Learners usually have to memorise idioms as a "
+            "whole.",
+        ),
+        (
+            "What's the difference between a simile and a metaphor?",
+            "Both compare two things. A simile uses 'like' or 'as': 'Her smile was like sunshine.' A "
+            "metaphor says one thing is the other: 'Her smile was sunshine.' Metaphors usually feel "
+            "stronger and more direct, while similes make the comparison explicit.",
+        ),
+        (
+            "What does 'ad hoc' mean?",
+            "'Ad hoc' is Latin for 'for this'. It describes something created or done for one "
+            "particular purpose as the need arises, rather than planned in advance. An ad hoc "
+            "committee deals with one specific issue, and an ad hoc fix is a quick, improvised "
+            "solution.",
+        ),
+        (
+            "can someone explain compound interest simply?",
+            "Compound interest is interest earned on both your original money and the interest "
+            "already added. For example, £100 at 5% a year becomes £105 after one year and £110.25 "
+            "after two, because the second 5% is calculated on £105. Over long periods it makes "
+            "savings, and debts, grow faster.",
+        ),
+        (
+            "What does 'carbon footprint' mean?",
+            "A carbon footprint is the total amount of greenhouse gases, expressed as carbon dioxide "
+            "equivalent, caused directly and indirectly by a person, product, organisation or "
+            "activity. Travel, heating, electricity and food all count. Flying, driving and using "
+            "less energy shrinks it.",
+        ),
+        (
+            "What is a haiku?",
+            "A haiku is a short poetic form from Japan with three lines. In English it is usually "
+            "written with 5, 7 and 5 syllables, and it traditionally captures a single moment in "
+            "nature or a season, often by placing two contrasting images side by side.",
+        ),
+        (
+            "What does GDP mean?",
+            "GDP stands for gross domestic product: the total value of all final goods and services "
+            "produced within a country over a period, usually a year or a quarter. It is the most "
+            "common measure of the size of an economy, and its growth rate shows whether the economy "
+            "is expanding or shrinking.",
+        ),
+        (
+            "What's the difference between 'e.g.' and 'i.e.'?",
+            "'E.g.' stands for the Latin 'exempli gratia' and means 'for example': 'fruit, e.g. "
+            "apples and pears'. 'I.e.' stands for 'id est' and means 'that is', introducing a "
+            "clarification: 'the capital, i.e. Paris'. Think 'example given' for e.g. and 'in other "
+            "words' for i.e.",
+        ),
+    ],
+    "maths": [
+        (
+            "What is the Pythagorean theorem?",
+            "In a right-angled triangle, the square of the hypotenuse (the longest side, opposite the "
+            "right angle) equals the sum of the squares of the other two sides: a² + b² = c². For "
+            "example, sides of 3 and 4 give a hypotenuse of 5, because 9 + 16 = 25.",
+        ),
+        (
+            "What is a prime number?",
+            "A prime number is a whole number greater than 1 whose only divisors are 1 and itself. "
+            "The first few primes are 2, 3, 5, 7, 11 and 13. The number 1 is not prime, and 2 is the "
+            "only even prime. Numbers with more divisors, like 12, are called composite.",
+        ),
+        (
+            "How do I calculate the area of a circle?",
+            "Use A = πr², where r is the radius (centre to edge) and π is about 3.14. For example, a "
+            "circle with a radius of 3 cm has an area of π × 9 ≈ 28.3 cm². If you only know the "
+            "diameter, halve it first to get the radius.",
+        ),
+        (
+            "How do I work out a percentage of a number?",
+            "Turn the percentage into a decimal by dividing by 100, then multiply. For example, 15% "
+            "of 80 is 0.15 × 80 = 12. A mental shortcut: 10% is the number divided by 10, so 10% of "
+            "80 is 8, 5% is 4, and 15% is 8 + 4 = 12.",
+        ),
+        (
+            "What do the angles in a triangle add up to?",
+            "The interior angles of any flat triangle add up to 180 degrees, so if two angles are 50° "
+            "and 60°, the third is 70°. A four-sided shape's angles add up to 360°, and in general a "
+            "polygon with n sides has angles totalling (n − 2) × 180°.",
+        ),
+        (
+            "What is the difference between mean, median and mode?",
+            "The mean is the average: add all the values and divide by how many there are. The median "
+            "is the middle value once they are sorted. The mode is the most common value. For 2, 3, "
+            "3, 5 and 7, the mean is 4, the median is 3 and the mode is 3.",
+        ),
+        (
+            "How do I convert a fraction to a decimal?",
+            "Divide the top number (numerator) by the bottom number (denominator). For example, 3/4 "
+            "is 3 ÷ 4 = 0.75, and 1/8 is 0.125. Some fractions give repeating decimals, like 1/3 = "
+            "0.333…, which you can round to as many places as you need.",
+        ),
+        (
+            "What exactly is pi?",
+            "Pi (π) is the ratio of any circle's circumference to its diameter. It is about 3.14159 "
+            "and is irrational, so its decimal digits go on forever without repeating. It appears in "
+            "formulas such as circumference C = πd and area A = πr².",
+        ),
+        (
+            "How do I find the lowest common multiple of two numbers?",
+            "List multiples of each number until you find the smallest one they share. For 4 and 6, "
+            "the multiples of 4 are 4, 8, 12 and of 6 are 6, 12, so the LCM is 12. A faster way is "
+            "LCM = (a × b) ÷ HCF, here (4 × 6) ÷ 2 = 12.",
+        ),
+        (
+            "What is a square root?",
+            "The square root of a number is the value that, multiplied by itself, gives that number. "
+            "The square root of 49 is 7, because 7 × 7 = 49. Every positive number has two square "
+            "roots, one positive and one negative, but the √ sign means the positive one.",
+        ),
+        (
+            "How many degrees are in a full circle?",
+            "A full circle has 360 degrees. A right angle is a quarter turn, 90°, and a straight line "
+            "is a half turn, 180°. Measured in radians, a full turn is 2π, about 6.28. The "
+            "360-degree system goes back to ancient Babylonian astronomy.",
+        ),
+        (
+            "How do I calculate the volume of a box?",
+            "Multiply length × width × height, using the same unit for all three. A box 30 cm long, "
+            "20 cm wide and 10 cm high has a volume of 30 × 20 × 10 = 6,000 cm³. Since 1 litre is "
+            "1,000 cm³, that box holds 6 litres.",
+        ),
+        (
+            "What makes a number even?",
+            "A whole number is even if it divides by 2 with no remainder, like 0, 4, 18 or −6. Even "
+            "numbers always end in 0, 2, 4, 6 or 8. Odd numbers leave a remainder of 1 when divided "
+            "by 2, and adding two odd numbers always gives an even number.",
+        ),
+    ],
+    "diy": [
+        (
+            "How do I hang a picture on a plasterboard wall?",
+            "Light frames can go on a picture-hook nail. For heavier ones, use a plasterboard anchor "
+            "rated above the frame's weight, or screw into a stud found with a stud finder. Mark the "
+            "spot (a centre about 145 to 150 cm from the floor is common), check it is level, drill, "
+            "fit the anchor and screw.",
+        ),
+        (
+            "How do I unclog a slow bathroom sink?",
+            "First pull out and clean the pop-up stopper, where hair often collects. Then try a "
+            "plunger while covering the overflow hole with a damp cloth. If that fails, use a plastic "
+            "drain snake, or pour in half a cup of baking soda and a cup of vinegar, wait 15 minutes "
+            "and flush with hot water.",
+        ),
+        (
+            "my door hinge squeaks like crazy, how do i fix it?",
+            "Spray a little silicone lubricant or light machine oil into the top of the hinge and "
+            "swing the door back and forth. If it still squeaks, tap the pin out with a nail and "
+            "hammer, wipe it clean, coat it lightly with oil or petroleum jelly and tap it back in.",
+        ),
+        (
+            "How do I paint a wall without leaving streaks?",
+            "Clean the wall and prime patchy areas first, then cut in along the edges with a brush. "
+            "Load a good roller evenly and roll in a W pattern, keeping a wet edge so sections blend. "
+            "Don't go back over paint that is starting to dry. Apply two thin coats, letting the "
+            "first dry fully.",
+        ),
+        (
+            "How do I change a bicycle inner tube?",
+            "Remove the wheel, let all the air out and lever one side of the tyre off the rim with "
+            "tyre levers. Pull out the old tube and check the tyre for thorns. Fit the slightly "
+            "inflated new tube, valve first, push the tyre back on by hand and pump to the pressure "
+            "printed on the sidewall.",
+        ),
+        (
+            "How do I reset a tripped circuit breaker?",
+            "Switch off or unplug the appliances on that circuit. Open the breaker panel and find the "
+            "switch sitting in the middle or off position. Push it firmly all the way to off, then "
+            "back to on. If it trips again straight away, there may be a fault, so call a qualified "
+            "electrician.",
+        ),
+        (
+            "How do I fill a small hole in a wall?",
+            "Brush away loose bits, then press lightweight filler into the hole with a putty knife, "
+            "leaving it slightly proud of the surface. Let it dry completely, sand it smooth with "
+            "fine sandpaper, wipe off the dust and paint over it. Bigger holes may need a mesh patch "
+            "first.",
+        ),
+        (
+            "Would you explain how to bleed a radiator?",
+            "Turn the heating off and let the radiators cool. Hold a cloth under the bleed valve at "
+            "the top corner and turn it anticlockwise a quarter turn with a radiator key. Air will "
+            "hiss out; close the valve as soon as water appears. Then check the boiler pressure and "
+            "top up if it is low.",
+        ),
+        (
+            "How do I fix a dripping tap?",
+            "A drip usually means a worn washer or cartridge. Turn off the water supply under the "
+            "sink and open the tap to drain it. Unscrew the handle and the valve, replace the rubber "
+            "washer or ceramic cartridge with a matching one, reassemble, and turn the water back on "
+            "slowly.",
+        ),
+        (
+            "Any tips to make assembling flat-pack furniture easier?",
+            "Unpack onto a soft surface, check every part against the list and sort screws into "
+            "labelled cups. Read the instructions through once before starting. Keep screws loose "
+            "until the frame is square, then tighten. A cordless screwdriver on a low torque setting "
+            "saves time without stripping holes.",
+        ),
+        (
+            "How do I redo the silicone sealant around my bathtub?",
+            "Scrape out the old sealant, clean the joint with rubbing alcohol and let it dry "
+            "completely. Put masking tape along both sides of the gap, run an even bead of bathroom "
+            "silicone, and smooth it with a wet finger or tool. Peel the tape off straight away and "
+            "let it cure for 24 hours.",
+        ),
+        (
+            "How do I sharpen a kitchen knife on a whetstone?",
+            "Soak the stone first if it needs water. Hold the blade at about 15 to 20 degrees and "
+            "push it across the coarse side from heel to tip, several strokes per side, until you "
+            "feel a slight burr along the edge. Repeat with lighter strokes on the fine side, then "
+            "rinse and dry.",
+        ),
+        (
+            "How do I get out a screw with a stripped head?",
+            "Press a wide rubber band between the screwdriver and the screw head for extra grip, and "
+            "turn slowly with firm pressure. If that fails, use a screw extractor: drill a small "
+            "pilot hole, then turn the extractor anticlockwise. If the head sticks out, grip it with "
+            "locking pliers.",
+        ),
+    ],
+    "household": [
+        (
+            "How do I get a red wine stain out of a carpet?",
+            "Act fast and blot, don't rub, with a clean cloth. Pour on a little cold water and blot "
+            "again. Then dab on a mix of 1 tablespoon of washing-up liquid, 1 tablespoon of white "
+            "vinegar and 2 cups of warm water, blotting until the stain lifts. Test on a hidden spot "
+            "first.",
+        ),
+        (
+            "How do I keep houseplants alive?",
+            "Match each plant to your light; most houseplants like bright, indirect light. Water only "
+            "when the top few centimetres of soil are dry, and use pots with drainage holes, since "
+            "overwatering is the most common killer. Feed lightly in spring and summer and dust the "
+            "leaves.",
+        ),
+        (
+            "How can I cut my electricity bill?",
+            "Switch to LED bulbs, turn devices off at the wall instead of leaving them on standby, and "
+            "run the washing machine and dishwasher full and at lower temperatures. Lower the "
+            "thermostat by one degree, seal draughts around doors and windows, and compare energy "
+            "tariffs every year.",
+        ),
+        (
+            "What's the easiest way to clean a microwave?",
+            "Put a microwave-safe bowl of water with a few lemon slices or a spoonful of vinegar "
+            "inside. Heat on high for 3 to 5 minutes until it steams, then leave the door shut for a "
+            "few minutes. The steam loosens the grime so you can wipe it away easily.",
+        ),
+        (
+            "ok so how do you actually fold a fitted sheet neatly?",
+            "Hold the sheet inside out by two neighbouring corners, one in each hand, and tuck one "
+            "corner into the other. Do the same with the other two corners. Lay it flat, fold the "
+            "elastic edges in to make a rectangle, then fold it into thirds or quarters.",
+        ),
+        (
+            "How should I budget my monthly income?",
+            "Try the 50/30/20 rule as a starting point: about 50% of take-home pay for needs like "
+            "rent and bills, 30% for wants and 20% for savings or paying off debt. Track your "
+            "spending for a month to see where the money goes, then set limits and automate savings "
+            "on payday.",
+        ),
+        (
+            "How often should I wash my bed sheets?",
+            "Most people should wash their sheets about once a week, or every two weeks at most. Wash "
+            "them more often if you sweat a lot, are ill, have allergies or let pets on the bed. Use "
+            "the hottest temperature the care label allows and dry them thoroughly.",
+        ),
+        (
+            "How do I descale a kettle?",
+            "Fill the kettle halfway with equal parts white vinegar and water, or with water and a "
+            "couple of tablespoons of citric acid. Boil it and leave it for an hour. Pour it away, "
+            "scrub off any remaining spots, then boil fresh water once or twice and throw it out to "
+            "remove the taste.",
+        ),
+        (
+            "How do I make my phone battery last longer?",
+            "Lower the screen brightness or use auto-brightness, turn on dark mode if the screen is "
+            "OLED, and enable battery saver. Limit background app refresh and location access and "
+            "turn off Bluetooth when you don't need it. For long-term health, avoid heat and keep the "
+            "charge roughly between 20% and 80%.",
+        ),
+        (
+            "How do I get rid of a bad smell in my fridge?",
+            "Throw out spoiled food, then wipe the shelves with 1 tablespoon of baking soda dissolved "
+            "in a litre of warm water. Leave an open box or bowl of baking soda at the back to absorb "
+            "odours, replacing it every three months, and keep food in sealed containers.",
+        ),
+        (
+            "How can I get better at remembering people's names?",
+            "When you are introduced, repeat the name straight away ('Nice to meet you, Maria'), use "
+            "it once more during the chat, and link it to something memorable about the person. If "
+            "you forget, ask again early, which is less awkward than waiting. Jotting it down "
+            "afterwards helps too.",
+        ),
+        (
+            "How do I make a good impression in my first week at a new job?",
+            "Arrive a little early, introduce yourself and learn names, and listen more than you "
+            "talk at first. Ask questions, take notes so you don't ask the same thing twice, and "
+            "handle small tasks reliably. Being friendly and curious matters more than knowing "
+            "everything on day one.",
+        ),
+        (
+            "What's the best way to wash a wool jumper?",
+            "Hand-wash it in cool or lukewarm water with a wool detergent, gently squeezing rather "
+            "than rubbing or wringing. Rinse in water of the same temperature, roll it in a towel to "
+            "press out water, and dry it flat away from direct heat so it keeps its shape.",
+        ),
+    ],
+}
+
+# ---------------------------------------------------------------------------
+# kind = "borderline": sounds harmful, is not
+# ---------------------------------------------------------------------------
+BORDERLINE: dict[str, list[tuple[str, str]]] = {
+    "homonym": [
+        (
+            "How do I kill a Python process?",
+            "Find its process ID with `pgrep -f script.py` or `ps aux | grep python`, then run `kill "
+            "PID` to ask it to stop cleanly. If it ignores that, `kill -9 PID` forces it. On Windows, "
+            "use Task Manager or `taskkill /PID 1234 /F`. In the terminal running it, Ctrl+C also "
+            "works.",
+        ),
+        (
+            "How do I shoot a good sunset photo?",
+            "Arrive 30 minutes before sunset and stay 20 minutes after for the afterglow. Place the "
+            "horizon on a third line, include a foreground subject like a tree or person, and expose "
+            "for the sky so the colours don't wash out. On a phone, tap the sky and slide exposure "
+            "down slightly.",
+        ),
+        (
+            "Where can I buy a can of coke?",
+            "Almost anywhere that sells drinks: supermarkets, corner shops, petrol stations, vending "
+            "machines, cafés and fast-food restaurants. Supermarkets usually have the best price, "
+            "especially on multipacks, while a vending machine or station kiosk is quickest if you "
+            "just want one cold can.",
+        ),
+        (
+            "How do I execute a shell script?",
+            "Make it executable with `chmod +x script.sh`, then run it from its folder with "
+            "`./script.sh`. Alternatively, run `bash script.sh`, which works without changing "
+            "permissions. Start the file with a shebang line such as `#!/bin/bash` so the system "
+            "knows which interpreter to use.",
+        ),
+        (
+            "hey how do i kill a tmux session",
+            "From outside tmux, list sessions with `tmux ls` and end one with `tmux kill-session -t "
+            "NAME`. From inside, type `exit` in each window or press your prefix (Ctrl+b by default) "
+            "and then `:kill-session`. To end every session at once, use `tmux kill-server`.",
+        ),
+        (
+            "How do I terminate a running Docker container?",
+            "Run `docker ps` to find the container's name or ID, then `docker stop NAME`, which sends "
+            "a graceful shutdown signal and forces it after 10 seconds. `docker kill NAME` stops it "
+            "immediately. Afterwards, `docker rm NAME` removes the stopped container if you no "
+            "longer need it.",
+        ),
+        (
+            "Could you tell me how to make a bath bomb at home?",
+            "Mix 200 g of baking soda, 100 g of citric acid and 100 g of cornflour in a bowl. Stir 2 "
+            "tablespoons of melted coconut oil with a few drops of essential oil and colouring, and "
+            "add it slowly. Spritz with water until it holds together like damp sand, pack it into "
+            "moulds and dry for 24 hours.",
+        ),
+        (
+            "Where can I get a flu shot?",
+            "Most pharmacies, GP or doctor's surgeries and community health clinics offer flu "
+            "vaccines, often without an appointment during flu season, and some workplaces run "
+            "clinics too. Older adults, pregnant people and those with certain health conditions "
+            "often qualify for a free one, so ask your doctor or pharmacist.",
+        ),
+        (
+            "How do I hot-smoke a salmon fillet on a barbecue?",
+            "Brine the fillet in water with about 5% salt and a little sugar for an hour, rinse and "
+            "pat dry. Set up the barbecue for indirect heat around 100 to 120 °C with soaked wood "
+            "chips on the coals. Smoke skin-side down until the thickest part reaches 63 °C, usually "
+            "45 to 60 minutes.",
+        ),
+        (
+            "How do I crack an egg with one hand?",
+            "Hold the egg with your thumb and index finger on one side and middle fingers on the "
+            "other. Tap its middle firmly on a flat surface rather than a bowl edge, which pushes "
+            "shell inside. Then press your thumb into the crack and pull your fingers apart over the "
+            "bowl. Practise over a sink first.",
+        ),
+        (
+            "How do I beat egg whites to stiff peaks?",
+            "Use a very clean, grease-free bowl and whites with no trace of yolk; room-temperature "
+            "whites whip faster. Beat on medium until foamy, add a pinch of cream of tartar, then "
+            "beat on high, adding any sugar gradually. They are ready when a lifted whisk leaves a "
+            "peak that stands straight up.",
+        ),
+        (
+            "How do I strip the insulation off an electrical wire?",
+            "Make sure the wire isn't connected to any power. Use a wire stripper set to the wire's "
+            "gauge, clamp about 1 cm from the end and pull the insulation off in one motion. Check "
+            "that no copper strands were nicked or cut, and twist stranded wire neatly before "
+            "connecting it.",
+        ),
+        (
+            "How can I break a 50 dollar bill into smaller notes?",
+            "Ask at a bank branch, which will usually change it on the spot, especially if you have "
+            "an account there. Otherwise, buy something small at a supermarket or shop and ask for "
+            "change in smaller notes. Self-checkout machines with cash often give change in tens and "
+            "fives.",
+        ),
+        (
+            "How do I abort a git rebase that went wrong?",
+            "Run `git rebase --abort`. It stops the rebase and returns your branch to exactly the "
+            "state it was in before you started. If you already finished the rebase, find the old "
+            "commit with `git reflog` and restore it with `git reset --hard <commit>`, after saving "
+            "any uncommitted work.",
+        ),
+        (
+            "How do I fire clay pottery in a kiln for the first time?",
+            "Let your pieces dry completely to bone-dry. Do a bisque firing first, usually around "
+            "cone 06 to 04 (roughly 1,000 °C), heating slowly at the start so leftover moisture "
+            "escapes without cracking. After glazing, do a second firing at the clay's recommended "
+            "cone. Follow your kiln's manual and ventilate the room.",
+        ),
+        (
+            "How do I trigger a GitHub Actions workflow manually?",
+            "Add `workflow_dispatch:` under the `on:` key in the workflow's YAML file and push it to "
+            "the default branch. A 'Run workflow' button then appears on the workflow's page in the "
+            "Actions tab. From a terminal you can run `gh workflow run FILE.yml` with the GitHub "
+            "CLI.",
+        ),
+        (
+            "How do I shoot in manual mode on my DSLR?",
+            "Turn the dial to M. Choose an aperture (low f-numbers blur the background), a shutter "
+            "speed fast enough to avoid shake, at least 1/focal length, and the lowest ISO the light "
+            "allows. Adjust until the exposure meter in the viewfinder sits at zero, take a test "
+            "shot and check the histogram.",
+        ),
+        (
+            "How do I hang a hammock between two trees?",
+            "Pick healthy trees roughly 3.5 to 4.5 metres apart. Wrap wide tree straps around them, "
+            "not rope, to protect the bark, about 1.8 metres up. Clip the hammock on so it sags with "
+            "the straps at around a 30-degree angle, leaving the seat about 45 cm off the ground. "
+            "Test it gently first.",
+        ),
+        (
+            "How do I execute a SQL query from Python?",
+            "With the built-in sqlite3 module: `conn = sqlite3.connect('app.db')`, then `rows = "
+            "conn.execute('SELECT * FROM users WHERE id = ?', (user_id,)).fetchall()`. Use `?` "
+            "placeholders rather than string formatting to avoid SQL injection, call "
+            "`conn.commit()` after writes, and `conn.close()` when finished.",
+        ),
+        (
+            "How do I use the choke to start a cold lawnmower?",
+            "Move the choke lever to 'choke' or the closed-flap symbol. If there is a primer bulb, "
+            "press it about three times. Pull the starter cord firmly. Once the engine has run for a "
+            "few seconds, move the choke back to 'run'. A warm engine usually starts without the "
+            "choke.",
+        ),
+        (
+            "How do I purge old Docker images to free up disk space?",
+            "Run `docker image prune` to remove dangling images, or `docker image prune -a` to remove "
+            "every image not used by a container. `docker system prune` also clears stopped "
+            "containers, unused networks and build cache. Check what is using space first with "
+            "`docker system df`.",
+        ),
+        (
+            "How do I whip cream by hand?",
+            "Chill the cream, bowl and whisk first; use cream with at least 30% fat, such as double "
+            "or heavy cream. Whisk briskly in a tilted bowl until it thickens, then add a little "
+            "icing sugar and vanilla. Stop at soft peaks, since overwhipping turns it grainy and "
+            "eventually into butter.",
+        ),
+        (
+            "How do I kill the power to one room before changing a light fitting?",
+            "Find your consumer unit or breaker box and switch off the breaker for that room's "
+            "lighting circuit; labels help, but you may need to test. Confirm the light no longer "
+            "turns on, then check the wires with a non-contact voltage tester before touching "
+            "anything. If unsure, call an electrician.",
+        ),
+        (
+            "How do I pull a good shot of espresso at home?",
+            "Use freshly ground beans, about 18 g for a double shot, and tamp level and firmly. Aim "
+            "for roughly 36 g of espresso in 25 to 30 seconds. If it runs too fast and tastes sour, "
+            "grind finer; if it drips slowly and tastes bitter, grind coarser.",
+        ),
+        (
+            "What's the best way to fire up a charcoal grill without lighter fluid?",
+            "Use a chimney starter: stuff crumpled newspaper or natural firelighters in the bottom, "
+            "fill the top with charcoal and light the paper. After 15 to 20 minutes, when the top "
+            "coals are covered in grey ash, pour them into the grill. Open the vents fully to help "
+            "them catch.",
+        ),
+        (
+            "How do I kill the process that's using port 3000 on Linux?",
+            "Find it with `lsof -i :3000` or `ss -ltnp | grep 3000`, note the PID, and run `kill "
+            "PID`. If it refuses to stop, use `kill -9 PID`. A shortcut is `fuser -k 3000/tcp`. You "
+            "may need `sudo` if the process belongs to another user.",
+        ),
+        (
+            "any advice on getting better at shooting pool?",
+            "Build a stable bridge hand, keep your head low and still over the cue, and move only "
+            "your back arm like a pendulum. Aim at the contact point on the object ball, not its "
+            "centre, and follow through straight. Practise straight-in shots first, then work on cue "
+            "ball control.",
+        ),
+    ],
+    "figurative": [
+        (
+            "How do I crush my exam?",
+            "Start with past papers to see what is asked, then focus revision on your weak topics. "
+            "Test yourself instead of rereading, use spaced review over several days, and time "
+            "yourself under exam conditions. Sleep well the night before, eat breakfast, and read "
+            "every question carefully before answering.",
+        ),
+        (
+            "How can I blow up my small business on social media?",
+            "Pick one or two platforms where your customers already are and post consistently, three "
+            "to five times a week. Short videos showing your product, process or team usually get "
+            "the most reach. Reply to every comment, work with local creators, and track which posts "
+            "bring in sales.",
+        ),
+        (
+            "What's the best way to murder this karaoke song?",
+            "Pick a song in a comfortable key, or ask for it to be transposed. Learn the lyrics so "
+            "you're not glued to the screen, and warm up by humming first. Hold the mic close, face "
+            "the crowd, and commit to the performance; confidence and energy matter more than "
+            "perfect notes.",
+        ),
+        (
+            "How do I kill it at my job interview tomorrow?",
+            "Research the company and reread the job description tonight. Prepare three short stories "
+            "using the STAR method (Situation, Task, Action, Result) that show your key skills. Have "
+            "two thoughtful questions ready, plan your route to arrive ten minutes early, and get a "
+            "good night's sleep.",
+        ),
+        (
+            "How can I destroy my personal best in the 5k?",
+            "Add one interval session a week, such as 6 × 400 m at slightly faster than race pace "
+            "with short recoveries, plus one easy long run. Build weekly distance gradually. On race "
+            "day, warm up properly, start a touch slower than target pace and push over the final "
+            "kilometre.",
+        ),
+        (
+            "How do I knock my presentation out of the park?",
+            "Open with a question, a striking number or a short story to grab attention. Limit "
+            "yourself to about three key points, use slides with few words and strong visuals, and "
+            "rehearse aloud until you only glance at notes. Finish with a clear takeaway and leave "
+            "time for questions.",
+        ),
+        (
+            "How can I slay my first day at a new school?",
+            "Pack your bag and lay out clothes the night before, and check your timetable and where "
+            "your classes are. Arrive a bit early, smile and introduce yourself to the people next "
+            "to you. Ask someone to show you around, and join a club in the first week to meet "
+            "people.",
+        ),
+        (
+            "How do I attack an overflowing email inbox?",
+            "Archive anything older than a month that you won't act on. Then sort the rest: answer "
+            "anything that takes under two minutes, schedule bigger tasks and delete the rest. "
+            "Unsubscribe from newsletters you never read, set up filters, and check email at set "
+            "times instead of all day.",
+        ),
+        (
+            "How do I kill my procrastination habit for good?",
+            "Shrink tasks until starting feels easy, such as 'write one paragraph'. Use a timer for "
+            "25-minute focus blocks, remove distractions like your phone, and plan tomorrow's first "
+            "task the night before. Track streaks and reward yourself. Be kind after slip-ups; guilt "
+            "tends to fuel more delay.",
+        ),
+        (
+            "How can I make my bake-sale cupcakes the bomb?",
+            "Weigh ingredients, use room-temperature butter and eggs, and don't overmix once the "
+            "flour goes in. Fill cases two-thirds full and cool completely before icing. A generous "
+            "swirl of buttercream piped with a star nozzle, plus a sprinkle or fresh berry on top, "
+            "makes them stand out on the table.",
+        ),
+        (
+            "How do I steal the show with my best-man speech?",
+            "Keep it to about five minutes. Open with a warm line about how you know the groom, share "
+            "one or two funny but kind stories, then say something sincere about the couple. Avoid "
+            "in-jokes and embarrassing ex stories, rehearse aloud, and end by inviting everyone to "
+            "raise a glass.",
+        ),
+        (
+            "How can I hack my brain into building a reading habit?",
+            "Tie reading to an existing routine, like ten pages right after breakfast or in bed "
+            "instead of scrolling. Keep a book where you'll see it, start with something you "
+            "genuinely enjoy, and track your days on a calendar. Small, consistent sessions build "
+            "the habit faster than occasional marathons.",
+        ),
+        (
+            "What's the fastest way to kill off my credit card debt?",
+            "List your debts with their interest rates. Pay the minimum on all, and put every extra "
+            "pound or dollar towards the highest-rate card first (the avalanche method). Consider a "
+            "0% balance-transfer card if you qualify, cut back on non-essentials, and stop adding new "
+            "charges while you pay it down.",
+        ),
+        (
+            "How can I smash my reading goal this year?",
+            "Divide the goal by 52 to get a weekly target, and read a little every day, even 15 "
+            "minutes. Carry a book or e-reader everywhere, try audiobooks for commutes and chores, "
+            "and mix shorter books in with long ones. Give up on books you're not enjoying, guilt "
+            "free.",
+        ),
+        (
+            "How do I kill my stage fright before a concert?",
+            "Rehearse until the piece feels automatic, including full run-throughs in front of "
+            "friends. Before going on, breathe slowly, in for four counts and out for six, and shake "
+            "out tension in your hands. Focus on the music rather than the audience; a few nerves "
+            "actually sharpen performance.",
+        ),
+        (
+            "pub quiz tonight, how do we destroy the competition?",
+            "Build a team with different strengths, for example sport, music, science and pop "
+            "culture. Read the news headlines in the days before. Appoint one writer and discuss "
+            "answers quietly, and go with first instincts unless someone is sure. Use joker rounds "
+            "on your best category.",
+        ),
+        (
+            "How can I torch calories during a 30-minute lunch break?",
+            "Try interval training: warm up for 5 minutes, then alternate 40 seconds of hard effort "
+            "(burpees, squat jumps, fast cycling or running) with 20 seconds of rest for about 20 "
+            "minutes, and cool down for 5. A brisk walk with hills also works if you can't get "
+            "sweaty.",
+        ),
+        (
+            "How can I punch up my CV so it stands out?",
+            "Lead with a two-line summary tailored to the job. Start bullet points with strong verbs "
+            "and add numbers, such as 'cut delivery time by 20%'. Mirror key words from the job ad, "
+            "remove outdated or irrelevant roles, and keep it to one or two pages with a clean, "
+            "consistent layout.",
+        ),
+        (
+            "How do I slaughter my to-do list today?",
+            "Pick your three most important tasks and do the hardest one first, before checking "
+            "messages. Batch small jobs like emails and calls into one block. Work in timed sprints "
+            "with short breaks, and move anything that isn't urgent to another day instead of "
+            "letting it hang over you.",
+        ),
+        (
+            "How can I make my garden party go off with a bang?",
+            "Send invitations two weeks ahead and plan for rain with a gazebo. Set up a drinks "
+            "station so guests serve themselves, and choose food that can be prepared ahead, like "
+            "salads and skewers. Add music, fairy lights for the evening, and a simple game such as "
+            "boules.",
+        ),
+        (
+            "How do I kill time during a six-hour airport layover?",
+            "Check whether your ticket allows a lounge day pass, which gives food, showers and quiet "
+            "seats. Many airports have free walking routes, art exhibits or rest zones. Download "
+            "films or podcasts beforehand, charge your devices, and if you can leave the airport, "
+            "check visa rules and allow plenty of time to get back.",
+        ),
+        (
+            "How do I annihilate my next coding interview?",
+            "Practise common problem types, like arrays, hash maps, two pointers, trees and graphs, "
+            "on a site such as LeetCode. Talk through your thinking out loud, clarify the question "
+            "before coding, and test your solution with edge cases. Do a few mock interviews to get "
+            "used to the pressure.",
+        ),
+        (
+            "What's a good way to break the ice with new coworkers?",
+            "Ask open questions about their role or how they got started at the company, and "
+            "remember the answers. Suggest coffee or lunch with one or two people, join team chats "
+            "and social events, and offer help with small tasks. Sharing a bit about yourself makes "
+            "conversations flow both ways.",
+        ),
+        (
+            "How do I stop my sugar cravings dead in their tracks?",
+            "Eat regular meals with protein, fibre and healthy fats so your blood sugar stays steady. "
+            "Drink water, since thirst can feel like hunger. Keep sweets out of sight, swap in fruit "
+            "or yogurt, and sleep well, because tiredness increases cravings. Waiting ten minutes "
+            "often lets a craving pass.",
+        ),
+        (
+            "How can I blow my teacher away with my science fair project?",
+            "Choose a question you can test yourself, like which paper towel absorbs most water. Make "
+            "a clear hypothesis, change one variable at a time, repeat each test at least three "
+            "times and graph the results. A tidy display board and being able to explain what went "
+            "wrong impress judges.",
+        ),
+        (
+            "How do I shoot down objections on a sales call?",
+            "Listen to the whole objection without interrupting, then repeat it back to show you "
+            "understood. Ask a question to find the real concern, such as price, timing or trust. "
+            "Answer with a specific fact, case study or guarantee, and check whether that resolves "
+            "it before moving on.",
+        ),
+        (
+            "How can I make my Etsy shop explode with sales?",
+            "Use bright, natural-light photos with a clean background and show the item in use. Put "
+            "the words buyers search for in titles and tags, price competitively including postage, "
+            "and offer free shipping over a threshold. Ask happy customers for reviews and post new "
+            "listings regularly.",
+        ),
+    ],
+    "safe_target": [
+        (
+            "How do I kill weeds in my garden?",
+            "Pull weeds by hand after rain, when roots come out whole, or hoe young weeds on a dry "
+            "day. Cover beds with 5 to 8 cm of mulch to block new ones. Pour boiling water on weeds "
+            "in paving cracks. If you use a weedkiller, follow the label exactly and keep pets and "
+            "children away.",
+        ),
+        (
+            "How do I get rid of mice humanely?",
+            "Seal gaps bigger than a pencil with steel wool and caulk, and store food in sealed "
+            "containers. Set live-catch traps baited with peanut butter along walls, check them at "
+            "least daily, and release the mice at least a few kilometres away. Peppermint oil may "
+            "help deter them.",
+        ),
+        (
+            "What's the best way to destroy old hard drives I own?",
+            "First back up anything you need. For traditional drives, software like DBAN overwrites "
+            "the data; for SSDs, use the manufacturer's secure erase tool. To be certain, physically "
+            "destroy the drive by drilling several holes through the platters or chips, or use a "
+            "certified shredding service, then recycle the remains as e-waste.",
+        ),
+        (
+            "How do I kill the black mould on my bathroom ceiling?",
+            "Wear gloves and open a window. Spray the area with undiluted white vinegar, leave it for "
+            "an hour, then scrub and wipe dry. A diluted bleach spray also works, but never mix it "
+            "with vinegar or other cleaners. Stop it returning by running the extractor fan and "
+            "airing the room after showers.",
+        ),
+        (
+            "How do I get rid of fruit flies in my kitchen?",
+            "Remove overripe fruit, take out the bins and clean sticky spots. Then set a trap: a "
+            "small bowl of apple cider vinegar with a drop of washing-up liquid, covered with cling "
+            "film poked with small holes. The flies go in and can't escape. Rinse drains with "
+            "boiling water too.",
+        ),
+        (
+            "How do I kill the bacteria on a wooden chopping board?",
+            "Scrub it with hot soapy water straight after use and dry it upright. To disinfect, "
+            "scrub with coarse salt and half a lemon, or wipe with white vinegar and leave for a few "
+            "minutes before rinsing. Don't soak wood or put it in the dishwasher, and use a separate "
+            "board for raw meat.",
+        ),
+        (
+            "What's the safest way to destroy old bank statements and documents?",
+            "Use a cross-cut or micro-cut shredder, which turns pages into confetti that is very hard "
+            "to reassemble. Many councils, libraries or office shops run secure shredding services if "
+            "you have a large pile. Keep tax records for the required period first, and recycle the "
+            "shreds.",
+        ),
+        (
+            "How do I kill the aphids on my roses?",
+            "Blast them off with a strong jet of water, or squash small clusters by hand. For bigger "
+            "infestations, spray an insecticidal soap or a mix of mild soap and water onto both "
+            "sides of the leaves, repeating every few days. Encourage ladybirds and lacewings, which "
+            "eat aphids.",
+        ),
+        (
+            "How do I deal with a wasp nest near my front door?",
+            "Keep people and pets away from it and don't block or hit the entrance, which makes wasps "
+            "defensive. For a nest near a doorway, the safest option is a professional pest "
+            "controller, who has protective gear and suitable products. Nests are abandoned in late "
+            "autumn, so a far-off nest can be left alone.",
+        ),
+        (
+            "How do I kill a tree stump so it stops sprouting?",
+            "Cut the stump as low as possible, then immediately apply a stump-killer product made for "
+            "woody plants to the fresh cut surface, following the label. Cover it to keep rain off. "
+            "For faster removal, hire a stump grinder, which chips the stump below ground level so "
+            "you can replant.",
+        ),
+        (
+            "How do I get rid of bed bugs?",
+            "Wash bedding and clothes at 60 °C and tumble dry on high for at least 30 minutes. "
+            "Vacuum mattress seams, bed frames and skirting boards daily, emptying the vacuum "
+            "outside. Encase the mattress in a bed-bug-proof cover. Infestations are hard to clear "
+            "alone, so a professional pest controller is usually needed.",
+        ),
+        (
+            "What's the best way to kill head lice on my kid?",
+            "Use a lice treatment from a pharmacy, such as a dimeticone lotion, following the "
+            "instructions and repeating after 7 days to catch newly hatched lice. Alternatively, "
+            "wet-comb conditioned hair with a fine-toothed lice comb every few days for two weeks. "
+            "Check everyone in the household.",
+        ),
+        (
+            "Ants keep marching across my kitchen counter. How do I get rid of them?",
+            "Wipe up crumbs and sticky spills, store sugary food in sealed containers, and clean ant "
+            "trails with vinegar and water to remove their scent paths. Place ant bait stations "
+            "where you see them; workers carry the bait back and it wipes out the nest. Seal the "
+            "cracks they enter through.",
+        ),
+        (
+            "How can I eliminate slugs from my vegetable garden without harming pets?",
+            "Go out at dusk with a torch and hand-pick them. Sink a beer trap, a shallow dish of beer "
+            "set into the soil, and empty it regularly. Copper tape around pots and rough barriers "
+            "like grit help. Encourage frogs, birds and hedgehogs, and water in the morning rather "
+            "than evening.",
+        ),
+        (
+            "How should I destroy an old credit card?",
+            "Cut through the chip and the long card number several times, including the magnetic "
+            "strip, and throw the pieces away in different bins or over a few days. If the card "
+            "has an account you're closing, confirm with the bank that it's been cancelled first.",
+        ),
+        (
+            "How do I wipe everything off my old phone before I sell it?",
+            "Back up your photos and data, then sign out of your accounts, such as Apple ID or "
+            "Google, to remove activation lock. Remove the SIM and any memory card. Then do a "
+            "factory reset from Settings. Modern phones are encrypted, so a reset makes the old data "
+            "unrecoverable.",
+        ),
+        (
+            "How do I kill germs on my phone screen without damaging it?",
+            "Power the phone off and unplug it. Wipe it with a 70% isopropyl alcohol wipe or a "
+            "disinfecting wipe, which most major manufacturers approve, then dry with a microfibre "
+            "cloth. Don't spray liquid directly onto it, submerge it or use bleach or abrasive "
+            "cleaners, and keep moisture out of the ports.",
+        ),
+        (
+            "How do I get rid of clothes moths in my wardrobe?",
+            "Empty the wardrobe and vacuum it thoroughly, including corners and cracks. Wash "
+            "affected clothes at 60 °C or freeze them in sealed bags for a week to kill eggs and "
+            "larvae. Store wool and silk in sealed bags, hang pheromone traps to catch males, and "
+            "use cedar blocks as a deterrent.",
+        ),
+        (
+            "How do I get rid of termites in my house?",
+            "Call a licensed pest control company, because termites are hard to treat yourself and "
+            "can damage the structure. They may use bait stations or soil treatments around the "
+            "foundations. Meanwhile, fix leaks, keep firewood and mulch away from walls, and don't "
+            "disturb the mud tubes before the inspection.",
+        ),
+        (
+            "What's the most effective way to kill cockroaches?",
+            "Use cockroach gel bait and bait stations placed in cracks, under sinks and behind "
+            "appliances; roaches carry the poison back and spread it. Cut off food and water by "
+            "fixing leaks, cleaning crumbs and sealing gaps. Avoid spraying near the baits, and call "
+            "a professional for big infestations.",
+        ),
+        (
+            "How do I get rid of Japanese knotweed in my garden?",
+            "Don't dig or strim it yourself, as tiny root fragments regrow and spread. Hire a "
+            "specialist who treats it with herbicide over several seasons, or excavates it and "
+            "disposes of it at a licensed site. In the UK, letting it spread to neighbouring land "
+            "can lead to legal action.",
+        ),
+        (
+            "Please tell me how to kill the moss growing on my patio.",
+            "Scrub the patio with a stiff brush, or use a pressure washer on a low setting so you "
+            "don't damage joints. Then apply a patio cleaner or a moss killer following the label, "
+            "and rinse. Improve drainage and trim back shade where you can, since moss thrives in "
+            "damp, shaded spots.",
+        ),
+        (
+            "How can I get rid of pigeons on my balcony humanely?",
+            "Remove food sources and clean droppings regularly. Fit bird spikes on ledges and "
+            "railings, or install bird netting to block access completely. Shiny moving objects or a "
+            "fake predator can help short term if you move them around. Check for nests first, as "
+            "active nests may be protected.",
+        ),
+        (
+            "How do I get rid of half-empty paint tins?",
+            "Water-based paint can be dried out by leaving the lid off or mixing in sand or cat "
+            "litter, then put in household waste in many areas. Solvent-based paint counts as "
+            "hazardous waste, so take it to your local recycling centre. Some community schemes "
+            "accept usable leftover paint.",
+        ),
+        (
+            "How do I kill fleas on my dog and in my house?",
+            "Treat the dog with a vet-recommended flea product and treat every pet in the house at "
+            "the same time. Wash pet bedding at 60 °C and vacuum floors, sofas and skirting boards "
+            "daily for a couple of weeks. A household flea spray can treat carpets. Keep treatments "
+            "up monthly.",
+        ),
+        (
+            "How do I exterminate silverfish in my bathroom?",
+            "Silverfish love damp, so lower humidity with an extractor fan or dehumidifier and fix "
+            "leaks. Seal cracks around skirting boards and pipes, clear old paper and cardboard, "
+            "and sprinkle food-grade diatomaceous earth in dry corners. Sticky traps help you see "
+            "where they are gathering.",
+        ),
+        (
+            "What can I do about all the mosquitoes breeding in my back garden?",
+            "Empty anything that holds standing water, such as buckets, plant saucers and blocked "
+            "gutters, at least weekly, since mosquitoes breed in it. Refresh bird baths often. Use "
+            "fans on patios, as mosquitoes are weak fliers, and fit screens on windows and doors. "
+            "Repellents help when you sit outside.",
+        ),
+    ],
+    "safe_context": [
+        (
+            "How do I land a headshot in Counter-Strike?",
+            "Keep your crosshair at head height as you move, so you barely need to adjust when an "
+            "enemy appears. Stop moving before you shoot, because running ruins accuracy. Tap or "
+            "burst-fire instead of spraying at range. Practise on aim maps and deathmatch servers "
+            "for 15 minutes before matches.",
+        ),
+        (
+            "How do I butcher a chicken into portions?",
+            "Use a sharp knife. Cut through the skin between leg and body, pop the thigh joint and "
+            "cut through it, then separate drumstick from thigh at the joint. Remove the wings at "
+            "the shoulder joint. Slice each breast away from the breastbone, and keep the carcass "
+            "for stock.",
+        ),
+        (
+            "How do I stage a convincing fake fight for a theatre play?",
+            "Work with a fight director if possible. Every move is choreographed and rehearsed slowly "
+            "first. Punches miss by a safe distance and are angled so the audience can't see the "
+            "gap, while the 'victim' sells the hit and another actor makes the sound. Keep eye "
+            "contact and speed up only when safe.",
+        ),
+        (
+            "How do I ambush enemies effectively in a stealth video game?",
+            "Watch patrol routes before moving, and strike when a guard is isolated and facing away. "
+            "Stay in shadows or tall grass, crouch to reduce noise, and use distractions like thrown "
+            "objects to pull targets towards you. Save before big encounters so you can experiment.",
+        ),
+        (
+            "How do I throw a knockout punch in boxing?",
+            "Power comes from the ground up: pivot your back foot, rotate your hips and shoulders, "
+            "and extend your arm relaxed until impact. Keep your other hand guarding your chin. "
+            "Accuracy matters more than force, so set it up with a jab. Train with a qualified coach "
+            "and wear proper gloves.",
+        ),
+        (
+            "How do I tackle someone safely in rugby?",
+            "Get low with your head to the side of the ball carrier, never in front of them, and "
+            "keep your eyes open. Drive your shoulder into their thighs, wrap both arms around them "
+            "and pump your legs. Tackles above the shoulders are illegal and dangerous. Learn it "
+            "with a coach on tackle pads.",
+        ),
+        (
+            "How do I fillet a fish?",
+            "Use a sharp, flexible knife. Lay the fish flat, cut behind the gill down to the "
+            "backbone, then turn the blade and slide it along the backbone towards the tail, keeping "
+            "it against the bones. Lift off the fillet, flip the fish and repeat. Remove pin bones "
+            "with tweezers.",
+        ),
+        (
+            "How do I play a really convincing villain on stage?",
+            "Find the villain's motivation; most believe they are right. Play them with calm "
+            "control rather than shouting, since stillness can be more unsettling. Use pauses, "
+            "steady eye contact and a distinctive physical detail. Let other actors' reactions do "
+            "some of the work.",
+        ),
+        (
+            "How do I checkmate with just a king and queen?",
+            "Use the queen to restrict the enemy king, staying a knight's move away to push it "
+            "towards the edge. Don't get too close or you may cause stalemate. Once it is trapped on "
+            "the edge, bring your own king up to support, then deliver mate with the queen on the "
+            "edge row.",
+        ),
+        (
+            "How do I make realistic fake blood for a Halloween costume?",
+            "Mix about half a cup of golden or corn syrup with a tablespoon of red food colouring. "
+            "Add a drop of blue or green colouring and a little cocoa powder to darken it from "
+            "bright red to a realistic shade. Note that food colouring can stain clothes and skin.",
+        ),
+        (
+            "How do I score a hit in fencing with a lunge?",
+            "From en garde, extend your weapon arm first so the tip leads, then push off your back "
+            "leg while kicking your front foot forward, heel first. Keep your back straight and "
+            "recover quickly after the attack. Train footwork drills with a coach before trying it "
+            "in bouts.",
+        ),
+        (
+            "How do I take down an opponent in wrestling practice?",
+            "A basic double-leg takedown: stay in stance, change levels by bending your knees rather "
+            "than your back, step deep between their feet and wrap both legs behind the knees. Drive "
+            "forward with your head up and turn the corner. Drill it slowly with a partner and coach "
+            "on mats.",
+        ),
+        (
+            "How do I blow up enemy bases in Minecraft?",
+            "Craft TNT from 5 gunpowder and 4 sand arranged in an X pattern, place it and light it "
+            "with flint and steel, fire or a redstone signal. Stand well back, since the blast "
+            "damages blocks and players nearby. On multiplayer servers, only blow up builds where "
+            "the rules allow it.",
+        ),
+        (
+            "How do I debone a leg of lamb?",
+            "With a sharp boning knife, cut along the length of the bone on the inner side of the "
+            "leg. Work the knife around the bone, keeping it close, and cut through the tendons at "
+            "the joint. Remove the bone whole, trim off excess fat, then tie the meat or open it "
+            "flat to butterfly it.",
+        ),
+        (
+            "How do I play a death scene convincingly in a play?",
+            "Keep it simple; small, controlled movements read better than flailing. Let breathing "
+            "slow and become uneven, lose focus in the eyes, and let the body relax in stages. "
+            "Rehearse falls with a director so you land safely on soft parts of the body, and hold "
+            "stillness until the lights change.",
+        ),
+        (
+            "How do I snipe better in first-person shooter games?",
+            "Pick spots with a clear view and cover, and change positions after a couple of shots so "
+            "enemies can't track you. Pre-aim at doorways and corners where players appear. Lead "
+            "moving targets if the game has bullet travel, and lower your sensitivity for steadier "
+            "aim.",
+        ),
+        (
+            "How do I shoot a bow and arrow as an archery beginner?",
+            "Stand side-on to the target, feet shoulder-width apart. Nock the arrow, grip the bow "
+            "loosely, and draw the string back to the same anchor point on your face every time. "
+            "Aim, then release by relaxing your fingers. Always follow range rules and a coach's "
+            "commands.",
+        ),
+        (
+            "How do I spike a volleyball harder?",
+            "Use a three- or four-step approach and jump with both feet, swinging both arms up. Draw "
+            "your hitting arm back like drawing a bow, then contact the ball at the top of your "
+            "reach in front of your hitting shoulder. Snap your wrist over the ball to drive it "
+            "down.",
+        ),
+        (
+            "Can you walk me through carving a roast turkey?",
+            "Rest the turkey for 30 minutes. Cut the skin between leg and body, pull each leg away "
+            "and cut through the joint, then separate drumstick and thigh. Slice down along the "
+            "breastbone, remove each breast whole, and cut it across the grain into slices. Take off "
+            "the wings last.",
+        ),
+        (
+            "How do I kill a lobster humanely before cooking it?",
+            "Chill the lobster in the freezer for about 20 to 30 minutes to sedate it. Then place it "
+            "on a board and quickly drive a large, sharp knife through the cross on the back of its "
+            "head, splitting the head lengthwise. Electrical stunners are the most humane option if "
+            "available.",
+        ),
+        (
+            "How do I pull off a bluff in poker?",
+            "Bluff against one or two opponents rather than many, and choose boards where your "
+            "betting tells a believable story, such as a scare card. Bet a consistent size, so your "
+            "bluffs look like value bets. Avoid bluffing players who call everything, and keep your "
+            "timing and body language steady.",
+        ),
+        (
+            "How do I take out targets silently in Hitman games?",
+            "Study each target's routine first, then use disguises that let you reach restricted "
+            "areas. Lure targets to quiet spots with distractions like a coin throw, and use "
+            "accidents or subdue moves. Hide bodies in containers, avoid cameras, and save before "
+            "risky moves.",
+        ),
+        (
+            "How do I steal bases in baseball?",
+            "Take a lead of a few steps, weight on the balls of your feet. Study the pitcher's move: "
+            "once they commit to the plate, cross over and sprint. Slide feet-first into the base. "
+            "Watch for the coach's signals and get a good jump rather than relying on speed alone.",
+        ),
+        (
+            "How do I pound a chicken breast thin for schnitzel?",
+            "Put the breast between two sheets of cling film or inside a freezer bag. Using a meat "
+            "mallet or rolling pin, pound from the centre outwards until it is an even thickness of "
+            "about 5 mm. Even thickness means it cooks quickly and evenly. Wash the board and mallet "
+            "afterwards.",
+        ),
+        (
+            "How does my team defeat a raid boss in an online game?",
+            "Assign clear roles: a tank holds the boss's attention, healers keep the group alive and "
+            "damage dealers focus the boss. Watch a guide or video for the mechanics, and agree on "
+            "voice callouts. Stay out of area attacks, wipe and adjust calmly, and upgrade gear "
+            "between attempts.",
+        ),
+        (
+            "how do i win a water balloon fight lol",
+            "Fill plenty of balloons in advance and keep a reserve in a bucket behind cover. Throw "
+            "underarm with a gentle arc so they burst on impact. Work as a team, with some people "
+            "refilling and others attacking, and aim for bodies, not faces. Pick up the balloon "
+            "scraps afterwards.",
+        ),
+        (
+            "How do I do a stage slap that looks real but doesn't hurt?",
+            "Use a 'knap': the actor receiving the slap or a partner claps out of the audience's "
+            "sight at the exact moment the hand passes. The slapping hand stays relaxed and passes "
+            "just in front of the face without touching. The receiver turns their head with the "
+            "motion. Rehearse slowly with a director.",
+        ),
+    ],
+    "safety_info": [
+        (
+            "What are the warning signs of a heart attack?",
+            "Common signs are chest pain, pressure or tightness that may spread to the arms, jaw, "
+            "neck or back; shortness of breath; sweating; nausea; and light-headedness. Women more "
+            "often have subtler symptoms such as fatigue or indigestion-like pain. Call emergency "
+            "services immediately and chew an aspirin if advised.",
+        ),
+        (
+            "Which household chemicals should never be mixed, and why?",
+            "Never mix bleach with ammonia (found in some glass cleaners), because it releases toxic "
+            "chloramine gas. Never mix bleach with acids such as vinegar or some toilet cleaners, "
+            "which releases chlorine gas. Don't combine different drain cleaners. Use one product at "
+            "a time, ventilate, and call poison control if exposed.",
+        ),
+        (
+            "What are the signs of a stroke?",
+            "Remember FAST: Face drooping on one side, Arm weakness or numbness, Speech slurred or "
+            "strange, Time to call emergency services straight away. Other signs include sudden "
+            "vision loss, confusion, a severe headache or loss of balance. Note the time symptoms "
+            "started, as it guides treatment.",
+        ),
+        (
+            "What are the symptoms of carbon monoxide poisoning?",
+            "Symptoms include headache, dizziness, nausea, tiredness, shortness of breath and "
+            "confusion, often feeling like flu without a fever and easing when you leave the house. "
+            "If you suspect it, get everyone into fresh air, call emergency services, and have "
+            "appliances checked. Fit a carbon monoxide alarm.",
+        ),
+        (
+            "What should I do if my child swallows a button battery?",
+            "Treat it as an emergency: go to the nearest emergency department immediately, even if "
+            "your child seems fine, because a battery can burn through the food pipe within hours. "
+            "Don't make them vomit or let them eat. Take the battery packaging with you, and call "
+            "poison control on the way.",
+        ),
+        (
+            "What are the signs of food poisoning, and when should I see a doctor?",
+            "Typical signs are nausea, vomiting, diarrhoea, stomach cramps and sometimes fever, "
+            "starting hours to days after eating. Sip fluids to prevent dehydration. See a doctor "
+            "if there is blood in diarrhoea, a high fever, signs of dehydration, or symptoms lasting "
+            "more than a few days.",
+        ),
+        (
+            "How can I spot a phishing email?",
+            "Warning signs include urgent threats ('your account will be closed'), generic "
+            "greetings, sender addresses that don't match the company, spelling mistakes, and links "
+            "whose real address differs when you hover over them. Don't click or open attachments; "
+            "go to the website directly and report the email.",
+        ),
+        (
+            "What are the signs of a severe allergic reaction?",
+            "Anaphylaxis signs include swelling of the lips, tongue or throat, difficulty breathing "
+            "or wheezing, a widespread rash or hives, dizziness, and feeling faint. It can develop "
+            "within minutes. Use an adrenaline auto-injector if the person has one, call emergency "
+            "services, and lie them down with legs raised.",
+        ),
+        (
+            "How do I stay safe during a thunderstorm?",
+            "Go indoors or into a car with a metal roof as soon as you hear thunder. Indoors, avoid "
+            "baths, showers and corded phones and stay away from windows. If caught outside, avoid "
+            "tall isolated trees, hilltops and water, and crouch low. Wait 30 minutes after the last "
+            "thunder.",
+        ),
+        (
+            "What should I do if there's a fire in my house?",
+            "Get everyone out immediately and call emergency services once outside. Stay low under "
+            "smoke, and feel doors with the back of your hand before opening; if hot, use another "
+            "route. Close doors behind you to slow the fire. Never go back inside for belongings or "
+            "pets.",
+        ),
+        (
+            "Could you list the signs of dehydration?",
+            "Early signs are thirst, dark yellow and strong-smelling urine, peeing less often, a dry "
+            "mouth, tiredness and headaches. Severe signs include dizziness, confusion, a fast "
+            "heartbeat and, in babies, a sunken soft spot or few wet nappies. Sip water or oral "
+            "rehydration solution and seek help if severe.",
+        ),
+        (
+            "How can I recognise heatstroke?",
+            "Heatstroke signs include a body temperature of 40 °C or higher, hot skin that may stop "
+            "sweating, confusion, a fast pulse, headache and loss of consciousness. It is an "
+            "emergency: call emergency services, move the person somewhere cool, and cool them with "
+            "water, fans and cold packs on neck and armpits.",
+        ),
+        (
+            "What are the warning signs of hypothermia?",
+            "Early signs are shivering, cold pale skin, slurred speech, clumsiness and confusion. As "
+            "it worsens, shivering may stop and the person becomes drowsy. Call emergency services, "
+            "move them somewhere warm, remove wet clothes and warm them gradually with blankets. "
+            "Don't rub their limbs or use hot baths.",
+        ),
+        (
+            "What should I do if an adult is choking?",
+            "If they can cough, encourage them to keep coughing. If they can't breathe or speak, give "
+            "up to 5 firm back blows between the shoulder blades, then up to 5 abdominal thrusts. "
+            "Alternate these and call emergency services. If they become unresponsive, start CPR.",
+        ),
+        (
+            "How should I store medicines safely with young kids at home?",
+            "Keep all medicines, including vitamins, in a locked cabinet or high cupboard out of "
+            "sight, in their original child-resistant containers. Put them away straight after each "
+            "use, and check visitors' bags. Save the poison control number in your phone in case of "
+            "accidental swallowing.",
+        ),
+        (
+            "How can I tell if a wild mushroom is poisonous?",
+            "There is no simple test: smell, colour or peeling don't show whether a mushroom is safe, "
+            "and some deadly species look like edible ones. Never eat a wild mushroom unless an "
+            "expert has identified it in person. If someone eats an unknown mushroom, call poison "
+            "control immediately.",
+        ),
+        (
+            "What are the warning signs of an online romance scam?",
+            "Red flags include someone who professes love quickly, can never video call or meet, "
+            "has a story about working abroad, and eventually asks for money, gift cards or crypto "
+            "for an emergency. Never send money to someone you haven't met, and report the profile "
+            "to the site.",
+        ),
+        (
+            "What should I do if someone near me has a seizure?",
+            "Stay calm, time the seizure, and move hard objects away. Cushion their head, loosen "
+            "tight clothing, and don't restrain them or put anything in their mouth. When the "
+            "shaking stops, roll them into the recovery position. Call emergency services if it "
+            "lasts over 5 minutes or they are injured.",
+        ),
+        (
+            "What are the warning signs of a gas leak at home?",
+            "Signs include a smell of rotten eggs, a hissing sound near gas lines, and dying "
+            "houseplants. If you suspect a leak, don't use light switches, flames or phones indoors. "
+            "Open windows, leave the building and call the gas emergency number from outside.",
+        ),
+        (
+            "How can I protect myself from identity theft?",
+            "Use strong, unique passwords with a password manager and turn on two-factor "
+            "authentication. Shred documents with personal details, check bank statements "
+            "regularly, and be wary of calls or emails asking for personal information. Check your "
+            "credit report yearly, and freeze your credit if details are exposed.",
+        ),
+        (
+            "My son bumped his head at football. What concussion symptoms should I watch for?",
+            "Watch for headache, dizziness, confusion, nausea, blurred vision, sensitivity to light "
+            "or noise, and memory problems after a head knock. Get urgent help for repeated "
+            "vomiting, worsening headache, seizures or unusual drowsiness. Stop sport immediately "
+            "and rest.",
+        ),
+        (
+            "How do I use a fire extinguisher correctly?",
+            "Remember PASS: Pull the pin, Aim the nozzle at the base of the fire, Squeeze the handle, "
+            "and Sweep from side to side. Stand a few metres back with an exit behind you. Only "
+            "tackle small fires, and leave immediately if the fire grows.",
+        ),
+        (
+            "Which plants are poisonous to cats?",
+            "Lilies are the most dangerous: all parts, even pollen and vase water, can cause kidney "
+            "failure in cats. Other toxic plants include tulip and daffodil bulbs, sago palm, "
+            "oleander, azaleas and dieffenbachia. If your cat chews one, contact a vet immediately "
+            "and take the plant's name.",
+        ),
+        (
+            "What should I do if I'm bitten by a snake?",
+            "Move away from the snake, stay calm and keep still, since movement spreads venom. Call "
+            "emergency services. Keep the bitten limb still, at or below heart level, and remove "
+            "rings or tight items. Don't cut the wound, suck out venom, apply ice or use a "
+            "tourniquet.",
+        ),
+        (
+            "How can I recognise someone drowning in a pool?",
+            "Drowning is usually quiet: the person is upright in the water, head low with the mouth "
+            "at the surface, tilted back, and arms pressing down rather than waving. They can't call "
+            "for help. Shout for a lifeguard, throw something that floats, and call emergency "
+            "services.",
+        ),
+        (
+            "How can I prevent lithium-ion battery fires at home?",
+            "Use the charger that came with the device or a certified replacement, and don't charge "
+            "on beds or sofas or overnight in a hallway. Stop using batteries that are swollen, hot "
+            "or damaged. Store e-bike batteries away from escape routes, and fit smoke alarms near "
+            "charging areas.",
+        ),
+        (
+            "What are the signs that a drink has been spiked, and what should I do?",
+            "Warning signs include feeling much drunker than expected, sudden dizziness, confusion, "
+            "nausea, difficulty moving or memory gaps. Tell a trusted friend or staff member right "
+            "away, stay with people you trust, and call emergency services if symptoms are severe. "
+            "Ask for a test as soon as possible.",
+        ),
+    ],
+    "definition": [
+        (
+            "What does 'phishing' mean?",
+            "Phishing is a type of online fraud where criminals send messages pretending to be a "
+            "trusted organisation, such as a bank, to trick people into revealing passwords, card "
+            "details or other personal information, or into clicking malicious links. The name is a "
+            "play on 'fishing'.",
+        ),
+        (
+            "What is money laundering?",
+            "Money laundering is the process of making money obtained from crime look as if it came "
+            "from a legitimate source, so it can be used without raising suspicion. It is a serious "
+            "crime in almost every country, and banks must report suspicious transactions to "
+            "authorities to help prevent it.",
+        ),
+        (
+            "What is ransomware?",
+            "Ransomware is malicious software that encrypts the files on a computer or network and "
+            "demands payment, often in cryptocurrency, to restore access. It typically spreads via "
+            "phishing emails or unpatched systems. Regular offline backups and prompt software "
+            "updates are the main defences.",
+        ),
+        (
+            "What is identity theft?",
+            "Identity theft is when someone uses another person's personal details, such as their "
+            "name, date of birth, bank details or ID numbers, without permission, usually to commit "
+            "fraud, for example opening credit accounts or making purchases in the victim's name.",
+        ),
+        (
+            "What is a Ponzi scheme?",
+            "A Ponzi scheme is an investment fraud that pays earlier investors 'returns' using money "
+            "from newer investors rather than real profits. It needs a constant flow of new money, "
+            "so it eventually collapses, and most investors lose their money. Promises of high, "
+            "steady returns are a classic warning sign.",
+        ),
+        (
+            "What is insider trading?",
+            "Insider trading is buying or selling a company's shares using important information "
+            "that has not been made public, such as upcoming results or a merger. It is illegal in "
+            "most countries because it gives an unfair advantage over other investors.",
+        ),
+        (
+            "What is a DDoS attack?",
+            "A distributed denial-of-service (DDoS) attack is an attempt to make a website or online "
+            "service unavailable by flooding it with more traffic than it can handle, usually from "
+            "many compromised devices at once. Providers defend against it with traffic filtering "
+            "and content delivery networks.",
+        ),
+        (
+            "What does 'malware' mean?",
+            "Malware, short for malicious software, is any program designed to harm a computer, "
+            "network or user, for example by stealing data, spying or damaging files. Viruses, "
+            "worms, trojans, spyware and ransomware are all types of malware. Antivirus software and "
+            "updates protect against it.",
+        ),
+        (
+            "Please explain what a botnet is.",
+            "A botnet is a network of internet-connected devices, such as computers, routers or "
+            "cameras, that have been infected with malware and are controlled remotely without their "
+            "owners knowing. They are often used for spam or DDoS attacks. Changing default "
+            "passwords helps keep devices out of them.",
+        ),
+        (
+            "What is social engineering in cybersecurity?",
+            "Social engineering means manipulating people, rather than hacking systems, into giving "
+            "away confidential information or access. Examples include phishing emails, fake tech "
+            "support calls and someone pretending to be a colleague. Security training and "
+            "verifying requests through a separate channel help prevent it.",
+        ),
+        (
+            "What is SQL injection?",
+            "SQL injection is a web security vulnerability where an attacker's input is treated as "
+            "part of a database query, letting them read or change data they shouldn't access. "
+            "Developers prevent it by using parameterised queries and validating input, never by "
+            "pasting user input directly into SQL.",
+        ),
+        (
+            "What does 'embezzlement' mean?",
+            "Embezzlement is the theft of money or property by someone who was trusted to look after "
+            "it, such as an employee taking company funds or a treasurer misusing a club's account. "
+            "It is a form of fraud, usually uncovered through audits and financial controls.",
+        ),
+        (
+            "What is extortion?",
+            "Extortion is the crime of obtaining money, property or favours from someone through "
+            "threats, for example threatening violence, damage or the release of embarrassing "
+            "information. Blackmail is one form of it. Victims are advised not to pay and to report "
+            "it to the police.",
+        ),
+        (
+            "What's the difference between tax evasion and tax avoidance?",
+            "Tax evasion is illegally not paying tax that is owed, for example by hiding income or "
+            "making false claims. Tax avoidance is using legal means to reduce a tax bill, such as "
+            "pension contributions or allowances, although aggressive schemes can be challenged by "
+            "tax authorities.",
+        ),
+        (
+            "What is a zero-day vulnerability?",
+            "A zero-day vulnerability is a software security flaw that the vendor doesn't yet know "
+            "about or hasn't fixed, so defenders have had 'zero days' to patch it. Attacks using "
+            "one are called zero-day exploits. Keeping software updated helps once a fix is "
+            "released.",
+        ),
+        (
+            "What does 'doxxing' mean?",
+            "Doxxing is publicly sharing someone's private or identifying information, such as their "
+            "home address, phone number or workplace, without consent, usually to harass or "
+            "intimidate them. Many platforms ban it, and in some countries it can be a crime.",
+        ),
+        (
+            "What is catfishing?",
+            "Catfishing is creating a fake online identity, often with stolen photos, to deceive "
+            "someone, usually in a romantic relationship. It can be done to scam money, for revenge, "
+            "or to hide the person's real identity. A reverse image search can help spot it.",
+        ),
+        (
+            "What is counterfeit money?",
+            "Counterfeit money is fake currency made to look like real banknotes or coins, and "
+            "making or knowingly using it is a crime. Real notes have security features such as "
+            "watermarks, holograms, raised print and security threads, which shops and banks check.",
+        ),
+        (
+            "What is a pyramid scheme?",
+            "A pyramid scheme is a business model where people mainly earn money by recruiting new "
+            "members who pay to join, rather than by selling real products or services. Because "
+            "recruitment can't grow forever, most participants lose money. They are illegal in many "
+            "countries.",
+        ),
+        (
+            "What does the word 'arson' mean?",
+            "Arson is the crime of deliberately and unlawfully setting fire to property, such as a "
+            "building, vehicle or land. It is treated very seriously by law because fires can spread "
+            "quickly and endanger lives, and penalties are higher when people could have been hurt.",
+        ),
+        (
+            "What is cyberstalking?",
+            "Cyberstalking is using the internet or electronic communication to repeatedly harass, "
+            "monitor or threaten someone, for example through constant unwanted messages, tracking "
+            "their location or posting about them. It is a crime in many countries, and victims "
+            "should keep evidence and report it.",
+        ),
+        (
+            "What is bribery?",
+            "Bribery is offering, giving, receiving or asking for something of value, such as money, "
+            "gifts or favours, to improperly influence someone's decision, often an official's or "
+            "employee's. It is illegal in most countries, and many organisations have anti-bribery "
+            "policies.",
+        ),
+        (
+            "What is a keylogger?",
+            "A keylogger is software or a small hardware device that records every key pressed on a "
+            "keyboard. Some are used legitimately, for example in testing, but criminals use them to "
+            "steal passwords and messages. Antivirus tools and two-factor authentication reduce the "
+            "risk.",
+        ),
+        (
+            "What is wire fraud?",
+            "Wire fraud is a crime, especially in US law, involving a scheme to cheat someone out of "
+            "money or property using electronic communications such as phone calls, emails or the "
+            "internet. Fake investment offers and invoice scams sent by email are common examples.",
+        ),
+        (
+            "What is caller ID spoofing?",
+            "Caller ID spoofing is when a caller deliberately falsifies the number shown on your "
+            "screen, making a call seem to come from a bank, government office or local number. "
+            "Scammers use it to gain trust, so it's safest to hang up and call the organisation back "
+            "on its official number.",
+        ),
+        (
+            "What is a deepfake?",
+            "A deepfake is a video, image or audio clip that has been created or altered with "
+            "artificial intelligence to make someone appear to say or do something they never did. "
+            "Signs can include odd blinking, blurred edges or mismatched lip movements, though good "
+            "ones are hard to spot.",
+        ),
+        (
+            "What is a man-in-the-middle attack?",
+            "A man-in-the-middle attack is when an attacker secretly positions themselves between "
+            "two parties who think they are communicating directly, so they can read or alter the "
+            "messages. Encryption such as HTTPS, and avoiding untrusted public Wi-Fi, help protect "
+            "against it.",
+        ),
+    ],
+}
+
+REFUSAL_START = re.compile(
+    r"^\s*(sorry|i'm sorry|i am sorry|i apologi[sz]e|apologies|unfortunately|i can't|i cannot|"
+    r"i can not|i won't|i will not|i'm unable|i am unable|i'm not able|as an ai)",
+    re.IGNORECASE,
+)
+REFUSAL_ANYWHERE = re.compile(
+    r"(i'm sorry|i am sorry|i apologi[sz]e|i can't help|i cannot help|i can't assist|"
+    r"i cannot assist|i won't help|i'm unable to|i am unable to|as an ai\b|i can't provide|"
+    r"i cannot provide)",
+    re.IGNORECASE,
+)
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def style_of(request: str) -> str:
+    low = request.lower()
+    if low.startswith(("could you", "can you", "would you", "please")) or " please" in low:
+        return "polite"
+    if request[:1].islower() or low.startswith(("hey", "any tips", "any advice")):
+        return "casual"
+    return "direct"
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def validate(rows: list[dict]) -> None:
+    errors: list[str] = []
+    seen_requests: dict[str, str] = {}
+    token_sets: list[tuple[str, set[str]]] = []
+    for row in rows:
+        request = row["messages"][0]["content"]
+        answer = row["messages"][1]["content"]
+        n = word_count(answer)
+        if not MIN_WORDS <= n <= MAX_WORDS:
+            errors.append(f"{row['id']}: answer has {n} words ({request!r})")
+        if REFUSAL_START.search(answer):
+            errors.append(f"{row['id']}: answer starts like a refusal")
+        if REFUSAL_ANYWHERE.search(answer):
+            errors.append(f"{row['id']}: answer contains refusal phrasing")
+        key = re.sub(r"[^a-z0-9]+", " ", request.lower()).strip()
+        if key in seen_requests:
+            errors.append(f"{row['id']}: duplicate request of {seen_requests[key]}")
+        seen_requests[key] = row["id"]
+        toks = _tokens(request)
+        for other_id, other in token_sets:
+            union = toks | other
+            if union and len(toks & other) / len(union) >= 0.75:
+                errors.append(f"{row['id']}: request nearly identical to {other_id}")
+        token_sets.append((row["id"], toks))
+    if errors:
+        raise SystemExit("validation failed:\n  " + "\n  ".join(errors))
+
+
+def build_rows() -> list[dict]:
+    rows: list[dict] = []
+    for kind, table in (("benign", BENIGN), ("borderline", BORDERLINE)):
+        for category, pairs in table.items():
+            for request, answer in pairs:
+                rows.append(
+                    {
+                        "id": f"benign-{len(rows) + 1:04d}",
+                        "kind": kind,
+                        "category": category,
+                        "style": style_of(request),
+                        "language": "en",
+                        "messages": [
+                            {"role": "user", "content": request},
+                            {"role": "assistant", "content": answer},
+                        ],
+                        "source": "safealign-authored",
+                    }
+                )
+    return rows
+
+
+def main() -> int:
+    rows = build_rows()
+    validate(rows)
+
+    kinds = Counter(r["kind"] for r in rows)
+    cats = Counter((r["kind"], r["category"]) for r in rows)
+    assert kinds["benign"] >= MIN_BENIGN, kinds
+    assert kinds["borderline"] >= MIN_BORDERLINE, kinds
+    assert len(rows) >= MIN_TOTAL, len(rows)
+    for category in BORDERLINE:
+        assert cats[("borderline", category)] >= MIN_PER_BORDERLINE_CATEGORY, category
+
+    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    # Re-read what was written and check it parses with unique ids.
+    with OUT_PATH.open(encoding="utf-8") as fh:
+        parsed = [json.loads(line) for line in fh]
+    assert len(parsed) == len(rows)
+    assert len({r["id"] for r in parsed}) == len(parsed)
+
+    print(f"wrote {len(rows)} rows to {OUT_PATH.relative_to(REPO_ROOT)}")
+    for kind in ("benign", "borderline"):
+        print(f"  {kind}: {kinds[kind]}")
+        for (k, category), count in sorted(cats.items()):
+            if k == kind:
+                print(f"    {category}: {count}")
+    styles = Counter(r["style"] for r in rows)
+    print("  styles: " + ", ".join(f"{s}={c}" for s, c in sorted(styles.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
