@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safealign.cli import generate_cmd, models_cmd
+from safealign.cli import data_cmd, generate_cmd, judges_cmd, models_cmd, train_cmd
 from safealign.cli.common import console, friendly_errors, setup_logging
 
 app = typer.Typer(
@@ -21,7 +21,15 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logg
 
 
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(judges_cmd.app, name="judges")
 app.command("generate")(generate_cmd.generate)
+app.add_typer(data_cmd.app, name="data")
+app.command("sft")(train_cmd.sft)
+app.command("rl")(train_cmd.rl)
+app.command("audit")(train_cmd.audit)
+rewards_app = typer.Typer(help="Reward functions for RL.", no_args_is_help=True)
+rewards_app.command("list")(train_cmd.rewards_list)
+app.add_typer(rewards_app, name="rewards")
 
 
 @app.command("validate")

@@ -64,7 +64,7 @@ class GateConfig(Section):
 
 
 class HackingConfig(Section):
-    window: int = Field(10, ge=3, description="Steps per comparison window for trend detectors.")
+    window: int = Field(10, ge=2, description="Steps per comparison window for trend detectors.")
     length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
     truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
     repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
@@ -114,6 +114,31 @@ class RLConfig(Section):
             raise ValueError("give at least one entry with a positive weight")
         return value
 
+    @field_validator("rewards")
+    @classmethod
+    def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
+        import difflib
+
+        from safealign.rewards.registry import REWARDS
+
+        for name in value:
+            if name not in REWARDS:
+                close = difflib.get_close_matches(name, REWARDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"unknown reward {name!r}{hint}; valid rewards: {', '.join(REWARDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _policy_needs_reference(self) -> RLConfig:
+        if self.gates.policy == "raise_kl" and self.beta == 0:
+            raise ValueError("gates.policy 'raise_kl' needs a KL term: set beta > 0 (e.g. 0.02) or choose policy 'lower_lr' or 'stop'")
+        if self.use_vllm:
+            import importlib.util
+
+            if importlib.util.find_spec("vllm") is None:
+                raise ValueError("use_vllm needs vLLM and a GPU: pip install 'safealign[gpu]' on a CUDA machine, or set use_vllm: false")
+        return self
+
 
 class SampleConfig(Section):
     enabled: bool = Field(True, description="Run rejection sampling of teacher traces.")
@@ -144,9 +169,26 @@ class MonitorConfig(Section):
     db: str = Field("sqlite:///runs/monitor.db", description="SQLAlchemy database URL (SQLite or PostgreSQL).")
     blocking: bool = Field(False, description="Judge before returning and replace unsafe answers with a refusal.")
     retention_days: int = Field(30, ge=1, description="Delete stored exchanges older than this.")
+    host: str = Field("127.0.0.1", description="Interface the gateway binds (0.0.0.0 exposes it to the network).")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port of the gateway.")
+    api_key: str | None = Field(None, description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).")
+    alerts: str | None = Field(None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml).")
+    webhook: str | None = Field(None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook).")
+    judge: str = Field("default", description="Judge set: a build_judges spec ('default'), or 'import:module:factory'.")
+    judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413.")
+    upstream_timeout_s: float = Field(300.0, gt=0, description="Seconds to wait for the upstream before answering 502.")
+    refusal_message: str = Field(
+        "I can't help with that request.", description="Answer sent instead of a response the harm judge flags (blocking mode)."
+    )
+    eval_suites: list[str] = Field(["harmful", "borderline"], description="Suites `monitor evaluate` runs against the upstream.")
+    eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite in `monitor evaluate`.")
+    regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
 
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:
         if not self.db.startswith(("sqlite:", "postgresql")):
             raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
+        if self.upstream is not None and not self.upstream.startswith(("http://", "https://")):
+            raise ValueError(f"upstream must be an http:// or https:// URL, got {self.upstream!r}")
         return self

@@ -93,9 +93,9 @@ def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: s
         loaded = _load_adapter(resolved, trust_remote_code)
     else:  # pragma: no cover - resolve_spec only returns the kinds above
         raise ModelNotFoundError(f"cannot load spec kind {resolved.kind!r}")
-    if resolved.kind in ("embedded", "tiny"):
-        # Recorded by PEFT as base_model_name_or_path, so an adapter folder finds its base again.
-        loaded.model.name_or_path = resolved.raw
+    if resolved.kind == "tiny":
+        # PEFT records this as base_model_name_or_path, so an adapter folder finds its base again.
+        loaded.model.name_or_path = loaded.model.config._name_or_path = resolved.raw
     if device:
         loaded.model.to(device)
     loaded.model.eval()

@@ -1,0 +1,50 @@
+"""`safealign data check`: validate every training file, count categories, check decontamination."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import typer
+
+from safealign.cli.common import console, err_console, friendly_errors, table
+
+app = typer.Typer(help="Training data: validation and decontamination.", no_args_is_help=True)
+
+
+@app.command("check")
+@friendly_errors
+def check(
+    datasets: list[str] = typer.Argument(None, help="Dataset names or JSONL paths (default: every shipped dataset)."),
+    n: int = typer.Option(8, help="n-gram length for the overlap check."),
+) -> None:
+    """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
+    from safealign.corpus import TRAIN_DATASETS, dataset_path, decontamination_check, read_rows, validate_rows
+    from safealign.corpus.eval_texts import eval_prompts
+
+    names = datasets or list(TRAIN_DATASETS)
+    problems, train_texts, rows_out = [], [], []
+    for name in names:
+        path = dataset_path(name)
+        numbered = read_rows(path)
+        problems.extend(validate_rows(path, numbered))
+        counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
+        languages = Counter(row.get("language", "?") for _, row in numbered)
+        rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
+        for line, row in numbered:
+            for index, message in enumerate(row.get("messages") or []):
+                if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+                    train_texts.append((f"{name}:{line}:{index}", message["content"]))
+    console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
+    for problem in problems[:50]:
+        err_console.print(f"[red]{problem}[/]", highlight=False)
+    evals = eval_prompts()
+    report = decontamination_check(train_texts, evals, n=n)
+    console.print(
+        f"decontamination ({n}-grams + exact prompts): {report.train_items} training turns vs {report.eval_items} eval prompts: "
+        f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"
+    )
+    for example in report.to_dict()["examples"]:
+        err_console.print(f"[yellow]overlap[/] {example}", highlight=False)
+    if problems or not report.clean:
+        raise typer.Exit(1)
+    console.print("[green]✓[/] data valid and disjoint from the eval suites")

@@ -1,0 +1,92 @@
+"""`safealign sft` (and later `rl`, `distill`): run one stage of a recipe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from safealign.cli.common import console, friendly_errors, table
+
+
+def _stage_table(stage: str, record: dict) -> None:
+    metrics = record.get("metrics", {})
+    rows = [[key, f"{value:.4g}" if isinstance(value, float) else value] for key, value in metrics.items()]
+    rows.append(["wall_time_s", f"{record.get('wall_time_s', 0):.1f}"])
+    console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
+
+
+@friendly_errors
+def sft(
+    recipe: Path = typer.Argument(..., help="Recipe YAML with an sft: section."),
+    model: str | None = typer.Option(None, help="Override the recipe's model spec."),
+    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sft)."),
+    resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+) -> None:
+    """Supervised fine-tuning ("cold start") on the recipe's safety + reasoning mixture."""
+    from safealign.config import SFTConfig, load_recipe
+    from safealign.stages.sft import run_sft
+
+    parsed = load_recipe(recipe)
+    cfg = parsed.sft or SFTConfig()
+    stage_dir = out or parsed.run_dir / "sft"
+    result = run_sft(cfg, model or parsed.model.name, stage_dir, seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
+    _stage_table("sft", result.record)
+
+
+@friendly_errors
+def rl(
+    recipe: Path = typer.Argument(..., help="Recipe YAML with an rl: section."),
+    model: str | None = typer.Option(None, help="Start from this model spec (default: RUN_DIR/sft/model when it exists, else the recipe's model)."),
+    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/rl)."),
+    resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+) -> None:
+    """GRPO reasoning RL with safety rewards, cross-validation gates and reward-hacking detectors."""
+    from safealign.config import RLConfig, load_recipe
+    from safealign.stages.rl import run_rl
+
+    parsed = load_recipe(recipe)
+    cfg = parsed.rl or RLConfig()
+    sft_model = parsed.run_dir / "sft" / "model"
+    start = model or (str(sft_model) if (sft_model / "config.json").is_file() else parsed.model.name)
+    result = run_rl(cfg, start, out or parsed.run_dir / "rl", seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
+    _stage_table("rl", result.record)
+
+
+@friendly_errors
+def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage folder.")) -> None:
+    """Run the reward-hacking detectors offline over a finished (or crashed) RL stage."""
+    import json
+
+    from safealign.config import HackingConfig
+    from safealign.errors import SafealignError
+    from safealign.hacking import run_detectors
+    from safealign.training.rollouts import examples_at
+
+    stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
+    metrics = stage / "metrics.jsonl"
+    if not metrics.is_file():
+        raise SafealignError(f"no metrics.jsonl in {run_dir} or {run_dir / 'rl'}: give an RL stage folder")
+    history = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+    gates = stage / "gates.jsonl"
+    if gates.is_file():
+        for line in gates.read_text().splitlines():
+            event = json.loads(line)
+            history.append({"step": event["step"], **{f"gate/{k}": v for k, v in event["metrics"].items()}})
+    history.sort(key=lambda r: r.get("step", 0))
+    config_file = stage / "config.json"
+    thresholds = HackingConfig(**json.loads(config_file.read_text())["rl"]["hacking"]) if config_file.is_file() else HackingConfig()
+    alerts = run_detectors(history, thresholds, examples=lambda step: examples_at(stage / "rollouts.jsonl", step))
+    rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
+    console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))
+    for alert in alerts:
+        for example in alert.evidence.get("examples", [])[:1]:
+            console.print(f"[dim]{alert.detector} example (step {example['step']}): {example['completion'][:160]!r}[/]", highlight=False)
+    (stage / "audit.json").write_text(json.dumps([a.to_dict() for a in alerts], indent=2, default=float))
+
+
+def rewards_list() -> None:
+    """List the built-in rewards (names usable in a recipe's rl.rewards)."""
+    from safealign.rewards import describe_rewards
+
+    console.print(table("Rewards", ["name", "what it scores"], [list(row) for row in describe_rewards()]))

@@ -1,0 +1,145 @@
+"""The built-in rewards. Each scores with the same code the eval suites use (safealign.tasks, judges)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from safealign.judges.base import COMPLIANCE, PARTIAL_REFUSAL, REFUSAL
+
+
+def completion_text(completion: Any) -> str:
+    """TRL passes conversational completions as message lists and plain ones as strings."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
+        return str(completion[-1].get("content", ""))
+    return str(completion)
+
+
+def prompt_text(prompt: Any) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    users = [m["content"] for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def accuracy(completions: Sequence[Any], task: Sequence[str | None] | None = None, **_: Any) -> list[float | None]:
+    """1.0 when the verifier accepts the final answer; ``None`` for prompts without a verifiable task.
+
+    >>> accuracy(["<think>\\n2+2\\n</think>\\nThe answer is 4."], task=['{"family": "arithmetic", "prompt": "What is 2 + 2?", "answer": "4", "id": "x", "split": "train", "metadata": {}}'])
+    [1.0]
+    """
+    from safealign.tasks.problems import Problem, check_answer
+
+    task = task or [None] * len(completions)
+    out: list[float | None] = []
+    for completion, spec in zip(completions, task, strict=True):
+        if not spec:
+            out.append(None)
+            continue
+        out.append(float(check_answer(Problem(**json.loads(spec)), completion_text(completion))))
+    return out
+
+
+def reasoning_format(completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+    """The reasoning format (``<think>…</think>`` then the answer) on reasoning prompts; ``None`` elsewhere.
+
+    >>> reasoning_format(["<think>\\n1+1=2\\n</think>\\nThe answer is 2.", "2"], kind=["reasoning", "reasoning"])
+    [1.0, 0.0]
+    """
+    from safealign.tasks.reasoning_format import format_score
+
+    kind = kind or ["reasoning"] * len(completions)
+    return [format_score(completion_text(c)) if k == "reasoning" else None for c, k in zip(completions, kind, strict=True)]
+
+
+def language_consistency(completions: Sequence[Any], language: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+    """Share of the answer's words in the prompt's language, as in DeepSeek-R1's language reward.
+
+    >>> language_consistency(["The answer is four."], language=["en"])
+    [1.0]
+    """
+    from safealign.tasks.language import language_share
+
+    language = language or ["en"] * len(completions)
+    return [language_share(completion_text(c), lang) if lang else None for c, lang in zip(completions, language, strict=True)]
+
+
+class SafetyReward:
+    """Two-sided safety reward through the refusal judge, so refusing everything does not pay.
+
+    harmful prompt: refusal +1, partial refusal (refuses, then complies) -1, compliance -1;
+    benign prompt: refusal or partial refusal -1, an answer +``benign_answer``;
+    reasoning prompt: refusal -1, otherwise ``None`` (accuracy speaks for it).
+
+    >>> SafetyReward(judge=FakeJudge())  # doctest: +SKIP
+    """
+
+    __name__ = "safety"
+
+    def __init__(self, judge: Any = None, benign_answer: float = 0.5) -> None:
+        self._judge = judge
+        self.benign_answer = benign_answer
+
+    @property
+    def judge(self) -> Any:
+        if self._judge is None:
+            from safealign.judges import build_judges
+
+            self._judge = build_judges("default").refusal
+        return self._judge
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+        kind = kind or ["benign"] * len(completions)
+        verdicts = self.judge.judge([prompt_text(p) for p in prompts], [completion_text(c) for c in completions])
+        self.last_labels = [v.label for v in verdicts]  # read by the rollout log for refusal statistics
+        out: list[float | None] = []
+        for verdict, k in zip(verdicts, kind, strict=True):
+            refused = verdict.label in (REFUSAL, PARTIAL_REFUSAL)
+            if k == "harmful":
+                out.append(1.0 if verdict.label == REFUSAL else -1.0)
+            elif k in ("benign", "borderline"):
+                out.append(-1.0 if refused else (self.benign_answer if verdict.label == COMPLIANCE else 0.0))
+            else:
+                out.append(-1.0 if refused else None)
+        return out
+
+
+class OverlongPenalty:
+    """DAPO's soft overlong punishment: 0 up to ``max_tokens - buffer``, then down to -1 at the limit.
+
+    >>> OverlongPenalty(max_tokens=10, buffer=4)(["x"] * 3, completion_ids=[[1] * 5, [1] * 8, [1] * 10])
+    [0.0, -0.5, -1.0]
+    """
+
+    __name__ = "overlong"
+
+    def __init__(self, max_tokens: int, buffer: int | None = None) -> None:
+        self.max_tokens = max_tokens
+        self.buffer = buffer if buffer is not None else max(1, max_tokens // 4)
+
+    def __call__(self, completions: Sequence[Any], completion_ids: Sequence[Sequence[int]] | None = None, **_: Any) -> list[float]:
+        if completion_ids is None:
+            return [0.0] * len(completions)
+        start = self.max_tokens - self.buffer
+        return [-min(1.0, max(0.0, (len(ids) - start) / self.buffer)) for ids in completion_ids]
+
+
+class RepetitionPenalty:
+    """Minus the share of repeated word n-grams (open-r1's repetition penalty), scaled to [-1, 0].
+
+    >>> RepetitionPenalty(ngram=2)(["a b a b a b a b", "one two three four"])
+    [-0.7142857142857143, 0.0]
+    """
+
+    __name__ = "repetition"
+
+    def __init__(self, ngram: int = 3) -> None:
+        self.ngram = ngram
+
+    def __call__(self, completions: Sequence[Any], **_: Any) -> list[float]:
+        from safealign.hacking.signals import repeated_ngram_share
+
+        return [-repeated_ngram_share(completion_text(c), self.ngram) for c in completions]

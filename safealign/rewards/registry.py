@@ -1,0 +1,54 @@
+"""Rewards by name: the recipe lists names and weights; unknown names fail with the valid list."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from safealign.errors import RecipeError
+from safealign.rewards import functions
+
+# name -> (factory(settings) -> reward callable, one-line help). The help text lives here only.
+REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
+    "accuracy": (lambda s: functions.accuracy, "1 if the verifier (reasoning-gym / math-verify) accepts the answer; None without a task."),
+    "format": (lambda s: functions.reasoning_format, "reasoning format (<think>…</think> then the answer) on reasoning prompts."),
+    "language": (lambda s: functions.language_consistency, "share of answer words in the prompt's language (DeepSeek-R1)."),
+    "safety": (lambda s: functions.SafetyReward(judge=s.get("judge"), benign_answer=s.get("benign_answer", 0.5)), "refusal judge: refuse harmful (+1), answer benign (+), penalise both failures (-1)."),
+    "overlong": (lambda s: functions.OverlongPenalty(max_tokens=s["max_completion_length"]), "DAPO soft length penalty near the completion limit."),
+    "repetition": (lambda s: functions.RepetitionPenalty(ngram=s.get("ngram", 3)), "minus the share of repeated 3-grams."),
+}
+
+
+def check_reward_names(names: list[str]) -> None:
+    for name in names:
+        if name not in REWARDS:
+            close = difflib.get_close_matches(name, REWARDS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise RecipeError(f"unknown reward {name!r}.{hint} Valid rewards: {', '.join(REWARDS)}")
+
+
+def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[list[Callable], list[float]]:
+    """Reward callables (each with ``__name__`` = its registry name, as TRL logs it) and their weights."""
+    check_reward_names(list(weights))
+    funcs, out_weights = [], []
+    for name, weight in weights.items():
+        reward = REWARDS[name][0](settings)
+        if not hasattr(reward, "__name__") or reward.__name__ != name:
+            reward = _named(reward, name)
+        funcs.append(reward)
+        out_weights.append(weight)
+    return funcs, out_weights
+
+
+def _named(reward: Callable, name: str) -> Callable:
+    def wrapper(*args: Any, **kwargs: Any) -> list[float | None]:
+        return reward(*args, **kwargs)
+
+    wrapper.__name__ = name
+    wrapper.__doc__ = reward.__doc__
+    return wrapper
+
+
+def describe_rewards() -> list[tuple[str, str]]:
+    return [(name, help_text) for name, (_, help_text) in REWARDS.items()]

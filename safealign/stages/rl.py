@@ -1,0 +1,149 @@
+"""GRPO reasoning RL with safety rewards, cross-validation gates and reward-hacking detectors.
+
+Starts from the SFT checkpoint (or any model spec), runs TRL's GRPOTrainer on a mixture of
+verifiable reasoning prompts and safety prompts, with KL to the reference on by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from safealign.config import RLConfig
+from safealign.hacking import run_detectors
+from safealign.models import load_model
+from safealign.rewards import build_rewards
+from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
+from safealign.stages.rl_prompts import build_prompt_rows
+from safealign.stages.sft import StageResult
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
+from safealign.training.common import peft_config, precision_args, save_final_model
+from safealign.training.gates import GateCallback
+from safealign.training.hacking_callback import HackingCallback
+from safealign.training.rollouts import RolloutCallback, RolloutLog
+
+log = logging.getLogger(__name__)
+
+
+def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -> Any:
+    from trl import GRPOConfig
+
+    vllm = {"use_vllm": True, "vllm_mode": cfg.vllm_mode} if cfg.use_vllm else {}
+    return GRPOConfig(
+        output_dir=str(stage_dir),
+        learning_rate=cfg.learning_rate,
+        beta=cfg.beta,
+        loss_type=cfg.loss_type,
+        max_steps=cfg.max_steps,
+        # One optimizer step per generation round: prompts_per_step prompts x num_generations completions.
+        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
+        gradient_accumulation_steps=1,
+        steps_per_generation=1,
+        num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_length,
+        temperature=cfg.temperature,
+        lr_scheduler_type="constant_with_warmup",
+        warmup_steps=0.05,
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        logging_steps=cfg.logging_steps,
+        report_to=cfg.report_to or "none",
+        seed=seed,
+        data_seed=seed,
+        disable_tqdm=False,
+        dataloader_num_workers=0,
+        **vllm,
+        **precision_args(precision),
+    )
+
+
+def run_rl(
+    cfg: RLConfig,
+    model_spec: str,
+    stage_dir: Path,
+    seed: int = 42,
+    precision: str = "auto",
+    system_prompt: str | None = None,
+    resume: bool = True,
+    gate_evaluate: Any = None,
+    extra_rewards: dict[str, Any] | None = None,
+    callbacks: list | None = None,
+) -> StageResult:
+    """GRPO from ``model_spec``; writes ``stage_dir/model``, metrics, rollouts, gate events, alerts."""
+    from datasets import Dataset
+    from trl import GRPOTrainer
+
+    done = stage_done(stage_dir)
+    if done:
+        log.info("rl: already done (%s), skipping", stage_dir)
+        return StageResult(Path(done["output"]), done)
+    record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
+
+    rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    dataset = Dataset.from_list(rows)
+    loaded = load_model(model_spec)
+    if cfg.method == "full" and cfg.beta > 0 and not Path(loaded.model.config._name_or_path).is_dir():
+        # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
+        reference = stage_dir / "reference_model"
+        if not (reference / "config.json").is_file():
+            loaded.model.save_pretrained(reference)
+        loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
+    rollout_log = RolloutLog()
+    funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
+    for name, reward in (extra_rewards or {}).items():  # tests plant rewards here
+        reward.__name__ = name
+        funcs.append(reward)
+        weights.append(1.0)
+    args = trl_grpo_config(cfg, stage_dir, seed, precision)
+    args.reward_weights = weights
+
+    stage_callbacks: list = [RolloutCallback(rollout_log, stage_dir / "rollouts.jsonl")]
+    gate = None
+    if cfg.gates.enabled:
+        from safealign.training.gate_eval import suite_gate_evaluator
+
+        evaluate = gate_evaluate or suite_gate_evaluator(loaded.tokenizer, cfg.gates, precision, seed)
+        gate = GateCallback(cfg.gates, evaluate, stage_dir / "gates.jsonl")
+        stage_callbacks.append(gate)
+    hacking = HackingCallback(cfg.hacking, stage_dir)
+    nan_guard = NanGuardCallback()
+    trainer = GRPOTrainer(
+        model=loaded.model,
+        reward_funcs=[rollout_log.wrap(f) for f in funcs],
+        args=args,
+        train_dataset=dataset,
+        processing_class=loaded.tokenizer,
+        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        callbacks=[*stage_callbacks, hacking, JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
+    )
+    if gate:
+        gate.trainer = trainer
+    checkpoint = last_checkpoint(stage_dir) if resume else None
+    if checkpoint:
+        log.info("rl: resuming from %s", checkpoint)
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    nan_guard.raise_if_tripped(stage_dir)
+
+    model_path = save_final_model(trainer.model, loaded.tokenizer, stage_dir)
+    # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
+    alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
+    write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
+    rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
+    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "resumed_from": str(checkpoint) if checkpoint else None}
+    record.metrics = {
+        "steps": trainer.state.global_step,
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "reward_first": rewards_logged[0] if rewards_logged else None,
+        "reward_last": rewards_logged[-1] if rewards_logged else None,
+        "tokens": int(next((h["num_tokens"] for h in reversed(trainer.state.log_history) if "num_tokens" in h), 0)),
+        "gate_events": len(gate.events) if gate else 0,
+        "rollbacks": gate.rollbacks if gate else 0,
+        "alerts": len(alerts),
+        "method": cfg.method,
+        "precision": "bf16" if trainer.args.bf16 else "fp32",
+    }
+    record.finish(stage_dir)
+    return StageResult(model_path, stage_done(stage_dir))

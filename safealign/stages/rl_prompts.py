@@ -1,0 +1,54 @@
+"""The RL prompt mixture: verifiable reasoning tasks and safety prompts, in the recipe's ratio.
+
+Reasoning prompts come from generators seeded from ``TRAIN_SEED`` (eval suites use ``EVAL_SEED``);
+safety prompts are the user turns of the shipped training data (harmful and benign/borderline),
+never eval items. Each row carries the columns the rewards read: ``kind``, ``task``, ``language``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict
+from typing import Any
+
+from safealign.corpus import dataset_path, read_rows
+
+
+def safety_prompts(seed: int) -> list[dict[str, Any]]:
+    rows = []
+    for name in ("harmful_refusals", "benign_helpful", "multilingual"):
+        for _, row in read_rows(dataset_path(name)):
+            user = [m for m in row["messages"] if m["role"] == "user"]
+            rows.append({"prompt": user[-1]["content"], "kind": row.get("kind", "benign"), "language": row.get("language", "en"), "task": ""})
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
+def reasoning_prompts(family: str, n: int, seed: int) -> list[dict[str, Any]]:
+    from safealign.tasks.problems import TRAIN_SEED, generate_problems
+
+    problems = generate_problems(family, n, seed=TRAIN_SEED + seed, split="train")
+    return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems]
+
+
+def build_prompt_rows(tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None) -> list[dict[str, Any]]:
+    """``num_prompts`` rows split across ``tasks`` by weight, shuffled, in conversational form."""
+    total = sum(tasks.values())
+    rows: list[dict[str, Any]] = []
+    for index, (family, weight) in enumerate(sorted(tasks.items())):
+        count = round(num_prompts * weight / total)
+        if count == 0:
+            continue
+        if family == "safety":
+            pool = safety_prompts(seed)
+            rows.extend(pool[i % len(pool)] for i in range(count))
+        else:
+            rows.extend(reasoning_prompts(family, count, seed * 100 + index))
+    random.Random(seed).shuffle(rows)
+    for row in rows:
+        messages = [{"role": "user", "content": row["prompt"]}]
+        if system_prompt:
+            messages.insert(0, {"role": "system", "content": system_prompt})
+        row["prompt"] = messages
+    return rows

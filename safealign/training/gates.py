@@ -1,0 +1,148 @@
+"""Cross-validation gates: every N steps, check the policy on held-out safety and reasoning suites.
+
+At the stage's start the gate measures the starting checkpoint (the baseline). Every
+``every_steps`` it measures again; a pass snapshots the trainable weights, a breach (refusal of
+harmful requests down, or over-refusal of borderline requests up, beyond the recipe's tolerance)
+restores the last passing snapshot and applies the policy: stop, halve the learning rate, or
+double the KL coefficient. Every check is a row in ``gates.jsonl`` and ``gate/*`` keys in the logs.
+Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from safealign.config import GateConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GateMetrics:
+    refusal: float  # harmful requests refused (held-out)
+    over_refusal: float  # borderline requests refused (held-out)
+    accuracy: float  # reasoning accuracy (held-out)
+
+
+@dataclass
+class GateEvent:
+    step: int
+    passed: bool
+    action: str  # "baseline", "pass", "rollback+stop", "rollback+lower_lr", "rollback+raise_kl", ...
+    metrics: GateMetrics
+    baseline: GateMetrics
+    rolled_back_to: int | None
+    reason: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def breaches(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
+    found = []
+    if baseline.refusal - now.refusal > cfg.refusal_tolerance:
+        found.append(f"harmful refusal {baseline.refusal:.0%} → {now.refusal:.0%} (tolerance {cfg.refusal_tolerance:.0%})")
+    if now.over_refusal - baseline.over_refusal > cfg.over_refusal_tolerance:
+        found.append(f"over-refusal {baseline.over_refusal:.0%} → {now.over_refusal:.0%} (tolerance {cfg.over_refusal_tolerance:.0%})")
+    return found
+
+
+def broadcast(value: Any) -> Any:
+    """Rank 0's value on every rank (identity when not distributed)."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+class GateCallback(TrainerCallback):
+    def __init__(self, cfg: GateConfig, evaluate: Callable[[Any], GateMetrics], log_path: Path) -> None:
+        self.cfg, self.evaluate, self.log_path = cfg, evaluate, log_path
+        self.trainer: Any = None  # set after the trainer is built (needed for lr / beta policies)
+        self.baseline: GateMetrics | None = None
+        self.snapshot: dict[str, Any] = {}
+        self.snapshot_step = 0
+        self.rollbacks = 0
+        self.events: list[GateEvent] = []
+
+    def _measure(self, model: Any, is_main: bool) -> GateMetrics:
+        metrics = None
+        if is_main:
+            was_training = model.training
+            model.eval()
+            metrics = self.evaluate(model)
+            model.train(was_training)
+        return broadcast(metrics)
+
+    def _snapshot(self, model: Any, step: int) -> None:
+        self.snapshot = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+        self.snapshot_step = step
+
+    def _restore(self, model: Any) -> None:
+        import torch
+
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name in self.snapshot:
+                    param.copy_(self.snapshot[name])
+
+    def _record(self, event: GateEvent, state: Any) -> None:
+        self.events.append(event)
+        if state.is_world_process_zero:
+            with self.log_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(event.to_dict()) + "\n")
+            state.log_history.append({"step": event.step, "gate/refusal": event.metrics.refusal, "gate/over_refusal": event.metrics.over_refusal, "gate/accuracy": event.metrics.accuracy, "gate/passed": float(event.passed)})
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        if self.baseline is not None:
+            return
+        start = time.perf_counter()
+        self.baseline = self._measure(model, state.is_world_process_zero)
+        self._snapshot(model, state.global_step)
+        self._record(GateEvent(state.global_step, True, "baseline", self.baseline, self.baseline, None, "stage start", time.perf_counter() - start), state)
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if state.global_step % self.cfg.every_steps or self.baseline is None:
+            return control
+        start = time.perf_counter()
+        now = self._measure(model, state.is_world_process_zero)
+        found = breaches(now, self.baseline, self.cfg)
+        if not found:
+            self._snapshot(model, state.global_step)
+            self._record(GateEvent(state.global_step, True, "pass", now, self.baseline, None, "within tolerance", time.perf_counter() - start), state)
+            return control
+        self._restore(model)
+        self.rollbacks += 1
+        action = self._apply_policy(control)
+        reason = "; ".join(found)
+        log.warning("gate breach at step %d: %s → rolled back to step %d, %s", state.global_step, reason, self.snapshot_step, action)
+        self._record(GateEvent(state.global_step, False, f"rollback+{action}", now, self.baseline, self.snapshot_step, reason, time.perf_counter() - start), state)
+        return control
+
+    def _apply_policy(self, control: Any) -> str:
+        if self.cfg.policy == "stop" or self.rollbacks > self.cfg.max_rollbacks:
+            control.should_training_stop = True
+            return "stop"
+        if self.cfg.policy == "lower_lr" and self.trainer is not None:
+            for group in self.trainer.optimizer.param_groups:
+                group["lr"] *= 0.5
+            scheduler = self.trainer.lr_scheduler
+            if scheduler is not None and hasattr(scheduler, "base_lrs"):
+                scheduler.base_lrs = [lr * 0.5 for lr in scheduler.base_lrs]
+            return "lower_lr"
+        if self.cfg.policy == "raise_kl" and self.trainer is not None:
+            self.trainer.beta = max(self.trainer.beta * 2, 1e-3)
+            return "raise_kl"
+        return "continue"

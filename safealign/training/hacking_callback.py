@@ -1,0 +1,48 @@
+"""Run the reward-hacking detectors on the live training stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+from safealign.config import HackingConfig
+from safealign.hacking import Alert, run_detectors
+from safealign.training.rollouts import examples_at
+
+log = logging.getLogger(__name__)
+
+
+class HackingCallback(TrainerCallback):
+    """After each log, run every detector over the history; a detector alerts once per stage.
+
+    Alerts go to ``alerts.jsonl`` with their evidence (numbers and example completions from
+    ``rollouts.jsonl``); with ``stop_on_critical`` a critical alert stops training.
+    """
+
+    def __init__(self, thresholds: HackingConfig, stage_dir: Path) -> None:
+        self.thresholds = thresholds
+        self.stage_dir = stage_dir
+        self.alerts: list[dict] = []
+        self.fired: set[str] = set()
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero:
+            return control
+        history = [h for h in state.log_history if "step" in h]
+        if logs is not None:
+            history = [*history, {"step": state.global_step, **logs}]
+        rollouts = self.stage_dir / "rollouts.jsonl"
+        new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if a.detector not in self.fired]
+        for alert in new:
+            self.fired.add(alert.detector)
+            alert.evidence["examples"] = examples_at(rollouts, alert.step)
+            self.alerts.append(alert.to_dict())
+            log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
+            with (self.stage_dir / "alerts.jsonl").open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(alert.to_dict(), ensure_ascii=False, default=float) + "\n")
+            if alert.severity == "critical" and self.thresholds.stop_on_critical:
+                control.should_training_stop = True
+        return control

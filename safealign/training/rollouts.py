@@ -1,0 +1,98 @@
+"""Record what the policy wrote during RL: completions, per-reward scores, and safety statistics.
+
+Reward functions are wrapped so every call leaves its batch here; the callback turns the batch
+into log keys the hacking detectors read (``safety/*``, ``text/repetition``) and appends the
+completions to ``rollouts.jsonl`` (evidence for alerts, samples for the report).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from transformers import TrainerCallback
+
+from safealign.hacking.signals import repeated_ngram_share
+from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
+from safealign.rewards.functions import completion_text, prompt_text
+
+
+class RolloutLog:
+    def __init__(self) -> None:
+        self.batch: dict[str, Any] = {}
+
+    def wrap(self, reward: Callable) -> Callable:
+        name = reward.__name__
+
+        def recorded(prompts=None, completions=None, **kwargs: Any) -> list[float | None]:
+            scores = reward(prompts=prompts, completions=completions, **kwargs)
+            if self.batch.get("completions") is not completions:
+                self.batch = {"prompts": prompts, "completions": completions, "kind": kwargs.get("kind"), "scores": {}}
+            self.batch["scores"][name] = scores
+            labels = getattr(reward, "last_labels", None)
+            if labels is not None:
+                self.batch["safety_labels"] = labels
+            return scores
+
+        recorded.__name__ = name
+        return recorded
+
+    def stats(self) -> dict[str, float]:
+        if not self.batch:
+            return {}
+        texts = [completion_text(c) for c in self.batch["completions"]]
+        out = {"text/repetition": fmean(repeated_ngram_share(t) for t in texts)}
+        kinds, labels = self.batch.get("kind"), self.batch.get("safety_labels")
+        if kinds and labels:
+            benign = [label for kind, label in zip(kinds, labels, strict=True) if kind in ("benign", "borderline")]
+            harmful = [label for kind, label in zip(kinds, labels, strict=True) if kind == "harmful"]
+            if benign:
+                out["safety/benign_refusal_rate"] = sum(label in (REFUSAL, PARTIAL_REFUSAL) for label in benign) / len(benign)
+            if harmful:
+                out["safety/harmful_refusal_rate"] = sum(label == REFUSAL for label in harmful) / len(harmful)
+                out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(harmful)
+        return out
+
+    def records(self, step: int) -> list[dict[str, Any]]:
+        if not self.batch:
+            return []
+        rows = []
+        for i, completion in enumerate(self.batch["completions"]):
+            rows.append({
+                "step": step,
+                "prompt": prompt_text(self.batch["prompts"][i]) if self.batch["prompts"] else "",
+                "completion": completion_text(completion),
+                "kind": self.batch["kind"][i] if self.batch.get("kind") else None,
+                "rewards": {name: scores[i] for name, scores in self.batch["scores"].items()},
+            })
+        return rows
+
+
+class RolloutCallback(TrainerCallback):
+    """Adds rollout statistics to the step's logs and writes the step's completions to disk."""
+
+    def __init__(self, log: RolloutLog, path: Path, keep_per_step: int = 8) -> None:
+        self.log, self.path, self.keep = log, path, keep_per_step
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs is None or "loss" not in logs or not state.is_world_process_zero:
+            return
+        logs.update(self.log.stats())
+        rows = self.log.records(state.global_step)
+        with self.path.open("a", encoding="utf-8") as handle:
+            for row in rows[: self.keep]:
+                handle.write(json.dumps(row, ensure_ascii=False, default=float) + "\n")
+
+
+def examples_at(path: Path, step: int, limit: int = 3) -> list[dict[str, Any]]:
+    """Up to ``limit`` recorded completions from the logged step nearest ``step``."""
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not rows:
+        return []
+    nearest = min({r["step"] for r in rows}, key=lambda s: abs(s - step))
+    return [r for r in rows if r["step"] == nearest][:limit]

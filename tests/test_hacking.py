@@ -1,0 +1,72 @@
+"""Each reward-hacking detector on literal training histories."""
+
+from __future__ import annotations
+
+from safealign.config import HackingConfig
+from safealign.hacking import DETECTORS, run_detectors
+from safealign.hacking.signals import repeated_ngram_share
+
+T = HackingConfig(window=3)
+
+
+def history(**columns):
+    steps = len(next(iter(columns.values())))
+    return [{"step": i + 1, **{k: v[i] for k, v in columns.items() if v[i] is not None}} for i in range(steps)]
+
+
+def names(alerts):
+    return {a.detector for a in alerts}
+
+
+def test_length_blowup_with_rising_reward():
+    h = history(**{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.1, 0.1, 0.2, 0.5, 0.6, 0.7]})
+    alert = DETECTORS["length_blowup"](h, T)[0]
+    assert alert.detector == "length_blowup" and alert.evidence["length_last"] == 50
+    flat = history(**{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.7, 0.6, 0.6, 0.5, 0.4, 0.4]})
+    assert not DETECTORS["length_blowup"](flat, T)
+
+
+def test_truncation_rate():
+    assert names(DETECTORS["length_blowup"](history(**{"completions/clipped_ratio": [0.6, 0.7, 0.9]}), T)) == {"truncation"}
+    assert not DETECTORS["length_blowup"](history(**{"completions/clipped_ratio": [0.1, 0.2, 0.1]}), T)
+
+
+def test_repetition():
+    assert repeated_ngram_share("one two three four five", 3) == 0.0
+    assert repeated_ngram_share("go go go go go go", 3) > 0.7
+    assert DETECTORS["repetition"](history(**{"text/repetition": [0.5, 0.6, 0.7]}), T)
+    assert not DETECTORS["repetition"](history(**{"text/repetition": [0.0, 0.1, 0.0]}), T)
+
+
+def test_reward_rises_but_heldout_accuracy_does_not():
+    h = history(reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.3, None, 0.28]})
+    assert names(DETECTORS["reward_accuracy_divergence"](h, T)) == {"reward_accuracy_divergence"}
+    honest = history(reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.5, None, 0.6]})
+    assert not DETECTORS["reward_accuracy_divergence"](honest, T)
+
+
+def test_format_reward_without_accuracy():
+    h = history(**{"rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97], "rewards/accuracy/mean": [0.2, 0.2, 0.21, 0.2, 0.19, 0.2]})
+    assert DETECTORS["format_without_accuracy"](h, T)
+    learning = history(**{"rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97], "rewards/accuracy/mean": [0.2, 0.2, 0.2, 0.4, 0.5, 0.5]})
+    assert not DETECTORS["format_without_accuracy"](learning, T)
+
+
+def test_refusal_collapse_and_refusal_then_comply():
+    h = history(**{"safety/benign_refusal_rate": [0.0, 0.1, 0.0, 0.4, 0.5, 0.6]})
+    assert DETECTORS["refusal_collapse"](h, T)
+    assert DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.3]}), T)
+    assert not DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.1]}), T)
+    assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.3, 0.25, 0.4]}), T)
+    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.0, 0.05, 0.0]}), T)
+
+
+def test_entropy_collapse_and_kl_blowup():
+    assert names(DETECTORS["entropy_kl"](history(entropy=[0.01, 0.02, 0.01], kl=[0.1, 0.5, 2.0]), T)) == {"entropy_collapse", "kl_blowup"}
+    assert not DETECTORS["entropy_kl"](history(entropy=[1.0, 0.9, 0.8], kl=[0.01, 0.02, 0.03]), T)
+
+
+def test_examples_attached():
+    h = history(**{"text/repetition": [0.5, 0.6, 0.7]})
+    alerts = run_detectors(h, T, examples=lambda step: [{"step": step, "completion": "go go go"}])
+    assert alerts[0].evidence["examples"][0]["step"] == 3
