@@ -1,0 +1,159 @@
+"""Which language a text is in, and how much of it is in the language it should be in.
+
+DeepSeek-R1 rewards the share of the chain of thought written in the target language; the same
+share drives our language-consistency reward and the language-mixing metric. Words are checked by
+Unicode script first (a Chinese character in an English answer is off-target whatever lingua says),
+then Latin-script segments are told apart by lingua (French vs. English). Numbers, code and
+punctuation are not words and are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+LANGUAGES = ("en", "fr", "de", "es", "zh", "it", "pt", "ja", "ru", "ar")
+# The script each supported language writes in; Latin-script languages need lingua to tell apart.
+SCRIPT_OF = {"zh": "han", "ja": "japanese", "ru": "cyrillic", "ar": "arabic", "ko": "hangul"}
+
+# One CJK character is one unit (Chinese has no spaces); any other run of letters is one word.
+_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
+_UNIT_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W\d_])+")
+_CODE_RE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|https?://\S+|<\/?think>", re.DOTALL)
+# Clause boundaries: lingua judges each clause on its own, so "Bonjour, but I think..." splits in two.
+_CLAUSE_RE = re.compile(r"[.!?;:,\n()\[\]\"“”«»„—–。，！？；：、]+")
+MIN_SEGMENT_WORDS = 3  # shorter Latin segments are too short to identify; they follow the whole text
+CLEAR_MARGIN = 0.4  # lingua confidence lead a segment needs over the target language to count as another one
+
+
+def script_of(char: str) -> str:
+    """The writing system of one letter: han, japanese (kana), hangul, cyrillic, arabic, latin or other."""
+    code = ord(char)
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2A6DF:
+        return "han"
+    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9D:
+        return "japanese"
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "hangul"
+    if 0x0400 <= code <= 0x052F:
+        return "cyrillic"
+    if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0x08A0 <= code <= 0x08FF or 0xFB50 <= code <= 0xFEFF:
+        return "arabic"
+    if char.isalpha() and (code < 0x0250 or 0x1E00 <= code <= 0x1EFF):
+        return "latin"
+    return "other"
+
+
+def _word_script(word: str) -> str:
+    return script_of(word[0])
+
+
+def _fits(script: str, lang: str) -> bool:
+    if lang == "ja":
+        return script in ("han", "japanese")
+    return script == SCRIPT_OF.get(lang, "latin")
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    """One lingua detector for our fixed language set, built on first use (models load lazily)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in LANGUAGES]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def _lingua(text: str) -> str | None:
+    detected = _detector().detect_language_of(text)
+    return detected.iso_code_639_1.name.lower() if detected is not None else None
+
+
+def _clear_label(segment: str, lang: str) -> str | None:
+    """lingua's language for a short segment, or ``None`` when it is not clearly ahead of ``lang``.
+
+    Clauses of three to six words are often ambiguous ("Ask at a bank branch": German 0.48,
+    English 0.33); only a clear margin overrules the language of the whole text.
+    """
+    values = _detector().compute_language_confidence_values(segment)
+    if not values:
+        return None
+    confidence = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+    top = values[0].language.iso_code_639_1.name.lower()
+    if top == lang or values[0].value - confidence.get(lang, 0.0) >= CLEAR_MARGIN:
+        return top
+    return None
+
+
+def _strip_non_words(text: str) -> str:
+    return _CODE_RE.sub(" ", text)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's main language (``None`` when it has no words).
+
+    >>> detect_language("Le chat dort sur le canapé.")
+    'fr'
+    """
+    units = _UNIT_RE.findall(_strip_non_words(text))
+    if not units:
+        return None
+    counts: dict[str, int] = {}
+    for unit in units:
+        script = _word_script(unit)
+        counts[script] = counts.get(script, 0) + 1
+    top = max(counts, key=counts.get)
+    if top in ("han", "japanese"):
+        return "ja" if counts.get("japanese", 0) else "zh"
+    if top == "latin":
+        latin = " ".join(u for u in units if _word_script(u) == "latin")
+        return _lingua(latin)
+    return {"cyrillic": "ru", "arabic": "ar", "hangul": "ko"}.get(top)
+
+
+def _segments(text: str) -> list[list[str]]:
+    """Units grouped into runs of one script within a clause (the pieces lingua can judge)."""
+    runs: list[list[str]] = []
+    for clause in _CLAUSE_RE.split(text):
+        current: list[str] = []
+        for unit in _UNIT_RE.findall(clause):
+            if current and _word_script(current[-1]) != _word_script(unit):
+                runs.append(current)
+                current = []
+            current.append(unit)
+        if current:
+            runs.append(current)
+    return runs
+
+
+def language_share(text: str, lang: str) -> float:
+    """Share of the words (CJK: characters) written in ``lang``; 1.0 when the text has no words.
+
+    >>> language_share("The answer is 42, 因为我们把两个数相加", "en") < 0.5
+    True
+    """
+    runs = _segments(_strip_non_words(text))
+    total = sum(len(run) for run in runs)
+    if total == 0:
+        return 1.0
+    if SCRIPT_OF.get(lang, "latin") != "latin":
+        return sum(len(run) for run in runs if _fits(_word_script(run[0]), lang)) / total
+    latin_runs = [run for run in runs if _word_script(run[0]) == "latin"]
+    if not latin_runs:
+        return 0.0
+    whole = _lingua(" ".join(" ".join(run) for run in latin_runs))
+    in_lang = 0
+    for run in latin_runs:
+        # Long enough to judge: ambiguous counts as on-target. Too short: it follows the whole text.
+        label = (_clear_label(" ".join(run), lang) or lang) if len(run) >= MIN_SEGMENT_WORDS else whole
+        in_lang += len(run) if label == lang else 0
+    return in_lang / total
+
+
+def is_mixed(text: str, lang: str, threshold: float = 0.9) -> bool:
+    """True when less than ``threshold`` of the words are in ``lang``.
+
+    >>> is_mixed("The answer is 42, 因为我们把两个数相加", "en")
+    True
+    """
+    return language_share(text, lang) < threshold

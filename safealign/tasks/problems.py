@@ -1,0 +1,208 @@
+"""Verifiable reasoning problems: our own arithmetic and word problems, and any reasoning-gym family.
+
+Seeds keep training and evaluation apart: training code draws problems with seeds built from
+``TRAIN_SEED`` (``TRAIN_SEED + k`` for small ``k``, always below ``EVAL_SEED``), eval suites with
+seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+from safealign.errors import SafealignError
+from safealign.tasks.reasoning_format import NUMBER, extract_answer
+
+TRAIN_SEED = 1
+EVAL_SEED = 10_000
+
+OWN_FAMILIES = ("arithmetic", "word_problem")
+
+# Easy settings for the reasoning-gym families we use: a 135M model should solve some of them.
+EASY_CONFIGS: dict[str, dict[str, Any]] = {
+    "basic_arithmetic": dict(min_terms=2, max_terms=3, min_digits=1, max_digits=2, operators=("+", "-"),
+                             allow_parentheses=False, allow_negation=False),
+    "chain_sum": dict(min_terms=2, max_terms=3, min_digits=1, max_digits=2),
+    "leg_counting": dict(min_animals=1, max_animals=2, max_instances=3),
+    "products": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=1),
+    "gcd": dict(min_value=2, max_value=30),
+}
+
+
+class UnknownNameError(SafealignError, ValueError):
+    """A task family or suite name that is not registered."""
+
+
+def unknown_name(kind: str, name: str, valid: list[str], shown: list[str] | None = None) -> UnknownNameError:
+    """An error that suggests the closest valid name and lists the valid ones (or ``shown``, when given)."""
+    close = difflib.get_close_matches(name, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = ", ".join(shown if shown is not None else valid)
+    more = f", or any of {len(valid) - len(shown)} more" if shown is not None and len(valid) > len(shown) else ""
+    return UnknownNameError(f"unknown {kind} {name!r}{hint}; valid: {listed}{more}")
+
+
+@dataclass
+class Problem:
+    """One verifiable question; ``answer`` is the reference answer as a string."""
+
+    id: str
+    prompt: str
+    answer: str
+    family: str
+    split: str = "in_distribution"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rg_datasets() -> dict[str, Any]:
+    from reasoning_gym.factory import DATASETS
+
+    return DATASETS
+
+
+def valid_families() -> list[str]:
+    """Our own families, then every reasoning-gym dataset name."""
+    return [*OWN_FAMILIES, *sorted(_rg_datasets())]
+
+
+_NAMES = ["Maya", "Omar", "Lena", "Tom", "Priya", "Jonas", "Sara", "Kenji", "Ines", "Leo", "Amara", "Felix"]
+_THINGS = ["apples", "marbles", "stickers", "pencils", "cookies", "stamps", "books", "shells"]
+
+
+def _story(rng: random.Random) -> tuple[str, int, int]:
+    """One short story with one or two operations: (text, answer, number of operations)."""
+    name, things = rng.choice(_NAMES), rng.choice(_THINGS)
+    a, b, c = rng.randint(12, 60), rng.randint(2, 11), rng.randint(2, 9)
+    stories = [
+        (f"{name} has {a} {things} and gets {b} more. How many {things} does {name} have now?", a + b, 1),
+        (f"{name} had {a} {things} and gave {b} to a friend. How many {things} are left?", a - b, 1),
+        (f"A shelf has {c} rows with {b} {things} in each row. How many {things} are on the shelf?", c * b, 1),
+        (f"{name} shares {b * c} {things} equally among {c} friends. How many {things} does each friend get?", b, 1),
+        (f"A ticket costs {b} dollars. How much do {c} tickets cost?", b * c, 1),
+        (f"{name} has {a} {things}, buys {b} more, then gives away {c}. How many {things} are left?", a + b - c, 2),
+        (f"A bus has {a} passengers. At a stop {b} get off and {c} get on. How many passengers are on the bus now?", a - b + c, 2),
+        (f"{name} reads {b} pages on Monday and {c} pages on Tuesday. The book has {a + 20} pages. "
+         "How many pages are left to read?", a + 20 - b - c, 2),
+        (f"There are {c} boxes with {b} {things} in each. {name} takes out {c - 1}. How many {things} are still in the boxes?",
+         c * b - (c - 1), 2),
+        (f"In the morning it was {b} degrees. By night the temperature fell by {b + c} degrees. What was the temperature at night?",
+         -c, 1),
+    ]
+    return stories[rng.randrange(len(stories))]
+
+
+def _arithmetic(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
+    kind = rng.choice(["add", "add", "sub", "sub", "mul"])
+    if kind == "mul":
+        a, b = rng.randint(2, 9), rng.randint(10, 99)
+        a, b = (a, b) if rng.random() < 0.5 else (b, a)
+        phrase = rng.choice(["What is {a} × {b}?", "What is {a} * {b}?", "Multiply {a} by {b}.", "Compute {a} × {b}."])
+        return phrase.format(a=a, b=b), str(a * b), {"operation": "mul"}
+    a, b = (rng.randint(10, 999) for _ in range(2))
+    if kind == "add":
+        phrase = rng.choice(["What is {a} + {b}?", "Compute {a} + {b}.", "Calculate {a} + {b}.", "What is the sum of {a} and {b}?"])
+        return phrase.format(a=a, b=b), str(a + b), {"operation": "add"}
+    phrase = rng.choice(["What is {a} - {b}?", "Compute {a} - {b}.", "What is {a} minus {b}?", "Subtract {b} from {a}."])
+    return phrase.format(a=a, b=b), str(a - b), {"operation": "sub"}
+
+
+def _word_problem(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
+    text, answer, operations = _story(rng)
+    return text, str(answer), {"operations": operations}
+
+
+def _own_problems(family: str, n: int, seed: int, split: str) -> list[Problem]:
+    make = _arithmetic if family == "arithmetic" else _word_problem
+    rng = random.Random(f"{family}:{seed}")  # str seeds hash with sha512: stable across processes
+    problems, seen = [], set()
+    while len(problems) < n:
+        prompt, answer, metadata = make(rng)
+        if prompt in seen and len(seen) < 50 * n:  # avoid repeats, but never loop forever
+            continue
+        seen.add(prompt)
+        problems.append(Problem(f"{family}-{seed}-{len(problems)}", prompt, answer, family, split, metadata))
+    return problems
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution") -> list[Problem]:
+    """``n`` problems of ``family`` (ours or any reasoning-gym dataset name), the same for the same seed."""
+    if family in OWN_FAMILIES:
+        return _own_problems(family, n, seed, split)
+    if family not in _rg_datasets():
+        raise unknown_name("task family", family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
+    import reasoning_gym
+
+    dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **EASY_CONFIGS.get(family, {}))
+    return [
+        Problem(f"{family}-{seed}-{i}", entry["question"], str(entry["answer"]), family, split, _json_safe(entry["metadata"]))
+        for i, entry in enumerate(dataset)
+    ]
+
+
+@cache
+def _rg_scorer(family: str) -> Any:
+    import reasoning_gym
+
+    return reasoning_gym.get_score_answer_fn(family)
+
+
+def _as_number(text: str) -> float | None:
+    text = text.strip().replace(",", "").replace("−", "-")
+    if not re.fullmatch(NUMBER, text):
+        return None
+    if "/" in text:
+        top, bottom = text.split("/")
+        return float(top) / float(bottom) if float(bottom) else None
+    return float(text)
+
+
+def _numbers_equal(predicted: str, reference: str) -> bool:
+    a, b = _as_number(predicted), _as_number(reference)
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+def _math_verify(predicted: str, reference: str) -> bool:
+    from math_verify import parse, verify
+
+    # math_verify times out with signal.alarm, which only works in the main thread (TRL and servers
+    # call us from others); our inputs are short extracted answers, so no timeout is needed there.
+    timeout = 5 if threading.current_thread() is threading.main_thread() else None
+    try:
+        return bool(verify(parse(reference, parsing_timeout=timeout), parse(predicted, parsing_timeout=timeout),
+                           timeout_seconds=timeout))
+    except Exception:  # a parser failure on odd model output is a wrong answer, not a crash
+        return False
+
+
+def check_answer(problem: Problem, completion_text: str) -> float:
+    """Score in [0, 1]: reasoning-gym's own checker for its families, math_verify for ours (numeric fallback)."""
+    predicted = extract_answer(completion_text)
+    if predicted is None:
+        return 0.0
+    if _numbers_equal(predicted, problem.answer):
+        return 1.0
+    if _as_number(predicted) is not None and _as_number(problem.answer) is not None:
+        return 0.0  # two different numbers: no partial credit for "12345" containing "1"
+    if problem.family in OWN_FAMILIES:
+        return 1.0 if _math_verify(predicted[:100], problem.answer) else 0.0
+    if problem.family not in _rg_datasets():
+        raise unknown_name("task family", problem.family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
+    entry = {"question": problem.prompt, "answer": problem.answer, "metadata": problem.metadata}
+    try:
+        score = _rg_scorer(problem.family)(predicted, entry)
+    except Exception:  # some checkers assume well-formed answers
+        score = 0.0
+    return float(min(1.0, max(0.0, score or 0.0)))

@@ -1,0 +1,119 @@
+"""The reasoning format the SFT data teaches, and how answers are read out of it.
+
+A well-formed answer is exactly::
+
+    <think>
+    ...steps...
+    </think>
+    The answer is 42.
+
+The same functions score eval suites (format compliance, accuracy) and RL rewards, so "well formed"
+and "the answer" mean one thing from training to evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPEN, CLOSE = "<think>", "</think>"
+
+# A number as a model writes it: 1,234.5 / -9 / 3.25 / 1/2. Thousands separators only in groups of three,
+# so a list like "1, 2, 3" is three numbers, not one.
+NUMBER = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?"
+_NUMBER_RE = re.compile(NUMBER)
+# "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line.
+_ANSWER_IS_RE = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|\banswer\s*:)\s*:?\s*([^\n]*)", re.IGNORECASE)
+_DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+
+
+@dataclass
+class ParsedReasoning:
+    """The think block (``None`` when there is no closed one), the text after it, and whether the whole is well formed."""
+
+    think: str | None
+    answer: str
+    well_formed: bool
+
+
+def parse_reasoning(text: str) -> ParsedReasoning:
+    """Split ``text`` into its think block and answer.
+
+    >>> parse_reasoning("<think>\\n2+2=4\\n</think>\\nThe answer is 4.")
+    ParsedReasoning(think='2+2=4', answer='The answer is 4.', well_formed=True)
+    """
+    start, end = text.find(OPEN), text.find(CLOSE)
+    if start == -1 or end == -1 or end < start:
+        return ParsedReasoning(think=None, answer=text.strip(), well_formed=False)
+    think = text[start + len(OPEN) : end].strip()
+    answer = text[end + len(CLOSE) :].strip()
+    well_formed = (
+        text.lstrip().startswith(OPEN)
+        and text.count(OPEN) == 1
+        and text.count(CLOSE) == 1
+        and bool(think)
+        and bool(answer)
+    )
+    return ParsedReasoning(think=think, answer=answer, well_formed=well_formed)
+
+
+def format_score(text: str) -> float:
+    """1.0 well formed; 0.5 a closed think block with something else off; 0.0 no closed think block.
+
+    >>> [format_score(t) for t in ["<think>\\nx\\n</think>\\nThe answer is 1.", "<think></think>\\n1", "1"]]
+    [1.0, 0.5, 0.0]
+    """
+    parsed = parse_reasoning(text)
+    if parsed.well_formed:
+        return 1.0
+    return 0.5 if parsed.think is not None else 0.0
+
+
+def _clean(candidate: str) -> str:
+    boxed = _BOXED.search(candidate)
+    if boxed:
+        candidate = boxed.group(1)
+    return _DECORATION.sub("", candidate.strip()).strip()
+
+
+def _normalise_number(number: str) -> str:
+    return number.replace(",", "").replace("−", "-")
+
+
+def _answer_is(text: str) -> str | None:
+    matches = _ANSWER_IS_RE.findall(text)
+    for raw in reversed(matches):
+        candidate = _clean(raw)
+        if "=" in candidate:  # "x = 5" / "47 + 38 = 85": the value is after the last "="
+            candidate = _clean(candidate.rsplit("=", 1)[1])
+        if not candidate:
+            continue
+        # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat") stay as written.
+        leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
+        if leading:
+            return _normalise_number(leading.group(1))
+        return candidate[:200]
+    return None
+
+
+def _last_number(text: str) -> str | None:
+    numbers = _NUMBER_RE.findall(text)
+    return _normalise_number(numbers[-1]) if numbers else None
+
+
+def extract_answer(text: str) -> str | None:
+    """The final answer: "The answer is X" after the think block, else the last number there, else the same over the whole text.
+
+    >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
+    '85'
+    >>> extract_answer("I think it is 12, no wait, 13")
+    '13'
+    """
+    parsed = parse_reasoning(text)
+    after_think = parsed.answer if parsed.think is not None else None
+    if after_think:
+        found = _answer_is(after_think) or _last_number(after_think)
+        if found is not None:
+            return found
+    return _answer_is(text) or _last_number(text)

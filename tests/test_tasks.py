@@ -1,0 +1,149 @@
+"""Literal-input tests for the scoring shared by evals and rewards: format, answers, problems, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from safealign.tasks import (
+    EVAL_SEED,
+    TRAIN_SEED,
+    Problem,
+    UnknownNameError,
+    check_answer,
+    detect_language,
+    extract_answer,
+    format_score,
+    generate_problems,
+    is_mixed,
+    language_share,
+    parse_reasoning,
+)
+
+WELL_FORMED = "<think>\n47 + 38: 7 + 8 = 15, carry 1; 4 + 3 + 1 = 8.\n</think>\nThe answer is 85."
+
+
+def test_well_formed_reasoning() -> None:
+    parsed = parse_reasoning(WELL_FORMED)
+    assert parsed.well_formed
+    assert parsed.think.startswith("47 + 38")
+    assert parsed.answer == "The answer is 85."
+    assert format_score(WELL_FORMED) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("<think>\n\n</think>\nThe answer is 85.", 0.5),  # empty think block
+        ("Sure! <think>\nadd\n</think>\nThe answer is 85.", 0.5),  # text before the block
+        ("<think>\nadd\n</think>\n", 0.5),  # no answer after it
+        ("<think>\na\n</think>\n<think>\nb\n</think>\nThe answer is 1.", 0.5),  # two blocks
+        ("<think>\nadd the ones, then the tens\nThe answer is 85.", 0.0),  # never closed
+        ("The answer is 85.", 0.0),
+        ("", 0.0),
+    ],
+)
+def test_format_score_on_malformed_text(text: str, score: float) -> None:
+    assert format_score(text) == score
+    assert not parse_reasoning(text).well_formed
+
+
+def test_missing_close_tag_has_no_think_block() -> None:
+    parsed = parse_reasoning("<think>\nadd\nThe answer is 85.")
+    assert parsed.think is None
+    assert not parsed.well_formed
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        (WELL_FORMED, "85"),
+        ("The answer is **-9**.", "-9"),
+        ("The answer is $1,234$.", "1234"),
+        ("The answer is 3.5.", "3.5"),
+        ("The answer is 42 legs.", "42"),
+        ("The answer is x = 5.", "5"),
+        ("The final answer is: True", "True"),
+        ("<think>\nthe answer is 5\n</think>\nSo we get 42", "42"),  # after the think block wins
+        ("<think>\n2 + 3 = 5\n</think>", "5"),  # nothing after it: last number anywhere
+        ("I think it is 12, no wait, 13", "13"),
+        ("no numbers here", None),
+    ],
+)
+def test_extract_answer(text: str, answer: str | None) -> None:
+    assert extract_answer(text) == answer
+
+
+def test_generated_problems_are_deterministic_and_seed_dependent() -> None:
+    first = generate_problems("arithmetic", 20, EVAL_SEED)
+    assert first == generate_problems("arithmetic", 20, EVAL_SEED)
+    assert [p.prompt for p in first] != [p.prompt for p in generate_problems("arithmetic", 20, TRAIN_SEED)]
+    assert len({p.id for p in first}) == 20
+    assert all(p.family == "arithmetic" and p.split == "in_distribution" for p in first)
+    assert TRAIN_SEED < EVAL_SEED
+
+
+def test_check_answer_arithmetic() -> None:
+    problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
+    assert check_answer(problem, WELL_FORMED) == 1.0
+    assert check_answer(problem, "The answer is 85.0") == 1.0
+    assert check_answer(problem, "The answer is 58.") == 0.0
+    assert check_answer(problem, "I don't know.") == 0.0
+    for p in generate_problems("word_problem", 10, EVAL_SEED):
+        assert check_answer(p, f"<think>\nsteps\n</think>\nThe answer is {p.answer}.") == 1.0
+
+
+def test_check_answer_reasoning_gym_family() -> None:
+    problems = generate_problems("leg_counting", 5, EVAL_SEED, split="held_out")
+    assert problems == generate_problems("leg_counting", 5, EVAL_SEED, split="held_out")
+    problem = problems[0]
+    assert problem.split == "held_out" and "legs" in problem.prompt
+    assert check_answer(problem, f"<think>\ncount\n</think>\nThe answer is {problem.answer}.") == 1.0
+    wrong = str(int(problem.answer) + 1) + "1"  # a different number that contains the right digits
+    assert check_answer(problem, f"The answer is {wrong}.") == 0.0
+
+
+def test_unknown_family_suggests_the_closest_name() -> None:
+    with pytest.raises(UnknownNameError, match="did you mean 'chain_sum'"):
+        generate_problems("chain_sun", 3, EVAL_SEED)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The answer is 42, because we add the two numbers together.", "en"),
+        ("Pour faire une pâte à crêpes, mélangez la farine et les œufs, puis ajoutez le lait petit à petit.", "fr"),
+        ("Die Antwort ist 42, weil wir die beiden Zahlen addieren.", "de"),
+        ("La respuesta es 42 porque sumamos los dos números.", "es"),
+        ("答案是42，因为我们把两个数相加。", "zh"),
+        ("La risposta è 42 perché sommiamo i due numeri.", "it"),
+        ("A resposta é 42 porque somamos os dois números.", "pt"),
+        ("答えは42です。二つの数を足しました。", "ja"),
+        ("Ответ 42, потому что мы складываем два числа.", "ru"),
+        ("الجواب هو 42 لأننا نجمع العددين.", "ar"),
+    ],
+)
+def test_pure_text_is_not_mixed(text: str, lang: str) -> None:
+    assert language_share(text, lang) == 1.0
+    assert not is_mixed(text, lang)
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "at_most"),
+    [
+        ("The answer is 42, 因为我们把两个数相加", "en", 0.3),
+        ("La réponse est simple, but I think we should check the numbers again.", "fr", 0.4),
+        ("First add the ones, then the tens. Ensuite, on additionne les dizaines et on obtient le résultat.", "en", 0.6),
+        ("答案是42, because we add them", "zh", 0.5),
+        ("Yes, of course.", "fr", 0.0),
+    ],
+)
+def test_planted_mixed_text_is_caught(text: str, lang: str, at_most: float) -> None:
+    assert language_share(text, lang) <= at_most
+    assert is_mixed(text, lang)
+
+
+def test_numbers_code_and_tags_are_not_words() -> None:
+    assert language_share("<think>\n12 + 30 = 42\n</think>\n42", "fr") == 1.0
+    assert language_share("Utilisez `git status` pour voir les fichiers modifiés.", "fr") == 1.0
+    assert detect_language("123 456") is None
