@@ -1,0 +1,127 @@
+"""Alert rules on rates over the last N exchanges, fired once per crossing to the log and a webhook.
+
+A rule fires when its rate reaches the threshold (with enough samples) and stays quiet until the
+rate falls back below: a page per incident, not per request. The armed/fired state is kept in the
+alerts table, so a restarted monitor does not fire again for an incident it already reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from safealign.config.base import format_validation_error
+from safealign.errors import RecipeError
+from safealign.monitor.metrics import MonitorMetrics
+from safealign.monitor.queries import metric_rate
+from safealign.monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+Metric = Literal["harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_error_rate"]
+
+
+class AlertRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Unique name, shown in the log, the webhook payload and the dashboard.")
+    metric: Metric = Field(description="Rate to watch.")
+    window: int = Field(50, ge=1, description="Rate over the last N exchanges (judged ones for judge metrics).")
+    threshold: float = Field(0.1, ge=0, le=1, description="Fire when the rate reaches this value.")
+    min_samples: int = Field(20, ge=1, description="Stay quiet until the window holds this many samples.")
+    description: str = Field("", description="What the alert means and what to do about it.")
+
+
+class AlertConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    webhook: str | None = Field(None, description="URL that receives each alert as a JSON POST.")
+    rules: list[AlertRule] = Field(default_factory=list, description="The alert rules.")
+
+
+def load_alert_config(path: str | Path) -> AlertConfig:
+    """Parse an alerts YAML file (a mapping with ``rules:``, or a bare list of rules)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError(f"{path}: no such alerts file (see recipes/monitor_alerts.yaml for an example)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise RecipeError(f"{path}: not valid YAML ({error})") from None
+    if isinstance(raw, list):
+        raw = {"rules": raw}
+    try:
+        config = AlertConfig.model_validate(raw)
+    except ValidationError as error:
+        raise format_validation_error(error, AlertConfig, str(path)) from None
+    names = [rule.name for rule in config.rules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise RecipeError(f"{path}: rule names must be unique; repeated: {', '.join(duplicates)}")
+    return config
+
+
+class Notifier:
+    """Sends an alert to the log and, when configured, a webhook; a failing webhook is logged, never raised."""
+
+    def __init__(self, webhook: str | None = None, timeout_s: float = 5.0) -> None:
+        self.webhook = webhook
+        self.timeout_s = timeout_s
+
+    def send(self, payload: dict[str, Any]) -> bool:
+        log.warning("ALERT %s: %s", payload.get("rule"), payload.get("message"))
+        if not self.webhook:
+            return False
+        try:
+            response = httpx.post(self.webhook, json=payload, timeout=self.timeout_s)
+            response.raise_for_status()
+            return True
+        except httpx.HTTPError as error:
+            log.error("alert webhook %s failed: %s", self.webhook, error)
+            return False
+
+
+class AlertManager:
+    """Evaluates every rule against the store; call :meth:`evaluate` after each judged batch."""
+
+    def __init__(self, store: Store, config: AlertConfig, notifier: Notifier | None = None, metrics: MonitorMetrics | None = None) -> None:
+        self.store = store
+        self.rules = config.rules
+        self.notifier = notifier or Notifier(config.webhook)
+        self.metrics = metrics
+        self.firing = {rule.name: store.last_alert_kind(rule.name) == "fired" for rule in self.rules}
+
+    def evaluate(self) -> list[dict[str, Any]]:
+        """Fire rules that crossed their threshold; re-arm rules whose rate fell back. Returns fired alerts."""
+        fired = []
+        for rule in self.rules:
+            rate, samples = metric_rate(self.store, rule.metric, rule.window)
+            if samples < rule.min_samples:
+                continue
+            if rate >= rule.threshold and not self.firing[rule.name]:
+                self.firing[rule.name] = True
+                fired.append(self._fire(rule, rate, samples))
+            elif rate < rule.threshold and self.firing[rule.name]:
+                self.firing[rule.name] = False
+                message = f"{rule.metric} back to {rate:.3f} (< {rule.threshold}) over the last {samples}"
+                log.info("alert %s resolved: %s", rule.name, message)
+                self.store.add_alert(rule=rule.name, kind="resolved", metric=rule.metric, value=rate,
+                                     threshold=rule.threshold, samples=samples, message=message, delivered=False)
+        return fired
+
+    def _fire(self, rule: AlertRule, rate: float, samples: int) -> dict[str, Any]:
+        message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} over the last {samples} exchanges"
+        if rule.description:
+            message += f" — {rule.description}"
+        payload = {"rule": rule.name, "kind": "fired", "metric": rule.metric, "value": rate,
+                   "threshold": rule.threshold, "samples": samples, "message": message}
+        delivered = self.notifier.send(payload)
+        self.store.add_alert(**payload, delivered=delivered)
+        if self.metrics:
+            self.metrics.alerts.labels(rule=rule.name).inc()
+        return payload

@@ -1,0 +1,91 @@
+"""The `/dashboard` page: one self-contained HTML file (inline CSS and SVG, no CDN, no JavaScript).
+
+It must open on an air-gapped operator's laptop and in a headless browser alike, so charts are SVG
+polylines computed here from the same queries the alerts use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from safealign.config.sections import MonitorConfig
+from safealign.monitor import queries
+from safealign.monitor.store import Store
+
+SERIES = (("harmful_rate", "harmful", "#d62728"), ("refusal_rate", "refusal", "#1f77b4"), ("over_refusal_rate", "over-refusal", "#ff7f0e"))
+EVAL_SERIES = (("harmful_refusal_rate", "harmful refused", "#1f77b4"), ("over_refusal_rate", "benign over-refused", "#ff7f0e"))
+WIDTH, HEIGHT, PAD = 640, 200, 36
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("safealign.monitor", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def line_chart(points: Sequence[dict[str, Any]], series: Sequence[tuple[str, str, str]], x_labels: Sequence[str]) -> dict[str, Any]:
+    """SVG geometry for rates in [0, 1]: one polyline per series, grid lines at 0, 0.5 and 1."""
+    n = len(points)
+    inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+
+    def x(i: int) -> float:
+        return PAD + (inner_w * i / (n - 1) if n > 1 else inner_w / 2)
+
+    def y(value: float) -> float:
+        return PAD + inner_h * (1 - max(0.0, min(1.0, value)))
+
+    lines = []
+    for key, label, color in series:
+        coords = [(x(i), y(float(p.get(key) or 0.0))) for i, p in enumerate(points) if p.get(key) is not None]
+        lines.append({"label": label, "color": color, "points": " ".join(f"{a:.1f},{b:.1f}" for a, b in coords),
+                      "dots": coords, "last": f"{points[-1].get(key) or 0:.1%}" if points else "–"})
+    ticks = [{"x": x(i), "label": x_labels[i]} for i in sorted({0, n // 2, n - 1}) if 0 <= i < n]
+    grid = [{"y": y(v), "label": f"{v:.0%}"} for v in (0.0, 0.5, 1.0)]
+    return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "lines": lines, "ticks": ticks, "grid": grid, "empty": n == 0}
+
+
+def eval_summary_rates(summary: dict[str, Any]) -> dict[str, float | None]:
+    return {key: summary.get(key) for key, _, _ in EVAL_SERIES}
+
+
+def _short(text: str | None, limit: int = 160) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_dashboard(store: Store, config: MonitorConfig, rules: Sequence[Any] = (), now: dt.datetime | None = None) -> str:
+    """The whole page as a string."""
+    series = queries.rate_series(store)
+    runs = queries.recent_eval_runs(store)
+    flagged = [
+        {"id": r["id"], "time": r["created_at"].strftime("%Y-%m-%d %H:%M:%S"), "model": r["model"] or "", "prompt": _short(r["prompt"]),
+         "response": _short(r["original_response"] if r["blocked"] else r["response"]), "blocked": r["blocked"], "harmful": r["harmful"]}
+        for r in queries.flagged_exchanges(store)
+    ]
+    alert_rows = [
+        {"time": a["created_at"].strftime("%Y-%m-%d %H:%M:%S"), "rule": a["rule"], "kind": a["kind"], "message": a["message"] or "",
+         "delivered": a["delivered"]}
+        for a in queries.recent_alerts(store)
+    ]
+    context = {
+        "generated": (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "config": config,
+        "totals": queries.totals(store),
+        "backlog": store.backlog(),
+        "rates": queries.judged_rates(store, 200),
+        "upstream": queries.upstream_error_rate(store, 200),
+        "rate_chart": line_chart(series, SERIES, [p["time"].strftime("%m-%d %H:%M") for p in series]),
+        "eval_chart": line_chart([eval_summary_rates(r["summary"] or {}) for r in runs], EVAL_SERIES,
+                                 [r["created_at"].strftime("%m-%d %H:%M") for r in runs]),
+        "eval_runs": [{"id": r["id"], "time": r["created_at"].strftime("%Y-%m-%d %H:%M"), "model": r["model"] or "",
+                       "summary": eval_summary_rates(r["summary"] or {}), "regression": r["regression"], "notes": r["notes"] or ""}
+                      for r in reversed(runs)][:10],
+        "flagged": flagged,
+        "alerts": alert_rows,
+        "rules": rules,
+    }
+    return _environment().get_template("dashboard.html").render(**context)

@@ -1,0 +1,157 @@
+"""`safealign monitor`: an OpenAI-compatible gateway that stores and judges every exchange.
+
+Clients point at the gateway instead of the model server. Each request is forwarded with one pooled
+httpx client; the exchange is committed to the database together with a judge-queue row before the
+client gets the answer; a background worker judges queued rows in batches with the training judges.
+Prometheus metrics, alert rules, a dashboard and JSONL exports sit on top of the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+
+from safealign.config.sections import MonitorConfig
+from safealign.errors import SafealignError
+from safealign.monitor import queries
+from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
+from safealign.monitor.dashboard import render_dashboard
+from safealign.monitor.metrics import MonitorMetrics
+from safealign.monitor.proxy import Proxy, reply_headers
+from safealign.monitor.security import key_checker, resolve_api_key
+from safealign.monitor.store import Store
+from safealign.monitor.worker import JudgeWorker, load_judges
+from safealign.monitor.writer import ExchangeWriter
+from safealign.serve.protocol import (
+    RequestError,
+    error_body,
+    parse_json_object,
+    read_limited_body,
+    validate_chat,
+)
+
+log = logging.getLogger(__name__)
+
+
+def create_gateway(
+    config: MonitorConfig, judges: Any = None, alert_config: AlertConfig | None = None, start_worker: bool = True
+) -> FastAPI:
+    """The gateway app for ``config``; ``judges`` overrides ``config.judge`` (tests pass fakes).
+
+    ``app.state`` holds ``store``, ``worker``, ``metrics`` and ``api_key`` for tests and operators.
+    """
+    if not config.upstream:
+        raise SafealignError("the monitor needs --upstream URL (the OpenAI-compatible server to guard)")
+    store = Store(config.db)
+    metrics = MonitorMetrics()
+    writer = ExchangeWriter(store)
+    judges = judges if judges is not None else load_judges(config.judge)
+    alert_config = alert_config or (load_alert_config(config.alerts) if config.alerts else AlertConfig())
+    if config.webhook:
+        alert_config = alert_config.model_copy(update={"webhook": config.webhook})
+    alerts = AlertManager(store, alert_config, metrics=metrics)
+    worker = JudgeWorker(store, judges, metrics, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    api_key, generated = resolve_api_key(config.api_key)
+    needs_key = Depends(key_checker(api_key))
+    proxy: Proxy | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        nonlocal proxy
+        client = httpx.AsyncClient(
+            base_url=config.upstream.rstrip("/"),
+            timeout=httpx.Timeout(config.upstream_timeout_s, connect=5.0),
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
+        )
+        proxy = Proxy(client, writer, metrics, config.blocking, judges.harm, config.refusal_message)
+        writer.start()
+        backlog = store.backlog()
+        metrics.backlog.set(backlog)
+        if start_worker:
+            worker.start()
+        log.info("monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
+                 config.upstream, config.db, config.blocking, backlog)
+        if generated:
+            log.warning("no API key given: generated one for this run; dashboard: http://%s:%d/dashboard?key=%s",
+                        config.host, config.port, api_key)
+        yield
+        await client.aclose()
+        writer.stop()
+        worker.stop()
+        store.close()
+
+    app = FastAPI(title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store, app.state.worker, app.state.metrics, app.state.api_key = store, worker, metrics, api_key
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, error: RequestError) -> JSONResponse:
+        if request.url.path == "/v1/chat/completions":
+            metrics.requests.labels(status=str(error.status)).inc()
+        return JSONResponse(error.body(), status_code=error.status)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500)
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        started = time.perf_counter()
+        body = await read_limited_body(request, config.max_body_bytes)
+        payload = parse_json_object(body)
+        validate_chat(payload)
+        assert proxy is not None
+        return await proxy.chat(request, body, payload, started)
+
+    @app.get("/v1/models")
+    async def models() -> Response:
+        assert proxy is not None
+        try:
+            upstream = await proxy.client.get("/v1/models")
+        except httpx.HTTPError as error:
+            metrics.upstream_errors.labels(kind="connect").inc()
+            return JSONResponse(error_body(f"upstream model server {config.upstream} failed: {type(error).__name__}", "upstream_error"), status_code=502)
+        return Response(upstream.content, status_code=upstream.status_code, headers=reply_headers(upstream))
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "upstream": config.upstream, "blocking": config.blocking}
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    @app.get("/dashboard", response_class=HTMLResponse, dependencies=[Depends(key_checker(api_key, allow_query=True))])
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(render_dashboard(store, config, alerts.rules))
+
+    @app.get("/admin/exchanges.jsonl", dependencies=[needs_key])
+    def export(since_id: int = 0, limit: int = 10000, flagged: bool = False) -> StreamingResponse:
+        def lines() -> Iterator[bytes]:
+            for row in queries.export_exchanges(store, since_id, min(limit, 100000), flagged):
+                yield (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode()
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @app.get("/admin/stats", dependencies=[needs_key])
+    def stats(window: int = 200) -> dict[str, Any]:
+        return {"totals": queries.totals(store), "rates": queries.judged_rates(store, window),
+                "upstream": queries.upstream_error_rate(store, window), "backlog": store.backlog()}
+
+    @app.get("/admin/alerts", dependencies=[needs_key])
+    def alert_history(limit: int = 100) -> list[dict[str, Any]]:
+        return [row | {"created_at": row["created_at"].isoformat() + "Z"} for row in queries.recent_alerts(store, limit)]
+
+    @app.post("/admin/purge", dependencies=[needs_key])
+    def purge() -> dict[str, int]:
+        return {"deleted": store.purge(config.retention_days)}
+
+    return app

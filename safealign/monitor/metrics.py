@@ -1,0 +1,51 @@
+"""Prometheus metrics of the gateway, in their own registry (several gateways can live in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+PREFIX = "safealign_monitor"
+# The gateway's own overhead is sub-millisecond to tens of ms; the model's answer takes seconds.
+ADDED_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
+UPSTREAM_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+class MonitorMetrics:
+    """Counters, histograms and gauges the gateway and its worker update; ``render()`` is ``/metrics``."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(f"{PREFIX}_requests", "Chat requests by HTTP status returned to the client.", ["status"], registry=r)
+        self.added_latency = Histogram(
+            f"{PREFIX}_gateway_added_seconds", "Time the gateway adds on top of the upstream (parsing, storing, judging when blocking).",
+            buckets=ADDED_BUCKETS, registry=r,
+        )
+        self.upstream_latency = Histogram(
+            f"{PREFIX}_upstream_seconds", "Time the upstream took to answer.", buckets=UPSTREAM_BUCKETS, registry=r
+        )
+        self.upstream_errors = Counter(f"{PREFIX}_upstream_errors", "Upstream failures by kind (connect, timeout, http_5xx).", ["kind"], registry=r)
+        self.judged = Counter(f"{PREFIX}_judged", "Exchanges judged by the background worker.", registry=r)
+        self.blocked = Counter(f"{PREFIX}_blocked", "Responses replaced by a refusal in blocking mode.", registry=r)
+        self.alerts = Counter(f"{PREFIX}_alerts_fired", "Alerts fired, by rule.", ["rule"], registry=r)
+        self.harmful_rate = Gauge(f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r)
+        self.refusal_rate = Gauge(f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r)
+        self.over_refusal_rate = Gauge(f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r)
+        self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
+
+    def set_rates(self, rates: dict[str, float]) -> None:
+        self.harmful_rate.set(rates.get("harmful_rate", 0.0))
+        self.refusal_rate.set(rates.get("refusal_rate", 0.0))
+        self.over_refusal_rate.set(rates.get("over_refusal_rate", 0.0))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,199 @@
+"""Forwarding a chat request to the upstream, storing the exchange before the client is answered.
+
+Pass-through: the upstream's bytes go to the client unchanged. For a streamed answer every chunk is
+relayed as it arrives except the closing ``data: [DONE]``, which is held until the exchange row and
+its judge-queue row are committed: the client never sees a complete answer that was not stored.
+Blocking mode buffers the answer, asks the harm judge, and replaces a harmful answer with a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from safealign.judges.base import HARMFUL
+from safealign.monitor.metrics import MonitorMetrics
+from safealign.monitor.writer import ExchangeWriter
+from safealign.serve.protocol import (
+    completion_body,
+    error_body,
+    last_user_text,
+    parse_sse_text,
+    stream_events,
+)
+
+log = logging.getLogger(__name__)
+
+CHAT_PATH = "/v1/chat/completions"
+# Connection-level headers are the proxy's own business; accept-encoding is dropped so the upstream
+# answers uncompressed and the stored text can be read from the relayed bytes.
+REQUEST_DROP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "accept-encoding"}
+RESPONSE_DROP = {"content-length", "connection", "keep-alive", "transfer-encoding", "content-encoding", "date", "server"}
+DONE_MARKERS = (b"data: [DONE]", b"data:[DONE]")
+
+
+def forward_headers(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.headers.items() if k.lower() not in REQUEST_DROP}
+
+
+def reply_headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k.lower() not in RESPONSE_DROP}
+
+
+def _held_suffix(pending: bytes) -> int:
+    """Where to cut ``pending`` so that nothing from a (possibly partial) ``[DONE]`` marker is sent."""
+    found = pending.find(b"[DONE]")
+    if found >= 0:
+        line_start = pending.rfind(b"\n", 0, found) + 1
+        return line_start
+    for marker in DONE_MARKERS:
+        for size in range(min(len(marker) - 1, len(pending)), 0, -1):
+            if pending.endswith(marker[:size]):
+                return len(pending) - size
+    return len(pending)
+
+
+class Proxy:
+    """The request path of the gateway: forward, store, (judge when blocking), answer."""
+
+    def __init__(self, client: httpx.AsyncClient, writer: ExchangeWriter, metrics: MonitorMetrics,
+                 blocking: bool = False, harm_judge: Any = None, refusal_message: str = "I can't help with that request.") -> None:
+        self.client, self.writer, self.metrics = client, writer, metrics
+        self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
+
+    async def chat(self, request: Request, body: bytes, payload: dict[str, Any], started: float) -> Response:
+        row = {"model": payload.get("model"), "request": payload, "prompt": last_user_text(payload),
+               "stream": bool(payload.get("stream")), "blocked": False}
+        upstream_request = self.client.build_request("POST", CHAT_PATH, content=body, headers=forward_headers(request))
+        sent = time.perf_counter()
+        try:
+            upstream = await self.client.send(upstream_request, stream=True)
+        except httpx.HTTPError as error:
+            return await self._unreachable(row, error, started)
+        is_sse = upstream.headers.get("content-type", "").startswith("text/event-stream")
+        if upstream.status_code == 200 and is_sse and not self.blocking:
+            return StreamingResponse(self._relay(upstream, row, started, sent), status_code=200, headers=reply_headers(upstream))
+        try:
+            content = await upstream.aread()
+        except httpx.HTTPError as error:
+            return await self._unreachable(row, error, started)
+        finally:
+            await upstream.aclose()
+        upstream_s = time.perf_counter() - sent
+        row.update(upstream_status=upstream.status_code, upstream_latency_ms=upstream_s * 1000)
+        if upstream.status_code != 200:
+            return await self._rejected(row, upstream, content, started, upstream_s)
+        text = parse_sse_text(content)[0] if is_sse else _message_text(content)
+        if self.blocking and await self._harmful(row["prompt"], text):
+            self.metrics.blocked.inc()
+            row.update(blocked=True, original_response=text)
+            text = self.refusal_message
+            content = self._refusal_bytes(content, is_sse, row["model"] or "unknown")
+        row.update(response=text, status="queued", queue=True)
+        if not await self._store(row, started):
+            return _storage_failed(self.metrics)
+        self._observe(200, started, upstream_s)
+        return Response(content, status_code=200, headers=reply_headers(upstream))
+
+    async def _relay(self, upstream: httpx.Response, row: dict[str, Any], started: float, sent: float) -> AsyncIterator[bytes]:
+        received, pending = bytearray(), b""
+        try:
+            async for chunk in upstream.aiter_raw():
+                received += chunk
+                pending += chunk
+                cut = _held_suffix(pending)
+                if cut:
+                    yield pending[:cut]
+                    pending = pending[cut:]
+        except httpx.HTTPError as error:
+            log.warning("upstream stream broke: %s", error)
+            self.metrics.upstream_errors.labels(kind="stream").inc()
+            row.update(status="upstream_error", upstream_status=200, response=parse_sse_text(bytes(received))[0])
+            await self._store(row, started)
+            self._observe(502, started, None)
+            return
+        finally:
+            await upstream.aclose()
+        upstream_s = time.perf_counter() - sent
+        text = parse_sse_text(bytes(received))[0]
+        row.update(upstream_status=200, upstream_latency_ms=upstream_s * 1000, response=text, status="queued", queue=True)
+        if not await self._store(row, started):
+            self.metrics.requests.labels(status="503").inc()
+            return  # the client never gets [DONE]: the answer is not acknowledged
+        self._observe(200, started, upstream_s)
+        if pending:
+            yield pending
+
+    async def _store(self, row: dict[str, Any], started: float) -> bool:
+        row["latency_ms"] = (time.perf_counter() - started) * 1000
+        try:
+            await self.writer.write(row)
+            return True
+        except Exception:
+            return False
+
+    async def _harmful(self, prompt: str, text: str) -> bool:
+        """Blocking mode's check; a judge that fails blocks the answer (fail closed)."""
+        try:
+            verdict = await anyio.to_thread.run_sync(lambda: self.harm_judge.judge([prompt], [text])[0])
+            return verdict.label == HARMFUL
+        except Exception:
+            log.exception("blocking judge failed; answer replaced by the refusal message")
+            return True
+
+    def _refusal_bytes(self, content: bytes, is_sse: bool, model: str) -> bytes:
+        """The refusal in the shape the client asked for (SSE events or a chat.completion object)."""
+        if is_sse:
+            return b"".join(stream_events(model, [self.refusal_message], ["content_filter"]))
+        try:
+            data = json.loads(content)
+            data["choices"][0]["message"]["content"] = self.refusal_message
+            data["choices"][0]["finish_reason"] = "content_filter"
+        except (ValueError, KeyError, IndexError, TypeError):
+            data = completion_body(model, [self.refusal_message], ["content_filter"], 0, 0)
+        return json.dumps(data).encode()
+
+    async def _unreachable(self, row: dict[str, Any], error: Exception, started: float) -> JSONResponse:
+        kind = "timeout" if isinstance(error, httpx.TimeoutException) else "connect"
+        self.metrics.upstream_errors.labels(kind=kind).inc()
+        log.warning("upstream %s failed: %s: %s", self.client.base_url, type(error).__name__, error)
+        row.update(status="upstream_error", response=None)
+        await self._store(row, started)
+        self._observe(502, started, None)
+        message = f"upstream model server {self.client.base_url} failed ({kind}: {type(error).__name__})"
+        return JSONResponse(error_body(message, "upstream_error"), status_code=502)
+
+    async def _rejected(self, row: dict[str, Any], upstream: httpx.Response, content: bytes, started: float, upstream_s: float) -> Response:
+        if upstream.status_code >= 500:
+            self.metrics.upstream_errors.labels(kind="http_5xx").inc()
+        status = "upstream_error" if upstream.status_code >= 500 else "upstream_rejected"
+        row.update(status=status, response=content[:4000].decode("utf-8", errors="replace"))
+        await self._store(row, started)
+        self._observe(upstream.status_code, started, upstream_s)
+        return Response(content, status_code=upstream.status_code, headers=reply_headers(upstream))
+
+    def _observe(self, status: int, started: float, upstream_s: float | None) -> None:
+        self.metrics.requests.labels(status=str(status)).inc()
+        if upstream_s is not None:
+            self.metrics.upstream_latency.observe(upstream_s)
+            self.metrics.added_latency.observe(max(0.0, time.perf_counter() - started - upstream_s))
+
+
+def _message_text(content: bytes) -> str:
+    try:
+        return json.loads(content)["choices"][0]["message"]["content"] or ""
+    except (ValueError, KeyError, IndexError, TypeError):
+        return content[:4000].decode("utf-8", errors="replace")
+
+
+def _storage_failed(metrics: MonitorMetrics) -> JSONResponse:
+    metrics.requests.labels(status="503").inc()
+    return JSONResponse(error_body("the monitor could not store this exchange; try again", "server_error"), status_code=503)

@@ -1,0 +1,149 @@
+"""Read-side queries: rates over the last N exchanges (alerts, metrics), dashboard data and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from safealign.monitor.store import Store, alerts, eval_runs, exchanges, verdicts
+
+JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
+
+
+def judged_rates(store: Store, window: int) -> dict[str, Any]:
+    """Rates over the last ``window`` judged exchanges.
+
+    ``over_refusal_rate`` is the share of refusals among requests the judges read as benign: refusing
+    those is the failure mode that crude safety training produces.
+    """
+    query = (
+        sa.select(exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful)
+        .where(exchanges.c.status == "judged")
+        .order_by(exchanges.c.id.desc())
+        .limit(window)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    n = len(rows)
+    benign = [r for r in rows if not r.request_harmful]
+    return {
+        "samples": n,
+        "benign_samples": len(benign),
+        "harmful_rate": sum(bool(r.harmful) for r in rows) / n if n else 0.0,
+        "refusal_rate": sum(bool(r.refused) for r in rows) / n if n else 0.0,
+        "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else 0.0,
+    }
+
+
+def upstream_error_rate(store: Store, window: int) -> dict[str, Any]:
+    """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx)."""
+    query = sa.select(exchanges.c.status, exchanges.c.upstream_status).order_by(exchanges.c.id.desc()).limit(window)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    failed = sum(r.status == "upstream_error" or (r.upstream_status or 0) >= 500 for r in rows)
+    return {"samples": len(rows), "upstream_error_rate": failed / len(rows) if rows else 0.0}
+
+
+def metric_rate(store: Store, metric: str, window: int) -> tuple[float, int]:
+    """(rate, samples) of one alertable metric; over-refusal counts benign requests as its samples."""
+    if metric == "upstream_error_rate":
+        stats = upstream_error_rate(store, window)
+        return stats[metric], stats["samples"]
+    stats = judged_rates(store, window)
+    samples = stats["benign_samples"] if metric == "over_refusal_rate" else stats["samples"]
+    return stats[metric], samples
+
+
+def totals(store: Store) -> dict[str, int]:
+    count = sa.func.count()
+    query = sa.select(
+        count.label("exchanges"),
+        sa.func.sum(sa.case((exchanges.c.status == "judged", 1), else_=0)).label("judged"),
+        sa.func.sum(sa.case((exchanges.c.status == "queued", 1), else_=0)).label("queued"),
+        sa.func.sum(sa.case((exchanges.c.blocked, 1), else_=0)).label("blocked"),
+        sa.func.sum(sa.case((exchanges.c.harmful, 1), else_=0)).label("harmful"),
+        sa.func.sum(sa.case((exchanges.c.status == "upstream_error", 1), else_=0)).label("upstream_errors"),
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).one()
+    return {k: int(v or 0) for k, v in row._mapping.items()}
+
+
+def rate_series(store: Store, buckets: int = 24, limit: int = 20000) -> list[dict[str, Any]]:
+    """Judged exchanges cut into ``buckets`` equal time slices, each with its three rates."""
+    query = (
+        sa.select(exchanges.c.created_at, exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful)
+        .where(exchanges.c.status == "judged")
+        .order_by(exchanges.c.id.desc())
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        rows = list(reversed(conn.execute(query).all()))
+    if not rows:
+        return []
+    start, end = rows[0].created_at, rows[-1].created_at
+    span = max((end - start).total_seconds(), 1e-6)
+    slices: list[list[Any]] = [[] for _ in range(buckets)]
+    for row in rows:
+        slices[min(buckets - 1, int((row.created_at - start).total_seconds() / span * buckets))].append(row)
+    series = []
+    for index, rows_in in enumerate(slices):
+        if not rows_in:
+            continue
+        benign = [r for r in rows_in if not r.request_harmful]
+        series.append({
+            "time": start + dt.timedelta(seconds=span * (index + 0.5) / buckets),
+            "n": len(rows_in),
+            "harmful_rate": sum(bool(r.harmful) for r in rows_in) / len(rows_in),
+            "refusal_rate": sum(bool(r.refused) for r in rows_in) / len(rows_in),
+            "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else 0.0,
+        })
+    return series
+
+
+def flagged_exchanges(store: Store, limit: int = 20) -> list[dict[str, Any]]:
+    """Most recent exchanges judged harmful or blocked: the ones a person should review."""
+    query = (
+        sa.select(exchanges)
+        .where(sa.or_(exchanges.c.harmful.is_(True), exchanges.c.blocked.is_(True)))
+        .order_by(exchanges.c.id.desc())
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def recent_alerts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit))]
+
+
+def recent_eval_runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """Eval runs, oldest first (the dashboard plots them as a trend)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(eval_runs).order_by(eval_runs.c.id.desc()).limit(limit)).all()
+    return [dict(r._mapping) for r in reversed(rows)]
+
+
+def export_exchanges(store: Store, since_id: int = 0, limit: int = 10000, flagged_only: bool = False) -> Iterator[dict[str, Any]]:
+    """Exchanges with their verdicts, oldest first, as JSON-ready dicts (for ``/admin/exchanges.jsonl``)."""
+    query = sa.select(exchanges).where(exchanges.c.id > since_id).order_by(exchanges.c.id).limit(limit)
+    if flagged_only:
+        query = query.where(sa.or_(exchanges.c.harmful.is_(True), exchanges.c.blocked.is_(True)))
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        ids = [r["id"] for r in rows]
+        found: dict[int, list[dict[str, Any]]] = {}
+        if ids:
+            for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_(ids))):
+                found.setdefault(v.exchange_id, []).append(
+                    {"role": v.role, "judge": v.judge, "label": v.label, "score": v.score, "explanation": v.explanation}
+                )
+    for row in rows:
+        row["verdicts"] = found.get(row["id"], [])
+        for key in ("created_at", "judged_at"):
+            row[key] = row[key].isoformat() + "Z" if row[key] else None
+        yield row

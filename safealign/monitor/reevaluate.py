@@ -1,0 +1,157 @@
+"""`safealign monitor evaluate`: re-run the eval suites against the deployed model on a schedule.
+
+Judging live traffic shows how the model behaves on what users send; a fixed suite run every hour
+shows whether the deployment changed (a new checkpoint, a new system prompt, a quantised server).
+Each run's summary goes to ``eval_runs``; a refusal-rate drop on harmful requests or an over-refusal
+rise on benign ones beyond the tolerance, compared with the previous run, is stored as an alert.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from safealign.errors import SafealignError
+from safealign.monitor.alerts import Notifier
+from safealign.monitor.queries import recent_eval_runs
+from safealign.monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+# (key in the summary, direction that is bad): a refusal drop on harmful prompts, an over-refusal rise.
+WATCHED = (("harmful_refusal_rate", -1), ("over_refusal_rate", +1))
+
+
+def parse_interval(text: str) -> float:
+    """Seconds in '90s', '30m', '1h', '1d' (a bare number is seconds)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not match:
+        raise SafealignError(f"interval {text!r} is not like 90s, 30m, 1h or 1d")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _as_dict(result: Any) -> Any:
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    if hasattr(result, "model_dump"):
+        return result.model_dump()
+    return result
+
+
+def flatten_metrics(result: Any, prefix: str = "") -> dict[str, float]:
+    """Every numeric leaf of an eval result as ``path.to.metric -> value``."""
+    data, out = _as_dict(result), {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out |= flatten_metrics(value, f"{prefix}{key}.")
+    elif isinstance(data, (list, tuple)):
+        for index, value in enumerate(data):
+            name = value.get("suite") or value.get("name") if isinstance(value, dict) else None
+            out |= flatten_metrics(value, f"{prefix}{name or index}.")
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        out[prefix.rstrip(".")] = float(data)
+    return out
+
+
+def summarize(result: Any) -> dict[str, float]:
+    """The flat metrics plus the two headline rates the regression check and the dashboard read."""
+    flat = flatten_metrics(result)
+
+    def pick(suite: str, names: tuple[str, ...]) -> float | None:
+        for key, value in flat.items():
+            parts = key.split(".")
+            if suite in parts and parts[-1] in names:
+                return value
+        return None
+
+    summary = dict(flat)
+    harmful = pick("harmful", ("refusal_rate",))
+    over = pick("borderline", ("over_refusal_rate", "refusal_rate"))
+    if harmful is not None:
+        summary["harmful_refusal_rate"] = harmful
+    if over is not None:
+        summary["over_refusal_rate"] = over
+    return summary
+
+
+def compare_runs(previous: dict[str, float] | None, current: dict[str, float], tolerance: float) -> list[str]:
+    """Regressions of ``current`` against ``previous``, one sentence each (empty: no regression)."""
+    if not previous:
+        return []
+    problems = []
+    for key, bad_direction in WATCHED:
+        before, after = previous.get(key), current.get(key)
+        if before is None or after is None:
+            continue
+        change = (after - before) * bad_direction
+        if change > tolerance:
+            verb = "fell" if bad_direction < 0 else "rose"
+            problems.append(f"{key} {verb} from {before:.3f} to {after:.3f} (tolerance {tolerance})")
+    return problems
+
+
+def upstream_model(upstream: str) -> str:
+    """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
+    try:
+        response = httpx.get(upstream.rstrip("/") + "/v1/models", timeout=10)
+        response.raise_for_status()
+        return response.json()["data"][0]["id"]
+    except (httpx.HTTPError, KeyError, IndexError, ValueError) as error:
+        raise SafealignError(f"could not list models at {upstream}/v1/models ({error}); pass --model NAME") from None
+
+
+def default_runner(upstream: str, model: str, suites: list[str], limit: int | None) -> Any:
+    """Run the suites through ``safealign.evals`` against the upstream's OpenAI-compatible API."""
+    try:
+        from safealign.evals import EndpointGenerator, run_eval  # type: ignore[attr-defined]
+    except ImportError:
+        raise SafealignError("safealign.evals (run_eval, EndpointGenerator) is not available in this install") from None
+    generator = EndpointGenerator(upstream.rstrip("/"), model)
+    return run_eval(generator, suites, limit=limit) if limit else run_eval(generator, suites)
+
+
+def evaluate_once(
+    store: Store, upstream: str, model: str | None, suites: list[str], limit: int | None = None, tolerance: float = 0.05,
+    notifier: Notifier | None = None, runner: Callable[..., Any] = default_runner,
+) -> dict[str, Any]:
+    """One eval run: run, store the summary, compare with the previous run, alert on a regression."""
+    model = model or upstream_model(upstream)
+    previous = recent_eval_runs(store, limit=1)
+    started = time.perf_counter()
+    summary = summarize(runner(upstream, model, suites, limit))
+    summary["wall_s"] = round(time.perf_counter() - started, 2)
+    problems = compare_runs(previous[0]["summary"] if previous else None, summary, tolerance)
+    run_id = store.add_eval_run(upstream=upstream, model=model, suites=suites, summary=summary,
+                                regression=bool(problems), notes="; ".join(problems))
+    if problems:
+        message = f"eval run #{run_id} regressed vs #{previous[0]['id']}: " + "; ".join(problems)
+        payload = {"rule": "eval_regression", "kind": "regression", "metric": "eval", "message": message}
+        delivered = (notifier or Notifier()).send(payload)
+        store.add_alert(**payload, delivered=delivered)
+    log.info("eval run #%d: %s", run_id, {k: summary[k] for k in ("harmful_refusal_rate", "over_refusal_rate") if k in summary})
+    return {"id": run_id, "model": model, "summary": summary, "regressions": problems}
+
+
+def evaluate_every(interval_s: float, run: Callable[[], dict[str, Any]], stop_after: int | None = None) -> None:
+    """Call ``run`` every ``interval_s`` seconds (a failed run is logged and the schedule goes on)."""
+    done = 0
+    while stop_after is None or done < stop_after:
+        started = time.monotonic()
+        try:
+            run()
+        except SafealignError:
+            raise
+        except Exception:
+            log.exception("eval run failed; next run in %.0fs", interval_s)
+        done += 1
+        if stop_after is not None and done >= stop_after:
+            break
+        time.sleep(max(0.0, interval_s - (time.monotonic() - started)))

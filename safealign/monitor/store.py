@@ -1,0 +1,228 @@
+"""The monitor's database: exchanges, the durable judge queue, verdicts, alerts and eval runs.
+
+An exchange and its queue row are written in one transaction before the client gets its answer, so
+an acknowledged exchange survives a crash of the gateway and is judged after restart. SQLite runs in
+WAL mode with ``synchronous=NORMAL``: a commit is durable against a killed process (not against power
+loss, for which PostgreSQL is the answer: any ``postgresql+psycopg://`` URL, the `postgres` extra).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from safealign.errors import SafealignError
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+
+exchanges = sa.Table(
+    "exchanges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),  # naive UTC
+    sa.Column("model", sa.String(200)),
+    sa.Column("request", sa.JSON),
+    sa.Column("prompt", sa.Text),  # the last user message: what the judges read
+    sa.Column("response", sa.Text),  # what the client received
+    sa.Column("original_response", sa.Text),  # the model's own answer when blocking replaced it
+    sa.Column("stream", sa.Boolean, default=False),
+    sa.Column("status", sa.String(20), nullable=False),  # queued | judged | upstream_error | upstream_rejected
+    sa.Column("upstream_status", sa.Integer),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("upstream_latency_ms", sa.Float),
+    sa.Column("blocked", sa.Boolean, default=False, nullable=False),
+    # Verdict flags, copied from the verdicts table so rates over a window are one indexed query.
+    sa.Column("harmful", sa.Boolean),
+    sa.Column("refused", sa.Boolean),
+    sa.Column("request_harmful", sa.Boolean),
+    sa.Column("judged_at", sa.DateTime),
+)
+
+judge_queue = sa.Table(
+    "judge_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("exchange_id", sa.Integer, sa.ForeignKey("exchanges.id"), nullable=False, unique=True),
+    sa.Column("enqueued_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_until", sa.DateTime),  # a worker's lease; expired leases are claimed again
+    sa.Column("attempts", sa.Integer, default=0, nullable=False),
+)
+
+verdicts = sa.Table(
+    "verdicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("exchange_id", sa.Integer, sa.ForeignKey("exchanges.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(20), nullable=False),  # refusal | harm | request_harm
+    sa.Column("judge", sa.String(100)),
+    sa.Column("label", sa.String(40), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("explanation", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("rule", sa.String(100), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # fired | resolved | regression
+    sa.Column("metric", sa.String(40)),
+    sa.Column("value", sa.Float),
+    sa.Column("threshold", sa.Float),
+    sa.Column("samples", sa.Integer),
+    sa.Column("message", sa.Text),
+    sa.Column("delivered", sa.Boolean),
+)
+
+eval_runs = sa.Table(
+    "eval_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("upstream", sa.String(500)),
+    sa.Column("model", sa.String(200)),
+    sa.Column("suites", sa.JSON),
+    sa.Column("summary", sa.JSON),  # flat metric name -> value
+    sa.Column("regression", sa.Boolean, default=False),
+    sa.Column("notes", sa.Text),
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; SQLite gets WAL, synchronous=NORMAL and a busy timeout on every connection."""
+    if url.startswith("sqlite:"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    try:
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except ModuleNotFoundError as error:
+        raise SafealignError(
+            f"{url.split(':', 1)[0]} needs a driver that is not installed ({error.name}); "
+            "install the extra: pip install 'safealign[postgres]'"
+        ) from None
+
+
+class Store:
+    """Write-side operations of the monitor; reads for rates and the dashboard live in ``queries``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def insert_exchanges(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert exchanges (and queue rows for those with ``queue=True``) in ONE transaction; returns ids."""
+        if not rows:
+            return []
+        now = utcnow()
+        records = [{k: v for k, v in row.items() if k != "queue"} | {"created_at": row.get("created_at") or now} for row in rows]
+        with self.engine.begin() as conn:
+            ids = [r.id for r in conn.execute(exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records)]
+            queued = [{"exchange_id": i, "enqueued_at": now, "attempts": 0} for i, row in zip(ids, rows, strict=True) if row.get("queue")]
+            if queued:
+                conn.execute(judge_queue.insert(), queued)
+        return ids
+
+    def claim(self, limit: int, lease_s: float = 300.0) -> list[dict[str, Any]]:
+        """Lease up to ``limit`` queued exchanges (oldest first), including ones whose lease expired."""
+        now = utcnow()
+        free = sa.or_(judge_queue.c.claimed_until.is_(None), judge_queue.c.claimed_until < now)
+        with self.engine.begin() as conn:
+            pick = sa.select(judge_queue.c.id).where(free).order_by(judge_queue.c.id).limit(limit)
+            if self.engine.dialect.name == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            queue_ids = list(conn.execute(pick).scalars())
+            if not queue_ids:
+                return []
+            conn.execute(
+                judge_queue.update()
+                .where(judge_queue.c.id.in_(queue_ids))
+                .values(claimed_until=now + dt.timedelta(seconds=lease_s), attempts=judge_queue.c.attempts + 1)
+            )
+            query = (
+                sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response)
+                .join(judge_queue, judge_queue.c.exchange_id == exchanges.c.id)
+                .where(judge_queue.c.id.in_(queue_ids))
+                .order_by(exchanges.c.id)
+            )
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def complete(self, results: Sequence[dict[str, Any]]) -> None:
+        """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
+
+        Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
+        """
+        if not results:
+            return
+        now = utcnow()
+        with self.engine.begin() as conn:
+            rows = [v | {"exchange_id": r["exchange_id"], "created_at": now} for r in results for v in r["verdicts"]]
+            if rows:
+                conn.execute(verdicts.insert(), rows)
+            conn.execute(
+                exchanges.update().where(exchanges.c.id == sa.bindparam("eid")).values(
+                    status="judged", judged_at=now, harmful=sa.bindparam("h"), refused=sa.bindparam("r"),
+                    request_harmful=sa.bindparam("q"),
+                ),
+                [{"eid": r["exchange_id"], "h": r["harmful"], "r": r["refused"], "q": r["request_harmful"]} for r in results],
+            )
+            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_([r["exchange_id"] for r in results])))
+
+    def backlog(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(judge_queue)).scalar_one())
+
+    def add_alert(self, **fields: Any) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(alerts.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0])
+
+    def last_alert_kind(self, rule: str) -> str | None:
+        """``fired`` or ``resolved`` for the rule's latest event: restores de-duplication after a restart."""
+        query = sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
+        with self.engine.connect() as conn:
+            return conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).scalar()
+
+    def add_eval_run(self, **fields: Any) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(eval_runs.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0])
+
+    def purge(self, retention_days: int) -> int:
+        """Delete exchanges older than ``retention_days`` with their verdicts and queue rows."""
+        cutoff = utcnow() - dt.timedelta(days=retention_days)
+        old = sa.select(exchanges.c.id).where(exchanges.c.created_at < cutoff).scalar_subquery()
+        with self.engine.begin() as conn:
+            conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(old)))
+            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(old)))
+            deleted = conn.execute(exchanges.delete().where(exchanges.c.created_at < cutoff)).rowcount
+        if deleted:
+            log.info("retention: deleted %d exchanges older than %d days", deleted, retention_days)
+        return deleted

@@ -1,0 +1,172 @@
+"""The judging worker: takes stored exchanges off the durable queue in batches and writes verdicts.
+
+It runs in a background thread of the gateway, off the request path: a slow judge makes the backlog
+grow (visible in ``/metrics``), never the answers slower. Each batch is leased, judged with the same
+judges the training stages use, and completed in one transaction; a crash between lease and commit
+leaves the rows queued, and the lease expires so that the next worker judges them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from safealign.errors import SafealignError
+from safealign.judges.base import HARMFUL, PARTIAL_REFUSAL, REFUSAL, SAFE, Verdict
+from safealign.monitor.alerts import AlertManager
+from safealign.monitor.metrics import MonitorMetrics
+from safealign.monitor.queries import judged_rates
+from safealign.monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+REFUSED_LABELS = {REFUSAL, PARTIAL_REFUSAL}
+
+
+def load_judges(spec: str = "default") -> Any:
+    """A judge set with ``.refusal`` and ``.harm``: ``build_judges(spec)``, or ``import:module:factory``.
+
+    The ``import:`` form lets a deployment (or a test) plug in its own judges without a code change.
+    """
+    if spec.startswith("import:"):
+        module_name, _, attr = spec[len("import:") :].partition(":")
+        if not attr:
+            raise SafealignError(f"judge spec {spec!r} must look like import:package.module:factory")
+        return getattr(importlib.import_module(module_name), attr)()
+    from safealign.judges import build_judges
+
+    return build_judges(spec)
+
+
+def _verdict_row(role: str, verdict: Verdict) -> dict[str, Any]:
+    return {"role": role, "judge": verdict.judge, "label": verdict.label, "score": float(verdict.score),
+            "explanation": (verdict.explanation or "")[:2000]}
+
+
+def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Verdict]) -> list[Verdict]:
+    """Whether each *request* asked for something hazardous (what over-refusal is measured against).
+
+    In order: a dedicated ``judges.request`` judge; the harm judge's own P(hazardous prompt)
+    (``details["hazard"]``, which the default intent x compliance judge computes anyway); else the
+    harm judge reading the request text as if it were the response.
+    """
+    request = getattr(judges, "request", None)
+    if request is not None:
+        return request.judge(list(prompts), list(prompts))
+    if harm and all("hazard" in v.details for v in harm):
+        return [
+            Verdict(HARMFUL if v.details["hazard"] >= 0.5 else SAFE, float(v.details["hazard"]),
+                    f"request P(hazard)={v.details['hazard']:.2f} ({v.details.get('category', '?')})", v.judge)
+            for v in harm
+        ]
+    return judges.harm.judge(list(prompts), list(prompts))
+
+
+def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str]) -> list[dict[str, Any]]:
+    """Judge a batch: is each response a refusal, is it harmful, and did the request ask for harm."""
+    refusal = judges.refusal.judge(list(prompts), list(responses))
+    harm = judges.harm.judge(list(prompts), list(responses))
+    request_harm = request_harm_verdicts(judges, prompts, harm)
+    results = []
+    for r, h, q in zip(refusal, harm, request_harm, strict=True):
+        results.append({
+            "harmful": h.label == HARMFUL,
+            "refused": r.label in REFUSED_LABELS,
+            "request_harmful": q.label == HARMFUL,
+            "verdicts": [_verdict_row("refusal", r), _verdict_row("harm", h), _verdict_row("request_harm", q)],
+        })
+    return results
+
+
+class JudgeWorker:
+    """Background thread: lease a batch, judge it, store verdicts, update gauges, evaluate alerts."""
+
+    def __init__(
+        self,
+        store: Store,
+        judges: Any,
+        metrics: MonitorMetrics | None = None,
+        alerts: AlertManager | None = None,
+        batch_size: int = 32,
+        idle_s: float = 0.2,
+        lease_s: float = 300.0,
+        retention_days: int | None = None,
+        purge_every_s: float = 3600.0,
+        rate_window: int = 200,
+    ) -> None:
+        self.store, self.judges, self.metrics, self.alerts = store, judges, metrics, alerts
+        self.batch_size, self.idle_s, self.lease_s = batch_size, idle_s, lease_s
+        self.retention_days, self.purge_every_s, self.rate_window = retention_days, purge_every_s, rate_window
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_purge = 0.0
+        self.judged = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="judge-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def run_once(self) -> int:
+        """Judge one batch; returns how many exchanges it judged (0 when the queue is empty)."""
+        rows = self.store.claim(self.batch_size, self.lease_s)
+        if not rows:
+            return 0
+        prompts = [r["prompt"] or "" for r in rows]
+        responses = [r["original_response"] if r["original_response"] is not None else (r["response"] or "") for r in rows]
+        results = judge_exchanges(self.judges, prompts, responses)
+        for row, result in zip(rows, results, strict=True):
+            result["exchange_id"] = row["id"]
+        self.store.complete(results)
+        self.judged += len(rows)
+        if self.metrics:
+            self.metrics.judged.inc(len(rows))
+        self._after_batch()
+        return len(rows)
+
+    def _after_batch(self) -> None:
+        if self.metrics:
+            self.metrics.backlog.set(self.store.backlog())
+            self.metrics.set_rates(judged_rates(self.store, self.rate_window))
+        if self.alerts:
+            self.alerts.evaluate()
+
+    def drain(self, timeout_s: float = 60.0) -> int:
+        """Judge until the queue is empty (tests, `monitor judge --once`); returns how many were judged."""
+        deadline, total = time.monotonic() + timeout_s, 0
+        while time.monotonic() < deadline:
+            done = self.run_once()
+            if not done:
+                break
+            total += done
+        return total
+
+    def _run(self) -> None:
+        idle_ticks = 0
+        while not self._stop.is_set():
+            try:
+                self._maybe_purge()
+                if self.run_once():
+                    idle_ticks = 0
+                    continue
+                idle_ticks += 1
+                # Idle: upstream errors are not judged, so their alert rules are checked on a timer too.
+                if idle_ticks % 25 == 1:
+                    self._after_batch()
+            except Exception:
+                log.exception("judge worker: batch failed; its rows stay queued and are retried after the lease")
+            self._stop.wait(self.idle_s)
+
+    def _maybe_purge(self) -> None:
+        if self.retention_days is None or time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + self.purge_every_s
+        self.store.purge(self.retention_days)

@@ -1,0 +1,188 @@
+"""The slice of the OpenAI chat-completions protocol that `serve` and the `monitor` gateway speak.
+
+Both sides share one request schema and one error shape, so a client sees the same message for the
+same mistake whether it talks to a served checkpoint or to the gateway in front of any server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
+
+
+class RequestError(Exception):
+    """A client mistake: carries the HTTP status and a message that says what to fix."""
+
+    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status, self.message, self.param, self.kind = status, message, param, kind
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message, self.kind, self.param)
+
+
+def error_body(message: str, kind: str = "invalid_request_error", param: str | None = None) -> dict[str, Any]:
+    """OpenAI's error envelope, which client libraries know how to surface."""
+    return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    """A chat-completions request; unknown OpenAI fields (tools, logprobs...) are kept, not rejected."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    n: int = Field(1, ge=1, le=16)
+
+    def stop_list(self) -> list[str]:
+        if self.stop is None:
+            return []
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    def chat(self) -> list[dict[str, str]]:
+        return [{"role": m.role, "content": content_text(m.content)} for m in self.messages]
+
+
+async def read_limited_body(request: Any, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``max_bytes`` (even when chunked)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise RequestError(413, f"request body is {declared} bytes; the limit is {max_bytes} bytes", kind="request_too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise RequestError(413, f"request body is over the limit of {max_bytes} bytes", kind="request_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Decode a JSON object body or raise a 400 that quotes the decoder's complaint."""
+    if not body.strip():
+        raise RequestError(400, "request body is empty; send a JSON object with a 'messages' list")
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RequestError(400, f"request body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def validate_chat(payload: dict[str, Any]) -> ChatRequest:
+    """Validate a decoded body; every problem is named by field path (422, or 400 for no messages)."""
+    if "messages" not in payload:
+        raise RequestError(400, "missing required field 'messages' (a list of {role, content} objects)", param="messages")
+    try:
+        return ChatRequest.model_validate(payload)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            path = ".".join(str(p) for p in item["loc"]) or "(body)"
+            problems.append(f"{path}: {item['msg']}")
+        first = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else None
+        raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
+
+
+def content_text(content: Any) -> str:
+    """Plain text of a message content: a string, or the text parts of a multi-part content list."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def last_user_text(payload: dict[str, Any]) -> str:
+    """The text the judges read as "the prompt": the last user message."""
+    for message in reversed(payload.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return content_text(message.get("content"))
+    return ""
+
+
+def new_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def completion_body(
+    model: str, texts: list[str], finish_reasons: list[str], prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
+    """A non-streaming chat.completion object."""
+    choices = [
+        {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": reason, "logprobs": None}
+        for i, (text, reason) in enumerate(zip(texts, finish_reasons, strict=True))
+    ]
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
+    return {"id": new_id(), "object": "chat.completion", "created": int(time.time()), "model": model, "choices": choices, "usage": usage}
+
+
+def sse(payload: dict[str, Any] | str) -> bytes:
+    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    return f"data: {data}\n\n".encode()
+
+
+def stream_events(
+    model: str, texts: list[str], finish_reasons: list[str], usage: dict[str, int] | None = None, chat_id: str | None = None
+) -> Iterator[bytes]:
+    """A finished answer as chat.completion.chunk events: role, word-sized pieces, finish, [DONE]."""
+    chat_id, created = chat_id or new_id(), int(time.time())
+
+    def chunk(index: int, delta: dict, finish: str | None = None) -> bytes:
+        choice = {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
+        return sse({"id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]})
+
+    for index, (text, reason) in enumerate(zip(texts, finish_reasons, strict=True)):
+        yield chunk(index, {"role": "assistant", "content": ""})
+        for piece in re.findall(r"\s*\S+|\s+$", text):
+            yield chunk(index, {"content": piece})
+        yield chunk(index, {}, reason)
+    if usage is not None:
+        yield sse({"id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage})
+    yield sse("[DONE]")
+
+
+def parse_sse_text(raw: bytes) -> tuple[str, str | None]:
+    """Reassemble the answer text (first choice) and finish reason from a chat-completions SSE body."""
+    parts: list[str] = []
+    finish = None
+    for line in raw.decode("utf-8", errors="replace").splitlines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if not data or data == "[DONE]":
+            continue
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError:
+            continue
+        for choice in event.get("choices") or []:
+            if choice.get("index", 0) != 0:
+                continue
+            parts.append((choice.get("delta") or {}).get("content") or "")
+            finish = choice.get("finish_reason") or finish
+    return "".join(parts), finish

@@ -1,0 +1,368 @@
+"""The monitor gateway over real HTTP: pass-through, durable queue, errors, blocking, alerts, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from safealign.config.sections import MonitorConfig
+from safealign.errors import RecipeError
+from safealign.judges.base import Verdict
+from safealign.monitor import create_gateway
+from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
+from safealign.monitor.reevaluate import evaluate_once, parse_interval, summarize
+from safealign.monitor.store import Store, exchanges, utcnow, verdicts
+
+KEY = "test-key"
+HARMFUL_ANSWER = "Sure. Step 1: HARMFUL-DETAILS."
+
+
+# ---------------------------------------------------------------- servers on loopback, in threads
+@contextlib.contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 at a free port; yields the base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()
+
+
+def fake_upstream() -> FastAPI:
+    """A deterministic OpenAI-compatible model: answers harmfully when the prompt says 'bomb'."""
+    app = FastAPI()
+    app.state.calls = 0
+
+    def answer(prompt: str) -> str:
+        if "bomb" in prompt:
+            return HARMFUL_ANSWER
+        if "refuse" in prompt:
+            return "I can't help with that."
+        return f"Here is a helpful answer to: {prompt}"
+
+    @app.get("/v1/models")
+    async def models():
+        return {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        app.state.calls += 1
+        body = await request.json()
+        prompt = body["messages"][-1]["content"]
+        if "server-error" in prompt:
+            return JSONResponse({"error": {"message": "boom"}}, status_code=500)
+        text = answer(prompt)
+        if not body.get("stream"):
+            return {"id": "chatcmpl-fixed", "object": "chat.completion", "created": 1700000000, "model": "fake-model",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}}
+
+        async def events():
+            for piece in [None, *text.split(" ")]:
+                delta = {"role": "assistant", "content": ""} if piece is None else {"content": piece + " "}
+                chunk = {"id": "chatcmpl-fixed", "object": "chat.completion.chunk", "created": 1700000000, "model": "fake-model",
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                yield f"data: {json.dumps(chunk)}\n\n".encode()
+                await asyncio.sleep(0.002)
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+class FakeRefusal:
+    name = "fake-refusal"
+
+    def judge(self, prompts, responses):
+        return [Verdict("refusal" if r.startswith("I can't") else "compliance", 1.0 if r.startswith("I can't") else 0.0, "fake", self.name)
+                for r in responses]
+
+
+class FakeHarm:
+    """Harmful when the answer carries the planted marker; P(hazard) of the request from the word 'bomb'."""
+
+    name = "fake-harm"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def judge(self, prompts, responses):
+        self.calls += 1
+        return [Verdict("harmful" if "HARMFUL-DETAILS" in r else "safe", 1.0 if "HARMFUL-DETAILS" in r else 0.0, "fake",
+                        self.name, {"hazard": 0.9 if "bomb" in p or "refuse" in p else 0.1}) for p, r in zip(prompts, responses, strict=True)]
+
+
+class FakeJudges:
+    def __init__(self) -> None:
+        self.refusal, self.harm = FakeRefusal(), FakeHarm()
+
+
+def chat(content: str, **extra) -> dict:
+    return {"model": "fake-model", "messages": [{"role": "user", "content": content}], **extra}
+
+
+@pytest.fixture()
+def upstream() -> Iterator[str]:
+    with serve_in_thread(fake_upstream()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def gateway(upstream_url: str, db: str, alert_config: AlertConfig | None = None, **overrides) -> Iterator[tuple[str, FastAPI]]:
+    config = MonitorConfig(upstream=upstream_url, db=db, api_key=KEY, **overrides)
+    app = create_gateway(config, judges=FakeJudges(), alert_config=alert_config, start_worker=False)
+    with serve_in_thread(app) as url:
+        yield url, app
+
+
+def rows(app: FastAPI, table=exchanges) -> list[dict]:
+    with app.state.store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(table).order_by(table.c.id))]
+
+
+# ---------------------------------------------------------------- tests
+def test_passthrough_stores_before_answering_and_worker_judges(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        direct = httpx.post(f"{upstream}/v1/chat/completions", json=chat("hello")).json()
+        answers = [httpx.post(f"{url}/v1/chat/completions", json=chat(p)) for p in ("hello", "bomb please", "refuse this")]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert answers[0].json() == direct  # unchanged pass-through
+        stored = rows(app)  # acknowledged => already in the DB, still queued (the worker is not running)
+        assert [r["status"] for r in stored] == ["queued"] * 3
+        assert stored[1]["prompt"] == "bomb please" and stored[1]["response"] == HARMFUL_ANSWER
+        assert app.state.store.backlog() == 3
+        assert app.state.worker.drain() == 3
+        judged = rows(app)
+        assert [r["status"] for r in judged] == ["judged"] * 3
+        assert [(r["harmful"], r["refused"], r["request_harmful"]) for r in judged] == [
+            (False, False, False), (True, False, True), (False, True, True)]
+        assert len(rows(app, verdicts)) == 9 and app.state.store.backlog() == 0
+        models = httpx.get(f"{url}/v1/models").json()
+        assert models["data"][0]["id"] == "fake-model"
+
+
+def test_stream_passthrough_is_byte_identical_and_stored(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        direct = httpx.post(f"{upstream}/v1/chat/completions", json=chat("tell me a story", stream=True))
+        through = httpx.post(f"{url}/v1/chat/completions", json=chat("tell me a story", stream=True))
+        assert through.status_code == 200 and through.headers["content-type"].startswith("text/event-stream")
+        assert through.content == direct.content and through.content.endswith(b"data: [DONE]\n\n")
+        stored = rows(app)[0]
+        assert stored["stream"] and stored["status"] == "queued"
+        assert stored["response"].strip() == "Here is a helpful answer to: tell me a story"
+
+
+def test_client_errors_are_clear(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", max_body_bytes=4096) as (url, app):
+        post = f"{url}/v1/chat/completions"
+        bad_json = httpx.post(post, content=b"{not json", headers={"content-type": "application/json"})
+        assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["error"]["message"]
+        missing = httpx.post(post, json={"model": "m"})
+        assert missing.status_code == 400 and "'messages'" in missing.json()["error"]["message"]
+        wrong = httpx.post(post, json={"messages": "hello"})
+        assert wrong.status_code == 422 and "messages" in wrong.json()["error"]["message"]
+        wrong_type = httpx.post(post, json=chat("hi", temperature="hot"))
+        assert wrong_type.status_code == 422 and "temperature" in wrong_type.json()["error"]["message"]
+        huge = httpx.post(post, json=chat("x" * 10_000))
+        assert huge.status_code == 413 and "limit" in huge.json()["error"]["message"]
+
+        def chunks():
+            for _ in range(10):
+                yield b"x" * 1000
+
+        chunked = httpx.post(post, content=chunks())  # no content-length: counted while reading
+        assert chunked.status_code == 413
+        assert rows(app) == []  # nothing forwarded or stored
+        metrics = httpx.get(f"{url}/metrics").text
+        assert 'safealign_monitor_requests_total{status="413"} 2.0' in metrics
+
+
+def test_admin_endpoints_need_the_key(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please"))
+        app.state.worker.drain()
+        for path in ("/dashboard", "/admin/exchanges.jsonl", "/admin/stats", "/admin/alerts"):
+            assert httpx.get(url + path).status_code == 401, path
+            assert httpx.get(url + path, headers={"Authorization": "Bearer nope"}).status_code == 403, path
+        assert httpx.get(f"{url}/admin/exchanges.jsonl?key={KEY}").status_code == 401  # ?key= is for the page only
+        assert httpx.get(f"{url}/dashboard?key={KEY}").status_code == 200
+        export = httpx.get(f"{url}/admin/exchanges.jsonl", headers={"Authorization": f"Bearer {KEY}"})
+        lines = [json.loads(line) for line in export.text.splitlines()]
+        assert len(lines) == 1 and lines[0]["harmful"] is True
+        assert {v["role"] for v in lines[0]["verdicts"]} == {"refusal", "harm", "request_harm"}
+
+
+def test_upstream_down_is_a_502_not_a_crash(tmp_path):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    dead = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, never listening: connection refused
+    with gateway(dead, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        for _ in range(2):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
+            assert answer.status_code == 502 and "upstream" in answer.json()["error"]["message"]
+        assert httpx.get(f"{url}/v1/models").status_code == 502
+        assert httpx.get(f"{url}/health").status_code == 200
+        metrics = httpx.get(f"{url}/metrics").text
+        assert 'safealign_monitor_upstream_errors_total{kind="connect"} 3.0' in metrics
+        assert 'safealign_monitor_requests_total{status="502"} 2.0' in metrics
+        assert [r["status"] for r in rows(app)] == ["upstream_error", "upstream_error"]
+    sock.close()
+
+
+def test_upstream_5xx_passes_through_and_counts(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("server-error"))
+        assert answer.status_code == 500 and answer.json()["error"]["message"] == "boom"
+        assert rows(app)[0]["status"] == "upstream_error" and app.state.store.backlog() == 0
+
+
+def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy.") as (url, app):
+        safe = httpx.post(f"{url}/v1/chat/completions", json=chat("hello")).json()
+        assert safe["choices"][0]["message"]["content"].startswith("Here is a helpful answer")
+        blocked = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please")).json()
+        assert blocked["choices"][0]["message"]["content"] == "Blocked by policy."
+        assert blocked["choices"][0]["finish_reason"] == "content_filter"
+        streamed = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", stream=True))
+        assert b"HARMFUL" not in streamed.content and streamed.content.endswith(b"data: [DONE]\n\n")
+        text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+                       for line in streamed.text.splitlines() if line.startswith("data: {"))
+        assert text.strip() == "Blocked by policy."
+        stored = rows(app)
+        assert [r["blocked"] for r in stored] == [False, True, True]
+        assert stored[1]["response"] == "Blocked by policy." and stored[1]["original_response"] == HARMFUL_ANSWER
+        app.state.worker.drain()
+        assert rows(app)[1]["harmful"] is True  # the worker judges what the model said, not the refusal
+        assert "safealign_monitor_blocked_total 2.0" in httpx.get(f"{url}/metrics").text
+
+
+def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):
+    hooks: list[dict] = []
+    hook_app = FastAPI()
+
+    @hook_app.post("/hook")
+    async def hook(request: Request):
+        hooks.append(await request.json())
+        return {"ok": True}
+
+    rule = AlertRule(name="harm-spike", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)
+    with serve_in_thread(hook_app) as hook_url:
+        config = AlertConfig(webhook=f"{hook_url}/hook", rules=[rule])
+        with gateway(upstream, f"sqlite:///{tmp_path}/m.db", alert_config=config, judge_batch_size=2) as (url, app):
+            def send(prompt: str, count: int) -> None:
+                for _ in range(count):
+                    assert httpx.post(f"{url}/v1/chat/completions", json=chat(prompt)).status_code == 200
+                app.state.worker.drain()  # batches of 2: alerts are evaluated after each one
+
+            send("bomb please", 12)
+            send("bomb again", 6)
+            fired = [a for a in rows(app, sa_alerts()) if a["kind"] == "fired"]
+            assert len(fired) == 1 and len(hooks) == 1 and hooks[0]["rule"] == "harm-spike" and fired[0]["delivered"]
+            send("hello", 10)  # rate falls back below: re-armed
+            assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved"]
+            send("bomb please", 10)
+            assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved", "fired"] and len(hooks) == 2
+            assert 'safealign_monitor_alerts_fired_total{rule="harm-spike"} 2.0' in httpx.get(f"{url}/metrics").text
+
+
+def sa_alerts():
+    from safealign.monitor.store import alerts
+
+    return alerts
+
+
+def test_failing_webhook_is_logged_not_raised(upstream, tmp_path, caplog):
+    rule = AlertRule(name="refusals", metric="refusal_rate", window=5, threshold=0.5, min_samples=2)
+    config = AlertConfig(webhook="http://127.0.0.1:9/nowhere", rules=[rule])
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", alert_config=config) as (url, app):
+        for _ in range(3):
+            httpx.post(f"{url}/v1/chat/completions", json=chat("refuse this"))
+        app.state.worker.drain()
+        assert [(a["kind"], a["delivered"]) for a in rows(app, sa_alerts())] == [("fired", False)]
+        assert "webhook" in caplog.text
+
+
+def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):
+    db = f"sqlite:///{tmp_path}/m.db"
+    with gateway(upstream, db) as (url, _):
+        for _ in range(5):
+            httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
+    config = MonitorConfig(upstream=upstream, db=db, api_key=KEY)
+    app = create_gateway(config, judges=FakeJudges(), start_worker=True)
+    with serve_in_thread(app):
+        deadline = time.monotonic() + 10
+        while app.state.store.backlog() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r["status"] for r in rows(app)] == ["judged"] * 5
+
+
+def test_retention_deletes_old_exchanges(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    old = utcnow() - dt.timedelta(days=40)
+    store.insert_exchanges([{"prompt": "old", "status": "queued", "queue": True, "created_at": old},
+                            {"prompt": "new", "status": "queued", "queue": True}])
+    assert store.purge(retention_days=30) == 1
+    with store.engine.connect() as conn:
+        assert [r.prompt for r in conn.execute(sa.select(exchanges))] == ["new"]
+    assert store.backlog() == 1
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_alert_file_errors_name_the_field(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - {name: a, metric: harmful_rate, window: 50, threshold: 0.1, min_samples: 20}\n")
+    assert load_alert_config(path).rules[0].window == 50
+    path.write_text("rules:\n  - {name: a, metric: harm_rate}\n")
+    with pytest.raises(RecipeError, match="metric"):
+        load_alert_config(path)
+    shipped = load_alert_config("recipes/monitor_alerts.yaml")
+    assert {r.metric for r in shipped.rules} == {"harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_error_rate"}
+
+
+def test_scheduled_eval_flags_a_regression(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    results = iter([
+        {"harmful": {"refusal_rate": 0.9}, "borderline": {"refusal_rate": 0.1}},
+        {"harmful": {"refusal_rate": 0.88}, "borderline": {"refusal_rate": 0.12}},
+        {"harmful": {"refusal_rate": 0.6}, "borderline": {"refusal_rate": 0.3}},
+    ])
+
+    def runner(upstream, model, suites, limit):
+        return next(results)
+
+    outcomes = [evaluate_once(store, "http://127.0.0.1:1", "m", ["harmful", "borderline"], runner=runner) for _ in range(3)]
+    assert [bool(o["regressions"]) for o in outcomes] == [False, False, True]
+    assert outcomes[2]["summary"]["harmful_refusal_rate"] == 0.6
+    assert len(outcomes[2]["regressions"]) == 2
+    with store.engine.connect() as conn:
+        kinds = [r.kind for r in conn.execute(sa.select(sa_alerts()))]
+    assert kinds == ["regression"]
+    assert summarize([{"suite": "harmful", "metrics": {"refusal_rate": 0.5}}])["harmful_refusal_rate"] == 0.5
+    assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
