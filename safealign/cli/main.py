@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safealign.cli import data_cmd, generate_cmd, judges_cmd, models_cmd, train_cmd
+from safealign.cli import data_cmd, generate_cmd, judges_cmd, models_cmd, monitor_cmd, serve_cmd, train_cmd
 from safealign.cli.common import console, friendly_errors, setup_logging
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logg
 
 
 app.add_typer(models_cmd.app, name="models")
+app.command("serve")(serve_cmd.serve)
+app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(judges_cmd.app, name="judges")
 app.command("generate")(generate_cmd.generate)
 app.add_typer(data_cmd.app, name="data")

@@ -1,0 +1,95 @@
+"""`safealign monitor`: the judging gateway, and `safealign monitor evaluate` for scheduled eval runs."""
+
+from __future__ import annotations
+
+import typer
+
+from safealign.cli.common import console, err_console, friendly_errors
+
+app = typer.Typer(
+    help="Guard a deployed model: an OpenAI-compatible gateway that stores and judges every exchange.",
+    invoke_without_command=True,
+)
+
+
+def _config(**fields):
+    from pydantic import ValidationError
+
+    from safealign.config.base import format_validation_error
+    from safealign.config.sections import MonitorConfig
+
+    try:
+        return MonitorConfig(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as error:
+        raise format_validation_error(error, MonitorConfig, "monitor options") from None
+
+
+@app.callback()
+def gateway(
+    ctx: typer.Context,
+    upstream: str | None = typer.Option(None, help="URL of the OpenAI-compatible model server, e.g. http://127.0.0.1:8000."),
+    db: str = typer.Option("sqlite:///runs/monitor.db", help="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://..."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8080, help="TCP port."),
+    blocking: bool = typer.Option(False, "--blocking", help="Judge before answering; replace harmful answers with a refusal."),
+    api_key: str | None = typer.Option(None, "--api-key", envvar="SAFEALIGN_MONITOR_KEY", help="Key for /dashboard, /admin/*."),
+    alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."),
+    webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
+    judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
+    retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
+) -> None:
+    """Run the gateway (when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days)
+
+
+def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days) -> None:
+    import uvicorn
+
+    from safealign.monitor import create_gateway
+
+    if not upstream:
+        raise typer.BadParameter("give --upstream URL (the model server to guard)")
+    config = _config(upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key, alerts=alerts,
+                     webhook=webhook, judge=judge, retention_days=retention_days)
+    app = create_gateway(config)
+    err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {upstream} ({'blocking' if blocking else 'pass-through'}), db {db}")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("evaluate")
+def evaluate(
+    upstream: str = typer.Option(..., help="URL of the OpenAI-compatible model server to evaluate."),
+    db: str = typer.Option("sqlite:///runs/monitor.db", help="Database the gateway uses (runs land in eval_runs)."),
+    model: str | None = typer.Option(None, help="Model name at the upstream (default: the first one it lists)."),
+    every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d."),
+    suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
+    limit: int | None = typer.Option(None, help="At most this many items per suite."),
+    tolerance: float = typer.Option(0.05, help="Refusal drop / over-refusal rise that counts as a regression."),
+    webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
+    once: bool = typer.Option(False, "--once", help="Run once and exit."),
+) -> None:
+    """Run the eval suites against the upstream on a schedule and alert on regressions."""
+    friendly_errors(_evaluate)(upstream, db, model, every, suites, limit, tolerance, webhook, once)
+
+
+def _evaluate(upstream, db, model, every, suites, limit, tolerance, webhook, once) -> None:
+    from safealign.monitor.alerts import Notifier
+    from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
+    from safealign.monitor.store import Store
+
+    config = _config(upstream=upstream, db=db, eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
+                     eval_limit=limit, regression_tolerance=tolerance, webhook=webhook)
+    interval = parse_interval(every)
+    store = Store(config.db)
+
+    def run() -> dict:
+        result = evaluate_once(store, config.upstream, model, config.eval_suites, config.eval_limit,
+                               config.regression_tolerance, Notifier(config.webhook))
+        headline = {k: round(v, 3) for k, v in result["summary"].items() if k in ("harmful_refusal_rate", "over_refusal_rate")}
+        console.print(f"eval run #{result['id']} ({result['model']}): {headline}"
+                      + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else ""))
+        return result
+
+    evaluate_every(interval, run, stop_after=1 if once else None)

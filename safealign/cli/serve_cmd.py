@@ -1,0 +1,36 @@
+"""`safealign serve MODEL --host --port`: an OpenAI-compatible server for one checkpoint."""
+
+from __future__ import annotations
+
+import typer
+
+from safealign.cli.common import err_console, friendly_errors
+
+
+def serve(
+    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec (embedded:NAME, a folder, tiny...)."),
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 exposes it to the network)."),
+    port: int = typer.Option(8000, help="TCP port."),
+    served_name: str | None = typer.Option(None, "--served-model-name", help="Model id clients see (default: the spec)."),
+    batch_size: int = typer.Option(16, help="Most requests in one generate call."),
+    max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests after its first."),
+    max_tokens: int = typer.Option(256, help="Default max_tokens when a request gives none."),
+    precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
+    system_prompt: str | None = typer.Option(None, help="System message put before every chat without one."),
+) -> None:
+    """Serve MODEL over the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)."""
+    friendly_errors(_serve)(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt)
+
+
+def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt) -> None:
+    import uvicorn
+
+    from safealign.generation import GenerationEngine
+    from safealign.models import load_model
+    from safealign.serve import create_app
+
+    loaded = load_model(model)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
+    app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens)
+    err_console.print(f"[green]serving[/] {served_name or model} at http://{host}:{port}/v1 ({engine.precision})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,104 @@
+"""`safealign serve`: an OpenAI-compatible chat server for one checkpoint, batching concurrent requests.
+
+Any OpenAI client, the `monitor` gateway, garak and the eval suites' endpoint generator can talk to a
+trained checkpoint through it. The engine produces whole answers per batch, so ``stream: true`` sends
+the finished answer as word-sized chunks: the wire format is OpenAI's, the first token is not earlier.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from safealign.generation import GenerationEngine, SamplingParams
+from safealign.serve.batcher import Batcher
+from safealign.serve.protocol import (
+    DEFAULT_MAX_BODY_BYTES,
+    ChatRequest,
+    RequestError,
+    completion_body,
+    error_body,
+    parse_json_object,
+    read_limited_body,
+    stream_events,
+    validate_chat,
+)
+
+log = logging.getLogger(__name__)
+
+
+def sampling_params(chat: ChatRequest, default_max_tokens: int) -> SamplingParams:
+    """Map OpenAI fields onto SamplingParams (OpenAI's default temperature is 1.0, as here)."""
+    try:
+        return SamplingParams(
+            max_new_tokens=chat.max_completion_tokens or chat.max_tokens or default_max_tokens,
+            temperature=1.0 if chat.temperature is None else chat.temperature,
+            top_p=1.0 if chat.top_p is None else chat.top_p,
+            seed=0 if chat.seed is None else chat.seed,
+            stop=chat.stop_list(),
+            num_samples=chat.n,
+        )
+    except ValueError as error:
+        raise RequestError(422, f"invalid sampling parameters: {error}") from None
+
+
+def create_app(
+    engine: GenerationEngine,
+    model_name: str,
+    max_wait_ms: float = 5.0,
+    max_batch: int | None = None,
+    default_max_tokens: int = 256,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """A FastAPI app serving ``engine`` as ``model_name``; ``app.state.batcher.stats`` counts batching."""
+    batcher = Batcher(engine, max_batch=max_batch, max_wait_ms=max_wait_ms)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await batcher.start()
+        yield
+        await batcher.stop()
+
+    app = FastAPI(title="safealign serve", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.batcher = batcher
+    created = int(time.time())
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, error: RequestError) -> JSONResponse:
+        return JSONResponse(error.body(), status_code=error.status)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "model": model_name, "batching": batcher.stats.to_dict()}
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": model_name, "object": "model", "created": created, "owned_by": "safealign"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request):
+        chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
+        params = sampling_params(chat, default_max_tokens)
+        try:
+            completions = await batcher.submit(chat.chat(), params)
+        except Exception as error:
+            log.exception("generation failed")
+            return JSONResponse(error_body(f"generation failed: {error}", "server_error"), status_code=500)
+        texts = [c.text for c in completions]
+        reasons = [c.finish_reason for c in completions]
+        prompt_tokens = completions[0].prompt_tokens if completions else 0
+        completion_tokens = sum(c.completion_tokens for c in completions)
+        if not chat.stream:
+            return completion_body(model_name, texts, reasons, prompt_tokens, completion_tokens)
+        options = getattr(chat, "stream_options", None) or {}
+        usage = None
+        if isinstance(options, dict) and options.get("include_usage"):
+            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
+        return StreamingResponse(stream_events(model_name, texts, reasons, usage), media_type="text/event-stream")
+
+    return app
