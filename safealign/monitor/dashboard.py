@@ -52,6 +52,13 @@ def eval_summary_rates(summary: dict[str, Any]) -> dict[str, float | None]:
     return {key: summary.get(key) for key, _, _ in EVAL_SERIES}
 
 
+def time_labels(times: Sequence[dt.datetime]) -> list[str]:
+    """Axis labels precise enough to tell the points apart (seconds for a short span, dates for a long one)."""
+    span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0
+    fmt = "%H:%M:%S" if span < 3600 else "%m-%d %H:%M"
+    return [t.strftime(fmt) for t in times]
+
+
 def _short(text: str | None, limit: int = 160) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -78,9 +85,9 @@ def render_dashboard(store: Store, config: MonitorConfig, rules: Sequence[Any] =
         "backlog": store.backlog(),
         "rates": queries.judged_rates(store, 200),
         "upstream": queries.upstream_error_rate(store, 200),
-        "rate_chart": line_chart(series, SERIES, [p["time"].strftime("%m-%d %H:%M") for p in series]),
+        "rate_chart": line_chart(series, SERIES, time_labels([p["time"] for p in series])),
         "eval_chart": line_chart([eval_summary_rates(r["summary"] or {}) for r in runs], EVAL_SERIES,
-                                 [r["created_at"].strftime("%m-%d %H:%M") for r in runs]),
+                                 time_labels([r["created_at"] for r in runs])),
         "eval_runs": [{"id": r["id"], "time": r["created_at"].strftime("%Y-%m-%d %H:%M"), "model": r["model"] or "",
                        "summary": eval_summary_rates(r["summary"] or {}), "regression": r["regression"], "notes": r["notes"] or ""}
                       for r in reversed(runs)][:10],

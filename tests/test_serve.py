@@ -1,0 +1,84 @@
+"""`safealign serve` over real HTTP with the tiny model: plain, streamed, batched, and client errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from test_monitor import serve_in_thread
+
+from safealign.generation import GenerationEngine
+from safealign.serve import create_app
+from safealign.serve.protocol import parse_sse_text
+
+
+@pytest.fixture(scope="module")
+def served(tiny):
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=8, precision="fp32")
+    app = create_app(engine, "tiny", max_wait_ms=50)
+    with serve_in_thread(app) as url:
+        yield url, app
+
+
+def ask(content: str, **extra) -> dict:
+    return {"model": "tiny", "messages": [{"role": "user", "content": content}], "temperature": 0, "max_tokens": 8, **extra}
+
+
+def test_models_and_plain_completion(served):
+    url, _ = served
+    assert httpx.get(f"{url}/v1/models").json()["data"][0]["id"] == "tiny"
+    body = httpx.post(f"{url}/v1/chat/completions", json=ask("Hello there")).json()
+    choice = body["choices"][0]
+    assert body["object"] == "chat.completion" and choice["message"]["role"] == "assistant"
+    assert isinstance(choice["message"]["content"], str) and choice["finish_reason"] in ("stop", "length")
+    usage = body["usage"]
+    assert usage["prompt_tokens"] > 0 and 0 < usage["completion_tokens"] <= 8
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_streaming_matches_the_plain_answer(served):
+    url, _ = served
+    plain = httpx.post(f"{url}/v1/chat/completions", json=ask("Tell me a story")).json()
+    streamed = httpx.post(f"{url}/v1/chat/completions", json=ask("Tell me a story", stream=True, stream_options={"include_usage": True}))
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    events = [line[6:] for line in streamed.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    text, finish = parse_sse_text(streamed.content)
+    assert text == plain["choices"][0]["message"]["content"]
+    assert finish == plain["choices"][0]["finish_reason"]
+    assert chunks[-1]["usage"] == plain["usage"]
+
+
+def test_concurrent_requests_share_engine_calls(served):
+    url, app = served
+    stats = app.state.batcher.stats
+    before_calls, before_requests = stats.engine_calls, stats.requests
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            return await asyncio.gather(*[client.post("/v1/chat/completions", json=ask(f"Question number {i}")) for i in range(8)])
+
+    answers = asyncio.run(burst())
+    assert all(a.status_code == 200 for a in answers)
+    calls, requests = stats.engine_calls - before_calls, stats.requests - before_requests
+    assert requests == 8 and calls < requests, f"{calls} engine calls for {requests} requests"
+
+
+def test_sampling_fields_are_validated(served):
+    url, _ = served
+    post = f"{url}/v1/chat/completions"
+    bad_json = httpx.post(post, content=b'{"messages": [', headers={"content-type": "application/json"})
+    assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["error"]["message"]
+    assert httpx.post(post, json={"model": "tiny"}).status_code == 400
+    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes")):
+        answer = httpx.post(post, json=ask("hi") | {field: value})
+        assert answer.status_code == 422 and field in answer.json()["error"]["message"], (field, answer.text)
+    seeded = [httpx.post(post, json=ask("hi", temperature=1.0, seed=7, top_p=0.9)).json()["choices"][0]["message"]["content"]
+              for _ in range(2)]
+    assert seeded[0] == seeded[1]
+    stopped = httpx.post(post, json=ask("hi", stop=["\n"])).json()
+    assert "\n" not in stopped["choices"][0]["message"]["content"]
