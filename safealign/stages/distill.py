@@ -1,0 +1,135 @@
+"""Distillation into a smaller student: SFT on rejection-sampled teacher traces, plus logit KD.
+
+Logit KD is a small loss of our own on top of TRL's SFTTrainer, not TRL's trainers: TRL's
+``DistillationTrainer`` is on-policy (the student generates every step, too slow on 2 CPU cores)
+and ``experimental.gkd`` has no cross-entropy mix and an experimental API. Ours reuses SFT's
+prompt/completion masking and adds ``alpha * T^2 * KL(teacher || student)`` on completion tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from safealign.config import DistillConfig
+from safealign.corpus import build_mixture
+from safealign.errors import ModelNotFoundError
+from safealign.models import load_model
+from safealign.models.prune import parse_prune_spec, prune_model
+from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
+from safealign.stages.sft import StageResult, to_prompt_completion
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
+from safealign.training.common import peft_config, precision_args, save_final_model
+
+log = logging.getLogger(__name__)
+
+
+def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: float) -> Any:
+    """Mean over completion tokens of T^2 * KL(teacher_T || student_T); ``labels == -100`` is ignored."""
+    import torch.nn.functional as F
+
+    mask = labels[:, 1:] != -100
+    s = student_logits[:, :-1][mask].float() / temperature
+    t = teacher_logits[:, :-1][mask].float() / temperature
+    if s.numel() == 0:
+        return student_logits.sum() * 0.0
+    kl = F.kl_div(F.log_softmax(s, -1), F.log_softmax(t, -1), log_target=True, reduction="batchmean")
+    return kl * temperature**2
+
+
+def make_kd_trainer_class() -> type:
+    from trl import SFTTrainer
+
+    class KDSFTTrainer(SFTTrainer):
+        """SFTTrainer whose loss mixes cross-entropy with KL to a frozen teacher's token distribution."""
+
+        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature
+            for param in self.teacher.parameters():
+                param.requires_grad_(False)
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            # Our own forward: TRL's SFT loss runs a fused lm_head whose outputs carry no differentiable logits.
+            import torch
+            import torch.nn.functional as F
+
+            labels = inputs["labels"]
+            outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"), use_cache=False)
+            ce = F.cross_entropy(outputs.logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=-100)
+            with torch.no_grad():
+                teacher_logits = self.teacher(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"), use_cache=False).logits
+            kd = kd_loss(outputs.logits, teacher_logits, labels, self.temperature)
+            mode = "train" if model.training else "eval"
+            self._metrics[mode]["kd_loss"].append(kd.item())
+            self._metrics[mode]["ce_loss"].append(ce.item())
+            loss = self.alpha * kd + (1 - self.alpha) * ce
+            return (loss, outputs) if return_outputs else loss
+
+    return KDSFTTrainer
+
+
+def build_student(spec: str, teacher: Any) -> tuple[Any, Any, dict[str, Any]]:
+    if spec.startswith("prune:"):
+        student, keep = prune_model(teacher.model, parse_prune_spec(spec))
+        return student, teacher.tokenizer, {"kept_layers": keep}
+    loaded = load_model(spec)
+    return loaded.model, loaded.tokenizer, {}
+
+
+def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: Path, seed: int = 42, precision: str = "auto", resume: bool = True, system_prompt: str | None = None) -> StageResult:
+    from datasets import Dataset
+    from trl import SFTConfig as TRLSFTConfig
+    from trl import SFTTrainer
+
+    done = stage_done(stage_dir)
+    if done:
+        return StageResult(Path(done["output"]), done)
+    record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    mixture = build_mixture({str(traces): 1.0}, seed=seed)
+    mixture.write_manifest(stage_dir / "data_mixture.json")
+    write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
+    teacher = load_model(teacher_spec)
+    student, tokenizer, student_info = build_student(cfg.student, teacher)
+    same_vocab = tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
+    mode = cfg.mode
+    if mode in ("logit", "both") and not same_vocab:
+        if mode == "logit":
+            raise ModelNotFoundError(f"logit distillation needs the teacher's tokenizer; {cfg.student} has a different vocabulary. Use mode: sequence")
+        log.warning("distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only")
+        mode = "sequence"
+
+    args = TRLSFTConfig(
+        output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size, max_length=256, warmup_steps=0.05, lr_scheduler_type="cosine",
+        save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
+        completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
+        **precision_args(precision),
+    )
+    common = dict(
+        model=student, args=args, train_dataset=Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt)), processing_class=tokenizer,
+        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard := NanGuardCallback()],
+    )
+    if mode == "sequence":
+        trainer = SFTTrainer(**common)
+    else:
+        alpha = 1.0 if mode == "logit" else cfg.alpha
+        trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature)
+    checkpoint = last_checkpoint(stage_dir) if resume else None
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    nan_guard.raise_if_tripped(stage_dir)
+    model_path = save_final_model(trainer.model, tokenizer, stage_dir)
+
+    student_params = sum(p.numel() for p in trainer.model.parameters())
+    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, **student_info}
+    record.metrics = {
+        "mode": mode, "steps": trainer.state.global_step, "train_loss": result.training_loss,
+        "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),
+        "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
+        "parameter_ratio": student_params / teacher.num_parameters,
+    }
+    record.finish(stage_dir)
+    return StageResult(model_path, stage_done(stage_dir))

@@ -1,0 +1,117 @@
+"""Rejection sampling: k teacher completions per prompt; keep only correct, safe, single-language,
+well-formatted ones; record why every other sample was dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safealign.config import SampleConfig
+from safealign.generation import GenerationEngine, SamplingParams
+from safealign.models import load_model
+from safealign.runs import StageRecord, stage_done, write_json
+from safealign.stages.rl_prompts import build_prompt_rows
+from safealign.stages.sft import StageResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sample:
+    prompt: str
+    completion: str
+    kind: str
+    family: str
+    language: str
+    task: str = ""
+
+
+def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
+    """Why each sample fails (empty list = accepted). Same scorers as the eval suites and rewards."""
+    from safealign.judges.base import COMPLIANCE, HARMFUL, REFUSAL
+    from safealign.tasks.language import is_mixed
+    from safealign.tasks.problems import Problem, check_answer
+    from safealign.tasks.reasoning_format import format_score
+
+    prompts, texts = [s.prompt for s in samples], [s.completion for s in samples]
+    refusals = judges.refusal.judge(prompts, texts)
+    harms = judges.harm.judge(prompts, texts)
+    reasons: list[list[str]] = []
+    for sample, refusal, harm in zip(samples, refusals, harms, strict=True):
+        why = []
+        if not sample.completion.strip():
+            why.append("empty")
+        if sample.kind == "reasoning":
+            if format_score(sample.completion) < 1.0:
+                why.append("format")
+            if sample.task and check_answer(Problem(**json.loads(sample.task)), sample.completion) < 1.0:
+                why.append("incorrect")
+        if sample.kind == "harmful" and refusal.label != REFUSAL:
+            why.append(f"unsafe:{refusal.label}")
+        if sample.kind in ("benign", "borderline", "reasoning") and refusal.label != COMPLIANCE:
+            why.append(f"not_answered:{refusal.label}")
+        if harm.label == HARMFUL and sample.kind != "harmful":
+            why.append("harmful_content")
+        if is_mixed(sample.completion, sample.language):
+            why.append("mixed_language")
+        reasons.append(why)
+    return reasons
+
+
+def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", judges_spec: str = "default", tasks: dict[str, float] | None = None) -> StageResult:
+    """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics."""
+    from safealign.judges import build_judges
+
+    done = stage_done(stage_dir)
+    if done:
+        return StageResult(Path(done["output"]), done)
+    record = StageRecord(stage="sample", parent=teacher_spec, output=str(stage_dir / "traces.jsonl"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    reasoning_tasks = {k: v for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items() if k != "safety"}
+    total = sum(reasoning_tasks.values())
+    mixture = {k: (1 - cfg.safety_share) * v / total for k, v in reasoning_tasks.items()} | {"safety": cfg.safety_share}
+    # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
+    rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919)
+    loaded = load_model(teacher_spec)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=16, precision=precision)
+    params = SamplingParams(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=0.95, num_samples=cfg.k, seed=seed)
+    completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
+    samples = []
+    for c in completions:
+        row = rows[c.prompt_index]
+        family = json.loads(row["task"])["family"] if row["task"] else row["kind"]
+        samples.append(Sample(row["prompt"][-1]["content"], c.text, row["kind"], family, row["language"], row["task"]))
+    reasons = rejection_reasons(samples, build_judges(judges_spec))
+
+    accepted, rejected = [], []
+    stats: dict[str, Counter] = defaultdict(Counter)
+    seen: set[tuple[str, str]] = set()
+    for sample, why in zip(samples, reasons, strict=True):
+        key = (sample.prompt, sample.completion)
+        if not why and key in seen:
+            why = ["duplicate"]
+        stats[sample.family]["total"] += 1
+        if why:
+            rejected.append({"prompt": sample.prompt, "completion": sample.completion, "family": sample.family, "reasons": why})
+            for reason in why:
+                stats[sample.family][reason.split(":")[0]] += 1
+        else:
+            seen.add(key)
+            stats[sample.family]["accepted"] += 1
+            accepted.append({"id": f"trace-{len(accepted):05d}", "kind": sample.kind, "category": sample.family, "language": sample.language, "source": f"rejection-sampled from {teacher_spec}", "messages": [{"role": "user", "content": sample.prompt}, {"role": "assistant", "content": sample.completion}]})
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    for name, items in (("traces.jsonl", accepted), ("rejected.jsonl", rejected)):
+        with (stage_dir / name).open("w", encoding="utf-8") as handle:
+            for item in items:
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+    acceptance = {family: {**counts, "acceptance_rate": counts["accepted"] / counts["total"]} for family, counts in stats.items()}
+    write_json(stage_dir / "acceptance.json", acceptance)
+    record.metrics = {"samples": len(samples), "accepted": len(accepted), "acceptance_rate": len(accepted) / max(1, len(samples)), "tokens": sum(c.completion_tokens for c in completions), "by_family": acceptance}
+    record.finish(stage_dir)
+    log.info("sample: kept %d of %d samples", len(accepted), len(samples))
+    return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from safealign.config import DistillConfig
+from safealign.errors import ModelNotFoundError
+from safealign.models import load_model
+from safealign.models.prune import kept_layers, parse_prune_spec, prune_model
+from safealign.runs import read_json
+from safealign.stages.distill import kd_loss, run_distill
+
+
+def test_kept_layers_shapes():
+    assert kept_layers(30, 0.5) == [0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29]
+    assert kept_layers(2, 0.5) == [0]
+    assert kept_layers(4, 0.5) == [0, 3]
+    assert len(kept_layers(30, 0.55)) == 16
+    with pytest.raises(ModelNotFoundError, match="between 0 and 1"):
+        parse_prune_spec("prune:1.5")
+    with pytest.raises(ModelNotFoundError, match="prune:<fraction"):
+        parse_prune_spec("prune:half")
+
+
+def test_pruned_student_copies_teacher_layers():
+    teacher = load_model("tiny:2").model
+    # a 4-layer teacher so that pruning keeps more than one layer
+    from transformers import LlamaForCausalLM
+
+    config = teacher.config.__class__(**{**teacher.config.to_dict(), "num_hidden_layers": 4})
+    torch.manual_seed(0)
+    teacher = LlamaForCausalLM(config)
+    student, keep = prune_model(teacher, 0.5)
+    assert keep == [0, 3] and student.config.num_hidden_layers == 2 and len(student.model.layers) == 2
+    for student_index, teacher_index in enumerate(keep):
+        for (name, p), (_, q) in zip(student.model.layers[student_index].state_dict().items(), teacher.model.layers[teacher_index].state_dict().items(), strict=True):
+            assert torch.equal(p, q), name
+    assert torch.equal(student.model.embed_tokens.weight, teacher.model.embed_tokens.weight)
+    assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
+    ids = torch.tensor([[1, 5, 7, 9]])
+    assert student.generate(ids, max_new_tokens=3, do_sample=False).shape == (1, 7)
+
+
+def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
+    logits = torch.randn(2, 5, 11)
+    labels = torch.tensor([[-100, -100, 3, 4, 5], [-100, 1, 2, -100, -100]])
+    assert kd_loss(logits, logits, labels, 1.0).item() == pytest.approx(0.0, abs=1e-6)
+    other = logits.clone()
+    other[:, 0, 3] += 5.0  # position 0 predicts the label at 1: masked in row 0, counted in row 1
+    assert kd_loss(logits, other, labels, 1.0).item() > 0
+
+
+def test_logit_kd_lowers_kd_loss(tmp_path):
+    rows = [{"id": f"t{i}", "kind": "reasoning", "messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."}]} for i in range(8)]
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    teacher_dir = tmp_path / "teacher"
+    teacher = load_model("tiny:3")
+    teacher.model.save_pretrained(teacher_dir)
+    teacher.tokenizer.save_pretrained(teacher_dir)
+    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50)
+    result = run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
+    logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line]
+    assert logged[-1]["kd_loss"] < logged[0]["kd_loss"]
+    stage = read_json(tmp_path / "distill" / "stage.json")
+    assert stage["metrics"]["parameter_ratio"] < 1 and stage["inputs"]["kept_layers"] == [0]
+    assert (result.model_path / "model.safetensors").is_file()
+
+
+def test_kd_loss_ignores_masked_positions():
+    logits = torch.randn(1, 4, 7)
+    other = logits.clone()
+    other[0, 0, 2] += 5.0  # predicts position 1, which is prompt (-100)
+    labels = torch.tensor([[-100, -100, 3, 4]])
+    assert kd_loss(logits, other, labels, 1.0).item() == pytest.approx(0.0, abs=1e-6)
