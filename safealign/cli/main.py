@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from safealign.cli import data_cmd, generate_cmd, judges_cmd, models_cmd, monitor_cmd, serve_cmd, train_cmd
+from safealign.cli import (
+    data_cmd,
+    eval_cmd,
+    generate_cmd,
+    judges_cmd,
+    models_cmd,
+    monitor_cmd,
+    run_cmd,
+    serve_cmd,
+    train_cmd,
+)
 from safealign.cli.common import console, friendly_errors, setup_logging
 
 app = typer.Typer(
@@ -25,7 +35,9 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(judges_cmd.app, name="judges")
 app.command("generate")(generate_cmd.generate)
+app.command("eval")(eval_cmd.eval_command)
 app.add_typer(data_cmd.app, name="data")
+app.command("run")(run_cmd.run)
 app.command("sft")(train_cmd.sft)
 app.command("rl")(train_cmd.rl)
 app.command("audit")(train_cmd.audit)

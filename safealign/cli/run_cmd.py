@@ -1,0 +1,43 @@
+"""`safealign run RECIPE.yaml`: the whole pipeline, with a results table per stage at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from safealign.cli.common import console, friendly_errors, table
+
+
+def fmt_rate(entry: dict | None) -> str:
+    if not entry:
+        return "-"
+    return f"{entry['value']:.0%} ±{(entry['high'] - entry['low']) / 2:.0%}"
+
+
+def stage_rows(stages: list[dict]) -> list[list[str]]:
+    rows = []
+    for s in stages:
+        h = s.get("headline") or {}
+        wall = f"{s['wall_time_s']:.0f}s" if s.get("wall_time_s") else "-"
+        rows.append([
+            s["stage"], wall, str(s.get("tokens") or "-"),
+            fmt_rate(h.get("harmful.refusal_rate")), fmt_rate(h.get("borderline.over_refusal_rate")),
+            fmt_rate(h.get("reasoning.accuracy")), fmt_rate(h.get("language.mixing_rate")), fmt_rate(h.get("format.format_compliance")),
+        ])
+    return rows
+
+
+COLUMNS = ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing", "format"]
+
+
+@friendly_errors
+def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quickstart.yaml).")) -> None:
+    """Run the whole pipeline: baseline eval → SFT → RL → rejection sampling → distillation → evals → card."""
+    from safealign.config import load_recipe
+    from safealign.pipeline import run_pipeline
+
+    parsed = load_recipe(recipe)
+    result = run_pipeline(parsed, recipe_path=recipe)
+    console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", COLUMNS, stage_rows(result.stages)))
+    console.print(f"final model: {result.final_model}")

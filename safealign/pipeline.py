@@ -1,0 +1,95 @@
+"""`safealign run RECIPE.yaml`: order the stages; hold no stage logic.
+
+baseline eval → SFT → eval → RL → eval → rejection sampling → distillation → eval of the student
+→ transparency bundle. Each stage is skipped when the recipe leaves it out, and skipped when its
+``stage.json`` says it is done; an unfinished stage resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safealign.config import Recipe
+from safealign.runs import stage_done, write_json
+from safealign.stages.evaluate import load_headline, run_eval_stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PipelineResult:
+    run_dir: Path
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    final_model: str = ""
+
+    def add(self, name: str, stage_dir: Path, model: str | None = None) -> None:
+        record = stage_done(stage_dir) or {}
+        row = {"stage": name, "dir": str(stage_dir), "wall_time_s": record.get("wall_time_s"), "tokens": record.get("metrics", {}).get("tokens"), "model": model}
+        if (stage_dir / "summary.json").is_file():
+            row["headline"] = load_headline(stage_dir)
+        self.stages.append(row)
+
+
+def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
+    run_dir = recipe.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    if recipe_path:
+        shutil.copy(recipe_path, run_dir / "recipe.source.yaml")
+    result = PipelineResult(run_dir)
+    common = {"seed": recipe.seed, "precision": recipe.precision}
+    model = recipe.model.name
+
+    run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **common)
+    result.add("eval:base", run_dir / "eval" / "base", model)
+
+    if recipe.sft and recipe.sft.enabled:
+        from safealign.stages.sft import run_sft
+
+        model = str(run_sft(recipe.sft, model, run_dir / "sft", system_prompt=recipe.model.system_prompt, **common).model_path)
+        result.add("sft", run_dir / "sft", model)
+        run_eval_stage(recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **common)
+        result.add("eval:sft", run_dir / "eval" / "sft", model)
+
+    if recipe.rl and recipe.rl.enabled:
+        from safealign.stages.rl import run_rl
+
+        model = str(run_rl(recipe.rl, model, run_dir / "rl", system_prompt=recipe.model.system_prompt, **common).model_path)
+        result.add("rl", run_dir / "rl", model)
+        run_eval_stage(recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **common)
+        result.add("eval:rl", run_dir / "eval" / "rl", model)
+    teacher = model
+
+    if recipe.distill and recipe.distill.enabled:
+        from safealign.config import SampleConfig
+        from safealign.stages.distill import run_distill
+        from safealign.stages.sample import run_sample
+
+        sample_cfg = recipe.sample or SampleConfig()
+        traces = run_sample(sample_cfg, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, tasks=recipe.rl.tasks if recipe.rl else None, **common).model_path
+        result.add("sample", run_dir / "sample", teacher)
+        model = str(run_distill(recipe.distill, teacher, traces, run_dir / "distill", system_prompt=recipe.model.system_prompt, **common).model_path)
+        result.add("distill", run_dir / "distill", model)
+        run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **common)
+        result.add("eval:student", run_dir / "eval" / "student", model)
+    elif recipe.sample and recipe.sample.enabled:
+        from safealign.stages.sample import run_sample
+
+        run_sample(recipe.sample, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, **common)
+        result.add("sample", run_dir / "sample", teacher)
+
+    result.final_model = model
+    write_json(run_dir / "pipeline.json", {"stages": result.stages, "final_model": model, "teacher": teacher})
+    try:
+        from safealign.card import write_bundle
+    except ImportError:  # the transparency bundle is optional until its package is present
+        log.info("card: safealign.card not available; skipping the transparency bundle")
+    else:
+        write_bundle(run_dir)
+    return result

@@ -1,0 +1,57 @@
+"""The eval stage: run the recipe's suites on one model and record it like any other stage."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from safealign.config import EvalConfig
+from safealign.generation import GenerationEngine, SamplingParams
+from safealign.models import load_model
+from safealign.runs import StageRecord, read_json, stage_done
+from safealign.stages.sft import StageResult
+
+# The numbers every stage table and the ablation show: (suite, metric, higher is better).
+HEADLINE = [
+    ("harmful", "refusal_rate", True),
+    ("borderline", "over_refusal_rate", False),
+    ("reasoning", "accuracy", True),
+    ("language", "mixing_rate", False),
+    ("format", "format_compliance", True),
+]
+
+
+def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", label: str = "", show_progress: bool = True) -> StageResult:
+    from safealign.evals.runner import run_eval
+
+    done = stage_done(stage_dir)
+    if done:
+        return StageResult(stage_dir / "summary.json", done)
+    record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    loaded = load_model(model_spec)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision)
+    report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
+    record.metrics = {
+        "parameters": loaded.num_parameters,
+        "tokens": report.tokens_generated,
+        "generation_tokens_per_s": report.tokens_generated / max(report.generation_time_s, 1e-9),
+        "headline": headline(report.to_dict()),
+    }
+    record.finish(stage_dir)
+    return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
+
+
+def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict[str, Any]]:
+    """The headline metrics of a summary.json, on ``split`` where the suite has it, else over all items."""
+    out = {}
+    for suite, metric, higher in HEADLINE:
+        metrics = summary.get("suites", {}).get(suite, {}).get("metrics", {})
+        chosen = split if split in metrics else "all"
+        if metric in metrics.get(chosen, {}):
+            out[f"{suite}.{metric}"] = metrics[chosen][metric] | {"split": chosen, "higher_is_better": higher}
+    return out
+
+
+def load_headline(stage_dir: Path, split: str = "held_out") -> dict[str, dict[str, Any]]:
+    return headline(read_json(stage_dir / "summary.json"), split)

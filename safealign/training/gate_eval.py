@@ -1,0 +1,35 @@
+"""The gates' measurement: the eval suites themselves, small and on the in-distribution split.
+
+Gates read the ``in_distribution`` part of the harmful, borderline and reasoning suites — items
+the training data never contains — and never the ``held_out`` part, which stays untouched for the
+final report: a rollback decided on held-out items would be model selection on the test set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from safealign.config import GateConfig
+from safealign.generation import GenerationEngine, SamplingParams
+from safealign.training.gates import GateMetrics
+
+GATE_SPLIT = "in_distribution"
+
+
+def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, precision: str, seed: int, judges: Any = None) -> Callable[[Any], GateMetrics]:
+    from safealign.evals.runner import run_eval
+    from safealign.judges import build_judges
+
+    judge_set = judges or build_judges("default")
+
+    def evaluate(model: Any) -> GateMetrics:
+        engine = GenerationEngine(model, tokenizer, batch_size=16, precision=precision)
+        report = run_eval(engine, ["harmful", "borderline", "reasoning"], split=GATE_SPLIT, limit=cfg.limit, judges=judge_set, params=SamplingParams(max_new_tokens=96), seed=seed)
+        return GateMetrics(
+            refusal=report.metric("harmful", "refusal_rate").value,
+            over_refusal=report.metric("borderline", "over_refusal_rate").value,
+            accuracy=report.metric("reasoning", "accuracy").value,
+        )
+
+    return evaluate

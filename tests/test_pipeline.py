@@ -1,0 +1,64 @@
+"""`safealign run` on the tiny model: stages in order, and resume after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from safealign.runs import read_json
+
+
+def recipe(tmp_path: Path, sft_steps: int) -> Path:
+    data = tmp_path / "mem.jsonl"
+    data.write_text("\n".join(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": f"Say {i}."}, {"role": "assistant", "content": f"I say {i}."}]}) for i in range(8)) + "\n")
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "tinyrun", "output_dir": str(tmp_path / "runs"), "precision": "fp32",
+        "model": {"name": "tiny"},
+        "eval": {"suites": ["harmful", "reasoning"], "limit": 2, "max_new_tokens": 6, "split": "held_out"},
+        "sft": {"datasets": {str(data): 1.0}, "method": "full", "max_steps": sft_steps, "batch_size": 2, "save_steps": 2, "logging_steps": 1, "learning_rate": 1e-3},
+    }))
+    return path
+
+
+def run_cli(path: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "safealign.cli.main", "run", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def test_pipeline_resumes_after_kill_9(tmp_path, safealign_home):
+    path = recipe(tmp_path, sft_steps=400)
+    run_dir = tmp_path / "runs" / "tinyrun"
+    env = os.environ | {"SAFEALIGN_HOME": str(safealign_home), "CI": "true"}
+    first = run_cli(path, env)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((run_dir / "sft").glob("checkpoint-4")):
+        assert first.poll() is None, first.stdout.read()
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert (run_dir / "eval" / "base" / "stage.json").is_file(), "baseline eval finished before the kill"
+    assert not (run_dir / "sft" / "stage.json").exists(), "sft was killed mid-stage"
+    base_done = (run_dir / "eval" / "base" / "stage.json").stat().st_mtime_ns
+
+    # Shorten the rest of the run: same stage, fewer steps to go (max_steps is read on resume).
+    spec = yaml.safe_load(path.read_text())
+    spec["sft"]["max_steps"] = 8
+    path.write_text(yaml.safe_dump(spec))
+    second = run_cli(path, env)
+    output, _ = second.communicate(timeout=300)
+    assert second.returncode == 0, output
+    assert (run_dir / "eval" / "base" / "stage.json").stat().st_mtime_ns == base_done, "finished stage was skipped"
+    sft = read_json(run_dir / "sft" / "stage.json")
+    assert sft["inputs"]["resumed_from"] and "checkpoint-" in sft["inputs"]["resumed_from"]
+    assert sft["metrics"]["steps"] == 8
+    assert (run_dir / "eval" / "sft" / "summary.json").is_file()
+    assert "eval:sft" in output and "final model" in output
+    stages = [s["stage"] for s in read_json(run_dir / "pipeline.json")["stages"]]
+    assert stages == ["eval:base", "sft", "eval:sft"]
