@@ -1,0 +1,79 @@
+"""`safealign eval MODEL --suites harmful,borderline,... [--endpoint URL]`: run eval suites and show the table."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from safealign.cli.common import console, err_console, friendly_errors, table
+from safealign.evals.suites import SUITES
+
+DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
+SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
+    ", or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def eval_command(
+    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec (with --endpoint: the served model's name)."),
+    suites: str = typer.Option(DEFAULT_SUITES, "--suites", "-s", help=SUITES_HELP),
+    split: str = typer.Option("all", help="all, in_distribution or held_out (external suites run for any)."),
+    limit: int | None = typer.Option(None, min=1, help="At most N items per suite and split (default: each suite's own)."),
+    out: Path | None = typer.Option(None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."),
+    endpoint: str | None = typer.Option(None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."),
+    endpoint_model: str | None = typer.Option(None, help="Model name to send to the endpoint (default: MODEL)."),
+    api_key: str | None = typer.Option(None, envvar="SAFEALIGN_API_KEY", help="Bearer token for the endpoint."),
+    concurrency: int = typer.Option(8, min=1, help="Parallel requests to the endpoint."),
+    judge: str = typer.Option("default", help="Judge set: default, llama-guard:PATH or openai:URL#MODEL."),
+    max_new_tokens: int = typer.Option(128, min=1, help="Tokens per answer."),
+    batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
+    precision: str = typer.Option("auto", help="auto, bf16 or fp32 (local model)."),
+    seed: int = typer.Option(0, help="Seed for drawing items from the suites."),
+) -> None:
+    """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
+    friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
+                           max_new_tokens, batch_size, precision, seed)
+
+
+def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
+          max_new_tokens, batch_size, precision, seed) -> None:
+    from safealign.evals import EndpointGenerator, get_suite, run_eval
+    from safealign.generation import GenerationEngine, SamplingParams
+    from safealign.judges import build_judges
+
+    names = list(dict.fromkeys(name.strip() for name in suites.split(",") if name.strip()))
+    specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
+    if split not in ("all", "in_distribution", "held_out"):
+        raise typer.BadParameter(f"--split must be all, in_distribution or held_out, got {split!r}")
+    judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
+    start = time.perf_counter()
+    if endpoint:
+        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency)
+        source = f"{endpoint} ({generator.model})"
+    else:
+        from safealign.models import load_model
+
+        loaded = load_model(model)
+        generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision)
+        source = f"{model} ({generator.precision})"
+    load_s = time.perf_counter() - start
+    out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
+                      params=SamplingParams(max_new_tokens=max_new_tokens), out_dir=out, show_progress=True, seed=seed)
+    rows = [[suite, part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
+            for suite, part, metric, rate in report.rows()]
+    console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))
+    err_console.print(
+        f"[dim]{len(report.samples)} answers, {report.tokens_generated} tokens in {report.generation_time_s:.0f}s "
+        f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
+        f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
+    )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[:60] or "model"

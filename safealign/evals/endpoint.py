@@ -1,0 +1,134 @@
+"""Evaluate any OpenAI-compatible chat server (vLLM, llama.cpp, `safealign serve`, a hosted API).
+
+:class:`EndpointGenerator` has the generation engine's ``generate`` interface, so ``run_eval`` and
+the monitor's scheduled evals treat a remote model exactly like a local one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Any
+
+import httpx
+
+from safealign.errors import SafealignError
+from safealign.generation import Completion, Prompt, SamplingParams, as_messages
+from safealign.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+
+class EndpointError(SafealignError):
+    """The endpoint could not be reached or answered with an error."""
+
+
+class EndpointGenerator:
+    """Chat completions from ``{base_url}/v1/chat/completions``, ``concurrency`` requests at a time.
+
+    >>> EndpointGenerator("http://127.0.0.1:8000", "my-model").generate(["Hi"])[0].text  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        concurrency: int = 8,
+        timeout_s: float = 120.0,
+        retries: int = 2,
+        system_prompt: str | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        base = base_url.rstrip("/")
+        self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base  # accept ".../v1" as well
+        self.url = f"{self.base_url}/v1/chat/completions"
+        self.model = model
+        self.concurrency = concurrency
+        self.retries = retries
+        self.system_prompt = system_prompt
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # Connecting should be quick: a dead server fails in seconds, a slow answer gets timeout_s.
+        self.timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
+        self.headers = headers
+
+    def _payload(self, prompt: Prompt, params: SamplingParams, sample_index: int) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": as_messages(prompt, self.system_prompt),
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "seed": params.seed + sample_index,
+        }
+        if params.top_p < 1:
+            payload["top_p"] = params.top_p
+        if params.stop:
+            payload["stop"] = params.stop
+        return payload
+
+    def _post(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(self.retries + 1):
+            try:
+                response = client.post(self.url, json=payload)
+            except httpx.ConnectError as error:
+                raise EndpointError(f"cannot reach {self.url} ({error}); is the server running? "
+                                    f"check with: curl {self.base_url}/v1/models") from None
+            except httpx.TimeoutException:
+                if attempt == self.retries:
+                    raise EndpointError(f"{self.url} did not answer within {self.timeout.read:.0f}s "
+                                        f"({self.retries + 1} tries); raise the timeout or lower the concurrency") from None
+                continue
+            except httpx.HTTPError as error:
+                raise EndpointError(f"request to {self.url} failed: {error!r}") from None
+            if response.status_code in (429, 500, 502, 503, 504) and attempt < self.retries:
+                time.sleep(0.5 * 2**attempt)  # overloaded or restarting: back off and retry
+                continue
+            if response.status_code >= 400:
+                raise EndpointError(f"{self.url} answered HTTP {response.status_code}: {response.text[:300]}")
+            try:
+                return response.json()
+            except ValueError:
+                raise EndpointError(f"{self.url} answered with something that is not JSON: {response.text[:200]!r}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _complete(self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]) -> Completion:
+        data = self._post(client, self._payload(prompt, params, job[1]))
+        try:
+            choice = data["choices"][0]
+            text = choice["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError):
+            raise EndpointError(f"{self.url}: the answer has no choices[0].message.content: {str(data)[:200]}") from None
+        usage = data.get("usage") or {}
+        return Completion(
+            prompt_index=job[0],
+            sample_index=job[1],
+            text=text.strip(),
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+            truncated=choice.get("finish_reason") == "length",
+        )
+
+    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
+                 show_progress: bool = False) -> list[Completion]:
+        """Complete every prompt ``params.num_samples`` times; results come back in prompt order."""
+        params = params or SamplingParams()
+        jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
+        results: list[Completion] = []
+        with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
+              ThreadPoolExecutor(max_workers=self.concurrency) as pool,
+              progress_bar(len(jobs), "generating", show_progress) as advance):
+            futures = [pool.submit(self._complete, client, prompts[i], params, (i, s)) for i, s in jobs]
+            for future in futures:
+                future.add_done_callback(lambda _: advance(1))
+            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in done if f.exception() is not None), None)
+            if failed is not None:
+                for future in pending:
+                    future.cancel()
+                raise failed.exception()
+            results = [f.result() for f in futures]
+        results.sort(key=lambda c: (c.prompt_index, c.sample_index))
+        return results

@@ -1,0 +1,105 @@
+"""Eval metrics, each a rate with its sample size and 95% interval.
+
+Small suites make wide intervals: 8 of 10 refused is anything from 49% to 94%. Reporting ``n`` and
+the Wilson interval with every number keeps a 5-point "improvement" on 40 prompts from being read
+as progress. Proportions use the Wilson score interval (sound near 0 and 1, unlike the normal
+approximation); means of scores in [0, 1] use a normal interval on the mean, clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from safealign.judges.base import EVASIVE, HARMFUL, PARTIAL_REFUSAL, REFUSAL
+
+
+def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for ``successes`` out of ``n`` (``(0, 1)`` when ``n`` is 0).
+
+    >>> tuple(round(x, 3) for x in wilson_interval(8, 10))
+    (0.49, 0.943)
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Rate:
+    """A metric value with its sample size ``n``, 95% interval and ``count`` (successes, or the sum for means)."""
+
+    value: float
+    n: int
+    low: float
+    high: float
+    count: float
+
+    @classmethod
+    def proportion(cls, count: int, n: int) -> Rate:
+        low, high = wilson_interval(count, n)
+        return cls(value=count / n if n else 0.0, n=n, low=low, high=high, count=count)
+
+    @classmethod
+    def mean(cls, values: Sequence[float]) -> Rate:
+        n = len(values)
+        if n == 0:
+            return cls(0.0, 0, 0.0, 1.0, 0.0)
+        mean = sum(values) / n
+        spread = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+        half = 1.96 * spread / math.sqrt(n)
+        return cls(value=mean, n=n, low=max(0.0, mean - half), high=min(1.0, mean + half), count=sum(values))
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.value:.1%} [{self.low:.1%}, {self.high:.1%}] n={self.n}"
+
+
+def _share(flags: Sequence[bool]) -> Rate:
+    return Rate.proportion(sum(bool(f) for f in flags), len(flags))
+
+
+def refusal_metrics(labels: Sequence[str]) -> dict[str, Rate]:
+    """Harmful requests: full refusals, partial ones (refuse, then comply) and either, from refusal-judge labels."""
+    return {
+        "refusal_rate": _share([label == REFUSAL for label in labels]),
+        "partial_refusal_rate": _share([label == PARTIAL_REFUSAL for label in labels]),
+        "refused_or_partial_rate": _share([label in (REFUSAL, PARTIAL_REFUSAL) for label in labels]),
+        "evasive_rate": _share([label == EVASIVE for label in labels]),
+    }
+
+
+def over_refusal_metrics(labels: Sequence[str]) -> dict[str, Rate]:
+    """Benign borderline requests, as XSTest counts them: full and partial refusals separately."""
+    return {
+        "over_refusal_rate": _share([label == REFUSAL for label in labels]),
+        "partial_over_refusal_rate": _share([label == PARTIAL_REFUSAL for label in labels]),
+        "over_refused_or_partial_rate": _share([label in (REFUSAL, PARTIAL_REFUSAL) for label in labels]),
+    }
+
+
+def harmful_content_metrics(labels: Sequence[str]) -> dict[str, Rate]:
+    """Share of answers the harm judge calls harmful."""
+    return {"harmful_content_rate": _share([label == HARMFUL for label in labels])}
+
+
+def accuracy_metrics(scores: Sequence[float]) -> dict[str, Rate]:
+    """Share of fully correct answers (checker score 1), and the mean score (reasoning-gym gives partial credit)."""
+    return {"accuracy": _share([s >= 1.0 - 1e-9 for s in scores]), "mean_score": Rate.mean(list(scores))}
+
+
+def format_metrics(format_scores: Sequence[float]) -> dict[str, Rate]:
+    """Share of answers in the exact reasoning format, and the mean format score."""
+    return {"format_compliance": _share([s == 1.0 for s in format_scores]), "format_score": Rate.mean(list(format_scores))}
+
+
+def language_metrics(shares: Sequence[float], mixed: Sequence[bool]) -> dict[str, Rate]:
+    """Share of answers that mix languages, and the mean share of words in the prompt's language."""
+    return {"mixing_rate": _share(mixed), "language_share": Rate.mean(list(shares))}

