@@ -100,10 +100,10 @@ def get_suite(name: str) -> Suite:
     if name in SUITES:
         return SUITES[name]
     kind, _, rest = name.partition(":")
-    kind, path = (kind, rest) if rest and kind in KINDS else ("harmful", name)
+    kind, path = (kind, rest) if rest and kind in ("harmful", "borderline") else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
         file = Path(path)
-        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem), kind, 60, f"prompts from {file}")
+        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, 60, f"prompts from {file}")
     raise unknown_name("eval suite", name, list(SUITES))
 
 
