@@ -1,0 +1,73 @@
+"""`safealign judges check|run`: measure the judges on the labelled set, or judge one exchange."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from safealign.cli.common import console, friendly_errors, table
+
+app = typer.Typer(help="The refusal and harm judges: measure them, try them.", no_args_is_help=True)
+
+
+@app.command("check")
+@friendly_errors
+def check(
+    split: str = typer.Option("test", help="Labelled split: test, dev or all (weights were tuned on dev only)."),
+    judge: str = typer.Option("default", "--judge", help="default | llama-guard:PATH | openai:URL[#MODEL]."),
+    labelled: str | None = typer.Option(None, help="Labelled JSONL (default: the shipped judge set)."),
+    show_errors: bool = typer.Option(False, "--show-errors", help="List every disagreement with its explanation."),
+) -> None:
+    """Precision, recall, F1 and accuracy of the judges; exits 1 when the refusal judge's F1 < 0.9."""
+    from safealign.judges import build_judges
+    from safealign.judges.quality import MIN_REFUSAL_F1, load_labelled, measure_judges
+
+    examples = load_labelled(labelled, split)
+    judges = build_judges(judge)
+    with console.status(f"judging {len(examples)} labelled exchanges ({split})"):
+        report = measure_judges(judges, examples, split)
+    rows = [[_judge_name(s.name, judges), s.n, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+             f"{s.accuracy:.3f}", f"{s.tp}/{s.fp}/{s.fn}/{s.tn}"] for s in report.scores]
+    console.print(table(f"Judge quality on the {split} split ({judge})",
+                        ["judge", "n", "precision", "recall", "F1", "accuracy", "tp/fp/fn/tn"], rows))
+    if show_errors:
+        _print_errors(report, examples)
+    refusal_f1 = report.get("refusal").f1
+    if refusal_f1 < MIN_REFUSAL_F1:
+        console.print(f"[bold red]✗[/] refusal judge F1 {refusal_f1:.3f} < {MIN_REFUSAL_F1}")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/] refusal judge F1 {refusal_f1:.3f} >= {MIN_REFUSAL_F1}")
+
+
+def _judge_name(question: str, judges) -> str:
+    if question == "harm":
+        return f"harm ({judges.harm.name})"
+    return f"{question} ({judges.refusal.name})"
+
+
+def _print_errors(report, examples) -> None:
+    by_id = {e.id: (i, e) for i, e in enumerate(examples)}
+    for scores in report.scores:
+        verdicts = report.harm_verdicts if scores.name == "harm" else report.refusal_verdicts
+        for error in scores.errors:
+            index, example = by_id[error["id"]]
+            gold = example.harmful_content if scores.name == "harm" else example.label
+            console.print(f"[yellow]{scores.name}[/] {example.id} gold={gold} → {verdicts[index].label}: "
+                          f"{example.response[:100]!r}\n    {verdicts[index].explanation}", highlight=False)
+
+
+@app.command("run")
+@friendly_errors
+def run(
+    prompt: str = typer.Option(..., "--prompt", "-p", help="The user's request."),
+    response: str = typer.Option(..., "--response", "-r", help="The model's answer."),
+    judge: str = typer.Option("default", "--judge", help="default | llama-guard:PATH | openai:URL[#MODEL]."),
+) -> None:
+    """Judge one exchange and print both verdicts as JSON."""
+    from safealign.judges import build_judges
+
+    judges = build_judges(judge)
+    verdicts = {"refusal": judges.refusal.judge([prompt], [response])[0].to_dict(),
+                "harm": judges.harm.judge([prompt], [response])[0].to_dict()}
+    console.print_json(json.dumps(verdicts, ensure_ascii=False))
