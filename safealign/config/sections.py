@@ -178,6 +178,7 @@ class MonitorConfig(Section):
     judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413.")
     upstream_timeout_s: float = Field(300.0, gt=0, description="Seconds to wait for the upstream before answering 502.")
+    upstream_connections: int = Field(64, ge=1, description="Most concurrent connections to the upstream (httpx pool); more requests wait for one.")
     refusal_message: str = Field(
         "I can't help with that request.", description="Answer sent instead of a response the harm judge flags (blocking mode)."
     )

@@ -69,7 +69,7 @@ def create_gateway(
         client = httpx.AsyncClient(
             base_url=config.upstream.rstrip("/"),
             timeout=httpx.Timeout(config.upstream_timeout_s, connect=5.0),
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
+            limits=httpx.Limits(max_connections=config.upstream_connections, max_keepalive_connections=config.upstream_connections),
         )
         proxy = Proxy(client, writer, metrics, config.blocking, judges.harm, config.refusal_message)
         writer.start()

@@ -176,6 +176,11 @@ class Store:
             )
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    def release_leases(self) -> int:
+        """Make every leased queue row claimable now (a restart after a crash on a single-host database)."""
+        with self.engine.begin() as conn:
+            return conn.execute(judge_queue.update().where(judge_queue.c.claimed_until.is_not(None)).values(claimed_until=None)).rowcount
+
     def complete(self, results: Sequence[dict[str, Any]]) -> None:
         """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
 

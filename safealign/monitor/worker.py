@@ -93,7 +93,7 @@ class JudgeWorker:
         alerts: AlertManager | None = None,
         batch_size: int = 32,
         idle_s: float = 0.2,
-        lease_s: float = 300.0,
+        lease_s: float = 120.0,
         retention_days: int | None = None,
         purge_every_s: float = 3600.0,
         rate_window: int = 200,
@@ -107,6 +107,12 @@ class JudgeWorker:
         self.judged = 0
 
     def start(self) -> None:
+        # A SQLite file has one gateway process, so leases left in it belong to a worker that died:
+        # free them now instead of after the lease. PostgreSQL may have live workers elsewhere: wait.
+        if self.store.engine.dialect.name == "sqlite":
+            released = self.store.release_leases()
+            if released:
+                log.info("released %d judge leases left by a previous run", released)
         self._thread = threading.Thread(target=self._run, name="judge-worker", daemon=True)
         self._thread.start()
 
