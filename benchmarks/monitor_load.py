@@ -1,0 +1,351 @@
+"""Load test of the monitor gateway on loopback: the same requests directly to an upstream and through it.
+
+    python benchmarks/monitor_load.py [--requests 2000] [--concurrency 32] [--upstream-delay-ms 0]
+
+The upstream is a minimal async OpenAI-compatible ASGI app (defined here); it and the gateway run as
+uvicorn subprocesses so the load client's CPU does not run inside them. Requests alternate between
+direct and gateway blocks, so both sides see the same machine state (on 2 shared cores that matters).
+Afterwards every acknowledged exchange (HTTP 200) is looked up in the gateway's database, and the
+judge backlog is drained. Writes benchmarks/results/monitor_load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+KEY = "bench-key"
+
+
+# ------------------------------------------------------------------ the fake upstream (raw ASGI)
+async def upstream_app(scope: dict, receive: Any, send: Any) -> None:
+    """A fast OpenAI-compatible model server: fixed answers, optional delay (UPSTREAM_DELAY_MS)."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":  # the client (the killed gateway) went away
+            return
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    if scope["path"] == "/v1/models":
+        return await _send(send, 200, b'{"object":"list","data":[{"id":"fake","object":"model"}]}')
+    request = json.loads(body or b"{}")
+    delay = float(os.environ.get("UPSTREAM_DELAY_MS", "0")) / 1000
+    if delay:
+        await asyncio.sleep(delay)
+    prompt = request["messages"][-1]["content"]
+    text = "I can't help with that." if "refuse" in prompt else f"A short helpful answer about {prompt[-24:]}."
+    head = {"id": "chatcmpl-bench", "created": 1700000000, "model": "fake"}
+    if not request.get("stream"):
+        payload = head | {"object": "chat.completion", "usage": {"prompt_tokens": 8, "completion_tokens": 8, "total_tokens": 16},
+                          "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+        return await _send(send, 200, json.dumps(payload).encode())
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+    for piece in text.split(" "):
+        chunk = head | {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece + " "}, "finish_reason": None}]}
+        await send({"type": "http.response.body", "body": f"data: {json.dumps(chunk)}\n\n".encode(), "more_body": True})
+    await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+async def _send(send: Any, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# ------------------------------------------------------------------ cheap deterministic judges
+class _Refusal:
+    name = "bench-refusal"
+
+    def judge(self, prompts: list[str], responses: list[str]) -> list:
+        from safealign.judges.base import Verdict
+
+        return [Verdict("refusal" if r.startswith("I can't") else "compliance", float(r.startswith("I can't")), "keyword", self.name)
+                for r in responses]
+
+
+class _Harm:
+    name = "bench-harm"
+
+    def judge(self, prompts: list[str], responses: list[str]) -> list:
+        from safealign.judges.base import Verdict
+
+        return [Verdict("harmful" if "harm" in p else "safe", float("harm" in p), "keyword", self.name, {"hazard": float("harm" in p)})
+                for p in prompts]
+
+
+class FakeJudges:
+    def __init__(self) -> None:
+        self.refusal, self.harm = _Refusal(), _Harm()
+
+
+def fake_judges() -> FakeJudges:
+    """``--judge import:monitor_load:fake_judges``: judging costs ~nothing, so the request path is measured."""
+    return FakeJudges()
+
+
+# ------------------------------------------------------------------ processes
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def env() -> dict[str, str]:
+    return os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+                         "TOKENIZERS_PARALLELISM": "false"}
+
+
+def start_upstream(port: int, delay_ms: float) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "monitor_load:upstream_app", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
+    return subprocess.Popen(command, env=env() | {"UPSTREAM_DELAY_MS": str(delay_ms)}, cwd=HERE)
+
+
+def start_gateway(port: int, upstream: str, db: str, log_path: Path, extra: list[str] | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "--upstream", upstream, "--db", db, "--port", str(port),
+               "--api-key", KEY, "--judge", "import:monitor_load:fake_judges", *(extra or [])]
+    return subprocess.Popen(command, env=env(), cwd=ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+
+
+def wait_ready(url: str, timeout: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# ------------------------------------------------------------------ load
+class RawConnection:
+    """A minimal keep-alive HTTP/1.1 client connection: a few µs of CPU per request where httpx spends
+    about a millisecond, so the load generator does not starve the servers it measures (2 cores)."""
+
+    def __init__(self, base: str) -> None:
+        host, _, port = base.removeprefix("http://").partition(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n")
+        try:
+            self.writer.write(head.encode() + body)
+            status = int((await self.reader.readline()).split()[1])
+            headers = {}
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if "content-length" in headers:
+                content = await self.reader.readexactly(int(headers["content-length"]))
+            else:  # chunked (streams)
+                parts = []
+                while size := int((await self.reader.readline()).split(b";")[0], 16):
+                    parts.append(await self.reader.readexactly(size))
+                    await self.reader.readline()
+                await self.reader.readline()
+                content = b"".join(parts)
+        except BaseException:
+            self.close()
+            raise
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, content
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def run_block(base: str, tag: str, start: int, count: int, concurrency: int, stream_every: int = 0,
+                    sink: list[dict] | None = None) -> list[dict]:
+    """``count`` requests at ``concurrency`` (one connection each); each result (appended to ``sink``
+    as it completes, when given): marker, status, latency (s), acknowledged."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(start, start + count):
+        queue.put_nowait(i)
+    results: list[dict] = [] if sink is None else sink
+
+    async def one(connection: RawConnection, i: int) -> None:
+        marker = f"{tag}-{i}"
+        stream = bool(stream_every) and i % stream_every == 0
+        body = {"model": "fake", "messages": [{"role": "user", "content": f"Explain item {marker}"}], "stream": stream}
+        began = time.perf_counter()
+        try:
+            status, content = await connection.post("/v1/chat/completions", json.dumps(body).encode())
+            acked = status == 200 and (not stream or content.rstrip().endswith(b"[DONE]"))
+            results.append({"marker": marker, "status": status, "latency": time.perf_counter() - began, "acked": acked})
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:  # the crash test kills the server
+            results.append({"marker": marker, "status": type(error).__name__, "latency": time.perf_counter() - began, "acked": False})
+
+    async def worker() -> None:
+        connection = RawConnection(base)
+        while not queue.empty():
+            await one(connection, queue.get_nowait())
+        connection.close()
+
+    await asyncio.gather(*[worker() for _ in range(concurrency)])
+    return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): cost per request, whatever else runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def summarize(results: list[dict], wall_s: float) -> dict[str, float]:
+    ok = [r["latency"] * 1000 for r in results if r["status"] == 200]
+    return {"requests": len(results), "ok": len(ok), "throughput_rps": len(ok) / wall_s, "p50_ms": percentile(ok, 50),
+            "p90_ms": percentile(ok, 90), "p99_ms": percentile(ok, 99), "max_ms": max(ok) if ok else float("nan")}
+
+
+def histogram_quantiles(metrics_text: str, name: str) -> dict[str, float]:
+    """p50/p99 upper bounds (ms) from a Prometheus histogram's cumulative buckets."""
+    buckets = [(float("inf") if le == "+Inf" else float(le), float(v))
+               for le, v in re.findall(rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics_text)]
+    total = buckets[-1][1] if buckets else 0
+    out = {}
+    for q in (50, 99):
+        bound = next((le for le, count in buckets if total and count >= q / 100 * total), float("nan"))
+        out[f"p{q}_le_ms"] = bound * 1000
+    return out
+
+
+def stored_markers(db_path: Path) -> dict[str, str]:
+    """marker -> status for every stored exchange (read straight from SQLite, as an auditor would)."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT prompt, status FROM exchanges").fetchall()
+    return {prompt.rsplit(" ", 1)[-1]: status for prompt, status in rows}
+
+
+async def load(args: argparse.Namespace, upstream: str, gateway: str, pids: dict[str, int]) -> dict[str, Any]:
+    results: dict[str, list[dict]] = {"direct": [], "gateway": []}
+    walls = {"direct": 0.0, "gateway": 0.0}
+    # CPU of each server process while each side's blocks run: direct blocks cost only the upstream.
+    cpu = {f"{side}:{name}": 0.0 for side in ("direct", "gateway") for name in pids}
+    for base in (upstream, gateway):  # warm-up: connections, imports, SQLite pages
+        await run_block(base, "warm", 0, min(200, args.requests // 10), args.concurrency)
+    block = max(args.concurrency * 4, args.requests // args.blocks)
+    done = 0
+    while done < args.requests:
+        count = min(block, args.requests - done)
+        for side, base in (("direct", upstream), ("gateway", gateway)):
+            began, cpu_before = time.perf_counter(), {n: cpu_seconds(p) for n, p in pids.items()}
+            results[side] += await run_block(base, side, done, count, args.concurrency)
+            walls[side] += time.perf_counter() - began
+            for name, pid in pids.items():
+                cpu[f"{side}:{name}"] += cpu_seconds(pid) - cpu_before[name]
+        done += count
+    return {**results, "walls": walls, "cpu": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="Requests per side (direct and gateway).")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--blocks", type=int, default=4, help="Alternating direct/gateway blocks.")
+    parser.add_argument("--upstream-delay-ms", type=float, default=0.0, help="Simulated model time per request.")
+    args = parser.parse_args()
+
+    import httpx
+
+    sys.path.insert(0, str(HERE))
+    from _common import report
+
+    workdir = Path(tempfile.mkdtemp(prefix="monitor-load-"))
+    db_path = workdir / "monitor.db"
+    up_port, gw_port = free_port(), free_port()
+    upstream, gateway = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
+    processes = [start_upstream(up_port, args.upstream_delay_ms),
+                 start_gateway(gw_port, upstream, f"sqlite:///{db_path}", workdir / "gateway.log")]
+    try:
+        wait_ready(f"{upstream}/v1/models")
+        wait_ready(f"{gateway}/health")
+        load_before = os.getloadavg()[0]
+        results = asyncio.run(load(args, upstream, gateway, {"upstream": processes[0].pid, "gateway": processes[1].pid}))
+        walls, cpu = results.pop("walls"), results.pop("cpu")
+        cpu_ms = {k: 1000 * v / args.requests for k, v in cpu.items()}  # CPU ms per request
+        direct, through = summarize(results["direct"], walls["direct"]), summarize(results["gateway"], walls["gateway"])
+        metrics_text = httpx.get(f"{gateway}/metrics").text
+        server_added = histogram_quantiles(metrics_text, "safealign_monitor_gateway_added_seconds")
+        # Durability check: every acknowledged gateway exchange is in the database.
+        stored = stored_markers(db_path)
+        acked = [r["marker"] for r in results["gateway"] if r["acked"]]
+        missing = [m for m in acked if m not in stored]
+        began, backlog = time.monotonic(), None
+        while time.monotonic() - began < 120:
+            backlog = httpx.get(f"{gateway}/admin/stats", headers={"Authorization": f"Bearer {KEY}"}).json()["backlog"]
+            if backlog == 0:
+                break
+            time.sleep(0.2)
+    finally:
+        for process in processes:
+            stop(process)
+
+    added = {"p50_ms": through["p50_ms"] - direct["p50_ms"], "p99_ms": through["p99_ms"] - direct["p99_ms"]}
+    rows = [["direct to upstream", direct["ok"], direct["throughput_rps"], direct["p50_ms"], direct["p99_ms"], "-",
+             cpu_ms["direct:upstream"], "-"],
+            ["through the gateway", through["ok"], through["throughput_rps"], through["p50_ms"], through["p99_ms"], added["p99_ms"],
+             cpu_ms["gateway:upstream"], cpu_ms["gateway:gateway"]]]
+    title = (f"Monitor load: {args.requests} requests/side at concurrency {args.concurrency}, upstream delay "
+             f"{args.upstream_delay_ms:g} ms; gateway-measured added p50 <= {server_added['p50_le_ms']:g} ms, "
+             f"p99 <= {server_added['p99_le_ms']:g} ms; acknowledged {len(acked)}, missing from DB {len(missing)}, "
+             f"backlog after drain {backlog}; load average before {load_before:.2f} on {os.cpu_count()} cores")
+    report("monitor_load", title, ["path", "ok", "req/s", "p50 ms", "p99 ms", "added p99 ms", "upstream CPU ms/req", "gateway CPU ms/req"], rows,
+           {"args": vars(args), "direct": direct, "gateway": through, "added_client_side": added,
+            "added_server_side_histogram": server_added, "acknowledged": len(acked), "missing_from_db": len(missing),
+            "stored": len(stored), "backlog_after": backlog, "target_added_p99_ms": 20, "cpu_ms_per_request": cpu_ms,
+            "load_average_before": load_before})
+    if missing:
+        raise SystemExit(f"{len(missing)} acknowledged exchanges are missing from the database: {missing[:5]}")
+
+
+if __name__ == "__main__":
+    main()
