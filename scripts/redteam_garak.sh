@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Red-team a served model with garak, through the safealign monitor so that every probe and every
+# answer is stored and judged by the same judges as training (see docs/red-teaming.md).
+#
+#   scripts/redteam_garak.sh [MONITOR_URL] [MODEL]
+#
+# Environment: PROBES (default "lmrc,malwaregen"), GENERATIONS (1), MAX_TOKENS (512),
+# PYTHON (the project's .venv if present), REPORT_DIR (runs/garak).
+set -euo pipefail
+
+MONITOR_URL="${1:-${MONITOR_URL:-http://127.0.0.1:8080}}"
+MONITOR_URL="${MONITOR_URL%/}"
+MODEL="${2:-${MODEL:-}}"
+PROBES="${PROBES:-lmrc,malwaregen}"
+GENERATIONS="${GENERATIONS:-1}"
+MAX_TOKENS="${MAX_TOKENS:-512}"
+REPORT_DIR="${REPORT_DIR:-runs/garak}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ -z "${PYTHON:-}" ]]; then
+  if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
+fi
+
+if ! "$PYTHON" -c "import garak" 2>/dev/null; then
+  echo "error: garak is not installed for $PYTHON." >&2
+  echo "       install it (a large package with its own dependencies) with: $PYTHON -m pip install garak" >&2
+  echo "       then run this script again. Nothing was sent." >&2
+  exit 3
+fi
+
+if ! "$PYTHON" - "$MONITOR_URL" <<'PY' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1] + "/health", timeout=5)
+PY
+then
+  echo "error: no monitor answers at $MONITOR_URL/health." >&2
+  echo "       start one first, e.g.: safealign serve MODEL --port 8000 &" >&2
+  echo "                             safealign monitor --upstream http://127.0.0.1:8000 --port 8080 &" >&2
+  exit 2
+fi
+
+if [[ -z "$MODEL" ]]; then  # the first model the upstream lists, through the monitor
+  MODEL="$("$PYTHON" - "$MONITOR_URL" <<'PY'
+import json, sys, urllib.request
+print(json.load(urllib.request.urlopen(sys.argv[1] + "/v1/models", timeout=10))["data"][0]["id"])
+PY
+)"
+fi
+
+mkdir -p "$REPORT_DIR"
+OPTIONS="$(mktemp --suffix=.json)"
+trap 'rm -f "$OPTIONS"' EXIT
+# garak's OpenAICompatible defaults send stop=["#", ";"] (answers cut at the first '#' or ';') and
+# a short max_tokens (refusals look complete, harmful answers get cut): unset stop, raise max_tokens.
+cat > "$OPTIONS" <<JSON
+{"openai": {"OpenAICompatible": {
+  "uri": "$MONITOR_URL/v1/",
+  "api_key": "unused",
+  "max_tokens": $MAX_TOKENS,
+  "stop": null,
+  "suppressed_params": ["stop"],
+  "temperature": 0.7
+}}}
+JSON
+
+echo "garak → $MONITOR_URL (model $MODEL), probes $PROBES, $GENERATIONS generation(s) each"
+OPENAICOMPATIBLE_API_KEY="${OPENAICOMPATIBLE_API_KEY:-unused}" "$PYTHON" -m garak \
+  --model_type openai.OpenAICompatible \
+  --model_name "$MODEL" \
+  --generator_option_file "$OPTIONS" \
+  --probes "$PROBES" \
+  --generations "$GENERATIONS" \
+  --report_prefix "$REPORT_DIR/redteam"
+
+echo
+echo "garak's own report: $REPORT_DIR/redteam*.report.jsonl / .html (its detectors' verdicts)"
+echo "safealign's verdicts on the same exchanges (needs the monitor's API key):"
+echo "  curl -H \"Authorization: Bearer \$SAFEALIGN_MONITOR_KEY\" '$MONITOR_URL/admin/exchanges.jsonl?flagged=true'"
+echo "  open $MONITOR_URL/dashboard?key=\$SAFEALIGN_MONITOR_KEY"
