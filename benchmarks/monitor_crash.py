@@ -90,7 +90,7 @@ def main() -> None:
     up_port, gw_port = free_port(), free_port()
     upstream, gateway = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
     judge = ["--judge", "import:monitor_crash:slow_judges"]
-    upstream_process = start_upstream(up_port, delay_ms=5)
+    upstream_process = start_upstream(up_port)
     processes = [upstream_process]
     try:
         wait_ready(f"{upstream}/v1/models")

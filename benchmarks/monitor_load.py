@@ -1,6 +1,6 @@
 """Load test of the monitor gateway on loopback: the same requests directly to an upstream and through it.
 
-    python benchmarks/monitor_load.py [--requests 2000] [--concurrency 32] [--upstream-delay-ms 0]
+    python benchmarks/monitor_load.py [--requests 2000] [--concurrency 32] [--delays-ms 0,100]
 
 The upstream is a minimal async OpenAI-compatible ASGI app (defined here); it and the gateway run as
 uvicorn subprocesses so the load client's CPU does not run inside them. Requests alternate between
@@ -31,7 +31,7 @@ KEY = "bench-key"
 
 # ------------------------------------------------------------------ the fake upstream (raw ASGI)
 async def upstream_app(scope: dict, receive: Any, send: Any) -> None:
-    """A fast OpenAI-compatible model server: fixed answers, optional delay (UPSTREAM_DELAY_MS)."""
+    """A fast OpenAI-compatible model server: fixed answers after ``fake_delay_ms`` (a request field)."""
     if scope["type"] == "lifespan":
         while True:
             message = await receive()
@@ -51,7 +51,7 @@ async def upstream_app(scope: dict, receive: Any, send: Any) -> None:
     if scope["path"] == "/v1/models":
         return await _send(send, 200, b'{"object":"list","data":[{"id":"fake","object":"model"}]}')
     request = json.loads(body or b"{}")
-    delay = float(os.environ.get("UPSTREAM_DELAY_MS", "0")) / 1000
+    delay = float(request.get("fake_delay_ms", 0)) / 1000  # simulated model time, set per request
     if delay:
         await asyncio.sleep(delay)
     prompt = request["messages"][-1]["content"]
@@ -116,10 +116,10 @@ def env() -> dict[str, str]:
                          "TOKENIZERS_PARALLELISM": "false"}
 
 
-def start_upstream(port: int, delay_ms: float) -> subprocess.Popen:
+def start_upstream(port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "uvicorn", "monitor_load:upstream_app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning", "--no-access-log"]
-    return subprocess.Popen(command, env=env() | {"UPSTREAM_DELAY_MS": str(delay_ms)}, cwd=HERE)
+    return subprocess.Popen(command, env=env(), cwd=HERE)
 
 
 def start_gateway(port: int, upstream: str, db: str, log_path: Path, extra: list[str] | None = None) -> subprocess.Popen:
@@ -197,7 +197,7 @@ class RawConnection:
 
 
 async def run_block(base: str, tag: str, start: int, count: int, concurrency: int, stream_every: int = 0,
-                    sink: list[dict] | None = None) -> list[dict]:
+                    sink: list[dict] | None = None, delay_ms: float = 0) -> list[dict]:
     """``count`` requests at ``concurrency`` (one connection each); each result (appended to ``sink``
     as it completes, when given): marker, status, latency (s), acknowledged."""
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -208,7 +208,8 @@ async def run_block(base: str, tag: str, start: int, count: int, concurrency: in
     async def one(connection: RawConnection, i: int) -> None:
         marker = f"{tag}-{i}"
         stream = bool(stream_every) and i % stream_every == 0
-        body = {"model": "fake", "messages": [{"role": "user", "content": f"Explain item {marker}"}], "stream": stream}
+        body = {"model": "fake", "messages": [{"role": "user", "content": f"Explain item {marker}"}], "stream": stream,
+                "fake_delay_ms": delay_ms}
         began = time.perf_counter()
         try:
             status, content = await connection.post("/v1/chat/completions", json.dumps(body).encode())
@@ -244,16 +245,17 @@ def summarize(results: list[dict], wall_s: float) -> dict[str, float]:
             "p90_ms": percentile(ok, 90), "p99_ms": percentile(ok, 99), "max_ms": max(ok) if ok else float("nan")}
 
 
-def histogram_quantiles(metrics_text: str, name: str) -> dict[str, float]:
-    """p50/p99 upper bounds (ms) from a Prometheus histogram's cumulative buckets."""
-    buckets = [(float("inf") if le == "+Inf" else float(le), float(v))
-               for le, v in re.findall(rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics_text)]
+def histogram_counts(metrics_text: str, name: str) -> list[tuple[float, float]]:
+    """(upper bound, cumulative count) of a Prometheus histogram."""
+    return [(float("inf") if le == "+Inf" else float(le), float(v))
+            for le, v in re.findall(rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics_text)]
+
+
+def histogram_quantiles(before: list[tuple[float, float]], after: list[tuple[float, float]]) -> dict[str, float]:
+    """p50/p99 upper bounds (ms) of the observations made between two scrapes."""
+    buckets = [(le, a - b) for (le, a), (_, b) in zip(after, before or [(le, 0.0) for le, _ in after], strict=True)]
     total = buckets[-1][1] if buckets else 0
-    out = {}
-    for q in (50, 99):
-        bound = next((le for le, count in buckets if total and count >= q / 100 * total), float("nan"))
-        out[f"p{q}_le_ms"] = bound * 1000
-    return out
+    return {f"p{q}_le_ms": next((le * 1000 for le, c in buckets if total and c >= q / 100 * total), float("nan")) for q in (50, 99)}
 
 
 def stored_markers(db_path: Path) -> dict[str, str]:
@@ -265,33 +267,48 @@ def stored_markers(db_path: Path) -> dict[str, str]:
     return {prompt.rsplit(" ", 1)[-1]: status for prompt, status in rows}
 
 
-async def load(args: argparse.Namespace, upstream: str, gateway: str, pids: dict[str, int]) -> dict[str, Any]:
+def scrape_added(gateway: str) -> list[tuple[float, float]]:
+    import httpx
+
+    return histogram_counts(httpx.get(f"{gateway}/metrics").text, "safealign_monitor_gateway_added_seconds")
+
+
+async def scenario(args: argparse.Namespace, delay_ms: float, upstream: str, gateway: str, pids: dict[str, int]) -> dict[str, Any]:
+    """The same requests directly and through the gateway, in alternating blocks; latency, CPU, throughput."""
     results: dict[str, list[dict]] = {"direct": [], "gateway": []}
     walls = {"direct": 0.0, "gateway": 0.0}
     # CPU of each server process while each side's blocks run: direct blocks cost only the upstream.
     cpu = {f"{side}:{name}": 0.0 for side in ("direct", "gateway") for name in pids}
-    for base in (upstream, gateway):  # warm-up: connections, imports, SQLite pages
-        await run_block(base, "warm", 0, min(200, args.requests // 10), args.concurrency)
-    block = max(args.concurrency * 4, args.requests // args.blocks)
-    done = 0
+    for base in (upstream, gateway):  # warm-up: connections, code paths, SQLite pages
+        await run_block(base, "warm", 0, min(200, args.requests // 10), args.concurrency, delay_ms=delay_ms)
+    histogram_before = scrape_added(gateway)
+    block, done = max(args.concurrency * 4, args.requests // args.blocks), 0
     while done < args.requests:
         count = min(block, args.requests - done)
         for side, base in (("direct", upstream), ("gateway", gateway)):
             began, cpu_before = time.perf_counter(), {n: cpu_seconds(p) for n, p in pids.items()}
-            results[side] += await run_block(base, side, done, count, args.concurrency)
+            results[side] += await run_block(base, f"{side}{delay_ms:g}", done, count, args.concurrency, delay_ms=delay_ms)
             walls[side] += time.perf_counter() - began
             for name, pid in pids.items():
                 cpu[f"{side}:{name}"] += cpu_seconds(pid) - cpu_before[name]
         done += count
-    return {**results, "walls": walls, "cpu": cpu}
+    direct, through = summarize(results["direct"], walls["direct"]), summarize(results["gateway"], walls["gateway"])
+    return {
+        "delay_ms": delay_ms, "direct": direct, "gateway": through,
+        "added_p50_ms": through["p50_ms"] - direct["p50_ms"], "added_p99_ms": through["p99_ms"] - direct["p99_ms"],
+        "added_server_side": histogram_quantiles(histogram_before, scrape_added(gateway)),
+        "cpu_ms_per_request": {k: 1000 * v / args.requests for k, v in cpu.items()},
+        "acked_markers": [r["marker"] for r in results["gateway"] if r["acked"]],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="Requests per side (direct and gateway).")
+    parser.add_argument("--requests", type=int, default=2000, help="Requests per side (direct and gateway) per scenario.")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=4, help="Alternating direct/gateway blocks.")
-    parser.add_argument("--upstream-delay-ms", type=float, default=0.0, help="Simulated model time per request.")
+    parser.add_argument("--delays-ms", default="0,100", help="Scenarios: simulated model time per request (ms), comma-separated.")
+    parser.add_argument("--upstream-connections", type=int, default=None, help="Gateway's upstream pool size (default: its own).")
     args = parser.parse_args()
 
     import httpx
@@ -303,23 +320,21 @@ def main() -> None:
     db_path = workdir / "monitor.db"
     up_port, gw_port = free_port(), free_port()
     upstream, gateway = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
-    processes = [start_upstream(up_port, args.upstream_delay_ms),
-                 start_gateway(gw_port, upstream, f"sqlite:///{db_path}", workdir / "gateway.log")]
+    extra = ["--upstream-connections", str(args.upstream_connections)] if args.upstream_connections else []
+    processes = [start_upstream(up_port), start_gateway(gw_port, upstream, f"sqlite:///{db_path}", workdir / "gateway.log", extra)]
+    pids = {"upstream": processes[0].pid, "gateway": processes[1].pid}
+    scenarios, backlog = [], None
+    load_before = os.getloadavg()[0]
     try:
         wait_ready(f"{upstream}/v1/models")
         wait_ready(f"{gateway}/health")
-        load_before = os.getloadavg()[0]
-        results = asyncio.run(load(args, upstream, gateway, {"upstream": processes[0].pid, "gateway": processes[1].pid}))
-        walls, cpu = results.pop("walls"), results.pop("cpu")
-        cpu_ms = {k: 1000 * v / args.requests for k, v in cpu.items()}  # CPU ms per request
-        direct, through = summarize(results["direct"], walls["direct"]), summarize(results["gateway"], walls["gateway"])
-        metrics_text = httpx.get(f"{gateway}/metrics").text
-        server_added = histogram_quantiles(metrics_text, "safealign_monitor_gateway_added_seconds")
+        for delay in [float(d) for d in args.delays_ms.split(",")]:
+            scenarios.append(asyncio.run(scenario(args, delay, upstream, gateway, pids)))
         # Durability check: every acknowledged gateway exchange is in the database.
         stored = stored_markers(db_path)
-        acked = [r["marker"] for r in results["gateway"] if r["acked"]]
+        acked = [m for s in scenarios for m in s.pop("acked_markers")]
         missing = [m for m in acked if m not in stored]
-        began, backlog = time.monotonic(), None
+        began = time.monotonic()
         while time.monotonic() - began < 120:
             backlog = httpx.get(f"{gateway}/admin/stats", headers={"Authorization": f"Bearer {KEY}"}).json()["backlog"]
             if backlog == 0:
@@ -329,20 +344,20 @@ def main() -> None:
         for process in processes:
             stop(process)
 
-    added = {"p50_ms": through["p50_ms"] - direct["p50_ms"], "p99_ms": through["p99_ms"] - direct["p99_ms"]}
-    rows = [["direct to upstream", direct["ok"], direct["throughput_rps"], direct["p50_ms"], direct["p99_ms"], "-",
-             cpu_ms["direct:upstream"], "-"],
-            ["through the gateway", through["ok"], through["throughput_rps"], through["p50_ms"], through["p99_ms"], added["p99_ms"],
-             cpu_ms["gateway:upstream"], cpu_ms["gateway:gateway"]]]
-    title = (f"Monitor load: {args.requests} requests/side at concurrency {args.concurrency}, upstream delay "
-             f"{args.upstream_delay_ms:g} ms; gateway-measured added p50 <= {server_added['p50_le_ms']:g} ms, "
-             f"p99 <= {server_added['p99_le_ms']:g} ms; acknowledged {len(acked)}, missing from DB {len(missing)}, "
-             f"backlog after drain {backlog}; load average before {load_before:.2f} on {os.cpu_count()} cores")
-    report("monitor_load", title, ["path", "ok", "req/s", "p50 ms", "p99 ms", "added p99 ms", "upstream CPU ms/req", "gateway CPU ms/req"], rows,
-           {"args": vars(args), "direct": direct, "gateway": through, "added_client_side": added,
-            "added_server_side_histogram": server_added, "acknowledged": len(acked), "missing_from_db": len(missing),
-            "stored": len(stored), "backlog_after": backlog, "target_added_p99_ms": 20, "cpu_ms_per_request": cpu_ms,
-            "load_average_before": load_before})
+    rows = []
+    for s in scenarios:
+        d, g, cpu = s["direct"], s["gateway"], s["cpu_ms_per_request"]
+        rows.append([f"{s['delay_ms']:g} ms", "direct", d["throughput_rps"], d["p50_ms"], d["p99_ms"], "", "", cpu["direct:upstream"], ""])
+        rows.append(["", "gateway", g["throughput_rps"], g["p50_ms"], g["p99_ms"], s["added_p99_ms"],
+                     f"<= {s['added_server_side']['p99_le_ms']:g}", cpu["gateway:upstream"], cpu["gateway:gateway"]])
+    title = (f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; "
+             f"acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after drain {backlog}; "
+             f"load average before {load_before:.2f} on {os.cpu_count()} cores")
+    report("monitor_load", title,
+           ["model time", "path", "req/s", "p50 ms", "p99 ms", "added p99 ms (client)", "added p99 ms (gateway hist.)",
+            "upstream CPU ms/req", "gateway CPU ms/req"], rows,
+           {"args": vars(args), "scenarios": scenarios, "acknowledged": len(acked), "missing_from_db": len(missing),
+            "stored": len(stored), "backlog_after": backlog, "target_added_p99_ms": 20, "load_average_before": load_before})
     if missing:
         raise SystemExit(f"{len(missing)} acknowledged exchanges are missing from the database: {missing[:5]}")
 

@@ -37,14 +37,15 @@ def gateway(
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
     judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
+    upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
         return
-    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days)
+    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections)
 
 
-def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days) -> None:
+def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections) -> None:
     import uvicorn
 
     from safealign.monitor import create_gateway
@@ -52,7 +53,7 @@ def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge
     if not upstream:
         raise typer.BadParameter("give --upstream URL (the model server to guard)")
     config = _config(upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key, alerts=alerts,
-                     webhook=webhook, judge=judge, retention_days=retention_days)
+                     webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections)
     app = create_gateway(config)
     err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {upstream} ({'blocking' if blocking else 'pass-through'}), db {db}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -62,8 +62,18 @@ def flatten_metrics(result: Any, prefix: str = "") -> dict[str, float]:
 
 
 def summarize(result: Any) -> dict[str, float]:
-    """The flat metrics plus the two headline rates the regression check and the dashboard read."""
-    flat = flatten_metrics(result)
+    """Flat ``suite.metric -> value`` plus the two headline rates the regression check and the dashboard read.
+
+    An :class:`~safealign.evals.EvalReport` gives its ``summary()`` (values over all splits); any
+    other result (a dict, a dataclass) is flattened to its numeric leaves.
+    """
+    if callable(getattr(result, "summary", None)):
+        flat = flatten_metrics(result.summary())
+        for key in ("wall_time_s", "tokens_generated"):
+            if isinstance(getattr(result, key, None), (int, float)):
+                flat[key] = float(getattr(result, key))
+    else:
+        flat = flatten_metrics(result)
 
     def pick(suite: str, names: tuple[str, ...]) -> float | None:
         for key, value in flat.items():
