@@ -88,7 +88,7 @@ def fake_upstream() -> FastAPI:
                 chunk = {"id": "chatcmpl-fixed", "object": "chat.completion.chunk", "created": 1700000000, "model": "fake-model",
                          "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                 yield f"data: {json.dumps(chunk)}\n\n".encode()
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.2 if "slow" in prompt else 0.002)
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -176,6 +176,20 @@ def test_stream_passthrough_is_byte_identical_and_stored(upstream, tmp_path):
         stored = rows(app)[0]
         assert stored["stream"] and stored["status"] == "queued"
         assert stored["response"].strip() == "Here is a helpful answer to: tell me a story"
+
+
+def test_client_leaving_mid_stream_still_gets_its_partial_answer_judged(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        with httpx.stream("POST", f"{url}/v1/chat/completions", json=chat("slow story please", stream=True)) as response:
+            first = next(response.iter_raw())
+            assert first.startswith(b"data: ")
+        deadline = time.monotonic() + 5
+        while not rows(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stored = rows(app)
+        assert len(stored) == 1 and stored[0]["status"] == "queued"
+        assert "Here is a helpful answer to: slow story please".startswith(stored[0]["response"].strip())
+        assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
 
 
 def test_client_errors_are_clear(upstream, tmp_path):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -25,7 +26,7 @@ from safealign.monitor import queries
 from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
 from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
-from safealign.monitor.proxy import Proxy, reply_headers
+from safealign.monitor.proxy import Proxy, forward_headers, reply_headers
 from safealign.monitor.security import key_checker, resolve_api_key
 from safealign.monitor.store import Store
 from safealign.monitor.worker import JudgeWorker, load_judges
@@ -72,6 +73,8 @@ def create_gateway(
             limits=httpx.Limits(max_connections=config.upstream_connections, max_keepalive_connections=config.upstream_connections),
         )
         proxy = Proxy(client, writer, metrics, config.blocking, judges.harm, config.refusal_message)
+        if config.blocking:  # the first answer should not wait for the judges' models to load
+            await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
         writer.start()
         backlog = store.backlog()
         metrics.backlog.set(backlog)
@@ -112,10 +115,10 @@ def create_gateway(
         return await proxy.chat(request, body, payload, started)
 
     @app.get("/v1/models")
-    async def models() -> Response:
+    async def models(request: Request) -> Response:
         assert proxy is not None
         try:
-            upstream = await proxy.client.get("/v1/models")
+            upstream = await proxy.client.get("/v1/models", headers=forward_headers(request))
         except httpx.HTTPError as error:
             metrics.upstream_errors.labels(kind="connect").inc()
             return JSONResponse(error_body(f"upstream model server {config.upstream} failed: {type(error).__name__}", "upstream_error"), status_code=502)

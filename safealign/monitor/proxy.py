@@ -8,6 +8,7 @@ Blocking mode buffers the answer, asks the harm judge, and replaces a harmful an
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -68,6 +69,7 @@ class Proxy:
                  blocking: bool = False, harm_judge: Any = None, refusal_message: str = "I can't help with that request.") -> None:
         self.client, self.writer, self.metrics = client, writer, metrics
         self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
+        self._detached: set[asyncio.Task] = set()
 
     async def chat(self, request: Request, body: bytes, payload: dict[str, Any], started: float) -> Response:
         row = {"model": payload.get("model"), "request": payload, "prompt": last_user_text(payload),
@@ -120,6 +122,14 @@ class Proxy:
             await self._store(row, started)
             self._observe(502, started, None)
             return
+        except (GeneratorExit, asyncio.CancelledError):
+            # The client went away mid-answer: what it did receive is still judged (stored off this task).
+            row.update(upstream_status=200, response=parse_sse_text(bytes(received))[0], status="queued", queue=True)
+            task = asyncio.get_running_loop().create_task(self._store(row, started))
+            self._detached.add(task)
+            task.add_done_callback(self._detached.discard)
+            self.metrics.requests.labels(status="499").inc()
+            raise
         finally:
             await upstream.aclose()
         upstream_s = time.perf_counter() - sent
@@ -136,6 +146,8 @@ class Proxy:
         row["latency_ms"] = (time.perf_counter() - started) * 1000
         try:
             await self.writer.write(row)
+            if row.get("queue"):
+                self.metrics.backlog.inc()  # the worker sets the true count after each batch
             return True
         except Exception:
             return False

@@ -124,7 +124,7 @@ def create_db_engine(url: str) -> sa.Engine:
     except ModuleNotFoundError as error:
         raise SafealignError(
             f"{url.split(':', 1)[0]} needs a driver that is not installed ({error.name}); "
-            "install the extra: pip install 'safealign[postgres]'"
+            "install it with: pip install psycopg psycopg-binary (safealign's 'postgres' extra)"
         ) from None
 
 
