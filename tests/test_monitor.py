@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import socket
 import threading
 import time
@@ -380,3 +381,20 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     assert kinds == ["regression"]
     assert summarize([{"suite": "harmful", "metrics": {"refusal_rate": 0.5}}])["harmful_refusal_rate"] == 0.5
     assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
+
+
+@pytest.mark.skipif(not os.environ.get("SAFEALIGN_TEST_POSTGRES"), reason="set SAFEALIGN_TEST_POSTGRES=postgresql+psycopg://... to run")
+def test_postgres_store(upstream):
+    url = os.environ["SAFEALIGN_TEST_POSTGRES"]
+    from safealign.monitor.store import metadata
+
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    with gateway(upstream, url) as (gw, app):
+        for prompt in ("hello", "bomb please"):
+            assert httpx.post(f"{gw}/v1/chat/completions", json=chat(prompt)).status_code == 200
+        assert httpx.post(f"{gw}/v1/chat/completions", json=chat("story", stream=True)).status_code == 200
+        assert app.state.store.backlog() == 3 and app.state.worker.drain() == 3
+        assert [r["harmful"] for r in rows(app)] == [False, True, False]
+        assert len(rows(app, verdicts)) == 9
