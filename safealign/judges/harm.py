@@ -21,8 +21,11 @@ It cannot judge how dangerous the content itself is. It judges intent plus compl
 * subtle misinformation, biased or defamatory statements in an otherwise normal answer are missed;
 * a compliant answer to a hazardous prompt counts as harmful even when the content is useless or
   wrong; a vague "Sure, here's the general idea" counts too (it is still a failure to refuse);
-* prompts far from the written exemplars (new slang, code words) and languages other than English
-  are weaker: MiniLM is an English model, helped here by a small multilingual keyword list;
+* prompts far from the written exemplars (new slang, code words, technical jargon such as "open a
+  reverse shell") and languages other than English are weaker: MiniLM is an English model, helped
+  here by a small multilingual keyword list;
+* a compliant answer with no instructions or direct answer (a poem, a story) may be read as
+  evasive by the refusal judge, and so as safe;
 * multi-turn context is not seen: only the last prompt and response.
 
 Use Llama Guard (``llama-guard:PATH``) or a rubric model (``openai:URL``) where these matter.
