@@ -56,7 +56,17 @@ def audit(db_path: Path) -> dict[str, Any]:
     return {"stored": stored, "queued": queued, "verdict_counts": [n for _, n in per_exchange]}
 
 
-async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any) -> tuple[list[dict], float]:
+def child_pids(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.is_file() else []
+
+
+def alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.is_file() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any, children: list[int]) -> tuple[list[dict], float]:
     """Send the load; once ``kill_after`` answers are acknowledged, SIGKILL the gateway (requests are in flight)."""
     results: list[dict] = []
     killed_at = 0.0
@@ -65,6 +75,7 @@ async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any) -> 
         nonlocal killed_at
         while sum(r["acked"] for r in results) < args.kill_after:
             await asyncio.sleep(0.005)
+        children.extend(child_pids(victim.pid))  # the judge worker process
         os.kill(victim.pid, signal.SIGKILL)
         killed_at = time.perf_counter()
 
@@ -97,8 +108,12 @@ def main() -> None:
         first = start_gateway(gw_port, upstream, db, workdir / "gateway.log", judge)
         processes.append(first)
         wait_ready(f"{gateway}/health")
-        results, killed_at = asyncio.run(load_and_kill(args, gateway, first))
+        time.sleep(3)  # let the judge worker process start, so some exchanges are judged before the kill
+        children: list[int] = []
+        results, killed_at = asyncio.run(load_and_kill(args, gateway, first, children))
         first.wait(10)
+        time.sleep(1.0)
+        orphans = [pid for pid in children if alive(pid)]
         at_kill = audit(db_path)
         acked = [r["marker"] for r in results if r["acked"]]
         lost = [m for m in acked if m not in at_kill["stored"]]
@@ -132,6 +147,7 @@ def main() -> None:
         ["stored at the kill (incl. committed, not yet acknowledged)", len(at_kill["stored"])],
         ["acknowledged but missing after the kill", len(lost)],
         ["queued for judgement at the kill", at_kill["queued"]],
+        ["judge worker processes left running after the kill", f"{len(orphans)} of {len(children)}"],
         ["restart to ready (s)", round(restart_s, 2)],
         ["acknowledged after restart", len(more) and sum(r["acked"] for r in more)],
         ["queue drained after restart in (s)", round(drain_s, 2)],
@@ -139,7 +155,8 @@ def main() -> None:
         ["stored but not judged at the end", len(unjudged)],
         ["exchanges with != 3 verdicts (double/missing judging)", len(wrong_verdicts)],
     ]
-    ok = not lost_all and not unjudged and not wrong_verdicts and not final["queued"] and at_kill["queued"] > 0
+    ok = (not lost_all and not unjudged and not wrong_verdicts and not final["queued"] and at_kill["queued"] > 0
+          and not orphans and bool(children))
     report("monitor_crash", f"Monitor crash test: kill -9 after {args.kill_after} acknowledged answers — {'PASS' if ok else 'FAIL'}",
            ["check", "value"], rows,
            {"args": vars(args), "pass": ok, "checks": {str(k): v for k, v in rows}, "lost_examples": lost_all[:10],

@@ -307,7 +307,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="Requests per side (direct and gateway) per scenario.")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=4, help="Alternating direct/gateway blocks.")
-    parser.add_argument("--delays-ms", default="0,100", help="Scenarios: simulated model time per request (ms), comma-separated.")
+    parser.add_argument("--delays-ms", default="0,100,250",
+                        help="Scenarios: simulated model time per request (ms), comma-separated; 0 saturates the gateway.")
     parser.add_argument("--upstream-connections", type=int, default=None, help="Gateway's upstream pool size (default: its own).")
     args = parser.parse_args()
 
@@ -328,6 +329,9 @@ def main() -> None:
     try:
         wait_ready(f"{upstream}/v1/models")
         wait_ready(f"{gateway}/health")
+        children = Path(f"/proc/{pids['gateway']}/task/{pids['gateway']}/children").read_text().split()
+        if children:  # the judge worker process the gateway started
+            pids["worker"] = int(children[0])
         for delay in [float(d) for d in args.delays_ms.split(",")]:
             scenarios.append(asyncio.run(scenario(args, delay, upstream, gateway, pids)))
         # Durability check: every acknowledged gateway exchange is in the database.
@@ -347,15 +351,16 @@ def main() -> None:
     rows = []
     for s in scenarios:
         d, g, cpu = s["direct"], s["gateway"], s["cpu_ms_per_request"]
-        rows.append([f"{s['delay_ms']:g} ms", "direct", d["throughput_rps"], d["p50_ms"], d["p99_ms"], "", "", cpu["direct:upstream"], ""])
+        rows.append([f"{s['delay_ms']:g}", "direct", d["throughput_rps"], d["p50_ms"], d["p99_ms"], "", "", cpu["direct:upstream"], "", ""])
         rows.append(["", "gateway", g["throughput_rps"], g["p50_ms"], g["p99_ms"], s["added_p99_ms"],
-                     f"<= {s['added_server_side']['p99_le_ms']:g}", cpu["gateway:upstream"], cpu["gateway:gateway"]])
-    title = (f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; "
+                     f"<={s['added_server_side']['p99_le_ms']:g}", cpu["gateway:upstream"], cpu["gateway:gateway"],
+                     cpu.get("gateway:worker", "")])
+    title = (f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; times in ms, "
+             "CPU in ms per request; '+p99' = gateway p99 - direct p99 (client), and the gateway's own added-time histogram; "
              f"acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after drain {backlog}; "
              f"load average before {load_before:.2f} on {os.cpu_count()} cores")
     report("monitor_load", title,
-           ["model time", "path", "req/s", "p50 ms", "p99 ms", "added p99 ms (client)", "added p99 ms (gateway hist.)",
-            "upstream CPU ms/req", "gateway CPU ms/req"], rows,
+           ["model", "path", "req/s", "p50", "p99", "+p99", "+p99 hist", "up CPU", "gw CPU", "judge CPU"], rows,
            {"args": vars(args), "scenarios": scenarios, "acknowledged": len(acked), "missing_from_db": len(missing),
             "stored": len(stored), "backlog_after": backlog, "target_added_p99_ms": 20, "load_average_before": load_before})
     if missing:

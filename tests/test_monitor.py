@@ -164,6 +164,8 @@ def test_passthrough_stores_before_answering_and_worker_judges(upstream, tmp_pat
         assert [(r["harmful"], r["refused"], r["request_harmful"]) for r in judged] == [
             (False, False, False), (True, False, True), (False, True, True)]
         assert len(rows(app, verdicts)) == 9 and app.state.store.backlog() == 0
+        metrics = httpx.get(f"{url}/metrics").text  # judge-side gauges are read from the database
+        assert "safealign_monitor_judge_backlog 0.0" in metrics and "safealign_monitor_refusal_rate 0.333" in metrics
         models = httpx.get(f"{url}/v1/models").json()
         assert models["data"][0]["id"] == "fake-model"
 
@@ -303,7 +305,7 @@ def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):
             assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved"]
             send("bomb please", 10)
             assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved", "fired"] and len(hooks) == 2
-            assert 'safealign_monitor_alerts_fired_total{rule="harm-spike"} 2.0' in httpx.get(f"{url}/metrics").text
+            assert 'safealign_monitor_alerts_fired{rule="harm-spike"} 2.0' in httpx.get(f"{url}/metrics").text
 
 
 def sa_alerts():
@@ -328,7 +330,7 @@ def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):
     with gateway(upstream, db) as (url, _):
         for _ in range(5):
             httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
-    config = MonitorConfig(upstream=upstream, db=db, api_key=KEY)
+    config = MonitorConfig(upstream=upstream, db=db, api_key=KEY, worker="thread")
     app = create_gateway(config, judges=FakeJudges(), start_worker=True)
     with serve_in_thread(app):
         deadline = time.monotonic() + 10
@@ -398,3 +400,19 @@ def test_postgres_store(upstream):
         assert app.state.store.backlog() == 3 and app.state.worker.drain() == 3
         assert [r["harmful"] for r in rows(app)] == [False, True, False]
         assert len(rows(app, verdicts)) == 9
+
+
+def test_worker_process_judges_and_stops_with_the_gateway(upstream, tmp_path, monkeypatch):
+    """The default deployment: the judge worker is a child process that reads the same database."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")]))
+    config = MonitorConfig(upstream=upstream, db=f"sqlite:///{tmp_path}/m.db", api_key=KEY, worker="process",
+                           judge="import:test_monitor:FakeJudges")
+    app = create_gateway(config, start_worker=True)
+    with serve_in_thread(app) as url:
+        for prompt in ("hello", "bomb please"):
+            assert httpx.post(f"{url}/v1/chat/completions", json=chat(prompt)).status_code == 200
+        deadline = time.monotonic() + 30
+        while app.state.store.backlog() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [r["harmful"] for r in rows(app)] == [False, True]
+        assert "safealign_monitor_harmful_rate 0.5" in httpx.get(f"{url}/metrics").text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from safealign.cli.common import console, err_console, friendly_errors
@@ -38,14 +40,16 @@ def gateway(
     judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
+    worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
         return
-    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections)
+    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days,
+                              upstream_connections, worker)
 
 
-def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections) -> None:
+def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections, worker) -> None:
     import uvicorn
 
     from safealign.monitor import create_gateway
@@ -53,10 +57,48 @@ def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge
     if not upstream:
         raise typer.BadParameter("give --upstream URL (the model server to guard)")
     config = _config(upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key, alerts=alerts,
-                     webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections)
+                     webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections,
+                     worker=worker)
     app = create_gateway(config)
     err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {upstream} ({'blocking' if blocking else 'pass-through'}), db {db}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("judge")
+def judge_worker(
+    db: str = typer.Option("sqlite:///runs/monitor.db", help="The gateway's database."),
+    judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
+    alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."),
+    webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
+    batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
+    retention_days: int = typer.Option(30, help="Delete exchanges older than this (checked hourly)."),
+    once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
+    parent_pid: int | None = typer.Option(None, hidden=True, help="Exit when this process is no longer the parent."),
+) -> None:
+    """Judge queued exchanges (the gateway starts this itself unless --worker thread|none)."""
+    friendly_errors(_judge_worker)(db, judge, alerts, webhook, batch_size, retention_days, once, parent_pid)
+
+
+def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, parent_pid) -> None:
+    from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
+    from safealign.monitor.store import Store
+    from safealign.monitor.worker import JudgeWorker, load_judges
+
+    config = _config(db=db, judge=judge, alerts=alerts, webhook=webhook, judge_batch_size=batch_size, retention_days=retention_days)
+    store = Store(config.db)
+    alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
+    if config.webhook:
+        alert_config = alert_config.model_copy(update={"webhook": config.webhook})
+    worker = JudgeWorker(store, load_judges(config.judge), AlertManager(store, alert_config),
+                         batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    if once:
+        err_console.print(f"judged {worker.drain(timeout_s=3600)} exchanges")
+        return
+    err_console.print(f"[green]judge worker[/] on {config.db} ({config.judge}), {store.backlog()} exchanges queued")
+    # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stop())
+    worker.run_forever(parent_pid)
 
 
 @app.command("evaluate")

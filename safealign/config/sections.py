@@ -176,6 +176,9 @@ class MonitorConfig(Section):
     webhook: str | None = Field(None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook).")
     judge: str = Field("default", description="Judge set: a build_judges spec ('default'), or 'import:module:factory'.")
     judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
+    worker: Literal["process", "thread", "none"] = Field(
+        "process", description="Where the judge worker runs: a child process (keeps judging off the gateway's CPU and GIL), a thread, or nowhere (run `safealign monitor judge` yourself)."
+    )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413.")
     upstream_timeout_s: float = Field(300.0, gt=0, description="Seconds to wait for the upstream before answering 502.")
     upstream_connections: int = Field(64, ge=1, description="Most concurrent connections to the upstream (httpx pool); more requests wait for one.")

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safealign.config.base import format_validation_error
 from safealign.errors import RecipeError
-from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.queries import metric_rate
 from safealign.monitor.store import Store
 
@@ -89,11 +88,10 @@ class Notifier:
 class AlertManager:
     """Evaluates every rule against the store; call :meth:`evaluate` after each judged batch."""
 
-    def __init__(self, store: Store, config: AlertConfig, notifier: Notifier | None = None, metrics: MonitorMetrics | None = None) -> None:
+    def __init__(self, store: Store, config: AlertConfig, notifier: Notifier | None = None) -> None:
         self.store = store
         self.rules = config.rules
         self.notifier = notifier or Notifier(config.webhook)
-        self.metrics = metrics
         self.firing = {rule.name: store.last_alert_kind(rule.name) == "fired" for rule in self.rules}
 
     def evaluate(self) -> list[dict[str, Any]]:
@@ -122,6 +120,4 @@ class AlertManager:
                    "threshold": rule.threshold, "samples": samples, "message": message}
         delivered = self.notifier.send(payload)
         self.store.add_alert(**payload, delivered=delivered)
-        if self.metrics:
-            self.metrics.alerts.labels(rule=rule.name).inc()
         return payload

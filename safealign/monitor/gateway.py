@@ -29,7 +29,7 @@ from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.proxy import Proxy, forward_headers, reply_headers
 from safealign.monitor.security import key_checker, resolve_api_key
 from safealign.monitor.store import Store
-from safealign.monitor.worker import JudgeWorker, load_judges
+from safealign.monitor.worker import JudgeWorker, load_judges, spawn_worker_process, stop_worker_process
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import (
     RequestError,
@@ -54,12 +54,15 @@ def create_gateway(
     store = Store(config.db)
     metrics = MonitorMetrics()
     writer = ExchangeWriter(store)
-    judges = judges if judges is not None else load_judges(config.judge)
+    in_process = start_worker and config.worker == "thread"
+    # The gateway needs judges for blocking, or to judge in a thread; a worker process loads its own.
+    if judges is None and (config.blocking or in_process):
+        judges = load_judges(config.judge)
     alert_config = alert_config or (load_alert_config(config.alerts) if config.alerts else AlertConfig())
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
-    alerts = AlertManager(store, alert_config, metrics=metrics)
-    worker = JudgeWorker(store, judges, metrics, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    alerts = AlertManager(store, alert_config)
+    worker = JudgeWorker(store, judges, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days)
     api_key, generated = resolve_api_key(config.api_key)
     needs_key = Depends(key_checker(api_key))
     proxy: Proxy | None = None
@@ -67,19 +70,22 @@ def create_gateway(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         nonlocal proxy
+        worker_process = None
         client = httpx.AsyncClient(
             base_url=config.upstream.rstrip("/"),
             timeout=httpx.Timeout(config.upstream_timeout_s, connect=5.0),
             limits=httpx.Limits(max_connections=config.upstream_connections, max_keepalive_connections=config.upstream_connections),
         )
-        proxy = Proxy(client, writer, metrics, config.blocking, judges.harm, config.refusal_message)
+        proxy = Proxy(client, writer, metrics, config.blocking, judges.harm if judges else None, config.refusal_message)
         if config.blocking:  # the first answer should not wait for the judges' models to load
             await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
         writer.start()
         backlog = store.backlog()
-        metrics.backlog.set(backlog)
-        if start_worker:
+        if in_process:
             worker.start()
+        elif start_worker and config.worker == "process":
+            worker_process = spawn_worker_process(config.db, config.judge, config.alerts, config.webhook,
+                                                  config.judge_batch_size, config.retention_days)
         log.info("monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
                  config.upstream, config.db, config.blocking, backlog)
         if generated:
@@ -89,6 +95,8 @@ def create_gateway(
         await client.aclose()
         writer.stop()
         worker.stop()
+        if worker_process is not None:
+            stop_worker_process(worker_process)
         store.close()
 
     app = FastAPI(title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -130,6 +138,7 @@ def create_gateway(
 
     @app.get("/metrics")
     async def prometheus() -> Response:
+        await anyio.to_thread.run_sync(metrics.refresh, store)
         return Response(metrics.render(), media_type=metrics.content_type)
 
     @app.get("/dashboard", response_class=HTMLResponse, dependencies=[Depends(key_checker(api_key, allow_query=True))])

@@ -1,4 +1,9 @@
-"""Prometheus metrics of the gateway, in their own registry (several gateways can live in one process)."""
+"""Prometheus metrics of the gateway, in their own registry (several gateways can live in one process).
+
+Request-path metrics are counted as requests pass. Judge-side ones (rates, backlog, alerts fired)
+are read from the database at scrape time, so they are right wherever the judge worker runs: a
+thread of the gateway, its own process, or another machine sharing a PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ from prometheus_client import (
     generate_latest,
 )
 
+from safealign.monitor.queries import fired_alert_counts, judged_rates
+from safealign.monitor.store import Store
+
 PREFIX = "safealign_monitor"
 # The gateway's own overhead is sub-millisecond to tens of ms; the model's answer takes seconds.
-ADDED_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
+ADDED_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0)
 UPSTREAM_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 
@@ -34,18 +42,22 @@ class MonitorMetrics:
             f"{PREFIX}_upstream_seconds", "Time the upstream took to answer.", buckets=UPSTREAM_BUCKETS, registry=r
         )
         self.upstream_errors = Counter(f"{PREFIX}_upstream_errors", "Upstream failures by kind (connect, timeout, http_5xx).", ["kind"], registry=r)
-        self.judged = Counter(f"{PREFIX}_judged", "Exchanges judged by the background worker.", registry=r)
         self.blocked = Counter(f"{PREFIX}_blocked", "Responses replaced by a refusal in blocking mode.", registry=r)
-        self.alerts = Counter(f"{PREFIX}_alerts_fired", "Alerts fired, by rule.", ["rule"], registry=r)
+        self.alerts = Gauge(f"{PREFIX}_alerts_fired", "Alerts fired so far (stored in the alerts table), by rule.", ["rule"], registry=r)
         self.harmful_rate = Gauge(f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r)
         self.refusal_rate = Gauge(f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r)
         self.over_refusal_rate = Gauge(f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r)
         self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
 
-    def set_rates(self, rates: dict[str, float]) -> None:
-        self.harmful_rate.set(rates.get("harmful_rate", 0.0))
-        self.refusal_rate.set(rates.get("refusal_rate", 0.0))
-        self.over_refusal_rate.set(rates.get("over_refusal_rate", 0.0))
+    def refresh(self, store: Store, window: int = 200) -> None:
+        """Set the judge-side gauges from the database (a few small indexed queries)."""
+        rates = judged_rates(store, window)
+        self.harmful_rate.set(rates["harmful_rate"])
+        self.refusal_rate.set(rates["refusal_rate"])
+        self.over_refusal_rate.set(rates["over_refusal_rate"])
+        self.backlog.set(store.backlog())
+        for rule, count in fired_alert_counts(store).items():
+            self.alerts.labels(rule=rule).set(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -146,8 +146,6 @@ class Proxy:
         row["latency_ms"] = (time.perf_counter() - started) * 1000
         try:
             await self.writer.write(row)
-            if row.get("queue"):
-                self.metrics.backlog.inc()  # the worker sets the true count after each batch
             return True
         except Exception:
             return False

@@ -116,6 +116,13 @@ def flagged_exchanges(store: Store, limit: int = 20) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
+def fired_alert_counts(store: Store) -> dict[str, int]:
+    """rule -> how many times it fired."""
+    query = sa.select(alerts.c.rule, sa.func.count()).where(alerts.c.kind == "fired").group_by(alerts.c.rule)
+    with store.engine.connect() as conn:
+        return {rule: int(count) for rule, count in conn.execute(query)}
+
+
 def recent_alerts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit))]

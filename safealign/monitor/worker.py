@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -18,8 +22,6 @@ from typing import Any
 from safealign.errors import SafealignError
 from safealign.judges.base import HARMFUL, PARTIAL_REFUSAL, REFUSAL, SAFE, Verdict
 from safealign.monitor.alerts import AlertManager
-from safealign.monitor.metrics import MonitorMetrics
-from safealign.monitor.queries import judged_rates
 from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -89,18 +91,16 @@ class JudgeWorker:
         self,
         store: Store,
         judges: Any,
-        metrics: MonitorMetrics | None = None,
         alerts: AlertManager | None = None,
         batch_size: int = 32,
         idle_s: float = 0.2,
         lease_s: float = 120.0,
         retention_days: int | None = None,
         purge_every_s: float = 3600.0,
-        rate_window: int = 200,
     ) -> None:
-        self.store, self.judges, self.metrics, self.alerts = store, judges, metrics, alerts
+        self.store, self.judges, self.alerts = store, judges, alerts
         self.batch_size, self.idle_s, self.lease_s = batch_size, idle_s, lease_s
-        self.retention_days, self.purge_every_s, self.rate_window = retention_days, purge_every_s, rate_window
+        self.retention_days, self.purge_every_s = retention_days, purge_every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_purge = 0.0
@@ -133,15 +133,10 @@ class JudgeWorker:
             result["exchange_id"] = row["id"]
         self.store.complete(results)
         self.judged += len(rows)
-        if self.metrics:
-            self.metrics.judged.inc(len(rows))
         self._after_batch()
         return len(rows)
 
     def _after_batch(self) -> None:
-        if self.metrics:
-            self.metrics.backlog.set(self.store.backlog())
-            self.metrics.set_rates(judged_rates(self.store, self.rate_window))
         if self.alerts:
             self.alerts.evaluate()
 
@@ -155,9 +150,19 @@ class JudgeWorker:
             total += done
         return total
 
+    def run_forever(self, parent_pid: int | None = None) -> None:
+        """Judge in this thread until stopped, or until ``parent_pid`` is no longer our parent."""
+        if self.store.engine.dialect.name == "sqlite":
+            self.store.release_leases()
+        self._parent_pid = parent_pid
+        self._run()
+
     def _run(self) -> None:
         idle_ticks = 0
         while not self._stop.is_set():
+            if getattr(self, "_parent_pid", None) and os.getppid() != self._parent_pid:
+                log.warning("judge worker: the gateway (pid %s) is gone; stopping", self._parent_pid)
+                return
             try:
                 self._maybe_purge()
                 if self.run_once():
@@ -176,3 +181,35 @@ class JudgeWorker:
             return
         self._next_purge = time.monotonic() + self.purge_every_s
         self.store.purge(self.retention_days)
+
+
+def spawn_worker_process(db: str, judge: str, alerts: str | None, webhook: str | None, batch_size: int,
+                         retention_days: int) -> subprocess.Popen:
+    """Run `safealign monitor judge` as a child process of the gateway.
+
+    A judge thread inside the gateway would share the GIL with the event loop: every time the loop
+    waits on a socket, the judge thread may hold the interpreter for a whole switch interval, and
+    the gateway's latency grows with the judging load. A process judges on its own core. On Linux
+    the child gets SIGTERM when the gateway dies (even by kill -9); elsewhere it notices its parent
+    is gone within a poll interval.
+    """
+    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge", "--db", db, "--judge", judge,
+               "--batch-size", str(batch_size), "--retention-days", str(retention_days), "--parent-pid", str(os.getpid())]
+    command += ["--alerts", alerts] if alerts else []
+    command += ["--webhook", webhook] if webhook else []
+    return subprocess.Popen(command, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_worker_process(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
