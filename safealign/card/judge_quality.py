@@ -1,0 +1,83 @@
+"""How far to trust the safety numbers: the run's judges measured on the labelled judge set.
+
+The measurement (``safealign.judges.quality`` on the ``test`` split) takes tens of seconds on CPU,
+so it is cached in the run folder as ``judge_quality.json`` and reused while the judge spec and
+the labelled file (by sha256) are unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from safealign.card.run_folder import RunFolder
+from safealign.corpus.mixture import sha256_file
+from safealign.runs import git_commit, package_versions, read_json, write_json
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "judge_quality.json"
+SPLIT = "test"
+# What each measured question means, in words for the card.
+QUESTIONS = {
+    "refusal": "full refusal (refusal judge)",
+    "partial_refusal": "refuses, then complies anyway (refusal judge)",
+    "evasive": "neither refuses nor answers (refusal judge)",
+    "harm": "harmful content (harm judge)",
+}
+
+
+def judge_spec(run: RunFolder) -> str:
+    return str((run.recipe.get("eval") or {}).get("judge") or "default")
+
+
+def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
+    """Precision/recall of the run's judges on the labelled ``test`` split, from the cache when valid.
+
+    A judge that cannot be measured here (no endpoint, no Llama Guard folder) gives
+    ``{"measured": False, "error": ...}``, which is not cached so a later render can retry.
+    """
+    from safealign.judges.quality import default_labelled_path
+
+    spec = judge_spec(run)
+    labelled = default_labelled_path()
+    digest = sha256_file(labelled) if labelled.is_file() else None
+    cache = run.path / CACHE_FILE
+    if cache.is_file() and not refresh:
+        cached = read_json(cache)
+        if cached.get("judge_spec") == spec and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
+            return cached
+    try:
+        result = _measure(spec, labelled, digest)
+    except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
+        log.warning("card: could not measure the judges (%s): %s", spec, error)
+        return {"measured": False, "judge_spec": spec, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
+    write_json(cache, result)
+    return result
+
+
+def _measure(spec: str, labelled: Path, digest: str | None) -> dict[str, Any]:
+    from safealign.judges import build_judges
+    from safealign.judges.quality import load_labelled, measure_judges
+
+    started = time.perf_counter()
+    examples = load_labelled(labelled, SPLIT)
+    judges = build_judges(spec)
+    report = measure_judges(judges, examples, SPLIT)
+    return {
+        "measured": True,
+        "judge_spec": spec,
+        "refusal_judge": judges.refusal.name,
+        "harm_judge": judges.harm.name,
+        "labelled_file": "safealign/data/judges/labelled.jsonl",
+        "labelled_sha256": digest,
+        "split": SPLIT,
+        "n": len(examples),
+        "scores": {s.name: s.to_dict() | {"question": QUESTIONS.get(s.name, s.name)} for s in report.scores},
+        "seconds": round(time.perf_counter() - started, 2),
+        "measured_at": time.time(),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }

@@ -1,0 +1,237 @@
+"""Read a run folder once: which stages finished, which are missing and why, and their files.
+
+Every number the bundle shows comes through here from a file in the run folder (``stage.json``,
+``summary.json``, ``metrics.jsonl``, ``gates.jsonl`` ...), so a reader can trace it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safealign.runs import STAGE_FILE, read_json
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One pipeline stage: its key in ``pipeline.json``, its folder, and the recipe section that turns it on."""
+
+    key: str
+    folder: str
+    title: str
+    section: str  # recipe section (sft, rl, sample, distill) or "eval"
+    after: str = ""  # for an eval: the training stage whose model it measures
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("eval:base", "eval/base", "Baseline evaluation", "eval"),
+    StageSpec("sft", "sft", "Supervised fine-tuning (cold start)", "sft"),
+    StageSpec("eval:sft", "eval/sft", "Evaluation after SFT", "eval", after="sft"),
+    StageSpec("rl", "rl", "GRPO reasoning RL", "rl"),
+    StageSpec("eval:rl", "eval/rl", "Evaluation after RL", "eval", after="rl"),
+    StageSpec("sample", "sample", "Rejection sampling of teacher traces", "sample"),
+    StageSpec("distill", "distill", "Distillation into a student", "distill"),
+    StageSpec("eval:student", "eval/student", "Evaluation of the student", "eval", after="distill"),
+)
+TRAINING = ("sft", "rl", "sample", "distill")
+
+
+@dataclass
+class StageInfo:
+    """A stage as found on disk: its ``stage.json`` when finished, else why it is missing."""
+
+    spec: StageSpec
+    dir: Path
+    record: dict[str, Any] | None
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def done(self) -> bool:
+        return self.record is not None
+
+    @property
+    def label(self) -> str:
+        """``base``/``sft``/``rl``/``student`` for evals, the key otherwise."""
+        return self.key.split(":", 1)[1] if self.key.startswith("eval:") else self.key
+
+
+@dataclass
+class RunFolder:
+    """What a run folder holds; missing files read as empty, never as errors."""
+
+    path: Path
+    recipe: dict[str, Any]
+    pipeline: dict[str, Any]
+    stages: list[StageInfo] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.recipe.get("name") or self.path.name)
+
+    def stage(self, key: str) -> StageInfo:
+        return next(s for s in self.stages if s.key == key)
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        return self.stage(key).record
+
+    @property
+    def done(self) -> list[StageInfo]:
+        return [s for s in self.stages if s.done]
+
+    @property
+    def missing(self) -> list[StageInfo]:
+        return [s for s in self.stages if not s.done]
+
+    @property
+    def evals(self) -> dict[str, dict[str, Any]]:
+        """label -> ``summary.json`` of every finished eval stage, in pipeline order."""
+        out = {}
+        for s in self.stages:
+            if s.key.startswith("eval:") and s.done and (s.dir / "summary.json").is_file():
+                out[s.label] = read_json(s.dir / "summary.json")
+        return out
+
+    def json(self, relative: str, default: Any = None) -> Any:
+        path = self.path / relative
+        return read_json(path) if path.is_file() else default
+
+    def jsonl(self, relative: str) -> list[dict[str, Any]]:
+        """Rows of a JSONL file in the run folder; a half-written last line (crash) is skipped."""
+        path = self.path / relative
+        if not path.is_file():
+            return []
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return rows
+
+    @property
+    def base_model(self) -> str:
+        return str((self.recipe.get("model") or {}).get("name") or (self.record("eval:base") or {}).get("parent", "unknown"))
+
+    @property
+    def final_model(self) -> str:
+        """The last trained model (``pipeline.json`` says so when the run finished)."""
+        if self.pipeline.get("final_model"):
+            return str(self.pipeline["final_model"])
+        for key in ("distill", "rl", "sft"):
+            record = self.record(key)
+            if record:
+                return str(record["output"])
+        return self.base_model
+
+    @property
+    def final_eval(self) -> str | None:
+        """Label of the eval of the final model (student, rl, sft, else base)."""
+        labels = list(self.evals)
+        return labels[-1] if labels else None
+
+    def rel(self, path: str | None) -> str:
+        """A path from a stage record shown relative to the run folder when it lies inside it."""
+        if not path:
+            return ""
+        parts = Path(path).parts
+        for anchor in (self.path.resolve().parts, self.path.parts):
+            if parts[: len(anchor)] == anchor and len(parts) > len(anchor):
+                return "/".join(parts[len(anchor):])
+        # A relative path written from another working directory: find "<output_dir>/<run name>" in it.
+        tail = self.path.resolve().parts[-2:]
+        for i in range(len(parts) - len(tail)):
+            if parts[i : i + len(tail)] == tail:
+                return "/".join(parts[i + len(tail):])
+        return str(path)
+
+
+def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[str, bool]) -> str:
+    if folder.is_dir() and not (folder / STAGE_FILE).is_file():
+        return "started but did not finish (no stage.json): resume with `safealign run`"
+    if spec.section == "eval":
+        if spec.after and not done.get(spec.after):
+            return f"no {spec.after} stage, so nothing to evaluate"
+        return "not run"
+    section = recipe.get(spec.section)
+    if spec.key == "sample" and section is None and (recipe.get("distill") or {}).get("enabled"):
+        section = {"enabled": True}  # distillation runs rejection sampling with default settings
+    if section is None:
+        return "not in the recipe"
+    if not section.get("enabled", True):
+        return "disabled in the recipe"
+    return "not run"
+
+
+def load_run(run_dir: str | Path) -> RunFolder:
+    """Read ``recipe.yaml``, ``pipeline.json`` and every stage's ``stage.json`` (none is required)."""
+    path = Path(run_dir)
+    recipe_file = path / "recipe.yaml"
+    recipe = (yaml.safe_load(recipe_file.read_text()) or {}) if recipe_file.is_file() else {}
+    pipeline = read_json(path / "pipeline.json") if (path / "pipeline.json").is_file() else {}
+    run = RunFolder(path, recipe, pipeline)
+    done: dict[str, bool] = {}
+    for spec in STAGES:
+        folder = path / spec.folder
+        record = read_json(folder / STAGE_FILE) if (folder / STAGE_FILE).is_file() else None
+        done[spec.key] = record is not None
+        run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
+    return run
+
+
+# Formatting shared by the templates: one way to print each kind of number, so tests can find them.
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def rate(entry: dict[str, Any] | None) -> str:
+    """A metric with its 95% interval and sample size: ``50.0% [9.5%, 90.5%] n=2``."""
+    if not entry:
+        return "–"
+    return f"{pct(entry['value'])} [{pct(entry['low'])}, {pct(entry['high'])}] n={entry['n']}"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f} s" if value < 600 else f"{value:.1f} s ({value / 60:.1f} min)"
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def templates(html: bool = False) -> Any:
+    """The bundle's Jinja2 environment (templates under ``safealign/card/templates``), with the formatters."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=html,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(pct=pct, rate=rate, seconds=seconds, number=number, cell=cell, demote=demote)
+    return env
+
+
+def cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell (one line, no pipes)."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def demote(markdown: str, levels: int = 2) -> str:
+    """Push every heading down ``levels`` levels (outside code fences), to nest a shipped card in ours."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        out.append("#" * levels + line if not fenced and line.startswith("#") else line)
+    return "\n".join(out)
