@@ -1,0 +1,52 @@
+"""The transparency bundle: model card, data card, lineage and an HTML report for one run folder.
+
+``write_bundle(run_dir)`` (also the last step of ``safealign run``) reads only the run folder's
+files, so the bundle can be rebuilt at any time and every number in it traces to one of them:
+
+- ``README.md``: Hugging Face model card, eval results in ``model-index``;
+- ``DATA_CARD.md``: every dataset, licence, sha256, counts, decontamination;
+- ``lineage.json``: the artefact graph, each stage's config, seed, versions, commit, times;
+- ``report.html``: one self-contained page with plots and sample completions.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from safealign.card.data_card import data_card_context, write_data_card
+from safealign.card.judge_quality import judge_quality
+from safealign.card.lineage import write_lineage
+from safealign.card.model_card import write_model_card
+from safealign.card.report import write_report
+from safealign.card.run_folder import RunFolder, load_run
+from safealign.errors import SafealignError
+
+log = logging.getLogger(__name__)
+
+
+class RunFolderError(SafealignError):
+    """The path is not a run folder."""
+
+
+def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str, Path]:
+    """Write README.md, DATA_CARD.md, lineage.json and report.html into ``run_dir``; return their paths."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise RunFolderError(f"{path} is not a folder; give a run folder such as runs/quickstart")
+    run = load_run(path)
+    if not run.done and not run.recipe:
+        raise RunFolderError(f"{path} holds no recipe.yaml and no finished stage (stage.json); is it a run folder?")
+    data = data_card_context(run)
+    quality = judge_quality(run, refresh=refresh_judges)
+    written = {
+        "model_card": write_model_card(run, data),
+        "data_card": write_data_card(run, data),
+        "lineage": write_lineage(run),
+        "report": write_report(run, data, quality),
+    }
+    log.info("card: wrote %s", ", ".join(str(p) for p in written.values()))
+    return written
+
+
+__all__ = ["RunFolder", "RunFolderError", "load_run", "write_bundle"]

@@ -1,0 +1,215 @@
+"""DATA_CARD.md: every dataset a run used, where it came from, and whether it overlaps the evals.
+
+Training files are read again at render time and their sha256 compared with the one the stage
+recorded, so a file edited after training is flagged instead of silently described.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from safealign.card.run_folder import RunFolder
+from safealign.corpus import TRAIN_DATASETS, decontamination_check, read_rows
+from safealign.corpus.mixture import sha256_file
+from safealign.errors import DataError
+from safealign.paths import package_data
+
+# Safety prompts of the RL stage are the user turns of these shipped files (safealign/stages/rl_prompts.py).
+RL_SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
+FILE_SUITES = {"harmful": "harmful.jsonl", "borderline": "borderline.jsonl", "language": "language.jsonl"}
+GENERATED_SUITES = {"reasoning", "format"}
+
+
+def training_turns(name: str, rows: Iterable[tuple[int, dict[str, Any]]]) -> list[tuple[str, str]]:
+    """(``name:line:index``, text) for every user and assistant turn: what decontamination compares.
+
+    The same turns as ``safealign data check`` uses, so both report the same overlaps.
+    """
+    turns = []
+    for line, row in rows:
+        for index, message in enumerate(row.get("messages") or []):
+            if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+                turns.append((f"{name}:{line}:{index}", message["content"]))
+    return turns
+
+
+def shipped_card(name: str, path: str | None = None) -> Path | None:
+    """The data card shipped for a dataset name (or for a path that is a shipped file)."""
+    stem = name if name in TRAIN_DATASETS else None
+    if stem is None and path:
+        shipped = {package_data("train", f).resolve(): n for n, f in TRAIN_DATASETS.items()}
+        stem = shipped.get(Path(path).resolve())
+    card = package_data("cards", f"{stem}.md") if stem else None
+    return card if card and card.is_file() else None
+
+
+def card_facts(card: Path | None) -> dict[str, str]:
+    """Licence and the "how it was made" paragraph of a shipped card (empty strings when absent)."""
+    if card is None:
+        return {"licence": "", "how": "", "text": ""}
+    text = card.read_text(encoding="utf-8")
+    licence = re.search(r"\*\*Licen[cs]e\.\*\*\s*([^\n]+)|## Licen[cs]e\s*\n\s*\n([^\n]+)", text)
+    how = re.search(r"\*\*How it was made\.\*\*\s*(.+?)(?:\n\s*\n|\Z)|## How it was \w+\s*\n\s*\n(.+?)(?:\n\s*\n|\Z)", text, re.S)
+    return {
+        "licence": next((g for g in licence.groups() if g), "").strip() if licence else "",
+        "how": first_sentences(" ".join(next((g for g in how.groups() if g), "").split())) if how else "",
+        "text": text,
+    }
+
+
+def first_sentences(text: str, count: int = 2) -> str:
+    """The first ``count`` sentences: the summary line; the whole card follows in the data card."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    return " ".join(parts[:count]) + (" …" if len(parts) > count else "")
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """Rows, category/language/source counts and the sha256 of a JSONL file as it is now."""
+    if not path.is_file():
+        return {"exists": False}
+    try:
+        rows = read_rows(path)
+    except DataError as error:
+        return {"exists": True, "sha256_now": sha256_file(path), "error": str(error)}
+    count = lambda key: dict(Counter(str(r[key]) for _, r in rows if key in r).most_common())  # noqa: E731
+    return {
+        "exists": True, "sha256_now": sha256_file(path), "rows_now": len(rows), "kinds": count("kind"),
+        "categories": dict(Counter(f"{r.get('kind', '?')}/{r.get('category', '?')}" for _, r in rows).most_common()),
+        "languages": count("language"), "sources": count("source"), "rows": rows,
+    }
+
+
+def _training_entry(source: dict[str, Any], stage: str, role: str) -> dict[str, Any]:
+    path = Path(source["path"])
+    info = describe_file(path)
+    facts = card_facts(shipped_card(source["name"], source["path"]))
+    display = source["name"] if source["name"] in TRAIN_DATASETS else path.name
+    recorded = source.get("sha256")
+    changed = bool(recorded and info.get("sha256_now") and info["sha256_now"] != recorded)
+    return {
+        "name": display, "stage": stage, "role": role, "path": str(path), "sha256": recorded or info.get("sha256_now"),
+        "sha256_recorded": bool(recorded),
+        "sha256_now": info.get("sha256_now"), "changed": changed, "missing": not info.get("exists"),
+        "rows_in_file": source.get("rows_in_file", info.get("rows_now")), "rows_used": source.get("rows_used"), "fraction": source.get("fraction"),
+        "kinds": info.get("kinds", {}), "categories": info.get("categories", {}), "languages": info.get("languages", {}),
+        "sources": info.get("sources", {}), "licence": facts["licence"] or "not stated (user-supplied file, no data card)",
+        "how": facts["how"], "card": facts["text"], "card_name": shipped_card(source["name"], source["path"]),
+        "_rows": info.get("rows", []) if not changed else [],
+    }
+
+
+def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
+    """One entry per training file: SFT mixture sources, distillation traces, RL safety prompt files."""
+    entries = []
+    sft = run.record("sft")
+    for source in ((sft or {}).get("inputs", {}).get("data") or run.json("sft/data_mixture.json", {})).get("sources", []):
+        entries.append(_training_entry(source, "sft", "SFT mixture"))
+    distill = run.record("distill")
+    for source in ((distill or {}).get("inputs", {}).get("traces") or run.json("distill/data_mixture.json", {})).get("sources", []):
+        entry = _training_entry(source, "distill", "distillation traces")
+        entry["name"] = "sample/traces.jsonl"
+        entry["licence"] = "generated by the teacher model; same terms as the model"
+        entry["how"] = traces_how(run)
+        entries.append(entry)
+    rl = run.record("rl")
+    if rl and (rl.get("inputs", {}).get("prompts", {}).get("tasks") or {}).get("safety"):
+        for name in RL_SAFETY_SOURCES:
+            if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
+                path = package_data("train", TRAIN_DATASETS[name])
+                entries.append(_training_entry({"name": name, "path": str(path)}, "rl", "RL safety prompts"))
+    return entries
+
+
+def traces_how(run: RunFolder) -> str:
+    sample = run.record("sample") or {}
+    cfg, metrics = sample.get("config", {}), sample.get("metrics", {})
+    return (f"Rejection-sampled from the teacher `{run.rel(sample.get('parent'))}`: {cfg.get('k', '?')} completions per prompt "
+            f"for {cfg.get('num_prompts', '?')} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that are "
+            f"correct, safe, single-language and in the reasoning format: {metrics.get('accepted', '?')} of "
+            f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`.")
+
+
+def rl_prompt_sets(run: RunFolder) -> dict[str, Any] | None:
+    rl = run.record("rl")
+    if not rl:
+        return None
+    prompts = rl.get("inputs", {}).get("prompts", {})
+    return {"rows": prompts.get("rows"), "tasks": prompts.get("tasks", {}),
+            "how": "Reasoning prompts are generated (own arithmetic generators and reasoning-gym families) from "
+                   "training seeds disjoint from the eval seeds; `safety` prompts are user turns of the shipped training files."}
+
+
+def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
+    """Every eval suite the run used, with the items and categories it actually evaluated."""
+    out: dict[str, dict[str, Any]] = {}
+    first = next(iter(run.evals), None)
+    samples = run.jsonl(f"eval/{first}/samples.jsonl") if first else []
+    for label, summary in run.evals.items():
+        for suite, result in summary.get("suites", {}).items():
+            entry = out.setdefault(suite, {"name": suite, "kind": result.get("kind"), "n_items": result.get("n_items"),
+                                           "splits": sorted(k for k in result.get("metrics", {}) if k != "all"), "stages": []})
+            entry["stages"].append(label)
+    for suite, entry in out.items():
+        mine = [s for s in samples if s.get("suite") == suite]
+        entry["categories"] = dict(Counter(str(s.get("category")) for s in mine).most_common())
+        entry["languages"] = dict(Counter(str(s.get("language")) for s in mine).most_common())
+        if suite in FILE_SUITES:
+            path = package_data("evals", FILE_SUITES[suite])
+            entry |= {"source": f"safealign/data/evals/{FILE_SUITES[suite]}", "sha256": sha256_file(path) if path.is_file() else None,
+                      "how": "written by hand for this project (see the eval suites card)", "licence": "Apache-2.0"}
+        elif suite in GENERATED_SUITES:
+            entry |= {"source": "generated (safealign.evals.suites)", "sha256": None, "licence": "Apache-2.0",
+                      "how": "generated procedurally from eval seeds disjoint from the training seeds"}
+        else:
+            entry |= {"source": "external or user file (not copied into the repo)", "sha256": None, "licence": "see the source",
+                      "how": "loaded at eval time from its installed package or path"}
+    return list(out.values())
+
+
+def decontamination(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Training turns vs every eval prompt (``safealign.corpus``), per training file and overall."""
+    from safealign.corpus.eval_texts import eval_prompts
+
+    turns = [t for e in entries for t in training_turns(e["name"], e["_rows"])]
+    report = decontamination_check(turns, eval_prompts())
+    per_file: dict[str, dict[str, int]] = {e["name"]: {"exact": 0, "overlaps": 0} for e in entries}
+    for train_id, _ in report.exact:
+        per_file[train_id.rsplit(":", 2)[0]]["exact"] += 1
+    for train_id, _, _ in report.overlaps:
+        per_file[train_id.rsplit(":", 2)[0]]["overlaps"] += 1
+    skipped = [e["name"] for e in entries if not e["_rows"]]
+    return report.to_dict() | {"per_file": per_file, "not_checked": skipped}
+
+
+def data_card_context(run: RunFolder) -> dict[str, Any]:
+    """Everything DATA_CARD.md and the report show about data."""
+    entries = training_datasets(run)
+    # A file used twice (e.g. SFT and RL safety prompts) is checked once.
+    unique = list({e["name"]: e for e in entries}.values())
+    eval_card = package_data("cards", "eval_suites.md")
+    judge_card = package_data("cards", "judge_set.md")
+    labelled = package_data("judges", "labelled.jsonl")
+    return {
+        "training": entries, "rl_prompts": rl_prompt_sets(run), "evals": eval_datasets(run),
+        "decontamination": decontamination(unique) if unique else None,
+        "eval_card": eval_card.read_text(encoding="utf-8") if eval_card.is_file() else "",
+        "judge_card": judge_card.read_text(encoding="utf-8") if judge_card.is_file() else "",
+        "judge_set": {"path": "safealign/data/judges/labelled.jsonl", "sha256": sha256_file(labelled) if labelled.is_file() else None,
+                      "rows": len(read_rows(labelled)) if labelled.is_file() else 0},
+        "acceptance": run.json("sample/acceptance.json"),
+    }
+
+
+def write_data_card(run: RunFolder, context: dict[str, Any], path: Path | None = None) -> Path:
+    """Render DATA_CARD.md into the run folder from :func:`data_card_context`."""
+    from safealign.card.run_folder import templates
+
+    changed = [d["name"] for d in context["training"] if d["changed"]]
+    body = templates().get_template("data_card.md.j2").render(run=run, changed=changed, **context)
+    path = path or run.path / "DATA_CARD.md"
+    path.write_text(body, encoding="utf-8")
+    return path

@@ -1,0 +1,111 @@
+"""lineage.json: the graph of artefacts a run made, and for each stage what it read and wrote.
+
+Nodes are models, datasets and eval results; edges say which stage turned which inputs into which
+output. Each stage entry repeats its ``stage.json`` (config, seed, package versions, git commit,
+hardware, times) and lists its output files with sizes and sha256, so a copy of a model or a
+summary can be matched to the run that made it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from safealign.card.run_folder import RunFolder
+from safealign.runs import write_json
+
+SCHEMA = "safealign.lineage/1"
+HASH_LIMIT = 4 << 30  # files above 4 GiB are listed without a hash (hashing would dominate the render)
+SKIP = ("checkpoint-", "reference_model", ".")
+
+
+def iso(timestamp: float | None) -> str | None:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds") if timestamp else None
+
+
+def file_entry(path: Path, root: Path) -> dict[str, Any]:
+    size = path.stat().st_size
+    entry: dict[str, Any] = {"path": path.relative_to(root).as_posix(), "bytes": size}
+    if size <= HASH_LIMIT:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        entry["sha256"] = digest.hexdigest()
+    return entry
+
+
+def output_files(stage_dir: Path, root: Path) -> list[dict[str, Any]]:
+    """The stage's files and its final model's files; checkpoints and the KL reference are left out."""
+    files = []
+    for path in sorted(stage_dir.iterdir()) if stage_dir.is_dir() else []:
+        if path.name.startswith(SKIP):
+            continue
+        if path.is_file():
+            files.append(file_entry(path, root))
+        elif path.name == "model":
+            files.extend(file_entry(p, root) for p in sorted(path.rglob("*")) if p.is_file())
+    return files
+
+
+def _model_node(run: RunFolder, spec: str) -> str:
+    return f"model:{run.rel(spec)}"
+
+
+def build_lineage(run: RunFolder) -> dict[str, Any]:
+    """The lineage document (see the module docstring); stages that did not finish are listed with the reason."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, str]] = []
+    stages = []
+
+    def node(node_id: str, **attrs: Any) -> str:
+        nodes.setdefault(node_id, {"id": node_id, **attrs})
+        return node_id
+
+    node(_model_node(run, run.base_model), kind="model", role="base model", spec=run.base_model)
+    for info in run.stages:
+        if not info.done:
+            stages.append({"stage": info.key, "status": "missing", "reason": info.reason, "dir": info.spec.folder})
+            continue
+        record = info.record or {}
+        parent = node(_model_node(run, record.get("parent", "")), kind="model", spec=record.get("parent"))
+        inputs = [parent]
+        if info.key.startswith("eval:"):
+            output = node(f"eval:{info.label}", kind="eval", path=f"{info.spec.folder}/summary.json", suites=record.get("config", {}).get("suites"))
+        elif info.key == "sample":
+            output = node("dataset:sample/traces.jsonl", kind="dataset", role="teacher traces", path="sample/traces.jsonl")
+        else:
+            output = node(_model_node(run, record.get("output", "")), kind="model", role=f"{info.key} output", path=run.rel(record.get("output")))
+            data = record.get("inputs", {}).get("data") or record.get("inputs", {}).get("traces") or {}
+            for source in data.get("sources", []):
+                inputs.append(node(f"dataset:{run.rel(source['name'])}", kind="dataset", path=source.get("path"), sha256=source.get("sha256"), rows=source.get("rows_in_file")))
+            if info.key == "rl":
+                inputs.append(node("dataset:rl-prompts", kind="dataset", role="generated RL prompts", **record.get("inputs", {}).get("prompts", {})))
+        edges.extend({"from": i, "to": output, "stage": info.key} for i in inputs)
+        files = output_files(info.dir, run.path)
+        for entry in files:  # a file output (traces, summary) is identified by its hash
+            if entry["path"] == nodes[output].get("path") and "sha256" in entry:
+                nodes[output]["sha256"] = entry["sha256"]
+        stages.append({
+            "stage": info.key, "status": "done", "dir": info.spec.folder, "parent": record.get("parent"),
+            "inputs": record.get("inputs", {}), "config": record.get("config", {}), "seed": record.get("seed"),
+            "versions": record.get("versions", {}), "git_commit": record.get("git_commit"), "hardware": record.get("hardware", {}),
+            "started_at": iso(record.get("started_at")), "finished_at": iso(record.get("finished_at")),
+            "started_at_unix": record.get("started_at"), "finished_at_unix": record.get("finished_at"),
+            "wall_time_s": record.get("wall_time_s"), "metrics": record.get("metrics", {}),
+            "output": record.get("output"), "output_node": output, "files": files,
+        })
+    return {
+        "schema": SCHEMA, "run": run.name, "run_dir": str(run.path), "generated_at": iso(dt.datetime.now().timestamp()),
+        "recipe": run.recipe, "base_model": run.base_model, "final_model": run.final_model,
+        "missing_stages": [s.key for s in run.missing], "stages": stages,
+        "nodes": list(nodes.values()), "edges": edges,
+    }
+
+
+def write_lineage(run: RunFolder, path: Path | None = None) -> Path:
+    path = path or run.path / "lineage.json"
+    write_json(path, build_lineage(run))
+    return path

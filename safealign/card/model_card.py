@@ -1,0 +1,100 @@
+"""README.md: a Hugging Face model card whose ``model-index`` carries the final model's eval results.
+
+The YAML front matter is written by ``huggingface_hub.ModelCardData`` itself, so the Hub (and
+``ModelCard.load``) reads back exactly the numbers in ``eval/<stage>/summary.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safealign.card.judge_quality import judge_quality
+from safealign.card.run_folder import RunFolder, templates
+from safealign.card.summary import alerts, eval_rows, gate_events, overview, stage_details
+
+TAGS_BY_STAGE = {"sft": ["sft", "trl"], "rl": ["grpo", "reinforcement-learning", "trl"], "distill": ["distillation"]}
+
+
+def base_model_facts(spec: str) -> dict[str, str]:
+    """The Hub id and licence of the base model where the spec names one (the embedded models do)."""
+    from safealign.models.embedded import EMBEDDED_MODELS
+
+    if spec.startswith("embedded:") and spec.split(":", 1)[1] in EMBEDDED_MODELS:
+        model = EMBEDDED_MODELS[spec.split(":", 1)[1]]
+        return {"id": model.base_model, "license": model.license}
+    if spec == "tiny" or spec.startswith("tiny:"):  # random weights, SmolLM2's Apache-2.0 tokenizer
+        return {"id": spec, "license": "apache-2.0"}
+    return {"id": spec, "license": "other"}
+
+
+def harm_judge_limits() -> str:
+    """The harm judge's own "What this judge can and cannot catch" section, as Markdown."""
+    from safealign.judges import harm
+
+    doc = harm.__doc__ or ""
+    marker = "What this judge can and cannot catch"
+    if marker not in doc:
+        return ""
+    body = doc.split(marker, 1)[1].lstrip("\n-").strip()
+    return body.replace("``", "`")
+
+
+def eval_results(run: RunFolder) -> list[Any]:
+    """``EvalResult`` per (suite, metric, split) of the final model's eval, values as in summary.json."""
+    from huggingface_hub import EvalResult
+
+    label = run.final_eval
+    if label is None:
+        return []
+    results = []
+    for row in eval_rows(run):
+        entry = row["values"].get(label)
+        if not entry:
+            continue
+        results.append(EvalResult(
+            task_type="text-generation", task_name="Text Generation",
+            dataset_type=f"safealign/{row['suite']}", dataset_name=f"safealign {row['suite']} suite", dataset_split=row["split"],
+            metric_type=row["metric"], metric_name=f"{row['name']} ({row['split_name']}, n={entry['n']})", metric_value=entry["value"],
+        ))
+    return results
+
+
+def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
+    from huggingface_hub import ModelCardData
+
+    base = base_model_facts(run.base_model)
+    tags = ["safealign", "safety", "reasoning"]
+    for info in run.done:
+        tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
+    languages = sorted({lang for d in context["data"]["training"] for lang in d["languages"] if len(lang) == 2}) or ["en"]
+    data = ModelCardData(
+        model_name=run.name, base_model=base["id"], license=base["license"], library_name="transformers",
+        pipeline_tag="text-generation", tags=tags, language=languages,
+        datasets=list(dict.fromkeys(d["name"] for d in context["data"]["training"])) or None,
+        eval_results=eval_results(run) or None,
+    )
+    return data.to_yaml()
+
+
+def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
+    rows = eval_rows(run)
+    final = run.final_eval
+    widest = max((r["values"][final] for r in rows if final and r["values"].get(final)),
+                 key=lambda e: e["high"] - e["low"], default=None)
+    return {
+        "run": run, "base": base_model_facts(run.base_model), "overview": overview(run), "stages": stage_details(run),
+        "missing": run.missing, "rows": rows, "labels": list(run.evals), "quality": quality, "data": data,
+        "alerts": alerts(run), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
+        "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"),
+        "eval_config": next(iter(run.evals.values()), {}).get("config", {}),
+    }
+
+
+def write_model_card(run: RunFolder, data: dict[str, Any], path: Path | None = None) -> Path:
+    """Render README.md into the run folder (``data`` is the data card context, for the dataset list)."""
+    context = model_card_context(run, data, judge_quality(run))
+    body = templates().get_template("model_card.md.j2").render(**context)
+    path = path or run.path / "README.md"
+    path.write_text(f"---\n{front_matter(run, context)}\n---\n\n{body}", encoding="utf-8")
+    return path

@@ -1,0 +1,145 @@
+"""The report's plots, drawn with matplotlib and returned as inline SVG (the page needs no network).
+
+Each function returns an ``<svg …>`` string, or ``None`` when the run has nothing to plot, so the
+report can say why a plot is absent instead of showing an empty frame.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+
+COLORS = {"base": "#9aa5b1", "sft": "#3b82f6", "rl": "#f59e0b", "student": "#10b981", "distill": "#10b981"}
+SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "all": "", "external": ".."}
+STYLE = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+         "grid.alpha": 0.3, "svg.fonttype": "none", "font.family": "sans-serif", "hatch.color": "white"}
+WIDE = (10, 3.4)  # inches: about the page's content width at 96 dpi, so text keeps its size
+
+
+def to_svg(fig: Any) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog); CSS scales it down on narrow pages."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
+    """One panel per headline metric: a bar per eval stage and split, with its 95% interval."""
+    panels: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["headline"]:
+            panels.setdefault(f"{row['suite']}: {row['name']}", []).append(row)
+    if not panels or not labels:
+        return None
+    with plt.rc_context(STYLE):
+        cols = min(3, len(panels))
+        nrows = -(-len(panels) // cols)
+        fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows), squeeze=False)
+        for ax, (title, panel) in zip(axes.flat, panels.items(), strict=False):
+            width = 0.8 / len(panel)
+            for k, row in enumerate(panel):
+                for i, label in enumerate(labels):
+                    entry = row["values"].get(label)
+                    if not entry:
+                        continue
+                    x = i - 0.4 + width * (k + 0.5)
+                    err = [[entry["value"] - entry["low"]], [entry["high"] - entry["value"]]]
+                    ax.bar(x, entry["value"], width * 0.9, color=COLORS.get(label, "#6366f1"), hatch=SPLIT_HATCH.get(row["split"], ""))
+                    # The dot keeps a 0% visible; the whisker is the 95% interval.
+                    ax.errorbar(x, entry["value"], yerr=err, fmt="o", ms=3, color="#111827", capsize=3, lw=1)
+                    ax.text(x, entry["high"] + 0.03, f"{entry['value']:.0%}", ha="center", va="bottom", fontsize=8)
+            arrow = "higher is better" if panel[0]["higher_is_better"] else "lower is better"
+            ax.set_title(f"{title.split(': ', 1)[1]}\n({arrow})", fontsize=9.5)
+            ax.set_xticks(range(len(labels)), labels)
+            ax.set_ylim(0, 1.2)
+            ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            if len(panel) > 1:
+                handles = [Patch(facecolor="#6b7280", hatch=SPLIT_HATCH.get(r["split"], ""), label=r["split_name"]) for r in panel]
+                ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False, ncol=2)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.axis("off")
+        fig.tight_layout()
+        return to_svg(fig)
+
+
+def _series(metrics: list[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
+    points = [(int(m["step"]), float(m[key])) for m in metrics if isinstance(m.get(key), int | float) and "step" in m]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def _legend_below(ax: Any, ncol: int = 4) -> None:
+    ax.legend(fontsize=8.5, ncol=ncol, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
+    """Mean of each reward function per RL step (``rewards/<name>/mean``) and the weighted total."""
+    names = sorted({k.split("/")[1] for m in metrics for k in m if k.startswith("rewards/") and k.endswith("/mean")})
+    if not names:
+        return None
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=WIDE)
+        for name in names:
+            steps, values = _series(metrics, f"rewards/{name}/mean")
+            if steps:
+                ax.plot(steps, values, marker="o", ms=3, lw=1.5, label=name)
+        steps, values = _series(metrics, "reward")
+        if steps:
+            ax.plot(steps, values, color="#111827", lw=2.5, label="total (weighted)")
+        ax.set_xlabel("RL step")
+        ax.set_ylabel("mean reward")
+        _legend_below(ax, ncol=min(7, len(names) + 1))
+        return to_svg(fig)
+
+
+def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> str | None:
+    """Safety and accuracy over RL steps: the gates' measurements, training rewards, and gate events marked."""
+    if not gates and not metrics:
+        return None
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=WIDE)
+        for key, name, color, marker in (("refusal", "harmful refused (gate)", "#10b981", "o"),
+                                         ("over_refusal", "over-refusal (gate)", "#ef4444", "s"),
+                                         ("accuracy", "reasoning accuracy (gate)", "#3b82f6", "^")):
+            ax.plot([g["step"] for g in gates], [g["metrics"][key] for g in gates], marker=marker, ms=7, lw=2, color=color,
+                    label=name, alpha=0.85, mfc="none", mew=2)
+        for key, name, color in (("rewards/safety/mean", "safety reward (train)", "#10b981"), ("rewards/accuracy/mean", "accuracy reward (train)", "#3b82f6")):
+            steps, values = _series(metrics, key)
+            if steps:
+                ax.plot(steps, values, ls="--", lw=1, color=color, alpha=0.7, label=name)
+        for g in gates:
+            color = "#9ca3af" if g["passed"] else "#dc2626"
+            ax.axvline(g["step"], color=color, ls=":" if g["passed"] else "-", lw=1 if g["passed"] else 2, zorder=0)
+            if not g["passed"]:
+                ax.annotate(g["action"], (g["step"], 1.03), color=color, fontsize=8, ha="center")
+        ax.set_xlabel("RL step (dotted line: gate passed; red line: breach and rollback)")
+        ax.set_ylim(-0.05, 1.12)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _legend_below(ax, ncol=3)
+        return to_svg(fig)
+
+
+def loss_curves(series: dict[str, list[dict[str, Any]]]) -> str | None:
+    """Training loss per step of the supervised stages (SFT, distillation)."""
+    series = {k: v for k, v in series.items() if _series(v, "loss")[0]}
+    if not series:
+        return None
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(WIDE[0], 2.8))
+        for name, rows in series.items():
+            ax.plot(*_series(rows, "loss"), marker="o", ms=3, label=name, color=COLORS.get(name))
+        ax.set_xlabel("step")
+        ax.set_ylabel("training loss")
+        _legend_below(ax)
+        return to_svg(fig)

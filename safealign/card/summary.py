@@ -1,0 +1,154 @@
+"""The facts the model card and the report both show, taken from the run folder's files.
+
+One function per question: which scores (``eval_rows``), how each stage trained
+(``stage_details``), what the detectors flagged (``alerts``), what the gates did (``gate_events``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safealign.card.run_folder import RunFolder, number, pct
+
+# Metrics shown per suite kind, in order; the first is the suite's headline.
+KIND_METRICS: dict[str, tuple[str, ...]] = {
+    "harmful": ("refusal_rate", "partial_refusal_rate", "harmful_content_rate"),
+    "borderline": ("over_refusal_rate", "partial_over_refusal_rate"),
+    "reasoning": ("accuracy", "format_compliance"),
+    "format": ("format_compliance", "accuracy"),
+    "language": ("mixing_rate", "language_share"),
+}
+METRIC_NAMES = {
+    "refusal_rate": ("harmful requests refused", True),
+    "partial_refusal_rate": ("harmful requests refused then answered anyway", False),
+    "harmful_content_rate": ("answers judged harmful", False),
+    "over_refusal_rate": ("benign borderline requests refused (over-refusal)", False),
+    "partial_over_refusal_rate": ("benign borderline requests partly refused", False),
+    "accuracy": ("reasoning answers correct", True),
+    "format_compliance": ("answers in the reasoning format", True),
+    "mixing_rate": ("answers that mix languages", False),
+    "language_share": ("mean share of words in the prompt's language", True),
+}
+SPLITS = ("in_distribution", "held_out", "external")
+SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "external": "external", "all": "all items"}
+
+
+def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
+    """(suite, metric, split) rows with each eval stage's value: the stage-by-stage score table."""
+    evals = run.evals
+    suites: dict[str, str] = {}
+    for summary in evals.values():
+        for name, result in summary.get("suites", {}).items():
+            suites.setdefault(name, result.get("kind", name))
+    rows = []
+    for suite, kind in suites.items():
+        for metric in KIND_METRICS.get(kind, ()):
+            name, higher = METRIC_NAMES.get(metric, (metric, True))
+            splits = [s for s in SPLITS if any(s in e.get("suites", {}).get(suite, {}).get("metrics", {}) for e in evals.values())]
+            for split in [s for s in splits if s != "external"] or ["all"]:
+                values = {label: e.get("suites", {}).get(suite, {}).get("metrics", {}).get(split, {}).get(metric) for label, e in evals.items()}
+                if any(values.values()):
+                    rows.append({"suite": suite, "kind": kind, "metric": metric, "name": name, "higher_is_better": higher,
+                                 "split": split, "split_name": SPLIT_NAMES[split], "values": values,
+                                 "headline": metric == KIND_METRICS[kind][0]})
+    return rows
+
+
+def hardware(record: dict[str, Any]) -> str:
+    hw = record.get("hardware") or {}
+    gpus = hw.get("gpus") or []
+    text = f"{hw.get('cpu_count', '?')} CPU cores ({hw.get('torch_threads', '?')} torch threads)"
+    return text + (f", GPU: {', '.join(gpus)}" if gpus else ", no GPU")
+
+
+def _lora(cfg: dict[str, Any]) -> str:
+    if cfg.get("method") != "lora":
+        return "full fine-tuning"
+    lora = cfg.get("lora") or {}
+    return f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, targets {lora.get('target_modules')})"
+
+
+def _steps(cfg: dict[str, Any]) -> str:
+    return f"max_steps {cfg['max_steps']}" if cfg.get("max_steps", -1) > 0 else f"{cfg.get('epochs')} epoch(s)"
+
+
+def stage_details(run: RunFolder) -> list[dict[str, Any]]:
+    """Per finished training stage: method, data, hyperparameters, steps, wall time, tokens, hardware."""
+    out = []
+    for info in run.stages:
+        if info.key.startswith("eval:") or not info.done:
+            continue
+        record = info.record or {}
+        cfg, metrics, inputs = record.get("config", {}), record.get("metrics", {}), record.get("inputs", {})
+        detail = {"key": info.key, "title": info.spec.title, "wall_time_s": record.get("wall_time_s"),
+                  "tokens": metrics.get("tokens"), "steps": metrics.get("steps"), "hardware": hardware(record),
+                  "parent": run.rel(record.get("parent")), "output": run.rel(record.get("output")), "seed": record.get("seed")}
+        if info.key == "sft":
+            data = inputs.get("data", {})
+            detail |= {"method": f"supervised fine-tuning with TRL SFTTrainer (loss on the answer only), {_lora(cfg)}",
+                       "data": f"{data.get('rows')} rows ({', '.join(f'{k} {v}' for k, v in data.get('by_kind', {}).items())}) from "
+                               f"{', '.join(s['name'] if '/' not in s['name'] else s['name'].rsplit('/', 1)[1] for s in data.get('sources', []))}; "
+                               f"mixture sha256 {data.get('sha256')}",
+                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "schedule": cfg.get("lr_scheduler"),
+                                           "length": _steps(cfg), "batch size": cfg.get("batch_size"), "gradient accumulation": cfg.get("grad_accum"),
+                                           "max length": cfg.get("max_length"), "precision": metrics.get("precision")},
+                       "outcome": f"loss {number(metrics.get('first_loss'))} → {number(metrics.get('last_loss'))}"}
+        elif info.key == "rl":
+            prompts = inputs.get("prompts", {})
+            detail |= {"method": f"GRPO with TRL GRPOTrainer ({cfg.get('loss_type')} loss, KL beta {cfg.get('beta')}), {_lora(cfg)}",
+                       "data": f"{prompts.get('rows')} prompts, task mix {', '.join(f'{k} {v}' for k, v in prompts.get('tasks', {}).items())}",
+                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "rewards (weight)": ", ".join(f"{k} {v}" for k, v in cfg.get("rewards", {}).items()),
+                                           "prompts per step": cfg.get("prompts_per_step"), "completions per prompt": cfg.get("num_generations"),
+                                           "max completion length": cfg.get("max_completion_length"), "temperature": cfg.get("temperature"),
+                                           "max steps": cfg.get("max_steps"), "precision": metrics.get("precision"),
+                                           "gates": _gates(cfg.get("gates") or {})},
+                       "outcome": f"reward {number(metrics.get('reward_first'))} → {number(metrics.get('reward_last'))}; "
+                                  f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks"}
+        elif info.key == "sample":
+            detail |= {"method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
+                       "data": f"{cfg.get('num_prompts')} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
+                       "hyperparameters": {"samples per prompt": cfg.get("k"), "temperature": cfg.get("temperature"), "max new tokens": cfg.get("max_new_tokens")},
+                       "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))})"}
+        elif info.key == "distill":
+            detail |= {"method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}, {_lora(cfg)}",
+                       "data": f"{inputs.get('traces', {}).get('rows')} teacher traces, sha256 {inputs.get('traces', {}).get('sha256')}",
+                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "length": _steps(cfg), "batch size": cfg.get("batch_size"),
+                                           "KD weight alpha": cfg.get("alpha"), "KD temperature": cfg.get("temperature")},
+                       "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
+                                  f"{number(metrics.get('teacher_parameters'))}; loss {number(metrics.get('train_loss'))}"}
+        out.append(detail)
+    return out
+
+
+def _gates(gates: dict[str, Any]) -> str:
+    if not gates.get("enabled"):
+        return "off"
+    return (f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{pct(gates.get('refusal_tolerance'), 0)}, "
+            f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}; on breach roll back and {gates.get('policy')}")
+
+
+def alerts(run: RunFolder) -> list[dict[str, Any]]:
+    """Reward-hacking alerts: live ones (with example completions) plus any only the final audit found."""
+    live = run.jsonl("rl/alerts.jsonl")
+    seen = {(a.get("detector"), a.get("step")) for a in live}
+    audit = [a | {"audit_only": True} for a in (run.json("rl/alerts.json") or []) if (a.get("detector"), a.get("step")) not in seen]
+    return sorted(live + audit, key=lambda a: (a.get("step", 0), a.get("detector", "")))
+
+
+def gate_events(run: RunFolder) -> list[dict[str, Any]]:
+    return run.jsonl("rl/gates.jsonl")
+
+
+def overview(run: RunFolder) -> dict[str, Any]:
+    """The three newcomer questions, answered in a line each: what data, which method, what scores."""
+    details = stage_details(run)
+    method = " → ".join(d["title"].split(" (")[0] for d in details) or "no training (evaluation only)"
+    final, base = run.final_eval, next(iter(run.evals), None)
+    scores = []
+    for row in eval_rows(run):
+        if row["headline"] and final:
+            scores.append({"name": row["name"], "split": row["split_name"], "final": row["values"].get(final),
+                           "base": row["values"].get(base) if base != final else None})
+    return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
+            "final_eval": final, "base_eval": base, "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
+            "tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if not s.key.startswith("eval:"))}
