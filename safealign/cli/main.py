@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safealign.cli import (
+    card_cmd,
     data_cmd,
     eval_cmd,
     generate_cmd,
@@ -38,6 +39,7 @@ app.command("generate")(generate_cmd.generate)
 app.command("eval")(eval_cmd.eval_command)
 app.add_typer(data_cmd.app, name="data")
 app.command("run")(run_cmd.run)
+app.command("card")(card_cmd.card)
 app.command("sft")(train_cmd.sft)
 app.command("rl")(train_cmd.rl)
 app.command("audit")(train_cmd.audit)
