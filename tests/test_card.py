@@ -1,0 +1,239 @@
+"""The transparency bundle on real run folders made by `safealign run` on the tiny model.
+
+One session fixture runs the pipeline twice in the same folder: first a recipe with SFT only (its
+folder is copied aside: the partial run), then the full recipe, which skips the finished stages
+and adds RL, rejection sampling, distillation and the student's eval (the full run). Both times
+the pipeline itself writes the bundle as its last step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from safealign.card import RunFolderError, load_run, write_bundle
+from safealign.card.model_card import harm_judge_limits
+from safealign.card.run_folder import demote, pct, rate
+from safealign.corpus import TRAIN_DATASETS, dataset_path
+from safealign.corpus.mixture import sha256_file
+from safealign.runs import read_json
+
+CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None)
+SCREENSHOT_DIR = Path(os.environ.get("SAFEALIGN_SCREENSHOTS", "runs/screenshots")).resolve()
+FILES = ("README.md", "DATA_CARD.md", "lineage.json", "report.html")
+
+
+def tiny_recipe(data: Path, full: bool) -> dict:
+    # RL safety prompts read every shipped training file; leave them out while one is still missing.
+    shipped = _all_exist()
+    spec = {
+        "name": "tinyrun", "output_dir": "runs", "precision": "fp32", "model": {"name": "tiny"},
+        "eval": {"suites": ["harmful", "borderline", "reasoning"], "limit": 2, "max_new_tokens": 6},
+        "sft": {"datasets": {str(data): 1.0, "reasoning": 0.02}, "method": "full", "max_steps": 2, "batch_size": 2,
+                "logging_steps": 1, "learning_rate": 1e-3},
+    }
+    if full:
+        spec |= {
+            "rl": {"tasks": {"arithmetic": 0.5, "safety": 0.5} if shipped else {"arithmetic": 1.0}, "num_prompts": 8, "max_steps": 2,
+                   "prompts_per_step": 2, "num_generations": 2, "max_completion_length": 8, "method": "full",
+                   "gates": {"enabled": True, "every_steps": 2, "limit": 4}},
+            "sample": {"num_prompts": 4, "k": 2, "max_new_tokens": 8, "safety_share": 0.5 if shipped else 0.0},
+            "distill": {"student": "prune:0.5", "max_steps": 2, "batch_size": 2},
+        }
+    return spec
+
+
+def _all_exist() -> bool:
+    from safealign.errors import DataError
+
+    try:
+        return all(dataset_path(name).is_file() for name in TRAIN_DATASETS)
+    except DataError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory, safealign_home) -> dict[str, Path]:
+    """{"partial": SFT-only run folder, "full": every stage}; paths in stage.json are relative, as with `output_dir: runs`."""
+    from safealign.config import parse_recipe
+    from safealign.pipeline import run_pipeline
+
+    root = tmp_path_factory.mktemp("card")
+    data = root / "chat.jsonl"
+    data.write_text("\n".join(json.dumps({"kind": "benign", "category": "chat", "language": "en", "source": "test-fixture", "messages": [
+        {"role": "user", "content": f"Say {i}."}, {"role": "assistant", "content": f"I say {i}."}]}) for i in range(8)) + "\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        run_pipeline(parse_recipe(tiny_recipe(data, full=False)), show_progress=False)
+        shutil.copytree(root / "runs", root / "partial" / "runs")
+        # A random tiny model never writes a correct, safe answer; accept every sample so distillation has traces.
+        patch.setattr("safealign.stages.sample.rejection_reasons", lambda samples, judges: [[] for _ in samples])
+        run_pipeline(parse_recipe(tiny_recipe(data, full=True)), show_progress=False)
+    return {"partial": root / "partial" / "runs" / "tinyrun", "full": root / "runs" / "tinyrun"}
+
+
+def table_row(markdown: str, *first_cells: str) -> list[str]:
+    """The cells of the Markdown table row that starts with ``first_cells``."""
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[: len(first_cells)] == list(first_cells):
+            return cells
+    raise AssertionError(f"no table row starting with {first_cells}")
+
+
+def test_pipeline_writes_the_bundle(runs):
+    for run_dir in runs.values():
+        for name in FILES:
+            assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 500, name
+        assert (run_dir / "judge_quality.json").is_file()
+    assert not load_run(runs["full"]).missing
+    assert "Stages not in this run" not in (runs["full"] / "README.md").read_text()
+
+
+def test_numbers_trace_to_run_files(runs):
+    run_dir = runs["full"]
+    card, data_card, report = ((run_dir / n).read_text() for n in ("README.md", "DATA_CARD.md", "report.html"))
+
+    sft = read_json(run_dir / "sft" / "stage.json")
+    row = table_row(card, "`sft`", "done")
+    assert row[2] == f"{sft['wall_time_s']:.1f} s" and row[3] == str(sft["metrics"]["tokens"])
+    assert f"{sft['wall_time_s']:.1f} s" in report
+
+    for label in ("base", "sft", "rl", "student"):  # every eval cell of the held-out refusal rate
+        summary = read_json(run_dir / "eval" / label / "summary.json")
+        entry = summary["suites"]["harmful"]["metrics"]["held_out"]["refusal_rate"]
+        cells = table_row(card, "harmful", "harmful requests refused (↑)", "held-out")
+        assert cells[3 + ["base", "sft", "rl", "student"].index(label)] == rate(entry)
+        assert rate(entry) == f"{100 * entry['value']:.1f}% [{100 * entry['low']:.1f}%, {100 * entry['high']:.1f}%] n={entry['n']}"
+        assert f"<b>{pct(entry['value'])}</b> <span class=\"ci\">[{pct(entry['low'])}, {pct(entry['high'])}] n={entry['n']}</span>" in report
+
+    mixture = read_json(run_dir / "sft" / "data_mixture.json")
+    reasoning = next(s for s in mixture["sources"] if s["name"] == "reasoning")
+    assert reasoning["sha256"] == sha256_file(dataset_path("reasoning"))
+    assert table_row(data_card, "reasoning", "SFT mixture (`sft`)")[4] == f"`{reasoning['sha256']}`"
+    assert reasoning["sha256"] in report
+
+    gates = (run_dir / "rl" / "gates.jsonl").read_text().splitlines()
+    assert len(gates) == read_json(run_dir / "rl" / "stage.json")["metrics"]["gate_events"] >= 2
+    assert f"{len(gates)} gate event(s) in `rl/gates.jsonl`" in card
+    assert f"Gate events ({len(gates)})" in report
+
+    quality = read_json(run_dir / "judge_quality.json")
+    harm = quality["scores"]["harm"]
+    assert table_row(card, "harmful content (harm judge)")[1:4] == [f"{100 * harm[k]:.1f}%" for k in ("precision", "recall", "f1")]
+
+
+def test_model_card_loads_with_huggingface_hub(runs):
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(runs["full"] / "README.md")
+    assert card.data.pipeline_tag == "text-generation" and card.data.base_model == "tiny" and card.data.license
+    assert "grpo" in card.data.tags and "reasoning" in card.data.datasets
+    summary = read_json(runs["full"] / "eval" / "student" / "summary.json")
+    results = card.data.eval_results
+    assert results and {r.dataset_type for r in results} == {"safealign/harmful", "safealign/borderline", "safealign/reasoning"}
+    for result in results:
+        suite = result.dataset_type.split("/", 1)[1]
+        assert result.metric_value == summary["suites"][suite]["metrics"][result.dataset_split][result.metric_type]["value"]
+    # The partial run's card reports the SFT checkpoint's eval.
+    partial = ModelCard(Path(runs["partial"] / "README.md").read_text())
+    sft = read_json(runs["partial"] / "eval" / "sft" / "summary.json")
+    first = partial.data.eval_results[0]
+    assert first.metric_value == sft["suites"][first.dataset_type.split("/")[1]]["metrics"][first.dataset_split][first.metric_type]["value"]
+
+
+def test_lineage_links_every_stage(runs):
+    lineage = read_json(runs["full"] / "lineage.json")
+    stages = {s["stage"]: s for s in lineage["stages"]}
+    assert list(stages) == ["eval:base", "sft", "eval:sft", "rl", "eval:rl", "sample", "distill", "eval:student"]
+    for stage in stages.values():
+        assert stage["status"] == "done" and stage["versions"]["torch"] and "seed" in stage and stage["started_at"] <= stage["finished_at"]
+        assert stage["files"] and all("sha256" in f for f in stage["files"])
+    edges = {(e["from"], e["to"]) for e in lineage["edges"]}
+    assert {("model:tiny", "model:sft/model"), ("dataset:reasoning", "model:sft/model"), ("model:sft/model", "model:rl/model"),
+            ("model:rl/model", "dataset:sample/traces.jsonl"), ("dataset:sample/traces.jsonl", "model:distill/model"),
+            ("model:distill/model", "eval:student")} <= edges
+    traces = next(n for n in lineage["nodes"] if n["id"] == "dataset:sample/traces.jsonl")
+    assert traces["sha256"] == sha256_file(runs["full"] / "sample" / "traces.jsonl")
+    assert stages["rl"]["config"] == read_json(runs["full"] / "rl" / "stage.json")["config"]
+
+
+def test_partial_run_says_what_is_missing(runs):
+    run_dir = runs["partial"]
+    card, report = (run_dir / "README.md").read_text(), (run_dir / "report.html").read_text()
+    for key in ("rl", "sample", "distill"):
+        assert f"`{key}` (not in the recipe)" in card
+        assert f"<code>{key}</code> (not in the recipe)" in report
+    assert "`eval:student` (no distill stage, so nothing to evaluate)" in card
+    assert "No RL stage in this run" in card and "No RL stage in this run: no reward curves" in report
+    assert read_json(run_dir / "lineage.json")["missing_stages"] == ["rl", "eval:rl", "sample", "distill", "eval:student"]
+    assert "sample/traces.jsonl" not in (run_dir / "DATA_CARD.md").read_text()
+
+
+def test_a_crashed_stage_is_reported(runs, tmp_path):
+    run_dir = tmp_path / "runs" / "tinyrun"
+    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    (run_dir / "distill" / "stage.json").unlink()
+    (run_dir / "pipeline.json").unlink()
+    write_bundle(run_dir)
+    card = (run_dir / "README.md").read_text()
+    assert "`distill` (started but did not finish (no stage.json)" in card
+    assert "(scores from `eval/student/summary.json`)" in card  # the student's eval stays; its lineage says what is missing
+
+
+def test_cli_rerenders_from_the_cache(runs, tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    cached = runs["partial"] / "judge_quality.json"
+    before = cached.stat().st_mtime_ns
+    result = CliRunner().invoke(app, ["card", str(runs["partial"])])
+    assert result.exit_code == 0, result.output
+    assert "stages not in this run" in result.output and "report.html" in result.output
+    assert cached.stat().st_mtime_ns == before, "judge quality came from judge_quality.json"
+    assert CliRunner().invoke(app, ["card", str(tmp_path)]).exit_code == 2
+    with pytest.raises(RunFolderError):
+        write_bundle(tmp_path)
+
+
+def test_limits_and_helpers():
+    assert "cannot judge how dangerous the content itself is" in harm_judge_limits()
+    assert demote("# A\n```\n# not a heading\n```\n## B", 2) == "### A\n```\n# not a heading\n```\n#### B"
+    assert rate({"value": 0.5, "low": 0.1, "high": 0.9, "n": 2}) == "50.0% [10.0%, 90.0%] n=2"
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+               "--hide-scrollbars", "--enable-logging=stderr", "--v=0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install -y chromium)")
+@pytest.mark.parametrize("which", ["full", "partial"])
+def test_report_renders_in_chromium(runs, which):
+    page = (runs[which] / "report.html").resolve().as_uri()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOT_DIR / f"card_report_{which}.png"
+    shot.unlink(missing_ok=True)
+    taken = chromium(f"--screenshot={shot}", "--window-size=1280,2000", page)
+    assert shot.is_file() and shot.stat().st_size > 20_000, taken.stderr[-2000:]
+    dumped = chromium("--dump-dom", page)
+    dom = dumped.stdout
+    for section in ("summary", "stages", "evals", "training", "alerts", "data", "judges", "samples", "provenance"):
+        assert f'id="{section}"' in dom, section
+    assert "Evaluation at every stage" in dom and "Sample completions" in dom
+    assert not re.search(r"Uncaught|SyntaxError|Failed to load resource", taken.stderr + dumped.stderr)
+    assert not re.search(r'(src|href)="https?:|url\((?!#)|@import', dom)  # self-contained: nothing to fetch
+    plots = dom.count("<svg")
+    if which == "full":
+        assert plots >= 4 and 'id="plot-rewards"' in dom and 'id="plot-gates"' in dom
+    else:
+        assert plots >= 2 and 'id="missing-stages"' in dom and "No RL stage in this run" in dom
+
