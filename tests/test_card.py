@@ -87,11 +87,12 @@ def table_row(markdown: str, *first_cells: str) -> list[str]:
     raise AssertionError(f"no table row starting with {first_cells}")
 
 
-def test_pipeline_writes_the_bundle(runs):
+def test_pipeline_writes_the_bundle(runs, safealign_home):
     for run_dir in runs.values():
         for name in FILES:
             assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 500, name
-        assert (run_dir / "judge_quality.json").is_file()
+        assert read_json(run_dir / "judge_quality.json")["measured"]
+    assert len(list((safealign_home / "judge_quality").glob("*.json"))) == 1, "measured once, shared by later runs"
     assert not load_run(runs["full"]).missing
     assert "Stages not in this run" not in (runs["full"] / "README.md").read_text()
 

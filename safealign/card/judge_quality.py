@@ -2,11 +2,14 @@
 
 The measurement (``safealign.judges.quality`` on the ``test`` split) takes tens of seconds on CPU,
 so it is cached in the run folder as ``judge_quality.json`` and reused while the judge spec and
-the labelled file (by sha256) are unchanged.
+the labelled file (by sha256) are unchanged: it then describes the judges as they were when the
+run was first carded. A second cache under ``$SAFEALIGN_HOME/judge_quality`` is keyed by the spec
+and the hash of the judges' code and data, so a new run with unchanged judges is not measured again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any
 
 from safealign.card.run_folder import RunFolder
 from safealign.corpus.mixture import sha256_file
+from safealign.paths import package_data, safealign_home
 from safealign.runs import git_commit, package_versions, read_json, write_json
 
 log = logging.getLogger(__name__)
@@ -49,13 +53,27 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
         cached = read_json(cache)
         if cached.get("judge_spec") == spec and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
             return cached
-    try:
-        result = _measure(spec, labelled, digest)
-    except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
-        log.warning("card: could not measure the judges (%s): %s", spec, error)
-        return {"measured": False, "judge_spec": spec, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
+    shared = safealign_home() / "judge_quality" / f"{judges_fingerprint(spec, digest)}.json"
+    if shared.is_file() and not refresh:
+        result = read_json(shared)
+    else:
+        try:
+            result = _measure(spec, labelled, digest)
+        except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
+            log.warning("card: could not measure the judges (%s): %s", spec, error)
+            return {"measured": False, "judge_spec": spec, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
+        write_json(shared, result)
     write_json(cache, result)
     return result
+
+
+def judges_fingerprint(spec: str, labelled_sha256: str | None) -> str:
+    """Hash of what decides the judges' verdicts: spec, labelled set, judge code and exemplars."""
+    digest = hashlib.sha256(f"{spec}\n{labelled_sha256}\n{SPLIT}".encode())
+    code = Path(__file__).parents[1] / "judges"
+    for path in sorted([*code.glob("*.py"), *package_data("judges").glob("*.jsonl")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:24]
 
 
 def _measure(spec: str, labelled: Path, digest: str | None) -> dict[str, Any]:
