@@ -51,16 +51,24 @@ def setup_rank_logging(logger: logging.Logger | None = None) -> None:
         handler.setFormatter(logging.Formatter(f"[rank {rank}] %(message)s"))
 
 
+# The Trainer's default ddp_timeout. Whoever first makes the process group sets its timeout for the
+# whole run, so ours matches the Trainer's: rank-0-only work between collectives (a gate's suite
+# evaluation, an eval stage) must finish within it.
+PROCESS_GROUP_TIMEOUT_S = 1800
+
+
 def _state() -> Any:
     """accelerate's process state, created the way the Trainer will create it.
 
     ``cpu`` must match the Trainer's ``use_cpu`` (``precision_args``: CPU when no CUDA). A state first
     made with ``cpu=False`` on a CPU-only machine under ``accelerate launch`` sees one process, not two.
     """
+    from datetime import timedelta
+
     import torch
     from accelerate import PartialState
 
-    return PartialState(cpu=not torch.cuda.is_available())
+    return PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(seconds=PROCESS_GROUP_TIMEOUT_S))
 
 
 def process_index() -> int:
