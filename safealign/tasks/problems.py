@@ -30,7 +30,7 @@ EASY_CONFIGS: dict[str, dict[str, Any]] = {
                              allow_parentheses=False, allow_negation=False),
     "chain_sum": dict(min_terms=2, max_terms=3, min_digits=1, max_digits=2),
     "leg_counting": dict(min_animals=1, max_animals=2, max_instances=3),
-    "products": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=1),
+    "products": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=2),  # half 1x1-digit, half 2x2-digit
     "gcd": dict(min_value=2, max_value=30),
 }
 
