@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[dev]'
+	# Headless chromium renders the report and dashboard in the browser checks; best effort (needs root),
+	# those checks are skipped with a message when it is missing.
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "chromium not installed: the browser checks in the test suite will be skipped"
 	touch $@
 
 install: $(VENV)/.installed

@@ -11,8 +11,10 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
+from safealign.distributed import setup_rank_logging
 from safealign.errors import SafealignError
 
 console = Console()
@@ -26,6 +28,7 @@ def setup_logging(verbose: bool = False) -> None:
         handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=True)],
         force=True,
     )
+    setup_rank_logging()  # under accelerate launch: INFO from rank 0 only, the others' warnings marked
     # Third-party chatter (weight-loading bars, hub hints) would bury our own progress bars.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for name in ("transformers", "httpx", "sentence_transformers", "urllib3", "datasets"):
@@ -47,7 +50,7 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except SafealignError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True)  # "[gpu]" is text
             raise typer.Exit(2) from None
 
     return wrapper

@@ -121,7 +121,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     checkpoint = last_checkpoint(stage_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
-    model_path = save_final_model(trainer.model, tokenizer, stage_dir)
+    model_path = save_final_model(trainer, tokenizer, stage_dir)
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
     record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, **student_info}

@@ -23,13 +23,19 @@ HEADLINE = [
 
 
 def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", label: str = "", show_progress: bool = True) -> StageResult:
+    import torch
+
+    from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
     done = stage_done(stage_dir)
     if done:
         return StageResult(stage_dir / "summary.json", done)
+    if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
+        wait_for_everyone()
+        return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
     record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump(), seed=seed, started_at=time.time())
-    loaded = load_model(model_spec)
+    loaded = load_model(model_spec, device="cuda" if torch.cuda.is_available() else None)
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision)
     report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
     record.metrics = {
@@ -39,6 +45,7 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
         "headline": headline(report.to_dict()),
     }
     record.finish(stage_dir)
+    wait_for_everyone()
     return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import RLConfig
+from safealign.distributed import check_stage_launch, is_main_process, main_process_first, wait_for_everyone
 from safealign.hacking import run_detectors
 from safealign.models import load_model
 from safealign.rewards import build_rewards
@@ -79,8 +80,10 @@ def run_rl(
     if done:
         log.info("rl: already done (%s), skipping", stage_dir)
         return StageResult(Path(done["output"]), done)
+    check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
-    write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
+    if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
 
     rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
     dataset = Dataset.from_list(rows)
@@ -88,8 +91,9 @@ def run_rl(
     if cfg.method == "full" and cfg.beta > 0 and not Path(loaded.model.config._name_or_path).is_dir():
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
         reference = stage_dir / "reference_model"
-        if not (reference / "config.json").is_file():
-            loaded.model.save_pretrained(reference)
+        with main_process_first():  # rank 0 writes it; the others then find it there
+            if not (reference / "config.json").is_file():
+                loaded.model.save_pretrained(reference)
         loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
     rollout_log = RolloutLog()
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
@@ -127,10 +131,11 @@ def run_rl(
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
-    model_path = save_final_model(trainer.model, loaded.tokenizer, stage_dir)
+    model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
     alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
-    write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
+    if is_main_process():
+        write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
     record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "resumed_from": str(checkpoint) if checkpoint else None}
     record.metrics = {
@@ -145,5 +150,7 @@ def run_rl(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
     }
-    record.finish(stage_dir)
+    if is_main_process():
+        record.finish(stage_dir)
+    wait_for_everyone()  # every rank returns the same, finished stage.json
     return StageResult(model_path, stage_done(stage_dir))

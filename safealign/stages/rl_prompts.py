@@ -7,6 +7,7 @@ never eval items. Each row carries the columns the rewards read: ``kind``, ``tas
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from dataclasses import asdict
@@ -25,11 +26,29 @@ def safety_prompts(seed: int) -> list[dict[str, Any]]:
     return rows
 
 
+@functools.cache
+def _eval_prompt_texts() -> frozenset[str]:
+    from safealign.evals.suites import generated_suite_items
+
+    return frozenset(" ".join(item.prompt.split()) for item in generated_suite_items())
+
+
 def reasoning_prompts(family: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` problems from a training seed, none identical to an eval item.
+
+    Families with a small problem space (``basic_arithmetic``, ``chain_sum``) redraw the same question
+    from different seeds, so a training seed alone does not keep RL prompts off the eval suites.
+    """
     from safealign.tasks.problems import TRAIN_SEED, generate_problems
 
-    problems = generate_problems(family, n, seed=TRAIN_SEED + seed, split="train")
-    return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems]
+    held = _eval_prompt_texts()
+    problems = []
+    for attempt in range(4):
+        drawn = generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train")
+        problems.extend(p for p in drawn if " ".join(p.prompt.split()) not in held and p.prompt not in {q.prompt for q in problems})
+        if len(problems) >= n:
+            break
+    return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]
 
 
 def build_prompt_rows(tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None) -> list[dict[str, Any]]:

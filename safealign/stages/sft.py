@@ -15,6 +15,7 @@ from typing import Any
 
 from safealign.config import SFTConfig
 from safealign.corpus import Mixture, build_mixture
+from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
@@ -87,11 +88,13 @@ def run_sft(
     if done:
         log.info("sft: already done (%s), skipping", stage_dir)
         return StageResult(Path(done["output"]), done)
+    check_stage_launch(cfg.method)
     record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
 
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
-    mixture.write_manifest(stage_dir / "data_mixture.json")
-    write_json(stage_dir / "config.json", {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
+    if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        mixture.write_manifest(stage_dir / "data_mixture.json")
+        write_json(stage_dir / "config.json", {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
 
@@ -111,7 +114,7 @@ def run_sft(
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
-    model_path = save_final_model(trainer.model, loaded.tokenizer, stage_dir)
+    model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     record.inputs = {"data": mixture.manifest(), "resumed_from": str(checkpoint) if checkpoint else None}
     record.metrics = {
         "train_loss": result.training_loss,
@@ -125,5 +128,7 @@ def run_sft(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
     }
-    record.finish(stage_dir)
+    if is_main_process():
+        record.finish(stage_dir)
+    wait_for_everyone()  # every rank returns the same, finished stage.json
     return StageResult(model_path, stage_done(stage_dir))

@@ -84,17 +84,17 @@ def _story(rng: random.Random) -> tuple[str, int, int]:
     a, b, c = rng.randint(12, 60), rng.randint(2, 11), rng.randint(2, 9)
     stories = [
         (f"{name} has {a} {things} and gets {b} more. How many {things} does {name} have now?", a + b, 1),
-        (f"{name} had {a} {things} and gave {b} to a friend. How many {things} are left?", a - b, 1),
+        (f"{name} had {a} {things} and handed {b} of them away. How many {things} does {name} still have?", a - b, 1),
         (f"A shelf has {c} rows with {b} {things} in each row. How many {things} are on the shelf?", c * b, 1),
         (f"{name} shares {b * c} {things} equally among {c} friends. How many {things} does each friend get?", b, 1),
         (f"A ticket costs {b} dollars. How much do {c} tickets cost?", b * c, 1),
         (f"{name} has {a} {things}, buys {b} more, then gives away {c}. How many {things} are left?", a + b - c, 2),
-        (f"A bus has {a} passengers. At a stop {b} get off and {c} get on. How many passengers are on the bus now?", a - b + c, 2),
+        (f"A tram carries {a} riders. At a stop {b} riders leave and {c} board. How many riders does the tram carry now?", a - b + c, 2),
         (f"{name} reads {b} pages on Monday and {c} pages on Tuesday. The book has {a + 20} pages. "
          "How many pages are left to read?", a + 20 - b - c, 2),
         (f"There are {c} boxes with {b} {things} in each. {name} takes out {c - 1}. How many {things} are still in the boxes?",
          c * b - (c - 1), 2),
-        (f"In the morning it was {b} degrees. By night the temperature fell by {b + c} degrees. What was the temperature at night?",
+        (f"At dawn the thermometer showed {b} degrees. It dropped {b + c} degrees before midnight. What did it show at midnight?",
          -c, 1),
     ]
     return stories[rng.randrange(len(stories))]

@@ -29,21 +29,36 @@ def precision_args(precision: str) -> dict[str, Any]:
     """Trainer flags for the resolved precision (bf16 autocast with float32 master weights)."""
     import torch
 
+    from safealign.distributed import main_process_value
+
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = resolve_precision(precision, device)
+    resolved = main_process_value(resolve_precision(precision, device))  # "auto" times a matmul: ranks could disagree
     return {"bf16": resolved == "bf16", "fp16": False, "use_cpu": device == "cpu"}
 
 
-def save_final_model(model: Any, tokenizer: Any, stage_dir: Path) -> Path:
-    """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter kept too)."""
+def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
+    """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter kept too).
+
+    Every process calls this: under ZeRO-3/FSDP ``trainer.save_model`` gathers the sharded weights
+    collectively. Only the main process writes; the others wait until ``model/`` is complete.
+    """
+    from safealign.distributed import is_main_process, wait_for_everyone
+
     target = stage_dir / "model"
     tmp = stage_dir / "model.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    if hasattr(model, "merge_and_unload"):
-        model.save_pretrained(stage_dir / "adapter")
-        model = model.merge_and_unload()
-    model.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    main = is_main_process()
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if hasattr(model, "merge_and_unload"):  # LoRA: refused under ZeRO-3/FSDP at stage start
+        trainer.save_model(str(stage_dir / "adapter"))
+        if main:
+            model.merge_and_unload().save_pretrained(tmp, safe_serialization=True)
+    else:
+        trainer.save_model(str(tmp))
+    if main:
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    wait_for_everyone()
     return target

@@ -29,13 +29,24 @@ class HackingCallback(TrainerCallback):
         self.fired: set[str] = set()
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not state.is_world_process_zero:
-            return control
+        stop = False
+        if state.is_world_process_zero:
+            stop = self._check(state, logs)
+        if self.thresholds.stop_on_critical:  # rank 0 decides; a rank that stops alone leaves the rest hanging
+            from safealign.distributed import main_process_value
+
+            stop = main_process_value(stop)
+        if stop:
+            control.should_training_stop = True
+        return control
+
+    def _check(self, state, logs) -> bool:
         history = [h for h in state.log_history if "step" in h]
         if logs is not None:
             history = [*history, {"step": state.global_step, **logs}]
         rollouts = self.stage_dir / "rollouts.jsonl"
         new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if a.detector not in self.fired]
+        stop = False
         for alert in new:
             self.fired.add(alert.detector)
             alert.evidence["examples"] = examples_at(rollouts, alert.step)
@@ -43,6 +54,5 @@ class HackingCallback(TrainerCallback):
             log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
             with (self.stage_dir / "alerts.jsonl").open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(alert.to_dict(), ensure_ascii=False, default=float) + "\n")
-            if alert.severity == "critical" and self.thresholds.stop_on_critical:
-                control.should_training_stop = True
-        return control
+            stop = stop or (alert.severity == "critical" and self.thresholds.stop_on_critical)
+        return stop

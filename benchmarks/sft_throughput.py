@@ -1,0 +1,72 @@
+"""Training tokens/s of `safealign sft` vs. a bare TRL SFTTrainer: same model, data and settings, one run.
+
+    python benchmarks/sft_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 12] [--rows 96] [--repeats 2]
+
+Both sides train the same rows (a slice of the shipped mixture in prompt/completion form) with
+the same TRL SFTConfig values; the runs alternate (ours, bare, ours, bare…) so machine drift
+hits both. tokens/s = non-padding input tokens seen / train_runtime, as the Trainer counts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import report  # noqa: E402
+
+from safealign.config import SFTConfig  # noqa: E402
+from safealign.corpus import build_mixture  # noqa: E402
+from safealign.models import load_model  # noqa: E402
+from safealign.stages.sft import run_sft, to_prompt_completion, trl_sft_config  # noqa: E402
+
+
+def bare_trl(cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed: int, precision: str) -> float:
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    loaded = load_model(model_spec)
+    trainer = SFTTrainer(model=loaded.model, args=trl_sft_config(cfg, out, seed, precision), train_dataset=Dataset.from_list(to_prompt_completion(rows, None)), processing_class=loaded.tokenizer)
+    result = trainer.train()
+    return trainer.state.num_input_tokens_seen / result.metrics["train_runtime"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--rows", type=int, default=96)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--precision", default="auto")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sft-bench-"))
+    mixture = build_mixture({"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0}, seed=0)
+    rows = mixture.rows[: args.rows]
+    data = work / "rows.jsonl"
+    data.write_text("\n".join(__import__("json").dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    cfg = SFTConfig(datasets={str(data): 1.0}, method="full", max_steps=args.steps, batch_size=8, save_steps=10_000, logging_steps=5, learning_rate=5e-5)
+    ours, bare = [], []
+    for repeat in range(args.repeats):
+        stage = work / f"ours-{repeat}"
+        record = run_sft(cfg, args.model, stage, precision=args.precision, resume=False).record
+        ours.append(record["metrics"]["tokens_per_s"])
+        bare.append(bare_trl(cfg, args.model, [r for r in build_mixture({str(data): 1.0}, seed=42).rows], work / f"bare-{repeat}", 42, args.precision))
+    shutil.rmtree(work, ignore_errors=True)
+    ratio = median(ours) / median(bare)
+    report(
+        "sft_throughput",
+        f"SFT training throughput, {args.model}, {args.steps} steps x batch 8, full fine-tuning — ratio {ratio:.3f}",
+        ["trainer", "runs (tokens/s)", "median tokens/s"],
+        [["safealign sft", ", ".join(f"{x:.0f}" for x in ours), median(ours)], ["bare TRL SFTTrainer", ", ".join(f"{x:.0f}" for x in bare), median(bare)]],
+        {"args": vars(args), "ours_tokens_per_s": ours, "bare_tokens_per_s": bare, "ratio": ratio},
+    )
+
+
+if __name__ == "__main__":
+    main()
