@@ -72,12 +72,17 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         from safealign.stages.sample import run_sample
 
         sample_cfg = recipe.sample or SampleConfig()
-        traces = run_sample(sample_cfg, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, tasks=recipe.rl.tasks if recipe.rl else None, **common).model_path
+        sampled = run_sample(sample_cfg, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, tasks=recipe.rl.tasks if recipe.rl else None, **common)
         result.add("sample", run_dir / "sample", teacher)
-        model = str(run_distill(recipe.distill, teacher, traces, run_dir / "distill", system_prompt=recipe.model.system_prompt, **common).model_path)
-        result.add("distill", run_dir / "distill", model)
-        run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **common)
-        result.add("eval:student", run_dir / "eval" / "student", model)
+        accepted = (sampled.record or {}).get("metrics", {}).get("accepted", 0)
+        if not accepted:
+            log.warning("distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); "
+                        "raise sample.num_prompts or sample.k, or distil a stronger teacher", teacher, run_dir / "sample")
+        else:
+            model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", system_prompt=recipe.model.system_prompt, **common).model_path)
+            result.add("distill", run_dir / "distill", model)
+            run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **common)
+            result.add("eval:student", run_dir / "eval" / "student", model)
     elif recipe.sample and recipe.sample.enabled:
         from safealign.stages.sample import run_sample
 
@@ -91,5 +96,8 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     except ImportError:  # the transparency bundle is optional until its package is present
         log.info("card: safealign.card not available; skipping the transparency bundle")
     else:
-        write_bundle(run_dir)
+        try:
+            write_bundle(run_dir)
+        except Exception:  # the models and evals are done and on disk; a report failure must not hide them
+            log.exception("card: writing the transparency bundle failed; rerun it with `safealign card %s`", run_dir)
     return result

@@ -41,3 +41,15 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
     result = run_pipeline(parsed, recipe_path=recipe)
     console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", COLUMNS, stage_rows(result.stages)))
     console.print(f"final model: {result.final_model}")
+
+
+@friendly_errors
+def compare(recipe: Path = typer.Argument(..., help="Recipe YAML with sft, rl and distill sections.")) -> None:
+    """Ablation: base, SFT only, RL only (R1-Zero style), SFT→RL, distilled student — one table (Markdown + JSON)."""
+    from safealign.compare import run_compare
+    from safealign.config import load_recipe
+
+    parsed = load_recipe(recipe)
+    result = run_compare(parsed, recipe_path=recipe)
+    console.print((parsed.run_dir / "ablation.md").read_text())
+    console.print(f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)")

@@ -1,4 +1,4 @@
-"""`safealign sft` (and later `rl`, `distill`): run one stage of a recipe."""
+"""`safealign sft | rl | sample | distill`: run one stage of a recipe."""
 
 from __future__ import annotations
 
@@ -55,6 +55,54 @@ def rl(
     start = model or (str(sft_model) if (sft_model / "config.json").is_file() else parsed.model.name)
     result = run_rl(cfg, start, out or parsed.run_dir / "rl", seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
     _stage_table("rl", result.record)
+
+
+def _latest_model(run_dir: Path, fallback: str) -> str:
+    """The newest trained model in a run: RL's, else SFT's, else the recipe's."""
+    for stage in ("rl", "sft"):
+        if (run_dir / stage / "model" / "config.json").is_file():
+            return str(run_dir / stage / "model")
+    return fallback
+
+
+@friendly_errors
+def sample(
+    recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
+    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the run's RL model, else SFT model, else the recipe's)."),
+    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sample)."),
+) -> None:
+    """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe."""
+    from safealign.config import SampleConfig, load_recipe
+    from safealign.stages.sample import run_sample
+
+    parsed = load_recipe(recipe)
+    start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
+    result = run_sample(parsed.sample or SampleConfig(), start, out or parsed.run_dir / "sample", seed=parsed.seed, precision=parsed.precision,
+                        judges_spec=parsed.eval.judge, tasks=parsed.rl.tasks if parsed.rl else None)
+    _stage_table("sample", result.record)
+
+
+@friendly_errors
+def distill(
+    recipe: Path = typer.Argument(..., help="Recipe YAML with a distill: section."),
+    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the run's RL model, else SFT model, else the recipe's)."),
+    traces: Path | None = typer.Option(None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."),
+    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/distill)."),
+    resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+) -> None:
+    """Distil the teacher into a smaller student (prune:<fraction> or any model spec) on the sampled traces."""
+    from safealign.config import DistillConfig, load_recipe
+    from safealign.errors import SafealignError
+    from safealign.stages.distill import run_distill
+
+    parsed = load_recipe(recipe)
+    trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
+    if not trace_file.is_file():
+        raise SafealignError(f"no traces at {trace_file}: run `safealign sample {recipe}` first, or pass --traces FILE.jsonl")
+    start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
+    result = run_distill(parsed.distill or DistillConfig(), start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
+                         precision=parsed.precision, resume=resume, system_prompt=parsed.model.system_prompt)
+    _stage_table("distill", result.record)
 
 
 @friendly_errors

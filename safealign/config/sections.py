@@ -51,6 +51,7 @@ class SFTConfig(Section):
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
     packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
 
 class GateConfig(Section):
@@ -99,6 +100,7 @@ class RLConfig(Section):
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps.")
     logging_steps: int = Field(1, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
     use_vllm: bool = Field(False, description="Generate with vLLM (needs a GPU and the gpu extra).")
     vllm_mode: Literal["colocate", "server"] = Field("colocate", description="vLLM in this process or a separate `trl vllm-serve`.")
     gates: GateConfig = Field(default_factory=GateConfig, description="Cross-validation gates.")
@@ -132,11 +134,8 @@ class RLConfig(Section):
     def _policy_needs_reference(self) -> RLConfig:
         if self.gates.policy == "raise_kl" and self.beta == 0:
             raise ValueError("gates.policy 'raise_kl' needs a KL term: set beta > 0 (e.g. 0.02) or choose policy 'lower_lr' or 'stop'")
-        if self.use_vllm:
-            import importlib.util
-
-            if importlib.util.find_spec("vllm") is None:
-                raise ValueError("use_vllm needs vLLM and a GPU: pip install 'safealign[gpu]' on a CUDA machine, or set use_vllm: false")
+        # use_vllm is checked where it runs (safealign.distributed.require_gpu_for_vllm, at stage start, before
+        # any model loads), so a GPU recipe still validates on the laptop it was written on.
         return self
 
 
@@ -162,6 +161,7 @@ class DistillConfig(Section):
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
 
 class MonitorConfig(Section):

@@ -103,7 +103,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
 
     args = TRLSFTConfig(
         output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.batch_size, max_length=256, warmup_steps=0.05, lr_scheduler_type="cosine",
+        per_device_train_batch_size=cfg.batch_size, max_length=256, gradient_checkpointing=cfg.gradient_checkpointing, warmup_steps=0.05, lr_scheduler_type="cosine",
         save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
         completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
         **precision_args(precision),

@@ -55,6 +55,7 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         data_seed=seed,
         disable_tqdm=False,
         dataloader_num_workers=0,
+        gradient_checkpointing=cfg.gradient_checkpointing,
         **vllm,
         **precision_args(precision),
     )

@@ -60,6 +60,7 @@ def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str) -
         logging_first_step=True,
         report_to=cfg.report_to or "none",
         packing=cfg.packing,
+        gradient_checkpointing=cfg.gradient_checkpointing,
         completion_only_loss=True,
         include_num_input_tokens_seen="non_padding",
         seed=seed,

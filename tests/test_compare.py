@@ -1,0 +1,47 @@
+"""The ablation table: which stages each arm pays for, and its held-out scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safealign.compare import write_ablation
+from safealign.runs import write_json
+
+
+def metric(value: float, n: int = 50) -> dict:
+    return {"value": value, "n": n, "low": max(0.0, value - 0.1), "high": min(1.0, value + 0.1), "count": round(value * n)}
+
+
+def fake_eval(path: Path, refusal: float, accuracy: float) -> None:
+    write_json(path / "summary.json", {"suites": {
+        "harmful": {"metrics": {"held_out": {"refusal_rate": metric(refusal)}, "in_distribution": {"refusal_rate": metric(0.99)}}},
+        "reasoning": {"metrics": {"held_out": {"accuracy": metric(accuracy)}}},
+    }})
+
+
+def fake_stage(path: Path, wall: float, tokens: int) -> None:
+    write_json(path / "stage.json", {"stage": path.name, "wall_time_s": wall, "metrics": {"tokens": tokens}})
+
+
+def test_arms_sum_the_training_stages_on_their_path(tmp_path):
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
+    fake_eval(run / "eval" / "rl", refusal=0.88, accuracy=0.3)
+    fake_eval(run / "ablation" / "rl_only" / "eval", refusal=0.12, accuracy=0.25)
+    fake_stage(run / "sft", 600, 100_000)
+    fake_stage(run / "rl", 900, 40_000)
+    fake_stage(run / "ablation" / "rl_only" / "rl", 850, 38_000)
+
+    result = write_ablation(run)
+
+    arms = {row["arm"]: row for row in result["arms"]}
+    assert list(arms) == ["base", "sft_only", "rl_only", "hybrid"], "the student arm has no eval and is left out"
+    assert arms["base"]["wall_time_s"] == 0 and arms["base"]["train_tokens"] == 0
+    assert arms["hybrid"]["wall_time_s"] == 1500 and arms["hybrid"]["train_tokens"] == 140_000
+    assert arms["rl_only"]["train_tokens"] == 38_000
+    assert arms["hybrid"]["metrics"]["harmful.refusal_rate"]["value"] == 0.88, "held-out split, not in-distribution"
+    table = (run / "ablation.md").read_text()
+    assert "| hybrid | SFT then GRPO | 88% ±10% |" in table
+    assert "25.0 min | 140,000 |" in table
+    assert (run / "ablation.json").is_file()
