@@ -60,12 +60,15 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     teacher = load_model("tiny:3")
     teacher.model.save_pretrained(teacher_dir)
     teacher.tokenizer.save_pretrained(teacher_dir)
-    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50)
+    transfer = tmp_path / "transfer.jsonl"
+    transfer.write_text("\n".join(json.dumps(r | {"id": f"x{r['id']}"}) for r in rows[:4]) + "\n")
+    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50, transfer_data={str(transfer): 1.0})
     result = run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
     logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line]
     assert logged[-1]["kd_loss"] < logged[0]["kd_loss"]
     stage = read_json(tmp_path / "distill" / "stage.json")
     assert stage["metrics"]["parameter_ratio"] < 1 and stage["inputs"]["kept_layers"] == [0]
+    assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
     assert (result.model_path / "model.safetensors").is_file()
 
 

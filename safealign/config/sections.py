@@ -152,6 +152,10 @@ class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
     student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
+    transfer_data: dict[str, float] = Field(
+        {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
+        "(e.g. the SFT mixture); in logit/both mode the teacher's token distributions supervise them too.",
+    )
     method: Literal["lora", "full"] = Field("full", description="How the student trains.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
     learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate.")

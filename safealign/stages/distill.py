@@ -88,7 +88,9 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     if done:
         return StageResult(Path(done["output"]), done)
     record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
-    mixture = build_mixture({str(traces): 1.0}, seed=seed)
+    # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
+    # lost half its layers; a few hundred traces alone are too little to recover them).
+    mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec)
