@@ -44,17 +44,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--precision", default="auto")
     args = parser.parse_args()
 
     cfg = RLConfig(max_steps=args.steps, num_prompts=64, prompts_per_step=2, num_generations=8, max_completion_length=48, method="lora", learning_rate=1e-4, save_steps=10_000, gates=GateConfig(enabled=False))
     work = Path(tempfile.mkdtemp(prefix="grpo-bench-"))
     ours, bare = [], []
-    for repeat in range(args.repeats):
+    def run_ours(repeat: int) -> None:
         record = run_rl(cfg, args.model, work / f"ours-{repeat}", seed=42, precision=args.precision, resume=False).record
         ours.append(record["metrics"]["steps"] / record["metrics"]["train_runtime_s"])
+
+    def run_bare(repeat: int) -> None:
         bare.append(bare_trl(cfg, args.model, work / f"bare-{repeat}", 42, args.precision))
+
+    for repeat in range(args.repeats):  # alternate who goes first, so warm-up and drift hit both sides
+        for run in (run_ours, run_bare) if repeat % 2 == 0 else (run_bare, run_ours):
+            run(repeat)
 
     from safealign.training.gate_eval import suite_gate_evaluator
 

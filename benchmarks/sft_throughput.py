@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--rows", type=int, default=96)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--precision", default="auto")
     args = parser.parse_args()
 
@@ -52,11 +52,16 @@ def main() -> None:
     data.write_text("\n".join(__import__("json").dumps(r, ensure_ascii=False) for r in rows) + "\n")
     cfg = SFTConfig(datasets={str(data): 1.0}, method="full", max_steps=args.steps, batch_size=8, save_steps=10_000, logging_steps=5, learning_rate=5e-5)
     ours, bare = [], []
-    for repeat in range(args.repeats):
-        stage = work / f"ours-{repeat}"
-        record = run_sft(cfg, args.model, stage, precision=args.precision, resume=False).record
+    def run_ours(repeat: int) -> None:
+        record = run_sft(cfg, args.model, work / f"ours-{repeat}", precision=args.precision, resume=False).record
         ours.append(record["metrics"]["tokens_per_s"])
-        bare.append(bare_trl(cfg, args.model, [r for r in build_mixture({str(data): 1.0}, seed=42).rows], work / f"bare-{repeat}", 42, args.precision))
+
+    def run_bare(repeat: int) -> None:
+        bare.append(bare_trl(cfg, args.model, build_mixture({str(data): 1.0}, seed=42).rows, work / f"bare-{repeat}", 42, args.precision))
+
+    for repeat in range(args.repeats):  # alternate who goes first, so warm-up and drift hit both sides
+        for run in (run_ours, run_bare) if repeat % 2 == 0 else (run_bare, run_ours):
+            run(repeat)
     shutil.rmtree(work, ignore_errors=True)
     ratio = median(ours) / median(bare)
     report(

@@ -16,17 +16,13 @@ def read_prompts(path: Path) -> list[str | list[dict]]:
     """Prompts from JSONL: each line has ``prompt`` (text) or ``messages`` (a chat)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    prompts = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if isinstance(row, dict) and isinstance(row.get("prompt"), str):
+    from safealign.corpus.registry import read_rows
+
+    prompts: list[str | list[dict]] = []
+    for number, row in read_rows(path):
+        if isinstance(row.get("prompt"), str):
             prompts.append(row["prompt"])
-        elif isinstance(row, dict) and isinstance(row.get("messages"), list):
+        elif isinstance(row.get("messages"), list):
             prompts.append(row["messages"])
         else:
             raise DataError(f"{path}:{number}: needs a 'prompt' string or a 'messages' list")

@@ -40,7 +40,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise DataError(f"dataset file {path} not found")
     rows = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # tolerate a byte-order mark
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

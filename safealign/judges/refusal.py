@@ -23,7 +23,6 @@ evasive.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -268,14 +267,10 @@ def load_exemplars(path: str | Path | None = None) -> Exemplars:
     if not path.is_file():
         raise DataError(f"refusal exemplars {path} not found; pass exemplars=PATH or reinstall safealign")
     groups: dict[str, list[str]] = {REFUSAL: [], COMPLIANCE: []}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(row, dict) or row.get("label") not in groups or not isinstance(row.get("text"), str):
+    from safealign.corpus.registry import read_rows
+
+    for number, row in read_rows(path):
+        if row.get("label") not in groups or not isinstance(row.get("text"), str):
             raise DataError(f"{path}:{number}: need {{'text': str, 'label': 'refusal'|'compliance'}}, got {row!r}")
         groups[row["label"]].append(row["text"])
     if not groups[REFUSAL] or not groups[COMPLIANCE]:
