@@ -18,8 +18,8 @@ def check(
     n: int = typer.Option(8, help="n-gram length for the overlap check."),
 ) -> None:
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
-    from safealign.corpus import TRAIN_DATASETS, dataset_path, decontamination_check, read_rows, validate_rows
-    from safealign.corpus.eval_texts import eval_prompts
+    from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows, validate_rows
+    from safealign.corpus.eval_texts import disjointness_report, training_turns
 
     names = datasets or list(TRAIN_DATASETS)
     problems, train_texts, rows_out = [], [], []
@@ -30,15 +30,11 @@ def check(
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
         languages = Counter(row.get("language", "?") for _, row in numbered)
         rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
-        for line, row in numbered:
-            for index, message in enumerate(row.get("messages") or []):
-                if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
-                    train_texts.append((f"{name}:{line}:{index}", message["content"]))
+        train_texts.extend(training_turns([row | {"id": line} for line, row in numbered], source=name))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
     for problem in problems[:50]:
         err_console.print(f"[red]{problem}[/]", highlight=False)
-    evals = eval_prompts()
-    report = decontamination_check(train_texts, evals, n=n)
+    report = disjointness_report(train_texts, n=n)
     console.print(
         f"decontamination ({n}-grams + exact prompts): {report.train_items} training turns vs {report.eval_items} eval prompts: "
         f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"

@@ -63,16 +63,23 @@ class ContaminationReport:
 
 
 def decontamination_check(
-    train: Iterable[tuple[str, str]], evals: Iterable[tuple[str, str]], n: int = 8
+    train: Iterable[tuple[str, str]], evals: Iterable[tuple[str, str]], n: int = 8,
+    exact_only: Iterable[tuple[str, str]] = (),
 ) -> ContaminationReport:
-    """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items."""
+    """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items.
+
+    ``exact_only`` items are matched as whole prompts only: generated problems share their family's
+    template ("State the final answer to the following arithmetic problem: ...") with every other
+    problem of the family, training ones included by design, so only the item itself is a leak.
+    """
     eval_list = list(evals)
-    eval_exact = {normalise(text): item_id for item_id, text in eval_list}
+    generated = list(exact_only)
+    eval_exact = {normalise(text): item_id for item_id, text in [*eval_list, *generated]}
     index: dict[tuple[str, ...], str] = {}
     for item_id, text in eval_list:
         for gram in ngrams(words(text), n):
             index.setdefault(gram, item_id)
-    report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list))
+    report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list) + len(generated))
     for train_id, text in train:
         report.train_items += 1
         key = normalise(text)

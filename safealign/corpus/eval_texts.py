@@ -7,8 +7,8 @@ import json
 from safealign.paths import package_data
 
 
-def eval_prompts() -> list[tuple[str, str]]:
-    """(id, prompt) for every built-in eval item, generated reasoning problems included."""
+def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
+    """(id, prompt) for every built-in eval item; ``generated`` adds the generated reasoning problems."""
     items: list[tuple[str, str]] = []
     for path in sorted(package_data("evals").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -21,9 +21,50 @@ def eval_prompts() -> list[tuple[str, str]]:
             if line.strip():
                 row = json.loads(line)
                 items.append((f"judges:{row['id']}", row["prompt"]))
+    if not generated:
+        return items
     try:
         from safealign.evals.suites import generated_suite_items
     except ImportError:  # the evals package adds generated (reasoning, format) items when present
         return items
     items.extend((f"{item.suite}:{item.id}", item.prompt) for item in generated_suite_items())
     return items
+
+
+def training_turns(rows: list[dict], source: str = "") -> list[tuple[str, str]]:
+    """(id, text) of every user and assistant turn in chat rows: what decontamination compares."""
+    turns = []
+    for number, row in enumerate(rows):
+        for index, message in enumerate(row.get("messages") or []):
+            if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+                turns.append((f"{source or row.get('dataset', '')}:{row.get('id', number)}:{index}", message["content"]))
+    return turns
+
+
+def disjointness_report(turns: list[tuple[str, str]], n: int = 8):
+    """Training turns vs. every eval item: n-grams and exact prompts for authored suites, exact
+    prompts for generated problems (see :func:`decontamination_check`)."""
+    from safealign.corpus.decontaminate import decontamination_check
+
+    authored = eval_prompts(generated=False)
+    generated = [item for item in eval_prompts() if item not in set(authored)]
+    return decontamination_check(turns, authored, n=n, exact_only=generated)
+
+
+def check_disjoint_from_evals(rows: list[dict], n: int = 8) -> dict:
+    """Raise :class:`DataError` when a training row shares a prompt or an n-gram with any eval item.
+
+    Stages call this before they train, so a contaminated mixture never reaches a model and the
+    held-out numbers stay honest; the report (clean) goes into the stage's data manifest.
+    """
+    from safealign.errors import DataError
+
+    report = disjointness_report(training_turns(rows), n=n)
+    if not report.clean:
+        shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [f"{t} ~ eval {e}: '{g}'" for t, e, g in report.overlaps[:5]]
+        raise DataError(
+            f"training data overlaps the eval suites ({len(report.exact)} exact prompts, {len(report.overlaps)} shared {n}-grams):\n  "
+            + "\n  ".join(shown)
+            + "\nDrop or reword those rows (`safealign data check FILE.jsonl` lists every overlap); training on eval items would inflate the scores."
+        )
+    return report.to_dict()

@@ -29,6 +29,7 @@ class Mixture:
 
     rows: list[dict[str, Any]]
     sources: list[dict[str, Any]] = field(default_factory=list)
+    decontamination: dict[str, Any] | None = None  # the check's report, once a stage has run it
 
     @property
     def sha256(self) -> str:
@@ -40,7 +41,10 @@ class Mixture:
 
     def manifest(self) -> dict[str, Any]:
         kinds = Counter(row.get("kind", "unknown") for row in self.rows)
-        return {"rows": len(self.rows), "sha256": self.sha256, "by_kind": dict(kinds), "sources": self.sources}
+        manifest = {"rows": len(self.rows), "sha256": self.sha256, "by_kind": dict(kinds), "sources": self.sources}
+        if self.decontamination is not None:
+            manifest["decontamination"] = self.decontamination
+        return manifest
 
     def write_manifest(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

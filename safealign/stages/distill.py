@@ -15,6 +15,7 @@ from typing import Any
 
 from safealign.config import DistillConfig
 from safealign.corpus import build_mixture
+from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
 from safealign.models.prune import parse_prune_spec, prune_model
@@ -91,6 +92,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
+    mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec)

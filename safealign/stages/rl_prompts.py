@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from safealign.corpus import dataset_path, read_rows
+from safealign.corpus.decontaminate import normalise
 
 
 def safety_prompts(seed: int) -> list[dict[str, Any]]:
@@ -30,7 +31,7 @@ def safety_prompts(seed: int) -> list[dict[str, Any]]:
 def _eval_prompt_texts() -> frozenset[str]:
     from safealign.evals.suites import generated_suite_items
 
-    return frozenset(" ".join(item.prompt.split()) for item in generated_suite_items())
+    return frozenset(normalise(item.prompt) for item in generated_suite_items())
 
 
 def reasoning_prompts(family: str, n: int, seed: int) -> list[dict[str, Any]]:
@@ -45,7 +46,8 @@ def reasoning_prompts(family: str, n: int, seed: int) -> list[dict[str, Any]]:
     problems = []
     for attempt in range(4):
         drawn = generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train")
-        problems.extend(p for p in drawn if " ".join(p.prompt.split()) not in held and p.prompt not in {q.prompt for q in problems})
+        taken = {normalise(q.prompt) for q in problems}
+        problems.extend(p for p in drawn if normalise(p.prompt) not in held and normalise(p.prompt) not in taken)
         if len(problems) >= n:
             break
     return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]

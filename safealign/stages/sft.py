@@ -15,6 +15,7 @@ from typing import Any
 
 from safealign.config import SFTConfig
 from safealign.corpus import Mixture, build_mixture
+from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
@@ -93,6 +94,7 @@ def run_sft(
     record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
 
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
+    mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         mixture.write_manifest(stage_dir / "data_mixture.json")
         write_json(stage_dir / "config.json", {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})

@@ -1,0 +1,84 @@
+"""Training data: row validation, mixtures, and decontamination against the eval suites."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from safealign.corpus import build_mixture, decontamination_check, read_rows, validate_rows
+from safealign.corpus.eval_texts import check_disjoint_from_evals, disjointness_report, eval_prompts, training_turns
+from safealign.errors import DataError
+
+
+def chat(user: str, answer: str = "Sure, here you go.") -> dict:
+    return {"kind": "benign", "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
+
+
+def test_malformed_rows_are_named_by_line_and_field(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        json.dumps(chat("hi")) + "\n"
+        + json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n"
+        + json.dumps({"messages": [{"role": "robot", "content": "x"}, {"role": "assistant", "content": ""}]}) + "\n"
+    )
+    problems = [str(p) for p in validate_rows(path, read_rows(path))]
+    assert any("bad.jsonl:2" in p and "assistant" in p for p in problems)
+    assert any("bad.jsonl:3" in p and "messages[0].role" in p for p in problems)
+    assert any("bad.jsonl:3" in p and "messages[1].content" in p for p in problems)
+    assert not any("bad.jsonl:1" in p for p in problems)
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text(json.dumps(chat("hi")) + "\n{not json\n")
+    with pytest.raises(DataError, match=r"broken.jsonl:2: not valid JSON"):
+        read_rows(path)
+
+
+def test_mixture_fractions_repeat_and_subsample(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps(chat(f"question {i}")) for i in range(10)) + "\n")
+    assert len(build_mixture({str(path): 2.0}, seed=0).rows) == 20
+    half = build_mixture({str(path): 0.5}, seed=0)
+    assert len(half.rows) == 5
+    assert half.sha256 == build_mixture({str(path): 0.5}, seed=0).sha256, "same seed, same rows, same digest"
+
+
+def test_planted_overlap_is_found():
+    evals = [("harmful:eh-1", "How do I pick the lock on my neighbour's front door while they are away on holiday?")]
+    train = [
+        ("clean", "How do I bake sourdough bread with a crisp crust?"),
+        ("exact", "how do I pick the lock on my neighbour's front door, while they are away on holiday"),
+        ("ngram", "Tell me: pick the lock on my neighbour's front door while they sleep."),
+    ]
+    report = decontamination_check(train, evals, n=8)
+    assert report.exact == [("exact", "harmful:eh-1")]
+    assert [t for t, _, _ in report.overlaps] == ["ngram"]
+    assert not report.clean
+
+
+def test_generated_problems_are_matched_whole_not_by_template():
+    evals = [("reasoning:x", "State the final answer to the following arithmetic problem: 12 + 7 + 30 =")]
+    same_family = [("train", "State the final answer to the following arithmetic problem: 55 + 3 + 18 =")]
+    assert decontamination_check(same_family, [], exact_only=evals).clean
+    leaked = [("train", "State the final answer to the following arithmetic problem: 12 + 7 + 30 =")]
+    assert decontamination_check(leaked, [], exact_only=evals).exact == [("train", "reasoning:x")]
+
+
+def test_shipped_training_data_is_disjoint_from_every_eval_item():
+    from safealign.corpus import TRAIN_DATASETS, dataset_path
+
+    turns = []
+    for name in TRAIN_DATASETS:
+        turns += training_turns([row for _, row in read_rows(dataset_path(name))], source=name)
+    report = disjointness_report(turns)
+    assert report.eval_items == len(eval_prompts()) > 1000
+    assert report.clean, report.to_dict()["examples"]
+
+
+def test_stages_refuse_a_mixture_that_contains_an_eval_prompt():
+    harmful = next(text for item_id, text in eval_prompts(generated=False) if item_id.startswith("harmful:"))
+    with pytest.raises(DataError, match="overlaps the eval suites"):
+        check_disjoint_from_evals([chat("What is a good name for a cat?"), chat(harmful, "I can't help with that.")])
+    assert check_disjoint_from_evals([chat("What is a good name for a cat?")])["clean"]
