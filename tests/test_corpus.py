@@ -7,7 +7,12 @@ import json
 import pytest
 
 from safealign.corpus import build_mixture, decontamination_check, read_rows, validate_rows
-from safealign.corpus.eval_texts import check_disjoint_from_evals, disjointness_report, eval_prompts, training_turns
+from safealign.corpus.eval_texts import (
+    check_disjoint_from_evals,
+    disjointness_report,
+    eval_prompts,
+    training_turns,
+)
 from safealign.errors import DataError
 
 
