@@ -1,8 +1,9 @@
 """`safealign monitor`: an OpenAI-compatible gateway that stores and judges every exchange.
 
 Clients point at the gateway instead of the model server. Each request is forwarded with one pooled
-httpx client; the exchange is committed to the database together with a judge-queue row before the
-client gets the answer; a background worker judges queued rows in batches with the training judges.
+aiohttp session (``proxy`` says why not httpx); the exchange is committed to the database together
+with a judge-queue row before the client gets the answer; a background worker judges queued rows in
+batches with the training judges.
 Prometheus metrics, alert rules, a dashboard and JSONL exports sit on top of the same tables.
 """
 
@@ -16,8 +17,8 @@ from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import anyio
-import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
@@ -27,7 +28,7 @@ from safealign.monitor import queries
 from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
 from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
-from safealign.monitor.proxy import Proxy, forward_headers, reply_headers
+from safealign.monitor.proxy import Proxy
 from safealign.monitor.security import key_checker, resolve_api_key
 from safealign.monitor.store import Store
 from safealign.monitor.worker import JudgeWorker, load_judges, spawn_worker_process, stop_worker_process
@@ -72,12 +73,9 @@ def create_gateway(
     async def lifespan(app: FastAPI):
         nonlocal proxy
         worker_process = None
-        client = httpx.AsyncClient(
-            base_url=config.upstream.rstrip("/"),
-            timeout=httpx.Timeout(config.upstream_timeout_s, connect=5.0),
-            limits=httpx.Limits(max_connections=config.upstream_connections, max_keepalive_connections=config.upstream_connections),
-        )
-        proxy = Proxy(client, writer, metrics, config.blocking, judges.harm if judges else None, config.refusal_message)
+        session = upstream_session(config)
+        proxy = Proxy(session, config.upstream, writer, metrics, config.blocking, judges.harm if judges else None,
+                      config.refusal_message)
         if config.blocking:  # the first answer should not wait for the judges' models to load
             await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
         writer.start()
@@ -97,7 +95,7 @@ def create_gateway(
             log.warning("no API key given: generated one for this run; dashboard: http://%s:%d/dashboard?key=%s",
                         config.host, config.port, api_key)
         yield
-        await client.aclose()
+        await session.close()
         writer.stop()
         worker.stop()
         if worker_process is not None:
@@ -130,12 +128,7 @@ def create_gateway(
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
         assert proxy is not None
-        try:
-            upstream = await proxy.client.get("/v1/models", headers=forward_headers(request))
-        except httpx.HTTPError as error:
-            metrics.upstream_errors.labels(kind="connect").inc()
-            return JSONResponse(error_body(f"upstream model server {config.upstream} failed: {type(error).__name__}", "upstream_error"), status_code=502)
-        return Response(upstream.content, status_code=upstream.status_code, headers=reply_headers(upstream))
+        return await proxy.models(request)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -172,3 +165,15 @@ def create_gateway(
         return {"deleted": store.purge(config.retention_days)}
 
     return app
+
+
+def upstream_session(config: MonitorConfig) -> aiohttp.ClientSession:
+    """The pooled connections to the upstream; a timeout is per connect and per read, not per answer."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=config.upstream_connections),
+        # connect: waiting for a free pooled connection included; sock_read: the longest silence mid-answer.
+        timeout=aiohttp.ClientTimeout(total=None, connect=config.upstream_timeout_s, sock_connect=5.0,
+                                      sock_read=config.upstream_timeout_s),
+        cookie_jar=aiohttp.DummyCookieJar(),  # one user's cookies must not ride along with another's request
+        skip_auto_headers=("Accept-Encoding",),  # plain answers: the stored text is read from the relayed bytes
+    )
