@@ -10,9 +10,11 @@ request is answered before its row is committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
+from collections import defaultdict
 from typing import Any
 
 from safealign.monitor.store import Store
@@ -20,6 +22,7 @@ from safealign.monitor.store import Store
 log = logging.getLogger(__name__)
 
 _STOP = object()
+Pending = tuple[dict[str, Any], asyncio.Future, asyncio.AbstractEventLoop]
 
 
 class ExchangeWriter:
@@ -28,7 +31,7 @@ class ExchangeWriter:
     def __init__(self, store: Store, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="exchange-writer", daemon=True)
         self.commits = 0
 
@@ -65,23 +68,28 @@ class ExchangeWriter:
             if stopping:
                 return
 
-    def _commit(self, batch: list[tuple[dict[str, Any], asyncio.Future, asyncio.AbstractEventLoop]]) -> None:
+    def _commit(self, batch: list[Pending]) -> None:
         try:
-            ids = self.store.insert_exchanges([row for row, _, _ in batch])
+            ids: list[Any] = self.store.insert_exchanges([row for row, _, _ in batch])
+            error = None
             self.commits += 1
-        except Exception as error:  # the requests answer 503: nothing unstored is acknowledged
+        except Exception as failure:  # the requests answer 503: nothing unstored is acknowledged
             log.exception("could not store %d exchanges", len(batch))
-            for _, future, loop in batch:
-                loop.call_soon_threadsafe(_settle, future, None, error)
-            return
+            ids, error = [None] * len(batch), failure
+        # One wake-up per event loop for the whole batch, not one per request.
+        settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = defaultdict(list)
         for (_, future, loop), exchange_id in zip(batch, ids, strict=True):
-            loop.call_soon_threadsafe(_settle, future, exchange_id, None)
+            settled[loop].append((future, exchange_id))
+        for loop, futures in settled.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, futures, error)
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _settle(futures: list[tuple[asyncio.Future, Any]], error: BaseException | None) -> None:
+    for future, result in futures:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
