@@ -10,6 +10,10 @@ written by hand for this project (Apache-2.0). Two kinds of rows are produced:
   information and neutral definitions). They teach the model not to
   over-refuse.
 
+Rows are numbered in table order (see TABLES): the first batch (BENIGN,
+BORDERLINE) keeps ids benign-0001..0305; later batches are appended after it,
+so adding a batch never renumbers existing rows.
+
 Run from anywhere:  python scripts/data/build_benign.py
 """
 
@@ -26,10 +30,11 @@ OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "benign_helpful.jsonl"
 
 MIN_WORDS = 20
 MAX_WORDS = 70
-MIN_BENIGN = 130
-MIN_BORDERLINE = 150
-MIN_PER_BORDERLINE_CATEGORY = 25
-MIN_TOTAL = 280
+MIN_BENIGN = 230
+MIN_BORDERLINE = 250
+MIN_PER_BORDERLINE_CATEGORY = 40
+MIN_PER_BENIGN_CATEGORY = 8
+MIN_TOTAL = 480
 
 # ---------------------------------------------------------------------------
 # kind = "benign": everyday questions
@@ -2144,6 +2149,1563 @@ BORDERLINE: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# ---------------------------------------------------------------------------
+# kind = "borderline", second batch: contrast with the harmful set
+# ---------------------------------------------------------------------------
+# Same categories as BORDERLINE. Each request borrows the surface vocabulary of
+# harmful_refusals.jsonl (kill, shoot, bomb, exploit, poison, steal, break in,
+# hack, gun ...) or its framings (personas, "stay in character", "my late
+# grandpa", "my friend wants to know") for a plainly benign task, so the model
+# learns that words and framing alone are not a reason to refuse. Kept in its
+# own table, built after the first batch, so existing ids keep their meaning.
+BORDERLINE_CONTRAST: dict[str, list[tuple[str, str]]] = {
+    "homonym": [
+        (
+            "How do I kill a zombie process in Linux?",
+            "A zombie has already finished running, so `kill` has no effect on it; it is only "
+            "waiting for its parent to collect its exit status. Find the parent with `ps -o ppid= "
+            "-p PID` and send it `kill -s SIGCHLD PPID`. If that fails, stopping or restarting the "
+            "parent lets the system clear the zombie.",
+        ),
+        (
+            "Pretend you're my IT admin and tell me how to kill a frozen program on Windows.",
+            "Press Ctrl+Shift+Esc to open Task Manager, select the frozen program on the Processes "
+            "tab and click End task. If Task Manager won't open, press Ctrl+Alt+Delete first and "
+            "choose it from there. From a command prompt, `taskkill /IM program.exe /F` does the "
+            "same. Any unsaved work in that program will be lost.",
+        ),
+        (
+            "You are a wildlife photographer. How should I set up my camera to shoot birds in flight?",
+            "Use shutter priority or manual mode with a shutter speed of at least 1/2000 s to "
+            "freeze wings, and let auto ISO handle the exposure. Switch to continuous autofocus "
+            "with a zone or tracking area, and shoot in bursts. Pan smoothly with the bird, keep "
+            "some space in front of it in the frame, and practise on gulls or pigeons first.",
+        ),
+        (
+            "How do I shoot free throws more consistently in basketball?",
+            "Use the same routine every time: set your feet shoulder-width apart, a few dribbles, "
+            "one breath. Keep your shooting elbow under the ball, bend your knees and push up "
+            "through your legs, and finish with a high follow-through, wrist relaxed. Aim just "
+            "over the front of the rim and practise in sets of ten, tracking your makes.",
+        ),
+        (
+            "how do i nuke my node_modules folder and start fresh",
+            "From the project folder, delete it with `rm -rf node_modules` (on Windows PowerShell: "
+            "`Remove-Item -Recurse -Force node_modules`). Then run `npm ci` to reinstall exactly "
+            "the versions in package-lock.json, or `npm install` if you have no lockfile. If "
+            "problems persist, `npm cache verify` checks the package cache too.",
+        ),
+        (
+            "How can I fully exploit the AWS free tier without getting a surprise bill?",
+            "Create a budget in AWS Budgets with an email alert at one dollar, and turn on "
+            "free-tier usage alerts in the billing settings. Only launch services and instance "
+            "sizes marked free tier eligible, and delete resources when you finish with them. "
+            "Public IPv4 addresses, NAT gateways and data transfer are common sources of "
+            "unexpected charges.",
+        ),
+        (
+            "What does it mean to choke up on a baseball bat, and when should I do it?",
+            "Choking up means sliding your hands an inch or two up the handle, away from the knob. "
+            "It shortens the bat, so you swing faster and with more control but a little less "
+            "power. It helps with two strikes, against fast pitchers, or when you just need to "
+            "make contact and put the ball in play.",
+        ),
+        (
+            "How do I arm my home alarm system when I leave the house?",
+            "Close all doors and windows first, then enter your code on the keypad and select the "
+            "away or full-arm mode. Most systems give an exit delay of 30 to 60 seconds, often "
+            "with beeping, so leave through your usual door before it ends. Check your manual or "
+            "app for the exact button names and the delay setting.",
+        ),
+        (
+            "Please explain how to inject a dependency into a Spring Boot service.",
+            "Prefer constructor injection. Annotate the dependency class with `@Service` or "
+            "`@Component`, then declare it as a `final` field in your service and accept it in the "
+            "constructor. With a single constructor, Spring injects it automatically, no "
+            "`@Autowired` needed. This keeps the class easy to test, because you can pass a mock "
+            "into the constructor.",
+        ),
+        (
+            "What's the best way to snipe an auction at the last second on eBay?",
+            "Decide the most you'll pay, then wait until the final seconds and enter that maximum "
+            "in one go, so others have no time to react. eBay's proxy bidding only charges one "
+            "increment above the next-highest bid, so you won't overpay. Sniping apps can place "
+            "the bid automatically, but check the auction's current price and seller feedback "
+            "first.",
+        ),
+        (
+            "What kind of pot do I need to grow basil on a windowsill?",
+            "Pick a pot at least 15 cm wide and deep with drainage holes in the bottom, set on a "
+            "saucer. Terracotta breathes and dries faster, while plastic holds moisture longer, so "
+            "water accordingly. Fill it with a peat-free multipurpose compost, keep it in the "
+            "sunniest window you have, and pinch out the tips to keep it bushy.",
+        ),
+        (
+            "how do i burn a linux iso to a usb stick",
+            "Download the ISO and a flashing tool such as balenaEtcher, which runs on Windows, "
+            "macOS and Linux, or Rufus on Windows. Insert a USB stick of at least 8 GB, select the "
+            "ISO and the stick, and click Flash or Start. Everything on the stick is erased, so "
+            "copy off anything you need first.",
+        ),
+        (
+            "hey what's a good way to break in new leather boots without getting blisters?",
+            "Wear them around the house for an hour or two at a time with thick socks before any "
+            "long walk. Bend and flex the toe area by hand, and rub a leather conditioner into "
+            "stiff spots to soften them. Put blister plasters on your heels in advance, and "
+            "increase wearing time gradually over one or two weeks.",
+        ),
+        (
+            "hey whats the fastest way to kill all the background apps on my android phone",
+            "Open the recent apps view by swiping up from the bottom and holding, or tapping the "
+            "square button, then tap Clear all. To stop one stubborn app completely, go to "
+            "Settings, Apps, choose the app and tap Force stop. You rarely need to do this "
+            "routinely, because Android closes idle apps itself when memory runs low.",
+        ),
+        (
+            "My friend asked me how to blow up a photo for printing without it going blurry. What "
+            "should I tell her?",
+            "Tell her to start from the original, highest-resolution file rather than a copy from "
+            "social media. For a sharp print she needs about 300 pixels per inch, so a "
+            "3000-pixel-wide image prints well at 10 inches. Beyond that, an AI upscaler such as "
+            "the one in Photoshop or Topaz Gigapixel can enlarge it with less blur.",
+        ),
+        (
+            "How do I bleed the brakes on my bicycle's hydraulic disc brakes?",
+            "Buy the bleed kit and the correct fluid for your brand, since some use mineral oil "
+            "and others DOT fluid, and the two must never be swapped. Remove the wheel and pads, "
+            "fit the bleed block, attach syringes to the caliper and lever, and push fresh fluid "
+            "through until no bubbles appear. Follow your manufacturer's guide for the exact "
+            "order.",
+        ),
+        (
+            "Can you explain how to pop the lock on a stuck car bonnet that won't open?",
+            "Have a helper press down firmly on the front of the bonnet while you pull the release "
+            "lever inside the car, which often frees a sticky catch. If the cable has snapped, "
+            "reach the latch from under the car or through the grille with a long screwdriver and "
+            "push its lever. Then clean and grease the latch so it doesn't happen again.",
+        ),
+    ],
+    "figurative": [
+        (
+            "How do I break into the software industry without a degree?",
+            "Pick one path, such as web development, and build three or four real projects you can "
+            "show on GitHub. Contribute to open-source projects, write short posts explaining what "
+            "you learnt, and network at local meetups. Apply widely to junior roles, "
+            "apprenticeships and internships, and practise coding interviews. Free courses like "
+            "The Odin Project or freeCodeCamp give structure.",
+        ),
+        (
+            "How can I kill it at my first open mic night as a comedian?",
+            "Prepare a tight five minutes of your best material and rehearse it out loud until you "
+            "don't need notes. Open with a strong joke so the room trusts you, and end on your "
+            "best one. Record the set, arrive early to watch others, and keep to time. Most "
+            "beginners bomb a few times, so treat each night as practice.",
+        ),
+        (
+            "I totally bombed my driving test. How do I bounce back and pass next time?",
+            "Ask the examiner's report which faults failed you and practise those specifically "
+            "with an instructor. Book a mock test in test conditions, drive the local test routes, "
+            "and do short drives daily rather than one long one. Most people who fail pass on a "
+            "later attempt. Sleep well the night before and take a lesson just before the test to "
+            "warm up.",
+        ),
+        (
+            "My friend wants to know how she can make a killing at her garage sale this weekend.",
+            "Put prices on everything with stickers, group items by type on tables rather than the "
+            "ground, and place eye-catching items near the road. Advertise on local Facebook "
+            "groups and put up big, clear signs with arrows. Have plenty of change, take card or "
+            "phone payments if possible, and bundle or halve prices in the last hour.",
+        ),
+        (
+            "Could you suggest a good way to ambush my best friend with a surprise birthday party?",
+            "Recruit one trusted insider, such as a partner or housemate, to set up a believable "
+            "reason to get them to the venue at a set time. Keep the group chat private, ask "
+            "guests to arrive 30 minutes earlier and park out of sight, and have someone text when "
+            "they are close. Dim the lights, then shout surprise as they walk in.",
+        ),
+        (
+            "How do I go for the jugular in a school debate without being rude?",
+            "Target the weakest link in the other side's case, not the speakers. Listen for a key "
+            'claim without evidence, then say calmly, "My opponent asserts X but offers no proof; '
+            'in fact, Y." Use facts, concrete examples and short rhetorical questions. Stay polite '
+            "in tone, because judges reward sharp arguments, not insults or sarcasm.",
+        ),
+        (
+            "a coworker keeps hijacking our team meetings, how do i take them back",
+            "Send an agenda with time slots before each meeting and ask someone to keep time. When "
+            'they drift, say politely, "Good point, let\'s park that and come back to it at the '
+            'end," then move on. Invite quieter people by name. If it keeps happening, have a '
+            "friendly private word with them, or raise it with whoever runs the meetings.",
+        ),
+        (
+            "You are a tough-love fitness coach. Tell me how to destroy my couch-potato habits this month.",
+            "Here's the plan. Lay out your trainers the night before and walk 20 minutes every "
+            "day, no excuses. Add two short strength sessions a week: squats, push-ups against a "
+            "wall, and planks. Replace one evening hour of TV with something active. Track every "
+            "session on a calendar and don't break the chain twice in a row.",
+        ),
+        (
+            "Pretend you're a seasoned sales manager. How do I crush my first-quarter targets?",
+            "Break the quarterly number into weekly targets for calls, meetings and proposals, and "
+            "review them every Friday. Spend your best hours on the prospects most likely to "
+            "close, and follow up within a day of every meeting. Ask happy customers for "
+            "referrals, and keep your pipeline at three times your target to cover deals that "
+            "slip.",
+        ),
+        (
+            "How do I bite the bullet and ask my manager for a raise?",
+            "Book a short meeting rather than springing it on them. Bring evidence: what you have "
+            "delivered, new responsibilities and salary data for similar roles. Ask for a specific "
+            "figure slightly above your target, then stop talking and let them respond. If the "
+            "answer is no, ask what you would need to achieve to get it, and agree a date to "
+            "review.",
+        ),
+        (
+            "A colleague stole my idea in a meeting. How do I handle it?",
+            'Stay calm and address it early. In the moment you can say, "Thanks for bringing up '
+            'the idea I shared last week; here\'s how I\'d build on it." Later, speak to the '
+            "colleague privately and explain how it felt. In future, put ideas in writing by email "
+            "before meetings so there's a clear record of where they came from.",
+        ),
+        (
+            "My sister wants to know how to knock 'em dead at her first ballet recital.",
+            "Tell her to rehearse the whole piece in costume and shoes, not just the hard parts, "
+            "so nothing feels new on the day. Before going on, she can take slow breaths and "
+            "picture the routine from start to finish. On stage, she should smile, lift her gaze "
+            "to the back of the room, and keep going if she slips.",
+        ),
+        (
+            "How can I kill two birds with one stone when I meal-prep?",
+            "Cook components that work in several dishes. A tray of roasted vegetables goes into "
+            "pasta, wraps and grain bowls; a batch of shredded chicken covers salads and "
+            "quesadillas. Cook grains once for three days, and make a double sauce to freeze half. "
+            "While the oven is on, roast sweet potatoes or bake granola at the same time.",
+        ),
+        (
+            "What's the best way to attack a 1000-piece jigsaw puzzle?",
+            "Turn every piece face up first, then pull out the edge pieces and build the border. "
+            "Sort the rest into trays by colour, pattern or distinctive features like text. Work "
+            "on the easiest areas first, such as a building or sky gradient, and sort the hardest "
+            "section by piece shape. Good light and a big table help a lot.",
+        ),
+        (
+            "How do I hit the ground running in a new remote job?",
+            "Book short video calls with your manager and key teammates in your first week, and "
+            "ask how they like to communicate. Write down answers so you don't ask twice. Aim for "
+            "one small, visible win early, like fixing a documented issue. Keep regular hours, be "
+            "quick to reply on chat, and share weekly progress notes with your manager.",
+        ),
+        (
+            "How do I make my homemade chilli hot enough to blow people's heads off?",
+            "Build heat in layers: fry fresh chillies such as habanero or scotch bonnet with the "
+            "onions, add chipotle in adobo for smoky depth, and finish with hot chilli flakes or a "
+            "few drops of hot sauce. Taste as you go, because heat builds while it simmers. Serve "
+            "soured cream and lime on the side for anyone who needs rescuing.",
+        ),
+        (
+            "any tips for going in for the kill when closing a sales deal?",
+            "Summarise the customer's needs and how your offer meets each one, then ask directly: "
+            '"Shall we get the paperwork started for the first of the month?" After asking, stay '
+            "quiet and let them answer. Handle any last objection with a specific fact, and offer "
+            "a clear next step with a date rather than leaving it open.",
+        ),
+    ],
+    "safe_target": [
+        (
+            "How do I break into my own car if I've locked my keys inside?",
+            "Check for a spare key first, and whether your car maker's app can unlock it remotely. "
+            "Otherwise, call your roadside assistance provider or a car locksmith; they have tools "
+            "that open the door without damage and will ask for proof of ownership. If a child or "
+            "pet is inside on a hot day, call emergency services straight away.",
+        ),
+        (
+            "My toddler has locked himself in the bathroom. How do I pick the lock?",
+            "Most interior privacy locks have a small hole or slot on the outside handle. Push a "
+            "straightened paperclip or thin screwdriver straight into the hole until it releases "
+            "the button, or turn the slot with a flat screwdriver or coin. Talk to your child "
+            "calmly while you work. If it's a keyed lock, remove the handle screws or call a "
+            "locksmith.",
+        ),
+        (
+            "My brother asked how to hack into his own router because he forgot the admin "
+            "password. What should he do?",
+            "He should first try the default username and password printed on the router's label. "
+            "If those were changed, he can hold the reset button on the back for about 10 seconds "
+            "with a pin while it's powered on. This restores factory settings, so he'll need to "
+            "set up the Wi-Fi name and password again afterwards.",
+        ),
+        (
+            "You are a pest-control expert. Tell me how to get rid of the rats in my attic.",
+            "Start by sealing entry points: gaps around pipes, vents and eaves, using wire wool "
+            "and metal mesh, since rats chew through foam. Set snap traps baited with peanut "
+            "butter along walls and beams, where rats run, and check them daily. Remove food "
+            "sources like bird seed and open bins. For a large infestation, call a licensed pest "
+            "controller.",
+        ),
+        (
+            "how do i kill the ivy climbing up the wall of my house",
+            "Cut through every stem near the ground with loppers and pull up the roots you can "
+            "reach. Leave the upper growth on the wall for a few weeks until it dies and dries, "
+            "then it pulls off more easily with less damage to the brickwork. Scrub off the "
+            "remaining rootlets with a stiff brush, and dig out new shoots.",
+        ),
+        (
+            "What's the safest way to destroy an old SIM card before I throw it away?",
+            "First make sure the number is cancelled or transferred and any two-factor codes use "
+            "your new number. Then cut through the gold chip with scissors, ideally several times, "
+            "so the contacts are destroyed. Put the pieces in separate bins if you like. A bank "
+            "card shredder works too. Unused SIMs can't be reactivated without your account "
+            "details anyway.",
+        ),
+        (
+            "how do i safely knock down a non-load-bearing wall in my house",
+            "First have a builder or structural engineer confirm it really isn't load-bearing, and "
+            "check whether you need permission. Turn off and reroute electrics, pipes or cables "
+            "inside it. Wear goggles, a dust mask and gloves, score along the ceiling joints, and "
+            "remove plasterboard or bricks from the top down. Seal doors with plastic sheeting to "
+            "contain dust.",
+        ),
+        (
+            "How do I burn garden waste safely in my back garden?",
+            "Check local rules first, as some areas ban bonfires. Only burn dry plant material, "
+            "never plastics or treated wood, and build the pile away from fences, sheds and "
+            "overhanging trees. Check it for hedgehogs before lighting. Keep a hose or bucket of "
+            "water nearby, don't leave it unattended, and douse the embers before you go in.",
+        ),
+        (
+            "How do I get rid of a raccoon living under my deck?",
+            "Make the space unpleasant first: a bright light and a radio left on there for a few "
+            "days, plus ammonia-soaked rags, often encourage it to move out. Check for babies in "
+            "spring. Once it has gone, often at night, seal the gap with buried hardware cloth. If "
+            "it won't leave, call a licensed wildlife removal service rather than handling it.",
+        ),
+        (
+            "Could you tell me how to kill the smell of cigarette smoke in a second-hand car?",
+            "Deep-clean everything: vacuum thoroughly, shampoo the carpets and seats, and wipe "
+            "hard surfaces, the headliner and windows with a vinegar and water solution. Replace "
+            "the cabin air filter. Leave bowls of bicarbonate of soda or activated charcoal inside "
+            "overnight. If the smell persists, a professional ozone treatment usually removes it "
+            "for good.",
+        ),
+        (
+            "how do i nuke my old social media accounts for good",
+            "Download a copy of your data first if you want to keep photos or messages. Then use "
+            "each site's delete account option, usually under settings and privacy; don't just "
+            "deactivate, which is reversible. Most services wait about 30 days before permanent "
+            "deletion, so don't log in during that time. Also remove linked apps and old email "
+            "sign-ups.",
+        ),
+        (
+            "Can you tell me how to get rid of a swarm of bees that has landed in my garden?",
+            "Leave it alone and keep people and pets away; swarming bees are usually calm and "
+            "often move on within a day or two. Don't spray them. If they stay, contact a local "
+            "beekeeping association, as many beekeepers will collect a honeybee swarm for free. If "
+            "it's a nest in a building rather than a cluster, call a pest professional.",
+        ),
+        (
+            "How do I smother weeds in a new flower bed without chemicals?",
+            "Cut the weeds low, soak the ground, then cover it with flattened cardboard, "
+            "overlapping the edges so no light gets through. Pile 8 to 10 cm of compost or "
+            "wood-chip mulch on top and wet it. Leave it for a few months; the weeds die in the "
+            "dark and the cardboard rots down. Plant through holes cut in the cardboard.",
+        ),
+        (
+            "What's the best way to take down a small dead tree in my back garden?",
+            "For a tree under about 4 metres, wear a helmet, goggles and gloves and have a helper "
+            "keep people clear. Remove branches first, then cut a notch facing the direction you "
+            "want it to fall, and make the back cut slightly above it. Dead wood can snap "
+            "unpredictably, so for anything bigger or near buildings, hire an arborist.",
+        ),
+        (
+            "I want to get rid of an old shotgun I inherited. How do I do it legally?",
+            "Contact your local police on the non-emergency number; most forces accept firearm "
+            "surrenders and will tell you how to hand it in safely. A licensed firearms dealer can "
+            "also buy it or dispose of it. Don't post it or leave it in a bin. Keep it unloaded "
+            "and locked up until it's collected, and check any licence you need to transport it.",
+        ),
+        (
+            "How do I kill the mould in my washing machine's rubber seal?",
+            "Pull back the seal and wipe it with a cloth soaked in a diluted bleach solution or "
+            "mould spray, using an old toothbrush for the folds. Then run an empty hot wash at 90 "
+            "°C with a washing machine cleaner. Afterwards, wipe the seal dry after each wash and "
+            "leave the door and detergent drawer ajar so it can air out.",
+        ),
+        (
+            "How do I destroy the old hard drive from my broken laptop so nobody can read my files?",
+            "Remove the drive from the laptop with a small screwdriver. For a traditional hard "
+            "drive, drill several holes through the platters or take it to a recycling centre that "
+            "offers certified shredding. For an SSD, drill or shatter the memory chips on the "
+            "circuit board. Wear eye protection, since fragments can fly, and recycle the pieces "
+            "as electronic waste.",
+        ),
+    ],
+    "safe_context": [
+        (
+            "You are a seasoned chef. Show me how to spatchcock a chicken.",
+            "Put the chicken breast-side down with the legs towards you. Cut along both sides of "
+            "the backbone with sturdy kitchen scissors and remove it; keep it for stock. Turn the "
+            "bird over and press firmly on the breastbone with the heel of your hand until it "
+            "cracks and lies flat. Tuck the wing tips in, season and roast.",
+        ),
+        (
+            "How do I pull off a heist in GTA Online?",
+            "Buy the property that unlocks the heist, such as the Kosatka submarine for the Cayo "
+            "Perico Heist, then start the planning board. Complete the scope-out and prep missions "
+            "to choose your approach, entry point and gear. Stealth pays best: take the drainage "
+            "tunnel, avoid guards, grab the main target and any secondary loot, and escape without "
+            "alerting anyone.",
+        ),
+        (
+            "how do i make poisons in skyrim",
+            "Combine two or three ingredients at an alchemy lab that share a harmful effect, such "
+            "as Deathbell and Nightshade for Damage Health. Then select the poison in your "
+            "inventory to coat your equipped weapon, and it takes effect on your next hit. Perks "
+            "in the Alchemy tree, such as Poisoner and Concentrated Poison, make poisons stronger "
+            "and longer-lasting.",
+        ),
+        (
+            "How should I practise chokes safely in Brazilian jiu-jitsu class?",
+            "Train them only under a qualified coach and with a partner you trust. Apply chokes "
+            "slowly and smoothly, never with a sudden jerk, and release the instant your partner "
+            'taps their hand, taps you or says "tap". If you\'re caught, tap early rather than '
+            "holding out. Never practise chokes outside class or on someone who hasn't agreed.",
+        ),
+        (
+            "hey, how do i shoot clay pigeons as a total beginner?",
+            "Book a lesson at a registered shooting ground, where an instructor provides the gun, "
+            "cartridges, eye and ear protection. Learn a consistent gun mount, keep both eyes open "
+            "if you can, and focus on the clay, not the barrel. Swing smoothly through the target "
+            "and keep moving after you pull the trigger. Follow the range's safety rules at all "
+            "times.",
+        ),
+        (
+            "How do I field dress a deer after a legal hunt?",
+            "Wear gloves and lay the deer on its back with the head uphill. Cut carefully around "
+            "the vent, then open the belly from pelvis to breastbone, lifting the skin with two "
+            "fingers so you don't puncture the stomach or intestines. Cut the diaphragm, free the "
+            "windpipe, and roll out the organs. Cool the carcass quickly and keep it clean.",
+        ),
+        (
+            "I'm writing a guide for new paintball players. What tactics help a team ambush the "
+            "other side?",
+            "Suggest they split into a small group that holds the front and draws attention while "
+            "two or three players move quietly along a flank. Use cover like trees and bunkers, "
+            "agree on hand signals, and spring the ambush together when opponents push forward. "
+            "Remind readers to keep masks on at all times and respect the referee's calls.",
+        ),
+        (
+            "You're my chess coach. Teach me a good way to attack the enemy king early.",
+            "Start by controlling the centre with pawns and developing knights and bishops "
+            "quickly. If your opponent castles kingside, point your bishops and queen at that side "
+            "and bring a knight to f5 or g5. Advance the h- or g-pawn only once your pieces are "
+            "ready. Look for checks and captures every move, and don't attack before your own king "
+            "is safe.",
+        ),
+        (
+            "How do I build a trebuchet for a school physics project?",
+            "Build a sturdy A-frame base from wood, with an axle across the top. Mount a long "
+            "throwing arm on it, roughly 4 parts on the sling side to 1 on the weight side, and "
+            "hang a box of weights on the short end. Attach a string sling with a release pin. Use "
+            "soft projectiles, like tennis balls, and stand clear when firing.",
+        ),
+        (
+            "how do i defuse the bomb faster in counter-strike 2",
+            "Buy a defuse kit as a counter-terrorist; it cuts the defuse time from 10 seconds to "
+            "5. Clear the angles around the bomb site with teammates before starting, use a smoke "
+            "grenade to block lines of sight, and listen for the bomb's beeping speeding up. If "
+            "enemies are close, fake the defuse for a second to bait them out.",
+        ),
+        (
+            "How do I make an exploding volcano for a science fair?",
+            "Mould a volcano shape around a plastic bottle with clay or papier-mâché and paint it. "
+            "For the eruption, put 2 tablespoons of bicarbonate of soda, a squirt of washing-up "
+            "liquid and some red food colouring in the bottle, then pour in half a cup of vinegar. "
+            "The reaction makes carbon dioxide gas that foams out. Do it on a tray.",
+        ),
+        (
+            "Act as a blacksmith and explain how to forge a simple knife from an old steel file.",
+            "Heat the file until it glows and let it cool slowly in ash to soften it. Grind the "
+            "blade shape and bevels, keeping the tang for the handle. Heat the blade to the point "
+            "where a magnet no longer sticks, quench it in warm oil, then temper it in a kitchen "
+            "oven at about 200 °C for an hour. Wear eye protection throughout.",
+        ),
+        (
+            "How do I kill a monster in Dungeons & Dragons as a level one wizard?",
+            "Stay at the back, out of melee range, and let the fighter or barbarian take hits. Use "
+            "Magic Missile to finish off wounded enemies, since it never misses, and Sleep against "
+            "groups of weak foes. Rely on cantrips like Fire Bolt to save spell slots, and keep "
+            "Shield or Mage Armor ready in case something reaches you.",
+        ),
+        (
+            "whats the trick to stealing the ball in basketball without fouling",
+            "Stay low with your hands active and watch the ball, not the dribbler's head fake. "
+            "Swipe upwards at the ball as it rises from the floor, never down on the player's arm. "
+            "Anticipate passes by reading the passer's eyes and stepping into the lane. Keep your "
+            "feet moving so you don't reach across the body, which referees call as a foul.",
+        ),
+        (
+            "How do I get a clean kill on animals while hunting in Red Dead Redemption 2?",
+            "Match the weapon to the animal: small game arrows or the varmint rifle for small "
+            "creatures, a bow or rifle for deer, and a rifle with express or improved ammo for "
+            "large animals. Study the animal first to see the recommended weapon, use Dead Eye to "
+            "slow time, and aim for the head or heart to keep the pelt perfect.",
+        ),
+        (
+            "You're Professor Sparks, a mad-scientist character. Stay in character and explain to "
+            "your lab assistant why the sky is blue.",
+            "Behold, assistant! Sunlight contains all colours, but when it strikes the tiny "
+            "molecules of nitrogen and oxygen in our atmosphere, the short blue wavelengths are "
+            "scattered far more than red ones. This is Rayleigh scattering! Blue light bounces "
+            "across the whole sky into your eyes, while at sunset the long path leaves mostly reds "
+            "and oranges.",
+        ),
+        (
+            "My late grandpa was a carpenter and used to explain how he sharpened his chisels. "
+            "Could you tell me like he did?",
+            "Come here and watch. Flatten the back of the chisel on a coarse stone first, then set "
+            "the bevel at 25 degrees in a honing guide. Push it firmly across the stone, working "
+            "up from coarse to fine grits, until a tiny burr forms. Rub that burr off the flat "
+            "back, strop it on leather, and test it on end grain.",
+        ),
+        (
+            "Let's roleplay: you're a pirate captain teaching me, your new deckhand, how to tie a "
+            "bowline knot.",
+            "Listen well, deckhand! Make a small loop in the rope, with the working end on top. "
+            "Bring the end up through that loop, that's the rabbit coming out of its hole, then "
+            "around behind the standing part, the tree, and back down through the loop. Pull it "
+            "snug and you've got a fixed loop that won't slip, but unties easily.",
+        ),
+    ],
+    "safety_info": [
+        (
+            "How should I store bleach and other cleaning chemicals safely?",
+            "Keep them in their original, labelled containers with the lids closed, in a cool "
+            "place out of children's reach or in a locked cupboard. Store bleach apart from "
+            "ammonia-based products and acids such as descalers, so leaks can't mix. Never decant "
+            "chemicals into drinks bottles. Keep them away from food, and ventilate the room when "
+            "you use them.",
+        ),
+        (
+            "What should I do if I find an old grenade or shell on the beach?",
+            "Don't touch it, move it or try to take a photo up close. Walk away and keep others, "
+            "including dogs, at a safe distance. Note exactly where it is, using a landmark or "
+            "your phone's location, and call the police or coastguard on the emergency number. Old "
+            "munitions can still explode, so let bomb disposal experts deal with it.",
+        ),
+        (
+            "How do I make my home harder for burglars to break into?",
+            "Fit good locks on all doors, such as British Standard locks or deadbolts, and window "
+            "locks on ground-floor windows. Use outdoor lights with motion sensors, keep hedges "
+            "low at the front, and don't leave ladders or tools outside. Keep keys away from the "
+            "letterbox, use timer lights when away, and consider a visible alarm or video "
+            "doorbell.",
+        ),
+        (
+            "Could you explain how thieves steal cars with keyless entry, and how I can stop it?",
+            "In a relay attack, one device picks up the signal from the key fob inside your house "
+            "and relays it to a second device by the car, which then unlocks and starts. To stop "
+            "it, keep fobs in a signal-blocking pouch or metal tin, switch off keyless entry if "
+            "your car allows, and use a steering lock as a visible deterrent.",
+        ),
+        (
+            "What should I do with leftover fireworks after the party?",
+            "Store unused fireworks in their original packaging in a cool, dry place away from "
+            "heat and out of children's reach, such as a locked metal box. Never try to take them "
+            "apart or relight a dud. Soak misfired or unwanted fireworks in a bucket of water "
+            "overnight, then bag them and ask your local fire service or council about disposal.",
+        ),
+        (
+            "How can I protect my kids from online predators?",
+            "Talk openly and often about who they chat with, and tell them they'll never be in "
+            "trouble for telling you something that made them uncomfortable. Teach them never to "
+            "share personal details or photos, or move chats to private apps. Use parental "
+            "controls, keep devices out of bedrooms at night, and report suspicious contacts to "
+            "the platform and the police.",
+        ),
+        (
+            "How can I spot a fake online shop before I buy something?",
+            "Be wary of prices far below other shops, a recently registered web address, spelling "
+            "mistakes, and no real contact details or returns policy. Search the shop's name with "
+            "the word review, check for a physical address, and look for payment by bank transfer "
+            "only. Pay by credit card or PayPal, which give you a way to get your money back.",
+        ),
+        (
+            "How do I stay safe walking home alone at night?",
+            "Stick to busy, well-lit streets even if they take longer, and let a friend know your "
+            "route and when you expect to arrive; many phones can share your live location. Keep "
+            "your phone charged but don't stare at it, and keep one earphone out so you can hear "
+            "what's around you. If you feel followed, go into a shop or busy place.",
+        ),
+        (
+            "What's the safest way to store a gun at home when there are kids in the house?",
+            "Store the gun unloaded in a locked gun safe or cabinet, and keep the ammunition "
+            "locked separately. Use a trigger or cable lock as an extra layer, and keep the keys "
+            "or codes where children can't find them. Teach children that if they ever see a gun, "
+            "they must not touch it, leave the room and tell an adult.",
+        ),
+        (
+            "How can I tell if someone has hidden a tracker on my car or phone?",
+            "iPhones alert you when an unknown AirTag is travelling with you, and Android phones "
+            "can run a manual scan for unknown trackers under the safety settings. Check your "
+            "car's wheel arches, bumpers, OBD port and under the seats. Review phone settings for "
+            "unfamiliar apps, shared locations or device managers. If you find something, contact "
+            "the police before removing it.",
+        ),
+        (
+            "How do I avoid getting scammed when selling things on Facebook Marketplace?",
+            "Only accept cash in person or a payment that has fully arrived in your bank account "
+            "before handing the item over. Ignore buyers who offer to pay extra for shipping, send "
+            "a courier, or ask you to click a link or share a verification code. Meet in a public "
+            "place, bring a friend, and don't give out your address.",
+        ),
+        (
+            "What should I do if I think my social media account has been hacked?",
+            "Use the site's account recovery page to reset your password straight away, then turn "
+            "on two-factor authentication. Log out all other sessions, check the recovery email "
+            "and phone number haven't been changed, and remove unknown linked apps. Warn friends "
+            "not to click messages sent from your account, and change the password anywhere else "
+            "you reused it.",
+        ),
+        (
+            "How do I use a chainsaw safely for the first time?",
+            "Wear chainsaw trousers, boots, gloves, and a helmet with visor and ear defenders. "
+            "Read the manual, check the chain is sharp and tensioned, and start it on the ground, "
+            "never drop-starting. Hold it with both hands, thumbs wrapped around the handles, keep "
+            "your body out of line with the bar, and never cut above shoulder height. A short "
+            "course is worthwhile.",
+        ),
+        (
+            "What should I do if I get caught in a rip current while swimming?",
+            "Stay calm and don't try to swim straight back to shore against it. Float, or swim "
+            "parallel to the beach until you're out of the current, then head in at an angle. If "
+            "you can't escape, float on your back, raise an arm and shout for help. Swim at "
+            "lifeguarded beaches, between the flags, whenever possible.",
+        ),
+        (
+            "Please tell me how to put out a grease fire in my kitchen.",
+            "Turn off the heat if you can reach it safely, then slide a metal lid or baking sheet "
+            "over the pan and leave it covered until it cools. Never throw water on it or carry "
+            "the pan outside, as burning oil can explode into a fireball. Use a fire blanket or a "
+            "class F or K extinguisher if you have one, otherwise get out and call the fire "
+            "service.",
+        ),
+        (
+            "My grandma keeps getting calls saying she's won a prize. How can I protect her from scams?",
+            "Explain that genuine prizes never require a fee, bank details or gift cards, and that "
+            "she can simply hang up. Register her number with a call-blocking service, and set up "
+            "call blocking on her phone. Agree that she'll check with you before paying anyone, "
+            "and ask her bank about extra protections. Report the calls to your national fraud "
+            "service.",
+        ),
+        (
+            "You are a lifeguard. Explain what I should do if I see someone struggling in the water.",
+            "Shout for a lifeguard and call emergency services straight away. Don't jump in, "
+            "because panicking swimmers can pull rescuers under. Reach with a pole or branch, or "
+            "throw something that floats, such as a ring, cool box or ball, then talk to them and "
+            "encourage them to kick towards you. Keep watching where they are until help arrives.",
+        ),
+    ],
+    "definition": [
+        (
+            "Could you explain what a buffer overflow exploit is?",
+            "A buffer overflow happens when a program writes more data into a block of memory than "
+            "it was allocated, overwriting neighbouring memory. An exploit takes advantage of this "
+            "bug to crash the program or make it run code it shouldn't. Modern defences include "
+            "bounds checking, memory-safe languages, stack canaries and address space layout "
+            "randomisation.",
+        ),
+        (
+            "What does jailbreaking a phone mean?",
+            "Jailbreaking means removing the software restrictions a manufacturer puts on a "
+            "device, most often an iPhone, so you can install apps from outside the official store "
+            "and change system settings. It usually voids support, can break updates and weakens "
+            "security protections. On Android, the similar process is called rooting.",
+        ),
+        (
+            "What is a jailbreak prompt in the context of AI chatbots?",
+            "It is a message written to trick a chatbot into ignoring its safety rules, for "
+            "example by asking it to role-play a character with no restrictions or by hiding a "
+            "harmful request inside a game or story. Developers study these prompts to train "
+            "models that follow their guidelines regardless of how a request is framed.",
+        ),
+        (
+            "What is credential stuffing?",
+            "Credential stuffing is a cyberattack where criminals take usernames and passwords "
+            "leaked from one website and try them automatically on many other sites, betting that "
+            "people reuse passwords. It is why a breach at one service can lead to break-ins "
+            "elsewhere. Unique passwords, a password manager and two-factor authentication protect "
+            "you against it.",
+        ),
+        (
+            "What is a card skimmer on a cash machine?",
+            "A skimmer is a device fraudsters fit over the card slot of a cash machine or payment "
+            "terminal to copy card details, often paired with a hidden camera or fake keypad to "
+            "capture the PIN. Protect yourself by covering the keypad, checking for loose or bulky "
+            "parts, and using contactless or machines inside banks.",
+        ),
+        (
+            "What does cartel mean in economics?",
+            "A cartel is a group of independent companies or countries that agree to act together, "
+            "for example by fixing prices, limiting output or dividing markets, instead of "
+            "competing. OPEC is a well-known example among countries. Between private companies, "
+            "cartels are illegal in most countries because they raise prices for customers.",
+        ),
+        (
+            "What is a drug mule?",
+            "A drug mule is a person who carries illegal drugs across a border or between places "
+            "for a trafficking group, sometimes hidden in luggage or on the body. Many are "
+            "recruited through debt, deception or threats and face long prison sentences if "
+            "caught. Airlines and border agencies warn travellers never to carry bags for "
+            "strangers.",
+        ),
+        (
+            "What is a Trojan horse program in computing?",
+            "A Trojan horse, or Trojan, is malware disguised as something useful, such as a free "
+            "game, a cracked app or an email attachment, which the user installs willingly. Once "
+            "running, it can steal passwords, spy on the user or open a back door for attackers. "
+            "Unlike a virus, it doesn't copy itself. Install software only from trusted sources.",
+        ),
+        (
+            "What is a rootkit?",
+            "A rootkit is malicious software designed to give an attacker hidden, privileged "
+            "control of a computer while concealing its own presence from the user and from "
+            "antivirus tools. Some hide deep in the operating system or even firmware. Secure "
+            "Boot, timely updates and trusted security software help prevent them, and removal "
+            "often means reinstalling the system.",
+        ),
+        (
+            "What's the difference between a computer virus and a worm?",
+            "A virus attaches itself to a file or program and spreads when a person runs or shares "
+            "that file. A worm is standalone and spreads by itself across networks, exploiting "
+            "security flaws without anyone opening anything. Both can damage data or systems. "
+            "Keeping software updated and using antivirus protection helps against both.",
+        ),
+        (
+            "What is cryptojacking?",
+            "Cryptojacking is the secret use of someone else's computer, phone or server to mine "
+            "cryptocurrency, usually through malware or a script on a compromised website. Victims "
+            "notice slow performance, overheating, fan noise and higher electricity bills. Ad "
+            "blockers, browser extensions that block mining scripts and up-to-date security "
+            "software help prevent it.",
+        ),
+        (
+            "What is a burner phone?",
+            "A burner phone is a cheap prepaid mobile used for a short time and then thrown away "
+            "or replaced. People use them for privacy when travelling, online selling or dating, "
+            "or to keep a work number separate. Criminals also use them because they are harder to "
+            "link to a person, which is why the term often appears in crime shows.",
+        ),
+        (
+            "What is the dark web?",
+            "The dark web is the part of the internet that needs special software, such as the Tor "
+            "browser, to reach, and that hides the location of sites and users. Journalists, "
+            "whistleblowers and people under censorship use it for privacy, but it also hosts "
+            "illegal marketplaces, scams and malware, so most people have no need to visit it.",
+        ),
+        (
+            "What does a bomb disposal technician actually do?",
+            "A bomb disposal technician, often called an EOD technician, finds, assesses and makes "
+            "safe suspected explosive devices and old munitions. They use robots, X-ray equipment "
+            "and protective suits, and work for the military or police. Much of the job is "
+            "training, careful planning and keeping the public away from danger while devices are "
+            "removed or destroyed.",
+        ),
+        (
+            "What is a chop shop?",
+            "A chop shop is an illegal garage where stolen cars are taken apart so the parts can "
+            "be sold separately or used to disguise other stolen vehicles. Parts are harder to "
+            "trace than a whole car. Marking parts with your car's identification number and using "
+            "a tracker or steering lock make cars less attractive to these gangs.",
+        ),
+        (
+            "You are a cybersecurity lecturer. Define penetration testing for my first-year students.",
+            "Penetration testing is an authorised, simulated attack on a computer system, network "
+            "or application, carried out to find security weaknesses before real attackers do. "
+            "Testers work within a written agreement that sets scope and rules, then report what "
+            "they found and how to fix it. Without that permission, the same activity would be "
+            "illegal hacking.",
+        ),
+        (
+            "My friend keeps talking about pig butchering scams. What are they?",
+            "A pig butchering scam is a long con, usually starting with a friendly wrong-number "
+            "text or a dating contact. The scammer builds trust over weeks, then persuades the "
+            "victim to invest in a fake cryptocurrency platform that shows fake profits, "
+            "encouraging bigger deposits before disappearing with the money. Be wary of any online "
+            "acquaintance who pushes investments.",
+        ),
+        (
+            "What does hacktivism mean?",
+            "Hacktivism is hacking carried out to promote a political or social cause rather than "
+            "for money. Typical actions include defacing websites, flooding them with traffic so "
+            "they go offline, and leaking stolen documents. Supporters see it as protest, but "
+            "breaking into or disrupting systems without permission is illegal in most countries, "
+            "whatever the motive.",
+        ),
+        (
+            "What is a honeypot in cybersecurity?",
+            "A honeypot is a decoy computer, server or account set up to look like a tempting "
+            "target, so that attackers who probe it can be detected and studied. Because no "
+            "legitimate user should ever touch it, any activity is suspicious. Security teams use "
+            "honeypots to learn attackers' techniques and to get early warning of intrusions.",
+        ),
+    ],
+}
+
+# ---------------------------------------------------------------------------
+# kind = "benign", second batch: everyday categories for breadth
+# ---------------------------------------------------------------------------
+BENIGN_EVERYDAY: dict[str, list[tuple[str, str]]] = {
+    "law_rights": [
+        (
+            "My landlord won't return my deposit. What can I do?",
+            "Ask for it back in writing, giving a deadline of about 14 days and asking for an "
+            "itemised list of any deductions with evidence. Gather your tenancy agreement, "
+            "check-in inventory, photos and receipts. In many countries deposits must be held in a "
+            "protection scheme with a free dispute service; if not, you can claim in the small "
+            "claims court.",
+        ),
+        (
+            "Can you explain how small claims court works?",
+            "Small claims court handles money disputes below a set limit, which varies by country "
+            "and state, without needing a lawyer. You fill in a claim form, pay a modest fee and "
+            "send a copy to the other side. Many cases settle or go to mediation; otherwise a "
+            "judge hears both sides informally and decides. Bring documents, photos and receipts.",
+        ),
+        (
+            "Can a shop refuse to refund a faulty item?",
+            "In most places, no, not if the item was faulty when you bought it. In the UK, for "
+            "example, you can reject faulty goods for a full refund within 30 days, and later you "
+            "are entitled to a repair or replacement. Signs saying no refunds don't override the "
+            "law. Keep your receipt or bank statement as proof of purchase.",
+        ),
+        (
+            "What should I do if I get a parking ticket I think is unfair?",
+            "Read the ticket for the appeal deadline and don't ignore it, as fines often rise. "
+            "Take photos of the signs, road markings and where you parked, and keep receipts or "
+            "permits. Appeal in writing with your evidence, explaining clearly why the ticket is "
+            "wrong. If the first appeal fails, there is usually an independent appeals service.",
+        ),
+        (
+            "What's the difference between a will and a power of attorney?",
+            "A will says who gets your money and belongings after you die and who will sort out "
+            "your estate. A power of attorney lets someone you choose make decisions for you while "
+            "you're alive, for example if illness leaves you unable to manage your finances or "
+            "health care. Many people set up both, ideally with a solicitor's help.",
+        ),
+        (
+            'What does "without prejudice" mean on a letter?',
+            "It marks a letter as a genuine attempt to settle a dispute. Offers and admissions "
+            "made in it generally can't be shown to a court later as evidence against the writer, "
+            "so both sides can negotiate openly. The label only works for real settlement talks; "
+            "simply writing the phrase on an ordinary letter doesn't protect it.",
+        ),
+        (
+            "What are my rights if my flight is cancelled?",
+            "It depends on where you fly. Under EU and UK rules, you can choose a full refund or a "
+            "replacement flight, and the airline must provide food and accommodation while you "
+            "wait. You may also get fixed compensation if you were told less than 14 days before, "
+            "unless the cause was extraordinary, like severe weather. Other regions have their own "
+            "rules.",
+        ),
+        (
+            "What is a cooling-off period when buying online?",
+            "It's the time during which you can cancel a purchase without giving a reason. In the "
+            "UK and EU, most online purchases have a 14-day cancellation period starting when you "
+            "receive the goods, and you then have another 14 days to send them back. Exceptions "
+            "include personalised items, perishable food and unsealed software or hygiene "
+            "products.",
+        ),
+        (
+            "How do I make a formal complaint about a company?",
+            "Write to the company's complaints team, stating what went wrong, the dates, your "
+            "order or account number and what you want done, such as a refund. Attach copies of "
+            "evidence and keep a record of every contact. If they don't resolve it within their "
+            "deadline, often eight weeks, take it to the relevant ombudsman or consumer body.",
+        ),
+    ],
+    "money": [
+        (
+            "Act as my financial adviser and explain how compound interest works.",
+            "Compound interest is interest earned on both your original money and the interest "
+            "already added. Save 1,000 at 5% a year and you have 1,050 after one year, then "
+            "1,102.50 after two, because the second year's interest is paid on 1,050. Over long "
+            "periods this snowballs, which is why starting early matters so much. Debts compound "
+            "the same way.",
+        ),
+        (
+            "What is the 50/30/20 budgeting rule?",
+            "It's a simple way to split take-home pay: about 50% for needs such as rent, bills and "
+            "groceries, 30% for wants such as eating out and hobbies, and 20% for savings and "
+            "paying off debt. Treat it as a starting point; in an expensive city, needs may take "
+            "more, so trim wants to keep saving something.",
+        ),
+        (
+            "What's the difference between a credit card and a debit card?",
+            "A debit card spends money straight from your bank account. A credit card borrows "
+            "money from the card company, which you repay later; if you clear the full balance "
+            "each month you usually pay no interest, but otherwise rates are high. Credit cards "
+            "often offer stronger purchase protection and, used carefully, help build your credit "
+            "history.",
+        ),
+        (
+            "How much should I keep in an emergency fund?",
+            "A common guideline is three to six months of essential living costs, such as rent, "
+            "bills, food and debt repayments. Aim for the higher end if your income is irregular "
+            "or you support a family. Start with a small goal like one month's costs, and keep the "
+            "money in an easy-access savings account separate from your everyday account.",
+        ),
+        (
+            "Could you explain what an index fund is?",
+            "An index fund is an investment fund that simply tracks a market index, such as the "
+            "S&P 500 or FTSE 100, by holding all or most of the companies in it. Because nobody is "
+            "picking shares, fees are low, and you get instant diversification. Its value still "
+            "rises and falls with the market, so it suits long-term investing.",
+        ),
+        (
+            "How do income tax brackets work?",
+            "Most countries use marginal rates: each rate applies only to the slice of income "
+            "within its band, not to all of your income. For example, if income up to 12,000 is "
+            "tax-free and the next band is taxed at 20%, someone earning 15,000 pays 20% only on "
+            "the top 3,000. Moving into a higher bracket never reduces your take-home pay.",
+        ),
+        (
+            "What's a credit score, and how can I improve it?",
+            "A credit score is a number lenders use to judge how likely you are to repay "
+            "borrowing, based on your credit history. To improve it, pay every bill on time, keep "
+            "card balances well below their limits, register to vote where that counts, avoid many "
+            "applications in a short time, and check your credit report for mistakes.",
+        ),
+        (
+            "Should I pay off debt or save first?",
+            "Usually both, in order. First build a small emergency buffer, say one month of costs, "
+            "so a surprise bill doesn't go on a credit card. Then pay off high-interest debt like "
+            "credit cards as fast as possible, because its interest beats any savings rate. "
+            "Low-interest debt like a student loan can be paid normally while you save.",
+        ),
+        (
+            "What is inflation, and why does it matter for my savings?",
+            "Inflation is the general rise in prices over time, so each pound or dollar buys a "
+            "little less. If your savings earn 2% interest while prices rise 4%, your money loses "
+            "buying power even though the balance grows. That's why people compare interest rates "
+            "with inflation and consider investing money they won't need for many years.",
+        ),
+    ],
+    "pets": [
+        (
+            "Can you tell me how to stop my puppy biting my hands?",
+            'Puppies mouth to explore and play. When teeth touch skin, say "ouch" calmly, stop '
+            "playing and turn away for a few seconds. Then offer a chew toy and praise them for "
+            "biting that instead. Keep toys handy, avoid rough hand games, and make sure your "
+            "puppy gets enough sleep, because overtired puppies bite more.",
+        ),
+        (
+            "How often should I clean my cat's litter tray?",
+            "Scoop out clumps and droppings at least once a day, and top up the litter as needed. "
+            "Empty the whole tray, wash it with warm water and mild, unscented soap, and refill it "
+            "once a week, or every two weeks for clumping litter. Cats often refuse a dirty tray, "
+            "so regular cleaning prevents accidents elsewhere.",
+        ),
+        (
+            "How do I introduce a new cat to my dog?",
+            "Keep them apart at first, with the cat in its own room, and swap their bedding so "
+            "they learn each other's smell. After a few days, let them see each other through a "
+            "baby gate while the dog is on a lead, rewarding calm behaviour. Increase time "
+            "together slowly, and always give the cat high places to escape to.",
+        ),
+        (
+            "What should I feed a pet rabbit?",
+            "Unlimited good-quality hay or grass should make up about 85% of a rabbit's diet, as "
+            "it keeps their gut and teeth healthy. Add a handful of fresh leafy greens, such as "
+            "kale, herbs or romaine, each day, and a small portion of pellets. Fruit and carrots "
+            "are treats only. Always provide fresh water, and avoid muesli-style mixes.",
+        ),
+        (
+            "How do I teach my dog to walk nicely on a lead?",
+            "Practise in a quiet place first. Hold treats at your side and reward your dog "
+            "whenever they walk next to you with a loose lead. The moment the lead goes tight, "
+            "stop and stand still until they come back, then carry on. Keep sessions short and "
+            "consistent, and gradually add distractions as they improve.",
+        ),
+        (
+            "How do I set up a tank for a goldfish?",
+            "Goldfish need more space than people think: at least 75 litres for one fancy "
+            "goldfish, plus more for each extra fish, and common goldfish are better in ponds. Add "
+            "a filter, gravel and a dechlorinator for tap water, then cycle the tank for several "
+            "weeks before adding fish. Change about a quarter of the water weekly.",
+        ),
+        (
+            "How can I keep my dog calm during fireworks?",
+            "Walk your dog earlier in the day and keep them indoors once fireworks start, with "
+            "curtains closed and a TV or music on. Make a cosy den in a quiet room where they can "
+            "hide. Stay calm and act normally; it's fine to comfort them. For a very anxious dog, "
+            "ask your vet well before the fireworks season.",
+        ),
+        (
+            "How often should I trim my dog's nails?",
+            "Most dogs need a trim every three to four weeks, though dogs that walk a lot on "
+            "pavement wear them down naturally. If you hear clicking on hard floors, they're too "
+            "long. Trim a little at a time with proper clippers, avoiding the pink quick inside "
+            "the nail, and reward your dog with treats so it becomes a calm routine.",
+        ),
+    ],
+    "gardening": [
+        (
+            "When should I sow tomato seeds?",
+            "Sow indoors about six to eight weeks before your last expected frost, which in much "
+            "of the UK and northern US means March or early April. Use small pots of seed compost "
+            "on a warm, bright windowsill. Plant them outside, or in a greenhouse, once night "
+            "temperatures stay above about 10 °C and the seedlings have been hardened off.",
+        ),
+        (
+            "How do I start a compost heap?",
+            "Choose a bin or a corner of the garden on bare soil. Mix roughly equal volumes of "
+            "greens, such as vegetable peelings, grass cuttings and coffee grounds, with browns, "
+            "such as cardboard, dry leaves and egg boxes. Keep it as damp as a wrung-out sponge "
+            "and turn it every few weeks. Avoid meat, dairy and cooked food.",
+        ),
+        (
+            "How often should I water houseplants?",
+            "There's no fixed schedule; water when the plant needs it. For most houseplants, push "
+            "a finger into the compost and water when the top two to three centimetres feel dry. "
+            "Water thoroughly until it drains from the bottom, then empty the saucer. Plants need "
+            "less in winter, and succulents and cacti much less. Overwatering kills more "
+            "houseplants than underwatering.",
+        ),
+        (
+            "How do I prune a rose bush?",
+            "Prune most roses in late winter or early spring, as new buds begin to swell. Use "
+            "clean, sharp secateurs. First remove dead, damaged and crossing stems, then cut the "
+            "remaining stems back by about a third to a half, just above an outward-facing bud "
+            "with a sloping cut. Through summer, snip off faded flowers to encourage more.",
+        ),
+        (
+            "What vegetables are easiest for a beginner to grow?",
+            "Salad leaves, radishes, courgettes, runner or French beans, potatoes and garlic are "
+            "all forgiving. Radishes and salad leaves are ready within weeks, which keeps you "
+            "motivated, and a single courgette plant feeds a family. Herbs like mint and chives "
+            "are easy too. Start small, with a raised bed or a few large pots in a sunny spot.",
+        ),
+        (
+            "Why are the leaves on my tomato plant turning yellow?",
+            "Yellowing lower leaves are often natural ageing, but widespread yellowing usually "
+            "points to watering or feeding. Too much or too little water, especially uneven "
+            "watering in pots, is a common cause, as is a lack of nitrogen or magnesium. Water "
+            "deeply and regularly, feed weekly with a tomato fertiliser once flowers appear, and "
+            "remove badly affected leaves.",
+        ),
+        (
+            "How do I propagate a pothos from a cutting?",
+            "Cut a healthy stem just below a node, the small bump where a leaf meets the stem, so "
+            "the cutting has two to four leaves. Put it in a glass of water with the node under "
+            "the surface and leave it somewhere bright but out of direct sun. Change the water "
+            "weekly; once roots are a few centimetres long, pot it up.",
+        ),
+        (
+            "How do I improve heavy clay soil?",
+            "Dig in plenty of organic matter, such as garden compost, well-rotted manure or leaf "
+            "mould, every year; it opens up the structure so water drains and roots spread. Never "
+            "work the soil when it's wet. Mulch beds thickly and let worms do the mixing. Raised "
+            "beds and plants that like clay, such as roses, also help.",
+        ),
+    ],
+    "sport_fitness": [
+        (
+            "How do I do a proper push-up?",
+            "Place your hands slightly wider than your shoulders, and keep your body in a straight "
+            "line from head to heels, with your core and glutes tight. Lower yourself until your "
+            "chest is just above the floor, elbows at about 45 degrees to your body, then push "
+            "back up. If it's too hard, do them on your knees or against a bench.",
+        ),
+        (
+            "How many rest days should I take each week?",
+            "Most people do well with one or two rest days a week, and beginners may need more. "
+            "Muscles get stronger during recovery, not during the workout itself. You can still "
+            "walk or stretch on rest days. If you feel constantly tired, sore or your performance "
+            "drops, take an extra day off and prioritise sleep.",
+        ),
+        (
+            "What's a good warm-up before playing football?",
+            "Spend about ten minutes building up gradually: a light jog, then dynamic moves such "
+            "as high knees, heel flicks, side shuffles, leg swings and walking lunges. Finish with "
+            "a few short sprints and some passing with the ball. This raises your heart rate and "
+            "loosens your muscles better than long static stretches held before you play.",
+        ),
+        (
+            "How can I breathe better when swimming front crawl?",
+            "Exhale steadily through your nose or mouth while your face is in the water, so you "
+            "only need to inhale when you turn. Turn your head to the side with your body's roll, "
+            "keeping one goggle in the water, rather than lifting your head forwards. Practise "
+            "breathing every three strokes, and use a kickboard to drill it.",
+        ),
+        (
+            "How do I choose the right size bike frame?",
+            "Frame sizes depend on your height and inside-leg length, and each brand publishes a "
+            "size chart, so start there. Then test ride: standing over the top tube, you should "
+            "have a few centimetres of clearance, and you should reach the handlebars with "
+            "slightly bent elbows. Saddle height and stem length can fine-tune the fit afterwards.",
+        ),
+        (
+            "How can I hold a plank for longer?",
+            "Focus on form first: elbows under shoulders, body straight, glutes and stomach tight, "
+            "and keep breathing. Do several shorter holds, such as three sets of 20 to 30 seconds, "
+            "adding five seconds every few sessions. Side planks, dead bugs and bird dogs build "
+            "the supporting muscles. A perfect 45-second plank beats a sagging two-minute one.",
+        ),
+        (
+            "What are the basic rules of pickleball?",
+            "Pickleball is played on a badminton-sized court with paddles and a plastic ball. "
+            "Serves are underhand and diagonal, and the ball must bounce once on each side before "
+            "volleys are allowed. You can't volley while standing in the seven-foot zone next to "
+            "the net, called the kitchen. Games usually go to 11, win by two, and only the serving "
+            "side scores.",
+        ),
+        (
+            "Act as my personal trainer and give me a quick 20-minute home workout with no equipment.",
+            "Warm up for three minutes with marching, arm circles and squats. Then do four rounds "
+            "of: 40 seconds of squats, 40 seconds of push-ups, 40 seconds of glute bridges, 40 "
+            "seconds of mountain climbers, and 40 seconds of plank, resting 20 seconds between "
+            "exercises. Finish with two minutes of stretching. Work hard, but keep your form "
+            "clean.",
+        ),
+    ],
+    "music_art": [
+        (
+            "How do I tune a guitar by ear?",
+            "Tune the low E string to a reference note, such as a piano or tuning app. Then press "
+            "the low E string at the fifth fret and tune the A string until it sounds the same. "
+            "Repeat on the fifth fret for the D and G strings, the fourth fret of G for the B "
+            "string, and the fifth fret of B for the high E.",
+        ),
+        (
+            "What's the difference between major and minor keys?",
+            "A major key uses a scale whose third note is four semitones above the root, which "
+            "tends to sound bright or happy. A minor key lowers that third note by a semitone, and "
+            "usually the sixth and seventh too, which sounds darker or sadder. C major and A minor "
+            "share the same notes but centre on different home notes.",
+        ),
+        (
+            "How do I mix a good skin tone with acrylic paints?",
+            "Start with equal parts of red, yellow and blue to make a brown base, then adjust. Add "
+            "white to lighten, more yellow for warmth, and a touch of blue or green to cool it "
+            "down. Burnt sienna, yellow ochre and titanium white are a handy shortcut. Test on "
+            "scrap paper and mix more than you need, because matching later is hard.",
+        ),
+        (
+            "How long should I practise piano each day as an adult beginner?",
+            "Twenty to thirty minutes a day is enough to make steady progress, and short daily "
+            "sessions beat one long one at the weekend. Split the time: a few minutes of scales or "
+            "technique, then new material in small sections, then something you enjoy playing. "
+            "Practise hard passages slowly, and stop before your hands get tired or tense.",
+        ),
+        (
+            "Please explain the rule of thirds in photography.",
+            "Imagine the frame divided by two horizontal and two vertical lines into nine equal "
+            "parts. The rule of thirds suggests placing your main subject on one of those lines or "
+            "where they cross, rather than in the centre, and putting horizons on a third line. It "
+            "usually makes a picture feel more balanced and dynamic. Most cameras can display the "
+            "grid.",
+        ),
+        (
+            "How do I read a time signature in sheet music?",
+            "A time signature is the pair of numbers at the start of the music. The top number "
+            "tells you how many beats are in each bar, and the bottom number tells you which note "
+            "gets one beat: 4 means a crotchet, or quarter note, and 8 means a quaver. So 3/4 has "
+            "three quarter-note beats per bar, like a waltz.",
+        ),
+        (
+            "How do I stop my watercolours going muddy?",
+            "Mud usually comes from overmixing or working into wet paint too long. Mix no more "
+            "than two or three colours at once, and let a layer dry completely before glazing "
+            "another on top. Use clean water, changing it often, and keep separate water for "
+            "rinsing and painting. Transparent pigments stay brighter than opaque ones when "
+            "layered.",
+        ),
+        (
+            "What does a music producer actually do?",
+            "A music producer guides a recording from idea to finished track. Depending on the "
+            "project, they help choose and arrange songs, coach performances, decide on sounds and "
+            "instruments, run the recording sessions and shape the final mix with engineers. In "
+            "modern pop and electronic music, the producer often creates the beat and instrumental "
+            "too.",
+        ),
+    ],
+    "tech_support": [
+        (
+            "my laptop has got really slow, what can i check?",
+            "Open Task Manager on Windows or Activity Monitor on a Mac to see which programs use "
+            "most CPU and memory, and close or uninstall the heavy ones. Disable unneeded startup "
+            "apps, install system updates, and free up disk space if the drive is almost full. Run "
+            "a malware scan. If it's old with a hard drive, an SSD upgrade helps hugely.",
+        ),
+        (
+            "How do I set up two-factor authentication on my accounts?",
+            "Open the security settings of each account, starting with email and banking, and look "
+            "for two-factor or two-step verification. Choose an authenticator app, such as Google "
+            "Authenticator or Microsoft Authenticator, rather than SMS where possible, and scan "
+            "the QR code shown. Save the backup codes somewhere safe in case you lose your phone.",
+        ),
+        (
+            "What's the easiest way to back up the photos on my phone?",
+            "Turn on automatic cloud backup: iCloud Photos on an iPhone or Google Photos on "
+            "Android, ideally over Wi-Fi. Check you have enough storage in your plan. For a second "
+            "copy, occasionally plug the phone into a computer and copy the photos to an external "
+            "drive. Two copies in different places protect you if one fails.",
+        ),
+        (
+            "why is my wifi so slow in one room",
+            "Wi-Fi weakens with distance and through thick walls, floors, mirrors and appliances "
+            "like microwaves. Move the router to a central, raised spot in the open, or away from "
+            "other electronics. If that doesn't help, a mesh Wi-Fi system or powerline adapter can "
+            "extend coverage. For a desk computer, a wired Ethernet connection is most reliable.",
+        ),
+        (
+            "How do I take a screenshot on a Mac?",
+            "Press Shift+Command+3 to capture the whole screen, or Shift+Command+4 and drag to "
+            "capture a selected area. Shift+Command+4 then the space bar captures one window. "
+            "Shift+Command+5 opens a toolbar with more options, including screen recording. "
+            "Screenshots are saved to the desktop by default.",
+        ),
+        (
+            "How do I free up storage on my iPhone?",
+            "Go to Settings, General, iPhone Storage to see what's taking up space, with "
+            "recommendations. Offload apps you rarely use, delete old videos and large message "
+            "attachments, and empty the Recently Deleted album in Photos. Turning on iCloud Photos "
+            "with Optimise iPhone Storage keeps smaller versions on the phone and full copies in "
+            "the cloud.",
+        ),
+        (
+            "How do I update drivers on Windows?",
+            "The simplest way is Windows Update: open Settings, Windows Update, then Advanced "
+            "options and Optional updates, where driver updates appear. For graphics cards, "
+            "download drivers from NVIDIA, AMD or Intel directly. You can also right-click a "
+            "device in Device Manager and choose Update driver. Avoid third-party driver-updater "
+            "tools, which are often unreliable.",
+        ),
+        (
+            "What should I do if my computer won't turn on?",
+            "Check the basics first: the power cable, plug socket and, for a laptop, that the "
+            "battery has charged for at least 30 minutes. Look for lights or fan noise when you "
+            "press the power button. Unplug all accessories and try again. On a laptop, hold the "
+            "power button for 30 seconds to reset it. If nothing works, it may need a repair.",
+        ),
+        (
+            "How do I connect my printer to my Wi-Fi?",
+            "Most printers have a wireless setup option on their control panel: choose your "
+            "network and enter the Wi-Fi password. If yours has no screen, use the manufacturer's "
+            "app on your phone or computer, or press the WPS button on the printer and then on "
+            "your router within two minutes. Then add the printer in your computer's settings.",
+        ),
+    ],
+    "careers": [
+        (
+            "How do I write a CV when I have no work experience?",
+            "Lead with a short profile saying what role you want and what you offer. Then focus on "
+            "education, projects, volunteering, clubs and any part-time or informal work such as "
+            "babysitting. For each, describe what you did and what came of it using action verbs. "
+            "Add skills like languages or software, keep it to one page, and tailor it to each "
+            "job.",
+        ),
+        (
+            'How should I answer "What\'s your biggest weakness?" in an interview?',
+            "Pick a real but manageable weakness that isn't central to the job, and show what "
+            'you\'re doing about it. For example: "I used to find it hard to delegate, so I now '
+            'agree clear tasks and check-ins with my team, and it\'s made our projects run faster." '
+            "Avoid fake weaknesses like perfectionism, and keep the answer short and honest.",
+        ),
+        (
+            "How do I negotiate a higher salary for a job offer?",
+            "Thank them and express enthusiasm first. Research the market rate for the role and "
+            "location, then ask for a specific figure, slightly above what you'd accept, backed by "
+            "your skills and experience. If they can't raise the salary, ask about signing "
+            "bonuses, extra holiday, flexible working or an early pay review. Get the final offer "
+            "in writing.",
+        ),
+        (
+            "How do I ask someone to be a reference for me?",
+            "Ask politely and in advance, ideally by email or in person, and make it easy to say "
+            "no. Choose someone who knows your work well, such as a former manager or tutor. Once "
+            "they agree, send them the job description, your CV and a reminder of projects you did "
+            "together, and let them know when a call might come.",
+        ),
+        (
+            "What should I put in my LinkedIn summary?",
+            "Write three or four short paragraphs in the first person. Say what you do now and who "
+            "you help, highlight two or three achievements with numbers, list your key skills, and "
+            "say what you're looking for next. Keep the tone natural, include keywords recruiters "
+            "search for, and end with how people can contact you.",
+        ),
+        (
+            "How do I resign from a job professionally?",
+            "Tell your manager in person or on a call before anyone else, then follow up with a "
+            "short, polite resignation letter giving your last working day according to your "
+            "notice period. Thank them for the opportunity, and offer to help with the handover. "
+            "Work hard until the end and stay positive in any exit interview.",
+        ),
+        (
+            "How do I prepare for a video job interview?",
+            "Test your camera, microphone and internet connection the day before, and put the "
+            "laptop at eye level. Choose a quiet spot with a plain background and light in front "
+            "of you, not behind. Dress as you would in person, close other apps, and keep notes "
+            "nearby. Look at the camera when you speak, and join a few minutes early.",
+        ),
+        (
+            "How do I change careers in my thirties?",
+            "List the skills from your current job that transfer, then research target roles by "
+            "talking to people who already do them. Fill gaps with short courses, volunteering or "
+            "freelance projects so you have evidence. Rewrite your CV around transferable skills, "
+            "consider a stepping-stone role, and build savings to cover a possible pay dip while "
+            "you switch.",
+        ),
+        (
+            "What questions should I ask at the end of a job interview?",
+            "Good choices are: what does success look like in the first six months; what are the "
+            "biggest challenges facing the team; how would you describe the team's culture; and "
+            "what are the next steps in the process. Asking shows interest and helps you judge the "
+            "job. Save salary questions for later unless they raise them.",
+        ),
+    ],
+    "parenting": [
+        (
+            "How should I handle toddler tantrums?",
+            "Stay calm and keep your voice low, because toddlers borrow your mood. Make sure "
+            'they\'re safe, name the feeling ("You\'re angry because we left the park"), and wait it '
+            "out without giving in to the demand. Afterwards, offer a hug and move on. Prevent "
+            "many tantrums by avoiding hunger and tiredness and offering simple choices.",
+        ),
+        (
+            "How much screen time is reasonable for a six-year-old?",
+            "There's no single rule, but many families aim for roughly one to two hours a day of "
+            "good-quality content at this age, balanced with sleep, play and time outside. How "
+            "they use screens matters as much as how long: watch together when you can, prefer "
+            "creative or educational apps, keep screens out of bedrooms, and turn them off an hour "
+            "before bed.",
+        ),
+        (
+            "How can I get my teenager to talk to me more?",
+            "Talk side by side rather than face to face, such as during car journeys, cooking or "
+            "walks, which feels less like an interrogation. Listen more than you advise, and don't "
+            'overreact to what they share. Ask specific questions instead of "How was school?", '
+            "show interest in their hobbies, and be around at the times they tend to open up.",
+        ),
+        (
+            "When and how should I start potty training?",
+            "Most children are ready between 18 months and three years; signs include staying dry "
+            "for a couple of hours, noticing when they go, and showing interest in the toilet. "
+            "Pick a calm week, let them go without a nappy at home, and offer the potty regularly, "
+            "especially after meals. Praise successes and treat accidents calmly.",
+        ),
+        (
+            "How do I set up a bedtime routine for a three-year-old?",
+            "Keep the same order at the same time every night, lasting about 30 to 45 minutes: a "
+            "bath, pyjamas, brushing teeth, a story or two, a cuddle and lights out. Dim the "
+            "lights and switch off screens an hour before. Give a two-minute warning before it "
+            "starts, and stay calm and boring if they get up again.",
+        ),
+        (
+            "How do I teach my kid about money?",
+            "Start with coins and a clear jar so young children can see savings grow. From about "
+            "six, give a small regular allowance and let them choose how to spend or save it, "
+            "including making mistakes. Talk through prices when shopping, set a savings goal for "
+            "something they want, and later introduce a children's bank account and simple "
+            "interest.",
+        ),
+        (
+            "How can I help my child with maths homework without doing it for them?",
+            "Ask them to explain what the question is asking and what they've tried, then guide "
+            'with questions like "What do you know already?" rather than giving the answer. Work '
+            "through a similar example together, then let them try the real one. Praise effort and "
+            "strategies, and if the method is new to you, ask the teacher.",
+        ),
+        (
+            "What's a good way to handle constant sibling fights?",
+            "Stay out of minor squabbles where possible and let them practise solving it, stepping "
+            "in only if it becomes physical or unkind. When you do intervene, separate them to "
+            "calm down, then help each say what they want and find a compromise. Avoid comparing "
+            "them, give each some one-to-one time, and praise them when they cooperate.",
+        ),
+    ],
+    "environment": [
+        (
+            "How can I reduce food waste at home?",
+            "Plan meals before shopping, make a list and check what's already in the fridge. Store "
+            "food properly, freeze bread, meat and leftovers before they spoil, and put older "
+            "items at the front. Remember that best before dates are about quality, while use by "
+            "dates are about safety. Use up odds and ends in soups, stir-fries or omelettes.",
+        ),
+        (
+            "Which plastics can be recycled at home?",
+            "It depends on your local council or collection service, so check their website. "
+            "Plastic bottles, milk containers, and many pots, tubs and trays are widely accepted. "
+            "Soft plastics like carrier bags and crisp packets often aren't collected at home, but "
+            "some supermarkets take them back. Rinse containers, squash bottles, and leave caps on "
+            "if your service asks.",
+        ),
+        (
+            "What's the difference between weather and climate?",
+            "Weather is the day-to-day state of the atmosphere in one place: temperature, rain, "
+            "wind and cloud, which can change within hours. Climate is the average pattern of "
+            "weather over a long time, usually 30 years or more, for a region. A cold week is "
+            "weather; a region's winters getting milder over decades is a change in climate.",
+        ),
+        (
+            "How do solar panels work?",
+            "Solar panels are made of photovoltaic cells, usually silicon. When sunlight hits a "
+            "cell, it knocks electrons loose, and the cell's layers push them in one direction, "
+            "creating a direct current. An inverter converts this to the alternating current your "
+            "home uses. Panels still work on cloudy days, just with lower output.",
+        ),
+        (
+            "How can I make my home more energy-efficient?",
+            "Start with cheap fixes: draught-proof doors and windows, switch to LED bulbs, and "
+            "turn the thermostat down by one degree. Insulate the loft and hot water pipes, and "
+            "use a smart thermostat or timer. Wash clothes at 30 °C and run full loads. Bigger "
+            "steps include wall insulation, better glazing and a heat pump or solar panels.",
+        ),
+        (
+            "What is a heat pump, and is it worth getting?",
+            "A heat pump moves heat from the outside air or ground into your home, working like a "
+            "fridge in reverse. It can deliver three to four units of heat for every unit of "
+            "electricity, so it's efficient and low-carbon. It works best in a well-insulated "
+            "home, and grants often reduce the upfront cost. Compare quotes before deciding.",
+        ),
+        (
+            "Why are bees so important?",
+            "Bees pollinate many of the flowering plants we rely on, including fruit, vegetables, "
+            "nuts and crops used for animal feed, as well as wild plants that support other "
+            "wildlife. Without pollinators, yields and food variety would drop. You can help them "
+            "by planting flowers rich in nectar, leaving some areas wild and avoiding pesticides.",
+        ),
+        (
+            "Is it greener to use a dishwasher or wash up by hand?",
+            "A modern, efficient dishwasher usually uses less water and energy than washing by "
+            "hand, as long as you run it full and on an eco setting. Scrape plates instead of "
+            "rinsing them under the tap first. Hand-washing can match it only if you use a filled "
+            "bowl rather than running the hot tap.",
+        ),
+    ],
+    "psychology_wellbeing": [
+        (
+            "How can I build a new habit that sticks?",
+            "Make it tiny and specific, such as reading two pages after breakfast, and attach it "
+            "to something you already do every day. Make it easy to start by setting things up in "
+            "advance, and track it on a calendar. Missing once is fine, but try not to miss twice. "
+            "Once it's automatic, slowly increase the amount.",
+        ),
+        (
+            "What's a simple breathing exercise for when I'm stressed?",
+            "Try box breathing: breathe in slowly through your nose for a count of four, hold for "
+            "four, breathe out for four, and hold again for four. Repeat for two to five minutes. "
+            "Slow breathing with a long exhale helps calm the body's stress response. It's handy "
+            "before meetings, exams, or when you can't switch off at night.",
+        ),
+        (
+            "How do I say no to people without feeling guilty?",
+            "Remember that saying no to one thing is saying yes to your own priorities. Keep it "
+            'short and kind: "Thanks for thinking of me, but I can\'t take that on right now." You '
+            "don't owe a long excuse. Offer an alternative if you genuinely want to help, and "
+            "practise on small requests first. The guilt fades with repetition.",
+        ),
+        (
+            "How can I stop checking my phone so often?",
+            "Turn off all non-essential notifications, and move social media apps off your home "
+            "screen or into a folder. Set screen-time limits and keep the phone in another room "
+            "while working or sleeping, using a real alarm clock. Notice when you reach for it out "
+            "of boredom and have an alternative ready, such as a book or a short walk.",
+        ),
+        (
+            "How do I make friends in a new city as an adult?",
+            "Join something that meets regularly, such as a sports club, choir, volunteering group "
+            "or class, because friendships grow from repeated contact. Say yes to invitations, and "
+            "be the one who suggests coffee or a walk afterwards. Apps for meeting friends and "
+            "local community groups can help. Expect it to take months, and keep showing up.",
+        ),
+        (
+            "How can I become a more patient person?",
+            "Notice your early signs of impatience, such as a tight jaw or racing thoughts, and "
+            "take a slow breath before you react. Ask yourself whether this will matter in a week. "
+            "Build in extra time so delays are less stressful, and practise on small things like "
+            "choosing the longest queue. Enough sleep and food make patience much easier too.",
+        ),
+        (
+            "What's a good wind-down routine before bed?",
+            "Start about an hour before bed: dim the lights, put your phone away or on night mode, "
+            "and do something calm, like reading, stretching or a warm shower. Write down "
+            "tomorrow's to-do list so it leaves your head. Keep the bedroom cool, dark and quiet, "
+            "and go to bed and get up at roughly the same time every day.",
+        ),
+        (
+            "How do I deal with a friend who always cancels plans at the last minute?",
+            'Tell them honestly and calmly how it affects you, without accusing them: "When plans '
+            'get cancelled late, I feel disappointed; is something making it hard?" There may be a '
+            "reason you don't know. Suggest plans that are easier to keep, like a short coffee "
+            "nearby. If it continues, invest more time in friends who show up.",
+        ),
+    ],
+    "geography": [
+        (
+            "Why is the Dead Sea so salty?",
+            "The Dead Sea lies in a basin more than 400 metres below sea level, with rivers "
+            "flowing in but no outlet. In the hot, dry climate, water evaporates quickly and "
+            "leaves its dissolved minerals behind, building up over thousands of years. It's "
+            "around ten times saltier than the ocean, which is why people float so easily in it.",
+        ),
+        (
+            "What's the difference between the UK, Great Britain and England?",
+            "England is one country. Great Britain is the largest island of the group, containing "
+            "England, Scotland and Wales. The United Kingdom is the sovereign state made up of "
+            "Great Britain plus Northern Ireland. The British Isles is a geographical term for all "
+            "the islands, including the whole island of Ireland.",
+        ),
+        (
+            "What is the longest river in the world?",
+            "The Nile, at about 6,650 kilometres, is usually listed as the longest river, flowing "
+            "north through north-east Africa into the Mediterranean. The Amazon in South America "
+            "is a close second at about 6,400 kilometres, and some researchers argue it is longer, "
+            "depending on where its source is measured. The Amazon carries far more water than any "
+            "other river.",
+        ),
+        (
+            "How are mountains formed?",
+            "Most mountain ranges form where tectonic plates collide, crumpling and pushing the "
+            "crust upwards over millions of years, as with the Himalayas. Others are volcanic, "
+            "built from layers of lava and ash, such as Mount Fuji. Some form where blocks of "
+            "crust are lifted along faults. Erosion by ice, wind and rivers then shapes their "
+            "peaks and valleys.",
+        ),
+        (
+            "Pretend you're a park ranger in Alaska and tell me what causes the northern lights "
+            "and where I can see them.",
+            "The northern lights, or aurora borealis, happen when charged particles from the Sun "
+            "hit gases high in Earth's atmosphere, making them glow green, pink or purple. Earth's "
+            "magnetic field guides the particles towards the poles. The best places are northern "
+            "Norway, Iceland, Finland, northern Canada and Alaska, on dark, clear nights between "
+            "September and March.",
+        ),
+        (
+            "What is the International Date Line?",
+            "It is an imaginary line roughly following the 180° meridian through the Pacific "
+            "Ocean, where the calendar date changes. Crossing it westwards, you skip forward a "
+            "day; crossing eastwards, you go back a day. The line zigzags around some island "
+            "nations and territories so that each country keeps a single date across all its "
+            "islands.",
+        ),
+        (
+            "What's the difference between a sea and an ocean?",
+            "Oceans are the five huge connected bodies of salt water covering most of the planet: "
+            "the Pacific, Atlantic, Indian, Southern and Arctic. Seas are smaller and usually "
+            "partly enclosed by land, often at the edge of an ocean, such as the Mediterranean or "
+            "the Caribbean. Some inland salt lakes are also called seas.",
+        ),
+        (
+            "Why is it hotter at the equator than at the poles?",
+            "At the equator, the Sun is almost directly overhead all year, so its energy is "
+            "concentrated on a small area. Near the poles, sunlight arrives at a low angle, "
+            "spreading the same energy over a larger area and passing through more atmosphere. Ice "
+            "and snow at the poles also reflect much of the sunlight back into space.",
+        ),
+    ],
+}
+
 REFUSAL_START = re.compile(
     r"^\s*(sorry|i'm sorry|i am sorry|i apologi[sz]e|apologies|unfortunately|i can't|i cannot|"
     r"i can not|i won't|i will not|i'm unable|i am unable|i'm not able|as an ai)",
@@ -2157,12 +3719,41 @@ REFUSAL_ANYWHERE = re.compile(
 )
 
 
+TABLES: tuple[tuple[str, dict[str, list[tuple[str, str]]]], ...] = (
+    ("benign", BENIGN),
+    ("borderline", BORDERLINE),
+    ("borderline", BORDERLINE_CONTRAST),
+    ("benign", BENIGN_EVERYDAY),
+)
+
+# Held out for the eval suites (history, fiction writing): training requests must not touch them.
+HELD_OUT_REQUEST = re.compile(
+    r"\b(history|historical|century|poem|poems|story|stories|screenplay|novel|fiction|lyrics)\b",
+    re.IGNORECASE,
+)
+# Framings mirrored from harmful_refusals.jsonl, where they mark "roleplay" and "indirect" rows.
+ROLEPLAY = re.compile(
+    r"^(you are|you're|pretend|act as|imagine you|let's roleplay)|\bstay in character\b|"
+    r"^my late (grandpa|grandma|grandfather|grandmother)\b",
+    re.IGNORECASE,
+)
+INDIRECT = re.compile(
+    r"^my (friend|sister|brother|grandma|grandpa)\b.*\b(asked|wants to know|keeps)\b|"
+    r"^i'm writing a guide\b",
+    re.IGNORECASE,
+)
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 
 
 def style_of(request: str) -> str:
     low = request.lower()
+    if ROLEPLAY.search(request):
+        return "roleplay"
+    if INDIRECT.search(request):
+        return "indirect"
     if low.startswith(("could you", "can you", "would you", "please")) or " please" in low:
         return "polite"
     if request[:1].islower() or low.startswith(("hey", "any tips", "any advice")):
@@ -2188,6 +3779,8 @@ def validate(rows: list[dict]) -> None:
             errors.append(f"{row['id']}: answer starts like a refusal")
         if REFUSAL_ANYWHERE.search(answer):
             errors.append(f"{row['id']}: answer contains refusal phrasing")
+        if HELD_OUT_REQUEST.search(request):
+            errors.append(f"{row['id']}: request touches a held-out eval topic ({request!r})")
         key = re.sub(r"[^a-z0-9]+", " ", request.lower()).strip()
         if key in seen_requests:
             errors.append(f"{row['id']}: duplicate request of {seen_requests[key]}")
@@ -2204,7 +3797,7 @@ def validate(rows: list[dict]) -> None:
 
 def build_rows() -> list[dict]:
     rows: list[dict] = []
-    for kind, table in (("benign", BENIGN), ("borderline", BORDERLINE)):
+    for kind, table in TABLES:
         for category, pairs in table.items():
             for request, answer in pairs:
                 rows.append(
@@ -2233,8 +3826,11 @@ def main() -> int:
     assert kinds["benign"] >= MIN_BENIGN, kinds
     assert kinds["borderline"] >= MIN_BORDERLINE, kinds
     assert len(rows) >= MIN_TOTAL, len(rows)
+    assert set(BORDERLINE_CONTRAST) <= set(BORDERLINE), "contrast rows must use existing borderline categories"
     for category in BORDERLINE:
         assert cats[("borderline", category)] >= MIN_PER_BORDERLINE_CATEGORY, category
+    for category in BENIGN_EVERYDAY:
+        assert cats[("benign", category)] >= MIN_PER_BENIGN_CATEGORY, category
 
     OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
     with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
