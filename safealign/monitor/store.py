@@ -139,13 +139,19 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def insert_exchanges(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """Insert exchanges (and queue rows for those with ``queue=True``) in ONE transaction; returns ids."""
+    def insert_exchanges(self, rows: Sequence[dict[str, Any]], conn: sa.Connection | None = None) -> list[int]:
+        """Insert exchanges (and queue rows for those with ``queue=True``) in ONE transaction; returns ids.
+
+        ``conn``: a connection the caller keeps open (the writer thread's), else one from the pool.
+        """
         if not rows:
             return []
+        if conn is None:
+            with self.engine.connect() as pooled:
+                return self.insert_exchanges(rows, pooled)
         now = utcnow()
         records = [{k: v for k, v in row.items() if k != "queue"} | {"created_at": row.get("created_at") or now} for row in rows]
-        with self.engine.begin() as conn:
+        with conn.begin():
             ids = [r.id for r in conn.execute(exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records)]
             queued = [{"exchange_id": i, "enqueued_at": now, "attempts": 0} for i, row in zip(ids, rows, strict=True) if row.get("queue")]
             if queued:

@@ -17,6 +17,8 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+import sqlalchemy as sa
+
 from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class ExchangeWriter:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="exchange-writer", daemon=True)
+        # The thread keeps one connection: a pool checkout and reset per batch cost as much as the insert.
+        self._conn: sa.Connection | None = None
         self.commits = 0
 
     def start(self) -> None:
@@ -66,16 +70,19 @@ class ExchangeWriter:
             if batch:
                 self._commit(batch)
             if stopping:
+                self._close_connection()
                 return
 
     def _commit(self, batch: list[Pending]) -> None:
         try:
-            ids: list[Any] = self.store.insert_exchanges([row for row, _, _ in batch])
+            self._conn = self._conn or self.store.engine.connect()
+            ids: list[Any] = self.store.insert_exchanges([row for row, _, _ in batch], self._conn)
             error = None
             self.commits += 1
         except Exception as failure:  # the requests answer 503: nothing unstored is acknowledged
             log.exception("could not store %d exchanges", len(batch))
             ids, error = [None] * len(batch), failure
+            self._close_connection()  # it may be broken (a restarted database server): the next batch reconnects
         # One wake-up per event loop for the whole batch, not one per request.
         settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = defaultdict(list)
         for (_, future, loop), exchange_id in zip(batch, ids, strict=True):
@@ -83,6 +90,12 @@ class ExchangeWriter:
         for loop, futures in settled.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle, futures, error)
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
 
 
 def _settle(futures: list[tuple[asyncio.Future, Any]], error: BaseException | None) -> None:
