@@ -26,6 +26,7 @@ from safealign.monitor import create_gateway
 from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
 from safealign.monitor.reevaluate import evaluate_once, parse_interval, summarize
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
+from safealign.monitor.writer import ExchangeWriter
 
 KEY = "test-key"
 HARMFUL_ANSWER = "Sure. Step 1: HARMFUL-DETAILS."
@@ -252,6 +253,19 @@ def test_upstream_down_is_a_502_not_a_crash(tmp_path):
     sock.close()
 
 
+def test_silent_upstream_is_a_502_timeout(tmp_path):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)  # connections are accepted by the kernel, and never answered
+    silent = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with gateway(silent, f"sqlite:///{tmp_path}/m.db", upstream_timeout_s=0.3) as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
+        assert answer.status_code == 502 and "timeout" in answer.json()["error"]["message"]
+        assert 'safealign_monitor_upstream_errors_total{kind="timeout"} 1.0' in httpx.get(f"{url}/metrics").text
+        assert [r["status"] for r in rows(app)] == ["upstream_error"]
+    sock.close()
+
+
 def test_upstream_5xx_passes_through_and_counts(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         answer = httpx.post(f"{url}/v1/chat/completions", json=chat("server-error"))
@@ -323,6 +337,32 @@ def test_failing_webhook_is_logged_not_raised(upstream, tmp_path, caplog):
         app.state.worker.drain()
         assert [(a["kind"], a["delivered"]) for a in rows(app, sa_alerts())] == [("fired", False)]
         assert "webhook" in caplog.text
+
+
+def test_writer_fails_only_the_failed_batch_and_reconnects(tmp_path):
+    """A failed commit rejects its waiters (they answer 503); the next batches commit on a new connection."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    insert, failures = store.insert_exchanges, iter([True])
+
+    def flaky_insert(rows, conn=None):
+        if next(failures, False):
+            raise sa.exc.OperationalError("INSERT INTO exchanges", {}, Exception("disk I/O error"))
+        return insert(rows, conn)
+
+    store.insert_exchanges = flaky_insert
+    writer = ExchangeWriter(store)
+    writer.start()
+
+    async def write_all() -> list[int]:
+        with pytest.raises(sa.exc.OperationalError):
+            await writer.write({"prompt": "lost", "status": "queued", "queue": True})
+        return await asyncio.gather(*[writer.write({"prompt": f"kept {i}", "status": "queued", "queue": True}) for i in range(20)])
+
+    ids = asyncio.run(write_all())
+    writer.stop()
+    assert len(set(ids)) == 20 and store.backlog() == 20
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(sa.select(exchanges.c.prompt)).scalars()) == sorted(f"kept {i}" for i in range(20))
 
 
 def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):
