@@ -33,7 +33,8 @@ class ExchangeWriter:
     def __init__(self, store: Store, max_batch: int = 256) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # lists of Pending, or _STOP
+        self._ticks: dict[asyncio.AbstractEventLoop, list[Pending]] = {}  # rows written in the loop's current tick
         self._thread = threading.Thread(target=self._run, name="exchange-writer", daemon=True)
         # The thread keeps one connection: a pool checkout and reset per batch cost as much as the insert.
         self._conn: sa.Connection | None = None
@@ -50,14 +51,21 @@ class ExchangeWriter:
     async def write(self, row: dict[str, Any]) -> int:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put((row, future, loop))
+        tick = self._ticks.setdefault(loop, [])
+        if not tick:  # the first row of this loop tick: hand the tick's rows over once it ends
+            loop.call_soon(self._hand_over, loop)
+        tick.append((row, future, loop))
         return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One queue put (one wake-up of the writer thread) per loop tick, not one per request."""
+        self._queue.put(self._ticks.pop(loop))
 
     def _run(self) -> None:
         while True:
             item = self._queue.get()
             stopping = item is _STOP
-            batch = [] if stopping else [item]
+            batch = [] if stopping else list(item)
             while len(batch) < self.max_batch:
                 try:
                     extra = self._queue.get_nowait()
@@ -66,7 +74,7 @@ class ExchangeWriter:
                 if extra is _STOP:
                     stopping = True
                     continue
-                batch.append(extra)
+                batch.extend(extra)
             if batch:
                 self._commit(batch)
             if stopping:
