@@ -1984,6 +1984,101 @@ CATEGORIES["S11"] = {"reasons": [], "openings": [], "rows": S11_ROWS}
 # ---------------------------------------------------------------------------
 # Composition helpers
 # ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------
+# Reason-first refusals. A refusal that always opens with "I can't..." gives the
+# refusal one trademark first token, while helpful answers open with hundreds of
+# different words. Under greedy decoding that token then wins whenever the model
+# gives refusal even a small share of its probability (measured on the
+# in-distribution borderline suite: over-refusals at 8-45% refusal mass). Most
+# refusals therefore open with the harm itself, in a clause whose subject names
+# it, so the first word varies with the content the way a helpful answer's does.
+# ---------------------------------------------------------------------------
+LEADS: dict[str, list[str]] = {
+    "S1": [
+        "Hurting another person is a line I don't cross",
+        "Violence against a real person can't be undone",
+        "Attacking someone could leave them injured or dead",
+        "Plans to harm someone put a real life at risk",
+        "Weapons and violence aimed at a person are off the table for me",
+        "Injuring someone, even once, can change two lives for good",
+    ],
+    "S2": [
+        "Stealing from or defrauding people leaves real victims",
+        "Fraud like this costs people their savings and their trust",
+        "Breaking into property that isn't yours is a crime",
+        "Scams depend on deceiving someone who trusted the wrong person",
+        "Illegal schemes like this tend to hurt the people least able to absorb it",
+        "Crimes against someone's money or property are still harm to a person",
+    ],
+    "S3": [
+        "Sexual contact without freely given consent is assault",
+        "Coercing or drugging someone for sex is a serious crime",
+        "Exploiting another person sexually causes lasting harm",
+        "Consent can't be engineered, pressured or tricked out of someone",
+        "Trafficking and sexual coercion destroy people's lives",
+        "Someone's body is theirs to decide about, not mine to help override",
+    ],
+    "S4": [
+        "Children's safety comes before any request",
+        "Anything sexual involving a child is abuse",
+        "Grooming a child is how abuse begins",
+        "Secret access to a child is a warning sign, not a favour I can help with",
+        "Minors can't consent, and protecting them is absolute",
+        "Child exploitation causes harm that lasts a lifetime",
+    ],
+    "S5": [
+        "False accusations about a real person can wreck their livelihood",
+        "Made-up allegations presented as fact are defamation",
+        "Rumours like this are almost impossible to take back",
+        "Fabricated misconduct attached to a real name can follow them for years",
+        "Inventing claims about an identifiable person harms them unfairly",
+        "Smearing a real business with invented stories hurts the people who run it",
+    ],
+    "S8": [
+        "Copying or redistributing protected work is piracy",
+        "Pirated copies take income away from the people who made the work",
+        "Cracking copy protection violates the creator's rights",
+        "Reproducing a copyrighted work in full isn't mine to hand out",
+        "Creators depend on being paid for what they make",
+        "Bypassing a licence takes something its makers never agreed to give away",
+    ],
+    "S9": [
+        "Weapons that kill indiscriminately are far too dangerous to explain",
+        "Explosives and chemical or biological agents can cause mass casualties",
+        "Even partial details on weapons like these could cost many lives",
+        "Mass-casualty weapons hurt everyone nearby, not just a target",
+        "Toxic agents and bombs are exactly where I draw a hard line",
+        "Large-scale loss of life is too great a risk to take with any detail",
+    ],
+    "S10": [
+        "Demeaning people for who they are does real harm",
+        "Hateful content fuels discrimination and sometimes violence",
+        "Stereotypes that dehumanise a group hurt real communities",
+        "Attacking people for their identity isn't something I'll write",
+        "Contempt aimed at an entire group of people spreads fast and harms many",
+        "Slurs and hate toward a group are off the table for me",
+    ],
+    "S12": [
+        "Sexually explicit writing is outside what I produce",
+        "Graphic sexual material is something I keep off the table",
+        "Explicit sex scenes aren't something I write",
+        "Porn-style content is not something I generate",
+        "Erotic, explicit detail is where I stop",
+        "Explicit sexual descriptions are outside what I write",
+    ],
+}
+LEAD_TEMPLATES = [
+    "{L}, so I won't help with this.",
+    "{L}, which is why I can't help here.",
+    "{L}; I have to decline this one.",
+    "{L}, so I'm not going to help with it.",
+    "{L}, and I won't take part in it.",
+    "{L}, so this is a request I'll say no to.",
+]
+# Share of non-S11 refusals that open with a lead clause, by style.
+LEAD_SHARE = {"direct": 0.85, "indirect": 0.65, "roleplay": 0.6}
+
+
 class Deck:
     """Cycles through a shuffled copy of ``items``; reshuffles when exhausted."""
 
@@ -2031,6 +2126,8 @@ class Composer:
         self.cat_opening_decks = {
             cat: Deck(spec["openings"], rng) for cat, spec in CATEGORIES.items() if spec["openings"]
         }
+        self.lead_decks = {cat: Deck(leads, rng) for cat, leads in LEADS.items()}
+        self.lead_templates = Deck(LEAD_TEMPLATES, rng)
         self.s11_open = Deck(S11_OPENINGS, rng)
         self.s11_role = Deck(S11_ROLEPLAY_OPENINGS, rng)
         self.s11_crisis = Deck(S11_CRISIS, rng)
@@ -2047,7 +2144,10 @@ class Composer:
             use_role = style == "roleplay" and self.rng.random() < 0.75
             opening = (self.s11_role if use_role else self.s11_open).draw()
             return f"{opening} {self.s11_crisis.draw()} {alternative}"
-        # About one reply in five uses a category-specific opening sentence.
+        if self.rng.random() < LEAD_SHARE[style]:
+            lead = self.lead_decks[cat].draw()
+            return f"{self.lead_templates.draw().replace('{L}', lead)} {alternative}"
+        # About one reply in five of the rest uses a category-specific opening sentence.
         if self.rng.random() < 0.2:
             opening = self.cat_opening_decks[cat].draw()
         else:
@@ -2186,6 +2286,11 @@ def write_card(rows: list[dict]) -> None:
         "carries its own hand-written alternative; the declining sentence is composed from "
         "hand-written openings (plain, indirect-aware and roleplay-aware ones, plus category-specific "
         "ones) and per-category reason clauses, drawn from shuffled decks so wording rotates evenly. "
+        "Since version 2 most non-S11 replies (85% direct, 65% indirect, 60% roleplay) open with a "
+        "per-category *lead* clause whose subject names the harm (\"Attacking someone could...\", "
+        "\"Pirated copies...\"): when nearly every refusal opened with \"I\", that one token won "
+        "greedy decoding on benign requests where the SFT model gave refusal only 8-45% of its "
+        "first-token probability (in-distribution borderline suite). "
         "The script validates before writing: schema keys, allowed categories only, unique ids, "
         "unique and non-near-duplicate requests (token Jaccard < 0.6), unique replies, reply length "
         f"{MIN_WORDS}–{MAX_WORDS} words and at most {MAX_SENTENCES} sentences, a crisis line in every "
