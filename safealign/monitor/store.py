@@ -8,9 +8,10 @@ loss, for which PostgreSQL is the answer: any ``postgresql+psycopg://`` URL, the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,35 @@ eval_runs = sa.Table(
 )
 
 
+# The judge worker's statements, built once: building and cache-keying a Core statement per batch cost
+# as much CPU as running it on SQLite. ``now``, ``limit`` and the id lists are bound per call.
+_PICK = (
+    sa.select(judge_queue.c.id, judge_queue.c.exchange_id)
+    .where(sa.or_(judge_queue.c.claimed_until.is_(None), judge_queue.c.claimed_until < sa.bindparam("now", type_=sa.DateTime)))
+    .order_by(judge_queue.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_PICK_LOCKED = _PICK.with_for_update(skip_locked=True)  # PostgreSQL: concurrent workers skip each other's rows
+_LEASE = (
+    judge_queue.update()
+    .where(judge_queue.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(claimed_until=sa.bindparam("until", type_=sa.DateTime), attempts=judge_queue.c.attempts + 1)
+)
+_CLAIMED = (
+    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response)
+    .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
+    .order_by(exchanges.c.id)
+)
+_INSERT_VERDICTS = verdicts.insert()
+_MARK_JUDGED = (
+    exchanges.update()
+    .where(exchanges.c.id == sa.bindparam("eid"))
+    .values(status="judged", judged_at=sa.bindparam("now", type_=sa.DateTime), harmful=sa.bindparam("h"),
+            refused=sa.bindparam("r"), request_harmful=sa.bindparam("q"))
+)
+_DEQUEUE = judge_queue.delete().where(judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)))
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -158,55 +188,54 @@ class Store:
                 conn.execute(judge_queue.insert(), queued)
         return ids
 
-    def claim(self, limit: int, lease_s: float = 300.0) -> list[dict[str, Any]]:
+    def claim(self, limit: int, lease_s: float = 300.0, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
         """Lease up to ``limit`` queued exchanges (oldest first), including ones whose lease expired."""
+        with self._transaction(conn) as tx:
+            return self._lease(tx, limit, lease_s)
+
+    def complete(self, results: Sequence[dict[str, Any]], conn: sa.Connection | None = None, claim: int = 0,
+                 lease_s: float = 300.0) -> list[dict[str, Any]]:
+        """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
+
+        Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
+        ``claim=N`` also leases the next N queued exchanges in the same transaction and returns them
+        (one commit per batch instead of two while a backlog lasts).
+        """
+        if not results and not claim:
+            return []
         now = utcnow()
-        free = sa.or_(judge_queue.c.claimed_until.is_(None), judge_queue.c.claimed_until < now)
-        with self.engine.begin() as conn:
-            pick = sa.select(judge_queue.c.id).where(free).order_by(judge_queue.c.id).limit(limit)
-            if self.engine.dialect.name == "postgresql":
-                pick = pick.with_for_update(skip_locked=True)
-            queue_ids = list(conn.execute(pick).scalars())
-            if not queue_ids:
-                return []
-            conn.execute(
-                judge_queue.update()
-                .where(judge_queue.c.id.in_(queue_ids))
-                .values(claimed_until=now + dt.timedelta(seconds=lease_s), attempts=judge_queue.c.attempts + 1)
-            )
-            query = (
-                sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response)
-                .join(judge_queue, judge_queue.c.exchange_id == exchanges.c.id)
-                .where(judge_queue.c.id.in_(queue_ids))
-                .order_by(exchanges.c.id)
-            )
-            return [dict(row._mapping) for row in conn.execute(query)]
+        with self._transaction(conn) as tx:
+            if results:
+                eids = [r["exchange_id"] for r in results]
+                tx.execute(_INSERT_VERDICTS, [v | {"exchange_id": r["exchange_id"], "created_at": now} for r in results for v in r["verdicts"]])
+                tx.execute(_MARK_JUDGED, [{"eid": r["exchange_id"], "now": now, "h": r["harmful"], "r": r["refused"],
+                                           "q": r["request_harmful"]} for r in results])
+                tx.execute(_DEQUEUE, {"eids": eids})
+            return self._lease(tx, claim, lease_s) if claim else []
+
+    def _lease(self, conn: sa.Connection, limit: int, lease_s: float) -> list[dict[str, Any]]:
+        now = utcnow()
+        pick = _PICK_LOCKED if self.engine.dialect.name == "postgresql" else _PICK
+        picked = conn.execute(pick, {"now": now, "limit": limit}).all()
+        if not picked:
+            return []
+        conn.execute(_LEASE, {"ids": [p.id for p in picked], "until": now + dt.timedelta(seconds=lease_s)})
+        return [dict(row._mapping) for row in conn.execute(_CLAIMED, {"eids": [p.exchange_id for p in picked]})]
+
+    @contextlib.contextmanager
+    def _transaction(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        """A transaction on ``conn`` (a connection the caller keeps open), else on one from the pool."""
+        if conn is None:
+            with self.engine.begin() as pooled:
+                yield pooled
+        else:
+            with conn.begin():
+                yield conn
 
     def release_leases(self) -> int:
         """Make every leased queue row claimable now (a restart after a crash on a single-host database)."""
         with self.engine.begin() as conn:
             return conn.execute(judge_queue.update().where(judge_queue.c.claimed_until.is_not(None)).values(claimed_until=None)).rowcount
-
-    def complete(self, results: Sequence[dict[str, Any]]) -> None:
-        """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
-
-        Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
-        """
-        if not results:
-            return
-        now = utcnow()
-        with self.engine.begin() as conn:
-            rows = [v | {"exchange_id": r["exchange_id"], "created_at": now} for r in results for v in r["verdicts"]]
-            if rows:
-                conn.execute(verdicts.insert(), rows)
-            conn.execute(
-                exchanges.update().where(exchanges.c.id == sa.bindparam("eid")).values(
-                    status="judged", judged_at=now, harmful=sa.bindparam("h"), refused=sa.bindparam("r"),
-                    request_harmful=sa.bindparam("q"),
-                ),
-                [{"eid": r["exchange_id"], "h": r["harmful"], "r": r["refused"], "q": r["request_harmful"]} for r in results],
-            )
-            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_([r["exchange_id"] for r in results])))
 
     def backlog(self) -> int:
         with self.engine.connect() as conn:
