@@ -216,6 +216,8 @@ def test_client_errors_are_clear(upstream, tmp_path):
 
         chunked = httpx.post(post, content=chunks())  # no content-length: counted while reading
         assert chunked.status_code == 413
+        wrong_method = httpx.get(post)
+        assert wrong_method.status_code == 405 and "POST" in wrong_method.json()["error"]["message"]
         assert rows(app) == []  # nothing forwarded or stored
         metrics = httpx.get(f"{url}/metrics").text
         assert 'safealign_monitor_requests_total{status="413"} 2.0' in metrics
@@ -363,6 +365,49 @@ def test_writer_fails_only_the_failed_batch_and_reconnects(tmp_path):
     assert len(set(ids)) == 20 and store.backlog() == 20
     with store.engine.connect() as conn:
         assert sorted(conn.execute(sa.select(exchanges.c.prompt)).scalars()) == sorted(f"kept {i}" for i in range(20))
+
+
+def test_a_batch_mixes_answered_and_failed_exchanges(tmp_path):
+    """Rows with different fields commit together and read back as the Core types (SQLite's fast insert)."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    ids = store.insert_exchanges([
+        {"prompt": "ok", "request": {"messages": [{"role": "user", "content": "é"}]}, "status": "queued", "queue": True,
+         "upstream_status": 200, "upstream_latency_ms": 3.5, "stream": True},
+        {"prompt": "down", "status": "upstream_error"},
+    ])
+    assert store.insert_exchanges([{"prompt": "next", "status": "queued", "queue": True}]) == [ids[-1] + 1]
+    got = {r["prompt"]: r for r in rows_of(store)}
+    assert [got["ok"]["id"], got["down"]["id"]] == ids
+    assert got["ok"]["request"] == {"messages": [{"role": "user", "content": "é"}]} and got["ok"]["stream"] is True
+    assert got["down"]["request"] is None and got["down"]["stream"] is False and got["down"]["upstream_status"] is None
+    assert isinstance(got["ok"]["created_at"], dt.datetime) and got["ok"]["blocked"] is False
+    assert [r["id"] for r in store.claim(10)] == [ids[0], ids[-1] + 1]  # the failed call is not queued
+    with pytest.raises(ValueError, match="respnse"):
+        store.insert_exchanges([{"prompt": "typo", "status": "queued", "respnse": "x"}])
+
+
+def test_request_path_connection_waits_out_a_held_write_lock(tmp_path):
+    """The writer's connection retries a locked database in short steps: no 10-35 ms busy-handler sleeps, no error."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    pooled = store.engine.raw_connection()  # kept referenced: a collected one goes back to the pool, rolled back
+    holder = pooled.driver_connection
+    holder.isolation_level = None
+    holder.execute("BEGIN IMMEDIATE")  # what the judge worker's commit holds for a moment
+    released: list[float] = []
+    threading.Timer(0.2, lambda: (holder.execute("COMMIT"), released.append(time.monotonic()))).start()
+    conn = store.request_path_connection()
+    ids = store.insert_exchanges([{"prompt": "waited", "status": "queued", "queue": True}], conn)
+    done = time.monotonic()
+    assert released and store.backlog() == 1 and ids == [1]
+    # SQLite's own handler would retry 25-50 ms after a release at 200 ms (its tries: ..., 178, 228, 278 ms).
+    assert done - released[0] < 0.012
+    conn.close()
+    pooled.close()
+
+
+def rows_of(store: Store) -> list[dict]:
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(exchanges).order_by(exchanges.c.id))]
 
 
 def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):

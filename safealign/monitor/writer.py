@@ -83,7 +83,7 @@ class ExchangeWriter:
 
     def _commit(self, batch: list[Pending]) -> None:
         try:
-            self._conn = self._conn or self.store.engine.connect()
+            self._conn = self._conn or self.store.request_path_connection()
             ids: list[Any] = self.store.insert_exchanges([row for row, _, _ in batch], self._conn)
             error = None
             self.commits += 1
