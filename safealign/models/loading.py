@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from safealign.allocator import keep_freed_memory
 from safealign.errors import ModelNotFoundError
 from safealign.models.embedded import EMBEDDED_MODELS, prepare_embedded
 from safealign.models.specs import ModelSpec, adapter_base, resolve_spec
@@ -73,6 +74,7 @@ def _load_gguf(path: Path):
 
 def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None) -> LoadedModel:
     """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default)."""
+    keep_freed_memory()  # every stage that trains or generates loads its model here first
     resolved = spec if isinstance(spec, ModelSpec) else resolve_spec(spec)
     if resolved.kind == "embedded":
         folder = prepare_embedded(resolved.name)
