@@ -23,7 +23,7 @@ from _common import report  # noqa: E402
 from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
 from safealign.models import load_model  # noqa: E402
-from safealign.stages.sft import run_sft, to_prompt_completion, trl_sft_config  # noqa: E402
+from safealign.stages.sft import run_sft, to_prompt_completion, trl_sft_config, use_padding_free  # noqa: E402
 
 
 def bare_trl(cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed: int, precision: str) -> float:
@@ -31,7 +31,9 @@ def bare_trl(cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed:
     from trl import SFTTrainer
 
     loaded = load_model(model_spec)
-    trainer = SFTTrainer(model=loaded.model, args=trl_sft_config(cfg, out, seed, precision), train_dataset=Dataset.from_list(to_prompt_completion(rows, None)), processing_class=loaded.tokenizer)
+    dataset = Dataset.from_list(to_prompt_completion(rows, None))
+    args = trl_sft_config(cfg, out, seed, precision, use_padding_free(cfg, dataset, loaded.tokenizer))  # the same batches as ours
+    trainer = SFTTrainer(model=loaded.model, args=args, train_dataset=dataset, processing_class=loaded.tokenizer)
     result = trainer.train()
     return trainer.state.num_input_tokens_seen / result.metrics["train_runtime"]
 

@@ -32,12 +32,20 @@ def losses(stage_dir):
 
 def test_sft_lowers_loss_and_records_provenance(tmp_path):
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    result = run_sft(config(data), "tiny", tmp_path / "sft", precision="fp32")
+    seen_cache_flags = []
+
+    class RecordCacheFlag(TrainerCallback):
+        def on_step_begin(self, args, state, control, model=None, **kwargs):
+            seen_cache_flags.append(model.config.use_cache)
+
+    result = run_sft(config(data), "tiny", tmp_path / "sft", precision="fp32", callbacks=[RecordCacheFlag()])
+    assert set(seen_cache_flags) == {False}  # padding-free: no KV cache in training forwards (it hides the boundaries)
+    assert json.loads((result.model_path / "config.json").read_text()).get("use_cache", True) is True
     logged = losses(tmp_path / "sft")
     assert logged[-1]["loss"] < 0.7 * logged[0]["loss"]
     assert (result.model_path / "model.safetensors").is_file()
     stage = read_json(tmp_path / "sft" / "stage.json")
-    assert stage["metrics"]["steps"] == 12 and stage["metrics"]["tokens"] > 0
+    assert stage["metrics"]["steps"] == 12 and stage["metrics"]["tokens"] > 0 and stage["metrics"]["padding_free"] is True
     mixture = read_json(tmp_path / "sft" / "data_mixture.json")
     assert mixture["rows"] == 6 and len(mixture["sources"][0]["sha256"]) == 64
 
@@ -96,3 +104,36 @@ def test_bad_data_is_named(tmp_path):
     broken.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n{"prompt": "no messages"}\n')
     with pytest.raises(DataError, match=r"broken.jsonl:2: field 'messages'"):
         run_sft(config(broken), "tiny", tmp_path / "b", precision="fp32")
+
+
+def test_padding_free_batches_give_the_padded_loss(tmp_path):
+    """One concatenated sequence with restarting position ids = a padded batch: same loss, no pad tokens."""
+    import torch
+    from datasets import Dataset
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    from safealign.models import load_model
+    from safealign.stages.sft import to_prompt_completion, use_padding_free
+
+    loaded = load_model("tiny")
+    rows = [{"messages": [{"role": "user", "content": "Hi " * (3 + 5 * i)}, {"role": "assistant", "content": f"Answer {i} " * (2 + i)}]}
+            for i in range(4)]
+    examples = []
+    for row in to_prompt_completion(rows, None):
+        prompt = loaded.tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+        full = loaded.tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
+        examples.append({"input_ids": full, "labels": [-100] * len(prompt) + full[len(prompt):]})  # loss on the answer
+    losses_by_mode = {}
+    for padding_free in (False, True):
+        collate = DataCollatorForLanguageModeling(pad_token_id=loaded.tokenizer.pad_token_id, padding_free=padding_free)
+        batch = collate(examples)
+        assert ("attention_mask" in batch) is not padding_free and batch["input_ids"].shape[0] == (1 if padding_free else 4)
+        keep = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "position_ids", "labels")}
+        with torch.no_grad():  # no KV cache, as run_sft trains: a cache hides the sequence boundaries from the mask
+            losses_by_mode[padding_free] = loaded.model(**keep, use_cache=False).loss.item()
+    assert losses_by_mode[True] == pytest.approx(losses_by_mode[False], rel=1e-4)
+
+    dataset = Dataset.from_list(to_prompt_completion(rows, None))
+    assert use_padding_free(SFTConfig(max_length=256), dataset, loaded.tokenizer) is True
+    assert use_padding_free(SFTConfig(max_length=20), dataset, loaded.tokenizer) is False  # a row is longer: padded, truncated
+    assert use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer) is False
