@@ -51,7 +51,7 @@ class SFTConfig(Section):
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
     packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
-    padding_free: bool = Field(True, description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged and the padding's compute is saved. Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.")
+    padding_free: bool = Field(True, description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute with flash attention (GPU); on CPU, sdpa computes the whole concatenated sequence's attention under a mask, which costs about what the padding did (measured: no gain on the quickstart). Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
 
