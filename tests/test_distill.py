@@ -8,9 +8,15 @@ import torch
 from safealign.config import DistillConfig
 from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
-from safealign.models.prune import kept_layers, parse_prune_spec, prune_model
+from safealign.models.prune import (
+    kept_layers,
+    layer_influence,
+    most_influential_layers,
+    parse_prune_spec,
+    prune_model,
+)
 from safealign.runs import read_json
-from safealign.stages.distill import kd_loss, run_distill
+from safealign.stages.distill import build_student, kd_loss, run_distill
 
 
 def test_kept_layers_shapes():
@@ -41,6 +47,39 @@ def test_pruned_student_copies_teacher_layers():
     assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
     ids = torch.tensor([[1, 5, 7, 9]])
     assert student.generate(ids, max_new_tokens=3, do_sample=False).shape == (1, 7)
+
+
+def four_layer_teacher() -> torch.nn.Module:
+    from transformers import LlamaForCausalLM
+
+    config = load_model("tiny:2").model.config
+    torch.manual_seed(0)
+    return LlamaForCausalLM(config.__class__(**{**config.to_dict(), "num_hidden_layers": 4}))
+
+
+def test_redundancy_pruning_drops_the_layer_that_changes_nothing():
+    teacher = four_layer_teacher()
+    with torch.no_grad():  # layer 2 becomes the identity: its attention and MLP write nothing to the residual stream
+        teacher.model.layers[2].self_attn.o_proj.weight.zero_()
+        teacher.model.layers[2].mlp.down_proj.weight.zero_()
+    influence = layer_influence(teacher, [torch.tensor([[1, 5, 7, 9, 11, 13]]), torch.tensor([[3, 4, 6]])])
+    assert len(influence) == 4 and influence[2] == pytest.approx(0.0, abs=1e-3)
+    assert min(influence[1], influence[3]) > 0.01
+    assert most_influential_layers(influence, 0.75) == [0, 1, 3]
+    assert most_influential_layers([0.5, 0.1, 0.3, 0.05, 0.2, 0.4], 0.5) == [0, 2, 5]  # first and last always stay
+    assert most_influential_layers([0.1, 0.9, 0.9], 0.3) == [0]
+    student, keep = prune_model(teacher, 0.75, [3, 0, 1])
+    assert keep == [0, 1, 3] and [layer.self_attn.layer_idx for layer in student.model.layers] == [0, 1, 2]
+    assert torch.equal(student.model.layers[2].mlp.down_proj.weight, teacher.model.layers[3].mlp.down_proj.weight)
+
+
+def test_build_student_records_the_redundancy_choice():
+    teacher = load_model("tiny:2")
+    teacher.model = four_layer_teacher()
+    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
+    student, _, info = build_student(DistillConfig(student="prune:0.5", prune_layers="redundancy", calibration_rows=2), teacher, rows)
+    assert info["prune_layers"] == "redundancy" and len(info["layer_influence"]) == 4
+    assert info["kept_layers"] == [0, 3] and len(student.model.layers) == 2
 
 
 def test_kd_loss_is_zero_for_identical_and_ignores_prompt():

@@ -1,8 +1,15 @@
 """``prune:<fraction>`` students: a smaller copy of the teacher that keeps a share of its layers.
 
-Kept layers are spread evenly over the depth, always including the first and the last (the
-usual layer-dropping initialisation for distilled students, e.g. DistilBERT keeps every other
-layer). Embeddings, final norm and head are copied; the student starts from the teacher's weights.
+Which layers stay:
+
+- ``even`` (default): spread evenly over the depth, first and last included — the usual
+  layer-dropping initialisation for distilled students (DistilBERT keeps every other layer);
+- ``redundancy``: the layers that change the hidden state most on calibration text, first and last
+  included — ShortGPT's "block influence" (Men et al., 2024, arXiv:2403.03853): a layer whose output
+  points where its input did adds little, so dropping it costs least. No library we depend on does
+  this; it is one forward pass with hooks.
+
+Embeddings, final norm and head are copied; the student starts from the teacher's weights.
 """
 
 from __future__ import annotations
@@ -35,14 +42,64 @@ def kept_layers(num_layers: int, fraction: float) -> list[int]:
     return sorted({round(i * (num_layers - 1) / (keep - 1)) for i in range(keep)})
 
 
-def prune_model(teacher: Any, fraction: float) -> tuple[Any, list[int]]:
-    """A deep copy of ``teacher`` with only the kept decoder layers (Llama-style ``model.layers``)."""
+def decoder_layers(model: Any) -> Any:
+    layers = getattr(getattr(model, "model", None), "layers", None)
+    if layers is None:
+        raise ModelNotFoundError(f"prune: needs a decoder with model.layers (Llama, Qwen, Mistral…); got {type(model).__name__}")
+    return layers
+
+
+def layer_influence(model: Any, batches: list[Any]) -> list[float]:
+    """Per decoder layer, the mean angular distance (0..1) between its input and output hidden states.
+
+    ``batches`` are ``input_ids`` tensors of shape (1, length) (one text each, so no padding enters the mean).
+    """
     import torch
 
-    layers = getattr(getattr(teacher, "model", None), "layers", None)
-    if layers is None:
-        raise ModelNotFoundError(f"prune: needs a decoder with model.layers (Llama, Qwen, Mistral…); got {type(teacher).__name__}")
-    keep = kept_layers(len(layers), fraction)
+    layers = decoder_layers(model)
+    totals = [0.0] * len(layers)
+
+    def hook(index: int) -> Any:
+        def record(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+            hidden_in = args[0] if args else kwargs["hidden_states"]
+            hidden_out = output[0] if isinstance(output, tuple) else output
+            cosine = torch.nn.functional.cosine_similarity(hidden_in.float(), hidden_out.float(), dim=-1).clamp(-1, 1)
+            totals[index] += (torch.arccos(cosine) / torch.pi).mean().item()
+        return record
+
+    handles = [layer.register_forward_hook(hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
+    try:
+        with torch.no_grad():
+            for input_ids in batches:
+                model(input_ids=input_ids.to(model.device), use_cache=False)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [total / max(1, len(batches)) for total in totals]
+
+
+def most_influential_layers(influence: list[float], fraction: float) -> list[int]:
+    """The ``fraction`` of layers with the largest influence, first and last always included.
+
+    >>> most_influential_layers([0.5, 0.1, 0.3, 0.05, 0.2, 0.4], 0.5)
+    [0, 2, 5]
+    """
+    num_layers = len(influence)
+    keep = max(1, round(num_layers * fraction))
+    forced = [0] if keep == 1 else [0, num_layers - 1]
+    rest = sorted((i for i in range(num_layers) if i not in forced), key=lambda i: -influence[i])
+    return sorted(forced + rest[: keep - len(forced)])
+
+
+def prune_model(teacher: Any, fraction: float, keep: list[int] | None = None) -> tuple[Any, list[int]]:
+    """A deep copy of ``teacher`` with only the kept decoder layers (Llama-style ``model.layers``).
+
+    ``keep`` lists the layer indices to keep; by default they are spread evenly (:func:`kept_layers`).
+    """
+    import torch
+
+    layers = decoder_layers(teacher)
+    keep = sorted(keep) if keep is not None else kept_layers(len(layers), fraction)
     student = copy.deepcopy(teacher)
     student.model.layers = torch.nn.ModuleList([student.model.layers[i] for i in keep])
     for new_index, layer in enumerate(student.model.layers):

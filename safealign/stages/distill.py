@@ -18,7 +18,7 @@ from safealign.corpus import build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
-from safealign.models.prune import parse_prune_spec, prune_model
+from safealign.models.prune import layer_influence, most_influential_layers, parse_prune_spec, prune_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.stages.sft import StageResult, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
@@ -72,11 +72,28 @@ def make_kd_trainer_class() -> type:
     return KDSFTTrainer
 
 
-def build_student(spec: str, teacher: Any) -> tuple[Any, Any, dict[str, Any]]:
-    if spec.startswith("prune:"):
-        student, keep = prune_model(teacher.model, parse_prune_spec(spec))
-        return student, teacher.tokenizer, {"kept_layers": keep}
-    loaded = load_model(spec)
+def calibration_batches(rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256) -> list[Any]:
+    """The first ``limit`` rows as whole chat texts, one ``input_ids`` tensor each."""
+    import torch
+
+    batches = []
+    for row in rows[:limit]:
+        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][:max_length]
+        batches.append(torch.tensor([ids]))
+    return batches
+
+
+def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) -> tuple[Any, Any, dict[str, Any]]:
+    if cfg.student.startswith("prune:"):
+        fraction = parse_prune_spec(cfg.student)
+        keep, info = None, {}
+        if cfg.prune_layers == "redundancy":
+            influence = layer_influence(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            keep = most_influential_layers(influence, fraction)
+            info["layer_influence"] = [round(value, 4) for value in influence]
+        student, keep = prune_model(teacher.model, fraction, keep)
+        return student, teacher.tokenizer, {"kept_layers": keep, "prune_layers": cfg.prune_layers, **info}
+    loaded = load_model(cfg.student)
     return loaded.model, loaded.tokenizer, {}
 
 
@@ -96,7 +113,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     mixture.write_manifest(stage_dir / "data_mixture.json")
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec)
-    student, tokenizer, student_info = build_student(cfg.student, teacher)
+    student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     same_vocab = tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
     mode = cfg.mode
     if mode in ("logit", "both") and not same_vocab:
