@@ -11,8 +11,10 @@ from safealign.models import load_model
 from safealign.models.prune import (
     kept_layers,
     layer_influence,
+    mlp_neuron_importance,
     most_influential_layers,
     parse_prune_spec,
+    prune_mlp_width,
     prune_model,
 )
 from safealign.runs import read_json
@@ -77,9 +79,31 @@ def test_build_student_records_the_redundancy_choice():
     teacher = load_model("tiny:2")
     teacher.model = four_layer_teacher()
     rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
-    student, _, info = build_student(DistillConfig(student="prune:0.5", prune_layers="redundancy", calibration_rows=2), teacher, rows)
-    assert info["prune_layers"] == "redundancy" and len(info["layer_influence"]) == 4
+    student, _, info = build_student(DistillConfig(student="prune:0.5", prune_by="redundancy", calibration_rows=2), teacher, rows)
+    assert info["prune_by"] == "redundancy" and len(info["layer_influence"]) == 4
     assert info["kept_layers"] == [0, 3] and len(student.model.layers) == 2
+
+
+def test_width_pruning_keeps_the_most_active_neurons_and_every_layer(tmp_path):
+    teacher = four_layer_teacher()
+    batches = [torch.tensor([[1, 5, 7, 9, 11, 13]]), torch.tensor([[3, 4, 6]])]
+    importance = mlp_neuron_importance(teacher, batches)
+    assert len(importance) == 4 and importance[0].shape == (teacher.config.intermediate_size,)
+    student, width = prune_mlp_width(teacher, 0.5, importance)
+    assert width == teacher.config.intermediate_size // 2 == student.config.intermediate_size
+    assert len(student.model.layers) == 4
+    kept = torch.topk(importance[1], width).indices.sort().values
+    mlp, original = student.model.layers[1].mlp, teacher.model.layers[1].mlp
+    assert mlp.gate_proj.weight.shape == (width, teacher.config.hidden_size)
+    assert torch.equal(mlp.up_proj.weight, original.up_proj.weight[kept])
+    assert torch.equal(mlp.down_proj.weight, original.down_proj.weight[:, kept])
+    assert torch.equal(student.model.layers[1].self_attn.q_proj.weight, teacher.model.layers[1].self_attn.q_proj.weight)
+    with torch.no_grad():  # keeping every neuron reproduces the teacher exactly
+        full, _ = prune_mlp_width(teacher, 1.0, importance)
+        assert torch.allclose(full(batches[0]).logits, teacher(batches[0]).logits, atol=1e-5)
+    student.save_pretrained(tmp_path / "student")  # a plain checkpoint of the same class, smaller MLPs
+    reloaded = type(teacher).from_pretrained(tmp_path / "student")
+    assert torch.allclose(reloaded(batches[0]).logits, student(batches[0]).logits, atol=1e-5)
 
 
 def test_kd_loss_is_zero_for_identical_and_ignores_prompt():

@@ -152,11 +152,12 @@ class SampleConfig(Section):
 class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
     student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
-    prune_layers: Literal["even", "redundancy"] = Field(
-        "even", description="Which layers a prune: student keeps: spread evenly, or those that change the hidden state most on "
-        "the transfer set (ShortGPT's block influence); first and last are always kept.",
+    prune_by: Literal["depth", "redundancy", "width"] = Field(
+        "depth", description="What prune:<fraction> keeps: that share of the layers spread evenly (depth), that share of the "
+        "layers that change the hidden state most on the transfer set (redundancy, ShortGPT), or every layer with that share "
+        "of each MLP's most active neurons (width, Minitron).",
     )
-    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure each layer's influence (prune_layers: redundancy).")
+    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence or neuron activity (prune_by: redundancy or width).")
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
     transfer_data: dict[str, float] = Field(
         {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "

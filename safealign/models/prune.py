@@ -1,15 +1,19 @@
-"""``prune:<fraction>`` students: a smaller copy of the teacher that keeps a share of its layers.
+"""``prune:<fraction>`` students: a smaller copy of the teacher, initialised from its weights.
 
-Which layers stay:
+What the fraction keeps (the distill section's ``prune_by``):
 
-- ``even`` (default): spread evenly over the depth, first and last included — the usual
-  layer-dropping initialisation for distilled students (DistilBERT keeps every other layer);
-- ``redundancy``: the layers that change the hidden state most on calibration text, first and last
-  included — ShortGPT's "block influence" (Men et al., 2024, arXiv:2403.03853): a layer whose output
-  points where its input did adds little, so dropping it costs least. No library we depend on does
-  this; it is one forward pass with hooks.
+- ``depth`` (default): that share of the decoder layers, spread evenly, first and last included —
+  the usual layer-dropping initialisation for distilled students (DistilBERT keeps every other layer);
+- ``redundancy``: that share of the layers, those that change the hidden state most on calibration
+  text, first and last included — ShortGPT's "block influence" (Men et al., 2024, arXiv:2403.03853):
+  a layer whose output points where its input did adds little, so dropping it costs least;
+- ``width``: every layer, with that share of each MLP's neurons, the most active ones on calibration
+  text — Minitron's activation-based width pruning (Muralidharan et al., 2024, arXiv:2407.14679),
+  which found width pruning loses less than depth pruning before distillation recovers it.
 
-Embeddings, final norm and head are copied; the student starts from the teacher's weights.
+No library we depend on prunes a Hugging Face model this way (torch.nn.utils.prune masks weights
+without shrinking them); each is one forward pass with hooks and a few slices. Embeddings, final
+norm and head are copied unchanged.
 """
 
 from __future__ import annotations
@@ -109,3 +113,61 @@ def prune_model(teacher: Any, fraction: float, keep: list[int] | None = None) ->
     if getattr(student.config, "layer_types", None):
         student.config.layer_types = [student.config.layer_types[i] for i in keep]
     return student, keep
+
+
+def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
+    """Per layer, each MLP neuron's summed absolute activation (the input of ``down_proj``) over ``batches``."""
+    import torch
+
+    layers = decoder_layers(model)
+    totals: list[Any] = [None] * len(layers)
+
+    def hook(index: int) -> Any:
+        def record(module: Any, args: tuple[Any, ...]) -> None:
+            activation = args[0].detach().float().abs().flatten(0, -2).sum(0)
+            totals[index] = activation if totals[index] is None else totals[index] + activation
+        return record
+
+    handles = []
+    for index, layer in enumerate(layers):
+        down = getattr(getattr(layer, "mlp", None), "down_proj", None)
+        if down is None:
+            raise ModelNotFoundError(f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {index} of {type(model).__name__} has none")
+        handles.append(down.register_forward_pre_hook(hook(index)))
+    try:
+        with torch.no_grad():
+            for input_ids in batches:
+                model(input_ids=input_ids.to(model.device), use_cache=False)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return totals
+
+
+def _sliced_linear(linear: Any, index: Any, dim: int) -> Any:
+    import torch
+
+    weight = linear.weight.data.index_select(dim, index).clone()
+    out_features, in_features = weight.shape
+    new = torch.nn.Linear(in_features, out_features, bias=linear.bias is not None, device=weight.device, dtype=weight.dtype)
+    new.weight.data = weight
+    if linear.bias is not None:
+        new.bias.data = (linear.bias.data.index_select(0, index) if dim == 0 else linear.bias.data).clone()
+    return new
+
+
+def prune_mlp_width(teacher: Any, fraction: float, importance: list[Any]) -> tuple[Any, int]:
+    """A deep copy of ``teacher`` whose MLPs keep the ``fraction`` most important neurons of each layer."""
+    import torch
+
+    width = max(1, round(teacher.config.intermediate_size * fraction))
+    student = copy.deepcopy(teacher)
+    for layer, scores in zip(decoder_layers(student), importance, strict=True):
+        keep = torch.topk(scores, width).indices.sort().values.to(layer.mlp.down_proj.weight.device)
+        layer.mlp.gate_proj = _sliced_linear(layer.mlp.gate_proj, keep, 0)
+        layer.mlp.up_proj = _sliced_linear(layer.mlp.up_proj, keep, 0)
+        layer.mlp.down_proj = _sliced_linear(layer.mlp.down_proj, keep, 1)
+        if hasattr(layer.mlp, "intermediate_size"):
+            layer.mlp.intermediate_size = width
+    student.config.intermediate_size = width
+    return student, width

@@ -18,7 +18,14 @@ from safealign.corpus import build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
-from safealign.models.prune import layer_influence, most_influential_layers, parse_prune_spec, prune_model
+from safealign.models.prune import (
+    layer_influence,
+    mlp_neuron_importance,
+    most_influential_layers,
+    parse_prune_spec,
+    prune_mlp_width,
+    prune_model,
+)
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.stages.sft import StageResult, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
@@ -86,13 +93,18 @@ def calibration_batches(rows: list[dict[str, Any]], tokenizer: Any, limit: int, 
 def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) -> tuple[Any, Any, dict[str, Any]]:
     if cfg.student.startswith("prune:"):
         fraction = parse_prune_spec(cfg.student)
-        keep, info = None, {}
-        if cfg.prune_layers == "redundancy":
+        info: dict[str, Any] = {"prune_by": cfg.prune_by}
+        if cfg.prune_by == "width":
+            importance = mlp_neuron_importance(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            student, info["intermediate_size"] = prune_mlp_width(teacher.model, fraction, importance)
+            return student, teacher.tokenizer, info
+        keep = None
+        if cfg.prune_by == "redundancy":
             influence = layer_influence(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
             keep = most_influential_layers(influence, fraction)
             info["layer_influence"] = [round(value, 4) for value in influence]
-        student, keep = prune_model(teacher.model, fraction, keep)
-        return student, teacher.tokenizer, {"kept_layers": keep, "prune_layers": cfg.prune_layers, **info}
+        student, info["kept_layers"] = prune_model(teacher.model, fraction, keep)
+        return student, teacher.tokenizer, info
     loaded = load_model(cfg.student)
     return loaded.model, loaded.tokenizer, {}
 
