@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from safealign.config import Recipe
-from safealign.runs import stage_done, write_json
+from safealign.runs import changed_settings, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,15 @@ class PipelineResult:
         self.stages.append(row)
 
 
+def warn_if_settings_changed(name: str, stage_dir: Path, section: Any) -> None:
+    """A finished stage is kept even when the recipe's section changed since; say so, and how to redo it."""
+    changed = changed_settings(stage_dir, section.model_dump())
+    if changed:
+        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
+        log.warning("%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
+                    "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, detail)
+
+
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -46,6 +55,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     common = {"seed": recipe.seed, "precision": recipe.precision}
     model = recipe.model.name
 
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", recipe.sample), ("distill", recipe.distill)):
+        if section is not None:
+            warn_if_settings_changed(name, run_dir / name, section)
     run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **common)
     result.add("eval:base", run_dir / "eval" / "base", model)
 

@@ -90,6 +90,19 @@ def stage_done(stage_dir: Path) -> dict[str, Any] | None:
     return read_json(path) if path.is_file() else None
 
 
+def changed_settings(stage_dir: Path, config: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Settings a finished stage ran with that differ from ``config`` now: ``{key: (then, now)}``.
+
+    Empty when the stage is not finished, or finished with these settings (keys added since count
+    only when their value differs from what the record has).
+    """
+    done = stage_done(stage_dir)
+    if not done or not isinstance(done.get("config"), dict):
+        return {}
+    then = done["config"]
+    return {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
+
+
 def last_checkpoint(stage_dir: Path) -> Path | None:
     """The newest complete ``checkpoint-N`` folder (one with trainer_state.json)."""
     checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]

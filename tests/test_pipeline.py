@@ -65,3 +65,20 @@ def test_pipeline_resumes_after_kill_9(tmp_path, safealign_home):
     assert "eval:sft" in output and "final model" in output
     stages = [s["stage"] for s in read_json(run_dir / "pipeline.json")["stages"]]
     assert stages == ["eval:base", "sft", "eval:sft"]
+
+
+def test_a_finished_stage_with_other_settings_is_kept_with_a_warning(tmp_path, caplog):
+    from safealign.config import SFTConfig
+    from safealign.pipeline import warn_if_settings_changed
+    from safealign.runs import changed_settings, write_json
+
+    stage_dir = tmp_path / "sft"
+    assert changed_settings(stage_dir, {"learning_rate": 1e-4}) == {}, "no stage yet: nothing changed"
+    then = SFTConfig(learning_rate=1e-4, epochs=1).model_dump()
+    write_json(stage_dir / "stage.json", {"stage": "sft", "config": then})
+    assert changed_settings(stage_dir, then) == {}
+    now = SFTConfig(learning_rate=5e-5, epochs=1)
+    assert changed_settings(stage_dir, now.model_dump()) == {"learning_rate": (1e-4, 5e-5)}
+    with caplog.at_level("WARNING"):
+        warn_if_settings_changed("sft", stage_dir, now)
+    assert "learning_rate: 0.0001 -> 5e-05" in caplog.text and "Delete that folder" in caplog.text
