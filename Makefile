@@ -50,6 +50,7 @@ format: install-dev
 
 bench: install-dev
 	$(PY) benchmarks/generation.py
+	$(PY) benchmarks/student_speed.py --student prune:0.5 --student prune:0.4:width
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

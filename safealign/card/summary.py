@@ -110,7 +110,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                        "hyperparameters": {"samples per prompt": cfg.get("k"), "temperature": cfg.get("temperature"), "max new tokens": cfg.get("max_new_tokens")},
                        "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))})"}
         elif info.key == "distill":
-            detail |= {"method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}, {_lora(cfg)}",
+            detail |= {"method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}{_pruned_by(cfg, inputs)}, {_lora(cfg)}",
                        "data": f"{inputs.get('traces', {}).get('rows')} teacher traces, sha256 {inputs.get('traces', {}).get('sha256')}",
                        "hyperparameters": {"learning rate": cfg.get("learning_rate"), "length": _steps(cfg), "batch size": cfg.get("batch_size"),
                                            "KD weight alpha": cfg.get("alpha"), "KD temperature": cfg.get("temperature")},
@@ -118,6 +118,15 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                   f"{number(metrics.get('teacher_parameters'))}; loss {number(metrics.get('train_loss'))}"}
         out.append(detail)
     return out
+
+
+def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
+    if not str(cfg.get("student", "")).startswith("prune:"):
+        return ""
+    if inputs.get("intermediate_size"):
+        return f" (width: every layer, MLPs of {inputs['intermediate_size']} neurons)"
+    layers = inputs.get("kept_layers")
+    return f" ({cfg.get('prune_by', 'depth')}: layers {layers})" if layers else ""
 
 
 def _gates(gates: dict[str, Any]) -> str:

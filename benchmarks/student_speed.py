@@ -1,0 +1,87 @@
+"""Student vs. teacher generation speed: same engine, same batch, same prompts, same token count.
+
+    python benchmarks/student_speed.py --teacher runs/quickstart/rl/model --student runs/quickstart/distill/model
+    python benchmarks/student_speed.py --student prune:0.5 --student prune:0.4:width   # untrained pruned copies
+
+A ``prune:<fraction>[:<prune_by>]`` student is built from the teacher on the spot (speed does not
+depend on training; calibration rows for ``redundancy``/``width`` come from the shipped SFT data).
+Both sides decode greedily for exactly ``--new-tokens`` tokens (end-of-turn ignored), so a student
+that rambles is not faster for it. Models alternate over ``--repeats`` rounds; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import report  # noqa: E402
+from generation import prompts  # noqa: E402
+
+from safealign.config import DistillConfig  # noqa: E402
+from safealign.corpus import build_mixture  # noqa: E402
+from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
+from safealign.models import load_model  # noqa: E402
+from safealign.stages.distill import build_student  # noqa: E402
+
+
+def student_model(spec: str, teacher):  # noqa: ANN001, ANN201 - a LoadedModel and a torch module
+    if not spec.startswith("prune:"):
+        return load_model(spec).model
+    fraction, _, prune_by = spec.removeprefix("prune:").partition(":")
+    rows = build_mixture({"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0).rows
+    cfg = DistillConfig(student=f"prune:{fraction}", prune_by=prune_by or "depth")
+    return build_student(cfg, teacher, rows)[0]
+
+
+def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingParams) -> float:
+    start = time.perf_counter()
+    completions = engine.generate(items, params)
+    return sum(c.completion_tokens for c in completions) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|width]")
+    parser.add_argument("--prompts", type=int, default=32)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--precision", default="auto")
+    args = parser.parse_args()
+
+    teacher = load_model(args.teacher)
+    models = {"teacher": teacher.model} | {spec: student_model(spec, teacher) for spec in args.student}
+    engines = {name: GenerationEngine(model, teacher.tokenizer, batch_size=args.batch_size, precision=args.precision) for name, model in models.items()}
+    items, params = prompts(args.prompts), SamplingParams(max_new_tokens=args.new_tokens, ignore_eos=True)
+    speeds: dict[str, list[float]] = {name: [] for name in models}
+    for engine in engines.values():
+        engine.generate(items[:2], SamplingParams(max_new_tokens=4))  # warm-up
+    for _ in range(args.repeats):
+        for name, engine in engines.items():
+            speeds[name].append(tokens_per_s(engine, items, params))
+
+    teacher_params = sum(p.numel() for p in teacher.model.parameters())
+    teacher_tps = statistics.median(speeds["teacher"])
+    rows, payload = [], {}
+    for name, model in models.items():
+        params_n = sum(p.numel() for p in model.parameters())
+        tps = statistics.median(speeds[name])
+        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), tps, tps / teacher_tps])
+        payload[name] = {"parameters": params_n, "parameter_ratio": params_n / teacher_params, "tokens_per_s": speeds[name], "median_tokens_per_s": tps, "speedup": tps / teacher_tps}
+    report(
+        "student_speed",
+        f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, median of {args.repeats}",
+        ["model", "parameters", "of teacher", "layers", "tokens/s", "speed-up"],
+        rows,
+        {"args": vars(args), "models": payload},
+    )
+
+
+if __name__ == "__main__":
+    main()
