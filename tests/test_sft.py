@@ -137,3 +137,31 @@ def test_padding_free_batches_give_the_padded_loss(tmp_path):
     assert use_padding_free(SFTConfig(max_length=256), dataset, loaded.tokenizer) is True
     assert use_padding_free(SFTConfig(max_length=20), dataset, loaded.tokenizer) is False  # a row is longer: padded, truncated
     assert use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer) is False
+
+
+def test_frozen_embeddings_stay_equal_while_the_layers_train(tmp_path):
+    from safetensors.torch import load_file
+
+    from safealign.models import load_model
+
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    result = run_sft(config(data, max_steps=3, train_embeddings=False), "tiny", tmp_path / "sft", precision="fp32")
+    before = load_model("tiny").model.state_dict()
+    after = load_file(result.model_path / "model.safetensors")
+    embedding = "model.embed_tokens.weight"
+    assert after[embedding].equal(before[embedding])
+    changed = [name for name in after if name != embedding and not after[name].equal(before[name])]
+    assert any("layers.0." in name for name in changed)
+
+
+def test_freezing_covers_an_untied_output_head_and_skips_lora():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from safealign.training.common import apply_embedding_policy
+
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, tie_word_embeddings=False))
+    assert apply_embedding_policy(model, "lora", train_embeddings=False) == 0  # LoRA never trains them anyway
+    assert apply_embedding_policy(model, "full", train_embeddings=True) == 0
+    assert apply_embedding_policy(model, "full", train_embeddings=False) == 2 * 64 * 8
+    frozen = {name for name, p in model.named_parameters() if not p.requires_grad}
+    assert frozen == {"model.embed_tokens.weight", "lm_head.weight"}

@@ -29,7 +29,7 @@ from safealign.models.prune import (
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.stages.sft import StageResult, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import peft_config, precision_args, save_final_model
+from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec)
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
+    apply_embedding_policy(student, cfg.method, cfg.train_embeddings)
     same_vocab = tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
     mode = cfg.mode
     if mode in ("logit", "both") and not same_vocab:

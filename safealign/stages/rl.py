@@ -20,7 +20,7 @@ from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.stages.sft import StageResult
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import peft_config, precision_args, save_final_model
+from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 from safealign.training.gates import GateCallback
 from safealign.training.hacking_callback import HackingCallback
 from safealign.training.rollouts import RolloutCallback, RolloutLog
@@ -96,6 +96,7 @@ def run_rl(
             if not (reference / "config.json").is_file():
                 loaded.model.save_pretrained(reference)
         loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
+    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)  # after the reference copy: that one stays whole
     rollout_log = RolloutLog()
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     for name, reward in (extra_rewards or {}).items():  # tests plant rewards here

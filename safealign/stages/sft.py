@@ -20,7 +20,7 @@ from safealign.distributed import check_stage_launch, is_main_process, wait_for_
 from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import peft_config, precision_args, save_final_model
+from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def run_sft(
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
 
     loaded = load_model(model_spec)
+    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     padding_free = use_padding_free(cfg, dataset, loaded.tokenizer)
     use_cache = getattr(loaded.model.config, "use_cache", None)
     if padding_free:  # with a KV cache in the forward, transformers skips the packed-sequence mask (examples would see each other)

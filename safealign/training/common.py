@@ -25,6 +25,31 @@ def peft_config(lora: LoraConfig) -> Any:
     )
 
 
+def apply_embedding_policy(model: Any, method: str, train_embeddings: bool) -> int:
+    """Freeze the vocabulary matrices for full fine-tuning when the recipe says ``train_embeddings: false``."""
+    return freeze_embeddings(model) if method == "full" and not train_embeddings else 0
+
+
+def freeze_embeddings(model: Any) -> int:
+    """Stop training the token embeddings and the output head (one matrix when they are tied).
+
+    Returns how many parameters were frozen. For full fine-tuning of a small model the vocabulary
+    matrix is a large share of the weights; freezing it skips its weight gradient and its optimizer
+    update (the Trainer builds its optimizer from the parameters that require grad).
+    """
+    frozen = 0
+    seen: set[int] = set()
+    for module in (model.get_input_embeddings(), model.get_output_embeddings()):
+        weight = getattr(module, "weight", None)
+        if weight is None or id(weight) in seen:
+            continue
+        seen.add(id(weight))
+        weight.requires_grad_(False)
+        frozen += weight.numel()
+    log.info("embeddings and output head frozen: %.1fM parameters", frozen / 1e6)
+    return frozen
+
+
 def precision_args(precision: str) -> dict[str, Any]:
     """Trainer flags for the resolved precision (bf16 autocast with float32 master weights)."""
     import torch
