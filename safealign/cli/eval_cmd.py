@@ -33,7 +33,7 @@ def eval_command(
     max_new_tokens: int = typer.Option(128, min=1, help="Tokens per answer."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32 (local model)."),
-    seed: int = typer.Option(0, help="Seed for drawing items from the suites."),
+    seed: int = typer.Option(42, help="Seed for drawing items from the suites (42, the recipe default: the same items a pipeline run scores)."),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
