@@ -2,6 +2,7 @@
 
     python benchmarks/student_speed.py --teacher runs/quickstart/rl/model --student runs/quickstart/distill/model
     python benchmarks/student_speed.py --student prune:0.5 --student prune:0.4:width   # untrained pruned copies
+    python benchmarks/student_speed.py --student prune:0.667:redundancy:0.75           # 20 layers, MLPs at 75%
 
 A ``prune:<fraction>[:<prune_by>]`` student is built from the teacher on the spot (speed does not
 depend on training; calibration rows for ``redundancy``/``width`` come from the shipped SFT data).
@@ -32,9 +33,9 @@ from safealign.stages.distill import build_student  # noqa: E402
 def student_model(spec: str, teacher):  # noqa: ANN001, ANN201 - a LoadedModel and a torch module
     if not spec.startswith("prune:"):
         return load_model(spec).model
-    fraction, _, prune_by = spec.removeprefix("prune:").partition(":")
+    fraction, prune_by, mlp_fraction = [*spec.removeprefix("prune:").split(":"), "", ""][:3]
     rows = build_mixture({"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0).rows
-    cfg = DistillConfig(student=f"prune:{fraction}", prune_by=prune_by or "depth")
+    cfg = DistillConfig(student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=float(mlp_fraction or 1.0))
     return build_student(cfg, teacher, rows)[0]
 
 
@@ -47,7 +48,7 @@ def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingPar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|width]")
+    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|width[:<mlp_fraction>]]")
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)

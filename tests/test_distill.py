@@ -84,6 +84,27 @@ def test_build_student_records_the_redundancy_choice():
     assert info["kept_layers"] == [0, 3] and len(student.model.layers) == 2
 
 
+def test_depth_and_width_pruning_combine():
+    teacher = load_model("tiny:2")
+    teacher.model = four_layer_teacher()
+    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
+    cfg = DistillConfig(student="prune:0.75", prune_by="depth", mlp_fraction=0.5, calibration_rows=2)
+    student, _, info = build_student(cfg, teacher, rows)
+    width = teacher.model.config.intermediate_size // 2
+    assert info["kept_layers"] == [0, 2, 3] and info["intermediate_size"] == width
+    assert len(student.model.layers) == 3 and student.config.intermediate_size == width
+    for student_index, teacher_index in enumerate(info["kept_layers"]):  # attention untouched, MLP rows a subset
+        layer, original = student.model.layers[student_index], teacher.model.model.layers[teacher_index]
+        assert torch.equal(layer.self_attn.k_proj.weight, original.self_attn.k_proj.weight)
+        assert layer.mlp.up_proj.weight.shape == (width, teacher.model.config.hidden_size)
+        rows_kept = [(original.mlp.up_proj.weight == row).all(dim=1).nonzero().item() for row in layer.mlp.up_proj.weight]
+        assert rows_kept == sorted(rows_kept)
+    assert len(teacher.model.model.layers) == 4 and teacher.model.config.intermediate_size == 2 * width  # teacher untouched
+    assert student(torch.tensor([[1, 5, 7]])).logits.shape[-1] == teacher.model.config.vocab_size
+    with pytest.raises(ValueError, match="mlp_fraction"):
+        DistillConfig(student="prune:0.5", prune_by="width", mlp_fraction=0.5)
+
+
 def test_width_pruning_keeps_the_most_active_neurons_and_every_layer(tmp_path):
     teacher = four_layer_teacher()
     batches = [torch.tensor([[1, 5, 7, 9, 11, 13]]), torch.tensor([[3, 4, 6]])]

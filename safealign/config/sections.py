@@ -159,7 +159,11 @@ class DistillConfig(Section):
         "layers that change the hidden state most on the transfer set (redundancy, ShortGPT), or every layer with that share "
         "of each MLP's most active neurons (width, Minitron).",
     )
-    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence or neuron activity (prune_by: redundancy or width).")
+    mlp_fraction: float = Field(
+        1.0, gt=0, le=1, description="With prune_by depth or redundancy: also keep only this share of each kept layer's MLP "
+        "neurons, the most active ones on the transfer set (Minitron width pruning after depth pruning); 1.0 keeps them all.",
+    )
+    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence or neuron activity (prune_by: redundancy or width, or mlp_fraction below 1).")
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
     transfer_data: dict[str, float] = Field(
         {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
@@ -176,6 +180,13 @@ class DistillConfig(Section):
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+
+    @model_validator(mode="after")
+    def _one_width_setting(self) -> DistillConfig:
+        if self.prune_by == "width" and self.mlp_fraction < 1:
+            raise ValueError("prune_by: width already sets the MLP share with prune:<fraction>; leave mlp_fraction at 1.0, "
+                             "or use prune_by: depth/redundancy to combine fewer layers with narrower MLPs")
+        return self
 
 
 class MonitorConfig(Section):

@@ -104,6 +104,10 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
             keep = most_influential_layers(influence, fraction)
             info["layer_influence"] = [round(value, 4) for value in influence]
         student, info["kept_layers"] = prune_model(teacher.model, fraction, keep)
+        if cfg.mlp_fraction < 1:
+            # Neuron activity is measured in the pruned stack: the kept layers see other inputs than in the teacher.
+            importance = mlp_neuron_importance(student, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            student, info["intermediate_size"] = prune_mlp_width(student, cfg.mlp_fraction, importance)
         return student, teacher.tokenizer, info
     loaded = load_model(cfg.student)
     return loaded.model, loaded.tokenizer, {}
