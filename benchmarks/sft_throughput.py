@@ -6,7 +6,10 @@ Both sides train the same rows (a slice of the shipped mixture in prompt/complet
 the same TRL SFTConfig values; the runs alternate (ours, bare, ours, bare…) so machine drift
 hits both. tokens/s = non-padding input tokens seen / train_runtime, as the Trainer counts them.
 A third arm, `safealign sft` with `train_embeddings: false` (the quickstart's setting), shows what
-freezing the vocabulary matrix saves; the ratio to bare TRL is taken on equal settings.
+freezing the vocabulary matrix saves; the ratio to bare TRL is taken on equal settings. Since
+2026-11-30 our padding-free batches run attention per packed sequence
+(`safealign.training.packed_attention`); bare TRL keeps transformers' `sdpa` with the block-diagonal
+mask, so the ratio includes that difference.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from safealign.models.prune import (
     prune_model,
 )
 from safealign.runs import read_json
-from safealign.stages.distill import build_student, kd_loss, run_distill
+from safealign.stages.distill import build_student, completion_logits, kd_divergence, kd_loss, run_distill
 
 
 def test_kept_layers_shapes():
@@ -153,6 +153,7 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     stage = read_json(tmp_path / "distill" / "stage.json")
     assert stage["metrics"]["parameter_ratio"] < 1 and stage["inputs"]["kept_layers"] == [0]
     assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
+    assert stage["metrics"]["padding_free"] is True
     assert (result.model_path / "model.safetensors").is_file()
 
 
@@ -162,3 +163,30 @@ def test_kd_loss_ignores_masked_positions():
     other[0, 0, 2] += 5.0  # predicts position 1, which is prompt (-100)
     labels = torch.tensor([[-100, -100, 3, 4]])
     assert kd_loss(logits, other, labels, 1.0).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_packed_rows_give_the_padded_batch_logits():
+    """The padding-free path (one packed row, LM head on completion positions only) scores what a padded batch does."""
+    from safealign.training.packed_attention import use_packed_attention
+
+    model = four_layer_teacher().eval()
+    examples = [([5, 6, 7, 8], [9, 10, 11]), ([12, 13], [14, 15, 16, 17, 18]), ([19, 20, 21], [22])]
+    pad = 0
+    longest = max(len(p) + len(c) for p, c in examples)
+    padded_ids = torch.tensor([[*p, *c] + [pad] * (longest - len(p) - len(c)) for p, c in examples])
+    padded_labels = torch.tensor([[-100] * len(p) + c + [-100] * (longest - len(p) - len(c)) for p, c in examples])
+    attention_mask = (torch.arange(longest)[None] < torch.tensor([[len(p) + len(c)] for p, c in examples])).long()
+    packed = {
+        "input_ids": torch.tensor([[t for p, c in examples for t in (*p, *c)]]),
+        "labels": torch.tensor([[t for p, c in examples for t in ([-100] * len(p) + c)]]),
+        "position_ids": torch.tensor([[i for p, c in examples for i in range(len(p) + len(c))]]),
+    }
+    with torch.no_grad():
+        padded_logits, padded_targets = completion_logits(model, {"input_ids": padded_ids, "labels": padded_labels, "attention_mask": attention_mask})
+        use_packed_attention(model)
+        packed_logits, packed_targets = completion_logits(model, packed)
+    # a completion token right after the prompt is predicted from the prompt's last position, so every target counts
+    assert packed_targets.tolist() == padded_targets.tolist() == [9, 10, 11, 14, 15, 16, 17, 18, 22]
+    assert packed_logits.shape == (9, model.config.vocab_size)
+    assert torch.allclose(packed_logits, padded_logits, atol=1e-4)
+    assert kd_divergence(packed_logits, padded_logits, 2.0).item() == pytest.approx(0.0, abs=1e-5)

@@ -176,6 +176,7 @@ class DistillConfig(Section):
     epochs: float = Field(1.0, gt=0, description="Passes over the traces.")
     max_steps: int = Field(-1, description="Stop after this many steps (-1: use epochs).")
     batch_size: int = Field(8, ge=1, description="Sequences per step.")
+    max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated.")
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")

@@ -27,24 +27,48 @@ from safealign.models.prune import (
     prune_model,
 )
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
-from safealign.stages.sft import StageResult, to_prompt_completion
+from safealign.stages.sft import StageResult, rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.packed_attention import restore_attention, use_packed_attention
 
 log = logging.getLogger(__name__)
 
 
 def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: float) -> Any:
     """Mean over completion tokens of T^2 * KL(teacher_T || student_T); ``labels == -100`` is ignored."""
+    mask = labels[:, 1:] != -100
+    return kd_divergence(student_logits[:, :-1][mask], teacher_logits[:, :-1][mask], temperature)
+
+
+def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float) -> Any:
+    """T^2 * KL(teacher_T || student_T), averaged over the rows of two ``(tokens, vocab)`` logit matrices."""
     import torch.nn.functional as F
 
-    mask = labels[:, 1:] != -100
-    s = student_logits[:, :-1][mask].float() / temperature
-    t = teacher_logits[:, :-1][mask].float() / temperature
-    if s.numel() == 0:
+    if student_logits.numel() == 0:
         return student_logits.sum() * 0.0
+    s = student_logits.float() / temperature
+    t = teacher_logits.float() / temperature
     kl = F.kl_div(F.log_softmax(s, -1), F.log_softmax(t, -1), log_target=True, reduction="batchmean")
     return kl * temperature**2
+
+
+def completion_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
+    """The logits that predict completion tokens, as ``(tokens, vocab)``, and those tokens.
+
+    A padding-free batch (one row of packed examples) projects only those positions through the
+    LM head (``logits_to_keep``): the vocabulary matrix is a fifth of SmolLM2-135M, and prompts are
+    about half of each row. A padded batch computes every position and selects afterwards.
+    """
+    labels = inputs["labels"]
+    forward = {"input_ids": inputs["input_ids"], "attention_mask": inputs.get("attention_mask"), "use_cache": False}
+    targets = labels[:, 1:]
+    if "position_ids" in inputs and labels.shape[0] == 1:
+        keep = (targets[0] != -100).nonzero().flatten()
+        logits = model(**forward, position_ids=inputs["position_ids"], logits_to_keep=keep).logits
+        return logits.flatten(0, -2), targets[0, keep]
+    mask = targets != -100
+    return model(**forward).logits[:, :-1][mask], targets[mask]
 
 
 def make_kd_trainer_class() -> type:
@@ -64,17 +88,16 @@ def make_kd_trainer_class() -> type:
             import torch
             import torch.nn.functional as F
 
-            labels = inputs["labels"]
-            outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"), use_cache=False)
-            ce = F.cross_entropy(outputs.logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=-100)
+            student_logits, targets = completion_logits(model, inputs)
+            ce = F.cross_entropy(student_logits.float(), targets) if targets.numel() else student_logits.sum() * 0.0
             with torch.no_grad():
-                teacher_logits = self.teacher(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"), use_cache=False).logits
-            kd = kd_loss(outputs.logits, teacher_logits, labels, self.temperature)
+                teacher_logits, _ = completion_logits(self.teacher, inputs)
+            kd = kd_divergence(student_logits, teacher_logits, self.temperature)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
             loss = self.alpha * kd + (1 - self.alpha) * ce
-            return (loss, outputs) if return_outputs else loss
+            return (loss, {"logits": student_logits}) if return_outputs else loss
 
     return KDSFTTrainer
 
@@ -139,15 +162,19 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         log.warning("distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only")
         mode = "sequence"
 
+    dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
+    padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill")
+    attention = {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)} if padding_free else {}
     args = TRLSFTConfig(
         output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.batch_size, max_length=256, gradient_checkpointing=cfg.gradient_checkpointing, warmup_steps=0.05, lr_scheduler_type="cosine",
+        per_device_train_batch_size=cfg.batch_size, max_length=None if padding_free else cfg.max_length, padding_free=padding_free,
+        gradient_checkpointing=cfg.gradient_checkpointing, warmup_steps=0.05, lr_scheduler_type="cosine",
         save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
         completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
         **precision_args(precision),
     )
     common = dict(
-        model=student, args=args, train_dataset=Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt)), processing_class=tokenizer,
+        model=student, args=args, train_dataset=dataset, processing_class=tokenizer,
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard := NanGuardCallback()],
     )
@@ -159,6 +186,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     checkpoint = last_checkpoint(stage_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
+    restore_attention(student, attention.get("student"))
+    restore_attention(teacher.model, attention.get("teacher"))
     model_path = save_final_model(trainer, tokenizer, stage_dir)
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
@@ -168,6 +197,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),
         "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
         "parameter_ratio": student_params / teacher.num_parameters,
+        "padding_free": padding_free,
     }
     record.finish(stage_dir)
     return StageResult(model_path, stage_done(stage_dir))

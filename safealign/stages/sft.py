@@ -21,6 +21,7 @@ from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,22 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any) -> bool:
     Padding-free batches are one concatenated sequence with restarting ``position_ids``; transformers
     builds a block-diagonal causal mask from them (flash attention uses them as sequence boundaries),
     so each example attends only to itself, as in a padded batch. On the quickstart mixture a padded
-    batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). TRL does not truncate in this mode,
-    hence the length check: a longer row gets the padded path and its usual truncation.
+    batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). On ``sdpa`` the stage then runs
+    attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`).
+    TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
+    and its usual truncation.
     """
     if not cfg.padding_free or cfg.packing:
         return False
+    return rows_fit(dataset, tokenizer, cfg.max_length, "sft")
+
+
+def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str) -> bool:
+    """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (logged when not)."""
     longest = max((len(tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"])
                    for row in dataset), default=0)
-    if longest > cfg.max_length:
-        log.info("sft: padded batches: the longest row has %d tokens, over max_length %d (raise it to train padding-free)", longest, cfg.max_length)
+    if longest > max_length:
+        log.info("%s: padded batches: the longest row has %d tokens, over max_length %d (raise it to train padding-free)", stage, longest, max_length)
         return False
     return True
 
@@ -126,8 +134,10 @@ def run_sft(
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     padding_free = use_padding_free(cfg, dataset, loaded.tokenizer)
     use_cache = getattr(loaded.model.config, "use_cache", None)
+    attention = None
     if padding_free:  # with a KV cache in the forward, transformers skips the packed-sequence mask (examples would see each other)
         loaded.model.config.use_cache = False
+        attention = use_packed_attention(loaded.model)
     nan_guard = NanGuardCallback()
     trainer = SFTTrainer(
         model=loaded.model,
@@ -145,6 +155,7 @@ def run_sft(
 
     if use_cache is not None:
         loaded.model.config.use_cache = use_cache  # the saved model generates with its cache
+    restore_attention(loaded.model, attention)
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     record.inputs = {"data": mixture.manifest(), "resumed_from": str(checkpoint) if checkpoint else None}
     record.metrics = {
@@ -159,6 +170,7 @@ def run_sft(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "padding_free": padding_free,
+        "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
     }
     if is_main_process():
         record.finish(stage_dir)
