@@ -394,7 +394,8 @@ def test_request_path_connection_waits_out_a_held_write_lock(tmp_path):
     holder.isolation_level = None
     holder.execute("BEGIN IMMEDIATE")  # what the judge worker's commit holds for a moment
     released: list[float] = []
-    threading.Timer(0.2, lambda: (holder.execute("COMMIT"), released.append(time.monotonic()))).start()
+    # The time is taken before the COMMIT: once the lock goes, the waiting insert may finish before this thread runs again.
+    threading.Timer(0.2, lambda: (released.append(time.monotonic()), holder.execute("COMMIT"))).start()
     conn = store.request_path_connection()
     ids = store.insert_exchanges([{"prompt": "waited", "status": "queued", "queue": True}], conn)
     done = time.monotonic()
