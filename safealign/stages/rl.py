@@ -21,6 +21,7 @@ from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.stages.sft import StageResult
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.gates import GateCallback
 from safealign.training.hacking_callback import HackingCallback
 from safealign.training.rollouts import RolloutCallback, RolloutLog
@@ -130,7 +131,8 @@ def run_rl(
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("rl: resuming from %s", checkpoint)
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    with compact_lm_head() as compact:
+        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
@@ -151,6 +153,7 @@ def run_rl(
         "alerts": len(alerts),
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
+        "compact_lm_head": compact,
     }
     if is_main_process():
         record.finish(stage_dir)

@@ -21,6 +21,7 @@ from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,8 @@ def run_sft(
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("sft: resuming from %s", checkpoint)
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    with compact_lm_head() as compact:
+        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
     if use_cache is not None:
@@ -170,6 +172,7 @@ def run_sft(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "padding_free": padding_free,
+        "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
     }
     if is_main_process():
