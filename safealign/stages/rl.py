@@ -24,7 +24,9 @@ from safealign.training.common import apply_embedding_policy, peft_config, preci
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.gates import GateCallback
 from safealign.training.hacking_callback import HackingCallback
+from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.rollouts import RolloutCallback, RolloutLog
+from safealign.training.unpadded_scoring import score_grpo_unpadded
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ def run_rl(
         stage_callbacks.append(gate)
     hacking = HackingCallback(cfg.hacking, stage_dir)
     nan_guard = NanGuardCallback()
+    attention = use_packed_attention(loaded.model)  # for score_grpo_unpadded; generation keeps plain SDPA
     trainer = GRPOTrainer(
         model=loaded.model,
         reward_funcs=[rollout_log.wrap(f) for f in funcs],
@@ -126,6 +129,7 @@ def run_rl(
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[*stage_callbacks, hacking, JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
+    unpadded = attention is not None and score_grpo_unpadded(trainer)
     if gate:
         gate.trainer = trainer
     checkpoint = last_checkpoint(stage_dir) if resume else None
@@ -135,6 +139,7 @@ def run_rl(
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
+    restore_attention(loaded.model, attention)  # the saved config names a standard implementation
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
     alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
@@ -154,6 +159,7 @@ def run_rl(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "compact_lm_head": compact,
+        "unpadded_scoring": unpadded,
     }
     if is_main_process():
         record.finish(stage_dir)

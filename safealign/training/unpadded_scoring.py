@@ -1,0 +1,108 @@
+"""Score GRPO's padded completion batches as one packed row, without their pad tokens.
+
+GRPOTrainer scores each group of rollouts as a padded batch: prompts padded on the left to the
+longest prompt, completions on the right to the longest completion. In the quickstart a step holds
+32 sequences of ~50 prompt and ~54 completion tokens, padded to ~70 + 96: about 40% of the forward
+and backward is spent on pad tokens. TRL packs SFT batches (``padding_free``) but not GRPO's.
+
+:func:`score_unpadded` wraps the forward that TRL's ``add_fused_lm_head`` installed: a call with
+``fused_lm_head=True`` and a padded ``attention_mask`` runs instead on the real tokens only, back to
+back in one row with ``position_ids`` restarting at 0 for each sequence, with the next-token labels
+shifted before packing (``shift_labels``, so no sequence is scored on its neighbour's first token);
+the per-token outputs are scattered back to the padded shape TRL expects. With attention per packed
+sequence (:mod:`safealign.training.packed_attention`) each sequence attends only to itself. RoPE
+depends on relative positions only, so restarting the positions at 0 instead of counting the left
+padding gives the same attention (equal to float rounding; ``tests/test_unpadded_scoring.py``).
+Any other call (generation, an unpadded batch, one row, extra inputs such as images) goes to the
+wrapped forward unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# The keyword arguments a packed call can carry over; anything else (pixel values, router logits…) is left to TRL.
+_PASSED_THROUGH = {"use_cache", "num_items_in_batch"}
+_PER_TOKEN = ("log_probs", "entropy", "log_sum_sq_probs", "mean_logits", "is_top1", "label_mask")
+
+
+def _packable(args: tuple, input_ids: Any, attention_mask: Any, labels: Any, extra: dict[str, Any]) -> bool:
+    return (
+        not args
+        and input_ids is not None
+        and labels is not None
+        and attention_mask is not None
+        and attention_mask.dim() == 2
+        and input_ids.shape[0] > 1
+        and not bool(attention_mask.all())
+        and set(extra) <= _PASSED_THROUGH
+    )
+
+
+def score_unpadded(model: Any) -> bool:
+    """Make ``model``'s fused-LM-head forward (TRL's ``add_fused_lm_head``) score padded batches packed.
+
+    Returns False, changing nothing, when ``model`` has no fused forward to wrap.
+    """
+    fused = model.__dict__.get("forward")
+    if fused is None or getattr(fused, "_safealign_unpadded", False):
+        return bool(fused is not None)
+
+    @functools.wraps(fused)
+    def forward(*args: Any, fused_lm_head: bool = False, input_ids: Any = None, attention_mask: Any = None,
+                labels: Any = None, **kwargs: Any) -> Any:
+        if not fused_lm_head or not _packable(args, input_ids, attention_mask, labels, kwargs):
+            named = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+            kwargs.update({key: value for key, value in named.items() if value is not None})  # positional calls stay positional
+            return fused(*args, fused_lm_head=fused_lm_head, **kwargs)
+        return _packed_call(fused, input_ids, attention_mask, labels, kwargs)
+
+    forward._safealign_unpadded = True  # type: ignore[attr-defined]
+    model.forward = forward
+    return True
+
+
+def _packed_call(fused: Any, input_ids: Any, attention_mask: Any, labels: Any, kwargs: dict[str, Any]) -> Any:
+    import torch
+
+    mask = attention_mask.bool()
+    shifted = torch.full_like(labels, -100)
+    shifted[:, :-1] = labels[:, 1:]
+    shifted = shifted.masked_fill(~mask, -100)
+    positions = mask.long().cumsum(dim=1) - 1
+    out = fused(
+        input_ids=input_ids[mask][None],
+        position_ids=positions[mask][None],
+        shift_labels=shifted[mask][None],
+        fused_lm_head=True,
+        **kwargs,
+    )
+    for name in _PER_TOKEN:
+        packed = getattr(out, name, None)
+        if packed is not None:
+            # Position t of a padded row scores token t + 1, as the padded forward's (batch, seq_len - 1) outputs do
+            out[name] = packed.new_zeros(mask.shape).masked_scatter(mask, packed[0])[:, :-1]
+    return out
+
+
+def score_grpo_unpadded(trainer: Any) -> bool:
+    """Score a GRPOTrainer's padded batches packed: the policy, and the KL reference when there is one.
+
+    Only models whose attention runs per packed sequence (:data:`PACKED_SDPA`) are wrapped: the
+    policy must have been switched by :func:`use_packed_attention` before the trainer was built; the
+    reference, which TRL loads itself, is switched here. Returns whether the policy is wrapped.
+    """
+    from safealign.training.packed_attention import PACKED_SDPA, use_packed_attention
+
+    policy = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
+    if getattr(policy.config, "_attn_implementation", None) != PACKED_SDPA or not score_unpadded(policy):
+        return False
+    reference = getattr(trainer, "ref_model", None)
+    if reference is not None and use_packed_attention(reference) is not None:
+        score_unpadded(reference)
+    log.info("rl: padded rollout batches are scored as one packed row (no pad tokens)")
+    return True
