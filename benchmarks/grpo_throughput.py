@@ -3,7 +3,10 @@
     python benchmarks/grpo_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 4] [--repeats 2]
 
 Ours adds the rollout log, the reward-hacking detectors and the JSONL metrics; the gates are off
-here and their cost is measured separately (one gate evaluation, timed on its own).
+here and their cost is measured separately (one gate evaluation, timed on its own). Since
+2026-11-30 ours scores the padded rollout batches as one packed row without pad tokens
+(`safealign.training.unpadded_scoring`) and projects only completion positions through the LM head
+on the CPU (`safealign.training.compact_lm_head`); bare TRL does neither.
 """
 
 from __future__ import annotations

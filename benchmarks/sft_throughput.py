@@ -9,7 +9,9 @@ A third arm, `safealign sft` with `train_embeddings: false` (the quickstart's se
 freezing the vocabulary matrix saves; the ratio to bare TRL is taken on equal settings. Since
 2026-11-30 our padding-free batches run attention per packed sequence
 (`safealign.training.packed_attention`); bare TRL keeps transformers' `sdpa` with the block-diagonal
-mask, so the ratio includes that difference.
+mask, so the ratio includes that difference. Since the same day our stage also projects only the
+labelled (completion) positions through the LM head on the CPU (`safealign.training.compact_lm_head`);
+bare TRL projects every position there.
 """
 
 from __future__ import annotations
