@@ -165,3 +165,35 @@ def test_freezing_covers_an_untied_output_head_and_skips_lora():
     assert apply_embedding_policy(model, "full", train_embeddings=False) == 2 * 64 * 8
     frozen = {name for name, p in model.named_parameters() if not p.requires_grad}
     assert frozen == {"model.embed_tokens.weight", "lm_head.weight"}
+
+
+def test_frozen_bottom_layers_stay_equal_while_the_top_trains(tmp_path):
+    from safetensors.torch import load_file
+
+    from safealign.models import load_model
+
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    result = run_sft(config(data, max_steps=3, train_embeddings=False, freeze_layers=1), "tiny:2", tmp_path / "sft", precision="fp32")
+    before = load_model("tiny:2").model.state_dict()
+    after = load_file(result.model_path / "model.safetensors")
+    bottom = [name for name in after if "layers.0." in name]
+    top = [name for name in after if "layers.1." in name]
+    assert bottom and top
+    assert all(after[name].equal(before[name]) for name in bottom)
+    assert all(not after[name].equal(before[name]) for name in top if name.endswith("proj.weight"))
+
+
+def test_freeze_layers_errors_name_the_fix():
+    from pydantic import ValidationError
+
+    from safealign.errors import RecipeError
+    from safealign.models import load_model
+    from safealign.training.common import freeze_bottom_layers
+
+    with pytest.raises(ValidationError, match="freeze_layers applies to full fine-tuning"):
+        SFTConfig(method="lora", freeze_layers=2)
+    model = load_model("tiny:2").model
+    with pytest.raises(RecipeError, match="has 2 decoder layers; choose fewer than 2"):
+        freeze_bottom_layers(model, 2)
+    assert freeze_bottom_layers(model, 0) == 0
+    assert all(p.requires_grad for p in model.parameters())

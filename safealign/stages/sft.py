@@ -20,7 +20,13 @@ from safealign.distributed import check_stage_launch, is_main_process, wait_for_
 from safealign.models import load_model
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.common import (
+    apply_embedding_policy,
+    freeze_bottom_layers,
+    peft_config,
+    precision_args,
+    save_final_model,
+)
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
 
@@ -133,6 +139,7 @@ def run_sft(
 
     loaded = load_model(model_spec)
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
+    freeze_bottom_layers(loaded.model, cfg.freeze_layers)
     padding_free = use_padding_free(cfg, dataset, loaded.tokenizer)
     use_cache = getattr(loaded.model.config, "use_cache", None)
     attention = None

@@ -50,6 +50,30 @@ def freeze_embeddings(model: Any) -> int:
     return frozen
 
 
+def freeze_bottom_layers(model: Any, count: int) -> int:
+    """Stop training the first ``count`` decoder layers; returns how many parameters were frozen.
+
+    With the embeddings frozen too, nothing below the first trained layer needs a gradient, so
+    autograd stops there: the frozen layers cost their forward pass only.
+    """
+    if count <= 0:
+        return 0
+    from safealign.errors import RecipeError
+    from safealign.models.prune import decoder_layers
+
+    layers = decoder_layers(model)
+    if count >= len(layers):
+        raise RecipeError(f"sft.freeze_layers is {count} but the model has {len(layers)} decoder layers; "
+                          f"choose fewer than {len(layers)} so that some layers train")
+    frozen = 0
+    for layer in list(layers)[:count]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    log.info("first %d of %d decoder layers frozen: %.1fM parameters", count, len(layers), frozen / 1e6)
+    return frozen
+
+
 def precision_args(precision: str) -> dict[str, Any]:
     """Trainer flags for the resolved precision (bf16 autocast with float32 master weights)."""
     import torch
