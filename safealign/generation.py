@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from safealign.decoding import StopStrings, decode_batch
 from safealign.precision import Precision, autocast, resolve_precision
 from safealign.progress import progress_bar
 
@@ -133,15 +134,18 @@ class GenerationEngine:
         with progress_bar(len(jobs), "generating", show_progress) as advance:
             for start in range(0, len(jobs), self.batch_size):
                 batch = jobs[start : start + self.batch_size]
-                completions = self._generate_batch(batch, encoded, params, batch_seed=params.seed + start)
+                completions = self._generate_batch(
+                    batch, encoded, params, batch_seed=params.seed + start, on_finished=advance
+                )
                 results.extend(completions)
                 if on_batch:
                     on_batch(completions)
-                advance(len(batch))
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
         return results
 
-    def _generate_batch(self, batch, encoded, params: SamplingParams, batch_seed: int) -> list[Completion]:
+    def _generate_batch(
+        self, batch, encoded, params: SamplingParams, batch_seed: int, on_finished: Callable[[int], None] | None = None
+    ) -> list[Completion]:
         import torch
 
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_token_ids[0]
@@ -152,26 +156,23 @@ class GenerationEngine:
             ids = encoded[i]
             input_ids[row, width - len(ids) :] = torch.tensor(ids)
             attention[row, width - len(ids) :] = 1
-        kwargs: dict[str, Any] = dict(
-            max_new_tokens=params.max_new_tokens,
-            eos_token_id=self.stop_token_ids,
-            pad_token_id=pad_id,
-            repetition_penalty=params.repetition_penalty,
-        )
-        if params.temperature > 0:
-            kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=params.top_k or None)
-        else:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if params.ignore_eos:
-            kwargs["min_new_tokens"] = params.max_new_tokens
-        if params.stop:
-            kwargs.update(stop_strings=params.stop, tokenizer=self.tokenizer)
-        torch.manual_seed(batch_seed)
+        generator = torch.Generator(device=self.device).manual_seed(batch_seed)
         with torch.inference_mode(), autocast(self.precision, self.device.type):
-            output = self.model.generate(
-                input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device), **kwargs
+            new_tokens = decode_batch(
+                self.model,
+                input_ids.to(self.device),
+                attention.to(self.device),
+                max_new_tokens=params.max_new_tokens,
+                stop_token_ids=self.stop_token_ids,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                top_k=params.top_k,
+                repetition_penalty=params.repetition_penalty,
+                stop_strings=StopStrings(self.tokenizer, params.stop) if params.stop else None,
+                ignore_eos=params.ignore_eos,
+                generator=generator,
+                on_finished=on_finished,
             )
-        new_tokens = output[:, width:].tolist()
         return [self._completion(job, encoded, tokens, params) for job, tokens in zip(batch, new_tokens, strict=True)]
 
     def _completion(self, job, encoded, tokens: list[int], params: SamplingParams) -> Completion:

@@ -98,6 +98,8 @@ def test_planted_unsafe_update_is_rolled_back(tmp_path, fresh_tiny):
         assert torch.equal(value, snapshots["end"][name]), name
     stage = read_json(tmp_path / "rl" / "stage.json")
     assert stage["metrics"]["rollbacks"] == 1 and stage["metrics"]["steps"] == 4
+    # Every rollout round went through the decode loop where finished completions leave the batch.
+    assert stage["metrics"]["rollout_generation"] == {"decode_loop": 4, "generate": 0}
 
 
 def test_rl_resume_continues_from_saved_step(tmp_path):

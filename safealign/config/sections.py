@@ -27,7 +27,7 @@ class EvalConfig(Section):
     split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
     limit: int | None = Field(None, ge=1, description="At most this many items per suite (None: the suite's default).")
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
-    batch_size: int = Field(16, ge=1, description="Prompts per generation batch.")
+    batch_size: int = Field(32, ge=1, description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.")
     judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
 
 
@@ -72,6 +72,7 @@ class GateConfig(Section):
     over_refusal_tolerance: float = Field(0.05, ge=0, le=1, description="Largest allowed rise in borderline over-refusal vs. the stage's start.")
     policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
     max_rollbacks: int = Field(3, ge=0, description="Stop the stage after this many rollbacks.")
+    batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at the default limit in one batch).")
 
 
 class HackingConfig(Section):
@@ -157,6 +158,7 @@ class SampleConfig(Section):
     temperature: float = Field(0.7, gt=0, description="Sampling temperature.")
     max_new_tokens: int = Field(128, ge=8, description="Tokens per completion.")
     safety_share: float = Field(0.3, ge=0, le=1, description="Share of prompts that are safety prompts.")
+    batch_size: int = Field(32, ge=1, description="Completions per generation batch (as eval.batch_size: larger is faster on CPU while memory allows).")
 
 
 class DistillConfig(Section):

@@ -22,6 +22,7 @@ from safealign.stages.sft import StageResult
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 from safealign.training.compact_lm_head import compact_lm_head
+from safealign.training.evicting_rollouts import evicting_rollouts
 from safealign.training.gates import GateCallback
 from safealign.training.hacking_callback import HackingCallback
 from safealign.training.packed_attention import restore_attention, use_packed_attention
@@ -135,7 +136,8 @@ def run_rl(
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("rl: resuming from %s", checkpoint)
-    with compact_lm_head() as compact:
+    # Finished rollouts leave the generation batch (safealign.training.evicting_rollouts).
+    with compact_lm_head() as compact, evicting_rollouts(trainer.model) as rollout_calls:
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 
@@ -160,6 +162,7 @@ def run_rl(
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "compact_lm_head": compact,
         "unpadded_scoring": unpadded,
+        "rollout_generation": rollout_calls,
     }
     if is_main_process():
         record.finish(stage_dir)

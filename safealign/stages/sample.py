@@ -78,7 +78,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919)
     loaded = load_model(teacher_spec)
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=16, precision=precision)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision)
     params = SamplingParams(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=0.95, num_samples=cfg.k, seed=seed)
     completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
     samples = []

@@ -24,7 +24,7 @@ def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, precision: str, seed: 
     judge_set = judges or build_judges("default")
 
     def evaluate(model: Any) -> GateMetrics:
-        engine = GenerationEngine(model, tokenizer, batch_size=16, precision=precision)
+        engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=precision)
         report = run_eval(engine, ["harmful", "borderline", "reasoning"], split=GATE_SPLIT, limit=cfg.limit, judges=judge_set, params=SamplingParams(max_new_tokens=96), seed=seed)
         return GateMetrics(
             refusal=report.metric("harmful", "refusal_rate").value,

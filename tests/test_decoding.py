@@ -1,0 +1,98 @@
+"""The decode loop: finished rows leave the batch, and the answers stay what ``generate`` gives."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import GenerationConfig
+
+from safealign.decoding import decode_batch
+from safealign.generation import GenerationEngine
+from safealign.training.evicting_rollouts import evicting_rollouts, unhandled_settings
+
+PROMPTS = ["hi", "What is 17 + 25? Explain each step.", "a b c d e f g", "One more prompt of middling length."]
+
+
+def left_padded(engine: GenerationEngine, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    encoded = [engine.encode(p) for p in prompts]
+    width = max(map(len, encoded))
+    pad = engine.tokenizer.pad_token_id
+    ids = torch.full((len(encoded), width), pad)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    for row, e in enumerate(encoded):
+        ids[row, width - len(e) :], mask[row, width - len(e) :] = torch.tensor(e), 1
+    return ids, mask
+
+
+def generate_new_tokens(model, ids, mask, stop_ids, new_tokens: int) -> list[list[int]]:
+    with torch.inference_mode():
+        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new_tokens, do_sample=False, eos_token_id=stop_ids, pad_token_id=stop_ids[0])
+    rows = []
+    for row in out[:, ids.shape[1] :].tolist():
+        end = next((k for k, t in enumerate(row) if t in stop_ids), None)
+        rows.append(row if end is None else row[: end + 1])
+    return rows
+
+
+def test_greedy_tokens_equal_generate_while_finished_rows_leave(tiny):
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    ids, mask = left_padded(engine, PROMPTS)
+    reference = generate_new_tokens(tiny.model, ids, mask, engine.stop_token_ids, 12)
+    # Declare one row's third token an end token so that row finishes early and must leave the batch.
+    stop_ids = [*engine.stop_token_ids, reference[0][2]]
+    reference = generate_new_tokens(tiny.model, ids, mask, stop_ids, 12)
+    batch_sizes: list[int] = []
+    hook = tiny.model.register_forward_pre_hook(lambda _m, _a, kw: batch_sizes.append(kw["input_ids"].shape[0]), with_kwargs=True)
+    finished: list[int] = []
+    try:
+        with torch.inference_mode():
+            ours = decode_batch(tiny.model, ids, mask, max_new_tokens=12, stop_token_ids=stop_ids, on_finished=finished.append)
+    finally:
+        hook.remove()
+    assert ours == reference
+    assert batch_sizes[0] == len(PROMPTS) and min(batch_sizes) < len(PROMPTS), batch_sizes
+    assert sum(finished) == len(PROMPTS)
+
+
+def test_sampling_uses_the_given_generator(tiny):
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    ids, mask = left_padded(engine, PROMPTS)
+
+    def sample(seed: int) -> list[list[int]]:
+        with torch.inference_mode():
+            return decode_batch(tiny.model, ids, mask, max_new_tokens=8, stop_token_ids=engine.stop_token_ids, temperature=1.0, top_p=0.9, top_k=20, repetition_penalty=1.1, generator=torch.Generator().manual_seed(seed))
+
+    assert sample(1) == sample(1)
+    assert sample(1) != sample(2)
+
+
+def test_rollouts_match_generate_layout_and_fall_back_for_other_settings(tiny):
+    model = tiny.model
+    engine = GenerationEngine(model, tiny.tokenizer, precision="fp32")
+    ids, mask = left_padded(engine, PROMPTS)
+    config = GenerationConfig(max_new_tokens=10, do_sample=False, pad_token_id=engine.stop_token_ids[0], eos_token_id=engine.stop_token_ids)
+    with torch.inference_mode():
+        expected = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
+        calls: list[int] = []
+        with evicting_rollouts(model):
+            assert "generate" in vars(model)
+            hook = model.register_forward_pre_hook(lambda _m, _a, kw: calls.append(kw["input_ids"].shape[0]), with_kwargs=True)
+            try:
+                ours = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
+                beam = GenerationConfig(max_new_tokens=4, num_beams=2, do_sample=False, pad_token_id=engine.stop_token_ids[0], eos_token_id=engine.stop_token_ids)
+                assert unhandled_settings(beam) == ["num_beams"]
+                calls.clear()
+                model.generate(input_ids=ids, attention_mask=mask, generation_config=beam)
+            finally:
+                hook.remove()
+        assert "generate" not in vars(model)
+    # TRL reads prompt + completion ids and masks after the first end token: identical up to trailing padding.
+    assert torch.equal(ours, expected[:, : ours.shape[1]])
+    assert (expected[:, ours.shape[1] :] == config.pad_token_id).all()
+    assert calls and calls[0] == 2 * len(PROMPTS), "beam search went to generate (beams x rows)"
+
+
+def test_rollout_patch_is_removed_after_an_error(tiny):
+    with pytest.raises(RuntimeError), evicting_rollouts(tiny.model):
+        raise RuntimeError("boom")
+    assert "generate" not in vars(tiny.model)
