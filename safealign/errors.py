@@ -15,3 +15,32 @@ class DataError(SafealignError):
 
 class RecipeError(SafealignError):
     """A recipe that fails validation (the message names the field, the value and what is allowed)."""
+
+
+LOW_DISK_BYTES = 512 * 1024**2
+
+
+def disk_full_message(error: BaseException, folder: str = ".") -> str | None:
+    """A clear message when ``error`` looks like a full disk, else None.
+
+    A full disk surfaces as ``OSError(ENOSPC)`` from Python writes, but as a bare ``RuntimeError``
+    ("unexpected pos ...") from ``torch.save`` in the middle of a checkpoint, so the free space is
+    checked too. Checkpoints are only taken as complete with their trainer_state.json, which the
+    Trainer writes last, so a rerun resumes from the last complete one.
+    """
+    import errno
+    import shutil
+
+    if not isinstance(error, OSError | RuntimeError):
+        return None
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if getattr(error, "errno", None) != errno.ENOSPC and free >= LOW_DISK_BYTES:
+        return None
+    return (
+        f"the disk is full ({free / 1024**2:.0f} MiB free under {folder}; {type(error).__name__}: {str(error).strip()[:120]}). "
+        "Free space (old runs' checkpoint-* folders are the largest) and rerun the same command: finished stages are "
+        "skipped and an unfinished stage resumes from its last complete checkpoint."
+    )

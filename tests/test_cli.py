@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -41,3 +42,34 @@ def test_validate(tmp_path):
     bad.write_text("name: x\nsft: {epochz: 2}\n")
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2 and "sft.epochz" in result.output and "epochs" in result.output
+
+
+def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    import typer
+
+    from safealign.cli.common import friendly_errors
+
+    @friendly_errors
+    def fails(error: BaseException) -> None:
+        raise error
+
+    with pytest.raises(typer.Exit) as exit_info:
+        fails(OSError(errno.ENOSPC, "No space left on device"))
+    assert exit_info.value.exit_code == 2
+    assert "the disk is full" in capsys.readouterr().err
+    # torch.save reports a full disk as a bare RuntimeError; the free space tells it apart.
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(100, 100, 1024))
+    with pytest.raises(typer.Exit):
+        fails(RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 959188544 vs 959188432"))
+    assert "rerun the same command" in capsys.readouterr().err
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(100, 1, 10 * 1024**3))
+    with pytest.raises(RuntimeError, match="unrelated"):
+        fails(RuntimeError("unrelated"))
+    with pytest.raises(typer.Exit) as exit_info:  # typer's own exit passes through untouched
+        fails(typer.Exit(3))
+    assert exit_info.value.exit_code == 3
