@@ -6,7 +6,9 @@ Ours adds the rollout log, the reward-hacking detectors and the JSONL metrics; t
 here and their cost is measured separately (one gate evaluation, timed on its own). Since
 2026-11-30 ours scores the padded rollout batches as one packed row without pad tokens
 (`safealign.training.unpadded_scoring`) and projects only completion positions through the LM head
-on the CPU (`safealign.training.compact_lm_head`); bare TRL does neither.
+on the CPU (`safealign.training.compact_lm_head`); bare TRL does neither. Since the fourth session
+that day ours also samples the rollouts with finished completions leaving the batch
+(`safealign.training.evicting_rollouts`); bare TRL uses `model.generate`.
 """
 
 from __future__ import annotations
