@@ -153,7 +153,7 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     stage = read_json(tmp_path / "distill" / "stage.json")
     assert stage["metrics"]["parameter_ratio"] < 1 and stage["inputs"]["kept_layers"] == [0]
     assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
-    assert stage["metrics"]["padding_free"] is True
+    assert stage["metrics"]["padding_free"] is True and stage["metrics"]["shared_prefix_tokens"] > 0
     assert (result.model_path / "model.safetensors").is_file()
 
 

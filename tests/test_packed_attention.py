@@ -7,8 +7,8 @@ import torch
 from safealign.models import load_model
 from safealign.training.packed_attention import (
     PACKED_SDPA,
+    packed_spans,
     restore_attention,
-    sequence_starts,
     use_packed_attention,
 )
 
@@ -21,11 +21,9 @@ def packed_row(lengths: list[int], vocab: int) -> tuple[torch.Tensor, torch.Tens
     return ids, positions, sequences
 
 
-def test_sequence_starts():
-    assert sequence_starts(torch.tensor([[0, 1, 2, 0, 1, 0]])) == [0, 3, 5, 6]
-    assert sequence_starts(torch.tensor([[0, 1, 2, 3]])) is None  # one sequence: nothing to split
-    assert sequence_starts(torch.tensor([[0, 1], [0, 1]])) is None  # a padded batch, not one packed row
-    assert sequence_starts(None) is None
+def test_packed_spans():
+    assert packed_spans(torch.tensor([[0, 1, 2, 0, 1, 0]])) == [(0, 3, 0), (3, 5, 0), (5, 6, 0)]
+    assert packed_spans(torch.tensor([[0, 1, 2, 3]])) is None  # one sequence: nothing to split
 
 
 def test_packed_attention_equals_each_sequence_alone_and_the_masked_path():

@@ -46,6 +46,7 @@ def test_sft_lowers_loss_and_records_provenance(tmp_path):
     assert (result.model_path / "model.safetensors").is_file()
     stage = read_json(tmp_path / "sft" / "stage.json")
     assert stage["metrics"]["steps"] == 12 and stage["metrics"]["tokens"] > 0 and stage["metrics"]["padding_free"] is True
+    assert 0 < stage["metrics"]["shared_prefix_tokens"] < stage["metrics"]["tokens"]  # the system message, once per batch
     mixture = read_json(tmp_path / "sft" / "data_mixture.json")
     assert mixture["rows"] == 6 and len(mixture["sources"][0]["sha256"]) == 64
 

@@ -31,6 +31,7 @@ from safealign.stages.sft import StageResult, rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 from safealign.training.packed_attention import restore_attention, use_packed_attention
+from safealign.training.shared_prefix import share_prefix
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     else:
         alpha = 1.0 if mode == "logit" else cfg.alpha
         trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature)
+    # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
+    shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
     checkpoint = last_checkpoint(stage_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
@@ -198,6 +201,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
         "parameter_ratio": student_params / teacher.num_parameters,
         "padding_free": padding_free,
+        "shared_prefix_tokens": shared.shared_tokens if shared else 0,
     }
     record.finish(stage_dir)
     return StageResult(model_path, stage_done(stage_dir))

@@ -29,6 +29,7 @@ from safealign.training.common import (
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
+from safealign.training.shared_prefix import share_prefix
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ def run_sft(
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
+    shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("sft: resuming from %s", checkpoint)
@@ -181,6 +183,7 @@ def run_sft(
         "padding_free": padding_free,
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
+        "shared_prefix_tokens": shared.shared_tokens if shared else 0,  # of "tokens", kept once per batch (this session)
     }
     if is_main_process():
         record.finish(stage_dir)
