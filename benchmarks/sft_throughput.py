@@ -11,7 +11,9 @@ freezing the vocabulary matrix saves; the ratio to bare TRL is taken on equal se
 (`safealign.training.packed_attention`); bare TRL keeps transformers' `sdpa` with the block-diagonal
 mask, so the ratio includes that difference. Since the same day our stage also projects only the
 labelled (completion) positions through the LM head on the CPU (`safealign.training.compact_lm_head`);
-bare TRL projects every position there.
+bare TRL projects every position there. Since the fifth session each batch's shared prompt prefix (the
+chat template's system message) is computed once, not once per example (`safealign.training.shared_prefix`);
+tokens/s still count every example's tokens, as the Trainer does for bare TRL.
 """
 
 from __future__ import annotations
