@@ -7,7 +7,6 @@ import torch
 from safealign.models import load_model
 from safealign.training.packed_attention import (
     PACKED_SDPA,
-    packed_spans,
     restore_attention,
     use_packed_attention,
 )
@@ -19,11 +18,6 @@ def packed_row(lengths: list[int], vocab: int) -> tuple[torch.Tensor, torch.Tens
     ids = torch.cat(sequences)[None]
     positions = torch.cat([torch.arange(n) for n in lengths])[None]
     return ids, positions, sequences
-
-
-def test_packed_spans():
-    assert packed_spans(torch.tensor([[0, 1, 2, 0, 1, 0]])) == [(0, 3, 0), (3, 5, 0), (5, 6, 0)]
-    assert packed_spans(torch.tensor([[0, 1, 2, 3]])) is None  # one sequence: nothing to split
 
 
 def test_packed_attention_equals_each_sequence_alone_and_the_masked_path():

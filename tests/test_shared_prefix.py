@@ -18,12 +18,13 @@ def collate(examples: list[dict]) -> dict:
     return DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True)(examples)
 
 
-def test_packed_spans_mark_continuations():
-    assert packed_spans(torch.tensor([[0, 1, 2, 0, 1, 0]])) == [(0, 3, 0), (3, 5, 0), (5, 6, 0)]
-    assert packed_spans(torch.tensor([[0, 1, 2, 3, 2, 3, 4]])) == [(0, 4, 0), (4, 7, 2)]
+def test_packed_spans_mark_continuations_and_their_source():
+    assert packed_spans(torch.tensor([[0, 1, 2, 0, 1, 0]])) == [(0, 3, 0, 0), (3, 5, 0, 3), (5, 6, 0, 5)]
+    assert packed_spans(torch.tensor([[0, 1, 2, 3, 2, 3, 4]])) == [(0, 4, 0, 0), (4, 7, 2, 0)]
+    assert packed_spans(torch.tensor([[0, 1, 2, 0, 1, 2, 3, 3, 4]])) == [(0, 3, 0, 0), (3, 7, 0, 3), (7, 9, 3, 3)]
     assert packed_spans(torch.tensor([[0, 1, 2, 3]])) is None  # one sequence: nothing to split
     assert packed_spans(torch.tensor([[0, 1], [0, 1]])) is None  # a padded batch, not one packed row
-    assert packed_spans(torch.tensor([[0, 1, 5, 6]])) is None  # continues more tokens than the first sequence has
+    assert packed_spans(torch.tensor([[0, 1, 5, 6]])) is None  # continues more tokens than its source has
     assert packed_spans(None) is None
 
 
@@ -31,12 +32,12 @@ def test_strip_keeps_the_shared_prompt_prefix_once():
     prefix = [11, 12, 13, 14]
     batch = collate([example(prefix + [20, 21], [30, 31]), example(prefix + [22], [32]), example(prefix + [20, 23, 24], [33, 34, 35])])
     stripped, dropped = strip_shared_prefix(batch)
-    assert dropped == 8  # 4 tokens from each of the second and third examples
-    assert stripped["input_ids"].tolist() == [[11, 12, 13, 14, 20, 21, 30, 31, 22, 32, 20, 23, 24, 33, 34, 35]]
-    assert stripped["position_ids"].tolist() == [[0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 4, 5, 6, 7, 8, 9]]
+    assert dropped == 4 + 5  # the third example shares five tokens with the first
+    assert stripped["input_ids"].tolist() == [[11, 12, 13, 14, 20, 21, 30, 31, 22, 32, 23, 24, 33, 34, 35]]
+    assert stripped["position_ids"].tolist() == [[0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 5, 6, 7, 8, 9]]
     labels = stripped["labels"][0].tolist()
     assert [label for label in labels if label != IGNORE] == [30, 31, 32, 33, 34, 35]  # every labelled token kept
-    assert stripped["cu_seq_lens_q"].tolist() == [0, 8, 10, 16] and stripped["max_length_q"] == 8
+    assert stripped["cu_seq_lens_q"].tolist() == [0, 8, 10, 15] and stripped["max_length_q"] == 8
     assert stripped["seq_idx"].shape == stripped["input_ids"].shape
 
 
@@ -48,6 +49,25 @@ def test_prefix_stops_before_each_examples_last_prompt_token():
     assert dropped == 2
     assert stripped["input_ids"].tolist() == [[11, 12, 13, 14, 30, 13, 31]]
     assert stripped["position_ids"].tolist() == [[0, 1, 2, 3, 4, 2, 3]]
+
+
+def test_groups_share_their_whole_prompt_with_their_first_member():
+    """GRPO's layout: each prompt's rollouts in a row; a group's first rollout becomes the next source."""
+    system = [11, 12]
+    group_a = [example(system + [20, 21, 22], [30 + i]) for i in range(3)]
+    group_b = [example(system + [25, 26, 27], [40 + i]) for i in range(3)]
+    stripped, dropped = strip_shared_prefix(collate(group_a + group_b))
+    spans = packed_spans(stripped["position_ids"])
+    assert [(shared, source) for _, _, shared, source in spans] == [(0, 0), (4, 0), (4, 0), (0, 10), (4, 10), (4, 10)]
+    assert dropped == 4 * 4
+
+
+def test_positions_never_run_on_across_a_boundary():
+    # the second example would share 3 tokens and the first continuation ends at position 2: share 2
+    batch = collate([example([11, 12, 13, 14, 15], [30]), example([11, 12], [31]), example([11, 12, 13, 14], [32])])
+    stripped, _ = strip_shared_prefix(batch)
+    spans = packed_spans(stripped["position_ids"])
+    assert len(spans) == 3 and [shared for _, _, shared, _ in spans] == [0, 1, 2]
 
 
 def test_nothing_shared_or_not_packed_is_left_alone():

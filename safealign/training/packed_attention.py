@@ -11,12 +11,12 @@ the row — transformers' own ``sdpa_attention_forward`` per slice, so GQA and s
 On 2 CPU cores it took a forward + backward of SmolLM2-135M on 8-example rows from ~125 to ~156
 tokens/s (1.24x) with logits equal to the masked path within 5e-5.
 
-A packed sequence may also *continue the row's first sequence*: when every example of a batch
-opens with the same tokens (the chat template's system message), :mod:`safealign.training.shared_prefix`
-keeps them once, in the first example, and starts the others at the position where that shared
-prefix ends. Such a sequence attends to the first sequence's first ``p`` keys and values and then
-causally to itself — the same attention, hence the same logits and gradients, as with its own copy
-of the prefix.
+A packed sequence may also *continue an earlier one*: when examples open with the same tokens (the
+chat template's system message; in GRPO the whole prompt of a group's rollouts),
+:mod:`safealign.training.shared_prefix` keeps those tokens once and starts the later sequences at the
+position where the shared prefix ends. Such a sequence attends to the first ``p`` keys and values of
+the nearest earlier sequence that starts at 0 (its *source*) and then causally to itself — the same
+attention, hence the same logits and gradients, as with its own copy of the prefix.
 
 Anything that is not a single packed row (a padded batch, generation with a KV cache) goes to the
 plain ``sdpa`` function with the mask transformers built for it, so the model stays correct
@@ -33,18 +33,19 @@ log = logging.getLogger(__name__)
 PACKED_SDPA = "safealign_packed_sdpa"
 
 
-def packed_spans(position_ids: Any) -> list[tuple[int, int, int]] | None:
-    """``(begin, end, shared)`` for each packed sequence of a single row, or None for anything else.
+def packed_spans(position_ids: Any) -> list[tuple[int, int, int, int]] | None:
+    """``(begin, end, shared, source)`` for each packed sequence of a single row, or None for anything else.
 
     A sequence begins wherever the positions do not continue by one. ``shared`` is its first
-    position: 0 for a sequence of its own, ``p`` for one that continues the row's first ``p`` tokens
-    (a shared prefix kept once). None unless the row holds two or more sequences and starts at 0.
+    position: 0 for a sequence of its own, ``p`` for one that continues the first ``p`` tokens of
+    its ``source`` — the ``begin`` of the nearest earlier sequence that starts at 0 (its own
+    ``begin`` when ``shared`` is 0). None unless the row holds two or more sequences and starts at 0.
 
     >>> import torch
     >>> packed_spans(torch.tensor([[0, 1, 2, 0, 1, 0]]))
-    [(0, 3, 0), (3, 5, 0), (5, 6, 0)]
-    >>> packed_spans(torch.tensor([[0, 1, 2, 3, 2, 3, 4]]))  # the second sequence continues tokens 0-1
-    [(0, 4, 0), (4, 7, 2)]
+    [(0, 3, 0, 0), (3, 5, 0, 3), (5, 6, 0, 5)]
+    >>> packed_spans(torch.tensor([[0, 1, 2, 3, 2, 3, 4, 0, 1, 1]]))  # tokens 4-6 continue 0-1; token 9 continues 7
+    [(0, 4, 0, 0), (4, 7, 2, 0), (7, 9, 0, 7), (9, 10, 1, 7)]
     >>> packed_spans(torch.tensor([[0, 1, 2]])) is None
     True
     """
@@ -57,10 +58,14 @@ def packed_spans(position_ids: Any) -> list[tuple[int, int, int]] | None:
     if len(starts) < 2:
         return None
     ends = [*starts[1:], positions.shape[0]]
-    shared = positions[starts].tolist()
-    if max(shared) > ends[0]:
-        return None  # a continuation longer than the first sequence: not a row this module built
-    return list(zip(starts, ends, shared, strict=True))
+    spans, source, source_length = [], 0, 0
+    for begin, end, shared in zip(starts, ends, positions[starts].tolist(), strict=True):
+        if not shared:
+            source, source_length = begin, end - begin
+        elif shared > source_length:
+            return None  # continues more tokens than its source has: not a row this module understands
+        spans.append((begin, end, shared, source))
+    return spans
 
 
 def packed_sdpa_attention(
@@ -82,14 +87,15 @@ def packed_sdpa_attention(
     if not packed:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
     outputs = []
-    for begin, end, shared in spans:
+    for begin, end, shared, source in spans:
         q, k, v = query[:, :, begin:end], key[:, :, begin:end], value[:, :, begin:end]
         if not shared:
             outputs.append(sdpa_attention_forward(module, q, k, v, None, dropout=dropout, scaling=scaling, is_causal=True)[0])
             continue
         # The shared prefix's keys and values, then causal over the sequence's own tokens
         # (SDPA's is_causal aligns the diagonal top-left, so the mask is explicit).
-        k, v = torch.cat([key[:, :, :shared], k], dim=2), torch.cat([value[:, :, :shared], v], dim=2)
+        prefix = slice(source, source + shared)
+        k, v = torch.cat([key[:, :, prefix], k], dim=2), torch.cat([value[:, :, prefix], v], dim=2)
         mask = torch.ones(end - begin, shared + end - begin, dtype=torch.bool, device=query.device).tril(diagonal=shared)
         outputs.append(sdpa_attention_forward(module, q, k, v, mask[None, None], dropout=dropout, scaling=scaling, is_causal=False)[0])
     return torch.cat(outputs, dim=1), None  # sdpa_attention_forward returns (batch, seq, heads, dim)

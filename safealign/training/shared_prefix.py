@@ -1,23 +1,24 @@
-"""Keep a padding-free batch's shared prompt prefix once instead of once per example.
+"""Keep prompt tokens that packed sequences share once instead of once per sequence.
 
 Every SFT and distillation row starts with the same tokens: the chat template's system message
 (SmolLM2's template adds its default one when a row has none) and the opening of the user turn,
-24 of the quickstart mixture's ~114 tokens a row. In a padding-free batch those tokens go through
-the forward and backward pass once per example, eight times per batch, although they carry no
-loss and — attention being causal — their hidden states do not depend on what follows them.
+24 of the quickstart mixture's ~114 tokens a row. In GRPO each prompt's rollouts (8 in the
+quickstart) share the whole prompt. In a packed row those tokens go through the forward and
+backward pass once per sequence, although their outputs are not scored and — attention being
+causal — their hidden states do not depend on what follows them.
 
-:class:`SharedPrefixCollator` wraps the trainer's collator: it keeps the longest prefix that every
-example of the batch shares *inside its prompt* in the first example only, and drops it from the
-others, whose positions then start where the prefix ends. The packed attention
-(:mod:`safealign.training.packed_attention`) lets such an example attend to the first example's
-prefix keys and values, so each example sees exactly the tokens and positions it would see with
-its own copy: the same logits for every kept token, the same loss, and the same gradients (the
-prefix's share summed over the examples instead of computed once per copy; equal to float
-rounding, ``tests/test_shared_prefix.py``).
+:func:`share_prefixes` keeps such a prefix in one sequence (the *source*) and drops it from the
+sequences after it, whose positions then start where the prefix ends. The packed attention
+(:mod:`safealign.training.packed_attention`) lets such a sequence attend to its source's prefix
+keys and values, so it sees exactly the tokens and positions it would see with its own copy: the
+same outputs for every kept token, the same loss, and the same gradients (the prefix's share summed
+over the sequences instead of computed once per copy; equal to float rounding,
+``tests/test_shared_prefix.py``). Only tokens whose own output is not scored are dropped, so no
+scored prediction moves to another sequence's context.
 
-The token after a dropped prefix is still a prompt token, so no labelled prediction moves to
-another example's context. Only rows for that attention are rewritten: with flash attention or
-plain SDPA the batch stays as TRL built it (:func:`share_prefix` is a no-op there).
+SFT and distillation wrap TRL's padding-free collator (:func:`share_prefix`); GRPO's packed scoring
+(:mod:`safealign.training.unpadded_scoring`) calls :func:`share_prefixes` on its row. Both only do so
+for models on the packed attention: with flash attention or plain SDPA the rows stay as they were.
 """
 
 from __future__ import annotations
@@ -45,48 +46,80 @@ def common_prefix(a: Any, b: Any) -> int:
     return int(differ[0]) if differ.numel() else n
 
 
-def shared_prefix_length(input_ids: Any, labels: Any, spans: list[tuple[int, int, int]]) -> int:
-    """The longest prefix every example shares with the first one, ending before each one's last prompt token."""
-    first_begin, first_end, _ = spans[0]
-    first = input_ids[first_begin:first_end]
-    length = prompt_length(labels[first_begin:first_end]) - 1
-    for begin, end, _ in spans[1:]:
-        length = min(length, prompt_length(labels[begin:end]) - 1, common_prefix(input_ids[begin:end], first))
-        if length <= 0:
-            return 0
-    return length
+def share_prefixes(input_ids: Any, unscored: list[int], spans: list[tuple[int, int]]) -> tuple[Any, Any]:
+    """Which tokens of a packed row to keep, and the positions they keep, when shared prefixes are kept once.
+
+    ``input_ids`` is the row (1-D), ``spans`` its sequences as ``(begin, end)``, ``unscored[k]`` how
+    many leading tokens of sequence ``k`` have no scored output (they may be dropped). Each sequence
+    leaves to the current source the longest prefix it shares with it within those tokens; it becomes
+    the new source instead when the sequences right after it would together drop more tokens with it as
+    their source (a GRPO group's first rollout, whose prompt the rest of its group repeats). Returns ``(keep, positions)``:
+    a boolean mask over the row and the positions of the kept tokens (restarting at the shared length).
+    """
+    import torch
+
+    def shareable(k: int, source: int) -> int:
+        (b, e), (sb, se) = spans[k], spans[source]
+        return min(unscored[k], common_prefix(input_ids[b:e], input_ids[sb:se]))
+
+    def gain_as_source(k: int, source: int) -> int:
+        """How many more tokens the sequences after ``k`` would drop with ``k`` as their source."""
+        gain = 0
+        for j in range(k + 1, len(spans)):
+            more = shareable(j, k) - shareable(j, source)
+            if more <= 0:
+                break
+            gain += more
+        return gain
+
+    keep = torch.ones(input_ids.shape[0], dtype=torch.bool)
+    positions = torch.empty(input_ids.shape[0], dtype=torch.long)
+    source = 0
+    for k, (begin, end) in enumerate(spans):
+        shared = shareable(k, source) if k else 0
+        if shared and gain_as_source(k, source) > shared:
+            shared = 0
+        if shared and shared == spans[k - 1][1] - spans[k - 1][0]:
+            shared -= 1  # positions running on from the previous sequence would hide the boundary between them
+        if not shared:
+            source = k
+        keep[begin:begin + shared] = False
+        positions[begin:end] = torch.arange(end - begin)
+    return keep, positions[keep]
 
 
 def strip_shared_prefix(batch: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """``batch`` with the shared prefix kept in its first example only; and how many tokens were dropped.
+    """``batch`` with its shared prompt prefixes kept once (:func:`share_prefixes`); and how many tokens were dropped.
 
     ``batch`` is one padding-free row as TRL's collator builds it (``input_ids``, ``labels`` and
-    ``position_ids`` of shape ``(1, tokens)``). Anything else, or a row whose examples share no
-    prompt prefix, comes back unchanged with 0.
+    ``position_ids`` of shape ``(1, tokens)``). A token may be dropped when it and the next one carry
+    no label (its output predicts an unlabelled token). Anything else, or a row whose sequences share
+    nothing, comes back unchanged with 0.
     """
     import torch
 
     position_ids, labels = batch.get("position_ids"), batch.get("labels")
     spans = packed_spans(position_ids)
-    if spans is None or labels is None or any(shared for _, _, shared in spans):
+    if spans is None or labels is None or any(shared for _, _, shared, _ in spans):
         return batch, 0
     ids, row_labels = batch["input_ids"][0], labels[0]
-    length = shared_prefix_length(ids, row_labels, spans)
-    if length <= 0:
+    bounds = [(begin, end) for begin, end, _, _ in spans]
+    unscored = [max(prompt_length(row_labels[begin:end]) - 1, 0) for begin, end in bounds]
+    keep, positions = share_prefixes(ids, unscored, bounds)
+    dropped = int((~keep).sum())
+    if not dropped:
         return batch, 0
-    keep = torch.ones(ids.shape[0], dtype=torch.bool)
-    for begin, _, _ in spans[1:]:
-        keep[begin:begin + length] = False
     out = dict(batch)
-    for name in ("input_ids", "labels", "position_ids", "seq_idx"):
+    for name in ("input_ids", "labels", "seq_idx"):
         if name in batch:
             out[name] = batch[name][:, keep]
+    out["position_ids"] = positions[None].to(position_ids.dtype)
     if "cu_seq_lens_q" in batch:  # the new sequence boundaries (consistent, though only flash attention reads them)
-        lengths = [end - begin - (length if index else 0) for index, (begin, end, _) in enumerate(spans)]
+        lengths = [int(keep[begin:end].sum()) for begin, end in bounds]
         cu = torch.tensor([0, *lengths], dtype=batch["cu_seq_lens_q"].dtype).cumsum(0)
         out["cu_seq_lens_q"] = out["cu_seq_lens_k"] = cu
         out["max_length_q"] = out["max_length_k"] = max(lengths)
-    return out, int((~keep).sum())
+    return out, dropped
 
 
 class SharedPrefixCollator:
