@@ -76,3 +76,44 @@ def test_a_model_without_a_fused_forward_is_left_alone():
     model = load_model("tiny:2").model
     assert not score_unpadded(model)
     assert "forward" not in model.__dict__
+
+
+def grouped_grpo_batch(vocab: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two prompts x three rollouts each, as GRPOTrainer lays them out (a group's rows are adjacent)."""
+    torch.manual_seed(1)
+    system = torch.randint(5, vocab, (4,)).tolist()
+    prompts = [system + torch.randint(5, vocab, (n,)).tolist() for n in (3, 5)]
+    completions = [[4, 1, 6], [2, 5, 3]]
+    width_p, width_c = max(map(len, prompts)), max(max(group) for group in completions)
+    rows, masks = [], []
+    for prompt, group in zip(prompts, completions, strict=True):
+        for length in group:
+            completion = torch.randint(5, vocab, (length,)).tolist()
+            pad_left, pad_right = width_p - len(prompt), width_c - length
+            rows.append([0] * pad_left + prompt + completion + [0] * pad_right)
+            masks.append([0] * pad_left + [1] * (len(prompt) + length) + [0] * pad_right)
+    ids, mask = torch.tensor(rows), torch.tensor(masks)
+    labels = ids.masked_fill(mask == 0, -100)
+    labels[:, :width_p] = -100
+    return ids, mask, labels
+
+
+def test_rollouts_of_one_prompt_share_it_and_score_as_the_padded_batch():
+    model = load_model("tiny:2").model.train()
+    add_fused_lm_head(model, outputs=("log_probs", "entropy"))
+    ids, mask, labels = grouped_grpo_batch(model.config.vocab_size)
+    padded, padded_grad = score(model, ids, mask, labels)
+
+    use_packed_attention(model)
+    assert score_unpadded(model)
+    shapes = []
+    model.model.register_forward_pre_hook(lambda _m, _a, kw: shapes.append(tuple(kw["input_ids"].shape)), with_kwargs=True)
+    packed, packed_grad = score(model, ids, mask, labels)
+    # each group's first rollout keeps its whole prompt (the second group's too: its rollouts share 8 tokens
+    # with it, only the 4 system tokens with the first group); the others drop all of it but its last token
+    assert shapes == [(1, int(mask.sum()) - (2 * 6 + 2 * 8))]
+    assert torch.equal(packed.label_mask, padded.label_mask)
+    assert torch.allclose(packed.log_probs, padded.log_probs, atol=1e-5)
+    assert torch.allclose(packed.entropy, padded.entropy, atol=1e-5)
+    assert torch.allclose(packed.loss, padded.loss, atol=1e-6)
+    assert torch.allclose(packed_grad, padded_grad, atol=1e-5)
