@@ -8,7 +8,8 @@ here and their cost is measured separately (one gate evaluation, timed on its ow
 (`safealign.training.unpadded_scoring`) and projects only completion positions through the LM head
 on the CPU (`safealign.training.compact_lm_head`); bare TRL does neither. Since the fourth session
 that day ours also samples the rollouts with finished completions leaving the batch
-(`safealign.training.evicting_rollouts`); bare TRL uses `model.generate`.
+(`safealign.training.evicting_rollouts`); bare TRL uses `model.generate`. Since the fifth session
+ours keeps each prompt once for its rollouts in the packed row (`safealign.training.shared_prefix`).
 """
 
 from __future__ import annotations

@@ -123,10 +123,12 @@ def test_collator_wrapper_counts_tokens_and_is_only_installed_for_packed_attenti
     wrapper = share_prefix(trainer, "sdpa")
     assert trainer.data_collator is wrapper and wrapper.padding_free  # settings read through
     wrapper([example([11, 12, 13], [30]), example([11, 12, 14], [31])])
-    assert wrapper.shared_tokens == 2
+    assert wrapper.shared_tokens == 2 and wrapper.uncounted == 2
+    wrapper([example([0, 12, 13], [30]), example([0, 12, 14], [31])])  # the pad id (0 here) is not counted, as the Trainer does not
+    assert wrapper.shared_tokens == 4 and wrapper.uncounted == 3
 
     class State:
-        num_input_tokens_seen = 6  # what the Trainer counted in the stripped batch
+        num_input_tokens_seen = 6 + 5  # what the Trainer counted in the two stripped batches (ids other than the pad id)
     state = State()
     trainer.callbacks[0].on_step_end(None, state, None)
-    assert state.num_input_tokens_seen == 8 and wrapper.uncounted == 0  # the examples' tokens
+    assert state.num_input_tokens_seen == 8 + 6 and wrapper.uncounted == 0  # the examples' non-pad tokens

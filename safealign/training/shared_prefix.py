@@ -131,9 +131,12 @@ class SharedPrefixCollator:
         self.uncounted = 0  # shared tokens not yet added to the Trainer's num_input_tokens_seen
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
-        batch, dropped = strip_shared_prefix(self.collator(examples))
+        full = self.collator(examples)
+        batch, dropped = strip_shared_prefix(full)
         self.shared_tokens += dropped
-        self.uncounted += dropped
+        if dropped:  # as the Trainer counts "non_padding" tokens: ids other than the pad id (which may be <|im_end|>)
+            pad = getattr(self.collator, "pad_token_id", None)
+            self.uncounted += int((full["input_ids"] != pad).sum() - (batch["input_ids"] != pad).sum())
         return batch
 
     def __getattr__(self, name: str) -> Any:  # the Trainer may read the wrapped collator's settings
