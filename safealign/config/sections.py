@@ -49,6 +49,8 @@ class SFTConfig(Section):
     max_length: int = Field(256, ge=16, description="Longest training sequence in tokens (longer rows are truncated).")
     warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate.")
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
+    decision_tokens: int = Field(0, ge=0, description="Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps TRL's plain token mean.")
+    decision_weight: float = Field(1.0, gt=0, description="Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted).")
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")

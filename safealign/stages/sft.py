@@ -28,6 +28,7 @@ from safealign.training.common import (
     save_final_model,
 )
 from safealign.training.compact_lm_head import compact_lm_head
+from safealign.training.decision_tokens import weight_decision_tokens
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
 from safealign.training.shared_prefix import share_prefix
 
@@ -157,6 +158,7 @@ def run_sft(
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
     shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
+    weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("sft: resuming from %s", checkpoint)
@@ -183,7 +185,8 @@ def run_sft(
         "padding_free": padding_free,
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
-        "shared_prefix_tokens": shared.shared_tokens if shared else 0,  # of "tokens", kept once per batch (this session)
+        "shared_prefix_tokens": shared.shared_tokens if shared else 0,
+        "decision_token_weight": cfg.decision_weight if weighted else 1.0,  # of "tokens", kept once per batch (this session)
     }
     if is_main_process():
         record.finish(stage_dir)
