@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -56,9 +58,10 @@ def test_sft_stage_records_the_decision_weight(tmp_path):
     from safealign.config import SFTConfig
     from safealign.runs import read_json
     from safealign.stages.sft import run_sft
-    from tests.test_sft import write_memorisation_set
-
-    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    data = tmp_path / "mem.jsonl"
+    data.write_text("".join(json.dumps({"id": f"m{i}", "kind": "benign", "messages": [
+        {"role": "user", "content": f"Say the code word number {i}."},
+        {"role": "assistant", "content": f"The code word is banana {i}."}]}) + "\n" for i in range(6)))
     cfg = SFTConfig(datasets={str(data): 1.0}, method="full", max_steps=2, batch_size=3, save_steps=10, max_length=64,
                     decision_tokens=4, decision_weight=3.0)
     run_sft(cfg, "tiny", tmp_path / "sft", precision="fp32")
