@@ -13,7 +13,9 @@ mask, so the ratio includes that difference. Since the same day our stage also p
 labelled (completion) positions through the LM head on the CPU (`safealign.training.compact_lm_head`);
 bare TRL projects every position there. Since the fifth session each batch's shared prompt prefix (the
 chat template's system message) is computed once, not once per example (`safealign.training.shared_prefix`);
-tokens/s still count every example's tokens, as the Trainer does for bare TRL.
+tokens/s still count every example's tokens, as the Trainer does for bare TRL. Since the sixth session a
+fourth arm adds the quickstart's decision-token loss weights (`decision_tokens: 8`, `decision_weight: 3.0`)
+to the frozen arm: the weights change the loss, not the work, and this shows what they cost.
 """
 
 from __future__ import annotations
@@ -63,33 +65,46 @@ def main() -> None:
     data.write_text("\n".join(__import__("json").dumps(r, ensure_ascii=False) for r in rows) + "\n")
     cfg = SFTConfig(datasets={str(data): 1.0}, method="full", max_steps=args.steps, batch_size=8, save_steps=10_000, logging_steps=5, learning_rate=5e-5)
     frozen_cfg = cfg.model_copy(update={"train_embeddings": False})
-    ours, bare, frozen = [], [], []
+    weighted_cfg = frozen_cfg.model_copy(update={"decision_tokens": 8, "decision_weight": 3.0})
+    ours, bare, frozen, weighted = [], [], [], []
 
     def run_ours(repeat: int) -> None:
         record = run_sft(cfg, args.model, work / f"ours-{repeat}", precision=args.precision, resume=False).record
         ours.append(record["metrics"]["tokens_per_s"])
+        shutil.rmtree(work / f"ours-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
     def run_frozen(repeat: int) -> None:
         record = run_sft(frozen_cfg, args.model, work / f"frozen-{repeat}", precision=args.precision, resume=False).record
         frozen.append(record["metrics"]["tokens_per_s"])
+        shutil.rmtree(work / f"frozen-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
+
+    def run_weighted(repeat: int) -> None:
+        record = run_sft(weighted_cfg, args.model, work / f"weighted-{repeat}", precision=args.precision, resume=False).record
+        weighted.append(record["metrics"]["tokens_per_s"])
+        shutil.rmtree(work / f"weighted-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
     def run_bare(repeat: int) -> None:
         bare.append(bare_trl(cfg, args.model, build_mixture({str(data): 1.0}, seed=42).rows, work / f"bare-{repeat}", 42, args.precision))
+        shutil.rmtree(work / f"bare-{repeat}")
 
     for repeat in range(args.repeats):  # alternate who goes first, so warm-up and drift hit both sides
-        for run in (run_ours, run_bare, run_frozen) if repeat % 2 == 0 else (run_frozen, run_bare, run_ours):
+        for run in (run_ours, run_bare, run_frozen, run_weighted) if repeat % 2 == 0 else (run_weighted, run_frozen, run_bare, run_ours):
             run(repeat)
     shutil.rmtree(work, ignore_errors=True)
     ratio = median(ours) / median(bare)
     speedup = median(frozen) / median(ours)
+    weights_cost = median(weighted) / median(frozen)
     report(
         "sft_throughput",
-        f"SFT training throughput, {args.model}, {args.steps} steps x batch 8, full fine-tuning — ratio {ratio:.3f}; frozen embeddings {speedup:.2f}x",
+        f"SFT training throughput, {args.model}, {args.steps} steps x batch 8, full fine-tuning — ratio {ratio:.3f}; frozen embeddings {speedup:.2f}x; "
+        f"decision-token weights {weights_cost:.2f}x",
         ["trainer", "runs (tokens/s)", "median tokens/s"],
         [["safealign sft", ", ".join(f"{x:.0f}" for x in ours), median(ours)], ["bare TRL SFTTrainer", ", ".join(f"{x:.0f}" for x in bare), median(bare)],
-         ["safealign sft, train_embeddings: false", ", ".join(f"{x:.0f}" for x in frozen), median(frozen)]],
+         ["safealign sft, train_embeddings: false", ", ".join(f"{x:.0f}" for x in frozen), median(frozen)],
+         ["the same + decision_tokens 8 at 3x (quickstart)", ", ".join(f"{x:.0f}" for x in weighted), median(weighted)]],
         {"args": vars(args), "ours_tokens_per_s": ours, "bare_tokens_per_s": bare, "ratio": ratio,
-         "frozen_embeddings_tokens_per_s": frozen, "frozen_embeddings_speedup": speedup},
+         "frozen_embeddings_tokens_per_s": frozen, "frozen_embeddings_speedup": speedup,
+         "decision_weighted_tokens_per_s": weighted, "decision_weights_vs_frozen": weights_cost},
     )
 
 
