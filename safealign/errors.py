@@ -44,3 +44,24 @@ def disk_full_message(error: BaseException, folder: str = ".") -> str | None:
         "Free space (old runs' checkpoint-* folders are the largest) and rerun the same command: finished stages are "
         "skipped and an unfinished stage resumes from its last complete checkpoint."
     )
+
+
+# Top-level modules of the optional extras in pyproject.toml -> the extra that installs them.
+OPTIONAL_MODULES = {
+    "fastapi": "serve", "uvicorn": "serve", "aiohttp": "serve", "sqlalchemy": "serve", "prometheus_client": "serve",
+    "httptools": "serve", "uvloop": "serve", "psycopg": "postgres", "tensorboard": "tracking", "vllm": "gpu",
+    "deepspeed": "gpu", "garak": "garak",
+}
+
+
+def missing_extra_message(error: BaseException) -> str | None:
+    """A message naming the extra to install when ``error`` is a missing optional dependency, else None."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return None
+    extra = OPTIONAL_MODULES.get(error.name.split(".")[0])
+    if extra is None:
+        return None
+    return (
+        f"this command needs the optional '{extra}' dependencies (no module named '{error.name}'): "
+        f"pip install 'safealign[{extra}]' (`make install-dev` installs 'serve' with the test tools)."
+    )

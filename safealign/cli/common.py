@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from safealign.distributed import setup_rank_logging
-from safealign.errors import SafealignError, disk_full_message
+from safealign.errors import SafealignError, disk_full_message, missing_extra_message
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,7 +43,7 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print safealign's own errors, and a full disk, as a red line (no traceback) and exit with code 2."""
+    """Print safealign's own errors, a full disk and a missing optional extra as a red line (no traceback); exit code 2."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -51,6 +51,12 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except SafealignError as error:
             err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True)  # "[gpu]" is text
+            raise typer.Exit(2) from None
+        except ModuleNotFoundError as error:
+            message = missing_extra_message(error)
+            if message is None:
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
             raise typer.Exit(2) from None
         except (OSError, RuntimeError) as error:
             message = None if type(error).__module__.startswith("click") else disk_full_message(error)  # typer.Exit is a RuntimeError
