@@ -155,3 +155,27 @@ def test_eval_cli_with_unreachable_endpoint(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "cannot reach" in result.output
+
+
+def test_eval_cli_samples_at_a_temperature(server: FakeServer, tmp_path: Path) -> None:
+    """--temperature/--samples reach the generator; every answer is scored and the settings are recorded."""
+    from safealign.cli.main import app
+
+    out = tmp_path / "sampled"
+    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url, "--suites", "format", "--limit", "2",
+                                      "--temperature", "0.7", "--top-p", "0.9", "--samples", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(server.requests) == 4 * 3  # 2 items from each split, 3 answers each
+    assert {(r["temperature"], r["top_p"]) for r in server.requests} == {(0.7, 0.9)}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["params"]["temperature"] == 0.7 and summary["config"]["params"]["num_samples"] == 3
+    assert summary["suites"]["format"]["metrics"]["all"]["format_compliance"]["n"] == 12
+
+
+def test_eval_cli_rejects_several_greedy_samples(tmp_path: Path) -> None:
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", "http://127.0.0.1:9", "--suites", "format",
+                                      "--samples", "4", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "--temperature" in result.output

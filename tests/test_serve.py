@@ -82,3 +82,14 @@ def test_sampling_fields_are_validated(served):
     assert seeded[0] == seeded[1]
     stopped = httpx.post(post, json=ask("hi", stop=["\n"])).json()
     assert "\n" not in stopped["choices"][0]["message"]["content"]
+
+
+def test_operator_default_temperature_applies_only_when_the_request_gives_none():
+    from safealign.serve.app import sampling_params
+    from safealign.serve.protocol import validate_chat
+
+    bare = validate_chat({"model": "tiny", "messages": [{"role": "user", "content": "hi"}]})
+    assert sampling_params(bare, 16).temperature == 1.0  # OpenAI's default
+    assert sampling_params(bare, 16, default_temperature=0.0).temperature == 0.0
+    hot = validate_chat({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.8})
+    assert sampling_params(hot, 16, default_temperature=0.0).temperature == 0.8

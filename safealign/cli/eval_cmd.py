@@ -34,14 +34,18 @@ def eval_command(
     batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32 (local model)."),
     seed: int = typer.Option(42, help="Seed for drawing items from the suites (42, the recipe default: the same items a pipeline run scores)."),
+    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 decodes greedily, as the pipeline's evals do. Above 0 it measures "
+                                      "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),
+    top_p: float = typer.Option(1.0, help="Nucleus sampling share, in (0, 1] (with --temperature above 0)."),
+    samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them."),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-                           max_new_tokens, batch_size, precision, seed)
+                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-          max_new_tokens, batch_size, precision, seed) -> None:
+          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -50,6 +54,13 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
     if split not in ("all", "in_distribution", "held_out"):
         raise typer.BadParameter(f"--split must be all, in_distribution or held_out, got {split!r}")
+    if samples > 1 and temperature == 0:
+        raise typer.BadParameter(f"--samples {samples} with greedy decoding gives {samples} identical answers; "
+                                 "add --temperature (e.g. 1.0) or drop --samples")
+    try:
+        params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
     start = time.perf_counter()
     if endpoint:
@@ -64,7 +75,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     load_s = time.perf_counter() - start
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
-                      params=SamplingParams(max_new_tokens=max_new_tokens), out_dir=out, show_progress=True, seed=seed)
+                      params=params, out_dir=out, show_progress=True, seed=seed)
     rows = [[suite, part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
             for suite, part, metric, rate in report.rows()]
     console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))

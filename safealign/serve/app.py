@@ -32,12 +32,13 @@ from safealign.serve.protocol import (
 log = logging.getLogger(__name__)
 
 
-def sampling_params(chat: ChatRequest, default_max_tokens: int) -> SamplingParams:
-    """Map OpenAI fields onto SamplingParams (OpenAI's default temperature is 1.0, as here)."""
+def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0) -> SamplingParams:
+    """Map OpenAI fields onto SamplingParams; a request without ``temperature`` gets ``default_temperature``
+    (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored)."""
     try:
         return SamplingParams(
             max_new_tokens=chat.max_completion_tokens or chat.max_tokens or default_max_tokens,
-            temperature=1.0 if chat.temperature is None else chat.temperature,
+            temperature=default_temperature if chat.temperature is None else chat.temperature,
             top_p=1.0 if chat.top_p is None else chat.top_p,
             seed=0 if chat.seed is None else chat.seed,
             stop=chat.stop_list(),
@@ -54,6 +55,7 @@ def create_app(
     max_batch: int | None = None,
     default_max_tokens: int = 256,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    default_temperature: float = 1.0,
 ) -> FastAPI:
     """A FastAPI app serving ``engine`` as ``model_name``; ``app.state.batcher.stats`` counts batching."""
     batcher = Batcher(engine, max_batch=max_batch, max_wait_ms=max_wait_ms)
@@ -83,7 +85,7 @@ def create_app(
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
-        params = sampling_params(chat, default_max_tokens)
+        params = sampling_params(chat, default_max_tokens, default_temperature)
         try:
             completions = await batcher.submit(chat.chat(), params)
         except Exception as error:
