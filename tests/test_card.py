@@ -106,6 +106,7 @@ def test_numbers_trace_to_run_files(runs):
     assert row[2] == f"{sft['wall_time_s']:.1f} s" and row[3] == str(sft["metrics"]["tokens"])
     assert f"{sft['wall_time_s']:.1f} s" in report
 
+    assert "hold for greedy decoding" in card and "--temperature 0" in card  # the decoding the rates are valid for
     for label in ("base", "sft", "rl", "student"):  # every eval cell of the held-out refusal rate
         summary = read_json(run_dir / "eval" / label / "summary.json")
         entry = summary["suites"]["harmful"]["metrics"]["held_out"]["refusal_rate"]
