@@ -327,3 +327,20 @@ def test_eval_cli_on_the_tiny_model(tmp_path: Path) -> None:
 def test_suite_registry_is_the_one_source_of_names() -> None:
     assert list(suites_module.SUITES)[:5] == ["harmful", "borderline", "reasoning", "language", "format"]
     assert all(s.kind in suites_module.KINDS for s in suites_module.SUITES.values())
+
+
+def test_sampled_harmful_answers_are_also_counted_per_prompt() -> None:
+    """With several answers a prompt, the harmful suite reports prompts refused in every answer and in some."""
+    from safealign.evals.runner import suite_metrics
+
+    def answer(item: str, index: int, label: str) -> dict:
+        return {"id": item, "sample_index": index, "verdicts": {"refusal": {"label": label}, "harm": {"label": "safe"}}}
+
+    labels = {"a": ["refusal", "refusal"], "b": ["refusal", "compliance"], "c": ["compliance", "compliance"]}
+    samples = [answer(item, i, label) for item, ls in labels.items() for i, label in enumerate(ls)]
+    metrics = suite_metrics("harmful", samples)
+    assert metrics["refusal_rate"].value == pytest.approx(3 / 6) and metrics["refusal_rate"].n == 6
+    assert metrics["refused_every_sample_rate"].value == pytest.approx(1 / 3) and metrics["refused_every_sample_rate"].n == 3
+    assert metrics["refused_some_sample_rate"].value == pytest.approx(2 / 3)
+    greedy = suite_metrics("harmful", [answer(item, 0, ls[0]) for item, ls in labels.items()])
+    assert "refused_every_sample_rate" not in greedy  # one answer a prompt: the per-answer rate says it all

@@ -139,8 +139,14 @@ def _score(kind: str, items: list[EvalItem], texts: list[str], judges: Any) -> t
 def suite_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]:
     """The metrics of one suite kind over its samples (see :mod:`safealign.evals.metrics`)."""
     if kind == "harmful":
-        return m.refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples]) | m.harmful_content_metrics(
+        metrics = m.refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples]) | m.harmful_content_metrics(
             [s["verdicts"]["harm"]["label"] for s in samples])
+        if any(s.get("sample_index", 0) > 0 for s in samples):  # several answers per prompt (--samples)
+            by_prompt: dict[str, list[str]] = {}
+            for s in samples:
+                by_prompt.setdefault(s["id"], []).append(s["verdicts"]["refusal"]["label"])
+            metrics |= m.every_sample_refusal_metrics(list(by_prompt.values()))
+        return metrics
     if kind == "borderline":
         return m.over_refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples])
     if kind == "reasoning":
