@@ -1,0 +1,132 @@
+"""Experiment: shorter reasoning traces in SFT — does the model then keep more of its own arithmetic on unseen tasks?
+
+    python benchmarks/concise_think_lever.py --out runs/exp-concise
+
+After the quickstart SFT the model reasons *worse* than the base model on task families the training
+never shows: it applies the taught procedures ("Write both with 3 decimal places", "Split 31 into
+30 + 1") to problems they do not fit. The lever: every second reasoning row of each category keeps
+only the last line of its ``<think>`` section, its conclusion ("So 219 + 107 = 326."), so half the
+rows teach the format without a procedure to copy.
+
+Whether a change helps on *unseen* task families cannot be seen on the in-distribution split (its
+reasoning families are the training's), and the held-out split must not choose recipes. So this
+script also scores a **dev split**: reasoning-gym families in neither the training data nor any eval
+suite (``DEV_FAMILIES``), drawn from seeds far from the eval and training seeds. Both SFT models, the
+recipe's and the lever's, are trained in the same run and scored on in-distribution (``safealign
+eval MODEL --split in_distribution --seed 0``) and dev; the base model on dev too. ~25 min on 2 CPU
+cores with fast bf16. Results: a printed table and ``benchmarks/results/concise_think_lever.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import report  # noqa: E402
+from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
+from self_distill_lever import run_sft  # noqa: E402
+
+from safealign.evals import run_eval  # noqa: E402
+from safealign.evals.loaders import EvalItem  # noqa: E402
+from safealign.evals.suites import Suite  # noqa: E402
+from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
+from safealign.models import load_model  # noqa: E402
+
+# Families no training file and no eval suite uses, at settings a 135M model can sometimes solve.
+DEV_FAMILIES: dict[str, dict[str, Any]] = {
+    "simple_equations": dict(min_terms=2, max_terms=2, min_value=1, max_value=20),
+    "count_bits": dict(min_n=1, max_n=64),
+    "decimal_chain_sum": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=1, min_decimal_places=1, max_decimal_places=1),
+}
+DEV_SEED = 20_000  # training draws from TRAIN_SEED + k, eval suites from EVAL_SEED (10,000) + < 1,000
+DEV_PER_FAMILY = 60
+
+
+def concise_rows() -> tuple[list[dict[str, Any]], int]:
+    """The reasoning file with every second row of each category cut to its think section's last line."""
+    seen: dict[str, int] = {}
+    out, cut = [], 0
+    for row in training_rows("reasoning"):
+        index = seen.get(row["category"], 0)
+        seen[row["category"]] = index + 1
+        if index % 2 == 1:
+            answer = row["messages"][-1]["content"]
+            think, rest = answer.split("</think>", 1)
+            last = think.strip().splitlines()[-1]
+            row = row | {"id": f"{row['id']}-concise", "style": "concise",
+                         "messages": [*row["messages"][:-1], {"role": "assistant", "content": f"<think>\n{last}\n</think>{rest}"}]}
+            cut += 1
+        out.append(row)
+    return out, cut
+
+
+def dev_suite() -> Suite:
+    import reasoning_gym
+
+    def load() -> list[EvalItem]:
+        items = []
+        for index, (family, config) in enumerate(DEV_FAMILIES.items()):
+            seed = DEV_SEED + 10 * index
+            for i, entry in enumerate(reasoning_gym.create_dataset(family, size=DEV_PER_FAMILY, seed=seed, **config)):
+                items.append(EvalItem(id=f"dev-{family}-{seed}-{i}", suite="dev_reasoning", prompt=entry["question"],
+                                      category=family, split="in_distribution", language="en", answer=str(entry["answer"]),
+                                      metadata={"family": family}))
+        return items
+
+    return Suite("dev_reasoning", load, "reasoning", DEV_PER_FAMILY * len(DEV_FAMILIES), "reasoning-gym families used nowhere else")
+
+
+def dev_scores(model: str, out: Path) -> dict[str, float]:
+    """Greedy accuracy on every dev item, overall and per family."""
+    loaded = load_model(model)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=128, precision="auto")
+    result = run_eval(engine, [dev_suite()], split="in_distribution", limit=10_000,
+                      params=SamplingParams(max_new_tokens=128), out_dir=out)
+    scores = {"dev_reasoning": result.summary()["dev_reasoning"]["accuracy"]}
+    for family in DEV_FAMILIES:
+        marks = [s["scores"]["correct"] for s in result.samples if s["category"] == family]
+        scores[family] = sum(marks) / len(marks)
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"))
+    parser.add_argument("--base", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--sft", default=None, help="the recipe's SFT model, if already trained (else trained here)")
+    parser.add_argument("--out", type=Path, default=Path("runs/exp-concise"))
+    args = parser.parse_args()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows, cut = concise_rows()
+    reasoning_file = args.out / "reasoning_concise.jsonl"
+    with reasoning_file.open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    timings: dict[str, float] = {}
+    sft = args.sft
+    if sft is None:
+        timings["sft_recipe_s"] = run_sft(args.recipe, None, args.out / "sft-recipe")
+        sft = str(args.out / "sft-recipe" / "model")
+    timings["sft_concise_s"] = run_sft(args.recipe, reasoning_file, args.out / "sft-concise")
+    concise = str(args.out / "sft-concise" / "model")
+    results = {
+        "base": dev_scores(args.base, args.out / "dev-base"),
+        "sft": in_distribution_scores(sft, args.out / "eval-sft") | dev_scores(sft, args.out / "dev-sft"),
+        "concise": in_distribution_scores(concise, args.out / "eval-concise") | dev_scores(concise, args.out / "dev-concise"),
+    }
+    names = {"base": "base model", "sft": "SFT (the recipe)", "concise": f"SFT, {cut} of {len(rows)} traces cut to their last line"}
+    columns = ["refused", "over_refused", "reasoning", "format", "dev_reasoning", *DEV_FAMILIES]
+    table = [[names[key], *(f"{scores[c]:.1%}" if c in scores else "—" for c in columns)] for key, scores in results.items()]
+    report("concise_think_lever", "Concise think sections: in-distribution (seed 0) and dev families (never trained, never in a suite)",
+           ["model", "harmful refused", "borderline over-refused", "reasoning", "format", "dev reasoning", *DEV_FAMILIES], table,
+           {"args": {k: str(v) for k, v in vars(args).items()}, "rows_cut": cut, "rows": len(rows), "dev_families": DEV_FAMILIES,
+            "dev_seed": DEV_SEED, "timings": timings, "results": results})
+
+
+if __name__ == "__main__":
+    main()
