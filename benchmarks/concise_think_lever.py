@@ -11,7 +11,7 @@ rows teach the format without a procedure to copy.
 Whether a change helps on *unseen* task families cannot be seen on the in-distribution split (its
 reasoning families are the training's), and the held-out split must not choose recipes. So this
 script also scores a **dev split**: reasoning-gym families in neither the training data nor any eval
-suite (``DEV_FAMILIES``), drawn from seeds far from the eval and training seeds. Both SFT models, the
+suite (``DEV_SUITES``), drawn from seeds far from the eval and training seeds. Both SFT models, the
 recipe's and the lever's, are trained in the same run and scored on in-distribution (``safealign
 eval MODEL --split in_distribution --seed 0``) and dev; the base model on dev too. ~25 min on 2 CPU
 cores with fast bf16. Results: a printed table and ``benchmarks/results/concise_think_lever.json``.
@@ -32,19 +32,16 @@ from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
 from self_distill_lever import run_sft  # noqa: E402
 
 from safealign.evals import run_eval  # noqa: E402
-from safealign.evals.loaders import EvalItem  # noqa: E402
-from safealign.evals.suites import Suite  # noqa: E402
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 
-# Families no training file and no eval suite uses, at settings a 135M model can sometimes solve.
-DEV_FAMILIES: dict[str, dict[str, Any]] = {
-    "simple_equations": dict(min_terms=2, max_terms=2, min_value=1, max_value=20),
-    "count_bits": dict(min_n=1, max_n=64),
-    "decimal_chain_sum": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=1, min_decimal_places=1, max_decimal_places=1),
+# Families no training file and no eval suite uses, at settings a 135M model can sometimes solve
+# (``safealign eval MODEL --suites SPEC`` scores any of them).
+DEV_SUITES: dict[str, str] = {
+    "simple_equations": "rg:simple_equations?min_terms=2&max_terms=2&min_value=1&max_value=20&seed=20000",
+    "count_bits": "rg:count_bits?min_n=1&max_n=64&seed=20010",
+    "decimal_chain_sum": "rg:decimal_chain_sum?min_terms=2&max_terms=2&min_digits=1&max_digits=1&min_decimal_places=1&max_decimal_places=1&seed=20020",
 }
-DEV_SEED = 20_000  # training draws from TRAIN_SEED + k, eval suites from EVAL_SEED (10,000) + < 1,000
-DEV_PER_FAMILY = 60
 
 
 def concise_rows() -> tuple[list[dict[str, Any]], int]:
@@ -65,33 +62,13 @@ def concise_rows() -> tuple[list[dict[str, Any]], int]:
     return out, cut
 
 
-def dev_suite() -> Suite:
-    import reasoning_gym
-
-    def load() -> list[EvalItem]:
-        items = []
-        for index, (family, config) in enumerate(DEV_FAMILIES.items()):
-            seed = DEV_SEED + 10 * index
-            for i, entry in enumerate(reasoning_gym.create_dataset(family, size=DEV_PER_FAMILY, seed=seed, **config)):
-                items.append(EvalItem(id=f"dev-{family}-{seed}-{i}", suite="dev_reasoning", prompt=entry["question"],
-                                      category=family, split="in_distribution", language="en", answer=str(entry["answer"]),
-                                      metadata={"family": family}))
-        return items
-
-    return Suite("dev_reasoning", load, "reasoning", DEV_PER_FAMILY * len(DEV_FAMILIES), "reasoning-gym families used nowhere else")
-
-
 def dev_scores(model: str, out: Path) -> dict[str, float]:
     """Greedy accuracy on every dev item, overall and per family."""
     loaded = load_model(model)
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=128, precision="auto")
-    result = run_eval(engine, [dev_suite()], split="in_distribution", limit=10_000,
-                      params=SamplingParams(max_new_tokens=128), out_dir=out)
-    scores = {"dev_reasoning": result.summary()["dev_reasoning"]["accuracy"]}
-    for family in DEV_FAMILIES:
-        marks = [s["scores"]["correct"] for s in result.samples if s["category"] == family]
-        scores[family] = sum(marks) / len(marks)
-    return scores
+    result = run_eval(engine, list(DEV_SUITES.values()), limit=10_000, params=SamplingParams(max_new_tokens=128), out_dir=out)
+    scores = {family: result.summary()[spec]["accuracy"] for family, spec in DEV_SUITES.items()}
+    return {"dev_reasoning": sum(scores.values()) / len(scores)} | scores  # equal pools: the mean over every dev item
 
 
 def main() -> None:
@@ -120,12 +97,11 @@ def main() -> None:
         "concise": in_distribution_scores(concise, args.out / "eval-concise") | dev_scores(concise, args.out / "dev-concise"),
     }
     names = {"base": "base model", "sft": "SFT (the recipe)", "concise": f"SFT, {cut} of {len(rows)} traces cut to their last line"}
-    columns = ["refused", "over_refused", "reasoning", "format", "dev_reasoning", *DEV_FAMILIES]
+    columns = ["refused", "over_refused", "reasoning", "format", "dev_reasoning", *DEV_SUITES]
     table = [[names[key], *(f"{scores[c]:.1%}" if c in scores else "—" for c in columns)] for key, scores in results.items()]
     report("concise_think_lever", "Concise think sections: in-distribution (seed 0) and dev families (never trained, never in a suite)",
-           ["model", "harmful refused", "borderline over-refused", "reasoning", "format", "dev reasoning", *DEV_FAMILIES], table,
-           {"args": {k: str(v) for k, v in vars(args).items()}, "rows_cut": cut, "rows": len(rows), "dev_families": DEV_FAMILIES,
-            "dev_seed": DEV_SEED, "timings": timings, "results": results})
+           ["model", "harmful refused", "borderline over-refused", "reasoning", "format", "dev reasoning", *DEV_SUITES], table,
+           {"args": {k: str(v) for k, v in vars(args).items()}, "rows_cut": cut, "rows": len(rows), "dev_suites": DEV_SUITES, "timings": timings, "results": results})
 
 
 if __name__ == "__main__":

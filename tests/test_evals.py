@@ -26,7 +26,7 @@ from safealign.evals import metrics as m
 from safealign.evals import suites as suites_module
 from safealign.generation import Completion, GenerationEngine, SamplingParams
 from safealign.judges.base import Verdict
-from safealign.tasks import UnknownNameError
+from safealign.tasks import FamilyConfigError, UnknownNameError
 
 # --- metrics -------------------------------------------------------------------------------------
 
@@ -344,3 +344,40 @@ def test_sampled_harmful_answers_are_also_counted_per_prompt() -> None:
     assert metrics["refused_some_sample_rate"].value == pytest.approx(2 / 3)
     greedy = suite_metrics("harmful", [answer(item, 0, ls[0]) for item, ls in labels.items()])
     assert "refused_every_sample_rate" not in greedy  # one answer a prompt: the per-answer rate says it all
+
+
+def test_any_reasoning_gym_family_is_a_suite(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    suite = get_suite("rg:simple_equations")
+    assert (suite.name, suite.kind, suite.default_limit) == ("rg:simple_equations", "reasoning", 60)
+    items = select_items(suite, split="held_out", limit=1000)  # external items: every split selects them
+    assert len(items) == 60 and {i.split for i in items} == {"external"} and all(i.answer for i in items)
+    assert [i.prompt for i in items] == [i.prompt for i in select_items(get_suite("rg:simple_equations"), limit=1000)]
+    assert not {i.prompt for i in items} & {i.prompt for i in generated_suite_items()}
+    answers = {i.prompt: f"<think>\nsolve it\n</think>\nThe answer is {i.answer}." for i in items[:30]}
+    answers |= {i.prompt: f"<think>\nguess\n</think>\nThe answer is {int(i.answer) + 1}." for i in items[30:]}
+    report = run_eval(ScriptedGenerator(answers), [suite], limit=1000)
+    assert report.metric("rg:simple_equations", "accuracy").value == 0.5
+    assert report.metric("rg:simple_equations", "format_compliance").value == 1.0
+    with pytest.raises(UnknownNameError, match=r"did you mean 'simple_equations'"):
+        get_suite("rg:simple_equation")
+    with caplog.at_level("WARNING"):
+        get_suite("rg:gcd")
+    assert "held-out family" in caplog.text
+
+
+def test_family_suites_take_reasoning_gym_settings() -> None:
+    easy = select_items(get_suite("rg:count_bits?max_n=7"), limit=1000)
+    assert get_suite("rg:count_bits?max_n=7").name == "rg:count_bits?max_n=7"
+    assert all(int(item.answer) <= 3 for item in easy)  # numbers below 8 have at most three 1 bits
+    with pytest.raises(FamilyConfigError, match="no setting max_value; its settings: max_n, min_n"):
+        get_suite("rg:count_bits?max_value=7")
+    with pytest.raises(FamilyConfigError, match="not KEY=VALUE"):
+        get_suite("rg:count_bits?max_n")
+    with pytest.raises(FamilyConfigError, match="takes no settings"):
+        get_suite("rg:arithmetic?max_n=3")
+    with pytest.raises(FamilyConfigError, match="rejected the settings"):
+        get_suite("rg:count_bits?min_n=10&max_n=5")
+    other = select_items(get_suite("rg:count_bits?max_n=7&seed=30000"), limit=1000)
+    assert [i.prompt for i in other] != [i.prompt for i in easy]
+    with pytest.raises(FamilyConfigError, match="20000 or more"):
+        get_suite("rg:count_bits?seed=10000")  # the built-in suites' seeds

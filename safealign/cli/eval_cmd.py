@@ -12,7 +12,8 @@ from safealign.evals.suites import SUITES
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
-    ", or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
+    ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), " \
+    "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
 
 
 def _fmt(value: float) -> str:

@@ -8,15 +8,31 @@ are generated from ``EVAL_SEED`` upwards, disjoint from the seeds training draws
 
 from __future__ import annotations
 
+import logging
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
 from safealign.paths import package_data
-from safealign.tasks.problems import EVAL_SEED, Problem, generate_problems, unknown_name
+from safealign.tasks.problems import (
+    EASY_CONFIGS,
+    EVAL_SEED,
+    OWN_FAMILIES,
+    FamilyConfigError,
+    Problem,
+    generate_problems,
+    unknown_name,
+    valid_families,
+)
+
+log = logging.getLogger(__name__)
 
 # Reasoning families: in-distribution ones are those training draws problems from; held-out ones it never sees.
 REASONING_FAMILIES = {
@@ -95,10 +111,59 @@ SUITES: dict[str, Suite] = {
 }
 
 
+FAMILY_PREFIX = "rg:"
+FAMILY_SEED = 20_000  # ad-hoc family suites: far from the training seeds (TRAIN_SEED + k) and the built-in suites' (EVAL_SEED + < 1,000)
+
+
+def _family_settings(query: str) -> dict[str, Any]:
+    settings = {}
+    for pair in filter(None, query.split("&")):
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise FamilyConfigError(f"setting {pair!r} is not KEY=VALUE; write e.g. rg:count_bits?max_n=64&min_n=1")
+        settings[key] = yaml.safe_load(value)
+    return settings
+
+
+def family_suite(spec: str) -> Suite:
+    """``rg:FAMILY[?KEY=VALUE&...]``: ``POOL_PER_FAMILY`` problems of any reasoning-gym family (or ours), scored by its own checker.
+
+    A check of reasoning on a task family neither the training nor the built-in suites use (a dev split
+    for choosing a recipe without touching the held-out one). Settings after ``?`` override the family's
+    (reasoning-gym's config fields). Items are ``split="external"``, so every ``--split`` selects them;
+    the seed (``seed=N`` to choose another) depends on the family name only, so the same spec always
+    gives the same items.
+    """
+    family, _, query = spec.partition("?")
+    config = _family_settings(query)
+    chosen_seed = config.pop("seed", None)
+    valid = valid_families()
+    if family not in valid:
+        raise unknown_name("reasoning-gym family", family, valid, shown=[*OWN_FAMILIES, *EASY_CONFIGS])
+    for split, families in REASONING_FAMILIES.items():
+        if family in families:
+            role = "training draws from it" if split == "in_distribution" else "it is a held-out family of the reasoning suite"
+            log.warning("rg:%s: %s, so it says nothing about unseen families; a recipe chosen on it is chosen on that split", family, role)
+    seed = FAMILY_SEED + zlib.crc32(family.encode()) % 10_000 if chosen_seed is None else chosen_seed
+    if not isinstance(seed, int) or seed < FAMILY_SEED:
+        raise FamilyConfigError(f"seed={seed!r}: use an integer of {FAMILY_SEED} or more (lower seeds are the training's and the built-in suites')")
+    name = f"{FAMILY_PREFIX}{spec}"
+    generate_problems(family, 1, seed, split="external", config=config)  # bad settings fail here, before any model loads
+
+    def load() -> list[EvalItem]:
+        return [EvalItem(id=f"{name}-{p.id}", suite=name, prompt=p.prompt, category=family, split="external", language="en",
+                         answer=p.answer, metadata={"family": family, "task": p.metadata})
+                for p in generate_problems(family, POOL_PER_FAMILY, seed, split="external", config=config)]
+
+    return Suite(name, load, "reasoning", POOL_PER_FAMILY, f"{POOL_PER_FAMILY} generated {family} problems (seed {seed})")
+
+
 def get_suite(name: str) -> Suite:
-    """A registered suite, or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
+    """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
     if name in SUITES:
         return SUITES[name]
+    if name.startswith(FAMILY_PREFIX):
+        return family_suite(name.removeprefix(FAMILY_PREFIX))
     kind, _, rest = name.partition(":")
     kind, path = (kind, rest) if rest and kind in ("harmful", "borderline") else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):

@@ -137,15 +137,32 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution") -> list[Problem]:
-    """``n`` problems of ``family`` (ours or any reasoning-gym dataset name), the same for the same seed."""
+class FamilyConfigError(SafealignError, ValueError):
+    """Settings a reasoning-gym family does not take, or values it rejects."""
+
+
+def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution",
+                      config: dict[str, Any] | None = None) -> list[Problem]:
+    """``n`` problems of ``family`` (ours or any reasoning-gym dataset name), the same for the same seed.
+
+    ``config`` overrides the family's settings (reasoning-gym's config fields; our easy defaults otherwise).
+    """
     if family in OWN_FAMILIES:
+        if config:
+            raise FamilyConfigError(f"{family!r} is one of our own families and takes no settings; drop {sorted(config)}")
         return _own_problems(family, n, seed, split)
     if family not in _rg_datasets():
         raise unknown_name("task family", family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     import reasoning_gym
 
-    dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **EASY_CONFIGS.get(family, {}))
+    settings = EASY_CONFIGS.get(family, {}) | (config or {})
+    fields = set(getattr(_rg_datasets()[family][1], "__dataclass_fields__", {})) - {"seed", "size"}
+    if unknown := sorted(set(config or {}) - fields):
+        raise FamilyConfigError(f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}")
+    try:
+        dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **settings)
+    except (AssertionError, ValueError, TypeError) as error:  # reasoning-gym validates its configs with asserts
+        raise FamilyConfigError(f"{family} rejected the settings {settings}: {error or 'a value is out of range'}") from error
     return [
         Problem(f"{family}-{seed}-{i}", entry["question"], str(entry["answer"]), family, split, _json_safe(entry["metadata"]))
         for i, entry in enumerate(dataset)
