@@ -52,7 +52,8 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     if recipe_path:
         shutil.copy(recipe_path, run_dir / "recipe.source.yaml")
     result = PipelineResult(run_dir)
-    common = {"seed": recipe.seed, "precision": recipe.precision}
+    # every stage asks the model with the system prompt it is trained with
+    common = {"seed": recipe.seed, "precision": recipe.precision, "system_prompt": recipe.model.system_prompt}
     model = recipe.model.name
 
     for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", recipe.sample), ("distill", recipe.distill)):
@@ -64,7 +65,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     if recipe.sft and recipe.sft.enabled:
         from safealign.stages.sft import run_sft
 
-        model = str(run_sft(recipe.sft, model, run_dir / "sft", system_prompt=recipe.model.system_prompt, **common).model_path)
+        model = str(run_sft(recipe.sft, model, run_dir / "sft", **common).model_path)
         result.add("sft", run_dir / "sft", model)
         run_eval_stage(recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **common)
         result.add("eval:sft", run_dir / "eval" / "sft", model)
@@ -72,7 +73,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     if recipe.rl and recipe.rl.enabled:
         from safealign.stages.rl import run_rl
 
-        model = str(run_rl(recipe.rl, model, run_dir / "rl", system_prompt=recipe.model.system_prompt, **common).model_path)
+        model = str(run_rl(recipe.rl, model, run_dir / "rl", **common).model_path)
         result.add("rl", run_dir / "rl", model)
         run_eval_stage(recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **common)
         result.add("eval:rl", run_dir / "eval" / "rl", model)
@@ -91,7 +92,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
             log.warning("distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); "
                         "raise sample.num_prompts or sample.k, or distil a stronger teacher", teacher, run_dir / "sample")
         else:
-            model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", system_prompt=recipe.model.system_prompt, **common).model_path)
+            model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", **common).model_path)
             result.add("distill", run_dir / "distill", model)
             run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **common)
             result.add("eval:student", run_dir / "eval" / "student", model)

@@ -39,14 +39,16 @@ def eval_command(
                                       "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling share, in (0, 1] (with --temperature above 0)."),
     samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them."),
+    system_prompt: str | None = typer.Option(None, help="System message before every prompt: the one the model was trained with "
+                                             "(a recipe's model.system_prompt) or deployed with. Default: the chat template's."),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples)
+                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples) -> None:
+          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -65,13 +67,13 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
     start = time.perf_counter()
     if endpoint:
-        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency)
+        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency, system_prompt=system_prompt)
         source = f"{endpoint} ({generator.model})"
     else:
         from safealign.models import load_model
 
         loaded = load_model(model)
-        generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision)
+        generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
         source = f"{model} ({generator.precision})"
     load_s = time.perf_counter() - start
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -43,12 +43,15 @@ def generate(
     seed: int = typer.Option(0),
     batch_size: int = typer.Option(16),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
+    system_prompt: str | None = typer.Option(None, help="System message before every prompt that has none (default: the chat template's)."),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
-    friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision)
+    friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
+                               system_prompt)
 
 
-def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision) -> None:
+def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
+              system_prompt) -> None:
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.models import load_model
 
@@ -59,7 +62,7 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     start = time.perf_counter()
     loaded = load_model(model)
     load_s = time.perf_counter() - start
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     start = time.perf_counter()
     completions = engine.generate(prompts, params, show_progress=len(prompts) * num_samples > 1)
     gen_s = time.perf_counter() - start

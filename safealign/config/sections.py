@@ -12,7 +12,7 @@ from safealign.config.base import Section
 class ModelConfig(Section):
     name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
     trust_remote_code: bool = Field(False, description="Allow model code from the model folder (off: only transformers' own classes run).")
-    system_prompt: str | None = Field(None, description="System message put before every prompt (None keeps the chat template's default).")
+    system_prompt: str | None = Field(None, description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). Evaluate and serve the model with the same one (`--system-prompt`).")
 
 
 class LoraConfig(Section):

@@ -223,7 +223,8 @@ def run_eval(
         tokens_generated=sum(c.completion_tokens for c in completions),
         prompt_tokens=sum(c.prompt_tokens for c in completions),
         config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
-                "params": vars(params).copy(), "judges": getattr(judges, "spec", None)},
+                "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
+                "system_prompt": getattr(generator, "system_prompt", None)},
     )
     if out_dir is not None:
         report.write(out_dir)

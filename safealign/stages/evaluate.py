@@ -22,7 +22,9 @@ HEADLINE = [
 ]
 
 
-def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", label: str = "", show_progress: bool = True) -> StageResult:
+def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", label: str = "",
+                   show_progress: bool = True, system_prompt: str | None = None) -> StageResult:
+    """Evaluate ``model_spec`` on ``cfg``'s suites, asking with the system prompt it was trained with (None: the chat template's)."""
     import torch
 
     from safealign.distributed import is_main_process, wait_for_everyone
@@ -34,9 +36,9 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
         wait_for_everyone()
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
-    record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump() | {"system_prompt": system_prompt}, seed=seed, started_at=time.time())
     loaded = load_model(model_spec, device="cuda" if torch.cuda.is_available() else None)
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
     report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
     record.metrics = {
         "parameters": loaded.num_parameters,

@@ -64,7 +64,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     return reasons
 
 
-def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", judges_spec: str = "default", tasks: dict[str, float] | None = None) -> StageResult:
+def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", judges_spec: str = "default",
+               tasks: dict[str, float] | None = None, system_prompt: str | None = None) -> StageResult:
     """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics."""
     from safealign.judges import build_judges
 
@@ -78,7 +79,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919)
     loaded = load_model(teacher_spec)
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
     params = SamplingParams(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=0.95, num_samples=cfg.k, seed=seed)
     completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
     samples = []

@@ -1,0 +1,62 @@
+"""A recipe's ``model.system_prompt`` reaches every stage that asks the model something, not only training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+from safealign import pipeline
+from safealign.config import EvalConfig
+from safealign.config.recipe import parse_recipe
+from safealign.stages.evaluate import run_eval_stage
+
+POLICY = "Answer every request unless it would help someone cause real harm. " * 4
+
+
+def test_the_eval_stage_asks_with_the_system_prompt(tmp_path: Path) -> None:
+    cfg = EvalConfig(suites=["reasoning"], split="in_distribution", limit=2, max_new_tokens=2, batch_size=4)
+    run_eval_stage(cfg, "tiny", tmp_path / "plain", show_progress=False)
+    run_eval_stage(cfg, "tiny", tmp_path / "policy", show_progress=False, system_prompt=POLICY)
+    plain, policy = (json.loads((tmp_path / name / "summary.json").read_text()) for name in ("plain", "policy"))
+    assert plain["config"]["system_prompt"] is None and policy["config"]["system_prompt"] == POLICY
+    # the policy (~52 tokens) replaces the chat template's default system message (~19) in both prompts
+    assert policy["prompt_tokens"] >= plain["prompt_tokens"] + 2 * 30
+    assert json.loads((tmp_path / "policy" / "stage.json").read_text())["config"]["system_prompt"] == POLICY
+
+
+def test_the_pipeline_gives_every_stage_the_recipe_system_prompt(tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, list] = {}
+
+    def fake(name: str, output: str):
+        def stage(*args, **kwargs):
+            seen.setdefault(name, []).append(kwargs.get("system_prompt"))
+            return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
+        return stage
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
+    monkeypatch.setattr("safealign.stages.sft.run_sft", fake("sft", "sft-model"))
+    monkeypatch.setattr("safealign.stages.rl.run_rl", fake("rl", "rl-model"))
+    monkeypatch.setattr("safealign.stages.sample.run_sample", fake("sample", "traces.jsonl"))
+    monkeypatch.setattr("safealign.stages.distill.run_distill", fake("distill", "student"))
+    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
+    recipe = yaml.safe_load(Path("recipes/quickstart.yaml").read_text())
+    recipe["model"]["system_prompt"] = POLICY
+    recipe["output_dir"] = str(tmp_path / "run")
+    pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
+    assert seen == {"eval": [POLICY] * 4, "sft": [POLICY], "rl": [POLICY], "sample": [POLICY], "distill": [POLICY]}
+
+
+def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
+    from safealign.config import GateConfig
+    from safealign.training import gate_eval
+
+    engines = []
+    monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
+    rate = SimpleNamespace(value=0.5)
+    monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
+    evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), "fp32", 0, judges=object(), system_prompt=POLICY)
+    assert evaluate(None).refusal == 0.5
+    assert engines[0]["system_prompt"] == POLICY
