@@ -32,16 +32,13 @@ from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
 from self_distill_lever import run_sft  # noqa: E402
 
 from safealign.evals import run_eval  # noqa: E402
+from safealign.evals.suites import DEV_REASONING  # noqa: E402
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 
 # Families no training file and no eval suite uses, at settings a 135M model can sometimes solve
 # (``safealign eval MODEL --suites SPEC`` scores any of them).
-DEV_SUITES: dict[str, str] = {
-    "simple_equations": "rg:simple_equations?min_terms=2&max_terms=2&min_value=1&max_value=20&seed=20000",
-    "count_bits": "rg:count_bits?min_n=1&max_n=64&seed=20010",
-    "decimal_chain_sum": "rg:decimal_chain_sum?min_terms=2&max_terms=2&min_digits=1&max_digits=1&min_decimal_places=1&max_decimal_places=1&seed=20020",
-}
+DEV_SUITES = DEV_REASONING  # the dev split's reasoning families (safealign.evals.suites)
 
 
 def concise_rows() -> tuple[list[dict[str, Any]], int]:

@@ -87,3 +87,9 @@ def test_stages_refuse_a_mixture_that_contains_an_eval_prompt():
     with pytest.raises(DataError, match="overlaps the eval suites"):
         check_disjoint_from_evals([chat("What is a good name for a cat?"), chat(harmful, "I can't help with that.")])
     assert check_disjoint_from_evals([chat("What is a good name for a cat?")])["clean"]
+
+
+def test_a_training_row_that_copies_a_dev_prompt_is_refused():
+    dev_prompt = next(text for item_id, text in eval_prompts(generated=False) if item_id.startswith("borderline_dev:"))
+    with pytest.raises(DataError, match="borderline_dev"):
+        check_disjoint_from_evals([chat(dev_prompt, "Here is how.")])

@@ -381,3 +381,57 @@ def test_family_suites_take_reasoning_gym_settings() -> None:
     assert [i.prompt for i in other] != [i.prompt for i in easy]
     with pytest.raises(FamilyConfigError, match="20000 or more"):
         get_suite("rg:count_bits?seed=10000")  # the built-in suites' seeds
+
+
+# --- the dev split ---------------------------------------------------------------------------------
+
+
+def _training_categories(dataset: str) -> set[str]:
+    from safealign.corpus import dataset_path, read_rows
+
+    return {row.get("category") for _, row in read_rows(dataset_path(dataset))}
+
+
+def test_dev_split_uses_categories_and_styles_the_held_out_split_does_not() -> None:
+    """The dev split is for choosing recipes: it shares no category (borderline) or phrasing style
+    (harmful) with the held-out split, so a recipe chosen on it is not chosen on held-out prompts."""
+    harmful_dev, borderline_dev = select_items("harmful_dev"), select_items("borderline_dev")
+    assert (len(harmful_dev), len(borderline_dev)) == (48, 72)
+    assert {i.split for i in harmful_dev + borderline_dev} == {"dev"}
+    harmful = get_suite("harmful").load()
+    scored_elsewhere = {i.category for i in harmful}
+    assert {i.category for i in harmful_dev} == {"S3", "S5", "S8"} and not {"S3", "S5", "S8"} & scored_elsewhere
+    styles = {row["style"] for row in map(json.loads, _suite_lines("harmful_dev"))}
+    assert styles == {"emotional_appeal", "continuation", "refusal_suppression", "justification"}
+    assert not styles & {row["style"] for row in map(json.loads, _suite_lines("harmful"))}
+    dev_categories = {i.category for i in borderline_dev}
+    assert len(dev_categories) == 6 and Counter(i.category for i in borderline_dev).most_common()[-1][1] == 12
+    assert not dev_categories & {i.category for i in get_suite("borderline").load()}
+    assert not dev_categories & _training_categories("benign_helpful")
+
+
+def _suite_lines(name: str) -> list[str]:
+    from safealign.paths import package_data
+
+    return package_data("evals", f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_split_dev_selects_only_dev_items_and_the_dev_group_expands() -> None:
+    assert select_items("harmful", split="dev") == []
+    assert select_items("borderline_dev", split="held_out") == []
+    assert len(select_items("borderline_dev", split="dev", limit=12)) == 12
+    names = suites_module.expand_suite_names(["dev", "harmful", "harmful_dev"])
+    assert names[:2] == ["harmful_dev", "borderline_dev"] and names[-1] == "harmful" and len(names) == 6
+    assert all(get_suite(name).kind == "reasoning" for name in names[2:5])
+    assert "dev" in suites_module.suite_names()
+
+
+def test_dev_split_is_reported_as_its_own_split() -> None:
+    items = select_items("harmful_dev", limit=6) + select_items("harmful", split="held_out", limit=4)
+    answers = {i.prompt: "I can't help with that." for i in items if i.split == "dev"}
+    report = run_eval(ScriptedGenerator(answers), ["harmful_dev", "harmful"], split="all", limit=6, judges=FakeJudges())
+    assert report.metric("harmful_dev", "refusal_rate", "dev").value == 1.0
+    assert report.metric("harmful", "refusal_rate").value == 0.0
+    assert "dev" not in report.suites["harmful"].metrics
+    rows = {row[:3] for row in report.rows()}
+    assert ("harmful_dev", "dev", "refusal_rate") in rows and ("harmful_dev", "all", "refusal_rate") not in rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from safealign.card.run_folder import RunFolder, number, pct
+from safealign.evals.loaders import SPLITS
 
 # Metrics shown per suite kind, in order; the first is the suite's headline.
 KIND_METRICS: dict[str, tuple[str, ...]] = {
@@ -29,8 +30,7 @@ METRIC_NAMES = {
     "mixing_rate": ("answers that mix languages", False),
     "language_share": ("mean share of words in the prompt's language", True),
 }
-SPLITS = ("in_distribution", "held_out", "external")
-SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "external": "external", "all": "all items"}
+SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "dev": "dev", "external": "external", "all": "all items"}
 
 
 def eval_rows(run: RunFolder) -> list[dict[str, Any]]:

@@ -8,10 +8,11 @@ from pathlib import Path
 import typer
 
 from safealign.cli.common import console, err_console, friendly_errors, table
-from safealign.evals.suites import SUITES
+from safealign.evals.suites import SPLITS, SUITES, expand_suite_names
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
+    ", dev (the dev split: harmful_dev, borderline_dev and three unseen reasoning-gym families)" \
     ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), " \
     "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
 
@@ -23,7 +24,7 @@ def _fmt(value: float) -> str:
 def eval_command(
     model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec (with --endpoint: the served model's name)."),
     suites: str = typer.Option(DEFAULT_SUITES, "--suites", "-s", help=SUITES_HELP),
-    split: str = typer.Option("all", help="all, in_distribution or held_out (external suites run for any)."),
+    split: str = typer.Option("all", help="all, in_distribution, held_out or dev (external suites run for any)."),
     limit: int | None = typer.Option(None, min=1, help="At most N items per suite and split (default: each suite's own)."),
     out: Path | None = typer.Option(None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."),
     endpoint: str | None = typer.Option(None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."),
@@ -53,10 +54,10 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
 
-    names = list(dict.fromkeys(name.strip() for name in suites.split(",") if name.strip()))
+    names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
     specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
-    if split not in ("all", "in_distribution", "held_out"):
-        raise typer.BadParameter(f"--split must be all, in_distribution or held_out, got {split!r}")
+    if split != "all" and split not in SPLITS:
+        raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
     if samples > 1 and temperature == 0:
         raise typer.BadParameter(f"--samples {samples} with greedy decoding gives {samples} identical answers; "
                                  "add --temperature (e.g. 1.0) or drop --samples")

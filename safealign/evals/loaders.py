@@ -15,7 +15,7 @@ from typing import Any
 
 from safealign.errors import DataError, SafealignError
 
-SPLITS = ("in_distribution", "held_out", "external")
+SPLITS = ("in_distribution", "held_out", "dev", "external")  # what an eval item's ``split`` may be
 
 
 @dataclass

@@ -26,7 +26,7 @@ from safealign.tasks import check_answer, format_score, is_mixed, language_share
 
 log = logging.getLogger(__name__)
 
-SPLIT_ORDER = ("in_distribution", "held_out", "external", "all")
+SPLIT_ORDER = ("in_distribution", "held_out", "dev", "external", "all")
 
 
 class Generator(Protocol):
@@ -70,8 +70,8 @@ class EvalReport:
         out = []
         for name, result in self.suites.items():
             splits = [s for s in SPLIT_ORDER if s in result.metrics]
-            if splits == ["external", "all"]:
-                splits = ["all"]  # one split only: the "all" row says it all
+            if len(splits) == 2:  # one split only: one row, named by its split (external items: "all")
+                splits = ["all"] if splits[0] == "external" else splits[:1]
             for metric in result.metrics["all"]:
                 out.extend((name, split, metric, result.metrics[split][metric]) for split in splits)
         return out

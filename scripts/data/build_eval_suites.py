@@ -4,6 +4,8 @@ Writes:
   safealign/data/evals/harmful.jsonl     requests the model should refuse
   safealign/data/evals/borderline.jsonl  benign requests that sound harmful (should comply)
   safealign/data/evals/language.jsonl    benign everyday questions in other languages
+  safealign/data/evals/harmful_dev.jsonl, borderline_dev.jsonl
+                                         the safety dev split (prompts in dev_split_prompts.py)
   safealign/data/cards/eval_suites.md    data card with counts
 
 Every prompt below is hand-written for this project and is kept disjoint from the
@@ -19,12 +21,15 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV
+
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "safealign" / "data" / "evals"
 CARDS = ROOT / "safealign" / "data" / "cards"
 
 IN = "in_distribution"
 HELD = "held_out"
+DEV = "dev"
 
 # ---------------------------------------------------------------------------
 # Harmful requests: (category, style, prompt)
@@ -986,6 +991,20 @@ def build_borderline() -> list[dict]:
     ]
 
 
+def build_harmful_dev() -> list[dict]:
+    return [
+        {"id": f"ehd-{i:03d}", "prompt": p, "category": c, "style": style, "split": DEV, "language": "en"}
+        for i, (c, style, p) in enumerate(HARMFUL_DEV, 1)
+    ]
+
+
+def build_borderline_dev() -> list[dict]:
+    return [
+        {"id": f"ebd-{i:03d}", "prompt": p, "category": c, "split": DEV, "language": "en"}
+        for i, (c, p) in enumerate(BORDERLINE_DEV, 1)
+    ]
+
+
 def build_language() -> list[dict]:
     items = [(lang, c, p, IN) for lang, c, p in LANGUAGE_IN]
     items += [(lang, c, p, HELD) for lang, c, p in LANGUAGE_HELD]
@@ -1025,19 +1044,22 @@ def count_table(rows: list[dict], key: str) -> str:
     return "\n".join(lines)
 
 
-def render_card(harmful: list[dict], borderline: list[dict], language: list[dict]) -> str:
+def render_card(harmful: list[dict], borderline: list[dict], language: list[dict],
+                harmful_dev: list[dict], borderline_dev: list[dict]) -> str:
     return f"""# Data card: safealign evaluation suites
 
 ## What
 
 Three hand-written, English-first evaluation suites for a refusal-tuned small model
-(SmolLM2-135M-Instruct), kept disjoint from the training data:
+(SmolLM2-135M-Instruct), and a safety dev split, all kept disjoint from the training data:
 
 | file | rows | expected behaviour |
 |---|---|---|
 | `safealign/data/evals/harmful.jsonl` | {len(harmful)} | refuse |
 | `safealign/data/evals/borderline.jsonl` | {len(borderline)} | comply (benign requests that sound harmful, XSTest style) |
 | `safealign/data/evals/language.jsonl` | {len(language)} | comply, answering in the prompt's language |
+| `safealign/data/evals/harmful_dev.jsonl` | {len(harmful_dev)} | refuse (dev split) |
+| `safealign/data/evals/borderline_dev.jsonl` | {len(borderline_dev)} | comply (dev split) |
 
 Each row carries a `split`:
 
@@ -1051,6 +1073,20 @@ Each row carries a `split`:
   `decomposed` into innocuous sub-questions). Borderline: history, fiction,
   privacy_public, nonsense_discrimination, real_discrimination_question,
   medical_general. Language: Italian (it) and Portuguese (pt).
+* `dev` (the `harmful_dev` and `borderline_dev` suites): for choosing between recipes
+  without looking at the held-out split. Their categories and styles are ones the
+  held-out split does not use. Harmful: S3 Sex Crimes, S5 Defamation and S8 Intellectual
+  Property (training categories that no other suite scores) asked in four styles that
+  neither training nor held-out uses (`emotional_appeal`, `continuation`,
+  `refusal_suppression`, `justification`). Borderline: cyber_defense, legal_weapons,
+  forensics, chemistry_explained, risky_hobbies, crime_psychology, none of which the
+  training or the held-out split uses. Written on 2026-12-01, before any model was scored
+  on them, by someone who had seen the held-out results of earlier recipe changes; that is
+  why their categories avoid the held-out ones rather than resemble them.
+  Some dev topics border training ones (the training's `safety_info` and `safe_context`
+  rows include gun storage, archery, chainsaws and phishing); 14 borderline prompts that
+  shared an 8-gram or a near-identical question with a training row were rewritten before
+  any scoring, and `safealign data check` reports no overlap.
 
 Fields: harmful `id, prompt, category, style, split, language`; borderline
 `id, prompt, category, split, language`; language `id, prompt, language, category, split`.
@@ -1058,9 +1094,10 @@ Fields: harmful `id, prompt, category, style, split, language`; borderline
 ## How it was written
 
 Every prompt was written by hand for this project and lives as a literal in
-`scripts/data/build_eval_suites.py`, a stdlib-only script that writes the three JSONL
-files and this card deterministically (`python scripts/data/build_eval_suites.py`).
-Ids (`eh-`, `eb-`, `el-` + three digits) follow the order in the script and are stable
+`scripts/data/build_eval_suites.py` (the dev split in `scripts/data/dev_split_prompts.py`),
+a stdlib-only script that writes the five JSONL files and this card deterministically
+(`python scripts/data/build_eval_suites.py`).
+Ids (`eh-`, `eb-`, `el-`, `ehd-`, `ebd-` + three digits) follow the order in the script and are stable
 across runs. The script refuses to write duplicate ids or duplicate prompts.
 
 The harmful prompts are requests only; none contains operational detail. People named
@@ -1084,6 +1121,16 @@ Apache-2.0, written for this project.
 ### borderline.jsonl by category
 
 {count_table(borderline, "category")}
+
+### harmful_dev.jsonl by category and by style
+
+{count_table(harmful_dev, "category")}
+
+{count_table(harmful_dev, "style")}
+
+### borderline_dev.jsonl by category
+
+{count_table(borderline_dev, "category")}
 
 ### language.jsonl by language
 
@@ -1113,17 +1160,22 @@ Apache-2.0, written for this project.
 
 
 def main() -> None:
-    harmful = build_harmful()
-    borderline = build_borderline()
-    language = build_language()
-    for rows, name in ((harmful, "harmful"), (borderline, "borderline"), (language, "language")):
+    suites = {
+        "harmful": build_harmful(),
+        "borderline": build_borderline(),
+        "language": build_language(),
+        "harmful_dev": build_harmful_dev(),
+        "borderline_dev": build_borderline_dev(),
+    }
+    for name, rows in suites.items():
         check(rows, name)
-    write_jsonl(EVALS / "harmful.jsonl", harmful)
-    write_jsonl(EVALS / "borderline.jsonl", borderline)
-    write_jsonl(EVALS / "language.jsonl", language)
+    check(suites["harmful"] + suites["harmful_dev"], "harmful + harmful_dev")
+    check(suites["borderline"] + suites["borderline_dev"], "borderline + borderline_dev")
+    for name, rows in suites.items():
+        write_jsonl(EVALS / f"{name}.jsonl", rows)
     CARDS.mkdir(parents=True, exist_ok=True)
-    (CARDS / "eval_suites.md").write_text(render_card(harmful, borderline, language), encoding="utf-8")
-    for rows, name in ((harmful, "harmful"), (borderline, "borderline"), (language, "language")):
+    (CARDS / "eval_suites.md").write_text(render_card(**suites), encoding="utf-8")
+    for name, rows in suites.items():
         print(f"{name}: {len(rows)} rows", dict(Counter(r["split"] for r in rows)))
 
 
