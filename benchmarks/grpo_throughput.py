@@ -71,8 +71,8 @@ def main() -> None:
     from safealign.training.gate_eval import suite_gate_evaluator
 
     loaded = load_model(args.model)
-    gate = GateConfig()
-    evaluate = suite_gate_evaluator(loaded.tokenizer, gate, args.precision, 42)
+    gate = GateConfig()  # gate checks generate in gate.precision (fp32), whatever precision the policy trains in
+    evaluate = suite_gate_evaluator(loaded.tokenizer, gate, 42)
     start = time.perf_counter()
     evaluate(loaded.model)
     gate_s = time.perf_counter() - start

@@ -75,9 +75,9 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
         from safealign.stages.rl import run_rl
 
         branch = recipe.run_dir / "ablation" / "rl_only"
-        common = {"seed": recipe.seed, "precision": recipe.precision, "system_prompt": recipe.model.system_prompt}
-        model = str(run_rl(recipe.rl, recipe.model.name, branch / "rl", **common).model_path)
-        run_eval_stage(recipe.eval, model, branch / "eval", label="rl_only", show_progress=show_progress, **common)
+        asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
+        model = str(run_rl(recipe.rl, recipe.model.name, branch / "rl", precision=recipe.precision, **asked).model_path)
+        run_eval_stage(recipe.eval, model, branch / "eval", label="rl_only", show_progress=show_progress, **asked)
     else:
         log.info("compare: the recipe has no rl section; the rl_only and hybrid arms are left out")
     return write_ablation(recipe.run_dir, split="held_out" if recipe.eval.split != "in_distribution" else "in_distribution")

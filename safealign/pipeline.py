@@ -53,13 +53,14 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         shutil.copy(recipe_path, run_dir / "recipe.source.yaml")
     result = PipelineResult(run_dir)
     # every stage asks the model with the system prompt it is trained with
-    common = {"seed": recipe.seed, "precision": recipe.precision, "system_prompt": recipe.model.system_prompt}
+    asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
+    common = asked | {"precision": recipe.precision}  # training and sampling; evals use recipe.eval.precision
     model = recipe.model.name
 
     for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", recipe.sample), ("distill", recipe.distill)):
         if section is not None:
             warn_if_settings_changed(name, run_dir / name, section)
-    run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **common)
+    run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked)
     result.add("eval:base", run_dir / "eval" / "base", model)
 
     if recipe.sft and recipe.sft.enabled:
@@ -67,7 +68,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
 
         model = str(run_sft(recipe.sft, model, run_dir / "sft", **common).model_path)
         result.add("sft", run_dir / "sft", model)
-        run_eval_stage(recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **common)
+        run_eval_stage(recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **asked)
         result.add("eval:sft", run_dir / "eval" / "sft", model)
 
     if recipe.rl and recipe.rl.enabled:
@@ -75,7 +76,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
 
         model = str(run_rl(recipe.rl, model, run_dir / "rl", **common).model_path)
         result.add("rl", run_dir / "rl", model)
-        run_eval_stage(recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **common)
+        run_eval_stage(recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **asked)
         result.add("eval:rl", run_dir / "eval" / "rl", model)
     teacher = model
 
@@ -94,7 +95,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         else:
             model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", **common).model_path)
             result.add("distill", run_dir / "distill", model)
-            run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **common)
+            run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **asked)
             result.add("eval:student", run_dir / "eval" / "student", model)
     elif recipe.sample and recipe.sample.enabled:
         from safealign.stages.sample import run_sample

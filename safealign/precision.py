@@ -12,6 +12,16 @@ log = logging.getLogger(__name__)
 
 Precision = Literal["auto", "bf16", "fp32"]
 
+# Measurements default to fp32 because bf16 greedy answers depend on the batch they were computed in:
+# SmolLM2-135M's 340 held-out answers, generated at batch 128 and at batch 32 (2026-12-01, a CPU with
+# AVX-512 BF16), differed in 126 under bf16 autocast (held-out reasoning 13.3% vs 16.7%) and in 0 in fp32,
+# which took 1.18x the time. Decisions (a gate's rollback, a lever's rule) must not turn on batching.
+EVAL_PRECISION_HELP = (
+    "Generation precision for scoring. fp32 (default): the same answers at any batch size. bf16 / auto "
+    "(bf16 where it is faster) are quicker, but greedy answers then change with how prompts are batched "
+    "(37% of SmolLM2-135M's held-out answers between batch 128 and 32), so scores move by several points."
+)
+
 
 @functools.lru_cache(maxsize=4)
 def bf16_is_fast(device_type: str = "cpu") -> bool:

@@ -57,6 +57,6 @@ def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
     monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
     rate = SimpleNamespace(value=0.5)
     monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
-    evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), "fp32", 0, judges=object(), system_prompt=POLICY)
+    evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), 0, judges=object(), system_prompt=POLICY)
     assert evaluate(None).refusal == 0.5
     assert engines[0]["system_prompt"] == POLICY

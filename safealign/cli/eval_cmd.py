@@ -9,6 +9,7 @@ import typer
 
 from safealign.cli.common import console, err_console, friendly_errors, table
 from safealign.evals.suites import SPLITS, SUITES, expand_suite_names
+from safealign.precision import EVAL_PRECISION_HELP
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
@@ -34,7 +35,7 @@ def eval_command(
     judge: str = typer.Option("default", help="Judge set: default, llama-guard:PATH or openai:URL#MODEL."),
     max_new_tokens: int = typer.Option(128, min=1, help="Tokens per answer."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
-    precision: str = typer.Option("auto", help="auto, bf16 or fp32 (local model)."),
+    precision: str = typer.Option("fp32", help="fp32, bf16 or auto (local model). " + EVAL_PRECISION_HELP),
     seed: int = typer.Option(42, help="Seed for drawing items from the suites (42, the recipe default: the same items a pipeline run scores)."),
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 decodes greedily, as the pipeline's evals do. Above 0 it measures "
                                       "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),

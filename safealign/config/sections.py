@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from safealign.config.base import Section
+from safealign.precision import EVAL_PRECISION_HELP
 
 
 class ModelConfig(Section):
@@ -29,6 +30,7 @@ class EvalConfig(Section):
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
     batch_size: int = Field(32, ge=1, description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.")
     judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
+    precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description=EVAL_PRECISION_HELP)
 
 
 class SFTConfig(Section):
@@ -75,6 +77,7 @@ class GateConfig(Section):
     policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
     max_rollbacks: int = Field(3, ge=0, description="Stop the stage after this many rollbacks.")
     batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at the default limit in one batch).")
+    precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP)
 
 
 class HackingConfig(Section):

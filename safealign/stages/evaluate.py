@@ -22,9 +22,12 @@ HEADLINE = [
 ]
 
 
-def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", label: str = "",
+def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, label: str = "",
                    show_progress: bool = True, system_prompt: str | None = None) -> StageResult:
-    """Evaluate ``model_spec`` on ``cfg``'s suites, asking with the system prompt it was trained with (None: the chat template's)."""
+    """Evaluate ``model_spec`` on ``cfg``'s suites, asking with the system prompt it was trained with (None: the chat template's).
+
+    Generation runs in ``cfg.precision`` (fp32 by default), not the training precision: see EVAL_PRECISION_HELP.
+    """
     import torch
 
     from safealign.distributed import is_main_process, wait_for_everyone
@@ -38,9 +41,10 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
     record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump() | {"system_prompt": system_prompt}, seed=seed, started_at=time.time())
     loaded = load_model(model_spec, device="cuda" if torch.cuda.is_available() else None)
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
+    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
     report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
     record.metrics = {
+        "precision": engine.precision,
         "parameters": loaded.num_parameters,
         "tokens": report.tokens_generated,
         "generation_tokens_per_s": report.tokens_generated / max(report.generation_time_s, 1e-9),

@@ -115,7 +115,7 @@ def run_rl(
     if cfg.gates.enabled:
         from safealign.training.gate_eval import suite_gate_evaluator
 
-        evaluate = gate_evaluate or suite_gate_evaluator(loaded.tokenizer, cfg.gates, precision, seed, system_prompt=system_prompt)
+        evaluate = gate_evaluate or suite_gate_evaluator(loaded.tokenizer, cfg.gates, seed, system_prompt=system_prompt)
         gate = GateCallback(cfg.gates, evaluate, stage_dir / "gates.jsonl")
         stage_callbacks.append(gate)
     hacking = HackingCallback(cfg.hacking, stage_dir)

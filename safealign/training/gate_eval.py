@@ -17,15 +17,17 @@ from safealign.training.gates import GateMetrics
 GATE_SPLIT = "in_distribution"
 
 
-def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, precision: str, seed: int, judges: Any = None,
+def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, seed: int, judges: Any = None,
                          system_prompt: str | None = None) -> Callable[[Any], GateMetrics]:
+    """Score a policy on the gate suites, generating in ``cfg.precision`` (fp32 by default: a rollback must not
+    turn on how the gate prompts were batched under bf16), whatever precision the policy trains in."""
     from safealign.evals.runner import run_eval
     from safealign.judges import build_judges
 
     judge_set = judges or build_judges("default")
 
     def evaluate(model: Any) -> GateMetrics:
-        engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
+        engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
         report = run_eval(engine, ["harmful", "borderline", "reasoning"], split=GATE_SPLIT, limit=cfg.limit, judges=judge_set, params=SamplingParams(max_new_tokens=96), seed=seed)
         return GateMetrics(
             refusal=report.metric("harmful", "refusal_rate").value,

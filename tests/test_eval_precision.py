@@ -1,0 +1,68 @@
+"""Scores are generated in the eval's own precision (fp32 by default), not the precision the model trains in.
+
+Under bf16 autocast greedy answers change with how prompts are batched; a rollback or a lever's rule must not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from safealign import pipeline
+from safealign.config import EvalConfig, GateConfig
+from safealign.config.recipe import parse_recipe
+from safealign.stages.evaluate import run_eval_stage
+
+
+def test_measurements_default_to_fp32() -> None:
+    assert EvalConfig().precision == "fp32"
+    assert GateConfig().precision == "fp32"
+    with pytest.raises(ValueError, match="precision"):
+        EvalConfig(precision="fp16")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_eval_stage_generates_in_the_eval_precision(tmp_path: Path, precision: str) -> None:
+    cfg = EvalConfig(suites=["reasoning"], split="in_distribution", limit=2, max_new_tokens=2, batch_size=4, precision=precision)
+    run_eval_stage(cfg, "tiny", tmp_path, show_progress=False)
+    record = json.loads((tmp_path / "stage.json").read_text())
+    assert record["metrics"]["precision"] == precision
+    assert record["config"]["precision"] == precision
+
+
+def test_the_pipeline_trains_in_the_recipe_precision_and_scores_in_the_eval_precision(tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, list] = {}
+
+    def fake(name: str, output: str):
+        def stage(*args, **kwargs):
+            seen.setdefault(name, []).append(kwargs.get("precision", args[0].precision if name == "eval" else None))
+            return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
+        return stage
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
+    monkeypatch.setattr("safealign.stages.sft.run_sft", fake("sft", "sft-model"))
+    monkeypatch.setattr("safealign.stages.rl.run_rl", fake("rl", "rl-model"))
+    monkeypatch.setattr("safealign.stages.sample.run_sample", fake("sample", "traces.jsonl"))
+    monkeypatch.setattr("safealign.stages.distill.run_distill", fake("distill", "student"))
+    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
+    recipe = yaml.safe_load(Path("recipes/quickstart.yaml").read_text())
+    recipe["precision"] = "bf16"
+    recipe["output_dir"] = str(tmp_path / "run")
+    pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
+    assert seen == {"eval": ["fp32"] * 4, "sft": ["bf16"], "rl": ["bf16"], "sample": ["bf16"], "distill": ["bf16"]}
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_safety_gates_generate_in_the_gate_precision(monkeypatch, precision: str) -> None:
+    from safealign.training import gate_eval
+
+    engines = []
+    monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
+    rate = SimpleNamespace(value=0.5)
+    monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
+    gate_eval.suite_gate_evaluator(None, GateConfig(precision=precision), 0, judges=object())(None)
+    assert engines[0]["precision"] == precision
