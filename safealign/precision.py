@@ -17,7 +17,7 @@ Precision = Literal["auto", "bf16", "fp32"]
 # AVX-512 BF16), differed in 126 under bf16 autocast (held-out reasoning 13.3% vs 16.7%) and in 0 in fp32,
 # which took 1.18x the time. Decisions (a gate's rollback, a lever's rule) must not turn on batching.
 EVAL_PRECISION_HELP = (
-    "Generation precision for scoring. fp32 (default): the same answers at any batch size. bf16 / auto "
+    "Generation precision for scoring. fp32 (default): on CPU the same answers at any batch size. bf16 / auto "
     "(bf16 where it is faster) are quicker, but greedy answers then change with how prompts are batched "
     "(37% of SmolLM2-135M's held-out answers between batch 128 and 32), so scores move by several points."
 )
