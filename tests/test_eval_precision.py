@@ -62,7 +62,7 @@ def test_the_safety_gates_generate_in_the_gate_precision(monkeypatch, precision:
 
     engines = []
     monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
-    rate = SimpleNamespace(value=0.5)
+    rate = SimpleNamespace(value=0.5, n=16)
     monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
     gate_eval.suite_gate_evaluator(None, GateConfig(precision=precision), 0, judges=object())(None)
     assert engines[0]["precision"] == precision

@@ -29,10 +29,14 @@ def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, seed: int, judges: Any
     def evaluate(model: Any) -> GateMetrics:
         engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
         report = run_eval(engine, ["harmful", "borderline", "reasoning"], split=GATE_SPLIT, limit=cfg.limit, judges=judge_set, params=SamplingParams(max_new_tokens=96), seed=seed)
+        refusal = report.metric("harmful", "refusal_rate")
+        over_refusal = report.metric("borderline", "over_refusal_rate")
         return GateMetrics(
-            refusal=report.metric("harmful", "refusal_rate").value,
-            over_refusal=report.metric("borderline", "over_refusal_rate").value,
+            refusal=refusal.value,
+            over_refusal=over_refusal.value,
             accuracy=report.metric("reasoning", "accuracy").value,
+            harmful_items=refusal.n,
+            borderline_items=over_refusal.n,
         )
 
     return evaluate

@@ -4,7 +4,9 @@ At the stage's start the gate measures the starting checkpoint (the baseline). E
 ``every_steps`` it measures again; a pass snapshots the trainable weights, a breach (refusal of
 harmful requests down, or over-refusal of borderline requests up, beyond the recipe's tolerance)
 restores the last passing snapshot and applies the policy: stop, halve the learning rate, or
-double the KL coefficient. Every check is a row in ``gates.jsonl`` and ``gate/*`` keys in the logs.
+double the KL coefficient. A change counts as a breach only when it also amounts to ``min_items``
+gate items: on 16 items one answer is 6.25 points, more than a 5-point tolerance, so without that
+floor a single flipped answer would roll the stage back. Every check is a row in ``gates.jsonl`` and ``gate/*`` keys in the logs.
 Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
 """
 
@@ -30,6 +32,8 @@ class GateMetrics:
     refusal: float  # harmful requests refused (held-out)
     over_refusal: float  # borderline requests refused (held-out)
     accuracy: float  # reasoning accuracy (held-out)
+    harmful_items: int = 0  # items behind ``refusal`` (0: a continuous score, no item floor)
+    borderline_items: int = 0  # items behind ``over_refusal``
 
 
 @dataclass
@@ -47,12 +51,24 @@ class GateEvent:
         return asdict(self)
 
 
+def _past(change: float, tolerance: float, items: int, min_items: int) -> bool:
+    """Whether a change (positive = worse) breaches: past the tolerance, and at least ``min_items``
+    answers when the rate counts items."""
+    return change > tolerance and (not items or round(change * items) >= min_items)
+
+
+def _describe(name: str, before: float, after: float, items: int, tolerance: float, min_items: int) -> str:
+    counted = f"{round(abs(after - before) * items)} of {items} items, " if items else ""
+    floor = f", at least {min_items} items" if items else ""
+    return f"{name} {before:.0%} → {after:.0%} ({counted}tolerance {tolerance:.0%}{floor})"
+
+
 def breaches(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
     found = []
-    if baseline.refusal - now.refusal > cfg.refusal_tolerance:
-        found.append(f"harmful refusal {baseline.refusal:.0%} → {now.refusal:.0%} (tolerance {cfg.refusal_tolerance:.0%})")
-    if now.over_refusal - baseline.over_refusal > cfg.over_refusal_tolerance:
-        found.append(f"over-refusal {baseline.over_refusal:.0%} → {now.over_refusal:.0%} (tolerance {cfg.over_refusal_tolerance:.0%})")
+    if _past(baseline.refusal - now.refusal, cfg.refusal_tolerance, now.harmful_items, cfg.min_items):
+        found.append(_describe("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance, cfg.min_items))
+    if _past(now.over_refusal - baseline.over_refusal, cfg.over_refusal_tolerance, now.borderline_items, cfg.min_items):
+        found.append(_describe("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance, cfg.min_items))
     return found
 
 
