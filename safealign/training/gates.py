@@ -51,25 +51,44 @@ class GateEvent:
         return asdict(self)
 
 
-def _past(change: float, tolerance: float, items: int, min_items: int) -> bool:
-    """Whether a change (positive = worse) breaches: past the tolerance, and at least ``min_items``
-    answers when the rate counts items."""
-    return change > tolerance and (not items or round(change * items) >= min_items)
+@dataclass
+class Change:
+    """One side of the gate that got worse than the baseline by more than its tolerance."""
+
+    name: str
+    before: float
+    after: float
+    items: int  # items behind the rate (0: a continuous score)
+    tolerance: float
+
+    @property
+    def items_changed(self) -> int:
+        return round(abs(self.after - self.before) * self.items)
+
+    def reaches(self, min_items: int) -> bool:
+        return not self.items or self.items_changed >= min_items
+
+    def describe(self, min_items: int) -> str:
+        counted = f"{self.items_changed} of {self.items} items, " if self.items else ""
+        floor = f", at least {min_items} items" if self.items else ""
+        return f"{self.name} {self.before:.0%} → {self.after:.0%} ({counted}tolerance {self.tolerance:.0%}{floor})"
 
 
-def _describe(name: str, before: float, after: float, items: int, tolerance: float, min_items: int) -> str:
-    counted = f"{round(abs(after - before) * items)} of {items} items, " if items else ""
-    floor = f", at least {min_items} items" if items else ""
-    return f"{name} {before:.0%} → {after:.0%} ({counted}tolerance {tolerance:.0%}{floor})"
+def _changes_past_tolerance(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[Change]:
+    refusal = Change("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance)
+    over = Change("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance)
+    worse = [(refusal, baseline.refusal - now.refusal), (over, now.over_refusal - baseline.over_refusal)]
+    return [change for change, amount in worse if amount > change.tolerance]
 
 
 def breaches(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
-    found = []
-    if _past(baseline.refusal - now.refusal, cfg.refusal_tolerance, now.harmful_items, cfg.min_items):
-        found.append(_describe("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance, cfg.min_items))
-    if _past(now.over_refusal - baseline.over_refusal, cfg.over_refusal_tolerance, now.borderline_items, cfg.min_items):
-        found.append(_describe("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance, cfg.min_items))
-    return found
+    """Each side that got worse past its tolerance by at least ``cfg.min_items`` items (any amount for continuous scores)."""
+    return [c.describe(cfg.min_items) for c in _changes_past_tolerance(now, baseline, cfg) if c.reaches(cfg.min_items)]
+
+
+def under_item_floor(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
+    """Changes past the tolerance that are fewer than ``cfg.min_items`` items: a pass, but said in its record."""
+    return [c.describe(cfg.min_items) for c in _changes_past_tolerance(now, baseline, cfg) if not c.reaches(cfg.min_items)]
 
 
 def broadcast(value: Any) -> Any:
@@ -137,7 +156,9 @@ class GateCallback(TrainerCallback):
         found = breaches(now, self.baseline, self.cfg)
         if not found:
             self._snapshot(model, state.global_step)
-            self._record(GateEvent(state.global_step, True, "pass", now, self.baseline, None, "within tolerance", time.perf_counter() - start), state)
+            floor = under_item_floor(now, self.baseline, self.cfg)
+            reason = "under the item floor: " + "; ".join(floor) if floor else "within tolerance"
+            self._record(GateEvent(state.global_step, True, "pass", now, self.baseline, None, reason, time.perf_counter() - start), state)
             return control
         self._restore(model)
         self.rollbacks += 1
