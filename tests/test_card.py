@@ -127,6 +127,7 @@ def test_numbers_trace_to_run_files(runs):
     assert len(gates) == read_json(run_dir / "rl" / "stage.json")["metrics"]["gate_events"] >= 2
     assert f"{len(gates)} gate event(s) in `rl/gates.jsonl`" in card
     assert f"Gate events ({len(gates)})" in report
+    assert "tolerance refusal -5%, over-refusal +5% and at least 2 items" in card
     assert "student prune:0.5 (depth: layers [0])" in card  # the tiny teacher has 2 layers
 
     quality = read_json(run_dir / "judge_quality.json")

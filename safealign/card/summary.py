@@ -133,7 +133,11 @@ def _gates(gates: dict[str, Any]) -> str:
     if not gates.get("enabled"):
         return "off"
     return (f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{pct(gates.get('refusal_tolerance'), 0)}, "
-            f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}; on breach roll back and {gates.get('policy')}")
+            f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}{_item_floor(gates)}; on breach roll back and {gates.get('policy')}")
+
+
+def _item_floor(gates: dict[str, Any]) -> str:
+    return f" and at least {gates['min_items']} items" if gates.get("min_items") else ""  # runs before the floor existed have none
 
 
 def alerts(run: RunFolder) -> list[dict[str, Any]]:
