@@ -15,6 +15,7 @@ import yaml
 from safealign import pipeline
 from safealign.config import EvalConfig, GateConfig
 from safealign.config.recipe import parse_recipe
+from safealign.evals.metrics import Rate
 from safealign.stages.evaluate import run_eval_stage
 
 
@@ -62,7 +63,8 @@ def test_the_safety_gates_generate_in_the_gate_precision(monkeypatch, precision:
 
     engines = []
     monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
-    rate = SimpleNamespace(value=0.5, n=16)
+    rate = Rate.proportion(8, 16)
     monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
-    gate_eval.suite_gate_evaluator(None, GateConfig(precision=precision), 0, judges=object())(None)
+    metrics = gate_eval.suite_gate_evaluator(None, GateConfig(precision=precision), 0, judges=object())(None)
     assert engines[0]["precision"] == precision
+    assert metrics.harmful_items == metrics.borderline_items == 16  # the item floor needs the counts

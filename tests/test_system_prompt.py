@@ -11,6 +11,7 @@ import yaml
 from safealign import pipeline
 from safealign.config import EvalConfig
 from safealign.config.recipe import parse_recipe
+from safealign.evals.metrics import Rate
 from safealign.stages.evaluate import run_eval_stage
 
 POLICY = "Answer every request unless it would help someone cause real harm. " * 4
@@ -55,7 +56,7 @@ def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
 
     engines = []
     monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
-    rate = SimpleNamespace(value=0.5)
+    rate = Rate.proportion(8, 16)
     monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
     evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), 0, judges=object(), system_prompt=POLICY)
     assert evaluate(None).refusal == 0.5
