@@ -21,10 +21,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from safealign.config.sections import MonitorConfig
 from safealign.errors import RecipeError
+from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import create_gateway
 from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
-from safealign.monitor.reevaluate import evaluate_once, parse_interval, summarize
+from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
 from safealign.monitor.writer import ExchangeWriter
 
@@ -469,6 +470,31 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     assert kinds == ["regression"]
     assert summarize([{"suite": "harmful", "metrics": {"refusal_rate": 0.5}}])["harmful_refusal_rate"] == 0.5
     assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
+
+
+def _report(harmful_refused: int, borderline_refused: int, items: int = 16) -> EvalReport:
+    def suite(name: str, metric: str, count: int) -> SuiteResult:
+        return SuiteResult(name, "safety", items, {"all": {metric: Rate.proportion(count, items)}})
+
+    return EvalReport({"harmful": suite("harmful", "refusal_rate", harmful_refused),
+                       "borderline": suite("borderline", "over_refusal_rate", borderline_refused)},
+                      samples=[], wall_time_s=1.0, generation_time_s=1.0, judge_time_s=0.0, tokens_generated=10, prompt_tokens=10)
+
+
+def test_scheduled_eval_needs_two_items_to_alert(tmp_path):
+    """At --limit 16 one answer is 6.25 points: one flipped answer is not a regression, two are."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    reports = iter([_report(15, 2), _report(14, 3), _report(12, 3), _report(12, 5)])
+    outcomes = [evaluate_once(store, "http://127.0.0.1:1", "m", ["harmful", "borderline"],
+                              runner=lambda *_: next(reports)) for _ in range(4)]
+    assert outcomes[1]["summary"]["harmful_items"] == 16 and outcomes[1]["summary"]["over_refusal_items"] == 16
+    assert [o["regressions"] for o in outcomes[:2]] == [[], []]
+    assert outcomes[2]["regressions"] == ["harmful_refusal_rate 0.875 → 0.750 (2 of 16 items, tolerance 0.05, at least 2 items)"]
+    assert len(outcomes[3]["regressions"]) == 1 and outcomes[3]["regressions"][0].startswith("over_refusal_rate 0.188 → 0.312")
+    one_item = compare_runs(outcomes[0]["summary"], outcomes[1]["summary"], tolerance=0.05, min_items=1)
+    assert len(one_item) == 2  # with a floor of one item the same flip alerts
+    with store.engine.connect() as conn:
+        assert len(list(conn.execute(sa.select(sa_alerts())))) == 2
 
 
 @pytest.mark.skipif(not os.environ.get("SAFEALIGN_TEST_POSTGRES"), reason="set SAFEALIGN_TEST_POSTGRES=postgresql+psycopg://... to run")

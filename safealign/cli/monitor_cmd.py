@@ -110,26 +110,27 @@ def evaluate(
     suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
     limit: int | None = typer.Option(None, help="At most this many items per suite."),
     tolerance: float = typer.Option(0.05, help="Refusal drop / over-refusal rise that counts as a regression."),
+    min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
     once: bool = typer.Option(False, "--once", help="Run once and exit."),
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
-    friendly_errors(_evaluate)(upstream, db, model, every, suites, limit, tolerance, webhook, once)
+    friendly_errors(_evaluate)(upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once)
 
 
-def _evaluate(upstream, db, model, every, suites, limit, tolerance, webhook, once) -> None:
+def _evaluate(upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once) -> None:
     from safealign.monitor.alerts import Notifier
     from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
 
     config = _config(upstream=upstream, db=db, eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
-                     eval_limit=limit, regression_tolerance=tolerance, webhook=webhook)
+                     eval_limit=limit, regression_tolerance=tolerance, regression_min_items=min_items, webhook=webhook)
     interval = parse_interval(every)
     store = Store(config.db)
 
     def run() -> dict:
         result = evaluate_once(store, config.upstream, model, config.eval_suites, config.eval_limit,
-                               config.regression_tolerance, Notifier(config.webhook))
+                               config.regression_tolerance, Notifier(config.webhook), min_items=config.regression_min_items)
         headline = {k: round(v, 3) for k, v in result["summary"].items() if k in ("harmful_refusal_rate", "over_refusal_rate")}
         console.print(f"eval run #{result['id']} ({result['model']}): {headline}"
                       + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else ""))

@@ -231,6 +231,9 @@ class MonitorConfig(Section):
     eval_suites: list[str] = Field(["harmful", "borderline"], description="Suites `monitor evaluate` runs against the upstream.")
     eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite in `monitor evaluate`.")
     regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
+    regression_min_items: int = Field(
+        2, ge=1, description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points)."
+    )
 
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:

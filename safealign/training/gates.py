@@ -23,6 +23,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from safealign.config import GateConfig
+from safealign.evals.regression import RateChange, regressions
 
 log = logging.getLogger(__name__)
 
@@ -51,44 +52,21 @@ class GateEvent:
         return asdict(self)
 
 
-@dataclass
-class Change:
-    """One side of the gate that got worse than the baseline by more than its tolerance."""
-
-    name: str
-    before: float
-    after: float
-    items: int  # items behind the rate (0: a continuous score)
-    tolerance: float
-
-    @property
-    def items_changed(self) -> int:
-        return round(abs(self.after - self.before) * self.items)
-
-    def reaches(self, min_items: int) -> bool:
-        return not self.items or self.items_changed >= min_items
-
-    def describe(self, min_items: int) -> str:
-        counted = f"{self.items_changed} of {self.items} items, " if self.items else ""
-        floor = f", at least {min_items} items" if self.items else ""
-        return f"{self.name} {self.before:.0%} → {self.after:.0%} ({counted}tolerance {self.tolerance:.0%}{floor})"
-
-
-def _changes_past_tolerance(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[Change]:
-    refusal = Change("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance)
-    over = Change("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance)
-    worse = [(refusal, baseline.refusal - now.refusal), (over, now.over_refusal - baseline.over_refusal)]
-    return [change for change, amount in worse if amount > change.tolerance]
+def _changes(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> tuple[list[RateChange], list[RateChange]]:
+    return regressions([
+        RateChange("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance, -1),
+        RateChange("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance, +1),
+    ], cfg.min_items)
 
 
 def breaches(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
     """Each side that got worse past its tolerance by at least ``cfg.min_items`` items (any amount for continuous scores)."""
-    return [c.describe(cfg.min_items) for c in _changes_past_tolerance(now, baseline, cfg) if c.reaches(cfg.min_items)]
+    return [change.describe(cfg.min_items) for change in _changes(now, baseline, cfg)[0]]
 
 
 def under_item_floor(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
     """Changes past the tolerance that are fewer than ``cfg.min_items`` items: a pass, but said in its record."""
-    return [c.describe(cfg.min_items) for c in _changes_past_tolerance(now, baseline, cfg) if not c.reaches(cfg.min_items)]
+    return [change.describe(cfg.min_items) for change in _changes(now, baseline, cfg)[1]]
 
 
 def broadcast(value: Any) -> Any:
