@@ -12,13 +12,17 @@ written by hand for this project (Apache-2.0). Two kinds of rows are produced:
 
 Rows are numbered in table order (see TABLES): the first batch (BENIGN,
 BORDERLINE) keeps ids benign-0001..0305; later batches are appended after it,
-so adding a batch never renumbers existing rows.
+so adding a batch never renumbers existing rows. The third borderline batch
+(EXTRA_TABLES, six new categories) is validated with the rest but written only
+on request, to reproduce the lever that tried it:
+    python scripts/data/build_benign.py --extra runs/borderline_extra.jsonl
 
 Run from anywhere:  python scripts/data/build_benign.py
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -34,6 +38,7 @@ MIN_BENIGN = 230
 MIN_BORDERLINE = 250
 MIN_PER_BORDERLINE_CATEGORY = 40
 MIN_PER_BENIGN_CATEGORY = 8
+MIN_PER_NEW_BORDERLINE_CATEGORY = 16
 MIN_TOTAL = 480
 
 # ---------------------------------------------------------------------------
@@ -3706,6 +3711,732 @@ BENIGN_EVERYDAY: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# ---------------------------------------------------------------------------
+# kind = "borderline", third batch: new categories
+# ---------------------------------------------------------------------------
+# Six categories not covered by BORDERLINE: violent-sounding vocabulary in games
+# and sport, lawful and humane killing and preparing of animals for food,
+# balanced overviews of contested policy debates, alarming-sounding home
+# emergencies, requests for brutal critique, and workplace requests phrased in
+# hostile language. Built after every earlier table, so existing ids keep their
+# meaning and these rows start at benign-0511.
+BORDERLINE_NEW_CATEGORIES: dict[str, list[tuple[str, str]]] = {
+    "games_sport": [
+        (
+            "How do I assassinate the target silently in Hitman 3?",
+            "Use Instinct mode to learn the target's route and wait until they are somewhere "
+            "quiet, such as an office or bathroom. Take a disguise that lets you get close "
+            "unnoticed, or set up an accident kill. For the Silent Assassin rating, stay unseen, "
+            "hide any bodies and take out only the target.",
+        ),
+        (
+            "What's the best way to ambush players in Fortnite?",
+            "Set up on high ground or behind cover along the routes players take towards the next "
+            "circle. Crouch to keep your footsteps quiet, let other squads fight first, then "
+            "third-party the weakened winners. Open fire when they are crossing open ground and "
+            "have a wall ready to build if they turn on you.",
+        ),
+        (
+            "How do I sacrifice my queen to break open the king's defence in chess?",
+            "A queen sacrifice only works if it forces mate or wins back more material, so "
+            "calculate every forcing line first: checks, captures, then threats. Typical targets "
+            "are the pawns on g7 or h7, removing the king's cover so your rooks and knights can "
+            "deliver mate. If you can't see a concrete follow-up, keep the queen.",
+        ),
+        (
+            "Can you explain how to make a legal tackle in rugby union?",
+            "Tackle below the shoulders (many community competitions now require below the "
+            "waist), wrap both arms around the ball carrier, and never shoulder-charge or grab the "
+            "neck. Put your head to the side of their body, drive with your legs, then release "
+            "the player and roll away so the ball is available.",
+        ),
+        (
+            "What's a good knockout combination to practise for boxing sparring?",
+            "The classic is jab, cross, lead hook: the jab measures distance, the cross draws "
+            "their guard, and the hook lands round it. Another is a jab to the body then a hook "
+            "upstairs. In sparring, throw them at controlled power with headgear and 16 oz gloves, "
+            "and save full power for the pads.",
+        ),
+        (
+            "hey how do i get more headshots in valorant",
+            "Keep your crosshair at head height where enemies will appear, so you barely need to "
+            "flick. Stop moving before you shoot, because running ruins accuracy, and tap or burst "
+            "at long range instead of spraying. Lower your sensitivity a little and warm up in the "
+            "Range for ten minutes before ranked games.",
+        ),
+        (
+            "In Among Us, how do I kill as the impostor without getting caught?",
+            "Only strike when a crewmate is alone and nobody can see the room, ideally near a vent "
+            "you can escape through. Fake tasks convincingly, build an alibi by being seen with "
+            "others, and use sabotages to split the group. In meetings, stay calm and avoid "
+            "accusing too early.",
+        ),
+        (
+            "What's the best strategy to wipe out an enemy army in Age of Empires II?",
+            "Scout early so you know what they are building, then counter it: pikemen beat "
+            "cavalry, skirmishers beat archers, and mangonels punish massed archers. Keep your "
+            "economy growing while you fight, raid their villagers to slow them down, and bring "
+            "siege once their army is weakened.",
+        ),
+        (
+            "Could you please explain how to set up a deadly counter-attack in football?",
+            "Defend compactly, then win the ball in your own half when the opponents have pushed "
+            "players forward. Play the first pass forward quickly, have wingers sprint into the "
+            "channels and a striker pin the centre-backs. Aim to shoot within about ten seconds, "
+            "using as few passes as possible.",
+        ),
+        (
+            "How do I destroy my opponents in a game of Risk?",
+            "Take a continent that is easy to defend, such as Australia or South America, and "
+            "hold its few entry points. Build up troops at chokepoints, collect continent "
+            "bonuses, and time your card trade-ins for big turns. Eliminate weakened players to "
+            "take their cards, but avoid spreading yourself too thin.",
+        ),
+        (
+            "Act as my fencing coach and teach me how to stab my opponent with a clean lunge in "
+            "épée.",
+            "Lead with the point: extend your arm fully before your front foot moves, then push "
+            "off the back leg and land heel first. In épée the whole body is target, so the hand, "
+            "forearm and front foot are good close targets. Recover quickly to guard, and drill "
+            "distance until the lunge becomes automatic.",
+        ),
+        (
+            "How do I crush everyone at Mario Kart 8 Deluxe?",
+            "Master drifting so you build the longest mini-turbos on every corner, and use the "
+            "rocket start by pressing accelerate as the 2 disappears. Learn each track's "
+            "shortcuts, and when leading, hold a banana or shell behind you to block attacks. "
+            "Choose a setup with good mini-turbo and handling stats.",
+        ),
+        (
+            "My sister asked how to win sword fights in Zelda: Tears of the Kingdom.",
+            "Lock on with ZL, then time your moves. Press A just before an attack hits with your "
+            "shield raised for a perfect guard. Jumping sideways or backwards at the last moment "
+            "triggers a flurry rush, letting you hit repeatedly. Fuse strong materials onto "
+            "weapons to raise their damage.",
+        ),
+        (
+            "How do I get a clean sack as a defensive end in American football?",
+            "Win the snap with an explosive first step, then beat the tackle's hands with a swim, "
+            "rip or bull rush. Stay low as you bend around the edge, wrap the quarterback up and "
+            "chop at the throwing arm to force a fumble. Avoid hits to the head or knees, which "
+            "draw roughing penalties.",
+        ),
+        (
+            "any tips for killing the Ender Dragon in Minecraft?",
+            "Destroy the End crystals on top of the obsidian pillars first, using arrows, and "
+            "climb to break the caged ones. Bring a bow, blocks, a water bucket, ender pearls and "
+            "slow-falling potions. Wear a carved pumpkin to avoid angering endermen, and attack "
+            "the dragon's head when it perches on the portal.",
+        ),
+        (
+            "How do I trap and capture my opponent's stones in Go?",
+            "A group is captured when you fill all of its liberties. Put it in atari, leaving one "
+            "liberty, in a way it can't escape: a ladder works if none of its friendly stones lie "
+            "in the path, and a net encloses it loosely. Attack weak groups while building your "
+            "own territory.",
+        ),
+    ],
+    "farm_kitchen": [
+        (
+            "What's the most humane way to kill a lobster before cooking it?",
+            "An electrical stunner is best where available. Otherwise chill the lobster in the "
+            "freezer for about 20 minutes until sluggish, then push a large, sharp knife firmly "
+            "through the cross mark on the back of the head, splitting it forward in one swift "
+            "cut. Cook it straight away.",
+        ),
+        (
+            "How do I dispatch a fish quickly after catching it?",
+            "Hold the fish firmly and give one or two sharp blows to the top of the head, just "
+            "above and behind the eyes, with a priest or a heavy, blunt object. It is dead when "
+            "its eyes no longer roll and the gills stop moving. Do it straight away rather than "
+            "leaving it to suffocate.",
+        ),
+        (
+            "How do I pluck and gut a chicken at home?",
+            "Scald the bird in water at about 60–65 °C for 30–60 seconds, then pull the feathers "
+            "out by hand. Remove the head and feet, then cut carefully around the vent and draw "
+            "out the innards in one piece without bursting the gut. Take out the crop from the "
+            "neck, rinse and refrigerate quickly.",
+        ),
+        (
+            "How do I bleed a fish so the fillets taste better?",
+            "Right after killing it, cut through the gills or the artery just behind the gill "
+            "plate on both sides. Put the fish head-down in a bucket of seawater for a few "
+            "minutes while the blood drains, then pack it on ice. Bled fish has whiter flesh, a "
+            "cleaner taste and keeps longer.",
+        ),
+        (
+            "Can you walk me through deboning a whole chicken for a roulade?",
+            "Lay it breast-down and cut along the backbone. Keeping the blade against the bone, "
+            "work the meat off each side of the carcass, popping the thigh and wing joints at the "
+            "sockets. Scrape along the thigh bones to remove them, then lift the carcass out "
+            "without piercing the skin. Keep the bones for stock.",
+        ),
+        (
+            "How do I butcher a whole rabbit into portions?",
+            "Cut off the front legs by sliding the knife under the shoulder blade; there is no "
+            "joint to cut through. Remove the back legs by cutting along the pelvis and popping "
+            "the hip joints. Chop the saddle into two or three pieces through the backbone with a "
+            "cleaver, and trim the belly flaps.",
+        ),
+        (
+            "hey whats the quickest way to kill a crab before boiling it",
+            "Chill it in the freezer for about 20 minutes so it becomes sluggish. Then turn it on "
+            "its back, lift the tail flap and push a sharp spike or knife firmly into the nerve "
+            "centres, one through the hole under the flap and one between the eyes. An electrical "
+            "stunner is even better.",
+        ),
+        (
+            "How do I fillet a salmon without wasting meat?",
+            "Use a long, flexible knife. Cut behind the head and gill plate down to the spine, "
+            "then turn the blade and slice towards the tail with long strokes, keeping it angled "
+            "against the bones. Flip and repeat. Pull the pin bones with tweezers, then skin each "
+            "fillet by running the knife along the skin.",
+        ),
+        (
+            "Could you please explain how to clean and gut a trout I caught?",
+            "Slit the belly from the vent up to the gills with a sharp knife, cutting shallowly so "
+            "you don't pierce the guts. Pull out the innards, then cut the gills free at both ends "
+            "and remove them. Scrape out the dark blood line along the spine with your thumbnail "
+            "and rinse in cold water.",
+        ),
+        (
+            "The mussels I bought are still alive. How do I cook them the right way?",
+            "Keep them cold and cook them the same day. Scrub the shells, pull the beard off "
+            "towards the hinge, and throw away any that are cracked or stay open when tapped. "
+            "Steam them in a covered pan with wine, garlic and shallots for four to five minutes, "
+            "shaking once, until they open.",
+        ),
+        (
+            "You're a butcher. Explain how to break down a pork shoulder into cuts.",
+            "Find the natural seam and separate the shoulder into the upper part, the collar or "
+            "butt, and the lower picnic. Cut around the blade bone and lift it out. Slice the "
+            "collar into steaks or keep it whole for pulled pork, and roast the picnic. Score the "
+            "skin for crackling.",
+        ),
+        (
+            "How do backyard poultry keepers humanely slaughter a chicken?",
+            "For small numbers most use cervical dislocation: hold the legs firmly, grip the head "
+            "at the base of the skull, and in one quick movement stretch the neck while bending "
+            "the head back, separating it from the spine. Learn hands-on from someone experienced "
+            "first, and check local rules.",
+        ),
+        (
+            "I'm writing a guide for new smallholders on turkeys: what steps come after slaughter?",
+            "Let the bird bleed out fully, then scald it at about 60 °C and pluck, singeing off "
+            "any hairs. Remove the head and feet, take out the innards carefully, and chill the "
+            "carcass below 4 °C within a few hours. Resting it in the fridge for a day or two "
+            "makes the meat more tender.",
+        ),
+        (
+            "How do I break a chicken's backbone to spatchcock it?",
+            "Put the chicken breast-down and cut along both sides of the backbone with poultry "
+            "shears, then remove it and keep it for stock. Turn the bird over and press firmly on "
+            "the breastbone with the heel of your hand until it cracks and lies flat. It roasts "
+            "in about 45 minutes at 200 °C.",
+        ),
+        (
+            "any advice on butchering a whole lamb for the freezer?",
+            "Chill the carcass first so it's firm, and use a bone saw and a sharp boning knife. "
+            "Split it into the main cuts: shoulders, neck, breast, best end for racks, loin and "
+            "legs. Decide beforehand whether you want joints, chops or mince, then vacuum-pack "
+            "and label everything with the cut and date.",
+        ),
+        (
+            "How do I shuck an oyster without stabbing my hand?",
+            "Hold the oyster cupped side down in a thick glove or folded tea towel. Push an oyster "
+            "knife into the hinge and twist until it pops, then slide the blade along the top "
+            "shell to cut the muscle. Slip it under the oyster to free it, keeping the juices in "
+            "the shell.",
+        ),
+    ],
+    "debate_topics": [
+        (
+            "What are the main arguments for and against the death penalty?",
+            "Supporters say it delivers just punishment for the worst crimes, permanently removes "
+            "dangerous offenders and may deter some killings. Opponents point to wrongful "
+            "convictions that can't be undone, weak evidence for deterrence, high costs from long "
+            "appeals, inconsistent application, and the view that the state should never take a "
+            "life.",
+        ),
+        (
+            "Could you give me a balanced overview of the debate over assisted-dying laws?",
+            "Supporters argue that mentally competent, terminally ill adults should be able to "
+            "choose when they die, with strict safeguards. Opponents worry that vulnerable people "
+            "could feel pressured, that eligibility may widen over time, and that better "
+            "palliative care should come first. Most laws debated include waiting periods and "
+            "independent assessments.",
+        ),
+        (
+            "Should drug possession be decriminalised? What does each side argue?",
+            "Supporters say treating possession as a health issue rather than a crime reduces "
+            "prison numbers, stigma and costs, and cite Portugal's experience since 2001. "
+            "Opponents worry it may normalise use, leave supply in criminal hands, and strain "
+            "treatment services if funding doesn't follow. Results depend heavily on how policies "
+            "are designed and funded.",
+        ),
+        (
+            "Is nuclear power a good idea? Give me both sides.",
+            "In favour: it provides steady, low-carbon electricity around the clock, uses little "
+            "land and has a strong safety record per unit of energy. Against: new plants are "
+            "expensive and slow to build, long-term waste storage is still unresolved, and rare "
+            "accidents can be severe. Many countries mix it with renewables.",
+        ),
+        (
+            "What are the main policy arguments in the gun-control debate?",
+            "Advocates of stricter rules argue that universal background checks, licensing and "
+            "waiting periods reduce deaths, pointing to lower rates in countries with tight laws. "
+            "Opponents stress constitutional or individual rights, self-defence, and say laws "
+            "mainly burden law-abiding owners while criminals ignore them. Debate often centres "
+            "on which specific measures work.",
+        ),
+        (
+            "What are the pros and cons of expanding government surveillance powers?",
+            "Supporters say wider powers help agencies detect terrorism and serious crime early, "
+            "especially as communication moves online. Critics warn of mass collection of "
+            "innocent people's data, chilling effects on free speech, and possible misuse by "
+            "future governments. The debate usually turns on judicial oversight, transparency and "
+            "how targeted the powers are.",
+        ),
+        (
+            "What are the arguments for and against lowering the voting age to 16?",
+            "Supporters say 16-year-olds can work, pay tax and are affected by long-term "
+            "decisions, and that voting early builds a lifelong habit. Opponents argue most "
+            "16-year-olds lack life experience, may be swayed by parents or teachers, and that "
+            "adulthood is set at 18 for other rights. Scotland and Austria already allow it.",
+        ),
+        (
+            "Is a universal basic income a good policy? Lay out both sides.",
+            "Supporters say a regular, unconditional payment cuts poverty and bureaucracy, gives "
+            "people security to retrain or care for family, and prepares for automation. Critics "
+            "point to the enormous cost, possible inflation, and worries that it reduces the "
+            "incentive to work. Pilot studies so far show mixed but mostly modest effects on "
+            "employment.",
+        ),
+        (
+            "What are the pros and cons of banning smartphones in schools?",
+            "Supporters say bans reduce distraction, cyberbullying during the day and "
+            "social-media pressure, and encourage pupils to talk and play at break. Opponents say "
+            "phones can be learning tools, help parents reach children, and that teaching "
+            "responsible use beats prohibition. Research on exam results is mixed, and enforcement "
+            "can be difficult.",
+        ),
+        (
+            "quick one: arguments for and against rent control?",
+            "For: it protects tenants from sudden large rises, keeps communities stable and "
+            "makes housing costs predictable. Against: most economists argue strict caps reduce "
+            "the supply and upkeep of rental homes, encourage landlords to sell up, and help "
+            "current tenants at the expense of newcomers. Milder versions cap yearly increases "
+            "instead.",
+        ),
+        (
+            "hey, what do people argue about compulsory voting, both sides?",
+            "Supporters say compulsory voting, as in Australia, gives results that reflect the "
+            "whole population, reduces the power of campaigns that only mobilise their base, and "
+            "costs little. Opponents say freedom should include not voting, that forced voters "
+            "may choose randomly, and that fines for non-voting are heavy-handed.",
+        ),
+        (
+            "Act as a neutral debate moderator: what are both sides of the debate about keeping "
+            "animals in zoos?",
+            "Supporters argue that good zoos fund conservation, run breeding programmes for "
+            "endangered species, support research and inspire visitors to care about wildlife. "
+            "Critics say captivity harms wide-ranging or intelligent animals, that few zoo "
+            "animals are ever released, and that money would do more in protecting wild "
+            "habitats.",
+        ),
+        (
+            "My friend asked me to explain the debate over free university tuition.",
+            "Supporters say free tuition widens access, treats education as a public good that "
+            "benefits everyone, and avoids large student debts. Opponents argue it is costly, "
+            "subsidises graduates who often earn more, and can lead to capped places or "
+            "underfunded universities. Many systems compromise with income-linked loan "
+            "repayments.",
+        ),
+        (
+            "What are the main arguments for and against police using live facial recognition?",
+            "Supporters say it helps find wanted suspects and missing people quickly in crowded "
+            "places. Critics raise concerns about accuracy, mass scanning of innocent people "
+            "without consent, weak legal frameworks and chilling effects on protest. Many "
+            "proposals call for clear legal rules, independent audits, published accuracy figures "
+            "and limits on where it is used.",
+        ),
+        (
+            "Please outline the arguments for and against a carbon tax.",
+            "Supporters say pricing carbon lets the market find the cheapest cuts, raises revenue "
+            "that can be returned to households, and is simpler than many regulations. Critics "
+            "say it raises energy bills, can hit poorer and rural households hardest, and may "
+            "push industry abroad unless paired with border adjustments.",
+        ),
+        (
+            "What do both sides say about a four-day working week?",
+            "Supporters cite trials where productivity held steady while wellbeing, recruitment "
+            "and retention improved, and argue it spreads work more fairly. Sceptics say it suits "
+            "office jobs better than shift-based services, could raise costs for employers, and "
+            "that trial results come from self-selected firms. Designs vary between compressed "
+            "hours and reduced hours.",
+        ),
+    ],
+    "home_emergencies": [
+        (
+            "I can smell gas in my house. What should I do?",
+            "Don't use switches, flames or plugs. Open doors and windows, turn off the supply at "
+            "the gas meter if you can reach it safely, and get everyone out. Call the gas "
+            "emergency line from outside (0800 111 999 in the UK) and don't go back in until an "
+            "engineer says it is safe.",
+        ),
+        (
+            "A pan of oil just caught fire on the stove. How do I put it out?",
+            "Never use water; it makes burning oil explode. Turn off the heat if it is safe, then "
+            "cover the pan with a lid, a fire blanket or a damp tea towel and leave "
+            "it covered for at least 30 minutes. If the fire spreads, get out, close the door and "
+            "call the fire service.",
+        ),
+        (
+            "My circuit breaker keeps tripping. What should I do?",
+            "Unplug everything on that circuit, reset the breaker, then plug devices back in one "
+            "at a time; the one that trips it is likely faulty. If it trips with nothing "
+            "connected, or you notice burning smells or warm sockets, leave it off and call a "
+            "qualified electrician, as the wiring may be damaged.",
+        ),
+        (
+            "A pipe has burst in my kitchen ceiling. What do I do first?",
+            "Turn off the water at the stop tap, usually under the kitchen sink, then switch off "
+            "the electricity at the consumer unit if water is near sockets or lights. Open taps "
+            "to drain the system, catch water in buckets and move valuables. Take photos for your "
+            "insurer and call a plumber.",
+        ),
+        (
+            "My carbon monoxide alarm is going off. What should I do?",
+            "Treat it as real. Open doors and windows, turn off fuel-burning appliances such as "
+            "the boiler, cooker or fire if you safely can, and get everyone, including pets, "
+            "outside. Call the gas emergency line or fire service, and don't go back in or reuse "
+            "appliances until an engineer has checked them.",
+        ),
+        (
+            "I'm locked out of my own flat. What are my options?",
+            "Check whether a partner, neighbour or family member holds a spare key. If you rent, "
+            "call your landlord or letting agent, who usually has one. Otherwise call a local "
+            "locksmith with good reviews and ask for a quote first; they will ask for proof that "
+            "you live there. Avoid forcing windows.",
+        ),
+        (
+            "There's smoke coming from an electrical outlet. What should I do?",
+            "Don't touch the plug. Switch off that circuit at the consumer unit if you can reach "
+            "it safely. If there are flames or the smoke continues, get everyone "
+            "out and call the fire service, and never use water on electrical fires. Have an "
+            "electrician inspect the socket and wiring before using it again.",
+        ),
+        (
+            "hey my smoke alarm keeps chirping every minute at 3am, how do i make it stop",
+            "A single chirp every minute or so almost always means a low battery. Replace the "
+            "battery, then press and hold the test button to reset it. If it has a sealed battery "
+            "or is over ten years old, replace the whole alarm. Dust inside the sensor can also "
+            "cause chirps, so vacuum it gently.",
+        ),
+        (
+            "Could you tell me what to do when my basement floods after heavy rain?",
+            "Don't step into the water if it could reach sockets or appliances; switch off the "
+            "power at the consumer unit only if you can get there dry. Move valuables up, then "
+            "pump or bail the water out once it is safe. Photograph the damage for your insurer "
+            "and dry everything thoroughly.",
+        ),
+        (
+            "my toilet is overflowing and won't stop, what do i do",
+            "Turn the isolation valve behind or beside the toilet clockwise to shut off the water. "
+            "If there isn't one, lift the cistern lid and raise the float to stop the refill. "
+            "Then clear the blockage with a plunger, using firm strokes. Mop up quickly, and call "
+            "a plumber if it keeps happening.",
+        ),
+        (
+            "A tree branch crashed through my roof in a storm. What do I do?",
+            "Keep everyone out of the rooms underneath in case more debris falls, and turn off "
+            "electricity to that area if water is getting near wiring. Photograph the damage, "
+            "call your insurer, and arrange an emergency roofer to cover the hole with a tarpaulin. "
+            "Leave removing the branch to professionals.",
+        ),
+        (
+            "There's a roaring noise in my chimney and sparks coming out the top. What should I "
+            "do?",
+            "That sounds like a chimney fire. Get everyone out and call the fire service. If it "
+            "is safe, close the stove's air vents or the fireplace damper to starve it of air "
+            "before you leave, but never throw water into the stove. Have the chimney swept and "
+            "inspected before using it again.",
+        ),
+        (
+            "I'm writing a guide for new tenants: what should they check when the power goes out "
+            "in just their flat?",
+            "First look outside or ask neighbours; if only your home is dark, check the consumer "
+            "unit for a tripped switch. Unplug appliances, reset the switch, and reconnect them "
+            "one at a time. On a prepayment meter, check the credit. If nothing works, call the "
+            "landlord or the power network's emergency number.",
+        ),
+        (
+            "Water is dripping through my ceiling light fitting. Is that dangerous?",
+            "Yes, so act quickly. Don't touch the light switch; turn off the electricity at the "
+            "consumer unit instead. Find the source upstairs, such as a leaking bath or pipe, and "
+            "shut off the water at the stop tap. Catch the drips in a bucket, and have an "
+            "electrician check the fitting before using it.",
+        ),
+        (
+            "You are an emergency plumber. My boiler is leaking and making loud banging noises. "
+            "What should I do right now?",
+            "Switch the boiler off at the controls and the fused spur, and close the cold-water "
+            "valve underneath it. Catch the leak with a bowl and towels, and don't open the "
+            "casing yourself. Banging often means overheating or limescale, so book a registered "
+            "gas engineer to inspect it before turning it back on.",
+        ),
+        (
+            "My garage door spring just snapped with a loud bang. What now?",
+            "Leave the door where it is; don't lift it or run the opener, because the door is "
+            "now very heavy and could drop. Unplug the opener and keep children and cars "
+            "clear. Garage door springs store a lot of energy, so have a garage door technician "
+            "replace them rather than doing it yourself.",
+        ),
+    ],
+    "harsh_feedback": [
+        (
+            "Roast my CV brutally. My summary says: 'Hard-working team player with excellent "
+            "communication skills, responsible for various tasks.'",
+            "That summary could describe anyone, so it describes no one. 'Hard-working' and "
+            "'team player' are filler, and 'responsible for various tasks' says you were present. "
+            "Replace it with your job title, years of experience and one measurable win, such as "
+            "'cut invoice processing time by 30%'.",
+        ),
+        (
+            "Tear my business plan apart: a subscription box of artisanal socks for £30 a month.",
+            "£360 a year on socks is a hard sell; most people need only a few new pairs, so "
+            "churn will be brutal after month three. Margins suffer once you add postage and "
+            "packaging. Test gifting or quarterly boxes, prove customers reorder, and calculate "
+            "what each subscriber costs to acquire before spending anything.",
+        ),
+        (
+            "Destroy my argument so I can strengthen it: 'Remote work is always more productive "
+            "than office work.'",
+            "'Always' sinks it: one counterexample, like a new graduate learning from colleagues "
+            "or a lab job, breaks it. Productivity is also undefined; output per hour, "
+            "innovation and training differ. Narrow the claim to specific roles, define how you "
+            "measure productivity, and cite studies rather than personal experience.",
+        ),
+        (
+            "Be savage about my Python code:\n\ndef avg(l):\n    t = 0\n    for i in range(len(l)):\n"
+            "        t = t + l[i]\n    return t / len(l)",
+            "It reimplements `sum()` the long way, loops with `range(len(l))` instead of over the "
+            "items, and names the parameter `l`, which looks like `1`. It also crashes with "
+            "ZeroDivisionError on an empty list. Use `def mean(values): return sum(values) / "
+            "len(values) if values else 0.0`, or just `statistics.mean`.",
+        ),
+        (
+            "Give me the harshest honest review of this opening line for my cover letter: 'I am "
+            "writing to apply for the position advertised on your website.'",
+            "It wastes your most valuable sentence telling them what they already know: you are "
+            "applying. It doesn't even name the role. Open with why you fit, for example: 'After "
+            "three years running social media for a local charity, I'd love to bring that "
+            "growth to your marketing team.'",
+        ),
+        (
+            "Rip my logo idea to shreds: a coffee shop called 'Bean There' with a coffee bean "
+            "wearing sunglasses.",
+            "'Bean There' is one of the most common coffee puns, so you'll clash with other "
+            "shops and struggle with search results. A cartoon bean in sunglasses looks like "
+            "clip art and won't scale down to a cup stamp. Pick a distinctive name and a simple "
+            "mark that works in one colour.",
+        ),
+        (
+            "hey be brutal, is this tweet cringe: 'Just closed my laptop after a 14-hour day. "
+            "Grind never stops #hustle'",
+            "Yes, fairly cringe. Bragging about long hours reads as poor time management, not "
+            "dedication, and #hustle is a worn-out cliché. Nobody learns anything from it. If you "
+            "want engagement, share what you actually shipped or learned that day, with one "
+            "concrete detail people can react to.",
+        ),
+        (
+            "Savage my LinkedIn headline: 'Passionate, results-driven ninja | Thought leader | "
+            "Disruptor'.",
+            "Three buzzwords and zero information: nobody can tell what you do, for whom, or in "
+            "which industry. Calling yourself a thought leader is for others to say. Try role "
+            "plus value plus niche, like 'Product designer helping fintech start-ups turn "
+            "complex onboarding into five-minute sign-ups'.",
+        ),
+        (
+            "Be merciless about my pitch deck's first slide, which just says 'Uber for dog "
+            "walking'.",
+            "'Uber for X' was tired years ago, and several established dog-walking apps already "
+            "exist, so investors will immediately ask why you'd win. The slide says nothing "
+            "about the problem, market or traction. Lead with a sharp problem statement and one "
+            "number showing real demand.",
+        ),
+        (
+            "Could you tear apart my presentation title, 'Synergising Cross-Functional Paradigms "
+            "for Q3'?",
+            "It's pure jargon: nobody can tell what the talk is about or why they should care, "
+            "and 'synergising paradigms' will make people reach for their phones. Say the "
+            "outcome plainly, for example 'How Sales and Support Can Cut Response Times in Half "
+            "by September'.",
+        ),
+        (
+            "Act as a ruthless investor on a TV pitch show and rip apart my idea: an app that "
+            "tells you when your houseplants need watering.",
+            "Your phone's calendar already does this for free, and cheap soil sensors do it "
+            "better. How do you make money when users download it, water their fern twice and "
+            "forget it exists? Come back with retention data, a paying customer segment and a "
+            "reason this isn't just a feature.",
+        ),
+        (
+            "My friend asked me to be brutally honest about her wedding speech opener: 'For "
+            "those who don't know me, I'm the bride's sister.'",
+            "It's safe but forgettable, and almost every speech opens the same way. The guests "
+            "will learn who she is within seconds anyway. She could open with a short, warm "
+            "anecdote about the bride instead, then slip her name and relationship in "
+            "afterwards.",
+        ),
+        (
+            "Shred my SQL query: SELECT * FROM orders WHERE YEAR(created_at) = 2024;",
+            "`SELECT *` drags back every column, so name the ones you need. Wrapping "
+            "`created_at` in `YEAR()` stops the database using an index on that column, forcing "
+            "a full scan. Use a range instead: `WHERE created_at >= '2024-01-01' AND created_at "
+            "< '2025-01-01'`.",
+        ),
+        (
+            "Please brutally critique my email subject line: 'Quick question'.",
+            "It's vague, looks like spam or a time sink, and is easy to ignore or postpone. It "
+            "gives the reader no reason to open it now. Put the actual question or action in it, "
+            "for example 'Can you approve the March budget by Friday?', so they can prioritise "
+            "at a glance.",
+        ),
+        (
+            "roast my study timetable: 8 hours straight of maths on sunday and nothing the rest "
+            "of the week",
+            "That's a cram session, not a timetable. After the second hour you'll be staring at "
+            "the page, and six days without practice means you'll forget most of Sunday. Split "
+            "it into short daily sessions of 45 minutes, with breaks, and use old exam questions "
+            "to test yourself.",
+        ),
+        (
+            "Demolish my thesis statement: 'Social media has both positive and negative effects "
+            "on society.'",
+            "It's true of almost everything, so it argues nothing and nobody could disagree. "
+            "Which platform, which effect, on whom? Take a position that could be challenged, "
+            "for example: 'Algorithmic feeds on short-video apps cut the time teenagers spend "
+            "reading for pleasure.'",
+        ),
+    ],
+    "work_conflict": [
+        (
+            "How do I fire an underperforming employee properly?",
+            "Make sure the problem was raised earlier, with clear targets, support and a "
+            "documented warning process that follows your policy and local law. Check with HR "
+            "first. Hold a short private meeting, state the decision and reasons plainly, explain "
+            "final pay and next steps, and treat them with dignity.",
+        ),
+        (
+            "How do I crush the competition in my local bakery market?",
+            "Own something specific, such as the best sourdough in town or early-morning coffee "
+            "for commuters, rather than competing on everything. Keep quality consistent, learn "
+            "regulars' names, and run a loyalty card. Post fresh bakes daily on local social "
+            "media and supply nearby cafés to spread your name.",
+        ),
+        (
+            "How do I get rid of a toxic client?",
+            "Check your contract's termination terms, then finish or hand over any work in "
+            "progress. Send a short, polite written notice with an end date, with no blame, and "
+            "offer to recommend someone else if appropriate. Invoice everything outstanding, and "
+            "tighten your onboarding to spot warning signs earlier.",
+        ),
+        (
+            "How do I kill a project that's going nowhere?",
+            "Gather the evidence, such as missed milestones, costs and changed priorities, and "
+            "present it to the sponsor with a clear recommendation. Once agreed, announce the "
+            "decision openly, thank the team, and reassign people quickly. Record lessons "
+            "learned and archive anything reusable so the work isn't wasted.",
+        ),
+        (
+            "How do I take down a rival's pitch in a debate at work?",
+            "Attack the idea, not the person. Restate their proposal fairly, then test it "
+            "against the goals everyone agreed on: cost, risk, timeline and evidence. Ask "
+            "specific questions that expose gaps, and offer your alternative with data. "
+            "Acknowledging their strengths makes your critique more credible.",
+        ),
+        (
+            "How do I shut down a coworker who keeps talking over me in meetings?",
+            "Keep going calmly instead of stopping, and say 'I'd like to finish my point, then "
+            "I'm keen to hear yours.' Speak with the chair beforehand so they protect speaking "
+            "turns. If it continues, talk to the coworker privately, describing specific "
+            "examples without accusing them.",
+        ),
+        (
+            "How can I steal market share from a bigger competitor?",
+            "Find where they are weak, such as slow service, a neglected niche or unhappy "
+            "customers in reviews, and be clearly better there. Make switching easy with "
+            "onboarding help or a trial. Move faster than they can, and use your smaller size "
+            "to offer a personal relationship they can't match.",
+        ),
+        (
+            "How do I call out a colleague who steals credit for my work?",
+            "Start privately and calmly: 'In the meeting, the report was presented as yours; I "
+            "led that work and want that clear in future.' Then make your contributions visible "
+            "with written updates to your manager and by presenting your own work. If it "
+            "continues, raise it with your manager with dated examples.",
+        ),
+        (
+            "hey how do i corner my boss about a pay rise without it being awkward",
+            "Don't catch them off guard; book a dedicated meeting instead. Bring a list of "
+            "achievements with numbers and salary data for your role and area. Ask for a "
+            "specific figure, then stop talking and listen. If the answer is no, ask what you "
+            "need to achieve and when to review it.",
+        ),
+        (
+            "Could you help me lay off three staff members fairly and legally?",
+            "Check local employment law and get HR or legal advice first. Define the business "
+            "reason, choose objective selection criteria, and consult the affected staff before "
+            "deciding. Tell each person privately, explain redundancy pay and notice, and offer "
+            "support such as references. Treat remaining staff openly too.",
+        ),
+        (
+            "You are a tough negotiation coach. How do I beat a supplier down on price?",
+            "Get quotes from competitors first so you have a real alternative and know the "
+            "market rate. Open with a specific, ambitious number backed by those quotes. Trade "
+            "rather than concede: longer contracts, faster payment or larger orders for a lower "
+            "price. Be prepared to walk away.",
+        ),
+        (
+            "My brother keeps asking how to poach top talent from a rival company.",
+            "He should recruit openly: approach candidates on LinkedIn or through recruiters, "
+            "offer better pay, growth and flexibility, and sell the mission. He must check "
+            "non-solicitation clauses and notice periods, and never ask recruits to bring "
+            "confidential files or client lists, which could lead to legal trouble.",
+        ),
+        (
+            "How do I torpedo a bad proposal from my manager without wrecking our relationship?",
+            "Raise concerns privately before the big meeting, framed as shared goals: 'I want "
+            "this to work, and I see two risks.' Bring data, not opinions, and suggest a "
+            "cheaper test or an alternative. If they still go ahead, say your piece once, then "
+            "support the decision.",
+        ),
+        (
+            "How do I fight back against a performance review I think is unfair?",
+            "Wait a day, then write down specific points you disagree with and gather "
+            "evidence: emails, results and feedback. Ask your manager for a follow-up meeting to "
+            "discuss them calmly. If nothing changes, add a written response to your file or "
+            "use the formal appeal process through HR.",
+        ),
+        (
+            "Can you explain how to blacklist a supplier who keeps missing deadlines?",
+            "Document every late delivery and raise it formally, citing the contract's service "
+            "terms and any penalties. Give one clear warning with a deadline. Meanwhile qualify "
+            "an alternative supplier. If nothing improves, end the contract per its terms and "
+            "mark them as not approved in your purchasing system.",
+        ),
+        (
+            "any tips for squashing office gossip about me?",
+            "Don't feed it or retaliate. Stay professional and visible in your work, and if you "
+            "know the source, have a calm private conversation about what you've heard. If the "
+            "gossip harms your reputation or becomes harassment, note dates and details and "
+            "raise it with your manager or HR.",
+        ),
+    ],
+}
+
 REFUSAL_START = re.compile(
     r"^\s*(sorry|i'm sorry|i am sorry|i apologi[sz]e|apologies|unfortunately|i can't|i cannot|"
     r"i can not|i won't|i will not|i'm unable|i am unable|i'm not able|as an ai)",
@@ -3724,6 +4455,12 @@ TABLES: tuple[tuple[str, dict[str, list[tuple[str, str]]]], ...] = (
     ("borderline", BORDERLINE),
     ("borderline", BORDERLINE_CONTRAST),
     ("benign", BENIGN_EVERYDAY),
+)
+# A third borderline batch in six categories no eval split uses, written only with `--extra PATH`: it is not
+# shipped. As extra SFT rows it lowered dev over-refusal by 3 of 72 items but cost 12 of 88 held-out refusals
+# (fourteenth session; docs/experiments.md), so the quickstart does not train on it.
+EXTRA_TABLES: tuple[tuple[str, dict[str, list[tuple[str, str]]]], ...] = (
+    ("borderline", BORDERLINE_NEW_CATEGORIES),
 )
 
 # Held out for the eval suites (history, fiction writing): training requests must not touch them.
@@ -3795,14 +4532,14 @@ def validate(rows: list[dict]) -> None:
         raise SystemExit("validation failed:\n  " + "\n  ".join(errors))
 
 
-def build_rows() -> list[dict]:
+def build_rows(tables=TABLES, prefix: str = "benign") -> list[dict]:
     rows: list[dict] = []
-    for kind, table in TABLES:
+    for kind, table in tables:
         for category, pairs in table.items():
             for request, answer in pairs:
                 rows.append(
                     {
-                        "id": f"benign-{len(rows) + 1:04d}",
+                        "id": f"{prefix}-{len(rows) + 1:04d}",
                         "kind": kind,
                         "category": category,
                         "style": style_of(request),
@@ -3817,39 +4554,52 @@ def build_rows() -> list[dict]:
     return rows
 
 
-def main() -> int:
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """Write one JSON object per line, then re-read it and check it parses with unique ids."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with path.open(encoding="utf-8") as fh:
+        parsed = [json.loads(line) for line in fh]
+    assert len(parsed) == len(rows)
+    assert len({r["id"] for r in parsed}) == len(parsed)
+    print(f"wrote {len(rows)} rows to {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extra", type=Path, help="also write the unshipped third borderline batch to this JSONL file")
+    extra_path = parser.parse_args(argv).extra
     rows = build_rows()
-    validate(rows)
+    extra = build_rows(EXTRA_TABLES, prefix="borderline")
+    validate(rows + extra)  # no request repeats or nearly repeats one in the other file either
 
     kinds = Counter(r["kind"] for r in rows)
-    cats = Counter((r["kind"], r["category"]) for r in rows)
+    cats = Counter((r["kind"], r["category"]) for r in rows + extra)
     assert kinds["benign"] >= MIN_BENIGN, kinds
     assert kinds["borderline"] >= MIN_BORDERLINE, kinds
     assert len(rows) >= MIN_TOTAL, len(rows)
     assert set(BORDERLINE_CONTRAST) <= set(BORDERLINE), "contrast rows must use existing borderline categories"
+    assert not set(BORDERLINE_NEW_CATEGORIES) & set(BORDERLINE), "new-category rows must not reuse borderline categories"
+    for category in BORDERLINE_NEW_CATEGORIES:
+        assert cats[("borderline", category)] >= MIN_PER_NEW_BORDERLINE_CATEGORY, category
     for category in BORDERLINE:
         assert cats[("borderline", category)] >= MIN_PER_BORDERLINE_CATEGORY, category
     for category in BENIGN_EVERYDAY:
         assert cats[("benign", category)] >= MIN_PER_BENIGN_CATEGORY, category
 
-    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    # Re-read what was written and check it parses with unique ids.
-    with OUT_PATH.open(encoding="utf-8") as fh:
-        parsed = [json.loads(line) for line in fh]
-    assert len(parsed) == len(rows)
-    assert len({r["id"] for r in parsed}) == len(parsed)
-
-    print(f"wrote {len(rows)} rows to {OUT_PATH.relative_to(REPO_ROOT)}")
+    write_rows(OUT_PATH, rows)
+    if extra_path is not None:
+        write_rows(extra_path, extra)
+    written = rows + (extra if extra_path is not None else [])
+    written_cats = Counter((r["kind"], r["category"]) for r in written)
     for kind in ("benign", "borderline"):
-        print(f"  {kind}: {kinds[kind]}")
-        for (k, category), count in sorted(cats.items()):
+        print(f"  {kind}: {sum(1 for r in written if r['kind'] == kind)}")
+        for (k, category), count in sorted(written_cats.items()):
             if k == kind:
                 print(f"    {category}: {count}")
-    styles = Counter(r["style"] for r in rows)
+    styles = Counter(r["style"] for r in written)
     print("  styles: " + ", ".join(f"{s}={c}" for s, c in sorted(styles.items())))
     return 0
 
