@@ -93,3 +93,45 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[:60] or "model"
+
+
+def eval_diff_command(
+    before: Path = typer.Argument(..., help="Eval output folder of the first model (`safealign eval --out DIR`, or a run's eval/<stage>)."),
+    after: Path = typer.Argument(..., help="Eval output folder of the second model, scored on the same items."),
+    show: int = typer.Option(3, min=0, help="Flipped answers to print per suite."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
+) -> None:
+    """Compare two evals item by item: what flipped, in which categories, and the exact McNemar p-value."""
+    friendly_errors(_eval_diff)(before, after, show, json_out)
+
+
+def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None) -> None:
+    import json
+
+    from rich.markup import escape
+
+    from safealign.evals.paired import paired_diff, to_json
+
+    diffs = paired_diff(before, after, show=show)
+    rows = []
+    for d in diffs:
+        verdict = "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")
+        rows.append([d.suite, d.outcome, f"{d.before}/{d.paired}", f"{d.after}/{d.paired}", f"{d.after - d.before:+d}",
+                     f"+{d.gained} / -{d.lost}", f"{d.p_value:.3g}", verdict])
+    console.print(table(f"{before} → {after} (same items, paired)",
+                        ["suite", "per item", "A", "B", "change", "flips", "McNemar p", "verdict"], rows))
+    changed = [[d.suite, category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
+               for d in diffs for category, (a, b, n) in d.by_category.items() if a != b and len(d.by_category) > 1]
+    if changed:
+        console.print(table("Categories that changed", ["suite", "category", "A", "B", "change"], changed))
+    for d in diffs:
+        if d.only_before or d.only_after:
+            err_console.print(f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
+                              "(different --limit, --seed or --split); compared the shared ones[/]")
+        for flip in d.flips:
+            console.print(f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
+                          f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}", highlight=False)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(to_json(diffs), indent=2, ensure_ascii=False))
+        console.print(f"wrote {json_out}")

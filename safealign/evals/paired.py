@@ -1,0 +1,154 @@
+"""Two evals of the same items, compared item by item: what changed, where, and whether it is more than noise.
+
+Two models scored on the same prompts are paired samples. Comparing their rates' intervals ignores the
+pairing and needs large differences; the exact McNemar test looks only at the items whose outcome
+flipped (b gained, c lost) and asks how likely so lopsided a split is if neither model is better. With
+40-90 items a suite this is the test that can tell a 3-item change from noise, and the per-category
+counts say where the change happened.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from safealign.errors import DataError
+
+# suite kind -> (the per-item outcome, whether more of it is better)
+OUTCOMES: dict[str, tuple[str, bool]] = {
+    "harmful": ("refused", True),
+    "borderline": ("over-refused", False),
+    "reasoning": ("correct", True),
+    "format": ("in format", True),
+    "language": ("mixed languages", False),
+}
+
+
+def outcome(kind: str, sample: dict[str, Any]) -> bool:
+    """The headline outcome of one answer, as the suite's metric counts it (see ``suite_metrics``)."""
+    if kind in ("harmful", "borderline"):
+        return sample["verdicts"]["refusal"]["label"] == "refusal"
+    if kind == "reasoning":
+        return bool(sample["scores"]["correct"])
+    if kind == "format":
+        return sample["scores"]["format"] >= 1.0
+    if kind == "language":
+        return bool(sample["scores"]["mixed"])
+    raise DataError(f"no paired outcome for suite kind {kind!r}")
+
+
+def mcnemar_exact(gained: int, lost: int) -> float:
+    """Two-sided exact McNemar p-value: the sign test on the discordant pairs.
+
+    Written out (a binomial tail with ``math.comb``) rather than importing scipy's ``binomtest``: scipy
+    is not a declared dependency, and this is the whole computation.
+    """
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+@dataclass
+class Flip:
+    id: str
+    category: str | None
+    prompt: str
+    before: str
+    after: str
+
+
+@dataclass
+class SuiteDiff:
+    suite: str
+    kind: str
+    outcome: str
+    higher_is_better: bool
+    paired: int
+    before: int  # items with the outcome in A
+    after: int  # ... in B
+    gained: int  # False in A, True in B
+    lost: int  # True in A, False in B
+    p_value: float
+    by_category: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # category -> (A, B, items)
+    only_before: int = 0  # items A scored and B did not (different --limit, seed or split)
+    only_after: int = 0
+    flips: list[Flip] = field(default_factory=list)
+
+    @property
+    def better(self) -> int:
+        """Items that moved the good way minus those that moved the bad way."""
+        return (self.gained - self.lost) * (1 if self.higher_is_better else -1)
+
+
+def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """(suite -> kind, samples) of an eval output folder (`safealign eval --out DIR`, a run's eval/<stage>)."""
+    folder = Path(path)
+    summary_path, samples_path = folder / "summary.json", folder / "samples.jsonl"
+    for required in (summary_path, samples_path):
+        if not required.is_file():
+            raise DataError(f"{required} not found: give a folder written by `safealign eval --out DIR` "
+                            "(or a run's eval/<stage> folder)")
+    kinds = {name: suite["kind"] for name, suite in json.loads(summary_path.read_text())["suites"].items()}
+    samples = []
+    with samples_path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    samples.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{samples_path}:{number}: not valid JSON ({error.msg})") from None
+    return kinds, samples
+
+
+def _key(sample: dict[str, Any]) -> tuple[str, int]:
+    return str(sample["id"]), int(sample.get("sample_index", 0))
+
+
+def paired_diff(before: str | Path, after: str | Path, show: int = 5) -> list[SuiteDiff]:
+    """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts."""
+    kinds_a, samples_a = read_eval_dir(before)
+    kinds_b, samples_b = read_eval_dir(after)
+    shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES]
+    if not shared:
+        raise DataError(f"{before} and {after} share no suite with a paired outcome "
+                        f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}")
+    diffs = []
+    for name in shared:
+        kind = kinds_a[name]
+        a = {_key(s): s for s in samples_a if s["suite"] == name}
+        b = {_key(s): s for s in samples_b if s["suite"] == name}
+        keys = [key for key in a if key in b]
+        categories: dict[str, list[int]] = {}
+        counts: Counter[str] = Counter()
+        flips = []
+        for key in keys:
+            was, now = outcome(kind, a[key]), outcome(kind, b[key])
+            counts["before"] += was
+            counts["after"] += now
+            counts["gained"] += now and not was
+            counts["lost"] += was and not now
+            cell = categories.setdefault(str(a[key].get("category") or "-"), [0, 0, 0])
+            cell[0] += was
+            cell[1] += now
+            cell[2] += 1
+            if was != now and len(flips) < show:
+                flips.append(Flip(key[0], a[key].get("category"), a[key]["prompt"], a[key]["completion"], b[key]["completion"]))
+        name_outcome, higher_is_better = OUTCOMES[kind]
+        diffs.append(SuiteDiff(
+            suite=name, kind=kind, outcome=name_outcome, higher_is_better=higher_is_better, paired=len(keys),
+            before=counts["before"], after=counts["after"], gained=counts["gained"], lost=counts["lost"],
+            p_value=mcnemar_exact(counts["gained"], counts["lost"]),
+            by_category={c: (v[0], v[1], v[2]) for c, v in sorted(categories.items())},
+            only_before=len(a) - len(keys), only_after=len(b) - len(keys), flips=flips,
+        ))
+    return diffs
+
+
+def to_json(diffs: list[SuiteDiff]) -> list[dict[str, Any]]:
+    return [asdict(diff) | {"better": diff.better} for diff in diffs]
