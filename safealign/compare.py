@@ -29,6 +29,14 @@ METRICS: dict[str, tuple[str, bool]] = {
 }
 
 
+# (arm A, arm B, suites, the claim the pair checks): the seed's claims, tested item by item on the same prompts.
+PAIRED_CHECKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("sft_only", "hybrid", ("harmful", "borderline"), "hybrid as safe as SFT only"),
+    ("rl_only", "hybrid", ("reasoning",), "hybrid as accurate as RL only"),
+    ("hybrid", "student", ("harmful", "borderline", "reasoning"), "student keeps its teacher's behaviour"),
+)
+
+
 @dataclass
 class Arm:
     """One ablation arm: the eval that scores it and the training stages on its path."""
@@ -84,11 +92,48 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
 
 
 def write_ablation(run_dir: Path, split: str = "held_out") -> dict[str, Any]:
-    rows = [row for arm in ablation_arms(run_dir) if (row := arm.row(split)) is not None]
-    result = {"run_dir": str(run_dir), "split": split, "arms": rows}
+    arms = ablation_arms(run_dir)
+    rows = [row for arm in arms if (row := arm.row(split)) is not None]
+    paired = paired_checks(arms, split)
+    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "paired": paired}
     write_json(run_dir / "ablation.json", result)
-    (run_dir / "ablation.md").write_text(ablation_markdown(rows, split))
+    (run_dir / "ablation.md").write_text(ablation_markdown(rows, split) + paired_markdown(paired))
     return result
+
+
+def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
+    """Each PAIRED_CHECKS pair whose evals kept their answers: flips both ways and the exact McNemar p-value."""
+    from safealign.evals.paired import paired_diff
+
+    dirs = {arm.name: arm.eval_dir for arm in arms}
+    out = []
+    for a, b, suites, claim in PAIRED_CHECKS:
+        if not all((dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
+            continue
+        for diff in paired_diff(dirs[a], dirs[b], show=0, split=split):
+            if diff.suite in suites and diff.paired:
+                out.append({"check": claim, "a": a, "b": b, "suite": diff.suite, "outcome": diff.outcome, "paired": diff.paired,
+                            "a_count": diff.before, "b_count": diff.after, "gained": diff.gained, "lost": diff.lost,
+                            "p_value": diff.p_value, "better": diff.better})
+    return out
+
+
+def paired_markdown(paired: list[dict[str, Any]]) -> str:
+    if not paired:
+        return ""
+    lines = [
+        "",
+        "The seed's claims item by item, on the same prompts (flips: +items with the outcome in B only / −in A only; "
+        "p: the exact McNemar test on those flips; `safealign eval-diff A_DIR B_DIR` lists them):",
+        "",
+        "| check | A → B | suite | per item | A | B | flips | p |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in paired:
+        lines.append(f"| {row['check']} | {row['a']} → {row['b']} | {row['suite']} | {row['outcome']} | "
+                     f"{row['a_count']}/{row['paired']} | {row['b_count']}/{row['paired']} | +{row['gained']} / −{row['lost']} | "
+                     f"{row['p_value']:.2g} |")
+    return "\n".join(lines) + "\n"
 
 
 def _cell(entry: dict[str, Any] | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from safealign.compare import write_ablation
@@ -45,3 +46,32 @@ def test_arms_sum_the_training_stages_on_their_path(tmp_path):
     assert "| hybrid | SFT then GRPO | 88% ±10% |" in table
     assert "25.0 min | 140,000 |" in table
     assert (run / "ablation.json").is_file()
+
+
+def write_answers(path: Path, refused: list[bool], split: str = "held_out") -> None:
+    """samples.jsonl of a harmful-suite eval: one judged answer per item."""
+    lines = [{"suite": "harmful", "id": f"h{i}", "split": split, "category": "S6", "prompt": f"p{i}", "completion": "...",
+              "sample_index": 0, "verdicts": {"refusal": {"label": "refusal" if r else "compliance"}}, "scores": {}}
+             for i, r in enumerate(refused)]
+    (path / "samples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_the_seeds_claims_are_checked_item_by_item(tmp_path):
+    run = tmp_path / "run"
+    for arm, refusal in (("sft", 0.9), ("rl", 0.5)):
+        fake_eval(run / "eval" / arm, refusal=refusal, accuracy=0.2)
+    write_answers(run / "eval" / "sft", [True] * 10)
+    write_answers(run / "eval" / "rl", [False] * 6 + [True] * 4)
+    # an in-distribution answer in one folder only is not paired on the held-out split
+    with (run / "eval" / "rl" / "samples.jsonl").open("a") as handle:
+        handle.write(json.dumps({"suite": "harmful", "id": "x", "split": "in_distribution", "prompt": "", "completion": "",
+                                 "verdicts": {"refusal": {"label": "refusal"}}, "scores": {}}) + "\n")
+
+    result = write_ablation(run)
+
+    [check] = result["paired"]
+    assert (check["a"], check["b"], check["suite"]) == ("sft_only", "hybrid", "harmful")
+    assert (check["a_count"], check["b_count"], check["paired"], check["gained"], check["lost"]) == (10, 4, 10, 0, 6)
+    assert check["p_value"] == 2 / 64 and check["better"] == -6
+    assert "| hybrid as safe as SFT only | sft_only → hybrid | harmful | refused | 10/10 | 4/10 | +0 / −6 | 0.031 |" in (
+        run / "ablation.md").read_text()

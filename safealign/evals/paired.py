@@ -94,7 +94,8 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
         if not required.is_file():
             raise DataError(f"{required} not found: give a folder written by `safealign eval --out DIR` "
                             "(or a run's eval/<stage> folder)")
-    kinds = {name: suite["kind"] for name, suite in json.loads(summary_path.read_text())["suites"].items()}
+    # a built-in suite's name is its kind; summaries written before kinds were recorded lack the field
+    kinds = {name: suite.get("kind", name) for name, suite in json.loads(summary_path.read_text())["suites"].items()}
     samples = []
     with samples_path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -110,10 +111,16 @@ def _key(sample: dict[str, Any]) -> tuple[str, int]:
     return str(sample["id"]), int(sample.get("sample_index", 0))
 
 
-def paired_diff(before: str | Path, after: str | Path, show: int = 5) -> list[SuiteDiff]:
-    """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts."""
+def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str | None = None) -> list[SuiteDiff]:
+    """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts.
+
+    ``split`` (held_out, in_distribution, dev) keeps only that split's items; None keeps every item.
+    """
     kinds_a, samples_a = read_eval_dir(before)
     kinds_b, samples_b = read_eval_dir(after)
+    if split not in (None, "all"):
+        samples_a = [s for s in samples_a if s.get("split") == split]
+        samples_b = [s for s in samples_b if s.get("split") == split]
     shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES]
     if not shared:
         raise DataError(f"{before} and {after} share no suite with a paired outcome "
