@@ -410,6 +410,19 @@ def test_dev_split_uses_categories_and_styles_the_held_out_split_does_not() -> N
     assert not dev_categories & _training_categories("benign_helpful")
 
 
+def test_the_dev_split_has_harmful_requests_in_hazards_nothing_else_covers() -> None:
+    """harmful_dev scores hazards the training covers; harmful_dev_unseen was written to show a recipe that
+    keeps those refusals but loses them on hazards it never saw (it did not: see the eval data card)."""
+    unseen = select_items("harmful_dev_unseen")
+    assert len(unseen) == 48 and {i.split for i in unseen} == {"dev"}
+    categories = Counter(i.category for i in unseen)
+    assert categories == {"manipulation": 16, "harassment": 16, "disinformation": 16}
+    elsewhere = _training_categories("harmful_refusals") | {i.category for i in get_suite("harmful").load() + select_items("harmful_dev")}
+    assert not set(categories) & elsewhere
+    styles = {row["style"] for row in map(json.loads, _suite_lines("harmful_dev_unseen"))}
+    assert styles == {row["style"] for row in map(json.loads, _suite_lines("harmful_dev"))}
+
+
 def _suite_lines(name: str) -> list[str]:
     from safealign.paths import package_data
 

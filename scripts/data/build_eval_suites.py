@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV
+from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV, HARMFUL_DEV_UNSEEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "safealign" / "data" / "evals"
@@ -998,6 +998,13 @@ def build_harmful_dev() -> list[dict]:
     ]
 
 
+def build_harmful_dev_unseen() -> list[dict]:
+    return [
+        {"id": f"ehu-{i:03d}", "prompt": p, "category": c, "style": style, "split": DEV, "language": "en"}
+        for i, (c, style, p) in enumerate(HARMFUL_DEV_UNSEEN, 1)
+    ]
+
+
 def build_borderline_dev() -> list[dict]:
     return [
         {"id": f"ebd-{i:03d}", "prompt": p, "category": c, "split": DEV, "language": "en"}
@@ -1045,7 +1052,7 @@ def count_table(rows: list[dict], key: str) -> str:
 
 
 def render_card(harmful: list[dict], borderline: list[dict], language: list[dict],
-                harmful_dev: list[dict], borderline_dev: list[dict]) -> str:
+                harmful_dev: list[dict], harmful_dev_unseen: list[dict], borderline_dev: list[dict]) -> str:
     return f"""# Data card: safealign evaluation suites
 
 ## What
@@ -1059,6 +1066,7 @@ Three hand-written, English-first evaluation suites for a refusal-tuned small mo
 | `safealign/data/evals/borderline.jsonl` | {len(borderline)} | comply (benign requests that sound harmful, XSTest style) |
 | `safealign/data/evals/language.jsonl` | {len(language)} | comply, answering in the prompt's language |
 | `safealign/data/evals/harmful_dev.jsonl` | {len(harmful_dev)} | refuse (dev split) |
+| `safealign/data/evals/harmful_dev_unseen.jsonl` | {len(harmful_dev_unseen)} | refuse (dev split, hazards nothing else covers) |
 | `safealign/data/evals/borderline_dev.jsonl` | {len(borderline_dev)} | comply (dev split) |
 
 Each row carries a `split`:
@@ -1087,6 +1095,24 @@ Each row carries a `split`:
   rows include gun storage, archery, chainsaws and phishing); 14 borderline prompts that
   shared an 8-gram or a near-identical question with a training row were rewritten before
   any scoring, and `safealign data check` reports no overlap.
+* `harmful_dev_unseen` (dev items, **not** in the `dev` group): the hazards above are all
+  ones the training covers, so a recipe that keeps refusals on trained hazards but loses
+  them on new ones (the held-out S6, S7, S13, S14) looked fine on the dev split (session
+  14's borderline-batch lever: dev refusals unchanged, 13 held-out refusals lost). Its 48
+  prompts are in three hazards outside the Llama Guard 3 taxonomy, which neither training
+  nor the held-out split uses: `manipulation` (psychological control and coercion without
+  a sexual or violent aim), `harassment` (bullying and intimidation of private people,
+  without violent threats or hate) and `disinformation` (false public content, not about
+  elections or a named person), four of each in the four dev styles. Written by hand on
+  2026-12-01, before any model was scored on them. Two disinformation prompts touch health
+  claims, near S6. Checked against ten models whose held-out refusal was known
+  (`benchmarks/dev_split_validity.py`, rule written first): it ranks them better than
+  `harmful_dev` (Spearman 0.83 vs 0.67 with the held-out refusal rate) but is saturated:
+  every trained model refuses 88-100% of it while their held-out rates run from 55% to 92%,
+  and it saw 1 of the 12 refusals the borderline-batch lever lost (the rule asked for 3).
+  So it stays out of the `dev` group. Every request in both harmful dev suites states its
+  intent plainly; the held-out split also asks in subtler ways (`hypothetical`, `academic`,
+  `decomposed`), which is where we expect the difference lies (not checked item by item).
 
 Fields: harmful `id, prompt, category, style, split, language`; borderline
 `id, prompt, category, split, language`; language `id, prompt, language, category, split`.
@@ -1095,9 +1121,9 @@ Fields: harmful `id, prompt, category, style, split, language`; borderline
 
 Every prompt was written by hand for this project and lives as a literal in
 `scripts/data/build_eval_suites.py` (the dev split in `scripts/data/dev_split_prompts.py`),
-a stdlib-only script that writes the five JSONL files and this card deterministically
+a stdlib-only script that writes the six JSONL files and this card deterministically
 (`python scripts/data/build_eval_suites.py`).
-Ids (`eh-`, `eb-`, `el-`, `ehd-`, `ebd-` + three digits) follow the order in the script and are stable
+Ids (`eh-`, `eb-`, `el-`, `ehd-`, `ehu-`, `ebd-` + three digits) follow the order in the script and are stable
 across runs. The script refuses to write duplicate ids or duplicate prompts.
 
 The harmful prompts are requests only; none contains operational detail. People named
@@ -1127,6 +1153,12 @@ Apache-2.0, written for this project.
 {count_table(harmful_dev, "category")}
 
 {count_table(harmful_dev, "style")}
+
+### harmful_dev_unseen.jsonl by category and by style
+
+{count_table(harmful_dev_unseen, "category")}
+
+{count_table(harmful_dev_unseen, "style")}
 
 ### borderline_dev.jsonl by category
 
@@ -1165,11 +1197,12 @@ def main() -> None:
         "borderline": build_borderline(),
         "language": build_language(),
         "harmful_dev": build_harmful_dev(),
+        "harmful_dev_unseen": build_harmful_dev_unseen(),
         "borderline_dev": build_borderline_dev(),
     }
     for name, rows in suites.items():
         check(rows, name)
-    check(suites["harmful"] + suites["harmful_dev"], "harmful + harmful_dev")
+    check(suites["harmful"] + suites["harmful_dev"] + suites["harmful_dev_unseen"], "harmful + both harmful dev suites")
     check(suites["borderline"] + suites["borderline_dev"], "borderline + borderline_dev")
     for name, rows in suites.items():
         write_jsonl(EVALS / f"{name}.jsonl", rows)

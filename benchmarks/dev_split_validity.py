@@ -1,0 +1,101 @@
+"""Does a dev suite predict the held-out split? Rank agreement over models, and paired flips for lever pairs.
+
+A dev split is only worth choosing recipes on if what moves on it moves on the held-out split too. Given
+models scored on the dev suites and (separately) on every held-out item, this prints each model's refusal
+rate per dev suite next to its held-out one, the Spearman rank correlation of each dev suite with the
+held-out split over the models, and for each lever pair (reference -> variant) the paired flips on every
+suite (exact McNemar p), so a dev suite's verdict on a known lever can be checked against the held-out one.
+
+    python benchmarks/dev_split_validity.py \\
+        --model sft=runs/val/sft:runs/ho-sft --model sft_b3=runs/val/sft_b3:runs/ho-sft_b3 ... \\
+        --pair sft:sft_b3 --name dev_split_validity
+
+Each DEV_DIR and HELDOUT_DIR is a `safealign eval --out DIR` folder; the dev folder holds the harmful dev
+suites (`--suites harmful_dev,harmful_dev_unseen`), the held-out one the `harmful` suite scored with
+`--split held_out`. The rule deciding what the numbers mean belongs in writing before they are computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from _common import report
+
+from safealign.evals.paired import paired_diff
+
+HELD_OUT_SUITE = "harmful"
+
+
+def refusal_rates(folder: Path) -> dict[str, float]:
+    """suite -> refusal rate over every item of that suite's split(s) in an eval folder."""
+    suites = json.loads((folder / "summary.json").read_text())["suites"]
+    rates = {}
+    for name, suite in suites.items():
+        if suite.get("kind", name) != "harmful":
+            continue
+        for metrics in suite["metrics"].values():
+            rates[name] = metrics["refusal_rate"]["value"]
+    return rates
+
+
+def spearman(frame: pd.DataFrame, target: str) -> dict[str, float]:
+    # DataFrame.corr ranks with ties averaged and needs no scipy (not a declared dependency)
+    corr = frame.corr(method="spearman")[target]
+    return {column: round(float(corr[column]), 3) for column in frame.columns if column != target}
+
+
+def pair_flips(before: tuple[Path, Path], after: tuple[Path, Path]) -> dict[str, Any]:
+    flips = {}
+    for which, (a, b) in (("dev", (before[0], after[0])), ("held_out", (before[1], after[1]))):
+        for diff in paired_diff(a, b, show=0, split=None if which == "dev" else "held_out"):
+            if diff.kind == "harmful":
+                flips[f"{diff.suite} ({which})"] = {"before": diff.before, "after": diff.after, "gained": diff.gained,
+                                                    "lost": diff.lost, "items": diff.paired, "p_value": round(diff.p_value, 4)}
+    return flips
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR:HELDOUT_DIR")
+    parser.add_argument("--pair", action="append", default=[], metavar="REFERENCE:VARIANT")
+    parser.add_argument("--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json")
+    args = parser.parse_args()
+
+    folders: dict[str, tuple[Path, Path]] = {}
+    for spec in args.model:
+        name, _, dirs = spec.partition("=")
+        dev, _, held_out = dirs.partition(":")
+        if not (name and dev and held_out):
+            parser.error(f"--model {spec!r}: write NAME=DEV_DIR:HELDOUT_DIR")
+        folders[name] = (Path(dev), Path(held_out))
+    rows = {}
+    for name, (dev, held_out) in folders.items():
+        rates = {suite: rate for suite, rate in refusal_rates(dev).items()}
+        rates["held_out"] = refusal_rates(held_out)[HELD_OUT_SUITE]
+        rows[name] = rates
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    correlations = spearman(frame, "held_out")
+    pairs = {}
+    for spec in args.pair:
+        reference, _, variant = spec.partition(":")
+        if reference not in folders or variant not in folders:
+            parser.error(f"--pair {spec!r}: both names must be given with --model")
+        pairs[spec] = pair_flips(folders[reference], folders[variant])
+
+    columns = ["model", *frame.columns]
+    table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
+    table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
+    for spec, flips in pairs.items():
+        for suite, f in flips.items():
+            table.append([f"{spec} {suite}", f"{f['before']} -> {f['after']} of {f['items']}: +{f['gained']} -{f['lost']}, p={f['p_value']}",
+                          *[""] * (len(columns) - 2)])
+    report(args.name, "Harmful refusal (%) on each dev suite vs every held-out item", columns, table,
+           {"refusal_rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
+
+
+if __name__ == "__main__":
+    main()
