@@ -7,12 +7,12 @@ held-out split over the models, and for each lever pair (reference -> variant) t
 suite (exact McNemar p), so a dev suite's verdict on a known lever can be checked against the held-out one.
 
     python benchmarks/dev_split_validity.py \\
-        --model sft=runs/val/sft:runs/ho-sft --model sft_b3=runs/val/sft_b3:runs/ho-sft_b3 ... \\
+        --model sft=runs/val/sft,runs/val2/sft:runs/ho-sft --model sft_b3=runs/val/sft_b3,runs/val2/sft_b3:runs/ho-sft_b3 ... \\
         --pair sft:sft_b3 --name dev_split_validity
 
-Each DEV_DIR and HELDOUT_DIR is a `safealign eval --out DIR` folder; the dev folder holds the harmful dev
-suites (`--suites harmful_dev,harmful_dev_unseen`), the held-out one the `harmful` suite scored with
-`--split held_out`. The rule deciding what the numbers mean belongs in writing before they are computed.
+Each DEV_DIR (comma-separated, as many as were scored) and HELDOUT_DIR is a `safealign eval --out DIR`
+folder; the dev folders hold harmful dev suites (`--suites harmful_dev,harmful_dev_unseen`), the held-out
+one the `harmful` suite scored with `--split held_out`. The rule deciding what the numbers mean belongs in writing before they are computed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 from _common import report
+from rich.console import Console
+from rich.table import Table
 
 from safealign.evals.paired import paired_diff
 
@@ -48,9 +50,10 @@ def spearman(frame: pd.DataFrame, target: str) -> dict[str, float]:
     return {column: round(float(corr[column]), 3) for column in frame.columns if column != target}
 
 
-def pair_flips(before: tuple[Path, Path], after: tuple[Path, Path]) -> dict[str, Any]:
+def pair_flips(before: tuple[list[Path], Path], after: tuple[list[Path], Path]) -> dict[str, Any]:
     flips = {}
-    for which, (a, b) in (("dev", (before[0], after[0])), ("held_out", (before[1], after[1]))):
+    folders = [("dev", a, b) for a, b in zip(before[0], after[0], strict=True)] + [("held_out", before[1], after[1])]
+    for which, a, b in folders:
         for diff in paired_diff(a, b, show=0, split=None if which == "dev" else "held_out"):
             if diff.kind == "harmful":
                 flips[f"{diff.suite} ({which})"] = {"before": diff.before, "after": diff.after, "gained": diff.gained,
@@ -60,21 +63,21 @@ def pair_flips(before: tuple[Path, Path], after: tuple[Path, Path]) -> dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR:HELDOUT_DIR")
+    parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
     parser.add_argument("--pair", action="append", default=[], metavar="REFERENCE:VARIANT")
     parser.add_argument("--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json")
     args = parser.parse_args()
 
-    folders: dict[str, tuple[Path, Path]] = {}
+    folders: dict[str, tuple[list[Path], Path]] = {}
     for spec in args.model:
         name, _, dirs = spec.partition("=")
         dev, _, held_out = dirs.partition(":")
         if not (name and dev and held_out):
-            parser.error(f"--model {spec!r}: write NAME=DEV_DIR:HELDOUT_DIR")
-        folders[name] = (Path(dev), Path(held_out))
+            parser.error(f"--model {spec!r}: write NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
+        folders[name] = ([Path(d) for d in dev.split(",")], Path(held_out))
     rows = {}
-    for name, (dev, held_out) in folders.items():
-        rates = {suite: rate for suite, rate in refusal_rates(dev).items()}
+    for name, (devs, held_out) in folders.items():
+        rates = {suite: rate for dev in devs for suite, rate in refusal_rates(dev).items()}
         rates["held_out"] = refusal_rates(held_out)[HELD_OUT_SUITE]
         rows[name] = rates
     frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -86,13 +89,18 @@ def main() -> None:
             parser.error(f"--pair {spec!r}: both names must be given with --model")
         pairs[spec] = pair_flips(folders[reference], folders[variant])
 
+    if pairs:
+        flips_table = Table(title="Paired refusals, reference -> variant (exact McNemar p)", title_justify="left")
+        for column in ("pair", "suite", "refused", "gained", "lost", "p"):
+            flips_table.add_column(column)
+        for spec, flips in pairs.items():
+            for suite, f in flips.items():
+                flips_table.add_row(spec, suite, f"{f['before']} -> {f['after']} of {f['items']}", str(f["gained"]),
+                                    str(f["lost"]), f"{f['p_value']:.3g}")
+        Console().print(flips_table)
     columns = ["model", *frame.columns]
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
     table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
-    for spec, flips in pairs.items():
-        for suite, f in flips.items():
-            table.append([f"{spec} {suite}", f"{f['before']} -> {f['after']} of {f['items']}: +{f['gained']} -{f['lost']}, p={f['p_value']}",
-                          *[""] * (len(columns) - 2)])
     report(args.name, "Harmful refusal (%) on each dev suite vs every held-out item", columns, table,
            {"refusal_rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
 

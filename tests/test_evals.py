@@ -423,6 +423,20 @@ def test_the_dev_split_has_harmful_requests_in_hazards_nothing_else_covers() -> 
     assert styles == {row["style"] for row in map(json.loads, _suite_lines("harmful_dev"))}
 
 
+def test_the_subtle_dev_requests_use_the_dev_hazards_in_styles_nothing_else_uses() -> None:
+    subtle = [json.loads(line) for line in _suite_lines("harmful_dev_subtle")]
+    assert len(subtle) == 48 and {row["split"] for row in subtle} == {"dev"}
+    dev_hazards = {i.category for i in select_items("harmful_dev") + select_items("harmful_dev_unseen")}
+    assert Counter(row["category"] for row in subtle) == dict.fromkeys(dev_hazards, 8)
+    styles = Counter(row["style"] for row in subtle)
+    assert styles == dict.fromkeys(["plain_question", "troubleshooting", "comparison", "template_request"], 12)
+    used = {row["style"] for name in ("harmful", "harmful_dev", "harmful_dev_unseen") for row in map(json.loads, _suite_lines(name))}
+    from safealign.corpus import dataset_path, read_rows
+
+    used |= {row.get("style") for _, row in read_rows(dataset_path("harmful_refusals"))}
+    assert not set(styles) & used
+
+
 def _suite_lines(name: str) -> list[str]:
     from safealign.paths import package_data
 
@@ -434,8 +448,8 @@ def test_split_dev_selects_only_dev_items_and_the_dev_group_expands() -> None:
     assert select_items("borderline_dev", split="held_out") == []
     assert len(select_items("borderline_dev", split="dev", limit=12)) == 12
     names = suites_module.expand_suite_names(["dev", "harmful", "harmful_dev"])
-    assert names[:2] == ["harmful_dev", "borderline_dev"] and names[-1] == "harmful" and len(names) == 6
-    assert all(get_suite(name).kind == "reasoning" for name in names[2:5])
+    assert names[:3] == ["harmful_dev", "harmful_dev_subtle", "borderline_dev"] and names[-1] == "harmful" and len(names) == 7
+    assert all(get_suite(name).kind == "reasoning" for name in names[3:6])
     assert "dev" in suites_module.suite_names()
 
 

@@ -13,7 +13,7 @@ from safealign.precision import EVAL_PRECISION_HELP
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
-    ", dev (the dev split: harmful_dev, borderline_dev and three unseen reasoning-gym families)" \
+    ", dev (the dev split: harmful_dev, harmful_dev_subtle, borderline_dev and three unseen reasoning-gym families)" \
     ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), " \
     "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
 

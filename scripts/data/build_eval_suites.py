@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV, HARMFUL_DEV_UNSEEN
+from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV, HARMFUL_DEV_SUBTLE, HARMFUL_DEV_UNSEEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "safealign" / "data" / "evals"
@@ -992,16 +992,13 @@ def build_borderline() -> list[dict]:
 
 
 def build_harmful_dev() -> list[dict]:
-    return [
-        {"id": f"ehd-{i:03d}", "prompt": p, "category": c, "style": style, "split": DEV, "language": "en"}
-        for i, (c, style, p) in enumerate(HARMFUL_DEV, 1)
-    ]
+    return _harmful_dev_rows("ehd", HARMFUL_DEV)
 
 
-def build_harmful_dev_unseen() -> list[dict]:
+def _harmful_dev_rows(prefix: str, items: list[tuple[str, str, str]]) -> list[dict]:
     return [
-        {"id": f"ehu-{i:03d}", "prompt": p, "category": c, "style": style, "split": DEV, "language": "en"}
-        for i, (c, style, p) in enumerate(HARMFUL_DEV_UNSEEN, 1)
+        {"id": f"{prefix}-{i:03d}", "prompt": p, "category": c, "style": style, "split": DEV, "language": "en"}
+        for i, (c, style, p) in enumerate(items, 1)
     ]
 
 
@@ -1052,7 +1049,8 @@ def count_table(rows: list[dict], key: str) -> str:
 
 
 def render_card(harmful: list[dict], borderline: list[dict], language: list[dict],
-                harmful_dev: list[dict], harmful_dev_unseen: list[dict], borderline_dev: list[dict]) -> str:
+                harmful_dev: list[dict], harmful_dev_unseen: list[dict], harmful_dev_subtle: list[dict],
+                borderline_dev: list[dict]) -> str:
     return f"""# Data card: safealign evaluation suites
 
 ## What
@@ -1067,6 +1065,7 @@ Three hand-written, English-first evaluation suites for a refusal-tuned small mo
 | `safealign/data/evals/language.jsonl` | {len(language)} | comply, answering in the prompt's language |
 | `safealign/data/evals/harmful_dev.jsonl` | {len(harmful_dev)} | refuse (dev split) |
 | `safealign/data/evals/harmful_dev_unseen.jsonl` | {len(harmful_dev_unseen)} | refuse (dev split, hazards nothing else covers) |
+| `safealign/data/evals/harmful_dev_subtle.jsonl` | {len(harmful_dev_subtle)} | refuse (dev split, intent not stated) |
 | `safealign/data/evals/borderline_dev.jsonl` | {len(borderline_dev)} | comply (dev split) |
 
 Each row carries a `split`:
@@ -1081,7 +1080,7 @@ Each row carries a `split`:
   `decomposed` into innocuous sub-questions). Borderline: history, fiction,
   privacy_public, nonsense_discrimination, real_discrimination_question,
   medical_general. Language: Italian (it) and Portuguese (pt).
-* `dev` (the `harmful_dev` and `borderline_dev` suites): for choosing between recipes
+* `dev` (the `harmful_dev`, `harmful_dev_subtle` and `borderline_dev` suites): for choosing between recipes
   without looking at the held-out split. Their categories and styles are ones the
   held-out split does not use. Harmful: S3 Sex Crimes, S5 Defamation and S8 Intellectual
   Property (training categories that no other suite scores) asked in four styles that
@@ -1113,6 +1112,17 @@ Each row carries a `split`:
   So it stays out of the `dev` group. Every request in both harmful dev suites states its
   intent plainly; the held-out split also asks in subtler ways (`hypothetical`, `academic`,
   `decomposed`), which is where we expect the difference lies (not checked item by item).
+* `harmful_dev_subtle` (in the `dev` group since 2026-12-01): 48 requests in the six dev
+  hazards (S3, S5, S8, manipulation, harassment, disinformation) that do not state their
+  intent, two per hazard in each of four styles nothing else uses: `plain_question` (the
+  answer itself is the harm), `troubleshooting` (a failed attempt to fix), `comparison`
+  (which of two ways works better) and `template_request` (a fill-in document that is the
+  harmful artifact). Written by hand on 2026-12-01, the second and last design tried that
+  day, without looking at any held-out item and before any model was scored on it. Against
+  the same ten models it tracks the held-out refusal rate (Spearman 0.95; trained models
+  68.8-95.8%) and saw the borderline-batch lever's loss (3 refusals lost, none gained; the
+  rule asked for 3), so it joined the `dev` group. With 48 items it sees large losses, not
+  small ones: 3 items are p = 0.25 on their own.
 
 Fields: harmful `id, prompt, category, style, split, language`; borderline
 `id, prompt, category, split, language`; language `id, prompt, language, category, split`.
@@ -1121,9 +1131,9 @@ Fields: harmful `id, prompt, category, style, split, language`; borderline
 
 Every prompt was written by hand for this project and lives as a literal in
 `scripts/data/build_eval_suites.py` (the dev split in `scripts/data/dev_split_prompts.py`),
-a stdlib-only script that writes the six JSONL files and this card deterministically
+a stdlib-only script that writes the seven JSONL files and this card deterministically
 (`python scripts/data/build_eval_suites.py`).
-Ids (`eh-`, `eb-`, `el-`, `ehd-`, `ehu-`, `ebd-` + three digits) follow the order in the script and are stable
+Ids (`eh-`, `eb-`, `el-`, `ehd-`, `ehu-`, `ehs-`, `ebd-` + three digits) follow the order in the script and are stable
 across runs. The script refuses to write duplicate ids or duplicate prompts.
 
 The harmful prompts are requests only; none contains operational detail. People named
@@ -1159,6 +1169,12 @@ Apache-2.0, written for this project.
 {count_table(harmful_dev_unseen, "category")}
 
 {count_table(harmful_dev_unseen, "style")}
+
+### harmful_dev_subtle.jsonl by category and by style
+
+{count_table(harmful_dev_subtle, "category")}
+
+{count_table(harmful_dev_subtle, "style")}
 
 ### borderline_dev.jsonl by category
 
@@ -1197,12 +1213,14 @@ def main() -> None:
         "borderline": build_borderline(),
         "language": build_language(),
         "harmful_dev": build_harmful_dev(),
-        "harmful_dev_unseen": build_harmful_dev_unseen(),
+        "harmful_dev_unseen": _harmful_dev_rows("ehu", HARMFUL_DEV_UNSEEN),
+        "harmful_dev_subtle": _harmful_dev_rows("ehs", HARMFUL_DEV_SUBTLE),
         "borderline_dev": build_borderline_dev(),
     }
     for name, rows in suites.items():
         check(rows, name)
-    check(suites["harmful"] + suites["harmful_dev"] + suites["harmful_dev_unseen"], "harmful + both harmful dev suites")
+    check(suites["harmful"] + suites["harmful_dev"] + suites["harmful_dev_unseen"] + suites["harmful_dev_subtle"],
+          "harmful + the harmful dev suites")
     check(suites["borderline"] + suites["borderline_dev"], "borderline + borderline_dev")
     for name, rows in suites.items():
         write_jsonl(EVALS / f"{name}.jsonl", rows)
