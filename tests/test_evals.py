@@ -383,6 +383,13 @@ def test_family_suites_take_reasoning_gym_settings() -> None:
         get_suite("rg:count_bits?seed=10000")  # the built-in suites' seeds
 
 
+def test_tables_shorten_family_suite_names_to_family_and_seed() -> None:
+    assert suites_module.short_suite_name(suites_module.DEV_REASONING["count_bits"]) == "rg:count_bits?…seed=20010"
+    assert suites_module.short_suite_name("rg:count_bits?max_n=7") == "rg:count_bits?…"
+    assert suites_module.short_suite_name("rg:count_bits") == "rg:count_bits"
+    assert suites_module.short_suite_name("harmful_dev_subtle") == "harmful_dev_subtle"
+
+
 # --- the dev split ---------------------------------------------------------------------------------
 
 

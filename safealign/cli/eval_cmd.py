@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from safealign.cli.common import console, err_console, friendly_errors, table
-from safealign.evals.suites import SPLITS, SUITES, expand_suite_names
+from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
 from safealign.precision import EVAL_PRECISION_HELP
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
@@ -81,7 +81,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
                       params=params, out_dir=out, show_progress=True, seed=seed)
-    rows = [[suite, part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
+    rows = [[short_suite_name(suite), part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
             for suite, part, metric, rate in report.rows()]
     console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))
     err_console.print(
@@ -116,11 +116,11 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None) -> N
     rows = []
     for d in diffs:
         verdict = "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")
-        rows.append([d.suite, d.outcome, f"{d.before}/{d.paired}", f"{d.after}/{d.paired}", f"{d.after - d.before:+d}",
+        rows.append([short_suite_name(d.suite), d.outcome, f"{d.before}/{d.paired}", f"{d.after}/{d.paired}", f"{d.after - d.before:+d}",
                      f"+{d.gained} / -{d.lost}", f"{d.p_value:.3g}", verdict])
     console.print(table(f"{before} → {after} (same items, paired)",
                         ["suite", "per item", "A", "B", "change", "flips", "McNemar p", "verdict"], rows))
-    changed = [[d.suite, category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
+    changed = [[short_suite_name(d.suite), category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
                for d in diffs for category, (a, b, n) in d.by_category.items() if a != b and len(d.by_category) > 1]
     if changed:
         console.print(table("Categories that changed", ["suite", "category", "A", "B", "change"], changed))

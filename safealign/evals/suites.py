@@ -183,6 +183,16 @@ SUITE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def short_suite_name(name: str) -> str:
+    """A suite name that fits a table column: an ``rg:`` suite keeps its family and seed, not every setting
+    (``rg:count_bits?…seed=20010``); summaries and JSON keep the full name."""
+    if not name.startswith(FAMILY_PREFIX) or "?" not in name:
+        return name
+    family, _, query = name.removeprefix(FAMILY_PREFIX).partition("?")
+    seed = _family_settings(query).get("seed")
+    return f"{FAMILY_PREFIX}{family}?…" + (f"seed={seed}" if seed is not None else "")
+
+
 def expand_suite_names(names: list[str]) -> list[str]:
     """Suite names with each group (``dev``) replaced by its members, duplicates dropped, order kept."""
     return list(dict.fromkeys(member for name in names for member in SUITE_GROUPS.get(name, (name,))))
