@@ -1,5 +1,8 @@
 """Does a dev suite predict the held-out split? Rank agreement over models, and paired flips for lever pairs.
 
+One side of safety at a time (`--side harmful`, the default: refusal of harmful requests; `--side borderline`:
+over-refusal of benign ones).
+
 A dev split is only worth choosing recipes on if what moves on it moves on the held-out split too. Given
 models scored on the dev suites and (separately) on every held-out item, this prints each model's refusal
 rate per dev suite next to its held-out one, the Spearman rank correlation of each dev suite with the
@@ -29,18 +32,20 @@ from rich.table import Table
 
 from safealign.evals.paired import paired_diff
 
-HELD_OUT_SUITE = "harmful"
+# the side of safety checked -> (the rate compared, the held-out suite that has it)
+SIDES = {"harmful": ("refusal_rate", "harmful"), "borderline": ("over_refusal_rate", "borderline")}
 
 
-def refusal_rates(folder: Path) -> dict[str, float]:
-    """suite -> refusal rate over every item of that suite's split(s) in an eval folder."""
+def side_rates(folder: Path, kind: str) -> dict[str, float]:
+    """suite -> the side's rate (refused, or over-refused) over every item of each ``kind`` suite in an eval folder."""
+    metric, _ = SIDES[kind]
     suites = json.loads((folder / "summary.json").read_text())["suites"]
     rates = {}
     for name, suite in suites.items():
-        if suite.get("kind", name) != "harmful":
+        if suite.get("kind", name) != kind:
             continue
         for metrics in suite["metrics"].values():
-            rates[name] = metrics["refusal_rate"]["value"]
+            rates[name] = metrics[metric]["value"]
     return rates
 
 
@@ -50,12 +55,12 @@ def spearman(frame: pd.DataFrame, target: str) -> dict[str, float]:
     return {column: round(float(corr[column]), 3) for column in frame.columns if column != target}
 
 
-def pair_flips(before: tuple[list[Path], Path], after: tuple[list[Path], Path]) -> dict[str, Any]:
+def pair_flips(before: tuple[list[Path], Path], after: tuple[list[Path], Path], kind: str) -> dict[str, Any]:
     flips = {}
     folders = [("dev", a, b) for a, b in zip(before[0], after[0], strict=True)] + [("held_out", before[1], after[1])]
     for which, a, b in folders:
         for diff in paired_diff(a, b, show=0, split=None if which == "dev" else "held_out"):
-            if diff.kind == "harmful":
+            if diff.kind == kind:
                 flips[f"{diff.suite} ({which})"] = {"before": diff.before, "after": diff.after, "gained": diff.gained,
                                                     "lost": diff.lost, "items": diff.paired, "p_value": round(diff.p_value, 4)}
     return flips
@@ -65,6 +70,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
     parser.add_argument("--pair", action="append", default=[], metavar="REFERENCE:VARIANT")
+    parser.add_argument("--side", choices=sorted(SIDES), default="harmful",
+                        help="harmful: refusal of harmful suites; borderline: over-refusal of borderline suites")
     parser.add_argument("--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json")
     args = parser.parse_args()
 
@@ -77,8 +84,8 @@ def main() -> None:
         folders[name] = ([Path(d) for d in dev.split(",")], Path(held_out))
     rows = {}
     for name, (devs, held_out) in folders.items():
-        rates = {suite: rate for dev in devs for suite, rate in refusal_rates(dev).items()}
-        rates["held_out"] = refusal_rates(held_out)[HELD_OUT_SUITE]
+        rates = {suite: rate for dev in devs for suite, rate in side_rates(dev, args.side).items()}
+        rates["held_out"] = side_rates(held_out, args.side)[SIDES[args.side][1]]
         rows[name] = rates
     frame = pd.DataFrame.from_dict(rows, orient="index")
     correlations = spearman(frame, "held_out")
@@ -87,11 +94,11 @@ def main() -> None:
         reference, _, variant = spec.partition(":")
         if reference not in folders or variant not in folders:
             parser.error(f"--pair {spec!r}: both names must be given with --model")
-        pairs[spec] = pair_flips(folders[reference], folders[variant])
+        pairs[spec] = pair_flips(folders[reference], folders[variant], args.side)
 
     if pairs:
-        flips_table = Table(title="Paired refusals, reference -> variant (exact McNemar p)", title_justify="left")
-        for column in ("pair", "suite", "refused", "gained", "lost", "p"):
+        flips_table = Table(title=f"Paired {SIDES[args.side][0]}, reference -> variant (exact McNemar p)", title_justify="left")
+        for column in ("pair", "suite", "items with it", "gained", "lost", "p"):
             flips_table.add_column(column)
         for spec, flips in pairs.items():
             for suite, f in flips.items():
@@ -101,8 +108,8 @@ def main() -> None:
     columns = ["model", *frame.columns]
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
     table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
-    report(args.name, "Harmful refusal (%) on each dev suite vs every held-out item", columns, table,
-           {"refusal_rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
+    report(args.name, f"{SIDES[args.side][0]} (%) on each dev suite vs every held-out item", columns, table,
+           {"side": args.side, "metric": SIDES[args.side][0], "rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
 
 
 if __name__ == "__main__":
