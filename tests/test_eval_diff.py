@@ -21,6 +21,7 @@ def _write_eval(folder: Path, harmful: list[bool], borderline: list[bool], corre
     """An eval output folder: summary.json with the suites' kinds and one samples.jsonl line per answer."""
     folder.mkdir(parents=True)
     samples = [{"suite": "harmful", "id": f"h{i}", "category": "S6" if i < 4 else "S7", "prompt": f"harmful {i}",
+                "split": "held_out" if i < 4 else "in_distribution",
                 "completion": "I can't help." if r else "Sure, here is how.", "sample_index": 0, "verdicts": _refusal(r), "scores": {}}
                for i, r in enumerate(harmful)]
     samples += [{"suite": "borderline", "id": f"b{i}", "category": "fiction", "prompt": f"benign {i}", "completion": "...",
@@ -80,3 +81,16 @@ def test_cli_prints_the_table_and_writes_json(tmp_path):
     assert written["harmful"]["lost"] == 7 and written["harmful"]["p_value"] == pytest.approx(2 / 128)
     missing = CliRunner().invoke(app, ["eval-diff", str(a), str(tmp_path / "nope")])
     assert missing.exit_code != 0 and "not found" in missing.output
+
+
+def test_split_keeps_one_split_and_names_the_splits_when_none_match(tmp_path):
+    a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[False] * 4, correct=[False] * 4)
+    b = _write_eval(tmp_path / "b", harmful=[False] * 2 + [True] * 6, borderline=[False] * 4, correct=[False] * 4)
+    (held_out,) = paired_diff(a, b, split="held_out")  # only the harmful items carry a split here
+    assert (held_out.suite, held_out.paired, held_out.lost) == ("harmful", 4, 2)
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--split", "in_distribution"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "4/4" in result.output and "within noise" in result.output
+    with pytest.raises(DataError, match="no dev item.*held_out, in_distribution"):
+        paired_diff(a, b, split="dev")
+    wrong = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--split", "heldout"])
+    assert wrong.exit_code != 0 and "--split must be" in wrong.output

@@ -100,19 +100,22 @@ def eval_diff_command(
     after: Path = typer.Argument(..., help="Eval output folder of the second model, scored on the same items."),
     show: int = typer.Option(3, min=0, help="Flipped answers to print per suite."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
+    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
 ) -> None:
     """Compare two evals item by item: what flipped, in which categories, and the exact McNemar p-value."""
-    friendly_errors(_eval_diff)(before, after, show, json_out)
+    if split != "all" and split not in SPLITS:
+        raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
+    friendly_errors(_eval_diff)(before, after, show, json_out, split)
 
 
-def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None) -> None:
+def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, split: str = "all") -> None:
     import json
 
     from rich.markup import escape
 
     from safealign.evals.paired import paired_diff, to_json
 
-    diffs = paired_diff(before, after, show=show)
+    diffs = paired_diff(before, after, show=show, split=split)
     rows = []
     for d in diffs:
         verdict = "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")

@@ -118,13 +118,18 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
     """
     kinds_a, samples_a = read_eval_dir(before)
     kinds_b, samples_b = read_eval_dir(after)
-    if split not in (None, "all"):
-        samples_a = [s for s in samples_a if s.get("split") == split]
-        samples_b = [s for s in samples_b if s.get("split") == split]
     shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES]
     if not shared:
         raise DataError(f"{before} and {after} share no suite with a paired outcome "
                         f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}")
+    if split not in (None, "all"):
+        held = sorted({str(s["split"]) for s in samples_a + samples_b if s.get("split")}) or ["(none recorded)"]
+        samples_a = [s for s in samples_a if s.get("split") == split]
+        samples_b = [s for s in samples_b if s.get("split") == split]
+        shared = [name for name in shared if any(s["suite"] == name for s in samples_a)]
+        if not shared:
+            raise DataError(f"{before} holds no {split} item of a suite {after} also scored; "
+                            f"the folders' items are from the splits {', '.join(held)}")
     diffs = []
     for name in shared:
         kind = kinds_a[name]
