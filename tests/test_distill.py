@@ -18,7 +18,15 @@ from safealign.models.prune import (
     prune_model,
 )
 from safealign.runs import read_json
-from safealign.stages.distill import build_student, completion_logits, kd_divergence, kd_loss, run_distill
+from safealign.stages.distill import (
+    build_student,
+    completion_ce,
+    completion_decision_weights,
+    completion_logits,
+    kd_divergence,
+    kd_loss,
+    run_distill,
+)
 
 
 def test_kept_layers_shapes():
@@ -190,3 +198,52 @@ def test_packed_rows_give_the_padded_batch_logits():
     assert packed_logits.shape == (9, model.config.vocab_size)
     assert torch.allclose(packed_logits, padded_logits, atol=1e-4)
     assert kd_divergence(packed_logits, padded_logits, 2.0).item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_decision_weights_follow_the_completion_tokens_of_packed_and_padded_batches():
+    """Each answer's first tokens get the weight, in the order completion_logits returns the tokens."""
+    examples = [([5, 6, 7, 8], [9, 10, 11]), ([12, 13], [14, 15, 16, 17, 18]), ([19, 20, 21], [22])]
+    longest = max(len(p) + len(c) for p, c in examples)
+    padded = torch.tensor([[-100] * len(p) + c + [-100] * (longest - len(p) - len(c)) for p, c in examples])
+    packed = torch.tensor([[t for p, c in examples for t in ([-100] * len(p) + c)]])
+    expected = [3.0, 3.0, 1.0, 3.0, 3.0, 1.0, 1.0, 1.0, 3.0]  # targets 9 10 11 | 14 15 16 17 18 | 22
+    assert completion_decision_weights(padded, 2, 3.0).tolist() == expected
+    assert completion_decision_weights(packed, 2, 3.0).tolist() == expected
+    assert completion_decision_weights(packed, 0, 3.0) is None and completion_decision_weights(packed, 2, 1.0) is None
+
+
+def test_weighted_kd_and_ce_scale_each_token():
+    student = torch.randn(2, 9)
+    teacher = student.clone()
+    teacher[1] += torch.randn(9)  # only the second token diverges
+    targets = torch.tensor([3, 4])
+    plain = kd_divergence(student, teacher, 2.0)
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 1.0])).item() == pytest.approx(plain.item(), rel=1e-5)
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([5.0, 1.0])).item() == pytest.approx(plain.item(), rel=1e-5)
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 3.0])).item() == pytest.approx(3 * plain.item(), rel=1e-5)
+    per_token = torch.nn.functional.cross_entropy(student, targets, reduction="none")
+    weighted = completion_ce(student, targets, torch.tensor([3.0, 1.0]))
+    assert weighted.item() == pytest.approx(((3 * per_token[0] + per_token[1]) / 2).item(), rel=1e-5)
+    assert completion_ce(student, targets).item() == pytest.approx(per_token.mean().item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["both", "sequence"])
+def test_decision_token_weighting_reaches_the_student_loss(tmp_path, mode):
+    """Same student, data and first batch: with the answers' first tokens weighted 3x the first logged loss is larger."""
+    rows = [{"id": f"t{i}", "kind": "reasoning", "messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."}]} for i in range(8)]
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    teacher_dir = tmp_path / "teacher"
+    teacher = load_model("tiny:3")
+    teacher.model.save_pretrained(teacher_dir)
+    teacher.tokenizer.save_pretrained(teacher_dir)
+    first_loss, weights = {}, {}
+    for weight in (1.0, 3.0):
+        cfg = DistillConfig(student="prune:0.5", mode=mode, learning_rate=1e-3, max_steps=1, batch_size=4, save_steps=50, decision_tokens=4, decision_weight=weight)
+        out = tmp_path / f"distill-{weight}"
+        run_distill(cfg, str(teacher_dir), traces, out, precision="fp32")
+        logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+        first_loss[weight] = next(entry["loss"] for entry in logged if "loss" in entry)
+        weights[weight] = read_json(out / "stage.json")["metrics"]["decision_token_weight"]
+    assert weights == {1.0: 1.0, 3.0: 3.0}
+    assert first_loss[3.0] > first_loss[1.0] * 1.2

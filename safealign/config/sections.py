@@ -9,6 +9,10 @@ from pydantic import Field, field_validator, model_validator
 from safealign.config.base import Section
 from safealign.precision import EVAL_PRECISION_HELP
 
+DECISION_TOKENS_HELP = ("Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to "
+                        "help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps the plain token mean.")
+DECISION_WEIGHT_HELP = "Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted)."
+
 
 class ModelConfig(Section):
     name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
@@ -51,8 +55,8 @@ class SFTConfig(Section):
     max_length: int = Field(256, ge=16, description="Longest training sequence in tokens (longer rows are truncated).")
     warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate.")
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
-    decision_tokens: int = Field(0, ge=0, description="Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps TRL's plain token mean.")
-    decision_weight: float = Field(1.0, gt=0, description="Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted).")
+    decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
+    decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
@@ -196,6 +200,8 @@ class DistillConfig(Section):
     max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated.")
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
+    decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP + " Both the cross-entropy and the KL-to-teacher terms.")
+    decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 

@@ -29,7 +29,16 @@ from safealign.models.prune import (
 from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
 from safealign.stages.sft import StageResult, rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.common import (
+    apply_embedding_policy,
+    peft_config,
+    precision_args,
+    save_final_model,
+)
+from safealign.training.decision_tokens import (
+    decision_token_weights,
+    weight_decision_tokens,
+)
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.shared_prefix import share_prefix
 
@@ -42,16 +51,42 @@ def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: 
     return kd_divergence(student_logits[:, :-1][mask], teacher_logits[:, :-1][mask], temperature)
 
 
-def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float) -> Any:
-    """T^2 * KL(teacher_T || student_T), averaged over the rows of two ``(tokens, vocab)`` logit matrices."""
+def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float, weights: Any = None) -> Any:
+    """T^2 * KL(teacher_T || student_T), averaged over the rows of two ``(tokens, vocab)`` logit matrices.
+
+    ``weights`` (one per row) scale each token's divergence before the mean over tokens, as the
+    decision-token weighting scales the cross-entropy.
+    """
     import torch.nn.functional as F
 
     if student_logits.numel() == 0:
         return student_logits.sum() * 0.0
-    s = student_logits.float() / temperature
-    t = teacher_logits.float() / temperature
-    kl = F.kl_div(F.log_softmax(s, -1), F.log_softmax(t, -1), log_target=True, reduction="batchmean")
+    s = F.log_softmax(student_logits.float() / temperature, -1)
+    t = F.log_softmax(teacher_logits.float() / temperature, -1)
+    if weights is None:
+        kl = F.kl_div(s, t, log_target=True, reduction="batchmean")
+    else:
+        kl = (F.kl_div(s, t, log_target=True, reduction="none").sum(-1) * weights).sum() / s.shape[0]
     return kl * temperature**2
+
+
+def completion_ce(student_logits: Any, targets: Any, weights: Any = None) -> Any:
+    """Token-mean cross-entropy of the completion tokens, each scaled by its weight when given."""
+    import torch.nn.functional as F
+
+    if not targets.numel():
+        return student_logits.sum() * 0.0
+    if weights is None:
+        return F.cross_entropy(student_logits.float(), targets)
+    return (F.cross_entropy(student_logits.float(), targets, reduction="none") * weights).sum() / targets.numel()
+
+
+def completion_decision_weights(labels: Any, count: int, weight: float) -> Any:
+    """The decision-token weight of each completion token, in :func:`completion_logits`' order (None when unweighted)."""
+    if count <= 0 or weight == 1.0:
+        return None
+    mask = labels[:, 1:] != -100
+    return decision_token_weights(mask, count, weight)[mask]
 
 
 def completion_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
@@ -78,22 +113,25 @@ def make_kd_trainer_class() -> type:
     class KDSFTTrainer(SFTTrainer):
         """SFTTrainer whose loss mixes cross-entropy with KL to a frozen teacher's token distribution."""
 
-        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0,
+                     decision_tokens: int = 0, decision_weight: float = 1.0, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature
+            self.decision = (decision_tokens, decision_weight)
             for param in self.teacher.parameters():
                 param.requires_grad_(False)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             # Our own forward: TRL's SFT loss runs a fused lm_head whose outputs carry no differentiable logits.
             import torch
-            import torch.nn.functional as F
 
             student_logits, targets = completion_logits(model, inputs)
-            ce = F.cross_entropy(student_logits.float(), targets) if targets.numel() else student_logits.sum() * 0.0
+            # Training only, as in SFT: eval losses stay the plain token mean.
+            weights = completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
+            ce = completion_ce(student_logits, targets, weights)
             with torch.no_grad():
                 teacher_logits, _ = completion_logits(self.teacher, inputs)
-            kd = kd_divergence(student_logits, teacher_logits, self.temperature)
+            kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
@@ -181,9 +219,12 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     )
     if mode == "sequence":
         trainer = SFTTrainer(**common)
+        weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     else:
         alpha = 1.0 if mode == "logit" else cfg.alpha
-        trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature)
+        trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
+                                          decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight)
+        weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
     shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
     checkpoint = last_checkpoint(stage_dir) if resume else None
@@ -201,6 +242,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
         "parameter_ratio": student_params / teacher.num_parameters,
         "padding_free": padding_free,
+        "decision_token_weight": cfg.decision_weight if weighted else 1.0,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,
     }
     record.finish(stage_dir)
