@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -144,7 +145,8 @@ def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
     assert kd_loss(logits, other, labels, 1.0).item() > 0
 
 
-def test_logit_kd_lowers_kd_loss(tmp_path):
+def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
+    """Eight reasoning traces written to ``traces.jsonl`` and a tiny teacher saved to ``teacher/``."""
     rows = [{"id": f"t{i}", "kind": "reasoning", "messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."}]} for i in range(8)]
     traces = tmp_path / "traces.jsonl"
     traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -152,6 +154,11 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     teacher = load_model("tiny:3")
     teacher.model.save_pretrained(teacher_dir)
     teacher.tokenizer.save_pretrained(teacher_dir)
+    return rows, traces, teacher_dir
+
+
+def test_logit_kd_lowers_kd_loss(tmp_path):
+    rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     transfer = tmp_path / "transfer.jsonl"
     transfer.write_text("\n".join(json.dumps(r | {"id": f"x{r['id']}"}) for r in rows[:4]) + "\n")
     cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50, transfer_data={str(transfer): 1.0})
@@ -230,13 +237,7 @@ def test_weighted_kd_and_ce_scale_each_token():
 @pytest.mark.parametrize("mode", ["both", "sequence"])
 def test_decision_token_weighting_reaches_the_student_loss(tmp_path, mode):
     """Same student, data and first batch: with the answers' first tokens weighted 3x the first logged loss is larger."""
-    rows = [{"id": f"t{i}", "kind": "reasoning", "messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."}]} for i in range(8)]
-    traces = tmp_path / "traces.jsonl"
-    traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    teacher_dir = tmp_path / "teacher"
-    teacher = load_model("tiny:3")
-    teacher.model.save_pretrained(teacher_dir)
-    teacher.tokenizer.save_pretrained(teacher_dir)
+    _, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     first_loss, weights = {}, {}
     for weight in (1.0, 3.0):
         cfg = DistillConfig(student="prune:0.5", mode=mode, learning_rate=1e-3, max_steps=1, batch_size=4, save_steps=50, decision_tokens=4, decision_weight=weight)
