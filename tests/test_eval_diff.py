@@ -77,6 +77,7 @@ def test_cli_prints_the_table_and_writes_json(tmp_path):
     result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "d.json")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "McNemar" in result.output and "worse" in result.output and "S6" in result.output
+    assert "several seeds per arm" in " ".join(result.output.split()), "the caveat that training noise is not in the test"
     written = {d["suite"]: d for d in json.loads((tmp_path / "d.json").read_text())}
     assert written["harmful"]["lost"] == 7 and written["harmful"]["p_value"] == pytest.approx(2 / 128)
     missing = CliRunner().invoke(app, ["eval-diff", str(a), str(tmp_path / "nope")])

@@ -123,6 +123,9 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
                      f"+{d.gained} / -{d.lost}", f"{d.p_value:.3g}", verdict])
     console.print(table(f"{before} → {after} (same items, paired)",
                         ["suite", "per item", "A", "B", "change", "flips", "McNemar p", "verdict"], rows))
+    console.print("[dim]The test treats the items as the only randomness. Two trainings of one recipe that differ only in "
+                  "their seed differ by more (the quickstart SFT: up to 18 of 88 held-out refusals; "
+                  "benchmarks/sft_seed_spread.py): to judge a training change, compare several seeds per arm.[/]")
     changed = [[short_suite_name(d.suite), category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
                for d in diffs for category, (a, b, n) in d.by_category.items() if a != b and len(d.by_category) > 1]
     if changed:
