@@ -7,6 +7,7 @@ without it, and the pipeline resumes that stage from its last checkpoint.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 STAGE_FILE = "stage.json"
+log = logging.getLogger(__name__)
+
 PACKAGES = ("safealign", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "reasoning-gym", "sentence-transformers")
 
 
@@ -88,6 +91,26 @@ class StageRecord:
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:
     path = stage_dir / STAGE_FILE
     return read_json(path) if path.is_file() else None
+
+
+@dataclass
+class StageResult:
+    """A stage's output (model folder, traces file or eval summary) and its ``stage.json`` record."""
+
+    model_path: Path
+    record: dict[str, Any]
+
+
+def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | None:
+    """``output`` and the record of a finished run of ``stage`` in ``stage_dir`` (its ``stage.json`` exists), else None.
+
+    Done stages are skipped. ``output`` is where the stage writes (a run folder may have moved since the record was written).
+    """
+    done = stage_done(stage_dir)
+    if done is None:
+        return None
+    log.info("%s: already done (%s), skipping", stage, stage_dir)
+    return StageResult(output, done)
 
 
 def changed_settings(stage_dir: Path, config: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -82,3 +82,17 @@ def test_a_finished_stage_with_other_settings_is_kept_with_a_warning(tmp_path, c
     with caplog.at_level("WARNING"):
         warn_if_settings_changed("sft", stage_dir, now)
     assert "learning_rate: 0.0001 -> 5e-05" in caplog.text and "Delete that folder" in caplog.text
+
+
+def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
+    from safealign.runs import StageRecord, finished_stage
+
+    stage_dir = tmp_path / "old" / "sft"
+    assert finished_stage(stage_dir, "sft", stage_dir / "model") is None, "no stage.json: not done"
+    StageRecord(stage="sft", parent="tiny", output=str(stage_dir / "model"), config={}, seed=1, started_at=0.0).finish(stage_dir)
+    moved = tmp_path / "new" / "sft"
+    moved.parent.mkdir()
+    stage_dir.rename(moved)
+    done = finished_stage(moved, "sft", moved / "model")
+    assert done is not None and done.model_path == moved / "model", "the output is where the folder is now, not where it was written"
+    assert done.record["stage"] == "sft" and done.record["seed"] == 1

@@ -26,8 +26,8 @@ from safealign.models.prune import (
     prune_mlp_width,
     prune_model,
 )
-from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
-from safealign.stages.sft import StageResult, rows_fit, to_prompt_completion
+from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
+from safealign.stages.sft import rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import (
     apply_embedding_policy,
@@ -180,9 +180,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
 
-    done = stage_done(stage_dir)
-    if done:
-        return StageResult(Path(done["output"]), done)
+    if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
+        return done
     record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).

@@ -9,8 +9,7 @@ from typing import Any
 from safealign.config import EvalConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import load_model
-from safealign.runs import StageRecord, read_json, stage_done
-from safealign.stages.sft import StageResult
+from safealign.runs import StageRecord, StageResult, finished_stage, read_json, stage_done
 
 # The numbers every stage table and the ablation show: (suite, metric, higher is better).
 HEADLINE = [
@@ -33,9 +32,8 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
-    done = stage_done(stage_dir)
-    if done:
-        return StageResult(stage_dir / "summary.json", done)
+    if done := finished_stage(stage_dir, "eval", stage_dir / "summary.json"):
+        return done
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
         wait_for_everyone()
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))

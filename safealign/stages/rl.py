@@ -16,9 +16,8 @@ from safealign.distributed import check_stage_launch, is_main_process, main_proc
 from safealign.hacking import run_detectors
 from safealign.models import load_model
 from safealign.rewards import build_rewards
-from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
-from safealign.stages.sft import StageResult
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
 from safealign.training.compact_lm_head import compact_lm_head
@@ -81,10 +80,8 @@ def run_rl(
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    done = stage_done(stage_dir)
-    if done:
-        log.info("rl: already done (%s), skipping", stage_dir)
-        return StageResult(Path(done["output"]), done)
+    if done := finished_stage(stage_dir, "rl", stage_dir / "model"):
+        return done
     check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files

@@ -15,9 +15,8 @@ from typing import Any
 from safealign.config import SampleConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import load_model
-from safealign.runs import StageRecord, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
-from safealign.stages.sft import StageResult
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,8 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
     """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics."""
     from safealign.judges import build_judges
 
-    done = stage_done(stage_dir)
-    if done:
-        return StageResult(Path(done["output"]), done)
+    if done := finished_stage(stage_dir, "sample", stage_dir / "traces.jsonl"):
+        return done
     record = StageRecord(stage="sample", parent=teacher_spec, output=str(stage_dir / "traces.jsonl"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     reasoning_tasks = {k: v for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items() if k != "safety"}
     total = sum(reasoning_tasks.values())

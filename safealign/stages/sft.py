@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from safealign.corpus import Mixture, build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.models import load_model
-from safealign.runs import StageRecord, last_checkpoint, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
 from safealign.training.common import (
     apply_embedding_policy,
@@ -33,12 +32,6 @@ from safealign.training.packed_attention import PACKED_SDPA, restore_attention, 
 from safealign.training.shared_prefix import share_prefix
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class StageResult:
-    model_path: Path
-    record: dict[str, Any]
 
 
 def to_prompt_completion(rows: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
@@ -124,10 +117,8 @@ def run_sft(
     from datasets import Dataset
     from trl import SFTTrainer
 
-    done = stage_done(stage_dir)
-    if done:
-        log.info("sft: already done (%s), skipping", stage_dir)
-        return StageResult(Path(done["output"]), done)
+    if done := finished_stage(stage_dir, "sft", stage_dir / "model"):
+        return done
     check_stage_launch(cfg.method)
     record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
 
