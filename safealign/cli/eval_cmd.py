@@ -141,3 +141,36 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(to_json(diffs), indent=2, ensure_ascii=False))
         console.print(f"wrote {json_out}")
+
+
+def eval_arms_command(
+    arm_a: list[Path] = typer.Option(..., "-a", "--arm-a", help="Eval output folder of one run of arm A (repeat: -a DIR -a DIR ...), e.g. the recipe's seeds."),
+    arm_b: list[Path] = typer.Option(..., "-b", "--arm-b", help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
+    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
+) -> None:
+    """Compare two arms of training runs (several seeds each) on the same eval items: per-run counts, means, spread, and an exact permutation test over the runs."""
+    if split != "all" and split not in SPLITS:
+        raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
+    friendly_errors(_eval_arms)(arm_a, arm_b, json_out, split)
+
+
+def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str) -> None:
+    import json
+
+    from safealign.evals.arms import compare_arms, spread, to_json
+
+    comparisons = compare_arms(arm_a, arm_b, split=split)
+    rows = [[f"{c.suite if c.suite.startswith('all ') else short_suite_name(c.suite)}: {c.outcome}", str(c.items),
+             " ".join(map(str, c.counts_a)), " ".join(map(str, c.counts_b)),
+             f"{c.mean_a:.1f} ± {spread(c.counts_a, c.items):.1f}", f"{c.mean_b:.1f} ± {spread(c.counts_b, c.items):.1f}",
+             f"{c.better:+.1f}", f"{c.p_value:.2g} (≥ {c.smallest_p:.2g})", c.verdict] for c in comparisons]
+    console.print(table(f"arm A ({len(arm_a)} runs) → arm B ({len(arm_b)} runs), the same items",
+                        ["suite: per item", "items", "A runs", "B runs", "A % mean ± sd", "B % mean ± sd", "B better by", "p (smallest)", "verdict"], rows))
+    console.print("[dim]p: exact permutation test over the runs (every split of the pooled runs into arms of these sizes); "
+                  "in brackets the smallest p those sizes allow. "
+                  "Below 4 runs an arm it cannot reach 0.05 (3 against 3: 0.1); a single run per arm: use `safealign eval-diff`.[/]")
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(to_json(comparisons), indent=2, ensure_ascii=False))
+        console.print(f"wrote {json_out}")

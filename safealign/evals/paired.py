@@ -107,7 +107,7 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
     return kinds, samples
 
 
-def _key(sample: dict[str, Any]) -> tuple[str, int]:
+def item_key(sample: dict[str, Any]) -> tuple[str, int]:
     return str(sample["id"]), int(sample.get("sample_index", 0))
 
 
@@ -133,8 +133,8 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
     diffs = []
     for name in shared:
         kind = kinds_a[name]
-        a = {_key(s): s for s in samples_a if s["suite"] == name}
-        b = {_key(s): s for s in samples_b if s["suite"] == name}
+        a = {item_key(s): s for s in samples_a if s["suite"] == name}
+        b = {item_key(s): s for s in samples_b if s["suite"] == name}
         keys = [key for key in a if key in b]
         categories: dict[str, list[int]] = {}
         counts: Counter[str] = Counter()

@@ -1,0 +1,146 @@
+"""Two arms of training runs compared on the same eval items: is a change more than the spread between seeds?
+
+`safealign eval-diff` pairs two models item by item, so its McNemar test treats the items as the only
+randomness. A training run is a draw too: the quickstart SFT stage trained with four seeds refused
+71.6-92.0% of the held-out harmful prompts (``benchmarks/sft_seed_spread.py``), so two runs of one recipe
+"differ" at p < 0.0001 item by item. To judge a training change, train each arm with several seeds and
+compare the runs' rates: this module gives each arm's per-run counts, mean and spread, the difference
+of the means, and an exact permutation test over the runs (every way of splitting the pooled runs into
+two arms of these sizes). With few runs the smallest p the test can reach is large (1 against 4: 0.2;
+3 against 3: 0.1), and it says so rather than calling a difference real.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from safealign.errors import DataError
+from safealign.evals.paired import OUTCOMES, item_key, outcome, read_eval_dir
+
+
+@dataclass
+class ArmComparison:
+    suite: str  # a suite's name, or "all <kind> suites" when several suites of one kind are pooled
+    kind: str
+    outcome: str
+    higher_is_better: bool
+    items: int  # items every run scored
+    counts_a: list[int]  # per run of arm A: items with the outcome
+    counts_b: list[int]
+    p_value: float  # exact two-sided permutation test over the runs' rates
+    smallest_p: float  # the smallest p these arm sizes allow
+
+    @property
+    def mean_a(self) -> float:
+        return 100 * statistics.fmean(self.counts_a) / self.items
+
+    @property
+    def mean_b(self) -> float:
+        return 100 * statistics.fmean(self.counts_b) / self.items
+
+    @property
+    def better(self) -> float:
+        """Points B's mean is better than A's (negative: worse)."""
+        return (self.mean_b - self.mean_a) * (1 if self.higher_is_better else -1)
+
+    @property
+    def verdict(self) -> str:
+        if abs(self.better) < 1e-9:
+            return "no difference"
+        if self.smallest_p >= 0.05:
+            return "too few runs"
+        if self.p_value >= 0.05:
+            return "within spread"
+        return "better" if self.better > 0 else "worse"
+
+
+def spread(counts: list[int], items: int) -> float:
+    """The sample standard deviation of the runs' rates, in points (0 for a single run)."""
+    return 100 * statistics.stdev(counts) / items if len(counts) > 1 else 0.0
+
+
+def permutation_p(a: list[float], b: list[float]) -> tuple[float, float]:
+    """(p, smallest possible p) of the exact two-sided permutation test of mean(a) == mean(b).
+
+    Every split of the pooled values into groups of len(a) and len(b) is enumerated: with a handful of
+    runs an arm (C(10, 5) = 252 splits) that is the test itself, exact and without a normality assumption
+    that a Welch t-test on three runs would lean on.
+    """
+    pooled = [*a, *b]
+    k = len(a)
+    total = math.comb(len(pooled), k)
+    if total > 200_000:
+        raise DataError(f"{len(pooled)} runs make {total} splits to enumerate; compare at most about 20 runs")
+    observed = abs(statistics.fmean(a) - statistics.fmean(b))
+    differences = []
+    for chosen in itertools.combinations(range(len(pooled)), k):
+        picked = set(chosen)
+        mean_a = statistics.fmean(pooled[i] for i in picked)
+        mean_b = statistics.fmean(pooled[i] for i in range(len(pooled)) if i not in picked)
+        differences.append(abs(mean_a - mean_b))
+    tolerance = 1e-9
+    p = sum(d >= observed - tolerance for d in differences) / total
+    largest = max(differences)
+    smallest = sum(d >= largest - tolerance for d in differences) / total
+    return p, smallest
+
+
+def _outcomes_by_suite(folder: Path, split: str | None) -> tuple[dict[str, str], dict[str, dict[tuple[str, int], bool]]]:
+    kinds, samples = read_eval_dir(folder)
+    if split not in (None, "all"):
+        samples = [s for s in samples if s.get("split") == split]
+    by_suite: dict[str, dict[tuple[str, int], bool]] = {}
+    for sample in samples:
+        kind = kinds.get(sample["suite"])
+        if kind in OUTCOMES:
+            by_suite.setdefault(sample["suite"], {})[item_key(sample)] = outcome(kind, sample)
+    return kinds, by_suite
+
+
+def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None) -> list[ArmComparison]:
+    """Per suite every run scored (and per kind, pooled, when a kind has several suites): both arms' counts and the test.
+
+    Only the items every run of both arms scored are counted, so the runs' rates are over the same items.
+    """
+    if not arm_a or not arm_b:
+        raise DataError("give at least one eval folder per arm (-a DIR for arm A, -b DIR for arm B)")
+    if len(arm_a) + len(arm_b) < 3:
+        raise DataError("one run against one run has no spread to compare with: use `safealign eval-diff A B` "
+                        "for two models, or train more seeds per arm")
+    runs = [_outcomes_by_suite(folder, split) for folder in [*arm_a, *arm_b]]
+    kinds = runs[0][0]
+    suites = [name for name in runs[0][1] if all(name in by_suite for _, by_suite in runs)]
+    if not suites:
+        raise DataError(f"the {len(runs)} eval folders share no suite with a per-item outcome ({', '.join(OUTCOMES)})"
+                        + (f" on the {split} split" if split not in (None, "all") else ""))
+    per_suite: dict[str, tuple[int, list[int]]] = {}
+    for name in suites:
+        shared = set.intersection(*(set(by_suite[name]) for _, by_suite in runs))
+        if not shared:
+            raise DataError(f"suite {name}: no item is scored by every run (different --limit, --seed or --split)")
+        per_suite[name] = (len(shared), [sum(by_suite[name][key] for key in shared) for _, by_suite in runs])
+    groups: dict[str, list[str]] = {}
+    for name in suites:
+        groups.setdefault(kinds[name], []).append(name)
+    rows = [(name, kinds[name], *per_suite[name]) for name in suites]
+    for kind, names in groups.items():
+        if len(names) > 1:
+            counts = [sum(per_suite[name][1][i] for name in names) for i in range(len(runs))]
+            rows.append((f"all {kind} suites", kind, sum(per_suite[name][0] for name in names), counts))
+    comparisons = []
+    for name, kind, items, counts in rows:
+        counts_a, counts_b = counts[:len(arm_a)], counts[len(arm_a):]
+        p, smallest = permutation_p([c / items for c in counts_a], [c / items for c in counts_b])
+        label, higher_is_better = OUTCOMES[kind]
+        comparisons.append(ArmComparison(name, kind, label, higher_is_better, items, counts_a, counts_b, p, smallest))
+    return comparisons
+
+
+def to_json(comparisons: list[ArmComparison]) -> list[dict[str, Any]]:
+    return [asdict(c) | {"mean_a": c.mean_a, "mean_b": c.mean_b, "sd_a": spread(c.counts_a, c.items),
+                         "sd_b": spread(c.counts_b, c.items), "better": c.better, "verdict": c.verdict} for c in comparisons]
