@@ -383,6 +383,17 @@ def test_family_suites_take_reasoning_gym_settings() -> None:
         get_suite("rg:count_bits?seed=10000")  # the built-in suites' seeds
 
 
+def test_family_settings_that_hold_a_list_take_one_value_or_a_list() -> None:
+    # a bare string would reach reasoning-gym as a sequence of letters ("Invalid style: p")
+    for spec in ("rg:fraction_simplification?styles=plain", "rg:fraction_simplification?styles=[plain]"):
+        prompts = [item.prompt for item in select_items(get_suite(spec), limit=1000)]
+        assert prompts and not any("\\frac" in p or "$" in p for p in prompts)  # plain fractions only, no LaTeX
+    mixed = [item.prompt for item in select_items(get_suite("rg:fraction_simplification?styles=[plain, latex_frac]"), limit=1000)]
+    assert any("\\frac" in p for p in mixed)
+    with pytest.raises(FamilyConfigError, match="rejected the settings"):
+        get_suite("rg:fraction_simplification?styles=roman")
+
+
 def test_tables_shorten_family_suite_names_to_family_and_seed() -> None:
     assert suites_module.short_suite_name(suites_module.DEV_REASONING["count_bits"]) == "rg:count_bits?…seed=20010"
     assert suites_module.short_suite_name("rg:count_bits?max_n=7") == "rg:count_bits?…"

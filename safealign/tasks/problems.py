@@ -7,6 +7,7 @@ seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import random
@@ -141,6 +142,20 @@ class FamilyConfigError(SafealignError, ValueError):
     """Settings a reasoning-gym family does not take, or values it rejects."""
 
 
+def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> dict[str, Any]:
+    """A setting whose field holds a sequence takes a scalar as a one-item sequence (``styles=plain`` for
+    ``styles=[plain]``), in the field's own sequence type: a bare string would be iterated letter by letter."""
+    shaped = {}
+    for key, value in config.items():
+        field_ = fields[key]
+        default = field_.default if field_.default is not dataclasses.MISSING else (
+            field_.default_factory() if field_.default_factory is not dataclasses.MISSING else None)
+        if isinstance(default, (tuple, list)):
+            value = type(default)(value if isinstance(value, (tuple, list)) else [value])
+        shaped[key] = value
+    return shaped
+
+
 def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution",
                       config: dict[str, Any] | None = None) -> list[Problem]:
     """``n`` problems of ``family`` (ours or any reasoning-gym dataset name), the same for the same seed.
@@ -155,10 +170,10 @@ def generate_problems(family: str, n: int, seed: int, split: str = "in_distribut
         raise unknown_name("task family", family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     import reasoning_gym
 
-    settings = EASY_CONFIGS.get(family, {}) | (config or {})
-    fields = set(getattr(_rg_datasets()[family][1], "__dataclass_fields__", {})) - {"seed", "size"}
-    if unknown := sorted(set(config or {}) - fields):
+    fields = {name: f for name, f in getattr(_rg_datasets()[family][1], "__dataclass_fields__", {}).items() if name not in ("seed", "size")}
+    if unknown := sorted(set(config or {}) - set(fields)):
         raise FamilyConfigError(f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}")
+    settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
     try:
         dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **settings)
     except (AssertionError, ValueError, TypeError) as error:  # reasoning-gym validates its configs with asserts
