@@ -322,6 +322,8 @@ def test_eval_cli_on_the_tiny_model(tmp_path: Path) -> None:
     assert (tmp_path / "cli" / "summary.json").is_file()
     bad = CliRunner().invoke(app, ["eval", "tiny", "--suites", "reasonin"])
     assert bad.exit_code == 2 and "did you mean 'reasoning'" in bad.output
+    empty = CliRunner().invoke(app, ["eval", "no-such-model", "--suites", " , "])  # fails before any model loads
+    assert empty.exit_code == 2 and "names no suite" in empty.output
 
 
 def test_suite_registry_is_the_one_source_of_names() -> None:

@@ -56,6 +56,8 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     from safealign.judges import build_judges
 
     names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
+    if not names:
+        raise typer.BadParameter(f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}")
     specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
     if split != "all" and split not in SPLITS:
         raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
