@@ -62,6 +62,7 @@ class SFTConfig(Section):
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
     packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
     padding_free: bool = Field(True, description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example (flash attention on GPU, safealign.training.packed_attention with sdpa on CPU: 1.21x the quickstart SFT stage). Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.")
+    neftune_noise_alpha: float | None = Field(None, gt=0, description="NEFTune: uniform noise of alpha / sqrt(length x hidden size) on the input embeddings while training (Jain et al. 2023 use 5-15). Unlike transformers' own hook, scaled per example in padding-free batches (safealign.training.neftune). Unset: no noise.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
     @model_validator(mode="after")

@@ -124,7 +124,7 @@ class OverlongPenalty:
         if completion_ids is None:
             return [0.0] * len(completions)
         start = self.max_tokens - self.buffer
-        return [-min(1.0, max(0.0, (len(ids) - start) / self.buffer)) for ids in completion_ids]
+        return [0.0 - min(1.0, max(0.0, (len(ids) - start) / self.buffer)) for ids in completion_ids]  # 0.0, not -0.0, in the logs
 
 
 class RepetitionPenalty:
@@ -142,4 +142,4 @@ class RepetitionPenalty:
     def __call__(self, completions: Sequence[Any], **_: Any) -> list[float]:
         from safealign.hacking.signals import repeated_ngram_share
 
-        return [-repeated_ngram_share(completion_text(c), self.ngram) for c in completions]
+        return [0.0 - repeated_ngram_share(completion_text(c), self.ngram) for c in completions]  # 0.0, not -0.0, in the logs

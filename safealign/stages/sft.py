@@ -28,6 +28,7 @@ from safealign.training.common import (
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
+from safealign.training.neftune import NoisyEmbeddings
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
 from safealign.training.shared_prefix import share_prefix
 
@@ -153,8 +154,13 @@ def run_sft(
     checkpoint = last_checkpoint(stage_dir) if resume else None
     if checkpoint:
         log.info("sft: resuming from %s", checkpoint)
-    with compact_lm_head() as compact:
-        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
+    try:
+        with compact_lm_head() as compact:
+            result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    finally:
+        if noise:
+            noise.remove()  # the saved model, and any later use of it, embeds without noise
     nan_guard.raise_if_tripped(stage_dir)
 
     if use_cache is not None:
@@ -177,6 +183,7 @@ def run_sft(
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,
+        "neftune_noise_alpha": cfg.neftune_noise_alpha,
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,  # of "tokens", kept once per batch (this session)
     }
     if is_main_process():
