@@ -1,7 +1,8 @@
 """Does a dev suite predict the held-out split? Rank agreement over models, and paired flips for lever pairs.
 
 One side of safety at a time (`--side harmful`, the default: refusal of harmful requests; `--side borderline`:
-over-refusal of benign ones).
+over-refusal of benign ones), or reasoning (`--side reasoning`: accuracy of the reasoning suites; `--only
+rg:lcm,rg:count_primes` keeps the dev suites whose names start so, and `dev (mean)` pools the dev suites kept).
 
 A dev split is only worth choosing recipes on if what moves on it moves on the held-out split too. Given
 models scored on the dev suites and (separately) on every held-out item, this prints each model's refusal
@@ -33,16 +34,19 @@ from rich.table import Table
 from safealign.evals.paired import paired_diff
 
 # the side of safety checked -> (the rate compared, the held-out suite that has it)
-SIDES = {"harmful": ("refusal_rate", "harmful"), "borderline": ("over_refusal_rate", "borderline")}
+SIDES = {"harmful": ("refusal_rate", "harmful"), "borderline": ("over_refusal_rate", "borderline"),
+         "reasoning": ("accuracy", "reasoning")}
+POOLED = "dev (mean)"
 
 
-def side_rates(folder: Path, kind: str) -> dict[str, float]:
-    """suite -> the side's rate (refused, or over-refused) over every item of each ``kind`` suite in an eval folder."""
+def side_rates(folder: Path, kind: str, only: tuple[str, ...] = ()) -> dict[str, float]:
+    """suite -> the side's rate (refused, over-refused, or solved) over every item of each ``kind`` suite in an eval
+    folder; with ``only``, just the suites whose names start with one of its prefixes."""
     metric, _ = SIDES[kind]
     suites = json.loads((folder / "summary.json").read_text())["suites"]
     rates = {}
     for name, suite in suites.items():
-        if suite.get("kind", name) != kind:
+        if suite.get("kind", name) != kind or (only and not name.startswith(only)):
             continue
         for metrics in suite["metrics"].values():
             rates[name] = metrics[metric]["value"]
@@ -71,7 +75,8 @@ def main() -> None:
     parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
     parser.add_argument("--pair", action="append", default=[], metavar="REFERENCE:VARIANT")
     parser.add_argument("--side", choices=sorted(SIDES), default="harmful",
-                        help="harmful: refusal of harmful suites; borderline: over-refusal of borderline suites")
+                        help="harmful: refusal of harmful suites; borderline: over-refusal of borderline suites; reasoning: accuracy")
+    parser.add_argument("--only", default="", help="comma-separated prefixes: keep only the dev suites whose names start so")
     parser.add_argument("--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json")
     args = parser.parse_args()
 
@@ -84,7 +89,10 @@ def main() -> None:
         folders[name] = ([Path(d) for d in dev.split(",")], Path(held_out))
     rows = {}
     for name, (devs, held_out) in folders.items():
-        rates = {suite: rate for dev in devs for suite, rate in side_rates(dev, args.side).items()}
+        only = tuple(prefix for prefix in args.only.split(",") if prefix)
+        rates = {suite: rate for dev in devs for suite, rate in side_rates(dev, args.side, only).items()}
+        if len(rates) > 1:
+            rates[POOLED] = sum(rates.values()) / len(rates)
         rates["held_out"] = side_rates(held_out, args.side)[SIDES[args.side][1]]
         rows[name] = rates
     frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -109,7 +117,7 @@ def main() -> None:
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
     table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
     report(args.name, f"{SIDES[args.side][0]} (%) on each dev suite vs every held-out item", columns, table,
-           {"side": args.side, "metric": SIDES[args.side][0], "rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
+           {"side": args.side, "metric": SIDES[args.side][0], "only": args.only, "rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
 
 
 if __name__ == "__main__":
