@@ -5,13 +5,13 @@ import math
 import pytest
 import torch
 from pydantic import ValidationError
+from test_sft import config, write_memorisation_set
 from transformers import TrainerCallback
 
 from safealign.config import SFTConfig
 from safealign.runs import read_json
 from safealign.stages.sft import run_sft
 from safealign.training.neftune import NoisyEmbeddings
-from tests.test_sft import config, write_memorisation_set
 
 
 def embeddings_seen(model, **inputs):
