@@ -23,6 +23,10 @@ def test_defaults_validate():
         ({"name": "has spaces"}, ["name", "has spaces"]),
         ({"monitr": {}}, ["monitr", "did you mean 'monitor'"]),
         ({"sft": {"batch_size": 0}}, ["sft.batch_size", "greater than or equal to 1"]),
+        ({"sft": {"datasets": {"reasonin": 1.0}}}, ["sft.datasets", "unknown dataset 'reasonin'", "Did you mean 'reasoning'?"]),
+        ({"sft": {"datasets": {"reasoning": -0.5}}}, ["sft.datasets", "fractions must be >= 0", "'reasoning': -0.5"]),
+        ({"sft": {"datasets": {"reasoning": 0}}}, ["sft.datasets", "no dataset with a fraction > 0"]),
+        ({"distill": {"transfer_data": {"benign": 0.5}}}, ["distill.transfer_data", "Did you mean 'benign_helpful'?"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -30,6 +34,16 @@ def test_bad_fields_name_field_value_and_allowed(data, expected):
         parse_recipe(data, "r.yaml")
     for text in expected:
         assert text in str(info.value)
+
+
+def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path):
+    rows = tmp_path / "mine.jsonl"
+    recipe = parse_recipe({
+        "sft": {"datasets": {"reasoning": 0.5, "multilingual": 0, str(rows): 2.0, "elsewhere/later.jsonl": 1.0}},
+        "distill": {"transfer_data": {}},
+    })
+    assert recipe.sft.datasets["multilingual"] == 0 and recipe.distill.transfer_data == {}
+    assert parse_recipe({"sft": {"enabled": False, "datasets": {"reasoning": 0}}}).sft.enabled is False
 
 
 def test_load_recipe_errors(tmp_path):

@@ -60,7 +60,8 @@ def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> Non
     from safealign.config import load_recipe
 
     parsed = load_recipe(recipe)
-    stages = [name for name in ("sft", "rl", "sample", "distill") if getattr(parsed, name) is not None]
+    sections = {name: getattr(parsed, name) for name in ("sft", "rl", "sample", "distill")}
+    stages = [name for name, section in sections.items() if section is not None and section.enabled]
     console.print(f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from safealign.config.base import Section
 from safealign.precision import EVAL_PRECISION_HELP
@@ -64,6 +64,13 @@ class SFTConfig(Section):
     padding_free: bool = Field(True, description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example (flash attention on GPU, safealign.training.packed_attention with sdpa on CPU: 1.21x the quickstart SFT stage). Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.")
     neftune_noise_alpha: float | None = Field(None, gt=0, description="NEFTune: uniform noise of alpha / sqrt(length x hidden size) on the input embeddings while training (Jain et al. 2023 use 5-15). Unlike transformers' own hook, scaled per example in padding-free batches (safealign.training.neftune). Unset: no noise.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+
+    @field_validator("datasets")
+    @classmethod
+    def _known_datasets(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        from safealign.corpus.registry import check_mixture
+
+        return check_mixture(value, need_rows=info.data.get("enabled", True))
 
     @model_validator(mode="after")
     def _freeze_layers_needs_full(self) -> SFTConfig:
@@ -205,6 +212,13 @@ class DistillConfig(Section):
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+
+    @field_validator("transfer_data")
+    @classmethod
+    def _known_transfer_data(cls, value: dict[str, float]) -> dict[str, float]:
+        from safealign.corpus.registry import check_mixture
+
+        return check_mixture(value, need_rows=False)
 
     @model_validator(mode="after")
     def _one_width_setting(self) -> DistillConfig:

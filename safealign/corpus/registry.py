@@ -19,20 +19,63 @@ TRAIN_DATASETS: dict[str, str] = {
 }
 
 
+def unknown_dataset(name_or_path: str) -> str | None:
+    """Why ``name_or_path`` names no dataset (neither shipped nor a path), with the likely fix; None when it names one.
+
+    A ``.jsonl`` path counts as a dataset here even when it is missing, so that a recipe validates on a machine
+    other than the one it runs on; reading it is where a missing file fails.
+
+    >>> unknown_dataset("reasoning") is None
+    True
+    >>> unknown_dataset("reasonin")
+    "unknown dataset 'reasonin'. Did you mean 'reasoning'? Shipped datasets: harmful_refusals, benign_helpful, reasoning, multilingual; or give a .jsonl path"
+    """
+    if name_or_path in TRAIN_DATASETS:
+        return None
+    path = Path(name_or_path).expanduser()
+    if path.suffix == ".jsonl" or path.exists():
+        return None
+    close = difflib.get_close_matches(name_or_path, TRAIN_DATASETS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"unknown dataset {name_or_path!r}.{hint} Shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
+
+
 def dataset_path(name_or_path: str) -> Path:
     """A shipped dataset's file, or a user's JSONL path."""
     if name_or_path in TRAIN_DATASETS:
         return package_data("train", TRAIN_DATASETS[name_or_path])
+    problem = unknown_dataset(name_or_path)
+    if problem:
+        raise DataError(problem)
     path = Path(name_or_path).expanduser()
-    if path.suffix == ".jsonl" or path.exists():
-        if not path.is_file():
-            raise DataError(f"dataset file {path} not found")
-        return path
-    close = difflib.get_close_matches(name_or_path, TRAIN_DATASETS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise DataError(
-        f"unknown dataset {name_or_path!r}.{hint} Shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
-    )
+    if not path.is_file():
+        raise DataError(f"dataset file {path} not found")
+    return path
+
+
+def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, float]:
+    """A recipe's dataset mixture (name or path -> fraction of its rows), checked before anything runs.
+
+    Raises ValueError for an unknown dataset name, a negative fraction (0 leaves a dataset out) or, with
+    ``need_rows``, a mixture with no positive fraction.
+
+    >>> check_mixture({"reasoning": 0.5, "multilingual": 0}, need_rows=True)
+    {'reasoning': 0.5, 'multilingual': 0}
+    >>> check_mixture({"reasoning": -1.0}, need_rows=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {'reasoning': -1.0}
+    """
+    negative = {name: value for name, value in fractions.items() if value < 0}
+    if negative:
+        raise ValueError(f"fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {negative}")
+    for name in fractions:
+        problem = unknown_dataset(name)
+        if problem:
+            raise ValueError(problem)
+    if need_rows and not any(value > 0 for value in fractions.values()):
+        raise ValueError(f"the mixture has no dataset with a fraction > 0 (got {fractions}); give at least one")
+    return fractions
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
