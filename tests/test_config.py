@@ -27,6 +27,11 @@ def test_defaults_validate():
         ({"sft": {"datasets": {"reasoning": -0.5}}}, ["sft.datasets", "fractions must be >= 0", "'reasoning': -0.5"]),
         ({"sft": {"datasets": {"reasoning": 0}}}, ["sft.datasets", "no dataset with a fraction > 0"]),
         ({"distill": {"transfer_data": {"benign": 0.5}}}, ["distill.transfer_data", "Did you mean 'benign_helpful'?"]),
+        ({"model": {"name": "embeded:smollm2-135m-instruct"}}, ["model.name", "did you mean 'embedded:'?"]),
+        ({"model": {"name": "embedded:smollm3"}}, ["model.name", "unknown embedded model 'smollm3'"]),
+        ({"model": {"name": "prune:0.5"}}, ["model.name", "distill.student spec"]),
+        ({"distill": {"student": "prune:1.5"}}, ["distill.student", "between 0 and 1"]),
+        ({"distill": {"student": "prune:half"}}, ["distill.student", "e.g. prune:0.5"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -44,6 +49,12 @@ def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path)
     })
     assert recipe.sft.datasets["multilingual"] == 0 and recipe.distill.transfer_data == {}
     assert parse_recipe({"sft": {"enabled": False, "datasets": {"reasoning": 0}}}).sft.enabled is False
+
+
+def test_model_specs_on_another_machine_still_validate():
+    recipe = parse_recipe({"model": {"name": "/models/Qwen2.5-1.5B-Instruct"}, "distill": {"student": "org/SmolLM2-135M"}})
+    assert recipe.model.name == "/models/Qwen2.5-1.5B-Instruct" and recipe.distill.student == "org/SmolLM2-135M"
+    assert parse_recipe({"model": {"name": "tiny:3"}, "distill": {"student": "prune:0.667"}}).model.name == "tiny:3"
 
 
 def test_load_recipe_errors(tmp_path):

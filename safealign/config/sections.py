@@ -14,10 +14,26 @@ DECISION_TOKENS_HELP = ("Weigh the loss of each answer's first N tokens by decis
 DECISION_WEIGHT_HELP = "Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted)."
 
 
+def checked_spec(value: str, *, allow_prune: bool) -> str:
+    """A model spec field, with the checks that need no file (pydantic reports ValueErrors with the field's path)."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import check_spec_text
+
+    try:
+        return check_spec_text(value, allow_prune=allow_prune)
+    except ModelNotFoundError as error:
+        raise ValueError(str(error)) from None
+
+
 class ModelConfig(Section):
     name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
     trust_remote_code: bool = Field(False, description="Allow model code from the model folder (off: only transformers' own classes run).")
     system_prompt: str | None = Field(None, description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). Evaluate and serve the model with the same one (`--system-prompt`).")
+
+    @field_validator("name")
+    @classmethod
+    def _spec_text(cls, value: str) -> str:
+        return checked_spec(value, allow_prune=False)
 
 
 class LoraConfig(Section):
@@ -212,6 +228,11 @@ class DistillConfig(Section):
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+
+    @field_validator("student")
+    @classmethod
+    def _student_spec_text(cls, value: str) -> str:
+        return checked_spec(value, allow_prune=True)
 
     @field_validator("transfer_data")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,39 @@ def resolve_spec(spec: str) -> ModelSpec:
         f"{spec!r} is a folder but not a model: it has neither config.json (a Hugging Face model) nor "
         "adapter_config.json (a LoRA adapter)"
     )
+
+
+SCHEMES = ("embedded", "tiny", "prune")
+
+
+def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
+    """The checks on a model spec that need no file: an unknown embedded name, a bad tiny seed or ``prune:``
+    fraction, a misspelt scheme. Paths are left to :func:`resolve_spec` when the stage starts, so that a recipe
+    written for another machine (``/models/...`` on a GPU host) validates here.
+
+    >>> check_spec_text("embedded:smollm2-135m-instruct")
+    'embedded:smollm2-135m-instruct'
+    >>> check_spec_text("embeded:smollm2-135m-instruct")
+    Traceback (most recent call last):
+    ...
+    safealign.errors.ModelNotFoundError: unknown model spec 'embeded:smollm2-135m-instruct': did you mean 'embedded:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path
+    """
+    text = str(spec).strip()
+    scheme, colon, _ = text.partition(":")
+    if scheme == "prune" and colon:
+        if not allow_prune:
+            raise ModelNotFoundError(f"{text!r}: prune:<fraction> builds a student from the teacher, so it is a distill.student spec, not a model")
+        from safealign.models.prune import parse_prune_spec
+
+        parse_prune_spec(text)
+        return text
+    if not text or scheme in ("embedded", "tiny"):
+        resolve_spec(text)  # for these, resolving reads no file
+        return text
+    close = difflib.get_close_matches(scheme, SCHEMES, n=1) if colon and len(scheme) > 1 else []
+    if close and not Path(text).expanduser().exists():
+        raise ModelNotFoundError(f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path")
+    return text
 
 
 def adapter_base(path: Path) -> str:
