@@ -32,6 +32,12 @@ def test_defaults_validate():
         ({"model": {"name": "prune:0.5"}}, ["model.name", "distill.student spec"]),
         ({"distill": {"student": "prune:1.5"}}, ["distill.student", "between 0 and 1"]),
         ({"distill": {"student": "prune:half"}}, ["distill.student", "e.g. prune:0.5"]),
+        ({"eval": {"suites": ["harmfull"]}}, ["eval.suites", "unknown eval suite 'harmfull'", "did you mean 'harmful'?"]),
+        ({"eval": {"suites": ["rg:lcm?max_vale=3"]}}, ["eval.suites", "lcm has no setting max_vale"]),
+        ({"eval": {"judge": "lama-guard:/models/lg3"}}, ["eval.judge", "valid forms: default, llama-guard:PATH"]),
+        ({"rl": {"tasks": {"arithmetc": 1.0}}}, ["rl.tasks", "unknown RL task 'arithmetc'", "did you mean 'arithmetic'?"]),
+        ({"rl": {"tasks": {"gcd": 1.0}}}, ["rl.tasks", "'gcd' is a held-out family", "Choose another family"]),
+        ({"rl": {"tasks": {"count_bits": 1.0}}}, ["rl.tasks", "'count_bits' is a dev family"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -49,6 +55,14 @@ def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path)
     })
     assert recipe.sft.datasets["multilingual"] == 0 and recipe.distill.transfer_data == {}
     assert parse_recipe({"sft": {"enabled": False, "datasets": {"reasoning": 0}}}).sft.enabled is False
+
+
+def test_suite_groups_files_families_and_judges_validate():
+    recipe = parse_recipe({
+        "eval": {"suites": ["dev", "borderline:my_prompts.jsonl", "rg:lcm?max_value=12"], "judge": "openai:http://127.0.0.1:8000/v1#m"},
+        "rl": {"tasks": {"safety": 0.5, "lcm": 0.25, "arithmetic": 0.25}},
+    })
+    assert recipe.eval.suites[0] == "dev" and set(recipe.rl.tasks) == {"safety", "lcm", "arithmetic"}
 
 
 def test_model_specs_on_another_machine_still_validate():

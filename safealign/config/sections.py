@@ -52,6 +52,26 @@ class EvalConfig(Section):
     judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
     precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description=EVAL_PRECISION_HELP)
 
+    @field_validator("suites")
+    @classmethod
+    def _known_suites(cls, value: list[str]) -> list[str]:
+        from safealign.evals.suites import expand_suite_names, get_suite
+
+        for name in expand_suite_names(value):
+            get_suite(name)  # raises naming the closest suite; rg:FAMILY settings are checked here too
+        return value
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_spec(cls, value: str) -> str:
+        from safealign.judges import JudgeSpecError, parse_judge_spec
+
+        try:
+            parse_judge_spec(value)
+        except JudgeSpecError as error:
+            raise ValueError(str(error)) from None
+        return value
+
 
 class SFTConfig(Section):
     enabled: bool = Field(True, description="Run the SFT stage.")
@@ -161,6 +181,24 @@ class RLConfig(Section):
             raise ValueError(f"weights must be >= 0, got {bad}")
         if not value or sum(value.values()) <= 0:
             raise ValueError("give at least one entry with a positive weight")
+        return value
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, value: dict[str, float]) -> dict[str, float]:
+        from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
+
+        from safealign.evals.suites import DEV_REASONING, REASONING_FAMILIES
+
+        families = valid_families()
+        for name in value:
+            if name != "safety" and name not in families:
+                raise unknown_name("RL task", name, ["safety", *families], shown=["safety", *OWN_FAMILIES, *EASY_CONFIGS])
+            # Training on an eval family would make its held-out (or dev) numbers in-distribution ones.
+            split = "held-out" if name in REASONING_FAMILIES["held_out"] else "dev" if name in DEV_REASONING else None
+            if split:
+                raise ValueError(f"RL task {name!r} is a {split} family of the reasoning evals: training on it would make those "
+                                 f"numbers in-distribution. Choose another family (training's: {', '.join(REASONING_FAMILIES['in_distribution'])})")
         return value
 
     @field_validator("rewards")

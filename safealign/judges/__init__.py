@@ -51,22 +51,40 @@ class JudgeSet:
     spec: str = "default"
 
 
-def build_judges(spec: str = "default") -> JudgeSet:
-    """Build the judge pair named by ``spec`` (see the module docstring); the refusal judge is always ours."""
+def parse_judge_spec(spec: str) -> tuple[str, str, str]:
+    """``(kind, target, model)`` of a judge spec, without building anything (recipes are checked with it).
+
+    >>> parse_judge_spec("openai:http://127.0.0.1:8000/v1")
+    ('openai', 'http://127.0.0.1:8000/v1', 'gpt-4o-mini')
+    >>> parse_judge_spec("lama-guard:/models/lg3")
+    Traceback (most recent call last):
+    ...
+    safealign.judges.JudgeSpecError: unknown judge spec 'lama-guard:/models/lg3'; valid forms: default, llama-guard:PATH, openai:URL[#MODEL]
+    """
     spec = spec.strip()
-    refusal = RefusalJudge()
     if spec == "default":
-        return JudgeSet(refusal, HarmJudge(refusal), spec)
+        return "default", "", ""
     kind, _, rest = spec.partition(":")
     if kind == "llama-guard" and rest:
-        return JudgeSet(refusal, LlamaGuardJudge(rest), spec)
+        return kind, rest, ""
     if kind == "openai" and rest:
         url, _, model = rest.partition("#")
         if not url.startswith(("http://", "https://")):
             raise JudgeSpecError(f"judge spec {spec!r}: the URL must start with http:// or https:// "
                                  "(e.g. openai:http://127.0.0.1:8000/v1#my-model)")
-        return JudgeSet(refusal, OpenAIRubricJudge(url, model or DEFAULT_RUBRIC_MODEL), spec)
+        return kind, url, model or DEFAULT_RUBRIC_MODEL
     raise JudgeSpecError(f"unknown judge spec {spec!r}; valid forms: {', '.join(JUDGE_SPECS)}")
+
+
+def build_judges(spec: str = "default") -> JudgeSet:
+    """Build the judge pair named by ``spec`` (see the module docstring); the refusal judge is always ours."""
+    kind, target, model = parse_judge_spec(spec)
+    refusal = RefusalJudge()
+    if kind == "llama-guard":
+        return JudgeSet(refusal, LlamaGuardJudge(target), spec.strip())
+    if kind == "openai":
+        return JudgeSet(refusal, OpenAIRubricJudge(target, model), spec.strip())
+    return JudgeSet(refusal, HarmJudge(refusal), "default")
 
 
 __all__ = [
@@ -86,4 +104,5 @@ __all__ = [
     "RefusalJudge",
     "Verdict",
     "build_judges",
+    "parse_judge_spec",
 ]
