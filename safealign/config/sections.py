@@ -186,9 +186,8 @@ class RLConfig(Section):
     @field_validator("tasks")
     @classmethod
     def _known_tasks(cls, value: dict[str, float]) -> dict[str, float]:
-        from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
-
         from safealign.evals.suites import DEV_REASONING, REASONING_FAMILIES
+        from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
 
         families = valid_families()
         for name in value:
