@@ -41,6 +41,30 @@ def test_invalid_json_names_the_line(tmp_path):
         read_rows(path)
 
 
+def test_every_bad_line_of_a_file_is_reported_not_just_the_first(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps({"messages": []}) + "\n{not json\n[1, 2]\n" + json.dumps(chat("ok")) + "\n")
+    with pytest.raises(DataError) as info:
+        build_mixture({str(path): 1.0}, seed=0)
+    message = str(info.value)
+    assert "3 problem(s)" in message
+    for expected in ("mixed.jsonl:1: field 'messages'", "mixed.jsonl:2: not valid JSON", "mixed.jsonl:3: each line must be a JSON object"):
+        assert expected in message
+
+
+def test_data_check_lists_unreadable_and_invalid_lines_together(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("{not json\n" + json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 1
+    flat = " ".join(result.output.split())  # rich wraps long lines at spaces
+    assert "mixed.jsonl:1: not valid JSON" in flat and "mixed.jsonl:2: field 'messages'" in flat
+
+
 def test_mixture_fractions_repeat_and_subsample(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(chat(f"question {i}")) for i in range(10)) + "\n")

@@ -18,15 +18,15 @@ def check(
     n: int = typer.Option(8, help="n-gram length for the overlap check."),
 ) -> None:
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
-    from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows, validate_rows
+    from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
     from safealign.corpus.eval_texts import disjointness_report, training_turns
 
     names = datasets or list(TRAIN_DATASETS)
     problems, train_texts, rows_out = [], [], []
     for name in names:
         path = dataset_path(name)
-        numbered = read_rows(path)
-        problems.extend(validate_rows(path, numbered))
+        numbered, unreadable = read_rows_and_problems(path)
+        problems.extend(sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
         languages = Counter(row.get("language", "?") for _, row in numbered)
         rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
@@ -34,6 +34,8 @@ def check(
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
     for problem in problems[:50]:
         err_console.print(f"[red]{problem}[/]", highlight=False)
+    if len(problems) > 50:
+        err_console.print(f"[red]... and {len(problems) - 50} more problem(s)[/]", highlight=False)
     report = disjointness_report(train_texts, n=n)
     console.print(
         f"decontamination ({n}-grams + exact prompts): {report.train_items} training turns vs {report.eval_items} eval prompts: "

@@ -2,7 +2,7 @@
 
 from safealign.corpus.decontaminate import ContaminationReport, decontamination_check
 from safealign.corpus.mixture import Mixture, build_mixture
-from safealign.corpus.registry import TRAIN_DATASETS, dataset_path, read_rows
+from safealign.corpus.registry import TRAIN_DATASETS, dataset_path, read_rows, read_rows_and_problems
 from safealign.corpus.validate import validate_rows
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "dataset_path",
     "decontamination_check",
     "read_rows",
+    "read_rows_and_problems",
     "validate_rows",
 ]

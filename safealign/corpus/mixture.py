@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safealign.corpus.registry import dataset_path, read_rows
+from safealign.corpus.registry import dataset_path, read_rows_and_problems
 from safealign.corpus.validate import validate_rows
 from safealign.errors import DataError
 
@@ -63,8 +63,8 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
         if fraction <= 0:
             continue
         path = dataset_path(name)
-        numbered = read_rows(path)
-        problems = validate_rows(path, numbered)
+        numbered, unreadable = read_rows_and_problems(path)
+        problems = sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line)
         if problems:
             shown = "\n  ".join(str(p) for p in problems[:10])
             more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from safealign.corpus.validate import RowProblem
 from safealign.errors import DataError
 from safealign.paths import package_data
 
@@ -80,9 +81,18 @@ def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, row) pairs; a line that is not a JSON object raises naming file and line."""
+    rows, unreadable = read_rows_and_problems(path)
+    if unreadable:
+        raise DataError(str(unreadable[0]))
+    return rows
+
+
+def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[RowProblem]]:
+    """(line number, row) pairs of the lines that are JSON objects, and a problem for each line that is not,
+    so that a checker reports every bad line of a file instead of stopping at the first."""
     if not path.is_file():
         raise DataError(f"dataset file {path} not found")
-    rows = []
+    rows, problems = [], []
     with path.open(encoding="utf-8-sig") as handle:  # tolerate a byte-order mark
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -90,8 +100,10 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise DataError(f"{path}:{number}: not valid JSON ({error.msg} at column {error.colno})") from None
+                problems.append(RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})"))
+                continue
             if not isinstance(row, dict):
-                raise DataError(f"{path}:{number}: each line must be a JSON object, got {type(row).__name__}")
+                problems.append(RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}"))
+                continue
             rows.append((number, row))
-    return rows
+    return rows, problems

@@ -18,7 +18,8 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: field '{self.field}': {self.message}"
+        where = f"field '{self.field}': " if self.field else ""  # no field: the line itself is unreadable
+        return f"{self.path}:{self.line}: {where}{self.message}"
 
 
 def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]:
