@@ -38,6 +38,11 @@ def test_defaults_validate():
         ({"rl": {"tasks": {"arithmetc": 1.0}}}, ["rl.tasks", "unknown RL task 'arithmetc'", "did you mean 'arithmetic'?"]),
         ({"rl": {"tasks": {"gcd": 1.0}}}, ["rl.tasks", "'gcd' is a held-out family", "Choose another family"]),
         ({"rl": {"tasks": {"count_bits": 1.0}}}, ["rl.tasks", "'count_bits' is a dev family"]),
+        ({"rl": {"tasks": {"gcd?max_value=12": 1.0}}}, ["rl.tasks", "'gcd' is a held-out family"]),
+        ({"rl": {"tasks": {"chain_sum?max_digit=1": 1.0}}}, ["rl.tasks", "chain_sum has no setting max_digit", "max_digits"]),
+        ({"rl": {"tasks": {"chain_sum?min_digits=3&max_digits=1": 1.0}}}, ["rl.tasks", "chain_sum rejected the settings"]),
+        ({"rl": {"tasks": {"arithmetic?max_digits=1": 1.0}}}, ["rl.tasks", "takes no settings"]),
+        ({"rl": {"tasks": {"safety?share=1": 1.0}}}, ["rl.tasks", "'safety' takes no settings"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -60,9 +65,10 @@ def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path)
 def test_suite_groups_files_families_and_judges_validate():
     recipe = parse_recipe({
         "eval": {"suites": ["dev", "borderline:my_prompts.jsonl", "rg:lcm?max_value=12"], "judge": "openai:http://127.0.0.1:8000/v1#m"},
-        "rl": {"tasks": {"safety": 0.5, "lcm": 0.25, "arithmetic": 0.25}},
+        "rl": {"tasks": {"safety": 0.5, "lcm": 0.25, "arithmetic": 0.25, "basic_arithmetic?max_digits=1&operators=*": 0.1}},
     })
-    assert recipe.eval.suites[0] == "dev" and set(recipe.rl.tasks) == {"safety", "lcm", "arithmetic"}
+    assert recipe.eval.suites[0] == "dev"
+    assert set(recipe.rl.tasks) == {"safety", "lcm", "arithmetic", "basic_arithmetic?max_digits=1&operators=*"}
 
 
 def test_model_specs_on_another_machine_still_validate():

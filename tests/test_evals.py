@@ -482,3 +482,11 @@ def test_dev_split_is_reported_as_its_own_split() -> None:
     assert "dev" not in report.suites["harmful"].metrics
     rows = {row[:3] for row in report.rows()}
     assert ("harmful_dev", "dev", "refusal_rate") in rows and ("harmful_dev", "all", "refusal_rate") not in rows
+
+
+def test_family_settings_yaml_cannot_read_are_kept_as_written() -> None:
+    # `*` is a YAML alias marker: it reached the user as a scanner traceback
+    prompts = [item.prompt for item in select_items(get_suite("rg:basic_arithmetic?max_digits=1&operators=*"), limit=1000)]
+    assert prompts and all("*" in p and "+" not in p for p in prompts)
+    with pytest.raises(FamilyConfigError, match="not KEY=VALUE"):
+        get_suite("rg:basic_arithmetic?max_digits")

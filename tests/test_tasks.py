@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from safealign.tasks import (
@@ -147,3 +150,21 @@ def test_numbers_code_and_tags_are_not_words() -> None:
     assert language_share("<think>\n12 + 30 = 42\n</think>\n42", "fr") == 1.0
     assert language_share("Utilisez `git status` pour voir les fichiers modifiés.", "fr") == 1.0
     assert detect_language("123 456") is None
+
+
+def test_rl_task_settings_reach_the_generator_and_stay_off_eval_items() -> None:
+    from safealign.corpus.decontaminate import normalise
+    from safealign.stages.rl_prompts import _eval_prompt_texts, build_prompt_rows
+
+    rows = build_prompt_rows({"basic_arithmetic?max_digits=1&max_terms=2&operators=*": 1.0, "safety": 0.5}, 30, seed=3)
+    products = [json.loads(r["task"]) for r in rows if r["kind"] == "reasoning"]
+    assert len(products) == 20 and sum(r["kind"] != "reasoning" for r in rows) == 10
+    for problem in products:
+        assert problem["family"] == "basic_arithmetic"
+        question = problem["prompt"]
+        assert "*" in question and "+" not in question and "-" not in question  # one product of one-digit numbers
+        assert all(int(n) <= 10 for n in re.findall(r"\d+", question))  # reasoning-gym: 0 to 10**max_digits
+        assert normalise(problem["prompt"]) not in _eval_prompt_texts()
+    assert len({p["prompt"] for p in products}) == len(products)  # no question twice while the space has more
+    default = build_prompt_rows({"basic_arithmetic": 1.0}, 20, seed=3)
+    assert any("+" in json.loads(r["task"])["prompt"] or "-" in json.loads(r["task"])["prompt"] for r in default)

@@ -146,7 +146,8 @@ class RLConfig(Section):
     enabled: bool = Field(True, description="Run the GRPO stage.")
     tasks: dict[str, float] = Field(
         {"arithmetic": 0.5, "basic_arithmetic": 0.2, "chain_sum": 0.1, "safety": 0.2},
-        description="Prompt mixture: reasoning-gym family, 'arithmetic' or 'safety' -> share of prompts.",
+        description="Prompt mixture: 'safety', 'arithmetic', 'word_problem' or a reasoning-gym family, with its settings "
+                    "after '?' (basic_arithmetic?max_digits=1&max_terms=2) -> share of prompts.",
     )
     num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
     rewards: dict[str, float] = Field(
@@ -187,10 +188,19 @@ class RLConfig(Section):
     @classmethod
     def _known_tasks(cls, value: dict[str, float]) -> dict[str, float]:
         from safealign.evals.suites import DEV_REASONING, REASONING_FAMILIES
-        from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
+        from safealign.tasks.problems import (
+            EASY_CONFIGS,
+            OWN_FAMILIES,
+            TRAIN_SEED,
+            generate_problems,
+            parse_family_spec,
+            unknown_name,
+            valid_families,
+        )
 
         families = valid_families()
-        for name in value:
+        for spec in value:
+            name, settings = parse_family_spec(spec)
             if name != "safety" and name not in families:
                 raise unknown_name("RL task", name, ["safety", *families], shown=["safety", *OWN_FAMILIES, *EASY_CONFIGS])
             # Training on an eval family would make its held-out (or dev) numbers in-distribution ones.
@@ -198,6 +208,10 @@ class RLConfig(Section):
             if split:
                 raise ValueError(f"RL task {name!r} is a {split} family of the reasoning evals: training on it would make those "
                                  f"numbers in-distribution. Choose another family (training's: {', '.join(REASONING_FAMILIES['in_distribution'])})")
+            if name == "safety" and settings:
+                raise ValueError(f"RL task {spec!r}: 'safety' takes no settings; write 'safety'")
+            if settings:
+                generate_problems(name, 1, TRAIN_SEED, split="train", config=settings)  # a setting the family rejects fails here
         return value
 
     @field_validator("rewards")

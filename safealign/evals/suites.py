@@ -17,9 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from safealign.evals.loaders import SPLITS as ITEM_SPLITS
 from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
@@ -31,6 +28,7 @@ from safealign.tasks.problems import (
     FamilyConfigError,
     Problem,
     generate_problems,
+    parse_family_spec,
     unknown_name,
     valid_families,
 )
@@ -127,16 +125,6 @@ FAMILY_PREFIX = "rg:"
 FAMILY_SEED = 20_000  # ad-hoc family suites: far from the training seeds (TRAIN_SEED + k) and the built-in suites' (EVAL_SEED + < 1,000)
 
 
-def _family_settings(query: str) -> dict[str, Any]:
-    settings = {}
-    for pair in filter(None, query.split("&")):
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise FamilyConfigError(f"setting {pair!r} is not KEY=VALUE; write e.g. rg:count_bits?max_n=64&min_n=1")
-        settings[key] = yaml.safe_load(value)
-    return settings
-
-
 def family_suite(spec: str) -> Suite:
     """``rg:FAMILY[?KEY=VALUE&...]``: ``POOL_PER_FAMILY`` problems of any reasoning-gym family (or ours), scored by its own checker.
 
@@ -146,8 +134,7 @@ def family_suite(spec: str) -> Suite:
     the seed (``seed=N`` to choose another) depends on the family name only, so the same spec always
     gives the same items.
     """
-    family, _, query = spec.partition("?")
-    config = _family_settings(query)
+    family, config = parse_family_spec(spec)
     chosen_seed = config.pop("seed", None)
     valid = valid_families()
     if family not in valid:
@@ -188,8 +175,8 @@ def short_suite_name(name: str) -> str:
     (``rg:count_bits?…seed=20010``); summaries and JSON keep the full name."""
     if not name.startswith(FAMILY_PREFIX) or "?" not in name:
         return name
-    family, _, query = name.removeprefix(FAMILY_PREFIX).partition("?")
-    seed = _family_settings(query).get("seed")
+    family, settings = parse_family_spec(name.removeprefix(FAMILY_PREFIX))
+    seed = settings.get("seed")
     return f"{FAMILY_PREFIX}{family}?…" + (f"seed={seed}" if seed is not None else "")
 
 

@@ -34,20 +34,27 @@ def _eval_prompt_texts() -> frozenset[str]:
     return frozenset(normalise(item.prompt) for item in generated_suite_items())
 
 
-def reasoning_prompts(family: str, n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` problems from a training seed, none identical to an eval item.
+def reasoning_prompts(spec: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` problems of ``spec`` (``FAMILY[?KEY=VALUE&...]``: a family and its settings) from a training seed,
+    none identical to an eval item.
 
     Families with a small problem space (``basic_arithmetic``, ``chain_sum``) redraw the same question
     from different seeds, so a training seed alone does not keep RL prompts off the eval suites.
     """
-    from safealign.tasks.problems import TRAIN_SEED, generate_problems
+    from safealign.tasks.problems import TRAIN_SEED, generate_problems, parse_family_spec
 
+    family, config = parse_family_spec(spec)
     held = _eval_prompt_texts()
-    problems = []
+    problems: list[Any] = []
     for attempt in range(4):
-        drawn = generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train")
-        taken = {normalise(q.prompt) for q in problems}
-        problems.extend(p for p in drawn if normalise(p.prompt) not in held and normalise(p.prompt) not in taken)
+        earlier = {normalise(q.prompt) for q in problems}
+        asked = {q.prompt for q in problems}
+        for problem in generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train", config=config):
+            # The normalised form drops operators ("3 + 1" and "3 - 1" match): right for keeping off eval items,
+            # too coarse for repeats within a draw, which compare the exact question.
+            if normalise(problem.prompt) not in held and normalise(problem.prompt) not in earlier and problem.prompt not in asked:
+                asked.add(problem.prompt)
+                problems.append(problem)
         if len(problems) >= n:
             break
     return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
+import yaml
+
 from safealign.errors import SafealignError
 from safealign.tasks.reasoning_format import NUMBER, extract_answer
 
@@ -154,6 +156,35 @@ def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Fi
             value = type(default)(value if isinstance(value, (tuple, list)) else [value])
         shaped[key] = value
     return shaped
+
+
+def family_settings(query: str) -> dict[str, Any]:
+    """``KEY=VALUE&...`` as a dict: each value read as a YAML scalar or list (``3``, ``[plain, latex_frac]``), or
+    kept as written where YAML cannot read it (``operators=*`` is an operator, not a YAML alias).
+
+    >>> family_settings("max_digits=1&operators=*")
+    {'max_digits': 1, 'operators': '*'}
+    """
+    settings = {}
+    for pair in filter(None, query.split("&")):
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise FamilyConfigError(f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1")
+        try:
+            settings[key] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            settings[key] = value
+    return settings
+
+
+def parse_family_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``FAMILY[?KEY=VALUE&...]`` as the family name and its settings (reasoning-gym's config fields).
+
+    >>> parse_family_spec("basic_arithmetic?max_digits=1&max_terms=2")
+    ('basic_arithmetic', {'max_digits': 1, 'max_terms': 2})
+    """
+    family, _, query = spec.partition("?")
+    return family, family_settings(query)
 
 
 def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution",
