@@ -84,8 +84,13 @@ class StageRecord:
         return self.finished_at - self.started_at
 
     def finish(self, stage_dir: Path) -> None:
+        """Write ``stage.json`` (the stage counts as done from here on) and, for a training stage, its README."""
+        from safealign.card.stage_readme import write_stage_readme
+
         self.finished_at = time.time()
-        write_json(stage_dir / STAGE_FILE, asdict(self) | {"wall_time_s": self.wall_time_s})
+        record = asdict(self) | {"wall_time_s": self.wall_time_s}
+        write_stage_readme(stage_dir, record)
+        write_json(stage_dir / STAGE_FILE, record)
 
 
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:

@@ -264,3 +264,23 @@ def test_model_card_names_the_system_prompt_the_evals_used(runs, tmp_path):
     write_bundle(run)
     card = (run / "README.md").read_text()
     assert "was asked with the system prompt the model was trained with" in card and "> Decline only real harm." in card
+
+
+def test_a_training_stage_folder_gets_our_readme_with_its_numbers_and_prompt(tmp_path):
+    from safealign.card.stage_readme import write_stage_readme
+
+    record = {"stage": "sft", "parent": "embedded:smollm2-135m-instruct", "output": "runs/q/sft/model", "seed": 7,
+              "wall_time_s": 799.4, "git_commit": "0123456789abcdef",
+              "metrics": {"steps": 138, "tokens": 142433, "tokens_per_s": 179.07, "precision": "bf16", "rollbacks": None},
+              "inputs": {"system_prompt": "Decline only real harm.\n"}}
+    (tmp_path / "README.md").write_text("# Model Card for sft\nThis model is a fine-tuned version of [None](https://huggingface.co/None).")
+    write_stage_readme(tmp_path, record)
+    readme = (tmp_path / "README.md").read_text()
+    assert "None" not in readme and "started from `embedded:smollm2-135m-instruct`" in readme
+    for row in ("| seed | 7 |", "| wall time | 799.4 s (13.3 min) |", "| training tokens | 142,433 |", "| precision | bf16 |",
+                "| safealign commit | `0123456789ab` |"):
+        assert row in readme, row
+    assert "gate rollbacks" not in readme  # a metric the stage did not record gets no row
+    assert "> Decline only real harm.\n" in readme and 'from_pretrained("runs/q/sft/model")' in readme
+    write_stage_readme(tmp_path / "eval", {"stage": "eval:sft"})  # not a training stage: nothing written
+    assert not (tmp_path / "eval").exists()

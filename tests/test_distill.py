@@ -170,6 +170,8 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
     assert stage["metrics"]["padding_free"] is True and stage["metrics"]["shared_prefix_tokens"] > 0
     assert (result.model_path / "model.safetensors").is_file()
+    readme = (tmp_path / "distill" / "README.md").read_text()
+    assert "is a student (`prune:0.5`) of the teacher" in readme and "| distillation mode | logit |" in readme
 
 
 def test_kd_loss_ignores_masked_positions():

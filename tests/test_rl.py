@@ -116,3 +116,7 @@ def test_rl_resume_continues_from_saved_step(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()[logged_before:]]
     steps = [r["step"] for r in rows if "loss" in r]
     assert steps and min(steps) == 3, steps
+    # TRL's draft Hub card ("a fine-tuned version of [None](https://huggingface.co/None)") is replaced by ours
+    readme = (tmp_path / "rl" / "README.md").read_text()
+    assert readme.startswith("# GRPO reinforcement learning") and "None" not in readme
+    assert "| optimizer steps | 4 |" in readme and f"safealign eval {tmp_path / 'rl' / 'model'}" in readme

@@ -234,7 +234,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     model_path = save_final_model(trainer, tokenizer, stage_dir)
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
-    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, **student_info}
+    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, "system_prompt": system_prompt, **student_info}
     record.metrics = {
         "mode": mode, "steps": trainer.state.global_step, "train_loss": result.training_loss,
         "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),

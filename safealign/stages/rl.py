@@ -145,7 +145,7 @@ def run_rl(
     if is_main_process():
         write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
-    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "resumed_from": str(checkpoint) if checkpoint else None}
+    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None}
     record.metrics = {
         "steps": trainer.state.global_step,
         "train_runtime_s": result.metrics.get("train_runtime"),

@@ -167,7 +167,7 @@ def run_sft(
         loaded.model.config.use_cache = use_cache  # the saved model generates with its cache
     restore_attention(loaded.model, attention)
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
-    record.inputs = {"data": mixture.manifest(), "resumed_from": str(checkpoint) if checkpoint else None}
+    record.inputs = {"data": mixture.manifest(), "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None}
     record.metrics = {
         "train_loss": result.training_loss,
         "steps": trainer.state.global_step,

@@ -1,0 +1,47 @@
+"""README.md of a finished training stage's folder (``sft/``, ``rl/``, ``distill/``).
+
+TRL's trainers write a draft Hub card into their output folder on every save. Ours are stage folders, not
+Hub repositories, so that draft names the base model and the quick-start model as ``None`` (our models are
+built from a config, and nothing is pushed). When the stage finishes it is replaced by this page: what
+the folder holds, which model it started from, the stage's own numbers, and how to use the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safealign.card.run_folder import number, pct, templates
+
+TITLES = {"sft": "Supervised fine-tuning (SFT)", "rl": "GRPO reinforcement learning", "distill": "Distillation"}
+WHAT = {
+    "sft": "fine-tuned on the recipe's safety and reasoning mixture (`data_mixture.json` lists the files and their sha256)",
+    "rl": "trained with GRPO on the recipe's task mixture and rewards; cross-validation gate events are in "
+          "`gates.jsonl`, reward-hacking alerts in `alerts.json`, sampled rollouts in `rollouts.jsonl`",
+    "distill": "trained on the teacher's accepted traces (and its logits, when they share a tokenizer)",
+}
+# The stage metrics worth a row, in this order, with their labels and formats; stage.json keeps all of them.
+SHOWN = (
+    ("steps", "optimizer steps", number), ("tokens", "training tokens", number), ("tokens_per_s", "training tokens/s", number),
+    ("first_loss", "first logged loss", number), ("last_loss", "last logged loss", number),
+    ("train_loss", "mean training loss", number), ("method", "method", str), ("precision", "precision", str),
+    ("mode", "distillation mode", str), ("gate_events", "gate checks", number), ("rollbacks", "gate rollbacks", number),
+    ("alerts", "reward-hacking alerts", number), ("teacher_parameters", "teacher parameters", number),
+    ("student_parameters", "student parameters", number), ("parameter_ratio", "student / teacher parameters", pct),
+)
+MODEL_STAGES = tuple(TITLES)
+
+
+def stage_readme(record: dict[str, Any]) -> str:
+    """The page for one ``stage.json`` record of a training stage."""
+    metrics = record.get("metrics", {})
+    rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
+    return templates().get_template("stage_readme.md.j2").render(
+        record=record, title=TITLES[record["stage"]], what=WHAT[record["stage"]], rows=rows, model=record["output"],
+        wall_time_s=record.get("wall_time_s"))
+
+
+def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
+    """Replace the trainer's draft card in ``stage_dir`` with :func:`stage_readme`; other stages are left alone."""
+    if record.get("stage") in MODEL_STAGES:
+        (stage_dir / "README.md").write_text(stage_readme(record), encoding="utf-8")
