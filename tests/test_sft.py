@@ -198,3 +198,14 @@ def test_freeze_layers_errors_name_the_fix():
         freeze_bottom_layers(model, 2)
     assert freeze_bottom_layers(model, 0) == 0
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_training_logs_print_as_concise_lines_without_deprecation_noise(tmp_path, capfd, recwarn):
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    run_sft(config(data, max_steps=2, save_steps=10), "tiny", tmp_path / "sft", precision="fp32")
+    out, err = capfd.readouterr()
+    console = out + err  # tqdm.write prints to stdout
+    assert "step 1/2: loss " in console and "step 2/2: loss " in console and "· tokens/s " in console
+    assert "{'loss'" not in console  # the stock progress callback's raw dict
+    assert not [w for w in recwarn if "gradient_checkpointing" in str(w.message)]
+    assert losses(tmp_path / "sft"), "metrics.jsonl still gets every key"

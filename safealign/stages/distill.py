@@ -28,9 +28,10 @@ from safealign.models.prune import (
 )
 from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
 from safealign.stages.sft import rows_fit, to_prompt_completion
-from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
+    checkpointing_args,
     peft_config,
     precision_args,
     save_final_model,
@@ -206,7 +207,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     args = TRLSFTConfig(
         output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size, max_length=None if padding_free else cfg.max_length, padding_free=padding_free,
-        gradient_checkpointing=cfg.gradient_checkpointing, warmup_steps=0.05, lr_scheduler_type="cosine",
+        **checkpointing_args(cfg.gradient_checkpointing), warmup_steps=0.05, lr_scheduler_type="cosine",
         save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
         completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
         **precision_args(precision),
@@ -224,6 +225,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
                                           decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight)
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
+    use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
     shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
     checkpoint = last_checkpoint(stage_dir) if resume else None

@@ -18,8 +18,14 @@ from safealign.models import load_model
 from safealign.rewards import build_rewards
 from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
-from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
-from safealign.training.common import apply_embedding_policy, peft_config, precision_args, save_final_model
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
+from safealign.training.common import (
+    apply_embedding_policy,
+    checkpointing_args,
+    peft_config,
+    precision_args,
+    save_final_model,
+)
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.evicting_rollouts import evicting_rollouts
 from safealign.training.gates import GateCallback
@@ -58,7 +64,7 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         data_seed=seed,
         disable_tqdm=False,
         dataloader_num_workers=0,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **checkpointing_args(cfg.gradient_checkpointing),
         **vllm,
         **precision_args(precision),
     )
@@ -127,6 +133,7 @@ def run_rl(
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[*stage_callbacks, hacking, JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
+    use_concise_progress(trainer)
     unpadded = attention is not None and score_grpo_unpadded(trainer)
     if gate:
         gate.trainer = trainer

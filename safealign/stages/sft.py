@@ -18,9 +18,10 @@ from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.models import load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
-from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback
+from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
+    checkpointing_args,
     freeze_bottom_layers,
     peft_config,
     precision_args,
@@ -93,7 +94,7 @@ def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, p
         logging_first_step=True,
         report_to=cfg.report_to or "none",
         packing=cfg.packing,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **checkpointing_args(cfg.gradient_checkpointing),
         completion_only_loss=True,
         include_num_input_tokens_seen="non_padding",
         seed=seed,
@@ -149,6 +150,7 @@ def run_sft(
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
+    use_concise_progress(trainer)
     shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
     weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     checkpoint = last_checkpoint(stage_dir) if resume else None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from pathlib import Path
+from typing import Any
 
 from transformers import TrainerCallback
+from transformers.trainer_callback import ProgressCallback
 
 
 class JsonlMetricsCallback(TrainerCallback):
@@ -59,3 +62,48 @@ class NanGuardCallback(TrainerCallback):
                 f"{kept or 'none (no checkpoint was saved yet)'}. Lower the learning rate, use precision: fp32, "
                 "or check the data for empty or extremely long rows, then rerun with --resume."
             )
+
+
+# What a training log line shows, in this order; metrics.jsonl keeps every key. TRL's GRPO logs ~40 keys a step
+# (per-reward std, clip ratios, min/max lengths), which the stock progress callback prints as one raw dict.
+SHOWN_KEYS = (("loss", "loss"), ("kd_loss", "kd loss"), ("grad_norm", "grad norm"), ("learning_rate", "lr"),
+              ("reward", "reward"), ("completions/mean_length", "length"), ("completions/clipped_ratio", "truncated"),
+              ("entropy", "entropy"), ("mean_token_accuracy", "token accuracy"), ("train_tokens_per_second", "tokens/s"),
+              ("step_time", "s/step"), ("train_loss", "mean loss"), ("train_runtime", "elapsed s"))
+REWARD_MEAN = re.compile(r"rewards/(.+)/mean")
+
+
+def concise_log_line(logs: dict[str, Any], step: int, max_steps: int) -> str:
+    """One readable line for a training log record.
+
+    >>> concise_log_line({"loss": 0.0765, "reward": 0.3763, "rewards/accuracy/mean": 0.125, "rewards/safety/mean": None,
+    ...                   "rewards/accuracy/std": 0.33, "step_time": 40.79, "epoch": 0.025}, 1, 24)
+    'step 1/24: loss 0.0765 · reward 0.3763 (accuracy 0.125, safety –) · s/step 40.79'
+    """
+    def shown(value: Any) -> str:
+        return "–" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    parts = []
+    for key, label in SHOWN_KEYS:
+        if key not in logs:
+            continue
+        part = f"{label} {shown(logs[key])}"
+        if key == "reward":
+            rewards = [f"{m.group(1)} {shown(v)}" for k, v in logs.items() if (m := REWARD_MEAN.fullmatch(k))]
+            part += f" ({', '.join(rewards)})" if rewards else ""
+        parts.append(part)
+    return f"step {step}/{max_steps}: " + " · ".join(parts)
+
+
+class ConciseProgressCallback(ProgressCallback):
+    """transformers' progress bar, with each log record as :func:`concise_log_line` instead of a raw dict."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and self.training_bar is not None and logs:
+            self.training_bar.write(concise_log_line(logs, state.global_step, state.max_steps))
+
+
+def use_concise_progress(trainer: Any) -> None:
+    """Swap the trainer's stock progress callback (there only when its bar is on) for the concise one."""
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(ConciseProgressCallback)

@@ -85,6 +85,18 @@ def precision_args(precision: str) -> dict[str, Any]:
     return {"bf16": resolved == "bf16", "fp16": False, "use_cpu": device == "cpu"}
 
 
+def checkpointing_args(enabled: bool) -> dict[str, bool]:
+    """The trainer flag for activation (gradient) checkpointing under the name this transformers takes.
+
+    transformers 5.2x renamed ``gradient_checkpointing`` to ``activation_checkpointing`` and warns on every
+    config that leaves the new name unset, which TRL's configs (``gradient_checkpointing=True`` by default) always do.
+    """
+    from transformers import TrainingArguments
+
+    fields = TrainingArguments.__dataclass_fields__
+    return {"activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": enabled}
+
+
 def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
     """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter kept too).
 
