@@ -44,4 +44,5 @@ def stage_readme(record: dict[str, Any]) -> str:
 def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
     """Replace the trainer's draft card in ``stage_dir`` with :func:`stage_readme`; other stages are left alone."""
     if record.get("stage") in MODEL_STAGES:
+        stage_dir.mkdir(parents=True, exist_ok=True)
         (stage_dir / "README.md").write_text(stage_readme(record), encoding="utf-8")
