@@ -70,3 +70,39 @@ def test_examples_attached():
     h = history(**{"text/repetition": [0.5, 0.6, 0.7]})
     alerts = run_detectors(h, T, examples=lambda step: [{"step": step, "completion": "go go go"}])
     assert alerts[0].evidence["examples"][0]["step"] == 3
+
+
+def test_the_live_detectors_see_each_log_record_once(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from safealign.training import hacking_callback
+
+    seen = []
+    monkeypatch.setattr(hacking_callback, "run_detectors", lambda history, thresholds: seen.append(history) or [])
+    callback = hacking_callback.HackingCallback(HackingConfig(), tmp_path)
+    logs = {"reward": 0.5, "completions/clipped_ratio": 1.0, "rewards/safety/mean": float("nan")}  # NaN: no safety prompt
+    # transformers appends the record (with its step) to log_history before it calls on_log
+    state = SimpleNamespace(log_history=[{"reward": 0.4, "step": 1}, {**logs, "step": 2}], global_step=2, is_world_process_zero=True)
+    logs["text/repetition"] = 0.1  # added by a callback after transformers stored the record
+    callback.on_log(None, state, SimpleNamespace(should_training_stop=False), logs=logs)
+    assert [h["step"] for h in seen[-1]] == [1, 2] and seen[-1][-1]["text/repetition"] == 0.1
+    # a caller that has not appended it yet still gets it checked
+    state.log_history = state.log_history[:1]
+    callback.on_log(None, state, SimpleNamespace(should_training_stop=False), logs=logs)
+    assert [h["step"] for h in seen[-1]] == [1, 2]
+
+
+def test_rollout_statistics_reach_the_stored_history_the_final_pass_reads(tmp_path):
+    from types import SimpleNamespace
+
+    from safealign.training.rollouts import RolloutCallback, RolloutLog
+
+    log = RolloutLog()
+    reward = log.wrap(lambda prompts=None, completions=None, **_: [0.0] * len(completions))
+    reward(prompts=["p", "p"], completions=["the the the the the the the the", "a fine answer here"])
+    logs = {"loss": 0.1, "reward": 0.0}
+    stored = {**logs, "step": 3}
+    state = SimpleNamespace(log_history=[{"loss": 0.2, "step": 2}, stored], global_step=3, is_world_process_zero=True)
+    RolloutCallback(log, tmp_path / "rollouts.jsonl").on_log(None, state, None, logs=logs)
+    assert logs["text/repetition"] > 0 and stored["text/repetition"] == logs["text/repetition"]
+    assert "text/repetition" not in state.log_history[0]  # an earlier step's record is left as it was

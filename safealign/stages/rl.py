@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,10 @@ def run_rl(
     if checkpoint:
         log.info("rl: resuming from %s", checkpoint)
     # Finished rollouts leave the generation batch (safealign.training.evicting_rollouts).
-    with compact_lm_head() as compact, evicting_rollouts(trainer.model) as rollout_calls:
+    with compact_lm_head() as compact, evicting_rollouts(trainer.model) as rollout_calls, warnings.catch_warnings():
+        # TRL's GRPOTrainer asks the model `is_gradient_checkpointing`, which transformers 5.2x deprecates: a warning
+        # about TRL's code that the user cannot act on.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
 

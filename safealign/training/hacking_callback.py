@@ -42,8 +42,13 @@ class HackingCallback(TrainerCallback):
 
     def _check(self, state, logs) -> bool:
         history = [h for h in state.log_history if "step" in h]
+        # transformers appends the record to log_history before on_log; adding it again counted it twice (a
+        # truncation alert's evidence read steps [1, 2, 2] and fired where the final pass saw nothing). The copy in
+        # log_history can lack keys a callback added to ``logs`` since (text/repetition), so ``logs`` replaces it.
         if logs is not None:
-            history = [*history, {"step": state.global_step, **logs}]
+            current = {"step": state.global_step, **logs}
+            same = history and history[-1].get("step") == state.global_step and set(history[-1]) <= set(current)
+            history = [*history[:-1], current] if same else [*history, current]
         rollouts = self.stage_dir / "rollouts.jsonl"
         new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if a.detector not in self.fired]
         stop = False

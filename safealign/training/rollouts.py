@@ -80,7 +80,12 @@ class RolloutCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is None or "loss" not in logs or not state.is_world_process_zero:
             return
-        logs.update(self.log.stats())
+        stats = self.log.stats()
+        logs.update(stats)
+        # transformers stored this record in log_history before on_log: keep that copy whole too, for the stage's
+        # final detector pass and anything else that reads the history
+        if state.log_history and state.log_history[-1].get("step") == state.global_step and "loss" in state.log_history[-1]:
+            state.log_history[-1].update(stats)
         rows = self.log.records(state.global_step)
         with self.path.open("a", encoding="utf-8") as handle:
             for row in rows[: self.keep]:
