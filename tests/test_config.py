@@ -23,6 +23,7 @@ def test_defaults_validate():
         ({"name": "has spaces"}, ["name", "has spaces"]),
         ({"monitr": {}}, ["monitr", "did you mean 'monitor'"]),
         ({"sft": {"batch_size": 0}}, ["sft.batch_size", "greater than or equal to 1"]),
+        ({"sft": {"lr_scheduler": "cosin"}}, ["sft.lr_scheduler", "unknown learning-rate scheduler 'cosin'", "did you mean 'cosine'?"]),
         ({"sft": {"datasets": {"reasonin": 1.0}}}, ["sft.datasets", "unknown dataset 'reasonin'", "Did you mean 'reasoning'?"]),
         ({"sft": {"datasets": {"reasoning": -0.5}}}, ["sft.datasets", "fractions must be >= 0", "'reasoning': -0.5"]),
         ({"sft": {"datasets": {"reasoning": 0}}}, ["sft.datasets", "no dataset with a fraction > 0"]),

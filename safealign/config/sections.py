@@ -108,6 +108,23 @@ class SFTConfig(Section):
 
         return check_mixture(value, need_rows=info.data.get("enabled", True))
 
+    @field_validator("lr_scheduler")
+    @classmethod
+    def _known_scheduler(cls, value: str) -> str:
+        # Runs only when a recipe names a scheduler (pydantic does not validate the default). The names are
+        # transformers' own (the installed version is the truth); reading them imports torch, about 5 s on 2 cores,
+        # paid by recipes that set the field rather than by SFT failing after the pipeline's baseline eval.
+        import difflib
+
+        from transformers.trainer_utils import SchedulerType
+
+        names = [member.value for member in SchedulerType]
+        if value not in names:
+            close = difflib.get_close_matches(value, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown learning-rate scheduler {value!r}{hint}; transformers' schedulers: {', '.join(names)}")
+        return value
+
     @model_validator(mode="after")
     def _freeze_layers_needs_full(self) -> SFTConfig:
         if self.freeze_layers and self.method != "full":
