@@ -157,7 +157,7 @@ def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
     return rows, traces, teacher_dir
 
 
-def test_logit_kd_lowers_kd_loss(tmp_path):
+def test_logit_kd_lowers_kd_loss(tmp_path, capfd):
     rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     transfer = tmp_path / "transfer.jsonl"
     transfer.write_text("\n".join(json.dumps(r | {"id": f"x{r['id']}"}) for r in rows[:4]) + "\n")
@@ -172,6 +172,9 @@ def test_logit_kd_lowers_kd_loss(tmp_path):
     assert (result.model_path / "model.safetensors").is_file()
     readme = (tmp_path / "distill" / "README.md").read_text()
     assert "is a student (`prune:0.5`) of the teacher" in readme and "| distillation mode | logit |" in readme
+    out, err = capfd.readouterr()
+    assert "step 15/15: loss " in out + err and "· kd loss " in out + err, "a progress bar with one line per log record"
+    assert "{'loss'" not in out + err, "the stock printer's raw dict"
 
 
 def test_kd_loss_ignores_masked_positions():

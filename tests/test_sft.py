@@ -209,3 +209,19 @@ def test_training_logs_print_as_concise_lines_without_deprecation_noise(tmp_path
     assert "{'loss'" not in console  # the stock progress callback's raw dict
     assert not [w for w in recwarn if "gradient_checkpointing" in str(w.message)]
     assert losses(tmp_path / "sft"), "metrics.jsonl still gets every key"
+
+
+def test_runs_without_a_progress_bar_print_concise_lines_too(capsys):
+    from types import SimpleNamespace
+
+    from transformers.trainer_callback import CallbackHandler, PrinterCallback
+
+    from safealign.training.callbacks import ConcisePrinterCallback, use_concise_progress
+
+    handler = CallbackHandler([PrinterCallback], None, None, None, None)  # what disable_tqdm=True leaves
+    trainer = SimpleNamespace(pop_callback=handler.pop_callback, add_callback=handler.add_callback)
+    use_concise_progress(trainer)
+    [printer] = [cb for cb in handler.callbacks if isinstance(cb, PrinterCallback)]
+    assert isinstance(printer, ConcisePrinterCallback)
+    printer.on_log(None, SimpleNamespace(is_world_process_zero=True, global_step=3, max_steps=10), None, logs={"loss": 1.5})
+    assert capsys.readouterr().out == "step 3/10: loss 1.5\n"

@@ -210,7 +210,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         **checkpointing_args(cfg.gradient_checkpointing), warmup_steps=0.05, lr_scheduler_type="cosine",
         save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
         completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
-        **precision_args(precision),
+        disable_tqdm=False, dataloader_num_workers=0, **precision_args(precision),
     )
     common = dict(
         model=student, args=args, train_dataset=dataset, processing_class=tokenizer,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
-from transformers.trainer_callback import ProgressCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 
 class JsonlMetricsCallback(TrainerCallback):
@@ -103,7 +103,17 @@ class ConciseProgressCallback(ProgressCallback):
             self.training_bar.write(concise_log_line(logs, state.global_step, state.max_steps))
 
 
+class ConcisePrinterCallback(PrinterCallback):
+    """transformers' printer for runs without a progress bar (``disable_tqdm``), with :func:`concise_log_line`."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and logs:
+            print(concise_log_line(logs, state.global_step, state.max_steps))
+
+
 def use_concise_progress(trainer: Any) -> None:
-    """Swap the trainer's stock progress callback (there only when its bar is on) for the concise one."""
+    """Swap the trainer's stock progress callback (with its bar) or printer (without) for the concise one."""
     if trainer.pop_callback(ProgressCallback) is not None:
         trainer.add_callback(ConciseProgressCallback)
+    elif trainer.pop_callback(PrinterCallback) is not None:
+        trainer.add_callback(ConcisePrinterCallback)
