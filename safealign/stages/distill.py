@@ -34,6 +34,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    run_args,
     save_final_model,
 )
 from safealign.training.decision_tokens import (
@@ -209,8 +210,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         per_device_train_batch_size=cfg.batch_size, max_length=None if padding_free else cfg.max_length, padding_free=padding_free,
         **checkpointing_args(cfg.gradient_checkpointing), warmup_steps=0.05, lr_scheduler_type="cosine",
         save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
-        completion_only_loss=True, include_num_input_tokens_seen="non_padding", seed=seed, data_seed=seed,
-        disable_tqdm=False, dataloader_num_workers=0, **precision_args(precision),
+        completion_only_loss=True, include_num_input_tokens_seen="non_padding", **run_args(seed), **precision_args(precision),
     )
     common = dict(
         model=student, args=args, train_dataset=dataset, processing_class=tokenizer,

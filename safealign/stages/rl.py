@@ -25,6 +25,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    run_args,
     save_final_model,
 )
 from safealign.training.compact_lm_head import compact_lm_head
@@ -61,10 +62,7 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         save_total_limit=2,
         logging_steps=cfg.logging_steps,
         report_to=cfg.report_to or "none",
-        seed=seed,
-        data_seed=seed,
-        disable_tqdm=False,
-        dataloader_num_workers=0,
+        **run_args(seed),
         **checkpointing_args(cfg.gradient_checkpointing),
         **vllm,
         **precision_args(precision),

@@ -25,6 +25,7 @@ from safealign.training.common import (
     freeze_bottom_layers,
     peft_config,
     precision_args,
+    run_args,
     save_final_model,
 )
 from safealign.training.compact_lm_head import compact_lm_head
@@ -97,10 +98,7 @@ def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, p
         **checkpointing_args(cfg.gradient_checkpointing),
         completion_only_loss=True,
         include_num_input_tokens_seen="non_padding",
-        seed=seed,
-        data_seed=seed,
-        disable_tqdm=False,
-        dataloader_num_workers=0,
+        **run_args(seed),
         **precision_args(precision),
     )
 

@@ -85,6 +85,15 @@ def precision_args(precision: str) -> dict[str, Any]:
     return {"bf16": resolved == "bf16", "fp16": False, "use_cpu": device == "cpu"}
 
 
+def run_args(seed: int) -> dict[str, Any]:
+    """The trainer settings every training stage shares: seeded data order, the progress bar on, no loader workers.
+
+    transformers turns the bar off by default when its logger is quiet, and then prints each log record as a raw dict
+    (the distillation stage did until 2026-12-02); loader workers only cost start-up time with in-memory datasets.
+    """
+    return {"seed": seed, "data_seed": seed, "disable_tqdm": False, "dataloader_num_workers": 0}
+
+
 def checkpointing_args(enabled: bool) -> dict[str, bool]:
     """The trainer flag for activation (gradient) checkpointing under the name this transformers takes.
 
