@@ -168,3 +168,14 @@ def test_rl_task_settings_reach_the_generator_and_stay_off_eval_items() -> None:
     assert len({p["prompt"] for p in products}) == len(products)  # no question twice while the space has more
     default = build_prompt_rows({"basic_arithmetic": 1.0}, 20, seed=3)
     assert any("+" in json.loads(r["task"])["prompt"] or "-" in json.loads(r["task"])["prompt"] for r in default)
+
+
+def test_prompt_mixture_has_exactly_the_asked_number_of_prompts() -> None:
+    from safealign.stages.rl_prompts import build_prompt_rows
+
+    # The sample stage's mixture: rounding each family's share on its own gave 97 prompts for 96.
+    reasoning = {"arithmetic": 0.35, "basic_arithmetic": 0.15, "chain_sum": 0.15, "word_problem": 0.15}
+    mixture = {name: 0.7 * weight / 0.8 for name, weight in reasoning.items()} | {"safety": 0.3}
+    rows = build_prompt_rows(mixture, 96, seed=7)
+    assert len(rows) == 96
+    assert sum(r["kind"] == "reasoning" for r in rows) == 67

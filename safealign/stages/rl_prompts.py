@@ -60,12 +60,30 @@ def reasoning_prompts(spec: str, n: int, seed: int) -> list[dict[str, Any]]:
     return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]
 
 
+def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
+    """``total`` split by ``weights`` into whole counts that sum to ``total`` (largest remainders first).
+
+    Rounding each share on its own can overshoot: 96 prompts at 0.7 / 0.3 over four reasoning
+    families gave 97.
+
+    >>> apportion({"a": 0.35 / 0.8 * 0.7, "b": 0.15 / 0.8 * 0.7, "c": 0.15 / 0.8 * 0.7, "d": 0.15 / 0.8 * 0.7, "safety": 0.3}, 96)
+    {'a': 29, 'b': 13, 'c': 13, 'd': 12, 'safety': 29}
+    """
+    weight_sum = sum(weights.values())
+    exact = {key: total * weight / weight_sum for key, weight in weights.items()}
+    counts = {key: int(share) for key, share in exact.items()}
+    by_remainder = sorted(exact, key=lambda key: -(exact[key] - counts[key]))  # stable: ties keep the given order
+    for key in by_remainder[: total - sum(counts.values())]:
+        counts[key] += 1
+    return counts
+
+
 def build_prompt_rows(tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None) -> list[dict[str, Any]]:
-    """``num_prompts`` rows split across ``tasks`` by weight, shuffled, in conversational form."""
-    total = sum(tasks.values())
+    """``num_prompts`` rows split across ``tasks`` by weight (:func:`apportion`), shuffled, in conversational form."""
+    counts = apportion(dict(sorted(tasks.items())), num_prompts)
     rows: list[dict[str, Any]] = []
-    for index, (family, weight) in enumerate(sorted(tasks.items())):
-        count = round(num_prompts * weight / total)
+    for index, family in enumerate(sorted(tasks)):
+        count = counts[family]
         if count == 0:
             continue
         if family == "safety":
