@@ -60,7 +60,9 @@ def test_refusal_metrics_count_full_and_partial_separately() -> None:
 
 
 def test_over_refusal_metrics() -> None:
-    rates = m.over_refusal_metrics(["compliance"] * 6 + ["refusal", "partial_refusal"])
+    rates = m.over_refusal_metrics(["compliance"] * 5 + ["evasive", "refusal", "partial_refusal"])
+    assert rates["answered_rate"].value == 5 / 8
+    assert rates["evasive_rate"].value == 1 / 8
     assert rates["over_refusal_rate"].value == 1 / 8
     assert rates["partial_over_refusal_rate"].value == 1 / 8
     assert rates["over_refused_or_partial_rate"].value == 2 / 8

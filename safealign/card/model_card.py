@@ -11,7 +11,15 @@ from typing import Any
 
 from safealign.card.judge_quality import judge_quality
 from safealign.card.run_folder import RunFolder, templates
-from safealign.card.summary import alerts, eval_rows, gate_events, overview, stage_details
+from safealign.card.summary import (
+    alerts,
+    eval_coverage,
+    eval_rows,
+    gate_events,
+    overview,
+    regressions,
+    stage_details,
+)
 
 TAGS_BY_STAGE = {"sft": ["sft", "trl"], "rl": ["grpo", "reinforcement-learning", "trl"], "distill": ["distillation"]}
 
@@ -22,10 +30,13 @@ def base_model_facts(spec: str) -> dict[str, str]:
 
     if spec.startswith("embedded:") and spec.split(":", 1)[1] in EMBEDDED_MODELS:
         model = EMBEDDED_MODELS[spec.split(":", 1)[1]]
-        return {"id": model.base_model, "license": model.license}
+        quantisation = model.gguf_file.rsplit(".", 2)[-2] if model.gguf_file.count(".") >= 2 else "quantised"
+        weights = (f"the {quantisation} GGUF copy `{model.gguf_file}` from the `{model.package}` package, dequantised to float32; "
+                   f"every stage, the base model's scores included, starts from that copy, not from the Hub's full-precision weights")
+        return {"id": model.base_model, "license": model.license, "weights": weights}
     if spec == "tiny" or spec.startswith("tiny:"):  # random weights, SmolLM2's Apache-2.0 tokenizer
-        return {"id": spec, "license": "apache-2.0"}
-    return {"id": spec, "license": "other"}
+        return {"id": spec, "license": "apache-2.0", "weights": "random weights with SmolLM2's tokenizer (a test model)"}
+    return {"id": spec, "license": "other", "weights": ""}
 
 
 def harm_judge_limits() -> str:
@@ -38,6 +49,18 @@ def harm_judge_limits() -> str:
         return ""
     body = doc.split(marker, 1)[1].lstrip("\n-").strip()
     return body.replace("``", "`")
+
+
+def judge_set_caveat() -> str:
+    """The shipped judge set card's own paragraph on how its test split was used, as Markdown."""
+    from safealign.paths import package_data
+
+    card = package_data("cards", "judge_set.md")
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    marker = "**How the test split was used"
+    if marker not in text:
+        return ""
+    return marker + text.split(marker, 1)[1].split("\n\n", 1)[0]
 
 
 def eval_results(run: RunFolder) -> list[Any]:
@@ -86,7 +109,9 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "run": run, "base": base_model_facts(run.base_model), "overview": overview(run), "stages": stage_details(run),
         "missing": run.missing, "rows": rows, "labels": list(run.evals), "quality": quality, "data": data,
         "alerts": alerts(run), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
-        "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"),
+        "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"), "judge_caveat": judge_set_caveat(),
+        "regressions": regressions(run), "coverage": eval_coverage(run),
+        "reasoning_regressed": any(r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)),
         "eval_config": next(iter(run.evals.values()), {}).get("config", {}),
     }
 

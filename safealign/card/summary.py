@@ -14,7 +14,7 @@ from safealign.evals.loaders import SPLITS
 # Metrics shown per suite kind, in order; the first is the suite's headline.
 KIND_METRICS: dict[str, tuple[str, ...]] = {
     "harmful": ("refusal_rate", "partial_refusal_rate", "harmful_content_rate"),
-    "borderline": ("over_refusal_rate", "partial_over_refusal_rate"),
+    "borderline": ("over_refusal_rate", "answered_rate", "partial_over_refusal_rate"),
     "reasoning": ("accuracy", "format_compliance"),
     "format": ("format_compliance", "accuracy"),
     "language": ("mixing_rate", "language_share"),
@@ -24,12 +24,14 @@ METRIC_NAMES = {
     "partial_refusal_rate": ("harmful requests refused then answered anyway", False),
     "harmful_content_rate": ("answers judged harmful", False),
     "over_refusal_rate": ("benign borderline requests refused (over-refusal)", False),
+    "answered_rate": ("benign borderline requests answered", True),
     "partial_over_refusal_rate": ("benign borderline requests partly refused", False),
     "accuracy": ("reasoning answers correct", True),
     "format_compliance": ("answers in the reasoning format", True),
     "mixing_rate": ("answers that mix languages", False),
     "language_share": ("mean share of words in the prompt's language", True),
 }
+TRAINING_STAGES = ("sft", "rl", "distill")
 SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "dev": "dev", "external": "external", "all": "all items"}
 
 
@@ -63,7 +65,7 @@ def hardware(record: dict[str, Any]) -> str:
 
 def _lora(cfg: dict[str, Any]) -> str:
     if cfg.get("method") != "lora":
-        return "full fine-tuning"
+        return "full fine-tuning" + (" (token embeddings and output head frozen)" if cfg.get("train_embeddings") is False else "")
     lora = cfg.get("lora") or {}
     return f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, targets {lora.get('target_modules')})"
 
@@ -91,7 +93,8 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                f"mixture sha256 {data.get('sha256')}",
                        "hyperparameters": {"learning rate": cfg.get("learning_rate"), "schedule": cfg.get("lr_scheduler"),
                                            "length": _steps(cfg), "batch size": cfg.get("batch_size"), "gradient accumulation": cfg.get("grad_accum"),
-                                           "max length": cfg.get("max_length"), "precision": metrics.get("precision")},
+                                           "max length": cfg.get("max_length"), "warmup ratio": cfg.get("warmup_ratio"),
+                                           "first answer tokens weighted": _decision(cfg), "precision": metrics.get("precision")},
                        "outcome": f"loss {number(metrics.get('first_loss'))} → {number(metrics.get('last_loss'))}"}
         elif info.key == "rl":
             prompts = inputs.get("prompts", {})
@@ -106,12 +109,12 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                   f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks"}
         elif info.key == "sample":
             detail |= {"method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
-                       "data": f"{cfg.get('num_prompts')} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
+                       "data": f"{sampled_prompts(record)} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
                        "hyperparameters": {"samples per prompt": cfg.get("k"), "temperature": cfg.get("temperature"), "max new tokens": cfg.get("max_new_tokens")},
-                       "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))})"}
+                       "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))}){_rejections(metrics)}"}
         elif info.key == "distill":
             detail |= {"method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}{_pruned_by(cfg, inputs)}, {_lora(cfg)}",
-                       "data": f"{inputs.get('traces', {}).get('rows')} teacher traces, sha256 {inputs.get('traces', {}).get('sha256')}",
+                       "data": transfer_set(run, inputs.get("traces", {})),
                        "hyperparameters": {"learning rate": cfg.get("learning_rate"), "length": _steps(cfg), "batch size": cfg.get("batch_size"),
                                            "KD weight alpha": cfg.get("alpha"), "KD temperature": cfg.get("temperature")},
                        "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
@@ -120,13 +123,58 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
     return out
 
 
+def _decision(cfg: dict[str, Any]) -> str:
+    return f"{cfg['decision_tokens']} at {cfg.get('decision_weight')}x" if cfg.get("decision_tokens") else "none"
+
+
+def sampled_prompts(record: dict[str, Any]) -> Any:
+    """Prompts the sample stage drew: recorded since 2026-12-02; before, samples / k (the config's count could differ)."""
+    metrics, cfg = record.get("metrics", {}), record.get("config", {})
+    if metrics.get("prompts") is not None:
+        return metrics["prompts"]
+    return metrics["samples"] // cfg["k"] if metrics.get("samples") and cfg.get("k") else cfg.get("num_prompts")
+
+
+def _rejections(metrics: dict[str, Any]) -> str:
+    """The rejection reasons summed over task families, most frequent first: "; rejected: incorrect 224, unsafe 8"."""
+    counts: dict[str, int] = {}
+    for family in (metrics.get("by_family") or {}).values():
+        for reason, count in family.items():
+            if reason not in ("total", "accepted", "acceptance_rate"):
+                counts[reason] = counts.get(reason, 0) + count
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    return "; rejected: " + ", ".join(f"{reason} {count}" for reason, count in ranked) if ranked else ""
+
+
+def is_teacher_traces(run: RunFolder, source: dict[str, Any], index: int) -> bool:
+    """Whether a source of the distillation mixture is the teacher's traces, not rows the recipe added (transfer_data)."""
+    traces_path = (run.json("distill/config.json") or {}).get("traces")
+    return source.get("path") == traces_path if traces_path else index == 0  # the traces come first in the mixture
+
+
+def transfer_set(run: RunFolder, traces: dict[str, Any]) -> str:
+    """The distillation transfer set, source by source: the teacher's accepted traces and any shipped rows added to them."""
+    sources = traces.get("sources") or []
+    parts = []
+    for index, source in enumerate(sources):
+        name = "teacher traces (sample/traces.jsonl)" if is_teacher_traces(run, source, index) else source["name"].rsplit("/", 1)[-1]
+        parts.append(f"{name} {source.get('rows_used')}")
+    listed = f" ({', '.join(parts)})" if parts else " teacher traces"
+    return f"{traces.get('rows')} rows{listed}; mixture sha256 {traces.get('sha256')}"
+
+
 def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
     if not str(cfg.get("student", "")).startswith("prune:"):
         return ""
-    if inputs.get("intermediate_size"):
-        return f" (width: every layer, MLPs of {inputs['intermediate_size']} neurons)"
-    layers = inputs.get("kept_layers")
-    return f" ({cfg.get('prune_by', 'depth')}: layers {layers})" if layers else ""
+    layers, width = inputs.get("kept_layers"), inputs.get("intermediate_size")
+    parts = []
+    if layers:
+        parts.append(f"{cfg.get('prune_by', 'depth')}: {len(layers)} layer{'s' if len(layers) != 1 else ''} kept, {layers}")
+    elif width:
+        parts.append("every layer")
+    if width:
+        parts.append(f"MLPs of {width} neurons")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _gates(gates: dict[str, Any]) -> str:
@@ -164,4 +212,45 @@ def overview(run: RunFolder) -> dict[str, Any]:
                            "base": row["values"].get(base) if base != final else None})
     return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
             "final_eval": final, "base_eval": base, "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
-            "tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if not s.key.startswith("eval:"))}
+            "tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES),
+            "sampled_tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key == "sample")}
+
+
+def regressions(run: RunFolder) -> list[dict[str, Any]]:
+    """Metrics where the final model scores worse than the base model: a limitation the card must state.
+
+    Every row of the score table is compared, headline or not, so that a language-mixing or borderline
+    loss shows as plainly as a refusal gain; the 95% intervals say which are beyond noise.
+    """
+    final, base = run.final_eval, next(iter(run.evals), None)
+    if not final or base == final:
+        return []
+    out = []
+    for row in eval_rows(run):
+        now, before = row["values"].get(final), row["values"].get(base)
+        if not now or not before or now["value"] == before["value"]:
+            continue
+        if (now["value"] < before["value"]) == row["higher_is_better"]:
+            beyond_noise = now["high"] < before["low"] or now["low"] > before["high"]
+            out.append({"name": row["name"], "suite": row["suite"], "split_name": row["split_name"], "final": now, "base": before,
+                        "beyond_noise": beyond_noise})
+    return out
+
+
+def eval_coverage(run: RunFolder) -> dict[str, Any]:
+    """What the final eval actually scored: items per suite and split, languages per suite, and splits left out."""
+    final = run.final_eval
+    summary = run.evals.get(final, {}) if final else {}
+    samples = run.jsonl(f"eval/{final}/samples.jsonl") if final else []
+    suites: dict[str, dict[str, Any]] = {}
+    for sample in samples:
+        if sample.get("sample_index", 0):
+            continue  # several samples per prompt count the prompt once
+        entry = suites.setdefault(sample.get("suite", "?"), {"splits": {}, "languages": {}})
+        split, language = SPLIT_NAMES.get(str(sample.get("split")), str(sample.get("split"))), str(sample.get("language") or "?")
+        entry["splits"][split] = entry["splits"].get(split, 0) + 1
+        entry["languages"][language] = entry["languages"].get(language, 0) + 1
+    scored = sorted({split for entry in suites.values() for split in entry["splits"]})
+    not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if scored else []
+    return {"suites": suites, "split_names": [SPLIT_NAMES.get(s, s) for s in scored], "not_scored": [SPLIT_NAMES[s] for s in not_scored],
+            "limit": (summary.get("config") or {}).get("limit")}

@@ -224,7 +224,7 @@ def run_eval(
         prompt_tokens=sum(c.prompt_tokens for c in completions),
         config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
                 "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
-                "system_prompt": getattr(generator, "system_prompt", None)},
+                "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)},
     )
     if out_dir is not None:
         report.write(out_dir)

@@ -110,7 +110,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
                 handle.write(json.dumps(item, ensure_ascii=False) + "\n")
     acceptance = {family: {**counts, "acceptance_rate": counts["accepted"] / counts["total"]} for family, counts in stats.items()}
     write_json(stage_dir / "acceptance.json", acceptance)
-    record.metrics = {"samples": len(samples), "accepted": len(accepted), "acceptance_rate": len(accepted) / max(1, len(samples)), "tokens": sum(c.completion_tokens for c in completions), "by_family": acceptance}
+    record.metrics = {"prompts": len(rows), "samples": len(samples), "accepted": len(accepted), "acceptance_rate": len(accepted) / max(1, len(samples)), "tokens": sum(c.completion_tokens for c in completions), "by_family": acceptance}
     record.finish(stage_dir)
     log.info("sample: kept %d of %d samples", len(accepted), len(samples))
     return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))
