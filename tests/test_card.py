@@ -316,3 +316,18 @@ def test_card_lists_what_the_final_model_does_worse_than_the_base():
     run = SimpleNamespace(evals={"base": summary(0.1, 0.02, 0.08), "student": summary(0.8, 0.375, 0.1)}, final_eval="student")
     found = {(r["suite"], r["beyond_noise"]) for r in regressions(run)}
     assert found == {("borderline", True), ("language", False)}  # refusing more is not a regression; mixing +2 points is within noise
+
+
+def test_a_moved_run_folder_still_finds_its_traces(runs, tmp_path, monkeypatch):
+    """Stage records hold paths relative to the working directory of the run; a copied folder, carded from
+    elsewhere, finds its own files instead of calling them missing."""
+    moved = tmp_path / "archive" / "tinyrun"
+    shutil.copytree(runs["full"], moved, ignore=shutil.ignore_patterns("checkpoint-*", "*.safetensors"))
+    monkeypatch.chdir(tmp_path)
+    write_bundle(moved)
+    data_card = (moved / "DATA_CARD.md").read_text()
+    assert "file missing now" not in data_card
+    assert "- **Source file:** `tinyrun/sample/traces.jsonl`" in data_card
+    assert "- **Source file:** `safealign/data/train/reasoning.jsonl`" in data_card  # shipped files by their place in the package
+    base = read_json(moved / "lineage.json")["nodes"][0]
+    assert base["role"] == "base model" and base["spec"] == "tiny" and "weights_sha256" not in base  # only embedded models have a GGUF

@@ -50,6 +50,23 @@ def output_files(stage_dir: Path, root: Path) -> list[dict[str, Any]]:
     return files
 
 
+def base_weights(spec: str) -> dict[str, Any]:
+    """For an embedded base model, the GGUF file every stage started from, with its size and sha256."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.embedded import EMBEDDED_MODELS, gguf_path
+
+    name = spec.split(":", 1)[1] if spec.startswith("embedded:") else ""
+    if name not in EMBEDDED_MODELS:
+        return {}
+    try:
+        path = gguf_path(name)
+    except ModelNotFoundError:  # the package is not installed where the card is written
+        return {"weights_file": EMBEDDED_MODELS[name].gguf_file}
+    entry = file_entry(path, path.parent)
+    return {"weights_file": entry["path"], "weights_bytes": entry["bytes"], "weights_sha256": entry.get("sha256"),
+            "weights_package": EMBEDDED_MODELS[name].install.rsplit(" ", 1)[-1]}
+
+
 def _model_node(run: RunFolder, spec: str) -> str:
     return f"model:{run.rel(spec)}"
 
@@ -64,7 +81,7 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
         nodes.setdefault(node_id, {"id": node_id, **attrs})
         return node_id
 
-    node(_model_node(run, run.base_model), kind="model", role="base model", spec=run.base_model)
+    node(_model_node(run, run.base_model), kind="model", role="base model", spec=run.base_model, **base_weights(run.base_model))
     for info in run.stages:
         if not info.done:
             stages.append({"stage": info.key, "status": "missing", "reason": info.reason, "dir": info.spec.folder})

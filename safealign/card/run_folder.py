@@ -145,12 +145,22 @@ class RunFolder:
         for anchor in (self.path.resolve().parts, self.path.parts):
             if parts[: len(anchor)] == anchor and len(parts) > len(anchor):
                 return "/".join(parts[len(anchor):])
-        # A relative path written from another working directory: find "<output_dir>/<run name>" in it.
-        tail = self.path.resolve().parts[-2:]
-        for i in range(len(parts) - len(tail)):
-            if parts[i : i + len(tail)] == tail:
-                return "/".join(parts[i + len(tail):])
+        # A path written from another working directory, or before the folder moved: find "<output_dir>/<run name>"
+        # in it, else the run folder's own name.
+        for tail in (self.path.resolve().parts[-2:], self.path.resolve().parts[-1:]):
+            for i in range(len(parts) - len(tail)):
+                if parts[i : i + len(tail)] == tail:
+                    return "/".join(parts[i + len(tail):])
         return str(path)
+
+    def locate(self, path: str) -> Path:
+        """A file a stage recorded, found again: as recorded, else inside this run folder (a folder that was
+        moved, or a card written from another working directory)."""
+        recorded = Path(path)
+        if recorded.exists():
+            return recorded
+        inside = self.rel(path)
+        return self.path / inside if inside != str(path) else recorded
 
 
 def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[str, bool]) -> str:

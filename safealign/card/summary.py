@@ -105,7 +105,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                            "max completion length": cfg.get("max_completion_length"), "temperature": cfg.get("temperature"),
                                            "max steps": cfg.get("max_steps"), "precision": metrics.get("precision"),
                                            "gates": _gates(cfg.get("gates") or {})},
-                       "outcome": f"reward {number(metrics.get('reward_first'))} → {number(metrics.get('reward_last'))}; "
+                       "outcome": f"{_reward_trend(run, metrics)}; "
                                   f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks"}
         elif info.key == "sample":
             detail |= {"method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
@@ -121,6 +121,15 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                   f"{number(metrics.get('teacher_parameters'))}; loss {number(metrics.get('train_loss'))}"}
         out.append(detail)
     return out
+
+
+def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> str:
+    """Mean reward over the first and the last ``window`` logged steps: one GRPO step's reward is a few prompts' luck."""
+    rewards = [row["reward"] for row in run.jsonl("rl/metrics.jsonl") if isinstance(row.get("reward"), (int, float))]
+    if len(rewards) < 2 * window:
+        return f"reward {number(metrics.get('reward_first'))} (first step) → {number(metrics.get('reward_last'))} (last step)"
+    first, last = sum(rewards[:window]) / window, sum(rewards[-window:]) / window
+    return f"mean reward {first:.3f} over the first {window} steps → {last:.3f} over the last {window} (range {min(rewards):.3f} to {max(rewards):.3f})"
 
 
 def _decision(cfg: dict[str, Any]) -> str:
