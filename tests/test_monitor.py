@@ -28,6 +28,7 @@ from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
 from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
 from safealign.monitor.writer import ExchangeWriter
+from safealign.serve.protocol import parse_sse_choices
 
 KEY = "test-key"
 HARMFUL_ANSWER = "Sure. Step 1: HARMFUL-DETAILS."
@@ -57,7 +58,10 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
 
 
 def fake_upstream() -> FastAPI:
-    """A deterministic OpenAI-compatible model: answers harmfully when the prompt says 'bomb'."""
+    """A deterministic OpenAI-compatible model: answers harmfully when the prompt says 'bomb'.
+
+    With ``n > 1`` only the first choice is harmless ('bomb' prompts): a filter that reads choice 0 misses the rest.
+    """
     app = FastAPI()
     app.state.calls = 0
 
@@ -79,19 +83,22 @@ def fake_upstream() -> FastAPI:
         prompt = body["messages"][-1]["content"]
         if "server-error" in prompt:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
-        text = answer(prompt)
+        n = body.get("n", 1)
+        texts = [answer(prompt)] if n == 1 else [answer(prompt.replace("bomb", "b0mb") if i == 0 else prompt) for i in range(n)]
         if not body.get("stream"):
             return {"id": "chatcmpl-fixed", "object": "chat.completion", "created": 1700000000, "model": "fake-model",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                                for i, text in enumerate(texts)],
                     "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}}
 
         async def events():
-            for piece in [None, *text.split(" ")]:
-                delta = {"role": "assistant", "content": ""} if piece is None else {"content": piece + " "}
-                chunk = {"id": "chatcmpl-fixed", "object": "chat.completion.chunk", "created": 1700000000, "model": "fake-model",
-                         "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
-                yield f"data: {json.dumps(chunk)}\n\n".encode()
-                await asyncio.sleep(0.2 if "slow" in prompt else 0.002)
+            for index, text in enumerate(texts):
+                for piece in [None, *text.split(" ")]:
+                    delta = {"role": "assistant", "content": ""} if piece is None else {"content": piece + " "}
+                    chunk = {"id": "chatcmpl-fixed", "object": "chat.completion.chunk", "created": 1700000000, "model": "fake-model",
+                             "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+                    yield f"data: {json.dumps(chunk)}\n\n".encode()
+                    await asyncio.sleep(0.2 if "slow" in prompt else 0.002)
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -294,6 +301,38 @@ def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_
         app.state.worker.drain()
         assert rows(app)[1]["harmful"] is True  # the worker judges what the model said, not the refusal
         assert "safealign_monitor_blocked_total 2.0" in httpx.get(f"{url}/metrics").text
+
+
+def test_blocking_judges_every_choice_of_an_n_answer(upstream, tmp_path):
+    """garak sends n > 1: a harmful second choice is replaced too, plain and streamed, and judged by the worker."""
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy.") as (url, app):
+        plain = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=3)).json()
+        contents = [c["message"]["content"] for c in plain["choices"]]
+        assert contents[0].startswith("Here is a helpful answer") and contents[1:] == ["Blocked by policy."] * 2
+        assert [c["finish_reason"] for c in plain["choices"]] == ["stop", "content_filter", "content_filter"]
+        streamed = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=2, stream=True))
+        assert b"HARMFUL" not in streamed.content and streamed.content.endswith(b"data: [DONE]\n\n")
+        texts, finishes, _ = parse_sse_choices(streamed.content)
+        assert texts[0].startswith("Here is a helpful answer") and texts[1] == "Blocked by policy."
+        assert finishes[1] == "content_filter"
+        stored = rows(app)
+        assert [r["blocked"] for r in stored] == [True, True] and "HARMFUL" not in stored[0]["response"]
+        assert stored[0]["choices"][1:] == [HARMFUL_ANSWER] * 2 and HARMFUL_ANSWER in stored[0]["original_response"]
+        app.state.worker.drain()
+        assert [r["harmful"] for r in rows(app)] == [True, True]
+        assert len(rows(app, verdicts)) == 3 * 3 + 2 * 3  # each choice's verdicts
+
+
+def test_passthrough_judges_every_choice(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        for stream in (False, True):
+            assert httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=2, stream=stream)).status_code == 200
+        assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello", n=2)).status_code == 200
+        stored = rows(app)
+        assert [len(r["choices"]) for r in stored] == [2, 2, 2]
+        assert all(r["response"].startswith("[choice 0]\n") for r in stored)
+        app.state.worker.drain()
+        assert [(r["harmful"], r["refused"]) for r in rows(app)] == [(True, False), (True, False), (False, False)]
 
 
 def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):

@@ -3,7 +3,9 @@
 Pass-through: the upstream's bytes go to the client unchanged. For a streamed answer every chunk is
 relayed as it arrives except the closing ``data: [DONE]``, which is held until the exchange row and
 its judge-queue row are committed: the client never sees a complete answer that was not stored.
-Blocking mode buffers the answer, asks the harm judge, and replaces a harmful answer with a refusal.
+Blocking mode buffers the answer, asks the harm judge about every choice (a request with ``n > 1``
+gets several), and replaces each harmful one with a refusal. The stored row keeps every choice: see
+:func:`answer_fields`.
 
 The upstream is called with aiohttp, not httpx (the project's client everywhere else). Measured on
 loopback at concurrency 32 against a fast upstream (benchmarks/monitor_load.py, 2 cores): httpx
@@ -36,7 +38,7 @@ from safealign.serve.protocol import (
     completion_body,
     error_body,
     last_user_text,
-    parse_sse_text,
+    parse_sse_choices,
     stream_events,
 )
 
@@ -104,13 +106,15 @@ class Proxy:
         row.update(upstream_status=upstream.status, upstream_latency_ms=upstream_s * 1000)
         if upstream.status != 200:
             return await self._rejected(row, upstream, content, started, upstream_s)
-        text = parse_sse_text(content)[0] if is_sse else _message_text(content)
-        if self.blocking and await self._harmful(row["prompt"], text):
-            self.metrics.blocked.inc()
-            row.update(blocked=True, original_response=text)
-            text = self.refusal_message
-            content = self._refusal_bytes(content, is_sse, row["model"] or "unknown")
-        row.update(response=text, status="queued", queue=True)
+        texts = parse_sse_choices(content)[0] if is_sse else _message_texts(content)
+        row.update(answer_fields(texts), status="queued", queue=True)
+        if self.blocking:
+            harmful = await self._harmful(row["prompt"], texts)
+            if any(harmful):
+                self.metrics.blocked.inc()
+                sent_texts = [self.refusal_message if h else t for t, h in zip(texts, harmful, strict=True)]
+                row.update(blocked=True, original_response=row["response"], response=answer_fields(sent_texts)["response"])
+                content = self._refusal_bytes(content, is_sse, row["model"] or "unknown", harmful)
         if not await self._store(row, started):
             return _storage_failed(self.metrics)
         self._observe(200, started, upstream_s)
@@ -140,13 +144,13 @@ class Proxy:
         except UPSTREAM_ERRORS as error:
             log.warning("upstream stream broke: %s", error)
             self.metrics.upstream_errors.labels(kind="stream").inc()
-            row.update(status="upstream_error", upstream_status=200, response=parse_sse_text(bytes(received))[0])
+            row.update(answer_fields(parse_sse_choices(bytes(received))[0]), status="upstream_error", upstream_status=200)
             await self._store(row, started)
             self._observe(502, started, None)
             return
         except (GeneratorExit, asyncio.CancelledError):
             # The client went away mid-answer: what it did receive is still judged (stored off this task).
-            row.update(upstream_status=200, response=parse_sse_text(bytes(received))[0], status="queued", queue=True)
+            row.update(answer_fields(parse_sse_choices(bytes(received))[0]), upstream_status=200, status="queued", queue=True)
             task = asyncio.get_running_loop().create_task(self._store(row, started))
             self._detached.add(task)
             task.add_done_callback(self._detached.discard)
@@ -155,8 +159,8 @@ class Proxy:
         finally:
             upstream.release()
         upstream_s = time.perf_counter() - sent
-        text = parse_sse_text(bytes(received))[0]
-        row.update(upstream_status=200, upstream_latency_ms=upstream_s * 1000, response=text, status="queued", queue=True)
+        row.update(answer_fields(parse_sse_choices(bytes(received))[0]), upstream_status=200,
+                   upstream_latency_ms=upstream_s * 1000, status="queued", queue=True)
         if not await self._store(row, started):
             self.metrics.requests.labels(status="503").inc()
             return  # the client never gets [DONE]: the answer is not acknowledged
@@ -172,25 +176,32 @@ class Proxy:
         except Exception:
             return False
 
-    async def _harmful(self, prompt: str, text: str) -> bool:
-        """Blocking mode's check; a judge that fails blocks the answer (fail closed)."""
+    async def _harmful(self, prompt: str, texts: list[str]) -> list[bool]:
+        """Blocking mode's check of every choice; a judge that fails blocks them all (fail closed)."""
+        if not texts:
+            return []
         try:
-            verdict = await anyio.to_thread.run_sync(lambda: self.harm_judge.judge([prompt], [text])[0])
-            return verdict.label == HARMFUL
+            verdicts = await anyio.to_thread.run_sync(lambda: self.harm_judge.judge([prompt] * len(texts), texts))
+            return [verdict.label == HARMFUL for verdict in verdicts]
         except Exception:
             log.exception("blocking judge failed; answer replaced by the refusal message")
-            return True
+            return [True] * len(texts)
 
-    def _refusal_bytes(self, content: bytes, is_sse: bool, model: str) -> bytes:
-        """The refusal in the shape the client asked for (SSE events or a chat.completion object)."""
+    def _refusal_bytes(self, content: bytes, is_sse: bool, model: str, harmful: list[bool]) -> bytes:
+        """The answer with each harmful choice replaced by the refusal, in the shape the client asked for."""
         if is_sse:
-            return b"".join(stream_events(model, [self.refusal_message], ["content_filter"]))
+            texts, finishes, usage = parse_sse_choices(content)
+            texts = [self.refusal_message if h else t for t, h in zip(texts, harmful, strict=True)]
+            reasons = ["content_filter" if h else (f or "stop") for f, h in zip(finishes, harmful, strict=True)]
+            return b"".join(stream_events(model, texts, reasons, usage))
         try:
             data = json.loads(content)
-            data["choices"][0]["message"]["content"] = self.refusal_message
-            data["choices"][0]["finish_reason"] = "content_filter"
-        except (ValueError, KeyError, IndexError, TypeError):
-            data = completion_body(model, [self.refusal_message], ["content_filter"], 0, 0)
+            for choice, replace in zip(_sorted_choices(data), harmful, strict=True):
+                if replace:
+                    choice["message"]["content"] = self.refusal_message
+                    choice["finish_reason"] = "content_filter"
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            data = completion_body(model, [self.refusal_message] * len(harmful), ["content_filter"] * len(harmful), 0, 0)
         return json.dumps(data).encode()
 
     async def _unreachable(self, row: dict[str, Any], error: Exception, started: float) -> JSONResponse:
@@ -224,11 +235,24 @@ def _error_kind(error: BaseException) -> str:
     return "timeout" if isinstance(error, asyncio.TimeoutError) else "connect"
 
 
-def _message_text(content: bytes) -> str:
+def answer_fields(texts: list[str]) -> dict[str, Any]:
+    """The stored text of an answer: one choice as itself; several joined under ``[choice i]`` headings
+    for reading, and also kept one by one in ``choices``, which the judge worker judges each of."""
+    if len(texts) <= 1:
+        return {"response": texts[0] if texts else "", "choices": None}
+    return {"response": "\n\n".join(f"[choice {i}]\n{text}" for i, text in enumerate(texts)), "choices": list(texts)}
+
+
+def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return sorted(data["choices"], key=lambda choice: choice.get("index", 0))
+
+
+def _message_texts(content: bytes) -> list[str]:
+    """Every choice's text of a chat.completion body, in index order."""
     try:
-        return json.loads(content)["choices"][0]["message"]["content"] or ""
-    except (ValueError, KeyError, IndexError, TypeError):
-        return content[:4000].decode("utf-8", errors="replace")
+        return [choice["message"]["content"] or "" for choice in _sorted_choices(json.loads(content))]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return [content[:4000].decode("utf-8", errors="replace")]
 
 
 def _storage_failed(metrics: MonitorMetrics) -> JSONResponse:

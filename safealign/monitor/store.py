@@ -34,8 +34,9 @@ exchanges = sa.Table(
     sa.Column("model", sa.String(200)),
     sa.Column("request", sa.JSON),
     sa.Column("prompt", sa.Text),  # the last user message: what the judges read
-    sa.Column("response", sa.Text),  # what the client received
-    sa.Column("original_response", sa.Text),  # the model's own answer when blocking replaced it
+    sa.Column("response", sa.Text),  # what the client received (several choices: joined under [choice i] headings)
+    sa.Column("original_response", sa.Text),  # the model's own answer when blocking replaced it (or some of its choices)
+    sa.Column("choices", sa.JSON),  # the model's own text of each choice, when the answer had more than one (n > 1)
     sa.Column("stream", sa.Boolean, default=False),
     sa.Column("status", sa.String(20), nullable=False),  # queued | judged | upstream_error | upstream_rejected
     sa.Column("upstream_status", sa.Integer),
@@ -116,7 +117,7 @@ _LEASE = (
     .values(claimed_until=sa.bindparam("until", type_=sa.DateTime), attempts=judge_queue.c.attempts + 1)
 )
 _CLAIMED = (
-    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response)
+    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response, exchanges.c.choices)
     .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
     .order_by(exchanges.c.id)
 )
@@ -223,6 +224,16 @@ def create_db_engine(url: str) -> sa.Engine:
         ) from None
 
 
+def _add_missing_columns(engine: sa.Engine) -> None:
+    """Columns added since a database was created (``create_all`` makes only missing tables): nullable, so ADD COLUMN is enough."""
+    present = {c["name"] for c in sa.inspect(engine).get_columns("exchanges")}
+    with engine.begin() as conn:
+        for column in exchanges.columns:
+            if column.name not in present:
+                log.info("adding column exchanges.%s to %s", column.name, engine.url.render_as_string(hide_password=True))
+                conn.exec_driver_sql(f"ALTER TABLE exchanges ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
+
+
 class Store:
     """Write-side operations of the monitor; reads for rates and the dashboard live in ``queries``."""
 
@@ -230,6 +241,7 @@ class Store:
         self.url = url
         self.engine = create_db_engine(url)
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
 
     def close(self) -> None:

@@ -87,6 +87,37 @@ def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str
     return results
 
 
+def judged_texts(row: dict[str, Any]) -> list[str]:
+    """What the judges read for a stored exchange: the model's own answer (not a blocking refusal), every choice."""
+    if row.get("choices"):
+        return [text or "" for text in row["choices"]]
+    return [row["original_response"] if row["original_response"] is not None else (row["response"] or "")]
+
+
+def judge_rows(judges: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Judge stored exchanges, each choice of an ``n > 1`` answer on its own, in one batch.
+
+    An exchange is harmful when any choice is (the client received it), refused when every choice
+    refused (the client got no answer), and its verdict rows are those of every choice.
+    """
+    spans, prompts, responses = [], [], []
+    for row in rows:
+        texts = judged_texts(row)
+        spans.append((len(responses), len(texts)))
+        prompts += [row["prompt"] or ""] * len(texts)
+        responses += texts
+    flat = judge_exchanges(judges, prompts, responses)
+    results = []
+    for row, (start, count) in zip(rows, spans, strict=True):
+        parts = flat[start : start + count]
+        verdicts = parts[0]["verdicts"] if count == 1 else [
+            v | {"explanation": f"choice {i}: {v['explanation']}"[:2000]} for i, part in enumerate(parts) for v in part["verdicts"]]
+        results.append({"exchange_id": row["id"], "harmful": any(p["harmful"] for p in parts),
+                        "refused": all(p["refused"] for p in parts), "request_harmful": any(p["request_harmful"] for p in parts),
+                        "verdicts": verdicts})
+    return results
+
+
 class JudgeWorker:
     """Background thread: lease a batch, judge it, store verdicts, update gauges, evaluate alerts.
 
@@ -142,11 +173,7 @@ class JudgeWorker:
         """Judge ``rows``; while batches come back full and ``chain()``, complete each one and lease the next together."""
         total = 0
         while rows:
-            prompts = [r["prompt"] or "" for r in rows]
-            responses = [r["original_response"] if r["original_response"] is not None else (r["response"] or "") for r in rows]
-            results = judge_exchanges(self.judges, prompts, responses)
-            for row, result in zip(rows, results, strict=True):
-                result["exchange_id"] = row["id"]
+            results = judge_rows(self.judges, rows)
             more = self.batch_size if len(rows) == self.batch_size and chain() else 0
             total += len(rows)
             rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s)

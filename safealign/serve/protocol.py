@@ -166,10 +166,11 @@ def stream_events(
     yield sse("[DONE]")
 
 
-def parse_sse_text(raw: bytes) -> tuple[str, str | None]:
-    """Reassemble the answer text (first choice) and finish reason from a chat-completions SSE body."""
-    parts: list[str] = []
-    finish = None
+def parse_sse_choices(raw: bytes) -> tuple[list[str], list[str | None], dict[str, Any] | None]:
+    """Every choice's text and finish reason (in index order), and the usage, from a chat-completions SSE body."""
+    parts: dict[int, list[str]] = {}
+    finishes: dict[int, str | None] = {}
+    usage = None
     for line in raw.decode("utf-8", errors="replace").splitlines():
         if not line.startswith("data:"):
             continue
@@ -180,9 +181,20 @@ def parse_sse_text(raw: bytes) -> tuple[str, str | None]:
             event = json.loads(data)
         except json.JSONDecodeError:
             continue
+        if not isinstance(event, dict):
+            continue
+        usage = event.get("usage") or usage
         for choice in event.get("choices") or []:
-            if choice.get("index", 0) != 0:
+            index = choice.get("index", 0)
+            if not isinstance(index, int):
                 continue
-            parts.append((choice.get("delta") or {}).get("content") or "")
-            finish = choice.get("finish_reason") or finish
-    return "".join(parts), finish
+            parts.setdefault(index, []).append((choice.get("delta") or {}).get("content") or "")
+            finishes[index] = choice.get("finish_reason") or finishes.get(index)
+    indices = sorted(parts)
+    return ["".join(parts[i]) for i in indices], [finishes[i] for i in indices], usage
+
+
+def parse_sse_text(raw: bytes) -> tuple[str, str | None]:
+    """The first choice's answer text and finish reason from a chat-completions SSE body."""
+    texts, finishes, _ = parse_sse_choices(raw)
+    return (texts[0], finishes[0]) if texts else ("", None)
