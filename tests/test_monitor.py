@@ -407,6 +407,35 @@ def test_writer_fails_only_the_failed_batch_and_reconnects(tmp_path):
         assert sorted(conn.execute(sa.select(exchanges.c.prompt)).scalars()) == sorted(f"kept {i}" for i in range(20))
 
 
+def test_one_unstorable_row_fails_only_its_own_request(tmp_path):
+    """A batch whose commit fails is retried row by row: innocent requests that shared it are stored."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    writer = ExchangeWriter(store)
+    writer.start()
+
+    async def write_all() -> list:
+        rows = [{"prompt": f"kept {i}", "status": "queued", "queue": True} for i in range(8)]
+        rows.insert(3, {"prompt": "bad \ud800", "status": "queued", "queue": True})  # SQLite cannot encode it
+        return await asyncio.gather(*[writer.write(row) for row in rows], return_exceptions=True)
+
+    outcomes = asyncio.run(write_all())
+    writer.stop()
+    assert isinstance(outcomes[3], Exception) and all(isinstance(o, int) for i, o in enumerate(outcomes) if i != 3)
+    assert store.backlog() == 8
+
+
+def test_lone_surrogates_are_a_400_naming_the_field(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        post = f"{url}/v1/chat/completions"
+        for body, field in ((b'{"model": "x\\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model"),
+                            (b'{"messages": [{"role": "user", "content": "a\\udc00b"}]}', "messages.0.content")):
+            answer = httpx.post(post, content=body, headers={"content-type": "application/json"})
+            assert answer.status_code == 400 and answer.json()["error"]["message"].startswith(field + ":"), answer.text
+        paired = httpx.post(post, content=b'{"messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}')
+        assert paired.status_code == 200  # a full pair is one character
+        assert len(rows(app)) == 1
+
+
 def test_a_batch_mixes_answered_and_failed_exchanges(tmp_path):
     """Rows with different fields commit together and read back as the Core types (SQLite's fast insert)."""
     store = Store(f"sqlite:///{tmp_path}/m.db")

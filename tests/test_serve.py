@@ -84,6 +84,14 @@ def test_sampling_fields_are_validated(served):
     assert "\n" not in stopped["choices"][0]["message"]["content"]
 
 
+def test_unencodable_text_is_a_400_not_a_500(served):
+    url, _ = served
+    body = b'{"model": "tiny", "max_tokens": 4, "messages": [{"role": "user", "content": "hi \\ud800"}]}'
+    answer = httpx.post(f"{url}/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and "messages.0.content" in answer.json()["error"]["message"]
+    assert answer.json()["error"]["param"] == "messages"
+
+
 def test_operator_default_temperature_applies_only_when_the_request_gives_none():
     from safealign.serve.app import sampling_params
     from safealign.serve.protocol import validate_chat

@@ -39,6 +39,7 @@ class ExchangeWriter:
         # The thread keeps one connection: a pool checkout and reset per batch cost as much as the insert.
         self._conn: sa.Connection | None = None
         self.commits = 0
+        self._last_error: BaseException | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -82,22 +83,35 @@ class ExchangeWriter:
                 return
 
     def _commit(self, batch: list[Pending]) -> None:
-        try:
-            self._conn = self._conn or self.store.request_path_connection()
-            ids: list[Any] = self.store.insert_exchanges([row for row, _, _ in batch], self._conn)
-            error = None
-            self.commits += 1
-        except Exception as failure:  # the requests answer 503: nothing unstored is acknowledged
-            log.exception("could not store %d exchanges", len(batch))
-            ids, error = [None] * len(batch), failure
-            self._close_connection()  # it may be broken (a restarted database server): the next batch reconnects
+        outcomes: list[Any] | None = self._insert([row for row, _, _ in batch])
+        if outcomes is None:
+            # One bad row (text the database refuses, say) must not fail the requests it shared a batch
+            # with: commit them one by one, so only the bad row's request answers 503.
+            outcomes = [self._last_error] if len(batch) == 1 else [self._insert_one(row) for row, _, _ in batch]
         # One wake-up per event loop for the whole batch, not one per request.
         settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = defaultdict(list)
-        for (_, future, loop), exchange_id in zip(batch, ids, strict=True):
-            settled[loop].append((future, exchange_id))
+        for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
+            settled[loop].append((future, outcome))
         for loop, futures in settled.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
-                loop.call_soon_threadsafe(_settle, futures, error)
+                loop.call_soon_threadsafe(_settle, futures)
+
+    def _insert_one(self, row: dict[str, Any]) -> Any:
+        ids = self._insert([row])
+        return self._last_error if ids is None else ids[0]
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[Any] | None:
+        """The rows' ids once committed, or None (the error in ``_last_error``): those requests answer 503."""
+        try:
+            self._conn = self._conn or self.store.request_path_connection()
+            ids = self.store.insert_exchanges(rows, self._conn)
+            self.commits += 1
+            return ids
+        except Exception as failure:
+            log.exception("could not store %d exchanges", len(rows))
+            self._last_error = failure
+            self._close_connection()  # it may be broken (a restarted database server): the next try reconnects
+            return None
 
     def _close_connection(self) -> None:
         if self._conn is not None:
@@ -106,11 +120,12 @@ class ExchangeWriter:
             self._conn = None
 
 
-def _settle(futures: list[tuple[asyncio.Future, Any]], error: BaseException | None) -> None:
-    for future, result in futures:
+def _settle(futures: list[tuple[asyncio.Future, Any]]) -> None:
+    """Resolve each future with its exchange id, or fail it with its exception."""
+    for future, outcome in futures:
         if future.done():
             continue
-        if error is not None:
-            future.set_exception(error)
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
         else:
-            future.set_result(result)
+            future.set_result(outcome)

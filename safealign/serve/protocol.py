@@ -90,7 +90,32 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
+    if (path := _unencodable_path(payload, "")) is not None:
+        path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
+        raise RequestError(400, f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
+                                "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
+                           param=path.split(".")[0] or None)
     return payload
+
+
+def _unencodable_path(value: Any, path: str) -> str | None:
+    """The field path of the first string (or key) in ``value`` that UTF-8 cannot encode, else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if (found := _unencodable_path(key, child)) is not None or (found := _unencodable_path(item, child)) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _unencodable_path(item, f"{path}.{index}")) is not None:
+                return found
+    return None
 
 
 def validate_chat(payload: dict[str, Any]) -> ChatRequest:
