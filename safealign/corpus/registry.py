@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ TRAIN_DATASETS: dict[str, str] = {
     "reasoning": "reasoning.jsonl",
     "multilingual": "multilingual.jsonl",
 }
+
+# What errors="surrogateescape" turns each byte that is not UTF-8 into.
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def unknown_dataset(name_or_path: str) -> str | None:
@@ -93,9 +97,18 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     if not path.is_file():
         raise DataError(f"dataset file {path} not found")
     rows, problems = [], []
-    with path.open(encoding="utf-8-sig") as handle:  # tolerate a byte-order mark
+    # Bytes that are not UTF-8 (a file saved as latin-1 or cp1252) come through as lone surrogates, so that a bad
+    # line is reported like any other instead of a UnicodeDecodeError ending the read.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as handle:  # tolerate a byte-order mark
         for number, line in enumerate(handle, start=1):
             if not line.strip():
+                continue
+            not_utf8 = NOT_UTF8.search(line)
+            if not_utf8:
+                byte = ord(not_utf8.group()) - 0xDC00
+                problems.append(RowProblem(path, number, "", (
+                    f"not UTF-8 text (byte 0x{byte:02x} at column {not_utf8.start() + 1}): save the file as UTF-8, "
+                    f"e.g. `iconv -f latin1 -t utf-8 {path} > {path.with_suffix('.utf8.jsonl')}`")))
                 continue
             try:
                 row = json.loads(line)
