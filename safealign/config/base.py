@@ -45,9 +45,10 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            hint = f" — did you mean {close[0]!r}?" if close else ""
+            hint = f" — did you mean {close[0]!r}?" if close else "."
             lines.append(f"  {path}: unknown field{hint} Allowed here: {', '.join(allowed)}")
         else:
             shown = repr(value) if not isinstance(value, dict) else "{...}"
-            lines.append(f"  {path} = {shown}: {item['msg']}")
+            message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own validators' messages
+            lines.append(f"  {path} = {shown}: {message}")
     return RecipeError("\n".join(lines))

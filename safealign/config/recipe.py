@@ -51,10 +51,35 @@ def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
 def load_recipe(path: str | Path) -> Recipe:
     """Read and validate a recipe file; raise :class:`RecipeError` naming each bad field."""
     path = Path(path)
+    if path.is_dir():
+        raise RecipeError(f"recipe {path} is a folder: give the YAML file (e.g. recipes/quickstart.yaml)")
     if not path.is_file():
         raise RecipeError(f"recipe {path} not found")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RecipeError(f"{path}: not UTF-8 text (byte {error.start}): save the recipe as UTF-8 "
+                          f"(e.g. `iconv -f latin1 -t utf-8 {path} > fixed.yaml`)") from None
+    try:
+        data = yaml.load(text, Loader=UniqueKeyLoader) or {}
     except yaml.YAMLError as error:
-        raise RecipeError(f"{path}: not valid YAML: {error}") from None
+        raise RecipeError(f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}") from None
     return parse_recipe(data, str(path))
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error.
+
+    YAML says keys are unique, but PyYAML keeps the last value without a word, so a recipe with two
+    ``sft:`` blocks would silently train with the second; PyYAML has no switch for this.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"found the key {key!r} twice (first {seen[key]})", key_node.start_mark)
+            seen[key] = f"line {key_node.start_mark.line + 1}"
+        return super().construct_mapping(node, deep=deep)

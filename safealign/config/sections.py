@@ -61,6 +61,18 @@ class EvalConfig(Section):
             get_suite(name)  # raises naming the closest suite; rg:FAMILY settings are checked here too
         return value
 
+    @model_validator(mode="after")
+    def _suites_have_items_in_split(self) -> EvalConfig:
+        from safealign.evals.suites import expand_suite_names, split_hint, suite_splits
+
+        if self.split == "all":
+            return self
+        empty = [name for name in expand_suite_names(self.suites)
+                 if (splits := suite_splits(name)) is not None and self.split not in splits and "external" not in splits]
+        if empty:
+            raise ValueError(f"suite(s) {', '.join(empty)} hold no {self.split} items: {split_hint(empty, self.split)}")
+        return self
+
     @field_validator("judge")
     @classmethod
     def _judge_spec(cls, value: str) -> str:
@@ -71,6 +83,16 @@ class EvalConfig(Section):
         except JudgeSpecError as error:
             raise ValueError(str(error)) from None
         return value
+
+
+# transformers schedulers that fail at the first step without settings the SFT stage does not pass (transformers 5.x).
+NEEDS_SCHEDULER_KWARGS = {
+    "reduce_lr_on_plateau": "steps on an eval metric, so it needs an eval strategy",
+    "greedy": "steps on an eval metric, so it needs an eval strategy",
+    "warmup_stable_decay": "needs num_decay_steps (lr_scheduler_kwargs)",
+    "cosine_with_min_lr": "needs min_lr or min_lr_rate (lr_scheduler_kwargs)",
+    "cosine_warmup_with_min_lr": "needs min_lr or min_lr_rate (lr_scheduler_kwargs)",
+}
 
 
 class SFTConfig(Section):
@@ -118,7 +140,10 @@ class SFTConfig(Section):
 
         from transformers.trainer_utils import SchedulerType
 
-        names = [member.value for member in SchedulerType]
+        names = [member.value for member in SchedulerType if member.value not in NEEDS_SCHEDULER_KWARGS]
+        if value in NEEDS_SCHEDULER_KWARGS:
+            raise ValueError(f"learning-rate scheduler {value!r} {NEEDS_SCHEDULER_KWARGS[value]}, which the sft section does not set; "
+                             f"choose one of: {', '.join(names)}")
         if value not in names:
             close = difflib.get_close_matches(value, names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -244,6 +269,13 @@ class RLConfig(Section):
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ValueError(f"unknown reward {name!r}{hint}; valid rewards: {', '.join(REWARDS)}")
         return value
+
+    @model_validator(mode="after")
+    def _a_step_has_prompts(self) -> RLConfig:
+        if self.num_prompts < self.prompts_per_step:
+            raise ValueError(f"num_prompts ({self.num_prompts}) is below prompts_per_step ({self.prompts_per_step}): not one GRPO "
+                             f"step could run. Raise num_prompts to at least {self.prompts_per_step} or lower prompts_per_step")
+        return self
 
     @model_validator(mode="after")
     def _policy_needs_reference(self) -> RLConfig:

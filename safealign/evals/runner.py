@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from safealign.errors import DataError
 from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
-from safealign.evals.suites import Suite, as_problem, get_suite, select_items
+from safealign.evals.suites import Suite, as_problem, get_suite, select_items, split_hint
 from safealign.generation import Completion, SamplingParams
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
 
@@ -180,9 +180,10 @@ def run_eval(
     started = time.perf_counter()
     specs = list({spec.name: spec for spec in (s if isinstance(s, Suite) else get_suite(s) for s in suites)}.values())
     selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
+    empty = [spec.name for spec, chosen in selected if not chosen]
+    if empty:  # a suite that contributes nothing would vanish from the scores without a word
+        raise DataError(f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}")
     items = [item for _, chosen in selected for item in chosen]
-    if not items:
-        raise DataError(f"no eval items in suites {[s.name for s in specs]} for split {split!r}")
     params = params or SamplingParams(max_new_tokens=128)
     if any(spec.kind in ("harmful", "borderline") for spec in specs):
         judges = _judge_set(judges)

@@ -10,6 +10,7 @@ seeds training draws from.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import zlib
@@ -183,6 +184,28 @@ def short_suite_name(name: str) -> str:
 def expand_suite_names(names: list[str]) -> list[str]:
     """Suite names with each group (``dev``) replaced by its members, duplicates dropped, order kept."""
     return list(dict.fromkeys(member for name in names for member in SUITE_GROUPS.get(name, (name,))))
+
+
+def suite_splits(name: str) -> set[str] | None:
+    """The splits a built-in suite's items belong to, read without generating anything; None where that is not cheap to
+    know (garak's suites, user files)."""
+    if name in ("reasoning", "format"):
+        return {"in_distribution", "held_out"}
+    if name.startswith(FAMILY_PREFIX):
+        return {"external"}  # every --split selects them
+    path = package_data("evals", f"{name}.jsonl")
+    if name not in SUITES or not path.is_file():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {str(json.loads(line).get("split", "external")) for line in lines if line.strip()}
+
+
+def split_hint(names: list[str], split: str) -> str:
+    """What to do when suites hold no items of ``split``: their splits, and the dev group's own command."""
+    found = {name: sorted(suite_splits(name) or []) for name in names}
+    listed = "; ".join(f"{name} has {', '.join(splits) or 'none'}" for name, splits in found.items())
+    dev = any("dev" in splits for splits in found.values())
+    return f"{listed}. Choose split 'all'" + (", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else "")
 
 
 def get_suite(name: str) -> Suite:
