@@ -114,6 +114,12 @@ def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | N
     done = stage_done(stage_dir)
     if done is None:
         return None
+    recorded = str(done.get("stage", stage))
+    if recorded.split(":", 1)[0] != stage:
+        from safealign.errors import SafealignError
+
+        raise SafealignError(f"{stage_dir} holds a finished `{recorded}` stage, not `{stage}`: give this stage its own folder "
+                             f"(--out), or delete that one")
     log.info("%s: already done (%s), skipping", stage, stage_dir)
     return StageResult(output, done)
 

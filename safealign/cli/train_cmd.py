@@ -20,6 +20,35 @@ def _stage_table(stage: str, record: dict) -> None:
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
 
 
+def _check_finished(name: str, stage_dir: Path, section: object, resume: bool) -> None:
+    """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's,
+    and refuse --no-resume rather than overwrite (or silently keep) the finished model."""
+    from safealign.errors import SafealignError
+    from safealign.runs import changed_settings, stage_done
+
+    if stage_done(stage_dir) is None:
+        return
+    if not resume:
+        raise SafealignError(f"{stage_dir} holds a finished {name} stage (stage.json); --no-resume does not overwrite it. "
+                             f"Delete the folder, or give another --out, to train again")
+    changed = changed_settings(stage_dir, section.model_dump()) if hasattr(section, "model_dump") else {}
+    if changed:
+        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
+        console.print(f"[yellow]warning:[/] {name}: {stage_dir} finished with other settings than the recipe's ({detail}); "
+                      f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.", highlight=False)
+
+
+def _section(parsed: object, name: str, default: object) -> object:
+    """The recipe's section for a stand-alone stage command: defaults when the recipe has none, an error when it turns
+    the stage off (``enabled: false``, as `safealign run` reads it)."""
+    from safealign.errors import SafealignError
+
+    section = getattr(parsed, name)
+    if section is not None and not section.enabled:
+        raise SafealignError(f"the recipe's {name} section has enabled: false; set it to true (or remove the line) to run `safealign {name}`")
+    return section or default
+
+
 @friendly_errors
 def sft(
     recipe: Path = typer.Argument(..., help="Recipe YAML with an sft: section."),
@@ -32,8 +61,9 @@ def sft(
     from safealign.stages.sft import run_sft
 
     parsed = load_recipe(recipe)
-    cfg = parsed.sft or SFTConfig()
+    cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
+    _check_finished("sft", stage_dir, cfg, resume)
     result = run_sft(cfg, model or parsed.model.name, stage_dir, seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
     _stage_table("sft", result.record)
 
@@ -50,9 +80,10 @@ def rl(
     from safealign.stages.rl import run_rl
 
     parsed = load_recipe(recipe)
-    cfg = parsed.rl or RLConfig()
+    cfg = _section(parsed, "rl", RLConfig())
     sft_model = parsed.run_dir / "sft" / "model"
     start = model or (str(sft_model) if (sft_model / "config.json").is_file() else parsed.model.name)
+    _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume)
     result = run_rl(cfg, start, out or parsed.run_dir / "rl", seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
     _stage_table("rl", result.record)
 
@@ -77,7 +108,9 @@ def sample(
 
     parsed = load_recipe(recipe)
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
-    result = run_sample(parsed.sample or SampleConfig(), start, out or parsed.run_dir / "sample", seed=parsed.seed, precision=parsed.precision,
+    cfg = _section(parsed, "sample", SampleConfig())
+    _check_finished("sample", out or parsed.run_dir / "sample", cfg, True)
+    result = run_sample(cfg, start, out or parsed.run_dir / "sample", seed=parsed.seed, precision=parsed.precision,
                         judges_spec=parsed.eval.judge, tasks=parsed.rl.tasks if parsed.rl else None)
     _stage_table("sample", result.record)
 
@@ -96,11 +129,16 @@ def distill(
     from safealign.stages.distill import run_distill
 
     parsed = load_recipe(recipe)
+    cfg = _section(parsed, "distill", DistillConfig())
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
     if not trace_file.is_file():
         raise SafealignError(f"no traces at {trace_file}: run `safealign sample {recipe}` first, or pass --traces FILE.jsonl")
+    if not trace_file.read_text(encoding="utf-8", errors="replace").strip():
+        raise SafealignError(f"{trace_file} is empty: rejection sampling kept no teacher answer. Raise sample.num_prompts or "
+                             f"sample.k (or sample from a stronger teacher) and run `safealign sample` again")
+    _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume)
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
-    result = run_distill(parsed.distill or DistillConfig(), start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
+    result = run_distill(cfg, start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
                          precision=parsed.precision, resume=resume, system_prompt=parsed.model.system_prompt)
     _stage_table("distill", result.record)
 
@@ -119,6 +157,9 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     metrics = stage / "metrics.jsonl"
     if not metrics.is_file():
         raise SafealignError(f"no metrics.jsonl in {run_dir} or {run_dir / 'rl'}: give an RL stage folder")
+    config_file = stage / "config.json"
+    if config_file.is_file() and "rl" not in json.loads(config_file.read_text()):
+        raise SafealignError(f"{stage} is not an RL stage (its config.json has no rl section): give a run folder or its rl/ folder")
     history = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
     gates = stage / "gates.jsonl"
     if gates.is_file():
@@ -126,7 +167,6 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
             event = json.loads(line)
             history.append({"step": event["step"], **{f"gate/{k}": v for k, v in event["metrics"].items()}})
     history.sort(key=lambda r: r.get("step", 0))
-    config_file = stage / "config.json"
     thresholds = HackingConfig(**json.loads(config_file.read_text())["rl"]["hacking"]) if config_file.is_file() else HackingConfig()
     alerts = run_detectors(history, thresholds, examples=lambda step: examples_at(stage / "rollouts.jsonl", step))
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]

@@ -14,6 +14,7 @@ from typing import Any
 
 from safealign.config import RLConfig
 from safealign.distributed import check_stage_launch, is_main_process, main_process_first, wait_for_everyone
+from safealign.errors import SafealignError
 from safealign.hacking import run_detectors
 from safealign.models import load_model
 from safealign.rewards import build_rewards
@@ -146,6 +147,9 @@ def run_rl(
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
+    if trainer.state.global_step == 0:  # nothing trained: never record the starting model as a finished RL stage
+        raise SafealignError(f"rl: GRPO ran 0 steps on {len(rows)} prompts (prompts_per_step {cfg.prompts_per_step}, max_steps "
+                             f"{cfg.max_steps}); raise rl.num_prompts or lower prompts_per_step. Nothing was saved as the RL model.")
 
     restore_attention(loaded.model, attention)  # the saved config names a standard implementation
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
