@@ -17,6 +17,11 @@ class RecipeError(SafealignError):
     """A recipe that fails validation (the message names the field, the value and what is allowed)."""
 
 
+class SettingError(SafealignError, ValueError):
+    """A bad generation or precision setting (a command-line option or a request field); a ValueError too, so
+    callers that map ValueError to a client error (the servers' 422) keep doing so."""
+
+
 LOW_DISK_BYTES = 512 * 1024**2
 
 

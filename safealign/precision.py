@@ -8,6 +8,8 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Literal
 
+from safealign.errors import SettingError
+
 log = logging.getLogger(__name__)
 
 Precision = Literal["auto", "bf16", "fp32"]
@@ -54,7 +56,7 @@ def resolve_precision(precision: Precision, device_type: str = "cpu") -> Literal
     if precision == "auto":
         return "bf16" if bf16_is_fast(device_type) else "fp32"
     if precision not in ("bf16", "fp32"):
-        raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
+        raise SettingError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
     return precision
 
 

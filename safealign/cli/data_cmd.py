@@ -15,17 +15,19 @@ app = typer.Typer(help="Training data: validation and decontamination.", no_args
 @friendly_errors
 def check(
     datasets: list[str] = typer.Argument(None, help="Dataset names or JSONL paths (default: every shipped dataset)."),
-    n: int = typer.Option(8, help="n-gram length for the overlap check."),
+    n: int = typer.Option(8, min=3, help="n-gram length for the overlap check (shorter n-grams match common phrases, not leaks)."),
 ) -> None:
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
     from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
     from safealign.corpus.eval_texts import disjointness_report, training_turns
 
     names = datasets or list(TRAIN_DATASETS)
-    problems, train_texts, rows_out = [], [], []
+    problems, train_texts, rows_out, empty = [], [], [], []
     for name in names:
         path = dataset_path(name)
         numbered, unreadable = read_rows_and_problems(path)
+        if not numbered and not unreadable:
+            empty.append(str(path))
         problems.extend(sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
         languages = Counter(row.get("language", "?") for _, row in numbered)
@@ -43,6 +45,8 @@ def check(
     )
     for example in report.to_dict()["examples"]:
         err_console.print(f"[yellow]overlap[/] {example}", highlight=False)
-    if problems or not report.clean:
+    for path in empty:
+        err_console.print(f"[red]{path}: no rows (the file is empty): a training file needs at least one chat row[/]", highlight=False)
+    if problems or empty or not report.clean:
         raise typer.Exit(1)
     console.print("[green]✓[/] data valid and disjoint from the eval suites")

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from safealign.cli.common import console, err_console, friendly_errors, table
+from safealign.errors import DataError
 from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -110,6 +111,13 @@ def eval_diff_command(
     friendly_errors(_eval_diff)(before, after, show, json_out, split)
 
 
+def refuse_output_inside(json_out: Path | None, folders: list[Path]) -> None:
+    """A --json file inside an eval folder it reads could replace that folder's summary.json or samples.jsonl."""
+    for folder in folders if json_out else []:
+        if json_out.resolve().is_relative_to(folder.resolve()):
+            raise DataError(f"--json {json_out} lies inside the eval folder {folder}, which this command reads; write it elsewhere")
+
+
 def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, split: str = "all") -> None:
     import json
 
@@ -117,6 +125,7 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
 
     from safealign.evals.paired import paired_diff, to_json
 
+    refuse_output_inside(json_out, [before, after])
     diffs = paired_diff(before, after, show=show, split=split)
     rows = []
     for d in diffs:
@@ -135,7 +144,7 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
     for d in diffs:
         if d.only_before or d.only_after:
             err_console.print(f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
-                              "(different --limit, --seed or --split); compared the shared ones[/]")
+                              "(different --limit, --seed, --split or --samples); compared the shared ones[/]")
         for flip in d.flips:
             console.print(f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
                           f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}", highlight=False)
@@ -162,6 +171,10 @@ def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, spli
 
     from safealign.evals.arms import compare_arms, spread, to_json
 
+    refuse_output_inside(json_out, [*arm_a, *arm_b])
+    twice = sorted({str(p) for p in [*arm_a, *arm_b] if [q.resolve() for q in [*arm_a, *arm_b]].count(p.resolve()) > 1})
+    if twice:
+        raise DataError(f"{', '.join(twice)} given more than once: each run counts once (one -a or -b per eval folder)")
     comparisons = compare_arms(arm_a, arm_b, split=split)
     rows = [[f"{c.suite if c.suite.startswith('all ') else short_suite_name(c.suite)}: {c.outcome}", str(c.items),
              " ".join(map(str, c.counts_a)), " ".join(map(str, c.counts_b)),

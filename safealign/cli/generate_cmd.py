@@ -55,6 +55,8 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.models import load_model
 
+    if out and prompts_file and out.resolve() == prompts_file.resolve():
+        raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
     prompts: list = list(prompt) + (read_prompts(prompts_file) if prompts_file else [])
     if not prompts:
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")

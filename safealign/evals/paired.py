@@ -95,7 +95,14 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
             raise DataError(f"{required} not found: give a folder written by `safealign eval --out DIR` "
                             "(or a run's eval/<stage> folder)")
     # a built-in suite's name is its kind; summaries written before kinds were recorded lack the field
-    kinds = {name: suite.get("kind", name) for name, suite in json.loads(summary_path.read_text())["suites"].items()}
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DataError(f"{summary_path}: not valid JSON ({error.msg}); rerun `safealign eval` into a fresh --out") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("suites"), dict):
+        raise DataError(f"{summary_path} is not an eval summary (no 'suites' mapping): was it overwritten? "
+                        "Rerun `safealign eval` into a fresh --out")
+    kinds = {name: suite.get("kind", name) if isinstance(suite, dict) else name for name, suite in summary["suites"].items()}
     samples = []
     with samples_path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -130,12 +137,16 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
         if not shared:
             raise DataError(f"{before} holds no {split} item of a suite {after} also scored; "
                             f"the folders' items are from the splits {', '.join(held)}")
-    diffs = []
+    diffs: list[SuiteDiff] = []
+    skipped: list[str] = []
     for name in shared:
         kind = kinds_a[name]
         a = {item_key(s): s for s in samples_a if s["suite"] == name}
         b = {item_key(s): s for s in samples_b if s["suite"] == name}
         keys = [key for key in a if key in b]
+        if not keys:  # nothing to pair: a 0/0 row with "p = 1, within noise" would read as a verdict
+            skipped.append(f"{name} ({len(a)} items in A, {len(b)} in B)")
+            continue
         categories: dict[str, list[int]] = {}
         counts: Counter[str] = Counter()
         flips = []
@@ -159,6 +170,9 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
             by_category={c: (v[0], v[1], v[2]) for c, v in sorted(categories.items())},
             only_before=len(a) - len(keys), only_after=len(b) - len(keys), flips=flips,
         ))
+    if not diffs:
+        raise DataError(f"{before} and {after} scored no item in common: {'; '.join(skipped)}. Pair evals made with the same "
+                        "--limit, --seed, --split and --samples")
     return diffs
 
 

@@ -1,0 +1,184 @@
+"""Bad input to recipes, stage commands and eval tools: a clear error that names the fix, and no file a user gave is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safealign.cli.main import app
+from safealign.config import load_recipe, parse_recipe
+from safealign.errors import DataError, RecipeError
+
+runner = CliRunner()
+
+
+def said(result) -> str:
+    """The command's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    return path
+
+
+# --- recipes ----------------------------------------------------------------------------------------------------
+
+
+def test_a_key_given_twice_is_an_error_not_the_last_value(tmp_path):
+    with pytest.raises(RecipeError, match=r"found the key 'sft' twice \(first line 2\)"):
+        load_recipe(write(tmp_path / "r.yaml", "name: a\nsft: {max_steps: 1}\nsft: {max_steps: 2}\n"))
+    with pytest.raises(RecipeError, match="found the key 'reasoning' twice"):
+        load_recipe(write(tmp_path / "d.yaml", "sft:\n  datasets: {reasoning: 1.0, reasoning: 0.5}\n"))
+
+
+def test_a_recipe_that_is_not_utf8_or_is_a_folder(tmp_path):
+    with pytest.raises(RecipeError, match="not UTF-8 text.*iconv"):
+        load_recipe(write(tmp_path / "latin.yaml", b"name: caf\xe9\n"))
+    with pytest.raises(RecipeError, match="is a folder"):
+        load_recipe(tmp_path)
+
+
+def test_rl_needs_prompts_for_one_step():
+    with pytest.raises(RecipeError, match=r"num_prompts \(2\) is below prompts_per_step \(4\)"):
+        parse_recipe({"rl": {"num_prompts": 2, "prompts_per_step": 4}})
+    assert parse_recipe({"rl": {"num_prompts": 4, "prompts_per_step": 4}}).rl.num_prompts == 4
+
+
+@pytest.mark.parametrize("name", ["reduce_lr_on_plateau", "warmup_stable_decay", "cosine_with_min_lr"])
+def test_schedulers_that_need_settings_sft_does_not_pass_are_refused(name):
+    with pytest.raises(RecipeError, match=f"scheduler '{name}' .*choose one of: .*cosine"):
+        parse_recipe({"sft": {"lr_scheduler": name}})
+
+
+def test_a_suite_without_items_in_the_split_fails_validation_and_eval():
+    with pytest.raises(RecipeError, match=r"harmful_dev.* hold no held_out items.*--suites dev") as error:
+        parse_recipe({"eval": {"suites": ["harmful", "dev"], "split": "held_out"}})
+    assert "Value error" not in str(error.value)  # pydantic's prefix is dropped
+    assert parse_recipe({"eval": {"suites": ["harmful", "dev"], "split": "all"}}).eval.split == "all"
+    from safealign.evals.runner import run_eval
+
+    with pytest.raises(DataError, match="no eval items in suite.s. harmful_dev for split 'held_out'"):
+        run_eval(None, ["harmful", "harmful_dev"], split="held_out")  # fails before any generation
+
+
+# --- stage commands ---------------------------------------------------------------------------------------------
+
+
+def tiny_recipe(tmp_path: Path, **sections: dict) -> Path:
+    import yaml
+
+    body = {"name": "t", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, **sections}
+    return write(tmp_path / "recipe.yaml", yaml.safe_dump(body))
+
+
+def finished(stage_dir: Path, stage: str, config: dict) -> Path:
+    write(stage_dir / "stage.json", json.dumps({"stage": stage, "config": config, "metrics": {}, "output": str(stage_dir / "model")}))
+    return stage_dir
+
+
+def test_a_stage_folder_of_another_stage_is_not_taken_as_done(tmp_path):
+    recipe = tiny_recipe(tmp_path, sft={"max_steps": 1})
+    rl_dir = finished(tmp_path / "runs" / "t" / "rl", "rl", {"max_steps": 1})
+    result = runner.invoke(app, ["sft", str(recipe), "--out", str(rl_dir)])
+    assert result.exit_code == 2 and "holds a finished `rl` stage, not `sft`" in said(result)
+
+
+def test_a_finished_stage_says_when_the_recipe_changed_and_no_resume_does_not_overwrite_it(tmp_path):
+    recipe = tiny_recipe(tmp_path, sft={"max_steps": 2})
+    sft_dir = finished(tmp_path / "runs" / "t" / "sft", "sft", {"max_steps": 1})
+    result = runner.invoke(app, ["sft", str(recipe)])
+    text = said(result)
+    assert result.exit_code == 0 and "finished with other settings than the recipe's (max_steps: 1 -> 2)" in text
+    result = runner.invoke(app, ["sft", str(recipe), "--no-resume"])
+    assert result.exit_code == 2 and "--no-resume does not overwrite it" in said(result)
+    assert json.loads((sft_dir / "stage.json").read_text())["config"] == {"max_steps": 1}
+
+
+def test_a_stage_the_recipe_turns_off_is_not_run(tmp_path):
+    recipe = tiny_recipe(tmp_path, sft={"enabled": False})
+    result = runner.invoke(app, ["sft", str(recipe)])
+    assert result.exit_code == 2 and "enabled: false" in said(result)
+    assert not (tmp_path / "runs" / "t" / "sft").exists()
+
+
+def test_distill_on_empty_traces_names_the_sample_stage(tmp_path):
+    recipe = tiny_recipe(tmp_path, distill={"student": "prune:0.5"})
+    traces = write(tmp_path / "traces.jsonl", "")
+    result = runner.invoke(app, ["distill", str(recipe), "--traces", str(traces)])
+    assert result.exit_code == 2 and "rejection sampling kept no teacher answer" in said(result)
+
+
+def test_audit_of_a_stage_that_is_not_rl(tmp_path):
+    sft_dir = tmp_path / "sft"
+    write(sft_dir / "metrics.jsonl", json.dumps({"step": 1, "loss": 1.0}) + "\n")
+    write(sft_dir / "config.json", json.dumps({"sft": {}}))
+    result = runner.invoke(app, ["audit", str(sft_dir)])
+    assert result.exit_code == 2 and "is not an RL stage" in said(result)
+
+
+# --- generate, eval tools, data check ---------------------------------------------------------------------------
+
+
+def test_generate_refuses_to_write_over_its_prompts(tmp_path):
+    prompts = write(tmp_path / "prompts.jsonl", json.dumps({"prompt": "Hi"}) + "\n")
+    before = prompts.read_text()
+    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(prompts), "--max-new-tokens", "2"])
+    assert result.exit_code == 2 and "is the --prompts file" in said(result)
+    assert prompts.read_text() == before
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--max-new-tokens", "-3", "max_new_tokens must be >= 1"), ("--top-p", "0", "top_p must be in (0, 1]"),
+    ("--precision", "fp16", "precision must be 'auto', 'bf16' or 'fp32'"), ("--batch-size", "0", "batch_size must be >= 1"),
+])
+def test_generate_settings_out_of_range_are_one_line_errors(option, value, message):
+    result = runner.invoke(app, ["generate", "tiny", "--prompt", "Hi", option, value])
+    assert result.exit_code == 2 and message in said(result)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def eval_folder(path: Path, items: list[tuple[str, str]]) -> Path:
+    """A minimal `safealign eval --out` folder: harmful items with their refusal labels."""
+    write(path / "summary.json", json.dumps({"suites": {"harmful": {"kind": "harmful", "n_items": len(items)}}}))
+    rows = [{"suite": "harmful", "id": item, "split": "held_out", "category": "S1", "prompt": "p", "completion": "c",
+             "sample_index": 0, "verdicts": {"refusal": {"label": label}}} for item, label in items]
+    write(path / "samples.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_eval_diff_keeps_its_inputs_and_needs_shared_items(tmp_path):
+    a = eval_folder(tmp_path / "a", [("h1", "refusal"), ("h2", "compliance")])
+    b = eval_folder(tmp_path / "b", [("h1", "refusal"), ("h2", "refusal")])
+    summary = (a / "summary.json").read_text()
+    result = runner.invoke(app, ["eval-diff", str(a), str(b), "--json", str(a / "summary.json")])
+    assert result.exit_code == 2 and "lies inside the eval folder" in said(result)
+    assert (a / "summary.json").read_text() == summary
+    assert runner.invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "diff.json")]).exit_code == 0
+
+    other = eval_folder(tmp_path / "c", [("h9", "refusal")])
+    result = runner.invoke(app, ["eval-diff", str(a), str(other)])
+    assert result.exit_code == 2 and "scored no item in common" in said(result)
+
+    write(tmp_path / "d" / "summary.json", json.dumps([{"suite": "harmful"}]))  # e.g. another tool's JSON written over it
+    write(tmp_path / "d" / "samples.jsonl", "")
+    result = runner.invoke(app, ["eval-diff", str(tmp_path / "d"), str(b)])
+    assert result.exit_code == 2 and "is not an eval summary" in said(result)
+
+
+def test_eval_arms_counts_each_folder_once(tmp_path):
+    a = eval_folder(tmp_path / "a", [("h1", "refusal")])
+    b = eval_folder(tmp_path / "b", [("h1", "refusal")])
+    result = runner.invoke(app, ["eval-arms", "-a", str(a), "-a", str(a), "-b", str(b), "-b", str(b)])
+    assert result.exit_code == 2 and "given more than once" in said(result)
+
+
+def test_data_check_fails_on_an_empty_file_and_a_meaningless_n(tmp_path):
+    empty = write(tmp_path / "empty.jsonl", "")
+    result = runner.invoke(app, ["data", "check", str(empty)])
+    assert result.exit_code == 1 and "no rows (the file is empty)" in said(result)
+    assert runner.invoke(app, ["data", "check", str(empty), "--n", "0"]).exit_code == 2
