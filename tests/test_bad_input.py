@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
+from safealign.cli.common import friendly_errors
 from safealign.cli.main import app
 from safealign.corpus import read_rows_and_problems
 
@@ -38,3 +41,65 @@ def test_a_latin1_line_is_reported_with_its_line_and_the_fix(tmp_path):
     assert "not UTF-8" in str(problems[0]) and "0xe9" in str(problems[0]) and "iconv" in str(problems[0])
     result = runner.invoke(app, ["data", "check", str(path)])
     assert result.exit_code == 1 and f"{path}:4: not UTF-8" in " ".join(result.stderr.split())
+
+
+def tiny_recipe(tmp_path, data, output_dir=None, **sft):
+    settings = {"datasets": {str(data): 1.0}, "method": "full", "max_steps": 2, "batch_size": 3, "save_steps": 2, "logging_steps": 1, "max_length": 64} | sft
+    recipe = {"name": "t", "output_dir": str(output_dir or tmp_path / "runs"), "precision": "fp32", "model": {"name": "tiny"}, "sft": settings}
+    path = tmp_path / "recipe.yaml"
+    path.write_text(json.dumps(recipe))  # JSON is YAML
+    return path
+
+
+@pytest.mark.parametrize("out", ["a_file", "a_file/sub"])
+def test_sft_out_that_is_a_file_names_it(tmp_path, out):
+    recipe = tiny_recipe(tmp_path, write_rows(tmp_path / "rows.jsonl"))
+    (tmp_path / "a_file").write_text("keep me")
+    result = runner.invoke(app, ["sft", str(recipe), "--out", str(tmp_path / out)])
+    assert_clear_error(result, f"cannot write {tmp_path / out}", f"{tmp_path / 'a_file'} is a file", "--out")
+    assert (tmp_path / "a_file").read_text() == "keep me"
+
+
+def test_run_with_output_dir_a_file_names_it(tmp_path):
+    (tmp_path / "a_file").write_text("keep me")
+    recipe = tiny_recipe(tmp_path, write_rows(tmp_path / "rows.jsonl"), output_dir=tmp_path / "a_file")
+    assert_clear_error(runner.invoke(app, ["run", str(recipe)]), f"{tmp_path / 'a_file'} is a file", "output_dir")
+
+
+def test_models_list_with_home_a_file_names_it(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    result = runner.invoke(app, ["models", "list"], env={"SAFEALIGN_HOME": str(tmp_path / "a_file")})
+    assert_clear_error(result, f"{tmp_path / 'a_file'} is a file", "SAFEALIGN_HOME")
+
+
+def test_eval_diff_json_under_a_file_names_it(tmp_path):
+    for name in ("before", "after"):
+        result = runner.invoke(app, ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--max-new-tokens", "2", "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    (tmp_path / "a_file").write_text("")
+    result = runner.invoke(app, ["eval-diff", str(tmp_path / "before"), str(tmp_path / "after"), "--json", str(tmp_path / "a_file" / "x.json")])
+    assert_clear_error(result, f"{tmp_path / 'a_file'} is a file", "--json")
+
+
+def test_an_output_folder_without_write_permission_names_it(capsys):
+    @friendly_errors
+    def fails(error):
+        raise error
+
+    for error in (PermissionError(13, "Permission denied", "/srv/runs/sft"), PermissionError(1, "Operation not permitted", "/sys/kernel/x")):
+        with pytest.raises(typer.Exit) as exit_info:
+            fails(error)
+        assert exit_info.value.exit_code == 2
+        stderr = " ".join(capsys.readouterr().err.split())
+        assert f"no permission to access {error.filename} (permission denied)" in stderr and "--out" in stderr, stderr
+
+
+def test_other_os_errors_still_raise():
+    @friendly_errors
+    def fails(error):
+        raise error
+
+    with pytest.raises(FileNotFoundError):
+        fails(FileNotFoundError(2, "No such file or directory", "/nope"))
+    with pytest.raises(FileExistsError):  # two folders: not a path the user got wrong
+        fails(FileExistsError(17, "File exists", "/tmp"))

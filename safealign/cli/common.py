@@ -42,8 +42,39 @@ def setup_logging(verbose: bool = False) -> None:
         pass
 
 
+def path_error_message(error: BaseException) -> str | None:
+    """A message naming the path and the fix when ``error`` is a path that is a file where a folder is needed, or
+    one we may not write; else None.
+
+    >>> path_error_message(PermissionError(13, "Permission denied", "/root/x")).split(".")[0]
+    'no permission to access /root/x (permission denied)'
+    """
+    import errno
+    from pathlib import Path
+
+    if not isinstance(error, OSError) or error.filename is None:
+        return None
+    path = Path(os.fsdecode(error.filename))
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocking = next((folder for folder in (path, *path.parents) if folder.exists() and not folder.is_dir()), None)
+        if blocking is None:  # a real clash of two folders, or a race: not a bad path
+            return None
+        return (
+            f"cannot write {path}: {blocking} is a file where a folder is needed. Choose another output path (--out, "
+            "--json, the recipe's output_dir, SAFEALIGN_HOME) or move the file away."
+        )
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "read-only file system" if error.errno == errno.EROFS else "permission denied"
+        return (
+            f"no permission to access {path} ({reason}). Choose an output folder you can write to (--out, the recipe's "
+            "output_dir, SAFEALIGN_HOME) or fix its permissions."
+        )
+    return None
+
+
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print safealign's own errors, a full disk and a missing optional extra as a red line (no traceback); exit code 2."""
+    """Print safealign's own errors, a full disk, an output path that is a file or not writable, and a missing optional
+    extra as a red line (no traceback); exit code 2."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,7 +90,7 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
             raise typer.Exit(2) from None
         except (OSError, RuntimeError) as error:
-            message = None if type(error).__module__.startswith("click") else disk_full_message(error)  # typer.Exit is a RuntimeError
+            message = None if type(error).__module__.startswith("click") else disk_full_message(error) or path_error_message(error)  # typer.Exit is a RuntimeError
             if message is None:
                 raise
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
