@@ -182,3 +182,9 @@ def test_data_check_fails_on_an_empty_file_and_a_meaningless_n(tmp_path):
     result = runner.invoke(app, ["data", "check", str(empty)])
     assert result.exit_code == 1 and "no rows (the file is empty)" in said(result)
     assert runner.invoke(app, ["data", "check", str(empty), "--n", "0"]).exit_code == 2
+
+
+def test_step_counts_below_minus_one_are_refused():
+    with pytest.raises(RecipeError, match=r"sft.max_steps = -5"):
+        parse_recipe({"sft": {"max_steps": -5}})
+    assert parse_recipe({"sft": {}}).sft.max_length >= 260  # every shipped row fits the default, so batches can be padding-free
