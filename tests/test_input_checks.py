@@ -188,3 +188,16 @@ def test_step_counts_below_minus_one_are_refused():
     with pytest.raises(RecipeError, match=r"sft.max_steps = -5"):
         parse_recipe({"sft": {"max_steps": -5}})
     assert parse_recipe({"sft": {}}).sft.max_length >= 260  # every shipped row fits the default, so batches can be padding-free
+
+
+def test_a_kept_eval_stage_says_when_the_recipe_asks_for_other_suites(tmp_path, caplog):
+    from safealign.config import EvalConfig
+    from safealign.stages.evaluate import run_eval_stage
+
+    stage_dir = finished(tmp_path / "eval" / "base", "eval:base", EvalConfig(suites=["harmful"], limit=2).model_dump() | {"system_prompt": None})
+    write(stage_dir / "summary.json", json.dumps({"suites": {}}))
+    cfg = EvalConfig(suites=["harmful", "borderline"], limit=2, batch_size=7)
+    with caplog.at_level("WARNING"):
+        run_eval_stage(cfg, "tiny", stage_dir, label="base")
+    assert "other settings than the recipe's (suites: ['harmful'] -> ['harmful', 'borderline'])" in caplog.text
+    assert "batch_size" not in caplog.text  # speed only: the same answers at any batch size

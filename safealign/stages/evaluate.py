@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from safealign.config import EvalConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import load_model
-from safealign.runs import StageRecord, StageResult, finished_stage, read_json, stage_done
+from safealign.runs import StageRecord, StageResult, changed_settings, finished_stage, read_json, stage_done
+
+log = logging.getLogger(__name__)
 
 # The numbers every stage table and the ablation show: (suite, metric, higher is better).
 HEADLINE = [
@@ -32,6 +35,12 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
+    # batch_size changes speed, not the scores (fp32: the same answers at any batch size)
+    changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}).items() if k != "batch_size"}
+    if changed:
+        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
+        log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
+                    "to score it again with the recipe's settings.", stage_dir, detail)
     if done := finished_stage(stage_dir, "eval", stage_dir / "summary.json"):
         return done
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
