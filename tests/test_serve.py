@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 
 import httpx
 import pytest
 from test_monitor import serve_in_thread
 
-from safealign.generation import GenerationEngine
+from safealign.generation import Completion, GenerationEngine
 from safealign.serve import create_app
 from safealign.serve.protocol import parse_sse_text
 
@@ -101,3 +109,75 @@ def test_operator_default_temperature_applies_only_when_the_request_gives_none()
     assert sampling_params(bare, 16, default_temperature=0.0).temperature == 0.0
     hot = validate_chat({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.8})
     assert sampling_params(hot, 16, default_temperature=0.0).temperature == 0.8
+
+
+def test_max_tokens_above_the_context_window_is_a_400(served):
+    url, _ = served
+    for field in ("max_tokens", "max_completion_tokens"):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {field: 1_000_000})
+        assert answer.status_code == 400 and answer.json()["error"]["param"] == field
+        assert "2048" in answer.json()["error"]["message"]  # the tiny model's context window
+    assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2048, stop=["a", "e", " "])).status_code == 200
+
+
+class SlowEngine:
+    """Takes a second per generate call and records the prompts it was given."""
+
+    batch_size = 4
+    model = None
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def generate(self, prompts, params):
+        self.prompts += [p[-1]["content"] for p in prompts]
+        time.sleep(1.0)
+        return [Completion(i, 0, "ok", 1, 1, False) for i in range(len(prompts))]
+
+
+def test_a_request_whose_client_left_is_not_generated():
+    engine = SlowEngine()
+    with serve_in_thread(create_app(engine, "slow", max_wait_ms=1)) as url:
+        first = threading.Thread(target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("first"), timeout=10))
+        first.start()
+        time.sleep(0.3)  # "first" is generating; "gone" waits for the model (other params: its own batch)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/v1/chat/completions", json=ask("gone", temperature=0.5), timeout=0.3)
+        first.join()
+        assert httpx.post(f"{url}/v1/chat/completions", json=ask("after")).status_code == 200
+    assert engine.prompts == ["first", "after"]
+
+
+def test_sigterm_stops_the_server_while_it_generates(tmp_path):
+    """A long generation must not keep a stopping server alive (the generate thread was joined at exit)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = subprocess.Popen([sys.executable, "-m", "safealign.cli.main", "serve", "tiny", "--port", str(port),
+                               "--precision", "fp32"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            time.sleep(0.2)
+        # Four groups (seeds differ) of 16 x 2048 tokens: tens of seconds of decoding queued up.
+        for seed in range(4):
+            threading.Thread(target=lambda s=seed: _quietly(lambda: httpx.post(
+                f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2048, n=16, seed=s, temperature=1.0), timeout=120)),
+                daemon=True).start()
+        time.sleep(1.5)
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        assert time.monotonic() - started < 12
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _quietly(call) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        call()

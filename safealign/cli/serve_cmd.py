@@ -15,16 +15,20 @@ def serve(
     batch_size: int = typer.Option(16, help="Most requests in one generate call."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests after its first."),
     max_tokens: int = typer.Option(256, help="Default max_tokens when a request gives none."),
+    max_tokens_limit: int | None = typer.Option(None, min=1, help="Most max_tokens a request may ask for; more is a 400 "
+                                                "(default: the model's context window). Each request holds its whole batch until it ends."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
     system_prompt: str | None = typer.Option(None, help="System message put before every chat without one."),
     temperature: float = typer.Option(1.0, min=0.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 serves the greedy "
                                       "answers `safealign eval` scores: a small model's refusals can be a few tokens deep, and sampling undoes some of them."),
 ) -> None:
     """Serve MODEL over the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)."""
-    friendly_errors(_serve)(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature)
+    friendly_errors(_serve)(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature,
+                            max_tokens_limit)
 
 
-def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature) -> None:
+def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature,
+           max_tokens_limit) -> None:
     import uvicorn
 
     from safealign.generation import GenerationEngine
@@ -34,6 +38,7 @@ def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, 
     loaded = load_model(model)
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens,
-                     default_temperature=temperature)
+                     default_temperature=temperature, max_tokens_limit=max_tokens_limit)
     err_console.print(f"[green]serving[/] {served_name or model} at http://{host}:{port}/v1 ({engine.precision}, temperature {temperature:g} unless a request sets one)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # On SIGTERM, answers still generating get 5 s, then the server stops (the generate thread is a daemon).
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

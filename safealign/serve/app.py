@@ -7,6 +7,7 @@ the finished answer as word-sized chunks: the wire format is OpenAI's, the first
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from safealign.errors import SafealignError
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.serve.batcher import Batcher
 from safealign.serve.protocol import (
@@ -32,9 +34,28 @@ from safealign.serve.protocol import (
 log = logging.getLogger(__name__)
 
 
-def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0) -> SamplingParams:
+def context_window(engine: GenerationEngine) -> int | None:
+    """The model's context length in tokens, when its config says (Llama-style or GPT-2-style field)."""
+    config = getattr(engine.model, "config", None)
+    for name in ("max_position_embeddings", "n_positions"):
+        if isinstance(value := getattr(config, name, None), int) and value > 0:
+            return value
+    return None
+
+
+def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0,
+                    max_tokens_limit: int | None = None) -> SamplingParams:
     """Map OpenAI fields onto SamplingParams; a request without ``temperature`` gets ``default_temperature``
-    (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored)."""
+    (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored).
+
+    A ``max_tokens`` above ``max_tokens_limit`` is a 400: one such request would hold the model (and
+    every request batched behind it) for as long as it takes to decode that many tokens.
+    """
+    for name in ("max_completion_tokens", "max_tokens"):
+        asked = getattr(chat, name)
+        if max_tokens_limit is not None and asked is not None and asked > max_tokens_limit:
+            raise RequestError(400, f"{name} {asked} is above this server's limit of {max_tokens_limit} tokens "
+                                    "(the model's context window, or the operator's --max-tokens-limit)", param=name)
     try:
         return SamplingParams(
             max_new_tokens=chat.max_completion_tokens or chat.max_tokens or default_max_tokens,
@@ -56,8 +77,16 @@ def create_app(
     default_max_tokens: int = 256,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     default_temperature: float = 1.0,
+    max_tokens_limit: int | None = None,
 ) -> FastAPI:
-    """A FastAPI app serving ``engine`` as ``model_name``; ``app.state.batcher.stats`` counts batching."""
+    """A FastAPI app serving ``engine`` as ``model_name``; ``app.state.batcher.stats`` counts batching.
+
+    ``max_tokens_limit``: the most ``max_tokens`` a request may ask for (default: the model's context window).
+    """
+    max_tokens_limit = max_tokens_limit or context_window(engine)
+    if max_tokens_limit is not None and default_max_tokens > max_tokens_limit:
+        raise SafealignError(f"the default max_tokens ({default_max_tokens}, --max-tokens) is above the most a request may ask "
+                             f"for ({max_tokens_limit}, --max-tokens-limit or the model's context window); lower --max-tokens")
     batcher = Batcher(engine, max_batch=max_batch, max_wait_ms=max_wait_ms)
 
     @asynccontextmanager
@@ -85,9 +114,12 @@ def create_app(
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
-        params = sampling_params(chat, default_max_tokens, default_temperature)
+        params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
         try:
-            completions = await batcher.submit(chat.chat(), params)
+            completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params))
+        except ClientDisconnected:
+            log.info("client left before its answer was generated; request dropped")
+            return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
         except Exception as error:
             log.exception("generation failed")
             return JSONResponse(error_body(f"generation failed: {error}", "server_error"), status_code=500)
@@ -104,3 +136,19 @@ def create_app(
         return StreamingResponse(stream_events(model_name, texts, reasons, usage), media_type="text/event-stream")
 
     return app
+
+
+class ClientDisconnected(Exception):
+    """The client closed its connection while its request waited."""
+
+
+async def _unless_disconnected(request: Request, awaitable: Any, poll_s: float = 0.25) -> Any:
+    """Await ``awaitable``; if the client goes away first, cancel it (a request still queued is never generated)."""
+    task = asyncio.ensure_future(awaitable)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=poll_s)
+        if done:
+            return task.result()
+        if await request.is_disconnected():
+            task.cancel()
+            raise ClientDisconnected

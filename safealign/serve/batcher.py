@@ -5,6 +5,11 @@ batching multiplies throughput. The batcher waits at most ``max_wait_ms`` after 
 batch (the latency it trades for that), groups the waiting requests by sampling parameters (one
 ``generate`` call takes one :class:`SamplingParams`) and runs each group in a single worker thread,
 so the event loop keeps accepting requests while the model runs and the model never runs twice at once.
+
+That thread is a daemon: a stopping server does not wait for a long generation to end (a
+ThreadPoolExecutor's threads are joined at exit, so SIGTERM waited out every queued answer). A
+request whose client left before its batch started is dropped; one already generating runs to its
+end, because ``GenerationEngine.generate`` has no per-step hook to stop a batch mid-decode.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -57,7 +64,7 @@ class Batcher:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task | None = None
         # One thread: the model is used by one generate call at a time.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
+        self._executor = DaemonThreadExecutor("generate")
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -68,6 +75,8 @@ class Batcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        while self._queue is not None and not self._queue.empty():  # requests that never reached a batch
+            self._queue.get_nowait().future.cancel()
 
     async def submit(self, messages: list[dict[str, str]], params: SamplingParams) -> list[Completion]:
         """Queue one chat; returns its ``params.num_samples`` completions once its batch has run."""
@@ -126,3 +135,38 @@ class Batcher:
         for index, pending in enumerate(group):
             if not pending.future.done():
                 pending.future.set_result(by_prompt.get(index, []))
+
+
+class DaemonThreadExecutor(Executor):
+    """One daemon worker thread: the process may exit while it runs (a stop does not wait for a generate call)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._shutdown = False
+        threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new work after shutdown")
+        future: Future = Future()
+        self._jobs.put((future, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._shutdown = True
+        if cancel_futures:
+            while not self._jobs.empty():
+                job = self._jobs.get_nowait()
+                if job is not None:
+                    job[0].cancel()
+        self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, fn, args, kwargs = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever awaits the future
+                future.set_exception(error)
