@@ -137,6 +137,11 @@ def changed_settings(stage_dir: Path, config: dict[str, Any]) -> dict[str, tuple
     return {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
 
 
+def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
+    """``key: then -> now`` for each changed setting (see :func:`changed_settings`), sorted by key."""
+    return "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
+
+
 def last_checkpoint(stage_dir: Path) -> Path | None:
     """The newest complete ``checkpoint-N`` folder (one with trainer_state.json)."""
     checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]

@@ -24,7 +24,7 @@ def _check_finished(name: str, stage_dir: Path, section: object, resume: bool) -
     """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's,
     and refuse --no-resume rather than overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
-    from safealign.runs import changed_settings, stage_done
+    from safealign.runs import changed_settings, describe_changes, stage_done
 
     if stage_done(stage_dir) is None:
         return
@@ -33,8 +33,7 @@ def _check_finished(name: str, stage_dir: Path, section: object, resume: bool) -
                              f"Delete the folder, or give another --out, to train again")
     changed = changed_settings(stage_dir, section.model_dump()) if hasattr(section, "model_dump") else {}
     if changed:
-        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
-        console.print(f"[yellow]warning:[/] {name}: {stage_dir} finished with other settings than the recipe's ({detail}); "
+        console.print(f"[yellow]warning:[/] {name}: {stage_dir} finished with other settings than the recipe's ({describe_changes(changed)}); "
                       f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.", highlight=False)
 
 

@@ -10,7 +10,15 @@ from typing import Any
 from safealign.config import EvalConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import load_model
-from safealign.runs import StageRecord, StageResult, changed_settings, finished_stage, read_json, stage_done
+from safealign.runs import (
+    StageRecord,
+    StageResult,
+    changed_settings,
+    describe_changes,
+    finished_stage,
+    read_json,
+    stage_done,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +46,8 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     # batch_size changes speed, not the scores (fp32: the same answers at any batch size)
     changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}).items() if k != "batch_size"}
     if changed:
-        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
         log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
-                    "to score it again with the recipe's settings.", stage_dir, detail)
+                    "to score it again with the recipe's settings.", stage_dir, describe_changes(changed))
     if done := finished_stage(stage_dir, "eval", stage_dir / "summary.json"):
         return done
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
