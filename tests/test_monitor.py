@@ -25,8 +25,10 @@ from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import create_gateway
 from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
+from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
+from safealign.monitor.worker import JudgeWorker
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import parse_sse_choices
 
@@ -478,6 +480,33 @@ def test_request_path_connection_waits_out_a_held_write_lock(tmp_path):
 def rows_of(store: Store) -> list[dict]:
     with store.engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(exchanges).order_by(exchanges.c.id))]
+
+
+class PoisonJudges(FakeJudges):
+    """The harm judge raises on any batch holding the prompt 'poison'."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        judge = self.harm.judge
+
+        def harm(prompts, responses):
+            if any("poison" in p for p in prompts):
+                raise RuntimeError("the judge cannot read this")
+            return judge(prompts, responses)
+
+        self.harm.judge = harm
+
+
+def test_a_row_the_judges_raise_on_does_not_block_the_others(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "poison", "b")])
+    worker = JudgeWorker(store, PoisonJudges(), lease_s=0.0)  # an expired lease: retried at once (3 attempts by default)
+    worker.drain(timeout_s=10)
+    assert [(r["prompt"], r["status"]) for r in rows_of(store)] == [("a", "judged"), ("poison", "judge_failed"), ("b", "judged")]
+    assert store.backlog() == 0 and worker.failed == 1
+    metrics = MonitorMetrics()
+    metrics.refresh(store)
+    assert "safealign_monitor_judge_failed 1.0" in metrics.render().decode()
 
 
 def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):

@@ -48,6 +48,8 @@ class MonitorMetrics:
         self.refusal_rate = Gauge(f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r)
         self.over_refusal_rate = Gauge(f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r)
         self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
+        self.judge_failed = Gauge(f"{PREFIX}_judge_failed", "Exchanges the judges raised on too many times: never judged, not retried.",
+                                  registry=r)
 
     def refresh(self, store: Store, window: int = 200) -> None:
         """Set the judge-side gauges from the database (a few small indexed queries)."""
@@ -56,6 +58,7 @@ class MonitorMetrics:
         self.refusal_rate.set(rates["refusal_rate"])
         self.over_refusal_rate.set(rates["over_refusal_rate"])
         self.backlog.set(store.backlog())
+        self.judge_failed.set(store.judge_failures())
         for rule, count in fired_alert_counts(store).items():
             self.alerts.labels(rule=rule).set(count)
 

@@ -38,7 +38,8 @@ exchanges = sa.Table(
     sa.Column("original_response", sa.Text),  # the model's own answer when blocking replaced it (or some of its choices)
     sa.Column("choices", sa.JSON),  # the model's own text of each choice, when the answer had more than one (n > 1)
     sa.Column("stream", sa.Boolean, default=False),
-    sa.Column("status", sa.String(20), nullable=False),  # queued | judged | upstream_error | upstream_rejected
+    # queued | judged | judge_failed (the judges raised on it max_attempts times) | upstream_error | upstream_rejected
+    sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("upstream_status", sa.Integer),
     sa.Column("latency_ms", sa.Float),
     sa.Column("upstream_latency_ms", sa.Float),
@@ -117,7 +118,9 @@ _LEASE = (
     .values(claimed_until=sa.bindparam("until", type_=sa.DateTime), attempts=judge_queue.c.attempts + 1)
 )
 _CLAIMED = (
-    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response, exchanges.c.choices)
+    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response, exchanges.c.choices,
+              judge_queue.c.attempts)
+    .join(judge_queue, judge_queue.c.exchange_id == exchanges.c.id)
     .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
     .order_by(exchanges.c.id)
 )
@@ -127,6 +130,9 @@ _MARK_JUDGED = (
     .where(exchanges.c.id == sa.bindparam("eid"))
     .values(status="judged", judged_at=sa.bindparam("now", type_=sa.DateTime), harmful=sa.bindparam("h"),
             refused=sa.bindparam("r"), request_harmful=sa.bindparam("q"))
+)
+_MARK_FAILED = (
+    exchanges.update().where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True))).values(status="judge_failed")
 )
 _DEQUEUE = judge_queue.delete().where(judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)))
 
@@ -224,14 +230,18 @@ def create_db_engine(url: str) -> sa.Engine:
         ) from None
 
 
-def _add_missing_columns(engine: sa.Engine) -> None:
-    """Columns added since a database was created (``create_all`` makes only missing tables): nullable, so ADD COLUMN is enough."""
+def _upgrade_schema(engine: sa.Engine) -> None:
+    """Columns and indexes added since a database was created (``create_all`` makes only missing tables).
+
+    New columns are nullable, so ADD COLUMN is enough."""
     present = {c["name"] for c in sa.inspect(engine).get_columns("exchanges")}
     with engine.begin() as conn:
         for column in exchanges.columns:
             if column.name not in present:
                 log.info("adding column exchanges.%s to %s", column.name, engine.url.render_as_string(hide_password=True))
                 conn.exec_driver_sql(f"ALTER TABLE exchanges ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
+    for index in exchanges.indexes:
+        index.create(engine, checkfirst=True)
 
 
 class Store:
@@ -241,7 +251,7 @@ class Store:
         self.url = url
         self.engine = create_db_engine(url)
         metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+        _upgrade_schema(self.engine)
         self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
 
     def close(self) -> None:
@@ -290,14 +300,15 @@ class Store:
             return self._lease(tx, limit, lease_s)
 
     def complete(self, results: Sequence[dict[str, Any]], conn: sa.Connection | None = None, claim: int = 0,
-                 lease_s: float = 300.0) -> list[dict[str, Any]]:
+                 lease_s: float = 300.0, failed: Sequence[int] = ()) -> list[dict[str, Any]]:
         """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
 
         Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
         ``claim=N`` also leases the next N queued exchanges in the same transaction and returns them
-        (one commit per batch instead of two while a backlog lasts).
+        (one commit per batch instead of two while a backlog lasts). ``failed``: exchange ids the judges
+        gave up on; they are marked ``judge_failed`` and leave the queue.
         """
-        if not results and not claim:
+        if not results and not claim and not failed:
             return []
         now = utcnow()
         with self._transaction(conn) as tx:
@@ -307,6 +318,9 @@ class Store:
                 tx.execute(_MARK_JUDGED, [{"eid": r["exchange_id"], "now": now, "h": r["harmful"], "r": r["refused"],
                                            "q": r["request_harmful"]} for r in results])
                 tx.execute(_DEQUEUE, {"eids": eids})
+            if failed:
+                tx.execute(_MARK_FAILED, {"eids": list(failed)})
+                tx.execute(_DEQUEUE, {"eids": list(failed)})
             return self._lease(tx, claim, lease_s) if claim else []
 
     def _lease(self, conn: sa.Connection, limit: int, lease_s: float) -> list[dict[str, Any]]:
@@ -332,6 +346,12 @@ class Store:
         """Make every leased queue row claimable now (a restart after a crash on a single-host database)."""
         with self.engine.begin() as conn:
             return conn.execute(judge_queue.update().where(judge_queue.c.claimed_until.is_not(None)).values(claimed_until=None)).rowcount
+
+    def judge_failures(self) -> int:
+        """Exchanges the judges raised on too many times (status ``judge_failed``): never judged, no longer retried."""
+        with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(exchanges).where(exchanges.c.status == "judge_failed")
+            return int(conn.execute(query).scalar_one())
 
     def backlog(self) -> int:
         with self.engine.connect() as conn:

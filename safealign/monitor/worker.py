@@ -3,7 +3,9 @@
 It runs in a background thread of the gateway, off the request path: a slow judge makes the backlog
 grow (visible in ``/metrics``), never the answers slower. Each batch is leased, judged with the same
 judges the training stages use, and completed in one transaction; a crash between lease and commit
-leaves the rows queued, and the lease expires so that the next worker judges them.
+leaves the rows queued, and the lease expires so that the next worker judges them. A batch the
+judges raise on is judged row by row, so one poison row does not hold back the others; a row that
+fails ``max_attempts`` leases is marked ``judge_failed`` (counted on ``/metrics``) and no longer retried.
 """
 
 from __future__ import annotations
@@ -139,10 +141,13 @@ class JudgeWorker:
         retention_days: int | None = None,
         purge_every_s: float = 3600.0,
         idle_alerts_every_s: float = 5.0,
+        max_attempts: int = 3,
     ) -> None:
         self.store, self.judges, self.alerts = store, judges, alerts
         self.batch_size, self.idle_s, self.linger_s, self.lease_s = batch_size, idle_s, linger_s, lease_s
         self.retention_days, self.purge_every_s, self.idle_alerts_every_s = retention_days, purge_every_s, idle_alerts_every_s
+        self.max_attempts = max_attempts
+        self.failed = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: sa.Connection | None = None  # the loop's own connection: no pool checkout per batch
@@ -173,13 +178,45 @@ class JudgeWorker:
         """Judge ``rows``; while batches come back full and ``chain()``, complete each one and lease the next together."""
         total = 0
         while rows:
-            results = judge_rows(self.judges, rows)
+            results, given_up = self._judge_isolating_failures(rows)
             more = self.batch_size if len(rows) == self.batch_size and chain() else 0
             total += len(rows)
-            rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s)
+            rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s, failed=given_up)
             self.judged += len(results)
             self._after_batch()
         return total
+
+    def _judge_isolating_failures(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
+        """Results for the rows the judges could judge, and the ids of failing rows that used up their attempts.
+
+        A failing row with attempts left stays leased: it is tried again when its lease expires.
+        """
+        try:
+            return judge_rows(self.judges, rows), []
+        except Exception as error:
+            if len(rows) == 1:
+                return [], self._failed([(rows[0], error)])
+            log.exception("judge worker: a batch of %d failed; judging its rows one by one", len(rows))
+        results, failing = [], []
+        for row in rows:
+            try:
+                results += judge_rows(self.judges, [row])
+            except Exception as error:
+                failing.append((row, error))
+        return results, self._failed(failing)
+
+    def _failed(self, failing: list[tuple[dict[str, Any], Exception]]) -> list[int]:
+        """Log each failing row; return the ids of those that used up ``max_attempts``."""
+        given_up = []
+        for row, error in failing:
+            last = row["attempts"] >= self.max_attempts
+            log.error("judge worker: judging exchange %s failed (attempt %d of %d); %s", row["id"], row["attempts"],
+                      self.max_attempts, "giving up: marked judge_failed" if last else "tried again when its lease expires",
+                      exc_info=error)
+            if last:
+                given_up.append(row["id"])
+        self.failed += len(given_up)
+        return given_up
 
     def _after_batch(self) -> None:
         if self.alerts:
