@@ -49,8 +49,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
-    if recipe_path:
-        shutil.copy(recipe_path, run_dir / "recipe.source.yaml")
+    source_copy = run_dir / "recipe.source.yaml"
+    if recipe_path and not (source_copy.exists() and source_copy.samefile(recipe_path)):  # rerun from the run's own copy
+        shutil.copy(recipe_path, source_copy)
     result = PipelineResult(run_dir)
     # every stage asks the model with the system prompt it is trained with
     asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
