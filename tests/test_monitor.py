@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from safealign.config.sections import MonitorConfig
-from safealign.errors import RecipeError
+from safealign.errors import RecipeError, SafealignError
 from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import create_gateway
@@ -625,3 +625,21 @@ def test_worker_process_judges_and_stops_with_the_gateway(upstream, tmp_path, mo
             time.sleep(0.1)
         assert [r["harmful"] for r in rows(app)] == [False, True]
         assert "safealign_monitor_harmful_rate 0.5" in httpx.get(f"{url}/metrics").text
+
+
+def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
+    db = f"sqlite:///{tmp_path}/m.db"
+    for spec, says in (("import:nope.mod:f", "cannot import 'nope.mod'"), ("import:test_monitor:NoSuchFactory", "NoSuchFactory")):
+        with pytest.raises(SafealignError, match=says):
+            create_gateway(MonitorConfig(upstream=upstream, db=db, api_key=KEY, judge=spec), start_worker=True)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")]))
+    config = MonitorConfig(upstream=upstream, db=db, api_key=KEY, worker="process", judge="import:test_monitor:FakeJudges")
+    app = create_gateway(config, start_worker=True)
+    with serve_in_thread(app) as url:
+        assert httpx.get(f"{url}/health").json()["status"] == "ok"
+        assert "safealign_monitor_judge_worker_up 1.0" in httpx.get(f"{url}/metrics").text
+        app.state.worker_process.kill()
+        app.state.worker_process.wait(10)
+        health = httpx.get(f"{url}/health").json()
+        assert health["status"] == "degraded" and "judge worker process exited" in health["reason"]
+        assert "safealign_monitor_judge_worker_up 0.0" in httpx.get(f"{url}/metrics").text

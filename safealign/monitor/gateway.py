@@ -32,7 +32,13 @@ from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.proxy import Proxy
 from safealign.monitor.security import key_checker, resolve_api_key
 from safealign.monitor.store import Store
-from safealign.monitor.worker import JudgeWorker, load_judges, spawn_worker_process, stop_worker_process
+from safealign.monitor.worker import (
+    JudgeWorker,
+    check_judge_spec,
+    load_judges,
+    spawn_worker_process,
+    stop_worker_process,
+)
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import (
     RequestError,
@@ -77,12 +83,15 @@ def create_gateway(
     if not config.upstream:
         raise SafealignError("the monitor needs --upstream URL (the OpenAI-compatible server to guard)")
     store = Store(config.db)
-    metrics = MonitorMetrics()
+    metrics = MonitorMetrics(own_worker=start_worker and config.worker != "none")
     writer = ExchangeWriter(store)
     in_process = start_worker and config.worker == "thread"
     # The gateway needs judges for blocking, or to judge in a thread; a worker process loads its own.
     if judges is None and (config.blocking or in_process):
         judges = load_judges(config.judge)
+    spawns_worker = start_worker and config.worker == "process"
+    if spawns_worker:  # the child loads the judges itself: a bad spec must fail here, not silently there
+        check_judge_spec(config.judge)
     alert_config = alert_config or (load_alert_config(config.alerts) if config.alerts else AlertConfig())
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
@@ -105,8 +114,8 @@ def create_gateway(
         backlog = store.backlog()
         if in_process:
             worker.start()
-        elif start_worker and config.worker == "process":
-            worker_process = spawn_worker_process(config.db, config.judge, config.alerts, config.webhook,
+        elif spawns_worker:
+            app.state.worker_process = worker_process = spawn_worker_process(config.db, config.judge, config.alerts, config.webhook,
                                                   config.judge_batch_size, config.retention_days)
         log.info("monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
                  config.upstream, config.db, config.blocking, backlog)
@@ -127,6 +136,16 @@ def create_gateway(
 
     app = GatewayApp(title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store, app.state.worker, app.state.metrics, app.state.api_key = store, worker, metrics, api_key
+    app.state.worker_process = None
+
+    def worker_problem() -> str | None:
+        """Why the judge worker this gateway started is not judging, or None (running, or started elsewhere)."""
+        process = app.state.worker_process
+        if process is not None and (code := process.poll()) is not None:
+            return f"the judge worker process exited (code {code}); exchanges are stored but not judged: see the gateway's log"
+        if in_process and worker._thread is not None and not worker._thread.is_alive():
+            return "the judge worker thread stopped; exchanges are stored but not judged: see the gateway's log"
+        return None
 
     @app.exception_handler(RequestError)
     async def _request_error(request: Request, error: RequestError) -> JSONResponse:
@@ -168,10 +187,15 @@ def create_gateway(
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "upstream": config.upstream, "blocking": config.blocking}
+        """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died."""
+        problem = worker_problem()
+        status = {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
+        return status | {"upstream": config.upstream, "blocking": config.blocking}
 
     @app.get("/metrics")
     async def prometheus() -> Response:
+        if metrics.worker_up is not None:
+            metrics.worker_up.set(0 if worker_problem() else 1)
         await anyio.to_thread.run_sync(metrics.refresh, store)
         return Response(metrics.render(), media_type=metrics.content_type)
 

@@ -30,7 +30,8 @@ class MonitorMetrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, own_worker: bool = False) -> None:
+        """``own_worker``: the gateway started the judge worker, so it exports whether that worker is alive."""
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(f"{PREFIX}_requests", "Chat requests by HTTP status returned to the client.", ["status"], registry=r)
@@ -48,6 +49,8 @@ class MonitorMetrics:
         self.refusal_rate = Gauge(f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r)
         self.over_refusal_rate = Gauge(f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r)
         self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
+        self.worker_up = Gauge(f"{PREFIX}_judge_worker_up", "1 while the judge worker this gateway started runs, 0 once it died.",
+                               registry=r) if own_worker else None
         self.judge_failed = Gauge(f"{PREFIX}_judge_failed", "Exchanges the judges raised on too many times: never judged, not retried.",
                                   registry=r)
 

@@ -39,14 +39,37 @@ def load_judges(spec: str = "default") -> Any:
 
     The ``import:`` form lets a deployment (or a test) plug in its own judges without a code change.
     """
-    if spec.startswith("import:"):
-        module_name, _, attr = spec[len("import:") :].partition(":")
-        if not attr:
-            raise SafealignError(f"judge spec {spec!r} must look like import:package.module:factory")
-        return getattr(importlib.import_module(module_name), attr)()
+    factory = check_judge_spec(spec)
+    if factory is not None:
+        return factory()
     from safealign.judges import build_judges
 
     return build_judges(spec)
+
+
+def check_judge_spec(spec: str) -> Callable[[], Any] | None:
+    """Fail fast, naming ``--judge``, on a spec that cannot load; the factory of an ``import:`` spec, else None.
+
+    Nothing is built: a worker process checked this way before it is spawned does not die at start-up
+    while the gateway keeps accepting exchanges nobody will judge.
+    """
+    if not spec.startswith("import:"):
+        from safealign.judges import parse_judge_spec
+
+        parse_judge_spec(spec)
+        return None
+    module_name, _, attr = spec[len("import:") :].partition(":")
+    if not module_name or not attr:
+        raise SafealignError(f"--judge {spec!r} must look like import:package.module:factory")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise SafealignError(f"--judge {spec!r}: cannot import {module_name!r} ({type(error).__name__}: {error}); "
+                             "check the module name and that its folder is on PYTHONPATH") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise SafealignError(f"--judge {spec!r}: {module_name} has no callable {attr!r} (the factory that returns the judge set)")
+    return factory
 
 
 def _verdict_row(role: str, verdict: Verdict) -> dict[str, Any]:
