@@ -103,3 +103,15 @@ def test_other_os_errors_still_raise():
         fails(FileNotFoundError(2, "No such file or directory", "/nope"))
     with pytest.raises(FileExistsError):  # two folders: not a path the user got wrong
         fails(FileExistsError(17, "File exists", "/tmp"))
+
+
+def test_run_again_from_the_run_folders_own_recipe_copy(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(json.dumps({"name": "t", "output_dir": str(tmp_path / "runs"), "precision": "fp32", "model": {"name": "tiny"},
+                                  "eval": {"suites": ["harmful"], "limit": 1, "max_new_tokens": 2}}))
+    assert runner.invoke(app, ["run", str(recipe)]).exit_code == 0
+    copy = tmp_path / "runs" / "t" / "recipe.source.yaml"
+    result = runner.invoke(app, ["run", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(copy.read_text())["name"] == "t"  # the copy is intact
+
