@@ -115,3 +115,23 @@ def test_run_again_from_the_run_folders_own_recipe_copy(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(copy.read_text())["name"] == "t"  # the copy is intact
 
+
+def test_sft_starts_from_a_lora_adapter(tmp_path):
+    import torch
+
+    from safealign.models import load_model
+
+    data = write_rows(tmp_path / "rows.jsonl")
+    first = runner.invoke(app, ["sft", str(tiny_recipe(tmp_path, data, method="lora", learning_rate=1e-2)), "--out", str(tmp_path / "first")])
+    assert first.exit_code == 0, first.output
+    adapter = tmp_path / "first" / "adapter"
+    for method in ("full", "lora"):  # the adapter is merged into its base, then trained as a plain model
+        recipe = tiny_recipe(tmp_path, data, method=method, learning_rate=1e-2)
+        result = runner.invoke(app, ["sft", str(recipe), "--model", str(adapter), "--out", str(tmp_path / method)])
+        assert result.exit_code == 0, result.output
+    # The second adapter's base is the first adapter (merged), so loading it gives the merged model SFT saved.
+    second = load_model(str(tmp_path / "lora" / "adapter"))
+    saved = load_model(str(tmp_path / "lora" / "model"))
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        assert torch.allclose(second.model(ids).logits, saved.model(ids).logits, atol=1e-4)

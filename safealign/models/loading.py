@@ -72,8 +72,13 @@ def _load_gguf(path: Path):
     return folder
 
 
-def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None) -> LoadedModel:
-    """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default)."""
+def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None, merge_adapter: bool = False) -> LoadedModel:
+    """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default).
+
+    ``merge_adapter`` folds a LoRA adapter into its base's weights (peft's ``merge_and_unload``) and returns a plain
+    model: what training needs, since a trainer either adds its own adapter (TRL refuses a ``PeftModel`` with a
+    ``peft_config``) or trains every weight. Without it an adapter loads as a ``PeftModel`` on its base.
+    """
     keep_freed_memory()  # every stage that trains or generates loads its model here first
     resolved = spec if isinstance(spec, ModelSpec) else resolve_spec(spec)
     if resolved.kind == "embedded":
@@ -92,7 +97,7 @@ def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: s
         model, tokenizer = _load_folder(folder, trust_remote_code=False)
         loaded = LoadedModel(model, tokenizer, resolved, str(resolved.path))
     elif resolved.kind == "lora_adapter":
-        loaded = _load_adapter(resolved, trust_remote_code)
+        loaded = _load_adapter(resolved, trust_remote_code, merge_adapter)
     else:  # pragma: no cover - resolve_spec only returns the kinds above
         raise ModelNotFoundError(f"cannot load spec kind {resolved.kind!r}")
     if resolved.kind == "tiny":
@@ -104,12 +109,16 @@ def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: s
     return loaded
 
 
-def _load_adapter(resolved: ModelSpec, trust_remote_code: bool) -> LoadedModel:
+def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> LoadedModel:
     from peft import PeftModel
 
     base_spec = adapter_base(resolved.path)
-    base = load_model(base_spec, trust_remote_code=trust_remote_code)
+    base = load_model(base_spec, trust_remote_code=trust_remote_code, merge_adapter=True)  # an adapter on an adapter
     model = PeftModel.from_pretrained(base.model, resolved.path)
+    if merge:
+        model = model.merge_and_unload().requires_grad_(True)  # peft froze the base; trainable, as any loaded model
+        # An adapter trained on these weights records them as its base: this folder, not the base without it.
+        model.name_or_path = model.config._name_or_path = str(resolved.path.resolve())
     tokenizer = base.tokenizer
     if (resolved.path / "tokenizer.json").is_file():
         tokenizer = load_tokenizer(resolved.path, trust_remote_code)

@@ -130,7 +130,7 @@ def run_sft(
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
 
-    loaded = load_model(model_spec)
+    loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter trains as its merged weights
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     freeze_bottom_layers(loaded.model, cfg.freeze_layers)
     padding_free = use_padding_free(cfg, dataset, loaded.tokenizer)
