@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +25,12 @@ from safealign.errors import RecipeError, SafealignError
 from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import create_gateway
-from safealign.monitor.alerts import AlertConfig, AlertRule, load_alert_config
+from safealign.monitor.alerts import AlertConfig, AlertRule, Notifier, load_alert_config
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
+from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
-from safealign.monitor.worker import JudgeWorker
+from safealign.monitor.worker import JudgeWorker, spawn_worker_process
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import parse_sse_choices
 
@@ -643,3 +645,19 @@ def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstr
         health = httpx.get(f"{url}/health").json()
         assert health["status"] == "degraded" and "judge worker process exited" in health["reason"]
         assert "safealign_monitor_judge_worker_up 0.0" in httpx.get(f"{url}/metrics").text
+
+
+def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path, caplog, monkeypatch):
+    assert redact_url("postgresql+psycopg://monitor:s3cret@db.internal:5432/mon?sslmode=require") == \
+        "postgresql+psycopg://monitor:***@db.internal:5432/mon?…"
+    assert redact_url("https://hooks.example.com/services/T0/B0/s3cret") == "https://hooks.example.com/…"
+    assert redact_url("sqlite:///runs/monitor.db") == "sqlite:///runs/monitor.db"
+    with serve_in_thread(FastAPI()) as hook_url:  # every path is a 404: raise_for_status quotes the URL
+        for webhook in (f"{hook_url}/hook?token=s3cret", "http://127.0.0.1:9/hook?token=s3cret"):
+            assert Notifier(webhook).send({"rule": "r", "message": "m"}) is False
+    assert "alert webhook" in caplog.text and "HTTP 404" in caplog.text and "s3cret" not in caplog.text
+    launched = {}
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: launched.update(command=command, **kwargs))
+    spawn_worker_process("postgresql+psycopg://u:s3cret@h/db", "default", None, "http://h/hook?token=s3cret", 8, 30)
+    assert not any("s3cret" in part for part in launched["command"])
+    assert launched["env"]["SAFEALIGN_MONITOR_DB"].endswith("s3cret@h/db") and "s3cret" in launched["env"]["SAFEALIGN_MONITOR_WEBHOOK"]

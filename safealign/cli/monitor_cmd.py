@@ -53,6 +53,7 @@ def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge
     import uvicorn
 
     from safealign.monitor import create_gateway
+    from safealign.monitor.security import redact_url
 
     if not upstream:
         raise typer.BadParameter("give --upstream URL (the model server to guard)")
@@ -60,16 +61,18 @@ def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge
                      webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections,
                      worker=worker)
     app = create_gateway(config)
-    err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {upstream} ({'blocking' if blocking else 'pass-through'}), db {db}")
+    shown = f"{redact_url(upstream)} ({'blocking' if blocking else 'pass-through'}), db {redact_url(db)}"
+    err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {shown}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command("judge")
 def judge_worker(
-    db: str = typer.Option("sqlite:///runs/monitor.db", help="The gateway's database."),
+    db: str = typer.Option("sqlite:///runs/monitor.db", envvar="SAFEALIGN_MONITOR_DB",
+                           help="The gateway's database (the gateway passes it to its worker in the environment, not argv)."),
     judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
     alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."),
-    webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
+    webhook: str | None = typer.Option(None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this (checked hourly)."),
     once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
@@ -81,6 +84,7 @@ def judge_worker(
 
 def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, parent_pid) -> None:
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
+    from safealign.monitor.security import redact_url
     from safealign.monitor.store import Store
     from safealign.monitor.worker import JudgeWorker, load_judges
 
@@ -94,7 +98,7 @@ def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, 
     if once:
         err_console.print(f"judged {worker.drain(timeout_s=3600)} exchanges")
         return
-    err_console.print(f"[green]judge worker[/] on {config.db} ({config.judge}), {store.backlog()} exchanges queued")
+    err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({config.judge}), {store.backlog()} exchanges queued")
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())

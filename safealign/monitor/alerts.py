@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safealign.config.base import format_validation_error
 from safealign.errors import RecipeError
 from safealign.monitor.queries import metric_rate
+from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,15 @@ class Notifier:
             response.raise_for_status()
             return True
         except httpx.HTTPError as error:
-            log.error("alert webhook %s failed: %s", self.webhook, error)
+            log.error("alert webhook %s failed: %s", redact_url(self.webhook), _describe(error, self.webhook))
             return False
+
+
+def _describe(error: httpx.HTTPError, url: str) -> str:
+    """The failure without the URL (httpx puts it, token and all, in a status error's message)."""
+    if isinstance(error, httpx.HTTPStatusError):
+        return f"HTTP {error.response.status_code}"
+    return f"{type(error).__name__}: {error}".replace(url, redact_url(url))
 
 
 class AlertManager:

@@ -30,7 +30,7 @@ from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_confi
 from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.proxy import Proxy
-from safealign.monitor.security import key_checker, resolve_api_key
+from safealign.monitor.security import key_checker, redact_url, resolve_api_key
 from safealign.monitor.store import Store
 from safealign.monitor.worker import (
     JudgeWorker,
@@ -118,7 +118,7 @@ def create_gateway(
             app.state.worker_process = worker_process = spawn_worker_process(config.db, config.judge, config.alerts, config.webhook,
                                                   config.judge_batch_size, config.retention_days)
         log.info("monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
-                 config.upstream, config.db, config.blocking, backlog)
+                 redact_url(config.upstream), redact_url(config.db), config.blocking, backlog)
         # Everything allocated so far (modules, the app, the judges) lives as long as the process: take it
         # out of the cyclic GC, whose full passes over ~100k objects would pause every request ~50-100 ms.
         gc.collect()
@@ -190,7 +190,7 @@ def create_gateway(
         """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died."""
         problem = worker_problem()
         status = {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
-        return status | {"upstream": config.upstream, "blocking": config.blocking}
+        return status | {"upstream": redact_url(config.upstream), "blocking": config.blocking}
 
     @app.get("/metrics")
     async def prometheus() -> Response:

@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
+from safealign.monitor.security import redact_url
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import (
     completion_body,
@@ -82,6 +83,7 @@ class Proxy:
                  blocking: bool = False, harm_judge: Any = None, refusal_message: str = "I can't help with that request.") -> None:
         self.session, self.upstream, self.writer, self.metrics = session, upstream.rstrip("/"), writer, metrics
         self.chat_url = yarl.URL(self.upstream + CHAT_PATH)  # parsed once, not per request
+        self.shown_upstream = redact_url(self.upstream)  # for logs and error messages: no credentials
         self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
         self._detached: set[asyncio.Task] = set()
 
@@ -127,7 +129,7 @@ class Proxy:
                 content = await upstream.read()
         except UPSTREAM_ERRORS as error:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
-            message = f"upstream model server {self.upstream} failed: {type(error).__name__}"
+            message = f"upstream model server {self.shown_upstream} failed: {type(error).__name__}"
             return JSONResponse(error_body(message, "upstream_error"), status_code=502)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
@@ -207,11 +209,11 @@ class Proxy:
     async def _unreachable(self, row: dict[str, Any], error: Exception, started: float) -> JSONResponse:
         kind = _error_kind(error)
         self.metrics.upstream_errors.labels(kind=kind).inc()
-        log.warning("upstream %s failed: %s: %s", self.upstream, type(error).__name__, error)
+        log.warning("upstream %s failed: %s: %s", self.shown_upstream, type(error).__name__, str(error).replace(self.upstream, self.shown_upstream))
         row.update(status="upstream_error", response=None)
         await self._store(row, started)
         self._observe(502, started, None)
-        message = f"upstream model server {self.upstream} failed ({kind}: {type(error).__name__})"
+        message = f"upstream model server {self.shown_upstream} failed ({kind}: {type(error).__name__})"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
     async def _rejected(self, row: dict[str, Any], upstream: aiohttp.ClientResponse, content: bytes, started: float,

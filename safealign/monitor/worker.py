@@ -32,6 +32,8 @@ from safealign.monitor.store import Store
 log = logging.getLogger(__name__)
 
 REFUSED_LABELS = {REFUSAL, PARTIAL_REFUSAL}
+# `monitor judge` reads these when --db / --webhook are not given: how the gateway passes them to its worker.
+DB_ENV, WEBHOOK_ENV = "SAFEALIGN_MONITOR_DB", "SAFEALIGN_MONITOR_WEBHOOK"
 
 
 def load_judges(spec: str = "default") -> Any:
@@ -310,13 +312,15 @@ def spawn_worker_process(db: str, judge: str, alerts: str | None, webhook: str |
     waits on a socket, the judge thread may hold the interpreter for a whole switch interval, and
     the gateway's latency grows with the judging load. A process judges on its own core. On Linux
     the child gets SIGTERM when the gateway dies (even by kill -9); elsewhere it notices its parent
-    is gone within a poll interval.
+    is gone within a poll interval. The database URL and the webhook (a password, a token) reach it in
+    its environment, which only its user can read, not on its command line, which ``ps`` shows everyone.
     """
-    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge", "--db", db, "--judge", judge,
+    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge", "--judge", judge,
                "--batch-size", str(batch_size), "--retention-days", str(retention_days), "--parent-pid", str(os.getpid())]
     command += ["--alerts", alerts] if alerts else []
-    command += ["--webhook", webhook] if webhook else []
-    return subprocess.Popen(command, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    env = {k: v for k, v in os.environ.items() if k not in (DB_ENV, WEBHOOK_ENV)} | {DB_ENV: db}
+    env |= {WEBHOOK_ENV: webhook} if webhook else {}
+    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 
 
 def _die_with_parent() -> None:
