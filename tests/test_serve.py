@@ -82,7 +82,7 @@ def test_sampling_fields_are_validated(served):
     bad_json = httpx.post(post, content=b'{"messages": [', headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["error"]["message"]
     assert httpx.post(post, json={"model": "tiny"}).status_code == 400
-    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes")):
+    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes"), ("seed", 2**70)):
         answer = httpx.post(post, json=ask("hi") | {field: value})
         assert answer.status_code == 422 and field in answer.json()["error"]["message"], (field, answer.text)
     seeded = [httpx.post(post, json=ask("hi", temperature=1.0, seed=7, top_p=0.9)).json()["choices"][0]["message"]["content"]
