@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from safealign.config.sections import MonitorConfig
 from safealign.errors import RecipeError, SafealignError
@@ -87,6 +87,10 @@ def fake_upstream() -> FastAPI:
         prompt = body["messages"][-1]["content"]
         if "server-error" in prompt:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
+        if "garbage" in prompt:
+            return PlainTextResponse("<html>proxy login</html>")
+        if "no-choices" in prompt:
+            return {"object": "chat.completion", "message": "where are the choices"}
         n = body.get("n", 1)
         texts = [answer(prompt)] if n == 1 else [answer(prompt.replace("bomb", "b0mb") if i == 0 else prompt) for i in range(n)]
         if not body.get("stream"):
@@ -285,6 +289,17 @@ def test_upstream_5xx_passes_through_and_counts(upstream, tmp_path):
         answer = httpx.post(f"{url}/v1/chat/completions", json=chat("server-error"))
         assert answer.status_code == 500 and answer.json()["error"]["message"] == "boom"
         assert rows(app)[0]["status"] == "upstream_error" and app.state.store.backlog() == 0
+
+
+def test_a_200_that_is_not_a_completion_is_a_502(upstream, tmp_path):
+    for blocking in (False, True):
+        with gateway(upstream, f"sqlite:///{tmp_path}/m{blocking}.db", blocking=blocking) as (url, app):
+            for prompt in ("garbage", "no-choices"):
+                answer = httpx.post(f"{url}/v1/chat/completions", json=chat(prompt))
+                assert answer.status_code == 502 and answer.json()["error"]["type"] == "upstream_error", answer.text
+                assert "without a chat completion" in answer.json()["error"]["message"]
+            assert [r["status"] for r in rows(app)] == ["upstream_error"] * 2 and app.state.store.backlog() == 0
+            assert 'safealign_monitor_upstream_errors_total{kind="bad_reply"} 2.0' in httpx.get(f"{url}/metrics").text
 
 
 def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_path):

@@ -42,7 +42,7 @@ class MonitorMetrics:
         self.upstream_latency = Histogram(
             f"{PREFIX}_upstream_seconds", "Time the upstream took to answer.", buckets=UPSTREAM_BUCKETS, registry=r
         )
-        self.upstream_errors = Counter(f"{PREFIX}_upstream_errors", "Upstream failures by kind (connect, timeout, http_5xx).", ["kind"], registry=r)
+        self.upstream_errors = Counter(f"{PREFIX}_upstream_errors", "Upstream failures by kind (connect, timeout, http_5xx, bad_reply: a 200 that is no chat completion).", ["kind"], registry=r)
         self.blocked = Counter(f"{PREFIX}_blocked", "Responses replaced by a refusal in blocking mode.", registry=r)
         self.alerts = Gauge(f"{PREFIX}_alerts_fired", "Alerts fired so far (stored in the alerts table), by rule.", ["rule"], registry=r)
         self.harmful_rate = Gauge(f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r)

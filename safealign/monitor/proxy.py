@@ -109,6 +109,8 @@ class Proxy:
         if upstream.status != 200:
             return await self._rejected(row, upstream, content, started, upstream_s)
         texts = parse_sse_choices(content)[0] if is_sse else _message_texts(content)
+        if not texts:
+            return await self._garbled(row, content, is_sse, started, upstream_s)
         row.update(answer_fields(texts), status="queued", queue=True)
         if self.blocking:
             harmful = await self._harmful(row["prompt"], texts)
@@ -226,6 +228,17 @@ class Proxy:
         self._observe(upstream.status, started, upstream_s)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
+    async def _garbled(self, row: dict[str, Any], content: bytes, is_sse: bool, started: float, upstream_s: float) -> JSONResponse:
+        """A 200 that is not a chat completion (not JSON, no choices): stored and answered as an upstream error."""
+        self.metrics.upstream_errors.labels(kind="bad_reply").inc()
+        expected = "chat.completion.chunk events with choices" if is_sse else "a chat.completion JSON object with a 'choices' list"
+        log.warning("upstream %s answered 200 with something that is not %s", self.shown_upstream, expected)
+        row.update(status="upstream_error", response=content[:4000].decode("utf-8", errors="replace"))
+        await self._store(row, started)
+        self._observe(502, started, upstream_s)
+        message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected})"
+        return JSONResponse(error_body(message, "upstream_error"), status_code=502)
+
     def _observe(self, status: int, started: float, upstream_s: float | None) -> None:
         self.metrics.requests.labels(status=str(status)).inc()
         if upstream_s is not None:
@@ -250,11 +263,12 @@ def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _message_texts(content: bytes) -> list[str]:
-    """Every choice's text of a chat.completion body, in index order."""
+    """Every choice's text of a chat.completion body, in index order; empty when it is not one."""
     try:
-        return [choice["message"]["content"] or "" for choice in _sorted_choices(json.loads(content))]
+        texts = [choice["message"]["content"] for choice in _sorted_choices(json.loads(content))]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return [content[:4000].decode("utf-8", errors="replace")]
+        return []
+    return [text or "" for text in texts] if all(text is None or isinstance(text, str) for text in texts) else []
 
 
 def _storage_failed(metrics: MonitorMetrics) -> JSONResponse:
