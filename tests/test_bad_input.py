@@ -135,3 +135,16 @@ def test_sft_starts_from_a_lora_adapter(tmp_path):
     ids = torch.tensor([[1, 2, 3, 4]])
     with torch.no_grad():
         assert torch.allclose(second.model(ids).logits, saved.model(ids).logits, atol=1e-4)
+
+
+def test_a_model_folder_without_a_tokenizer_says_what_is_missing(tmp_path, tiny):
+    tiny.model.save_pretrained(tmp_path / "model", safe_serialization=True)  # weights and config, no tokenizer
+    result = runner.invoke(app, ["generate", str(tmp_path / "model"), "--prompt", "hi"])
+    assert_clear_error(result, f"{tmp_path / 'model'} has no usable tokenizer (no tokenizer files)", "tokenizer.json")
+
+
+def test_a_gguf_file_that_is_not_gguf_says_so(tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_text("<html>404 Not Found</html>")
+    result = runner.invoke(app, ["generate", str(fake), "--prompt", "hi"])
+    assert_clear_error(result, f"{fake} is not a GGUF model", "GGUF magic bytes")

@@ -15,6 +15,8 @@ from safealign.models.tiny import build_tiny_model, real_tokenizer_folder
 
 log = logging.getLogger(__name__)
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
 
 @dataclass
 class LoadedModel:
@@ -45,13 +47,22 @@ def _load_folder(folder: Path, trust_remote_code: bool):
     import torch
     from transformers import AutoModelForCausalLM
 
-    tokenizer = load_tokenizer(folder, trust_remote_code)
     has_safetensors = any(folder.glob("*.safetensors"))
     if not has_safetensors:
         raise ModelNotFoundError(
             f"{folder} has no .safetensors weights; safealign reads safetensors only "
             "(convert with transformers: model.save_pretrained(folder, safe_serialization=True))"
         )
+    try:
+        tokenizer = load_tokenizer(folder, trust_remote_code)
+    except (OSError, ValueError) as error:  # no tokenizer files: transformers guesses a class and fails inside it
+        present = [name for name in TOKENIZER_FILES if (folder / name).is_file()]
+        why = f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}" if present else "no tokenizer files"
+        raise ModelNotFoundError(
+            f"{folder} has no usable tokenizer ({why}). A model folder needs "
+            "config.json, *.safetensors and the tokenizer files tokenizer.save_pretrained(folder) writes "
+            "(tokenizer.json, tokenizer_config.json): copy them from the model it was trained from"
+        ) from error
     model = AutoModelForCausalLM.from_pretrained(
         folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
     )
@@ -65,6 +76,12 @@ def _load_gguf(path: Path):
     from safealign.models.embedded import convert_gguf
     from safealign.paths import models_cache
 
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelNotFoundError(
+                f"{path} is not a GGUF model: it does not start with the GGUF magic bytes (a download that failed, or "
+                "another format renamed). Give a real .gguf file, or a Hugging Face model folder"
+            )
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     folder = models_cache() / f"gguf-{path.stem}-{digest}"
     if not (folder / "model.safetensors").is_file():
