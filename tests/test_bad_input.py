@@ -27,7 +27,7 @@ def write_rows(path, n=6):
 def assert_clear_error(result, *needles):
     assert result.exit_code == 2, result.output  # an uncaught exception exits 1
     stderr = " ".join(result.stderr.split())  # rich wraps long lines
-    assert stderr.startswith("error:") and "Traceback" not in stderr, stderr
+    assert "error: " in stderr and "Traceback" not in stderr, stderr
     for needle in needles:
         assert needle in stderr, stderr
 
@@ -148,3 +148,15 @@ def test_a_gguf_file_that_is_not_gguf_says_so(tmp_path):
     fake.write_text("<html>404 Not Found</html>")
     result = runner.invoke(app, ["generate", str(fake), "--prompt", "hi"])
     assert_clear_error(result, f"{fake} is not a GGUF model", "GGUF magic bytes")
+
+
+def test_resuming_from_a_checkpoint_without_weights_names_it(tmp_path):
+    recipe = tiny_recipe(tmp_path, write_rows(tmp_path / "rows.jsonl"))
+    broken = tmp_path / "sft" / "checkpoint-5"
+    broken.mkdir(parents=True)
+    (broken / "trainer_state.json").write_text(json.dumps({"global_step": 5}))
+    result = runner.invoke(app, ["sft", str(recipe), "--out", str(tmp_path / "sft")])
+    assert_clear_error(result, f"cannot resume from {broken}", "--no-resume", f"delete {broken}")
+    assert (broken / "trainer_state.json").is_file()  # nothing deleted for the user
+    result = runner.invoke(app, ["sft", str(recipe), "--out", str(tmp_path / "sft"), "--no-resume"])
+    assert result.exit_code == 0, result.output

@@ -17,7 +17,7 @@ from safealign.corpus import Mixture, build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.models import load_model
-from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -25,6 +25,7 @@ from safealign.training.common import (
     freeze_bottom_layers,
     peft_config,
     precision_args,
+    resume_checkpoint,
     run_args,
     save_final_model,
 )
@@ -120,6 +121,7 @@ def run_sft(
     if done := finished_stage(stage_dir, "sft", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method)
+    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
 
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
@@ -151,9 +153,6 @@ def run_sft(
     use_concise_progress(trainer)
     shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
     weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
-    checkpoint = last_checkpoint(stage_dir) if resume else None
-    if checkpoint:
-        log.info("sft: resuming from %s", checkpoint)
     noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
     try:
         with compact_lm_head() as compact:

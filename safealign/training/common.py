@@ -106,6 +106,34 @@ def checkpointing_args(enabled: bool) -> dict[str, bool]:
     return {"activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": enabled}
 
 
+# What transformers' Trainer resumes model weights from (its _load_from_checkpoint); FSDP, DeepSpeed and multi-adapter
+# checkpoints keep theirs in subfolders, which count too.
+CHECKPOINT_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json",
+                      "adapter_model.safetensors", "adapter_model.bin")
+
+
+def resume_checkpoint(stage_dir: Path, resume: bool) -> Path | None:
+    """The checkpoint a stage resumes from: the newest complete ``checkpoint-N`` when ``resume``, else None.
+
+    Raises :class:`SafealignError` naming the folder when it holds no weights (files copied in part, or a
+    ``checkpoint-N`` that is not this trainer's), where the Trainer would fail with "Can't find a valid checkpoint".
+    """
+    from safealign.errors import SafealignError
+    from safealign.runs import last_checkpoint
+
+    checkpoint = last_checkpoint(stage_dir) if resume else None
+    if checkpoint is None:
+        return None
+    if not any((checkpoint / name).is_file() for name in CHECKPOINT_WEIGHTS) and not any(p.is_dir() for p in checkpoint.iterdir()):
+        raise SafealignError(
+            f"cannot resume from {checkpoint}: it has trainer_state.json but no model weights (model.safetensors or "
+            "adapter_model.safetensors). "
+            f"Rerun with --no-resume to start the stage over, or delete {checkpoint} to resume from the checkpoint before it."
+        )
+    log.info("resuming from %s", checkpoint)
+    return checkpoint
+
+
 def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
     """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter kept too).
 
