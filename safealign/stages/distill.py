@@ -26,7 +26,7 @@ from safealign.models.prune import (
     prune_mlp_width,
     prune_model,
 )
-from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.stages.sft import rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
@@ -34,6 +34,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    resume_checkpoint,
     run_args,
     save_final_model,
 )
@@ -173,7 +174,7 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
             importance = mlp_neuron_importance(student, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
             student, info["intermediate_size"] = prune_mlp_width(student, cfg.mlp_fraction, importance)
         return student, teacher.tokenizer, info
-    loaded = load_model(cfg.student)
+    loaded = load_model(cfg.student, merge_adapter=True)
     return loaded.model, loaded.tokenizer, {}
 
 
@@ -184,6 +185,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
 
     if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
         return done
+    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).
@@ -191,7 +193,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
-    teacher = load_model(teacher_spec)
+    teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     apply_embedding_policy(student, cfg.method, cfg.train_embeddings)
     same_vocab = tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
@@ -228,7 +230,6 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
     shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
-    checkpoint = last_checkpoint(stage_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     nan_guard.raise_if_tripped(stage_dir)
     restore_attention(student, attention.get("student"))

@@ -18,7 +18,7 @@ from safealign.errors import SafealignError
 from safealign.hacking import run_detectors
 from safealign.models import load_model
 from safealign.rewards import build_rewards
-from safealign.runs import StageRecord, StageResult, finished_stage, last_checkpoint, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
@@ -26,6 +26,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    resume_checkpoint,
     run_args,
     save_final_model,
 )
@@ -89,13 +90,14 @@ def run_rl(
     if done := finished_stage(stage_dir, "rl", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
+    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
 
     rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
     dataset = Dataset.from_list(rows)
-    loaded = load_model(model_spec)
+    loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     if cfg.method == "full" and cfg.beta > 0 and not Path(loaded.model.config._name_or_path).is_dir():
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
         reference = stage_dir / "reference_model"
@@ -137,9 +139,6 @@ def run_rl(
     unpadded = attention is not None and score_grpo_unpadded(trainer)
     if gate:
         gate.trainer = trainer
-    checkpoint = last_checkpoint(stage_dir) if resume else None
-    if checkpoint:
-        log.info("rl: resuming from %s", checkpoint)
     # Finished rollouts leave the generation batch (safealign.training.evicting_rollouts).
     with compact_lm_head() as compact, evicting_rollouts(trainer.model) as rollout_calls, warnings.catch_warnings():
         # TRL's GRPOTrainer asks the model `is_gradient_checkpointing`, which transformers 5.2x deprecates: a warning
