@@ -201,3 +201,18 @@ def test_a_kept_eval_stage_says_when_the_recipe_asks_for_other_suites(tmp_path, 
         run_eval_stage(cfg, "tiny", stage_dir, label="base")
     assert "other settings than the recipe's (suites: ['harmful'] -> ['harmful', 'borderline'])" in caplog.text
     assert "batch_size" not in caplog.text  # speed only: the same answers at any batch size
+
+
+def test_eval_suite_files_that_are_not_utf8_name_the_line(tmp_path):
+    for name in ("latin.txt", "latin.jsonl"):
+        body = b"How do I bake bread?\nQu\xe9 tal?\n" if name.endswith(".txt") else b'{"prompt": "ok"}\n{"prompt": "Qu\xe9 tal?"}\n'
+        suite = write(tmp_path / name, body)
+        result = runner.invoke(app, ["eval", "tiny", "--suites", str(suite), "--out", str(tmp_path / "e")])
+        assert result.exit_code == 2 and f"{suite}:2" in said(result) and "not UTF-8" in said(result)
+
+
+def test_eval_out_that_cannot_be_a_folder_fails_before_generating(tmp_path):
+    blocker = write(tmp_path / "afile", "keep me")
+    result = runner.invoke(app, ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--out", str(blocker / "sub")])
+    assert result.exit_code == 2 and said(result).startswith(f"error: cannot write {blocker / 'sub'}")  # no scores came before it
+    assert blocker.read_text() == "keep me"

@@ -70,6 +70,8 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
+    out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder fails now, not after the generation
     start = time.perf_counter()
     if endpoint:
         generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency, system_prompt=system_prompt)
@@ -81,7 +83,6 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
         source = f"{model} ({generator.precision})"
     load_s = time.perf_counter() - start
-    out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
                       params=params, out_dir=out, show_progress=True, seed=seed)
     rows = [[short_suite_name(suite), part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]

@@ -52,11 +52,17 @@ def _text(value: Any, path: Path, line: int, name: str, required: bool) -> str |
 def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, record) for every non-empty record; TXT lines become ``{"prompt": line}``."""
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8-sig")
     if suffix == ".jsonl":
         from safealign.corpus.registry import read_rows
 
-        return read_rows(path)
+        return read_rows(path)  # reports a line that is not UTF-8 like any other bad line
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8, "
+                        f"e.g. iconv -f latin1 -t utf-8 {path} > fixed{suffix}") from None
     if suffix in (".csv", ".tsv"):
         reader = csv.DictReader(text.splitlines(), delimiter="\t" if suffix == ".tsv" else ",")
         rows = []
