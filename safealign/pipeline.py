@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from safealign.config import Recipe
-from safealign.runs import changed_settings, stage_done, write_json
+from safealign.runs import changed_settings, describe_changes, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,8 @@ def warn_if_settings_changed(name: str, stage_dir: Path, section: Any) -> None:
     """A finished stage is kept even when the recipe's section changed since; say so, and how to redo it."""
     changed = changed_settings(stage_dir, section.model_dump())
     if changed:
-        detail = "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
         log.warning("%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
-                    "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, detail)
+                    "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, describe_changes(changed))
 
 
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:

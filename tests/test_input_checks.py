@@ -216,3 +216,10 @@ def test_eval_out_that_cannot_be_a_folder_fails_before_generating(tmp_path):
     result = runner.invoke(app, ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--out", str(blocker / "sub")])
     assert result.exit_code == 2 and said(result).startswith(f"error: cannot write {blocker / 'sub'}")  # no scores came before it
     assert blocker.read_text() == "keep me"
+
+
+def test_models_prepare_tiny_and_list_keep_specs_whole():
+    result = runner.invoke(app, ["models", "prepare", "tiny"])
+    assert result.exit_code == 0 and "needs no preparation" in said(result)
+    result = runner.invoke(app, ["models", "list"], env={"COLUMNS": "80"})
+    assert "embedded:smollm2-135m-instruct" in result.output  # on one line, not cut at the terminal's width

@@ -22,6 +22,9 @@ def prepare(
 
     if name.startswith("embedded:"):
         name = name.split(":", 1)[1]
+    if name == "tiny" or name.startswith("tiny:"):
+        console.print(f"[green]✓[/] {name} needs no preparation: it is built in memory (random weights, SmolLM2's tokenizer)")
+        return
     if name not in EMBEDDED_MODELS:
         raise typer.BadParameter(f"unknown embedded model {name!r}; available: {', '.join(EMBEDDED_MODELS)}")
     if is_prepared(name) and not force:
@@ -52,6 +55,9 @@ def list_models() -> None:
             installed = f"no — {model.install}"
         rows.append([f"embedded:{name}", model.base_model, installed, "yes" if is_prepared(name) else "no"])
     rows.append(["tiny[:SEED]", "random init, real tokenizer (tests)", "built in", "-"])
-    console.print(table("Models", ["spec", "what", "package installed", "prepared"], rows))
+    models = table("Models", ["spec", "what", "package installed", "prepared"], rows)
+    models.columns[0].no_wrap = True  # a spec is copied into commands: never cut or folded
+    models.columns[1].overflow = "fold"  # the Hub id, whole
+    console.print(models)
     cached = sorted(p.name for p in models_cache().iterdir() if p.is_dir())
     console.print(f"cache: {models_cache()} ({', '.join(cached) or 'empty'})")
