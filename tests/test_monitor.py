@@ -676,3 +676,19 @@ def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path
     spawn_worker_process("postgresql+psycopg://u:s3cret@h/db", "default", None, "http://h/hook?token=s3cret", 8, 30)
     assert not any("s3cret" in part for part in launched["command"])
     assert launched["env"]["SAFEALIGN_MONITOR_DB"].endswith("s3cret@h/db") and "s3cret" in launched["env"]["SAFEALIGN_MONITOR_WEBHOOK"]
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    (["--db", "sqlite:"], "not a database URL"),
+    (["--db", "sqlite:////proc/nope/x.db"], "cannot open or create"),
+    (["--judge", "import:nope.mod:f", "--worker", "thread"], "cannot import 'nope.mod'"),
+])
+def test_bad_gateway_options_are_one_line_errors(options, says, tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    db = ["--db", f"sqlite:///{tmp_path}/m.db"] if "--db" not in options else []
+    result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://127.0.0.1:9", *db, *options])
+    assert result.exit_code == 2, result.exception
+    assert says in " ".join(result.output.split()) and "Traceback" not in result.output

@@ -181,3 +181,13 @@ def test_sigterm_stops_the_server_while_it_generates(tmp_path):
 def _quietly(call) -> None:
     with contextlib.suppress(httpx.HTTPError):
         call()
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--max-tokens", "--max-tokens-limit"])
+def test_serve_refuses_a_zero_count_option_at_start(option):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    result = CliRunner().invoke(cli, ["serve", "tiny", option, "0"])
+    assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output

@@ -10,11 +10,11 @@ from safealign.cli.common import err_console, friendly_errors
 def serve(
     model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec (embedded:NAME, a folder, tiny...)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 exposes it to the network)."),
-    port: int = typer.Option(8000, help="TCP port."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
     served_name: str | None = typer.Option(None, "--served-model-name", help="Model id clients see (default: the spec)."),
-    batch_size: int = typer.Option(16, help="Most requests in one generate call."),
-    max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests after its first."),
-    max_tokens: int = typer.Option(256, help="Default max_tokens when a request gives none."),
+    batch_size: int = typer.Option(16, min=1, help="Most requests in one generate call."),
+    max_wait_ms: float = typer.Option(5.0, min=0.0, help="How long a batch waits for more requests after its first."),
+    max_tokens: int = typer.Option(256, min=1, help="Default max_tokens when a request gives none."),
     max_tokens_limit: int | None = typer.Option(None, min=1, help="Most max_tokens a request may ask for; more is a 400 "
                                                 "(default: the model's context window). Each request holds its whole batch until it ends."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),

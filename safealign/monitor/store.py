@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from safealign.errors import SafealignError
+from safealign.monitor.security import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def _upgrade_schema(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         for column in exchanges.columns:
             if column.name not in present:
-                log.info("adding column exchanges.%s to %s", column.name, engine.url.render_as_string(hide_password=True))
+                log.info("adding column exchanges.%s to %s", column.name, redact_url(str(engine.url)))
                 conn.exec_driver_sql(f"ALTER TABLE exchanges ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
     for index in exchanges.indexes:
         index.create(engine, checkfirst=True)
@@ -249,9 +250,17 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
-        metadata.create_all(self.engine)
-        _upgrade_schema(self.engine)
+        try:
+            self.engine = create_db_engine(url)
+            metadata.create_all(self.engine)
+            _upgrade_schema(self.engine)
+        except sa.exc.ArgumentError as error:
+            raise SafealignError(f"--db {redact_url(url)!r} is not a database URL ({error}); give sqlite:///FILE "
+                                 "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
+        except (OSError, sa.exc.OperationalError) as error:
+            reason = getattr(error, "orig", None) or error
+            raise SafealignError(f"--db {redact_url(url)}: cannot open or create the database ({type(reason).__name__}: {reason}); "
+                                 "check that the folder exists or can be created and is writable, or that the server is up") from None
         self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
 
     def close(self) -> None:
