@@ -191,3 +191,8 @@ def test_serve_refuses_a_zero_count_option_at_start(option):
 
     result = CliRunner().invoke(cli, ["serve", "tiny", option, "0"])
     assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output
+
+
+def test_python_dash_m_safealign_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "safealign", "serve", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--max-tokens-limit" in result.stdout
