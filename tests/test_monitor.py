@@ -244,7 +244,8 @@ def test_admin_endpoints_need_the_key(upstream, tmp_path):
         httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please"))
         app.state.worker.drain()
         for path in ("/dashboard", "/admin/exchanges.jsonl", "/admin/stats", "/admin/alerts"):
-            assert httpx.get(url + path).status_code == 401, path
+            missing = httpx.get(url + path)
+            assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer"), path
             assert httpx.get(url + path, headers={"Authorization": "Bearer nope"}).status_code == 403, path
         assert httpx.get(f"{url}/admin/exchanges.jsonl?key={KEY}").status_code == 401  # ?key= is for the page only
         assert httpx.get(f"{url}/dashboard?key={KEY}").status_code == 200
@@ -252,6 +253,10 @@ def test_admin_endpoints_need_the_key(upstream, tmp_path):
         lines = [json.loads(line) for line in export.text.splitlines()]
         assert len(lines) == 1 and lines[0]["harmful"] is True
         assert {v["role"] for v in lines[0]["verdicts"]} == {"refusal", "harm", "request_harm"}
+        for query in ("/admin/exchanges.jsonl?limit=-1", "/admin/exchanges.jsonl?since_id=-5", "/admin/stats?window=-1",
+                      "/admin/alerts?limit=0"):
+            bad = httpx.get(url + query, headers={"Authorization": f"Bearer {KEY}"})
+            assert bad.status_code == 422 and query.split("?")[1].split("=")[0] in bad.text, query
 
 
 def test_upstream_down_is_a_502_not_a_crash(tmp_path):

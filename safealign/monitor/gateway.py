@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 import anyio
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -151,7 +151,7 @@ def create_gateway(
     async def _request_error(request: Request, error: RequestError) -> JSONResponse:
         if request.url.path == "/v1/chat/completions":
             metrics.requests.labels(status=str(error.status)).inc()
-        return JSONResponse(error.body(), status_code=error.status)
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -204,7 +204,7 @@ def create_gateway(
         return HTMLResponse(render_dashboard(store, config, alerts.rules))
 
     @app.get("/admin/exchanges.jsonl", dependencies=[needs_key])
-    def export(since_id: int = 0, limit: int = 10000, flagged: bool = False) -> StreamingResponse:
+    def export(since_id: int = Query(0, ge=0), limit: int = Query(10000, ge=1), flagged: bool = False) -> StreamingResponse:
         def lines() -> Iterator[bytes]:
             for row in queries.export_exchanges(store, since_id, min(limit, 100000), flagged):
                 yield (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode()
@@ -212,12 +212,12 @@ def create_gateway(
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @app.get("/admin/stats", dependencies=[needs_key])
-    def stats(window: int = 200) -> dict[str, Any]:
+    def stats(window: int = Query(200, ge=1)) -> dict[str, Any]:
         return {"totals": queries.totals(store), "rates": queries.judged_rates(store, window),
                 "upstream": queries.upstream_error_rate(store, window), "backlog": store.backlog()}
 
     @app.get("/admin/alerts", dependencies=[needs_key])
-    def alert_history(limit: int = 100) -> list[dict[str, Any]]:
+    def alert_history(limit: int = Query(100, ge=1)) -> list[dict[str, Any]]:
         return [row | {"created_at": row["created_at"].isoformat() + "Z"} for row in queries.recent_alerts(store, limit)]
 
     @app.post("/admin/purge", dependencies=[needs_key])

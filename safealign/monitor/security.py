@@ -68,7 +68,8 @@ def key_checker(api_key: str, allow_query: bool = False) -> Callable[[Request], 
         given = presented_key(request, allow_query)
         if not given:
             hint = "send 'Authorization: Bearer KEY'" + (" or add ?key=KEY to the URL" if allow_query else "")
-            raise RequestError(401, f"this endpoint needs the monitor's API key: {hint}", kind="authentication_error")
+            raise RequestError(401, f"this endpoint needs the monitor's API key: {hint}", kind="authentication_error",
+                               headers={"WWW-Authenticate": 'Bearer realm="safealign monitor"'})
         if not secrets.compare_digest(given.encode(), api_key.encode()):
             log.warning("refused %s %s: wrong API key", request.method, request.url.path)
             raise RequestError(403, "wrong API key", kind="permission_error")

@@ -21,9 +21,10 @@ DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below
 class RequestError(Exception):
     """A client mistake: carries the HTTP status and a message that says what to fix."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
+    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status, self.message, self.param, self.kind = status, message, param, kind
+        self.status, self.message, self.param, self.kind, self.headers = status, message, param, kind, headers
 
     def body(self) -> dict[str, Any]:
         return error_body(self.message, self.kind, self.param)
