@@ -394,6 +394,28 @@ def sa_alerts():
     return alerts
 
 
+def test_webhook_delivery_is_retried_with_backoff():
+    calls: list[float] = []
+    hook_app = FastAPI()
+
+    @hook_app.post("/hook")
+    async def hook():
+        calls.append(time.monotonic())
+        return JSONResponse({"busy": True}, status_code=503) if len(calls) < 3 else {"ok": True}
+
+    @hook_app.post("/gone")
+    async def gone():
+        calls.append(time.monotonic())
+        return JSONResponse({"error": "no such hook"}, status_code=404)
+
+    with serve_in_thread(hook_app) as hook_url:
+        assert Notifier(f"{hook_url}/hook", backoff_s=0.1).send({"rule": "r", "message": "m"}) is True
+        assert len(calls) == 3 and calls[2] - calls[1] >= 0.2 > calls[1] - calls[0] >= 0.1  # 0.1 s, then 0.2 s
+        calls.clear()
+        assert Notifier(f"{hook_url}/gone", backoff_s=0.1).send({"rule": "r", "message": "m"}) is False
+        assert len(calls) == 1  # a 404 is the request's fault: not retried
+
+
 def test_failing_webhook_is_logged_not_raised(upstream, tmp_path, caplog):
     rule = AlertRule(name="refusals", metric="refusal_rate", window=5, threshold=0.5, min_samples=2)
     config = AlertConfig(webhook="http://127.0.0.1:9/nowhere", rules=[rule])
@@ -674,7 +696,7 @@ def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path
     assert redact_url("sqlite:///runs/monitor.db") == "sqlite:///runs/monitor.db"
     with serve_in_thread(FastAPI()) as hook_url:  # every path is a 404: raise_for_status quotes the URL
         for webhook in (f"{hook_url}/hook?token=s3cret", "http://127.0.0.1:9/hook?token=s3cret"):
-            assert Notifier(webhook).send({"rule": "r", "message": "m"}) is False
+            assert Notifier(webhook, backoff_s=0).send({"rule": "r", "message": "m"}) is False
     assert "alert webhook" in caplog.text and "HTTP 404" in caplog.text and "s3cret" not in caplog.text
     launched = {}
     monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: launched.update(command=command, **kwargs))

@@ -8,6 +8,7 @@ alerts table, so a restarted monitor does not fire again for an incident it alre
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,23 +68,40 @@ def load_alert_config(path: str | Path) -> AlertConfig:
 
 
 class Notifier:
-    """Sends an alert to the log and, when configured, a webhook; a failing webhook is logged, never raised."""
+    """Sends an alert to the log and, when configured, a webhook; a failing webhook is logged, never raised.
 
-    def __init__(self, webhook: str | None = None, timeout_s: float = 5.0) -> None:
+    A delivery that fails on the network, a timeout, a 429 or a 5xx is tried ``attempts`` times, waiting
+    ``backoff_s``, then twice that, ... between tries (0.5 + 1 s by default: a receiver restarting or
+    briefly overloaded still gets the page). Another 4xx is the request's fault and is not retried.
+    """
+
+    def __init__(self, webhook: str | None = None, timeout_s: float = 5.0, attempts: int = 3, backoff_s: float = 0.5) -> None:
         self.webhook = webhook
-        self.timeout_s = timeout_s
+        self.timeout_s, self.attempts, self.backoff_s = timeout_s, attempts, backoff_s
 
     def send(self, payload: dict[str, Any]) -> bool:
         log.warning("ALERT %s: %s", payload.get("rule"), payload.get("message"))
         if not self.webhook:
             return False
-        try:
-            response = httpx.post(self.webhook, json=payload, timeout=self.timeout_s)
-            response.raise_for_status()
-            return True
-        except httpx.HTTPError as error:
-            log.error("alert webhook %s failed: %s", redact_url(self.webhook), _describe(error, self.webhook))
-            return False
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = httpx.post(self.webhook, json=payload, timeout=self.timeout_s)
+                response.raise_for_status()
+                return True
+            except httpx.HTTPError as error:
+                retry = attempt < self.attempts and _transient(error)
+                log.error("alert webhook %s failed (try %d of %d): %s%s", redact_url(self.webhook), attempt, self.attempts,
+                          _describe(error, self.webhook), "; retrying" if retry else "")
+                if not retry:
+                    return False
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+        return False
+
+
+def _transient(error: httpx.HTTPError) -> bool:
+    if isinstance(error, httpx.HTTPStatusError):
+        return error.response.status_code == 429 or error.response.status_code >= 500
+    return True
 
 
 def _describe(error: httpx.HTTPError, url: str) -> str:
