@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class RequestError(Exception):
@@ -91,7 +92,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
-    if (path := _unencodable_path(payload, "")) is not None:
+    # A lone surrogate can only come from a \uD800-\uDFFF escape (raw bytes for one are not UTF-8): walk the payload only then.
+    if _SURROGATE_ESCAPE.search(body) and (path := _unencodable_path(payload, "")) is not None:
         path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
         raise RequestError(400, f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
                                 "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
