@@ -73,10 +73,13 @@ def decode_batch(
     ignore_eos: bool = False,
     generator: Any = None,
     on_finished: Callable[[int], None] | None = None,
+    cancelled: Callable[[int], bool] | None = None,
 ) -> list[list[int]]:
     """New tokens for each row of a left-padded batch (an end token, when one ended the row, included).
 
-    ``on_finished(n)`` is called as rows leave the batch, for progress bars.
+    ``on_finished(n)`` is called as rows leave the batch, for progress bars. ``cancelled(row)`` says whether the
+    caller has given a row up (a server's client that left): such a row leaves the batch after the current step,
+    with the tokens it has.
     """
     import torch
 
@@ -110,7 +113,7 @@ def decode_batch(
             ended = (not ignore_eos and token in stop_ids) or (
                 stop_strings is not None and stop_strings.hit(generated[row])
             )
-            if not ended and step + 1 < max_new_tokens:
+            if not ended and step + 1 < max_new_tokens and not (cancelled is not None and cancelled(row)):
                 keep.append(position)
         finished = len(active) - len(keep)
         if finished and on_finished:

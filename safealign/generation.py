@@ -124,8 +124,12 @@ class GenerationEngine:
         params: SamplingParams | None = None,
         show_progress: bool = False,
         on_batch: Callable[[list[Completion]], None] | None = None,
+        cancelled: Callable[[int], bool] | None = None,
     ) -> list[Completion]:
-        """Complete every prompt ``params.num_samples`` times; results come back in prompt order."""
+        """Complete every prompt ``params.num_samples`` times; results come back in prompt order.
+
+        ``cancelled(prompt_index)``, asked at every decoding step, gives a prompt up: its answers stop where they are.
+        """
         params = params or SamplingParams()
         encoded = [self.encode(p) for p in prompts]
         jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
@@ -136,7 +140,7 @@ class GenerationEngine:
             for start in range(0, len(jobs), self.batch_size):
                 batch = jobs[start : start + self.batch_size]
                 completions = self._generate_batch(
-                    batch, encoded, params, batch_seed=params.seed + start, on_finished=advance
+                    batch, encoded, params, batch_seed=params.seed + start, on_finished=advance, cancelled=cancelled
                 )
                 results.extend(completions)
                 if on_batch:
@@ -145,7 +149,8 @@ class GenerationEngine:
         return results
 
     def _generate_batch(
-        self, batch, encoded, params: SamplingParams, batch_seed: int, on_finished: Callable[[int], None] | None = None
+        self, batch, encoded, params: SamplingParams, batch_seed: int, on_finished: Callable[[int], None] | None = None,
+        cancelled: Callable[[int], bool] | None = None,
     ) -> list[Completion]:
         import torch
 
@@ -173,6 +178,7 @@ class GenerationEngine:
                 ignore_eos=params.ignore_eos,
                 generator=generator,
                 on_finished=on_finished,
+                cancelled=(lambda row: cancelled(batch[row][0])) if cancelled else None,
             )
         return [self._completion(job, encoded, tokens, params) for job, tokens in zip(batch, new_tokens, strict=True)]
 

@@ -129,7 +129,7 @@ class SlowEngine:
     def __init__(self) -> None:
         self.prompts: list[str] = []
 
-    def generate(self, prompts, params):
+    def generate(self, prompts, params, cancelled=None):
         self.prompts += [p[-1]["content"] for p in prompts]
         time.sleep(1.0)
         return [Completion(i, 0, "ok", 1, 1, False) for i in range(len(prompts))]
@@ -146,6 +146,24 @@ def test_a_request_whose_client_left_is_not_generated():
         first.join()
         assert httpx.post(f"{url}/v1/chat/completions", json=ask("after")).status_code == 200
     assert engine.prompts == ["first", "after"]
+
+
+def test_a_client_that_leaves_mid_answer_stops_its_rows(tiny):
+    """Rows of a request given up while generating leave the batch at the next step; the others run to their end."""
+    from safealign.generation import GenerationEngine, SamplingParams
+
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=4, precision="fp32")
+    asked: list[int] = []
+
+    def cancelled(index: int) -> bool:
+        asked.append(index)
+        return index == 1 and asked.count(1) > 3  # prompt 1's client leaves after its fourth step
+
+    params = SamplingParams(max_new_tokens=12, ignore_eos=True, num_samples=2)
+    answers = engine.generate(["one", "two", "three"], params, cancelled=cancelled)
+    lengths = {(c.prompt_index, c.sample_index): c.completion_tokens for c in answers}
+    assert lengths[(0, 0)] == lengths[(2, 1)] == 12
+    assert lengths[(1, 0)] < 12 and lengths[(1, 1)] < 12
 
 
 def test_sigterm_stops_the_server_while_it_generates(tmp_path):

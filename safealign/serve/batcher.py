@@ -8,13 +8,15 @@ so the event loop keeps accepting requests while the model runs and the model ne
 
 That thread is a daemon: a stopping server does not wait for a long generation to end (a
 ThreadPoolExecutor's threads are joined at exit, so SIGTERM waited out every queued answer). A
-request whose client left before its batch started is dropped; one already generating runs to its
-end, because ``GenerationEngine.generate`` has no per-step hook to stop a batch mid-decode.
+request whose client left before its batch started is dropped; one whose client leaves while it
+generates leaves the batch at the next decoding step (``GenerationEngine.generate(cancelled=...)``),
+so the others finish sooner and a long answer nobody waits for stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import queue
@@ -120,9 +122,10 @@ class Batcher:
         self.stats.engine_calls += 1
         self.stats.batch_sizes.append(len(group))
         try:
-            completions = await loop.run_in_executor(
-                self._executor, self.engine.generate, [p.messages for p in group], params
-            )
+            # A client that left cancels its future (the request task awaiting it is cancelled); read from the worker thread.
+            given_up = functools.partial(self.engine.generate, [p.messages for p in group], params,
+                                         cancelled=lambda index: group[index].future.cancelled())
+            completions = await loop.run_in_executor(self._executor, given_up)
         except Exception as error:  # a failed batch fails its requests, not the server
             log.exception("generation failed for a batch of %d", len(group))
             for pending in group:
