@@ -168,6 +168,11 @@ def test_lineage_links_every_stage(runs):
     traces = next(n for n in lineage["nodes"] if n["id"] == "dataset:sample/traces.jsonl")
     assert traces["sha256"] == sha256_file(runs["full"] / "sample" / "traces.jsonl")
     assert stages["rl"]["config"] == read_json(runs["full"] / "rl" / "stage.json")["config"]
+    suite = next(n for n in lineage["nodes"] if n["id"] == "dataset:eval-suite:harmful")  # what each eval read
+    assert suite["sha256"] == sha256_file(Path(__file__).parents[1] / "safealign" / "data" / "evals" / "harmful.jsonl")
+    assert ("dataset:eval-suite:harmful", "eval:base") in edges
+    if _all_exist():  # the RL safety prompts come from the shipped files
+        assert ("dataset:harmful_refusals", "dataset:rl-prompts") in edges
 
 
 def test_partial_run_says_what_is_missing(runs):

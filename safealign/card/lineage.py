@@ -13,7 +13,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from safealign.card.data_card import RL_SAFETY_SOURCES, eval_datasets
 from safealign.card.run_folder import RunFolder
+from safealign.corpus import TRAIN_DATASETS
+from safealign.paths import package_data
 from safealign.runs import write_json
 
 SCHEMA = "safealign.lineage/1"
@@ -82,6 +85,7 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
         return node_id
 
     node(_model_node(run, run.base_model), kind="model", role="base model", spec=run.base_model, **base_weights(run.base_model))
+    suites = {entry["name"]: entry for entry in eval_datasets(run)}  # each eval suite's source file and sha256
     for info in run.stages:
         if not info.done:
             stages.append({"stage": info.key, "status": "missing", "reason": info.reason, "dir": info.spec.folder})
@@ -91,6 +95,10 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
         inputs = [parent]
         if info.key.startswith("eval:"):
             output = node(f"eval:{info.label}", kind="eval", path=f"{info.spec.folder}/summary.json", suites=record.get("config", {}).get("suites"))
+            for suite in record.get("config", {}).get("suites") or []:
+                entry = suites.get(suite, {})
+                inputs.append(node(f"dataset:eval-suite:{suite}", kind="dataset", role="eval suite", path=entry.get("source"),
+                                   sha256=entry.get("sha256")))
         elif info.key == "sample":
             output = node("dataset:sample/traces.jsonl", kind="dataset", role="teacher traces", path="sample/traces.jsonl")
         else:
@@ -99,7 +107,14 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             for source in data.get("sources", []):
                 inputs.append(node(f"dataset:{run.rel(source['name'])}", kind="dataset", path=source.get("path"), sha256=source.get("sha256"), rows=source.get("rows_in_file")))
             if info.key == "rl":
-                inputs.append(node("dataset:rl-prompts", kind="dataset", role="generated RL prompts", **record.get("inputs", {}).get("prompts", {})))
+                prompts = record.get("inputs", {}).get("prompts", {})
+                inputs.append(node("dataset:rl-prompts", kind="dataset", role="generated RL prompts", **prompts))
+                if (prompts.get("tasks") or {}).get("safety"):  # safety prompts are user turns of the shipped files
+                    for name in RL_SAFETY_SOURCES:
+                        path = package_data("train", TRAIN_DATASETS[name])
+                        source = node(f"dataset:{name}", kind="dataset", path=f"safealign/data/train/{path.name}",
+                                      sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None)
+                        edges.append({"from": source, "to": "dataset:rl-prompts", "stage": "rl"})
         edges.extend({"from": i, "to": output, "stage": info.key} for i in inputs)
         files = output_files(info.dir, run.path)
         for entry in files:  # a file output (traces, summary) is identified by its hash
