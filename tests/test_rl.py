@@ -120,3 +120,16 @@ def test_rl_resume_continues_from_saved_step(tmp_path):
     readme = (tmp_path / "rl" / "README.md").read_text()
     assert readme.startswith("# GRPO reinforcement learning") and "None" not in readme
     assert "| optimizer steps | 4 |" in readme and f"safealign eval {tmp_path / 'rl' / 'model'}" in readme
+
+
+def test_num_iterations_reuses_each_generation_round(tmp_path):
+    """GRPO's mu: with num_iterations 2, four optimizer steps sample rollouts twice; steps 2 and 4 train on the
+    completions of steps 1 and 3."""
+    run_rl(base_config(num_iterations=2, max_steps=4), "tiny", tmp_path / "rl", precision="fp32")
+    stage = read_json(tmp_path / "rl" / "stage.json")
+    assert stage["metrics"]["steps"] == 4
+    assert stage["metrics"]["rollout_generation"] == {"decode_loop": 2, "generate": 0}
+    rows = [json.loads(line) for line in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4]
+    assert [r["step"] for r in rows if "completions/mean_length" in r] == [1, 3]
+    assert read_json(tmp_path / "rl" / "config.json")["rl"]["num_iterations"] == 2

@@ -205,6 +205,12 @@ class RLConfig(Section):
     max_steps: int = Field(40, ge=1, description="Optimizer steps.")
     prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step.")
     num_generations: int = Field(8, ge=2, description="Completions per prompt (the GRPO group).")
+    num_iterations: int = Field(
+        1, ge=1,
+        description="Optimizer steps on each generation round (GRPO's mu): the rollouts are reused, with the clipped importance "
+                    "ratio against the policy that sampled them. On CPU generation is most of a step, so mu=2 gives twice "
+                    "the updates for little more time; max_steps still counts optimizer steps.",
+    )
     max_completion_length: int = Field(64, ge=8, description="Tokens per completion.")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps.")

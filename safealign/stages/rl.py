@@ -51,10 +51,11 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         beta=cfg.beta,
         loss_type=cfg.loss_type,
         max_steps=cfg.max_steps,
-        # One optimizer step per generation round: prompts_per_step prompts x num_generations completions.
+        # One generation round per num_iterations optimizer steps: prompts_per_step prompts x num_generations completions.
         per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
         gradient_accumulation_steps=1,
         steps_per_generation=1,
+        num_iterations=cfg.num_iterations,
         num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature,
