@@ -103,7 +103,7 @@ def in_distribution_scores(model: str, out: Path) -> dict[str, float]:
     for suites, limit in (("harmful,borderline", ["--limit", "1000"]), ("reasoning,format", [])):
         folder = out / suites.replace(",", "-")
         subprocess.run([cli, "eval", model, "--split", "in_distribution", "--seed", "0", "--suites", suites,
-                        "--batch-size", "128", "--out", str(folder), *limit], check=True, stdout=subprocess.DEVNULL)
+                        "--batch-size", "128", "--out", str(folder), "--overwrite", *limit], check=True, stdout=subprocess.DEVNULL)
         summary |= json.loads((folder / "summary.json").read_text())["summary"]
     return {"refused": summary["harmful"]["refusal_rate"], "over_refused": summary["borderline"]["over_refusal_rate"],
             "reasoning": summary["reasoning"]["accuracy"], "format": summary["format"]["format_compliance"]}

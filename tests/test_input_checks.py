@@ -218,6 +218,18 @@ def test_eval_out_that_cannot_be_a_folder_fails_before_generating(tmp_path):
     assert blocker.read_text() == "keep me"
 
 
+def test_eval_out_holding_earlier_results_is_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "e"
+    write(out / "summary.json", "earlier results")
+    args = ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--max-new-tokens", "2", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "already holds an eval's results (summary.json)" in said(result) and "--overwrite" in said(result)
+    assert (out / "summary.json").read_text() == "earlier results"
+    result = runner.invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert '"summary"' in (out / "summary.json").read_text()
+
+
 def test_models_prepare_tiny_and_list_keep_specs_whole():
     result = runner.invoke(app, ["models", "prepare", "tiny"])
     assert result.exit_code == 0 and "needs no preparation" in said(result)

@@ -29,6 +29,7 @@ def eval_command(
     split: str = typer.Option("all", help="all, in_distribution, held_out or dev (external suites run for any)."),
     limit: int | None = typer.Option(None, min=1, help="At most N items per suite and split (default: each suite's own)."),
     out: Path | None = typer.Option(None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the results an earlier eval left in --out (refused by default)."),
     endpoint: str | None = typer.Option(None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."),
     endpoint_model: str | None = typer.Option(None, help="Model name to send to the endpoint (default: MODEL)."),
     api_key: str | None = typer.Option(None, envvar="SAFEALIGN_API_KEY", help="Bearer token for the endpoint."),
@@ -47,11 +48,11 @@ def eval_command(
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt)
+                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt) -> None:
+          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -69,6 +70,9 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+    if out is not None and not overwrite and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()]):
+        raise DataError(f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
+                        "or add --overwrite to replace them")
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder fails now, not after the generation
