@@ -24,8 +24,9 @@ from safealign.config.sections import MonitorConfig
 from safealign.errors import RecipeError, SafealignError
 from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
-from safealign.monitor import create_gateway
+from safealign.monitor import create_gateway, queries
 from safealign.monitor.alerts import AlertConfig, AlertRule, Notifier, load_alert_config
+from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
 from safealign.monitor.security import redact_url
@@ -551,6 +552,10 @@ def test_a_row_the_judges_raise_on_does_not_block_the_others(tmp_path):
     metrics = MonitorMetrics()
     metrics.refresh(store)
     assert "safealign_monitor_judge_failed 1.0" in metrics.render().decode()
+    # The operator sees it where they look first too: /admin/stats totals and a dashboard card.
+    assert queries.totals(store)["judge_failed"] == 1
+    page = render_dashboard(store, MonitorConfig(upstream="http://127.0.0.1:1"))
+    assert '<div class="card warn"><div class="v" id="judge-failed">1</div>' in page
 
 
 def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):

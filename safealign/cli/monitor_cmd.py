@@ -112,7 +112,7 @@ def evaluate(
     model: str | None = typer.Option(None, help="Model name at the upstream (default: the first one it lists)."),
     every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d."),
     suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
-    limit: int | None = typer.Option(None, help="At most this many items per suite."),
+    limit: int | None = typer.Option(None, help="At most this many items per suite and split, as in `safealign eval` (harmful and borderline have two splits: --limit 16 asks up to 32 of each)."),
     tolerance: float = typer.Option(0.05, help="Refusal drop / over-refusal rise that counts as a regression."),
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),

@@ -372,12 +372,12 @@ class MonitorConfig(Section):
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413.")
     upstream_timeout_s: float = Field(300.0, gt=0, description="Seconds to wait for the upstream before answering 502.")
-    upstream_connections: int = Field(64, ge=1, description="Most concurrent connections to the upstream (httpx pool); more requests wait for one.")
+    upstream_connections: int = Field(64, ge=1, description="Most concurrent connections to the upstream (aiohttp pool); more requests wait for one.")
     refusal_message: str = Field(
         "I can't help with that request.", description="Answer sent instead of a response the harm judge flags (blocking mode)."
     )
     eval_suites: list[str] = Field(["harmful", "borderline"], description="Suites `monitor evaluate` runs against the upstream.")
-    eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite in `monitor evaluate`.")
+    eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite and split in `monitor evaluate` (harmful and borderline have two splits).")
     regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
     regression_min_items: int = Field(
         2, ge=1, description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points)."

@@ -63,6 +63,7 @@ def totals(store: Store) -> dict[str, int]:
         count.label("exchanges"),
         sa.func.sum(sa.case((exchanges.c.status == "judged", 1), else_=0)).label("judged"),
         sa.func.sum(sa.case((exchanges.c.status == "queued", 1), else_=0)).label("queued"),
+        sa.func.sum(sa.case((exchanges.c.status == "judge_failed", 1), else_=0)).label("judge_failed"),
         sa.func.sum(sa.case((exchanges.c.blocked, 1), else_=0)).label("blocked"),
         sa.func.sum(sa.case((exchanges.c.harmful, 1), else_=0)).label("harmful"),
         sa.func.sum(sa.case((exchanges.c.status == "upstream_error", 1), else_=0)).label("upstream_errors"),

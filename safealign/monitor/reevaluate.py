@@ -4,8 +4,9 @@ Judging live traffic shows how the model behaves on what users send; a fixed sui
 shows whether the deployment changed (a new checkpoint, a new system prompt, a quantised server).
 Each run's summary goes to ``eval_runs``; a refusal-rate drop on harmful requests or an over-refusal
 rise on benign ones beyond the tolerance, compared with the previous run, is stored as an alert when it
-is also at least ``min_items`` items of the suite (with ``--limit 16`` one answer is 6.25 points, so a
-5-point tolerance alone would alert on a single flipped answer; the RL gates use the same floor).
+is also at least ``min_items`` items of the suite (``--limit`` caps each of a suite's two splits: with ``--limit 8``
+a suite scores 16 items and one answer is 6.25 points, so a 5-point tolerance alone would alert on a single flipped
+answer; the RL gates use the same floor).
 """
 
 from __future__ import annotations
