@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from safealign.config import load_recipe, parse_recipe
@@ -89,3 +91,13 @@ def test_load_recipe_errors(tmp_path):
     listy.write_text("- a\n- b\n")
     with pytest.raises(RecipeError, match="YAML mapping"):
         load_recipe(listy)
+
+
+def test_recipe_reference_is_up_to_date():
+    """docs/recipe.md is generated from the schema: a field added, renamed or re-described without regenerating fails here."""
+    from safealign.config.reference import recipe_reference
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "recipe.md").read_text(encoding="utf-8")
+    assert committed == recipe_reference(), "regenerate it: python -m safealign.config.reference > docs/recipe.md"
+    for section in ("## `sft:`", "## `rl.gates:`", "## `distill:`", "| `num_iterations` | int | `1` |"):
+        assert section in committed

@@ -1,0 +1,93 @@
+"""The recipe reference (docs/recipe.md), written from the schema so that it cannot drift from the code.
+
+Every field's name, type, default and description come from the pydantic models in
+:mod:`safealign.config.sections`; nested sections (``rl.gates``, ``sft.lora``) get their own table.
+``python -m safealign.config.reference > docs/recipe.md`` rewrites the file; a test fails when the
+committed file differs from what the schema gives.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from safealign.config.recipe import Recipe
+
+HEADER = """# Recipe reference
+
+Every field a recipe YAML accepts, section by section, with its type, default and meaning. A stage
+section left out of the recipe skips that stage. `safealign validate RECIPE.yaml` checks a recipe
+without loading a model, and unknown or misspelt keys are errors. `recipes/quickstart.yaml` is a
+worked example.
+
+This file is generated from the schema (`python -m safealign.config.reference > docs/recipe.md`);
+`tests/test_config.py` fails when it is out of date.
+"""
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " \\| ".join(json.dumps(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " \\| ".join(_type_name(a) for a in args)
+    if origin in (list, dict, tuple):
+        inner = ", ".join(_type_name(a) for a in args)
+        return f"{origin.__name__}[{inner}]"
+    if annotation is type(None):
+        return "null"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "section"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _default(field: Any) -> str:
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, BaseModel):
+            return "(section defaults)"
+    elif field.default is PydanticUndefined:
+        return "required"
+    else:
+        value = field.default
+    return f"`{json.dumps(value, ensure_ascii=False)}`"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _sections(model: type[BaseModel], path: str) -> list[tuple[str, type[BaseModel]]]:
+    """``model`` and every section nested in it, depth first, each with its dotted path."""
+    found = [(path, model)]
+    for name, field in model.model_fields.items():
+        for arg in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                found += _sections(arg, f"{path}.{name}" if path else name)
+    return found
+
+
+def recipe_reference() -> str:
+    """The Markdown reference of every recipe section and field."""
+    parts = [HEADER]
+    for path, model in _sections(Recipe, ""):
+        title = f"`{path}:`" if path else "Top level"
+        doc = (model.__doc__ or "").strip().split("\n\n")[0]
+        parts.append(f"## {title}\n")
+        if path and doc:
+            parts.append(_cell(doc) + "\n")
+        parts.append("| field | type | default | meaning |\n|---|---|---|---|")
+        for name, field in model.model_fields.items():
+            parts.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(recipe_reference(), end="")
