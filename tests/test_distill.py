@@ -12,6 +12,7 @@ from safealign.models import load_model
 from safealign.models.prune import (
     kept_layers,
     layer_influence,
+    layer_skip_loss,
     mlp_neuron_importance,
     most_influential_layers,
     parse_prune_spec,
@@ -20,6 +21,7 @@ from safealign.models.prune import (
 )
 from safealign.runs import read_json
 from safealign.stages.distill import (
+    answer_examples,
     build_student,
     completion_ce,
     completion_decision_weights,
@@ -91,6 +93,30 @@ def test_build_student_records_the_redundancy_choice():
     student, _, info = build_student(DistillConfig(student="prune:0.5", prune_by="redundancy", calibration_rows=2), teacher, rows)
     assert info["prune_by"] == "redundancy" and len(info["layer_influence"]) == 4
     assert info["kept_layers"] == [0, 3] and len(student.model.layers) == 2
+
+
+def test_loss_pruning_drops_the_layer_the_answers_do_not_need():
+    teacher = load_model("tiny:2")
+    teacher.model = four_layer_teacher()
+    with torch.no_grad():  # layer 1 becomes the identity: skipping it changes no logit
+        teacher.model.model.layers[1].self_attn.o_proj.weight.zero_()
+        teacher.model.model.layers[1].mlp.down_proj.weight.zero_()
+    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
+    ids = torch.tensor([[1, 5, 7, 9, 11, 13]])
+    before = teacher.model(ids).logits
+    rises = layer_skip_loss(teacher.model, answer_examples(rows, teacher.tokenizer, 3))
+    assert len(rises) == 4 and rises[1] == pytest.approx(0.0, abs=1e-5)
+    assert all(abs(rise) > 1e-4 for index, rise in enumerate(rises) if index != 1)
+    assert torch.equal(teacher.model(ids).logits, before)  # the hooks are gone, the teacher unchanged
+    student, _, info = build_student(DistillConfig(student="prune:0.75", prune_by="loss", calibration_rows=3), teacher, rows)
+    assert info["kept_layers"] == [0, 2, 3] and len(info["layer_loss_rise"]) == 4 and len(student.model.layers) == 3
+    # Only answer tokens are scored: a row whose answer is cut off by max_length gives no tokens to score.
+    example, start = answer_examples(rows[:1], teacher.tokenizer, 1)[0]
+    prompt = teacher.tokenizer.apply_chat_template(rows[0]["messages"][:1], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+    assert start == len(prompt) < example.shape[1]
+    assert answer_examples(rows[:1], teacher.tokenizer, 1, max_length=4)[0][1] == 4
+    with pytest.raises(ModelNotFoundError, match="no answer tokens"):
+        layer_skip_loss(teacher.model, answer_examples(rows[:1], teacher.tokenizer, 1, max_length=4))
 
 
 def test_depth_and_width_pruning_combine():

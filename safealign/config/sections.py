@@ -305,16 +305,17 @@ class SampleConfig(Section):
 class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
     student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
-    prune_by: Literal["depth", "redundancy", "width"] = Field(
+    prune_by: Literal["depth", "redundancy", "loss", "width"] = Field(
         "depth", description="What prune:<fraction> keeps: that share of the layers spread evenly (depth), that share of the "
-        "layers that change the hidden state most on the transfer set (redundancy, ShortGPT), or every layer with that share "
-        "of each MLP's most active neurons (width, Minitron).",
+        "layers that change the hidden state most on the transfer set (redundancy, ShortGPT), that share of the layers whose "
+        "skipping raises the loss on the transfer set's answers most (loss, Shortened LLaMA's perplexity criterion), or every "
+        "layer with that share of each MLP's most active neurons (width, Minitron).",
     )
     mlp_fraction: float = Field(
-        1.0, gt=0, le=1, description="With prune_by depth or redundancy: also keep only this share of each kept layer's MLP "
+        1.0, gt=0, le=1, description="With prune_by depth, redundancy or loss: also keep only this share of each kept layer's MLP "
         "neurons, the most active ones on the transfer set (Minitron width pruning after depth pruning); 1.0 keeps them all.",
     )
-    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence or neuron activity (prune_by: redundancy or width, or mlp_fraction below 1).")
+    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence, the loss without each layer, or neuron activity (prune_by: redundancy, loss or width, or mlp_fraction below 1).")
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
     transfer_data: dict[str, float] = Field(
         {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
@@ -351,7 +352,7 @@ class DistillConfig(Section):
     def _one_width_setting(self) -> DistillConfig:
         if self.prune_by == "width" and self.mlp_fraction < 1:
             raise ValueError("prune_by: width already sets the MLP share with prune:<fraction>; leave mlp_fraction at 1.0, "
-                             "or use prune_by: depth/redundancy to combine fewer layers with narrower MLPs")
+                             "or use prune_by: depth/redundancy/loss to combine fewer layers with narrower MLPs")
         return self
 
 

@@ -7,6 +7,10 @@ What the fraction keeps (the distill section's ``prune_by``):
 - ``redundancy``: that share of the layers, those that change the hidden state most on calibration
   text, first and last included — ShortGPT's "block influence" (Men et al., 2024, arXiv:2403.03853):
   a layer whose output points where its input did adds little, so dropping it costs least;
+- ``loss``: that share of the layers, those whose absence raises the next-token loss on the
+  calibration answers most, first and last included — the perplexity criterion of "Shortened LLaMA"
+  (Kim et al., 2024, arXiv:2402.02834): each layer is skipped on its own and the rise is its importance,
+  so a layer is judged by what the answers lose without it, not by how far it turns the hidden state;
 - ``width``: every layer, with that share of each MLP's neurons, the most active ones on calibration
   text — Minitron's activation-based width pruning (Muralidharan et al., 2024, arXiv:2407.14679),
   which found width pruning loses less than depth pruning before distillation recovers it.
@@ -80,6 +84,55 @@ def layer_influence(model: Any, batches: list[Any]) -> list[float]:
         for handle in handles:
             handle.remove()
     return [total / max(1, len(batches)) for total in totals]
+
+
+def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
+    """Per decoder layer, how much the mean next-token loss on the examples' answers rises when that layer is skipped.
+
+    ``examples`` are ``(input_ids, answer_start)``: one text of shape (1, length) each, and the index of its first
+    answer token; only the answer tokens are scored. A skipped layer passes its input on unchanged (a forward
+    hook replaces its output), one layer at a time: ``len(layers) + 1`` passes over the examples in all.
+    """
+    import torch
+
+    layers = decoder_layers(model)
+    skipped: list[int | None] = [None]
+
+    def hook(index: int) -> Any:
+        def bypass(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+            if skipped[0] != index:
+                return None
+            hidden_in = args[0] if args else kwargs["hidden_states"]
+            return (hidden_in, *output[1:]) if isinstance(output, tuple) else hidden_in
+        return bypass
+
+    def answer_loss() -> float:
+        total, count = 0.0, 0
+        for input_ids, start in examples:
+            ids = input_ids.to(model.device)
+            answer = ids.shape[1] - start
+            if answer < 1:
+                continue
+            # Only the positions that predict an answer token go through the output head.
+            logits = model(input_ids=ids, use_cache=False, logits_to_keep=answer + 1).logits[0, :-1].float()
+            total += torch.nn.functional.cross_entropy(logits, ids[0, start:], reduction="sum").item()
+            count += answer
+        if not count:
+            raise ModelNotFoundError("prune_by: loss found no answer tokens in the calibration rows; they need an assistant turn")
+        return total / count
+
+    handles = [layer.register_forward_hook(hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
+    try:
+        with torch.no_grad():
+            baseline = answer_loss()
+            rises = []
+            for index in range(len(layers)):
+                skipped[0] = index
+                rises.append(answer_loss() - baseline)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return rises
 
 
 def most_influential_layers(influence: list[float], fraction: float) -> list[int]:

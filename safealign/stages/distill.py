@@ -20,6 +20,7 @@ from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
 from safealign.models.prune import (
     layer_influence,
+    layer_skip_loss,
     mlp_neuron_importance,
     most_influential_layers,
     parse_prune_spec,
@@ -155,6 +156,18 @@ def calibration_batches(rows: list[dict[str, Any]], tokenizer: Any, limit: int, 
     return batches
 
 
+def answer_examples(rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256) -> list[tuple[Any, int]]:
+    """The first ``limit`` rows as ``(input_ids, answer_start)``: the whole chat text and where its last turn's answer begins."""
+    import torch
+
+    examples = []
+    for row in rows[:limit]:
+        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][:max_length]
+        prompt = tokenizer.apply_chat_template(row["messages"][:-1], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+        examples.append((torch.tensor([ids]), min(len(prompt), len(ids))))
+    return examples
+
+
 def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) -> tuple[Any, Any, dict[str, Any]]:
     if cfg.student.startswith("prune:"):
         fraction = parse_prune_spec(cfg.student)
@@ -168,6 +181,10 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
             influence = layer_influence(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
             keep = most_influential_layers(influence, fraction)
             info["layer_influence"] = [round(value, 4) for value in influence]
+        elif cfg.prune_by == "loss":
+            rises = layer_skip_loss(teacher.model, answer_examples(rows, teacher.tokenizer, cfg.calibration_rows))
+            keep = most_influential_layers(rises, fraction)
+            info["layer_loss_rise"] = [round(value, 4) for value in rises]
         student, info["kept_layers"] = prune_model(teacher.model, fraction, keep)
         if cfg.mlp_fraction < 1:
             # Neuron activity is measured in the pruned stack: the kept layers see other inputs than in the teacher.
