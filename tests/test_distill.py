@@ -107,7 +107,17 @@ def test_loss_pruning_drops_the_layer_the_answers_do_not_need():
     rises = layer_skip_loss(teacher.model, answer_examples(rows, teacher.tokenizer, 3))
     assert len(rises) == 4 and rises[1] == pytest.approx(0.0, abs=1e-5)
     assert all(abs(rise) > 1e-4 for index, rise in enumerate(rises) if index != 1)
-    assert torch.equal(teacher.model(ids).logits, before)  # the hooks are gone, the teacher unchanged
+    assert torch.equal(teacher.model(ids).logits, before)  # the hooks and replays are gone, the teacher unchanged
+    examples = answer_examples(rows, teacher.tokenizer, 3)
+
+    def answer_loss(model: torch.nn.Module) -> float:
+        total = sum(torch.nn.functional.cross_entropy(model(ids).logits[0, start - 1:-1], ids[0, start:], reduction="sum").item() for ids, start in examples)
+        return total / sum(ids.shape[1] - start for ids, start in examples)
+
+    baseline = answer_loss(teacher.model)  # the replayed search equals physically removing each layer
+    for index in range(4):
+        without, _ = prune_model(teacher.model, 0.75, [i for i in range(4) if i != index])
+        assert rises[index] == pytest.approx(answer_loss(without) - baseline, abs=1e-5)
     student, _, info = build_student(DistillConfig(student="prune:0.75", prune_by="loss", calibration_rows=3), teacher, rows)
     assert info["kept_layers"] == [0, 2, 3] and len(info["layer_loss_rise"]) == 4 and len(student.model.layers) == 3
     # Only answer tokens are scored: a row whose answer is cut off by max_length gives no tokens to score.
