@@ -5,7 +5,7 @@
     python benchmarks/student_speed.py --student prune:0.667:redundancy:0.75           # 20 layers, MLPs at 75%
 
 A ``prune:<fraction>[:<prune_by>]`` student is built from the teacher on the spot (speed does not
-depend on training; calibration rows for ``redundancy``/``width`` come from the shipped SFT data).
+depend on training; calibration rows for ``redundancy``/``loss``/``width`` come from the shipped SFT data).
 Both sides decode greedily for exactly ``--new-tokens`` tokens (end-of-turn ignored), so a student
 that rambles is not faster for it. Models alternate over ``--repeats`` rounds; medians are reported.
 """
@@ -48,7 +48,7 @@ def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingPar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|width[:<mlp_fraction>]]")
+    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|loss|width[:<mlp_fraction>]]")
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
