@@ -508,22 +508,30 @@ def test_a_batch_mixes_answered_and_failed_exchanges(tmp_path):
         store.insert_exchanges([{"prompt": "typo", "status": "queued", "respnse": "x"}])
 
 
-def test_request_path_connection_waits_out_a_held_write_lock(tmp_path):
+def test_request_path_connection_waits_out_a_held_write_lock(tmp_path, monkeypatch):
     """The writer's connection retries a locked database in short steps: no 10-35 ms busy-handler sleeps, no error."""
+    import safealign.monitor.store as store_module
+
+    waits: list[float] = []  # recorded, not timed: a loaded machine stretches any wall-clock gap
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(store_module, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
     store = Store(f"sqlite:///{tmp_path}/m.db")
     pooled = store.engine.raw_connection()  # kept referenced: a collected one goes back to the pool, rolled back
     holder = pooled.driver_connection
     holder.isolation_level = None
     holder.execute("BEGIN IMMEDIATE")  # what the judge worker's commit holds for a moment
-    released: list[float] = []
-    # The time is taken before the COMMIT: once the lock goes, the waiting insert may finish before this thread runs again.
-    threading.Timer(0.2, lambda: (released.append(time.monotonic()), holder.execute("COMMIT"))).start()
+    released: list[bool] = []
+    threading.Timer(0.2, lambda: (released.append(True), holder.execute("COMMIT"))).start()
     conn = store.request_path_connection()
+    # SQLite's own handler is off on this connection: it would sleep 1, 2, 5, 10, 15, 20, 25, 25... ms between tries.
+    assert conn.connection.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
     ids = store.insert_exchanges([{"prompt": "waited", "status": "queued", "queue": True}], conn)
-    done = time.monotonic()
     assert released and store.backlog() == 1 and ids == [1]
-    # SQLite's own handler would retry 25-50 ms after a release at 200 ms (its tries: ..., 178, 228, 278 ms).
-    assert done - released[0] < 0.012
+    assert waits and set(waits) == {0.0005}  # it did wait for the lock, in half-millisecond steps of its own
     conn.close()
     pooled.close()
 
