@@ -30,6 +30,12 @@ from safealign.stages.distill import (
     kd_loss,
     run_distill,
 )
+from safealign.training.hidden_states import (
+    at_completion_positions,
+    hidden_state_loss,
+    recorded_layer_outputs,
+    relative_state_error,
+)
 
 
 def test_kept_layers_shapes():
@@ -289,3 +295,48 @@ def test_decision_token_weighting_reaches_the_student_loss(tmp_path, mode):
         weights[weight] = read_json(out / "stage.json")["metrics"]["decision_token_weight"]
     assert weights == {1.0: 1.0, 3.0: 3.0}
     assert first_loss[3.0] > first_loss[1.0] * 1.2
+
+
+def test_hidden_state_loss_compares_each_student_layer_with_its_teacher_layer_on_answer_positions():
+    teacher = four_layer_teacher()
+    student, kept = prune_model(teacher, 0.75, [0, 1, 3])
+    ids = torch.tensor([[1, 5, 7, 9, 11, 13, 15]])
+    labels = torch.tensor([[-100, -100, -100, 9, 11, 13, 15]])  # positions 2..5 predict answer tokens
+    with torch.no_grad():
+        with recorded_layer_outputs(student, [0, 1, 2]) as student_states:
+            student(ids)
+        with recorded_layer_outputs(teacher, kept) as teacher_states:
+            teacher(ids)
+    errors = [relative_state_error(at_completion_positions(student_states[j], labels), at_completion_positions(teacher_states[t], labels)) for j, t in enumerate(kept)]
+    assert errors[0].item() == errors[1].item() == 0.0, "layers below the first dropped one are the teacher's, on the same input"
+    assert errors[2].item() > 1e-4, "layer 3 now reads layer 1's output instead of layer 2's"
+    assert hidden_state_loss(student_states, teacher_states, kept, labels).item() == pytest.approx(errors[2].item() / 3)
+    assert at_completion_positions(student_states[2], labels).shape == (4, student.config.hidden_size)
+    # Prompt positions are not scored: a difference there changes nothing.
+    moved = {j: state.clone() for j, state in student_states.items()}
+    moved[2][0, :2] += 10.0
+    assert hidden_state_loss(moved, teacher_states, kept, labels).item() == pytest.approx(errors[2].item() / 3)
+    # The hooks are gone after the block.
+    assert not any(layer._forward_hooks for layer in student.model.layers)
+
+
+def test_hidden_state_kd_lowers_the_student_teacher_state_gap(tmp_path, capfd):
+    rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
+    teacher = four_layer_teacher()
+    teacher.save_pretrained(teacher_dir)
+    cfg = DistillConfig(student="prune:0.75", mode="both", hidden_weight=1.0, learning_rate=1e-2, max_steps=12, batch_size=4, save_steps=50)
+    run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
+    logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "hidden_loss" in line]
+    assert logged[0]["hidden_loss"] > 0 and logged[-1]["hidden_loss"] < logged[0]["hidden_loss"]
+    stage = read_json(tmp_path / "distill" / "stage.json")
+    assert stage["metrics"]["hidden_weight"] == 1.0 and len(stage["inputs"]["kept_layers"]) == 3
+    out, err = capfd.readouterr()
+    assert "· hidden loss " in out + err
+
+
+def test_hidden_weight_needs_a_pruned_student_and_the_teacher_pass():
+    with pytest.raises(ValueError, match="needs a prune:<fraction> student"):
+        DistillConfig(student="tiny:1", hidden_weight=0.5)
+    with pytest.raises(ValueError, match="use mode: both"):
+        DistillConfig(student="prune:0.5", mode="sequence", hidden_weight=0.5)
+    assert DistillConfig(student="prune:0.5", hidden_weight=0.5).hidden_weight == 0.5

@@ -331,6 +331,11 @@ class DistillConfig(Section):
     max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated.")
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
+    hidden_weight: float = Field(
+        0.0, ge=0, description="Intermediate-state KD for a prune: student (Minitron): add this weight x the relative squared "
+        "error between each student layer's output and that of the teacher layer it was copied from, on the answer "
+        "positions (mode: logit or both). 0 turns it off.",
+    )
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP + " Both the cross-entropy and the KL-to-teacher terms.")
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
@@ -353,6 +358,12 @@ class DistillConfig(Section):
         if self.prune_by == "width" and self.mlp_fraction < 1:
             raise ValueError("prune_by: width already sets the MLP share with prune:<fraction>; leave mlp_fraction at 1.0, "
                              "or use prune_by: depth/redundancy/loss to combine fewer layers with narrower MLPs")
+        if self.hidden_weight > 0 and not self.student.startswith("prune:"):
+            raise ValueError(f"hidden_weight compares each student layer with the teacher layer it was copied from, so it needs a "
+                             f"prune:<fraction> student, not {self.student!r}; set hidden_weight: 0 for other students")
+        if self.hidden_weight > 0 and self.mode == "sequence":
+            raise ValueError("hidden_weight needs the teacher's forward pass on the transfer set; use mode: both (or logit), "
+                             "or set hidden_weight: 0")
         return self
 
 

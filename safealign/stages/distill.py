@@ -19,6 +19,7 @@ from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.errors import ModelNotFoundError
 from safealign.models import load_model
 from safealign.models.prune import (
+    decoder_layers,
     layer_influence,
     layer_skip_loss,
     mlp_neuron_importance,
@@ -43,6 +44,7 @@ from safealign.training.decision_tokens import (
     decision_token_weights,
     weight_decision_tokens,
 )
+from safealign.training.hidden_states import hidden_state_loss, recorded_layer_outputs
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.shared_prefix import share_prefix
 
@@ -118,10 +120,15 @@ def make_kd_trainer_class() -> type:
         """SFTTrainer whose loss mixes cross-entropy with KL to a frozen teacher's token distribution."""
 
         def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0,
-                     decision_tokens: int = 0, decision_weight: float = 1.0, **kwargs: Any) -> None:
+                     decision_tokens: int = 0, decision_weight: float = 1.0,
+                     layer_map: list[int] | None = None, hidden_weight: float = 0.0, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature
             self.decision = (decision_tokens, decision_weight)
+            # Intermediate-state KD: student layer j against teacher layer layer_map[j] (safealign.training.hidden_states).
+            self.layer_map, self.hidden_weight = (layer_map or []), hidden_weight
+            if hidden_weight > 0 and not self.layer_map:
+                raise ValueError("hidden_weight needs the teacher layer each student layer was copied from (a prune: student)")
             for param in self.teacher.parameters():
                 param.requires_grad_(False)
 
@@ -129,17 +136,23 @@ def make_kd_trainer_class() -> type:
             # Our own forward: TRL's SFT loss runs a fused lm_head whose outputs carry no differentiable logits.
             import torch
 
-            student_logits, targets = completion_logits(model, inputs)
+            hidden = self.hidden_weight > 0
+            with recorded_layer_outputs(model, list(range(len(self.layer_map))) if hidden else []) as student_states:
+                student_logits, targets = completion_logits(model, inputs)
             # Training only, as in SFT: eval losses stay the plain token mean.
             weights = completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
             ce = completion_ce(student_logits, targets, weights)
-            with torch.no_grad():
+            with torch.no_grad(), recorded_layer_outputs(self.teacher, self.layer_map if hidden else []) as teacher_states:
                 teacher_logits, _ = completion_logits(self.teacher, inputs)
             kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
             loss = self.alpha * kd + (1 - self.alpha) * ce
+            if hidden:
+                states = hidden_state_loss(student_states, teacher_states, self.layer_map, inputs["labels"])
+                self._metrics[mode]["hidden_loss"].append(states.item())
+                loss = loss + self.hidden_weight * states
             return (loss, {"logits": student_logits}) if return_outputs else loss
 
     return KDSFTTrainer
@@ -195,6 +208,13 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
     return loaded.model, loaded.tokenizer, {}
 
 
+def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
+    """The teacher layer each student layer was copied from: the kept layers, or every layer for a width-pruned student."""
+    if "kept_layers" in info:
+        return list(info["kept_layers"])
+    return list(range(len(decoder_layers(student)))) if "intermediate_size" in info else []
+
+
 def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: Path, seed: int = 42, precision: str = "auto", resume: bool = True, system_prompt: str | None = None) -> StageResult:
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
@@ -242,7 +262,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     else:
         alpha = 1.0 if mode == "logit" else cfg.alpha
         trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
-                                          decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight)
+                                          decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight,
+                                          layer_map=student_layer_map(student_info, student), hidden_weight=cfg.hidden_weight)
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
@@ -263,6 +284,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "padding_free": padding_free,
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,
+        "hidden_weight": cfg.hidden_weight if mode != "sequence" else 0.0,
     }
     record.finish(stage_dir)
     return StageResult(model_path, stage_done(stage_dir))

@@ -66,7 +66,7 @@ class NanGuardCallback(TrainerCallback):
 
 # What a training log line shows, in this order; metrics.jsonl keeps every key. TRL's GRPO logs ~40 keys a step
 # (per-reward std, clip ratios, min/max lengths), which the stock progress callback prints as one raw dict.
-SHOWN_KEYS = (("loss", "loss"), ("kd_loss", "kd loss"), ("grad_norm", "grad norm"), ("learning_rate", "lr"),
+SHOWN_KEYS = (("loss", "loss"), ("kd_loss", "kd loss"), ("hidden_loss", "hidden loss"), ("grad_norm", "grad norm"), ("learning_rate", "lr"),
               ("reward", "reward"), ("completions/mean_length", "length"), ("completions/clipped_ratio", "truncated"),
               ("entropy", "entropy"), ("mean_token_accuracy", "token accuracy"), ("train_tokens_per_second", "tokens/s"),
               ("step_time", "s/step"), ("train_loss", "mean loss"), ("train_runtime", "elapsed s"))
