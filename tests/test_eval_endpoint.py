@@ -9,7 +9,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
@@ -119,12 +121,26 @@ def test_server_errors(server: FakeServer) -> None:
         EndpointGenerator(server.url, "m").generate(["echo x"])
 
 
-def test_unreachable_server_is_a_clear_error() -> None:
+def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused connection fails at once: one try per request, no backoff (a dead server is not "overloaded")."""
+    import safealign.evals.endpoint as endpoint
+
     url = f"http://127.0.0.1:{free_port()}"
-    started = time.perf_counter()
+    waits: list[float] = []
+    tries: list[str] = []
+    real_post = httpx.Client.post
+
+    def counting_post(self: httpx.Client, *args, **kwargs):  # noqa: ANN001, ANN202 - httpx's own signature
+        tries.append(str(args[0]))
+        return real_post(self, *args, **kwargs)
+
+    monkeypatch.setattr(endpoint, "time", SimpleNamespace(sleep=waits.append))
+    monkeypatch.setattr(httpx.Client, "post", counting_post)
     with pytest.raises(EndpointError, match="cannot reach .* is the server running"):
-        EndpointGenerator(url, "m").generate(["hello", "again"])
-    assert time.perf_counter() - started < 5
+        EndpointGenerator(url, "m", retries=2).generate(["hello", "again"])
+    assert waits == []
+    # One try per request at most (a retried connection would make 3 each); the first failure cancels the rest.
+    assert 1 <= len(tries) <= 2 and set(tries) == {f"{url}/v1/chat/completions"}
 
 
 def test_run_eval_through_the_endpoint(server: FakeServer, tmp_path: Path) -> None:
