@@ -73,3 +73,34 @@ def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
     with pytest.raises(typer.Exit) as exit_info:  # typer's own exit passes through untouched
         fails(typer.Exit(3))
     assert exit_info.value.exit_code == 3
+
+
+def _stage(name: str, refused: float | None = None) -> dict:
+    rate = {"value": refused, "low": refused - 0.1, "high": refused + 0.1} if refused is not None else None
+    names = ["harmful.refusal_rate", "borderline.over_refusal_rate", "reasoning.accuracy", "language.mixing_rate",
+             "format.format_compliance"]
+    return {"stage": name, "wall_time_s": 100.0, "tokens": 12345, "headline": dict.fromkeys(names, rate) if rate else None}
+
+
+def test_the_stage_table_keeps_its_labels_in_a_log_and_on_a_narrow_screen(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from safealign.cli.common import LOG_WIDTH, make_console, table
+    from safealign.cli.run_cmd import COLUMNS, stage_rows
+
+    stages = [_stage("eval:base", 0.1), _stage("sft"), _stage("eval:sft", 0.8), _stage("eval:student", 0.8)]
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = io.StringIO()
+    console = make_console(file=log)  # a file, as when `make run` is piped to a log
+    assert console.width == LOG_WIDTH
+    console.print(table("Run", COLUMNS, stage_rows(stages)))
+    text = log.getvalue()
+    assert "eval:sft" in text and "eval:student" in text and "borderline" in text and "over-refused" in text
+    assert "…" not in text
+    monkeypatch.setenv("COLUMNS", "100")
+    assert make_console(file=io.StringIO()).width == 100  # the user's COLUMNS wins
+    narrow = io.StringIO()
+    Console(file=narrow, width=60).print(table("Run", COLUMNS, stage_rows(stages)))
+    assert "eval:student" in narrow.getvalue() and "eval:sft" in narrow.getvalue()  # labels whole even at 60 columns

@@ -17,8 +17,24 @@ from rich.table import Table
 from safealign.distributed import setup_rank_logging
 from safealign.errors import SafealignError, disk_full_message, missing_extra_message
 
-console = Console()
-err_console = Console(stderr=True)
+LOG_WIDTH = 120
+
+
+def make_console(stderr: bool = False, file: Any = None) -> Console:
+    """A console that lays tables out for a terminal's width, or for ``LOG_WIDTH`` when the output is a log.
+
+    Written to a file or a pipe (a CI log, ``make run | tee``, nohup), Rich assumes 80 columns, and the
+    pipeline's 8-column stage table then cut its labels ("eval:s…" for both eval:sft and eval:student) and
+    headers. A log has no width to respect, so it gets 120 unless ``COLUMNS`` asks for another.
+    """
+    console = Console(stderr=stderr, file=file)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = LOG_WIDTH
+    return console
+
+
+console = make_console()
+err_console = make_console(stderr=True)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -101,8 +117,8 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column)
+    for i, column in enumerate(columns):
+        out.add_column(column, no_wrap=i == 0)  # the row labels stay whole however narrow the screen
     for row in rows:
         out.add_row(*[str(cell) for cell in row])
     return out
