@@ -423,6 +423,34 @@ def test_webhook_delivery_is_retried_with_backoff(monkeypatch):
         assert len(calls) == 1 and waits == []  # a 404 is the request's fault: not retried
 
 
+def test_a_hanging_webhook_does_not_hold_up_judging(tmp_path, monkeypatch):
+    """The alert is recorded and evaluation returns while the webhook still holds the request; delivery is marked after."""
+    import safealign.monitor.alerts as alerts_module
+    from safealign.monitor.alerts import AlertManager
+
+    arrived, release = threading.Event(), threading.Event()
+    hook_app = FastAPI()
+
+    @hook_app.post("/hook")
+    async def hook():
+        arrived.set()
+        await asyncio.to_thread(release.wait, 30)
+        return {"ok": True}
+
+    monkeypatch.setattr(alerts_module, "metric_rate", lambda store, metric, window: (0.9, 10))  # over the threshold
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    rule = AlertRule(name="harm-spike", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)
+    with serve_in_thread(hook_app) as hook_url:
+        manager = AlertManager(store, AlertConfig(rules=[rule]), Notifier(f"{hook_url}/hook", timeout_s=60))
+        fired = manager.evaluate()  # returns with the webhook's answer still held back by `release`
+        assert [a["rule"] for a in fired] == ["harm-spike"] and not release.is_set()
+        assert arrived.wait(10), "the delivery was not started"
+        assert [(a["kind"], a["delivered"]) for a in queries.recent_alerts(store)] == [("fired", False)]
+        release.set()
+        assert manager.flush(30)
+        assert [(a["kind"], a["delivered"]) for a in queries.recent_alerts(store)] == [("fired", True)]
+
+
 def test_failing_webhook_is_logged_not_raised(upstream, tmp_path, caplog):
     rule = AlertRule(name="refusals", metric="refusal_rate", window=5, threshold=0.5, min_samples=2)
     config = AlertConfig(webhook="http://127.0.0.1:9/nowhere", rules=[rule])

@@ -8,7 +8,10 @@ alerts table, so a restarted monitor does not fire again for an incident it alre
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,14 +76,47 @@ class Notifier:
     A delivery that fails on the network, a timeout, a 429 or a 5xx is tried ``attempts`` times, waiting
     ``backoff_s``, then twice that, ... between tries (0.5 + 1 s by default: a receiver restarting or
     briefly overloaded still gets the page). Another 4xx is the request's fault and is not retried.
+    :meth:`send` delivers before it returns; :meth:`send_later` hands the delivery to one background
+    thread (in order), so a dead webhook (3 tries x 5 s + 1.5 s of backoff) does not hold up the caller.
     """
 
     def __init__(self, webhook: str | None = None, timeout_s: float = 5.0, attempts: int = 3, backoff_s: float = 0.5) -> None:
         self.webhook = webhook
         self.timeout_s, self.attempts, self.backoff_s = timeout_s, attempts, backoff_s
+        self._deliveries: ThreadPoolExecutor | None = None  # its thread is joined at exit: queued pages still go out
+        self._pending: list[Future] = []
+        self._lock = threading.Lock()
 
     def send(self, payload: dict[str, Any]) -> bool:
-        log.warning("ALERT %s: %s", payload.get("rule"), payload.get("message"))
+        """Log the alert and deliver it now; True when the webhook took it."""
+        _log_alert(payload)
+        return self._deliver(payload)
+
+    def send_later(self, payload: dict[str, Any], on_delivered: Callable[[], None]) -> None:
+        """Log the alert now; deliver it in the background and call ``on_delivered()`` once the webhook took it."""
+        _log_alert(payload)
+        if not self.webhook:
+            return
+
+        def deliver() -> None:
+            if self._deliver(payload):
+                try:
+                    on_delivered()
+                except Exception:
+                    log.exception("alert %s was delivered, but recording that failed", payload.get("rule"))
+
+        with self._lock:
+            if self._deliveries is None:
+                self._deliveries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-webhook")
+            self._pending = [f for f in self._pending if not f.done()] + [self._deliveries.submit(deliver)]
+
+    def flush(self, timeout_s: float | None = None) -> bool:
+        """Wait for the deliveries :meth:`send_later` queued; True when none is left."""
+        with self._lock:
+            pending = list(self._pending)
+        return not wait(pending, timeout=timeout_s).not_done
+
+    def _deliver(self, payload: dict[str, Any]) -> bool:
         if not self.webhook:
             return False
         for attempt in range(1, self.attempts + 1):
@@ -96,6 +132,10 @@ class Notifier:
                     return False
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
         return False
+
+
+def _log_alert(payload: dict[str, Any]) -> None:
+    log.warning("ALERT %s: %s", payload.get("rule"), payload.get("message"))
 
 
 def _transient(error: httpx.HTTPError) -> bool:
@@ -144,6 +184,12 @@ class AlertManager:
             message += f" — {rule.description}"
         payload = {"rule": rule.name, "kind": "fired", "metric": rule.metric, "value": rate,
                    "threshold": rule.threshold, "samples": samples, "message": message}
-        delivered = self.notifier.send(payload)
-        self.store.add_alert(**payload, delivered=delivered)
+        # Recorded first (the dashboard shows it at once), marked delivered when the webhook takes it: judging
+        # goes on meanwhile instead of waiting out a dead webhook's tries.
+        alert_id = self.store.add_alert(**payload, delivered=False)
+        self.notifier.send_later(payload, lambda: self.store.mark_alert_delivered(alert_id))
         return payload
+
+    def flush(self, timeout_s: float | None = 30.0) -> bool:
+        """Wait for the webhook deliveries still under way; True when none is left."""
+        return self.notifier.flush(timeout_s)

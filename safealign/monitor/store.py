@@ -370,6 +370,10 @@ class Store:
         with self.engine.begin() as conn:
             return int(conn.execute(alerts.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0])
 
+    def mark_alert_delivered(self, alert_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(alerts.update().where(alerts.c.id == alert_id).values(delivered=True))
+
     def last_alert_kind(self, rule: str) -> str | None:
         """``fired`` or ``resolved`` for the rule's latest event: restores de-duplication after a restart."""
         query = sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))

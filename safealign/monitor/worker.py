@@ -192,7 +192,11 @@ class JudgeWorker:
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         if self._thread:
-            self._thread.join(timeout)
+            self._thread.join(timeout)  # the loop waits for the alert webhook deliveries under way as it ends
+
+    def _flush_alerts(self, timeout_s: float) -> None:
+        if self.alerts and not self.alerts.flush(timeout_s):
+            log.warning("judge worker: alert webhook deliveries still under way after %.0f s", timeout_s)
 
     def run_once(self) -> int:
         """Judge one batch; returns how many exchanges it judged (0 when the queue is empty)."""
@@ -248,7 +252,10 @@ class JudgeWorker:
             self.alerts.evaluate()
 
     def drain(self, timeout_s: float = 60.0) -> int:
-        """Judge until the queue is empty (tests, `monitor judge --once`); returns how many were judged."""
+        """Judge until the queue is empty and the alerts' webhook deliveries are done (tests, `monitor judge --once`).
+
+        Returns how many exchanges were judged.
+        """
         deadline, total = time.monotonic() + timeout_s, 0
         with self.store.engine.connect() as conn:
             while time.monotonic() < deadline:
@@ -257,6 +264,7 @@ class JudgeWorker:
                 if not done:
                     break
                 total += done
+        self._flush_alerts(max(1.0, deadline - time.monotonic()))  # `--once` exits after this: its pages go out first
         return total
 
     def run_forever(self, parent_pid: int | None = None) -> None:
@@ -290,6 +298,7 @@ class JudgeWorker:
                 wait = self.idle_s
             self._stop.wait(wait)
         self._close_connection()
+        self._flush_alerts(30.0)
 
     def _close_connection(self) -> None:
         if self._conn is not None:
