@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from safealign.cli.common import make_console, table
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -31,14 +30,11 @@ def machine() -> dict[str, Any]:
 
 def report(name: str, title: str, columns: list[str], rows: list[list[Any]], payload: dict[str, Any]) -> Path:
     """Print a table and write ``benchmarks/results/<name>.json``."""
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[f"{c:.3g}" if isinstance(c, float) else str(c) for c in row])
-    Console().print(table)
+    # the CLI's table and console: row labels (model specs, arms) stay whole, and a log gets 120 columns, not Rich's 80
+    console = make_console()
+    console.print(table(title, columns, [[f"{c:.3g}" if isinstance(c, float) else c for c in row] for row in rows]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
-    Console().print(f"wrote {path}")
+    console.print(f"wrote {path}")
     return path

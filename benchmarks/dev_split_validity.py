@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from _common import report
-from rich.console import Console
+from _common import make_console, report
 from rich.table import Table
 
 from safealign.evals.paired import paired_diff
@@ -112,7 +111,7 @@ def main() -> None:
             for suite, f in flips.items():
                 flips_table.add_row(spec, suite, f"{f['before']} -> {f['after']} of {f['items']}", str(f["gained"]),
                                     str(f["lost"]), f"{f['p_value']:.3g}")
-        Console().print(flips_table)
+        make_console().print(flips_table)
     columns = ["model", *frame.columns]
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
     table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import report
-from rich.console import Console
+from _common import make_console, report
 from rich.table import Table
 
 from safealign.config import load_recipe
@@ -38,7 +37,7 @@ EVALS = {  # folder -> the eval's arguments
 
 def safealign(*args: str) -> None:
     command = [str(Path(sys.executable).with_name("safealign")), *args]
-    Console().print(f"[dim]$ {' '.join(command)}[/dim]")
+    make_console().print(f"[dim]$ {' '.join(command)}[/dim]")
     subprocess.run(command, check=True)
 
 
@@ -106,7 +105,7 @@ def main() -> None:
         flip_table.add_column(f"seed {seed}")
     for key in flips[seeds[1]]:
         flip_table.add_row(key, *(f"+{f[key]['gained']} / -{f[key]['lost']} (p {f[key]['p_value']:.2g})" for f in flips.values()))
-    Console().print(flip_table)
+    make_console().print(flip_table)
     rows = [[f"seed {seed}", *(f"{c[key][0]}/{c[key][1]}" for key in columns)] for seed, c in per_seed.items()]
     rows.append(["spread (max - min)", *(str(spread[key]) for key in columns)])
     report(args.name, f"The recipe's SFT model per seed: items with each outcome ({', '.join(f'{k}: {v[0]}' for k, v in OUTCOMES.items())})",

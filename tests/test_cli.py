@@ -104,3 +104,23 @@ def test_the_stage_table_keeps_its_labels_in_a_log_and_on_a_narrow_screen(monkey
     narrow = io.StringIO()
     Console(file=narrow, width=60).print(table("Run", COLUMNS, stage_rows(stages)))
     assert "eval:student" in narrow.getvalue() and "eval:sft" in narrow.getvalue()  # labels whole even at 60 columns
+
+
+def test_a_benchmark_table_in_a_log_keeps_its_row_labels(monkeypatch, tmp_path, capsys):
+    """`student_speed.py > log` printed 'prune:0.667:redun…' for every pruned student: Rich's 80 columns for a log."""
+    import sys
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    sys.modules.pop("_common", None)
+    import _common
+
+    monkeypatch.setattr(_common, "RESULTS", tmp_path)
+    columns = ["model", "parameters", "of teacher", "layers", "tokens/s", "speed-up"]
+    rows = [["teacher", "134,515,008", "100.0%", 30, 181.0, 1.0], ["prune:0.667:redundancy:0.75", "85,843,008", "63.8%", 20, 272.4, 1.504]]
+    path = _common.report("speed", "Generation speed", columns, rows, {"rows": rows})
+    out = capsys.readouterr().out
+    assert "prune:0.667:redundancy:0.75" in out and "…" not in out
+    assert "1.5" in out and "272" in out  # floats keep the report's 3 significant digits
+    assert json.loads(path.read_text())["rows"][1][0] == "prune:0.667:redundancy:0.75"
