@@ -199,15 +199,18 @@ def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
     return rows, traces, teacher_dir
 
 
-def test_logit_kd_lowers_kd_loss(tmp_path, capfd):
+@pytest.mark.parametrize("beta", [0.0, 1.0], ids=["forward_kl", "reverse_kl"])
+def test_logit_kd_lowers_kd_loss(tmp_path, capfd, beta):
     rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     transfer = tmp_path / "transfer.jsonl"
     transfer.write_text("\n".join(json.dumps(r | {"id": f"x{r['id']}"}) for r in rows[:4]) + "\n")
-    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50, transfer_data={str(transfer): 1.0})
+    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50,
+                        transfer_data={str(transfer): 1.0}, divergence_beta=beta)
     result = run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
     logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line]
     assert logged[-1]["kd_loss"] < logged[0]["kd_loss"]
     stage = read_json(tmp_path / "distill" / "stage.json")
+    assert stage["config"]["divergence_beta"] == beta
     assert stage["metrics"]["parameter_ratio"] < 1 and stage["inputs"]["kept_layers"] == [0]
     assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
     assert stage["metrics"]["padding_free"] is True and stage["metrics"]["shared_prefix_tokens"] > 0
@@ -340,3 +343,38 @@ def test_hidden_weight_needs_a_pruned_student_and_the_teacher_pass():
     with pytest.raises(ValueError, match="use mode: both"):
         DistillConfig(student="prune:0.5", mode="sequence", hidden_weight=0.5)
     assert DistillConfig(student="prune:0.5", hidden_weight=0.5).hidden_weight == 0.5
+
+
+def test_divergence_beta_picks_forward_kl_reverse_kl_or_the_jsd_between():
+    """beta 0 is KL(teacher || student), beta 1 KL(student || teacher), beta 0.5 the JSD (TRL's generalized JSD)."""
+    torch.manual_seed(0)
+    student, teacher = torch.randn(3, 13), torch.randn(3, 13) * 2
+    s, t = student.log_softmax(-1), teacher.log_softmax(-1)
+    forward = (t.exp() * (t - s)).sum() / 3
+    reverse = (s.exp() * (s - t)).sum() / 3
+    m = torch.logsumexp(torch.stack([s, t]) + torch.tensor(0.5).log(), 0)
+    jsd = (0.5 * (t.exp() * (t - m)).sum() + 0.5 * (s.exp() * (s - m)).sum()) / 3
+    assert kd_divergence(student, teacher, 1.0).item() == pytest.approx(forward.item(), rel=1e-5)
+    assert kd_divergence(student, teacher, 1.0, beta=1.0).item() == pytest.approx(reverse.item(), rel=1e-5)
+    assert kd_divergence(student, teacher, 1.0, beta=0.5).item() == pytest.approx(jsd.item(), rel=1e-5)
+    assert forward.item() != pytest.approx(reverse.item(), rel=1e-2), "the two directions differ on these logits"
+    assert 0 < jsd.item() < torch.tensor(2.0).log().item()
+    # T^2 scaling, the per-token weights and the zero at identical distributions hold for every beta
+    for beta in (0.0, 0.5, 1.0):
+        assert kd_divergence(student, student, 1.0, beta=beta).item() == pytest.approx(0.0, abs=1e-6)
+        hot = kd_divergence(student / 2, teacher / 2, 1.0, beta=beta)
+        assert kd_divergence(student, teacher, 2.0, beta=beta).item() == pytest.approx(4 * hot.item(), rel=1e-5)
+        weighted = kd_divergence(student, teacher, 1.0, torch.tensor([2.0, 0.0, 1.0]), beta=beta)
+        per_row = [kd_divergence(student[i:i + 1], teacher[i:i + 1], 1.0, beta=beta).item() for i in range(3)]
+        assert weighted.item() == pytest.approx((2 * per_row[0] + per_row[2]) / 3, rel=1e-5)
+    student.requires_grad_(True)
+    kd_divergence(student, teacher, 1.0, beta=1.0).backward()
+    assert student.grad is not None and student.grad.abs().sum() > 0
+
+
+def test_divergence_beta_is_a_logit_kd_setting():
+    with pytest.raises(ValueError, match="mode: sequence does not compute"):
+        DistillConfig(student="prune:0.5", mode="sequence", divergence_beta=1.0)
+    with pytest.raises(ValueError):
+        DistillConfig(divergence_beta=1.5)
+    assert DistillConfig(divergence_beta=1.0).divergence_beta == 1.0

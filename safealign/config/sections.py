@@ -330,6 +330,11 @@ class DistillConfig(Section):
     batch_size: int = Field(8, ge=1, description="Sequences per step.")
     max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated.")
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
+    divergence_beta: float = Field(
+        0.0, ge=0, le=1, description="Which divergence the logit KD minimises (GKD's beta, Agarwal et al. 2024, computed by "
+        "TRL's generalized JSD): 0 is KL(teacher || student), the forward, mass-covering KL; 1 is KL(student || teacher), the "
+        "reverse, mode-seeking KL (MiniLLM); in between, the generalized Jensen-Shannon divergence of the beta-mixture.",
+    )
     alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
     hidden_weight: float = Field(
         0.0, ge=0, description="Intermediate-state KD for a prune: student (Minitron): add this weight x the relative squared "
@@ -364,6 +369,9 @@ class DistillConfig(Section):
         if self.hidden_weight > 0 and self.mode == "sequence":
             raise ValueError("hidden_weight needs the teacher's forward pass on the transfer set; use mode: both (or logit), "
                              "or set hidden_weight: 0")
+        if self.divergence_beta > 0 and self.mode == "sequence":
+            raise ValueError("divergence_beta chooses the divergence of the logit KD, which mode: sequence does not compute; "
+                             "use mode: both (or logit), or set divergence_beta: 0")
         return self
 
 

@@ -3,7 +3,8 @@
 Logit KD is a small loss of our own on top of TRL's SFTTrainer, not TRL's trainers: TRL's
 ``DistillationTrainer`` is on-policy (the student generates every step, too slow on 2 CPU cores)
 and ``experimental.gkd`` has no cross-entropy mix and an experimental API. Ours reuses SFT's
-prompt/completion masking and adds ``alpha * T^2 * KL(teacher || student)`` on completion tokens.
+prompt/completion masking and adds ``alpha * T^2 * KL(teacher || student)`` on completion tokens
+(``divergence_beta`` above 0: GKD's generalized JSD or the reverse KL, computed by TRL's own function).
 """
 
 from __future__ import annotations
@@ -51,16 +52,18 @@ from safealign.training.shared_prefix import share_prefix
 log = logging.getLogger(__name__)
 
 
-def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: float) -> Any:
-    """Mean over completion tokens of T^2 * KL(teacher_T || student_T); ``labels == -100`` is ignored."""
+def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: float, beta: float = 0.0) -> Any:
+    """Mean over completion tokens of T^2 * D(teacher_T, student_T); ``labels == -100`` is ignored."""
     mask = labels[:, 1:] != -100
-    return kd_divergence(student_logits[:, :-1][mask], teacher_logits[:, :-1][mask], temperature)
+    return kd_divergence(student_logits[:, :-1][mask], teacher_logits[:, :-1][mask], temperature, beta=beta)
 
 
-def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float, weights: Any = None) -> Any:
-    """T^2 * KL(teacher_T || student_T), averaged over the rows of two ``(tokens, vocab)`` logit matrices.
+def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float, weights: Any = None, beta: float = 0.0) -> Any:
+    """T^2 * a divergence between teacher_T and student_T, averaged over the rows of two ``(tokens, vocab)`` logit matrices.
 
-    ``weights`` (one per row) scale each token's divergence before the mean over tokens, as the
+    ``beta`` is GKD's (Agarwal et al. 2024): 0 is KL(teacher || student), the forward, mass-covering KL; 1 is
+    KL(student || teacher), the reverse, mode-seeking KL (MiniLLM); in between, the generalized JSD of the
+    beta-mixture. ``weights`` (one per row) scale each token's divergence before the mean over tokens, as the
     decision-token weighting scales the cross-entropy.
     """
     import torch.nn.functional as F
@@ -69,11 +72,27 @@ def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float, 
         return student_logits.sum() * 0.0
     s = F.log_softmax(student_logits.float() / temperature, -1)
     t = F.log_softmax(teacher_logits.float() / temperature, -1)
-    if weights is None:
-        kl = F.kl_div(s, t, log_target=True, reduction="batchmean")
+    if beta == 0.0 and weights is None:
+        return F.kl_div(s, t, log_target=True, reduction="batchmean") * temperature**2
+    if beta == 0.0:
+        per_token = F.kl_div(s, t, log_target=True, reduction="none")
     else:
-        kl = (F.kl_div(s, t, log_target=True, reduction="none").sum(-1) * weights).sum() / s.shape[0]
-    return kl * temperature**2
+        # TRL's function applies the temperature itself: it gets the scaled fp32 log-probabilities at T=1, which it
+        # log-softmaxes again (a no-op up to rounding), so every beta sees the same distributions.
+        per_token = generalized_jsd()(s, t, beta=beta, temperature=1.0, reduction="none")
+    if weights is None:
+        return per_token.sum() / s.shape[0] * temperature**2
+    return (per_token.sum(-1) * weights).sum() / s.shape[0] * temperature**2
+
+
+def generalized_jsd() -> Any:
+    """TRL's ``GKDTrainer.generalized_jsd_loss`` (``trl.experimental``; imported without its instability warning)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from trl.experimental.gkd import GKDTrainer
+    return GKDTrainer.generalized_jsd_loss
 
 
 def completion_ce(student_logits: Any, targets: Any, weights: Any = None) -> Any:
@@ -119,11 +138,11 @@ def make_kd_trainer_class() -> type:
     class KDSFTTrainer(SFTTrainer):
         """SFTTrainer whose loss mixes cross-entropy with KL to a frozen teacher's token distribution."""
 
-        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0,
+        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0, beta: float = 0.0,
                      decision_tokens: int = 0, decision_weight: float = 1.0,
                      layer_map: list[int] | None = None, hidden_weight: float = 0.0, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature
+            self.teacher, self.alpha, self.temperature, self.beta = teacher.eval(), alpha, temperature, beta
             self.decision = (decision_tokens, decision_weight)
             # Intermediate-state KD: student layer j against teacher layer layer_map[j] (safealign.training.hidden_states).
             self.layer_map, self.hidden_weight = (layer_map or []), hidden_weight
@@ -144,7 +163,7 @@ def make_kd_trainer_class() -> type:
             ce = completion_ce(student_logits, targets, weights)
             with torch.no_grad(), recorded_layer_outputs(self.teacher, self.layer_map if hidden else []) as teacher_states:
                 teacher_logits, _ = completion_logits(self.teacher, inputs)
-            kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights)
+            kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights, beta=self.beta)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
@@ -262,7 +281,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     else:
         alpha = 1.0 if mode == "logit" else cfg.alpha
         trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
-                                          decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight,
+                                          beta=cfg.divergence_beta, decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight,
                                           layer_map=student_layer_map(student_info, student), hidden_weight=cfg.hidden_weight)
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     use_concise_progress(trainer)
