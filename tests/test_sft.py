@@ -107,7 +107,7 @@ def test_bad_data_is_named(tmp_path):
         run_sft(config(broken), "tiny", tmp_path / "b", precision="fp32")
 
 
-def test_padding_free_batches_give_the_padded_loss(tmp_path):
+def test_padding_free_batches_give_the_padded_loss(tmp_path, caplog):
     """One concatenated sequence with restarting position ids = a padded batch: same loss, no pad tokens."""
     import torch
     from datasets import Dataset
@@ -135,9 +135,17 @@ def test_padding_free_batches_give_the_padded_loss(tmp_path):
     assert losses_by_mode[True] == pytest.approx(losses_by_mode[False], rel=1e-4)
 
     dataset = Dataset.from_list(to_prompt_completion(rows, None))
-    assert use_padding_free(SFTConfig(max_length=256), dataset, loaded.tokenizer) is True
-    assert use_padding_free(SFTConfig(max_length=20), dataset, loaded.tokenizer) is False  # a row is longer: padded, truncated
-    assert use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer) is False
+    longest = max(len(e["input_ids"]) for e in examples)
+    with caplog.at_level("WARNING", logger="safealign.stages.sft"):
+        assert use_padding_free(SFTConfig(max_length=256), dataset, loaded.tokenizer) is True
+        assert not caplog.records  # every row fits: nothing to warn about
+        assert use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer) is False
+        assert use_padding_free(SFTConfig(max_length=longest - 1), dataset, loaded.tokenizer) is False  # padded, truncated
+    # The truncation that follows is said, with how many rows lose text and the max_length that keeps them whole.
+    assert len(caplog.records) == 1 and caplog.records[0].levelname == "WARNING"
+    message = caplog.records[0].getMessage()
+    assert f"1 of 4 rows are longer than sft.max_length {longest - 1} (the longest has {longest} tokens)" in message
+    assert f"sft.max_length: {-(-longest // 32) * 32}" in message and "truncates" in message
 
 
 def test_frozen_embeddings_stay_equal_while_the_layers_train(tmp_path):

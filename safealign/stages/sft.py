@@ -58,19 +58,29 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any) -> bool:
     batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). On ``sdpa`` the stage then runs
     attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`).
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
-    and its usual truncation.
+    and its usual truncation, with a warning either way.
     """
-    if not cfg.padding_free or cfg.packing:
+    if cfg.packing:
         return False
-    return rows_fit(dataset, tokenizer, cfg.max_length, "sft")
+    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft")
+    return cfg.padding_free and fits
 
 
 def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str) -> bool:
-    """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (logged when not)."""
-    longest = max((len(tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"])
-                   for row in dataset), default=0)
-    if longest > max_length:
-        log.info("%s: padded batches: the longest row has %d tokens, over max_length %d (raise it to train padding-free)", stage, longest, max_length)
+    """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (a warning when not).
+
+    A longer row is truncated in training: the end of its answer (and its end-of-turn token) is never
+    learnt, so the warning names how many rows lose text and the ``max_length`` that keeps them whole.
+    """
+    lengths = [len(tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"])
+               for row in dataset]
+    over = sum(length > max_length for length in lengths)
+    if over:
+        longest = max(lengths)
+        log.warning("%s: %d of %d rows are longer than %s.max_length %d (the longest has %d tokens): training truncates "
+                    "them, cutting the end of their answers, in padded batches. Set %s.max_length: %d to keep every row "
+                    "whole (and train padding-free).", stage, over, len(lengths), stage, max_length, longest, stage,
+                    -(-longest // 32) * 32)
         return False
     return True
 
