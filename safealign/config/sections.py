@@ -110,7 +110,7 @@ class SFTConfig(Section):
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
     batch_size: int = Field(8, ge=1, description="Sequences per device per step.")
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
-    max_length: int = Field(288, ge=16, description="Longest training sequence in tokens (longer rows are truncated). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free.")
+    max_length: int = Field(288, ge=16, description="Longest training sequence in tokens (longer rows are truncated, with a warning that counts them and names the `max_length` that keeps them whole). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free; rows of your own (or other scripts: Chinese takes more tokens per word) may need more.")
     warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate.")
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
@@ -328,7 +328,7 @@ class DistillConfig(Section):
     epochs: float = Field(1.0, gt=0, description="Passes over the traces.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many steps (-1: use epochs).")
     batch_size: int = Field(8, ge=1, description="Sequences per step.")
-    max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated.")
+    max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated, with a warning that counts them.")
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     divergence_beta: float = Field(
         0.0, ge=0, le=1, description="Which divergence the logit KD minimises (GKD's beta, Agarwal et al. 2024, computed by "
