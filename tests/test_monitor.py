@@ -718,6 +718,32 @@ def test_worker_process_judges_and_stops_with_the_gateway(upstream, tmp_path, mo
         assert "safealign_monitor_harmful_rate 0.5" in httpx.get(f"{url}/metrics").text
 
 
+def test_judge_once_says_why_leased_exchanges_wait_and_can_free_them(upstream, tmp_path):
+    """A worker that died holding a lease: `--once` judges nothing of it, says so, and `--release-leases` judges it now."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    with gateway(upstream, db) as (url, app):
+        for prompt in ("hello", "bomb please", "refuse this"):
+            assert httpx.post(f"{url}/v1/chat/completions", json=chat(prompt)).status_code == 200
+        assert len(app.state.store.claim(2, lease_s=600)) == 2  # the crashed worker's batch
+        assert app.state.store.leased()[0] == 2
+    command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:FakeJudges"]
+    first = CliRunner().invoke(cli, command)
+    said = " ".join(first.output.split())
+    assert first.exit_code == 0, first.output
+    assert "judged 1 exchanges" in said and "2 queued exchanges are leased by another worker" in said
+    assert "--release-leases" in said
+    second = CliRunner().invoke(cli, [*command, "--release-leases"])
+    said = " ".join(second.output.split())
+    assert second.exit_code == 0, second.output
+    assert "freed 2 leases" in said and "judged 2 exchanges" in said and "leased" not in said.replace("freed 2 leases", "")
+    store = Store(db)
+    assert store.backlog() == 0 and store.leased() == (0, None)
+
+
 def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path}/m.db"
     for spec, says in (("import:nope.mod:f", "cannot import 'nope.mod'"), ("import:test_monitor:NoSuchFactory", "NoSuchFactory")):

@@ -76,13 +76,17 @@ def judge_worker(
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this (checked hourly)."),
     once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
+    release_leases: bool = typer.Option(
+        False, "--release-leases",
+        help="First free the leases a crashed worker left, so its exchanges are judged now instead of when the leases "
+             "expire. Only when no other worker runs on this database (it would judge them twice)."),
     parent_pid: int | None = typer.Option(None, hidden=True, help="Exit when this process is no longer the parent."),
 ) -> None:
     """Judge queued exchanges (the gateway starts this itself unless --worker thread|none)."""
-    friendly_errors(_judge_worker)(db, judge, alerts, webhook, batch_size, retention_days, once, parent_pid)
+    friendly_errors(_judge_worker)(db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid)
 
 
-def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, parent_pid) -> None:
+def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid) -> None:
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
     from safealign.monitor.store import Store
@@ -95,14 +99,27 @@ def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, 
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
     worker = JudgeWorker(store, load_judges(config.judge), AlertManager(store, alert_config),
                          batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    if release_leases:
+        err_console.print(f"freed {store.release_leases()} leases")
     if once:
         err_console.print(f"judged {worker.drain(timeout_s=3600)} exchanges")
+        _report_leased(store)
         return
     err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({config.judge}), {store.backlog()} exchanges queued")
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     worker.run_forever(parent_pid)
+
+
+def _report_leased(store) -> None:
+    """Say why exchanges are still queued after `--once`: another worker holds their leases, or a dead one did."""
+    count, until = store.leased()
+    if count:
+        err_console.print(
+            f"[yellow]{count} queued exchanges are leased by another worker until {until:%Y-%m-%d %H:%M:%S} UTC[/]: a running "
+            "gateway's worker is judging them; if none runs (it crashed), run this again after that time, or now with "
+            "--release-leases.")
 
 
 @app.command("evaluate")

@@ -356,6 +356,13 @@ class Store:
         with self.engine.begin() as conn:
             return conn.execute(judge_queue.update().where(judge_queue.c.claimed_until.is_not(None)).values(claimed_until=None)).rowcount
 
+    def leased(self) -> tuple[int, dt.datetime | None]:
+        """Queued exchanges under a live lease (a worker is judging them, or died holding them) and the last expiry."""
+        with self.engine.connect() as conn:
+            live = judge_queue.c.claimed_until >= utcnow()
+            count, until = conn.execute(sa.select(sa.func.count(), sa.func.max(judge_queue.c.claimed_until)).where(live)).one()
+            return int(count), until
+
     def judge_failures(self) -> int:
         """Exchanges the judges raised on too many times (status ``judge_failed``): never judged, no longer retried."""
         with self.engine.connect() as conn:
