@@ -148,6 +148,44 @@ def test_a_request_whose_client_left_is_not_generated():
     assert engine.prompts == ["first", "after"]
 
 
+class UntilCancelledEngine(SlowEngine):
+    """Generates until every row of its batch is cancelled (or 10 s pass)."""
+
+    def generate(self, prompts, params, cancelled=None):
+        self.prompts += [p[-1]["content"] for p in prompts]
+        deadline = time.monotonic() + 10
+        while not all(cancelled(i) for i in range(len(prompts))) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return [Completion(i, 0, "late", 1, 1, False) for i in range(len(prompts))]
+
+
+def test_a_closed_batcher_fails_generating_collected_and_later_requests():
+    """close() (a stopping server) fails the request generating, those collected with it and every later one."""
+    from safealign.generation import SamplingParams
+    from safealign.serve import Batcher, ServerStopping
+
+    async def scenario() -> tuple[list[object], list[str]]:
+        engine = UntilCancelledEngine()
+        batcher = Batcher(engine, max_batch=4, max_wait_ms=50)
+        await batcher.start()
+        # Three sampling settings: three groups collected in one batch, generated one after the other.
+        asks = [asyncio.ensure_future(batcher.submit([{"role": "user", "content": f"q{t}"}], SamplingParams(temperature=t)))
+                for t in (0.0, 0.5, 1.0)]
+        while not engine.prompts:
+            await asyncio.sleep(0.01)
+        batcher.close("test stop")
+        outcomes = await asyncio.gather(*asks, return_exceptions=True)
+        with pytest.raises(ServerStopping, match="test stop"):
+            await batcher.submit([{"role": "user", "content": "later"}], SamplingParams())
+        await asyncio.sleep(0.05)  # the generate thread sees its rows cancelled and returns
+        await batcher.stop()
+        return outcomes, engine.prompts
+
+    outcomes, generated = asyncio.run(scenario())
+    assert [type(o).__name__ for o in outcomes] == ["ServerStopping"] * 3
+    assert generated == ["q0.0"]  # the other two groups were never generated
+
+
 def test_a_client_that_leaves_mid_answer_stops_its_rows(tiny):
     """Rows of a request given up while generating leave the batch at the next step; the others run to their end."""
     from safealign.generation import GenerationEngine, SamplingParams
@@ -166,14 +204,16 @@ def test_a_client_that_leaves_mid_answer_stops_its_rows(tiny):
     assert lengths[(1, 0)] < 12 and lengths[(1, 1)] < 12
 
 
-def test_sigterm_stops_the_server_while_it_generates(tmp_path):
-    """A long generation must not keep a stopping server alive (the generate thread was joined at exit)."""
+def test_sigterm_stops_the_server_while_it_generates_and_answers_503(tmp_path):
+    """A long generation must not keep a stopping server alive (the generate thread was joined at exit), and its
+    clients get a 503 to retry, not uvicorn's plain-text 500 with a traceback in the log."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
     server = subprocess.Popen([sys.executable, "-m", "safealign.cli.main", "serve", "tiny", "--port", str(port),
-                               "--precision", "fp32"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ | {"PYTHONUNBUFFERED": "1"})
+                               "--precision", "fp32"], stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"),
+                              env=os.environ | {"PYTHONUNBUFFERED": "1"})
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -181,24 +221,34 @@ def test_sigterm_stops_the_server_while_it_generates(tmp_path):
                 if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
                     break
             time.sleep(0.2)
-        # Four groups (seeds differ) of 16 x 2048 tokens: tens of seconds of decoding queued up.
-        for seed in range(4):
-            threading.Thread(target=lambda s=seed: _quietly(lambda: httpx.post(
-                f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2048, n=16, seed=s, temperature=1.0), timeout=120)),
-                daemon=True).start()
+        # Four groups (seeds differ) of 16 x 2048 tokens: tens of seconds of decoding queued up. Had the server
+        # waited for them before exiting, every request would have been answered.
+        answers: list[object] = []
+        clients = [threading.Thread(target=lambda s=seed: answers.append(_status_or_error(lambda: httpx.post(
+            f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2048, n=16, seed=s, temperature=1.0),
+            timeout=120)))) for seed in range(4)]
+        for client in clients:
+            client.start()
         time.sleep(1.5)
-        started = time.monotonic()
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
-        assert time.monotonic() - started < 12
+        server.wait(timeout=120)
+        for client in clients:
+            client.join(timeout=120)
+        assert answers == [(503, "server_error")] * 4, answers
+        log = (tmp_path / "server.log").read_text()
+        assert "4 requests not answered" in log and "Traceback" not in log, log
     finally:
         if server.poll() is None:
             server.kill()
 
 
-def _quietly(call) -> None:
-    with contextlib.suppress(httpx.HTTPError):
-        call()
+def _status_or_error(call) -> object:
+    """The response's status code and error type, or the name of the error that ended the request."""
+    try:
+        response = call()
+        return response.status_code, response.json().get("error", {}).get("type")
+    except (httpx.HTTPError, ValueError) as error:
+        return type(error).__name__
 
 
 @pytest.mark.parametrize("option", ["--batch-size", "--max-tokens", "--max-tokens-limit"])

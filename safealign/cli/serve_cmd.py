@@ -29,16 +29,14 @@ def serve(
 
 def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature,
            max_tokens_limit) -> None:
-    import uvicorn
-
     from safealign.generation import GenerationEngine
     from safealign.models import load_model
-    from safealign.serve import create_app
+    from safealign.serve import create_app, run_server
 
     loaded = load_model(model)
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens,
                      default_temperature=temperature, max_tokens_limit=max_tokens_limit)
     err_console.print(f"[green]serving[/] {served_name or model} at http://{host}:{port}/v1 ({engine.precision}, temperature {temperature:g} unless a request sets one)")
-    # On SIGTERM, answers still generating get 5 s, then the server stops (the generate thread is a daemon).
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    # On SIGTERM, answers still generating get 4 s, then a 503 to retry; the server stops (the generate thread is a daemon).
+    run_server(app, host, port, grace_s=5.0)

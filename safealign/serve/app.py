@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from safealign.errors import SafealignError
 from safealign.generation import GenerationEngine, SamplingParams
-from safealign.serve.batcher import Batcher
+from safealign.serve.batcher import Batcher, ServerStopping
 from safealign.serve.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     ChatRequest,
@@ -91,6 +91,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.loop = asyncio.get_running_loop()  # where a signal handler schedules the batcher's close
         await batcher.start()
         yield
         await batcher.stop()
@@ -120,6 +121,9 @@ def create_app(
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
+        except ServerStopping as error:  # OpenAI clients retry a 503 (after Retry-After), on this replica's successor
+            return JSONResponse(error_body(f"the server is stopping: {error}; retry the request", "server_error"),
+                                status_code=503, headers={"Retry-After": "1"})
         except Exception as error:
             log.exception("generation failed")
             return JSONResponse(error_body(f"generation failed: {error}", "server_error"), status_code=500)

@@ -10,7 +10,9 @@ That thread is a daemon: a stopping server does not wait for a long generation t
 ThreadPoolExecutor's threads are joined at exit, so SIGTERM waited out every queued answer). A
 request whose client left before its batch started is dropped; one whose client leaves while it
 generates leaves the batch at the next decoding step (``GenerationEngine.generate(cancelled=...)``),
-so the others finish sooner and a long answer nobody waits for stops.
+so the others finish sooner and a long answer nobody waits for stops. A stopping server first closes the
+batcher (:meth:`Batcher.close`): every request still queued or generating fails with :class:`ServerStopping`,
+which the app answers with a 503 its client can retry, and the generating ones leave their batch the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from typing import Any
 from safealign.generation import Completion, GenerationEngine, SamplingParams
 
 log = logging.getLogger(__name__)
+
+
+class ServerStopping(Exception):
+    """The server is stopping: the request was not (fully) generated and may be retried elsewhere or later."""
 
 
 @dataclass
@@ -67,6 +73,8 @@ class Batcher:
         self._task: asyncio.Task | None = None
         # One thread: the model is used by one generate call at a time.
         self._executor = DaemonThreadExecutor("generate")
+        self._collected: list[_Pending] = []
+        self._closed: str | None = None
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -80,10 +88,27 @@ class Batcher:
         while self._queue is not None and not self._queue.empty():  # requests that never reached a batch
             self._queue.get_nowait().future.cancel()
 
+    def close(self, reason: str) -> None:
+        """Fail every request queued or generating, and every later one, with ``ServerStopping(reason)``.
+
+        Call it on the event loop's thread. The generating ones leave their batch at its next decoding step.
+        """
+        self._closed = reason
+        waiting = list(self._collected)
+        while self._queue is not None and not self._queue.empty():
+            waiting.append(self._queue.get_nowait())
+        for pending in waiting:
+            if not pending.future.done():
+                pending.future.set_exception(ServerStopping(reason))
+        if waiting:
+            log.warning("server stopping: %d requests not answered (%s)", len(waiting), reason)
+
     async def submit(self, messages: list[dict[str, str]], params: SamplingParams) -> list[Completion]:
         """Queue one chat; returns its ``params.num_samples`` completions once its batch has run."""
         if self._queue is None:
             raise RuntimeError("Batcher.start() was not awaited")
+        if self._closed is not None:
+            raise ServerStopping(self._closed)
         future = asyncio.get_running_loop().create_future()
         self.stats.requests += 1
         await self._queue.put(_Pending(messages, params, future))
@@ -110,21 +135,27 @@ class Batcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._collect()
-            groups: dict[str, list[_Pending]] = {}
-            for pending in batch:
-                if not pending.future.cancelled():
+            self._collected = batch  # what close() fails besides the queue
+            try:
+                groups: dict[str, list[_Pending]] = {}
+                for pending in batch:
                     groups.setdefault(json.dumps(asdict(pending.params), sort_keys=True), []).append(pending)
-            for group in groups.values():
-                await self._run_group(loop, group)
+                for group in groups.values():
+                    # Done already: its client left, or the batcher closed while an earlier group generated.
+                    if group := [pending for pending in group if not pending.future.done()]:
+                        await self._run_group(loop, group)
+            finally:
+                self._collected = []
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         params = group[0].params
         self.stats.engine_calls += 1
         self.stats.batch_sizes.append(len(group))
         try:
-            # A client that left cancels its future (the request task awaiting it is cancelled); read from the worker thread.
+            # A client that left cancels its future (the request task awaiting it is cancelled), and a closing batcher
+            # fails it: either way it is done before its answer. Read from the worker thread.
             given_up = functools.partial(self.engine.generate, [p.messages for p in group], params,
-                                         cancelled=lambda index: group[index].future.cancelled())
+                                         cancelled=lambda index: group[index].future.done())
             completions = await loop.run_in_executor(self._executor, given_up)
         except Exception as error:  # a failed batch fails its requests, not the server
             log.exception("generation failed for a batch of %d", len(group))
