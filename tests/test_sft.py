@@ -81,6 +81,14 @@ def test_resume_continues_from_saved_step(tmp_path):
     assert read_json(stage_dir / "stage.json")["inputs"]["resumed_from"].endswith("checkpoint-4")
 
 
+def test_keep_checkpoints_sets_how_many_saves_stay(tmp_path):
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    run_sft(config(data, max_steps=8, save_steps=2, keep_checkpoints=3), "tiny", tmp_path / "sft", precision="fp32")
+    assert sorted(p.name for p in (tmp_path / "sft").glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-6", "checkpoint-8"]
+    with pytest.raises(ValueError, match="keep_checkpoints"):
+        config(data, keep_checkpoints=0)
+
+
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     data = write_memorisation_set(tmp_path / "mem.jsonl")
 

@@ -9,6 +9,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from safealign.config.base import Section
 from safealign.precision import EVAL_PRECISION_HELP
 
+KEEP_CHECKPOINTS_HELP = ("How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
+                         "1.3 GB for the embedded model); null keeps every one, to evaluate or average them later. "
+                         "--resume continues from the newest.")
 DECISION_TOKENS_HELP = ("Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to "
                         "help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps the plain token mean.")
 DECISION_WEIGHT_HELP = "Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted)."
@@ -116,6 +119,7 @@ class SFTConfig(Section):
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
+    keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
     packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
@@ -214,6 +218,7 @@ class RLConfig(Section):
     max_completion_length: int = Field(64, ge=8, description="Tokens per completion.")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
     save_steps: int = Field(10, ge=1, description="Checkpoint every N steps.")
+    keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     logging_steps: int = Field(1, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
@@ -344,6 +349,7 @@ class DistillConfig(Section):
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP + " Both the cross-entropy and the KL-to-teacher terms.")
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
+    keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
     @field_validator("student")

@@ -267,7 +267,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.batch_size, max_length=None if padding_free else cfg.max_length, padding_free=padding_free,
         **checkpointing_args(cfg.gradient_checkpointing), warmup_steps=0.05, lr_scheduler_type="cosine",
-        save_steps=cfg.save_steps, save_total_limit=2, logging_steps=5, logging_first_step=True, report_to="none",
+        save_steps=cfg.save_steps, save_total_limit=cfg.keep_checkpoints, logging_steps=5, logging_first_step=True, report_to="none",
         completion_only_loss=True, include_num_input_tokens_seen="non_padding", **run_args(seed), **precision_args(precision),
     )
     common = dict(

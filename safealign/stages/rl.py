@@ -62,7 +62,7 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         lr_scheduler_type="constant_with_warmup",
         warmup_steps=0.05,
         save_steps=cfg.save_steps,
-        save_total_limit=2,
+        save_total_limit=cfg.keep_checkpoints,
         logging_steps=cfg.logging_steps,
         report_to=cfg.report_to or "none",
         **run_args(seed),

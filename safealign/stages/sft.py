@@ -101,7 +101,7 @@ def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, p
         warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of all steps
         lr_scheduler_type=cfg.lr_scheduler,
         save_steps=cfg.save_steps,
-        save_total_limit=2,
+        save_total_limit=cfg.keep_checkpoints,
         logging_steps=cfg.logging_steps,
         logging_first_step=True,
         report_to=cfg.report_to or "none",
