@@ -2,6 +2,7 @@
 
 from safealign.config.recipe import Recipe, load_recipe, parse_recipe
 from safealign.config.sections import (
+    DifficultyFilterConfig,
     DistillConfig,
     EvalConfig,
     GateConfig,
@@ -15,6 +16,7 @@ from safealign.config.sections import (
 )
 
 __all__ = [
+    "DifficultyFilterConfig",
     "DistillConfig",
     "EvalConfig",
     "GateConfig",

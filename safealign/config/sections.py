@@ -188,6 +188,26 @@ class HackingConfig(Section):
     stop_on_critical: bool = Field(False, description="Stop the stage on a critical alert.")
 
 
+class DifficultyFilterConfig(Section):
+    enabled: bool = Field(False, description="Before training, screen the reasoning prompts with the starting model and keep those it "
+                          "sometimes solves (DAPO's dynamic sampling, done once). A GRPO group whose completions all score the same "
+                          "has zero advantage: it costs a rollout and teaches nothing. Safety prompts are not screened.")
+    samples: int = Field(4, ge=2, description="Completions per candidate prompt, at the stage's rollout temperature and length.")
+    min_pass_rate: float = Field(0.0, ge=0, lt=1, description="Keep a prompt when its pass rate is above this ...")
+    max_pass_rate: float = Field(1.0, gt=0, le=1, description="... and below this (the defaults keep 0 < rate < 1).")
+    max_candidates: float = Field(3.0, ge=1, description="Screen at most this many times the reasoning prompts the stage needs; "
+                                  "if fewer pass, the rest are filled with rejected candidates and the stage says so.")
+    batch_prompts: int = Field(32, ge=1, description="Candidates per screening round (x samples completions in one generation call); "
+                               "screening stops after the round that fills the stage's share.")
+
+    @model_validator(mode="after")
+    def _band_not_empty(self) -> DifficultyFilterConfig:
+        if self.min_pass_rate >= self.max_pass_rate:
+            raise ValueError(f"min_pass_rate ({self.min_pass_rate}) must be below max_pass_rate ({self.max_pass_rate}): no prompt "
+                             "could pass. The defaults 0.0 and 1.0 keep every prompt the model solves sometimes but not always")
+        return self
+
+
 class RLConfig(Section):
     enabled: bool = Field(True, description="Run the GRPO stage.")
     tasks: dict[str, float] = Field(
@@ -224,6 +244,7 @@ class RLConfig(Section):
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
     use_vllm: bool = Field(False, description="Generate with vLLM (needs a GPU and the gpu extra).")
     vllm_mode: Literal["colocate", "server"] = Field("colocate", description="vLLM in this process or a separate `trl vllm-serve`.")
+    difficulty_filter: DifficultyFilterConfig = Field(default_factory=DifficultyFilterConfig, description="Screen reasoning prompts by the starting model's pass rate.")
     gates: GateConfig = Field(default_factory=GateConfig, description="Cross-validation gates.")
     hacking: HackingConfig = Field(default_factory=HackingConfig, description="Reward-hacking detector thresholds.")
 

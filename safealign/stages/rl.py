@@ -19,6 +19,7 @@ from safealign.hacking import run_detectors
 from safealign.models import load_model
 from safealign.rewards import build_rewards
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
+from safealign.stages.rl_difficulty import screened_prompt_rows
 from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
@@ -96,9 +97,13 @@ def run_rl(
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
 
-    rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
-    dataset = Dataset.from_list(rows)
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
+    screening = None
+    if cfg.difficulty_filter.enabled:
+        rows, screening = screened_prompt_rows(cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision)
+    else:
+        rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    dataset = Dataset.from_list(rows)
     if cfg.method == "full" and cfg.beta > 0 and not Path(loaded.model.config._name_or_path).is_dir():
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
         reference = stage_dir / "reference_model"
@@ -158,7 +163,8 @@ def run_rl(
     if is_main_process():
         write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
-    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None}
+    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None,
+                     "difficulty_filter": screening}
     record.metrics = {
         "steps": trainer.state.global_step,
         "train_runtime_s": result.metrics.get("train_runtime"),

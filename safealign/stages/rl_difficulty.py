@@ -1,0 +1,161 @@
+"""Screen GRPO's reasoning prompts by the starting model's pass rate (DAPO's dynamic sampling, done once).
+
+A GRPO group whose completions all get the same accuracy has zero advantage: its rollouts cost as much
+as any other and teach nothing. DAPO (Yu et al. 2025) over-samples and drops such groups during
+training; TRL's GRPOTrainer has no such option (GRPOConfig 1.16), so the stage screens before it
+starts: ``samples`` completions per candidate from the starting model, at the rollout temperature and
+length, scored by the accuracy reward, and keeps the prompts whose pass rate lies strictly inside the
+recipe's band. Candidates are screened in rounds and screening stops once the stage's share is filled.
+The result is written to the stage folder, so a resumed stage (or another rank) reads it instead of
+screening again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from safealign.config import RLConfig
+from safealign.distributed import main_process_first
+from safealign.rewards.functions import accuracy
+from safealign.runs import read_json, write_json
+from safealign.stages.rl_prompts import build_prompt_rows
+
+log = logging.getLogger(__name__)
+
+FILTER_FILE = "difficulty_filter.json"
+
+
+def _family(row: dict[str, Any]) -> str:
+    import json
+
+    return json.loads(row["task"])["family"]
+
+
+def candidate_rows(cfg: RLConfig, seed: int, system_prompt: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """The unscreened stage's rows split into (safety rows, reasoning candidates, reasoning prompts needed).
+
+    The first candidates are the reasoning rows the stage would train on unscreened; the rest are drawn
+    from the next training seed, with the same family shares, repeats of an earlier question left out.
+    """
+    rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    reasoning = [r for r in rows if r["kind"] == "reasoning"]
+    others = [r for r in rows if r["kind"] != "reasoning"]
+    families = {k: v for k, v in cfg.tasks.items() if k != "safety"}
+    extra_count = math.ceil(len(reasoning) * (cfg.difficulty_filter.max_candidates - 1))
+    seen = {r["prompt"][-1]["content"] for r in reasoning}
+    candidates = list(reasoning)
+    if families and extra_count:
+        for row in build_prompt_rows(families, extra_count, seed + 1, system_prompt):
+            if row["prompt"][-1]["content"] not in seen:
+                seen.add(row["prompt"][-1]["content"])
+                candidates.append(row)
+    return others, candidates, len(reasoning)
+
+
+def screen(
+    candidates: list[dict[str, Any]],
+    needed: int,
+    cfg: RLConfig,
+    model: Any,
+    tokenizer: Any,
+    seed: int,
+    precision: str = "auto",
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Up to ``needed`` candidates whose pass rate is inside the band, in candidate order; and a report."""
+    from safealign.generation import GenerationEngine, SamplingParams
+
+    band = cfg.difficulty_filter
+    params = SamplingParams(max_new_tokens=cfg.max_completion_length, temperature=cfg.temperature, num_samples=band.samples, seed=seed)
+    engine = GenerationEngine(model, tokenizer, batch_size=band.batch_prompts * band.samples, precision=precision)
+    was_training = model.training
+    model.eval()
+    started = time.perf_counter()
+    kept: list[dict[str, Any]] = []
+    rejected: list[tuple[float, dict[str, Any]]] = []
+    rates: list[tuple[str, float]] = []
+    try:
+        for start in range(0, len(candidates), band.batch_prompts):
+            if len(kept) >= needed:
+                break
+            chunk = candidates[start : start + band.batch_prompts]
+            completions = engine.generate([row["prompt"] for row in chunk], params)
+            for index, row in enumerate(chunk):
+                texts = [c.text for c in completions if c.prompt_index == index]
+                scores = accuracy(texts, task=[row["task"]] * len(texts))
+                rate = sum(s or 0.0 for s in scores) / len(scores)
+                rates.append((_family(row), rate))
+                if band.min_pass_rate < rate < band.max_pass_rate:
+                    kept.append(row)
+                else:
+                    rejected.append((rate, row))
+    finally:
+        model.train(was_training)
+    filled = 0
+    if len(kept) < needed:
+        # Too few in the band: fill with the rejected candidates nearest to it (most often solved first among the
+        # never-solved, least often among the always-solved), so the stage still trains the steps it was asked for.
+        middle = (band.min_pass_rate + band.max_pass_rate) / 2
+        fill = [row for _, row in sorted(rejected, key=lambda pair: abs(pair[0] - middle))][: needed - len(kept)]
+        filled = len(fill)
+        log.warning(
+            "rl.difficulty_filter: %d of %d screened candidates have a pass rate in (%.2f, %.2f), %d needed; %d rejected ones "
+            "fill the rest. Raise rl.difficulty_filter.max_candidates or widen the band.",
+            len(kept), len(rates), band.min_pass_rate, band.max_pass_rate, needed, filled,
+        )
+        kept.extend(fill)
+    kept = kept[:needed]
+    per_family: dict[str, dict[str, Any]] = {}
+    for family, rate in rates:
+        entry = per_family.setdefault(family, {"screened": 0, "kept": 0, "never_solved": 0, "always_solved": 0})
+        entry["screened"] += 1
+        entry["kept"] += band.min_pass_rate < rate < band.max_pass_rate
+        entry["never_solved"] += rate == 0.0
+        entry["always_solved"] += rate == 1.0
+    report = {
+        "needed": needed,
+        "screened": len(rates),
+        "in_band": sum(band.min_pass_rate < r < band.max_pass_rate for _, r in rates),
+        "filled_from_rejected": filled,
+        "completions": len(rates) * band.samples,
+        "seconds": round(time.perf_counter() - started, 1),
+        "pass_rates": dict(sorted(Counter(round(r, 3) for _, r in rates).items())),
+        "per_family": per_family,
+    }
+    return kept, report
+
+
+def screened_prompt_rows(
+    cfg: RLConfig,
+    model: Any,
+    tokenizer: Any,
+    stage_dir: Path,
+    model_spec: str,
+    seed: int,
+    system_prompt: str | None = None,
+    precision: str = "auto",
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The stage's prompt rows with screened reasoning prompts, shuffled as unscreened rows are; and the report.
+
+    Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model and settings.
+    """
+    path = stage_dir / FILTER_FILE
+    key = {"model": model_spec, "seed": seed, "system_prompt": system_prompt, "tasks": cfg.tasks, "num_prompts": cfg.num_prompts,
+           "filter": cfg.difficulty_filter.model_dump(), "temperature": cfg.temperature, "max_completion_length": cfg.max_completion_length}
+    with main_process_first():  # rank 0 screens and writes; the other ranks read its file
+        saved = read_json(path) if path.is_file() else None
+        if saved and saved.get("key") == key:
+            log.info("rl.difficulty_filter: reusing the screened prompts in %s", path)
+            return saved["rows"], saved["report"]
+        others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
+        kept, report = screen(candidates, needed, cfg, model, tokenizer, seed, precision)
+        rows = others + kept
+        random.Random(seed).shuffle(rows)
+        write_json(path, {"key": key, "report": report, "rows": rows})
+    log.info("rl.difficulty_filter: kept %d of %d screened reasoning prompts in %.0f s", report["in_band"], report["screened"], report["seconds"])
+    return rows, report

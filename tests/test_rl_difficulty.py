@@ -1,0 +1,100 @@
+"""rl.difficulty_filter: reasoning prompts screened by the starting model's pass rate before GRPO."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from safealign.config import RLConfig
+from safealign.generation import Completion, GenerationEngine
+from safealign.runs import read_json
+from safealign.stages import rl_difficulty
+from safealign.stages.rl import run_rl
+from safealign.stages.rl_difficulty import candidate_rows, screen
+
+
+def config(**overrides) -> RLConfig:
+    base = dict(
+        tasks={"basic_arithmetic": 0.5, "chain_sum": 0.25, "safety": 0.25}, num_prompts=16, rewards={"accuracy": 1.0}, method="full",
+        max_steps=2, prompts_per_step=2, num_generations=4, max_completion_length=12, learning_rate=1e-3, save_steps=2,
+        gates={"enabled": False}, difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4},
+    )
+    return RLConfig(**(base | overrides))
+
+
+def solve_some(calls: list[int]):
+    """A stand-in engine: candidate k of the screening (counted across calls) is solved by (k % 5) of its 4 samples,
+    so pass rates run 0, .25, .5, .75, 1, 0, ..."""
+    seen = {"n": 0}
+
+    def generate(self, prompts, params, **_):
+        calls.append(len(prompts))
+        out = []
+        for i, prompt in enumerate(prompts):
+            k = seen["n"] + i
+            answer = prompt_answers[prompt[-1]["content"]]
+            for s in range(params.num_samples):
+                text = f"<think>\nwork\n</think>\nThe answer is {answer if s < k % 5 else 'unknown'}."
+                out.append(Completion(i, s, text, 1, 1, False))
+        seen["n"] += len(prompts)
+        return out
+
+    prompt_answers: dict[str, str] = {}
+    return generate, prompt_answers
+
+
+def test_screen_keeps_the_band_in_order_and_stops_once_filled(monkeypatch, tiny):
+    cfg = config()
+    _, candidates, needed = candidate_rows(cfg, 42, None)
+    assert needed == 12 and len(candidates) == 36  # max_candidates 3.0: the unscreened 12, then 24 more
+    assert len({c["prompt"][-1]["content"] for c in candidates}) == len(candidates)
+    calls: list[int] = []
+    generate, answers = solve_some(calls)
+    answers.update({c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates})
+    monkeypatch.setattr(GenerationEngine, "generate", generate)
+    kept, report = screen(candidates, needed, cfg, tiny.model, tiny.tokenizer, seed=0)
+    # Rates 0, .25, .5, .75, 1 repeat: 3 of every 5 candidates are in (0, 1); 12 kept needs 20 screened = 5 rounds of 4.
+    assert calls == [4] * 5
+    assert kept == [c for k, c in enumerate(candidates[:20]) if k % 5 in (1, 2, 3)]
+    assert report["screened"] == 20 and report["in_band"] == 12 and report["filled_from_rejected"] == 0
+    assert report["completions"] == 80 and report["pass_rates"] == {0.0: 4, 0.25: 4, 0.5: 4, 0.75: 4, 1.0: 4}
+    assert sum(f["kept"] for f in report["per_family"].values()) == 12
+
+
+def test_too_few_in_band_fills_from_the_nearest_rejected(monkeypatch, tiny, caplog):
+    cfg = config(difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4, "min_pass_rate": 0.6, "max_candidates": 1.0})
+    _, candidates, needed = candidate_rows(cfg, 42, None)
+    assert len(candidates) == needed == 12
+    generate, answers = solve_some([])
+    answers.update({c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates})
+    monkeypatch.setattr(GenerationEngine, "generate", generate)
+    kept, report = screen(candidates, needed, cfg, tiny.model, tiny.tokenizer, seed=0)
+    assert len(kept) == 12 and report["in_band"] == 2 and report["filled_from_rejected"] == 10  # only .75 is in (0.6, 1)
+    assert kept[:2] == [candidates[3], candidates[8]]
+    assert "fill the rest" in caplog.text and "max_candidates" in caplog.text
+
+
+def test_empty_band_is_a_recipe_error():
+    with pytest.raises(ValidationError, match="min_pass_rate .* must be below max_pass_rate"):
+        config(difficulty_filter={"enabled": True, "min_pass_rate": 0.5, "max_pass_rate": 0.5})
+
+
+def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monkeypatch):
+    run_rl(config(), "tiny", tmp_path / "rl", precision="fp32")
+    saved = read_json(tmp_path / "rl" / "difficulty_filter.json")
+    stage = read_json(tmp_path / "rl" / "stage.json")
+    assert stage["inputs"]["difficulty_filter"] == saved["report"]
+    # The random tiny model solves nothing: every candidate screened, the share filled from rejected ones, safety rows kept.
+    assert saved["report"]["screened"] == 36 and saved["report"]["filled_from_rejected"] == 12
+    assert sum(r["kind"] == "reasoning" for r in saved["rows"]) == 12 and len(saved["rows"]) == 16
+
+    def no_screening(*args, **kwargs):
+        raise AssertionError("screened again")
+
+    monkeypatch.setattr(rl_difficulty, "screen", no_screening)
+    rows, report = rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path / "rl", "tiny", 42)
+    assert rows == saved["rows"] and report == saved["report"]
+    with pytest.raises(AssertionError, match="screened again"):  # other settings: the saved screen does not apply
+        rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42)
