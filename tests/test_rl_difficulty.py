@@ -89,6 +89,8 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
     # The random tiny model solves nothing: every candidate screened, the share filled from rejected ones, safety rows kept.
     assert saved["report"]["screened"] == 36 and saved["report"]["filled_from_rejected"] == 12
     assert sum(r["kind"] == "reasoning" for r in saved["rows"]) == 12 and len(saved["rows"]) == 16
+    assert stage["metrics"]["prompts_screened"] == 36 and stage["metrics"]["prompts_in_band"] == 0
+    assert "| reasoning prompts screened (difficulty filter) | 36 |" in (tmp_path / "rl" / "README.md").read_text()
 
     def no_screening(*args, **kwargs):
         raise AssertionError("screened again")

@@ -26,7 +26,8 @@ SHOWN = (
     ("first_loss", "first logged loss", number), ("last_loss", "last logged loss", number),
     ("train_loss", "mean training loss", number), ("method", "method", str), ("precision", "precision", str),
     ("mode", "distillation mode", str), ("gate_events", "gate checks", number), ("rollbacks", "gate rollbacks", number),
-    ("alerts", "reward-hacking alerts", number), ("teacher_parameters", "teacher parameters", number),
+    ("alerts", "reward-hacking alerts", number), ("prompts_screened", "reasoning prompts screened (difficulty filter)", number),
+    ("prompts_in_band", "screened prompts in the pass-rate band", number), ("screening_s", "screening seconds", number), ("teacher_parameters", "teacher parameters", number),
     ("student_parameters", "student parameters", number), ("parameter_ratio", "student / teacher parameters", pct),
 )
 MODEL_STAGES = tuple(TITLES)

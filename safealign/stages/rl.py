@@ -180,6 +180,8 @@ def run_rl(
         "unpadded_scoring": unpadded,
         "rollout_generation": rollout_calls,
     }
+    if screening:
+        record.metrics |= {"prompts_screened": screening["screened"], "prompts_in_band": screening["in_band"], "screening_s": screening["seconds"]}
     if is_main_process():
         record.finish(stage_dir)
     wait_for_everyone()  # every rank returns the same, finished stage.json
