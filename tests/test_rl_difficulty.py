@@ -100,3 +100,18 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
     assert rows == saved["rows"] and report == saved["report"]
     with pytest.raises(AssertionError, match="screened again"):  # other settings: the saved screen does not apply
         rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42)
+
+
+def test_rollout_log_reports_the_share_of_groups_without_accuracy_signal():
+    from safealign.training.rollouts import RolloutLog
+
+    def accuracy(prompts=None, completions=None, **_):
+        # three verifiable groups of 4 (all wrong, mixed, all right) and one safety group (None: not verifiable)
+        return [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, None, None, None, None]
+
+    log = RolloutLog(group_size=4)
+    log.wrap(accuracy)(prompts=["p"] * 16, completions=["an answer"] * 16)
+    assert log.stats()["accuracy/flat_group_share"] == pytest.approx(2 / 3)
+    unsized = RolloutLog()  # without the group size the groups are unknown: no share rather than a wrong one
+    unsized.wrap(accuracy)(prompts=["p"] * 16, completions=["an answer"] * 16)
+    assert "accuracy/flat_group_share" not in unsized.stats() and "text/repetition" in unsized.stats()

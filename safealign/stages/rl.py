@@ -112,7 +112,7 @@ def run_rl(
                 loaded.model.save_pretrained(reference)
         loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)  # after the reference copy: that one stays whole
-    rollout_log = RolloutLog()
+    rollout_log = RolloutLog(group_size=cfg.num_generations)
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     for name, reward in (extra_rewards or {}).items():  # tests plant rewards here
         reward.__name__ = name

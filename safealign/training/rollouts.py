@@ -21,8 +21,9 @@ from safealign.rewards.functions import completion_text, prompt_text
 
 
 class RolloutLog:
-    def __init__(self) -> None:
+    def __init__(self, group_size: int | None = None) -> None:
         self.batch: dict[str, Any] = {}
+        self.group_size = group_size  # GRPO's num_generations: TRL puts a prompt's completions next to each other
 
     def wrap(self, reward: Callable) -> Callable:
         name = reward.__name__
@@ -45,6 +46,9 @@ class RolloutLog:
             return {}
         texts = [completion_text(c) for c in self.batch["completions"]]
         out = {"text/repetition": fmean(repeated_ngram_share(t) for t in texts)}
+        share = self._flat_accuracy_share()
+        if share is not None:
+            out["accuracy/flat_group_share"] = share
         kinds, labels = self.batch.get("kind"), self.batch.get("safety_labels")
         if kinds and labels:
             benign = [label for kind, label in zip(kinds, labels, strict=True) if kind in ("benign", "borderline")]
@@ -55,6 +59,18 @@ class RolloutLog:
                 out["safety/harmful_refusal_rate"] = sum(label == REFUSAL for label in harmful) / len(harmful)
                 out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(harmful)
         return out
+
+    def _flat_accuracy_share(self) -> float | None:
+        """Share of the batch's verifiable groups whose completions all got the same accuracy: zero advantage, no
+        accuracy signal (what ``rl.difficulty_filter`` screens against). None without an accuracy reward."""
+        scores = self.batch.get("scores", {}).get("accuracy")
+        if not scores or not self.group_size:
+            return None
+        groups = [scores[i : i + self.group_size] for i in range(0, len(scores), self.group_size)]
+        verifiable = [g for g in groups if all(s is not None for s in g)]
+        if not verifiable:
+            return None
+        return sum(len(set(g)) == 1 for g in verifiable) / len(verifiable)
 
     def records(self, step: int) -> list[dict[str, Any]]:
         if not self.batch:
