@@ -115,3 +115,16 @@ def test_rollout_log_reports_the_share_of_groups_without_accuracy_signal():
     unsized = RolloutLog()  # without the group size the groups are unknown: no share rather than a wrong one
     unsized.wrap(accuracy)(prompts=["p"] * 16, completions=["an answer"] * 16)
     assert "accuracy/flat_group_share" not in unsized.stats() and "text/repetition" in unsized.stats()
+
+
+def test_no_accuracy_signal_warns_when_nearly_every_group_is_flat():
+    from safealign.config import HackingConfig
+    from safealign.hacking.detectors import run_detectors
+
+    t = HackingConfig(window=4)
+    starved = [{"step": s, "accuracy/flat_group_share": v} for s, v in enumerate([1.0, 0.75, 1.0, 1.0, 1.0, 0.75], 1)]
+    alerts = [a for a in run_detectors(starved, t) if a.detector == "no_accuracy_signal"]
+    assert len(alerts) == 1 and alerts[0].step == 6 and alerts[0].evidence["flat_group_share"] == pytest.approx(0.9375)
+    assert "rl.difficulty_filter" in alerts[0].message
+    learning = [{"step": s, "accuracy/flat_group_share": v} for s, v in enumerate([1.0, 0.75, 0.5, 0.75, 0.25, 0.75], 1)]
+    assert not [a for a in run_detectors(learning, t) if a.detector == "no_accuracy_signal"]

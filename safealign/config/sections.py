@@ -185,6 +185,8 @@ class HackingConfig(Section):
     format_without_accuracy: float = Field(0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat.")
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
     kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")
+    flat_groups: float = Field(0.9, gt=0, le=1, description="Warn when this share of recent verifiable GRPO groups scored alike on accuracy "
+                               "(zero advantage: the tasks are too hard or too easy for the policy, and its rollouts teach nothing).")
     stop_on_critical: bool = Field(False, description="Stop the stage on a critical alert.")
 
 

@@ -3,7 +3,7 @@
 ``history`` is the list of per-step records the RL stage writes to ``metrics.jsonl`` (TRL's logs:
 ``reward``, ``rewards/<name>/mean``, ``completions/mean_length``, ``completions/clipped_ratio``,
 ``entropy``, ``kl``) plus our own keys: ``safety/benign_refusal_rate``,
-``safety/harmful_partial_rate``, ``text/repetition``, and gate rows ``gate/*``. Examples come
+``safety/harmful_partial_rate``, ``text/repetition``, ``accuracy/flat_group_share``, and gate rows ``gate/*``. Examples come
 from ``rollouts.jsonl`` (the completions behind a step).
 """
 
@@ -116,6 +116,18 @@ def entropy_kl(history: list[dict], t: HackingConfig) -> list[Alert]:
     return alerts
 
 
+def no_accuracy_signal(history: list[dict], t: HackingConfig) -> list[Alert]:
+    """Not hacking but its precondition's absence: when nearly every group's completions score alike, the accuracy
+    reward has no advantage to give and the stage spends its rollouts on nothing."""
+    points = series(history, "accuracy/flat_group_share")[-t.window :]
+    if len(points) >= min(t.window, 3) and (share := fmean(v for _, v in points)) >= t.flat_groups:
+        return [Alert("no_accuracy_signal", "warning", points[-1][0],
+                      f"{share:.0%} of recent reasoning groups scored alike on accuracy (no learning signal): the tasks are too "
+                      "hard or too easy for this policy; rl.difficulty_filter keeps the prompts it solves sometimes",
+                      {"flat_group_share": share, "steps": [s for s, _ in points]})]
+    return []
+
+
 DETECTORS: dict[str, Callable[[list[dict], HackingConfig], list[Alert]]] = {
     "length_blowup": length_blowup,
     "repetition": repetition,
@@ -124,6 +136,7 @@ DETECTORS: dict[str, Callable[[list[dict], HackingConfig], list[Alert]]] = {
     "refusal_collapse": refusal_collapse,
     "refusal_then_comply": refusal_then_comply,
     "entropy_kl": entropy_kl,
+    "no_accuracy_signal": no_accuracy_signal,
 }
 
 
