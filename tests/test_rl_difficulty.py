@@ -81,6 +81,12 @@ def test_empty_band_is_a_recipe_error():
         config(difficulty_filter={"enabled": True, "min_pass_rate": 0.5, "max_pass_rate": 0.5})
 
 
+def test_filter_without_reasoning_tasks_is_a_recipe_error():
+    with pytest.raises(ValidationError, match="tasks has none .* add a reasoning family"):
+        config(tasks={"safety": 1.0})
+    config(tasks={"safety": 1.0}, difficulty_filter={"enabled": False})  # off: a safety-only stage is fine
+
+
 def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monkeypatch):
     run_rl(config(), "tiny", tmp_path / "rl", precision="fp32")
     saved = read_json(tmp_path / "rl" / "difficulty_filter.json")

@@ -312,6 +312,13 @@ class RLConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _filter_needs_reasoning_tasks(self) -> RLConfig:
+        if self.difficulty_filter.enabled and not any(name != "safety" and weight > 0 for name, weight in self.tasks.items()):
+            raise ValueError("difficulty_filter screens reasoning prompts, but tasks has none (only 'safety'): add a reasoning "
+                             "family to tasks (e.g. basic_arithmetic: 0.5) or set difficulty_filter.enabled: false")
+        return self
+
+    @model_validator(mode="after")
     def _policy_needs_reference(self) -> RLConfig:
         if self.gates.policy == "raise_kl" and self.beta == 0:
             raise ValueError("gates.policy 'raise_kl' needs a KL term: set beta > 0 (e.g. 0.02) or choose policy 'lower_lr' or 'stop'")
