@@ -22,6 +22,7 @@ from typing import Any
 
 from safealign.config import RLConfig
 from safealign.distributed import main_process_first
+from safealign.progress import progress_bar
 from safealign.rewards.functions import accuracy
 from safealign.runs import read_json, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
@@ -66,6 +67,7 @@ def screen(
     tokenizer: Any,
     seed: int,
     precision: str = "auto",
+    show_progress: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Up to ``needed`` candidates whose pass rate is inside the band, in candidate order; and a report."""
     from safealign.generation import GenerationEngine, SamplingParams
@@ -80,20 +82,22 @@ def screen(
     rejected: list[tuple[float, dict[str, Any]]] = []
     rates: list[tuple[str, float]] = []
     try:
-        for start in range(0, len(candidates), band.batch_prompts):
-            if len(kept) >= needed:
-                break
-            chunk = candidates[start : start + band.batch_prompts]
-            completions = engine.generate([row["prompt"] for row in chunk], params)
-            for index, row in enumerate(chunk):
-                texts = [c.text for c in completions if c.prompt_index == index]
-                scores = accuracy(texts, task=[row["task"]] * len(texts))
-                rate = sum(s or 0.0 for s in scores) / len(scores)
-                rates.append((_family(row), rate))
-                if band.min_pass_rate < rate < band.max_pass_rate:
-                    kept.append(row)
-                else:
-                    rejected.append((rate, row))
+        with progress_bar(needed, "screening reasoning prompts (kept)", show_progress) as advance:
+            for start in range(0, len(candidates), band.batch_prompts):
+                if len(kept) >= needed:
+                    break
+                chunk = candidates[start : start + band.batch_prompts]
+                completions = engine.generate([row["prompt"] for row in chunk], params)
+                for index, row in enumerate(chunk):
+                    texts = [c.text for c in completions if c.prompt_index == index]
+                    scores = accuracy(texts, task=[row["task"]] * len(texts))
+                    rate = sum(s or 0.0 for s in scores) / len(scores)
+                    rates.append((_family(row), rate))
+                    if band.min_pass_rate < rate < band.max_pass_rate:
+                        kept.append(row)
+                        advance(1 if len(kept) <= needed else 0)
+                    else:
+                        rejected.append((rate, row))
     finally:
         model.train(was_training)
     filled = 0
@@ -153,7 +157,9 @@ def screened_prompt_rows(
             log.info("rl.difficulty_filter: reusing the screened prompts in %s", path)
             return saved["rows"], saved["report"]
         others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
-        kept, report = screen(candidates, needed, cfg, model, tokenizer, seed, precision)
+        log.info("rl.difficulty_filter: screening up to %d reasoning prompts, %d completions each, for %d in the band",
+                 len(candidates), cfg.difficulty_filter.samples, needed)
+        kept, report = screen(candidates, needed, cfg, model, tokenizer, seed, precision, show_progress=True)
         rows = others + kept
         random.Random(seed).shuffle(rows)
         write_json(path, {"key": key, "report": report, "rows": rows})
