@@ -12,6 +12,7 @@ screening again.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
@@ -33,8 +34,6 @@ FILTER_FILE = "difficulty_filter.json"
 
 
 def _family(row: dict[str, Any]) -> str:
-    import json
-
     return json.loads(row["task"])["family"]
 
 
