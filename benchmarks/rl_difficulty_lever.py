@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"))
     parser.add_argument("--sft", required=True, help="the SFT model every arm starts from (the recipe's sft/model)")
     parser.add_argument("--out", type=Path, default=Path("runs/exp-difficulty"))
+    parser.add_argument("--name", default="rl_difficulty_lever", help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--runs", nargs="+", default=[f"{arm}:42" for arm in ARMS], help=f"ARM:SEED, ARM one of {', '.join(ARMS)}")
     args = parser.parse_args()
     runs = [(arm, int(seed)) for arm, _, seed in (spec.partition(":") for spec in args.runs)]
@@ -133,7 +134,7 @@ def main() -> None:
                       cell(row, "dev_refused", "dev_over_refused", "dev_reasoning"), f"{row['held_reasoning']} ({family})",
                       cell(row, "held_refused", "held_over_refused", "held_format", "held_mixing"),
                       f"{row['stage_s']:.0f}" + (f" ({screen['seconds']:.0f})" if screen else "") if row.get("stage_s") else "—"])
-    report("rl_difficulty_lever", "GRPO with and without the difficulty filter, from one SFT model",
+    report(args.name, "GRPO with and without the difficulty filter, from one SFT model",
            ["model", "flat groups", "in-dist. reasoning /240", "dev refused /96, over /72, reasoning /180",
             "held-out reasoning /180 (per family)", "held-out refused /88, over /72, format /120, mixing /24", "stage s (screen)"],
            table, {"args": {k: str(v) for k, v in vars(args).items()}, "arms": ARMS, "results": results})
