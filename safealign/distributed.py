@@ -71,6 +71,11 @@ def _state() -> Any:
     return PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(seconds=PROCESS_GROUP_TIMEOUT_S))
 
 
+def process_device() -> Any:
+    """The device this process trains on: its GPU under accelerate (``cuda:LOCAL_RANK``), else the CPU."""
+    return _state().device
+
+
 def process_index() -> int:
     return _state().process_index
 

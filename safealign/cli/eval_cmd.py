@@ -81,9 +81,9 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency, system_prompt=system_prompt)
         source = f"{endpoint} ({generator.model})"
     else:
-        from safealign.models import load_model
+        from safealign.models import generation_device, load_model
 
-        loaded = load_model(model)
+        loaded = load_model(model, device=generation_device())
         generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
         source = f"{model} ({generator.precision})"
     load_s = time.perf_counter() - start

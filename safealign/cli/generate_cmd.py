@@ -53,7 +53,7 @@ def generate(
 def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
               system_prompt) -> None:
     from safealign.generation import GenerationEngine, SamplingParams
-    from safealign.models import load_model
+    from safealign.models import generation_device, load_model
 
     if out and prompts_file and out.resolve() == prompts_file.resolve():
         raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
@@ -62,7 +62,7 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
     params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=num_samples, seed=seed)
     start = time.perf_counter()
-    loaded = load_model(model)
+    loaded = load_model(model, device=generation_device())
     load_s = time.perf_counter() - start
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     start = time.perf_counter()

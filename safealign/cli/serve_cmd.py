@@ -30,10 +30,10 @@ def serve(
 def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, precision, system_prompt, temperature,
            max_tokens_limit) -> None:
     from safealign.generation import GenerationEngine
-    from safealign.models import load_model
+    from safealign.models import generation_device, load_model
     from safealign.serve import create_app, run_server
 
-    loaded = load_model(model)
+    loaded = load_model(model, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens,
                      default_temperature=temperature, max_tokens_limit=max_tokens_limit)

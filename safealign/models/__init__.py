@@ -9,13 +9,14 @@ Kinds of spec:
 """
 
 from safealign.models.embedded import EMBEDDED_MODELS, prepare_embedded
-from safealign.models.loading import LoadedModel, load_model, load_tokenizer
+from safealign.models.loading import LoadedModel, generation_device, load_model, load_tokenizer
 from safealign.models.specs import ModelSpec, resolve_spec
 
 __all__ = [
     "EMBEDDED_MODELS",
     "LoadedModel",
     "ModelSpec",
+    "generation_device",
     "load_model",
     "load_tokenizer",
     "prepare_embedded",

@@ -89,6 +89,16 @@ def _load_gguf(path: Path):
     return folder
 
 
+def generation_device() -> str | None:
+    """Where a model that only generates (eval, sampling, serving) goes: the GPU when torch sees one, else the CPU.
+
+    Training stages leave placement to the Trainer (accelerate), which does the same.
+    """
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else None
+
+
 def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None, merge_adapter: bool = False) -> LoadedModel:
     """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default).
 

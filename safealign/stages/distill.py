@@ -142,7 +142,9 @@ def make_kd_trainer_class() -> type:
                      decision_tokens: int = 0, decision_weight: float = 1.0,
                      layer_map: list[int] | None = None, hidden_weight: float = 0.0, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.teacher, self.alpha, self.temperature, self.beta = teacher.eval(), alpha, temperature, beta
+            # The Trainer places the student; the teacher is ours to place, on the same device as the batches.
+            self.teacher = teacher.eval().to(self.accelerator.device)
+            self.alpha, self.temperature, self.beta = alpha, temperature, beta
             self.decision = (decision_tokens, decision_weight)
             # Intermediate-state KD: student layer j against teacher layer layer_map[j] (safealign.training.hidden_states).
             self.layer_map, self.hidden_weight = (layer_map or []), hidden_weight

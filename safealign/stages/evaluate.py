@@ -9,7 +9,7 @@ from typing import Any
 
 from safealign.config import EvalConfig
 from safealign.generation import GenerationEngine, SamplingParams
-from safealign.models import load_model
+from safealign.models import generation_device, load_model
 from safealign.runs import (
     StageRecord,
     StageResult,
@@ -38,8 +38,6 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
 
     Generation runs in ``cfg.precision`` (fp32 by default), not the training precision: see EVAL_PRECISION_HELP.
     """
-    import torch
-
     from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
@@ -54,7 +52,7 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
         wait_for_everyone()
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
     record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump() | {"system_prompt": system_prompt}, seed=seed, started_at=time.time())
-    loaded = load_model(model_spec, device="cuda" if torch.cuda.is_available() else None)
+    loaded = load_model(model_spec, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
     report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
     record.metrics = {

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import RLConfig
-from safealign.distributed import check_stage_launch, is_main_process, main_process_first, wait_for_everyone
+from safealign.distributed import (
+    check_stage_launch,
+    is_main_process,
+    main_process_first,
+    process_device,
+    wait_for_everyone,
+)
 from safealign.errors import SafealignError
 from safealign.hacking import run_detectors
 from safealign.models import load_model
@@ -100,6 +106,7 @@ def run_rl(
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     screening = None
     if cfg.difficulty_filter.enabled:
+        loaded.model.to(process_device())  # the screen generates where the Trainer will train (it would move it there anyway)
         rows, screening = screened_prompt_rows(cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision)
     else:
         rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)

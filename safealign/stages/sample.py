@@ -14,7 +14,7 @@ from typing import Any
 
 from safealign.config import SampleConfig
 from safealign.generation import GenerationEngine, SamplingParams
-from safealign.models import load_model
+from safealign.models import generation_device, load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
 
@@ -76,7 +76,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
     mixture = {k: (1 - cfg.safety_share) * v / total for k, v in reasoning_tasks.items()} | {"safety": cfg.safety_share}
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919)
-    loaded = load_model(teacher_spec)
+    loaded = load_model(teacher_spec, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
     params = SamplingParams(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=0.95, num_samples=cfg.k, seed=seed)
     completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)

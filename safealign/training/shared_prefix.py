@@ -54,9 +54,12 @@ def share_prefixes(input_ids: Any, unscored: list[int], spans: list[tuple[int, i
     leaves to the current source the longest prefix it shares with it within those tokens; it becomes
     the new source instead when the sequences right after it would together drop more tokens with it as
     their source (a GRPO group's first rollout, whose prompt the rest of its group repeats). Returns ``(keep, positions)``:
-    a boolean mask over the row and the positions of the kept tokens (restarting at the shared length).
+    a boolean mask over the row and the positions of the kept tokens (restarting at the shared length), on the row's device.
     """
     import torch
+
+    device = input_ids.device
+    input_ids = input_ids.cpu()  # one copy, not a GPU sync per token compared
 
     def shareable(k: int, source: int) -> int:
         (b, e), (sb, se) = spans[k], spans[source]
@@ -85,7 +88,7 @@ def share_prefixes(input_ids: Any, unscored: list[int], spans: list[tuple[int, i
             source = k
         keep[begin:begin + shared] = False
         positions[begin:end] = torch.arange(end - begin)
-    return keep, positions[keep]
+    return keep.to(device), positions[keep].to(device)
 
 
 def strip_shared_prefix(batch: dict[str, Any]) -> tuple[dict[str, Any], int]:
