@@ -90,13 +90,15 @@ def _load_gguf(path: Path):
 
 
 def generation_device() -> str | None:
-    """Where a model that only generates (eval, sampling, serving) goes: the GPU when torch sees one, else the CPU.
+    """Where a model that only generates (eval, sampling, serving) goes: this process's GPU when torch sees one
+    (``cuda:LOCAL_RANK`` under ``accelerate launch``, so ranks do not pile onto GPU 0), else the CPU (None).
 
-    Training stages leave placement to the Trainer (accelerate), which does the same.
+    Training stages leave placement to the Trainer (accelerate), which picks the same device.
     """
-    import torch
+    from safealign.distributed import process_device
 
-    return "cuda" if torch.cuda.is_available() else None
+    device = process_device()
+    return None if device.type == "cpu" else str(device)
 
 
 def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None, merge_adapter: bool = False) -> LoadedModel:
