@@ -10,7 +10,8 @@ model and trained with ``safealign rl`` on a recipe that differs from the given 
 
 - ``recipe``: the recipe's rl section as it is;
 - ``filter``: ``num_prompts`` = the prompts 20 steps train (80), ``difficulty_filter`` on at its defaults;
-- ``filter_full_pool``: ``filter`` with ``max_candidates: 8``, so the pass-rate band fills.
+- ``filter_full_pool``: ``filter`` with ``max_candidates: 8``, so the pass-rate band fills;
+- ``lr_2e-5``, ``lr_5e-5``: the recipe with only ``learning_rate`` changed (exp38b; the recipe's is 5e-6).
 
 Every model (the SFT model too) is scored with ``safealign eval`` in fp32 at batch 128 with the
 recipe's system prompt: in-distribution reasoning (every item), the dev split, and the held-out split
@@ -40,6 +41,9 @@ ARMS: dict[str, dict[str, Any]] = {
     "recipe": {},
     "filter": {"num_prompts": 80, "difficulty_filter": {"enabled": True}},
     "filter_full_pool": {"num_prompts": 80, "difficulty_filter": {"enabled": True, "max_candidates": 8.0}},
+    # exp38b (docs/rules/exp38/RULE_rl_learning_rate.txt): a larger GRPO step instead of more steps
+    "lr_2e-5": {"learning_rate": 2.0e-5},
+    "lr_5e-5": {"learning_rate": 5.0e-5},
 }
 EVALS = {
     "ind": ["--suites", "reasoning", "--split", "in_distribution", "--limit", "1000"],
