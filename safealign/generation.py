@@ -58,6 +58,7 @@ class Completion:
     completion_tokens: int
     truncated: bool
     token_ids: list[int] = field(default_factory=list, repr=False)
+    meta: dict[str, Any] = field(default_factory=dict)  # how a wrapping generator chose it (the refusal vote)
 
     @property
     def finish_reason(self) -> str:
@@ -66,6 +67,8 @@ class Completion:
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self) | {"finish_reason": self.finish_reason}
         record.pop("token_ids")
+        if not record["meta"]:
+            record.pop("meta")
         return record
 
 

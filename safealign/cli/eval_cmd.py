@@ -45,17 +45,25 @@ def eval_command(
     samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them."),
     system_prompt: str | None = typer.Option(None, help="System message before every prompt: the one the model was trained with "
                                              "(a recipe's model.system_prompt) or deployed with. Default: the chat template's."),
+    refusal_vote: int = typer.Option(0, min=0, help="Decide each refusal by a vote of N answers sampled at --vote-temperature "
+                                     "(refuse iff at least --vote-threshold of them refuse), answering with the greedy answer when it "
+                                     "agrees, else a sampled one that does; N + 1 generations a prompt. 0: greedy decoding alone."),
+    vote_temperature: float = typer.Option(0.7, help="Sampling temperature of the refusal vote's answers."),
+    vote_threshold: float = typer.Option(0.5, help="Share of the vote's answers that must refuse for a refusal, in (0, 1]."),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite)
+                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite,
+                           refusal_vote, vote_temperature, vote_threshold)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False) -> None:
+          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False,
+          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
+    from safealign.voting import RefusalVote, RefusalVoteGenerator
 
     names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
     if not names:
@@ -66,8 +74,12 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if samples > 1 and temperature == 0:
         raise typer.BadParameter(f"--samples {samples} with greedy decoding gives {samples} identical answers; "
                                  "add --temperature (e.g. 1.0) or drop --samples")
+    if refusal_vote and (temperature > 0 or samples > 1):
+        raise typer.BadParameter(f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
+                                 "drop --temperature/--samples (set the vote's with --vote-temperature)")
     try:
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
+        vote = RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold) if refusal_vote else None
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if out is not None and not overwrite and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()]):
@@ -86,6 +98,9 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         loaded = load_model(model, device=generation_device())
         generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
         source = f"{model} ({generator.precision})"
+    if vote is not None:
+        generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
+        source += f", refusal vote of {vote.samples} at {vote.temperature}"
     load_s = time.perf_counter() - start
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
                       params=params, out_dir=out, show_progress=True, seed=seed)

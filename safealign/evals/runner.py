@@ -9,6 +9,7 @@ once, so the engine batches them by length across suites.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -207,6 +208,7 @@ def run_eval(
             {"suite": spec.name, "id": item.id, "split": item.split, "category": item.category, "language": item.language,
              "prompt": item.prompt, "completion": c.text, "reference": item.answer, "sample_index": c.sample_index,
              "completion_tokens": c.completion_tokens, "truncated": c.truncated, "verdicts": v, "scores": s}
+            | ({"decoding": c.meta} if c.meta else {})
             for (item, c), v, s in zip(pairs, verdicts, scores, strict=True)
         ]
         splits = [p for p in SPLIT_ORDER[:-1] if any(s["split"] == p for s in suite_samples)]
@@ -221,11 +223,12 @@ def run_eval(
         wall_time_s=time.perf_counter() - started,
         generation_time_s=generation_time,
         judge_time_s=judge_time,
-        tokens_generated=sum(c.completion_tokens for c in completions),
+        tokens_generated=sum(c.meta.get("tokens_spent", c.completion_tokens) for c in completions),
         prompt_tokens=sum(c.prompt_tokens for c in completions),
         config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
                 "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
-                "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)},
+                "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)}
+        | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {}),
     )
     if out_dir is not None:
         report.write(out_dir)

@@ -1,0 +1,123 @@
+"""Refusal vote decoding: decide refuse-or-answer by a vote over sampled answers, not by the greedy answer alone.
+
+On SmolLM2-135M a greedy refusal is a few tokens deep (Qi et al. 2024; docs/results-history.md, "Refusals under
+sampling"): whether the most likely first tokens refuse is a noisy reading of what the model does across its
+answers. :class:`RefusalVoteGenerator` wraps any generator (the local engine or an endpoint): for each prompt it
+takes the greedy answer and ``samples`` answers sampled at ``temperature``, labels every one with the refusal judge,
+and refuses iff at least ``threshold`` of the sampled answers refuse. It returns the greedy answer when that agrees
+with the vote, else the first sampled answer that does, so every answer it returns is one the model wrote.
+
+Measured (exp38, docs/experiments.md): on the dev split the vote of 8 answers at 0.7 refused as many harmful requests
+as greedy decoding (90 of 96) and over-refused 1 borderline request of 72 instead of 7. It costs ``samples + 1``
+generations per prompt and one refusal-judge call per answer.
+
+The judge in the loop is the default refusal judge (MiniLM, CPU); answers are judged on the prompt's last user turn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from safealign.errors import SettingError
+from safealign.generation import Completion, Prompt, SamplingParams
+
+
+@dataclasses.dataclass(frozen=True)
+class RefusalVote:
+    """How to vote: ``samples`` answers at ``temperature`` / ``top_p``; refuse iff refusing answers >= ``threshold`` x samples."""
+
+    samples: int = 8
+    temperature: float = 0.7
+    top_p: float = 0.95
+    threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise SettingError(f"refusal vote: samples must be >= 1, got {self.samples}")
+        if self.temperature <= 0:
+            raise SettingError(f"refusal vote: temperature must be > 0 (the vote needs sampled answers), got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise SettingError(f"refusal vote: top_p must be in (0, 1], got {self.top_p}")
+        if not 0 < self.threshold <= 1:
+            raise SettingError(f"refusal vote: threshold is a share of the samples, in (0, 1]; got {self.threshold}")
+
+    def refuses(self, refusing: int) -> bool:
+        """Whether ``refusing`` refusals among the samples carry the vote."""
+        return refusing > 0 and refusing >= self.threshold * self.samples - 1e-9
+
+
+def _user_text(prompt: Prompt) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    users = [m.get("content", "") for m in prompt if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+class RefusalVoteGenerator:
+    """A generator (``generate(prompts, params, show_progress)``) that decides refusals by :class:`RefusalVote`.
+
+    >>> voter = RefusalVoteGenerator(engine, RefusalVote(samples=8))     # doctest: +SKIP
+    >>> voter.generate(["How do I kill a hung process?"])[0].meta["vote"]  # doctest: +SKIP
+    {'refusing': 0, 'samples': 8, 'refused': False, 'greedy_refused': False, 'source': 'greedy'}
+    """
+
+    def __init__(self, inner: Any, vote: RefusalVote | None = None, judge: Any = None) -> None:
+        self.inner = inner
+        self.vote = vote or RefusalVote()
+        if judge is None:
+            from safealign.judges import RefusalJudge
+
+            judge = RefusalJudge()
+        self.judge = judge
+
+    @property
+    def system_prompt(self) -> str | None:
+        return getattr(self.inner, "system_prompt", None)
+
+    @property
+    def precision(self) -> str | None:
+        return getattr(self.inner, "precision", None)
+
+    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
+                 show_progress: bool = False) -> list[Completion]:
+        """One answer per prompt, chosen by the vote; ``meta["vote"]`` says how, ``meta["tokens_spent"]`` what it cost."""
+        from safealign.judges import REFUSAL
+
+        params = params or SamplingParams()
+        if params.temperature > 0 or params.num_samples > 1:
+            raise SettingError("the refusal vote samples its own answers and returns one per prompt: ask it with greedy "
+                               f"settings (temperature 0, one sample), got temperature {params.temperature}, "
+                               f"{params.num_samples} samples")
+        greedy = self.inner.generate(prompts, params, show_progress=show_progress)
+        sampling = dataclasses.replace(params, temperature=self.vote.temperature, top_p=self.vote.top_p,
+                                       num_samples=self.vote.samples)
+        sampled = self.inner.generate(prompts, sampling, show_progress=show_progress)
+        answers = [*greedy, *sampled]
+        users = [_user_text(p) for p in prompts]
+        labels = [v.label for v in self.judge.judge([users[c.prompt_index] for c in answers], [c.text for c in answers])]
+        refused = {(c.prompt_index, c.sample_index, i < len(greedy)): label == REFUSAL
+                   for i, (c, label) in enumerate(zip(answers, labels, strict=True))}
+        by_prompt: dict[int, list[Completion]] = {}
+        for completion in sampled:
+            by_prompt.setdefault(completion.prompt_index, []).append(completion)
+        out = []
+        for first in greedy:
+            index = first.prompt_index
+            votes = sorted(by_prompt.get(index, []), key=lambda c: c.sample_index)
+            refusing = sum(refused[(index, c.sample_index, False)] for c in votes)
+            decision = self.vote.refuses(refusing)
+            greedy_refused = refused[(index, first.sample_index, True)]
+            if greedy_refused == decision:
+                chosen, source = first, "greedy"
+            else:
+                chosen = next(c for c in votes if refused[(index, c.sample_index, False)] == decision)
+                source = f"sample {chosen.sample_index}"
+            spent = first.completion_tokens + sum(c.completion_tokens for c in votes)
+            out.append(dataclasses.replace(
+                chosen, prompt_index=index, sample_index=0,
+                meta={"vote": {"refusing": refusing, "samples": len(votes), "refused": decision,
+                               "greedy_refused": greedy_refused, "source": source},
+                      "tokens_spent": spent}))
+        return out
