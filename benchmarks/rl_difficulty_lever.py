@@ -17,7 +17,8 @@ Every model (the SFT model too) is scored with ``safealign eval`` in fp32 at bat
 recipe's system prompt: in-distribution reasoning (every item), the dev split, and the held-out split
 (every item; the rule in docs/rules/exp36 reads it only after the other two). Finished stages and
 evals in ``--out`` are reused, so a rerun only scores. ~15 min per arm and seed on the AMX-BF16 VM.
-Results: a printed table and ``benchmarks/results/rl_difficulty_lever.json``.
+Results: a printed table and ``benchmarks/results/rl_difficulty_lever.json`` (``--name`` renames it: exp38b's learning
+rates are ``--runs recipe:1 lr_2e-5:1 lr_5e-5:1 --name rl_lr_lever_seed1``).
 """
 
 from __future__ import annotations
