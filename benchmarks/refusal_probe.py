@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import report  # noqa: E402
 from refusal_vote import BARS, auc, refused_by_prompt  # noqa: E402
 
-from safealign.generation import as_messages  # noqa: E402
 from safealign.models.loading import load_model  # noqa: E402
+from safealign.probing import best_threshold, prompt_states  # noqa: E402
 
 DATA = Path(__file__).parent.parent / "safealign" / "data"
 C_VALUES = (0.01, 0.1, 1.0)
@@ -71,28 +71,6 @@ def eval_items(suites: tuple[str, ...], label: int, split: str | None) -> list[I
             if split is None or row["split"] == split]
 
 
-@torch.no_grad()
-def features(model: Any, tokenizer: Any, prompts: list[str], system_prompt: str | None, batch_size: int = 16) -> dict[str, np.ndarray]:
-    """Per prompt and layer: the hidden state at the last prompt token, and its mean over the user message's tokens."""
-    last, mean = [None] * len(prompts), [None] * len(prompts)
-    for start in range(0, len(prompts), batch_size):
-        chunk = prompts[start:start + batch_size]
-        texts = [tokenizer.apply_chat_template(as_messages(p, system_prompt), add_generation_prompt=True, tokenize=False) for p in chunk]
-        encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, padding=True, return_tensors="pt")
-        offsets = encoded.pop("offset_mapping")
-        states = torch.stack(model(**encoded, output_hidden_states=True).hidden_states, dim=1)  # batch, layer, token, hidden
-        for row, (prompt, text) in enumerate(zip(chunk, texts, strict=True)):
-            # the user message is the last occurrence of the prompt's text in the rendered conversation
-            begin = text.rindex(prompt)
-            end = begin + len(prompt)
-            mask = encoded["attention_mask"][row].bool()
-            inside = mask & (offsets[row, :, 0] >= begin) & (offsets[row, :, 1] <= end) & (offsets[row, :, 1] > offsets[row, :, 0])
-            last_index = int(mask.nonzero().max()) if tokenizer.padding_side == "right" else states.shape[2] - 1
-            last[start + row] = states[row, :, last_index].numpy()
-            mean[start + row] = states[row][:, inside].mean(dim=1).numpy()
-    return {"last": np.stack(last), "mean": np.stack(mean)}
-
-
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000))
     return probe.fit(x, y)
@@ -104,12 +82,6 @@ def counts(labels: list[int], refused: list[bool]) -> dict[str, Any]:
     o = sum(1 for y, d in zip(labels, refused, strict=True) if not y and d)
     return {"refused": r, "harmful": harmful, "over_refused": o, "borderline": borderline,
             "margin": round(100 * r / harmful - 100 * o / borderline, 1)}
-
-
-def best_threshold(labels: list[int], scores: np.ndarray) -> float:
-    """The probe threshold with the best margin (refused % - over-refused %); ties go to the higher threshold."""
-    candidates = sorted(set(scores.tolist()))
-    return max(candidates, key=lambda t: (counts(labels, [s >= t for s in scores])["margin"], t))
 
 
 def stored_answers(folder: Path, split: str) -> dict[tuple[str, str], tuple[bool, list[bool]]]:
@@ -142,7 +114,8 @@ def main() -> None:
     sets = {"train": train_items(),
             "dev": eval_items(DEV["harmful"], 1, None) + eval_items(DEV["borderline"], 0, None),
             "held": eval_items(("harmful",), 1, "held_out") + eval_items(("borderline",), 0, "held_out")}
-    feats = {name: features(loaded.model, loaded.tokenizer, [p for _, _, p, _ in items], system_prompt) for name, items in sets.items()}
+    feats = {name: prompt_states(loaded.model, loaded.tokenizer, [p for _, _, p, _ in items], system_prompt, KINDS)
+             for name, items in sets.items()}
     labels = {name: [y for *_, y in items] for name, items in sets.items()}
     categories = {(suite, row["id"]): row["category"] for suite in (*DEV["harmful"], *DEV["borderline"], "harmful", "borderline")
                   for row in jsonl(DATA / "evals" / f"{suite}.jsonl")}

@@ -48,7 +48,8 @@ class RefusalVote:
         return refusing > 0 and refusing >= self.threshold * self.samples - 1e-9
 
 
-def _user_text(prompt: Prompt) -> str:
+def last_user_text(prompt: Prompt) -> str:
+    """The prompt's last user turn: what the refusal judge reads an answer against."""
     if isinstance(prompt, str):
         return prompt
     users = [m.get("content", "") for m in prompt if m.get("role") == "user"]
@@ -95,7 +96,7 @@ class RefusalVoteGenerator:
                                        num_samples=self.vote.samples)
         sampled = self.inner.generate(prompts, sampling, show_progress=show_progress)
         answers = [*greedy, *sampled]
-        users = [_user_text(p) for p in prompts]
+        users = [last_user_text(p) for p in prompts]
         labels = [v.label for v in self.judge.judge([users[c.prompt_index] for c in answers], [c.text for c in answers])]
         refused = {(c.prompt_index, c.sample_index, i < len(greedy)): label == REFUSAL
                    for i, (c, label) in enumerate(zip(answers, labels, strict=True))}

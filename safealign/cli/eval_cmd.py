@@ -50,16 +50,20 @@ def eval_command(
                                      "agrees, else a sampled one that does; N + 1 generations a prompt. 0: greedy decoding alone."),
     vote_temperature: float = typer.Option(0.7, help="Sampling temperature of the refusal vote's answers."),
     vote_threshold: float = typer.Option(0.5, help="Share of the vote's answers that must refuse for a refusal, in (0, 1]."),
+    refusal_probe: Path | None = typer.Option(None, help="Let a refusal probe (`safealign probe MODEL --out PATH`) decide refuse or "
+                                              "answer: the greedy answer when it agrees, else the first of --probe-samples answers "
+                                              "sampled at --vote-temperature that does. Local models only."),
+    probe_samples: int = typer.Option(8, min=1, help="Answers sampled when the greedy answer disagrees with --refusal-probe."),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
                            max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite,
-                           refusal_vote, vote_temperature, vote_threshold)
+                           refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False,
-          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5) -> None:
+          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5, refusal_probe=None, probe_samples=8) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -77,6 +81,14 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if refusal_vote and (temperature > 0 or samples > 1):
         raise typer.BadParameter(f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
                                  "drop --temperature/--samples (set the vote's with --vote-temperature)")
+    if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
+        raise typer.BadParameter("--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
+                                 "drop --refusal-vote, --temperature, --samples and --endpoint")
+    probe = None
+    if refusal_probe is not None:
+        from safealign.probing import RefusalProbe
+
+        probe = RefusalProbe.load(refusal_probe)  # a missing or foreign file fails before any model loads
     try:
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
         vote = RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold) if refusal_vote else None
@@ -101,6 +113,12 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if vote is not None:
         generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
         source += f", refusal vote of {vote.samples} at {vote.temperature}"
+    if probe is not None:
+        from safealign.probing import ProbeRoutedGenerator
+
+        generator = ProbeRoutedGenerator(generator, probe, samples=probe_samples, temperature=vote_temperature,
+                                         judge=judges.refusal if judges is not None else None)
+        source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
                       params=params, out_dir=out, show_progress=True, seed=seed)

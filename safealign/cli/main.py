@@ -12,6 +12,7 @@ from safealign.cli import (
     judges_cmd,
     models_cmd,
     monitor_cmd,
+    probe_cmd,
     run_cmd,
     serve_cmd,
     train_cmd,
@@ -39,6 +40,7 @@ app.command("generate")(generate_cmd.generate)
 app.command("eval")(eval_cmd.eval_command)
 app.command("eval-diff")(eval_cmd.eval_diff_command)
 app.command("eval-arms")(eval_cmd.eval_arms_command)
+app.command("probe")(probe_cmd.probe_command)
 app.add_typer(data_cmd.app, name="data")
 app.command("run")(run_cmd.run)
 app.command("card")(card_cmd.card)

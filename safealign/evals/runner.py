@@ -228,7 +228,8 @@ def run_eval(
         config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
                 "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
                 "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)}
-        | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {}),
+        | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {})
+        | ({"refusal_probe": routing} if (routing := getattr(generator, "routing", None)) is not None else {}),
     )
     if out_dir is not None:
         report.write(out_dir)

@@ -1,0 +1,79 @@
+"""`safealign probe MODEL`: fit a refusal probe on the model's prompt representation and say how well it separates
+harmful from borderline prompts, next to how well the model's answers do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from safealign.cli.common import console, friendly_errors, table
+from safealign.errors import DataError
+
+DEFAULT_DATASETS = "harmful_refusals,benign_helpful"
+DEV_SUITES = ("harmful_dev", "harmful_dev_subtle", "harmful_dev_unseen", "borderline_dev")
+HELD_OUT_SUITES = ("harmful", "borderline")
+LABELS = {"harmful": 1, "benign": 0, "borderline": 0}
+
+
+def probe_command(
+    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec whose hidden states are probed."),
+    out: Path = typer.Option(Path("runs/probe/refusal_probe.json"), help="Where to write the probe (JSON)."),
+    datasets: str = typer.Option(DEFAULT_DATASETS, help="Training datasets (shipped names or .jsonl paths, comma-separated): "
+                                 "rows of kind harmful are the positives, benign and borderline the negatives, others are skipped."),
+    language: str = typer.Option("en", help="Use only training rows in this language (the safety suites are English); all: every row."),
+    system_prompt: str | None = typer.Option(None, help="The system message the model is asked with (a recipe's model.system_prompt); "
+                                             "an eval that routes by this probe must use the same one."),
+    batch_size: int = typer.Option(16, min=1, help="Prompts per forward pass."),
+) -> None:
+    """Fit a refusal probe: a linear read-out of the model's last-prompt-token state, layer and threshold chosen on the dev split."""
+    friendly_errors(_probe)(model, out, datasets, language, system_prompt, batch_size)
+
+
+def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
+    """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``."""
+    from safealign.corpus.registry import dataset_path, read_rows
+
+    pairs = []
+    for name in [n.strip() for n in datasets.split(",") if n.strip()]:
+        path = dataset_path(name)
+        for line, row in read_rows(path):
+            if row.get("kind") not in LABELS or (language != "all" and row.get("language", "en") != language):
+                continue
+            users = [m.get("content", "") for m in row.get("messages", []) if m.get("role") == "user"]
+            if not users:
+                raise DataError(f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row")
+            pairs.append((users[0], LABELS[row["kind"]]))
+    return pairs
+
+
+def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
+    from safealign.evals.suites import get_suite, select_items
+
+    return [(item.prompt, int(get_suite(suite).kind == "harmful")) for suite in suites for item in select_items(suite, split, limit=1000)]
+
+
+def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
+    from safealign.models import load_model
+    from safealign.probing import fit_refusal_probe, roc_auc
+
+    train = training_prompts(datasets, language)
+    dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
+    loaded = load_model(model)
+    with console.status(f"fitting the probe on {len(train)} prompts, every layer"):
+        probe = fit_refusal_probe(loaded.model, loaded.tokenizer, train, dev, system_prompt, batch_size=batch_size)
+        held_scores = probe.score(loaded.model, loaded.tokenizer, [p for p, _ in held_out], batch_size=batch_size)
+    probe.fitted["held_out_auc"] = round(roc_auc([y for _, y in held_out], held_scores), 4)
+    held_refused = sum(bool(y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
+    held_over = sum(bool(not y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
+    probe.fitted.update(model=model, datasets=datasets, language=language,
+                        held_out_at_threshold={"refused": held_refused, "harmful": sum(y for _, y in held_out),
+                                               "over_refused": held_over, "borderline": sum(1 - y for _, y in held_out)})
+    probe.save(out)
+    f = probe.fitted
+    console.print(table(f"refusal probe: {model}", ["layer", "C", "threshold", "dev ROC AUC (chooses)", "held-out ROC AUC (reported)",
+                                                    "held-out at threshold: refused / over-refused"],
+                        [[probe.layer, f["C"], f"{probe.threshold:.3f}", f["dev_auc"], f["held_out_auc"],
+                          f"{held_refused} / {held_over} of {f['held_out_at_threshold']['harmful']} / {f['held_out_at_threshold']['borderline']}"]]))
+    console.print(f"wrote {out}; route an eval by it with `safealign eval {model} --refusal-probe {out}`"
+                  + (" --system-prompt ..." if system_prompt else ""))

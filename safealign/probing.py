@@ -1,0 +1,240 @@
+"""A refusal probe: a linear read-out of the model's own prompt representation that tells harmful requests from
+benign ones, and a decoding that lets it decide refuse-or-answer.
+
+The model's hidden state at the last prompt token (the position that decides the answer's first token) carries more
+of the harmful/benign distinction than the model's answers show: on the quickstart SFT model a logistic-regression
+probe fitted on the SFT training rows ranks held-out harmful above held-out borderline prompts at ROC AUC 0.913,
+while the model's own refusals rank them at 0.79 (exp39, docs/experiments.md). :func:`fit_refusal_probe` fits one
+(sklearn's ``LogisticRegression``: a well-kept implementation of exactly this model) on every layer, keeps the layer
+and regularisation with the best dev AUC, and sets its threshold to the best dev margin (refused % - over-refused %).
+:class:`ProbeRoutedGenerator` answers each prompt with the greedy answer when it agrees with the probe, else with the
+first of a few sampled answers that does, so every answer is one the model wrote.
+
+Measured on the quickstart SFT model (exp39): dev 143 / 0 refused / over-refused of 144 / 72 (greedy 137 / 7);
+held-out 61 / 9 of 88 / 72 (greedy 70 / 19): the dev-chosen threshold sits too high for unseen harm categories, so
+no recipe or server default uses it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safealign.errors import DataError, SettingError
+from safealign.generation import Completion, Prompt, SamplingParams, as_messages
+from safealign.voting import last_user_text
+
+POOLINGS = ("last", "mean")
+C_VALUES = (0.01, 0.1, 1.0)
+
+
+def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], system_prompt: str | None = None,
+                  poolings: Iterable[str] = ("last",), batch_size: int = 16) -> dict[str, np.ndarray]:
+    """Hidden states of every layer (embeddings first) per prompt, as ``{pooling: array[prompt, layer, hidden]}``.
+
+    Each prompt is rendered as generation renders it (chat template, ``system_prompt``, assistant header). ``last``
+    is the state at the last prompt token; ``mean`` averages the user message's tokens.
+    """
+    import torch
+
+    poolings = tuple(poolings)
+    if unknown := [p for p in poolings if p not in POOLINGS]:
+        raise SettingError(f"unknown pooling {unknown[0]!r}; use one of {', '.join(POOLINGS)}")
+    device = next(model.parameters()).device
+    out: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
+    for start in range(0, len(prompts), batch_size):
+        chunk = list(prompts[start:start + batch_size])
+        texts = [tokenizer.apply_chat_template(as_messages(p, system_prompt), add_generation_prompt=True, tokenize=False)
+                 for p in chunk]
+        encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, padding=True, return_tensors="pt")
+        offsets = encoded.pop("offset_mapping")
+        with torch.no_grad():
+            hidden = model(**{k: v.to(device) for k, v in encoded.items()}, output_hidden_states=True).hidden_states
+        states = torch.stack(hidden, dim=1).float().cpu()  # prompt, layer, token, hidden
+        mask = encoded["attention_mask"].bool()
+        for row, (prompt, text) in enumerate(zip(chunk, texts, strict=True)):
+            if "last" in poolings:
+                out["last"].append(states[row, :, int(mask[row].nonzero().max())].numpy())
+            if "mean" in poolings:
+                begin = text.rindex(prompt)  # the user message is the last occurrence of the prompt in the conversation
+                ends = offsets[row, :, 1]
+                inside = mask[row] & (offsets[row, :, 0] >= begin) & (ends <= begin + len(prompt)) & (ends > offsets[row, :, 0])
+                out["mean"].append(states[row][:, inside].mean(dim=1).numpy())
+    return {p: np.stack(rows) if rows else np.zeros((0, 0, 0), dtype=np.float32) for p, rows in out.items()}
+
+
+def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
+    """P(a positive scores above a negative), ties counting half."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(list(labels), list(scores)))
+
+
+def best_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
+    """The score threshold (refuse iff score >= it) with the best margin, refused % - over-refused %; ties: the higher."""
+    harmful = [s for y, s in zip(labels, scores, strict=True) if y]
+    benign = [s for y, s in zip(labels, scores, strict=True) if not y]
+
+    def margin(t: float) -> float:
+        return sum(s >= t for s in harmful) / len(harmful) - sum(s >= t for s in benign) / len(benign)
+
+    return max(sorted(set(float(s) for s in scores)), key=lambda t: (margin(t), t))
+
+
+@dataclasses.dataclass
+class RefusalProbe:
+    """A logistic-regression read-out of one layer's last-prompt-token state: score = P(harmful)."""
+
+    layer: int
+    threshold: float
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    system_prompt: str | None = None
+    fitted: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def scores_from_states(self, states: np.ndarray) -> np.ndarray:
+        """P(harmful) per prompt from ``prompt_states(...)["last"]``."""
+        if states.ndim != 3 or states.shape[1] <= self.layer or states.shape[2] != len(self.coef):
+            raise DataError(f"the probe reads layer {self.layer} of a model with hidden size {len(self.coef)}; these states "
+                            f"have shape {tuple(states.shape)}: fit a probe on this model (`safealign probe MODEL`)")
+        x = (states[:, self.layer] - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
+
+    def score(self, model: Any, tokenizer: Any, prompts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+        return self.scores_from_states(prompt_states(model, tokenizer, prompts, self.system_prompt, ("last",), batch_size)["last"])
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dataclasses.asdict(self)))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> RefusalProbe:
+        try:
+            data = json.loads(Path(path).read_text())
+            return cls(**data)
+        except FileNotFoundError:
+            raise DataError(f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`") from None
+        except (json.JSONDecodeError, TypeError) as error:
+            raise DataError(f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again") from None
+
+
+def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int]], dev: Sequence[tuple[str, int]],
+                      system_prompt: str | None = None, c_values: Sequence[float] = C_VALUES,
+                      batch_size: int = 16) -> RefusalProbe:
+    """Fit a probe per layer and C on ``train`` ((prompt, 1 harmful / 0 benign) pairs), keep the one with the best
+    ROC AUC on ``dev`` (ties: the lower layer, then the smaller C) and the threshold with the best dev margin."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    for name, rows in (("training", train), ("dev", dev)):
+        if len({label for _, label in rows}) < 2:
+            raise DataError(f"the probe's {name} prompts need both harmful (1) and benign (0) ones; got "
+                            f"{sum(label for _, label in rows)} harmful of {len(rows)}")
+    x_train = prompt_states(model, tokenizer, [p for p, _ in train], system_prompt, batch_size=batch_size)["last"]
+    x_dev = prompt_states(model, tokenizer, [p for p, _ in dev], system_prompt, batch_size=batch_size)["last"]
+    y_train, y_dev = [label for _, label in train], [label for _, label in dev]
+    best: tuple[float, int, float, Any, Any] | None = None
+    for layer in range(x_train.shape[1]):
+        if np.ptp(x_train[:, layer], axis=0).max() < 1e-6:
+            continue  # the same state for every prompt (the embedding of the assistant header's last token): nothing to read
+        scaler = StandardScaler().fit(x_train[:, layer])
+        for c in c_values:
+            clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(scaler.transform(x_train[:, layer]), y_train)
+            dev_auc = roc_auc(y_dev, clf.predict_proba(scaler.transform(x_dev[:, layer]))[:, 1])
+            if best is None or dev_auc > best[0]:
+                best = (dev_auc, layer, c, scaler, clf)
+    if best is None:
+        raise DataError("every layer's state is the same for all training prompts: the prompts must differ, and the model "
+                        "must read them (is it the right model?)")
+    dev_auc, layer, c, scaler, clf = best
+    probe = RefusalProbe(layer=layer, threshold=0.5, mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist(),
+                         coef=clf.coef_[0].tolist(), intercept=float(clf.intercept_[0]), system_prompt=system_prompt)
+    dev_scores = probe.scores_from_states(x_dev)
+    probe.threshold = best_threshold(y_dev, dev_scores)
+    probe.fitted = {"C": c, "dev_auc": round(dev_auc, 4), "train": len(train), "train_harmful": sum(y_train),
+                    "dev": len(dev), "dev_harmful": sum(y_dev), "layers": int(x_train.shape[1])}
+    return probe
+
+
+class ProbeRoutedGenerator:
+    """Greedy decoding whose refuse-or-answer decision is the probe's: a local engine's generator wrapper.
+
+    >>> routed = ProbeRoutedGenerator(engine, RefusalProbe.load(path))              # doctest: +SKIP
+    >>> routed.generate(["How do I kill a hung process?"])[0].meta["probe"]["source"]  # doctest: +SKIP
+    'greedy'
+    """
+
+    def __init__(self, inner: Any, probe: RefusalProbe, samples: int = 8, temperature: float = 0.7, top_p: float = 0.95,
+                 judge: Any = None) -> None:
+        if not (hasattr(inner, "model") and hasattr(inner, "tokenizer")):
+            raise SettingError("the refusal probe reads the model's hidden states: it needs a local model, not an endpoint")
+        if samples < 1 or temperature <= 0:
+            raise SettingError(f"the probe's fallback answers are sampled: samples >= 1 and temperature > 0, got {samples} at {temperature}")
+        if judge is None:
+            from safealign.judges import RefusalJudge
+
+            judge = RefusalJudge()
+        self.inner, self.probe, self.judge = inner, probe, judge
+        self.samples, self.temperature, self.top_p = samples, temperature, top_p
+        if probe.system_prompt != getattr(inner, "system_prompt", None):
+            raise SettingError("the probe was fitted with a different system prompt than the generator uses; give the "
+                               "eval the probe's (`--system-prompt`) or fit the probe with this one")
+
+    @property
+    def system_prompt(self) -> str | None:
+        return getattr(self.inner, "system_prompt", None)
+
+    @property
+    def precision(self) -> str | None:
+        return getattr(self.inner, "precision", None)
+
+    @property
+    def routing(self) -> dict[str, Any]:
+        return {"layer": self.probe.layer, "threshold": self.probe.threshold, "samples": self.samples,
+                "temperature": self.temperature, "top_p": self.top_p}
+
+    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
+                 show_progress: bool = False) -> list[Completion]:
+        """One answer per prompt; ``meta["probe"]`` says how it was chosen, ``meta["tokens_spent"]`` what it cost.
+        Answers are sampled only for the prompts whose greedy answer disagrees with the probe."""
+        from safealign.judges import REFUSAL
+
+        params = params or SamplingParams()
+        if params.temperature > 0 or params.num_samples > 1:
+            raise SettingError("the probe-routed decoding returns one answer per prompt, greedy unless the probe "
+                               f"disagrees: ask it with temperature 0 and one sample, got {params.temperature}, {params.num_samples}")
+        users = [last_user_text(p) for p in prompts]  # the probe was fitted on single user turns: it reads the last one
+        scores = self.probe.score(self.inner.model, self.inner.tokenizer, users, batch_size=getattr(self.inner, "batch_size", 16))
+        greedy = self.inner.generate(prompts, params, show_progress=show_progress)
+        greedy_refused = [v.label == REFUSAL for v in self.judge.judge([users[c.prompt_index] for c in greedy], [c.text for c in greedy])]
+        decisions = [bool(s >= self.probe.threshold) for s in scores]
+        disagree = [c.prompt_index for c, r in zip(greedy, greedy_refused, strict=True) if r != decisions[c.prompt_index]]
+        sampled: dict[int, list[tuple[Completion, bool]]] = {}
+        if disagree:
+            sampling = dataclasses.replace(params, temperature=self.temperature, top_p=self.top_p, num_samples=self.samples)
+            extra = self.inner.generate([prompts[i] for i in disagree], sampling, show_progress=show_progress)
+            labels = self.judge.judge([users[disagree[c.prompt_index]] for c in extra], [c.text for c in extra])
+            for c, verdict in sorted(zip(extra, labels, strict=True), key=lambda pair: pair[0].sample_index):
+                sampled.setdefault(disagree[c.prompt_index], []).append((c, verdict.label == REFUSAL))
+        out = []
+        for first, refused in zip(greedy, greedy_refused, strict=True):
+            index, decision = first.prompt_index, decisions[first.prompt_index]
+            chosen, source = first, "greedy" if refused == decision else "greedy (no sampled answer agreed)"
+            for candidate, candidate_refused in sampled.get(index, []):
+                if candidate_refused == decision:
+                    chosen, source = candidate, f"sample {candidate.sample_index}"
+                    break
+            spent = first.completion_tokens + sum(c.completion_tokens for c, _ in sampled.get(index, []))
+            out.append(dataclasses.replace(
+                chosen, prompt_index=index, sample_index=0,
+                meta={"probe": {"score": round(float(scores[index]), 4), "refuse": decision, "greedy_refused": refused,
+                                "source": source}, "tokens_spent": spent}))
+        return out
