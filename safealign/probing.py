@@ -27,7 +27,7 @@ import numpy as np
 
 from safealign.errors import DataError, SettingError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
-from safealign.voting import last_user_text
+from safealign.voting import JudgedWrapper, last_user_text
 
 POOLINGS = ("last", "mean")
 C_VALUES = (0.01, 0.1, 1.0)
@@ -164,7 +164,7 @@ def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int
     return probe
 
 
-class ProbeRoutedGenerator:
+class ProbeRoutedGenerator(JudgedWrapper):
     """Greedy decoding whose refuse-or-answer decision is the probe's: a local engine's generator wrapper.
 
     >>> routed = ProbeRoutedGenerator(engine, RefusalProbe.load(path))              # doctest: +SKIP
@@ -178,23 +178,12 @@ class ProbeRoutedGenerator:
             raise SettingError("the refusal probe reads the model's hidden states: it needs a local model, not an endpoint")
         if samples < 1 or temperature <= 0:
             raise SettingError(f"the probe's fallback answers are sampled: samples >= 1 and temperature > 0, got {samples} at {temperature}")
-        if judge is None:
-            from safealign.judges import RefusalJudge
-
-            judge = RefusalJudge()
-        self.inner, self.probe, self.judge = inner, probe, judge
-        self.samples, self.temperature, self.top_p = samples, temperature, top_p
         if probe.system_prompt != getattr(inner, "system_prompt", None):
             raise SettingError("the probe was fitted with a different system prompt than the generator uses; give the "
                                "eval the probe's (`--system-prompt`) or fit the probe with this one")
-
-    @property
-    def system_prompt(self) -> str | None:
-        return getattr(self.inner, "system_prompt", None)
-
-    @property
-    def precision(self) -> str | None:
-        return getattr(self.inner, "precision", None)
+        super().__init__(inner, judge)
+        self.probe = probe
+        self.samples, self.temperature, self.top_p = samples, temperature, top_p
 
     @property
     def routing(self) -> dict[str, Any]:

@@ -56,17 +56,12 @@ def last_user_text(prompt: Prompt) -> str:
     return users[-1] if users else ""
 
 
-class RefusalVoteGenerator:
-    """A generator (``generate(prompts, params, show_progress)``) that decides refusals by :class:`RefusalVote`.
+class JudgedWrapper:
+    """A generator around another (``inner``) that labels answers with a refusal judge: it asks with the inner
+    generator's system prompt and precision, and the default refusal judge unless given one."""
 
-    >>> voter = RefusalVoteGenerator(engine, RefusalVote(samples=8))     # doctest: +SKIP
-    >>> voter.generate(["How do I kill a hung process?"])[0].meta["vote"]  # doctest: +SKIP
-    {'refusing': 0, 'samples': 8, 'refused': False, 'greedy_refused': False, 'source': 'greedy'}
-    """
-
-    def __init__(self, inner: Any, vote: RefusalVote | None = None, judge: Any = None) -> None:
+    def __init__(self, inner: Any, judge: Any = None) -> None:
         self.inner = inner
-        self.vote = vote or RefusalVote()
         if judge is None:
             from safealign.judges import RefusalJudge
 
@@ -80,6 +75,19 @@ class RefusalVoteGenerator:
     @property
     def precision(self) -> str | None:
         return getattr(self.inner, "precision", None)
+
+
+class RefusalVoteGenerator(JudgedWrapper):
+    """A generator (``generate(prompts, params, show_progress)``) that decides refusals by :class:`RefusalVote`.
+
+    >>> voter = RefusalVoteGenerator(engine, RefusalVote(samples=8))     # doctest: +SKIP
+    >>> voter.generate(["How do I kill a hung process?"])[0].meta["vote"]  # doctest: +SKIP
+    {'refusing': 0, 'samples': 8, 'refused': False, 'greedy_refused': False, 'source': 'greedy'}
+    """
+
+    def __init__(self, inner: Any, vote: RefusalVote | None = None, judge: Any = None) -> None:
+        super().__init__(inner, judge)
+        self.vote = vote or RefusalVote()
 
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
                  show_progress: bool = False) -> list[Completion]:

@@ -186,3 +186,6 @@ def test_eval_cli_checks_the_probe_before_loading_a_model(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["eval", "tiny", "--suites", "harmful", "--refusal-probe", str(tmp_path / "none.json"),
                                       "--refusal-vote", "4"])
     assert result.exit_code != 0 and "--refusal-probe" in result.output
+    RefusalProbe(layer=1, threshold=0.5, mean=[0.0], scale=[1.0], coef=[1.0], intercept=0.0, system_prompt="be kind").save(tmp_path / "p.json")
+    result = CliRunner().invoke(app, ["eval", "tiny", "--suites", "harmful", "--refusal-probe", str(tmp_path / "p.json")])
+    assert result.exit_code != 0 and "system prompt" in result.output

@@ -89,6 +89,9 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         from safealign.probing import RefusalProbe
 
         probe = RefusalProbe.load(refusal_probe)  # a missing or foreign file fails before any model loads
+        if probe.system_prompt != system_prompt:
+            raise typer.BadParameter(f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
+                                     f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one")
     try:
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
         vote = RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold) if refusal_vote else None
