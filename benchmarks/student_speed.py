@@ -3,6 +3,7 @@
     python benchmarks/student_speed.py --teacher runs/quickstart/rl/model --student runs/quickstart/distill/model
     python benchmarks/student_speed.py --student prune:0.5 --student prune:0.4:width   # untrained pruned copies
     python benchmarks/student_speed.py --student prune:0.667:redundancy:0.75           # 20 layers, MLPs at 75%
+    python benchmarks/student_speed.py --student prune:0.867:redundancy:0.75 --vocab-keep 16000   # 26, vocabulary trimmed
 
 A ``prune:<fraction>[:<prune_by>]`` student is built from the teacher on the spot (speed does not
 depend on training; calibration rows for ``redundancy``/``loss``/``width`` come from the shipped SFT data).
@@ -27,16 +28,25 @@ from safealign.config import DistillConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
+from safealign.models.vocab_trim import trim_student  # noqa: E402
 from safealign.stages.distill import build_student  # noqa: E402
 
 
-def student_model(spec: str, teacher):  # noqa: ANN001, ANN201 - a LoadedModel and a torch module
+def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: ANN001, ANN201 - a LoadedModel; (torch module, tokenizer)
     if not spec.startswith("prune:"):
-        return load_model(spec).model
+        loaded = load_model(spec)
+        return loaded.model, loaded.tokenizer
     fraction, prune_by, mlp_fraction = [*spec.removeprefix("prune:").split(":"), "", ""][:3]
     rows = build_mixture({"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0).rows
     cfg = DistillConfig(student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=float(mlp_fraction or 1.0))
-    return build_student(cfg, teacher, rows)[0]
+    student, tokenizer, _ = build_student(cfg, teacher, rows)
+    if vocab_keep is None:
+        return student, tokenizer
+    # The stage trims to its transfer set; the whole shipped SFT mixture stands in for it (about as many distinct tokens).
+    full = build_mixture({"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0}, seed=0).rows
+    texts = (tokenizer.apply_chat_template(row["messages"], tokenize=False) for row in full)
+    student, tokenizer, _ = trim_student(student, tokenizer, texts, vocab_keep)
+    return student, tokenizer
 
 
 def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingParams) -> float:
@@ -54,11 +64,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--precision", default="auto")
+    parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
     args = parser.parse_args()
 
     teacher = load_model(args.teacher)
-    models = {"teacher": teacher.model} | {spec: student_model(spec, teacher) for spec in args.student}
-    engines = {name: GenerationEngine(model, teacher.tokenizer, batch_size=args.batch_size, precision=args.precision) for name, model in models.items()}
+    pairs = {"teacher": (teacher.model, teacher.tokenizer)} | {spec: student_model(spec, teacher, args.vocab_keep) for spec in args.student}
+    models = {name: model for name, (model, _) in pairs.items()}
+    engines = {name: GenerationEngine(model, tokenizer, batch_size=args.batch_size, precision=args.precision) for name, (model, tokenizer) in pairs.items()}
     items, params = prompts(args.prompts), SamplingParams(max_new_tokens=args.new_tokens, ignore_eos=True)
     speeds: dict[str, list[float]] = {name: [] for name in models}
     for engine in engines.values():

@@ -350,6 +350,13 @@ class DistillConfig(Section):
         1.0, gt=0, le=1, description="With prune_by depth, redundancy or loss: also keep only this share of each kept layer's MLP "
         "neurons, the most active ones on the transfer set (Minitron width pruning after depth pruning); 1.0 keeps them all.",
     )
+    vocab_keep: int | None = Field(
+        None, ge=256, description="Vocabulary trimming for a prune: student: keep only the teacher's first N token ids (byte-level "
+        "BPE ids follow merge order: the most frequent pieces, special tokens among them) plus every token of the transfer "
+        "set and the pieces each is merged from; drop the rest from the tokenizer, embeddings and output head. Frees "
+        "parameters for layers under a size cap and makes the output projection cheaper; a dropped token's text still encodes "
+        "as its pieces. null keeps the teacher's whole vocabulary.",
+    )
     calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence, the loss without each layer, or neuron activity (prune_by: redundancy, loss or width, or mlp_fraction below 1).")
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
     transfer_data: dict[str, float] = Field(
@@ -405,6 +412,9 @@ class DistillConfig(Section):
         if self.hidden_weight > 0 and self.mode == "sequence":
             raise ValueError("hidden_weight needs the teacher's forward pass on the transfer set; use mode: both (or logit), "
                              "or set hidden_weight: 0")
+        if self.vocab_keep is not None and not self.student.startswith("prune:"):
+            raise ValueError(f"vocab_keep trims a prune:<fraction> copy of the teacher, not {self.student!r}; "
+                             "set vocab_keep: null for other students")
         if self.divergence_beta > 0 and self.mode == "sequence":
             raise ValueError("divergence_beta chooses the divergence of the logit KD, which mode: sequence does not compute; "
                              "use mode: both (or logit), or set divergence_beta: 0")

@@ -29,6 +29,7 @@ from safealign.models.prune import (
     prune_mlp_width,
     prune_model,
 )
+from safealign.models.vocab_trim import trim_student
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.stages.sft import rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
@@ -140,7 +141,10 @@ def make_kd_trainer_class() -> type:
 
         def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0, beta: float = 0.0,
                      decision_tokens: int = 0, decision_weight: float = 1.0,
-                     layer_map: list[int] | None = None, hidden_weight: float = 0.0, **kwargs: Any) -> None:
+                     layer_map: list[int] | None = None, hidden_weight: float = 0.0, vocab_map: list[int] | None = None,
+                     **kwargs: Any) -> None:
+            import torch
+
             super().__init__(*args, **kwargs)
             # The Trainer places the student; the teacher is ours to place, on the same device as the batches.
             self.teacher = teacher.eval().to(self.accelerator.device)
@@ -150,6 +154,8 @@ def make_kd_trainer_class() -> type:
             self.layer_map, self.hidden_weight = (layer_map or []), hidden_weight
             if hidden_weight > 0 and not self.layer_map:
                 raise ValueError("hidden_weight needs the teacher layer each student layer was copied from (a prune: student)")
+            # A vocabulary-trimmed student (safealign.models.vocab_trim): its token i is the teacher's token vocab_map[i].
+            self.vocab_map = None if vocab_map is None else torch.tensor(vocab_map, dtype=torch.long, device=self.accelerator.device)
             for param in self.teacher.parameters():
                 param.requires_grad_(False)
 
@@ -164,7 +170,11 @@ def make_kd_trainer_class() -> type:
             weights = completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
             ce = completion_ce(student_logits, targets, weights)
             with torch.no_grad(), recorded_layer_outputs(self.teacher, self.layer_map if hidden else []) as teacher_states:
-                teacher_logits, _ = completion_logits(self.teacher, inputs)
+                if self.vocab_map is None:
+                    teacher_logits, _ = completion_logits(self.teacher, inputs)
+                else:
+                    teacher_inputs = {**inputs, "input_ids": self.vocab_map[inputs["input_ids"]]}
+                    teacher_logits = completion_logits(self.teacher, teacher_inputs)[0].index_select(-1, self.vocab_map)
             kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights, beta=self.beta)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
@@ -253,8 +263,15 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
+    examples = to_prompt_completion(mixture.rows, system_prompt)
+    vocab_map = None
+    if cfg.vocab_keep is not None:
+        texts = (tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False) for row in examples)
+        student, tokenizer, keep = trim_student(student, tokenizer, texts, cfg.vocab_keep)
+        vocab_map = keep  # student id -> teacher id: the teacher reads the same text, and its logits are read at the kept ids
+        student_info["vocab_size"] = len(keep)
     apply_embedding_policy(student, cfg.method, cfg.train_embeddings)
-    same_vocab = tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
+    same_vocab = vocab_map is not None or tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
     mode = cfg.mode
     if mode in ("logit", "both") and not same_vocab:
         if mode == "logit":
@@ -262,7 +279,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         log.warning("distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only")
         mode = "sequence"
 
-    dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
+    dataset = Dataset.from_list(examples)
     padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill")
     attention = {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)} if padding_free else {}
     args = TRLSFTConfig(
@@ -284,7 +301,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         alpha = 1.0 if mode == "logit" else cfg.alpha
         trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
                                           beta=cfg.divergence_beta, decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight,
-                                          layer_map=student_layer_map(student_info, student), hidden_weight=cfg.hidden_weight)
+                                          layer_map=student_layer_map(student_info, student), hidden_weight=cfg.hidden_weight,
+                                          vocab_map=vocab_map)
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from test_distill import arithmetic_traces_and_teacher
+
+from safealign.config import DistillConfig
+from safealign.models import load_model
+from safealign.models.vocab_trim import (
+    kept_token_ids,
+    merge_pairs,
+    trim_student,
+    trim_vocabulary,
+    trimmed_tokenizer,
+)
+from safealign.runs import read_json
+from safealign.stages.distill import run_distill
+
+CORPUS = ["The photosynthesis of chlorophyll-bearing cyanobacteria.", "Quelle est la capitale de l'Australie ?", "计算 17 乘以 23。"]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_model("tiny:3")
+
+
+def test_kept_ids_hold_the_prefix_the_specials_the_corpus_and_every_merge_part(tiny):
+    tokenizer = tiny.tokenizer
+    keep = kept_token_ids(tokenizer, CORPUS, 300)
+    assert keep == sorted(set(keep)) and set(range(300)) <= set(keep)
+    assert set(tokenizer.all_special_ids) <= set(keep)
+    corpus_ids = {i for text in CORPUS for i in tokenizer(text, add_special_tokens=False)["input_ids"]}
+    assert corpus_ids <= set(keep) and any(i >= 300 for i in corpus_ids), "the corpus brings tokens beyond the prefix"
+    data = json.loads(tokenizer.backend_tokenizer.to_str())
+    vocab, kept = data["model"]["vocab"], set(keep)
+    built_by = {left + right: (left, right) for left, right in merge_pairs(data["model"])}
+    for index in keep:
+        token = tokenizer.convert_ids_to_tokens(index)
+        assert all(vocab[part] in kept for part in built_by.get(token, ())), f"{token!r} kept without its parts"
+    assert len(keep) < 2000, "a few hundred ids plus the corpus, not the whole vocabulary"
+    with pytest.raises(ValueError, match="positive number"):
+        kept_token_ids(tokenizer, CORPUS, 0)
+
+
+def test_trimmed_tokenizer_encodes_its_corpus_like_the_teacher_and_anything_else_as_pieces(tiny):
+    tokenizer = tiny.tokenizer
+    keep = kept_token_ids(tokenizer, CORPUS, 300)
+    trimmed = trimmed_tokenizer(tokenizer, keep)
+    assert len(trimmed) == len(keep)
+    for text in CORPUS:
+        teacher_ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert [keep[i] for i in trimmed(text, add_special_tokens=False)["input_ids"]] == teacher_ids
+    unseen = "Mitochondria synthesize adenosine triphosphate."
+    pieces = trimmed(unseen, add_special_tokens=False)["input_ids"]
+    assert len(pieces) > len(tokenizer(unseen, add_special_tokens=False)["input_ids"]), "dropped tokens fall back to their parts"
+    assert trimmed.decode(pieces) == unseen
+    # Special tokens and the chat template carry over; the low ids (specials among them) keep their numbers.
+    assert trimmed.eos_token == tokenizer.eos_token and trimmed.eos_token_id == tokenizer.eos_token_id
+    chat = [{"role": "user", "content": CORPUS[1]}]
+    rendered = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    assert trimmed.apply_chat_template(chat, add_generation_prompt=True, tokenize=False) == rendered
+    assert trimmed(rendered, add_special_tokens=False)["input_ids"][0] == tokenizer.convert_tokens_to_ids("<|im_start|>")
+
+
+def test_trimmed_model_gives_the_teacher_logits_at_the_kept_ids_and_survives_a_save(tiny, tmp_path):
+    teacher = load_model("tiny:3").model.eval()
+    student, tokenizer, keep = trim_student(load_model("tiny:3").model.eval(), tiny.tokenizer, CORPUS, 300)
+    assert student.config.vocab_size == len(keep) and student.get_output_embeddings().weight is student.get_input_embeddings().weight
+    assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
+    ids = tokenizer(CORPUS[0], return_tensors="pt")["input_ids"]
+    mapped = torch.tensor(keep)[ids]
+    with torch.no_grad():
+        assert torch.allclose(student(ids).logits, teacher(mapped).logits[..., keep], atol=1e-5)
+    student.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    reloaded = load_model(str(tmp_path))
+    assert len(reloaded.tokenizer) == len(keep) and reloaded.model.config.vocab_size == len(keep)
+    with torch.no_grad():
+        assert torch.allclose(reloaded.model(ids).logits, student(ids).logits, atol=1e-5)
+
+
+def test_untied_heads_are_trimmed_row_for_row(tiny):
+    model = load_model("tiny:3").model
+    model.lm_head.weight = torch.nn.Parameter(torch.randn_like(model.lm_head.weight))
+    head = model.lm_head.weight.detach().clone()
+    keep = [0, 1, 2, 500, 900]
+    trim_vocabulary(model, keep)
+    assert torch.equal(model.lm_head.weight, head[keep]) and model.lm_head.weight is not model.get_input_embeddings().weight
+
+
+def test_distillation_into_a_trimmed_student_lowers_kd_loss_and_ships_its_tokenizer(tmp_path):
+    rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
+    cfg = DistillConfig(student="prune:0.5", vocab_keep=300, mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50)
+    result = run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
+    logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line]
+    assert logged[-1]["kd_loss"] < logged[0]["kd_loss"]
+    stage = read_json(tmp_path / "distill" / "stage.json")
+    size = stage["inputs"]["vocab_size"]
+    assert 300 < size < 1000 and stage["metrics"]["mode"] == "logit"
+    student = load_model(str(result.model_path))
+    assert len(student.tokenizer) == size == student.model.config.vocab_size
+    # The vocabulary is nearly all of a tiny model: trimming it shows in the ratio.
+    assert stage["metrics"]["parameter_ratio"] < 0.1
+
+
+def test_the_teacher_reads_the_trimmed_students_tokens_as_its_own(tmp_path):
+    # prune:0.99 of a 2-layer teacher keeps both layers: the student is the teacher with fewer tokens, so once the
+    # teacher reads the same text and its logits are taken at the kept ids, the two distributions agree before any step.
+    rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
+    cfg = DistillConfig(student="prune:0.99", vocab_keep=300, mode="logit", learning_rate=1e-9, max_steps=1, batch_size=4, save_steps=50)
+    run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
+    first = next(json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line)
+    assert first["kd_loss"] == pytest.approx(0.0, abs=1e-4)
+
+
+def test_vocab_keep_needs_a_pruned_copy_of_the_teacher():
+    with pytest.raises(ValueError, match="vocab_keep trims a prune:<fraction> copy"):
+        DistillConfig(student="tiny:1", vocab_keep=16000)
+    with pytest.raises(ValueError):
+        DistillConfig(student="prune:0.5", vocab_keep=10)
+    assert DistillConfig(student="prune:0.5", vocab_keep=16000).vocab_keep == 16000
