@@ -103,6 +103,8 @@ def test_distillation_into_a_trimmed_student_lowers_kd_loss_and_ships_its_tokeni
     assert len(student.tokenizer) == size == student.model.config.vocab_size
     # The vocabulary is nearly all of a tiny model: trimming it shows in the ratio.
     assert stage["metrics"]["parameter_ratio"] < 0.1
+    readme = (tmp_path / "distill" / "README.md").read_text()
+    assert f"| student vocabulary (tokens; distill.vocab_keep) | {size:,} |" in readme
 
 
 def test_the_teacher_reads_the_trimmed_students_tokens_as_its_own(tmp_path):

@@ -29,6 +29,7 @@ SHOWN = (
     ("alerts", "reward-hacking alerts", number), ("prompts_screened", "reasoning prompts screened (difficulty filter)", number),
     ("prompts_in_band", "screened prompts in the pass-rate band", number), ("screening_s", "screening seconds", number), ("teacher_parameters", "teacher parameters", number),
     ("student_parameters", "student parameters", number), ("parameter_ratio", "student / teacher parameters", pct),
+    ("student_vocab_size", "student vocabulary (tokens; distill.vocab_keep)", number),
 )
 MODEL_STAGES = tuple(TITLES)
 

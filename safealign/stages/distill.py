@@ -320,6 +320,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),
         "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
         "parameter_ratio": student_params / teacher.num_parameters,
+        "student_vocab_size": student_info.get("vocab_size"),
         "padding_free": padding_free,
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,
