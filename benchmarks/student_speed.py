@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
+    parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
 
     teacher = load_model(args.teacher)
@@ -88,7 +89,7 @@ def main() -> None:
         rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), tps, tps / teacher_tps])
         payload[name] = {"parameters": params_n, "parameter_ratio": params_n / teacher_params, "tokens_per_s": speeds[name], "median_tokens_per_s": tps, "speedup": tps / teacher_tps}
     report(
-        "student_speed",
+        args.name,
         f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, median of {args.repeats}",
         ["model", "parameters", "of teacher", "layers", "tokens/s", "speed-up"],
         rows,
