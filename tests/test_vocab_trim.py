@@ -123,3 +123,18 @@ def test_vocab_keep_needs_a_pruned_copy_of_the_teacher():
     with pytest.raises(ValueError):
         DistillConfig(student="prune:0.5", vocab_keep=10)
     assert DistillConfig(student="prune:0.5", vocab_keep=16000).vocab_keep == 16000
+
+
+def test_a_trimmed_student_resumes_from_its_checkpoint(tmp_path):
+    # The kept vocabulary is rebuilt from the same transfer set on resume, so the checkpoint's smaller matrices fit it.
+    rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
+    stage_dir = tmp_path / "distill"
+    cfg = DistillConfig(student="prune:0.5", vocab_keep=300, mode="both", max_steps=4, batch_size=4, save_steps=2)
+    run_distill(cfg, str(teacher_dir), traces, stage_dir, precision="fp32")
+    (stage_dir / "stage.json").unlink()  # as if the run had died after its step-4 save
+    logged_before = len((stage_dir / "metrics.jsonl").read_text().splitlines())
+    run_distill(cfg.model_copy(update={"max_steps": 6}), str(teacher_dir), traces, stage_dir, precision="fp32")
+    new = [json.loads(line) for line in (stage_dir / "metrics.jsonl").read_text().splitlines()[logged_before:]]
+    steps = [r["step"] for r in new if "loss" in r or "kd_loss" in r]
+    assert steps and min(steps) == 5, steps
+    assert read_json(stage_dir / "stage.json")["metrics"]["steps"] == 6
