@@ -98,6 +98,20 @@ def stage_done(stage_dir: Path) -> dict[str, Any] | None:
     return read_json(path) if path.is_file() else None
 
 
+def trained_system_prompt(model_spec: str) -> tuple[str, Path] | None:
+    """The system prompt a model folder was trained with, and the record that says so; None when there is none.
+
+    A stage writes its model to ``STAGE_DIR/model`` (or ``STAGE_DIR/checkpoint-N``) and records the system prompt it
+    trained with in ``STAGE_DIR/stage.json``; a model asked without it answers like another model.
+    """
+    path = Path(model_spec)
+    if not path.is_dir():
+        return None
+    record = stage_done(path.parent)
+    prompt = (record or {}).get("inputs", {}).get("system_prompt")
+    return (prompt, path.parent / STAGE_FILE) if isinstance(prompt, str) and prompt else None
+
+
 @dataclass
 class StageResult:
     """A stage's output (model folder, traces file or eval summary) and its ``stage.json`` record."""

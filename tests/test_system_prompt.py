@@ -61,3 +61,43 @@ def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
     evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), 0, judges=object(), system_prompt=POLICY)
     assert evaluate(None).refusal == 0.5
     assert engines[0]["system_prompt"] == POLICY
+
+
+def _trained_folder(tiny, tmp_path: Path, system_prompt: str | None) -> Path:
+    """A model folder as a training stage leaves it: STAGE_DIR/model beside STAGE_DIR/stage.json."""
+    model = tmp_path / "sft" / "model"
+    tiny.model.save_pretrained(model)
+    tiny.tokenizer.save_pretrained(model)
+    (tmp_path / "sft" / "stage.json").write_text(json.dumps({"stage": "sft", "inputs": {"system_prompt": system_prompt}}))
+    return model
+
+
+def _eval_asked_with(model: Path, out: Path, *extra: str) -> tuple[str | None, str]:
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["eval", str(model), "--suites", "reasoning", "--split", "in_distribution", "--limit", "1",
+                                      "--max-new-tokens", "2", "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "summary.json").read_text())["config"]["system_prompt"], result.output
+
+
+def test_eval_asks_a_trained_model_with_the_system_prompt_it_was_trained_with(tiny, tmp_path: Path) -> None:
+    from safealign.runs import trained_system_prompt
+
+    model = _trained_folder(tiny, tmp_path, POLICY)
+    assert trained_system_prompt(str(model)) == (POLICY, tmp_path / "sft" / "stage.json")
+    asked, output = _eval_asked_with(model, tmp_path / "default")
+    assert asked == POLICY and "trained with" in output and "stage.json" in output
+    assert _eval_asked_with(model, tmp_path / "none", "--system-prompt", "")[0] is None  # '' opts out
+    assert _eval_asked_with(model, tmp_path / "other", "--system-prompt", "be brief")[0] == "be brief"
+
+
+def test_a_model_without_a_recorded_system_prompt_keeps_the_chat_templates(tiny, tmp_path: Path) -> None:
+    from safealign.runs import trained_system_prompt
+
+    model = _trained_folder(tiny, tmp_path, None)
+    assert trained_system_prompt(str(model)) is None and trained_system_prompt("tiny") is None
+    asked, output = _eval_asked_with(model, tmp_path / "default")
+    assert asked is None and "trained with" not in output

@@ -37,6 +37,26 @@ console = make_console()
 err_console = make_console(stderr=True)
 
 
+SYSTEM_PROMPT_HELP = ("System message before every prompt without one. Default: the one MODEL was trained with, when its "
+                      "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks without one.")
+
+
+def system_prompt_for(model: str, given: str | None) -> str | None:
+    """``given`` when the user passed one ('' for none), else the system prompt ``model``'s stage record names (said on stderr)."""
+    from safealign.runs import trained_system_prompt
+
+    if given is not None:
+        return given or None
+    found = trained_system_prompt(model)
+    if found is None:
+        return None
+    prompt, record = found
+    shown = prompt if len(prompt) <= 80 else prompt[:77] + "..."
+    err_console.print(f"[dim]system prompt: the one {escape(model)} was trained with ({escape(str(record))}): "
+                      f"{escape(repr(shown))}; --system-prompt '' asks without one[/]")
+    return prompt
+
+
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, err_console, friendly_errors, table
+from safealign.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    console,
+    err_console,
+    friendly_errors,
+    system_prompt_for,
+    table,
+)
 from safealign.errors import DataError
 from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
 from safealign.precision import EVAL_PRECISION_HELP
@@ -43,8 +50,7 @@ def eval_command(
                                       "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling share, in (0, 1] (with --temperature above 0)."),
     samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them."),
-    system_prompt: str | None = typer.Option(None, help="System message before every prompt: the one the model was trained with "
-                                             "(a recipe's model.system_prompt) or deployed with. Default: the chat template's."),
+    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " With --endpoint: the chat template's."),
     refusal_vote: int = typer.Option(0, min=0, help="Decide each refusal by a vote of N answers sampled at --vote-temperature "
                                      "(refuse iff at least --vote-threshold of them refuse), answering with the greedy answer when it "
                                      "agrees, else a sampled one that does; N + 1 generations a prompt. 0: greedy decoding alone."),
@@ -84,6 +90,10 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
         raise typer.BadParameter("--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
                                  "drop --refusal-vote, --temperature, --samples and --endpoint")
+    if not endpoint:
+        system_prompt = system_prompt_for(model, system_prompt)
+    elif system_prompt == "":
+        system_prompt = None
     probe = None
     if refusal_probe is not None:
         from safealign.probing import RefusalProbe

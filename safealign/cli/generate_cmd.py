@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, err_console, friendly_errors
+from safealign.cli.common import SYSTEM_PROMPT_HELP, console, err_console, friendly_errors, system_prompt_for
 from safealign.errors import DataError
 
 
@@ -43,7 +43,7 @@ def generate(
     seed: int = typer.Option(0),
     batch_size: int = typer.Option(16),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
-    system_prompt: str | None = typer.Option(None, help="System message before every prompt that has none (default: the chat template's)."),
+    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
     friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
@@ -61,6 +61,7 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     if not prompts:
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
     params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=num_samples, seed=seed)
+    system_prompt = system_prompt_for(model, system_prompt)
     start = time.perf_counter()
     loaded = load_model(model, device=generation_device())
     load_s = time.perf_counter() - start

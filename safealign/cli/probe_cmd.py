@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, friendly_errors, table
+from safealign.cli.common import SYSTEM_PROMPT_HELP, console, friendly_errors, system_prompt_for, table
 from safealign.errors import DataError
 
 DEFAULT_DATASETS = "harmful_refusals,benign_helpful"
@@ -22,8 +22,7 @@ def probe_command(
     datasets: str = typer.Option(DEFAULT_DATASETS, help="Training datasets (shipped names or .jsonl paths, comma-separated): "
                                  "rows of kind harmful are the positives, benign and borderline the negatives, others are skipped."),
     language: str = typer.Option("en", help="Use only training rows in this language (the safety suites are English); all: every row."),
-    system_prompt: str | None = typer.Option(None, help="The system message the model is asked with (a recipe's model.system_prompt); "
-                                             "an eval that routes by this probe must use the same one."),
+    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " An eval routed by this probe must ask with the same one."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per forward pass."),
 ) -> None:
     """Fit a refusal probe: a linear read-out of the model's last-prompt-token state, layer and threshold chosen on the dev split."""
@@ -56,7 +55,9 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
 def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
     from safealign.models import load_model
     from safealign.probing import fit_refusal_probe, roc_auc
+    from safealign.runs import trained_system_prompt
 
+    system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
     loaded = load_model(model)
@@ -75,5 +76,6 @@ def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
                                                     "held-out at threshold: refused / over-refused"],
                         [[probe.layer, f["C"], f"{probe.threshold:.3f}", f["dev_auc"], f["held_out_auc"],
                           f"{held_refused} / {held_over} of {f['held_out_at_threshold']['harmful']} / {f['held_out_at_threshold']['borderline']}"]]))
-    console.print(f"wrote {out}; route an eval by it with `safealign eval {model} --refusal-probe {out}`"
-                  + (" --system-prompt ..." if system_prompt else ""))
+    trained = trained_system_prompt(model)
+    flag = "" if system_prompt == (trained[0] if trained else None) else " --system-prompt ''" if system_prompt is None else " --system-prompt ..."
+    console.print(f"wrote {out}; route an eval by it with `safealign eval {model} --refusal-probe {out}{flag}`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from safealign.cli.common import err_console, friendly_errors
+from safealign.cli.common import SYSTEM_PROMPT_HELP, err_console, friendly_errors, system_prompt_for
 
 
 def serve(
@@ -18,7 +18,7 @@ def serve(
     max_tokens_limit: int | None = typer.Option(None, min=1, help="Most max_tokens a request may ask for; more is a 400 "
                                                 "(default: the model's context window). Each request holds its whole batch until it ends."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
-    system_prompt: str | None = typer.Option(None, help="System message put before every chat without one."),
+    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
     temperature: float = typer.Option(1.0, min=0.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 serves the greedy "
                                       "answers `safealign eval` scores: a small model's refusals can be a few tokens deep, and sampling undoes some of them."),
 ) -> None:
@@ -33,6 +33,7 @@ def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, 
     from safealign.models import generation_device, load_model
     from safealign.serve import create_app, run_server
 
+    system_prompt = system_prompt_for(model, system_prompt)
     loaded = load_model(model, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens,

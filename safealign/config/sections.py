@@ -31,7 +31,7 @@ def checked_spec(value: str, *, allow_prune: bool) -> str:
 class ModelConfig(Section):
     name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
     trust_remote_code: bool = Field(False, description="Allow model code from the model folder (off: only transformers' own classes run).")
-    system_prompt: str | None = Field(None, description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). Evaluate and serve the model with the same one (`--system-prompt`).")
+    system_prompt: str | None = Field(None, description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). The training stages record it in their stage.json, and `safealign eval`, `serve`, `generate` and `probe` ask a model folder a stage wrote with it unless `--system-prompt` says otherwise.")
 
     @field_validator("name")
     @classmethod
