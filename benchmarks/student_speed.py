@@ -8,7 +8,13 @@
 A ``prune:<fraction>[:<prune_by>]`` student is built from the teacher on the spot (speed does not
 depend on training; calibration rows for ``redundancy``/``loss``/``width`` come from the shipped SFT data).
 Both sides decode greedily for exactly ``--new-tokens`` tokens (end-of-turn ignored), so a student
-that rambles is not faster for it. Models alternate over ``--repeats`` rounds; medians are reported.
+that rambles is not faster for it.
+
+Models alternate over ``--repeats`` rounds (the order reversed every other round). On a shared 2-core
+VM one model's tokens/s moves by a third between rounds, and the whole machine slows and speeds up
+together, so the speed-up is the median of each round's paired ratio (student / teacher in the same
+round), reported with the lowest and highest round; a ratio of two medians taken from different
+rounds can move by 0.2 between runs (fortieth session).
 """
 
 from __future__ import annotations
@@ -55,6 +61,11 @@ def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingPar
     return sum(c.completion_tokens for c in completions) / (time.perf_counter() - start)
 
 
+def paired_ratios(student: list[float], teacher: list[float]) -> list[float]:
+    """Each round's student tokens/s over the teacher's in the same round."""
+    return [s / t for s, t in zip(student, teacher, strict=True)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
@@ -62,7 +73,7 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5, help="rounds; each gives one paired speed-up")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
     parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
@@ -76,9 +87,10 @@ def main() -> None:
     speeds: dict[str, list[float]] = {name: [] for name in models}
     for engine in engines.values():
         engine.generate(items[:2], SamplingParams(max_new_tokens=4))  # warm-up
-    for _ in range(args.repeats):
-        for name, engine in engines.items():
-            speeds[name].append(tokens_per_s(engine, items, params))
+    for round_ in range(args.repeats):
+        order = list(engines) if round_ % 2 == 0 else list(reversed(engines))
+        for name in order:
+            speeds[name].append(tokens_per_s(engines[name], items, params))
 
     teacher_params = sum(p.numel() for p in teacher.model.parameters())
     teacher_tps = statistics.median(speeds["teacher"])
@@ -86,12 +98,24 @@ def main() -> None:
     for name, model in models.items():
         params_n = sum(p.numel() for p in model.parameters())
         tps = statistics.median(speeds[name])
-        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), tps, tps / teacher_tps])
-        payload[name] = {"parameters": params_n, "parameter_ratio": params_n / teacher_params, "tokens_per_s": speeds[name], "median_tokens_per_s": tps, "speedup": tps / teacher_tps}
+        ratios = paired_ratios(speeds[name], speeds["teacher"])
+        speedup = statistics.median(ratios)
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), tps, speedup, spread])
+        payload[name] = {
+            "parameters": params_n,
+            "parameter_ratio": params_n / teacher_params,
+            "tokens_per_s": speeds[name],
+            "median_tokens_per_s": tps,
+            "round_speedups": ratios,
+            "speedup": speedup,
+            "speedup_of_medians": tps / teacher_tps,
+        }
     report(
         args.name,
-        f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, median of {args.repeats}",
-        ["model", "parameters", "of teacher", "layers", "tokens/s", "speed-up"],
+        f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, "
+        f"{args.repeats} rounds; speed-up: median of the rounds' paired ratios",
+        ["model", "parameters", "of teacher", "layers", "tokens/s (median)", "speed-up", "rounds' range"],
         rows,
         {"args": vars(args), "models": payload},
     )
