@@ -10,19 +10,18 @@ depend on training; calibration rows for ``redundancy``/``loss``/``width`` come 
 Both sides decode greedily for exactly ``--new-tokens`` tokens (end-of-turn ignored), so a student
 that rambles is not faster for it.
 
-Models alternate over ``--repeats`` rounds (the order reversed every other round). On a shared 2-core
-VM one model's tokens/s moves by a third between rounds, and the whole machine slows and speeds up
-together, so the speed-up is the median of each round's paired ratio (student / teacher in the same
-round), reported with the lowest and highest round; a ratio of two medians taken from different
-rounds can move by 0.2 between runs (fortieth session).
+Models alternate over ``--repeats`` rounds; each model's speed is its best round, the speed-up the
+ratio of best rounds (why: safealign/speed.py, which the distill stage uses too). Beside it: the
+median of the rounds' paired ratios with its range, the paired ratio per CPU-second of this process,
+and the largest share of a measurement's CPU time the hypervisor gave other guests (/proc/stat
+steal). Until the fortieth session this script reported the ratio of medians, which moved by 0.2
+between runs on the shared 2-core VM.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,9 +31,10 @@ from generation import prompts  # noqa: E402
 
 from safealign.config import DistillConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
-from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
+from safealign.generation import GenerationEngine  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.models.vocab_trim import trim_student  # noqa: E402
+from safealign.speed import compare_speed, speed_summary  # noqa: E402
 from safealign.stages.distill import build_student  # noqa: E402
 
 
@@ -55,17 +55,6 @@ def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: A
     return student, tokenizer
 
 
-def tokens_per_s(engine: GenerationEngine, items: list[str], params: SamplingParams) -> float:
-    start = time.perf_counter()
-    completions = engine.generate(items, params)
-    return sum(c.completion_tokens for c in completions) / (time.perf_counter() - start)
-
-
-def paired_ratios(student: list[float], teacher: list[float]) -> list[float]:
-    """Each round's student tokens/s over the teacher's in the same round."""
-    return [s / t for s, t in zip(student, teacher, strict=True)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
@@ -73,7 +62,7 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=5, help="rounds; each gives one paired speed-up")
+    parser.add_argument("--repeats", type=int, default=7, help="rounds; each measures every model once")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
     parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
@@ -83,39 +72,24 @@ def main() -> None:
     pairs = {"teacher": (teacher.model, teacher.tokenizer)} | {spec: student_model(spec, teacher, args.vocab_keep) for spec in args.student}
     models = {name: model for name, (model, _) in pairs.items()}
     engines = {name: GenerationEngine(model, tokenizer, batch_size=args.batch_size, precision=args.precision) for name, (model, tokenizer) in pairs.items()}
-    items, params = prompts(args.prompts), SamplingParams(max_new_tokens=args.new_tokens, ignore_eos=True)
-    speeds: dict[str, list[float]] = {name: [] for name in models}
-    for engine in engines.values():
-        engine.generate(items[:2], SamplingParams(max_new_tokens=4))  # warm-up
-    for round_ in range(args.repeats):
-        order = list(engines) if round_ % 2 == 0 else list(reversed(engines))
-        for name in order:
-            speeds[name].append(tokens_per_s(engines[name], items, params))
+    runs = compare_speed(engines, prompts(args.prompts), args.new_tokens, args.repeats)
+    summary = speed_summary(runs, "teacher")
 
     teacher_params = sum(p.numel() for p in teacher.model.parameters())
-    teacher_tps = statistics.median(speeds["teacher"])
     rows, payload = [], {}
     for name, model in models.items():
-        params_n = sum(p.numel() for p in model.parameters())
-        tps = statistics.median(speeds[name])
-        ratios = paired_ratios(speeds[name], speeds["teacher"])
-        speedup = statistics.median(ratios)
-        spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
-        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), tps, speedup, spread])
-        payload[name] = {
-            "parameters": params_n,
-            "parameter_ratio": params_n / teacher_params,
-            "tokens_per_s": speeds[name],
-            "median_tokens_per_s": tps,
-            "round_speedups": ratios,
-            "speedup": speedup,
-            "speedup_of_medians": tps / teacher_tps,
-        }
+        params_n, row = sum(p.numel() for p in model.parameters()), summary[name]
+        ratios, stolen = row["round_speedups"], row["most_stolen"]
+        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), row["best_tokens_per_s"],
+                     row["speedup"], row["paired_median_speedup"], f"{min(ratios):.2f}-{max(ratios):.2f}",
+                     f"{row['cpu_speedup']:.2f}" if row["cpu_speedup"] else "-", f"{stolen:.0%}" if stolen is not None else "-"])
+        payload[name] = {"parameters": params_n, "parameter_ratio": params_n / teacher_params,
+                         "tokens_per_s": [m.tokens_per_s for m in runs[name]], **row}
     report(
         args.name,
         f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, "
-        f"{args.repeats} rounds; speed-up: median of the rounds' paired ratios",
-        ["model", "parameters", "of teacher", "layers", "tokens/s (median)", "speed-up", "rounds' range"],
+        f"{args.repeats} rounds; speed-up: best round vs the teacher's best",
+        ["model", "parameters", "of teacher", "layers", "tokens/s (best)", "speed-up", "paired, median", "rounds' range", "per CPU-second", "most stolen"],
         rows,
         {"args": vars(args), "models": payload},
     )

@@ -129,6 +129,8 @@ def test_numbers_trace_to_run_files(runs):
     assert f"Gate events ({len(gates)})" in report
     assert "tolerance refusal -5%, over-refusal +5% and at least 2 items" in card
     assert "student prune:0.5 (depth: 1 layer kept, [0])" in card  # the tiny teacher has 2 layers
+    distill = read_json(run_dir / "distill" / "stage.json")["metrics"]
+    assert f"generates {distill['generation_speedup']:.2f}x as fast" in card and "best of 3 rounds" in card
 
     quality = read_json(run_dir / "judge_quality.json")
     harm = quality["scores"]["harm"]

@@ -215,8 +215,12 @@ def test_logit_kd_lowers_kd_loss(tmp_path, capfd, beta):
     assert stage["inputs"]["traces"]["rows"] == 12, "traces plus the transfer rows"
     assert stage["metrics"]["padding_free"] is True and stage["metrics"]["shared_prefix_tokens"] > 0
     assert (result.model_path / "model.safetensors").is_file()
+    metrics = stage["metrics"]
+    assert metrics["teacher_tokens_per_s"] > 0 and metrics["speed_check"]["rounds"] == 3
+    assert metrics["generation_speedup"] == pytest.approx(metrics["student_tokens_per_s"] / metrics["teacher_tokens_per_s"])
     readme = (tmp_path / "distill" / "README.md").read_text()
     assert "is a student (`prune:0.5`) of the teacher" in readme and "| distillation mode | logit |" in readme
+    assert "| student / teacher generation speed |" in readme
     out, err = capfd.readouterr()
     assert "step 15/15: loss " in out + err and "· kd loss " in out + err, "a progress bar with one line per log record"
     assert "{'loss'" not in out + err, "the stock printer's raw dict"

@@ -30,6 +30,9 @@ SHOWN = (
     ("prompts_in_band", "screened prompts in the pass-rate band", number), ("screening_s", "screening seconds", number), ("teacher_parameters", "teacher parameters", number),
     ("student_parameters", "student parameters", number), ("parameter_ratio", "student / teacher parameters", pct),
     ("student_vocab_size", "student vocabulary (tokens; distill.vocab_keep)", number),
+    ("teacher_tokens_per_s", "teacher generation tokens/s (fp32, best round)", number),
+    ("student_tokens_per_s", "student generation tokens/s (same prompts, engine, batch)", number),
+    ("generation_speedup", "student / teacher generation speed", lambda x: f"{x:.2f}x"),
 )
 MODEL_STAGES = tuple(TITLES)
 

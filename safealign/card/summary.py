@@ -118,7 +118,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                        "hyperparameters": {"learning rate": cfg.get("learning_rate"), "length": _steps(cfg), "batch size": cfg.get("batch_size"),
                                            "KD weight alpha": cfg.get("alpha"), "KD temperature": cfg.get("temperature")},
                        "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
-                                  f"{number(metrics.get('teacher_parameters'))}; loss {number(metrics.get('train_loss'))}"}
+                                  f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}"}
         out.append(detail)
     return out
 
@@ -130,6 +130,14 @@ def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> s
         return f"reward {number(metrics.get('reward_first'))} (first step) → {number(metrics.get('reward_last'))} (last step)"
     first, last = sum(rewards[:window]) / window, sum(rewards[-window:]) / window
     return f"mean reward {first:.3f} over the first {window} steps → {last:.3f} over the last {window} (range {min(rewards):.3f} to {max(rewards):.3f})"
+
+
+def _speed(metrics: dict[str, Any]) -> str:
+    if metrics.get("generation_speedup") is None:
+        return ""
+    return (f", and generates {metrics['generation_speedup']:.2f}x as fast ({number(metrics.get('student_tokens_per_s'))} vs "
+            f"{number(metrics.get('teacher_tokens_per_s'))} tokens/s, the same prompts, engine and batch, best of "
+            f"{metrics.get('speed_check', {}).get('rounds')} rounds)")
 
 
 def _decision(cfg: dict[str, Any]) -> str:

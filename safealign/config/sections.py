@@ -388,6 +388,9 @@ class DistillConfig(Section):
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+    speed_rounds: int = Field(3, ge=0, description="After training, time the teacher and the student generating the same prompts (the engine, fp32, one batch, end-of-turn ignored) this many alternating rounds each, and record the best round's tokens/s of both and their ratio in stage.json and the model card; 0 skips it.")
+    speed_prompts: int = Field(16, ge=1, description="Prompts of the speed check (the first transfer-set prompts, one batch).")
+    speed_new_tokens: int = Field(32, ge=1, description="Tokens each speed-check prompt generates.")
 
     @field_validator("student")
     @classmethod

@@ -246,6 +246,35 @@ def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
     return list(range(len(decoder_layers(student)))) if "intermediate_size" in info else []
 
 
+def generation_speed(cfg: DistillConfig, teacher: Any, student_path: Path, prompts: list[Any]) -> dict[str, Any]:
+    """Teacher and the saved student generating the same prompts, best of ``cfg.speed_rounds`` (safealign/speed.py).
+
+    fp32, the evals' default: bf16 autocast on a CPU without bf16 matmuls would time the casts, not the models.
+    The student is loaded as it was saved (a LoRA adapter merged), so what is timed is what ships.
+    """
+    from safealign.distributed import num_processes
+
+    if cfg.speed_rounds == 0 or not prompts:
+        return {}
+    if num_processes() > 1:  # a sharded teacher cannot generate on one process alone; the others would time nothing
+        log.info("distill: speed check skipped under %d processes; measure with benchmarks/student_speed.py", num_processes())
+        return {}
+    from safealign.generation import GenerationEngine
+    from safealign.speed import compare_speed, speed_summary
+
+    student = load_model(str(student_path), merge_adapter=True, device=str(next(teacher.model.parameters()).device))
+    prompts = prompts[: cfg.speed_prompts]
+    engines = {name: GenerationEngine(model, tokenizer, batch_size=len(prompts), precision="fp32")
+               for name, (model, tokenizer) in {"teacher": (teacher.model, teacher.tokenizer), "student": (student.model, student.tokenizer)}.items()}
+    summary = speed_summary(compare_speed(engines, prompts, cfg.speed_new_tokens, cfg.speed_rounds), "teacher")
+    log.info("distill: student %.0f vs teacher %.0f tokens/s (best of %d rounds): %.2fx", summary["student"]["best_tokens_per_s"],
+             summary["teacher"]["best_tokens_per_s"], cfg.speed_rounds, summary["student"]["speedup"])
+    return {"teacher_tokens_per_s": summary["teacher"]["best_tokens_per_s"], "student_tokens_per_s": summary["student"]["best_tokens_per_s"],
+            "generation_speedup": summary["student"]["speedup"],
+            "speed_check": {"prompts": len(prompts), "new_tokens": cfg.speed_new_tokens, "rounds": cfg.speed_rounds, "precision": "fp32",
+                            "paired_median_speedup": summary["student"]["paired_median_speedup"], "most_stolen": summary["student"]["most_stolen"]}}
+
+
 def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: Path, seed: int = 42, precision: str = "auto", resume: bool = True, system_prompt: str | None = None) -> StageResult:
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
@@ -314,6 +343,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     model_path = save_final_model(trainer, tokenizer, stage_dir)
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
+    speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples])
     record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, "system_prompt": system_prompt, **student_info}
     record.metrics = {
         "mode": mode, "steps": trainer.state.global_step, "train_loss": result.training_loss,
@@ -325,6 +355,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,
         "hidden_weight": cfg.hidden_weight if mode != "sequence" else 0.0,
+        **speed,
     }
     record.finish(stage_dir)
     return StageResult(model_path, stage_done(stage_dir))
