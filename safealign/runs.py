@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from safealign.machine_load import CpuSnapshot, machine_load, snapshot
+
 STAGE_FILE = "stage.json"
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class StageRecord:
     versions: dict[str, str] = field(default_factory=package_versions)
     git_commit: str | None = field(default_factory=git_commit)
     hardware: dict[str, Any] = field(default_factory=hardware)
+    # the machine's CPU counters when the stage started; finish() turns them into ``machine_load`` (see machine_load.py)
+    cpu_at_start: CpuSnapshot | None = field(default_factory=snapshot, repr=False)
 
     @property
     def wall_time_s(self) -> float:
@@ -88,7 +92,8 @@ class StageRecord:
         from safealign.card.stage_readme import write_stage_readme
 
         self.finished_at = time.time()
-        record = asdict(self) | {"wall_time_s": self.wall_time_s}
+        record = asdict(self) | {"wall_time_s": self.wall_time_s, "machine_load": machine_load(self.cpu_at_start, snapshot())}
+        del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)
 

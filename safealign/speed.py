@@ -2,8 +2,8 @@
 
 Each model decodes greedily for exactly ``new_tokens`` tokens per prompt (end-of-turn ignored), so a model that
 rambles is not faster for it. Models alternate over rounds, the order reversed every other round. On a shared VM
-the hypervisor hands a third of the CPU to other guests for stretches shorter than a round (``/proc/stat``
-steal, kept per measurement), and one model's tokens/s moves by 2x between rounds; interference only slows a
+the hypervisor hands a third of the CPU to other guests for stretches shorter than a round (steal, kept
+per measurement; see machine_load.py), and one model's tokens/s moves by 2x between rounds; interference only slows a
 measurement down, so a model's speed is its best round (what ``timeit`` advises: the fastest repeat is the
 code's speed, the slower ones measure the machine). The median of the rounds' paired ratios is kept beside it.
 """
@@ -15,10 +15,10 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from safealign.generation import GenerationEngine, Prompt, SamplingParams
+from safealign.machine_load import machine_load, snapshot
 
 
 @dataclass(frozen=True)
@@ -31,26 +31,16 @@ class Measurement:
     steal: float | None
 
 
-def cpu_ticks() -> tuple[int, int] | None:
-    """(steal, total) jiffies of all CPUs from /proc/stat, or None where there is none."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return (fields[7] if len(fields) > 7 else 0), sum(fields)
-
-
 def measure(engine: GenerationEngine, prompts: Sequence[Prompt], new_tokens: int) -> Measurement:
     """Generate exactly ``new_tokens`` tokens for every prompt and time it."""
     params = SamplingParams(max_new_tokens=new_tokens, ignore_eos=True)
-    ticks, cpu, start = cpu_ticks(), os.times(), time.perf_counter()
+    before, cpu, start = snapshot(), os.times(), time.perf_counter()
     completions = engine.generate(list(prompts), params)
     wall = time.perf_counter() - start
     cpu_s = sum(os.times()[:2]) - sum(cpu[:2])
-    after = cpu_ticks()
+    load = machine_load(before, snapshot())
     tokens = sum(c.completion_tokens for c in completions)
-    steal = (after[0] - ticks[0]) / max(after[1] - ticks[1], 1) if ticks and after else None
-    return Measurement(tokens / wall, tokens / cpu_s if cpu_s > 0 else None, steal)
+    return Measurement(tokens / wall, tokens / cpu_s if cpu_s > 0 else None, load["steal"] if load else None)
 
 
 def compare_speed(engines: dict[str, GenerationEngine], prompts: Sequence[Prompt], new_tokens: int = 64,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safealign.generation import Completion
-from safealign.speed import Measurement, compare_speed, cpu_ticks, speed_summary
+from safealign.speed import Measurement, compare_speed, speed_summary
 
 
 class CountingEngine:
@@ -48,8 +48,3 @@ def test_a_comparison_needs_prompts_tokens_and_rounds() -> None:
     for prompts, new_tokens, rounds in (([], 8, 3), (["p"], 0, 3), (["p"], 8, 0)):
         with pytest.raises(ValueError, match="speed comparison needs"):
             compare_speed(engines, prompts, new_tokens, rounds)
-
-
-def test_cpu_ticks_reads_steal_and_total_where_proc_stat_exists() -> None:
-    ticks = cpu_ticks()
-    assert ticks is None or 0 <= ticks[0] <= ticks[1]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card.run_folder import number, pct, templates
+from safealign.machine_load import describe
 
 TITLES = {"sft": "Supervised fine-tuning (SFT)", "rl": "GRPO reinforcement learning", "distill": "Distillation"}
 WHAT = {
@@ -41,6 +42,8 @@ def stage_readme(record: dict[str, Any]) -> str:
     """The page for one ``stage.json`` record of a training stage."""
     metrics = record.get("metrics", {})
     rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
+    if load := describe(record.get("machine_load")):
+        rows.append(("CPU time that was not this stage's", load))
     return templates().get_template("stage_readme.md.j2").render(
         record=record, title=TITLES[record["stage"]], what=WHAT[record["stage"]], rows=rows, model=record["output"],
         wall_time_s=record.get("wall_time_s"))

@@ -10,6 +10,7 @@ from typing import Any
 
 from safealign.card.run_folder import RunFolder, number, pct
 from safealign.evals.loaders import SPLITS
+from safealign.machine_load import describe
 
 # Metrics shown per suite kind, in order; the first is the suite's headline.
 KIND_METRICS: dict[str, tuple[str, ...]] = {
@@ -60,7 +61,9 @@ def hardware(record: dict[str, Any]) -> str:
     hw = record.get("hardware") or {}
     gpus = hw.get("gpus") or []
     text = f"{hw.get('cpu_count', '?')} CPU cores ({hw.get('torch_threads', '?')} torch threads)"
-    return text + (f", GPU: {', '.join(gpus)}" if gpus else ", no GPU")
+    text += f", GPU: {', '.join(gpus)}" if gpus else ", no GPU"
+    load = describe(record.get("machine_load"))
+    return text + (f" (CPU time not this stage's: {load})" if load else "")
 
 
 def _lora(cfg: dict[str, Any]) -> str:

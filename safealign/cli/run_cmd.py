@@ -28,6 +28,14 @@ def stage_rows(stages: list[dict]) -> list[list[str]]:
     return rows
 
 
+def shared_machine_notes(stages: list[dict]) -> list[str]:
+    """A line per stage whose CPU time was partly someone else's: its wall time is not the pipeline's alone."""
+    from safealign.machine_load import SHARED_AT, describe, shared_share
+
+    return [f"{s['stage']} shared the machine ({describe(s['machine_load'])} of the CPU time): its wall time is "
+            "longer than the stage alone takes" for s in stages if shared_share(s.get("machine_load")) >= SHARED_AT]
+
+
 COLUMNS = ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing", "format"]
 
 
@@ -40,6 +48,8 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
     parsed = load_recipe(recipe)
     result = run_pipeline(parsed, recipe_path=recipe)
     console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", COLUMNS, stage_rows(result.stages)))
+    for note in shared_machine_notes(result.stages):
+        console.print(f"[yellow]{note}[/]")
     console.print(f"final model: {result.final_model}")
 
 

@@ -11,12 +11,15 @@ from safealign.cli.common import console, friendly_errors, table
 
 def _stage_table(stage: str, record: dict) -> None:
     from safealign.distributed import is_main_process
+    from safealign.machine_load import describe
 
     if not is_main_process():  # under accelerate launch every rank finishes the stage; one prints it
         return
     metrics = record.get("metrics", {})
     rows = [[key, f"{value:.4g}" if isinstance(value, float) else value] for key, value in metrics.items()]
     rows.append(["wall_time_s", f"{record.get('wall_time_s', 0):.1f}"])
+    if load := describe(record.get("machine_load")):
+        rows.append(["CPU time not this stage's", load])
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
 
 
