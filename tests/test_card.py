@@ -97,6 +97,9 @@ def test_pipeline_writes_the_bundle(runs, safealign_home):
     assert len(list((safealign_home / "judge_quality").glob("*.json"))) == 1, "measured once, shared by later runs"
     assert not load_run(runs["full"]).missing
     assert "Stages not in this run" not in (runs["full"] / "README.md").read_text()
+    for record in runs["full"].glob("**/stage.json"):  # each stage says how much of the machine it had
+        load = read_json(record)["machine_load"]
+        assert load["this_process"] > 0 and sum(load.values()) == pytest.approx(1.0, abs=0.001), record
 
 
 def test_numbers_trace_to_run_files(runs):
