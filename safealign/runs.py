@@ -55,10 +55,31 @@ def git_commit() -> str | None:
         return None
 
 
+# CPU features that change how fast torch runs a matmul on this machine; speed figures are only comparable between equal sets
+MATMUL_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile")
+
+
+def cpu_model(cpuinfo: str | None = None) -> dict[str, Any]:
+    """The CPU's model name and its matmul extensions, from ``/proc/cpuinfo`` (empty where there is none)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return {}
+    fields = dict(line.split(":", 1) for line in cpuinfo.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    info: dict[str, Any] = {"cpu_model": fields["model name"]} if fields.get("model name") else {}
+    if flags:
+        info["cpu_matmul_flags"] = [flag for flag in MATMUL_FLAGS if flag in flags]
+    return info
+
+
 def hardware() -> dict[str, Any]:
     import torch
 
     info: dict[str, Any] = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()}
+    info |= cpu_model()
     if torch.cuda.is_available():
         info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     return info

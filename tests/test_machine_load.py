@@ -77,3 +77,16 @@ def test_stage_readme_and_model_card_state_the_load(tmp_path) -> None:
     assert hardware(record) == ("2 CPU cores (2 torch threads), no GPU (CPU time not this stage's: hypervisor steal 6.1%, "
                                 "other processes 35.0%)")
     assert hardware(record | {"machine_load": None}) == "2 CPU cores (2 torch threads), no GPU"
+
+
+def test_hardware_names_the_cpu_and_its_matmul_extensions() -> None:
+    from safealign.card.summary import hardware
+    from safealign.runs import cpu_model
+
+    cpuinfo = ("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\nflags\t\t: fpu sse avx2 avx512f amx_tile\n\n"
+               "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\nflags\t\t: fpu sse avx2 avx512f amx_tile\n")
+    info = cpu_model(cpuinfo)
+    assert info == {"cpu_model": "Intel(R) Xeon(R) Platinum 8480+", "cpu_matmul_flags": ["avx2", "avx512f", "amx_tile"]}
+    assert cpu_model("") == {}
+    record = {"hardware": {"cpu_count": 2, "torch_threads": 2} | info}
+    assert hardware(record) == "2 CPU cores (2 torch threads) of Intel(R) Xeon(R) Platinum 8480+ [avx2, avx512f, amx_tile], no GPU"

@@ -61,6 +61,9 @@ def hardware(record: dict[str, Any]) -> str:
     hw = record.get("hardware") or {}
     gpus = hw.get("gpus") or []
     text = f"{hw.get('cpu_count', '?')} CPU cores ({hw.get('torch_threads', '?')} torch threads)"
+    if hw.get("cpu_model"):
+        flags = hw.get("cpu_matmul_flags")
+        text += f" of {hw['cpu_model']}" + (f" [{', '.join(flags)}]" if flags else "")
     text += f", GPU: {', '.join(gpus)}" if gpus else ", no GPU"
     load = describe(record.get("machine_load"))
     return text + (f" (CPU time not this stage's: {load})" if load else "")
