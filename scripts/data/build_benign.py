@@ -23,14 +23,14 @@ Run from anywhere:  python scripts/data/build_benign.py
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "benign_helpful.jsonl"
+from datafiles import out_path, shown, write_jsonl
+
+OUT_PATH = out_path("train/benign_helpful.jsonl")
 
 MIN_WORDS = 20
 MAX_WORDS = 70
@@ -4555,16 +4555,8 @@ def build_rows(tables=TABLES, prefix: str = "benign") -> list[dict]:
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
-    """Write one JSON object per line, then re-read it and check it parses with unique ids."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with path.open(encoding="utf-8") as fh:
-        parsed = [json.loads(line) for line in fh]
-    assert len(parsed) == len(rows)
-    assert len({r["id"] for r in parsed}) == len(parsed)
-    print(f"wrote {len(rows)} rows to {path}")
+    write_jsonl(path, rows)
+    print(f"wrote {len(rows)} rows to {shown(path)}")
 
 
 def main(argv: list[str] | None = None) -> int:

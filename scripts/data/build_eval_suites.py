@@ -17,15 +17,13 @@ Usage: python scripts/data/build_eval_suites.py
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
+from datafiles import out_path, write_card, write_jsonl
 from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV, HARMFUL_DEV_SUBTLE, HARMFUL_DEV_UNSEEN
 
-ROOT = Path(__file__).resolve().parents[2]
-EVALS = ROOT / "safealign" / "data" / "evals"
-CARDS = ROOT / "safealign" / "data" / "cards"
+EVALS = out_path("evals")
+CARDS = out_path("cards")
 
 IN = "in_distribution"
 HELD = "held_out"
@@ -1018,13 +1016,6 @@ def build_language() -> list[dict]:
     ]
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def check(rows: list[dict], name: str) -> None:
     ids = [r["id"] for r in rows]
     if len(ids) != len(set(ids)):
@@ -1224,8 +1215,7 @@ def main() -> None:
     check(suites["borderline"] + suites["borderline_dev"], "borderline + borderline_dev")
     for name, rows in suites.items():
         write_jsonl(EVALS / f"{name}.jsonl", rows)
-    CARDS.mkdir(parents=True, exist_ok=True)
-    (CARDS / "eval_suites.md").write_text(render_card(**suites), encoding="utf-8")
+    write_card(CARDS / "eval_suites.md", render_card(**suites))
     for name, rows in suites.items():
         print(f"{name}: {len(rows)} rows", dict(Counter(r["split"] for r in rows)))
 

@@ -33,12 +33,12 @@ import random
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "harmful_refusals.jsonl"
-CARD_PATH = REPO_ROOT / "safealign" / "data" / "cards" / "harmful_refusals.md"
-EVAL_PATH = REPO_ROOT / "safealign" / "data" / "evals" / "harmful.jsonl"
+from datafiles import DATA, out_path, shown, write_card, write_jsonl
+
+OUT_PATH = out_path("train/harmful_refusals.jsonl")
+CARD_PATH = out_path("cards/harmful_refusals.md")
+EVAL_PATH = DATA / "evals" / "harmful.jsonl"
 
 SEED = 20240611
 MIN_WORDS = 15
@@ -2263,7 +2263,7 @@ def eval_overlap(rows: list[dict], threshold: float = 0.45) -> list[str]:
 # ---------------------------------------------------------------------------
 # Data card
 # ---------------------------------------------------------------------------
-def write_card(rows: list[dict]) -> None:
+def render_card(rows: list[dict]) -> str:
     by_cat = Counter(r["category"] for r in rows)
     by_cat_style = Counter((r["category"], r["style"]) for r in rows)
     styles = Counter(r["style"] for r in rows)
@@ -2341,8 +2341,7 @@ def write_card(rows: list[dict]) -> None:
         "learn to over-refuse.",
         "",
     ]
-    CARD_PATH.parent.mkdir(parents=True, exist_ok=True)
-    CARD_PATH.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -2353,17 +2352,10 @@ def main() -> int:
         assert by_cat[cat] >= MIN_PER_CATEGORY, (cat, by_cat[cat])
     assert len(rows) >= MIN_TOTAL, len(rows)
 
-    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with OUT_PATH.open(encoding="utf-8") as fh:
-        parsed = [json.loads(line) for line in fh]
-    assert parsed == rows
-    assert len({r["id"] for r in parsed}) == len(parsed)
-    write_card(rows)
+    write_jsonl(OUT_PATH, rows)
+    write_card(CARD_PATH, render_card(rows))
 
-    print(f"wrote {len(rows)} rows to {OUT_PATH.relative_to(REPO_ROOT)}")
+    print(f"wrote {len(rows)} rows to {shown(OUT_PATH)}")
     styles = Counter(r["style"] for r in rows)
     cat_style = Counter((r["category"], r["style"]) for r in rows)
     for cat in ALLOWED_CATEGORIES:

@@ -27,12 +27,12 @@ import random
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "multilingual.jsonl"
-CARD_PATH = REPO_ROOT / "safealign" / "data" / "cards" / "multilingual.md"
-EVAL_PATH = REPO_ROOT / "safealign" / "data" / "evals" / "language.jsonl"
+from datafiles import DATA, out_path, shown, write_card, write_jsonl
+
+OUT_PATH = out_path("train/multilingual.jsonl")
+CARD_PATH = out_path("cards/multilingual.md")
+EVAL_PATH = DATA / "evals" / "language.jsonl"
 
 SEED = 20240612
 LANGUAGES = ("fr", "de", "es", "zh")
@@ -1320,7 +1320,7 @@ def eval_overlap(rows: list[dict], threshold: float = 0.5) -> list[str]:
     return warnings
 
 
-def write_card(rows: list[dict]) -> None:
+def render_card(rows: list[dict]) -> str:
     by_lang_kind = Counter((r["language"], r["kind"]) for r in rows)
     harm_cat = Counter((r["language"], r["category"]) for r in rows if r["kind"] == "harmful")
     topics = Counter(r["category"] for r in rows if r["kind"] == "benign")
@@ -1402,8 +1402,7 @@ def write_card(rows: list[dict]) -> None:
         "different things. Italian and Portuguese, held out by the eval suite, do not appear.",
         "",
     ]
-    CARD_PATH.parent.mkdir(parents=True, exist_ok=True)
-    CARD_PATH.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -1414,17 +1413,10 @@ def main() -> int:
         assert by_lang[lang] >= MIN_PER_LANGUAGE, (lang, by_lang[lang])
     assert len(rows) >= MIN_TOTAL, len(rows)
 
-    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with OUT_PATH.open(encoding="utf-8") as fh:
-        parsed = [json.loads(line) for line in fh]
-    assert parsed == rows
-    assert len({r["id"] for r in parsed}) == len(parsed)
-    write_card(rows)
+    write_jsonl(OUT_PATH, rows)
+    write_card(CARD_PATH, render_card(rows))
 
-    print(f"wrote {len(rows)} rows to {OUT_PATH.relative_to(REPO_ROOT)}")
+    print(f"wrote {len(rows)} rows to {shown(OUT_PATH)}")
     kinds = Counter((r["language"], r["kind"]) for r in rows)
     for lang in LANGUAGES:
         cats = Counter(r["category"] for r in rows if r["language"] == lang and r["kind"] == "harmful")

@@ -18,7 +18,6 @@ Run from anywhere:  python scripts/data/build_reasoning.py
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -26,10 +25,10 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OUT_PATH = REPO_ROOT / "safealign" / "data" / "train" / "reasoning.jsonl"
+from datafiles import out_path, shown, write_jsonl
+
+OUT_PATH = out_path("train/reasoning.jsonl")
 
 SEED = 1234
 MAX_THINK_WORDS = 60  # strictly fewer than this
@@ -969,19 +968,11 @@ def main() -> int:
         assert counts[category] == target >= 40, (category, counts[category])
     assert len(rows) >= 360
 
-    OUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with OUT_PATH.open("w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    # Re-read the file and verify every row again from disk.
-    with OUT_PATH.open(encoding="utf-8") as fh:
-        parsed = [json.loads(line) for line in fh]
-    assert len(parsed) == len(rows)
-    for row in parsed:
+    # Verify every row again as read back from disk.
+    for row in write_jsonl(OUT_PATH, rows):
         verify_row(row)
 
-    print(f"wrote {len(rows)} rows to {OUT_PATH.relative_to(REPO_ROOT)} (all answers re-verified)")
+    print(f"wrote {len(rows)} rows to {shown(OUT_PATH)} (all answers re-verified)")
     for category in TARGETS:
         print(f"  {category}: {counts[category]}")
     print(f"  word_problem templates: {len(WORD_TEMPLATES)}")
