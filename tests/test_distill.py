@@ -178,6 +178,14 @@ def test_width_pruning_keeps_the_most_active_neurons_and_every_layer(tmp_path):
     assert torch.allclose(reloaded(batches[0]).logits, student(batches[0]).logits, atol=1e-5)
 
 
+def test_width_pruning_names_the_layer_without_a_gated_mlp_and_leaves_no_hook_behind():
+    teacher = four_layer_teacher()
+    teacher.model.layers[2].mlp = torch.nn.Identity()
+    with pytest.raises(ModelNotFoundError, match="layer 2 of"):
+        mlp_neuron_importance(teacher, [torch.tensor([[1, 5, 7]])])
+    assert not any(layer.mlp.down_proj._forward_pre_hooks for layer in teacher.model.layers if hasattr(layer.mlp, "down_proj"))
+
+
 def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
     logits = torch.randn(2, 5, 11)
     labels = torch.tensor([[-100, -100, 3, 4, 5], [-100, 1, 2, -100, -100]])

@@ -57,6 +57,19 @@ def decoder_layers(model: Any) -> Any:
     return layers
 
 
+def _forward_each(model: Any, batches: list[Any], handles: list[Any]) -> None:
+    """Run every batch through ``model`` once for the hooks behind ``handles`` to record, then remove the hooks."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            for input_ids in batches:
+                model(input_ids=input_ids.to(model.device), use_cache=False)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def layer_influence(model: Any, batches: list[Any]) -> list[float]:
     """Per decoder layer, the mean angular distance (0..1) between its input and output hidden states.
 
@@ -76,13 +89,7 @@ def layer_influence(model: Any, batches: list[Any]) -> list[float]:
         return record
 
     handles = [layer.register_forward_hook(hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
-    try:
-        with torch.no_grad():
-            for input_ids in batches:
-                model(input_ids=input_ids.to(model.device), use_cache=False)
-    finally:
-        for handle in handles:
-            handle.remove()
+    _forward_each(model, batches, handles)
     return [total / max(1, len(batches)) for total in totals]
 
 
@@ -178,7 +185,6 @@ def prune_model(teacher: Any, fraction: float, keep: list[int] | None = None) ->
 
 def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
     """Per layer, each MLP neuron's summed absolute activation (the input of ``down_proj``) over ``batches``."""
-    import torch
 
     layers = decoder_layers(model)
     totals: list[Any] = [None] * len(layers)
@@ -189,19 +195,10 @@ def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
             totals[index] = activation if totals[index] is None else totals[index] + activation
         return record
 
-    handles = []
-    for index, layer in enumerate(layers):
-        down = getattr(getattr(layer, "mlp", None), "down_proj", None)
-        if down is None:
-            raise ModelNotFoundError(f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {index} of {type(model).__name__} has none")
-        handles.append(down.register_forward_pre_hook(hook(index)))
-    try:
-        with torch.no_grad():
-            for input_ids in batches:
-                model(input_ids=input_ids.to(model.device), use_cache=False)
-    finally:
-        for handle in handles:
-            handle.remove()
+    downs = [getattr(getattr(layer, "mlp", None), "down_proj", None) for layer in layers]
+    if None in downs:
+        raise ModelNotFoundError(f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {downs.index(None)} of {type(model).__name__} has none")
+    _forward_each(model, batches, [down.register_forward_pre_hook(hook(i)) for i, down in enumerate(downs)])
     return totals
 
 
