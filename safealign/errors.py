@@ -1,5 +1,10 @@
 """Errors safealign raises for bad input: each message names the problem and the fix."""
 
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
 
 class SafealignError(Exception):
     """Base class: the CLI prints these as one line, without a traceback."""
@@ -15,6 +20,16 @@ class DataError(SafealignError):
 
 class RecipeError(SafealignError):
     """A recipe that fails validation (the message names the field, the value and what is allowed)."""
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the valid name closest to a mistyped one, or ``""`` when none is close.
+
+    >>> did_you_mean("reasonin", ["reasoning", "harmful"])
+    " (did you mean 'reasoning'?)"
+    """
+    close = difflib.get_close_matches(name, list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class SettingError(SafealignError, ValueError):

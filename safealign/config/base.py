@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from safealign.errors import RecipeError
+from safealign.errors import RecipeError, did_you_mean
 
 
 class Section(BaseModel):
@@ -44,9 +43,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         value = item.get("input")
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            hint = f" — did you mean {close[0]!r}?" if close else "."
-            lines.append(f"  {path}: unknown field{hint} Allowed here: {', '.join(allowed)}")
+            lines.append(f"  {path}: unknown field{did_you_mean(str(loc[-1]), allowed)}; allowed here: {', '.join(allowed)}")
         else:
             shown = repr(value) if not isinstance(value, dict) else "{...}"
             message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own validators' messages

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from safealign.config.base import Section
+from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
 
 KEEP_CHECKPOINTS_HELP = ("How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
@@ -140,8 +141,6 @@ class SFTConfig(Section):
         # Runs only when a recipe names a scheduler (pydantic does not validate the default). The names are
         # transformers' own (the installed version is the truth); reading them imports torch, about 5 s on 2 cores,
         # paid by recipes that set the field rather than by SFT failing after the pipeline's baseline eval.
-        import difflib
-
         from transformers.trainer_utils import SchedulerType
 
         names = [member.value for member in SchedulerType if member.value not in NEEDS_SCHEDULER_KWARGS]
@@ -149,9 +148,7 @@ class SFTConfig(Section):
             raise ValueError(f"learning-rate scheduler {value!r} {NEEDS_SCHEDULER_KWARGS[value]}, which the sft section does not set; "
                              f"choose one of: {', '.join(names)}")
         if value not in names:
-            close = difflib.get_close_matches(value, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown learning-rate scheduler {value!r}{hint}; transformers' schedulers: {', '.join(names)}")
+            raise ValueError(f"unknown learning-rate scheduler {value!r}{did_you_mean(value, names)}; transformers' schedulers: {', '.join(names)}")
         return value
 
     @model_validator(mode="after")
@@ -293,15 +290,11 @@ class RLConfig(Section):
     @field_validator("rewards")
     @classmethod
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
-        import difflib
+        from safealign.rewards.registry import unknown_reward
 
-        from safealign.rewards.registry import REWARDS
-
-        for name in value:
-            if name not in REWARDS:
-                close = difflib.get_close_matches(name, REWARDS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ValueError(f"unknown reward {name!r}{hint}; valid rewards: {', '.join(REWARDS)}")
+        problem = unknown_reward(list(value))
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

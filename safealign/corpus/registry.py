@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from safealign.corpus.validate import RowProblem
-from safealign.errors import DataError
+from safealign.errors import DataError, did_you_mean
 from safealign.paths import package_data
 
 # name -> file under safealign/data/train (each has a data card under safealign/data/cards).
@@ -33,16 +32,14 @@ def unknown_dataset(name_or_path: str) -> str | None:
     >>> unknown_dataset("reasoning") is None
     True
     >>> unknown_dataset("reasonin")
-    "unknown dataset 'reasonin'. Did you mean 'reasoning'? Shipped datasets: harmful_refusals, benign_helpful, reasoning, multilingual; or give a .jsonl path"
+    "unknown dataset 'reasonin' (did you mean 'reasoning'?); shipped datasets: harmful_refusals, benign_helpful, reasoning, multilingual; or give a .jsonl path"
     """
     if name_or_path in TRAIN_DATASETS:
         return None
     path = Path(name_or_path).expanduser()
     if path.suffix == ".jsonl" or path.exists():
         return None
-    close = difflib.get_close_matches(name_or_path, TRAIN_DATASETS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"unknown dataset {name_or_path!r}.{hint} Shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
+    return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path, TRAIN_DATASETS)}; shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
 
 
 def dataset_path(name_or_path: str) -> Path:

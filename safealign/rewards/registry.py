@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
-from safealign.errors import RecipeError
+from safealign.errors import RecipeError, did_you_mean
 from safealign.rewards import functions
 
 # name -> (factory(settings) -> reward callable, one-line help). The help text lives here only.
@@ -20,12 +19,18 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
 }
 
 
-def check_reward_names(names: list[str]) -> None:
+def unknown_reward(names: list[str]) -> str | None:
+    """The problem with the first name that is not a registered reward, or None when all are."""
     for name in names:
         if name not in REWARDS:
-            close = difflib.get_close_matches(name, REWARDS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise RecipeError(f"unknown reward {name!r}.{hint} Valid rewards: {', '.join(REWARDS)}")
+            return f"unknown reward {name!r}{did_you_mean(name, REWARDS)}; valid rewards: {', '.join(REWARDS)}"
+    return None
+
+
+def check_reward_names(names: list[str]) -> None:
+    problem = unknown_reward(names)
+    if problem:
+        raise RecipeError(problem)
 
 
 def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[list[Callable], list[float]]:

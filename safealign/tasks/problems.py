@@ -8,7 +8,6 @@ seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import random
 import re
@@ -19,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from safealign.errors import SafealignError
+from safealign.errors import SafealignError, did_you_mean
 from safealign.tasks.reasoning_format import NUMBER, extract_answer
 
 TRAIN_SEED = 1
@@ -44,11 +43,9 @@ class UnknownNameError(SafealignError, ValueError):
 
 def unknown_name(kind: str, name: str, valid: list[str], shown: list[str] | None = None) -> UnknownNameError:
     """An error that suggests the closest valid name and lists the valid ones (or ``shown``, when given)."""
-    close = difflib.get_close_matches(name, valid, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
     listed = ", ".join(shown if shown is not None else valid)
     more = f", or any of {len(valid) - len(shown)} more" if shown is not None and len(valid) > len(shown) else ""
-    return UnknownNameError(f"unknown {kind} {name!r}{hint}; valid: {listed}{more}")
+    return UnknownNameError(f"unknown {kind} {name!r}{did_you_mean(name, valid)}; valid: {listed}{more}")
 
 
 @dataclass
