@@ -225,6 +225,10 @@ def test_client_errors_are_clear(upstream, tmp_path):
         assert wrong.status_code == 422 and "messages" in wrong.json()["error"]["message"]
         wrong_type = httpx.post(post, json=chat("hi", temperature="hot"))
         assert wrong_type.status_code == 422 and "temperature" in wrong_type.json()["error"]["message"]
+        not_text = httpx.post(post, json={"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]})
+        assert not_text.status_code == 422 and "messages.0.content" in not_text.json()["error"]["message"]
+        nan = httpx.post(post, content=b'{"messages": [{"role": "user", "content": "hi"}], "x": NaN}')
+        assert nan.status_code == 400 and "NaN" in nan.json()["error"]["message"]  # stored, it would break the JSONL export
         huge = httpx.post(post, json=chat("x" * 10_000))
         assert huge.status_code == 413 and "limit" in huge.json()["error"]["message"]
 
@@ -256,7 +260,9 @@ def test_admin_endpoints_need_the_key(upstream, tmp_path):
         assert len(lines) == 1 and lines[0]["harmful"] is True
         assert {v["role"] for v in lines[0]["verdicts"]} == {"refusal", "harm", "request_harm"}
         for query in ("/admin/exchanges.jsonl?limit=-1", "/admin/exchanges.jsonl?since_id=-5", "/admin/stats?window=-1",
-                      "/admin/alerts?limit=0"):
+                      "/admin/alerts?limit=0", "/admin/stats?window=100000000000000000000",  # past SQLite's integers
+                      "/admin/exchanges.jsonl?since_id=100000000000000000000", "/admin/alerts?limit=100000000000000000000",
+                      "/admin/exchanges.jsonl?limit=100001"):
             bad = httpx.get(url + query, headers={"Authorization": f"Bearer {KEY}"})
             assert bad.status_code == 422 and query.split("?")[1].split("=")[0] in bad.text, query
 

@@ -117,7 +117,45 @@ def test_max_tokens_above_the_context_window_is_a_400(served):
         answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {field: 1_000_000})
         assert answer.status_code == 400 and answer.json()["error"]["param"] == field
         assert "2048" in answer.json()["error"]["message"]  # the tiny model's context window
-    assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2048, stop=["a", "e", " "])).status_code == 200
+    prompt_tokens = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1)).json()["usage"]["prompt_tokens"]
+    room = 2048 - prompt_tokens
+    assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room, stop=["a", "e", " "])).status_code == 200
+    over = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room + 1)).json()["error"]
+    assert over["param"] == "max_tokens" and f"ask for at most {room}" in over["message"]
+
+
+def test_a_prompt_that_fills_the_context_window_is_a_400_and_a_long_one_gets_the_room_left(served):
+    url, _ = served
+    long = " ".join(["word"] * 1900)  # about 1,900 tokens of the tiny model's 2,048
+    full = httpx.post(f"{url}/v1/chat/completions", json=ask(long + long))
+    assert full.status_code == 400 and full.json()["error"]["param"] == "messages"
+    assert "context window of 2048" in full.json()["error"]["message"]
+    body = ask(long, stop=None) | {"max_tokens": None}  # no max_tokens: the server's default of 256 does not fit
+    fitted = httpx.post(f"{url}/v1/chat/completions", json=body).json()["usage"]
+    assert fitted["prompt_tokens"] + fitted["completion_tokens"] <= 2048
+
+
+def test_malformed_requests_are_4xx_not_500(served):
+    url, _ = served
+    post = f"{url}/v1/chat/completions"
+    headers = {"content-type": "application/json"}
+    for body, status, named in (
+        (ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, 422, "messages.0.content"),
+        (ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]}, 422, "messages.0.content"),
+        (ask("hi") | {"messages": [{"role": "wizard", "content": "hi"}]}, 422, "messages.0.role"),
+        (ask("hi", stop=""), 422, "stop"),
+        (ask("hi", stop=["\n", ""]), 422, "stop"),
+    ):
+        answer = httpx.post(post, json=body)
+        assert answer.status_code == status and named in answer.json()["error"]["message"], (body, answer.text)
+    for raw, named in ((b'{"messages": [{"role": "user", "content": "hi"}], "x": NaN}', "NaN is not a JSON value"),
+                       (b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"9" * 5000 + b"}", "not valid JSON"),
+                       (b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+                        "nested too deeply")):
+        answer = httpx.post(post, content=raw, headers=headers)
+        assert answer.status_code == 400 and named in answer.json()["error"]["message"], answer.text
+    parts = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url"}]}]}
+    assert httpx.post(post, json=parts).status_code == 200  # text parts are read, other parts pass through
 
 
 class SlowEngine:
@@ -221,11 +259,11 @@ def test_sigterm_stops_the_server_while_it_generates_and_answers_503(tmp_path):
                 if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
                     break
             time.sleep(0.2)
-        # Four groups (seeds differ) of 16 x 2048 tokens: tens of seconds of decoding queued up. Had the server
+        # Four groups (seeds differ) of 16 x 2000 tokens: tens of seconds of decoding queued up. Had the server
         # waited for them before exiting, every request would have been answered.
         answers: list[object] = []
         clients = [threading.Thread(target=lambda s=seed: answers.append(_status_or_error(lambda: httpx.post(
-            f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2048, n=16, seed=s, temperature=1.0),
+            f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2000, n=16, seed=s, temperature=1.0),
             timeout=120)))) for seed in range(4)]
         for client in clients:
             client.start()

@@ -204,20 +204,20 @@ def create_gateway(
         return HTMLResponse(render_dashboard(store, config, alerts.rules))
 
     @app.get("/admin/exchanges.jsonl", dependencies=[needs_key])
-    def export(since_id: int = Query(0, ge=0), limit: int = Query(10000, ge=1), flagged: bool = False) -> StreamingResponse:
+    def export(since_id: int = Query(0, ge=0, lt=2**63), limit: int = Query(10000, ge=1, le=100000), flagged: bool = False) -> StreamingResponse:
         def lines() -> Iterator[bytes]:
-            for row in queries.export_exchanges(store, since_id, min(limit, 100000), flagged):
+            for row in queries.export_exchanges(store, since_id, limit, flagged):
                 yield (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode()
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @app.get("/admin/stats", dependencies=[needs_key])
-    def stats(window: int = Query(200, ge=1)) -> dict[str, Any]:
+    def stats(window: int = Query(200, ge=1, le=1_000_000)) -> dict[str, Any]:
         return {"totals": queries.totals(store), "rates": queries.judged_rates(store, window),
                 "upstream": queries.upstream_error_rate(store, window), "backlog": store.backlog()}
 
     @app.get("/admin/alerts", dependencies=[needs_key])
-    def alert_history(limit: int = Query(100, ge=1)) -> list[dict[str, Any]]:
+    def alert_history(limit: int = Query(100, ge=1, le=100000)) -> list[dict[str, Any]]:
         return [row | {"created_at": row["created_at"].isoformat() + "Z"} for row in queries.recent_alerts(store, limit)]
 
     @app.post("/admin/purge", dependencies=[needs_key])

@@ -8,6 +8,7 @@ the finished answer as word-sized chunks: the wire format is OpenAI's, the first
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -69,6 +70,24 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
         raise RequestError(422, f"invalid sampling parameters: {error}") from None
 
 
+def fit_context(engine: GenerationEngine, chat: ChatRequest, params: SamplingParams, window: int) -> SamplingParams:
+    """Keep prompt + answer inside the model's context window, as vLLM does: a prompt that leaves no room, or a
+    ``max_tokens`` that does not fit after the prompt, is a 400 that says how much room is left; a request that names
+    no ``max_tokens`` gets at most the room left. (Past the window, rotary models answer garbage and models with
+    learned positions fail mid-batch.)"""
+    prompt_tokens = len(engine.encode(chat.chat()))
+    room = window - prompt_tokens
+    if room < 1:
+        raise RequestError(400, f"the prompt is {prompt_tokens} tokens, which fills the model's context window of {window} "
+                                "tokens and leaves no room for an answer; shorten the conversation", param="messages")
+    name = "max_completion_tokens" if chat.max_completion_tokens is not None else "max_tokens"
+    asked = getattr(chat, name)
+    if asked is not None and asked > room:
+        raise RequestError(400, f"the prompt ({prompt_tokens} tokens) plus {name} {asked} is above the model's context window "
+                                f"of {window} tokens; ask for at most {room}, or shorten the conversation", param=name)
+    return dataclasses.replace(params, max_new_tokens=min(params.max_new_tokens, room))
+
+
 def create_app(
     engine: GenerationEngine,
     model_name: str,
@@ -83,7 +102,8 @@ def create_app(
 
     ``max_tokens_limit``: the most ``max_tokens`` a request may ask for (default: the model's context window).
     """
-    max_tokens_limit = max_tokens_limit or context_window(engine)
+    window = context_window(engine)
+    max_tokens_limit = max_tokens_limit or window
     if max_tokens_limit is not None and default_max_tokens > max_tokens_limit:
         raise SafealignError(f"the default max_tokens ({default_max_tokens}, --max-tokens) is above the most a request may ask "
                              f"for ({max_tokens_limit}, --max-tokens-limit or the model's context window); lower --max-tokens")
@@ -116,6 +136,8 @@ def create_app(
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
+        if window is not None:
+            params = fit_context(engine, chat, params, window)
         try:
             completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params))
         except ClientDisconnected:

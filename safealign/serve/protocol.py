@@ -11,9 +11,9 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -39,8 +39,17 @@ def error_body(message: str, kind: str = "invalid_request_error", param: str | N
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
-    role: str
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]  # OpenAI's roles
     content: str | list[dict[str, Any]] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _text_parts_are_text(cls, value: Any) -> Any:
+        # Parts stay plain dicts (image and audio parts pass through untouched); only a part's text must be text.
+        for index, part in enumerate(value if isinstance(value, list) else []):
+            if "text" in part and not isinstance(part["text"], str):
+                raise ValueError(f"content part {index}: 'text' must be a string, got {type(part['text']).__name__}")
+        return value
 
 
 class ChatRequest(BaseModel):
@@ -58,6 +67,13 @@ class ChatRequest(BaseModel):
     seed: int | None = Field(None, ge=-(2**63), lt=2**63)  # a 64-bit integer, as torch's generators take
     stop: str | list[str] | None = None
     n: int = Field(1, ge=1, le=16)
+
+    @field_validator("stop")
+    @classmethod
+    def _stops_are_not_empty(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if value == "" or (isinstance(value, list) and "" in value):
+            raise ValueError("an empty stop string would end every answer before its first character; leave it out")
+        return value
 
     def stop_list(self) -> list[str]:
         if self.stop is None:
@@ -87,8 +103,10 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise RequestError(400, "request body is empty; send a JSON object with a 'messages' list")
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        payload = json.loads(body, parse_constant=_not_json)
+    except RecursionError:
+        raise RequestError(400, "request body is nested too deeply to decode; send a flat JSON object") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer past Python's 4,300-digit limit
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
@@ -99,6 +117,11 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
                                 "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
                            param=path.split(".")[0] or None)
     return payload
+
+
+def _not_json(constant: str) -> Any:
+    """Python's decoder accepts NaN and Infinity; JSON does not, and a stored one would break every JSONL export."""
+    raise ValueError(f"{constant} is not a JSON value; send a number or null")
 
 
 def _unencodable_path(value: Any, path: str) -> str | None:
@@ -142,7 +165,7 @@ def content_text(content: Any) -> str:
         return ""
     if isinstance(content, str):
         return content
-    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return "".join(part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str))
 
 
 def last_user_text(payload: dict[str, Any]) -> str:
