@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from safealign.errors import DataError
 from safealign.machine_load import CpuSnapshot, machine_load, snapshot
 
 STAGE_FILE = "stage.json"
@@ -33,8 +34,39 @@ def write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
+def read_json(path: Path, expect: type | None = None) -> Any:
+    """A JSON file (``expect``: the type its top level must have); a file that is not, after a hand edit or a
+    disk error, is a DataError naming it rather than a decoder's traceback."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not valid JSON ({error}); restore the file, or delete it and rerun the stage that writes it") from None
+    if expect is not None and not isinstance(data, expect):
+        raise DataError(f"{path}: expected a JSON {'object' if expect is dict else expect.__name__}, got {type(data).__name__}; "
+                        "restore the file, or delete it and rerun the stage that writes it")
+    return data
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The object rows of a log that a stage appends to line by line (metrics, gates, rollouts, alerts). A crash,
+    even ``kill -9``, can leave its last line half written: lines that are not a JSON object are skipped, and said."""
+    if not path.is_file():
+        return []
+    rows, skipped = [], 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            skipped += 1
+    if skipped:
+        log.warning("%s: skipped %d line(s) that are not a JSON object (a crash mid-write leaves half a line)", path, skipped)
+    return rows
 
 
 def package_versions() -> dict[str, str]:
@@ -121,7 +153,7 @@ class StageRecord:
 
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:
     path = stage_dir / STAGE_FILE
-    return read_json(path) if path.is_file() else None
+    return read_json(path, dict) if path.is_file() else None
 
 
 def trained_system_prompt(model_spec: str) -> tuple[str, Path] | None:

@@ -235,3 +235,43 @@ def test_models_prepare_tiny_and_list_keep_specs_whole():
     assert result.exit_code == 0 and "needs no preparation" in said(result)
     result = runner.invoke(app, ["models", "list"], env={"COLUMNS": "80"})
     assert "embedded:smollm2-135m-instruct" in result.output  # on one line, not cut at the terminal's width
+
+
+def test_audit_of_a_crashed_rl_stage_skips_the_half_written_last_lines(tmp_path):
+    rl = tmp_path / "rl"
+    rows = [{"step": step, "text/repetition": value} for step, value in ((1, 0.5), (2, 0.6), (3, 0.7))]
+    write(rl / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows) + '{"step": 4, "rew')
+    write(rl / "gates.jsonl", json.dumps({"step": 2, "metrics": {"refusal": 0.9}}) + "\n\n" + '{"step": 4, "met')
+    write(rl / "rollouts.jsonl", json.dumps({"step": 3, "completion": "go go go go"}) + "\n" + '{"step": 4, "compl')
+    write(rl / "config.json", json.dumps({"rl": {"hacking": {"window": 3}}}))
+    result = runner.invoke(app, ["audit", str(tmp_path)])
+    assert result.exit_code == 0, said(result)
+    alerts = json.loads((rl / "audit.json").read_text())
+    repetition = next(a for a in alerts if a["detector"] == "repetition")
+    assert repetition["evidence"]["examples"][0]["completion"] == "go go go go"
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({"rl": {"hacking": {"window": -1}}}, "rl.hacking"),
+    ({"rl": {"hacking": [1]}}, "rl.hacking"),
+    ({"rl": None}, "is not an RL stage"),
+    ([], "expected a JSON object"),
+])
+def test_audit_names_a_bad_stage_config(tmp_path, config, message):
+    write(tmp_path / "metrics.jsonl", json.dumps({"step": 1, "reward": 0.1}) + "\n")
+    write(tmp_path / "config.json", json.dumps(config))
+    result = runner.invoke(app, ["audit", str(tmp_path)])
+    assert result.exit_code == 2 and message in said(result), said(result)
+
+
+@pytest.mark.parametrize(("relative", "text", "message"), [
+    ("sft/stage.json", '{"stage": "sft", "wall', "not valid JSON"),
+    ("sft/stage.json", "[]", "expected a JSON object, got list"),
+    ("pipeline.json", b"\xff\xfe{}", "not valid JSON"),
+])
+def test_card_names_a_run_file_that_is_not_json(tmp_path, relative, text, message):
+    run = tmp_path / "run"
+    write(run / "sft" / "stage.json", json.dumps({"stage": "sft", "wall_time_s": 1.0}))
+    write(run / relative, text)
+    result = runner.invoke(app, ["card", str(run)])
+    assert result.exit_code == 2 and message in said(result) and relative.split("/")[-1] in said(result), said(result)

@@ -17,6 +17,7 @@ from typing import Any
 
 from safealign.card.run_folder import RunFolder
 from safealign.corpus.mixture import sha256_file
+from safealign.errors import DataError
 from safealign.paths import package_data, safealign_home
 from safealign.runs import git_commit, package_versions, read_json, write_json
 
@@ -50,13 +51,12 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
     digest = sha256_file(labelled) if labelled.is_file() else None
     cache = run.path / CACHE_FILE
     if cache.is_file() and not refresh:
-        cached = read_json(cache)
+        cached = _cached(cache)
         if cached.get("judge_spec") == spec and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
             return cached
     shared = safealign_home() / "judge_quality" / f"{judges_fingerprint(spec, digest)}.json"
-    if shared.is_file() and not refresh:
-        result = read_json(shared)
-    else:
+    result = _cached(shared) if not refresh else {}
+    if not result:
         try:
             result = _measure(spec, labelled, digest)
         except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
@@ -65,6 +65,17 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
         write_json(shared, result)
     write_json(cache, result)
     return result
+
+
+def _cached(path: Path) -> dict[str, Any]:
+    """A cached measurement, or {} when there is none or it is unreadable (then it is measured again)."""
+    if not path.is_file():
+        return {}
+    try:
+        return read_json(path, dict)
+    except DataError as error:
+        log.warning("card: %s; measuring the judges again", error)
+        return {}
 
 
 def judges_fingerprint(spec: str, labelled_sha256: str | None) -> str:

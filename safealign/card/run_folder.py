@@ -6,14 +6,13 @@ Every number the bundle shows comes through here from a file in the run folder (
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from safealign.runs import STAGE_FILE, read_json
+from safealign.runs import STAGE_FILE, read_json, read_jsonl
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class RunFolder:
         out = {}
         for s in self.stages:
             if s.key.startswith("eval:") and s.done and (s.dir / "summary.json").is_file():
-                out[s.label] = read_json(s.dir / "summary.json")
+                out[s.label] = read_json(s.dir / "summary.json", dict)
         return out
 
     def json(self, relative: str, default: Any = None) -> Any:
@@ -105,16 +104,7 @@ class RunFolder:
 
     def jsonl(self, relative: str) -> list[dict[str, Any]]:
         """Rows of a JSONL file in the run folder; a half-written last line (crash) is skipped."""
-        path = self.path / relative
-        if not path.is_file():
-            return []
-        rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return rows
+        return read_jsonl(self.path / relative)
 
     @property
     def base_model(self) -> str:
@@ -185,12 +175,12 @@ def load_run(run_dir: str | Path) -> RunFolder:
     path = Path(run_dir)
     recipe_file = path / "recipe.yaml"
     recipe = (yaml.safe_load(recipe_file.read_text()) or {}) if recipe_file.is_file() else {}
-    pipeline = read_json(path / "pipeline.json") if (path / "pipeline.json").is_file() else {}
+    pipeline = read_json(path / "pipeline.json", dict) if (path / "pipeline.json").is_file() else {}
     run = RunFolder(path, recipe, pipeline)
     done: dict[str, bool] = {}
     for spec in STAGES:
         folder = path / spec.folder
-        record = read_json(folder / STAGE_FILE) if (folder / STAGE_FILE).is_file() else None
+        record = read_json(folder / STAGE_FILE, dict) if (folder / STAGE_FILE).is_file() else None
         done[spec.key] = record is not None
         run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
     return run

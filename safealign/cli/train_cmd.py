@@ -150,9 +150,13 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     """Run the reward-hacking detectors offline over a finished (or crashed) RL stage."""
     import json
 
+    from pydantic import ValidationError
+
     from safealign.config import HackingConfig
+    from safealign.config.base import format_validation_error
     from safealign.errors import SafealignError
     from safealign.hacking import run_detectors
+    from safealign.runs import read_json, read_jsonl
     from safealign.training.rollouts import examples_at
 
     stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
@@ -160,16 +164,19 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     if not metrics.is_file():
         raise SafealignError(f"no metrics.jsonl in {run_dir} or {run_dir / 'rl'}: give an RL stage folder")
     config_file = stage / "config.json"
-    if config_file.is_file() and "rl" not in json.loads(config_file.read_text()):
+    config = read_json(config_file, dict) if config_file.is_file() else {"rl": {}}
+    if not isinstance(config.get("rl"), dict):
         raise SafealignError(f"{stage} is not an RL stage (its config.json has no rl section): give a run folder or its rl/ folder")
-    history = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
-    gates = stage / "gates.jsonl"
-    if gates.is_file():
-        for line in gates.read_text().splitlines():
-            event = json.loads(line)
-            history.append({"step": event["step"], **{f"gate/{k}": v for k, v in event["metrics"].items()}})
-    history.sort(key=lambda r: r.get("step", 0))
-    thresholds = HackingConfig(**json.loads(config_file.read_text())["rl"]["hacking"]) if config_file.is_file() else HackingConfig()
+    try:
+        thresholds = HackingConfig.model_validate(config["rl"].get("hacking") or {})
+    except ValidationError as error:
+        raise format_validation_error(error, HackingConfig, f"{config_file} (rl.hacking)") from None
+    # The stage appends these logs line by line: after a crash the last line can be half written, and is skipped.
+    history = read_jsonl(metrics)
+    for event in read_jsonl(stage / "gates.jsonl"):
+        if isinstance(event.get("metrics"), dict):
+            history.append({"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}})
+    history.sort(key=lambda r: r.get("step", 0) if isinstance(r.get("step"), int | float) else 0)
     alerts = run_detectors(history, thresholds, examples=lambda step: examples_at(stage / "rollouts.jsonl", step))
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
     console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))

@@ -18,6 +18,7 @@ from transformers import TrainerCallback
 from safealign.hacking.signals import repeated_ngram_share
 from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
 from safealign.rewards.functions import completion_text, prompt_text
+from safealign.runs import read_jsonl
 
 
 class RolloutLog:
@@ -110,9 +111,7 @@ class RolloutCallback(TrainerCallback):
 
 def examples_at(path: Path, step: int, limit: int = 3) -> list[dict[str, Any]]:
     """Up to ``limit`` recorded completions from the logged step nearest ``step``."""
-    if not path.is_file():
-        return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
     if not rows:
         return []
     nearest = min({r["step"] for r in rows}, key=lambda s: abs(s - step))
