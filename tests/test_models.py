@@ -100,3 +100,12 @@ def test_lora_adapter_loads_on_its_base(tmp_path):
     ids = torch.tensor([[1, 2, 3, 4]])
     with torch.no_grad():
         assert torch.allclose(peft_model(ids).logits, loaded.model(ids).logits, atol=1e-5)
+
+
+@pytest.mark.parametrize(("text", "message"), [("{not json", "is not valid JSON"), ("[]", "has no base_model_name_or_path")])
+def test_a_broken_adapter_config_names_the_file(tmp_path, text, message):
+    from safealign.models.specs import adapter_base
+
+    (tmp_path / "adapter_config.json").write_text(text)
+    with pytest.raises(ModelNotFoundError, match=message):
+        adapter_base(tmp_path)

@@ -101,8 +101,12 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
 
 def adapter_base(path: Path) -> str:
     """The base model spec recorded in a LoRA adapter folder."""
-    config = json.loads((path / "adapter_config.json").read_text())
-    base = config.get("base_model_name_or_path")
+    try:
+        config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelNotFoundError(f"{path / 'adapter_config.json'} is not valid JSON ({error}); save the adapter again "
+                                 "(peft's save_pretrained writes it)") from None
+    base = config.get("base_model_name_or_path") if isinstance(config, dict) else None
     if not base:
         raise ModelNotFoundError(f"adapter {path} has no base_model_name_or_path in adapter_config.json")
     return str(base)
