@@ -94,6 +94,19 @@ def test_an_output_folder_without_write_permission_names_it(capsys):
         assert f"no permission to access {error.filename} (permission denied)" in stderr and "--out" in stderr, stderr
 
 
+def test_a_file_without_read_permission_says_to_fix_its_permissions(tmp_path, capsys):
+    @friendly_errors
+    def fails(error):
+        raise error
+
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("name: x\n")
+    with pytest.raises(typer.Exit):
+        fails(PermissionError(13, "Permission denied", str(recipe)))  # root reads any file: the error is made up
+    stderr = " ".join(capsys.readouterr().err.split())
+    assert f"no permission to access {recipe}" in stderr and "chmod" in stderr and "copy you can read" in stderr, stderr
+
+
 def test_other_os_errors_still_raise():
     @friendly_errors
     def fails(error):

@@ -101,6 +101,9 @@ def path_error_message(error: BaseException) -> str | None:
         )
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         reason = "read-only file system" if error.errno == errno.EROFS else "permission denied"
+        if path.is_file() and error.errno != errno.EROFS:  # an input (a recipe, a dataset) or an output to replace
+            return (f"no permission to access {path} ({reason}). Fix its permissions (chmod) or give a copy you can read; "
+                    "for an output, choose a path you can write to (--out, the recipe's output_dir, SAFEALIGN_HOME).")
         return (
             f"no permission to access {path} ({reason}). Choose an output folder you can write to (--out, the recipe's "
             "output_dir, SAFEALIGN_HOME) or fix its permissions."
