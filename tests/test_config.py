@@ -46,6 +46,10 @@ def test_defaults_validate():
         ({"rl": {"tasks": {"chain_sum?min_digits=3&max_digits=1": 1.0}}}, ["rl.tasks", "chain_sum rejected the settings"]),
         ({"rl": {"tasks": {"arithmetic?max_digits=1": 1.0}}}, ["rl.tasks", "takes no settings"]),
         ({"rl": {"tasks": {"safety?share=1": 1.0}}}, ["rl.tasks", "'safety' takes no settings"]),
+        ({"rl": {"tasks": {"arithmetic": float("nan")}}}, ["rl.tasks", "finite number"]),
+        ({"rl": {"rewards": {"accuracy": float("inf")}}}, ["rl.rewards", "finite number"]),
+        ({"sft": {"datasets": {"reasoning": float("nan"), "benign_helpful": 0.1}}}, ["sft.datasets", "finite number", "'reasoning': nan"]),
+        ({"distill": {"transfer_data": {"reasoning": float("inf")}}}, ["distill.transfer_data", "finite number"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -91,6 +95,25 @@ def test_load_recipe_errors(tmp_path):
     listy.write_text("- a\n- b\n")
     with pytest.raises(RecipeError, match="YAML mapping"):
         load_recipe(listy)
+
+
+@pytest.mark.parametrize("text, line", [("[a, b]: 1\n", "line 1"), ("sft: {}\n{a: 1}: 1\n", "line 2")])
+def test_an_unhashable_yaml_key_is_not_valid_yaml(tmp_path, text, line):
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    assert "not valid YAML" in str(info.value) and "found unhashable key" in str(info.value) and line in str(info.value)
+
+
+@pytest.mark.parametrize("text, kind", [("[]\n", "list"), ("false\n", "bool"), ("0\n", "int")])
+def test_a_recipe_that_is_an_empty_non_mapping_is_rejected(tmp_path, text, kind):
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    with pytest.raises(RecipeError, match=f"a recipe is a YAML mapping of sections, got {kind}"):
+        load_recipe(path)
+    path.write_text("")  # an empty file is still the default recipe
+    assert load_recipe(path).name == "run"
 
 
 def test_recipe_reference_is_up_to_date():

@@ -65,6 +65,40 @@ def test_data_check_lists_unreadable_and_invalid_lines_together(tmp_path):
     assert "mixed.jsonl:1: not valid JSON" in flat and "mixed.jsonl:2: field 'messages'" in flat
 
 
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ({"kind": ["benign"]}, "field 'kind': must be a string, one of"),
+        ({"messages": [{"role": ["user"], "content": "hi"}, {"role": "assistant", "content": "ok"}]}, "field 'messages[0].role': must be a string, one of"),
+        ({"id": [1]}, "field 'id': must be a string or integer"),
+        ({"id": {"a": 1}}, "field 'id': must be a string or integer"),
+    ],
+)
+def test_data_check_reports_fields_of_the_wrong_type_instead_of_crashing(tmp_path, extra, expected):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    path = tmp_path / "typed.jsonl"
+    path.write_text(json.dumps(chat("hello")) + "\n" + json.dumps(chat("hi") | extra) + "\n" + json.dumps(chat("hey") | extra) + "\n")
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    flat = " ".join(result.output.split())
+    assert f"typed.jsonl:2: {expected}" in flat and f"typed.jsonl:3: {expected}" in flat
+    assert "duplicate id" not in flat
+
+
+def test_data_check_counts_languages_of_mixed_types(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    path = tmp_path / "langs.jsonl"
+    path.write_text("".join(json.dumps(chat(f"q{i}") | {"language": language}) + "\n" for i, language in enumerate(["en", None, 5])))
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 0 and "data valid" in result.output, result.exception
+
+
 def test_mixture_fractions_repeat_and_subsample(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(chat(f"question {i}")) for i in range(10)) + "\n")

@@ -492,3 +492,38 @@ def test_family_settings_yaml_cannot_read_are_kept_as_written() -> None:
     assert prompts and all("*" in p and "+" not in p for p in prompts)
     with pytest.raises(FamilyConfigError, match="not KEY=VALUE"):
         get_suite("rg:basic_arithmetic?max_digits")
+
+
+def _eval_dir(folder: Path, samples: str | bytes, summary: str | bytes = '{"suites": {"harmful": {"kind": "harmful"}}}') -> Path:
+    """An eval output folder (`safealign eval --out`) with these raw samples.jsonl and summary.json contents."""
+    folder.mkdir()
+    good = json.dumps({"suite": "harmful", "id": "h0", "prompt": "p", "completion": "c", "sample_index": 0,
+                       "verdicts": {"refusal": {"label": "refusal"}}, "scores": {}}) + "\n"
+    for name, text in (("samples.jsonl", good + samples if isinstance(samples, str) else good.encode() + samples), ("summary.json", summary)):
+        (folder / name).write_bytes(text.encode() if isinstance(text, str) else text)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "samples, summary, message",
+    [
+        ("[1, 2]\n", None, "samples.jsonl:2: not an eval sample"),
+        ('{"id": "h1"}\n', None, "samples.jsonl:2: not an eval sample"),
+        ('{"suite": "harmful"}\n', None, "samples.jsonl:2: not an eval sample"),
+        ('{"suite": "harmful", "id": "h1", "sample_index": "x"}\n', None, "samples.jsonl:2: not an eval sample"),
+        ("", '{"suites": {"harmful": {"kind": ["harmful"]}}}', "summary.json is not an eval summary"),
+        (b'{"suite": "harmful", "id": "caf\xe9"}\n', None, "samples.jsonl:2: not UTF-8"),
+        ("", b'{"suites": {"caf\xe9": {}}}', "summary.json: not UTF-8"),
+    ],
+)
+def test_eval_diff_names_the_file_and_line_of_a_row_that_is_not_a_sample(tmp_path: Path, samples, summary, message) -> None:
+    from safealign.cli.main import app
+    from safealign.evals.paired import paired_diff
+
+    good = _eval_dir(tmp_path / "good", "")
+    bad = _eval_dir(tmp_path / "bad", samples, *([summary] if summary is not None else []))
+    with pytest.raises(DataError, match=message):
+        paired_diff(good, bad)
+    result = CliRunner().invoke(app, ["eval-diff", str(good), str(bad)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert message in " ".join(result.output.split())

@@ -30,7 +30,7 @@ def check(
             empty.append(str(path))
         problems.extend(sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
-        languages = Counter(row.get("language", "?") for _, row in numbered)
+        languages = Counter(str(row.get("language", "?")) for _, row in numbered)  # null or 5 next to "en" must still sort
         rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
         train_texts.extend(training_turns([row | {"id": line} for line, row in numbered], source=name))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))

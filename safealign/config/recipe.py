@@ -61,10 +61,10 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{path}: not UTF-8 text (byte {error.start}): save the recipe as UTF-8 "
                           f"(e.g. `iconv -f latin1 -t utf-8 {path} > fixed.yaml`)") from None
     try:
-        data = yaml.load(text, Loader=UniqueKeyLoader) or {}
+        data = yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise RecipeError(f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}") from None
-    return parse_recipe(data, str(path))
+    return parse_recipe({} if data is None else data, str(path))  # only an empty file is the default recipe
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -78,7 +78,12 @@ class UniqueKeyLoader(yaml.SafeLoader):
         seen: dict = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                duplicate = key in seen
+            except TypeError:  # a list or mapping as a key: the error PyYAML gives, which `key in seen` would pre-empt
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark) from None
+            if duplicate:
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping", node.start_mark, f"found the key {key!r} twice (first {seen[key]})", key_node.start_mark)
             seen[key] = f"line {key_node.start_mark.line + 1}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -250,6 +251,9 @@ class RLConfig(Section):
     @field_validator("tasks", "rewards")
     @classmethod
     def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        not_finite = {k: v for k, v in value.items() if not math.isfinite(v)}
+        if not_finite:
+            raise ValueError(f"weights must be finite numbers (e.g. 1.0), got {not_finite}")
         bad = {k: v for k, v in value.items() if v < 0}
         if bad:
             raise ValueError(f"weights must be >= 0, got {bad}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, 
     ...
     ValueError: fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {'reasoning': -1.0}
     """
+    not_finite = {name: value for name, value in fractions.items() if not math.isfinite(value)}
+    if not_finite:
+        raise ValueError(f"fractions must be finite numbers (0 leaves a dataset out; above 1 repeats rows), got {not_finite}")
     negative = {name: value for name, value in fractions.items() if value < 0}
     if negative:
         raise ValueError(f"fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {negative}")

@@ -37,16 +37,17 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         if not isinstance(message, dict):
             bad(f"messages[{index}]", "each message must be an object with 'role' and 'content'")
             continue
-        if message.get("role") not in ROLES:
-            bad(f"messages[{index}].role", f"must be one of {sorted(ROLES)}, got {message.get('role')!r}")
+        role = message.get("role")
+        if not isinstance(role, str) or role not in ROLES:
+            bad(f"messages[{index}].role", f"must be a string, one of {sorted(ROLES)}, got {role!r}")
         if not isinstance(message.get("content"), str) or not message["content"].strip():
             bad(f"messages[{index}].content", "must be a non-empty string")
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
         bad("messages", "needs at least one user message")
-    if "kind" in row and row["kind"] not in KINDS:
-        bad("kind", f"must be one of {sorted(KINDS)}, got {row['kind']!r}")
+    if "kind" in row and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
+        bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
     if "id" in row and not isinstance(row["id"], str | int):
         bad("id", "must be a string or integer")
     return problems
@@ -58,7 +59,7 @@ def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[Ro
     seen: dict[Any, int] = {}
     for line, row in rows:
         problems.extend(row_problems(path, line, row))
-        if "id" in row:
+        if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
             if row["id"] in seen:
                 problems.append(RowProblem(path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"))
             seen.setdefault(row["id"], line)

@@ -96,21 +96,34 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
                             "(or a run's eval/<stage> folder)")
     # a built-in suite's name is its kind; summaries written before kinds were recorded lack the field
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = json.loads(summary_path.read_bytes())  # bytes: json decodes them, so bad UTF-8 is caught here too
     except json.JSONDecodeError as error:
         raise DataError(f"{summary_path}: not valid JSON ({error.msg}); rerun `safealign eval` into a fresh --out") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"{summary_path}: not UTF-8 text (byte {error.start}); rerun `safealign eval` into a fresh --out") from None
     if not isinstance(summary, dict) or not isinstance(summary.get("suites"), dict):
         raise DataError(f"{summary_path} is not an eval summary (no 'suites' mapping): was it overwritten? "
                         "Rerun `safealign eval` into a fresh --out")
     kinds = {name: suite.get("kind", name) if isinstance(suite, dict) else name for name, suite in summary["suites"].items()}
+    odd = next((name for name, kind in kinds.items() if not isinstance(kind, str)), None)
+    if odd is not None:
+        raise DataError(f"{summary_path} is not an eval summary (suite {odd!r} has kind {kinds[odd]!r}, not a name): "
+                        "was it overwritten? Rerun `safealign eval` into a fresh --out")
     samples = []
-    with samples_path.open(encoding="utf-8") as handle:
+    with samples_path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    samples.append(json.loads(line))
+                    sample = json.loads(line)
                 except json.JSONDecodeError as error:
                     raise DataError(f"{samples_path}:{number}: not valid JSON ({error.msg})") from None
+                except UnicodeDecodeError as error:
+                    raise DataError(f"{samples_path}:{number}: not UTF-8 text (byte {error.start} of the line)") from None
+                if not (isinstance(sample, dict) and isinstance(sample.get("suite"), str) and isinstance(sample.get("id"), str)
+                        and isinstance(sample.get("sample_index", 0), int)):
+                    raise DataError(f"{samples_path}:{number}: not an eval sample (an object with string 'suite' and 'id' "
+                                    "and an integer 'sample_index'): was it edited? Rerun `safealign eval` into a fresh --out")
+                samples.append(sample)
     return kinds, samples
 
 
