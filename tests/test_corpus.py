@@ -39,6 +39,8 @@ def test_invalid_json_names_the_line(tmp_path):
     path.write_text(json.dumps(chat("hi")) + "\n{not json\n")
     with pytest.raises(DataError, match=r"broken.jsonl:2: not valid JSON"):
         read_rows(path)
+    with pytest.raises(DataError, match=r"is a folder; give the JSONL file in it"):
+        read_rows(tmp_path)
 
 
 def test_every_bad_line_of_a_file_is_reported_not_just_the_first(tmp_path):

@@ -95,6 +95,8 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[RowProblem]]:
     """(line number, row) pairs of the lines that are JSON objects, and a problem for each line that is not,
     so that a checker reports every bad line of a file instead of stopping at the first."""
+    if path.is_dir():
+        raise DataError(f"dataset {path} is a folder; give the JSONL file in it (one chat row per line)")
     if not path.is_file():
         raise DataError(f"dataset file {path} not found")
     rows, problems = [], []
