@@ -8,6 +8,7 @@ end-of-turn token; a completion records its token counts and whether the length 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,8 +40,8 @@ class SamplingParams:
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
             raise SettingError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
-        if self.temperature < 0:
-            raise SettingError(f"temperature must be >= 0 (0 = greedy), got {self.temperature}")
+        if not self.temperature >= 0 or self.temperature == math.inf:  # NaN fails every comparison
+            raise SettingError(f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.num_samples < 1:

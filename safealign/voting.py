@@ -17,6 +17,7 @@ The judge in the loop is the default refusal judge (MiniLM, CPU); answers are ju
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,8 +37,9 @@ class RefusalVote:
     def __post_init__(self) -> None:
         if self.samples < 1:
             raise SettingError(f"refusal vote: samples must be >= 1, got {self.samples}")
-        if self.temperature <= 0:
-            raise SettingError(f"refusal vote: temperature must be > 0 (the vote needs sampled answers), got {self.temperature}")
+        if not 0 < self.temperature < math.inf:  # NaN fails every comparison
+            raise SettingError(f"refusal vote: temperature must be a finite number > 0 (the vote needs sampled answers), "
+                               f"got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise SettingError(f"refusal vote: top_p must be in (0, 1], got {self.top_p}")
         if not 0 < self.threshold <= 1:

@@ -81,3 +81,11 @@ def test_bf16_matches_fp32_mostly(tiny):
 def test_bad_sampling_params(bad):
     with pytest.raises(ValueError):
         SamplingParams(**bad)
+
+
+@pytest.mark.parametrize("temperature", [float("nan"), float("inf"), -0.5])
+def test_a_temperature_that_is_not_a_finite_number_at_least_0_is_refused(temperature):
+    from safealign.errors import SettingError
+
+    with pytest.raises(SettingError, match="temperature must be a finite number >= 0"):
+        SamplingParams(temperature=temperature)

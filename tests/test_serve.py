@@ -289,13 +289,14 @@ def _status_or_error(call) -> object:
         return type(error).__name__
 
 
-@pytest.mark.parametrize("option", ["--batch-size", "--max-tokens", "--max-tokens-limit"])
-def test_serve_refuses_a_zero_count_option_at_start(option):
+@pytest.mark.parametrize(("option", "value"), [("--batch-size", "0"), ("--max-tokens", "0"), ("--max-tokens-limit", "0"),
+                                               ("--max-wait-ms", "inf"), ("--temperature", "nan"), ("--temperature", "inf")])
+def test_serve_refuses_an_option_out_of_range_at_start(option, value):
     from typer.testing import CliRunner
 
     from safealign.cli.main import app as cli
 
-    result = CliRunner().invoke(cli, ["serve", "tiny", option, "0"])
+    result = CliRunner().invoke(cli, ["serve", "tiny", option, value])
     assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output
 
 

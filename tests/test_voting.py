@@ -85,7 +85,8 @@ def test_threshold_is_a_share_of_the_samples(refusing: int, threshold: float, re
 
 @pytest.mark.parametrize(("settings", "message"), [({"samples": 0}, "samples"), ({"temperature": 0.0}, "temperature"),
                                                    ({"top_p": 0.0}, "top_p"), ({"threshold": 0.0}, "threshold"),
-                                                   ({"threshold": 1.5}, "threshold")])
+                                                   ({"threshold": 1.5}, "threshold"), ({"temperature": float("nan")}, "finite"),
+                                                   ({"temperature": float("inf")}, "finite")])
 def test_bad_vote_settings_name_the_field(settings: dict, message: str) -> None:
     with pytest.raises(SettingError, match=message):
         RefusalVote(**settings)

@@ -13,13 +13,13 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
     served_name: str | None = typer.Option(None, "--served-model-name", help="Model id clients see (default: the spec)."),
     batch_size: int = typer.Option(16, min=1, help="Most requests in one generate call."),
-    max_wait_ms: float = typer.Option(5.0, min=0.0, help="How long a batch waits for more requests after its first."),
+    max_wait_ms: float = typer.Option(5.0, min=0.0, max=60_000.0, help="How long a batch waits for more requests after its first."),
     max_tokens: int = typer.Option(256, min=1, help="Default max_tokens when a request gives none."),
     max_tokens_limit: int | None = typer.Option(None, min=1, help="Most max_tokens a request may ask for; more is a 400 "
                                                 "(default: the model's context window). Each request holds its whole batch until it ends."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
-    temperature: float = typer.Option(1.0, min=0.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 serves the greedy "
+    temperature: float = typer.Option(1.0, min=0.0, max=2.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 serves the greedy "
                                       "answers `safealign eval` scores: a small model's refusals can be a few tokens deep, and sampling undoes some of them."),
 ) -> None:
     """Serve MODEL over the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)."""
