@@ -161,6 +161,18 @@ def suite_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]
     raise ValueError(f"no metrics for suite kind {kind!r}")
 
 
+def distinct_suites(specs: list[Suite]) -> list[Suite]:
+    """Each suite once (a suite named twice, or by a group too, runs once); two different suites that share a name
+    (a file suite is named after its file) would share their scores' keys, so one would silently replace the other."""
+    by_name: dict[str, Suite] = {}
+    for spec in specs:
+        seen = by_name.setdefault(spec.name, spec)
+        if (seen.kind, seen.description) != (spec.kind, spec.description):
+            raise DataError(f"two suites are named {spec.name!r} ({seen.description}, {seen.kind}; and {spec.description}, "
+                            f"{spec.kind}): a file suite takes its file's name, so rename one of the files")
+    return list(by_name.values())
+
+
 def run_eval(
     generator: Generator,
     suites: Sequence[str | Suite],
@@ -179,7 +191,7 @@ def run_eval(
     built only when a safety suite runs.
     """
     started = time.perf_counter()
-    specs = list({spec.name: spec for spec in (s if isinstance(s, Suite) else get_suite(s) for s in suites)}.values())
+    specs = distinct_suites([s if isinstance(s, Suite) else get_suite(s) for s in suites])
     selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
     empty = [spec.name for spec, chosen in selected if not chosen]
     if empty:  # a suite that contributes nothing would vanish from the scores without a word
