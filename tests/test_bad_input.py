@@ -173,3 +173,15 @@ def test_resuming_from_a_checkpoint_without_weights_names_it(tmp_path):
     assert (broken / "trainer_state.json").is_file()  # nothing deleted for the user
     result = runner.invoke(app, ["sft", str(recipe), "--out", str(tmp_path / "sft"), "--no-resume"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_folder_where_a_file_is_needed_names_it(tmp_path, capsys):
+    @friendly_errors
+    def fails():
+        (tmp_path / "out.json").mkdir()
+        (tmp_path / "out.json").write_text("{}")
+
+    with pytest.raises(typer.Exit):
+        fails()
+    stderr = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path / 'out.json'} is a folder; give a file path" in stderr and "Traceback" not in stderr, stderr

@@ -57,6 +57,27 @@ def system_prompt_for(model: str, given: str | None) -> str | None:
     return prompt
 
 
+def chat_problem(messages: Any) -> str | None:
+    """What is wrong with a row's chat ``messages`` (a non-empty list of objects with string 'role' and 'content'), else None.
+
+    >>> chat_problem([{"role": "user", "content": "Hi"}]) is None
+    True
+    >>> chat_problem([{"content": "Hi"}])
+    "field 'messages[0].role' must be a string (system, user or assistant), got None; fix the row or drop it"
+    """
+    if not isinstance(messages, list) or not messages:
+        return f"field 'messages' needs a non-empty list of {{role, content}} objects, got {messages!r:.40}; fix the row or drop it"
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return f"field 'messages[{index}]' must be an object with 'role' and 'content', got {message!r:.40}; fix the row or drop it"
+        if not isinstance(message.get("role"), str):
+            return (f"field 'messages[{index}].role' must be a string (system, user or assistant), got {message.get('role')!r:.40}; "
+                    "fix the row or drop it")
+        if not isinstance(message.get("content"), str):
+            return f"field 'messages[{index}].content' must be a string, got {message.get('content')!r:.40}; fix the row or drop it"
+    return None
+
+
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -84,6 +105,8 @@ def path_error_message(error: BaseException) -> str | None:
 
     >>> path_error_message(PermissionError(13, "Permission denied", "/root/x")).split(".")[0]
     'no permission to access /root/x (permission denied)'
+    >>> path_error_message(IsADirectoryError(21, "Is a directory", "/tmp")).split(";")[0]
+    '/tmp is a folder'
     """
     import errno
     from pathlib import Path
@@ -99,6 +122,9 @@ def path_error_message(error: BaseException) -> str | None:
             f"cannot write {path}: {blocking} is a file where a folder is needed. Choose another output path (--out, "
             "--json, the recipe's output_dir, SAFEALIGN_HOME) or move the file away."
         )
+    if error.errno == errno.EISDIR:
+        return (f"{path} is a folder; give a file path for this input or output (--out, --json, --prompts, --datasets), "
+                "e.g. a file inside that folder.")
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         reason = "read-only file system" if error.errno == errno.EROFS else "permission denied"
         if path.is_file() and error.errno != errno.EROFS:  # an input (a recipe, a dataset) or an output to replace

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import SYSTEM_PROMPT_HELP, console, err_console, friendly_errors, system_prompt_for
+from safealign.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    chat_problem,
+    console,
+    err_console,
+    friendly_errors,
+    system_prompt_for,
+)
 from safealign.errors import DataError
 
 
@@ -23,6 +30,9 @@ def read_prompts(path: Path) -> list[str | list[dict]]:
         if isinstance(row.get("prompt"), str):
             prompts.append(row["prompt"])
         elif isinstance(row.get("messages"), list):
+            problem = chat_problem(row["messages"])
+            if problem:
+                raise DataError(f"{path}:{number}: {problem}")
             prompts.append(row["messages"])
         else:
             raise DataError(f"{path}:{number}: needs a 'prompt' string or a 'messages' list")
@@ -55,6 +65,8 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.models import generation_device, load_model
 
+    if out and out.is_dir():
+        raise DataError(f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}")
     if out and prompts_file and out.resolve() == prompts_file.resolve():
         raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
     prompts: list = list(prompt) + (read_prompts(prompts_file) if prompts_file else [])

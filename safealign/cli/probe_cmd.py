@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import SYSTEM_PROMPT_HELP, console, friendly_errors, system_prompt_for, table
+from safealign.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    chat_problem,
+    console,
+    friendly_errors,
+    system_prompt_for,
+    table,
+)
 from safealign.errors import DataError
 
 DEFAULT_DATASETS = "harmful_refusals,benign_helpful"
@@ -39,6 +46,9 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
         for line, row in read_rows(path):
             if row.get("kind") not in LABELS or (language != "all" and row.get("language", "en") != language):
                 continue
+            problem = chat_problem(row.get("messages"))
+            if problem:
+                raise DataError(f"{path}:{line}: {problem}")
             users = [m.get("content", "") for m in row.get("messages", []) if m.get("role") == "user"]
             if not users:
                 raise DataError(f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row")
@@ -53,10 +63,16 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
 
 
 def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
+    from safealign.corpus.registry import dataset_path
     from safealign.models import load_model
     from safealign.probing import fit_refusal_probe, roc_auc
     from safealign.runs import trained_system_prompt
 
+    if out.is_dir():
+        raise DataError(f"--out {out} is a folder; give a file path for the probe, e.g. {out / 'refusal_probe.json'}")
+    for name in [n.strip() for n in datasets.split(",") if n.strip()]:
+        if dataset_path(name).resolve() == out.resolve():
+            raise DataError(f"--out {out} is the --datasets file {name}: writing the probe there would replace the dataset. Give another --out")
     system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
