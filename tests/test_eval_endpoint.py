@@ -195,3 +195,45 @@ def test_eval_cli_rejects_several_greedy_samples(tmp_path: Path) -> None:
                                       "--samples", "4", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "--temperature" in result.output
+
+
+def _answer_with(monkeypatch: pytest.MonkeyPatch, body: dict) -> None:
+    """Every httpx.Client answers ``body`` (HTTP 200) to every request, without a network."""
+    real_init = httpx.Client.__init__
+
+    def init(self: httpx.Client, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - httpx's own signature
+        kwargs["transport"] = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+
+
+@pytest.mark.parametrize(("content", "usage"), [
+    ([{"type": "text", "text": " The answer "}, {"type": "text", "text": "is 0. "}], None),
+    ("The answer is 0.", "none"),
+    ("The answer is 0.", {"prompt_tokens": "n/a", "completion_tokens": [3]}),
+])
+def test_content_parts_are_joined_and_malformed_usage_counts_as_none(monkeypatch: pytest.MonkeyPatch, content, usage) -> None:
+    """A list of content parts is valid OpenAI; usage is optional, so a malformed one is read as absent."""
+    _answer_with(monkeypatch, {"choices": [{"message": {"content": content}, "finish_reason": "stop"}], "usage": usage})
+    completion = EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])[0]
+    assert completion.text == "The answer is 0."
+    assert completion.prompt_tokens == 0 and completion.completion_tokens == 0
+
+
+@pytest.mark.parametrize("content", [{"text": "hi"}, 42, [{"type": "text", "text": 7}]])
+def test_content_that_is_not_text_is_an_endpoint_error(monkeypatch: pytest.MonkeyPatch, content) -> None:
+    _answer_with(monkeypatch, {"choices": [{"message": {"content": content}}]})
+    with pytest.raises(EndpointError, match=r"no choices\[0\]\.message\.content"):
+        EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])
+
+
+def test_eval_cli_with_a_malformed_endpoint_url(tmp_path: Path) -> None:
+    from safealign.cli.main import app
+
+    with pytest.raises(EndpointError, match=r"'http://\[::1' is not a valid URL"):
+        EndpointGenerator("http://[::1", "m").generate(["q"])
+    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", "http://[::1", "--suites", "format", "--limit", "1",
+                                      "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert "is not a valid URL" in result.output and "http://127.0.0.1:8000" in " ".join(result.output.split())

@@ -798,3 +798,40 @@ def test_bad_gateway_options_are_one_line_errors(options, says, tmp_path):
     result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://127.0.0.1:9", *db, *options])
     assert result.exit_code == 2, result.exception
     assert says in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
+def test_a_db_file_that_is_not_a_database_is_a_one_line_error_and_stays_unchanged(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    notes = tmp_path / "notadb.txt"
+    notes.write_bytes(b"my notes, not a database\n" * 200)
+    with pytest.raises(SafealignError, match="point --db at a new file or at an existing safealign monitor database"):
+        Store(f"sqlite:///{notes}")
+    result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://127.0.0.1:9", "--db", f"sqlite:///{notes}",
+                                      "--worker", "none"])
+    assert result.exit_code == 2, result.exception
+    said = " ".join(result.output.split())
+    assert str(notes) in said and "point --db at a new file" in said and "Traceback" not in result.output
+    assert notes.read_bytes() == b"my notes, not a database\n" * 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notadb.txt"]
+
+
+@pytest.mark.parametrize("upstream", ["http://[::1", "http://", "https:///v1", "http://h:port"])
+def test_an_upstream_url_without_a_usable_host_is_rejected(upstream, tmp_path):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"upstream .* give one like http://127\.0\.0\.1:8000"):
+        MonitorConfig(upstream=upstream, db=f"sqlite:///{tmp_path}/m.db")
+
+
+def test_a_malformed_upstream_is_a_one_line_cli_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://[::1", "--db", f"sqlite:///{tmp_path}/m.db",
+                                      "--worker", "none"])
+    assert result.exit_code == 2, result.exception
+    assert "give one like http://127.0.0.1:8000" in " ".join(result.output.split()) and "Traceback" not in result.output

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from safealign.chat_content import message_text
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
 from safealign.progress import progress_bar
@@ -23,6 +24,14 @@ log = logging.getLogger(__name__)
 
 class EndpointError(SafealignError):
     """The endpoint could not be reached or answered with an error."""
+
+
+def _token_count(value: Any) -> int:
+    """A usage count; usage is optional, so a missing or malformed one counts as 0."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 class EndpointGenerator:
@@ -83,6 +92,9 @@ class EndpointGenerator:
                 continue
             except httpx.HTTPError as error:
                 raise EndpointError(f"request to {self.url} failed: {error!r}") from None
+            except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
+                raise EndpointError(f"endpoint {self.base_url!r} is not a valid URL ({error}); "
+                                    "give one like http://127.0.0.1:8000") from None
             if response.status_code in (429, 500, 502, 503, 504) and attempt < self.retries:
                 time.sleep(0.5 * 2**attempt)  # overloaded or restarting: back off and retry
                 continue
@@ -98,16 +110,17 @@ class EndpointGenerator:
         data = self._post(client, self._payload(prompt, params, job[1]))
         try:
             choice = data["choices"][0]
-            text = choice["message"]["content"] or ""
+            text = message_text(choice["message"]["content"])  # TypeError: content that is not text
         except (KeyError, IndexError, TypeError):
             raise EndpointError(f"{self.url}: the answer has no choices[0].message.content: {str(data)[:200]}") from None
-        usage = data.get("usage") or {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}  # optional: a malformed one counts as absent
         return Completion(
             prompt_index=job[0],
             sample_index=job[1],
             text=text.strip(),
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
+            prompt_tokens=_token_count(usage.get("prompt_tokens")),
+            completion_tokens=_token_count(usage.get("completion_tokens")),
             truncated=choice.get("finish_reason") == "length",
         )
 

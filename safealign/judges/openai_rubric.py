@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from safealign.chat_content import message_text
 from safealign.errors import SafealignError
 from safealign.judges.base import HARMFUL, SAFE, Verdict
 
@@ -178,12 +179,21 @@ class OpenAIRubricJudge:
             if reply.status_code >= 400:
                 raise RubricJudgeError(f"{self.endpoint} answered HTTP {reply.status_code}: {reply.text[:300]} "
                                        "(check the model name and the API key)")
-            return self._content(reply.json())
+            try:
+                payload = reply.json()
+            except ValueError:  # an HTML login page from a proxy, a truncated body
+                raise RubricParseError(f"{self.endpoint} answered with something that is not JSON: {reply.text[:200]!r}; "
+                                       "is the URL an OpenAI-compatible server?") from None
+            return self._content(payload)
         raise RubricJudgeError(f"cannot get a rubric answer from {self.endpoint} after {self.max_retries + 1} "
                                f"attempts ({last_error}); is the server running and the URL right?")
 
     def _content(self, payload: dict[str, Any]) -> str:
         try:
-            return payload["choices"][0]["message"]["content"] or ""
+            content = payload["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise RubricParseError(f"{self.endpoint} did not return a chat completion: {str(payload)[:300]}") from None
+        try:
+            return message_text(content)
+        except TypeError:
+            raise RubricParseError(f"{self.endpoint} answered with message content that is not text: {str(content)[:300]}") from None

@@ -261,6 +261,10 @@ class Store:
             reason = getattr(error, "orig", None) or error
             raise SafealignError(f"--db {redact_url(url)}: cannot open or create the database ({type(reason).__name__}: {reason}); "
                                  "check that the folder exists or can be created and is writable, or that the server is up") from None
+        except sa.exc.DatabaseError as error:  # OperationalError's parent: e.g. sqlite's "file is not a database"
+            reason = getattr(error, "orig", None) or error
+            raise SafealignError(f"--db {redact_url(url)}: not a database the monitor can use ({type(reason).__name__}: {reason}); "
+                                 "point --db at a new file or at an existing safealign monitor database") from None
         self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
 
     def close(self) -> None:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from safealign.chat_content import message_text
+
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -160,12 +162,11 @@ def validate_chat(payload: dict[str, Any]) -> ChatRequest:
 
 
 def content_text(content: Any) -> str:
-    """Plain text of a message content: a string, or the text parts of a multi-part content list."""
-    if content is None:
+    """Plain text of a message content (a request's content is validated first; a raw payload's may be anything)."""
+    try:
+        return message_text(content)
+    except TypeError:
         return ""
-    if isinstance(content, str):
-        return content
-    return "".join(part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str))
 
 
 def last_user_text(payload: dict[str, Any]) -> str:
