@@ -818,12 +818,19 @@ def test_a_db_file_that_is_not_a_database_is_a_one_line_error_and_stays_unchange
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notadb.txt"]
 
 
-@pytest.mark.parametrize("upstream", ["http://[::1", "http://", "https:///v1", "http://h:port"])
-def test_an_upstream_url_without_a_usable_host_is_rejected(upstream, tmp_path):
+@pytest.mark.parametrize("url", ["http://[::1", "http://", "https:///v1", "http://h:port", "ftp://h", "localhost:8000"])
+def test_an_upstream_or_webhook_url_without_a_usable_host_is_rejected(url, tmp_path):
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match=r"upstream .* give one like http://127\.0\.0\.1:8000"):
-        MonitorConfig(upstream=upstream, db=f"sqlite:///{tmp_path}/m.db")
+    from safealign.monitor.alerts import load_alert_config
+
+    for field in ("upstream", "webhook"):
+        with pytest.raises(ValidationError, match=rf"{field} .* give one like http://127\.0\.0\.1:8000"):
+            MonitorConfig(**{field: url}, db=f"sqlite:///{tmp_path}/m.db")
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text(f"webhook: '{url}'\nrules: []\n")
+    with pytest.raises(RecipeError, match=r"webhook .* give one like http://127\.0\.0\.1:8000"):
+        load_alert_config(alerts)
 
 
 def test_a_malformed_upstream_is_a_one_line_cli_error(tmp_path):

@@ -49,3 +49,26 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own validators' messages
             lines.append(f"  {path} = {shown}: {message}")
     return RecipeError("\n".join(lines))
+
+
+def check_http_url(name: str, value: str | None) -> str | None:
+    """``value`` when it is None or an http(s) URL with a host and a valid port; else a ValueError naming ``name``.
+
+    >>> check_http_url("upstream", "http://[::1")
+    Traceback (most recent call last):
+    ...
+    ValueError: upstream 'http://[::1' is not an http:// or https:// URL with a host and a valid port; give one like http://127.0.0.1:8000
+    """
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return value
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # .port on a bad port, an unclosed IPv6 bracket
+        usable = False
+    if not usable:
+        raise ValueError(f"{name} {value!r} is not an http:// or https:// URL with a host and a valid port; "
+                         "give one like http://127.0.0.1:8000")
+    return value

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from safealign.config.base import Section
+from safealign.config.base import Section, check_http_url
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -453,17 +453,6 @@ class MonitorConfig(Section):
     def _db_scheme(self) -> MonitorConfig:
         if not self.db.startswith(("sqlite:", "postgresql")):
             raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
-        if self.upstream is not None and not self.upstream.startswith(("http://", "https://")):
-            raise ValueError(f"upstream must be an http:// or https:// URL, got {self.upstream!r}")
-        if self.upstream is not None:
-            from urllib.parse import urlsplit
-
-            try:
-                parts = urlsplit(self.upstream)
-                has_host = bool(parts.hostname) and (parts.port is None or parts.port > 0)  # .port raises ValueError on a bad one
-            except ValueError:  # e.g. an unclosed IPv6 bracket: http://[::1
-                has_host = False
-            if not has_host:
-                raise ValueError(f"upstream {self.upstream!r} is not a URL with a host and a valid port; "
-                                 "give one like http://127.0.0.1:8000")
+        check_http_url("upstream", self.upstream)
+        check_http_url("webhook", self.webhook)
         return self

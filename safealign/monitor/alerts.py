@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import httpx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from safealign.config.base import format_validation_error
+from safealign.config.base import check_http_url, format_validation_error
 from safealign.errors import RecipeError
 from safealign.monitor.queries import metric_rate
 from safealign.monitor.security import redact_url
@@ -46,6 +46,11 @@ class AlertConfig(BaseModel):
 
     webhook: str | None = Field(None, description="URL that receives each alert as a JSON POST.")
     rules: list[AlertRule] = Field(default_factory=list, description="The alert rules.")
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_is_a_url(cls, value: str | None) -> str | None:
+        return check_http_url("webhook", value)
 
 
 def load_alert_config(path: str | Path) -> AlertConfig:
