@@ -303,3 +303,27 @@ def test_serve_refuses_an_option_out_of_range_at_start(option, value):
 def test_python_dash_m_safealign_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "safealign", "serve", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "--max-tokens-limit" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["serve", "monitor"])
+def test_a_port_in_use_is_named_before_anything_loads(command, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    import safealign.models
+    import safealign.monitor
+    from safealign.cli.main import app as cli
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("loaded before the port was checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", must_not_run)
+    monkeypatch.setattr(safealign.monitor, "create_gateway", must_not_run)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = ["serve", "tiny", "--port", port] if command == "serve" else \
+            ["monitor", "--upstream", "http://127.0.0.1:1", "--port", port, "--db", f"sqlite:///{tmp_path}/m.db"]
+        result = CliRunner().invoke(cli, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in said and "choose another --port" in said, said

@@ -78,6 +78,21 @@ def chat_problem(messages: Any) -> str | None:
     return None
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let go, so that a port in use or a host that is not this machine's is a clear error
+    before a model loads (uvicorn would say so only after, in one log line, and exit 3)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a port in TIME_WAIT is free
+            probe.bind(address)
+    except OSError as error:  # socket.gaierror too: a host name that does not resolve
+        raise SafealignError(f"cannot listen on {host}:{port} ({error.strerror or error}): the port is taken (another server?) or "
+                             "the host is not an address of this machine; choose another --port, or --host 127.0.0.1 / 0.0.0.0") from None
+
+
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,

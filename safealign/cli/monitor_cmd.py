@@ -6,7 +6,7 @@ import signal
 
 import typer
 
-from safealign.cli.common import console, err_console, friendly_errors
+from safealign.cli.common import check_can_listen, console, err_console, friendly_errors
 
 app = typer.Typer(
     help="Guard a deployed model: an OpenAI-compatible gateway that stores and judges every exchange.",
@@ -60,6 +60,7 @@ def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge
     config = _config(upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key, alerts=alerts,
                      webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections,
                      worker=worker)
+    check_can_listen(host, port)
     app = create_gateway(config)
     shown = f"{redact_url(upstream)} ({'blocking' if blocking else 'pass-through'}), db {redact_url(db)}"
     err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {shown}")

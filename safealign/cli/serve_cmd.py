@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from safealign.cli.common import SYSTEM_PROMPT_HELP, err_console, friendly_errors, system_prompt_for
+from safealign.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    check_can_listen,
+    err_console,
+    friendly_errors,
+    system_prompt_for,
+)
 
 
 def serve(
@@ -33,6 +39,7 @@ def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, 
     from safealign.models import generation_device, load_model
     from safealign.serve import create_app, run_server
 
+    check_can_listen(host, port)
     system_prompt = system_prompt_for(model, system_prompt)
     loaded = load_model(model, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
