@@ -84,10 +84,10 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     if recipe.distill and recipe.distill.enabled:
         from safealign.config import SampleConfig
         from safealign.stages.distill import run_distill
-        from safealign.stages.sample import run_sample
+        from safealign.stages.sample import recipe_inputs, run_sample
 
         sample_cfg = recipe.sample or SampleConfig()
-        sampled = run_sample(sample_cfg, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, tasks=recipe.rl.tasks if recipe.rl else None, **common)
+        sampled = run_sample(sample_cfg, teacher, run_dir / "sample", **recipe_inputs(recipe))
         result.add("sample", run_dir / "sample", teacher)
         accepted = (sampled.record or {}).get("metrics", {}).get("accepted", 0)
         if not accepted:
@@ -99,9 +99,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
             run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **asked)
             result.add("eval:student", run_dir / "eval" / "student", model)
     elif recipe.sample and recipe.sample.enabled:
-        from safealign.stages.sample import run_sample
+        from safealign.stages.sample import recipe_inputs, run_sample
 
-        run_sample(recipe.sample, teacher, run_dir / "sample", judges_spec=recipe.eval.judge, **common)
+        run_sample(recipe.sample, teacher, run_dir / "sample", **recipe_inputs(recipe))
         result.add("sample", run_dir / "sample", teacher)
 
     result.final_model = model

@@ -101,3 +101,32 @@ def test_a_model_without_a_recorded_system_prompt_keeps_the_chat_templates(tiny,
     assert trained_system_prompt(str(model)) is None and trained_system_prompt("tiny") is None
     asked, output = _eval_asked_with(model, tmp_path / "default")
     assert asked is None and "trained with" not in output
+
+
+def test_sampling_gets_the_same_recipe_inputs_from_run_with_or_without_distill_and_from_the_sample_command(
+        tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.stages.sample import recipe_inputs
+
+    calls = []
+
+    def fake_sample(*args, **kwargs):
+        calls.append(kwargs)
+        return SimpleNamespace(model_path=tmp_path / "traces.jsonl", record={"metrics": {"accepted": 0}})
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", lambda *a, **k: SimpleNamespace(model_path=Path("")))
+    monkeypatch.setattr("safealign.stages.sample.run_sample", fake_sample)
+    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
+    recipe = {"name": "s", "output_dir": str(tmp_path), "model": {"name": "tiny", "system_prompt": POLICY},
+              "rl": {"tasks": {"chain_sum": 1.0}, "enabled": False}, "sample": {"num_prompts": 2}}
+    parsed = parse_recipe(recipe)
+    pipeline.run_pipeline(parsed, show_progress=False)  # sample, no distill
+    pipeline.run_pipeline(parse_recipe(recipe | {"distill": {"student": "prune:0.5"}}), show_progress=False)
+    (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    result = CliRunner().invoke(app, ["sample", str(tmp_path / "recipe.yaml"), "--teacher", "tiny"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 3
+    for kwargs in calls:
+        assert kwargs == recipe_inputs(parsed) and kwargs["system_prompt"] == POLICY and kwargs["tasks"] == {"chain_sum": 1.0}

@@ -106,14 +106,13 @@ def sample(
 ) -> None:
     """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe."""
     from safealign.config import SampleConfig, load_recipe
-    from safealign.stages.sample import run_sample
+    from safealign.stages.sample import recipe_inputs, run_sample
 
     parsed = load_recipe(recipe)
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True)
-    result = run_sample(cfg, start, out or parsed.run_dir / "sample", seed=parsed.seed, precision=parsed.precision,
-                        judges_spec=parsed.eval.judge, tasks=parsed.rl.tasks if parsed.rl else None)
+    result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
     _stage_table("sample", result.record)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safealign.config import SampleConfig
+from safealign.config import Recipe, SampleConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
@@ -61,6 +61,14 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
             why.append("mixed_language")
         reasons.append(why)
     return reasons
+
+
+def recipe_inputs(recipe: Recipe) -> dict[str, Any]:
+    """What `run_sample` takes from the recipe besides its sample section, in one place so that `safealign run` and
+    `safealign sample` cannot drift apart: the run's seed and precision, the eval's judges, the RL task mixture, and
+    the system prompt the teacher was trained with."""
+    return {"seed": recipe.seed, "precision": recipe.precision, "judges_spec": recipe.eval.judge,
+            "tasks": recipe.rl.tasks if recipe.rl else None, "system_prompt": recipe.model.system_prompt}
 
 
 def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int = 42, precision: str = "auto", judges_spec: str = "default",
