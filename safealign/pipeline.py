@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from safealign.config import Recipe
-from safealign.runs import changed_settings, describe_changes, stage_done, write_json
+from safealign.runs import changed_settings, describe_changes, run_settings, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,10 @@ class PipelineResult:
         self.stages.append(row)
 
 
-def warn_if_settings_changed(name: str, stage_dir: Path, section: Any) -> None:
-    """A finished stage is kept even when the recipe's section changed since; say so, and how to redo it."""
-    changed = changed_settings(stage_dir, section.model_dump())
+def warn_if_settings_changed(name: str, stage_dir: Path, section: Any, run: dict[str, tuple[str, Any]] | None = None) -> None:
+    """A finished stage is kept even when the recipe changed since (its section, or ``run``: the seed, the system
+    prompt, the model it starts from); say so, and how to redo it."""
+    changed = changed_settings(stage_dir, section.model_dump(), run)
     if changed:
         log.warning("%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
                     "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, describe_changes(changed))
@@ -58,9 +59,12 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     common = asked | {"precision": recipe.precision}  # training and sampling; evals use recipe.eval.precision
     model = recipe.model.name
 
+    # The first training stage starts from the recipe's model; later ones from the stage before (a path under run_dir).
+    first = next((name for name, section in (("sft", recipe.sft), ("rl", recipe.rl)) if section and section.enabled), None)
     for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", recipe.sample), ("distill", recipe.distill)):
         if section is not None:
-            warn_if_settings_changed(name, run_dir / name, section)
+            parent = recipe.model.name if name == first else None
+            warn_if_settings_changed(name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent))
     run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked)
     result.add("eval:base", run_dir / "eval" / "base", model)
 

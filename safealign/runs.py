@@ -196,17 +196,35 @@ def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | N
     return StageResult(output, done)
 
 
-def changed_settings(stage_dir: Path, config: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tuple[str, Any]] | None = None) -> dict[str, tuple[Any, Any]]:
     """Settings a finished stage ran with that differ from ``config`` now: ``{key: (then, now)}``.
 
-    Empty when the stage is not finished, or finished with these settings (keys added since count
-    only when their value differs from what the record has).
+    ``run``: settings from outside the stage's section, ``{label: (field of stage.json, value now)}`` — the seed
+    (``"seed"``), the system prompt (``"inputs.system_prompt"``), the model it started from (``"parent"``).
+    Empty when the stage is not finished, or finished with these settings (keys added since count only when
+    their value differs from what the record has).
     """
     done = stage_done(stage_dir)
-    if not done or not isinstance(done.get("config"), dict):
+    if not done:
         return {}
-    then = done["config"]
-    return {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
+    then = done.get("config") if isinstance(done.get("config"), dict) else {}
+    changed = {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
+    for label, (field_path, now) in (run or {}).items():
+        record: Any = done
+        for part in field_path.split("."):
+            record = record.get(part, _ABSENT) if isinstance(record, dict) else _ABSENT
+        if record is not _ABSENT and record != now:
+            changed[label] = (record, now)
+    return changed
+
+
+_ABSENT = object()  # a field an older stage.json does not have: not a change
+
+
+def run_settings(seed: int, system_prompt: str | None, parent: str | None = None) -> dict[str, tuple[str, Any]]:
+    """The recipe settings outside a stage's section that decide its output, for :func:`changed_settings`."""
+    settings = {"seed": ("seed", seed), "model.system_prompt": ("inputs.system_prompt", system_prompt)}
+    return settings | ({"the model it starts from": ("parent", parent)} if parent is not None else {})
 
 
 def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:

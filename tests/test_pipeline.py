@@ -84,6 +84,44 @@ def test_a_finished_stage_with_other_settings_is_kept_with_a_warning(tmp_path, c
     assert "learning_rate: 0.0001 -> 5e-05" in caplog.text and "Delete that folder" in caplog.text
 
 
+def test_a_finished_stage_from_another_model_seed_or_system_prompt_is_named(tmp_path, caplog):
+    from safealign.config import SFTConfig
+    from safealign.pipeline import warn_if_settings_changed
+    from safealign.runs import changed_settings, run_settings, write_json
+
+    stage_dir = tmp_path / "sft"
+    cfg = SFTConfig().model_dump()
+    write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg, "parent": "tiny", "seed": 42, "inputs": {"system_prompt": None}})
+    assert changed_settings(stage_dir, cfg, run_settings(42, None, "tiny")) == {}
+    assert changed_settings(stage_dir, cfg, run_settings(7, "Be safe.", "tiny:5")) == {
+        "seed": (42, 7), "model.system_prompt": (None, "Be safe."), "the model it starts from": ("tiny", "tiny:5")}
+    assert changed_settings(stage_dir, cfg, run_settings(42, None)) == {}, "no parent given: not compared"
+    write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg})  # an older record without these fields
+    assert changed_settings(stage_dir, cfg, run_settings(7, "Be safe.", "tiny:5")) == {}
+    write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg, "seed": 42})
+    with caplog.at_level("WARNING"):
+        warn_if_settings_changed("sft", stage_dir, SFTConfig(), run_settings(7, None))
+    assert "seed: 42 -> 7" in caplog.text
+
+
+def test_the_sft_command_names_a_finished_stage_from_another_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.config import SFTConfig
+    from safealign.runs import write_json
+
+    stage_dir = tmp_path / "runs" / "r" / "sft"
+    write_json(stage_dir / "stage.json", {"stage": "sft", "config": SFTConfig().model_dump(), "parent": "tiny", "seed": 42,
+                                          "output": str(stage_dir / "model"), "inputs": {"system_prompt": None}})
+    (stage_dir / "model").mkdir()
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nseed: 7\nmodel: {{name: 'tiny:5'}}\nsft: {{}}\n")
+    result = CliRunner().invoke(app, ["sft", str(recipe)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "seed: 42 -> 7" in said and "the model it starts from: 'tiny' -> 'tiny:5'" in said, said
+
+
 def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
     from safealign.runs import StageRecord, finished_stage
 

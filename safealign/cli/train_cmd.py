@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from safealign.cli.common import console, friendly_errors, table
+
+if TYPE_CHECKING:
+    from safealign.config import Recipe
 
 
 def _stage_table(stage: str, record: dict) -> None:
@@ -23,18 +27,20 @@ def _stage_table(stage: str, record: dict) -> None:
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
 
 
-def _check_finished(name: str, stage_dir: Path, section: object, resume: bool) -> None:
-    """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's,
-    and refuse --no-resume rather than overwrite (or silently keep) the finished model."""
+def _check_finished(name: str, stage_dir: Path, section: object, resume: bool, parsed: Recipe, parent: str) -> None:
+    """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's
+    (its section, the seed, the system prompt, the model it starts from), and refuse --no-resume rather than
+    overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
-    from safealign.runs import changed_settings, describe_changes, stage_done
+    from safealign.runs import changed_settings, describe_changes, run_settings, stage_done
 
     if stage_done(stage_dir) is None:
         return
     if not resume:
         raise SafealignError(f"{stage_dir} holds a finished {name} stage (stage.json); --no-resume does not overwrite it. "
                              f"Delete the folder, or give another --out, to train again")
-    changed = changed_settings(stage_dir, section.model_dump()) if hasattr(section, "model_dump") else {}
+    run = run_settings(parsed.seed, parsed.model.system_prompt, parent)
+    changed = changed_settings(stage_dir, section.model_dump() if hasattr(section, "model_dump") else {}, run)
     if changed:
         console.print(f"[yellow]warning:[/] {name}: {stage_dir} finished with other settings than the recipe's ({describe_changes(changed)}); "
                       f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.", highlight=False)
@@ -65,7 +71,7 @@ def sft(
     parsed = load_recipe(recipe)
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
-    _check_finished("sft", stage_dir, cfg, resume)
+    _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
     result = run_sft(cfg, model or parsed.model.name, stage_dir, seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
     _stage_table("sft", result.record)
 
@@ -85,7 +91,7 @@ def rl(
     cfg = _section(parsed, "rl", RLConfig())
     sft_model = parsed.run_dir / "sft" / "model"
     start = model or (str(sft_model) if (sft_model / "config.json").is_file() else parsed.model.name)
-    _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume)
+    _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
     result = run_rl(cfg, start, out or parsed.run_dir / "rl", seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
     _stage_table("rl", result.record)
 
@@ -111,7 +117,7 @@ def sample(
     parsed = load_recipe(recipe)
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
     cfg = _section(parsed, "sample", SampleConfig())
-    _check_finished("sample", out or parsed.run_dir / "sample", cfg, True)
+    _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
     result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
     _stage_table("sample", result.record)
 
@@ -137,8 +143,8 @@ def distill(
     if not trace_file.read_text(encoding="utf-8", errors="replace").strip():
         raise SafealignError(f"{trace_file} is empty: rejection sampling kept no teacher answer. Raise sample.num_prompts or "
                              f"sample.k (or sample from a stronger teacher) and run `safealign sample` again")
-    _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume)
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
+    _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
     result = run_distill(cfg, start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
                          precision=parsed.precision, resume=resume, system_prompt=parsed.model.system_prompt)
     _stage_table("distill", result.record)

@@ -80,6 +80,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
         return done
     record = StageRecord(stage="sample", parent=teacher_spec, output=str(stage_dir / "traces.jsonl"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     reasoning_tasks = {k: v for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items() if k != "safety"}
+    record.inputs = {"tasks": reasoning_tasks, "system_prompt": system_prompt}
     total = sum(reasoning_tasks.values())
     mixture = {k: (1 - cfg.safety_share) * v / total for k, v in reasoning_tasks.items()} | {"safety": cfg.safety_share}
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
