@@ -390,3 +390,16 @@ def test_divergence_beta_is_a_logit_kd_setting():
     with pytest.raises(ValueError):
         DistillConfig(divergence_beta=1.5)
     assert DistillConfig(divergence_beta=1.0).divergence_beta == 1.0
+
+
+def test_distill_whose_trace_prompts_all_fill_max_length_is_a_data_error_before_training(tmp_path):
+    from safealign.errors import DataError
+
+    traces = tmp_path / "long.jsonl"
+    rows = [{"messages": [{"role": "user", "content": f"Question {i}: " + "word " * 120}, {"role": "assistant", "content": f"It is {i}."}]}
+            for i in range(4)]
+    traces.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    cfg = DistillConfig(student="prune:0.5", max_steps=1, batch_size=2, max_length=64, speed_rounds=0)
+    with pytest.raises(DataError, match=r"long.jsonl.*raise distill.max_length to at least \d+ .*or shorten the prompts"):
+        run_distill(cfg, "tiny", traces, tmp_path / "distill", precision="fp32")
+    assert not (tmp_path / "distill" / "metrics.jsonl").exists()  # stopped before the trainer

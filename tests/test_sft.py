@@ -241,3 +241,74 @@ def test_runs_without_a_progress_bar_print_concise_lines_too(capsys):
     assert isinstance(printer, ConcisePrinterCallback)
     printer.on_log(None, SimpleNamespace(is_world_process_zero=True, global_step=3, max_steps=10), None, logs={"loss": 1.5})
     assert capsys.readouterr().out == "step 3/10: loss 1.5\n"
+
+
+def long_prompt_rows(n, words=120):
+    """Rows whose prompt alone is longer than 64 tokens, with a short answer."""
+    return [{"messages": [{"role": "user", "content": f"Question {i}: " + "word " * words}, {"role": "assistant", "content": f"It is {i}."}]}
+            for i in range(n)]
+
+
+def prompt_and_row_lengths(tokenizer, examples):
+    lengths = []
+    for row in examples:
+        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+        full = tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
+        lengths.append((len(prompt), len(full)))
+    return lengths
+
+
+def test_rows_whose_prompt_fills_max_length_are_said_to_be_dropped_not_truncated(tiny, caplog):
+    """TRL drops a row whose prompt alone reaches max_length (no answer token left); it truncates a row whose answer runs over."""
+    from datasets import Dataset
+
+    from safealign.stages.sft import rows_fit, to_prompt_completion
+
+    long_answer = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "answer " * 80}]}
+    short = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo."}]}
+    examples = to_prompt_completion([*long_prompt_rows(2), long_answer, short], None)
+    lengths = prompt_and_row_lengths(tiny.tokenizer, examples)
+    assert [p >= 64 for p, _ in lengths] == [True, True, False, False] and lengths[2][1] > 64 >= lengths[3][1]
+    with caplog.at_level("WARNING", logger="safealign.stages.sft"):
+        assert rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft") is False
+    [record] = caplog.records
+    message = record.getMessage()
+    longest_prompt = max(p for p, _ in lengths)
+    assert f"3 of 4 rows are longer than sft.max_length 64 (the longest has {max(f for _, f in lengths)} tokens)" in message
+    assert "training truncates 1, cutting the end of their answers" in message
+    assert f"TRL drops 2 whose prompt alone has 64 tokens or more (the longest prompt has {longest_prompt})" in message
+    caplog.clear()
+    names = ["long.jsonl", "long.jsonl", "mix.jsonl", "mix.jsonl"]  # each row's dataset, when the stage knows it
+    with caplog.at_level("WARNING", logger="safealign.stages.sft"):
+        rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft", names)
+    assert "TRL drops 2 (from long.jsonl) whose prompt alone" in caplog.records[0].getMessage()
+
+
+def test_no_row_left_for_training_is_a_data_error_naming_the_dataset_and_the_length_needed(tiny):
+    from datasets import Dataset
+
+    from safealign.stages.sft import rows_fit, to_prompt_completion
+
+    examples = to_prompt_completion(long_prompt_rows(3), "Be safe.")
+    longest_prompt = max(p for p, _ in prompt_and_row_lengths(tiny.tokenizer, examples))
+    with pytest.raises(DataError, match=rf"longest prompt has {longest_prompt} tokens.*raise sft.max_length to at least {longest_prompt + 1}"):
+        rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft")
+    with pytest.raises(DataError, match=r"of long.jsonl"):
+        rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft", ["long.jsonl"] * 3)
+    assert rows_fit(Dataset.from_list(examples), tiny.tokenizer, longest_prompt + 1, "sft") is False  # one answer token each: kept
+
+
+def test_sft_whose_prompts_all_fill_max_length_exits_with_the_fix_not_a_traceback(tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    data = tmp_path / "long.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in long_prompt_rows(4)) + "\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: L\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\n"
+                      f"sft: {{max_steps: 2, batch_size: 2, datasets: {{{data}: 1.0}}, max_length: 64}}\n")
+    result = CliRunner().invoke(app, ["sft", str(recipe)])
+    assert result.exit_code == 2, result.output
+    output = " ".join(result.output.split())  # the error line may wrap
+    assert "long.jsonl" in output and "raise sft.max_length to at least" in output and "Traceback" not in output

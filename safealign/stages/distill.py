@@ -309,7 +309,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         mode = "sequence"
 
     dataset = Dataset.from_list(examples)
-    padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill")
+    padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows])
     attention = {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)} if padding_free else {}
     args = TRLSFTConfig(
         output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,

@@ -16,6 +16,7 @@ from safealign.config import SFTConfig
 from safealign.corpus import Mixture, build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
+from safealign.errors import DataError
 from safealign.models import load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
@@ -49,7 +50,7 @@ def to_prompt_completion(rows: list[dict[str, Any]], system_prompt: str | None) 
     return out
 
 
-def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any) -> bool:
+def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[str] | None = None) -> bool:
     """Whether to train padding-free: asked for, not packing, and every row within ``max_length``.
 
     Padding-free batches are one concatenated sequence with restarting ``position_ids``; transformers
@@ -58,31 +59,54 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any) -> bool:
     batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). On ``sdpa`` the stage then runs
     attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`).
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
-    and its usual truncation, with a warning either way.
+    and its usual truncation, with a warning either way. ``names``: each row's dataset (see :func:`rows_fit`).
     """
     if cfg.packing:
         return False
-    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft")
+    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft", names)
     return cfg.padding_free and fits
 
 
-def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str) -> bool:
+def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str, names: list[str] | None = None) -> bool:
     """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (a warning when not).
 
-    A longer row is truncated in training: the end of its answer (and its end-of-turn token) is never
-    learnt, so the warning names how many rows lose text and the ``max_length`` that keeps them whole.
+    TRL cuts a longer row to ``max_length`` tokens, then drops each row left without an answer token. So a row
+    whose prompt alone (chat template and generation prompt, as TRL tokenizes it) reaches ``max_length`` is
+    never trained on, and any other longer row loses the end of its answer (and its end-of-turn token). The
+    warning counts both; when no row would be left, :class:`DataError` names the ``max_length`` that keeps them
+    (``names``, each row's dataset, lets both name the datasets).
     """
-    lengths = [len(tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"])
-               for row in dataset]
-    over = sum(length > max_length for length in lengths)
-    if over:
-        longest = max(lengths)
-        log.warning("%s: %d of %d rows are longer than %s.max_length %d (the longest has %d tokens): training truncates "
-                    "them, cutting the end of their answers, in padded batches. Set %s.max_length: %d to keep every row "
-                    "whole (and train padding-free).", stage, over, len(lengths), stage, max_length, longest, stage,
-                    -(-longest // 32) * 32)
-        return False
-    return True
+    prompts, lengths = [], []
+    for row in dataset:
+        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+        full = tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
+        # TRL's loss starts where the prompt alone and the whole row stop agreeing (trl.data_utils.common_prefix_length)
+        prompts.append(next((i for i, (a, b) in enumerate(zip(prompt, full, strict=False)) if a != b), min(len(prompt), len(full))))
+        lengths.append(len(full))
+    dropped = {i for i, (prompt, length) in enumerate(zip(prompts, lengths, strict=True)) if prompt >= min(max_length, length)}
+    affected = dropped | {i for i, length in enumerate(lengths) if length > max_length}
+    if not affected:
+        return True
+    longest, longest_prompt = max(lengths), max((prompts[i] for i in dropped), default=0)
+    whole = -(-longest // 32) * 32
+    sources = ", ".join(sorted({names[i] for i in dropped})) if names else ""
+    if len(dropped) == len(lengths):
+        raise DataError(f"{stage}: every one of the {len(lengths)} rows{f' of {sources}' if sources else ''} has a prompt of "
+                        f"{stage}.max_length {max_length} tokens or more (the longest prompt has {longest_prompt} tokens), so "
+                        f"training would drop them all and learn nothing: raise {stage}.max_length to at least "
+                        f"{longest_prompt + 1} ({whole} keeps every row whole) or shorten the prompts")
+    cut = len(affected) - len(dropped)
+    fates = []
+    if cut:
+        fates.append(f"training truncates {'them' if cut == len(affected) else cut}, cutting the end of their answers, in padded batches")
+    if dropped:
+        fates.append(f"TRL drops {'them' if len(dropped) == len(affected) else len(dropped)}{f' (from {sources})' if sources else ''} "
+                     f"whose prompt alone has {max_length} tokens or more (the longest prompt has {longest_prompt}), so "
+                     f"they are not trained on at all")
+    log.warning("%s: %d of %d rows are longer than %s.max_length %d (the longest has %d tokens): %s. Set %s.max_length: %d "
+                "to keep every row whole (and train padding-free).", stage, len(affected), len(lengths), stage, max_length,
+                longest, "; ".join(fates), stage, whole)
+    return False
 
 
 def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, padding_free: bool = False) -> Any:
@@ -145,7 +169,7 @@ def run_sft(
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter trains as its merged weights
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     freeze_bottom_layers(loaded.model, cfg.freeze_layers)
-    padding_free = use_padding_free(cfg, dataset, loaded.tokenizer)
+    padding_free = use_padding_free(cfg, dataset, loaded.tokenizer, [row["dataset"] for row in mixture.rows])
     use_cache = getattr(loaded.model.config, "use_cache", None)
     attention = None
     if padding_free:  # with a KV cache in the forward, transformers skips the packed-sequence mask (examples would see each other)
