@@ -232,6 +232,46 @@ def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
     return "; ".join(f"{key}: {then!r} -> {now!r}" for key, (then, now) in sorted(changed.items()))
 
 
+# Settings a stage may change between a crash and its resumption: how often it saves and logs, where metrics go, and
+# how long it trains (extending a run is what resuming is for). Any other change would mix two recipes in one model.
+RESUMABLE_CHANGES = frozenset({"save_steps", "keep_checkpoints", "logging_steps", "report_to", "gradient_checkpointing",
+                               "max_steps", "epochs"})
+
+
+def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Path | None) -> None:
+    """Write ``config.json``, the settings an unfinished stage runs with. When the stage resumes from ``checkpoint``,
+    the settings it started with must still hold: a changed one is a SafealignError naming it (and config.json
+    keeps the old ones), rather than a model trained half under each recipe or a checkpoint that no longer loads."""
+    path = stage_dir / "config.json"
+    if checkpoint is not None and path.is_file():
+        then = _flat(read_json(path, dict))
+        now = _flat(json.loads(json.dumps(settings, default=str)))  # as it would read back
+        changed = {key: (then.get(key), now.get(key)) for key in then.keys() | now.keys()
+                   if then.get(key) != now.get(key) and key in then}
+        blocking = {key: change for key, change in changed.items() if key.rsplit(".", 1)[-1] not in RESUMABLE_CHANGES}
+        if blocking:
+            from safealign.errors import SafealignError
+
+            raise SafealignError(
+                f"{stage_dir} was started with other settings than the recipe's now ({describe_changes(blocking)}), and "
+                f"resuming from {checkpoint.name} would mix the two. Restore those settings to resume, or start the stage "
+                f"over: delete {stage_dir}/checkpoint-* (or pass --no-resume to `safealign {next(iter(settings))}`)")
+        if changed:
+            log.warning("%s: resuming with %s changed", stage_dir, describe_changes(changed))
+    write_json(path, settings)
+
+
+def _flat(settings: dict[str, Any]) -> dict[str, Any]:
+    """``{"sft": {"learning_rate": 1e-4}, "seed": 42}`` -> ``{"sft.learning_rate": 1e-4, "seed": 42}`` (one level)."""
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{inner}": item for inner, item in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
 def last_checkpoint(stage_dir: Path) -> Path | None:
     """The newest complete ``checkpoint-N`` folder (one with trainer_state.json)."""
     checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]

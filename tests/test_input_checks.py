@@ -332,3 +332,23 @@ def test_probe_datasets_with_a_bad_chat_name_the_line_and_field(tmp_path, messag
     data = probe_rows(tmp_path / "d.jsonl", [*GOOD_PROBE_ROWS, {"kind": "harmful", "messages": messages}])
     result = runner.invoke(app, ["probe", "tiny", "--datasets", str(data), "--out", str(tmp_path / "probe.json")])
     assert result.exit_code == 2 and f"{data}:3:" in said(result) and field in said(result), result.output
+
+
+def test_an_unfinished_stage_does_not_resume_under_a_changed_recipe(tmp_path):
+    import shutil
+
+    lora = {"method": "lora", "max_steps": 2, "save_steps": 1, "batch_size": 2, "max_length": 128,
+            "datasets": {"harmful_refusals": 0.02}}
+    recipe = tiny_recipe(tmp_path, sft=lora)
+    assert runner.invoke(app, ["sft", str(recipe)]).exit_code == 0
+    sft_dir = tmp_path / "runs" / "t" / "sft"
+    (sft_dir / "stage.json").unlink()  # as after a crash before the end: checkpoints, no stage.json
+    shutil.rmtree(sft_dir / "model")
+    started = (sft_dir / "config.json").read_text()
+    result = runner.invoke(app, ["sft", str(tiny_recipe(tmp_path, sft=lora | {"method": "full"}))])
+    assert result.exit_code == 2, said(result)
+    assert "sft.method: 'lora' -> 'full'" in said(result) and "would mix the two" in said(result)
+    assert (sft_dir / "config.json").read_text() == started
+    longer = runner.invoke(app, ["sft", str(tiny_recipe(tmp_path, sft=lora | {"max_steps": 3}))])
+    assert longer.exit_code == 0, said(longer)  # training longer is what resuming is for
+    assert json.loads((sft_dir / "stage.json").read_text())["metrics"]["steps"] == 3

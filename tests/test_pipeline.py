@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from safealign.runs import read_json
@@ -134,3 +135,25 @@ def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
     done = finished_stage(moved, "sft", moved / "model")
     assert done is not None and done.model_path == moved / "model", "the output is where the folder is now, not where it was written"
     assert done.record["stage"] == "sft" and done.record["seed"] == 1
+
+
+def test_a_stage_resumes_only_with_the_settings_it_started_with(tmp_path, caplog):
+    from safealign.errors import SafealignError
+    from safealign.runs import read_json, write_stage_config
+
+    stage_dir = tmp_path / "sft"
+    started = {"sft": {"method": "lora", "learning_rate": 1e-4, "max_steps": 10, "save_steps": 5}, "model": "tiny", "seed": 42}
+    write_stage_config(stage_dir, started, checkpoint=None)
+    checkpoint = stage_dir / "checkpoint-5"
+    changed = started | {"sft": started["sft"] | {"method": "full"}}
+    with pytest.raises(SafealignError, match=r"sft\.method: 'lora' -> 'full'.*checkpoint-5 would mix the two.*--no-resume"):
+        write_stage_config(stage_dir, changed, checkpoint)
+    assert read_json(stage_dir / "config.json") == started, "the record of what the checkpoints were trained with is kept"
+    with pytest.raises(SafealignError, match=r"model: 'tiny' -> 'tiny:5'"):
+        write_stage_config(stage_dir, started | {"model": "tiny:5"}, checkpoint)
+    longer = started | {"sft": started["sft"] | {"max_steps": 20, "save_steps": 2}}
+    with caplog.at_level("WARNING"):
+        write_stage_config(stage_dir, longer, checkpoint)  # training longer, saving more often: what resuming is for
+    assert "sft.max_steps: 10 -> 20" in caplog.text and read_json(stage_dir / "config.json") == longer
+    write_stage_config(stage_dir, changed, checkpoint=None)  # starting over (--no-resume, or no checkpoint yet)
+    assert read_json(stage_dir / "config.json") == changed

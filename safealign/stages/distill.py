@@ -30,7 +30,13 @@ from safealign.models.prune import (
     prune_model,
 )
 from safealign.models.vocab_trim import trim_student
-from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
+from safealign.runs import (
+    StageRecord,
+    StageResult,
+    finished_stage,
+    stage_done,
+    write_stage_config,
+)
 from safealign.stages.sft import rows_fit, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
@@ -288,8 +294,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     # lost half its layers; a few hundred traces alone are too little to recover them).
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
+    write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed}, checkpoint)
     mixture.write_manifest(stage_dir / "data_mixture.json")
-    write_json(stage_dir / "config.json", {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed})
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     examples = to_prompt_completion(mixture.rows, system_prompt)

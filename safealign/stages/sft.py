@@ -18,7 +18,13 @@ from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.errors import DataError
 from safealign.models import load_model
-from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
+from safealign.runs import (
+    StageRecord,
+    StageResult,
+    finished_stage,
+    stage_done,
+    write_stage_config,
+)
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -161,8 +167,8 @@ def run_sft(
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        write_stage_config(stage_dir, {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
         mixture.write_manifest(stage_dir / "data_mixture.json")
-        write_json(stage_dir / "config.json", {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
 
