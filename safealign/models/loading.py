@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,56 @@ def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
     return tokenizer
 
 
+def damaged_safetensors(files: Iterable[Path]) -> str | None:
+    """Why one of these ``.safetensors`` files cannot load (a save cut short, a copy in part), else None.
+
+    ``safe_open`` reads the header only, and refuses a file shorter than the tensor data the header lists
+    ("incomplete metadata, file not fully covered"), so this stays cheap for large models.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    for file in files:
+        try:
+            with safe_open(str(file), framework="pt"):
+                pass
+        except (SafetensorError, OSError) as error:
+            return f"{file.name} is damaged ({' '.join(str(error).split())[:160]})"
+    return None
+
+
+def weights_problem(folder: Path) -> str | None:
+    """Why ``folder``'s safetensors weights cannot load, else None: none there, a damaged file, a shard its index lists missing."""
+    import json
+
+    files = sorted(folder.glob("*.safetensors"))
+    if not files:
+        return "it has no .safetensors weights"
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        try:
+            shards = set(json.loads(index.read_text())["weight_map"].values())
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+            return f"{index.name} does not load ({error})"
+        if missing := sorted(shard for shard in shards if not (folder / shard).is_file()):
+            return f"the shards {', '.join(missing)} that {index.name} lists are missing"
+    return damaged_safetensors(files)
+
+
+def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
+    """The error for a model folder whose weights do not load, with the fix: redo the stage that wrote it, or copy it again."""
+    stage_record = folder.parent / "stage.json"
+    if stage_record.is_file():
+        fix = (f"it is the output of the stage in {folder.parent}: delete {stage_record} and rerun to redo that stage "
+               "(it resumes from its last checkpoint), or give another model")
+    else:
+        fix = "save or copy it again, or give another model"
+    return ModelNotFoundError(f"cannot load the model in {folder}: {problem} (a save cut short: a stopped run, a full disk, "
+                              f"or a copy in part); {fix}")
+
+
 def _load_folder(folder: Path, trust_remote_code: bool):
     import torch
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
     has_safetensors = any(folder.glob("*.safetensors"))
@@ -53,6 +102,8 @@ def _load_folder(folder: Path, trust_remote_code: bool):
             f"{folder} has no .safetensors weights; safealign reads safetensors only "
             "(convert with transformers: model.save_pretrained(folder, safe_serialization=True))"
         )
+    if problem := weights_problem(folder):  # before the tokenizer and the model: one line naming the file
+        raise damaged_model_error(folder, problem)
     try:
         tokenizer = load_tokenizer(folder, trust_remote_code)
     except (OSError, ValueError) as error:  # no tokenizer files: transformers guesses a class and fails inside it
@@ -63,9 +114,12 @@ def _load_folder(folder: Path, trust_remote_code: bool):
             "config.json, *.safetensors and the tokenizer files tokenizer.save_pretrained(folder) writes "
             "(tokenizer.json, tokenizer_config.json): copy them from the model it was trained from"
         ) from error
-    model = AutoModelForCausalLM.from_pretrained(
-        folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
-    )
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
+        )
+    except (SafetensorError, OSError) as error:  # a damage the header check cannot see, or a file gone since
+        raise damaged_model_error(folder, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}") from error
     return model, tokenizer
 
 
@@ -141,6 +195,8 @@ def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: s
 def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> LoadedModel:
     from peft import PeftModel
 
+    if problem := damaged_safetensors(sorted(resolved.path.glob("*.safetensors"))):  # before the base loads
+        raise damaged_model_error(resolved.path, problem)
     base_spec = adapter_base(resolved.path)
     base = load_model(base_spec, trust_remote_code=trust_remote_code, merge_adapter=True)  # an adapter on an adapter
     model = PeftModel.from_pretrained(base.model, resolved.path)

@@ -7,6 +7,7 @@ verifiable reasoning prompts and safety prompts, with KL to the reference on by 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -23,8 +24,16 @@ from safealign.distributed import (
 from safealign.errors import SafealignError
 from safealign.hacking import run_detectors
 from safealign.models import load_model
+from safealign.models.loading import weights_problem
 from safealign.rewards import build_rewards
-from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
+from safealign.runs import (
+    StageRecord,
+    StageResult,
+    finished_stage,
+    stage_done,
+    write_json,
+    write_stage_config,
+)
 from safealign.stages.rl_difficulty import screened_prompt_rows
 from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
@@ -101,7 +110,7 @@ def run_rl(
     checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
-        write_json(stage_dir / "config.json", {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision})
+        write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     screening = None
@@ -115,8 +124,12 @@ def run_rl(
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
         reference = stage_dir / "reference_model"
         with main_process_first():  # rank 0 writes it; the others then find it there
-            if not (reference / "config.json").is_file():
-                loaded.model.save_pretrained(reference)
+            if not (reference / "config.json").is_file() or weights_problem(reference):  # a save cut short: redone
+                partial = stage_dir / "reference_model.tmp"  # renamed once whole, so a stopped save leaves no half copy
+                shutil.rmtree(partial, ignore_errors=True)
+                loaded.model.save_pretrained(partial)
+                shutil.rmtree(reference, ignore_errors=True)
+                partial.rename(reference)
         loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)  # after the reference copy: that one stays whole
     rollout_log = RolloutLog(group_size=cfg.num_generations)

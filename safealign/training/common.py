@@ -113,25 +113,82 @@ CHECKPOINT_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pyto
 
 
 def resume_checkpoint(stage_dir: Path, resume: bool) -> Path | None:
-    """The checkpoint a stage resumes from: the newest complete ``checkpoint-N`` when ``resume``, else None.
+    """The checkpoint a stage resumes from: the newest usable ``checkpoint-N`` when ``resume``, else None.
 
-    Raises :class:`SafealignError` naming the folder when it holds no weights (files copied in part, or a
-    ``checkpoint-N`` that is not this trainer's), where the Trainer would fail with "Can't find a valid checkpoint".
+    A checkpoint counts once its trainer_state.json is written (the Trainer writes it last). One that is damaged all
+    the same (a truncated weights or optimizer file, trainer_state.json cut short: see :func:`checkpoint_problem`) is
+    skipped with a warning, and the stage resumes from the newest one before it. Raises :class:`SafealignError` naming
+    them when none is usable, where the Trainer would fail with a traceback from deep inside its loading code.
     """
     from safealign.errors import SafealignError
-    from safealign.runs import last_checkpoint
 
-    checkpoint = last_checkpoint(stage_dir) if resume else None
-    if checkpoint is None:
+    if not resume:
         return None
-    if not any((checkpoint / name).is_file() for name in CHECKPOINT_WEIGHTS) and not any(p.is_dir() for p in checkpoint.iterdir()):
-        raise SafealignError(
-            f"cannot resume from {checkpoint}: it has trainer_state.json but no model weights (model.safetensors or "
-            "adapter_model.safetensors). "
-            f"Rerun with --no-resume to start the stage over, or delete {checkpoint} to resume from the checkpoint before it."
-        )
-    log.info("resuming from %s", checkpoint)
-    return checkpoint
+    damaged: list[tuple[Path, str]] = []
+    for checkpoint in saved_checkpoints(stage_dir):
+        problem = checkpoint_problem(checkpoint)
+        if problem is None:
+            for skipped, why in damaged:
+                log.warning("not resuming from %s: %s; resuming from %s instead (delete %s, or rerun with --no-resume "
+                            "to start the stage over)", skipped, why, checkpoint.name, skipped.name)
+            log.info("resuming from %s", checkpoint)
+            return checkpoint
+        damaged.append((checkpoint, problem))
+    if not damaged:
+        return None
+    reasons = "; ".join(f"{checkpoint}: {why}" for checkpoint, why in damaged)
+    folders = ", ".join(str(checkpoint) for checkpoint, _ in damaged)
+    raise SafealignError(
+        f"cannot resume from {damaged[0][0]}: no usable checkpoint ({reasons}). "
+        f"Rerun with --no-resume to start the stage over, or delete {folders} to resume from the checkpoint before it "
+        "(a save cut short: a stopped run or a full disk)."
+    )
+
+
+def saved_checkpoints(stage_dir: Path) -> list[Path]:
+    """The ``checkpoint-N`` folders with a trainer_state.json, newest first (what ``runs.last_checkpoint`` picks from)."""
+    found = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
+    return sorted(found, key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+
+
+# What the Trainer's _load_optimizer_and_scheduler, _load_scaler and _load_rng_state read with torch.load: zip archives
+# (torch.save's format), whose directory sits at the end, so a file cut short does not open as one.
+TRAINER_STATE_FILES = ("optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth", "rng_state_*.pth")
+
+
+def checkpoint_problem(checkpoint: Path) -> str | None:
+    """Why the Trainer cannot resume from ``checkpoint``, else None; reads file headers only.
+
+    Checks trainer_state.json parses as the Trainer's state, the folder holds model weights, every ``*.safetensors``
+    opens (safetensors checks its header and that the file covers every tensor's data), the optimizer and scheduler
+    files a plain (not DeepSpeed or FSDP) checkpoint has are there, and each of the Trainer's torch files is whole.
+    """
+    import zipfile
+
+    from transformers import TrainerState
+
+    from safealign.models.loading import damaged_safetensors
+
+    try:
+        TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as error:
+        return f"its trainer_state.json does not load ({' '.join(str(error).split())[:120]})"
+    subfolders = [p for p in checkpoint.iterdir() if p.is_dir()]  # DeepSpeed, FSDP and multi-adapter state
+    if not any((checkpoint / name).is_file() for name in CHECKPOINT_WEIGHTS) and not subfolders:
+        return "it has trainer_state.json but no model weights (model.safetensors or adapter_model.safetensors)"
+    if problem := damaged_safetensors(sorted(checkpoint.rglob("*.safetensors"))):
+        return problem
+    if not subfolders:
+        missing = [name for name in ("optimizer.pt", "scheduler.pt") if not (checkpoint / name).is_file()]
+        if missing:
+            return f"{' and '.join(missing)} missing (the Trainer would restart the optimizer or schedule silently)"
+    for file in sorted(f for pattern in TRAINER_STATE_FILES for f in checkpoint.glob(pattern)):
+        try:
+            with zipfile.ZipFile(file):
+                pass
+        except (OSError, zipfile.BadZipFile) as error:
+            return f"{file.name} is damaged ({error})"
+    return None
 
 
 def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:

@@ -1,0 +1,158 @@
+"""Damaged files a crash leaves behind: a checkpoint, a finished stage's model, RL's reference copy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from transformers import PreTrainedModel, TrainerCallback
+
+from safealign.config import RLConfig, SFTConfig
+from safealign.errors import ModelNotFoundError, SafealignError
+from safealign.models import load_model
+from safealign.runs import read_json
+from safealign.stages.rl import run_rl
+from safealign.stages.sft import run_sft
+from safealign.training.common import resume_checkpoint
+
+
+def write_rows(path, n=6):
+    rows = [{"messages": [{"role": "user", "content": f"Say word {i}."}, {"role": "assistant", "content": f"The word is banana {i}."}]}
+            for i in range(n)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def sft_config(data, **overrides):
+    base = dict(datasets={str(data): 1.0}, method="full", learning_rate=1e-3, max_steps=6, batch_size=2, save_steps=2,
+                logging_steps=1, warmup_ratio=0.0, max_length=64, keep_checkpoints=5)
+    return SFTConfig(**(base | overrides))
+
+
+class CrashAt(TrainerCallback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise KeyboardInterrupt("simulated crash")
+
+
+@pytest.fixture(scope="module")
+def crashed_sft(tmp_path_factory):
+    """An SFT stage stopped at step 5: checkpoint-2 and checkpoint-4 saved, no model."""
+    root = tmp_path_factory.mktemp("crashed")
+    data = write_rows(root / "rows.jsonl")
+    with pytest.raises(KeyboardInterrupt):
+        run_sft(sft_config(data), "tiny", root / "sft", precision="fp32", callbacks=[CrashAt(5)])
+    assert sorted(p.name for p in (root / "sft").glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    return data, root / "sft"
+
+
+def truncate(path, keep):
+    data = path.read_bytes()
+    path.write_bytes(data[: keep if keep >= 0 else len(data) + keep])
+
+
+DAMAGES = {
+    "weights header cut": (lambda c: truncate(c / "model.safetensors", 5), "model.safetensors is damaged"),
+    "weights garbage header": (lambda c: (c / "model.safetensors").write_bytes(b"\xff" * 64), "model.safetensors is damaged"),
+    "weights data cut short": (lambda c: truncate(c / "model.safetensors", -100), "model.safetensors is damaged"),
+    "trainer_state not JSON": (lambda c: (c / "trainer_state.json").write_text('{"glob\x01'), "trainer_state.json does not load"),
+    "optimizer cut short": (lambda c: truncate(c / "optimizer.pt", 1000), "optimizer.pt is damaged"),
+    "rng state cut short": (lambda c: truncate(c / "rng_state.pth", 100), "rng_state.pth is damaged"),
+    "optimizer missing": (lambda c: (c / "optimizer.pt").unlink(), "optimizer.pt missing"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_last_checkpoint_is_skipped_for_the_one_before(crashed_sft, tmp_path, caplog, damage):
+    stage = shutil.copytree(crashed_sft[1], tmp_path / "sft")
+    spoil, said = DAMAGES[damage]
+    spoil(stage / "checkpoint-4")
+    with caplog.at_level("WARNING", logger="safealign.training.common"):
+        assert resume_checkpoint(stage, resume=True) == stage / "checkpoint-2"
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert f"not resuming from {stage / 'checkpoint-4'}" in warning and said in warning, warning
+    assert resume_checkpoint(stage, resume=False) is None
+
+
+def test_no_usable_checkpoint_names_them_all_and_the_fix(crashed_sft, tmp_path):
+    stage = shutil.copytree(crashed_sft[1], tmp_path / "sft")
+    truncate(stage / "checkpoint-4" / "model.safetensors", -100)
+    (stage / "checkpoint-2" / "trainer_state.json").write_text("{")
+    with pytest.raises(SafealignError) as caught:
+        resume_checkpoint(stage, resume=True)
+    message = str(caught.value)
+    for needle in (f"{stage / 'checkpoint-4'}: model.safetensors is damaged", f"{stage / 'checkpoint-2'}: its trainer_state.json does not load",
+                   "--no-resume"):
+        assert needle in message, message
+
+
+def test_sft_resumes_from_the_checkpoint_before_a_damaged_one_and_finishes(crashed_sft, tmp_path):
+    data, crashed = crashed_sft
+    stage = shutil.copytree(crashed, tmp_path / "sft")
+    truncate(stage / "checkpoint-4" / "model.safetensors", 5)  # "invalid header length" from inside the Trainer before
+    logged = len((stage / "metrics.jsonl").read_text().splitlines())
+    run_sft(sft_config(data), "tiny", stage, precision="fp32")
+    steps = [json.loads(line)["step"] for line in (stage / "metrics.jsonl").read_text().splitlines()[logged:] if '"loss"' in line]
+    assert steps and min(steps) == 3, steps
+    assert read_json(stage / "stage.json")["inputs"]["resumed_from"].endswith("checkpoint-2")
+    assert load_model(str(stage / "model")).num_parameters > 0  # checkpoint-4 saved again over the damaged one
+
+
+@pytest.mark.parametrize("keep", [5, -100], ids=["header cut", "data cut short"])
+def test_a_finished_stage_model_cut_short_is_a_clear_error_naming_the_fix(tiny, tmp_path, keep):
+    model = tmp_path / "sft" / "model"
+    tiny.model.save_pretrained(model, safe_serialization=True)
+    tiny.tokenizer.save_pretrained(model)
+    (tmp_path / "sft" / "stage.json").write_text(json.dumps({"stage": "sft"}))
+    truncate(model / "model.safetensors", keep)
+    with pytest.raises(ModelNotFoundError) as caught:
+        load_model(str(model))
+    message = str(caught.value)
+    for needle in (f"cannot load the model in {model}: model.safetensors is damaged", f"delete {tmp_path / 'sft' / 'stage.json'}"):
+        assert needle in message, message
+
+
+def test_generate_on_a_damaged_model_folder_exits_2_without_a_traceback(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    model = tmp_path / "mine"
+    tiny.model.save_pretrained(model, safe_serialization=True)
+    tiny.tokenizer.save_pretrained(model)
+    truncate(model / "model.safetensors", -100)
+    result = CliRunner().invoke(app, ["generate", str(model), "--prompt", "hi"])
+    stderr = " ".join(result.stderr.split())
+    assert result.exit_code == 2 and "Traceback" not in stderr, result.output
+    assert f"cannot load the model in {model}" in stderr and "save or copy it again" in stderr, stderr
+
+
+def rl_config(**overrides) -> RLConfig:
+    base = dict(tasks={"arithmetic": 1.0}, num_prompts=4, method="full", max_steps=1, prompts_per_step=2, num_generations=2,
+                max_completion_length=8, save_steps=1, gates={"enabled": False})
+    return RLConfig(**(base | overrides))
+
+
+def test_rl_reference_copy_stopped_mid_save_is_not_left_half_written_and_is_redone(tmp_path, monkeypatch):
+    stage = tmp_path / "rl"
+    save = PreTrainedModel.save_pretrained
+
+    def killed_mid_save(self, folder, *args, **kwargs):
+        self.config.save_pretrained(folder)  # config.json first, then the run stops before the weights
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(PreTrainedModel, "save_pretrained", killed_mid_save)
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(rl_config(), "tiny", stage, precision="fp32")
+    assert not (stage / "reference_model").exists()  # only the temporary sibling holds the half copy
+    monkeypatch.setattr(PreTrainedModel, "save_pretrained", save)
+
+    (stage / "reference_model").mkdir()  # a half copy an older safealign left: config.json, no weights
+    shutil.copy(stage / "reference_model.tmp" / "config.json", stage / "reference_model" / "config.json")
+    run_rl(rl_config(), "tiny", stage, precision="fp32")
+    assert (stage / "stage.json").is_file() and (stage / "reference_model" / "model.safetensors").is_file()
+    assert not (stage / "reference_model.tmp").exists()
