@@ -6,7 +6,8 @@ import json
 import shutil
 
 import pytest
-from transformers import PreTrainedModel, TrainerCallback
+from test_sft import CrashAt
+from transformers import PreTrainedModel
 
 from safealign.config import RLConfig, SFTConfig
 from safealign.errors import ModelNotFoundError, SafealignError
@@ -28,15 +29,6 @@ def sft_config(data, **overrides):
     base = dict(datasets={str(data): 1.0}, method="full", learning_rate=1e-3, max_steps=6, batch_size=2, save_steps=2,
                 logging_steps=1, warmup_ratio=0.0, max_length=64, keep_checkpoints=5)
     return SFTConfig(**(base | overrides))
-
-
-class CrashAt(TrainerCallback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            raise KeyboardInterrupt("simulated crash")
 
 
 @pytest.fixture(scope="module")
