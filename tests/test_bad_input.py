@@ -185,3 +185,11 @@ def test_a_folder_where_a_file_is_needed_names_it(tmp_path, capsys):
         fails()
     stderr = " ".join(capsys.readouterr().err.split())
     assert f"{tmp_path / 'out.json'} is a folder; give a file path" in stderr and "Traceback" not in stderr, stderr
+
+
+def test_a_safealign_home_that_links_nowhere_names_the_link(tmp_path, monkeypatch):
+    link = tmp_path / "home"
+    link.symlink_to(tmp_path / "unmounted" / "cache")
+    monkeypatch.setenv("SAFEALIGN_HOME", str(link))
+    result = runner.invoke(app, ["models", "list"])
+    assert_clear_error(result, f"{link} is a link to {tmp_path / 'unmounted' / 'cache'}, which does not exist", "SAFEALIGN_HOME")

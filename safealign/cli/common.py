@@ -130,6 +130,11 @@ def path_error_message(error: BaseException) -> str | None:
         return None
     path = Path(os.fsdecode(error.filename))
     if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        # a link to a folder that is not there (an unmounted drive) blocks like a file, but exists() cannot see it
+        dangling = next((folder for folder in (path, *path.parents) if folder.is_symlink() and not folder.exists()), None)
+        if dangling is not None:
+            return (f"cannot write {path}: {dangling} is a link to {os.readlink(dangling)}, which does not exist (an unmounted "
+                    "drive?). Create or mount its target, or choose another path (--out, the recipe's output_dir, SAFEALIGN_HOME).")
         blocking = next((folder for folder in (path, *path.parents) if folder.exists() and not folder.is_dir()), None)
         if blocking is None:  # a real clash of two folders, or a race: not a bad path
             return None
