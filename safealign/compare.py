@@ -2,7 +2,9 @@
 
 The recipe's own pipeline already holds four of the five arms (base eval, SFT eval, SFT→RL eval,
 student eval), so comparing reruns nothing that is done: the pipeline resumes as usual, and one
-extra branch trains RL straight from the base model (R1-Zero style) with the recipe's RL settings.
+extra branch trains RL straight from the base model (R1-Zero style) with the recipe's RL settings — unless the
+recipe has no SFT, when its own RL already starts from the base model and is that arm. Each arm's description comes
+from the stages that ran on its path, and each arm the run does not hold is listed with the reason.
 Each arm lists the wall time and tokens spent to reach it (training stages on its path, evals
 excluded) next to its held-out scores. Results go to ``<run>/ablation.md`` and ``ablation.json``.
 """
@@ -45,6 +47,7 @@ class Arm:
     description: str
     eval_dir: Path
     training_dirs: list[Path] = field(default_factory=list)
+    teacher: str | None = None  # the arm whose model a student was distilled from
 
     def row(self, split: str) -> dict[str, Any] | None:
         from safealign.stages.evaluate import load_headline
@@ -61,16 +64,72 @@ class Arm:
         }
 
 
-def ablation_arms(run_dir: Path) -> list[Arm]:
+def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
+    """Whether a stage ran in this run: its ``stage.json`` says done, or the eval after it scored a model."""
+    return stage_done(stage_dir) is not None or (eval_dir is not None and (eval_dir / "summary.json").is_file())
+
+
+def _started_from(run_dir: Path, stage: str) -> str | None:
+    """Which of this run's stages (``sft``, ``rl``) the stage's recorded parent model came out of; ``base`` for any
+    other model; None when the stage recorded no parent."""
+    parent = (stage_done(run_dir / stage) or {}).get("parent")
+    if not parent:
+        return None
+    for name in ("rl", "sft"):
+        if Path(parent).is_relative_to(run_dir / name):
+            return name
+    return "base"
+
+
+def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
+    """The arms this run holds, each described by the stages that actually ran on its path, and the arms it does not
+    hold, each with the reason."""
     rl_only = run_dir / "ablation" / "rl_only"
-    return [
-        Arm("base", "the model as given", run_dir / "eval" / "base"),
-        Arm("sft_only", "SFT", run_dir / "eval" / "sft", [run_dir / "sft"]),
-        Arm("rl_only", "GRPO from the base model (no SFT, like R1-Zero)", rl_only / "eval", [rl_only / "rl"]),
-        Arm("hybrid", "SFT then GRPO", run_dir / "eval" / "rl", [run_dir / "sft", run_dir / "rl"]),
-        Arm("student", "hybrid teacher distilled into the pruned student", run_dir / "eval" / "student",
-            [run_dir / "sft", run_dir / "rl", run_dir / "sample", run_dir / "distill"]),
-    ]
+    sft_ran = _ran(run_dir / "sft", run_dir / "eval" / "sft")
+    rl_ran = _ran(run_dir / "rl", run_dir / "eval" / "rl")
+    rl_parent = _started_from(run_dir, "rl")
+    sft_then_rl = rl_ran and (rl_parent == "sft" if rl_parent else sft_ran)
+    arms = [Arm("base", "the model as given", run_dir / "eval" / "base")]
+    skipped: list[dict[str, str]] = []
+    # arm name of each model a later stage can start from
+    source_arm = {"base": "base", "sft": "sft_only", "rl": "hybrid" if sft_then_rl else "rl_only"}
+    paths = {"base": [], "sft": [run_dir / "sft"], "rl": [run_dir / "sft", run_dir / "rl"] if sft_then_rl else [run_dir / "rl"]}
+
+    if sft_ran:
+        arms.append(Arm("sft_only", "SFT", run_dir / "eval" / "sft", [run_dir / "sft"]))
+    else:
+        skipped.append({"arm": "sft_only", "reason": "no SFT stage ran in this run"})
+    rl_from_base = "GRPO from the base model (no SFT, like R1-Zero)"
+    if not rl_ran:
+        skipped.append({"arm": "rl_only", "reason": "no RL stage ran in this run"})
+        skipped.append({"arm": "hybrid", "reason": "no RL stage ran in this run"})
+    elif sft_then_rl:
+        arms.append(Arm("rl_only", rl_from_base, rl_only / "eval", [rl_only / "rl"]))
+        arms.append(Arm("hybrid", "SFT then GRPO", run_dir / "eval" / "rl", paths["rl"]))
+    else:  # the run's own RL started from the base model: it is the RL-only arm, and there is no hybrid
+        arms.append(Arm("rl_only", rl_from_base, run_dir / "eval" / "rl", paths["rl"]))
+        skipped.append({"arm": "hybrid", "reason": "no SFT ran before RL; the run's RL from the base model is the rl_only arm"})
+
+    sample = stage_done(run_dir / "sample")
+    teacher = _started_from(run_dir, "sample") or ("rl" if rl_ran else "sft" if sft_ran else "base")
+    if _ran(run_dir / "distill", run_dir / "eval" / "student"):
+        described = {"base": "the base model", "sft": "SFT-only teacher",
+                     "rl": "hybrid teacher" if sft_then_rl else "RL-only teacher"}[teacher]
+        arms.append(Arm("student", f"{described} distilled into the pruned student", run_dir / "eval" / "student",
+                        paths[teacher] + [run_dir / "sample", run_dir / "distill"], teacher=source_arm[teacher]))
+    elif sample is not None and not sample.get("metrics", {}).get("accepted", 0):
+        skipped.append({"arm": "student", "reason": "rejection sampling kept no trace from the teacher, so distillation was skipped"})
+    else:
+        skipped.append({"arm": "student", "reason": "no distill stage ran in this run"})
+    for arm in arms:
+        if not (arm.eval_dir / "summary.json").is_file():
+            skipped.append({"arm": arm.name, "reason": f"not evaluated yet (no {arm.eval_dir / 'summary.json'})"})
+    order = ["base", "sft_only", "rl_only", "hybrid", "student"]
+    return arms, sorted(skipped, key=lambda entry: order.index(entry["arm"]))
+
+
+def ablation_arms(run_dir: Path) -> list[Arm]:
+    return ablation_plan(run_dir)[0]
 
 
 def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> dict[str, Any]:
@@ -79,7 +138,9 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
     from safealign.stages.evaluate import run_eval_stage
 
     run_pipeline(recipe, recipe_path=recipe_path, show_progress=show_progress)
-    if recipe.rl and recipe.rl.enabled:
+    if recipe.rl and recipe.rl.enabled and not (recipe.sft and recipe.sft.enabled):
+        log.info("compare: the recipe has no SFT, so its own RL run starts from the base model and is the rl_only arm")
+    elif recipe.rl and recipe.rl.enabled:
         from safealign.stages.rl import run_rl
 
         branch = recipe.run_dir / "ablation" / "rl_only"
@@ -92,12 +153,12 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
 
 
 def write_ablation(run_dir: Path, split: str = "held_out") -> dict[str, Any]:
-    arms = ablation_arms(run_dir)
+    arms, skipped = ablation_plan(run_dir)
     rows = [row for arm in arms if (row := arm.row(split)) is not None]
     paired = paired_checks(arms, split)
-    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "paired": paired}
+    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "skipped": skipped, "paired": paired}
     write_json(run_dir / "ablation.json", result)
-    (run_dir / "ablation.md").write_text(ablation_markdown(rows, split) + paired_markdown(paired))
+    (run_dir / "ablation.md").write_text(ablation_markdown(rows, split) + skipped_markdown(skipped) + paired_markdown(paired))
     return result
 
 
@@ -106,9 +167,11 @@ def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
     from safealign.evals.paired import paired_diff
 
     dirs = {arm.name: arm.eval_dir for arm in arms}
+    teacher = next((arm.teacher for arm in arms if arm.name == "student" and arm.teacher), "hybrid")
     out = []
-    for a, b, suites, claim in PAIRED_CHECKS:
-        if not all((dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
+    for first, b, suites, claim in PAIRED_CHECKS:
+        a = teacher if b == "student" else first  # the student is checked against the teacher it was distilled from
+        if not all(name in dirs and (dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
             continue
         for diff in paired_diff(dirs[a], dirs[b], show=0, split=split):
             if diff.suite in suites and diff.paired:
@@ -116,6 +179,12 @@ def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
                             "a_count": diff.before, "b_count": diff.after, "gained": diff.gained, "lost": diff.lost,
                             "p_value": diff.p_value, "better": diff.better})
     return out
+
+
+def skipped_markdown(skipped: list[dict[str, Any]]) -> str:
+    if not skipped:
+        return ""
+    return "\nNot in the table: " + "; ".join(f"{entry['arm']} ({entry['reason']})" for entry in skipped) + ".\n"
 
 
 def paired_markdown(paired: list[dict[str, Any]]) -> str:

@@ -75,3 +75,93 @@ def test_the_seeds_claims_are_checked_item_by_item(tmp_path):
     assert check["p_value"] == 2 / 64 and check["better"] == -6
     assert "| hybrid as safe as SFT only | sft_only → hybrid | harmful | refused | 10/10 | 4/10 | +0 / −6 | 0.031 |" in (
         run / "ablation.md").read_text()
+
+
+def write_reasoning(path: Path, correct: list[bool]) -> None:
+    lines = [{"suite": "reasoning", "id": f"r{i}", "split": "held_out", "prompt": f"q{i}", "completion": "...",
+              "sample_index": 0, "verdicts": {}, "scores": {"correct": c}} for i, c in enumerate(correct)]
+    (path / "samples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def rl_from_base_run(run: Path) -> None:
+    """What `compare` leaves for a recipe with rl but no sft: the run's own RL started from the base model."""
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "rl", refusal=0.1, accuracy=0.3)
+    write_reasoning(run / "eval" / "rl", [True, False])
+    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": "tiny", "wall_time_s": 60, "metrics": {"tokens": 400}})
+
+
+def test_rl_without_sft_is_one_rl_only_arm_not_a_hybrid(tmp_path):
+    run = tmp_path / "run"
+    rl_from_base_run(run)
+    # a branch an earlier compare trained from the base model too: the same arm again, not a second one
+    fake_eval(run / "ablation" / "rl_only" / "eval", refusal=0.1, accuracy=0.3)
+    write_reasoning(run / "ablation" / "rl_only" / "eval", [True, False])
+
+    result = write_ablation(run)
+
+    assert [row["arm"] for row in result["arms"]] == ["base", "rl_only"]
+    assert result["arms"][1]["train_tokens"] == 400
+    assert result["paired"] == [], "no check compares the RL-only run with itself"
+    skipped = {entry["arm"]: entry["reason"] for entry in result["skipped"]}
+    assert set(skipped) == {"sft_only", "hybrid", "student"} and "no SFT" in skipped["hybrid"]
+    table = (run / "ablation.md").read_text()
+    assert "SFT then GRPO" not in table and "| rl_only | GRPO from the base model (no SFT, like R1-Zero) |" in table
+    assert "Not in the table: sft_only (no SFT stage ran in this run); hybrid (" in table
+
+
+def test_compare_trains_rl_once_when_the_recipe_has_no_sft(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    import safealign.pipeline
+    import safealign.stages.evaluate
+    from safealign.compare import run_compare
+    from safealign.config import Recipe
+
+    recipe = Recipe.model_validate({"name": "rlonly", "output_dir": str(tmp_path), "model": {"name": "tiny"},
+                                    "sft": {"enabled": False}, "rl": {"num_prompts": 4, "prompts_per_step": 2}})
+    trained = []
+    monkeypatch.setattr(safealign.pipeline, "run_pipeline", lambda *args, **kwargs: rl_from_base_run(recipe.run_dir))
+    monkeypatch.setitem(sys.modules, "safealign.stages.rl", types.SimpleNamespace(
+        run_rl=lambda *a, **k: trained.append(a) or types.SimpleNamespace(model_path="rl_only/model")))
+    monkeypatch.setattr(safealign.stages.evaluate, "run_eval_stage", lambda *a, **k: trained.append(a))
+
+    result = run_compare(recipe, show_progress=False)
+
+    assert trained == [], "the pipeline's RL from the base model already is the RL-only arm"
+    assert [row["arm"] for row in result["arms"]] == ["base", "rl_only"]
+
+
+def test_student_names_the_teacher_it_was_distilled_from(tmp_path):
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "student", refusal=0.1, accuracy=0.2)
+    write_json(run / "sample" / "stage.json", {"stage": "sample", "parent": "tiny", "wall_time_s": 1, "metrics": {"tokens": 32, "accepted": 4}})
+    fake_stage(run / "distill", 2, 116)
+
+    result = write_ablation(run)
+
+    arms = {row["arm"]: row for row in result["arms"]}
+    assert list(arms) == ["base", "student"]
+    assert arms["student"]["description"] == "the base model distilled into the pruned student"
+    assert arms["student"]["train_tokens"] == 148
+    assert [entry["arm"] for entry in result["skipped"]] == ["sft_only", "rl_only", "hybrid"]
+    assert "hybrid teacher" not in (run / "ablation.md").read_text()
+
+
+def test_a_student_with_no_accepted_traces_is_listed_with_the_reason(tmp_path):
+    run = tmp_path / "run"
+    for arm in ("base", "sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+    fake_eval(run / "ablation" / "rl_only" / "eval", refusal=0.5, accuracy=0.2)
+    fake_stage(run / "sft", 1, 10)
+    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}})
+    write_json(run / "sample" / "stage.json", {"stage": "sample", "parent": str(run / "rl" / "model"), "metrics": {"accepted": 0}})
+
+    result = write_ablation(run)
+
+    assert [row["arm"] for row in result["arms"]] == ["base", "sft_only", "rl_only", "hybrid"]
+    [skipped] = result["skipped"]
+    assert skipped["arm"] == "student" and "kept no trace" in skipped["reason"]
+    assert "Not in the table: student (rejection sampling kept no trace" in (run / "ablation.md").read_text()
