@@ -341,3 +341,77 @@ def test_a_moved_run_folder_still_finds_its_traces(runs, tmp_path, monkeypatch):
     assert "- **Source file:** `safealign/data/train/reasoning.jsonl`" in data_card  # shipped files by their place in the package
     base = read_json(moved / "lineage.json")["nodes"][0]
     assert base["role"] == "base model" and base["spec"] == "tiny" and "weights_sha256" not in base  # only embedded models have a GGUF
+
+
+def test_split_all_coverage_lists_no_split_as_unscored():
+    from safealign.card.summary import eval_coverage
+
+    samples = [{"suite": "reasoning", "split": split, "language": "en"} for split in ("in_distribution", "held_out")]
+    run = SimpleNamespace(final_eval="base", evals={"base": {"config": {"split": "all"}}}, jsonl=lambda _: samples)
+    coverage = eval_coverage(run)
+    assert coverage["not_scored"] == [] and coverage["split_names"] == ["held-out", "in-distribution"]
+    only = SimpleNamespace(final_eval="base", evals={"base": {}}, jsonl=lambda _: samples[1:])
+    assert eval_coverage(only)["not_scored"] == ["in-distribution"]
+
+
+def test_card_written_from_inside_the_run_folder_keeps_paths_relative(tmp_path, monkeypatch):
+    from safealign.card.run_folder import RunFolder
+
+    (tmp_path / "runs" / "rel").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "runs" / "rel")
+    run = RunFolder(Path("."), {"name": "rel", "output_dir": "runs"}, {})
+    assert run.rel("runs/rel/sft/model") == "sft/model"
+    assert run.rel(str(tmp_path / "runs" / "rel" / "sft" / "model")) == "sft/model"
+    assert run.rel("/elsewhere/model") == "/elsewhere/model"
+
+
+def test_a_renamed_run_folder_does_not_point_at_its_old_location(tmp_path, monkeypatch):
+    from safealign.card.run_folder import RunFolder
+
+    monkeypatch.chdir(tmp_path)
+    renamed = tmp_path / "archive" / "x_v2"
+    absolute = RunFolder(renamed, {"name": "x", "output_dir": str(tmp_path / "runs")}, {"final_model": str(tmp_path / "runs/x/rl/model")})
+    assert absolute.rel(absolute.final_model) == "rl/model"
+    relative = RunFolder(Path("archive/x_v2"), {"name": "x", "output_dir": "runs"}, {"final_model": "runs/x/rl/model"})
+    assert relative.rel(relative.final_model) == "rl/model"
+    for folder in (tmp_path / "runs/x/sample", renamed / "sample"):  # another run now sits at the old place
+        folder.mkdir(parents=True)
+        (folder / "traces.jsonl").write_text("{}")
+    assert absolute.locate(str(tmp_path / "runs/x/sample/traces.jsonl")) == renamed / "sample/traces.jsonl"
+
+
+def test_a_user_file_named_like_a_shipped_suite_is_not_credited_as_shipped():
+    summary = {"suites": {"harmful": {"kind": "borderline", "n_items": 2, "metrics": {"all": {}}}}}
+    user = "/data/mine/harmful.jsonl"
+    run = SimpleNamespace(evals={"base": summary}, jsonl=lambda _: [], recipe={"eval": {"suites": [f"borderline:{user}"]}})
+    [entry] = eval_datasets(run)
+    assert entry["source"] == f"user file `{user}`" and entry["sha256"] is None and entry["licence"] == "see the source"
+    same_kind = SimpleNamespace(evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}}, jsonl=lambda _: [],
+                                recipe={"eval": {"suites": [user]}})
+    assert eval_datasets(same_kind)[0]["source"] == f"user file `{user}`"
+    shipped = SimpleNamespace(evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}}, jsonl=lambda _: [],
+                              recipe={"eval": {"suites": ["harmful"]}})
+    assert eval_datasets(shipped)[0]["source"] == "safealign/data/evals/harmful.jsonl"
+
+
+def test_scores_and_panels_name_a_suite_that_is_not_the_built_in_one_of_its_kind():
+    from safealign.card.plots import eval_bars
+    from safealign.card.summary import eval_rows, overview
+
+    entry = {"value": 0.5, "low": 0.1, "high": 0.9, "n": 2}
+    summary = {"suites": {"reasoning": {"kind": "reasoning", "metrics": {"held_out": {"accuracy": entry}}},
+                          "rg:basic_arithmetic": {"kind": "reasoning", "metrics": {"external": {"accuracy": entry}, "all": {"accuracy": entry}}}}}
+    run = SimpleNamespace(evals={"base": summary}, final_eval="base", stages=[], done=[])
+    names = [s["name"] for s in overview(run)["scores"]]
+    assert names == ["reasoning answers correct", "rg:basic_arithmetic: reasoning answers correct"]
+    svg = eval_bars(eval_rows(run), ["base"])
+    assert "rg:basic_arithmetic: reasoning answers correct" in svg
+
+
+def test_distill_skipped_for_want_of_traces_says_so(tmp_path):
+    (tmp_path / "recipe.yaml").write_text("name: r\ndistill: {student: 'prune:0.5'}\n")
+    (tmp_path / "sample").mkdir()
+    (tmp_path / "sample" / "stage.json").write_text(json.dumps({"stage": "sample", "metrics": {"accepted": 0}}))
+    assert load_run(tmp_path).stage("distill").reason == "skipped: rejection sampling kept no trace"
+    (tmp_path / "sample" / "stage.json").write_text(json.dumps({"stage": "sample", "metrics": {"accepted": 3}}))
+    assert load_run(tmp_path).stage("distill").reason == "not run"

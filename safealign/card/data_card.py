@@ -159,11 +159,24 @@ def rl_prompt_sets(run: RunFolder) -> dict[str, Any] | None:
                    "training seeds disjoint from the eval seeds; `safety` prompts are user turns of the shipped training files."}
 
 
+def user_suite_files(recipe: dict[str, Any]) -> dict[str, str]:
+    """The recipe's eval file suites (``[KIND:]PATH``, see :func:`safealign.evals.suites.get_suite`) by the name the
+    eval gives them: the file's stem."""
+    out = {}
+    for spec in map(str, (recipe.get("eval") or {}).get("suites") or []):
+        kind, _, rest = spec.partition(":")
+        path = rest if rest and kind in ("harmful", "borderline") else spec
+        if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
+            out[Path(path).stem] = path
+    return out
+
+
 def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
     """Every eval suite the run used, with the items and categories it actually evaluated."""
     # imported here: the evals package loads the generation engine, which writing a card needs only now
     from safealign.evals.suites import FAMILY_PREFIX
 
+    user_files = user_suite_files(getattr(run, "recipe", None) or {})  # a stand-in run may have no recipe
     out: dict[str, dict[str, Any]] = {}
     first = next(iter(run.evals), None)
     samples = run.jsonl(f"eval/{first}/samples.jsonl") if first else []
@@ -176,7 +189,12 @@ def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
         mine = [s for s in samples if s.get("suite") == suite]
         entry["categories"] = dict(Counter(str(s.get("category")) for s in mine).most_common())
         entry["languages"] = dict(Counter(str(s.get("language")) for s in mine).most_common())
-        if suite in FILE_SUITES:
+        if suite in user_files or (suite in FILE_SUITES and entry["kind"] not in (None, suite)):
+            # a user file named like a shipped suite (``borderline:/path/harmful.jsonl``) is not the shipped one
+            where = f"`{user_files[suite]}`" if suite in user_files else "(path not recorded)"
+            entry |= {"source": f"user file {where}", "sha256": None, "licence": "see the source",
+                      "how": "loaded at eval time from its path (not copied into the run; the eval did not record its sha256)"}
+        elif suite in FILE_SUITES:
             path = package_data("evals", FILE_SUITES[suite])
             entry |= {"source": f"safealign/data/evals/{FILE_SUITES[suite]}", "sha256": sha256_file(path) if path.is_file() else None,
                       "how": "written by hand for this project (see the eval suites card)", "licence": "Apache-2.0"}

@@ -45,7 +45,7 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
         cols = min(3, len(panels))
         nrows = -(-len(panels) // cols)
         fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows), squeeze=False)
-        for ax, (title, panel) in zip(axes.flat, panels.items(), strict=False):
+        for ax, panel in zip(axes.flat, panels.values(), strict=False):
             width = 0.8 / len(panel)
             for k, row in enumerate(panel):
                 for i, label in enumerate(labels):
@@ -59,7 +59,7 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
                     ax.errorbar(x, entry["value"], yerr=err, fmt="o", ms=3, color="#111827", capsize=3, lw=1)
                     ax.text(x, entry["high"] + 0.03, f"{entry['value']:.0%}", ha="center", va="bottom", fontsize=8)
             arrow = "higher is better" if panel[0]["higher_is_better"] else "lower is better"
-            ax.set_title(f"{title.split(': ', 1)[1]}\n({arrow})", fontsize=9.5)
+            ax.set_title(f"{panel[0]['title']}\n({arrow})", fontsize=9.5)
             ax.set_xticks(range(len(labels)), labels)
             ax.set_ylim(0, 1.2)
             ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])

@@ -132,12 +132,15 @@ class RunFolder:
         if not path:
             return ""
         parts = Path(path).parts
-        for anchor in (self.path.resolve().parts, self.path.parts):
-            if parts[: len(anchor)] == anchor and len(parts) > len(anchor):
+        # This folder (resolved, and as given: "." has no parts, so it anchors nothing), then the run folder the
+        # recipe recorded, "<output_dir>/<name>" (resolved and as written), for a folder renamed after the run.
+        recorded = Path(str(self.recipe.get("output_dir") or ".")) / str(self.recipe.get("name") or self.path.resolve().name)
+        for anchor in (self.path.resolve().parts, self.path.parts, recorded.resolve().parts, recorded.parts):
+            if anchor and parts[: len(anchor)] == anchor and len(parts) > len(anchor):
                 return "/".join(parts[len(anchor):])
         # A path written from another working directory, or before the folder moved: find "<output_dir>/<run name>"
         # in it, else the run folder's own name.
-        for tail in (self.path.resolve().parts[-2:], self.path.resolve().parts[-1:]):
+        for tail in (self.path.resolve().parts[-2:], recorded.parts[-2:], self.path.resolve().parts[-1:]):
             for i in range(len(parts) - len(tail)):
                 if parts[i : i + len(tail)] == tail:
                     return "/".join(parts[i + len(tail):])
@@ -145,12 +148,13 @@ class RunFolder:
 
     def locate(self, path: str) -> Path:
         """A file a stage recorded, found again: as recorded, else inside this run folder (a folder that was
-        moved, or a card written from another working directory)."""
-        recorded = Path(path)
-        if recorded.exists():
+        moved, or a card written from another working directory); this folder's own copy first, so that a folder
+        renamed after its run never reads another run's file left at the old place."""
+        recorded, inside = Path(path), self.rel(path)
+        if inside == str(path):
             return recorded
-        inside = self.rel(path)
-        return self.path / inside if inside != str(path) else recorded
+        mine = self.path / inside
+        return mine if mine.exists() or not recorded.exists() else recorded
 
 
 def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[str, bool]) -> str:
@@ -167,6 +171,10 @@ def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[st
         return "not in the recipe"
     if not section.get("enabled", True):
         return "disabled in the recipe"
+    if spec.key == "distill" and done.get("sample"):
+        sample = read_json(folder.parent / "sample" / STAGE_FILE, dict)
+        if not (sample.get("metrics") or {}).get("accepted"):  # the pipeline skips distillation then (pipeline.py)
+            return "skipped: rejection sampling kept no trace"
     return "not run"
 
 

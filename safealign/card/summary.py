@@ -52,6 +52,7 @@ def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
                 values = {label: e.get("suites", {}).get(suite, {}).get("metrics", {}).get(split, {}).get(metric) for label, e in evals.items()}
                 if any(values.values()):
                     rows.append({"suite": suite, "kind": kind, "metric": metric, "name": name, "higher_is_better": higher,
+                                 "title": name if suite == kind else f"{suite}: {name}",  # a file or rg: suite by its own name
                                  "split": split, "split_name": SPLIT_NAMES[split], "values": values,
                                  "headline": metric == KIND_METRICS[kind][0]})
     return rows
@@ -231,7 +232,7 @@ def overview(run: RunFolder) -> dict[str, Any]:
     scores = []
     for row in eval_rows(run):
         if row["headline"] and final:
-            scores.append({"name": row["name"], "split": row["split_name"], "final": row["values"].get(final),
+            scores.append({"name": row["title"], "split": row["split_name"], "final": row["values"].get(final),
                            "base": row["values"].get(base) if base != final else None})
     return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
             "final_eval": final, "base_eval": base, "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
@@ -266,14 +267,17 @@ def eval_coverage(run: RunFolder) -> dict[str, Any]:
     summary = run.evals.get(final, {}) if final else {}
     samples = run.jsonl(f"eval/{final}/samples.jsonl") if final else []
     suites: dict[str, dict[str, Any]] = {}
+    raw_splits: set[str] = set()
     for sample in samples:
         if sample.get("sample_index", 0):
             continue  # several samples per prompt count the prompt once
         entry = suites.setdefault(sample.get("suite", "?"), {"splits": {}, "languages": {}})
-        split, language = SPLIT_NAMES.get(str(sample.get("split")), str(sample.get("split"))), str(sample.get("language") or "?")
+        raw, language = str(sample.get("split")), str(sample.get("language") or "?")
+        raw_splits.add(raw)
+        split = SPLIT_NAMES.get(raw, raw)
         entry["splits"][split] = entry["splits"].get(split, 0) + 1
         entry["languages"][language] = entry["languages"].get(language, 0) + 1
-    scored = sorted({split for entry in suites.values() for split in entry["splits"]})
+    scored = sorted(raw_splits)  # raw split names; display names only in the output
     not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if scored else []
     return {"suites": suites, "split_names": [SPLIT_NAMES.get(s, s) for s in scored], "not_scored": [SPLIT_NAMES[s] for s in not_scored],
             "limit": (summary.get("config") or {}).get("limit")}
