@@ -415,3 +415,27 @@ def test_distill_skipped_for_want_of_traces_says_so(tmp_path):
     assert load_run(tmp_path).stage("distill").reason == "skipped: rejection sampling kept no trace"
     (tmp_path / "sample" / "stage.json").write_text(json.dumps({"stage": "sample", "metrics": {"accepted": 3}}))
     assert load_run(tmp_path).stage("distill").reason == "not run"
+
+
+def test_rl_stopped_by_a_gate_or_a_critical_alert_says_so(tmp_path):
+    from safealign.card.summary import stage_details
+
+    rl = tmp_path / "rl"
+    rl.mkdir(parents=True)
+    (tmp_path / "recipe.yaml").write_text("name: r\nrl: {max_steps: 20}\n")
+
+    def outcome(steps: int, hacking: dict, gates: list[dict], alerts: list[dict]) -> str:
+        record = {"stage": "rl", "config": {"max_steps": 20, "hacking": hacking}, "metrics": {"steps": steps}, "output": str(rl / "model")}
+        (rl / "stage.json").write_text(json.dumps(record))
+        (rl / "gates.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gates))
+        (rl / "alerts.jsonl").write_text("".join(json.dumps(a) + "\n" for a in alerts))
+        return next(d for d in stage_details(load_run(tmp_path)) if d["key"] == "rl")["outcome"]
+
+    baseline = {"step": 0, "passed": True, "action": "baseline", "rolled_back_to": None, "reason": "stage start"}
+    breach = {"step": 5, "passed": False, "action": "rollback+stop", "rolled_back_to": 0, "reason": "harmful refusal 0.9 → 0.5"}
+    said = outcome(5, {}, [baseline, breach], [])
+    assert "stopped by the gate at step 5 (harmful refusal 0.9 → 0.5), rolled back to step 0" in said
+    assert "the stage's model is its starting model, unchanged by GRPO" in said
+    critical = {"step": 3, "detector": "length_blowup", "severity": "critical"}
+    assert "stopped at step 3 of 20 on a critical length_blowup alert (step 3)" in outcome(3, {"stop_on_critical": True}, [baseline], [critical])
+    assert outcome(20, {"stop_on_critical": True}, [baseline], [critical]).endswith("0 rollbacks")  # ran to the end

@@ -113,7 +113,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                            "max steps": cfg.get("max_steps"), "precision": metrics.get("precision"),
                                            "gates": _gates(cfg.get("gates") or {})},
                        "outcome": f"{_reward_trend(run, metrics)}; "
-                                  f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks"}
+                                  f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks{_how_rl_ended(run, metrics, cfg)}"}
         elif info.key == "sample":
             detail |= {"method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
                        "data": f"{sampled_prompts(record)} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
@@ -128,6 +128,26 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                                   f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}"}
         out.append(detail)
     return out
+
+
+def _how_rl_ended(run: RunFolder, metrics: dict[str, Any], cfg: dict[str, Any]) -> str:
+    """Why RL ended before its max_steps (a gate's stop, a critical alert), and when its weights are the starting
+    model's: a gate that rolled back to the stage's first step and stopped leaves GRPO nothing to show."""
+    steps, max_steps = metrics.get("steps"), cfg.get("max_steps")
+    events = gate_events(run)
+    stop = next((e for e in reversed(events) if str(e.get("action", "")).endswith("+stop")), None)
+    start = next((e.get("step") for e in events if e.get("action") == "baseline"), None)
+    if stop is not None:
+        note = f"; stopped by the gate at step {stop.get('step')} ({stop.get('reason')}), rolled back to step {stop.get('rolled_back_to')}"
+        if stop.get("rolled_back_to") is not None and stop.get("rolled_back_to") == start and stop is events[-1]:
+            note += ": the stage's model is its starting model, unchanged by GRPO"
+        return note
+    critical = [a for a in alerts(run) if a.get("severity") == "critical" and not a.get("audit_only")]
+    if isinstance(steps, int) and isinstance(max_steps, int) and 0 <= steps < max_steps:
+        if critical and (cfg.get("hacking") or {}).get("stop_on_critical"):
+            return f"; stopped at step {steps} of {max_steps} on a critical {critical[0].get('detector')} alert (step {critical[0].get('step')})"
+        return f"; ended at step {steps} of {max_steps}"
+    return ""
 
 
 def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> str:
