@@ -17,18 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import Recipe
-from safealign.runs import read_json, stage_done, write_json
+from safealign.runs import read_json, read_jsonl, stage_done, write_json
 
 log = logging.getLogger(__name__)
 
-# metric key in an eval headline -> (column title, higher is better)
-METRICS: dict[str, tuple[str, bool]] = {
-    "harmful.refusal_rate": ("harmful refused", True),
-    "borderline.over_refusal_rate": ("borderline over-refused", False),
-    "reasoning.accuracy": ("reasoning acc.", True),
-    "format.format_compliance": ("format", True),
-    "language.mixing_rate": ("language mixing", False),
-}
+# the built-in suites' columns, in the README's order; any other suite an arm's eval scored follows them
+COLUMN_ORDER = ["harmful", "borderline", "reasoning", "format", "language"]
 
 
 # (arm A, arm B, suites, the claim the pair checks): the seed's claims, tested item by item on the same prompts.
@@ -81,6 +75,18 @@ def _started_from(run_dir: Path, stage: str) -> str | None:
     return "base"
 
 
+def _gate_note(rl_dir: Path, starting_model: str) -> str:
+    """What the RL stage's gate did to it, for the arm's description: a stop, and whether it left the starting model."""
+    from safealign.training.gates import gate_stop
+
+    stop, unchanged = gate_stop(read_jsonl(rl_dir / "gates.jsonl"))
+    if stop is None:
+        return ""
+    if unchanged:
+        return f" (a gate stopped GRPO and rolled it back to its start: this is {starting_model}, unchanged)"
+    return f" (a gate stopped GRPO at step {stop.get('step')}, rolled back to step {stop.get('rolled_back_to')})"
+
+
 def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
     """The arms this run holds, each described by the stages that actually ran on its path, and the arms it does not
     hold, each with the reason."""
@@ -104,10 +110,10 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
         skipped.append({"arm": "rl_only", "reason": "no RL stage ran in this run"})
         skipped.append({"arm": "hybrid", "reason": "no RL stage ran in this run"})
     elif sft_then_rl:
-        arms.append(Arm("rl_only", rl_from_base, rl_only / "eval", [rl_only / "rl"]))
-        arms.append(Arm("hybrid", "SFT then GRPO", run_dir / "eval" / "rl", paths["rl"]))
+        arms.append(Arm("rl_only", rl_from_base + _gate_note(rl_only / "rl", "the base model"), rl_only / "eval", [rl_only / "rl"]))
+        arms.append(Arm("hybrid", "SFT then GRPO" + _gate_note(run_dir / "rl", "the SFT model"), run_dir / "eval" / "rl", paths["rl"]))
     else:  # the run's own RL started from the base model: it is the RL-only arm, and there is no hybrid
-        arms.append(Arm("rl_only", rl_from_base, run_dir / "eval" / "rl", paths["rl"]))
+        arms.append(Arm("rl_only", rl_from_base + _gate_note(run_dir / "rl", "the base model"), run_dir / "eval" / "rl", paths["rl"]))
         skipped.append({"arm": "hybrid", "reason": "no SFT ran before RL; the run's RL from the base model is the rl_only arm"})
 
     sample = stage_done(run_dir / "sample")
@@ -205,14 +211,11 @@ def paired_markdown(paired: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(entry: dict[str, Any] | None) -> str:
-    if not entry:
-        return "-"
-    return f"{entry['value']:.0%} ±{(entry['high'] - entry['low']) / 2:.0%}"
-
-
 def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
-    titles = [title + (" ↑" if higher else " ↓") for title, higher in METRICS.values()]
+    from safealign.stages.evaluate import headline_columns, rate_cell
+
+    columns = headline_columns([row["metrics"] for row in rows], COLUMN_ORDER)
+    titles = [title + (" ↑" if higher else " ↓") for _, title, higher in columns]
     lines = [
         f"Scores on the {split.replace('_', '-')} split of each suite (± is half the 95% Wilson interval); "
         "wall time and tokens are the training stages on the arm's path (evals excluded).",
@@ -221,7 +224,7 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
         "|---|---|" + "---|" * len(titles) + "---|---|",
     ]
     for row in rows:
-        cells = [_cell(row["metrics"].get(key)) for key in METRICS]
+        cells = [rate_cell(row["metrics"].get(key)) for key, _, _ in columns]
         lines.append(f"| {row['arm']} | {row['description']} | " + " | ".join(cells)
                      + f" | {row['wall_time_s'] / 60:.1f} min | {row['train_tokens']:,} |")
     return "\n".join(lines) + "\n"

@@ -88,21 +88,21 @@ def test_the_stage_table_keeps_its_labels_in_a_log_and_on_a_narrow_screen(monkey
     from rich.console import Console
 
     from safealign.cli.common import LOG_WIDTH, make_console, table
-    from safealign.cli.run_cmd import COLUMNS, stage_rows
+    from safealign.cli.run_cmd import stage_table
 
     stages = [_stage("eval:base", 0.1), _stage("sft"), _stage("eval:sft", 0.8), _stage("eval:student", 0.8)]
     monkeypatch.delenv("COLUMNS", raising=False)
     log = io.StringIO()
     console = make_console(file=log)  # a file, as when `make run` is piped to a log
     assert console.width == LOG_WIDTH
-    console.print(table("Run", COLUMNS, stage_rows(stages)))
+    console.print(table("Run", *stage_table(stages)))
     text = log.getvalue()
     assert "eval:sft" in text and "eval:student" in text and "borderline" in text and "over-refused" in text
     assert "…" not in text
     monkeypatch.setenv("COLUMNS", "100")
     assert make_console(file=io.StringIO()).width == 100  # the user's COLUMNS wins
     narrow = io.StringIO()
-    Console(file=narrow, width=60).print(table("Run", COLUMNS, stage_rows(stages)))
+    Console(file=narrow, width=60).print(table("Run", *stage_table(stages)))
     assert "eval:student" in narrow.getvalue() and "eval:sft" in narrow.getvalue()  # labels whole even at 60 columns
 
 
@@ -124,3 +124,19 @@ def test_a_benchmark_table_in_a_log_keeps_its_row_labels(monkeypatch, tmp_path, 
     assert "prune:0.667:redundancy:0.75" in out and "…" not in out
     assert "1.5" in out and "272" in out  # floats keep the report's 3 significant digits
     assert json.loads(path.read_text())["rows"][1][0] == "prune:0.667:redundancy:0.75"
+
+
+def test_the_stage_table_has_a_column_for_a_users_suite():
+    """The table's columns were the five built-in suites: a user's file suite or an rg: family was scored and not shown."""
+    from safealign.cli.run_cmd import stage_table
+    from safealign.stages.evaluate import headline
+
+    summary = {"suites": {
+        "harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": {"value": 0.8, "low": 0.7, "high": 0.9}}}},
+        "my_prompts": {"kind": "borderline", "metrics": {"all": {"over_refusal_rate": {"value": 0.25, "low": 0.15, "high": 0.35}}}},
+    }}
+    stages = [{"stage": "sft", "wall_time_s": 10.0, "tokens": 5}, {"stage": "eval:sft", "headline": headline(summary)}]
+    columns, rows = stage_table(stages)
+    assert columns == ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing",
+                       "format", "my_prompts: borderline over-refused"]
+    assert rows[1][3] == "80% ±10%" and rows[1][-1] == "25% ±10%" and rows[0][-1] == "-"

@@ -165,3 +165,33 @@ def test_a_student_with_no_accepted_traces_is_listed_with_the_reason(tmp_path):
     [skipped] = result["skipped"]
     assert skipped["arm"] == "student" and "kept no trace" in skipped["reason"]
     assert "Not in the table: student (rejection sampling kept no trace" in (run / "ablation.md").read_text()
+
+
+def test_a_users_suite_gets_its_own_column_and_a_gate_rollback_is_named(tmp_path):
+    """The table had fixed columns (a user's file or rg: suite vanished from it), and called an RL model that a gate
+    rolled back to its first step and stopped "SFT then GRPO" though GRPO left nothing in it."""
+    run = tmp_path / "run"
+    for arm, accuracy in (("base", 0.2), ("sft", 0.3), ("rl", 0.3)):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=accuracy)
+        summary = json.loads((run / "eval" / arm / "summary.json").read_text())
+        summary["suites"]["my_jailbreaks"] = {"kind": "harmful", "metrics": {"all": {"refusal_rate": metric(0.4)}}}
+        summary["suites"]["rg:basic_arithmetic"] = {"kind": "reasoning", "metrics": {"held_out": {"accuracy": metric(accuracy)}}}
+        write_json(run / "eval" / arm / "summary.json", summary)
+    fake_stage(run / "sft", 1, 10)
+    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}})
+    gates = [{"step": 0, "action": "baseline", "rolled_back_to": None}, {"step": 5, "action": "rollback+stop", "rolled_back_to": 0}]
+    (run / "rl" / "gates.jsonl").write_text("".join(json.dumps(event) + "\n" for event in gates))
+
+    result = write_ablation(run)
+
+    hybrid = next(row for row in result["arms"] if row["arm"] == "hybrid")
+    assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO and rolled it back to its start: this is the SFT model, unchanged)"
+    assert hybrid["metrics"]["rg:basic_arithmetic.accuracy"]["value"] == 0.3
+    header = (run / "ablation.md").read_text().splitlines()[2]
+    assert header.endswith("| language mixing ↓ | my_jailbreaks: harmful refused ↑ | rg:basic_arithmetic: reasoning acc. ↑ | train wall | train tokens |")
+    assert "| 40% ±10% | 30% ±10% | 0.0 min |" in (run / "ablation.md").read_text()
+
+    gates[1]["rolled_back_to"], gates[1]["step"] = 5, 10  # stopped later, after a passing check: GRPO changed the model
+    (run / "rl" / "gates.jsonl").write_text("".join(json.dumps(event) + "\n" for event in gates))
+    hybrid = next(row for row in write_ablation(run)["arms"] if row["arm"] == "hybrid")
+    assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO at step 10, rolled back to step 5)"

@@ -134,12 +134,12 @@ def _how_rl_ended(run: RunFolder, metrics: dict[str, Any], cfg: dict[str, Any]) 
     """Why RL ended before its max_steps (a gate's stop, a critical alert), and when its weights are the starting
     model's: a gate that rolled back to the stage's first step and stopped leaves GRPO nothing to show."""
     steps, max_steps = metrics.get("steps"), cfg.get("max_steps")
-    events = gate_events(run)
-    stop = next((e for e in reversed(events) if str(e.get("action", "")).endswith("+stop")), None)
-    start = next((e.get("step") for e in events if e.get("action") == "baseline"), None)
+    from safealign.training.gates import gate_stop
+
+    stop, unchanged = gate_stop(gate_events(run))
     if stop is not None:
         note = f"; stopped by the gate at step {stop.get('step')} ({stop.get('reason')}), rolled back to step {stop.get('rolled_back_to')}"
-        if stop.get("rolled_back_to") is not None and stop.get("rolled_back_to") == start and stop is events[-1]:
+        if unchanged:
             note += ": the stage's model is its starting model, unchanged by GRPO"
         return note
     critical = [a for a in alerts(run) if a.get("severity") == "critical" and not a.get("audit_only")]

@@ -9,23 +9,17 @@ import typer
 from safealign.cli.common import console, friendly_errors, table
 
 
-def fmt_rate(entry: dict | None) -> str:
-    if not entry:
-        return "-"
-    return f"{entry['value']:.0%} ±{(entry['high'] - entry['low']) / 2:.0%}"
+def stage_table(stages: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """The columns and rows of the stage table: each built-in suite's headline, and any other suite's an eval scored."""
+    from safealign.stages.evaluate import headline_columns, rate_cell
 
-
-def stage_rows(stages: list[dict]) -> list[list[str]]:
+    columns = headline_columns([s.get("headline") or {} for s in stages])
     rows = []
     for s in stages:
         h = s.get("headline") or {}
         wall = f"{s['wall_time_s']:.0f}s" if s.get("wall_time_s") else "-"
-        rows.append([
-            s["stage"], wall, str(s.get("tokens") or "-"),
-            fmt_rate(h.get("harmful.refusal_rate")), fmt_rate(h.get("borderline.over_refusal_rate")),
-            fmt_rate(h.get("reasoning.accuracy")), fmt_rate(h.get("language.mixing_rate")), fmt_rate(h.get("format.format_compliance")),
-        ])
-    return rows
+        rows.append([s["stage"], wall, str(s.get("tokens") or "-"), *(rate_cell(h.get(key)) for key, _, _ in columns)])
+    return ["stage", "wall", "tokens", *(title for _, title, _ in columns)], rows
 
 
 def shared_machine_notes(stages: list[dict]) -> list[str]:
@@ -36,9 +30,6 @@ def shared_machine_notes(stages: list[dict]) -> list[str]:
             "longer than the stage alone takes" for s in stages if shared_share(s.get("machine_load")) >= SHARED_AT]
 
 
-COLUMNS = ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing", "format"]
-
-
 @friendly_errors
 def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quickstart.yaml).")) -> None:
     """Run the whole pipeline: baseline eval → SFT → RL → rejection sampling → distillation → evals → card."""
@@ -47,7 +38,7 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
 
     parsed = load_recipe(recipe)
     result = run_pipeline(parsed, recipe_path=recipe)
-    console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", COLUMNS, stage_rows(result.stages)))
+    console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", *stage_table(result.stages)))
     for note in shared_machine_notes(result.stages):
         console.print(f"[yellow]{note}[/]")
     console.print(f"final model: {result.final_model}")

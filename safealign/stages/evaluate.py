@@ -22,14 +22,16 @@ from safealign.runs import (
 
 log = logging.getLogger(__name__)
 
-# The numbers every stage table and the ablation show: (suite, metric, higher is better).
+# The numbers every stage table and the ablation show: (suite, metric, higher is better, column title). A suite of
+# another name (a user's file suite, an ``rg:`` family) gets its kind's metric, in a column titled with its name.
 HEADLINE = [
-    ("harmful", "refusal_rate", True),
-    ("borderline", "over_refusal_rate", False),
-    ("reasoning", "accuracy", True),
-    ("language", "mixing_rate", False),
-    ("format", "format_compliance", True),
+    ("harmful", "refusal_rate", True, "harmful refused"),
+    ("borderline", "over_refusal_rate", False, "borderline over-refused"),
+    ("reasoning", "accuracy", True, "reasoning acc."),
+    ("language", "mixing_rate", False, "language mixing"),
+    ("format", "format_compliance", True, "format"),
 ]
+KIND_HEADLINE = {kind: (metric, higher, title) for kind, metric, higher, title in HEADLINE}
 
 
 def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, label: str = "",
@@ -68,14 +70,39 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
 
 
 def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict[str, Any]]:
-    """The headline metrics of a summary.json, on ``split`` where the suite has it, else over all items."""
+    """The headline metric of each suite in a summary.json, keyed ``suite.metric``: the built-in suites first, in
+    HEADLINE's order, then any other in the summary's. On ``split`` where the suite has it, else over all items."""
+    suites = summary.get("suites", {})
+    builtin = [kind for kind, *_ in HEADLINE]
     out = {}
-    for suite, metric, higher in HEADLINE:
-        metrics = summary.get("suites", {}).get(suite, {}).get("metrics", {})
+    for suite in sorted(suites, key=lambda name: builtin.index(name) if name in builtin else len(builtin)):
+        kind = suites[suite].get("kind", suite)
+        if kind not in KIND_HEADLINE:
+            continue
+        metric, higher, title = KIND_HEADLINE[kind]
+        metrics = suites[suite].get("metrics", {})
         chosen = split if split in metrics else "all"
         if metric in metrics.get(chosen, {}):
-            out[f"{suite}.{metric}"] = metrics[chosen][metric] | {"split": chosen, "higher_is_better": higher}
+            out[f"{suite}.{metric}"] = metrics[chosen][metric] | {
+                "split": chosen, "higher_is_better": higher, "title": title if suite == kind else f"{suite}: {title}"}
     return out
+
+
+def headline_columns(headlines: list[dict[str, dict[str, Any]]], order: list[str] | None = None) -> list[tuple[str, str, bool]]:
+    """``(key, title, higher is better)`` of each column a table of these headlines needs: the built-in suites' always
+    (in ``order``, suite names; HEADLINE's by default), then every other suite's that a row has, in first-seen order."""
+    columns = {f"{kind}.{KIND_HEADLINE[kind][0]}": (KIND_HEADLINE[kind][2], KIND_HEADLINE[kind][1]) for kind in order or KIND_HEADLINE}
+    for row in headlines:
+        for key, entry in row.items():
+            columns.setdefault(key, (entry.get("title", key), bool(entry.get("higher_is_better", True))))
+    return [(key, title, higher) for key, (title, higher) in columns.items()]
+
+
+def rate_cell(entry: dict[str, Any] | None) -> str:
+    """A headline entry as a table cell: ``80% ±12%`` (half the 95% Wilson interval), ``-`` when the eval lacks it."""
+    if not entry:
+        return "-"
+    return f"{entry['value']:.0%} ±{(entry['high'] - entry['low']) / 2:.0%}"
 
 
 def load_headline(stage_dir: Path, split: str = "held_out") -> dict[str, dict[str, Any]]:

@@ -69,6 +69,15 @@ def under_item_floor(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -
     return [change.describe(cfg.min_items) for change in _changes(now, baseline, cfg)[1]]
 
 
+def gate_stop(events: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
+    """From the rows of a ``gates.jsonl``: the event that stopped the stage (None if no gate stopped it), and whether
+    the stage's model is its starting model: the stop rolled back to the baseline's step and nothing came after."""
+    stop = next((e for e in reversed(events) if str(e.get("action", "")).endswith("+stop")), None)
+    start = next((e.get("step") for e in events if e.get("action") == "baseline"), None)
+    unchanged = stop is not None and stop.get("rolled_back_to") is not None and stop.get("rolled_back_to") == start and stop is events[-1]
+    return stop, unchanged
+
+
 def broadcast(value: Any) -> Any:
     """Rank 0's value on every rank (identity when not distributed)."""
     import torch.distributed as dist
