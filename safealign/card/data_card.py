@@ -171,6 +171,24 @@ def user_suite_files(recipe: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _user_file(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A user's file suite as the evals recorded it (``{eval label: {"path", "sha256"}}``): its source, its sha256, and
+    whether the evals read the same file, and whether it is still that file now."""
+    paths = sorted({str(f.get("path")) for f in files.values()})
+    hashes = {label: f.get("sha256") for label, f in files.items()}
+    how = "loaded at eval time from its path (not copied into the run); sha256 as the eval read it"
+    if len(set(hashes.values())) > 1:
+        how += "; **the evals read different files**: " + ", ".join(f"{label} `{digest}`" for label, digest in hashes.items())
+    first = next(iter(files.values()))
+    path = Path(str(first.get("path")))
+    if not path.is_file():
+        how += f"; `{path}` is missing now"
+    elif sha256_file(path) != list(hashes.values())[-1]:
+        how += f"; `{path}` has changed since (sha256 now `{sha256_file(path)}`)"
+    return {"source": "user file " + ", ".join(f"`{p}`" for p in paths), "sha256": list(hashes.values())[-1],
+            "licence": "see the source", "how": how}
+
+
 def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
     """Every eval suite the run used, with the items and categories it actually evaluated."""
     # imported here: the evals package loads the generation engine, which writing a card needs only now
@@ -183,13 +201,19 @@ def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
     for label, summary in run.evals.items():
         for suite, result in summary.get("suites", {}).items():
             entry = out.setdefault(suite, {"name": suite, "kind": result.get("kind"), "n_items": result.get("n_items"),
-                                           "splits": sorted(k for k in result.get("metrics", {}) if k != "all"), "stages": []})
+                                           "splits": sorted(k for k in result.get("metrics", {}) if k != "all"), "stages": [],
+                                           "files": {}})
             entry["stages"].append(label)
+            if isinstance(result.get("file"), dict):  # a file suite: its path and sha256 as this eval read it
+                entry["files"][label] = result["file"]
     for suite, entry in out.items():
         mine = [s for s in samples if s.get("suite") == suite]
         entry["categories"] = dict(Counter(str(s.get("category")) for s in mine).most_common())
         entry["languages"] = dict(Counter(str(s.get("language")) for s in mine).most_common())
-        if suite in user_files or (suite in FILE_SUITES and entry["kind"] not in (None, suite)):
+        files = entry.pop("files")
+        if files:
+            entry |= _user_file(files)
+        elif suite in user_files or (suite in FILE_SUITES and entry["kind"] not in (None, suite)):
             # a user file named like a shipped suite (``borderline:/path/harmful.jsonl``) is not the shipped one
             where = f"`{user_files[suite]}`" if suite in user_files else "(path not recorded)"
             entry |= {"source": f"user file {where}", "sha256": None, "licence": "see the source",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from safealign.corpus.mixture import sha256_file
 from safealign.errors import DataError
 from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
@@ -43,10 +44,12 @@ class SuiteResult:
     kind: str
     n_items: int
     metrics: dict[str, dict[str, m.Rate]]
+    file: dict[str, str] | None = None  # a file suite's path and the sha256 of the file as the eval read it
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "n_items": self.n_items,
-                "metrics": {split: {k: r.to_dict() for k, r in rates.items()} for split, rates in self.metrics.items()}}
+                "metrics": {split: {k: r.to_dict() for k, r in rates.items()} for split, rates in self.metrics.items()}} \
+            | ({"file": self.file} if self.file else {})
 
 
 @dataclass
@@ -193,6 +196,7 @@ def run_eval(
     started = time.perf_counter()
     specs = distinct_suites([s if isinstance(s, Suite) else get_suite(s) for s in suites])
     selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
+    files = {spec.name: {"path": str(spec.file.resolve()), "sha256": sha256_file(spec.file)} for spec in specs if spec.file is not None}
     empty = [spec.name for spec, chosen in selected if not chosen]
     if empty:  # a suite that contributes nothing would vanish from the scores without a word
         raise DataError(f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}")
@@ -226,7 +230,7 @@ def run_eval(
         splits = [p for p in SPLIT_ORDER[:-1] if any(s["split"] == p for s in suite_samples)]
         per_split = {p: suite_metrics(spec.kind, [s for s in suite_samples if s["split"] == p]) for p in splits}
         per_split["all"] = suite_metrics(spec.kind, suite_samples)
-        results[spec.name] = SuiteResult(spec.name, spec.kind, len(chosen), per_split)
+        results[spec.name] = SuiteResult(spec.name, spec.kind, len(chosen), per_split, files.get(spec.name))
         samples.extend(suite_samples)
 
     report = EvalReport(

@@ -58,6 +58,7 @@ class Suite:
     kind: str
     default_limit: int
     description: str
+    file: Path | None = None  # a file suite's file: the eval records its path and sha256
 
 
 def _shipped(name: str) -> list[EvalItem]:
@@ -218,7 +219,7 @@ def get_suite(name: str) -> Suite:
     kind, path = (kind, rest) if rest and kind in ("harmful", "borderline") else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
         file = Path(path)
-        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, 60, f"prompts from {file}")
+        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, 60, f"prompts from {file}", file)
     raise unknown_name("eval suite", name, list(SUITES))
 
 
