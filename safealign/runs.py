@@ -209,13 +209,38 @@ def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tup
         return {}
     then = done.get("config") if isinstance(done.get("config"), dict) else {}
     changed = {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
+    moved = moved_run(Path(str(done["output"])).parent, stage_dir) if isinstance(done.get("output"), str) else None
     for label, (field_path, now) in (run or {}).items():
         record: Any = done
         for part in field_path.split("."):
             record = record.get(part, _ABSENT) if isinstance(record, dict) else _ABSENT
-        if record is not _ABSENT and record != now:
+        if record is not _ABSENT and record != now and not same_run_path(record, now, moved):
             changed[label] = (record, now)
     return changed
+
+
+def moved_run(then: Path, now: Path) -> tuple[Path, Path] | None:
+    """Where a stage's run folder was and is, from the stage folder's path then and now (``/a/x/rl`` and ``/b/y/rl``:
+    ``/a/x`` and ``/b/y``); None when it has not moved. The layout inside a run folder is fixed, so the common tail
+    of the two paths is the stage's place in it."""
+    old, new = then.parts, now.parts
+    tail = 0
+    while tail < min(len(old), len(new)) and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if old == new or tail == 0:
+        return None
+    return Path(*old[:len(old) - tail] or ["."]), Path(*new[:len(new) - tail] or ["."])
+
+
+def same_run_path(then: Any, now: Any, moved: tuple[Path, Path] | None) -> bool:
+    """Whether a recorded path (a stage's starting model, distill's traces) and today's name one file of the run,
+    the run folder having moved (see :func:`moved_run`): ``/a/x/sft/model`` then is ``/b/y/sft/model`` now."""
+    if moved is None or not (isinstance(then, str) and isinstance(now, str)):
+        return False
+    try:
+        return Path(then).relative_to(moved[0]) == Path(now).relative_to(moved[1])
+    except ValueError:
+        return False
 
 
 _ABSENT = object()  # a field an older stage.json does not have: not a change
@@ -234,8 +259,9 @@ def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
 
 # Settings a stage may change between a crash and its resumption: how often it saves and logs, where metrics go, and
 # how long it trains (extending a run is what resuming is for). Any other change would mix two recipes in one model.
+# (``stage_dir``: the run folder moved; paths inside it are compared relative to it.)
 RESUMABLE_CHANGES = frozenset({"save_steps", "keep_checkpoints", "logging_steps", "report_to", "gradient_checkpointing",
-                               "max_steps", "epochs"})
+                               "max_steps", "epochs", "stage_dir"})
 
 
 def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Path | None) -> None:
@@ -243,11 +269,16 @@ def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Pa
     the settings it started with must still hold: a changed one is a SafealignError naming it (and config.json
     keeps the old ones), rather than a model trained half under each recipe or a checkpoint that no longer loads."""
     path = stage_dir / "config.json"
+    settings = settings | {"stage_dir": str(stage_dir)}  # where the stage ran: a run folder moved since is recognised
     if checkpoint is not None and path.is_file():
         then = _flat(read_json(path, dict))
         now = _flat(json.loads(json.dumps(settings, default=str)))  # as it would read back
+        moved = moved_run(Path(then["stage_dir"]), stage_dir) if isinstance(then.get("stage_dir"), str) else None
+        if moved:
+            log.info("%s: the run folder moved from %s to %s since the stage started; paths in it are compared as moved",
+                     stage_dir, *moved)
         changed = {key: (then.get(key), now.get(key)) for key in then.keys() | now.keys()
-                   if then.get(key) != now.get(key) and key in then}
+                   if then.get(key) != now.get(key) and key in then and not same_run_path(then[key], now.get(key), moved)}
         blocking = {key: change for key, change in changed.items() if key.rsplit(".", 1)[-1] not in RESUMABLE_CHANGES}
         if blocking:
             from safealign.errors import SafealignError

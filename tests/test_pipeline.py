@@ -148,12 +148,41 @@ def test_a_stage_resumes_only_with_the_settings_it_started_with(tmp_path, caplog
     changed = started | {"sft": started["sft"] | {"method": "full"}}
     with pytest.raises(SafealignError, match=r"sft\.method: 'lora' -> 'full'.*checkpoint-5 would mix the two.*--no-resume"):
         write_stage_config(stage_dir, changed, checkpoint)
-    assert read_json(stage_dir / "config.json") == started, "the record of what the checkpoints were trained with is kept"
+    here = {"stage_dir": str(stage_dir)}
+    assert read_json(stage_dir / "config.json") == started | here, "the record of what the checkpoints were trained with is kept"
     with pytest.raises(SafealignError, match=r"model: 'tiny' -> 'tiny:5'"):
         write_stage_config(stage_dir, started | {"model": "tiny:5"}, checkpoint)
     longer = started | {"sft": started["sft"] | {"max_steps": 20, "save_steps": 2}}
     with caplog.at_level("WARNING"):
         write_stage_config(stage_dir, longer, checkpoint)  # training longer, saving more often: what resuming is for
-    assert "sft.max_steps: 10 -> 20" in caplog.text and read_json(stage_dir / "config.json") == longer
+    assert "sft.max_steps: 10 -> 20" in caplog.text and read_json(stage_dir / "config.json") == longer | here
     write_stage_config(stage_dir, changed, checkpoint=None)  # starting over (--no-resume, or no checkpoint yet)
-    assert read_json(stage_dir / "config.json") == changed
+    assert read_json(stage_dir / "config.json") == changed | here
+
+
+def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, caplog):
+    """A stage records paths inside its run folder (the model it starts from, distill's traces): a run folder moved
+    (or renamed) after a crash was refused on resume as if the recipe had changed, and its finished stages were said
+    to come from another model."""
+    from safealign.errors import SafealignError
+    from safealign.runs import StageRecord, changed_settings, run_settings, write_stage_config
+
+    old = tmp_path / "runs" / "x"
+    started = {"rl": {"learning_rate": 1e-5}, "model": str(old / "sft" / "model"), "seed": 42}
+    write_stage_config(old / "rl", started, checkpoint=None)
+    new = tmp_path / "archive" / "x_v2"
+    new.parent.mkdir()
+    old.rename(new)
+    now = started | {"model": str(new / "sft" / "model")}
+    with caplog.at_level("INFO"):
+        write_stage_config(new / "rl", now, new / "rl" / "checkpoint-5")
+    assert f"the run folder moved from {old} to {new}" in caplog.text and "model:" not in caplog.text
+    with pytest.raises(SafealignError, match=r"model: .*x_v2/sft/model' -> 'tiny'"):  # another model is still refused
+        write_stage_config(new / "rl", now | {"model": "tiny"}, new / "rl" / "checkpoint-5")
+    with pytest.raises(SafealignError, match=r"model: .*x_v2/sft/model' -> .*x_v2/rl/model'"):  # so is another stage's
+        write_stage_config(new / "rl", now | {"model": str(new / "rl" / "model")}, new / "rl" / "checkpoint-5")
+
+    StageRecord(stage="distill", parent=str(old / "rl" / "model"), output=str(old / "distill" / "model"), config={}, seed=42,
+                started_at=0.0).finish(new / "distill")
+    assert changed_settings(new / "distill", {}, run_settings(42, None, str(new / "rl" / "model"))) == {}
+    assert list(changed_settings(new / "distill", {}, run_settings(42, None, str(new / "sft" / "model")))) == ["the model it starts from"]
