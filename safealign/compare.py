@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import Recipe
-from safealign.runs import read_json, read_jsonl, stage_done, write_json
+from safealign.runs import as_moved, read_json, read_jsonl, recorded_move, stage_done, write_json
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
 def _started_from(run_dir: Path, stage: str) -> str | None:
     """Which of this run's stages (``sft``, ``rl``) the stage's recorded parent model came out of; ``base`` for any
     other model; None when the stage recorded no parent."""
-    parent = (stage_done(run_dir / stage) or {}).get("parent")
+    record = stage_done(run_dir / stage) or {}
+    parent = as_moved(record.get("parent"), recorded_move(record, run_dir / stage))  # the run folder may have moved since
     if not parent:
         return None
     for name in ("rl", "sft"):

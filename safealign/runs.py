@@ -209,7 +209,7 @@ def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tup
         return {}
     then = done.get("config") if isinstance(done.get("config"), dict) else {}
     changed = {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
-    moved = moved_run(Path(str(done["output"])).parent, stage_dir) if isinstance(done.get("output"), str) else None
+    moved = recorded_move(done, stage_dir)
     for label, (field_path, now) in (run or {}).items():
         record: Any = done
         for part in field_path.split("."):
@@ -219,28 +219,47 @@ def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tup
     return changed
 
 
+# Folders between a run folder and a stage's folder (``eval/sft``, ``ablation/rl_only/rl``): how far past the stage's own
+# folder a moved run's paths may still agree.
+RUN_LAYOUT_FOLDERS = frozenset({"eval", "ablation", "rl_only"})
+
+
 def moved_run(then: Path, now: Path) -> tuple[Path, Path] | None:
     """Where a stage's run folder was and is, from the stage folder's path then and now (``/a/x/rl`` and ``/b/y/rl``:
-    ``/a/x`` and ``/b/y``); None when it has not moved. The layout inside a run folder is fixed, so the common tail
-    of the two paths is the stage's place in it."""
+    ``/a/x`` and ``/b/y``); None when it has not moved. Only the stage's place inside the run is stripped, never the
+    run folder's name or its parents: after ``mv /home/u/runs/x /mnt/runs/x`` the roots are ``…/runs/x``, not
+    ``/home/u`` and ``/mnt``, so a model outside the run never passes for a moved one."""
     old, new = then.parts, now.parts
     tail = 0
-    while tail < min(len(old), len(new)) and old[-1 - tail] == new[-1 - tail]:
+    while (tail < min(len(old), len(new)) and old[-1 - tail] == new[-1 - tail]
+           and (tail == 0 or old[-1 - tail] in RUN_LAYOUT_FOLDERS)):
         tail += 1
     if old == new or tail == 0:
         return None
     return Path(*old[:len(old) - tail] or ["."]), Path(*new[:len(new) - tail] or ["."])
 
 
+def recorded_move(record: dict[str, Any], stage_dir: Path) -> tuple[Path, Path] | None:
+    """:func:`moved_run` for a finished stage, from the output its ``stage.json`` recorded (None without one)."""
+    output = record.get("output")
+    return moved_run(Path(output).parent, stage_dir) if isinstance(output, str) else None
+
+
+def as_moved(path: Any, moved: tuple[Path, Path] | None) -> Any:
+    """A path recorded inside a run folder that has moved since (see :func:`moved_run`), where it is now; any other
+    value as it is."""
+    if moved is None or not isinstance(path, str):
+        return path
+    try:
+        return str(moved[1] / Path(path).relative_to(moved[0]))
+    except ValueError:
+        return path
+
+
 def same_run_path(then: Any, now: Any, moved: tuple[Path, Path] | None) -> bool:
     """Whether a recorded path (a stage's starting model, distill's traces) and today's name one file of the run,
     the run folder having moved (see :func:`moved_run`): ``/a/x/sft/model`` then is ``/b/y/sft/model`` now."""
-    if moved is None or not (isinstance(then, str) and isinstance(now, str)):
-        return False
-    try:
-        return Path(then).relative_to(moved[0]) == Path(now).relative_to(moved[1])
-    except ValueError:
-        return False
+    return moved is not None and isinstance(then, str) and isinstance(now, str) and Path(as_moved(then, moved)) == Path(now)
 
 
 _ABSENT = object()  # a field an older stage.json does not have: not a change

@@ -195,3 +195,23 @@ def test_a_users_suite_gets_its_own_column_and_a_gate_rollback_is_named(tmp_path
     (run / "rl" / "gates.jsonl").write_text("".join(json.dumps(event) + "\n" for event in gates))
     hybrid = next(row for row in write_ablation(run)["arms"] if row["arm"] == "hybrid")
     assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO at step 10, rolled back to step 5)"
+
+
+def test_a_moved_run_keeps_its_arms(tmp_path):
+    """stage.json records where the stage's starting model was: after the run folder moved, RL's parent was no
+    longer under the run's sft/ folder, so the hybrid was called RL-only (and a student got the wrong teacher)."""
+    old = tmp_path / "runs" / "x"
+    for arm in ("base", "sft", "rl", "student"):
+        fake_eval(old / "eval" / arm, refusal=0.5, accuracy=0.2)
+    fake_stage(old / "sft", 1, 10)
+    for stage, parent in (("rl", "sft"), ("sample", "rl"), ("distill", "rl")):
+        write_json(old / stage / "stage.json", {"stage": stage, "parent": str(old / parent / "model"),
+                                                 "output": str(old / stage / "model"), "wall_time_s": 1, "metrics": {"tokens": 10, "accepted": 3}})
+    new = tmp_path / "archive" / "x_v2"
+    new.parent.mkdir()
+    old.rename(new)
+
+    arms = {row["arm"]: row["description"] for row in write_ablation(new)["arms"]}
+
+    assert arms == {"base": "the model as given", "sft_only": "SFT", "hybrid": "SFT then GRPO",
+                    "student": "hybrid teacher distilled into the pruned student"}

@@ -182,6 +182,14 @@ def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, capl
     with pytest.raises(SafealignError, match=r"model: .*x_v2/sft/model' -> .*x_v2/rl/model'"):  # so is another stage's
         write_stage_config(new / "rl", now | {"model": str(new / "rl" / "model")}, new / "rl" / "checkpoint-5")
 
+    # moved with its name and the models folder beside it: a base model outside the run is not mapped along
+    home, mnt = tmp_path / "home", tmp_path / "mnt"
+    write_stage_config(home / "runs" / "x" / "sft", {"model": str(home / "models" / "base")}, checkpoint=None)
+    (mnt / "runs").mkdir(parents=True)
+    (home / "runs" / "x").rename(mnt / "runs" / "x")
+    with pytest.raises(SafealignError, match=r"home/models/base' -> '.*mnt/models/base'"):
+        write_stage_config(mnt / "runs" / "x" / "sft", {"model": str(mnt / "models" / "base")}, mnt / "runs" / "x" / "sft" / "checkpoint-5")
+
     StageRecord(stage="distill", parent=str(old / "rl" / "model"), output=str(old / "distill" / "model"), config={}, seed=42,
                 started_at=0.0).finish(new / "distill")
     assert changed_settings(new / "distill", {}, run_settings(42, None, str(new / "rl" / "model"))) == {}

@@ -179,13 +179,13 @@ def _user_file(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     how = "loaded at eval time from its path (not copied into the run); sha256 as the eval read it"
     if len(set(hashes.values())) > 1:
         how += "; **the evals read different files**: " + ", ".join(f"{label} `{digest}`" for label, digest in hashes.items())
-    first = next(iter(files.values()))
-    path = Path(str(first.get("path")))
+    last = list(files.values())[-1]  # the file the last eval read, as it read it
+    path = Path(str(last.get("path")))
     if not path.is_file():
         how += f"; `{path}` is missing now"
-    elif sha256_file(path) != list(hashes.values())[-1]:
+    elif sha256_file(path) != last.get("sha256"):
         how += f"; `{path}` has changed since (sha256 now `{sha256_file(path)}`)"
-    return {"source": "user file " + ", ".join(f"`{p}`" for p in paths), "sha256": list(hashes.values())[-1],
+    return {"source": "user file " + ", ".join(f"`{p}`" for p in paths), "sha256": last.get("sha256"),
             "licence": "see the source", "how": how}
 
 
