@@ -750,6 +750,25 @@ def test_judge_once_says_why_leased_exchanges_wait_and_can_free_them(upstream, t
     assert store.backlog() == 0 and store.leased() == (0, None)
 
 
+def test_judge_once_counts_only_what_it_judged_and_names_its_own_failures(tmp_path):
+    """`--once` said "judged 3 exchanges" when one of them failed, then blamed "another worker" for the lease it kept
+    on that one itself."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    Store(db).insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("hello", "poison", "hi")])
+    command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:PoisonJudges"]
+    said = " ".join(CliRunner().invoke(cli, command).output.split())
+    assert "judged 2 exchanges" in said and "1 exchanges failed this time" in said and "another worker" not in said, said
+    for _attempt in (2, 3):  # attempts 2 and 3
+        said = " ".join(CliRunner().invoke(cli, [*command, "--release-leases"]).output.split())
+        assert "judged 0 exchanges" in said, said
+    assert "1 exchanges failed 3 times and are marked judge_failed" in said and "failed this time" not in said
+    assert [(r["prompt"], r["status"]) for r in rows_of(Store(db))] == [("hello", "judged"), ("poison", "judge_failed"), ("hi", "judged")]
+
+
 def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path}/m.db"
     for spec, says in (("import:nope.mod:f", "cannot import 'nope.mod'"), ("import:test_monitor:NoSuchFactory", "NoSuchFactory")):
@@ -842,3 +861,40 @@ def test_a_malformed_upstream_is_a_one_line_cli_error(tmp_path):
                                       "--worker", "none"])
     assert result.exit_code == 2, result.exception
     assert "give one like http://127.0.0.1:8000" in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
+def test_the_recipes_monitor_section_configures_the_gateway_and_options_override_it(tmp_path, monkeypatch):
+    """A recipe's monitor: section passed `validate` and nothing read it: blocking, refusal_message, timeouts were lost."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    import safealign.cli.monitor_cmd as monitor_cmd
+    import safealign.monitor
+    from safealign.cli.main import app as cli
+
+    seen = {}
+    monkeypatch.setattr(safealign.monitor, "create_gateway", lambda config: seen.setdefault("config", config))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.setdefault("run", kwargs))
+    monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
+    monkeypatch.delenv("SAFEALIGN_MONITOR_KEY", raising=False)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"monitor:\n  upstream: http://127.0.0.1:9000\n  db: sqlite:///{tmp_path}/m.db\n  blocking: true\n"
+                      "  port: 9100\n  refusal_message: Not with me.\n  upstream_timeout_s: 5\n")
+    result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--port", "9200"])
+    assert result.exit_code == 0, result.output
+    config = seen["config"]
+    assert (config.upstream, config.blocking, config.refusal_message, config.upstream_timeout_s) == ("http://127.0.0.1:9000", True, "Not with me.", 5)
+    assert config.port == 9200 and seen["run"]["port"] == 9200, "an option given on the command line wins"
+    assert config.host == "127.0.0.1" and config.judge == "default", "defaults where neither says"
+    seen.clear()
+    assert CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--pass-through"]).exit_code == 0
+    assert seen["config"].blocking is False and seen["config"].port == 9100
+
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("name: x\n")
+    result = CliRunner().invoke(cli, ["monitor", "--recipe", str(bare)])
+    assert result.exit_code == 2 and "has no monitor: section" in " ".join(result.output.split())
+    recipe.write_text("monitor:\n  port: 70000\n")
+    result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--upstream", "http://127.0.0.1:9"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "port" in said and "Traceback" not in result.output, said

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,16 +16,41 @@ app = typer.Typer(
 )
 
 
-def _config(**fields):
+# options named otherwise than their MonitorConfig field
+OPTION_OF_FIELD = {"judge_batch_size": "batch_size", "eval_suites": "suites", "eval_limit": "limit",
+                   "regression_tolerance": "tolerance", "regression_min_items": "min_items"}
+RECIPE_HELP = "Recipe YAML whose monitor: section gives the settings (options given here override it; see docs/recipe.md)."
+
+
+def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
+    """The MonitorConfig: the recipe's ``monitor:`` section when ``--recipe`` is given, with each option given on the
+    command line (or by its environment variable) over it; without a recipe, the options and their defaults."""
     from pydantic import ValidationError
 
+    from safealign.config import load_recipe
     from safealign.config.base import format_validation_error
     from safealign.config.sections import MonitorConfig
+    from safealign.errors import RecipeError
 
+    base: dict[str, Any] = {}
+    if recipe is not None:
+        section = load_recipe(recipe).monitor
+        if section is None:
+            raise RecipeError(f"{recipe} has no monitor: section: add one (see docs/recipe.md), or drop --recipe and give options")
+        base = section.model_dump(exclude_unset=True)
+    given = {field: value for field, value in fields.items() if recipe is None or _given(ctx, OPTION_OF_FIELD.get(field, field))}
     try:
-        return MonitorConfig(**{k: v for k, v in fields.items() if v is not None})
+        return MonitorConfig(**base | {k: v for k, v in given.items() if v is not None})
     except ValidationError as error:
-        raise format_validation_error(error, MonitorConfig, "monitor options") from None
+        where = f"{recipe} (monitor) with the options given" if recipe is not None else "monitor options"
+        raise format_validation_error(error, MonitorConfig, where) from None
+
+
+def _given(ctx: typer.Context, option: str) -> bool:
+    """Whether the user gave ``option`` (on the command line or by its environment variable), not its default.
+    By name: typer vendors its own click, whose ParameterSource is not click's."""
+    source = ctx.get_parameter_source(option)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 @app.callback()
@@ -33,7 +60,7 @@ def gateway(
     db: str = typer.Option("sqlite:///runs/monitor.db", help="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://..."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8080, help="TCP port."),
-    blocking: bool = typer.Option(False, "--blocking", help="Judge before answering; replace harmful answers with a refusal."),
+    blocking: bool = typer.Option(False, "--blocking/--pass-through", help="Judge before answering; replace harmful answers with a refusal."),
     api_key: str | None = typer.Option(None, "--api-key", envvar="SAFEALIGN_MONITOR_KEY", help="Key for /dashboard, /admin/*."),
     alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."),
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
@@ -41,34 +68,35 @@ def gateway(
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
     worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
+    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
         return
-    friendly_errors(_gateway)(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days,
-                              upstream_connections, worker)
+    friendly_errors(_gateway)(ctx, recipe, upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key,
+                              alerts=alerts, webhook=webhook, judge=judge, retention_days=retention_days,
+                              upstream_connections=upstream_connections, worker=worker)
 
 
-def _gateway(upstream, db, host, port, blocking, api_key, alerts, webhook, judge, retention_days, upstream_connections, worker) -> None:
+def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
     import uvicorn
 
     from safealign.monitor import create_gateway
     from safealign.monitor.security import redact_url
 
-    if not upstream:
-        raise typer.BadParameter("give --upstream URL (the model server to guard)")
-    config = _config(upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key, alerts=alerts,
-                     webhook=webhook, judge=judge, retention_days=retention_days, upstream_connections=upstream_connections,
-                     worker=worker)
-    check_can_listen(host, port)
+    config = _config(ctx, recipe, **options)
+    if not config.upstream:
+        raise typer.BadParameter("give --upstream URL (the model server to guard)" + (f", or set monitor.upstream in {recipe}" if recipe else ""))
+    check_can_listen(config.host, config.port)
     app = create_gateway(config)
-    shown = f"{redact_url(upstream)} ({'blocking' if blocking else 'pass-through'}), db {redact_url(db)}"
-    err_console.print(f"[green]monitor[/] http://{host}:{port}/v1 → {shown}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
+    err_console.print(f"[green]monitor[/] http://{config.host}:{config.port}/v1 → {shown}")
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)
 
 
 @app.command("judge")
 def judge_worker(
+    ctx: typer.Context,
     db: str = typer.Option("sqlite:///runs/monitor.db", envvar="SAFEALIGN_MONITOR_DB",
                            help="The gateway's database (the gateway passes it to its worker in the environment, not argv)."),
     judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
@@ -82,18 +110,20 @@ def judge_worker(
         help="First free the leases a crashed worker left, so its exchanges are judged now instead of when the leases "
              "expire. Only when no other worker runs on this database (it would judge them twice)."),
     parent_pid: int | None = typer.Option(None, hidden=True, help="Exit when this process is no longer the parent."),
+    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Judge queued exchanges (the gateway starts this itself unless --worker thread|none)."""
-    friendly_errors(_judge_worker)(db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid)
+    friendly_errors(_judge_worker)(ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid)
 
 
-def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid) -> None:
+def _judge_worker(ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid) -> None:
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
     from safealign.monitor.store import Store
     from safealign.monitor.worker import JudgeWorker, load_judges
 
-    config = _config(db=db, judge=judge, alerts=alerts, webhook=webhook, judge_batch_size=batch_size, retention_days=retention_days)
+    config = _config(ctx, recipe, db=db, judge=judge, alerts=alerts, webhook=webhook, judge_batch_size=batch_size,
+                     retention_days=retention_days)
     store = Store(config.db)
     alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
     if config.webhook:
@@ -104,7 +134,13 @@ def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, 
         err_console.print(f"freed {store.release_leases()} leases")
     if once:
         err_console.print(f"judged {worker.drain(timeout_s=3600)} exchanges")
-        _report_leased(store)
+        if worker.failed:
+            err_console.print(f"[red]{worker.failed} exchanges failed {worker.max_attempts} times and are marked judge_failed[/] "
+                              "(the errors are logged above)")
+        if worker.retrying:
+            err_console.print(f"[yellow]{len(worker.retrying)} exchanges failed this time[/] (the errors are logged above) and stay "
+                              "leased for another attempt: run this again after the lease, or now with --release-leases")
+        _report_leased(store, own=len(worker.retrying))
         return
     err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({config.judge}), {store.backlog()} exchanges queued")
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
@@ -113,10 +149,12 @@ def _judge_worker(db, judge, alerts, webhook, batch_size, retention_days, once, 
     worker.run_forever(parent_pid)
 
 
-def _report_leased(store) -> None:
-    """Say why exchanges are still queued after `--once`: another worker holds their leases, or a dead one did."""
+def _report_leased(store, own: int = 0) -> None:
+    """Say why exchanges are still queued after `--once`: another worker holds their leases, or a dead one did
+    (``own``: the leases this worker kept on exchanges whose judging failed, said already)."""
     count, until = store.leased()
-    if count:
+    count -= own
+    if count > 0:
         err_console.print(
             f"[yellow]{count} queued exchanges are leased by another worker until {until:%Y-%m-%d %H:%M:%S} UTC[/]: a running "
             "gateway's worker is judging them; if none runs (it crashed), run this again after that time, or now with "
@@ -125,7 +163,8 @@ def _report_leased(store) -> None:
 
 @app.command("evaluate")
 def evaluate(
-    upstream: str = typer.Option(..., help="URL of the OpenAI-compatible model server to evaluate."),
+    ctx: typer.Context,
+    upstream: str | None = typer.Option(None, help="URL of the OpenAI-compatible model server to evaluate (required, here or in the recipe)."),
     db: str = typer.Option("sqlite:///runs/monitor.db", help="Database the gateway uses (runs land in eval_runs)."),
     model: str | None = typer.Option(None, help="Model name at the upstream (default: the first one it lists)."),
     every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d."),
@@ -135,18 +174,21 @@ def evaluate(
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
     once: bool = typer.Option(False, "--once", help="Run once and exit."),
+    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
-    friendly_errors(_evaluate)(upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once)
+    friendly_errors(_evaluate)(ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once)
 
 
-def _evaluate(upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once) -> None:
+def _evaluate(ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once) -> None:
     from safealign.monitor.alerts import Notifier
     from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
 
-    config = _config(upstream=upstream, db=db, eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
+    config = _config(ctx, recipe, upstream=upstream, db=db, eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
                      eval_limit=limit, regression_tolerance=tolerance, regression_min_items=min_items, webhook=webhook)
+    if not config.upstream:
+        raise typer.BadParameter("give --upstream URL (the model server to evaluate)" + (f", or set monitor.upstream in {recipe}" if recipe else ""))
     interval = parse_interval(every)
     store = Store(config.db)
 

@@ -32,7 +32,7 @@ class Recipe(Section):
     rl: RLConfig | None = Field(None, description="GRPO stage (omit to skip).")
     sample: SampleConfig | None = Field(None, description="Rejection sampling stage (omit to skip).")
     distill: DistillConfig | None = Field(None, description="Distillation stage (omit to skip).")
-    monitor: MonitorConfig | None = Field(None, description="Deployment monitor settings.")
+    monitor: MonitorConfig | None = Field(None, description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them.")
 
     @property
     def run_dir(self) -> Path:

@@ -172,7 +172,8 @@ class JudgeWorker:
         self.batch_size, self.idle_s, self.linger_s, self.lease_s = batch_size, idle_s, linger_s, lease_s
         self.retention_days, self.purge_every_s, self.idle_alerts_every_s = retention_days, purge_every_s, idle_alerts_every_s
         self.max_attempts = max_attempts
-        self.failed = 0
+        self.failed = 0  # exchanges given up on (marked judge_failed)
+        self.retrying: set[int] = set()  # exchanges that failed with attempts left: leased until tried again
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: sa.Connection | None = None  # the loop's own connection: no pool checkout per batch
@@ -244,6 +245,9 @@ class JudgeWorker:
                       exc_info=error)
             if last:
                 given_up.append(row["id"])
+                self.retrying.discard(row["id"])
+            else:
+                self.retrying.add(row["id"])
         self.failed += len(given_up)
         return given_up
 
@@ -254,18 +258,16 @@ class JudgeWorker:
     def drain(self, timeout_s: float = 60.0) -> int:
         """Judge until the queue is empty and the alerts' webhook deliveries are done (tests, `monitor judge --once`).
 
-        Returns how many exchanges were judged.
+        Returns how many exchanges were judged (rows whose judging failed are counted in ``failed`` and ``retrying``).
         """
-        deadline, total = time.monotonic() + timeout_s, 0
+        deadline, judged = time.monotonic() + timeout_s, self.judged
         with self.store.engine.connect() as conn:
             while time.monotonic() < deadline:
-                done = self._judge_batches(conn, self.store.claim(self.batch_size, self.lease_s, conn),
-                                           chain=lambda: time.monotonic() < deadline)
-                if not done:
+                if not self._judge_batches(conn, self.store.claim(self.batch_size, self.lease_s, conn),
+                                           chain=lambda: time.monotonic() < deadline):
                     break
-                total += done
         self._flush_alerts(max(1.0, deadline - time.monotonic()))  # `--once` exits after this: its pages go out first
-        return total
+        return self.judged - judged
 
     def run_forever(self, parent_pid: int | None = None) -> None:
         """Judge in this thread until stopped, or until ``parent_pid`` is no longer our parent."""
