@@ -46,7 +46,9 @@ PY
 )"
 fi
 
-mkdir -p "$REPORT_DIR"
+# garak puts a relative --report_prefix under its own data folder (~/.local/share/garak/garak_runs/), where the
+# sub-folders do not exist: give it the absolute path.
+REPORT_DIR="$(mkdir -p "$REPORT_DIR" && cd "$REPORT_DIR" && pwd)"
 OPTIONS="$(mktemp --suffix=.json)"
 trap 'rm -f "$OPTIONS"' EXIT
 # garak's OpenAICompatible defaults send stop=["#", ";"] (answers cut at the first '#' or ';') and

@@ -51,7 +51,7 @@ class LoraConfig(Section):
 class EvalConfig(Section):
     suites: list[str] = Field(["harmful", "borderline", "reasoning", "language", "format"], description="Eval suites to run (see `safealign eval --help` for names).")
     split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
-    limit: int | None = Field(None, ge=1, description="At most this many items per suite (None: the suite's default).")
+    limit: int | None = Field(None, ge=1, description="At most this many items per suite and split (None: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.")
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
     batch_size: int = Field(32, ge=1, description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.")
     judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
@@ -170,7 +170,7 @@ class GateConfig(Section):
                            "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back.")
     policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
     max_rollbacks: int = Field(3, ge=0, description="Stop the stage after this many rollbacks.")
-    batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at the default limit in one batch).")
+    batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at limit 16, the quickstart's, in one batch; at the default limit 24 a check takes two batches).")
     precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP)
 
 
