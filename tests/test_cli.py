@@ -42,6 +42,11 @@ def test_validate(tmp_path):
     bad.write_text("name: x\nsft: {epochz: 2}\n")
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2 and "sft.epochz" in result.output and "epochs" in result.output
+    monitored = tmp_path / "monitored.yaml"
+    monitored.write_text("name: x\nmonitor: {upstream: 'http://127.0.0.1:9'}\n")
+    result = runner.invoke(app, ["validate", str(monitored)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0 and "monitor section: read by `safealign monitor --recipe" in result.output
+    assert "monitor section" not in runner.invoke(app, ["validate", str(good)]).output
 
 
 def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
