@@ -898,3 +898,40 @@ def test_the_recipes_monitor_section_configures_the_gateway_and_options_override
     result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--upstream", "http://127.0.0.1:9"])
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "port" in said and "Traceback" not in result.output, said
+
+
+def wrong_type():
+    """A factory that returns one judge, not a judge set (a plausible mistake)."""
+    return FakeRefusal()
+
+
+class StringJudges(FakeJudges):
+    """The harm judge returns labels as strings, not Verdicts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.harm.judge = lambda prompts, responses: ["safe"] * len(responses)
+
+
+def test_a_judge_set_that_breaks_the_contract_is_named_not_a_traceback(tmp_path, caplog):
+    """A factory returning the wrong type started fine and failed every exchange with an AttributeError traceback;
+    a judge returning strings did the same ('str' object has no attribute 'details')."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+    from safealign.monitor.worker import load_judges
+
+    with pytest.raises(SafealignError, match=r"returned FakeRefusal, which has no \.refusal\.judge and no \.harm\.judge"):
+        load_judges("import:test_monitor:wrong_type")
+    db = f"sqlite:///{tmp_path}/m.db"
+    Store(db).insert_exchanges([{"prompt": "hi", "response": "ok", "status": "queued", "queue": True}])
+    worker = JudgeWorker(Store(db), StringJudges())
+    with caplog.at_level("ERROR"):
+        assert worker.drain(timeout_s=10) == 0
+    assert "the harm judge 'fake-harm' returned 1 results of type str for 1 responses" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records) and worker.retrying
+
+    Store(db).release_leases()
+    result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:wrong_type"])
+    assert result.exit_code == 2 and "has no .refusal.judge" in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert Store(db).backlog() == 1, "nothing was judged, nothing marked failed"

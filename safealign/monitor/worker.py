@@ -43,7 +43,14 @@ def load_judges(spec: str = "default") -> Any:
     """
     factory = check_judge_spec(spec)
     if factory is not None:
-        return factory()
+        judges = factory()
+        missing = [role for role in ("refusal", "harm") if not callable(getattr(getattr(judges, role, None), "judge", None))]
+        if missing:
+            raise SafealignError(
+                f"--judge {spec!r}: the factory returned {type(judges).__name__}, which has no {' and no '.join(f'.{m}.judge' for m in missing)}: "
+                "it must return an object with .refusal and .harm judges, each with judge(prompts, responses) -> one Verdict "
+                "per response (see docs/monitoring.md, 'The judge worker')")
+        return judges
     from safealign.judges import build_judges
 
     return build_judges(spec)
@@ -100,9 +107,10 @@ def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Ve
 
 def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str]) -> list[dict[str, Any]]:
     """Judge a batch: is each response a refusal, is it harmful, and did the request ask for harm."""
-    refusal = judges.refusal.judge(list(prompts), list(responses))
-    harm = judges.harm.judge(list(prompts), list(responses))
-    request_harm = request_harm_verdicts(judges, prompts, harm)
+    refusal = checked_verdicts("refusal", judges.refusal, judges.refusal.judge(list(prompts), list(responses)), len(responses))
+    harm = checked_verdicts("harm", judges.harm, judges.harm.judge(list(prompts), list(responses)), len(responses))
+    request_harm = checked_verdicts("request", getattr(judges, "request", None) or judges.harm,
+                                    request_harm_verdicts(judges, prompts, harm), len(prompts))
     results = []
     for r, h, q in zip(refusal, harm, request_harm, strict=True):
         results.append({
@@ -112,6 +120,21 @@ def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str
             "verdicts": [_verdict_row("refusal", r), _verdict_row("harm", h), _verdict_row("request_harm", q)],
         })
     return results
+
+
+class JudgeOutputError(SafealignError):
+    """A judge broke its contract (one Verdict per response): the same on every row, so logged without a traceback."""
+
+
+def checked_verdicts(role: str, judge: Any, verdicts: Any, expected: int) -> list[Verdict]:
+    """``verdicts`` when it is one :class:`Verdict` per response; else a JudgeOutputError naming the judge."""
+    if isinstance(verdicts, list | tuple) and len(verdicts) == expected and all(isinstance(v, Verdict) for v in verdicts):
+        return list(verdicts)
+    name = getattr(judge, "name", None) or type(judge).__name__
+    got = (f"{len(verdicts)} results" if isinstance(verdicts, list | tuple) else type(verdicts).__name__) if verdicts is not None else "None"
+    kinds = sorted({type(v).__name__ for v in verdicts if not isinstance(v, Verdict)}) if isinstance(verdicts, list | tuple) else []
+    raise JudgeOutputError(f"the {role} judge {name!r} returned {got}{' of type ' + ', '.join(kinds) if kinds else ''} for "
+                           f"{expected} responses: judge(prompts, responses) must return one safealign.judges.base.Verdict per response")
 
 
 def judged_texts(row: dict[str, Any]) -> list[str]:
@@ -226,7 +249,9 @@ class JudgeWorker:
         except Exception as error:
             if len(rows) == 1:
                 return [], self._failed([(rows[0], error)])
-            log.exception("judge worker: a batch of %d failed; judging its rows one by one", len(rows))
+            log.error("judge worker: a batch of %d failed; judging its rows one by one%s", len(rows),
+                      f": {error}" if isinstance(error, JudgeOutputError) else "",
+                      exc_info=None if isinstance(error, JudgeOutputError) else error)
         results, failing = [], []
         for row in rows:
             try:
@@ -240,9 +265,10 @@ class JudgeWorker:
         given_up = []
         for row, error in failing:
             last = row["attempts"] >= self.max_attempts
-            log.error("judge worker: judging exchange %s failed (attempt %d of %d); %s", row["id"], row["attempts"],
+            log.error("judge worker: judging exchange %s failed (attempt %d of %d); %s%s", row["id"], row["attempts"],
                       self.max_attempts, "giving up: marked judge_failed" if last else "tried again when its lease expires",
-                      exc_info=error)
+                      f": {error}" if isinstance(error, JudgeOutputError) else "",
+                      exc_info=None if isinstance(error, JudgeOutputError) else error)  # a broken contract needs no traceback
             if last:
                 given_up.append(row["id"])
                 self.retrying.discard(row["id"])
