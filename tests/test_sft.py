@@ -312,3 +312,19 @@ def test_sft_whose_prompts_all_fill_max_length_exits_with_the_fix_not_a_tracebac
     assert result.exit_code == 2, result.output
     output = " ".join(result.output.split())  # the error line may wrap
     assert "long.jsonl" in output and "raise sft.max_length to at least" in output and "Traceback" not in output
+
+
+def test_a_dataset_given_a_weight_that_adds_no_rows_is_an_error(tmp_path):
+    """0.05 of a 6-row file rounded to 0 rows, and an empty file at 1.0 added none: training went on without them."""
+    from safealign.corpus.mixture import build_mixture
+
+    mine = tmp_path / "mine.jsonl"
+    row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}
+    mine.write_text("".join(json.dumps(row) + "\n" for _ in range(6)))
+    with pytest.raises(DataError, match=r"mine\.jsonl adds no rows to the mixture: 0\.05 of its 6 rows rounds to 0; give it at least 0\.167"):
+        build_mixture({"harmful_refusals": 0.1, str(mine): 0.05}, seed=0)
+    assert len(build_mixture({str(mine): 0.17}, seed=0).rows) == 1
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"empty\.jsonl adds no rows to the mixture: the file has no rows"):
+        build_mixture({"harmful_refusals": 0.1, str(empty): 1.0}, seed=0)

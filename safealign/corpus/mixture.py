@@ -72,6 +72,10 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
         file_rows = [row | {"source": row.get("source", name), "dataset": name} for _, row in numbered]
         whole, part = divmod(fraction, 1)
         taken = file_rows * int(whole) + rng.sample(file_rows, round(part * len(file_rows)))
+        if not taken:  # a weight the recipe gives must not drop the file without a word
+            raise DataError(f"{path} adds no rows to the mixture: " + (
+                "the file has no rows; add some or drop it from the datasets" if not file_rows else
+                f"{fraction} of its {len(file_rows)} rows rounds to 0; give it at least {1 / len(file_rows):.3g} (one row), or drop it"))
         rows.extend(taken)
         sources.append({"name": name, "path": str(path), "sha256": sha256_file(path), "rows_in_file": len(file_rows), "fraction": fraction, "rows_used": len(taken)})
     if not rows:
