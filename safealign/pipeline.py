@@ -65,6 +65,11 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         if section is not None:
             parent = recipe.model.name if name == first else None
             warn_if_settings_changed(name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent))
+    for section in (recipe.sft, recipe.rl):  # before the baseline eval, not minutes later at the stage's start
+        if section is not None and section.enabled and section.report_to:
+            from safealign.training.common import check_trackers_installed
+
+            check_trackers_installed(section.report_to)
     run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked)
     result.add("eval:base", run_dir / "eval" / "base", model)
 

@@ -124,3 +124,23 @@ def test_recipe_reference_is_up_to_date():
     assert committed == recipe_reference(), "regenerate it: python -m safealign.config.reference > docs/recipe.md"
     for section in ("## `sft:`", "## `rl.gates:`", "## `distill:`", "| `num_iterations` | int | `1` |"):
         assert section in committed
+
+
+def test_trackers_are_checked_by_validate_and_before_a_stage_loads_anything(tmp_path, monkeypatch):
+    """A misspelt tracker passed validate and failed in the Trainer; a tracker not installed was a 119-line traceback."""
+    import transformers.integrations
+
+    from safealign.config import SFTConfig
+    from safealign.errors import SafealignError
+    from safealign.stages.sft import run_sft
+
+    with pytest.raises(RecipeError, match=r"sft\.report_to .*unknown tracker 'tensorbaord' \(did you mean 'tensorboard'\?\)"):
+        parse_recipe({"name": "x", "sft": {"report_to": ["tensorbaord"]}})
+    with pytest.raises(RecipeError, match=r"rl\.report_to .*unknown tracker 'wandbb'"):
+        parse_recipe({"name": "x", "rl": {"report_to": ["wandbb"]}})
+    assert parse_recipe({"name": "x", "sft": {"report_to": ["tensorboard", "wandb"]}}).sft.report_to == ["tensorboard", "wandb"]
+
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: ["wandb"])
+    with pytest.raises(SafealignError, match=r"report_to asks for tensorboard, which is not installed: pip install 'safealign\[tracking\]'"):
+        run_sft(SFTConfig(report_to=["tensorboard"]), "no-such-model-is-loaded", tmp_path / "sft")
+    assert not (tmp_path / "sft").exists(), "nothing written before the check"

@@ -72,3 +72,20 @@ def check_http_url(name: str, value: str | None) -> str | None:
         raise ValueError(f"{name} {value!r} is not an http:// or https:// URL with a host and a valid port; "
                          "give one like http://127.0.0.1:8000")
     return value
+
+
+def check_report_to(names: list[str]) -> list[str]:
+    """``names`` when each is a tracker transformers knows (``report_to``); else a ValueError naming the unknown one.
+
+    Runs only when a recipe sets ``report_to`` (pydantic does not validate the default): reading transformers' own
+    list (the installed version is the truth) imports torch, a few seconds paid by recipes that use trackers.
+    """
+    if not names:
+        return names
+    from transformers.integrations.integration_utils import INTEGRATION_TO_CALLBACK
+
+    known = [*INTEGRATION_TO_CALLBACK, "all", "none"]
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}")
+    return names

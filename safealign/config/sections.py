@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from safealign.config.base import Section, check_http_url
+from safealign.config.base import Section, check_http_url, check_report_to
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -129,6 +129,8 @@ class SFTConfig(Section):
     neftune_noise_alpha: float | None = Field(None, gt=0, description="NEFTune: uniform noise of alpha / sqrt(length x hidden size) on the input embeddings while training (Jain et al. 2023 use 5-15). Unlike transformers' own hook, scaled per example in padding-free batches (safealign.training.neftune). Unset: no noise.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
 
+    _known_trackers = field_validator("report_to")(check_report_to)
+
     @field_validator("datasets")
     @classmethod
     def _known_datasets(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
@@ -247,6 +249,8 @@ class RLConfig(Section):
     difficulty_filter: DifficultyFilterConfig = Field(default_factory=DifficultyFilterConfig, description="Screen reasoning prompts by the starting model's pass rate.")
     gates: GateConfig = Field(default_factory=GateConfig, description="Cross-validation gates.")
     hacking: HackingConfig = Field(default_factory=HackingConfig, description="Reward-hacking detector thresholds.")
+
+    _known_trackers = field_validator("report_to")(check_report_to)
 
     @field_validator("tasks", "rewards")
     @classmethod

@@ -39,6 +39,7 @@ from safealign.stages.rl_prompts import build_prompt_rows
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
+    check_trackers_installed,
     checkpointing_args,
     peft_config,
     precision_args,
@@ -107,6 +108,7 @@ def run_rl(
     if done := finished_stage(stage_dir, "rl", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
+    check_trackers_installed(cfg.report_to)
     checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files

@@ -28,6 +28,7 @@ from safealign.runs import (
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
+    check_trackers_installed,
     checkpointing_args,
     freeze_bottom_layers,
     peft_config,
@@ -161,6 +162,7 @@ def run_sft(
     if done := finished_stage(stage_dir, "sft", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method)
+    check_trackers_installed(cfg.report_to)
     checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
 

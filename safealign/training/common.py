@@ -13,6 +13,19 @@ from safealign.precision import resolve_precision
 log = logging.getLogger(__name__)
 
 
+def check_trackers_installed(report_to: list[str]) -> None:
+    """A SafealignError naming the package when a tracker ``report_to`` asks for is not installed: transformers
+    raises it from deep inside the Trainer's constructor, after the model has loaded."""
+    from transformers.integrations import get_available_reporting_integrations
+
+    from safealign.errors import SafealignError
+
+    missing = [name for name in report_to if name not in ("all", "none") and name not in get_available_reporting_integrations()]
+    if missing:
+        install = " and ".join("pip install 'safealign[tracking]'" if name == "tensorboard" else f"pip install {name}" for name in missing)
+        raise SafealignError(f"report_to asks for {', '.join(missing)}, which is not installed: {install}, or drop it from report_to")
+
+
 def peft_config(lora: LoraConfig) -> Any:
     from peft import LoraConfig as PeftLoraConfig
 
