@@ -19,6 +19,7 @@ from safealign.precision import Precision, autocast, resolve_precision
 from safealign.progress import progress_bar
 
 log = logging.getLogger(__name__)
+_WARNED_NO_TEMPLATE: set[str] = set()  # each tokenizer once a process (gates and evals build many engines)
 
 Prompt = str | list[dict[str, str]]
 
@@ -104,6 +105,14 @@ class GenerationEngine:
         self.device = next(model.parameters()).device
         self.precision = resolve_precision(precision, self.device.type)
         self.stop_token_ids = self._stop_token_ids()
+        self._warn_without_chat_template()
+
+    def _warn_without_chat_template(self) -> None:
+        name = getattr(self.tokenizer, "name_or_path", "") or "the model"
+        if not getattr(self.tokenizer, "chat_template", None) and name not in _WARNED_NO_TEMPLATE:
+            _WARNED_NO_TEMPLATE.add(name)
+            log.warning("%s's tokenizer has no chat template: prompts are given as plain text, as to a base model "
+                        "(an instruct model's answers would differ; its chat_template.jinja belongs in the folder)", name)
 
     def _stop_token_ids(self) -> list[int]:
         ids = {self.tokenizer.eos_token_id}

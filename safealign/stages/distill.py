@@ -44,6 +44,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    require_chat_template,
     resume_checkpoint,
     run_args,
     save_final_model,
@@ -298,6 +299,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
+    require_chat_template(tokenizer, cfg.student, "distill")
     examples = to_prompt_completion(mixture.rows, system_prompt)
     vocab_map = None
     if cfg.vocab_keep is not None:

@@ -43,6 +43,7 @@ from safealign.training.common import (
     checkpointing_args,
     peft_config,
     precision_args,
+    require_chat_template,
     resume_checkpoint,
     run_args,
     save_final_model,
@@ -115,6 +116,7 @@ def run_rl(
         write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
+    require_chat_template(loaded.tokenizer, model_spec, "rl")
     screening = None
     if cfg.difficulty_filter.enabled:
         loaded.model.to(process_device())  # the screen generates where the Trainer will train (it would move it there anyway)

@@ -33,6 +33,7 @@ from safealign.training.common import (
     freeze_bottom_layers,
     peft_config,
     precision_args,
+    require_chat_template,
     resume_checkpoint,
     run_args,
     save_final_model,
@@ -175,6 +176,7 @@ def run_sft(
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter trains as its merged weights
+    require_chat_template(loaded.tokenizer, model_spec, "sft")
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     freeze_bottom_layers(loaded.model, cfg.freeze_layers)
     padding_free = use_padding_free(cfg, dataset, loaded.tokenizer, [row["dataset"] for row in mixture.rows])

@@ -26,6 +26,19 @@ def check_trackers_installed(report_to: list[str]) -> None:
         raise SafealignError(f"report_to asks for {', '.join(missing)}, which is not installed: {install}, or drop it from report_to")
 
 
+def require_chat_template(tokenizer: Any, model_spec: str, stage: str) -> None:
+    """A SafealignError when the tokenizer has no chat template: the training stages format every row with it (TRL
+    raises deep in dataset preparation otherwise). Generation falls back to plain text, so evals still run."""
+    if getattr(tokenizer, "chat_template", None):
+        return
+    from safealign.errors import SafealignError
+
+    raise SafealignError(
+        f"{stage}: {model_spec}'s tokenizer has no chat template, and {stage} formats every training row with it. Add one "
+        "to the model folder (a chat_template.jinja file, or chat_template in tokenizer_config.json: the instruct version "
+        "of the model has one), or start from an instruct model")
+
+
 def peft_config(lora: LoraConfig) -> Any:
     from peft import LoraConfig as PeftLoraConfig
 
