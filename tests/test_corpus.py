@@ -153,3 +153,18 @@ def test_a_training_row_that_copies_a_dev_prompt_is_refused():
     dev_prompt = next(text for item_id, text in eval_prompts(generated=False) if item_id.startswith("borderline_dev:"))
     with pytest.raises(DataError, match="borderline_dev"):
         check_disjoint_from_evals([chat(dev_prompt, "Here is how.")])
+
+
+def test_a_json_array_and_a_relative_path_get_hints(tmp_path, monkeypatch):
+    """A JSON array saved as .json gave 74 'not valid JSON' lines and no hint; a relative path that is not found did not
+    say it was read from the folder the command runs in, not the recipe's."""
+    from safealign.corpus.registry import dataset_path, read_rows_and_problems
+    from safealign.errors import DataError
+
+    array = tmp_path / "rows.json"
+    array.write_text('[{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},\n{"messages": []}]\n')
+    rows, problems = read_rows_and_problems(array)
+    assert not rows and "the file is one JSON array, not JSONL" in str(problems[0]) and "jq -c '.[]'" in str(problems[0])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=rf"data/mine\.jsonl not found \(looked for {tmp_path}/data/mine\.jsonl: a relative path is read from the folder you run in\)"):
+        dataset_path("data/mine.jsonl")

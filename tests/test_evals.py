@@ -569,3 +569,11 @@ def test_a_file_suite_records_its_path_and_sha256_and_the_data_card_shows_them(t
     assert entry["sha256"] == sha256_file(path) and f"base `{digest}`" in entry["how"] and "the evals read different files" in entry["how"]
     path.write_text("{}\n")
     assert "has changed since" in next(e for e in eval_datasets(run) if e["name"] == "mine")["how"]
+
+
+def test_a_misspelt_file_suite_kind_is_named_not_called_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"prompt": "p"}\n')
+    with pytest.raises(ValueError, match=r"unknown file suite kind 'borderlin' \(did you mean 'borderline'\?\)"):
+        get_suite(f"borderlin:{path}")
+    assert get_suite(f"borderline:{path}").kind == "borderline"

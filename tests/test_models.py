@@ -109,3 +109,13 @@ def test_a_broken_adapter_config_names_the_file(tmp_path, text, message):
     (tmp_path / "adapter_config.json").write_text(text)
     with pytest.raises(ModelNotFoundError, match=message):
         adapter_base(tmp_path)
+
+
+def test_an_adapter_whose_base_does_not_load_names_its_config(tmp_path):
+    """The error named 'someorg/some-model-7b' only, a name the user never typed: it came from adapter_config.json."""
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "someorg/some-model-7b", "peft_type": "LORA"}))
+    assert resolve_spec(str(folder)).kind == "lora_adapter"
+    with pytest.raises(ModelNotFoundError, match=r"adapter .* was trained on 'someorg/some-model-7b' \(base_model_name_or_path in its adapter_config\.json\)"):
+        load_model(str(folder))

@@ -104,7 +104,11 @@ class SFTConfig(Section):
     enabled: bool = Field(True, description="Run the SFT stage.")
     datasets: dict[str, float] = Field(
         {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0},
-        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats).",
+        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats). "
+        "A JSONL file has one chat row per line: {\"messages\": [{\"role\": \"user\", \"content\": ...}, {\"role\": \"assistant\", "
+        "\"content\": ...}]} (a system turn first is allowed; the last turn is the assistant's, the part the model learns); "
+        "optional kind (harmful, benign, borderline, reasoning), category, language and id are counted by `safealign data check`. "
+        "A relative path is read from the folder you run in.",
     )
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
@@ -362,7 +366,7 @@ class DistillConfig(Section):
     mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
     transfer_data: dict[str, float] = Field(
         {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
-        "(e.g. the SFT mixture); in logit/both mode the teacher's token distributions supervise them too.",
+        "(e.g. the SFT mixture; rows as in sft.datasets); in logit/both mode the teacher's token distributions supervise them too.",
     )
     method: Literal["lora", "full"] = Field("full", description="How the student trains.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")

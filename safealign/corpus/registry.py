@@ -52,8 +52,13 @@ def dataset_path(name_or_path: str) -> Path:
         raise DataError(problem)
     path = Path(name_or_path).expanduser()
     if not path.is_file():
-        raise DataError(f"dataset file {path} not found")
+        raise DataError(f"dataset file {path} not found{_where(path)}")
     return path
+
+
+def _where(path: Path) -> str:
+    """Where a relative path was looked for: the folder the command runs in, not the recipe's."""
+    return "" if path.is_absolute() else f" (looked for {path.absolute()}: a relative path is read from the folder you run in)"
 
 
 def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, float]:
@@ -98,7 +103,7 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     if path.is_dir():
         raise DataError(f"dataset {path} is a folder; give the JSONL file in it (one chat row per line)")
     if not path.is_file():
-        raise DataError(f"dataset file {path} not found")
+        raise DataError(f"dataset file {path} not found{_where(path)}")
     rows, problems = [], []
     # Bytes that are not UTF-8 (a file saved as latin-1 or cp1252) come through as lone surrogates, so that a bad
     # line is reported like any other instead of a UnicodeDecodeError ending the read.
@@ -122,4 +127,8 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 problems.append(RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}"))
                 continue
             rows.append((number, row))
+    if problems and not rows and path.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        problems.insert(0, RowProblem(path, 1, "", (
+            "the file is one JSON array, not JSONL: write one JSON object per line, e.g. "
+            f"`jq -c '.[]' {path} > {path.with_suffix('.jsonl')}`")))
     return rows, problems

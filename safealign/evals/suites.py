@@ -209,6 +209,9 @@ def split_hint(names: list[str], split: str) -> str:
     return f"{listed}. Choose split 'all'" + (", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else "")
 
 
+FILE_SUITE_KINDS = ("harmful", "borderline")  # a file suite's KIND:PATH prefix
+
+
 def get_suite(name: str) -> Suite:
     """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
     if name in SUITES:
@@ -216,7 +219,10 @@ def get_suite(name: str) -> Suite:
     if name.startswith(FAMILY_PREFIX):
         return family_suite(name.removeprefix(FAMILY_PREFIX))
     kind, _, rest = name.partition(":")
-    kind, path = (kind, rest) if rest and kind in ("harmful", "borderline") else ("harmful", name)
+    if rest and kind not in FILE_SUITE_KINDS and kind.isidentifier() and len(kind) > 1 and not Path(name).exists():
+        # `borderlin:/path.jsonl` read as a file of that name, "no such suite file", though the file was there
+        raise unknown_name("file suite kind", kind, list(FILE_SUITE_KINDS))
+    kind, path = (kind, rest) if rest and kind in FILE_SUITE_KINDS else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
         file = Path(path)
         return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, 60, f"prompts from {file}", file)

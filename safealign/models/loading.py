@@ -198,7 +198,12 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
     if problem := damaged_safetensors(sorted(resolved.path.glob("*.safetensors"))):  # before the base loads
         raise damaged_model_error(resolved.path, problem)
     base_spec = adapter_base(resolved.path)
-    base = load_model(base_spec, trust_remote_code=trust_remote_code, merge_adapter=True)  # an adapter on an adapter
+    try:
+        base = load_model(base_spec, trust_remote_code=trust_remote_code, merge_adapter=True)  # an adapter on an adapter
+    except ModelNotFoundError as error:  # say where the name came from: the user gave the adapter, not the base
+        raise ModelNotFoundError(
+            f"the LoRA adapter {resolved.path} was trained on {base_spec!r} (base_model_name_or_path in its "
+            f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model") from None
     model = PeftModel.from_pretrained(base.model, resolved.path)
     if merge:
         model = model.merge_and_unload().requires_grad_(True)  # peft froze the base; trainable, as any loaded model
