@@ -164,7 +164,7 @@ def test_a_json_array_and_a_relative_path_get_hints(tmp_path, monkeypatch):
     array = tmp_path / "rows.json"
     array.write_text('[{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]},\n{"messages": []}]\n')
     rows, problems = read_rows_and_problems(array)
-    assert not rows and "the file is one JSON array, not JSONL" in str(problems[0]) and "jq -c '.[]'" in str(problems[0])
+    assert not rows and "the file is one JSON array of rows, not JSONL" in str(problems[0]) and "jq -c '.[]'" in str(problems[0])
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataError, match=rf"data/mine\.jsonl not found \(looked for {tmp_path}/data/mine\.jsonl: a relative path is read from the folder you run in\)"):
         dataset_path("data/mine.jsonl")

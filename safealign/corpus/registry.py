@@ -127,8 +127,17 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 problems.append(RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}"))
                 continue
             rows.append((number, row))
-    if problems and not rows and path.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+    if problems and not rows and _is_json_array_of_objects(path):
         problems.insert(0, RowProblem(path, 1, "", (
-            "the file is one JSON array, not JSONL: write one JSON object per line, e.g. "
-            f"`jq -c '.[]' {path} > {path.with_suffix('.jsonl')}`")))
+            "the file is one JSON array of rows, not JSONL: write one JSON object per line, e.g. "
+            f"`jq -c '.[]' {path} > {path.with_name(path.stem + '.lines.jsonl')}`")))
     return rows, problems
+
+
+def _is_json_array_of_objects(path: Path) -> bool:
+    """Whether the whole file is one JSON array of objects (rows saved with json.dump instead of one per line)."""
+    try:
+        whole = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(whole, list) and bool(whole) and all(isinstance(row, dict) for row in whole)
