@@ -65,8 +65,8 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         if section is not None:
             parent = recipe.model.name if name == first else None
             warn_if_settings_changed(name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent))
-    for section in (recipe.sft, recipe.rl):  # before the baseline eval, not minutes later at the stage's start
-        if section is not None and section.enabled and section.report_to:
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl)):  # before the baseline eval, not at the stage's start
+        if section is not None and section.enabled and section.report_to and stage_done(run_dir / name) is None:
             from safealign.training.common import check_trackers_installed
 
             check_trackers_installed(section.report_to)

@@ -144,3 +144,31 @@ def test_trackers_are_checked_by_validate_and_before_a_stage_loads_anything(tmp_
     with pytest.raises(SafealignError, match=r"report_to asks for tensorboard, which is not installed: pip install 'safealign\[tracking\]'"):
         run_sft(SFTConfig(report_to=["tensorboard"]), "no-such-model-is-loaded", tmp_path / "sft")
     assert not (tmp_path / "sft").exists(), "nothing written before the check"
+    from safealign.training.common import check_trackers_installed
+
+    check_trackers_installed(["flyte", "azure_ml", "wandb"])  # transformers never lists flyte as available: left to the Trainer
+
+
+def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monkeypatch):
+    """A finished SFT stage trained with tensorboard elsewhere is skipped on resume: it must not need tensorboard here."""
+    import transformers.integrations
+
+    import safealign.pipeline
+    from safealign.errors import SafealignError
+    from safealign.runs import write_json
+
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: [])
+    recipe = parse_recipe({"name": "r", "output_dir": str(tmp_path), "model": {"name": "tiny"}, "sft": {"report_to": ["tensorboard"]}})
+
+    class Reached(Exception):
+        pass
+
+    def baseline(*args, **kwargs):
+        raise Reached
+
+    monkeypatch.setattr(safealign.pipeline, "run_eval_stage", baseline)
+    with pytest.raises(SafealignError, match="report_to asks for tensorboard"):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+    write_json(recipe.run_dir / "sft" / "stage.json", {"stage": "sft", "config": recipe.sft.model_dump(), "output": str(recipe.run_dir / "sft" / "model")})
+    with pytest.raises(Reached):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)

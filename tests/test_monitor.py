@@ -772,6 +772,24 @@ def test_judge_once_counts_only_what_it_judged_and_names_its_own_failures(tmp_pa
     assert [(r["prompt"], r["status"]) for r in rows_of(Store(db))] == [("hello", "judged"), ("poison", "judge_failed"), ("hi", "judged")]
 
 
+def test_a_row_judged_on_a_later_attempt_is_no_longer_counted_as_retrying(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "flaky")])
+    judges, failures = FakeJudges(), []
+    judge = judges.harm.judge
+
+    def flaky_once(prompts, responses):
+        if "flaky" in prompts and not failures:
+            failures.append(1)
+            raise RuntimeError("once")
+        return judge(prompts, responses)
+
+    judges.harm.judge = flaky_once
+    worker = JudgeWorker(store, judges, lease_s=0.0)  # an expired lease: retried at once
+    assert worker.drain(timeout_s=10) == 2 and failures == [1]
+    assert worker.retrying == set() and worker.failed == 0
+
+
 def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path}/m.db"
     for spec, says in (("import:nope.mod:f", "cannot import 'nope.mod'"), ("import:test_monitor:NoSuchFactory", "NoSuchFactory")):
@@ -893,6 +911,9 @@ def test_the_recipes_monitor_section_configures_the_gateway_and_options_override
     seen.clear()
     assert CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--pass-through"]).exit_code == 0
     assert seen["config"].blocking is False and seen["config"].port == 9100
+
+    result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "judge", "--once"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "--recipe goes after the subcommand: safealign monitor judge --recipe" in " ".join(result.output.split())
 
     bare = tmp_path / "bare.yaml"
     bare.write_text("name: x\n")

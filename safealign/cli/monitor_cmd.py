@@ -72,6 +72,8 @@ def gateway(
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
+        if recipe is not None:  # the gateway's options do not reach a subcommand: it would run on its defaults
+            raise typer.BadParameter(f"--recipe goes after the subcommand: safealign monitor {ctx.invoked_subcommand} --recipe {recipe}")
         return
     friendly_errors(_gateway)(ctx, recipe, upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key,
                               alerts=alerts, webhook=webhook, judge=judge, retention_days=retention_days,

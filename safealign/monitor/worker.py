@@ -236,6 +236,7 @@ class JudgeWorker:
             total += len(rows)
             rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s, failed=given_up)
             self.judged += len(results)
+            self.retrying.difference_update(result["exchange_id"] for result in results)  # judged on a later attempt
             self._after_batch()
         return total
 

@@ -17,7 +17,7 @@ from typing import Any
 from safealign.config import DistillConfig
 from safealign.corpus import build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
-from safealign.errors import ModelNotFoundError
+from safealign.errors import DataError, ModelNotFoundError
 from safealign.models import load_model
 from safealign.models.prune import (
     decoder_layers,
@@ -293,11 +293,16 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).
+    if traces.is_file() and not traces.read_text(encoding="utf-8", errors="replace").strip():
+        raise DataError(f"{traces} holds no traces: rejection sampling kept none from the teacher (why each was dropped: "
+                        f"{traces.parent / 'rejected.jsonl'}); sample more (sample.num_prompts, sample.k) or from a stronger teacher")
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed}, checkpoint)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
+    if cfg.student.startswith("prune:"):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
+        require_chat_template(teacher.tokenizer, teacher_spec, "distill")
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     require_chat_template(tokenizer, cfg.student, "distill")
     examples = to_prompt_completion(mixture.rows, system_prompt)

@@ -13,6 +13,13 @@ from safealign.precision import resolve_precision
 log = logging.getLogger(__name__)
 
 
+# Trackers whose availability transformers' get_available_reporting_integrations() reports, and what to install for
+# each; others (flyte, azure_ml: never or not always in that list) are left to the Trainer.
+TRACKER_PACKAGES = {"tensorboard": "'safealign[tracking]'", "wandb": "wandb", "mlflow": "mlflow", "comet_ml": "comet-ml",
+                    "neptune": "neptune", "clearml": "clearml", "codecarbon": "codecarbon", "dvclive": "dvclive",
+                    "swanlab": "swanlab"}
+
+
 def check_trackers_installed(report_to: list[str]) -> None:
     """A SafealignError naming the package when a tracker ``report_to`` asks for is not installed: transformers
     raises it from deep inside the Trainer's constructor, after the model has loaded."""
@@ -20,9 +27,10 @@ def check_trackers_installed(report_to: list[str]) -> None:
 
     from safealign.errors import SafealignError
 
-    missing = [name for name in report_to if name not in ("all", "none") and name not in get_available_reporting_integrations()]
+    available = get_available_reporting_integrations()
+    missing = [name for name in report_to if name in TRACKER_PACKAGES and name not in available]
     if missing:
-        install = " and ".join("pip install 'safealign[tracking]'" if name == "tensorboard" else f"pip install {name}" for name in missing)
+        install = " and ".join(f"pip install {TRACKER_PACKAGES[name]}" for name in missing)
         raise SafealignError(f"report_to asks for {', '.join(missing)}, which is not installed: {install}, or drop it from report_to")
 
 
