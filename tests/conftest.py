@@ -43,3 +43,18 @@ def fresh_tiny():
     from safealign.models import load_model
 
     return load_model("tiny:1")
+
+
+@pytest.fixture()
+def no_template_model(tiny, tmp_path: Path) -> Path:
+    """A folder of the tiny model whose tokenizer has no chat template, as a base model's has none."""
+    folder = tmp_path / "no_template"
+    tiny.model.save_pretrained(folder)
+    template = tiny.tokenizer.chat_template
+    try:
+        tiny.tokenizer.chat_template = None
+        tiny.tokenizer.save_pretrained(folder)
+    finally:
+        tiny.tokenizer.chat_template = template
+    (folder / "chat_template.jinja").unlink(missing_ok=True)
+    return folder

@@ -405,25 +405,16 @@ def test_distill_whose_trace_prompts_all_fill_max_length_is_a_data_error_before_
     assert not (tmp_path / "distill" / "metrics.jsonl").exists()  # stopped before the trainer
 
 
-def test_a_teacher_without_a_chat_template_and_empty_traces_are_named_before_pruning(tiny, tmp_path):
+def test_a_teacher_without_a_chat_template_and_empty_traces_are_named_before_pruning(no_template_model, tmp_path):
     """A pruned student's calibration used the teacher's chat template first: a raw transformers error, naming no folder.
     Empty traces with transfer_data said "drop it from the datasets", advice about a file the user never listed."""
     from safealign.errors import DataError, SafealignError
 
     traces = tmp_path / "traces.jsonl"
     traces.write_text(json.dumps({"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}) + "\n")
-    teacher = tmp_path / "teacher"
-    tiny.model.save_pretrained(teacher)
-    template = tiny.tokenizer.chat_template
-    try:
-        tiny.tokenizer.chat_template = None
-        tiny.tokenizer.save_pretrained(teacher)
-    finally:
-        tiny.tokenizer.chat_template = template
-    (teacher / "chat_template.jinja").unlink(missing_ok=True)
     cfg = DistillConfig(student="prune:0.5", prune_by="redundancy", max_steps=1, speed_rounds=0)
-    with pytest.raises(SafealignError, match=r"distill: .*teacher's tokenizer has no chat template"):
-        run_distill(cfg, str(teacher), traces, tmp_path / "distill", precision="fp32")
+    with pytest.raises(SafealignError, match=r"distill: .*no_template's tokenizer has no chat template"):
+        run_distill(cfg, str(no_template_model), traces, tmp_path / "distill", precision="fp32")
 
     traces.write_text("")
     with pytest.raises(DataError, match=r"traces\.jsonl holds no traces: rejection sampling kept none .*rejected\.jsonl"):

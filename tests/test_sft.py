@@ -330,22 +330,14 @@ def test_a_dataset_given_a_weight_that_adds_no_rows_is_an_error(tmp_path):
         build_mixture({"harmful_refusals": 0.1, str(empty): 1.0}, seed=0)
 
 
-def test_a_model_without_a_chat_template_is_one_line_before_training(tiny, tmp_path, caplog):
+def test_a_model_without_a_chat_template_is_one_line_before_training(tiny, no_template_model, tmp_path, caplog, monkeypatch):
     """SFT crashed with a 90-line traceback from TRL; eval answered plain-text prompts without a word."""
     from safealign.errors import SafealignError
     from safealign.generation import GenerationEngine
 
-    folder = tmp_path / "base_model"
-    tiny.model.save_pretrained(folder)
-    template = tiny.tokenizer.chat_template
-    try:
-        tiny.tokenizer.chat_template = None
-        tiny.tokenizer.save_pretrained(folder)
-        with caplog.at_level("WARNING"):
-            GenerationEngine(tiny.model, tiny.tokenizer, batch_size=1)
-        assert "has no chat template: prompts are given as plain text" in caplog.text
-    finally:
-        tiny.tokenizer.chat_template = template
-    (folder / "chat_template.jinja").unlink(missing_ok=True)
-    with pytest.raises(SafealignError, match=r"sft: .*base_model's tokenizer has no chat template.*chat_template\.jinja"):
-        run_sft(SFTConfig(max_steps=1), str(folder), tmp_path / "sft")
+    monkeypatch.setattr(tiny.tokenizer, "chat_template", None)
+    with caplog.at_level("WARNING"):
+        GenerationEngine(tiny.model, tiny.tokenizer, batch_size=1)
+    assert "has no chat template: prompts are given as plain text" in caplog.text
+    with pytest.raises(SafealignError, match=r"sft: .*no_template's tokenizer has no chat template.*chat_template\.jinja"):
+        run_sft(SFTConfig(max_steps=1), str(no_template_model), tmp_path / "sft")
