@@ -279,8 +279,9 @@ def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
 # Settings a stage may change between a crash and its resumption: how often it saves and logs, where metrics go, and
 # how long it trains (extending a run is what resuming is for). Any other change would mix two recipes in one model.
 # (``stage_dir``: the run folder moved; paths inside it are compared relative to it.)
+# (``speed_*``: distill's generation-speed check after training, which no checkpoint holds.)
 RESUMABLE_CHANGES = frozenset({"save_steps", "keep_checkpoints", "logging_steps", "report_to", "gradient_checkpointing",
-                               "max_steps", "epochs", "stage_dir"})
+                               "max_steps", "epochs", "stage_dir", "speed_rounds", "speed_prompts", "speed_new_tokens"})
 
 
 def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Path | None) -> None:

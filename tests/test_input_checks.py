@@ -352,3 +352,20 @@ def test_an_unfinished_stage_does_not_resume_under_a_changed_recipe(tmp_path):
     longer = runner.invoke(app, ["sft", str(tiny_recipe(tmp_path, sft=lora | {"max_steps": 3}))])
     assert longer.exit_code == 0, said(longer)  # training longer is what resuming is for
     assert json.loads((sft_dir / "stage.json").read_text())["metrics"]["steps"] == 3
+
+
+def test_sample_out_refuses_a_folder_holding_files_of_its_names(tmp_path):
+    """`sample --out DIR` replaced the user's own traces.jsonl (8 rows → 0) without a word; eval --out refuses."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nsample: {{num_prompts: 1, k: 1}}\n")
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "traces.jsonl").write_text('{"messages": []}\n' * 8)
+    result = CliRunner().invoke(app, ["sample", str(recipe), "--teacher", "tiny", "--out", str(mine)], env={"COLUMNS": "300"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "already holds traces.jsonl that no finished sample stage wrote" in said and "--overwrite" in said, said
+    assert (mine / "traces.jsonl").read_text() == '{"messages": []}\n' * 8

@@ -158,6 +158,10 @@ def test_a_stage_resumes_only_with_the_settings_it_started_with(tmp_path, caplog
     assert "sft.max_steps: 10 -> 20" in caplog.text and read_json(stage_dir / "config.json") == longer | here
     write_stage_config(stage_dir, changed, checkpoint=None)  # starting over (--no-resume, or no checkpoint yet)
     assert read_json(stage_dir / "config.json") == changed | here
+    distill = {"distill": {"learning_rate": 5e-4, "speed_rounds": 30, "speed_new_tokens": 64}}
+    write_stage_config(tmp_path / "distill", distill, checkpoint=None)
+    write_stage_config(tmp_path / "distill", {"distill": {"learning_rate": 5e-4, "speed_rounds": 1, "speed_new_tokens": 4}},
+                       tmp_path / "distill" / "checkpoint-2")  # a shorter speed check after training mixes nothing
 
 
 def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, caplog):

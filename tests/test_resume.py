@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+import torch
 from test_sft import CrashAt
 from transformers import PreTrainedModel
 
@@ -148,3 +149,22 @@ def test_rl_reference_copy_stopped_mid_save_is_not_left_half_written_and_is_redo
     run_rl(rl_config(), "tiny", stage, precision="fp32")
     assert (stage / "stage.json").is_file() and (stage / "reference_model" / "model.safetensors").is_file()
     assert not (stage / "reference_model.tmp").exists()
+
+
+def test_a_stage_killed_during_its_final_save_does_not_train_past_its_end(tmp_path):
+    """transformers takes one more step before it checks max_steps: the rerun trained step 5 of 4 (and recorded a
+    loss of 0 and absurd tokens/s when training was by epochs)."""
+    from safetensors.torch import load_file
+
+    data = write_rows(tmp_path / "rows.jsonl")
+    cfg = sft_config(data, max_steps=4, lr_scheduler="constant")
+    run_sft(cfg, "tiny", tmp_path / "sft", precision="fp32")
+    final = load_file(str(tmp_path / "sft" / "checkpoint-4" / "model.safetensors"))
+    (tmp_path / "sft" / "stage.json").unlink()  # as if killed while writing the model
+    shutil.rmtree(tmp_path / "sft" / "model")
+    run_sft(cfg, "tiny", tmp_path / "sft", precision="fp32")
+    record = read_json(tmp_path / "sft" / "stage.json")
+    assert record["metrics"]["steps"] == 4 and not (tmp_path / "sft" / "checkpoint-5").exists()
+    assert record["metrics"]["train_loss"] is None and record["metrics"]["tokens_per_s"] is None, "nothing measured in this process"
+    saved = load_file(str(tmp_path / "sft" / "model" / "model.safetensors"))
+    assert all(torch.equal(saved[name], value) for name, value in final.items() if name in saved)

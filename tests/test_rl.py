@@ -133,3 +133,45 @@ def test_num_iterations_reuses_each_generation_round(tmp_path):
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4]
     assert [r["step"] for r in rows if "completions/mean_length" in r] == [1, 3]
     assert read_json(tmp_path / "rl" / "config.json")["rl"]["num_iterations"] == 2
+
+
+def test_a_gate_stop_survives_a_kill_during_the_final_save_and_a_resume_keeps_the_stage_baseline(tmp_path, fresh_tiny):
+    """Killed while saving the model after a gate's stop, the rerun resumed from the stop's checkpoint and trained on
+    to max_steps; and every resume measured a new baseline at the checkpoint (drift across a crash went unseen)."""
+    import shutil
+
+    tokenizer = fresh_tiny.tokenizer
+    cfg = base_config(max_steps=6, learning_rate=1e-6, gates={"enabled": True, "every_steps": 2, "policy": "stop", "refusal_tolerance": 0.02})
+    ends = []
+
+    class Capture(TrainerCallback):
+        def on_train_end(self, args, state, control, model=None, **kwargs):
+            ends.append({n: p.detach().clone() for n, p in model.named_parameters()})
+
+    stage = tmp_path / "rl"
+    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=preference_gate(tokenizer), callbacks=[Capture(), PlantUnsafeUpdate(tokenizer, at_step=3)])
+    assert [json.loads(line)["action"] for line in (stage / "gates.jsonl").read_text().splitlines()] == ["baseline", "pass", "rollback+stop"]
+    (stage / "stage.json").unlink()  # as if killed while writing the final model
+    shutil.rmtree(stage / "model")
+    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=preference_gate(tokenizer))
+    assert read_json(stage / "stage.json")["metrics"]["steps"] == 4, "the stop holds: no step after it"
+    from safealign.models import load_model
+
+    saved = dict(load_model(str(stage / "model")).model.named_parameters())
+    for name, value in ends[0].items():
+        assert torch.equal(value, saved[name]), name
+    assert len((stage / "gates.jsonl").read_text().splitlines()) == 3, "no new baseline, no new check"
+
+    class CrashAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 3:
+                raise KeyboardInterrupt("simulated crash")
+
+    resumed = tmp_path / "rl2"
+    calm = base_config(max_steps=4, learning_rate=1e-6, gates={"enabled": True, "every_steps": 2, "policy": "stop", "refusal_tolerance": 0.5})
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(calm, "tiny:1", resumed, precision="fp32", gate_evaluate=preference_gate(tokenizer), callbacks=[CrashAt()])
+    run_rl(calm, "tiny:1", resumed, precision="fp32", gate_evaluate=preference_gate(tokenizer))
+    events = [json.loads(line) for line in (resumed / "gates.jsonl").read_text().splitlines()]
+    assert [e["action"] for e in events] == ["baseline", "pass", "pass"], events
+    assert events[2]["baseline"] == events[0]["metrics"], "step 4 is compared with the stage's start, not with checkpoint-2"

@@ -109,12 +109,20 @@ def sample(
     recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
     teacher: str | None = typer.Option(None, help="Teacher model spec (default: the run's RL model, else SFT model, else the recipe's)."),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sample)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files an unfinished sample left in --out (refused by default)."),
 ) -> None:
     """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe."""
     from safealign.config import SampleConfig, load_recipe
-    from safealign.stages.sample import recipe_inputs, run_sample
+    from safealign.errors import DataError
+    from safealign.runs import stage_done
+    from safealign.stages.sample import OUTPUT_FILES, recipe_inputs, run_sample
 
     parsed = load_recipe(recipe)
+    # A folder the user names may hold their own files of these names: eval --out refuses the same way. (The run's
+    # own sample/ folder is redone after a crash; a finished stage there or here is kept, see _check_finished.)
+    if out is not None and not overwrite and stage_done(out) is None and (earlier := [n for n in OUTPUT_FILES if (out / n).exists()]):
+        raise DataError(f"--out {out} already holds {', '.join(earlier)} that no finished sample stage wrote; give a new "
+                        "folder, or add --overwrite to replace them")
     start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)

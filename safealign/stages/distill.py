@@ -48,6 +48,7 @@ from safealign.training.common import (
     resume_checkpoint,
     run_args,
     save_final_model,
+    train_or_finish,
 )
 from safealign.training.decision_tokens import (
     decision_token_weights,
@@ -349,7 +350,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
     shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    result = train_or_finish(trainer, checkpoint)
     nan_guard.raise_if_tripped(stage_dir)
     restore_attention(student, attention.get("student"))
     restore_attention(teacher.model, attention.get("teacher"))
@@ -357,7 +358,8 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
     speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples])
-    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, "system_prompt": system_prompt, **student_info}
+    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, "system_prompt": system_prompt,
+                     "resumed_from": str(checkpoint) if checkpoint else None, **student_info}
     record.metrics = {
         "mode": mode, "steps": trainer.state.global_step, "train_loss": result.training_loss,
         "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),

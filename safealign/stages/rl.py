@@ -47,10 +47,11 @@ from safealign.training.common import (
     resume_checkpoint,
     run_args,
     save_final_model,
+    train_or_finish,
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.evicting_rollouts import evicting_rollouts
-from safealign.training.gates import GateCallback
+from safealign.training.gates import GateCallback, stopped_at
 from safealign.training.hacking_callback import HackingCallback
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.rollouts import RolloutCallback, RolloutLog
@@ -174,7 +175,7 @@ def run_rl(
         # TRL's GRPOTrainer asks the model `is_gradient_checkpointing`, which transformers 5.2x deprecates: a warning
         # about TRL's code that the user cannot act on.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        result = train_or_finish(trainer, checkpoint, stopped=stopped_at(stage_dir / "gates.jsonl", checkpoint))
     nan_guard.raise_if_tripped(stage_dir)
     if trainer.state.global_step == 0:  # nothing trained: never record the starting model as a finished RL stage
         raise SafealignError(f"rl: GRPO ran 0 steps on {len(rows)} prompts (prompts_per_step {cfg.prompts_per_step}, max_steps "

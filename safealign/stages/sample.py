@@ -19,6 +19,7 @@ from safealign.runs import StageRecord, StageResult, finished_stage, stage_done,
 from safealign.stages.rl_prompts import build_prompt_rows
 
 log = logging.getLogger(__name__)
+OUTPUT_FILES = ("traces.jsonl", "rejected.jsonl", "acceptance.json")  # what a sample stage writes besides stage.json
 
 
 @dataclass
@@ -113,7 +114,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
             stats[sample.family]["accepted"] += 1
             accepted.append({"id": f"trace-{len(accepted):05d}", "kind": sample.kind, "category": sample.family, "language": sample.language, "source": f"rejection-sampled from {teacher_spec}", "messages": [{"role": "user", "content": sample.prompt}, {"role": "assistant", "content": sample.completion}]})
     stage_dir.mkdir(parents=True, exist_ok=True)
-    for name, items in (("traces.jsonl", accepted), ("rejected.jsonl", rejected)):
+    for name, items in zip(OUTPUT_FILES[:2], (accepted, rejected), strict=True):
         with (stage_dir / name).open("w", encoding="utf-8") as handle:
             for item in items:
                 handle.write(json.dumps(item, ensure_ascii=False) + "\n")

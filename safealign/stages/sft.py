@@ -29,6 +29,7 @@ from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback,
 from safealign.training.common import (
     apply_embedding_policy,
     check_trackers_installed,
+    checkpoint_tokens,
     checkpointing_args,
     freeze_bottom_layers,
     peft_config,
@@ -37,6 +38,8 @@ from safealign.training.common import (
     resume_checkpoint,
     run_args,
     save_final_model,
+    tokens_per_second,
+    train_or_finish,
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
@@ -200,7 +203,7 @@ def run_sft(
     noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
     try:
         with compact_lm_head() as compact:
-            result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+            result = train_or_finish(trainer, checkpoint)
     finally:
         if noise:
             noise.remove()  # the saved model, and any later use of it, embeds without noise
@@ -216,7 +219,7 @@ def run_sft(
         "steps": trainer.state.global_step,
         "tokens": int(trainer.state.num_input_tokens_seen),
         "train_runtime_s": result.metrics.get("train_runtime"),
-        "tokens_per_s": trainer.state.num_input_tokens_seen / max(result.metrics.get("train_runtime", 1e-9), 1e-9),
+        "tokens_per_s": tokens_per_second(trainer, result, checkpoint_tokens(checkpoint)),
         "first_loss": next((h["loss"] for h in trainer.state.log_history if "loss" in h), None),
         "last_loss": next((h["loss"] for h in reversed(trainer.state.log_history) if "loss" in h), None),
         "parameters": loaded.num_parameters,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -45,6 +46,49 @@ def require_chat_template(tokenizer: Any, model_spec: str, stage: str) -> None:
         f"{stage}: {model_spec}'s tokenizer has no chat template, and {stage} formats every training row with it. Add one "
         "to the model folder (a chat_template.jinja file, or chat_template in tokenizer_config.json: the instruct version "
         "of the model has one), or start from an instruct model")
+
+
+def ended_at(checkpoint: Path | None, args: Any, stopped: bool = False) -> bool:
+    """Whether ``checkpoint`` holds the end of training (a crash came during the final save): its step reached
+    ``args.max_steps`` (or its epoch ``args.num_train_epochs``), or ``stopped`` (a gate stopped the stage there)."""
+    if checkpoint is None:
+        return False
+    state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+    if args.max_steps and args.max_steps > 0:
+        return stopped or state.get("global_step", 0) >= args.max_steps
+    return stopped or float(state.get("epoch") or 0) >= float(args.num_train_epochs) - 1e-6
+
+
+def train_or_finish(trainer: Any, checkpoint: Path | None, stopped: bool = False) -> Any:
+    """``trainer.train()``, resuming from ``checkpoint``; or, when that checkpoint is where training ended (see
+    :func:`ended_at`), its weights and state without training: transformers takes one more step before it checks
+    ``max_steps``, so a stage killed during its final save would otherwise train past its end (or past a gate's stop).
+    The TrainOutput of a finished checkpoint has no loss or runtime: none was measured in this process."""
+    if not ended_at(checkpoint, trainer.args, stopped):
+        return trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    from transformers import TrainerState
+    from transformers.trainer_utils import TrainOutput
+
+    log.info("%s holds the end of training (the stage was stopped while saving): its weights are the stage's model", checkpoint)
+    trainer._load_from_checkpoint(str(checkpoint))  # transformers' own loader: full weights, adapters, sharded files
+    trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    return TrainOutput(trainer.state.global_step, None, {})
+
+
+def tokens_per_second(trainer: Any, result: Any, tokens_at_start: int) -> float | None:
+    """Training tokens per second of this process's training: a resumed stage's earlier tokens are not in its runtime."""
+    runtime = result.metrics.get("train_runtime")
+    if not runtime:
+        return None
+    return (trainer.state.num_input_tokens_seen - tokens_at_start) / runtime
+
+
+def checkpoint_tokens(checkpoint: Path | None) -> int:
+    """Training tokens a checkpoint had seen (0 without one)."""
+    if checkpoint is None:
+        return 0
+    state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state.get("num_input_tokens_seen") or 0)
 
 
 def peft_config(lora: LoraConfig) -> Any:

@@ -78,6 +78,22 @@ def gate_stop(events: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool
     return stop, unchanged
 
 
+def earlier_events(log_path: Path, step: int) -> list[dict[str, Any]]:
+    """The rows of a ``gates.jsonl`` up to ``step``: what the gates had done by a checkpoint saved at that step (rows
+    after it belong to steps a crash undid)."""
+    from safealign.runs import read_jsonl
+
+    return [e for e in read_jsonl(log_path) if isinstance(e.get("step"), int) and e["step"] <= step]
+
+
+def stopped_at(log_path: Path, checkpoint: Path | None) -> bool:
+    """Whether a gate had stopped the stage at ``checkpoint``'s step: resuming must not train on past the stop."""
+    if checkpoint is None or not checkpoint.name.rsplit("-", 1)[-1].isdigit():
+        return False
+    events = earlier_events(log_path, int(checkpoint.name.rsplit("-", 1)[-1]))
+    return gate_stop(events)[0] is not None
+
+
 def broadcast(value: Any) -> Any:
     """Rank 0's value on every rank (identity when not distributed)."""
     import torch.distributed as dist
@@ -129,6 +145,17 @@ class GateCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if self.baseline is not None:
+            return
+        earlier = earlier_events(self.log_path, state.global_step) if state.global_step > 0 else []
+        first = next((e for e in earlier if e.get("action") == "baseline" and isinstance(e.get("metrics"), dict)), None)
+        if first is not None:
+            # Resumed from a checkpoint: drift is measured from the model the stage started with, not from this
+            # checkpoint, and the rollbacks so far still count toward max_rollbacks.
+            self.baseline = GateMetrics(**first["metrics"])
+            self.rollbacks = sum(str(e.get("action", "")).startswith("rollback") for e in earlier)
+            self._snapshot(model, state.global_step)
+            log.info("gates: resumed at step %d with the stage's baseline from step %d and %d rollbacks so far",
+                     state.global_step, first.get("step", 0), self.rollbacks)
             return
         start = time.perf_counter()
         self.baseline = self._measure(model, state.is_world_process_zero)
