@@ -201,6 +201,7 @@ def run_sft(
     shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
     weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
+    tokens_before = checkpoint_tokens(checkpoint)  # now: the checkpoint may be rotated away while training
     try:
         with compact_lm_head() as compact:
             result = train_or_finish(trainer, checkpoint)
@@ -219,7 +220,7 @@ def run_sft(
         "steps": trainer.state.global_step,
         "tokens": int(trainer.state.num_input_tokens_seen),
         "train_runtime_s": result.metrics.get("train_runtime"),
-        "tokens_per_s": tokens_per_second(trainer, result, checkpoint_tokens(checkpoint)),
+        "tokens_per_s": tokens_per_second(trainer, result, tokens_before),
         "first_loss": next((h["loss"] for h in trainer.state.log_history if "loss" in h), None),
         "last_loss": next((h["loss"] for h in reversed(trainer.state.log_history) if "loss" in h), None),
         "parameters": loaded.num_parameters,
