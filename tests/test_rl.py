@@ -154,7 +154,8 @@ def test_a_gate_stop_survives_a_kill_during_the_final_save_and_a_resume_keeps_th
     (stage / "stage.json").unlink()  # as if killed while writing the final model
     shutil.rmtree(stage / "model")
     run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=preference_gate(tokenizer))
-    assert read_json(stage / "stage.json")["metrics"]["steps"] == 4, "the stop holds: no step after it"
+    metrics = read_json(stage / "stage.json")["metrics"]
+    assert metrics["steps"] == 4 and metrics["rollbacks"] == 1 and metrics["gate_events"] == 3, "the stop holds: no step after it"
     from safealign.models import load_model
 
     saved = dict(load_model(str(stage / "model")).model.named_parameters())

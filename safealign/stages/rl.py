@@ -51,7 +51,7 @@ from safealign.training.common import (
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.evicting_rollouts import evicting_rollouts
-from safealign.training.gates import GateCallback, stopped_at
+from safealign.training.gates import GateCallback, earlier_events, stopped_at
 from safealign.training.hacking_callback import HackingCallback
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.rollouts import RolloutCallback, RolloutLog
@@ -190,14 +190,16 @@ def run_rl(
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
     record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None,
                      "difficulty_filter": screening}
+    # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
+    gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []
     record.metrics = {
         "steps": trainer.state.global_step,
         "train_runtime_s": result.metrics.get("train_runtime"),
         "reward_first": rewards_logged[0] if rewards_logged else None,
         "reward_last": rewards_logged[-1] if rewards_logged else None,
         "tokens": int(next((h["num_tokens"] for h in reversed(trainer.state.log_history) if "num_tokens" in h), 0)),
-        "gate_events": len(gate.events) if gate else 0,
-        "rollbacks": gate.rollbacks if gate else 0,
+        "gate_events": len(gate_log),
+        "rollbacks": sum(str(e.get("action", "")).startswith("rollback") for e in gate_log),
         "alerts": len(alerts),
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
