@@ -45,3 +45,29 @@ def test_a_pass_under_the_item_floor_says_so() -> None:
     assert under_item_floor(counted(2, 0), counted(3, 0), GateConfig()) == ["harmful refusal 19% → 12% (1 of 16 items, tolerance 5%, at least 2 items)"]
     assert under_item_floor(counted(1, 0), counted(3, 0), GateConfig()) == []  # a breach, not a pass
     assert under_item_floor(counted(3, 0), counted(3, 0), GateConfig()) == []
+
+
+def test_a_resume_after_raise_kl_rollbacks_trains_with_the_raised_beta(tmp_path) -> None:
+    """A raise_kl rollback doubles the running trainer's beta, which no checkpoint holds: a stage resumed after two
+    such rollbacks started again from the recipe's beta. Rollbacks after the checkpoint's step were undone by the crash."""
+    import json
+    from types import SimpleNamespace
+
+    import torch
+
+    from safealign.training.gates import GateCallback
+
+    start = counted(14, 2)
+    rows = [{"step": 0, "action": "baseline", "metrics": vars(start)}, {"step": 2, "action": "rollback+raise_kl"},
+            {"step": 4, "action": "rollback+raise_kl"}, {"step": 6, "action": "rollback+raise_kl"}]
+    log_path = tmp_path / "gates.jsonl"
+    log_path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    gate = GateCallback(GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=log_path)
+    gate.trainer = SimpleNamespace(beta=0.02)
+    gate.on_train_begin(None, SimpleNamespace(global_step=4, is_world_process_zero=True), None, model=torch.nn.Linear(2, 2))
+    assert gate.trainer.beta == pytest.approx(0.08) and gate.rollbacks == 2
+    assert gate.baseline == start
+    fresh = GateCallback(GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=tmp_path / "new.jsonl")
+    fresh.trainer = SimpleNamespace(beta=0.02)
+    fresh.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True, log_history=[]), None, model=torch.nn.Linear(2, 2))
+    assert fresh.trainer.beta == 0.02, "a stage's start keeps the recipe's beta"

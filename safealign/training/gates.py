@@ -94,6 +94,11 @@ def stopped_at(log_path: Path, checkpoint: Path | None) -> bool:
     return gate_stop(events)[0] is not None
 
 
+def _raised(beta: float) -> float:
+    """The KL coefficient after one ``raise_kl`` rollback."""
+    return max(beta * 2, 1e-3)
+
+
 def broadcast(value: Any) -> Any:
     """Rank 0's value on every rank (identity when not distributed)."""
     import torch.distributed as dist
@@ -156,6 +161,7 @@ class GateCallback(TrainerCallback):
             self._snapshot(model, state.global_step)
             log.info("gates: resumed at step %d with the stage's baseline from step %d and %d rollbacks so far",
                      state.global_step, first.get("step", 0), self.rollbacks)
+            self._reapply_raised_kl(earlier)
             return
         start = time.perf_counter()
         self.baseline = self._measure(model, state.is_world_process_zero)
@@ -182,6 +188,18 @@ class GateCallback(TrainerCallback):
         self._record(GateEvent(state.global_step, False, f"rollback+{action}", now, self.baseline, self.snapshot_step, reason, time.perf_counter() - start), state)
         return control
 
+    def _reapply_raised_kl(self, earlier: list[dict[str, Any]]) -> None:
+        """A ``raise_kl`` rollback changed the running trainer's beta, which no checkpoint holds (the learning rate a
+        ``lower_lr`` rollback halved is in the optimizer and scheduler state the checkpoint restores): raise it again
+        once per such rollback before the checkpoint, so the resumed stage trains with the beta it had."""
+        raised = sum(e.get("action") == "rollback+raise_kl" for e in earlier)
+        if not raised or self.trainer is None:
+            return
+        start = self.trainer.beta
+        for _ in range(raised):
+            self.trainer.beta = _raised(self.trainer.beta)
+        log.info("gates: beta %.4g → %.4g, as %d raise_kl rollback(s) before this checkpoint left it", start, self.trainer.beta, raised)
+
     def _apply_policy(self, control: Any) -> str:
         if self.cfg.policy == "stop" or self.rollbacks > self.cfg.max_rollbacks:
             control.should_training_stop = True
@@ -194,6 +212,6 @@ class GateCallback(TrainerCallback):
                 scheduler.base_lrs = [lr * 0.5 for lr in scheduler.base_lrs]
             return "lower_lr"
         if self.cfg.policy == "raise_kl" and self.trainer is not None:
-            self.trainer.beta = max(self.trainer.beta * 2, 1e-3)
+            self.trainer.beta = _raised(self.trainer.beta)
             return "raise_kl"
         return "continue"
