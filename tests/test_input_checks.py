@@ -132,6 +132,17 @@ def test_generate_refuses_to_write_over_its_prompts(tmp_path):
     assert prompts.read_text() == before
 
 
+def test_generate_refuses_to_replace_an_existing_out_file_without_overwrite(tmp_path):
+    prompts = write(tmp_path / "prompts.jsonl", json.dumps({"prompt": "Hi"}) + "\n")
+    mine = write(tmp_path / "mine.jsonl", "precious user data\n")
+    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(mine), "--max-new-tokens", "2"])
+    assert result.exit_code == 2 and "--overwrite" in said(result) and mine.read_text() == "precious user data\n"
+    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(mine), "--max-new-tokens", "2",
+                                 "--precision", "fp32", "--overwrite"])
+    assert result.exit_code == 0, said(result)
+    assert json.loads(mine.read_text().splitlines()[0])["prompt"] == "Hi" and sorted(p.name for p in tmp_path.iterdir()) == ["mine.jsonl", "prompts.jsonl"]
+
+
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--max-new-tokens", "-3", "max_new_tokens must be >= 1"), ("--top-p", "0", "top_p must be in (0, 1]"),
     ("--precision", "fp16", "precision must be 'auto', 'bf16' or 'fp32'"), ("--batch-size", "0", "batch_size must be >= 1"),

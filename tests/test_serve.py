@@ -154,8 +154,81 @@ def test_malformed_requests_are_4xx_not_500(served):
                         "nested too deeply")):
         answer = httpx.post(post, content=raw, headers=headers)
         assert answer.status_code == 400 and named in answer.json()["error"]["message"], answer.text
-    parts = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url"}]}]}
-    assert httpx.post(post, json=parts).status_code == 200  # text parts are read, other parts pass through
+    parts = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "text", "text": "!"}]}]}
+    assert httpx.post(post, json=parts).status_code == 200
+    no_text = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text"}]}]}
+    answer = httpx.post(post, json=no_text)
+    assert answer.status_code == 422 and "text part without 'text'" in answer.json()["error"]["message"]
+    # Raw UTF-8-encoded surrogate bytes (json.loads(bytes) lets them through) crashed the tokenizer: a 500.
+    raw = b'{"max_tokens": 3, "messages": [{"role": "user", "content": "hi \xed\xa0\x80 there"}]}'
+    answer = httpx.post(post, content=raw, headers=headers)
+    assert answer.status_code == 400 and "lone UTF-16 surrogate" in answer.json()["error"]["message"], answer.text
+
+
+@pytest.mark.parametrize(("extra", "param"), [
+    ({"tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"}, "tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
+    ({"logprobs": True, "top_logprobs": 3}, "logprobs"),
+    ({"presence_penalty": 0.5}, "presence_penalty"),
+    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}, "messages"),
+])
+def test_a_feature_the_server_cannot_honour_is_a_400_naming_it(served, extra, param):
+    """Answered 200 before: a forced tool call in prose, JSON mode in free text, logprobs null, the image dropped."""
+    url, _ = served
+    answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | extra)
+    assert answer.status_code == 400 and answer.json()["error"]["param"] == param, answer.text
+    assert "not supported" in answer.json()["error"]["message"] or "text parts only" in answer.json()["error"]["message"]
+
+
+def test_openai_defaults_and_nulls_are_accepted(served):
+    url, _ = served
+    post = f"{url}/v1/chat/completions"
+    plain = httpx.post(post, json=ask("hi")).json()["choices"][0]["message"]["content"]
+    for extra in ({"n": None, "stream": None}, {"tool_choice": "none", "response_format": {"type": "text"}, "logprobs": False,
+                                                 "presence_penalty": 0, "frequency_penalty": None, "tools": []}):
+        answer = httpx.post(post, json=ask("hi") | extra)
+        assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (extra, answer.text)
+
+
+def test_the_developer_role_is_the_system_message(served):
+    """A template knows no developer turn: it added its default system prompt before one (42 prompt tokens against 20)."""
+    url, _ = served
+    usage = {role: httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {
+        "messages": [{"role": role, "content": "Answer in French."}, {"role": "user", "content": "hi"}]}).json()
+        for role in ("system", "developer")}
+    assert usage["developer"]["usage"] == usage["system"]["usage"]
+    assert usage["developer"]["choices"][0]["message"] == usage["system"]["choices"][0]["message"]
+
+
+def test_a_seeded_answer_does_not_depend_on_the_requests_batched_with_it_and_an_unseeded_one_varies(served):
+    """The rows of a batch draw from one generator: a seeded request gave another answer when an identical one arrived
+    with it, and a request without a seed always got seed 0's answer."""
+    url, app = served
+    seeded = ask("Tell me a story", temperature=1.0, seed=123, max_tokens=8)
+
+    async def burst(bodies: list[dict]) -> list[str]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            answers = await asyncio.gather(*[client.post("/v1/chat/completions", json=body) for body in bodies])
+        return [a.json()["choices"][0]["message"]["content"] for a in answers]
+
+    alone = asyncio.run(burst([seeded]))[0]
+    assert asyncio.run(burst([seeded, seeded, seeded])) == [alone] * 3
+    unseeded = asyncio.run(burst([ask("Tell me a story", temperature=1.0, max_tokens=8)] * 1))
+    unseeded += asyncio.run(burst([ask("Tell me a story", temperature=1.0, max_tokens=8)] * 1))
+    unseeded += asyncio.run(burst([ask("Tell me a story", temperature=1.0, max_tokens=8)] * 1))
+    assert len(set(unseeded)) > 1, unseeded
+    stats = app.state.batcher.stats
+    before = stats.engine_calls
+    asyncio.run(burst([ask(f"Question {i}", seed=i) for i in range(6)]))  # greedy: seeds do not split a batch
+    assert stats.engine_calls - before < 6
+
+
+def test_a_wrong_path_or_method_is_answered_in_openais_error_envelope(served):
+    url, _ = served
+    missing = httpx.get(f"{url}/v1/models/tiny")
+    assert missing.status_code == 404 and "/v1/models/tiny" in missing.json()["error"]["message"]
+    wrong = httpx.get(f"{url}/v1/chat/completions")
+    assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
 
 
 class SlowEngine:

@@ -50,18 +50,20 @@ def generate(
     temperature: float = typer.Option(0.0, help="0 = greedy."),
     top_p: float = typer.Option(1.0),
     num_samples: int = typer.Option(1, help="Completions per prompt."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
+                                      "generator: a prompt's sampled answer depends on the prompts batched with it."),
     batch_size: int = typer.Option(16),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file (refused by default)."),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
     friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
-                               system_prompt)
+                               system_prompt, overwrite)
 
 
 def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
-              system_prompt) -> None:
+              system_prompt, overwrite=False) -> None:
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.models import generation_device, load_model
 
@@ -69,6 +71,8 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
         raise DataError(f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}")
     if out and prompts_file and out.resolve() == prompts_file.resolve():
         raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
+    if out and out.exists() and not overwrite:
+        raise DataError(f"--out {out} exists; give another path, or add --overwrite to replace it")
     prompts: list = list(prompt) + (read_prompts(prompts_file) if prompts_file else [])
     if not prompts:
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
@@ -84,9 +88,11 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     tokens = sum(c.completion_tokens for c in completions)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as handle:
+        partial = out.with_name(f".{out.name}.partial")  # renamed once whole: a stopped write leaves --out as it was
+        with partial.open("w", encoding="utf-8") as handle:
             for c in completions:
                 handle.write(json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n")
+        partial.replace(out)
     else:
         for c in completions:
             shown = prompts[c.prompt_index] if isinstance(prompts[c.prompt_index], str) else prompts[c.prompt_index][-1]["content"]

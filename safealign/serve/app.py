@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safealign.errors import SafealignError
 from safealign.generation import GenerationEngine, SamplingParams
@@ -28,6 +30,7 @@ from safealign.serve.protocol import (
     error_body,
     parse_json_object,
     read_limited_body,
+    refuse_unsupported,
     stream_events,
     validate_chat,
 )
@@ -47,7 +50,8 @@ def context_window(engine: GenerationEngine) -> int | None:
 def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0,
                     max_tokens_limit: int | None = None) -> SamplingParams:
     """Map OpenAI fields onto SamplingParams; a request without ``temperature`` gets ``default_temperature``
-    (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored).
+    (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored). A request
+    without ``seed`` gets a random one: sampled answers vary between calls, as OpenAI's do.
 
     A ``max_tokens`` above ``max_tokens_limit`` is a 400: one such request would hold the model (and
     every request batched behind it) for as long as it takes to decode that many tokens.
@@ -62,9 +66,9 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
             max_new_tokens=chat.max_completion_tokens or chat.max_tokens or default_max_tokens,
             temperature=default_temperature if chat.temperature is None else chat.temperature,
             top_p=1.0 if chat.top_p is None else chat.top_p,
-            seed=0 if chat.seed is None else chat.seed,
+            seed=secrets.randbits(62) if chat.seed is None else chat.seed,
             stop=chat.stop_list(),
-            num_samples=chat.n,
+            num_samples=chat.samples,
         )
     except ValueError as error:
         raise RequestError(422, f"invalid sampling parameters: {error}") from None
@@ -124,6 +128,18 @@ def create_app(
     async def _request_error(request: Request, error: RequestError) -> JSONResponse:
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # A wrong path or method: OpenAI's envelope too, so a client library surfaces the message.
+        message = f"{request.method} {request.url.path}: {error.detail}"
+        return JSONResponse(error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
+                            status_code=error.status_code, headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500)
+
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "model": model_name, "batching": batcher.stats.to_dict()}
@@ -135,11 +151,12 @@ def create_app(
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
+        refuse_unsupported(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
         if window is not None:
             params = fit_context(engine, chat, params, window)
         try:
-            completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params))
+            completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params, seeded=chat.seed is not None))
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)

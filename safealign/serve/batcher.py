@@ -42,6 +42,16 @@ class _Pending:
     messages: list[dict[str, str]]
     params: SamplingParams
     future: asyncio.Future
+    seeded: bool = False
+
+    def group_key(self) -> str:
+        """Requests with the same key share a generate call. The rows of a batch draw from one random generator, so
+        a sampled request that names a seed runs alone (the same request and seed give the same answer, whatever else
+        arrives with it); unseeded sampled requests share a call under the first one's random seed, and greedy
+        requests, where no seed matters, share one whatever seeds they name."""
+        if self.params.temperature > 0 and self.seeded:
+            return f"seeded:{id(self)}"
+        return json.dumps(asdict(self.params) | {"seed": None}, sort_keys=True)
 
 
 @dataclass
@@ -103,15 +113,16 @@ class Batcher:
         if waiting:
             log.warning("server stopping: %d requests not answered (%s)", len(waiting), reason)
 
-    async def submit(self, messages: list[dict[str, str]], params: SamplingParams) -> list[Completion]:
-        """Queue one chat; returns its ``params.num_samples`` completions once its batch has run."""
+    async def submit(self, messages: list[dict[str, str]], params: SamplingParams, seeded: bool = False) -> list[Completion]:
+        """Queue one chat; returns its ``params.num_samples`` completions once its batch has run. ``seeded``: the
+        client named ``params.seed`` and expects the answer it gives alone (see ``_Pending.group_key``)."""
         if self._queue is None:
             raise RuntimeError("Batcher.start() was not awaited")
         if self._closed is not None:
             raise ServerStopping(self._closed)
         future = asyncio.get_running_loop().create_future()
         self.stats.requests += 1
-        await self._queue.put(_Pending(messages, params, future))
+        await self._queue.put(_Pending(messages, params, future, seeded))
         return await future
 
     async def _collect(self) -> list[_Pending]:
@@ -139,7 +150,7 @@ class Batcher:
             try:
                 groups: dict[str, list[_Pending]] = {}
                 for pending in batch:
-                    groups.setdefault(json.dumps(asdict(pending.params), sort_keys=True), []).append(pending)
+                    groups.setdefault(pending.group_key(), []).append(pending)
                 for group in groups.values():
                     # Done already: its client left, or the batcher closed while an earlier group generated.
                     if group := [pending for pending in group if not pending.future.done()]:

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from safealign.chat_content import message_text
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
+# through with "surrogatepass": either way the text is not valid Unicode.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 class RequestError(Exception):
@@ -51,6 +53,8 @@ class ChatMessage(BaseModel):
         for index, part in enumerate(value if isinstance(value, list) else []):
             if "text" in part and not isinstance(part["text"], str):
                 raise ValueError(f"content part {index}: 'text' must be a string, got {type(part['text']).__name__}")
+            if part.get("type", "text") == "text" and "text" not in part:
+                raise ValueError(f"content part {index} is a text part without 'text'; send {{\"type\": \"text\", \"text\": \"...\"}}")
         return value
 
 
@@ -61,14 +65,14 @@ class ChatRequest(BaseModel):
 
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: bool | None = False  # null: OpenAI's schema allows it (the official client sends it for stream=None)
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     seed: int | None = Field(None, ge=-(2**63), lt=2**63)  # a 64-bit integer, as torch's generators take
     stop: str | list[str] | None = None
-    n: int = Field(1, ge=1, le=16)
+    n: int | None = Field(1, ge=1, le=16)  # null: the default, 1
 
     @field_validator("stop")
     @classmethod
@@ -82,8 +86,15 @@ class ChatRequest(BaseModel):
             return []
         return [self.stop] if isinstance(self.stop, str) else list(self.stop)
 
+    @property
+    def samples(self) -> int:
+        return self.n or 1
+
     def chat(self) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": content_text(m.content)} for m in self.messages]
+        """The messages as the chat template takes them. OpenAI's ``developer`` role replaces ``system`` for newer
+        models: it is rendered as the system message (a template knows no ``developer`` turn, and would add its default
+        system prompt before it)."""
+        return [{"role": "system" if m.role == "developer" else m.role, "content": content_text(m.content)} for m in self.messages]
 
 
 async def read_limited_body(request: Any, max_bytes: int) -> bytes:
@@ -112,7 +123,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
-    # A lone surrogate can only come from a \uD800-\uDFFF escape (raw bytes for one are not UTF-8): walk the payload only then.
+    # Walk the payload only when the body holds a surrogate's escape or bytes (the rest cannot carry one).
     if _SURROGATE_ESCAPE.search(body) and (path := _unencodable_path(payload, "")) is not None:
         path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
         raise RequestError(400, f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
@@ -159,6 +170,35 @@ def validate_chat(payload: dict[str, Any]) -> ChatRequest:
             problems.append(f"{path}: {item['msg']}")
         first = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else None
         raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
+
+
+# OpenAI fields that change what an answer must be, which a served checkpoint cannot honour: answering without them would
+# look like success (a forced tool call answered in prose, JSON mode answered in free text, logprobs missing).
+# vLLM answers them; ``serve`` refuses them with a 400 naming the field. The gateway forwards them (its upstream may
+# honour them). Each entry: the field, and whether the value asks for the feature.
+UNSUPPORTED_FIELDS: dict[str, Any] = {
+    "tools": bool, "functions": bool, "logit_bias": bool, "logprobs": bool, "top_logprobs": bool,
+    "tool_choice": lambda value: value not in (None, "none"),
+    "function_call": lambda value: value not in (None, "none"),
+    "response_format": lambda value: value is not None and not (isinstance(value, dict) and value.get("type") == "text"),
+    "presence_penalty": lambda value: value not in (None, 0),
+    "frequency_penalty": lambda value: value not in (None, 0),
+}
+
+
+def refuse_unsupported(chat: ChatRequest) -> None:
+    """A 400 for a request that asks for something a served checkpoint cannot do (see ``UNSUPPORTED_FIELDS``), or for
+    a content part that is not text (an image the model cannot see would silently leave the prompt)."""
+    extra = chat.model_extra or {}
+    for name, asks in UNSUPPORTED_FIELDS.items():
+        if name in extra and asks(extra[name]):
+            raise RequestError(400, f"'{name}' is not supported by this server (a text-only chat model served by safealign); "
+                                    f"leave it out, or send the request to a server that supports it", param=name)
+    for index, message in enumerate(chat.messages):
+        for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
+            if part.get("type", "text") != "text":
+                raise RequestError(400, f"messages.{index}.content.{part_index}: a '{part.get('type')}' part; this server "
+                                        "reads text parts only: send the content as text", param="messages")
 
 
 def content_text(content: Any) -> str:
