@@ -119,11 +119,33 @@ class RefusalProbe:
     def load(cls, path: Path) -> RefusalProbe:
         try:
             data = json.loads(Path(path).read_text())
-            return cls(**data)
+            probe = cls(**data)
         except FileNotFoundError:
             raise DataError(f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`") from None
         except (json.JSONDecodeError, TypeError) as error:
             raise DataError(f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again") from None
+        if (problem := probe.problem()) is not None:
+            raise DataError(f"{path} is not a refusal probe written by `safealign probe` ({problem}); fit it again")
+        return probe
+
+    def problem(self) -> str | None:
+        """What makes a probe read from a file unusable (a hand edit), or None: a negative layer would silently read
+        another layer with this one's weights."""
+        def numbers(values: Any) -> bool:
+            return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+        if not isinstance(self.layer, int) or isinstance(self.layer, bool) or self.layer < 0:
+            return f"layer must be a layer index >= 0, got {self.layer!r}"
+        if not isinstance(self.threshold, (int, float)) or isinstance(self.threshold, bool) or not 0 <= self.threshold <= 1:
+            return f"threshold must be a probability in [0, 1], got {self.threshold!r}"
+        if not isinstance(self.intercept, (int, float)) or isinstance(self.intercept, bool):
+            return f"intercept must be a number, got {self.intercept!r}"
+        if not (numbers(self.mean) and numbers(self.scale) and numbers(self.coef)) or not self.coef \
+                or not len(self.mean) == len(self.scale) == len(self.coef):
+            return "mean, scale and coef must be lists of numbers of one length (the model's hidden size)"
+        if self.system_prompt is not None and not isinstance(self.system_prompt, str):
+            return f"system_prompt must be text or null, got {type(self.system_prompt).__name__}"
+        return None
 
 
 def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int]], dev: Sequence[tuple[str, int]],

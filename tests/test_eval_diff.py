@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,111 @@ def test_eval_arms_cli_prints_the_table_and_writes_json(tmp_path):
     assert written["harmful"]["verdict"] == "worse" and written["harmful"]["sd_a"] == pytest.approx(100 * 0.5 / 8)
     wrong = CliRunner().invoke(app, ["eval-arms", "-a", str(recipe[0]), "-b", str(lever[0]), "--split", "heldout"])
     assert wrong.exit_code != 0 and "--split must be" in wrong.output
+
+
+def _said(result) -> str:
+    return " ".join(result.output.split())
+
+
+def test_a_suite_one_side_lacks_is_named_not_dropped_silently(tmp_path):
+    a = _write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4, subtle=[True] * 4)
+    b = _write_eval(tmp_path / "b", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
+    diffs = paired_diff(a, b)
+    assert {d.suite for d in diffs} == {"harmful", "borderline", "reasoning"}
+    assert diffs.dropped == [f"harmful_dev_subtle (only in {a})"]
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "not compared: harmful_dev_subtle" in _said(result)
+    runs = _arm(tmp_path, "r", refused=[8, 7], over=[0, 1])
+    arms = compare_arms(runs, [b])
+    assert "harmful_dev_subtle (scored by 2 of the 3 runs)" in arms.dropped
+
+
+def test_items_that_are_not_the_same_items_are_refused(tmp_path):
+    """Two file suites of one name (ids <stem>-<line>) paired line by line under "same items": another kind, another
+    file, or a prompt changed between the evals."""
+    a = _write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
+    b = _write_eval(tmp_path / "b", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
+    summary = json.loads((b / "summary.json").read_text())
+    summary["suites"]["harmful"]["kind"] = "borderline"
+    (b / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(DataError, match="harmful suite in .* and a borderline suite"):
+        paired_diff(a, b)
+    for folder, sha in ((a, "1" * 64), (b, "2" * 64)):
+        summary = json.loads((folder / "summary.json").read_text())
+        summary["suites"]["harmful"] = {"kind": "harmful", "file": {"path": "/x/prompts.txt", "sha256": sha}}
+        (folder / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(DataError, match="read from different files"):
+        paired_diff(a, b)
+    with pytest.raises(DataError, match="read from different files"):
+        compare_arms([a, Path(shutil.copytree(a, tmp_path / "a2"))], [b])
+    c = _write_eval(tmp_path / "c", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
+    d = _write_eval(tmp_path / "d", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
+    rows = (d / "samples.jsonl").read_text().replace('"prompt": "harmful 2"', '"prompt": "harmful two"')
+    (d / "samples.jsonl").write_text(rows)
+    with pytest.raises(DataError, match="item h2 has another prompt"):
+        paired_diff(c, d)
+
+
+def test_sampled_answers_of_one_prompt_are_not_independent_items(tmp_path):
+    """With --samples 5, two prompts whose five answers all flipped gave p = 0.002 over "10 items"; over prompts it is
+    two prompts of two moving one way: p = 0.5."""
+    def write(folder: Path, refused: dict[str, int]) -> Path:
+        folder.mkdir()
+        rows = [{"suite": "harmful", "id": pid, "prompt": pid, "completion": "...", "sample_index": k,
+                 "verdicts": _refusal(k < count), "scores": {}} for pid, count in refused.items() for k in range(5)]
+        (folder / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (folder / "summary.json").write_text(json.dumps({"suites": {"harmful": {"kind": "harmful"}}}))
+        return folder
+
+    a = write(tmp_path / "a", {"p1": 0, "p2": 0, "p3": 2, "p4": 3})
+    b = write(tmp_path / "b", {"p1": 5, "p2": 5, "p3": 2, "p4": 3})
+    (harmful,) = paired_diff(a, b)
+    assert (harmful.before, harmful.after, harmful.paired) == (5, 15, 20), "the counts are answers"
+    assert (harmful.gained, harmful.lost, harmful.samples_per_prompt) == (2, 0, 5), "the flips are prompts"
+    assert harmful.p_value == pytest.approx(0.5)
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "sign test over prompts" in _said(result)
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda row: row.pop("verdicts"), "verdicts.refusal.label"), (lambda row: row.pop("completion"), "completion"),
+    (lambda row: row.update(verdicts={"refusal": None}), "verdicts.refusal.label")])
+def test_a_damaged_answer_row_names_its_line_not_a_traceback(tmp_path, edit, field):
+    a = _write_eval(tmp_path / "a", harmful=[True] * 3, borderline=[False], correct=[False])
+    b = _write_eval(tmp_path / "b", harmful=[True] * 3, borderline=[False], correct=[False])
+    rows = [json.loads(line) for line in (b / "samples.jsonl").read_text().splitlines()]
+    edit(rows[1])
+    (b / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b)])
+    assert result.exit_code == 2 and f"samples.jsonl:2: a harmful answer without its {field}" in _said(result), result.output
+
+
+def test_the_smallest_p_is_the_arm_sizes_and_the_footer_says_it(tmp_path):
+    from safealign.evals.arms import smallest_p
+
+    assert smallest_p(3, 3) == pytest.approx(0.1) and smallest_p(4, 4) == pytest.approx(2 / 70)
+    assert smallest_p(3, 5) == pytest.approx(1 / 56) and smallest_p(1, 4) == pytest.approx(0.2)
+    recipe = _arm(tmp_path, "a", refused=[8, 8, 8], over=[1, 1, 1])
+    lever = _arm(tmp_path, "b", refused=[3, 2, 3, 2, 1], over=[1, 2, 1, 1, 1])
+    harmful = next(c for c in compare_arms(recipe, lever) if c.suite == "harmful")
+    assert harmful.smallest_p == pytest.approx(1 / 56) and harmful.verdict == "worse"
+    args = ["eval-arms", *[x for p in recipe for x in ("-a", str(p))], *[x for p in lever for x in ("-b", str(p))]]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
+    assert result.exit_code == 0 and "smallest p 3 against 5 runs allow, 0.018" in _said(result), result.output
+
+
+def test_json_keeps_every_flip_and_never_replaces_a_file_unasked(tmp_path):
+    a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[False] * 4, correct=[False] * 4)
+    b = _write_eval(tmp_path / "b", harmful=[False] * 8, borderline=[False] * 4, correct=[False] * 4)
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--show", "1", "--json", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    harmful = next(d for d in json.loads(out.read_text()) if d["suite"] == "harmful")
+    assert len(harmful["flips"]) == 8 and result.output.count("Sure, here is how.") == 1
+    again = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in _said(again) and "McNemar" not in again.output, "refused before comparing"
+    assert CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out), "--overwrite"]).exit_code == 0
+    folder = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path)])
+    assert folder.exit_code == 2 and "is a folder" in _said(folder) and "McNemar" not in folder.output
+    arms = CliRunner().invoke(app, ["eval-arms", "-a", str(a), "-a", str(b), "-b", str(a.parent / "a"), "--json", str(out)])
+    assert arms.exit_code == 2 and "--overwrite" in _said(arms)

@@ -304,6 +304,34 @@ def test_probe_refuses_to_write_over_its_datasets(tmp_path):
     assert data.read_text() == before
 
 
+def test_probe_out_that_exists_or_sits_under_a_file_fails_before_the_model_loads(tmp_path, monkeypatch):
+    """A second probe replaced the first one's file silently, and a path under a file failed after the whole fit."""
+    import safealign.models
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model loaded before --out was checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    earlier = write(tmp_path / "probe.json", "{}")
+    result = runner.invoke(app, ["probe", "tiny", "--out", str(earlier)])
+    assert result.exit_code == 2 and "exists" in said(result) and "--overwrite" in said(result) and earlier.read_text() == "{}"
+    result = runner.invoke(app, ["probe", "tiny", "--out", str(earlier / "probe.json")])
+    assert result.exit_code == 2 and "a part of its folder is a file" in said(result), result.output
+
+
+@pytest.mark.parametrize(("edit", "named"), [({"layer": -1}, "layer must be a layer index >= 0"), ({"layer": "1"}, "layer must be"),
+                                             ({"threshold": "high"}, "threshold must be a probability"),
+                                             ({"coef": [1.0, 2.0]}, "of one length")])
+def test_a_hand_edited_probe_file_is_named_not_used_wrongly(tmp_path, edit, named):
+    from safealign.errors import DataError
+    from safealign.probing import RefusalProbe
+
+    fields = {"layer": 1, "threshold": 0.5, "mean": [0.0], "scale": [1.0], "coef": [1.0], "intercept": 0.0} | edit
+    path = write(tmp_path / "p.json", json.dumps(fields))
+    with pytest.raises(DataError, match=named):
+        RefusalProbe.load(path)
+
+
 @pytest.mark.parametrize("command", [["generate", "tiny", "-p", "hi"], ["probe", "tiny"]])
 def test_generate_and_probe_out_that_is_a_folder_fails_before_the_model_loads(tmp_path, command, monkeypatch):
     import safealign.models

@@ -152,32 +152,51 @@ def _slug(text: str) -> str:
 def eval_diff_command(
     before: Path = typer.Argument(..., help="Eval output folder of the first model (`safealign eval --out DIR`, or a run's eval/<stage>)."),
     after: Path = typer.Argument(..., help="Eval output folder of the second model, scored on the same items."),
-    show: int = typer.Option(3, min=0, help="Flipped answers to print per suite."),
+    show: int = typer.Option(3, min=0, help="Flipped answers to print per suite (--json keeps them all)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
     split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
 ) -> None:
     """Compare two evals item by item: what flipped, in which categories, and the exact McNemar p-value."""
     if split != "all" and split not in SPLITS:
         raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
-    friendly_errors(_eval_diff)(before, after, show, json_out, split)
+    friendly_errors(_eval_diff)(before, after, show, json_out, split, overwrite)
 
 
-def refuse_output_inside(json_out: Path | None, folders: list[Path]) -> None:
-    """A --json file inside an eval folder it reads could replace that folder's summary.json or samples.jsonl."""
-    for folder in folders if json_out else []:
+def refuse_output_inside(json_out: Path | None, folders: list[Path], overwrite: bool = False) -> None:
+    """Before anything is compared: a --json file inside an eval folder it reads could replace that folder's
+    summary.json or samples.jsonl; an existing file is replaced only with --overwrite; a folder is no file."""
+    if json_out is None:
+        return
+    for folder in folders:
         if json_out.resolve().is_relative_to(folder.resolve()):
             raise DataError(f"--json {json_out} lies inside the eval folder {folder}, which this command reads; write it elsewhere")
+    if json_out.is_dir():
+        raise DataError(f"--json {json_out} is a folder; give a file path, e.g. {json_out / 'comparison.json'}")
+    if json_out.exists() and not overwrite:
+        raise DataError(f"--json {json_out} exists; give another path, or add --overwrite to replace it")
+    for parent in json_out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise DataError(f"--json {json_out}: {parent} is a file, not a folder; give a path in a folder")
 
 
-def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, split: str = "all") -> None:
+def print_dropped(dropped: list[str]) -> None:
+    """The suites (and items) a comparison left out, one yellow line each: a suite missing from the table is said."""
+    from rich.markup import escape
+
+    for entry in dropped:
+        err_console.print(f"[yellow]not compared: {escape(entry)}[/]")
+
+
+def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, split: str = "all", overwrite: bool = False) -> None:
     import json
 
     from rich.markup import escape
 
     from safealign.evals.paired import paired_diff, to_json
 
-    refuse_output_inside(json_out, [before, after])
-    diffs = paired_diff(before, after, show=show, split=split)
+    refuse_output_inside(json_out, [before, after], overwrite)
+    diffs = paired_diff(before, after, show=None, split=split)
     rows = []
     for d in diffs:
         verdict = "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")
@@ -192,11 +211,15 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
                for d in diffs for category, (a, b, n) in d.by_category.items() if a != b and len(d.by_category) > 1]
     if changed:
         console.print(table("Categories that changed", ["suite", "category", "A", "B", "change"], changed))
+    print_dropped(diffs.dropped)
     for d in diffs:
+        if d.samples_per_prompt > 1:
+            console.print(f"[dim]{d.suite}: up to {d.samples_per_prompt} sampled answers per prompt; A and B count answers, "
+                          "the flips count prompts whose share of answers rose or fell, and p is the sign test over prompts[/]")
         if d.only_before or d.only_after:
             err_console.print(f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
                               "(different --limit, --seed, --split or --samples); compared the shared ones[/]")
-        for flip in d.flips:
+        for flip in d.flips[:show]:
             console.print(f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
                           f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}", highlight=False)
     if json_out:
@@ -210,19 +233,20 @@ def eval_arms_command(
     arm_b: list[Path] = typer.Option(..., "-b", "--arm-b", help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
     split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
 ) -> None:
     """Compare two arms of training runs (several seeds each) on the same eval items: per-run counts, means, spread, and an exact permutation test over the runs."""
     if split != "all" and split not in SPLITS:
         raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
-    friendly_errors(_eval_arms)(arm_a, arm_b, json_out, split)
+    friendly_errors(_eval_arms)(arm_a, arm_b, json_out, split, overwrite)
 
 
-def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str) -> None:
+def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str, overwrite: bool = False) -> None:
     import json
 
-    from safealign.evals.arms import compare_arms, spread, to_json
+    from safealign.evals.arms import compare_arms, smallest_p, spread, to_json
 
-    refuse_output_inside(json_out, [*arm_a, *arm_b])
+    refuse_output_inside(json_out, [*arm_a, *arm_b], overwrite)
     twice = sorted({str(p) for p in [*arm_a, *arm_b] if [q.resolve() for q in [*arm_a, *arm_b]].count(p.resolve()) > 1})
     if twice:
         raise DataError(f"{', '.join(twice)} given more than once: each run counts once (one -a or -b per eval folder)")
@@ -233,9 +257,12 @@ def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, spli
              f"{c.better:+.1f}", f"{c.p_value:.2g} (≥ {c.smallest_p:.2g})", c.verdict] for c in comparisons]
     console.print(table(f"arm A ({len(arm_a)} runs) → arm B ({len(arm_b)} runs), the same items",
                         ["suite: per item", "items", "A runs", "B runs", "A % mean ± sd", "B % mean ± sd", "B better by", "p (smallest)", "verdict"], rows))
+    floor = smallest_p(len(arm_a), len(arm_b))
     console.print("[dim]p: exact permutation test over the runs (every split of the pooled runs into arms of these sizes); "
-                  "in brackets the smallest p those sizes allow. "
-                  "Below 4 runs an arm it cannot reach 0.05 (3 against 3: 0.1); a single run per arm: use `safealign eval-diff`.[/]")
+                  f"in brackets the smallest p {len(arm_a)} against {len(arm_b)} runs allow, {floor:.2g}"
+                  + (", so no difference can reach 0.05: train more runs" if floor >= 0.05 else "")
+                  + " (3 against 3: 0.1; 4 against 4: 0.029; 3 against 5: 0.018). Runs with equal rates (ties) raise the p.[/]")
+    print_dropped(comparisons.dropped)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(to_json(comparisons), indent=2, ensure_ascii=False))

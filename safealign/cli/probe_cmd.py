@@ -31,9 +31,10 @@ def probe_command(
     language: str = typer.Option("en", help="Use only training rows in this language (the safety suites are English); all: every row."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " An eval routed by this probe must ask with the same one."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per forward pass."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file (refused by default)."),
 ) -> None:
     """Fit a refusal probe: a linear read-out of the model's last-prompt-token state, layer and threshold chosen on the dev split."""
-    friendly_errors(_probe)(model, out, datasets, language, system_prompt, batch_size)
+    friendly_errors(_probe)(model, out, datasets, language, system_prompt, batch_size, overwrite)
 
 
 def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
@@ -62,7 +63,7 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
     return [(item.prompt, int(get_suite(suite).kind == "harmful")) for suite in suites for item in select_items(suite, split, limit=1000)]
 
 
-def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
+def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=False) -> None:
     from safealign.corpus.registry import dataset_path
     from safealign.models import load_model
     from safealign.probing import fit_refusal_probe, roc_auc
@@ -73,6 +74,12 @@ def _probe(model, out, datasets, language, system_prompt, batch_size) -> None:
     for name in [n.strip() for n in datasets.split(",") if n.strip()]:
         if dataset_path(name).resolve() == out.resolve():
             raise DataError(f"--out {out} is the --datasets file {name}: writing the probe there would replace the dataset. Give another --out")
+    if out.exists() and not overwrite:
+        raise DataError(f"--out {out} exists (a probe fitted earlier?); give another path, or add --overwrite to replace it")
+    try:  # before the model loads and the fit runs (minutes on the embedded model), not after
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"--out {out}: a part of its folder is a file; give a path in a folder") from None
     system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")

@@ -7,7 +7,7 @@ randomness. A training run is a draw too: the quickstart SFT stage trained with 
 compare the runs' rates: this module gives each arm's per-run counts, mean and spread, the difference
 of the means, and an exact permutation test over the runs (every way of splitting the pooled runs into
 two arms of these sizes). With few runs the smallest p the test can reach is large (1 against 4: 0.2;
-3 against 3: 0.1), and it says so rather than calling a difference real.
+3 against 3: 0.1; 3 against 5: 0.018), and it says so rather than calling a difference real.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.errors import DataError
-from safealign.evals.paired import OUTCOMES, item_key, outcome, read_eval_dir
+from safealign.evals.paired import OUTCOMES, item_key, outcome, read_eval_dir, same_suites
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ArmComparison:
     counts_a: list[int]  # per run of arm A: items with the outcome
     counts_b: list[int]
     p_value: float  # exact two-sided permutation test over the runs' rates
-    smallest_p: float  # the smallest p these arm sizes allow
+    smallest_p: float  # the smallest p these arm sizes allow (``smallest_p``); ties between runs can raise it
 
     @property
     def mean_a(self) -> float:
@@ -64,8 +64,22 @@ def spread(counts: list[int], items: int) -> float:
     return 100 * statistics.stdev(counts) / items if len(counts) > 1 else 0.0
 
 
+def smallest_p(runs_a: int, runs_b: int) -> float:
+    """The smallest p the permutation test can give arms of these sizes: only the observed split itself (and, for arms
+    of equal size, its mirror) is as extreme, among C(runs_a + runs_b, runs_a) splits."""
+    return (2 if runs_a == runs_b else 1) / math.comb(runs_a + runs_b, runs_a)
+
+
+class Comparisons(list[ArmComparison]):
+    """The rows ``compare_arms`` compared; ``dropped``: suites and items it left out, each with why."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.dropped: list[str] = []
+
+
 def permutation_p(a: list[float], b: list[float]) -> tuple[float, float]:
-    """(p, smallest possible p) of the exact two-sided permutation test of mean(a) == mean(b).
+    """(p, smallest p these values allow) of the exact two-sided permutation test of mean(a) == mean(b).
 
     Every split of the pooled values into groups of len(a) and len(b) is enumerated: with a handful of
     runs an arm (C(10, 5) = 252 splits) that is the test itself, exact and without a normality assumption
@@ -102,27 +116,40 @@ def _outcomes_by_suite(folder: Path, split: str | None) -> tuple[dict[str, str],
     return kinds, by_suite
 
 
-def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None) -> list[ArmComparison]:
+def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None) -> Comparisons:
     """Per suite every run scored (and per kind, pooled, when a kind has several suites): both arms' counts and the test.
 
-    Only the items every run of both arms scored are counted, so the runs' rates are over the same items.
+    Only the items every run of both arms scored are counted, so the runs' rates are over the same items; the result's
+    ``dropped`` names the suites not every run scored and the items each run lost that way.
     """
     if not arm_a or not arm_b:
         raise DataError("give at least one eval folder per arm (-a DIR for arm A, -b DIR for arm B)")
     if len(arm_a) + len(arm_b) < 3:
         raise DataError("one run against one run has no spread to compare with: use `safealign eval-diff A B` "
                         "for two models, or train more seeds per arm")
-    runs = [_outcomes_by_suite(folder, split) for folder in [*arm_a, *arm_b]]
+    folders = [*arm_a, *arm_b]
+    runs = [_outcomes_by_suite(folder, split) for folder in folders]
     kinds = runs[0][0]
     suites = [name for name in runs[0][1] if all(name in by_suite for _, by_suite in runs)]
     if not suites:
         raise DataError(f"the {len(runs)} eval folders share no suite with a per-item outcome ({', '.join(OUTCOMES)})"
                         + (f" on the {split} split" if split not in (None, "all") else ""))
+    for folder, (run_kinds, _) in zip(folders[1:], runs[1:], strict=True):
+        same_suites(folders[0], kinds, folder, run_kinds, suites)
+    comparisons = Comparisons()
+    every = sorted({name for _, by_suite in runs for name in by_suite})
+    comparisons.dropped += [f"{name} (scored by {sum(name in by_suite for _, by_suite in runs)} of the {len(runs)} runs)"
+                            for name in every if name not in suites]
     per_suite: dict[str, tuple[int, list[int]]] = {}
     for name in suites:
         shared = set.intersection(*(set(by_suite[name]) for _, by_suite in runs))
         if not shared:
             raise DataError(f"suite {name}: no item is scored by every run (different --limit, --seed or --split)")
+        lost = {str(folder): len(by_suite[name]) - len(shared) for folder, (_, by_suite) in zip(folders, runs, strict=True)
+                if len(by_suite[name]) > len(shared)}
+        if lost:
+            comparisons.dropped.append(f"{name}: {len(shared)} items every run scored; left out "
+                                       + ", ".join(f"{count} of {folder}" for folder, count in lost.items()))
         per_suite[name] = (len(shared), [sum(by_suite[name][key] for key in shared) for _, by_suite in runs])
     groups: dict[str, list[str]] = {}
     for name in suites:
@@ -132,12 +159,12 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
         if len(names) > 1:
             counts = [sum(per_suite[name][1][i] for name in names) for i in range(len(runs))]
             rows.append((f"all {kind} suites", kind, sum(per_suite[name][0] for name in names), counts))
-    comparisons = []
     for name, kind, items, counts in rows:
         counts_a, counts_b = counts[:len(arm_a)], counts[len(arm_a):]
-        p, smallest = permutation_p([c / items for c in counts_a], [c / items for c in counts_b])
+        p, _ = permutation_p([c / items for c in counts_a], [c / items for c in counts_b])
         label, higher_is_better = OUTCOMES[kind]
-        comparisons.append(ArmComparison(name, kind, label, higher_is_better, items, counts_a, counts_b, p, smallest))
+        comparisons.append(ArmComparison(name, kind, label, higher_is_better, items, counts_a, counts_b, p,
+                                         smallest_p(len(arm_a), len(arm_b))))
     return comparisons
 
 

@@ -28,6 +28,11 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
 }
 
 
+# suite kind -> the field a sample needs for its outcome (what `outcome` reads), for the error naming a damaged row
+OUTCOME_FIELD = {"harmful": "verdicts.refusal.label", "borderline": "verdicts.refusal.label", "reasoning": "scores.correct",
+                 "format": "scores.format (a number)", "language": "scores.mixed"}
+
+
 def outcome(kind: str, sample: dict[str, Any]) -> bool:
     """The headline outcome of one answer, as the suite's metric counts it (see ``suite_metrics``)."""
     if kind in ("harmful", "borderline"):
@@ -72,18 +77,52 @@ class SuiteDiff:
     paired: int
     before: int  # items with the outcome in A
     after: int  # ... in B
-    gained: int  # False in A, True in B
-    lost: int  # True in A, False in B
+    gained: int  # prompts without the outcome in A and with it in B (sampled: whose share of answers with it rose)
+    lost: int  # the other way
     p_value: float
     by_category: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # category -> (A, B, items)
     only_before: int = 0  # items A scored and B did not (different --limit, seed or split)
     only_after: int = 0
     flips: list[Flip] = field(default_factory=list)
+    # With several sampled answers per prompt (eval --samples), those answers are not independent items: gained and
+    # lost count the prompts whose share of the outcome rose or fell, and the p-value is the sign test over prompts.
+    samples_per_prompt: int = 1
 
     @property
     def better(self) -> int:
         """Items that moved the good way minus those that moved the bad way."""
         return (self.gained - self.lost) * (1 if self.higher_is_better else -1)
+
+
+class SuiteDiffs(list[SuiteDiff]):
+    """The suites ``paired_diff`` compared; ``dropped``: the suites it could not, each with why."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.dropped: list[str] = []
+
+
+def suite_files(path: str | Path) -> dict[str, str]:
+    """suite -> the sha256 of the file a file suite was read from, as the eval's summary.json records it."""
+    summary = json.loads((Path(path) / "summary.json").read_bytes())  # read_eval_dir checked it first
+    return {name: suite["file"]["sha256"] for name, suite in summary["suites"].items()
+            if isinstance(suite, dict) and isinstance(suite.get("file"), dict) and isinstance(suite["file"].get("sha256"), str)}
+
+
+def same_suites(first: str | Path, kinds_first: dict[str, str], second: str | Path, kinds_second: dict[str, str],
+                names: list[str]) -> None:
+    """Refuse to pair a suite that is not the same suite in both folders: another kind under one name (a file
+    suite's ``borderline:`` prefix), or a file suite read from different files (its ids are ``<stem>-<line>``, so
+    any two files of one name pair line by line)."""
+    files_first, files_second = suite_files(first), suite_files(second)
+    for name in names:
+        if kinds_first[name] != kinds_second[name]:
+            raise DataError(f"suite {name} is a {kinds_first[name]} suite in {first} and a {kinds_second[name]} suite in "
+                            f"{second}: its items are not the same items; evaluate both models on the same suite")
+        if name in files_first and name in files_second and files_first[name] != files_second[name]:
+            raise DataError(f"suite {name} was read from different files in {first} (sha256 {files_first[name][:12]}) and "
+                            f"{second} (sha256 {files_second[name][:12]}): its items are not the same items; evaluate "
+                            "both models on the same file")
 
 
 def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -123,18 +162,34 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
                         and isinstance(sample.get("sample_index", 0), int)):
                     raise DataError(f"{samples_path}:{number}: not an eval sample (an object with string 'suite' and 'id' "
                                     "and an integer 'sample_index'): was it edited? Rerun `safealign eval` into a fresh --out")
+                _check_outcome(kinds.get(sample["suite"]), sample, f"{samples_path}:{number}")
                 samples.append(sample)
     return kinds, samples
+
+
+def _check_outcome(kind: str | None, sample: dict[str, Any], where: str) -> None:
+    """A row of a paired suite must carry its outcome, prompt and answer: a damaged one is named, not a KeyError."""
+    if kind not in OUTCOMES:
+        return
+    try:
+        outcome(kind, sample)
+        missing = next((name for name in ("prompt", "completion") if not isinstance(sample.get(name), str)), None)
+    except (KeyError, TypeError, AttributeError):
+        missing = OUTCOME_FIELD[kind]
+    if missing is not None:
+        raise DataError(f"{where}: a {kind} answer without its {missing}: was it edited? Rerun `safealign eval` into a fresh --out")
 
 
 def item_key(sample: dict[str, Any]) -> tuple[str, int]:
     return str(sample["id"]), int(sample.get("sample_index", 0))
 
 
-def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str | None = None) -> list[SuiteDiff]:
+def paired_diff(before: str | Path, after: str | Path, show: int | None = 5, split: str | None = None) -> SuiteDiffs:
     """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts.
 
-    ``split`` (held_out, in_distribution, dev) keeps only that split's items; None keeps every item.
+    ``split`` (held_out, in_distribution, dev) keeps only that split's items; None keeps every item. ``show``: flips
+    kept per suite (None: all). Suites one folder scored and the other did not, or that share no item, are in
+    the result's ``dropped``.
     """
     kinds_a, samples_a = read_eval_dir(before)
     kinds_b, samples_b = read_eval_dir(after)
@@ -142,15 +197,20 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
     if not shared:
         raise DataError(f"{before} and {after} share no suite with a paired outcome "
                         f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}")
+    same_suites(before, kinds_a, after, kinds_b, shared)
+    dropped = [f"{name} (only in {folder})" for name, kind, other, folder in
+               [(n, k, kinds_b, before) for n, k in kinds_a.items()] + [(n, k, kinds_a, after) for n, k in kinds_b.items()]
+               if kind in OUTCOMES and name not in other]
     if split not in (None, "all"):
         held = sorted({str(s["split"]) for s in samples_a + samples_b if s.get("split")}) or ["(none recorded)"]
         samples_a = [s for s in samples_a if s.get("split") == split]
         samples_b = [s for s in samples_b if s.get("split") == split]
+        dropped += [f"{name} (no {split} item in {before})" for name in shared if not any(s["suite"] == name for s in samples_a)]
         shared = [name for name in shared if any(s["suite"] == name for s in samples_a)]
         if not shared:
             raise DataError(f"{before} holds no {split} item of a suite {after} also scored; "
                             f"the folders' items are from the splits {', '.join(held)}")
-    diffs: list[SuiteDiff] = []
+    diffs = SuiteDiffs()
     skipped: list[str] = []
     for name in shared:
         kind = kinds_a[name]
@@ -160,32 +220,44 @@ def paired_diff(before: str | Path, after: str | Path, show: int = 5, split: str
         if not keys:  # nothing to pair: a 0/0 row with "p = 1, within noise" would read as a verdict
             skipped.append(f"{name} ({len(a)} items in A, {len(b)} in B)")
             continue
+        differ = next((key[0] for key in keys if a[key]["prompt"] != b[key]["prompt"]), None)
+        if differ is not None:
+            raise DataError(f"suite {name}: item {differ} has another prompt in {after} than in {before} (the suite's file "
+                            "changed between the evals): its items are not the same items; evaluate both models on one version")
         categories: dict[str, list[int]] = {}
         counts: Counter[str] = Counter()
+        per_prompt: dict[str, list[int]] = {}  # prompt id -> [answers with the outcome in A, in B]
         flips = []
         for key in keys:
             was, now = outcome(kind, a[key]), outcome(kind, b[key])
             counts["before"] += was
             counts["after"] += now
-            counts["gained"] += now and not was
-            counts["lost"] += was and not now
+            prompt = per_prompt.setdefault(key[0], [0, 0])
+            prompt[0] += was
+            prompt[1] += now
             cell = categories.setdefault(str(a[key].get("category") or "-"), [0, 0, 0])
             cell[0] += was
             cell[1] += now
             cell[2] += 1
-            if was != now and len(flips) < show:
+            if was != now and (show is None or len(flips) < show):
                 flips.append(Flip(key[0], a[key].get("category"), a[key]["prompt"], a[key]["completion"], b[key]["completion"]))
+        # Per prompt: with one answer each this is McNemar's pair count; with several sampled answers per prompt the
+        # answers of one prompt are not independent items, so the unit is the prompt and the test is the sign test.
+        gained = sum(now > was for was, now in per_prompt.values())
+        lost = sum(now < was for was, now in per_prompt.values())
         name_outcome, higher_is_better = OUTCOMES[kind]
         diffs.append(SuiteDiff(
             suite=name, kind=kind, outcome=name_outcome, higher_is_better=higher_is_better, paired=len(keys),
-            before=counts["before"], after=counts["after"], gained=counts["gained"], lost=counts["lost"],
-            p_value=mcnemar_exact(counts["gained"], counts["lost"]),
+            before=counts["before"], after=counts["after"], gained=gained, lost=lost,
+            p_value=mcnemar_exact(gained, lost),
             by_category={c: (v[0], v[1], v[2]) for c, v in sorted(categories.items())},
             only_before=len(a) - len(keys), only_after=len(b) - len(keys), flips=flips,
+            samples_per_prompt=max(Counter(key[0] for key in keys).values()),
         ))
     if not diffs:
         raise DataError(f"{before} and {after} scored no item in common: {'; '.join(skipped)}. Pair evals made with the same "
                         "--limit, --seed, --split and --samples")
+    diffs.dropped = dropped + [f"{entry}: no item in common" for entry in skipped]
     return diffs
 
 
