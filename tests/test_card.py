@@ -200,7 +200,23 @@ def test_a_crashed_stage_is_reported(runs, tmp_path):
     write_bundle(run_dir)
     card = (run_dir / "README.md").read_text()
     assert "`distill` (started but did not finish (no stage.json)" in card
-    assert "(scores from `eval/student/summary.json`)" in card  # the student's eval stays; its lineage says what is missing
+    # The final model is the last finished stage's (rl): the scores are its eval's, not the student eval left behind.
+    assert "| **Final model** | `rl/model` (scores from `eval/rl/summary.json`)" in card
+
+
+def test_a_final_model_whose_eval_is_missing_is_not_credited_with_another_models_scores(runs, tmp_path):
+    """The student's eval crashed: the card named the student the final model, with the RL teacher's scores (and put
+    them in the model-index as the student's)."""
+    run_dir = tmp_path / "runs" / "tinyrun"
+    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    for name in ("stage.json", "summary.json"):
+        (run_dir / "eval" / "student" / name).unlink()
+    (run_dir / "pipeline.json").unlink()
+    write_bundle(run_dir)
+    card = (run_dir / "README.md").read_text()
+    assert "| **Final model** | `distill/model` (not evaluated: no scores in this card are its own) |" in card
+    assert "the final model was not evaluated" in card and "model-index" not in card.split("---")[1]
+    assert "Where the final model does worse" not in card
 
 
 def test_cli_rerenders_from_the_cache(runs, tmp_path):
@@ -439,3 +455,77 @@ def test_rl_stopped_by_a_gate_or_a_critical_alert_says_so(tmp_path):
     critical = {"step": 3, "detector": "length_blowup", "severity": "critical"}
     assert "stopped at step 3 of 20 on a critical length_blowup alert (step 3)" in outcome(3, {"stop_on_critical": True}, [baseline], [critical])
     assert outcome(20, {"stop_on_critical": True}, [baseline], [critical]).endswith("0 rollbacks")  # ran to the end
+
+
+def test_names_with_markdown_or_html_in_them_show_as_written():
+    from safealign.card.run_folder import cell, code, md
+
+    assert cell("weird|<b>x") == "weird\\|&lt;b&gt;x" and md("a `b` <i>") == "a \\`b\\` &lt;i&gt;"
+    assert code("plain") == "`plain`" and code("benign `bt`.jsonl|x") == "`` benign `bt`.jsonl\\|x ``"
+    assert code("x|y", table=False) == "`x|y`"
+
+
+def _light_copy(runs, tmp_path, name: str = "tinyrun") -> Path:
+    run_dir = tmp_path / "runs" / name
+    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    return run_dir
+
+
+def test_a_crashed_rl_stage_still_shows_its_alerts_and_gates(runs, tmp_path):
+    """The card said "no reward-hacking detectors ran" over an unfinished RL stage's critical alert."""
+    run_dir = _light_copy(runs, tmp_path)
+    for relative in ("rl/stage.json", "rl/alerts.json", "pipeline.json"):
+        (run_dir / relative).unlink()
+    for folder in ("eval/rl", "sample", "distill", "eval/student"):
+        shutil.rmtree(run_dir / folder)
+    alert = {"detector": "reward_accuracy_divergence", "severity": "critical", "step": 2, "message": "reward up, accuracy flat",
+             "evidence": {}}
+    (run_dir / "rl" / "alerts.jsonl").write_text(json.dumps(alert) + "\n")
+    write_bundle(run_dir)
+    card, report = (run_dir / "README.md").read_text(), (run_dir / "report.html").read_text()
+    assert "no reward-hacking detectors ran" not in card and "**reward_accuracy_divergence** (critical, step 2)" in card
+    assert "the RL stage did not finish, so no final audit ran" in card
+    assert "no detectors or gates ran" not in report and "The RL stage did not finish" in report
+
+
+def test_a_run_without_data_files_or_training_or_a_safety_side_says_so(runs, tmp_path):
+    run_dir = _light_copy(runs, tmp_path)
+    for folder in ("sft", "rl", "eval/sft", "eval/rl", "sample", "distill", "eval/student"):
+        shutil.rmtree(run_dir / folder)
+    (run_dir / "pipeline.json").unlink()
+    summary = read_json(run_dir / "eval" / "base" / "summary.json")
+    del summary["suites"]["borderline"]
+    (run_dir / "eval" / "base" / "summary.json").write_text(json.dumps(summary))
+    write_bundle(run_dir)
+    card = (run_dir / "README.md").read_text()
+    assert "evaluated with safealign (not trained)" in card and "post-trained for safe reasoning" not in card
+    assert "**Safety not measured on both sides.** The final evaluation scored no borderline suite" in card
+
+
+def test_card_keeps_a_users_edits_and_names_a_damaged_recipe(runs, tmp_path):
+    from safealign.errors import DataError
+
+    run_dir = _light_copy(runs, tmp_path)
+    write_bundle(run_dir)
+    write_bundle(run_dir)
+    assert not list(run_dir.glob("*.edited-*")), "the card's own last version is replaced"
+    readme = run_dir / "README.md"
+    readme.write_text(readme.read_text() + "\n## My notes\n\nDo not lose this.\n")
+    write_bundle(run_dir)
+    (kept,) = run_dir.glob("README.edited-*.md")
+    assert "Do not lose this." in kept.read_text() and "Do not lose this." not in readme.read_text()
+    for text in (b"name: [unclosed", b"- a\n", b"\xff\xfe"):
+        (run_dir / "recipe.yaml").write_bytes(text)
+        with pytest.raises(DataError, match="recipe.yaml"):
+            write_bundle(run_dir)
+
+
+def test_the_overview_shows_both_sides_of_a_borderline_suite_and_a_dollar_sign_is_no_math(runs, tmp_path):
+    from safealign.card import plots
+    from safealign.card.summary import eval_rows
+
+    card = (runs["full"] / "README.md").read_text()
+    at_a_glance = card.split("## At a glance", 1)[1].split("## Intended use", 1)[0]
+    assert "benign borderline requests refused (over-refusal)" in at_a_glance and "benign borderline requests answered" in at_a_glance
+    rows = [dict(r, title=f"cost_$^$ {r['title']}") for r in eval_rows(load_run(runs["full"]))]
+    assert plots.eval_bars(rows, ["base", "sft"]).startswith("<svg")

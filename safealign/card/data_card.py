@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from safealign.card.run_folder import RunFolder
+from safealign.card.run_folder import RunFolder, code
 from safealign.card.summary import is_teacher_traces, sampled_prompts
 from safealign.corpus import TRAIN_DATASETS, read_rows
 from safealign.corpus.mixture import sha256_file
@@ -89,7 +89,7 @@ def _shown_path(run: RunFolder, recorded: str, path: Path, shipped: bool) -> str
     if shipped:
         return f"safealign/data/train/{path.name}"
     inside = run.rel(recorded)
-    return f"{run.name}/{inside}" if inside != recorded else recorded
+    return f"{run.path.resolve().name}/{inside}" if inside != recorded else recorded  # the folder's name now, if renamed
 
 
 def _training_entry(run: RunFolder, source: dict[str, Any], stage: str, role: str) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
 def traces_how(run: RunFolder) -> str:
     sample = run.record("sample") or {}
     cfg, metrics = sample.get("config", {}), sample.get("metrics", {})
-    return (f"Rejection-sampled from the teacher `{run.rel(sample.get('parent'))}`: {cfg.get('k', '?')} completions per prompt "
+    return (f"Rejection-sampled from the teacher {code(run.rel(sample.get('parent')), table=False)}: {cfg.get('k', '?')} completions per prompt "
             f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that are "
             f"correct, safe, single-language and in the reasoning format: {metrics.get('accepted', '?')} of "
             f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`.")
@@ -182,10 +182,11 @@ def _user_file(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     last = list(files.values())[-1]  # the file the last eval read, as it read it
     path = Path(str(last.get("path")))
     if not path.is_file():
-        how += f"; `{path}` is missing now"
+        how += f"; {code(path, table=False)} is missing now"
     elif sha256_file(path) != last.get("sha256"):
-        how += f"; `{path}` has changed since (sha256 now `{sha256_file(path)}`)"
-    return {"source": "user file " + ", ".join(f"`{p}`" for p in paths), "sha256": last.get("sha256"),
+        how += f"; {code(path, table=False)} has changed since (sha256 now `{sha256_file(path)}`)"
+    # Markdown built here (code spans that hold any path): the templates print ``source`` and ``how`` as they are.
+    return {"source": "user file " + ", ".join(code(p) for p in paths), "sha256": last.get("sha256"),
             "licence": "see the source", "how": how}
 
 
@@ -215,7 +216,7 @@ def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
             entry |= _user_file(files)
         elif suite in user_files or (suite in FILE_SUITES and entry["kind"] not in (None, suite)):
             # a user file named like a shipped suite (``borderline:/path/harmful.jsonl``) is not the shipped one
-            where = f"`{user_files[suite]}`" if suite in user_files else "(path not recorded)"
+            where = code(user_files[suite]) if suite in user_files else "(path not recorded)"
             entry |= {"source": f"user file {where}", "sha256": None, "licence": "see the source",
                       "how": "loaded at eval time from its path (not copied into the run; the eval did not record its sha256)"}
         elif suite in FILE_SUITES:
@@ -272,10 +273,10 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
 
 def write_data_card(run: RunFolder, context: dict[str, Any], path: Path | None = None) -> Path:
     """Render DATA_CARD.md into the run folder from :func:`data_card_context`."""
-    from safealign.card.run_folder import templates
+    from safealign.card.run_folder import templates, write_card_file
 
     changed = [d["name"] for d in context["training"] if d["changed"]]
     body = templates().get_template("data_card.md.j2").render(run=run, changed=changed, **context)
     path = path or run.path / "DATA_CARD.md"
-    path.write_text(body, encoding="utf-8")
+    write_card_file(path, body)
     return path

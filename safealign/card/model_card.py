@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card.judge_quality import judge_quality
-from safealign.card.run_folder import RunFolder, templates
+from safealign.card.run_folder import RunFolder, templates, write_card_file
 from safealign.card.summary import (
     alerts,
     eval_coverage,
@@ -112,8 +112,16 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"), "judge_caveat": judge_set_caveat(),
         "regressions": regressions(run), "coverage": eval_coverage(run),
         "reasoning_regressed": any(r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)),
-        "eval_config": next(iter(run.evals.values()), {}).get("config", {}),
+        # the settings the final model was scored with (a resumed run's evals can differ; the base's when it has none)
+        "eval_config": (run.evals[final] if final else next(iter(run.evals.values()), {})).get("config", {}),
+        "measured": measured_kinds(run, final),
     }
+
+
+def measured_kinds(run: RunFolder, final: str | None) -> set[str]:
+    """The suite kinds the final model's eval scored: a safety side it did not score is a limitation the card states."""
+    suites = (run.evals.get(final) or {}).get("suites", {}) if final else {}
+    return {str(result.get("kind", name)) for name, result in suites.items() if isinstance(result, dict)}
 
 
 def write_model_card(run: RunFolder, data: dict[str, Any], path: Path | None = None) -> Path:
@@ -121,5 +129,5 @@ def write_model_card(run: RunFolder, data: dict[str, Any], path: Path | None = N
     context = model_card_context(run, data, judge_quality(run))
     body = templates().get_template("model_card.md.j2").render(**context)
     path = path or run.path / "README.md"
-    path.write_text(f"---\n{front_matter(run, context)}\n---\n\n{body}", encoding="utf-8")
+    write_card_file(path, f"---\n{front_matter(run, context)}\n---\n\n{body}")
     return path

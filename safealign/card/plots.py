@@ -19,7 +19,8 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 COLORS = {"base": "#9aa5b1", "sft": "#3b82f6", "rl": "#f59e0b", "student": "#10b981", "distill": "#10b981"}
 SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "all": "", "external": ".."}
 STYLE = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-         "grid.alpha": 0.3, "svg.fonttype": "none", "font.family": "sans-serif", "hatch.color": "white"}
+         "grid.alpha": 0.3, "svg.fonttype": "none", "font.family": "sans-serif", "hatch.color": "white",
+         "text.parse_math": False}  # labels are names (a suite file "cost_$^$.jsonl"), never math: "$" is a dollar sign
 WIDE = (10, 3.4)  # inches: about the page's content width at 96 dpi, so text keeps its size
 
 
@@ -34,10 +35,10 @@ def to_svg(fig: Any) -> str:
 
 
 def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
-    """One panel per headline metric: a bar per eval stage and split, with its 95% interval."""
+    """One panel per headline metric (and a borderline suite's answered rate): a bar per eval stage and split, with its 95% interval."""
     panels: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        if row["headline"]:
+        if row["overview"]:
             panels.setdefault(f"{row['suite']}: {row['name']}", []).append(row)
     if not panels or not labels:
         return None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
-from safealign.card.run_folder import RunFolder, templates
+from safealign.card.run_folder import RunFolder, templates, write_card_file
 from safealign.card.summary import alerts, eval_rows, gate_events, overview, stage_details
 
 SAMPLES_PER_SUITE = 3
@@ -80,11 +80,11 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
     return {
         "run": run, "overview": overview(run), "stage_rows": stage_table(run), "details": stage_details(run),
         "missing": run.missing, "rows": rows, "labels": labels, "alerts": alerts(run), "gates": gates,
-        "has_rl": run.stage("rl").done, "data": data, "quality": quality, "samples": sample_groups(run),
+        "has_rl": run.rl_ran, "rl_done": run.stage("rl").done, "data": data, "quality": quality, "samples": sample_groups(run),
         "plots": {
             "evals": plots.eval_bars(rows, labels),
             "rewards": plots.reward_curves(rl_metrics),
-            "gates": plots.gate_timeline(gates, rl_metrics) if run.stage("rl").done else None,
+            "gates": plots.gate_timeline(gates, rl_metrics) if run.rl_ran else None,
             "loss": plots.loss_curves({k: run.jsonl(f"{k}/metrics.jsonl") for k in ("sft", "distill") if run.stage(k).done}),
         },
         "versions": first.get("versions", {}), "git_commit": first.get("git_commit"),
@@ -96,5 +96,5 @@ def write_report(run: RunFolder, data: dict[str, Any], quality: dict[str, Any], 
     """Render report.html into the run folder."""
     html = templates(html=True).get_template("report.html.j2").render(**report_context(run, data, quality))
     path = path or run.path / "report.html"
-    path.write_text(html, encoding="utf-8")
+    write_card_file(path, html)
     return path

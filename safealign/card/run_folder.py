@@ -6,13 +6,18 @@ Every number the bundle shows comes through here from a file in the run folder (
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from safealign.errors import DataError
 from safealign.runs import STAGE_FILE, read_json, read_jsonl
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,9 +128,25 @@ class RunFolder:
 
     @property
     def final_eval(self) -> str | None:
-        """Label of the eval of the final model (student, rl, sft, else base)."""
-        labels = list(self.evals)
-        return labels[-1] if labels else None
+        """Label of the eval of the final model: the eval after the last finished training stage (base when nothing
+        trained), or None when that model was not evaluated (its eval crashed or was left out). Never an earlier
+        model's eval: its scores would be credited to the final model."""
+        evals = self.evals
+        for key in ("distill", "rl", "sft"):
+            if self.record(key):
+                label = next(s.label for s in self.stages if s.spec.after == key)
+                return label if label in evals else None
+        return "base" if "base" in evals else None
+
+    @property
+    def trained(self) -> bool:
+        """Whether a training stage (sft, rl, distill) finished: the final model is not the base model."""
+        return any(self.record(key) for key in ("sft", "rl", "distill"))
+
+    @property
+    def rl_ran(self) -> bool:
+        """Whether an RL stage started (finished or not): its detectors and gates wrote what the card reports."""
+        return (self.path / "rl").is_dir()
 
     def rel(self, path: str | None) -> str:
         """A path from a stage record shown relative to the run folder when it lies inside it."""
@@ -181,8 +202,7 @@ def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[st
 def load_run(run_dir: str | Path) -> RunFolder:
     """Read ``recipe.yaml``, ``pipeline.json`` and every stage's ``stage.json`` (none is required)."""
     path = Path(run_dir)
-    recipe_file = path / "recipe.yaml"
-    recipe = (yaml.safe_load(recipe_file.read_text()) or {}) if recipe_file.is_file() else {}
+    recipe = _recipe(path / "recipe.yaml")
     pipeline = read_json(path / "pipeline.json", dict) if (path / "pipeline.json").is_file() else {}
     run = RunFolder(path, recipe, pipeline)
     done: dict[str, bool] = {}
@@ -192,6 +212,55 @@ def load_run(run_dir: str | Path) -> RunFolder:
         done[spec.key] = record is not None
         run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
     return run
+
+
+def _recipe(recipe_file: Path) -> dict[str, Any]:
+    """The run's ``recipe.yaml`` as a mapping ({} when there is none); a damaged one is a DataError naming it."""
+    if not recipe_file.is_file():
+        return {}
+    fix = "restore it (the recipe the run was started with), or delete it to write the card from the stages' records"
+    try:
+        recipe = yaml.safe_load(recipe_file.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as error:
+        raise DataError(f"{recipe_file}: not UTF-8 text (byte {error.start}); {fix}") from None
+    except yaml.YAMLError as error:
+        raise DataError(f"{recipe_file}: not valid YAML ({' '.join(str(error).split())}); {fix}") from None
+    if not isinstance(recipe, dict):
+        raise DataError(f"{recipe_file}: a recipe is a mapping of sections, got a YAML {type(recipe).__name__}; {fix}")
+    return recipe
+
+
+WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign card` last wrote there
+
+
+def write_card_file(path: Path, text: str) -> Path | None:
+    """Write a bundle file (README.md, DATA_CARD.md, report.html) and record its sha256. A file that is not what the
+    card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
+    to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    record_path = path.parent / WRITTEN_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    except (ValueError, UnicodeDecodeError):
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    kept = None
+    if path.is_file():
+        old = path.read_bytes()
+        if hashlib.sha256(old).hexdigest() != record.get(path.name) and old != text.encode("utf-8"):
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
+            path.replace(kept)
+            log.warning("card: %s was not the card's last version (edited?): kept it as %s", path, kept)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    record[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    record_path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return kept
 
 
 # Formatting shared by the templates: one way to print each kind of number, so tests can find them.
@@ -226,13 +295,30 @@ def templates(html: bool = False) -> Any:
 
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=html,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pct=pct, rate=rate, seconds=seconds, number=number, cell=cell, demote=demote)
+    env.filters.update(pct=pct, rate=rate, seconds=seconds, number=number, cell=cell, demote=demote, md=md, code=code)
     return env
 
 
+def md(value: Any) -> str:
+    """Text safe in Markdown prose: a name with ``<b>`` or a backtick in it (a user's file, suite or dataset) shows as
+    written, not as live HTML or a stray code span."""
+    return str(value).replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+
+
 def cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell (one line, no pipes)."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Text safe inside a Markdown table cell (one line, no pipes, no HTML, no stray code span)."""
+    return md(" ".join(str(value).split())).replace("|", "\\|")
+
+
+def code(value: Any, table: bool = True) -> str:
+    """``value`` as one code span, whatever backticks it holds (a longer fence, padded); ``table``: pipes escaped, as
+    a table cell needs even inside code."""
+    text = " ".join(str(value).split())
+    if table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    pad = " " if longest else ""
+    return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
 
 
 def demote(markdown: str, levels: int = 2) -> str:

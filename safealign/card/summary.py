@@ -32,6 +32,9 @@ METRIC_NAMES = {
     "mixing_rate": ("answers that mix languages", False),
     "language_share": ("mean share of words in the prompt's language", True),
 }
+# Shown next to the headline in the overview and the report's bars: both sides of a borderline suite. An over-refusal
+# of 0% reads as ideal when every benign answer was evasive (neither a refusal nor an answer).
+ALSO_IN_OVERVIEW = {"answered_rate"}
 TRAINING_STAGES = ("sft", "rl", "distill")
 SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "dev": "dev", "external": "external", "all": "all items"}
 
@@ -54,7 +57,8 @@ def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
                     rows.append({"suite": suite, "kind": kind, "metric": metric, "name": name, "higher_is_better": higher,
                                  "title": name if suite == kind else f"{suite}: {name}",  # a file or rg: suite by its own name
                                  "split": split, "split_name": SPLIT_NAMES[split], "values": values,
-                                 "headline": metric == KIND_METRICS[kind][0]})
+                                 "headline": metric == KIND_METRICS[kind][0],
+                                 "overview": metric == KIND_METRICS[kind][0] or metric in ALSO_IN_OVERVIEW})
     return rows
 
 
@@ -251,7 +255,7 @@ def overview(run: RunFolder) -> dict[str, Any]:
     final, base = run.final_eval, next(iter(run.evals), None)
     scores = []
     for row in eval_rows(run):
-        if row["headline"] and final:
+        if row["overview"] and final:
             scores.append({"name": row["title"], "split": row["split_name"], "final": row["values"].get(final),
                            "base": row["values"].get(base) if base != final else None})
     return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
