@@ -35,6 +35,27 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], pay
     console.print(table(title, columns, [[f"{c:.3g}" if isinstance(c, float) else c for c in row] for row in rows]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
+    if path.is_file():  # the README and docs quote earlier results: keep them, named by the date they were measured
+        kept = keep_earlier(path)
+        console.print(f"kept the earlier result as {kept}")
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
     console.print(f"wrote {path}")
     return path
+
+
+def keep_earlier(path: Path) -> Path:
+    """Move an earlier result to ``results/history/<name>-<its date>.json`` (a number after it if that exists too)."""
+    try:
+        date = json.loads(path.read_text())["machine"]["date"]
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.strptime(date, "%Y-%m-%d %H:%M:%S"))
+    except (ValueError, KeyError, TypeError):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+    history = path.parent / "history"
+    history.mkdir(exist_ok=True)
+    kept = history / f"{path.stem}-{stamp}.json"
+    number = 1
+    while kept.exists():
+        number += 1
+        kept = history / f"{path.stem}-{stamp}-{number}.json"
+    path.replace(kept)
+    return kept

@@ -1,6 +1,15 @@
 """Steps/s of `safealign rl` (gates off) vs. a bare TRL GRPOTrainer: same model, prompts, rewards, settings.
 
-    python benchmarks/grpo_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 4] [--repeats 2]
+    python benchmarks/grpo_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 4] [--repeats 3]
+                                         [--recipe recipes/quickstart.yaml] [--method full|lora]
+
+The settings are the recipe's `rl:` section (the quickstart's by default: full fine-tuning, DAPO loss,
+no reference model, 4 prompts x 8 completions x 96 tokens), with `--steps` steps and the gates off;
+`--method lora` trains a LoRA adapter on both sides instead (bare TRL gets the same peft config).
+Before the timed repeats each arm trains one untimed step (model load, first-step allocation), and the
+repeats alternate who goes first. Until 2026-12-05 this script ran LoRA for ours against full
+fine-tuning with a separate reference model for bare TRL (the peft config was not passed to it):
+the ratios it reported before then are not on equal settings.
 
 Ours adds the rollout log, the reward-hacking detectors and the JSONL metrics; the gates are off
 here and their cost is measured separately (one gate evaluation, timed on its own). Since
@@ -26,11 +35,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import report  # noqa: E402
 
-from safealign.config import GateConfig, RLConfig  # noqa: E402
+from safealign.config import GateConfig, RLConfig, load_recipe  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.rewards import build_rewards  # noqa: E402
 from safealign.stages.rl import run_rl, trl_grpo_config  # noqa: E402
 from safealign.stages.rl_prompts import build_prompt_rows  # noqa: E402
+from safealign.training.common import peft_config  # noqa: E402
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: str) -> float:
@@ -41,7 +58,8 @@ def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: st
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     args = trl_grpo_config(cfg, out, seed, precision)
     args.reward_weights = weights
-    trainer = GRPOTrainer(model=loaded.model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(build_prompt_rows(cfg.tasks, cfg.num_prompts, seed)), processing_class=loaded.tokenizer)
+    trainer = GRPOTrainer(model=loaded.model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(build_prompt_rows(cfg.tasks, cfg.num_prompts, seed)),
+                          processing_class=loaded.tokenizer, peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None)
     result = trainer.train()
     return trainer.state.global_step / result.metrics["train_runtime"]
 
@@ -49,44 +67,61 @@ def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=positive, default=4)
+    parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--precision", default="auto")
+    parser.add_argument("--recipe", type=Path, default=Path(__file__).parent.parent / "recipes" / "quickstart.yaml",
+                        help="the rl: section whose settings both arms train with")
+    parser.add_argument("--method", choices=("full", "lora"), default=None, help="override the recipe's rl.method on both arms")
     args = parser.parse_args()
 
-    cfg = RLConfig(max_steps=args.steps, num_prompts=64, prompts_per_step=2, num_generations=8, max_completion_length=48, method="lora", learning_rate=1e-4, save_steps=10_000, gates=GateConfig(enabled=False))
+    recipe = load_recipe(args.recipe)
+    if recipe.rl is None:
+        parser.error(f"{args.recipe} has no rl: section")
+    cfg = recipe.rl.model_copy(update={"max_steps": args.steps, "save_steps": 10_000, "gates": GateConfig(enabled=False),
+                                       **({"method": args.method} if args.method else {})})
+    cfg = RLConfig.model_validate(cfg.model_dump())  # the overrides checked as a recipe's would be
     work = Path(tempfile.mkdtemp(prefix="grpo-bench-"))
     ours, bare = [], []
-    def run_ours(repeat: int) -> None:
-        record = run_rl(cfg, args.model, work / f"ours-{repeat}", seed=42, precision=args.precision, resume=False).record
-        ours.append(record["metrics"]["steps"] / record["metrics"]["train_runtime_s"])
 
-    def run_bare(repeat: int) -> None:
-        bare.append(bare_trl(cfg, args.model, work / f"bare-{repeat}", 42, args.precision))
+    def run_ours(label: str, steps: RLConfig) -> float:
+        record = run_rl(steps, args.model, work / f"ours-{label}", seed=42, precision=args.precision, resume=False).record
+        return record["metrics"]["steps"] / record["metrics"]["train_runtime_s"]
 
-    for repeat in range(args.repeats):  # alternate who goes first, so warm-up and drift hit both sides
-        for run in (run_ours, run_bare) if repeat % 2 == 0 else (run_bare, run_ours):
-            run(repeat)
+    def run_bare(label: str, steps: RLConfig) -> float:
+        return bare_trl(steps, args.model, work / f"bare-{label}", 42, args.precision)
 
-    from safealign.training.gate_eval import suite_gate_evaluator
+    try:
+        one_step = cfg.model_copy(update={"max_steps": 1})
+        run_ours("warmup", one_step)  # untimed: the first run in a process pays for allocations the others reuse
+        run_bare("warmup", one_step)
+        for repeat in range(args.repeats):  # alternate who goes first, so drift hits both sides
+            for run, into in ((run_ours, ours), (run_bare, bare)) if repeat % 2 == 0 else ((run_bare, bare), (run_ours, ours)):
+                into.append(run(str(repeat), cfg))
 
-    loaded = load_model(args.model)
-    gate = GateConfig()  # gate checks generate in gate.precision (fp32), whatever precision the policy trains in
-    evaluate = suite_gate_evaluator(loaded.tokenizer, gate, 42)
-    start = time.perf_counter()
-    evaluate(loaded.model)
-    gate_s = time.perf_counter() - start
-    shutil.rmtree(work, ignore_errors=True)
+        from safealign.training.gate_eval import suite_gate_evaluator
+
+        loaded = load_model(args.model)
+        gate = GateConfig()  # gate checks generate in gate.precision (fp32), whatever precision the policy trains in
+        evaluate = suite_gate_evaluator(loaded.tokenizer, gate, 42)
+        start = time.perf_counter()
+        evaluate(loaded.model)
+        gate_s = time.perf_counter() - start
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
     ratio = median(ours) / median(bare)
     step_s = 1 / median(ours)
     report(
         "grpo_throughput",
-        f"GRPO steps/s, {args.model}, {cfg.prompts_per_step} prompts x {cfg.num_generations} completions x {cfg.max_completion_length} tokens, LoRA — ratio {ratio:.3f}",
+        f"GRPO steps/s, {args.model}, {cfg.prompts_per_step} prompts x {cfg.num_generations} completions x {cfg.max_completion_length} tokens, "
+        f"{cfg.method}, {cfg.loss_type} loss, beta {cfg.beta} — ratio {ratio:.3f}",
         ["trainer", "runs (steps/s)", "median steps/s"],
         [["safealign rl (gates off)", ", ".join(f"{x:.4f}" for x in ours), median(ours)], ["bare TRL GRPOTrainer", ", ".join(f"{x:.4f}" for x in bare), median(bare)],
          [f"one gate check ({gate.limit} items x 3 suites)", f"{gate_s:.1f} s", f"= {gate_s / step_s:.1f} steps; every {gate.every_steps} steps adds {gate_s / (gate.every_steps * step_s):.0%}"]],
-        {"args": vars(args), "ours_steps_per_s": ours, "bare_steps_per_s": bare, "ratio": ratio, "gate_check_s": gate_s, "gate_overhead_at_default_every": gate_s / (gate.every_steps * step_s)},
+        {"args": vars(args) | {"recipe": str(args.recipe)}, "settings": {k: getattr(cfg, k) for k in (
+            "method", "loss_type", "beta", "prompts_per_step", "num_generations", "max_completion_length", "learning_rate")},
+         "ours_steps_per_s": ours, "bare_steps_per_s": bare, "ratio": ratio, "gate_check_s": gate_s, "gate_overhead_at_default_every": gate_s / (gate.every_steps * step_s)},
     )
 
 
