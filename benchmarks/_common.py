@@ -13,6 +13,19 @@ from safealign.cli.common import make_console, table
 RESULTS = Path(__file__).parent / "results"
 
 
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1 (0 repeats or prompts would end in a division by zero)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def machine() -> dict[str, Any]:
     import os
 

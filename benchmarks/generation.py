@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import positive, report  # noqa: E402
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
@@ -117,13 +117,13 @@ def natural_length(loaded, args) -> tuple[list[list], dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--prompts", type=int, default=32)
-    parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--prompts", type=positive, default=32)
+    parser.add_argument("--new-tokens", type=positive, default=64)
+    parser.add_argument("--batch-size", type=positive, default=32)
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--eval-new-tokens", type=int, default=128)
-    parser.add_argument("--eval-batch-size", type=int, default=256)
-    parser.add_argument("--baseline-batch-size", type=int, default=32)
+    parser.add_argument("--eval-new-tokens", type=positive, default=128)
+    parser.add_argument("--eval-batch-size", type=positive, default=256)
+    parser.add_argument("--baseline-batch-size", type=positive, default=32)
     parser.add_argument("--skip-natural", action="store_true", help="Only the fixed-length comparison.")
     args = parser.parse_args()
 

@@ -33,7 +33,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import positive, report  # noqa: E402
 
 from safealign.config import GateConfig, RLConfig, load_recipe  # noqa: E402
 from safealign.models import load_model  # noqa: E402
@@ -41,13 +41,6 @@ from safealign.rewards import build_rewards  # noqa: E402
 from safealign.stages.rl import run_rl, trl_grpo_config  # noqa: E402
 from safealign.stages.rl_prompts import build_prompt_rows  # noqa: E402
 from safealign.training.common import peft_config  # noqa: E402
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: str) -> float:

@@ -67,9 +67,11 @@ def alive(pid: int) -> bool:
 
 
 async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any, children: list[int]) -> tuple[list[dict], float]:
-    """Send the load; once ``kill_after`` answers are acknowledged, SIGKILL the gateway (requests are in flight)."""
+    """Send the load; once ``kill_after`` answers are acknowledged, SIGKILL the gateway (requests are in flight).
+    Returns the answers and the seconds into the load the kill came (0 if it never came)."""
     results: list[dict] = []
     killed_at = 0.0
+    started = time.perf_counter()
 
     async def killer() -> None:
         nonlocal killed_at
@@ -77,7 +79,7 @@ async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any, chi
             await asyncio.sleep(0.005)
         children.extend(child_pids(victim.pid))  # the judge worker process
         os.kill(victim.pid, signal.SIGKILL)
-        killed_at = time.perf_counter()
+        killed_at = time.perf_counter() - started  # seconds into the load (perf_counter alone counts from boot)
 
     kill_task = asyncio.create_task(killer())
     block = asyncio.create_task(run_block(gateway, "crash", 0, args.requests, args.concurrency, stream_every=4, sink=results))

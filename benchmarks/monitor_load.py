@@ -332,6 +332,10 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from _common import report
 
+    try:  # before any process starts
+        delays = [float(d) for d in args.delays_ms.split(",")]
+    except ValueError:
+        parser.error(f"--delays-ms takes comma-separated milliseconds, e.g. 0,100,250; got {args.delays_ms!r}")
     workdir = Path(tempfile.mkdtemp(prefix="monitor-load-"))
     db_path = workdir / "monitor.db"
     up_port, gw_port = free_port(), free_port()
@@ -347,7 +351,7 @@ def main() -> None:
         children = Path(f"/proc/{pids['gateway']}/task/{pids['gateway']}/children").read_text().split()
         if children:  # the judge worker process the gateway started
             pids["worker"] = int(children[0])
-        for delay in [float(d) for d in args.delays_ms.split(",")]:
+        for delay in delays:
             scenarios.append(asyncio.run(scenario(args, delay, upstream, gateway, pids)))
         # Durability check: every acknowledged gateway exchange is in the database.
         stored = stored_markers(db_path)

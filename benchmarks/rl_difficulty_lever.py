@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -111,6 +112,9 @@ def main() -> None:
     parser.add_argument("--name", default="rl_difficulty_lever", help="results file: benchmarks/results/NAME.json")
     parser.add_argument("--runs", nargs="+", default=[f"{arm}:42" for arm in ARMS], help=f"ARM:SEED, ARM one of {', '.join(ARMS)}")
     args = parser.parse_args()
+    malformed = [spec for spec in args.runs if not re.fullmatch(r"[\w.-]+:-?\d+", spec)]
+    if malformed:
+        parser.error(f"--runs takes ARM:SEED (e.g. recipe:42), got {' '.join(malformed)}")
     runs = [(arm, int(seed)) for arm, _, seed in (spec.partition(":") for spec in args.runs)]
     if unknown := sorted({arm for arm, _ in runs} - set(ARMS)):
         parser.error(f"unknown arm {unknown}: choose from {', '.join(ARMS)}")

@@ -1,6 +1,6 @@
 """Training tokens/s of `safealign sft` vs. a bare TRL SFTTrainer: same model, data and settings, one run.
 
-    python benchmarks/sft_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 12] [--rows 96] [--repeats 2]
+    python benchmarks/sft_throughput.py [--model embedded:smollm2-135m-instruct] [--steps 12] [--rows 96] [--repeats 3]
 
 Both sides train the same rows (a slice of the shipped mixture in prompt/completion form) with
 the same TRL SFTConfig values; the runs alternate (ours, bare, ours, bare…) so machine drift
@@ -29,7 +29,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import positive, report  # noqa: E402
 
 from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
@@ -52,9 +52,9 @@ def bare_trl(cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--rows", type=int, default=96)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=positive, default=12)
+    parser.add_argument("--rows", type=positive, default=96)
+    parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--precision", default="auto")
     args = parser.parse_args()
 
