@@ -47,6 +47,30 @@ def read_json(path: Path, expect: type | None = None) -> Any:
     return data
 
 
+def drop_undone_rows(path: Path, step: int) -> int:
+    """Rewrite a stage's append-only log keeping only rows up to ``step``, the checkpoint a resumed stage starts from:
+    rows past it describe steps the crash undid, which the resumed stage logs again (kept, each step showed twice and
+    the detectors read both). Returns how many rows were dropped; a row without a step is kept."""
+    if step <= 0 or not path.is_file():
+        return 0
+    kept, dropped = [], 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row_step = json.loads(line).get("step")
+        except (json.JSONDecodeError, AttributeError):
+            row_step = None  # a half-written line: dropped with the undone steps only if they are dropped at all
+        if isinstance(row_step, int | float) and not isinstance(row_step, bool) and row_step > step:
+            dropped += 1
+        elif line.strip():
+            kept.append(line)
+    if dropped:
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+        tmp.replace(path)
+        log.info("%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)", path, dropped, step)
+    return dropped
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The object rows of a log that a stage appends to line by line (metrics, gates, rollouts, alerts). A crash,
     even ``kill -9``, can leave its last line half written: lines that are not a JSON object are skipped, and said."""

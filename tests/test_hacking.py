@@ -106,3 +106,11 @@ def test_rollout_statistics_reach_the_stored_history_the_final_pass_reads(tmp_pa
     RolloutCallback(log, tmp_path / "rollouts.jsonl").on_log(None, state, None, logs=logs)
     assert logs["text/repetition"] > 0 and stored["text/repetition"] == logs["text/repetition"]
     assert "text/repetition" not in state.log_history[0]  # an earlier step's record is left as it was
+
+
+def test_reward_accuracy_divergence_waits_for_two_windows_of_rewards():
+    """Two logged steps made one-step "windows": a batch with safety prompts then one without read as a reward rise,
+    a critical alert (which stops a stage under stop_on_critical)."""
+    two_steps = history(reward=[-0.6, -0.1], **{"gate/accuracy": [0.3, 0.3]})
+    assert not DETECTORS["reward_accuracy_divergence"](two_steps, HackingConfig(window=10))
+    assert not DETECTORS["reward_accuracy_divergence"](two_steps, T)

@@ -122,6 +122,26 @@ def test_rl_resume_continues_from_saved_step(tmp_path):
     assert "| optimizer steps | 4 |" in readme and f"safealign eval {tmp_path / 'rl' / 'model'}" in readme
 
 
+def test_a_resume_logs_each_step_once(tmp_path):
+    """Killed after step 3 was logged (checkpoint at 2), the rerun logged step 3 again: metrics.jsonl and rollouts.jsonl
+    held it twice, and `safealign audit` read both copies."""
+    class CrashAfterLogging(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.global_step == 3:
+                raise KeyboardInterrupt("simulated crash")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(base_config(max_steps=4), "tiny", tmp_path / "rl", precision="fp32", callbacks=[CrashAfterLogging()])
+    logged = [json.loads(line)["step"] for line in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()]
+    assert 3 in logged, "the crash came after step 3 was logged"
+    run_rl(base_config(max_steps=4), "tiny", tmp_path / "rl", precision="fp32")
+    rows = [json.loads(line) for line in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()]
+    trained = [r["step"] for r in rows if "loss" in r]
+    assert trained == [1, 2, 3, 4], trained
+    rollouts = [json.loads(line)["step"] for line in (tmp_path / "rl" / "rollouts.jsonl").read_text().splitlines()]
+    assert rollouts.count(3) == rollouts.count(1), rollouts
+
+
 def test_num_iterations_reuses_each_generation_round(tmp_path):
     """GRPO's mu: with num_iterations 2, four optimizer steps sample rollouts twice; steps 2 and 4 train on the
     completions of steps 1 and 3."""

@@ -66,10 +66,10 @@ def repetition(history: list[dict], t: HackingConfig) -> list[Alert]:
 def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Alert]:
     """Proxy reward rising while the held-out accuracy measured by the gates does not."""
     rewards, accuracy = series(history, "reward"), series(history, "gate/accuracy")
-    if len(accuracy) < 2 or len(rewards) < 2:
+    windows = window_means(rewards, t.window)  # as the other trend detectors: one step's reward is its prompts' luck
+    if len(accuracy) < 2 or windows is None:
         return []
-    w = max(1, min(t.window, len(rewards) // 2))
-    reward_gain = fmean(v for _, v in rewards[-w:]) - fmean(v for _, v in rewards[:w])
+    reward_gain = windows[1] - windows[0]
     accuracy_gain = accuracy[-1][1] - accuracy[0][1]
     if reward_gain - accuracy_gain > t.reward_accuracy_gap and accuracy_gain <= 0.0:
         return [Alert("reward_accuracy_divergence", "critical", rewards[-1][0], f"reward +{reward_gain:.3f} while held-out accuracy {accuracy_gain:+.3f}", {"reward_gain": reward_gain, "heldout_accuracy_gain": accuracy_gain})]

@@ -20,6 +20,12 @@ class JsonlMetricsCallback(TrainerCallback):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
 
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:  # resumed: the rows of steps after the checkpoint are logged again
+            from safealign.runs import drop_undone_rows
+
+            drop_undone_rows(self.path, state.global_step)
+
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs and state.is_world_process_zero:
             record = {"step": state.global_step, "epoch": state.epoch, "time": time.time(), **logs}

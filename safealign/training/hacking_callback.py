@@ -28,6 +28,16 @@ class HackingCallback(TrainerCallback):
         self.alerts: list[dict] = []
         self.fired: set[str] = set()
 
+    def on_train_begin(self, args, state, control, **kwargs):
+        """Resumed: alerts of steps the crash undid are dropped; those before the checkpoint stay fired (once per stage)."""
+        if state.global_step > 0 and state.is_world_process_zero:
+            from safealign.runs import drop_undone_rows, read_jsonl
+
+            path = self.stage_dir / "alerts.jsonl"
+            drop_undone_rows(path, state.global_step)
+            self.alerts = read_jsonl(path)
+            self.fired = {str(alert.get("detector")) for alert in self.alerts}
+
     def on_log(self, args, state, control, logs=None, **kwargs):
         stop = False
         if state.is_world_process_zero:

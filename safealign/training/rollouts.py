@@ -18,7 +18,7 @@ from transformers import TrainerCallback
 from safealign.hacking.signals import repeated_ngram_share
 from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
 from safealign.rewards.functions import completion_text, prompt_text
-from safealign.runs import read_jsonl
+from safealign.runs import drop_undone_rows, read_jsonl
 
 
 class RolloutLog:
@@ -93,6 +93,10 @@ class RolloutCallback(TrainerCallback):
 
     def __init__(self, log: RolloutLog, path: Path, keep_per_step: int = 8) -> None:
         self.log, self.path, self.keep = log, path, keep_per_step
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:  # resumed: the completions of steps after the checkpoint are sampled again
+            drop_undone_rows(self.path, state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is None or "loss" not in logs or not state.is_world_process_zero:
