@@ -148,14 +148,19 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
     if recipe.rl and recipe.rl.enabled and not (recipe.sft and recipe.sft.enabled):
         log.info("compare: the recipe has no SFT, so its own RL run starts from the base model and is the rl_only arm")
     elif recipe.rl and recipe.rl.enabled:
+        from safealign.pipeline import warn_if_settings_changed
+        from safealign.runs import run_settings
         from safealign.stages.rl import run_rl
 
         branch = recipe.run_dir / "ablation" / "rl_only"
         asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
+        # as the pipeline does for its own stages: a finished branch is kept, but a recipe changed since is said
+        warn_if_settings_changed("rl_only", branch / "rl", recipe.rl, run_settings(recipe.seed, recipe.model.system_prompt, recipe.model.name))
         model = str(run_rl(recipe.rl, recipe.model.name, branch / "rl", precision=recipe.precision, **asked).model_path)
         run_eval_stage(recipe.eval, model, branch / "eval", label="rl_only", show_progress=show_progress, **asked)
     else:
-        log.info("compare: the recipe has no rl section; the rl_only and hybrid arms are left out")
+        log.info("compare: the recipe has no enabled rl section; no RL arm is trained (RL arms a run folder already holds "
+                 "are still listed)")
     return write_ablation(recipe.run_dir, split="held_out" if recipe.eval.split != "in_distribution" else "in_distribution")
 
 
@@ -206,17 +211,24 @@ def paired_markdown(paired: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in paired:
-        lines.append(f"| {row['check']} | {row['a']} → {row['b']} | {row['suite']} | {row['outcome']} | "
+        lines.append(f"| {row['check']} | {row['a']} → {row['b']} | {cell(row['suite'])} | {row['outcome']} | "
                      f"{row['a_count']}/{row['paired']} | {row['b_count']}/{row['paired']} | +{row['gained']} / −{row['lost']} | "
                      f"{row['p_value']:.2g} |")
     return "\n".join(lines) + "\n"
+
+
+def cell(text: Any) -> str:
+    """Text that stays in its Markdown table cell (the card's rule: no pipe, no HTML, no stray code span)."""
+    from safealign.card.run_folder import cell as card_cell
+
+    return card_cell(text)
 
 
 def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     from safealign.stages.evaluate import headline_columns, rate_cell
 
     columns = headline_columns([row["metrics"] for row in rows], COLUMN_ORDER)
-    titles = [title + (" ↑" if higher else " ↓") for _, title, higher in columns]
+    titles = [cell(title) + (" ↑" if higher else " ↓") for _, title, higher in columns]  # a user's suite name can hold a "|"
     lines = [
         f"Scores on the {split.replace('_', '-')} split of each suite (± is half the 95% Wilson interval); "
         "wall time and tokens are the training stages on the arm's path (evals excluded).",

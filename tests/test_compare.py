@@ -215,3 +215,20 @@ def test_a_moved_run_keeps_its_arms(tmp_path):
 
     assert arms == {"base": "the model as given", "sft_only": "SFT", "hybrid": "SFT then GRPO",
                     "student": "hybrid teacher distilled into the pruned student"}
+
+
+def test_a_suite_name_with_a_pipe_stays_in_its_column(tmp_path):
+    import re
+
+    run = tmp_path / "run"
+    for arm in ("base", "sft"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+        summary = json.loads((run / "eval" / arm / "summary.json").read_text())
+        summary["suites"]["my|jb"] = {"kind": "harmful", "metrics": {"all": {"refusal_rate": metric(0.4)}}}
+        write_json(run / "eval" / arm / "summary.json", summary)
+    fake_stage(run / "sft", 1, 10)
+    write_ablation(run)
+    lines = (run / "ablation.md").read_text().splitlines()[2:5]
+    cells = [len(re.findall(r"(?<!\\)\|", line)) for line in lines]
+    assert cells[0] == cells[1] == cells[2], lines
+    assert "my\\|jb: harmful refused ↑" in lines[0]
