@@ -119,3 +119,93 @@ def test_an_adapter_whose_base_does_not_load_names_its_config(tmp_path):
     assert resolve_spec(str(folder)).kind == "lora_adapter"
     with pytest.raises(ModelNotFoundError, match=r"adapter .* was trained on 'someorg/some-model-7b' \(base_model_name_or_path in its adapter_config\.json\)"):
         load_model(str(folder))
+
+
+def _saved(tiny, folder):
+    tiny.model.save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda c: c.update(model_type="llama9000"), "does not describe a model this transformers version can build"),
+    (lambda c: c.update(hidden_size=32), "sizes in its config.json do not match the weights"),
+    (lambda c: c.update(model_type="custom_x", auto_map={"AutoConfig": "modeling_x.XConfig", "AutoModelForCausalLM": "modeling_x.XForCausalLM"}),
+     "model.trust_remote_code: true"),
+])
+def test_a_config_json_transformers_refuses_is_one_line_naming_it(tmp_path, tiny, edit, message):
+    folder = _saved(tiny, tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    edit(config)
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelNotFoundError, match=message):
+        load_model(str(folder))
+    (folder / "config.json").write_text("{not json")
+    with pytest.raises(ModelNotFoundError, match="config.json is not valid JSON"):
+        load_model(str(folder))
+
+
+def test_a_tokenizer_without_pad_or_eos_token_is_named(tmp_path, tiny):
+    folder = _saved(tiny, tmp_path / "m")
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    config.pop("pad_token", None)
+    config.pop("eos_token", None)
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelNotFoundError, match="neither a pad token nor an eos token"):
+        load_model(str(folder))
+
+
+def test_an_adapter_without_weights_or_of_another_base_is_named(tmp_path, tiny):
+    from peft import LoraConfig, get_peft_model
+
+    base = load_model("tiny:1")
+    get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(tmp_path / "adapter")
+    other = tmp_path / "other"
+    _saved(tiny, other)
+    config = json.loads((other / "config.json").read_text())
+    config_path = tmp_path / "adapter" / "adapter_config.json"
+    adapter = json.loads(config_path.read_text())
+    # a base of another width: the adapter's matrices do not fit it
+    config |= {"hidden_size": config["hidden_size"] * 2, "intermediate_size": config["intermediate_size"] * 2}
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    (other / "config.json").write_text(json.dumps(config))
+    wide = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(other))
+    for file in other.glob("*.safetensors"):
+        file.unlink()
+    wide.save_pretrained(other)
+    config_path.write_text(json.dumps(adapter | {"base_model_name_or_path": str(other)}))
+    with pytest.raises(ModelNotFoundError, match="does not fit its base"):
+        load_model(str(tmp_path / "adapter"))
+    (tmp_path / "adapter" / "adapter_model.safetensors").unlink()
+    with pytest.raises(ModelNotFoundError, match="has no adapter_model.safetensors"):
+        load_model(str(tmp_path / "adapter"))
+
+
+def test_a_gguf_cut_short_is_one_line_and_a_replaced_gguf_is_converted_again(tmp_path, monkeypatch):
+    import safealign.models.embedded as embedded
+
+    calls = []
+
+    def convert(path, folder, say):
+        calls.append(path.read_bytes())
+        if path.read_bytes()[4:] == b"cut":
+            raise __import__("struct").error("unpack_from requires a buffer of at least 100003 bytes")
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"")
+
+    monkeypatch.setattr(embedded, "convert_gguf", convert)
+    from safealign.models.loading import _load_gguf
+
+    gguf = tmp_path / "my model.gguf"
+    gguf.write_bytes(b"GGUFcut")
+    with pytest.raises(ModelNotFoundError, match="is not a readable GGUF model .*cut short"):
+        _load_gguf(gguf)
+    gguf.write_bytes(b"GGUFwhole")
+    first = _load_gguf(gguf)
+    assert _load_gguf(gguf) == first and len(calls) == 2, "converted once per file"
+    import os
+
+    gguf.write_bytes(b"GGUFother model")
+    os.utime(gguf, ns=(gguf.stat().st_atime_ns, gguf.stat().st_mtime_ns + 10**9))
+    assert _load_gguf(gguf) != first and len(calls) == 3, "a file replaced at the same path is converted again"

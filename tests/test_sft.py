@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from transformers import TrainerCallback
@@ -74,10 +75,12 @@ def test_resume_continues_from_saved_step(tmp_path):
         run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32", callbacks=[CrashAt(6)])
     assert last_checkpoint(stage_dir).name == "checkpoint-4"
     assert not (stage_dir / "stage.json").exists()
-    before = len(losses(stage_dir))
+    assert [r["step"] for r in losses(stage_dir)] == [1, 2, 3, 4, 5], "step 5 was logged before the crash"
+    resumed_at = time.time()
     run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32")
-    resumed_steps = [r["step"] for r in losses(stage_dir)[before:]]
-    assert resumed_steps and min(resumed_steps) == 5, resumed_steps
+    resumed_steps = [r["step"] for r in losses(stage_dir) if r["time"] >= resumed_at]
+    assert resumed_steps == [5, 6, 7, 8], resumed_steps
+    assert [r["step"] for r in losses(stage_dir)] == list(range(1, 9)), "each step once: those the crash undid were dropped"
     assert read_json(stage_dir / "stage.json")["inputs"]["resumed_from"].endswith("checkpoint-4")
 
 

@@ -40,6 +40,10 @@ def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
     if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:  # TRL pads with it, batched generation too: a traceback inside TRL otherwise
+            raise ModelNotFoundError(
+                f"the tokenizer in {folder} has neither a pad token nor an eos token; set \"eos_token\" (and \"pad_token\") "
+                "in its tokenizer_config.json to the model's end-of-text token")
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
 
@@ -104,6 +108,15 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         )
     if problem := weights_problem(folder):  # before the tokenizer and the model: one line naming the file
         raise damaged_model_error(folder, problem)
+    config = folder / "config.json"
+    if config.is_file():  # the tokenizer reads it too, and would blame itself
+        import json
+
+        try:
+            json.loads(config.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ModelNotFoundError(f"{config} is not valid JSON ({' '.join(str(error).split())[:120]}); restore the model's "
+                                     "config.json (save_pretrained writes it)") from None
     try:
         tokenizer = load_tokenizer(folder, trust_remote_code)
     except (OSError, ValueError) as error:  # no tokenizer files: transformers guesses a class and fails inside it
@@ -120,7 +133,21 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         )
     except (SafetensorError, OSError) as error:  # a damage the header check cannot see, or a file gone since
         raise damaged_model_error(folder, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}") from error
+    except (ValueError, RuntimeError, KeyError) as error:  # config.json: an unknown architecture, custom code, wrong sizes
+        raise ModelNotFoundError(f"cannot load the model in {folder}: {config_problem(folder, error)}") from None
     return model, tokenizer
+
+
+def config_problem(folder: Path, error: Exception) -> str:
+    """What is wrong with a model folder whose ``config.json`` transformers refuses, and the fix."""
+    text = " ".join(str(error).split())
+    if "trust_remote_code" in text:
+        return ("its config.json asks for custom code (auto_map); if you trust that code, set `model.trust_remote_code: true` "
+                "in the recipe")
+    if "size mismatch" in text or "ignore_mismatched_sizes" in text:
+        return "the sizes in its config.json do not match the weights (a config.json from another model?); restore the model's own"
+    return (f"its config.json does not describe a model this transformers version can build ({text[:200]}); upgrade "
+            "transformers, or fix config.json (model_type, architectures)")
 
 
 def _load_gguf(path: Path):
@@ -136,10 +163,19 @@ def _load_gguf(path: Path):
                 f"{path} is not a GGUF model: it does not start with the GGUF magic bytes (a download that failed, or "
                 "another format renamed). Give a real .gguf file, or a Hugging Face model folder"
             )
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    # The cache is this file as it is now: a file replaced at the same path (another model, a copy cut short) is
+    # converted again, not served from the old file's conversion.
+    stat = path.stat()
+    digest = hashlib.sha256(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:12]
     folder = models_cache() / f"gguf-{path.stem}-{digest}"
     if not (folder / "model.safetensors").is_file():
-        convert_gguf(path, folder, lambda message: log.info(message))
+        try:
+            convert_gguf(path, folder, lambda message: log.info(message))
+        except Exception as error:  # noqa: BLE001 - gguf's reader fails in struct, numpy or KeyError on a damaged file
+            raise ModelNotFoundError(
+                f"{path} is not a readable GGUF model ({type(error).__name__}: {' '.join(str(error).split())[:160]}): a copy "
+                "cut short, or a GGUF architecture transformers cannot convert. Give a whole .gguf file, or a Hugging "
+                "Face model folder") from None
     return folder
 
 
@@ -204,7 +240,16 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
         raise ModelNotFoundError(
             f"the LoRA adapter {resolved.path} was trained on {base_spec!r} (base_model_name_or_path in its "
             f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model") from None
-    model = PeftModel.from_pretrained(base.model, resolved.path)
+    if not any((resolved.path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")):
+        raise ModelNotFoundError(f"the LoRA adapter folder {resolved.path} has no adapter_model.safetensors: save the "
+                                 "adapter again (model.save_pretrained(folder)), or copy the whole folder")
+    try:
+        model = PeftModel.from_pretrained(base.model, resolved.path)
+    except (RuntimeError, ValueError, KeyError) as error:  # the adapter's shapes or target modules do not fit the base
+        raise ModelNotFoundError(
+            f"the LoRA adapter {resolved.path} does not fit its base {base_spec!r} (base_model_name_or_path in its "
+            f"adapter_config.json): {' '.join(str(error).split())[:200]}. Point that field at the model it was trained on"
+        ) from None
     if merge:
         model = model.merge_and_unload().requires_grad_(True)  # peft froze the base; trainable, as any loaded model
         # An adapter trained on these weights records them as its base: this folder, not the base without it.
