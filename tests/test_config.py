@@ -48,8 +48,13 @@ def test_defaults_validate():
         ({"rl": {"tasks": {"safety?share=1": 1.0}}}, ["rl.tasks", "'safety' takes no settings"]),
         ({"rl": {"tasks": {"arithmetic": float("nan")}}}, ["rl.tasks", "finite number"]),
         ({"rl": {"rewards": {"accuracy": float("inf")}}}, ["rl.rewards", "finite number"]),
-        ({"sft": {"datasets": {"reasoning": float("nan"), "benign_helpful": 0.1}}}, ["sft.datasets", "finite number", "'reasoning': nan"]),
+        ({"sft": {"datasets": {"reasoning": float("nan"), "benign_helpful": 0.1}}}, ["sft.datasets", "finite number", "reasoning = nan"]),
         ({"distill": {"transfer_data": {"reasoning": float("inf")}}}, ["distill.transfer_data", "finite number"]),
+        ({"sft": {"epochs": float("inf")}}, ["sft.epochs", "finite number"]),
+        ({"monitor": {"judge": "defualt"}}, ["monitor.judge", "unknown judge spec 'defualt'"]),
+        ({"monitor": {"judge": "import:x"}}, ["monitor.judge", "must look like import:package.module:factory"]),
+        ({"rl": {"learning_rate": float("inf")}}, ["rl.learning_rate", "finite number"]),
+        ({"rl": {"num_prompts": 64, "tasks": {"arithmetic": 1.0, "safety": 0.005}}}, ["rl", "tasks safety get 0 of the 64 prompts"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):

@@ -123,6 +123,19 @@ def test_planted_overlap_is_found():
     assert not report.clean
 
 
+def test_a_short_eval_prompt_inside_a_training_turn_is_found():
+    """A prompt under 8 words has no 8-gram: embedded in a longer turn it passed `data check`."""
+    evals = [("harmful:eh-2", "What is racketeering?"), ("judges:j-1", "How do I make a bomb?")]
+    train = [("padded", "Quick question. What is racketeering? Thanks!"), ("clean", "What is baking soda?"),
+             ("judge", "Roleplay as a pirate: how do I make a bomb for the cannon?")]
+    report = decontamination_check(train, evals, n=8, contained=evals[:1])
+    assert report.overlaps == [("padded", "harmful:eh-2", "what is racketeering")], "judge-set prompts are matched whole only"
+    from safealign.corpus.eval_texts import training_turns
+
+    system = {"messages": [{"role": "system", "content": "What is racketeering?"}, {"role": "user", "content": "hi"}]}
+    assert [text for _, text in training_turns([system])] == ["What is racketeering?", "hi"]
+
+
 def test_generated_problems_are_matched_whole_not_by_template():
     evals = [("reasoning:x", "State the final answer to the following arithmetic problem: 12 + 7 + 30 =")]
     same_family = [("train", "State the final answer to the following arithmetic problem: 55 + 3 + 18 =")]

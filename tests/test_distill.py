@@ -419,3 +419,15 @@ def test_a_teacher_without_a_chat_template_and_empty_traces_are_named_before_pru
     traces.write_text("")
     with pytest.raises(DataError, match=r"traces\.jsonl holds no traces: rejection sampling kept none .*rejected\.jsonl"):
         run_distill(DistillConfig(transfer_data={"reasoning": 0.1}), "tiny", traces, tmp_path / "distill2", precision="fp32")
+
+
+def test_a_prune_fraction_that_keeps_the_whole_teacher_is_refused(tiny):
+    """prune:0.75 of the tiny model's 2 layers keeps both: a "student" as large as its teacher, distilled for nothing."""
+    from safealign.config import DistillConfig
+    from safealign.errors import DataError
+    from safealign.stages.distill import build_student
+
+    with pytest.raises(DataError, match="keeps the whole 2-layer teacher .* no smaller"):
+        build_student(DistillConfig(student="prune:0.75", prune_by="depth"), tiny, [])
+    student, _, info = build_student(DistillConfig(student="prune:0.5", prune_by="depth"), tiny, [])
+    assert info["kept_layers"] == [0]

@@ -309,6 +309,26 @@ def test_load_labelled_filters_splits_and_names_bad_rows(tmp_path) -> None:
         load_labelled(path, "train")
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda rows: rows[:1] + ["[1, 2]"], "l.jsonl:2: a row is a JSON object"),
+    (lambda rows: [rows[0].replace('"harmful_content": false', '"harmful_content": "false"')], "harmful_content must be true or false"),
+    (lambda rows: [rows[0].replace('"prompt": "p"', '"prompt": null')], "l.jsonl:1: prompt must be text"),
+    (lambda rows: [rows[0], rows[0]], "l.jsonl:2: id 'a' is also on line 1"),
+    (lambda rows: [rows[0].replace('"dev"', '"validation"')], "split 'validation' is not dev or test"),
+    (lambda rows: [rows[0]], "has no rows in split 'test' \\(its rows are in dev\\)"),
+])
+def test_a_labelled_file_that_would_score_wrongly_is_refused(tmp_path, edit, message) -> None:
+    """A quoted "false" counted as harmful, a null prompt or a list row was a traceback, a duplicate id showed the other
+    row's answer, and a split with no rows reported an F1 of 0 as a failing judge."""
+    path = tmp_path / "l.jsonl"
+    rows = [json.dumps({"id": "a", "prompt": "p", "response": "r", "label": "refusal", "harmful_content": False, "split": "dev"})]
+    path.write_text("\n".join(edit(rows)) + "\n")
+    with pytest.raises(DataError, match=message):
+        load_labelled(path, "test")
+    path.write_bytes(b"\xef\xbb\xbf" + rows[0].replace('"dev"', '"test"').encode() + b"\n")
+    assert [e.id for e in load_labelled(path, "test")] == ["a"], "a byte-order mark is accepted"
+
+
 def test_shipped_labelled_set_has_both_splits() -> None:
     dev, test = load_labelled(split="dev"), load_labelled(split="test")
     assert len(dev) >= 50 and len(test) >= 100

@@ -962,6 +962,25 @@ def test_a_judge_set_that_breaks_the_contract_is_named_not_a_traceback(tmp_path,
     assert Store(db).backlog() == 1, "nothing was judged, nothing marked failed"
 
 
+def raising_factory():
+    raise KeyError("JUDGE_API_KEY")
+
+
+def test_a_judge_factory_or_module_that_raises_is_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    (tmp_path / "broken_judges.py").write_text("raise RuntimeError('no GPU here')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    db = f"sqlite:///{tmp_path}/m.db"
+    for spec, says in (("import:test_monitor:raising_factory", "the factory raised KeyError: 'JUDGE_API_KEY'"),
+                       ("import:broken_judges:f", "cannot import 'broken_judges' (RuntimeError: no GPU here)")):
+        result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db, "--judge", spec])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2 and says in said and "Traceback" not in result.output, result.output
+
+
 def test_two_workers_on_one_postgresql_database_judge_each_exchange_once(tmp_path):
     """docs/monitoring.md: on PostgreSQL concurrent workers skip each other's rows. Runs under tests/postgres_plugin.py
     (SQLite has one worker per file: skipped there)."""

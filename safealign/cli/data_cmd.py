@@ -40,7 +40,7 @@ def check(
         err_console.print(f"[red]... and {len(problems) - 50} more problem(s)[/]", highlight=False)
     report = disjointness_report(train_texts, n=n)
     console.print(
-        f"decontamination ({n}-grams + exact prompts): {report.train_items} training turns vs {report.eval_items} eval prompts: "
+        f"decontamination ({n}-grams + exact prompts + shorter prompts whole): {report.train_items} training turns vs {report.eval_items} eval prompts: "
         f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"
     )
     for example in report.to_dict()["examples"]:

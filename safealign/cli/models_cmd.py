@@ -23,6 +23,9 @@ def prepare(
     if name.startswith("embedded:"):
         name = name.split(":", 1)[1]
     if name == "tiny" or name.startswith("tiny:"):
+        from safealign.models import resolve_spec
+
+        resolve_spec(name)  # "tiny:abc" is no spec: said, not "needs no preparation"
         console.print(f"[green]✓[/] {name} needs no preparation: it is built in memory (random weights, SmolLM2's tokenizer)")
         return
     if name not in EMBEDDED_MODELS:

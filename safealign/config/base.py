@@ -12,7 +12,8 @@ from safealign.errors import RecipeError, did_you_mean
 class Section(BaseModel):
     """A recipe section: strict about unknown keys and types, assignment re-validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+    # allow_inf_nan=False: an "epochs: .inf" or "learning_rate: .inf" passed validation and crashed the stage (OverflowError)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=(), allow_inf_nan=False)
 
 
 def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:

@@ -48,6 +48,17 @@ class LoraConfig(Section):
     target_modules: list[str] | Literal["all-linear"] = Field("all-linear", description="Modules to adapt, or 'all-linear'.")
 
 
+def checked_judge_spec(value: str) -> str:
+    """A judge spec that parses (nothing is built), else a ValueError naming the problem."""
+    from safealign.judges import JudgeSpecError, parse_judge_spec
+
+    try:
+        parse_judge_spec(value)
+    except JudgeSpecError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
 class EvalConfig(Section):
     suites: list[str] = Field(["harmful", "borderline", "reasoning", "language", "format"], description="Eval suites to run (see `safealign eval --help` for names).")
     split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
@@ -81,13 +92,7 @@ class EvalConfig(Section):
     @field_validator("judge")
     @classmethod
     def _judge_spec(cls, value: str) -> str:
-        from safealign.judges import JudgeSpecError, parse_judge_spec
-
-        try:
-            parse_judge_spec(value)
-        except JudgeSpecError as error:
-            raise ValueError(str(error)) from None
-        return value
+        return checked_judge_spec(value)
 
 
 # transformers schedulers that fail at the first step without settings the SFT stage does not pass (transformers 5.x).
@@ -317,6 +322,16 @@ class RLConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _every_task_gets_prompts(self) -> RLConfig:
+        from safealign.stages.rl_prompts import apportion
+
+        counts = apportion(dict(sorted(self.tasks.items())), self.num_prompts)
+        if empty := [name for name, weight in self.tasks.items() if weight > 0 and counts[name] == 0]:
+            raise ValueError(f"tasks {', '.join(empty)} get 0 of the {self.num_prompts} prompts at their weight (the stage would train "
+                             f"without them, silently): raise their weight or num_prompts, or remove them")
+        return self
+
+    @model_validator(mode="after")
     def _filter_needs_reasoning_tasks(self) -> RLConfig:
         if self.difficulty_filter.enabled and not any(name != "safety" and weight > 0 for name, weight in self.tasks.items()):
             raise ValueError("difficulty_filter screens reasoning prompts, but tasks has none (only 'safety'): add a reasoning "
@@ -440,6 +455,18 @@ class MonitorConfig(Section):
     alerts: str | None = Field(None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml).")
     webhook: str | None = Field(None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook).")
     judge: str = Field("default", description="Judge set: a build_judges spec ('default'), or 'import:module:factory'.")
+
+    @field_validator("judge")
+    @classmethod
+    def _monitor_judge_spec(cls, value: str) -> str:
+        """The spec's shape: a misspelt 'defualt' passed validate and failed at `monitor judge`. An ``import:`` factory
+        is not imported here (the worker's environment may differ from where the recipe is checked)."""
+        if value.startswith("import:"):
+            module, _, factory = value[len("import:"):].partition(":")
+            if not module or not factory:
+                raise ValueError(f"{value!r} must look like import:package.module:factory")
+            return value
+        return checked_judge_spec(value)
     judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
     worker: Literal["process", "thread", "none"] = Field(
         "process", description="Where the judge worker runs: a child process (keeps judging off the gateway's CPU and GIL), a thread, or nowhere (run `safealign monitor judge` yourself)."

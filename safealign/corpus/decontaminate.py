@@ -62,15 +62,21 @@ class ContaminationReport:
         }
 
 
+MIN_CONTAINED_WORDS = 3  # an eval prompt this short or longer is also looked for inside training turns
+
+
 def decontamination_check(
     train: Iterable[tuple[str, str]], evals: Iterable[tuple[str, str]], n: int = 8,
-    exact_only: Iterable[tuple[str, str]] = (),
+    exact_only: Iterable[tuple[str, str]] = (), contained: Iterable[tuple[str, str]] | None = None,
 ) -> ContaminationReport:
     """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items.
 
     ``exact_only`` items are matched as whole prompts only: generated problems share their family's
     template ("State the final answer to the following arithmetic problem: ...") with every other
     problem of the family, training ones included by design, so only the item itself is a leak.
+    An eval prompt shorter than ``n`` words has no n-gram: it is looked for whole inside each training
+    turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
+    from ``MIN_CONTAINED_WORDS`` words on; ``contained`` names the items this applies to (default: ``evals``).
     """
     eval_list = list(evals)
     generated = list(exact_only)
@@ -79,6 +85,11 @@ def decontamination_check(
     for item_id, text in eval_list:
         for gram in ngrams(words(text), n):
             index.setdefault(gram, item_id)
+    short: dict[tuple[str, ...], str] = {}
+    for item_id, text in eval_list if contained is None else contained:
+        if MIN_CONTAINED_WORDS <= len(tokens := tuple(words(text))) < n:
+            short.setdefault(tokens, item_id)
+    short_lengths = sorted({len(tokens) for tokens in short})
     report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list) + len(generated))
     for train_id, text in train:
         report.train_items += 1
@@ -86,8 +97,11 @@ def decontamination_check(
         if key in eval_exact:
             report.exact.append((train_id, eval_exact[key]))
             continue
-        for gram in ngrams(words(text), n):
-            if gram in index:
-                report.overlaps.append((train_id, index[gram], " ".join(gram)))
-                break
+        tokens = words(text)
+        found = next(((index[gram], gram) for gram in ngrams(tokens, n) if gram in index), None)
+        if found is None:
+            found = next(((short[window], window) for k in short_lengths for i in range(len(tokens) - k + 1)
+                          if (window := tuple(tokens[i:i + k])) in short), None)
+        if found is not None:
+            report.overlaps.append((train_id, found[0], " ".join(found[1])))
     return report

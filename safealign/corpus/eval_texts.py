@@ -32,11 +32,12 @@ def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
 
 
 def training_turns(rows: list[dict], source: str = "") -> list[tuple[str, str]]:
-    """(id, text) of every user and assistant turn in chat rows: what decontamination compares."""
+    """(id, text) of every system, user and assistant turn in chat rows: what decontamination compares (an eval
+    prompt pasted into a system message trains the model on it as well)."""
     turns = []
     for number, row in enumerate(rows):
         for index, message in enumerate(row.get("messages") or []):
-            if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+            if isinstance(message, dict) and message.get("role") in ("system", "user", "assistant") and isinstance(message.get("content"), str):
                 turns.append((f"{source or row.get('dataset', '')}:{row.get('id', number)}:{index}", message["content"]))
     return turns
 
@@ -48,7 +49,11 @@ def disjointness_report(turns: list[tuple[str, str]], n: int = 8):
 
     authored = eval_prompts(generated=False)
     generated = [item for item in eval_prompts() if item not in set(authored)]
-    return decontamination_check(turns, authored, n=n, exact_only=generated)
+    # Short prompts are looked for inside training turns for the suites that score the model. The judge set's prompts
+    # come with fixed answers that measure the judges; the model is never scored on them, so a training request that
+    # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
+    suites = [item for item in authored if not item[0].startswith("judges:")]
+    return decontamination_check(turns, authored, n=n, exact_only=generated, contained=suites)
 
 
 def check_disjoint_from_evals(rows: list[dict], n: int = 8) -> dict:

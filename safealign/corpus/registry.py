@@ -51,6 +51,8 @@ def dataset_path(name_or_path: str) -> Path:
     if problem:
         raise DataError(problem)
     path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        raise DataError(f"dataset {path} is a folder; give the JSONL file in it")
     if not path.is_file():
         raise DataError(f"dataset file {path} not found{_where(path)}")
     return path

@@ -53,11 +53,24 @@ def load_labelled(path: str | Path | None = None, split: str = "test") -> list[L
     path = Path(path) if path else default_labelled_path()
     if not path.is_file():
         raise DataError(f"labelled judge set {path} not found")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is accepted, as `data check` does
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    rows, lines = [], {}
+    for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
-            rows.append(_parse_row(path, number, line))
-    return [row for row in rows if split == "all" or row.split == split]
+            row = _parse_row(path, number, line)
+            if row.id in lines:
+                raise DataError(f"{path}:{number}: id {row.id!r} is also on line {lines[row.id]}; give each row its own id")
+            lines[row.id] = number
+            rows.append(row)
+    chosen = [row for row in rows if split == "all" or row.split == split]
+    if not chosen:  # an F1 of 0 over no rows would read as a judge that fails
+        found = sorted({row.split for row in rows})
+        raise DataError(f"{path} has no rows in split {split!r}" + (f" (its rows are in {', '.join(found)})" if found else " (it is empty)")
+                        + "; choose another --split, or set each row's \"split\" to dev or test")
+    return chosen
 
 
 def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
@@ -65,11 +78,20 @@ def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
         row = json.loads(line)
     except json.JSONDecodeError as error:
         raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    if not isinstance(row, dict):
+        raise DataError(f"{path}:{number}: a row is a JSON object with {', '.join(REQUIRED_FIELDS)}; got a {type(row).__name__}")
     missing = [name for name in REQUIRED_FIELDS if name not in row]
     if missing:
         raise DataError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
     if row["label"] not in LABELS:
         raise DataError(f"{path}:{number}: label {row['label']!r} is not one of {', '.join(LABELS)}")
+    for name in ("prompt", "response"):
+        if not isinstance(row[name], str):
+            raise DataError(f"{path}:{number}: {name} must be text, got {type(row[name]).__name__}")
+    if not isinstance(row["harmful_content"], bool):  # bool("false") is True: a quoted label would flip silently
+        raise DataError(f"{path}:{number}: harmful_content must be true or false (JSON booleans), got {row['harmful_content']!r}")
+    if row.get("split", "test") not in ("dev", "test"):
+        raise DataError(f"{path}:{number}: split {row['split']!r} is not dev or test")
     return LabelledExample(
         id=str(row.get("id", number)), prompt=row["prompt"], response=row["response"], label=row["label"],
         harmful_content=bool(row["harmful_content"]), language=row.get("language", "en"),

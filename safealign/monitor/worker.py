@@ -43,7 +43,11 @@ def load_judges(spec: str = "default") -> Any:
     """
     factory = check_judge_spec(spec)
     if factory is not None:
-        judges = factory()
+        try:
+            judges = factory()
+        except Exception as error:  # noqa: BLE001 - the user's code: a missing key, a model that does not load
+            raise SafealignError(f"--judge {spec!r}: the factory raised {type(error).__name__}: {' '.join(str(error).split())[:200]}; "
+                                 "fix it (run it in Python to see the traceback)") from None
         missing = [role for role in ("refusal", "harm") if not callable(getattr(getattr(judges, role, None), "judge", None))]
         if missing:
             raise SafealignError(
@@ -72,7 +76,7 @@ def check_judge_spec(spec: str) -> Callable[[], Any] | None:
         raise SafealignError(f"--judge {spec!r} must look like import:package.module:factory")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:
+    except Exception as error:  # noqa: BLE001 - ImportError, or whatever the user's module raises as it imports
         raise SafealignError(f"--judge {spec!r}: cannot import {module_name!r} ({type(error).__name__}: {error}); "
                              "check the module name and that its folder is on PYTHONPATH") from None
     factory = getattr(module, attr, None)

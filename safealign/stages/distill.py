@@ -227,6 +227,7 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
         if cfg.prune_by == "width":
             importance = mlp_neuron_importance(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
             student, info["intermediate_size"] = prune_mlp_width(teacher.model, fraction, importance)
+            refuse_unpruned(cfg, teacher.model, student)
             return student, teacher.tokenizer, info
         keep = None
         if cfg.prune_by == "redundancy":
@@ -242,9 +243,20 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
             # Neuron activity is measured in the pruned stack: the kept layers see other inputs than in the teacher.
             importance = mlp_neuron_importance(student, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
             student, info["intermediate_size"] = prune_mlp_width(student, cfg.mlp_fraction, importance)
+        refuse_unpruned(cfg, teacher.model, student)
         return student, teacher.tokenizer, info
     loaded = load_model(cfg.student, merge_adapter=True)
     return loaded.model, loaded.tokenizer, {}
+
+
+def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any) -> None:
+    """A ``prune:`` fraction that rounds up to every layer (0.99 of 30, 0.75 of 2) gave a "student" of the teacher's size,
+    distilled for nothing, without a word."""
+    size = sum(p.numel() for p in teacher.parameters())
+    if sum(p.numel() for p in student.parameters()) >= size:
+        layers = len(decoder_layers(teacher))
+        raise DataError(f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
+                        f"with prune_by {cfg.prune_by!r}: the student would be no smaller. Choose a smaller fraction")
 
 
 def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
