@@ -181,3 +181,15 @@ def test_a_json_array_and_a_relative_path_get_hints(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataError, match=rf"data/mine\.jsonl not found \(looked for {tmp_path}/data/mine\.jsonl: a relative path is read from the folder you run in\)"):
         dataset_path("data/mine.jsonl")
+
+
+def test_a_teachers_answer_that_holds_a_short_suite_prompt_does_not_stop_distillation():
+    """The short-prompt rule is for rows a person wrote; a sampled answer gets the n-gram and exact checks."""
+    from safealign.corpus.eval_texts import check_disjoint_from_evals
+    from safealign.errors import DataError
+
+    row = {"messages": [{"role": "user", "content": "Explain the law."}, {"role": "assistant", "content": "You ask what is racketeering: it is a crime."}]}
+    traces = {**row, "dataset": "/run/sample/traces.jsonl"}
+    assert check_disjoint_from_evals([traces], generated_by="/run/sample/traces.jsonl")["clean"]
+    with pytest.raises(DataError, match="what is racketeering"):
+        check_disjoint_from_evals([{**row, "dataset": "mine.jsonl"}], generated_by="/run/sample/traces.jsonl")

@@ -25,15 +25,16 @@ FILE_SUITES = {"harmful": "harmful.jsonl", "borderline": "borderline.jsonl", "la
 GENERATED_SUITES = {"reasoning", "format"}
 
 
-def training_turns(name: str, rows: Iterable[tuple[int, dict[str, Any]]]) -> list[tuple[str, str]]:
-    """(``name:line:index``, text) for every user and assistant turn: what decontamination compares.
+def training_turns(name: str, rows: Iterable[tuple[int, dict[str, Any]]],
+                   roles: tuple[str, ...] = ("system", "user", "assistant")) -> list[tuple[str, str]]:
+    """(``name:line:index``, text) for every turn of ``roles``: what decontamination compares.
 
     The same turns as ``safealign data check`` uses, so both report the same overlaps.
     """
     turns = []
     for line, row in rows:
         for index, message in enumerate(row.get("messages") or []):
-            if isinstance(message, dict) and message.get("role") in ("user", "assistant") and isinstance(message.get("content"), str):
+            if isinstance(message, dict) and message.get("role") in roles and isinstance(message.get("content"), str):
                 turns.append((f"{name}:{line}:{index}", message["content"]))
     return turns
 
@@ -241,8 +242,12 @@ def decontamination(entries: list[dict[str, Any]]) -> dict[str, Any]:
     prompts against generated problems, whose family template every training problem shares)."""
     from safealign.corpus.eval_texts import disjointness_report
 
-    turns = [t for e in entries for t in training_turns(e["name"], e["_rows"])]
-    report = disjointness_report(turns)
+    # as the distill stage checked them: the teacher's answers get the n-gram and exact checks only
+    traces = [e for e in entries if e["role"] == "distillation traces"]
+    turns = [t for e in entries if e not in traces for t in training_turns(e["name"], e["_rows"])]
+    turns += [t for e in traces for t in training_turns(e["name"], e["_rows"], roles=("system", "user"))]
+    answers = [t for e in traces for t in training_turns(e["name"], e["_rows"], roles=("assistant",))]
+    report = disjointness_report(turns, generated_turns=answers)
     per_file: dict[str, dict[str, int]] = {e["name"]: {"exact": 0, "overlaps": 0} for e in entries}
     for train_id, _ in report.exact:
         per_file[train_id.rsplit(":", 2)[0]]["exact"] += 1

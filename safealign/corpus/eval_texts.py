@@ -31,20 +31,25 @@ def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
     return items
 
 
-def training_turns(rows: list[dict], source: str = "") -> list[tuple[str, str]]:
-    """(id, text) of every system, user and assistant turn in chat rows: what decontamination compares (an eval
-    prompt pasted into a system message trains the model on it as well)."""
+def training_turns(rows: list[dict], source: str = "", roles: tuple[str, ...] = ("system", "user", "assistant")) -> list[tuple[str, str]]:
+    """(id, text) of every turn of ``roles`` in chat rows: what decontamination compares (an eval prompt pasted into a
+    system message trains the model on it as well)."""
     turns = []
     for number, row in enumerate(rows):
         for index, message in enumerate(row.get("messages") or []):
-            if isinstance(message, dict) and message.get("role") in ("system", "user", "assistant") and isinstance(message.get("content"), str):
+            if isinstance(message, dict) and message.get("role") in roles and isinstance(message.get("content"), str):
                 turns.append((f"{source or row.get('dataset', '')}:{row.get('id', number)}:{index}", message["content"]))
     return turns
 
 
-def disjointness_report(turns: list[tuple[str, str]], n: int = 8):
+def disjointness_report(turns: list[tuple[str, str]], n: int = 8, generated_turns: list[tuple[str, str]] = ()):
     """Training turns vs. every eval item: n-grams and exact prompts for authored suites, exact
-    prompts for generated problems (see :func:`decontamination_check`)."""
+    prompts for generated problems, and short suite prompts whole inside the turns (see :func:`decontamination_check`).
+
+    ``generated_turns`` (a teacher's sampled answers) get the n-gram and exact checks only: a model's own words that
+    happen to hold a three-word suite prompt ("what is racketeering") are not a person pasting an eval item, and
+    failing the stage on them would leave its user no row to fix.
+    """
     from safealign.corpus.decontaminate import decontamination_check
 
     authored = eval_prompts(generated=False)
@@ -53,10 +58,16 @@ def disjointness_report(turns: list[tuple[str, str]], n: int = 8):
     # come with fixed answers that measure the judges; the model is never scored on them, so a training request that
     # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
     suites = [item for item in authored if not item[0].startswith("judges:")]
-    return decontamination_check(turns, authored, n=n, exact_only=generated, contained=suites)
+    report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=suites)
+    if generated_turns:
+        own = decontamination_check(generated_turns, authored, n=n, exact_only=generated, contained=())
+        report.train_items += own.train_items
+        report.exact += own.exact
+        report.overlaps += own.overlaps
+    return report
 
 
-def check_disjoint_from_evals(rows: list[dict], n: int = 8) -> dict:
+def check_disjoint_from_evals(rows: list[dict], n: int = 8, generated_by: str | None = None) -> dict:
     """Raise :class:`DataError` when a training row shares a prompt or an n-gram with any eval item.
 
     Stages call this before they train, so a contaminated mixture never reaches a model and the
@@ -64,7 +75,11 @@ def check_disjoint_from_evals(rows: list[dict], n: int = 8) -> dict:
     """
     from safealign.errors import DataError
 
-    report = disjointness_report(training_turns(rows), n=n)
+    # ``generated_by``: the dataset (a teacher's traces file) whose assistant turns a model wrote
+    sampled = [row for row in rows if generated_by is not None and row.get("dataset") == generated_by]
+    written = [row for row in rows if generated_by is None or row.get("dataset") != generated_by]
+    turns = training_turns(written) + training_turns(sampled, roles=("system", "user"))
+    report = disjointness_report(turns, n=n, generated_turns=training_turns(sampled, roles=("assistant",)))
     if not report.clean:
         shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [f"{t} ~ eval {e}: '{g}'" for t, e, g in report.overlaps[:5]]
         raise DataError(
