@@ -145,8 +145,8 @@ def test_a_config_json_transformers_refuses_is_one_line_naming_it(tmp_path, tiny
         load_model(str(folder))
 
 
-def test_a_tokenizer_without_pad_or_eos_token_is_named(tmp_path, tiny):
-    folder = _saved(tiny, tmp_path / "m")
+def test_a_tokenizer_without_pad_or_eos_token_is_named(tmp_path):
+    folder = _saved(load_model("tiny"), tmp_path / "m")  # a fresh tokenizer: other tests may have set the shared one's tokens
     config = json.loads((folder / "tokenizer_config.json").read_text())
     config.pop("pad_token", None)
     config.pop("eos_token", None)

@@ -252,6 +252,8 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
 def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any) -> None:
     """A ``prune:`` fraction that rounds up to every layer (0.99 of 30, 0.75 of 2) gave a "student" of the teacher's size,
     distilled for nothing, without a word."""
+    if cfg.vocab_keep:  # the vocabulary trim comes next and makes the student smaller
+        return
     size = sum(p.numel() for p in teacher.parameters())
     if sum(p.numel() for p in student.parameters()) >= size:
         layers = len(decoder_layers(teacher))

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import random
 from dataclasses import asdict
 from typing import Any
 
 from safealign.corpus import dataset_path, read_rows
 from safealign.corpus.decontaminate import normalise
+
+log = logging.getLogger(__name__)
 
 
 def safety_prompts(seed: int) -> list[dict[str, Any]]:
@@ -85,6 +88,8 @@ def build_prompt_rows(tasks: dict[str, float], num_prompts: int, seed: int, syst
     for index, family in enumerate(sorted(tasks)):
         count = counts[family]
         if count == 0:
+            if tasks[family] > 0:
+                log.warning("rl: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage", family, num_prompts, tasks[family])
             continue
         if family == "safety":
             pool = safety_prompts(seed)
