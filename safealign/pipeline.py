@@ -31,7 +31,7 @@ class PipelineResult:
     def add(self, name: str, stage_dir: Path, model: str | None = None) -> None:
         record = stage_done(stage_dir) or {}
         row = {"stage": name, "dir": str(stage_dir), "wall_time_s": record.get("wall_time_s"), "tokens": record.get("metrics", {}).get("tokens"), "model": model,
-               "machine_load": record.get("machine_load")}
+               "machine_load": record.get("machine_load"), "sessions": record.get("sessions", 1)}
         if (stage_dir / "summary.json").is_file():
             row["headline"] = load_headline(stage_dir)
         self.stages.append(row)

@@ -21,6 +21,7 @@ from safealign.errors import DataError
 from safealign.machine_load import CpuSnapshot, machine_load, snapshot
 
 STAGE_FILE = "stage.json"
+SESSIONS_FILE = "sessions.jsonl"  # when each session of a stage started: a resumed stage's wall time counts them all
 log = logging.getLogger(__name__)
 
 PACKAGES = ("safealign", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "reasoning-gym", "sentence-transformers")
@@ -159,17 +160,45 @@ class StageRecord:
     hardware: dict[str, Any] = field(default_factory=hardware)
     # the machine's CPU counters when the stage started; finish() turns them into ``machine_load`` (see machine_load.py)
     cpu_at_start: CpuSnapshot | None = field(default_factory=snapshot, repr=False)
+    # seconds each earlier session of a resumed stage ran (see open_session); wall_time_s adds them to this session's
+    earlier_sessions_s: list[float] = field(default_factory=list)
 
     @property
     def wall_time_s(self) -> float:
-        return self.finished_at - self.started_at
+        return self.finished_at - self.started_at + sum(self.earlier_sessions_s)
+
+    def open_session(self, stage_dir: Path, checkpoint: Path | None) -> None:
+        """Record in ``sessions.jsonl`` that a session of this stage starts now and, when it resumes from
+        ``checkpoint``, take the time the earlier sessions ran, so a stage resumed after a crash reports what it cost
+        in all (``wall_time_s``), not its last session's part. A session that crashed ran until its last row in
+        ``metrics.jsonl`` (rows carry their time; a copied folder's file times would not); one that logged no row
+        counts 0 s. A stage that starts over (no checkpoint) counts from now: what ran before left nothing it uses."""
+        path = stage_dir / SESSIONS_FILE
+        sessions = [row for row in read_jsonl(path) if isinstance(row.get("started_at"), int | float)] if checkpoint else []
+        if sessions:
+            times = [row["time"] for row in read_jsonl(stage_dir / "metrics.jsonl") if isinstance(row.get("time"), int | float)]
+            ends = [row["started_at"] for row in sessions[1:]] + [self.started_at]
+            for row, next_start in zip(sessions, ends, strict=True):
+                if not isinstance(row.get("ran_s"), int | float):
+                    logged = [t for t in times if row["started_at"] <= t <= next_start]
+                    row["ran_s"] = round(max(logged) - row["started_at"], 1) if logged else 0.0
+            self.earlier_sessions_s = [row["ran_s"] for row in sessions]
+        elif checkpoint:
+            log.info("%s: no record of the sessions before this one (a stage started before 2026-12-05); its wall time "
+                     "counts this session only", stage_dir)
+        stage_dir.mkdir(parents=True, exist_ok=True)
+        rows = [*sessions, {"started_at": self.started_at, "checkpoint": checkpoint.name if checkpoint else None}]
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        tmp.replace(path)
 
     def finish(self, stage_dir: Path) -> None:
         """Write ``stage.json`` (the stage counts as done from here on) and, for a training stage, its README."""
         from safealign.card.stage_readme import write_stage_readme
 
         self.finished_at = time.time()
-        record = asdict(self) | {"wall_time_s": self.wall_time_s, "machine_load": machine_load(self.cpu_at_start, snapshot())}
+        record = asdict(self) | {"wall_time_s": self.wall_time_s, "sessions": len(self.earlier_sessions_s) + 1,
+                                 "machine_load": machine_load(self.cpu_at_start, snapshot())}
         del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)

@@ -145,3 +145,6 @@ def test_the_stage_table_has_a_column_for_a_users_suite():
     assert columns == ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing",
                        "format", "my_prompts: borderline over-refused"]
     assert rows[1][3] == "80% ±10%" and rows[1][-1] == "25% ±10%" and rows[0][-1] == "-"
+
+    resumed = {"stage": "rl", "wall_time_s": 700.0, "tokens": 5, "sessions": 2}  # after a crash: both sessions' time
+    assert stage_table([resumed])[1][0][1] == "700s (2 sessions)"

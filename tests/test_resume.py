@@ -170,3 +170,26 @@ def test_a_stage_killed_during_its_final_save_does_not_train_past_its_end(tmp_pa
     assert record["metrics"]["train_loss"] is None and record["metrics"]["tokens_per_s"] is None, "nothing measured in this process"
     saved = load_file(str(tmp_path / "sft" / "model" / "model.safetensors"))
     assert all(torch.equal(saved[name], value) for name, value in final.items() if name in saved)
+
+
+def test_wall_time_counts_every_session_that_led_to_the_checkpoint(tmp_path):
+    from safealign.runs import StageRecord, read_jsonl
+
+    stage_dir = tmp_path / "sft"
+    first = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=1000.0)
+    first.open_session(stage_dir, None)
+    (stage_dir / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "time": 1000.0 + 10 * s}) + "\n" for s in (1, 2, 3)))
+    second = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=2000.0)
+    second.open_session(stage_dir, stage_dir / "checkpoint-2")
+    assert second.earlier_sessions_s == [30.0], "the crashed session ran until its last logged step"
+    with (stage_dir / "metrics.jsonl").open("a") as log:  # the resumed session logs a step, then crashes
+        log.write(json.dumps({"step": 3, "time": 2005.0}) + "\n")
+    third = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=3000.0)
+    third.open_session(stage_dir, stage_dir / "checkpoint-2")
+    assert third.earlier_sessions_s == [30.0, 5.0]
+    third.finished_at = 3100.0
+    assert third.wall_time_s == 135.0
+    assert [row["started_at"] for row in read_jsonl(stage_dir / "sessions.jsonl")] == [1000.0, 2000.0, 3000.0]
+    over = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=4000.0)
+    over.open_session(stage_dir, None)  # started over: what ran before left nothing this model uses
+    assert over.earlier_sessions_s == [] and len(read_jsonl(stage_dir / "sessions.jsonl")) == 1

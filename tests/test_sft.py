@@ -81,7 +81,12 @@ def test_resume_continues_from_saved_step(tmp_path):
     resumed_steps = [r["step"] for r in losses(stage_dir) if r["time"] >= resumed_at]
     assert resumed_steps == [5, 6, 7, 8], resumed_steps
     assert [r["step"] for r in losses(stage_dir)] == list(range(1, 9)), "each step once: those the crash undid were dropped"
-    assert read_json(stage_dir / "stage.json")["inputs"]["resumed_from"].endswith("checkpoint-4")
+    record = read_json(stage_dir / "stage.json")
+    assert record["inputs"]["resumed_from"].endswith("checkpoint-4")
+    # the wall time is both sessions': the crashed one until its last logged step, and this one
+    crashed_ran = record["earlier_sessions_s"][0]
+    assert record["sessions"] == 2 and crashed_ran > 0
+    assert record["wall_time_s"] == pytest.approx(record["finished_at"] - record["started_at"] + crashed_ran)
 
 
 def test_keep_checkpoints_sets_how_many_saves_stay(tmp_path):

@@ -18,6 +18,8 @@ def stage_table(stages: list[dict]) -> tuple[list[str], list[list[str]]]:
     for s in stages:
         h = s.get("headline") or {}
         wall = f"{s['wall_time_s']:.0f}s" if s.get("wall_time_s") else "-"
+        if (s.get("sessions") or 1) > 1:  # resumed after a crash: the time of every session it took
+            wall += f" ({s['sessions']} sessions)"
         rows.append([s["stage"], wall, str(s.get("tokens") or "-"), *(rate_cell(h.get(key)) for key, _, _ in columns)])
     return ["stage", "wall", "tokens", *(title for _, title, _ in columns)], rows
 

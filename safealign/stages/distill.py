@@ -313,6 +313,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
                         f"{traces.parent / 'rejected.jsonl'}); sample more (sample.num_prompts, sample.k) or from a stronger teacher")
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows, generated_by=str(traces))
+    record.open_session(stage_dir, checkpoint)
     write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed}, checkpoint)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights

@@ -114,6 +114,7 @@ def run_rl(
     checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        record.open_session(stage_dir, checkpoint)
         write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights

@@ -173,6 +173,7 @@ def run_sft(
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        record.open_session(stage_dir, checkpoint)
         write_stage_config(stage_dir, {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
         mixture.write_manifest(stage_dir / "data_mixture.json")
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
