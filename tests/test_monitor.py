@@ -26,7 +26,7 @@ from safealign.errors import RecipeError, SafealignError
 from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import create_gateway, queries
-from safealign.monitor.alerts import AlertConfig, AlertRule, Notifier, load_alert_config
+from safealign.monitor.alerts import AlertConfig, AlertManager, AlertRule, Notifier, load_alert_config
 from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.reevaluate import compare_runs, evaluate_once, parse_interval, summarize
@@ -432,7 +432,6 @@ def test_webhook_delivery_is_retried_with_backoff(monkeypatch):
 def test_a_hanging_webhook_does_not_hold_up_judging(tmp_path, monkeypatch):
     """The alert is recorded and evaluation returns while the webhook still holds the request; delivery is marked after."""
     import safealign.monitor.alerts as alerts_module
-    from safealign.monitor.alerts import AlertManager
 
     arrived, release = threading.Event(), threading.Event()
     hook_app = FastAPI()
@@ -644,6 +643,29 @@ def test_alert_file_errors_name_the_field(tmp_path):
         load_alert_config(path)
     shipped = load_alert_config("recipes/monitor_alerts.yaml")
     assert {r.metric for r in shipped.rules} == {"harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_error_rate"}
+    path.write_text("rules:\n  - {name: never, metric: refusal_rate, window: 10}\n")  # min_samples 20 > window: never fires
+    with pytest.raises(RecipeError, match=r"min_samples \(20\) is larger than window \(10\)"):
+        load_alert_config(path)
+    path.write_bytes("rules:\n  - {name: a, metric: harmful_rate}\n".encode("utf-16"))  # Notepad's, PowerShell's > default
+    with pytest.raises(RecipeError, match="not UTF-8 text"):
+        load_alert_config(path)
+
+
+def test_two_workers_on_one_database_page_once_and_see_each_others_resolve(tmp_path, monkeypatch):
+    from safealign.monitor import alerts as alerts_module
+
+    rate = {"now": 0.9}
+    monkeypatch.setattr(alerts_module, "metric_rate", lambda store, metric, window: (rate["now"], 10))
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    config = AlertConfig(rules=[AlertRule(name="harm", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)])
+    first, second = AlertManager(store, config, Notifier(None)), AlertManager(store, config, Notifier(None))
+    assert [a["rule"] for a in first.evaluate()] == ["harm"] and second.evaluate() == [], "the second worker paged again"
+    rate["now"] = 0.1
+    first.evaluate()  # resolved by one worker ...
+    rate["now"] = 0.9
+    assert [a["rule"] for a in second.evaluate()] == ["harm"], "... and the other missed the next incident"
+    assert store.record_alert_change("harm", "fired", delivered=False) is None, "fired twice in a row"
+    assert [a["kind"] for a in reversed(queries.recent_alerts(store))] == ["fired", "resolved", "fired"]
 
 
 def test_scheduled_eval_flags_a_regression(tmp_path):
@@ -675,6 +697,26 @@ def _report(harmful_refused: int, borderline_refused: int, items: int = 16) -> E
     return EvalReport({"harmful": suite("harmful", "refusal_rate", harmful_refused),
                        "borderline": suite("borderline", "over_refusal_rate", borderline_refused)},
                       samples=[], wall_time_s=1.0, generation_time_s=1.0, judge_time_s=0.0, tokens_generated=10, prompt_tokens=10)
+
+
+def test_a_scheduled_eval_goes_on_after_a_later_run_fails(caplog):
+    """A first failure stops the schedule (likely a wrong URL or model); the model server restarting later does not."""
+    from safealign.monitor.reevaluate import evaluate_every
+
+    outcomes = iter([None, SafealignError("answered HTTP 500"), None])
+    calls = []
+
+    def run():
+        calls.append(1)
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+        return {}
+
+    evaluate_every(0, run, stop_after=3)
+    assert len(calls) == 3 and "answered HTTP 500" in caplog.text
+    with pytest.raises(SafealignError, match="wrong"):
+        evaluate_every(0, lambda: (_ for _ in ()).throw(SafealignError("wrong URL")), stop_after=3)
 
 
 def test_scheduled_eval_needs_two_items_to_alert(tmp_path):
@@ -914,6 +956,10 @@ def test_the_recipes_monitor_section_configures_the_gateway_and_options_override
 
     result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "judge", "--once"], env={"COLUMNS": "300"})
     assert result.exit_code == 2 and "--recipe goes after the subcommand: safealign monitor judge --recipe" in " ".join(result.output.split())
+    # any gateway option before the subcommand: --db went unused (a new database in the current folder, the queue unjudged)
+    result = CliRunner().invoke(cli, ["monitor", "--db", f"sqlite:///{tmp_path}/m.db", "--port", "9", "judge", "--once"],
+                                env={"COLUMNS": "300", "SAFEALIGN_MONITOR_KEY": "k"})
+    assert result.exit_code == 2 and "--db, --port go after the subcommand" in " ".join(result.output.split())
 
     bare = tmp_path / "bare.yaml"
     bare.write_text("name: x\n")
@@ -1003,3 +1049,37 @@ def test_two_workers_on_one_postgresql_database_judge_each_exchange_once(tmp_pat
     with store.engine.connect() as conn:
         per_exchange = conn.execute(sa.select(verdicts.c.exchange_id, sa.func.count()).group_by(verdicts.c.exchange_id)).all()
     assert len(per_exchange) == 120 and {count for _, count in per_exchange} == {3}
+
+
+def test_the_gateway_checks_openai_ranges_not_serves_and_takes_a_v1_upstream(upstream, tmp_path):
+    """`serve` answers at most 16 a request; vLLM behind the gateway takes 128, and top_p 0. `serve` prints URLs that end
+    in /v1, which the gateway turned into /v1/v1/chat/completions (a 404 for every request)."""
+    with gateway(upstream + "/v1/", f"sqlite:///{tmp_path}/m.db") as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello") | {"n": 20, "top_p": 0})
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["choices"]) == 20
+        assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello") | {"n": 129}).status_code == 422
+
+
+def test_monitor_settings_refuse_what_would_fail_later():
+    from pydantic import ValidationError
+
+    for db in ("sqlite://", "sqlite:///:memory:"):  # each pooled connection would get its own empty database
+        with pytest.raises(ValidationError, match="in-memory SQLite"):
+            MonitorConfig(db=db)
+    with pytest.raises(ValidationError, match="retention_days"):  # a date before year 1: purging crashed hourly
+        MonitorConfig(retention_days=1_000_000)
+    assert MonitorConfig(upstream="http://127.0.0.1:8000/v1").upstream == "http://127.0.0.1:8000"
+
+
+def test_a_database_file_deleted_while_the_gateway_runs_is_a_503_and_degraded_health(upstream, tmp_path):
+    """Open connections wrote on into the unlinked file: clients got 200 for exchanges nobody could read again."""
+    db = tmp_path / "m.db"
+    with gateway(upstream, f"sqlite:///{db}") as (url, app):
+        assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello")).status_code == 200
+        for path in tmp_path.glob("m.db*"):
+            path.unlink()
+        lost = httpx.post(f"{url}/v1/chat/completions", json=chat("hello again"))
+        assert lost.status_code == 503, lost.text
+        health = httpx.get(f"{url}/health").json()
+        assert health["status"] == "degraded" and "was deleted, moved or replaced" in health["reason"]

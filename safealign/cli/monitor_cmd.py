@@ -72,8 +72,16 @@ def gateway(
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
-        if recipe is not None:  # the gateway's options do not reach a subcommand: it would run on its defaults
-            raise typer.BadParameter(f"--recipe goes after the subcommand: safealign monitor {ctx.invoked_subcommand} --recipe {recipe}")
+        # The gateway's options do not reach a subcommand, which would run on its own defaults (another --db: the
+        # queued exchanges left unjudged, a new database made in the current folder).
+        misplaced = [name for name in ("upstream", "db", "host", "port", "blocking", "api_key", "alerts", "webhook", "judge",
+                                       "retention_days", "upstream_connections", "worker", "recipe")
+                     if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"]
+        if misplaced:
+            flags = ", ".join("--" + name.replace("_", "-") for name in misplaced)
+            raise typer.BadParameter(f"{flags} {'goes' if len(misplaced) == 1 else 'go'} after the subcommand: "
+                                     f"safealign monitor {ctx.invoked_subcommand} {flags.split(', ')[0]} ... "
+                                     f"(see safealign monitor {ctx.invoked_subcommand} --help for the options it takes)")
         return
     friendly_errors(_gateway)(ctx, recipe, upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key,
                               alerts=alerts, webhook=webhook, judge=judge, retention_days=retention_days,

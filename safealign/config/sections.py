@@ -447,11 +447,22 @@ class DistillConfig(Section):
         return self
 
 
+def _sqlite_database(url: str) -> str | None:
+    """The file of a ``sqlite:`` URL ("" or ":memory:" for an in-memory database), or None when it does not parse."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).database or ""
+    except ArgumentError:
+        return None  # the store says so, naming the URL forms it takes
+
+
 class MonitorConfig(Section):
     upstream: str | None = Field(None, description="URL of the OpenAI-compatible model server to guard.")
     db: str = Field("sqlite:///runs/monitor.db", description="SQLAlchemy database URL (SQLite or PostgreSQL).")
     blocking: bool = Field(False, description="Judge before returning and replace unsafe answers with a refusal.")
-    retention_days: int = Field(30, ge=1, description="Delete stored exchanges older than this.")
+    retention_days: int = Field(30, ge=1, le=36500, description="Delete stored exchanges older than this (at most 36500: a hundred years).")
     host: str = Field("127.0.0.1", description="Interface the gateway binds (0.0.0.0 exposes it to the network).")
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the gateway.")
     api_key: str | None = Field(None, description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).")
@@ -487,10 +498,24 @@ class MonitorConfig(Section):
         2, ge=1, description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points)."
     )
 
+    @field_validator("upstream")
+    @classmethod
+    def _upstream_base(cls, value: str | None) -> str | None:
+        """The server's base URL: the ``.../v1`` that `safealign serve` prints (and OpenAI clients take) is accepted
+        too; the gateway adds ``/v1/chat/completions`` itself, and ``/v1/v1/...`` would 404 every request."""
+        if value is None:
+            return value
+        base = value.rstrip("/")
+        return base[: -len("/v1")] if base.endswith("/v1") else base
+
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:
         if not self.db.startswith(("sqlite:", "postgresql")):
             raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
+        if self.db.startswith("sqlite:") and _sqlite_database(self.db) in ("", ":memory:"):
+            # each connection of the pool would get its own empty in-memory database: every exchange would fail
+            raise ValueError(f"db {self.db!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
+                             "give a file: sqlite:///runs/monitor.db")
         check_http_url("upstream", self.upstream)
         check_http_url("webhook", self.webhook)
         return self

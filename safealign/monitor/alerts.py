@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import httpx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safealign.config.base import check_http_url, format_validation_error
 from safealign.errors import RecipeError
@@ -39,6 +39,13 @@ class AlertRule(BaseModel):
     threshold: float = Field(0.1, ge=0, le=1, description="Fire when the rate reaches this value.")
     min_samples: int = Field(20, ge=1, description="Stay quiet until the window holds this many samples.")
     description: str = Field("", description="What the alert means and what to do about it.")
+
+    @model_validator(mode="after")
+    def _window_can_hold_min_samples(self) -> AlertRule:
+        if self.min_samples > self.window:  # the window never holds that many: the rule could never fire
+            raise ValueError(f"min_samples ({self.min_samples}) is larger than window ({self.window}), so the rule could never "
+                             f"fire; lower min_samples to at most {self.window} or widen the window")
+        return self
 
 
 class AlertConfig(BaseModel):
@@ -62,6 +69,8 @@ def load_alert_config(path: str | Path) -> AlertConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise RecipeError(f"{path}: not valid YAML ({error})") from None
+    except UnicodeDecodeError:
+        raise RecipeError(f"{path}: not UTF-8 text (saved as UTF-16 or another encoding?); save it as UTF-8") from None
     if isinstance(raw, list):
         raw = {"rules": raw}
     try:
@@ -163,27 +172,30 @@ class AlertManager:
         self.store = store
         self.rules = config.rules
         self.notifier = notifier or Notifier(config.webhook)
-        self.firing = {rule.name: store.last_alert_kind(rule.name) == "fired" for rule in self.rules}
 
     def evaluate(self) -> list[dict[str, Any]]:
-        """Fire rules that crossed their threshold; re-arm rules whose rate fell back. Returns fired alerts."""
+        """Fire rules that crossed their threshold; re-arm rules whose rate fell back. Returns fired alerts.
+
+        Whether a rule is firing is the database's latest event for it, not this worker's memory: another worker on
+        the same database (or a `monitor judge --once`) may have fired or resolved it since."""
         fired = []
         for rule in self.rules:
             rate, samples = metric_rate(self.store, rule.metric, rule.window)
             if samples < rule.min_samples:
                 continue
-            if rate >= rule.threshold and not self.firing[rule.name]:
-                self.firing[rule.name] = True
-                fired.append(self._fire(rule, rate, samples))
-            elif rate < rule.threshold and self.firing[rule.name]:
-                self.firing[rule.name] = False
+            firing = self.store.last_alert_kind(rule.name) == "fired"  # a read first: most batches change nothing
+            if rate >= rule.threshold and not firing:
+                alert = self._fire(rule, rate, samples)
+                if alert is not None:
+                    fired.append(alert)
+            elif rate < rule.threshold and firing:
                 message = f"{rule.metric} back to {rate:.3f} (< {rule.threshold}) over the last {samples}"
-                log.info("alert %s resolved: %s", rule.name, message)
-                self.store.add_alert(rule=rule.name, kind="resolved", metric=rule.metric, value=rate,
-                                     threshold=rule.threshold, samples=samples, message=message, delivered=False)
+                if self.store.record_alert_change(rule.name, "resolved", metric=rule.metric, value=rate, threshold=rule.threshold,
+                                                  samples=samples, message=message, delivered=False) is not None:
+                    log.info("alert %s resolved: %s", rule.name, message)
         return fired
 
-    def _fire(self, rule: AlertRule, rate: float, samples: int) -> dict[str, Any]:
+    def _fire(self, rule: AlertRule, rate: float, samples: int) -> dict[str, Any] | None:
         message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} over the last {samples} exchanges"
         if rule.description:
             message += f" — {rule.description}"
@@ -191,7 +203,10 @@ class AlertManager:
                    "threshold": rule.threshold, "samples": samples, "message": message}
         # Recorded first (the dashboard shows it at once), marked delivered when the webhook takes it: judging
         # goes on meanwhile instead of waiting out a dead webhook's tries.
-        alert_id = self.store.add_alert(**payload, delivered=False)
+        fields = {key: value for key, value in payload.items() if key not in ("rule", "kind")}
+        alert_id = self.store.record_alert_change(rule.name, "fired", **fields, delivered=False)
+        if alert_id is None:  # already firing: fired by this worker before, or by another one
+            return None
         self.notifier.send_later(payload, lambda: self.store.mark_alert_delivered(alert_id))
         return payload
 

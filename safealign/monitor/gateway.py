@@ -41,6 +41,7 @@ from safealign.monitor.worker import (
 )
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import (
+    ForwardedChatRequest,
     RequestError,
     error_body,
     parse_json_object,
@@ -164,7 +165,7 @@ def create_gateway(
             raise RequestError(405, f"{request.url.path} takes POST, not {request.method}", kind="method_not_allowed")
         body = await read_limited_body(request, config.max_body_bytes)
         payload = parse_json_object(body)
-        validate_chat(payload)
+        validate_chat(payload, ForwardedChatRequest)
         assert proxy is not None
         return await proxy.chat(request, body, payload, started)
 
@@ -187,8 +188,9 @@ def create_gateway(
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died."""
-        problem = worker_problem()
+        """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died, or its
+        database file is gone."""
+        problem = store.file_problem() or worker_problem()
         status = {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
         return status | {"upstream": redact_url(config.upstream), "blocking": config.blocking}
 

@@ -174,14 +174,18 @@ def evaluate_once(
 
 
 def evaluate_every(interval_s: float, run: Callable[[], dict[str, Any]], stop_after: int | None = None) -> None:
-    """Call ``run`` every ``interval_s`` seconds (a failed run is logged and the schedule goes on)."""
+    """Call ``run`` every ``interval_s`` seconds. A failed first run stops it (a wrong URL, model or suite is the likely
+    cause, and the user is still watching); a later failure, say the model server restarting for a deploy, is logged
+    and the schedule goes on."""
     done = 0
     while stop_after is None or done < stop_after:
         started = time.monotonic()
         try:
             run()
-        except SafealignError:
-            raise
+        except SafealignError as error:
+            if done == 0 or stop_after == 1:
+                raise
+            log.error("eval run failed: %s; next run in %.0fs", error, interval_s)
         except Exception:
             log.exception("eval run failed; next run in %.0fs", interval_s)
         done += 1

@@ -266,6 +266,24 @@ class Store:
             raise SafealignError(f"--db {redact_url(url)}: not a database the monitor can use ({type(reason).__name__}: {reason}); "
                                  "point --db at a new file or at an existing safealign monitor database") from None
         self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._file = Path(database).resolve() if database and database != ":memory:" else None
+        self._file_id = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = self._file.stat() if self._file is not None else None
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino) if stat is not None else None
+
+    def file_problem(self) -> str | None:
+        """Why a SQLite database file can no longer take exchanges (deleted, moved or replaced since the store opened
+        it: open connections would go on writing into the unlinked file, and every row would be lost), or None."""
+        if self._file is None or self._identity() == self._file_id:
+            return None
+        return (f"the database file {self._file} was deleted, moved or replaced while the monitor ran: exchanges are not "
+                "stored; put the file back, or restart the monitor to start a new one")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -386,10 +404,31 @@ class Store:
             conn.execute(alerts.update().where(alerts.c.id == alert_id).values(delivered=True))
 
     def last_alert_kind(self, rule: str) -> str | None:
-        """``fired`` or ``resolved`` for the rule's latest event: restores de-duplication after a restart."""
+        """``fired`` or ``resolved`` for the rule's latest event (a read; record_alert_change decides under a lock)."""
         query = sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
         with self.engine.connect() as conn:
             return conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).scalar()
+
+    def record_alert_change(self, rule: str, kind: str, **fields: Any) -> int | None:
+        """Add a ``fired`` event unless the rule's latest event is already ``fired``, or a ``resolved`` one only when
+        it is: the alert's id, or None when another worker on this database recorded the change first. One
+        statement reads and inserts (SQLite runs it under its write lock; PostgreSQL under a per-rule advisory
+        lock taken first), so two workers judging into one database page once, and each sees the other's
+        resolve instead of trusting the state it read at start."""
+        latest = (sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
+                  .order_by(alerts.c.id.desc()).limit(1).scalar_subquery())
+        latest_kind = sa.func.coalesce(latest, "resolved")
+        wanted = latest_kind != "fired" if kind == "fired" else latest_kind == "fired"
+        values = {"created_at": utcnow(), "rule": rule, "kind": kind, **fields}
+        columns = list(values)
+        source = sa.select(*(sa.literal(values[name], alerts.c[name].type) for name in columns)).where(wanted)
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-alert:" + rule))))
+            result = conn.execute(alerts.insert().from_select(columns, source))
+            if not result.rowcount:
+                return None
+            return int(conn.execute(sa.select(sa.func.max(alerts.c.id)).where(alerts.c.rule == rule, alerts.c.kind == kind)).scalar_one())
 
     def add_eval_run(self, **fields: Any) -> int:
         with self.engine.begin() as conn:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from safealign.errors import SafealignError
 from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -103,12 +104,17 @@ class ExchangeWriter:
     def _insert(self, rows: list[dict[str, Any]]) -> list[Any] | None:
         """The rows' ids once committed, or None (the error in ``_last_error``): those requests answer 503."""
         try:
+            if problem := self.store.file_problem():
+                raise SafealignError(problem)
             self._conn = self._conn or self.store.request_path_connection()
             ids = self.store.insert_exchanges(rows, self._conn)
             self.commits += 1
             return ids
         except Exception as failure:
-            log.exception("could not store %d exchanges", len(rows))
+            if isinstance(failure, SafealignError):  # said in full, no traceback needed
+                log.error("could not store %d exchanges: %s", len(rows), failure)
+            else:
+                log.exception("could not store %d exchanges", len(rows))
             self._last_error = failure
             self._close_connection()  # it may be broken (a restarted database server): the next try reconnects
             return None

@@ -157,12 +157,20 @@ def _unencodable_path(value: Any, path: str) -> str | None:
     return None
 
 
-def validate_chat(payload: dict[str, Any]) -> ChatRequest:
+class ForwardedChatRequest(ChatRequest):
+    """What the monitor gateway checks before forwarding: OpenAI's own ranges, not `safealign serve`'s (its upstream,
+    vLLM or another server, may take up to 128 answers a request, or top_p 0)."""
+
+    top_p: float | None = Field(None, ge=0, le=1)
+    n: int | None = Field(1, ge=1, le=128)
+
+
+def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatRequest) -> ChatRequest:
     """Validate a decoded body; every problem is named by field path (422, or 400 for no messages)."""
     if "messages" not in payload:
         raise RequestError(400, "missing required field 'messages' (a list of {role, content} objects)", param="messages")
     try:
-        return ChatRequest.model_validate(payload)
+        return schema.model_validate(payload)
     except ValidationError as error:
         problems = []
         for item in error.errors():
