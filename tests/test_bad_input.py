@@ -43,6 +43,20 @@ def test_a_latin1_line_is_reported_with_its_line_and_the_fix(tmp_path):
     assert result.exit_code == 1 and f"{path}:4: not UTF-8" in " ".join(result.stderr.split())
 
 
+def test_an_unpaired_surrogate_escape_and_a_utf16_file_are_named_with_the_fix(tmp_path):
+    """A JSON "\\ud83d" without its pair passed the check, then crashed SFT (sha256) and the tokenizer."""
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "emoji \\ud83d please"}, {"role": "assistant", "content": "ok"}]}\n'
+                    '{"messages": [{"role": "user", "content": "a pair \\ud83d\\ude00 is fine"}, {"role": "assistant", "content": "ok"}]}\n')
+    rows, problems = read_rows_and_problems(path)
+    assert len(rows) == 1 and [(p.line, p.field) for p in problems] == [(1, "messages.0.content")]
+    assert "unpaired surrogate escape \\ud83d" in str(problems[0])
+    utf16 = tmp_path / "u16.jsonl"
+    utf16.write_bytes('{"messages": []}\n{"messages": []}\n'.encode("utf-16"))
+    rows, problems = read_rows_and_problems(utf16)
+    assert not rows and len(problems) == 1 and "the file is UTF-16" in str(problems[0]) and "iconv -f utf-16" in str(problems[0])
+
+
 def tiny_recipe(tmp_path, data, output_dir=None, **sft):
     settings = {"datasets": {str(data): 1.0}, "method": "full", "max_steps": 2, "batch_size": 3, "save_steps": 2, "logging_steps": 1, "max_length": 64} | sft
     recipe = {"name": "t", "output_dir": str(output_dir or tmp_path / "runs"), "precision": "fp32", "model": {"name": "tiny"}, "sft": settings}

@@ -237,3 +237,45 @@ def test_eval_cli_with_a_malformed_endpoint_url(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "x")])
     assert result.exit_code == 2, result.output
     assert "is not a valid URL" in result.output and "http://127.0.0.1:8000" in " ".join(result.output.split())
+
+
+def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    """One connection cut mid-answer ended the whole eval (every finished answer lost); a provider's content filter
+    answered "" and was scored as evasive, unsaid."""
+    import safealign.evals.endpoint as endpoint
+
+    calls = {"n": 0}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json={"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]})
+
+    real_init = httpx.Client.__init__
+
+    def init(self: httpx.Client, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - httpx's own signature
+        kwargs["transport"] = httpx.MockTransport(answer)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+    monkeypatch.setattr(endpoint, "time", SimpleNamespace(sleep=lambda s: None))
+    report = run_eval(EndpointGenerator("http://127.0.0.1:9", "m", concurrency=1), ["borderline"], limit=1, out_dir=tmp_path,
+                      model={"endpoint": "http://127.0.0.1:9", "name": "m"})
+    assert calls["n"] == 3, "the dropped request was not tried again"
+    assert report.config["finish_reasons"] == {"content_filter": 2} and "content_filter (2)" in caplog.text
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["config"]["model"] == {"endpoint": "http://127.0.0.1:9", "name": "m"}
+    rows = [json.loads(line) for line in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert {row["decoding"]["finish_reason"] for row in rows} == {"content_filter"}
+
+
+def test_eval_cli_timeout_reaches_the_endpoint_and_the_summary_names_what_was_evaluated(server: FakeServer, tmp_path: Path) -> None:
+    from safealign.cli.main import app
+
+    out = tmp_path / "t"
+    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url + "/v1", "--suites", "format", "--limit", "1",
+                                      "--timeout", "7", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["config"]["model"] == {"endpoint": server.url, "name": "served"}

@@ -118,6 +118,15 @@ def test_load_csv_and_txt(tmp_path: Path) -> None:
     items = load_suite_file(txt, suite="plain")
     assert [i.prompt for i in items] == ["first prompt", "second prompt"]
     assert [i.id for i in items] == ["plain-0001", "plain-0003"]  # ids carry the line number
+    hundred = tmp_path / "hundred.txt"  # a user's file is scored whole unless a limit is given (it was cut to 60, unsaid)
+    hundred.write_text("".join(f"prompt number {i}\n" for i in range(100)))
+    assert len(select_items(str(hundred))) == 100 and len(select_items(str(hundred), limit=10)) == 10
+    multi = tmp_path / "multi.csv"  # a quoted cell over two lines: its line break was dropped
+    multi.write_text('prompt,note\n"line one\nline two of the same prompt",n1\nnext,n2\n')
+    assert [i.prompt for i in load_suite_file(multi)] == ["line one\nline two of the same prompt", "next"]
+    txt.write_text("first prompt\u2028still the first\nsecond\n")  # only "\n" ends a prompt: ids are line numbers
+    assert [(i.id, i.prompt) for i in load_suite_file(txt, suite="plain")] == [("plain-0001", "first prompt\u2028still the first"),
+                                                                              ("plain-0002", "second")]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
     ", dev (the dev split: harmful_dev, harmful_dev_subtle, borderline_dev and three unseen reasoning-gym families)" \
     ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), " \
-    "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones)."
+    "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones; every prompt of it " \
+    "unless --limit is given)."
 
 
 def _fmt(value: float) -> str:
@@ -41,6 +42,7 @@ def eval_command(
     endpoint_model: str | None = typer.Option(None, help="Model name to send to the endpoint (default: MODEL)."),
     api_key: str | None = typer.Option(None, envvar="SAFEALIGN_API_KEY", help="Bearer token for the endpoint."),
     concurrency: int = typer.Option(8, min=1, help="Parallel requests to the endpoint."),
+    timeout: float = typer.Option(120.0, min=1.0, help="Seconds to wait for each endpoint answer (each is tried 3 times)."),
     judge: str = typer.Option("default", help="Judge set: default, llama-guard:PATH or openai:URL#MODEL."),
     max_new_tokens: int = typer.Option(128, min=1, help="Tokens per answer."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
@@ -64,12 +66,12 @@ def eval_command(
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
                            max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite,
-                           refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples)
+                           refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples, timeout)
 
 
 def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False,
-          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5, refusal_probe=None, probe_samples=8) -> None:
+          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5, refusal_probe=None, probe_samples=8, timeout=120.0) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -115,14 +117,19 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     out.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder fails now, not after the generation
     start = time.perf_counter()
     if endpoint:
-        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency, system_prompt=system_prompt)
+        from safealign.config.base import redact_url
+
+        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency,
+                                      system_prompt=system_prompt, timeout_s=timeout)
         source = f"{endpoint} ({generator.model})"
+        evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
     else:
         from safealign.models import generation_device, load_model
 
         loaded = load_model(model, device=generation_device())
         generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
         source = f"{model} ({generator.precision})"
+        evaluated = {"spec": model}
     if vote is not None:
         generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
         source += f", refusal vote of {vote.samples} at {vote.temperature}"
@@ -134,7 +141,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
     report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
-                      params=params, out_dir=out, show_progress=True, seed=seed)
+                      params=params, out_dir=out, show_progress=True, seed=seed, model=evaluated)
     rows = [[short_suite_name(suite), part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
             for suite, part, metric, rate in report.rows()]
     console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))

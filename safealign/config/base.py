@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -60,8 +61,6 @@ def check_http_url(name: str, value: str | None) -> str | None:
     ...
     ValueError: upstream 'http://[::1' is not an http:// or https:// URL with a host and a valid port; give one like http://127.0.0.1:8000
     """
-    from urllib.parse import urlsplit
-
     if value is None:
         return value
     try:
@@ -90,3 +89,29 @@ def check_report_to(names: list[str]) -> list[str]:
         if name not in known:
             raise ValueError(f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}")
     return names
+
+
+def redact_url(url: str | None) -> str:
+    """``url`` fit for a log line or an error message: no password, no query string or fragment.
+
+    A webhook's token usually rides in its query (or, like Slack's, in its path: only the host of an
+    http(s) URL with a path is kept), a database URL's password in its user info.
+    """
+    if not url:
+        return str(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:  # an unclosed IPv6 bracket, a bad port: shown as nothing that could leak a secret
+        return "(a URL that does not parse)"
+    if not parts.netloc:  # sqlite:///FILE: nothing secret but a query
+        return url.split("?", 1)[0].split("#", 1)[0] + ("?…" if parts.query else "")
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    if parts.username:
+        host = f"{parts.username}:***@{host}" if parts.password else f"{parts.username}@{host}"
+    path = parts.path
+    if parts.scheme in ("http", "https") and path.strip("/"):
+        path = "/…"
+    return urlunsplit((parts.scheme, host, path, "…" if parts.query else "", ""))

@@ -116,9 +116,13 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             not_utf8 = NOT_UTF8.search(line)
             if not_utf8:
                 byte = ord(not_utf8.group()) - 0xDC00
+                utf16 = number == 1 and line.startswith(("\udcff\udcfe", "\udcfe\udcff"))  # UTF-16's byte-order mark
                 problems.append(RowProblem(path, number, "", (
-                    f"not UTF-8 text (byte 0x{byte:02x} at column {not_utf8.start() + 1}): save the file as UTF-8, "
-                    f"e.g. `iconv -f latin1 -t utf-8 {path} > {path.with_suffix('.utf8.jsonl')}`")))
+                    f"not UTF-8 text (byte 0x{byte:02x} at column {not_utf8.start() + 1}{': the file is UTF-16' if utf16 else ''}): "
+                    f"save the file as UTF-8, e.g. `iconv -f {'utf-16' if utf16 else 'latin1'} -t utf-8 {path} > "
+                    f"{path.with_suffix('.utf8.jsonl')}`")))
+                if utf16:
+                    break  # every line of it is the same problem
                 continue
             try:
                 row = json.loads(line)
@@ -128,12 +132,33 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             if not isinstance(row, dict):
                 problems.append(RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}"))
                 continue
+            if (lone := _lone_surrogate(row)) is not None:
+                field, char = lone
+                problems.append(RowProblem(path, number, field, (
+                    f"holds an unpaired surrogate escape \\u{ord(char):04x} (half of an emoji or other character, cut by "
+                    "the tool that wrote it), which no tokenizer can encode: remove it or restore the pair")))
+                continue
             rows.append((number, row))
     if problems and not rows and _is_json_array_of_objects(path):
         problems.insert(0, RowProblem(path, 1, "", (
             "the file is one JSON array of rows, not JSONL: write one JSON object per line, e.g. "
             f"`jq -c '.[]' {path} > {path.with_name(path.stem + '.lines.jsonl')}`")))
     return rows, problems
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")  # what json.loads leaves of a "\\ud83d" escape without its pair
+
+
+def _lone_surrogate(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(field path, character) of the first string in ``value`` holding an unpaired surrogate, else None."""
+    if isinstance(value, str):
+        found = SURROGATE.search(value)
+        return (where, found.group()) if found else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        if (found := _lone_surrogate(inner, f"{where}.{key}" if where else str(key))) is not None:
+            return found
+    return None
 
 
 def _is_json_array_of_objects(path: Path) -> bool:

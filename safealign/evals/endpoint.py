@@ -82,13 +82,18 @@ class EndpointGenerator:
         for attempt in range(self.retries + 1):
             try:
                 response = client.post(self.url, json=payload)
-            except httpx.ConnectError as error:
+            except httpx.ConnectError as error:  # a refused connection: no server there, not an overloaded one
                 raise EndpointError(f"cannot reach {self.url} ({error}); is the server running? "
                                     f"check with: curl {self.base_url}/v1/models") from None
             except httpx.TimeoutException:
                 if attempt == self.retries:
                     raise EndpointError(f"{self.url} did not answer within {self.timeout.read:.0f}s "
-                                        f"({self.retries + 1} tries); raise the timeout or lower the concurrency") from None
+                                        f"({self.retries + 1} tries); raise --timeout or lower --concurrency") from None
+                continue
+            except httpx.TransportError as error:  # a connection dropped mid-answer (a proxy's idle cut, a worker restart)
+                if attempt == self.retries:
+                    raise EndpointError(f"request to {self.url} failed {self.retries + 1} times: {error!r}") from None
+                time.sleep(0.5 * 2**attempt)
                 continue
             except httpx.HTTPError as error:
                 raise EndpointError(f"request to {self.url} failed: {error!r}") from None
@@ -122,6 +127,8 @@ class EndpointGenerator:
             prompt_tokens=_token_count(usage.get("prompt_tokens")),
             completion_tokens=_token_count(usage.get("completion_tokens")),
             truncated=choice.get("finish_reason") == "length",
+            # another reason (a provider's content_filter, tool_calls) is kept: the runner counts and reports them
+            meta={"finish_reason": reason} if isinstance(reason := choice.get("finish_reason"), str) and reason not in ("stop", "length") else {},
         )
 
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,8 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         raise DataError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8, "
                         f"e.g. iconv -f latin1 -t utf-8 {path} > fixed{suffix}") from None
     if suffix in (".csv", ".tsv"):
-        reader = csv.DictReader(text.splitlines(), delimiter="\t" if suffix == ".tsv" else ",")
+        # newline="": a quoted cell may hold line breaks, which csv keeps only when it reads the line endings itself
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
         rows = []
         for row in reader:
             if None in row:  # more cells than header columns
@@ -73,7 +75,8 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 rows.append((reader.line_num, row))
         return rows
     if suffix == ".txt":
-        return [(number, {"prompt": line.strip()}) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        # one prompt per "\n" line (str.splitlines also splits at U+2028, form feeds, ...: ids would stop matching line numbers)
+        return [(number, {"prompt": line.strip()}) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
     raise DataError(f"{path}: unsupported suite file type {suffix!r}; use .jsonl, .csv, .tsv or .txt (one prompt per line)")
 
 

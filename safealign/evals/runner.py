@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,12 +187,14 @@ def run_eval(
     out_dir: str | Path | None = None,
     show_progress: bool = False,
     seed: int = 0,
+    model: dict[str, Any] | None = None,
 ) -> EvalReport:
     """Generate answers for every suite's items, judge and score them, and compute the metrics.
 
     ``limit`` caps items per suite and split (``None``: each suite's default); ``judges`` is a
     judge set (``.refusal``, ``.harm``), a judge spec string, or ``None`` for the default judges,
-    built only when a safety suite runs.
+    built only when a safety suite runs. ``model`` says what was evaluated (a spec, or an endpoint and its
+    model name), for ``summary.json``.
     """
     started = time.perf_counter()
     specs = distinct_suites([s if isinstance(s, Suite) else get_suite(s) for s in suites])
@@ -209,6 +212,13 @@ def run_eval(
     gen_start = time.perf_counter()
     completions = generator.generate([item.prompt for item in items], params, show_progress=show_progress)
     generation_time = time.perf_counter() - gen_start
+    # An endpoint's answers ended by its own content filter, or by a tool call, hold no text of the model's to judge:
+    # they are scored as the text they have (an empty answer: evasive, not a refusal), and said so.
+    unusual = Counter(reason for c in completions if (reason := c.meta.get("finish_reason")) not in (None, "stop", "length"))
+    if unusual:
+        log.warning("the endpoint ended %s answer(s) with finish_reason %s: they are scored as the text they hold (an "
+                    "empty one counts as evasive, not as a refusal); samples.jsonl has each one's under decoding.finish_reason",
+                    sum(unusual.values()), ", ".join(f"{reason} ({count})" for reason, count in unusual.most_common()))
 
     by_prompt: dict[int, list[Completion]] = {}
     for completion in completions:
@@ -241,11 +251,12 @@ def run_eval(
         judge_time_s=judge_time,
         tokens_generated=sum(c.meta.get("tokens_spent", c.completion_tokens) for c in completions),
         prompt_tokens=sum(c.prompt_tokens for c in completions),
-        config={"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
+        config=({"model": model} if model else {}) | {"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
                 "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
                 "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)}
         | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {})
-        | ({"refusal_probe": routing} if (routing := getattr(generator, "routing", None)) is not None else {}),
+        | ({"refusal_probe": routing} if (routing := getattr(generator, "routing", None)) is not None else {})
+        | ({"finish_reasons": dict(unusual)} if unusual else {}),
     )
     if out_dir is not None:
         report.write(out_dir)

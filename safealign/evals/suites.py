@@ -56,7 +56,7 @@ class Suite:
     name: str
     load: Callable[[], list[EvalItem]]
     kind: str
-    default_limit: int
+    default_limit: int | None  # items per split when no limit is given; None: all of them (a user's file)
     description: str
     file: Path | None = None  # a file suite's file: the eval records its path and sha256
 
@@ -225,7 +225,8 @@ def get_suite(name: str) -> Suite:
     kind, path = (kind, rest) if rest and kind in FILE_SUITE_KINDS else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
         file = Path(path)
-        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, 60, f"prompts from {file}", file)
+        # every prompt of a user's file by default: a sample of it, unasked, would be scored as if it were the file
+        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, None, f"prompts from {file}", file)
     raise unknown_name("eval suite", name, list(SUITES))
 
 
@@ -244,9 +245,9 @@ def _allocate(sizes: dict[str, int], limit: int, rng: random.Random) -> dict[str
     return quota
 
 
-def _stratified(items: list[EvalItem], limit: int, seed: int) -> list[EvalItem]:
+def _stratified(items: list[EvalItem], limit: int | None, seed: int) -> list[EvalItem]:
     """``limit`` items keeping each language's share, and within it each category's share, chosen at random."""
-    if len(items) <= limit:
+    if limit is None or len(items) <= limit:
         return items
     rng = random.Random(seed)
     chosen: set[str] = set()

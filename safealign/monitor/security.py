@@ -11,37 +11,15 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Request
 
+from safealign.config.base import redact_url  # noqa: F401 - re-exported: the monitor's modules import it from here
 from safealign.serve.protocol import RequestError
 
 log = logging.getLogger(__name__)
 
 KEY_ENV = "SAFEALIGN_MONITOR_KEY"
-
-
-def redact_url(url: str | None) -> str:
-    """``url`` fit for a log line or an error message: no password, no query string or fragment.
-
-    A webhook's token usually rides in its query (or, like Slack's, in its path: only the host of an
-    http(s) URL with a path is kept), a database URL's password in its user info.
-    """
-    if not url:
-        return str(url)
-    parts = urlsplit(url)
-    if not parts.netloc:  # sqlite:///FILE: nothing secret but a query
-        return url.split("?", 1)[0].split("#", 1)[0] + ("?…" if parts.query else "")
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    if parts.username:
-        host = f"{parts.username}:***@{host}" if parts.password else f"{parts.username}@{host}"
-    path = parts.path
-    if parts.scheme in ("http", "https") and path.strip("/"):
-        path = "/…"
-    return urlunsplit((parts.scheme, host, path, "…" if parts.query else "", ""))
 
 
 def resolve_api_key(configured: str | None) -> tuple[str, bool]:

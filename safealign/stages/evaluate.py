@@ -56,7 +56,8 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump() | {"system_prompt": system_prompt}, seed=seed, started_at=time.time())
     loaded = load_model(model_spec, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
-    report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed)
+    report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed,
+                      model={"spec": model_spec})
     record.metrics = {
         "precision": engine.precision,
         "parameters": loaded.num_parameters,
