@@ -172,8 +172,11 @@ class StageRecord:
         ``checkpoint``, take the time the earlier sessions ran, so a stage resumed after a crash reports what it cost
         in all (``wall_time_s``), not its last session's part. A session that crashed ran until its last row in
         ``metrics.jsonl`` (rows carry their time; a copied folder's file times would not); one that logged no row
-        counts 0 s. A stage that starts over (no checkpoint) counts from now: what ran before left nothing it uses."""
+        counts 0 s. A stage that starts over (no checkpoint) counts from now: what ran before left nothing it uses,
+        and its logs are set aside (see set_aside_logs)."""
         path = stage_dir / SESSIONS_FILE
+        if checkpoint is None:
+            set_aside_logs(stage_dir)
         sessions = [row for row in read_jsonl(path) if isinstance(row.get("started_at"), int | float)] if checkpoint else []
         if sessions:
             times = [row["time"] for row in read_jsonl(stage_dir / "metrics.jsonl") if isinstance(row.get("time"), int | float)]
@@ -202,6 +205,26 @@ class StageRecord:
         del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)
+
+
+# What a training stage appends to as it trains: rows a resumed stage trims to its checkpoint (drop_undone_rows)
+STAGE_LOGS = ("metrics.jsonl", "rollouts.jsonl", "gates.jsonl", "alerts.jsonl")
+
+
+def set_aside_logs(stage_dir: Path) -> Path | None:
+    """Move the logs of an earlier attempt of a stage that now starts from step 0 (it crashed before its first
+    checkpoint, or `--no-resume`) into ``earlier_attempts/<time>/``: appended to, they held two runs' steps 1, 2, ...
+    and the detectors, the gate counts and `audit` read both. Moved, not deleted: they are the only record of that
+    attempt. Returns the folder, or None when there was nothing to move."""
+    logs = [stage_dir / name for name in STAGE_LOGS if (stage_dir / name).is_file()]
+    if not logs:
+        return None
+    target = stage_dir / "earlier_attempts" / time.strftime("%Y%m%d-%H%M%S")
+    target.mkdir(parents=True, exist_ok=True)
+    for path in logs:
+        path.replace(target / path.name)
+    log.warning("%s starts from step 0: the logs of its earlier attempt are now in %s", stage_dir, target)
+    return target
 
 
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:

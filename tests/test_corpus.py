@@ -193,3 +193,19 @@ def test_a_teachers_answer_that_holds_a_short_suite_prompt_does_not_stop_distill
     assert check_disjoint_from_evals([traces], generated_by="/run/sample/traces.jsonl")["clean"]
     with pytest.raises(DataError, match="what is racketeering"):
         check_disjoint_from_evals([{**row, "dataset": "mine.jsonl"}], generated_by="/run/sample/traces.jsonl")
+
+
+def test_turns_out_of_order_and_a_repeated_conversation_are_problems(tmp_path):
+    """`data check` passed an assistant turn first, two users in a row and a system turn last, and three copies of a row."""
+    from safealign.corpus.validate import validate_rows
+
+    def row(*roles):
+        return {"messages": [{"role": role, "content": f"{role} text {i}"} for i, role in enumerate(roles)]}
+
+    rows = [(1, row("system", "user", "assistant")), (2, row("assistant", "user", "system", "assistant")),
+            (3, row("user", "user", "assistant")), (4, row("system", "user", "assistant"))]
+    problems = [str(problem) for problem in validate_rows(tmp_path / "f.jsonl", rows)]
+    assert len(problems) == 3, problems
+    assert "f.jsonl:2: field 'messages': messages[0] has role 'assistant' where 'user' belongs" in problems[0]
+    assert "f.jsonl:3: field 'messages': messages[1] has role 'user' where 'assistant' belongs" in problems[1]
+    assert "f.jsonl:4: field 'messages': the same conversation as line 1" in problems[2]

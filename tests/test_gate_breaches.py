@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from safealign.config import GateConfig
@@ -67,7 +69,26 @@ def test_a_resume_after_raise_kl_rollbacks_trains_with_the_raised_beta(tmp_path)
     gate.on_train_begin(None, SimpleNamespace(global_step=4, is_world_process_zero=True), None, model=torch.nn.Linear(2, 2))
     assert gate.trainer.beta == pytest.approx(0.08) and gate.rollbacks == 2
     assert gate.baseline == start
+    # the step-6 check the crash undid is done again: its row went (the stage's gate_events counted it twice)
+    assert [json.loads(line)["step"] for line in log_path.read_text().splitlines()] == [0, 2, 4]
     fresh = GateCallback(GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=tmp_path / "new.jsonl")
     fresh.trainer = SimpleNamespace(beta=0.02)
     fresh.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True, log_history=[]), None, model=torch.nn.Linear(2, 2))
     assert fresh.trainer.beta == 0.02, "a stage's start keeps the recipe's beta"
+
+
+def test_a_lower_lr_rollback_logs_the_learning_rate_it_trains_with(tmp_path) -> None:
+    """The Trainer logs the scheduler's last lr, which the halving left at the old value (logged 2x the real one)."""
+    import torch
+
+    from safealign.training.gates import GateCallback
+
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    gate = GateCallback(GateConfig(policy="lower_lr"), evaluate=lambda m: counted(14, 2), log_path=tmp_path / "g.jsonl")
+    gate.trainer = SimpleNamespace(optimizer=optimizer, lr_scheduler=scheduler)
+    assert gate._apply_policy(SimpleNamespace(should_training_stop=False)) == "lower_lr"
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(5e-4) and scheduler.get_last_lr() == [pytest.approx(5e-4)]
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(5e-4), "the next steps keep the halved rate"

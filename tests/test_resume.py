@@ -193,3 +193,7 @@ def test_wall_time_counts_every_session_that_led_to_the_checkpoint(tmp_path):
     over = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=4000.0)
     over.open_session(stage_dir, None)  # started over: what ran before left nothing this model uses
     assert over.earlier_sessions_s == [] and len(read_jsonl(stage_dir / "sessions.jsonl")) == 1
+    # ... and its logs are set aside, not appended to (they held two runs' step 1, 2, ...; audit read both)
+    assert not (stage_dir / "metrics.jsonl").exists()
+    (moved,) = (stage_dir / "earlier_attempts").iterdir()
+    assert [json.loads(line)["step"] for line in (moved / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 3]

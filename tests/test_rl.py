@@ -196,3 +196,17 @@ def test_a_gate_stop_survives_a_kill_during_the_final_save_and_a_resume_keeps_th
     events = [json.loads(line) for line in (resumed / "gates.jsonl").read_text().splitlines()]
     assert [e["action"] for e in events] == ["baseline", "pass", "pass"], events
     assert events[2]["baseline"] == events[0]["metrics"], "step 4 is compared with the stage's start, not with checkpoint-2"
+
+
+def test_full_rl_with_kl_from_a_lora_adapter_gets_a_merged_reference(tmp_path):
+    """The adapter's folder passed for the policy's: TRL tried to load the KL reference from it ("Unrecognized model")."""
+    from peft import LoraConfig, get_peft_model
+
+    from safealign.models import load_model
+
+    base = load_model("tiny")
+    get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(tmp_path / "adapter")
+    base.tokenizer.save_pretrained(tmp_path / "adapter")
+    run_rl(base_config(max_steps=1, beta=0.04), str(tmp_path / "adapter"), tmp_path / "rl", precision="fp32")
+    assert (tmp_path / "rl" / "reference_model" / "config.json").is_file() and (tmp_path / "rl" / "stage.json").is_file()
+    assert read_json(tmp_path / "rl" / "model" / "config.json")["use_cache"] is True, "the Trainer's use_cache=False was saved"

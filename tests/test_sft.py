@@ -162,6 +162,10 @@ def test_padding_free_batches_give_the_padded_loss(tmp_path, caplog):
     message = caplog.records[0].getMessage()
     assert f"1 of 4 rows are longer than sft.max_length {longest - 1} (the longest has {longest} tokens)" in message
     assert f"sft.max_length: {-(-longest // 32) * 32}" in message and "truncates" in message
+    caplog.clear()  # packing cuts rows at max_length as well, and said nothing
+    with caplog.at_level("WARNING", logger="safealign.stages.sft"):
+        assert use_padding_free(SFTConfig(max_length=longest - 1, packing=True), dataset, loaded.tokenizer) is False
+    assert len(caplog.records) == 1 and "1 of 4 rows are longer than sft.max_length" in caplog.records[0].getMessage()
 
 
 def test_frozen_embeddings_stay_equal_while_the_layers_train(tmp_path):
@@ -349,3 +353,14 @@ def test_a_model_without_a_chat_template_is_one_line_before_training(tiny, no_te
     assert "has no chat template: prompts are given as plain text" in caplog.text
     with pytest.raises(SafealignError, match=r"sft: .*no_template's tokenizer has no chat template.*chat_template\.jinja"):
         run_sft(SFTConfig(max_steps=1), str(no_template_model), tmp_path / "sft")
+
+
+def test_a_misspelt_lora_target_module_is_named_with_the_models_layers(tiny):
+    """peft failed with a traceback when no target matched, and skipped a misspelt one of several without a word."""
+    from safealign.config.sections import LoraConfig
+    from safealign.errors import SafealignError
+    from safealign.training.common import peft_config
+
+    assert peft_config(LoraConfig(target_modules=["q_proj", "v_proj"]), tiny.model).target_modules == {"q_proj", "v_proj"}
+    with pytest.raises(SafealignError, match=r"\['qproj'\] name no module of this model; its linear layers are .*q_proj"):
+        peft_config(LoraConfig(target_modules=["q_proj", "qproj"]), tiny.model)

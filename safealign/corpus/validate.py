@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
         bad("messages", "needs at least one user message")
+    elif order := _out_of_turn(messages):
+        bad("messages", order)
     if "kind" in row and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
         bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
     if "id" in row and not isinstance(row["id"], str | int):
@@ -53,12 +56,36 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     return problems
 
 
+def _out_of_turn(messages: list[Any]) -> str | None:
+    """Why the roles are not a conversation (a system turn first at most, then user and assistant taking turns from
+    the user's), or None. The chat template renders any order, and the model would learn from it."""
+    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+    if None in roles or not set(roles) <= ROLES:
+        return None  # said per message
+    turns = roles[1:] if roles[0] == "system" else roles
+    for index, role in enumerate(turns):
+        expected = "user" if index % 2 == 0 else "assistant"
+        if role != expected:
+            at = index + len(roles) - len(turns)
+            return (f"messages[{at}] has role {role!r} where {expected!r} belongs: a conversation is an optional system "
+                    "turn first, then user and assistant turns taking turns, starting with the user")
+    return None
+
+
 def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
-    """Problems in every row of a file, plus duplicate ids."""
+    """Problems in every row of a file, plus duplicate ids and duplicate conversations."""
     problems: list[RowProblem] = []
     seen: dict[Any, int] = {}
+    conversations: dict[str, int] = {}
     for line, row in rows:
         problems.extend(row_problems(path, line, row))
+        if isinstance(row.get("messages"), list):
+            key = json.dumps(row["messages"], sort_keys=True, ensure_ascii=False)
+            if key in conversations:
+                problems.append(RowProblem(path, line, "messages", (
+                    f"the same conversation as line {conversations[key]}: remove one (to weight a file up, give it a "
+                    "mixture fraction above 1 instead)")))
+            conversations.setdefault(key, line)
         if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
             if row["id"] in seen:
                 problems.append(RowProblem(path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"))

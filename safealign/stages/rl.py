@@ -91,6 +91,11 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
     )
 
 
+def is_full_model_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder transformers loads as the whole model (not an adapter, not a name)."""
+    return path.is_dir() and (path / "config.json").is_file() and not (path / "adapter_config.json").is_file()
+
+
 def run_rl(
     cfg: RLConfig,
     model_spec: str,
@@ -126,8 +131,9 @@ def run_rl(
     else:
         rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
     dataset = Dataset.from_list(rows)
-    if cfg.method == "full" and cfg.beta > 0 and not Path(loaded.model.config._name_or_path).is_dir():
-        # TRL loads the KL reference from the policy's folder; a model built in memory gets one.
+    if cfg.method == "full" and cfg.beta > 0 and not is_full_model_folder(Path(loaded.model.config._name_or_path)):
+        # TRL loads the KL reference from the policy's folder; a model built in memory gets one, and so does a LoRA
+        # adapter merged into its base (its folder holds the adapter, which TRL cannot load as a model).
         reference = stage_dir / "reference_model"
         with main_process_first():  # rank 0 writes it; the others then find it there
             if not (reference / "config.json").is_file() or weights_problem(reference):  # a save cut short: redone
@@ -158,13 +164,14 @@ def run_rl(
     hacking = HackingCallback(cfg.hacking, stage_dir)
     nan_guard = NanGuardCallback()
     attention = use_packed_attention(loaded.model)  # for score_grpo_unpadded; generation keeps plain SDPA
+    use_cache = getattr(loaded.model.config, "use_cache", None)  # the Trainer sets it to its args' (False) for training
     trainer = GRPOTrainer(
         model=loaded.model,
         reward_funcs=[rollout_log.wrap(f) for f in funcs],
         args=args,
         train_dataset=dataset,
         processing_class=loaded.tokenizer,
-        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        peft_config=peft_config(cfg.lora, loaded.model) if cfg.method == "lora" else None,
         callbacks=[*stage_callbacks, hacking, JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
     use_concise_progress(trainer)
@@ -183,6 +190,8 @@ def run_rl(
                              f"{cfg.max_steps}); raise rl.num_prompts or lower prompts_per_step. Nothing was saved as the RL model.")
 
     restore_attention(loaded.model, attention)  # the saved config names a standard implementation
+    if use_cache is not None:
+        loaded.model.config.use_cache = use_cache  # the saved model's plain forward returns its KV cache, as the base's did
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
     alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)

@@ -72,9 +72,9 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[s
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
     and its usual truncation, with a warning either way. ``names``: each row's dataset (see :func:`rows_fit`).
     """
+    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft", names)  # packing cuts each row at max_length too: same warning
     if cfg.packing:
-        return False
-    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft", names)
+        return False  # TRL packs padding-free itself (its bfd strategy); the stage records that as trainer.padding_free
     return cfg.padding_free and fits
 
 
@@ -195,7 +195,7 @@ def run_sft(
         args=trl_sft_config(cfg, stage_dir, seed, precision, padding_free),
         train_dataset=dataset,
         processing_class=loaded.tokenizer,
-        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        peft_config=peft_config(cfg.lora, loaded.model) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
     use_concise_progress(trainer)
@@ -227,7 +227,8 @@ def run_sft(
         "parameters": loaded.num_parameters,
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
-        "padding_free": padding_free,
+        "packing": cfg.packing,
+        "padding_free": bool(getattr(trainer, "padding_free", padding_free)),  # TRL's, which packing turns on
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
         "shared_prefix_tokens": shared.shared_tokens if shared else 0,

@@ -91,9 +91,12 @@ def checkpoint_tokens(checkpoint: Path | None) -> int:
     return int(state.get("num_input_tokens_seen") or 0)
 
 
-def peft_config(lora: LoraConfig) -> Any:
+def peft_config(lora: LoraConfig, model: Any = None) -> Any:
+    """peft's LoraConfig for the recipe's ``lora:`` section; with ``model``, each named target module is checked first."""
     from peft import LoraConfig as PeftLoraConfig
 
+    if model is not None:
+        check_lora_targets(lora, model)
     return PeftLoraConfig(
         r=lora.r,
         lora_alpha=lora.alpha,
@@ -101,6 +104,24 @@ def peft_config(lora: LoraConfig) -> Any:
         target_modules=lora.target_modules,
         task_type="CAUSAL_LM",
     )
+
+
+def check_lora_targets(lora: LoraConfig, model: Any) -> None:
+    """A SafealignError naming each ``lora.target_modules`` entry that matches no module of ``model`` (peft's rule: the
+    module's name, or its last dotted parts), with the linear layers' names. peft fails only when no entry matches, with
+    a traceback after the data and model loaded; one misspelt entry of several it skips without a word."""
+    import torch
+
+    if not isinstance(lora.target_modules, list):
+        return  # "all-linear"
+    names = [name for name, _ in model.named_modules() if name]
+    missing = [target for target in lora.target_modules if not any(name == target or name.endswith("." + target) for name in names)]
+    if missing:
+        from safealign.errors import SafealignError
+
+        linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)})
+        raise SafealignError(f"lora.target_modules {missing} name no module of this model; its linear layers are "
+                             f"{', '.join(linear)} (or use target_modules: all-linear)")
 
 
 def apply_embedding_policy(model: Any, method: str, train_embeddings: bool) -> int:

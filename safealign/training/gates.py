@@ -151,6 +151,10 @@ class GateCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if self.baseline is not None:
             return
+        if state.global_step > 0 and state.is_world_process_zero:  # resumed: checks after the checkpoint are done again
+            from safealign.runs import drop_undone_rows
+
+            drop_undone_rows(self.log_path, state.global_step)
         earlier = earlier_events(self.log_path, state.global_step) if state.global_step > 0 else []
         first = next((e for e in earlier if e.get("action") == "baseline" and isinstance(e.get("metrics"), dict)), None)
         if first is not None:
@@ -210,6 +214,8 @@ class GateCallback(TrainerCallback):
             scheduler = self.trainer.lr_scheduler
             if scheduler is not None and hasattr(scheduler, "base_lrs"):
                 scheduler.base_lrs = [lr * 0.5 for lr in scheduler.base_lrs]
+            if scheduler is not None and hasattr(scheduler, "_last_lr"):  # what the Trainer logs as learning_rate
+                scheduler._last_lr = [group["lr"] for group in self.trainer.optimizer.param_groups]
             return "lower_lr"
         if self.cfg.policy == "raise_kl" and self.trainer is not None:
             self.trainer.beta = _raised(self.trainer.beta)
