@@ -185,7 +185,7 @@ def test_eval_cli_samples_at_a_temperature(server: FakeServer, tmp_path: Path) -
     assert {(r["temperature"], r["top_p"]) for r in server.requests} == {(0.7, 0.9)}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["config"]["params"]["temperature"] == 0.7 and summary["config"]["params"]["num_samples"] == 3
-    assert summary["suites"]["format"]["metrics"]["all"]["format_compliance"]["n"] == 12
+    assert summary["suites"]["format"]["metrics"]["all"]["format_compliance"]["n"] == 4, "n counts prompts, not their 12 answers"
 
 
 def test_eval_cli_rejects_several_greedy_samples(tmp_path: Path) -> None:

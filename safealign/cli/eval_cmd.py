@@ -51,7 +51,8 @@ def eval_command(
     temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 decodes greedily, as the pipeline's evals do. Above 0 it measures "
                                       "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling share, in (0, 1] (with --temperature above 0)."),
-    samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them."),
+    samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them; "
+                                "n and the 95% interval are over the prompts (one prompt's answers are not independent items)."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " With --endpoint: the chat template's."),
     refusal_vote: int = typer.Option(0, min=0, help="Decide each refusal by a vote of N answers sampled at --vote-temperature "
                                      "(refuse iff at least --vote-threshold of them refuse), answering with the greedy answer when it "

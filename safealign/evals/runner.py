@@ -142,7 +142,16 @@ def _score(kind: str, items: list[EvalItem], texts: list[str], judges: Any) -> t
 
 
 def suite_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]:
-    """The metrics of one suite kind over its samples (see :mod:`safealign.evals.metrics`)."""
+    """The metrics of one suite kind over its samples (see :mod:`safealign.evals.metrics`); with several answers per
+    prompt (``--samples``), each rate is over all answers and its ``n`` and interval over the prompts."""
+    metrics = _answer_metrics(kind, samples)
+    if any(s.get("sample_index", 0) > 0 for s in samples):
+        prompts = len({s["id"] for s in samples})
+        metrics = {name: rate if name in m.PER_PROMPT_METRICS else m.over_prompts(rate, prompts) for name, rate in metrics.items()}
+    return metrics
+
+
+def _answer_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]:
     if kind == "harmful":
         metrics = m.refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples]) | m.harmful_content_metrics(
             [s["verdicts"]["harm"]["label"] for s in samples])
