@@ -1070,6 +1070,14 @@ def test_monitor_settings_refuse_what_would_fail_later():
     with pytest.raises(ValidationError, match="retention_days"):  # a date before year 1: purging crashed hourly
         MonitorConfig(retention_days=1_000_000)
     assert MonitorConfig(upstream="http://127.0.0.1:8000/v1").upstream == "http://127.0.0.1:8000"
+    with pytest.raises(ValidationError, match="eval_suites"):  # `--suites ,` stored an empty run that hid the next comparison
+        MonitorConfig(eval_suites=[])
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--every", "0"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "leaves no pause between eval runs" in result.output
 
 
 def test_a_database_file_deleted_while_the_gateway_runs_is_a_503_and_degraded_health(upstream, tmp_path):

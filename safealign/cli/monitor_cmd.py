@@ -200,6 +200,8 @@ def _evaluate(ctx, recipe, upstream, db, model, every, suites, limit, tolerance,
     if not config.upstream:
         raise typer.BadParameter("give --upstream URL (the model server to evaluate)" + (f", or set monitor.upstream in {recipe}" if recipe else ""))
     interval = parse_interval(every)
+    if interval <= 0 and not once:  # back-to-back eval runs, each a full pass over the suites against the model server
+        raise typer.BadParameter(f"--every {every!r} leaves no pause between eval runs; give an interval like 1h, or --once")
     store = Store(config.db)
 
     def run() -> dict:

@@ -491,7 +491,7 @@ class MonitorConfig(Section):
     refusal_message: str = Field(
         "I can't help with that request.", description="Answer sent instead of a response the harm judge flags (blocking mode)."
     )
-    eval_suites: list[str] = Field(["harmful", "borderline"], description="Suites `monitor evaluate` runs against the upstream.")
+    eval_suites: list[str] = Field(["harmful", "borderline"], min_length=1, description="Suites `monitor evaluate` runs against the upstream.")
     eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite and split in `monitor evaluate` (harmful and borderline have two splits).")
     regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
     regression_min_items: int = Field(
