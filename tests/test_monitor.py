@@ -1091,3 +1091,10 @@ def test_a_database_file_deleted_while_the_gateway_runs_is_a_503_and_degraded_he
         assert lost.status_code == 503, lost.text
         health = httpx.get(f"{url}/health").json()
         assert health["status"] == "degraded" and "was deleted, moved or replaced" in health["reason"]
+
+
+def test_a_wrong_openai_path_through_the_gateway_gets_openais_error_envelope(upstream, tmp_path):
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        answer = httpx.post(f"{url}/v1/completions", json={"prompt": "hi"})
+        assert answer.status_code == 404 and answer.json()["error"]["message"] == "POST /v1/completions: Not Found"
+        assert httpx.get(f"{url}/admin/nothing").json() == {"detail": "Not Found"}, "other paths keep FastAPI's answer"

@@ -20,7 +20,9 @@ from typing import Any
 import aiohttp
 import anyio
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from safealign.config.sections import MonitorConfig
@@ -44,6 +46,7 @@ from safealign.serve.protocol import (
     ForwardedChatRequest,
     RequestError,
     error_body,
+    http_error_response,
     parse_json_object,
     read_limited_body,
     validate_chat,
@@ -153,6 +156,12 @@ def create_gateway(
         if request.url.path == "/v1/chat/completions":
             metrics.requests.labels(status=str(error.status)).inc()
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/v1/"):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
+            return http_error_response(request, error)
+        return await http_exception_handler(request, error)  # the dashboard's and admin's, as FastAPI answers them
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

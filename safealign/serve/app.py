@@ -28,6 +28,7 @@ from safealign.serve.protocol import (
     RequestError,
     completion_body,
     error_body,
+    http_error_response,
     parse_json_object,
     read_limited_body,
     refuse_unsupported,
@@ -130,10 +131,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        # A wrong path or method: OpenAI's envelope too, so a client library surfaces the message.
-        message = f"{request.method} {request.url.path}: {error.detail}"
-        return JSONResponse(error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
-                            status_code=error.status_code, headers=getattr(error, "headers", None))
+        return http_error_response(request, error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -157,6 +157,15 @@ def _unencodable_path(value: Any, path: str) -> str | None:
     return None
 
 
+def http_error_response(request: Any, error: Any) -> Any:
+    """A wrong path or method (Starlette's HTTPException) in OpenAI's error envelope, so a client library surfaces it."""
+    from fastapi.responses import JSONResponse
+
+    message = f"{request.method} {request.url.path}: {error.detail}"
+    return JSONResponse(error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
+                        status_code=error.status_code, headers=getattr(error, "headers", None))
+
+
 class ForwardedChatRequest(ChatRequest):
     """What the monitor gateway checks before forwarding: OpenAI's own ranges, not `safealign serve`'s (its upstream,
     vLLM or another server, may take up to 128 answers a request, or top_p 0)."""
