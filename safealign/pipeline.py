@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from safealign.config import Recipe
+from safealign.config import Recipe, SampleConfig
 from safealign.runs import changed_settings, describe_changes, run_settings, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
@@ -36,6 +36,23 @@ class PipelineResult:
             row["headline"] = load_headline(stage_dir)
         self.stages.append(row)
 
+    def skip(self, name: str, stage_dir: Path, why: str) -> None:
+        """A row for a stage the recipe asks for but the run skipped, so the stage table says why it is missing."""
+        self.stages.append({"stage": f"{name} (skipped: {why})", "dir": str(stage_dir), "skipped": why, "wall_time_s": None,
+                            "tokens": None, "model": None, "machine_load": None, "sessions": 1})
+
+
+def starting_models(recipe: Recipe) -> dict[str, str]:
+    """The model each stage starts from, as run_pipeline chooses it: the first training stage from the recipe's model,
+    RL after SFT from SFT's (a path under run_dir); rejection sampling and distillation from the last trained one."""
+    model = recipe.model.name
+    starts = {}
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl)):
+        if section is not None and section.enabled:
+            starts[name] = model
+            model = str(recipe.run_dir / name / "model")
+    return starts | {"sample": model, "distill": model}
+
 
 def warn_if_settings_changed(name: str, stage_dir: Path, section: Any, run: dict[str, tuple[str, Any]] | None = None) -> None:
     """A finished stage is kept even when the recipe changed since (its section, or ``run``: the seed, the system
@@ -47,6 +64,7 @@ def warn_if_settings_changed(name: str, stage_dir: Path, section: Any, run: dict
 
 
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
+    distills = recipe.distill is not None and recipe.distill.enabled  # with sample.enabled: the recipe refuses it otherwise
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
@@ -59,11 +77,13 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     common = asked | {"precision": recipe.precision}  # training and sampling; evals use recipe.eval.precision
     model = recipe.model.name
 
-    # The first training stage starts from the recipe's model; later ones from the stage before (a path under run_dir).
-    first = next((name for name, section in (("sft", recipe.sft), ("rl", recipe.rl)) if section and section.enabled), None)
-    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", recipe.sample), ("distill", recipe.distill)):
+    # A finished stage that started from another model than it would now (the recipe's model changed, or an RL
+    # section was added after sampling) is kept: say so. Distillation samples with defaults when sample is left out.
+    starts = starting_models(recipe)
+    sample = recipe.sample or (SampleConfig() if distills else None)
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", sample), ("distill", recipe.distill)):
         if section is not None:
-            parent = recipe.model.name if name == first else None
+            parent = starts.get(name) if section.enabled else None
             warn_if_settings_changed(name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent))
     for name, section in (("sft", recipe.sft), ("rl", recipe.rl)):  # before the baseline eval, not at the stage's start
         if section is not None and section.enabled and section.report_to and stage_done(run_dir / name) is None:
@@ -90,18 +110,19 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         result.add("eval:rl", run_dir / "eval" / "rl", model)
     teacher = model
 
-    if recipe.distill and recipe.distill.enabled:
-        from safealign.config import SampleConfig
+    if distills:
         from safealign.stages.distill import run_distill
         from safealign.stages.sample import recipe_inputs, run_sample
 
-        sample_cfg = recipe.sample or SampleConfig()
-        sampled = run_sample(sample_cfg, teacher, run_dir / "sample", **recipe_inputs(recipe))
+        sampled = run_sample(sample, teacher, run_dir / "sample", **recipe_inputs(recipe))
         result.add("sample", run_dir / "sample", teacher)
         accepted = (sampled.record or {}).get("metrics", {}).get("accepted", 0)
         if not accepted:
-            log.warning("distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); "
-                        "raise sample.num_prompts or sample.k, or distil a stronger teacher", teacher, run_dir / "sample")
+            # A finished sample stage is kept on a rerun: new sample settings take effect only once it is deleted.
+            log.warning("distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); delete %s, "
+                        "then raise sample.num_prompts or sample.k (or distil a stronger teacher) and rerun",
+                        teacher, run_dir / "sample", run_dir / "sample")
+            result.skip("distill", run_dir / "distill", "rejection sampling kept no trace")
         else:
             model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", **common).model_path)
             result.add("distill", run_dir / "distill", model)

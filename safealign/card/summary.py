@@ -184,14 +184,15 @@ def sampled_prompts(record: dict[str, Any]) -> Any:
 
 
 def _rejections(metrics: dict[str, Any]) -> str:
-    """The rejection reasons summed over task families, most frequent first: "; rejected: incorrect 224, unsafe 8"."""
+    """The rejection reasons summed over task families, most frequent first: "; rejection reasons (a rejected sample can
+    have several): incorrect 224, unsafe 8". Counts of reasons, not samples: they can add up to more than were rejected."""
     counts: dict[str, int] = {}
     for family in (metrics.get("by_family") or {}).values():
         for reason, count in family.items():
             if reason not in ("total", "accepted", "acceptance_rate"):
                 counts[reason] = counts.get(reason, 0) + count
     ranked = sorted(counts.items(), key=lambda item: -item[1])
-    return "; rejected: " + ", ".join(f"{reason} {count}" for reason, count in ranked) if ranked else ""
+    return "; rejection reasons (a rejected sample can have several): " + ", ".join(f"{reason} {count}" for reason, count in ranked) if ranked else ""
 
 
 def is_teacher_traces(run: RunFolder, source: dict[str, Any], index: int) -> bool:

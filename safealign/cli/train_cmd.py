@@ -104,6 +104,17 @@ def _latest_model(run_dir: Path, fallback: str) -> str:
     return fallback
 
 
+def _sampling_teacher(trace_file: Path) -> str | None:
+    """The model that sampled a traces file: the parent in the stage.json of a finished sample stage beside it (where
+    that model is now, when the run folder moved), else None."""
+    from safealign.runs import as_moved, recorded_move, stage_done
+
+    record = stage_done(trace_file.parent)
+    if record is None or str(record.get("stage", "")).split(":", 1)[0] != "sample" or not isinstance(record.get("parent"), str):
+        return None
+    return as_moved(record["parent"], recorded_move(record, trace_file.parent))
+
+
 @friendly_errors
 def sample(
     recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
@@ -133,7 +144,8 @@ def sample(
 @friendly_errors
 def distill(
     recipe: Path = typer.Argument(..., help="Recipe YAML with a distill: section."),
-    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the run's RL model, else SFT model, else the recipe's)."),
+    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the model that sampled the traces, as their "
+                                        "stage.json names it; else the run's RL model, else SFT model, else the recipe's)."),
     traces: Path | None = typer.Option(None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/distill)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
@@ -151,7 +163,14 @@ def distill(
     if not trace_file.read_text(encoding="utf-8", errors="replace").strip():
         raise SafealignError(f"{trace_file} is empty: rejection sampling kept no teacher answer. Raise sample.num_prompts or "
                              f"sample.k (or sample from a stronger teacher) and run `safealign sample` again")
-    start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
+    sampled_by = _sampling_teacher(trace_file)
+    if teacher is None and sampled_by is not None:
+        console.print(f"distill: teacher {sampled_by}, the model that sampled {trace_file} (its stage.json); "
+                      "--teacher chooses another", highlight=False)
+    elif teacher is not None and sampled_by is not None and teacher != sampled_by:
+        console.print(f"[yellow]warning:[/] distill: --teacher {teacher} is not the model that sampled {trace_file} "
+                      f"({sampled_by}); logit KD would follow a model that never wrote those traces", highlight=False)
+    start = teacher or sampled_by or _latest_model(parsed.run_dir, parsed.model.name)
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
     result = run_distill(cfg, start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
                          precision=parsed.precision, resume=resume, system_prompt=parsed.model.system_prompt)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from safealign.config.base import Section, format_validation_error
 from safealign.config.sections import (
@@ -37,6 +37,14 @@ class Recipe(Section):
     @property
     def run_dir(self) -> Path:
         return Path(self.output_dir) / self.name
+
+    @model_validator(mode="after")
+    def _distill_has_traces(self) -> Recipe:
+        if self.distill is not None and self.distill.enabled and self.sample is not None and not self.sample.enabled:
+            # the pipeline sampled anyway (validate listed only distill), or would have distilled from nothing
+            raise ValueError("distill needs rejection sampling's traces, but the recipe has sample.enabled: false; set "
+                             "sample.enabled: true, or remove the distill section")
+        return self
 
 
 def parse_recipe(data: dict, source: str = "recipe") -> Recipe:

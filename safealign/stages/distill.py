@@ -183,7 +183,11 @@ def make_kd_trainer_class() -> type:
                 else:
                     teacher_inputs = {**inputs, "input_ids": self.vocab_map[inputs["input_ids"]]}
                     teacher_logits = completion_logits(self.teacher, teacher_inputs)[0].index_select(-1, self.vocab_map)
-            kd = kd_divergence(student_logits, teacher_logits, self.temperature, weights, beta=self.beta)
+            # Teacher and student may pad their output layer to different widths for one tokenizer (Qwen2.5-7B 152,064
+            # vs 0.5B 151,936): ids past the tokenizer's length are padding no text produces, so both are compared
+            # on the tokenizer's ids only.
+            width = len(self.processing_class)
+            kd = kd_divergence(student_logits[:, :width], teacher_logits[:, :width], self.temperature, weights, beta=self.beta)
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
@@ -249,16 +253,18 @@ def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) 
     return loaded.model, loaded.tokenizer, {}
 
 
-def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any) -> None:
+def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any, trimmed: bool = False) -> None:
     """A ``prune:`` fraction that rounds up to every layer (0.99 of 30, 0.75 of 2) gave a "student" of the teacher's size,
-    distilled for nothing, without a word."""
-    if cfg.vocab_keep:  # the vocabulary trim comes next and makes the student smaller
+    distilled for nothing, without a word. With ``vocab_keep`` the check waits for the trimmed student (``trimmed``):
+    a vocab_keep at or above the teacher's vocabulary trims nothing."""
+    if cfg.vocab_keep and not trimmed:
         return
     size = sum(p.numel() for p in teacher.parameters())
     if sum(p.numel() for p in student.parameters()) >= size:
         layers = len(decoder_layers(teacher))
+        trim, smaller = (f" and vocab_keep {cfg.vocab_keep}", "fraction or vocab_keep") if cfg.vocab_keep else ("", "fraction")
         raise DataError(f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
-                        f"with prune_by {cfg.prune_by!r}: the student would be no smaller. Choose a smaller fraction")
+                        f"with prune_by {cfg.prune_by!r}{trim}: the student would be no smaller. Choose a smaller {smaller}")
 
 
 def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
@@ -314,7 +320,11 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows, generated_by=str(traces))
     record.open_session(stage_dir, checkpoint)
-    write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces), "seed": seed}, checkpoint)
+    # The files' content, not only their names: traces sampled again under the same name must not resume a student
+    # half trained on the old ones.
+    data_sha256 = {"traces" if source["name"] == str(traces) else source["name"]: source["sha256"] for source in mixture.sources}
+    write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces),
+                                   "data_sha256": data_sha256, "seed": seed}, checkpoint)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     if cfg.student.startswith("prune:"):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
@@ -328,6 +338,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         student, tokenizer, keep = trim_student(student, tokenizer, texts, cfg.vocab_keep)
         vocab_map = keep  # student id -> teacher id: the teacher reads the same text, and its logits are read at the kept ids
         student_info["vocab_size"] = len(keep)
+        refuse_unpruned(cfg, teacher.model, student, trimmed=True)  # vocab_keep is for prune: students only
     apply_embedding_policy(student, cfg.method, cfg.train_embeddings)
     same_vocab = vocab_map is not None or tokenizer.get_vocab() == teacher.tokenizer.get_vocab()
     mode = cfg.mode

@@ -43,8 +43,11 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
-    # batch_size changes speed, not the scores (fp32: the same answers at any batch size)
-    changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}).items() if k != "batch_size"}
+    # batch_size changes speed, not the scores (fp32: the same answers at any batch size); the record's parent is the
+    # model it scored, which a changed recipe model (or a stage trained anew) makes another one
+    scored = {"the model it scored": ("parent", model_spec)}
+    changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}, scored).items()
+               if k != "batch_size"}
     if changed:
         log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
                     "to score it again with the recipe's settings.", stage_dir, describe_changes(changed))
