@@ -51,25 +51,35 @@ def read_json(path: Path, expect: type | None = None) -> Any:
 def drop_undone_rows(path: Path, step: int) -> int:
     """Rewrite a stage's append-only log keeping only rows up to ``step``, the checkpoint a resumed stage starts from:
     rows past it describe steps the crash undid, which the resumed stage logs again (kept, each step showed twice and
-    the detectors read both). Returns how many rows were dropped; a row without a step is kept."""
+    the detectors read both). A line that is not a JSON object (a crash cut it mid-write) goes too: the next row was
+    appended onto it, and both were lost to every reader. Returns how many rows were dropped; a row without a step is
+    kept."""
     if step <= 0 or not path.is_file():
         return 0
-    kept, dropped = [], 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    text = path.read_text(encoding="utf-8", errors="replace")
+    kept, dropped, cut = [], 0, 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
         try:
-            row_step = json.loads(line).get("step")
-        except (json.JSONDecodeError, AttributeError):
-            row_step = None  # a half-written line: dropped with the undone steps only if they are dropped at all
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if not isinstance(row, dict):
+            cut += 1
+            continue
+        row_step = row.get("step")
         if isinstance(row_step, int | float) and not isinstance(row_step, bool) and row_step > step:
             dropped += 1
-        elif line.strip():
+        else:
             kept.append(line)
-    if dropped:
+    if dropped or cut or (text and not text.endswith("\n")):
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
         tmp.replace(path)
-        log.info("%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)", path, dropped, step)
-    return dropped
+        log.info("%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)%s", path,
+                 dropped, step, f" and {cut} line(s) a crash cut short" if cut else "")
+    return dropped + cut
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -227,9 +237,25 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     return target
 
 
+# The fields of stage.json its readers (the stage table, compare, the card) use, and the types they must have
+RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {"stage": str, "parent": str, "output": str, "config": dict, "metrics": dict,
+                                                     "inputs": dict, "wall_time_s": (int, float), "seed": int}
+
+
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:
+    """A finished stage's record (its ``stage.json``), or None. A record hand-edited into another shape (a number as
+    text, a list for the metrics) is a DataError naming the field, not a traceback in whatever reads it next."""
     path = stage_dir / STAGE_FILE
-    return read_json(path, dict) if path.is_file() else None
+    if not path.is_file():
+        return None
+    record = read_json(path, dict)
+    for name, kind in RECORD_FIELDS.items():
+        value = record.get(name)
+        if name in record and (not isinstance(value, kind) or isinstance(value, bool)):
+            wanted = " or ".join(t.__name__ for t in (kind if isinstance(kind, tuple) else (kind,)))
+            raise DataError(f"{path}: field {name!r} is {value!r}, not {wanted}; restore the file, or delete {stage_dir} and "
+                            "rerun the stage")
+    return record
 
 
 def trained_system_prompt(model_spec: str) -> tuple[str, Path] | None:

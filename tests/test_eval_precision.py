@@ -33,6 +33,10 @@ def test_the_eval_stage_generates_in_the_eval_precision(tmp_path: Path, precisio
     record = json.loads((tmp_path / "stage.json").read_text())
     assert record["metrics"]["precision"] == precision
     assert record["config"]["precision"] == precision
+    if precision == "fp32":  # a summary.json deleted since: scored again (it stayed "done", every score missing, for good)
+        (tmp_path / "summary.json").unlink()
+        run_eval_stage(cfg, "tiny", tmp_path, show_progress=False)
+        assert (tmp_path / "summary.json").is_file() and (tmp_path / "stage.json").is_file()
 
 
 def test_the_pipeline_trains_in_the_recipe_precision_and_scores_in_the_eval_precision(tmp_path: Path, monkeypatch) -> None:

@@ -197,3 +197,28 @@ def test_wall_time_counts_every_session_that_led_to_the_checkpoint(tmp_path):
     assert not (stage_dir / "metrics.jsonl").exists()
     (moved,) = (stage_dir / "earlier_attempts").iterdir()
     assert [json.loads(line)["step"] for line in (moved / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 3]
+
+
+def test_a_log_line_cut_by_a_crash_is_dropped_before_the_resumed_stage_appends(tmp_path):
+    """kill -9 mid-write left half a row; the resumed stage's next row was glued onto it, and readers skipped both."""
+    from safealign.runs import drop_undone_rows, read_jsonl
+
+    log_file = tmp_path / "metrics.jsonl"
+    log_file.write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "lo')
+    assert drop_undone_rows(log_file, 1) == 1
+    with log_file.open("a") as handle:
+        handle.write(json.dumps({"step": 2, "loss": 1.5}) + "\n")
+    assert [row["step"] for row in read_jsonl(log_file)] == [1, 2]
+    log_file.write_text('{"step": 1}\nnot json\n{"step": 2}\n{"step": 3}')  # a bad line inside, no newline at the end
+    assert drop_undone_rows(log_file, 2) == 2 and log_file.read_text() == '{"step": 1}\n{"step": 2}\n'
+
+
+@pytest.mark.parametrize(("field", "value"), [("wall_time_s", "3.5"), ("metrics", []), ("config", None), ("inputs", [])])
+def test_a_hand_edited_stage_record_of_another_shape_names_its_field(tmp_path, field, value):
+    """`run` and `card` failed on such a record with a TypeError or AttributeError wherever it was read first."""
+    from safealign.errors import DataError
+    from safealign.runs import stage_done
+
+    (tmp_path / "stage.json").write_text(json.dumps({"stage": "sft", "parent": "tiny", "metrics": {}, field: value}))
+    with pytest.raises(DataError, match=rf"stage.json: field '{field}' is .*, not .*; restore the file"):
+        stage_done(tmp_path)

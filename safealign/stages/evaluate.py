@@ -11,6 +11,7 @@ from safealign.config import EvalConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
 from safealign.runs import (
+    STAGE_FILE,
     StageRecord,
     StageResult,
     changed_settings,
@@ -51,6 +52,11 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     if changed:
         log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
                     "to score it again with the recipe's settings.", stage_dir, describe_changes(changed))
+    if stage_done(stage_dir) is not None and not (stage_dir / "summary.json").is_file():
+        # the scores are gone (deleted, or lost with a disk): a record of them would keep the stage "done" for good,
+        # with every score shown as missing and no rerun bringing them back
+        log.warning("eval: %s/summary.json is missing: scoring the model again", stage_dir)
+        (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
     if done := finished_stage(stage_dir, "eval", stage_dir / "summary.json"):
         return done
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
