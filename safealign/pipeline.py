@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,29 @@ def warn_if_settings_changed(name: str, stage_dir: Path, section: Any, run: dict
                     "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, describe_changes(changed))
 
 
+def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
+    """Before a rerun under a changed recipe writes its own, move the run's ``recipe.yaml`` and ``recipe.source.yaml``
+    to ``recipe.<time>.yaml`` / ``recipe.source.<time>.yaml``: the finished stages it keeps were made under that recipe,
+    which was otherwise lost from the folder. Returns the kept copy of recipe.yaml, or None when nothing changed."""
+    current = run_dir / "recipe.yaml"
+    if not current.is_file() or current.read_text() == resolved:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(current.stat().st_mtime))  # when that recipe was written
+    kept = run_dir / f"recipe.{stamp}.yaml"
+    current.replace(kept)
+    if (source := run_dir / "recipe.source.yaml").is_file():
+        shutil.copy(source, run_dir / f"recipe.source.{stamp}.yaml")  # copied: a rerun may read it as its recipe
+    log.info("%s: the recipe changed since the last run; the earlier one is kept as %s", run_dir, kept.name)
+    return kept
+
+
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
     distills = recipe.distill is not None and recipe.distill.enabled  # with sample.enabled: the recipe refuses it otherwise
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+    keep_earlier_recipe(run_dir, resolved)
+    (run_dir / "recipe.yaml").write_text(resolved)
     source_copy = run_dir / "recipe.source.yaml"
     if recipe_path and not (source_copy.exists() and source_copy.samefile(recipe_path)):  # rerun from the run's own copy
         shutil.copy(recipe_path, source_copy)

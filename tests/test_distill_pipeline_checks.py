@@ -178,3 +178,15 @@ def test_the_distill_command_takes_the_teacher_that_sampled_the_traces(tmp_path,
     result = CliRunner().invoke(app, ["distill", str(recipe), "--teacher", "tiny"])
     said = " ".join(result.output.split())
     assert taught_by[-1] == "tiny" and "--teacher tiny is not the model that sampled" in said and "(tiny:7)" in said, said
+
+
+def test_a_rerun_under_a_changed_recipe_keeps_the_earlier_recipe(tmp_path):
+    """Each rerun overwrote recipe.yaml: the recipe the kept stages were made under was lost from the folder."""
+    from safealign.pipeline import keep_earlier_recipe
+
+    (tmp_path / "recipe.yaml").write_text("model: {name: tiny}\n")
+    (tmp_path / "recipe.source.yaml").write_text("model: tiny\n")
+    assert keep_earlier_recipe(tmp_path, "model: {name: tiny}\n") is None, "an unchanged recipe is not copied"
+    kept = keep_earlier_recipe(tmp_path, "model: {name: 'tiny:5'}\n")
+    assert kept.read_text() == "model: {name: tiny}\n" and not (tmp_path / "recipe.yaml").exists()
+    assert [p.name.startswith("recipe.source.") for p in tmp_path.glob("recipe.source.*.yaml")] == [True]
