@@ -194,7 +194,7 @@ def test_partial_run_says_what_is_missing(runs):
 
 def test_a_crashed_stage_is_reported(runs, tmp_path):
     run_dir = tmp_path / "runs" / "tinyrun"
-    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    shutil.copytree(runs["full"], run_dir, ignore=_without_weights)
     (run_dir / "distill" / "stage.json").unlink()
     (run_dir / "pipeline.json").unlink()
     write_bundle(run_dir)
@@ -208,7 +208,7 @@ def test_a_final_model_whose_eval_is_missing_is_not_credited_with_another_models
     """The student's eval crashed: the card named the student the final model, with the RL teacher's scores (and put
     them in the model-index as the student's)."""
     run_dir = tmp_path / "runs" / "tinyrun"
-    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    shutil.copytree(runs["full"], run_dir, ignore=_without_weights)
     for name in ("stage.json", "summary.json"):
         (run_dir / "eval" / "student" / name).unlink()
     (run_dir / "pipeline.json").unlink()
@@ -386,10 +386,10 @@ def test_a_renamed_run_folder_does_not_point_at_its_old_location(tmp_path, monke
 
     monkeypatch.chdir(tmp_path)
     renamed = tmp_path / "archive" / "x_v2"
-    absolute = RunFolder(renamed, {"name": "x", "output_dir": str(tmp_path / "runs")}, {"final_model": str(tmp_path / "runs/x/rl/model")})
-    assert absolute.rel(absolute.final_model) == "rl/model"
-    relative = RunFolder(Path("archive/x_v2"), {"name": "x", "output_dir": "runs"}, {"final_model": "runs/x/rl/model"})
-    assert relative.rel(relative.final_model) == "rl/model"
+    absolute = RunFolder(renamed, {"name": "x", "output_dir": str(tmp_path / "runs")}, {})
+    assert absolute.rel(str(tmp_path / "runs/x/rl/model")) == "rl/model"
+    relative = RunFolder(Path("archive/x_v2"), {"name": "x", "output_dir": "runs"}, {})
+    assert relative.rel("runs/x/rl/model") == "rl/model"
     for folder in (tmp_path / "runs/x/sample", renamed / "sample"):  # another run now sits at the old place
         folder.mkdir(parents=True)
         (folder / "traces.jsonl").write_text("{}")
@@ -465,9 +465,15 @@ def test_names_with_markdown_or_html_in_them_show_as_written():
     assert code("x|y", table=False) == "`x|y`"
 
 
+def _without_weights(folder: str, names: list[str]) -> list[str]:
+    """copytree's ``ignore``: model folders copied empty (the card names a stage's model the final one only while its
+    folder is there), checkpoints left out."""
+    return names if Path(folder).name == "model" else [n for n in names if n.startswith("checkpoint-") or n == "reference_model"]
+
+
 def _light_copy(runs, tmp_path, name: str = "tinyrun") -> Path:
     run_dir = tmp_path / "runs" / name
-    shutil.copytree(runs["full"], run_dir, ignore=shutil.ignore_patterns("model", "checkpoint-*", "reference_model"))
+    shutil.copytree(runs["full"], run_dir, ignore=_without_weights)
     return run_dir
 
 

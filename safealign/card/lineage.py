@@ -126,7 +126,7 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             "versions": record.get("versions", {}), "git_commit": record.get("git_commit"), "hardware": record.get("hardware", {}),
             "started_at": iso(record.get("started_at")), "finished_at": iso(record.get("finished_at")),
             "started_at_unix": record.get("started_at"), "finished_at_unix": record.get("finished_at"),
-            "wall_time_s": record.get("wall_time_s"), "metrics": record.get("metrics", {}),
+            "wall_time_s": record.get("wall_time_s"), "sessions": record.get("sessions") or 1, "metrics": record.get("metrics", {}),
             "output": record.get("output"), "output_node": output, "files": files,
         })
     return {

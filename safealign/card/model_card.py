@@ -108,7 +108,8 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
     return {
         "run": run, "base": base_model_facts(run.base_model), "overview": overview(run), "stages": stage_details(run),
         "missing": run.missing, "rows": rows, "labels": list(run.evals), "quality": quality, "data": data,
-        "alerts": alerts(run), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
+        # alerts.jsonl is written only when an alert fires during training: cite it only when it is there
+        "alerts": alerts(run), "live_alerts": (run.path / "rl" / "alerts.jsonl").is_file(), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
         "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"), "judge_caveat": judge_set_caveat(),
         "regressions": regressions(run), "coverage": eval_coverage(run),
         "reasoning_regressed": any(r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
-from safealign.card.run_folder import RunFolder, templates, write_card_file
+from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
 from safealign.card.summary import alerts, eval_rows, gate_events, overview, stage_details
 
 SAMPLES_PER_SUITE = 3
@@ -65,7 +65,7 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
         record = info.record or {}
         metrics = record.get("metrics", {})
         rows.append({"key": info.key, "title": info.spec.title, "done": info.done, "reason": info.reason,
-                     "wall_time_s": record.get("wall_time_s"), "tokens": metrics.get("tokens"), "steps": metrics.get("steps"),
+                     "wall_time_s": record.get("wall_time_s"), "wall_time": wall_time(record), "tokens": metrics.get("tokens"), "steps": metrics.get("steps"),
                      "parent": run.rel(record.get("parent")), "output": run.rel(record.get("output")),
                      "finished": dt.datetime.fromtimestamp(record["finished_at"]).strftime("%Y-%m-%d %H:%M") if record.get("finished_at") else ""})
     return rows

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from safealign.errors import DataError
-from safealign.runs import STAGE_FILE, read_json, read_jsonl
+from safealign.runs import STAGE_FILE, as_moved, read_json, read_jsonl, recorded_move
 
 log = logging.getLogger(__name__)
 
@@ -113,46 +113,74 @@ class RunFolder:
 
     @property
     def base_model(self) -> str:
-        return str((self.recipe.get("model") or {}).get("name") or (self.record("eval:base") or {}).get("parent", "unknown"))
+        """The model the run started from, as the stages recorded it: the base eval's model, else the first training
+        stage's starting model that is not one of this run's. recipe.yaml comes last: each rerun rewrites it, so after
+        ``model.name`` changed it names a model the kept stages never started from."""
+        for key in ("eval:base", *TRAINING):
+            parent = (self.record(key) or {}).get("parent")
+            if parent and self.rel(parent) == str(parent):  # a model inside the run folder is a stage's, not the base
+                return str(parent)
+        return str((self.recipe.get("model") or {}).get("name") or "unknown")
+
+    @property
+    def final_stage(self) -> str | None:
+        """The last training stage (distill, rl, sft) that finished; None when the final model is the base model. From
+        the stage records, not pipeline.json: that names the last `safealign run`'s final model, stale once a stage is
+        deleted and its rerun crashes, or once a stage is run by hand. (Its weights need not be there: a run folder
+        shared without them still describes the model it trained.)"""
+        return next((key for key in ("distill", "rl", "sft") if self.stage(key).done), None)
 
     @property
     def final_model(self) -> str:
-        """The last trained model (``pipeline.json`` says so when the run finished)."""
-        if self.pipeline.get("final_model"):
-            return str(self.pipeline["final_model"])
-        for key in ("distill", "rl", "sft"):
-            record = self.record(key)
-            if record:
-                return str(record["output"])
-        return self.base_model
+        """The last trained model (see :attr:`final_stage`), as its stage recorded it; the base model when none."""
+        key = self.final_stage
+        return str((self.record(key) or {}).get("output")) if key else self.base_model
 
     @property
     def final_eval(self) -> str | None:
-        """Label of the eval of the final model: the eval after the last finished training stage (base when nothing
-        trained), or None when that model was not evaluated (its eval crashed or was left out). Never an earlier
-        model's eval: its scores would be credited to the final model."""
-        evals = self.evals
-        for key in ("distill", "rl", "sft"):
-            if self.record(key):
-                label = next(s.label for s in self.stages if s.spec.after == key)
-                return label if label in evals else None
-        return "base" if "base" in evals else None
+        """Label of the eval of the final model (see :attr:`final_stage`; base when nothing trained), or None when that
+        model was not evaluated (its eval crashed or was left out). Never an earlier model's eval: its scores would be
+        credited to the final model."""
+        key = self.final_stage
+        label = next(s.label for s in self.stages if s.spec.after == key) if key else "base"
+        return label if label in self.evals else None
 
     @property
     def trained(self) -> bool:
-        """Whether a training stage (sft, rl, distill) finished: the final model is not the base model."""
-        return any(self.record(key) for key in ("sft", "rl", "distill"))
+        """Whether the final model is a trained one, not the base model."""
+        return self.final_stage is not None
 
     @property
     def rl_ran(self) -> bool:
         """Whether an RL stage started (finished or not): its detectors and gates wrote what the card reports."""
         return (self.path / "rl").is_dir()
 
+    @property
+    def moves(self) -> list[tuple[Path, Path]]:
+        """Each place this run folder had when one of its stages ran, with its place now (see ``runs.moved_run``). A
+        folder moved or renamed, then resumed, holds records from both places, and recipe.yaml names only the last."""
+        moves = []
+        for info in self.done:
+            moved = recorded_move(info.record or {}, info.dir)
+            # an old place of "." (records relative to the run folder itself) would move every relative path, "tiny" too
+            if moved and moved[0].parts and moved not in moves:
+                moves.append(moved)
+        return moves
+
+    def here(self, path: Any) -> Any:
+        """A path a stage recorded, where it is now: the run folder may have been moved or renamed since that stage ran
+        (a later stage can record a path of the old place, so every stage's move is tried)."""
+        for moved in self.moves:
+            now = as_moved(path, moved)
+            if now != path:
+                return now
+        return path
+
     def rel(self, path: str | None) -> str:
         """A path from a stage record shown relative to the run folder when it lies inside it."""
         if not path:
             return ""
-        parts = Path(path).parts
+        parts = Path(self.here(path)).parts
         # This folder (resolved, and as given: "." has no parts, so it anchors nothing), then the run folder the
         # recipe recorded, "<output_dir>/<name>" (resolved and as written), for a folder renamed after the run.
         recorded = Path(str(self.recipe.get("output_dir") or ".")) / str(self.recipe.get("name") or self.path.resolve().name)
@@ -211,6 +239,10 @@ def load_run(run_dir: str | Path) -> RunFolder:
         record = read_json(folder / STAGE_FILE, dict) if (folder / STAGE_FILE).is_file() else None
         done[spec.key] = record is not None
         run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
+    stale = pipeline.get("final_model")
+    if stale and run.rel(stale) != run.rel(run.final_model):
+        log.warning("card: pipeline.json names %s the final model, but the stage records say %s (a stage was rerun or run "
+                    "by hand since); the card follows the stage records", stale, run.final_model)
     return run
 
 
@@ -281,6 +313,13 @@ def seconds(value: float | None) -> str:
     return f"{value:.1f} s" if value < 600 else f"{value:.1f} s ({value / 60:.1f} min)"
 
 
+def wall_time(record: dict[str, Any] | None) -> str:
+    """A stage's wall time; a stage resumed after a crash says over how many sessions (its wall_time_s is their total)."""
+    record = record or {}
+    sessions = record.get("sessions") or 1
+    return seconds(record.get("wall_time_s")) + (f" ({sessions} sessions)" if sessions > 1 else "")
+
+
 def number(value: Any) -> str:
     if value is None:
         return "–"
@@ -295,7 +334,7 @@ def templates(html: bool = False) -> Any:
 
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=html,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pct=pct, rate=rate, seconds=seconds, number=number, cell=cell, demote=demote, md=md, code=code)
+    env.filters.update(pct=pct, rate=rate, seconds=seconds, wall_time=wall_time, number=number, cell=cell, demote=demote, md=md, code=code)
     return env
 
 

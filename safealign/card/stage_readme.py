@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from safealign.card.run_folder import number, pct, templates
+from safealign.card.run_folder import number, pct, templates, wall_time
 from safealign.machine_load import describe
 
 TITLES = {"sft": "Supervised fine-tuning (SFT)", "rl": "GRPO reinforcement learning", "distill": "Distillation"}
@@ -46,7 +46,7 @@ def stage_readme(record: dict[str, Any]) -> str:
         rows.append(("CPU time that was not this stage's", load))
     return templates().get_template("stage_readme.md.j2").render(
         record=record, title=TITLES[record["stage"]], what=WHAT[record["stage"]], rows=rows, model=record["output"],
-        wall_time_s=record.get("wall_time_s"))
+        wall_time=wall_time(record))
 
 
 def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from safealign.card.run_folder import RunFolder, number, pct
+from safealign.card.run_folder import RunFolder, number, pct, wall_time
 from safealign.evals.loaders import SPLITS
 from safealign.machine_load import describe
 
@@ -93,7 +93,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
             continue
         record = info.record or {}
         cfg, metrics, inputs = record.get("config", {}), record.get("metrics", {}), record.get("inputs", {})
-        detail = {"key": info.key, "title": info.spec.title, "wall_time_s": record.get("wall_time_s"),
+        detail = {"key": info.key, "title": info.spec.title, "wall_time_s": record.get("wall_time_s"), "wall_time": wall_time(record),
                   "tokens": metrics.get("tokens"), "steps": metrics.get("steps"), "hardware": hardware(record),
                   "parent": run.rel(record.get("parent")), "output": run.rel(record.get("output")), "seed": record.get("seed")}
         if info.key == "sft":
@@ -201,12 +201,23 @@ def is_teacher_traces(run: RunFolder, source: dict[str, Any], index: int) -> boo
     return source.get("path") == traces_path if traces_path else index == 0  # the traces come first in the mixture
 
 
+def traces_file(run: RunFolder) -> str:
+    """The teacher traces distillation read, as it recorded them (``distill/config.json``, else the first source of its
+    mixture): the sample stage's by default, any file with `safealign distill --traces`; relative to the run folder
+    when inside it."""
+    recorded = (run.json("distill/config.json") or {}).get("traces")
+    if not recorded:
+        mixture = (run.record("distill") or {}).get("inputs", {}).get("traces") or run.json("distill/data_mixture.json") or {}
+        recorded = next(iter(mixture.get("sources") or []), {}).get("path")  # the traces come first in the mixture
+    return run.rel(recorded) if recorded else "sample/traces.jsonl"
+
+
 def transfer_set(run: RunFolder, traces: dict[str, Any]) -> str:
     """The distillation transfer set, source by source: the teacher's accepted traces and any shipped rows added to them."""
     sources = traces.get("sources") or []
     parts = []
     for index, source in enumerate(sources):
-        name = "teacher traces (sample/traces.jsonl)" if is_teacher_traces(run, source, index) else source["name"].rsplit("/", 1)[-1]
+        name = f"teacher traces ({traces_file(run)})" if is_teacher_traces(run, source, index) else source["name"].rsplit("/", 1)[-1]
         parts.append(f"{name} {source.get('rows_used')}")
     listed = f" ({', '.join(parts)})" if parts else " teacher traces"
     return f"{traces.get('rows')} rows{listed}; mixture sha256 {traces.get('sha256')}"
@@ -249,16 +260,22 @@ def gate_events(run: RunFolder) -> list[dict[str, Any]]:
     return run.jsonl("rl/gates.jsonl")
 
 
+def base_eval(run: RunFolder) -> str | None:
+    """The base model's eval (``eval/base``), or None when it is missing: never another eval standing in for it, whose
+    scores the card would then call the base model's."""
+    return "base" if "base" in run.evals else None
+
+
 def overview(run: RunFolder) -> dict[str, Any]:
     """The three newcomer questions, answered in a line each: what data, which method, what scores."""
     details = stage_details(run)
     method = " → ".join(d["title"].split(" (")[0] for d in details) or "no training (evaluation only)"
-    final, base = run.final_eval, next(iter(run.evals), None)
+    final, base = run.final_eval, base_eval(run)
     scores = []
     for row in eval_rows(run):
         if row["overview"] and final:
             scores.append({"name": row["title"], "split": row["split_name"], "final": row["values"].get(final),
-                           "base": row["values"].get(base) if base != final else None})
+                           "base": row["values"].get(base) if base and base != final else None})
     return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
             "final_eval": final, "base_eval": base, "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
             "tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES),
@@ -271,8 +288,8 @@ def regressions(run: RunFolder) -> list[dict[str, Any]]:
     Every row of the score table is compared, headline or not, so that a language-mixing or borderline
     loss shows as plainly as a refusal gain; the 95% intervals say which are beyond noise.
     """
-    final, base = run.final_eval, next(iter(run.evals), None)
-    if not final or base == final:
+    final, base = run.final_eval, base_eval(run)
+    if not final or not base or base == final:
         return []
     out = []
     for row in eval_rows(run):

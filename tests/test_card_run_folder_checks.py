@@ -1,0 +1,197 @@
+"""The bundle on hand-written run folders: which eval is the base's, which model is the final one, where a moved
+folder's paths point, what the base model was, which traces distillation read, which alert files exist, and how
+many sessions a resumed stage took. No training: each test writes the stage.json and summary.json files it needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safealign.card import load_run
+from safealign.runs import write_json
+
+
+def summary(refused: float) -> dict:
+    entry = {"value": refused, "low": max(0.0, refused - 0.05), "high": min(1.0, refused + 0.05), "n": 200}
+    return {"suites": {"harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": entry}}}}, "config": {}}
+
+
+def stage(run: Path, folder: str, parent: str, *, at: Path | None = None, refused: float = 0.5, model: bool = True,
+          **record) -> None:
+    """``<folder>/stage.json`` as the stage writes it, ``at`` the place the run folder had when it ran. A training stage
+    gets its model folder (unless ``model`` is False), an eval its summary.json."""
+    at = at or run
+    (run / folder).mkdir(parents=True, exist_ok=True)
+    if folder.startswith("eval/"):
+        output = at / folder / "summary.json"
+        write_json(run / folder / "summary.json", summary(refused))
+    elif folder == "sample":
+        output = at / folder / "traces.jsonl"
+    else:
+        output = at / folder / "model"
+        if model:
+            (run / folder / "model").mkdir()
+    write_json(run / folder / "stage.json", {"stage": folder.replace("eval/", "eval:"), "parent": parent, "output": str(output),
+                                              "seed": 1, "wall_time_s": 1.0} | record)
+
+
+def new_run(root: Path, model: str = "tiny") -> Path:
+    run = root / "runs" / "tr"
+    run.mkdir(parents=True)
+    (run / "recipe.yaml").write_text(f"name: tr\noutput_dir: {root / 'runs'}\nmodel: {{name: '{model}'}}\n")
+    return run
+
+
+@pytest.fixture()
+def card(monkeypatch):
+    """Write the bundle and return README.md; the judges are not measured (tens of seconds, and not what is tested)."""
+    import safealign.card as bundle
+    from safealign.card import model_card
+
+    def unmeasured(run, refresh=False):
+        return {"measured": False, "error": "not measured in this test"}
+
+    monkeypatch.setattr(bundle, "judge_quality", unmeasured)
+    monkeypatch.setattr(model_card, "judge_quality", unmeasured)
+
+    def write(run_dir: Path) -> str:
+        bundle.write_bundle(run_dir)
+        return (run_dir / "README.md").read_text()
+    return write
+
+
+def test_without_a_base_eval_no_other_eval_passes_for_the_base_models(tmp_path, card):
+    """eval/base missing: the card gave eval/sft's scores as the base model's, and listed the RL model's losses
+    against the SFT model as losses against the base model."""
+    from safealign.card.summary import overview, regressions
+
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny")
+    stage(run, "eval/sft", str(run / "sft/model"), refused=0.9)
+    stage(run, "rl", str(run / "sft/model"))
+    stage(run, "eval/rl", str(run / "rl/model"), refused=0.2)
+    folder = load_run(run)
+    assert overview(folder)["base_eval"] is None and regressions(folder) == []
+    text = card(run)
+    assert "(base:" not in text and "Where the final model does worse" not in text
+    assert "no base-model scores to compare with: `eval/base/summary.json` is missing" in text
+    assert "**No baseline.** The base model's eval (`eval/base/summary.json`) is missing" in text
+    report = (run / "report.html").read_text()
+    assert "<th>base model</th>" not in report and "eval/None" not in report
+
+    stage(run, "eval/base", "tiny", refused=0.6)  # with it, the base is eval/base, not the first eval listed
+    folder = load_run(run)
+    assert overview(folder)["base_eval"] == "base" and [r["base"]["value"] for r in regressions(folder)] == [0.6]
+
+
+def test_the_final_model_is_the_last_finished_stage_on_disk_not_a_stale_pipeline_json(tmp_path, card):
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny")
+    stage(run, "sft", "tiny")
+    stage(run, "eval/sft", str(run / "sft/model"))
+    # RL deleted and rerun: the rerun crashed before its first checkpoint (no stage.json, no model); pipeline.json is
+    # the earlier run's
+    (run / "rl").mkdir()
+    write_json(run / "pipeline.json", {"final_model": str(run / "rl/model")})
+    assert "| **Final model** | `sft/model` (scores from `eval/sft/summary.json`) |" in card(run)
+
+    # RL finished, then `safealign distill --traces ...` by hand: pipeline.json still names RL's model
+    stage(run, "rl", str(run / "sft/model"))
+    stage(run, "eval/rl", str(run / "rl/model"))
+    stage(run, "distill", str(run / "rl/model"))
+    folder = load_run(run)
+    assert (folder.final_model, folder.final_eval) == (str(run / "distill/model"), None)
+    # a run folder shared without its weights still describes the model it trained
+    (run / "distill/model").rmdir()
+    assert load_run(run).final_stage == "distill"
+
+
+def test_a_moved_and_resumed_run_folder_shows_its_own_paths(tmp_path, card):
+    """Renamed from runs/tr to archive/tr_v2 and resumed there: the rerun rewrote recipe.yaml, and the card pointed
+    the stages that ran before the move at the old folder."""
+    old, run = tmp_path / "runs" / "tr", tmp_path / "archive" / "tr_v2"
+    run.mkdir(parents=True)
+    (run / "recipe.yaml").write_text(f"name: tr_v2\noutput_dir: {tmp_path / 'archive'}\nmodel: {{name: tiny}}\n")
+    stage(run, "eval/base", "tiny", at=old)
+    stage(run, "sft", "tiny", at=old)
+    stage(run, "rl", str(old / "sft/model"), at=old)
+    stage(run, "sample", str(old / "rl/model"), at=old)
+    stage(run, "eval/rl", str(old / "rl/model"))  # ran after the move, from the model RL recorded at the old place
+    from safealign.card.report import stage_table
+    from safealign.card.summary import stage_details
+
+    folder = load_run(run)
+    shown = {(d["key"], d["parent"], d["output"]) for d in stage_details(folder)}
+    assert shown == {("sft", "tiny", "sft/model"), ("rl", "sft/model", "rl/model"), ("sample", "rl/model", "sample/traces.jsonl")}
+    assert next(r for r in stage_table(folder) if r["key"] == "eval:rl")["parent"] == "rl/model"
+    assert folder.rel(folder.final_model) == "rl/model"
+    text = card(run)
+    assert str(old) not in text and "**Starts from:** `sft/model`; **writes:** `rl/model`" in text
+
+
+def test_the_base_model_is_the_one_the_kept_stages_started_from(tmp_path, card):
+    """model.name changed to tiny:5 and the run rerun with its stages kept: recipe.yaml names tiny:5, the stages tiny."""
+    run = new_run(tmp_path, model="tiny:5")
+    stage(run, "eval/base", "tiny")
+    stage(run, "sft", "tiny")
+    assert load_run(run).base_model == "tiny"
+    front_matter = card(run).split("---")[1]
+    assert "base_model: tiny\n" in front_matter
+    (run / "eval/base/stage.json").unlink()  # no base eval: the first training stage's starting model
+    assert load_run(run).base_model == "tiny"
+    write_json(run / "sft/stage.json", {"stage": "sft", "parent": str(run / "rl/model"), "output": str(run / "sft/model")})
+    assert load_run(run).base_model == "tiny:5"  # a model of this run is not the base: the recipe's is all there is
+
+
+def test_distillation_names_the_traces_it_read(tmp_path):
+    """`safealign distill --traces mine.jsonl`: the card said the traces were sample/traces.jsonl."""
+    from safealign.card.data_card import training_datasets
+    from safealign.card.summary import transfer_set
+
+    run = new_run(tmp_path)
+    mine = tmp_path / "elsewhere" / "mine.jsonl"
+    mine.parent.mkdir()
+    mine.write_text(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": "hi"},
+                                                                 {"role": "assistant", "content": "hello"}]}) + "\n")
+    traces = {"rows": 1, "sha256": "abc", "sources": [{"name": str(mine), "path": str(mine), "rows_used": 1}]}
+    stage(run, "distill", "tiny", inputs={"traces": traces})
+    write_json(run / "distill/config.json", {"traces": str(mine)})
+    folder = load_run(run)
+    assert transfer_set(folder, traces).startswith(f"1 rows (teacher traces ({mine}) 1)")
+    [entry] = training_datasets(folder)
+    assert entry["name"] == str(mine) and "not sampled by this run" in entry["how"]
+
+    (run / "distill/config.json").unlink()  # older runs: the mixture's first source is the traces
+    inside = run / "sample" / "traces.jsonl"
+    write_json(run / "distill/data_mixture.json", {"sources": [{"name": str(inside), "path": str(inside), "rows_used": 1}]})
+    write_json(run / "distill/stage.json", json.loads((run / "distill/stage.json").read_text()) | {"inputs": {}})
+    from safealign.card.summary import traces_file
+
+    assert traces_file(load_run(run)) == "sample/traces.jsonl"
+
+
+def test_rl_alerts_jsonl_is_cited_only_when_it_exists(tmp_path, card):
+    run = new_run(tmp_path)
+    stage(run, "rl", "tiny")
+    write_json(run / "rl/alerts.json", [])  # the final audit; alerts.jsonl is written only when an alert fires live
+    text = card(run)
+    assert "rl/alerts.jsonl" not in text and "none fired during training; final audit: `rl/alerts.json`" in text
+    alert = {"detector": "length_blowup", "severity": "warning", "step": 2, "message": "longer"}
+    (run / "rl/alerts.jsonl").write_text(json.dumps(alert) + "\n")
+    assert "on the RL training stream: `rl/alerts.jsonl`; final audit: `rl/alerts.json`" in card(run)
+
+
+def test_a_resumed_stage_says_how_many_sessions_its_wall_time_counts(tmp_path, card):
+    from safealign.card.stage_readme import stage_readme
+
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny", wall_time_s=700.0, sessions=2, earlier_sessions_s=[400.0])
+    stage(run, "eval/sft", str(run / "sft/model"), wall_time_s=5.0, sessions=1)
+    text = card(run)
+    assert "| `sft` | done | 700.0 s (11.7 min) (2 sessions) |" in text and "| `eval:sft` | done | 5.0 s |" in text
+    assert "**wall time:** 700.0 s (11.7 min) (2 sessions)" in text
+    assert "700.0 s (11.7 min) (2 sessions)" in (run / "report.html").read_text()
+    record = json.loads((run / "sft/stage.json").read_text()) | {"metrics": {}, "inputs": {}}
+    assert "| wall time | 700.0 s (11.7 min) (2 sessions) |" in stage_readme(record)
