@@ -47,6 +47,10 @@ def test_validate(tmp_path):
     result = runner.invoke(app, ["validate", str(monitored)], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and "monitor section: read by `safealign monitor --recipe" in result.output
     assert "monitor section" not in runner.invoke(app, ["validate", str(good)]).output
+    distilled = tmp_path / "distilled.yaml"  # the pipeline samples with sample's defaults first; validate listed distill alone
+    distilled.write_text("name: x\ndistill: {student: 'prune:0.5'}\n")
+    result = runner.invoke(app, ["validate", str(distilled)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0 and "stages: sample (its defaults), distill" in " ".join(result.output.split())
 
 
 def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):

@@ -1072,6 +1072,8 @@ def test_monitor_settings_refuse_what_would_fail_later():
     assert MonitorConfig(upstream="http://127.0.0.1:8000/v1").upstream == "http://127.0.0.1:8000"
     with pytest.raises(ValidationError, match="eval_suites"):  # `--suites ,` stored an empty run that hid the next comparison
         MonitorConfig(eval_suites=[])
+    with pytest.raises(ValidationError, match="did you mean 'harmful'"):  # validate passed it; evaluate failed on first run
+        MonitorConfig(eval_suites=["harmfull"])
     from typer.testing import CliRunner
 
     from safealign.cli.main import app as cli

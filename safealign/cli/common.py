@@ -38,11 +38,13 @@ err_console = make_console(stderr=True)
 
 
 SYSTEM_PROMPT_HELP = ("System message before every prompt without one. Default: the one MODEL was trained with, when its "
-                      "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks without one.")
+                      "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks with the chat "
+                      "template's (SmolLM2's adds its own default system message), not the trained one.")
 
 
 def system_prompt_for(model: str, given: str | None) -> str | None:
-    """``given`` when the user passed one ('' for none), else the system prompt ``model``'s stage record names (said on stderr)."""
+    """``given`` when the user passed one ('' for the chat template's), else the system prompt ``model``'s stage record
+    names (said on stderr)."""
     from safealign.runs import trained_system_prompt
 
     if given is not None:
@@ -53,7 +55,7 @@ def system_prompt_for(model: str, given: str | None) -> str | None:
     prompt, record = found
     shown = prompt if len(prompt) <= 80 else prompt[:77] + "..."
     err_console.print(f"[dim]system prompt: the one {escape(model)} was trained with ({escape(str(record))}): "
-                      f"{escape(repr(shown))}; --system-prompt '' asks without one[/]")
+                      f"{escape(repr(shown))}; --system-prompt '' asks with the chat template's instead[/]")
     return prompt
 
 

@@ -64,6 +64,8 @@ def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> Non
     parsed = load_recipe(recipe)
     sections = {name: getattr(parsed, name) for name in ("sft", "rl", "sample", "distill")}
     stages = [name for name, section in sections.items() if section is not None and section.enabled]
+    if "distill" in stages and "sample" not in stages:  # distillation samples its traces first, with sample's defaults
+        stages.insert(stages.index("distill"), "sample (its defaults)")
     console.print(f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}")
     if parsed.monitor is not None:  # `safealign run` does not use it: say which command does
         console.print(f"  monitor section: read by `safealign monitor --recipe {recipe}`")

@@ -30,7 +30,7 @@ class Recipe(Section):
     eval: EvalConfig = Field(default_factory=EvalConfig, description="Evaluation before, between and after stages.")
     sft: SFTConfig | None = Field(None, description="Supervised fine-tuning stage (omit to skip).")
     rl: RLConfig | None = Field(None, description="GRPO stage (omit to skip).")
-    sample: SampleConfig | None = Field(None, description="Rejection sampling stage (omit to skip).")
+    sample: SampleConfig | None = Field(None, description="Rejection sampling stage (omit to skip; with a distill section it runs with its defaults).")
     distill: DistillConfig | None = Field(None, description="Distillation stage (omit to skip).")
     monitor: MonitorConfig | None = Field(None, description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them.")
 

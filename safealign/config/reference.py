@@ -21,7 +21,8 @@ from safealign.config.recipe import Recipe
 HEADER = """# Recipe reference
 
 Every field a recipe YAML accepts, section by section, with its type, default and meaning. A stage
-section left out of the recipe skips that stage. `safealign validate RECIPE.yaml` checks a recipe
+section left out of the recipe skips that stage (except `sample`, which a `distill` section runs with its defaults
+to get its traces). `safealign validate RECIPE.yaml` checks a recipe
 without loading a model, and unknown or misspelt keys are errors. `recipes/quickstart.yaml` is a
 worked example.
 

@@ -59,6 +59,15 @@ def checked_judge_spec(value: str) -> str:
     return value
 
 
+def checked_suites(value: list[str]) -> list[str]:
+    """Suite names that all name a suite, else the error naming the closest one (rg:FAMILY settings checked too)."""
+    from safealign.evals.suites import expand_suite_names, get_suite
+
+    for name in expand_suite_names(value):
+        get_suite(name)
+    return value
+
+
 class EvalConfig(Section):
     suites: list[str] = Field(["harmful", "borderline", "reasoning", "language", "format"], description="Eval suites to run (see `safealign eval --help` for names).")
     split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
@@ -71,11 +80,7 @@ class EvalConfig(Section):
     @field_validator("suites")
     @classmethod
     def _known_suites(cls, value: list[str]) -> list[str]:
-        from safealign.evals.suites import expand_suite_names, get_suite
-
-        for name in expand_suite_names(value):
-            get_suite(name)  # raises naming the closest suite; rg:FAMILY settings are checked here too
-        return value
+        return checked_suites(value)
 
     @model_validator(mode="after")
     def _suites_have_items_in_split(self) -> EvalConfig:
@@ -493,6 +498,12 @@ class MonitorConfig(Section):
     )
     eval_suites: list[str] = Field(["harmful", "borderline"], min_length=1, description="Suites `monitor evaluate` runs against the upstream.")
     eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite and split in `monitor evaluate` (harmful and borderline have two splits).")
+
+    @field_validator("eval_suites")
+    @classmethod
+    def _known_eval_suites(cls, value: list[str]) -> list[str]:
+        return checked_suites(value)  # at validate, not when `monitor evaluate` first reaches the model server
+
     regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
     regression_min_items: int = Field(
         2, ge=1, description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points)."
