@@ -48,7 +48,7 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     # model it scored, which a changed recipe model (or a stage trained anew) makes another one
     scored = {"the model it scored": ("parent", model_spec)}
     changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}, scored).items()
-               if k != "batch_size"}
+               if k != "batch_size"} | edited_suite_files(stage_dir)
     if changed:
         log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
                     "to score it again with the recipe's settings.", stage_dir, describe_changes(changed))
@@ -77,6 +77,26 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     record.finish(stage_dir)
     wait_for_everyone()
     return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
+
+
+def edited_suite_files(stage_dir: Path) -> dict[str, tuple[str, str]]:
+    """The file suites of a finished eval whose file changed since it was scored (``suite file NAME``: the sha256 then
+    and now, shortened): the same suite name in the recipe would keep scores of other prompts without a word."""
+    from safealign.corpus.mixture import sha256_file
+
+    path = stage_dir / "summary.json"
+    if stage_done(stage_dir) is None or not path.is_file():
+        return {}
+    suites = read_json(path, dict).get("suites")
+    edited = {}
+    for name, suite in (suites if isinstance(suites, dict) else {}).items():
+        file = suite.get("file") if isinstance(suite, dict) else None
+        if not isinstance(file, dict) or not isinstance(file.get("path"), str) or not Path(file["path"]).is_file():
+            continue
+        now = sha256_file(Path(file["path"]))
+        if now != file.get("sha256"):
+            edited[f"suite file {name}"] = (str(file.get("sha256"))[:12], now[:12])
+    return edited
 
 
 def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict[str, Any]]:
