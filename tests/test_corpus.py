@@ -195,7 +195,7 @@ def test_a_teachers_answer_that_holds_a_short_suite_prompt_does_not_stop_distill
         check_disjoint_from_evals([{**row, "dataset": "mine.jsonl"}], generated_by="/run/sample/traces.jsonl")
 
 
-def test_turns_out_of_order_and_a_repeated_conversation_are_problems(tmp_path):
+def test_turns_out_of_order_are_problems_and_a_repeated_conversation_a_note(tmp_path):
     """`data check` passed an assistant turn first, two users in a row and a system turn last, and three copies of a row."""
     from safealign.corpus.validate import validate_rows
 
@@ -205,7 +205,12 @@ def test_turns_out_of_order_and_a_repeated_conversation_are_problems(tmp_path):
     rows = [(1, row("system", "user", "assistant")), (2, row("assistant", "user", "system", "assistant")),
             (3, row("user", "user", "assistant")), (4, row("system", "user", "assistant"))]
     problems = [str(problem) for problem in validate_rows(tmp_path / "f.jsonl", rows)]
-    assert len(problems) == 3, problems
+    assert len(problems) == 2, problems
     assert "f.jsonl:2: field 'messages': messages[0] has role 'assistant' where 'user' belongs" in problems[0]
     assert "f.jsonl:3: field 'messages': messages[1] has role 'user' where 'assistant' belongs" in problems[1]
-    assert "f.jsonl:4: field 'messages': the same conversation as line 1" in problems[2]
+    # a repeated row is not invalid (a file may repeat rows on purpose): data check notes it without failing
+    from safealign.corpus.validate import repeated_conversations
+
+    assert [str(n) for n in repeated_conversations(tmp_path / "f.jsonl", rows)] == [
+        f"{tmp_path / 'f.jsonl'}:4: field 'messages': the same conversation as line 1 (trained on twice; to weight a file up, "
+        "a mixture fraction above 1 does it without copies)"]

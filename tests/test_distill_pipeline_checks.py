@@ -45,6 +45,8 @@ def test_an_rl_section_added_after_sampling_names_the_kept_sample(tmp_path, capl
     for folder, parent in models.items():
         write_json(run_dir / folder / "stage.json", {"stage": folder.replace("/", ":"), "parent": parent, "config": {}, "seed": 42,
                                                      "output": str(run_dir / folder / "out"), "metrics": {"accepted": 0}})
+        if folder.startswith("eval/"):  # an eval without its scores is scored again
+            write_json(run_dir / folder / "summary.json", {"suites": {}})
     monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
     with caplog.at_level("WARNING"):
         run_pipeline(parse_recipe(sample_recipe(tmp_path, sft={}, rl={})), show_progress=False)

@@ -20,15 +20,17 @@ def check(
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
     from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
     from safealign.corpus.eval_texts import disjointness_report, training_turns
+    from safealign.corpus.validate import repeated_conversations
 
     names = datasets or list(TRAIN_DATASETS)
-    problems, train_texts, rows_out, empty = [], [], [], []
+    problems, train_texts, rows_out, empty, repeats = [], [], [], [], []
     for name in names:
         path = dataset_path(name)
         numbered, unreadable = read_rows_and_problems(path)
         if not numbered and not unreadable:
             empty.append(str(path))
         problems.extend(sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line))
+        repeats.extend(repeated_conversations(path, numbered))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
         languages = Counter(str(row.get("language", "?")) for _, row in numbered)  # null or 5 next to "en" must still sort
         rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
@@ -38,6 +40,10 @@ def check(
         err_console.print(f"[red]{problem}[/]", highlight=False)
     if len(problems) > 50:
         err_console.print(f"[red]... and {len(problems) - 50} more problem(s)[/]", highlight=False)
+    for note in repeats[:20]:
+        err_console.print(f"[yellow]note[/] {note}", highlight=False)
+    if len(repeats) > 20:
+        err_console.print(f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False)
     report = disjointness_report(train_texts, n=n)
     console.print(
         f"decontamination ({n}-grams + exact prompts + shorter prompts whole): {report.train_items} training turns vs {report.eval_items} eval prompts: "

@@ -72,20 +72,27 @@ def _out_of_turn(messages: list[Any]) -> str | None:
     return None
 
 
-def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
-    """Problems in every row of a file, plus duplicate ids and duplicate conversations."""
-    problems: list[RowProblem] = []
-    seen: dict[Any, int] = {}
-    conversations: dict[str, int] = {}
+def repeated_conversations(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
+    """A note for each row whose conversation an earlier row of the file already holds: not invalid (a file may repeat
+    rows on purpose), but often a mistake, and `data check` says so without failing."""
+    notes, first = [], {}
     for line, row in rows:
-        problems.extend(row_problems(path, line, row))
         if isinstance(row.get("messages"), list):
             key = json.dumps(row["messages"], sort_keys=True, ensure_ascii=False)
-            if key in conversations:
-                problems.append(RowProblem(path, line, "messages", (
-                    f"the same conversation as line {conversations[key]}: remove one (to weight a file up, give it a "
-                    "mixture fraction above 1 instead)")))
-            conversations.setdefault(key, line)
+            if key in first:
+                notes.append(RowProblem(path, line, "messages", (
+                    f"the same conversation as line {first[key]} (trained on twice; to weight a file up, a mixture "
+                    "fraction above 1 does it without copies)")))
+            first.setdefault(key, line)
+    return notes
+
+
+def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
+    """Problems in every row of a file, plus duplicate ids."""
+    problems: list[RowProblem] = []
+    seen: dict[Any, int] = {}
+    for line, row in rows:
+        problems.extend(row_problems(path, line, row))
         if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
             if row["id"] in seen:
                 problems.append(RowProblem(path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"))
