@@ -1082,6 +1082,7 @@ def test_monitor_settings_refuse_what_would_fail_later():
     assert result.exit_code == 2 and "leaves no pause between eval runs" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_a_database_file_deleted_while_the_gateway_runs_is_a_503_and_degraded_health(upstream, tmp_path):
     """Open connections wrote on into the unlinked file: clients got 200 for exchanges nobody could read again."""
     db = tmp_path / "m.db"

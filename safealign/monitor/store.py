@@ -425,10 +425,9 @@ class Store:
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-alert:" + rule))))
-            result = conn.execute(alerts.insert().from_select(columns, source))
-            if not result.rowcount:
-                return None
-            return int(conn.execute(sa.select(sa.func.max(alerts.c.id)).where(alerts.c.rule == rule, alerts.c.kind == kind)).scalar_one())
+            # RETURNING, not rowcount: psycopg reports a row count for an INSERT ... SELECT that inserted nothing
+            inserted = conn.execute(alerts.insert().from_select(columns, source).returning(alerts.c.id)).scalar()
+            return None if inserted is None else int(inserted)
 
     def add_eval_run(self, **fields: Any) -> int:
         with self.engine.begin() as conn:
