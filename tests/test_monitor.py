@@ -189,6 +189,16 @@ def test_passthrough_stores_before_answering_and_worker_judges(upstream, tmp_pat
         assert models["data"][0]["id"] == "fake-model"
 
 
+def test_only_a_done_line_is_held_back_from_the_client():
+    """The closing marker waits for the stored row; an answer that says "[DONE]" is relayed as it comes."""
+    from safealign.monitor.proxy import _held_suffix
+
+    said = b'data: {"choices": [{"delta": {"content": "Step 1 [DONE]"}}]}\n\n'
+    assert _held_suffix(said) == len(said)
+    assert _held_suffix(said + b"data: [DONE]\n\n") == len(said)
+    assert _held_suffix(said + b"data: [DO") == len(said) and _held_suffix(b"data:[DONE]") == 0
+
+
 def test_stream_passthrough_is_byte_identical_and_stored(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         direct = httpx.post(f"{upstream}/v1/chat/completions", json=chat("tell me a story", stream=True))

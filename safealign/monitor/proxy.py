@@ -64,15 +64,22 @@ def reply_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
 
 
 def _held_suffix(pending: bytes) -> int:
-    """Where to cut ``pending`` so that nothing from a (possibly partial) ``[DONE]`` marker is sent."""
-    found = pending.find(b"[DONE]")
-    if found >= 0:
-        line_start = pending.rfind(b"\n", 0, found) + 1
-        return line_start
+    """Where to cut ``pending`` so that nothing from a (possibly partial) ``[DONE]`` marker is sent.
+
+    The marker counts only at the start of a line: an answer whose text says "[DONE]" is relayed as
+    it arrives, not held until the end of the stream.
+    """
+    for marker in DONE_MARKERS:
+        if pending.startswith(marker):
+            return 0
+        found = pending.find(b"\n" + marker)
+        if found >= 0:
+            return found + 1
     for marker in DONE_MARKERS:
         for size in range(min(len(marker) - 1, len(pending)), 0, -1):
-            if pending.endswith(marker[:size]):
-                return len(pending) - size
+            start = len(pending) - size
+            if pending.endswith(marker[:size]) and (start == 0 or pending[start - 1:start] == b"\n"):
+                return start
     return len(pending)
 
 
