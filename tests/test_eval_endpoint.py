@@ -37,6 +37,7 @@ class FakeServer:
         self.active = self.peak = 0
         self.fail_first = 0  # answer HTTP 503 to this many requests first
         self.status = 200
+        self.answer_only = None  # answer this many requests, then HTTP 400 to the rest
         app = FastAPI()
 
         @app.post("/v1/chat/completions")
@@ -49,6 +50,10 @@ class FakeServer:
                 return JSONResponse({"error": "warming up"}, status_code=503)
             if self.status != 200:
                 return JSONResponse({"error": {"message": "bad model"}}, status_code=self.status)
+            if self.answer_only is not None:
+                if self.answer_only == 0:
+                    return JSONResponse({"error": {"message": "quota exceeded"}}, status_code=400)
+                self.answer_only -= 1
             self.active += 1
             self.peak = max(self.peak, self.active)
             await asyncio.sleep(0.05)
@@ -90,7 +95,7 @@ def server() -> Iterator[FakeServer]:
 def reset(server: FakeServer) -> None:
     server.requests.clear()
     server.headers.clear()
-    server.fail_first, server.status, server.peak = 0, 200, 0
+    server.fail_first, server.status, server.peak, server.answer_only = 0, 200, 0, None
 
 
 def test_generate_returns_completions_in_order_with_usage(server: FakeServer) -> None:
@@ -279,3 +284,37 @@ def test_eval_cli_timeout_reaches_the_endpoint_and_the_summary_names_what_was_ev
                                       "--timeout", "7", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads((out / "summary.json").read_text())["config"]["model"] == {"endpoint": server.url, "name": "served"}
+
+
+def test_an_endpoint_eval_that_stopped_half_way_continues_from_the_answers_it_got(server: FakeServer, tmp_path: Path) -> None:
+    """An endpoint eval that failed on its 4th request lost the 3 answers it had (paid for, on a hosted API)."""
+    from safealign.cli.main import app
+
+    out = tmp_path / "e"
+    command = ["eval", "served", "--endpoint", server.url, "--suites", "format", "--limit", "3", "--concurrency", "1", "--out", str(out)]
+    server.answer_only = 3
+    stopped = CliRunner().invoke(app, command)
+    assert stopped.exit_code == 2 and "quota exceeded" in stopped.output
+    assert "answers so far are kept" in stopped.output and f"--out {out}" in " ".join(stopped.output.split())
+    assert len((out / "answers.partial.jsonl").read_text().splitlines()) == 3
+    server.requests.clear()
+    server.answer_only = None
+    resumed = CliRunner().invoke(app, command)
+    assert resumed.exit_code == 0, resumed.output
+    assert len(server.requests) == 3 and "3 answers taken from" in resumed.output  # 6 prompts, 3 asked again
+    assert not (out / "answers.partial.jsonl").exists()
+    assert len((out / "samples.jsonl").read_text().splitlines()) == 6
+
+
+def test_kept_answers_count_only_for_the_same_request(server: FakeServer, tmp_path: Path) -> None:
+    kept = tmp_path / "answers.jsonl"
+    first = EndpointGenerator(server.url, "m", answers_file=kept).generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16))
+    with kept.open("a") as file:
+        file.write('{"key": "cut sho')  # the line a crash cut short is skipped
+    server.requests.clear()
+    again = EndpointGenerator(server.url, "m", answers_file=kept)
+    assert again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16)) == first and server.requests == []
+    assert again.reused == 2
+    again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=32))  # other settings: asked again
+    EndpointGenerator(server.url, "other-model", answers_file=kept).generate(["echo a"], SamplingParams(max_new_tokens=16))
+    assert len(server.requests) == 3

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
@@ -15,7 +16,7 @@ from safealign.cli.common import (
     system_prompt_for,
     table,
 )
-from safealign.errors import DataError
+from safealign.errors import DataError, SafealignError
 from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -121,7 +122,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         from safealign.config.base import redact_url
 
         generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency,
-                                      system_prompt=system_prompt, timeout_s=timeout)
+                                      system_prompt=system_prompt, timeout_s=timeout, answers_file=out / ANSWERS_SO_FAR)
         source = f"{endpoint} ({generator.model})"
         evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
     else:
@@ -141,8 +142,21 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
                                          judge=judges.refusal if judges is not None else None)
         source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
-    report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
-                      params=params, out_dir=out, show_progress=True, seed=seed, model=evaluated)
+    try:
+        report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
+                          params=params, out_dir=out, show_progress=True, seed=seed, model=evaluated)
+    except (SafealignError, KeyboardInterrupt) as error:
+        kept = out / ANSWERS_SO_FAR
+        if not endpoint or not kept.is_file():
+            raise
+        stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped"
+        err_console.print(f"[yellow]{stopped}: the endpoint's answers so far are kept in {escape(str(kept))}; the same command "
+                          f"with --out {escape(str(out))} asks only for the rest[/]")
+        raise
+    if endpoint:
+        if generator.reused:
+            err_console.print(f"[dim]{generator.reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]")
+        (out / ANSWERS_SO_FAR).unlink(missing_ok=True)  # samples.jsonl holds them all now
     rows = [[short_suite_name(suite), part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
             for suite, part, metric, rate in report.rows()]
     console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))
@@ -151,6 +165,10 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
         f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
     )
+
+
+# An endpoint eval's answers as they arrive; removed once samples.jsonl holds them all.
+ANSWERS_SO_FAR = "answers.partial.jsonl"
 
 
 def _slug(text: str) -> str:

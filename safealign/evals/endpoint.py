@@ -6,10 +6,15 @@ the monitor's scheduled evals treat a remote model exactly like a local one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,6 +42,10 @@ def _token_count(value: Any) -> int:
 class EndpointGenerator:
     """Chat completions from ``{base_url}/v1/chat/completions``, ``concurrency`` requests at a time.
 
+    With ``answers_file`` set, every answer is appended there as it arrives, and an answer already
+    in the file for the same request (model, messages and sampling settings) is not asked again: an
+    eval of a slow or flaky endpoint that stopped half-way continues where it was.
+
     >>> EndpointGenerator("http://127.0.0.1:8000", "my-model").generate(["Hi"])[0].text  # doctest: +SKIP
     """
 
@@ -49,6 +58,7 @@ class EndpointGenerator:
         timeout_s: float = 120.0,
         retries: int = 2,
         system_prompt: str | None = None,
+        answers_file: Path | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -63,6 +73,8 @@ class EndpointGenerator:
         # Connecting should be quick: a dead server fails in seconds, a slow answer gets timeout_s.
         self.timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
         self.headers = headers
+        self.answers_file = answers_file
+        self.reused = 0  # answers the last generate() took from answers_file
 
     def _payload(self, prompt: Prompt, params: SamplingParams, sample_index: int) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -131,24 +143,59 @@ class EndpointGenerator:
             meta={"finish_reason": reason} if isinstance(reason := choice.get("finish_reason"), str) and reason not in ("stop", "length") else {},
         )
 
+    def _request_key(self, payload: dict[str, Any]) -> str:
+        return hashlib.sha256(json.dumps([self.url, payload], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def _kept_answers(self) -> dict[str, dict[str, Any]]:
+        """The answers an earlier, unfinished run appended to ``answers_file``, by request key."""
+        kept: dict[str, dict[str, Any]] = {}
+        if self.answers_file is None or not self.answers_file.is_file():
+            return kept
+        for line in self.answers_file.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+                kept[record["key"]] = record["completion"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by the crash that stopped that run
+        return kept
+
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
                  show_progress: bool = False) -> list[Completion]:
         """Complete every prompt ``params.num_samples`` times; results come back in prompt order."""
         params = params or SamplingParams()
         jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
-        results: list[Completion] = []
-        with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
-              ThreadPoolExecutor(max_workers=self.concurrency) as pool,
-              progress_bar(len(jobs), "generating", show_progress) as advance):
-            futures = [pool.submit(self._complete, client, prompts[i], params, (i, s)) for i, s in jobs]
-            for future in futures:
-                future.add_done_callback(lambda _: advance(1))
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((f for f in done if f.exception() is not None), None)
-            if failed is not None:
-                for future in pending:
-                    future.cancel()
-                raise failed.exception()
-            results = [f.result() for f in futures]
+        kept = self._kept_answers()
+        keys = {job: self._request_key(self._payload(prompts[job[0]], params, job[1])) for job in jobs} if kept or self.answers_file else {}
+        results = [Completion(**(kept[keys[job]] | {"prompt_index": job[0], "sample_index": job[1]}))
+                   for job in jobs if keys.get(job) in kept]
+        self.reused = len(results)
+        todo = [job for job in jobs if keys.get(job) not in kept]
+        lock = threading.Lock()
+
+        def complete(client: httpx.Client, job: tuple[int, int]) -> Completion:
+            completion = self._complete(client, prompts[job[0]], params, job)
+            if self.answers_file is not None:
+                record = {"key": keys[job], "completion": asdict(completion) | {"token_ids": []}}
+                with lock, self.answers_file.open("a", encoding="utf-8") as file:
+                    file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return completion
+
+        # Not a `with` block: leaving one waits for every queued request, so Ctrl-C or a failed request
+        # would sit until the whole eval had been asked. Queued requests are cancelled instead.
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
+                  progress_bar(len(jobs), "generating", show_progress) as advance):
+                advance(len(results))
+                futures = [pool.submit(complete, client, job) for job in todo]
+                for future in futures:
+                    future.add_done_callback(lambda _: advance(1))
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                failed = next((f for f in done if f.exception() is not None), None)
+                if failed is not None:
+                    raise failed.exception()
+                results += [f.result() for f in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
         return results
