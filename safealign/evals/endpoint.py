@@ -180,12 +180,13 @@ class EndpointGenerator:
                     file.write(json.dumps(record, ensure_ascii=False) + "\n")
             return completion
 
-        # Not a `with` block: leaving one waits for every queued request, so Ctrl-C or a failed request
-        # would sit until the whole eval had been asked. Queued requests are cancelled instead.
-        pool = ThreadPoolExecutor(max_workers=self.concurrency)
-        try:
-            with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
-                  progress_bar(len(jobs), "generating", show_progress) as advance):
+        # Not a `with` block for the pool: leaving one waits for every queued request, so Ctrl-C or a failed
+        # request would sit until the whole eval had been asked. Queued requests are cancelled instead, and
+        # the ones in flight finish (their answers kept) before the client closes.
+        with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
+              progress_bar(len(jobs), "generating", show_progress) as advance):
+            pool = ThreadPoolExecutor(max_workers=self.concurrency)
+            try:
                 advance(len(results))
                 futures = [pool.submit(complete, client, job) for job in todo]
                 for future in futures:
@@ -195,7 +196,7 @@ class EndpointGenerator:
                 if failed is not None:
                     raise failed.exception()
                 results += [f.result() for f in futures]
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
         return results
