@@ -21,6 +21,7 @@ from safealign.tasks import (
     language_share,
     parse_reasoning,
 )
+from safealign.tasks.problems import family_settings
 
 WELL_FORMED = "<think>\n47 + 38: 7 + 8 = 15, carry 1; 4 + 3 + 1 = 8.\n</think>\nThe answer is 85."
 
@@ -70,6 +71,11 @@ def test_missing_close_tag_has_no_think_block() -> None:
         ("<think>\n2 + 3 = 5\n</think>", "5"),  # nothing after it: last number anywhere
         ("I think it is 12, no wait, 13", "13"),
         ("no numbers here", None),
+        ("The result is $\\boxed{12}$ since 3 groups of 4.", "12"),  # a boxed answer beats the last number
+        ("The final answer is $\\boxed{\\frac{3}{4}}$", "3/4"),  # nested braces kept whole
+        ("The answer is $\\frac{138}{583}$.", "138/583"),
+        ("The answer is 0.0, 5.0", "0.0, 5.0"),  # a list of numbers is not its first number
+        ("The answer is 1,234 apples.", "1234"),
     ],
 )
 def test_extract_answer(text: str, answer: str | None) -> None:
@@ -179,3 +185,35 @@ def test_prompt_mixture_has_exactly_the_asked_number_of_prompts() -> None:
     rows = build_prompt_rows(mixture, 96, seed=7)
     assert len(rows) == 96
     assert sum(r["kind"] == "reasoning" for r in rows) == 67
+
+
+@pytest.mark.parametrize(("family", "index"), [("time_intervals", 0), ("countdown", 1), ("prime_factorization", 0),
+                                               ("list_functions", 0), ("complex_arithmetic", 0), ("sentence_reordering", 1)])
+def test_an_answer_that_is_not_one_number_is_scored_whole(family: str, index: int) -> None:
+    """"The answer is 03:22:03." was read as "03" and scored 0 by the family's own checker."""
+    problem = generate_problems(family, 4, 1)[index]
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {problem.answer}.") == 1.0
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is \\boxed{{{problem.answer}}}") == 1.0
+
+
+def test_a_list_does_not_pass_for_its_first_number() -> None:
+    problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
+    assert check_answer(problem, "The answer is 85, 86, 87.") == 0.0
+    assert check_answer(problem, "The answer is 85, because 47 + 38 = 85.") == 1.0
+
+
+def test_a_minus_operator_setting_is_not_a_yaml_null() -> None:
+    assert family_settings("operators=-&max_terms=2&x=null") == {"operators": "-", "max_terms": 2, "x": None}
+    assert "-" in generate_problems("basic_arithmetic", 1, 1, config=family_settings("operators=-"))[0].prompt
+
+
+def test_families_that_hash_their_draws_are_said_to(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    generate_problems("ransom_note", 1, 1)
+    assert "PYTHONHASHSEED=0" in caplog.text
+
+
+def test_a_think_tag_ends_a_clause_with_or_without_a_line_break() -> None:
+    """French reasoning glued to its tags ("...parce que</think> The answer") was read as one English clause."""
+    glued = "<think>Je pense que c'est quarante-deux parce que</think> The answer is 42."
+    assert language_share(glued, "en") == language_share(glued.replace("</think> ", "</think>\n"), "en") < 0.5

@@ -20,7 +20,9 @@ SCRIPT_OF = {"zh": "han", "ja": "japanese", "ru": "cyrillic", "ar": "arabic", "k
 # One CJK character is one unit (Chinese has no spaces); any other run of letters is one word.
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
 _UNIT_RE = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W\d_])+")
-_CODE_RE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|https?://\S+|<\/?think>", re.DOTALL)
+_CODE_RE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|https?://\S+", re.DOTALL)
+# A think tag ends a clause: "<think>Je pense que ...</think> The answer is 42." is two segments, not one.
+_THINK_TAG_RE = re.compile(r"</?think>")
 # Clause boundaries: lingua judges each clause on its own, so "Bonjour, but I think..." splits in two.
 _CLAUSE_RE = re.compile(r"[.!?;:,\n()\[\]\"“”«»„—–。，！？；：、]+")
 MIN_SEGMENT_WORDS = 3  # shorter Latin segments are too short to identify; they follow the whole text
@@ -86,7 +88,7 @@ def _clear_label(segment: str, lang: str) -> str | None:
 
 
 def _strip_non_words(text: str) -> str:
-    return _CODE_RE.sub(" ", text)
+    return _THINK_TAG_RE.sub("\n", _CODE_RE.sub(" ", text))
 
 
 def detect_language(text: str) -> str | None:

@@ -2,13 +2,17 @@
 
 Seeds keep training and evaluation apart: training code draws problems with seeds built from
 ``TRAIN_SEED`` (``TRAIN_SEED + k`` for small ``k``, always below ``EVAL_SEED``), eval suites with
-seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems.
+seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems, except in the few
+reasoning-gym families that draw from a Python set (:data:`HASH_SEEDED_FAMILIES`): their problems
+change from one process to the next unless ``PYTHONHASHSEED`` is fixed, and a warning says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import os
 import random
 import re
 import threading
@@ -21,8 +25,14 @@ import yaml
 from safealign.errors import SafealignError, did_you_mean
 from safealign.tasks.reasoning_format import NUMBER, extract_answer
 
+log = logging.getLogger(__name__)
+
 TRAIN_SEED = 1
 EVAL_SEED = 10_000
+
+# reasoning-gym families whose problems depend on Python's string hashing (they draw from a set), so the
+# same seed gives other problems in another process: a resumed RL stage would train on another prompt set.
+HASH_SEEDED_FAMILIES = frozenset({"isomorphic_strings", "knight_swap", "polynomial_multiplication", "ransom_note", "word_ladder"})
 
 OWN_FAMILIES = ("arithmetic", "word_problem")
 
@@ -157,7 +167,8 @@ def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Fi
 
 def family_settings(query: str) -> dict[str, Any]:
     """``KEY=VALUE&...`` as a dict: each value read as a YAML scalar or list (``3``, ``[plain, latex_frac]``), or
-    kept as written where YAML cannot read it (``operators=*`` is an operator, not a YAML alias).
+    kept as written where YAML cannot read it or reads it as nothing (``operators=*`` is an operator, not a YAML
+    alias; ``operators=-`` is the minus operator, not a list of one null).
 
     >>> family_settings("max_digits=1&operators=*")
     {'max_digits': 1, 'operators': '*'}
@@ -168,9 +179,11 @@ def family_settings(query: str) -> dict[str, Any]:
         if not sep or not key:
             raise FamilyConfigError(f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1")
         try:
-            settings[key] = yaml.safe_load(value)
+            loaded = yaml.safe_load(value)
         except yaml.YAMLError:
-            settings[key] = value
+            loaded = value
+        # "-" is a YAML list of one null: as a setting it is what was written (the minus operator)
+        settings[key] = value if loaded == [None] else loaded
     return settings
 
 
@@ -201,6 +214,8 @@ def generate_problems(family: str, n: int, seed: int, split: str = "in_distribut
     fields = {name: f for name, f in getattr(_rg_datasets()[family][1], "__dataclass_fields__", {}).items() if name not in ("seed", "size")}
     if unknown := sorted(set(config or {}) - set(fields)):
         raise FamilyConfigError(f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}")
+    if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
+        _warn_hash_seeded(family)
     settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
     try:
         dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **settings)
@@ -210,6 +225,12 @@ def generate_problems(family: str, n: int, seed: int, split: str = "in_distribut
         Problem(f"{family}-{seed}-{i}", entry["question"], str(entry["answer"]), family, split, _json_safe(entry["metadata"]))
         for i, entry in enumerate(dataset)
     ]
+
+
+@cache
+def _warn_hash_seeded(family: str) -> None:
+    log.warning("%s draws its problems from a Python set: the same seed gives other problems in another process "
+                "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat", family)
 
 
 @cache
@@ -248,8 +269,12 @@ def _math_verify(predicted: str, reference: str) -> bool:
 
 
 def check_answer(problem: Problem, completion_text: str) -> float:
-    """Score in [0, 1]: reasoning-gym's own checker for its families, math_verify for ours (numeric fallback)."""
-    predicted = extract_answer(completion_text)
+    """Score in [0, 1]: reasoning-gym's own checker for its families, math_verify for ours (numeric fallback).
+
+    An answer that is not one number (a time, a list, an expression) is read whole from the "answer is"
+    line: its leading number alone ("03" of "03:22:03") would fail every checker.
+    """
+    predicted = extract_answer(completion_text, whole=_as_number(problem.answer) is None)
     if predicted is None:
         return 0.0
     if _numbers_equal(predicted, problem.answer):
@@ -261,8 +286,15 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     if problem.family not in _rg_datasets():
         raise unknown_name("task family", problem.family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     entry = {"question": problem.prompt, "answer": problem.answer, "metadata": problem.metadata}
+    # A sentence's full stop may be the answer's own ("Smith has to perform.") or the sentence's ("03:22:03."):
+    # both readings of the one line are scored.
+    readings = dict.fromkeys([predicted, predicted.removesuffix(".")] if predicted.endswith(".") and len(predicted) > 1 else [predicted])
+    return max(_rg_score(problem.family, reading, entry) for reading in readings)
+
+
+def _rg_score(family: str, predicted: str, entry: dict[str, Any]) -> float:
     try:
-        score = _rg_scorer(problem.family)(predicted, entry)
+        score = _rg_scorer(family)(predicted, entry)
     except Exception:  # some checkers assume well-formed answers
         score = 0.0
     return float(min(1.0, max(0.0, score or 0.0)))

@@ -25,7 +25,11 @@ _NUMBER_RE = re.compile(NUMBER)
 # "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line.
 _ANSWER_IS_RE = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|\banswer\s*:)\s*:?\s*([^\n]*)", re.IGNORECASE)
 _DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
-_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+# Around an answer read whole, only markdown and math markers go: brackets and inner punctuation are the answer's.
+_WHOLE_DECORATION = re.compile(r"^[\s*_`$]+|[\s*_`$]+$")
+_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+# A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
+_NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
 
 
 @dataclass
@@ -70,10 +74,26 @@ def format_score(text: str) -> float:
     return 0.5 if parsed.think is not None else 0.0
 
 
+def last_boxed(text: str) -> str | None:
+    """The content of the last ``\\boxed{...}`` (nested braces kept whole), ``\\frac{a}{b}`` written ``a/b``.
+
+    >>> last_boxed(r"so $\\boxed{\\frac{3}{4}}$ of it")
+    '3/4'
+    """
+    start = text.rfind("\\boxed{")
+    if start == -1:
+        return None
+    depth, begin = 0, start + len("\\boxed{")
+    for index in range(begin - 1, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return _FRAC.sub(r"\1/\2", text[begin:index]).strip()
+    return None  # never closed: a truncated answer
+
+
 def _clean(candidate: str) -> str:
-    boxed = _BOXED.search(candidate)
-    if boxed:
-        candidate = boxed.group(1)
+    boxed = last_boxed(candidate)
+    candidate = boxed if boxed is not None else _FRAC.sub(r"\1/\2", candidate)
     return _DECORATION.sub("", candidate.strip()).strip()
 
 
@@ -81,17 +101,24 @@ def _normalise_number(number: str) -> str:
     return number.replace(",", "").replace("−", "-")
 
 
-def _answer_is(text: str) -> str | None:
+def _answer_is(text: str, whole: bool = False) -> str | None:
     matches = _ANSWER_IS_RE.findall(text)
     for raw in reversed(matches):
+        if whole:  # an answer that is not one number ("03:22:03", "F=4,W=0", "[22, 98]") is read as written
+            boxed = last_boxed(raw)
+            candidate = _WHOLE_DECORATION.sub("", _FRAC.sub(r"\1/\2", raw) if boxed is None else boxed)
+            if candidate:
+                return candidate[:2000]  # a list of moves can be long
+            continue
         candidate = _clean(raw)
         if "=" in candidate:  # "x = 5" / "47 + 38 = 85": the value is after the last "="
             candidate = _clean(candidate.rsplit("=", 1)[1])
         if not candidate:
             continue
-        # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat") stay as written.
+        # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat") and lists of
+        # numbers ("0.0, 5.0") stay as written.
         leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
-        if leading:
+        if leading and not _NUMBER_LIST.match(candidate):
             return _normalise_number(leading.group(1))
         return candidate[:200]
     return None
@@ -102,18 +129,27 @@ def _last_number(text: str) -> str | None:
     return _normalise_number(numbers[-1]) if numbers else None
 
 
-def extract_answer(text: str) -> str | None:
-    """The final answer: "The answer is X" after the think block, else the last number there, else the same over the whole text.
+def extract_answer(text: str, whole: bool = False) -> str | None:
+    """The final answer: "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
+    number there, else the same over the whole text. ``whole`` keeps an "answer is" line as written instead
+    of its leading number, for answers that are not one number (a time, a list, an expression).
 
     >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
     '85'
     >>> extract_answer("I think it is 12, no wait, 13")
     '13'
+    >>> extract_answer("The answer is 03:22:03.", whole=True)
+    '03:22:03'
     """
     parsed = parse_reasoning(text)
     after_think = parsed.answer if parsed.think is not None else None
-    if after_think:
-        found = _answer_is(after_think) or _last_number(after_think)
-        if found is not None:
-            return found
-    return _answer_is(text) or _last_number(text)
+    for part in (after_think, text):
+        if part:
+            found = _answer_is(part, whole) or last_boxed(part) or _last_number(part)
+            if found is not None:
+                return _normalise_number(found) if _as_plain_number(found) else found
+    return None
+
+
+def _as_plain_number(text: str) -> bool:
+    return re.fullmatch(rf"\s*{NUMBER}\s*", text) is not None
