@@ -71,8 +71,14 @@ def main() -> None:
     recipe = load_recipe(args.recipe)
     if recipe.rl is None:
         parser.error(f"{args.recipe} has no rl: section")
+    # The bare arm trains on unscreened prompts (build_prompt_rows), so ours does too: the difficulty screen is a
+    # stage of its own, timed by benchmarks/rl_difficulty_lever.py.
+    screened = recipe.rl.difficulty_filter.enabled
     cfg = recipe.rl.model_copy(update={"max_steps": args.steps, "save_steps": 10_000, "gates": GateConfig(enabled=False),
+                                       "difficulty_filter": recipe.rl.difficulty_filter.model_copy(update={"enabled": False}),
                                        **({"method": args.method} if args.method else {})})
+    if screened:
+        print(f"{args.recipe}: rl.difficulty_filter is off on both arms (bare TRL has no screen)")
     cfg = RLConfig.model_validate(cfg.model_dump())  # the overrides checked as a recipe's would be
     work = Path(tempfile.mkdtemp(prefix="grpo-bench-"))
     ours, bare = [], []
@@ -95,8 +101,10 @@ def main() -> None:
         from safealign.training.gate_eval import suite_gate_evaluator
 
         loaded = load_model(args.model)
-        gate = GateConfig()  # gate checks generate in gate.precision (fp32), whatever precision the policy trains in
-        evaluate = suite_gate_evaluator(loaded.tokenizer, gate, 42)
+        # the recipe's own gate (its limit, batch size and system prompt), as the stage would run it; a gate check
+        # generates in gate.precision (fp32), whatever precision the policy trains in
+        gate = recipe.rl.gates.model_copy(update={"enabled": True})
+        evaluate = suite_gate_evaluator(loaded.tokenizer, gate, 42, system_prompt=recipe.model.system_prompt)
         start = time.perf_counter()
         evaluate(loaded.model)
         gate_s = time.perf_counter() - start
@@ -114,7 +122,9 @@ def main() -> None:
          [f"one gate check ({gate.limit} items x 3 suites)", f"{gate_s:.1f} s", f"= {gate_s / step_s:.1f} steps; every {gate.every_steps} steps adds {gate_s / (gate.every_steps * step_s):.0%}"]],
         {"args": vars(args) | {"recipe": str(args.recipe)}, "settings": {k: getattr(cfg, k) for k in (
             "method", "loss_type", "beta", "prompts_per_step", "num_generations", "max_completion_length", "learning_rate")},
-         "ours_steps_per_s": ours, "bare_steps_per_s": bare, "ratio": ratio, "gate_check_s": gate_s, "gate_overhead_at_default_every": gate_s / (gate.every_steps * step_s)},
+         "ours_steps_per_s": ours, "bare_steps_per_s": bare, "ratio": ratio, "gate_check_s": gate_s,
+         "gate": {k: getattr(gate, k) for k in ("limit", "batch_size", "every_steps", "precision")},
+         "gate_overhead_at_recipe_every": gate_s / (gate.every_steps * step_s)},
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import positive, report  # noqa: E402
 from generation import prompts  # noqa: E402
 
 from safealign.config import DistillConfig  # noqa: E402
@@ -59,10 +59,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|loss|width[:<mlp_fraction>]]")
-    parser.add_argument("--prompts", type=int, default=32)
-    parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=7, help="rounds; each measures every model once")
+    parser.add_argument("--prompts", type=positive, default=32)
+    parser.add_argument("--new-tokens", type=positive, default=64)
+    parser.add_argument("--batch-size", type=positive, default=32)
+    parser.add_argument("--repeats", type=positive, default=7, help="rounds; each measures every model once")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
     parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")

@@ -5,8 +5,8 @@ student eval), so comparing reruns nothing that is done: the pipeline resumes as
 extra branch trains RL straight from the base model (R1-Zero style) with the recipe's RL settings — unless the
 recipe has no SFT, when its own RL already starts from the base model and is that arm. Each arm's description comes
 from the stages that ran on its path, and each arm the run does not hold is listed with the reason.
-Each arm lists the wall time and tokens spent to reach it (training stages on its path, evals
-excluded) next to its held-out scores. Results go to ``<run>/ablation.md`` and ``ablation.json``.
+Each arm lists the wall time and tokens spent to reach it (training stages on its path, and the
+teacher's rejection sampling for the student; evals excluded) next to its held-out scores. Results go to ``<run>/ablation.md`` and ``ablation.json``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Arm:
             "arm": self.name,
             "description": self.description,
             "wall_time_s": sum(r.get("wall_time_s") or 0.0 for r in records),
-            "train_tokens": sum(r.get("metrics", {}).get("tokens") or 0 for r in records),
+            "tokens": sum(r.get("metrics", {}).get("tokens") or 0 for r in records),
             "metrics": load_headline(self.eval_dir, split),
         }
 
@@ -141,6 +141,17 @@ def ablation_arms(run_dir: Path) -> list[Arm]:
 
 def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every arm the recipe allows, then write and return the ablation table."""
+    split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"
+    try:
+        _run_arms(recipe, recipe_path, show_progress)
+    except Exception as error:
+        # the arms already scored are still tabled (an earlier table would otherwise stay, stale), then the error
+        write_ablation(recipe.run_dir, split=split, failure=f"{type(error).__name__}: {error}")
+        raise
+    return write_ablation(recipe.run_dir, split=split)
+
+
+def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> None:
     from safealign.pipeline import run_pipeline
     from safealign.stages.evaluate import run_eval_stage
 
@@ -161,17 +172,47 @@ def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: 
     else:
         log.info("compare: the recipe has no enabled rl section; no RL arm is trained (RL arms a run folder already holds "
                  "are still listed)")
-    return write_ablation(recipe.run_dir, split="held_out" if recipe.eval.split != "in_distribution" else "in_distribution")
 
 
-def write_ablation(run_dir: Path, split: str = "held_out") -> dict[str, Any]:
+def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None = None) -> dict[str, Any]:
+    """Table the arms the run holds; ``failure`` (the error that stopped ``compare``) is said above the table."""
     arms, skipped = ablation_plan(run_dir)
     rows = [row for arm in arms if (row := arm.row(split)) is not None]
     paired = paired_checks(arms, split)
-    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "skipped": skipped, "paired": paired}
+    differences = scoring_differences([arm for arm in arms if arm.row(split) is not None])
+    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "skipped": skipped, "paired": paired,
+              "scored_differently": differences} | ({"failure": failure} if failure else {})
     write_json(run_dir / "ablation.json", result)
-    (run_dir / "ablation.md").write_text(ablation_markdown(rows, split) + skipped_markdown(skipped) + paired_markdown(paired))
+    stopped = f"**Incomplete:** compare stopped with {failure}; rerun it to resume.\n\n" if failure else ""
+    (run_dir / "ablation.md").write_text(stopped + ablation_markdown(rows, split) + differences_markdown(differences)
+                                         + skipped_markdown(skipped) + paired_markdown(paired))
     return result
+
+
+# What an arm's eval was asked with: arms are comparable only when these agree (the stage's label does not count).
+SCORING_KEYS = ("suites", "split", "limit", "max_new_tokens", "seed", "system_prompt", "judge", "temperature", "samples")
+
+
+def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
+    """The eval settings that differ between the arms (a kept eval made under an earlier ``eval:`` section), per
+    setting the value each arm was scored with; empty when every arm was scored alike."""
+    asked: dict[str, dict[str, Any]] = {}
+    for arm in arms:
+        record = stage_done(arm.eval_dir) or {}
+        config = (record.get("config") or {}) | {"seed": record.get("seed")}
+        asked[arm.name] = {key: config.get(key) for key in SCORING_KEYS if key in config}
+    keys = sorted({key for settings in asked.values() for key in settings})
+    return {key: {name: settings.get(key) for name, settings in asked.items()}
+            for key in keys if len({repr(settings.get(key)) for settings in asked.values()}) > 1}
+
+
+def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
+    if not differences:
+        return ""
+    said = "; ".join(f"{key}: " + ", ".join(f"{arm} {value!r}" for arm, value in values.items())
+                     for key, values in differences.items())
+    return (f"\n**Scored differently** (an eval kept from an earlier `eval:` section; the rates are over different "
+            f"items or settings): {cell(said)}. Delete those arms' eval folders and rerun compare to score them alike.\n")
 
 
 def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
@@ -231,15 +272,16 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     titles = [cell(title) + (" ↑" if higher else " ↓") for _, title, higher in columns]  # a user's suite name can hold a "|"
     lines = [
         f"Scores on the {split.replace('_', '-')} split of each suite (± is half the 95% Wilson interval); "
-        "wall time and tokens are the training stages on the arm's path (evals excluded).",
+        "wall time and tokens are the stages that made the arm's model: its training stages, and for the student the "
+        "teacher's rejection sampling too (evals excluded).",
         "",
-        "| arm | path | " + " | ".join(titles) + " | train wall | train tokens |",
+        "| arm | path | " + " | ".join(titles) + " | wall time | tokens |",
         "|---|---|" + "---|" * len(titles) + "---|---|",
     ]
     for row in rows:
         cells = [rate_cell(row["metrics"].get(key)) for key, _, _ in columns]
         lines.append(f"| {row['arm']} | {row['description']} | " + " | ".join(cells)
-                     + f" | {row['wall_time_s'] / 60:.1f} min | {row['train_tokens']:,} |")
+                     + f" | {row['wall_time_s'] / 60:.1f} min | {row['tokens']:,} |")
     return "\n".join(lines) + "\n"
 
 

@@ -38,9 +38,9 @@ def test_arms_sum_the_training_stages_on_their_path(tmp_path):
 
     arms = {row["arm"]: row for row in result["arms"]}
     assert list(arms) == ["base", "sft_only", "rl_only", "hybrid"], "the student arm has no eval and is left out"
-    assert arms["base"]["wall_time_s"] == 0 and arms["base"]["train_tokens"] == 0
-    assert arms["hybrid"]["wall_time_s"] == 1500 and arms["hybrid"]["train_tokens"] == 140_000
-    assert arms["rl_only"]["train_tokens"] == 38_000
+    assert arms["base"]["wall_time_s"] == 0 and arms["base"]["tokens"] == 0
+    assert arms["hybrid"]["wall_time_s"] == 1500 and arms["hybrid"]["tokens"] == 140_000
+    assert arms["rl_only"]["tokens"] == 38_000
     assert arms["hybrid"]["metrics"]["harmful.refusal_rate"]["value"] == 0.88, "held-out split, not in-distribution"
     table = (run / "ablation.md").read_text()
     assert "| hybrid | SFT then GRPO | 88% ±10% |" in table
@@ -101,7 +101,7 @@ def test_rl_without_sft_is_one_rl_only_arm_not_a_hybrid(tmp_path):
     result = write_ablation(run)
 
     assert [row["arm"] for row in result["arms"]] == ["base", "rl_only"]
-    assert result["arms"][1]["train_tokens"] == 400
+    assert result["arms"][1]["tokens"] == 400
     assert result["paired"] == [], "no check compares the RL-only run with itself"
     skipped = {entry["arm"]: entry["reason"] for entry in result["skipped"]}
     assert set(skipped) == {"sft_only", "hybrid", "student"} and "no SFT" in skipped["hybrid"]
@@ -145,7 +145,7 @@ def test_student_names_the_teacher_it_was_distilled_from(tmp_path):
     arms = {row["arm"]: row for row in result["arms"]}
     assert list(arms) == ["base", "student"]
     assert arms["student"]["description"] == "the base model distilled into the pruned student"
-    assert arms["student"]["train_tokens"] == 148
+    assert arms["student"]["tokens"] == 148
     assert [entry["arm"] for entry in result["skipped"]] == ["sft_only", "rl_only", "hybrid"]
     assert "hybrid teacher" not in (run / "ablation.md").read_text()
 
@@ -188,7 +188,7 @@ def test_a_users_suite_gets_its_own_column_and_a_gate_rollback_is_named(tmp_path
     assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO and rolled it back to its start: this is the SFT model, unchanged)"
     assert hybrid["metrics"]["rg:basic_arithmetic.accuracy"]["value"] == 0.3
     header = (run / "ablation.md").read_text().splitlines()[2]
-    assert header.endswith("| language mixing ↓ | my_jailbreaks: harmful refused ↑ | rg:basic_arithmetic: reasoning acc. ↑ | train wall | train tokens |")
+    assert header.endswith("| language mixing ↓ | my_jailbreaks: harmful refused ↑ | rg:basic_arithmetic: reasoning acc. ↑ | wall time | tokens |")
     assert "| 40% ±10% | 30% ±10% | 0.0 min |" in (run / "ablation.md").read_text()
 
     gates[1]["rolled_back_to"], gates[1]["step"] = 5, 10  # stopped later, after a passing check: GRPO changed the model
@@ -232,3 +232,54 @@ def test_a_suite_name_with_a_pipe_stays_in_its_column(tmp_path):
     cells = [len(re.findall(r"(?<!\\)\|", line)) for line in lines]
     assert cells[0] == cells[1] == cells[2], lines
     assert "my\\|jb: harmful refused ↑" in lines[0]
+
+
+def test_a_failed_arm_still_tables_the_others_and_says_why(tmp_path, monkeypatch):
+    """The rl_only branch failing left no table, or an earlier one, stale, in place."""
+    import sys
+    import types
+
+    import pytest
+
+    import safealign.pipeline
+    from safealign.compare import run_compare
+    from safealign.config import Recipe
+
+    recipe = Recipe.model_validate({"name": "broken", "output_dir": str(tmp_path), "model": {"name": "tiny"},
+                                    "sft": {"enabled": True}, "rl": {"num_prompts": 4, "prompts_per_step": 2}})
+    run = recipe.run_dir
+    (run / "ablation.md").parent.mkdir(parents=True)
+    (run / "ablation.md").write_text("| rl_only | stale row |")
+
+    def pipeline(*args, **kwargs):
+        fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+        fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
+        fake_stage(run / "sft", 600, 100)
+
+    def rl(*args, **kwargs):
+        raise RuntimeError("loss became NaN at step 3")
+
+    monkeypatch.setattr(safealign.pipeline, "run_pipeline", pipeline)
+    monkeypatch.setitem(sys.modules, "safealign.stages.rl", types.SimpleNamespace(run_rl=rl))
+    with pytest.raises(RuntimeError, match="NaN"):
+        run_compare(recipe, show_progress=False)
+    table = (run / "ablation.md").read_text()
+    assert "stale row" not in table and "| sft_only |" in table
+    assert table.startswith("**Incomplete:** compare stopped with RuntimeError: loss became NaN at step 3")
+    assert json.loads((run / "ablation.json").read_text())["failure"].startswith("RuntimeError")
+
+
+def test_arms_scored_with_different_eval_settings_are_said(tmp_path):
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
+    fake_stage(run / "sft", 600, 100)
+    for name, limit in (("base", 2), ("sft", 4)):
+        write_json(run / "eval" / name / "stage.json", {"stage": f"eval:{name}", "seed": 0, "status": "done",
+                                                        "config": {"suites": ["harmful"], "limit": limit, "label": name}})
+    result = write_ablation(run)
+    assert result["scored_differently"] == {"limit": {"base": 2, "sft_only": 4}}
+    assert "**Scored differently**" in (run / "ablation.md").read_text() and "limit: base 2, sft_only 4" in (run / "ablation.md").read_text()
+    write_json(run / "eval" / "sft" / "stage.json", {"stage": "eval:sft", "seed": 0, "status": "done",
+                                                     "config": {"suites": ["harmful"], "limit": 2, "label": "sft"}})
+    assert write_ablation(run)["scored_differently"] == {}

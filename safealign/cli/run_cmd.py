@@ -43,7 +43,7 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
     console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", *stage_table(result.stages)))
     for note in shared_machine_notes(result.stages):
         console.print(f"[yellow]{note}[/]")
-    console.print(f"final model: {result.final_model}")
+    console.print(f"final model: {result.final_model}", markup=False)
 
 
 @friendly_errors
@@ -54,5 +54,5 @@ def compare(recipe: Path = typer.Argument(..., help="Recipe YAML with sft, rl an
 
     parsed = load_recipe(recipe)
     result = run_compare(parsed, recipe_path=recipe)
-    console.print((parsed.run_dir / "ablation.md").read_text())
+    console.print((parsed.run_dir / "ablation.md").read_text(), markup=False, highlight=False)  # "[v2]" is text
     console.print(f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)")
