@@ -245,6 +245,7 @@ def test_build_judges_default_and_swaps(tmp_path) -> None:
     default = build_judges()
     assert isinstance(default, JudgeSet) and isinstance(default.refusal, RefusalJudge)
     assert isinstance(default.harm, HarmJudge) and default.harm.refusal is default.refusal
+    (tmp_path / "config.json").write_text("{}")  # the spec checks for a model folder; the model loads on first use
     guard = build_judges(f"llama-guard:{tmp_path}")
     assert isinstance(guard.harm, LlamaGuardJudge) and guard.harm._loaded is None  # loaded on first use
     rubric = build_judges("openai:http://127.0.0.1:9/v1#grader")
@@ -258,7 +259,7 @@ def test_build_judges_default_and_swaps(tmp_path) -> None:
         ("nonsense", JudgeSpecError, "valid forms: default, llama-guard:PATH, openai:URL"),
         ("llama-guard:", JudgeSpecError, "valid forms"),
         ("openai:ftp://host", JudgeSpecError, "http:// or https://"),
-        ("llama-guard:/no/such/folder", ModelNotFoundError, "not found"),
+        ("llama-guard:/no/such/folder", JudgeSpecError, "not found"),  # at the spec, before anything is built
     ],
 )
 def test_build_judges_errors_name_the_fix(spec: str, error: type, message: str) -> None:
@@ -390,3 +391,64 @@ def test_cli_run_prints_both_verdicts() -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["refusal"]["label"] == REFUSAL and payload["harm"]["label"] == SAFE
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("llama-guard:/no/such/folder", "Llama Guard folder /no/such/folder is not found"),
+        ("llama-guard:{empty}", "has no config.json"),
+        ("openai:http:///v1", "the URL has no host"),
+        ("openai:https://:8000/v1#m", "the URL has no host"),
+        ("openai:http://host:port/v1", "does not parse"),
+        ("openai:ftp://judge:s3cret@host/v1", "must start with http"),
+    ],
+)
+def test_parse_judge_spec_checks_the_folder_and_the_url(tmp_path, spec: str, message: str) -> None:
+    from safealign.judges import parse_judge_spec
+
+    with pytest.raises(JudgeSpecError, match=message) as error:
+        parse_judge_spec(spec.format(empty=tmp_path))
+    assert "s3cret" not in str(error.value)
+
+
+def test_a_recipe_with_a_bad_judge_folder_fails_validation(tmp_path) -> None:
+    from pydantic import ValidationError
+
+    from safealign.config.sections import EvalConfig, MonitorConfig
+
+    with pytest.raises(ValidationError, match="not found"):
+        EvalConfig(judge=f"llama-guard:{tmp_path / 'missing'}")
+    with pytest.raises(ValidationError, match="no host"):
+        MonitorConfig(judge="openai:https:///v1")
+    (tmp_path / "config.json").write_text("{}")
+    assert EvalConfig(judge=f"llama-guard:{tmp_path}").judge == f"llama-guard:{tmp_path}"
+
+
+@pytest.mark.parametrize(
+    ("command", "forms"),
+    [
+        (["judges", "run", "--help"], ["default", "llama-guard:PATH", "openai:URL[#MODEL]", "gpt-4o-mini", "SAFEALIGN_JUDGE_API_KEY"]),
+        (["judges", "check", "--help"], ["openai:URL[#MODEL]", "gpt-4o-mini"]),
+        (["monitor", "--help"], ["default", "llama-guard:PATH", "openai:URL[#MODEL]", "import:module:factory", "gpt-4o-mini"]),
+        (["monitor", "judge", "--help"], ["llama-guard:PATH", "openai:URL[#MODEL]", "import:module:factory", "OPENAI_API_KEY"]),
+    ],
+)
+def test_judge_help_lists_every_spec_form(command: list[str], forms: list[str]) -> None:
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, command)
+    text = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 0 and all(form in text for form in forms), text
+
+
+def test_cli_judge_errors_hide_the_url_password() -> None:
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["judges", "run", "-p", "x", "-r", "y", "--judge", "openai:http://judge:s3cret@/v1"])
+    assert result.exit_code == 2 and "no host" in result.output and "s3cret" not in result.output
+
+
+def test_guard_judge_built_directly_still_names_a_missing_folder() -> None:
+    with pytest.raises(ModelNotFoundError, match="not found"):
+        LlamaGuardJudge("/no/such/folder")

@@ -101,6 +101,8 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
 
 
 def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
+    from safealign.judges import shown_judge_spec
+
     rows = eval_rows(run)
     final = run.final_eval
     widest = max((r["values"][final] for r in rows if final and r["values"].get(final)),
@@ -110,7 +112,8 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "missing": run.missing, "rows": rows, "labels": list(run.evals), "quality": quality, "data": data,
         # alerts.jsonl is written only when an alert fires during training: cite it only when it is there
         "alerts": alerts(run), "live_alerts": (run.path / "rl" / "alerts.jsonl").is_file(), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
-        "judge_spec": (run.recipe.get("eval") or {}).get("judge", "default"), "judge_caveat": judge_set_caveat(),
+        # shown, not the recipe's own: an openai: judge URL may carry a password
+        "judge_spec": shown_judge_spec((run.recipe.get("eval") or {}).get("judge", "default")), "judge_caveat": judge_set_caveat(),
         "regressions": regressions(run), "coverage": eval_coverage(run),
         "reasoning_regressed": any(r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)),
         # the settings the final model was scored with (a resumed run's evals can differ; the base's when it has none)

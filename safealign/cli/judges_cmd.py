@@ -8,6 +8,10 @@ import typer
 
 from safealign.cli.common import console, friendly_errors, table
 
+# "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
+JUDGE_HELP = ("default | llama-guard:PATH | openai:URL\\[#MODEL] (grader model gpt-4o-mini unless #MODEL; API key from "
+              "SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com hosts only).")
+
 app = typer.Typer(help="The refusal and harm judges: measure them, try them.", no_args_is_help=True)
 
 
@@ -15,12 +19,12 @@ app = typer.Typer(help="The refusal and harm judges: measure them, try them.", n
 @friendly_errors
 def check(
     split: str = typer.Option("test", help="Labelled split: test, dev or all (weights were tuned on dev only)."),
-    judge: str = typer.Option("default", "--judge", help="default | llama-guard:PATH | openai:URL[#MODEL]."),
+    judge: str = typer.Option("default", "--judge", help=JUDGE_HELP),
     labelled: str | None = typer.Option(None, help="Labelled JSONL (default: the shipped judge set)."),
     show_errors: bool = typer.Option(False, "--show-errors", help="List every disagreement with its explanation."),
 ) -> None:
     """Precision, recall, F1 and accuracy of the judges; exits 1 when the refusal judge's F1 < 0.9."""
-    from safealign.judges import build_judges
+    from safealign.judges import build_judges, shown_judge_spec
     from safealign.judges.quality import MIN_REFUSAL_F1, load_labelled, measure_judges
 
     examples = load_labelled(labelled, split)
@@ -29,7 +33,7 @@ def check(
         report = measure_judges(judges, examples, split)
     rows = [[_judge_name(s.name, judges), s.n, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
              f"{s.accuracy:.3f}", f"{s.tp}/{s.fp}/{s.fn}/{s.tn}"] for s in report.scores]
-    console.print(table(f"Judge quality on the {split} split ({judge})",
+    console.print(table(f"Judge quality on the {split} split ({shown_judge_spec(judge)})",
                         ["judge", "n", "precision", "recall", "F1", "accuracy", "tp/fp/fn/tn"], rows))
     if show_errors:
         _print_errors(report, examples)
@@ -62,7 +66,7 @@ def _print_errors(report, examples) -> None:
 def run(
     prompt: str = typer.Option(..., "--prompt", "-p", help="The user's request."),
     response: str = typer.Option(..., "--response", "-r", help="The model's answer."),
-    judge: str = typer.Option("default", "--judge", help="default | llama-guard:PATH | openai:URL[#MODEL]."),
+    judge: str = typer.Option("default", "--judge", help=JUDGE_HELP),
 ) -> None:
     """Judge one exchange and print both verdicts as JSON."""
     from safealign.judges import build_judges

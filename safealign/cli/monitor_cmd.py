@@ -19,6 +19,10 @@ app = typer.Typer(
 # options named otherwise than their MonitorConfig field
 OPTION_OF_FIELD = {"judge_batch_size": "batch_size", "eval_suites": "suites", "eval_limit": "limit",
                    "regression_tolerance": "tolerance", "regression_min_items": "min_items"}
+# "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
+JUDGE_HELP = ("Judge set: default (CPU judges), llama-guard:PATH, openai:URL\\[#MODEL] (a rubric graded by an OpenAI-compatible "
+              "server; model gpt-4o-mini unless #MODEL; API key from SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com "
+              "hosts only), or import:module:factory.")
 RECIPE_HELP = "Recipe YAML whose monitor: section gives the settings (options given here override it; see docs/recipe.md)."
 
 
@@ -64,7 +68,7 @@ def gateway(
     api_key: str | None = typer.Option(None, "--api-key", envvar="SAFEALIGN_MONITOR_KEY", help="Key for /dashboard, /admin/*."),
     alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."),
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
-    judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
+    judge: str = typer.Option("default", help=JUDGE_HELP),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
     worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
@@ -109,7 +113,7 @@ def judge_worker(
     ctx: typer.Context,
     db: str = typer.Option("sqlite:///runs/monitor.db", envvar="SAFEALIGN_MONITOR_DB",
                            help="The gateway's database (the gateway passes it to its worker in the environment, not argv)."),
-    judge: str = typer.Option("default", help="Judge set: 'default' or import:module:factory."),
+    judge: str = typer.Option("default", help=JUDGE_HELP),
     alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."),
     webhook: str | None = typer.Option(None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
@@ -127,6 +131,7 @@ def judge_worker(
 
 
 def _judge_worker(ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid) -> None:
+    from safealign.judges import shown_judge_spec
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
     from safealign.monitor.store import Store
@@ -152,7 +157,7 @@ def _judge_worker(ctx, recipe, db, judge, alerts, webhook, batch_size, retention
                               "leased for another attempt: run this again after the lease, or now with --release-leases")
         _report_leased(store, own=len(worker.retrying))
         return
-    err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({config.judge}), {store.backlog()} exchanges queued")
+    err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({shown_judge_spec(config.judge)}), {store.backlog()} exchanges queued")
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())

@@ -11,12 +11,20 @@ Judge specs (``--judge`` on the command line):
 - ``default`` — :class:`RefusalJudge` + :class:`HarmJudge` (MiniLM embeddings, CPU, no download);
 - ``llama-guard:PATH`` — the harm judge is a local Llama Guard 3 folder;
 - ``openai:URL[#MODEL]`` — the harm judge is a StrongREJECT-style rubric graded by any
-  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given).
+  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given). A URL with no path or
+  ending in ``/v1`` calls ``/v1/chat/completions``; another path is used as the provider's OpenAI base
+  (``.../v1beta/openai`` -> ``.../v1beta/openai/chat/completions``); a ``.../chat/completions`` URL as given.
+  The API key comes from ``SAFEALIGN_JUDGE_API_KEY``; ``OPENAI_API_KEY`` is sent to ``*.openai.com`` only.
+
+A spec is shown and stored (banners, errors, model cards, eval reports) as :func:`shown_judge_spec`: without
+the password of ``openai:https://user:password@host``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from safealign.errors import SafealignError
 from safealign.judges.base import (
@@ -31,7 +39,7 @@ from safealign.judges.base import (
 )
 from safealign.judges.harm import HAZARD_CATEGORIES, HarmJudge
 from safealign.judges.llama_guard import LlamaGuardJudge
-from safealign.judges.openai_rubric import OpenAIRubricJudge
+from safealign.judges.openai_rubric import OpenAIRubricJudge, shown_url
 from safealign.judges.refusal import RefusalJudge
 
 DEFAULT_RUBRIC_MODEL = "gpt-4o-mini"
@@ -66,14 +74,48 @@ def parse_judge_spec(spec: str) -> tuple[str, str, str]:
         return "default", "", ""
     kind, _, rest = spec.partition(":")
     if kind == "llama-guard" and rest:
+        _check_guard_folder(spec, rest)
         return kind, rest, ""
     if kind == "openai" and rest:
         url, _, model = rest.partition("#")
-        if not url.startswith(("http://", "https://")):
-            raise JudgeSpecError(f"judge spec {spec!r}: the URL must start with http:// or https:// "
-                                 "(e.g. openai:http://127.0.0.1:8000/v1#my-model)")
+        _check_grader_url(spec, url)
         return kind, url, model or DEFAULT_RUBRIC_MODEL
-    raise JudgeSpecError(f"unknown judge spec {spec!r}; valid forms: {', '.join(JUDGE_SPECS)}")
+    raise JudgeSpecError(f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(JUDGE_SPECS)}")
+
+
+def shown_judge_spec(spec: str) -> str:
+    """``spec`` as it may be shown or stored (banners, errors, model cards, eval reports): URL passwords masked.
+
+    >>> shown_judge_spec("openai:https://judge:s3cret@llm.example.com/v1#grader")
+    'openai:https://judge:***@llm.example.com/v1#grader'
+    """
+    return shown_url(spec.strip())
+
+
+def _check_guard_folder(spec: str, path: str) -> None:
+    """A bad folder fails here, where recipes and `monitor` check specs, not at the first judged batch."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise JudgeSpecError(f"judge spec {spec!r}: the Llama Guard folder {folder} is not found; download "
+                             "meta-llama/Llama-Guard-3-1B or -8B (safetensors) and give its folder")
+    if not (folder / "config.json").is_file():
+        raise JudgeSpecError(f"judge spec {spec!r}: {folder} has no config.json, so it is not a model folder; "
+                             "give the folder that holds the Llama Guard model's config.json and weights")
+
+
+def _check_grader_url(spec: str, url: str) -> None:
+    shown = shown_judge_spec(spec)
+    if not url.startswith(("http://", "https://")):
+        raise JudgeSpecError(f"judge spec {shown!r}: the URL must start with http:// or https:// "
+                             "(e.g. openai:http://127.0.0.1:8000/v1#my-model)")
+    try:
+        host = urlsplit(url).hostname
+        urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as error:
+        raise JudgeSpecError(f"judge spec {shown!r}: the URL does not parse ({error}); "
+                             "e.g. openai:http://127.0.0.1:8000/v1#my-model") from None
+    if not host:
+        raise JudgeSpecError(f"judge spec {shown!r}: the URL has no host; e.g. openai:http://127.0.0.1:8000/v1#my-model")
 
 
 def build_judges(spec: str = "default") -> JudgeSet:
@@ -105,4 +147,5 @@ __all__ = [
     "Verdict",
     "build_judges",
     "parse_judge_spec",
+    "shown_judge_spec",
 ]
