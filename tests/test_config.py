@@ -177,3 +177,49 @@ def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monk
     write_json(recipe.run_dir / "sft" / "stage.json", {"stage": "sft", "config": recipe.sft.model_dump(), "output": str(recipe.run_dir / "sft" / "model")})
     with pytest.raises(Reached):
         safealign.pipeline.run_pipeline(recipe, show_progress=False)
+
+
+@pytest.mark.parametrize(("rl", "expected"), [
+    ({"tasks": {"safety": 1.0}, "rewards": {"accuracy": 1.0}}, "no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards"),
+    ({"tasks": {"arithmetic": 1}, "rewards": {"safety": 1}}, "no reward scores the reasoning tasks (arithmetic): add accuracy"),
+    ({"tasks": {"arithmetic": 0.5, "safety": 0.5}, "rewards": {"accuracy": 1.0, "safety": 0.0, "language": 0.1}}, "no reward scores the safety task"),
+    ({"tasks": {"chain_sum": 1.0}, "rewards": {"overlong": 1.0, "repetition": 1.0, "language": 1.0}}, "no reward scores the reasoning tasks (chain_sum)"),
+])
+def test_rl_tasks_need_a_reward_that_scores_them(rl, expected):
+    """A task no reward scores gets the same reward on every completion: TRL computes zero advantage, and the stage
+    spends its rollouts on nothing. Such recipes validated."""
+    with pytest.raises(RecipeError) as error:
+        parse_recipe({"rl": rl})
+    assert "rl" in str(error.value) and expected in " ".join(str(error.value).split())
+
+
+def test_rl_tasks_with_a_scoring_reward_validate():
+    assert parse_recipe({"rl": {"tasks": {"arithmetic": 1.0}, "rewards": {"format": 1.0}}}).rl
+    assert parse_recipe({"rl": {"tasks": {"safety": 1.0}, "rewards": {"safety": 1.0, "repetition": 0.2}}}).rl
+    root = Path(__file__).resolve().parents[1] / "recipes"
+    for recipe in [root / "quickstart.yaml", *sorted((root / "gpu").glob("*.yaml"))]:
+        assert load_recipe(recipe).rl is not None, recipe
+
+
+@pytest.mark.parametrize(("rl", "warned"), [
+    ({"max_steps": 19}, "max_steps 19 at logging_steps 1 logs 19 steps"),
+    ({"max_steps": 38, "logging_steps": 2}, "max_steps 38 at logging_steps 2 logs 19 steps"),
+    ({"max_steps": 6, "hacking": {"window": 4}}, "need 8, so they cannot fire. Raise max_steps to 8"),
+    ({"max_steps": 20}, None),
+    ({"max_steps": 6, "hacking": {"window": 3}}, None),
+    ({"max_steps": 5, "enabled": False}, None),
+])
+def test_validate_warns_when_the_trend_detectors_get_too_few_logged_steps(rl, warned, caplog, tmp_path):
+    """The trend detectors compare two windows of hacking.window logged steps: with fewer, validate and audit said
+    nothing, and a short run's silence read as "no hacking". A warning, not an error: a smoke run is fine."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        parse_recipe({"rl": rl})
+    said = " ".join(caplog.text.split())
+    assert (warned in said if warned else "trend detectors" not in said), said
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"rl: {rl}\n".replace("'", ""))
+    assert CliRunner().invoke(app, ["validate", str(recipe)]).exit_code == 0

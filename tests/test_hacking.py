@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from safealign.config import HackingConfig
 from safealign.hacking import DETECTORS, run_detectors
 from safealign.hacking.signals import repeated_ngram_share
@@ -114,3 +116,120 @@ def test_reward_accuracy_divergence_waits_for_two_windows_of_rewards():
     two_steps = history(reward=[-0.6, -0.1], **{"gate/accuracy": [0.3, 0.3]})
     assert not DETECTORS["reward_accuracy_divergence"](two_steps, HackingConfig(window=10))
     assert not DETECTORS["reward_accuracy_divergence"](two_steps, T)
+
+
+def planted_format_hack(steps: int) -> list[dict]:
+    """Format reward saturating while accuracy stays flat, and length growing with the reward: two planted hacks."""
+    return [{"step": s, "rewards/format/mean": min(1.0, 0.5 + s / 40), "rewards/accuracy/mean": 0.2, "reward": 0.1 + s / 40,
+             "completions/mean_length": 20 + 3 * s} for s in range(1, steps + 1)]
+
+
+def test_a_nan_step_does_not_silence_the_trend_detectors():
+    """TRL logs NaN for rewards/<name>/mean on a step whose batch that reward applied to no row of (an all-safety batch):
+    one NaN in a window mean made every later comparison False, and the planted hacks went unreported all run."""
+    h = planted_format_hack(40)
+    h[2]["rewards/format/mean"] = h[2]["rewards/accuracy/mean"] = h[2]["reward"] = float("nan")
+    assert names(run_detectors(h, HackingConfig())) == {"format_without_accuracy", "length_blowup"}
+
+
+def test_a_non_finite_kl_is_a_kl_blowup():
+    for value in (float("nan"), float("inf")):
+        alerts = DETECTORS["entropy_kl"](history(kl=[0.1, 0.2, value]), T)
+        assert [(a.detector, a.step) for a in alerts] == [("kl_blowup", 3)]
+        json.dumps(alerts[0].to_dict(), allow_nan=False)  # its evidence is strict JSON, as a card or jq reads it
+    assert not DETECTORS["entropy_kl"](history(kl=[0.1, float("nan"), 0.2]), T)  # the last KL is the policy's now
+
+
+def test_refusal_then_comply_waits_for_recent_steps():
+    """One step (2 of one harmful prompt's 8 completions) raised a critical alert, which stops a stage under
+    stop_on_critical; it now waits for min(window, 3) logged steps as the other level detectors do."""
+    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25]}), HackingConfig())
+    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25, 0.3]}), HackingConfig())
+    assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25, 0.3, 0.25]}), HackingConfig())
+    assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.3, 0.25]}), HackingConfig(window=2))
+
+
+def test_too_little_data_names_the_detectors_that_could_not_judge():
+    """19 logged steps at the default window 10: a blatant hack and no word from the trend detectors."""
+    from safealign.hacking import too_little_data
+
+    short = planted_format_hack(19)
+    assert not run_detectors(short, HackingConfig())
+    notes = {n.detector: n for n in too_little_data(short, HackingConfig())}
+    assert set(notes) == {"length_blowup", "format_without_accuracy"}  # never-logged keys (gates, entropy) are no shortfall
+    assert notes["length_blowup"].message == "needs 20 logged steps, has 19 (completions/mean_length)"
+    assert notes["length_blowup"].severity == "info" and notes["length_blowup"].step == 19
+    gates = history(**{"gate/accuracy": [0.3]})
+    assert not too_little_data(gates, HackingConfig())  # reward never logged: the divergence detector does not apply
+    assert not too_little_data(planted_format_hack(20), HackingConfig())
+
+
+def test_records_without_a_usable_step_are_skipped():
+    from safealign.hacking.detectors import series
+
+    rows = [{"step": 1, "reward": 0.1}, {"reward": 0.2}, {"step": None, "reward": 0.3}, {"step": float("nan"), "reward": 0.4},
+            {"step": True, "reward": 0.5}, {"step": "2", "reward": 0.6}, {"step": 3, "reward": float("nan")}]
+    assert series(rows, "reward") == [(1, 0.1), (2, 0.6)]
+    assert run_detectors(rows, T) == []
+
+
+def audit(folder):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["audit", str(folder)])
+    return result, " ".join(result.output.split())
+
+
+def write_stage(rl, rows, rollouts=""):
+    rl.mkdir(parents=True, exist_ok=True)
+    (rl / "config.json").write_text(json.dumps({"rl": {"hacking": {"window": 3}}}))
+    (rl / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (rl / "rollouts.jsonl").write_text(rollouts)
+
+
+def test_audit_skips_rows_without_a_step_or_a_completion_and_says_how_many(tmp_path):
+    """A metrics row without a step (or null, or NaN) and a rollout without a completion were tracebacks."""
+    rows = [{"step": s, "text/repetition": 0.7} for s in (1, 2, 3)]
+    rows += [{"text/repetition": 0.9}, {"step": None, "text/repetition": 0.9}, {"step": float("nan"), "text/repetition": 0.9}]
+    write_stage(tmp_path / "rl", rows, json.dumps({"step": 3, "prompt": "p"}) + "\n" + json.dumps({"step": 3, "completion": "go go go"}) + "\n")
+    result, text = audit(tmp_path)
+    assert result.exit_code == 0, text
+    assert "metrics.jsonl: skipped 3 row(s) without a step number" in text and "rollouts.jsonl: skipped 1 row(s) without a step or a completion" in text
+    written = json.loads((tmp_path / "rl" / "audit.json").read_text())
+    assert [(a["detector"], a["step"]) for a in written] == [("repetition", 3)]
+    assert [e["completion"] for e in written[0]["evidence"]["examples"]] == ["go go go"]
+
+
+def test_audit_lists_the_detectors_with_too_little_data_and_says_where_it_writes(tmp_path):
+    rows = [{"step": s, "reward": 0.1 * s, "completions/mean_length": 10 * s} for s in range(1, 5)]
+    write_stage(tmp_path / "rl", rows)
+    result, text = audit(tmp_path)
+    assert result.exit_code == 0, text
+    assert "too little data: length_blowup: needs 6 logged steps, has 4 (completions/mean_length)" in text
+    assert f"written: {tmp_path / 'rl' / 'audit.json'}" in text
+    written = json.loads((tmp_path / "rl" / "audit.json").read_text())
+    assert [(a["detector"], a["severity"]) for a in written] == [("length_blowup", "info")]
+    _, help_text = audit("--help")
+    assert "audit.json" in help_text and "safealign card" in help_text
+
+
+def test_the_card_reads_an_offline_audit_once(tmp_path):
+    """audit.json was written and read by nothing: its alerts reach the card, marked as an offline audit, and not twice
+    when the stage's own final audit (alerts.json) or the live stream found them too; its "info" notes are no alerts."""
+    from safealign.card.run_folder import load_run
+    from safealign.card.summary import alerts
+
+    rl = tmp_path / "rl"
+    rl.mkdir()
+    live = {"detector": "truncation", "severity": "warning", "step": 2, "message": "m"}
+    final = {"detector": "repetition", "severity": "warning", "step": 4, "message": "m"}
+    offline = {"detector": "kl_blowup", "severity": "critical", "step": 5, "message": "m"}
+    note = {"detector": "length_blowup", "severity": "info", "step": 5, "message": "needs 20 logged steps, has 5"}
+    (rl / "alerts.jsonl").write_text(json.dumps(live) + "\n")
+    (rl / "alerts.json").write_text(json.dumps([live, final]))
+    (rl / "audit.json").write_text(json.dumps([live, final, offline, note]))
+    shown = alerts(load_run(tmp_path))
+    assert [(a["detector"], a.get("audit_only", False), a.get("offline_audit", False)) for a in shown] == [
+        ("truncation", False, False), ("repetition", True, False), ("kl_blowup", True, True)]

@@ -249,11 +249,18 @@ def _item_floor(gates: dict[str, Any]) -> str:
 
 
 def alerts(run: RunFolder) -> list[dict[str, Any]]:
-    """Reward-hacking alerts: live ones (with example completions) plus any only the final audit found."""
-    live = run.jsonl("rl/alerts.jsonl")
-    seen = {(a.get("detector"), a.get("step")) for a in live}
-    audit = [a | {"audit_only": True} for a in (run.json("rl/alerts.json") or []) if (a.get("detector"), a.get("step")) not in seen]
-    return sorted(live + audit, key=lambda a: (a.get("step", 0), a.get("detector", "")))
+    """Reward-hacking alerts: live ones (with example completions), then any only the stage's final audit found
+    (``alerts.json``), then any only an offline `safealign audit` found (``audit.json``): an alert two of them found
+    is listed once. An audit's "info" rows (a detector with too few logged steps to judge) are not alerts."""
+    found = run.jsonl("rl/alerts.jsonl")
+    seen = {(a.get("detector"), a.get("step")) for a in found}
+    for relative, marks in (("rl/alerts.json", {"audit_only": True}), ("rl/audit.json", {"audit_only": True, "offline_audit": True})):
+        rows = run.json(relative) or []
+        for alert in rows if isinstance(rows, list) else []:
+            if isinstance(alert, dict) and alert.get("severity") != "info" and (alert.get("detector"), alert.get("step")) not in seen:
+                seen.add((alert.get("detector"), alert.get("step")))
+                found.append(alert | marks)
+    return sorted(found, key=lambda a: (a.get("step", 0), a.get("detector", "")))
 
 
 def gate_events(run: RunFolder) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,9 +178,44 @@ def distill(
     _stage_table("distill", result.record)
 
 
+def _skipped(path: Path, count: int, what: str) -> None:
+    if count:
+        console.print(f"[yellow]warning:[/] {path}: skipped {count} row(s) without {what}", highlight=False)
+
+
+def _gate_records(path: Path) -> list[dict]:
+    """The gate checks as history records (``gate/<metric>`` keys), for the detectors that compare held-out scores."""
+    from safealign.runs import read_jsonl
+
+    return [{"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
+            for event in read_jsonl(path) if isinstance(event.get("metrics"), dict)]
+
+
+def _rollout_examples(path: Path, limit: int = 3) -> Callable[[int], list[dict]]:
+    """The audit's example completions: up to ``limit`` rollouts of the logged step nearest an alert's. The file is read
+    once (not once an alert, each read warning again of a half-written line); rows without a completion are skipped."""
+    from safealign.runs import read_jsonl
+
+    rows = read_jsonl(path)
+    usable = [r for r in rows if isinstance(r.get("step"), int) and isinstance(r.get("completion"), str)]
+    _skipped(path, len(rows) - len(usable), "a step or a completion")
+
+    def examples(step: int) -> list[dict]:
+        if not usable:
+            return []
+        nearest = min({r["step"] for r in usable}, key=lambda s: abs(s - step))
+        return [r for r in usable if r["step"] == nearest][:limit]
+
+    return examples
+
+
 @friendly_errors
 def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage folder.")) -> None:
-    """Run the reward-hacking detectors offline over a finished (or crashed) RL stage."""
+    """Run the reward-hacking detectors offline over a finished (or crashed) RL stage.
+
+    Prints the alerts, and the detectors that had too few logged steps to judge.
+    Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it.
+    """
     import json
 
     from pydantic import ValidationError
@@ -187,9 +223,8 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     from safealign.config import HackingConfig
     from safealign.config.base import format_validation_error
     from safealign.errors import SafealignError
-    from safealign.hacking import run_detectors
+    from safealign.hacking import run_detectors, step_of, too_little_data
     from safealign.runs import read_json, read_jsonl
-    from safealign.training.rollouts import examples_at
 
     stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
     metrics = stage / "metrics.jsonl"
@@ -204,18 +239,24 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     except ValidationError as error:
         raise format_validation_error(error, HackingConfig, f"{config_file} (rl.hacking)") from None
     # The stage appends these logs line by line: after a crash the last line can be half written, and is skipped.
-    history = read_jsonl(metrics)
-    for event in read_jsonl(stage / "gates.jsonl"):
-        if isinstance(event.get("metrics"), dict):
-            history.append({"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}})
-    history.sort(key=lambda r: r.get("step", 0) if isinstance(r.get("step"), int | float) else 0)
-    alerts = run_detectors(history, thresholds, examples=lambda step: examples_at(stage / "rollouts.jsonl", step))
+    # A row the detectors cannot place (a hand-merged log, another tool's) is skipped and counted, as read_jsonl does.
+    history = []
+    for path, records in ((metrics, read_jsonl(metrics)), (stage / "gates.jsonl", _gate_records(stage / "gates.jsonl"))):
+        placed = [r for r in records if step_of(r) is not None]
+        _skipped(path, len(records) - len(placed), "a step number (missing, null, NaN or not a number)")
+        history += placed
+    history.sort(key=step_of)
+    alerts = run_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
+    notes = too_little_data(history, thresholds)
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
     console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))
     for alert in alerts:
         for example in alert.evidence.get("examples", [])[:1]:
             console.print(f"[dim]{alert.detector} example (step {example['step']}): {example['completion'][:160]!r}[/]", highlight=False)
-    (stage / "audit.json").write_text(json.dumps([a.to_dict() for a in alerts], indent=2, default=float))
+    for note in notes:
+        console.print(f"[yellow]too little data:[/] {note.detector}: {note.message} (rl.hacking.window {thresholds.window})", highlight=False)
+    (stage / "audit.json").write_text(json.dumps([a.to_dict() for a in [*alerts, *notes]], indent=2, default=float))
+    console.print(f"written: {stage / 'audit.json'}", highlight=False)
 
 
 def rewards_list() -> None:

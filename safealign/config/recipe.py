@@ -39,6 +39,16 @@ class Recipe(Section):
         return Path(self.output_dir) / self.name
 
     @model_validator(mode="after")
+    def _rl_rewards_score_its_tasks(self) -> Recipe:
+        if self.rl is not None:
+            try:
+                self.rl.check_every_task_is_scored()
+            except ValueError as error:
+                raise ValueError(f"rl: {error}") from None
+            self.rl.warn_if_detectors_cannot_fire()
+        return self
+
+    @model_validator(mode="after")
     def _distill_has_traces(self) -> Recipe:
         if self.distill is not None and self.distill.enabled and self.sample is not None and not self.sample.enabled:
             # the pipeline sampled anyway (validate listed only distill), or would have distilled from nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Literal
 
@@ -10,6 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from safealign.config.base import Section, check_http_url, check_report_to
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
+
+log = logging.getLogger(__name__)
 
 KEEP_CHECKPOINTS_HELP = ("How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
                          "1.3 GB for the embedded model); null keeps every one, to evaluate or average them later. "
@@ -191,7 +194,8 @@ class GateConfig(Section):
 
 
 class HackingConfig(Section):
-    window: int = Field(10, ge=2, description="Steps per comparison window for trend detectors.")
+    window: int = Field(10, ge=2, description="Logged steps per comparison window for trend detectors: they compare the first and the last "
+                        "window, so they need 2 x window logged steps (max_steps / logging_steps); validate warns below that.")
     length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
     truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
     repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
@@ -234,7 +238,8 @@ class RLConfig(Section):
     num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
     rewards: dict[str, float] = Field(
         {"accuracy": 1.0, "format": 0.2, "language": 0.1, "safety": 1.0, "overlong": 0.2, "repetition": 0.2},
-        description="Reward name -> weight (see `safealign rewards list`).",
+        description="Reward name -> weight (see `safealign rewards list`). Each task needs a reward that scores it: reasoning "
+                    "tasks accuracy or format, 'safety' the safety reward.",
     )
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
@@ -345,6 +350,32 @@ class RLConfig(Section):
             raise ValueError("difficulty_filter screens reasoning prompts, but tasks has none (only 'safety'): add a reasoning "
                              "family to tasks (e.g. basic_arithmetic: 0.5) or set difficulty_filter.enabled: false")
         return self
+
+    def check_every_task_is_scored(self) -> None:
+        """Called by the recipe, not on every RLConfig: a caller of ``run_rl`` may score a task with ``extra_rewards``.
+
+        A task no reward scores gets the same reward on every completion of its group: zero advantage, so GRPO spends
+        its rollouts and learns nothing from it (TRL sums the rewards that apply; one that returns None adds nothing).
+        accuracy and format score the reasoning rows, safety the safety rows (safealign.rewards.functions); language,
+        overlong and repetition score every row alike and teach neither."""
+        scoring = {name for name, weight in self.rewards.items() if weight > 0}
+        tasks = [name for name, weight in self.tasks.items() if weight > 0]
+        reasoning = [name for name in tasks if name != "safety"]
+        if reasoning and not scoring & {"accuracy", "format"}:
+            raise ValueError(f"no reward scores the reasoning tasks ({', '.join(reasoning)}): add accuracy (e.g. accuracy: 1.0) "
+                             "or format to rewards, or remove them from tasks")
+        if "safety" in tasks and "safety" not in scoring:
+            raise ValueError("no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards, or remove safety from tasks")
+
+    def warn_if_detectors_cannot_fire(self) -> None:
+        """Called once per recipe read. A warning, not an error: a short smoke run is fine, but its detectors' silence
+        must not read as "no hacking"."""
+        logged, needed = self.max_steps // self.logging_steps, 2 * self.hacking.window
+        if self.enabled and logged < needed:
+            log.warning("rl: max_steps %d at logging_steps %d logs %d steps; the trend detectors (length_blowup, "
+                        "format_without_accuracy, reward_accuracy_divergence, refusal_collapse) compare two windows of "
+                        "hacking.window %d and need %d, so they cannot fire. Raise max_steps to %d, or lower hacking.window",
+                        self.max_steps, self.logging_steps, logged, self.hacking.window, needed, needed * self.logging_steps)
 
     @model_validator(mode="after")
     def _policy_needs_reference(self) -> RLConfig:
