@@ -17,6 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+# Temperatures below this decode greedily, as in vLLM (_SAMPLING_EPS): dividing the logits by 1e-40 gives inf - inf = NaN
+# probabilities, and far above that the distribution is already a one-hot on the argmax.
+SAMPLING_EPS = 1e-5
+
+
+def is_sampled(temperature: float) -> bool:
+    """Whether ``temperature`` samples; 0, and anything below ``SAMPLING_EPS``, is greedy decoding."""
+    return temperature >= SAMPLING_EPS
+
 
 def logits_processors(temperature: float, top_p: float, top_k: int, repetition_penalty: float) -> Any:
     """transformers' processors for these settings, in ``generate``'s order."""
@@ -31,7 +40,7 @@ def logits_processors(temperature: float, top_p: float, top_k: int, repetition_p
     processors = LogitsProcessorList()
     if repetition_penalty != 1.0:
         processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
-    if temperature > 0:
+    if is_sampled(temperature):
         if temperature != 1.0:
             processors.append(TemperatureLogitsWarper(temperature))
         if top_k:
@@ -75,7 +84,8 @@ def decode_batch(
     on_finished: Callable[[int], None] | None = None,
     cancelled: Callable[[int], bool] | None = None,
 ) -> list[list[int]]:
-    """New tokens for each row of a left-padded batch (an end token, when one ended the row, included).
+    """New tokens for each row of a left-padded batch (an end token, when one ended the row, included). A ``temperature``
+    below ``SAMPLING_EPS`` (0 included) decodes greedily.
 
     ``on_finished(n)`` is called as rows leave the batch, for progress bars. ``cancelled(row)`` says whether the
     caller has given a row up (a server's client that left): such a row leaves the batch after the current step,
@@ -103,7 +113,7 @@ def decode_batch(
         )
         cache = out.cache
         scores = processors(sequences, out.logits[:, -1, :].float())
-        if temperature > 0:
+        if is_sampled(temperature):
             next_tokens = torch.multinomial(scores.softmax(-1), 1, generator=generator).squeeze(1)
         else:
             next_tokens = scores.argmax(-1)

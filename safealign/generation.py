@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from safealign.decoding import StopStrings, decode_batch
-from safealign.errors import SettingError
+from safealign.errors import DataError, SettingError
 from safealign.precision import Precision, autocast, resolve_precision
 from safealign.progress import progress_bar
 
@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 _WARNED_NO_TEMPLATE: set[str] = set()  # each tokenizer once a process (gates and evals build many engines)
 
 Prompt = str | list[dict[str, str]]
+SEED_RANGE = range(-(2**63), 2**64)  # what torch.Generator.manual_seed takes: a signed or an unsigned 64-bit integer
 
 
 @dataclass
 class SamplingParams:
-    """How to sample. ``temperature=0`` is greedy decoding."""
+    """How to sample. ``temperature=0`` is greedy decoding, and so is any temperature below ``SAMPLING_EPS`` (1e-5)."""
 
     max_new_tokens: int = 128
     temperature: float = 0.0
@@ -47,6 +48,8 @@ class SamplingParams:
             raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.num_samples < 1:
             raise SettingError(f"num_samples must be >= 1, got {self.num_samples}")
+        if self.seed not in SEED_RANGE:
+            raise SettingError(f"seed must be a 64-bit integer, from -2**63 to 2**64 - 1, got {self.seed}")
 
 
 @dataclass
@@ -72,6 +75,15 @@ class Completion:
         if not record["meta"]:
             record.pop("meta")
         return record
+
+
+def context_window(model: Any) -> int | None:
+    """The model's context length in tokens, when its config says (Llama-style or GPT-2-style field)."""
+    config = getattr(model, "config", None)
+    for name in ("max_position_embeddings", "n_positions"):
+        if isinstance(value := getattr(config, name, None), int) and value > 0:
+            return value
+    return None
 
 
 def as_messages(prompt: Prompt, system_prompt: str | None = None) -> list[dict[str, str]]:
@@ -123,13 +135,40 @@ class GenerationEngine:
         return sorted(i for i in ids if i is not None)
 
     def encode(self, prompt: Prompt) -> list[int]:
-        """Token ids of a prompt with the chat template and the assistant header applied."""
+        """Token ids of a prompt with the chat template and the assistant header applied.
+
+        A conversation the chat template refuses (Gemma's takes no system message) is a DataError with the template's reason.
+        """
         messages = as_messages(prompt, self.system_prompt)
         if getattr(self.tokenizer, "chat_template", None):
-            ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+            ids = self._apply_chat_template(messages, tokenize=True)
             return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
-        text = "\n".join(m["content"] for m in messages) + "\n"
-        return self.tokenizer(text, add_special_tokens=True)["input_ids"]
+        return self.tokenizer(self._plain_text(messages), add_special_tokens=True)["input_ids"]
+
+    def prompt_text(self, prompt: Prompt) -> str:
+        """The text ``encode`` tokenizes (without a base model's special tokens): a cheap bound on a prompt's length, as
+        rendering a template takes milliseconds where tokenizing a megabyte takes seconds."""
+        messages = as_messages(prompt, self.system_prompt)
+        if getattr(self.tokenizer, "chat_template", None):
+            return self._apply_chat_template(messages, tokenize=False)
+        return self._plain_text(messages)
+
+    @staticmethod
+    def _plain_text(messages: list[dict[str, str]]) -> str:
+        return "\n".join(m["content"] for m in messages) + "\n"
+
+    def _apply_chat_template(self, messages: list[dict[str, str]], tokenize: bool) -> Any:
+        # transformers renders chat templates with jinja2; raise_exception(...) in a template raises its TemplateError
+        from jinja2 import TemplateError, TemplateSyntaxError
+
+        try:
+            return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=tokenize)
+        except TemplateSyntaxError:  # a broken template, not a refused conversation
+            raise
+        except TemplateError as error:  # Gemma's "System role not supported", "Conversation roles must alternate ..."
+            raise DataError(f"the model's chat template refuses this conversation: {error.message or error}. Change the messages as "
+                            "it asks (e.g. fold the system message into the first user turn, alternate user and assistant turns); "
+                            "a system prompt the engine adds (--system-prompt, or the one the model was trained with) counts too") from None
 
     def generate(
         self,
@@ -175,7 +214,8 @@ class GenerationEngine:
             ids = encoded[i]
             input_ids[row, width - len(ids) :] = torch.tensor(ids)
             attention[row, width - len(ids) :] = 1
-        generator = torch.Generator(device=self.device).manual_seed(batch_seed)
+        # The batch's offset can carry a seed near 2**64 past what torch takes; wrapping is what torch does to a negative seed.
+        generator = torch.Generator(device=self.device).manual_seed(batch_seed % 2**64)
         with torch.inference_mode(), autocast(self.precision, self.device.type):
             new_tokens = decode_batch(
                 self.model,

@@ -96,3 +96,21 @@ def test_rollout_patch_is_removed_after_an_error(tiny):
     with pytest.raises(RuntimeError), evicting_rollouts(tiny.model):
         raise RuntimeError("boom")
     assert "generate" not in vars(tiny.model)
+
+
+@pytest.mark.parametrize("temperature", [1e-40, 1e-6])
+def test_a_temperature_below_the_sampling_eps_decodes_greedily(tiny, temperature):
+    """1e-40 passed validation, then divided the logits into inf - inf = NaN and multinomial raised; like vLLM, a
+    temperature below 1e-5 is greedy decoding."""
+    from safealign.decoding import is_sampled
+
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    ids, mask = left_padded(engine, PROMPTS)
+
+    def decode(temperature: float) -> list[list[int]]:
+        with torch.inference_mode():
+            return decode_batch(tiny.model, ids, mask, max_new_tokens=6, stop_token_ids=engine.stop_token_ids,
+                                temperature=temperature, generator=torch.Generator().manual_seed(0))
+
+    assert decode(temperature) == decode(0.0)
+    assert not is_sampled(0.0) and not is_sampled(temperature) and is_sampled(1e-5) and is_sampled(1.0)

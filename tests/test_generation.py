@@ -89,3 +89,115 @@ def test_a_temperature_that_is_not_a_finite_number_at_least_0_is_refused(tempera
 
     with pytest.raises(SettingError, match="temperature must be a finite number >= 0"):
         SamplingParams(temperature=temperature)
+
+
+STRICT_TEMPLATE = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+
+
+def strict_template_engine(tiny) -> GenerationEngine:
+    """The tiny model behind a Gemma-like chat template, which refuses a system message."""
+    import copy
+
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.chat_template = STRICT_TEMPLATE + tokenizer.chat_template
+    return GenerationEngine(tiny.model, tokenizer, batch_size=4, precision="fp32")
+
+
+def test_a_conversation_the_chat_template_refuses_is_a_data_error_with_its_reason(tiny):
+    """It was jinja2's TemplateError: a traceback in `generate`, a 500 "internal error: TemplateError" in `serve`."""
+    from safealign.errors import DataError
+
+    engine = strict_template_engine(tiny)
+    with_system = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    for refused in (lambda: engine.encode(with_system), lambda: engine.prompt_text(with_system)):
+        with pytest.raises(DataError, match="chat template refuses this conversation: System role not supported"):
+            refused()
+    assert engine.encode("hi") == GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32").encode("hi")
+
+
+def test_a_tiny_temperature_generates_the_greedy_answer(tiny):
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=4, precision="fp32")
+    greedy = engine.generate(PROMPTS, SamplingParams(max_new_tokens=6))
+    tiny_temperature = engine.generate(PROMPTS, SamplingParams(max_new_tokens=6, temperature=1e-40, seed=3))
+    assert [c.text for c in tiny_temperature] == [c.text for c in greedy]
+
+
+def test_a_seed_outside_64_bits_is_refused_and_the_largest_works_across_batches(tiny):
+    """2**64 passed, then torch's manual_seed raised "Overflow when unpacking long long" once the model had loaded; and
+    the second batch's seed (seed + its offset) overflowed from any seed near 2**64."""
+    from safealign.errors import SettingError
+
+    for seed in (2**64, -(2**63) - 1):
+        with pytest.raises(SettingError, match="seed must be a 64-bit integer"):
+            SamplingParams(seed=seed)
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=1, precision="fp32")
+    answers = engine.generate(PROMPTS[:2], SamplingParams(max_new_tokens=3, temperature=1.0, seed=2**64 - 1))
+    assert len(answers) == 2
+
+
+def test_generate_prints_prompts_and_answers_as_text_not_markup():
+    """Rich read them as markup: "a[i]" lost "[i]", and "[/]" raised MarkupError after the generation."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "a[i] [/] [bold]", "--max-new-tokens", "3", "--precision", "fp32"])
+    assert result.exit_code == 0, result.output
+    assert "> a[i] [/] [bold]" in result.output
+
+
+def test_generate_refuses_an_out_path_it_cannot_write_before_loading(tmp_path, monkeypatch):
+    """It failed only after loading the model and generating every answer."""
+    from typer.testing import CliRunner
+
+    import safealign.models
+    from safealign.cli.main import app
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("loaded before --out was checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", must_not_run)
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "--out", str(tmp_path / "file" / "out.jsonl")])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "is a file where a folder is needed" in said, result.output
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "--seed", str(2**64)])
+    assert result.exit_code == 2 and "--seed" in result.output, result.output
+    new_folder = tmp_path / "new" / "deeper" / "out.jsonl"
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "--out", str(new_folder)])
+    assert "loaded before --out was checked" in str(result.exception) and new_folder.parent.is_dir()
+    assert list(new_folder.parent.iterdir()) == []  # the probe leaves no partial file behind
+
+
+def test_generate_names_a_prompt_the_chat_template_refuses(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    folder = tmp_path / "strict"
+    tiny.model.save_pretrained(folder)
+    strict_template_engine(tiny).tokenizer.save_pretrained(folder)
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "hi"}\n{"messages": [{"role": "system", "content": "Be nice."}, {"role": "user", "content": "hi"}]}\n')
+    result = CliRunner().invoke(app, ["generate", str(folder), "--prompts", str(prompts), "--precision", "fp32"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "p.jsonl:2: the model's chat template refuses this conversation: System role not supported" in said
+    assert "Traceback" not in result.output
+
+
+def test_generate_refuses_prompts_that_do_not_fit_the_context_window_before_generating():
+    """Like `serve`'s 400: past the tiny model's 2,048 positions it answered garbage (models with learned positions fail)."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    long = " ".join(["word"] * 1990)
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "-p", long, "--precision", "fp32"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "--prompt 2: the prompt is" in said and "context window of 2048 tokens" in said, said
+    room = int(said.split("lower --max-new-tokens to ")[1].split()[0])
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", long, "--max-new-tokens", str(room), "--precision", "fp32",
+                                      "--temperature", "0"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["generate", "tiny", "-p", long + long, "--precision", "fp32"])
+    assert result.exit_code == 2 and "shorten the prompt" in result.output

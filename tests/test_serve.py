@@ -400,3 +400,140 @@ def test_a_port_in_use_is_named_before_anything_loads(command, monkeypatch, tmp_
         result = CliRunner().invoke(cli, args)
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in said and "choose another --port" in said, said
+
+
+def test_a_long_prompt_is_tokenized_off_the_event_loop(tiny):
+    """fit_context tokenized on the event loop: a body near the 1 MiB limit took ~4 s, and /health and every other
+    request waited for it."""
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=4, precision="fp32")
+    encode = engine.encode
+
+    def slow_encode(prompt):
+        time.sleep(1.5)  # as long as a megabyte of text takes
+        return encode(prompt)
+
+    engine.encode = slow_encode
+    with serve_in_thread(create_app(engine, "tiny", max_wait_ms=1)) as url:
+        slow = threading.Thread(target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=30))
+        slow.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        waited = time.monotonic() - started
+        slow.join()
+    assert waited < 0.8, f"/health waited {waited:.1f} s for a prompt being tokenized"
+
+
+def test_a_prompt_longer_than_the_window_can_hold_is_refused_before_it_is_tokenized(tiny):
+    from safealign.serve.app import max_prompt_chars
+
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=4, precision="fp32")
+    most = max_prompt_chars(engine, 2048)
+    # Safe: no token of the vocabulary is longer than the characters it is allowed, so a prompt that fits is never refused.
+    assert most >= 2048 * max(len(token) for token in tiny.tokenizer.get_vocab())
+    encoded: list[object] = []
+    encode = engine.encode
+    engine.encode = lambda prompt: encoded.append(prompt) or encode(prompt)
+    with serve_in_thread(create_app(engine, "tiny", max_wait_ms=1)) as url:
+        huge = httpx.post(f"{url}/v1/chat/completions", json=ask("word, " * (most // 6 + 1)), timeout=60)
+        assert huge.status_code == 400 and huge.json()["error"]["param"] == "messages", huge.text
+        assert f"at most {most} characters" in huge.json()["error"]["message"]
+        assert encoded == [], "the prompt was tokenized"
+        assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=60).status_code == 200
+
+
+def test_a_conversation_the_chat_template_refuses_is_a_400_naming_messages(tiny):
+    """It was a 500 "internal error: TemplateError"."""
+    from test_generation import strict_template_engine
+
+    with serve_in_thread(create_app(strict_template_engine(tiny), "strict", max_wait_ms=1)) as url:
+        refused = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]})
+        assert refused.status_code == 400 and refused.json()["error"]["param"] == "messages", refused.text
+        assert "System role not supported" in refused.json()["error"]["message"]
+        assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi")).status_code == 200
+
+
+class SystemRefusingEngine(SlowEngine):
+    """Refuses a batch holding a system message while encoding it, as a strict chat template does; no context window."""
+
+    def generate(self, prompts, params, cancelled=None):
+        from safealign.errors import DataError
+
+        if any(p[0]["role"] == "system" for p in prompts):
+            raise DataError("the model's chat template refuses this conversation: System role not supported")
+        self.prompts += [p[-1]["content"] for p in prompts]
+        return [Completion(i, 0, "ok", 1, 1, False) for i in range(len(prompts))]
+
+
+def test_a_refused_conversation_fails_only_its_own_request_in_a_batch():
+    """Without a context window the template is first applied in the batch: one refused request failed every request
+    batched with it (500s)."""
+    engine = SystemRefusingEngine()
+
+    async def burst(url: str) -> list[httpx.Response]:
+        bodies = [ask("good one"), ask("hi") | {"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "bad"}]},
+                  ask("good two")]
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            return await asyncio.gather(*[client.post("/v1/chat/completions", json=body) for body in bodies])
+
+    app = create_app(engine, "refusing", max_wait_ms=300)  # all three in one batch
+    with serve_in_thread(app) as url:
+        good, bad, other = asyncio.run(burst(url))
+    assert good.status_code == other.status_code == 200, (good.text, other.text)
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "messages", bad.text
+    assert sorted(engine.prompts) == ["good one", "good two"]
+
+
+def test_batch_statistics_stay_the_same_size_however_many_batches_run():
+    """BatcherStats kept every batch's size in a list, summed on each /health: unbounded memory and /health time."""
+    import pickle
+
+    from safealign.generation import SamplingParams
+    from safealign.serve import Batcher
+
+    class InstantEngine:
+        batch_size = 16
+
+        def generate(self, prompts, params, cancelled=None):
+            return [Completion(i, 0, "x", 1, 1, False) for i in range(len(prompts))]
+
+    async def run(requests: int) -> tuple[int, dict]:
+        batcher = Batcher(InstantEngine(), max_wait_ms=0)
+        await batcher.start()
+        for i in range(requests):
+            await batcher.submit([{"role": "user", "content": "x"}], SamplingParams(max_new_tokens=1 + i % 2))
+        await batcher.stop()
+        return len(pickle.dumps(batcher.stats)), batcher.stats.to_dict()
+
+    small, _ = asyncio.run(run(10))
+    large, stats = asyncio.run(run(2000))
+    assert large - small < 16, (small, large)  # bigger numbers, not more of them (the list grew by 2 bytes a batch)
+    assert stats == {"requests": 2000, "engine_calls": 2000, "mean_batch_size": 1.0}
+
+
+def test_a_temperature_below_1e_5_is_greedy_not_a_500(served):
+    url, _ = served
+    greedy = httpx.post(f"{url}/v1/chat/completions", json=ask("hi")).json()["choices"][0]["message"]["content"]
+    for temperature in (1e-40, 1e-8):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", temperature=temperature, seed=5))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["choices"][0]["message"]["content"] == greedy
+
+
+def test_serve_prints_the_served_name_as_text_not_markup(monkeypatch):
+    """'[/]' in a served name or a model path raised MarkupError once the model had loaded."""
+    from typer.testing import CliRunner
+
+    import safealign.serve
+    from safealign.cli.main import app as cli
+
+    served: list[str] = []
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: served.append(port))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", "tiny", "--port", str(port), "--served-model-name", "team[/]model[i]",
+                                      "--precision", "fp32"])
+    assert result.exit_code == 0 and served == [port], result.output
+    assert "team[/]model[i]" in " ".join(result.output.split())

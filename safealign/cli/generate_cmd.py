@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
@@ -14,31 +16,75 @@ from safealign.cli.common import (
     console,
     err_console,
     friendly_errors,
+    path_error_message,
     system_prompt_for,
 )
 from safealign.errors import DataError
 
+if TYPE_CHECKING:
+    from safealign.generation import GenerationEngine
 
-def read_prompts(path: Path) -> list[str | list[dict]]:
-    """Prompts from JSONL: each line has ``prompt`` (text) or ``messages`` (a chat)."""
+
+def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
+    """Prompts from JSONL, each with its ``FILE:LINE`` label: each line has ``prompt`` (text) or ``messages`` (a chat)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     from safealign.corpus.registry import read_rows
 
-    prompts: list[str | list[dict]] = []
+    prompts: list[tuple[str, str | list[dict]]] = []
     for number, row in read_rows(path):
         if isinstance(row.get("prompt"), str):
-            prompts.append(row["prompt"])
+            prompts.append((f"{path}:{number}", row["prompt"]))
         elif isinstance(row.get("messages"), list):
             problem = chat_problem(row["messages"])
             if problem:
                 raise DataError(f"{path}:{number}: {problem}")
-            prompts.append(row["messages"])
+            prompts.append((f"{path}:{number}", row["messages"]))
         else:
             raise DataError(f"{path}:{number}: needs a 'prompt' string or a 'messages' list")
     if not prompts:
         raise DataError(f"{path}: no prompts in the file")
     return prompts
+
+
+def partial_path(out: Path) -> Path:
+    """Where the completions are written before being renamed to ``out``: a stopped write leaves --out as it was."""
+    return out.with_name(f".{out.name}.partial")
+
+
+def check_writable(out: Path) -> None:
+    """Create --out's folder and its partial file now, so that a path that cannot be written fails before the model loads
+    and generates, not after."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial_path(out).touch()
+        partial_path(out).unlink()
+    except OSError as error:
+        raise DataError(path_error_message(error) or f"cannot write --out {out} ({error.strerror or error}); "
+                                                     "choose a path you can write to") from None
+
+
+def check_prompts(engine: GenerationEngine, labelled: list[tuple[str, str | list[dict]]], max_new_tokens: int) -> None:
+    """Encode every prompt before generating any: one the chat template refuses, or one that leaves too little room for
+    --max-new-tokens in the model's context window, is an error naming it. `serve` answers such a request with a 400
+    for the same reason: past the window, rotary models answer garbage and models with learned positions fail mid-run,
+    after the earlier batches' work."""
+    from safealign.generation import context_window
+
+    longest, longest_label = 0, ""
+    for label, prompt in labelled:
+        try:
+            tokens = len(engine.encode(prompt))
+        except DataError as error:
+            raise DataError(f"{label}: {error}") from None
+        if tokens > longest:
+            longest, longest_label = tokens, label
+    window = context_window(engine.model)
+    if window is not None and longest + max_new_tokens > window:
+        room = window - longest
+        fix = f"lower --max-new-tokens to {room} or shorten the prompt" if room >= 1 else "shorten the prompt"
+        raise DataError(f"{longest_label}: the prompt is {longest} tokens, which with --max-new-tokens {max_new_tokens} is above "
+                        f"the model's context window of {window} tokens; {fix}")
 
 
 def generate(
@@ -47,10 +93,10 @@ def generate(
     prompts_file: Path | None = typer.Option(None, "--prompts", help="JSONL with 'prompt' or 'messages' per line."),
     out: Path | None = typer.Option(None, "--out", help="Write one JSON record per completion here."),
     max_new_tokens: int = typer.Option(128, help="Tokens to generate."),
-    temperature: float = typer.Option(0.0, help="0 = greedy."),
+    temperature: float = typer.Option(0.0, help="0 = greedy (so is any temperature below 1e-5)."),
     top_p: float = typer.Option(1.0),
     num_samples: int = typer.Option(1, help="Completions per prompt."),
-    seed: int = typer.Option(0, help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
+    seed: int = typer.Option(0, min=-(2**63), max=2**64 - 1, help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
                                       "generator: a prompt's sampled answer depends on the prompts batched with it."),
     batch_size: int = typer.Option(16),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
@@ -73,22 +119,26 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
         raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
     if out and out.exists() and not overwrite:
         raise DataError(f"--out {out} exists; give another path, or add --overwrite to replace it")
-    prompts: list = list(prompt) + (read_prompts(prompts_file) if prompts_file else [])
-    if not prompts:
+    labelled = [(f"--prompt {i}", p) for i, p in enumerate(prompt, 1)] + (read_prompts(prompts_file) if prompts_file else [])
+    if not labelled:
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
+    prompts: list = [p for _, p in labelled]
     params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=num_samples, seed=seed)
+    if out:
+        check_writable(out)
     system_prompt = system_prompt_for(model, system_prompt)
     start = time.perf_counter()
     loaded = load_model(model, device=generation_device())
     load_s = time.perf_counter() - start
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
+    check_prompts(engine, labelled, max_new_tokens)
     start = time.perf_counter()
     completions = engine.generate(prompts, params, show_progress=len(prompts) * num_samples > 1)
     gen_s = time.perf_counter() - start
     tokens = sum(c.completion_tokens for c in completions)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial")  # renamed once whole: a stopped write leaves --out as it was
+        partial = partial_path(out)
         with partial.open("w", encoding="utf-8") as handle:
             for c in completions:
                 handle.write(json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n")
@@ -96,9 +146,10 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
     else:
         for c in completions:
             shown = prompts[c.prompt_index] if isinstance(prompts[c.prompt_index], str) else prompts[c.prompt_index][-1]["content"]
-            console.print(f"[bold cyan]> {shown}[/]", highlight=False)
-            console.print(c.text + (" [dim](cut at length limit)[/]" if c.truncated else ""), highlight=False)
+            # Prompts and answers are text, not markup: "a[i]" would lose "[i]", and "[/]" would raise after the work is done.
+            console.print(f"[bold cyan]> {escape(shown)}[/]", highlight=False)
+            console.print(escape(c.text) + (" [dim](cut at length limit)[/]" if c.truncated else ""), highlight=False)
     err_console.print(
         f"[dim]model loaded in {load_s:.1f}s; {tokens} tokens in {gen_s:.1f}s "
-        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})" + (f"; wrote {out}" if out else "") + "[/]"
+        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})" + (f"; wrote {escape(str(out))}" if out else "") + "[/]"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
@@ -25,7 +26,7 @@ def serve(
                                                 "(default: the model's context window). Each request holds its whole batch until it ends."),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
-    temperature: float = typer.Option(1.0, min=0.0, max=2.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 serves the greedy "
+    temperature: float = typer.Option(1.0, min=0.0, max=2.0, help="Temperature for requests that give none (OpenAI's default 1.0). 0 (or below 1e-5) serves the greedy "
                                       "answers `safealign eval` scores: a small model's refusals can be a few tokens deep, and sampling undoes some of them."),
 ) -> None:
     """Serve MODEL over the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)."""
@@ -45,6 +46,7 @@ def _serve(model, host, port, served_name, batch_size, max_wait_ms, max_tokens, 
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
     app = create_app(engine, served_name or model, max_wait_ms=max_wait_ms, max_batch=batch_size, default_max_tokens=max_tokens,
                      default_temperature=temperature, max_tokens_limit=max_tokens_limit)
-    err_console.print(f"[green]serving[/] {served_name or model} at http://{host}:{port}/v1 ({engine.precision}, temperature {temperature:g} unless a request sets one)")
+    err_console.print(f"[green]serving[/] {escape(served_name or model)} at http://{escape(host)}:{port}/v1 ({engine.precision}, "
+                      f"temperature {temperature:g} unless a request sets one)")  # a name or path is text, not markup
     # On SIGTERM, answers still generating get 4 s, then a 503 to retry; the server stops (the generate thread is a daemon).
     run_server(app, host, port, grace_s=5.0)

@@ -17,10 +17,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from safealign.errors import SafealignError
-from safealign.generation import GenerationEngine, SamplingParams
+from safealign.errors import DataError, SafealignError
+from safealign.generation import GenerationEngine, SamplingParams, context_window
 from safealign.serve.batcher import Batcher, ServerStopping
 from safealign.serve.protocol import (
     DEFAULT_MAX_BODY_BYTES,
@@ -39,13 +40,19 @@ from safealign.serve.protocol import (
 log = logging.getLogger(__name__)
 
 
-def context_window(engine: GenerationEngine) -> int | None:
-    """The model's context length in tokens, when its config says (Llama-style or GPT-2-style field)."""
-    config = getattr(engine.model, "config", None)
-    for name in ("max_position_embeddings", "n_positions"):
-        if isinstance(value := getattr(config, name, None), int) and value > 0:
-            return value
-    return None
+# A prompt's text can be this many times longer than the tokens' own text: a tokenizer's Unicode normalization (NFC,
+# NFKC) composes at most 4 code points into one character (U+1F8F), before the characters are cut into tokens. (A
+# normalizer that deletes characters, as BERT's strips accents, would break the bound; chat tokenizers have none.)
+NORMALIZATION_SLACK = 4
+
+
+def max_prompt_chars(engine: GenerationEngine, window: int | None) -> int | None:
+    """The most characters a prompt that fits ``window`` tokens can have: every token covers at most the characters of
+    the vocabulary's longest token. A longer prompt is refused before it is tokenized (None: no window, or no vocabulary)."""
+    get_vocab = getattr(getattr(engine, "tokenizer", None), "get_vocab", None)
+    if window is None or get_vocab is None:
+        return None
+    return window * max(map(len, get_vocab())) * NORMALIZATION_SLACK
 
 
 def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0,
@@ -75,12 +82,23 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
         raise RequestError(422, f"invalid sampling parameters: {error}") from None
 
 
-def fit_context(engine: GenerationEngine, chat: ChatRequest, params: SamplingParams, window: int) -> SamplingParams:
+def fit_context(engine: GenerationEngine, chat: ChatRequest, params: SamplingParams, window: int,
+                most_chars: int | None = None) -> SamplingParams:
     """Keep prompt + answer inside the model's context window, as vLLM does: a prompt that leaves no room, or a
     ``max_tokens`` that does not fit after the prompt, is a 400 that says how much room is left; a request that names
     no ``max_tokens`` gets at most the room left. (Past the window, rotary models answer garbage and models with
-    learned positions fail mid-batch.)"""
-    prompt_tokens = len(engine.encode(chat.chat()))
+    learned positions fail mid-batch.)
+
+    Call it off the event loop: tokenizing a prompt near the 1 MiB body limit takes seconds. A prompt of more than
+    ``most_chars`` characters (see ``max_prompt_chars``) cannot fit, and is refused without being tokenized.
+    """
+    try:
+        if most_chars is not None and (chars := len(engine.prompt_text(chat.chat()))) > most_chars:
+            raise RequestError(400, f"the prompt is {chars} characters, more than the model's context window of {window} tokens "
+                                    f"can hold (at most {most_chars} characters); shorten the conversation", param="messages")
+        prompt_tokens = len(engine.encode(chat.chat()))
+    except DataError as error:  # the chat template refuses the conversation
+        raise RequestError(400, str(error), param="messages") from None
     room = window - prompt_tokens
     if room < 1:
         raise RequestError(400, f"the prompt is {prompt_tokens} tokens, which fills the model's context window of {window} "
@@ -107,7 +125,8 @@ def create_app(
 
     ``max_tokens_limit``: the most ``max_tokens`` a request may ask for (default: the model's context window).
     """
-    window = context_window(engine)
+    window = context_window(engine.model)
+    most_chars = max_prompt_chars(engine, window)
     max_tokens_limit = max_tokens_limit or window
     if max_tokens_limit is not None and default_max_tokens > max_tokens_limit:
         raise SafealignError(f"the default max_tokens ({default_max_tokens}, --max-tokens) is above the most a request may ask "
@@ -151,10 +170,12 @@ def create_app(
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
         refuse_unsupported(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
-        if window is not None:
-            params = fit_context(engine, chat, params, window)
+        if window is not None:  # in a worker thread: /health and the other requests go on while a long prompt is tokenized
+            params = await run_in_threadpool(fit_context, engine, chat, params, window, most_chars)
         try:
             completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params, seeded=chat.seed is not None))
+        except DataError as error:  # the chat template refuses the conversation (found in the batch when the window is unknown)
+            raise RequestError(400, str(error), param="messages") from None
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)

@@ -25,9 +25,11 @@ import queue
 import threading
 import time
 from concurrent.futures import Executor, Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from safealign.decoding import is_sampled
+from safealign.errors import SafealignError
 from safealign.generation import Completion, GenerationEngine, SamplingParams
 
 log = logging.getLogger(__name__)
@@ -49,21 +51,26 @@ class _Pending:
         a sampled request that names a seed runs alone (the same request and seed give the same answer, whatever else
         arrives with it); unseeded sampled requests share a call under the first one's random seed, and greedy
         requests, where no seed matters, share one whatever seeds they name."""
-        if self.params.temperature > 0 and self.seeded:
+        if is_sampled(self.params.temperature) and self.seeded:
             return f"seeded:{id(self)}"
         return json.dumps(asdict(self.params) | {"seed": None}, sort_keys=True)
 
 
 @dataclass
 class BatcherStats:
-    """Counters a test or an operator reads to see batching at work."""
+    """Counters a test or an operator reads to see batching at work. Running totals, not a list of batch sizes: a
+    server up for a month makes tens of millions of engine calls, and /health reads the mean on every probe."""
 
     requests: int = 0
     engine_calls: int = 0
-    batch_sizes: list[int] = field(default_factory=list)
+    batched_requests: int = 0  # the requests of every engine call, summed
+
+    def record_batch(self, size: int) -> None:
+        self.engine_calls += 1
+        self.batched_requests += size
 
     def to_dict(self) -> dict[str, Any]:
-        mean = sum(self.batch_sizes) / len(self.batch_sizes) if self.batch_sizes else 0.0
+        mean = self.batched_requests / self.engine_calls if self.engine_calls else 0.0
         return {"requests": self.requests, "engine_calls": self.engine_calls, "mean_batch_size": round(mean, 2)}
 
 
@@ -160,14 +167,24 @@ class Batcher:
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         params = group[0].params
-        self.stats.engine_calls += 1
-        self.stats.batch_sizes.append(len(group))
+        self.stats.record_batch(len(group))
         try:
             # A client that left cancels its future (the request task awaiting it is cancelled), and a closing batcher
             # fails it: either way it is done before its answer. Read from the worker thread.
             given_up = functools.partial(self.engine.generate, [p.messages for p in group], params,
                                          cancelled=lambda index: group[index].future.done())
             completions = await loop.run_in_executor(self._executor, given_up)
+        except SafealignError as error:
+            # A prompt the engine refuses (its chat template rejects the conversation) fails while encoding, before any
+            # decoding: run the group's requests one at a time, so that only the request at fault fails.
+            if len(group) > 1:
+                for pending in group:
+                    if not pending.future.done():
+                        await self._run_group(loop, [pending])
+                return
+            if not group[0].future.done():
+                group[0].future.set_exception(error)
+            return
         except Exception as error:  # a failed batch fails its requests, not the server
             log.exception("generation failed for a batch of %d", len(group))
             for pending in group:
