@@ -871,9 +871,11 @@ def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path
     assert "alert webhook" in caplog.text and "HTTP 404" in caplog.text and "s3cret" not in caplog.text
     launched = {}
     monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: launched.update(command=command, **kwargs))
-    spawn_worker_process("postgresql+psycopg://u:s3cret@h/db", "default", None, "http://h/hook?token=s3cret", 8, 30)
+    spawn_worker_process("postgresql+psycopg://u:s3cret@h/db", "openai:https://u:s3cret@grader.example.com/v1#m", None,
+                         "http://h/hook?token=s3cret", 8, 30)
     assert not any("s3cret" in part for part in launched["command"])
     assert launched["env"]["SAFEALIGN_MONITOR_DB"].endswith("s3cret@h/db") and "s3cret" in launched["env"]["SAFEALIGN_MONITOR_WEBHOOK"]
+    assert launched["env"]["SAFEALIGN_MONITOR_JUDGE"] == "openai:https://u:s3cret@grader.example.com/v1#m"
 
 
 @pytest.mark.parametrize(("options", "says"), [

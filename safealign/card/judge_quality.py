@@ -44,15 +44,17 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
     A judge that cannot be measured here (no endpoint, no Llama Guard folder) gives
     ``{"measured": False, "error": ...}``, which is not cached so a later render can retry.
     """
+    from safealign.judges import shown_judge_spec
     from safealign.judges.quality import default_labelled_path
 
     spec = judge_spec(run)
+    shown = shown_judge_spec(spec)  # what the card and judge_quality.json hold: no URL password
     labelled = default_labelled_path()
     digest = sha256_file(labelled) if labelled.is_file() else None
     cache = run.path / CACHE_FILE
     if cache.is_file() and not refresh:
         cached = _cached(cache)
-        if cached.get("judge_spec") == spec and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
+        if cached.get("judge_spec") == shown and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
             return cached
     shared = safealign_home() / "judge_quality" / f"{judges_fingerprint(spec, digest)}.json"
     result = _cached(shared) if not refresh else {}
@@ -60,8 +62,8 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
         try:
             result = _measure(spec, labelled, digest)
         except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
-            log.warning("card: could not measure the judges (%s): %s", spec, error)
-            return {"measured": False, "judge_spec": spec, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
+            log.warning("card: could not measure the judges (%s): %s", shown, error)
+            return {"measured": False, "judge_spec": shown, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
         write_json(shared, result)
     write_json(cache, result)
     return result
@@ -88,7 +90,7 @@ def judges_fingerprint(spec: str, labelled_sha256: str | None) -> str:
 
 
 def _measure(spec: str, labelled: Path, digest: str | None) -> dict[str, Any]:
-    from safealign.judges import build_judges
+    from safealign.judges import build_judges, shown_judge_spec
     from safealign.judges.quality import load_labelled, measure_judges
 
     started = time.perf_counter()
@@ -97,7 +99,7 @@ def _measure(spec: str, labelled: Path, digest: str | None) -> dict[str, Any]:
     report = measure_judges(judges, examples, SPLIT)
     return {
         "measured": True,
-        "judge_spec": spec,
+        "judge_spec": shown_judge_spec(spec),
         "refusal_judge": judges.refusal.name,
         "harm_judge": judges.harm.name,
         "labelled_file": "safealign/data/judges/labelled.jsonl",

@@ -113,7 +113,7 @@ def judge_worker(
     ctx: typer.Context,
     db: str = typer.Option("sqlite:///runs/monitor.db", envvar="SAFEALIGN_MONITOR_DB",
                            help="The gateway's database (the gateway passes it to its worker in the environment, not argv)."),
-    judge: str = typer.Option("default", help=JUDGE_HELP),
+    judge: str = typer.Option("default", envvar="SAFEALIGN_MONITOR_JUDGE", help=JUDGE_HELP),
     alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."),
     webhook: str | None = typer.Option(None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),

@@ -77,7 +77,9 @@ class EvalConfig(Section):
     limit: int | None = Field(None, ge=1, description="At most this many items per suite and split (None: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.")
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
     batch_size: int = Field(32, ge=1, description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.")
-    judge: str = Field("default", description="Judge set: 'default' (CPU judges), or 'llama-guard:PATH', 'openai:URL'.")
+    judge: str = Field("default", description="Judge set: 'default' (CPU judges), 'llama-guard:PATH' (a Llama Guard 3 folder), or "
+                       "'openai:URL[#MODEL]' (a rubric graded by an OpenAI-compatible server; gpt-4o-mini unless #MODEL; key from "
+                       "$SAFEALIGN_JUDGE_API_KEY, or $OPENAI_API_KEY for OpenAI's own hosts).")
     precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description=EVAL_PRECISION_HELP)
 
     @field_validator("suites")
@@ -504,7 +506,8 @@ class MonitorConfig(Section):
     api_key: str | None = Field(None, description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).")
     alerts: str | None = Field(None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml).")
     webhook: str | None = Field(None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook).")
-    judge: str = Field("default", description="Judge set: a build_judges spec ('default'), or 'import:module:factory'.")
+    judge: str = Field("default", description="Judge set: 'default', 'llama-guard:PATH', 'openai:URL[#MODEL]' (as eval.judge), or "
+                       "'import:module:factory'.")
 
     @field_validator("judge")
     @classmethod

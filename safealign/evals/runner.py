@@ -25,6 +25,7 @@ from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
 from safealign.evals.suites import Suite, as_problem, get_suite, select_items, split_hint
 from safealign.generation import Completion, SamplingParams
+from safealign.judges import shown_judge_spec
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
 
 log = logging.getLogger(__name__)
@@ -261,7 +262,7 @@ def run_eval(
         tokens_generated=sum(c.meta.get("tokens_spent", c.completion_tokens) for c in completions),
         prompt_tokens=sum(c.prompt_tokens for c in completions),
         config=({"model": model} if model else {}) | {"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
-                "params": vars(params).copy(), "judges": getattr(judges, "spec", None),
+                "params": vars(params).copy(), "judges": shown_judge_spec(judges.spec) if getattr(judges, "spec", None) else None,
                 "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)}
         | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {})
         | ({"refusal_probe": routing} if (routing := getattr(generator, "routing", None)) is not None else {})

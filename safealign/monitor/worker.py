@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 REFUSED_LABELS = {REFUSAL, PARTIAL_REFUSAL}
 # `monitor judge` reads these when --db / --webhook are not given: how the gateway passes them to its worker.
-DB_ENV, WEBHOOK_ENV = "SAFEALIGN_MONITOR_DB", "SAFEALIGN_MONITOR_WEBHOOK"
+DB_ENV, WEBHOOK_ENV, JUDGE_ENV = "SAFEALIGN_MONITOR_DB", "SAFEALIGN_MONITOR_WEBHOOK", "SAFEALIGN_MONITOR_JUDGE"
 
 
 def load_judges(spec: str = "default") -> Any:
@@ -362,13 +362,14 @@ def spawn_worker_process(db: str, judge: str, alerts: str | None, webhook: str |
     waits on a socket, the judge thread may hold the interpreter for a whole switch interval, and
     the gateway's latency grows with the judging load. A process judges on its own core. On Linux
     the child gets SIGTERM when the gateway dies (even by kill -9); elsewhere it notices its parent
-    is gone within a poll interval. The database URL and the webhook (a password, a token) reach it in
-    its environment, which only its user can read, not on its command line, which ``ps`` shows everyone.
+    is gone within a poll interval. The database URL, the webhook and the judge spec (a password, a token, a
+    grader URL's credentials) reach it in its environment, which only its user can read, not on its command
+    line, which ``ps`` shows everyone.
     """
-    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge", "--judge", judge,
+    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge",
                "--batch-size", str(batch_size), "--retention-days", str(retention_days), "--parent-pid", str(os.getpid())]
     command += ["--alerts", alerts] if alerts else []
-    env = {k: v for k, v in os.environ.items() if k not in (DB_ENV, WEBHOOK_ENV)} | {DB_ENV: db}
+    env = {k: v for k, v in os.environ.items() if k not in (DB_ENV, WEBHOOK_ENV, JUDGE_ENV)} | {DB_ENV: db, JUDGE_ENV: judge}
     env |= {WEBHOOK_ENV: webhook} if webhook else {}
     return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
 

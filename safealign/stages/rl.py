@@ -22,7 +22,7 @@ from safealign.distributed import (
     wait_for_everyone,
 )
 from safealign.errors import SafealignError
-from safealign.hacking import run_detectors
+from safealign.hacking import run_detectors, too_little_data
 from safealign.models import load_model
 from safealign.models.loading import weights_problem
 from safealign.rewards import build_rewards
@@ -196,7 +196,8 @@ def run_rl(
     # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
     alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
     if is_main_process():
-        write_json(stage_dir / "alerts.json", [a.to_dict() for a in alerts])
+        # with the detectors that had too few logged steps to judge ("info" notes, not alerts; the card skips them)
+        write_json(stage_dir / "alerts.json", [a.to_dict() for a in [*alerts, *too_little_data(trainer.state.log_history, cfg.hacking)]])
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
     record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None,
                      "difficulty_filter": screening}
