@@ -195,3 +195,15 @@ def test_a_resumed_stage_says_how_many_sessions_its_wall_time_counts(tmp_path, c
     assert "700.0 s (11.7 min) (2 sessions)" in (run / "report.html").read_text()
     record = json.loads((run / "sft/stage.json").read_text()) | {"metrics": {}, "inputs": {}}
     assert "| wall time | 700.0 s (11.7 min) (2 sessions) |" in stage_readme(record)
+
+
+def test_a_runs_eval_folder_is_not_read_as_a_run(tmp_path):
+    """`safealign card RUN/eval` read eval/sft/stage.json as the SFT stage and wrote a false card into eval/."""
+    from safealign.card import write_bundle
+    from safealign.errors import SafealignError
+
+    for label in ("base", "sft"):
+        write_json(tmp_path / "run" / "eval" / label / "stage.json", {"stage": f"eval:{label}", "status": "done", "output": "x"})
+    with pytest.raises(SafealignError, match="no recipe.yaml and no finished stage"):
+        write_bundle(tmp_path / "run" / "eval")
+    assert not (tmp_path / "run" / "eval" / "README.md").exists()

@@ -152,3 +152,30 @@ def test_the_stage_table_has_a_column_for_a_users_suite():
 
     resumed = {"stage": "rl", "wall_time_s": 700.0, "tokens": 5, "sessions": 2}  # after a crash: both sessions' time
     assert stage_table([resumed])[1][0][1] == "700s (2 sessions)"
+
+
+def test_tables_print_paths_and_data_as_text_not_markup() -> None:
+    """A run folder named o[/q] ran the whole pipeline, then raised MarkupError on the stage table; a data value
+    "[bold]cats" lost its brackets."""
+    from rich.console import Console
+
+    from safealign.cli.common import table
+
+    console = Console(record=True, width=200)
+    console.print(table("Run /tmp/o[/q]", ["suite [v2]", "n"], [["[bold]cats", 1]]))
+    shown = console.export_text()
+    assert "Run /tmp/o[/q]" in shown and "suite [v2]" in shown and "[bold]cats" in shown
+
+
+def test_a_stage_command_says_when_the_recipe_has_no_section(tmp_path, monkeypatch) -> None:
+    import safealign.cli.train_cmd as train_cmd
+    from safealign.config import load_recipe
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: x\n")
+    printed = []
+    monkeypatch.setattr(train_cmd.console, "print", lambda text, **kwargs: printed.append(text))
+    from safealign.config import RLConfig
+
+    assert train_cmd._section(load_recipe(recipe), "rl", RLConfig()) == RLConfig()
+    assert "no rl: section" in printed[0] and "defaults" in printed[0]

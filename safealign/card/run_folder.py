@@ -237,6 +237,11 @@ def load_run(run_dir: str | Path) -> RunFolder:
     for spec in STAGES:
         folder = path / spec.folder
         record = read_json(folder / STAGE_FILE, dict) if (folder / STAGE_FILE).is_file() else None
+        if record is not None and not _is_stage(record, spec):
+            # e.g. `safealign card RUN/eval`: eval/sft/stage.json sits where a run keeps its SFT stage
+            log.warning("card: %s records a %r stage, not %s: not read as this run's %s (is %s a run folder?)",
+                        folder / STAGE_FILE, record.get("stage"), spec.key, spec.key, path)
+            record = None
         done[spec.key] = record is not None
         run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
     stale = pipeline.get("final_model")
@@ -244,6 +249,14 @@ def load_run(run_dir: str | Path) -> RunFolder:
         log.warning("card: pipeline.json names %s the final model, but the stage records say %s (a stage was rerun or run "
                     "by hand since); the card follows the stage records", stale, run.final_model)
     return run
+
+
+def _is_stage(record: dict[str, Any], spec: StageSpec) -> bool:
+    """Whether a stage.json is the stage its folder stands for (a record without a stage name is taken as it is)."""
+    stage = record.get("stage")
+    if not isinstance(stage, str):
+        return True
+    return stage.startswith("eval:") if spec.key.startswith("eval:") else stage == spec.key
 
 
 def _recipe(recipe_file: Path) -> dict[str, Any]:

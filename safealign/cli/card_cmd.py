@@ -28,5 +28,5 @@ def card(
     console.print(table(f"Transparency bundle of {run_dir}", ["file", "what", "bytes"], [
         [str(p), what.replace("_", " "), p.stat().st_size] for what, p in written.items()]))
     if run.missing:
-        console.print("stages not in this run: " + ", ".join(f"{s.key} ({s.reason})" for s in run.missing), highlight=False)
-    console.print(f"open {written['report'].resolve().as_uri()} in a browser")
+        console.print("stages not in this run: " + ", ".join(f"{s.key} ({s.reason})" for s in run.missing), highlight=False, markup=False)
+    console.print(f"open {written['report'].resolve().as_uri()} in a browser", markup=False)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from safealign.distributed import setup_rank_logging
 from safealign.errors import SafealignError, disk_full_message, missing_extra_message
@@ -187,9 +188,11 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    out = Table(title=title, title_justify="left")
+    """A table whose title, headers and cells are text, not Rich markup: they hold paths, suite names and data
+    values, where "[v2]" would vanish and "[/q]" raise after the work is done."""
+    out = Table(title=Text(title), title_justify="left")
     for i, column in enumerate(columns):
-        out.add_column(column, no_wrap=i == 0)  # the row labels stay whole however narrow the screen
+        out.add_column(Text(column), no_wrap=i == 0)  # the row labels stay whole however narrow the screen
     for row in rows:
-        out.add_row(*[str(cell) for cell in row])
+        out.add_row(*[Text(str(cell)) for cell in row])
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import console, err_console, friendly_errors, table
 
@@ -37,11 +38,11 @@ def check(
         train_texts.extend(training_turns([row | {"id": line} for line, row in numbered], source=name))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
     for problem in problems[:50]:
-        err_console.print(f"[red]{problem}[/]", highlight=False)
+        err_console.print(f"[red]{escape(str(problem))}[/]", highlight=False)
     if len(problems) > 50:
         err_console.print(f"[red]... and {len(problems) - 50} more problem(s)[/]", highlight=False)
     for note in repeats[:20]:
-        err_console.print(f"[yellow]note[/] {note}", highlight=False)
+        err_console.print(f"[yellow]note[/] {escape(str(note))}", highlight=False)
     if len(repeats) > 20:
         err_console.print(f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False)
     report = disjointness_report(train_texts, n=n)
@@ -50,9 +51,9 @@ def check(
         f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"
     )
     for example in report.to_dict()["examples"]:
-        err_console.print(f"[yellow]overlap[/] {example}", highlight=False)
+        err_console.print(f"[yellow]overlap[/] {escape(str(example))}", highlight=False)
     for path in empty:
-        err_console.print(f"[red]{path}: no rows (the file is empty): a training file needs at least one chat row[/]", highlight=False)
+        err_console.print(f"[red]{escape(str(path))}: no rows (the file is empty): a training file needs at least one chat row[/]", highlight=False)
     if problems or empty or not report.clean:
         raise typer.Exit(1)
     console.print("[green]✓[/] data valid and disjoint from the eval suites")

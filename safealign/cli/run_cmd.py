@@ -42,7 +42,7 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
     result = run_pipeline(parsed, recipe_path=recipe)
     console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", *stage_table(result.stages)))
     for note in shared_machine_notes(result.stages):
-        console.print(f"[yellow]{note}[/]")
+        console.print(note, style="yellow", markup=False)
     console.print(f"final model: {result.final_model}", markup=False)
 
 

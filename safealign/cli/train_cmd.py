@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import console, friendly_errors, table
 
@@ -43,7 +44,7 @@ def _check_finished(name: str, stage_dir: Path, section: object, resume: bool, p
     run = run_settings(parsed.seed, parsed.model.system_prompt, parent)
     changed = changed_settings(stage_dir, section.model_dump() if hasattr(section, "model_dump") else {}, run)
     if changed:
-        console.print(f"[yellow]warning:[/] {name}: {stage_dir} finished with other settings than the recipe's ({describe_changes(changed)}); "
+        console.print(f"[yellow]warning:[/] {name}: {escape(str(stage_dir))} finished with other settings than the recipe's ({describe_changes(changed)}); "
                       f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.", highlight=False)
 
 
@@ -55,12 +56,15 @@ def _section(parsed: object, name: str, default: object) -> object:
     section = getattr(parsed, name)
     if section is not None and not section.enabled:
         raise SafealignError(f"the recipe's {name} section has enabled: false; set it to true (or remove the line) to run `safealign {name}`")
+    if section is None:  # `safealign run` would skip the stage: a stand-alone command says what it trains with
+        console.print(f"[yellow]note:[/] the recipe has no {name}: section, so `safealign {name}` trains with its defaults "
+                      f"(docs/recipe.md); add a {name}: section to choose them", highlight=False)
     return section or default
 
 
 @friendly_errors
 def sft(
-    recipe: Path = typer.Argument(..., help="Recipe YAML with an sft: section."),
+    recipe: Path = typer.Argument(..., help="Recipe YAML; its sft: section (the defaults, said, when it has none)."),
     model: str | None = typer.Option(None, help="Override the recipe's model spec."),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sft)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
@@ -79,7 +83,7 @@ def sft(
 
 @friendly_errors
 def rl(
-    recipe: Path = typer.Argument(..., help="Recipe YAML with an rl: section."),
+    recipe: Path = typer.Argument(..., help="Recipe YAML; its rl: section (the defaults, said, when it has none)."),
     model: str | None = typer.Option(None, help="Start from this model spec (default: RUN_DIR/sft/model when it exists, else the recipe's model)."),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/rl)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
@@ -144,7 +148,7 @@ def sample(
 
 @friendly_errors
 def distill(
-    recipe: Path = typer.Argument(..., help="Recipe YAML with a distill: section."),
+    recipe: Path = typer.Argument(..., help="Recipe YAML; its distill: section (the defaults, said, when it has none)."),
     teacher: str | None = typer.Option(None, help="Teacher model spec (default: the model that sampled the traces, as their "
                                         "stage.json names it; else the run's RL model, else SFT model, else the recipe's)."),
     traces: Path | None = typer.Option(None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."),
@@ -167,10 +171,10 @@ def distill(
     sampled_by = _sampling_teacher(trace_file)
     if teacher is None and sampled_by is not None:
         console.print(f"distill: teacher {sampled_by}, the model that sampled {trace_file} (its stage.json); "
-                      "--teacher chooses another", highlight=False)
+                      "--teacher chooses another", highlight=False, markup=False)
     elif teacher is not None and sampled_by is not None and teacher != sampled_by:
-        console.print(f"[yellow]warning:[/] distill: --teacher {teacher} is not the model that sampled {trace_file} "
-                      f"({sampled_by}); logit KD would follow a model that never wrote those traces", highlight=False)
+        console.print(f"[yellow]warning:[/] distill: --teacher {escape(teacher)} is not the model that sampled {escape(str(trace_file))} "
+                      f"({escape(sampled_by)}); logit KD would follow a model that never wrote those traces", highlight=False)
     start = teacher or sampled_by or _latest_model(parsed.run_dir, parsed.model.name)
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
     result = run_distill(cfg, start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
@@ -180,7 +184,7 @@ def distill(
 
 def _skipped(path: Path, count: int, what: str) -> None:
     if count:
-        console.print(f"[yellow]warning:[/] {path}: skipped {count} row(s) without {what}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(str(path))}: skipped {count} row(s) without {what}", highlight=False)
 
 
 def _gate_records(path: Path) -> list[dict]:
@@ -252,11 +256,11 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))
     for alert in alerts:
         for example in alert.evidence.get("examples", [])[:1]:
-            console.print(f"[dim]{alert.detector} example (step {example['step']}): {example['completion'][:160]!r}[/]", highlight=False)
+            console.print(f"[dim]{alert.detector} example (step {example['step']}): {escape(repr(example['completion'][:160]))}[/]", highlight=False)
     for note in notes:
-        console.print(f"[yellow]too little data:[/] {note.detector}: {note.message} (rl.hacking.window {thresholds.window})", highlight=False)
+        console.print(f"[yellow]too little data:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})", highlight=False)
     (stage / "audit.json").write_text(json.dumps([a.to_dict() for a in [*alerts, *notes]], indent=2, default=float))
-    console.print(f"written: {stage / 'audit.json'}", highlight=False)
+    console.print(f"written: {stage / 'audit.json'}", highlight=False, markup=False)
 
 
 def rewards_list() -> None:
