@@ -80,8 +80,24 @@ def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     return kept
 
 
+def check_student_found(recipe: Recipe) -> None:
+    """A distill.student that is not there fails now, not after the baseline eval, SFT, its eval and sampling (the
+    recipe's validation leaves paths alone, so that a recipe for another machine validates). Resolving reads no weights."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    distill = recipe.distill
+    if distill is None or not distill.enabled or distill.student.startswith("prune:") or stage_done(recipe.run_dir / "distill"):
+        return
+    try:
+        resolve_spec(distill.student)
+    except ModelNotFoundError as error:
+        raise ModelNotFoundError(f"distill.student: {error}") from None
+
+
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
     distills = recipe.distill is not None and recipe.distill.enabled  # with sample.enabled: the recipe refuses it otherwise
+    check_student_found(recipe)
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)

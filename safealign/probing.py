@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from safealign.errors import DataError, SettingError
-from safealign.generation import Completion, Prompt, SamplingParams, as_messages
+from safealign.generation import Completion, GenerationEngine, Prompt, SamplingParams
 from safealign.voting import JudgedWrapper, last_user_text
 
 POOLINGS = ("last", "mean")
@@ -37,7 +37,8 @@ def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], system_pro
                   poolings: Iterable[str] = ("last",), batch_size: int = 16) -> dict[str, np.ndarray]:
     """Hidden states of every layer (embeddings first) per prompt, as ``{pooling: array[prompt, layer, hidden]}``.
 
-    Each prompt is rendered as generation renders it (chat template, ``system_prompt``, assistant header). ``last``
+    Each prompt is encoded by the generation engine's own :meth:`GenerationEngine.encode` (chat template, ``system_prompt``,
+    assistant header; plain text for a model without a template), so a probe reads the prompt the model answers. ``last``
     is the state at the last prompt token; ``mean`` averages the user message's tokens.
     """
     import torch
@@ -45,27 +46,39 @@ def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], system_pro
     poolings = tuple(poolings)
     if unknown := [p for p in poolings if p not in POOLINGS]:
         raise SettingError(f"unknown pooling {unknown[0]!r}; use one of {', '.join(POOLINGS)}")
-    device = next(model.parameters()).device
+    engine = GenerationEngine(model, tokenizer, batch_size=batch_size, system_prompt=system_prompt)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else engine.stop_token_ids[0]
     out: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
     for start in range(0, len(prompts), batch_size):
         chunk = list(prompts[start:start + batch_size])
-        texts = [tokenizer.apply_chat_template(as_messages(p, system_prompt), add_generation_prompt=True, tokenize=False)
-                 for p in chunk]
-        encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, padding=True, return_tensors="pt")
-        offsets = encoded.pop("offset_mapping")
+        encoded = [engine.encode(p) for p in chunk]
+        # Right padding: causal attention keeps every real token's state what it is alone (left padding would shift positions).
+        input_ids = torch.full((len(chunk), max(map(len, encoded))), pad_id, dtype=torch.long)
+        mask = torch.zeros_like(input_ids)
+        for row, ids in enumerate(encoded):
+            input_ids[row, :len(ids)], mask[row, :len(ids)] = torch.tensor(ids), 1
         with torch.no_grad():
-            hidden = model(**{k: v.to(device) for k, v in encoded.items()}, output_hidden_states=True).hidden_states
+            hidden = model(input_ids=input_ids.to(engine.device), attention_mask=mask.to(engine.device), output_hidden_states=True).hidden_states
         states = torch.stack(hidden, dim=1).float().cpu()  # prompt, layer, token, hidden
-        mask = encoded["attention_mask"].bool()
-        for row, (prompt, text) in enumerate(zip(chunk, texts, strict=True)):
+        for row, (prompt, ids) in enumerate(zip(chunk, encoded, strict=True)):
             if "last" in poolings:
-                out["last"].append(states[row, :, int(mask[row].nonzero().max())].numpy())
+                out["last"].append(states[row, :, len(ids) - 1].numpy())
             if "mean" in poolings:
-                begin = text.rindex(prompt)  # the user message is the last occurrence of the prompt in the conversation
-                ends = offsets[row, :, 1]
-                inside = mask[row] & (offsets[row, :, 0] >= begin) & (ends <= begin + len(prompt)) & (ends > offsets[row, :, 0])
-                out["mean"].append(states[row][:, inside].mean(dim=1).numpy())
+                out["mean"].append(states[row, :, :len(ids)][:, user_tokens(tokenizer, ids, prompt)].mean(dim=1).numpy())
     return {p: np.stack(rows) if rows else np.zeros((0, 0, 0), dtype=np.float32) for p, rows in out.items()}
+
+
+def user_tokens(tokenizer: Any, ids: list[int], prompt: str) -> Any:
+    """A mask over ``ids`` (an encoded prompt) of the tokens that spell the user message ``prompt``: its last occurrence in
+    the decoded text (the system prompt may quote it), found by the offsets of the text tokenized again."""
+    import torch
+
+    text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    again = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(again["input_ids"]) != list(ids) or prompt not in text:
+        raise DataError("mean pooling needs a tokenizer whose decoded prompt tokenizes to the same tokens; use the last pooling")
+    begin = text.rindex(prompt)
+    return torch.tensor([begin <= a and b <= begin + len(prompt) and b > a for a, b in again["offset_mapping"]])
 
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
@@ -186,6 +199,21 @@ def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int
     return probe
 
 
+def model_identity(spec: str) -> str:
+    """The model a spec names, comparable across specs and working folders: an absolute path for a folder or file,
+    ``tiny:SEED`` / ``embedded:NAME`` for the built-in ones (``tiny`` is ``tiny:0``); a spec that resolves nowhere, as given."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    try:
+        resolved = resolve_spec(spec)
+    except ModelNotFoundError:
+        return str(spec).strip()
+    if resolved.path is not None:
+        return str(resolved.path.resolve())
+    return f"tiny:{resolved.seed}" if resolved.kind == "tiny" else f"embedded:{resolved.name}"
+
+
 class ProbeRoutedGenerator(JudgedWrapper):
     """Greedy decoding whose refuse-or-answer decision is the probe's: a local engine's generator wrapper.
 
@@ -195,7 +223,7 @@ class ProbeRoutedGenerator(JudgedWrapper):
     """
 
     def __init__(self, inner: Any, probe: RefusalProbe, samples: int = 8, temperature: float = 0.7, top_p: float = 0.95,
-                 judge: Any = None) -> None:
+                 judge: Any = None, probe_file: str | None = None) -> None:
         if not (hasattr(inner, "model") and hasattr(inner, "tokenizer")):
             raise SettingError("the refusal probe reads the model's hidden states: it needs a local model, not an endpoint")
         if samples < 1 or temperature <= 0:
@@ -204,13 +232,16 @@ class ProbeRoutedGenerator(JudgedWrapper):
             raise SettingError("the probe was fitted with a different system prompt than the generator uses; give the "
                                "eval the probe's (`--system-prompt`) or fit the probe with this one")
         super().__init__(inner, judge)
-        self.probe = probe
+        self.probe, self.probe_file = probe, probe_file
         self.samples, self.temperature, self.top_p = samples, temperature, top_p
 
     @property
     def routing(self) -> dict[str, Any]:
-        return {"layer": self.probe.layer, "threshold": self.probe.threshold, "samples": self.samples,
-                "temperature": self.temperature, "top_p": self.top_p}
+        """The eval's record of the routing: its settings, and which probe where known (its file, the model it was fitted on)."""
+        known = {"file": self.probe_file, "fitted_model": self.probe.fitted.get("model")}
+        return {key: value for key, value in known.items() if value is not None} | {
+            "layer": self.probe.layer, "threshold": self.probe.threshold, "samples": self.samples,
+            "temperature": self.temperature, "top_p": self.top_p}
 
     def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
                  show_progress: bool = False) -> list[Completion]:

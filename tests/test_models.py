@@ -209,3 +209,138 @@ def test_a_gguf_cut_short_is_one_line_and_a_replaced_gguf_is_converted_again(tmp
     gguf.write_bytes(b"GGUFother model")
     os.utime(gguf, ns=(gguf.stat().st_atime_ns, gguf.stat().st_mtime_ns + 10**9))
     assert _load_gguf(gguf) != first and len(calls) == 3, "a file replaced at the same path is converted again"
+
+
+def smollm3_teacher() -> torch.nn.Module:
+    """A 4-layer SmolLM3 whose last layer is NoPE (no_rope_layers [1, 1, 1, 0]): kept_layers(4, 0.5) keeps it as layer 1."""
+    from transformers import AutoModelForCausalLM, SmolLM3Config
+
+    torch.manual_seed(0)
+    config = SmolLM3Config(vocab_size=256, hidden_size=32, intermediate_size=64, num_hidden_layers=4, num_attention_heads=4,
+                           num_key_value_heads=2, no_rope_layer_interval=4, initializer_range=0.3, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    return AutoModelForCausalLM.from_config(config).eval()
+
+
+def test_a_pruned_student_with_per_layer_settings_reloads_as_itself(tmp_path):
+    from transformers import AutoModelForCausalLM, Llama4TextConfig
+
+    from safealign.models.prune import prune_model
+
+    student, keep = prune_model(smollm3_teacher(), 0.5)
+    assert keep == [0, 3] and student.config.no_rope_layers == [1, 0]
+    student.save_pretrained(tmp_path / "student")
+    reloaded = AutoModelForCausalLM.from_pretrained(tmp_path / "student").eval()
+    ids = torch.randint(0, 256, (1, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert torch.allclose(student(ids).logits, reloaded(ids).logits, atol=1e-5), "the kept NoPE layer reloads without RoPE"
+    # Llama-4's moe_layers lists layer indices (MoE every 2nd layer: [1, 3]): renumbered, not sliced.
+    torch.manual_seed(0)
+    llama4 = Llama4TextConfig(vocab_size=256, hidden_size=32, intermediate_size=64, intermediate_size_mlp=64, num_hidden_layers=4,
+                              num_attention_heads=4, num_key_value_heads=2, head_dim=8, num_local_experts=2, interleave_moe_layer_step=2,
+                              no_rope_layer_interval=2, attention_chunk_size=8, initializer_range=0.3)
+    student, _ = prune_model(AutoModelForCausalLM.from_config(llama4).eval(), 0.75, [0, 1, 3])
+    assert student.config.moe_layers == [1, 2] and student.config.no_rope_layers == [1, 0, 0]
+    assert student.config.layer_types == ["chunked_attention", "full_attention", "full_attention"]
+
+
+def test_pruning_refuses_a_student_whose_config_would_not_reload(monkeypatch):
+    import safealign.models.prune as prune
+
+    def layer_count_and_types(config, keep, layers):  # as configs were pruned before: no_rope_layers kept the teacher's
+        config.num_hidden_layers, config.layer_types = len(keep), [config.layer_types[i] for i in keep]
+
+    monkeypatch.setattr(prune, "prune_layer_config", layer_count_and_types)
+    with pytest.raises(ModelNotFoundError, match="would not reload as itself, its logits differ"):
+        prune.prune_model(smollm3_teacher(), 0.5)
+
+
+def test_pruning_a_llama_changes_only_its_layer_count():
+    """Trained SmolLM2 students depend on it: a Llama config has no per-layer list, and token id lists are not layers."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from safealign.models.prune import prune_model
+
+    torch.manual_seed(0)
+    teacher = LlamaForCausalLM(LlamaConfig(vocab_size=300, hidden_size=16, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                                           num_key_value_heads=2, bos_token_id=1, eos_token_id=[2, 3], pad_token_id=2))
+    student, keep = prune_model(teacher, 0.5)
+    before, after = teacher.config.to_dict(), student.config.to_dict()
+    assert keep == [0] and {k for k in before | after if before.get(k) != after.get(k)} == {"num_hidden_layers"}
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("tiny:²", "digits 0-9"),  # str.isdigit takes it, int() does not
+    ("tiny:１", "digits 0-9"),  # int() reads it as 1: another spelling of tiny:1
+    ("tiny:99999999999999999999999", r"below 2\*\*63"),
+])
+def test_a_tiny_seed_that_is_not_plain_digits_or_too_large_is_one_line(spec, message):
+    with pytest.raises(ModelNotFoundError, match=message):
+        resolve_spec(spec)
+    assert resolve_spec(f"tiny:{2**63 - 1}").seed == 2**63 - 1
+
+
+def test_tiny_beside_a_folder_named_tiny_is_refused_not_guessed(tmp_path, monkeypatch):
+    (tmp_path / "tiny").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="give './tiny' for that folder, or 'tiny:0' for the built-in model"):
+        resolve_spec("tiny")
+    assert resolve_spec("tiny:0").kind == "tiny"
+
+
+EMBEDDED = "smollm2-135m-instruct"
+
+
+def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_force(tmp_path, monkeypatch, tiny):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.models import embedded
+    from safealign.models.loading import damaged_model_error
+
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path))
+    folder = embedded.cache_dir(EMBEDDED)
+    tiny.model.save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    assert embedded.is_prepared(EMBEDDED)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # a disk that filled during a copy
+    assert not embedded.is_prepared(EMBEDDED) and "model.safetensors is damaged" in embedded.cache_damage(EMBEDDED)
+    assert f"safealign models prepare {EMBEDDED} --force" in str(damaged_model_error(folder, "a damage"))
+    converted = []
+    monkeypatch.setattr(embedded, "gguf_path", lambda name: tmp_path / "model.gguf")
+    monkeypatch.setattr(embedded, "convert_gguf", lambda source, target, step: converted.append(target))
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert listed.exit_code == 0 and "damaged" in listed.output, listed.output
+    prepared = CliRunner().invoke(app, ["models", "prepare"])
+    assert prepared.exit_code == 0 and converted == [folder] and "converting it again" in prepared.output, prepared.output
+
+
+def test_a_stopped_conversion_is_removed_before_the_next_and_not_listed(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    import transformers
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.models import embedded
+
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path))
+    folder = embedded.cache_dir(EMBEDDED)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stopped, running = folder.with_name(f"{folder.name}.tmp-{gone.pid}"), folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    for tmp in (stopped, running):
+        tmp.mkdir(parents=True)
+        (tmp / "model.safetensors").write_bytes(b"half")
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert listed.exit_code == 0 and ".tmp-" not in listed.output, listed.output
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped after the clean-up")
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", stop)
+    with pytest.raises(RuntimeError, match="after the clean-up"):
+        embedded.convert_gguf(tmp_path / "model.gguf", folder, lambda message: None)
+    assert not stopped.exists() and running.exists(), "a live process's conversion is its own"

@@ -198,3 +198,29 @@ def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, capl
                 started_at=0.0).finish(new / "distill")
     assert changed_settings(new / "distill", {}, run_settings(42, None, str(new / "rl" / "model"))) == {}
     assert list(changed_settings(new / "distill", {}, run_settings(42, None, str(new / "sft" / "model")))) == ["the model it starts from"]
+
+
+@pytest.mark.parametrize(("student", "message"), [
+    ("HuggingFaceTB/SmolLM2-135M-Instruct", "huggingface-cli download HuggingFaceTB/SmolLM2-135M-Instruct --local-dir DIR`, then give DIR"),
+    ("runs/old/distil/model", "no such file or folder"),  # a mistyped path
+])
+def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, monkeypatch, student, message):
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+    from safealign.errors import ModelNotFoundError
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran before distill.student was checked")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", no_stage)
+    data = tmp_path / "mem.jsonl"
+    data.write_text(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}) + "\n")
+    recipe = parse_recipe({"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"},
+                           "sft": {"datasets": {str(data): 1.0}, "max_steps": 1}, "sample": {"num_prompts": 2, "k": 1},
+                           "distill": {"student": student, "max_steps": 1}})
+    with pytest.raises(ModelNotFoundError, match=f"distill.student: .*{message.replace('.', '[.]')}"):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    assert not (tmp_path / "runs").exists()
+    recipe.distill.student = "tiny:3"  # one that resolves: the run goes on to its first stage
+    with pytest.raises(AssertionError, match="a stage ran"):
+        pipeline.run_pipeline(recipe, show_progress=False)

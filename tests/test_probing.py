@@ -189,3 +189,47 @@ def test_eval_cli_checks_the_probe_before_loading_a_model(tmp_path: Path) -> Non
     RefusalProbe(layer=1, threshold=0.5, mean=[0.0], scale=[1.0], coef=[1.0], intercept=0.0, system_prompt="be kind").save(tmp_path / "p.json")
     result = CliRunner().invoke(app, ["eval", "tiny", "--suites", "harmful", "--refusal-probe", str(tmp_path / "p.json")])
     assert result.exit_code != 0 and "system prompt" in result.output
+
+
+def test_a_model_without_a_chat_template_is_probed_as_it_generates(no_template_model) -> None:
+    from safealign.generation import GenerationEngine
+    from safealign.models import load_model
+
+    loaded = load_model(str(no_template_model))
+    ids = torch.tensor([GenerationEngine(loaded.model, loaded.tokenizer, system_prompt="be kind").encode("Hello there")])
+    with torch.no_grad():
+        expected = loaded.model(input_ids=ids, output_hidden_states=True).hidden_states[-1][0, -1].numpy()
+    states = prompt_states(loaded.model, loaded.tokenizer, ["Hello there", "Hi"], "be kind", poolings=("last", "mean"))
+    np.testing.assert_allclose(states["last"][0, -1], expected, atol=1e-5)  # plain text, as the engine gives it
+    assert np.isfinite(states["mean"]).all()
+
+
+def test_eval_refuses_a_probe_fitted_on_another_model(tmp_path: Path, monkeypatch) -> None:
+    from safealign.cli.eval_cmd import check_probe_model
+
+    probe = RefusalProbe(layer=1, threshold=0.5, mean=[0.0], scale=[1.0], coef=[1.0], intercept=0.0, fitted={"model": "tiny:1"})
+    result = CliRunner().invoke(app, ["eval", "tiny", "--suites", "harmful", "--refusal-probe", str(probe.save(tmp_path / "p.json"))])
+    output = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code != 0 and "fitted on tiny:1" in output and "safealign probe tiny" in output, result.output
+    check_probe_model(tmp_path / "p.json", RefusalProbe(**{**probe.__dict__, "fitted": {"model": "tiny"}}), "tiny:0")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)  # a folder fitted by its absolute path and evaluated by its relative one is one model
+    check_probe_model(tmp_path / "p.json", RefusalProbe(**{**probe.__dict__, "fitted": {"model": str(tmp_path / "model")}}), "model")
+
+
+def test_the_eval_records_which_probe_routed_it(tmp_path: Path) -> None:
+    items = select_items("borderline", split="held_out", limit=1)
+    sampler = LocalSampler({i.prompt: "No, sorry" for i in items}, {i.prompt: ["Fine a"] for i in items})
+    probe = FixedProbe({i.prompt: 0.9 for i in items})
+    probe.fitted = {"model": "/models/sft"}
+    routed = ProbeRoutedGenerator(sampler, probe, samples=1, judge=RefuseJudge(), probe_file="/probes/refusal_probe.json")
+
+    class Judges:
+        refusal = RefuseJudge()
+        spec = "fake"
+
+    report = run_eval(routed, ["borderline"], split="held_out", limit=1, judges=Judges(), out_dir=tmp_path)
+    recorded = json.loads((tmp_path / "summary.json").read_text())["config"]["refusal_probe"]
+    assert report.config["refusal_probe"] == recorded
+    assert recorded["file"] == "/probes/refusal_probe.json" and recorded["fitted_model"] == "/models/sft"

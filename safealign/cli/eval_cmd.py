@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -19,6 +20,9 @@ from safealign.cli.common import (
 from safealign.errors import DataError, SafealignError
 from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
 from safealign.precision import EVAL_PRECISION_HELP
+
+if TYPE_CHECKING:
+    from safealign.probing import RefusalProbe
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
 SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
@@ -106,6 +110,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         if probe.system_prompt != system_prompt:
             raise typer.BadParameter(f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
                                      f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one")
+        check_probe_model(refusal_probe, probe, model)
     try:
         params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
         vote = RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold) if refusal_vote else None
@@ -139,7 +144,7 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         from safealign.probing import ProbeRoutedGenerator
 
         generator = ProbeRoutedGenerator(generator, probe, samples=probe_samples, temperature=vote_temperature,
-                                         judge=judges.refusal if judges is not None else None)
+                                         judge=judges.refusal if judges is not None else None, probe_file=str(refusal_probe.resolve()))
         source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
     try:
@@ -165,6 +170,16 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
         f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
         f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
     )
+
+
+def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
+    """A probe reads one model's hidden states: on another model of the same size it scores without a word, and wrongly."""
+    from safealign.probing import model_identity
+
+    fitted = probe.fitted.get("model")
+    if fitted is not None and model_identity(str(fitted)) != model_identity(model):
+        raise typer.BadParameter(f"{path} was fitted on {fitted}, this eval is of {model_identity(model)}: fit a probe on this "
+                                 f"model with `safealign probe {model} --out PATH`")
 
 
 # An endpoint eval's answers as they arrive; removed once samples.jsonl holds them all.

@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 
 from safealign.cli.common import console, friendly_errors, table
-from safealign.models.embedded import EMBEDDED_MODELS, cache_dir, gguf_path, is_prepared, prepare_embedded
+from safealign.models.embedded import (
+    EMBEDDED_MODELS,
+    cache_damage,
+    cache_dir,
+    gguf_path,
+    is_prepared,
+    prepare_embedded,
+)
 from safealign.paths import models_cache
 
 app = typer.Typer(help="Prepare and list models.", no_args_is_help=True)
@@ -33,6 +40,8 @@ def prepare(
     if is_prepared(name) and not force:
         console.print(f"[green]✓[/] embedded:{name} already prepared at {cache_dir(name)}")
         return
+    if damage := cache_damage(name):
+        console.print(f"[yellow]the cached embedded:{name} at {cache_dir(name)} is damaged ({damage}); converting it again[/]")
     steps = ["reading", "de-quantizing", "writing"]
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task(f"preparing embedded:{name}", total=len(steps))
@@ -56,11 +65,14 @@ def list_models() -> None:
             installed = "yes"
         except Exception:
             installed = f"no — {model.install}"
-        rows.append([f"embedded:{name}", model.base_model, installed, "yes" if is_prepared(name) else "no"])
+        # the damage itself is said by `models prepare`, which converts it again
+        prepared = f"damaged — safealign models prepare {name}" if cache_damage(name) else "yes" if is_prepared(name) else "no"
+        rows.append([f"embedded:{name}", model.base_model, installed, prepared])
     rows.append(["tiny[:SEED]", "random init, real tokenizer (tests)", "built in", "-"])
     models = table("Models", ["spec", "what", "package installed", "prepared"], rows)
     models.columns[0].no_wrap = True  # a spec is copied into commands: never cut or folded
     models.columns[1].overflow = "fold"  # the Hub id, whole
     console.print(models)
-    cached = sorted(p.name for p in models_cache().iterdir() if p.is_dir())
+    # name.tmp-<pid>: a conversion in progress, or one stopped (the next `models prepare` removes those)
+    cached = sorted(p.name for p in models_cache().iterdir() if p.is_dir() and ".tmp-" not in p.name and not p.name.endswith(".tmp"))
     console.print(f"cache: {models_cache()} ({', '.join(cached) or 'empty'})")

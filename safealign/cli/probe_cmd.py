@@ -66,7 +66,7 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
 def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=False) -> None:
     from safealign.corpus.registry import dataset_path
     from safealign.models import load_model
-    from safealign.probing import fit_refusal_probe, roc_auc
+    from safealign.probing import fit_refusal_probe, model_identity, roc_auc
     from safealign.runs import trained_system_prompt
 
     if out.is_dir():
@@ -90,7 +90,8 @@ def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=
     probe.fitted["held_out_auc"] = round(roc_auc([y for _, y in held_out], held_scores), 4)
     held_refused = sum(bool(y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
     held_over = sum(bool(not y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
-    probe.fitted.update(model=model, datasets=datasets, language=language,
+    # eval --refusal-probe compares it with the model it evaluates: a path is recorded absolute, valid from any folder
+    probe.fitted.update(model=model_identity(model), datasets=datasets, language=language,
                         held_out_at_threshold={"refused": held_refused, "harmful": sum(y for _, y in held_out),
                                                "over_refused": held_over, "borderline": sum(1 - y for _, y in held_out)})
     probe.save(out)

@@ -63,9 +63,23 @@ def cache_dir(name: str) -> Path:
     return models_cache() / name
 
 
-def is_prepared(name: str) -> bool:
+def cache_damage(name: str) -> str | None:
+    """Why the cached conversion of ``name`` does not load (a copy in part, a disk that filled, a file edited), else None;
+    None too when there is none yet. The conversion itself is renamed into place whole, so this is damage after it."""
     folder = cache_dir(name)
-    return (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+    if not folder.exists():
+        return None
+    from safealign.models.loading import weights_problem  # loading imports this module
+
+    if problem := weights_problem(folder):
+        return problem
+    return None if (folder / "tokenizer.json").is_file() else "it has no tokenizer.json"
+
+
+def is_prepared(name: str) -> bool:
+    """Converted, and whole: a damaged cache is prepared again, not loaded and refused."""
+    folder = cache_dir(name)
+    return (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file() and cache_damage(name) is None
 
 
 def prepare_embedded(name: str, force: bool = False, on_step: Callable[[str], None] | None = None) -> Path:
@@ -85,6 +99,7 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None]) -> Non
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    remove_abandoned_conversions(folder)
     tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
     step("de-quantizing weights to float32")
     quantized = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
@@ -106,3 +121,24 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None]) -> Non
     tokenizer.save_pretrained(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 checks, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_abandoned_conversions(folder: Path) -> None:
+    """Delete ``<folder>.tmp-<pid>`` folders whose process is gone: a conversion stopped before its rename (Ctrl-C, a
+    kill) leaves one of about 540 MB for the embedded model, and nothing else would ever remove it. A live process's
+    folder is its conversion in progress and is kept."""
+    for tmp in folder.parent.glob(f"{folder.name}.tmp-*"):
+        pid = tmp.name.rsplit(".tmp-", 1)[1]
+        if tmp.is_dir() and pid.isascii() and pid.isdigit() and not pid_alive(int(pid)):
+            log.info("removing %s, left by a conversion that was stopped", tmp)
+            shutil.rmtree(tmp, ignore_errors=True)

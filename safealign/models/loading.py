@@ -85,8 +85,13 @@ def weights_problem(folder: Path) -> str | None:
 
 def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
     """The error for a model folder whose weights do not load, with the fix: redo the stage that wrote it, or copy it again."""
+    from safealign.paths import models_cache
+
     stage_record = folder.parent / "stage.json"
-    if stage_record.is_file():
+    if folder.resolve().parent == models_cache().resolve():  # a conversion safealign made: made again, not copied
+        fix = (f"it is the embedded model's cache: run `safealign models prepare {folder.name} --force` to convert it again"
+               if folder.name in EMBEDDED_MODELS else f"it is a GGUF file's conversion in the cache: delete {folder} and it is converted again")
+    elif stage_record.is_file():
         fix = (f"it is the output of the stage in {folder.parent}: delete {stage_record} and rerun to redo that stage "
                "(it resumes from its last checkpoint), or give another model")
     else:

@@ -177,10 +177,56 @@ def prune_model(teacher: Any, fraction: float, keep: list[int] | None = None) ->
     for new_index, layer in enumerate(student.model.layers):
         if hasattr(layer, "self_attn") and hasattr(layer.self_attn, "layer_idx"):
             layer.self_attn.layer_idx = new_index  # the KV cache is indexed by position in the stack
-    student.config.num_hidden_layers = len(keep)
-    if getattr(student.config, "layer_types", None):
-        student.config.layer_types = [student.config.layer_types[i] for i in keep]
+    prune_layer_config(student.config, keep, len(layers))
+    check_reloads(student)
     return student, keep
+
+
+# Lists of layer indices (not one entry per layer): Llama-4's MoE layers, Qwen-MoE's dense ones. They are renumbered.
+LAYER_INDEX_LISTS = ("moe_layers", "mlp_only_layers")
+
+
+def prune_layer_config(config: Any, keep: list[int], num_layers: int) -> None:
+    """Make ``config`` describe only the ``keep`` layers: every per-layer list (``layer_types``, SmolLM3's and Llama-4's
+    ``no_rope_layers``...) is sliced, every list of layer indices renumbered. Left alone, a reloaded student builds its
+    layer ``i`` from the teacher's entry ``i`` (RoPE where the kept layer had none)."""
+    config.num_hidden_layers = len(keep)
+    for name, value in list(vars(config).items()):
+        if not isinstance(value, (list, tuple)) or name.endswith(("token_id", "token_ids")) or name == "architectures":
+            continue
+        if name in LAYER_INDEX_LISTS:
+            setattr(config, name, [new for new, old in enumerate(keep) if old in value])
+        elif len(value) == num_layers:
+            setattr(config, name, type(value)(value[i] for i in keep))
+
+
+def check_reloads(student: Any, length: int = 12) -> None:
+    """Refuse a pruned student whose saved config would rebuild another model: one built from its config round-tripped
+    (as ``from_pretrained`` builds it) with its weights must give its logits. A per-layer setting this module does not
+    know of (a list it cannot tell apart, a layer pattern kept as one number) shows here, not after distillation."""
+    import torch
+
+    param = next(student.parameters())
+    ids = (torch.arange(1, length + 1, device=param.device) * 7919 % student.config.vocab_size).unsqueeze(0)
+    was_training = student.training
+    try:
+        config = type(student.config).from_dict(student.config.to_dict())
+        config._attn_implementation = student.config._attn_implementation  # the same kernels: equal logits, not close ones
+        with torch.device(param.device):
+            rebuilt = type(student)(config).to(param.dtype).eval()
+        rebuilt.load_state_dict(student.state_dict())
+        with torch.no_grad():
+            expected, got = student.eval()(input_ids=ids).logits.float(), rebuilt(input_ids=ids).logits.float()
+    except Exception as error:  # noqa: BLE001 - a config that refuses itself (transformers' strict validators), or other shapes
+        problem = f"its config does not build it ({type(error).__name__}: {' '.join(str(error).split())[:160]})"
+    else:
+        diff = (expected - got).abs().max().item()
+        problem = f"its logits differ by up to {diff:.3g}" if diff > 1e-3 * (1 + expected.abs().max().item()) else None
+    finally:
+        student.train(was_training)
+    if problem:
+        raise ModelNotFoundError(f"prune: the pruned {type(student).__name__} would not reload as itself, {problem}: its "
+                                 "config keeps a per-layer setting of the dropped layers; use prune_by: width, or another student")
 
 
 def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:

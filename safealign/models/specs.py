@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,11 +43,13 @@ def resolve_spec(spec: str) -> ModelSpec:
             )
         return ModelSpec(raw=spec, kind="embedded", name=name)
     if spec == "tiny" or spec.startswith("tiny:"):
-        seed_text = spec.split(":", 1)[1] if ":" in spec else "0"
-        if not seed_text.isdigit():
-            raise ModelNotFoundError(f"bad tiny spec {spec!r}: use 'tiny' or 'tiny:<integer seed>'")
-        return ModelSpec(raw=spec, kind="tiny", name="tiny", seed=int(seed_text))
+        return _tiny_spec(spec)
     path = Path(spec).expanduser()
+    if not path.exists() and looks_like_hub_id(spec):
+        raise ModelNotFoundError(
+            f"model {spec!r} not found: no such folder here, and Hugging Face Hub ids are not downloaded by safealign. "
+            f"Download it with `huggingface-cli download {spec} --local-dir DIR`, then give DIR"
+        )
     if not path.exists():
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such file or folder. Use 'embedded:smollm2-135m-instruct', "
@@ -64,6 +67,33 @@ def resolve_spec(spec: str) -> ModelSpec:
         f"{spec!r} is a folder but not a model: it has neither config.json (a Hugging Face model) nor "
         "adapter_config.json (a LoRA adapter)"
     )
+
+
+def looks_like_hub_id(spec: str) -> bool:
+    """``owner/name`` as the Hub spells a model (HuggingFaceTB/SmolLM2-135M-Instruct), not a path written as one.
+
+    >>> looks_like_hub_id("HuggingFaceTB/SmolLM2-135M-Instruct"), looks_like_hub_id("./runs/x"), looks_like_hub_id("/models/x")
+    (True, False, False)
+    """
+    return re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", spec) is not None and ".." not in spec
+
+
+# torch.manual_seed takes a 64-bit seed; Python's int would take any, and fail inside torch.
+MAX_SEED = 2**63
+
+
+def _tiny_spec(spec: str) -> ModelSpec:
+    """``tiny`` or ``tiny:SEED``. A bare ``tiny`` beside a folder ./tiny is refused, not read as either: the built-in model
+    winning hides the user's folder, the folder winning makes a recipe's ``tiny`` mean what the working folder holds."""
+    if spec == "tiny" and Path(spec).exists():
+        raise ModelNotFoundError("'tiny' is both the built-in tiny model and ./tiny in this folder: give './tiny' for that "
+                                 "folder, or 'tiny:0' for the built-in model")
+    seed_text = spec.split(":", 1)[1] if ":" in spec else "0"
+    if not (seed_text.isascii() and seed_text.isdigit()):  # isdigit alone takes '²' and '１', which int() refuses or reads
+        raise ModelNotFoundError(f"bad tiny spec {spec!r}: use 'tiny' or 'tiny:<integer seed>' (digits 0-9)")
+    if int(seed_text) >= MAX_SEED:
+        raise ModelNotFoundError(f"bad tiny spec {spec!r}: the seed must be below 2**63; use a smaller one")
+    return ModelSpec(raw=spec, kind="tiny", name="tiny", seed=int(seed_text))
 
 
 SCHEMES = ("embedded", "tiny", "prune")
