@@ -318,3 +318,17 @@ def test_kept_answers_count_only_for_the_same_request(server: FakeServer, tmp_pa
     again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=32))  # other settings: asked again
     EndpointGenerator(server.url, "other-model", answers_file=kept).generate(["echo a"], SamplingParams(max_new_tokens=16))
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(("options", "says"), [
+    (["--endpoint-model", "served"], "no --endpoint URL is given"),
+    (["--endpoint", "127.0.0.1:8000"], "must start with http:// or https://"),
+])
+def test_endpoint_options_are_checked_before_anything_runs(tmp_path: Path, options: list[str], says: str) -> None:
+    """--endpoint-model alone scored the local model under the served model's name; a URL without a scheme failed
+    three times after "generating"."""
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(app, ["eval", "tiny", *options, "--suites", "format", "--limit", "1", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and says in " ".join(result.output.replace("│", " ").split())  # typer boxes the message
+    assert not (tmp_path / "o").exists()

@@ -233,3 +233,18 @@ def test_the_eval_records_which_probe_routed_it(tmp_path: Path) -> None:
     recorded = json.loads((tmp_path / "summary.json").read_text())["config"]["refusal_probe"]
     assert report.config["refusal_probe"] == recorded
     assert recorded["file"] == "/probes/refusal_probe.json" and recorded["fitted_model"] == "/models/sft"
+
+
+def test_a_language_with_no_rows_is_said_before_the_model_loads(monkeypatch) -> None:
+    """--language xx loaded the model, then said only "got 0 harmful of 0"."""
+    import pytest
+
+    import safealign.models
+    from safealign.cli.probe_cmd import training_prompts
+    from safealign.errors import DataError
+
+    monkeypatch.setattr(safealign.models, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    with pytest.raises(DataError, match=r"--language xx gives 0 harmful and 0 benign; languages of their .* rows: en \d+"):
+        training_prompts("harmful_refusals,benign_helpful", "xx")
+    with pytest.raises(DataError, match="it names no dataset"):
+        training_prompts("", "all")

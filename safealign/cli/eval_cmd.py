@@ -95,6 +95,11 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if refusal_vote and (temperature > 0 or samples > 1):
         raise typer.BadParameter(f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
                                  "drop --temperature/--samples (set the vote's with --vote-temperature)")
+    if endpoint_model and not endpoint:  # else the local MODEL is scored, in a folder named after the served model
+        raise typer.BadParameter(f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
+                                 "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here")
+    if endpoint and not endpoint.lower().startswith(("http://", "https://")):
+        raise typer.BadParameter(f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000")
     if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
         raise typer.BadParameter("--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
                                  "drop --refusal-vote, --temperature, --samples and --endpoint")

@@ -3,6 +3,7 @@ harmful from borderline prompts, next to how well the model's answers do."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -41,11 +42,15 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
     """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``."""
     from safealign.corpus.registry import dataset_path, read_rows
 
-    pairs = []
-    for name in [n.strip() for n in datasets.split(",") if n.strip()]:
+    pairs, languages = [], Counter()
+    names = [n.strip() for n in datasets.split(",") if n.strip()]
+    for name in names:
         path = dataset_path(name)
         for line, row in read_rows(path):
-            if row.get("kind") not in LABELS or (language != "all" and row.get("language", "en") != language):
+            if row.get("kind") not in LABELS:
+                continue
+            languages[str(row.get("language", "en"))] += 1
+            if language != "all" and row.get("language", "en") != language:
                 continue
             problem = chat_problem(row.get("messages"))
             if problem:
@@ -54,6 +59,14 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
             if not users:
                 raise DataError(f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row")
             pairs.append((users[0], LABELS[row["kind"]]))
+    # said here, before a model loads, and with the cause: the fit would only say it got no harmful prompts
+    if len({label for _, label in pairs}) < 2:
+        kinds = ", ".join(sorted(LABELS))
+        where = f"--datasets {datasets!r}" if names else "--datasets (it names no dataset)"
+        found = f"; languages of their {kinds} rows: " + ", ".join(f"{k} {v}" for k, v in sorted(languages.items())) if languages else ""
+        raise DataError(f"the probe needs harmful and benign prompts, but {where} with --language {language} gives "
+                        f"{sum(label for _, label in pairs)} harmful and {sum(1 - label for _, label in pairs)} benign{found}; "
+                        "choose datasets with harmful and benign rows (the default) or a language they hold")
     return pairs
 
 
