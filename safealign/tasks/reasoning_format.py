@@ -138,8 +138,8 @@ def extract_answer(text: str, whole: bool = False) -> str | None:
     '85'
     >>> extract_answer("I think it is 12, no wait, 13")
     '13'
-    >>> extract_answer("The answer is 03:22:03.", whole=True)
-    '03:22:03'
+    >>> extract_answer("The answer is 03:22:03.", whole=True)  # the full stop may be the answer's: check_answer tries both
+    '03:22:03.'
     """
     parsed = parse_reasoning(text)
     after_think = parsed.answer if parsed.think is not None else None
