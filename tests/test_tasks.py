@@ -188,7 +188,8 @@ def test_prompt_mixture_has_exactly_the_asked_number_of_prompts() -> None:
 
 
 @pytest.mark.parametrize(("family", "index"), [("time_intervals", 0), ("countdown", 1), ("prime_factorization", 0),
-                                               ("list_functions", 0), ("complex_arithmetic", 0), ("sentence_reordering", 1)])
+                                               ("list_functions", 0), ("complex_arithmetic", 0), ("sentence_reordering", 1),
+                                               ("survo", 0), ("tower_of_hanoi", 0)])  # the last two: answers of several lines
 def test_an_answer_that_is_not_one_number_is_scored_whole(family: str, index: int) -> None:
     """"The answer is 03:22:03." was read as "03" and scored 0 by the family's own checker."""
     problem = generate_problems(family, 4, 1)[index]

@@ -274,7 +274,8 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     An answer that is not one number (a time, a list, an expression) is read whole from the "answer is"
     line: its leading number alone ("03" of "03:22:03") would fail every checker.
     """
-    predicted = extract_answer(completion_text, whole=_as_number(problem.answer) is None)
+    # an answer of several lines (a grid) is read as that many lines from "The answer is" on
+    predicted = extract_answer(completion_text, whole=_as_number(problem.answer) is None, lines=problem.answer.strip().count("\n") + 1)
     if predicted is None:
         return 0.0
     if _numbers_equal(predicted, problem.answer):

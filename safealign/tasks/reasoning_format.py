@@ -101,8 +101,8 @@ def _normalise_number(number: str) -> str:
     return number.replace(",", "").replace("−", "-")
 
 
-def _answer_is(text: str, whole: bool = False) -> str | None:
-    matches = _ANSWER_IS_RE.findall(text)
+def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
+    matches = [match.group(1) + _following_lines(text, match.end(), lines - 1) for match in _ANSWER_IS_RE.finditer(text)]
     for raw in reversed(matches):
         if whole:  # an answer that is not one number ("03:22:03", "F=4,W=0", "[22, 98]") is read as written
             boxed = last_boxed(raw)
@@ -124,15 +124,23 @@ def _answer_is(text: str, whole: bool = False) -> str | None:
     return None
 
 
+def _following_lines(text: str, end: int, count: int) -> str:
+    """The ``count`` lines after position ``end`` (the rest of an answer that spans lines: a grid, a list of moves)."""
+    if count <= 0:
+        return ""
+    return "".join("\n" + line for line in text[end:].lstrip("\n").split("\n")[:count] if line.strip()) if text[end:].strip() else ""
+
+
 def _last_number(text: str) -> str | None:
     numbers = _NUMBER_RE.findall(text)
     return _normalise_number(numbers[-1]) if numbers else None
 
 
-def extract_answer(text: str, whole: bool = False) -> str | None:
+def extract_answer(text: str, whole: bool = False, lines: int = 1) -> str | None:
     """The final answer: "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
     number there, else the same over the whole text. ``whole`` keeps an "answer is" line as written instead
-    of its leading number, for answers that are not one number (a time, a list, an expression).
+    of its leading number, for answers that are not one number (a time, a list, an expression); ``lines`` reads
+    an answer of that many lines from "The answer is" on (a grid).
 
     >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
     '85'
@@ -145,7 +153,7 @@ def extract_answer(text: str, whole: bool = False) -> str | None:
     after_think = parsed.answer if parsed.think is not None else None
     for part in (after_think, text):
         if part:
-            found = _answer_is(part, whole) or last_boxed(part) or _last_number(part)
+            found = _answer_is(part, whole, lines) or last_boxed(part) or _last_number(part)
             if found is not None:
                 return _normalise_number(found) if _as_plain_number(found) else found
     return None
