@@ -271,7 +271,8 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     columns = headline_columns([row["metrics"] for row in rows], COLUMN_ORDER)
     titles = [cell(title) + (" ↑" if higher else " ↓") for _, title, higher in columns]  # a user's suite name can hold a "|"
     lines = [
-        f"Scores on the {split.replace('_', '-')} split of each suite (± is half the 95% Wilson interval); "
+        f"Scores on the {split.replace('_', '-')} split of each suite, all its items for a suite without one (a prompt file, "
+        "an rg: family) (± is half the 95% Wilson interval); "
         "wall time and tokens are the stages that made the arm's model: its training stages, and for the student the "
         "teacher's rejection sampling too (evals excluded).",
         "",
