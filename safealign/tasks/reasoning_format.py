@@ -25,8 +25,9 @@ _NUMBER_RE = re.compile(NUMBER)
 # "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line.
 _ANSWER_IS_RE = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|\banswer\s*:)\s*:?\s*([^\n]*)", re.IGNORECASE)
 _DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
-# Around an answer read whole, only markdown and math markers go: brackets and inner punctuation are the answer's.
-_WHOLE_DECORATION = re.compile(r"^[\s*_`$]+|[\s*_`$]+$")
+# Around an answer read whole, only bold/code markers and math dollars go: brackets, inner punctuation and
+# underscores (an n-queens board's empty squares) are the answer's.
+_WHOLE_DECORATION = re.compile(r"^[\s*`$]+|[\s*`$]+$")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 # A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
 _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
