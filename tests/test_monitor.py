@@ -154,9 +154,10 @@ def upstream() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def gateway(upstream_url: str, db: str, alert_config: AlertConfig | None = None, **overrides) -> Iterator[tuple[str, FastAPI]]:
+def gateway(upstream_url: str, db: str, alert_config: AlertConfig | None = None, judges: object = None,
+            **overrides) -> Iterator[tuple[str, FastAPI]]:
     config = MonitorConfig(upstream=upstream_url, db=db, api_key=KEY, **overrides)
-    app = create_gateway(config, judges=FakeJudges(), alert_config=alert_config, start_worker=False)
+    app = create_gateway(config, judges=judges or FakeJudges(), alert_config=alert_config, start_worker=False)
     with serve_in_thread(app) as url:
         yield url, app
 
@@ -700,12 +701,13 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
 
 
-def _report(harmful_refused: int, borderline_refused: int, items: int = 16) -> EvalReport:
-    def suite(name: str, metric: str, count: int) -> SuiteResult:
-        return SuiteResult(name, "safety", items, {"all": {metric: Rate.proportion(count, items)}})
+def _report(harmful_refused: int, borderline_refused: int, items: int = 16,
+            names: tuple[str, str] = ("harmful", "borderline")) -> EvalReport:
+    def suite(name: str, kind: str, metric: str, count: int) -> SuiteResult:
+        return SuiteResult(name, kind, items, {"all": {metric: Rate.proportion(count, items)}})
 
-    return EvalReport({"harmful": suite("harmful", "refusal_rate", harmful_refused),
-                       "borderline": suite("borderline", "over_refusal_rate", borderline_refused)},
+    return EvalReport({names[0]: suite(names[0], "harmful", "refusal_rate", harmful_refused),
+                       names[1]: suite(names[1], "borderline", "over_refusal_rate", borderline_refused)},
                       samples=[], wall_time_s=1.0, generation_time_s=1.0, judge_time_s=0.0, tokens_generated=10, prompt_tokens=10)
 
 

@@ -36,9 +36,17 @@ class AlertRule(BaseModel):
     name: str = Field(description="Unique name, shown in the log, the webhook payload and the dashboard.")
     metric: Metric = Field(description="Rate to watch.")
     window: int = Field(50, ge=1, description="Rate over the last N exchanges (judged ones for judge metrics).")
-    threshold: float = Field(0.1, ge=0, le=1, description="Fire when the rate reaches this value.")
+    threshold: float = Field(0.1, le=1, description="Fire when the rate reaches this value (above 0; 0.001 fires on any occurrence).")
     min_samples: int = Field(20, ge=1, description="Stay quiet until the window holds this many samples.")
     description: str = Field("", description="What the alert means and what to do about it.")
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_above_zero(cls, value: float) -> float:
+        if value <= 0:  # every rate is >= 0: the rule would fire at once and never resolve
+            raise ValueError(f"threshold {value} is reached by a rate of 0, so the rule would fire on a clean window and never "
+                             "resolve; to alert on any occurrence give a small threshold such as 0.001")
+        return value
 
     @model_validator(mode="after")
     def _window_can_hold_min_samples(self) -> AlertRule:

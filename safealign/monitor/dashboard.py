@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from safealign.config.sections import MonitorConfig
 from safealign.monitor import queries
+from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
 
 SERIES = (("harmful_rate", "harmful", "#d62728"), ("refusal_rate", "refusal", "#1f77b4"), ("over_refusal_rate", "over-refusal", "#ff7f0e"))
@@ -81,6 +82,7 @@ def render_dashboard(store: Store, config: MonitorConfig, rules: Sequence[Any] =
     context = {
         "generated": (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "config": config,
+        "upstream_shown": redact_url(config.upstream or ""),  # the page must not show the upstream URL's password
         "totals": queries.totals(store),
         "backlog": store.backlog(),
         "rates": queries.judged_rates(store, 200),

@@ -34,6 +34,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.security import redact_url
+from safealign.monitor.store import utcnow
+from safealign.monitor.worker import JudgeOutputError, checked_verdicts
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve.protocol import (
     completion_body,
@@ -95,7 +97,8 @@ class Proxy:
         self._detached: set[asyncio.Task] = set()
 
     async def chat(self, request: Request, body: bytes, payload: dict[str, Any], started: float) -> Response:
-        row = {"model": payload.get("model"), "request": payload, "prompt": last_user_text(payload),
+        # created_at is the request's arrival, not the time the upstream finished answering it
+        row = {"created_at": utcnow(), "model": payload.get("model"), "request": payload, "prompt": last_user_text(payload),
                "stream": bool(payload.get("stream")), "blocked": False}
         sent = time.perf_counter()
         try:
@@ -115,9 +118,10 @@ class Proxy:
         row.update(upstream_status=upstream.status, upstream_latency_ms=upstream_s * 1000)
         if upstream.status != 200:
             return await self._rejected(row, upstream, content, started, upstream_s)
-        texts = parse_sse_choices(content)[0] if is_sse else _message_texts(content)
-        if not texts:
-            return await self._garbled(row, content, is_sse, started, upstream_s)
+        problems: list[str] = []  # an error event or a malformed choice in a stream
+        texts = parse_sse_choices(content, problems)[0] if is_sse else _message_texts(content)
+        if not texts or problems:
+            return await self._garbled(row, content, is_sse, started, upstream_s, problems)
         row.update(answer_fields(texts), status="queued", queue=True)
         if self.blocking:
             harmful = await self._harmful(row["prompt"], texts)
@@ -170,14 +174,26 @@ class Proxy:
         finally:
             upstream.release()
         upstream_s = time.perf_counter() - sent
-        row.update(answer_fields(parse_sse_choices(bytes(received))[0]), upstream_status=200,
-                   upstream_latency_ms=upstream_s * 1000, status="queued", queue=True)
+        row.update(upstream_status=200, upstream_latency_ms=upstream_s * 1000)
+        problems: list[str] = []
+        texts = parse_sse_choices(bytes(received), problems)[0]
+        if texts and not problems:
+            row.update(answer_fields(texts), status="queued", queue=True)
+        else:
+            self._bad_stream(row, bytes(received), problems)
         if not await self._store(row, started):
             self.metrics.requests.labels(status="503").inc()
             return  # the client never gets [DONE]: the answer is not acknowledged
-        self._observe(200, started, upstream_s)
+        self._observe(200 if row["status"] == "queued" else 502, started, upstream_s)
         if pending:
             yield pending
+
+    def _bad_stream(self, row: dict[str, Any], received: bytes, problems: list[str]) -> None:
+        """A 200 stream that carried an error event, a malformed choice or no choice at all: the upstream's failure,
+        stored with its raw events and not judged (its bytes already went to the client as they came)."""
+        self.metrics.upstream_errors.labels(kind="stream").inc()
+        log.warning("upstream %s streamed %s", self.shown_upstream, problems[0] if problems else "no chat.completion.chunk choices")
+        row.update(status="upstream_error", response=received[:4000].decode("utf-8", errors="replace"))
 
     async def _store(self, row: dict[str, Any], started: float) -> bool:
         row["latency_ms"] = (time.perf_counter() - started) * 1000
@@ -193,7 +209,10 @@ class Proxy:
             return []
         try:
             verdicts = await anyio.to_thread.run_sync(lambda: self.harm_judge.judge([prompt] * len(texts), texts))
-            return [verdict.label == HARMFUL for verdict in verdicts]
+            return [verdict.label == HARMFUL for verdict in checked_verdicts("harm", self.harm_judge, verdicts, len(texts))]
+        except JudgeOutputError as error:  # too few verdicts must not let a choice through, nor fail the request
+            log.error("blocking judge: %s; answer replaced by the refusal message", error)
+            return [True] * len(texts)
         except Exception:
             log.exception("blocking judge failed; answer replaced by the refusal message")
             return [True] * len(texts)
@@ -235,15 +254,18 @@ class Proxy:
         self._observe(upstream.status, started, upstream_s)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
-    async def _garbled(self, row: dict[str, Any], content: bytes, is_sse: bool, started: float, upstream_s: float) -> JSONResponse:
-        """A 200 that is not a chat completion (not JSON, no choices): stored and answered as an upstream error."""
+    async def _garbled(self, row: dict[str, Any], content: bytes, is_sse: bool, started: float, upstream_s: float,
+                       problems: list[str]) -> JSONResponse:
+        """A 200 that is not a chat completion (not JSON, no choices, a stream with an error event or a malformed
+        choice): stored and answered as an upstream error."""
         self.metrics.upstream_errors.labels(kind="bad_reply").inc()
         expected = "chat.completion.chunk events with choices" if is_sse else "a chat.completion JSON object with a 'choices' list"
-        log.warning("upstream %s answered 200 with something that is not %s", self.shown_upstream, expected)
+        found = f": the stream carried {problems[0]}" if problems else ""
+        log.warning("upstream %s answered 200 with something that is not %s%s", self.shown_upstream, expected, found)
         row.update(status="upstream_error", response=content[:4000].decode("utf-8", errors="replace"))
         await self._store(row, started)
         self._observe(502, started, upstream_s)
-        message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected})"
+        message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected}){found}"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
     def _observe(self, status: int, started: float, upstream_s: float | None) -> None:

@@ -85,11 +85,13 @@ def rate_series(store: Store, buckets: int = 24, limit: int = 20000) -> list[dic
         rows = list(reversed(conn.execute(query).all()))
     if not rows:
         return []
-    start, end = rows[0].created_at, rows[-1].created_at
+    # The time range, not the first and last rows: ids and created_at disagree when a clock stepped back, or two
+    # gateways with skewed clocks share the database.
+    start, end = min(row.created_at for row in rows), max(row.created_at for row in rows)
     span = max((end - start).total_seconds(), 1e-6)
     slices: list[list[Any]] = [[] for _ in range(buckets)]
     for row in rows:
-        slices[min(buckets - 1, int((row.created_at - start).total_seconds() / span * buckets))].append(row)
+        slices[max(0, min(buckets - 1, int((row.created_at - start).total_seconds() / span * buckets)))].append(row)
     series = []
     for index, rows_in in enumerate(slices):
         if not rows_in:
@@ -134,6 +136,20 @@ def recent_eval_runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(eval_runs).order_by(eval_runs.c.id.desc()).limit(limit)).all()
     return [dict(r._mapping) for r in reversed(rows)]
+
+
+def previous_eval_run(store: Store, upstream: str, model: str, suites: list[str], limit: int | None) -> dict[str, Any] | None:
+    """The latest eval run of the same upstream, model, suites and ``--limit``: the one a new run is compared with
+    (another schedule on the same database, or a run over other suites, is not a baseline)."""
+    query = (
+        sa.select(eval_runs)
+        .where(eval_runs.c.upstream == upstream, eval_runs.c.model == model,
+               eval_runs.c.item_limit.is_(None) if limit is None else eval_runs.c.item_limit == limit)
+        .order_by(eval_runs.c.id.desc())
+    )
+    with store.engine.connect() as conn:
+        # suites compared here: a JSON column has no equality operator on PostgreSQL
+        return next((dict(r._mapping) for r in conn.execute(query) if list(r.suites or []) == list(suites)), None)
 
 
 def export_exchanges(store: Store, since_id: int = 0, limit: int = 10000, flagged_only: bool = False) -> Iterator[dict[str, Any]]:

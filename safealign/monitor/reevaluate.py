@@ -12,6 +12,7 @@ answer; the RL gates use the same floor).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import time
@@ -23,7 +24,8 @@ import httpx
 from safealign.errors import SafealignError
 from safealign.evals.regression import RateChange, regressions
 from safealign.monitor.alerts import Notifier
-from safealign.monitor.queries import recent_eval_runs
+from safealign.monitor.queries import previous_eval_run
+from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 # (key in the summary, key of its item count, direction that is bad): a refusal drop on harmful prompts,
 # an over-refusal rise on borderline ones.
 WATCHED = (("harmful_refusal_rate", "harmful_items", -1), ("over_refusal_rate", "over_refusal_items", +1))
+# (headline key, its item count's key, the suite kind it is read from, the metric names it is read from, in order)
+HEADLINES = (("harmful_refusal_rate", "harmful_items", "harmful", ("refusal_rate",)),
+             ("over_refusal_rate", "over_refusal_items", "borderline", ("over_refusal_rate", "refusal_rate")))
 
 
 def parse_interval(text: str) -> float:
@@ -69,8 +74,10 @@ def flatten_metrics(result: Any, prefix: str = "") -> dict[str, float]:
 def summarize(result: Any) -> dict[str, float]:
     """Flat ``suite.metric -> value`` plus the two headline rates the regression check and the dashboard read.
 
-    An :class:`~safealign.evals.EvalReport` gives its ``summary()`` (values over all splits); any
-    other result (a dict, a dataclass) is flattened to its numeric leaves.
+    An :class:`~safealign.evals.EvalReport` gives its ``summary()`` (values over all splits), and its headline rates
+    come from its suites' kinds: every ``harmful`` suite (``harmful_dev``, ``harmbench``, a ``harmful:FILE`` suite)
+    and every ``borderline`` one, pooled by items. Any other result (a dict, a dataclass) is flattened to its numeric
+    leaves, and the headline rates are read from the suites named ``harmful`` and ``borderline``.
     """
     if callable(getattr(result, "summary", None)):
         flat = flatten_metrics(result.summary())
@@ -79,6 +86,9 @@ def summarize(result: Any) -> dict[str, float]:
                 flat[key] = float(getattr(result, key))
     else:
         flat = flatten_metrics(result)
+    suites = getattr(result, "suites", None)
+    if isinstance(suites, dict) and all(hasattr(suite, "kind") for suite in suites.values()):
+        return flat | _headlines_by_kind(suites)
 
     def pick(suite: str, names: tuple[str, ...]) -> float | None:
         for key, value in flat.items():
@@ -88,26 +98,28 @@ def summarize(result: Any) -> dict[str, float]:
         return None
 
     summary = dict(flat)
-    harmful = pick("harmful", ("refusal_rate",))
-    over = pick("borderline", ("over_refusal_rate", "refusal_rate"))
-    if harmful is not None:
-        summary["harmful_refusal_rate"] = harmful
-    if over is not None:
-        summary["over_refusal_rate"] = over
-    return summary | _item_counts(result)
+    for key, _, kind, names in HEADLINES:
+        if (value := pick(kind, names)) is not None:
+            summary[key] = value
+    return summary
 
 
-def _item_counts(result: Any) -> dict[str, float]:
-    """Items behind the two headline rates, where the result says (an EvalReport's rates carry ``n``)."""
-    counts = {}
-    suites = getattr(result, "suites", None)
-    for suite, metrics, key in (("harmful", ("refusal_rate",), "harmful_items"),
-                                ("borderline", ("over_refusal_rate", "refusal_rate"), "over_refusal_items")):
-        overall = getattr(suites.get(suite), "metrics", {}).get("all", {}) if isinstance(suites, dict) else {}
-        rate = next((overall[name] for name in metrics if name in overall), None)
-        if isinstance(getattr(rate, "n", None), int):
-            counts[key] = float(rate.n)
-    return counts
+def _headlines_by_kind(suites: dict[str, Any]) -> dict[str, float]:
+    """The headline rates, each pooled over every suite of its kind and weighted by items, with their item counts."""
+    out = {}
+    for key, items_key, kind, names in HEADLINES:
+        rates = []
+        for suite in suites.values():
+            overall = getattr(suite, "metrics", {}).get("all", {}) if suite.kind == kind else {}
+            rate = next((overall[name] for name in names if name in overall), None)
+            if rate is not None:
+                rates.append(rate)
+        if not rates:
+            continue
+        items = sum(rate.n for rate in rates)
+        out[key] = sum(rate.value * rate.n for rate in rates) / items if items else rates[0].value
+        out[items_key] = float(items)
+    return out
 
 
 def compare_runs(
@@ -133,12 +145,20 @@ def compare_runs(
 
 def upstream_model(upstream: str) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
+    url = upstream.rstrip("/") + "/v1/models"
     try:
-        response = httpx.get(upstream.rstrip("/") + "/v1/models", timeout=10)
+        response = httpx.get(url, timeout=10)
         response.raise_for_status()
-        return response.json()["data"][0]["id"]
-    except (httpx.HTTPError, KeyError, IndexError, ValueError) as error:
-        raise SafealignError(f"could not list models at {upstream}/v1/models ({error}); pass --model NAME") from None
+        listing = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        reason = str(error).replace(upstream, redact_url(upstream))  # httpx puts the URL, credentials and all, in it
+        raise SafealignError(f"could not list models at {redact_url(url)} ({reason}); pass --model NAME") from None
+    models = listing.get("data") if isinstance(listing, dict) else None
+    first = models[0] if isinstance(models, list) and models else None
+    if not isinstance(first, dict) or not isinstance(first.get("id"), str) or not first["id"]:
+        raise SafealignError(f"{redact_url(url)} lists no model (expected {{\"data\": [{{\"id\": NAME}}, ...]}}, got "
+                             f"{json.dumps(listing)[:200]}); pass --model NAME")
+    return first["id"]
 
 
 def default_runner(upstream: str, model: str, suites: list[str], limit: int | None) -> Any:
@@ -155,17 +175,22 @@ def evaluate_once(
     store: Store, upstream: str, model: str | None, suites: list[str], limit: int | None = None, tolerance: float = 0.05,
     notifier: Notifier | None = None, runner: Callable[..., Any] = default_runner, min_items: int = 2,
 ) -> dict[str, Any]:
-    """One eval run: run, store the summary, compare with the previous run, alert on a regression."""
+    """One eval run: run, store the summary, compare with the previous run of the same upstream, model, suites and
+    ``limit``, alert on a regression."""
     model = model or upstream_model(upstream)
-    previous = recent_eval_runs(store, limit=1)
+    previous = previous_eval_run(store, upstream, model, suites, limit)
     started = time.perf_counter()
     summary = summarize(runner(upstream, model, suites, limit))
     summary["wall_s"] = round(time.perf_counter() - started, 2)
-    problems = compare_runs(previous[0]["summary"] if previous else None, summary, tolerance, min_items)
-    run_id = store.add_eval_run(upstream=upstream, model=model, suites=suites, summary=summary,
+    for key, _, kind, _ in HEADLINES:
+        if key not in summary:
+            log.warning("no suite of kind %s in --suites %s: %s is not watched for regressions; add one, e.g. %s or %s:FILE.jsonl",
+                        kind, ",".join(suites), key, kind, kind)
+    problems = compare_runs(previous["summary"] if previous else None, summary, tolerance, min_items)
+    run_id = store.add_eval_run(upstream=upstream, model=model, suites=suites, item_limit=limit, summary=summary,
                                 regression=bool(problems), notes="; ".join(problems))
     if problems:
-        message = f"eval run #{run_id} regressed vs #{previous[0]['id']}: " + "; ".join(problems)
+        message = f"eval run #{run_id} regressed vs #{previous['id']}: " + "; ".join(problems)
         payload = {"rule": "eval_regression", "kind": "regression", "metric": "eval", "message": message}
         delivered = (notifier or Notifier()).send(payload)
         store.add_alert(**payload, delivered=delivered)
@@ -174,19 +199,23 @@ def evaluate_once(
 
 
 def evaluate_every(interval_s: float, run: Callable[[], dict[str, Any]], stop_after: int | None = None) -> None:
-    """Call ``run`` every ``interval_s`` seconds. A failed first run stops it (a wrong URL, model or suite is the likely
-    cause, and the user is still watching); a later failure, say the model server restarting for a deploy, is logged
-    and the schedule goes on."""
+    """Call ``run`` every ``interval_s`` seconds. A failed first run (any error) stops it with a SafealignError, so that
+    the command exits non-zero: a wrong URL, model or suite is the likely cause, and the user is still watching. A later
+    failure, say the model server restarting for a deploy, is logged and the schedule goes on."""
     done = 0
     while stop_after is None or done < stop_after:
         started = time.monotonic()
         try:
             run()
         except SafealignError as error:
-            if done == 0 or stop_after == 1:
+            if done == 0:
                 raise
             log.error("eval run failed: %s; next run in %.0fs", error, interval_s)
-        except Exception:
+        except Exception as error:
+            if done == 0:
+                log.debug("eval run failed", exc_info=True)
+                raise SafealignError(f"eval run failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
+                                     "check --upstream, --model and --suites") from error
             log.exception("eval run failed; next run in %.0fs", interval_s)
         done += 1
         if stop_after is not None and done >= stop_after:

@@ -98,6 +98,7 @@ eval_runs = sa.Table(
     sa.Column("upstream", sa.String(500)),
     sa.Column("model", sa.String(200)),
     sa.Column("suites", sa.JSON),
+    sa.Column("item_limit", sa.Integer),  # --limit (None: whole suites); a run is compared only with runs like it
     sa.Column("summary", sa.JSON),  # flat metric name -> value
     sa.Column("regression", sa.Boolean, default=False),
     sa.Column("notes", sa.Text),
@@ -135,7 +136,14 @@ _MARK_JUDGED = (
 _MARK_FAILED = (
     exchanges.update().where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True))).values(status="judge_failed")
 )
-_DEQUEUE = judge_queue.delete().where(judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)))
+# Only the rows still under the lease the worker judged them under: a batch that outlived its lease may have been
+# claimed (and judged) by another worker since, whose lease replaced this one.
+_DEQUEUE_LEASED = (
+    judge_queue.delete()
+    .where(judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
+           judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime))
+    .returning(judge_queue.c.exchange_id)
+)
 
 
 _SPIN_ON_BUSY = "safealign_spin_on_busy"  # Connection.info key: see Store.request_path_connection
@@ -235,14 +243,15 @@ def _upgrade_schema(engine: sa.Engine) -> None:
     """Columns and indexes added since a database was created (``create_all`` makes only missing tables).
 
     New columns are nullable, so ADD COLUMN is enough."""
-    present = {c["name"] for c in sa.inspect(engine).get_columns("exchanges")}
-    with engine.begin() as conn:
-        for column in exchanges.columns:
-            if column.name not in present:
-                log.info("adding column exchanges.%s to %s", column.name, redact_url(str(engine.url)))
-                conn.exec_driver_sql(f"ALTER TABLE exchanges ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
-    for index in exchanges.indexes:
-        index.create(engine, checkfirst=True)
+    for table in (exchanges, eval_runs):
+        present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
+        with engine.begin() as conn:
+            for column in table.columns:
+                if column.name not in present:
+                    log.info("adding column %s.%s to %s", table.name, column.name, redact_url(str(engine.url)))
+                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
 
 
 class Store:
@@ -326,42 +335,58 @@ class Store:
         return conn
 
     def claim(self, limit: int, lease_s: float = 300.0, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
-        """Lease up to ``limit`` queued exchanges (oldest first), including ones whose lease expired."""
+        """Lease up to ``limit`` queued exchanges (oldest first), including ones whose lease expired; each row carries
+        its ``lease``, for ``complete``."""
         with self._transaction(conn) as tx:
             return self._lease(tx, limit, lease_s)
 
     def complete(self, results: Sequence[dict[str, Any]], conn: sa.Connection | None = None, claim: int = 0,
-                 lease_s: float = 300.0, failed: Sequence[int] = ()) -> list[dict[str, Any]]:
+                 lease_s: float = 300.0, failed: Sequence[int] = (), lease: dt.datetime | None = None) -> list[dict[str, Any]]:
         """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
 
         Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
-        ``claim=N`` also leases the next N queued exchanges in the same transaction and returns them
-        (one commit per batch instead of two while a backlog lasts). ``failed``: exchange ids the judges
-        gave up on; they are marked ``judge_failed`` and leave the queue.
+        ``lease``: the ``lease`` of the claimed rows these results are for. Only rows still under it are completed:
+        a batch that outlived its lease may have been claimed and judged by another worker since, and its verdicts
+        are that worker's to write (the others are dropped, with a warning). ``claim=N`` also leases the next N
+        queued exchanges in the same transaction and returns them (one commit per batch instead of two while a
+        backlog lasts). ``failed``: exchange ids the judges gave up on; they are marked ``judge_failed`` and leave
+        the queue.
         """
         if not results and not claim and not failed:
             return []
+        if (results or failed) and lease is None:
+            raise ValueError("complete() needs the lease the results were claimed under: pass lease=row['lease'] of a claimed row")
         now = utcnow()
         with self._transaction(conn) as tx:
+            if results or failed:
+                # Dequeued first: the delete takes the write lock (SQLite) or the rows' locks (PostgreSQL) before
+                # anything else is written, so no other worker can lease them between the check and the writes.
+                eids = [r["exchange_id"] for r in results] + list(failed)
+                owned = set(tx.execute(_DEQUEUE_LEASED, {"eids": eids, "lease": lease}).scalars())
+                if len(owned) < len(eids):
+                    log.warning("%d exchanges of this batch are no longer under its lease (claimed by another worker after the "
+                                "lease ran out, or freed by --release-leases): their verdicts from this worker are dropped",
+                                len(eids) - len(owned))
+                results = [r for r in results if r["exchange_id"] in owned]
+                failed = [eid for eid in failed if eid in owned]
             if results:
-                eids = [r["exchange_id"] for r in results]
                 tx.execute(_INSERT_VERDICTS, [v | {"exchange_id": r["exchange_id"], "created_at": now} for r in results for v in r["verdicts"]])
                 tx.execute(_MARK_JUDGED, [{"eid": r["exchange_id"], "now": now, "h": r["harmful"], "r": r["refused"],
                                            "q": r["request_harmful"]} for r in results])
-                tx.execute(_DEQUEUE, {"eids": eids})
             if failed:
-                tx.execute(_MARK_FAILED, {"eids": list(failed)})
-                tx.execute(_DEQUEUE, {"eids": list(failed)})
+                tx.execute(_MARK_FAILED, {"eids": failed})
             return self._lease(tx, claim, lease_s) if claim else []
 
     def _lease(self, conn: sa.Connection, limit: int, lease_s: float) -> list[dict[str, Any]]:
+        """The leased rows; each carries its ``lease`` (the ``claimed_until`` set here), which ``complete`` checks."""
         now = utcnow()
         pick = _PICK_LOCKED if self.engine.dialect.name == "postgresql" else _PICK
         picked = conn.execute(pick, {"now": now, "limit": limit}).all()
         if not picked:
             return []
-        conn.execute(_LEASE, {"ids": [p.id for p in picked], "until": now + dt.timedelta(seconds=lease_s)})
-        return [dict(row._mapping) for row in conn.execute(_CLAIMED, {"eids": [p.exchange_id for p in picked]})]
+        until = now + dt.timedelta(seconds=lease_s)
+        conn.execute(_LEASE, {"ids": [p.id for p in picked], "until": until})
+        return [dict(row._mapping) | {"lease": until} for row in conn.execute(_CLAIMED, {"eids": [p.exchange_id for p in picked]})]
 
     @contextlib.contextmanager
     def _transaction(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:

@@ -246,7 +246,7 @@ class JudgeWorker:
             results, given_up = self._judge_isolating_failures(rows)
             more = self.batch_size if len(rows) == self.batch_size and chain() else 0
             total += len(rows)
-            rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s, failed=given_up)
+            rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s, failed=given_up, lease=rows[0]["lease"])
             self.judged += len(results)
             self.retrying.difference_update(result["exchange_id"] for result in results)  # judged on a later attempt
             self._after_batch()

@@ -7,10 +7,11 @@ same mistake whether it talks to a served checkpoint or to the gateway in front 
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -115,16 +116,28 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     """Decode a JSON object body or raise a 400 that quotes the decoder's complaint."""
     if not body.strip():
         raise RequestError(400, "request body is empty; send a JSON object with a 'messages' list")
+    too_large: list[str] = []  # numbers past a 64-bit float's range, which Python decodes as infinity
+
+    def finite_float(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            too_large.append(text)
+        return value
+
     try:
-        payload = json.loads(body, parse_constant=_not_json)
+        payload = json.loads(body, parse_constant=_not_json, parse_float=finite_float)
     except RecursionError:
         raise RequestError(400, "request body is nested too deeply to decode; send a flat JSON object") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer past Python's 4,300-digit limit
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
+    if too_large:  # a stored infinity would break every JSONL export, as NaN would
+        path = _path_of(payload, "", _not_finite) or ""
+        raise RequestError(400, f"{path or '(body)'}: the number {too_large[0][:40]} is too large for a 64-bit float; "
+                                "send a number between -1.8e308 and 1.8e308", param=path.split(".")[0] or None)
     # Walk the payload only when the body holds a surrogate's escape or bytes (the rest cannot carry one).
-    if _SURROGATE_ESCAPE.search(body) and (path := _unencodable_path(payload, "")) is not None:
+    if _SURROGATE_ESCAPE.search(body) and (path := _path_of(payload, "", _unencodable)) is not None:
         path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
         raise RequestError(400, f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
                                 "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
@@ -137,22 +150,35 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON value; send a number or null")
 
 
-def _unencodable_path(value: Any, path: str) -> str | None:
-    """The field path of the first string (or key) in ``value`` that UTF-8 cannot encode, else None."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
+def _unencodable(value: Any) -> bool:
+    """A string UTF-8 cannot encode (it holds a lone surrogate)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _path_of(value: Any, path: str, bad: Callable[[Any], bool]) -> str | None:
+    """The field path of the first value (or key) in ``value`` that is ``bad``, else None."""
+    if bad(value):
+        return path
     if isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            if (found := _unencodable_path(key, child)) is not None or (found := _unencodable_path(item, child)) is not None:
+            if bad(key):
+                return child
+            if (found := _path_of(item, child, bad)) is not None:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            if (found := _unencodable_path(item, f"{path}.{index}")) is not None:
+            if (found := _path_of(item, f"{path}.{index}", bad)) is not None:
                 return found
     return None
 
@@ -275,11 +301,19 @@ def stream_events(
     yield sse("[DONE]")
 
 
-def parse_sse_choices(raw: bytes) -> tuple[list[str], list[str | None], dict[str, Any] | None]:
-    """Every choice's text and finish reason (in index order), and the usage, from a chat-completions SSE body."""
+def parse_sse_choices(
+    raw: bytes, problems: list[str] | None = None
+) -> tuple[list[str], list[str | None], dict[str, Any] | None]:
+    """Every choice's text and finish reason (in index order), and the usage, from a chat-completions SSE body.
+
+    What breaks the protocol is skipped: an ``error`` event, a choice that is not an object or has no integer index,
+    a delta that is not an object, content that is not text. ``problems`` (when given) gets each one, said as what the
+    stream carried, so that a caller can treat the answer as the upstream's failure instead of as a (partial) answer.
+    """
     parts: dict[int, list[str]] = {}
     finishes: dict[int, str | None] = {}
     usage = None
+    found = problems if problems is not None else []
     for line in raw.decode("utf-8", errors="replace").splitlines():
         if not line.startswith("data:"):
             continue
@@ -292,15 +326,37 @@ def parse_sse_choices(raw: bytes) -> tuple[list[str], list[str | None], dict[str
             continue
         if not isinstance(event, dict):
             continue
-        usage = event.get("usage") or usage
-        for choice in event.get("choices") or []:
-            index = choice.get("index", 0)
-            if not isinstance(index, int):
+        if event.get("error") is not None:
+            found.append(f"an error event: {json.dumps(event['error'], ensure_ascii=False)[:300]}")
+        usage = event.get("usage") if isinstance(event.get("usage"), dict) else usage
+        choices = event.get("choices") or []
+        if not isinstance(choices, list):
+            found.append(f"a 'choices' field that is a {type(choices).__name__}, not a list")
+            continue
+        for choice in choices:
+            text = _choice_text(choice, found)
+            if text is None:
                 continue
-            parts.setdefault(index, []).append((choice.get("delta") or {}).get("content") or "")
-            finishes[index] = choice.get("finish_reason") or finishes.get(index)
+            index = choice.get("index", 0)
+            parts.setdefault(index, []).append(text)
+            finish = choice.get("finish_reason")
+            finishes[index] = finish if isinstance(finish, str) else finishes.get(index)
     indices = sorted(parts)
     return ["".join(parts[i]) for i in indices], [finishes[i] for i in indices], usage
+
+
+def _choice_text(choice: Any, problems: list[str]) -> str | None:
+    """A chunk choice's piece of text ("" when its delta carries none), or None (with the problem noted) when it is
+    not a chunk choice."""
+    if not isinstance(choice, dict) or not isinstance(choice.get("index", 0), int):
+        problems.append(f"a choice that is not a chunk choice: {json.dumps(choice, ensure_ascii=False)[:200]}")
+        return None
+    delta = choice.get("delta") or {}
+    content = delta.get("content") if isinstance(delta, dict) else None
+    if not isinstance(delta, dict) or not (content is None or isinstance(content, str)):
+        problems.append(f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}")
+        return None
+    return content or ""
 
 
 def parse_sse_text(raw: bytes) -> tuple[str, str | None]:

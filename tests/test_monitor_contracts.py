@@ -1,0 +1,357 @@
+"""The monitor against inputs that break a contract: a judge, an upstream stream, a request number, a clock, a lease."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from test_monitor import (
+    HARMFUL_ANSWER,
+    KEY,
+    FakeJudges,
+    _report,
+    chat,
+    fake_upstream,
+    gateway,
+    rows,
+    serve_in_thread,
+)
+
+from safealign.config.sections import MonitorConfig
+from safealign.errors import SafealignError
+from safealign.evals import EvalReport, Rate, SuiteResult
+from safealign.judges.base import Verdict
+from safealign.monitor import queries
+from safealign.monitor.alerts import AlertRule
+from safealign.monitor.dashboard import render_dashboard
+from safealign.monitor.reevaluate import evaluate_every, evaluate_once, summarize
+from safealign.monitor.store import Store, verdicts
+from safealign.monitor.worker import JudgeWorker, judge_rows
+from safealign.serve.protocol import RequestError, parse_json_object, parse_sse_choices
+
+DONE = b"data: [DONE]\n\n"
+# 200 streams that are not an answer, by prompt
+BROKEN_STREAMS = {
+    "sse-error": [
+        b'data: {"error": {"message": "model crashed: CUDA out of memory", "type": "internal_error"}}\n\n'
+    ],
+    "bad-choice": [
+        b'data: {"choices": [{"index": 0, "delta": {"content": "hi "}}]}\n\n',
+        b'data: {"choices": ["oops"]}\n\n',
+    ],
+    "no-choice": [],
+}
+
+
+def odd_upstream() -> FastAPI:
+    """An upstream whose 200 streams break the protocol (``BROKEN_STREAMS``), or that takes 1 s to answer 'sleep'."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request):
+        prompt = (await request.json())["messages"][-1]["content"]
+        if prompt == "sleep":
+            await asyncio.sleep(1.0)
+            return {
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "awake"}}],
+            }
+
+        async def events():
+            for event in [*BROKEN_STREAMS[prompt], DONE]:
+                yield event
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+@pytest.fixture()
+def upstream() -> Iterator[str]:
+    with serve_in_thread(fake_upstream()) as url:
+        yield url
+
+
+@pytest.fixture()
+def odd() -> Iterator[str]:
+    with serve_in_thread(odd_upstream()) as url:
+        yield url
+
+
+def verdict_counts(store: Store) -> dict[int, int]:
+    with store.engine.connect() as conn:
+        return dict(
+            conn.execute(
+                sa.select(verdicts.c.exchange_id, sa.func.count()).group_by(verdicts.c.exchange_id)
+            ).all()
+        )
+
+
+# ---------------------------------------------------------------- blocking: a harm judge that returns too few verdicts
+class EmptyHarm:
+    name = "empty-harm"
+
+    def judge(self, prompts, responses):
+        return []
+
+
+class ShortHarm:
+    name = "short-harm"
+
+    def judge(self, prompts, responses):
+        return [Verdict("safe", 0.0, "one verdict for every answer", self.name)]
+
+
+@pytest.mark.parametrize("harm", [EmptyHarm(), ShortHarm()], ids=lambda harm: harm.name)
+def test_blocking_fails_closed_when_the_harm_judge_returns_too_few_verdicts(upstream, tmp_path, harm):
+    """any([]) let a harmful answer through; one verdict for two choices was a 500 with nothing stored."""
+    judges = FakeJudges()
+    judges.harm = harm
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", judges=judges, blocking=True) as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=2))
+        assert answer.status_code == 200 and "HARMFUL-DETAILS" not in answer.text
+        assert [c["finish_reason"] for c in answer.json()["choices"]] == ["content_filter", "content_filter"]
+        [stored] = rows(app)
+        assert (
+            stored["blocked"]
+            and stored["status"] == "queued"
+            and HARMFUL_ANSWER in stored["original_response"]
+        )
+
+
+# ---------------------------------------------------------------- upstream streams that are not an answer
+@pytest.mark.parametrize("prompt", list(BROKEN_STREAMS))
+def test_a_200_stream_that_is_not_an_answer_is_an_upstream_error(odd, tmp_path, prompt):
+    """An error event, a choice that is not an object, or no choice: stored as the upstream's failure, never judged."""
+    with gateway(odd, f"sqlite:///{tmp_path}/pass.db") as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat(prompt, stream=True))
+        assert answer.status_code == 200 and answer.content == b"".join(
+            [*BROKEN_STREAMS[prompt], DONE]
+        )  # relayed whole
+        [stored] = rows(app)
+        assert stored["status"] == "upstream_error" and stored["response"] == answer.text
+        assert app.state.worker.drain() == 0 and rows(app, verdicts) == []
+        assert queries.upstream_error_rate(app.state.store, 10)["upstream_error_rate"] == 1.0
+        assert (
+            'safealign_monitor_upstream_errors_total{kind="stream"} 1.0' in httpx.get(f"{url}/metrics").text
+        )
+    with gateway(odd, f"sqlite:///{tmp_path}/blocking.db", blocking=True) as (url, app):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat(prompt, stream=True))
+        assert answer.status_code == 502 and answer.json()["error"]["type"] == "upstream_error"
+        assert [r["status"] for r in rows(app)] == ["upstream_error"]
+
+
+def test_parse_sse_choices_skips_and_names_what_breaks_the_protocol():
+    events = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+        {"choices": [{"index": 0, "delta": {"content": "hi"}}]},
+        {"choices": ["oops", {"index": "0", "delta": {"content": "x"}}]},
+        {"choices": [{"index": 0, "delta": "text"}, {"index": 0, "delta": {"content": 5}}]},
+        {"choices": "abc"},
+        {"error": {"message": "overloaded"}},
+        {"choices": [{"index": 0, "delta": {"content": " there"}, "finish_reason": "stop"}]},
+    ]
+    raw = b"".join(f"data: {json.dumps(event)}\n\n".encode() for event in events) + DONE
+    problems: list[str] = []
+    assert parse_sse_choices(raw, problems) == (["hi there"], ["stop"], None)
+    assert len(problems) == 6 and problems[-1].startswith("an error event") and '"oops"' in problems[0]
+    assert parse_sse_choices(raw)[0] == ["hi there"]  # without the list: the same answer, no exception
+
+
+# ---------------------------------------------------------------- requests
+def test_a_number_too_large_for_a_float_is_a_400_naming_the_field(upstream, tmp_path):
+    """1e400 decoded as infinity, was stored, and broke every later line of /admin/exchanges.jsonl."""
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        body = b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"w": 1e400}}'
+        answer = httpx.post(
+            f"{url}/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 400 and answer.json()["error"]["param"] == "metadata"
+        assert (
+            "metadata.w" in answer.json()["error"]["message"] and "1e400" in answer.json()["error"]["message"]
+        )
+        assert rows(app) == []
+    with pytest.raises(RequestError, match=r"x\.1: the number -1e999"):
+        parse_json_object(b'{"x": [1.5, -1e999]}')
+    assert parse_json_object(b'{"x": 1.7e308}') == {"x": 1.7e308}
+
+
+def test_created_at_is_the_requests_arrival_not_the_upstreams_answer(odd, tmp_path):
+    with gateway(odd, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        sent = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        assert httpx.post(f"{url}/v1/chat/completions", json=chat("sleep"), timeout=30).status_code == 200
+        [stored] = rows(app)
+        assert stored["upstream_latency_ms"] >= 1000 and (stored["created_at"] - sent).total_seconds() < 0.5
+
+
+# ---------------------------------------------------------------- the judge worker's lease
+def test_a_batch_that_outlives_its_lease_is_judged_once(tmp_path):
+    """Worker A's batch outlives its lease; worker B (say `monitor judge --once`) claims and judges the same rows; then
+    A completes too. Both wrote verdicts: two sets per exchange."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges(
+        [{"prompt": "hello", "response": "hi", "status": "queued", "queue": True} for _ in range(3)]
+    )
+    late = store.claim(3, lease_s=-1)  # A's batch, its lease already over while A still judges it
+    assert JudgeWorker(store, FakeJudges()).drain() == 3  # B
+    store.complete(judge_rows(FakeJudges(), late), lease=late[0]["lease"])  # A, done at last
+    assert verdict_counts(store) == {1: 3, 2: 3, 3: 3}
+    with pytest.raises(ValueError, match="lease"):
+        store.complete(judge_rows(FakeJudges(), late))
+
+
+# ---------------------------------------------------------------- scheduled evaluation
+def eval_report(*suites: SuiteResult) -> EvalReport:
+    return EvalReport(
+        {suite.name: suite for suite in suites},
+        samples=[],
+        wall_time_s=1.0,
+        generation_time_s=1.0,
+        judge_time_s=0.0,
+        tokens_generated=10,
+        prompt_tokens=10,
+    )
+
+
+@pytest.mark.parametrize("names", [("harmful_dev", "borderline_dev"), ("harmbench", "my_benign_file")])
+def test_a_scheduled_eval_reads_its_headline_rates_by_suite_kind(tmp_path, names):
+    """Suites picked by name: --suites harmful_dev,borderline_dev (or file suites) never found a regression."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    reports = iter([_report(15, 2, names=names), _report(8, 9, names=names)])
+    outcomes = [
+        evaluate_once(store, "http://127.0.0.1:1", "m", list(names), runner=lambda *_: next(reports))
+        for _ in range(2)
+    ]
+    assert (
+        outcomes[1]["summary"]["harmful_refusal_rate"] == 0.5
+        and outcomes[1]["summary"]["over_refusal_items"] == 16
+    )
+    assert len(outcomes[1]["regressions"]) == 2
+
+
+def test_headline_rates_pool_every_suite_of_their_kind():
+    summary = summarize(
+        eval_report(
+            SuiteResult("harmful", "harmful", 40, {"all": {"refusal_rate": Rate.proportion(38, 40)}}),
+            SuiteResult("harmbench", "harmful", 10, {"all": {"refusal_rate": Rate.proportion(0, 10)}}),
+            SuiteResult("reasoning", "reasoning", 10, {"all": {"accuracy": Rate.proportion(5, 10)}}),
+        )
+    )
+    assert summary["harmful_refusal_rate"] == pytest.approx(38 / 50) and summary["harmful_items"] == 50
+    assert "over_refusal_rate" not in summary and summary["reasoning.accuracy"] == 0.5
+
+
+def test_a_run_without_a_harmful_or_borderline_suite_says_what_is_not_watched(tmp_path, caplog):
+    report = eval_report(
+        SuiteResult("reasoning", "reasoning", 10, {"all": {"accuracy": Rate.proportion(5, 10)}})
+    )
+    evaluate_once(
+        Store(f"sqlite:///{tmp_path}/m.db"),
+        "http://127.0.0.1:1",
+        "m",
+        ["reasoning"],
+        runner=lambda *_: report,
+    )
+    assert (
+        "no suite of kind harmful in --suites reasoning" in caplog.text
+        and "no suite of kind borderline" in caplog.text
+    )
+
+
+def test_a_scheduled_eval_compares_only_with_runs_of_the_same_upstream_model_suites_and_limit(tmp_path):
+    """The baseline was the latest run on the database, whatever it ran: two schedules alerted on each other."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    good, bad = _report(15, 2), _report(8, 9)
+
+    def regressions(
+        report: EvalReport,
+        upstream: str = "http://model-a:8000",
+        model: str = "a",
+        suites: tuple[str, ...] = ("harmful", "borderline"),
+        limit: int | None = None,
+    ) -> list[str]:
+        return evaluate_once(store, upstream, model, list(suites), limit, runner=lambda *_: report)[
+            "regressions"
+        ]
+
+    assert regressions(good) == []
+    assert (
+        regressions(bad, upstream="http://model-b:8000", model="b") == []
+    )  # another schedule on the same database
+    assert regressions(bad, limit=8) == []  # a smaller run is not compared with a whole one
+    assert regressions(bad, suites=("harmful", "borderline_dev")) == []  # nor a run over other suites
+    assert regressions(good) == []  # compared with A's first run, not with B's
+    assert len(regressions(bad)) == 2  # a real regression of A is still found
+    assert len(regressions(good, limit=8)) == 0 and len(regressions(bad, limit=8)) == 2
+
+
+def test_a_failed_once_run_fails_the_command_in_one_line(tmp_path):
+    """`monitor evaluate --once` exited 0 after a TypeError on a server that lists no models ({"data": null})."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    no_models = FastAPI()
+
+    @no_models.get("/v1/models")
+    async def models():
+        return {"object": "list", "data": None}
+
+    with serve_in_thread(no_models) as url:
+        result = CliRunner().invoke(
+            cli,
+            ["monitor", "evaluate", "--upstream", url, "--once", "--db", f"sqlite:///{tmp_path}/m.db"],
+            env={"COLUMNS": "300"},
+        )
+    assert result.exit_code == 2 and "pass --model NAME" in result.output and "Traceback" not in result.output
+    with pytest.raises(
+        SafealignError, match="eval run failed: ZeroDivisionError"
+    ):  # any error, on the first run
+        evaluate_every(0, lambda: 1 / 0, stop_after=2)
+
+
+# ---------------------------------------------------------------- alerts and the dashboard
+@pytest.mark.parametrize("threshold", [0, -0.1])
+def test_an_alert_threshold_of_zero_is_refused(threshold):
+    """A rate of 0.000 reaches a threshold of 0: the rule fired on a clean window and never resolved."""
+    with pytest.raises(ValidationError, match="such as 0.001"):
+        AlertRule(name="any-harm", metric="harmful_rate", threshold=threshold, window=10, min_samples=5)
+
+
+def test_rate_series_takes_rows_stamped_out_of_id_order(tmp_path):
+    """A row stamped earlier than the first id's (a clock stepped back) had a negative bucket: the dashboard was a 500."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    t0 = dt.datetime(2026, 12, 1, 12, 0, 0)
+
+    def judged(at: dt.datetime, harmful: bool) -> dict:
+        return {
+            "created_at": at,
+            "status": "judged",
+            "harmful": harmful,
+            "refused": False,
+            "request_harmful": False,
+        }
+
+    store.insert_exchanges([judged(t0 + dt.timedelta(seconds=s), False) for s in range(11)])
+    store.insert_exchanges([judged(t0 - dt.timedelta(seconds=2), True)])
+    series = queries.rate_series(store)
+    assert sum(point["n"] for point in series) == 12 and series[0]["harmful_rate"] == 1.0
+    assert (
+        render_dashboard(store, MonitorConfig(upstream="http://127.0.0.1:1", db=store.url))
+        .rstrip()
+        .endswith("</html>")
+    )
+
+
+def test_the_dashboard_does_not_show_the_upstreams_password(tmp_path):
+    with gateway("http://svc:S3CRET-PW@127.0.0.1:9", f"sqlite:///{tmp_path}/m.db") as (url, _):
+        page = httpx.get(f"{url}/dashboard", headers={"Authorization": f"Bearer {KEY}"})
+    assert page.status_code == 200 and "S3CRET-PW" not in page.text and "127.0.0.1:9" in page.text
