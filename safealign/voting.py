@@ -125,10 +125,11 @@ class RefusalVoteGenerator(JudgedWrapper):
             else:
                 chosen = next(c for c in votes if refused[(index, c.sample_index, False)] == decision)
                 source = f"sample {chosen.sample_index}"
-            spent = first.completion_tokens + sum(c.completion_tokens for c in votes)
-            out.append(dataclasses.replace(
+            # An answer the inner generator reused (an endpoint's resumed run) says it cost nothing this time.
+            spent = sum(c.meta.get("tokens_spent", c.completion_tokens) for c in [first, *votes])
+            out.append(dataclasses.replace(  # the inner meta (an endpoint's finish_reason) stays for the runner to report
                 chosen, prompt_index=index, sample_index=0,
-                meta={"vote": {"refusing": refusing, "samples": len(votes), "refused": decision,
-                               "greedy_refused": greedy_refused, "source": source},
-                      "tokens_spent": spent}))
+                meta=chosen.meta | {"vote": {"refusing": refusing, "samples": len(votes), "refused": decision,
+                                             "greedy_refused": greedy_refused, "source": source},
+                                    "tokens_spent": spent}))
         return out

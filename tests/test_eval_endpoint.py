@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -313,11 +314,23 @@ def test_kept_answers_count_only_for_the_same_request(server: FakeServer, tmp_pa
         file.write('{"key": "cut sho')  # the line a crash cut short is skipped
     server.requests.clear()
     again = EndpointGenerator(server.url, "m", answers_file=kept)
-    assert again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16)) == first and server.requests == []
-    assert again.reused == 2
+    reused = again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16))
+    assert [replace(c, meta={}) for c in reused] == first and server.requests == []
+    assert again.reused == 2 and all(c.meta == {"tokens_spent": 0} for c in reused)
     again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=32))  # other settings: asked again
     EndpointGenerator(server.url, "other-model", answers_file=kept).generate(["echo a"], SamplingParams(max_new_tokens=16))
     assert len(server.requests) == 3
+
+
+def test_a_resumed_eval_counts_only_the_new_answers_tokens(server: FakeServer, tmp_path: Path) -> None:
+    """Answers taken from an earlier run carried their old completion_tokens, so tokens/s counted tokens not generated."""
+    kept = tmp_path / "answers.jsonl"
+    first = run_eval(EndpointGenerator(server.url, "m", answers_file=kept), ["reasoning"], split="held_out", limit=2,
+                     judges=SimpleNamespace(spec="fake"))
+    assert first.tokens_generated > 0
+    resumed = run_eval(EndpointGenerator(server.url, "m", answers_file=kept), ["reasoning"], split="held_out", limit=4,
+                       judges=SimpleNamespace(spec="fake"))
+    assert resumed.tokens_generated == first.tokens_generated  # two answers reused (0 tokens), two new ones
 
 
 @pytest.mark.parametrize(("options", "says"), [

@@ -63,6 +63,19 @@ def test_screen_keeps_the_band_in_order_and_stops_once_filled(monkeypatch, tiny)
     assert sum(f["kept"] for f in report["per_family"].values()) == 12
 
 
+def test_an_overfilled_last_round_counts_only_the_kept_prompts(monkeypatch, tiny):
+    """Per family, "kept" counted every in-band prompt, though the last round's surplus is cut off."""
+    cfg = config()
+    _, candidates, _ = candidate_rows(cfg, 42, None)
+    generate, answers = solve_some([])
+    answers.update({c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates})
+    monkeypatch.setattr(GenerationEngine, "generate", generate)
+    kept, report = screen(candidates, 11, cfg, tiny.model, tiny.tokenizer, seed=0)  # 20 screened put 12 in the band
+    assert len(kept) == report["kept"] == 11 and report["in_band"] == 12
+    assert sum(f["kept"] for f in report["per_family"].values()) == 11
+    assert sum(f["in_band"] for f in report["per_family"].values()) == 12
+
+
 def test_too_few_in_band_fills_from_the_nearest_rejected(monkeypatch, tiny, caplog):
     cfg = config(difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4, "min_pass_rate": 0.6, "max_candidates": 1.0})
     _, candidates, needed = candidate_rows(cfg, 42, None)

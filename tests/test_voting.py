@@ -67,6 +67,18 @@ def test_the_vote_overrules_the_greedy_answer_both_ways() -> None:
     assert voter.system_prompt == "be kind" and voter.precision == "fp32"
 
 
+def test_the_vote_keeps_the_inner_meta_and_counts_reused_answers_as_free() -> None:
+    """The vote's meta replaced the endpoint's, so a content_filter ending went unreported; an answer an endpoint took
+    from an earlier run (tokens_spent 0) was counted at its old cost."""
+    sampler = ScriptedSampler({}, {})
+    sampler.generate = lambda prompts, params=None, show_progress=False: (
+        [Completion(0, 0, "", 4, 9, False, meta={"finish_reason": "content_filter", "tokens_spent": 0})] if params.temperature == 0
+        else [Completion(0, s, "Fine", 4, 3, False) for s in range(params.num_samples)])
+    out = RefusalVoteGenerator(sampler, RefusalVote(samples=2), RefuseJudge()).generate(["x"])
+    assert out[0].meta["finish_reason"] == "content_filter" and out[0].meta["vote"]["source"] == "greedy"
+    assert out[0].meta["tokens_spent"] == 0 + 3 + 3
+
+
 def test_the_judge_reads_the_last_user_turn_of_a_chat_prompt() -> None:
     chat = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "ok"}, {"role": "user", "content": "last"}]
     sampler = ScriptedSampler({}, {})

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,13 @@ def _token_count(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
+    """An answer kept from an earlier run, as ``job``'s. It cost no tokens in this run: ``meta["tokens_spent"]`` 0, which the
+    runner counts instead of ``completion_tokens``, so a resumed eval's tokens/s counts only the answers it asked for."""
+    completion = Completion(**(record | {"prompt_index": job[0], "sample_index": job[1]}))
+    return replace(completion, meta=completion.meta | {"tokens_spent": 0})
 
 
 class EndpointGenerator:
@@ -166,8 +173,7 @@ class EndpointGenerator:
         jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
         kept = self._kept_answers()
         keys = {job: self._request_key(self._payload(prompts[job[0]], params, job[1])) for job in jobs} if kept or self.answers_file else {}
-        results = [Completion(**(kept[keys[job]] | {"prompt_index": job[0], "sample_index": job[1]}))
-                   for job in jobs if keys.get(job) in kept]
+        results = [_reused(kept[keys[job]], job) for job in jobs if keys.get(job) in kept]
         self.reused = len(results)
         todo = [job for job in jobs if keys.get(job) not in kept]
         lock = threading.Lock()
@@ -200,3 +206,4 @@ class EndpointGenerator:
                 pool.shutdown(wait=True, cancel_futures=True)
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
         return results
+

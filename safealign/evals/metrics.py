@@ -3,7 +3,8 @@
 Small suites make wide intervals: 8 of 10 refused is anything from 49% to 94%. Reporting ``n`` and
 the Wilson interval with every number keeps a 5-point "improvement" on 40 prompts from being read
 as progress. Proportions use the Wilson score interval (sound near 0 and 1, unlike the normal
-approximation); means of scores in [0, 1] use a normal interval on the mean, clipped to [0, 1].
+approximation); means of scores in [0, 1] use the wider, on each side, of a normal interval on the mean and
+the Wilson interval of their sum (:meth:`Rate.mean`).
 """
 
 from __future__ import annotations
@@ -47,13 +48,23 @@ class Rate:
 
     @classmethod
     def mean(cls, values: Sequence[float]) -> Rate:
+        """The mean of scores in [0, 1], its interval the union of the normal interval on the mean and the Wilson
+        interval of ``sum(values)`` out of ``n``. The normal interval alone is zero-wide when the scores agree (six
+        zeros read 0.0% [0.0%, 0.0%]) or ``n`` is 1; Wilson's is what the same mean would get as a proportion.
+
+        >>> print(Rate.mean([0.0] * 6))
+        0.0% [0.0%, 39.0%] n=6
+        """
         n = len(values)
         if n == 0:
             return cls(0.0, 0, 0.0, 1.0, 0.0)
-        mean = sum(values) / n
+        total = sum(values)
+        mean = total / n
         spread = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
         half = 1.96 * spread / math.sqrt(n)
-        return cls(value=mean, n=n, low=max(0.0, mean - half), high=min(1.0, mean + half), count=sum(values))
+        wilson_low, wilson_high = wilson_interval(total, n)
+        low, high = min(max(0.0, mean - half), wilson_low), max(min(1.0, mean + half), wilson_high)
+        return cls(value=mean, n=n, low=low, high=high, count=total)
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)

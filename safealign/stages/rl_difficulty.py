@@ -41,7 +41,8 @@ def candidate_rows(cfg: RLConfig, seed: int, system_prompt: str | None) -> tuple
     """The unscreened stage's rows split into (safety rows, reasoning candidates, reasoning prompts needed).
 
     The first candidates are the reasoning rows the stage would train on unscreened; the rest are drawn
-    from the next training seed, with the same family shares, repeats of an earlier question left out.
+    from the next training seed, with the same family shares, repeats of an earlier question left out (a
+    family with too few distinct questions gives what it has: the extra candidates are optional).
     """
     rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
     reasoning = [r for r in rows if r["kind"] == "reasoning"]
@@ -51,7 +52,7 @@ def candidate_rows(cfg: RLConfig, seed: int, system_prompt: str | None) -> tuple
     seen = {r["prompt"][-1]["content"] for r in reasoning}
     candidates = list(reasoning)
     if families and extra_count:
-        for row in build_prompt_rows(families, extra_count, seed + 1, system_prompt):
+        for row in build_prompt_rows(families, extra_count, seed + 1, system_prompt, stage="rl.difficulty_filter", allow_short=True):
             if row["prompt"][-1]["content"] not in seen:
                 seen.add(row["prompt"][-1]["content"])
                 candidates.append(row)
@@ -112,18 +113,21 @@ def screen(
             len(kept), len(rates), band.min_pass_rate, band.max_pass_rate, needed, filled,
         )
         kept.extend(fill)
-    kept = kept[:needed]
+    kept = kept[:needed]  # the last round can overfill: its surplus in-band prompts are screened but not kept
     per_family: dict[str, dict[str, Any]] = {}
     for family, rate in rates:
-        entry = per_family.setdefault(family, {"screened": 0, "kept": 0, "never_solved": 0, "always_solved": 0})
+        entry = per_family.setdefault(family, {"screened": 0, "in_band": 0, "kept": 0, "never_solved": 0, "always_solved": 0})
         entry["screened"] += 1
-        entry["kept"] += band.min_pass_rate < rate < band.max_pass_rate
+        entry["in_band"] += band.min_pass_rate < rate < band.max_pass_rate
         entry["never_solved"] += rate == 0.0
         entry["always_solved"] += rate == 1.0
+    for family, count in Counter(_family(row) for row in kept).items():
+        per_family[family]["kept"] = count
     report = {
         "needed": needed,
         "screened": len(rates),
         "in_band": sum(band.min_pass_rate < r < band.max_pass_rate for _, r in rates),
+        "kept": len(kept),
         "filled_from_rejected": filled,
         "completions": len(rates) * band.samples,
         "seconds": round(time.perf_counter() - started, 1),
@@ -162,5 +166,6 @@ def screened_prompt_rows(
         rows = others + kept
         random.Random(seed).shuffle(rows)
         write_json(path, {"key": key, "report": report, "rows": rows})
-    log.info("rl.difficulty_filter: kept %d of %d screened reasoning prompts in %.0f s", report["in_band"], report["screened"], report["seconds"])
+    log.info("rl.difficulty_filter: kept %d of %d screened reasoning prompts (%d in the band) in %.0f s", len(kept), report["screened"],
+             report["in_band"], report["seconds"])
     return rows, report

@@ -16,6 +16,7 @@ from typing import Any
 
 from safealign.corpus import dataset_path, read_rows
 from safealign.corpus.decontaminate import normalise
+from safealign.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +38,34 @@ def _eval_prompt_texts() -> frozenset[str]:
     return frozenset(normalise(item.prompt) for item in generated_suite_items())
 
 
-def reasoning_prompts(spec: str, n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` problems of ``spec`` (``FAMILY[?KEY=VALUE&...]``: a family and its settings) from a training seed,
+def reasoning_prompts(spec: str, n: int, seed: int, stage: str = "rl", allow_short: bool = False) -> list[dict[str, Any]]:
+    """``n`` distinct problems of ``spec`` (``FAMILY[?KEY=VALUE&...]``: a family and its settings) from a training seed,
     none identical to an eval item.
 
     Families with a small problem space (``basic_arithmetic``, ``chain_sum``) redraw the same question
-    from different seeds, so a training seed alone does not keep RL prompts off the eval suites.
+    from different seeds, so a training seed alone does not keep RL prompts off the eval suites. A family
+    with fewer than ``n`` distinct questions is a :class:`DataError` (it would skew the mixture), unless
+    ``allow_short``: then it gives what it has.
     """
     from safealign.tasks.problems import TRAIN_SEED, generate_problems, parse_family_spec
 
     family, config = parse_family_spec(spec)
     held = _eval_prompt_texts()
     problems: list[Any] = []
+    asked: set[str] = set()
     for attempt in range(4):
-        earlier = {normalise(q.prompt) for q in problems}
-        asked = {q.prompt for q in problems}
         for problem in generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train", config=config):
             # The normalised form drops operators ("3 + 1" and "3 - 1" match): right for keeping off eval items,
-            # too coarse for repeats within a draw, which compare the exact question.
-            if normalise(problem.prompt) not in held and normalise(problem.prompt) not in earlier and problem.prompt not in asked:
+            # too coarse for repeats, within a draw or across draws, which compare the exact question.
+            if normalise(problem.prompt) not in held and problem.prompt not in asked:
                 asked.add(problem.prompt)
                 problems.append(problem)
         if len(problems) >= n:
             break
+    if len(problems) < n and not allow_short:
+        raise DataError(f"{stage}: task {spec!r} has only {len(problems)} distinct questions apart from the eval items, "
+                        f"{n} needed: lower its weight or {stage}.num_prompts, or widen its settings (e.g. a larger max_digits or "
+                        "max_terms)")
     return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]
 
 
@@ -81,21 +87,28 @@ def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
     return counts
 
 
-def build_prompt_rows(tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None) -> list[dict[str, Any]]:
-    """``num_prompts`` rows split across ``tasks`` by weight (:func:`apportion`), shuffled, in conversational form."""
+def build_prompt_rows(
+    tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None, stage: str = "rl", allow_short: bool = False
+) -> list[dict[str, Any]]:
+    """``num_prompts`` rows split across ``tasks`` by weight (:func:`apportion`), shuffled, in conversational form.
+
+    ``stage`` names the caller in messages; ``allow_short`` lets a reasoning family give fewer rows than its share
+    (:func:`reasoning_prompts`). Safety prompts repeat when the share exceeds the pool, each row its own copy.
+    """
     counts = apportion(dict(sorted(tasks.items())), num_prompts)
     rows: list[dict[str, Any]] = []
     for index, family in enumerate(sorted(tasks)):
         count = counts[family]
         if count == 0:
             if tasks[family] > 0:
-                log.warning("rl: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage", family, num_prompts, tasks[family])
+                log.warning("%s: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage", stage, family, num_prompts,
+                            tasks[family])
             continue
         if family == "safety":
             pool = safety_prompts(seed)
-            rows.extend(pool[i % len(pool)] for i in range(count))
+            rows.extend(dict(pool[i % len(pool)]) for i in range(count))  # a copy each: a repeated row is rewritten below
         else:
-            rows.extend(reasoning_prompts(family, count, seed * 100 + index))
+            rows.extend(reasoning_prompts(family, count, seed * 100 + index, stage, allow_short))
     random.Random(seed).shuffle(rows)
     for row in rows:
         messages = [{"role": "user", "content": row["prompt"]}]

@@ -85,7 +85,7 @@ def run_sample(cfg: SampleConfig, teacher_spec: str, stage_dir: Path, seed: int 
     total = sum(reasoning_tasks.values())
     mixture = {k: (1 - cfg.safety_share) * v / total for k, v in reasoning_tasks.items()} | {"safety": cfg.safety_share}
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
-    rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919)
+    rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919, stage="sample")
     loaded = load_model(teacher_spec, device=generation_device())
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=precision, system_prompt=system_prompt)
     params = SamplingParams(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature, top_p=0.95, num_samples=cfg.k, seed=seed)
