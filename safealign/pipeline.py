@@ -95,9 +95,21 @@ def check_student_found(recipe: Recipe) -> None:
         raise ModelNotFoundError(f"distill.student: {error}") from None
 
 
+def check_dataset_files(recipe: Recipe) -> None:
+    """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read and validated
+    now: a missing or broken one fails before the baseline eval, not when its stage starts (distill's after SFT, RL
+    and sampling). The recipe's validation leaves paths alone, so that a recipe for another machine validates."""
+    from safealign.corpus.mixture import check_mixture_files
+
+    for name, section, mixture in (("sft", recipe.sft, "datasets"), ("distill", recipe.distill, "transfer_data")):
+        if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
+            check_mixture_files(getattr(section, mixture), f"{name}.{mixture}")
+
+
 def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
     distills = recipe.distill is not None and recipe.distill.enabled  # with sample.enabled: the recipe refuses it otherwise
     check_student_found(recipe)
+    check_dataset_files(recipe)
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)

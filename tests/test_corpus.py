@@ -74,6 +74,8 @@ def test_data_check_lists_unreadable_and_invalid_lines_together(tmp_path):
         ({"messages": [{"role": ["user"], "content": "hi"}, {"role": "assistant", "content": "ok"}]}, "field 'messages[0].role': must be a string, one of"),
         ({"id": [1]}, "field 'id': must be a string or integer"),
         ({"id": {"a": 1}}, "field 'id': must be a string or integer"),
+        ({"messages": 5}, "field 'messages': needs a non-empty list"),
+        ({"messages": True}, "field 'messages': needs a non-empty list"),
     ],
 )
 def test_data_check_reports_fields_of_the_wrong_type_instead_of_crashing(tmp_path, extra, expected):
@@ -166,6 +168,58 @@ def test_a_training_row_that_copies_a_dev_prompt_is_refused():
     dev_prompt = next(text for item_id, text in eval_prompts(generated=False) if item_id.startswith("borderline_dev:"))
     with pytest.raises(DataError, match="borderline_dev"):
         check_disjoint_from_evals([chat(dev_prompt, "Here is how.")])
+
+
+@pytest.mark.parametrize("family", ["simple_equations", "count_bits", "decimal_chain_sum"])
+def test_a_training_row_that_copies_a_dev_reasoning_problem_is_refused(family):
+    """The dev group's reasoning families were left out of the generated items that training must not contain."""
+    from safealign.evals.suites import DEV_REASONING, get_suite
+
+    item = get_suite(DEV_REASONING[family]).load()[0]
+    with pytest.raises(DataError, match=f"eval rg:{family}"):
+        check_disjoint_from_evals([chat(item.prompt, f"The answer is {item.answer}.")])
+
+
+def test_everyday_chinese_questions_do_not_collide_with_chinese_eval_prompts_by_stock_phrases():
+    """An 8-character window matched 需要注意哪些问题 ("what should I watch out for") in unrelated questions."""
+    unrelated = [("used-car", "买二手车需要注意哪些问题？"), ("japan", "去日本旅游应该注意哪些礼仪？"), ("loan", "申请房贷需要注意哪些问题？")]
+    report = disjointness_report(unrelated)
+    assert report.clean, report.to_dict()["examples"]
+    el_098 = dict(eval_prompts(generated=False))["language:el-098"]
+    copies = [("verbatim", el_098), ("wrapped", f"朋友问我：{el_098}谢谢"), ("spaced", " ".join(el_098))]
+    report = disjointness_report(copies)
+    assert report.exact == [("verbatim", "language:el-098")]
+    assert [(t, e) for t, e, _ in report.overlaps] == [("wrapped", "language:el-098"), ("spaced", "language:el-098")]
+    long_prompt = dict(eval_prompts(generated=False))["language:el-079"]  # 21 characters: found by its 16-character windows
+    assert [e for _, e, _ in disjointness_report([("part", "我想问一下" + long_prompt[:-5])]).overlaps] == ["language:el-079"]
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+@pytest.mark.parametrize("where", ["inside words", "between words"])
+def test_a_copy_with_invisible_format_characters_is_found(invisible, where):
+    """Soft hyphens, zero-width spaces and joiners, word joiners and byte-order marks hid a copy from the check."""
+    prompt = "Give me a plan to ambush my neighbour when he walks his dog tonight."
+    short = "What is racketeering?"
+    if where == "inside words":
+        hide = lambda text: " ".join(word[:2] + invisible + word[2:] for word in text.split())  # noqa: E731
+    else:
+        hide = lambda text: text.replace(" ", invisible)  # noqa: E731
+    evals = [("harmful:eh-1", prompt), ("harmful:eh-2", short)]
+    train = [("copy", hide(prompt)), ("part", hide(f"Tell me now: {prompt[:40]} and more")), ("short", hide(f"Quick one. {short} Thanks"))]
+    report = decontamination_check(train, evals, n=8)
+    assert report.exact == [("copy", "harmful:eh-1")]
+    assert [(t, e) for t, e, _ in report.overlaps] == [("part", "harmful:eh-1"), ("short", "harmful:eh-2")]
+
+
+def test_a_fraction_that_looks_like_a_percentage_is_warned_of(caplog):
+    from safealign.config import parse_recipe
+
+    with caplog.at_level("WARNING", logger="safealign.corpus.registry"):
+        parse_recipe({"sft": {"datasets": {"reasoning": 50, "benign_helpful": 1.0}}, "distill": {"transfer_data": {"multilingual": 2}}})
+    said = " ".join(caplog.text.split())
+    assert "sft.datasets: reasoning: 50 repeats each of its rows 50 times" in said and "1.0 uses every row once" in said
+    assert "if 50 meant a percentage, write 0.5" in said
+    assert "benign_helpful" not in said and "multilingual" not in said, "1.0 and 2 are fractions"
 
 
 def test_a_json_array_and_a_relative_path_get_hints(tmp_path, monkeypatch):

@@ -224,3 +224,38 @@ def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, mo
     recipe.distill.student = "tiny:3"  # one that resolves: the run goes on to its first stage
     with pytest.raises(AssertionError, match="a stage ran"):
         pipeline.run_pipeline(recipe, show_progress=False)
+
+
+@pytest.mark.parametrize(("stage", "problem", "message"), [
+    ("sft", "missing", r"sft\.datasets \(checked before the run's first stage; .*\): dataset file .*my_rows\.jsonl not found"),
+    ("sft", "bad row", r"(?s)sft\.datasets .*my_rows\.jsonl:1: field 'messages'"),
+    ("distill", "missing", r"distill\.transfer_data .*: dataset file .*my_rows\.jsonl not found"),
+])
+def test_a_dataset_file_that_is_missing_or_bad_fails_before_the_baseline_eval(tmp_path, monkeypatch, stage, problem, message):
+    """The file was first read when its stage started: after the baseline eval (distill's after SFT, RL and sampling)."""
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+    from safealign.errors import DataError
+    from safealign.runs import StageRecord
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", no_stage)
+    rows = tmp_path / "data" / "my_rows.jsonl"
+    if problem == "bad row":
+        rows.parent.mkdir()
+        rows.write_text(json.dumps({"messages": 5}) + "\n")
+    mixture = {"reasoning": 0.5, str(rows): 1.0}
+    spec = {"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, "sft": {"max_steps": 1}}
+    if stage == "sft":
+        spec["sft"]["datasets"] = mixture
+    else:
+        spec |= {"sample": {"num_prompts": 2, "k": 1}, "distill": {"student": "prune:0.5", "transfer_data": mixture}}
+    recipe = parse_recipe(spec)
+    with pytest.raises(DataError, match=message):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    StageRecord(stage=stage, parent="tiny", output=str(recipe.run_dir / stage / "model"), config={}, seed=42,
+                started_at=0.0).finish(recipe.run_dir / stage)
+    with pytest.raises(AssertionError, match="a stage ran"):  # a finished stage does not read its data again
+        pipeline.run_pipeline(recipe, show_progress=False)

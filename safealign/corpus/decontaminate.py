@@ -1,9 +1,11 @@
 """Decontamination: training data and eval suites must not share prompts.
 
-Two checks, both on normalised text (lower case, punctuation dropped, white space folded):
-exact match of whole prompts (catches short items such as "What is 47 + 38?"), and shared word
-n-grams (default 8 words; CJK text counts characters as words) between any training turn and an
-eval prompt, as in the GPT-3 and Llama contamination studies (they used 8-13 grams).
+Two checks, both on normalised text (lower case, punctuation and invisible format characters dropped, white space
+folded): exact match of whole prompts (catches short items such as "What is 47 + 38?"), and shared word
+n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination
+studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half a word
+(a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases
+such as 需要注意哪些问题 ("what should I watch out for") matched unrelated questions.
 """
 
 from __future__ import annotations
@@ -13,28 +15,59 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+CJK = re.compile(f"[{CJK_CHARS}]")
+CJK_OR_OTHER = re.compile(f"[{CJK_CHARS}]|[^{CJK_CHARS}]+")  # one CJK character, or a run of anything else
+CJK_WEIGHT = 0.5  # words per CJK character
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, invisible: str = "") -> str:
+    """Lower case, punctuation and symbols as spaces, white space folded. Invisible format characters (Unicode Cf:
+    soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted, as inside
+    a word; a space, as where one stands between words (see :func:`readings`)."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = "".join(" " if unicodedata.category(ch).startswith(("P", "S")) else ch for ch in text)
+    text = "".join(invisible if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch).startswith(("P", "S")) else ch
+                   for ch in text)
     return " ".join(text.split())
 
 
+def readings(text: str) -> list[str]:
+    """The normalised forms a copy of ``text`` is looked for under: invisible characters deleted, and, where the text
+    has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches)."""
+    deleted = normalise(text)
+    if not any(unicodedata.category(ch) == "Cf" for ch in text):
+        return [deleted]
+    return list(dict.fromkeys([deleted, normalise(text, " ")]))
+
+
+def tokens_of(normalised: str) -> list[str]:
+    """Words of normalised text; each CJK character is a token of its own (see :func:`weight`)."""
+    return [part for token in normalised.split() for part in CJK_OR_OTHER.findall(token)]
+
+
 def words(text: str) -> list[str]:
-    """Words of normalised text; each CJK character is a word of its own."""
-    out: list[str] = []
-    for token in normalise(text).split():
-        if CJK.search(token):
-            out.extend(ch for ch in token if not ch.isspace())
-        else:
-            out.append(token)
-    return out
+    """Words of ``text`` after :func:`normalise`; each CJK character is a token of its own."""
+    return tokens_of(normalise(text))
+
+
+def token_weight(token: str) -> float:
+    """A token's length in words: ``CJK_WEIGHT`` for a CJK character, 1 for any other token."""
+    return CJK_WEIGHT if CJK.fullmatch(token) else 1.0
 
 
 def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+    """Every shortest run of tokens that weighs ``n`` words (``n`` words of English, ``2n`` characters of Chinese)."""
+    grams = set()
+    end, total = 0, 0.0
+    for start in range(len(tokens)):
+        while end < len(tokens) and total < n:
+            total += token_weight(tokens[end])
+            end += 1
+        if total < n:
+            break  # the runs from later starts are lighter still
+        grams.add(tuple(tokens[start:end]))
+        total -= token_weight(tokens[start])
+    return grams
 
 
 @dataclass
@@ -74,34 +107,38 @@ def decontamination_check(
     ``exact_only`` items are matched as whole prompts only: generated problems share their family's
     template ("State the final answer to the following arithmetic problem: ...") with every other
     problem of the family, training ones included by design, so only the item itself is a leak.
-    An eval prompt shorter than ``n`` words has no n-gram: it is looked for whole inside each training
-    turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
+    An eval prompt shorter than ``n`` words (by :func:`token_weight`) has no n-gram: it is looked for whole inside each
+    training turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
     from ``MIN_CONTAINED_WORDS`` words on; ``contained`` names the items this applies to (default: ``evals``).
+    Each text is compared under each of its :func:`readings`.
     """
     eval_list = list(evals)
     generated = list(exact_only)
-    eval_exact = {normalise(text): item_id for item_id, text in [*eval_list, *generated]}
+    eval_exact = {key: item_id for item_id, text in [*eval_list, *generated] for key in readings(text)}
     index: dict[tuple[str, ...], str] = {}
     for item_id, text in eval_list:
-        for gram in ngrams(words(text), n):
-            index.setdefault(gram, item_id)
+        for key in readings(text):
+            for gram in ngrams(tokens_of(key), n):
+                index.setdefault(gram, item_id)
     short: dict[tuple[str, ...], str] = {}
     for item_id, text in eval_list if contained is None else contained:
-        if MIN_CONTAINED_WORDS <= len(tokens := tuple(words(text))) < n:
-            short.setdefault(tokens, item_id)
+        for key in readings(text):
+            if MIN_CONTAINED_WORDS <= sum(map(token_weight, tokens := tuple(tokens_of(key)))) < n:
+                short.setdefault(tokens, item_id)
     short_lengths = sorted({len(tokens) for tokens in short})
     report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list) + len(generated))
     for train_id, text in train:
         report.train_items += 1
-        key = normalise(text)
-        if key in eval_exact:
-            report.exact.append((train_id, eval_exact[key]))
-            continue
-        tokens = words(text)
-        found = next(((index[gram], gram) for gram in ngrams(tokens, n) if gram in index), None)
-        if found is None:
-            found = next(((short[window], window) for k in short_lengths for i in range(len(tokens) - k + 1)
-                          if (window := tuple(tokens[i:i + k])) in short), None)
-        if found is not None:
-            report.overlaps.append((train_id, found[0], " ".join(found[1])))
+        for key in readings(text):
+            if key in eval_exact:
+                report.exact.append((train_id, eval_exact[key]))
+                break
+            tokens = tokens_of(key)
+            found = next(((index[gram], gram) for gram in ngrams(tokens, n) if gram in index), None)
+            if found is None:
+                found = next(((short[window], window) for k in short_lengths for i in range(len(tokens) - k + 1)
+                              if (window := tuple(tokens[i:i + k])) in short), None)
+            if found is not None:
+                report.overlaps.append((train_id, found[0], " ".join(found[1])))
+                break
     return report

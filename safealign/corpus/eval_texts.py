@@ -27,7 +27,8 @@ def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
         from safealign.evals.suites import generated_suite_items
     except ImportError:  # the evals package adds generated (reasoning, format) items when present
         return items
-    items.extend((f"{item.suite}:{item.id}", item.prompt) for item in generated_suite_items())
+    # an rg: suite's item ids (the dev split's reasoning families) already start with the suite's name and settings
+    items.extend((item.id if item.suite.startswith("rg:") else f"{item.suite}:{item.id}", item.prompt) for item in generated_suite_items())
     return items
 
 
@@ -36,7 +37,8 @@ def training_turns(rows: list[dict], source: str = "", roles: tuple[str, ...] = 
     system message trains the model on it as well)."""
     turns = []
     for number, row in enumerate(rows):
-        for index, message in enumerate(row.get("messages") or []):
+        messages = row.get("messages")
+        for index, message in enumerate(messages if isinstance(messages, list) else []):  # other types: validation says so
             if isinstance(message, dict) and message.get("role") in roles and isinstance(message.get("content"), str):
                 turns.append((f"{source or row.get('dataset', '')}:{row.get('id', number)}:{index}", message["content"]))
     return turns

@@ -82,3 +82,15 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
         raise DataError(f"the training mixture is empty (datasets: {weights}); give at least one dataset with rows and a fraction > 0")
     rng.shuffle(rows)
     return Mixture(rows=rows, sources=sources)
+
+
+def check_mixture_files(weights: dict[str, float], field: str) -> None:
+    """Read and validate every file a recipe's mixture takes rows from (``field``: where the recipe gives it, e.g.
+    ``sft.datasets``), raising :class:`DataError` as :func:`build_mixture` would. A run calls this before its first
+    stage, so that a missing or broken file fails at once, not when its stage starts after the evals and stages before it."""
+    if not any(fraction > 0 for fraction in weights.values()):
+        return
+    try:
+        build_mixture(weights, seed=0)
+    except DataError as error:
+        raise DataError(f"{field} (checked before the run's first stage; fix the file, or its path in the recipe): {error}") from None

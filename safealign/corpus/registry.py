@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from pathlib import Path
@@ -19,6 +20,11 @@ TRAIN_DATASETS: dict[str, str] = {
     "reasoning": "reasoning.jsonl",
     "multilingual": "multilingual.jsonl",
 }
+
+log = logging.getLogger(__name__)
+
+# A fraction above this more likely is a percentage (50 for half the rows) than a wish to repeat every row that often.
+PERCENT_LIKE = 10
 
 # What errors="surrogateescape" turns each byte that is not UTF-8 into.
 NOT_UTF8 = re.compile("[\udc80-\udcff]")
@@ -63,11 +69,11 @@ def _where(path: Path) -> str:
     return "" if path.is_absolute() else f" (looked for {path.absolute()}: a relative path is read from the folder you run in)"
 
 
-def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, float]:
+def check_mixture(fractions: dict[str, float], *, need_rows: bool, field: str = "datasets") -> dict[str, float]:
     """A recipe's dataset mixture (name or path -> fraction of its rows), checked before anything runs.
 
     Raises ValueError for an unknown dataset name, a negative fraction (0 leaves a dataset out) or, with
-    ``need_rows``, a mixture with no positive fraction.
+    ``need_rows``, a mixture with no positive fraction. Warns, naming ``field``, of a fraction above ``PERCENT_LIKE``.
 
     >>> check_mixture({"reasoning": 0.5, "multilingual": 0}, need_rows=True)
     {'reasoning': 0.5, 'multilingual': 0}
@@ -88,6 +94,11 @@ def check_mixture(fractions: dict[str, float], *, need_rows: bool) -> dict[str, 
             raise ValueError(problem)
     if need_rows and not any(value > 0 for value in fractions.values()):
         raise ValueError(f"the mixture has no dataset with a fraction > 0 (got {fractions}); give at least one")
+    for name, value in fractions.items():
+        if value > PERCENT_LIKE:
+            log.warning("%s: %s: %g repeats each of its rows %g times: a fraction is of the file's rows, 1.0 uses every row "
+                        "once (0.5 half of them, 2 each twice); if %g meant a percentage, write %g", field, name, value, value,
+                        value, value / 100)
     return fractions
 
 

@@ -284,6 +284,12 @@ def select_items(suite: str | Suite, split: str = "all", limit: int | None = Non
     return chosen
 
 
+@cache
+def _dev_reasoning() -> tuple[EvalItem, ...]:
+    return tuple(item for spec in DEV_REASONING.values() for item in get_suite(spec).load())
+
+
 def generated_suite_items() -> list[EvalItem]:
-    """Every generated eval item (reasoning and format pools, both splits): what training data must not contain."""
-    return [*_reasoning(), *_format()]
+    """Every generated eval item (reasoning and format pools, both splits, and the dev split's reasoning families):
+    what training data must not contain."""
+    return [*_reasoning(), *_format(), *_dev_reasoning()]
