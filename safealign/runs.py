@@ -1,7 +1,8 @@
 """Run folders: ``runs/<name>/<stage>/``, a stage is done only when its ``stage.json`` exists.
 
 ``stage.json`` is written last and atomically, so a crash (even ``kill -9``) leaves a stage
-without it, and the pipeline resumes that stage from its last checkpoint.
+without it, and the pipeline resumes that stage from its last checkpoint. A finished stage made from an
+earlier stage's output that was made again since is redone (see ``retrained_input``).
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ class StageRecord:
         in all (``wall_time_s``), not its last session's part. A session that crashed ran until its last row in
         ``metrics.jsonl`` (rows carry their time; a copied folder's file times would not); one that logged no row
         counts 0 s. A stage that starts over (no checkpoint) counts from now: what ran before left nothing it uses,
-        and its logs are set aside (see set_aside_logs)."""
+        and its logs and checkpoints are set aside (see set_aside_logs)."""
         path = stage_dir / SESSIONS_FILE
         if checkpoint is None:
             set_aside_logs(stage_dir)
@@ -222,18 +223,32 @@ STAGE_LOGS = ("metrics.jsonl", "rollouts.jsonl", "gates.jsonl", "alerts.jsonl")
 
 
 def set_aside_logs(stage_dir: Path) -> Path | None:
-    """Move the logs of an earlier attempt of a stage that now starts from step 0 (it crashed before its first
-    checkpoint, or `--no-resume`) into ``earlier_attempts/<time>/``: appended to, they held two runs' steps 1, 2, ...
-    and the detectors, the gate counts and `audit` read both. Moved, not deleted: they are the only record of that
-    attempt. Returns the folder, or None when there was nothing to move."""
+    """Move the logs and ``checkpoint-N`` folders of an earlier attempt of a stage that now starts from step 0 (it
+    crashed before its first checkpoint, or `--no-resume`) into ``earlier_attempts/<time>/``: appended to, the logs
+    held two runs' steps 1, 2, ... and the detectors, the gate counts and `audit` read both; left in place, the
+    checkpoints were what the next resume picked if this attempt crashed before it saved a newer one (a model trained
+    half under each attempt's settings). Moved, not deleted: they are the only record of that attempt. Returns the
+    folder, or None when there was nothing to move."""
     logs = [stage_dir / name for name in STAGE_LOGS if (stage_dir / name).is_file()]
-    if not logs:
+    checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    if not logs and not checkpoints:
         return None
-    target = stage_dir / "earlier_attempts" / time.strftime("%Y%m%d-%H%M%S")
-    target.mkdir(parents=True, exist_ok=True)
-    for path in logs:
+    target = attempt_folder(stage_dir)
+    for path in [*logs, *checkpoints]:
         path.replace(target / path.name)
-    log.warning("%s starts from step 0: the logs of its earlier attempt are now in %s", stage_dir, target)
+    kept = "logs and checkpoints" if checkpoints else "logs"
+    log.warning("%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)", stage_dir, kept, target)
+    return target
+
+
+def attempt_folder(stage_dir: Path) -> Path:
+    """A new, empty ``earlier_attempts/<time>/`` folder in ``stage_dir`` (``<time>-2``, ... when that second has one)."""
+    base = stage_dir / "earlier_attempts" / time.strftime("%Y%m%d-%H%M%S")
+    target, n = base, 1
+    while target.exists():
+        n += 1
+        target = base.with_name(f"{base.name}-{n}")
+    target.mkdir(parents=True)
     return target
 
 
@@ -283,9 +298,21 @@ class StageResult:
 def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | None:
     """``output`` and the record of a finished run of ``stage`` in ``stage_dir`` (its ``stage.json`` exists), else None.
 
-    Done stages are skipped. ``output`` is where the stage writes (a run folder may have moved since the record was written).
+    Done stages are skipped. One made from an earlier stage's output that was made again since (see
+    :func:`retrained_input`) is not done: its folder is set aside (see :func:`set_aside_stage`), with a warning, and the
+    stage runs again. ``output`` is where the stage writes (a run folder may have moved since the record was written).
     """
-    done = stage_done(stage_dir)
+    from safealign.distributed import is_main_process, main_process_first
+
+    with main_process_first():  # every rank calls this: rank 0 sets a stale stage aside before the others look
+        done = stage_done(stage_dir)
+        upstream = retrained_input(stage_dir, done) if done is not None else None
+        if upstream is not None:
+            if is_main_process():
+                kept = set_aside_stage(stage_dir)
+                log.warning("%s: %s was made again after this stage started, so what %s holds is of an earlier one: "
+                            "redoing %s (its earlier result is now in %s)", stage, upstream, stage_dir, stage, kept)
+            done = None
     if done is None:
         return None
     recorded = str(done.get("stage", stage))
@@ -296,6 +323,48 @@ def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | N
                              f"(--out), or delete that one")
     log.info("%s: already done (%s), skipping", stage, stage_dir)
     return StageResult(output, done)
+
+
+def stage_inputs(record: dict[str, Any]) -> list[str]:
+    """What a finished stage was made from, as its ``stage.json`` records it: the model it started from or scored
+    (``parent``) and, for distillation, the files of its transfer set (the sample stage's traces among them)."""
+    inputs = [record.get("parent")]
+    traces = record.get("inputs", {}).get("traces") if isinstance(record.get("inputs"), dict) else None
+    if isinstance(traces, dict) and isinstance(traces.get("sources"), list):
+        inputs += [source.get("name") for source in traces["sources"] if isinstance(source, dict)]
+    return [path for path in inputs if isinstance(path, str) and path]
+
+
+def retrained_input(stage_dir: Path, record: dict[str, Any] | None = None) -> Path | None:
+    """The folder of a stage whose output this finished stage was made from (see :func:`stage_inputs`) and which
+    finished after this stage started: trained (or sampled) again since, at the same path, so this stage's model,
+    traces or scores are of an output that is gone (deleting `sft/` and rerunning kept `rl/` and the evals as done).
+    None when every such stage is older, or an input is no stage's output (a model name, a folder outside a run).
+    ``record``: the stage's ``stage.json`` when the caller has it read already."""
+    record = stage_done(stage_dir) if record is None else record
+    started = (record or {}).get("started_at")
+    if not record or not isinstance(started, int | float) or isinstance(started, bool):
+        return None
+    moved = recorded_move(record, stage_dir)
+    for name in stage_inputs(record):
+        path = Path(as_moved(name, moved))
+        upstream = path.parent
+        if not path.exists() or upstream.resolve() == stage_dir.resolve() or not (upstream / STAGE_FILE).is_file():
+            continue
+        finished = (stage_done(upstream) or {}).get("finished_at")
+        if isinstance(finished, int | float) and not isinstance(finished, bool) and finished > started:
+            return upstream
+    return None
+
+
+def set_aside_stage(stage_dir: Path) -> Path:
+    """Move everything a stage's folder holds (its record, model, checkpoints, logs, caches) into
+    ``earlier_attempts/<time>/``, so that the stage runs again from nothing; returns that folder."""
+    target = attempt_folder(stage_dir)
+    for path in list(stage_dir.iterdir()):
+        if path.name != "earlier_attempts":
+            path.replace(target / path.name)
+    return target
 
 
 def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tuple[str, Any]] | None = None) -> dict[str, tuple[Any, Any]]:

@@ -89,6 +89,19 @@ def test_resume_continues_from_saved_step(tmp_path):
     assert record["wall_time_s"] == pytest.approx(record["finished_at"] - record["started_at"] + crashed_ran)
 
 
+def test_sft_resumes_only_on_the_data_it_started_with(tmp_path):
+    from safealign.errors import SafealignError
+
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    stage_dir = tmp_path / "sft"
+    with pytest.raises(KeyboardInterrupt):
+        run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32", callbacks=[CrashAt(5)])
+    assert last_checkpoint(stage_dir).name == "checkpoint-4"
+    data.write_text(data.read_text().replace("banana", "cherry"))  # edited or regenerated, same file name
+    with pytest.raises(SafealignError, match=r"data_sha256\..*mem\.jsonl: '[0-9a-f]{64}' -> '[0-9a-f]{64}'.*would mix the two"):
+        run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32")
+
+
 def test_keep_checkpoints_sets_how_many_saves_stay(tmp_path):
     data = write_memorisation_set(tmp_path / "mem.jsonl")
     run_sft(config(data, max_steps=8, save_steps=2, keep_checkpoints=3), "tiny", tmp_path / "sft", precision="fp32")

@@ -155,7 +155,7 @@ class SFTConfig(Section):
     def _known_datasets(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         from safealign.corpus.registry import check_mixture
 
-        return check_mixture(value, need_rows=info.data.get("enabled", True))
+        return check_mixture(value, need_rows=info.data.get("enabled", True), field="sft.datasets")
 
     @field_validator("lr_scheduler")
     @classmethod
@@ -190,7 +190,7 @@ class GateConfig(Section):
     min_items: int = Field(2, ge=1, description="A drop or rise past the tolerance counts as a breach only when it is at least this many gate items: "
                            "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back.")
     policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
-    max_rollbacks: int = Field(3, ge=0, description="Stop the stage after this many rollbacks.")
+    max_rollbacks: int = Field(3, ge=0, description="Rollbacks after which training continues; the next breach rolls back and stops the stage (0: the first breach stops it).")
     batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at limit 16, the quickstart's, in one batch; at the default limit 24 a check takes two batches).")
     precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP)
 
@@ -463,7 +463,7 @@ class DistillConfig(Section):
     def _known_transfer_data(cls, value: dict[str, float]) -> dict[str, float]:
         from safealign.corpus.registry import check_mixture
 
-        return check_mixture(value, need_rows=False)
+        return check_mixture(value, need_rows=False, field="distill.transfer_data")
 
     @model_validator(mode="after")
     def _one_width_setting(self) -> DistillConfig:

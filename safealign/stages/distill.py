@@ -324,7 +324,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     # half trained on the old ones.
     data_sha256 = {"traces" if source["name"] == str(traces) else source["name"]: source["sha256"] for source in mixture.sources}
     write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces),
-                                   "data_sha256": data_sha256, "seed": seed}, checkpoint)
+                                   "data_sha256": data_sha256, "seed": seed, "system_prompt": system_prompt}, checkpoint)
     mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     if cfg.student.startswith("prune:"):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template

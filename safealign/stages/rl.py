@@ -52,7 +52,7 @@ from safealign.training.common import (
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.evicting_rollouts import evicting_rollouts
 from safealign.training.gates import GateCallback, earlier_events, stopped_at
-from safealign.training.hacking_callback import HackingCallback
+from safealign.training.hacking_callback import HackingCallback, stopped_by_alert
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.rollouts import RolloutCallback, RolloutLog
 from safealign.training.unpadded_scoring import score_grpo_unpadded
@@ -120,7 +120,8 @@ def run_rl(
     record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         record.open_session(stage_dir, checkpoint)
-        write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
+        write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision,
+                                       "system_prompt": system_prompt}, checkpoint)
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     require_chat_template(loaded.tokenizer, model_spec, "rl")
@@ -183,7 +184,8 @@ def run_rl(
         # TRL's GRPOTrainer asks the model `is_gradient_checkpointing`, which transformers 5.2x deprecates: a warning
         # about TRL's code that the user cannot act on.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        result = train_or_finish(trainer, checkpoint, stopped=stopped_at(stage_dir / "gates.jsonl", checkpoint))
+        stopped = stopped_at(stage_dir / "gates.jsonl", checkpoint) or stopped_by_alert(stage_dir, checkpoint, cfg.hacking)
+        result = train_or_finish(trainer, checkpoint, stopped=stopped)
     nan_guard.raise_if_tripped(stage_dir)
     if trainer.state.global_step == 0:  # nothing trained: never record the starting model as a finished RL stage
         raise SafealignError(f"rl: GRPO ran 0 steps on {len(rows)} prompts (prompts_per_step {cfg.prompts_per_step}, max_steps "

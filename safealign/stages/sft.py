@@ -174,7 +174,11 @@ def run_sft(
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         record.open_session(stage_dir, checkpoint)
-        write_stage_config(stage_dir, {"sft": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision}, checkpoint)
+        # The files' content, not only their names: a dataset edited or regenerated under the same name must not resume
+        # a model half trained on the old rows.
+        data_sha256 = {source["name"]: source["sha256"] for source in mixture.sources}
+        write_stage_config(stage_dir, {"sft": cfg.model_dump(), "model": model_spec, "data_sha256": data_sha256, "seed": seed,
+                                       "precision": precision, "system_prompt": system_prompt}, checkpoint)
         mixture.write_manifest(stage_dir / "data_mixture.json")
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
     log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])

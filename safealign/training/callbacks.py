@@ -38,15 +38,47 @@ class NanLossError(RuntimeError):
 
 
 class NanGuardCallback(TrainerCallback):
-    """Stop as soon as a logged loss or gradient norm is NaN/inf, before a bad checkpoint is saved.
+    """Stop as soon as a logged loss or gradient norm is NaN/inf, or the weights are not finite when a checkpoint
+    is about to be saved or training ends, before a bad checkpoint or model is saved.
 
-    ``on_log`` runs before the save of the same step, so cancelling the save here keeps the
-    last good checkpoint as the newest one.
+    ``on_log`` runs before the save of the same step, so cancelling the save there keeps the last good checkpoint as
+    the newest one. The logs alone miss steps: a save step that is not a logging step saved NaN weights, and
+    transformers drops a NaN loss from the logged mean (``logging_nan_inf_filter``). So ``on_step_end``, which runs
+    before the step's save, reads the weights themselves on the steps that save or end training (one pass over
+    the trainable parameters: a NaN or inf loss or gradient reaches every weight it updates within the step).
     """
 
     def __init__(self) -> None:
         self.bad_step: int | None = None
         self.bad_value: str = ""
+        self.weights_checked_at: int | None = None
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self.bad_step is None and model is not None and (control.should_save or control.should_training_stop):
+            self._check_weights(state, control, model)
+        return control
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        """Training by epochs ends without ``should_training_stop``; the stage saves its model next."""
+        if self.bad_step is None and model is not None and self.weights_checked_at != state.global_step:
+            self._check_weights(state, control, model)
+        return control
+
+    def _check_weights(self, state, control, model) -> None:
+        import torch
+
+        from safealign.distributed import main_process_value
+
+        self.weights_checked_at = state.global_step
+        with torch.no_grad():
+            trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+            finite = torch.stack([torch.isfinite(p).all() for _, p in trained]).tolist() if trained else []  # one sync
+        # rank 0's answer on every rank: all skip the save alike (a save that some ranks skip waits forever)
+        bad = main_process_value([name for (name, _), ok in zip(trained, finite, strict=True) if not ok])
+        if bad:
+            self.bad_step, self.bad_value = state.global_step, f"non-finite weights ({len(bad)} tensors, e.g. {bad[0]})"
+            control.should_training_stop = True
+            control.should_save = False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         for key in ("loss", "grad_norm"):
@@ -75,7 +107,9 @@ class NanGuardCallback(TrainerCallback):
 SHOWN_KEYS = (("loss", "loss"), ("kd_loss", "kd loss"), ("hidden_loss", "hidden loss"), ("grad_norm", "grad norm"), ("learning_rate", "lr"),
               ("reward", "reward"), ("completions/mean_length", "length"), ("completions/clipped_ratio", "truncated"),
               ("entropy", "entropy"), ("mean_token_accuracy", "token accuracy"), ("train_tokens_per_second", "tokens/s"),
-              ("step_time", "s/step"), ("train_loss", "mean loss"), ("train_runtime", "elapsed s"))
+              ("step_time", "s/step"), ("train_loss", "mean loss"), ("train_runtime", "elapsed s"),
+              ("gate/refusal", "gate refusal"), ("gate/over_refusal", "gate over-refusal"), ("gate/accuracy", "gate accuracy"),
+              ("gate/passed", "gate passed"))
 REWARD_MEAN = re.compile(r"rewards/(.+)/mean")
 
 

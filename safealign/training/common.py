@@ -50,7 +50,8 @@ def require_chat_template(tokenizer: Any, model_spec: str, stage: str) -> None:
 
 def ended_at(checkpoint: Path | None, args: Any, stopped: bool = False) -> bool:
     """Whether ``checkpoint`` holds the end of training (a crash came during the final save): its step reached
-    ``args.max_steps`` (or its epoch ``args.num_train_epochs``), or ``stopped`` (a gate stopped the stage there)."""
+    ``args.max_steps`` (or its epoch ``args.num_train_epochs``), or ``stopped`` (a gate or a critical hacking alert
+    stopped the stage there)."""
     if checkpoint is None:
         return False
     state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))

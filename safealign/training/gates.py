@@ -1,17 +1,23 @@
 """Cross-validation gates: every N steps, check the policy on held-out safety and reasoning suites.
 
 At the stage's start the gate measures the starting checkpoint (the baseline). Every
-``every_steps`` it measures again; a pass snapshots the trainable weights, a breach (refusal of
-harmful requests down, or over-refusal of borderline requests up, beyond the recipe's tolerance)
-restores the last passing snapshot and applies the policy: stop, halve the learning rate, or
-double the KL coefficient. A change counts as a breach only when it also amounts to ``min_items``
-gate items: on 16 items one answer is 6.25 points, more than a 5-point tolerance, so without that
-floor a single flipped answer would roll the stage back. Every check is a row in ``gates.jsonl`` and ``gate/*`` keys in the logs.
+``every_steps`` it measures again; a pass snapshots the trainable weights and the optimizer's state
+(Adam's moments), a breach (refusal of harmful requests down, or over-refusal of borderline requests
+up, beyond the recipe's tolerance) restores the last passing snapshot and applies the policy: stop,
+halve the learning rate, or double the KL coefficient. After ``max_rollbacks`` rollbacks the next
+breach rolls back and stops the stage, whatever the policy (``max_rollbacks: 1`` allows one rollback
+that training continues from; the second one stops). A change counts as a breach only when it also
+amounts to ``min_items`` gate items: on 16 items one answer is 6.25 points, more than a 5-point
+tolerance, so without that floor a single flipped answer would roll the stage back. Every check is a
+row in ``gates.jsonl`` and a log record of ``gate/*`` keys (in ``metrics.jsonl`` and the trackers).
+Each checkpoint holds the snapshot (``gate_snapshot.pt``), so a resumed stage rolls back to the
+same passing weights as an uninterrupted one would.
 Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -110,12 +116,16 @@ def broadcast(value: Any) -> Any:
     return box[0]
 
 
+SNAPSHOT_FILE = "gate_snapshot.pt"  # in each checkpoint-N folder: the last passing snapshot at that checkpoint
+
+
 class GateCallback(TrainerCallback):
     def __init__(self, cfg: GateConfig, evaluate: Callable[[Any], GateMetrics], log_path: Path) -> None:
         self.cfg, self.evaluate, self.log_path = cfg, evaluate, log_path
-        self.trainer: Any = None  # set after the trainer is built (needed for lr / beta policies)
+        self.trainer: Any = None  # set after the trainer is built (needed for lr / beta policies, the optimizer state)
         self.baseline: GateMetrics | None = None
         self.snapshot: dict[str, Any] = {}
+        self.optimizer_state: dict[Any, Any] | None = None  # the optimizer's per-parameter state at the snapshot
         self.snapshot_step = 0
         self.rollbacks = 0
         self.events: list[GateEvent] = []
@@ -130,7 +140,13 @@ class GateCallback(TrainerCallback):
         return broadcast(metrics)
 
     def _snapshot(self, model: Any, step: int) -> None:
+        """Copy the trainable weights and the optimizer's state. Restoring the weights alone left Adam's moments those
+        of the breaching steps (~90% of the first moment after a rollback), so the next update went back along the
+        breach. Memory: a copy of the weights and one of Adam's two moments, 3x the trainable parameters on the device
+        they train on (135M in fp32: 0.54 GB + 1.08 GB; LoRA: its adapters' only)."""
         self.snapshot = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+        optimizer = getattr(self.trainer, "optimizer", None)
+        self.optimizer_state = copy.deepcopy(optimizer.state_dict()["state"]) if optimizer is not None else None
         self.snapshot_step = step
 
     def _restore(self, model: Any) -> None:
@@ -140,13 +156,76 @@ class GateCallback(TrainerCallback):
             for name, param in model.named_parameters():
                 if name in self.snapshot:
                     param.copy_(self.snapshot[name])
+        optimizer = getattr(self.trainer, "optimizer", None)
+        if optimizer is not None and self.optimizer_state is not None:
+            # The snapshot's moments and step counts, with today's hyperparameters (a lower_lr rollback's halved learning
+            # rate stays) and the scheduler's step count as it is. Copied again: load_state_dict keeps the tensors it
+            # is given, which the next steps update in place, and a later rollback may return to this snapshot too.
+            groups = optimizer.state_dict()["param_groups"]
+            optimizer.load_state_dict({"state": copy.deepcopy(self.optimizer_state), "param_groups": groups})
+
+    def _resume_snapshot(self, args: Any, model: Any, step: int, earlier: list[dict[str, Any]]) -> None:
+        """The last passing snapshot at the checkpoint a stage resumes from, as ``on_save`` wrote it there: a resumed
+        stage rolls back to what an uninterrupted one would (before, to the checkpoint's weights, which no gate had
+        necessarily checked, recorded as a passing step)."""
+        import torch
+
+        path = Path(args.output_dir) / f"checkpoint-{step}" / SNAPSHOT_FILE if getattr(args, "output_dir", None) else None
+        saved = None
+        if path is not None and path.is_file():
+            try:
+                # on the CPU: load_state_dict moves the moments to their parameters' device and keeps Adam's step counts
+                saved = torch.load(path, map_location="cpu", weights_only=True)
+            except Exception as error:  # a file cut short: fall back to the checkpoint's weights, said below
+                log.warning("gates: %s does not load (%s)", path, error)
+        self._snapshot(model, step)  # the checkpoint's weights and optimizer state, just loaded
+        if saved is None:
+            if not any(e.get("step") == step and e.get("action") in ("baseline", "pass") for e in earlier):
+                log.warning("gates: checkpoint-%d holds no gate snapshot (a checkpoint of an older safealign, or its save "
+                            "was cut short): a breach will roll back to this checkpoint's weights, which no gate may have "
+                            "checked", step)
+            return
+        self.snapshot_step = int(saved["step"])
+        if saved.get("weights") is not None:  # taken before the checkpoint's step: not the checkpoint's own weights
+            self.snapshot = saved["weights"]
+            self.optimizer_state = saved.get("optimizer") if self.optimizer_state is not None else None
+
+    def on_save(self, args, state, control, **kwargs):
+        """Write the last passing snapshot into the checkpoint just saved: its step and, when that is not the
+        checkpoint's own step, its weights and optimizer state (the checkpoint holds them otherwise). With
+        ``save_steps`` a multiple of ``every_steps`` (the defaults) that is only after a rollback; otherwise a
+        checkpoint between checks grows by 3x the trainable parameters (see ``_snapshot``)."""
+        if not state.is_world_process_zero or self.baseline is None:
+            return control
+        import torch
+
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if not folder.is_dir():
+            return control
+        own = self.snapshot_step == state.global_step
+        saved = {"step": self.snapshot_step, "weights": None if own else self.snapshot, "optimizer": None if own else self.optimizer_state}
+        partial = folder / f".{SNAPSHOT_FILE}.tmp"  # renamed once whole: a kill mid-write leaves no half file
+        torch.save(saved, partial)
+        partial.replace(folder / SNAPSHOT_FILE)
+        return control
 
     def _record(self, event: GateEvent, state: Any) -> None:
+        from transformers import Trainer
+
         self.events.append(event)
         if state.is_world_process_zero:
             with self.log_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(event.to_dict()) + "\n")
-            state.log_history.append({"step": event.step, "gate/refusal": event.metrics.refusal, "gate/over_refusal": event.metrics.over_refusal, "gate/accuracy": event.metrics.accuracy, "gate/passed": float(event.passed)})
+        row = {"gate/refusal": event.metrics.refusal, "gate/over_refusal": event.metrics.over_refusal, "gate/accuracy": event.metrics.accuracy,
+               "gate/passed": float(event.passed)}
+        if isinstance(self.trainer, Trainer):
+            # Through the Trainer's log, on every rank as its own records: to log_history, metrics.jsonl and the
+            # trackers (appended to log_history alone, they reached neither). transformers' Trainer.log, not the
+            # trainer's own: GRPOTrainer.log folds the step's pending reward metrics into the record and clears them,
+            # which took them from the step's own record.
+            Trainer.log(self.trainer, row)
+        elif state.is_world_process_zero:
+            state.log_history.append({"step": event.step, **row})
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if self.baseline is not None:
@@ -162,9 +241,9 @@ class GateCallback(TrainerCallback):
             # checkpoint, and the rollbacks so far still count toward max_rollbacks.
             self.baseline = GateMetrics(**first["metrics"])
             self.rollbacks = sum(str(e.get("action", "")).startswith("rollback") for e in earlier)
-            self._snapshot(model, state.global_step)
-            log.info("gates: resumed at step %d with the stage's baseline from step %d and %d rollbacks so far",
-                     state.global_step, first.get("step", 0), self.rollbacks)
+            self._resume_snapshot(args, model, state.global_step, earlier)
+            log.info("gates: resumed at step %d with the stage's baseline from step %d, the passing snapshot of step %d and "
+                     "%d rollbacks so far", state.global_step, first.get("step", 0), self.snapshot_step, self.rollbacks)
             self._reapply_raised_kl(earlier)
             return
         start = time.perf_counter()
@@ -205,6 +284,7 @@ class GateCallback(TrainerCallback):
         log.info("gates: beta %.4g → %.4g, as %d raise_kl rollback(s) before this checkpoint left it", start, self.trainer.beta, raised)
 
     def _apply_policy(self, control: Any) -> str:
+        # max_rollbacks rollbacks continue; the one after them (rollbacks > max_rollbacks) stops the stage
         if self.cfg.policy == "stop" or self.rollbacks > self.cfg.max_rollbacks:
             control.should_training_stop = True
             return "stop"

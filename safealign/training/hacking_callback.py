@@ -15,6 +15,20 @@ from safealign.training.rollouts import examples_at
 log = logging.getLogger(__name__)
 
 
+def stopped_by_alert(stage_dir: Path, checkpoint: Path | None, thresholds: HackingConfig) -> bool:
+    """Whether a critical alert had stopped the stage (``stop_on_critical``) by ``checkpoint``'s step: an alert in
+    ``alerts.jsonl`` at or before it. Like a gate's stop, resuming must not train on past it: killed during the final
+    save, the rerun resumed from the stop's checkpoint and trained on to max_steps (the alert, fired once per stage,
+    did not fire again)."""
+    from safealign.runs import read_jsonl
+
+    if not thresholds.stop_on_critical or checkpoint is None or not checkpoint.name.rsplit("-", 1)[-1].isdigit():
+        return False
+    step = int(checkpoint.name.rsplit("-", 1)[-1])
+    return any(alert.get("severity") == "critical" and isinstance(alert.get("step"), int | float) and alert["step"] <= step
+               for alert in read_jsonl(stage_dir / "alerts.jsonl"))
+
+
 class HackingCallback(TrainerCallback):
     """After each log, run every detector over the history; a detector alerts once per stage.
 
