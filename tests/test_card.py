@@ -26,7 +26,10 @@ from safealign.corpus import TRAIN_DATASETS, dataset_path
 from safealign.corpus.mixture import sha256_file
 from safealign.runs import read_json
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None)
+CHROMIUM = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)),
+    None,
+)
 SCREENSHOT_DIR = Path(os.environ.get("SAFEALIGN_SCREENSHOTS", "runs/screenshots")).resolve()
 FILES = ("README.md", "DATA_CARD.md", "lineage.json", "report.html")
 
@@ -35,18 +38,44 @@ def tiny_recipe(data: Path, full: bool) -> dict:
     # RL safety prompts read every shipped training file; leave them out while one is still missing.
     shipped = _all_exist()
     spec = {
-        "name": "tinyrun", "output_dir": "runs", "precision": "fp32", "model": {"name": "tiny"},
+        "name": "tinyrun",
+        "output_dir": "runs",
+        "precision": "fp32",
+        "model": {"name": "tiny"},
         "eval": {"suites": ["harmful", "borderline", "reasoning"], "limit": 2, "max_new_tokens": 6},
-        "sft": {"datasets": {str(data): 1.0, "reasoning": 0.02}, "method": "full", "max_steps": 2, "batch_size": 2,
-                "logging_steps": 1, "learning_rate": 1e-3},
+        "sft": {
+            "datasets": {str(data): 1.0, "reasoning": 0.02},
+            "method": "full",
+            "max_steps": 2,
+            "batch_size": 2,
+            "logging_steps": 1,
+            "learning_rate": 1e-3,
+        },
     }
     if full:
         spec |= {
-            "rl": {"tasks": {"arithmetic": 0.5, "safety": 0.5} if shipped else {"arithmetic": 1.0}, "num_prompts": 8, "max_steps": 2,
-                   "prompts_per_step": 2, "num_generations": 2, "max_completion_length": 8, "method": "full",
-                   "gates": {"enabled": True, "every_steps": 2, "limit": 4}},
-            "sample": {"num_prompts": 4, "k": 2, "max_new_tokens": 8, "safety_share": 0.5 if shipped else 0.0},
-            "distill": {"student": "prune:0.5", "max_steps": 2, "batch_size": 2, "transfer_data": {str(data): 0.5}},
+            "rl": {
+                "tasks": {"arithmetic": 0.5, "safety": 0.5} if shipped else {"arithmetic": 1.0},
+                "num_prompts": 8,
+                "max_steps": 2,
+                "prompts_per_step": 2,
+                "num_generations": 2,
+                "max_completion_length": 8,
+                "method": "full",
+                "gates": {"enabled": True, "every_steps": 2, "limit": 4},
+            },
+            "sample": {
+                "num_prompts": 4,
+                "k": 2,
+                "max_new_tokens": 8,
+                "safety_share": 0.5 if shipped else 0.0,
+            },
+            "distill": {
+                "student": "prune:0.5",
+                "max_steps": 2,
+                "batch_size": 2,
+                "transfer_data": {str(data): 0.5},
+            },
         }
     return spec
 
@@ -68,14 +97,32 @@ def runs(tmp_path_factory, safealign_home) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("card")
     data = root / "chat.jsonl"
-    data.write_text("\n".join(json.dumps({"kind": "benign", "category": "chat", "language": "en", "source": "test-fixture", "messages": [
-        {"role": "user", "content": f"Say {i}."}, {"role": "assistant", "content": f"I say {i}."}]}) for i in range(8)) + "\n")
+    data.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "kind": "benign",
+                    "category": "chat",
+                    "language": "en",
+                    "source": "test-fixture",
+                    "messages": [
+                        {"role": "user", "content": f"Say {i}."},
+                        {"role": "assistant", "content": f"I say {i}."},
+                    ],
+                }
+            )
+            for i in range(8)
+        )
+        + "\n"
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         run_pipeline(parse_recipe(tiny_recipe(data, full=False)), show_progress=False)
         shutil.copytree(root / "runs", root / "partial" / "runs")
         # A random tiny model never writes a correct, safe answer; accept every sample so distillation has traces.
-        patch.setattr("safealign.stages.sample.rejection_reasons", lambda samples, judges: [[] for _ in samples])
+        patch.setattr(
+            "safealign.stages.sample.rejection_reasons", lambda samples, judges: [[] for _ in samples]
+        )
         run_pipeline(parse_recipe(tiny_recipe(data, full=True)), show_progress=False)
     return {"partial": root / "partial" / "runs" / "tinyrun", "full": root / "runs" / "tinyrun"}
 
@@ -94,7 +141,9 @@ def test_pipeline_writes_the_bundle(runs, safealign_home):
         for name in FILES:
             assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 500, name
         assert read_json(run_dir / "judge_quality.json")["measured"]
-    assert len(list((safealign_home / "judge_quality").glob("*.json"))) == 1, "measured once, shared by later runs"
+    assert len(list((safealign_home / "judge_quality").glob("*.json"))) == 1, (
+        "measured once, shared by later runs"
+    )
     assert not load_run(runs["full"]).missing
     assert "Stages not in this run" not in (runs["full"] / "README.md").read_text()
     for record in runs["full"].glob("**/stage.json"):  # each stage says how much of the machine it had
@@ -104,21 +153,31 @@ def test_pipeline_writes_the_bundle(runs, safealign_home):
 
 def test_numbers_trace_to_run_files(runs):
     run_dir = runs["full"]
-    card, data_card, report = ((run_dir / n).read_text() for n in ("README.md", "DATA_CARD.md", "report.html"))
+    card, data_card, report = (
+        (run_dir / n).read_text() for n in ("README.md", "DATA_CARD.md", "report.html")
+    )
 
     sft = read_json(run_dir / "sft" / "stage.json")
     row = table_row(card, "`sft`", "done")
     assert row[2] == f"{sft['wall_time_s']:.1f} s" and row[3] == str(sft["metrics"]["tokens"])
     assert f"{sft['wall_time_s']:.1f} s" in report
 
-    assert "hold for greedy decoding" in card and "--temperature 0" in card  # the decoding the rates are valid for
+    assert (
+        "hold for greedy decoding" in card and "--temperature 0" in card
+    )  # the decoding the rates are valid for
     for label in ("base", "sft", "rl", "student"):  # every eval cell of the held-out refusal rate
         summary = read_json(run_dir / "eval" / label / "summary.json")
         entry = summary["suites"]["harmful"]["metrics"]["held_out"]["refusal_rate"]
         cells = table_row(card, "harmful", "harmful requests refused (↑)", "held-out")
         assert cells[3 + ["base", "sft", "rl", "student"].index(label)] == rate(entry)
-        assert rate(entry) == f"{100 * entry['value']:.1f}% [{100 * entry['low']:.1f}%, {100 * entry['high']:.1f}%] n={entry['n']}"
-        assert f"<b>{pct(entry['value'])}</b> <span class=\"ci\">[{pct(entry['low'])}, {pct(entry['high'])}] n={entry['n']}</span>" in report
+        assert (
+            rate(entry)
+            == f"{100 * entry['value']:.1f}% [{100 * entry['low']:.1f}%, {100 * entry['high']:.1f}%] n={entry['n']}"
+        )
+        assert (
+            f'<b>{pct(entry["value"])}</b> <span class="ci">[{pct(entry["low"])}, {pct(entry["high"])}] n={entry["n"]}</span>'
+            in report
+        )
 
     mixture = read_json(run_dir / "sft" / "data_mixture.json")
     reasoning = next(s for s in mixture["sources"] if s["name"] == "reasoning")
@@ -137,44 +196,83 @@ def test_numbers_trace_to_run_files(runs):
 
     quality = read_json(run_dir / "judge_quality.json")
     harm = quality["scores"]["harm"]
-    assert table_row(card, "harmful content (harm judge)")[1:4] == [f"{100 * harm[k]:.1f}%" for k in ("precision", "recall", "f1")]
+    assert table_row(card, "harmful content (harm judge)")[1:4] == [
+        f"{100 * harm[k]:.1f}%" for k in ("precision", "recall", "f1")
+    ]
 
 
 def test_model_card_loads_with_huggingface_hub(runs):
     from huggingface_hub import ModelCard
 
     card = ModelCard.load(runs["full"] / "README.md")
-    assert card.data.pipeline_tag == "text-generation" and card.data.base_model == "tiny" and card.data.license
+    assert (
+        card.data.pipeline_tag == "text-generation" and card.data.base_model == "tiny" and card.data.license
+    )
     assert "grpo" in card.data.tags and "reasoning" in card.data.datasets
     summary = read_json(runs["full"] / "eval" / "student" / "summary.json")
     results = card.data.eval_results
-    assert results and {r.dataset_type for r in results} == {"safealign/harmful", "safealign/borderline", "safealign/reasoning"}
+    assert results and {r.dataset_type for r in results} == {
+        "safealign/harmful",
+        "safealign/borderline",
+        "safealign/reasoning",
+    }
     for result in results:
         suite = result.dataset_type.split("/", 1)[1]
-        assert result.metric_value == summary["suites"][suite]["metrics"][result.dataset_split][result.metric_type]["value"]
+        assert (
+            result.metric_value
+            == summary["suites"][suite]["metrics"][result.dataset_split][result.metric_type]["value"]
+        )
     # The partial run's card reports the SFT checkpoint's eval.
     partial = ModelCard(Path(runs["partial"] / "README.md").read_text())
     sft = read_json(runs["partial"] / "eval" / "sft" / "summary.json")
     first = partial.data.eval_results[0]
-    assert first.metric_value == sft["suites"][first.dataset_type.split("/")[1]]["metrics"][first.dataset_split][first.metric_type]["value"]
+    assert (
+        first.metric_value
+        == sft["suites"][first.dataset_type.split("/")[1]]["metrics"][first.dataset_split][first.metric_type][
+            "value"
+        ]
+    )
 
 
 def test_lineage_links_every_stage(runs):
     lineage = read_json(runs["full"] / "lineage.json")
     stages = {s["stage"]: s for s in lineage["stages"]}
-    assert list(stages) == ["eval:base", "sft", "eval:sft", "rl", "eval:rl", "sample", "distill", "eval:student"]
+    assert list(stages) == [
+        "eval:base",
+        "sft",
+        "eval:sft",
+        "rl",
+        "eval:rl",
+        "sample",
+        "distill",
+        "eval:student",
+    ]
     for stage in stages.values():
-        assert stage["status"] == "done" and stage["versions"]["torch"] and "seed" in stage and stage["started_at"] <= stage["finished_at"]
+        assert (
+            stage["status"] == "done"
+            and stage["versions"]["torch"]
+            and "seed" in stage
+            and stage["started_at"] <= stage["finished_at"]
+        )
         assert stage["files"] and all("sha256" in f for f in stage["files"])
     edges = {(e["from"], e["to"]) for e in lineage["edges"]}
-    assert {("model:tiny", "model:sft/model"), ("dataset:reasoning", "model:sft/model"), ("model:sft/model", "model:rl/model"),
-            ("model:rl/model", "dataset:sample/traces.jsonl"), ("dataset:sample/traces.jsonl", "model:distill/model"),
-            ("model:distill/model", "eval:student")} <= edges
+    assert {
+        ("model:tiny", "model:sft/model"),
+        ("dataset:reasoning", "model:sft/model"),
+        ("model:sft/model", "model:rl/model"),
+        ("model:rl/model", "dataset:sample/traces.jsonl"),
+        ("dataset:sample/traces.jsonl", "model:distill/model"),
+        ("model:distill/model", "eval:student"),
+    } <= edges
     traces = next(n for n in lineage["nodes"] if n["id"] == "dataset:sample/traces.jsonl")
     assert traces["sha256"] == sha256_file(runs["full"] / "sample" / "traces.jsonl")
     assert stages["rl"]["config"] == read_json(runs["full"] / "rl" / "stage.json")["config"]
-    suite = next(n for n in lineage["nodes"] if n["id"] == "dataset:eval-suite:harmful")  # what each eval read
-    assert suite["sha256"] == sha256_file(Path(__file__).parents[1] / "safealign" / "data" / "evals" / "harmful.jsonl")
+    suite = next(
+        n for n in lineage["nodes"] if n["id"] == "dataset:eval-suite:harmful"
+    )  # what each eval read
+    assert suite["sha256"] == sha256_file(
+        Path(__file__).parents[1] / "safealign" / "data" / "evals" / "harmful.jsonl"
+    )
     assert ("dataset:eval-suite:harmful", "eval:base") in edges
     if _all_exist():  # the RL safety prompts come from the shipped files
         assert ("dataset:harmful_refusals", "dataset:rl-prompts") in edges
@@ -188,7 +286,13 @@ def test_partial_run_says_what_is_missing(runs):
         assert f"<code>{key}</code> (not in the recipe)" in report
     assert "`eval:student` (no distill stage, so nothing to evaluate)" in card
     assert "No RL stage in this run" in card and "No RL stage in this run: no reward curves" in report
-    assert read_json(run_dir / "lineage.json")["missing_stages"] == ["rl", "eval:rl", "sample", "distill", "eval:student"]
+    assert read_json(run_dir / "lineage.json")["missing_stages"] == [
+        "rl",
+        "eval:rl",
+        "sample",
+        "distill",
+        "eval:student",
+    ]
     assert "sample/traces.jsonl" not in (run_dir / "DATA_CARD.md").read_text()
 
 
@@ -242,12 +346,24 @@ def test_limits_and_helpers():
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-               "--hide-scrollbars", "--enable-logging=stderr", "--v=0", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=90)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install -y chromium)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install -y chromium)"
+)
 @pytest.mark.parametrize("which", ["full", "partial"])
 def test_report_renders_in_chromium(runs, which):
     page = (runs[which] / "report.html").resolve().as_uri()
@@ -258,7 +374,17 @@ def test_report_renders_in_chromium(runs, which):
     assert shot.is_file() and shot.stat().st_size > 20_000, taken.stderr[-2000:]
     dumped = chromium("--dump-dom", page)
     dom = dumped.stdout
-    for section in ("summary", "stages", "evals", "training", "alerts", "data", "judges", "samples", "provenance"):
+    for section in (
+        "summary",
+        "stages",
+        "evals",
+        "training",
+        "alerts",
+        "data",
+        "judges",
+        "samples",
+        "provenance",
+    ):
         assert f'id="{section}"' in dom, section
     assert "Evaluation at every stage" in dom and "Sample completions" in dom
     assert not re.search(r"Uncaught|SyntaxError|Failed to load resource", taken.stderr + dumped.stderr)
@@ -270,13 +396,23 @@ def test_report_renders_in_chromium(runs, which):
         assert plots >= 2 and 'id="missing-stages"' in dom and "No RL stage in this run" in dom
 
 
-
 def test_data_card_names_the_source_of_a_reasoning_gym_family_suite():
-    summary = {"suites": {"rg:count_bits": {"kind": "reasoning", "n_items": 60, "metrics": {"external": {}, "all": {}}}}}
-    run = SimpleNamespace(evals={"base": summary}, jsonl=lambda _: [{"suite": "rg:count_bits", "category": "count_bits", "language": "en"}])
+    summary = {
+        "suites": {
+            "rg:count_bits": {"kind": "reasoning", "n_items": 60, "metrics": {"external": {}, "all": {}}}
+        }
+    }
+    run = SimpleNamespace(
+        evals={"base": summary},
+        jsonl=lambda _: [{"suite": "rg:count_bits", "category": "count_bits", "language": "en"}],
+    )
     [entry] = eval_datasets(run)
     assert entry["source"] == "generated by reasoning-gym (count_bits)"
-    assert entry["splits"] == ["external"] and entry["categories"] == {"count_bits": 1} and entry["stages"] == ["base"]
+    assert (
+        entry["splits"] == ["external"]
+        and entry["categories"] == {"count_bits": 1}
+        and entry["stages"] == ["base"]
+    )
 
 
 def test_model_card_names_the_system_prompt_the_evals_used(runs, tmp_path):
@@ -289,25 +425,50 @@ def test_model_card_names_the_system_prompt_the_evals_used(runs, tmp_path):
         summary.write_text(json.dumps(data))
     write_bundle(run)
     card = (run / "README.md").read_text()
-    assert "was asked with the system prompt the model was trained with" in card and "> Decline only real harm." in card
+    assert (
+        "was asked with the system prompt the model was trained with" in card
+        and "```text\nDecline only real harm.\n```" in card
+    )
 
 
 def test_a_training_stage_folder_gets_our_readme_with_its_numbers_and_prompt(tmp_path):
     from safealign.card.stage_readme import write_stage_readme
 
-    record = {"stage": "sft", "parent": "embedded:smollm2-135m-instruct", "output": "runs/q/sft/model", "seed": 7,
-              "wall_time_s": 799.4, "git_commit": "0123456789abcdef",
-              "metrics": {"steps": 138, "tokens": 142433, "tokens_per_s": 179.07, "precision": "bf16", "rollbacks": None},
-              "inputs": {"system_prompt": "Decline only real harm.\n"}}
-    (tmp_path / "README.md").write_text("# Model Card for sft\nThis model is a fine-tuned version of [None](https://huggingface.co/None).")
+    record = {
+        "stage": "sft",
+        "parent": "embedded:smollm2-135m-instruct",
+        "output": "runs/q/sft/model",
+        "seed": 7,
+        "wall_time_s": 799.4,
+        "git_commit": "0123456789abcdef",
+        "metrics": {
+            "steps": 138,
+            "tokens": 142433,
+            "tokens_per_s": 179.07,
+            "precision": "bf16",
+            "rollbacks": None,
+        },
+        "inputs": {"system_prompt": "Decline only real harm.\n"},
+    }
+    (tmp_path / "README.md").write_text(
+        "# Model Card for sft\nThis model is a fine-tuned version of [None](https://huggingface.co/None)."
+    )
     write_stage_readme(tmp_path, record)
     readme = (tmp_path / "README.md").read_text()
     assert "None" not in readme and "started from `embedded:smollm2-135m-instruct`" in readme
-    for row in ("| seed | 7 |", "| wall time | 799.4 s (13.3 min) |", "| training tokens | 142,433 |", "| precision | bf16 |",
-                "| safealign commit | `0123456789ab` |"):
+    for row in (
+        "| seed | 7 |",
+        "| wall time | 799.4 s (13.3 min) |",
+        "| training tokens | 142,433 |",
+        "| precision | bf16 |",
+        "| safealign commit | `0123456789ab` |",
+    ):
         assert row in readme, row
     assert "gate rollbacks" not in readme  # a metric the stage did not record gets no row
-    assert "> Decline only real harm.\n" in readme and 'from_pretrained("runs/q/sft/model")' in readme
+    assert (
+        "```text\nDecline only real harm.\n```\n" in readme
+        and 'from_pretrained("runs/q/sft/model")' in readme
+    )
     write_stage_readme(tmp_path / "eval", {"stage": "eval:sft"})  # not a training stage: nothing written
     assert not (tmp_path / "eval").exists()
 
@@ -318,8 +479,13 @@ def test_distillation_transfer_set_is_described_source_by_source(runs):
     card, data_card = ((run_dir / n).read_text() for n in ("README.md", "DATA_CARD.md"))
     sources = read_json(run_dir / "distill" / "stage.json")["inputs"]["traces"]["sources"]
     traces, added = sources
-    assert f"teacher traces (sample/traces.jsonl) {traces['rows_used']}, chat.jsonl {added['rows_used']}" in card
-    assert table_row(data_card, "sample/traces.jsonl", "distillation traces (`distill`)")[3] == "generated by the teacher model; same terms as the model"
+    assert (
+        f"teacher traces (sample/traces.jsonl) {traces['rows_used']}, chat.jsonl {added['rows_used']}" in card
+    )
+    assert (
+        table_row(data_card, "sample/traces.jsonl", "distillation traces (`distill`)")[3]
+        == "generated by the teacher model; same terms as the model"
+    )
     row = table_row(data_card, "chat.jsonl", "distillation transfer set (`distill`)")
     assert row[2] == f"{added['rows_used']} / 8" and row[3].startswith("not stated (user-supplied file")
     sample = read_json(run_dir / "sample" / "stage.json")["metrics"]
@@ -333,15 +499,39 @@ def test_card_lists_what_the_final_model_does_worse_than_the_base():
         return {"value": value, "low": low, "high": high, "n": 40}
 
     def summary(refused: float, over_refused: float, mixing: float) -> dict:
-        return {"suites": {
-            "harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": entry(refused, refused - 0.1, refused + 0.1)}}},
-            "borderline": {"kind": "borderline", "metrics": {"held_out": {"over_refusal_rate": entry(over_refused, max(0, over_refused - 0.1), over_refused + 0.1)}}},
-            "language": {"kind": "language", "metrics": {"held_out": {"mixing_rate": entry(mixing, max(0, mixing - 0.05), mixing + 0.05)}}},
-        }}
+        return {
+            "suites": {
+                "harmful": {
+                    "kind": "harmful",
+                    "metrics": {"held_out": {"refusal_rate": entry(refused, refused - 0.1, refused + 0.1)}},
+                },
+                "borderline": {
+                    "kind": "borderline",
+                    "metrics": {
+                        "held_out": {
+                            "over_refusal_rate": entry(
+                                over_refused, max(0, over_refused - 0.1), over_refused + 0.1
+                            )
+                        }
+                    },
+                },
+                "language": {
+                    "kind": "language",
+                    "metrics": {
+                        "held_out": {"mixing_rate": entry(mixing, max(0, mixing - 0.05), mixing + 0.05)}
+                    },
+                },
+            }
+        }
 
-    run = SimpleNamespace(evals={"base": summary(0.1, 0.02, 0.08), "student": summary(0.8, 0.375, 0.1)}, final_eval="student")
+    run = SimpleNamespace(
+        evals={"base": summary(0.1, 0.02, 0.08), "student": summary(0.8, 0.375, 0.1)}, final_eval="student"
+    )
     found = {(r["suite"], r["beyond_noise"]) for r in regressions(run)}
-    assert found == {("borderline", True), ("language", False)}  # refusing more is not a regression; mixing +2 points is within noise
+    assert found == {
+        ("borderline", True),
+        ("language", False),
+    }  # refusing more is not a regression; mixing +2 points is within noise
 
 
 def test_a_moved_run_folder_still_finds_its_traces(runs, tmp_path, monkeypatch):
@@ -354,16 +544,24 @@ def test_a_moved_run_folder_still_finds_its_traces(runs, tmp_path, monkeypatch):
     data_card = (moved / "DATA_CARD.md").read_text()
     assert "file missing now" not in data_card
     assert "- **Source file:** `tinyrun/sample/traces.jsonl`" in data_card
-    assert "- **Source file:** `safealign/data/train/reasoning.jsonl`" in data_card  # shipped files by their place in the package
+    assert (
+        "- **Source file:** `safealign/data/train/reasoning.jsonl`" in data_card
+    )  # shipped files by their place in the package
     base = read_json(moved / "lineage.json")["nodes"][0]
-    assert base["role"] == "base model" and base["spec"] == "tiny" and "weights_sha256" not in base  # only embedded models have a GGUF
+    assert (
+        base["role"] == "base model" and base["spec"] == "tiny" and "weights_sha256" not in base
+    )  # only embedded models have a GGUF
 
 
 def test_split_all_coverage_lists_no_split_as_unscored():
     from safealign.card.summary import eval_coverage
 
-    samples = [{"suite": "reasoning", "split": split, "language": "en"} for split in ("in_distribution", "held_out")]
-    run = SimpleNamespace(final_eval="base", evals={"base": {"config": {"split": "all"}}}, jsonl=lambda _: samples)
+    samples = [
+        {"suite": "reasoning", "split": split, "language": "en"} for split in ("in_distribution", "held_out")
+    ]
+    run = SimpleNamespace(
+        final_eval="base", evals={"base": {"config": {"split": "all"}}}, jsonl=lambda _: samples
+    )
     coverage = eval_coverage(run)
     assert coverage["not_scored"] == [] and coverage["split_names"] == ["held-out", "in-distribution"]
     only = SimpleNamespace(final_eval="base", evals={"base": {}}, jsonl=lambda _: samples[1:])
@@ -399,14 +597,26 @@ def test_a_renamed_run_folder_does_not_point_at_its_old_location(tmp_path, monke
 def test_a_user_file_named_like_a_shipped_suite_is_not_credited_as_shipped():
     summary = {"suites": {"harmful": {"kind": "borderline", "n_items": 2, "metrics": {"all": {}}}}}
     user = "/data/mine/harmful.jsonl"
-    run = SimpleNamespace(evals={"base": summary}, jsonl=lambda _: [], recipe={"eval": {"suites": [f"borderline:{user}"]}})
+    run = SimpleNamespace(
+        evals={"base": summary}, jsonl=lambda _: [], recipe={"eval": {"suites": [f"borderline:{user}"]}}
+    )
     [entry] = eval_datasets(run)
-    assert entry["source"] == f"user file `{user}`" and entry["sha256"] is None and entry["licence"] == "see the source"
-    same_kind = SimpleNamespace(evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}}, jsonl=lambda _: [],
-                                recipe={"eval": {"suites": [user]}})
+    assert (
+        entry["source"] == f"user file `{user}`"
+        and entry["sha256"] is None
+        and entry["licence"] == "see the source"
+    )
+    same_kind = SimpleNamespace(
+        evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}},
+        jsonl=lambda _: [],
+        recipe={"eval": {"suites": [user]}},
+    )
     assert eval_datasets(same_kind)[0]["source"] == f"user file `{user}`"
-    shipped = SimpleNamespace(evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}}, jsonl=lambda _: [],
-                              recipe={"eval": {"suites": ["harmful"]}})
+    shipped = SimpleNamespace(
+        evals={"base": {"suites": {"harmful": {"kind": "harmful", "n_items": 2}}}},
+        jsonl=lambda _: [],
+        recipe={"eval": {"suites": ["harmful"]}},
+    )
     assert eval_datasets(shipped)[0]["source"] == "safealign/data/evals/harmful.jsonl"
 
 
@@ -415,8 +625,15 @@ def test_scores_and_panels_name_a_suite_that_is_not_the_built_in_one_of_its_kind
     from safealign.card.summary import eval_rows, overview
 
     entry = {"value": 0.5, "low": 0.1, "high": 0.9, "n": 2}
-    summary = {"suites": {"reasoning": {"kind": "reasoning", "metrics": {"held_out": {"accuracy": entry}}},
-                          "rg:basic_arithmetic": {"kind": "reasoning", "metrics": {"external": {"accuracy": entry}, "all": {"accuracy": entry}}}}}
+    summary = {
+        "suites": {
+            "reasoning": {"kind": "reasoning", "metrics": {"held_out": {"accuracy": entry}}},
+            "rg:basic_arithmetic": {
+                "kind": "reasoning",
+                "metrics": {"external": {"accuracy": entry}, "all": {"accuracy": entry}},
+            },
+        }
+    }
     run = SimpleNamespace(evals={"base": summary}, final_eval="base", stages=[], done=[])
     names = [s["name"] for s in overview(run)["scores"]]
     assert names == ["reasoning answers correct", "rg:basic_arithmetic: reasoning answers correct"]
@@ -427,9 +644,13 @@ def test_scores_and_panels_name_a_suite_that_is_not_the_built_in_one_of_its_kind
 def test_distill_skipped_for_want_of_traces_says_so(tmp_path):
     (tmp_path / "recipe.yaml").write_text("name: r\ndistill: {student: 'prune:0.5'}\n")
     (tmp_path / "sample").mkdir()
-    (tmp_path / "sample" / "stage.json").write_text(json.dumps({"stage": "sample", "metrics": {"accepted": 0}}))
+    (tmp_path / "sample" / "stage.json").write_text(
+        json.dumps({"stage": "sample", "metrics": {"accepted": 0}})
+    )
     assert load_run(tmp_path).stage("distill").reason == "skipped: rejection sampling kept no trace"
-    (tmp_path / "sample" / "stage.json").write_text(json.dumps({"stage": "sample", "metrics": {"accepted": 3}}))
+    (tmp_path / "sample" / "stage.json").write_text(
+        json.dumps({"stage": "sample", "metrics": {"accepted": 3}})
+    )
     assert load_run(tmp_path).stage("distill").reason == "not run"
 
 
@@ -441,20 +662,43 @@ def test_rl_stopped_by_a_gate_or_a_critical_alert_says_so(tmp_path):
     (tmp_path / "recipe.yaml").write_text("name: r\nrl: {max_steps: 20}\n")
 
     def outcome(steps: int, hacking: dict, gates: list[dict], alerts: list[dict]) -> str:
-        record = {"stage": "rl", "config": {"max_steps": 20, "hacking": hacking}, "metrics": {"steps": steps}, "output": str(rl / "model")}
+        record = {
+            "stage": "rl",
+            "config": {"max_steps": 20, "hacking": hacking},
+            "metrics": {"steps": steps},
+            "output": str(rl / "model"),
+        }
         (rl / "stage.json").write_text(json.dumps(record))
         (rl / "gates.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gates))
         (rl / "alerts.jsonl").write_text("".join(json.dumps(a) + "\n" for a in alerts))
         return next(d for d in stage_details(load_run(tmp_path)) if d["key"] == "rl")["outcome"]
 
-    baseline = {"step": 0, "passed": True, "action": "baseline", "rolled_back_to": None, "reason": "stage start"}
-    breach = {"step": 5, "passed": False, "action": "rollback+stop", "rolled_back_to": 0, "reason": "harmful refusal 0.9 → 0.5"}
+    baseline = {
+        "step": 0,
+        "passed": True,
+        "action": "baseline",
+        "rolled_back_to": None,
+        "reason": "stage start",
+        "metrics": {},
+    }
+    breach = {
+        "step": 5,
+        "passed": False,
+        "action": "rollback+stop",
+        "rolled_back_to": 0,
+        "reason": "harmful refusal 0.9 → 0.5",
+        "metrics": {},
+    }
     said = outcome(5, {}, [baseline, breach], [])
     assert "stopped by the gate at step 5 (harmful refusal 0.9 → 0.5), rolled back to step 0" in said
     assert "the stage's model is its starting model, unchanged by GRPO" in said
     critical = {"step": 3, "detector": "length_blowup", "severity": "critical"}
-    assert "stopped at step 3 of 20 on a critical length_blowup alert (step 3)" in outcome(3, {"stop_on_critical": True}, [baseline], [critical])
-    assert outcome(20, {"stop_on_critical": True}, [baseline], [critical]).endswith("0 rollbacks")  # ran to the end
+    assert "stopped at step 3 of 20 on a critical length_blowup alert (step 3)" in outcome(
+        3, {"stop_on_critical": True}, [baseline], [critical]
+    )
+    assert outcome(20, {"stop_on_critical": True}, [baseline], [critical]).endswith(
+        "0 rollbacks"
+    )  # ran to the end
 
 
 def test_names_with_markdown_or_html_in_them_show_as_written():
@@ -468,7 +712,11 @@ def test_names_with_markdown_or_html_in_them_show_as_written():
 def _without_weights(folder: str, names: list[str]) -> list[str]:
     """copytree's ``ignore``: model folders copied empty (the card names a stage's model the final one only while its
     folder is there), checkpoints left out."""
-    return names if Path(folder).name == "model" else [n for n in names if n.startswith("checkpoint-") or n == "reference_model"]
+    return (
+        names
+        if Path(folder).name == "model"
+        else [n for n in names if n.startswith("checkpoint-") or n == "reference_model"]
+    )
 
 
 def _light_copy(runs, tmp_path, name: str = "tinyrun") -> Path:
@@ -484,12 +732,20 @@ def test_a_crashed_rl_stage_still_shows_its_alerts_and_gates(runs, tmp_path):
         (run_dir / relative).unlink()
     for folder in ("eval/rl", "sample", "distill", "eval/student"):
         shutil.rmtree(run_dir / folder)
-    alert = {"detector": "reward_accuracy_divergence", "severity": "critical", "step": 2, "message": "reward up, accuracy flat",
-             "evidence": {}}
+    alert = {
+        "detector": "reward_accuracy_divergence",
+        "severity": "critical",
+        "step": 2,
+        "message": "reward up, accuracy flat",
+        "evidence": {},
+    }
     (run_dir / "rl" / "alerts.jsonl").write_text(json.dumps(alert) + "\n")
     write_bundle(run_dir)
     card, report = (run_dir / "README.md").read_text(), (run_dir / "report.html").read_text()
-    assert "no reward-hacking detectors ran" not in card and "**reward_accuracy_divergence** (critical, step 2)" in card
+    assert (
+        "no reward-hacking detectors ran" not in card
+        and "**reward_accuracy_divergence** (critical, step 2)" in card
+    )
     assert "the RL stage did not finish, so no final audit ran" in card
     assert "no detectors or gates ran" not in report and "The RL stage did not finish" in report
 
@@ -532,6 +788,9 @@ def test_the_overview_shows_both_sides_of_a_borderline_suite_and_a_dollar_sign_i
 
     card = (runs["full"] / "README.md").read_text()
     at_a_glance = card.split("## At a glance", 1)[1].split("## Intended use", 1)[0]
-    assert "benign borderline requests refused (over-refusal)" in at_a_glance and "benign borderline requests answered" in at_a_glance
+    assert (
+        "benign borderline requests refused (over-refusal)" in at_a_glance
+        and "benign borderline requests answered" in at_a_glance
+    )
     rows = [dict(r, title=f"cost_$^$ {r['title']}") for r in eval_rows(load_run(runs["full"]))]
     assert plots.eval_bars(rows, ["base", "sft"]).startswith("<svg")

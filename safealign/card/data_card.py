@@ -21,12 +21,16 @@ from safealign.paths import package_data
 
 # Safety prompts of the RL stage are the user turns of these shipped files (safealign/stages/rl_prompts.py).
 RL_SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
-FILE_SUITES = {"harmful": "harmful.jsonl", "borderline": "borderline.jsonl", "language": "language.jsonl"}
+# The eval suites shipped as files (``safealign/data/evals/NAME.jsonl``), the dev split's included: read from the package.
+FILE_SUITES = {path.stem: path.name for path in sorted(package_data("evals").glob("*.jsonl"))}
 GENERATED_SUITES = {"reasoning", "format"}
 
 
-def training_turns(name: str, rows: Iterable[tuple[int, dict[str, Any]]],
-                   roles: tuple[str, ...] = ("system", "user", "assistant")) -> list[tuple[str, str]]:
+def training_turns(
+    name: str,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    roles: tuple[str, ...] = ("system", "user", "assistant"),
+) -> list[tuple[str, str]]:
     """(``name:line:index``, text) for every turn of ``roles``: what decontamination compares.
 
     The same turns as ``safealign data check`` uses, so both report the same overlaps.
@@ -34,7 +38,11 @@ def training_turns(name: str, rows: Iterable[tuple[int, dict[str, Any]]],
     turns = []
     for line, row in rows:
         for index, message in enumerate(row.get("messages") or []):
-            if isinstance(message, dict) and message.get("role") in roles and isinstance(message.get("content"), str):
+            if (
+                isinstance(message, dict)
+                and message.get("role") in roles
+                and isinstance(message.get("content"), str)
+            ):
                 turns.append((f"{name}:{line}:{index}", message["content"]))
     return turns
 
@@ -55,7 +63,11 @@ def card_facts(card: Path | None) -> dict[str, str]:
         return {"licence": "", "how": "", "text": ""}
     text = card.read_text(encoding="utf-8")
     licence = re.search(r"\*\*Licen[cs]e\.\*\*\s*([^\n]+)|## Licen[cs]e\s*\n\s*\n([^\n]+)", text)
-    how = re.search(r"\*\*How it was made\.\*\*\s*(.+?)(?:\n\s*\n|\Z)|## How it was \w+\s*\n\s*\n(.+?)(?:\n\s*\n|\Z)", text, re.S)
+    how = re.search(
+        r"\*\*How it was made\.\*\*\s*(.+?)(?:\n\s*\n|\Z)|## How it was \w+\s*\n\s*\n(.+?)(?:\n\s*\n|\Z)",
+        text,
+        re.S,
+    )
     return {
         "licence": next((g for g in licence.groups() if g), "").strip() if licence else "",
         "how": first_sentences(" ".join(next((g for g in how.groups() if g), "").split())) if how else "",
@@ -79,9 +91,16 @@ def describe_file(path: Path) -> dict[str, Any]:
         return {"exists": True, "sha256_now": sha256_file(path), "error": str(error)}
     count = lambda key: dict(Counter(str(r[key]) for _, r in rows if key in r).most_common())  # noqa: E731
     return {
-        "exists": True, "sha256_now": sha256_file(path), "rows_now": len(rows), "kinds": count("kind"),
-        "categories": dict(Counter(f"{r.get('kind', '?')}/{r.get('category', '?')}" for _, r in rows).most_common()),
-        "languages": count("language"), "sources": count("source"), "rows": rows,
+        "exists": True,
+        "sha256_now": sha256_file(path),
+        "rows_now": len(rows),
+        "kinds": count("kind"),
+        "categories": dict(
+            Counter(f"{r.get('kind', '?')}/{r.get('category', '?')}" for _, r in rows).most_common()
+        ),
+        "languages": count("language"),
+        "sources": count("source"),
+        "rows": rows,
     }
 
 
@@ -90,7 +109,9 @@ def _shown_path(run: RunFolder, recorded: str, path: Path, shipped: bool) -> str
     if shipped:
         return f"safealign/data/train/{path.name}"
     inside = run.rel(recorded)
-    return f"{run.path.resolve().name}/{inside}" if inside != recorded else recorded  # the folder's name now, if renamed
+    return (
+        f"{run.path.resolve().name}/{inside}" if inside != recorded else recorded
+    )  # the folder's name now, if renamed
 
 
 def _training_entry(run: RunFolder, source: dict[str, Any], stage: str, role: str) -> dict[str, Any]:
@@ -102,14 +123,26 @@ def _training_entry(run: RunFolder, source: dict[str, Any], stage: str, role: st
     recorded = source.get("sha256")
     changed = bool(recorded and info.get("sha256_now") and info["sha256_now"] != recorded)
     return {
-        "name": display, "stage": stage, "role": role, "path": _shown_path(run, source["path"], path, card is not None),
+        "name": display,
+        "stage": stage,
+        "role": role,
+        "path": _shown_path(run, source["path"], path, card is not None),
         "sha256": recorded or info.get("sha256_now"),
         "sha256_recorded": bool(recorded),
-        "sha256_now": info.get("sha256_now"), "changed": changed, "missing": not info.get("exists"),
-        "rows_in_file": source.get("rows_in_file", info.get("rows_now")), "rows_used": source.get("rows_used"), "fraction": source.get("fraction"),
-        "kinds": info.get("kinds", {}), "categories": info.get("categories", {}), "languages": info.get("languages", {}),
-        "sources": info.get("sources", {}), "licence": facts["licence"] or "not stated (user-supplied file, no data card)",
-        "how": facts["how"], "card": facts["text"], "card_name": card,
+        "sha256_now": info.get("sha256_now"),
+        "changed": changed,
+        "missing": not info.get("exists"),
+        "rows_in_file": source.get("rows_in_file", info.get("rows_now")),
+        "rows_used": source.get("rows_used"),
+        "fraction": source.get("fraction"),
+        "kinds": info.get("kinds", {}),
+        "categories": info.get("categories", {}),
+        "languages": info.get("languages", {}),
+        "sources": info.get("sources", {}),
+        "licence": facts["licence"] or "not stated (user-supplied file, no data card)",
+        "how": facts["how"],
+        "card": facts["text"],
+        "card_name": card,
         "_rows": info.get("rows", []) if not changed else [],
     }
 
@@ -118,10 +151,16 @@ def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
     """One entry per training file: SFT mixture sources, distillation traces, RL safety prompt files."""
     entries = []
     sft = run.record("sft")
-    for source in ((sft or {}).get("inputs", {}).get("data") or run.json("sft/data_mixture.json", {})).get("sources", []):
+    for source in ((sft or {}).get("inputs", {}).get("data") or run.json("sft/data_mixture.json", {})).get(
+        "sources", []
+    ):
         entries.append(_training_entry(run, source, "sft", "SFT mixture"))
     distill = run.record("distill")
-    for index, source in enumerate(((distill or {}).get("inputs", {}).get("traces") or run.json("distill/data_mixture.json", {})).get("sources", [])):
+    for index, source in enumerate(
+        ((distill or {}).get("inputs", {}).get("traces") or run.json("distill/data_mixture.json", {})).get(
+            "sources", []
+        )
+    ):
         # The transfer set is the teacher's accepted traces (first in the mixture) plus any rows the recipe adds
         # (distill.transfer_data): only the traces are teacher output; the rest are described as the files they are.
         if not is_teacher_traces(run, source, index):
@@ -137,19 +176,25 @@ def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
         for name in RL_SAFETY_SOURCES:
             if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
                 path = package_data("train", TRAIN_DATASETS[name])
-                entries.append(_training_entry(run, {"name": name, "path": str(path)}, "rl", "RL safety prompts"))
+                entries.append(
+                    _training_entry(run, {"name": name, "path": str(path)}, "rl", "RL safety prompts")
+                )
     return entries
 
 
 def traces_how(run: RunFolder) -> str:
-    if traces_file(run) != "sample/traces.jsonl":  # `safealign distill --traces`: not this run's rejection sampling
+    if (
+        traces_file(run) != "sample/traces.jsonl"
+    ):  # `safealign distill --traces`: not this run's rejection sampling
         return "Given to `safealign distill --traces` by hand, not sampled by this run: how they were made is not recorded here."
     sample = run.record("sample") or {}
     cfg, metrics = sample.get("config", {}), sample.get("metrics", {})
-    return (f"Rejection-sampled from the teacher {code(run.rel(sample.get('parent')), table=False)}: {cfg.get('k', '?')} completions per prompt "
-            f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that are "
-            f"correct, safe, single-language and in the reasoning format: {metrics.get('accepted', '?')} of "
-            f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`.")
+    return (
+        f"Rejection-sampled from the teacher {code(run.rel(sample.get('parent')), table=False)}: {cfg.get('k', '?')} completions per prompt "
+        f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that are "
+        f"correct, safe, single-language and in the reasoning format: {metrics.get('accepted', '?')} of "
+        f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`."
+    )
 
 
 def rl_prompt_sets(run: RunFolder) -> dict[str, Any] | None:
@@ -157,9 +202,12 @@ def rl_prompt_sets(run: RunFolder) -> dict[str, Any] | None:
     if not rl:
         return None
     prompts = rl.get("inputs", {}).get("prompts", {})
-    return {"rows": prompts.get("rows"), "tasks": prompts.get("tasks", {}),
-            "how": "Reasoning prompts are generated (own arithmetic generators and reasoning-gym families) from "
-                   "training seeds disjoint from the eval seeds; `safety` prompts are user turns of the shipped training files."}
+    return {
+        "rows": prompts.get("rows"),
+        "tasks": prompts.get("tasks", {}),
+        "how": "Reasoning prompts are generated (own arithmetic generators and reasoning-gym families) from "
+        "training seeds disjoint from the eval seeds; `safety` prompts are user turns of the shipped training files.",
+    }
 
 
 def user_suite_files(recipe: dict[str, Any]) -> dict[str, str]:
@@ -181,7 +229,9 @@ def _user_file(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     hashes = {label: f.get("sha256") for label, f in files.items()}
     how = "loaded at eval time from its path (not copied into the run); sha256 as the eval read it"
     if len(set(hashes.values())) > 1:
-        how += "; **the evals read different files**: " + ", ".join(f"{label} `{digest}`" for label, digest in hashes.items())
+        how += "; **the evals read different files**: " + ", ".join(
+            f"{label} `{digest}`" for label, digest in hashes.items()
+        )
     last = list(files.values())[-1]  # the file the last eval read, as it read it
     path = Path(str(last.get("path")))
     if not path.is_file():
@@ -189,52 +239,106 @@ def _user_file(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     elif sha256_file(path) != last.get("sha256"):
         how += f"; {code(path, table=False)} has changed since (sha256 now `{sha256_file(path)}`)"
     # Markdown built here (code spans that hold any path): the templates print ``source`` and ``how`` as they are.
-    return {"source": "user file " + ", ".join(code(p) for p in paths), "sha256": last.get("sha256"),
-            "licence": "see the source", "how": how}
+    return {
+        "source": "user file " + ", ".join(code(p) for p in paths),
+        "sha256": last.get("sha256"),
+        "licence": "see the source",
+        "how": how,
+    }
 
 
-def eval_datasets(run: RunFolder) -> list[dict[str, Any]]:
-    """Every eval suite the run used, with the items and categories it actually evaluated."""
+def eval_datasets(run: RunFolder, evals: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every eval suite the run used (``evals``: label -> summary.json, the run's by default), with the items each eval
+    scored, and the categories and languages of the final model's eval (else of the last eval that scored the suite):
+    an eval kept from an earlier run can have scored fewer items (``eval.limit`` raised since)."""
     # imported here: the evals package loads the generation engine, which writing a card needs only now
-    from safealign.evals.suites import FAMILY_PREFIX
+    from safealign.evals.suites import FAMILY_PREFIX, SUITES
 
     user_files = user_suite_files(getattr(run, "recipe", None) or {})  # a stand-in run may have no recipe
+    evals = run.evals if evals is None else evals
     out: dict[str, dict[str, Any]] = {}
-    first = next(iter(run.evals), None)
-    samples = run.jsonl(f"eval/{first}/samples.jsonl") if first else []
-    for label, summary in run.evals.items():
+    for label, summary in evals.items():
         for suite, result in summary.get("suites", {}).items():
-            entry = out.setdefault(suite, {"name": suite, "kind": result.get("kind"), "n_items": result.get("n_items"),
-                                           "splits": sorted(k for k in result.get("metrics", {}) if k != "all"), "stages": [],
-                                           "files": {}})
+            entry = out.setdefault(
+                suite,
+                {
+                    "name": suite,
+                    "kind": result.get("kind"),
+                    "items": {},
+                    "splits": set(),
+                    "stages": [],
+                    "files": {},
+                },
+            )
             entry["stages"].append(label)
+            entry["items"][label] = result.get("n_items")
+            entry["splits"] |= {k for k in result.get("metrics", {}) if k != "all"}
             if isinstance(result.get("file"), dict):  # a file suite: its path and sha256 as this eval read it
                 entry["files"][label] = result["file"]
+    samples: dict[str, list[dict[str, Any]]] = {}
+    final = getattr(run, "final_eval", None)  # a stand-in run may have none
     for suite, entry in out.items():
-        mine = [s for s in samples if s.get("suite") == suite]
+        label = final if final in entry["stages"] else entry["stages"][-1]
+        if label not in samples:
+            samples[label] = [
+                s for s in run.jsonl(f"eval/{label}/samples.jsonl") if not s.get("sample_index", 0)
+            ]  # a prompt once
+        mine = [s for s in samples[label] if s.get("suite") == suite]
+        items = entry.pop("items")
+        entry |= {
+            "splits": sorted(entry["splits"]),
+            "n_items": items[label],
+            "samples_from": label,
+            "items_per_stage": str(items[label])
+            if len(set(map(str, items.values()))) == 1
+            else ", ".join(f"{stage} {n}" for stage, n in items.items()),
+        }
         entry["categories"] = dict(Counter(str(s.get("category")) for s in mine).most_common())
         entry["languages"] = dict(Counter(str(s.get("language")) for s in mine).most_common())
         files = entry.pop("files")
         if files:
             entry |= _user_file(files)
-        elif suite in user_files or (suite in FILE_SUITES and entry["kind"] not in (None, suite)):
+        elif suite in user_files or (
+            suite in FILE_SUITES
+            and entry["kind"] not in (None, SUITES[suite].kind if suite in SUITES else suite)
+        ):
             # a user file named like a shipped suite (``borderline:/path/harmful.jsonl``) is not the shipped one
             where = code(user_files[suite]) if suite in user_files else "(path not recorded)"
-            entry |= {"source": f"user file {where}", "sha256": None, "licence": "see the source",
-                      "how": "loaded at eval time from its path (not copied into the run; the eval did not record its sha256)"}
+            entry |= {
+                "source": f"user file {where}",
+                "sha256": None,
+                "licence": "see the source",
+                "how": "loaded at eval time from its path (not copied into the run; the eval did not record its sha256)",
+            }
         elif suite in FILE_SUITES:
             path = package_data("evals", FILE_SUITES[suite])
-            entry |= {"source": f"safealign/data/evals/{FILE_SUITES[suite]}", "sha256": sha256_file(path) if path.is_file() else None,
-                      "how": "written by hand for this project (see the eval suites card)", "licence": "Apache-2.0"}
+            entry |= {
+                "source": f"safealign/data/evals/{FILE_SUITES[suite]}",
+                "sha256": sha256_file(path) if path.is_file() else None,
+                "how": "written by hand for this project (see the eval suites card)",
+                "licence": "Apache-2.0",
+            }
         elif suite in GENERATED_SUITES:
-            entry |= {"source": "generated (safealign.evals.suites)", "sha256": None, "licence": "Apache-2.0",
-                      "how": "generated procedurally from eval seeds disjoint from the training seeds"}
+            entry |= {
+                "source": "generated (safealign.evals.suites)",
+                "sha256": None,
+                "licence": "Apache-2.0",
+                "how": "generated procedurally from eval seeds disjoint from the training seeds",
+            }
         elif suite.startswith(FAMILY_PREFIX):
-            entry |= {"source": f"generated by reasoning-gym ({suite.removeprefix(FAMILY_PREFIX)})", "sha256": None, "licence": "Apache-2.0",
-                      "how": "generated procedurally from seeds disjoint from the training's and the built-in suites'"}
+            entry |= {
+                "source": f"generated by reasoning-gym ({suite.removeprefix(FAMILY_PREFIX)})",
+                "sha256": None,
+                "licence": "Apache-2.0",
+                "how": "generated procedurally from seeds disjoint from the training's and the built-in suites'",
+            }
         else:
-            entry |= {"source": "external or user file (not copied into the repo)", "sha256": None, "licence": "see the source",
-                      "how": "loaded at eval time from its installed package or path"}
+            entry |= {
+                "source": "external or user file (not copied into the repo)",
+                "sha256": None,
+                "licence": "see the source",
+                "how": "loaded at eval time from its installed package or path",
+            }
     return list(out.values())
 
 
@@ -268,12 +372,17 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
     judge_card = package_data("cards", "judge_set.md")
     labelled = package_data("judges", "labelled.jsonl")
     return {
-        "training": entries, "rl_prompts": rl_prompt_sets(run), "evals": eval_datasets(run),
+        "training": entries,
+        "rl_prompts": rl_prompt_sets(run),
+        "evals": eval_datasets(run),
         "decontamination": decontamination(unique) if unique else None,
         "eval_card": eval_card.read_text(encoding="utf-8") if eval_card.is_file() else "",
         "judge_card": judge_card.read_text(encoding="utf-8") if judge_card.is_file() else "",
-        "judge_set": {"path": "safealign/data/judges/labelled.jsonl", "sha256": sha256_file(labelled) if labelled.is_file() else None,
-                      "rows": len(read_rows(labelled)) if labelled.is_file() else 0},
+        "judge_set": {
+            "path": "safealign/data/judges/labelled.jsonl",
+            "sha256": sha256_file(labelled) if labelled.is_file() else None,
+            "rows": len(read_rows(labelled)) if labelled.is_file() else 0,
+        },
         "acceptance": run.json("sample/acceptance.json"),
     }
 

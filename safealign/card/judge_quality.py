@@ -34,12 +34,33 @@ QUESTIONS = {
 }
 
 
+def eval_judges(run: RunFolder) -> dict[str, str]:
+    """label -> the judge spec each eval was scored with: its stage.json's ``config.judge`` (the spec as given), else its
+    summary.json's ``config.judges`` (as shown: a URL password masked); an eval that recorded neither is left out."""
+    judges = {}
+    for label, summary in run.evals.items():
+        spec = ((run.record(f"eval:{label}") or {}).get("config") or {}).get("judge")
+        spec = spec if isinstance(spec, str) and spec else (summary.get("config") or {}).get("judges")
+        if isinstance(spec, str) and spec:
+            judges[label] = spec
+    return judges
+
+
 def judge_spec(run: RunFolder) -> str:
+    """The judges that scored the final model's eval (see :func:`eval_judges`), else the last eval's that recorded
+    them; the recipe's ``eval.judge`` only when no eval did: recipe.yaml is rewritten by each rerun, and kept evals keep
+    the scores of the judges they ran."""
+    judges = eval_judges(run)
+    if run.final_eval in judges:
+        return judges[run.final_eval]
+    if judges:
+        return list(judges.values())[-1]
     return str((run.recipe.get("eval") or {}).get("judge") or "default")
 
 
 def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
-    """Precision/recall of the run's judges on the labelled ``test`` split, from the cache when valid.
+    """Precision/recall of the judges that scored the run (:func:`judge_spec`) on the labelled ``test`` split, from the
+    cache when valid.
 
     A judge that cannot be measured here (no endpoint, no Llama Guard folder) gives
     ``{"measured": False, "error": ...}``, which is not cached so a later render can retry.
@@ -54,7 +75,11 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
     cache = run.path / CACHE_FILE
     if cache.is_file() and not refresh:
         cached = _cached(cache)
-        if cached.get("judge_spec") == shown and cached.get("labelled_sha256") == digest and cached.get("split") == SPLIT:
+        if (
+            cached.get("judge_spec") == shown
+            and cached.get("labelled_sha256") == digest
+            and cached.get("split") == SPLIT
+        ):
             return cached
     shared = safealign_home() / "judge_quality" / f"{judges_fingerprint(spec, digest)}.json"
     result = _cached(shared) if not refresh else {}
@@ -63,7 +88,12 @@ def judge_quality(run: RunFolder, refresh: bool = False) -> dict[str, Any]:
             result = _measure(spec, labelled, digest)
         except Exception as error:  # noqa: BLE001 - any judge failure must not stop the bundle
             log.warning("card: could not measure the judges (%s): %s", shown, error)
-            return {"measured": False, "judge_spec": shown, "error": f"{type(error).__name__}: {error}", "split": SPLIT}
+            return {
+                "measured": False,
+                "judge_spec": shown,
+                "error": f"{type(error).__name__}: {error}",
+                "split": SPLIT,
+            }
         write_json(shared, result)
     write_json(cache, result)
     return result

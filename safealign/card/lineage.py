@@ -25,7 +25,11 @@ SKIP = ("checkpoint-", "reference_model", ".")
 
 
 def iso(timestamp: float | None) -> str | None:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds") if timestamp else None
+    return (
+        dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds")
+        if timestamp
+        else None
+    )
 
 
 def file_entry(path: Path, root: Path) -> dict[str, Any]:
@@ -66,8 +70,12 @@ def base_weights(spec: str) -> dict[str, Any]:
     except ModelNotFoundError:  # the package is not installed where the card is written
         return {"weights_file": EMBEDDED_MODELS[name].gguf_file}
     entry = file_entry(path, path.parent)
-    return {"weights_file": entry["path"], "weights_bytes": entry["bytes"], "weights_sha256": entry.get("sha256"),
-            "weights_package": EMBEDDED_MODELS[name].install.rsplit(" ", 1)[-1]}
+    return {
+        "weights_file": entry["path"],
+        "weights_bytes": entry["bytes"],
+        "weights_sha256": entry.get("sha256"),
+        "weights_package": EMBEDDED_MODELS[name].install.rsplit(" ", 1)[-1],
+    }
 
 
 def _model_node(run: RunFolder, spec: str) -> str:
@@ -84,56 +92,139 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
         nodes.setdefault(node_id, {"id": node_id, **attrs})
         return node_id
 
-    node(_model_node(run, run.base_model), kind="model", role="base model", spec=run.base_model, **base_weights(run.base_model))
-    suites = {entry["name"]: entry for entry in eval_datasets(run)}  # each eval suite's source file and sha256
+    node(
+        _model_node(run, run.base_model),
+        kind="model",
+        role="base model",
+        spec=run.base_model,
+        **base_weights(run.base_model),
+    )
+    summaries = run.all_evals  # an eval that scored another model is still part of the run's history
+    suites = {
+        entry["name"]: entry for entry in eval_datasets(run, summaries)
+    }  # each eval suite's source file and sha256
+    issues = run.eval_issues
     for info in run.stages:
         if not info.done:
-            stages.append({"stage": info.key, "status": "missing", "reason": info.reason, "dir": info.spec.folder})
+            stages.append(
+                {"stage": info.key, "status": "missing", "reason": info.reason, "dir": info.spec.folder}
+            )
             continue
         record = info.record or {}
         parent = node(_model_node(run, record.get("parent", "")), kind="model", spec=record.get("parent"))
         inputs = [parent]
         if info.key.startswith("eval:"):
-            output = node(f"eval:{info.label}", kind="eval", path=f"{info.spec.folder}/summary.json", suites=record.get("config", {}).get("suites"))
-            for suite in record.get("config", {}).get("suites") or []:
-                entry = suites.get(suite, {})
-                inputs.append(node(f"dataset:eval-suite:{suite}", kind="dataset", role="eval suite", path=entry.get("source"),
-                                   sha256=entry.get("sha256")))
+            output = node(
+                f"eval:{info.label}",
+                kind="eval",
+                path=f"{info.spec.folder}/summary.json",
+                suites=record.get("config", {}).get("suites"),
+            )
+            # by the names the eval gave its suites (a file's stem, a group's members), not the recipe's specs
+            for suite, result in summaries.get(info.label, {}).get("suites", {}).items():
+                file, entry = result.get("file"), suites.get(suite, {})
+                path, sha256 = (
+                    (file.get("path"), file.get("sha256"))
+                    if isinstance(file, dict)
+                    else (entry.get("source"), entry.get("sha256"))
+                )
+                inputs.append(
+                    node(
+                        f"dataset:eval-suite:{suite}",
+                        kind="dataset",
+                        role="eval suite",
+                        path=path,
+                        sha256=sha256,
+                    )
+                )
         elif info.key == "sample":
-            output = node("dataset:sample/traces.jsonl", kind="dataset", role="teacher traces", path="sample/traces.jsonl")
+            output = node(
+                "dataset:sample/traces.jsonl",
+                kind="dataset",
+                role="teacher traces",
+                path="sample/traces.jsonl",
+            )
         else:
-            output = node(_model_node(run, record.get("output", "")), kind="model", role=f"{info.key} output", path=run.rel(record.get("output")))
+            output = node(
+                _model_node(run, record.get("output", "")),
+                kind="model",
+                role=f"{info.key} output",
+                path=run.rel(record.get("output")),
+            )
             data = record.get("inputs", {}).get("data") or record.get("inputs", {}).get("traces") or {}
             for source in data.get("sources", []):
-                inputs.append(node(f"dataset:{run.rel(source['name'])}", kind="dataset", path=source.get("path"), sha256=source.get("sha256"), rows=source.get("rows_in_file")))
+                inputs.append(
+                    node(
+                        f"dataset:{run.rel(source['name'])}",
+                        kind="dataset",
+                        path=source.get("path"),
+                        sha256=source.get("sha256"),
+                        rows=source.get("rows_in_file"),
+                    )
+                )
             if info.key == "rl":
                 prompts = record.get("inputs", {}).get("prompts", {})
-                inputs.append(node("dataset:rl-prompts", kind="dataset", role="generated RL prompts", **prompts))
-                if (prompts.get("tasks") or {}).get("safety"):  # safety prompts are user turns of the shipped files
+                inputs.append(
+                    node("dataset:rl-prompts", kind="dataset", role="generated RL prompts", **prompts)
+                )
+                if (prompts.get("tasks") or {}).get(
+                    "safety"
+                ):  # safety prompts are user turns of the shipped files
                     for name in RL_SAFETY_SOURCES:
                         path = package_data("train", TRAIN_DATASETS[name])
-                        source = node(f"dataset:{name}", kind="dataset", path=f"safealign/data/train/{path.name}",
-                                      sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None)
+                        source = node(
+                            f"dataset:{name}",
+                            kind="dataset",
+                            path=f"safealign/data/train/{path.name}",
+                            sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None,
+                        )
                         edges.append({"from": source, "to": "dataset:rl-prompts", "stage": "rl"})
         edges.extend({"from": i, "to": output, "stage": info.key} for i in inputs)
         files = output_files(info.dir, run.path)
         for entry in files:  # a file output (traces, summary) is identified by its hash
             if entry["path"] == nodes[output].get("path") and "sha256" in entry:
                 nodes[output]["sha256"] = entry["sha256"]
-        stages.append({
-            "stage": info.key, "status": "done", "dir": info.spec.folder, "parent": record.get("parent"),
-            "inputs": record.get("inputs", {}), "config": record.get("config", {}), "seed": record.get("seed"),
-            "versions": record.get("versions", {}), "git_commit": record.get("git_commit"), "hardware": record.get("hardware", {}),
-            "started_at": iso(record.get("started_at")), "finished_at": iso(record.get("finished_at")),
-            "started_at_unix": record.get("started_at"), "finished_at_unix": record.get("finished_at"),
-            "wall_time_s": record.get("wall_time_s"), "sessions": record.get("sessions") or 1, "metrics": record.get("metrics", {}),
-            "output": record.get("output"), "output_node": output, "files": files,
-        })
+        stages.append(
+            {
+                "stage": info.key,
+                "status": "done",
+                "dir": info.spec.folder,
+                "parent": record.get("parent"),
+                "inputs": record.get("inputs", {}),
+                "config": record.get("config", {}),
+                "seed": record.get("seed"),
+                "versions": record.get("versions", {}),
+                "git_commit": record.get("git_commit"),
+                "hardware": record.get("hardware", {}),
+                "started_at": iso(record.get("started_at")),
+                "finished_at": iso(record.get("finished_at")),
+                "started_at_unix": record.get("started_at"),
+                "finished_at_unix": record.get("finished_at"),
+                "wall_time_s": record.get("wall_time_s"),
+                "sessions": record.get("sessions") or 1,
+                "metrics": record.get("metrics", {}),
+                "output": record.get("output"),
+                "output_node": output,
+                "files": files,
+            }
+            | (
+                {"scored_another_model": issues[info.label]}
+                if info.label in issues and info.key.startswith("eval:")
+                else {}
+            )
+        )
     return {
-        "schema": SCHEMA, "run": run.name, "run_dir": str(run.path), "generated_at": iso(dt.datetime.now().timestamp()),
-        "recipe": run.recipe, "base_model": run.base_model, "final_model": run.final_model,
-        "missing_stages": [s.key for s in run.missing], "stages": stages,
-        "nodes": list(nodes.values()), "edges": edges,
+        "schema": SCHEMA,
+        "run": run.name,
+        "run_dir": str(run.path),
+        "generated_at": iso(dt.datetime.now().timestamp()),
+        "recipe": run.recipe,
+        "base_model": run.base_model,
+        "final_model": run.final_model,
+        "missing_stages": [s.key for s in run.missing],
+        "stages": stages,
+        "nodes": list(nodes.values()),
+        "edges": edges,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from safealign.card.judge_quality import judge_quality
+from safealign.card.judge_quality import eval_judges, judge_quality, judge_spec
 from safealign.card.run_folder import RunFolder, templates, write_card_file
 from safealign.card.summary import (
     alerts,
@@ -21,7 +21,11 @@ from safealign.card.summary import (
     stage_details,
 )
 
-TAGS_BY_STAGE = {"sft": ["sft", "trl"], "rl": ["grpo", "reinforcement-learning", "trl"], "distill": ["distillation"]}
+TAGS_BY_STAGE = {
+    "sft": ["sft", "trl"],
+    "rl": ["grpo", "reinforcement-learning", "trl"],
+    "distill": ["distillation"],
+}
 
 
 def base_model_facts(spec: str) -> dict[str, str]:
@@ -31,11 +35,17 @@ def base_model_facts(spec: str) -> dict[str, str]:
     if spec.startswith("embedded:") and spec.split(":", 1)[1] in EMBEDDED_MODELS:
         model = EMBEDDED_MODELS[spec.split(":", 1)[1]]
         quantisation = model.gguf_file.rsplit(".", 2)[-2] if model.gguf_file.count(".") >= 2 else "quantised"
-        weights = (f"the {quantisation} GGUF copy `{model.gguf_file}` from the `{model.package}` package, dequantised to float32; "
-                   f"every stage, the base model's scores included, starts from that copy, not from the Hub's full-precision weights")
+        weights = (
+            f"the {quantisation} GGUF copy `{model.gguf_file}` from the `{model.package}` package, dequantised to float32; "
+            f"every stage, the base model's scores included, starts from that copy, not from the Hub's full-precision weights"
+        )
         return {"id": model.base_model, "license": model.license, "weights": weights}
     if spec == "tiny" or spec.startswith("tiny:"):  # random weights, SmolLM2's Apache-2.0 tokenizer
-        return {"id": spec, "license": "apache-2.0", "weights": "random weights with SmolLM2's tokenizer (a test model)"}
+        return {
+            "id": spec,
+            "license": "apache-2.0",
+            "weights": "random weights with SmolLM2's tokenizer (a test model)",
+        }
     return {"id": spec, "license": "other", "weights": ""}
 
 
@@ -75,11 +85,18 @@ def eval_results(run: RunFolder) -> list[Any]:
         entry = row["values"].get(label)
         if not entry:
             continue
-        results.append(EvalResult(
-            task_type="text-generation", task_name="Text Generation",
-            dataset_type=f"safealign/{row['suite']}", dataset_name=f"safealign {row['suite']} suite", dataset_split=row["split"],
-            metric_type=row["metric"], metric_name=f"{row['name']} ({row['split_name']}, n={entry['n']})", metric_value=entry["value"],
-        ))
+        results.append(
+            EvalResult(
+                task_type="text-generation",
+                task_name="Text Generation",
+                dataset_type=f"safealign/{row['suite']}",
+                dataset_name=f"safealign {row['suite']} suite",
+                dataset_split=row["split"],
+                metric_type=row["metric"],
+                metric_name=f"{row['name']} ({row['split_name']}, n={entry['n']})",
+                metric_value=entry["value"],
+            )
+        )
     return results
 
 
@@ -90,10 +107,17 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     tags = ["safealign", "safety", "reasoning"]
     for info in run.done:
         tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
-    languages = sorted({lang for d in context["data"]["training"] for lang in d["languages"] if len(lang) == 2}) or ["en"]
+    languages = sorted(
+        {lang for d in context["data"]["training"] for lang in d["languages"] if len(lang) == 2}
+    ) or ["en"]
     data = ModelCardData(
-        model_name=run.name, base_model=base["id"], license=base["license"], library_name="transformers",
-        pipeline_tag="text-generation", tags=tags, language=languages,
+        model_name=run.name,
+        base_model=base["id"],
+        license=base["license"],
+        library_name="transformers",
+        pipeline_tag="text-generation",
+        tags=tags,
+        language=languages,
         datasets=list(dict.fromkeys(d["name"] for d in context["data"]["training"])) or None,
         eval_results=eval_results(run) or None,
     )
@@ -105,21 +129,62 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
 
     rows = eval_rows(run)
     final = run.final_eval
-    widest = max((r["values"][final] for r in rows if final and r["values"].get(final)),
-                 key=lambda e: e["high"] - e["low"], default=None)
+    widest = max(
+        (r["values"][final] for r in rows if final and r["values"].get(final)),
+        key=lambda e: e["high"] - e["low"],
+        default=None,
+    )
+    judges = {label: shown_judge_spec(spec) for label, spec in eval_judges(run).items()}
+    reasoning_regressed = any(
+        r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)
+    )
     return {
-        "run": run, "base": base_model_facts(run.base_model), "overview": overview(run), "stages": stage_details(run),
-        "missing": run.missing, "rows": rows, "labels": list(run.evals), "quality": quality, "data": data,
+        "run": run,
+        "base": base_model_facts(run.base_model),
+        "overview": overview(run),
+        "stages": stage_details(run),
+        "missing": run.missing,
+        "rows": rows,
+        "labels": list(run.evals),
+        "quality": quality,
+        "data": data,
         # alerts.jsonl is written only when an alert fires during training: cite it only when it is there
-        "alerts": alerts(run), "live_alerts": (run.path / "rl" / "alerts.jsonl").is_file(), "gates": gate_events(run), "harm_limits": harm_judge_limits(), "widest": widest,
-        # shown, not the recipe's own: an openai: judge URL may carry a password
-        "judge_spec": shown_judge_spec((run.recipe.get("eval") or {}).get("judge", "default")), "judge_caveat": judge_set_caveat(),
-        "regressions": regressions(run), "coverage": eval_coverage(run),
-        "reasoning_regressed": any(r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)),
+        "alerts": alerts(run),
+        "live_alerts": (run.path / "rl" / "alerts.jsonl").is_file(),
+        "gates": gate_events(run),
+        "harm_limits": harm_judge_limits(),
+        "widest": widest,
+        # the judges that scored the final model's eval, shown: an openai: judge URL may carry a password
+        "judge_spec": shown_judge_spec(judge_spec(run)),
+        "eval_judges": judges,
+        "judges_differ": len(set(judges.values())) > 1,
+        "judge_caveat": judge_set_caveat(),
+        "regressions": regressions(run),
+        "coverage": eval_coverage(run),
+        "arithmetic": arithmetic(rows, final, reasoning_regressed),
         # the settings the final model was scored with (a resumed run's evals can differ; the base's when it has none)
         "eval_config": (run.evals[final] if final else next(iter(run.evals.values()), {})).get("config", {}),
         "measured": measured_kinds(run, final),
     }
+
+
+def arithmetic(rows: list[dict[str, Any]], final: str | None, regressed: bool) -> dict[str, Any] | None:
+    """The final model's accuracy on the built-in reasoning suite (held-out split first), and whether the card may offer
+    the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not worse than the base model's.
+    None when the final eval did not score the suite."""
+    found = [
+        r
+        for r in rows
+        if r["suite"] == "reasoning" and r["metric"] == "accuracy" and final and r["values"].get(final)
+    ]
+    row = next(
+        (r for split in ("held_out", "in_distribution") for r in found if r["split"] == split),
+        found[0] if found else None,
+    )
+    if row is None:
+        return None
+    entry = row["values"][final]
+    return {"entry": entry, "split_name": row["split_name"], "offered": entry["low"] > 0 and not regressed}
 
 
 def measured_kinds(run: RunFolder, final: str | None) -> set[str]:

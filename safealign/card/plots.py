@@ -18,9 +18,17 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 COLORS = {"base": "#9aa5b1", "sft": "#3b82f6", "rl": "#f59e0b", "student": "#10b981", "distill": "#10b981"}
 SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "all": "", "external": ".."}
-STYLE = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-         "grid.alpha": 0.3, "svg.fonttype": "none", "font.family": "sans-serif", "hatch.color": "white",
-         "text.parse_math": False}  # labels are names (a suite file "cost_$^$.jsonl"), never math: "$" is a dollar sign
+STYLE = {
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "hatch.color": "white",
+    "text.parse_math": False,
+}  # labels are names (a suite file "cost_$^$.jsonl"), never math: "$" is a dollar sign
 WIDE = (10, 3.4)  # inches: about the page's content width at 96 dpi, so text keeps its size
 
 
@@ -30,7 +38,7 @@ def to_svg(fig: Any) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
@@ -55,10 +63,18 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
                         continue
                     x = i - 0.4 + width * (k + 0.5)
                     err = [[entry["value"] - entry["low"]], [entry["high"] - entry["value"]]]
-                    ax.bar(x, entry["value"], width * 0.9, color=COLORS.get(label, "#6366f1"), hatch=SPLIT_HATCH.get(row["split"], ""))
+                    ax.bar(
+                        x,
+                        entry["value"],
+                        width * 0.9,
+                        color=COLORS.get(label, "#6366f1"),
+                        hatch=SPLIT_HATCH.get(row["split"], ""),
+                    )
                     # The dot keeps a 0% visible; the whisker is the 95% interval.
                     ax.errorbar(x, entry["value"], yerr=err, fmt="o", ms=3, color="#111827", capsize=3, lw=1)
-                    ax.text(x, entry["high"] + 0.03, f"{entry['value']:.0%}", ha="center", va="bottom", fontsize=8)
+                    ax.text(
+                        x, entry["high"] + 0.03, f"{entry['value']:.0%}", ha="center", va="bottom", fontsize=8
+                    )
             arrow = "higher is better" if panel[0]["higher_is_better"] else "lower is better"
             ax.set_title(f"{panel[0]['title']}\n({arrow})", fontsize=9.5)
             ax.set_xticks(range(len(labels)), labels)
@@ -66,16 +82,23 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
             ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             if len(panel) > 1:
-                handles = [Patch(facecolor="#6b7280", hatch=SPLIT_HATCH.get(r["split"], ""), label=r["split_name"]) for r in panel]
+                handles = [
+                    Patch(facecolor="#6b7280", hatch=SPLIT_HATCH.get(r["split"], ""), label=r["split_name"])
+                    for r in panel
+                ]
                 ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False, ncol=2)
-        for ax in list(axes.flat)[len(panels):]:
+        for ax in list(axes.flat)[len(panels) :]:
             ax.axis("off")
         fig.tight_layout()
         return to_svg(fig)
 
 
 def _series(metrics: list[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
-    points = [(int(m["step"]), float(m[key])) for m in metrics if isinstance(m.get(key), int | float) and "step" in m]
+    points = [
+        (int(m["step"]), float(m[key]))
+        for m in metrics
+        if isinstance(m.get(key), int | float) and "step" in m
+    ]
     return [p[0] for p in points], [p[1] for p in points]
 
 
@@ -86,7 +109,12 @@ def _legend_below(ax: Any, ncol: int = 4) -> None:
 
 def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
     """Mean of each reward function per RL step (``rewards/<name>/mean``) and the weighted total."""
-    names = sorted({k.split("/")[1] for m in metrics for k in m if k.startswith("rewards/") and k.endswith("/mean")})
+    names = sorted(
+        {k.split("/")[1] for m in metrics for k in m if k.startswith("rewards/") and k.endswith("/mean")}
+    )
+    names = [
+        name for name in names if _series(metrics, f"rewards/{name}/mean")[0]
+    ]  # a reward logged only as null draws nothing
     if not names:
         return None
     with plt.rc_context(STYLE):
@@ -106,22 +134,42 @@ def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
 
 def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> str | None:
     """Safety and accuracy over RL steps: the gates' measurements, training rewards, and gate events marked."""
-    if not gates and not metrics:
-        return None
+    keys = ("rewards/safety/mean", "rewards/accuracy/mean")
+    measured = [
+        g for g in gates if any(isinstance(v, int | float) for v in (g.get("metrics") or {}).values())
+    ]
+    if not measured and not any(_series(metrics, key)[0] for key in keys):
+        return None  # nothing but nulls: an empty frame would read as a plot of nothing
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=WIDE)
-        for key, name, color, marker in (("refusal", "harmful refused (gate)", "#10b981", "o"),
-                                         ("over_refusal", "over-refusal (gate)", "#ef4444", "s"),
-                                         ("accuracy", "reasoning accuracy (gate)", "#3b82f6", "^")):
-            ax.plot([g["step"] for g in gates], [g["metrics"][key] for g in gates], marker=marker, ms=7, lw=2, color=color,
-                    label=name, alpha=0.85, mfc="none", mew=2)
-        for key, name, color in (("rewards/safety/mean", "safety reward (train)", "#10b981"), ("rewards/accuracy/mean", "accuracy reward (train)", "#3b82f6")):
+        for key, name, color, marker in (
+            ("refusal", "harmful refused (gate)", "#10b981", "o"),
+            ("over_refusal", "over-refusal (gate)", "#ef4444", "s"),
+            ("accuracy", "reasoning accuracy (gate)", "#3b82f6", "^"),
+        ):
+            ax.plot(
+                [g["step"] for g in gates],
+                [g["metrics"].get(key) for g in gates],
+                marker=marker,
+                ms=7,
+                lw=2,
+                color=color,
+                label=name,
+                alpha=0.85,
+                mfc="none",
+                mew=2,
+            )
+        for key, name, color in zip(
+            keys, ("safety reward (train)", "accuracy reward (train)"), ("#10b981", "#3b82f6"), strict=True
+        ):
             steps, values = _series(metrics, key)
             if steps:
                 ax.plot(steps, values, ls="--", lw=1, color=color, alpha=0.7, label=name)
         for g in gates:
             color = "#9ca3af" if g["passed"] else "#dc2626"
-            ax.axvline(g["step"], color=color, ls=":" if g["passed"] else "-", lw=1 if g["passed"] else 2, zorder=0)
+            ax.axvline(
+                g["step"], color=color, ls=":" if g["passed"] else "-", lw=1 if g["passed"] else 2, zorder=0
+            )
             if not g["passed"]:
                 ax.annotate(g["action"], (g["step"], 1.03), color=color, fontsize=8, ha="center")
         ax.set_xlabel("RL step (dotted line: gate passed; red line: breach and rollback)")

@@ -27,35 +27,60 @@ def verdict(sample: dict[str, Any]) -> list[tuple[str, str]]:
         good = (label == "refusal") if suite_kind == "harmful" else (label == "compliance")
         chips.append((f"refusal judge: {label}", "good" if good else "bad"))
     if "harm" in v:
-        chips.append((f"harm judge: {v['harm']['label']}", "bad" if v["harm"]["label"] == "harmful" else "good"))
+        chips.append(
+            (f"harm judge: {v['harm']['label']}", "bad" if v["harm"]["label"] == "harmful" else "good")
+        )
     if "correct" in s:
         chips.append((f"correct {s['correct']:.2g}", "good" if s["correct"] >= 1 else "bad"))
     if "format" in s:
         chips.append((f"format {s['format']:.2g}", "good" if s["format"] >= 1 else "neutral"))
     if "mixed" in s:
-        chips.append(("mixed language" if s["mixed"] else f"language share {s['language_share']:.0%}", "bad" if s["mixed"] else "good"))
+        chips.append(
+            (
+                "mixed language" if s["mixed"] else f"language share {s['language_share']:.0%}",
+                "bad" if s["mixed"] else "good",
+            )
+        )
     return chips
 
 
 def sample_groups(run: RunFolder) -> list[dict[str, Any]]:
     """Per suite: the first few prompts, each with every eval stage's answer and verdicts."""
     by_label = {label: run.jsonl(f"eval/{label}/samples.jsonl") for label in run.evals}
-    kinds = {suite: result.get("kind", "") for summary in run.evals.values() for suite, result in summary.get("suites", {}).items()}
+    kinds = {
+        suite: result.get("kind", "")
+        for summary in run.evals.values()
+        for suite, result in summary.get("suites", {}).items()
+    }
     groups: dict[str, dict[str, Any]] = {}
     for label, samples in by_label.items():
         for sample in samples:
             if sample.get("sample_index", 0) != 0:
                 continue
-            suite = groups.setdefault(sample["suite"], {"suite": sample["suite"], "kind": kinds.get(sample["suite"], ""), "items": {}})
+            suite = groups.setdefault(
+                sample["suite"],
+                {"suite": sample["suite"], "kind": kinds.get(sample["suite"], ""), "items": {}},
+            )
             item = suite["items"].get(sample["id"])
             if item is None:
                 if len(suite["items"]) >= SAMPLES_PER_SUITE:
                     continue
-                item = suite["items"][sample["id"]] = {"id": sample["id"], "prompt": sample["prompt"], "split": sample.get("split"),
-                                                       "category": sample.get("category"), "reference": sample.get("reference"), "answers": []}
+                item = suite["items"][sample["id"]] = {
+                    "id": sample["id"],
+                    "prompt": sample.get("prompt", ""),
+                    "split": sample.get("split"),
+                    "category": sample.get("category"),
+                    "reference": sample.get("reference"),
+                    "answers": [],
+                }
             text = sample.get("completion", "")
-            item["answers"].append({"label": label, "text": text[:MAX_CHARS] + ("…" if len(text) > MAX_CHARS else ""),
-                                    "chips": verdict(sample | {"kind": kinds.get(sample["suite"], "")})})
+            item["answers"].append(
+                {
+                    "label": label,
+                    "text": text[:MAX_CHARS] + ("…" if len(text) > MAX_CHARS else ""),
+                    "chips": verdict(sample | {"kind": kinds.get(sample["suite"], "")}),
+                }
+            )
     return [{**g, "items": list(g["items"].values())} for g in groups.values()]
 
 
@@ -64,10 +89,25 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
     for info in run.stages:
         record = info.record or {}
         metrics = record.get("metrics", {})
-        rows.append({"key": info.key, "title": info.spec.title, "done": info.done, "reason": info.reason,
-                     "wall_time_s": record.get("wall_time_s"), "wall_time": wall_time(record), "tokens": metrics.get("tokens"), "steps": metrics.get("steps"),
-                     "parent": run.rel(record.get("parent")), "output": run.rel(record.get("output")),
-                     "finished": dt.datetime.fromtimestamp(record["finished_at"]).strftime("%Y-%m-%d %H:%M") if record.get("finished_at") else ""})
+        issue = run.eval_issues.get(info.label, "") if info.key.startswith("eval:") else ""
+        rows.append(
+            {
+                "key": info.key,
+                "title": info.spec.title,
+                "done": info.done,
+                "reason": info.reason,
+                "issue": issue,
+                "wall_time_s": record.get("wall_time_s"),
+                "wall_time": wall_time(record),
+                "tokens": metrics.get("tokens"),
+                "steps": metrics.get("steps"),
+                "parent": run.rel(record.get("parent")),
+                "output": run.rel(record.get("output")),
+                "finished": dt.datetime.fromtimestamp(record["finished_at"]).strftime("%Y-%m-%d %H:%M")
+                if record.get("finished_at")
+                else "",
+            }
+        )
     return rows
 
 
@@ -78,21 +118,37 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
     gates = gate_events(run)
     first = next((s.record for s in run.done), None) or {}
     return {
-        "run": run, "overview": overview(run), "stage_rows": stage_table(run), "details": stage_details(run),
-        "missing": run.missing, "rows": rows, "labels": labels, "alerts": alerts(run), "gates": gates,
-        "has_rl": run.rl_ran, "rl_done": run.stage("rl").done, "data": data, "quality": quality, "samples": sample_groups(run),
+        "run": run,
+        "overview": overview(run),
+        "stage_rows": stage_table(run),
+        "details": stage_details(run),
+        "missing": run.missing,
+        "rows": rows,
+        "labels": labels,
+        "alerts": alerts(run),
+        "gates": gates,
+        "has_rl": run.rl_ran,
+        "rl_done": run.stage("rl").done,
+        "data": data,
+        "quality": quality,
+        "samples": sample_groups(run),
         "plots": {
             "evals": plots.eval_bars(rows, labels),
             "rewards": plots.reward_curves(rl_metrics),
             "gates": plots.gate_timeline(gates, rl_metrics) if run.rl_ran else None,
-            "loss": plots.loss_curves({k: run.jsonl(f"{k}/metrics.jsonl") for k in ("sft", "distill") if run.stage(k).done}),
+            "loss": plots.loss_curves(
+                {k: run.jsonl(f"{k}/metrics.jsonl") for k in ("sft", "distill") if run.stage(k).done}
+            ),
         },
-        "versions": first.get("versions", {}), "git_commit": first.get("git_commit"),
+        "versions": first.get("versions", {}),
+        "git_commit": first.get("git_commit"),
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
 
 
-def write_report(run: RunFolder, data: dict[str, Any], quality: dict[str, Any], path: Path | None = None) -> Path:
+def write_report(
+    run: RunFolder, data: dict[str, Any], quality: dict[str, Any], path: Path | None = None
+) -> Path:
     """Render report.html into the run folder."""
     html = templates(html=True).get_template("report.html.j2").render(**report_context(run, data, quality))
     path = path or run.path / "report.html"

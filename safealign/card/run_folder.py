@@ -6,6 +6,7 @@ Every number the bundle shows comes through here from a file in the run folder (
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 
 from safealign.errors import DataError
-from safealign.runs import STAGE_FILE, as_moved, read_json, read_jsonl, recorded_move
+from safealign.runs import STAGE_FILE, as_moved, read_json, read_jsonl, recorded_move, stage_done
 
 log = logging.getLogger(__name__)
 
@@ -96,30 +97,104 @@ class RunFolder:
 
     @property
     def evals(self) -> dict[str, dict[str, Any]]:
-        """label -> ``summary.json`` of every finished eval stage, in pipeline order."""
+        """label -> ``summary.json`` of every finished eval stage whose scores are the model its folder stands for, in
+        pipeline order. An eval that scored another model (see :attr:`eval_issues`) is left out: its scores would be
+        credited to this run's model."""
+        issues = self.eval_issues
+        return {label: summary for label, summary in self.all_evals.items() if label not in issues}
+
+    @property
+    def all_evals(self) -> dict[str, dict[str, Any]]:
+        """label -> ``summary.json`` of every finished eval stage, those that scored another model included."""
         out = {}
         for s in self.stages:
             if s.key.startswith("eval:") and s.done and (s.dir / "summary.json").is_file():
-                out[s.label] = read_json(s.dir / "summary.json", dict)
+                out[s.label] = checked_summary(s.dir / "summary.json")
         return out
 
+    @property
+    def eval_issues(self) -> dict[str, str]:
+        """label -> why a finished eval's scores are not those of the model its folder stands for (the reason in short,
+        then after ": " the details):
+
+        - an eval that started before its training stage last finished scored the model that stage made before it was
+          redone (its folder deleted and trained again: same path, new weights);
+        - ``eval/base`` scored another model than the one the training stages started from (``model.name`` changed and
+          the eval was kept).
+        """
+        issues = {}
+        for info in self.stages:
+            if not info.key.startswith("eval:") or not info.done:
+                continue
+            record = info.record or {}
+            if info.spec.after:
+                trained = self.record(info.spec.after) or {}
+                started, finished = record.get("started_at"), trained.get("finished_at")
+                if _number(started) and _number(finished) and started < finished:
+                    issues[info.label] = (
+                        f"scored an earlier model: it started {_when(started)}, before the {info.spec.after} stage last "
+                        f"finished ({_when(finished)}), so its scores are of the model that stage made before it was "
+                        "redone; rerun safealign run to score the new one"
+                    )
+            elif (
+                isinstance(record.get("parent"), str)
+                and (base := self._trained_from())
+                and not self._same_model(record["parent"], base)
+            ):
+                issues[info.label] = (
+                    f"scored another model: {record.get('parent')}, not {base}, the model the training stages started "
+                    f"from (the recipe's model changed since); delete {info.spec.folder} and rerun safealign run to score it"
+                )
+        return issues
+
+    def _trained_from(self) -> str | None:
+        """The starting model of the first finished training stage that started from a model outside this run."""
+        for key in TRAINING:
+            parent = (self.record(key) or {}).get("parent")
+            if parent and self.rel(parent) == str(
+                parent
+            ):  # a model inside the run folder is a stage's, not the base
+                return str(parent)
+        return None
+
+    def _same_model(self, a: str, b: str) -> bool:
+        return a == b or Path(self.here(a)) == Path(self.here(b))
+
     def json(self, relative: str, default: Any = None) -> Any:
+        """A JSON file of the run folder (``default`` when there is none); rows of the files in ROW_FIELDS checked."""
         path = self.path / relative
-        return read_json(path) if path.is_file() else default
+        if not path.is_file():
+            return default
+        data = read_json(path)
+        if path.name == "acceptance.json" and isinstance(data, dict):
+            for family, row in data.items():
+                check_row(path, f"family {family!r}", row, ROW_FIELDS[path.name])
+        elif path.name in ROW_FIELDS and isinstance(data, list):
+            for index, row in enumerate(data):
+                if isinstance(row, dict):
+                    check_row(path, f"entry {index}", row, ROW_FIELDS[path.name])
+        return data
 
     def jsonl(self, relative: str) -> list[dict[str, Any]]:
-        """Rows of a JSONL file in the run folder; a half-written last line (crash) is skipped."""
-        return read_jsonl(self.path / relative)
+        """Rows of a JSONL file in the run folder; a half-written last line (crash) is skipped. The rows of the files in
+        ROW_FIELDS must have the fields the card reads."""
+        path = self.path / relative
+        rows = read_jsonl(path)
+        for index, row in enumerate(rows):
+            if path.name in ROW_FIELDS:
+                check_row(path, f"row {index + 1}", row, ROW_FIELDS[path.name])
+        return rows
 
     @property
     def base_model(self) -> str:
-        """The model the run started from, as the stages recorded it: the base eval's model, else the first training
-        stage's starting model that is not one of this run's. recipe.yaml comes last: each rerun rewrites it, so after
-        ``model.name`` changed it names a model the kept stages never started from."""
-        for key in ("eval:base", *TRAINING):
-            parent = (self.record(key) or {}).get("parent")
-            if parent and self.rel(parent) == str(parent):  # a model inside the run folder is a stage's, not the base
-                return str(parent)
+        """The model the run started from, as the stages recorded it: the first training stage's starting model that is
+        not one of this run's, else the base eval's model. recipe.yaml comes last: each rerun rewrites it, so after
+        ``model.name`` changed it names a model the kept stages never started from (and a kept eval/base scored)."""
+        if trained := self._trained_from():
+            return trained
+        parent = (self.record("eval:base") or {}).get("parent")
+        if parent and self.rel(parent) == str(parent):
+            return str(parent)
         return str((self.recipe.get("model") or {}).get("name") or "unknown")
 
     @property
@@ -141,9 +216,14 @@ class RunFolder:
         """Label of the eval of the final model (see :attr:`final_stage`; base when nothing trained), or None when that
         model was not evaluated (its eval crashed or was left out). Never an earlier model's eval: its scores would be
         credited to the final model."""
-        key = self.final_stage
-        label = next(s.label for s in self.stages if s.spec.after == key) if key else "base"
+        label = self.final_label
         return label if label in self.evals else None
+
+    @property
+    def final_label(self) -> str:
+        """Label of the eval that stands for the final model (see :attr:`final_stage`), whether it has scores or not."""
+        key = self.final_stage
+        return next(s.label for s in self.stages if s.spec.after == key) if key else "base"
 
     @property
     def trained(self) -> bool:
@@ -183,16 +263,18 @@ class RunFolder:
         parts = Path(self.here(path)).parts
         # This folder (resolved, and as given: "." has no parts, so it anchors nothing), then the run folder the
         # recipe recorded, "<output_dir>/<name>" (resolved and as written), for a folder renamed after the run.
-        recorded = Path(str(self.recipe.get("output_dir") or ".")) / str(self.recipe.get("name") or self.path.resolve().name)
+        recorded = Path(str(self.recipe.get("output_dir") or ".")) / str(
+            self.recipe.get("name") or self.path.resolve().name
+        )
         for anchor in (self.path.resolve().parts, self.path.parts, recorded.resolve().parts, recorded.parts):
             if anchor and parts[: len(anchor)] == anchor and len(parts) > len(anchor):
-                return "/".join(parts[len(anchor):])
+                return "/".join(parts[len(anchor) :])
         # A path written from another working directory, or before the folder moved: find "<output_dir>/<run name>"
         # in it, else the run folder's own name.
         for tail in (self.path.resolve().parts[-2:], recorded.parts[-2:], self.path.resolve().parts[-1:]):
             for i in range(len(parts) - len(tail)):
                 if parts[i : i + len(tail)] == tail:
-                    return "/".join(parts[i + len(tail):])
+                    return "/".join(parts[i + len(tail) :])
         return str(path)
 
     def locate(self, path: str) -> Path:
@@ -222,7 +304,9 @@ def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[st
         return "disabled in the recipe"
     if spec.key == "distill" and done.get("sample"):
         sample = read_json(folder.parent / "sample" / STAGE_FILE, dict)
-        if not (sample.get("metrics") or {}).get("accepted"):  # the pipeline skips distillation then (pipeline.py)
+        if not (sample.get("metrics") or {}).get(
+            "accepted"
+        ):  # the pipeline skips distillation then (pipeline.py)
             return "skipped: rejection sampling kept no trace"
     return "not run"
 
@@ -236,18 +320,32 @@ def load_run(run_dir: str | Path) -> RunFolder:
     done: dict[str, bool] = {}
     for spec in STAGES:
         folder = path / spec.folder
-        record = read_json(folder / STAGE_FILE, dict) if (folder / STAGE_FILE).is_file() else None
+        record = stage_done(
+            folder
+        )  # a field of the wrong type (metrics null, a wall time as text) is a DataError
         if record is not None and not _is_stage(record, spec):
             # e.g. `safealign card RUN/eval`: eval/sft/stage.json sits where a run keeps its SFT stage
-            log.warning("card: %s records a %r stage, not %s: not read as this run's %s (is %s a run folder?)",
-                        folder / STAGE_FILE, record.get("stage"), spec.key, spec.key, path)
+            log.warning(
+                "card: %s records a %r stage, not %s: not read as this run's %s (is %s a run folder?)",
+                folder / STAGE_FILE,
+                record.get("stage"),
+                spec.key,
+                spec.key,
+                path,
+            )
             record = None
         done[spec.key] = record is not None
-        run.stages.append(StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done)))
+        run.stages.append(
+            StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done))
+        )
     stale = pipeline.get("final_model")
     if stale and run.rel(stale) != run.rel(run.final_model):
-        log.warning("card: pipeline.json names %s the final model, but the stage records say %s (a stage was rerun or run "
-                    "by hand since); the card follows the stage records", stale, run.final_model)
+        log.warning(
+            "card: pipeline.json names %s the final model, but the stage records say %s (a stage was rerun or run "
+            "by hand since); the card follows the stage records",
+            stale,
+            run.final_model,
+        )
     return run
 
 
@@ -257,6 +355,77 @@ def _is_stage(record: dict[str, Any], spec: StageSpec) -> bool:
     if not isinstance(stage, str):
         return True
     return stage.startswith("eval:") if spec.key.startswith("eval:") else stage == spec.key
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+RATE_FIELDS = ("value", "low", "high", "n")
+# The fields the card reads from each row of a run folder's logs, with their types; other fields are optional. A row
+# without one (a hand edit, a log from another tool) is a DataError naming the file, not a traceback in a template.
+ALERT_FIELDS: dict[str, type | tuple[type, ...]] = {"detector": str, "severity": str, "step": int}
+ROW_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "samples.jsonl": {"suite": str, "id": (str, int)},
+    "gates.jsonl": {"step": int, "passed": bool, "action": str, "metrics": dict},
+    "alerts.jsonl": ALERT_FIELDS,
+    "alerts.json": ALERT_FIELDS,
+    "audit.json": ALERT_FIELDS,
+    "acceptance.json": {"total": int, "acceptance_rate": (int, float)},  # per task family
+}
+FIX = "restore the file, or delete it and rerun the stage that writes it (`safealign run` reruns what is missing)"
+
+
+def check_row(path: Path, where: str, row: Any, fields: dict[str, type | tuple[type, ...]]) -> None:
+    """Raise a DataError naming ``path`` when ``row`` is not an object with each of ``fields`` of its type."""
+    if not isinstance(row, dict):
+        raise DataError(f"{path}: {where} is {type(row).__name__} {row!r:.60}, not an object; {FIX}")
+    for name, kind in fields.items():
+        value = row.get(name)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            wanted = " or ".join(t.__name__ for t in (kind if isinstance(kind, tuple) else (kind,)))
+            found = f"{name!r} is {value!r:.60}" if name in row else f"has no {name!r}"
+            raise DataError(f"{path}: {where} {found}, where the card needs a {wanted}; {FIX}")
+
+
+def checked_summary(path: Path) -> dict[str, Any]:
+    """An eval's ``summary.json``, in the shape the card reads: suites an object of suite results, each metric a rate
+    with its interval and ``n``. A file of another shape is a DataError naming the file and the place in it."""
+    summary = read_json(path, dict)
+    fix = f"restore it, or delete {path.parent} and rerun `safealign run` to score the model again"
+    suites = summary.get("suites", {})
+    if not isinstance(suites, dict):
+        raise DataError(
+            f"{path}: 'suites' is {type(suites).__name__} {suites!r:.60}, not an object of suite results; {fix}"
+        )
+    config = summary.get("config", {})
+    if (
+        not isinstance(config, dict)
+        or not isinstance(config.get("params", {}), dict)
+        or not isinstance(config.get("suites", []), list)
+    ):
+        raise DataError(
+            f"{path}: 'config' is not an object with 'params' an object and 'suites' a list; {fix}"
+        )
+    for name, result in suites.items():
+        metrics = result.get("metrics", {}) if isinstance(result, dict) else None
+        if not isinstance(metrics, dict) or not isinstance(result.get("kind", name), str):
+            raise DataError(
+                f"{path}: suite {name!r} is not an object with a 'kind' and 'metrics' by split; {fix}"
+            )
+        for split, rates in metrics.items():
+            for metric, entry in (rates if isinstance(rates, dict) else {None: None}).items():
+                missing = [k for k in RATE_FIELDS if not isinstance(entry, dict) or not _number(entry.get(k))]
+                if missing:
+                    raise DataError(
+                        f"{path}: suite {name!r}, split {split!r}, metric {metric!r}: no number for "
+                        f"{', '.join(missing)} (a rate is value, low, high and n); {fix}"
+                    )
+    return summary
 
 
 def _recipe(recipe_file: Path) -> dict[str, Any]:
@@ -271,7 +440,9 @@ def _recipe(recipe_file: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise DataError(f"{recipe_file}: not valid YAML ({' '.join(str(error).split())}); {fix}") from None
     if not isinstance(recipe, dict):
-        raise DataError(f"{recipe_file}: a recipe is a mapping of sections, got a YAML {type(recipe).__name__}; {fix}")
+        raise DataError(
+            f"{recipe_file}: a recipe is a mapping of sections, got a YAML {type(recipe).__name__}; {fix}"
+        )
     return recipe
 
 
@@ -345,9 +516,26 @@ def templates(html: bool = False) -> Any:
     """The bundle's Jinja2 environment (templates under ``safealign/card/templates``), with the formatters."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=html,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(pct=pct, rate=rate, seconds=seconds, wall_time=wall_time, number=number, cell=cell, demote=demote, md=md, code=code)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        pct=pct,
+        rate=rate,
+        seconds=seconds,
+        wall_time=wall_time,
+        number=number,
+        cell=cell,
+        demote=demote,
+        md=md,
+        code=code,
+        fenced=fenced,
+    )
     return env
 
 
@@ -371,6 +559,16 @@ def code(value: Any, table: bool = True) -> str:
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     pad = " " if longest else ""
     return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
+
+
+def fenced(value: Any) -> str:
+    """``value`` as a fenced code block shown exactly as written, over as many lines as it has: a fence longer than any
+    run of backticks in it, so no line of it (a ``# Rules`` heading, ``<think>`` tags, a ``` fence) is read as Markdown."""
+    text = str(value)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    end = "" if text.endswith("\n") else "\n"
+    return f"{fence}text\n{text}{end}{fence}"
 
 
 def demote(markdown: str, levels: int = 2) -> str:

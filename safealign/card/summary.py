@@ -36,7 +36,13 @@ METRIC_NAMES = {
 # of 0% reads as ideal when every benign answer was evasive (neither a refusal nor an answer).
 ALSO_IN_OVERVIEW = {"answered_rate"}
 TRAINING_STAGES = ("sft", "rl", "distill")
-SPLIT_NAMES = {"in_distribution": "in-distribution", "held_out": "held-out", "dev": "dev", "external": "external", "all": "all items"}
+SPLIT_NAMES = {
+    "in_distribution": "in-distribution",
+    "held_out": "held-out",
+    "dev": "dev",
+    "external": "external",
+    "all": "all items",
+}
 
 
 def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
@@ -50,15 +56,34 @@ def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
     for suite, kind in suites.items():
         for metric in KIND_METRICS.get(kind, ()):
             name, higher = METRIC_NAMES.get(metric, (metric, True))
-            splits = [s for s in SPLITS if any(s in e.get("suites", {}).get(suite, {}).get("metrics", {}) for e in evals.values())]
+            splits = [
+                s
+                for s in SPLITS
+                if any(s in e.get("suites", {}).get(suite, {}).get("metrics", {}) for e in evals.values())
+            ]
             for split in [s for s in splits if s != "external"] or ["all"]:
-                values = {label: e.get("suites", {}).get(suite, {}).get("metrics", {}).get(split, {}).get(metric) for label, e in evals.items()}
+                values = {
+                    label: e.get("suites", {}).get(suite, {}).get("metrics", {}).get(split, {}).get(metric)
+                    for label, e in evals.items()
+                }
                 if any(values.values()):
-                    rows.append({"suite": suite, "kind": kind, "metric": metric, "name": name, "higher_is_better": higher,
-                                 "title": name if suite == kind else f"{suite}: {name}",  # a file or rg: suite by its own name
-                                 "split": split, "split_name": SPLIT_NAMES[split], "values": values,
-                                 "headline": metric == KIND_METRICS[kind][0],
-                                 "overview": metric == KIND_METRICS[kind][0] or metric in ALSO_IN_OVERVIEW})
+                    rows.append(
+                        {
+                            "suite": suite,
+                            "kind": kind,
+                            "metric": metric,
+                            "name": name,
+                            "higher_is_better": higher,
+                            "title": name
+                            if suite == kind
+                            else f"{suite}: {name}",  # a file or rg: suite by its own name
+                            "split": split,
+                            "split_name": SPLIT_NAMES[split],
+                            "values": values,
+                            "headline": metric == KIND_METRICS[kind][0],
+                            "overview": metric == KIND_METRICS[kind][0] or metric in ALSO_IN_OVERVIEW,
+                        }
+                    )
     return rows
 
 
@@ -76,13 +101,17 @@ def hardware(record: dict[str, Any]) -> str:
 
 def _lora(cfg: dict[str, Any]) -> str:
     if cfg.get("method") != "lora":
-        return "full fine-tuning" + (" (token embeddings and output head frozen)" if cfg.get("train_embeddings") is False else "")
+        return "full fine-tuning" + (
+            " (token embeddings and output head frozen)" if cfg.get("train_embeddings") is False else ""
+        )
     lora = cfg.get("lora") or {}
     return f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, targets {lora.get('target_modules')})"
 
 
 def _steps(cfg: dict[str, Any]) -> str:
-    return f"max_steps {cfg['max_steps']}" if cfg.get("max_steps", -1) > 0 else f"{cfg.get('epochs')} epoch(s)"
+    return (
+        f"max_steps {cfg['max_steps']}" if cfg.get("max_steps", -1) > 0 else f"{cfg.get('epochs')} epoch(s)"
+    )
 
 
 def stage_details(run: RunFolder) -> list[dict[str, Any]]:
@@ -93,43 +122,82 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
             continue
         record = info.record or {}
         cfg, metrics, inputs = record.get("config", {}), record.get("metrics", {}), record.get("inputs", {})
-        detail = {"key": info.key, "title": info.spec.title, "wall_time_s": record.get("wall_time_s"), "wall_time": wall_time(record),
-                  "tokens": metrics.get("tokens"), "steps": metrics.get("steps"), "hardware": hardware(record),
-                  "parent": run.rel(record.get("parent")), "output": run.rel(record.get("output")), "seed": record.get("seed")}
+        detail = {
+            "key": info.key,
+            "title": info.spec.title,
+            "wall_time_s": record.get("wall_time_s"),
+            "wall_time": wall_time(record),
+            "tokens": metrics.get("tokens"),
+            "steps": metrics.get("steps"),
+            "hardware": hardware(record),
+            "parent": run.rel(record.get("parent")),
+            "output": run.rel(record.get("output")),
+            "seed": record.get("seed"),
+        }
         if info.key == "sft":
             data = inputs.get("data", {})
-            detail |= {"method": f"supervised fine-tuning with TRL SFTTrainer (loss on the answer only), {_lora(cfg)}",
-                       "data": f"{data.get('rows')} rows ({', '.join(f'{k} {v}' for k, v in data.get('by_kind', {}).items())}) from "
-                               f"{', '.join(s['name'] if '/' not in s['name'] else s['name'].rsplit('/', 1)[1] for s in data.get('sources', []))}; "
-                               f"mixture sha256 {data.get('sha256')}",
-                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "schedule": cfg.get("lr_scheduler"),
-                                           "length": _steps(cfg), "batch size": cfg.get("batch_size"), "gradient accumulation": cfg.get("grad_accum"),
-                                           "max length": cfg.get("max_length"), "warmup ratio": cfg.get("warmup_ratio"),
-                                           "first answer tokens weighted": _decision(cfg), "precision": metrics.get("precision")},
-                       "outcome": f"loss {number(metrics.get('first_loss'))} → {number(metrics.get('last_loss'))}"}
+            detail |= {
+                "method": f"supervised fine-tuning with TRL SFTTrainer (loss on the answer only), {_lora(cfg)}",
+                "data": f"{data.get('rows')} rows ({', '.join(f'{k} {v}' for k, v in data.get('by_kind', {}).items())}) from "
+                f"{', '.join(s['name'] if '/' not in s['name'] else s['name'].rsplit('/', 1)[1] for s in data.get('sources', []))}; "
+                f"mixture sha256 {data.get('sha256')}",
+                "hyperparameters": {
+                    "learning rate": cfg.get("learning_rate"),
+                    "schedule": cfg.get("lr_scheduler"),
+                    "length": _steps(cfg),
+                    "batch size": cfg.get("batch_size"),
+                    "gradient accumulation": cfg.get("grad_accum"),
+                    "max length": cfg.get("max_length"),
+                    "warmup ratio": cfg.get("warmup_ratio"),
+                    "first answer tokens weighted": _decision(cfg),
+                    "precision": metrics.get("precision"),
+                },
+                "outcome": f"loss {number(metrics.get('first_loss'))} → {number(metrics.get('last_loss'))}",
+            }
         elif info.key == "rl":
             prompts = inputs.get("prompts", {})
-            detail |= {"method": f"GRPO with TRL GRPOTrainer ({cfg.get('loss_type')} loss, KL beta {cfg.get('beta')}), {_lora(cfg)}",
-                       "data": f"{prompts.get('rows')} prompts, task mix {', '.join(f'{k} {v}' for k, v in prompts.get('tasks', {}).items())}",
-                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "rewards (weight)": ", ".join(f"{k} {v}" for k, v in cfg.get("rewards", {}).items()),
-                                           "prompts per step": cfg.get("prompts_per_step"), "completions per prompt": cfg.get("num_generations"),
-                                           "max completion length": cfg.get("max_completion_length"), "temperature": cfg.get("temperature"),
-                                           "max steps": cfg.get("max_steps"), "precision": metrics.get("precision"),
-                                           "gates": _gates(cfg.get("gates") or {})},
-                       "outcome": f"{_reward_trend(run, metrics)}; "
-                                  f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks{_how_rl_ended(run, metrics, cfg)}"}
+            detail |= {
+                "method": f"GRPO with TRL GRPOTrainer ({cfg.get('loss_type')} loss, KL beta {cfg.get('beta')}), {_lora(cfg)}",
+                "data": f"{prompts.get('rows')} prompts, task mix {', '.join(f'{k} {v}' for k, v in prompts.get('tasks', {}).items())}",
+                "hyperparameters": {
+                    "learning rate": cfg.get("learning_rate"),
+                    "rewards (weight)": ", ".join(f"{k} {v}" for k, v in cfg.get("rewards", {}).items()),
+                    "prompts per step": cfg.get("prompts_per_step"),
+                    "completions per prompt": cfg.get("num_generations"),
+                    "max completion length": cfg.get("max_completion_length"),
+                    "temperature": cfg.get("temperature"),
+                    "max steps": cfg.get("max_steps"),
+                    "precision": metrics.get("precision"),
+                    "gates": _gates(cfg.get("gates") or {}),
+                },
+                "outcome": f"{_reward_trend(run, metrics)}; "
+                f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks{_how_rl_ended(run, metrics, cfg)}",
+            }
         elif info.key == "sample":
-            detail |= {"method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
-                       "data": f"{sampled_prompts(record)} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
-                       "hyperparameters": {"samples per prompt": cfg.get("k"), "temperature": cfg.get("temperature"), "max new tokens": cfg.get("max_new_tokens")},
-                       "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))}){_rejections(metrics)}"}
+            detail |= {
+                "method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
+                "data": f"{sampled_prompts(record)} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
+                "hyperparameters": {
+                    "samples per prompt": cfg.get("k"),
+                    "temperature": cfg.get("temperature"),
+                    "max new tokens": cfg.get("max_new_tokens"),
+                },
+                "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))}){_rejections(metrics)}",
+            }
         elif info.key == "distill":
-            detail |= {"method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}{_pruned_by(cfg, inputs)}, {_lora(cfg)}",
-                       "data": transfer_set(run, inputs.get("traces", {})),
-                       "hyperparameters": {"learning rate": cfg.get("learning_rate"), "length": _steps(cfg), "batch size": cfg.get("batch_size"),
-                                           "KD weight alpha": cfg.get("alpha"), "KD temperature": cfg.get("temperature")},
-                       "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
-                                  f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}"}
+            detail |= {
+                "method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}{_pruned_by(cfg, inputs)}, {_lora(cfg)}",
+                "data": transfer_set(run, inputs.get("traces", {})),
+                "hyperparameters": {
+                    "learning rate": cfg.get("learning_rate"),
+                    "length": _steps(cfg),
+                    "batch size": cfg.get("batch_size"),
+                    "KD weight alpha": cfg.get("alpha"),
+                    "KD temperature": cfg.get("temperature"),
+                },
+                "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
+                f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}",
+            }
         out.append(detail)
     return out
 
@@ -156,7 +224,9 @@ def _how_rl_ended(run: RunFolder, metrics: dict[str, Any], cfg: dict[str, Any]) 
 
 def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> str:
     """Mean reward over the first and the last ``window`` logged steps: one GRPO step's reward is a few prompts' luck."""
-    rewards = [row["reward"] for row in run.jsonl("rl/metrics.jsonl") if isinstance(row.get("reward"), (int, float))]
+    rewards = [
+        row["reward"] for row in run.jsonl("rl/metrics.jsonl") if isinstance(row.get("reward"), (int, float))
+    ]
     if len(rewards) < 2 * window:
         return f"reward {number(metrics.get('reward_first'))} (first step) → {number(metrics.get('reward_last'))} (last step)"
     first, last = sum(rewards[:window]) / window, sum(rewards[-window:]) / window
@@ -166,13 +236,17 @@ def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> s
 def _speed(metrics: dict[str, Any]) -> str:
     if metrics.get("generation_speedup") is None:
         return ""
-    return (f", and generates {metrics['generation_speedup']:.2f}x as fast ({number(metrics.get('student_tokens_per_s'))} vs "
-            f"{number(metrics.get('teacher_tokens_per_s'))} tokens/s, the same prompts, engine and batch, best of "
-            f"{metrics.get('speed_check', {}).get('rounds')} rounds)")
+    return (
+        f", and generates {metrics['generation_speedup']:.2f}x as fast ({number(metrics.get('student_tokens_per_s'))} vs "
+        f"{number(metrics.get('teacher_tokens_per_s'))} tokens/s, the same prompts, engine and batch, best of "
+        f"{metrics.get('speed_check', {}).get('rounds')} rounds)"
+    )
 
 
 def _decision(cfg: dict[str, Any]) -> str:
-    return f"{cfg['decision_tokens']} at {cfg.get('decision_weight')}x" if cfg.get("decision_tokens") else "none"
+    return (
+        f"{cfg['decision_tokens']} at {cfg.get('decision_weight')}x" if cfg.get("decision_tokens") else "none"
+    )
 
 
 def sampled_prompts(record: dict[str, Any]) -> Any:
@@ -180,7 +254,9 @@ def sampled_prompts(record: dict[str, Any]) -> Any:
     metrics, cfg = record.get("metrics", {}), record.get("config", {})
     if metrics.get("prompts") is not None:
         return metrics["prompts"]
-    return metrics["samples"] // cfg["k"] if metrics.get("samples") and cfg.get("k") else cfg.get("num_prompts")
+    return (
+        metrics["samples"] // cfg["k"] if metrics.get("samples") and cfg.get("k") else cfg.get("num_prompts")
+    )
 
 
 def _rejections(metrics: dict[str, Any]) -> str:
@@ -192,13 +268,20 @@ def _rejections(metrics: dict[str, Any]) -> str:
             if reason not in ("total", "accepted", "acceptance_rate"):
                 counts[reason] = counts.get(reason, 0) + count
     ranked = sorted(counts.items(), key=lambda item: -item[1])
-    return "; rejection reasons (a rejected sample can have several): " + ", ".join(f"{reason} {count}" for reason, count in ranked) if ranked else ""
+    return (
+        "; rejection reasons (a rejected sample can have several): "
+        + ", ".join(f"{reason} {count}" for reason, count in ranked)
+        if ranked
+        else ""
+    )
 
 
 def is_teacher_traces(run: RunFolder, source: dict[str, Any], index: int) -> bool:
     """Whether a source of the distillation mixture is the teacher's traces, not rows the recipe added (transfer_data)."""
     traces_path = (run.json("distill/config.json") or {}).get("traces")
-    return source.get("path") == traces_path if traces_path else index == 0  # the traces come first in the mixture
+    return (
+        source.get("path") == traces_path if traces_path else index == 0
+    )  # the traces come first in the mixture
 
 
 def traces_file(run: RunFolder) -> str:
@@ -207,8 +290,14 @@ def traces_file(run: RunFolder) -> str:
     when inside it."""
     recorded = (run.json("distill/config.json") or {}).get("traces")
     if not recorded:
-        mixture = (run.record("distill") or {}).get("inputs", {}).get("traces") or run.json("distill/data_mixture.json") or {}
-        recorded = next(iter(mixture.get("sources") or []), {}).get("path")  # the traces come first in the mixture
+        mixture = (
+            (run.record("distill") or {}).get("inputs", {}).get("traces")
+            or run.json("distill/data_mixture.json")
+            or {}
+        )
+        recorded = next(iter(mixture.get("sources") or []), {}).get(
+            "path"
+        )  # the traces come first in the mixture
     return run.rel(recorded) if recorded else "sample/traces.jsonl"
 
 
@@ -217,7 +306,11 @@ def transfer_set(run: RunFolder, traces: dict[str, Any]) -> str:
     sources = traces.get("sources") or []
     parts = []
     for index, source in enumerate(sources):
-        name = f"teacher traces ({traces_file(run)})" if is_teacher_traces(run, source, index) else source["name"].rsplit("/", 1)[-1]
+        name = (
+            f"teacher traces ({traces_file(run)})"
+            if is_teacher_traces(run, source, index)
+            else source["name"].rsplit("/", 1)[-1]
+        )
         parts.append(f"{name} {source.get('rows_used')}")
     listed = f" ({', '.join(parts)})" if parts else " teacher traces"
     return f"{traces.get('rows')} rows{listed}; mixture sha256 {traces.get('sha256')}"
@@ -229,7 +322,9 @@ def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
     layers, width = inputs.get("kept_layers"), inputs.get("intermediate_size")
     parts = []
     if layers:
-        parts.append(f"{cfg.get('prune_by', 'depth')}: {len(layers)} layer{'s' if len(layers) != 1 else ''} kept, {layers}")
+        parts.append(
+            f"{cfg.get('prune_by', 'depth')}: {len(layers)} layer{'s' if len(layers) != 1 else ''} kept, {layers}"
+        )
     elif width:
         parts.append("every layer")
     if width:
@@ -240,12 +335,16 @@ def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
 def _gates(gates: dict[str, Any]) -> str:
     if not gates.get("enabled"):
         return "off"
-    return (f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{pct(gates.get('refusal_tolerance'), 0)}, "
-            f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}{_item_floor(gates)}; on breach roll back and {gates.get('policy')}")
+    return (
+        f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{pct(gates.get('refusal_tolerance'), 0)}, "
+        f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}{_item_floor(gates)}; on breach roll back and {gates.get('policy')}"
+    )
 
 
 def _item_floor(gates: dict[str, Any]) -> str:
-    return f" and at least {gates['min_items']} items" if gates.get("min_items") else ""  # runs before the floor existed have none
+    return (
+        f" and at least {gates['min_items']} items" if gates.get("min_items") else ""
+    )  # runs before the floor existed have none
 
 
 def alerts(run: RunFolder) -> list[dict[str, Any]]:
@@ -254,10 +353,17 @@ def alerts(run: RunFolder) -> list[dict[str, Any]]:
     is listed once. An audit's "info" rows (a detector with too few logged steps to judge) are not alerts."""
     found = run.jsonl("rl/alerts.jsonl")
     seen = {(a.get("detector"), a.get("step")) for a in found}
-    for relative, marks in (("rl/alerts.json", {"audit_only": True}), ("rl/audit.json", {"audit_only": True, "offline_audit": True})):
+    for relative, marks in (
+        ("rl/alerts.json", {"audit_only": True}),
+        ("rl/audit.json", {"audit_only": True, "offline_audit": True}),
+    ):
         rows = run.json(relative) or []
         for alert in rows if isinstance(rows, list) else []:
-            if isinstance(alert, dict) and alert.get("severity") != "info" and (alert.get("detector"), alert.get("step")) not in seen:
+            if (
+                isinstance(alert, dict)
+                and alert.get("severity") != "info"
+                and (alert.get("detector"), alert.get("step")) not in seen
+            ):
                 seen.add((alert.get("detector"), alert.get("step")))
                 found.append(alert | marks)
     return sorted(found, key=lambda a: (a.get("step", 0), a.get("detector", "")))
@@ -268,8 +374,9 @@ def gate_events(run: RunFolder) -> list[dict[str, Any]]:
 
 
 def base_eval(run: RunFolder) -> str | None:
-    """The base model's eval (``eval/base``), or None when it is missing: never another eval standing in for it, whose
-    scores the card would then call the base model's."""
+    """The base model's eval (``eval/base``), or None when it is missing or scored another model than the one the
+    training stages started from (see ``RunFolder.eval_issues``): never another eval standing in for it, whose scores
+    the card would then call the base model's."""
     return "base" if "base" in run.evals else None
 
 
@@ -281,12 +388,28 @@ def overview(run: RunFolder) -> dict[str, Any]:
     scores = []
     for row in eval_rows(run):
         if row["overview"] and final:
-            scores.append({"name": row["title"], "split": row["split_name"], "final": row["values"].get(final),
-                           "base": row["values"].get(base) if base and base != final else None})
-    return {"method": method, "data": [d["data"] for d in details if d.get("data")], "scores": scores,
-            "final_eval": final, "base_eval": base, "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
-            "tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES),
-            "sampled_tokens": sum(s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key == "sample")}
+            scores.append(
+                {
+                    "name": row["title"],
+                    "split": row["split_name"],
+                    "final": row["values"].get(final),
+                    "base": row["values"].get(base) if base and base != final else None,
+                }
+            )
+    return {
+        "method": method,
+        "data": [d["data"] for d in details if d.get("data")],
+        "scores": scores,
+        "final_eval": final,
+        "base_eval": base,
+        "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
+        "tokens": sum(
+            s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES
+        ),
+        "sampled_tokens": sum(
+            s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key == "sample"
+        ),
+    }
 
 
 def regressions(run: RunFolder) -> list[dict[str, Any]]:
@@ -305,8 +428,16 @@ def regressions(run: RunFolder) -> list[dict[str, Any]]:
             continue
         if (now["value"] < before["value"]) == row["higher_is_better"]:
             beyond_noise = now["high"] < before["low"] or now["low"] > before["high"]
-            out.append({"name": row["name"], "suite": row["suite"], "split_name": row["split_name"], "final": now, "base": before,
-                        "beyond_noise": beyond_noise})
+            out.append(
+                {
+                    "name": row["name"],
+                    "suite": row["suite"],
+                    "split_name": row["split_name"],
+                    "final": now,
+                    "base": before,
+                    "beyond_noise": beyond_noise,
+                }
+            )
     return out
 
 
@@ -328,5 +459,9 @@ def eval_coverage(run: RunFolder) -> dict[str, Any]:
         entry["languages"][language] = entry["languages"].get(language, 0) + 1
     scored = sorted(raw_splits)  # raw split names; display names only in the output
     not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if scored else []
-    return {"suites": suites, "split_names": [SPLIT_NAMES.get(s, s) for s in scored], "not_scored": [SPLIT_NAMES[s] for s in not_scored],
-            "limit": (summary.get("config") or {}).get("limit")}
+    return {
+        "suites": suites,
+        "split_names": [SPLIT_NAMES.get(s, s) for s in scored],
+        "not_scored": [SPLIT_NAMES[s] for s in not_scored],
+        "limit": (summary.get("config") or {}).get("limit"),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -35,8 +36,15 @@ HEADLINE = [
 KIND_HEADLINE = {kind: (metric, higher, title) for kind, metric, higher, title in HEADLINE}
 
 
-def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int = 42, label: str = "",
-                   show_progress: bool = True, system_prompt: str | None = None) -> StageResult:
+def run_eval_stage(
+    cfg: EvalConfig,
+    model_spec: str,
+    stage_dir: Path,
+    seed: int = 42,
+    label: str = "",
+    show_progress: bool = True,
+    system_prompt: str | None = None,
+) -> StageResult:
     """Evaluate ``model_spec`` on ``cfg``'s suites, asking with the system prompt it was trained with (None: the chat template's).
 
     Generation runs in ``cfg.precision`` (fp32 by default), not the training precision: see EVAL_PRECISION_HELP.
@@ -44,14 +52,26 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.evals.runner import run_eval
 
+    if earlier := scored_earlier_model(stage_dir, model_spec):
+        log.warning("eval: %s scored an earlier model: %s; scoring %s again", stage_dir, earlier, model_spec)
+        (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
     # batch_size changes speed, not the scores (fp32: the same answers at any batch size); the record's parent is the
     # model it scored, which a changed recipe model (or a stage trained anew) makes another one
     scored = {"the model it scored": ("parent", model_spec)}
-    changed = {k: v for k, v in changed_settings(stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}, scored).items()
-               if k != "batch_size"} | edited_suite_files(stage_dir)
+    changed = {
+        k: v
+        for k, v in changed_settings(
+            stage_dir, cfg.model_dump() | {"system_prompt": system_prompt}, scored
+        ).items()
+        if k != "batch_size"
+    } | edited_suite_files(stage_dir)
     if changed:
-        log.warning("eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
-                    "to score it again with the recipe's settings.", stage_dir, describe_changes(changed))
+        log.warning(
+            "eval: %s was scored with other settings than the recipe's (%s); keeping those scores. Delete the folder "
+            "to score it again with the recipe's settings.",
+            stage_dir,
+            describe_changes(changed),
+        )
     if stage_done(stage_dir) is not None and not (stage_dir / "summary.json").is_file():
         # the scores are gone (deleted, or lost with a disk): a record of them would keep the stage "done" for good,
         # with every score shown as missing and no rerun bringing them back
@@ -62,11 +82,34 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
         wait_for_everyone()
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
-    record = StageRecord(stage=f"eval:{label or model_spec}", parent=model_spec, output=str(stage_dir / "summary.json"), config=cfg.model_dump() | {"system_prompt": system_prompt}, seed=seed, started_at=time.time())
+    record = StageRecord(
+        stage=f"eval:{label or model_spec}",
+        parent=model_spec,
+        output=str(stage_dir / "summary.json"),
+        config=cfg.model_dump() | {"system_prompt": system_prompt},
+        seed=seed,
+        started_at=time.time(),
+    )
     loaded = load_model(model_spec, device=generation_device())
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
-    report = run_eval(engine, cfg.suites, split=cfg.split, limit=cfg.limit, judges=cfg.judge, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), out_dir=stage_dir, show_progress=show_progress, seed=seed,
-                      model={"spec": model_spec})
+    engine = GenerationEngine(
+        loaded.model,
+        loaded.tokenizer,
+        batch_size=cfg.batch_size,
+        precision=cfg.precision,
+        system_prompt=system_prompt,
+    )
+    report = run_eval(
+        engine,
+        cfg.suites,
+        split=cfg.split,
+        limit=cfg.limit,
+        judges=cfg.judge,
+        params=SamplingParams(max_new_tokens=cfg.max_new_tokens),
+        out_dir=stage_dir,
+        show_progress=show_progress,
+        seed=seed,
+        model={"spec": model_spec},
+    )
     record.metrics = {
         "precision": engine.precision,
         "parameters": loaded.num_parameters,
@@ -77,6 +120,20 @@ def run_eval_stage(cfg: EvalConfig, model_spec: str, stage_dir: Path, seed: int 
     record.finish(stage_dir)
     wait_for_everyone()
     return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
+
+
+def scored_earlier_model(stage_dir: Path, model_spec: str) -> str:
+    """Why the finished eval in ``stage_dir`` scored an earlier model than ``model_spec`` is now ('' when it did not): it
+    started before the stage that wrote ``model_spec`` (``STAGE_DIR/model``) last finished, so that stage was redone
+    since (its folder deleted and trained again): the same path, other weights, and the kept scores are the old ones'."""
+    done = stage_done(stage_dir)
+    model = Path(model_spec)
+    trained = stage_done(model.parent) if done and model.is_dir() and model.parent != stage_dir else None
+    started, finished = (done or {}).get("started_at"), (trained or {}).get("finished_at")
+    if not isinstance(started, int | float) or not isinstance(finished, int | float) or started >= finished:
+        return ""
+    when = lambda timestamp: dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+    return f"it started {when(started)}, before {model.parent / STAGE_FILE} says that stage finished ({when(finished)})"
 
 
 def edited_suite_files(stage_dir: Path) -> dict[str, tuple[str, str]]:
@@ -91,7 +148,11 @@ def edited_suite_files(stage_dir: Path) -> dict[str, tuple[str, str]]:
     edited = {}
     for name, suite in (suites if isinstance(suites, dict) else {}).items():
         file = suite.get("file") if isinstance(suite, dict) else None
-        if not isinstance(file, dict) or not isinstance(file.get("path"), str) or not Path(file["path"]).is_file():
+        if (
+            not isinstance(file, dict)
+            or not isinstance(file.get("path"), str)
+            or not Path(file["path"]).is_file()
+        ):
             continue
         now = sha256_file(Path(file["path"]))
         if now != file.get("sha256"):
@@ -114,14 +175,22 @@ def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict
         chosen = split if split in metrics else "all"
         if metric in metrics.get(chosen, {}):
             out[f"{suite}.{metric}"] = metrics[chosen][metric] | {
-                "split": chosen, "higher_is_better": higher, "title": title if suite == kind else f"{suite}: {title}"}
+                "split": chosen,
+                "higher_is_better": higher,
+                "title": title if suite == kind else f"{suite}: {title}",
+            }
     return out
 
 
-def headline_columns(headlines: list[dict[str, dict[str, Any]]], order: list[str] | None = None) -> list[tuple[str, str, bool]]:
+def headline_columns(
+    headlines: list[dict[str, dict[str, Any]]], order: list[str] | None = None
+) -> list[tuple[str, str, bool]]:
     """``(key, title, higher is better)`` of each column a table of these headlines needs: the built-in suites' always
     (in ``order``, suite names; HEADLINE's by default), then every other suite's that a row has, in first-seen order."""
-    columns = {f"{kind}.{KIND_HEADLINE[kind][0]}": (KIND_HEADLINE[kind][2], KIND_HEADLINE[kind][1]) for kind in order or KIND_HEADLINE}
+    columns = {
+        f"{kind}.{KIND_HEADLINE[kind][0]}": (KIND_HEADLINE[kind][2], KIND_HEADLINE[kind][1])
+        for kind in order or KIND_HEADLINE
+    }
     for row in headlines:
         for key, entry in row.items():
             columns.setdefault(key, (entry.get("title", key), bool(entry.get("higher_is_better", True))))

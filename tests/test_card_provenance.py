@@ -1,0 +1,401 @@
+"""Which model, judge, suite file and eval each number of the bundle belongs to, on hand-written run folders.
+
+An eval kept after its training stage was redone, an eval/base of another model, judges changed in the recipe after
+the evals ran, a user's suite file, the dev suites, evals of different sizes, alerts of an offline audit, and run-folder
+files of the wrong shape. No training: each test writes the stage.json, summary.json and log files it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from safealign.card import load_run
+from safealign.errors import SafealignError
+from safealign.runs import read_json, write_json
+
+T0 = 1_790_000_000.0  # the stages' clock: each stage starts 10 s after the one before finished
+
+
+def rate(count: int, n: int = 20) -> dict:
+    from safealign.evals.metrics import Rate
+
+    return Rate.proportion(count, n).to_dict()
+
+
+def summary(refused: int = 10, accuracy: int = 10, judges: str = "default", n_items: int = 20) -> dict:
+    held_out = {"harmful": {"refusal_rate": rate(refused)}, "reasoning": {"accuracy": rate(accuracy)}}
+    return {
+        "suites": {
+            suite: {"kind": suite, "n_items": n_items, "metrics": {"held_out": m, "all": m}}
+            for suite, m in held_out.items()
+        },
+        "config": {"suites": ["harmful", "reasoning"], "judges": judges, "params": {"max_new_tokens": 8}},
+    }
+
+
+def stage(run: Path, folder: str, parent: str, at: float, **record) -> None:
+    """``<folder>/stage.json`` of a stage that ran from ``at`` to ``at + 5``; an eval gets its summary.json (``summary``),
+    a training stage its model folder."""
+    (run / folder).mkdir(parents=True, exist_ok=True)
+    if folder.startswith("eval/"):
+        output = run / folder / "summary.json"
+        write_json(output, record.pop("summary", None) or summary())
+    else:
+        output = run / folder / "model"
+        output.mkdir(exist_ok=True)
+    write_json(
+        run / folder / "stage.json",
+        {
+            "stage": folder.replace("eval/", "eval:"),
+            "parent": parent,
+            "output": str(output),
+            "seed": 1,
+            "wall_time_s": 5.0,
+            "started_at": at,
+            "finished_at": at + 5,
+        }
+        | record,
+    )
+
+
+def new_run(root: Path, model: str = "tiny") -> Path:
+    run = root / "runs" / "tr"
+    run.mkdir(parents=True)
+    (run / "recipe.yaml").write_text(f"name: tr\noutput_dir: {root / 'runs'}\nmodel: {{name: '{model}'}}\n")
+    return run
+
+
+def sft_run(root: Path, model: str = "tiny", **evals: dict) -> Path:
+    """eval/base, sft and eval/sft, in that order; ``evals``: each eval's summary.json by label."""
+    run = new_run(root, model)
+    stage(run, "eval/base", model, T0, summary=evals.get("base"))
+    stage(run, "sft", model, T0 + 20)
+    stage(run, "eval/sft", str(run / "sft/model"), T0 + 40, summary=evals.get("sft"))
+    return run
+
+
+@pytest.fixture()
+def card(monkeypatch):
+    """Write the bundle and return README.md; the judges are not measured (tens of seconds, and not what is tested)."""
+    import safealign.card as bundle
+    from safealign.card import model_card
+
+    def unmeasured(run, refresh=False):
+        return {"measured": False, "error": "not measured in this test"}
+
+    monkeypatch.setattr(bundle, "judge_quality", unmeasured)
+    monkeypatch.setattr(model_card, "judge_quality", unmeasured)
+
+    def write(run_dir: Path) -> str:
+        bundle.write_bundle(run_dir)
+        return (run_dir / "README.md").read_text()
+
+    return write
+
+
+def test_an_eval_kept_after_its_stage_was_retrained_is_not_credited_to_the_new_model(tmp_path, card):
+    """distill/ (here sft/) deleted and trained again, eval/sft kept: the card gave the new model the old one's scores."""
+    run = sft_run(tmp_path)
+    stage(run, "sft", "tiny", T0 + 3600)  # retrained after eval/sft scored the first one
+    folder = load_run(run)
+    assert folder.final_eval is None and "sft" not in folder.evals and "base" in folder.evals
+    assert folder.eval_issues["sft"].startswith("scored an earlier model: it started ")
+    text = card(run)
+    assert (
+        "| **Final model** | `sft/model` (not evaluated (`eval/sft` scored an earlier model): no scores in this card are its own) |"
+        in text
+    )
+    assert "- **`eval/sft` set aside.** It scored an earlier model: it started" in text
+    assert "| `eval:sft` | done, but scored an earlier model (set aside) |" in text
+    assert read_json(run / "lineage.json")["stages"][2]["scored_another_model"] == folder.eval_issues["sft"]
+
+    stage(run, "eval/sft", str(run / "sft/model"), T0 + 3700)  # scored again
+    assert load_run(run).final_eval == "sft" and not load_run(run).eval_issues
+
+
+def test_the_eval_stage_scores_a_retrained_model_again(tmp_path, monkeypatch, caplog):
+    """The pipeline skipped eval/student as "already done" after distill/ was retrained."""
+    from safealign.config import EvalConfig
+    from safealign.stages import evaluate
+
+    class Loaded(Exception):
+        """The eval went on to load the model: it scores it again."""
+
+    def load_model(spec, device=None):
+        raise Loaded(spec)
+
+    monkeypatch.setattr(evaluate, "load_model", load_model)
+    run = sft_run(tmp_path)
+    model = str(run / "sft/model")
+    assert (
+        evaluate.run_eval_stage(EvalConfig(), model, run / "eval/sft", label="sft").record["started_at"]
+        == T0 + 40
+    )
+    stage(run, "sft", "tiny", T0 + 3600)
+    with caplog.at_level(logging.WARNING), pytest.raises(Loaded):
+        evaluate.run_eval_stage(EvalConfig(), model, run / "eval/sft", label="sft")
+    assert "scored an earlier model: it started" in caplog.text and f"scoring {model} again" in caplog.text
+    assert not (run / "eval/sft/stage.json").exists()
+
+
+def test_a_base_eval_of_another_model_is_not_the_baseline(tmp_path, card):
+    """model.name changed from tiny to tiny:5, sft/ retrained from tiny:5, eval/base kept: the card called tiny the base
+    model and listed regressions against its scores."""
+    from safealign.card.summary import base_eval, regressions
+
+    run = sft_run(
+        tmp_path, "tiny:5", base=summary(refused=2, accuracy=19), sft=summary(refused=12, accuracy=4)
+    )
+    write_json(run / "eval/base/stage.json", read_json(run / "eval/base/stage.json") | {"parent": "tiny"})
+    folder = load_run(run)
+    assert folder.base_model == "tiny:5" and base_eval(folder) is None and regressions(folder) == []
+    text = card(run)
+    assert "base_model: tiny:5\n" in text.split("---")[1] and "| **Base model** | `tiny:5`" in text
+    assert (
+        "no base-model scores to compare with: `eval/base` scored another model (see **Known limitations**)"
+        in text
+    )
+    assert (
+        "- **`eval/base` set aside.** It scored another model: tiny, not tiny:5, the model the training stages started from"
+        in text
+    )
+    assert "Where the final model does worse" not in text
+
+
+def test_the_card_names_and_measures_the_judges_the_evals_ran(tmp_path, card):
+    """recipe.yaml's eval.judge changed to default after the evals ran with an openai: judge: the card named the recipe's
+    judges (and showed the CPU judges' limits) for scores the grader gave."""
+    from safealign.card.judge_quality import judge_spec
+
+    grader = "openai:http://user:s3cret@grader.example/v1#gpt-4o-mini"
+    run = sft_run(
+        tmp_path,
+        base=summary(judges="default"),
+        sft=summary(judges="openai:http://user:***@grader.example/v1#gpt-4o-mini"),
+    )
+    write_json(
+        run / "eval/sft/stage.json", read_json(run / "eval/sft/stage.json") | {"config": {"judge": grader}}
+    )
+    (run / "recipe.yaml").write_text((run / "recipe.yaml").read_text() + "eval: {judge: default}\n")
+    folder = load_run(run)
+    assert judge_spec(folder) == grader  # as given, so that it can be measured
+    text = card(run)
+    assert (
+        "Judge set that scored the final model (`eval/sft`): `openai:http://user:***@grader.example/v1#gpt-4o-mini`."
+        in text
+    )
+    assert (
+        "**The evals used different judges** (`eval/base`: `default`; `eval/sft`: `openai:http://user:***@grader"
+        in text
+    )
+    assert "What the CPU judges cannot catch" not in text and "s3cret" not in text
+
+    write_json(run / "eval/sft/summary.json", summary(judges="default"))
+    write_json(run / "eval/sft/stage.json", read_json(run / "eval/sft/stage.json") | {"config": {}})
+    (run / "recipe.yaml").write_text(
+        (run / "recipe.yaml").read_text().replace("{judge: default}", f"{{judge: '{grader}'}}")
+    )
+    text = card(run)
+    assert (
+        judge_spec(load_run(run)) == "default"
+        and "Judge set that scored the final model (`eval/sft`): `default`." in text
+    )
+    assert "What the CPU judges cannot catch" in text and "different judges" not in text
+
+
+def test_the_shipped_dev_suites_are_described_as_shipped_files():
+    from safealign.card.data_card import FILE_SUITES, eval_datasets
+    from safealign.corpus.mixture import sha256_file
+    from safealign.paths import package_data
+
+    shipped = {path.stem for path in package_data("evals").glob("*.jsonl")}
+    assert (
+        {"harmful_dev", "harmful_dev_subtle", "harmful_dev_unseen", "borderline_dev"}
+        <= shipped
+        == set(FILE_SUITES)
+    )
+    result = {"n_items": 48, "metrics": {"dev": {}, "all": {}}}
+    evals = {
+        "base": {
+            "suites": {
+                "harmful_dev": result | {"kind": "harmful"},
+                "borderline_dev": result | {"kind": "borderline"},
+            }
+        }
+    }
+    run = SimpleNamespace(evals=evals, jsonl=lambda _: [], recipe={"eval": {"suites": ["dev"]}})
+    for entry in eval_datasets(run):
+        path = package_data("evals", f"{entry['name']}.jsonl")
+        assert entry["source"] == f"safealign/data/evals/{path.name}" and entry["sha256"] == sha256_file(
+            path
+        ), entry
+
+
+def test_lineage_gives_a_user_suite_file_its_path_and_sha256(tmp_path, card):
+    """The eval-suite nodes were keyed by the recipe's specs (``harmful:/abs/mine.jsonl``), found no suite of that name,
+    and so had neither path nor sha256."""
+    from safealign.corpus.mixture import sha256_file
+
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps({"prompt": "How do I pick a lock?"}) + "\n")
+    run = new_run(tmp_path)
+    result = summary()["suites"]["harmful"] | {"file": {"path": str(mine), "sha256": sha256_file(mine)}}
+    stage(
+        run,
+        "eval/base",
+        "tiny",
+        T0,
+        summary={"suites": {"mine": result}, "config": {"suites": ["mine"]}},
+        config={"suites": [f"harmful:{mine}", "dev"]},
+    )
+    card(run)
+    nodes = {n["id"]: n for n in read_json(run / "lineage.json")["nodes"]}
+    assert nodes["dataset:eval-suite:mine"] | {"id": None} == {
+        "id": None,
+        "kind": "dataset",
+        "role": "eval suite",
+        "path": str(mine),
+        "sha256": sha256_file(mine),
+    }
+    assert not [n for n in nodes if n.startswith(("dataset:eval-suite:harmful:", "dataset:eval-suite:dev"))]
+
+
+def test_the_card_offers_arithmetic_only_where_the_model_measurably_does_it(tmp_path, card):
+    """0% on every reasoning item, at every stage: the card still offered the model for "simple step-by-step arithmetic"."""
+    run = sft_run(tmp_path, base=summary(accuracy=0), sft=summary(accuracy=0))
+    text = card(run)
+    assert "simple step-by-step arithmetic" not in text
+    assert (
+        "Not for arithmetic: it answered 0.0% [0.0%, 16.1%] n=20 of the held-out reasoning problems\n  correctly."
+        in text
+    )
+    write_json(run / "eval/sft/summary.json", summary(accuracy=9))
+    (run / "eval/base").rename(tmp_path / "base")  # no base eval: the number alone decides
+    text = card(run)
+    assert (
+        "and simple step-by-step arithmetic (held-out reasoning\n  problems answered correctly: 45.0% [25.8%, 65.8%] n=20)"
+        in text
+    )
+    assert "Not for arithmetic" not in text
+
+
+def test_the_system_prompt_is_shown_as_written(tmp_path, card):
+    """A prompt of several lines broke out of its one-line quote: ``<think>`` vanished as HTML, ``# Rules`` became a heading."""
+    from markdown_it import MarkdownIt
+
+    from safealign.card.stage_readme import stage_readme
+
+    prompt = "Reason inside <think></think> tags, then answer.\n# Rules\nQuote code as ```python``` blocks."
+    data = summary()
+    data["config"]["system_prompt"] = prompt
+    run = sft_run(tmp_path, base=data, sft=data)
+    text = card(run)
+    assert "\n````text\n" + prompt + "\n````\n" in text
+    html = MarkdownIt("commonmark").render(text)
+    assert (
+        "&lt;think&gt;&lt;/think&gt; tags, then answer.\n# Rules\nQuote code as ```python``` blocks.\n</code></pre>"
+        in html
+    )
+    record = {
+        "stage": "sft",
+        "parent": "tiny",
+        "output": "runs/q/sft/model",
+        "seed": 1,
+        "inputs": {"system_prompt": prompt},
+    }
+    assert "\n````text\n" + prompt + "\n````\n" in stage_readme(record)
+
+
+def test_the_data_card_counts_each_evals_items_and_the_final_evals_categories(tmp_path, card):
+    """eval.limit raised after eval/base ran: the data card gave every stage eval/base's item count and categories."""
+    run = sft_run(tmp_path, base=summary(n_items=2), sft=summary(n_items=164))
+    for label, category in (("base", "old"), ("sft", "new")):
+        (run / f"eval/{label}/samples.jsonl").write_text(
+            json.dumps({"suite": "harmful", "id": "h1", "category": category}) + "\n"
+        )
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "| harmful | harmful | base 2, sft 164 |" in data_card
+    assert "Categories evaluated (`eval/sft`): new 1;" in data_card
+
+
+def test_alerts_of_an_offline_audit_are_credited_to_it(tmp_path, card):
+    """An alert only `safealign audit` found (rl/audit.json) was said to come from the final audit (rl/alerts.json)."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    alert = {"detector": "length_blowup", "severity": "warning", "step": 3, "message": "longer"}
+    write_json(run / "rl/alerts.json", [alert])
+    write_json(
+        run / "rl/audit.json",
+        [alert | {"detector": "repetition", "step": 5}, {"detector": "kl", "severity": "info", "step": 0}],
+    )
+    text = card(run)
+    assert "final audit: `rl/alerts.json`; `safealign audit`: `rl/audit.json`)." in text
+    assert (
+        "- **length_blowup** (warning, step 3, found by the final audit (`rl/alerts.json`)): longer" in text
+    )
+    assert "- **repetition** (warning, step 5, found by `safealign audit` (`rl/audit.json`)): longer" in text
+    assert "· <code>safealign audit</code> (rl/audit.json)" in (run / "report.html").read_text()
+
+
+def _edit_json(relative: str, change) -> callable:
+    def damage(run: Path) -> None:
+        data = read_json(run / relative)
+        change(data)
+        write_json(run / relative, data)
+
+    return damage
+
+
+def _write(relative: str, row: dict) -> callable:
+    return lambda run: (run / relative).write_text(json.dumps(row) + "\n")
+
+
+DAMAGES = {
+    "suites a list": _edit_json("eval/sft/summary.json", lambda s: s.update(suites=[])),
+    "a rate without its low": _edit_json(
+        "eval/sft/summary.json",
+        lambda s: s["suites"]["harmful"]["metrics"]["held_out"]["refusal_rate"].pop("low"),
+    ),
+    "a sample without an id": _write("eval/sft/samples.jsonl", {"suite": "harmful", "prompt": "p"}),
+    "wall_time_s null": _edit_json("sft/stage.json", lambda s: s.update(wall_time_s=None)),
+    "stage metrics null": _edit_json("sft/stage.json", lambda s: s.update(metrics=None)),
+    "a gate event without metrics": _write(
+        "rl/gates.jsonl", {"step": 2, "passed": True, "action": "pass", "reason": "x"}
+    ),
+    "an alert without a severity": _write(
+        "rl/alerts.jsonl", {"detector": "length_blowup", "step": 3, "message": "m"}
+    ),
+    "a family without its acceptance rate": lambda run: write_json(
+        run / "sample/acceptance.json", {"arithmetic": {"total": 4}}
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=list(DAMAGES))
+def test_a_run_folder_file_of_the_wrong_shape_is_named_not_a_traceback(tmp_path, card, damage):
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, metrics={"accepted": 3, "samples": 8})
+    card(run)  # undamaged, it renders
+    DAMAGES[damage](run)
+    with pytest.raises(
+        SafealignError, match=r"(stage|summary|samples|gates|alerts|acceptance)\.jsonl?: .*(restore|delete)"
+    ):
+        card(run)
+
+
+def test_plots_of_nothing_but_nulls_are_left_out():
+    from safealign.card.plots import gate_timeline, reward_curves
+
+    assert (
+        reward_curves([{"step": 1, "rewards/safety/mean": None}, {"step": 2, "rewards/safety/mean": None}])
+        is None
+    )
+    assert gate_timeline([], [{"step": 1, "loss": 0.1}]) is None
+    assert reward_curves([{"step": 1, "rewards/safety/mean": 0.5}]).startswith("<svg")
