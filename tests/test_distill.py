@@ -431,3 +431,37 @@ def test_a_prune_fraction_that_keeps_the_whole_teacher_is_refused(tiny):
         build_student(DistillConfig(student="prune:0.75", prune_by="depth"), tiny, [])
     student, _, info = build_student(DistillConfig(student="prune:0.5", prune_by="depth"), tiny, [])
     assert info["kept_layers"] == [0]
+
+
+@pytest.mark.parametrize("hidden_weight", [0.0, 1.0], ids=["logit_kd", "hidden_state_kd"])
+def test_kd_loss_is_the_same_when_the_trainer_passes_a_ddp_wrapped_student(tiny, tmp_path, hidden_weight):
+    """Under `accelerate launch` DDP, compute_loss gets the DistributedDataParallel wrapper, not the student (world size 1, gloo)."""
+    import torch.distributed as dist
+    from datasets import Dataset
+    from test_distributed import free_port
+    from trl import SFTConfig
+
+    from safealign.stages.distill import make_kd_trainer_class
+    from safealign.stages.sft import to_prompt_completion
+
+    if not dist.is_available() or not dist.is_gloo_available():
+        pytest.skip("torch.distributed with gloo is not available")
+    teacher = four_layer_teacher()
+    student, kept = prune_model(teacher, 0.75, [0, 1, 3])
+    rows = [{"messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"{2 * i}"}]} for i in range(2)]
+    args = SFTConfig(output_dir=str(tmp_path), per_device_train_batch_size=2, padding_free=True, max_length=None, completion_only_loss=True,
+                     report_to="none", use_cpu=True, bf16=False)
+    trainer = make_kd_trainer_class()(model=student, args=args, train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
+                                      processing_class=tiny.tokenizer, teacher=teacher, alpha=0.5, layer_map=kept, hidden_weight=hidden_weight)
+    batch = next(iter(trainer.get_train_dataloader()))
+    with torch.no_grad():
+        plain = trainer.compute_loss(trainer.model, dict(batch))
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{free_port()}", rank=0, world_size=1)
+    try:
+        wrapped = torch.nn.parallel.DistributedDataParallel(trainer.model)
+        with torch.no_grad():
+            loss = trainer.compute_loss(wrapped, dict(batch))
+    finally:
+        dist.destroy_process_group()
+    assert torch.allclose(loss, plain, atol=1e-6)
+    assert not any(layer._forward_hooks for layer in student.model.layers)

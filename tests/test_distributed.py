@@ -204,3 +204,32 @@ def test_rank_logging_quiets_other_ranks(monkeypatch):
     monkeypatch.setenv("RANK", "0")
     setup_rank_logging(quiet)
     assert quiet.level == logging.INFO
+
+
+def test_distill_refuses_lora_under_zero3_before_anything_loads(monkeypatch, tmp_path):
+    from safealign.config import DistillConfig
+    from safealign.stages.distill import run_distill
+
+    monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", "true")
+    monkeypatch.setenv("ACCELERATE_DEEPSPEED_ZERO_STAGE", "3")
+    with pytest.raises(SafealignError, match="method: lora cannot be merged into zero3-sharded weights"):
+        run_distill(DistillConfig(method="lora", student="tiny:1", max_steps=1), "tiny", tmp_path / "no-traces.jsonl", tmp_path / "distill")
+    assert not (tmp_path / "distill").exists()
+
+
+def test_distill_run_files_are_written_by_the_main_process_only(monkeypatch, tmp_path):
+    """A rank other than 0 reads the traces but writes nothing of the run's (rank 0 does; see the SFT and RL stages)."""
+    import safealign.stages.distill as distill
+    from safealign.config import DistillConfig
+
+    traces = write_memorisation_set(tmp_path / "traces.jsonl")
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped before the teacher loads")
+
+    monkeypatch.setattr(distill, "is_main_process", lambda: False)
+    monkeypatch.setattr(distill, "load_model", stop)
+    with pytest.raises(RuntimeError, match="stopped before the teacher loads"):
+        distill.run_distill(DistillConfig(student="tiny:1", max_steps=1), "tiny", traces, tmp_path / "distill")
+    written = sorted(p.name for p in (tmp_path / "distill").iterdir()) if (tmp_path / "distill").exists() else []
+    assert written == [], written

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import math
 
 import pytest
@@ -12,6 +13,7 @@ from safealign.config import SFTConfig
 from safealign.runs import read_json
 from safealign.stages.sft import run_sft
 from safealign.training.neftune import NoisyEmbeddings
+from safealign.training.packed_attention import PACKED_SDPA
 
 
 def embeddings_seen(model, **inputs):
@@ -60,7 +62,8 @@ def test_padded_batches_get_the_padded_length_scale(fresh_tiny):
     assert delta.max() <= bound * (1 + 1e-5) and delta.max() > 0.9 * bound
 
 
-def test_sft_trains_with_noise_and_saves_without_it(tmp_path):
+def test_sft_trains_with_noise_and_saves_without_it(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="safealign.stages.sft")
     data = write_memorisation_set(tmp_path / "mem.jsonl")
     hooked = []
 
@@ -70,7 +73,12 @@ def test_sft_trains_with_noise_and_saves_without_it(tmp_path):
 
     result = run_sft(config(data, max_steps=4, neftune_noise_alpha=5.0), "tiny", tmp_path / "sft", precision="fp32", callbacks=[SeeHooks()])
     assert hooked and all(count == 1 for count in hooked)
-    assert read_json(tmp_path / "sft" / "stage.json")["metrics"]["neftune_noise_alpha"] == 5.0
+    metrics = read_json(tmp_path / "sft" / "stage.json")["metrics"]
+    assert metrics["neftune_noise_alpha"] == 5.0
+    # Padding-free rows on the packed attention, but each example keeps its prompt prefix: a prefix kept once would
+    # carry the first example's noise (sample and length scale) into the examples after it.
+    assert metrics["padding_free"] and metrics["attention"] == PACKED_SDPA and metrics["shared_prefix_tokens"] == 0
+    assert "NEFTune is on, so every packed example keeps its own copy" in caplog.text
     assert result.model_path.is_dir()
     with pytest.raises(ValidationError, match="neftune_noise_alpha"):
         SFTConfig(neftune_noise_alpha=0)

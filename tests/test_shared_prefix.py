@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import torch
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
@@ -123,12 +124,53 @@ def test_collator_wrapper_counts_tokens_and_is_only_installed_for_packed_attenti
     wrapper = share_prefix(trainer, "sdpa")
     assert trainer.data_collator is wrapper and wrapper.padding_free  # settings read through
     wrapper([example([11, 12, 13], [30]), example([11, 12, 14], [31])])
-    assert wrapper.shared_tokens == 2 and wrapper.uncounted == 2
+    assert wrapper.shared_tokens == 2 and list(wrapper.uncounted) == [2]
     wrapper([example([0, 12, 13], [30]), example([0, 12, 14], [31])])  # the pad id (0 here) is not counted, as the Trainer does not
-    assert wrapper.shared_tokens == 4 and wrapper.uncounted == 3
+    assert wrapper.shared_tokens == 4 and list(wrapper.uncounted) == [2, 1]
 
     class State:
-        num_input_tokens_seen = 6 + 5  # what the Trainer counted in the two stripped batches (ids other than the pad id)
+        num_input_tokens_seen = 6  # what the Trainer counted in the first stripped batch (ids other than the pad id)
     state = State()
-    trainer.callbacks[0].on_step_end(None, state, None)
-    assert state.num_input_tokens_seen == 8 + 6 and wrapper.uncounted == 0  # the examples' non-pad tokens
+    trainer.callbacks[0].on_step_end(None, state, None)  # the second batch was collated ahead, not yet trained
+    assert state.num_input_tokens_seen == 8 and list(wrapper.uncounted) == [1]  # the first batch's non-pad tokens
+
+
+@pytest.mark.parametrize("accumulation", [1, 2])
+def test_tokens_seen_count_every_step_as_without_shared_prefixes(tiny, tmp_path, accumulation):
+    """The Trainer's num_input_tokens_seen after each step is the same with the prefixes kept once as without."""
+    import copy
+
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import SFTConfig, SFTTrainer
+
+    from safealign.stages.sft import to_prompt_completion
+
+    rows = [{"messages": [{"role": "user", "content": f"Q{i}: " + "why? " * (i % 5)}, {"role": "assistant", "content": f"Because {i} " * (1 + i % 4)}]}
+            for i in range(8)]
+    dataset = Dataset.from_list(to_prompt_completion(rows, None))
+
+    def tokens_after_each_step(share: bool) -> list[int]:
+        model = copy.deepcopy(tiny.model)
+        attention = use_packed_attention(model) if share else None
+        seen: list[int] = []
+
+        class Record(TrainerCallback):
+            def on_step_end(self, args, state, control, **kwargs):
+                seen.append(state.num_input_tokens_seen)
+
+        args = SFTConfig(output_dir=str(tmp_path / f"share-{share}"), per_device_train_batch_size=2, gradient_accumulation_steps=accumulation,
+                         padding_free=True, max_length=None, max_steps=4 // accumulation, completion_only_loss=True, report_to="none",
+                         use_cpu=True, bf16=False, seed=0, include_num_input_tokens_seen="non_padding", save_strategy="no",
+                         disable_tqdm=True, logging_steps=100)
+        trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tiny.tokenizer)
+        wrapper = share_prefix(trainer, attention)
+        assert (wrapper is not None) == share
+        trainer.add_callback(Record())  # after share_prefix's callback: sees each step's count once corrected
+        trainer.train()
+        assert not share or wrapper.shared_tokens > 0
+        return seen
+
+    plain = tokens_after_each_step(False)
+    assert len(plain) == 4 // accumulation
+    assert tokens_after_each_step(True) == plain

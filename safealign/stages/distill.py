@@ -17,6 +17,7 @@ from typing import Any
 from safealign.config import DistillConfig
 from safealign.corpus import build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
+from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
 from safealign.errors import DataError, ModelNotFoundError
 from safealign.models import load_model
 from safealign.models.prune import (
@@ -172,7 +173,9 @@ def make_kd_trainer_class() -> type:
             import torch
 
             hidden = self.hidden_weight > 0
-            with recorded_layer_outputs(model, list(range(len(self.layer_map))) if hidden else []) as student_states:
+            # Under DDP the Trainer passes the DistributedDataParallel wrapper; the hooks go on the layers inside it.
+            student = self.accelerator.unwrap_model(model)
+            with recorded_layer_outputs(student, list(range(len(self.layer_map))) if hidden else []) as student_states:
                 student_logits, targets = completion_logits(model, inputs)
             # Training only, as in SFT: eval losses stay the plain token mean.
             weights = completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
@@ -310,6 +313,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
 
     if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
         return done
+    check_stage_launch(cfg.method)
     checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
     record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
@@ -319,13 +323,14 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
                         f"{traces.parent / 'rejected.jsonl'}); sample more (sample.num_prompts, sample.k) or from a stronger teacher")
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows, generated_by=str(traces))
-    record.open_session(stage_dir, checkpoint)
-    # The files' content, not only their names: traces sampled again under the same name must not resume a student
-    # half trained on the old ones.
-    data_sha256 = {"traces" if source["name"] == str(traces) else source["name"]: source["sha256"] for source in mixture.sources}
-    write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces),
-                                   "data_sha256": data_sha256, "seed": seed, "system_prompt": system_prompt}, checkpoint)
-    mixture.write_manifest(stage_dir / "data_mixture.json")
+    if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
+        record.open_session(stage_dir, checkpoint)
+        # The files' content, not only their names: traces sampled again under the same name must not resume a student
+        # half trained on the old ones.
+        data_sha256 = {"traces" if source["name"] == str(traces) else source["name"]: source["sha256"] for source in mixture.sources}
+        write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces),
+                                       "data_sha256": data_sha256, "seed": seed, "system_prompt": system_prompt}, checkpoint)
+        mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
     if cfg.student.startswith("prune:"):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
         require_chat_template(teacher.tokenizer, teacher_spec, "distill")
@@ -398,5 +403,7 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         "hidden_weight": cfg.hidden_weight if mode != "sequence" else 0.0,
         **speed,
     }
-    record.finish(stage_dir)
+    if is_main_process():
+        record.finish(stage_dir)
+    wait_for_everyone()  # every rank returns the same, finished stage.json
     return StageResult(model_path, stage_done(stage_dir))

@@ -203,7 +203,11 @@ def run_sft(
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
     )
     use_concise_progress(trainer)
-    shared = share_prefix(trainer, attention)  # the system message once per batch, not once per example
+    # The system message once per batch, not once per example; not under NEFTune, where each example's embeddings get
+    # noise of its own length's scale: a shared prefix would carry its source example's noise into the others.
+    if cfg.neftune_noise_alpha and attention is not None:
+        log.info("sft: NEFTune is on, so every packed example keeps its own copy of the shared prompt prefix")
+    shared = share_prefix(trainer, None if cfg.neftune_noise_alpha else attention)
     weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
     tokens_before = checkpoint_tokens(checkpoint)  # now: the checkpoint may be rotated away while training

@@ -28,9 +28,16 @@ def unwrapped(model: Any) -> Any:
 
 @contextmanager
 def recorded_layer_outputs(model: Any, indices: list[int]) -> Iterator[dict[int, Any]]:
-    """While the block runs, ``outputs[i]`` is the hidden state decoder layer ``i`` returned in the latest forward."""
-    layers = decoder_layers(unwrapped(model))
+    """While the block runs, ``outputs[i]`` is the hidden state decoder layer ``i`` returned in the latest forward.
+
+    ``model`` may be PEFT-wrapped, not DDP-wrapped: the caller unwraps what accelerate wrapped (``unwrap_model``).
+    With no ``indices`` the model is not looked at.
+    """
     outputs: dict[int, Any] = {}
+    if not indices:
+        yield outputs
+        return
+    layers = decoder_layers(unwrapped(model))
 
     def record(index: int) -> Any:
         def hook(module: Any, args: Any, output: Any) -> None:

@@ -9,6 +9,9 @@ weaker than the method's. We therefore hook the embeddings ourselves: each packe
 magnitude of its own length, read from the position ids (:func:`~safealign.training.packed_attention.packed_spans`;
 a sequence that continues a shared prefix counts the prefix in its length). Padded batches get
 transformers' scale. Evaluation forwards (``module.training`` false) are untouched.
+
+The SFT stage keeps prompt prefixes unshared (:mod:`~safealign.training.shared_prefix`) while NEFTune is on: a
+sequence that continues a shared prefix attends to its source's noisy copy, another example's noise sample and scale.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ for models on the packed attention: with flash attention or plain SDPA the rows 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Any
 
 from safealign.training.packed_attention import packed_spans
@@ -126,20 +127,27 @@ def strip_shared_prefix(batch: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 class SharedPrefixCollator:
-    """Wraps a padding-free collator; counts the prefix tokens it kept once (``shared_tokens``)."""
+    """Wraps a padding-free collator; counts the prefix tokens it kept once (``shared_tokens``).
+
+    ``uncounted`` holds, per batch in the order collated, the shared tokens the Trainer's
+    ``num_input_tokens_seen`` misses. A queue, not a sum: the dataloader collates a batch ahead of
+    the one being trained (accelerate prefetches it), so only the trained batches' entries are due.
+    """
 
     def __init__(self, collator: Any) -> None:
         self.collator = collator
         self.shared_tokens = 0
-        self.uncounted = 0  # shared tokens not yet added to the Trainer's num_input_tokens_seen
+        self.uncounted: deque[int] = deque()
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         full = self.collator(examples)
         batch, dropped = strip_shared_prefix(full)
         self.shared_tokens += dropped
+        missed = 0
         if dropped:  # as the Trainer counts "non_padding" tokens: ids other than the pad id (which may be <|im_end|>)
             pad = getattr(self.collator, "pad_token_id", None)
-            self.uncounted += int((full["input_ids"] != pad).sum() - (batch["input_ids"] != pad).sum())
+            missed = int((full["input_ids"] != pad).sum() - (batch["input_ids"] != pad).sum())
+        self.uncounted.append(missed)
         return batch
 
     def __getattr__(self, name: str) -> Any:  # the Trainer may read the wrapped collator's settings
@@ -163,9 +171,13 @@ def share_prefix(trainer: Any, attention: str | None) -> SharedPrefixCollator | 
     collator = SharedPrefixCollator(trainer.data_collator)
 
     class CountSharedTokens(TrainerCallback):
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            state.num_input_tokens_seen += collator.uncounted
-            collator.uncounted = 0
+        """After each micro-batch (a substep, or the step's last one) its shared tokens join the Trainer's count."""
+
+        def on_substep_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if collator.uncounted:
+                state.num_input_tokens_seen += collator.uncounted.popleft()
+
+        on_step_end = on_substep_end
 
     trainer.data_collator = collator
     trainer.add_callback(CountSharedTokens())
