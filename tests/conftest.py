@@ -58,3 +58,23 @@ def no_template_model(tiny, tmp_path: Path) -> Path:
         tiny.tokenizer.chat_template = template
     (folder / "chat_template.jinja").unlink(missing_ok=True)
     return folder
+
+
+@pytest.fixture()
+def card(monkeypatch):
+    """Write a run folder's bundle and return its README.md; the judges are not measured (tens of seconds, and not
+    what the card tests check)."""
+    import safealign.card as bundle
+    from safealign.card import model_card
+
+    def unmeasured(run, refresh=False):
+        return {"measured": False, "error": "not measured in this test"}
+
+    monkeypatch.setattr(bundle, "judge_quality", unmeasured)
+    monkeypatch.setattr(model_card, "judge_quality", unmeasured)
+
+    def write(run_dir: Path) -> str:
+        bundle.write_bundle(run_dir)
+        return (run_dir / "README.md").read_text()
+
+    return write

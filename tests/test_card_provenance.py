@@ -79,24 +79,6 @@ def sft_run(root: Path, model: str = "tiny", **evals: dict) -> Path:
     return run
 
 
-@pytest.fixture()
-def card(monkeypatch):
-    """Write the bundle and return README.md; the judges are not measured (tens of seconds, and not what is tested)."""
-    import safealign.card as bundle
-    from safealign.card import model_card
-
-    def unmeasured(run, refresh=False):
-        return {"measured": False, "error": "not measured in this test"}
-
-    monkeypatch.setattr(bundle, "judge_quality", unmeasured)
-    monkeypatch.setattr(model_card, "judge_quality", unmeasured)
-
-    def write(run_dir: Path) -> str:
-        bundle.write_bundle(run_dir)
-        return (run_dir / "README.md").read_text()
-
-    return write
-
 
 def test_an_eval_kept_after_its_stage_was_retrained_is_not_credited_to_the_new_model(tmp_path, card):
     """distill/ (here sft/) deleted and trained again, eval/sft kept: the card gave the new model the old one's scores."""

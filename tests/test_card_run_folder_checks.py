@@ -44,23 +44,6 @@ def new_run(root: Path, model: str = "tiny") -> Path:
     return run
 
 
-@pytest.fixture()
-def card(monkeypatch):
-    """Write the bundle and return README.md; the judges are not measured (tens of seconds, and not what is tested)."""
-    import safealign.card as bundle
-    from safealign.card import model_card
-
-    def unmeasured(run, refresh=False):
-        return {"measured": False, "error": "not measured in this test"}
-
-    monkeypatch.setattr(bundle, "judge_quality", unmeasured)
-    monkeypatch.setattr(model_card, "judge_quality", unmeasured)
-
-    def write(run_dir: Path) -> str:
-        bundle.write_bundle(run_dir)
-        return (run_dir / "README.md").read_text()
-    return write
-
 
 def test_without_a_base_eval_no_other_eval_passes_for_the_base_models(tmp_path, card):
     """eval/base missing: the card gave eval/sft's scores as the base model's, and listed the RL model's losses
