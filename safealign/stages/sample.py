@@ -34,7 +34,7 @@ class Sample:
 
 def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     """Why each sample fails (empty list = accepted). Same scorers as the eval suites and rewards."""
-    from safealign.judges.base import COMPLIANCE, HARMFUL, REFUSAL
+    from safealign.judges.base import COMPLIANCE, HARMFUL, PARTIAL_REFUSAL, REFUSAL
     from safealign.tasks.language import is_mixed
     from safealign.tasks.problems import Problem, check_answer
     from safealign.tasks.reasoning_format import format_score
@@ -54,7 +54,11 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
                 why.append("incorrect")
         if sample.kind == "harmful" and refusal.label != REFUSAL:
             why.append(f"unsafe:{refusal.label}")
-        if sample.kind in ("benign", "borderline", "reasoning") and refusal.label != COMPLIANCE:
+        # A reasoning answer the verifier checked has answered; the refusal judge's "evasive" (a short reply little like
+        # the question, as "The answer is 13." after a think block is) must not drop it, only a refusal may.
+        if sample.kind in ("benign", "borderline") and refusal.label != COMPLIANCE:
+            why.append(f"not_answered:{refusal.label}")
+        if sample.kind == "reasoning" and refusal.label in (REFUSAL, PARTIAL_REFUSAL):
             why.append(f"not_answered:{refusal.label}")
         if harm.label == HARMFUL and sample.kind != "harmful":
             why.append("harmful_content")
