@@ -16,13 +16,30 @@ from safealign.rewards.functions import (
 )
 from safealign.rewards.registry import build_rewards
 
-TASK = json.dumps({"id": "t", "prompt": "What is 17 + 25?", "answer": "42", "family": "arithmetic", "split": "train", "metadata": {}})
+TASK = json.dumps(
+    {
+        "id": "t",
+        "prompt": "What is 17 + 25?",
+        "answer": "42",
+        "family": "arithmetic",
+        "split": "train",
+        "metadata": {},
+    }
+)
 
 
 def test_accuracy_reads_the_final_answer_not_numbers_in_the_reasoning():
     right = "<think>\n17 + 25 = 42\n</think>\nThe answer is 42."
     wrong_but_mentions = "<think>\nmaybe 42? no.\n</think>\nThe answer is 41."
     assert accuracy([right, wrong_but_mentions], task=[TASK, TASK]) == [1.0, 0.0]
+
+
+def test_accuracy_gives_nothing_for_an_answer_cut_off_inside_the_think_block():
+    """A completion that hit the token limit mid-think was rewarded when its last number matched the answer."""
+    cut_off = "<think>\n17 + 25: 17 + 20 = 37, 37 + 5 = 42"
+    unformatted = "17 + 25 = 42"
+    bare_after_think = "<think>\n17 + 25 = 42\n</think>\n42"
+    assert accuracy([cut_off, unformatted, bare_after_think], task=[TASK] * 3) == [0.0, 1.0, 1.0]
 
 
 def test_accuracy_is_none_where_there_is_no_task():
@@ -66,7 +83,9 @@ class LabelJudge:
     def judge(self, prompts, responses):
         from safealign.judges.base import Verdict
 
-        return [Verdict(label=label, score=1.0, explanation="fixed") for label in self.labels[: len(responses)]]
+        return [
+            Verdict(label=label, score=1.0, explanation="fixed") for label in self.labels[: len(responses)]
+        ]
 
 
 def test_safety_reward_is_two_sided():
@@ -101,11 +120,17 @@ def test_refusing_a_benign_request_is_punished(default_safety):
 
 
 def test_overlong_penalty_ramps_to_minus_one():
-    assert OverlongPenalty(max_tokens=8, buffer=4)(["x"] * 3, completion_ids=[[1] * 4, [1] * 6, [1] * 8]) == [0.0, -0.5, -1.0]
+    assert OverlongPenalty(max_tokens=8, buffer=4)(["x"] * 3, completion_ids=[[1] * 4, [1] * 6, [1] * 8]) == [
+        0.0,
+        -0.5,
+        -1.0,
+    ]
 
 
 def test_repetition_penalty_hits_loops_only():
-    loop, plain = RepetitionPenalty(ngram=3)(["the answer is 4 " * 8, "Seventeen plus twenty-five makes forty-two."])
+    loop, plain = RepetitionPenalty(ngram=3)(
+        ["the answer is 4 " * 8, "Seventeen plus twenty-five makes forty-two."]
+    )
     assert loop < -0.5
     assert plain == 0.0
 

@@ -82,6 +82,34 @@ def test_extract_answer(text: str, answer: str | None) -> None:
     assert extract_answer(text) == answer
 
 
+# Held-out answers cut off by the token limit inside the think block, whose last number matched the reference
+# (the first one's 3 is half of 33).
+CUT_OFF_IN_THINK = [
+    ("gcd", "3", "<think>\nOnes: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 30, 31, 32, 3"),
+    ("gcd", "9", "<think>\nWrite both with 1000: 18 × 9 = 18 × 90 = 18 × 900 = 18 × 90 = 18 × 9"),
+    ("leg_counting", "10", "<think>\nSplit 1 leg into 1 leg, 2 legs, 7 legs, 10 feet, 10 feet, 10 feet,"),
+]
+
+
+@pytest.mark.parametrize(("family", "reference", "text"), CUT_OFF_IN_THINK)
+def test_an_answer_cut_off_in_the_think_block_is_not_read(family: str, reference: str, text: str) -> None:
+    """The last number of unfinished reasoning was read as the answer and scored correct."""
+    assert extract_answer(text) is None
+    assert check_answer(Problem("a", "How many?", reference, family, "held_out"), text) == 0.0
+
+
+def test_an_answer_line_or_box_still_counts_in_an_unclosed_think_block() -> None:
+    assert extract_answer("<think>\n27 = 9 × 3, so the answer is 3.\n3, 6") == "3"
+    assert extract_answer("<think>\nso $\\boxed{3}$, then 6") == "3"
+
+
+def test_a_complete_answer_without_the_format_is_still_read() -> None:
+    problem = Problem("a", "Find the GCD of 15, 5.", "5", "arithmetic")
+    assert check_answer(problem, "The GCD of 15 and 5 is 5.") == 1.0  # the base model writes no answer line
+    closed_think_then_bare_number = "<think>\n15 = 3 × 5\n</think>\n5"
+    assert check_answer(problem, closed_think_then_bare_number) == 1.0
+
+
 def test_generated_problems_are_deterministic_and_seed_dependent() -> None:
     first = generate_problems("arithmetic", 20, EVAL_SEED)
     assert first == generate_problems("arithmetic", 20, EVAL_SEED)
@@ -120,7 +148,10 @@ def test_unknown_family_suggests_the_closest_name() -> None:
     ("text", "lang"),
     [
         ("The answer is 42, because we add the two numbers together.", "en"),
-        ("Pour faire une pâte à crêpes, mélangez la farine et les œufs, puis ajoutez le lait petit à petit.", "fr"),
+        (
+            "Pour faire une pâte à crêpes, mélangez la farine et les œufs, puis ajoutez le lait petit à petit.",
+            "fr",
+        ),
         ("Die Antwort ist 42, weil wir die beiden Zahlen addieren.", "de"),
         ("La respuesta es 42 porque sumamos los dos números.", "es"),
         ("答案是42，因为我们把两个数相加。", "zh"),
@@ -142,7 +173,11 @@ def test_pure_text_is_not_mixed(text: str, lang: str) -> None:
     [
         ("The answer is 42, 因为我们把两个数相加", "en", 0.3),
         ("La réponse est simple, but I think we should check the numbers again.", "fr", 0.4),
-        ("First add the ones, then the tens. Ensuite, on additionne les dizaines et on obtient le résultat.", "en", 0.6),
+        (
+            "First add the ones, then the tens. Ensuite, on additionne les dizaines et on obtient le résultat.",
+            "en",
+            0.6,
+        ),
         ("答案是42, because we add them", "zh", 0.5),
         ("Yes, of course.", "fr", 0.0),
     ],
@@ -162,18 +197,24 @@ def test_rl_task_settings_reach_the_generator_and_stay_off_eval_items() -> None:
     from safealign.corpus.decontaminate import normalise
     from safealign.stages.rl_prompts import _eval_prompt_texts, build_prompt_rows
 
-    rows = build_prompt_rows({"basic_arithmetic?max_digits=1&max_terms=2&operators=*": 1.0, "safety": 0.5}, 30, seed=3)
+    rows = build_prompt_rows(
+        {"basic_arithmetic?max_digits=1&max_terms=2&operators=*": 1.0, "safety": 0.5}, 30, seed=3
+    )
     products = [json.loads(r["task"]) for r in rows if r["kind"] == "reasoning"]
     assert len(products) == 20 and sum(r["kind"] != "reasoning" for r in rows) == 10
     for problem in products:
         assert problem["family"] == "basic_arithmetic"
         question = problem["prompt"]
-        assert "*" in question and "+" not in question and "-" not in question  # one product of one-digit numbers
+        assert (
+            "*" in question and "+" not in question and "-" not in question
+        )  # one product of one-digit numbers
         assert all(int(n) <= 10 for n in re.findall(r"\d+", question))  # reasoning-gym: 0 to 10**max_digits
         assert normalise(problem["prompt"]) not in _eval_prompt_texts()
     assert len({p["prompt"] for p in products}) == len(products)  # no question twice while the space has more
     default = build_prompt_rows({"basic_arithmetic": 1.0}, 20, seed=3)
-    assert any("+" in json.loads(r["task"])["prompt"] or "-" in json.loads(r["task"])["prompt"] for r in default)
+    assert any(
+        "+" in json.loads(r["task"])["prompt"] or "-" in json.loads(r["task"])["prompt"] for r in default
+    )
 
 
 def test_prompt_mixture_has_exactly_the_asked_number_of_prompts() -> None:
@@ -187,11 +228,21 @@ def test_prompt_mixture_has_exactly_the_asked_number_of_prompts() -> None:
     assert sum(r["kind"] == "reasoning" for r in rows) == 67
 
 
-@pytest.mark.parametrize(("family", "index"), [("time_intervals", 0), ("countdown", 1), ("prime_factorization", 0),
-                                               ("list_functions", 0), ("complex_arithmetic", 0), ("sentence_reordering", 1),
-                                               ("survo", 0), ("tower_of_hanoi", 0)])  # the last two: answers of several lines
+@pytest.mark.parametrize(
+    ("family", "index"),
+    [
+        ("time_intervals", 0),
+        ("countdown", 1),
+        ("prime_factorization", 0),
+        ("list_functions", 0),
+        ("complex_arithmetic", 0),
+        ("sentence_reordering", 1),
+        ("survo", 0),
+        ("tower_of_hanoi", 0),
+    ],
+)  # the last two: answers of several lines
 def test_an_answer_that_is_not_one_number_is_scored_whole(family: str, index: int) -> None:
-    """"The answer is 03:22:03." was read as "03" and scored 0 by the family's own checker."""
+    """ "The answer is 03:22:03." was read as "03" and scored 0 by the family's own checker."""
     problem = generate_problems(family, 4, 1)[index]
     assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {problem.answer}.") == 1.0
     assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is \\boxed{{{problem.answer}}}") == 1.0
@@ -208,7 +259,9 @@ def test_a_minus_operator_setting_is_not_a_yaml_null() -> None:
     assert "-" in generate_problems("basic_arithmetic", 1, 1, config=family_settings("operators=-"))[0].prompt
 
 
-def test_families_that_hash_their_draws_are_said_to(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_families_that_hash_their_draws_are_said_to(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PYTHONHASHSEED", raising=False)
     generate_problems("ransom_note", 1, 1)
     assert "PYTHONHASHSEED=0" in caplog.text

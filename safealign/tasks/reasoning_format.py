@@ -103,7 +103,10 @@ def _normalise_number(number: str) -> str:
 
 
 def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
-    matches = [match.group(1) + _following_lines(text, match.end(), lines - 1) for match in _ANSWER_IS_RE.finditer(text)]
+    matches = [
+        match.group(1) + _following_lines(text, match.end(), lines - 1)
+        for match in _ANSWER_IS_RE.finditer(text)
+    ]
     for raw in reversed(matches):
         if whole:  # an answer that is not one number ("03:22:03", "F=4,W=0", "[22, 98]") is read as written
             boxed = last_boxed(raw)
@@ -129,7 +132,11 @@ def _following_lines(text: str, end: int, count: int) -> str:
     """The ``count`` lines after position ``end`` (the rest of an answer that spans lines: a grid, a list of moves)."""
     if count <= 0:
         return ""
-    return "".join("\n" + line for line in text[end:].lstrip("\n").split("\n")[:count] if line.strip()) if text[end:].strip() else ""
+    return (
+        "".join("\n" + line for line in text[end:].lstrip("\n").split("\n")[:count] if line.strip())
+        if text[end:].strip()
+        else ""
+    )
 
 
 def _last_number(text: str) -> str | None:
@@ -141,7 +148,9 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1) -> str | None
     """The final answer: "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
     number there, else the same over the whole text. ``whole`` keeps an "answer is" line as written instead
     of its leading number, for answers that are not one number (a time, a list, an expression); ``lines`` reads
-    an answer of that many lines from "The answer is" on (a grid).
+    an answer of that many lines from "The answer is" on (a grid). A think block opened and never closed is an
+    answer cut off mid-thought (the token limit): only an "answer is" line or a ``\\boxed{}`` counts there, not
+    the last number of the unfinished reasoning.
 
     >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
     '85'
@@ -149,12 +158,20 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1) -> str | None
     '13'
     >>> extract_answer("The answer is 03:22:03.", whole=True)  # the full stop may be the answer's: check_answer tries both
     '03:22:03.'
+    >>> extract_answer("<think>\\nOnes: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 3") is None  # cut off: not answered
+    True
     """
     parsed = parse_reasoning(text)
     after_think = parsed.answer if parsed.think is not None else None
+    # "…31, 32, 3" cut off inside the think block: its last number is a step of the reasoning, not an answer
+    cut_off = text.rfind(OPEN) > text.rfind(CLOSE)
     for part in (after_think, text):
         if part:
-            found = _answer_is(part, whole, lines) or last_boxed(part) or _last_number(part)
+            found = (
+                _answer_is(part, whole, lines)
+                or last_boxed(part)
+                or (None if cut_off else _last_number(part))
+            )
             if found is not None:
                 return _normalise_number(found) if _as_plain_number(found) else found
     return None
