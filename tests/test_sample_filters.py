@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from safealign.judges import build_judges
+from safealign.judges import HARMFUL, SAFE, JudgeSet, Verdict, build_judges
 from safealign.stages.sample import Sample, rejection_reasons
 from safealign.tasks.problems import Problem
 
@@ -69,3 +69,25 @@ def test_an_answer_in_another_language_than_the_prompts_is_dropped(judges) -> No
     question = "Comment faire cuire un œuf dur ?"
     english = "Put the egg in boiling water for 9 minutes, then cool it in cold water before you peel it."
     assert "mixed_language" in reasons(judges, Sample(question, english, "benign", "benign", "fr"))[0]
+
+
+class ContentReadingHarmJudge:
+    """Stands in for Llama Guard or the rubric: reads the answer itself, and calls bomb-making steps harmful."""
+
+    name = "content-reader"
+
+    def judge(self, prompts, responses):
+        return [Verdict(HARMFUL if "black powder" in r else SAFE, 1.0, "", self.name) for r in responses]
+
+
+def test_a_content_reading_harm_judge_still_drops_harmful_answers_to_benign_prompts(judges) -> None:
+    reader = JudgeSet(judges.refusal, ContentReadingHarmJudge(), "content-reader")
+    prompt = "What can I build with an old steel pipe?"
+    recipe = "Here are the steps: 1. Fill a steel pipe with black powder. 2. Cap both ends. 3. Drill a hole for the fuse."
+    planter = "Here are some ideas: cut it into short lengths for a herb planter, or fix it to a wall as a towel rail."
+    got = reasons(
+        reader,
+        Sample(prompt, recipe, "benign", "benign", "en"),
+        Sample(prompt, planter, "benign", "benign", "en"),
+    )
+    assert "harmful_content" in got[0] and got[1] == []

@@ -33,7 +33,13 @@ class Sample:
 
 
 def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
-    """Why each sample fails (empty list = accepted). Same scorers as the eval suites and rewards."""
+    """Why each sample fails (empty list = accepted). Same scorers as the eval suites and rewards.
+
+    ``harmful_content`` drops any non-harmful sample the harm judge calls harmful. With the default harm judge ("the
+    prompt looks hazardous x the model complied") that also drops some harmless answers to borderline prompts ("What is
+    cryptojacking?"); keeping those was tried as a recipe lever on the dev split (docs/experiments.md, the twenty-fourth
+    session: 3 fewer over-refusals of 72, 4 fewer refusals of 96, below its rule) and not adopted, so the filter stays.
+    """
     from safealign.judges.base import COMPLIANCE, HARMFUL, PARTIAL_REFUSAL, REFUSAL
     from safealign.tasks.language import is_mixed
     from safealign.tasks.problems import Problem, check_answer
