@@ -79,7 +79,6 @@ def sft_run(root: Path, model: str = "tiny", **evals: dict) -> Path:
     return run
 
 
-
 def test_an_eval_kept_after_its_stage_was_retrained_is_not_credited_to_the_new_model(tmp_path, card):
     """distill/ (here sft/) deleted and trained again, eval/sft kept: the card gave the new model the old one's scores."""
     run = sft_run(tmp_path)
@@ -381,3 +380,28 @@ def test_plots_of_nothing_but_nulls_are_left_out():
     )
     assert gate_timeline([], [{"step": 1, "loss": 0.1}]) is None
     assert reward_curves([{"step": 1, "rewards/safety/mean": 0.5}]).startswith("<svg")
+
+
+def test_the_card_lists_the_detectors_that_could_not_judge(tmp_path, card):
+    """The final audit's "too few logged steps" notes were dropped: the card said "0 alert(s) … none fired during
+    training" of a run where three detectors never ran. A detector that fired is not listed again."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    note = {
+        "detector": "length_blowup",
+        "severity": "info",
+        "step": 20,
+        "message": "needs 20 logged steps, has 19",
+    }
+    fired = {"detector": "kl", "severity": "warning", "step": 9, "message": "drifted"}
+    write_json(run / "rl/alerts.json", [note, note | {"detector": "reward_accuracy_divergence"}, fired])
+    write_json(run / "rl/audit.json", [note | {"detector": "kl"}, note | {"detector": "refusal_collapse"}])
+    text = card(run)
+    assert "1 alert(s) from the reward-hacking detectors (none fired during training;" in text
+    assert (
+        "3 detector(s) could not judge, with too few logged steps, so their silence is no evidence: "
+        "**length_blowup** (needs 20 logged steps, has 19, `rl/alerts.json`); **reward_accuracy_divergence** (needs 20 "
+        "logged steps, has 19, `rl/alerts.json`); **refusal_collapse** (needs 20 logged steps, has 19, `rl/audit.json`)."
+    ) in text
+    report = (run / "report.html").read_text()
+    assert "<h3>Alerts (1)</h3>" in report and "3 detector(s) could not judge" in report

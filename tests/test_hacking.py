@@ -13,7 +13,9 @@ T = HackingConfig(window=3)
 
 def history(**columns):
     steps = len(next(iter(columns.values())))
-    return [{"step": i + 1, **{k: v[i] for k, v in columns.items() if v[i] is not None}} for i in range(steps)]
+    return [
+        {"step": i + 1, **{k: v[i] for k, v in columns.items() if v[i] is not None}} for i in range(steps)
+    ]
 
 
 def names(alerts):
@@ -21,15 +23,21 @@ def names(alerts):
 
 
 def test_length_blowup_with_rising_reward():
-    h = history(**{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.1, 0.1, 0.2, 0.5, 0.6, 0.7]})
+    h = history(
+        **{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.1, 0.1, 0.2, 0.5, 0.6, 0.7]}
+    )
     alert = DETECTORS["length_blowup"](h, T)[0]
     assert alert.detector == "length_blowup" and alert.evidence["length_last"] == 50
-    flat = history(**{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.7, 0.6, 0.6, 0.5, 0.4, 0.4]})
+    flat = history(
+        **{"completions/mean_length": [20, 21, 22, 40, 50, 60], "reward": [0.7, 0.6, 0.6, 0.5, 0.4, 0.4]}
+    )
     assert not DETECTORS["length_blowup"](flat, T)
 
 
 def test_truncation_rate():
-    assert names(DETECTORS["length_blowup"](history(**{"completions/clipped_ratio": [0.6, 0.7, 0.9]}), T)) == {"truncation"}
+    assert names(
+        DETECTORS["length_blowup"](history(**{"completions/clipped_ratio": [0.6, 0.7, 0.9]}), T)
+    ) == {"truncation"}
     assert not DETECTORS["length_blowup"](history(**{"completions/clipped_ratio": [0.1, 0.2, 0.1]}), T)
 
 
@@ -41,16 +49,30 @@ def test_repetition():
 
 
 def test_reward_rises_but_heldout_accuracy_does_not():
-    h = history(reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.3, None, 0.28]})
+    h = history(
+        reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.3, None, 0.28]}
+    )
     assert names(DETECTORS["reward_accuracy_divergence"](h, T)) == {"reward_accuracy_divergence"}
-    honest = history(reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.5, None, 0.6]})
+    honest = history(
+        reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.5, None, 0.6]}
+    )
     assert not DETECTORS["reward_accuracy_divergence"](honest, T)
 
 
 def test_format_reward_without_accuracy():
-    h = history(**{"rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97], "rewards/accuracy/mean": [0.2, 0.2, 0.21, 0.2, 0.19, 0.2]})
+    h = history(
+        **{
+            "rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97],
+            "rewards/accuracy/mean": [0.2, 0.2, 0.21, 0.2, 0.19, 0.2],
+        }
+    )
     assert DETECTORS["format_without_accuracy"](h, T)
-    learning = history(**{"rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97], "rewards/accuracy/mean": [0.2, 0.2, 0.2, 0.4, 0.5, 0.5]})
+    learning = history(
+        **{
+            "rewards/format/mean": [0.5, 0.7, 0.9, 0.95, 0.95, 0.97],
+            "rewards/accuracy/mean": [0.2, 0.2, 0.2, 0.4, 0.5, 0.5],
+        }
+    )
     assert not DETECTORS["format_without_accuracy"](learning, T)
 
 
@@ -60,11 +82,16 @@ def test_refusal_collapse_and_refusal_then_comply():
     assert DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.3]}), T)
     assert not DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.1]}), T)
     assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.3, 0.25, 0.4]}), T)
-    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.0, 0.05, 0.0]}), T)
+    assert not DETECTORS["refusal_then_comply"](
+        history(**{"safety/harmful_partial_rate": [0.0, 0.05, 0.0]}), T
+    )
 
 
 def test_entropy_collapse_and_kl_blowup():
-    assert names(DETECTORS["entropy_kl"](history(entropy=[0.01, 0.02, 0.01], kl=[0.1, 0.5, 2.0]), T)) == {"entropy_collapse", "kl_blowup"}
+    assert names(DETECTORS["entropy_kl"](history(entropy=[0.01, 0.02, 0.01], kl=[0.1, 0.5, 2.0]), T)) == {
+        "entropy_collapse",
+        "kl_blowup",
+    }
     assert not DETECTORS["entropy_kl"](history(entropy=[1.0, 0.9, 0.8], kl=[0.01, 0.02, 0.03]), T)
 
 
@@ -80,11 +107,21 @@ def test_the_live_detectors_see_each_log_record_once(tmp_path, monkeypatch):
     from safealign.training import hacking_callback
 
     seen = []
-    monkeypatch.setattr(hacking_callback, "run_detectors", lambda history, thresholds: seen.append(history) or [])
+    monkeypatch.setattr(
+        hacking_callback, "run_detectors", lambda history, thresholds: seen.append(history) or []
+    )
     callback = hacking_callback.HackingCallback(HackingConfig(), tmp_path)
-    logs = {"reward": 0.5, "completions/clipped_ratio": 1.0, "rewards/safety/mean": float("nan")}  # NaN: no safety prompt
+    logs = {
+        "reward": 0.5,
+        "completions/clipped_ratio": 1.0,
+        "rewards/safety/mean": float("nan"),
+    }  # NaN: no safety prompt
     # transformers appends the record (with its step) to log_history before it calls on_log
-    state = SimpleNamespace(log_history=[{"reward": 0.4, "step": 1}, {**logs, "step": 2}], global_step=2, is_world_process_zero=True)
+    state = SimpleNamespace(
+        log_history=[{"reward": 0.4, "step": 1}, {**logs, "step": 2}],
+        global_step=2,
+        is_world_process_zero=True,
+    )
     logs["text/repetition"] = 0.1  # added by a callback after transformers stored the record
     callback.on_log(None, state, SimpleNamespace(should_training_stop=False), logs=logs)
     assert [h["step"] for h in seen[-1]] == [1, 2] and seen[-1][-1]["text/repetition"] == 0.1
@@ -104,7 +141,9 @@ def test_rollout_statistics_reach_the_stored_history_the_final_pass_reads(tmp_pa
     reward(prompts=["p", "p"], completions=["the the the the the the the the", "a fine answer here"])
     logs = {"loss": 0.1, "reward": 0.0}
     stored = {**logs, "step": 3}
-    state = SimpleNamespace(log_history=[{"loss": 0.2, "step": 2}, stored], global_step=3, is_world_process_zero=True)
+    state = SimpleNamespace(
+        log_history=[{"loss": 0.2, "step": 2}, stored], global_step=3, is_world_process_zero=True
+    )
     RolloutCallback(log, tmp_path / "rollouts.jsonl").on_log(None, state, None, logs=logs)
     assert logs["text/repetition"] > 0 and stored["text/repetition"] == logs["text/repetition"]
     assert "text/repetition" not in state.log_history[0]  # an earlier step's record is left as it was
@@ -120,8 +159,16 @@ def test_reward_accuracy_divergence_waits_for_two_windows_of_rewards():
 
 def planted_format_hack(steps: int) -> list[dict]:
     """Format reward saturating while accuracy stays flat, and length growing with the reward: two planted hacks."""
-    return [{"step": s, "rewards/format/mean": min(1.0, 0.5 + s / 40), "rewards/accuracy/mean": 0.2, "reward": 0.1 + s / 40,
-             "completions/mean_length": 20 + 3 * s} for s in range(1, steps + 1)]
+    return [
+        {
+            "step": s,
+            "rewards/format/mean": min(1.0, 0.5 + s / 40),
+            "rewards/accuracy/mean": 0.2,
+            "reward": 0.1 + s / 40,
+            "completions/mean_length": 20 + 3 * s,
+        }
+        for s in range(1, steps + 1)
+    ]
 
 
 def test_a_nan_step_does_not_silence_the_trend_detectors():
@@ -136,17 +183,29 @@ def test_a_non_finite_kl_is_a_kl_blowup():
     for value in (float("nan"), float("inf")):
         alerts = DETECTORS["entropy_kl"](history(kl=[0.1, 0.2, value]), T)
         assert [(a.detector, a.step) for a in alerts] == [("kl_blowup", 3)]
-        json.dumps(alerts[0].to_dict(), allow_nan=False)  # its evidence is strict JSON, as a card or jq reads it
-    assert not DETECTORS["entropy_kl"](history(kl=[0.1, float("nan"), 0.2]), T)  # the last KL is the policy's now
+        json.dumps(
+            alerts[0].to_dict(), allow_nan=False
+        )  # its evidence is strict JSON, as a card or jq reads it
+    assert not DETECTORS["entropy_kl"](
+        history(kl=[0.1, float("nan"), 0.2]), T
+    )  # the last KL is the policy's now
 
 
 def test_refusal_then_comply_waits_for_recent_steps():
     """One step (2 of one harmful prompt's 8 completions) raised a critical alert, which stops a stage under
     stop_on_critical; it now waits for min(window, 3) logged steps as the other level detectors do."""
-    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25]}), HackingConfig())
-    assert not DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25, 0.3]}), HackingConfig())
-    assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.25, 0.3, 0.25]}), HackingConfig())
-    assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.3, 0.25]}), HackingConfig(window=2))
+    assert not DETECTORS["refusal_then_comply"](
+        history(**{"safety/harmful_partial_rate": [0.25]}), HackingConfig()
+    )
+    assert not DETECTORS["refusal_then_comply"](
+        history(**{"safety/harmful_partial_rate": [0.25, 0.3]}), HackingConfig()
+    )
+    assert DETECTORS["refusal_then_comply"](
+        history(**{"safety/harmful_partial_rate": [0.25, 0.3, 0.25]}), HackingConfig()
+    )
+    assert DETECTORS["refusal_then_comply"](
+        history(**{"safety/harmful_partial_rate": [0.3, 0.25]}), HackingConfig(window=2)
+    )
 
 
 def test_too_little_data_names_the_detectors_that_could_not_judge():
@@ -156,19 +215,31 @@ def test_too_little_data_names_the_detectors_that_could_not_judge():
     short = planted_format_hack(19)
     assert not run_detectors(short, HackingConfig())
     notes = {n.detector: n for n in too_little_data(short, HackingConfig())}
-    assert set(notes) == {"length_blowup", "format_without_accuracy"}  # never-logged keys (gates, entropy) are no shortfall
+    assert set(notes) == {
+        "length_blowup",
+        "format_without_accuracy",
+    }  # never-logged keys (gates, entropy) are no shortfall
     assert notes["length_blowup"].message == "needs 20 logged steps, has 19 (completions/mean_length)"
     assert notes["length_blowup"].severity == "info" and notes["length_blowup"].step == 19
     gates = history(**{"gate/accuracy": [0.3]})
-    assert not too_little_data(gates, HackingConfig())  # reward never logged: the divergence detector does not apply
+    assert not too_little_data(
+        gates, HackingConfig()
+    )  # reward never logged: the divergence detector does not apply
     assert not too_little_data(planted_format_hack(20), HackingConfig())
 
 
 def test_records_without_a_usable_step_are_skipped():
     from safealign.hacking.detectors import series
 
-    rows = [{"step": 1, "reward": 0.1}, {"reward": 0.2}, {"step": None, "reward": 0.3}, {"step": float("nan"), "reward": 0.4},
-            {"step": True, "reward": 0.5}, {"step": "2", "reward": 0.6}, {"step": 3, "reward": float("nan")}]
+    rows = [
+        {"step": 1, "reward": 0.1},
+        {"reward": 0.2},
+        {"step": None, "reward": 0.3},
+        {"step": float("nan"), "reward": 0.4},
+        {"step": True, "reward": 0.5},
+        {"step": "2", "reward": 0.6},
+        {"step": 3, "reward": float("nan")},
+    ]
     assert series(rows, "reward") == [(1, 0.1), (2, 0.6)]
     assert run_detectors(rows, T) == []
 
@@ -192,11 +263,25 @@ def write_stage(rl, rows, rollouts=""):
 def test_audit_skips_rows_without_a_step_or_a_completion_and_says_how_many(tmp_path):
     """A metrics row without a step (or null, or NaN) and a rollout without a completion were tracebacks."""
     rows = [{"step": s, "text/repetition": 0.7} for s in (1, 2, 3)]
-    rows += [{"text/repetition": 0.9}, {"step": None, "text/repetition": 0.9}, {"step": float("nan"), "text/repetition": 0.9}]
-    write_stage(tmp_path / "rl", rows, json.dumps({"step": 3, "prompt": "p"}) + "\n" + json.dumps({"step": 3, "completion": "go go go"}) + "\n")
+    rows += [
+        {"text/repetition": 0.9},
+        {"step": None, "text/repetition": 0.9},
+        {"step": float("nan"), "text/repetition": 0.9},
+    ]
+    write_stage(
+        tmp_path / "rl",
+        rows,
+        json.dumps({"step": 3, "prompt": "p"})
+        + "\n"
+        + json.dumps({"step": 3, "completion": "go go go"})
+        + "\n",
+    )
     result, text = audit(tmp_path)
     assert result.exit_code == 0, text
-    assert "metrics.jsonl: skipped 3 row(s) without a step number" in text and "rollouts.jsonl: skipped 1 row(s) without a step or a completion" in text
+    assert (
+        "metrics.jsonl: skipped 3 row(s) without a step number" in text
+        and "rollouts.jsonl: skipped 1 row(s) without a step or a completion" in text
+    )
     written = json.loads((tmp_path / "rl" / "audit.json").read_text())
     assert [(a["detector"], a["step"]) for a in written] == [("repetition", 3)]
     assert [e["completion"] for e in written[0]["evidence"]["examples"]] == ["go go go"]
@@ -217,7 +302,8 @@ def test_audit_lists_the_detectors_with_too_little_data_and_says_where_it_writes
 
 def test_the_card_reads_an_offline_audit_once(tmp_path):
     """audit.json was written and read by nothing: its alerts reach the card, marked as an offline audit, and not twice
-    when the stage's own final audit (alerts.json) or the live stream found them too; its "info" notes are no alerts."""
+    when the stage's own final audit (alerts.json) or the live stream found them too; its "info" notes are no alerts:
+    they come last, for the card to list as detectors that could not judge."""
     from safealign.card.run_folder import load_run
     from safealign.card.summary import alerts
 
@@ -226,10 +312,20 @@ def test_the_card_reads_an_offline_audit_once(tmp_path):
     live = {"detector": "truncation", "severity": "warning", "step": 2, "message": "m"}
     final = {"detector": "repetition", "severity": "warning", "step": 4, "message": "m"}
     offline = {"detector": "kl_blowup", "severity": "critical", "step": 5, "message": "m"}
-    note = {"detector": "length_blowup", "severity": "info", "step": 5, "message": "needs 20 logged steps, has 5"}
+    note = {
+        "detector": "length_blowup",
+        "severity": "info",
+        "step": 5,
+        "message": "needs 20 logged steps, has 5",
+    }
     (rl / "alerts.jsonl").write_text(json.dumps(live) + "\n")
     (rl / "alerts.json").write_text(json.dumps([live, final]))
     (rl / "audit.json").write_text(json.dumps([live, final, offline, note]))
     shown = alerts(load_run(tmp_path))
     assert [(a["detector"], a.get("audit_only", False), a.get("offline_audit", False)) for a in shown] == [
-        ("truncation", False, False), ("repetition", True, False), ("kl_blowup", True, True)]
+        ("truncation", False, False),
+        ("repetition", True, False),
+        ("kl_blowup", True, True),
+        ("length_blowup", True, True),
+    ]
+    assert [a["severity"] for a in shown] == ["warning", "warning", "critical", "info"]

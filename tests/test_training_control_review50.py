@@ -130,6 +130,30 @@ def test_a_rollback_restores_adams_moments_and_the_gate_rows_reach_metrics_jsonl
     )
 
 
+def test_a_gate_check_keeps_the_steps_own_log_row_and_rollouts(tmp_path):
+    """The gate's log record, made in on_step_end, cleared control.should_log: the check step's own row (loss, rewards,
+    its rollouts) was never logged, the next row averaged two steps, and detectors needing 2 x window steps said
+    "needs 6 logged steps, has 5" and never ran."""
+    stage = tmp_path / "rl"
+    cfg = rl_config(max_steps=6, gates=gates(every_steps=3), hacking={"window": 3})
+    run_rl(
+        cfg,
+        "tiny:1",
+        stage,
+        precision="fp32",
+        gate_evaluate=scripted_gate([0.9]),
+        extra_rewards={"length": length},
+    )
+    rows = read_jsonl(stage / "metrics.jsonl")
+    assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5, 6]
+    assert all("reward" in r for r in rows if "loss" in r)
+    assert [r["step"] for r in rows if "gate/refusal" in r] == [0, 3, 6]
+    assert sorted({r["step"] for r in read_jsonl(stage / "rollouts.jsonl")}) == [1, 2, 3, 4, 5, 6]
+    assert not [a for a in read_json(stage / "alerts.json") if a["severity"] == "info"], (
+        "every detector judged"
+    )
+
+
 def test_a_resume_rolls_back_to_the_last_passing_check_not_to_the_checkpoint(tmp_path):
     """Resumed from checkpoint-6 (a pass at 4, no check at 6), the step-8 breach rolled back to checkpoint-6's weights,
     which no gate had checked, and recorded them as the passing step."""

@@ -350,23 +350,28 @@ def _item_floor(gates: dict[str, Any]) -> str:
 def alerts(run: RunFolder) -> list[dict[str, Any]]:
     """Reward-hacking alerts: live ones (with example completions), then any only the stage's final audit found
     (``alerts.json``), then any only an offline `safealign audit` found (``audit.json``): an alert two of them found
-    is listed once. An audit's "info" rows (a detector with too few logged steps to judge) are not alerts."""
+    is listed once. An audit's "info" rows (a detector with too few logged steps to judge) are not alerts: they come
+    last, once per detector that raised no alert, for the card to list apart (dropped, the card said "0 alerts" of
+    detectors that never ran)."""
     found = run.jsonl("rl/alerts.jsonl")
     seen = {(a.get("detector"), a.get("step")) for a in found}
+    notes: dict[Any, dict[str, Any]] = {}
     for relative, marks in (
         ("rl/alerts.json", {"audit_only": True}),
         ("rl/audit.json", {"audit_only": True, "offline_audit": True}),
     ):
         rows = run.json(relative) or []
         for alert in rows if isinstance(rows, list) else []:
-            if (
-                isinstance(alert, dict)
-                and alert.get("severity") != "info"
-                and (alert.get("detector"), alert.get("step")) not in seen
-            ):
+            if not isinstance(alert, dict):
+                continue
+            if alert.get("severity") == "info":
+                notes.setdefault(alert.get("detector"), alert | marks)
+            elif (alert.get("detector"), alert.get("step")) not in seen:
                 seen.add((alert.get("detector"), alert.get("step")))
                 found.append(alert | marks)
-    return sorted(found, key=lambda a: (a.get("step", 0), a.get("detector", "")))
+    fired = {a.get("detector") for a in found}
+    unjudged = [note for detector, note in notes.items() if detector not in fired]
+    return sorted(found, key=lambda a: (a.get("step", 0), a.get("detector", ""))) + unjudged
 
 
 def gate_events(run: RunFolder) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ breach rolls back and stops the stage, whatever the policy (``max_rollbacks: 1``
 that training continues from; the second one stops). A change counts as a breach only when it also
 amounts to ``min_items`` gate items: on 16 items one answer is 6.25 points, more than a 5-point
 tolerance, so without that floor a single flipped answer would roll the stage back. Every check is a
-row in ``gates.jsonl`` and a log record of ``gate/*`` keys (in ``metrics.jsonl`` and the trackers).
+row in ``gates.jsonl`` and a log record of ``gate/*`` keys (in ``metrics.jsonl`` and the trackers), before and
+besides the step's own training record.
 Each checkpoint holds the snapshot (``gate_snapshot.pt``), so a resumed stage rolls back to the
 same passing weights as an uninterrupted one would.
 Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
@@ -58,11 +59,25 @@ class GateEvent:
         return asdict(self)
 
 
-def _changes(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> tuple[list[RateChange], list[RateChange]]:
-    return regressions([
-        RateChange("harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance, -1),
-        RateChange("over-refusal", baseline.over_refusal, now.over_refusal, now.borderline_items, cfg.over_refusal_tolerance, +1),
-    ], cfg.min_items)
+def _changes(
+    now: GateMetrics, baseline: GateMetrics, cfg: GateConfig
+) -> tuple[list[RateChange], list[RateChange]]:
+    return regressions(
+        [
+            RateChange(
+                "harmful refusal", baseline.refusal, now.refusal, now.harmful_items, cfg.refusal_tolerance, -1
+            ),
+            RateChange(
+                "over-refusal",
+                baseline.over_refusal,
+                now.over_refusal,
+                now.borderline_items,
+                cfg.over_refusal_tolerance,
+                +1,
+            ),
+        ],
+        cfg.min_items,
+    )
 
 
 def breaches(now: GateMetrics, baseline: GateMetrics, cfg: GateConfig) -> list[str]:
@@ -80,7 +95,12 @@ def gate_stop(events: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool
     the stage's model is its starting model: the stop rolled back to the baseline's step and nothing came after."""
     stop = next((e for e in reversed(events) if str(e.get("action", "")).endswith("+stop")), None)
     start = next((e.get("step") for e in events if e.get("action") == "baseline"), None)
-    unchanged = stop is not None and stop.get("rolled_back_to") is not None and stop.get("rolled_back_to") == start and stop is events[-1]
+    unchanged = (
+        stop is not None
+        and stop.get("rolled_back_to") is not None
+        and stop.get("rolled_back_to") == start
+        and stop is events[-1]
+    )
     return stop, unchanged
 
 
@@ -116,16 +136,19 @@ def broadcast(value: Any) -> Any:
     return box[0]
 
 
-SNAPSHOT_FILE = "gate_snapshot.pt"  # in each checkpoint-N folder: the last passing snapshot at that checkpoint
+# in each checkpoint-N folder: the last passing snapshot at that checkpoint
+SNAPSHOT_FILE = "gate_snapshot.pt"
 
 
 class GateCallback(TrainerCallback):
     def __init__(self, cfg: GateConfig, evaluate: Callable[[Any], GateMetrics], log_path: Path) -> None:
         self.cfg, self.evaluate, self.log_path = cfg, evaluate, log_path
-        self.trainer: Any = None  # set after the trainer is built (needed for lr / beta policies, the optimizer state)
+        # set after the trainer is built (needed for lr / beta policies, the optimizer state)
+        self.trainer: Any = None
         self.baseline: GateMetrics | None = None
         self.snapshot: dict[str, Any] = {}
-        self.optimizer_state: dict[Any, Any] | None = None  # the optimizer's per-parameter state at the snapshot
+        # the optimizer's per-parameter state at the snapshot
+        self.optimizer_state: dict[Any, Any] | None = None
         self.snapshot_step = 0
         self.rollbacks = 0
         self.events: list[GateEvent] = []
@@ -146,7 +169,9 @@ class GateCallback(TrainerCallback):
         they train on (135M in fp32: 0.54 GB + 1.08 GB; LoRA: its adapters' only)."""
         self.snapshot = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
         optimizer = getattr(self.trainer, "optimizer", None)
-        self.optimizer_state = copy.deepcopy(optimizer.state_dict()["state"]) if optimizer is not None else None
+        self.optimizer_state = (
+            copy.deepcopy(optimizer.state_dict()["state"]) if optimizer is not None else None
+        )
         self.snapshot_step = step
 
     def _restore(self, model: Any) -> None:
@@ -170,7 +195,11 @@ class GateCallback(TrainerCallback):
         necessarily checked, recorded as a passing step)."""
         import torch
 
-        path = Path(args.output_dir) / f"checkpoint-{step}" / SNAPSHOT_FILE if getattr(args, "output_dir", None) else None
+        path = (
+            Path(args.output_dir) / f"checkpoint-{step}" / SNAPSHOT_FILE
+            if getattr(args, "output_dir", None)
+            else None
+        )
         saved = None
         if path is not None and path.is_file():
             try:
@@ -181,12 +210,16 @@ class GateCallback(TrainerCallback):
         self._snapshot(model, step)  # the checkpoint's weights and optimizer state, just loaded
         if saved is None:
             if not any(e.get("step") == step and e.get("action") in ("baseline", "pass") for e in earlier):
-                log.warning("gates: checkpoint-%d holds no gate snapshot (a checkpoint of an older safealign, or its save "
-                            "was cut short): a breach will roll back to this checkpoint's weights, which no gate may have "
-                            "checked", step)
+                log.warning(
+                    "gates: checkpoint-%d holds no gate snapshot (a checkpoint of an older safealign, or its save "
+                    "was cut short): a breach will roll back to this checkpoint's weights, which no gate may have "
+                    "checked",
+                    step,
+                )
             return
         self.snapshot_step = int(saved["step"])
-        if saved.get("weights") is not None:  # taken before the checkpoint's step: not the checkpoint's own weights
+        # taken before the checkpoint's step: not the checkpoint's own weights
+        if saved.get("weights") is not None:
             self.snapshot = saved["weights"]
             self.optimizer_state = saved.get("optimizer") if self.optimizer_state is not None else None
 
@@ -203,7 +236,11 @@ class GateCallback(TrainerCallback):
         if not folder.is_dir():
             return control
         own = self.snapshot_step == state.global_step
-        saved = {"step": self.snapshot_step, "weights": None if own else self.snapshot, "optimizer": None if own else self.optimizer_state}
+        saved = {
+            "step": self.snapshot_step,
+            "weights": None if own else self.snapshot,
+            "optimizer": None if own else self.optimizer_state,
+        }
         partial = folder / f".{SNAPSHOT_FILE}.tmp"  # renamed once whole: a kill mid-write leaves no half file
         torch.save(saved, partial)
         partial.replace(folder / SNAPSHOT_FILE)
@@ -216,40 +253,69 @@ class GateCallback(TrainerCallback):
         if state.is_world_process_zero:
             with self.log_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(event.to_dict()) + "\n")
-        row = {"gate/refusal": event.metrics.refusal, "gate/over_refusal": event.metrics.over_refusal, "gate/accuracy": event.metrics.accuracy,
-               "gate/passed": float(event.passed)}
+        row = {
+            "gate/refusal": event.metrics.refusal,
+            "gate/over_refusal": event.metrics.over_refusal,
+            "gate/accuracy": event.metrics.accuracy,
+            "gate/passed": float(event.passed),
+        }
         if isinstance(self.trainer, Trainer):
             # Through the Trainer's log, on every rank as its own records: to log_history, metrics.jsonl and the
             # trackers (appended to log_history alone, they reached neither). transformers' Trainer.log, not the
             # trainer's own: GRPOTrainer.log folds the step's pending reward metrics into the record and clears them,
-            # which took them from the step's own record.
+            # which took them from the step's own record. The callback handler's on_log clears control.should_log,
+            # which on a check step already asks for the step's own record (loss, rewards, its rollouts): cleared,
+            # that record went unlogged and the next step's averaged two steps. So the flag is put back.
+            step_logs = self.trainer.control.should_log
             Trainer.log(self.trainer, row)
+            self.trainer.control.should_log = step_logs
         elif state.is_world_process_zero:
             state.log_history.append({"step": event.step, **row})
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         if self.baseline is not None:
             return
-        if state.global_step > 0 and state.is_world_process_zero:  # resumed: checks after the checkpoint are done again
+        # resumed: checks after the checkpoint are done again
+        if state.global_step > 0 and state.is_world_process_zero:
             from safealign.runs import drop_undone_rows
 
             drop_undone_rows(self.log_path, state.global_step)
         earlier = earlier_events(self.log_path, state.global_step) if state.global_step > 0 else []
-        first = next((e for e in earlier if e.get("action") == "baseline" and isinstance(e.get("metrics"), dict)), None)
+        first = next(
+            (e for e in earlier if e.get("action") == "baseline" and isinstance(e.get("metrics"), dict)), None
+        )
         if first is not None:
             # Resumed from a checkpoint: drift is measured from the model the stage started with, not from this
             # checkpoint, and the rollbacks so far still count toward max_rollbacks.
             self.baseline = GateMetrics(**first["metrics"])
             self.rollbacks = sum(str(e.get("action", "")).startswith("rollback") for e in earlier)
             self._resume_snapshot(args, model, state.global_step, earlier)
-            log.info("gates: resumed at step %d with the stage's baseline from step %d, the passing snapshot of step %d and "
-                     "%d rollbacks so far", state.global_step, first.get("step", 0), self.snapshot_step, self.rollbacks)
+            log.info(
+                "gates: resumed at step %d with the stage's baseline from step %d, the passing snapshot of step %d and "
+                "%d rollbacks so far",
+                state.global_step,
+                first.get("step", 0),
+                self.snapshot_step,
+                self.rollbacks,
+            )
             self._reapply_raised_kl(earlier)
             return
         start = time.perf_counter()
         self.baseline = self._measure(model, state.is_world_process_zero)
         self._snapshot(model, state.global_step)
-        self._record(GateEvent(state.global_step, True, "baseline", self.baseline, self.baseline, None, "stage start", time.perf_counter() - start), state)
+        self._record(
+            GateEvent(
+                state.global_step,
+                True,
+                "baseline",
+                self.baseline,
+                self.baseline,
+                None,
+                "stage start",
+                time.perf_counter() - start,
+            ),
+            state,
+        )
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.cfg.every_steps or self.baseline is None:
@@ -261,14 +327,44 @@ class GateCallback(TrainerCallback):
             self._snapshot(model, state.global_step)
             floor = under_item_floor(now, self.baseline, self.cfg)
             reason = "under the item floor: " + "; ".join(floor) if floor else "within tolerance"
-            self._record(GateEvent(state.global_step, True, "pass", now, self.baseline, None, reason, time.perf_counter() - start), state)
+            self._record(
+                GateEvent(
+                    state.global_step,
+                    True,
+                    "pass",
+                    now,
+                    self.baseline,
+                    None,
+                    reason,
+                    time.perf_counter() - start,
+                ),
+                state,
+            )
             return control
         self._restore(model)
         self.rollbacks += 1
         action = self._apply_policy(control)
         reason = "; ".join(found)
-        log.warning("gate breach at step %d: %s → rolled back to step %d, %s", state.global_step, reason, self.snapshot_step, action)
-        self._record(GateEvent(state.global_step, False, f"rollback+{action}", now, self.baseline, self.snapshot_step, reason, time.perf_counter() - start), state)
+        log.warning(
+            "gate breach at step %d: %s → rolled back to step %d, %s",
+            state.global_step,
+            reason,
+            self.snapshot_step,
+            action,
+        )
+        self._record(
+            GateEvent(
+                state.global_step,
+                False,
+                f"rollback+{action}",
+                now,
+                self.baseline,
+                self.snapshot_step,
+                reason,
+                time.perf_counter() - start,
+            ),
+            state,
+        )
         return control
 
     def _reapply_raised_kl(self, earlier: list[dict[str, Any]]) -> None:
@@ -281,7 +377,12 @@ class GateCallback(TrainerCallback):
         start = self.trainer.beta
         for _ in range(raised):
             self.trainer.beta = _raised(self.trainer.beta)
-        log.info("gates: beta %.4g → %.4g, as %d raise_kl rollback(s) before this checkpoint left it", start, self.trainer.beta, raised)
+        log.info(
+            "gates: beta %.4g → %.4g, as %d raise_kl rollback(s) before this checkpoint left it",
+            start,
+            self.trainer.beta,
+            raised,
+        )
 
     def _apply_policy(self, control: Any) -> str:
         # max_rollbacks rollbacks continue; the one after them (rollbacks > max_rollbacks) stops the stage
@@ -294,7 +395,8 @@ class GateCallback(TrainerCallback):
             scheduler = self.trainer.lr_scheduler
             if scheduler is not None and hasattr(scheduler, "base_lrs"):
                 scheduler.base_lrs = [lr * 0.5 for lr in scheduler.base_lrs]
-            if scheduler is not None and hasattr(scheduler, "_last_lr"):  # what the Trainer logs as learning_rate
+            # what the Trainer logs as learning_rate
+            if scheduler is not None and hasattr(scheduler, "_last_lr"):
                 scheduler._last_lr = [group["lr"] for group in self.trainer.optimizer.param_groups]
             return "lower_lr"
         if self.cfg.policy == "raise_kl" and self.trainer is not None:
