@@ -61,6 +61,12 @@ def length(completions, **_) -> list[float]:
     return [float(len(c[0]["content"] if isinstance(c, list) else c)) for c in completions]
 
 
+def gated_rl(cfg, stage: Path, refusals: list[float], callbacks=(), length_reward: bool = True) -> None:
+    """The tiny model's RL stage with a scripted gate (refusal rates in turn) and, by default, the length reward."""
+    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=scripted_gate(refusals), callbacks=list(callbacks),
+           extra_rewards={"length": length} if length_reward else None)
+
+
 def trainable(model) -> dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
 
@@ -105,15 +111,7 @@ def test_a_rollback_restores_adams_moments_and_the_gate_rows_reach_metrics_jsonl
     it), so the next update went back along the breach; and gate/* rows never reached metrics.jsonl or the trackers."""
     stage, capture = tmp_path / "rl", Capture()
     cfg = rl_config(max_steps=6, gates=gates(every_steps=3))
-    run_rl(
-        cfg,
-        "tiny:1",
-        stage,
-        precision="fp32",
-        gate_evaluate=scripted_gate([0.9, 0.9, 0.5]),
-        callbacks=[capture],
-        extra_rewards={"length": length},
-    )
+    gated_rl(cfg, stage, [0.9, 0.9, 0.5], [capture])
     assert actions(stage) == [(0, "baseline", None), (3, "pass", None), (6, "rollback+lower_lr", 3)]
     assert torch.equal(flat(capture.weights[6]), flat(capture.weights[3]))
     assert capture.exp_avg[3].abs().sum() > 0 and torch.equal(capture.exp_avg[6], capture.exp_avg[3]), (
@@ -136,14 +134,7 @@ def test_a_gate_check_keeps_the_steps_own_log_row_and_rollouts(tmp_path):
     "needs 6 logged steps, has 5" and never ran."""
     stage = tmp_path / "rl"
     cfg = rl_config(max_steps=6, gates=gates(every_steps=3), hacking={"window": 3})
-    run_rl(
-        cfg,
-        "tiny:1",
-        stage,
-        precision="fp32",
-        gate_evaluate=scripted_gate([0.9]),
-        extra_rewards={"length": length},
-    )
+    gated_rl(cfg, stage, [0.9])
     rows = read_jsonl(stage / "metrics.jsonl")
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5, 6]
     assert all("reward" in r for r in rows if "loss" in r)
@@ -160,25 +151,9 @@ def test_a_resume_rolls_back_to_the_last_passing_check_not_to_the_checkpoint(tmp
     stage, first = tmp_path / "rl", Capture()
     cfg = rl_config(max_steps=8, save_steps=2, keep_checkpoints=None, gates=gates(every_steps=4))
     with pytest.raises(KeyboardInterrupt):
-        run_rl(
-            cfg,
-            "tiny:1",
-            stage,
-            precision="fp32",
-            gate_evaluate=scripted_gate([0.9, 0.9]),
-            callbacks=[first, KillAt(7)],
-            extra_rewards={"length": length},
-        )
+        gated_rl(cfg, stage, [0.9, 0.9], [first, KillAt(7)])
     resumed = Capture()
-    run_rl(
-        cfg,
-        "tiny:1",
-        stage,
-        precision="fp32",
-        gate_evaluate=scripted_gate([0.5]),
-        callbacks=[resumed],
-        extra_rewards={"length": length},
-    )
+    gated_rl(cfg, stage, [0.5], [resumed])
     assert actions(stage) == [(0, "baseline", None), (4, "pass", None), (8, "rollback+lower_lr", 4)]
     assert torch.equal(flat(resumed.weights[8]), flat(first.weights[4]))
     assert torch.equal(resumed.exp_avg[8], first.exp_avg[4])
@@ -190,15 +165,8 @@ def test_a_resume_after_a_rollback_to_the_start_still_says_the_model_is_unchange
     stage = tmp_path / "rl"
     cfg = rl_config(max_steps=6, save_steps=2, gates=gates(every_steps=2, max_rollbacks=1))
     with pytest.raises(KeyboardInterrupt):
-        run_rl(
-            cfg,
-            "tiny:1",
-            stage,
-            precision="fp32",
-            gate_evaluate=scripted_gate([0.9, 0.5]),
-            callbacks=[KillAt(3)],
-        )
-    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=scripted_gate([0.5]))
+        gated_rl(cfg, stage, [0.9, 0.5], [KillAt(3)], length_reward=False)
+    gated_rl(cfg, stage, [0.5], length_reward=False)
     events = read_jsonl(stage / "gates.jsonl")
     assert actions(stage) == [(0, "baseline", None), (2, "rollback+lower_lr", 0), (4, "rollback+stop", 0)]
     assert gate_stop(events)[1] is True
