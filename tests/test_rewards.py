@@ -42,6 +42,13 @@ def test_accuracy_gives_nothing_for_an_answer_cut_off_inside_the_think_block():
     assert accuracy([cut_off, unformatted, bare_after_think], task=[TASK] * 3) == [0.0, 1.0, 1.0]
 
 
+def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task():
+    """reasoning-gym's checker gave len(reference) / len(answer): "4, 3" scored 0.25 for 3, near a right answer's advantage."""
+    task = json.dumps({"id": "t", "prompt": "Calculate 4 - 1.", "answer": "3", "family": "basic_arithmetic"})
+    answers = [f"<think>\nx\n</think>\nThe answer is {line}." for line in ("4, 3", "x3", "3")]
+    assert accuracy(answers, task=[task] * 3) == [0.0, 0.0, 1.0]
+
+
 def test_accuracy_is_none_where_there_is_no_task():
     assert accuracy(["Paris is the capital of France."], task=[None]) == [None]
 

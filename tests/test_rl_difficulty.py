@@ -89,6 +89,25 @@ def test_too_few_in_band_fills_from_the_nearest_rejected(monkeypatch, tiny, capl
     assert "fill the rest" in caplog.text and "max_candidates" in caplog.text
 
 
+def test_a_prompt_answered_only_by_hedges_is_never_solved(monkeypatch, tiny):
+    """ "The answer is 4, 3." got partial credit for 3, so a prompt no sample solved screened as in the band."""
+    cfg = config()
+    _, candidates, _ = candidate_rows(cfg, 42, None)
+    answers = {c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates[:4]}
+
+    def hedge(self, prompts, params, **_):
+        out = []
+        for i, prompt in enumerate(prompts):
+            right = answers[prompt[-1]["content"]]
+            text = f"<think>\nwork\n</think>\nThe answer is {int(right) + 1}, {right}."
+            out.extend(Completion(i, s, text, 1, 1, False) for s in range(params.num_samples))
+        return out
+
+    monkeypatch.setattr(GenerationEngine, "generate", hedge)
+    _, report = screen(candidates[:4], 4, cfg, tiny.model, tiny.tokenizer, seed=0)
+    assert report["in_band"] == 0 and report["pass_rates"] == {0.0: 4}
+
+
 def test_empty_band_is_a_recipe_error():
     with pytest.raises(ValidationError, match="min_pass_rate .* must be below max_pass_rate"):
         config(difficulty_filter={"enabled": True, "min_pass_rate": 0.5, "max_pass_rate": 0.5})

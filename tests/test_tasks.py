@@ -21,7 +21,7 @@ from safealign.tasks import (
     language_share,
     parse_reasoning,
 )
-from safealign.tasks.problems import family_settings
+from safealign.tasks.problems import FamilyConfigError, family_settings
 
 WELL_FORMED = "<think>\n47 + 38: 7 + 8 = 15, carry 1; 4 + 3 + 1 = 8.\n</think>\nThe answer is 85."
 
@@ -254,6 +254,49 @@ def test_a_list_does_not_pass_for_its_first_number() -> None:
     assert check_answer(problem, "The answer is 85, because 47 + 38 = 85.") == 1.0
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "not 85",
+        "definitely not 85",
+        "less than 85",
+        "greater than 85",
+        "either 84 or 85",
+        "unknown (maybe 85)",
+        "at least 85",
+        "84, 85",
+        "{84, 85}",
+    ],
+)
+def test_a_hedge_around_the_right_number_is_wrong(line: str) -> None:
+    """math_verify read the last number out of the line: "The answer is not 85." scored 1.0 for 85."""
+    problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
+    assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 0.0
+
+
+def test_a_line_that_states_the_right_number_still_passes() -> None:
+    problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
+    for line in ["Tom has 85 apples", "85, because 47 + 38 = 85", "\\frac{170}{2}"]:
+        assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 1.0, line
+
+
+@pytest.mark.parametrize("family", ["basic_arithmetic", "chain_sum", "products", "gcd", "leg_counting"])
+def test_a_number_reference_gets_no_partial_credit(family: str) -> None:
+    """reasoning-gym gave len(reference) / len(answer) to an answer containing the reference: "4, 3" scored 0.25 for 3."""
+    problem = generate_problems(family, 1, 1)[0]
+    wrong = int(problem.answer) + 1
+    for line in [f"{wrong}, {problem.answer}", f"x{problem.answer}", f"either {wrong} or {problem.answer}"]:
+        assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 0.0, line
+
+
+def test_a_setting_that_fails_while_drawing_names_the_family_and_the_setting() -> None:
+    """reasoning-gym draws lazily: min_terms=2.5 failed in random.randrange, naming neither family nor setting."""
+    with pytest.raises(
+        FamilyConfigError, match=r"chain_sum.*min_terms.*integers where the field takes integers"
+    ):
+        generate_problems("chain_sum", 1, 1, config={"min_terms": 2.5})
+
+
 def test_a_minus_operator_setting_is_not_a_yaml_null() -> None:
     assert family_settings("operators=-&max_terms=2&x=null") == {"operators": "-", "max_terms": 2, "x": None}
     assert "-" in generate_problems("basic_arithmetic", 1, 1, config=family_settings("operators=-"))[0].prompt
@@ -271,3 +314,31 @@ def test_a_think_tag_ends_a_clause_with_or_without_a_line_break() -> None:
     """French reasoning glued to its tags ("...parce que</think> The answer") was read as one English clause."""
     glued = "<think>Je pense que c'est quarante-deux parce que</think> The answer is 42."
     assert language_share(glued, "en") == language_share(glued.replace("</think> ", "</think>\n"), "en") < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No.",
+        "Sure!",
+        "True.",
+        "Paris.",
+        "Impossible.",
+        "<think>\n12 * 4 = 48\n</think>\nTotal: 48",
+        "<think>\n7 + 5 = 12\n</think>\nResult: 12",
+    ],
+)
+def test_a_text_too_short_to_identify_is_on_target(text: str) -> None:
+    """lingua guessed on one or two words: "No." scored 0.0 as English."""
+    assert language_share(text, "en") == 1.0
+    assert not is_mixed(text, "en")
+
+
+def test_a_lone_greek_letter_is_a_maths_symbol_not_a_word() -> None:
+    """ "Let θ be the angle" counted θ as a word in another language: share 0.80, mixed."""
+    for text in [
+        "<think>\nLet θ be the angle; then θ = 180 - 60 - 70 = 50.\n</think>\nThe answer is 50.",
+        "<think>\nThe area of a circle is π r², so with r = 5 it is 25π.\n</think>\nThe answer is 25π.",
+    ]:
+        assert language_share(text, "en") == 1.0 and not is_mixed(text, "en")
+    assert language_share("उत्तर बयालीस है क्योंकि हम दो संख्याएँ जोड़ते हैं", "en") == 0.0  # other scripts still count

@@ -28,6 +28,9 @@ def prompt_text(prompt: Any) -> str:
 def accuracy(completions: Sequence[Any], task: Sequence[str | None] | None = None, **_: Any) -> list[float | None]:
     """1.0 when the verifier accepts the final answer; ``None`` for prompts without a verifiable task.
 
+    A task whose answer is one number scores 0 or 1 (a hedge such as "4, 3" for 3 gets no partial credit);
+    answers of other kinds keep reasoning-gym's partial credit.
+
     >>> accuracy(["<think>\\n2+2\\n</think>\\nThe answer is 4."], task=['{"family": "arithmetic", "prompt": "What is 2 + 2?", "answer": "4", "id": "x", "split": "train", "metadata": {}}'])
     [1.0]
     """

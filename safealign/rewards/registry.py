@@ -10,7 +10,7 @@ from safealign.rewards import functions
 
 # name -> (factory(settings) -> reward callable, one-line help). The help text lives here only.
 REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
-    "accuracy": (lambda s: functions.accuracy, "1 if the verifier (reasoning-gym / math-verify) accepts the answer; None without a task."),
+    "accuracy": (lambda s: functions.accuracy, "1 if the verifier (reasoning-gym / math-verify) accepts the answer, else 0 (reasoning-gym's partial credit for non-numeric answers); None without a task."),
     "format": (lambda s: functions.reasoning_format, "reasoning format (<think>…</think> then the answer) on reasoning prompts."),
     "language": (lambda s: functions.language_consistency, "share of answer words in the prompt's language (DeepSeek-R1)."),
     "safety": (lambda s: functions.SafetyReward(judge=s.get("judge"), benign_answer=s.get("benign_answer", 0.5)), "refusal judge: refuse harmful (+1), answer benign (+), penalise both failures (-1)."),

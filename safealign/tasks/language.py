@@ -25,7 +25,7 @@ _CODE_RE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|https?://\S+", re.DOTALL)
 _THINK_TAG_RE = re.compile(r"</?think>")
 # Clause boundaries: lingua judges each clause on its own, so "Bonjour, but I think..." splits in two.
 _CLAUSE_RE = re.compile(r"[.!?;:,\n()\[\]\"“”«»„—–。，！？；：、]+")
-MIN_SEGMENT_WORDS = 3  # shorter Latin segments are too short to identify; they follow the whole text
+MIN_SEGMENT_WORDS = 3  # shorter Latin segments follow the whole text; a text this short is on target
 CLEAR_MARGIN = 0.4  # lingua confidence lead a segment needs over the target language to count as another one
 
 
@@ -113,12 +113,19 @@ def detect_language(text: str) -> str | None:
     return {"cyrillic": "ru", "arabic": "ar", "hangul": "ko"}.get(top)
 
 
+def _is_symbol(unit: str) -> bool:
+    """A lone Greek letter is a maths symbol ("let θ be the angle", "25π"), not a word in another language."""
+    return len(unit) == 1 and 0x0370 <= ord(unit) <= 0x03FF
+
+
 def _segments(text: str) -> list[list[str]]:
-    """Units grouped into runs of one script within a clause (the pieces lingua can judge)."""
+    """Units grouped into runs of one script within a clause (the pieces lingua can judge); maths symbols left out."""
     runs: list[list[str]] = []
     for clause in _CLAUSE_RE.split(text):
         current: list[str] = []
         for unit in _UNIT_RE.findall(clause):
+            if _is_symbol(unit):
+                continue
             if current and _word_script(current[-1]) != _word_script(unit):
                 runs.append(current)
                 current = []
@@ -130,6 +137,9 @@ def _segments(text: str) -> list[list[str]]:
 
 def language_share(text: str, lang: str) -> float:
     """Share of the words (CJK: characters) written in ``lang``; 1.0 when the text has no words.
+
+    Latin words too few to identify (under :data:`MIN_SEGMENT_WORDS` in the whole text: "No.", "Total: 48") count
+    as written in a Latin-script ``lang``; a lone Greek letter is a maths symbol and not counted.
 
     >>> language_share("The answer is 42, 因为我们把两个数相加", "en") < 0.5
     True
@@ -143,6 +153,9 @@ def language_share(text: str, lang: str) -> float:
     latin_runs = [run for run in runs if _word_script(run[0]) == "latin"]
     if not latin_runs:
         return 0.0
+    if sum(len(run) for run in latin_runs) < MIN_SEGMENT_WORDS:
+        # "No." / "Total: 48": too short to identify, so on target; lingua's guess on one word is often wrong
+        return sum(len(run) for run in latin_runs) / total
     whole = _lingua(" ".join(" ".join(run) for run in latin_runs))
     in_lang = 0
     for run in latin_runs:

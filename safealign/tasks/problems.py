@@ -217,10 +217,15 @@ def generate_problems(family: str, n: int, seed: int, split: str = "in_distribut
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
     settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
+    # reasoning-gym validates its configs with asserts, and builds problems lazily: a bad value ("min_terms=2.5")
+    # may only fail while the problems are drawn, so the drawing is inside the try too.
     try:
-        dataset = reasoning_gym.create_dataset(family, size=n, seed=seed, **settings)
-    except (AssertionError, ValueError, TypeError) as error:  # reasoning-gym validates its configs with asserts
-        raise FamilyConfigError(f"{family} rejected the settings {settings}: {error or 'a value is out of range'}") from error
+        dataset = list(reasoning_gym.create_dataset(family, size=n, seed=seed, **settings))
+    except (AssertionError, ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
+        raise FamilyConfigError(
+            f"{family} rejected the settings {settings}: {str(error) or 'a value is out of range'}; check each value's type and "
+            "range (integers where the field takes integers)"
+        ) from error
     return [
         Problem(f"{family}-{seed}-{i}", entry["question"], str(entry["answer"]), family, split, _json_safe(entry["metadata"]))
         for i, entry in enumerate(dataset)
@@ -255,6 +260,30 @@ def _numbers_equal(predicted: str, reference: str) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
+# Words that keep a line around the right number from asserting it: "not 85", "less than 85", "either 84 or 85".
+_HEDGE = re.compile(
+    r"\b(?:not|no|never|nor|neither|than|or|either|maybe|perhaps)\b|n['’]t\b|\bat\s+(?:least|most)\b",
+    re.IGNORECASE,
+)
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_NUMBERS_LISTED = re.compile(rf"{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
+
+
+def _hedges(line: str) -> bool:
+    """True when an answer line that is not one number does not assert one: a list of numbers ("84, 85"), or words
+    around a number that make it something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
+
+    math_verify reads a number out of any prose (mostly the last), so it only sees pure maths (no letters once
+    LaTeX commands go) and prose with one number and none of these words ("Tom has 85 apples").
+    """
+    if _NUMBERS_LISTED.search(line):
+        return True
+    if not _LETTER.search(_LATEX_COMMAND.sub("", line)):
+        return False
+    return len(re.findall(NUMBER, line)) != 1 or _HEDGE.search(line) is not None
+
+
 def _math_verify(predicted: str, reference: str) -> bool:
     from math_verify import parse, verify
 
@@ -271,8 +300,10 @@ def _math_verify(predicted: str, reference: str) -> bool:
 def check_answer(problem: Problem, completion_text: str) -> float:
     """Score in [0, 1]: reasoning-gym's own checker for its families, math_verify for ours (numeric fallback).
 
-    An answer that is not one number (a time, a list, an expression) is read whole from the "answer is"
-    line: its leading number alone ("03" of "03:22:03") would fail every checker.
+    A reference that is one number scores 0 or 1: a hedge ("not 85", "84, 85", "either 84 or 85") is wrong, not
+    partly right. Only other answers keep reasoning-gym's partial credit. An answer that is not one number (a time,
+    a list, an expression) is read whole from the "answer is" line: its leading number alone ("03" of "03:22:03")
+    would fail every checker.
     """
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
     predicted = extract_answer(completion_text, whole=_as_number(problem.answer) is None, lines=problem.answer.strip().count("\n") + 1)
@@ -283,6 +314,8 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     if _as_number(predicted) is not None and _as_number(problem.answer) is not None:
         return 0.0  # two different numbers: no partial credit for "12345" containing "1"
     if problem.family in OWN_FAMILIES:
+        if _as_number(problem.answer) is not None and _hedges(predicted):
+            return 0.0
         return 1.0 if _math_verify(predicted[:100], problem.answer) else 0.0
     if problem.family not in _rg_datasets():
         raise unknown_name("task family", problem.family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
@@ -290,7 +323,12 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     # A sentence's full stop may be the answer's own ("Smith has to perform.") or the sentence's ("03:22:03."):
     # both readings of the one line are scored.
     readings = dict.fromkeys([predicted, predicted.removesuffix(".")] if predicted.endswith(".") and len(predicted) > 1 else [predicted])
-    return max(_rg_score(problem.family, reading, entry) for reading in readings)
+    score = max(_rg_score(problem.family, reading, entry) for reading in readings)
+    if _as_number(problem.answer) is not None:
+        # reasoning-gym gives len(reference) / len(answer) to an answer that contains the reference: "4, 3" got 0.25 for 3,
+        # and in a GRPO group of wrong answers a hedge took nearly a right answer's advantage.
+        return 1.0 if score >= 1.0 else 0.0
+    return score
 
 
 def _rg_score(family: str, predicted: str, entry: dict[str, Any]) -> float:

@@ -1,11 +1,15 @@
 """The reasoning format the SFT data teaches, and how answers are read out of it.
 
-A well-formed answer is exactly::
+The SFT data teaches::
 
     <think>
     ...steps...
     </think>
     The answer is 42.
+
+:func:`format_score` counts an answer as well formed when it opens with the one think block, the block holds
+some reasoning, and some text follows it; what that text says (a "The answer is" line or not) is left to the
+answer checks.
 
 The same functions score eval suites (format compliance, accuracy) and RL rewards, so "well formed"
 and "the answer" mean one thing from training to evaluation.
