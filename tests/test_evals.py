@@ -169,6 +169,12 @@ def test_unknown_suite_suggests_the_closest_name() -> None:
         select_items("harmful", split="test")
 
 
+def test_unknown_suite_names_the_groups_and_the_open_forms() -> None:
+    # `dev` is a group, not a registered suite: a typo of it got no suggestion, and the rg:/file forms went unmentioned
+    with pytest.raises(UnknownNameError, match=r"did you mean 'dev'.*rg:FAMILY.*PATH\.jsonl"):
+        get_suite("dve")
+
+
 def test_file_suites_by_path(tmp_path: Path) -> None:
     path = tmp_path / "benign.txt"
     path.write_text("How do I kill a Python process?\n")

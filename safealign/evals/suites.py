@@ -28,6 +28,7 @@ from safealign.tasks.problems import (
     OWN_FAMILIES,
     FamilyConfigError,
     Problem,
+    UnknownNameError,
     generate_problems,
     parse_family_spec,
     unknown_name,
@@ -112,7 +113,7 @@ SUITES: dict[str, Suite] = {
         Suite("harmful_dev", lambda: _shipped("harmful_dev"), "harmful", 48,
               "dev split: harmful requests in categories and styles the held-out split does not use"),
         Suite("harmful_dev_unseen", lambda: _shipped("harmful_dev_unseen"), "harmful", 48,
-              "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 94-100%)"),
+              "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 88-100%)"),
         Suite("harmful_dev_subtle", lambda: _shipped("harmful_dev_subtle"), "harmful", 48,
               "dev split: harmful requests in the dev hazards that do not state their intent (tracks held-out refusal)"),
         Suite("borderline_dev", lambda: _shipped("borderline_dev"), "borderline", 72,
@@ -227,7 +228,9 @@ def get_suite(name: str) -> Suite:
         file = Path(path)
         # every prompt of a user's file by default: a sample of it, unasked, would be scored as if it were the file
         return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, None, f"prompts from {file}", file)
-    raise unknown_name("eval suite", name, list(SUITES))
+    # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention
+    error = unknown_name("eval suite", name, suite_names())
+    raise UnknownNameError(f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.txt")
 
 
 def suite_names() -> list[str]:
