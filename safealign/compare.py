@@ -60,14 +60,18 @@ class Arm:
 
 def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
     """Whether a stage ran in this run: its ``stage.json`` says done, or the eval after it scored a model."""
-    return stage_done(stage_dir) is not None or (eval_dir is not None and (eval_dir / "summary.json").is_file())
+    return stage_done(stage_dir) is not None or (
+        eval_dir is not None and (eval_dir / "summary.json").is_file()
+    )
 
 
 def _started_from(run_dir: Path, stage: str) -> str | None:
     """Which of this run's stages (``sft``, ``rl``) the stage's recorded parent model came out of; ``base`` for any
     other model; None when the stage recorded no parent."""
     record = stage_done(run_dir / stage) or {}
-    parent = as_moved(record.get("parent"), recorded_move(record, run_dir / stage))  # the run folder may have moved since
+    parent = as_moved(
+        record.get("parent"), recorded_move(record, run_dir / stage)
+    )  # the run folder may have moved since
     if not parent:
         return None
     for name in ("rl", "sft"):
@@ -85,7 +89,9 @@ def _gate_note(rl_dir: Path, starting_model: str) -> str:
         return ""
     if unchanged:
         return f" (a gate stopped GRPO and rolled it back to its start: this is {starting_model}, unchanged)"
-    return f" (a gate stopped GRPO at step {stop.get('step')}, rolled back to step {stop.get('rolled_back_to')})"
+    return (
+        f" (a gate stopped GRPO at step {stop.get('step')}, rolled back to step {stop.get('rolled_back_to')})"
+    )
 
 
 def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
@@ -100,7 +106,11 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
     skipped: list[dict[str, str]] = []
     # arm name of each model a later stage can start from
     source_arm = {"base": "base", "sft": "sft_only", "rl": "hybrid" if sft_then_rl else "rl_only"}
-    paths = {"base": [], "sft": [run_dir / "sft"], "rl": [run_dir / "sft", run_dir / "rl"] if sft_then_rl else [run_dir / "rl"]}
+    paths = {
+        "base": [],
+        "sft": [run_dir / "sft"],
+        "rl": [run_dir / "sft", run_dir / "rl"] if sft_then_rl else [run_dir / "rl"],
+    }
 
     if sft_ran:
         arms.append(Arm("sft_only", "SFT", run_dir / "eval" / "sft", [run_dir / "sft"]))
@@ -111,26 +121,69 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
         skipped.append({"arm": "rl_only", "reason": "no RL stage ran in this run"})
         skipped.append({"arm": "hybrid", "reason": "no RL stage ran in this run"})
     elif sft_then_rl:
-        arms.append(Arm("rl_only", rl_from_base + _gate_note(rl_only / "rl", "the base model"), rl_only / "eval", [rl_only / "rl"]))
-        arms.append(Arm("hybrid", "SFT then GRPO" + _gate_note(run_dir / "rl", "the SFT model"), run_dir / "eval" / "rl", paths["rl"]))
+        arms.append(
+            Arm(
+                "rl_only",
+                rl_from_base + _gate_note(rl_only / "rl", "the base model"),
+                rl_only / "eval",
+                [rl_only / "rl"],
+            )
+        )
+        arms.append(
+            Arm(
+                "hybrid",
+                "SFT then GRPO" + _gate_note(run_dir / "rl", "the SFT model"),
+                run_dir / "eval" / "rl",
+                paths["rl"],
+            )
+        )
     else:  # the run's own RL started from the base model: it is the RL-only arm, and there is no hybrid
-        arms.append(Arm("rl_only", rl_from_base + _gate_note(run_dir / "rl", "the base model"), run_dir / "eval" / "rl", paths["rl"]))
-        skipped.append({"arm": "hybrid", "reason": "no SFT ran before RL; the run's RL from the base model is the rl_only arm"})
+        arms.append(
+            Arm(
+                "rl_only",
+                rl_from_base + _gate_note(run_dir / "rl", "the base model"),
+                run_dir / "eval" / "rl",
+                paths["rl"],
+            )
+        )
+        skipped.append(
+            {
+                "arm": "hybrid",
+                "reason": "no SFT ran before RL; the run's RL from the base model is the rl_only arm",
+            }
+        )
 
     sample = stage_done(run_dir / "sample")
     teacher = _started_from(run_dir, "sample") or ("rl" if rl_ran else "sft" if sft_ran else "base")
     if _ran(run_dir / "distill", run_dir / "eval" / "student"):
-        described = {"base": "the base model", "sft": "SFT-only teacher",
-                     "rl": "hybrid teacher" if sft_then_rl else "RL-only teacher"}[teacher]
-        arms.append(Arm("student", f"{described} distilled into the pruned student", run_dir / "eval" / "student",
-                        paths[teacher] + [run_dir / "sample", run_dir / "distill"], teacher=source_arm[teacher]))
+        described = {
+            "base": "the base model",
+            "sft": "SFT-only teacher",
+            "rl": "hybrid teacher" if sft_then_rl else "RL-only teacher",
+        }[teacher]
+        arms.append(
+            Arm(
+                "student",
+                f"{described} distilled into the pruned student",
+                run_dir / "eval" / "student",
+                paths[teacher] + [run_dir / "sample", run_dir / "distill"],
+                teacher=source_arm[teacher],
+            )
+        )
     elif sample is not None and not sample.get("metrics", {}).get("accepted", 0):
-        skipped.append({"arm": "student", "reason": "rejection sampling kept no trace from the teacher, so distillation was skipped"})
+        skipped.append(
+            {
+                "arm": "student",
+                "reason": "rejection sampling kept no trace from the teacher, so distillation was skipped",
+            }
+        )
     else:
         skipped.append({"arm": "student", "reason": "no distill stage ran in this run"})
     for arm in arms:
         if not (arm.eval_dir / "summary.json").is_file():
-            skipped.append({"arm": arm.name, "reason": f"not evaluated yet (no {arm.eval_dir / 'summary.json'})"})
+            skipped.append(
+                {"arm": arm.name, "reason": f"not evaluated yet (no {arm.eval_dir / 'summary.json'})"}
+            )
     order = ["base", "sft_only", "rl_only", "hybrid", "student"]
     return arms, sorted(skipped, key=lambda entry: order.index(entry["arm"]))
 
@@ -139,14 +192,24 @@ def ablation_arms(run_dir: Path) -> list[Arm]:
     return ablation_plan(run_dir)[0]
 
 
-def run_compare(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> dict[str, Any]:
+def run_compare(
+    recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
+) -> dict[str, Any]:
     """Run (or resume) every arm the recipe allows, then write and return the ablation table."""
     split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"
     try:
         _run_arms(recipe, recipe_path, show_progress)
-    except Exception as error:
+    except BaseException as error:  # Ctrl-C too: the table says it is incomplete
         # the arms already scored are still tabled (an earlier table would otherwise stay, stale), then the error
-        write_ablation(recipe.run_dir, split=split, failure=f"{type(error).__name__}: {error}")
+        failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        try:
+            write_ablation(recipe.run_dir, split=split, failure=failure)
+        except Exception as table_error:  # never hide the error that stopped compare behind this one
+            log.warning(
+                "compare: could not write the ablation table of the arms already scored (%s: %s)",
+                type(table_error).__name__,
+                table_error,
+            )
         raise
     return write_ablation(recipe.run_dir, split=split)
 
@@ -157,7 +220,9 @@ def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> 
 
     run_pipeline(recipe, recipe_path=recipe_path, show_progress=show_progress)
     if recipe.rl and recipe.rl.enabled and not (recipe.sft and recipe.sft.enabled):
-        log.info("compare: the recipe has no SFT, so its own RL run starts from the base model and is the rl_only arm")
+        log.info(
+            "compare: the recipe has no SFT, so its own RL run starts from the base model and is the rl_only arm"
+        )
     elif recipe.rl and recipe.rl.enabled:
         from safealign.pipeline import warn_if_settings_changed
         from safealign.runs import run_settings
@@ -166,12 +231,25 @@ def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> 
         branch = recipe.run_dir / "ablation" / "rl_only"
         asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
         # as the pipeline does for its own stages: a finished branch is kept, but a recipe changed since is said
-        warn_if_settings_changed("rl_only", branch / "rl", recipe.rl, run_settings(recipe.seed, recipe.model.system_prompt, recipe.model.name))
-        model = str(run_rl(recipe.rl, recipe.model.name, branch / "rl", precision=recipe.precision, **asked).model_path)
-        run_eval_stage(recipe.eval, model, branch / "eval", label="rl_only", show_progress=show_progress, **asked)
+        warn_if_settings_changed(
+            "rl_only",
+            branch / "rl",
+            recipe.rl,
+            run_settings(recipe.seed, recipe.model.system_prompt, recipe.model.name),
+        )
+        model = str(
+            run_rl(
+                recipe.rl, recipe.model.name, branch / "rl", precision=recipe.precision, **asked
+            ).model_path
+        )
+        run_eval_stage(
+            recipe.eval, model, branch / "eval", label="rl_only", show_progress=show_progress, **asked
+        )
     else:
-        log.info("compare: the recipe has no enabled rl section; no RL arm is trained (RL arms a run folder already holds "
-                 "are still listed)")
+        log.info(
+            "compare: the recipe has no enabled rl section; no RL arm is trained (RL arms a run folder already holds "
+            "are still listed)"
+        )
 
 
 def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None = None) -> dict[str, Any]:
@@ -180,17 +258,29 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
     rows = [row for arm in arms if (row := arm.row(split)) is not None]
     paired = paired_checks(arms, split)
     differences = scoring_differences([arm for arm in arms if arm.row(split) is not None])
-    result = {"run_dir": str(run_dir), "split": split, "arms": rows, "skipped": skipped, "paired": paired,
-              "scored_differently": differences} | ({"failure": failure} if failure else {})
+    result = {
+        "run_dir": str(run_dir),
+        "split": split,
+        "arms": rows,
+        "skipped": skipped,
+        "paired": paired,
+        "scored_differently": differences,
+    } | ({"failure": failure} if failure else {})
     write_json(run_dir / "ablation.json", result)
     stopped = f"**Incomplete:** compare stopped with {failure}; rerun it to resume.\n\n" if failure else ""
-    (run_dir / "ablation.md").write_text(stopped + ablation_markdown(rows, split) + differences_markdown(differences)
-                                         + skipped_markdown(skipped) + paired_markdown(paired))
+    (run_dir / "ablation.md").write_text(
+        stopped
+        + ablation_markdown(rows, split)
+        + differences_markdown(differences)
+        + skipped_markdown(skipped)
+        + paired_markdown(paired)
+    )
     return result
 
 
 # What an arm's eval was asked with: arms are comparable only when these agree (the stage's label does not count).
-SCORING_KEYS = ("suites", "split", "limit", "max_new_tokens", "seed", "system_prompt", "judge", "temperature", "samples")
+# The eval stage records EvalConfig's fields; precision counts: bf16 answers differ from fp32's (EVAL_PRECISION_HELP).
+SCORING_KEYS = ("suites", "split", "limit", "max_new_tokens", "seed", "system_prompt", "judge", "precision")
 
 
 def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
@@ -202,60 +292,105 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
         config = (record.get("config") or {}) | {"seed": record.get("seed")}
         asked[arm.name] = {key: config.get(key) for key in SCORING_KEYS if key in config}
     keys = sorted({key for settings in asked.values() for key in settings})
-    return {key: {name: settings.get(key) for name, settings in asked.items()}
-            for key in keys if len({repr(settings.get(key)) for settings in asked.values()}) > 1}
+    return {
+        key: {name: settings.get(key) for name, settings in asked.items()}
+        for key in keys
+        if len({repr(settings.get(key)) for settings in asked.values()}) > 1
+    }
 
 
 def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
     if not differences:
         return ""
-    said = "; ".join(f"{key}: " + ", ".join(f"{arm} {value!r}" for arm, value in values.items())
-                     for key, values in differences.items())
-    return (f"\n**Scored differently** (an eval kept from an earlier `eval:` section; the rates are over different "
-            f"items or settings): {cell(said)}. Delete those arms' eval folders and rerun compare to score them alike.\n")
+    said = "; ".join(
+        f"{key}: " + ", ".join(f"{arm} {value!r}" for arm, value in values.items())
+        for key, values in differences.items()
+    )
+    return (
+        f"\n**Scored differently** (an eval kept from an earlier `eval:` section; the rates are over different "
+        f"items or settings): {cell(said)}. Delete those arms' eval folders and rerun compare to score them alike.\n"
+    )
 
 
 def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
-    """Each PAIRED_CHECKS pair whose evals kept their answers: flips both ways and the exact McNemar p-value."""
+    """Each PAIRED_CHECKS pair whose evals kept their answers: flips both ways and the exact McNemar p-value, on
+    ``split`` (all its items for a suite without one, as the table's headline). A pair whose items cannot be paired
+    (a suite's prompt changed between the evals) is a row with ``not_checked``: the reason."""
+    from safealign.errors import DataError
     from safealign.evals.paired import paired_diff
 
     dirs = {arm.name: arm.eval_dir for arm in arms}
     teacher = next((arm.teacher for arm in arms if arm.name == "student" and arm.teacher), "hybrid")
-    out = []
+    out: list[dict[str, Any]] = []
     for first, b, suites, claim in PAIRED_CHECKS:
-        a = teacher if b == "student" else first  # the student is checked against the teacher it was distilled from
+        a = (
+            teacher if b == "student" else first
+        )  # the student is checked against the teacher it was distilled from
         if not all(name in dirs and (dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
             continue
-        for diff in paired_diff(dirs[a], dirs[b], show=0, split=split):
+        try:
+            diffs = paired_diff(dirs[a], dirs[b], show=0, split=split, whole_without_split=True)
+        except DataError as error:  # one pair that cannot be checked must not cost the whole table
+            out.append({"check": claim, "a": a, "b": b, "not_checked": str(error)})
+            continue
+        for diff in diffs:
             if diff.suite in suites and diff.paired:
-                out.append({"check": claim, "a": a, "b": b, "suite": diff.suite, "outcome": diff.outcome, "paired": diff.paired,
-                            "a_count": diff.before, "b_count": diff.after, "gained": diff.gained, "lost": diff.lost,
-                            "p_value": diff.p_value, "better": diff.better})
+                out.append(
+                    {
+                        "check": claim,
+                        "a": a,
+                        "b": b,
+                        "suite": diff.suite,
+                        "outcome": diff.outcome,
+                        "paired": diff.paired,
+                        "a_count": diff.before,
+                        "b_count": diff.after,
+                        "gained": diff.gained,
+                        "lost": diff.lost,
+                        "p_value": diff.p_value,
+                        "better": diff.better,
+                    }
+                )
     return out
 
 
 def skipped_markdown(skipped: list[dict[str, Any]]) -> str:
     if not skipped:
         return ""
-    return "\nNot in the table: " + "; ".join(f"{entry['arm']} ({entry['reason']})" for entry in skipped) + ".\n"
+    return (
+        "\nNot in the table: " + "; ".join(f"{entry['arm']} ({entry['reason']})" for entry in skipped) + ".\n"
+    )
 
 
 def paired_markdown(paired: list[dict[str, Any]]) -> str:
-    if not paired:
-        return ""
-    lines = [
-        "",
-        "The seed's claims item by item, on the same prompts (flips: +items with the outcome in B only / −in A only; "
-        "p: the exact McNemar test on those flips; `safealign eval-diff A_DIR B_DIR` lists them):",
-        "",
-        "| check | A → B | suite | per item | A | B | flips | p |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in paired:
-        lines.append(f"| {row['check']} | {row['a']} → {row['b']} | {cell(row['suite'])} | {row['outcome']} | "
-                     f"{row['a_count']}/{row['paired']} | {row['b_count']}/{row['paired']} | +{row['gained']} / −{row['lost']} | "
-                     f"{row['p_value']:.2g} |")
-    return "\n".join(lines) + "\n"
+    checked = [row for row in paired if "not_checked" not in row]
+    unchecked = [row for row in paired if "not_checked" in row]
+    lines = []
+    if checked:
+        lines += [
+            "",
+            "The seed's claims item by item, on the same prompts (flips: +items with the outcome in B only / −in A only; "
+            "p: the exact McNemar test on those flips; `safealign eval-diff A_DIR B_DIR` lists them):",
+            "",
+            "| check | A → B | suite | per item | A | B | flips | p |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+    for row in checked:
+        lines.append(
+            f"| {row['check']} | {row['a']} → {row['b']} | {cell(row['suite'])} | {row['outcome']} | "
+            f"{row['a_count']}/{row['paired']} | {row['b_count']}/{row['paired']} | +{row['gained']} / −{row['lost']} | "
+            f"{row['p_value']:.2g} |"
+        )
+    if unchecked:
+        lines += [
+            "",
+            "Not checked item by item: "
+            + "; ".join(
+                f"{row['check']} ({row['a']} → {row['b']}: {cell(row['not_checked'])})" for row in unchecked
+            )
+            + ".",
+        ]
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def cell(text: Any) -> str:
@@ -269,7 +404,9 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     from safealign.stages.evaluate import headline_columns, rate_cell
 
     columns = headline_columns([row["metrics"] for row in rows], COLUMN_ORDER)
-    titles = [cell(title) + (" ↑" if higher else " ↓") for _, title, higher in columns]  # a user's suite name can hold a "|"
+    titles = [
+        cell(title) + (" ↑" if higher else " ↓") for _, title, higher in columns
+    ]  # a user's suite name can hold a "|"
     lines = [
         f"Scores on the {split.replace('_', '-')} split of each suite, all its items for a suite without one (a prompt file, "
         "an rg: family) (± is half the 95% Wilson interval); "
@@ -281,8 +418,11 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     ]
     for row in rows:
         cells = [rate_cell(row["metrics"].get(key)) for key, _, _ in columns]
-        lines.append(f"| {row['arm']} | {row['description']} | " + " | ".join(cells)
-                     + f" | {row['wall_time_s'] / 60:.1f} min | {row['tokens']:,} |")
+        lines.append(
+            f"| {row['arm']} | {row['description']} | "
+            + " | ".join(cells)
+            + f" | {row['wall_time_s'] / 60:.1f} min | {row['tokens']:,} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,14 @@ POOLINGS = ("last", "mean")
 C_VALUES = (0.01, 0.1, 1.0)
 
 
-def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], system_prompt: str | None = None,
-                  poolings: Iterable[str] = ("last",), batch_size: int = 16) -> dict[str, np.ndarray]:
+def prompt_states(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    system_prompt: str | None = None,
+    poolings: Iterable[str] = ("last",),
+    batch_size: int = 16,
+) -> dict[str, np.ndarray]:
     """Hidden states of every layer (embeddings first) per prompt, as ``{pooling: array[prompt, layer, hidden]}``.
 
     Each prompt is encoded by the generation engine's own :meth:`GenerationEngine.encode` (chat template, ``system_prompt``,
@@ -50,21 +57,27 @@ def prompt_states(model: Any, tokenizer: Any, prompts: Sequence[str], system_pro
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else engine.stop_token_ids[0]
     out: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
     for start in range(0, len(prompts), batch_size):
-        chunk = list(prompts[start:start + batch_size])
+        chunk = list(prompts[start : start + batch_size])
         encoded = [engine.encode(p) for p in chunk]
         # Right padding: causal attention keeps every real token's state what it is alone (left padding would shift positions).
         input_ids = torch.full((len(chunk), max(map(len, encoded))), pad_id, dtype=torch.long)
         mask = torch.zeros_like(input_ids)
         for row, ids in enumerate(encoded):
-            input_ids[row, :len(ids)], mask[row, :len(ids)] = torch.tensor(ids), 1
+            input_ids[row, : len(ids)], mask[row, : len(ids)] = torch.tensor(ids), 1
         with torch.no_grad():
-            hidden = model(input_ids=input_ids.to(engine.device), attention_mask=mask.to(engine.device), output_hidden_states=True).hidden_states
+            hidden = model(
+                input_ids=input_ids.to(engine.device),
+                attention_mask=mask.to(engine.device),
+                output_hidden_states=True,
+            ).hidden_states
         states = torch.stack(hidden, dim=1).float().cpu()  # prompt, layer, token, hidden
         for row, (prompt, ids) in enumerate(zip(chunk, encoded, strict=True)):
             if "last" in poolings:
                 out["last"].append(states[row, :, len(ids) - 1].numpy())
             if "mean" in poolings:
-                out["mean"].append(states[row, :, :len(ids)][:, user_tokens(tokenizer, ids, prompt)].mean(dim=1).numpy())
+                out["mean"].append(
+                    states[row, :, : len(ids)][:, user_tokens(tokenizer, ids, prompt)].mean(dim=1).numpy()
+                )
     return {p: np.stack(rows) if rows else np.zeros((0, 0, 0), dtype=np.float32) for p, rows in out.items()}
 
 
@@ -76,9 +89,13 @@ def user_tokens(tokenizer: Any, ids: list[int], prompt: str) -> Any:
     text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
     again = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     if list(again["input_ids"]) != list(ids) or prompt not in text:
-        raise DataError("mean pooling needs a tokenizer whose decoded prompt tokenizes to the same tokens; use the last pooling")
+        raise DataError(
+            "mean pooling needs a tokenizer whose decoded prompt tokenizes to the same tokens; use the last pooling"
+        )
     begin = text.rindex(prompt)
-    return torch.tensor([begin <= a and b <= begin + len(prompt) and b > a for a, b in again["offset_mapping"]])
+    return torch.tensor(
+        [begin <= a and b <= begin + len(prompt) and b > a for a, b in again["offset_mapping"]]
+    )
 
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
@@ -115,13 +132,17 @@ class RefusalProbe:
     def scores_from_states(self, states: np.ndarray) -> np.ndarray:
         """P(harmful) per prompt from ``prompt_states(...)["last"]``."""
         if states.ndim != 3 or states.shape[1] <= self.layer or states.shape[2] != len(self.coef):
-            raise DataError(f"the probe reads layer {self.layer} of a model with hidden size {len(self.coef)}; these states "
-                            f"have shape {tuple(states.shape)}: fit a probe on this model (`safealign probe MODEL`)")
+            raise DataError(
+                f"the probe reads layer {self.layer} of a model with hidden size {len(self.coef)}; these states "
+                f"have shape {tuple(states.shape)}: fit a probe on this model (`safealign probe MODEL`)"
+            )
         x = (states[:, self.layer] - np.asarray(self.mean)) / np.asarray(self.scale)
         return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
 
     def score(self, model: Any, tokenizer: Any, prompts: Sequence[str], batch_size: int = 16) -> np.ndarray:
-        return self.scores_from_states(prompt_states(model, tokenizer, prompts, self.system_prompt, ("last",), batch_size)["last"])
+        return self.scores_from_states(
+            prompt_states(model, tokenizer, prompts, self.system_prompt, ("last",), batch_size)["last"]
+        )
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,36 +155,57 @@ class RefusalProbe:
             data = json.loads(Path(path).read_text())
             probe = cls(**data)
         except FileNotFoundError:
-            raise DataError(f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`") from None
+            raise DataError(
+                f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`"
+            ) from None
         except (json.JSONDecodeError, TypeError) as error:
-            raise DataError(f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again") from None
+            raise DataError(
+                f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again "
+                f"(`safealign probe MODEL --out {path}`)"
+            ) from None
         if (problem := probe.problem()) is not None:
-            raise DataError(f"{path} is not a refusal probe written by `safealign probe` ({problem}); fit it again")
+            raise DataError(
+                f"{path} is not a refusal probe written by `safealign probe` ({problem}); fit it again "
+                f"(`safealign probe MODEL --out {path}`)"
+            )
         return probe
 
     def problem(self) -> str | None:
         """What makes a probe read from a file unusable (a hand edit), or None: a negative layer would silently read
-        another layer with this one's weights."""
-        def numbers(values: Any) -> bool:
-            return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        another layer with this one's weights; a NaN, an infinity or a scale of 0 would make every score NaN or 0/1."""
+
+        def number(value: Any) -> bool:  # JSON's NaN and Infinity load as floats
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
         if not isinstance(self.layer, int) or isinstance(self.layer, bool) or self.layer < 0:
             return f"layer must be a layer index >= 0, got {self.layer!r}"
-        if not isinstance(self.threshold, (int, float)) or isinstance(self.threshold, bool) or not 0 <= self.threshold <= 1:
+        if not number(self.threshold) or not 0 <= self.threshold <= 1:
             return f"threshold must be a probability in [0, 1], got {self.threshold!r}"
-        if not isinstance(self.intercept, (int, float)) or isinstance(self.intercept, bool):
-            return f"intercept must be a number, got {self.intercept!r}"
-        if not (numbers(self.mean) and numbers(self.scale) and numbers(self.coef)) or not self.coef \
-                or not len(self.mean) == len(self.scale) == len(self.coef):
+        if not number(self.intercept):
+            return f"intercept must be a finite number, got {self.intercept!r}"
+        for name, values in (("mean", self.mean), ("scale", self.scale), ("coef", self.coef)):
+            if not isinstance(values, list) or not all(number(v) for v in values):
+                return f"{name} must be a list of finite numbers"
+        if not self.coef or not len(self.mean) == len(self.scale) == len(self.coef):
             return "mean, scale and coef must be lists of numbers of one length (the model's hidden size)"
+        if not all(v > 0 for v in self.scale):
+            return "every scale must be > 0 (each feature is divided by its scale)"
         if self.system_prompt is not None and not isinstance(self.system_prompt, str):
             return f"system_prompt must be text or null, got {type(self.system_prompt).__name__}"
+        if not isinstance(self.fitted, dict):
+            return f"fitted must be a mapping of the fit's record, got {type(self.fitted).__name__}"
         return None
 
 
-def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int]], dev: Sequence[tuple[str, int]],
-                      system_prompt: str | None = None, c_values: Sequence[float] = C_VALUES,
-                      batch_size: int = 16) -> RefusalProbe:
+def fit_refusal_probe(
+    model: Any,
+    tokenizer: Any,
+    train: Sequence[tuple[str, int]],
+    dev: Sequence[tuple[str, int]],
+    system_prompt: str | None = None,
+    c_values: Sequence[float] = C_VALUES,
+    batch_size: int = 16,
+) -> RefusalProbe:
     """Fit a probe per layer and C on ``train`` ((prompt, 1 harmful / 0 benign) pairs), keep the one with the best
     ROC AUC on ``dev`` (ties: the lower layer, then the smaller C) and the threshold with the best dev margin."""
     from sklearn.linear_model import LogisticRegression
@@ -171,9 +213,13 @@ def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int
 
     for name, rows in (("training", train), ("dev", dev)):
         if len({label for _, label in rows}) < 2:
-            raise DataError(f"the probe's {name} prompts need both harmful (1) and benign (0) ones; got "
-                            f"{sum(label for _, label in rows)} harmful of {len(rows)}")
-    x_train = prompt_states(model, tokenizer, [p for p, _ in train], system_prompt, batch_size=batch_size)["last"]
+            raise DataError(
+                f"the probe's {name} prompts need both harmful (1) and benign (0) ones; got "
+                f"{sum(label for _, label in rows)} harmful of {len(rows)}"
+            )
+    x_train = prompt_states(model, tokenizer, [p for p, _ in train], system_prompt, batch_size=batch_size)[
+        "last"
+    ]
     x_dev = prompt_states(model, tokenizer, [p for p, _ in dev], system_prompt, batch_size=batch_size)["last"]
     y_train, y_dev = [label for _, label in train], [label for _, label in dev]
     best: tuple[float, int, float, Any, Any] | None = None
@@ -182,20 +228,38 @@ def fit_refusal_probe(model: Any, tokenizer: Any, train: Sequence[tuple[str, int
             continue  # the same state for every prompt (the embedding of the assistant header's last token): nothing to read
         scaler = StandardScaler().fit(x_train[:, layer])
         for c in c_values:
-            clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(scaler.transform(x_train[:, layer]), y_train)
+            clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
+                scaler.transform(x_train[:, layer]), y_train
+            )
             dev_auc = roc_auc(y_dev, clf.predict_proba(scaler.transform(x_dev[:, layer]))[:, 1])
             if best is None or dev_auc > best[0]:
                 best = (dev_auc, layer, c, scaler, clf)
     if best is None:
-        raise DataError("every layer's state is the same for all training prompts: the prompts must differ, and the model "
-                        "must read them (is it the right model?)")
+        raise DataError(
+            "every layer's state is the same for all training prompts: the prompts must differ, and the model "
+            "must read them (is it the right model?)"
+        )
     dev_auc, layer, c, scaler, clf = best
-    probe = RefusalProbe(layer=layer, threshold=0.5, mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist(),
-                         coef=clf.coef_[0].tolist(), intercept=float(clf.intercept_[0]), system_prompt=system_prompt)
+    probe = RefusalProbe(
+        layer=layer,
+        threshold=0.5,
+        mean=scaler.mean_.tolist(),
+        scale=scaler.scale_.tolist(),
+        coef=clf.coef_[0].tolist(),
+        intercept=float(clf.intercept_[0]),
+        system_prompt=system_prompt,
+    )
     dev_scores = probe.scores_from_states(x_dev)
     probe.threshold = best_threshold(y_dev, dev_scores)
-    probe.fitted = {"C": c, "dev_auc": round(dev_auc, 4), "train": len(train), "train_harmful": sum(y_train),
-                    "dev": len(dev), "dev_harmful": sum(y_dev), "layers": int(x_train.shape[1])}
+    probe.fitted = {
+        "C": c,
+        "dev_auc": round(dev_auc, 4),
+        "train": len(train),
+        "train_harmful": sum(y_train),
+        "dev": len(dev),
+        "dev_harmful": sum(y_dev),
+        "layers": int(x_train.shape[1]),
+    }
     return probe
 
 
@@ -222,15 +286,29 @@ class ProbeRoutedGenerator(JudgedWrapper):
     'greedy'
     """
 
-    def __init__(self, inner: Any, probe: RefusalProbe, samples: int = 8, temperature: float = 0.7, top_p: float = 0.95,
-                 judge: Any = None, probe_file: str | None = None) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        probe: RefusalProbe,
+        samples: int = 8,
+        temperature: float = 0.7,
+        top_p: float = 0.95,
+        judge: Any = None,
+        probe_file: str | None = None,
+    ) -> None:
         if not (hasattr(inner, "model") and hasattr(inner, "tokenizer")):
-            raise SettingError("the refusal probe reads the model's hidden states: it needs a local model, not an endpoint")
+            raise SettingError(
+                "the refusal probe reads the model's hidden states: it needs a local model, not an endpoint"
+            )
         if samples < 1 or temperature <= 0:
-            raise SettingError(f"the probe's fallback answers are sampled: samples >= 1 and temperature > 0, got {samples} at {temperature}")
+            raise SettingError(
+                f"the probe's fallback answers are sampled: samples >= 1 and temperature > 0, got {samples} at {temperature}"
+            )
         if probe.system_prompt != getattr(inner, "system_prompt", None):
-            raise SettingError("the probe was fitted with a different system prompt than the generator uses; give the "
-                               "eval the probe's (`--system-prompt`) or fit the probe with this one")
+            raise SettingError(
+                "the probe was fitted with a different system prompt than the generator uses; give the "
+                "eval the probe's (`--system-prompt`) or fit the probe with this one"
+            )
         super().__init__(inner, judge)
         self.probe, self.probe_file = probe, probe_file
         self.samples, self.temperature, self.top_p = samples, temperature, top_p
@@ -240,30 +318,52 @@ class ProbeRoutedGenerator(JudgedWrapper):
         """The eval's record of the routing: its settings, and which probe where known (its file, the model it was fitted on)."""
         known = {"file": self.probe_file, "fitted_model": self.probe.fitted.get("model")}
         return {key: value for key, value in known.items() if value is not None} | {
-            "layer": self.probe.layer, "threshold": self.probe.threshold, "samples": self.samples,
-            "temperature": self.temperature, "top_p": self.top_p}
+            "layer": self.probe.layer,
+            "threshold": self.probe.threshold,
+            "samples": self.samples,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+        }
 
-    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
-                 show_progress: bool = False) -> list[Completion]:
+    def generate(
+        self, prompts: Sequence[Prompt], params: SamplingParams | None = None, show_progress: bool = False
+    ) -> list[Completion]:
         """One answer per prompt; ``meta["probe"]`` says how it was chosen, ``meta["tokens_spent"]`` what it cost.
         Answers are sampled only for the prompts whose greedy answer disagrees with the probe."""
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
         if params.temperature > 0 or params.num_samples > 1:
-            raise SettingError("the probe-routed decoding returns one answer per prompt, greedy unless the probe "
-                               f"disagrees: ask it with temperature 0 and one sample, got {params.temperature}, {params.num_samples}")
-        users = [last_user_text(p) for p in prompts]  # the probe was fitted on single user turns: it reads the last one
-        scores = self.probe.score(self.inner.model, self.inner.tokenizer, users, batch_size=getattr(self.inner, "batch_size", 16))
+            raise SettingError(
+                "the probe-routed decoding returns one answer per prompt, greedy unless the probe "
+                f"disagrees: ask it with temperature 0 and one sample, got {params.temperature}, {params.num_samples}"
+            )
+        users = [
+            last_user_text(p) for p in prompts
+        ]  # the probe was fitted on single user turns: it reads the last one
+        scores = self.probe.score(
+            self.inner.model, self.inner.tokenizer, users, batch_size=getattr(self.inner, "batch_size", 16)
+        )
         greedy = self.inner.generate(prompts, params, show_progress=show_progress)
-        greedy_refused = [v.label == REFUSAL for v in self.judge.judge([users[c.prompt_index] for c in greedy], [c.text for c in greedy])]
+        greedy_refused = [
+            v.label == REFUSAL
+            for v in self.judge.judge([users[c.prompt_index] for c in greedy], [c.text for c in greedy])
+        ]
         decisions = [bool(s >= self.probe.threshold) for s in scores]
-        disagree = [c.prompt_index for c, r in zip(greedy, greedy_refused, strict=True) if r != decisions[c.prompt_index]]
+        disagree = [
+            c.prompt_index
+            for c, r in zip(greedy, greedy_refused, strict=True)
+            if r != decisions[c.prompt_index]
+        ]
         sampled: dict[int, list[tuple[Completion, bool]]] = {}
         if disagree:
-            sampling = dataclasses.replace(params, temperature=self.temperature, top_p=self.top_p, num_samples=self.samples)
+            sampling = dataclasses.replace(
+                params, temperature=self.temperature, top_p=self.top_p, num_samples=self.samples
+            )
             extra = self.inner.generate([prompts[i] for i in disagree], sampling, show_progress=show_progress)
-            labels = self.judge.judge([users[disagree[c.prompt_index]] for c in extra], [c.text for c in extra])
+            labels = self.judge.judge(
+                [users[disagree[c.prompt_index]] for c in extra], [c.text for c in extra]
+            )
             for c, verdict in sorted(zip(extra, labels, strict=True), key=lambda pair: pair[0].sample_index):
                 sampled.setdefault(disagree[c.prompt_index], []).append((c, verdict.label == REFUSAL))
         out = []
@@ -275,8 +375,20 @@ class ProbeRoutedGenerator(JudgedWrapper):
                     chosen, source = candidate, f"sample {candidate.sample_index}"
                     break
             spent = first.completion_tokens + sum(c.completion_tokens for c, _ in sampled.get(index, []))
-            out.append(dataclasses.replace(
-                chosen, prompt_index=index, sample_index=0,
-                meta={"probe": {"score": round(float(scores[index]), 4), "refuse": decision, "greedy_refused": refused,
-                                "source": source}, "tokens_spent": spent}))
+            out.append(
+                dataclasses.replace(
+                    chosen,
+                    prompt_index=index,
+                    sample_index=0,
+                    meta={
+                        "probe": {
+                            "score": round(float(scores[index]), 4),
+                            "refuse": decision,
+                            "greedy_refused": refused,
+                            "source": source,
+                        },
+                        "tokens_spent": spent,
+                    },
+                )
+            )
         return out

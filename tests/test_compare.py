@@ -10,14 +10,30 @@ from safealign.runs import write_json
 
 
 def metric(value: float, n: int = 50) -> dict:
-    return {"value": value, "n": n, "low": max(0.0, value - 0.1), "high": min(1.0, value + 0.1), "count": round(value * n)}
+    return {
+        "value": value,
+        "n": n,
+        "low": max(0.0, value - 0.1),
+        "high": min(1.0, value + 0.1),
+        "count": round(value * n),
+    }
 
 
 def fake_eval(path: Path, refusal: float, accuracy: float) -> None:
-    write_json(path / "summary.json", {"suites": {
-        "harmful": {"metrics": {"held_out": {"refusal_rate": metric(refusal)}, "in_distribution": {"refusal_rate": metric(0.99)}}},
-        "reasoning": {"metrics": {"held_out": {"accuracy": metric(accuracy)}}},
-    }})
+    write_json(
+        path / "summary.json",
+        {
+            "suites": {
+                "harmful": {
+                    "metrics": {
+                        "held_out": {"refusal_rate": metric(refusal)},
+                        "in_distribution": {"refusal_rate": metric(0.99)},
+                    }
+                },
+                "reasoning": {"metrics": {"held_out": {"accuracy": metric(accuracy)}}},
+            }
+        },
+    )
 
 
 def fake_stage(path: Path, wall: float, tokens: int) -> None:
@@ -37,11 +53,15 @@ def test_arms_sum_the_training_stages_on_their_path(tmp_path):
     result = write_ablation(run)
 
     arms = {row["arm"]: row for row in result["arms"]}
-    assert list(arms) == ["base", "sft_only", "rl_only", "hybrid"], "the student arm has no eval and is left out"
+    assert list(arms) == ["base", "sft_only", "rl_only", "hybrid"], (
+        "the student arm has no eval and is left out"
+    )
     assert arms["base"]["wall_time_s"] == 0 and arms["base"]["tokens"] == 0
     assert arms["hybrid"]["wall_time_s"] == 1500 and arms["hybrid"]["tokens"] == 140_000
     assert arms["rl_only"]["tokens"] == 38_000
-    assert arms["hybrid"]["metrics"]["harmful.refusal_rate"]["value"] == 0.88, "held-out split, not in-distribution"
+    assert arms["hybrid"]["metrics"]["harmful.refusal_rate"]["value"] == 0.88, (
+        "held-out split, not in-distribution"
+    )
     table = (run / "ablation.md").read_text()
     assert "| hybrid | SFT then GRPO | 88% ±10% |" in table
     assert "25.0 min | 140,000 |" in table
@@ -50,9 +70,20 @@ def test_arms_sum_the_training_stages_on_their_path(tmp_path):
 
 def write_answers(path: Path, refused: list[bool], split: str = "held_out") -> None:
     """samples.jsonl of a harmful-suite eval: one judged answer per item."""
-    lines = [{"suite": "harmful", "id": f"h{i}", "split": split, "category": "S6", "prompt": f"p{i}", "completion": "...",
-              "sample_index": 0, "verdicts": {"refusal": {"label": "refusal" if r else "compliance"}}, "scores": {}}
-             for i, r in enumerate(refused)]
+    lines = [
+        {
+            "suite": "harmful",
+            "id": f"h{i}",
+            "split": split,
+            "category": "S6",
+            "prompt": f"p{i}",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": {"refusal": {"label": "refusal" if r else "compliance"}},
+            "scores": {},
+        }
+        for i, r in enumerate(refused)
+    ]
     (path / "samples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
@@ -64,22 +95,53 @@ def test_the_seeds_claims_are_checked_item_by_item(tmp_path):
     write_answers(run / "eval" / "rl", [False] * 6 + [True] * 4)
     # an in-distribution answer in one folder only is not paired on the held-out split
     with (run / "eval" / "rl" / "samples.jsonl").open("a") as handle:
-        handle.write(json.dumps({"suite": "harmful", "id": "x", "split": "in_distribution", "prompt": "", "completion": "",
-                                 "verdicts": {"refusal": {"label": "refusal"}}, "scores": {}}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "suite": "harmful",
+                    "id": "x",
+                    "split": "in_distribution",
+                    "prompt": "",
+                    "completion": "",
+                    "verdicts": {"refusal": {"label": "refusal"}},
+                    "scores": {},
+                }
+            )
+            + "\n"
+        )
 
     result = write_ablation(run)
 
     [check] = result["paired"]
     assert (check["a"], check["b"], check["suite"]) == ("sft_only", "hybrid", "harmful")
-    assert (check["a_count"], check["b_count"], check["paired"], check["gained"], check["lost"]) == (10, 4, 10, 0, 6)
+    assert (check["a_count"], check["b_count"], check["paired"], check["gained"], check["lost"]) == (
+        10,
+        4,
+        10,
+        0,
+        6,
+    )
     assert check["p_value"] == 2 / 64 and check["better"] == -6
-    assert "| hybrid as safe as SFT only | sft_only → hybrid | harmful | refused | 10/10 | 4/10 | +0 / −6 | 0.031 |" in (
-        run / "ablation.md").read_text()
+    assert (
+        "| hybrid as safe as SFT only | sft_only → hybrid | harmful | refused | 10/10 | 4/10 | +0 / −6 | 0.031 |"
+        in (run / "ablation.md").read_text()
+    )
 
 
 def write_reasoning(path: Path, correct: list[bool]) -> None:
-    lines = [{"suite": "reasoning", "id": f"r{i}", "split": "held_out", "prompt": f"q{i}", "completion": "...",
-              "sample_index": 0, "verdicts": {}, "scores": {"correct": c}} for i, c in enumerate(correct)]
+    lines = [
+        {
+            "suite": "reasoning",
+            "id": f"r{i}",
+            "split": "held_out",
+            "prompt": f"q{i}",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": {},
+            "scores": {"correct": c},
+        }
+        for i, c in enumerate(correct)
+    ]
     (path / "samples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
@@ -88,7 +150,10 @@ def rl_from_base_run(run: Path) -> None:
     fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
     fake_eval(run / "eval" / "rl", refusal=0.1, accuracy=0.3)
     write_reasoning(run / "eval" / "rl", [True, False])
-    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": "tiny", "wall_time_s": 60, "metrics": {"tokens": 400}})
+    write_json(
+        run / "rl" / "stage.json",
+        {"stage": "rl", "parent": "tiny", "wall_time_s": 60, "metrics": {"tokens": 400}},
+    )
 
 
 def test_rl_without_sft_is_one_rl_only_arm_not_a_hybrid(tmp_path):
@@ -106,7 +171,10 @@ def test_rl_without_sft_is_one_rl_only_arm_not_a_hybrid(tmp_path):
     skipped = {entry["arm"]: entry["reason"] for entry in result["skipped"]}
     assert set(skipped) == {"sft_only", "hybrid", "student"} and "no SFT" in skipped["hybrid"]
     table = (run / "ablation.md").read_text()
-    assert "SFT then GRPO" not in table and "| rl_only | GRPO from the base model (no SFT, like R1-Zero) |" in table
+    assert (
+        "SFT then GRPO" not in table
+        and "| rl_only | GRPO from the base model (no SFT, like R1-Zero) |" in table
+    )
     assert "Not in the table: sft_only (no SFT stage ran in this run); hybrid (" in table
 
 
@@ -119,12 +187,26 @@ def test_compare_trains_rl_once_when_the_recipe_has_no_sft(tmp_path, monkeypatch
     from safealign.compare import run_compare
     from safealign.config import Recipe
 
-    recipe = Recipe.model_validate({"name": "rlonly", "output_dir": str(tmp_path), "model": {"name": "tiny"},
-                                    "sft": {"enabled": False}, "rl": {"num_prompts": 4, "prompts_per_step": 2}})
+    recipe = Recipe.model_validate(
+        {
+            "name": "rlonly",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sft": {"enabled": False},
+            "rl": {"num_prompts": 4, "prompts_per_step": 2},
+        }
+    )
     trained = []
-    monkeypatch.setattr(safealign.pipeline, "run_pipeline", lambda *args, **kwargs: rl_from_base_run(recipe.run_dir))
-    monkeypatch.setitem(sys.modules, "safealign.stages.rl", types.SimpleNamespace(
-        run_rl=lambda *a, **k: trained.append(a) or types.SimpleNamespace(model_path="rl_only/model")))
+    monkeypatch.setattr(
+        safealign.pipeline, "run_pipeline", lambda *args, **kwargs: rl_from_base_run(recipe.run_dir)
+    )
+    monkeypatch.setitem(
+        sys.modules,
+        "safealign.stages.rl",
+        types.SimpleNamespace(
+            run_rl=lambda *a, **k: trained.append(a) or types.SimpleNamespace(model_path="rl_only/model")
+        ),
+    )
     monkeypatch.setattr(safealign.stages.evaluate, "run_eval_stage", lambda *a, **k: trained.append(a))
 
     result = run_compare(recipe, show_progress=False)
@@ -137,7 +219,10 @@ def test_student_names_the_teacher_it_was_distilled_from(tmp_path):
     run = tmp_path / "run"
     fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
     fake_eval(run / "eval" / "student", refusal=0.1, accuracy=0.2)
-    write_json(run / "sample" / "stage.json", {"stage": "sample", "parent": "tiny", "wall_time_s": 1, "metrics": {"tokens": 32, "accepted": 4}})
+    write_json(
+        run / "sample" / "stage.json",
+        {"stage": "sample", "parent": "tiny", "wall_time_s": 1, "metrics": {"tokens": 32, "accepted": 4}},
+    )
     fake_stage(run / "distill", 2, 116)
 
     result = write_ablation(run)
@@ -156,8 +241,14 @@ def test_a_student_with_no_accepted_traces_is_listed_with_the_reason(tmp_path):
         fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
     fake_eval(run / "ablation" / "rl_only" / "eval", refusal=0.5, accuracy=0.2)
     fake_stage(run / "sft", 1, 10)
-    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}})
-    write_json(run / "sample" / "stage.json", {"stage": "sample", "parent": str(run / "rl" / "model"), "metrics": {"accepted": 0}})
+    write_json(
+        run / "rl" / "stage.json",
+        {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}},
+    )
+    write_json(
+        run / "sample" / "stage.json",
+        {"stage": "sample", "parent": str(run / "rl" / "model"), "metrics": {"accepted": 0}},
+    )
 
     result = write_ablation(run)
 
@@ -174,24 +265,44 @@ def test_a_users_suite_gets_its_own_column_and_a_gate_rollback_is_named(tmp_path
     for arm, accuracy in (("base", 0.2), ("sft", 0.3), ("rl", 0.3)):
         fake_eval(run / "eval" / arm, refusal=0.5, accuracy=accuracy)
         summary = json.loads((run / "eval" / arm / "summary.json").read_text())
-        summary["suites"]["my_jailbreaks"] = {"kind": "harmful", "metrics": {"all": {"refusal_rate": metric(0.4)}}}
-        summary["suites"]["rg:basic_arithmetic"] = {"kind": "reasoning", "metrics": {"held_out": {"accuracy": metric(accuracy)}}}
+        summary["suites"]["my_jailbreaks"] = {
+            "kind": "harmful",
+            "metrics": {"all": {"refusal_rate": metric(0.4)}},
+        }
+        summary["suites"]["rg:basic_arithmetic"] = {
+            "kind": "reasoning",
+            "metrics": {"held_out": {"accuracy": metric(accuracy)}},
+        }
         write_json(run / "eval" / arm / "summary.json", summary)
     fake_stage(run / "sft", 1, 10)
-    write_json(run / "rl" / "stage.json", {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}})
-    gates = [{"step": 0, "action": "baseline", "rolled_back_to": None}, {"step": 5, "action": "rollback+stop", "rolled_back_to": 0}]
+    write_json(
+        run / "rl" / "stage.json",
+        {"stage": "rl", "parent": str(run / "sft" / "model"), "wall_time_s": 1, "metrics": {"tokens": 10}},
+    )
+    gates = [
+        {"step": 0, "action": "baseline", "rolled_back_to": None},
+        {"step": 5, "action": "rollback+stop", "rolled_back_to": 0},
+    ]
     (run / "rl" / "gates.jsonl").write_text("".join(json.dumps(event) + "\n" for event in gates))
 
     result = write_ablation(run)
 
     hybrid = next(row for row in result["arms"] if row["arm"] == "hybrid")
-    assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO and rolled it back to its start: this is the SFT model, unchanged)"
+    assert (
+        hybrid["description"]
+        == "SFT then GRPO (a gate stopped GRPO and rolled it back to its start: this is the SFT model, unchanged)"
+    )
     assert hybrid["metrics"]["rg:basic_arithmetic.accuracy"]["value"] == 0.3
     header = (run / "ablation.md").read_text().splitlines()[2]
-    assert header.endswith("| language mixing ↓ | my_jailbreaks: harmful refused ↑ | rg:basic_arithmetic: reasoning acc. ↑ | wall time | tokens |")
+    assert header.endswith(
+        "| language mixing ↓ | my_jailbreaks: harmful refused ↑ | rg:basic_arithmetic: reasoning acc. ↑ | wall time | tokens |"
+    )
     assert "| 40% ±10% | 30% ±10% | 0.0 min |" in (run / "ablation.md").read_text()
 
-    gates[1]["rolled_back_to"], gates[1]["step"] = 5, 10  # stopped later, after a passing check: GRPO changed the model
+    gates[1]["rolled_back_to"], gates[1]["step"] = (
+        5,
+        10,
+    )  # stopped later, after a passing check: GRPO changed the model
     (run / "rl" / "gates.jsonl").write_text("".join(json.dumps(event) + "\n" for event in gates))
     hybrid = next(row for row in write_ablation(run)["arms"] if row["arm"] == "hybrid")
     assert hybrid["description"] == "SFT then GRPO (a gate stopped GRPO at step 10, rolled back to step 5)"
@@ -205,16 +316,28 @@ def test_a_moved_run_keeps_its_arms(tmp_path):
         fake_eval(old / "eval" / arm, refusal=0.5, accuracy=0.2)
     fake_stage(old / "sft", 1, 10)
     for stage, parent in (("rl", "sft"), ("sample", "rl"), ("distill", "rl")):
-        write_json(old / stage / "stage.json", {"stage": stage, "parent": str(old / parent / "model"),
-                                                 "output": str(old / stage / "model"), "wall_time_s": 1, "metrics": {"tokens": 10, "accepted": 3}})
+        write_json(
+            old / stage / "stage.json",
+            {
+                "stage": stage,
+                "parent": str(old / parent / "model"),
+                "output": str(old / stage / "model"),
+                "wall_time_s": 1,
+                "metrics": {"tokens": 10, "accepted": 3},
+            },
+        )
     new = tmp_path / "archive" / "x_v2"
     new.parent.mkdir()
     old.rename(new)
 
     arms = {row["arm"]: row["description"] for row in write_ablation(new)["arms"]}
 
-    assert arms == {"base": "the model as given", "sft_only": "SFT", "hybrid": "SFT then GRPO",
-                    "student": "hybrid teacher distilled into the pruned student"}
+    assert arms == {
+        "base": "the model as given",
+        "sft_only": "SFT",
+        "hybrid": "SFT then GRPO",
+        "student": "hybrid teacher distilled into the pruned student",
+    }
 
 
 def test_a_suite_name_with_a_pipe_stays_in_its_column(tmp_path):
@@ -245,8 +368,15 @@ def test_a_failed_arm_still_tables_the_others_and_says_why(tmp_path, monkeypatch
     from safealign.compare import run_compare
     from safealign.config import Recipe
 
-    recipe = Recipe.model_validate({"name": "broken", "output_dir": str(tmp_path), "model": {"name": "tiny"},
-                                    "sft": {"enabled": True}, "rl": {"num_prompts": 4, "prompts_per_step": 2}})
+    recipe = Recipe.model_validate(
+        {
+            "name": "broken",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sft": {"enabled": True},
+            "rl": {"num_prompts": 4, "prompts_per_step": 2},
+        }
+    )
     run = recipe.run_dir
     (run / "ablation.md").parent.mkdir(parents=True)
     (run / "ablation.md").write_text("| rl_only | stale row |")
@@ -275,11 +405,152 @@ def test_arms_scored_with_different_eval_settings_are_said(tmp_path):
     fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
     fake_stage(run / "sft", 600, 100)
     for name, limit in (("base", 2), ("sft", 4)):
-        write_json(run / "eval" / name / "stage.json", {"stage": f"eval:{name}", "seed": 0, "status": "done",
-                                                        "config": {"suites": ["harmful"], "limit": limit, "label": name}})
+        write_json(
+            run / "eval" / name / "stage.json",
+            {
+                "stage": f"eval:{name}",
+                "seed": 0,
+                "status": "done",
+                "config": {"suites": ["harmful"], "limit": limit, "label": name},
+            },
+        )
     result = write_ablation(run)
     assert result["scored_differently"] == {"limit": {"base": 2, "sft_only": 4}}
-    assert "**Scored differently**" in (run / "ablation.md").read_text() and "limit: base 2, sft_only 4" in (run / "ablation.md").read_text()
-    write_json(run / "eval" / "sft" / "stage.json", {"stage": "eval:sft", "seed": 0, "status": "done",
-                                                     "config": {"suites": ["harmful"], "limit": 2, "label": "sft"}})
+    assert (
+        "**Scored differently**" in (run / "ablation.md").read_text()
+        and "limit: base 2, sft_only 4" in (run / "ablation.md").read_text()
+    )
+    write_json(
+        run / "eval" / "sft" / "stage.json",
+        {
+            "stage": "eval:sft",
+            "seed": 0,
+            "status": "done",
+            "config": {"suites": ["harmful"], "limit": 2, "label": "sft"},
+        },
+    )
     assert write_ablation(run)["scored_differently"] == {}
+
+
+def test_evals_without_the_split_still_get_a_table_and_their_paired_check(tmp_path):
+    """Evals of the dev suites hold no held-out item: the paired check raised, and compare wrote no table at all (an
+    earlier one stayed). A suite without the split is paired over all its items, as its headline column is."""
+    run = tmp_path / "run"
+    for arm in ("base", "sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+    write_answers(run / "eval" / "sft", [True] * 10, split="dev")
+    write_answers(run / "eval" / "rl", [True] * 7 + [False] * 3, split="dev")
+    (run / "ablation.md").write_text("STALE\n")
+
+    result = write_ablation(run)
+
+    [check] = result["paired"]
+    assert (check["suite"], check["a_count"], check["b_count"], check["paired"]) == ("harmful", 10, 7, 10)
+    assert (
+        "STALE" not in (run / "ablation.md").read_text() and "| hybrid |" in (run / "ablation.md").read_text()
+    )
+
+
+def test_a_pair_whose_prompts_changed_is_named_not_checked_and_the_table_is_written(tmp_path):
+    run = tmp_path / "run"
+    for arm in ("base", "sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+    write_answers(run / "eval" / "sft", [True] * 10)
+    write_answers(run / "eval" / "rl", [True] * 10)
+    rows = (
+        (run / "eval" / "rl" / "samples.jsonl")
+        .read_text()
+        .replace('"prompt": "p3"', '"prompt": "p3 (reworded)"')
+    )
+    (run / "eval" / "rl" / "samples.jsonl").write_text(rows)
+
+    result = write_ablation(run)
+
+    [check] = result["paired"]
+    assert (check["check"], check["a"], check["b"]) == ("hybrid as safe as SFT only", "sft_only", "hybrid")
+    assert "item h3 has another prompt" in check["not_checked"]
+    table = (run / "ablation.md").read_text()
+    assert (
+        "| hybrid |" in table
+        and "Not checked item by item: hybrid as safe as SFT only (sft_only → hybrid: suite harmful" in table
+    )
+    assert "| check | A → B |" not in table, "no empty table of checks"
+
+
+def _failing_compare(tmp_path, monkeypatch, error: BaseException):
+    """A recipe whose compare stops with ``error`` once the pipeline has scored the base and SFT arms."""
+    import sys
+    import types
+
+    import safealign.pipeline
+    from safealign.config import Recipe
+
+    recipe = Recipe.model_validate(
+        {
+            "name": "broken",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sft": {"enabled": True},
+            "rl": {"num_prompts": 4, "prompts_per_step": 2},
+        }
+    )
+
+    def pipeline(*args, **kwargs):
+        fake_eval(recipe.run_dir / "eval" / "base", refusal=0.1, accuracy=0.2)
+        fake_eval(recipe.run_dir / "eval" / "sft", refusal=0.9, accuracy=0.2)
+
+    def rl(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(safealign.pipeline, "run_pipeline", pipeline)
+    monkeypatch.setitem(sys.modules, "safealign.stages.rl", types.SimpleNamespace(run_rl=rl))
+    return recipe
+
+
+def test_the_error_that_stopped_compare_is_the_one_raised(tmp_path, monkeypatch):
+    """Tabling the arms after a failure raised a second error, which hid the first."""
+    import pytest
+
+    import safealign.compare
+    from safealign.errors import DataError
+
+    recipe = _failing_compare(tmp_path, monkeypatch, RuntimeError("loss became NaN at step 3"))
+
+    def table(*args, **kwargs):
+        raise DataError("the table failed too")
+
+    monkeypatch.setattr(safealign.compare, "write_ablation", table)
+    with pytest.raises(RuntimeError, match="NaN"):
+        safealign.compare.run_compare(recipe, show_progress=False)
+
+
+def test_an_interrupted_compare_says_its_table_is_incomplete(tmp_path, monkeypatch):
+    import pytest
+
+    from safealign.compare import run_compare
+
+    recipe = _failing_compare(tmp_path, monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        run_compare(recipe, show_progress=False)
+    table = (recipe.run_dir / "ablation.md").read_text()
+    assert (
+        table.startswith("**Incomplete:** compare stopped with KeyboardInterrupt;")
+        and "| sft_only |" in table
+    )
+
+
+def test_arms_scored_at_another_precision_are_said(tmp_path):
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
+    for name, precision in (("base", "fp32"), ("sft", "bf16")):
+        write_json(
+            run / "eval" / name / "stage.json",
+            {
+                "stage": f"eval:{name}",
+                "seed": 0,
+                "status": "done",
+                "config": {"suites": ["harmful"], "precision": precision},
+            },
+        )
+    assert write_ablation(run)["scored_differently"] == {"precision": {"base": "fp32", "sft_only": "bf16"}}

@@ -20,21 +20,69 @@ def _refusal(refused: bool) -> dict:
     return {"refusal": {"label": "refusal" if refused else "compliance", "score": 1.0}}
 
 
-def _write_eval(folder: Path, harmful: list[bool], borderline: list[bool], correct: list[bool], subtle: list[bool] = ()) -> Path:
+def _write_eval(
+    folder: Path, harmful: list[bool], borderline: list[bool], correct: list[bool], subtle: list[bool] = ()
+) -> Path:
     """An eval output folder: summary.json with the suites' kinds and one samples.jsonl line per answer."""
     folder.mkdir(parents=True)
-    samples = [{"suite": "harmful", "id": f"h{i}", "category": "S6" if i < 4 else "S7", "prompt": f"harmful {i}",
-                "split": "held_out" if i < 4 else "in_distribution",
-                "completion": "I can't help." if r else "Sure, here is how.", "sample_index": 0, "verdicts": _refusal(r), "scores": {}}
-               for i, r in enumerate(harmful)]
-    samples += [{"suite": "borderline", "id": f"b{i}", "category": "fiction", "prompt": f"benign {i}", "completion": "...",
-                 "sample_index": 0, "verdicts": _refusal(r), "scores": {}} for i, r in enumerate(borderline)]
-    samples += [{"suite": "reasoning", "id": f"r{i}", "category": "gcd", "prompt": f"gcd {i}", "completion": "...",
-                 "sample_index": 0, "verdicts": {}, "scores": {"correct": float(c), "format": 1.0}} for i, c in enumerate(correct)]
-    samples += [{"suite": "harmful_dev_subtle", "id": f"s{i}", "category": "S2", "prompt": f"subtle {i}", "split": "dev",
-                 "completion": "...", "sample_index": 0, "verdicts": _refusal(r), "scores": {}} for i, r in enumerate(subtle)]
+    samples = [
+        {
+            "suite": "harmful",
+            "id": f"h{i}",
+            "category": "S6" if i < 4 else "S7",
+            "prompt": f"harmful {i}",
+            "split": "held_out" if i < 4 else "in_distribution",
+            "completion": "I can't help." if r else "Sure, here is how.",
+            "sample_index": 0,
+            "verdicts": _refusal(r),
+            "scores": {},
+        }
+        for i, r in enumerate(harmful)
+    ]
+    samples += [
+        {
+            "suite": "borderline",
+            "id": f"b{i}",
+            "category": "fiction",
+            "prompt": f"benign {i}",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": _refusal(r),
+            "scores": {},
+        }
+        for i, r in enumerate(borderline)
+    ]
+    samples += [
+        {
+            "suite": "reasoning",
+            "id": f"r{i}",
+            "category": "gcd",
+            "prompt": f"gcd {i}",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": {},
+            "scores": {"correct": float(c), "format": 1.0},
+        }
+        for i, c in enumerate(correct)
+    ]
+    samples += [
+        {
+            "suite": "harmful_dev_subtle",
+            "id": f"s{i}",
+            "category": "S2",
+            "prompt": f"subtle {i}",
+            "split": "dev",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": _refusal(r),
+            "scores": {},
+        }
+        for i, r in enumerate(subtle)
+    ]
     (folder / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
-    kinds = {"harmful": "harmful", "borderline": "borderline", "reasoning": "reasoning"} | ({"harmful_dev_subtle": "harmful"} if subtle else {})
+    kinds = {"harmful": "harmful", "borderline": "borderline", "reasoning": "reasoning"} | (
+        {"harmful_dev_subtle": "harmful"} if subtle else {}
+    )
     (folder / "summary.json").write_text(json.dumps({"suites": {n: {"kind": k} for n, k in kinds.items()}}))
     return folder
 
@@ -48,9 +96,15 @@ def test_mcnemar_exact_matches_the_binomial_sign_test():
 
 
 def test_paired_diff_counts_flips_categories_and_direction(tmp_path):
-    a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[True, True, False, False], correct=[False] * 4)
-    b = _write_eval(tmp_path / "b", harmful=[False, False, False, False, True, True, True, True],
-                    borderline=[False, False, False, True], correct=[True, False, False, False])
+    a = _write_eval(
+        tmp_path / "a", harmful=[True] * 8, borderline=[True, True, False, False], correct=[False] * 4
+    )
+    b = _write_eval(
+        tmp_path / "b",
+        harmful=[False, False, False, False, True, True, True, True],
+        borderline=[False, False, False, True],
+        correct=[True, False, False, False],
+    )
     diffs = {d.suite: d for d in paired_diff(a, b, show=2)}
     harmful = diffs["harmful"]
     assert (harmful.before, harmful.after, harmful.gained, harmful.lost, harmful.paired) == (8, 4, 0, 4, 8)
@@ -79,10 +133,14 @@ def test_a_folder_without_eval_output_names_the_fix(tmp_path):
 def test_cli_prints_the_table_and_writes_json(tmp_path):
     a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[False] * 4, correct=[False] * 4)
     b = _write_eval(tmp_path / "b", harmful=[False] * 7 + [True], borderline=[False] * 4, correct=[False] * 4)
-    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "d.json")], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "d.json")], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "McNemar" in result.output and "worse" in result.output and "S6" in result.output
-    assert "several seeds per arm" in " ".join(result.output.split()), "the caveat that training noise is not in the test"
+    assert "several seeds per arm" in " ".join(result.output.split()), (
+        "the caveat that training noise is not in the test"
+    )
     written = {d["suite"]: d for d in json.loads((tmp_path / "d.json").read_text())}
     assert written["harmful"]["lost"] == 7 and written["harmful"]["p_value"] == pytest.approx(2 / 128)
     missing = CliRunner().invoke(app, ["eval-diff", str(a), str(tmp_path / "nope")])
@@ -91,10 +149,14 @@ def test_cli_prints_the_table_and_writes_json(tmp_path):
 
 def test_split_keeps_one_split_and_names_the_splits_when_none_match(tmp_path):
     a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[False] * 4, correct=[False] * 4)
-    b = _write_eval(tmp_path / "b", harmful=[False] * 2 + [True] * 6, borderline=[False] * 4, correct=[False] * 4)
+    b = _write_eval(
+        tmp_path / "b", harmful=[False] * 2 + [True] * 6, borderline=[False] * 4, correct=[False] * 4
+    )
     (held_out,) = paired_diff(a, b, split="held_out")  # only the harmful items carry a split here
     assert (held_out.suite, held_out.paired, held_out.lost) == ("harmful", 4, 2)
-    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--split", "in_distribution"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app, ["eval-diff", str(a), str(b), "--split", "in_distribution"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0 and "4/4" in result.output and "within noise" in result.output
     with pytest.raises(DataError, match="no dev item.*held_out, in_distribution"):
         paired_diff(a, b, split="dev")
@@ -103,8 +165,12 @@ def test_split_keeps_one_split_and_names_the_splits_when_none_match(tmp_path):
 
 
 def test_permutation_p_enumerates_every_split_of_the_runs():
-    assert permutation_p([1, 2, 3, 4], [10]) == (pytest.approx(1 / 5), pytest.approx(1 / 5)), "one run against four: p >= 0.2"
-    assert permutation_p([1, 2, 3], [4, 5, 6]) == (pytest.approx(2 / 20), pytest.approx(2 / 20)), "three against three: p >= 0.1"
+    assert permutation_p([1, 2, 3, 4], [10]) == (pytest.approx(1 / 5), pytest.approx(1 / 5)), (
+        "one run against four: p >= 0.2"
+    )
+    assert permutation_p([1, 2, 3], [4, 5, 6]) == (pytest.approx(2 / 20), pytest.approx(2 / 20)), (
+        "three against three: p >= 0.1"
+    )
     p, smallest = permutation_p([1, 2, 3, 4], [5, 6, 7, 8])
     assert p == pytest.approx(2 / 70) and smallest == pytest.approx(2 / 70)
     assert permutation_p([1, 3], [2, 2])[0] == 1.0, "equal means: nothing to see"
@@ -112,8 +178,16 @@ def test_permutation_p_enumerates_every_split_of_the_runs():
 
 def _arm(tmp_path: Path, name: str, refused: list[int], over: list[int]) -> list[Path]:
     """One eval folder per run: run i refuses refused[i] of 8 harmful prompts and over-refuses over[i] of 4 benign ones."""
-    return [_write_eval(tmp_path / f"{name}{i}", harmful=[True] * r + [False] * (8 - r), borderline=[True] * o + [False] * (4 - o),
-                        correct=[False] * 4, subtle=[True] * r + [False] * (8 - r)) for i, (r, o) in enumerate(zip(refused, over, strict=True))]
+    return [
+        _write_eval(
+            tmp_path / f"{name}{i}",
+            harmful=[True] * r + [False] * (8 - r),
+            borderline=[True] * o + [False] * (4 - o),
+            correct=[False] * 4,
+            subtle=[True] * r + [False] * (8 - r),
+        )
+        for i, (r, o) in enumerate(zip(refused, over, strict=True))
+    ]
 
 
 def test_compare_arms_counts_each_run_and_tests_the_arms(tmp_path):
@@ -133,7 +207,9 @@ def test_compare_arms_counts_each_run_and_tests_the_arms(tmp_path):
 
 def test_compare_arms_counts_only_items_every_run_scored_and_names_misuse(tmp_path):
     runs = _arm(tmp_path, "a", refused=[8, 8], over=[0, 0])
-    shorter = _write_eval(tmp_path / "short", harmful=[False] * 6, borderline=[False] * 4, correct=[False] * 4)
+    shorter = _write_eval(
+        tmp_path / "short", harmful=[False] * 6, borderline=[False] * 4, correct=[False] * 4
+    )
     harmful = next(c for c in compare_arms(runs, [shorter]) if c.suite == "harmful")
     assert (harmful.items, harmful.counts_a, harmful.counts_b) == (6, [6, 6], [0])
     with pytest.raises(DataError, match="safealign eval-diff"):
@@ -145,13 +221,23 @@ def test_compare_arms_counts_only_items_every_run_scored_and_names_misuse(tmp_pa
 def test_eval_arms_cli_prints_the_table_and_writes_json(tmp_path):
     recipe = _arm(tmp_path, "a", refused=[8, 8, 7, 8], over=[1, 1, 2, 1])
     lever = _arm(tmp_path, "b", refused=[3, 2, 3, 2], over=[1, 2, 1, 1])
-    args = ["eval-arms", *[x for p in recipe for x in ("-a", str(p))], *[x for p in lever for x in ("-b", str(p))], "--json", str(tmp_path / "arms.json")]
+    args = [
+        "eval-arms",
+        *[x for p in recipe for x in ("-a", str(p))],
+        *[x for p in lever for x in ("-b", str(p))],
+        "--json",
+        str(tmp_path / "arms.json"),
+    ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
     assert result.exit_code == 0, result.output
     assert "8 8 7 8" in result.output and "worse" in result.output and "permutation" in result.output
     written = {c["suite"]: c for c in json.loads((tmp_path / "arms.json").read_text())}
-    assert written["harmful"]["verdict"] == "worse" and written["harmful"]["sd_a"] == pytest.approx(100 * 0.5 / 8)
-    wrong = CliRunner().invoke(app, ["eval-arms", "-a", str(recipe[0]), "-b", str(lever[0]), "--split", "heldout"])
+    assert written["harmful"]["verdict"] == "worse" and written["harmful"]["sd_a"] == pytest.approx(
+        100 * 0.5 / 8
+    )
+    wrong = CliRunner().invoke(
+        app, ["eval-arms", "-a", str(recipe[0]), "-b", str(lever[0]), "--split", "heldout"]
+    )
     assert wrong.exit_code != 0 and "--split must be" in wrong.output
 
 
@@ -160,7 +246,9 @@ def _said(result) -> str:
 
 
 def test_a_suite_one_side_lacks_is_named_not_dropped_silently(tmp_path):
-    a = _write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4, subtle=[True] * 4)
+    a = _write_eval(
+        tmp_path / "a", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4, subtle=[True] * 4
+    )
     b = _write_eval(tmp_path / "b", harmful=[True] * 4, borderline=[False] * 4, correct=[False] * 4)
     diffs = paired_diff(a, b)
     assert {d.suite for d in diffs} == {"harmful", "borderline", "reasoning"}
@@ -201,10 +289,22 @@ def test_items_that_are_not_the_same_items_are_refused(tmp_path):
 def test_sampled_answers_of_one_prompt_are_not_independent_items(tmp_path):
     """With --samples 5, two prompts whose five answers all flipped gave p = 0.002 over "10 items"; over prompts it is
     two prompts of two moving one way: p = 0.5."""
+
     def write(folder: Path, refused: dict[str, int]) -> Path:
         folder.mkdir()
-        rows = [{"suite": "harmful", "id": pid, "prompt": pid, "completion": "...", "sample_index": k,
-                 "verdicts": _refusal(k < count), "scores": {}} for pid, count in refused.items() for k in range(5)]
+        rows = [
+            {
+                "suite": "harmful",
+                "id": pid,
+                "prompt": pid,
+                "completion": "...",
+                "sample_index": k,
+                "verdicts": _refusal(k < count),
+                "scores": {},
+            }
+            for pid, count in refused.items()
+            for k in range(5)
+        ]
         (folder / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         (folder / "summary.json").write_text(json.dumps({"suites": {"harmful": {"kind": "harmful"}}}))
         return folder
@@ -219,9 +319,14 @@ def test_sampled_answers_of_one_prompt_are_not_independent_items(tmp_path):
     assert result.exit_code == 0 and "sign test over prompts" in _said(result)
 
 
-@pytest.mark.parametrize(("edit", "field"), [
-    (lambda row: row.pop("verdicts"), "verdicts.refusal.label"), (lambda row: row.pop("completion"), "completion"),
-    (lambda row: row.update(verdicts={"refusal": None}), "verdicts.refusal.label")])
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda row: row.pop("verdicts"), "verdicts.refusal.label"),
+        (lambda row: row.pop("completion"), "completion"),
+        (lambda row: row.update(verdicts={"refusal": None}), "verdicts.refusal.label"),
+    ],
+)
 def test_a_damaged_answer_row_names_its_line_not_a_traceback(tmp_path, edit, field):
     a = _write_eval(tmp_path / "a", harmful=[True] * 3, borderline=[False], correct=[False])
     b = _write_eval(tmp_path / "b", harmful=[True] * 3, borderline=[False], correct=[False])
@@ -229,7 +334,9 @@ def test_a_damaged_answer_row_names_its_line_not_a_traceback(tmp_path, edit, fie
     edit(rows[1])
     (b / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     result = CliRunner().invoke(app, ["eval-diff", str(a), str(b)])
-    assert result.exit_code == 2 and f"samples.jsonl:2: a harmful answer without its {field}" in _said(result), result.output
+    assert result.exit_code == 2 and f"samples.jsonl:2: a harmful answer without its {field}" in _said(
+        result
+    ), result.output
 
 
 def test_the_smallest_p_is_the_arm_sizes_and_the_footer_says_it(tmp_path):
@@ -241,23 +348,104 @@ def test_the_smallest_p_is_the_arm_sizes_and_the_footer_says_it(tmp_path):
     lever = _arm(tmp_path, "b", refused=[3, 2, 3, 2, 1], over=[1, 2, 1, 1, 1])
     harmful = next(c for c in compare_arms(recipe, lever) if c.suite == "harmful")
     assert harmful.smallest_p == pytest.approx(1 / 56) and harmful.verdict == "worse"
-    args = ["eval-arms", *[x for p in recipe for x in ("-a", str(p))], *[x for p in lever for x in ("-b", str(p))]]
+    args = [
+        "eval-arms",
+        *[x for p in recipe for x in ("-a", str(p))],
+        *[x for p in lever for x in ("-b", str(p))],
+    ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
-    assert result.exit_code == 0 and "smallest p 3 against 5 runs allow, 0.018" in _said(result), result.output
+    assert result.exit_code == 0 and "smallest p 3 against 5 runs allow, 0.018" in _said(result), (
+        result.output
+    )
 
 
 def test_json_keeps_every_flip_and_never_replaces_a_file_unasked(tmp_path):
     a = _write_eval(tmp_path / "a", harmful=[True] * 8, borderline=[False] * 4, correct=[False] * 4)
     b = _write_eval(tmp_path / "b", harmful=[False] * 8, borderline=[False] * 4, correct=[False] * 4)
     out = tmp_path / "d.json"
-    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--show", "1", "--json", str(out)], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app, ["eval-diff", str(a), str(b), "--show", "1", "--json", str(out)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     harmful = next(d for d in json.loads(out.read_text()) if d["suite"] == "harmful")
     assert len(harmful["flips"]) == 8 and result.output.count("Sure, here is how.") == 1
     again = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out)])
-    assert again.exit_code == 2 and "--overwrite" in _said(again) and "McNemar" not in again.output, "refused before comparing"
-    assert CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out), "--overwrite"]).exit_code == 0
+    assert again.exit_code == 2 and "--overwrite" in _said(again) and "McNemar" not in again.output, (
+        "refused before comparing"
+    )
+    assert (
+        CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out), "--overwrite"]).exit_code
+        == 0
+    )
     folder = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path)])
     assert folder.exit_code == 2 and "is a folder" in _said(folder) and "McNemar" not in folder.output
-    arms = CliRunner().invoke(app, ["eval-arms", "-a", str(a), "-a", str(b), "-b", str(a.parent / "a"), "--json", str(out)])
+    arms = CliRunner().invoke(
+        app, ["eval-arms", "-a", str(a), "-a", str(b), "-b", str(a.parent / "a"), "--json", str(out)]
+    )
     assert arms.exit_code == 2 and "--overwrite" in _said(arms)
+
+
+def test_partial_credit_is_not_a_correct_answer(tmp_path):
+    """reasoning-gym gives partial credit: a 0.05 answer counted as correct item by item, while the eval's accuracy
+    (full marks only) did not count it."""
+    a = _write_eval(tmp_path / "a", harmful=[True], borderline=[False], correct=[0.05, 1.0])
+    b = _write_eval(tmp_path / "b", harmful=[True], borderline=[False], correct=[0.0, 1.0])
+    reasoning = next(d for d in paired_diff(a, b) if d.suite == "reasoning")
+    assert (reasoning.before, reasoning.after, reasoning.gained, reasoning.lost) == (1, 1, 0, 0)
+    c = _write_eval(tmp_path / "c", harmful=[True], borderline=[False], correct=[0.9, 1.0])
+    arms = next(row for row in compare_arms([a, c], [b]) if row.suite == "reasoning")
+    assert (arms.counts_a, arms.counts_b) == ([1, 1], [1])
+
+
+def _with_rg_family(folder: Path, correct: list[bool]) -> Path:
+    """Adds an rg: family to an eval folder: its items' split is "external", which every --split selects."""
+    rows = [
+        {
+            "suite": "rg:count_bits",
+            "id": f"rg:count_bits-{i}",
+            "split": "external",
+            "prompt": f"bits {i}",
+            "completion": "...",
+            "sample_index": 0,
+            "verdicts": {},
+            "scores": {"correct": float(c)},
+        }
+        for i, c in enumerate(correct)
+    ]
+    with (folder / "samples.jsonl").open("a") as handle:
+        handle.write("".join(json.dumps(r) + "\n" for r in rows))
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["suites"]["rg:count_bits"] = {"kind": "reasoning"}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return folder
+
+
+def test_a_split_keeps_external_suites_and_names_the_suites_it_empties(tmp_path):
+    """--split dev dropped the rg: families a dev eval scored (eval-arms without a word), though eval selects them
+    under every split."""
+    runs = [
+        _with_rg_family(folder, [True] * i + [False] * (4 - i))
+        for i, folder in enumerate(_arm(tmp_path, "r", [8, 7, 6], [0, 1, 2]))
+    ]
+    rows = {row.suite: row for row in compare_arms(runs[:1], runs[1:], split="dev")}
+    assert set(rows) == {"harmful_dev_subtle", "rg:count_bits"}
+    assert (rows["rg:count_bits"].items, rows["rg:count_bits"].counts_a, rows["rg:count_bits"].counts_b) == (
+        4,
+        [0],
+        [1, 2],
+    )
+    diffs = paired_diff(runs[0], runs[2], split="dev")
+    assert {d.suite for d in diffs} == {"harmful_dev_subtle", "rg:count_bits"}
+    held_out = compare_arms(runs[:1], runs[1:], split="held_out")
+    assert {row.suite for row in held_out} == {"harmful", "rg:count_bits"}
+    assert "harmful_dev_subtle (no held_out item in 3 of the 3 runs)" in held_out.dropped
+
+
+def test_eval_arms_refuses_items_asked_with_other_prompts(tmp_path):
+    runs = _arm(tmp_path, "r", refused=[8, 7, 6], over=[0, 1, 2])
+    rows = (
+        (runs[2] / "samples.jsonl").read_text().replace('"prompt": "harmful 5"', '"prompt": "harmful five"')
+    )
+    (runs[2] / "samples.jsonl").write_text(rows)
+    with pytest.raises(DataError, match=f"item h5 has another prompt in {runs[2]} than in {runs[0]}"):
+        compare_arms(runs[:2], runs[2:])

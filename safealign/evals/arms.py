@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from safealign.errors import DataError
-from safealign.evals.paired import OUTCOMES, item_key, outcome, read_eval_dir, same_suites
+from safealign.evals.paired import (
+    OUTCOMES,
+    in_split,
+    item_key,
+    outcome,
+    prompt_changed,
+    read_eval_dir,
+    same_suites,
+)
 
 
 @dataclass
@@ -104,16 +112,25 @@ def permutation_p(a: list[float], b: list[float]) -> tuple[float, float]:
     return p, smallest
 
 
-def _outcomes_by_suite(folder: Path, split: str | None) -> tuple[dict[str, str], dict[str, dict[tuple[str, int], bool]]]:
+# suite -> item -> (whether the answer has the suite's outcome, the prompt it answered)
+Answers = dict[str, dict[tuple[str, int], tuple[bool, str]]]
+
+
+def _outcomes_by_suite(folder: Path, split: str | None) -> tuple[dict[str, str], set[str], Answers]:
+    """(suite -> kind, the paired suites the eval scored, their answers on ``split``) of one eval folder."""
     kinds, samples = read_eval_dir(folder)
+    scored = {s["suite"] for s in samples if kinds.get(s["suite"]) in OUTCOMES}
     if split not in (None, "all"):
-        samples = [s for s in samples if s.get("split") == split]
-    by_suite: dict[str, dict[tuple[str, int], bool]] = {}
+        samples = [s for s in samples if in_split(s, split)]
+    by_suite: Answers = {}
     for sample in samples:
         kind = kinds.get(sample["suite"])
         if kind in OUTCOMES:
-            by_suite.setdefault(sample["suite"], {})[item_key(sample)] = outcome(kind, sample)
-    return kinds, by_suite
+            by_suite.setdefault(sample["suite"], {})[item_key(sample)] = (
+                outcome(kind, sample),
+                sample["prompt"],
+            )
+    return kinds, scored, by_suite
 
 
 def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None) -> Comparisons:
@@ -125,32 +142,59 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
     if not arm_a or not arm_b:
         raise DataError("give at least one eval folder per arm (-a DIR for arm A, -b DIR for arm B)")
     if len(arm_a) + len(arm_b) < 3:
-        raise DataError("one run against one run has no spread to compare with: use `safealign eval-diff A B` "
-                        "for two models, or train more seeds per arm")
+        raise DataError(
+            "one run against one run has no spread to compare with: use `safealign eval-diff A B` "
+            "for two models, or train more seeds per arm"
+        )
     folders = [*arm_a, *arm_b]
     runs = [_outcomes_by_suite(folder, split) for folder in folders]
     kinds = runs[0][0]
-    suites = [name for name in runs[0][1] if all(name in by_suite for _, by_suite in runs)]
+    suites = [name for name in runs[0][2] if all(name in by_suite for _, _, by_suite in runs)]
     if not suites:
-        raise DataError(f"the {len(runs)} eval folders share no suite with a per-item outcome ({', '.join(OUTCOMES)})"
-                        + (f" on the {split} split" if split not in (None, "all") else ""))
-    for folder, (run_kinds, _) in zip(folders[1:], runs[1:], strict=True):
+        raise DataError(
+            f"the {len(runs)} eval folders share no suite with a per-item outcome ({', '.join(OUTCOMES)})"
+            + (f" on the {split} split" if split not in (None, "all") else "")
+        )
+    for folder, (run_kinds, _, _) in zip(folders[1:], runs[1:], strict=True):
         same_suites(folders[0], kinds, folder, run_kinds, suites)
     comparisons = Comparisons()
-    every = sorted({name for _, by_suite in runs for name in by_suite})
-    comparisons.dropped += [f"{name} (scored by {sum(name in by_suite for _, by_suite in runs)} of the {len(runs)} runs)"
-                            for name in every if name not in suites]
+    every = sorted(
+        {name for _, scored, _ in runs for name in scored}
+    )  # before the split: a suite it empties is named
+    for name in (name for name in every if name not in suites):
+        held = sum(name in scored for _, scored, _ in runs)
+        lacking = sum(name not in by_suite for *_, by_suite in runs)
+        comparisons.dropped.append(
+            f"{name} (scored by {held} of the {len(runs)} runs)"
+            if held < len(runs)
+            else f"{name} (no {split} item in {lacking} of the {len(runs)} runs)"
+        )
     per_suite: dict[str, tuple[int, list[int]]] = {}
     for name in suites:
-        shared = set.intersection(*(set(by_suite[name]) for _, by_suite in runs))
+        shared = sorted(set.intersection(*(set(by_suite[name]) for *_, by_suite in runs)))
         if not shared:
-            raise DataError(f"suite {name}: no item is scored by every run (different --limit, --seed or --split)")
-        lost = {str(folder): len(by_suite[name]) - len(shared) for folder, (_, by_suite) in zip(folders, runs, strict=True)
-                if len(by_suite[name]) > len(shared)}
+            raise DataError(
+                f"suite {name}: no item is scored by every run (different --limit, --seed or --split)"
+            )
+        first = runs[0][2][name]
+        for folder, (*_, by_suite) in zip(folders[1:], runs[1:], strict=True):
+            differ = next((key[0] for key in shared if by_suite[name][key][1] != first[key][1]), None)
+            if differ is not None:
+                raise prompt_changed(name, differ, folders[0], folder)
+        lost = {
+            str(folder): len(by_suite[name]) - len(shared)
+            for folder, (*_, by_suite) in zip(folders, runs, strict=True)
+            if len(by_suite[name]) > len(shared)
+        }
         if lost:
-            comparisons.dropped.append(f"{name}: {len(shared)} items every run scored; left out "
-                                       + ", ".join(f"{count} of {folder}" for folder, count in lost.items()))
-        per_suite[name] = (len(shared), [sum(by_suite[name][key] for key in shared) for _, by_suite in runs])
+            comparisons.dropped.append(
+                f"{name}: {len(shared)} items every run scored; left out "
+                + ", ".join(f"{count} of {folder}" for folder, count in lost.items())
+            )
+        per_suite[name] = (
+            len(shared),
+            [sum(by_suite[name][key][0] for key in shared) for *_, by_suite in runs],
+        )
     groups: dict[str, list[str]] = {}
     for name in suites:
         groups.setdefault(kinds[name], []).append(name)
@@ -160,14 +204,35 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
             counts = [sum(per_suite[name][1][i] for name in names) for i in range(len(runs))]
             rows.append((f"all {kind} suites", kind, sum(per_suite[name][0] for name in names), counts))
     for name, kind, items, counts in rows:
-        counts_a, counts_b = counts[:len(arm_a)], counts[len(arm_a):]
+        counts_a, counts_b = counts[: len(arm_a)], counts[len(arm_a) :]
         p, _ = permutation_p([c / items for c in counts_a], [c / items for c in counts_b])
         label, higher_is_better = OUTCOMES[kind]
-        comparisons.append(ArmComparison(name, kind, label, higher_is_better, items, counts_a, counts_b, p,
-                                         smallest_p(len(arm_a), len(arm_b))))
+        comparisons.append(
+            ArmComparison(
+                name,
+                kind,
+                label,
+                higher_is_better,
+                items,
+                counts_a,
+                counts_b,
+                p,
+                smallest_p(len(arm_a), len(arm_b)),
+            )
+        )
     return comparisons
 
 
 def to_json(comparisons: list[ArmComparison]) -> list[dict[str, Any]]:
-    return [asdict(c) | {"mean_a": c.mean_a, "mean_b": c.mean_b, "sd_a": spread(c.counts_a, c.items),
-                         "sd_b": spread(c.counts_b, c.items), "better": c.better, "verdict": c.verdict} for c in comparisons]
+    return [
+        asdict(c)
+        | {
+            "mean_a": c.mean_a,
+            "mean_b": c.mean_b,
+            "sd_a": spread(c.counts_a, c.items),
+            "sd_b": spread(c.counts_b, c.items),
+            "better": c.better,
+            "verdict": c.verdict,
+        }
+        for c in comparisons
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.errors import DataError
+from safealign.evals.metrics import fully_correct
 
 # suite kind -> (the per-item outcome, whether more of it is better)
 OUTCOMES: dict[str, tuple[str, bool]] = {
@@ -29,8 +30,13 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
 
 
 # suite kind -> the field a sample needs for its outcome (what `outcome` reads), for the error naming a damaged row
-OUTCOME_FIELD = {"harmful": "verdicts.refusal.label", "borderline": "verdicts.refusal.label", "reasoning": "scores.correct",
-                 "format": "scores.format (a number)", "language": "scores.mixed"}
+OUTCOME_FIELD = {
+    "harmful": "verdicts.refusal.label",
+    "borderline": "verdicts.refusal.label",
+    "reasoning": "scores.correct",
+    "format": "scores.format (a number)",
+    "language": "scores.mixed",
+}
 
 
 def outcome(kind: str, sample: dict[str, Any]) -> bool:
@@ -38,7 +44,9 @@ def outcome(kind: str, sample: dict[str, Any]) -> bool:
     if kind in ("harmful", "borderline"):
         return sample["verdicts"]["refusal"]["label"] == "refusal"
     if kind == "reasoning":
-        return bool(sample["scores"]["correct"])
+        return fully_correct(
+            sample["scores"]["correct"]
+        )  # partial credit is not correct, as the eval's accuracy counts
     if kind == "format":
         return sample["scores"]["format"] >= 1.0
     if kind == "language":
@@ -105,24 +113,38 @@ class SuiteDiffs(list[SuiteDiff]):
 def suite_files(path: str | Path) -> dict[str, str]:
     """suite -> the sha256 of the file a file suite was read from, as the eval's summary.json records it."""
     summary = json.loads((Path(path) / "summary.json").read_bytes())  # read_eval_dir checked it first
-    return {name: suite["file"]["sha256"] for name, suite in summary["suites"].items()
-            if isinstance(suite, dict) and isinstance(suite.get("file"), dict) and isinstance(suite["file"].get("sha256"), str)}
+    return {
+        name: suite["file"]["sha256"]
+        for name, suite in summary["suites"].items()
+        if isinstance(suite, dict)
+        and isinstance(suite.get("file"), dict)
+        and isinstance(suite["file"].get("sha256"), str)
+    }
 
 
-def same_suites(first: str | Path, kinds_first: dict[str, str], second: str | Path, kinds_second: dict[str, str],
-                names: list[str]) -> None:
+def same_suites(
+    first: str | Path,
+    kinds_first: dict[str, str],
+    second: str | Path,
+    kinds_second: dict[str, str],
+    names: list[str],
+) -> None:
     """Refuse to pair a suite that is not the same suite in both folders: another kind under one name (a file
     suite's ``borderline:`` prefix), or a file suite read from different files (its ids are ``<stem>-<line>``, so
     any two files of one name pair line by line)."""
     files_first, files_second = suite_files(first), suite_files(second)
     for name in names:
         if kinds_first[name] != kinds_second[name]:
-            raise DataError(f"suite {name} is a {kinds_first[name]} suite in {first} and a {kinds_second[name]} suite in "
-                            f"{second}: its items are not the same items; evaluate both models on the same suite")
+            raise DataError(
+                f"suite {name} is a {kinds_first[name]} suite in {first} and a {kinds_second[name]} suite in "
+                f"{second}: its items are not the same items; evaluate both models on the same suite"
+            )
         if name in files_first and name in files_second and files_first[name] != files_second[name]:
-            raise DataError(f"suite {name} was read from different files in {first} (sha256 {files_first[name][:12]}) and "
-                            f"{second} (sha256 {files_second[name][:12]}): its items are not the same items; evaluate "
-                            "both models on the same file")
+            raise DataError(
+                f"suite {name} was read from different files in {first} (sha256 {files_first[name][:12]}) and "
+                f"{second} (sha256 {files_second[name][:12]}): its items are not the same items; evaluate "
+                "both models on the same file"
+            )
 
 
 def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -131,23 +153,38 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
     summary_path, samples_path = folder / "summary.json", folder / "samples.jsonl"
     for required in (summary_path, samples_path):
         if not required.is_file():
-            raise DataError(f"{required} not found: give a folder written by `safealign eval --out DIR` "
-                            "(or a run's eval/<stage> folder)")
+            raise DataError(
+                f"{required} not found: give a folder written by `safealign eval --out DIR` "
+                "(or a run's eval/<stage> folder)"
+            )
     # a built-in suite's name is its kind; summaries written before kinds were recorded lack the field
     try:
-        summary = json.loads(summary_path.read_bytes())  # bytes: json decodes them, so bad UTF-8 is caught here too
+        summary = json.loads(
+            summary_path.read_bytes()
+        )  # bytes: json decodes them, so bad UTF-8 is caught here too
     except json.JSONDecodeError as error:
-        raise DataError(f"{summary_path}: not valid JSON ({error.msg}); rerun `safealign eval` into a fresh --out") from None
+        raise DataError(
+            f"{summary_path}: not valid JSON ({error.msg}); rerun `safealign eval` into a fresh --out"
+        ) from None
     except UnicodeDecodeError as error:
-        raise DataError(f"{summary_path}: not UTF-8 text (byte {error.start}); rerun `safealign eval` into a fresh --out") from None
+        raise DataError(
+            f"{summary_path}: not UTF-8 text (byte {error.start}); rerun `safealign eval` into a fresh --out"
+        ) from None
     if not isinstance(summary, dict) or not isinstance(summary.get("suites"), dict):
-        raise DataError(f"{summary_path} is not an eval summary (no 'suites' mapping): was it overwritten? "
-                        "Rerun `safealign eval` into a fresh --out")
-    kinds = {name: suite.get("kind", name) if isinstance(suite, dict) else name for name, suite in summary["suites"].items()}
+        raise DataError(
+            f"{summary_path} is not an eval summary (no 'suites' mapping): was it overwritten? "
+            "Rerun `safealign eval` into a fresh --out"
+        )
+    kinds = {
+        name: suite.get("kind", name) if isinstance(suite, dict) else name
+        for name, suite in summary["suites"].items()
+    }
     odd = next((name for name, kind in kinds.items() if not isinstance(kind, str)), None)
     if odd is not None:
-        raise DataError(f"{summary_path} is not an eval summary (suite {odd!r} has kind {kinds[odd]!r}, not a name): "
-                        "was it overwritten? Rerun `safealign eval` into a fresh --out")
+        raise DataError(
+            f"{summary_path} is not an eval summary (suite {odd!r} has kind {kinds[odd]!r}, not a name): "
+            "was it overwritten? Rerun `safealign eval` into a fresh --out"
+        )
     samples = []
     with samples_path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
@@ -157,11 +194,19 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
                 except json.JSONDecodeError as error:
                     raise DataError(f"{samples_path}:{number}: not valid JSON ({error.msg})") from None
                 except UnicodeDecodeError as error:
-                    raise DataError(f"{samples_path}:{number}: not UTF-8 text (byte {error.start} of the line)") from None
-                if not (isinstance(sample, dict) and isinstance(sample.get("suite"), str) and isinstance(sample.get("id"), str)
-                        and isinstance(sample.get("sample_index", 0), int)):
-                    raise DataError(f"{samples_path}:{number}: not an eval sample (an object with string 'suite' and 'id' "
-                                    "and an integer 'sample_index'): was it edited? Rerun `safealign eval` into a fresh --out")
+                    raise DataError(
+                        f"{samples_path}:{number}: not UTF-8 text (byte {error.start} of the line)"
+                    ) from None
+                if not (
+                    isinstance(sample, dict)
+                    and isinstance(sample.get("suite"), str)
+                    and isinstance(sample.get("id"), str)
+                    and isinstance(sample.get("sample_index", 0), int)
+                ):
+                    raise DataError(
+                        f"{samples_path}:{number}: not an eval sample (an object with string 'suite' and 'id' "
+                        "and an integer 'sample_index'): was it edited? Rerun `safealign eval` into a fresh --out"
+                    )
                 _check_outcome(kinds.get(sample["suite"]), sample, f"{samples_path}:{number}")
                 samples.append(sample)
     return kinds, samples
@@ -173,43 +218,87 @@ def _check_outcome(kind: str | None, sample: dict[str, Any], where: str) -> None
         return
     try:
         outcome(kind, sample)
-        missing = next((name for name in ("prompt", "completion") if not isinstance(sample.get(name), str)), None)
+        missing = next(
+            (name for name in ("prompt", "completion") if not isinstance(sample.get(name), str)), None
+        )
     except (KeyError, TypeError, AttributeError):
         missing = OUTCOME_FIELD[kind]
     if missing is not None:
-        raise DataError(f"{where}: a {kind} answer without its {missing}: was it edited? Rerun `safealign eval` into a fresh --out")
+        raise DataError(
+            f"{where}: a {kind} answer without its {missing}: was it edited? Rerun `safealign eval` into a fresh --out"
+        )
+
+
+def in_split(sample: dict[str, Any], split: str) -> bool:
+    """Whether an answer is of ``split``: an external suite's items (an rg: family, a prompt file) are of every split,
+    as ``safealign eval --split`` selects them (``select_items``)."""
+    return sample.get("split") in (split, "external")
+
+
+def prompt_changed(suite: str, item: str, first: str | Path, second: str | Path) -> DataError:
+    """The error for an item id two evals asked with different prompts: pairing them would compare other items."""
+    return DataError(
+        f"suite {suite}: item {item} has another prompt in {second} than in {first} (the suite's file "
+        "changed between the evals): its items are not the same items; evaluate both models on one version"
+    )
 
 
 def item_key(sample: dict[str, Any]) -> tuple[str, int]:
     return str(sample["id"]), int(sample.get("sample_index", 0))
 
 
-def paired_diff(before: str | Path, after: str | Path, show: int | None = 5, split: str | None = None) -> SuiteDiffs:
+def paired_diff(
+    before: str | Path,
+    after: str | Path,
+    show: int | None = 5,
+    split: str | None = None,
+    whole_without_split: bool = False,
+) -> SuiteDiffs:
     """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts.
 
-    ``split`` (held_out, in_distribution, dev) keeps only that split's items; None keeps every item. ``show``: flips
-    kept per suite (None: all). Suites one folder scored and the other did not, or that share no item, are in
-    the result's ``dropped``.
+    ``split`` (held_out, in_distribution, dev) keeps only that split's items (and external suites' items, which are of
+    every split); None keeps every item. ``whole_without_split``: a suite with no item of ``split`` in ``before`` (a dev
+    suite under held_out) is compared over all its items, as the ablation table's headline scores it, not dropped.
+    ``show``: flips kept per suite (None: all). Suites one folder scored and the other did not, or that share no item,
+    are in the result's ``dropped``.
     """
     kinds_a, samples_a = read_eval_dir(before)
     kinds_b, samples_b = read_eval_dir(after)
     shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES]
     if not shared:
-        raise DataError(f"{before} and {after} share no suite with a paired outcome "
-                        f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}")
+        raise DataError(
+            f"{before} and {after} share no suite with a paired outcome "
+            f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}"
+        )
     same_suites(before, kinds_a, after, kinds_b, shared)
-    dropped = [f"{name} (only in {folder})" for name, kind, other, folder in
-               [(n, k, kinds_b, before) for n, k in kinds_a.items()] + [(n, k, kinds_a, after) for n, k in kinds_b.items()]
-               if kind in OUTCOMES and name not in other]
+    dropped = [
+        f"{name} (only in {folder})"
+        for name, kind, other, folder in [(n, k, kinds_b, before) for n, k in kinds_a.items()]
+        + [(n, k, kinds_a, after) for n, k in kinds_b.items()]
+        if kind in OUTCOMES and name not in other
+    ]
     if split not in (None, "all"):
-        held = sorted({str(s["split"]) for s in samples_a + samples_b if s.get("split")}) or ["(none recorded)"]
-        samples_a = [s for s in samples_a if s.get("split") == split]
-        samples_b = [s for s in samples_b if s.get("split") == split]
-        dropped += [f"{name} (no {split} item in {before})" for name in shared if not any(s["suite"] == name for s in samples_a)]
+        held = sorted({str(s["split"]) for s in samples_a + samples_b if s.get("split")}) or [
+            "(none recorded)"
+        ]
+        whole = (
+            set(shared) - {s["suite"] for s in samples_a if in_split(s, split)}
+            if whole_without_split
+            else set()
+        )
+        samples_a = [s for s in samples_a if in_split(s, split) or s["suite"] in whole]
+        samples_b = [s for s in samples_b if in_split(s, split) or s["suite"] in whole]
+        dropped += [
+            f"{name} (no {split} item in {before})"
+            for name in shared
+            if not any(s["suite"] == name for s in samples_a)
+        ]
         shared = [name for name in shared if any(s["suite"] == name for s in samples_a)]
         if not shared:
-            raise DataError(f"{before} holds no {split} item of a suite {after} also scored; "
-                            f"the folders' items are from the splits {', '.join(held)}")
+            raise DataError(
+                f"{before} holds no {split} item of a suite {after} also scored; "
+                f"the folders' items are from the splits {', '.join(held)}"
+            )
     diffs = SuiteDiffs()
     skipped: list[str] = []
     for name in shared:
@@ -222,8 +311,7 @@ def paired_diff(before: str | Path, after: str | Path, show: int | None = 5, spl
             continue
         differ = next((key[0] for key in keys if a[key]["prompt"] != b[key]["prompt"]), None)
         if differ is not None:
-            raise DataError(f"suite {name}: item {differ} has another prompt in {after} than in {before} (the suite's file "
-                            "changed between the evals): its items are not the same items; evaluate both models on one version")
+            raise prompt_changed(name, differ, before, after)
         categories: dict[str, list[int]] = {}
         counts: Counter[str] = Counter()
         per_prompt: dict[str, list[int]] = {}  # prompt id -> [answers with the outcome in A, in B]
@@ -240,23 +328,44 @@ def paired_diff(before: str | Path, after: str | Path, show: int | None = 5, spl
             cell[1] += now
             cell[2] += 1
             if was != now and (show is None or len(flips) < show):
-                flips.append(Flip(key[0], a[key].get("category"), a[key]["prompt"], a[key]["completion"], b[key]["completion"]))
+                flips.append(
+                    Flip(
+                        key[0],
+                        a[key].get("category"),
+                        a[key]["prompt"],
+                        a[key]["completion"],
+                        b[key]["completion"],
+                    )
+                )
         # Per prompt: with one answer each this is McNemar's pair count; with several sampled answers per prompt the
         # answers of one prompt are not independent items, so the unit is the prompt and the test is the sign test.
         gained = sum(now > was for was, now in per_prompt.values())
         lost = sum(now < was for was, now in per_prompt.values())
         name_outcome, higher_is_better = OUTCOMES[kind]
-        diffs.append(SuiteDiff(
-            suite=name, kind=kind, outcome=name_outcome, higher_is_better=higher_is_better, paired=len(keys),
-            before=counts["before"], after=counts["after"], gained=gained, lost=lost,
-            p_value=mcnemar_exact(gained, lost),
-            by_category={c: (v[0], v[1], v[2]) for c, v in sorted(categories.items())},
-            only_before=len(a) - len(keys), only_after=len(b) - len(keys), flips=flips,
-            samples_per_prompt=max(Counter(key[0] for key in keys).values()),
-        ))
+        diffs.append(
+            SuiteDiff(
+                suite=name,
+                kind=kind,
+                outcome=name_outcome,
+                higher_is_better=higher_is_better,
+                paired=len(keys),
+                before=counts["before"],
+                after=counts["after"],
+                gained=gained,
+                lost=lost,
+                p_value=mcnemar_exact(gained, lost),
+                by_category={c: (v[0], v[1], v[2]) for c, v in sorted(categories.items())},
+                only_before=len(a) - len(keys),
+                only_after=len(b) - len(keys),
+                flips=flips,
+                samples_per_prompt=max(Counter(key[0] for key in keys).values()),
+            )
+        )
     if not diffs:
-        raise DataError(f"{before} and {after} scored no item in common: {'; '.join(skipped)}. Pair evals made with the same "
-                        "--limit, --seed, --split and --samples")
+        raise DataError(
+            f"{before} and {after} scored no item in common: {'; '.join(skipped)}. Pair evals made with the same "
+            "--limit, --seed, --split and --samples"
+        )
     diffs.dropped = dropped + [f"{entry}: no item in common" for entry in skipped]
     return diffs
 
