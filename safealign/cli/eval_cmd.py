@@ -200,7 +200,7 @@ def eval_diff_command(
     after: Path = typer.Argument(..., help="Eval output folder of the second model, scored on the same items."),
     show: int = typer.Option(3, min=0, help="Flipped answers to print per suite (--json keeps them all)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
-    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
+    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
 ) -> None:
     """Compare two evals item by item: what flipped, in which categories, and the exact McNemar p-value."""
@@ -278,7 +278,7 @@ def eval_arms_command(
     arm_a: list[Path] = typer.Option(..., "-a", "--arm-a", help="Eval output folder of one run of arm A (repeat: -a DIR -a DIR ...), e.g. the recipe's seeds."),
     arm_b: list[Path] = typer.Option(..., "-b", "--arm-b", help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
-    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev."),
+    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
 ) -> None:
     """Compare two arms of training runs (several seeds each) on the same eval items: per-run counts, means, spread, and an exact permutation test over the runs."""
