@@ -56,9 +56,10 @@ class StopStrings:
     def __init__(self, tokenizer: Any, stops: Sequence[str]) -> None:
         self.tokenizer = tokenizer
         self.stops = [s for s in stops if s]
-        # A token adds at least one character, so a stop string ending at the newest token lies in
-        # the last len(stop) + 1 tokens (one more for a token that merges across its first character).
-        self.tail = max((len(s) for s in self.stops), default=0) + 2
+        # A token adds at least one byte (a byte-level BPE token can be a third of a Korean syllable, and a ZWJ emoji
+        # takes 13 tokens), so a stop string ending at the newest token lies in the last (its UTF-8 bytes) + 1 tokens
+        # (one more for a token that merges across its first byte).
+        self.tail = max((len(s.encode("utf-8")) for s in self.stops), default=0) + 2
 
     def hit(self, tokens: list[int]) -> bool:
         if not self.stops:

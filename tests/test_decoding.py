@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 from transformers import GenerationConfig
 
-from safealign.decoding import decode_batch
+from safealign.decoding import StopStrings, decode_batch
 from safealign.generation import GenerationEngine
 from safealign.training.evicting_rollouts import evicting_rollouts, unhandled_settings
 
@@ -114,3 +116,38 @@ def test_a_temperature_below_the_sampling_eps_decodes_greedily(tiny, temperature
 
     assert decode(temperature) == decode(0.0)
     assert not is_sampled(0.0) and not is_sampled(temperature) and is_sampled(1e-5) and is_sampled(1.0)
+
+
+# Byte-level BPE: 3 tokens for one Korean syllable's bytes, 13 for a family emoji (more tokens than characters).
+MULTIBYTE_STOPS = ["한국어", "👨\u200d👩\u200d👧"]
+
+
+@pytest.mark.parametrize("stop", MULTIBYTE_STOPS)
+def test_a_stop_string_of_more_tokens_than_characters_is_found(tiny, stop):
+    """The tail decoded was len(stop) + 2 tokens: the start of such a stop string lay before it, never found."""
+    assert len(tiny.tokenizer.encode(stop, add_special_tokens=False)) > len(stop) + 2
+    assert StopStrings(tiny.tokenizer, MULTIBYTE_STOPS).hit(tiny.tokenizer.encode("x " + stop, add_special_tokens=False))
+
+
+class ScriptedModel:
+    """Says ``script``'s tokens one per step, whatever the input."""
+
+    def __init__(self, script: list[int], vocab_size: int) -> None:
+        self.script, self.vocab_size = script, vocab_size
+
+    def __call__(self, input_ids, attention_mask, position_ids, cache, use_cache, logits_to_keep):
+        cache = cache or SimpleNamespace(step=0, batch_select_indices=lambda index: None)
+        logits = torch.full((input_ids.shape[0], 1, self.vocab_size), -1e9)
+        logits[:, 0, self.script[cache.step]] = 0
+        cache.step += 1
+        return SimpleNamespace(logits=logits, cache=cache)
+
+
+def test_the_decode_loop_stops_at_a_multibyte_stop_string(tiny):
+    """The row ran on to max_new_tokens (100 tokens instead of 11), and the text was cut afterwards."""
+    tokenizer = tiny.tokenizer
+    before = tokenizer.encode("Sure: 한국어", add_special_tokens=False)
+    script = tokenizer.encode("Sure: 한국어 is the answer and then it keeps talking" + " blah" * 100, add_special_tokens=False)
+    out = decode_batch(ScriptedModel(script, len(tokenizer)), torch.tensor([[1, 2]]), torch.ones(1, 2, dtype=torch.long),
+                       max_new_tokens=100, stop_token_ids=[tokenizer.eos_token_id], stop_strings=StopStrings(tokenizer, ["한국어"]))
+    assert len(out[0]) <= len(before) + 1 and "한국어" in tokenizer.decode(out[0])

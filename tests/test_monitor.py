@@ -366,6 +366,41 @@ def test_blocking_judges_every_choice_of_an_n_answer(upstream, tmp_path):
         assert len(rows(app, verdicts)) == 3 * 3 + 2 * 3  # each choice's verdicts
 
 
+def raw_stream_upstream(events: bytes) -> FastAPI:
+    """An upstream that streams ``events`` as they are, as vLLM writes them (json.dumps with ensure_ascii=False)."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        return StreamingResponse(iter([events]), media_type="text/event-stream")
+
+    return app
+
+
+def vllm_events(text: str) -> bytes:
+    chunk = {"id": "chatcmpl-raw", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]}
+    return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\ndata: [DONE]\n\n".encode()
+
+
+def test_blocking_reads_a_stream_whole_and_refuses_one_it_cannot_read(tmp_path):
+    """The stream was read with str.splitlines(), which also splits at U+2028: the data line holding the harmful words
+    did not parse and was dropped without a word, the judge saw "Sure:" and the answer went out unblocked. A data line
+    that is not JSON was dropped the same way."""
+    for name, events, status in (("separator", vllm_events("Sure:\u2028HARMFUL-DETAILS follow"), 200),
+                                 ("not-json", b"data: {oops\n\n" + vllm_events("Sure: HARMFUL-DETAILS"), 502)):
+        with serve_in_thread(raw_stream_upstream(events)) as up, \
+                gateway(up, f"sqlite:///{tmp_path}/{name}.db", blocking=True, refusal_message="Blocked.") as (url, app):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", stream=True))
+            assert answer.status_code == status and b"HARMFUL" not in answer.content, (name, answer.text)
+            stored = rows(app)[0]
+            if status == 200:
+                assert parse_sse_choices(answer.content)[0] == ["Blocked."] and stored["blocked"]
+                assert stored["original_response"] == "Sure:\u2028HARMFUL-DETAILS follow"
+            else:
+                assert "a data line that is not JSON" in answer.json()["error"]["message"]
+                assert stored["status"] == "upstream_error"
+
+
 def test_passthrough_judges_every_choice(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         for stream in (False, True):

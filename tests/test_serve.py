@@ -19,7 +19,7 @@ from test_monitor import serve_in_thread
 
 from safealign.generation import Completion, GenerationEngine
 from safealign.serve import create_app
-from safealign.serve.protocol import parse_sse_text
+from safealign.serve.protocol import parse_sse_choices, parse_sse_text, stream_events
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +82,13 @@ def test_sampling_fields_are_validated(served):
     bad_json = httpx.post(post, content=b'{"messages": [', headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["error"]["message"]
     assert httpx.post(post, json={"model": "tiny"}).status_code == 400
-    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes"), ("seed", 2**70)):
-        answer = httpx.post(post, json=ask("hi") | {field: value})
+    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes"), ("seed", 2**70),
+                         ("top_k", -2), ("top_k", 1.5), ("repetition_penalty", 0), ("stream_options", {"include_usage": "no"})):
+        answer = httpx.post(post, json=ask("hi", stream=True) | {field: value})
         assert answer.status_code == 422 and field in answer.json()["error"]["message"], (field, answer.text)
+    # stream_options without stream was ignored; OpenAI and vLLM refuse it
+    answer = httpx.post(post, json=ask("hi", stream_options={"include_usage": True}))
+    assert answer.status_code == 400 and answer.json()["error"]["param"] == "stream_options", answer.text
     seeded = [httpx.post(post, json=ask("hi", temperature=1.0, seed=7, top_p=0.9)).json()["choices"][0]["message"]["content"]
               for _ in range(2)]
     assert seeded[0] == seeded[1]
@@ -122,6 +126,9 @@ def test_max_tokens_above_the_context_window_is_a_400(served):
     assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room, stop=["a", "e", " "])).status_code == 200
     over = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room + 1)).json()["error"]
     assert over["param"] == "max_tokens" and f"ask for at most {room}" in over["message"]
+    # max_completion_tokens wins over max_tokens: a max_tokens over the limit beside it was a 400
+    both = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1_000_000, max_completion_tokens=2))
+    assert both.status_code == 200 and both.json()["usage"]["completion_tokens"] <= 2, both.text
 
 
 def test_a_prompt_that_fills_the_context_window_is_a_400_and_a_long_one_gets_the_room_left(served):
@@ -145,6 +152,9 @@ def test_malformed_requests_are_4xx_not_500(served):
         (ask("hi") | {"messages": [{"role": "wizard", "content": "hi"}]}, 422, "messages.0.role"),
         (ask("hi", stop=""), 422, "stop"),
         (ask("hi", stop=["\n", ""]), 422, "stop"),
+        # A misspelt content key was a 200 answering a blank turn
+        (ask("hi") | {"messages": [{"role": "user", "text": "hi"}]}, 422, "messages.0: Value error, the message has no 'content' (found 'text')"),
+        (ask("hi") | {"messages": [{"role": "user", "content": None}]}, 422, "messages.0: Value error, the message has no 'content'"),
     ):
         answer = httpx.post(post, json=body)
         assert answer.status_code == status and named in answer.json()["error"]["message"], (body, answer.text)
@@ -156,6 +166,9 @@ def test_malformed_requests_are_4xx_not_500(served):
         assert answer.status_code == 400 and named in answer.json()["error"]["message"], answer.text
     parts = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "text", "text": "!"}]}]}
     assert httpx.post(post, json=parts).status_code == 200
+    called = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
+    answer = httpx.post(post, json=ask("hi") | {"messages": [{"role": "user", "content": "hi"}, called, {"role": "user", "content": "go on"}]})
+    assert answer.status_code == 200, answer.text  # an assistant turn that called a tool may have no content
     no_text = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text"}]}]}
     answer = httpx.post(post, json=no_text)
     assert answer.status_code == 422 and "text part without 'text'" in answer.json()["error"]["message"]
@@ -170,6 +183,8 @@ def test_malformed_requests_are_4xx_not_500(served):
     ({"response_format": {"type": "json_object"}}, "response_format"),
     ({"logprobs": True, "top_logprobs": 3}, "logprobs"),
     ({"presence_penalty": 0.5}, "presence_penalty"),
+    ({"min_p": 0.1}, "min_p"),
+    ({"min_tokens": 4}, "min_tokens"),
     ({"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}, "messages"),
 ])
 def test_a_feature_the_server_cannot_honour_is_a_400_naming_it(served, extra, param):
@@ -185,9 +200,27 @@ def test_openai_defaults_and_nulls_are_accepted(served):
     post = f"{url}/v1/chat/completions"
     plain = httpx.post(post, json=ask("hi")).json()["choices"][0]["message"]["content"]
     for extra in ({"n": None, "stream": None}, {"tool_choice": "none", "response_format": {"type": "text"}, "logprobs": False,
-                                                 "presence_penalty": 0, "frequency_penalty": None, "tools": []}):
+                                                 "presence_penalty": 0, "frequency_penalty": None, "tools": []},
+                  {"min_p": 0, "min_tokens": 0, "top_k": -1, "repetition_penalty": 1.0}):
         answer = httpx.post(post, json=ask("hi") | extra)
         assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (extra, answer.text)
+
+
+def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
+    """Both were accepted and silently ignored: top_k 1 sampled freely, repetition_penalty changed nothing."""
+    url, app = served
+    post = f"{url}/v1/chat/completions"
+    greedy = httpx.post(post, json=ask("hi")).json()["choices"][0]["message"]["content"]
+    for seed in (1, 2):
+        answer = httpx.post(post, json=ask("hi", temperature=1.0, top_k=1, seed=seed)).json()
+        assert answer["choices"][0]["message"]["content"] == greedy
+    from safealign.generation import SamplingParams
+
+    engine = app.state.batcher.engine
+    penalized = engine.generate([[{"role": "user", "content": "hi"}]], SamplingParams(max_new_tokens=8, repetition_penalty=5.0))[0].text
+    assert penalized != greedy  # the tiny model repeats itself: the penalty changes its answer
+    answer = httpx.post(post, json=ask("hi", repetition_penalty=5.0)).json()
+    assert answer["choices"][0]["message"]["content"] == penalized
 
 
 def test_the_developer_role_is_the_system_message(served):
@@ -231,6 +264,20 @@ def test_a_wrong_path_or_method_is_answered_in_openais_error_envelope(served):
     assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
 
 
+def test_answers_holding_unicode_line_separators_stream_whole():
+    """str.splitlines() cut a data line at U+2028, U+2029 or U+0085 (JSON leaves them raw): the halves did not parse and
+    were dropped silently, so a gateway judged "Step one the two" of "Step one\u2028mix the two"."""
+    text = "Step one\u2028mix the two\u2029then\x85heat it"
+    events = b"".join(stream_events("m", [text], ["stop"]))
+    assert parse_sse_choices(events)[0] == [text]
+    assert "\u2028".encode() not in events  # escaped, so a client that splits with splitlines() reads it too
+    raw = ('data: {"choices": [{"index": 0, "delta": {"content": "' + text + '"}}]}\r\n\r\ndata: [DONE]\r\n\r\n').encode()
+    problems: list[str] = []
+    assert parse_sse_choices(raw, problems)[0] == [text] and problems == []  # as vLLM sends it, unescaped
+    assert parse_sse_choices(b"data: {not json\n\n" + raw, problems)[0] == [text]
+    assert problems == ["a data line that is not JSON: {not json"]
+
+
 class SlowEngine:
     """Takes a second per generate call and records the prompts it was given."""
 
@@ -257,6 +304,29 @@ def test_a_request_whose_client_left_is_not_generated():
         first.join()
         assert httpx.post(f"{url}/v1/chat/completions", json=ask("after")).status_code == 200
     assert engine.prompts == ["first", "after"]
+
+
+def test_a_batcher_closed_while_it_collects_a_batch_generates_none_of_it():
+    """close() missed the requests _collect held during its max-wait window: they were generated, and under SIGTERM
+    their clients got uvicorn's plain 500."""
+    from safealign.generation import SamplingParams
+    from safealign.serve import Batcher, ServerStopping
+
+    async def scenario() -> tuple[object, list[str]]:
+        engine = SlowEngine()
+        batcher = Batcher(engine, max_batch=4, max_wait_ms=500)
+        await batcher.start()
+        asked = asyncio.ensure_future(batcher.submit([{"role": "user", "content": "q"}], SamplingParams()))
+        await asyncio.sleep(0.1)  # taken off the queue; the batcher waits up to 500 ms for more
+        batcher.close("test stop")
+        outcome = (await asyncio.gather(asked, return_exceptions=True))[0]
+        await asyncio.sleep(0.6)  # past the collecting window
+        await batcher.stop()
+        return outcome, engine.prompts
+
+    outcome, generated = asyncio.run(scenario())
+    assert isinstance(outcome, ServerStopping) and "test stop" in str(outcome)
+    assert generated == []
 
 
 class UntilCancelledEngine(SlowEngine):

@@ -62,18 +62,21 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
     without ``seed`` gets a random one: sampled answers vary between calls, as OpenAI's do.
 
     A ``max_tokens`` above ``max_tokens_limit`` is a 400: one such request would hold the model (and
-    every request batched behind it) for as long as it takes to decode that many tokens.
+    every request batched behind it) for as long as it takes to decode that many tokens. ``max_completion_tokens``
+    wins over ``max_tokens`` when both are given, so only the one that counts is checked.
     """
-    for name in ("max_completion_tokens", "max_tokens"):
-        asked = getattr(chat, name)
-        if max_tokens_limit is not None and asked is not None and asked > max_tokens_limit:
-            raise RequestError(400, f"{name} {asked} is above this server's limit of {max_tokens_limit} tokens "
-                                    "(the model's context window, or the operator's --max-tokens-limit)", param=name)
+    name = "max_completion_tokens" if chat.max_completion_tokens is not None else "max_tokens"
+    asked = getattr(chat, name)
+    if max_tokens_limit is not None and asked is not None and asked > max_tokens_limit:
+        raise RequestError(400, f"{name} {asked} is above this server's limit of {max_tokens_limit} tokens "
+                                "(the model's context window, or the operator's --max-tokens-limit)", param=name)
     try:
         return SamplingParams(
-            max_new_tokens=chat.max_completion_tokens or chat.max_tokens or default_max_tokens,
+            max_new_tokens=asked or default_max_tokens,
             temperature=default_temperature if chat.temperature is None else chat.temperature,
             top_p=1.0 if chat.top_p is None else chat.top_p,
+            top_k=max(chat.top_k or 0, 0),  # vLLM's -1 and 0 both mean no top-k, as the engine's 0 does
+            repetition_penalty=1.0 if chat.repetition_penalty is None else chat.repetition_penalty,
             seed=secrets.randbits(62) if chat.seed is None else chat.seed,
             stop=chat.stop_list(),
             num_samples=chat.samples,
@@ -191,9 +194,8 @@ def create_app(
         completion_tokens = sum(c.completion_tokens for c in completions)
         if not chat.stream:
             return completion_body(model_name, texts, reasons, prompt_tokens, completion_tokens)
-        options = getattr(chat, "stream_options", None) or {}
         usage = None
-        if isinstance(options, dict) and options.get("include_usage"):
+        if chat.stream_options is not None and chat.stream_options.include_usage:
             usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
         return StreamingResponse(stream_events(model_name, texts, reasons, usage), media_type="text/event-stream")
 

@@ -135,6 +135,7 @@ class Batcher:
     async def _collect(self) -> list[_Pending]:
         assert self._queue is not None
         batch = [await self._queue.get()]
+        self._collected = batch  # what close() fails besides the queue, from now on (it grows while more arrive)
         deadline = time.monotonic() + self.max_wait_s
         while len(batch) < self.max_batch:
             remaining = deadline - time.monotonic()
@@ -153,8 +154,12 @@ class Batcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._collect()
-            self._collected = batch  # what close() fails besides the queue
             try:
+                if self._closed is not None:  # closed while the batch was collected: none of it is generated
+                    for pending in batch:
+                        if not pending.future.done():
+                            pending.future.set_exception(ServerStopping(self._closed))
+                    continue
                 groups: dict[str, list[_Pending]] = {}
                 for pending in batch:
                     groups.setdefault(pending.group_key(), []).append(pending)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safealign.chat_content import message_text
 
@@ -22,6 +22,9 @@ DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
 # through with "surrogatepass": either way the text is not valid Unicode.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# Line ends to str.splitlines() (U+2028, U+2029, U+0085) that json.dumps(ensure_ascii=False) leaves raw: sse() escapes
+# them, so that a client splitting a stream that way still reads whole data lines (json.dumps escapes the rest, < U+0020).
+_LINE_BREAKS_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\u2028\u2029\x85"}
 
 
 class RequestError(Exception):
@@ -58,6 +61,22 @@ class ChatMessage(BaseModel):
                 raise ValueError(f"content part {index} is a text part without 'text'; send {{\"type\": \"text\", \"text\": \"...\"}}")
         return value
 
+    @model_validator(mode="after")
+    def _has_content(self) -> ChatMessage:
+        # A misspelt key ("text") left content None, and the model answered a blank turn. Only an assistant turn that
+        # called a tool or function may go without content, as in OpenAI's schema.
+        extra = self.model_extra or {}
+        if self.content is None and not (self.role == "assistant" and (extra.get("tool_calls") or extra.get("function_call"))):
+            found = f" (found {', '.join(repr(key) for key in extra)})" if extra else ""
+            raise ValueError(f"the message has no 'content'{found}; send {{\"role\": \"{self.role}\", \"content\": \"...\"}}")
+        return self
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    include_usage: bool | None = None  # strict: "no" is not a yes
+
 
 class ChatRequest(BaseModel):
     """A chat-completions request; unknown OpenAI fields (tools, logprobs...) are kept, not rejected."""
@@ -74,6 +93,10 @@ class ChatRequest(BaseModel):
     seed: int | None = Field(None, ge=-(2**63), lt=2**63)  # a 64-bit integer, as torch's generators take
     stop: str | list[str] | None = None
     n: int | None = Field(1, ge=1, le=16)  # null: the default, 1
+    stream_options: StreamOptions | None = None
+    # vLLM's sampling extras, in vLLM's ranges: top_k -1 or 0 is off, repetition_penalty 1 is off
+    top_k: int | None = Field(None, ge=-1)
+    repetition_penalty: float | None = Field(None, gt=0)
 
     @field_validator("stop")
     @classmethod
@@ -205,7 +228,7 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
     if "messages" not in payload:
         raise RequestError(400, "missing required field 'messages' (a list of {role, content} objects)", param="messages")
     try:
-        return schema.model_validate(payload)
+        chat = schema.model_validate(payload)
     except ValidationError as error:
         problems = []
         for item in error.errors():
@@ -213,10 +236,15 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
             problems.append(f"{path}: {item['msg']}")
         first = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else None
         raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
+    if chat.stream_options is not None and not chat.stream:  # OpenAI and vLLM refuse it too
+        raise RequestError(400, "'stream_options' is only allowed with \"stream\": true; leave it out or set \"stream\": true",
+                           param="stream_options")
+    return chat
 
 
-# OpenAI fields that change what an answer must be, which a served checkpoint cannot honour: answering without them would
-# look like success (a forced tool call answered in prose, JSON mode answered in free text, logprobs missing).
+# OpenAI fields (and vLLM's min_p, min_tokens) that change what an answer must be, which a served checkpoint cannot honour:
+# answering without them would look like success (a forced tool call answered in prose, JSON mode answered in free text,
+# logprobs missing).
 # vLLM answers them; ``serve`` refuses them with a 400 naming the field. The gateway forwards them (its upstream may
 # honour them). Each entry: the field, and whether the value asks for the feature.
 UNSUPPORTED_FIELDS: dict[str, Any] = {
@@ -226,6 +254,8 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "response_format": lambda value: value is not None and not (isinstance(value, dict) and value.get("type") == "text"),
     "presence_penalty": lambda value: value not in (None, 0),
     "frequency_penalty": lambda value: value not in (None, 0),
+    "min_p": lambda value: value not in (None, 0),
+    "min_tokens": lambda value: value not in (None, 0),
 }
 
 
@@ -277,7 +307,7 @@ def completion_body(
 
 
 def sse(payload: dict[str, Any] | str) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False).translate(_LINE_BREAKS_ESCAPED)
     return f"data: {data}\n\n".encode()
 
 
@@ -314,7 +344,9 @@ def parse_sse_choices(
     finishes: dict[int, str | None] = {}
     usage = None
     found = problems if problems is not None else []
-    for line in raw.decode("utf-8", errors="replace").splitlines():
+    # Lines end only at CR, LF or CRLF (the SSE spec): str.splitlines() also splits at U+2028, U+2029 and U+0085, which
+    # JSON lets through unescaped inside a string, and the halves of that data line would not parse.
+    for line in re.split(r"\r\n|\r|\n", raw.decode("utf-8", errors="replace")):
         if not line.startswith("data:"):
             continue
         data = line[5:].strip()
@@ -323,6 +355,7 @@ def parse_sse_choices(
         try:
             event = json.loads(data)
         except json.JSONDecodeError:
+            found.append(f"a data line that is not JSON: {data[:200]}")
             continue
         if not isinstance(event, dict):
             continue
