@@ -387,7 +387,9 @@ def test_blocking_reads_a_stream_whole_and_refuses_one_it_cannot_read(tmp_path):
     did not parse and was dropped without a word, the judge saw "Sure:" and the answer went out unblocked. A data line
     that is not JSON was dropped the same way."""
     for name, events, status in (("separator", vllm_events("Sure:\u2028HARMFUL-DETAILS follow"), 200),
-                                 ("not-json", b"data: {oops\n\n" + vllm_events("Sure: HARMFUL-DETAILS"), 502)):
+                                 ("not-json", b"data: {oops\n\n" + vllm_events("Sure: HARMFUL-DETAILS"), 502),
+                                 # the problem quotes the bad line: a blocking gateway must not send that unjudged text
+                                 ("quoted", b"data: HARMFUL-DETAILS {oops\n\n" + vllm_events("Sure: ok"), 502)):
         with serve_in_thread(raw_stream_upstream(events)) as up, \
                 gateway(up, f"sqlite:///{tmp_path}/{name}.db", blocking=True, refusal_message="Blocked.") as (url, app):
             answer = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", stream=True))

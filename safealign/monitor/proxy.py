@@ -265,6 +265,10 @@ class Proxy:
         row.update(status="upstream_error", response=content[:4000].decode("utf-8", errors="replace"))
         await self._store(row, started)
         self._observe(502, started, upstream_s)
+        if self.blocking and problems:
+            # A problem quotes what the upstream sent (up to 200 characters of unjudged model text): blocking mode keeps
+            # the quote in the log and the stored row, and tells the client only what kind of problem it was.
+            found = f": the stream carried {problems[0].split(': ', 1)[0]} (quoted in the gateway's log)"
         message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected}){found}"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
