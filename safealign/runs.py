@@ -7,6 +7,7 @@ earlier stage's output that was made again since is redone (see ``retrained_inpu
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -22,10 +23,22 @@ from safealign.errors import DataError
 from safealign.machine_load import CpuSnapshot, machine_load, snapshot
 
 STAGE_FILE = "stage.json"
-SESSIONS_FILE = "sessions.jsonl"  # when each session of a stage started: a resumed stage's wall time counts them all
+SESSIONS_FILE = (
+    "sessions.jsonl"  # when each session of a stage started: a resumed stage's wall time counts them all
+)
 log = logging.getLogger(__name__)
 
-PACKAGES = ("safealign", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "reasoning-gym", "sentence-transformers")
+PACKAGES = (
+    "safealign",
+    "torch",
+    "transformers",
+    "trl",
+    "peft",
+    "datasets",
+    "accelerate",
+    "reasoning-gym",
+    "sentence-transformers",
+)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -42,10 +55,14 @@ def read_json(path: Path, expect: type | None = None) -> Any:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: not valid JSON ({error}); restore the file, or delete it and rerun the stage that writes it") from None
+        raise DataError(
+            f"{path}: not valid JSON ({error}); restore the file, or delete it and rerun the stage that writes it"
+        ) from None
     if expect is not None and not isinstance(data, expect):
-        raise DataError(f"{path}: expected a JSON {'object' if expect is dict else expect.__name__}, got {type(data).__name__}; "
-                        "restore the file, or delete it and rerun the stage that writes it")
+        raise DataError(
+            f"{path}: expected a JSON {'object' if expect is dict else expect.__name__}, got {type(data).__name__}; "
+            "restore the file, or delete it and rerun the stage that writes it"
+        )
     return data
 
 
@@ -78,8 +95,13 @@ def drop_undone_rows(path: Path, step: int) -> int:
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
         tmp.replace(path)
-        log.info("%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)%s", path,
-                 dropped, step, f" and {cut} line(s) a crash cut short" if cut else "")
+        log.info(
+            "%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)%s",
+            path,
+            dropped,
+            step,
+            f" and {cut} line(s) a crash cut short" if cut else "",
+        )
     return dropped + cut
 
 
@@ -101,7 +123,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         else:
             skipped += 1
     if skipped:
-        log.warning("%s: skipped %d line(s) that are not a JSON object (a crash mid-write leaves half a line)", path, skipped)
+        log.warning(
+            "%s: skipped %d line(s) that are not a JSON object (a crash mid-write leaves half a line)",
+            path,
+            skipped,
+        )
     return rows
 
 
@@ -115,12 +141,44 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def git_commit() -> str | None:
+@functools.cache
+def source_state() -> tuple[str | None, bool | None]:
+    """The commit of the safealign checkout this process runs, and whether its ``safealign/`` had uncommitted changes
+    (untracked files included); ``(None, None)`` outside a git checkout. Read once, at the first call, and kept for
+    the process: a stage that read HEAD when it started named a commit made while an earlier stage ran, not the code
+    it had imported, and a dirty tree named a commit whose code did not run."""
+    here = Path(__file__).parent
+    env = os.environ | {
+        "GIT_OPTIONAL_LOCKS": "0"
+    }  # `git status` must not take the index lock of a user's git command
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent)
-        return out.stdout.strip() or None
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=here, env=env
+        )
+        commit = head.stdout.strip() if head.returncode == 0 else ""
+        if not commit:
+            return None, None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=here,
+            env=env,
+        )
     except (OSError, subprocess.SubprocessError):
-        return None
+        return None, None
+    return commit, bool(status.stdout.strip()) if status.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    """The commit this process's safealign code came from (see :func:`source_state`)."""
+    return source_state()[0]
+
+
+def git_dirty() -> bool | None:
+    """Whether this process's ``safealign/`` differed from :func:`git_commit` when first asked (see :func:`source_state`)."""
+    return source_state()[1]
 
 
 # CPU features that change how fast torch runs a matmul on this machine; speed figures are only comparable between equal sets
@@ -146,7 +204,11 @@ def cpu_model(cpuinfo: str | None = None) -> dict[str, Any]:
 def hardware() -> dict[str, Any]:
     import torch
 
-    info: dict[str, Any] = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch_threads": torch.get_num_threads()}
+    info: dict[str, Any] = {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "torch_threads": torch.get_num_threads(),
+    }
     info |= cpu_model()
     if torch.cuda.is_available():
         info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
@@ -168,6 +230,9 @@ class StageRecord:
     inputs: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=package_versions)
     git_commit: str | None = field(default_factory=git_commit)
+    git_dirty: bool | None = field(
+        default_factory=git_dirty
+    )  # uncommitted changes to safealign/: not git_commit's code
     hardware: dict[str, Any] = field(default_factory=hardware)
     # the machine's CPU counters when the stage started; finish() turns them into ``machine_load`` (see machine_load.py)
     cpu_at_start: CpuSnapshot | None = field(default_factory=snapshot, repr=False)
@@ -188,9 +253,17 @@ class StageRecord:
         path = stage_dir / SESSIONS_FILE
         if checkpoint is None:
             set_aside_logs(stage_dir)
-        sessions = [row for row in read_jsonl(path) if isinstance(row.get("started_at"), int | float)] if checkpoint else []
+        sessions = (
+            [row for row in read_jsonl(path) if isinstance(row.get("started_at"), int | float)]
+            if checkpoint
+            else []
+        )
         if sessions:
-            times = [row["time"] for row in read_jsonl(stage_dir / "metrics.jsonl") if isinstance(row.get("time"), int | float)]
+            times = [
+                row["time"]
+                for row in read_jsonl(stage_dir / "metrics.jsonl")
+                if isinstance(row.get("time"), int | float)
+            ]
             ends = [row["started_at"] for row in sessions[1:]] + [self.started_at]
             for row, next_start in zip(sessions, ends, strict=True):
                 if not isinstance(row.get("ran_s"), int | float):
@@ -198,10 +271,16 @@ class StageRecord:
                     row["ran_s"] = round(max(logged) - row["started_at"], 1) if logged else 0.0
             self.earlier_sessions_s = [row["ran_s"] for row in sessions]
         elif checkpoint:
-            log.info("%s: no record of the sessions before this one (a stage started before 2026-12-05); its wall time "
-                     "counts this session only", stage_dir)
+            log.info(
+                "%s: no record of the sessions before this one (a stage started before 2026-12-05); its wall time "
+                "counts this session only",
+                stage_dir,
+            )
         stage_dir.mkdir(parents=True, exist_ok=True)
-        rows = [*sessions, {"started_at": self.started_at, "checkpoint": checkpoint.name if checkpoint else None}]
+        rows = [
+            *sessions,
+            {"started_at": self.started_at, "checkpoint": checkpoint.name if checkpoint else None},
+        ]
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
         tmp.replace(path)
@@ -211,8 +290,11 @@ class StageRecord:
         from safealign.card.stage_readme import write_stage_readme
 
         self.finished_at = time.time()
-        record = asdict(self) | {"wall_time_s": self.wall_time_s, "sessions": len(self.earlier_sessions_s) + 1,
-                                 "machine_load": machine_load(self.cpu_at_start, snapshot())}
+        record = asdict(self) | {
+            "wall_time_s": self.wall_time_s,
+            "sessions": len(self.earlier_sessions_s) + 1,
+            "machine_load": machine_load(self.cpu_at_start, snapshot()),
+        }
         del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)
@@ -230,14 +312,21 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     half under each attempt's settings). Moved, not deleted: they are the only record of that attempt. Returns the
     folder, or None when there was nothing to move."""
     logs = [stage_dir / name for name in STAGE_LOGS if (stage_dir / name).is_file()]
-    checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    checkpoints = [
+        p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()
+    ]
     if not logs and not checkpoints:
         return None
     target = attempt_folder(stage_dir)
     for path in [*logs, *checkpoints]:
         path.replace(target / path.name)
     kept = "logs and checkpoints" if checkpoints else "logs"
-    log.warning("%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)", stage_dir, kept, target)
+    log.warning(
+        "%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)",
+        stage_dir,
+        kept,
+        target,
+    )
     return target
 
 
@@ -253,8 +342,16 @@ def attempt_folder(stage_dir: Path) -> Path:
 
 
 # The fields of stage.json its readers (the stage table, compare, the card) use, and the types they must have
-RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {"stage": str, "parent": str, "output": str, "config": dict, "metrics": dict,
-                                                     "inputs": dict, "wall_time_s": (int, float), "seed": int}
+RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "stage": str,
+    "parent": str,
+    "output": str,
+    "config": dict,
+    "metrics": dict,
+    "inputs": dict,
+    "wall_time_s": (int, float),
+    "seed": int,
+}
 
 
 def stage_done(stage_dir: Path) -> dict[str, Any] | None:
@@ -268,8 +365,10 @@ def stage_done(stage_dir: Path) -> dict[str, Any] | None:
         value = record.get(name)
         if name in record and (not isinstance(value, kind) or isinstance(value, bool)):
             wanted = " or ".join(t.__name__ for t in (kind if isinstance(kind, tuple) else (kind,)))
-            raise DataError(f"{path}: field {name!r} is {value!r}, not {wanted}; restore the file, or delete {stage_dir} and "
-                            "rerun the stage")
+            raise DataError(
+                f"{path}: field {name!r} is {value!r}, not {wanted}; restore the file, or delete {stage_dir} and "
+                "rerun the stage"
+            )
     return record
 
 
@@ -304,14 +403,23 @@ def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | N
     """
     from safealign.distributed import is_main_process, main_process_first
 
-    with main_process_first():  # every rank calls this: rank 0 sets a stale stage aside before the others look
+    with (
+        main_process_first()
+    ):  # every rank calls this: rank 0 sets a stale stage aside before the others look
         done = stage_done(stage_dir)
         upstream = retrained_input(stage_dir, done) if done is not None else None
         if upstream is not None:
             if is_main_process():
                 kept = set_aside_stage(stage_dir)
-                log.warning("%s: %s was made again after this stage started, so what %s holds is of an earlier one: "
-                            "redoing %s (its earlier result is now in %s)", stage, upstream, stage_dir, stage, kept)
+                log.warning(
+                    "%s: %s was made again after this stage started, so what %s holds is of an earlier one: "
+                    "redoing %s (its earlier result is now in %s)",
+                    stage,
+                    upstream,
+                    stage_dir,
+                    stage,
+                    kept,
+                )
             done = None
     if done is None:
         return None
@@ -319,8 +427,10 @@ def finished_stage(stage_dir: Path, stage: str, output: Path) -> StageResult | N
     if recorded.split(":", 1)[0] != stage:
         from safealign.errors import SafealignError
 
-        raise SafealignError(f"{stage_dir} holds a finished `{recorded}` stage, not `{stage}`: give this stage its own folder "
-                             f"(--out), or delete that one")
+        raise SafealignError(
+            f"{stage_dir} holds a finished `{recorded}` stage, not `{stage}`: give this stage its own folder "
+            f"(--out), or delete that one"
+        )
     log.info("%s: already done (%s), skipping", stage, stage_dir)
     return StageResult(output, done)
 
@@ -349,7 +459,11 @@ def retrained_input(stage_dir: Path, record: dict[str, Any] | None = None) -> Pa
     for name in stage_inputs(record):
         path = Path(as_moved(name, moved))
         upstream = path.parent
-        if not path.exists() or upstream.resolve() == stage_dir.resolve() or not (upstream / STAGE_FILE).is_file():
+        if (
+            not path.exists()
+            or upstream.resolve() == stage_dir.resolve()
+            or not (upstream / STAGE_FILE).is_file()
+        ):
             continue
         finished = (stage_done(upstream) or {}).get("finished_at")
         if isinstance(finished, int | float) and not isinstance(finished, bool) and finished > started:
@@ -367,7 +481,9 @@ def set_aside_stage(stage_dir: Path) -> Path:
     return target
 
 
-def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tuple[str, Any]] | None = None) -> dict[str, tuple[Any, Any]]:
+def changed_settings(
+    stage_dir: Path, config: dict[str, Any], run: dict[str, tuple[str, Any]] | None = None
+) -> dict[str, tuple[Any, Any]]:
     """Settings a finished stage ran with that differ from ``config`` now: ``{key: (then, now)}``.
 
     ``run``: settings from outside the stage's section, ``{label: (field of stage.json, value now)}`` — the seed
@@ -379,7 +495,9 @@ def changed_settings(stage_dir: Path, config: dict[str, Any], run: dict[str, tup
     if not done:
         return {}
     then = done.get("config") if isinstance(done.get("config"), dict) else {}
-    changed = {key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value}
+    changed = {
+        key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value
+    }
     moved = recorded_move(done, stage_dir)
     for label, (field_path, now) in (run or {}).items():
         record: Any = done
@@ -402,12 +520,15 @@ def moved_run(then: Path, now: Path) -> tuple[Path, Path] | None:
     ``/home/u`` and ``/mnt``, so a model outside the run never passes for a moved one."""
     old, new = then.parts, now.parts
     tail = 0
-    while (tail < min(len(old), len(new)) and old[-1 - tail] == new[-1 - tail]
-           and (tail == 0 or old[-1 - tail] in RUN_LAYOUT_FOLDERS)):
+    while (
+        tail < min(len(old), len(new))
+        and old[-1 - tail] == new[-1 - tail]
+        and (tail == 0 or old[-1 - tail] in RUN_LAYOUT_FOLDERS)
+    ):
         tail += 1
     if old == new or tail == 0:
         return None
-    return Path(*old[:len(old) - tail] or ["."]), Path(*new[:len(new) - tail] or ["."])
+    return Path(*old[: len(old) - tail] or ["."]), Path(*new[: len(new) - tail] or ["."])
 
 
 def recorded_move(record: dict[str, Any], stage_dir: Path) -> tuple[Path, Path] | None:
@@ -430,13 +551,20 @@ def as_moved(path: Any, moved: tuple[Path, Path] | None) -> Any:
 def same_run_path(then: Any, now: Any, moved: tuple[Path, Path] | None) -> bool:
     """Whether a recorded path (a stage's starting model, distill's traces) and today's name one file of the run,
     the run folder having moved (see :func:`moved_run`): ``/a/x/sft/model`` then is ``/b/y/sft/model`` now."""
-    return moved is not None and isinstance(then, str) and isinstance(now, str) and Path(as_moved(then, moved)) == Path(now)
+    return (
+        moved is not None
+        and isinstance(then, str)
+        and isinstance(now, str)
+        and Path(as_moved(then, moved)) == Path(now)
+    )
 
 
 _ABSENT = object()  # a field an older stage.json does not have: not a change
 
 
-def run_settings(seed: int, system_prompt: str | None, parent: str | None = None) -> dict[str, tuple[str, Any]]:
+def run_settings(
+    seed: int, system_prompt: str | None, parent: str | None = None
+) -> dict[str, tuple[str, Any]]:
     """The recipe settings outside a stage's section that decide its output, for :func:`changed_settings`."""
     settings = {"seed": ("seed", seed), "model.system_prompt": ("inputs.system_prompt", system_prompt)}
     return settings | ({"the model it starts from": ("parent", parent)} if parent is not None else {})
@@ -451,8 +579,21 @@ def describe_changes(changed: dict[str, tuple[Any, Any]]) -> str:
 # how long it trains (extending a run is what resuming is for). Any other change would mix two recipes in one model.
 # (``stage_dir``: the run folder moved; paths inside it are compared relative to it.)
 # (``speed_*``: distill's generation-speed check after training, which no checkpoint holds.)
-RESUMABLE_CHANGES = frozenset({"save_steps", "keep_checkpoints", "logging_steps", "report_to", "gradient_checkpointing",
-                               "max_steps", "epochs", "stage_dir", "speed_rounds", "speed_prompts", "speed_new_tokens"})
+RESUMABLE_CHANGES = frozenset(
+    {
+        "save_steps",
+        "keep_checkpoints",
+        "logging_steps",
+        "report_to",
+        "gradient_checkpointing",
+        "max_steps",
+        "epochs",
+        "stage_dir",
+        "speed_rounds",
+        "speed_prompts",
+        "speed_new_tokens",
+    }
+)
 
 
 def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Path | None) -> None:
@@ -460,24 +601,39 @@ def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Pa
     the settings it started with must still hold: a changed one is a SafealignError naming it (and config.json
     keeps the old ones), rather than a model trained half under each recipe or a checkpoint that no longer loads."""
     path = stage_dir / "config.json"
-    settings = settings | {"stage_dir": str(stage_dir)}  # where the stage ran: a run folder moved since is recognised
+    settings = settings | {
+        "stage_dir": str(stage_dir)
+    }  # where the stage ran: a run folder moved since is recognised
     if checkpoint is not None and path.is_file():
         then = _flat(read_json(path, dict))
         now = _flat(json.loads(json.dumps(settings, default=str)))  # as it would read back
-        moved = moved_run(Path(then["stage_dir"]), stage_dir) if isinstance(then.get("stage_dir"), str) else None
+        moved = (
+            moved_run(Path(then["stage_dir"]), stage_dir) if isinstance(then.get("stage_dir"), str) else None
+        )
         if moved:
-            log.info("%s: the run folder moved from %s to %s since the stage started; paths in it are compared as moved",
-                     stage_dir, *moved)
-        changed = {key: (then.get(key), now.get(key)) for key in then.keys() | now.keys()
-                   if then.get(key) != now.get(key) and key in then and not same_run_path(then[key], now.get(key), moved)}
-        blocking = {key: change for key, change in changed.items() if key.rsplit(".", 1)[-1] not in RESUMABLE_CHANGES}
+            log.info(
+                "%s: the run folder moved from %s to %s since the stage started; paths in it are compared as moved",
+                stage_dir,
+                *moved,
+            )
+        changed = {
+            key: (then.get(key), now.get(key))
+            for key in then.keys() | now.keys()
+            if then.get(key) != now.get(key)
+            and key in then
+            and not same_run_path(then[key], now.get(key), moved)
+        }
+        blocking = {
+            key: change for key, change in changed.items() if key.rsplit(".", 1)[-1] not in RESUMABLE_CHANGES
+        }
         if blocking:
             from safealign.errors import SafealignError
 
             raise SafealignError(
                 f"{stage_dir} was started with other settings than the recipe's now ({describe_changes(blocking)}), and "
                 f"resuming from {checkpoint.name} would mix the two. Restore those settings to resume, or start the stage "
-                f"over: delete {stage_dir}/checkpoint-* (or pass --no-resume to `safealign {next(iter(settings))}`)")
+                f"over: delete {stage_dir}/checkpoint-* (or pass --no-resume to `safealign {next(iter(settings))}`)"
+            )
         if changed:
             log.warning("%s: resuming with %s changed", stage_dir, describe_changes(changed))
     write_json(path, settings)
@@ -496,5 +652,9 @@ def _flat(settings: dict[str, Any]) -> dict[str, Any]:
 
 def last_checkpoint(stage_dir: Path) -> Path | None:
     """The newest complete ``checkpoint-N`` folder (one with trainer_state.json)."""
-    checkpoints = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
+    checkpoints = [
+        p
+        for p in stage_dir.glob("checkpoint-*")
+        if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()
+    ]
     return max(checkpoints, key=lambda p: int(p.name.split("-")[-1]), default=None)

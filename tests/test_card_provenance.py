@@ -405,3 +405,133 @@ def test_the_card_lists_the_detectors_that_could_not_judge(tmp_path, card):
     ) in text
     report = (run / "report.html").read_text()
     assert "<h3>Alerts (1)</h3>" in report and "3 detector(s) could not judge" in report
+
+
+def test_the_card_says_which_half_of_a_detector_could_not_judge(tmp_path, card):
+    """refusal_collapse's gate half compared 3 checks while its training-stream trend had 9 of 20 steps: the card said
+    the detector could not judge."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    message = "its training-stream trend needs 20 logged steps, has 9 (safety/benign_refusal_rate); its gate checks judged"
+    half = {"detector": "refusal_collapse", "severity": "info", "step": 9, "message": message}
+    write_json(run / "rl/alerts.json", [half | {"evidence": {"judged": ["gate checks"]}}])
+    text = card(run)
+    assert "could not judge" not in text
+    assert (
+        "1 detector(s) judged on part of their data only, so their silence covers that part: **refusal_collapse** "
+        f"({message}, `rl/alerts.json`)."
+    ) in text
+
+
+@pytest.fixture()
+def git(monkeypatch):
+    """Answers the git commands safealign.runs asks (``heads``: successive HEADs; ``status``: porcelain output, None: not
+    a git checkout); the process's cached answer is cleared before and after."""
+    import subprocess
+
+    from safealign import runs
+
+    real, asked = subprocess.run, []
+    state = SimpleNamespace(heads=["a" * 40], status=" M safealign/training/gates.py\n", asked=asked)
+
+    def run(command, *args, **kwargs):
+        if command[:1] != ["git"]:
+            return real(command, *args, **kwargs)
+        asked.append(command[1])
+        if state.status is None:
+            return subprocess.CompletedProcess(command, 128, "", "fatal: not a git repository")
+        out = state.heads.pop(0) if command[1] == "rev-parse" else state.status
+        return subprocess.CompletedProcess(command, 0, out + "\n", "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    runs.source_state.cache_clear()
+    yield state
+    runs.source_state.cache_clear()
+
+
+def test_a_stage_records_the_code_its_process_started_with_and_its_uncommitted_changes(tmp_path, git):
+    """rl/stage.json named 7e637cd, but the gates.py that ran was uncommitted then (committed later as 14dc7e6); and a
+    later stage of the same process read HEAD again after that commit, naming code it had not imported."""
+    from safealign.card.lineage import build_lineage
+    from safealign.runs import StageRecord
+
+    git.heads = ["a" * 40, "b" * 40]  # a commit made while the first stage ran
+    run = new_run(tmp_path)
+    for at, name in ((T0, "sft"), (T0 + 20, "rl")):
+        (run / name / "model").mkdir(parents=True)
+        record = StageRecord(name, "tiny", str(run / name / "model"), {}, 1, at)
+        record.finish(run / name)
+    assert git.asked == ["rev-parse", "status"]  # once per process
+    for name in ("sft", "rl"):
+        record = read_json(run / name / "stage.json")
+        assert (record["git_commit"], record["git_dirty"]) == ("a" * 40, True)
+        assert (
+            "| uncommitted changes to `safealign/` | **yes**: the code that ran is commit `aaaaaaaaaaaa`"
+            in (run / name / "README.md").read_text()
+        )
+    stages = build_lineage(load_run(run))["stages"]
+    assert [
+        (s["stage"], s.get("git_commit"), s.get("git_dirty")) for s in stages if s["status"] == "done"
+    ] == [
+        ("sft", "a" * 40, True),
+        ("rl", "a" * 40, True),
+    ]
+
+
+def test_a_clean_checkout_and_no_checkout_say_so(git):
+    from safealign.card.stage_readme import stage_readme
+    from safealign.runs import git_commit, git_dirty, source_state
+
+    git.status = ""
+    assert (git_commit(), git_dirty()) == ("a" * 40, False)
+    record = {
+        "stage": "sft",
+        "parent": "tiny",
+        "output": "o",
+        "seed": 1,
+        "inputs": {},
+        "git_commit": "a" * 40,
+    }
+    assert (
+        "| uncommitted changes to `safealign/` | none: the code that ran is the commit below |"
+        in stage_readme(record | {"git_dirty": False})
+    )
+    assert "uncommitted" not in stage_readme(record)  # a record from before git_dirty says nothing
+    source_state.cache_clear()
+    git.status = None  # a wheel installed outside a git checkout
+    assert (git_commit(), git_dirty()) == (None, None)
+
+
+def test_the_sample_stages_safety_prompts_are_traced_to_their_files(tmp_path, card):
+    """Rejection sampling drew 30% of its prompts from the user turns of the shipped safety files (as RL does), but
+    lineage.json and DATA_CARD.md named only the teacher as what the traces came from."""
+    from safealign.card.data_card import RL_SAFETY_SOURCES, training_datasets
+    from safealign.card.lineage import build_lineage
+
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    config = {"num_prompts": 96, "k": 4, "safety_share": 0.3}
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, config=config, metrics={"accepted": 3, "samples": 8})
+    lineage = build_lineage(load_run(run))
+    into_prompts = [e["from"] for e in lineage["edges"] if e["to"] == "dataset:sample-prompts"]
+    assert into_prompts == [f"dataset:{name}" for name in RL_SAFETY_SOURCES]
+    assert {
+        "from": "dataset:sample-prompts",
+        "to": "dataset:sample/traces.jsonl",
+        "stage": "sample",
+    } in lineage["edges"]
+    used = [(d["name"], d["stage"]) for d in training_datasets(load_run(run))]
+    assert used == [(name, "sample") for name in RL_SAFETY_SOURCES]
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "| harmful_refusals | rejection-sampling safety prompts (`sample`) |" in data_card
+
+    write_json(
+        run / "sample/stage.json",
+        read_json(run / "sample/stage.json") | {"config": config | {"safety_share": 0}},
+    )
+    lineage = build_lineage(load_run(run))
+    assert not [
+        e for e in lineage["edges"] if e["to"] == "dataset:sample-prompts" and e["from"] != "model:rl/model"
+    ]
+    assert training_datasets(load_run(run)) == []

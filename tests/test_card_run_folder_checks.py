@@ -5,6 +5,7 @@ many sessions a resumed stage took. No training: each test writes the stage.json
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,22 @@ from safealign.runs import write_json
 
 def summary(refused: float) -> dict:
     entry = {"value": refused, "low": max(0.0, refused - 0.05), "high": min(1.0, refused + 0.05), "n": 200}
-    return {"suites": {"harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": entry}}}}, "config": {}}
+    return {
+        "suites": {"harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": entry}}}},
+        "config": {},
+    }
 
 
-def stage(run: Path, folder: str, parent: str, *, at: Path | None = None, refused: float = 0.5, model: bool = True,
-          **record) -> None:
+def stage(
+    run: Path,
+    folder: str,
+    parent: str,
+    *,
+    at: Path | None = None,
+    refused: float = 0.5,
+    model: bool = True,
+    **record,
+) -> None:
     """``<folder>/stage.json`` as the stage writes it, ``at`` the place the run folder had when it ran. A training stage
     gets its model folder (unless ``model`` is False), an eval its summary.json."""
     at = at or run
@@ -33,8 +45,40 @@ def stage(run: Path, folder: str, parent: str, *, at: Path | None = None, refuse
         output = at / folder / "model"
         if model:
             (run / folder / "model").mkdir()
-    write_json(run / folder / "stage.json", {"stage": folder.replace("eval/", "eval:"), "parent": parent, "output": str(output),
-                                              "seed": 1, "wall_time_s": 1.0} | record)
+    write_json(
+        run / folder / "stage.json",
+        {
+            "stage": folder.replace("eval/", "eval:"),
+            "parent": parent,
+            "output": str(output),
+            "seed": 1,
+            "wall_time_s": 1.0,
+        }
+        | record,
+    )
+
+
+def language_eval(run: Path, label: str, shares: list[float], low: float | None = None) -> None:
+    """eval/<label>'s samples.jsonl, a language suite answered with these shares of words in the prompt's language, and
+    its summary.json; ``low``: the mean share's lower bound as an older metric code stored it."""
+    from safealign.evals.runner import suite_metrics
+
+    samples = [
+        {
+            "suite": "language",
+            "id": f"l{i}",
+            "split": "held_out",
+            "language": "fr",
+            "scores": {"language_share": share, "mixed": share < 0.5},
+        }
+        for i, share in enumerate(shares)
+    ]
+    (run / f"eval/{label}/samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
+    metrics = {name: rate.to_dict() for name, rate in suite_metrics("language", samples).items()}
+    if low is not None:
+        metrics["language_share"]["low"] = low
+    suite = {"kind": "language", "n_items": len(shares), "metrics": {"held_out": metrics}}
+    write_json(run / f"eval/{label}/summary.json", {"suites": {"language": suite}, "config": {}})
 
 
 def new_run(root: Path, model: str = "tiny") -> Path:
@@ -42,7 +86,6 @@ def new_run(root: Path, model: str = "tiny") -> Path:
     run.mkdir(parents=True)
     (run / "recipe.yaml").write_text(f"name: tr\noutput_dir: {root / 'runs'}\nmodel: {{name: '{model}'}}\n")
     return run
-
 
 
 def test_without_a_base_eval_no_other_eval_passes_for_the_base_models(tmp_path, card):
@@ -66,7 +109,9 @@ def test_without_a_base_eval_no_other_eval_passes_for_the_base_models(tmp_path, 
 
     stage(run, "eval/base", "tiny", refused=0.6)  # with it, the base is eval/base, not the first eval listed
     folder = load_run(run)
-    assert overview(folder)["base_eval"] == "base" and [r["base"]["value"] for r in regressions(folder)] == [0.6]
+    assert overview(folder)["base_eval"] == "base" and [r["base"]["value"] for r in regressions(folder)] == [
+        0.6
+    ]
 
 
 def test_the_final_model_is_the_last_finished_stage_on_disk_not_a_stale_pipeline_json(tmp_path, card):
@@ -96,18 +141,26 @@ def test_a_moved_and_resumed_run_folder_shows_its_own_paths(tmp_path, card):
     the stages that ran before the move at the old folder."""
     old, run = tmp_path / "runs" / "tr", tmp_path / "archive" / "tr_v2"
     run.mkdir(parents=True)
-    (run / "recipe.yaml").write_text(f"name: tr_v2\noutput_dir: {tmp_path / 'archive'}\nmodel: {{name: tiny}}\n")
+    (run / "recipe.yaml").write_text(
+        f"name: tr_v2\noutput_dir: {tmp_path / 'archive'}\nmodel: {{name: tiny}}\n"
+    )
     stage(run, "eval/base", "tiny", at=old)
     stage(run, "sft", "tiny", at=old)
     stage(run, "rl", str(old / "sft/model"), at=old)
     stage(run, "sample", str(old / "rl/model"), at=old)
-    stage(run, "eval/rl", str(old / "rl/model"))  # ran after the move, from the model RL recorded at the old place
+    stage(
+        run, "eval/rl", str(old / "rl/model")
+    )  # ran after the move, from the model RL recorded at the old place
     from safealign.card.report import stage_table
     from safealign.card.summary import stage_details
 
     folder = load_run(run)
     shown = {(d["key"], d["parent"], d["output"]) for d in stage_details(folder)}
-    assert shown == {("sft", "tiny", "sft/model"), ("rl", "sft/model", "rl/model"), ("sample", "rl/model", "sample/traces.jsonl")}
+    assert shown == {
+        ("sft", "tiny", "sft/model"),
+        ("rl", "sft/model", "rl/model"),
+        ("sample", "rl/model", "sample/traces.jsonl"),
+    }
     assert next(r for r in stage_table(folder) if r["key"] == "eval:rl")["parent"] == "rl/model"
     assert folder.rel(folder.final_model) == "rl/model"
     text = card(run)
@@ -124,8 +177,13 @@ def test_the_base_model_is_the_one_the_kept_stages_started_from(tmp_path, card):
     assert "base_model: tiny\n" in front_matter
     (run / "eval/base/stage.json").unlink()  # no base eval: the first training stage's starting model
     assert load_run(run).base_model == "tiny"
-    write_json(run / "sft/stage.json", {"stage": "sft", "parent": str(run / "rl/model"), "output": str(run / "sft/model")})
-    assert load_run(run).base_model == "tiny:5"  # a model of this run is not the base: the recipe's is all there is
+    write_json(
+        run / "sft/stage.json",
+        {"stage": "sft", "parent": str(run / "rl/model"), "output": str(run / "sft/model")},
+    )
+    assert (
+        load_run(run).base_model == "tiny:5"
+    )  # a model of this run is not the base: the recipe's is all there is
 
 
 def test_distillation_names_the_traces_it_read(tmp_path):
@@ -136,8 +194,15 @@ def test_distillation_names_the_traces_it_read(tmp_path):
     run = new_run(tmp_path)
     mine = tmp_path / "elsewhere" / "mine.jsonl"
     mine.parent.mkdir()
-    mine.write_text(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": "hi"},
-                                                                 {"role": "assistant", "content": "hello"}]}) + "\n")
+    mine.write_text(
+        json.dumps(
+            {
+                "kind": "benign",
+                "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+            }
+        )
+        + "\n"
+    )
     traces = {"rows": 1, "sha256": "abc", "sources": [{"name": str(mine), "path": str(mine), "rows_used": 1}]}
     stage(run, "distill", "tiny", inputs={"traces": traces})
     write_json(run / "distill/config.json", {"traces": str(mine)})
@@ -148,8 +213,13 @@ def test_distillation_names_the_traces_it_read(tmp_path):
 
     (run / "distill/config.json").unlink()  # older runs: the mixture's first source is the traces
     inside = run / "sample" / "traces.jsonl"
-    write_json(run / "distill/data_mixture.json", {"sources": [{"name": str(inside), "path": str(inside), "rows_used": 1}]})
-    write_json(run / "distill/stage.json", json.loads((run / "distill/stage.json").read_text()) | {"inputs": {}})
+    write_json(
+        run / "distill/data_mixture.json",
+        {"sources": [{"name": str(inside), "path": str(inside), "rows_used": 1}]},
+    )
+    write_json(
+        run / "distill/stage.json", json.loads((run / "distill/stage.json").read_text()) | {"inputs": {}}
+    )
     from safealign.card.summary import traces_file
 
     assert traces_file(load_run(run)) == "sample/traces.jsonl"
@@ -158,9 +228,13 @@ def test_distillation_names_the_traces_it_read(tmp_path):
 def test_rl_alerts_jsonl_is_cited_only_when_it_exists(tmp_path, card):
     run = new_run(tmp_path)
     stage(run, "rl", "tiny")
-    write_json(run / "rl/alerts.json", [])  # the final audit; alerts.jsonl is written only when an alert fires live
+    write_json(
+        run / "rl/alerts.json", []
+    )  # the final audit; alerts.jsonl is written only when an alert fires live
     text = card(run)
-    assert "rl/alerts.jsonl" not in text and "none fired during training; final audit: `rl/alerts.json`" in text
+    assert (
+        "rl/alerts.jsonl" not in text and "none fired during training; final audit: `rl/alerts.json`" in text
+    )
     alert = {"detector": "length_blowup", "severity": "warning", "step": 2, "message": "longer"}
     (run / "rl/alerts.jsonl").write_text(json.dumps(alert) + "\n")
     assert "on the RL training stream: `rl/alerts.jsonl`; final audit: `rl/alerts.json`" in card(run)
@@ -173,7 +247,10 @@ def test_a_resumed_stage_says_how_many_sessions_its_wall_time_counts(tmp_path, c
     stage(run, "sft", "tiny", wall_time_s=700.0, sessions=2, earlier_sessions_s=[400.0])
     stage(run, "eval/sft", str(run / "sft/model"), wall_time_s=5.0, sessions=1)
     text = card(run)
-    assert "| `sft` | done | 700.0 s (11.7 min) (2 sessions) |" in text and "| `eval:sft` | done | 5.0 s |" in text
+    assert (
+        "| `sft` | done | 700.0 s (11.7 min) (2 sessions) |" in text
+        and "| `eval:sft` | done | 5.0 s |" in text
+    )
     assert "**wall time:** 700.0 s (11.7 min) (2 sessions)" in text
     assert "700.0 s (11.7 min) (2 sessions)" in (run / "report.html").read_text()
     record = json.loads((run / "sft/stage.json").read_text()) | {"metrics": {}, "inputs": {}}
@@ -186,7 +263,48 @@ def test_a_runs_eval_folder_is_not_read_as_a_run(tmp_path):
     from safealign.errors import SafealignError
 
     for label in ("base", "sft"):
-        write_json(tmp_path / "run" / "eval" / label / "stage.json", {"stage": f"eval:{label}", "status": "done", "output": "x"})
+        write_json(
+            tmp_path / "run" / "eval" / label / "stage.json",
+            {"stage": f"eval:{label}", "status": "done", "output": "x"},
+        )
     with pytest.raises(SafealignError, match="no recipe.yaml and no finished stage"):
         write_bundle(tmp_path / "run" / "eval")
     assert not (tmp_path / "run" / "eval" / "README.md").exists()
+
+
+def test_an_eval_scored_by_older_metric_code_is_scored_again_from_its_samples(tmp_path, caplog):
+    """eval/base kept from before c0c7e74 (a mean's interval narrower than Wilson's): the card read its stored 92.6%
+    [82.5%, 100%] and called the final model's 60.0% [40.4%, 76.9%] worse beyond noise. From its samples.jsonl the
+    interval is [75.3%, 100%]: the two overlap."""
+    from safealign.card.summary import regressions
+
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny")
+    stage(run, "sft", "tiny")
+    stage(run, "eval/sft", str(run / "sft/model"))
+    language_eval(run, "base", [1.0] * 22 + [0.11] * 2, low=0.825)
+    language_eval(run, "sft", [1.0] * 12 + [0.2] * 12)
+    folder = load_run(run)
+    with caplog.at_level(logging.WARNING):
+        share = folder.evals["base"]["suites"]["language"]["metrics"]["held_out"]["language_share"]
+    assert round(share["low"], 3) == 0.753 and round(share["value"], 3) == 0.926
+    assert (
+        "eval/base/summary.json disagrees with its samples.jsonl" in caplog.text
+        and "eval/sft" not in caplog.text
+    )
+    [row] = [r for r in regressions(folder) if r["name"] == "mean share of words in the prompt's language"]
+    assert row["base"]["low"] == share["low"] and not row["beyond_noise"]
+
+
+def test_a_run_folder_without_the_final_models_weights_is_said_to_lack_them(tmp_path, caplog):
+    """A copy of the quickstart without distill/model/*.safetensors got a card without a word about it."""
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny")
+    (run / "sft/model/model.safetensors").write_bytes(b"")
+    with caplog.at_level(logging.WARNING):
+        load_run(run)
+    assert "weights" not in caplog.text
+    (run / "sft/model/model.safetensors").unlink()
+    with caplog.at_level(logging.WARNING):
+        load_run(run)
+    assert f"the final model's weights are not in {run / 'sft/model'}" in caplog.text

@@ -173,12 +173,21 @@ def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
         entries.append(entry)
     rl = run.record("rl")
     if rl and (rl.get("inputs", {}).get("prompts", {}).get("tasks") or {}).get("safety"):
-        for name in RL_SAFETY_SOURCES:
-            if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
-                path = package_data("train", TRAIN_DATASETS[name])
-                entries.append(
-                    _training_entry(run, {"name": name, "path": str(path)}, "rl", "RL safety prompts")
-                )
+        entries.extend(_safety_sources(run, "rl", "RL safety prompts"))
+    sample = run.record("sample")
+    # the teacher's safety prompts in rejection sampling are the same files' user turns (rl_prompts.build_prompt_rows)
+    if sample and (sample.get("config") or {}).get("safety_share"):
+        entries.extend(_safety_sources(run, "sample", "rejection-sampling safety prompts"))
+    return entries
+
+
+def _safety_sources(run: RunFolder, stage: str, role: str) -> list[dict[str, Any]]:
+    """The shipped files whose user turns are a stage's safety prompts (``safealign.stages.rl_prompts``)."""
+    entries = []
+    for name in RL_SAFETY_SOURCES:
+        if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
+            path = package_data("train", TRAIN_DATASETS[name])
+            entries.append(_training_entry(run, {"name": name, "path": str(path)}, stage, role))
     return entries
 
 
@@ -191,8 +200,10 @@ def traces_how(run: RunFolder) -> str:
     cfg, metrics = sample.get("config", {}), sample.get("metrics", {})
     return (
         f"Rejection-sampled from the teacher {code(run.rel(sample.get('parent')), table=False)}: {cfg.get('k', '?')} completions per prompt "
-        f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that are "
-        f"correct, safe, single-language and in the reasoning format: {metrics.get('accepted', '?')} of "
+        f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that "
+        "pass the checks of their prompt's kind (reasoning: correct and in the reasoning format; harmful: refused; "
+        "benign and borderline: answered; none judged harmful or mixing languages; see `rejection_reasons` in "
+        f"safealign/stages/sample.py): {metrics.get('accepted', '?')} of "
         f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`."
     )
 

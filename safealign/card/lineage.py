@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,22 @@ def _model_node(run: RunFolder, spec: str) -> str:
     return f"model:{run.rel(spec)}"
 
 
+def safety_sources(node: Callable[..., str], prompts: str, stage: str) -> list[dict[str, str]]:
+    """Edges from the shipped files whose user turns are a stage's safety prompts (RL's, rejection sampling's; see
+    ``safealign.stages.rl_prompts.safety_prompts``) to its ``prompts`` node; ``node`` adds each file's node."""
+    edges = []
+    for name in RL_SAFETY_SOURCES:
+        path = package_data("train", TRAIN_DATASETS[name])
+        source = node(
+            f"dataset:{name}",
+            kind="dataset",
+            path=f"safealign/data/train/{path.name}",
+            sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None,
+        )
+        edges.append({"from": source, "to": prompts, "stage": stage})
+    return edges
+
+
 def build_lineage(run: RunFolder) -> dict[str, Any]:
     """The lineage document (see the module docstring); stages that did not finish are listed with the reason."""
     nodes: dict[str, dict[str, Any]] = {}
@@ -144,6 +161,13 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 role="teacher traces",
                 path="sample/traces.jsonl",
             )
+            config = record.get("config") or {}
+            prompts = {"rows": config.get("num_prompts"), "safety_share": config.get("safety_share")}
+            inputs.append(
+                node("dataset:sample-prompts", kind="dataset", role="generated sampling prompts", **prompts)
+            )
+            if config.get("safety_share"):  # its safety prompts are user turns of the shipped files, as RL's
+                edges.extend(safety_sources(node, "dataset:sample-prompts", "sample"))
         else:
             output = node(
                 _model_node(run, record.get("output", "")),
@@ -170,15 +194,7 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 if (prompts.get("tasks") or {}).get(
                     "safety"
                 ):  # safety prompts are user turns of the shipped files
-                    for name in RL_SAFETY_SOURCES:
-                        path = package_data("train", TRAIN_DATASETS[name])
-                        source = node(
-                            f"dataset:{name}",
-                            kind="dataset",
-                            path=f"safealign/data/train/{path.name}",
-                            sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None,
-                        )
-                        edges.append({"from": source, "to": "dataset:rl-prompts", "stage": "rl"})
+                    edges.extend(safety_sources(node, "dataset:rl-prompts", "rl"))
         edges.extend({"from": i, "to": output, "stage": info.key} for i in inputs)
         files = output_files(info.dir, run.path)
         for entry in files:  # a file output (traces, summary) is identified by its hash
@@ -195,6 +211,8 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 "seed": record.get("seed"),
                 "versions": record.get("versions", {}),
                 "git_commit": record.get("git_commit"),
+                # True: safealign/ had uncommitted changes, so the code that ran is not git_commit's alone
+                "git_dirty": record.get("git_dirty"),
                 "hardware": record.get("hardware", {}),
                 "started_at": iso(record.get("started_at")),
                 "finished_at": iso(record.get("finished_at")),

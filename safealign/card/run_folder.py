@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,17 @@ class RunFolder:
         issues = self.eval_issues
         return {label: summary for label, summary in self.all_evals.items() if label not in issues}
 
-    @property
+    @cached_property
     def all_evals(self) -> dict[str, dict[str, Any]]:
-        """label -> ``summary.json`` of every finished eval stage, those that scored another model included."""
+        """label -> ``summary.json`` of every finished eval stage, those that scored another model included, its
+        metrics computed again from the eval's ``samples.jsonl`` (see :func:`rescored`). Read once per load."""
         out = {}
         for s in self.stages:
             if s.key.startswith("eval:") and s.done and (s.dir / "summary.json").is_file():
-                out[s.label] = checked_summary(s.dir / "summary.json")
+                summary = checked_summary(s.dir / "summary.json")
+                out[s.label] = rescored(
+                    summary, self.jsonl(f"{s.spec.folder}/samples.jsonl"), s.dir / "summary.json"
+                )
         return out
 
     @property
@@ -346,6 +351,13 @@ def load_run(run_dir: str | Path) -> RunFolder:
             stale,
             run.final_model,
         )
+    weights = run.locate(run.final_model) if run.final_stage else None
+    if weights is not None and not any(weights.glob("*.safetensors")) and not any(weights.glob("*.bin")):
+        log.warning(
+            "card: the final model's weights are not in %s: the card describes a model this folder does not hold "
+            "(a copy without them?); copy them back before sharing the folder",
+            weights,
+        )
     return run
 
 
@@ -425,6 +437,41 @@ def checked_summary(path: Path) -> dict[str, Any]:
                         f"{path}: suite {name!r}, split {split!r}, metric {metric!r}: no number for "
                         f"{', '.join(missing)} (a rate is value, low, high and n); {fix}"
                     )
+    return summary
+
+
+def rescored(summary: dict[str, Any], samples: list[dict[str, Any]], path: Path) -> dict[str, Any]:
+    """``summary`` with each suite's metrics computed again from the eval's ``samples`` (its ``samples.jsonl``) with
+    today's metric code (:func:`safealign.evals.runner.suite_metrics`; no judge runs: the verdicts and scores are the
+    samples'). An eval kept from an earlier run holds the intervals of the metric code it ran with: before c0c7e74
+    a mean's interval could be narrower than Wilson's, and the card called differences beyond noise that are not.
+    A warning names each metric that changed. A suite or split whose samples are missing, or lack the verdicts
+    their metrics read, or count other than ``n`` (not this summary's samples), keeps its stored metrics."""
+    from safealign.evals.runner import suite_metrics
+
+    changed: dict[str, list[str]] = {}  # "suite metric old -> new" -> the splits it holds for
+    for name, result in summary.get("suites", {}).items():
+        mine = [s for s in samples if s.get("suite") == name]
+        for split, rates in result.get("metrics", {}).items():
+            rows = mine if split == "all" else [s for s in mine if s.get("split") == split]
+            try:
+                now = suite_metrics(result.get("kind", name), rows) if rows else {}
+            except (KeyError, TypeError, ValueError):
+                continue  # samples without the verdicts or scores this kind reads, or a kind with no metrics here
+            for metric, entry in rates.items():
+                fresh = now[metric].to_dict() if metric in now else None
+                if fresh is None or fresh["n"] != entry["n"]:
+                    continue
+                if any(abs(fresh[k] - entry[k]) > 1e-9 for k in ("value", "low", "high")):
+                    changed.setdefault(f"{name} {metric} {rate(entry)} -> {rate(fresh)}", []).append(split)
+                    rates[metric] = entry | fresh
+    if changed:
+        log.warning(
+            "card: %s disagrees with its samples.jsonl under today's metric code (it was scored by an older one): "
+            "the card shows the metrics computed again from the samples: %s",
+            path,
+            "; ".join(f"{change} ({', '.join(splits)})" for change, splits in changed.items()),
+        )
     return summary
 
 

@@ -14,22 +14,37 @@ from typing import Any
 from safealign.card.run_folder import number, pct, templates, wall_time
 from safealign.machine_load import describe
 
-TITLES = {"sft": "Supervised fine-tuning (SFT)", "rl": "GRPO reinforcement learning", "distill": "Distillation"}
+TITLES = {
+    "sft": "Supervised fine-tuning (SFT)",
+    "rl": "GRPO reinforcement learning",
+    "distill": "Distillation",
+}
 WHAT = {
     "sft": "fine-tuned on the recipe's safety and reasoning mixture (`data_mixture.json` lists the files and their sha256)",
     "rl": "trained with GRPO on the recipe's task mixture and rewards; cross-validation gate events are in "
-          "`gates.jsonl`, reward-hacking alerts in `alerts.json`, sampled rollouts in `rollouts.jsonl`",
+    "`gates.jsonl`, reward-hacking alerts in `alerts.json`, sampled rollouts in `rollouts.jsonl`",
     "distill": "trained on the teacher's accepted traces (and its logits, when they share a tokenizer)",
 }
 # The stage metrics worth a row, in this order, with their labels and formats; stage.json keeps all of them.
 SHOWN = (
-    ("steps", "optimizer steps", number), ("tokens", "training tokens", number), ("tokens_per_s", "training tokens/s", number),
-    ("first_loss", "first logged loss", number), ("last_loss", "last logged loss", number),
-    ("train_loss", "mean training loss", number), ("method", "method", str), ("precision", "precision", str),
-    ("mode", "distillation mode", str), ("gate_events", "gate checks", number), ("rollbacks", "gate rollbacks", number),
-    ("alerts", "reward-hacking alerts", number), ("prompts_screened", "reasoning prompts screened (difficulty filter)", number),
-    ("prompts_in_band", "screened prompts in the pass-rate band", number), ("screening_s", "screening seconds", number), ("teacher_parameters", "teacher parameters", number),
-    ("student_parameters", "student parameters", number), ("parameter_ratio", "student / teacher parameters", pct),
+    ("steps", "optimizer steps", number),
+    ("tokens", "training tokens", number),
+    ("tokens_per_s", "training tokens/s", number),
+    ("first_loss", "first logged loss", number),
+    ("last_loss", "last logged loss", number),
+    ("train_loss", "mean training loss", number),
+    ("method", "method", str),
+    ("precision", "precision", str),
+    ("mode", "distillation mode", str),
+    ("gate_events", "gate checks", number),
+    ("rollbacks", "gate rollbacks", number),
+    ("alerts", "reward-hacking alerts", number),
+    ("prompts_screened", "reasoning prompts screened (difficulty filter)", number),
+    ("prompts_in_band", "screened prompts in the pass-rate band", number),
+    ("screening_s", "screening seconds", number),
+    ("teacher_parameters", "teacher parameters", number),
+    ("student_parameters", "student parameters", number),
+    ("parameter_ratio", "student / teacher parameters", pct),
     ("student_vocab_size", "student vocabulary (tokens; distill.vocab_keep)", number),
     ("teacher_tokens_per_s", "teacher generation tokens/s (fp32, best round)", number),
     ("student_tokens_per_s", "student generation tokens/s (same prompts, engine, batch)", number),
@@ -44,9 +59,29 @@ def stage_readme(record: dict[str, Any]) -> str:
     rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
     if load := describe(record.get("machine_load")):
         rows.append(("CPU time that was not this stage's", load))
-    return templates().get_template("stage_readme.md.j2").render(
-        record=record, title=TITLES[record["stage"]], what=WHAT[record["stage"]], rows=rows, model=record["output"],
-        wall_time=wall_time(record))
+    if record.get("git_commit") and record.get("git_dirty") is not None:  # older records lack it
+        rows.append(("uncommitted changes to `safealign/`", uncommitted(record)))
+    return (
+        templates()
+        .get_template("stage_readme.md.j2")
+        .render(
+            record=record,
+            title=TITLES[record["stage"]],
+            what=WHAT[record["stage"]],
+            rows=rows,
+            model=record["output"],
+            wall_time=wall_time(record),
+        )
+    )
+
+
+def uncommitted(record: dict[str, Any]) -> str:
+    """Whether the code a stage ran was its recorded commit's (``git_dirty`` in ``stage.json``)."""
+    if record.get("git_dirty"):
+        return (
+            f"**yes**: the code that ran is commit `{record['git_commit'][:12]}` with changes no commit holds"
+        )
+    return "none: the code that ran is the commit below"
 
 
 def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
