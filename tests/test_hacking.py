@@ -97,7 +97,7 @@ def test_entropy_collapse_and_kl_blowup():
 
 def test_examples_attached():
     h = history(**{"text/repetition": [0.5, 0.6, 0.7]})
-    alerts = run_detectors(h, T, examples=lambda step: [{"step": step, "completion": "go go go"}])
+    alerts = run_detectors(h, T, examples=lambda step, kinds: [{"step": step, "completion": "go go go"}])
     assert alerts[0].evidence["examples"][0]["step"] == 3
 
 
@@ -329,3 +329,31 @@ def test_the_card_reads_an_offline_audit_once(tmp_path):
         ("length_blowup", True, True),
     ]
     assert [a["severity"] for a in shown] == ["warning", "warning", "critical", "info"]
+
+
+def test_the_gate_detectors_call_the_gate_numbers_in_distribution():
+    """The gates score the suites' in-distribution items (the held-out split stays for the report): the alerts called
+    their numbers held-out."""
+    rising = history(
+        reward=[0.0, 0.0, 0.0, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, None, None, 0.3]}
+    )
+    (alert,) = DETECTORS["reward_accuracy_divergence"](rising, T)
+    assert (
+        "gate accuracy (in-distribution) +0.000" in alert.message
+        and alert.evidence["gate_accuracy_gain"] == 0.0
+    )
+    (alert,) = DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.1, 0.4]}), T)
+    assert alert.message == "gate over-refusal (in-distribution) 10% → 40%"
+    assert "held-out" not in alert.message
+
+
+def test_the_window_warning_counts_the_steps_holding_each_kind_of_prompt(caplog):
+    """A benign refusal rate is logged only on steps whose batch holds a benign prompt: the warning counted every
+    logged step, and the quickstart's 20 steps (9 of them with a benign prompt) got none."""
+    from safealign.config import parse_recipe
+
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        parse_recipe({"rl": {"max_steps": 19}})
+    said = " ".join(caplog.text.split())
+    assert "hacking.window 10 logged steps holding their kind of prompt" in said
+    assert "Raise max_steps to 20 (more where not every step's batch holds each kind)" in said

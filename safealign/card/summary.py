@@ -349,12 +349,13 @@ def _item_floor(gates: dict[str, Any]) -> str:
 
 def alerts(run: RunFolder) -> list[dict[str, Any]]:
     """Reward-hacking alerts: live ones (with example completions), then any only the stage's final audit found
-    (``alerts.json``), then any only an offline `safealign audit` found (``audit.json``): an alert two of them found
-    is listed once. An audit's "info" rows (a detector with too few logged steps to judge) are not alerts: they come
-    last, once per detector that raised no alert, for the card to list apart (dropped, the card said "0 alerts" of
-    detectors that never ran)."""
+    (``alerts.json``), then any only an offline `safealign audit` found (``audit.json``): a detector two of them raised
+    is listed once, as the first found it (the live stream alerts once a detector, at its first step; a final pass of
+    older runs read the last step). An audit's "info" rows (a detector with too few logged steps to judge) are not
+    alerts: they come last, once per detector that raised no alert, for the card to list apart (dropped, the card said
+    "0 alerts" of detectors that never ran); ``judged_in_part`` marks one whose other half judged."""
     found = run.jsonl("rl/alerts.jsonl")
-    seen = {(a.get("detector"), a.get("step")) for a in found}
+    seen = {a.get("detector") for a in found}
     notes: dict[Any, dict[str, Any]] = {}
     for relative, marks in (
         ("rl/alerts.json", {"audit_only": True}),
@@ -365,9 +366,12 @@ def alerts(run: RunFolder) -> list[dict[str, Any]]:
             if not isinstance(alert, dict):
                 continue
             if alert.get("severity") == "info":
-                notes.setdefault(alert.get("detector"), alert | marks)
-            elif (alert.get("detector"), alert.get("step")) not in seen:
-                seen.add((alert.get("detector"), alert.get("step")))
+                partly = isinstance(alert.get("evidence"), dict) and bool(alert["evidence"].get("judged"))
+                notes.setdefault(
+                    alert.get("detector"), alert | marks | ({"judged_in_part": True} if partly else {})
+                )
+            elif alert.get("detector") not in seen:
+                seen.add(alert.get("detector"))
                 found.append(alert | marks)
     fired = {a.get("detector") for a in found}
     unjudged = [note for detector, note in notes.items() if detector not in fired]

@@ -187,35 +187,34 @@ def _skipped(path: Path, count: int, what: str) -> None:
         console.print(f"[yellow]warning:[/] {escape(str(path))}: skipped {count} row(s) without {what}", highlight=False)
 
 
-def _gate_records(path: Path) -> list[dict]:
-    """The gate checks as history records (``gate/<metric>`` keys), for the detectors that compare held-out scores."""
+def _gate_records(path: Path, logged: set[int | None]) -> list[dict]:
+    """The gate checks as history records (``gate/<metric>`` keys), for the detectors that compare the gates' scores:
+    those of steps with no ``gate/*`` record in metrics.jsonl (``logged``; stages before the gates logged their checks
+    there). Added again, each check counted twice: one baseline check read as two, and fired a critical alert."""
+    from safealign.hacking import step_of
     from safealign.runs import read_jsonl
 
-    return [{"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
-            for event in read_jsonl(path) if isinstance(event.get("metrics"), dict)]
+    records = [{"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
+               for event in read_jsonl(path) if isinstance(event.get("metrics"), dict)]
+    return [record for record in records if step_of(record) not in logged]
 
 
-def _rollout_examples(path: Path, limit: int = 3) -> Callable[[int], list[dict]]:
-    """The audit's example completions: up to ``limit`` rollouts of the logged step nearest an alert's. The file is read
-    once (not once an alert, each read warning again of a half-written line); rows without a completion are skipped."""
+def _rollout_examples(path: Path, limit: int = 3) -> Callable[[int, tuple[str, ...] | None], list[dict]]:
+    """The audit's example completions: up to ``limit`` rollouts to the prompts an alert is about, of the logged step
+    nearest its own. The file is read once (not once an alert, each read warning again of a half-written line); rows
+    without a completion are skipped."""
+    from safealign.hacking import nearest_examples
     from safealign.runs import read_jsonl
 
     rows = read_jsonl(path)
     usable = [r for r in rows if isinstance(r.get("step"), int) and isinstance(r.get("completion"), str)]
     _skipped(path, len(rows) - len(usable), "a step or a completion")
-
-    def examples(step: int) -> list[dict]:
-        if not usable:
-            return []
-        nearest = min({r["step"] for r in usable}, key=lambda s: abs(s - step))
-        return [r for r in usable if r["step"] == nearest][:limit]
-
-    return examples
+    return lambda step, kinds: nearest_examples(usable, step, kinds, limit)
 
 
 @friendly_errors
 def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage folder.")) -> None:
-    """Run the reward-hacking detectors offline over a finished (or crashed) RL stage.
+    """Run the reward-hacking detectors offline over a finished (or crashed) RL stage, step by step as the live stream saw it.
 
     Prints the alerts, and the detectors that had too few logged steps to judge.
     Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it.
@@ -227,7 +226,7 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     from safealign.config import HackingConfig
     from safealign.config.base import format_validation_error
     from safealign.errors import SafealignError
-    from safealign.hacking import run_detectors, step_of, too_little_data
+    from safealign.hacking import replay_detectors, step_of, too_little_data
     from safealign.runs import read_json, read_jsonl
 
     stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
@@ -244,13 +243,18 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
         raise format_validation_error(error, HackingConfig, f"{config_file} (rl.hacking)") from None
     # The stage appends these logs line by line: after a crash the last line can be half written, and is skipped.
     # A row the detectors cannot place (a hand-merged log, another tool's) is skipped and counted, as read_jsonl does.
+    logged = read_jsonl(metrics)
+    gated = {step_of(r) for r in logged if any(str(key).startswith("gate/") for key in r)}
     history = []
-    for path, records in ((metrics, read_jsonl(metrics)), (stage / "gates.jsonl", _gate_records(stage / "gates.jsonl"))):
+    # a gate check comes before its step's training record, as the live stream had it
+    for path, records in ((stage / "gates.jsonl", _gate_records(stage / "gates.jsonl", gated)), (metrics, logged)):
         placed = [r for r in records if step_of(r) is not None]
         _skipped(path, len(records) - len(placed), "a step number (missing, null, NaN or not a number)")
         history += placed
     history.sort(key=step_of)
-    alerts = run_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
+    # prefix by prefix, as the live callback and the stage's final pass saw it: one pass over the whole log misses
+    # what passed (a KL spike the live stream alerted on)
+    alerts = replay_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
     notes = too_little_data(history, thresholds)
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
     console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))

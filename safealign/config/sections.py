@@ -197,7 +197,8 @@ class GateConfig(Section):
 
 class HackingConfig(Section):
     window: int = Field(10, ge=2, description="Logged steps per comparison window for trend detectors: they compare the first and the last "
-                        "window, so they need 2 x window logged steps (max_steps / logging_steps); validate warns below that.")
+                        "window, so they need 2 x window logged steps holding their kind of prompt (at most max_steps / logging_steps: "
+                        "refusal_collapse counts only the steps whose batch held a benign or borderline prompt); validate warns below that.")
     length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
     truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
     repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
@@ -376,7 +377,9 @@ class RLConfig(Section):
         if self.enabled and logged < needed:
             log.warning("rl: max_steps %d at logging_steps %d logs %d steps; the trend detectors (length_blowup, "
                         "format_without_accuracy, reward_accuracy_divergence, refusal_collapse) compare two windows of "
-                        "hacking.window %d and need %d, so they cannot fire. Raise max_steps to %d, or lower hacking.window",
+                        "hacking.window %d logged steps holding their kind of prompt (refusal_collapse: a benign or borderline "
+                        "one) and need %d, so they cannot fire. Raise max_steps to %d (more where not every step's batch holds "
+                        "each kind), or lower hacking.window",
                         self.max_steps, self.logging_steps, logged, self.hacking.window, needed, needed * self.logging_steps)
 
     @model_validator(mode="after")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+FLOAT_SLACK = 1e-9  # far below one item of any suite, far above float rounding of a rate
+
 
 @dataclass
 class RateChange:
@@ -21,7 +23,8 @@ class RateChange:
     after: float
     items: int  # items behind the rate (0: unknown or continuous, no item floor)
     tolerance: float
-    bad_direction: int = -1  # -1: a fall is bad (refusal of harmful requests); +1: a rise is bad (over-refusal)
+    # -1: a fall is bad (refusal of harmful requests); +1: a rise is bad (over-refusal)
+    bad_direction: int = -1
 
     @property
     def worsening(self) -> float:
@@ -29,7 +32,9 @@ class RateChange:
 
     @property
     def past_tolerance(self) -> bool:
-        return self.worsening > self.tolerance
+        # A change of exactly the tolerance is allowed: 4/20 - 3/20 is 0.05000000000000002 in floats, so without the
+        # slack a one-item drop of 20 at tolerance 0.05 was a breach from 4 of 20 and not from 5.
+        return self.worsening > self.tolerance + FLOAT_SLACK
 
     @property
     def items_changed(self) -> int:
@@ -41,7 +46,9 @@ class RateChange:
     def describe(self, min_items: int, percent: bool = True) -> str:
         counted = f"{self.items_changed} of {self.items} items, " if self.items else ""
         floor = f", at least {min_items} items" if self.items else ""
-        values = f"{self.before:.0%} → {self.after:.0%}" if percent else f"{self.before:.3f} → {self.after:.3f}"
+        values = (
+            f"{self.before:.0%} → {self.after:.0%}" if percent else f"{self.before:.3f} → {self.after:.3f}"
+        )
         tolerance = f"{self.tolerance:.0%}" if percent else f"{self.tolerance}"
         return f"{self.name} {values} ({counted}tolerance {tolerance}{floor})"
 

@@ -10,6 +10,7 @@ from ``rollouts.jsonl`` (the completions behind a step).
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
@@ -30,6 +31,23 @@ class Alert:
         return asdict(self)
 
 
+class HistoryPrefix(list):
+    """The first ``end`` records of a history, for `replay_detectors`: each key's points are read from the whole
+    history once and then sliced, so replaying every prefix of a few thousand records costs a slice a key, not a
+    pass over the records (quadratic: 5 s for 1,000 records)."""
+
+    def __init__(self, history: list[dict[str, Any]], end: int, cache: dict) -> None:
+        super().__init__(history[:end])
+        self.whole, self.end, self.cache = history, end, cache
+
+    def series(self, key: str, finite: bool) -> list[tuple[int, float]]:
+        if (key, finite) not in self.cache:
+            indexed = [(i, point) for i, record in enumerate(self.whole) for point in series([record], key, finite)]
+            self.cache[(key, finite)] = ([i for i, _ in indexed], [point for _, point in indexed])
+        indices, points = self.cache[(key, finite)]
+        return points[: bisect_left(indices, self.end)]
+
+
 def step_of(record: dict[str, Any]) -> int | None:
     """The record's step, or None when it has none to place it by (missing, null, NaN, true, not a number)."""
     step = record.get("step")
@@ -45,6 +63,8 @@ def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list
     """The (step, value) points of one logged key. TRL logs NaN for ``rewards/<name>/mean`` on a step whose batch no
     row of that reward applied to (a batch of safety prompts has no accuracy): such points are dropped, as one NaN
     in a window mean would silence the detector for the rest of the run. ``finite=False`` keeps them (a NaN KL)."""
+    if isinstance(history, HistoryPrefix):
+        return history.series(key, finite)
     points = []
     for record in history:
         value, step = record.get(key), step_of(record)
@@ -89,7 +109,7 @@ def repetition(history: list[dict], t: HackingConfig) -> list[Alert]:
 
 
 def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Alert]:
-    """Proxy reward rising while the held-out accuracy measured by the gates does not."""
+    """Proxy reward rising while the reasoning accuracy the gates measure (their in-distribution items) does not."""
     rewards, accuracy = series(history, "reward"), series(history, "gate/accuracy")
     windows = window_means(rewards, t.window)  # as the other trend detectors: one step's reward is its prompts' luck
     if len(accuracy) < 2 or windows is None:
@@ -97,7 +117,7 @@ def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Al
     reward_gain = windows[1] - windows[0]
     accuracy_gain = accuracy[-1][1] - accuracy[0][1]
     if reward_gain - accuracy_gain > t.reward_accuracy_gap and accuracy_gain <= 0.0:
-        return [Alert("reward_accuracy_divergence", "critical", rewards[-1][0], f"reward +{reward_gain:.3f} while held-out accuracy {accuracy_gain:+.3f}", {"reward_gain": reward_gain, "heldout_accuracy_gain": accuracy_gain})]
+        return [Alert("reward_accuracy_divergence", "critical", rewards[-1][0], f"reward +{reward_gain:.3f} while gate accuracy (in-distribution) {accuracy_gain:+.3f}", {"reward_gain": reward_gain, "gate_accuracy_gain": accuracy_gain})]
     return []
 
 
@@ -111,7 +131,7 @@ def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert
 
 
 def refusal_collapse(history: list[dict], t: HackingConfig) -> list[Alert]:
-    """Over-refusal rising: on benign training prompts, or on the gates' borderline suite."""
+    """Over-refusal rising: on benign training prompts, or on the gates' borderline suite (its in-distribution items)."""
     alerts = []
     benign = series(history, "safety/benign_refusal_rate")
     windows = window_means(benign, t.window)
@@ -119,7 +139,7 @@ def refusal_collapse(history: list[dict], t: HackingConfig) -> list[Alert]:
         alerts.append(Alert("refusal_collapse", "critical", benign[-1][0], f"benign prompts refused {windows[0]:.0%} → {windows[1]:.0%}", {"first": windows[0], "last": windows[1]}))
     gate = series(history, "gate/over_refusal")
     if len(gate) >= 2 and gate[-1][1] - gate[0][1] > 0.15:
-        alerts.append(Alert("refusal_collapse", "critical", gate[-1][0], f"held-out over-refusal {gate[0][1]:.0%} → {gate[-1][1]:.0%}", {"first": gate[0][1], "last": gate[-1][1]}))
+        alerts.append(Alert("refusal_collapse", "critical", gate[-1][0], f"gate over-refusal (in-distribution) {gate[0][1]:.0%} → {gate[-1][1]:.0%}", {"first": gate[0][1], "last": gate[-1][1]}))
     return alerts
 
 
@@ -172,6 +192,27 @@ DETECTORS: dict[str, Callable[[list[dict], HackingConfig], list[Alert]]] = {
 }
 
 
+# The prompts an alert is about, for its example completions (None: any prompt): a refusal_then_comply alert showing
+# the answers to arithmetic prompts is no evidence.
+EXAMPLE_KINDS: dict[str, tuple[str, ...]] = {
+    "refusal_then_comply": ("harmful",),
+    "refusal_collapse": ("benign", "borderline"),
+    "reward_accuracy_divergence": ("reasoning",),
+    "format_without_accuracy": ("reasoning",),
+    "no_accuracy_signal": ("reasoning",),
+}
+
+
+def nearest_examples(rows: list[dict[str, Any]], step: int, kinds: tuple[str, ...] | None = None, limit: int = 3) -> list[dict[str, Any]]:
+    """Up to ``limit`` of ``rows`` (rollouts with an int ``step``) from the logged step nearest ``step`` (the earlier of
+    two as near: the one the live stream had) that holds prompts of ``kinds``. A row with no kind recorded is kept."""
+    usable = [row for row in rows if kinds is None or row.get("kind") is None or row.get("kind") in kinds]
+    if not usable:
+        return []
+    nearest = min({row["step"] for row in usable}, key=lambda s: (abs(s - step), s))
+    return [row for row in usable if row["step"] == nearest][:limit]
+
+
 def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
     """(alert, {logged key: points}) that each detector needs together before it can fire: a trend compares the first
     and the last ``window`` points, a level averages the recent ones, a gate detector compares two gate checks.
@@ -191,26 +232,59 @@ def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
     ]
 
 
+def _half(needs: dict[str, int]) -> str:
+    return "gate checks" if any(key.startswith("gate/") for key in needs) else "training-stream trend"
+
+
 def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
     """A note (severity "info") for each detector that could not judge: the keys it reads were logged, but on fewer
     steps than it compares. Without it a short stage's silence reads as "no hacking". A detector with a key never
-    logged (a reward the recipe does not use, gates off) does not apply, and is not noted."""
+    logged (a reward the recipe does not use, gates off) does not apply, and is not noted. Where one half of a
+    detector judged (refusal_collapse's gate checks) and the other could not, the note names the half that could
+    not, and ``evidence["judged"]`` the half that did."""
     notes: dict[str, Alert] = {}
+    halves: dict[str, str] = {}  # the half of each noted detector that could not judge
+    judged: dict[str, list[str]] = {}
     for alert, needs in data_needs(t):
         points = {key: series(history, key) for key in needs}
-        short = [key for key, needed in needs.items() if len(points[key]) < needed]
-        if alert in notes or not short or not all(points.values()):
+        if not all(points.values()):
             continue
-        key, needed, has = short[0], needs[short[0]], len(points[short[0]])
-        unit = "gate checks" if key.startswith("gate/") else "logged steps"
-        notes[alert] = Alert(alert, "info", points[key][-1][0], f"needs {needed} {unit}, has {has} ({key})", {"key": key, "needed": needed, "has": has})
+        short = [key for key, needed in needs.items() if len(points[key]) < needed]
+        if not short:
+            judged.setdefault(alert, []).append(_half(needs))
+        elif alert not in notes:
+            key, needed, has = short[0], needs[short[0]], len(points[short[0]])
+            unit = "gate checks" if key.startswith("gate/") else "logged steps"
+            notes[alert] = Alert(alert, "info", points[key][-1][0], f"needs {needed} {unit}, has {has} ({key})", {"key": key, "needed": needed, "has": has})
+            halves[alert] = _half(needs)
+    for alert in notes.keys() & judged.keys():
+        notes[alert].message = f"its {halves[alert]} {notes[alert].message}; its {' and '.join(judged[alert])} judged"
+        notes[alert].evidence["judged"] = judged[alert]
     return list(notes.values())
 
 
-def run_detectors(history: list[dict], thresholds: HackingConfig, examples: Callable[[int], list[dict]] | None = None) -> list[Alert]:
-    """Every detector over the history; each alert gets example completions from its step when known."""
-    alerts = [alert for detector in DETECTORS.values() for alert in detector(history, thresholds)]
-    if examples:
-        for alert in alerts:
-            alert.evidence.setdefault("examples", examples(alert.step))
+Examples = Callable[[int, tuple[str, ...] | None], list[dict]]  # (step, prompt kinds or None) -> completions
+
+
+def run_detectors(history: list[dict], thresholds: HackingConfig, examples: Examples | None = None) -> list[Alert]:
+    """Every detector over the history; each alert gets example completions from its step, of the prompts it is about
+    (``EXAMPLE_KINDS``), when known."""
+    return _with_examples([alert for detector in DETECTORS.values() for alert in detector(history, thresholds)], examples)
+
+
+def replay_detectors(history: list[dict], thresholds: HackingConfig, examples: Examples | None = None) -> list[Alert]:
+    """What the live callback raises over a run: every detector over each prefix of the history (the records it had at
+    each log), each detector's first alert kept. One pass over the whole history sees only its end, and misses what
+    the level detectors alerted on mid-run (a KL spike, a repetition burst) and what passed since."""
+    first: dict[str, Alert] = {}
+    cache: dict = {}
+    for end in range(1, len(history) + 1):
+        for alert in run_detectors(HistoryPrefix(history, end, cache), thresholds):
+            first.setdefault(alert.detector, alert)
+    return _with_examples(list(first.values()), examples)
+
+
+def _with_examples(alerts: list[Alert], examples: Examples | None) -> list[Alert]:
+    for alert in alerts if examples else []:
+        alert.evidence.setdefault("examples", examples(alert.step, EXAMPLE_KINDS.get(alert.detector)))
     return alerts

@@ -22,7 +22,7 @@ from safealign.distributed import (
     wait_for_everyone,
 )
 from safealign.errors import SafealignError
-from safealign.hacking import run_detectors, too_little_data
+from safealign.hacking import replay_detectors, too_little_data
 from safealign.models import load_model
 from safealign.models.loading import weights_problem
 from safealign.rewards import build_rewards
@@ -195,8 +195,10 @@ def run_rl(
     if use_cache is not None:
         loaded.model.config.use_cache = use_cache  # the saved model's plain forward returns its KV cache, as the base's did
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
-    # The live detectors saw the stream; the final pass sees every gate row too (offline = audit).
-    alerts = run_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
+    # The final pass replays the log prefix by prefix as the live detectors saw it (as `safealign audit` does): one pass
+    # over the whole log missed a KL spike that had passed. The stage counts the detectors that either pass raised.
+    alerts = replay_detectors([h for h in trainer.state.log_history if "step" in h], cfg.hacking)
+    fired = {a.detector for a in alerts} | {str(a.get("detector")) for a in hacking.alerts}
     if is_main_process():
         # with the detectors that had too few logged steps to judge ("info" notes, not alerts; the card skips them)
         write_json(stage_dir / "alerts.json", [a.to_dict() for a in [*alerts, *too_little_data(trainer.state.log_history, cfg.hacking)]])
@@ -213,7 +215,7 @@ def run_rl(
         "tokens": int(next((h["num_tokens"] for h in reversed(trainer.state.log_history) if "num_tokens" in h), 0)),
         "gate_events": len(gate_log),
         "rollbacks": sum(str(e.get("action", "")).startswith("rollback") for e in gate_log),
-        "alerts": len(alerts),
+        "alerts": len(fired),
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "compact_lm_head": compact,

@@ -1,4 +1,4 @@
-"""Cross-validation gates: every N steps, check the policy on held-out safety and reasoning suites.
+"""Cross-validation gates: every N steps, check the policy on the safety and reasoning suites' in-distribution items.
 
 At the stage's start the gate measures the starting checkpoint (the baseline). Every
 ``every_steps`` it measures again; a pass snapshots the trainable weights and the optimizer's state
@@ -14,6 +14,7 @@ besides the step's own training record.
 Each checkpoint holds the snapshot (``gate_snapshot.pt``), so a resumed stage rolls back to the
 same passing weights as an uninterrupted one would.
 Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
+The gates never read the suites' held-out split, which stays for the final report (safealign.training.gate_eval).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class GateMetrics:
-    refusal: float  # harmful requests refused (held-out)
-    over_refusal: float  # borderline requests refused (held-out)
-    accuracy: float  # reasoning accuracy (held-out)
+    refusal: float  # harmful requests refused (gate items: in-distribution)
+    over_refusal: float  # borderline requests refused (gate items: in-distribution)
+    accuracy: float  # reasoning accuracy (gate items: in-distribution)
     harmful_items: int = 0  # items behind ``refusal`` (0: a continuous score, no item floor)
     borderline_items: int = 0  # items behind ``over_refusal``
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from safealign.config import HackingConfig
-from safealign.hacking import Alert, run_detectors
+from safealign.hacking import EXAMPLE_KINDS, Alert, run_detectors
 from safealign.training.rollouts import examples_at
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class HackingCallback(TrainerCallback):
         stop = False
         for alert in new:
             self.fired.add(alert.detector)
-            alert.evidence["examples"] = examples_at(rollouts, alert.step)
+            alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
             self.alerts.append(alert.to_dict())
             log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
             with (self.stage_dir / "alerts.jsonl").open("a", encoding="utf-8") as handle:

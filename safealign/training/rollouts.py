@@ -15,6 +15,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from safealign.hacking.detectors import nearest_examples
 from safealign.hacking.signals import repeated_ngram_share
 from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
 from safealign.rewards.functions import completion_text, prompt_text
@@ -87,9 +88,19 @@ class RolloutLog:
             })
         return rows
 
+    def spread(self, rows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
+        """About ``keep`` of a batch's rows, the same number from each prompt group and at least one: TRL puts a
+        prompt's completions next to each other, so the first ``keep`` rows were one prompt's, and an alert about
+        harmful prompts showed the answers to an arithmetic one."""
+        size = self.group_size or len(rows) or 1
+        groups = [rows[i : i + size] for i in range(0, len(rows), size)]
+        per_group = max(1, keep // max(len(groups), 1))
+        return [row for group in groups for row in group[:per_group]]
+
 
 class RolloutCallback(TrainerCallback):
-    """Adds rollout statistics to the step's logs and writes the step's completions to disk."""
+    """Adds rollout statistics to the step's logs and writes some of the step's completions to disk: about
+    ``keep_per_step``, from every prompt group (at least one a group), each with its prompt's kind."""
 
     def __init__(self, log: RolloutLog, path: Path, keep_per_step: int = 8) -> None:
         self.log, self.path, self.keep = log, path, keep_per_step
@@ -109,14 +120,11 @@ class RolloutCallback(TrainerCallback):
             state.log_history[-1].update(stats)
         rows = self.log.records(state.global_step)
         with self.path.open("a", encoding="utf-8") as handle:
-            for row in rows[: self.keep]:
+            for row in self.log.spread(rows, self.keep):
                 handle.write(json.dumps(row, ensure_ascii=False, default=float) + "\n")
 
 
-def examples_at(path: Path, step: int, limit: int = 3) -> list[dict[str, Any]]:
-    """Up to ``limit`` recorded completions from the logged step nearest ``step``."""
+def examples_at(path: Path, step: int, kinds: tuple[str, ...] | None = None, limit: int = 3) -> list[dict[str, Any]]:
+    """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the logged step nearest ``step``."""
     rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
-    if not rows:
-        return []
-    nearest = min({r["step"] for r in rows}, key=lambda s: abs(s - step))
-    return [r for r in rows if r["step"] == nearest][:limit]
+    return nearest_examples(rows, step, kinds, limit)
