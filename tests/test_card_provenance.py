@@ -449,7 +449,7 @@ def git(monkeypatch):
     runs.source_state.cache_clear()
 
 
-def test_a_stage_records_the_code_its_process_started_with_and_its_uncommitted_changes(tmp_path, git):
+def test_a_stage_records_the_code_its_process_started_with_and_its_uncommitted_changes(tmp_path, git, card):
     """rl/stage.json named 7e637cd, but the gates.py that ran was uncommitted then (committed later as 14dc7e6); and a
     later stage of the same process read HEAD again after that commit, naming code it had not imported."""
     from safealign.card.lineage import build_lineage
@@ -476,6 +476,8 @@ def test_a_stage_records_the_code_its_process_started_with_and_its_uncommitted_c
         ("sft", "a" * 40, True),
         ("rl", "a" * 40, True),
     ]
+    card(run)
+    assert "with uncommitted changes to <code>safealign/</code>" in (run / "report.html").read_text()
 
 
 def test_a_clean_checkout_and_no_checkout_say_so(git):

@@ -64,6 +64,18 @@ def test_bad_fields_name_field_value_and_allowed(data, expected):
         assert text in str(info.value)
 
 
+def test_an_unknown_rl_task_is_offered_trainable_names_only():
+    # "did you mean 'gcd'?" sent the user to the next error: gcd is a held-out family of the reasoning evals
+    from safealign.evals.suites import DEV_REASONING, REASONING_FAMILIES
+
+    with pytest.raises(RecipeError) as info:
+        parse_recipe({"rl": {"tasks": {"gdc": 1.0}}}, "r.yaml")
+    message = str(info.value)
+    assert "unknown RL task 'gdc'" in message and "basic_arithmetic" in message
+    for family in (*REASONING_FAMILIES["held_out"], *DEV_REASONING):
+        assert f"'{family}'" not in message and f" {family}," not in message
+
+
 def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path):
     rows = tmp_path / "mine.jsonl"
     recipe = parse_recipe({

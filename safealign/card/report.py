@@ -142,6 +142,8 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         },
         "versions": first.get("versions", {}),
         "git_commit": first.get("git_commit"),
+        # a stage that ran code its commit does not hold (runs.git_dirty) makes the whole report's commit a partial answer
+        "git_dirty": any(stage.record.get("git_dirty") for stage in run.done),
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
 

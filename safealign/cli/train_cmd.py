@@ -57,7 +57,7 @@ def _section(parsed: object, name: str, default: object) -> object:
     if section is not None and not section.enabled:
         raise SafealignError(f"the recipe's {name} section has enabled: false; set it to true (or remove the line) to run `safealign {name}`")
     if section is None:  # `safealign run` would skip the stage: a stand-alone command says what it trains with
-        console.print(f"[yellow]note:[/] the recipe has no {name}: section, so `safealign {name}` trains with its defaults "
+        console.print(f"[yellow]note:[/] the recipe has no {name}: section, so `safealign {name}` {'samples' if name == 'sample' else 'trains'} with its defaults "
                       f"(docs/recipe.md); add a {name}: section to choose them", highlight=False)
     return section or default
 

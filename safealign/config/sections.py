@@ -202,7 +202,7 @@ class HackingConfig(Section):
     length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
     truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
     repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
-    reward_accuracy_gap: float = Field(0.2, gt=0, description="Alert when proxy reward rises this much more than held-out accuracy.")
+    reward_accuracy_gap: float = Field(0.2, gt=0, description="Alert when proxy reward rises this much more than the gate's accuracy (in-distribution).")
     format_without_accuracy: float = Field(0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat.")
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
     kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")
@@ -235,8 +235,9 @@ class RLConfig(Section):
     enabled: bool = Field(True, description="Run the GRPO stage.")
     tasks: dict[str, float] = Field(
         {"arithmetic": 0.5, "basic_arithmetic": 0.2, "chain_sum": 0.1, "safety": 0.2},
-        description="Prompt mixture: 'safety', 'arithmetic', 'word_problem' or a reasoning-gym family, with its settings "
-                    "after '?' (basic_arithmetic?max_digits=1&max_terms=2) -> share of prompts.",
+        description="Prompt mixture: 'safety', 'arithmetic', 'word_problem' or a reasoning-gym family (not one of the reasoning "
+                    "evals' held-out or dev families), with its settings after '?' (basic_arithmetic?max_digits=1&max_terms=2) "
+                    "-> share of prompts.",
     )
     num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
     rewards: dict[str, float] = Field(
@@ -302,10 +303,14 @@ class RLConfig(Section):
         )
 
         families = valid_families()
+        # the suggestions are trainable names only: "did you mean 'gcd'?" led to the held-out refusal below
+        evals = {*REASONING_FAMILIES["held_out"], *DEV_REASONING}
+        trainable = ["safety", *(f for f in families if f not in evals)]
+        shown = [f for f in ["safety", *OWN_FAMILIES, *EASY_CONFIGS] if f in trainable]
         for spec in value:
             name, settings = parse_family_spec(spec)
             if name != "safety" and name not in families:
-                raise unknown_name("RL task", name, ["safety", *families], shown=["safety", *OWN_FAMILIES, *EASY_CONFIGS])
+                raise unknown_name("RL task", name, trainable, shown=shown)
             # Training on an eval family would make its held-out (or dev) numbers in-distribution ones.
             split = "held-out" if name in REASONING_FAMILIES["held_out"] else "dev" if name in DEV_REASONING else None
             if split:
