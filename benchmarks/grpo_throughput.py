@@ -9,7 +9,11 @@ no reference model, 4 prompts x 8 completions x 96 tokens), with `--steps` steps
 Before the timed repeats each arm trains one untimed step (model load, first-step allocation), and the
 repeats alternate who goes first. Until 2026-12-05 this script ran LoRA for ours against full
 fine-tuning with a separate reference model for bare TRL (the peft config was not passed to it):
-the ratios it reported before then are not on equal settings.
+the ratios it reported before then are not on equal settings. Until the fifty-first session bare TRL also
+trained the embeddings and output head where a recipe freezes them (`rl.train_embeddings: false`; `run_rl`
+applies it, the bare arm did not; the quickstart's `rl:` trains them, so its results were not affected).
+Both arms now apply the recipe's embedding policy and load a LoRA adapter as its merged weights, as `run_rl`
+does; the JSON's settings record `train_embeddings`.
 
 Ours adds the rollout log, the reward-hacking detectors and the JSONL metrics; the gates are off
 here and their cost is measured separately (one gate evaluation, timed on its own). Since
@@ -40,32 +44,51 @@ from safealign.models import load_model  # noqa: E402
 from safealign.rewards import build_rewards  # noqa: E402
 from safealign.stages.rl import run_rl, trl_grpo_config  # noqa: E402
 from safealign.stages.rl_prompts import build_prompt_rows  # noqa: E402
-from safealign.training.common import peft_config  # noqa: E402
+from safealign.training.common import apply_embedding_policy, peft_config  # noqa: E402
 
 
 def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: str) -> float:
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    loaded = load_model(model_spec)
+    # As run_rl does: a LoRA adapter trains as its merged weights, and the recipe's embedding policy applies.
+    loaded = load_model(model_spec, merge_adapter=True)
+    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     args = trl_grpo_config(cfg, out, seed, precision)
     args.reward_weights = weights
-    trainer = GRPOTrainer(model=loaded.model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(build_prompt_rows(cfg.tasks, cfg.num_prompts, seed)),
-                          processing_class=loaded.tokenizer, peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None)
+    trainer = GRPOTrainer(
+        model=loaded.model,
+        reward_funcs=funcs,
+        args=args,
+        train_dataset=Dataset.from_list(build_prompt_rows(cfg.tasks, cfg.num_prompts, seed)),
+        processing_class=loaded.tokenizer,
+        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+    )
     result = trainer.train()
     return trainer.state.global_step / result.metrics["train_runtime"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=positive, default=4)
     parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--recipe", type=Path, default=Path(__file__).parent.parent / "recipes" / "quickstart.yaml",
-                        help="the rl: section whose settings both arms train with")
-    parser.add_argument("--method", choices=("full", "lora"), default=None, help="override the recipe's rl.method on both arms")
+    parser.add_argument(
+        "--recipe",
+        type=Path,
+        default=Path(__file__).parent.parent / "recipes" / "quickstart.yaml",
+        help="the rl: section whose settings both arms train with",
+    )
+    parser.add_argument(
+        "--method",
+        choices=("full", "lora"),
+        default=None,
+        help="override the recipe's rl.method on both arms",
+    )
     args = parser.parse_args()
 
     recipe = load_recipe(args.recipe)
@@ -74,9 +97,15 @@ def main() -> None:
     # The bare arm trains on unscreened prompts (build_prompt_rows), so ours does too: the difficulty screen is a
     # stage of its own, timed by benchmarks/rl_difficulty_lever.py.
     screened = recipe.rl.difficulty_filter.enabled
-    cfg = recipe.rl.model_copy(update={"max_steps": args.steps, "save_steps": 10_000, "gates": GateConfig(enabled=False),
-                                       "difficulty_filter": recipe.rl.difficulty_filter.model_copy(update={"enabled": False}),
-                                       **({"method": args.method} if args.method else {})})
+    cfg = recipe.rl.model_copy(
+        update={
+            "max_steps": args.steps,
+            "save_steps": 10_000,
+            "gates": GateConfig(enabled=False),
+            "difficulty_filter": recipe.rl.difficulty_filter.model_copy(update={"enabled": False}),
+            **({"method": args.method} if args.method else {}),
+        }
+    )
     if screened:
         print(f"{args.recipe}: rl.difficulty_filter is off on both arms (bare TRL has no screen)")
     cfg = RLConfig.model_validate(cfg.model_dump())  # the overrides checked as a recipe's would be
@@ -84,7 +113,9 @@ def main() -> None:
     ours, bare = [], []
 
     def run_ours(label: str, steps: RLConfig) -> float:
-        record = run_rl(steps, args.model, work / f"ours-{label}", seed=42, precision=args.precision, resume=False).record
+        record = run_rl(
+            steps, args.model, work / f"ours-{label}", seed=42, precision=args.precision, resume=False
+        ).record
         return record["metrics"]["steps"] / record["metrics"]["train_runtime_s"]
 
     def run_bare(label: str, steps: RLConfig) -> float:
@@ -92,15 +123,21 @@ def main() -> None:
 
     try:
         one_step = cfg.model_copy(update={"max_steps": 1})
-        run_ours("warmup", one_step)  # untimed: the first run in a process pays for allocations the others reuse
+        run_ours(
+            "warmup", one_step
+        )  # untimed: the first run in a process pays for allocations the others reuse
         run_bare("warmup", one_step)
         for repeat in range(args.repeats):  # alternate who goes first, so drift hits both sides
-            for run, into in ((run_ours, ours), (run_bare, bare)) if repeat % 2 == 0 else ((run_bare, bare), (run_ours, ours)):
+            for run, into in (
+                ((run_ours, ours), (run_bare, bare))
+                if repeat % 2 == 0
+                else ((run_bare, bare), (run_ours, ours))
+            ):
                 into.append(run(str(repeat), cfg))
 
         from safealign.training.gate_eval import suite_gate_evaluator
 
-        loaded = load_model(args.model)
+        loaded = load_model(args.model, merge_adapter=True)
         # the recipe's own gate (its limit, batch size and system prompt), as the stage would run it; a gate check
         # generates in gate.precision (fp32), whatever precision the policy trains in
         gate = recipe.rl.gates.model_copy(update={"enabled": True})
@@ -118,13 +155,37 @@ def main() -> None:
         f"GRPO steps/s, {args.model}, {cfg.prompts_per_step} prompts x {cfg.num_generations} completions x {cfg.max_completion_length} tokens, "
         f"{cfg.method}, {cfg.loss_type} loss, beta {cfg.beta} — ratio {ratio:.3f}",
         ["trainer", "runs (steps/s)", "median steps/s"],
-        [["safealign rl (gates off)", ", ".join(f"{x:.4f}" for x in ours), median(ours)], ["bare TRL GRPOTrainer", ", ".join(f"{x:.4f}" for x in bare), median(bare)],
-         [f"one gate check ({gate.limit} items x 3 suites)", f"{gate_s:.1f} s", f"= {gate_s / step_s:.1f} steps; every {gate.every_steps} steps adds {gate_s / (gate.every_steps * step_s):.0%}"]],
-        {"args": vars(args) | {"recipe": str(args.recipe)}, "settings": {k: getattr(cfg, k) for k in (
-            "method", "loss_type", "beta", "prompts_per_step", "num_generations", "max_completion_length", "learning_rate")},
-         "ours_steps_per_s": ours, "bare_steps_per_s": bare, "ratio": ratio, "gate_check_s": gate_s,
-         "gate": {k: getattr(gate, k) for k in ("limit", "batch_size", "every_steps", "precision")},
-         "gate_overhead_at_recipe_every": gate_s / (gate.every_steps * step_s)},
+        [
+            ["safealign rl (gates off)", ", ".join(f"{x:.4f}" for x in ours), median(ours)],
+            ["bare TRL GRPOTrainer", ", ".join(f"{x:.4f}" for x in bare), median(bare)],
+            [
+                f"one gate check ({gate.limit} items x 3 suites)",
+                f"{gate_s:.1f} s",
+                f"= {gate_s / step_s:.1f} steps; every {gate.every_steps} steps adds {gate_s / (gate.every_steps * step_s):.0%}",
+            ],
+        ],
+        {
+            "args": vars(args) | {"recipe": str(args.recipe)},
+            "settings": {
+                k: getattr(cfg, k)
+                for k in (
+                    "method",
+                    "loss_type",
+                    "beta",
+                    "prompts_per_step",
+                    "num_generations",
+                    "max_completion_length",
+                    "learning_rate",
+                    "train_embeddings",
+                )
+            },
+            "ours_steps_per_s": ours,
+            "bare_steps_per_s": bare,
+            "ratio": ratio,
+            "gate_check_s": gate_s,
+            "gate": {k: getattr(gate, k) for k in ("limit", "batch_size", "every_steps", "precision")},
+            "gate_overhead_at_recipe_every": gate_s / (gate.every_steps * step_s),
+        },
     )
 
 

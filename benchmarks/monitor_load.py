@@ -5,6 +5,10 @@
 The upstream is a minimal async OpenAI-compatible ASGI app (defined here); it and the gateway run as
 uvicorn subprocesses so the load client's CPU does not run inside them. Requests alternate between
 direct and gateway blocks, so both sides see the same machine state (on 2 shared cores that matters).
+After each gateway block the judge backlog it left is drained before the next direct block starts,
+inside the gateway block's CPU window (not its wall time): until the fifty-first session the judge
+worker drained it during the next direct block, and 26-44% of its CPU never reached the table's
+'judge CPU' column. That column is the worker's CPU in both sides' windows, per gateway request.
 Afterwards every acknowledged exchange (HTTP 200) is looked up in the gateway's database, and the
 judge backlog is drained. Writes benchmarks/results/monitor_load.json.
 """
@@ -55,21 +59,41 @@ async def upstream_app(scope: dict, receive: Any, send: Any) -> None:
     if delay:
         await asyncio.sleep(delay)
     prompt = request["messages"][-1]["content"]
-    text = "I can't help with that." if "refuse" in prompt else f"A short helpful answer about {prompt[-24:]}."
+    text = (
+        "I can't help with that." if "refuse" in prompt else f"A short helpful answer about {prompt[-24:]}."
+    )
     head = {"id": "chatcmpl-bench", "created": 1700000000, "model": "fake"}
     if not request.get("stream"):
-        payload = head | {"object": "chat.completion", "usage": {"prompt_tokens": 8, "completion_tokens": 8, "total_tokens": 16},
-                          "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+        payload = head | {
+            "object": "chat.completion",
+            "usage": {"prompt_tokens": 8, "completion_tokens": 8, "total_tokens": 16},
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
+        }
         return await _send(send, 200, json.dumps(payload).encode())
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]}
+    )
     for piece in text.split(" "):
-        chunk = head | {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece + " "}, "finish_reason": None}]}
-        await send({"type": "http.response.body", "body": f"data: {json.dumps(chunk)}\n\n".encode(), "more_body": True})
+        chunk = head | {
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": piece + " "}, "finish_reason": None}],
+        }
+        await send(
+            {
+                "type": "http.response.body",
+                "body": f"data: {json.dumps(chunk)}\n\n".encode(),
+                "more_body": True,
+            }
+        )
     await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
 
 async def _send(send: Any, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -80,8 +104,15 @@ class _Refusal:
     def judge(self, prompts: list[str], responses: list[str]) -> list:
         from safealign.judges.base import Verdict
 
-        return [Verdict("refusal" if r.startswith("I can't") else "compliance", float(r.startswith("I can't")), "keyword", self.name)
-                for r in responses]
+        return [
+            Verdict(
+                "refusal" if r.startswith("I can't") else "compliance",
+                float(r.startswith("I can't")),
+                "keyword",
+                self.name,
+            )
+            for r in responses
+        ]
 
 
 class _Harm:
@@ -90,8 +121,16 @@ class _Harm:
     def judge(self, prompts: list[str], responses: list[str]) -> list:
         from safealign.judges.base import Verdict
 
-        return [Verdict("harmful" if "harm" in p else "safe", float("harm" in p), "keyword", self.name, {"hazard": float("harm" in p)})
-                for p in prompts]
+        return [
+            Verdict(
+                "harmful" if "harm" in p else "safe",
+                float("harm" in p),
+                "keyword",
+                self.name,
+                {"hazard": float("harm" in p)},
+            )
+            for p in prompts
+        ]
 
 
 class FakeJudges:
@@ -112,20 +151,52 @@ def free_port() -> int:
 
 
 def env() -> dict[str, str]:
-    return os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]),
-                         "TOKENIZERS_PARALLELISM": "false"}
+    return os.environ | {
+        "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "TOKENIZERS_PARALLELISM": "false",
+    }
 
 
 def start_upstream(port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "monitor_load:upstream_app", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "monitor_load:upstream_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return subprocess.Popen(command, env=env(), cwd=HERE)
 
 
-def start_gateway(port: int, upstream: str, db: str, log_path: Path, extra: list[str] | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "--upstream", upstream, "--db", db, "--port", str(port),
-               "--api-key", KEY, "--judge", "import:monitor_load:fake_judges", *(extra or [])]
-    return subprocess.Popen(command, env=env(), cwd=ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+def start_gateway(
+    port: int, upstream: str, db: str, log_path: Path, extra: list[str] | None = None
+) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "safealign.cli.main",
+        "monitor",
+        "--upstream",
+        upstream,
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--api-key",
+        KEY,
+        "--judge",
+        "import:monitor_load:fake_judges",
+        *(extra or []),
+    ]
+    return subprocess.Popen(
+        command, env=env(), cwd=ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT
+    )
 
 
 def wait_ready(url: str, timeout: float = 60.0) -> None:
@@ -165,8 +236,10 @@ class RawConnection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
         try:
             self.writer.write(head.encode() + body)
             status = int((await self.reader.readline()).split()[1])
@@ -196,8 +269,16 @@ class RawConnection:
         self.reader = self.writer = None
 
 
-async def run_block(base: str, tag: str, start: int, count: int, concurrency: int, stream_every: int = 0,
-                    sink: list[dict] | None = None, delay_ms: float = 0) -> list[dict]:
+async def run_block(
+    base: str,
+    tag: str,
+    start: int,
+    count: int,
+    concurrency: int,
+    stream_every: int = 0,
+    sink: list[dict] | None = None,
+    delay_ms: float = 0,
+) -> list[dict]:
     """``count`` requests at ``concurrency`` (one connection each); each result (appended to ``sink``
     as it completes, when given): marker, status, latency (s), acknowledged."""
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -208,15 +289,33 @@ async def run_block(base: str, tag: str, start: int, count: int, concurrency: in
     async def one(connection: RawConnection, i: int) -> None:
         marker = f"{tag}-{i}"
         stream = bool(stream_every) and i % stream_every == 0
-        body = {"model": "fake", "messages": [{"role": "user", "content": f"Explain item {marker}"}], "stream": stream,
-                "fake_delay_ms": delay_ms}
+        body = {
+            "model": "fake",
+            "messages": [{"role": "user", "content": f"Explain item {marker}"}],
+            "stream": stream,
+            "fake_delay_ms": delay_ms,
+        }
         began = time.perf_counter()
         try:
             status, content = await connection.post("/v1/chat/completions", json.dumps(body).encode())
             acked = status == 200 and (not stream or content.rstrip().endswith(b"[DONE]"))
-            results.append({"marker": marker, "status": status, "latency": time.perf_counter() - began, "acked": acked})
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:  # the crash test kills the server
-            results.append({"marker": marker, "status": type(error).__name__, "latency": time.perf_counter() - began, "acked": False})
+            results.append(
+                {"marker": marker, "status": status, "latency": time.perf_counter() - began, "acked": acked}
+            )
+        except (
+            OSError,
+            ValueError,
+            IndexError,
+            asyncio.IncompleteReadError,
+        ) as error:  # the crash test kills the server
+            results.append(
+                {
+                    "marker": marker,
+                    "status": type(error).__name__,
+                    "latency": time.perf_counter() - began,
+                    "acked": False,
+                }
+            )
 
     async def worker() -> None:
         connection = RawConnection(base)
@@ -236,26 +335,44 @@ def cpu_seconds(pid: int) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    )
 
 
 def summarize(results: list[dict], wall_s: float) -> dict[str, float]:
     ok = [r["latency"] * 1000 for r in results if r["status"] == 200]
-    return {"requests": len(results), "ok": len(ok), "throughput_rps": len(ok) / wall_s, "p50_ms": percentile(ok, 50),
-            "p90_ms": percentile(ok, 90), "p99_ms": percentile(ok, 99), "max_ms": max(ok) if ok else float("nan")}
+    return {
+        "requests": len(results),
+        "ok": len(ok),
+        "throughput_rps": len(ok) / wall_s,
+        "p50_ms": percentile(ok, 50),
+        "p90_ms": percentile(ok, 90),
+        "p99_ms": percentile(ok, 99),
+        "max_ms": max(ok) if ok else float("nan"),
+    }
 
 
 def histogram_counts(metrics_text: str, name: str) -> list[tuple[float, float]]:
     """(upper bound, cumulative count) of a Prometheus histogram."""
-    return [(float("inf") if le == "+Inf" else float(le), float(v))
-            for le, v in re.findall(rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics_text)]
+    return [
+        (float("inf") if le == "+Inf" else float(le), float(v))
+        for le, v in re.findall(rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics_text)
+    ]
 
 
-def histogram_quantiles(before: list[tuple[float, float]], after: list[tuple[float, float]]) -> dict[str, float]:
+def histogram_quantiles(
+    before: list[tuple[float, float]], after: list[tuple[float, float]]
+) -> dict[str, float]:
     """p50/p99 upper bounds (ms) of the observations made between two scrapes."""
-    buckets = [(le, a - b) for (le, a), (_, b) in zip(after, before or [(le, 0.0) for le, _ in after], strict=True)]
+    buckets = [
+        (le, a - b) for (le, a), (_, b) in zip(after, before or [(le, 0.0) for le, _ in after], strict=True)
+    ]
     total = buckets[-1][1] if buckets else 0
-    return {f"p{q}_le_ms": next((le * 1000 for le, c in buckets if total and c >= q / 100 * total), float("nan")) for q in (50, 99)}
+    return {
+        f"p{q}_le_ms": next((le * 1000 for le, c in buckets if total and c >= q / 100 * total), float("nan"))
+        for q in (50, 99)
+    }
 
 
 def stored_markers(db_path: Path) -> dict[str, str]:
@@ -273,7 +390,9 @@ def wait_backlog_drained(gateway: str, timeout_s: float = 120.0) -> int:
 
     deadline, backlog = time.monotonic() + timeout_s, -1
     while time.monotonic() < deadline:
-        backlog = httpx.get(f"{gateway}/admin/stats", headers={"Authorization": f"Bearer {KEY}"}).json()["backlog"]
+        backlog = httpx.get(f"{gateway}/admin/stats", headers={"Authorization": f"Bearer {KEY}"}).json()[
+            "backlog"
+        ]
         if backlog == 0:
             break
         time.sleep(0.2)
@@ -286,7 +405,9 @@ def scrape_added(gateway: str) -> list[tuple[float, float]]:
     return histogram_counts(httpx.get(f"{gateway}/metrics").text, "safealign_monitor_gateway_added_seconds")
 
 
-async def scenario(args: argparse.Namespace, delay_ms: float, upstream: str, gateway: str, pids: dict[str, int]) -> dict[str, Any]:
+async def scenario(
+    args: argparse.Namespace, delay_ms: float, upstream: str, gateway: str, pids: dict[str, int]
+) -> dict[str, Any]:
     """The same requests directly and through the gateway, in alternating blocks; latency, CPU, throughput."""
     results: dict[str, list[dict]] = {"direct": [], "gateway": []}
     walls = {"direct": 0.0, "gateway": 0.0}
@@ -303,45 +424,109 @@ async def scenario(args: argparse.Namespace, delay_ms: float, upstream: str, gat
         count = min(block, args.requests - done)
         for side, base in (("direct", upstream), ("gateway", gateway)):
             began, cpu_before = time.perf_counter(), {n: cpu_seconds(p) for n, p in pids.items()}
-            results[side] += await run_block(base, f"{side}{delay_ms:g}", done, count, args.concurrency, delay_ms=delay_ms)
+            results[side] += await run_block(
+                base, f"{side}{delay_ms:g}", done, count, args.concurrency, delay_ms=delay_ms
+            )
             walls[side] += time.perf_counter() - began
+            # A gateway block's judging is its cost: done before the next direct block, not under it (plus a few stats polls).
+            if side == "gateway":
+                await asyncio.to_thread(wait_backlog_drained, gateway)
             for name, pid in pids.items():
                 cpu[f"{side}:{name}"] += cpu_seconds(pid) - cpu_before[name]
         done += count
-    direct, through = summarize(results["direct"], walls["direct"]), summarize(results["gateway"], walls["gateway"])
+    direct, through = (
+        summarize(results["direct"], walls["direct"]),
+        summarize(results["gateway"], walls["gateway"]),
+    )
     return {
-        "delay_ms": delay_ms, "direct": direct, "gateway": through,
-        "added_p50_ms": through["p50_ms"] - direct["p50_ms"], "added_p99_ms": through["p99_ms"] - direct["p99_ms"],
+        "delay_ms": delay_ms,
+        "direct": direct,
+        "gateway": through,
+        "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
+        "added_p99_ms": through["p99_ms"] - direct["p99_ms"],
         "added_server_side": histogram_quantiles(histogram_before, scrape_added(gateway)),
         "cpu_ms_per_request": {k: 1000 * v / args.requests for k, v in cpu.items()},
         "acked_markers": [r["marker"] for r in results["gateway"] if r["acked"]],
     }
 
 
+def table_rows(scenarios: list[dict[str, Any]]) -> list[list[Any]]:
+    """Two table rows per scenario (direct, gateway). The judge worker's CPU counts in both sides' windows: whatever
+    it did while a direct block ran was the previous gateway block's judging."""
+    rows = []
+    for s in scenarios:
+        d, g, cpu = s["direct"], s["gateway"], s["cpu_ms_per_request"]
+        judge = (cpu.get("direct:worker", 0.0) + cpu["gateway:worker"]) if "gateway:worker" in cpu else ""
+        rows.append(
+            [
+                f"{s['delay_ms']:g}",
+                "direct",
+                d["throughput_rps"],
+                d["p50_ms"],
+                d["p99_ms"],
+                "",
+                "",
+                cpu["direct:upstream"],
+                "",
+                "",
+            ]
+        )
+        rows.append(
+            [
+                "",
+                "gateway",
+                g["throughput_rps"],
+                g["p50_ms"],
+                g["p99_ms"],
+                s["added_p99_ms"],
+                f"<={s['added_server_side']['p99_le_ms']:g}",
+                cpu["gateway:upstream"],
+                cpu["gateway:gateway"],
+                judge,
+            ]
+        )
+    return rows
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="Requests per side (direct and gateway) per scenario.")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--blocks", type=int, default=4, help="Alternating direct/gateway blocks.")
-    parser.add_argument("--delays-ms", default="0,100,250",
-                        help="Scenarios: simulated model time per request (ms), comma-separated; 0 saturates the gateway.")
-    parser.add_argument("--upstream-connections", type=int, default=None, help="Gateway's upstream pool size (default: its own).")
-    args = parser.parse_args()
-
-
     sys.path.insert(0, str(HERE))
-    from _common import report
+    # Imported here, not at the top: the upstream subprocess imports this module too.
+    from _common import positive, report
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--requests", type=positive, default=2000, help="Requests per side (direct and gateway) per scenario."
+    )
+    parser.add_argument("--concurrency", type=positive, default=32)
+    parser.add_argument("--blocks", type=positive, default=4, help="Alternating direct/gateway blocks.")
+    parser.add_argument(
+        "--delays-ms",
+        default="0,100,250",
+        help="Scenarios: simulated model time per request (ms), comma-separated; 0 saturates the gateway.",
+    )
+    parser.add_argument(
+        "--upstream-connections",
+        type=positive,
+        default=None,
+        help="Gateway's upstream pool size (default: its own).",
+    )
+    args = parser.parse_args()
 
     try:  # before any process starts
         delays = [float(d) for d in args.delays_ms.split(",")]
     except ValueError:
-        parser.error(f"--delays-ms takes comma-separated milliseconds, e.g. 0,100,250; got {args.delays_ms!r}")
+        parser.error(
+            f"--delays-ms takes comma-separated milliseconds, e.g. 0,100,250; got {args.delays_ms!r}"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="monitor-load-"))
     db_path = workdir / "monitor.db"
     up_port, gw_port = free_port(), free_port()
     upstream, gateway = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
     extra = ["--upstream-connections", str(args.upstream_connections)] if args.upstream_connections else []
-    processes = [start_upstream(up_port), start_gateway(gw_port, upstream, f"sqlite:///{db_path}", workdir / "gateway.log", extra)]
+    processes = [
+        start_upstream(up_port),
+        start_gateway(gw_port, upstream, f"sqlite:///{db_path}", workdir / "gateway.log", extra),
+    ]
     pids = {"upstream": processes[0].pid, "gateway": processes[1].pid}
     scenarios, backlog = [], None
     load_before = os.getloadavg()[0]
@@ -362,23 +547,33 @@ def main() -> None:
         for process in processes:
             stop(process)
 
-    rows = []
-    for s in scenarios:
-        d, g, cpu = s["direct"], s["gateway"], s["cpu_ms_per_request"]
-        rows.append([f"{s['delay_ms']:g}", "direct", d["throughput_rps"], d["p50_ms"], d["p99_ms"], "", "", cpu["direct:upstream"], "", ""])
-        rows.append(["", "gateway", g["throughput_rps"], g["p50_ms"], g["p99_ms"], s["added_p99_ms"],
-                     f"<={s['added_server_side']['p99_le_ms']:g}", cpu["gateway:upstream"], cpu["gateway:gateway"],
-                     cpu.get("gateway:worker", "")])
-    title = (f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; times in ms, "
-             "CPU in ms per request; '+p99' = gateway p99 - direct p99 (client), and the gateway's own added-time histogram; "
-             f"acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after drain {backlog}; "
-             f"load average before {load_before:.2f} on {os.cpu_count()} cores")
-    report("monitor_load", title,
-           ["model", "path", "req/s", "p50", "p99", "+p99", "+p99 hist", "up CPU", "gw CPU", "judge CPU"], rows,
-           {"args": vars(args), "scenarios": scenarios, "acknowledged": len(acked), "missing_from_db": len(missing),
-            "stored": len(stored), "backlog_after": backlog, "target_added_p99_ms": 20, "load_average_before": load_before})
+    rows = table_rows(scenarios)
+    title = (
+        f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; times in ms, "
+        "CPU in ms per request; '+p99' = gateway p99 - direct p99 (client), and the gateway's own added-time histogram; "
+        f"acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after drain {backlog}; "
+        f"load average before {load_before:.2f} on {os.cpu_count()} cores"
+    )
+    report(
+        "monitor_load",
+        title,
+        ["model", "path", "req/s", "p50", "p99", "+p99", "+p99 hist", "up CPU", "gw CPU", "judge CPU"],
+        rows,
+        {
+            "args": vars(args),
+            "scenarios": scenarios,
+            "acknowledged": len(acked),
+            "missing_from_db": len(missing),
+            "stored": len(stored),
+            "backlog_after": backlog,
+            "target_added_p99_ms": 20,
+            "load_average_before": load_before,
+        },
+    )
     if missing:
-        raise SystemExit(f"{len(missing)} acknowledged exchanges are missing from the database: {missing[:5]}")
+        raise SystemExit(
+            f"{len(missing)} acknowledged exchanges are missing from the database: {missing[:5]}"
+        )
 
 
 if __name__ == "__main__":

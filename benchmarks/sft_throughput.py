@@ -15,7 +15,9 @@ bare TRL projects every position there. Since the fifth session each batch's sha
 chat template's system message) is computed once, not once per example (`safealign.training.shared_prefix`);
 tokens/s still count every example's tokens, as the Trainer does for bare TRL. Since the sixth session a
 fourth arm adds the quickstart's decision-token loss weights (`decision_tokens: 8`, `decision_weight: 3.0`)
-to the frozen arm: the weights change the loss, not the work, and this shows what they cost.
+to the frozen arm: the weights change the loss, not the work, and this shows what they cost. The bare arm
+loads the model as `run_sft` does (a LoRA adapter as its merged weights; until the fifty-first session it
+crashed on one) and freezes what the config freezes (`train_embeddings`, `freeze_layers`).
 """
 
 from __future__ import annotations
@@ -35,22 +37,34 @@ from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.stages.sft import run_sft, to_prompt_completion, trl_sft_config, use_padding_free  # noqa: E402
+from safealign.training.common import apply_embedding_policy, freeze_bottom_layers  # noqa: E402
 
 
-def bare_trl(cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed: int, precision: str) -> float:
+def bare_trl(
+    cfg: SFTConfig, model_spec: str, rows: list[dict], out: Path, seed: int, precision: str
+) -> float:
     from datasets import Dataset
     from trl import SFTTrainer
 
-    loaded = load_model(model_spec)
+    # As run_sft does: a LoRA adapter trains as its merged weights, and the config's frozen weights stay frozen.
+    loaded = load_model(model_spec, merge_adapter=True)
+    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
+    freeze_bottom_layers(loaded.model, cfg.freeze_layers)
     dataset = Dataset.from_list(to_prompt_completion(rows, None))
-    args = trl_sft_config(cfg, out, seed, precision, use_padding_free(cfg, dataset, loaded.tokenizer))  # the same batches as ours
-    trainer = SFTTrainer(model=loaded.model, args=args, train_dataset=dataset, processing_class=loaded.tokenizer)
+    args = trl_sft_config(
+        cfg, out, seed, precision, use_padding_free(cfg, dataset, loaded.tokenizer)
+    )  # the same batches as ours
+    trainer = SFTTrainer(
+        model=loaded.model, args=args, train_dataset=dataset, processing_class=loaded.tokenizer
+    )
     result = trainer.train()
     return trainer.state.num_input_tokens_seen / result.metrics["train_runtime"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=positive, default=12)
     parser.add_argument("--rows", type=positive, default=96)
@@ -63,32 +77,63 @@ def main() -> None:
     rows = mixture.rows[: args.rows]
     data = work / "rows.jsonl"
     data.write_text("\n".join(__import__("json").dumps(r, ensure_ascii=False) for r in rows) + "\n")
-    cfg = SFTConfig(datasets={str(data): 1.0}, method="full", max_steps=args.steps, batch_size=8, save_steps=10_000, logging_steps=5, learning_rate=5e-5)
+    cfg = SFTConfig(
+        datasets={str(data): 1.0},
+        method="full",
+        max_steps=args.steps,
+        batch_size=8,
+        save_steps=10_000,
+        logging_steps=5,
+        learning_rate=5e-5,
+    )
     frozen_cfg = cfg.model_copy(update={"train_embeddings": False})
     weighted_cfg = frozen_cfg.model_copy(update={"decision_tokens": 8, "decision_weight": 3.0})
     ours, bare, frozen, weighted = [], [], [], []
 
     def run_ours(repeat: int) -> None:
-        record = run_sft(cfg, args.model, work / f"ours-{repeat}", precision=args.precision, resume=False).record
+        record = run_sft(
+            cfg, args.model, work / f"ours-{repeat}", precision=args.precision, resume=False
+        ).record
         ours.append(record["metrics"]["tokens_per_s"])
         shutil.rmtree(work / f"ours-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
     def run_frozen(repeat: int) -> None:
-        record = run_sft(frozen_cfg, args.model, work / f"frozen-{repeat}", precision=args.precision, resume=False).record
+        record = run_sft(
+            frozen_cfg, args.model, work / f"frozen-{repeat}", precision=args.precision, resume=False
+        ).record
         frozen.append(record["metrics"]["tokens_per_s"])
-        shutil.rmtree(work / f"frozen-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
+        shutil.rmtree(
+            work / f"frozen-{repeat}"
+        )  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
     def run_weighted(repeat: int) -> None:
-        record = run_sft(weighted_cfg, args.model, work / f"weighted-{repeat}", precision=args.precision, resume=False).record
+        record = run_sft(
+            weighted_cfg, args.model, work / f"weighted-{repeat}", precision=args.precision, resume=False
+        ).record
         weighted.append(record["metrics"]["tokens_per_s"])
-        shutil.rmtree(work / f"weighted-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
+        shutil.rmtree(
+            work / f"weighted-{repeat}"
+        )  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
     def run_bare(repeat: int) -> None:
-        bare.append(bare_trl(cfg, args.model, build_mixture({str(data): 1.0}, seed=42).rows, work / f"bare-{repeat}", 42, args.precision))
+        bare.append(
+            bare_trl(
+                cfg,
+                args.model,
+                build_mixture({str(data): 1.0}, seed=42).rows,
+                work / f"bare-{repeat}",
+                42,
+                args.precision,
+            )
+        )
         shutil.rmtree(work / f"bare-{repeat}")
 
     for repeat in range(args.repeats):  # alternate who goes first, so warm-up and drift hit both sides
-        for run in (run_ours, run_bare, run_frozen, run_weighted) if repeat % 2 == 0 else (run_weighted, run_frozen, run_bare, run_ours):
+        for run in (
+            (run_ours, run_bare, run_frozen, run_weighted)
+            if repeat % 2 == 0
+            else (run_weighted, run_frozen, run_bare, run_ours)
+        ):
             run(repeat)
     shutil.rmtree(work, ignore_errors=True)
     ratio = median(ours) / median(bare)
@@ -99,12 +144,26 @@ def main() -> None:
         f"SFT training throughput, {args.model}, {args.steps} steps x batch 8, full fine-tuning — ratio {ratio:.3f}; frozen embeddings {speedup:.2f}x; "
         f"decision-token weights {weights_cost:.2f}x",
         ["trainer", "runs (tokens/s)", "median tokens/s"],
-        [["safealign sft", ", ".join(f"{x:.0f}" for x in ours), median(ours)], ["bare TRL SFTTrainer", ", ".join(f"{x:.0f}" for x in bare), median(bare)],
-         ["safealign sft, train_embeddings: false", ", ".join(f"{x:.0f}" for x in frozen), median(frozen)],
-         ["the same + decision_tokens 8 at 3x (quickstart)", ", ".join(f"{x:.0f}" for x in weighted), median(weighted)]],
-        {"args": vars(args), "ours_tokens_per_s": ours, "bare_tokens_per_s": bare, "ratio": ratio,
-         "frozen_embeddings_tokens_per_s": frozen, "frozen_embeddings_speedup": speedup,
-         "decision_weighted_tokens_per_s": weighted, "decision_weights_vs_frozen": weights_cost},
+        [
+            ["safealign sft", ", ".join(f"{x:.0f}" for x in ours), median(ours)],
+            ["bare TRL SFTTrainer", ", ".join(f"{x:.0f}" for x in bare), median(bare)],
+            ["safealign sft, train_embeddings: false", ", ".join(f"{x:.0f}" for x in frozen), median(frozen)],
+            [
+                "the same + decision_tokens 8 at 3x (quickstart)",
+                ", ".join(f"{x:.0f}" for x in weighted),
+                median(weighted),
+            ],
+        ],
+        {
+            "args": vars(args),
+            "ours_tokens_per_s": ours,
+            "bare_tokens_per_s": bare,
+            "ratio": ratio,
+            "frozen_embeddings_tokens_per_s": frozen,
+            "frozen_embeddings_speedup": speedup,
+            "decision_weighted_tokens_per_s": weighted,
+            "decision_weights_vs_frozen": weights_cost,
+        },
     )
 
 

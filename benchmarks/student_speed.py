@@ -40,38 +40,63 @@ from safealign.stages.distill import build_student  # noqa: E402
 
 def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: ANN001, ANN201 - a LoadedModel; (torch module, tokenizer)
     if not spec.startswith("prune:"):
-        loaded = load_model(spec)
+        loaded = load_model(spec, merge_adapter=True)  # as the distill stage loads it: an adapter, merged
         return loaded.model, loaded.tokenizer
     fraction, prune_by, mlp_fraction = [*spec.removeprefix("prune:").split(":"), "", ""][:3]
-    rows = build_mixture({"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0).rows
-    cfg = DistillConfig(student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=float(mlp_fraction or 1.0))
+    rows = build_mixture(
+        {"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0
+    ).rows
+    cfg = DistillConfig(
+        student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=float(mlp_fraction or 1.0)
+    )
     student, tokenizer, _ = build_student(cfg, teacher, rows)
     if vocab_keep is None:
         return student, tokenizer
     # The stage trims to its transfer set; the whole shipped SFT mixture stands in for it (about as many distinct tokens).
-    full = build_mixture({"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0}, seed=0).rows
+    full = build_mixture(
+        {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0}, seed=0
+    ).rows
     texts = (tokenizer.apply_chat_template(row["messages"], tokenize=False) for row in full)
     student, tokenizer, _ = trim_student(student, tokenizer, texts, vocab_keep)
     return student, tokenizer
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--student", action="append", required=True, help="model spec, or prune:<fraction>[:depth|redundancy|loss|width[:<mlp_fraction>]]")
+    parser.add_argument(
+        "--student",
+        action="append",
+        required=True,
+        help="model spec, or prune:<fraction>[:depth|redundancy|loss|width[:<mlp_fraction>]]",
+    )
     parser.add_argument("--prompts", type=positive, default=32)
     parser.add_argument("--new-tokens", type=positive, default=64)
     parser.add_argument("--batch-size", type=positive, default=32)
     parser.add_argument("--repeats", type=positive, default=7, help="rounds; each measures every model once")
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--vocab-keep", type=int, default=None, help="trim every prune: student's vocabulary (distill.vocab_keep)")
+    parser.add_argument(
+        "--vocab-keep",
+        type=int,
+        default=None,
+        help="trim every prune: student's vocabulary (distill.vocab_keep)",
+    )
     parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
 
-    teacher = load_model(args.teacher)
-    pairs = {"teacher": (teacher.model, teacher.tokenizer)} | {spec: student_model(spec, teacher, args.vocab_keep) for spec in args.student}
+    teacher = load_model(
+        args.teacher, merge_adapter=True
+    )  # as the distill stage: prune: copies merged weights
+    pairs = {"teacher": (teacher.model, teacher.tokenizer)} | {
+        spec: student_model(spec, teacher, args.vocab_keep) for spec in args.student
+    }
     models = {name: model for name, (model, _) in pairs.items()}
-    engines = {name: GenerationEngine(model, tokenizer, batch_size=args.batch_size, precision=args.precision) for name, (model, tokenizer) in pairs.items()}
+    engines = {
+        name: GenerationEngine(model, tokenizer, batch_size=args.batch_size, precision=args.precision)
+        for name, (model, tokenizer) in pairs.items()
+    }
     runs = compare_speed(engines, prompts(args.prompts), args.new_tokens, args.repeats)
     summary = speed_summary(runs, "teacher")
 
@@ -80,16 +105,42 @@ def main() -> None:
     for name, model in models.items():
         params_n, row = sum(p.numel() for p in model.parameters()), summary[name]
         ratios, stolen = row["round_speedups"], row["most_stolen"]
-        rows.append([name, f"{params_n:,}", f"{params_n / teacher_params:.1%}", len(model.model.layers), row["best_tokens_per_s"],
-                     row["speedup"], row["paired_median_speedup"], f"{min(ratios):.2f}-{max(ratios):.2f}",
-                     f"{row['cpu_speedup']:.2f}" if row["cpu_speedup"] else "-", f"{stolen:.0%}" if stolen is not None else "-"])
-        payload[name] = {"parameters": params_n, "parameter_ratio": params_n / teacher_params,
-                         "tokens_per_s": [m.tokens_per_s for m in runs[name]], **row}
+        rows.append(
+            [
+                name,
+                f"{params_n:,}",
+                f"{params_n / teacher_params:.1%}",
+                len(model.model.layers),
+                row["best_tokens_per_s"],
+                row["speedup"],
+                row["paired_median_speedup"],
+                f"{min(ratios):.2f}-{max(ratios):.2f}",
+                f"{row['cpu_speedup']:.2f}" if row["cpu_speedup"] else "-",
+                f"{stolen:.0%}" if stolen is not None else "-",
+            ]
+        )
+        payload[name] = {
+            "parameters": params_n,
+            "parameter_ratio": params_n / teacher_params,
+            "tokens_per_s": [m.tokens_per_s for m in runs[name]],
+            **row,
+        }
     report(
         args.name,
         f"Generation speed, {args.prompts} prompts x {args.new_tokens} tokens, batch {args.batch_size}, {engines['teacher'].precision}, "
         f"{args.repeats} rounds; speed-up: best round vs the teacher's best",
-        ["model", "parameters", "of teacher", "layers", "tokens/s (best)", "speed-up", "paired, median", "rounds' range", "per CPU-second", "most stolen"],
+        [
+            "model",
+            "parameters",
+            "of teacher",
+            "layers",
+            "tokens/s (best)",
+            "speed-up",
+            "paired, median",
+            "rounds' range",
+            "per CPU-second",
+            "most stolen",
+        ],
         rows,
         {"args": vars(args), "models": payload},
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -70,7 +71,9 @@ def test_hf_folder_round_trip_reads_safetensors(tmp_path, tiny):
     tiny.tokenizer.save_pretrained(tmp_path / "m")
     loaded = load_model(str(tmp_path / "m"))
     assert any((tmp_path / "m").glob("*.safetensors"))
-    for (name, p), (_, q) in zip(tiny.model.state_dict().items(), loaded.model.state_dict().items(), strict=True):
+    for (name, p), (_, q) in zip(
+        tiny.model.state_dict().items(), loaded.model.state_dict().items(), strict=True
+    ):
         assert torch.equal(p, q), name
     # No layer is swapped for a kernel fetched from the Hub (transformers' default where `kernels` is installed):
     # on a GPU that downloads code at run time, and offline it failed every stage (tests/test_gpu.py).
@@ -89,11 +92,47 @@ def test_folder_without_safetensors_is_refused(tmp_path, tiny):
         load_model(str(tmp_path / "m"))
 
 
+def test_a_run_or_stage_folder_names_its_models(tmp_path, tiny):
+    """A stage folder's config.json (its settings) was taken for a model's: 'convert to safetensors', not where the model is."""
+    run = tmp_path / "run"
+    (run / "rl").mkdir(parents=True)
+    (run / "rl" / "stage.json").write_text(json.dumps({"stage": "rl"}))
+    (run / "rl" / "config.json").write_text(json.dumps({"rl": {}, "model": "tiny", "seed": 42}))
+    tiny.model.save_pretrained(run / "rl" / "model")
+    with pytest.raises(
+        ModelNotFoundError,
+        match=re.escape(f"stage folder of a run, not a model; its model is {run / 'rl' / 'model'}"),
+    ):
+        load_model(str(run / "rl"))
+    with pytest.raises(
+        ModelNotFoundError,
+        match=re.escape(f"run folder, not a model; the models of its stages are {run / 'rl' / 'model'}"),
+    ):
+        load_model(str(run))
+    (run / "sft").mkdir()
+    (run / "sft" / "sessions.jsonl").write_text("{}\n")  # a stage still running: no model yet
+    (run / "sft" / "config.json").write_text(json.dumps({"sft": {}}))
+    with pytest.raises(ModelNotFoundError, match="which is not there \\(the stage has not finished\\)"):
+        resolve_spec(str(run / "sft"))
+    (run / "eval_sft").mkdir()
+    (run / "eval_sft" / "stage.json").write_text(json.dumps({"stage": "eval"}))
+    with pytest.raises(ModelNotFoundError, match="it wrote no model/"):
+        resolve_spec(str(run / "eval_sft"))
+
+
+def test_a_config_json_without_model_type_is_not_a_model_config(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"seed": 42}))
+    with pytest.raises(ModelNotFoundError, match="is not a model config \\(it has no model_type\\)"):
+        load_model(str(tmp_path))
+
+
 def test_lora_adapter_loads_on_its_base(tmp_path):
     from peft import LoraConfig, PeftModel, get_peft_model
 
     base = load_model("tiny")
-    peft_model = get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    peft_model = get_peft_model(
+        base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    )
     peft_model.save_pretrained(tmp_path / "adapter")
     loaded = load_model(str(tmp_path / "adapter"))
     assert isinstance(loaded.model, PeftModel)
@@ -102,7 +141,9 @@ def test_lora_adapter_loads_on_its_base(tmp_path):
         assert torch.allclose(peft_model(ids).logits, loaded.model(ids).logits, atol=1e-5)
 
 
-@pytest.mark.parametrize(("text", "message"), [("{not json", "is not valid JSON"), ("[]", "has no base_model_name_or_path")])
+@pytest.mark.parametrize(
+    ("text", "message"), [("{not json", "is not valid JSON"), ("[]", "has no base_model_name_or_path")]
+)
 def test_a_broken_adapter_config_names_the_file(tmp_path, text, message):
     from safealign.models.specs import adapter_base
 
@@ -115,9 +156,14 @@ def test_an_adapter_whose_base_does_not_load_names_its_config(tmp_path):
     """The error named 'someorg/some-model-7b' only, a name the user never typed: it came from adapter_config.json."""
     folder = tmp_path / "adapter"
     folder.mkdir()
-    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "someorg/some-model-7b", "peft_type": "LORA"}))
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": "someorg/some-model-7b", "peft_type": "LORA"})
+    )
     assert resolve_spec(str(folder)).kind == "lora_adapter"
-    with pytest.raises(ModelNotFoundError, match=r"adapter .* was trained on 'someorg/some-model-7b' \(base_model_name_or_path in its adapter_config\.json\)"):
+    with pytest.raises(
+        ModelNotFoundError,
+        match=r"adapter .* was trained on 'someorg/some-model-7b' \(base_model_name_or_path in its adapter_config\.json\)",
+    ):
         load_model(str(folder))
 
 
@@ -127,12 +173,26 @@ def _saved(tiny, folder):
     return folder
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda c: c.update(model_type="llama9000"), "does not describe a model this transformers version can build"),
-    (lambda c: c.update(hidden_size=32), "sizes in its config.json do not match the weights"),
-    (lambda c: c.update(model_type="custom_x", auto_map={"AutoConfig": "modeling_x.XConfig", "AutoModelForCausalLM": "modeling_x.XForCausalLM"}),
-     "model.trust_remote_code: true"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c.update(model_type="llama9000"),
+            "does not describe a model this transformers version can build",
+        ),
+        (lambda c: c.update(hidden_size=32), "sizes in its config.json do not match the weights"),
+        (
+            lambda c: c.update(
+                model_type="custom_x",
+                auto_map={
+                    "AutoConfig": "modeling_x.XConfig",
+                    "AutoModelForCausalLM": "modeling_x.XForCausalLM",
+                },
+            ),
+            "model.trust_remote_code: true",
+        ),
+    ],
+)
 def test_a_config_json_transformers_refuses_is_one_line_naming_it(tmp_path, tiny, edit, message):
     folder = _saved(tiny, tmp_path / "m")
     config = json.loads((folder / "config.json").read_text())
@@ -146,7 +206,9 @@ def test_a_config_json_transformers_refuses_is_one_line_naming_it(tmp_path, tiny
 
 
 def test_a_tokenizer_without_pad_or_eos_token_is_named(tmp_path):
-    folder = _saved(load_model("tiny"), tmp_path / "m")  # a fresh tokenizer: other tests may have set the shared one's tokens
+    folder = _saved(
+        load_model("tiny"), tmp_path / "m"
+    )  # a fresh tokenizer: other tests may have set the shared one's tokens
     config = json.loads((folder / "tokenizer_config.json").read_text())
     config.pop("pad_token", None)
     config.pop("eos_token", None)
@@ -159,7 +221,9 @@ def test_an_adapter_without_weights_or_of_another_base_is_named(tmp_path, tiny):
     from peft import LoraConfig, get_peft_model
 
     base = load_model("tiny:1")
-    get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(tmp_path / "adapter")
+    get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(
+        tmp_path / "adapter"
+    )
     other = tmp_path / "other"
     _saved(tiny, other)
     config = json.loads((other / "config.json").read_text())
@@ -208,7 +272,9 @@ def test_a_gguf_cut_short_is_one_line_and_a_replaced_gguf_is_converted_again(tmp
 
     gguf.write_bytes(b"GGUFother model")
     os.utime(gguf, ns=(gguf.stat().st_atime_ns, gguf.stat().st_mtime_ns + 10**9))
-    assert _load_gguf(gguf) != first and len(calls) == 3, "a file replaced at the same path is converted again"
+    assert _load_gguf(gguf) != first and len(calls) == 3, (
+        "a file replaced at the same path is converted again"
+    )
 
 
 def smollm3_teacher() -> torch.nn.Module:
@@ -216,8 +282,19 @@ def smollm3_teacher() -> torch.nn.Module:
     from transformers import AutoModelForCausalLM, SmolLM3Config
 
     torch.manual_seed(0)
-    config = SmolLM3Config(vocab_size=256, hidden_size=32, intermediate_size=64, num_hidden_layers=4, num_attention_heads=4,
-                           num_key_value_heads=2, no_rope_layer_interval=4, initializer_range=0.3, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    config = SmolLM3Config(
+        vocab_size=256,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        no_rope_layer_interval=4,
+        initializer_range=0.3,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
     return AutoModelForCausalLM.from_config(config).eval()
 
 
@@ -232,12 +309,26 @@ def test_a_pruned_student_with_per_layer_settings_reloads_as_itself(tmp_path):
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path / "student").eval()
     ids = torch.randint(0, 256, (1, 12), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        assert torch.allclose(student(ids).logits, reloaded(ids).logits, atol=1e-5), "the kept NoPE layer reloads without RoPE"
+        assert torch.allclose(student(ids).logits, reloaded(ids).logits, atol=1e-5), (
+            "the kept NoPE layer reloads without RoPE"
+        )
     # Llama-4's moe_layers lists layer indices (MoE every 2nd layer: [1, 3]): renumbered, not sliced.
     torch.manual_seed(0)
-    llama4 = Llama4TextConfig(vocab_size=256, hidden_size=32, intermediate_size=64, intermediate_size_mlp=64, num_hidden_layers=4,
-                              num_attention_heads=4, num_key_value_heads=2, head_dim=8, num_local_experts=2, interleave_moe_layer_step=2,
-                              no_rope_layer_interval=2, attention_chunk_size=8, initializer_range=0.3)
+    llama4 = Llama4TextConfig(
+        vocab_size=256,
+        hidden_size=32,
+        intermediate_size=64,
+        intermediate_size_mlp=64,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=8,
+        num_local_experts=2,
+        interleave_moe_layer_step=2,
+        no_rope_layer_interval=2,
+        attention_chunk_size=8,
+        initializer_range=0.3,
+    )
     student, _ = prune_model(AutoModelForCausalLM.from_config(llama4).eval(), 0.75, [0, 1, 3])
     assert student.config.moe_layers == [1, 2] and student.config.no_rope_layers == [1, 0, 0]
     assert student.config.layer_types == ["chunked_attention", "full_attention", "full_attention"]
@@ -246,7 +337,9 @@ def test_a_pruned_student_with_per_layer_settings_reloads_as_itself(tmp_path):
 def test_pruning_refuses_a_student_whose_config_would_not_reload(monkeypatch):
     import safealign.models.prune as prune
 
-    def layer_count_and_types(config, keep, layers):  # as configs were pruned before: no_rope_layers kept the teacher's
+    def layer_count_and_types(
+        config, keep, layers
+    ):  # as configs were pruned before: no_rope_layers kept the teacher's
         config.num_hidden_layers, config.layer_types = len(keep), [config.layer_types[i] for i in keep]
 
     monkeypatch.setattr(prune, "prune_layer_config", layer_count_and_types)
@@ -261,18 +354,34 @@ def test_pruning_a_llama_changes_only_its_layer_count():
     from safealign.models.prune import prune_model
 
     torch.manual_seed(0)
-    teacher = LlamaForCausalLM(LlamaConfig(vocab_size=300, hidden_size=16, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
-                                           num_key_value_heads=2, bos_token_id=1, eos_token_id=[2, 3], pad_token_id=2))
+    teacher = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=300,
+            hidden_size=16,
+            intermediate_size=48,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            bos_token_id=1,
+            eos_token_id=[2, 3],
+            pad_token_id=2,
+        )
+    )
     student, keep = prune_model(teacher, 0.5)
     before, after = teacher.config.to_dict(), student.config.to_dict()
-    assert keep == [0] and {k for k in before | after if before.get(k) != after.get(k)} == {"num_hidden_layers"}
+    assert keep == [0] and {k for k in before | after if before.get(k) != after.get(k)} == {
+        "num_hidden_layers"
+    }
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("tiny:²", "digits 0-9"),  # str.isdigit takes it, int() does not
-    ("tiny:１", "digits 0-9"),  # int() reads it as 1: another spelling of tiny:1
-    ("tiny:99999999999999999999999", r"below 2\*\*63"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("tiny:²", "digits 0-9"),  # str.isdigit takes it, int() does not
+        ("tiny:１", "digits 0-9"),  # int() reads it as 1: another spelling of tiny:1
+        ("tiny:99999999999999999999999", r"below 2\*\*63"),
+    ],
+)
 def test_a_tiny_seed_that_is_not_plain_digits_or_too_large_is_one_line(spec, message):
     with pytest.raises(ModelNotFoundError, match=message):
         resolve_spec(spec)
@@ -282,7 +391,9 @@ def test_a_tiny_seed_that_is_not_plain_digits_or_too_large_is_one_line(spec, mes
 def test_tiny_beside_a_folder_named_tiny_is_refused_not_guessed(tmp_path, monkeypatch):
     (tmp_path / "tiny").mkdir()
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ModelNotFoundError, match="give './tiny' for that folder, or 'tiny:0' for the built-in model"):
+    with pytest.raises(
+        ModelNotFoundError, match="give './tiny' for that folder, or 'tiny:0' for the built-in model"
+    ):
         resolve_spec("tiny")
     assert resolve_spec("tiny:0").kind == "tiny"
 
@@ -290,7 +401,9 @@ def test_tiny_beside_a_folder_named_tiny_is_refused_not_guessed(tmp_path, monkey
 EMBEDDED = "smollm2-135m-instruct"
 
 
-def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_force(tmp_path, monkeypatch, tiny):
+def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_force(
+    tmp_path, monkeypatch, tiny
+):
     from typer.testing import CliRunner
 
     from safealign.cli.main import app
@@ -303,8 +416,12 @@ def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_fo
     tiny.tokenizer.save_pretrained(folder)
     assert embedded.is_prepared(EMBEDDED)
     weights = folder / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # a disk that filled during a copy
-    assert not embedded.is_prepared(EMBEDDED) and "model.safetensors is damaged" in embedded.cache_damage(EMBEDDED)
+    weights.write_bytes(
+        weights.read_bytes()[: weights.stat().st_size // 2]
+    )  # a disk that filled during a copy
+    assert not embedded.is_prepared(EMBEDDED) and "model.safetensors is damaged" in embedded.cache_damage(
+        EMBEDDED
+    )
     assert f"safealign models prepare {EMBEDDED} --force" in str(damaged_model_error(folder, "a damage"))
     converted = []
     monkeypatch.setattr(embedded, "gguf_path", lambda name: tmp_path / "model.gguf")
@@ -312,7 +429,9 @@ def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_fo
     listed = CliRunner().invoke(app, ["models", "list"])
     assert listed.exit_code == 0 and "damaged" in listed.output, listed.output
     prepared = CliRunner().invoke(app, ["models", "prepare"])
-    assert prepared.exit_code == 0 and converted == [folder] and "converting it again" in prepared.output, prepared.output
+    assert prepared.exit_code == 0 and converted == [folder] and "converting it again" in prepared.output, (
+        prepared.output
+    )
 
 
 def test_a_stopped_conversion_is_removed_before_the_next_and_not_listed(tmp_path, monkeypatch):
@@ -330,7 +449,10 @@ def test_a_stopped_conversion_is_removed_before_the_next_and_not_listed(tmp_path
     folder = embedded.cache_dir(EMBEDDED)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    stopped, running = folder.with_name(f"{folder.name}.tmp-{gone.pid}"), folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    stopped, running = (
+        folder.with_name(f"{folder.name}.tmp-{gone.pid}"),
+        folder.with_name(f"{folder.name}.tmp-{os.getpid()}"),
+    )
     for tmp in (stopped, running):
         tmp.mkdir(parents=True)
         (tmp / "model.safetensors").write_bytes(b"half")

@@ -40,10 +40,13 @@ def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
     if tokenizer.pad_token is None:
-        if tokenizer.eos_token is None:  # TRL pads with it, batched generation too: a traceback inside TRL otherwise
+        if (
+            tokenizer.eos_token is None
+        ):  # TRL pads with it, batched generation too: a traceback inside TRL otherwise
             raise ModelNotFoundError(
-                f"the tokenizer in {folder} has neither a pad token nor an eos token; set \"eos_token\" (and \"pad_token\") "
-                "in its tokenizer_config.json to the model's end-of-text token")
+                f'the tokenizer in {folder} has neither a pad token nor an eos token; set "eos_token" (and "pad_token") '
+                "in its tokenizer_config.json to the model's end-of-text token"
+            )
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
 
@@ -88,16 +91,25 @@ def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
     from safealign.paths import models_cache
 
     stage_record = folder.parent / "stage.json"
-    if folder.resolve().parent == models_cache().resolve():  # a conversion safealign made: made again, not copied
-        fix = (f"it is the embedded model's cache: run `safealign models prepare {folder.name} --force` to convert it again"
-               if folder.name in EMBEDDED_MODELS else f"it is a GGUF file's conversion in the cache: delete {folder} and it is converted again")
+    if (
+        folder.resolve().parent == models_cache().resolve()
+    ):  # a conversion safealign made: made again, not copied
+        fix = (
+            f"it is the embedded model's cache: run `safealign models prepare {folder.name} --force` to convert it again"
+            if folder.name in EMBEDDED_MODELS
+            else f"it is a GGUF file's conversion in the cache: delete {folder} and it is converted again"
+        )
     elif stage_record.is_file():
-        fix = (f"it is the output of the stage in {folder.parent}: delete {stage_record} and rerun to redo that stage "
-               "(it resumes from its last checkpoint), or give another model")
+        fix = (
+            f"it is the output of the stage in {folder.parent}: delete {stage_record} and rerun to redo that stage "
+            "(it resumes from its last checkpoint), or give another model"
+        )
     else:
         fix = "save or copy it again, or give another model"
-    return ModelNotFoundError(f"cannot load the model in {folder}: {problem} (a save cut short: a stopped run, a full disk, "
-                              f"or a copy in part); {fix}")
+    return ModelNotFoundError(
+        f"cannot load the model in {folder}: {problem} (a save cut short: a stopped run, a full disk, "
+        f"or a copy in part); {fix}"
+    )
 
 
 def _load_folder(folder: Path, trust_remote_code: bool):
@@ -105,6 +117,8 @@ def _load_folder(folder: Path, trust_remote_code: bool):
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
+    # First: a config.json of something else is not a model missing its weights.
+    check_model_config(folder / "config.json")
     has_safetensors = any(folder.glob("*.safetensors"))
     if not has_safetensors:
         raise ModelNotFoundError(
@@ -113,20 +127,18 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         )
     if problem := weights_problem(folder):  # before the tokenizer and the model: one line naming the file
         raise damaged_model_error(folder, problem)
-    config = folder / "config.json"
-    if config.is_file():  # the tokenizer reads it too, and would blame itself
-        import json
-
-        try:
-            json.loads(config.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ModelNotFoundError(f"{config} is not valid JSON ({' '.join(str(error).split())[:120]}); restore the model's "
-                                     "config.json (save_pretrained writes it)") from None
     try:
         tokenizer = load_tokenizer(folder, trust_remote_code)
-    except (OSError, ValueError) as error:  # no tokenizer files: transformers guesses a class and fails inside it
+    except (
+        OSError,
+        ValueError,
+    ) as error:  # no tokenizer files: transformers guesses a class and fails inside it
         present = [name for name in TOKENIZER_FILES if (folder / name).is_file()]
-        why = f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}" if present else "no tokenizer files"
+        why = (
+            f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}"
+            if present
+            else "no tokenizer files"
+        )
         raise ModelNotFoundError(
             f"{folder} has no usable tokenizer ({why}). A model folder needs "
             "config.json, *.safetensors and the tokenizer files tokenizer.save_pretrained(folder) writes "
@@ -137,22 +149,55 @@ def _load_folder(folder: Path, trust_remote_code: bool):
             folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
         )
     except (SafetensorError, OSError) as error:  # a damage the header check cannot see, or a file gone since
-        raise damaged_model_error(folder, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}") from error
-    except (ValueError, RuntimeError, KeyError) as error:  # config.json: an unknown architecture, custom code, wrong sizes
-        raise ModelNotFoundError(f"cannot load the model in {folder}: {config_problem(folder, error)}") from None
+        raise damaged_model_error(
+            folder, f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+        ) from error
+    except (
+        ValueError,
+        RuntimeError,
+        KeyError,
+    ) as error:  # config.json: an unknown architecture, custom code, wrong sizes
+        raise ModelNotFoundError(
+            f"cannot load the model in {folder}: {config_problem(folder, error)}"
+        ) from None
     return model, tokenizer
+
+
+def check_model_config(config: Path) -> None:
+    """Refuse a ``config.json`` that is not valid JSON or not a model's (no ``model_type``), naming the fix."""
+    import json
+
+    if not config.is_file():
+        return
+    try:  # the tokenizer reads it too, and would blame itself
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ModelNotFoundError(
+            f"{config} is not valid JSON ({' '.join(str(error).split())[:120]}); restore the model's "
+            "config.json (save_pretrained writes it)"
+        ) from None
+    if not isinstance(data, dict) or "model_type" not in data:
+        raise ModelNotFoundError(
+            f"{config} is not a model config (it has no model_type): {config.parent} is not a Hugging Face "
+            "model folder. Give the folder save_pretrained wrote (config.json with model_type, *.safetensors, "
+            "the tokenizer files); for a run, its stage's model folder (runs/NAME/STAGE/model)"
+        )
 
 
 def config_problem(folder: Path, error: Exception) -> str:
     """What is wrong with a model folder whose ``config.json`` transformers refuses, and the fix."""
     text = " ".join(str(error).split())
     if "trust_remote_code" in text:
-        return ("its config.json asks for custom code (auto_map); if you trust that code, set `model.trust_remote_code: true` "
-                "in the recipe")
+        return (
+            "its config.json asks for custom code (auto_map); if you trust that code, set `model.trust_remote_code: true` "
+            "in the recipe"
+        )
     if "size mismatch" in text or "ignore_mismatched_sizes" in text:
         return "the sizes in its config.json do not match the weights (a config.json from another model?); restore the model's own"
-    return (f"its config.json does not describe a model this transformers version can build ({text[:200]}); upgrade "
-            "transformers, or fix config.json (model_type, architectures)")
+    return (
+        f"its config.json does not describe a model this transformers version can build ({text[:200]}); upgrade "
+        "transformers, or fix config.json (model_type, architectures)"
+    )
 
 
 def _load_gguf(path: Path):
@@ -180,7 +225,8 @@ def _load_gguf(path: Path):
             raise ModelNotFoundError(
                 f"{path} is not a readable GGUF model ({type(error).__name__}: {' '.join(str(error).split())[:160]}): a copy "
                 "cut short, or a GGUF architecture transformers cannot convert. Give a whole .gguf file, or a Hugging "
-                "Face model folder") from None
+                "Face model folder"
+            ) from None
     return folder
 
 
@@ -196,7 +242,12 @@ def generation_device() -> str | None:
     return None if device.type == "cpu" else str(device)
 
 
-def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: str | None = None, merge_adapter: bool = False) -> LoadedModel:
+def load_model(
+    spec: str | ModelSpec,
+    trust_remote_code: bool = False,
+    device: str | None = None,
+    merge_adapter: bool = False,
+) -> LoadedModel:
     """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default).
 
     ``merge_adapter`` folds a LoRA adapter into its base's weights (peft's ``merge_and_unload``) and returns a plain
@@ -208,7 +259,10 @@ def load_model(spec: str | ModelSpec, trust_remote_code: bool = False, device: s
     if resolved.kind == "embedded":
         folder = prepare_embedded(resolved.name)
         model, tokenizer = _load_folder(folder, trust_remote_code=False)
-        info = {"base_model": EMBEDDED_MODELS[resolved.name].base_model, "license": EMBEDDED_MODELS[resolved.name].license}
+        info = {
+            "base_model": EMBEDDED_MODELS[resolved.name].base_model,
+            "license": EMBEDDED_MODELS[resolved.name].license,
+        }
         loaded = LoadedModel(model, tokenizer, resolved, str(folder), info)
     elif resolved.kind == "tiny":
         tokenizer = load_tokenizer(real_tokenizer_folder())
@@ -240,23 +294,38 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
         raise damaged_model_error(resolved.path, problem)
     base_spec = adapter_base(resolved.path)
     try:
-        base = load_model(base_spec, trust_remote_code=trust_remote_code, merge_adapter=True)  # an adapter on an adapter
-    except ModelNotFoundError as error:  # say where the name came from: the user gave the adapter, not the base
+        base = load_model(
+            base_spec, trust_remote_code=trust_remote_code, merge_adapter=True
+        )  # an adapter on an adapter
+    except (
+        ModelNotFoundError
+    ) as error:  # say where the name came from: the user gave the adapter, not the base
         raise ModelNotFoundError(
             f"the LoRA adapter {resolved.path} was trained on {base_spec!r} (base_model_name_or_path in its "
-            f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model") from None
-    if not any((resolved.path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")):
-        raise ModelNotFoundError(f"the LoRA adapter folder {resolved.path} has no adapter_model.safetensors: save the "
-                                 "adapter again (model.save_pretrained(folder)), or copy the whole folder")
+            f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model"
+        ) from None
+    if not any(
+        (resolved.path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")
+    ):
+        raise ModelNotFoundError(
+            f"the LoRA adapter folder {resolved.path} has no adapter_model.safetensors: save the "
+            "adapter again (model.save_pretrained(folder)), or copy the whole folder"
+        )
     try:
         model = PeftModel.from_pretrained(base.model, resolved.path)
-    except (RuntimeError, ValueError, KeyError) as error:  # the adapter's shapes or target modules do not fit the base
+    except (
+        RuntimeError,
+        ValueError,
+        KeyError,
+    ) as error:  # the adapter's shapes or target modules do not fit the base
         raise ModelNotFoundError(
             f"the LoRA adapter {resolved.path} does not fit its base {base_spec!r} (base_model_name_or_path in its "
             f"adapter_config.json): {' '.join(str(error).split())[:200]}. Point that field at the model it was trained on"
         ) from None
     if merge:
-        model = model.merge_and_unload().requires_grad_(True)  # peft froze the base; trainable, as any loaded model
+        model = model.merge_and_unload().requires_grad_(
+            True
+        )  # peft froze the base; trainable, as any loaded model
         # An adapter trained on these weights records them as its base: this folder, not the base without it.
         model.name_or_path = model.config._name_or_path = str(resolved.path.resolve())
     tokenizer = base.tokenizer

@@ -34,7 +34,9 @@ def resolve_spec(spec: str) -> ModelSpec:
 
     spec = str(spec).strip()
     if not spec:
-        raise ModelNotFoundError("empty model spec: give 'embedded:smollm2-135m-instruct', 'tiny', or a local path")
+        raise ModelNotFoundError(
+            "empty model spec: give 'embedded:smollm2-135m-instruct', 'tiny', or a local path"
+        )
     if spec.startswith("embedded:"):
         name = spec.split(":", 1)[1]
         if name not in EMBEDDED_MODELS:
@@ -57,15 +59,50 @@ def resolve_spec(spec: str) -> ModelSpec:
         )
     if path.is_file():
         if path.suffix != ".gguf":
-            raise ModelNotFoundError(f"{spec!r} is a file but not a .gguf model; give a model folder or a .gguf file")
+            raise ModelNotFoundError(
+                f"{spec!r} is a file but not a .gguf model; give a model folder or a .gguf file"
+            )
         return ModelSpec(raw=spec, kind="gguf_file", path=path)
     if (path / "adapter_config.json").is_file():
         return ModelSpec(raw=spec, kind="lora_adapter", path=path)
+    if is_stage_folder(path):  # its config.json holds the stage's settings, not a model's
+        from safealign.runs import STAGE_FILE
+
+        model = path / "model"
+        if is_model_folder(model):
+            where = f"its model is {model}: give that"
+        elif (path / STAGE_FILE).is_file():
+            where = "it wrote no model/ (a stage such as eval writes none): give a stage's model folder, e.g. RUN/sft/model"
+        else:
+            where = f"its model would be {model}, which is not there (the stage has not finished): rerun it, or give another model"
+        raise ModelNotFoundError(f"{spec!r} is a stage folder of a run, not a model; {where}")
     if (path / "config.json").is_file():
         return ModelSpec(raw=spec, kind="hf_folder", path=path)
+    if models := sorted(
+        str(stage / "model")
+        for stage in path.iterdir()
+        if is_stage_folder(stage) and is_model_folder(stage / "model")
+    ):
+        raise ModelNotFoundError(
+            f"{spec!r} is a run folder, not a model; the models of its stages are {', '.join(models)}: give one"
+        )
     raise ModelNotFoundError(
         f"{spec!r} is a folder but not a model: it has neither config.json (a Hugging Face model) nor "
         "adapter_config.json (a LoRA adapter)"
+    )
+
+
+def is_model_folder(path: Path) -> bool:
+    """A folder a model loads from: a Hugging Face model's config.json or a LoRA adapter's adapter_config.json."""
+    return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
+
+
+def is_stage_folder(path: Path) -> bool:
+    """A stage of a run (``runs/<name>/<stage>/``): its record (stage.json, or sessions.jsonl while it runs) or its model in model/."""
+    from safealign.runs import SESSIONS_FILE, STAGE_FILE
+
+    return path.is_dir() and (
+        (path / STAGE_FILE).is_file() or (path / SESSIONS_FILE).is_file() or is_model_folder(path / "model")
     )
 
 
@@ -86,10 +123,14 @@ def _tiny_spec(spec: str) -> ModelSpec:
     """``tiny`` or ``tiny:SEED``. A bare ``tiny`` beside a folder ./tiny is refused, not read as either: the built-in model
     winning hides the user's folder, the folder winning makes a recipe's ``tiny`` mean what the working folder holds."""
     if spec == "tiny" and Path(spec).exists():
-        raise ModelNotFoundError("'tiny' is both the built-in tiny model and ./tiny in this folder: give './tiny' for that "
-                                 "folder, or 'tiny:0' for the built-in model")
+        raise ModelNotFoundError(
+            "'tiny' is both the built-in tiny model and ./tiny in this folder: give './tiny' for that "
+            "folder, or 'tiny:0' for the built-in model"
+        )
     seed_text = spec.split(":", 1)[1] if ":" in spec else "0"
-    if not (seed_text.isascii() and seed_text.isdigit()):  # isdigit alone takes '²' and '１', which int() refuses or reads
+    if not (
+        seed_text.isascii() and seed_text.isdigit()
+    ):  # isdigit alone takes '²' and '１', which int() refuses or reads
         raise ModelNotFoundError(f"bad tiny spec {spec!r}: use 'tiny' or 'tiny:<integer seed>' (digits 0-9)")
     if int(seed_text) >= MAX_SEED:
         raise ModelNotFoundError(f"bad tiny spec {spec!r}: the seed must be below 2**63; use a smaller one")
@@ -115,7 +156,9 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
     scheme, colon, _ = text.partition(":")
     if scheme == "prune" and colon:
         if not allow_prune:
-            raise ModelNotFoundError(f"{text!r}: prune:<fraction> builds a student from the teacher, so it is a distill.student spec, not a model")
+            raise ModelNotFoundError(
+                f"{text!r}: prune:<fraction> builds a student from the teacher, so it is a distill.student spec, not a model"
+            )
         from safealign.models.prune import parse_prune_spec
 
         parse_prune_spec(text)
@@ -125,7 +168,9 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
         return text
     close = difflib.get_close_matches(scheme, SCHEMES, n=1) if colon and len(scheme) > 1 else []
     if close and not Path(text).expanduser().exists():
-        raise ModelNotFoundError(f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path")
+        raise ModelNotFoundError(
+            f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path"
+        )
     return text
 
 
@@ -134,8 +179,10 @@ def adapter_base(path: Path) -> str:
     try:
         config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelNotFoundError(f"{path / 'adapter_config.json'} is not valid JSON ({error}); save the adapter again "
-                                 "(peft's save_pretrained writes it)") from None
+        raise ModelNotFoundError(
+            f"{path / 'adapter_config.json'} is not valid JSON ({error}); save the adapter again "
+            "(peft's save_pretrained writes it)"
+        ) from None
     base = config.get("base_model_name_or_path") if isinstance(config, dict) else None
     if not base:
         raise ModelNotFoundError(f"adapter {path} has no base_model_name_or_path in adapter_config.json")
