@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 _WARNED_NO_TEMPLATE: set[str] = set()  # each tokenizer once a process (gates and evals build many engines)
 
 Prompt = str | list[dict[str, str]]
-SEED_RANGE = range(-(2**63), 2**64)  # what torch.Generator.manual_seed takes: a signed or an unsigned 64-bit integer
+SEED_RANGE = range(
+    -(2**63), 2**64
+)  # what torch.Generator.manual_seed takes: a signed or an unsigned 64-bit integer
 
 
 @dataclass
@@ -43,7 +45,9 @@ class SamplingParams:
         if self.max_new_tokens < 1:
             raise SettingError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
         if not self.temperature >= 0 or self.temperature == math.inf:  # NaN fails every comparison
-            raise SettingError(f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature}")
+            raise SettingError(
+                f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature}"
+            )
         if not 0 < self.top_p <= 1:
             raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.num_samples < 1:
@@ -123,8 +127,11 @@ class GenerationEngine:
         name = getattr(self.tokenizer, "name_or_path", "") or "the model"
         if not getattr(self.tokenizer, "chat_template", None) and name not in _WARNED_NO_TEMPLATE:
             _WARNED_NO_TEMPLATE.add(name)
-            log.warning("%s's tokenizer has no chat template: prompts are given as plain text, as to a base model "
-                        "(an instruct model's answers would differ; its chat_template.jinja belongs in the folder)", name)
+            log.warning(
+                "%s's tokenizer has no chat template: prompts are given as plain text, as to a base model "
+                "(an instruct model's answers would differ; its chat_template.jinja belongs in the folder)",
+                name,
+            )
 
     def _stop_token_ids(self) -> list[int]:
         ids = {self.tokenizer.eos_token_id}
@@ -165,10 +172,14 @@ class GenerationEngine:
             return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=tokenize)
         except TemplateSyntaxError:  # a broken template, not a refused conversation
             raise
-        except TemplateError as error:  # Gemma's "System role not supported", "Conversation roles must alternate ..."
-            raise DataError(f"the model's chat template refuses this conversation: {error.message or error}. Change the messages as "
-                            "it asks (e.g. fold the system message into the first user turn, alternate user and assistant turns); "
-                            "a system prompt the engine adds (--system-prompt, or the one the model was trained with) counts too") from None
+        except (
+            TemplateError
+        ) as error:  # Gemma's "System role not supported", "Conversation roles must alternate ..."
+            raise DataError(
+                f"the model's chat template refuses this conversation: {error.message or error}. Change the messages as "
+                "it asks (e.g. fold the system message into the first user turn, alternate user and assistant turns); "
+                "a system prompt the engine adds (--system-prompt, or the one the model was trained with) counts too"
+            ) from None
 
     def generate(
         self,
@@ -192,7 +203,12 @@ class GenerationEngine:
             for start in range(0, len(jobs), self.batch_size):
                 batch = jobs[start : start + self.batch_size]
                 completions = self._generate_batch(
-                    batch, encoded, params, batch_seed=params.seed + start, on_finished=advance, cancelled=cancelled
+                    batch,
+                    encoded,
+                    params,
+                    batch_seed=params.seed + start,
+                    on_finished=advance,
+                    cancelled=cancelled,
                 )
                 results.extend(completions)
                 if on_batch:
@@ -201,12 +217,19 @@ class GenerationEngine:
         return results
 
     def _generate_batch(
-        self, batch, encoded, params: SamplingParams, batch_seed: int, on_finished: Callable[[int], None] | None = None,
+        self,
+        batch,
+        encoded,
+        params: SamplingParams,
+        batch_seed: int,
+        on_finished: Callable[[int], None] | None = None,
         cancelled: Callable[[int], bool] | None = None,
     ) -> list[Completion]:
         import torch
 
-        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_token_ids[0]
+        pad_id = (
+            self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_token_ids[0]
+        )
         width = max(len(encoded[i]) for i, _ in batch)
         input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
         attention = torch.zeros((len(batch), width), dtype=torch.long)
@@ -233,11 +256,18 @@ class GenerationEngine:
                 on_finished=on_finished,
                 cancelled=(lambda row: cancelled(batch[row][0])) if cancelled else None,
             )
-        return [self._completion(job, encoded, tokens, params) for job, tokens in zip(batch, new_tokens, strict=True)]
+        return [
+            self._completion(job, encoded, tokens, params)
+            for job, tokens in zip(batch, new_tokens, strict=True)
+        ]
 
     def _completion(self, job, encoded, tokens: list[int], params: SamplingParams) -> Completion:
         prompt_index, sample_index = job
-        stop_at = None if params.ignore_eos else next((k for k, t in enumerate(tokens) if t in self.stop_token_ids), None)
+        stop_at = (
+            None
+            if params.ignore_eos
+            else next((k for k, t in enumerate(tokens) if t in self.stop_token_ids), None)
+        )
         kept = tokens if stop_at is None else tokens[:stop_at]
         text = self.tokenizer.decode(kept, skip_special_tokens=True)
         hit_stop_string = False
@@ -253,4 +283,29 @@ class GenerationEngine:
             completion_tokens=len(kept) + (0 if stop_at is None else 1),
             truncated=truncated,
             token_ids=kept,
+        )
+
+
+def check_prompts(
+    engine: GenerationEngine, labelled: Sequence[tuple[str, Prompt]], max_new_tokens: int
+) -> None:
+    """Encode every prompt before generating any: one the chat template refuses, or one that leaves too little room for
+    ``max_new_tokens`` in the model's context window, is an error naming it by its label. `generate` and `eval` call it;
+    `serve` answers such a request with a 400 for the same reason: past the window, rotary models answer garbage and
+    models with learned positions fail mid-run, after the earlier batches' work."""
+    longest, longest_label = 0, ""
+    for label, prompt in labelled:
+        try:
+            tokens = len(engine.encode(prompt))
+        except DataError as error:
+            raise DataError(f"{label}: {error}") from None
+        if tokens > longest:
+            longest, longest_label = tokens, label
+    window = context_window(engine.model)
+    if window is not None and longest + max_new_tokens > window:
+        room = window - longest
+        fix = f"lower --max-new-tokens to {room} or shorten the prompt" if room >= 1 else "shorten the prompt"
+        raise DataError(
+            f"{longest_label}: the prompt is {longest} tokens, which with --max-new-tokens {max_new_tokens} is above "
+            f"the model's context window of {window} tokens; {fix}"
         )

@@ -61,16 +61,33 @@ class FakeServer:
             self.active -= 1
             question = body["messages"][-1]["content"]
             length = body["max_tokens"] < 5
-            text = f"echo: {question}" if question.startswith("echo") else "<think>\nadd\n</think>\nThe answer is 0."
-            return JSONResponse({
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "finish_reason": "length" if length else "stop"}],
-                "usage": {"prompt_tokens": len(question.split()), "completion_tokens": 7, "total_tokens": 7},
-            })
+            text = (
+                f"echo: {question}"
+                if question.startswith("echo")
+                else "<think>\nadd\n</think>\nThe answer is 0."
+            )
+            return JSONResponse(
+                {
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "length" if length else "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": len(question.split()),
+                        "completion_tokens": 7,
+                        "total_tokens": 7,
+                    },
+                }
+            )
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> FakeServer:
@@ -113,7 +130,9 @@ def test_generate_returns_completions_in_order_with_usage(server: FakeServer) ->
 
 def test_length_limit_and_samples(server: FakeServer) -> None:
     generator = EndpointGenerator(server.url + "/v1/", "fake-model")  # a base URL ending in /v1 works too
-    completions = generator.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=2, num_samples=2, seed=5))
+    completions = generator.generate(
+        ["echo a", "echo b"], SamplingParams(max_new_tokens=2, num_samples=2, seed=5)
+    )
     assert [(c.prompt_index, c.sample_index) for c in completions] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert all(c.truncated for c in completions)
     assert sorted(r["seed"] for r in server.requests) == [5, 5, 6, 6]
@@ -160,8 +179,21 @@ def test_eval_cli_with_endpoint(server: FakeServer, tmp_path: Path) -> None:
     from safealign.cli.main import app
 
     out = tmp_path / "cli"
-    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url, "--suites", "reasoning,format",
-                                      "--limit", "2", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "served",
+            "--endpoint",
+            server.url,
+            "--suites",
+            "reasoning,format",
+            "--limit",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "format_compliance" in result.output and "100.0%" in result.output
     assert {r["model"] for r in server.requests} == {"served"}
@@ -173,8 +205,10 @@ def test_eval_cli_with_unreachable_endpoint(tmp_path: Path) -> None:
     from safealign.cli.main import app
 
     url = f"http://127.0.0.1:{free_port()}"
-    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", url, "--suites", "format", "--limit", "1",
-                                      "--out", str(tmp_path / "x")])
+    result = CliRunner().invoke(
+        app,
+        ["eval", "m", "--endpoint", url, "--suites", "format", "--limit", "1", "--out", str(tmp_path / "x")],
+    )
     assert result.exit_code == 2
     assert "cannot reach" in result.output
 
@@ -184,21 +218,57 @@ def test_eval_cli_samples_at_a_temperature(server: FakeServer, tmp_path: Path) -
     from safealign.cli.main import app
 
     out = tmp_path / "sampled"
-    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url, "--suites", "format", "--limit", "2",
-                                      "--temperature", "0.7", "--top-p", "0.9", "--samples", "3", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "served",
+            "--endpoint",
+            server.url,
+            "--suites",
+            "format",
+            "--limit",
+            "2",
+            "--temperature",
+            "0.7",
+            "--top-p",
+            "0.9",
+            "--samples",
+            "3",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(server.requests) == 4 * 3  # 2 items from each split, 3 answers each
     assert {(r["temperature"], r["top_p"]) for r in server.requests} == {(0.7, 0.9)}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["config"]["params"]["temperature"] == 0.7 and summary["config"]["params"]["num_samples"] == 3
-    assert summary["suites"]["format"]["metrics"]["all"]["format_compliance"]["n"] == 4, "n counts prompts, not their 12 answers"
+    assert (
+        summary["config"]["params"]["temperature"] == 0.7 and summary["config"]["params"]["num_samples"] == 3
+    )
+    assert summary["suites"]["format"]["metrics"]["all"]["format_compliance"]["n"] == 4, (
+        "n counts prompts, not their 12 answers"
+    )
 
 
 def test_eval_cli_rejects_several_greedy_samples(tmp_path: Path) -> None:
     from safealign.cli.main import app
 
-    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", "http://127.0.0.1:9", "--suites", "format",
-                                      "--samples", "4", "--out", str(tmp_path / "x")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "m",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--suites",
+            "format",
+            "--samples",
+            "4",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
     assert result.exit_code == 2
     assert "--temperature" in result.output
 
@@ -214,14 +284,21 @@ def _answer_with(monkeypatch: pytest.MonkeyPatch, body: dict) -> None:
     monkeypatch.setattr(httpx.Client, "__init__", init)
 
 
-@pytest.mark.parametrize(("content", "usage"), [
-    ([{"type": "text", "text": " The answer "}, {"type": "text", "text": "is 0. "}], None),
-    ("The answer is 0.", "none"),
-    ("The answer is 0.", {"prompt_tokens": "n/a", "completion_tokens": [3]}),
-])
-def test_content_parts_are_joined_and_malformed_usage_counts_as_none(monkeypatch: pytest.MonkeyPatch, content, usage) -> None:
+@pytest.mark.parametrize(
+    ("content", "usage"),
+    [
+        ([{"type": "text", "text": " The answer "}, {"type": "text", "text": "is 0. "}], None),
+        ("The answer is 0.", "none"),
+        ("The answer is 0.", {"prompt_tokens": "n/a", "completion_tokens": [3]}),
+    ],
+)
+def test_content_parts_are_joined_and_malformed_usage_counts_as_none(
+    monkeypatch: pytest.MonkeyPatch, content, usage
+) -> None:
     """A list of content parts is valid OpenAI; usage is optional, so a malformed one is read as absent."""
-    _answer_with(monkeypatch, {"choices": [{"message": {"content": content}, "finish_reason": "stop"}], "usage": usage})
+    _answer_with(
+        monkeypatch, {"choices": [{"message": {"content": content}, "finish_reason": "stop"}], "usage": usage}
+    )
     completion = EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])[0]
     assert completion.text == "The answer is 0."
     assert completion.prompt_tokens == 0 and completion.completion_tokens == 0
@@ -239,14 +316,30 @@ def test_eval_cli_with_a_malformed_endpoint_url(tmp_path: Path) -> None:
 
     with pytest.raises(EndpointError, match=r"'http://\[::1' is not a valid URL"):
         EndpointGenerator("http://[::1", "m").generate(["q"])
-    result = CliRunner().invoke(app, ["eval", "m", "--endpoint", "http://[::1", "--suites", "format", "--limit", "1",
-                                      "--out", str(tmp_path / "x")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "m",
+            "--endpoint",
+            "http://[::1",
+            "--suites",
+            "format",
+            "--limit",
+            "1",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
     assert result.exit_code == 2, result.output
-    assert "is not a valid URL" in result.output and "http://127.0.0.1:8000" in " ".join(result.output.split())
+    assert "is not a valid URL" in result.output and "http://127.0.0.1:8000" in " ".join(
+        result.output.split()
+    )
 
 
-def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """One connection cut mid-answer ended the whole eval (every finished answer lost); a provider's content filter
     answered "" and was scored as evasive, unsaid."""
     import safealign.evals.endpoint as endpoint
@@ -257,7 +350,9 @@ def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(monkey
         calls["n"] += 1
         if calls["n"] == 1:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-        return httpx.Response(200, json={"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]}
+        )
 
     real_init = httpx.Client.__init__
 
@@ -267,8 +362,13 @@ def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(monkey
 
     monkeypatch.setattr(httpx.Client, "__init__", init)
     monkeypatch.setattr(endpoint, "time", SimpleNamespace(sleep=lambda s: None))
-    report = run_eval(EndpointGenerator("http://127.0.0.1:9", "m", concurrency=1), ["borderline"], limit=1, out_dir=tmp_path,
-                      model={"endpoint": "http://127.0.0.1:9", "name": "m"})
+    report = run_eval(
+        EndpointGenerator("http://127.0.0.1:9", "m", concurrency=1),
+        ["borderline"],
+        limit=1,
+        out_dir=tmp_path,
+        model={"endpoint": "http://127.0.0.1:9", "name": "m"},
+    )
     assert calls["n"] == 3, "the dropped request was not tried again"
     assert report.config["finish_reasons"] == {"content_filter": 2} and "content_filter (2)" in caplog.text
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -277,22 +377,57 @@ def test_a_dropped_connection_is_retried_and_a_content_filter_is_reported(monkey
     assert {row["decoding"]["finish_reason"] for row in rows} == {"content_filter"}
 
 
-def test_eval_cli_timeout_reaches_the_endpoint_and_the_summary_names_what_was_evaluated(server: FakeServer, tmp_path: Path) -> None:
+def test_eval_cli_timeout_reaches_the_endpoint_and_the_summary_names_what_was_evaluated(
+    server: FakeServer, tmp_path: Path
+) -> None:
     from safealign.cli.main import app
 
     out = tmp_path / "t"
-    result = CliRunner().invoke(app, ["eval", "served", "--endpoint", server.url + "/v1", "--suites", "format", "--limit", "1",
-                                      "--timeout", "7", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "served",
+            "--endpoint",
+            server.url + "/v1",
+            "--suites",
+            "format",
+            "--limit",
+            "1",
+            "--timeout",
+            "7",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "summary.json").read_text())["config"]["model"] == {"endpoint": server.url, "name": "served"}
+    assert json.loads((out / "summary.json").read_text())["config"]["model"] == {
+        "endpoint": server.url,
+        "name": "served",
+    }
 
 
-def test_an_endpoint_eval_that_stopped_half_way_continues_from_the_answers_it_got(server: FakeServer, tmp_path: Path) -> None:
+def test_an_endpoint_eval_that_stopped_half_way_continues_from_the_answers_it_got(
+    server: FakeServer, tmp_path: Path
+) -> None:
     """An endpoint eval that failed on its 4th request lost the 3 answers it had (paid for, on a hosted API)."""
     from safealign.cli.main import app
 
     out = tmp_path / "e"
-    command = ["eval", "served", "--endpoint", server.url, "--suites", "format", "--limit", "3", "--concurrency", "1", "--out", str(out)]
+    command = [
+        "eval",
+        "served",
+        "--endpoint",
+        server.url,
+        "--suites",
+        "format",
+        "--limit",
+        "3",
+        "--concurrency",
+        "1",
+        "--out",
+        str(out),
+    ]
     server.answer_only = 3
     stopped = CliRunner().invoke(app, command)
     assert stopped.exit_code == 2 and "quota exceeded" in stopped.output
@@ -309,39 +444,160 @@ def test_an_endpoint_eval_that_stopped_half_way_continues_from_the_answers_it_go
 
 def test_kept_answers_count_only_for_the_same_request(server: FakeServer, tmp_path: Path) -> None:
     kept = tmp_path / "answers.jsonl"
-    first = EndpointGenerator(server.url, "m", answers_file=kept).generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16))
+    first = EndpointGenerator(server.url, "m", answers_file=kept).generate(
+        ["echo a", "echo b"], SamplingParams(max_new_tokens=16)
+    )
     with kept.open("a") as file:
         file.write('{"key": "cut sho')  # the line a crash cut short is skipped
     server.requests.clear()
     again = EndpointGenerator(server.url, "m", answers_file=kept)
     reused = again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=16))
     assert [replace(c, meta={}) for c in reused] == first and server.requests == []
-    assert again.reused == 2 and all(c.meta == {"tokens_spent": 0} for c in reused)
+    assert again.reused == 2 and all(c.meta == {"tokens_spent": 0, "prompt_tokens_spent": 0} for c in reused)
     again.generate(["echo a", "echo b"], SamplingParams(max_new_tokens=32))  # other settings: asked again
-    EndpointGenerator(server.url, "other-model", answers_file=kept).generate(["echo a"], SamplingParams(max_new_tokens=16))
+    EndpointGenerator(server.url, "other-model", answers_file=kept).generate(
+        ["echo a"], SamplingParams(max_new_tokens=16)
+    )
     assert len(server.requests) == 3
 
 
 def test_a_resumed_eval_counts_only_the_new_answers_tokens(server: FakeServer, tmp_path: Path) -> None:
     """Answers taken from an earlier run carried their old completion_tokens, so tokens/s counted tokens not generated."""
     kept = tmp_path / "answers.jsonl"
-    first = run_eval(EndpointGenerator(server.url, "m", answers_file=kept), ["reasoning"], split="held_out", limit=2,
-                     judges=SimpleNamespace(spec="fake"))
+    first = run_eval(
+        EndpointGenerator(server.url, "m", answers_file=kept),
+        ["reasoning"],
+        split="held_out",
+        limit=2,
+        judges=SimpleNamespace(spec="fake"),
+    )
     assert first.tokens_generated > 0
-    resumed = run_eval(EndpointGenerator(server.url, "m", answers_file=kept), ["reasoning"], split="held_out", limit=4,
-                       judges=SimpleNamespace(spec="fake"))
+    resumed = run_eval(
+        EndpointGenerator(server.url, "m", answers_file=kept),
+        ["reasoning"],
+        split="held_out",
+        limit=4,
+        judges=SimpleNamespace(spec="fake"),
+    )
     assert resumed.tokens_generated == first.tokens_generated  # two answers reused (0 tokens), two new ones
+    # prompt_tokens counted the reused answers' prompts too: both counts are of the answers asked for in this run
+    whole = run_eval(
+        EndpointGenerator(server.url, "m"),
+        ["reasoning"],
+        split="held_out",
+        limit=4,
+        judges=SimpleNamespace(spec="fake"),
+    )
+    assert 0 < resumed.prompt_tokens == whole.prompt_tokens - first.prompt_tokens
 
 
-@pytest.mark.parametrize(("options", "says"), [
-    (["--endpoint-model", "served"], "no --endpoint URL is given"),
-    (["--endpoint", "127.0.0.1:8000"], "must start with http:// or https://"),
-])
-def test_endpoint_options_are_checked_before_anything_runs(tmp_path: Path, options: list[str], says: str) -> None:
+def test_answers_holding_unicode_line_separators_are_reused(server: FakeServer, tmp_path: Path) -> None:
+    """The kept file was split with str.splitlines, which cuts a record at U+2028/U+0085: those answers were asked again."""
+    kept = tmp_path / "answers.jsonl"
+    prompts = ["echo a\u2028b", "echo c\u0085d", "echo e\u2029f"]
+    EndpointGenerator(server.url, "m", answers_file=kept).generate(prompts)
+    server.requests.clear()
+    again = EndpointGenerator(server.url, "m", answers_file=kept)
+    assert [c.text for c in again.generate(prompts)] == [f"echo: {p}" for p in prompts]
+    assert again.reused == 3 and server.requests == []
+
+
+def test_an_answer_after_a_line_cut_short_is_kept(server: FakeServer, tmp_path: Path) -> None:
+    """A crash left a line without its newline; the next answer was appended to it and both were lost."""
+    kept = tmp_path / "answers.jsonl"
+    EndpointGenerator(server.url, "m", answers_file=kept).generate(["echo a", "echo b"])
+    kept.write_text(
+        kept.read_text() + kept.read_text().splitlines()[0][:30]
+    )  # a third answer cut short by a kill
+    prompts = ["echo a", "echo b", "echo c", "echo d"]
+    EndpointGenerator(server.url, "m", answers_file=kept).generate(prompts)  # asks for c and d
+    server.requests.clear()
+    third = EndpointGenerator(server.url, "m", answers_file=kept)
+    third.generate(prompts)
+    assert third.reused == 4 and server.requests == []
+    assert kept.read_text().endswith("\n") and len(kept.read_text().splitlines()) == 4
+
+
+def _mock_endpoint(monkeypatch: pytest.MonkeyPatch, answer) -> list[float]:  # noqa: ANN001 - a MockTransport handler
+    """Route every httpx.Client to ``answer``; the waits the endpoint asked for, instead of sleeping them."""
+    import safealign.evals.endpoint as endpoint
+
+    real_init = httpx.Client.__init__
+
+    def init(self: httpx.Client, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - httpx's own signature
+        kwargs["transport"] = httpx.MockTransport(answer)
+        real_init(self, *args, **kwargs)
+
+    waits: list[float] = []
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+    monkeypatch.setattr(endpoint, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
+def test_a_rate_limit_is_waited_out_as_its_retry_after_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 429 was retried twice after 0.5 s and 1 s, whatever Retry-After said: a hosted API's limit ended the eval."""
+    calls = {"n": 0}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] <= 3:
+            return httpx.Response(429, headers={"Retry-After": "1"}, json={"error": "rate limited"})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]}
+        )
+
+    waits = _mock_endpoint(monkeypatch, answer)
+    assert EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])[0].text == "ok"
+    assert waits == [1.0, 1.0, 1.0]
+    calls["n"], waits[:] = (
+        -100,
+        [],
+    )  # limited for good: a few more tries than a 5xx gets, then an error that says so
+    with pytest.raises(EndpointError, match=r"rate-limited all 6 tries \(HTTP 429.*lower --concurrency"):
+        EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])
+    assert len(waits) == 5
+
+
+def test_requests_cancelled_after_a_failure_do_not_move_the_progress_bar(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    import safealign.evals.endpoint as endpoint
+
+    advanced: list[int] = []
+
+    @contextlib.contextmanager
+    def bar(total: int, description: str, show: bool):  # noqa: ANN202
+        yield advanced.append
+
+    monkeypatch.setattr(endpoint, "progress_bar", bar)
+    server.answer_only = 1
+    with pytest.raises(EndpointError, match="quota exceeded"):
+        EndpointGenerator(server.url, "m", concurrency=1).generate([f"echo {k}" for k in range(6)])
+    assert (
+        sum(advanced) == len(server.requests) < 6
+    )  # one step per request answered (or failed), none per cancelled one
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--endpoint-model", "served"], "no --endpoint URL is given"),
+        (["--endpoint", "127.0.0.1:8000"], "must start with http:// or https://"),
+    ],
+)
+def test_endpoint_options_are_checked_before_anything_runs(
+    tmp_path: Path, options: list[str], says: str
+) -> None:
     """--endpoint-model alone scored the local model under the served model's name; a URL without a scheme failed
     three times after "generating"."""
     from safealign.cli.main import app
 
-    result = CliRunner().invoke(app, ["eval", "tiny", *options, "--suites", "format", "--limit", "1", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and says in " ".join(result.output.replace("│", " ").split())  # typer boxes the message
+    result = CliRunner().invoke(
+        app, ["eval", "tiny", *options, "--suites", "format", "--limit", "1", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2 and says in " ".join(
+        result.output.replace("│", " ").split()
+    )  # typer boxes the message
     assert not (tmp_path / "o").exists()

@@ -25,11 +25,14 @@ if TYPE_CHECKING:
     from safealign.probing import RefusalProbe
 
 DEFAULT_SUITES = "harmful,borderline,reasoning,language,format"
-SUITES_HELP = "Comma-separated suites: " + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items()) + \
-    ", dev (the dev split: harmful_dev, harmful_dev_subtle, borderline_dev and three unseen reasoning-gym families)" \
-    ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), " \
-    "or a prompt file PATH.jsonl/.csv/.txt (harmful prompts; prefix borderline: for benign ones; every prompt of it " \
-    "unless --limit is given)."
+SUITES_HELP = (
+    "Comma-separated suites: "
+    + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items())
+    + ", dev (the dev split: harmful_dev, harmful_dev_subtle, borderline_dev and three unseen reasoning-gym families)"
+    ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), "
+    "or a prompt file PATH.jsonl/.csv/.tsv/.txt (harmful prompts; prefix borderline: for benign ones; every prompt of it "
+    "unless --limit is given; named after the file, or file:NAME where NAME is a built-in suite's)."
+)
 
 
 def _fmt(value: float) -> str:
@@ -37,47 +40,137 @@ def _fmt(value: float) -> str:
 
 
 def eval_command(
-    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec (with --endpoint: the served model's name)."),
+    model: str = typer.Argument(
+        "embedded:smollm2-135m-instruct", help="Model spec (with --endpoint: the served model's name)."
+    ),
     suites: str = typer.Option(DEFAULT_SUITES, "--suites", "-s", help=SUITES_HELP),
-    split: str = typer.Option("all", help="all, in_distribution, held_out or dev (external suites run for any)."),
-    limit: int | None = typer.Option(None, min=1, help="At most N items per suite and split (default: each suite's own)."),
-    out: Path | None = typer.Option(None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the results an earlier eval left in --out (refused by default)."),
-    endpoint: str | None = typer.Option(None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."),
-    endpoint_model: str | None = typer.Option(None, help="Model name to send to the endpoint (default: MODEL)."),
-    api_key: str | None = typer.Option(None, envvar="SAFEALIGN_API_KEY", help="Bearer token for the endpoint."),
+    split: str = typer.Option(
+        "all", help="all, in_distribution, held_out or dev (external suites run for any)."
+    ),
+    limit: int | None = typer.Option(
+        None, min=1, help="At most N items per suite and split (default: each suite's own)."
+    ),
+    out: Path | None = typer.Option(
+        None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the results an earlier eval left in --out (refused by default)."
+    ),
+    endpoint: str | None = typer.Option(
+        None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."
+    ),
+    endpoint_model: str | None = typer.Option(
+        None, help="Model name to send to the endpoint (default: MODEL)."
+    ),
+    api_key: str | None = typer.Option(
+        None, envvar="SAFEALIGN_API_KEY", help="Bearer token for the endpoint."
+    ),
     concurrency: int = typer.Option(8, min=1, help="Parallel requests to the endpoint."),
-    timeout: float = typer.Option(120.0, min=1.0, help="Seconds to wait for each endpoint answer (each is tried 3 times)."),
+    timeout: float = typer.Option(
+        120.0, min=1.0, help="Seconds to wait for each endpoint answer (each is tried 3 times)."
+    ),
     judge: str = typer.Option("default", help="Judge set: default, llama-guard:PATH or openai:URL#MODEL."),
     max_new_tokens: int = typer.Option(128, min=1, help="Tokens per answer."),
     batch_size: int = typer.Option(16, min=1, help="Prompts per generation batch (local model)."),
     precision: str = typer.Option("fp32", help="fp32, bf16 or auto (local model). " + EVAL_PRECISION_HELP),
-    seed: int = typer.Option(42, help="Seed for drawing items from the suites (42, the recipe default: the same items a pipeline run scores)."),
-    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature; 0 decodes greedily, as the pipeline's evals do. Above 0 it measures "
-                                      "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance."),
+    seed: int = typer.Option(
+        42,
+        help="Seed for drawing items from the suites (42, the recipe default: the same items a pipeline run scores).",
+    ),
+    temperature: float = typer.Option(
+        0.0,
+        min=0.0,
+        help="Sampling temperature; 0 decodes greedily, as the pipeline's evals do. Above 0 it measures "
+        "what a deployment that samples sees (OpenAI clients default to 1.0): a refusal that is only a few tokens deep can turn into compliance.",
+    ),
     top_p: float = typer.Option(1.0, help="Nucleus sampling share, in (0, 1] (with --temperature above 0)."),
-    samples: int = typer.Option(1, min=1, help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them; "
-                                "n and the 95% interval are over the prompts (one prompt's answers are not independent items)."),
-    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " With --endpoint: the chat template's."),
-    refusal_vote: int = typer.Option(0, min=0, help="Decide each refusal by a vote of N answers sampled at --vote-temperature "
-                                     "(refuse iff at least --vote-threshold of them refuse), answering with the greedy answer when it "
-                                     "agrees, else a sampled one that does; N + 1 generations a prompt. 0: greedy decoding alone."),
+    samples: int = typer.Option(
+        1,
+        min=1,
+        help="Answers per prompt (with --temperature above 0); every answer is judged and rates are over all of them; "
+        "n and the 95% interval are over the prompts (one prompt's answers are not independent items).",
+    ),
+    system_prompt: str | None = typer.Option(
+        None, help=SYSTEM_PROMPT_HELP + " With --endpoint: the chat template's."
+    ),
+    refusal_vote: int = typer.Option(
+        0,
+        min=0,
+        help="Decide each refusal by a vote of N answers sampled at --vote-temperature "
+        "(refuse iff at least --vote-threshold of them refuse), answering with the greedy answer when it "
+        "agrees, else a sampled one that does; N + 1 generations a prompt. 0: greedy decoding alone.",
+    ),
     vote_temperature: float = typer.Option(0.7, help="Sampling temperature of the refusal vote's answers."),
-    vote_threshold: float = typer.Option(0.5, help="Share of the vote's answers that must refuse for a refusal, in (0, 1]."),
-    refusal_probe: Path | None = typer.Option(None, help="Let a refusal probe (`safealign probe MODEL --out PATH`) decide refuse or "
-                                              "answer: the greedy answer when it agrees, else the first of --probe-samples answers "
-                                              "sampled at --vote-temperature that does. Local models only."),
-    probe_samples: int = typer.Option(8, min=1, help="Answers sampled when the greedy answer disagrees with --refusal-probe."),
+    vote_threshold: float = typer.Option(
+        0.5, help="Share of the vote's answers that must refuse for a refusal, in (0, 1]."
+    ),
+    refusal_probe: Path | None = typer.Option(
+        None,
+        help="Let a refusal probe (`safealign probe MODEL --out PATH`) decide refuse or "
+        "answer: the greedy answer when it agrees, else the first of --probe-samples answers "
+        "sampled at --vote-temperature that does. Local models only.",
+    ),
+    probe_samples: int = typer.Option(
+        8, min=1, help="Answers sampled when the greedy answer disagrees with --refusal-probe."
+    ),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
-    friendly_errors(_eval)(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-                           max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite,
-                           refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples, timeout)
+    friendly_errors(_eval)(
+        model,
+        suites,
+        split,
+        limit,
+        out,
+        endpoint,
+        endpoint_model,
+        api_key,
+        concurrency,
+        judge,
+        max_new_tokens,
+        batch_size,
+        precision,
+        seed,
+        temperature,
+        top_p,
+        samples,
+        system_prompt,
+        overwrite,
+        refusal_vote,
+        vote_temperature,
+        vote_threshold,
+        refusal_probe,
+        probe_samples,
+        timeout,
+    )
 
 
-def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, concurrency, judge,
-          max_new_tokens, batch_size, precision, seed, temperature, top_p, samples, system_prompt, overwrite=False,
-          refusal_vote=0, vote_temperature=0.7, vote_threshold=0.5, refusal_probe=None, probe_samples=8, timeout=120.0) -> None:
+def _eval(
+    model,
+    suites,
+    split,
+    limit,
+    out,
+    endpoint,
+    endpoint_model,
+    api_key,
+    concurrency,
+    judge,
+    max_new_tokens,
+    batch_size,
+    precision,
+    seed,
+    temperature,
+    top_p,
+    samples,
+    system_prompt,
+    overwrite=False,
+    refusal_vote=0,
+    vote_temperature=0.7,
+    vote_threshold=0.5,
+    refusal_probe=None,
+    probe_samples=8,
+    timeout=120.0,
+) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
@@ -85,24 +178,38 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
 
     names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
     if not names:
-        raise typer.BadParameter(f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}")
+        raise typer.BadParameter(
+            f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}"
+        )
     specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
     if split != "all" and split not in SPLITS:
         raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
     if samples > 1 and temperature == 0:
-        raise typer.BadParameter(f"--samples {samples} with greedy decoding gives {samples} identical answers; "
-                                 "add --temperature (e.g. 1.0) or drop --samples")
+        raise typer.BadParameter(
+            f"--samples {samples} with greedy decoding gives {samples} identical answers; "
+            "add --temperature (e.g. 1.0) or drop --samples"
+        )
     if refusal_vote and (temperature > 0 or samples > 1):
-        raise typer.BadParameter(f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
-                                 "drop --temperature/--samples (set the vote's with --vote-temperature)")
-    if endpoint_model and not endpoint:  # else the local MODEL is scored, in a folder named after the served model
-        raise typer.BadParameter(f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
-                                 "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here")
+        raise typer.BadParameter(
+            f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
+            "drop --temperature/--samples (set the vote's with --vote-temperature)"
+        )
+    if (
+        endpoint_model and not endpoint
+    ):  # else the local MODEL is scored, in a folder named after the served model
+        raise typer.BadParameter(
+            f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
+            "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
+        )
     if endpoint and not endpoint.lower().startswith(("http://", "https://")):
-        raise typer.BadParameter(f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000")
+        raise typer.BadParameter(
+            f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000"
+        )
     if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
-        raise typer.BadParameter("--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
-                                 "drop --refusal-vote, --temperature, --samples and --endpoint")
+        raise typer.BadParameter(
+            "--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
+            "drop --refusal-vote, --temperature, --samples and --endpoint"
+        )
     if not endpoint:
         system_prompt = system_prompt_for(model, system_prompt)
     elif system_prompt == "":
@@ -113,33 +220,67 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
 
         probe = RefusalProbe.load(refusal_probe)  # a missing or foreign file fails before any model loads
         if probe.system_prompt != system_prompt:
-            raise typer.BadParameter(f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
-                                     f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one")
+            raise typer.BadParameter(
+                f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
+                f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one"
+            )
         check_probe_model(refusal_probe, probe, model)
     try:
-        params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=samples, seed=seed)
-        vote = RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold) if refusal_vote else None
+        params = SamplingParams(
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            num_samples=samples,
+            seed=seed,
+        )
+        vote = (
+            RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold)
+            if refusal_vote
+            else None
+        )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    if out is not None and not overwrite and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()]):
-        raise DataError(f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
-                        "or add --overwrite to replace them")
+    if (
+        out is not None
+        and not overwrite
+        and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()])
+    ):
+        raise DataError(
+            f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
+            "or add --overwrite to replace them"
+        )
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder fails now, not after the generation
+    out.mkdir(
+        parents=True, exist_ok=True
+    )  # a path that cannot be a folder fails now, not after the generation
     start = time.perf_counter()
     if endpoint:
         from safealign.config.base import redact_url
 
-        generator = EndpointGenerator(endpoint, endpoint_model or model, api_key=api_key, concurrency=concurrency,
-                                      system_prompt=system_prompt, timeout_s=timeout, answers_file=out / ANSWERS_SO_FAR)
+        generator = EndpointGenerator(
+            endpoint,
+            endpoint_model or model,
+            api_key=api_key,
+            concurrency=concurrency,
+            system_prompt=system_prompt,
+            timeout_s=timeout,
+            answers_file=out / ANSWERS_SO_FAR,
+        )
         source = f"{endpoint} ({generator.model})"
         evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
     else:
         from safealign.models import generation_device, load_model
 
+        drop_answers_older_than_the_model(out / ANSWERS_SO_FAR, model)
         loaded = load_model(model, device=generation_device())
-        generator = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
+        generator = GenerationEngine(
+            loaded.model,
+            loaded.tokenizer,
+            batch_size=batch_size,
+            precision=precision,
+            system_prompt=system_prompt,
+        )
         source = f"{model} ({generator.precision})"
         evaluated = {"spec": model}
     if vote is not None:
@@ -148,27 +289,59 @@ def _eval(model, suites, split, limit, out, endpoint, endpoint_model, api_key, c
     if probe is not None:
         from safealign.probing import ProbeRoutedGenerator
 
-        generator = ProbeRoutedGenerator(generator, probe, samples=probe_samples, temperature=vote_temperature,
-                                         judge=judges.refusal if judges is not None else None, probe_file=str(refusal_probe.resolve()))
+        generator = ProbeRoutedGenerator(
+            generator,
+            probe,
+            samples=probe_samples,
+            temperature=vote_temperature,
+            judge=judges.refusal if judges is not None else None,
+            probe_file=str(refusal_probe.resolve()),
+        )
         source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
     try:
-        report = run_eval(generator, specs, split=split, limit=limit, judges=judges,
-                          params=params, out_dir=out, show_progress=True, seed=seed, model=evaluated)
+        # a local model's answers are written to ANSWERS_SO_FAR before the judges run (the endpoint's as they arrive)
+        report = run_eval(
+            generator,
+            specs,
+            split=split,
+            limit=limit,
+            judges=judges,
+            params=params,
+            out_dir=out,
+            show_progress=True,
+            seed=seed,
+            model=evaluated,
+            answers_file=None if endpoint else out / ANSWERS_SO_FAR,
+        )
     except (SafealignError, KeyboardInterrupt) as error:
         kept = out / ANSWERS_SO_FAR
-        if not endpoint or not kept.is_file():
+        if not kept.is_file():
             raise
         stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped"
-        err_console.print(f"[yellow]{stopped}: the endpoint's answers so far are kept in {escape(str(kept))}; the same command "
-                          f"with --out {escape(str(out))} asks only for the rest[/]")
+        rest = "asks only for the rest" if endpoint else "judges them without generating them again"
+        err_console.print(
+            f"[yellow]{stopped}: the {'endpoint' if endpoint else 'model'}'s answers so far are kept in "
+            f"{escape(str(kept))}; the same command with --out {escape(str(out))} {rest}[/]"
+        )
         raise
     if endpoint:
         if generator.reused:
-            err_console.print(f"[dim]{generator.reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]")
+            err_console.print(
+                f"[dim]{generator.reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]"
+            )
         (out / ANSWERS_SO_FAR).unlink(missing_ok=True)  # samples.jsonl holds them all now
-    rows = [[short_suite_name(suite), part, metric, _fmt(rate.value), f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%", rate.n]
-            for suite, part, metric, rate in report.rows()]
+    rows = [
+        [
+            short_suite_name(suite),
+            part,
+            metric,
+            _fmt(rate.value),
+            f"{rate.low * 100:.1f}–{rate.high * 100:.1f}%",
+            rate.n,
+        ]
+        for suite, part, metric, rate in report.rows()
+    ]
     console.print(table(f"eval: {source}", ["suite", "split", "metric", "value", "95% CI", "n"], rows))
     err_console.print(
         f"[dim]{len(report.samples)} answers, {report.tokens_generated} tokens in {report.generation_time_s:.0f}s "
@@ -183,12 +356,35 @@ def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
 
     fitted = probe.fitted.get("model")
     if fitted is not None and model_identity(str(fitted)) != model_identity(model):
-        raise typer.BadParameter(f"{path} was fitted on {fitted}, this eval is of {model_identity(model)}: fit a probe on this "
-                                 f"model with `safealign probe {model} --out PATH`")
+        raise typer.BadParameter(
+            f"{path} was fitted on {fitted}, this eval is of {model_identity(model)}: fit a probe on this "
+            f"model with `safealign probe {model} --out PATH`"
+        )
 
 
-# An endpoint eval's answers as they arrive; removed once samples.jsonl holds them all.
+# An endpoint eval's answers as they arrive, a local model's once generated (before the judges run); removed once
+# samples.jsonl holds them all.
 ANSWERS_SO_FAR = "answers.partial.jsonl"
+
+
+def drop_answers_older_than_the_model(kept: Path, model: str) -> None:
+    """The answers a stopped eval kept are reused only for the model that gave them: a model folder or file written
+    since (trained again, at the same path) makes them another model's, so they are removed and generated anew."""
+    from safealign.models.specs import resolve_spec
+
+    try:
+        path = resolve_spec(model).path
+    except SafealignError:
+        return
+    if path is None or not kept.is_file():
+        return
+    files = [path] if path.is_file() else [file for file in path.rglob("*") if file.is_file()]
+    if any(file.stat().st_mtime >= kept.stat().st_mtime for file in files):
+        kept.unlink()
+        err_console.print(
+            f"[yellow]{escape(str(kept))} holds answers of an earlier eval, but {escape(str(path))} was written "
+            "since: generating the answers again[/]"
+        )
 
 
 def _slug(text: str) -> str:
@@ -196,12 +392,22 @@ def _slug(text: str) -> str:
 
 
 def eval_diff_command(
-    before: Path = typer.Argument(..., help="Eval output folder of the first model (`safealign eval --out DIR`, or a run's eval/<stage>)."),
-    after: Path = typer.Argument(..., help="Eval output folder of the second model, scored on the same items."),
+    before: Path = typer.Argument(
+        ...,
+        help="Eval output folder of the first model (`safealign eval --out DIR`, or a run's eval/<stage>).",
+    ),
+    after: Path = typer.Argument(
+        ..., help="Eval output folder of the second model, scored on the same items."
+    ),
     show: int = typer.Option(3, min=0, help="Flipped answers to print per suite (--json keeps them all)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
-    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
+    split: str = typer.Option(
+        "all",
+        help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any).",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing --json file (refused by default)."
+    ),
 ) -> None:
     """Compare two evals item by item: what flipped, in which categories, and the exact McNemar p-value."""
     if split != "all" and split not in SPLITS:
@@ -216,9 +422,13 @@ def refuse_output_inside(json_out: Path | None, folders: list[Path], overwrite: 
         return
     for folder in folders:
         if json_out.resolve().is_relative_to(folder.resolve()):
-            raise DataError(f"--json {json_out} lies inside the eval folder {folder}, which this command reads; write it elsewhere")
+            raise DataError(
+                f"--json {json_out} lies inside the eval folder {folder}, which this command reads; write it elsewhere"
+            )
     if json_out.is_dir():
-        raise DataError(f"--json {json_out} is a folder; give a file path, e.g. {json_out / 'comparison.json'}")
+        raise DataError(
+            f"--json {json_out} is a folder; give a file path, e.g. {json_out / 'comparison.json'}"
+        )
     if json_out.exists() and not overwrite:
         raise DataError(f"--json {json_out} exists; give another path, or add --overwrite to replace it")
     for parent in json_out.parents:
@@ -234,7 +444,9 @@ def print_dropped(dropped: list[str]) -> None:
         err_console.print(f"[yellow]not compared: {escape(entry)}[/]")
 
 
-def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, split: str = "all", overwrite: bool = False) -> None:
+def _eval_diff(
+    before: Path, after: Path, show: int, json_out: Path | None, split: str = "all", overwrite: bool = False
+) -> None:
     import json
 
     from rich.markup import escape
@@ -245,29 +457,59 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
     diffs = paired_diff(before, after, show=None, split=split)
     rows = []
     for d in diffs:
-        verdict = "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")
-        rows.append([short_suite_name(d.suite), d.outcome, f"{d.before}/{d.paired}", f"{d.after}/{d.paired}", f"{d.after - d.before:+d}",
-                     f"+{d.gained} / -{d.lost}", f"{d.p_value:.3g}", verdict])
-    console.print(table(f"{before} → {after} (same items, paired)",
-                        ["suite", "per item", "A", "B", "change", "flips", "McNemar p", "verdict"], rows))
-    console.print("[dim]The test treats the items as the only randomness. Two trainings of one recipe that differ only in "
-                  "their seed differ by more (the quickstart SFT: up to 18 of 88 held-out refusals; "
-                  "benchmarks/sft_seed_spread.py): to judge a training change, compare several seeds per arm.[/]")
-    changed = [[short_suite_name(d.suite), category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
-               for d in diffs for category, (a, b, n) in d.by_category.items() if a != b and len(d.by_category) > 1]
+        verdict = (
+            "within noise" if d.p_value >= 0.05 or not d.better else ("better" if d.better > 0 else "worse")
+        )
+        rows.append(
+            [
+                short_suite_name(d.suite),
+                d.outcome,
+                f"{d.before}/{d.paired}",
+                f"{d.after}/{d.paired}",
+                f"{d.after - d.before:+d}",
+                f"+{d.gained} / -{d.lost}",
+                f"{d.p_value:.3g}",
+                verdict,
+            ]
+        )
+    console.print(
+        table(
+            f"{before} → {after} (same items, paired)",
+            ["suite", "per item", "A", "B", "change", "flips", "McNemar p", "verdict"],
+            rows,
+        )
+    )
+    console.print(
+        "[dim]The test treats the items as the only randomness. Two trainings of one recipe that differ only in "
+        "their seed differ by more (the quickstart SFT: up to 18 of 88 held-out refusals; "
+        "benchmarks/sft_seed_spread.py): to judge a training change, compare several seeds per arm.[/]"
+    )
+    changed = [
+        [short_suite_name(d.suite), category, f"{a}/{n}", f"{b}/{n}", f"{b - a:+d}"]
+        for d in diffs
+        for category, (a, b, n) in d.by_category.items()
+        if a != b and len(d.by_category) > 1
+    ]
     if changed:
         console.print(table("Categories that changed", ["suite", "category", "A", "B", "change"], changed))
     print_dropped(diffs.dropped)
     for d in diffs:
         if d.samples_per_prompt > 1:
-            console.print(f"[dim]{d.suite}: up to {d.samples_per_prompt} sampled answers per prompt; A and B count answers, "
-                          "the flips count prompts whose share of answers rose or fell, and p is the sign test over prompts[/]")
+            console.print(
+                f"[dim]{d.suite}: up to {d.samples_per_prompt} sampled answers per prompt; A and B count answers, "
+                "the flips count prompts whose share of answers rose or fell, and p is the sign test over prompts[/]"
+            )
         if d.only_before or d.only_after:
-            err_console.print(f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
-                              "(different --limit, --seed, --split or --samples); compared the shared ones[/]")
+            err_console.print(
+                f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
+                "(different --limit, --seed, --split or --samples); compared the shared ones[/]"
+            )
         for flip in d.flips[:show]:
-            console.print(f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
-                          f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}", highlight=False)
+            console.print(
+                f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
+                f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}",
+                highlight=False,
+            )
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(to_json(diffs), indent=2, ensure_ascii=False))
@@ -275,11 +517,26 @@ def _eval_diff(before: Path, after: Path, show: int, json_out: Path | None, spli
 
 
 def eval_arms_command(
-    arm_a: list[Path] = typer.Option(..., "-a", "--arm-a", help="Eval output folder of one run of arm A (repeat: -a DIR -a DIR ...), e.g. the recipe's seeds."),
-    arm_b: list[Path] = typer.Option(..., "-b", "--arm-b", help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds."),
+    arm_a: list[Path] = typer.Option(
+        ...,
+        "-a",
+        "--arm-a",
+        help="Eval output folder of one run of arm A (repeat: -a DIR -a DIR ...), e.g. the recipe's seeds.",
+    ),
+    arm_b: list[Path] = typer.Option(
+        ...,
+        "-b",
+        "--arm-b",
+        help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds.",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
-    split: str = typer.Option("all", help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --json file (refused by default)."),
+    split: str = typer.Option(
+        "all",
+        help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any).",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing --json file (refused by default)."
+    ),
 ) -> None:
     """Compare two arms of training runs (several seeds each) on the same eval items: per-run counts, means, spread, and an exact permutation test over the runs."""
     if split != "all" and split not in SPLITS:
@@ -287,27 +544,60 @@ def eval_arms_command(
     friendly_errors(_eval_arms)(arm_a, arm_b, json_out, split, overwrite)
 
 
-def _eval_arms(arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str, overwrite: bool = False) -> None:
+def _eval_arms(
+    arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str, overwrite: bool = False
+) -> None:
     import json
 
     from safealign.evals.arms import compare_arms, smallest_p, spread, to_json
 
     refuse_output_inside(json_out, [*arm_a, *arm_b], overwrite)
-    twice = sorted({str(p) for p in [*arm_a, *arm_b] if [q.resolve() for q in [*arm_a, *arm_b]].count(p.resolve()) > 1})
+    twice = sorted(
+        {str(p) for p in [*arm_a, *arm_b] if [q.resolve() for q in [*arm_a, *arm_b]].count(p.resolve()) > 1}
+    )
     if twice:
-        raise DataError(f"{', '.join(twice)} given more than once: each run counts once (one -a or -b per eval folder)")
+        raise DataError(
+            f"{', '.join(twice)} given more than once: each run counts once (one -a or -b per eval folder)"
+        )
     comparisons = compare_arms(arm_a, arm_b, split=split)
-    rows = [[f"{c.suite if c.suite.startswith('all ') else short_suite_name(c.suite)}: {c.outcome}", str(c.items),
-             " ".join(map(str, c.counts_a)), " ".join(map(str, c.counts_b)),
-             f"{c.mean_a:.1f} ± {spread(c.counts_a, c.items):.1f}", f"{c.mean_b:.1f} ± {spread(c.counts_b, c.items):.1f}",
-             f"{c.better:+.1f}", f"{c.p_value:.2g} (≥ {c.smallest_p:.2g})", c.verdict] for c in comparisons]
-    console.print(table(f"arm A ({len(arm_a)} runs) → arm B ({len(arm_b)} runs), the same items",
-                        ["suite: per item", "items", "A runs", "B runs", "A % mean ± sd", "B % mean ± sd", "B better by", "p (smallest)", "verdict"], rows))
+    rows = [
+        [
+            f"{c.suite if c.suite.startswith('all ') else short_suite_name(c.suite)}: {c.outcome}",
+            str(c.items),
+            " ".join(map(str, c.counts_a)),
+            " ".join(map(str, c.counts_b)),
+            f"{c.mean_a:.1f} ± {spread(c.counts_a, c.items):.1f}",
+            f"{c.mean_b:.1f} ± {spread(c.counts_b, c.items):.1f}",
+            f"{c.better:+.1f}",
+            f"{c.p_value:.2g} (≥ {c.smallest_p:.2g})",
+            c.verdict,
+        ]
+        for c in comparisons
+    ]
+    console.print(
+        table(
+            f"arm A ({len(arm_a)} runs) → arm B ({len(arm_b)} runs), the same items",
+            [
+                "suite: per item",
+                "items",
+                "A runs",
+                "B runs",
+                "A % mean ± sd",
+                "B % mean ± sd",
+                "B better by",
+                "p (smallest)",
+                "verdict",
+            ],
+            rows,
+        )
+    )
     floor = smallest_p(len(arm_a), len(arm_b))
-    console.print("[dim]p: exact permutation test over the runs (every split of the pooled runs into arms of these sizes); "
-                  f"in brackets the smallest p {len(arm_a)} against {len(arm_b)} runs allow, {floor:.2g}"
-                  + (", so no difference can reach 0.05: train more runs" if floor >= 0.05 else "")
-                  + " (3 against 3: 0.1; 4 against 4: 0.029; 3 against 5: 0.018). Runs with equal rates (ties) raise the p.[/]")
+    console.print(
+        "[dim]p: exact permutation test over the runs (every split of the pooled runs into arms of these sizes); "
+        f"in brackets the smallest p {len(arm_a)} against {len(arm_b)} runs allow, {floor:.2g}"
+        + (", so no difference can reach 0.05: train more runs" if floor >= 0.05 else "")
+        + " (3 against 3: 0.1; 4 against 4: 0.029; 3 against 5: 0.018). Runs with equal rates (ties) raise the p.[/]"
+    )
     print_dropped(comparisons.dropped)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -20,9 +19,6 @@ from safealign.cli.common import (
     system_prompt_for,
 )
 from safealign.errors import DataError
-
-if TYPE_CHECKING:
-    from safealign.generation import GenerationEngine
 
 
 def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
@@ -60,77 +56,109 @@ def check_writable(out: Path) -> None:
         partial_path(out).touch()
         partial_path(out).unlink()
     except OSError as error:
-        raise DataError(path_error_message(error) or f"cannot write --out {out} ({error.strerror or error}); "
-                                                     "choose a path you can write to") from None
-
-
-def check_prompts(engine: GenerationEngine, labelled: list[tuple[str, str | list[dict]]], max_new_tokens: int) -> None:
-    """Encode every prompt before generating any: one the chat template refuses, or one that leaves too little room for
-    --max-new-tokens in the model's context window, is an error naming it. `serve` answers such a request with a 400
-    for the same reason: past the window, rotary models answer garbage and models with learned positions fail mid-run,
-    after the earlier batches' work."""
-    from safealign.generation import context_window
-
-    longest, longest_label = 0, ""
-    for label, prompt in labelled:
-        try:
-            tokens = len(engine.encode(prompt))
-        except DataError as error:
-            raise DataError(f"{label}: {error}") from None
-        if tokens > longest:
-            longest, longest_label = tokens, label
-    window = context_window(engine.model)
-    if window is not None and longest + max_new_tokens > window:
-        room = window - longest
-        fix = f"lower --max-new-tokens to {room} or shorten the prompt" if room >= 1 else "shorten the prompt"
-        raise DataError(f"{longest_label}: the prompt is {longest} tokens, which with --max-new-tokens {max_new_tokens} is above "
-                        f"the model's context window of {window} tokens; {fix}")
+        raise DataError(
+            path_error_message(error)
+            or f"cannot write --out {out} ({error.strerror or error}); choose a path you can write to"
+        ) from None
 
 
 def generate(
     model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec."),
     prompt: list[str] = typer.Option([], "--prompt", "-p", help="A prompt (repeatable)."),
-    prompts_file: Path | None = typer.Option(None, "--prompts", help="JSONL with 'prompt' or 'messages' per line."),
+    prompts_file: Path | None = typer.Option(
+        None, "--prompts", help="JSONL with 'prompt' or 'messages' per line."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write one JSON record per completion here."),
     max_new_tokens: int = typer.Option(128, help="Tokens to generate."),
     temperature: float = typer.Option(0.0, help="0 = greedy (so is any temperature below 1e-5)."),
     top_p: float = typer.Option(1.0),
     num_samples: int = typer.Option(1, help="Completions per prompt."),
-    seed: int = typer.Option(0, min=-(2**63), max=2**64 - 1, help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
-                                      "generator: a prompt's sampled answer depends on the prompts batched with it."),
+    seed: int = typer.Option(
+        0,
+        min=-(2**63),
+        max=2**64 - 1,
+        help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
+        "generator: a prompt's sampled answer depends on the prompts batched with it.",
+    ),
     batch_size: int = typer.Option(16),
     precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file (refused by default)."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing --out file (refused by default)."
+    ),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
-    friendly_errors(_generate)(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
-                               system_prompt, overwrite)
+    friendly_errors(_generate)(
+        model,
+        prompt,
+        prompts_file,
+        out,
+        max_new_tokens,
+        temperature,
+        top_p,
+        num_samples,
+        seed,
+        batch_size,
+        precision,
+        system_prompt,
+        overwrite,
+    )
 
 
-def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top_p, num_samples, seed, batch_size, precision,
-              system_prompt, overwrite=False) -> None:
-    from safealign.generation import GenerationEngine, SamplingParams
+def _generate(
+    model,
+    prompt,
+    prompts_file,
+    out,
+    max_new_tokens,
+    temperature,
+    top_p,
+    num_samples,
+    seed,
+    batch_size,
+    precision,
+    system_prompt,
+    overwrite=False,
+) -> None:
+    from safealign.generation import GenerationEngine, SamplingParams, check_prompts
     from safealign.models import generation_device, load_model
 
     if out and out.is_dir():
-        raise DataError(f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}")
+        raise DataError(
+            f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}"
+        )
     if out and prompts_file and out.resolve() == prompts_file.resolve():
-        raise DataError(f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out")
+        raise DataError(
+            f"--out {out} is the --prompts file: writing completions there would replace the prompts. Give another --out"
+        )
     if out and out.exists() and not overwrite:
         raise DataError(f"--out {out} exists; give another path, or add --overwrite to replace it")
-    labelled = [(f"--prompt {i}", p) for i, p in enumerate(prompt, 1)] + (read_prompts(prompts_file) if prompts_file else [])
+    labelled = [(f"--prompt {i}", p) for i, p in enumerate(prompt, 1)] + (
+        read_prompts(prompts_file) if prompts_file else []
+    )
     if not labelled:
         raise typer.BadParameter("give --prompt TEXT or --prompts FILE.jsonl")
     prompts: list = [p for _, p in labelled]
-    params = SamplingParams(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, num_samples=num_samples, seed=seed)
+    params = SamplingParams(
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        num_samples=num_samples,
+        seed=seed,
+    )
     if out:
         check_writable(out)
     system_prompt = system_prompt_for(model, system_prompt)
     start = time.perf_counter()
     loaded = load_model(model, device=generation_device())
     load_s = time.perf_counter() - start
-    engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=batch_size, precision=precision, system_prompt=system_prompt)
+    engine = GenerationEngine(
+        loaded.model,
+        loaded.tokenizer,
+        batch_size=batch_size,
+        precision=precision,
+        system_prompt=system_prompt,
+    )
     check_prompts(engine, labelled, max_new_tokens)
     start = time.perf_counter()
     completions = engine.generate(prompts, params, show_progress=len(prompts) * num_samples > 1)
@@ -141,15 +169,25 @@ def _generate(model, prompt, prompts_file, out, max_new_tokens, temperature, top
         partial = partial_path(out)
         with partial.open("w", encoding="utf-8") as handle:
             for c in completions:
-                handle.write(json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n"
+                )
         partial.replace(out)
     else:
         for c in completions:
-            shown = prompts[c.prompt_index] if isinstance(prompts[c.prompt_index], str) else prompts[c.prompt_index][-1]["content"]
+            shown = (
+                prompts[c.prompt_index]
+                if isinstance(prompts[c.prompt_index], str)
+                else prompts[c.prompt_index][-1]["content"]
+            )
             # Prompts and answers are text, not markup: "a[i]" would lose "[i]", and "[/]" would raise after the work is done.
             console.print(f"[bold cyan]> {escape(shown)}[/]", highlight=False)
-            console.print(escape(c.text) + (" [dim](cut at length limit)[/]" if c.truncated else ""), highlight=False)
+            console.print(
+                escape(c.text) + (" [dim](cut at length limit)[/]" if c.truncated else ""), highlight=False
+            )
     err_console.print(
         f"[dim]model loaded in {load_s:.1f}s; {tokens} tokens in {gen_s:.1f}s "
-        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})" + (f"; wrote {escape(str(out))}" if out else "") + "[/]"
+        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})"
+        + (f"; wrote {escape(str(out))}" if out else "")
+        + "[/]"
     )

