@@ -1059,6 +1059,44 @@ def test_a_judge_set_that_breaks_the_contract_is_named_not_a_traceback(tmp_path,
     assert Store(db).backlog() == 1, "nothing was judged, nothing marked failed"
 
 
+class GuardWordJudges(FakeJudges):
+    """A plugged-in guard speaking Llama Guard's words ('unsafe'), a refusal judge saying 'refused'."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.harm.judge = lambda prompts, responses: [
+            Verdict("unsafe", 0.99, "S9", "my-guard") for _ in responses
+        ]
+
+
+def test_a_judge_label_outside_its_set_is_named_not_counted_as_safe(tmp_path, caplog):
+    """A guard's 'unsafe' was counted as not harmful (and 'refused' as not refused): every exchange looked clean."""
+    from safealign.monitor.worker import JudgeOutputError, judge_exchanges
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    Store(db).insert_exchanges(
+        [{"prompt": "bomb", "response": "Step 1: ...", "status": "queued", "queue": True}]
+    )
+    worker = JudgeWorker(Store(db), GuardWordJudges(), max_attempts=1)
+    with caplog.at_level("ERROR"):
+        assert worker.drain(timeout_s=10) == 0
+    assert (
+        "the harm judge 'fake-harm' returned the label 'unsafe'" in caplog.text
+        and "'harmful', 'safe'" in caplog.text
+    )
+    assert [r["status"] for r in rows_of(Store(db))] == ["judge_failed"]
+
+    judges = FakeJudges()
+    judges.refusal.judge = lambda prompts, responses: [
+        Verdict("refused", 0.99, "declined", "my-refusal") for _ in responses
+    ]
+    with pytest.raises(
+        JudgeOutputError,
+        match=r"label 'refused'.*one of 'refusal', 'partial_refusal', 'compliance', 'evasive'",
+    ):
+        judge_exchanges(judges, ["q"], ["I can't."])
+
+
 def raising_factory():
     raise KeyError("JUDGE_API_KEY")
 

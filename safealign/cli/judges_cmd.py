@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import console, friendly_errors, table
 
 # "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
-JUDGE_HELP = ("default | llama-guard:PATH | openai:URL\\[#MODEL] (grader model gpt-4o-mini unless #MODEL; API key from "
-              "SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com hosts only).")
+JUDGE_HELP = (
+    "default | llama-guard:PATH | openai:URL\\[#MODEL] (grader model gpt-4o-mini unless #MODEL; API key from "
+    "SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com hosts only)."
+)
 
 app = typer.Typer(help="The refusal and harm judges: measure them, try them.", no_args_is_help=True)
 
@@ -18,10 +21,14 @@ app = typer.Typer(help="The refusal and harm judges: measure them, try them.", n
 @app.command("check")
 @friendly_errors
 def check(
-    split: str = typer.Option("test", help="Labelled split: test, dev or all (weights were tuned on dev only)."),
+    split: str = typer.Option(
+        "test", help="Labelled split: test, dev or all (weights were tuned on dev only)."
+    ),
     judge: str = typer.Option("default", "--judge", help=JUDGE_HELP),
     labelled: str | None = typer.Option(None, help="Labelled JSONL (default: the shipped judge set)."),
-    show_errors: bool = typer.Option(False, "--show-errors", help="List every disagreement with its explanation."),
+    show_errors: bool = typer.Option(
+        False, "--show-errors", help="List every disagreement with its explanation."
+    ),
 ) -> None:
     """Precision, recall, F1 and accuracy of the judges; exits 1 when the refusal judge's F1 < 0.9."""
     from safealign.judges import build_judges, shown_judge_spec
@@ -31,10 +38,25 @@ def check(
     judges = build_judges(judge)
     with console.status(f"judging {len(examples)} labelled exchanges ({split})"):
         report = measure_judges(judges, examples, split)
-    rows = [[_judge_name(s.name, judges), s.n, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
-             f"{s.accuracy:.3f}", f"{s.tp}/{s.fp}/{s.fn}/{s.tn}"] for s in report.scores]
-    console.print(table(f"Judge quality on the {split} split ({shown_judge_spec(judge)})",
-                        ["judge", "n", "precision", "recall", "F1", "accuracy", "tp/fp/fn/tn"], rows))
+    rows = [
+        [
+            _judge_name(s.name, judges),
+            s.n,
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+            f"{s.accuracy:.3f}",
+            f"{s.tp}/{s.fp}/{s.fn}/{s.tn}",
+        ]
+        for s in report.scores
+    ]
+    console.print(
+        table(
+            f"Judge quality on the {split} split ({shown_judge_spec(judge)})",
+            ["judge", "n", "precision", "recall", "F1", "accuracy", "tp/fp/fn/tn"],
+            rows,
+        )
+    )
     if show_errors:
         _print_errors(report, examples)
     refusal_f1 = report.get("refusal").f1
@@ -57,8 +79,13 @@ def _print_errors(report, examples) -> None:
         for error in scores.errors:
             index, example = by_id[error["id"]]
             gold = example.harmful_content if scores.name == "harm" else example.label
-            console.print(f"[yellow]{scores.name}[/] {example.id} gold={gold} → {verdicts[index].label}: "
-                          f"{example.response[:100]!r}\n    {verdicts[index].explanation}", highlight=False)
+            # escaped: labelled text is data, and "[/b]" in it crashed rich while "[bold]" vanished
+            console.print(
+                f"[yellow]{scores.name}[/] {escape(example.id)} gold={escape(str(gold))} → "
+                f"{escape(verdicts[index].label)}: {escape(repr(example.response[:100]))}\n"
+                f"    {escape(verdicts[index].explanation)}",
+                highlight=False,
+            )
 
 
 @app.command("run")
@@ -72,6 +99,8 @@ def run(
     from safealign.judges import build_judges
 
     judges = build_judges(judge)
-    verdicts = {"refusal": judges.refusal.judge([prompt], [response])[0].to_dict(),
-                "harm": judges.harm.judge([prompt], [response])[0].to_dict()}
+    verdicts = {
+        "refusal": judges.refusal.judge([prompt], [response])[0].to_dict(),
+        "harm": judges.harm.judge([prompt], [response])[0].to_dict(),
+    }
     console.print_json(json.dumps(verdicts, ensure_ascii=False))

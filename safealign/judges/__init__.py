@@ -80,7 +80,9 @@ def parse_judge_spec(spec: str) -> tuple[str, str, str]:
         url, _, model = rest.partition("#")
         _check_grader_url(spec, url)
         return kind, url, model or DEFAULT_RUBRIC_MODEL
-    raise JudgeSpecError(f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(JUDGE_SPECS)}")
+    raise JudgeSpecError(
+        f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(JUDGE_SPECS)}"
+    )
 
 
 def shown_judge_spec(spec: str) -> str:
@@ -95,27 +97,42 @@ def shown_judge_spec(spec: str) -> str:
 def _check_guard_folder(spec: str, path: str) -> None:
     """A bad folder fails here, where recipes and `monitor` check specs, not at the first judged batch."""
     folder = Path(path).expanduser()
+    if folder.is_file():
+        raise JudgeSpecError(
+            f"judge spec {spec!r}: {folder} is a file: give the Llama Guard model folder (safetensors, "
+            "with its config.json); GGUF guards are not supported"
+        )
     if not folder.is_dir():
-        raise JudgeSpecError(f"judge spec {spec!r}: the Llama Guard folder {folder} is not found; download "
-                             "meta-llama/Llama-Guard-3-1B or -8B (safetensors) and give its folder")
+        raise JudgeSpecError(
+            f"judge spec {spec!r}: the Llama Guard folder {folder} is not found; download "
+            "meta-llama/Llama-Guard-3-1B or -8B (safetensors) and give its folder"
+        )
     if not (folder / "config.json").is_file():
-        raise JudgeSpecError(f"judge spec {spec!r}: {folder} has no config.json, so it is not a model folder; "
-                             "give the folder that holds the Llama Guard model's config.json and weights")
+        raise JudgeSpecError(
+            f"judge spec {spec!r}: {folder} has no config.json, so it is not a model folder; "
+            "give the folder that holds the Llama Guard model's config.json and weights"
+        )
 
 
 def _check_grader_url(spec: str, url: str) -> None:
     shown = shown_judge_spec(spec)
     if not url.startswith(("http://", "https://")):
-        raise JudgeSpecError(f"judge spec {shown!r}: the URL must start with http:// or https:// "
-                             "(e.g. openai:http://127.0.0.1:8000/v1#my-model)")
+        raise JudgeSpecError(
+            f"judge spec {shown!r}: the URL must start with http:// or https:// "
+            "(e.g. openai:http://127.0.0.1:8000/v1#my-model)"
+        )
     try:
         host = urlsplit(url).hostname
         urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
     except ValueError as error:
-        raise JudgeSpecError(f"judge spec {shown!r}: the URL does not parse ({error}); "
-                             "e.g. openai:http://127.0.0.1:8000/v1#my-model") from None
+        raise JudgeSpecError(
+            f"judge spec {shown!r}: the URL does not parse ({error}); "
+            "e.g. openai:http://127.0.0.1:8000/v1#my-model"
+        ) from None
     if not host:
-        raise JudgeSpecError(f"judge spec {shown!r}: the URL has no host; e.g. openai:http://127.0.0.1:8000/v1#my-model")
+        raise JudgeSpecError(
+            f"judge spec {shown!r}: the URL has no host; e.g. openai:http://127.0.0.1:8000/v1#my-model"
+        )
 
 
 def build_judges(spec: str = "default") -> JudgeSet:
