@@ -223,13 +223,15 @@ def rl_prompt_sets(run: RunFolder) -> dict[str, Any] | None:
 
 def user_suite_files(recipe: dict[str, Any]) -> dict[str, str]:
     """The recipe's eval file suites (``[KIND:]PATH``, see :func:`safealign.evals.suites.get_suite`) by the name the
-    eval gives them: the file's stem."""
+    eval gives them (:func:`safealign.evals.suites.file_suite_name`: the file's stem, ``file:STEM`` for a built-in's name)."""
+    from safealign.evals.suites import file_suite_name
+
     out = {}
     for spec in map(str, (recipe.get("eval") or {}).get("suites") or []):
         kind, _, rest = spec.partition(":")
         path = rest if rest and kind in ("harmful", "borderline") else spec
         if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
-            out[Path(path).stem] = path
+            out[file_suite_name(Path(path))] = path
     return out
 
 
