@@ -227,11 +227,16 @@ def user_suite_files(recipe: dict[str, Any]) -> dict[str, str]:
     from safealign.evals.suites import file_suite_name
 
     out = {}
-    for spec in map(str, (recipe.get("eval") or {}).get("suites") or []):
+    specs = list(map(str, (recipe.get("eval") or {}).get("suites") or []))
+    for spec in specs:
         kind, _, rest = spec.partition(":")
         path = rest if rest and kind in ("harmful", "borderline") else spec
         if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
             out[file_suite_name(Path(path))] = path
+            # an eval from before the file:STEM names called the suite by its stem: where the recipe does not also
+            # ask for the built-in suite of that name, that stem is this file
+            if Path(path).stem not in specs:
+                out.setdefault(Path(path).stem, path)
     return out
 
 
