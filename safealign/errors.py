@@ -37,40 +37,65 @@ class SettingError(SafealignError, ValueError):
     callers that map ValueError to a client error (the servers' 422) keep doing so."""
 
 
-LOW_DISK_BYTES = 512 * 1024**2
+# What torch.save's writer says when a write fails part way (a full disk): a bare RuntimeError, with no errno or path
+TORCH_WRITE_FAILURES = ("unexpected pos", "PytorchStreamWriter failed")
 
 
-def disk_full_message(error: BaseException, folder: str = ".") -> str | None:
-    """A clear message when ``error`` looks like a full disk, else None.
+def disk_full_message(error: BaseException) -> str | None:
+    """A clear message when ``error`` is a full disk, else None.
 
-    A full disk surfaces as ``OSError(ENOSPC)`` from Python writes, but as a bare ``RuntimeError``
-    ("unexpected pos ...") from ``torch.save`` in the middle of a checkpoint, so the free space is
-    checked too. Checkpoints are only taken as complete with their trainer_state.json, which the
-    Trainer writes last, so a rerun resumes from the last complete one.
+    A full disk surfaces as ``OSError(ENOSPC)`` from Python writes, but as a bare ``RuntimeError`` ("unexpected pos
+    ...") from ``torch.save`` in the middle of a checkpoint. Nothing else is taken for one: a permission error, an
+    out-of-memory or a shape mismatch keeps its own message. The free space shown is that where the error's file was
+    (its nearest existing folder), when it names one. Checkpoints are only taken as complete with their
+    trainer_state.json, which the Trainer writes last, so a rerun resumes from the last complete one.
     """
     import errno
     import shutil
 
-    if not isinstance(error, OSError | RuntimeError):
+    if isinstance(error, OSError):
+        full = error.errno == errno.ENOSPC
+    else:
+        full = isinstance(error, RuntimeError) and any(text in str(error) for text in TORCH_WRITE_FAILURES)
+    if not full:
         return None
+    where = _existing_folder(getattr(error, "filename", None))
     try:
-        free = shutil.disk_usage(folder).free
+        free = f"{shutil.disk_usage(where).free / 1024**2:.0f} MiB free under {where}; " if where else ""
     except OSError:
-        return None
-    if getattr(error, "errno", None) != errno.ENOSPC and free >= LOW_DISK_BYTES:
-        return None
+        free = ""
     return (
-        f"the disk is full ({free / 1024**2:.0f} MiB free under {folder}; {type(error).__name__}: {str(error).strip()[:120]}). "
+        f"the disk is full ({free}{type(error).__name__}: {str(error).strip()[:120]}). "
         "Free space (old runs' checkpoint-* folders are the largest) and rerun the same command: finished stages are "
         "skipped and an unfinished stage resumes from its last complete checkpoint."
     )
 
 
+def _existing_folder(filename: object) -> str | None:
+    """The nearest existing folder at or above ``filename`` (an OSError's path), or None when it names none."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(filename, str | bytes) or not filename:
+        return None
+    path = Path(os.fsdecode(filename)).absolute()
+    return str(next((folder for folder in (path, *path.parents) if folder.is_dir()), path.anchor))
+
+
 # Top-level modules of the optional extras in pyproject.toml -> the extra that installs them.
 OPTIONAL_MODULES = {
-    "fastapi": "serve", "uvicorn": "serve", "aiohttp": "serve", "sqlalchemy": "serve", "prometheus_client": "serve",
-    "httptools": "serve", "uvloop": "serve", "psycopg": "postgres", "tensorboard": "tracking", "vllm": "gpu",
-    "deepspeed": "gpu", "garak": "garak",
+    "fastapi": "serve",
+    "uvicorn": "serve",
+    "aiohttp": "serve",
+    "sqlalchemy": "serve",
+    "prometheus_client": "serve",
+    "httptools": "serve",
+    "uvloop": "serve",
+    "psycopg": "postgres",
+    "tensorboard": "tracking",
+    "vllm": "gpu",
+    "deepspeed": "gpu",
+    "garak": "garak",
 }
 
 

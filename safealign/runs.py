@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -47,6 +48,20 @@ def write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     tmp.replace(path)
+
+
+def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
+    """Write one JSON value a line atomically (temp file + rename): a crash mid-write leaves the file as it was, not a
+    half file that reads as a whole one with fewer rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # after an error: no temp file left beside it
 
 
 def read_json(path: Path, expect: type | None = None) -> Any:
@@ -381,6 +396,8 @@ def trained_system_prompt(model_spec: str) -> tuple[str, Path] | None:
     path = Path(model_spec)
     if not path.is_dir():
         return None
+    # absolute: `safealign eval .` inside STAGE_DIR/model looked for ./stage.json ('.'.parent is '.'); links kept
+    path = Path(os.path.abspath(path))
     record = stage_done(path.parent)
     prompt = (record or {}).get("inputs", {}).get("system_prompt")
     return (prompt, path.parent / STAGE_FILE) if isinstance(prompt, str) and prompt else None

@@ -473,6 +473,32 @@ def test_a_training_stage_folder_gets_our_readme_with_its_numbers_and_prompt(tmp
     assert not (tmp_path / "eval").exists()
 
 
+def test_a_stage_readme_quotes_a_model_path_with_a_space_or_a_quote():
+    """`safealign eval my runs/t/sft/model` split the path in two, and a quote in it ended the Python string."""
+    import ast
+    import shlex
+
+    from safealign.card.stage_readme import stage_readme
+
+    for path in ("my runs/t/sft/model", 'a "b" c\'s/sft/model'):
+        record = {
+            "stage": "sft",
+            "parent": "tiny",
+            "output": path,
+            "seed": 1,
+            "wall_time_s": 1.0,
+            "metrics": {},
+            "inputs": {},
+        }
+        readme = stage_readme(record)
+        commands = [line.split("  #")[0] for line in readme.splitlines() if line.startswith("safealign ")]
+        assert [shlex.split(line)[2] for line in commands] == [path, path], commands
+        loads = [line for line in readme.splitlines() if "from_pretrained(" in line]
+        assert [ast.literal_eval(line.split("from_pretrained(")[1][:-1]) for line in loads] == [path, path], (
+            loads
+        )
+
+
 def test_distillation_transfer_set_is_described_source_by_source(runs):
     """Only the sampled traces are teacher output; rows the recipe adds (distill.transfer_data) keep their own name and terms."""
     run_dir = runs["full"]

@@ -12,9 +12,28 @@ runner = CliRunner()
 
 def test_generate_to_file(tmp_path):
     prompts = tmp_path / "p.jsonl"
-    prompts.write_text(json.dumps({"prompt": "hi"}) + "\n" + json.dumps({"messages": [{"role": "user", "content": "yo"}]}) + "\n")
+    prompts.write_text(
+        json.dumps({"prompt": "hi"})
+        + "\n"
+        + json.dumps({"messages": [{"role": "user", "content": "yo"}]})
+        + "\n"
+    )
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(out), "--max-new-tokens", "4", "--precision", "fp32"])
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            "tiny",
+            "--prompts",
+            str(prompts),
+            "--out",
+            str(out),
+            "--max-new-tokens",
+            "4",
+            "--precision",
+            "fp32",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 2 and {"text", "completion_tokens", "truncated", "finish_reason"} <= set(rows[0])
@@ -47,10 +66,14 @@ def test_validate(tmp_path):
     result = runner.invoke(app, ["validate", str(monitored)], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and "monitor section: read by `safealign monitor --recipe" in result.output
     assert "monitor section" not in runner.invoke(app, ["validate", str(good)]).output
-    distilled = tmp_path / "distilled.yaml"  # the pipeline samples with sample's defaults first; validate listed distill alone
+    distilled = (
+        tmp_path / "distilled.yaml"
+    )  # the pipeline samples with sample's defaults first; validate listed distill alone
     distilled.write_text("name: x\ndistill: {student: 'prune:0.5'}\n")
     result = runner.invoke(app, ["validate", str(distilled)], env={"COLUMNS": "300"})
-    assert result.exit_code == 0 and "stages: sample (its defaults), distill" in " ".join(result.output.split())
+    assert result.exit_code == 0 and "stages: sample (its defaults), distill" in " ".join(
+        result.output.split()
+    )
 
 
 def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
@@ -70,25 +93,67 @@ def test_a_full_disk_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
         fails(OSError(errno.ENOSPC, "No space left on device"))
     assert exit_info.value.exit_code == 2
     assert "the disk is full" in capsys.readouterr().err
-    # torch.save reports a full disk as a bare RuntimeError; the free space tells it apart.
-    usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(100, 100, 1024))
+    # torch.save reports a full disk as a bare RuntimeError; its text tells it apart.
     with pytest.raises(typer.Exit):
-        fails(RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 959188544 vs 959188432"))
+        fails(
+            RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 959188544 vs 959188432")
+        )
     assert "rerun the same command" in capsys.readouterr().err
-    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(100, 1, 10 * 1024**3))
     with pytest.raises(RuntimeError, match="unrelated"):
         fails(RuntimeError("unrelated"))
+    # Low free space makes no other error a full disk: an OOM or a shape mismatch keeps its traceback.
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(100, 100, 1024))
+    with pytest.raises(RuntimeError, match="mat1 and mat2"):
+        fails(RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x16 and 32x16)"))
+    with pytest.raises(RuntimeError, match="not enough memory"):
+        fails(RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate 8589934592 bytes."))
     with pytest.raises(typer.Exit) as exit_info:  # typer's own exit passes through untouched
         fails(typer.Exit(3))
     assert exit_info.value.exit_code == 3
 
 
+def test_a_full_disk_is_told_only_for_no_space_and_measured_where_the_file_was(tmp_path, monkeypatch) -> None:
+    """Any OSError or RuntimeError was 'the disk is full' when the folder the command ran in had < 512 MiB free."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    from safealign.errors import disk_full_message
+
+    usage = namedtuple("usage", "total used free")
+    measured = []
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: measured.append(path) or usage(100, 100, 3 * 1024**2)
+    )
+    assert disk_full_message(PermissionError(13, "Permission denied", "/data/shared/runs/x/sft")) is None
+    assert (
+        disk_full_message(RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x16 and 32x16)")) is None
+    )
+    message = disk_full_message(
+        OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "sft" / "model.bin"))
+    )
+    assert (
+        message is not None and f"3 MiB free under {tmp_path};" in message
+    )  # the nearest folder that exists
+    assert measured == [str(tmp_path)]
+
+
 def _stage(name: str, refused: float | None = None) -> dict:
     rate = {"value": refused, "low": refused - 0.1, "high": refused + 0.1} if refused is not None else None
-    names = ["harmful.refusal_rate", "borderline.over_refusal_rate", "reasoning.accuracy", "language.mixing_rate",
-             "format.format_compliance"]
-    return {"stage": name, "wall_time_s": 100.0, "tokens": 12345, "headline": dict.fromkeys(names, rate) if rate else None}
+    names = [
+        "harmful.refusal_rate",
+        "borderline.over_refusal_rate",
+        "reasoning.accuracy",
+        "language.mixing_rate",
+        "format.format_compliance",
+    ]
+    return {
+        "stage": name,
+        "wall_time_s": 100.0,
+        "tokens": 12345,
+        "headline": dict.fromkeys(names, rate) if rate else None,
+    }
 
 
 def test_the_stage_table_keeps_its_labels_in_a_log_and_on_a_narrow_screen(monkeypatch):
@@ -112,7 +177,9 @@ def test_the_stage_table_keeps_its_labels_in_a_log_and_on_a_narrow_screen(monkey
     assert make_console(file=io.StringIO()).width == 100  # the user's COLUMNS wins
     narrow = io.StringIO()
     Console(file=narrow, width=60).print(table("Run", *stage_table(stages)))
-    assert "eval:student" in narrow.getvalue() and "eval:sft" in narrow.getvalue()  # labels whole even at 60 columns
+    assert (
+        "eval:student" in narrow.getvalue() and "eval:sft" in narrow.getvalue()
+    )  # labels whole even at 60 columns
 
 
 def test_a_benchmark_table_in_a_log_keeps_its_row_labels(monkeypatch, tmp_path, capsys):
@@ -127,7 +194,10 @@ def test_a_benchmark_table_in_a_log_keeps_its_row_labels(monkeypatch, tmp_path, 
 
     monkeypatch.setattr(_common, "RESULTS", tmp_path)
     columns = ["model", "parameters", "of teacher", "layers", "tokens/s", "speed-up"]
-    rows = [["teacher", "134,515,008", "100.0%", 30, 181.0, 1.0], ["prune:0.667:redundancy:0.75", "85,843,008", "63.8%", 20, 272.4, 1.504]]
+    rows = [
+        ["teacher", "134,515,008", "100.0%", 30, 181.0, 1.0],
+        ["prune:0.667:redundancy:0.75", "85,843,008", "63.8%", 20, 272.4, 1.504],
+    ]
     path = _common.report("speed", "Generation speed", columns, rows, {"rows": rows})
     out = capsys.readouterr().out
     assert "prune:0.667:redundancy:0.75" in out and "…" not in out
@@ -140,17 +210,42 @@ def test_the_stage_table_has_a_column_for_a_users_suite():
     from safealign.cli.run_cmd import stage_table
     from safealign.stages.evaluate import headline
 
-    summary = {"suites": {
-        "harmful": {"kind": "harmful", "metrics": {"held_out": {"refusal_rate": {"value": 0.8, "low": 0.7, "high": 0.9}}}},
-        "my_prompts": {"kind": "borderline", "metrics": {"all": {"over_refusal_rate": {"value": 0.25, "low": 0.15, "high": 0.35}}}},
-    }}
-    stages = [{"stage": "sft", "wall_time_s": 10.0, "tokens": 5}, {"stage": "eval:sft", "headline": headline(summary)}]
+    summary = {
+        "suites": {
+            "harmful": {
+                "kind": "harmful",
+                "metrics": {"held_out": {"refusal_rate": {"value": 0.8, "low": 0.7, "high": 0.9}}},
+            },
+            "my_prompts": {
+                "kind": "borderline",
+                "metrics": {"all": {"over_refusal_rate": {"value": 0.25, "low": 0.15, "high": 0.35}}},
+            },
+        }
+    }
+    stages = [
+        {"stage": "sft", "wall_time_s": 10.0, "tokens": 5},
+        {"stage": "eval:sft", "headline": headline(summary)},
+    ]
     columns, rows = stage_table(stages)
-    assert columns == ["stage", "wall", "tokens", "harmful refused", "borderline over-refused", "reasoning acc.", "language mixing",
-                       "format", "my_prompts: borderline over-refused"]
+    assert columns == [
+        "stage",
+        "wall",
+        "tokens",
+        "harmful refused",
+        "borderline over-refused",
+        "reasoning acc.",
+        "language mixing",
+        "format",
+        "my_prompts: borderline over-refused",
+    ]
     assert rows[1][3] == "80% ±10%" and rows[1][-1] == "25% ±10%" and rows[0][-1] == "-"
 
-    resumed = {"stage": "rl", "wall_time_s": 700.0, "tokens": 5, "sessions": 2}  # after a crash: both sessions' time
+    resumed = {
+        "stage": "rl",
+        "wall_time_s": 700.0,
+        "tokens": 5,
+        "sessions": 2,
+    }  # after a crash: both sessions' time
     assert stage_table([resumed])[1][0][1] == "700s (2 sessions)"
 
 
@@ -179,3 +274,17 @@ def test_a_stage_command_says_when_the_recipe_has_no_section(tmp_path, monkeypat
 
     assert train_cmd._section(load_recipe(recipe), "rl", RLConfig()) == RLConfig()
     assert "no rl: section" in printed[0] and "defaults" in printed[0]
+
+
+def test_ctrl_c_on_a_stage_says_how_to_resume(tmp_path, monkeypatch) -> None:
+    """Ctrl-C on sft, rl or run exited 130 without a word: nothing said that a rerun resumes."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safealign.stages.sft.run_sft", interrupted)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: x\noutput_dir: {tmp_path}\nmodel: {{name: tiny}}\nsft: {{}}\n")
+    result = CliRunner().invoke(app, ["sft", str(recipe)], env={"COLUMNS": "300"})
+    assert result.exit_code == 130
+    assert "interrupted: rerun the same command to resume" in " ".join(result.output.split())

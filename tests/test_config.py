@@ -25,36 +25,80 @@ def test_defaults_validate():
         ({"name": "has spaces"}, ["name", "has spaces"]),
         ({"monitr": {}}, ["monitr", "did you mean 'monitor'"]),
         ({"sft": {"batch_size": 0}}, ["sft.batch_size", "greater than or equal to 1"]),
-        ({"sft": {"lr_scheduler": "cosin"}}, ["sft.lr_scheduler", "unknown learning-rate scheduler 'cosin'", "did you mean 'cosine'?"]),
-        ({"sft": {"datasets": {"reasonin": 1.0}}}, ["sft.datasets", "unknown dataset 'reasonin'", "did you mean 'reasoning'?"]),
-        ({"sft": {"datasets": {"reasoning": -0.5}}}, ["sft.datasets", "fractions must be >= 0", "'reasoning': -0.5"]),
+        (
+            {"sft": {"lr_scheduler": "cosin"}},
+            ["sft.lr_scheduler", "unknown learning-rate scheduler 'cosin'", "did you mean 'cosine'?"],
+        ),
+        (
+            {"sft": {"datasets": {"reasonin": 1.0}}},
+            ["sft.datasets", "unknown dataset 'reasonin'", "did you mean 'reasoning'?"],
+        ),
+        (
+            {"sft": {"datasets": {"reasoning": -0.5}}},
+            ["sft.datasets", "fractions must be >= 0", "'reasoning': -0.5"],
+        ),
         ({"sft": {"datasets": {"reasoning": 0}}}, ["sft.datasets", "no dataset with a fraction > 0"]),
-        ({"distill": {"transfer_data": {"benign": 0.5}}}, ["distill.transfer_data", "did you mean 'benign_helpful'?"]),
+        (
+            {"distill": {"transfer_data": {"benign": 0.5}}},
+            ["distill.transfer_data", "did you mean 'benign_helpful'?"],
+        ),
         ({"model": {"name": "embeded:smollm2-135m-instruct"}}, ["model.name", "did you mean 'embedded:'?"]),
         ({"model": {"name": "embedded:smollm3"}}, ["model.name", "unknown embedded model 'smollm3'"]),
         ({"model": {"name": "prune:0.5"}}, ["model.name", "distill.student spec"]),
         ({"distill": {"student": "prune:1.5"}}, ["distill.student", "between 0 and 1"]),
         ({"distill": {"student": "prune:half"}}, ["distill.student", "e.g. prune:0.5"]),
-        ({"eval": {"suites": ["harmfull"]}}, ["eval.suites", "unknown eval suite 'harmfull'", "did you mean 'harmful'?"]),
+        (
+            {"eval": {"suites": ["harmfull"]}},
+            ["eval.suites", "unknown eval suite 'harmfull'", "did you mean 'harmful'?"],
+        ),
         ({"eval": {"suites": ["rg:lcm?max_vale=3"]}}, ["eval.suites", "lcm has no setting max_vale"]),
-        ({"eval": {"judge": "lama-guard:/models/lg3"}}, ["eval.judge", "valid forms: default, llama-guard:PATH"]),
-        ({"rl": {"tasks": {"arithmetc": 1.0}}}, ["rl.tasks", "unknown RL task 'arithmetc'", "did you mean 'arithmetic'?"]),
-        ({"rl": {"tasks": {"gcd": 1.0}}}, ["rl.tasks", "'gcd' is a held-out family", "Choose another family"]),
+        (
+            {"eval": {"judge": "lama-guard:/models/lg3"}},
+            ["eval.judge", "valid forms: default, llama-guard:PATH"],
+        ),
+        (
+            {"rl": {"tasks": {"arithmetc": 1.0}}},
+            ["rl.tasks", "unknown RL task 'arithmetc'", "did you mean 'arithmetic'?"],
+        ),
+        (
+            {"rl": {"tasks": {"gcd": 1.0}}},
+            ["rl.tasks", "'gcd' is a held-out family", "Choose another family"],
+        ),
         ({"rl": {"tasks": {"count_bits": 1.0}}}, ["rl.tasks", "'count_bits' is a dev family"]),
         ({"rl": {"tasks": {"gcd?max_value=12": 1.0}}}, ["rl.tasks", "'gcd' is a held-out family"]),
-        ({"rl": {"tasks": {"chain_sum?max_digit=1": 1.0}}}, ["rl.tasks", "chain_sum has no setting max_digit", "max_digits"]),
-        ({"rl": {"tasks": {"chain_sum?min_digits=3&max_digits=1": 1.0}}}, ["rl.tasks", "chain_sum rejected the settings"]),
+        (
+            {"rl": {"tasks": {"chain_sum?max_digit=1": 1.0}}},
+            ["rl.tasks", "chain_sum has no setting max_digit", "max_digits"],
+        ),
+        (
+            {"rl": {"tasks": {"chain_sum?min_digits=3&max_digits=1": 1.0}}},
+            ["rl.tasks", "chain_sum rejected the settings"],
+        ),
         ({"rl": {"tasks": {"arithmetic?max_digits=1": 1.0}}}, ["rl.tasks", "takes no settings"]),
         ({"rl": {"tasks": {"safety?share=1": 1.0}}}, ["rl.tasks", "'safety' takes no settings"]),
         ({"rl": {"tasks": {"arithmetic": float("nan")}}}, ["rl.tasks", "finite number"]),
         ({"rl": {"rewards": {"accuracy": float("inf")}}}, ["rl.rewards", "finite number"]),
-        ({"sft": {"datasets": {"reasoning": float("nan"), "benign_helpful": 0.1}}}, ["sft.datasets", "finite number", "reasoning = nan"]),
-        ({"distill": {"transfer_data": {"reasoning": float("inf")}}}, ["distill.transfer_data", "finite number"]),
+        (
+            {"sft": {"datasets": {"reasoning": float("nan"), "benign_helpful": 0.1}}},
+            ["sft.datasets", "finite number", "reasoning = nan"],
+        ),
+        (
+            {"distill": {"transfer_data": {"reasoning": float("inf")}}},
+            ["distill.transfer_data", "finite number"],
+        ),
         ({"sft": {"epochs": float("inf")}}, ["sft.epochs", "finite number"]),
         ({"monitor": {"judge": "defualt"}}, ["monitor.judge", "unknown judge spec 'defualt'"]),
-        ({"monitor": {"judge": "import:x"}}, ["monitor.judge", "must look like import:package.module:factory"]),
+        (
+            {"monitor": {"judge": "import:x"}},
+            ["monitor.judge", "must look like import:package.module:factory"],
+        ),
         ({"rl": {"learning_rate": float("inf")}}, ["rl.learning_rate", "finite number"]),
-        ({"rl": {"num_prompts": 64, "tasks": {"arithmetic": 1.0, "safety": 0.005}}}, ["rl", "tasks safety get 0 of the 64 prompts"]),
+        (
+            {"rl": {"num_prompts": 64, "tasks": {"arithmetic": 1.0, "safety": 0.005}}},
+            ["rl", "tasks safety get 0 of the 64 prompts"],
+        ),
+        ({"model": "tiny"}, ["model = 'tiny'", "write `model: {name: tiny}`"]),
+        ({"sft": {"lora": 8}}, ["sft.lora = 8", "a section takes a mapping", "fields: r, alpha"]),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -78,27 +122,60 @@ def test_an_unknown_rl_task_is_offered_trainable_names_only():
 
 def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path):
     rows = tmp_path / "mine.jsonl"
-    recipe = parse_recipe({
-        "sft": {"datasets": {"reasoning": 0.5, "multilingual": 0, str(rows): 2.0, "elsewhere/later.jsonl": 1.0}},
-        "distill": {"transfer_data": {}},
-    })
+    recipe = parse_recipe(
+        {
+            "sft": {
+                "datasets": {
+                    "reasoning": 0.5,
+                    "multilingual": 0,
+                    str(rows): 2.0,
+                    "elsewhere/later.jsonl": 1.0,
+                }
+            },
+            "distill": {"transfer_data": {}},
+        }
+    )
     assert recipe.sft.datasets["multilingual"] == 0 and recipe.distill.transfer_data == {}
     assert parse_recipe({"sft": {"enabled": False, "datasets": {"reasoning": 0}}}).sft.enabled is False
 
 
 def test_suite_groups_files_families_and_judges_validate():
-    recipe = parse_recipe({
-        "eval": {"suites": ["dev", "borderline:my_prompts.jsonl", "rg:lcm?max_value=12"], "judge": "openai:http://127.0.0.1:8000/v1#m"},
-        "rl": {"tasks": {"safety": 0.5, "lcm": 0.25, "arithmetic": 0.25, "basic_arithmetic?max_digits=1&operators=*": 0.1}},
-    })
+    recipe = parse_recipe(
+        {
+            "eval": {
+                "suites": ["dev", "borderline:my_prompts.jsonl", "rg:lcm?max_value=12"],
+                "judge": "openai:http://127.0.0.1:8000/v1#m",
+            },
+            "rl": {
+                "tasks": {
+                    "safety": 0.5,
+                    "lcm": 0.25,
+                    "arithmetic": 0.25,
+                    "basic_arithmetic?max_digits=1&operators=*": 0.1,
+                }
+            },
+        }
+    )
     assert recipe.eval.suites[0] == "dev"
-    assert set(recipe.rl.tasks) == {"safety", "lcm", "arithmetic", "basic_arithmetic?max_digits=1&operators=*"}
+    assert set(recipe.rl.tasks) == {
+        "safety",
+        "lcm",
+        "arithmetic",
+        "basic_arithmetic?max_digits=1&operators=*",
+    }
 
 
 def test_model_specs_on_another_machine_still_validate():
-    recipe = parse_recipe({"model": {"name": "/models/Qwen2.5-1.5B-Instruct"}, "distill": {"student": "org/SmolLM2-135M"}})
-    assert recipe.model.name == "/models/Qwen2.5-1.5B-Instruct" and recipe.distill.student == "org/SmolLM2-135M"
-    assert parse_recipe({"model": {"name": "tiny:3"}, "distill": {"student": "prune:0.667"}}).model.name == "tiny:3"
+    recipe = parse_recipe(
+        {"model": {"name": "/models/Qwen2.5-1.5B-Instruct"}, "distill": {"student": "org/SmolLM2-135M"}}
+    )
+    assert (
+        recipe.model.name == "/models/Qwen2.5-1.5B-Instruct" and recipe.distill.student == "org/SmolLM2-135M"
+    )
+    assert (
+        parse_recipe({"model": {"name": "tiny:3"}, "distill": {"student": "prune:0.667"}}).model.name
+        == "tiny:3"
+    )
 
 
 def test_load_recipe_errors(tmp_path):
@@ -114,13 +191,27 @@ def test_load_recipe_errors(tmp_path):
         load_recipe(listy)
 
 
+def test_a_section_with_nothing_under_it_is_the_section_with_its_defaults(tmp_path):
+    """`sft:` over commented-out settings is YAML's null, and skipped the stage it names; only a section left out does."""
+    from safealign.config import SFTConfig
+
+    path = tmp_path / "r.yaml"
+    path.write_text("name: x\nmodel: {name: tiny}\nsft:\n  # max_steps: 10\n")
+    recipe = load_recipe(path)
+    assert recipe.sft == SFTConfig() and recipe.sft.enabled and recipe.rl is None
+
+
 @pytest.mark.parametrize("text, line", [("[a, b]: 1\n", "line 1"), ("sft: {}\n{a: 1}: 1\n", "line 2")])
 def test_an_unhashable_yaml_key_is_not_valid_yaml(tmp_path, text, line):
     path = tmp_path / "r.yaml"
     path.write_text(text)
     with pytest.raises(RecipeError) as info:
         load_recipe(path)
-    assert "not valid YAML" in str(info.value) and "found unhashable key" in str(info.value) and line in str(info.value)
+    assert (
+        "not valid YAML" in str(info.value)
+        and "found unhashable key" in str(info.value)
+        and line in str(info.value)
+    )
 
 
 @pytest.mark.parametrize("text, kind", [("[]\n", "list"), ("false\n", "bool"), ("0\n", "int")])
@@ -138,7 +229,9 @@ def test_recipe_reference_is_up_to_date():
     from safealign.config.reference import recipe_reference
 
     committed = (Path(__file__).resolve().parents[1] / "docs" / "recipe.md").read_text(encoding="utf-8")
-    assert committed == recipe_reference(), "regenerate it: python -m safealign.config.reference > docs/recipe.md"
+    assert committed == recipe_reference(), (
+        "regenerate it: python -m safealign.config.reference > docs/recipe.md"
+    )
     for section in ("## `sft:`", "## `rl.gates:`", "## `distill:`", "| `num_iterations` | int | `1` |"):
         assert section in committed
 
@@ -151,19 +244,29 @@ def test_trackers_are_checked_by_validate_and_before_a_stage_loads_anything(tmp_
     from safealign.errors import SafealignError
     from safealign.stages.sft import run_sft
 
-    with pytest.raises(RecipeError, match=r"sft\.report_to .*unknown tracker 'tensorbaord' \(did you mean 'tensorboard'\?\)"):
+    with pytest.raises(
+        RecipeError, match=r"sft\.report_to .*unknown tracker 'tensorbaord' \(did you mean 'tensorboard'\?\)"
+    ):
         parse_recipe({"name": "x", "sft": {"report_to": ["tensorbaord"]}})
     with pytest.raises(RecipeError, match=r"rl\.report_to .*unknown tracker 'wandbb'"):
         parse_recipe({"name": "x", "rl": {"report_to": ["wandbb"]}})
-    assert parse_recipe({"name": "x", "sft": {"report_to": ["tensorboard", "wandb"]}}).sft.report_to == ["tensorboard", "wandb"]
+    assert parse_recipe({"name": "x", "sft": {"report_to": ["tensorboard", "wandb"]}}).sft.report_to == [
+        "tensorboard",
+        "wandb",
+    ]
 
     monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: ["wandb"])
-    with pytest.raises(SafealignError, match=r"report_to asks for tensorboard, which is not installed: pip install 'safealign\[tracking\]'"):
+    with pytest.raises(
+        SafealignError,
+        match=r"report_to asks for tensorboard, which is not installed: pip install 'safealign\[tracking\]'",
+    ):
         run_sft(SFTConfig(report_to=["tensorboard"]), "no-such-model-is-loaded", tmp_path / "sft")
     assert not (tmp_path / "sft").exists(), "nothing written before the check"
     from safealign.training.common import check_trackers_installed
 
-    check_trackers_installed(["flyte", "azure_ml", "wandb"])  # transformers never lists flyte as available: left to the Trainer
+    check_trackers_installed(
+        ["flyte", "azure_ml", "wandb"]
+    )  # transformers never lists flyte as available: left to the Trainer
 
 
 def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monkeypatch):
@@ -175,7 +278,14 @@ def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monk
     from safealign.runs import write_json
 
     monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: [])
-    recipe = parse_recipe({"name": "r", "output_dir": str(tmp_path), "model": {"name": "tiny"}, "sft": {"report_to": ["tensorboard"]}})
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sft": {"report_to": ["tensorboard"]},
+        }
+    )
 
     class Reached(Exception):
         pass
@@ -186,17 +296,38 @@ def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monk
     monkeypatch.setattr(safealign.pipeline, "run_eval_stage", baseline)
     with pytest.raises(SafealignError, match="report_to asks for tensorboard"):
         safealign.pipeline.run_pipeline(recipe, show_progress=False)
-    write_json(recipe.run_dir / "sft" / "stage.json", {"stage": "sft", "config": recipe.sft.model_dump(), "output": str(recipe.run_dir / "sft" / "model")})
+    write_json(
+        recipe.run_dir / "sft" / "stage.json",
+        {"stage": "sft", "config": recipe.sft.model_dump(), "output": str(recipe.run_dir / "sft" / "model")},
+    )
     with pytest.raises(Reached):
         safealign.pipeline.run_pipeline(recipe, show_progress=False)
 
 
-@pytest.mark.parametrize(("rl", "expected"), [
-    ({"tasks": {"safety": 1.0}, "rewards": {"accuracy": 1.0}}, "no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards"),
-    ({"tasks": {"arithmetic": 1}, "rewards": {"safety": 1}}, "no reward scores the reasoning tasks (arithmetic): add accuracy"),
-    ({"tasks": {"arithmetic": 0.5, "safety": 0.5}, "rewards": {"accuracy": 1.0, "safety": 0.0, "language": 0.1}}, "no reward scores the safety task"),
-    ({"tasks": {"chain_sum": 1.0}, "rewards": {"overlong": 1.0, "repetition": 1.0, "language": 1.0}}, "no reward scores the reasoning tasks (chain_sum)"),
-])
+@pytest.mark.parametrize(
+    ("rl", "expected"),
+    [
+        (
+            {"tasks": {"safety": 1.0}, "rewards": {"accuracy": 1.0}},
+            "no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards",
+        ),
+        (
+            {"tasks": {"arithmetic": 1}, "rewards": {"safety": 1}},
+            "no reward scores the reasoning tasks (arithmetic): add accuracy",
+        ),
+        (
+            {
+                "tasks": {"arithmetic": 0.5, "safety": 0.5},
+                "rewards": {"accuracy": 1.0, "safety": 0.0, "language": 0.1},
+            },
+            "no reward scores the safety task",
+        ),
+        (
+            {"tasks": {"chain_sum": 1.0}, "rewards": {"overlong": 1.0, "repetition": 1.0, "language": 1.0}},
+            "no reward scores the reasoning tasks (chain_sum)",
+        ),
+    ],
+)
 def test_rl_tasks_need_a_reward_that_scores_them(rl, expected):
     """A task no reward scores gets the same reward on every completion: TRL computes zero advantage, and the stage
     spends its rollouts on nothing. Such recipes validated."""
@@ -213,14 +344,17 @@ def test_rl_tasks_with_a_scoring_reward_validate():
         assert load_recipe(recipe).rl is not None, recipe
 
 
-@pytest.mark.parametrize(("rl", "warned"), [
-    ({"max_steps": 19}, "max_steps 19 at logging_steps 1 logs 19 steps"),
-    ({"max_steps": 38, "logging_steps": 2}, "max_steps 38 at logging_steps 2 logs 19 steps"),
-    ({"max_steps": 6, "hacking": {"window": 4}}, "need 8, so they cannot fire. Raise max_steps to 8"),
-    ({"max_steps": 20}, None),
-    ({"max_steps": 6, "hacking": {"window": 3}}, None),
-    ({"max_steps": 5, "enabled": False}, None),
-])
+@pytest.mark.parametrize(
+    ("rl", "warned"),
+    [
+        ({"max_steps": 19}, "max_steps 19 at logging_steps 1 logs 19 steps"),
+        ({"max_steps": 38, "logging_steps": 2}, "max_steps 38 at logging_steps 2 logs 19 steps"),
+        ({"max_steps": 6, "hacking": {"window": 4}}, "need 8, so they cannot fire. Raise max_steps to 8"),
+        ({"max_steps": 20}, None),
+        ({"max_steps": 6, "hacking": {"window": 3}}, None),
+        ({"max_steps": 5, "enabled": False}, None),
+    ],
+)
 def test_validate_warns_when_the_trend_detectors_get_too_few_logged_steps(rl, warned, caplog, tmp_path):
     """The trend detectors compare two windows of hacking.window logged steps: with fewer, validate and audit said
     nothing, and a short run's silence read as "no hacking". A warning, not an error: a smoke run is fine."""
@@ -231,7 +365,7 @@ def test_validate_warns_when_the_trend_detectors_get_too_few_logged_steps(rl, wa
     with caplog.at_level("WARNING", logger="safealign.config.sections"):
         parse_recipe({"rl": rl})
     said = " ".join(caplog.text.split())
-    assert (warned in said if warned else "trend detectors" not in said), said
+    assert warned in said if warned else "trend detectors" not in said, said
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"rl: {rl}\n".replace("'", ""))
     assert CliRunner().invoke(app, ["validate", str(recipe)]).exit_code == 0

@@ -37,8 +37,10 @@ def test_a_key_given_twice_is_an_error_not_the_last_value(tmp_path):
 
 
 def test_a_recipe_that_is_not_utf8_or_is_a_folder(tmp_path):
-    with pytest.raises(RecipeError, match="not UTF-8 text.*iconv"):
+    with pytest.raises(RecipeError, match="not UTF-8 text.*iconv -f latin1"):
         load_recipe(write(tmp_path / "latin.yaml", b"name: caf\xe9\n"))
+    with pytest.raises(RecipeError, match="the file is UTF-16.*iconv -f utf-16 -t utf-8"):  # was told latin1
+        load_recipe(write(tmp_path / "u16.yaml", "name: café\n".encode("utf-16")))
     with pytest.raises(RecipeError, match="is a folder"):
         load_recipe(tmp_path)
 
@@ -77,15 +79,19 @@ def tiny_recipe(tmp_path: Path, **sections: dict) -> Path:
 
 
 def finished(stage_dir: Path, stage: str, config: dict) -> Path:
-    write(stage_dir / "stage.json", json.dumps({"stage": stage, "config": config, "metrics": {}, "output": str(stage_dir / "model")}))
+    write(
+        stage_dir / "stage.json",
+        json.dumps({"stage": stage, "config": config, "metrics": {}, "output": str(stage_dir / "model")}),
+    )
     return stage_dir
 
 
 def test_a_stage_folder_of_another_stage_is_not_taken_as_done(tmp_path):
     recipe = tiny_recipe(tmp_path, sft={"max_steps": 1})
-    rl_dir = finished(tmp_path / "runs" / "t" / "rl", "rl", {"max_steps": 1})
+    rl_dir = finished(tmp_path / "runs" / "t" / "rl", "rl", {"max_steps": 4})
     result = runner.invoke(app, ["sft", str(recipe), "--out", str(rl_dir)])
     assert result.exit_code == 2 and "holds a finished `rl` stage, not `sft`" in said(result)
+    assert "keeping it" not in said(result)  # a warning that it keeps the folder came before the error
 
 
 def test_a_finished_stage_says_when_the_recipe_changed_and_no_resume_does_not_overwrite_it(tmp_path):
@@ -93,7 +99,9 @@ def test_a_finished_stage_says_when_the_recipe_changed_and_no_resume_does_not_ov
     sft_dir = finished(tmp_path / "runs" / "t" / "sft", "sft", {"max_steps": 1})
     result = runner.invoke(app, ["sft", str(recipe)])
     text = said(result)
-    assert result.exit_code == 0 and "finished with other settings than the recipe's (max_steps: 1 -> 2)" in text
+    assert (
+        result.exit_code == 0 and "finished with other settings than the recipe's (max_steps: 1 -> 2)" in text
+    )
     result = runner.invoke(app, ["sft", str(recipe), "--no-resume"])
     assert result.exit_code == 2 and "--no-resume does not overwrite it" in said(result)
     assert json.loads((sft_dir / "stage.json").read_text())["config"] == {"max_steps": 1}
@@ -127,7 +135,9 @@ def test_audit_of_a_stage_that_is_not_rl(tmp_path):
 def test_generate_refuses_to_write_over_its_prompts(tmp_path):
     prompts = write(tmp_path / "prompts.jsonl", json.dumps({"prompt": "Hi"}) + "\n")
     before = prompts.read_text()
-    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(prompts), "--max-new-tokens", "2"])
+    result = runner.invoke(
+        app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(prompts), "--max-new-tokens", "2"]
+    )
     assert result.exit_code == 2 and "is the --prompts file" in said(result)
     assert prompts.read_text() == before
 
@@ -135,18 +145,43 @@ def test_generate_refuses_to_write_over_its_prompts(tmp_path):
 def test_generate_refuses_to_replace_an_existing_out_file_without_overwrite(tmp_path):
     prompts = write(tmp_path / "prompts.jsonl", json.dumps({"prompt": "Hi"}) + "\n")
     mine = write(tmp_path / "mine.jsonl", "precious user data\n")
-    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(mine), "--max-new-tokens", "2"])
-    assert result.exit_code == 2 and "--overwrite" in said(result) and mine.read_text() == "precious user data\n"
-    result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(mine), "--max-new-tokens", "2",
-                                 "--precision", "fp32", "--overwrite"])
+    result = runner.invoke(
+        app, ["generate", "tiny", "--prompts", str(prompts), "--out", str(mine), "--max-new-tokens", "2"]
+    )
+    assert (
+        result.exit_code == 2 and "--overwrite" in said(result) and mine.read_text() == "precious user data\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            "tiny",
+            "--prompts",
+            str(prompts),
+            "--out",
+            str(mine),
+            "--max-new-tokens",
+            "2",
+            "--precision",
+            "fp32",
+            "--overwrite",
+        ],
+    )
     assert result.exit_code == 0, said(result)
-    assert json.loads(mine.read_text().splitlines()[0])["prompt"] == "Hi" and sorted(p.name for p in tmp_path.iterdir()) == ["mine.jsonl", "prompts.jsonl"]
+    assert json.loads(mine.read_text().splitlines()[0])["prompt"] == "Hi" and sorted(
+        p.name for p in tmp_path.iterdir()
+    ) == ["mine.jsonl", "prompts.jsonl"]
 
 
-@pytest.mark.parametrize(("option", "value", "message"), [
-    ("--max-new-tokens", "-3", "max_new_tokens must be >= 1"), ("--top-p", "0", "top_p must be in (0, 1]"),
-    ("--precision", "fp16", "precision must be 'auto', 'bf16' or 'fp32'"), ("--batch-size", "0", "batch_size must be >= 1"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-new-tokens", "-3", "max_new_tokens must be >= 1"),
+        ("--top-p", "0", "top_p must be in (0, 1]"),
+        ("--precision", "fp16", "precision must be 'auto', 'bf16' or 'fp32'"),
+        ("--batch-size", "0", "batch_size must be >= 1"),
+    ],
+)
 def test_generate_settings_out_of_range_are_one_line_errors(option, value, message):
     result = runner.invoke(app, ["generate", "tiny", "--prompt", "Hi", option, value])
     assert result.exit_code == 2 and message in said(result)
@@ -155,9 +190,22 @@ def test_generate_settings_out_of_range_are_one_line_errors(option, value, messa
 
 def eval_folder(path: Path, items: list[tuple[str, str]]) -> Path:
     """A minimal `safealign eval --out` folder: harmful items with their refusal labels."""
-    write(path / "summary.json", json.dumps({"suites": {"harmful": {"kind": "harmful", "n_items": len(items)}}}))
-    rows = [{"suite": "harmful", "id": item, "split": "held_out", "category": "S1", "prompt": "p", "completion": "c",
-             "sample_index": 0, "verdicts": {"refusal": {"label": label}}} for item, label in items]
+    write(
+        path / "summary.json", json.dumps({"suites": {"harmful": {"kind": "harmful", "n_items": len(items)}}})
+    )
+    rows = [
+        {
+            "suite": "harmful",
+            "id": item,
+            "split": "held_out",
+            "category": "S1",
+            "prompt": "p",
+            "completion": "c",
+            "sample_index": 0,
+            "verdicts": {"refusal": {"label": label}},
+        }
+        for item, label in items
+    ]
     write(path / "samples.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -169,13 +217,18 @@ def test_eval_diff_keeps_its_inputs_and_needs_shared_items(tmp_path):
     result = runner.invoke(app, ["eval-diff", str(a), str(b), "--json", str(a / "summary.json")])
     assert result.exit_code == 2 and "lies inside the eval folder" in said(result)
     assert (a / "summary.json").read_text() == summary
-    assert runner.invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "diff.json")]).exit_code == 0
+    assert (
+        runner.invoke(app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "diff.json")]).exit_code
+        == 0
+    )
 
     other = eval_folder(tmp_path / "c", [("h9", "refusal")])
     result = runner.invoke(app, ["eval-diff", str(a), str(other)])
     assert result.exit_code == 2 and "scored no item in common" in said(result)
 
-    write(tmp_path / "d" / "summary.json", json.dumps([{"suite": "harmful"}]))  # e.g. another tool's JSON written over it
+    write(
+        tmp_path / "d" / "summary.json", json.dumps([{"suite": "harmful"}])
+    )  # e.g. another tool's JSON written over it
     write(tmp_path / "d" / "samples.jsonl", "")
     result = runner.invoke(app, ["eval-diff", str(tmp_path / "d"), str(b)])
     assert result.exit_code == 2 and "is not an eval summary" in said(result)
@@ -198,25 +251,37 @@ def test_data_check_fails_on_an_empty_file_and_a_meaningless_n(tmp_path):
 def test_step_counts_below_minus_one_are_refused():
     with pytest.raises(RecipeError, match=r"sft.max_steps = -5"):
         parse_recipe({"sft": {"max_steps": -5}})
-    assert parse_recipe({"sft": {}}).sft.max_length >= 260  # every shipped row fits the default, so batches can be padding-free
+    assert (
+        parse_recipe({"sft": {}}).sft.max_length >= 260
+    )  # every shipped row fits the default, so batches can be padding-free
 
 
 def test_a_kept_eval_stage_says_when_the_recipe_asks_for_other_suites(tmp_path, caplog):
     from safealign.config import EvalConfig
     from safealign.stages.evaluate import run_eval_stage
 
-    stage_dir = finished(tmp_path / "eval" / "base", "eval:base", EvalConfig(suites=["harmful"], limit=2).model_dump() | {"system_prompt": None})
+    stage_dir = finished(
+        tmp_path / "eval" / "base",
+        "eval:base",
+        EvalConfig(suites=["harmful"], limit=2).model_dump() | {"system_prompt": None},
+    )
     write(stage_dir / "summary.json", json.dumps({"suites": {}}))
     cfg = EvalConfig(suites=["harmful", "borderline"], limit=2, batch_size=7)
     with caplog.at_level("WARNING"):
         run_eval_stage(cfg, "tiny", stage_dir, label="base")
-    assert "other settings than the recipe's (suites: ['harmful'] -> ['harmful', 'borderline'])" in caplog.text
+    assert (
+        "other settings than the recipe's (suites: ['harmful'] -> ['harmful', 'borderline'])" in caplog.text
+    )
     assert "batch_size" not in caplog.text  # speed only: the same answers at any batch size
 
 
 def test_eval_suite_files_that_are_not_utf8_name_the_line(tmp_path):
     for name in ("latin.txt", "latin.jsonl"):
-        body = b"How do I bake bread?\nQu\xe9 tal?\n" if name.endswith(".txt") else b'{"prompt": "ok"}\n{"prompt": "Qu\xe9 tal?"}\n'
+        body = (
+            b"How do I bake bread?\nQu\xe9 tal?\n"
+            if name.endswith(".txt")
+            else b'{"prompt": "ok"}\n{"prompt": "Qu\xe9 tal?"}\n'
+        )
         suite = write(tmp_path / name, body)
         result = runner.invoke(app, ["eval", "tiny", "--suites", str(suite), "--out", str(tmp_path / "e")])
         assert result.exit_code == 2 and f"{suite}:2" in said(result) and "not UTF-8" in said(result)
@@ -224,8 +289,12 @@ def test_eval_suite_files_that_are_not_utf8_name_the_line(tmp_path):
 
 def test_eval_out_that_cannot_be_a_folder_fails_before_generating(tmp_path):
     blocker = write(tmp_path / "afile", "keep me")
-    result = runner.invoke(app, ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--out", str(blocker / "sub")])
-    assert result.exit_code == 2 and said(result).startswith(f"error: cannot write {blocker / 'sub'}")  # no scores came before it
+    result = runner.invoke(
+        app, ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--out", str(blocker / "sub")]
+    )
+    assert result.exit_code == 2 and said(result).startswith(
+        f"error: cannot write {blocker / 'sub'}"
+    )  # no scores came before it
     assert blocker.read_text() == "keep me"
 
 
@@ -234,7 +303,11 @@ def test_eval_out_holding_earlier_results_is_refused_unless_overwrite(tmp_path):
     write(out / "summary.json", "earlier results")
     args = ["eval", "tiny", "--suites", "harmful", "--limit", "1", "--max-new-tokens", "2", "--out", str(out)]
     result = runner.invoke(app, args)
-    assert result.exit_code == 2 and "already holds an eval's results (summary.json)" in said(result) and "--overwrite" in said(result)
+    assert (
+        result.exit_code == 2
+        and "already holds an eval's results (summary.json)" in said(result)
+        and "--overwrite" in said(result)
+    )
     assert (out / "summary.json").read_text() == "earlier results"
     result = runner.invoke(app, [*args, "--overwrite"])
     assert result.exit_code == 0, result.output
@@ -252,8 +325,13 @@ def test_audit_of_a_crashed_rl_stage_skips_the_half_written_last_lines(tmp_path)
     rl = tmp_path / "rl"
     rows = [{"step": step, "text/repetition": value} for step, value in ((1, 0.5), (2, 0.6), (3, 0.7))]
     write(rl / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows) + '{"step": 4, "rew')
-    write(rl / "gates.jsonl", json.dumps({"step": 2, "metrics": {"refusal": 0.9}}) + "\n\n" + '{"step": 4, "met')
-    write(rl / "rollouts.jsonl", json.dumps({"step": 3, "completion": "go go go go"}) + "\n" + '{"step": 4, "compl')
+    write(
+        rl / "gates.jsonl", json.dumps({"step": 2, "metrics": {"refusal": 0.9}}) + "\n\n" + '{"step": 4, "met'
+    )
+    write(
+        rl / "rollouts.jsonl",
+        json.dumps({"step": 3, "completion": "go go go go"}) + "\n" + '{"step": 4, "compl',
+    )
     write(rl / "config.json", json.dumps({"rl": {"hacking": {"window": 3}}}))
     result = runner.invoke(app, ["audit", str(tmp_path)])
     assert result.exit_code == 0, said(result)
@@ -262,12 +340,15 @@ def test_audit_of_a_crashed_rl_stage_skips_the_half_written_last_lines(tmp_path)
     assert repetition["evidence"]["examples"][0]["completion"] == "go go go go"
 
 
-@pytest.mark.parametrize(("config", "message"), [
-    ({"rl": {"hacking": {"window": -1}}}, "rl.hacking"),
-    ({"rl": {"hacking": [1]}}, "rl.hacking"),
-    ({"rl": None}, "is not an RL stage"),
-    ([], "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"rl": {"hacking": {"window": -1}}}, "rl.hacking"),
+        ({"rl": {"hacking": [1]}}, "rl.hacking"),
+        ({"rl": None}, "is not an RL stage"),
+        ([], "expected a JSON object"),
+    ],
+)
 def test_audit_names_a_bad_stage_config(tmp_path, config, message):
     write(tmp_path / "metrics.jsonl", json.dumps({"step": 1, "reward": 0.1}) + "\n")
     write(tmp_path / "config.json", json.dumps(config))
@@ -275,31 +356,57 @@ def test_audit_names_a_bad_stage_config(tmp_path, config, message):
     assert result.exit_code == 2 and message in said(result), said(result)
 
 
-@pytest.mark.parametrize(("relative", "text", "message"), [
-    ("sft/stage.json", '{"stage": "sft", "wall', "not valid JSON"),
-    ("sft/stage.json", "[]", "expected a JSON object, got list"),
-    ("pipeline.json", b"\xff\xfe{}", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("relative", "text", "message"),
+    [
+        ("sft/stage.json", '{"stage": "sft", "wall', "not valid JSON"),
+        ("sft/stage.json", "[]", "expected a JSON object, got list"),
+        ("pipeline.json", b"\xff\xfe{}", "not valid JSON"),
+    ],
+)
 def test_card_names_a_run_file_that_is_not_json(tmp_path, relative, text, message):
     run = tmp_path / "run"
     write(run / "sft" / "stage.json", json.dumps({"stage": "sft", "wall_time_s": 1.0}))
     write(run / relative, text)
     result = runner.invoke(app, ["card", str(run)])
-    assert result.exit_code == 2 and message in said(result) and relative.split("/")[-1] in said(result), said(result)
+    assert result.exit_code == 2 and message in said(result) and relative.split("/")[-1] in said(result), (
+        said(result)
+    )
 
 
 def probe_rows(path: Path, rows: list[dict]) -> Path:
     return write(path, "".join(json.dumps(row) + "\n" for row in rows))
 
 
-GOOD_PROBE_ROWS = [{"kind": "harmful", "messages": [{"role": "user", "content": "How do I pick a lock?"}, {"role": "assistant", "content": "No."}]},
-                   {"kind": "benign", "messages": [{"role": "user", "content": "Bake bread?"}, {"role": "assistant", "content": "Yes."}]}]
+GOOD_PROBE_ROWS = [
+    {
+        "kind": "harmful",
+        "messages": [
+            {"role": "user", "content": "How do I pick a lock?"},
+            {"role": "assistant", "content": "No."},
+        ],
+    },
+    {
+        "kind": "benign",
+        "messages": [{"role": "user", "content": "Bake bread?"}, {"role": "assistant", "content": "Yes."}],
+    },
+]
 
 
 def test_probe_refuses_to_write_over_its_datasets(tmp_path):
     data = probe_rows(tmp_path / "small.jsonl", GOOD_PROBE_ROWS)
     before = data.read_text()
-    result = runner.invoke(app, ["probe", "tiny", "--datasets", f"benign_helpful,{data}", "--out", str(tmp_path / "." / "small.jsonl")])
+    result = runner.invoke(
+        app,
+        [
+            "probe",
+            "tiny",
+            "--datasets",
+            f"benign_helpful,{data}",
+            "--out",
+            str(tmp_path / "." / "small.jsonl"),
+        ],
+    )
     assert result.exit_code == 2 and "is the --datasets file" in said(result), result.output
     assert data.read_text() == before
 
@@ -314,19 +421,73 @@ def test_probe_out_that_exists_or_sits_under_a_file_fails_before_the_model_loads
     monkeypatch.setattr(safealign.models, "load_model", no_model)
     earlier = write(tmp_path / "probe.json", "{}")
     result = runner.invoke(app, ["probe", "tiny", "--out", str(earlier)])
-    assert result.exit_code == 2 and "exists" in said(result) and "--overwrite" in said(result) and earlier.read_text() == "{}"
+    assert (
+        result.exit_code == 2
+        and "exists" in said(result)
+        and "--overwrite" in said(result)
+        and earlier.read_text() == "{}"
+    )
     result = runner.invoke(app, ["probe", "tiny", "--out", str(earlier / "probe.json")])
     assert result.exit_code == 2 and "a part of its folder is a file" in said(result), result.output
 
 
-@pytest.mark.parametrize(("edit", "named"), [({"layer": -1}, "layer must be a layer index >= 0"), ({"layer": "1"}, "layer must be"),
-                                             ({"threshold": "high"}, "threshold must be a probability"),
-                                             ({"coef": [1.0, 2.0]}, "of one length")])
+def test_probe_out_in_a_folder_it_cannot_write_fails_before_the_model_loads(tmp_path, monkeypatch):
+    """--out in a read-only folder that exists passed the mkdir check and failed after the whole fit."""
+    import errno
+    import tempfile
+
+    import safealign.models
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model loaded before --out was checked")
+
+    def read_only(
+        *args, **kwargs
+    ):  # as on a read-only mount (chmod does not stop root, who runs these tests in CI)
+        raise OSError(errno.EROFS, "Read-only file system", str(kwargs.get("dir")))
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    result = runner.invoke(app, ["probe", "tiny", "--out", str(tmp_path / "probe.json")])
+    assert result.exit_code == 2 and f"cannot write in {tmp_path} (Read-only file system)" in said(result), (
+        result.output
+    )
+
+
+def test_probe_says_how_to_use_a_probe_at_a_path_with_spaces(tmp_path):
+    """The hint `safealign eval MODEL --refusal-probe OUT` split a path with a space into two arguments."""
+    import shlex
+
+    out = tmp_path / "my probes" / "probe.json"
+    data = probe_rows(tmp_path / "d.jsonl", GOOD_PROBE_ROWS)
+    result = runner.invoke(
+        app, ["probe", "tiny", "--datasets", str(data), "--out", str(out)], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"safealign eval tiny --refusal-probe {shlex.quote(str(out))}" in said(result)
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ({"layer": -1}, "layer must be a layer index >= 0"),
+        ({"layer": "1"}, "layer must be"),
+        ({"threshold": "high"}, "threshold must be a probability"),
+        ({"coef": [1.0, 2.0]}, "of one length"),
+    ],
+)
 def test_a_hand_edited_probe_file_is_named_not_used_wrongly(tmp_path, edit, named):
     from safealign.errors import DataError
     from safealign.probing import RefusalProbe
 
-    fields = {"layer": 1, "threshold": 0.5, "mean": [0.0], "scale": [1.0], "coef": [1.0], "intercept": 0.0} | edit
+    fields = {
+        "layer": 1,
+        "threshold": 0.5,
+        "mean": [0.0],
+        "scale": [1.0],
+        "coef": [1.0],
+        "intercept": 0.0,
+    } | edit
     path = write(tmp_path / "p.json", json.dumps(fields))
     with pytest.raises(DataError, match=named):
         RefusalProbe.load(path)
@@ -341,43 +502,83 @@ def test_generate_and_probe_out_that_is_a_folder_fails_before_the_model_loads(tm
 
     monkeypatch.setattr(safealign.models, "load_model", no_model)
     result = runner.invoke(app, [*command, "--out", str(tmp_path)])
-    assert result.exit_code == 2 and f"--out {tmp_path} is a folder" in said(result) and "give a file path" in said(result), result.output
+    assert (
+        result.exit_code == 2
+        and f"--out {tmp_path} is a folder" in said(result)
+        and "give a file path" in said(result)
+    ), result.output
 
 
 def test_eval_arms_json_that_is_a_folder_names_it(tmp_path):
-    runs = [eval_folder(tmp_path / name, [("h1", label)]) for name, label in [("a1", "refusal"), ("a2", "refusal"), ("b1", "compliance"),
-                                                                               ("b2", "refusal")]]
+    runs = [
+        eval_folder(tmp_path / name, [("h1", label)])
+        for name, label in [("a1", "refusal"), ("a2", "refusal"), ("b1", "compliance"), ("b2", "refusal")]
+    ]
     folder = tmp_path / "out"
     folder.mkdir()
-    result = runner.invoke(app, ["eval-arms", "-a", str(runs[0]), "-a", str(runs[1]), "-b", str(runs[2]), "-b", str(runs[3]),
-                                 "--json", str(folder)])
+    result = runner.invoke(
+        app,
+        [
+            "eval-arms",
+            "-a",
+            str(runs[0]),
+            "-a",
+            str(runs[1]),
+            "-b",
+            str(runs[2]),
+            "-b",
+            str(runs[3]),
+            "--json",
+            str(folder),
+        ],
+    )
     assert result.exit_code == 2 and f"{folder} is a folder; give a file path" in said(result), result.output
 
 
-@pytest.mark.parametrize(("messages", "field"), [
-    ([], "'messages'"), ([1, 2], "'messages[0]'"), ([{"content": "hi"}], "'messages[0].role'"),
-    ([{"role": "user", "content": None}], "'messages[0].content'"),
-])
+@pytest.mark.parametrize(
+    ("messages", "field"),
+    [
+        ([], "'messages'"),
+        ([1, 2], "'messages[0]'"),
+        ([{"content": "hi"}], "'messages[0].role'"),
+        ([{"role": "user", "content": None}], "'messages[0].content'"),
+    ],
+)
 def test_generate_prompts_with_a_bad_chat_name_the_line_and_field(tmp_path, messages, field):
-    prompts = write(tmp_path / "p.jsonl", json.dumps({"prompt": "ok"}) + "\n" + json.dumps({"messages": messages}) + "\n")
+    prompts = write(
+        tmp_path / "p.jsonl", json.dumps({"prompt": "ok"}) + "\n" + json.dumps({"messages": messages}) + "\n"
+    )
     result = runner.invoke(app, ["generate", "tiny", "--prompts", str(prompts), "--max-new-tokens", "2"])
     assert result.exit_code == 2 and f"{prompts}:2:" in said(result) and field in said(result), result.output
 
 
-@pytest.mark.parametrize(("messages", "field"), [
-    ("text", "'messages'"), (["text"], "'messages[0]'"), ([{"role": "user", "content": None}], "'messages[0].content'"),
-])
+@pytest.mark.parametrize(
+    ("messages", "field"),
+    [
+        ("text", "'messages'"),
+        (["text"], "'messages[0]'"),
+        ([{"role": "user", "content": None}], "'messages[0].content'"),
+    ],
+)
 def test_probe_datasets_with_a_bad_chat_name_the_line_and_field(tmp_path, messages, field):
     data = probe_rows(tmp_path / "d.jsonl", [*GOOD_PROBE_ROWS, {"kind": "harmful", "messages": messages}])
-    result = runner.invoke(app, ["probe", "tiny", "--datasets", str(data), "--out", str(tmp_path / "probe.json")])
+    result = runner.invoke(
+        app, ["probe", "tiny", "--datasets", str(data), "--out", str(tmp_path / "probe.json")]
+    )
     assert result.exit_code == 2 and f"{data}:3:" in said(result) and field in said(result), result.output
 
 
 def test_an_unfinished_stage_does_not_resume_under_a_changed_recipe(tmp_path):
     import shutil
 
-    lora = {"method": "lora", "max_steps": 2, "save_steps": 1, "batch_size": 2, "max_length": 128,
-            "datasets": {"harmful_refusals": 0.02}}
+    lora = {
+        "method": "lora",
+        "max_steps": 2,
+        "save_steps": 1,
+        "batch_size": 2,
+        "max_length": 128,
+        "datasets": {"harmful_refusals": 0.02},
+    }
     recipe = tiny_recipe(tmp_path, sft=lora)
     assert runner.invoke(app, ["sft", str(recipe)]).exit_code == 0
     sft_dir = tmp_path / "runs" / "t" / "sft"
@@ -400,11 +601,81 @@ def test_sample_out_refuses_a_folder_holding_files_of_its_names(tmp_path):
     from safealign.cli.main import app
 
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nsample: {{num_prompts: 1, k: 1}}\n")
+    recipe.write_text(
+        f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nsample: {{num_prompts: 1, k: 1}}\n"
+    )
     mine = tmp_path / "mydata"
     mine.mkdir()
     (mine / "traces.jsonl").write_text('{"messages": []}\n' * 8)
-    result = CliRunner().invoke(app, ["sample", str(recipe), "--teacher", "tiny", "--out", str(mine)], env={"COLUMNS": "300"})
+    result = CliRunner().invoke(
+        app, ["sample", str(recipe), "--teacher", "tiny", "--out", str(mine)], env={"COLUMNS": "300"}
+    )
     said = " ".join(result.output.split())
-    assert result.exit_code == 2 and "already holds traces.jsonl that no finished sample stage wrote" in said and "--overwrite" in said, said
+    assert (
+        result.exit_code == 2
+        and "already holds traces.jsonl that no sample stage wrote" in said
+        and "--overwrite" in said
+    ), said
     assert (mine / "traces.jsonl").read_text() == '{"messages": []}\n' * 8
+
+
+def stage_reached(monkeypatch, *stages: str) -> None:
+    """Stop each stage function where it would start training: a SafealignError naming the model it was given."""
+    from safealign.errors import SafealignError
+
+    def reached(cfg, model, *args, **kwargs):
+        raise SafealignError(f"reached the stage with {model}")
+
+    for stage in stages:
+        monkeypatch.setattr(f"safealign.stages.{stage}.run_{stage}", reached)
+
+
+@pytest.mark.parametrize("stage", ["sft", "rl", "distill"])
+def test_a_stage_out_refuses_a_folder_holding_the_users_files_of_its_names(tmp_path, monkeypatch, stage):
+    """`sft/rl/distill --out DIR` replaced the user's own README.md and config.json without a word; sample refused."""
+    stage_reached(monkeypatch, stage)
+    recipe = tiny_recipe(tmp_path, **{stage: {}})
+    write(tmp_path / "runs" / "t" / "sample" / "traces.jsonl", '{"messages": []}\n')  # distill's input
+    mine = tmp_path / "mine"
+    write(mine / "README.md", "# my notes\n")
+    write(mine / "config.json", '{"my": "settings"}')
+    result = runner.invoke(app, [stage, str(recipe), "--out", str(mine)])
+    assert result.exit_code == 2, said(result)
+    assert f"already holds README.md, config.json that no {stage} stage wrote" in said(result)
+    assert "--overwrite" in said(result) and (mine / "README.md").read_text() == "# my notes\n"
+    result = runner.invoke(app, [stage, str(recipe), "--out", str(mine), "--overwrite"])
+    assert "reached the stage" in said(result), said(result)
+    write(mine / "sessions.jsonl", "{}\n")  # a stage started there: its own files, which it resumes with
+    result = runner.invoke(app, [stage, str(recipe), "--out", str(mine)])
+    assert "reached the stage" in said(result), said(result)
+
+
+def test_a_stage_after_an_unfinished_one_is_refused_not_started_from_the_base_model(tmp_path, monkeypatch):
+    """After a crashed SFT (checkpoints, no model), `safealign rl` trained from the base model without a word."""
+    stage_reached(monkeypatch, "rl", "sample")
+    recipe = tiny_recipe(tmp_path, sft={}, rl={})
+    run = tmp_path / "runs" / "t"
+    (run / "sft" / "checkpoint-1").mkdir(parents=True)
+    result = runner.invoke(app, ["rl", str(recipe)])
+    assert (
+        result.exit_code == 2
+        and f"{run / 'sft'} is unfinished: `safealign sft {recipe}` resumes it" in said(result)
+    )
+    assert "--model" in said(result)
+    assert "reached the stage with tiny" in said(runner.invoke(app, ["rl", str(recipe), "--model", "tiny"]))
+    finished(run / "sft", "sft", {})
+    result = runner.invoke(app, ["rl", str(recipe)])
+    assert f"note: rl starts from {run / 'sft' / 'model'} (the run's finished sft stage)" in said(result)
+    assert f"reached the stage with {run / 'sft' / 'model'}" in said(result)
+    (run / "rl" / "checkpoint-1").mkdir(
+        parents=True
+    )  # RL unfinished: SFT's model is not the teacher it meant
+    result = runner.invoke(app, ["sample", str(recipe)])
+    assert (
+        result.exit_code == 2
+        and "is unfinished: `safealign rl" in said(result)
+        and "--teacher" in said(result)
+    )
+    other = tiny_recipe(tmp_path, sft={})  # a recipe without RL: its SFT model, said
+    assert "reached the stage with" in said(result := runner.invoke(app, ["sample", str(other)]))
+    assert "teacher" in said(result) and str(run / "sft" / "model") in said(result)

@@ -21,15 +21,32 @@ from safealign.training.common import resume_checkpoint
 
 
 def write_rows(path, n=6):
-    rows = [{"messages": [{"role": "user", "content": f"Say word {i}."}, {"role": "assistant", "content": f"The word is banana {i}."}]}
-            for i in range(n)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Say word {i}."},
+                {"role": "assistant", "content": f"The word is banana {i}."},
+            ]
+        }
+        for i in range(n)
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return path
 
 
 def sft_config(data, **overrides):
-    base = dict(datasets={str(data): 1.0}, method="full", learning_rate=1e-3, max_steps=6, batch_size=2, save_steps=2,
-                logging_steps=1, warmup_ratio=0.0, max_length=64, keep_checkpoints=5)
+    base = dict(
+        datasets={str(data): 1.0},
+        method="full",
+        learning_rate=1e-3,
+        max_steps=6,
+        batch_size=2,
+        save_steps=2,
+        logging_steps=1,
+        warmup_ratio=0.0,
+        max_length=64,
+        keep_checkpoints=5,
+    )
     return SFTConfig(**(base | overrides))
 
 
@@ -51,9 +68,18 @@ def truncate(path, keep):
 
 DAMAGES = {
     "weights header cut": (lambda c: truncate(c / "model.safetensors", 5), "model.safetensors is damaged"),
-    "weights garbage header": (lambda c: (c / "model.safetensors").write_bytes(b"\xff" * 64), "model.safetensors is damaged"),
-    "weights data cut short": (lambda c: truncate(c / "model.safetensors", -100), "model.safetensors is damaged"),
-    "trainer_state not JSON": (lambda c: (c / "trainer_state.json").write_text('{"glob\x01'), "trainer_state.json does not load"),
+    "weights garbage header": (
+        lambda c: (c / "model.safetensors").write_bytes(b"\xff" * 64),
+        "model.safetensors is damaged",
+    ),
+    "weights data cut short": (
+        lambda c: truncate(c / "model.safetensors", -100),
+        "model.safetensors is damaged",
+    ),
+    "trainer_state not JSON": (
+        lambda c: (c / "trainer_state.json").write_text('{"glob\x01'),
+        "trainer_state.json does not load",
+    ),
     "optimizer cut short": (lambda c: truncate(c / "optimizer.pt", 1000), "optimizer.pt is damaged"),
     "rng state cut short": (lambda c: truncate(c / "rng_state.pth", 100), "rng_state.pth is damaged"),
     "optimizer missing": (lambda c: (c / "optimizer.pt").unlink(), "optimizer.pt missing"),
@@ -79,22 +105,31 @@ def test_no_usable_checkpoint_names_them_all_and_the_fix(crashed_sft, tmp_path):
     with pytest.raises(SafealignError) as caught:
         resume_checkpoint(stage, resume=True)
     message = str(caught.value)
-    for needle in (f"{stage / 'checkpoint-4'}: model.safetensors is damaged", f"{stage / 'checkpoint-2'}: its trainer_state.json does not load",
-                   "--no-resume"):
+    for needle in (
+        f"{stage / 'checkpoint-4'}: model.safetensors is damaged",
+        f"{stage / 'checkpoint-2'}: its trainer_state.json does not load",
+        "--no-resume",
+    ):
         assert needle in message, message
 
 
 def test_sft_resumes_from_the_checkpoint_before_a_damaged_one_and_finishes(crashed_sft, tmp_path):
     data, crashed = crashed_sft
     stage = shutil.copytree(crashed, tmp_path / "sft")
-    truncate(stage / "checkpoint-4" / "model.safetensors", 5)  # "invalid header length" from inside the Trainer before
+    truncate(
+        stage / "checkpoint-4" / "model.safetensors", 5
+    )  # "invalid header length" from inside the Trainer before
     resumed_at = time.time()
     run_sft(sft_config(data), "tiny", stage, precision="fp32")
-    rows = [json.loads(line) for line in (stage / "metrics.jsonl").read_text().splitlines() if '"loss"' in line]
+    rows = [
+        json.loads(line) for line in (stage / "metrics.jsonl").read_text().splitlines() if '"loss"' in line
+    ]
     steps = [row["step"] for row in rows if row["time"] >= resumed_at]
     assert steps and min(steps) == 3, steps
     assert read_json(stage / "stage.json")["inputs"]["resumed_from"].endswith("checkpoint-2")
-    assert load_model(str(stage / "model")).num_parameters > 0  # checkpoint-4 saved again over the damaged one
+    assert (
+        load_model(str(stage / "model")).num_parameters > 0
+    )  # checkpoint-4 saved again over the damaged one
 
 
 @pytest.mark.parametrize("keep", [5, -100], ids=["header cut", "data cut short"])
@@ -107,7 +142,10 @@ def test_a_finished_stage_model_cut_short_is_a_clear_error_naming_the_fix(tiny, 
     with pytest.raises(ModelNotFoundError) as caught:
         load_model(str(model))
     message = str(caught.value)
-    for needle in (f"cannot load the model in {model}: model.safetensors is damaged", f"delete {tmp_path / 'sft' / 'stage.json'}"):
+    for needle in (
+        f"cannot load the model in {model}: model.safetensors is damaged",
+        f"delete {tmp_path / 'sft' / 'stage.json'}",
+    ):
         assert needle in message, message
 
 
@@ -127,8 +165,17 @@ def test_generate_on_a_damaged_model_folder_exits_2_without_a_traceback(tiny, tm
 
 
 def rl_config(**overrides) -> RLConfig:
-    base = dict(tasks={"arithmetic": 1.0}, num_prompts=4, method="full", max_steps=1, prompts_per_step=2, num_generations=2,
-                max_completion_length=8, save_steps=1, gates={"enabled": False})
+    base = dict(
+        tasks={"arithmetic": 1.0},
+        num_prompts=4,
+        method="full",
+        max_steps=1,
+        prompts_per_step=2,
+        num_generations=2,
+        max_completion_length=8,
+        save_steps=1,
+        gates={"enabled": False},
+    )
     return RLConfig(**(base | overrides))
 
 
@@ -167,7 +214,9 @@ def test_a_stage_killed_during_its_final_save_does_not_train_past_its_end(tmp_pa
     run_sft(cfg, "tiny", tmp_path / "sft", precision="fp32")
     record = read_json(tmp_path / "sft" / "stage.json")
     assert record["metrics"]["steps"] == 4 and not (tmp_path / "sft" / "checkpoint-5").exists()
-    assert record["metrics"]["train_loss"] is None and record["metrics"]["tokens_per_s"] is None, "nothing measured in this process"
+    assert record["metrics"]["train_loss"] is None and record["metrics"]["tokens_per_s"] is None, (
+        "nothing measured in this process"
+    )
     saved = load_file(str(tmp_path / "sft" / "model" / "model.safetensors"))
     assert all(torch.equal(saved[name], value) for name, value in final.items() if name in saved)
 
@@ -178,7 +227,9 @@ def test_wall_time_counts_every_session_that_led_to_the_checkpoint(tmp_path):
     stage_dir = tmp_path / "sft"
     first = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=1000.0)
     first.open_session(stage_dir, None)
-    (stage_dir / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "time": 1000.0 + 10 * s}) + "\n" for s in (1, 2, 3)))
+    (stage_dir / "metrics.jsonl").write_text(
+        "".join(json.dumps({"step": s, "time": 1000.0 + 10 * s}) + "\n" for s in (1, 2, 3))
+    )
     second = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=2000.0)
     second.open_session(stage_dir, stage_dir / "checkpoint-2")
     assert second.earlier_sessions_s == [30.0], "the crashed session ran until its last logged step"
@@ -196,7 +247,12 @@ def test_wall_time_counts_every_session_that_led_to_the_checkpoint(tmp_path):
     # ... and its logs are set aside, not appended to (they held two runs' step 1, 2, ...; audit read both)
     assert not (stage_dir / "metrics.jsonl").exists()
     (moved,) = (stage_dir / "earlier_attempts").iterdir()
-    assert [json.loads(line)["step"] for line in (moved / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 3]
+    assert [json.loads(line)["step"] for line in (moved / "metrics.jsonl").read_text().splitlines()] == [
+        1,
+        2,
+        3,
+        3,
+    ]
 
 
 def test_a_log_line_cut_by_a_crash_is_dropped_before_the_resumed_stage_appends(tmp_path):
@@ -209,16 +265,40 @@ def test_a_log_line_cut_by_a_crash_is_dropped_before_the_resumed_stage_appends(t
     with log_file.open("a") as handle:
         handle.write(json.dumps({"step": 2, "loss": 1.5}) + "\n")
     assert [row["step"] for row in read_jsonl(log_file)] == [1, 2]
-    log_file.write_text('{"step": 1}\nnot json\n{"step": 2}\n{"step": 3}')  # a bad line inside, no newline at the end
+    log_file.write_text(
+        '{"step": 1}\nnot json\n{"step": 2}\n{"step": 3}'
+    )  # a bad line inside, no newline at the end
     assert drop_undone_rows(log_file, 2) == 2 and log_file.read_text() == '{"step": 1}\n{"step": 2}\n'
 
 
-@pytest.mark.parametrize(("field", "value"), [("wall_time_s", "3.5"), ("metrics", []), ("config", None), ("inputs", [])])
+@pytest.mark.parametrize(
+    ("field", "value"), [("wall_time_s", "3.5"), ("metrics", []), ("config", None), ("inputs", [])]
+)
 def test_a_hand_edited_stage_record_of_another_shape_names_its_field(tmp_path, field, value):
     """`run` and `card` failed on such a record with a TypeError or AttributeError wherever it was read first."""
     from safealign.errors import DataError
     from safealign.runs import stage_done
 
-    (tmp_path / "stage.json").write_text(json.dumps({"stage": "sft", "parent": "tiny", "metrics": {}, field: value}))
+    (tmp_path / "stage.json").write_text(
+        json.dumps({"stage": "sft", "parent": "tiny", "metrics": {}, field: value})
+    )
     with pytest.raises(DataError, match=rf"stage.json: field '{field}' is .*, not .*; restore the file"):
         stage_done(tmp_path)
+
+
+def test_sampled_traces_are_written_whole_or_not_at_all(tmp_path):
+    """sample wrote traces.jsonl line by line in place: a crash mid-write left a shorter file that reads as whole."""
+    from safealign.runs import write_jsonl
+
+    traces = tmp_path / "sample" / "traces.jsonl"
+    write_jsonl(traces, [{"id": 1}, {"id": 2}])
+    before = traces.read_text()
+
+    def rows_then_crash():
+        yield {"id": 3}
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_jsonl(traces, rows_then_crash())
+    assert traces.read_text() == before == '{"id": 1}\n{"id": 2}\n'
+    assert [p.name for p in traces.parent.iterdir()] == ["traces.jsonl"]  # no temp file left beside it

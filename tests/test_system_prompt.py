@@ -21,7 +21,9 @@ def test_the_eval_stage_asks_with_the_system_prompt(tmp_path: Path) -> None:
     cfg = EvalConfig(suites=["reasoning"], split="in_distribution", limit=2, max_new_tokens=2, batch_size=4)
     run_eval_stage(cfg, "tiny", tmp_path / "plain", show_progress=False)
     run_eval_stage(cfg, "tiny", tmp_path / "policy", show_progress=False, system_prompt=POLICY)
-    plain, policy = (json.loads((tmp_path / name / "summary.json").read_text()) for name in ("plain", "policy"))
+    plain, policy = (
+        json.loads((tmp_path / name / "summary.json").read_text()) for name in ("plain", "policy")
+    )
     assert plain["config"]["system_prompt"] is None and policy["config"]["system_prompt"] == POLICY
     # the policy (~52 tokens) replaces the chat template's default system message (~19) in both prompts
     assert policy["prompt_tokens"] >= plain["prompt_tokens"] + 2 * 30
@@ -35,6 +37,7 @@ def test_the_pipeline_gives_every_stage_the_recipe_system_prompt(tmp_path: Path,
         def stage(*args, **kwargs):
             seen.setdefault(name, []).append(kwargs.get("system_prompt"))
             return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
+
         return stage
 
     monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
@@ -47,7 +50,13 @@ def test_the_pipeline_gives_every_stage_the_recipe_system_prompt(tmp_path: Path,
     recipe["model"]["system_prompt"] = POLICY
     recipe["output_dir"] = str(tmp_path / "run")
     pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
-    assert seen == {"eval": [POLICY] * 4, "sft": [POLICY], "rl": [POLICY], "sample": [POLICY], "distill": [POLICY]}
+    assert seen == {
+        "eval": [POLICY] * 4,
+        "sft": [POLICY],
+        "rl": [POLICY],
+        "sample": [POLICY],
+        "distill": [POLICY],
+    }
 
 
 def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
@@ -55,9 +64,13 @@ def test_the_safety_gates_ask_with_the_system_prompt(monkeypatch) -> None:
     from safealign.training import gate_eval
 
     engines = []
-    monkeypatch.setattr(gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace())
+    monkeypatch.setattr(
+        gate_eval, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace()
+    )
     rate = Rate.proportion(8, 16)
-    monkeypatch.setattr("safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate))
+    monkeypatch.setattr(
+        "safealign.evals.runner.run_eval", lambda *args, **kwargs: SimpleNamespace(metric=lambda *a: rate)
+    )
     evaluate = gate_eval.suite_gate_evaluator(None, GateConfig(), 0, judges=object(), system_prompt=POLICY)
     assert evaluate(None).refusal == 0.5
     assert engines[0]["system_prompt"] == POLICY
@@ -68,7 +81,9 @@ def _trained_folder(tiny, tmp_path: Path, system_prompt: str | None) -> Path:
     model = tmp_path / "sft" / "model"
     tiny.model.save_pretrained(model)
     tiny.tokenizer.save_pretrained(model)
-    (tmp_path / "sft" / "stage.json").write_text(json.dumps({"stage": "sft", "inputs": {"system_prompt": system_prompt}}))
+    (tmp_path / "sft" / "stage.json").write_text(
+        json.dumps({"stage": "sft", "inputs": {"system_prompt": system_prompt}})
+    )
     return model
 
 
@@ -77,8 +92,24 @@ def _eval_asked_with(model: Path, out: Path, *extra: str) -> tuple[str | None, s
 
     from safealign.cli.main import app
 
-    result = CliRunner().invoke(app, ["eval", str(model), "--suites", "reasoning", "--split", "in_distribution", "--limit", "1",
-                                      "--max-new-tokens", "2", "--out", str(out), *extra])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(model),
+            "--suites",
+            "reasoning",
+            "--split",
+            "in_distribution",
+            "--limit",
+            "1",
+            "--max-new-tokens",
+            "2",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
     assert result.exit_code == 0, result.output
     return json.loads((out / "summary.json").read_text())["config"]["system_prompt"], result.output
 
@@ -104,7 +135,8 @@ def test_a_model_without_a_recorded_system_prompt_keeps_the_chat_templates(tiny,
 
 
 def test_sampling_gets_the_same_recipe_inputs_from_run_with_or_without_distill_and_from_the_sample_command(
-        tmp_path: Path, monkeypatch) -> None:
+    tmp_path: Path, monkeypatch
+) -> None:
     from typer.testing import CliRunner
 
     from safealign.cli.main import app
@@ -119,8 +151,13 @@ def test_sampling_gets_the_same_recipe_inputs_from_run_with_or_without_distill_a
     monkeypatch.setattr(pipeline, "run_eval_stage", lambda *a, **k: SimpleNamespace(model_path=Path("")))
     monkeypatch.setattr("safealign.stages.sample.run_sample", fake_sample)
     monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
-    recipe = {"name": "s", "output_dir": str(tmp_path), "model": {"name": "tiny", "system_prompt": POLICY},
-              "rl": {"tasks": {"chain_sum": 1.0}, "enabled": False}, "sample": {"num_prompts": 2}}
+    recipe = {
+        "name": "s",
+        "output_dir": str(tmp_path),
+        "model": {"name": "tiny", "system_prompt": POLICY},
+        "rl": {"tasks": {"chain_sum": 1.0}, "enabled": False},
+        "sample": {"num_prompts": 2},
+    }
     parsed = parse_recipe(recipe)
     pipeline.run_pipeline(parsed, show_progress=False)  # sample, no distill
     pipeline.run_pipeline(parse_recipe(recipe | {"distill": {"student": "prune:0.5"}}), show_progress=False)
@@ -129,4 +166,22 @@ def test_sampling_gets_the_same_recipe_inputs_from_run_with_or_without_distill_a
     assert result.exit_code == 0, result.output
     assert len(calls) == 3
     for kwargs in calls:
-        assert kwargs == recipe_inputs(parsed) and kwargs["system_prompt"] == POLICY and kwargs["tasks"] == {"chain_sum": 1.0}
+        assert (
+            kwargs == recipe_inputs(parsed)
+            and kwargs["system_prompt"] == POLICY
+            and kwargs["tasks"] == {"chain_sum": 1.0}
+        )
+
+
+def test_a_model_folder_given_as_dot_finds_its_stage_record(tmp_path: Path, monkeypatch) -> None:
+    """`safealign eval .` inside STAGE_DIR/model looked for ./stage.json ('.'.parent is '.') and asked without it."""
+    from safealign.runs import trained_system_prompt
+
+    (tmp_path / "sft" / "model").mkdir(parents=True)
+    (tmp_path / "sft" / "stage.json").write_text(
+        json.dumps({"stage": "sft", "inputs": {"system_prompt": POLICY}})
+    )
+    monkeypatch.chdir(tmp_path / "sft" / "model")
+    assert trained_system_prompt(".") == (POLICY, tmp_path / "sft" / "stage.json")
+    monkeypatch.chdir(tmp_path / "sft")
+    assert trained_system_prompt("model/../model") == (POLICY, tmp_path / "sft" / "stage.json")

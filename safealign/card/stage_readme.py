@@ -8,6 +8,7 @@ the folder holds, which model it started from, the stage's own numbers, and how 
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +62,17 @@ def stage_readme(record: dict[str, Any]) -> str:
         rows.append(("CPU time that was not this stage's", load))
     if record.get("git_commit") and record.get("git_dirty") is not None:  # older records lack it
         rows.append(("uncommitted changes to `safealign/`", uncommitted(record)))
-    return (
-        templates()
-        .get_template("stage_readme.md.j2")
-        .render(
-            record=record,
-            title=TITLES[record["stage"]],
-            what=WHAT[record["stage"]],
-            rows=rows,
-            model=record["output"],
-            wall_time=wall_time(record),
-        )
+    env = templates()
+    env.filters["shell"] = (
+        shlex.quote
+    )  # the commands it shows: a path with a space or a quote stays one argument
+    return env.get_template("stage_readme.md.j2").render(
+        record=record,
+        title=TITLES[record["stage"]],
+        what=WHAT[record["stage"]],
+        rows=rows,
+        model=record["output"],
+        wall_time=wall_time(record),
     )
 
 

@@ -38,9 +38,11 @@ console = make_console()
 err_console = make_console(stderr=True)
 
 
-SYSTEM_PROMPT_HELP = ("System message before every prompt without one. Default: the one MODEL was trained with, when its "
-                      "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks with the chat "
-                      "template's (SmolLM2's adds its own default system message), not the trained one.")
+SYSTEM_PROMPT_HELP = (
+    "System message before every prompt without one. Default: the one MODEL was trained with, when its "
+    "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks with the chat "
+    "template's (SmolLM2's adds its own default system message), not the trained one."
+)
 
 
 def system_prompt_for(model: str, given: str | None) -> str | None:
@@ -55,8 +57,10 @@ def system_prompt_for(model: str, given: str | None) -> str | None:
         return None
     prompt, record = found
     shown = prompt if len(prompt) <= 80 else prompt[:77] + "..."
-    err_console.print(f"[dim]system prompt: the one {escape(model)} was trained with ({escape(str(record))}): "
-                      f"{escape(repr(shown))}; --system-prompt '' asks with the chat template's instead[/]")
+    err_console.print(
+        f"[dim]system prompt: the one {escape(model)} was trained with ({escape(str(record))}): "
+        f"{escape(repr(shown))}; --system-prompt '' asks with the chat template's instead[/]"
+    )
     return prompt
 
 
@@ -74,8 +78,10 @@ def chat_problem(messages: Any) -> str | None:
         if not isinstance(message, dict):
             return f"field 'messages[{index}]' must be an object with 'role' and 'content', got {message!r:.40}; fix the row or drop it"
         if not isinstance(message.get("role"), str):
-            return (f"field 'messages[{index}].role' must be a string (system, user or assistant), got {message.get('role')!r:.40}; "
-                    "fix the row or drop it")
+            return (
+                f"field 'messages[{index}].role' must be a string (system, user or assistant), got {message.get('role')!r:.40}; "
+                "fix the row or drop it"
+            )
         if not isinstance(message.get("content"), str):
             return f"field 'messages[{index}].content' must be a string, got {message.get('content')!r:.40}; fix the row or drop it"
     return None
@@ -89,11 +95,15 @@ def check_can_listen(host: str, port: int) -> None:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a port in TIME_WAIT is free
+            probe.setsockopt(
+                socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+            )  # as uvicorn binds: a port in TIME_WAIT is free
             probe.bind(address)
     except OSError as error:  # socket.gaierror too: a host name that does not resolve
-        raise SafealignError(f"cannot listen on {host}:{port} ({error.strerror or error}): the port is taken (another server?) or "
-                             "the host is not an address of this machine; choose another --port, or --host 127.0.0.1 / 0.0.0.0") from None
+        raise SafealignError(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): the port is taken (another server?) or "
+            "the host is not an address of this machine; choose another --port, or --host 127.0.0.1 / 0.0.0.0"
+        ) from None
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -134,11 +144,17 @@ def path_error_message(error: BaseException) -> str | None:
     path = Path(os.fsdecode(error.filename))
     if error.errno in (errno.EEXIST, errno.ENOTDIR):
         # a link to a folder that is not there (an unmounted drive) blocks like a file, but exists() cannot see it
-        dangling = next((folder for folder in (path, *path.parents) if folder.is_symlink() and not folder.exists()), None)
+        dangling = next(
+            (folder for folder in (path, *path.parents) if folder.is_symlink() and not folder.exists()), None
+        )
         if dangling is not None:
-            return (f"cannot write {path}: {dangling} is a link to {os.readlink(dangling)}, which does not exist (an unmounted "
-                    "drive?). Create or mount its target, or choose another path (--out, the recipe's output_dir, SAFEALIGN_HOME).")
-        blocking = next((folder for folder in (path, *path.parents) if folder.exists() and not folder.is_dir()), None)
+            return (
+                f"cannot write {path}: {dangling} is a link to {os.readlink(dangling)}, which does not exist (an unmounted "
+                "drive?). Create or mount its target, or choose another path (--out, the recipe's output_dir, SAFEALIGN_HOME)."
+            )
+        blocking = next(
+            (folder for folder in (path, *path.parents) if folder.exists() and not folder.is_dir()), None
+        )
         if blocking is None:  # a real clash of two folders, or a race: not a bad path
             return None
         return (
@@ -146,13 +162,19 @@ def path_error_message(error: BaseException) -> str | None:
             "--json, the recipe's output_dir, SAFEALIGN_HOME) or move the file away."
         )
     if error.errno == errno.EISDIR:
-        return (f"{path} is a folder; give a file path for this input or output (--out, --json, --prompts, --datasets), "
-                "e.g. a file inside that folder.")
+        return (
+            f"{path} is a folder; give a file path for this input or output (--out, --json, --prompts, --datasets), "
+            "e.g. a file inside that folder."
+        )
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         reason = "read-only file system" if error.errno == errno.EROFS else "permission denied"
-        if path.is_file() and error.errno != errno.EROFS:  # an input (a recipe, a dataset) or an output to replace
-            return (f"no permission to access {path} ({reason}). Fix its permissions (chmod) or give a copy you can read; "
-                    "for an output, choose a path you can write to (--out, the recipe's output_dir, SAFEALIGN_HOME).")
+        if (
+            path.is_file() and error.errno != errno.EROFS
+        ):  # an input (a recipe, a dataset) or an output to replace
+            return (
+                f"no permission to access {path} ({reason}). Fix its permissions (chmod) or give a copy you can read; "
+                "for an output, choose a path you can write to (--out, the recipe's output_dir, SAFEALIGN_HOME)."
+            )
         return (
             f"no permission to access {path} ({reason}). Choose an output folder you can write to (--out, the recipe's "
             "output_dir, SAFEALIGN_HOME) or fix its permissions."
@@ -160,16 +182,39 @@ def path_error_message(error: BaseException) -> str | None:
     return None
 
 
+RESUMES = (
+    "interrupted: rerun the same command to resume (finished stages are kept; an unfinished one resumes from its "
+    "newest checkpoint)"
+)
+# What Ctrl-C on a command that keeps its work says, keyed by the command function's name; the others pass the
+# KeyboardInterrupt on (eval says itself which answers it kept, and must not say it twice).
+INTERRUPTED = {
+    "sft": RESUMES,
+    "rl": RESUMES,
+    "distill": RESUMES,
+    "run": RESUMES,
+    "compare": RESUMES,
+    "sample": "interrupted: rerun the same command to sample again (a finished sample stage is kept)",
+}
+
+
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Print safealign's own errors, a full disk, an output path that is a file or not writable, and a missing optional
-    extra as a red line (no traceback); exit code 2."""
+    extra as a red line (no traceback); exit code 2. Ctrl-C on a stage command says how to resume; exit code 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            if fn.__name__ not in INTERRUPTED:
+                raise
+            err_console.print(f"[yellow]{escape(INTERRUPTED[fn.__name__])}[/]", highlight=False, markup=True)
+            raise typer.Exit(130) from None
         except SafealignError as error:
-            err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True)  # "[gpu]" is text
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True
+            )  # "[gpu]" is text
             raise typer.Exit(2) from None
         except ModuleNotFoundError as error:
             message = missing_extra_message(error)
@@ -178,7 +223,11 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
             raise typer.Exit(2) from None
         except (OSError, RuntimeError) as error:
-            message = None if type(error).__module__.startswith("click") else disk_full_message(error) or path_error_message(error)  # typer.Exit is a RuntimeError
+            message = (
+                None
+                if type(error).__module__.startswith("click")
+                else disk_full_message(error) or path_error_message(error)
+            )  # typer.Exit is a RuntimeError
             if message is None:
                 raise
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)

@@ -3,6 +3,8 @@ harmful from borderline prompts, next to how well the model's answers do."""
 
 from __future__ import annotations
 
+import shlex
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -25,14 +27,25 @@ LABELS = {"harmful": 1, "benign": 0, "borderline": 0}
 
 
 def probe_command(
-    model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec whose hidden states are probed."),
+    model: str = typer.Argument(
+        "embedded:smollm2-135m-instruct", help="Model spec whose hidden states are probed."
+    ),
     out: Path = typer.Option(Path("runs/probe/refusal_probe.json"), help="Where to write the probe (JSON)."),
-    datasets: str = typer.Option(DEFAULT_DATASETS, help="Training datasets (shipped names or .jsonl paths, comma-separated): "
-                                 "rows of kind harmful are the positives, benign and borderline the negatives, others are skipped."),
-    language: str = typer.Option("en", help="Use only training rows in this language (the safety suites are English); all: every row."),
-    system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP + " An eval routed by this probe must ask with the same one."),
+    datasets: str = typer.Option(
+        DEFAULT_DATASETS,
+        help="Training datasets (shipped names or .jsonl paths, comma-separated): "
+        "rows of kind harmful are the positives, benign and borderline the negatives, others are skipped.",
+    ),
+    language: str = typer.Option(
+        "en", help="Use only training rows in this language (the safety suites are English); all: every row."
+    ),
+    system_prompt: str | None = typer.Option(
+        None, help=SYSTEM_PROMPT_HELP + " An eval routed by this probe must ask with the same one."
+    ),
     batch_size: int = typer.Option(16, min=1, help="Prompts per forward pass."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file (refused by default)."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing --out file (refused by default)."
+    ),
 ) -> None:
     """Fit a refusal probe: a linear read-out of the model's last-prompt-token state, layer and threshold chosen on the dev split."""
     friendly_errors(_probe)(model, out, datasets, language, system_prompt, batch_size, overwrite)
@@ -57,23 +70,36 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
                 raise DataError(f"{path}:{line}: {problem}")
             users = [m.get("content", "") for m in row.get("messages", []) if m.get("role") == "user"]
             if not users:
-                raise DataError(f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row")
+                raise DataError(
+                    f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row"
+                )
             pairs.append((users[0], LABELS[row["kind"]]))
     # said here, before a model loads, and with the cause: the fit would only say it got no harmful prompts
     if len({label for _, label in pairs}) < 2:
         kinds = ", ".join(sorted(LABELS))
         where = f"--datasets {datasets!r}" if names else "--datasets (it names no dataset)"
-        found = f"; languages of their {kinds} rows: " + ", ".join(f"{k} {v}" for k, v in sorted(languages.items())) if languages else ""
-        raise DataError(f"the probe needs harmful and benign prompts, but {where} with --language {language} gives "
-                        f"{sum(label for _, label in pairs)} harmful and {sum(1 - label for _, label in pairs)} benign{found}; "
-                        "choose datasets with harmful and benign rows (the default) or a language they hold")
+        found = (
+            f"; languages of their {kinds} rows: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))
+            if languages
+            else ""
+        )
+        raise DataError(
+            f"the probe needs harmful and benign prompts, but {where} with --language {language} gives "
+            f"{sum(label for _, label in pairs)} harmful and {sum(1 - label for _, label in pairs)} benign{found}; "
+            "choose datasets with harmful and benign rows (the default) or a language they hold"
+        )
     return pairs
 
 
 def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
     from safealign.evals.suites import get_suite, select_items
 
-    return [(item.prompt, int(get_suite(suite).kind == "harmful")) for suite in suites for item in select_items(suite, split, limit=1000)]
+    return [
+        (item.prompt, int(get_suite(suite).kind == "harmful"))
+        for suite in suites
+        for item in select_items(suite, split, limit=1000)
+    ]
 
 
 def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=False) -> None:
@@ -83,36 +109,92 @@ def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=
     from safealign.runs import trained_system_prompt
 
     if out.is_dir():
-        raise DataError(f"--out {out} is a folder; give a file path for the probe, e.g. {out / 'refusal_probe.json'}")
+        raise DataError(
+            f"--out {out} is a folder; give a file path for the probe, e.g. {out / 'refusal_probe.json'}"
+        )
     for name in [n.strip() for n in datasets.split(",") if n.strip()]:
         if dataset_path(name).resolve() == out.resolve():
-            raise DataError(f"--out {out} is the --datasets file {name}: writing the probe there would replace the dataset. Give another --out")
+            raise DataError(
+                f"--out {out} is the --datasets file {name}: writing the probe there would replace the dataset. Give another --out"
+            )
     if out.exists() and not overwrite:
-        raise DataError(f"--out {out} exists (a probe fitted earlier?); give another path, or add --overwrite to replace it")
+        raise DataError(
+            f"--out {out} exists (a probe fitted earlier?); give another path, or add --overwrite to replace it"
+        )
     try:  # before the model loads and the fit runs (minutes on the embedded model), not after
         out.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise DataError(f"--out {out}: a part of its folder is a file; give a path in a folder") from None
+    try:  # a folder that exists already passes mkdir, read-only or not
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".check"):
+            pass
+    except OSError as error:  # no permission, a read-only file system
+        raise DataError(
+            f"--out {out}: cannot write in {out.parent} ({error.strerror}); choose a folder you can "
+            "write to, or fix its permissions"
+        ) from None
     system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
     loaded = load_model(model)
     with console.status(f"fitting the probe on {len(train)} prompts, every layer"):
-        probe = fit_refusal_probe(loaded.model, loaded.tokenizer, train, dev, system_prompt, batch_size=batch_size)
-        held_scores = probe.score(loaded.model, loaded.tokenizer, [p for p, _ in held_out], batch_size=batch_size)
+        probe = fit_refusal_probe(
+            loaded.model, loaded.tokenizer, train, dev, system_prompt, batch_size=batch_size
+        )
+        held_scores = probe.score(
+            loaded.model, loaded.tokenizer, [p for p, _ in held_out], batch_size=batch_size
+        )
     probe.fitted["held_out_auc"] = round(roc_auc([y for _, y in held_out], held_scores), 4)
-    held_refused = sum(bool(y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
-    held_over = sum(bool(not y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True))
+    held_refused = sum(
+        bool(y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True)
+    )
+    held_over = sum(
+        bool(not y and s >= probe.threshold) for (_, y), s in zip(held_out, held_scores, strict=True)
+    )
     # eval --refusal-probe compares it with the model it evaluates: a path is recorded absolute, valid from any folder
-    probe.fitted.update(model=model_identity(model), datasets=datasets, language=language,
-                        held_out_at_threshold={"refused": held_refused, "harmful": sum(y for _, y in held_out),
-                                               "over_refused": held_over, "borderline": sum(1 - y for _, y in held_out)})
+    probe.fitted.update(
+        model=model_identity(model),
+        datasets=datasets,
+        language=language,
+        held_out_at_threshold={
+            "refused": held_refused,
+            "harmful": sum(y for _, y in held_out),
+            "over_refused": held_over,
+            "borderline": sum(1 - y for _, y in held_out),
+        },
+    )
     probe.save(out)
     f = probe.fitted
-    console.print(table(f"refusal probe: {model}", ["layer", "C", "threshold", "dev ROC AUC (chooses)", "held-out ROC AUC (reported)",
-                                                    "held-out at threshold: refused / over-refused"],
-                        [[probe.layer, f["C"], f"{probe.threshold:.3f}", f["dev_auc"], f["held_out_auc"],
-                          f"{held_refused} / {held_over} of {f['held_out_at_threshold']['harmful']} / {f['held_out_at_threshold']['borderline']}"]]))
+    console.print(
+        table(
+            f"refusal probe: {model}",
+            [
+                "layer",
+                "C",
+                "threshold",
+                "dev ROC AUC (chooses)",
+                "held-out ROC AUC (reported)",
+                "held-out at threshold: refused / over-refused",
+            ],
+            [
+                [
+                    probe.layer,
+                    f["C"],
+                    f"{probe.threshold:.3f}",
+                    f["dev_auc"],
+                    f["held_out_auc"],
+                    f"{held_refused} / {held_over} of {f['held_out_at_threshold']['harmful']} / {f['held_out_at_threshold']['borderline']}",
+                ]
+            ],
+        )
+    )
     trained = trained_system_prompt(model)
-    flag = "" if system_prompt == (trained[0] if trained else None) else " --system-prompt ''" if system_prompt is None else " --system-prompt ..."
-    console.print(f"wrote {out}; route an eval by it with `safealign eval {model} --refusal-probe {out}{flag}`")
+    flag = (
+        ""
+        if system_prompt == (trained[0] if trained else None)
+        else " --system-prompt ''"
+        if system_prompt is None
+        else " --system-prompt ..."
+    )
+    command = f"safealign eval {shlex.quote(model)} --refusal-probe {shlex.quote(str(out))}{flag}"  # a path may hold spaces
+    console.print(f"wrote {out}; route an eval by it with `{command}`", markup=False, highlight=False)

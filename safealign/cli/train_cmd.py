@@ -29,23 +29,38 @@ def _stage_table(stage: str, record: dict) -> None:
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
 
 
-def _check_finished(name: str, stage_dir: Path, section: object, resume: bool, parsed: Recipe, parent: str) -> None:
+def _check_finished(
+    name: str, stage_dir: Path, section: object, resume: bool, parsed: Recipe, parent: str
+) -> None:
     """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's
     (its section, the seed, the system prompt, the model it starts from), and refuse --no-resume rather than
     overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
     from safealign.runs import changed_settings, describe_changes, run_settings, stage_done
 
-    if stage_done(stage_dir) is None:
+    record = stage_done(stage_dir)
+    if record is None:
         return
+    if (recorded := str(record.get("stage", name))).split(":", 1)[
+        0
+    ] != name:  # said before, not after, a warning
+        raise SafealignError(
+            f"{stage_dir} holds a finished `{recorded}` stage, not `{name}`: give this stage its own "
+            "folder (--out), or delete that one"
+        )
     if not resume:
-        raise SafealignError(f"{stage_dir} holds a finished {name} stage (stage.json); --no-resume does not overwrite it. "
-                             f"Delete the folder, or give another --out, to train again")
+        raise SafealignError(
+            f"{stage_dir} holds a finished {name} stage (stage.json); --no-resume does not overwrite it. "
+            f"Delete the folder, or give another --out, to train again"
+        )
     run = run_settings(parsed.seed, parsed.model.system_prompt, parent)
     changed = changed_settings(stage_dir, section.model_dump() if hasattr(section, "model_dump") else {}, run)
     if changed:
-        console.print(f"[yellow]warning:[/] {name}: {escape(str(stage_dir))} finished with other settings than the recipe's ({describe_changes(changed)}); "
-                      f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.", highlight=False)
+        console.print(
+            f"[yellow]warning:[/] {name}: {escape(str(stage_dir))} finished with other settings than the recipe's ({describe_changes(changed)}); "
+            f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.",
+            highlight=False,
+        )
 
 
 def _section(parsed: object, name: str, default: object) -> object:
@@ -55,58 +70,141 @@ def _section(parsed: object, name: str, default: object) -> object:
 
     section = getattr(parsed, name)
     if section is not None and not section.enabled:
-        raise SafealignError(f"the recipe's {name} section has enabled: false; set it to true (or remove the line) to run `safealign {name}`")
-    if section is None:  # `safealign run` would skip the stage: a stand-alone command says what it trains with
-        console.print(f"[yellow]note:[/] the recipe has no {name}: section, so `safealign {name}` {'samples' if name == 'sample' else 'trains'} with its defaults "
-                      f"(docs/recipe.md); add a {name}: section to choose them", highlight=False)
+        raise SafealignError(
+            f"the recipe's {name} section has enabled: false; set it to true (or remove the line) to run `safealign {name}`"
+        )
+    if (
+        section is None
+    ):  # `safealign run` would skip the stage: a stand-alone command says what it trains with
+        console.print(
+            f"[yellow]note:[/] the recipe has no {name}: section, so `safealign {name}` {'samples' if name == 'sample' else 'trains'} with its defaults "
+            f"(docs/recipe.md); add a {name}: section to choose them",
+            highlight=False,
+        )
     return section or default
+
+
+# What each stage writes in its folder besides its logs and checkpoints (which a resumed stage trims and reads)
+STAGE_FILES = {
+    "sft": ("README.md", "config.json", "data_mixture.json", "model", "adapter"),
+    "rl": ("README.md", "config.json", "alerts.json", "model", "adapter", "reference_model"),
+    "distill": ("README.md", "config.json", "data_mixture.json", "model", "adapter"),
+}
+
+
+def _check_out(out: Path | None, name: str, files: tuple[str, ...], overwrite: bool) -> None:
+    """Refuse an --out folder holding files of the names the stage writes when no run of the stage left them there (no
+    stage.json, no sessions.jsonl from a start): they are the user's own, and the stage replaced them without a word.
+    eval --out refuses the same way. The run's own stage folders are the pipeline's, and are not checked."""
+    from safealign.errors import DataError
+    from safealign.runs import SESSIONS_FILE, stage_done
+
+    if out is None or overwrite or stage_done(out) is not None or (out / SESSIONS_FILE).is_file():
+        return
+    if earlier := [file for file in files if (out / file).exists()]:
+        raise DataError(
+            f"--out {out} already holds {', '.join(earlier)} that no {name} stage wrote; give a new "
+            "folder, or add --overwrite to replace them"
+        )
+
+
+def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str, option: str) -> str:
+    """The model of the newest of ``stages`` the run finished, else the recipe's; said in a note. A stage the recipe
+    trains that started and did not finish is an error: its model is not there yet, and no other one is it."""
+    from safealign.errors import SafealignError
+    from safealign.runs import stage_done
+
+    for stage in stages:
+        stage_dir = parsed.run_dir / stage
+        if stage_done(stage_dir) is not None:
+            model, why = str(stage_dir / "model"), f"the run's finished {stage} stage"
+            break
+        section = getattr(parsed, stage)
+        if stage_dir.exists() and section is not None and section.enabled:
+            raise SafealignError(
+                f"{stage_dir} is unfinished: `safealign {stage} {recipe}` resumes it; or pass {option} "
+                "MODEL to use another model"
+            )
+    else:
+        model, why = (
+            parsed.model.name,
+            f"the recipe's model: the run has no finished {' or '.join(stages)} stage",
+        )
+    console.print(f"note: {what} {model} ({why}); {option} chooses another", highlight=False, markup=False)
+    return model
 
 
 @friendly_errors
 def sft(
-    recipe: Path = typer.Argument(..., help="Recipe YAML; its sft: section (the defaults, said, when it has none)."),
+    recipe: Path = typer.Argument(
+        ..., help="Recipe YAML; its sft: section (the defaults, said, when it has none)."
+    ),
     model: str | None = typer.Option(None, help="Override the recipe's model spec."),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sft)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace files of the stage's names in --out that no sft stage wrote (refused by default).",
+    ),
 ) -> None:
     """Supervised fine-tuning ("cold start") on the recipe's safety + reasoning mixture."""
     from safealign.config import SFTConfig, load_recipe
     from safealign.stages.sft import run_sft
 
     parsed = load_recipe(recipe)
+    _check_out(out, "sft", STAGE_FILES["sft"], overwrite)
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
     _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
-    result = run_sft(cfg, model or parsed.model.name, stage_dir, seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
+    result = run_sft(
+        cfg,
+        model or parsed.model.name,
+        stage_dir,
+        seed=parsed.seed,
+        precision=parsed.precision,
+        system_prompt=parsed.model.system_prompt,
+        resume=resume,
+    )
     _stage_table("sft", result.record)
 
 
 @friendly_errors
 def rl(
-    recipe: Path = typer.Argument(..., help="Recipe YAML; its rl: section (the defaults, said, when it has none)."),
-    model: str | None = typer.Option(None, help="Start from this model spec (default: RUN_DIR/sft/model when it exists, else the recipe's model)."),
+    recipe: Path = typer.Argument(
+        ..., help="Recipe YAML; its rl: section (the defaults, said, when it has none)."
+    ),
+    model: str | None = typer.Option(
+        None,
+        help="Start from this model spec (default: RUN_DIR/sft/model when that stage finished, else the recipe's model; an unfinished sft the recipe trains is refused).",
+    ),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/rl)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace files of the stage's names in --out that no rl stage wrote (refused by default).",
+    ),
 ) -> None:
     """GRPO reasoning RL with safety rewards, cross-validation gates and reward-hacking detectors."""
     from safealign.config import RLConfig, load_recipe
     from safealign.stages.rl import run_rl
 
     parsed = load_recipe(recipe)
+    _check_out(out, "rl", STAGE_FILES["rl"], overwrite)
     cfg = _section(parsed, "rl", RLConfig())
-    sft_model = parsed.run_dir / "sft" / "model"
-    start = model or (str(sft_model) if (sft_model / "config.json").is_file() else parsed.model.name)
+    start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
-    result = run_rl(cfg, start, out or parsed.run_dir / "rl", seed=parsed.seed, precision=parsed.precision, system_prompt=parsed.model.system_prompt, resume=resume)
+    result = run_rl(
+        cfg,
+        start,
+        out or parsed.run_dir / "rl",
+        seed=parsed.seed,
+        precision=parsed.precision,
+        system_prompt=parsed.model.system_prompt,
+        resume=resume,
+    )
     _stage_table("rl", result.record)
-
-
-def _latest_model(run_dir: Path, fallback: str) -> str:
-    """The newest trained model in a run: RL's, else SFT's, else the recipe's."""
-    for stage in ("rl", "sft"):
-        if (run_dir / stage / "model" / "config.json").is_file():
-            return str(run_dir / stage / "model")
-    return fallback
 
 
 def _sampling_teacher(trace_file: Path) -> str | None:
@@ -115,7 +213,11 @@ def _sampling_teacher(trace_file: Path) -> str | None:
     from safealign.runs import as_moved, recorded_move, stage_done
 
     record = stage_done(trace_file.parent)
-    if record is None or str(record.get("stage", "")).split(":", 1)[0] != "sample" or not isinstance(record.get("parent"), str):
+    if (
+        record is None
+        or str(record.get("stage", "")).split(":", 1)[0] != "sample"
+        or not isinstance(record.get("parent"), str)
+    ):
         return None
     return as_moved(record["parent"], recorded_move(record, trace_file.parent))
 
@@ -123,23 +225,25 @@ def _sampling_teacher(trace_file: Path) -> str | None:
 @friendly_errors
 def sample(
     recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
-    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the run's RL model, else SFT model, else the recipe's)."),
+    teacher: str | None = typer.Option(
+        None,
+        help="Teacher model spec (default: the run's finished RL model, else SFT model, else the recipe's; an unfinished stage the recipe trains is refused).",
+    ),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sample)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the files an unfinished sample left in --out (refused by default)."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace the files an unfinished sample left in --out (refused by default).",
+    ),
 ) -> None:
     """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe."""
     from safealign.config import SampleConfig, load_recipe
-    from safealign.errors import DataError
-    from safealign.runs import stage_done
     from safealign.stages.sample import OUTPUT_FILES, recipe_inputs, run_sample
 
     parsed = load_recipe(recipe)
-    # A folder the user names may hold their own files of these names: eval --out refuses the same way. (The run's
-    # own sample/ folder is redone after a crash; a finished stage there or here is kept, see _check_finished.)
-    if out is not None and not overwrite and stage_done(out) is None and (earlier := [n for n in OUTPUT_FILES if (out / n).exists()]):
-        raise DataError(f"--out {out} already holds {', '.join(earlier)} that no finished sample stage wrote; give a new "
-                        "folder, or add --overwrite to replace them")
-    start = teacher or _latest_model(parsed.run_dir, parsed.model.name)
+    # (The run's own sample/ folder is redone after a crash; a finished stage there or here is kept, see _check_finished.)
+    _check_out(out, "sample", OUTPUT_FILES, overwrite)
+    start = teacher or _run_model(parsed, recipe, ("rl", "sft"), "sample: teacher", "--teacher")
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
     result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
@@ -148,12 +252,24 @@ def sample(
 
 @friendly_errors
 def distill(
-    recipe: Path = typer.Argument(..., help="Recipe YAML; its distill: section (the defaults, said, when it has none)."),
-    teacher: str | None = typer.Option(None, help="Teacher model spec (default: the model that sampled the traces, as their "
-                                        "stage.json names it; else the run's RL model, else SFT model, else the recipe's)."),
-    traces: Path | None = typer.Option(None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."),
+    recipe: Path = typer.Argument(
+        ..., help="Recipe YAML; its distill: section (the defaults, said, when it has none)."
+    ),
+    teacher: str | None = typer.Option(
+        None,
+        help="Teacher model spec (default: the model that sampled the traces, as their "
+        "stage.json names it; else the run's finished RL model, else SFT model, else the recipe's).",
+    ),
+    traces: Path | None = typer.Option(
+        None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."
+    ),
     out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/distill)."),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace files of the stage's names in --out that no distill stage wrote (refused by default).",
+    ),
 ) -> None:
     """Distil the teacher into a smaller student (prune:<fraction> or any model spec) on the sampled traces."""
     from safealign.config import DistillConfig, load_recipe
@@ -161,30 +277,54 @@ def distill(
     from safealign.stages.distill import run_distill
 
     parsed = load_recipe(recipe)
+    _check_out(out, "distill", STAGE_FILES["distill"], overwrite)
     cfg = _section(parsed, "distill", DistillConfig())
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
     if not trace_file.is_file():
-        raise SafealignError(f"no traces at {trace_file}: run `safealign sample {recipe}` first, or pass --traces FILE.jsonl")
+        raise SafealignError(
+            f"no traces at {trace_file}: run `safealign sample {recipe}` first, or pass --traces FILE.jsonl"
+        )
     if not trace_file.read_text(encoding="utf-8", errors="replace").strip():
-        raise SafealignError(f"{trace_file} is empty: rejection sampling kept no teacher answer. Raise sample.num_prompts or "
-                             f"sample.k (or sample from a stronger teacher) and run `safealign sample` again")
+        raise SafealignError(
+            f"{trace_file} is empty: rejection sampling kept no teacher answer. Raise sample.num_prompts or "
+            f"sample.k (or sample from a stronger teacher) and run `safealign sample` again"
+        )
     sampled_by = _sampling_teacher(trace_file)
     if teacher is None and sampled_by is not None:
-        console.print(f"distill: teacher {sampled_by}, the model that sampled {trace_file} (its stage.json); "
-                      "--teacher chooses another", highlight=False, markup=False)
+        console.print(
+            f"distill: teacher {sampled_by}, the model that sampled {trace_file} (its stage.json); "
+            "--teacher chooses another",
+            highlight=False,
+            markup=False,
+        )
     elif teacher is not None and sampled_by is not None and teacher != sampled_by:
-        console.print(f"[yellow]warning:[/] distill: --teacher {escape(teacher)} is not the model that sampled {escape(str(trace_file))} "
-                      f"({escape(sampled_by)}); logit KD would follow a model that never wrote those traces", highlight=False)
-    start = teacher or sampled_by or _latest_model(parsed.run_dir, parsed.model.name)
+        console.print(
+            f"[yellow]warning:[/] distill: --teacher {escape(teacher)} is not the model that sampled {escape(str(trace_file))} "
+            f"({escape(sampled_by)}); logit KD would follow a model that never wrote those traces",
+            highlight=False,
+        )
+    start = (
+        teacher or sampled_by or _run_model(parsed, recipe, ("rl", "sft"), "distill: teacher", "--teacher")
+    )
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
-    result = run_distill(cfg, start, trace_file, out or parsed.run_dir / "distill", seed=parsed.seed,
-                         precision=parsed.precision, resume=resume, system_prompt=parsed.model.system_prompt)
+    result = run_distill(
+        cfg,
+        start,
+        trace_file,
+        out or parsed.run_dir / "distill",
+        seed=parsed.seed,
+        precision=parsed.precision,
+        resume=resume,
+        system_prompt=parsed.model.system_prompt,
+    )
     _stage_table("distill", result.record)
 
 
 def _skipped(path: Path, count: int, what: str) -> None:
     if count:
-        console.print(f"[yellow]warning:[/] {escape(str(path))}: skipped {count} row(s) without {what}", highlight=False)
+        console.print(
+            f"[yellow]warning:[/] {escape(str(path))}: skipped {count} row(s) without {what}", highlight=False
+        )
 
 
 def _gate_records(path: Path, logged: set[int | None]) -> list[dict]:
@@ -194,8 +334,11 @@ def _gate_records(path: Path, logged: set[int | None]) -> list[dict]:
     from safealign.hacking import step_of
     from safealign.runs import read_jsonl
 
-    records = [{"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
-               for event in read_jsonl(path) if isinstance(event.get("metrics"), dict)]
+    records = [
+        {"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
+        for event in read_jsonl(path)
+        if isinstance(event.get("metrics"), dict)
+    ]
     return [record for record in records if step_of(record) not in logged]
 
 
@@ -236,7 +379,9 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     config_file = stage / "config.json"
     config = read_json(config_file, dict) if config_file.is_file() else {"rl": {}}
     if not isinstance(config.get("rl"), dict):
-        raise SafealignError(f"{stage} is not an RL stage (its config.json has no rl section): give a run folder or its rl/ folder")
+        raise SafealignError(
+            f"{stage} is not an RL stage (its config.json has no rl section): give a run folder or its rl/ folder"
+        )
     try:
         thresholds = HackingConfig.model_validate(config["rl"].get("hacking") or {})
     except ValidationError as error:
@@ -247,7 +392,10 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     gated = {step_of(r) for r in logged if any(str(key).startswith("gate/") for key in r)}
     history = []
     # a gate check comes before its step's training record, as the live stream had it
-    for path, records in ((stage / "gates.jsonl", _gate_records(stage / "gates.jsonl", gated)), (metrics, logged)):
+    for path, records in (
+        (stage / "gates.jsonl", _gate_records(stage / "gates.jsonl", gated)),
+        (metrics, logged),
+    ):
         placed = [r for r in records if step_of(r) is not None]
         _skipped(path, len(records) - len(placed), "a step number (missing, null, NaN or not a number)")
         history += placed
@@ -257,13 +405,27 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     alerts = replay_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
     notes = too_little_data(history, thresholds)
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
-    console.print(table(f"Reward-hacking audit of {stage} ({len(history)} records)", ["severity", "detector", "step", "evidence"], rows or [["-", "none", "-", "no alerts"]]))
+    console.print(
+        table(
+            f"Reward-hacking audit of {stage} ({len(history)} records)",
+            ["severity", "detector", "step", "evidence"],
+            rows or [["-", "none", "-", "no alerts"]],
+        )
+    )
     for alert in alerts:
         for example in alert.evidence.get("examples", [])[:1]:
-            console.print(f"[dim]{alert.detector} example (step {example['step']}): {escape(repr(example['completion'][:160]))}[/]", highlight=False)
+            console.print(
+                f"[dim]{alert.detector} example (step {example['step']}): {escape(repr(example['completion'][:160]))}[/]",
+                highlight=False,
+            )
     for note in notes:
-        console.print(f"[yellow]too little data:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})", highlight=False)
-    (stage / "audit.json").write_text(json.dumps([a.to_dict() for a in [*alerts, *notes]], indent=2, default=float))
+        console.print(
+            f"[yellow]too little data:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})",
+            highlight=False,
+        )
+    (stage / "audit.json").write_text(
+        json.dumps([a.to_dict() for a in [*alerts, *notes]], indent=2, default=float)
+    )
     console.print(f"written: {stage / 'audit.json'}", highlight=False, markup=False)
 
 

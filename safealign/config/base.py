@@ -14,7 +14,9 @@ class Section(BaseModel):
     """A recipe section: strict about unknown keys and types, assignment re-validated."""
 
     # allow_inf_nan=False: an "epochs: .inf" or "learning_rate: .inf" passed validation and crashed the stage (OverflowError)
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=(), allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, protected_namespaces=(), allow_inf_nan=False
+    )
 
 
 def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
@@ -28,7 +30,11 @@ def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
             return []
         annotation = field.annotation
         current = next(
-            (a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            (
+                a
+                for a in getattr(annotation, "__args__", (annotation,))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
             annotation,
         )
     if isinstance(current, type) and issubclass(current, BaseModel):
@@ -45,10 +51,24 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         value = item.get("input")
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
-            lines.append(f"  {path}: unknown field{did_you_mean(str(loc[-1]), allowed)}; allowed here: {', '.join(allowed)}")
+            lines.append(
+                f"  {path}: unknown field{did_you_mean(str(loc[-1]), allowed)}; allowed here: {', '.join(allowed)}"
+            )
+        elif item["type"] == "model_type":  # `model: tiny`: one value where a section's mapping belongs
+            fields = _allowed_fields(model_cls, (*loc, ""))
+            example = (
+                f"{{name: {value}}}" if "name" in fields and isinstance(value, str) else "{FIELD: VALUE, ...}"
+            )
+            written = f"{loc[-1]}: {example}" if loc else example  # no loc: the whole input is the section
+            lines.append(
+                f"  {path} = {value!r:.60}: a section takes a mapping of its fields, not one value; write "
+                f"`{written}` (fields: {', '.join(fields)})"
+            )
         else:
             shown = repr(value) if not isinstance(value, dict) else "{...}"
-            message = item["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own validators' messages
+            message = item["msg"].removeprefix(
+                "Value error, "
+            )  # pydantic's prefix for our own validators' messages
             lines.append(f"  {path} = {shown}: {message}")
     return RecipeError("\n".join(lines))
 
@@ -65,12 +85,18 @@ def check_http_url(name: str, value: str | None) -> str | None:
         return value
     try:
         parts = urlsplit(value)
-        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+        usable = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and (parts.port is None or parts.port > 0)
+        )
     except ValueError:  # .port on a bad port, an unclosed IPv6 bracket
         usable = False
     if not usable:
-        raise ValueError(f"{name} {value!r} is not an http:// or https:// URL with a host and a valid port; "
-                         "give one like http://127.0.0.1:8000")
+        raise ValueError(
+            f"{name} {value!r} is not an http:// or https:// URL with a host and a valid port; "
+            "give one like http://127.0.0.1:8000"
+        )
     return value
 
 
@@ -87,7 +113,9 @@ def check_report_to(names: list[str]) -> list[str]:
     known = [*INTEGRATION_TO_CALLBACK, "all", "none"]
     for name in names:
         if name not in known:
-            raise ValueError(f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}")
+            raise ValueError(
+                f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}"
+            )
     return names
 
 

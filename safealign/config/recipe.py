@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
@@ -22,17 +23,29 @@ from safealign.errors import RecipeError
 
 
 class Recipe(Section):
-    name: str = Field("run", pattern=r"^[A-Za-z0-9._-]+$", description="Run name: outputs go to OUTPUT_DIR/NAME/.")
+    name: str = Field(
+        "run", pattern=r"^[A-Za-z0-9._-]+$", description="Run name: outputs go to OUTPUT_DIR/NAME/."
+    )
     output_dir: str = Field("runs", description="Folder that holds run folders.")
     seed: int = Field(42, description="Seed for data order, sampling and initialisation.")
-    precision: Literal["auto", "bf16", "fp32"] = Field("auto", description="auto picks bf16 where this device runs it measurably faster.")
+    precision: Literal["auto", "bf16", "fp32"] = Field(
+        "auto", description="auto picks bf16 where this device runs it measurably faster."
+    )
     model: ModelConfig = Field(default_factory=ModelConfig, description="The model to post-train.")
-    eval: EvalConfig = Field(default_factory=EvalConfig, description="Evaluation before, between and after stages.")
+    eval: EvalConfig = Field(
+        default_factory=EvalConfig, description="Evaluation before, between and after stages."
+    )
     sft: SFTConfig | None = Field(None, description="Supervised fine-tuning stage (omit to skip).")
     rl: RLConfig | None = Field(None, description="GRPO stage (omit to skip).")
-    sample: SampleConfig | None = Field(None, description="Rejection sampling stage (omit to skip; with a distill section it runs with its defaults).")
+    sample: SampleConfig | None = Field(
+        None,
+        description="Rejection sampling stage (omit to skip; with a distill section it runs with its defaults).",
+    )
     distill: DistillConfig | None = Field(None, description="Distillation stage (omit to skip).")
-    monitor: MonitorConfig | None = Field(None, description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them.")
+    monitor: MonitorConfig | None = Field(
+        None,
+        description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them.",
+    )
 
     @property
     def run_dir(self) -> Path:
@@ -50,20 +63,39 @@ class Recipe(Section):
 
     @model_validator(mode="after")
     def _distill_has_traces(self) -> Recipe:
-        if self.distill is not None and self.distill.enabled and self.sample is not None and not self.sample.enabled:
+        if (
+            self.distill is not None
+            and self.distill.enabled
+            and self.sample is not None
+            and not self.sample.enabled
+        ):
             # the pipeline sampled anyway (validate listed only distill), or would have distilled from nothing
-            raise ValueError("distill needs rejection sampling's traces, but the recipe has sample.enabled: false; set "
-                             "sample.enabled: true, or remove the distill section")
+            raise ValueError(
+                "distill needs rejection sampling's traces, but the recipe has sample.enabled: false; set "
+                "sample.enabled: true, or remove the distill section"
+            )
         return self
 
 
 def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
     if not isinstance(data, dict):
         raise RecipeError(f"{source}: a recipe is a YAML mapping of sections, got {type(data).__name__}")
+    # A section key with nothing under it (`sft:` over commented-out settings) is the section with its defaults, as
+    # `sft: {}` is: only a stage section left out skips the stage (docs/recipe.md). YAML reads it as null, which skipped it.
+    sections = [name for name, field in Recipe.model_fields.items() if _holds_section(field.annotation)]
+    data = {key: {} if value is None and key in sections else value for key, value in data.items()}
     try:
         return Recipe.model_validate(data)
     except ValidationError as error:
         raise format_validation_error(error, Recipe, source) from None
+
+
+def _holds_section(annotation: object) -> bool:
+    """Whether a field's type is a section (``SFTConfig`` or ``SFTConfig | None``)."""
+    return any(
+        isinstance(kind, type) and issubclass(kind, Section)
+        for kind in (annotation, *getattr(annotation, "__args__", ()))
+    )
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -76,12 +108,17 @@ def load_recipe(path: str | Path) -> Recipe:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise RecipeError(f"{path}: not UTF-8 text (byte {error.start}): save the recipe as UTF-8 "
-                          f"(e.g. `iconv -f latin1 -t utf-8 {path} > fixed.yaml`)") from None
+        utf16 = path.read_bytes()[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # its byte-order mark
+        raise RecipeError(
+            f"{path}: not UTF-8 text (byte {error.start}{': the file is UTF-16' if utf16 else ''}): save "
+            f"the recipe as UTF-8 (e.g. `iconv -f {'utf-16' if utf16 else 'latin1'} -t utf-8 {path} > fixed.yaml`)"
+        ) from None
     try:
         data = yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.YAMLError as error:
-        raise RecipeError(f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}") from None
+        raise RecipeError(
+            f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}"
+        ) from None
     return parse_recipe({} if data is None else data, str(path))  # only an empty file is the default recipe
 
 
@@ -98,11 +135,21 @@ class UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
-            except TypeError:  # a list or mapping as a key: the error PyYAML gives, which `key in seen` would pre-empt
+            except (
+                TypeError
+            ):  # a list or mapping as a key: the error PyYAML gives, which `key in seen` would pre-empt
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark) from None
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
+                ) from None
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark, f"found the key {key!r} twice (first {seen[key]})", key_node.start_mark)
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found the key {key!r} twice (first {seen[key]})",
+                    key_node.start_mark,
+                )
             seen[key] = f"line {key_node.start_mark.line + 1}"
         return super().construct_mapping(node, deep=deep)

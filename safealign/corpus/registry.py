@@ -66,10 +66,16 @@ def dataset_path(name_or_path: str) -> Path:
 
 def _where(path: Path) -> str:
     """Where a relative path was looked for: the folder the command runs in, not the recipe's."""
-    return "" if path.is_absolute() else f" (looked for {path.absolute()}: a relative path is read from the folder you run in)"
+    return (
+        ""
+        if path.is_absolute()
+        else f" (looked for {path.absolute()}: a relative path is read from the folder you run in)"
+    )
 
 
-def check_mixture(fractions: dict[str, float], *, need_rows: bool, field: str = "datasets") -> dict[str, float]:
+def check_mixture(
+    fractions: dict[str, float], *, need_rows: bool, field: str = "datasets"
+) -> dict[str, float]:
     """A recipe's dataset mixture (name or path -> fraction of its rows), checked before anything runs.
 
     Raises ValueError for an unknown dataset name, a negative fraction (0 leaves a dataset out) or, with
@@ -84,21 +90,34 @@ def check_mixture(fractions: dict[str, float], *, need_rows: bool, field: str = 
     """
     not_finite = {name: value for name, value in fractions.items() if not math.isfinite(value)}
     if not_finite:
-        raise ValueError(f"fractions must be finite numbers (0 leaves a dataset out; above 1 repeats rows), got {not_finite}")
+        raise ValueError(
+            f"fractions must be finite numbers (0 leaves a dataset out; above 1 repeats rows), got {not_finite}"
+        )
     negative = {name: value for name, value in fractions.items() if value < 0}
     if negative:
-        raise ValueError(f"fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {negative}")
+        raise ValueError(
+            f"fractions must be >= 0 (0 leaves a dataset out; above 1 repeats rows), got {negative}"
+        )
     for name in fractions:
         problem = unknown_dataset(name)
         if problem:
             raise ValueError(problem)
     if need_rows and not any(value > 0 for value in fractions.values()):
-        raise ValueError(f"the mixture has no dataset with a fraction > 0 (got {fractions}); give at least one")
+        raise ValueError(
+            f"the mixture has no dataset with a fraction > 0 (got {fractions}); give at least one"
+        )
     for name, value in fractions.items():
         if value > PERCENT_LIKE:
-            log.warning("%s: %s: %g repeats each of its rows %g times: a fraction is of the file's rows, 1.0 uses every row "
-                        "once (0.5 half of them, 2 each twice); if %g meant a percentage, write %g", field, name, value, value,
-                        value, value / 100)
+            log.warning(
+                "%s: %s: %g repeats each of its rows %g times: a fraction is of the file's rows, 1.0 uses every row "
+                "once (0.5 half of them, 2 each twice); if %g meant a percentage, write %g",
+                field,
+                name,
+                value,
+                value,
+                value,
+                value / 100,
+            )
     return fractions
 
 
@@ -127,33 +146,64 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             not_utf8 = NOT_UTF8.search(line)
             if not_utf8:
                 byte = ord(not_utf8.group()) - 0xDC00
-                utf16 = number == 1 and line.startswith(("\udcff\udcfe", "\udcfe\udcff"))  # UTF-16's byte-order mark
-                problems.append(RowProblem(path, number, "", (
-                    f"not UTF-8 text (byte 0x{byte:02x} at column {not_utf8.start() + 1}{': the file is UTF-16' if utf16 else ''}): "
-                    f"save the file as UTF-8, e.g. `iconv -f {'utf-16' if utf16 else 'latin1'} -t utf-8 {path} > "
-                    f"{path.with_suffix('.utf8.jsonl')}`")))
+                utf16 = number == 1 and line.startswith(
+                    ("\udcff\udcfe", "\udcfe\udcff")
+                )  # UTF-16's byte-order mark
+                problems.append(
+                    RowProblem(
+                        path,
+                        number,
+                        "",
+                        (
+                            f"not UTF-8 text (byte 0x{byte:02x} at column {not_utf8.start() + 1}{': the file is UTF-16' if utf16 else ''}): "
+                            f"save the file as UTF-8, e.g. `iconv -f {'utf-16' if utf16 else 'latin1'} -t utf-8 {path} > "
+                            f"{path.with_suffix('.utf8.jsonl')}`"
+                        ),
+                    )
+                )
                 if utf16:
                     break  # every line of it is the same problem
                 continue
-            try:
-                row = json.loads(line)
+            try:  # without its newline: a line cut short was 'column 1' of the line after it
+                row = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as error:
-                problems.append(RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})"))
+                problems.append(
+                    RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})")
+                )
                 continue
             if not isinstance(row, dict):
-                problems.append(RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}"))
+                problems.append(
+                    RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}")
+                )
                 continue
             if (lone := _lone_surrogate(row)) is not None:
                 field, char = lone
-                problems.append(RowProblem(path, number, field, (
-                    f"holds an unpaired surrogate escape \\u{ord(char):04x} (half of an emoji or other character, cut by "
-                    "the tool that wrote it), which no tokenizer can encode: remove it or restore the pair")))
+                problems.append(
+                    RowProblem(
+                        path,
+                        number,
+                        field,
+                        (
+                            f"holds an unpaired surrogate escape \\u{ord(char):04x} (half of an emoji or other character, cut by "
+                            "the tool that wrote it), which no tokenizer can encode: remove it or restore the pair"
+                        ),
+                    )
+                )
                 continue
             rows.append((number, row))
     if problems and not rows and _is_json_array_of_objects(path):
-        problems.insert(0, RowProblem(path, 1, "", (
-            "the file is one JSON array of rows, not JSONL: write one JSON object per line, e.g. "
-            f"`jq -c '.[]' {path} > {path.with_name(path.stem + '.lines.jsonl')}`")))
+        problems.insert(
+            0,
+            RowProblem(
+                path,
+                1,
+                "",
+                (
+                    "the file is one JSON array of rows, not JSONL: write one JSON object per line, e.g. "
+                    f"`jq -c '.[]' {path} > {path.with_name(path.stem + '.lines.jsonl')}`"
+                ),
+            ),
+        )
     return rows, problems
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from safealign.config import Recipe, SampleConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
-from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json
+from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json, write_jsonl
 from safealign.stages.rl_prompts import build_prompt_rows
 
 log = logging.getLogger(__name__)
@@ -255,9 +255,9 @@ def run_sample(
             )
     stage_dir.mkdir(parents=True, exist_ok=True)
     for name, items in zip(OUTPUT_FILES[:2], (accepted, rejected), strict=True):
-        with (stage_dir / name).open("w", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+        write_jsonl(
+            stage_dir / name, items
+        )  # atomically: a crash leaves no half traces.jsonl for distill to read
     acceptance = {
         family: {**counts, "acceptance_rate": counts["accepted"] / counts["total"]}
         for family, counts in stats.items()
