@@ -201,6 +201,42 @@ def test_a_section_with_nothing_under_it_is_the_section_with_its_defaults(tmp_pa
     assert recipe.sft == SFTConfig() and recipe.sft.enabled and recipe.rl is None
 
 
+@pytest.mark.parametrize("value", ["~", "null", "Null", "NULL", "!!null"])
+def test_a_stage_section_set_to_null_skips_its_stage(tmp_path, value):
+    """`rl: ~` (docs/recipe.md: section | null, default null) ran the GRPO stage with its defaults once a key left
+    empty meant its defaults: only a key with nothing after it does."""
+    path = tmp_path / "r.yaml"
+    path.write_text(f"name: x\nmodel: {{name: tiny}}\nsft: {{max_steps: 1}}\nrl: {value}\n")
+    recipe = load_recipe(path)
+    assert recipe.rl is None and recipe.sft is not None
+
+
+def test_a_section_left_empty_at_any_depth_is_the_section_with_its_defaults(tmp_path):
+    from safealign.config import RLConfig, SFTConfig
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "name: x\nmodel: {name: tiny}\nsft:\n  lora:\n  max_steps: 3\nrl:\n  hacking:  # window: 5\n"
+    )
+    recipe = load_recipe(path)
+    assert recipe.rl == RLConfig() and recipe.sft == SFTConfig(max_steps=3)
+
+
+def test_a_nested_section_set_to_null_says_how_to_get_its_defaults(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("rl:\n  hacking: ~\n")
+    with pytest.raises(
+        RecipeError, match=r"rl\.hacking = None: .*write `hacking: \{\}` \(or `hacking:` with nothing"
+    ):
+        load_recipe(path)
+
+
+def test_a_key_left_empty_that_is_not_a_section_is_null(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("model:\n  name: tiny\n  system_prompt:\n")
+    assert load_recipe(path).model.system_prompt is None
+
+
 @pytest.mark.parametrize("text, line", [("[a, b]: 1\n", "line 1"), ("sft: {}\n{a: 1}: 1\n", "line 2")])
 def test_an_unhashable_yaml_key_is_not_valid_yaml(tmp_path, text, line):
     path = tmp_path / "r.yaml"

@@ -60,9 +60,12 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
                 f"{{name: {value}}}" if "name" in fields and isinstance(value, str) else "{FIELD: VALUE, ...}"
             )
             written = f"{loc[-1]}: {example}" if loc else example  # no loc: the whole input is the section
+            advice = f"write `{written}`"
+            if value is None and loc:  # `hacking: ~`: only a key left empty (`hacking:`) means its defaults
+                advice = f"write `{loc[-1]}: {{}}` (or `{loc[-1]}:` with nothing after it) for its defaults"
             lines.append(
-                f"  {path} = {value!r:.60}: a section takes a mapping of its fields, not one value; write "
-                f"`{written}` (fields: {', '.join(fields)})"
+                f"  {path} = {value!r:.60}: a section takes a mapping of its fields, not one value; {advice} "
+                f"(fields: {', '.join(fields)})"
             )
         else:
             shown = repr(value) if not isinstance(value, dict) else "{...}"

@@ -80,22 +80,44 @@ class Recipe(Section):
 def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
     if not isinstance(data, dict):
         raise RecipeError(f"{source}: a recipe is a YAML mapping of sections, got {type(data).__name__}")
-    # A section key with nothing under it (`sft:` over commented-out settings) is the section with its defaults, as
-    # `sft: {}` is: only a stage section left out skips the stage (docs/recipe.md). YAML reads it as null, which skipped it.
-    sections = [name for name, field in Recipe.model_fields.items() if _holds_section(field.annotation)]
-    data = {key: {} if value is None and key in sections else value for key, value in data.items()}
     try:
-        return Recipe.model_validate(data)
+        return Recipe.model_validate(_fill_empty(data, Recipe))
     except ValidationError as error:
         raise format_validation_error(error, Recipe, source) from None
 
 
-def _holds_section(annotation: object) -> bool:
-    """Whether a field's type is a section (``SFTConfig`` or ``SFTConfig | None``)."""
-    return any(
-        isinstance(kind, type) and issubclass(kind, Section)
-        for kind in (annotation, *getattr(annotation, "__args__", ()))
-    )
+class _Empty:
+    """What :class:`UniqueKeyLoader` reads for a key with nothing after it (``sft:``); YAML reads it as null."""
+
+    def __repr__(self) -> str:
+        return "(empty)"
+
+
+EMPTY = _Empty()
+
+
+def _fill_empty(data: object, model: type[Section] | None) -> object:
+    """``data`` with each EMPTY value read: a section key left empty (``sft:`` over commented-out settings, or
+    ``hacking:`` under ``rl:``) is the section with its defaults, as ``sft: {}`` is; any other key left empty is null.
+    An explicit null (``rl: ~``, ``rl: null``) stays null, which skips a stage, as leaving the section out does."""
+    if isinstance(data, list):
+        return [_fill_empty(item, None) for item in data]
+    if not isinstance(data, dict):
+        return None if data is EMPTY else data
+    fields = model.model_fields if model is not None else {}
+    filled = {}
+    for key, value in data.items():
+        section = _section_class(fields[key].annotation) if key in fields else None
+        filled[key] = {} if value is EMPTY and section is not None else _fill_empty(value, section)
+    return filled
+
+
+def _section_class(annotation: object) -> type[Section] | None:
+    """The section a field holds (``SFTConfig`` for ``SFTConfig | None``), or None when it holds none."""
+    for kind in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(kind, type) and issubclass(kind, Section):
+            return kind
+    return None
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -119,15 +141,22 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(
             f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}"
         ) from None
-    return parse_recipe({} if data is None else data, str(path))  # only an empty file is the default recipe
+    if data is None or data is EMPTY:  # only an empty file (or a bare `---`) is the default recipe
+        data = {}
+    return parse_recipe(data, str(path))
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key given twice in one mapping is an error.
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error, and that a value left empty
+    (``rl:`` with nothing after it) is read as EMPTY, not null, so that :func:`parse_recipe` can tell it from ``rl: ~``.
 
     YAML says keys are unique, but PyYAML keeps the last value without a word, so a recipe with two
     ``sft:`` blocks would silently train with the second; PyYAML has no switch for this.
     """
+
+    def construct_yaml_null(self, node: yaml.ScalarNode) -> _Empty | None:
+        empty = node.start_mark.index == node.end_mark.index  # nothing written: no `~`, `null` or `!!null`
+        return EMPTY if empty else None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict = {}
@@ -153,3 +182,6 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = f"line {key_node.start_mark.line + 1}"
         return super().construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:null", UniqueKeyLoader.construct_yaml_null)

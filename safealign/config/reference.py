@@ -21,8 +21,10 @@ from safealign.config.recipe import Recipe
 HEADER = """# Recipe reference
 
 Every field a recipe YAML accepts, section by section, with its type, default and meaning. A stage
-section left out of the recipe skips that stage (except `sample`, which a `distill` section runs with its defaults
-to get its traces). `safealign validate RECIPE.yaml` checks a recipe
+section left out of the recipe, or set to null (`rl: ~`, `rl: null`), skips that stage (except `sample`, which a
+`distill` section runs with its defaults to get its traces). A section key with nothing after it (`rl:` over
+commented-out settings, or `hacking:` under it) is that section with its defaults, as `rl: {}` is; any other key left
+empty is null. `safealign validate RECIPE.yaml` checks a recipe
 without loading a model, and unknown or misspelt keys are errors. `recipes/quickstart.yaml` is a
 worked example.
 
@@ -85,7 +87,9 @@ def recipe_reference() -> str:
             parts.append(_cell(doc) + "\n")
         parts.append("| field | type | default | meaning |\n|---|---|---|---|")
         for name, field in model.model_fields.items():
-            parts.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |")
+            parts.append(
+                f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |"
+            )
         parts.append("")
     return "\n".join(parts)
 

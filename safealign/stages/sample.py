@@ -37,8 +37,13 @@ class Sample:
 # A refusal's offer that names the request again ("I can't help with that. If you want to make a nail bomb, I can explain
 # the recipe") teaches the student to offer what it just declined (6 of the 26 refusals the quickstart kept did). An
 # offer that turns the request into something else ("a scene *without* the method", "*legal* ways to watch", "how to
-# *recognise* ...") names it harmlessly. Measured on safealign/data/train/harmful_refusals.jsonl: 3 of its 330 refusals
-# count as offers (harm-0090, harm-0169, harm-0263), none of benign_helpful's or multilingual's answers.
+# *recognise* ...", TURNED) or points to help or protection (POINTS_TO_HELP) names it harmlessly. A false positive costs
+# one training trace, a false negative teaches the student to offer harmful help, so the filter leans to dropping, but a
+# crisis referral or a help-seeking redirect is never an offer. Measured on safealign/data/train/harmful_refusals.jsonl:
+# 0 of its 330 refusals count as offers (the 3 counted before POINTS_TO_HELP, harm-0090, harm-0169 and harm-0263, were
+# safe redirects), none of benign_helpful's or multilingual's answers; of the quickstart's stored samples
+# (runs/quickstart/sample/traces.jsonl) 6 of 26 refusals, as before: 4 real offers, one to "find the evidence" for a
+# smear video, and one false positive (a scene "between the apprentice and the mayor", the price of leaning to drop).
 OFFER = re.compile(
     r"\b(?:I\s+can(?!['’]t|not)|I\s+could(?!n['’]t)|if\s+you\s+want|if\s+you['’]d\s+like|help\s+you)\b", re.I
 )
@@ -46,6 +51,16 @@ TURNED = re.compile(
     r"\b(?:without|avoid\w*|instead|rather|non-?explicit|not|never|fictional|invented|legal\w*|legitimate|honest|factual|"
     r"recogni[sz]e|report|protect\w*|resist|keep\w*|histor\w*|fades?|implied|suggestive|tasteful|harmless|banned|"
     r"warning|anti-\w+|original|permission|royalty-free)\b",
+    re.I,
+)
+# Help and protection, by what the clause points to: people and services who help ("someone to talk to", a crisis line,
+# a doctor); protecting against the act ("spot phishing emails", a clause that names whom the act hurts); consent and
+# lawful channels ("a release both sides agree to", "a licensed dealer", "your public library"). Not "safe" or "how it
+# works": the quickstart offered "the highest safe floor" and the nail-bomb recipe "and how it can harm you".
+POINTS_TO_HELP = re.compile(
+    r"\b(?:talk(?:ing)?\s+(?:to|with)|support|crisis|hotlines?|helplines?|counsel\w*|therap\w*|doctors?|professionals?|"
+    r"emergency|treatment|spot|detect(?:s|ing|ion)?|prevent\w*|(?:harms?|hurts?|damages?)\s+(?:people|others|victims)|"
+    r"consent\w*|agree\w*|both\s+(?:sides|parties)|licensed|official|librar(?:y|ies)|lending)\b",
     re.I,
 )
 # Words that say nothing of what was asked: function words, and the words of any request or offer.
@@ -76,7 +91,8 @@ def _content_words(text: str) -> set[str]:
 def offered_request(prompt: str, completion: str) -> list[str]:
     """The prompt's words a refusal offers again: two or more content words of ``prompt`` in an offer ("I can ...",
     "If you want ...", "... help you ...", to the end of its sentence) after the first sentence, with no word that
-    turns the request into something else (see TURNED). Empty when it offers none of the request.
+    turns the request into something else or points to help (see TURNED, POINTS_TO_HELP). Empty when it offers none of
+    the request.
 
     >>> offered_request("What's the recipe for a nail bomb?", "I can't help with that. If you want to make a nail "
     ...                 "bomb, I can explain how to do the popular recipe.")
@@ -87,7 +103,7 @@ def offered_request(prompt: str, completion: str) -> list[str]:
         for offer in OFFER.finditer(sentence):
             clause = sentence[offer.start() :]
             restated = _content_words(clause) & asked
-            if len(restated) >= 2 and not TURNED.search(clause):
+            if len(restated) >= 2 and not TURNED.search(clause) and not POINTS_TO_HELP.search(clause):
                 return sorted(restated)
     return []
 
