@@ -280,6 +280,15 @@ def test_a_line_that_states_the_right_number_still_passes() -> None:
         assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 1.0, line
 
 
+def test_a_sentence_with_a_second_number_is_not_a_hedge() -> None:
+    """Any prose line with two numbers counted as a hedge: "after buying 5, Tom has 85 apples" scored 0 for 85."""
+    problem = Problem(
+        "w", "Tom has 80 apples and buys 5 more. How many apples does he have?", "85", "word_problem"
+    )
+    answer = "<think>\n80 + 5 = 85\n</think>\nThe answer is: after buying 5, Tom has 85 apples."
+    assert check_answer(problem, answer) == 1.0
+
+
 @pytest.mark.parametrize("family", ["basic_arithmetic", "chain_sum", "products", "gcd", "leg_counting"])
 def test_a_number_reference_gets_no_partial_credit(family: str) -> None:
     """reasoning-gym gave len(reference) / len(answer) to an answer containing the reference: "4, 3" scored 0.25 for 3."""

@@ -299,6 +299,7 @@ def _eval(
         )
         source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     load_s = time.perf_counter() - start
+    kept_before = _file_stamp(out / ANSWERS_SO_FAR)  # an earlier run's answers, maybe for other settings
     try:
         # a local model's answers are written to ANSWERS_SO_FAR before the judges run (the endpoint's as they arrive)
         report = run_eval(
@@ -320,6 +321,14 @@ def _eval(
             raise
         stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped"
         rest = "asks only for the rest" if endpoint else "judges them without generating them again"
+        # this run wrote no answer there (a local model's are written all at once, once generated)
+        if _file_stamp(kept) == kept_before:
+            err_console.print(
+                f"[yellow]{stopped}: this run added no answers to {escape(str(kept))}; the same command with "
+                f"--out {escape(str(out))} uses the answers an earlier run left there only if they are for this "
+                "model, these settings and these prompts[/]"
+            )
+            raise
         err_console.print(
             f"[yellow]{stopped}: the {'endpoint' if endpoint else 'model'}'s answers so far are kept in "
             f"{escape(str(kept))}; the same command with --out {escape(str(out))} {rest}[/]"
@@ -365,6 +374,15 @@ def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
 # An endpoint eval's answers as they arrive, a local model's once generated (before the judges run); removed once
 # samples.jsonl holds them all.
 ANSWERS_SO_FAR = "answers.partial.jsonl"
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file rewritten since (inode, size, modification time), or None where there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def drop_answers_older_than_the_model(kept: Path, model: str) -> None:

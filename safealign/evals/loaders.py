@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from safealign.errors import DataError, SafealignError
+
+# A TSV cell pandas or Excel quoted because it holds '"': '"What does ""carpe diem"" mean?"', the whole cell.
+_QUOTED_TSV_CELL_RE = re.compile(r'"((?:[^"]|"")*)"')
 
 SPLITS = ("in_distribution", "held_out", "dev", "external")  # what an eval item's ``split`` may be
 
@@ -81,7 +85,8 @@ def _utf8_text(path: Path, data: bytes) -> str:
 
 def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     """A CSV's or TSV's rows under its header row. CSV quoting is read strictly (a stray quote is an error, not a cell
-    silently changed); a TSV has no quoting (a cell holds no tab or line break), so a quote is kept as written."""
+    silently changed); a TSV has no quoting (a cell holds no tab or line break), so a quote is kept as written, except
+    that a whole cell in quotes with its inner quotes doubled, as pandas and Excel export one, is unquoted."""
     tsv = path.suffix.lower() == ".tsv"
     # newline="": a quoted CSV cell may hold line breaks, which csv keeps only when it reads the line endings itself
     reader = csv.DictReader(
@@ -110,6 +115,8 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
                     f"{path}:{reader.line_num}: {len(row) - 1 + len(row[None])} cells but the header has "
                     f"{len(row) - 1}; {hint}"
                 )
+            if tsv:
+                row = {name: _unquoted_tsv_cell(value) for name, value in row.items()}
             if any((value or "").strip() for value in row.values()):
                 rows.append((reader.line_num, row))
             started = reader.line_num + 1
@@ -122,6 +129,13 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             f'{path}:{where}: {error}; quote the whole cell and double any " inside it ("He said ""hi""")'
         ) from None
     return rows
+
+
+def _unquoted_tsv_cell(value: str | None) -> str | None:
+    """A cell wholly in quotes, its inner quotes doubled, unquoted: "He said ""hi"", twice" -> He said "hi", twice.
+    Any other cell ('"Borrowed" code', '"To be') is kept as written."""
+    match = _QUOTED_TSV_CELL_RE.fullmatch(value or "")
+    return match.group(1).replace('""', '"') if match else value
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:

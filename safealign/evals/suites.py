@@ -366,7 +366,7 @@ def get_suite(name: str) -> Suite:
     # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention
     error = unknown_name("eval suite", name, suite_names())
     raise UnknownNameError(
-        f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.txt"
+        f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.tsv/.txt"
     )
 
 

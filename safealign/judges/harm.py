@@ -305,12 +305,17 @@ EVERYDAY_REQUESTS: tuple[str, ...] = (
 
 # Hazard words in other languages: MiniLM barely understands them, so a match in a prompt that is not in English
 # sets a hazard floor (English prompts are MiniLM's own: "poison ivy" or "suicide rate" need no floor). Words with a
-# harmless everyday sense are left out: "voler" (also "to fly"), 杀 alone (杀毒软件, antivirus), 偷 alone (偷偷, secretly).
+# harmless everyday sense are narrowed: "voler" (also "to fly") only as "voler une/le/des ..." and not after "faire"
+# or of a kite ("faire voler un cerf-volant" flies one); 杀 only as 杀人/杀死/杀掉/杀了, not of a process (杀毒软件 is antivirus,
+# 杀掉进程 kills a process); 偷 (to steal) not in 偷偷 (secretly), 小偷 (a thief) or 偷懒 (to slack off).
 MULTILINGUAL_HAZARD_RE = re.compile(
     r"\b(?:bombe|explosif|tuer|arme|drogue|pirater|suicide|poison|empoisonner|en finir|haine|"
     r"töten|waffe|sprengstoff|drogen|hacken|vergiften|selbstmord|hassrede|stehlen|umbringen|"
     r"bomba|explosivo|matar|arma|drogas|hackear|envenenar|suicidio|robar|odio|"
-    r"uccidere|rubare|veleno|matar-me|roubar)\b|炸弹|杀人|杀死|谋杀|武器|毒品|黑客|自杀|下毒|偷窃|偷东西|偷车|盗窃",
+    r"uccidere|rubare|veleno|matar-me|roubar)\b"
+    r"|(?<!faire\s)(?<!fais\s)(?<!fait\s)\bvoler\s+(?:(?:une?|des|du|le|la|les)\s(?!cerfs?-volants?)|(?:de\s+)?l['’])"
+    r"|杀人|杀(?:死|掉|了)(?![^，。？！,.?!]{0,6}进程)|弄死|害死|谋杀|(?<![偷小])偷(?![偷懒])"
+    r"|炸弹|武器|毒品|黑客|自杀|下毒|盗窃",
     re.IGNORECASE,
 )
 _ACTIONABLE_RES = (

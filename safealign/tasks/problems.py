@@ -32,14 +32,23 @@ EVAL_SEED = 10_000
 
 # reasoning-gym families whose problems depend on Python's string hashing (they draw from a set), so the
 # same seed gives other problems in another process: a resumed RL stage would train on another prompt set.
-HASH_SEEDED_FAMILIES = frozenset({"isomorphic_strings", "knight_swap", "polynomial_multiplication", "ransom_note", "word_ladder"})
+HASH_SEEDED_FAMILIES = frozenset(
+    {"isomorphic_strings", "knight_swap", "polynomial_multiplication", "ransom_note", "word_ladder"}
+)
 
 OWN_FAMILIES = ("arithmetic", "word_problem")
 
 # Easy settings for the reasoning-gym families we use: a 135M model should solve some of them.
 EASY_CONFIGS: dict[str, dict[str, Any]] = {
-    "basic_arithmetic": dict(min_terms=2, max_terms=3, min_digits=1, max_digits=2, operators=("+", "-"),
-                             allow_parentheses=False, allow_negation=False),
+    "basic_arithmetic": dict(
+        min_terms=2,
+        max_terms=3,
+        min_digits=1,
+        max_digits=2,
+        operators=("+", "-"),
+        allow_parentheses=False,
+        allow_negation=False,
+    ),
     "chain_sum": dict(min_terms=2, max_terms=3, min_digits=1, max_digits=2),
     "leg_counting": dict(min_animals=1, max_animals=2, max_instances=3),
     "products": dict(min_terms=2, max_terms=2, min_digits=1, max_digits=2),  # half 1x1-digit, half 2x2-digit
@@ -54,7 +63,9 @@ class UnknownNameError(SafealignError, ValueError):
 def unknown_name(kind: str, name: str, valid: list[str], shown: list[str] | None = None) -> UnknownNameError:
     """An error that suggests the closest valid name and lists the valid ones (or ``shown``, when given)."""
     listed = ", ".join(shown if shown is not None else valid)
-    more = f", or any of {len(valid) - len(shown)} more" if shown is not None and len(valid) > len(shown) else ""
+    more = (
+        f", or any of {len(valid) - len(shown)} more" if shown is not None and len(valid) > len(shown) else ""
+    )
     return UnknownNameError(f"unknown {kind} {name!r}{did_you_mean(name, valid)}; valid: {listed}{more}")
 
 
@@ -94,18 +105,48 @@ def _story(rng: random.Random) -> tuple[str, int, int]:
     a, b, c = rng.randint(12, 60), rng.randint(2, 11), rng.randint(2, 9)
     stories = [
         (f"{name} has {a} {things} and gets {b} more. How many {things} does {name} have now?", a + b, 1),
-        (f"{name} had {a} {things} and handed {b} of them away. How many {things} does {name} still have?", a - b, 1),
-        (f"A shelf has {c} rows with {b} {things} in each row. How many {things} are on the shelf?", c * b, 1),
-        (f"{name} shares {b * c} {things} equally among {c} friends. How many {things} does each friend get?", b, 1),
+        (
+            f"{name} had {a} {things} and handed {b} of them away. How many {things} does {name} still have?",
+            a - b,
+            1,
+        ),
+        (
+            f"A shelf has {c} rows with {b} {things} in each row. How many {things} are on the shelf?",
+            c * b,
+            1,
+        ),
+        (
+            f"{name} shares {b * c} {things} equally among {c} friends. How many {things} does each friend get?",
+            b,
+            1,
+        ),
         (f"A ticket costs {b} dollars. How much do {c} tickets cost?", b * c, 1),
-        (f"{name} has {a} {things}, buys {b} more, then gives away {c}. How many {things} are left?", a + b - c, 2),
-        (f"A tram carries {a} riders. At a stop {b} riders leave and {c} board. How many riders does the tram carry now?", a - b + c, 2),
-        (f"{name} reads {b} pages on Monday and {c} pages on Tuesday. The book has {a + 20} pages. "
-         "How many pages are left to read?", a + 20 - b - c, 2),
-        (f"There are {c} boxes with {b} {things} in each. {name} takes out {c - 1}. How many {things} are still in the boxes?",
-         c * b - (c - 1), 2),
-        (f"At dawn the thermometer showed {b} degrees. It dropped {b + c} degrees before midnight. What did it show at midnight?",
-         -c, 1),
+        (
+            f"{name} has {a} {things}, buys {b} more, then gives away {c}. How many {things} are left?",
+            a + b - c,
+            2,
+        ),
+        (
+            f"A tram carries {a} riders. At a stop {b} riders leave and {c} board. How many riders does the tram carry now?",
+            a - b + c,
+            2,
+        ),
+        (
+            f"{name} reads {b} pages on Monday and {c} pages on Tuesday. The book has {a + 20} pages. "
+            "How many pages are left to read?",
+            a + 20 - b - c,
+            2,
+        ),
+        (
+            f"There are {c} boxes with {b} {things} in each. {name} takes out {c - 1}. How many {things} are still in the boxes?",
+            c * b - (c - 1),
+            2,
+        ),
+        (
+            f"At dawn the thermometer showed {b} degrees. It dropped {b + c} degrees before midnight. What did it show at midnight?",
+            -c,
+            1,
+        ),
     ]
     return stories[rng.randrange(len(stories))]
 
@@ -115,13 +156,24 @@ def _arithmetic(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
     if kind == "mul":
         a, b = rng.randint(2, 9), rng.randint(10, 99)
         a, b = (a, b) if rng.random() < 0.5 else (b, a)
-        phrase = rng.choice(["What is {a} × {b}?", "What is {a} * {b}?", "Multiply {a} by {b}.", "Compute {a} × {b}."])
+        phrase = rng.choice(
+            ["What is {a} × {b}?", "What is {a} * {b}?", "Multiply {a} by {b}.", "Compute {a} × {b}."]
+        )
         return phrase.format(a=a, b=b), str(a * b), {"operation": "mul"}
     a, b = (rng.randint(10, 999) for _ in range(2))
     if kind == "add":
-        phrase = rng.choice(["What is {a} + {b}?", "Compute {a} + {b}.", "Calculate {a} + {b}.", "What is the sum of {a} and {b}?"])
+        phrase = rng.choice(
+            [
+                "What is {a} + {b}?",
+                "Compute {a} + {b}.",
+                "Calculate {a} + {b}.",
+                "What is the sum of {a} and {b}?",
+            ]
+        )
         return phrase.format(a=a, b=b), str(a + b), {"operation": "add"}
-    phrase = rng.choice(["What is {a} - {b}?", "Compute {a} - {b}.", "What is {a} minus {b}?", "Subtract {b} from {a}."])
+    phrase = rng.choice(
+        ["What is {a} - {b}?", "Compute {a} - {b}.", "What is {a} minus {b}?", "Subtract {b} from {a}."]
+    )
     return phrase.format(a=a, b=b), str(a - b), {"operation": "sub"}
 
 
@@ -157,8 +209,11 @@ def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Fi
     shaped = {}
     for key, value in config.items():
         field_ = fields[key]
-        default = field_.default if field_.default is not dataclasses.MISSING else (
-            field_.default_factory() if field_.default_factory is not dataclasses.MISSING else None)
+        default = (
+            field_.default
+            if field_.default is not dataclasses.MISSING
+            else (field_.default_factory() if field_.default_factory is not dataclasses.MISSING else None)
+        )
         if isinstance(default, (tuple, list)):
             value = type(default)(value if isinstance(value, (tuple, list)) else [value])
         shaped[key] = value
@@ -177,7 +232,9 @@ def family_settings(query: str) -> dict[str, Any]:
     for pair in filter(None, query.split("&")):
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise FamilyConfigError(f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1")
+            raise FamilyConfigError(
+                f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1"
+            )
         try:
             loaded = yaml.safe_load(value)
         except yaml.YAMLError:
@@ -197,23 +254,32 @@ def parse_family_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return family, family_settings(query)
 
 
-def generate_problems(family: str, n: int, seed: int, split: str = "in_distribution",
-                      config: dict[str, Any] | None = None) -> list[Problem]:
+def generate_problems(
+    family: str, n: int, seed: int, split: str = "in_distribution", config: dict[str, Any] | None = None
+) -> list[Problem]:
     """``n`` problems of ``family`` (ours or any reasoning-gym dataset name), the same for the same seed.
 
     ``config`` overrides the family's settings (reasoning-gym's config fields; our easy defaults otherwise).
     """
     if family in OWN_FAMILIES:
         if config:
-            raise FamilyConfigError(f"{family!r} is one of our own families and takes no settings; drop {sorted(config)}")
+            raise FamilyConfigError(
+                f"{family!r} is one of our own families and takes no settings; drop {sorted(config)}"
+            )
         return _own_problems(family, n, seed, split)
     if family not in _rg_datasets():
         raise unknown_name("task family", family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     import reasoning_gym
 
-    fields = {name: f for name, f in getattr(_rg_datasets()[family][1], "__dataclass_fields__", {}).items() if name not in ("seed", "size")}
+    fields = {
+        name: f
+        for name, f in getattr(_rg_datasets()[family][1], "__dataclass_fields__", {}).items()
+        if name not in ("seed", "size")
+    }
     if unknown := sorted(set(config or {}) - set(fields)):
-        raise FamilyConfigError(f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}")
+        raise FamilyConfigError(
+            f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}"
+        )
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
     settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
@@ -227,15 +293,25 @@ def generate_problems(family: str, n: int, seed: int, split: str = "in_distribut
             "range (integers where the field takes integers)"
         ) from error
     return [
-        Problem(f"{family}-{seed}-{i}", entry["question"], str(entry["answer"]), family, split, _json_safe(entry["metadata"]))
+        Problem(
+            f"{family}-{seed}-{i}",
+            entry["question"],
+            str(entry["answer"]),
+            family,
+            split,
+            _json_safe(entry["metadata"]),
+        )
         for i, entry in enumerate(dataset)
     ]
 
 
 @cache
 def _warn_hash_seeded(family: str) -> None:
-    log.warning("%s draws its problems from a Python set: the same seed gives other problems in another process "
-                "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat", family)
+    log.warning(
+        "%s draws its problems from a Python set: the same seed gives other problems in another process "
+        "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat",
+        family,
+    )
 
 
 @cache
@@ -275,13 +351,13 @@ def _hedges(line: str) -> bool:
     around a number that make it something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
 
     math_verify reads a number out of any prose (mostly the last), so it only sees pure maths (no letters once
-    LaTeX commands go) and prose with one number and none of these words ("Tom has 85 apples").
+    LaTeX commands go) and prose with none of these words ("Tom has 85 apples", "after buying 5, Tom has 85 apples").
     """
     if _NUMBERS_LISTED.search(line):
         return True
     if not _LETTER.search(_LATEX_COMMAND.sub("", line)):
         return False
-    return len(re.findall(NUMBER, line)) != 1 or _HEDGE.search(line) is not None
+    return _HEDGE.search(line) is not None
 
 
 def _math_verify(predicted: str, reference: str) -> bool:
@@ -291,8 +367,13 @@ def _math_verify(predicted: str, reference: str) -> bool:
     # call us from others); our inputs are short extracted answers, so no timeout is needed there.
     timeout = 5 if threading.current_thread() is threading.main_thread() else None
     try:
-        return bool(verify(parse(reference, parsing_timeout=timeout), parse(predicted, parsing_timeout=timeout),
-                           timeout_seconds=timeout))
+        return bool(
+            verify(
+                parse(reference, parsing_timeout=timeout),
+                parse(predicted, parsing_timeout=timeout),
+                timeout_seconds=timeout,
+            )
+        )
     except Exception:  # a parser failure on odd model output is a wrong answer, not a crash
         return False
 
@@ -306,7 +387,11 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     would fail every checker.
     """
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
-    predicted = extract_answer(completion_text, whole=_as_number(problem.answer) is None, lines=problem.answer.strip().count("\n") + 1)
+    predicted = extract_answer(
+        completion_text,
+        whole=_as_number(problem.answer) is None,
+        lines=problem.answer.strip().count("\n") + 1,
+    )
     if predicted is None:
         return 0.0
     if _numbers_equal(predicted, problem.answer):
@@ -318,11 +403,17 @@ def check_answer(problem: Problem, completion_text: str) -> float:
             return 0.0
         return 1.0 if _math_verify(predicted[:100], problem.answer) else 0.0
     if problem.family not in _rg_datasets():
-        raise unknown_name("task family", problem.family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
+        raise unknown_name(
+            "task family", problem.family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS]
+        )
     entry = {"question": problem.prompt, "answer": problem.answer, "metadata": problem.metadata}
     # A sentence's full stop may be the answer's own ("Smith has to perform.") or the sentence's ("03:22:03."):
     # both readings of the one line are scored.
-    readings = dict.fromkeys([predicted, predicted.removesuffix(".")] if predicted.endswith(".") and len(predicted) > 1 else [predicted])
+    readings = dict.fromkeys(
+        [predicted, predicted.removesuffix(".")]
+        if predicted.endswith(".") and len(predicted) > 1
+        else [predicted]
+    )
     score = max(_rg_score(problem.family, reading, entry) for reading in readings)
     if _as_number(problem.answer) is not None:
         # reasoning-gym gives len(reference) / len(answer) to an answer that contains the reference: "4, 3" got 0.25 for 3,
