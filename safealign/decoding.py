@@ -39,7 +39,7 @@ def logits_processors(temperature: float, top_p: float, top_k: int, repetition_p
 
     processors = LogitsProcessorList()
     if repetition_penalty != 1.0:
-        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
+        processors.extend([RepetitionPenaltyLogitsProcessor(repetition_penalty), FiniteScores()])
     if is_sampled(temperature):
         if temperature != 1.0:
             processors.append(TemperatureLogitsWarper(temperature))
@@ -48,6 +48,20 @@ def logits_processors(temperature: float, top_p: float, top_k: int, repetition_p
         if top_p < 1.0:
             processors.append(TopPLogitsWarper(top_p))
     return processors
+
+
+class FiniteScores:
+    """Keeps the repetition penalty's scores where a temperature cannot push them past float32's range. A penalty near
+    0 divides a positive logit past it (4.0 / 1e-40 is inf; below 1.4e-45 the penalty itself is 0, and 0 / 0 is NaN),
+    softmax over inf is NaN, and ``torch.multinomial`` raises on it. The bound stays finite after the smallest sampled
+    temperature divides it."""
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        # half of 3.4e38 x 1e-5: divided by any temperature >= 1e-5 (1e-5 itself rounds down in float32), still finite
+        bound = torch.finfo(scores.dtype).max * SAMPLING_EPS / 2
+        return torch.nan_to_num(scores, nan=0.0).clamp(-bound, bound)
 
 
 class StopStrings:

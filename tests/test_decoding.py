@@ -12,7 +12,12 @@ from safealign.decoding import StopStrings, decode_batch
 from safealign.generation import GenerationEngine
 from safealign.training.evicting_rollouts import evicting_rollouts, unhandled_settings
 
-PROMPTS = ["hi", "What is 17 + 25? Explain each step.", "a b c d e f g", "One more prompt of middling length."]
+PROMPTS = [
+    "hi",
+    "What is 17 + 25? Explain each step.",
+    "a b c d e f g",
+    "One more prompt of middling length.",
+]
 
 
 def left_padded(engine: GenerationEngine, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,7 +33,14 @@ def left_padded(engine: GenerationEngine, prompts: list[str]) -> tuple[torch.Ten
 
 def generate_new_tokens(model, ids, mask, stop_ids, new_tokens: int) -> list[list[int]]:
     with torch.inference_mode():
-        out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=new_tokens, do_sample=False, eos_token_id=stop_ids, pad_token_id=stop_ids[0])
+        out = model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=new_tokens,
+            do_sample=False,
+            eos_token_id=stop_ids,
+            pad_token_id=stop_ids[0],
+        )
     rows = []
     for row in out[:, ids.shape[1] :].tolist():
         end = next((k for k, t in enumerate(row) if t in stop_ids), None)
@@ -44,11 +56,15 @@ def test_greedy_tokens_equal_generate_while_finished_rows_leave(tiny):
     stop_ids = [*engine.stop_token_ids, reference[0][2]]
     reference = generate_new_tokens(tiny.model, ids, mask, stop_ids, 12)
     batch_sizes: list[int] = []
-    hook = tiny.model.register_forward_pre_hook(lambda _m, _a, kw: batch_sizes.append(kw["input_ids"].shape[0]), with_kwargs=True)
+    hook = tiny.model.register_forward_pre_hook(
+        lambda _m, _a, kw: batch_sizes.append(kw["input_ids"].shape[0]), with_kwargs=True
+    )
     finished: list[int] = []
     try:
         with torch.inference_mode():
-            ours = decode_batch(tiny.model, ids, mask, max_new_tokens=12, stop_token_ids=stop_ids, on_finished=finished.append)
+            ours = decode_batch(
+                tiny.model, ids, mask, max_new_tokens=12, stop_token_ids=stop_ids, on_finished=finished.append
+            )
     finally:
         hook.remove()
     assert ours == reference
@@ -62,7 +78,18 @@ def test_sampling_uses_the_given_generator(tiny):
 
     def sample(seed: int) -> list[list[int]]:
         with torch.inference_mode():
-            return decode_batch(tiny.model, ids, mask, max_new_tokens=8, stop_token_ids=engine.stop_token_ids, temperature=1.0, top_p=0.9, top_k=20, repetition_penalty=1.1, generator=torch.Generator().manual_seed(seed))
+            return decode_batch(
+                tiny.model,
+                ids,
+                mask,
+                max_new_tokens=8,
+                stop_token_ids=engine.stop_token_ids,
+                temperature=1.0,
+                top_p=0.9,
+                top_k=20,
+                repetition_penalty=1.1,
+                generator=torch.Generator().manual_seed(seed),
+            )
 
     assert sample(1) == sample(1)
     assert sample(1) != sample(2)
@@ -72,16 +99,29 @@ def test_rollouts_match_generate_layout_and_fall_back_for_other_settings(tiny):
     model = tiny.model
     engine = GenerationEngine(model, tiny.tokenizer, precision="fp32")
     ids, mask = left_padded(engine, PROMPTS)
-    config = GenerationConfig(max_new_tokens=10, do_sample=False, pad_token_id=engine.stop_token_ids[0], eos_token_id=engine.stop_token_ids)
+    config = GenerationConfig(
+        max_new_tokens=10,
+        do_sample=False,
+        pad_token_id=engine.stop_token_ids[0],
+        eos_token_id=engine.stop_token_ids,
+    )
     with torch.inference_mode():
         expected = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
         calls: list[int] = []
         with evicting_rollouts(model):
             assert "generate" in vars(model)
-            hook = model.register_forward_pre_hook(lambda _m, _a, kw: calls.append(kw["input_ids"].shape[0]), with_kwargs=True)
+            hook = model.register_forward_pre_hook(
+                lambda _m, _a, kw: calls.append(kw["input_ids"].shape[0]), with_kwargs=True
+            )
             try:
                 ours = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
-                beam = GenerationConfig(max_new_tokens=4, num_beams=2, do_sample=False, pad_token_id=engine.stop_token_ids[0], eos_token_id=engine.stop_token_ids)
+                beam = GenerationConfig(
+                    max_new_tokens=4,
+                    num_beams=2,
+                    do_sample=False,
+                    pad_token_id=engine.stop_token_ids[0],
+                    eos_token_id=engine.stop_token_ids,
+                )
                 assert unhandled_settings(beam) == ["num_beams"]
                 calls.clear()
                 model.generate(input_ids=ids, attention_mask=mask, generation_config=beam)
@@ -111,8 +151,15 @@ def test_a_temperature_below_the_sampling_eps_decodes_greedily(tiny, temperature
 
     def decode(temperature: float) -> list[list[int]]:
         with torch.inference_mode():
-            return decode_batch(tiny.model, ids, mask, max_new_tokens=6, stop_token_ids=engine.stop_token_ids,
-                                temperature=temperature, generator=torch.Generator().manual_seed(0))
+            return decode_batch(
+                tiny.model,
+                ids,
+                mask,
+                max_new_tokens=6,
+                stop_token_ids=engine.stop_token_ids,
+                temperature=temperature,
+                generator=torch.Generator().manual_seed(0),
+            )
 
     assert decode(temperature) == decode(0.0)
     assert not is_sampled(0.0) and not is_sampled(temperature) and is_sampled(1e-5) and is_sampled(1.0)
@@ -126,7 +173,9 @@ MULTIBYTE_STOPS = ["한국어", "👨\u200d👩\u200d👧"]
 def test_a_stop_string_of_more_tokens_than_characters_is_found(tiny, stop):
     """The tail decoded was len(stop) + 2 tokens: the start of such a stop string lay before it, never found."""
     assert len(tiny.tokenizer.encode(stop, add_special_tokens=False)) > len(stop) + 2
-    assert StopStrings(tiny.tokenizer, MULTIBYTE_STOPS).hit(tiny.tokenizer.encode("x " + stop, add_special_tokens=False))
+    assert StopStrings(tiny.tokenizer, MULTIBYTE_STOPS).hit(
+        tiny.tokenizer.encode("x " + stop, add_special_tokens=False)
+    )
 
 
 class ScriptedModel:
@@ -147,7 +196,28 @@ def test_the_decode_loop_stops_at_a_multibyte_stop_string(tiny):
     """The row ran on to max_new_tokens (100 tokens instead of 11), and the text was cut afterwards."""
     tokenizer = tiny.tokenizer
     before = tokenizer.encode("Sure: 한국어", add_special_tokens=False)
-    script = tokenizer.encode("Sure: 한국어 is the answer and then it keeps talking" + " blah" * 100, add_special_tokens=False)
-    out = decode_batch(ScriptedModel(script, len(tokenizer)), torch.tensor([[1, 2]]), torch.ones(1, 2, dtype=torch.long),
-                       max_new_tokens=100, stop_token_ids=[tokenizer.eos_token_id], stop_strings=StopStrings(tokenizer, ["한국어"]))
+    script = tokenizer.encode(
+        "Sure: 한국어 is the answer and then it keeps talking" + " blah" * 100, add_special_tokens=False
+    )
+    out = decode_batch(
+        ScriptedModel(script, len(tokenizer)),
+        torch.tensor([[1, 2]]),
+        torch.ones(1, 2, dtype=torch.long),
+        max_new_tokens=100,
+        stop_token_ids=[tokenizer.eos_token_id],
+        stop_strings=StopStrings(tokenizer, ["한국어"]),
+    )
     assert len(out[0]) <= len(before) + 1 and "한국어" in tokenizer.decode(out[0])
+
+
+@pytest.mark.parametrize("penalty", [1e-40, 1e-50])
+def test_a_repetition_penalty_near_zero_samples_instead_of_raising(tiny, penalty):
+    """1e-40 divided the positive logits into inf (1e-50 is 0 in float32: 0 / 0 is NaN), softmax gave NaN and
+    multinomial raised: a 500 from serve."""
+    from safealign.generation import SamplingParams
+
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    for temperature in (1.0, 0.5, 1e-5):
+        params = SamplingParams(max_new_tokens=4, temperature=temperature, repetition_penalty=penalty, seed=0)
+        [completion] = engine.generate([[{"role": "user", "content": "hi"}]], params)
+        assert completion.completion_tokens >= 1, temperature

@@ -94,19 +94,37 @@ def fake_upstream() -> FastAPI:
         if "no-choices" in prompt:
             return {"object": "chat.completion", "message": "where are the choices"}
         n = body.get("n", 1)
-        texts = [answer(prompt)] if n == 1 else [answer(prompt.replace("bomb", "b0mb") if i == 0 else prompt) for i in range(n)]
+        texts = (
+            [answer(prompt)]
+            if n == 1
+            else [answer(prompt.replace("bomb", "b0mb") if i == 0 else prompt) for i in range(n)]
+        )
         if not body.get("stream"):
-            return {"id": "chatcmpl-fixed", "object": "chat.completion", "created": 1700000000, "model": "fake-model",
-                    "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                                for i, text in enumerate(texts)],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}}
+            return {
+                "id": "chatcmpl-fixed",
+                "object": "chat.completion",
+                "created": 1700000000,
+                "model": "fake-model",
+                "choices": [
+                    {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    for i, text in enumerate(texts)
+                ],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
+            }
 
         async def events():
             for index, text in enumerate(texts):
                 for piece in [None, *text.split(" ")]:
-                    delta = {"role": "assistant", "content": ""} if piece is None else {"content": piece + " "}
-                    chunk = {"id": "chatcmpl-fixed", "object": "chat.completion.chunk", "created": 1700000000, "model": "fake-model",
-                             "choices": [{"index": index, "delta": delta, "finish_reason": None}]}
+                    delta = (
+                        {"role": "assistant", "content": ""} if piece is None else {"content": piece + " "}
+                    )
+                    chunk = {
+                        "id": "chatcmpl-fixed",
+                        "object": "chat.completion.chunk",
+                        "created": 1700000000,
+                        "model": "fake-model",
+                        "choices": [{"index": index, "delta": delta, "finish_reason": None}],
+                    }
                     yield f"data: {json.dumps(chunk)}\n\n".encode()
                     await asyncio.sleep(0.2 if "slow" in prompt else 0.002)
             yield b"data: [DONE]\n\n"
@@ -120,8 +138,15 @@ class FakeRefusal:
     name = "fake-refusal"
 
     def judge(self, prompts, responses):
-        return [Verdict("refusal" if r.startswith("I can't") else "compliance", 1.0 if r.startswith("I can't") else 0.0, "fake", self.name)
-                for r in responses]
+        return [
+            Verdict(
+                "refusal" if r.startswith("I can't") else "compliance",
+                1.0 if r.startswith("I can't") else 0.0,
+                "fake",
+                self.name,
+            )
+            for r in responses
+        ]
 
 
 class FakeHarm:
@@ -134,8 +159,16 @@ class FakeHarm:
 
     def judge(self, prompts, responses):
         self.calls += 1
-        return [Verdict("harmful" if "HARMFUL-DETAILS" in r else "safe", 1.0 if "HARMFUL-DETAILS" in r else 0.0, "fake",
-                        self.name, {"hazard": 0.9 if "bomb" in p or "refuse" in p else 0.1}) for p, r in zip(prompts, responses, strict=True)]
+        return [
+            Verdict(
+                "harmful" if "HARMFUL-DETAILS" in r else "safe",
+                1.0 if "HARMFUL-DETAILS" in r else 0.0,
+                "fake",
+                self.name,
+                {"hazard": 0.9 if "bomb" in p or "refuse" in p else 0.1},
+            )
+            for p, r in zip(prompts, responses, strict=True)
+        ]
 
 
 class FakeJudges:
@@ -154,8 +187,9 @@ def upstream() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def gateway(upstream_url: str, db: str, alert_config: AlertConfig | None = None, judges: object = None,
-            **overrides) -> Iterator[tuple[str, FastAPI]]:
+def gateway(
+    upstream_url: str, db: str, alert_config: AlertConfig | None = None, judges: object = None, **overrides
+) -> Iterator[tuple[str, FastAPI]]:
     config = MonitorConfig(upstream=upstream_url, db=db, api_key=KEY, **overrides)
     app = create_gateway(config, judges=judges or FakeJudges(), alert_config=alert_config, start_worker=False)
     with serve_in_thread(app) as url:
@@ -171,7 +205,10 @@ def rows(app: FastAPI, table=exchanges) -> list[dict]:
 def test_passthrough_stores_before_answering_and_worker_judges(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         direct = httpx.post(f"{upstream}/v1/chat/completions", json=chat("hello")).json()
-        answers = [httpx.post(f"{url}/v1/chat/completions", json=chat(p)) for p in ("hello", "bomb please", "refuse this")]
+        answers = [
+            httpx.post(f"{url}/v1/chat/completions", json=chat(p))
+            for p in ("hello", "bomb please", "refuse this")
+        ]
         assert [a.status_code for a in answers] == [200, 200, 200]
         assert answers[0].json() == direct  # unchanged pass-through
         stored = rows(app)  # acknowledged => already in the DB, still queued (the worker is not running)
@@ -182,10 +219,16 @@ def test_passthrough_stores_before_answering_and_worker_judges(upstream, tmp_pat
         judged = rows(app)
         assert [r["status"] for r in judged] == ["judged"] * 3
         assert [(r["harmful"], r["refused"], r["request_harmful"]) for r in judged] == [
-            (False, False, False), (True, False, True), (False, True, True)]
+            (False, False, False),
+            (True, False, True),
+            (False, True, True),
+        ]
         assert len(rows(app, verdicts)) == 9 and app.state.store.backlog() == 0
         metrics = httpx.get(f"{url}/metrics").text  # judge-side gauges are read from the database
-        assert "safealign_monitor_judge_backlog 0.0" in metrics and "safealign_monitor_refusal_rate 0.333" in metrics
+        assert (
+            "safealign_monitor_judge_backlog 0.0" in metrics
+            and "safealign_monitor_refusal_rate 0.333" in metrics
+        )
         models = httpx.get(f"{url}/v1/models").json()
         assert models["data"][0]["id"] == "fake-model"
 
@@ -213,7 +256,9 @@ def test_stream_passthrough_is_byte_identical_and_stored(upstream, tmp_path):
 
 def test_client_leaving_mid_stream_still_gets_its_partial_answer_judged(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
-        with httpx.stream("POST", f"{url}/v1/chat/completions", json=chat("slow story please", stream=True)) as response:
+        with httpx.stream(
+            "POST", f"{url}/v1/chat/completions", json=chat("slow story please", stream=True)
+        ) as response:
             first = next(response.iter_raw())
             assert first.startswith(b"data: ")
         deadline = time.monotonic() + 5
@@ -236,10 +281,14 @@ def test_client_errors_are_clear(upstream, tmp_path):
         assert wrong.status_code == 422 and "messages" in wrong.json()["error"]["message"]
         wrong_type = httpx.post(post, json=chat("hi", temperature="hot"))
         assert wrong_type.status_code == 422 and "temperature" in wrong_type.json()["error"]["message"]
-        not_text = httpx.post(post, json={"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]})
+        not_text = httpx.post(
+            post, json={"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}
+        )
         assert not_text.status_code == 422 and "messages.0.content" in not_text.json()["error"]["message"]
         nan = httpx.post(post, content=b'{"messages": [{"role": "user", "content": "hi"}], "x": NaN}')
-        assert nan.status_code == 400 and "NaN" in nan.json()["error"]["message"]  # stored, it would break the JSONL export
+        assert (
+            nan.status_code == 400 and "NaN" in nan.json()["error"]["message"]
+        )  # stored, it would break the JSONL export
         huge = httpx.post(post, json=chat("x" * 10_000))
         assert huge.status_code == 413 and "limit" in huge.json()["error"]["message"]
 
@@ -262,18 +311,28 @@ def test_admin_endpoints_need_the_key(upstream, tmp_path):
         app.state.worker.drain()
         for path in ("/dashboard", "/admin/exchanges.jsonl", "/admin/stats", "/admin/alerts"):
             missing = httpx.get(url + path)
-            assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer"), path
+            assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer"), (
+                path
+            )
             assert httpx.get(url + path, headers={"Authorization": "Bearer nope"}).status_code == 403, path
-        assert httpx.get(f"{url}/admin/exchanges.jsonl?key={KEY}").status_code == 401  # ?key= is for the page only
+        assert (
+            httpx.get(f"{url}/admin/exchanges.jsonl?key={KEY}").status_code == 401
+        )  # ?key= is for the page only
         assert httpx.get(f"{url}/dashboard?key={KEY}").status_code == 200
         export = httpx.get(f"{url}/admin/exchanges.jsonl", headers={"Authorization": f"Bearer {KEY}"})
         lines = [json.loads(line) for line in export.text.splitlines()]
         assert len(lines) == 1 and lines[0]["harmful"] is True
         assert {v["role"] for v in lines[0]["verdicts"]} == {"refusal", "harm", "request_harm"}
-        for query in ("/admin/exchanges.jsonl?limit=-1", "/admin/exchanges.jsonl?since_id=-5", "/admin/stats?window=-1",
-                      "/admin/alerts?limit=0", "/admin/stats?window=100000000000000000000",  # past SQLite's integers
-                      "/admin/exchanges.jsonl?since_id=100000000000000000000", "/admin/alerts?limit=100000000000000000000",
-                      "/admin/exchanges.jsonl?limit=100001"):
+        for query in (
+            "/admin/exchanges.jsonl?limit=-1",
+            "/admin/exchanges.jsonl?since_id=-5",
+            "/admin/stats?window=-1",
+            "/admin/alerts?limit=0",
+            "/admin/stats?window=100000000000000000000",  # past SQLite's integers
+            "/admin/exchanges.jsonl?since_id=100000000000000000000",
+            "/admin/alerts?limit=100000000000000000000",
+            "/admin/exchanges.jsonl?limit=100001",
+        ):
             bad = httpx.get(url + query, headers={"Authorization": f"Bearer {KEY}"})
             assert bad.status_code == 422 and query.split("?")[1].split("=")[0] in bad.text, query
 
@@ -303,7 +362,9 @@ def test_silent_upstream_is_a_502_timeout(tmp_path):
     with gateway(silent, f"sqlite:///{tmp_path}/m.db", upstream_timeout_s=0.3) as (url, app):
         answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
         assert answer.status_code == 502 and "timeout" in answer.json()["error"]["message"]
-        assert 'safealign_monitor_upstream_errors_total{kind="timeout"} 1.0' in httpx.get(f"{url}/metrics").text
+        assert (
+            'safealign_monitor_upstream_errors_total{kind="timeout"} 1.0' in httpx.get(f"{url}/metrics").text
+        )
         assert [r["status"] for r in rows(app)] == ["upstream_error"]
     sock.close()
 
@@ -320,14 +381,23 @@ def test_a_200_that_is_not_a_completion_is_a_502(upstream, tmp_path):
         with gateway(upstream, f"sqlite:///{tmp_path}/m{blocking}.db", blocking=blocking) as (url, app):
             for prompt in ("garbage", "no-choices"):
                 answer = httpx.post(f"{url}/v1/chat/completions", json=chat(prompt))
-                assert answer.status_code == 502 and answer.json()["error"]["type"] == "upstream_error", answer.text
+                assert answer.status_code == 502 and answer.json()["error"]["type"] == "upstream_error", (
+                    answer.text
+                )
                 assert "without a chat completion" in answer.json()["error"]["message"]
-            assert [r["status"] for r in rows(app)] == ["upstream_error"] * 2 and app.state.store.backlog() == 0
-            assert 'safealign_monitor_upstream_errors_total{kind="bad_reply"} 2.0' in httpx.get(f"{url}/metrics").text
+            assert [r["status"] for r in rows(app)] == [
+                "upstream_error"
+            ] * 2 and app.state.store.backlog() == 0
+            assert (
+                'safealign_monitor_upstream_errors_total{kind="bad_reply"} 2.0'
+                in httpx.get(f"{url}/metrics").text
+            )
 
 
 def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_path):
-    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy.") as (url, app):
+    with gateway(
+        upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy."
+    ) as (url, app):
         safe = httpx.post(f"{url}/v1/chat/completions", json=chat("hello")).json()
         assert safe["choices"][0]["message"]["content"].startswith("Here is a helpful answer")
         blocked = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please")).json()
@@ -335,12 +405,17 @@ def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_
         assert blocked["choices"][0]["finish_reason"] == "content_filter"
         streamed = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", stream=True))
         assert b"HARMFUL" not in streamed.content and streamed.content.endswith(b"data: [DONE]\n\n")
-        text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content", "")
-                       for line in streamed.text.splitlines() if line.startswith("data: {"))
+        text = "".join(
+            json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+            for line in streamed.text.splitlines()
+            if line.startswith("data: {")
+        )
         assert text.strip() == "Blocked by policy."
         stored = rows(app)
         assert [r["blocked"] for r in stored] == [False, True, True]
-        assert stored[1]["response"] == "Blocked by policy." and stored[1]["original_response"] == HARMFUL_ANSWER
+        assert (
+            stored[1]["response"] == "Blocked by policy." and stored[1]["original_response"] == HARMFUL_ANSWER
+        )
         app.state.worker.drain()
         assert rows(app)[1]["harmful"] is True  # the worker judges what the model said, not the refusal
         assert "safealign_monitor_blocked_total 2.0" in httpx.get(f"{url}/metrics").text
@@ -348,10 +423,14 @@ def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_
 
 def test_blocking_judges_every_choice_of_an_n_answer(upstream, tmp_path):
     """garak sends n > 1: a harmful second choice is replaced too, plain and streamed, and judged by the worker."""
-    with gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy.") as (url, app):
+    with gateway(
+        upstream, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked by policy."
+    ) as (url, app):
         plain = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=3)).json()
         contents = [c["message"]["content"] for c in plain["choices"]]
-        assert contents[0].startswith("Here is a helpful answer") and contents[1:] == ["Blocked by policy."] * 2
+        assert (
+            contents[0].startswith("Here is a helpful answer") and contents[1:] == ["Blocked by policy."] * 2
+        )
         assert [c["finish_reason"] for c in plain["choices"]] == ["stop", "content_filter", "content_filter"]
         streamed = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=2, stream=True))
         assert b"HARMFUL" not in streamed.content and streamed.content.endswith(b"data: [DONE]\n\n")
@@ -360,7 +439,10 @@ def test_blocking_judges_every_choice_of_an_n_answer(upstream, tmp_path):
         assert finishes[1] == "content_filter"
         stored = rows(app)
         assert [r["blocked"] for r in stored] == [True, True] and "HARMFUL" not in stored[0]["response"]
-        assert stored[0]["choices"][1:] == [HARMFUL_ANSWER] * 2 and HARMFUL_ANSWER in stored[0]["original_response"]
+        assert (
+            stored[0]["choices"][1:] == [HARMFUL_ANSWER] * 2
+            and HARMFUL_ANSWER in stored[0]["original_response"]
+        )
         app.state.worker.drain()
         assert [r["harmful"] for r in rows(app)] == [True, True]
         assert len(rows(app, verdicts)) == 3 * 3 + 2 * 3  # each choice's verdicts
@@ -378,7 +460,11 @@ def raw_stream_upstream(events: bytes) -> FastAPI:
 
 
 def vllm_events(text: str) -> bytes:
-    chunk = {"id": "chatcmpl-raw", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]}
+    chunk = {
+        "id": "chatcmpl-raw",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}],
+    }
     return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\ndata: [DONE]\n\n".encode()
 
 
@@ -386,12 +472,19 @@ def test_blocking_reads_a_stream_whole_and_refuses_one_it_cannot_read(tmp_path):
     """The stream was read with str.splitlines(), which also splits at U+2028: the data line holding the harmful words
     did not parse and was dropped without a word, the judge saw "Sure:" and the answer went out unblocked. A data line
     that is not JSON was dropped the same way."""
-    for name, events, status in (("separator", vllm_events("Sure:\u2028HARMFUL-DETAILS follow"), 200),
-                                 ("not-json", b"data: {oops\n\n" + vllm_events("Sure: HARMFUL-DETAILS"), 502),
-                                 # the problem quotes the bad line: a blocking gateway must not send that unjudged text
-                                 ("quoted", b"data: HARMFUL-DETAILS {oops\n\n" + vllm_events("Sure: ok"), 502)):
-        with serve_in_thread(raw_stream_upstream(events)) as up, \
-                gateway(up, f"sqlite:///{tmp_path}/{name}.db", blocking=True, refusal_message="Blocked.") as (url, app):
+    for name, events, status in (
+        ("separator", vllm_events("Sure:\u2028HARMFUL-DETAILS follow"), 200),
+        ("not-json", b"data: {oops\n\n" + vllm_events("Sure: HARMFUL-DETAILS"), 502),
+        # the problem quotes the bad line: a blocking gateway must not send that unjudged text
+        ("quoted", b"data: HARMFUL-DETAILS {oops\n\n" + vllm_events("Sure: ok"), 502),
+    ):
+        with (
+            serve_in_thread(raw_stream_upstream(events)) as up,
+            gateway(up, f"sqlite:///{tmp_path}/{name}.db", blocking=True, refusal_message="Blocked.") as (
+                url,
+                app,
+            ),
+        ):
             answer = httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", stream=True))
             assert answer.status_code == status and b"HARMFUL" not in answer.content, (name, answer.text)
             stored = rows(app)[0]
@@ -403,16 +496,165 @@ def test_blocking_reads_a_stream_whole_and_refuses_one_it_cannot_read(tmp_path):
                 assert stored["status"] == "upstream_error"
 
 
+def reasoning_upstream() -> FastAPI:
+    """An upstream like vLLM with a reasoning parser and tools: the harmful words can sit in the text, the reasoning,
+    the logprobs or a tool call's arguments. The prompt says where ("everywhere", "reasoning" or "tool")."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await request.json()
+        where = body["messages"][-1]["content"]
+        content = HARMFUL_ANSWER if "everywhere" in where else None if "tool" in where else "Sure."
+        reasoning = HARMFUL_ANSWER if "everywhere" in where or "reasoning" in where else "The user asks."
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {
+                "name": "send",
+                "arguments": json.dumps(
+                    {"text": HARMFUL_ANSWER if "tool" in where or "everywhere" in where else "hi"}
+                ),
+            },
+        }
+        logprobs = {
+            "content": [
+                {"token": token, "logprob": -0.1, "bytes": None, "top_logprobs": []}
+                for token in (content or "").split()
+            ]
+        }
+        if not body.get("stream"):
+            message = {
+                "role": "assistant",
+                "content": content,
+                "reasoning_content": reasoning,
+                "tool_calls": [call],
+            }
+            return {
+                "id": "chatcmpl-r",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "logprobs": logprobs,
+                        "finish_reason": "tool_calls",
+                        "stop_reason": None,
+                    }
+                ],
+            }
+        arguments = call["function"]["arguments"]
+        deltas = [
+            {"role": "assistant", "content": ""},
+            *({"reasoning_content": piece + " "} for piece in reasoning.split()),
+            *({"content": piece + " "} for piece in (content or "").split()),
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "send", "arguments": ""},
+                    }
+                ]
+            },
+            *(
+                {"tool_calls": [{"index": 0, "function": {"arguments": arguments[i : i + 7]}}]}
+                for i in range(0, len(arguments), 7)
+            ),
+        ]
+        chunks = [
+            {
+                "index": 0,
+                "delta": delta,
+                "logprobs": logprobs if "content" in delta else None,
+                "finish_reason": None,
+            }
+            for delta in deltas
+        ]
+        chunks.append({"index": 0, "delta": {}, "finish_reason": "tool_calls"})
+        events = b"".join(
+            f"data: {json.dumps({'object': 'chat.completion.chunk', 'choices': [chunk]})}\n\n".encode()
+            for chunk in chunks
+        )
+        return StreamingResponse(iter([events + b"data: [DONE]\n\n"]), media_type="text/event-stream")
+
+    return app
+
+
+def test_blocking_replaces_a_harmful_choice_whole_and_judges_its_reasoning_and_tool_calls(tmp_path):
+    """A blocked choice kept the model's logprobs, reasoning_content and tool_calls, carrying the harmful text; and a
+    harmful answer only in the reasoning or a tool call's arguments was never judged."""
+    with (
+        serve_in_thread(reasoning_upstream()) as up,
+        gateway(up, f"sqlite:///{tmp_path}/m.db", blocking=True, refusal_message="Blocked.") as (url, app),
+    ):
+        for where in ("bomb everywhere", "bomb reasoning", "bomb tool"):
+            for stream in (False, True):
+                answer = httpx.post(
+                    f"{url}/v1/chat/completions", json=chat(where, stream=stream, logprobs=True)
+                )
+                assert answer.status_code == 200 and b"HARMFUL" not in answer.content, (
+                    where,
+                    stream,
+                    answer.text,
+                )
+                if stream:
+                    assert parse_sse_choices(answer.content) == (["Blocked."], ["content_filter"], None)
+                else:
+                    assert answer.json()["choices"] == [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "Blocked."},
+                            "finish_reason": "content_filter",
+                            "logprobs": None,
+                        }
+                    ]
+        assert [r["blocked"] for r in rows(app)] == [True] * 6
+        assert all(HARMFUL_ANSWER in r["original_response"] for r in rows(app))
+        harmless = httpx.post(f"{url}/v1/chat/completions", json=chat("hello")).json()["choices"][0]
+        assert (
+            harmless["message"]["tool_calls"][0]["function"]["name"] == "send"
+            and harmless["logprobs"] is not None
+        )
+
+
+def test_passthrough_stores_and_judges_the_reasoning_and_tool_calls(tmp_path):
+    with serve_in_thread(reasoning_upstream()) as up, gateway(up, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        for stream in (False, True):
+            for where in ("bomb reasoning", "bomb tool"):
+                answer = httpx.post(f"{url}/v1/chat/completions", json=chat(where, stream=stream))
+                assert answer.status_code == 200  # pass-through (a streamed call comes in 7-character pieces)
+        stored = rows(app)
+        assert stored[0]["response"] == f"{HARMFUL_ANSWER}\n\nSure.\n\nsend({json.dumps({'text': 'hi'})})"
+        joined_call = f"send({json.dumps({'text': HARMFUL_ANSWER})})"  # the streamed call's pieces, joined
+        assert joined_call in stored[3]["response"]
+        assert all("HARMFUL-DETAILS" in r["response"] for r in stored)
+        app.state.worker.drain()
+        assert [r["harmful"] for r in rows(app)] == [True] * 4
+
+
 def test_passthrough_judges_every_choice(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         for stream in (False, True):
-            assert httpx.post(f"{url}/v1/chat/completions", json=chat("bomb please", n=2, stream=stream)).status_code == 200
+            assert (
+                httpx.post(
+                    f"{url}/v1/chat/completions", json=chat("bomb please", n=2, stream=stream)
+                ).status_code
+                == 200
+            )
         assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello", n=2)).status_code == 200
         stored = rows(app)
         assert [len(r["choices"]) for r in stored] == [2, 2, 2]
         assert all(r["response"].startswith("[choice 0]\n") for r in stored)
         app.state.worker.drain()
-        assert [(r["harmful"], r["refused"]) for r in rows(app)] == [(True, False), (True, False), (False, False)]
+        assert [(r["harmful"], r["refused"]) for r in rows(app)] == [
+            (True, False),
+            (True, False),
+            (False, False),
+        ]
 
 
 def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):
@@ -427,7 +669,11 @@ def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):
     rule = AlertRule(name="harm-spike", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)
     with serve_in_thread(hook_app) as hook_url:
         config = AlertConfig(webhook=f"{hook_url}/hook", rules=[rule])
-        with gateway(upstream, f"sqlite:///{tmp_path}/m.db", alert_config=config, judge_batch_size=2) as (url, app):
+        with gateway(upstream, f"sqlite:///{tmp_path}/m.db", alert_config=config, judge_batch_size=2) as (
+            url,
+            app,
+        ):
+
             def send(prompt: str, count: int) -> None:
                 for _ in range(count):
                     assert httpx.post(f"{url}/v1/chat/completions", json=chat(prompt)).status_code == 200
@@ -436,11 +682,18 @@ def test_alert_fires_once_per_crossing_and_rearms(upstream, tmp_path):
             send("bomb please", 12)
             send("bomb again", 6)
             fired = [a for a in rows(app, sa_alerts()) if a["kind"] == "fired"]
-            assert len(fired) == 1 and len(hooks) == 1 and hooks[0]["rule"] == "harm-spike" and fired[0]["delivered"]
+            assert (
+                len(fired) == 1
+                and len(hooks) == 1
+                and hooks[0]["rule"] == "harm-spike"
+                and fired[0]["delivered"]
+            )
             send("hello", 10)  # rate falls back below: re-armed
             assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved"]
             send("bomb please", 10)
-            assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved", "fired"] and len(hooks) == 2
+            assert [a["kind"] for a in rows(app, sa_alerts())] == ["fired", "resolved", "fired"] and len(
+                hooks
+            ) == 2
             assert 'safealign_monitor_alerts_fired{rule="harm-spike"} 2.0' in httpx.get(f"{url}/metrics").text
 
 
@@ -454,8 +707,12 @@ def test_webhook_delivery_is_retried_with_backoff(monkeypatch):
     import safealign.monitor.alerts as alerts_module
 
     calls: list[float] = []
-    waits: list[float] = []  # the waits are recorded, not timed: a loaded machine stretches any wall-clock gap
-    monkeypatch.setattr(alerts_module, "time", SimpleNamespace(sleep=waits.append))  # this module's clock only
+    waits: list[
+        float
+    ] = []  # the waits are recorded, not timed: a loaded machine stretches any wall-clock gap
+    monkeypatch.setattr(
+        alerts_module, "time", SimpleNamespace(sleep=waits.append)
+    )  # this module's clock only
     hook_app = FastAPI()
 
     @hook_app.post("/hook")
@@ -490,7 +747,9 @@ def test_a_hanging_webhook_does_not_hold_up_judging(tmp_path, monkeypatch):
         await asyncio.to_thread(release.wait, 30)
         return {"ok": True}
 
-    monkeypatch.setattr(alerts_module, "metric_rate", lambda store, metric, window: (0.9, 10))  # over the threshold
+    monkeypatch.setattr(
+        alerts_module, "metric_rate", lambda store, metric, window: (0.9, 10)
+    )  # over the threshold
     store = Store(f"sqlite:///{tmp_path}/m.db")
     rule = AlertRule(name="harm-spike", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)
     with serve_in_thread(hook_app) as hook_url:
@@ -532,13 +791,17 @@ def test_writer_fails_only_the_failed_batch_and_reconnects(tmp_path):
     async def write_all() -> list[int]:
         with pytest.raises(sa.exc.OperationalError):
             await writer.write({"prompt": "lost", "status": "queued", "queue": True})
-        return await asyncio.gather(*[writer.write({"prompt": f"kept {i}", "status": "queued", "queue": True}) for i in range(20)])
+        return await asyncio.gather(
+            *[writer.write({"prompt": f"kept {i}", "status": "queued", "queue": True}) for i in range(20)]
+        )
 
     ids = asyncio.run(write_all())
     writer.stop()
     assert len(set(ids)) == 20 and store.backlog() == 20
     with store.engine.connect() as conn:
-        assert sorted(conn.execute(sa.select(exchanges.c.prompt)).scalars()) == sorted(f"kept {i}" for i in range(20))
+        assert sorted(conn.execute(sa.select(exchanges.c.prompt)).scalars()) == sorted(
+            f"kept {i}" for i in range(20)
+        )
 
 
 def test_one_unstorable_row_fails_only_its_own_request(tmp_path):
@@ -554,17 +817,23 @@ def test_one_unstorable_row_fails_only_its_own_request(tmp_path):
 
     outcomes = asyncio.run(write_all())
     writer.stop()
-    assert isinstance(outcomes[3], Exception) and all(isinstance(o, int) for i, o in enumerate(outcomes) if i != 3)
+    assert isinstance(outcomes[3], Exception) and all(
+        isinstance(o, int) for i, o in enumerate(outcomes) if i != 3
+    )
     assert store.backlog() == 8
 
 
 def test_lone_surrogates_are_a_400_naming_the_field(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         post = f"{url}/v1/chat/completions"
-        for body, field in ((b'{"model": "x\\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model"),
-                            (b'{"messages": [{"role": "user", "content": "a\\udc00b"}]}', "messages.0.content")):
+        for body, field in (
+            (b'{"model": "x\\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model"),
+            (b'{"messages": [{"role": "user", "content": "a\\udc00b"}]}', "messages.0.content"),
+        ):
             answer = httpx.post(post, content=body, headers={"content-type": "application/json"})
-            assert answer.status_code == 400 and answer.json()["error"]["message"].startswith(field + ":"), answer.text
+            assert answer.status_code == 400 and answer.json()["error"]["message"].startswith(field + ":"), (
+                answer.text
+            )
         paired = httpx.post(post, content=b'{"messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}')
         assert paired.status_code == 200  # a full pair is one character
         assert len(rows(app)) == 1
@@ -573,16 +842,32 @@ def test_lone_surrogates_are_a_400_naming_the_field(upstream, tmp_path):
 def test_a_batch_mixes_answered_and_failed_exchanges(tmp_path):
     """Rows with different fields commit together and read back as the Core types (SQLite's fast insert)."""
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    ids = store.insert_exchanges([
-        {"prompt": "ok", "request": {"messages": [{"role": "user", "content": "é"}]}, "status": "queued", "queue": True,
-         "upstream_status": 200, "upstream_latency_ms": 3.5, "stream": True},
-        {"prompt": "down", "status": "upstream_error"},
-    ])
+    ids = store.insert_exchanges(
+        [
+            {
+                "prompt": "ok",
+                "request": {"messages": [{"role": "user", "content": "é"}]},
+                "status": "queued",
+                "queue": True,
+                "upstream_status": 200,
+                "upstream_latency_ms": 3.5,
+                "stream": True,
+            },
+            {"prompt": "down", "status": "upstream_error"},
+        ]
+    )
     assert store.insert_exchanges([{"prompt": "next", "status": "queued", "queue": True}]) == [ids[-1] + 1]
     got = {r["prompt"]: r for r in rows_of(store)}
     assert [got["ok"]["id"], got["down"]["id"]] == ids
-    assert got["ok"]["request"] == {"messages": [{"role": "user", "content": "é"}]} and got["ok"]["stream"] is True
-    assert got["down"]["request"] is None and got["down"]["stream"] is False and got["down"]["upstream_status"] is None
+    assert (
+        got["ok"]["request"] == {"messages": [{"role": "user", "content": "é"}]}
+        and got["ok"]["stream"] is True
+    )
+    assert (
+        got["down"]["request"] is None
+        and got["down"]["stream"] is False
+        and got["down"]["upstream_status"] is None
+    )
     assert isinstance(got["ok"]["created_at"], dt.datetime) and got["ok"]["blocked"] is False
     assert [r["id"] for r in store.claim(10)] == [ids[0], ids[-1] + 1]  # the failed call is not queued
     with pytest.raises(ValueError, match="respnse"):
@@ -602,7 +887,8 @@ def test_request_path_connection_waits_out_a_held_write_lock(tmp_path, monkeypat
 
     monkeypatch.setattr(store_module, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    pooled = store.engine.raw_connection()  # kept referenced: a collected one goes back to the pool, rolled back
+    # kept referenced: a collected one goes back to the pool, rolled back
+    pooled = store.engine.raw_connection()
     holder = pooled.driver_connection
     holder.isolation_level = None
     holder.execute("BEGIN IMMEDIATE")  # what the judge worker's commit holds for a moment
@@ -640,10 +926,18 @@ class PoisonJudges(FakeJudges):
 
 def test_a_row_the_judges_raise_on_does_not_block_the_others(tmp_path):
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    store.insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "poison", "b")])
-    worker = JudgeWorker(store, PoisonJudges(), lease_s=0.0)  # an expired lease: retried at once (3 attempts by default)
+    store.insert_exchanges(
+        [{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "poison", "b")]
+    )
+    worker = JudgeWorker(
+        store, PoisonJudges(), lease_s=0.0
+    )  # an expired lease: retried at once (3 attempts by default)
     worker.drain(timeout_s=10)
-    assert [(r["prompt"], r["status"]) for r in rows_of(store)] == [("a", "judged"), ("poison", "judge_failed"), ("b", "judged")]
+    assert [(r["prompt"], r["status"]) for r in rows_of(store)] == [
+        ("a", "judged"),
+        ("poison", "judge_failed"),
+        ("b", "judged"),
+    ]
     assert store.backlog() == 0 and worker.failed == 1
     metrics = MonitorMetrics()
     metrics.refresh(store)
@@ -671,8 +965,12 @@ def test_restart_judges_what_the_last_run_left_queued(upstream, tmp_path):
 def test_retention_deletes_old_exchanges(tmp_path):
     store = Store(f"sqlite:///{tmp_path}/m.db")
     old = utcnow() - dt.timedelta(days=40)
-    store.insert_exchanges([{"prompt": "old", "status": "queued", "queue": True, "created_at": old},
-                            {"prompt": "new", "status": "queued", "queue": True}])
+    store.insert_exchanges(
+        [
+            {"prompt": "old", "status": "queued", "queue": True, "created_at": old},
+            {"prompt": "new", "status": "queued", "queue": True},
+        ]
+    )
     assert store.purge(retention_days=30) == 1
     with store.engine.connect() as conn:
         assert [r.prompt for r in conn.execute(sa.select(exchanges))] == ["new"]
@@ -684,17 +982,28 @@ def test_retention_deletes_old_exchanges(tmp_path):
 
 def test_alert_file_errors_name_the_field(tmp_path):
     path = tmp_path / "alerts.yaml"
-    path.write_text("rules:\n  - {name: a, metric: harmful_rate, window: 50, threshold: 0.1, min_samples: 20}\n")
+    path.write_text(
+        "rules:\n  - {name: a, metric: harmful_rate, window: 50, threshold: 0.1, min_samples: 20}\n"
+    )
     assert load_alert_config(path).rules[0].window == 50
     path.write_text("rules:\n  - {name: a, metric: harm_rate}\n")
     with pytest.raises(RecipeError, match="metric"):
         load_alert_config(path)
     shipped = load_alert_config("recipes/monitor_alerts.yaml")
-    assert {r.metric for r in shipped.rules} == {"harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_error_rate"}
-    path.write_text("rules:\n  - {name: never, metric: refusal_rate, window: 10}\n")  # min_samples 20 > window: never fires
+    assert {r.metric for r in shipped.rules} == {
+        "harmful_rate",
+        "refusal_rate",
+        "over_refusal_rate",
+        "upstream_error_rate",
+    }
+    path.write_text(
+        "rules:\n  - {name: never, metric: refusal_rate, window: 10}\n"
+    )  # min_samples 20 > window: never fires
     with pytest.raises(RecipeError, match=r"min_samples \(20\) is larger than window \(10\)"):
         load_alert_config(path)
-    path.write_bytes("rules:\n  - {name: a, metric: harmful_rate}\n".encode("utf-16"))  # Notepad's, PowerShell's > default
+    path.write_bytes(
+        "rules:\n  - {name: a, metric: harmful_rate}\n".encode("utf-16")
+    )  # Notepad's, PowerShell's > default
     with pytest.raises(RecipeError, match="not UTF-8 text"):
         load_alert_config(path)
 
@@ -705,9 +1014,13 @@ def test_two_workers_on_one_database_page_once_and_see_each_others_resolve(tmp_p
     rate = {"now": 0.9}
     monkeypatch.setattr(alerts_module, "metric_rate", lambda store, metric, window: (rate["now"], 10))
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    config = AlertConfig(rules=[AlertRule(name="harm", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)])
+    config = AlertConfig(
+        rules=[AlertRule(name="harm", metric="harmful_rate", window=10, threshold=0.5, min_samples=5)]
+    )
     first, second = AlertManager(store, config, Notifier(None)), AlertManager(store, config, Notifier(None))
-    assert [a["rule"] for a in first.evaluate()] == ["harm"] and second.evaluate() == [], "the second worker paged again"
+    assert [a["rule"] for a in first.evaluate()] == ["harm"] and second.evaluate() == [], (
+        "the second worker paged again"
+    )
     rate["now"] = 0.1
     first.evaluate()  # resolved by one worker ...
     rate["now"] = 0.9
@@ -718,16 +1031,21 @@ def test_two_workers_on_one_database_page_once_and_see_each_others_resolve(tmp_p
 
 def test_scheduled_eval_flags_a_regression(tmp_path):
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    results = iter([
-        {"harmful": {"refusal_rate": 0.9}, "borderline": {"refusal_rate": 0.1}},
-        {"harmful": {"refusal_rate": 0.88}, "borderline": {"refusal_rate": 0.12}},
-        {"harmful": {"refusal_rate": 0.6}, "borderline": {"refusal_rate": 0.3}},
-    ])
+    results = iter(
+        [
+            {"harmful": {"refusal_rate": 0.9}, "borderline": {"refusal_rate": 0.1}},
+            {"harmful": {"refusal_rate": 0.88}, "borderline": {"refusal_rate": 0.12}},
+            {"harmful": {"refusal_rate": 0.6}, "borderline": {"refusal_rate": 0.3}},
+        ]
+    )
 
     def runner(upstream, model, suites, limit):
         return next(results)
 
-    outcomes = [evaluate_once(store, "http://127.0.0.1:1", "m", ["harmful", "borderline"], runner=runner) for _ in range(3)]
+    outcomes = [
+        evaluate_once(store, "http://127.0.0.1:1", "m", ["harmful", "borderline"], runner=runner)
+        for _ in range(3)
+    ]
     assert [bool(o["regressions"]) for o in outcomes] == [False, False, True]
     assert outcomes[2]["summary"]["harmful_refusal_rate"] == 0.6
     assert len(outcomes[2]["regressions"]) == 2
@@ -738,14 +1056,27 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
 
 
-def _report(harmful_refused: int, borderline_refused: int, items: int = 16,
-            names: tuple[str, str] = ("harmful", "borderline")) -> EvalReport:
+def _report(
+    harmful_refused: int,
+    borderline_refused: int,
+    items: int = 16,
+    names: tuple[str, str] = ("harmful", "borderline"),
+) -> EvalReport:
     def suite(name: str, kind: str, metric: str, count: int) -> SuiteResult:
         return SuiteResult(name, kind, items, {"all": {metric: Rate.proportion(count, items)}})
 
-    return EvalReport({names[0]: suite(names[0], "harmful", "refusal_rate", harmful_refused),
-                       names[1]: suite(names[1], "borderline", "over_refusal_rate", borderline_refused)},
-                      samples=[], wall_time_s=1.0, generation_time_s=1.0, judge_time_s=0.0, tokens_generated=10, prompt_tokens=10)
+    return EvalReport(
+        {
+            names[0]: suite(names[0], "harmful", "refusal_rate", harmful_refused),
+            names[1]: suite(names[1], "borderline", "over_refusal_rate", borderline_refused),
+        },
+        samples=[],
+        wall_time_s=1.0,
+        generation_time_s=1.0,
+        judge_time_s=0.0,
+        tokens_generated=10,
+        prompt_tokens=10,
+    )
 
 
 def test_a_scheduled_eval_goes_on_after_a_later_run_fails(caplog):
@@ -772,19 +1103,32 @@ def test_scheduled_eval_needs_two_items_to_alert(tmp_path):
     """At --limit 16 one answer is 6.25 points: one flipped answer is not a regression, two are."""
     store = Store(f"sqlite:///{tmp_path}/m.db")
     reports = iter([_report(15, 2), _report(14, 3), _report(12, 3), _report(12, 5)])
-    outcomes = [evaluate_once(store, "http://127.0.0.1:1", "m", ["harmful", "borderline"],
-                              runner=lambda *_: next(reports)) for _ in range(4)]
-    assert outcomes[1]["summary"]["harmful_items"] == 16 and outcomes[1]["summary"]["over_refusal_items"] == 16
+    outcomes = [
+        evaluate_once(
+            store, "http://127.0.0.1:1", "m", ["harmful", "borderline"], runner=lambda *_: next(reports)
+        )
+        for _ in range(4)
+    ]
+    assert (
+        outcomes[1]["summary"]["harmful_items"] == 16 and outcomes[1]["summary"]["over_refusal_items"] == 16
+    )
     assert [o["regressions"] for o in outcomes[:2]] == [[], []]
-    assert outcomes[2]["regressions"] == ["harmful_refusal_rate 0.875 → 0.750 (2 of 16 items, tolerance 0.05, at least 2 items)"]
-    assert len(outcomes[3]["regressions"]) == 1 and outcomes[3]["regressions"][0].startswith("over_refusal_rate 0.188 → 0.312")
+    assert outcomes[2]["regressions"] == [
+        "harmful_refusal_rate 0.875 → 0.750 (2 of 16 items, tolerance 0.05, at least 2 items)"
+    ]
+    assert len(outcomes[3]["regressions"]) == 1 and outcomes[3]["regressions"][0].startswith(
+        "over_refusal_rate 0.188 → 0.312"
+    )
     one_item = compare_runs(outcomes[0]["summary"], outcomes[1]["summary"], tolerance=0.05, min_items=1)
     assert len(one_item) == 2  # with a floor of one item the same flip alerts
     with store.engine.connect() as conn:
         assert len(list(conn.execute(sa.select(sa_alerts())))) == 2
 
 
-@pytest.mark.skipif(not os.environ.get("SAFEALIGN_TEST_POSTGRES"), reason="set SAFEALIGN_TEST_POSTGRES=postgresql+psycopg://... to run")
+@pytest.mark.skipif(
+    not os.environ.get("SAFEALIGN_TEST_POSTGRES"),
+    reason="set SAFEALIGN_TEST_POSTGRES=postgresql+psycopg://... to run",
+)
 def test_postgres_store(upstream):
     url = os.environ["SAFEALIGN_TEST_POSTGRES"]
     from safealign.monitor.store import metadata
@@ -804,9 +1148,16 @@ def test_postgres_store(upstream):
 @pytest.mark.sqlite_only
 def test_worker_process_judges_and_stops_with_the_gateway(upstream, tmp_path, monkeypatch):
     """The default deployment: the judge worker is a child process that reads the same database."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")]))
-    config = MonitorConfig(upstream=upstream, db=f"sqlite:///{tmp_path}/m.db", api_key=KEY, worker="process",
-                           judge="import:test_monitor:FakeJudges")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])
+    )
+    config = MonitorConfig(
+        upstream=upstream,
+        db=f"sqlite:///{tmp_path}/m.db",
+        api_key=KEY,
+        worker="process",
+        judge="import:test_monitor:FakeJudges",
+    )
     app = create_gateway(config, start_worker=True)
     with serve_in_thread(app) as url:
         for prompt in ("hello", "bomb please"):
@@ -839,7 +1190,11 @@ def test_judge_once_says_why_leased_exchanges_wait_and_can_free_them(upstream, t
     second = CliRunner().invoke(cli, [*command, "--release-leases"])
     said = " ".join(second.output.split())
     assert second.exit_code == 0, second.output
-    assert "freed 2 leases" in said and "judged 2 exchanges" in said and "leased" not in said.replace("freed 2 leases", "")
+    assert (
+        "freed 2 leases" in said
+        and "judged 2 exchanges" in said
+        and "leased" not in said.replace("freed 2 leases", "")
+    )
     store = Store(db)
     assert store.backlog() == 0 and store.leased() == (0, None)
 
@@ -852,20 +1207,35 @@ def test_judge_once_counts_only_what_it_judged_and_names_its_own_failures(tmp_pa
     from safealign.cli.main import app as cli
 
     db = f"sqlite:///{tmp_path}/m.db"
-    Store(db).insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("hello", "poison", "hi")])
+    Store(db).insert_exchanges(
+        [
+            {"prompt": p, "response": "ok", "status": "queued", "queue": True}
+            for p in ("hello", "poison", "hi")
+        ]
+    )
     command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:PoisonJudges"]
     said = " ".join(CliRunner().invoke(cli, command).output.split())
-    assert "judged 2 exchanges" in said and "1 exchanges failed this time" in said and "another worker" not in said, said
+    assert (
+        "judged 2 exchanges" in said
+        and "1 exchanges failed this time" in said
+        and "another worker" not in said
+    ), said
     for _attempt in (2, 3):  # attempts 2 and 3
         said = " ".join(CliRunner().invoke(cli, [*command, "--release-leases"]).output.split())
         assert "judged 0 exchanges" in said, said
     assert "1 exchanges failed 3 times and are marked judge_failed" in said and "failed this time" not in said
-    assert [(r["prompt"], r["status"]) for r in rows_of(Store(db))] == [("hello", "judged"), ("poison", "judge_failed"), ("hi", "judged")]
+    assert [(r["prompt"], r["status"]) for r in rows_of(Store(db))] == [
+        ("hello", "judged"),
+        ("poison", "judge_failed"),
+        ("hi", "judged"),
+    ]
 
 
 def test_a_row_judged_on_a_later_attempt_is_no_longer_counted_as_retrying(tmp_path):
     store = Store(f"sqlite:///{tmp_path}/m.db")
-    store.insert_exchanges([{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "flaky")])
+    store.insert_exchanges(
+        [{"prompt": p, "response": "ok", "status": "queued", "queue": True} for p in ("a", "flaky")]
+    )
     judges, failures = FakeJudges(), []
     judge = judges.harm.judge
 
@@ -883,11 +1253,20 @@ def test_a_row_judged_on_a_later_attempt_is_no_longer_counted_as_retrying(tmp_pa
 
 def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path}/m.db"
-    for spec, says in (("import:nope.mod:f", "cannot import 'nope.mod'"), ("import:test_monitor:NoSuchFactory", "NoSuchFactory")):
+    for spec, says in (
+        ("import:nope.mod:f", "cannot import 'nope.mod'"),
+        ("import:test_monitor:NoSuchFactory", "NoSuchFactory"),
+    ):
         with pytest.raises(SafealignError, match=says):
-            create_gateway(MonitorConfig(upstream=upstream, db=db, api_key=KEY, judge=spec), start_worker=True)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")]))
-    config = MonitorConfig(upstream=upstream, db=db, api_key=KEY, worker="process", judge="import:test_monitor:FakeJudges")
+            create_gateway(
+                MonitorConfig(upstream=upstream, db=db, api_key=KEY, judge=spec), start_worker=True
+            )
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])
+    )
+    config = MonitorConfig(
+        upstream=upstream, db=db, api_key=KEY, worker="process", judge="import:test_monitor:FakeJudges"
+    )
     app = create_gateway(config, start_worker=True)
     with serve_in_thread(app) as url:
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
@@ -900,8 +1279,10 @@ def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstr
 
 
 def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path, caplog, monkeypatch):
-    assert redact_url("postgresql+psycopg://monitor:s3cret@db.internal:5432/mon?sslmode=require") == \
-        "postgresql+psycopg://monitor:***@db.internal:5432/mon?…"
+    assert (
+        redact_url("postgresql+psycopg://monitor:s3cret@db.internal:5432/mon?sslmode=require")
+        == "postgresql+psycopg://monitor:***@db.internal:5432/mon?…"
+    )
     assert redact_url("https://hooks.example.com/services/T0/B0/s3cret") == "https://hooks.example.com/…"
     assert redact_url("sqlite:///runs/monitor.db") == "sqlite:///runs/monitor.db"
     with serve_in_thread(FastAPI()) as hook_url:  # every path is a 404: raise_for_status quotes the URL
@@ -909,19 +1290,35 @@ def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path
             assert Notifier(webhook, backoff_s=0).send({"rule": "r", "message": "m"}) is False
     assert "alert webhook" in caplog.text and "HTTP 404" in caplog.text and "s3cret" not in caplog.text
     launched = {}
-    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: launched.update(command=command, **kwargs))
-    spawn_worker_process("postgresql+psycopg://u:s3cret@h/db", "openai:https://u:s3cret@grader.example.com/v1#m", None,
-                         "http://h/hook?token=s3cret", 8, 30)
+    monkeypatch.setattr(
+        subprocess, "Popen", lambda command, **kwargs: launched.update(command=command, **kwargs)
+    )
+    spawn_worker_process(
+        "postgresql+psycopg://u:s3cret@h/db",
+        "openai:https://u:s3cret@grader.example.com/v1#m",
+        None,
+        "http://h/hook?token=s3cret",
+        8,
+        30,
+    )
     assert not any("s3cret" in part for part in launched["command"])
-    assert launched["env"]["SAFEALIGN_MONITOR_DB"].endswith("s3cret@h/db") and "s3cret" in launched["env"]["SAFEALIGN_MONITOR_WEBHOOK"]
+    assert (
+        launched["env"]["SAFEALIGN_MONITOR_DB"].endswith("s3cret@h/db")
+        and "s3cret" in launched["env"]["SAFEALIGN_MONITOR_WEBHOOK"]
+    )
     assert launched["env"]["SAFEALIGN_MONITOR_JUDGE"] == "openai:https://u:s3cret@grader.example.com/v1#m"
 
 
-@pytest.mark.parametrize(("options", "says"), [
-    (["--db", "sqlite:"], "not a database URL"),
-    pytest.param(["--db", "sqlite:////proc/nope/x.db"], "cannot open or create", marks=pytest.mark.sqlite_only),
-    (["--judge", "import:nope.mod:f", "--worker", "thread"], "cannot import 'nope.mod'"),
-])
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--db", "sqlite:"], "not a database URL"),
+        pytest.param(
+            ["--db", "sqlite:////proc/nope/x.db"], "cannot open or create", marks=pytest.mark.sqlite_only
+        ),
+        (["--judge", "import:nope.mod:f", "--worker", "thread"], "cannot import 'nope.mod'"),
+    ],
+)
 def test_bad_gateway_options_are_one_line_errors(options, says, tmp_path):
     from typer.testing import CliRunner
 
@@ -941,10 +1338,13 @@ def test_a_db_file_that_is_not_a_database_is_a_one_line_error_and_stays_unchange
 
     notes = tmp_path / "notadb.txt"
     notes.write_bytes(b"my notes, not a database\n" * 200)
-    with pytest.raises(SafealignError, match="point --db at a new file or at an existing safealign monitor database"):
+    with pytest.raises(
+        SafealignError, match="point --db at a new file or at an existing safealign monitor database"
+    ):
         Store(f"sqlite:///{notes}")
-    result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://127.0.0.1:9", "--db", f"sqlite:///{notes}",
-                                      "--worker", "none"])
+    result = CliRunner().invoke(
+        cli, ["monitor", "--upstream", "http://127.0.0.1:9", "--db", f"sqlite:///{notes}", "--worker", "none"]
+    )
     assert result.exit_code == 2, result.exception
     said = " ".join(result.output.split())
     assert str(notes) in said and "point --db at a new file" in said and "Traceback" not in result.output
@@ -952,7 +1352,9 @@ def test_a_db_file_that_is_not_a_database_is_a_one_line_error_and_stays_unchange
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notadb.txt"]
 
 
-@pytest.mark.parametrize("url", ["http://[::1", "http://", "https:///v1", "http://h:port", "ftp://h", "localhost:8000"])
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://", "https:///v1", "http://h:port", "ftp://h", "localhost:8000"]
+)
 def test_an_upstream_or_webhook_url_without_a_usable_host_is_rejected(url, tmp_path):
     from pydantic import ValidationError
 
@@ -972,10 +1374,15 @@ def test_a_malformed_upstream_is_a_one_line_cli_error(tmp_path):
 
     from safealign.cli.main import app as cli
 
-    result = CliRunner().invoke(cli, ["monitor", "--upstream", "http://[::1", "--db", f"sqlite:///{tmp_path}/m.db",
-                                      "--worker", "none"])
+    result = CliRunner().invoke(
+        cli,
+        ["monitor", "--upstream", "http://[::1", "--db", f"sqlite:///{tmp_path}/m.db", "--worker", "none"],
+    )
     assert result.exit_code == 2, result.exception
-    assert "give one like http://127.0.0.1:8000" in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert (
+        "give one like http://127.0.0.1:8000" in " ".join(result.output.split())
+        and "Traceback" not in result.output
+    )
 
 
 def test_the_recipes_monitor_section_configures_the_gateway_and_options_override_it(tmp_path, monkeypatch):
@@ -993,23 +1400,39 @@ def test_the_recipes_monitor_section_configures_the_gateway_and_options_override
     monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
     monkeypatch.delenv("SAFEALIGN_MONITOR_KEY", raising=False)
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"monitor:\n  upstream: http://127.0.0.1:9000\n  db: sqlite:///{tmp_path}/m.db\n  blocking: true\n"
-                      "  port: 9100\n  refusal_message: Not with me.\n  upstream_timeout_s: 5\n")
+    recipe.write_text(
+        f"monitor:\n  upstream: http://127.0.0.1:9000\n  db: sqlite:///{tmp_path}/m.db\n  blocking: true\n"
+        "  port: 9100\n  refusal_message: Not with me.\n  upstream_timeout_s: 5\n"
+    )
     result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--port", "9200"])
     assert result.exit_code == 0, result.output
     config = seen["config"]
-    assert (config.upstream, config.blocking, config.refusal_message, config.upstream_timeout_s) == ("http://127.0.0.1:9000", True, "Not with me.", 5)
+    assert (config.upstream, config.blocking, config.refusal_message, config.upstream_timeout_s) == (
+        "http://127.0.0.1:9000",
+        True,
+        "Not with me.",
+        5,
+    )
     assert config.port == 9200 and seen["run"]["port"] == 9200, "an option given on the command line wins"
     assert config.host == "127.0.0.1" and config.judge == "default", "defaults where neither says"
     seen.clear()
     assert CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "--pass-through"]).exit_code == 0
     assert seen["config"].blocking is False and seen["config"].port == 9100
 
-    result = CliRunner().invoke(cli, ["monitor", "--recipe", str(recipe), "judge", "--once"], env={"COLUMNS": "300"})
-    assert result.exit_code == 2 and "--recipe goes after the subcommand: safealign monitor judge --recipe" in " ".join(result.output.split())
+    result = CliRunner().invoke(
+        cli, ["monitor", "--recipe", str(recipe), "judge", "--once"], env={"COLUMNS": "300"}
+    )
+    assert (
+        result.exit_code == 2
+        and "--recipe goes after the subcommand: safealign monitor judge --recipe"
+        in " ".join(result.output.split())
+    )
     # any gateway option before the subcommand: --db went unused (a new database in the current folder, the queue unjudged)
-    result = CliRunner().invoke(cli, ["monitor", "--db", f"sqlite:///{tmp_path}/m.db", "--port", "9", "judge", "--once"],
-                                env={"COLUMNS": "300", "SAFEALIGN_MONITOR_KEY": "k"})
+    result = CliRunner().invoke(
+        cli,
+        ["monitor", "--db", f"sqlite:///{tmp_path}/m.db", "--port", "9", "judge", "--once"],
+        env={"COLUMNS": "300", "SAFEALIGN_MONITOR_KEY": "k"},
+    )
     assert result.exit_code == 2 and "--db, --port go after the subcommand" in " ".join(result.output.split())
 
     bare = tmp_path / "bare.yaml"
@@ -1043,7 +1466,9 @@ def test_a_judge_set_that_breaks_the_contract_is_named_not_a_traceback(tmp_path,
     from safealign.cli.main import app as cli
     from safealign.monitor.worker import load_judges
 
-    with pytest.raises(SafealignError, match=r"returned FakeRefusal, which has no \.refusal\.judge and no \.harm\.judge"):
+    with pytest.raises(
+        SafealignError, match=r"returned FakeRefusal, which has no \.refusal\.judge and no \.harm\.judge"
+    ):
         load_judges("import:test_monitor:wrong_type")
     db = f"sqlite:///{tmp_path}/m.db"
     Store(db).insert_exchanges([{"prompt": "hi", "response": "ok", "status": "queued", "queue": True}])
@@ -1054,8 +1479,14 @@ def test_a_judge_set_that_breaks_the_contract_is_named_not_a_traceback(tmp_path,
     assert all(record.exc_info is None for record in caplog.records) and worker.retrying
 
     Store(db).release_leases()
-    result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:wrong_type"])
-    assert result.exit_code == 2 and "has no .refusal.judge" in " ".join(result.output.split()) and "Traceback" not in result.output
+    result = CliRunner().invoke(
+        cli, ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:wrong_type"]
+    )
+    assert (
+        result.exit_code == 2
+        and "has no .refusal.judge" in " ".join(result.output.split())
+        and "Traceback" not in result.output
+    )
     assert Store(db).backlog() == 1, "nothing was judged, nothing marked failed"
 
 
@@ -1109,8 +1540,10 @@ def test_a_judge_factory_or_module_that_raises_is_one_line(tmp_path, monkeypatch
     (tmp_path / "broken_judges.py").write_text("raise RuntimeError('no GPU here')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     db = f"sqlite:///{tmp_path}/m.db"
-    for spec, says in (("import:test_monitor:raising_factory", "the factory raised KeyError: 'JUDGE_API_KEY'"),
-                       ("import:broken_judges:f", "cannot import 'broken_judges' (RuntimeError: no GPU here)")):
+    for spec, says in (
+        ("import:test_monitor:raising_factory", "the factory raised KeyError: 'JUDGE_API_KEY'"),
+        ("import:broken_judges:f", "cannot import 'broken_judges' (RuntimeError: no GPU here)"),
+    ):
         result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db, "--judge", spec])
         said = " ".join(result.output.split())
         assert result.exit_code == 2 and says in said and "Traceback" not in result.output, result.output
@@ -1124,7 +1557,9 @@ def test_two_workers_on_one_postgresql_database_judge_each_exchange_once(tmp_pat
     store = Store(f"sqlite:///{tmp_path}/m.db")
     if store.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: run with -p postgres_plugin (see tests/postgres_plugin.py)")
-    store.insert_exchanges([{"prompt": f"p{i}", "response": "ok", "status": "queued", "queue": True} for i in range(120)])
+    store.insert_exchanges(
+        [{"prompt": f"p{i}", "response": "ok", "status": "queued", "queue": True} for i in range(120)]
+    )
     judges = FakeJudges()
     slow = judges.harm.judge
     judges.harm.judge = lambda prompts, responses: time.sleep(0.01) or slow(prompts, responses)
@@ -1134,9 +1569,13 @@ def test_two_workers_on_one_postgresql_database_judge_each_exchange_once(tmp_pat
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(worker.judged for worker in workers) == 120 and all(worker.judged for worker in workers), [w.judged for w in workers]
+    assert sum(worker.judged for worker in workers) == 120 and all(worker.judged for worker in workers), [
+        w.judged for w in workers
+    ]
     with store.engine.connect() as conn:
-        per_exchange = conn.execute(sa.select(verdicts.c.exchange_id, sa.func.count()).group_by(verdicts.c.exchange_id)).all()
+        per_exchange = conn.execute(
+            sa.select(verdicts.c.exchange_id, sa.func.count()).group_by(verdicts.c.exchange_id)
+        ).all()
     assert len(per_exchange) == 120 and {count for _, count in per_exchange} == {3}
 
 
@@ -1150,24 +1589,65 @@ def test_the_gateway_checks_openai_ranges_not_serves_and_takes_a_v1_upstream(ups
         assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello") | {"n": 129}).status_code == 422
 
 
+def test_the_gateway_forwards_openai_turns_that_serve_refuses(upstream, tmp_path):
+    """serve's rules reached the gateway: an assistant turn with only an audio answer's id, an SDK message that refused
+    (content null), a tool call (serve has no tools), and vLLM's top_k 40.0 were refused before the upstream saw them."""
+    question = {"role": "user", "content": "What's the weather?"}
+    called = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+    }
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        for body in (
+            {"messages": [question, {"role": "assistant", "audio": {"id": "audio_abc"}}, question]},
+            {
+                "messages": [
+                    question,
+                    {"role": "assistant", "content": None, "refusal": "I can't help."},
+                    question,
+                ]
+            },
+            {"messages": [question, called, {"role": "tool", "tool_call_id": "c1", "content": "18C"}]},
+            {"messages": [question], "top_k": 40.0},
+        ):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=body)
+            assert answer.status_code == 200, (body, answer.text)
+        assert (
+            httpx.post(f"{url}/v1/chat/completions", json={"messages": [question], "top_k": 40.5}).status_code
+            == 422
+        )
+        assert [r["status"] for r in rows(app)] == ["queued"] * 4
+
+
 def test_monitor_settings_refuse_what_would_fail_later():
     from pydantic import ValidationError
 
     for db in ("sqlite://", "sqlite:///:memory:"):  # each pooled connection would get its own empty database
         with pytest.raises(ValidationError, match="in-memory SQLite"):
             MonitorConfig(db=db)
-    with pytest.raises(ValidationError, match="retention_days"):  # a date before year 1: purging crashed hourly
+    with pytest.raises(
+        ValidationError, match="retention_days"
+    ):  # a date before year 1: purging crashed hourly
         MonitorConfig(retention_days=1_000_000)
     assert MonitorConfig(upstream="http://127.0.0.1:8000/v1").upstream == "http://127.0.0.1:8000"
-    with pytest.raises(ValidationError, match="eval_suites"):  # `--suites ,` stored an empty run that hid the next comparison
+    with pytest.raises(
+        ValidationError, match="eval_suites"
+    ):  # `--suites ,` stored an empty run that hid the next comparison
         MonitorConfig(eval_suites=[])
-    with pytest.raises(ValidationError, match="did you mean 'harmful'"):  # validate passed it; evaluate failed on first run
+    with pytest.raises(
+        ValidationError, match="did you mean 'harmful'"
+    ):  # validate passed it; evaluate failed on first run
         MonitorConfig(eval_suites=["harmfull"])
     from typer.testing import CliRunner
 
     from safealign.cli.main import app as cli
 
-    result = CliRunner().invoke(cli, ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--every", "0"], env={"COLUMNS": "300"})
+    result = CliRunner().invoke(
+        cli,
+        ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--every", "0"],
+        env={"COLUMNS": "300"},
+    )
     assert result.exit_code == 2 and "leaves no pause between eval runs" in result.output
 
 
@@ -1188,5 +1668,10 @@ def test_a_database_file_deleted_while_the_gateway_runs_is_a_503_and_degraded_he
 def test_a_wrong_openai_path_through_the_gateway_gets_openais_error_envelope(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
         answer = httpx.post(f"{url}/v1/completions", json={"prompt": "hi"})
-        assert answer.status_code == 404 and answer.json()["error"]["message"] == "POST /v1/completions: Not Found"
-        assert httpx.get(f"{url}/admin/nothing").json() == {"detail": "Not Found"}, "other paths keep FastAPI's answer"
+        assert (
+            answer.status_code == 404
+            and answer.json()["error"]["message"] == "POST /v1/completions: Not Found"
+        )
+        assert httpx.get(f"{url}/admin/nothing").json() == {"detail": "Not Found"}, (
+            "other paths keep FastAPI's answer"
+        )

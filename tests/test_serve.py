@@ -31,7 +31,13 @@ def served(tiny):
 
 
 def ask(content: str, **extra) -> dict:
-    return {"model": "tiny", "messages": [{"role": "user", "content": content}], "temperature": 0, "max_tokens": 8, **extra}
+    return {
+        "model": "tiny",
+        "messages": [{"role": "user", "content": content}],
+        "temperature": 0,
+        "max_tokens": 8,
+        **extra,
+    }
 
 
 def test_models_and_plain_completion(served):
@@ -49,7 +55,10 @@ def test_models_and_plain_completion(served):
 def test_streaming_matches_the_plain_answer(served):
     url, _ = served
     plain = httpx.post(f"{url}/v1/chat/completions", json=ask("Tell me a story")).json()
-    streamed = httpx.post(f"{url}/v1/chat/completions", json=ask("Tell me a story", stream=True, stream_options={"include_usage": True}))
+    streamed = httpx.post(
+        f"{url}/v1/chat/completions",
+        json=ask("Tell me a story", stream=True, stream_options={"include_usage": True}),
+    )
     assert streamed.headers["content-type"].startswith("text/event-stream")
     events = [line[6:] for line in streamed.text.splitlines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
@@ -68,7 +77,9 @@ def test_concurrent_requests_share_engine_calls(served):
 
     async def burst() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            return await asyncio.gather(*[client.post("/v1/chat/completions", json=ask(f"Question number {i}")) for i in range(8)])
+            return await asyncio.gather(
+                *[client.post("/v1/chat/completions", json=ask(f"Question number {i}")) for i in range(8)]
+            )
 
     answers = asyncio.run(burst())
     assert all(a.status_code == 200 for a in answers)
@@ -82,15 +93,29 @@ def test_sampling_fields_are_validated(served):
     bad_json = httpx.post(post, content=b'{"messages": [', headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["error"]["message"]
     assert httpx.post(post, json={"model": "tiny"}).status_code == 400
-    for field, value in (("temperature", -1), ("top_p", 0), ("max_tokens", 0), ("messages", []), ("stream", "yes"), ("seed", 2**70),
-                         ("top_k", -2), ("top_k", 1.5), ("repetition_penalty", 0), ("stream_options", {"include_usage": "no"})):
+    for field, value in (
+        ("temperature", -1),
+        ("top_p", 0),
+        ("max_tokens", 0),
+        ("messages", []),
+        ("stream", "yes"),
+        ("seed", 2**70),
+        ("top_k", -2),
+        ("top_k", 1.5),
+        ("repetition_penalty", 0),
+        ("stream_options", {"include_usage": "no"}),
+    ):
         answer = httpx.post(post, json=ask("hi", stream=True) | {field: value})
         assert answer.status_code == 422 and field in answer.json()["error"]["message"], (field, answer.text)
     # stream_options without stream was ignored; OpenAI and vLLM refuse it
     answer = httpx.post(post, json=ask("hi", stream_options={"include_usage": True}))
     assert answer.status_code == 400 and answer.json()["error"]["param"] == "stream_options", answer.text
-    seeded = [httpx.post(post, json=ask("hi", temperature=1.0, seed=7, top_p=0.9)).json()["choices"][0]["message"]["content"]
-              for _ in range(2)]
+    seeded = [
+        httpx.post(post, json=ask("hi", temperature=1.0, seed=7, top_p=0.9)).json()["choices"][0]["message"][
+            "content"
+        ]
+        for _ in range(2)
+    ]
     assert seeded[0] == seeded[1]
     stopped = httpx.post(post, json=ask("hi", stop=["\n"])).json()
     assert "\n" not in stopped["choices"][0]["message"]["content"]
@@ -99,7 +124,9 @@ def test_sampling_fields_are_validated(served):
 def test_unencodable_text_is_a_400_not_a_500(served):
     url, _ = served
     body = b'{"model": "tiny", "max_tokens": 4, "messages": [{"role": "user", "content": "hi \\ud800"}]}'
-    answer = httpx.post(f"{url}/v1/chat/completions", content=body, headers={"content-type": "application/json"})
+    answer = httpx.post(
+        f"{url}/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 400 and "messages.0.content" in answer.json()["error"]["message"]
     assert answer.json()["error"]["param"] == "messages"
 
@@ -111,7 +138,9 @@ def test_operator_default_temperature_applies_only_when_the_request_gives_none()
     bare = validate_chat({"model": "tiny", "messages": [{"role": "user", "content": "hi"}]})
     assert sampling_params(bare, 16).temperature == 1.0  # OpenAI's default
     assert sampling_params(bare, 16, default_temperature=0.0).temperature == 0.0
-    hot = validate_chat({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.8})
+    hot = validate_chat(
+        {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.8}
+    )
     assert sampling_params(hot, 16, default_temperature=0.0).temperature == 0.8
 
 
@@ -121,13 +150,22 @@ def test_max_tokens_above_the_context_window_is_a_400(served):
         answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {field: 1_000_000})
         assert answer.status_code == 400 and answer.json()["error"]["param"] == field
         assert "2048" in answer.json()["error"]["message"]  # the tiny model's context window
-    prompt_tokens = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1)).json()["usage"]["prompt_tokens"]
+    prompt_tokens = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1)).json()["usage"][
+        "prompt_tokens"
+    ]
     room = 2048 - prompt_tokens
-    assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room, stop=["a", "e", " "])).status_code == 200
+    assert (
+        httpx.post(
+            f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room, stop=["a", "e", " "])
+        ).status_code
+        == 200
+    )
     over = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=room + 1)).json()["error"]
     assert over["param"] == "max_tokens" and f"ask for at most {room}" in over["message"]
     # max_completion_tokens wins over max_tokens: a max_tokens over the limit beside it was a 400
-    both = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1_000_000, max_completion_tokens=2))
+    both = httpx.post(
+        f"{url}/v1/chat/completions", json=ask("hi", max_tokens=1_000_000, max_completion_tokens=2)
+    )
     assert both.status_code == 200 and both.json()["usage"]["completion_tokens"] <= 2, both.text
 
 
@@ -137,7 +175,9 @@ def test_a_prompt_that_fills_the_context_window_is_a_400_and_a_long_one_gets_the
     full = httpx.post(f"{url}/v1/chat/completions", json=ask(long + long))
     assert full.status_code == 400 and full.json()["error"]["param"] == "messages"
     assert "context window of 2048" in full.json()["error"]["message"]
-    body = ask(long, stop=None) | {"max_tokens": None}  # no max_tokens: the server's default of 256 does not fit
+    body = ask(long, stop=None) | {
+        "max_tokens": None
+    }  # no max_tokens: the server's default of 256 does not fit
     fitted = httpx.post(f"{url}/v1/chat/completions", json=body).json()["usage"]
     assert fitted["prompt_tokens"] + fitted["completion_tokens"] <= 2048
 
@@ -147,63 +187,138 @@ def test_malformed_requests_are_4xx_not_500(served):
     post = f"{url}/v1/chat/completions"
     headers = {"content-type": "application/json"}
     for body, status, named in (
-        (ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, 422, "messages.0.content"),
-        (ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]}, 422, "messages.0.content"),
+        (
+            ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]},
+            422,
+            "messages.0.content",
+        ),
+        (
+            ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]},
+            422,
+            "messages.0.content",
+        ),
         (ask("hi") | {"messages": [{"role": "wizard", "content": "hi"}]}, 422, "messages.0.role"),
         (ask("hi", stop=""), 422, "stop"),
         (ask("hi", stop=["\n", ""]), 422, "stop"),
         # A misspelt content key was a 200 answering a blank turn
-        (ask("hi") | {"messages": [{"role": "user", "text": "hi"}]}, 422, "messages.0: Value error, the message has no 'content' (found 'text')"),
-        (ask("hi") | {"messages": [{"role": "user", "content": None}]}, 422, "messages.0: Value error, the message has no 'content'"),
+        (
+            ask("hi") | {"messages": [{"role": "user", "text": "hi"}]},
+            422,
+            "messages.0: Value error, the message has no 'content' (found 'text')",
+        ),
+        (
+            ask("hi") | {"messages": [{"role": "user", "content": None}]},
+            422,
+            "messages.0: Value error, the message has no 'content'",
+        ),
     ):
         answer = httpx.post(post, json=body)
-        assert answer.status_code == status and named in answer.json()["error"]["message"], (body, answer.text)
-    for raw, named in ((b'{"messages": [{"role": "user", "content": "hi"}], "x": NaN}', "NaN is not a JSON value"),
-                       (b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"9" * 5000 + b"}", "not valid JSON"),
-                       (b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
-                        "nested too deeply")):
+        assert answer.status_code == status and named in answer.json()["error"]["message"], (
+            body,
+            answer.text,
+        )
+    for raw, named in (
+        (b'{"messages": [{"role": "user", "content": "hi"}], "x": NaN}', "NaN is not a JSON value"),
+        (b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"9" * 5000 + b"}", "not valid JSON"),
+        (
+            b'{"messages": [{"role": "user", "content": "hi"}], "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+            "nested too deeply",
+        ),
+    ):
         answer = httpx.post(post, content=raw, headers=headers)
         assert answer.status_code == 400 and named in answer.json()["error"]["message"], answer.text
-    parts = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "text", "text": "!"}]}]}
+    parts = ask("hi") | {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "text", "text": "!"}]}
+        ]
+    }
     assert httpx.post(post, json=parts).status_code == 200
-    called = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
-    answer = httpx.post(post, json=ask("hi") | {"messages": [{"role": "user", "content": "hi"}, called, {"role": "user", "content": "go on"}]})
-    assert answer.status_code == 200, answer.text  # an assistant turn that called a tool may have no content
+    refused = {
+        "role": "assistant",
+        "content": None,
+        "refusal": "I can't help with that.",
+    }  # the official client's message
+    answer = httpx.post(
+        post,
+        json=ask("hi")
+        | {"messages": [{"role": "user", "content": "hi"}, refused, {"role": "user", "content": "go on"}]},
+    )
+    assert answer.status_code == 200, answer.text  # an assistant turn that refused may have no content
+    said = {"role": "assistant", "content": "I can't help with that."}  # the refusal is that turn's text
+    same = httpx.post(
+        post,
+        json=ask("hi")
+        | {"messages": [{"role": "user", "content": "hi"}, said, {"role": "user", "content": "go on"}]},
+    )
+    assert same.json()["usage"] == answer.json()["usage"]
     no_text = ask("hi") | {"messages": [{"role": "user", "content": [{"type": "text"}]}]}
     answer = httpx.post(post, json=no_text)
     assert answer.status_code == 422 and "text part without 'text'" in answer.json()["error"]["message"]
     # Raw UTF-8-encoded surrogate bytes (json.loads(bytes) lets them through) crashed the tokenizer: a 500.
     raw = b'{"max_tokens": 3, "messages": [{"role": "user", "content": "hi \xed\xa0\x80 there"}]}'
     answer = httpx.post(post, content=raw, headers=headers)
-    assert answer.status_code == 400 and "lone UTF-16 surrogate" in answer.json()["error"]["message"], answer.text
+    assert answer.status_code == 400 and "lone UTF-16 surrogate" in answer.json()["error"]["message"], (
+        answer.text
+    )
 
 
-@pytest.mark.parametrize(("extra", "param"), [
-    ({"tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"}, "tools"),
-    ({"response_format": {"type": "json_object"}}, "response_format"),
-    ({"logprobs": True, "top_logprobs": 3}, "logprobs"),
-    ({"presence_penalty": 0.5}, "presence_penalty"),
-    ({"min_p": 0.1}, "min_p"),
-    ({"min_tokens": 4}, "min_tokens"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}, "messages"),
-])
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required"}, "tools"),
+        ({"response_format": {"type": "json_object"}}, "response_format"),
+        ({"logprobs": True, "top_logprobs": 3}, "logprobs"),
+        ({"presence_penalty": 0.5}, "presence_penalty"),
+        ({"min_p": 0.1}, "min_p"),
+        ({"min_tokens": 4}, "min_tokens"),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "what is this?"},
+                            {"type": "image_url", "image_url": {"url": "x"}},
+                        ],
+                    }
+                ]
+            },
+            "messages",
+        ),
+    ],
+)
 def test_a_feature_the_server_cannot_honour_is_a_400_naming_it(served, extra, param):
     """Answered 200 before: a forced tool call in prose, JSON mode in free text, logprobs null, the image dropped."""
     url, _ = served
     answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | extra)
     assert answer.status_code == 400 and answer.json()["error"]["param"] == param, answer.text
-    assert "not supported" in answer.json()["error"]["message"] or "text parts only" in answer.json()["error"]["message"]
+    assert (
+        "not supported" in answer.json()["error"]["message"]
+        or "text parts only" in answer.json()["error"]["message"]
+    )
 
 
 def test_openai_defaults_and_nulls_are_accepted(served):
     url, _ = served
     post = f"{url}/v1/chat/completions"
     plain = httpx.post(post, json=ask("hi")).json()["choices"][0]["message"]["content"]
-    for extra in ({"n": None, "stream": None}, {"tool_choice": "none", "response_format": {"type": "text"}, "logprobs": False,
-                                                 "presence_penalty": 0, "frequency_penalty": None, "tools": []},
-                  {"min_p": 0, "min_tokens": 0, "top_k": -1, "repetition_penalty": 1.0}):
+    for extra in (
+        {"n": None, "stream": None},
+        {
+            "tool_choice": "none",
+            "response_format": {"type": "text"},
+            "logprobs": False,
+            "presence_penalty": 0,
+            "frequency_penalty": None,
+            "tools": [],
+        },
+        {"min_p": 0, "min_tokens": 0, "top_k": -1, "repetition_penalty": 1.0},
+    ):
         answer = httpx.post(post, json=ask("hi") | extra)
-        assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (extra, answer.text)
+        assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (
+            extra,
+            answer.text,
+        )
 
 
 def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
@@ -217,7 +332,9 @@ def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
     from safealign.generation import SamplingParams
 
     engine = app.state.batcher.engine
-    penalized = engine.generate([[{"role": "user", "content": "hi"}]], SamplingParams(max_new_tokens=8, repetition_penalty=5.0))[0].text
+    penalized = engine.generate(
+        [[{"role": "user", "content": "hi"}]], SamplingParams(max_new_tokens=8, repetition_penalty=5.0)
+    )[0].text
     assert penalized != greedy  # the tiny model repeats itself: the penalty changes its answer
     answer = httpx.post(post, json=ask("hi", repetition_penalty=5.0)).json()
     assert answer["choices"][0]["message"]["content"] == penalized
@@ -226,9 +343,19 @@ def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
 def test_the_developer_role_is_the_system_message(served):
     """A template knows no developer turn: it added its default system prompt before one (42 prompt tokens against 20)."""
     url, _ = served
-    usage = {role: httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {
-        "messages": [{"role": role, "content": "Answer in French."}, {"role": "user", "content": "hi"}]}).json()
-        for role in ("system", "developer")}
+    usage = {
+        role: httpx.post(
+            f"{url}/v1/chat/completions",
+            json=ask("hi")
+            | {
+                "messages": [
+                    {"role": role, "content": "Answer in French."},
+                    {"role": "user", "content": "hi"},
+                ]
+            },
+        ).json()
+        for role in ("system", "developer")
+    }
     assert usage["developer"]["usage"] == usage["system"]["usage"]
     assert usage["developer"]["choices"][0]["message"] == usage["system"]["choices"][0]["message"]
 
@@ -241,7 +368,9 @@ def test_a_seeded_answer_does_not_depend_on_the_requests_batched_with_it_and_an_
 
     async def burst(bodies: list[dict]) -> list[str]:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            answers = await asyncio.gather(*[client.post("/v1/chat/completions", json=body) for body in bodies])
+            answers = await asyncio.gather(
+                *[client.post("/v1/chat/completions", json=body) for body in bodies]
+            )
         return [a.json()["choices"][0]["message"]["content"] for a in answers]
 
     alone = asyncio.run(burst([seeded]))[0]
@@ -271,7 +400,9 @@ def test_answers_holding_unicode_line_separators_stream_whole():
     events = b"".join(stream_events("m", [text], ["stop"]))
     assert parse_sse_choices(events)[0] == [text]
     assert "\u2028".encode() not in events  # escaped, so a client that splits with splitlines() reads it too
-    raw = ('data: {"choices": [{"index": 0, "delta": {"content": "' + text + '"}}]}\r\n\r\ndata: [DONE]\r\n\r\n').encode()
+    raw = (
+        'data: {"choices": [{"index": 0, "delta": {"content": "' + text + '"}}]}\r\n\r\ndata: [DONE]\r\n\r\n'
+    ).encode()
     problems: list[str] = []
     assert parse_sse_choices(raw, problems)[0] == [text] and problems == []  # as vLLM sends it, unescaped
     assert parse_sse_choices(b"data: {not json\n\n" + raw, problems)[0] == [text]
@@ -296,7 +427,9 @@ class SlowEngine:
 def test_a_request_whose_client_left_is_not_generated():
     engine = SlowEngine()
     with serve_in_thread(create_app(engine, "slow", max_wait_ms=1)) as url:
-        first = threading.Thread(target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("first"), timeout=10))
+        first = threading.Thread(
+            target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("first"), timeout=10)
+        )
         first.start()
         time.sleep(0.3)  # "first" is generating; "gone" waits for the model (other params: its own batch)
         with pytest.raises(httpx.ReadTimeout):
@@ -350,8 +483,12 @@ def test_a_closed_batcher_fails_generating_collected_and_later_requests():
         batcher = Batcher(engine, max_batch=4, max_wait_ms=50)
         await batcher.start()
         # Three sampling settings: three groups collected in one batch, generated one after the other.
-        asks = [asyncio.ensure_future(batcher.submit([{"role": "user", "content": f"q{t}"}], SamplingParams(temperature=t)))
-                for t in (0.0, 0.5, 1.0)]
+        asks = [
+            asyncio.ensure_future(
+                batcher.submit([{"role": "user", "content": f"q{t}"}], SamplingParams(temperature=t))
+            )
+            for t in (0.0, 0.5, 1.0)
+        ]
         while not engine.prompts:
             await asyncio.sleep(0.01)
         batcher.close("test stop")
@@ -392,9 +529,22 @@ def test_sigterm_stops_the_server_while_it_generates_and_answers_503(tmp_path):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    server = subprocess.Popen([sys.executable, "-m", "safealign.cli.main", "serve", "tiny", "--port", str(port),
-                               "--precision", "fp32"], stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("w"),
-                              env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "safealign.cli.main",
+            "serve",
+            "tiny",
+            "--port",
+            str(port),
+            "--precision",
+            "fp32",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "server.log").open("w"),
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -405,9 +555,20 @@ def test_sigterm_stops_the_server_while_it_generates_and_answers_503(tmp_path):
         # Four groups (seeds differ) of 16 x 2000 tokens: tens of seconds of decoding queued up. Had the server
         # waited for them before exiting, every request would have been answered.
         answers: list[object] = []
-        clients = [threading.Thread(target=lambda s=seed: answers.append(_status_or_error(lambda: httpx.post(
-            f"http://127.0.0.1:{port}/v1/chat/completions", json=ask("go", max_tokens=2000, n=16, seed=s, temperature=1.0),
-            timeout=120)))) for seed in range(4)]
+        clients = [
+            threading.Thread(
+                target=lambda s=seed: answers.append(
+                    _status_or_error(
+                        lambda: httpx.post(
+                            f"http://127.0.0.1:{port}/v1/chat/completions",
+                            json=ask("go", max_tokens=2000, n=16, seed=s, temperature=1.0),
+                            timeout=120,
+                        )
+                    )
+                )
+            )
+            for seed in range(4)
+        ]
         for client in clients:
             client.start()
         time.sleep(1.5)
@@ -432,8 +593,17 @@ def _status_or_error(call) -> object:
         return type(error).__name__
 
 
-@pytest.mark.parametrize(("option", "value"), [("--batch-size", "0"), ("--max-tokens", "0"), ("--max-tokens-limit", "0"),
-                                               ("--max-wait-ms", "inf"), ("--temperature", "nan"), ("--temperature", "inf")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--batch-size", "0"),
+        ("--max-tokens", "0"),
+        ("--max-tokens-limit", "0"),
+        ("--max-wait-ms", "inf"),
+        ("--temperature", "nan"),
+        ("--temperature", "inf"),
+    ],
+)
 def test_serve_refuses_an_option_out_of_range_at_start(option, value):
     from typer.testing import CliRunner
 
@@ -444,7 +614,9 @@ def test_serve_refuses_an_option_out_of_range_at_start(option, value):
 
 
 def test_python_dash_m_safealign_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "safealign", "serve", "--help"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "safealign", "serve", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "--max-tokens-limit" in result.stdout
 
 
@@ -465,11 +637,26 @@ def test_a_port_in_use_is_named_before_anything_loads(command, monkeypatch, tmp_
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        args = ["serve", "tiny", "--port", port] if command == "serve" else \
-            ["monitor", "--upstream", "http://127.0.0.1:1", "--port", port, "--db", f"sqlite:///{tmp_path}/m.db"]
+        args = (
+            ["serve", "tiny", "--port", port]
+            if command == "serve"
+            else [
+                "monitor",
+                "--upstream",
+                "http://127.0.0.1:1",
+                "--port",
+                port,
+                "--db",
+                f"sqlite:///{tmp_path}/m.db",
+            ]
+        )
         result = CliRunner().invoke(cli, args)
     said = " ".join(result.output.split())
-    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in said and "choose another --port" in said, said
+    assert (
+        result.exit_code == 2
+        and f"cannot listen on 127.0.0.1:{port}" in said
+        and "choose another --port" in said
+    ), said
 
 
 def test_a_long_prompt_is_tokenized_off_the_event_loop(tiny):
@@ -484,7 +671,9 @@ def test_a_long_prompt_is_tokenized_off_the_event_loop(tiny):
 
     engine.encode = slow_encode
     with serve_in_thread(create_app(engine, "tiny", max_wait_ms=1)) as url:
-        slow = threading.Thread(target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=30))
+        slow = threading.Thread(
+            target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=30)
+        )
         slow.start()
         time.sleep(0.3)
         started = time.monotonic()
@@ -509,7 +698,10 @@ def test_a_prompt_longer_than_the_window_can_hold_is_refused_before_it_is_tokeni
         assert huge.status_code == 400 and huge.json()["error"]["param"] == "messages", huge.text
         assert f"at most {most} characters" in huge.json()["error"]["message"]
         assert encoded == [], "the prompt was tokenized"
-        assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=60).status_code == 200
+        assert (
+            httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=60).status_code
+            == 200
+        )
 
 
 def test_a_conversation_the_chat_template_refuses_is_a_400_naming_messages(tiny):
@@ -517,8 +709,11 @@ def test_a_conversation_the_chat_template_refuses_is_a_400_naming_messages(tiny)
     from test_generation import strict_template_engine
 
     with serve_in_thread(create_app(strict_template_engine(tiny), "strict", max_wait_ms=1)) as url:
-        refused = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {
-            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]})
+        refused = httpx.post(
+            f"{url}/v1/chat/completions",
+            json=ask("hi")
+            | {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]},
+        )
         assert refused.status_code == 400 and refused.json()["error"]["param"] == "messages", refused.text
         assert "System role not supported" in refused.json()["error"]["message"]
         assert httpx.post(f"{url}/v1/chat/completions", json=ask("hi")).status_code == 200
@@ -542,8 +737,12 @@ def test_a_refused_conversation_fails_only_its_own_request_in_a_batch():
     engine = SystemRefusingEngine()
 
     async def burst(url: str) -> list[httpx.Response]:
-        bodies = [ask("good one"), ask("hi") | {"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "bad"}]},
-                  ask("good two")]
+        bodies = [
+            ask("good one"),
+            ask("hi")
+            | {"messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "bad"}]},
+            ask("good two"),
+        ]
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             return await asyncio.gather(*[client.post("/v1/chat/completions", json=body) for body in bodies])
 
@@ -578,13 +777,62 @@ def test_batch_statistics_stay_the_same_size_however_many_batches_run():
 
     small, _ = asyncio.run(run(10))
     large, stats = asyncio.run(run(2000))
-    assert large - small < 16, (small, large)  # bigger numbers, not more of them (the list grew by 2 bytes a batch)
+    assert large - small < 16, (
+        small,
+        large,
+    )  # bigger numbers, not more of them (the list grew by 2 bytes a batch)
     assert stats == {"requests": 2000, "engine_calls": 2000, "mean_batch_size": 1.0}
+
+
+def test_an_earlier_tool_call_is_a_400_naming_it_not_an_empty_turn(served):
+    """The call was rendered as an empty assistant turn: the model answered the tool's result without the question."""
+    url, _ = served
+    called = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            }
+        ],
+    }
+    for turn, param in (
+        (called, "messages.1.tool_calls"),
+        ({"role": "assistant", "audio": {"id": "audio_abc"}}, "messages.1.audio"),
+    ):
+        conversation = [
+            {"role": "user", "content": "What's the weather in Paris?"},
+            turn,
+            {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+        ]
+        answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {"messages": conversation})
+        assert answer.status_code == 400 and answer.json()["error"]["param"] == param, answer.text
+        assert param in answer.json()["error"]["message"]
+    no_content = httpx.post(
+        f"{url}/v1/chat/completions", json=ask("hi") | {"messages": [{"role": "user", "content": None}]}
+    )
+    assert no_content.status_code == 422 and "has no 'content'" in no_content.json()["error"]["message"]
+
+
+def test_a_repetition_penalty_near_zero_is_a_422_naming_it(served):
+    """1e-40 passed validation, then divided the logits into inf: NaN probabilities, and a 500."""
+    url, _ = served
+    answer = httpx.post(
+        f"{url}/v1/chat/completions", json=ask("hi", temperature=1.0, repetition_penalty=1e-40)
+    )
+    assert answer.status_code == 422 and answer.json()["error"]["param"] == "repetition_penalty", answer.text
+    assert (
+        httpx.post(f"{url}/v1/chat/completions", json=ask("hi", repetition_penalty=0.01)).status_code == 200
+    )
 
 
 def test_a_temperature_below_1e_5_is_greedy_not_a_500(served):
     url, _ = served
-    greedy = httpx.post(f"{url}/v1/chat/completions", json=ask("hi")).json()["choices"][0]["message"]["content"]
+    greedy = httpx.post(f"{url}/v1/chat/completions", json=ask("hi")).json()["choices"][0]["message"][
+        "content"
+    ]
     for temperature in (1e-40, 1e-8):
         answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", temperature=temperature, seed=5))
         assert answer.status_code == 200, answer.text
@@ -603,7 +851,18 @@ def test_serve_prints_the_served_name_as_text_not_markup(monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = CliRunner().invoke(cli, ["serve", "tiny", "--port", str(port), "--served-model-name", "team[/]model[i]",
-                                      "--precision", "fp32"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "tiny",
+            "--port",
+            str(port),
+            "--served-model-name",
+            "team[/]model[i]",
+            "--precision",
+            "fp32",
+        ],
+    )
     assert result.exit_code == 0 and served == [port], result.output
     assert "team[/]model[i]" in " ".join(result.output.split())

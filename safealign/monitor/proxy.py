@@ -4,8 +4,9 @@ Pass-through: the upstream's bytes go to the client unchanged. For a streamed an
 relayed as it arrives except the closing ``data: [DONE]``, which is held until the exchange row and
 its judge-queue row are committed: the client never sees a complete answer that was not stored.
 Blocking mode buffers the answer, asks the harm judge about every choice (a request with ``n > 1``
-gets several), and replaces each harmful one with a refusal. The stored row keeps every choice: see
-:func:`answer_fields`.
+gets several), and replaces each harmful one with a refusal. What is judged and stored of a choice is
+its whole answer, its reasoning and tool calls included (``answer_text``): the harmful part may sit in
+any of them. The stored row keeps every choice: see :func:`answer_fields`.
 
 The upstream is called with aiohttp, not httpx (the project's client everywhere else). Measured on
 loopback at concurrency 32 against a fast upstream (benchmarks/monitor_load.py, 2 cores): httpx
@@ -41,6 +42,7 @@ from safealign.serve.protocol import (
     completion_body,
     error_body,
     last_user_text,
+    message_answer_text,
     parse_sse_choices,
     stream_events,
 )
@@ -50,8 +52,26 @@ log = logging.getLogger(__name__)
 CHAT_PATH = "/v1/chat/completions"
 # Connection-level headers are the proxy's own business; accept-encoding is dropped so the upstream
 # answers uncompressed and the stored text can be read from the relayed bytes.
-REQUEST_DROP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "accept-encoding"}
-RESPONSE_DROP = {"content-length", "connection", "keep-alive", "transfer-encoding", "content-encoding", "date", "server"}
+REQUEST_DROP = {
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "accept-encoding",
+}
+RESPONSE_DROP = {
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-encoding",
+    "date",
+    "server",
+}
 DONE_MARKERS = (b"data: [DONE]", b"data:[DONE]")
 # What a failed upstream call raises: connection and protocol errors, and timeouts.
 UPSTREAM_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
@@ -80,7 +100,7 @@ def _held_suffix(pending: bytes) -> int:
     for marker in DONE_MARKERS:
         for size in range(min(len(marker) - 1, len(pending)), 0, -1):
             start = len(pending) - size
-            if pending.endswith(marker[:size]) and (start == 0 or pending[start - 1:start] == b"\n"):
+            if pending.endswith(marker[:size]) and (start == 0 or pending[start - 1 : start] == b"\n"):
                 return start
     return len(pending)
 
@@ -88,9 +108,22 @@ def _held_suffix(pending: bytes) -> int:
 class Proxy:
     """The request path of the gateway: forward, store, (judge when blocking), answer."""
 
-    def __init__(self, session: aiohttp.ClientSession, upstream: str, writer: ExchangeWriter, metrics: MonitorMetrics,
-                 blocking: bool = False, harm_judge: Any = None, refusal_message: str = "I can't help with that request.") -> None:
-        self.session, self.upstream, self.writer, self.metrics = session, upstream.rstrip("/"), writer, metrics
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        upstream: str,
+        writer: ExchangeWriter,
+        metrics: MonitorMetrics,
+        blocking: bool = False,
+        harm_judge: Any = None,
+        refusal_message: str = "I can't help with that request.",
+    ) -> None:
+        self.session, self.upstream, self.writer, self.metrics = (
+            session,
+            upstream.rstrip("/"),
+            writer,
+            metrics,
+        )
         self.chat_url = yarl.URL(self.upstream + CHAT_PATH)  # parsed once, not per request
         self.shown_upstream = redact_url(self.upstream)  # for logs and error messages: no credentials
         self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
@@ -98,8 +131,14 @@ class Proxy:
 
     async def chat(self, request: Request, body: bytes, payload: dict[str, Any], started: float) -> Response:
         # created_at is the request's arrival, not the time the upstream finished answering it
-        row = {"created_at": utcnow(), "model": payload.get("model"), "request": payload, "prompt": last_user_text(payload),
-               "stream": bool(payload.get("stream")), "blocked": False}
+        row = {
+            "created_at": utcnow(),
+            "model": payload.get("model"),
+            "request": payload,
+            "prompt": last_user_text(payload),
+            "stream": bool(payload.get("stream")),
+            "blocked": False,
+        }
         sent = time.perf_counter()
         try:
             upstream = await self.session.post(self.chat_url, data=body, headers=forward_headers(request))
@@ -107,7 +146,9 @@ class Proxy:
             return await self._unreachable(row, error, started)
         is_sse = upstream.headers.get("content-type", "").startswith("text/event-stream")
         if upstream.status == 200 and is_sse and not self.blocking:
-            return StreamingResponse(self._relay(upstream, row, started, sent), status_code=200, headers=reply_headers(upstream))
+            return StreamingResponse(
+                self._relay(upstream, row, started, sent), status_code=200, headers=reply_headers(upstream)
+            )
         try:
             content = await upstream.read()
         except UPSTREAM_ERRORS as error:
@@ -119,7 +160,7 @@ class Proxy:
         if upstream.status != 200:
             return await self._rejected(row, upstream, content, started, upstream_s)
         problems: list[str] = []  # an error event or a malformed choice in a stream
-        texts = parse_sse_choices(content, problems)[0] if is_sse else _message_texts(content)
+        texts = parse_sse_choices(content, problems, whole=True)[0] if is_sse else _message_texts(content)
         if not texts or problems:
             return await self._garbled(row, content, is_sse, started, upstream_s, problems)
         row.update(answer_fields(texts), status="queued", queue=True)
@@ -128,7 +169,11 @@ class Proxy:
             if any(harmful):
                 self.metrics.blocked.inc()
                 sent_texts = [self.refusal_message if h else t for t, h in zip(texts, harmful, strict=True)]
-                row.update(blocked=True, original_response=row["response"], response=answer_fields(sent_texts)["response"])
+                row.update(
+                    blocked=True,
+                    original_response=row["response"],
+                    response=answer_fields(sent_texts)["response"],
+                )
                 content = self._refusal_bytes(content, is_sse, row["model"] or "unknown", harmful)
         if not await self._store(row, started):
             return _storage_failed(self.metrics)
@@ -138,7 +183,9 @@ class Proxy:
     async def models(self, request: Request) -> Response:
         """``GET /v1/models``, relayed as is (no exchange is stored)."""
         try:
-            async with self.session.get(self.upstream + "/v1/models", headers=forward_headers(request)) as upstream:
+            async with self.session.get(
+                self.upstream + "/v1/models", headers=forward_headers(request)
+            ) as upstream:
                 content = await upstream.read()
         except UPSTREAM_ERRORS as error:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
@@ -146,7 +193,9 @@ class Proxy:
             return JSONResponse(error_body(message, "upstream_error"), status_code=502)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
-    async def _relay(self, upstream: aiohttp.ClientResponse, row: dict[str, Any], started: float, sent: float) -> AsyncIterator[bytes]:
+    async def _relay(
+        self, upstream: aiohttp.ClientResponse, row: dict[str, Any], started: float, sent: float
+    ) -> AsyncIterator[bytes]:
         received, pending = bytearray(), b""
         try:
             async for chunk in upstream.content.iter_any():
@@ -159,13 +208,22 @@ class Proxy:
         except UPSTREAM_ERRORS as error:
             log.warning("upstream stream broke: %s", error)
             self.metrics.upstream_errors.labels(kind="stream").inc()
-            row.update(answer_fields(parse_sse_choices(bytes(received))[0]), status="upstream_error", upstream_status=200)
+            row.update(
+                answer_fields(parse_sse_choices(bytes(received), whole=True)[0]),
+                status="upstream_error",
+                upstream_status=200,
+            )
             await self._store(row, started)
             self._observe(502, started, None)
             return
         except (GeneratorExit, asyncio.CancelledError):
             # The client went away mid-answer: what it did receive is still judged (stored off this task).
-            row.update(answer_fields(parse_sse_choices(bytes(received))[0]), upstream_status=200, status="queued", queue=True)
+            row.update(
+                answer_fields(parse_sse_choices(bytes(received), whole=True)[0]),
+                upstream_status=200,
+                status="queued",
+                queue=True,
+            )
             task = asyncio.get_running_loop().create_task(self._store(row, started))
             self._detached.add(task)
             task.add_done_callback(self._detached.discard)
@@ -176,7 +234,7 @@ class Proxy:
         upstream_s = time.perf_counter() - sent
         row.update(upstream_status=200, upstream_latency_ms=upstream_s * 1000)
         problems: list[str] = []
-        texts = parse_sse_choices(bytes(received), problems)[0]
+        texts = parse_sse_choices(bytes(received), problems, whole=True)[0]
         if texts and not problems:
             row.update(answer_fields(texts), status="queued", queue=True)
         else:
@@ -192,7 +250,11 @@ class Proxy:
         """A 200 stream that carried an error event, a malformed choice or no choice at all: the upstream's failure,
         stored with its raw events and not judged (its bytes already went to the client as they came)."""
         self.metrics.upstream_errors.labels(kind="stream").inc()
-        log.warning("upstream %s streamed %s", self.shown_upstream, problems[0] if problems else "no chat.completion.chunk choices")
+        log.warning(
+            "upstream %s streamed %s",
+            self.shown_upstream,
+            problems[0] if problems else "no chat.completion.chunk choices",
+        )
         row.update(status="upstream_error", response=received[:4000].decode("utf-8", errors="replace"))
 
     async def _store(self, row: dict[str, Any], started: float) -> bool:
@@ -208,9 +270,15 @@ class Proxy:
         if not texts:
             return []
         try:
-            verdicts = await anyio.to_thread.run_sync(lambda: self.harm_judge.judge([prompt] * len(texts), texts))
-            return [verdict.label == HARMFUL for verdict in checked_verdicts("harm", self.harm_judge, verdicts, len(texts))]
-        except JudgeOutputError as error:  # too few verdicts must not let a choice through, nor fail the request
+            verdicts = await anyio.to_thread.run_sync(
+                lambda: self.harm_judge.judge([prompt] * len(texts), texts)
+            )
+            return [
+                verdict.label == HARMFUL
+                for verdict in checked_verdicts("harm", self.harm_judge, verdicts, len(texts))
+            ]
+        except JudgeOutputError as error:
+            # too few verdicts must not let a choice through, nor fail the request
             log.error("blocking judge: %s; answer replaced by the refusal message", error)
             return [True] * len(texts)
         except Exception:
@@ -218,34 +286,57 @@ class Proxy:
             return [True] * len(texts)
 
     def _refusal_bytes(self, content: bytes, is_sse: bool, model: str, harmful: list[bool]) -> bytes:
-        """The answer with each harmful choice replaced by the refusal, in the shape the client asked for."""
+        """The answer with each harmful choice replaced by the refusal, in the shape the client asked for. A replaced
+        choice keeps nothing of the model's: not its reasoning, tool calls, logprobs or token ids. A stream is rebuilt
+        from its texts, so its harmless choices lose theirs too (the documented cost of blocking a stream)."""
         if is_sse:
             texts, finishes, usage = parse_sse_choices(content)
             texts = [self.refusal_message if h else t for t, h in zip(texts, harmful, strict=True)]
-            reasons = ["content_filter" if h else (f or "stop") for f, h in zip(finishes, harmful, strict=True)]
+            reasons = [
+                "content_filter" if h else (f or "stop") for f, h in zip(finishes, harmful, strict=True)
+            ]
             return b"".join(stream_events(model, texts, reasons, usage))
         try:
             data = json.loads(content)
             for choice, replace in zip(_sorted_choices(data), harmful, strict=True):
                 if replace:
-                    choice["message"]["content"] = self.refusal_message
-                    choice["finish_reason"] = "content_filter"
+                    index = choice.get("index", 0)
+                    choice.clear()  # in place: the choice keeps its position in the list
+                    choice.update(
+                        index=index,
+                        message={"role": "assistant", "content": self.refusal_message},
+                        finish_reason="content_filter",
+                        logprobs=None,
+                    )
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-            data = completion_body(model, [self.refusal_message] * len(harmful), ["content_filter"] * len(harmful), 0, 0)
+            data = completion_body(
+                model, [self.refusal_message] * len(harmful), ["content_filter"] * len(harmful), 0, 0
+            )
         return json.dumps(data).encode()
 
     async def _unreachable(self, row: dict[str, Any], error: Exception, started: float) -> JSONResponse:
         kind = _error_kind(error)
         self.metrics.upstream_errors.labels(kind=kind).inc()
-        log.warning("upstream %s failed: %s: %s", self.shown_upstream, type(error).__name__, str(error).replace(self.upstream, self.shown_upstream))
+        log.warning(
+            "upstream %s failed: %s: %s",
+            self.shown_upstream,
+            type(error).__name__,
+            str(error).replace(self.upstream, self.shown_upstream),
+        )
         row.update(status="upstream_error", response=None)
         await self._store(row, started)
         self._observe(502, started, None)
         message = f"upstream model server {self.shown_upstream} failed ({kind}: {type(error).__name__})"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
-    async def _rejected(self, row: dict[str, Any], upstream: aiohttp.ClientResponse, content: bytes, started: float,
-                        upstream_s: float) -> Response:
+    async def _rejected(
+        self,
+        row: dict[str, Any],
+        upstream: aiohttp.ClientResponse,
+        content: bytes,
+        started: float,
+        upstream_s: float,
+    ) -> Response:
         if upstream.status >= 500:
             self.metrics.upstream_errors.labels(kind="http_5xx").inc()
         status = "upstream_error" if upstream.status >= 500 else "upstream_rejected"
@@ -254,14 +345,27 @@ class Proxy:
         self._observe(upstream.status, started, upstream_s)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
-    async def _garbled(self, row: dict[str, Any], content: bytes, is_sse: bool, started: float, upstream_s: float,
-                       problems: list[str]) -> JSONResponse:
+    async def _garbled(
+        self,
+        row: dict[str, Any],
+        content: bytes,
+        is_sse: bool,
+        started: float,
+        upstream_s: float,
+        problems: list[str],
+    ) -> JSONResponse:
         """A 200 that is not a chat completion (not JSON, no choices, a stream with an error event or a malformed
         choice): stored and answered as an upstream error."""
         self.metrics.upstream_errors.labels(kind="bad_reply").inc()
-        expected = "chat.completion.chunk events with choices" if is_sse else "a chat.completion JSON object with a 'choices' list"
+        expected = (
+            "chat.completion.chunk events with choices"
+            if is_sse
+            else "a chat.completion JSON object with a 'choices' list"
+        )
         found = f": the stream carried {problems[0]}" if problems else ""
-        log.warning("upstream %s answered 200 with something that is not %s%s", self.shown_upstream, expected, found)
+        log.warning(
+            "upstream %s answered 200 with something that is not %s%s", self.shown_upstream, expected, found
+        )
         row.update(status="upstream_error", response=content[:4000].decode("utf-8", errors="replace"))
         await self._store(row, started)
         self._observe(502, started, upstream_s)
@@ -288,7 +392,10 @@ def answer_fields(texts: list[str]) -> dict[str, Any]:
     for reading, and also kept one by one in ``choices``, which the judge worker judges each of."""
     if len(texts) <= 1:
         return {"response": texts[0] if texts else "", "choices": None}
-    return {"response": "\n\n".join(f"[choice {i}]\n{text}" for i, text in enumerate(texts)), "choices": list(texts)}
+    return {
+        "response": "\n\n".join(f"[choice {i}]\n{text}" for i, text in enumerate(texts)),
+        "choices": list(texts),
+    }
 
 
 def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -296,14 +403,21 @@ def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _message_texts(content: bytes) -> list[str]:
-    """Every choice's text of a chat.completion body, in index order; empty when it is not one."""
+    """Every choice's whole answer (reasoning and tool calls included: see ``answer_text``) of a chat.completion body,
+    in index order; empty when it is not one."""
     try:
-        texts = [choice["message"]["content"] for choice in _sorted_choices(json.loads(content))]
+        messages = [choice["message"] for choice in _sorted_choices(json.loads(content))]
+        if not all(
+            message.get("content") is None or isinstance(message["content"], str) for message in messages
+        ):
+            return []
+        return [message_answer_text(message) for message in messages]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return []
-    return [text or "" for text in texts] if all(text is None or isinstance(text, str) for text in texts) else []
 
 
 def _storage_failed(metrics: MonitorMetrics) -> JSONResponse:
     metrics.requests.labels(status="503").inc()
-    return JSONResponse(error_body("the monitor could not store this exchange; try again", "server_error"), status_code=503)
+    return JSONResponse(
+        error_body("the monitor could not store this exchange; try again", "server_error"), status_code=503
+    )

@@ -30,8 +30,14 @@ _LINE_BREAKS_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\u2028\u2029\x85"}
 class RequestError(Exception):
     """A client mistake: carries the HTTP status and a message that says what to fix."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, kind: str = "invalid_request_error",
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        param: str | None = None,
+        kind: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.param, self.kind, self.headers = status, message, param, kind, headers
 
@@ -44,7 +50,9 @@ def error_body(message: str, kind: str = "invalid_request_error", param: str | N
     return {"error": {"message": message, "type": kind, "param": param, "code": None}}
 
 
-class ChatMessage(BaseModel):
+class OpenAIMessage(BaseModel):
+    """A message as OpenAI's schema has it; what the monitor gateway forwards (see :class:`ChatMessage` for serve's)."""
+
     model_config = ConfigDict(extra="allow", strict=True)
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]  # OpenAI's roles
@@ -56,19 +64,36 @@ class ChatMessage(BaseModel):
         # Parts stay plain dicts (image and audio parts pass through untouched); only a part's text must be text.
         for index, part in enumerate(value if isinstance(value, list) else []):
             if "text" in part and not isinstance(part["text"], str):
-                raise ValueError(f"content part {index}: 'text' must be a string, got {type(part['text']).__name__}")
+                raise ValueError(
+                    f"content part {index}: 'text' must be a string, got {type(part['text']).__name__}"
+                )
             if part.get("type", "text") == "text" and "text" not in part:
-                raise ValueError(f"content part {index} is a text part without 'text'; send {{\"type\": \"text\", \"text\": \"...\"}}")
+                raise ValueError(
+                    f'content part {index} is a text part without \'text\'; send {{"type": "text", "text": "..."}}'
+                )
         return value
+
+
+# What an assistant turn may carry instead of content, in OpenAI's schema (a refusal, as the official client's message
+# objects hold one, or an earlier audio answer by its id).
+CONTENT_STANDINS = ("tool_calls", "function_call", "audio", "refusal")
+
+
+class ChatMessage(OpenAIMessage):
+    """A message `safealign serve` answers: it must carry its text."""
 
     @model_validator(mode="after")
     def _has_content(self) -> ChatMessage:
         # A misspelt key ("text") left content None, and the model answered a blank turn. Only an assistant turn that
-        # called a tool or function may go without content, as in OpenAI's schema.
+        # carries a stand-in (see CONTENT_STANDINS) may go without content, as in OpenAI's schema.
         extra = self.model_extra or {}
-        if self.content is None and not (self.role == "assistant" and (extra.get("tool_calls") or extra.get("function_call"))):
+        if self.content is None and not (
+            self.role == "assistant" and any(extra.get(key) for key in CONTENT_STANDINS)
+        ):
             found = f" (found {', '.join(repr(key) for key in extra)})" if extra else ""
-            raise ValueError(f"the message has no 'content'{found}; send {{\"role\": \"{self.role}\", \"content\": \"...\"}}")
+            raise ValueError(
+                f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
+            )
         return self
 
 
@@ -85,7 +110,8 @@ class ChatRequest(BaseModel):
 
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool | None = False  # null: OpenAI's schema allows it (the official client sends it for stream=None)
+    # null: OpenAI's schema allows it (the official client sends it for stream=None)
+    stream: bool | None = False
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
@@ -94,15 +120,18 @@ class ChatRequest(BaseModel):
     stop: str | list[str] | None = None
     n: int | None = Field(1, ge=1, le=16)  # null: the default, 1
     stream_options: StreamOptions | None = None
-    # vLLM's sampling extras, in vLLM's ranges: top_k -1 or 0 is off, repetition_penalty 1 is off
+    # vLLM's sampling extras: top_k -1 or 0 is off, repetition_penalty 1 is off. vLLM takes any penalty above 0; serve's
+    # lower bound keeps the penalty a penalty (1e-40 multiplies a repeated token's logit by 1e40).
     top_k: int | None = Field(None, ge=-1)
-    repetition_penalty: float | None = Field(None, gt=0)
+    repetition_penalty: float | None = Field(None, ge=0.01)
 
     @field_validator("stop")
     @classmethod
     def _stops_are_not_empty(cls, value: str | list[str] | None) -> str | list[str] | None:
         if value == "" or (isinstance(value, list) and "" in value):
-            raise ValueError("an empty stop string would end every answer before its first character; leave it out")
+            raise ValueError(
+                "an empty stop string would end every answer before its first character; leave it out"
+            )
         return value
 
     def stop_list(self) -> list[str]:
@@ -118,19 +147,32 @@ class ChatRequest(BaseModel):
         """The messages as the chat template takes them. OpenAI's ``developer`` role replaces ``system`` for newer
         models: it is rendered as the system message (a template knows no ``developer`` turn, and would add its default
         system prompt before it)."""
-        return [{"role": "system" if m.role == "developer" else m.role, "content": content_text(m.content)} for m in self.messages]
+        return [
+            {"role": "system" if m.role == "developer" else m.role, "content": _turn_text(m)}
+            for m in self.messages
+        ]
+
+
+def _turn_text(message: OpenAIMessage) -> str:
+    """A message's text; an earlier refusal (the official client's message object: content null) is its text."""
+    refusal = (message.model_extra or {}).get("refusal")
+    return refusal if message.content is None and isinstance(refusal, str) else content_text(message.content)
 
 
 async def read_limited_body(request: Any, max_bytes: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``max_bytes`` (even when chunked)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise RequestError(413, f"request body is {declared} bytes; the limit is {max_bytes} bytes", kind="request_too_large")
+        raise RequestError(
+            413, f"request body is {declared} bytes; the limit is {max_bytes} bytes", kind="request_too_large"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise RequestError(413, f"request body is over the limit of {max_bytes} bytes", kind="request_too_large")
+            raise RequestError(
+                413, f"request body is over the limit of {max_bytes} bytes", kind="request_too_large"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -150,21 +192,31 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body, parse_constant=_not_json, parse_float=finite_float)
     except RecursionError:
-        raise RequestError(400, "request body is nested too deeply to decode; send a flat JSON object") from None
-    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer past Python's 4,300-digit limit
+        raise RequestError(
+            400, "request body is nested too deeply to decode; send a flat JSON object"
+        ) from None
+    except ValueError as error:
+        # JSONDecodeError, UnicodeDecodeError, an integer past Python's 4,300-digit limit
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
     if too_large:  # a stored infinity would break every JSONL export, as NaN would
         path = _path_of(payload, "", _not_finite) or ""
-        raise RequestError(400, f"{path or '(body)'}: the number {too_large[0][:40]} is too large for a 64-bit float; "
-                                "send a number between -1.8e308 and 1.8e308", param=path.split(".")[0] or None)
+        raise RequestError(
+            400,
+            f"{path or '(body)'}: the number {too_large[0][:40]} is too large for a 64-bit float; "
+            "send a number between -1.8e308 and 1.8e308",
+            param=path.split(".")[0] or None,
+        )
     # Walk the payload only when the body holds a surrogate's escape or bytes (the rest cannot carry one).
     if _SURROGATE_ESCAPE.search(body) and (path := _path_of(payload, "", _unencodable)) is not None:
         path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
-        raise RequestError(400, f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
-                                "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
-                           param=path.split(".")[0] or None)
+        raise RequestError(
+            400,
+            f"{path or '(body)'}: text contains a lone UTF-16 surrogate (an escape like \\ud800 without "
+            "its pair), which is not valid Unicode; send the character itself or its full surrogate pair",
+            param=path.split(".")[0] or None,
+        )
     return payload
 
 
@@ -211,22 +263,31 @@ def http_error_response(request: Any, error: Any) -> Any:
     from fastapi.responses import JSONResponse
 
     message = f"{request.method} {request.url.path}: {error.detail}"
-    return JSONResponse(error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
-                        status_code=error.status_code, headers=getattr(error, "headers", None))
+    return JSONResponse(
+        error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
 
 
 class ForwardedChatRequest(ChatRequest):
-    """What the monitor gateway checks before forwarding: OpenAI's own ranges, not `safealign serve`'s (its upstream,
-    vLLM or another server, may take up to 128 answers a request, or top_p 0)."""
+    """What the monitor gateway checks before forwarding: OpenAI's own schema and ranges (vLLM's for its extras), not
+    `safealign serve`'s: its upstream, vLLM or another server, may take up to 128 answers a request, top_p 0, top_k
+    40.0, or a message without content (an earlier audio answer by its id, a refusal)."""
 
+    messages: list[OpenAIMessage] = Field(min_length=1)
     top_p: float | None = Field(None, ge=0, le=1)
     n: int | None = Field(1, ge=1, le=128)
+    top_k: int | None = Field(None, ge=-1, strict=False)  # as vLLM reads it: 40.0 is 40, 40.5 is refused
+    repetition_penalty: float | None = Field(None, gt=0)
 
 
 def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatRequest) -> ChatRequest:
     """Validate a decoded body; every problem is named by field path (422, or 400 for no messages)."""
     if "messages" not in payload:
-        raise RequestError(400, "missing required field 'messages' (a list of {role, content} objects)", param="messages")
+        raise RequestError(
+            400, "missing required field 'messages' (a list of {role, content} objects)", param="messages"
+        )
     try:
         chat = schema.model_validate(payload)
     except ValidationError as error:
@@ -237,8 +298,11 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
         first = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else None
         raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
     if chat.stream_options is not None and not chat.stream:  # OpenAI and vLLM refuse it too
-        raise RequestError(400, "'stream_options' is only allowed with \"stream\": true; leave it out or set \"stream\": true",
-                           param="stream_options")
+        raise RequestError(
+            400,
+            '\'stream_options\' is only allowed with "stream": true; leave it out or set "stream": true',
+            param="stream_options",
+        )
     return chat
 
 
@@ -248,10 +312,16 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
 # vLLM answers them; ``serve`` refuses them with a 400 naming the field. The gateway forwards them (its upstream may
 # honour them). Each entry: the field, and whether the value asks for the feature.
 UNSUPPORTED_FIELDS: dict[str, Any] = {
-    "tools": bool, "functions": bool, "logit_bias": bool, "logprobs": bool, "top_logprobs": bool,
+    "tools": bool,
+    "functions": bool,
+    "logit_bias": bool,
+    "logprobs": bool,
+    "top_logprobs": bool,
     "tool_choice": lambda value: value not in (None, "none"),
     "function_call": lambda value: value not in (None, "none"),
-    "response_format": lambda value: value is not None and not (isinstance(value, dict) and value.get("type") == "text"),
+    "response_format": lambda value: (
+        value is not None and not (isinstance(value, dict) and value.get("type") == "text")
+    ),
     "presence_penalty": lambda value: value not in (None, 0),
     "frequency_penalty": lambda value: value not in (None, 0),
     "min_p": lambda value: value not in (None, 0),
@@ -259,19 +329,46 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
 }
 
 
+# What an earlier turn may carry that a served checkpoint cannot render: the turn would reach the model empty.
+UNSUPPORTED_MESSAGE_FIELDS = {
+    "tool_calls": "a tool call",
+    "function_call": "a function call",
+    "audio": "an audio answer",
+}
+
+
 def refuse_unsupported(chat: ChatRequest) -> None:
     """A 400 for a request that asks for something a served checkpoint cannot do (see ``UNSUPPORTED_FIELDS``), or for
-    a content part that is not text (an image the model cannot see would silently leave the prompt)."""
+    a part of a message the model would not see, which would silently leave the prompt: an earlier turn's tool call or
+    audio answer, a content part that is not text (an image)."""
     extra = chat.model_extra or {}
     for name, asks in UNSUPPORTED_FIELDS.items():
         if name in extra and asks(extra[name]):
-            raise RequestError(400, f"'{name}' is not supported by this server (a text-only chat model served by safealign); "
-                                    f"leave it out, or send the request to a server that supports it", param=name)
+            raise RequestError(
+                400,
+                f"'{name}' is not supported by this server (a text-only chat model served by safealign); "
+                f"leave it out, or send the request to a server that supports it",
+                param=name,
+            )
     for index, message in enumerate(chat.messages):
+        for name, what in UNSUPPORTED_MESSAGE_FIELDS.items():
+            if (message.model_extra or {}).get(name):
+                raise RequestError(
+                    400,
+                    f"messages.{index}.{name}: {what}, which this server (a text-only chat model served "
+                    "by safealign, without tools) cannot show the model: the turn would reach it empty; "
+                    "write the turn as text content, or send the conversation to a server that supports "
+                    "it",
+                    param=f"messages.{index}.{name}",
+                )
         for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
             if part.get("type", "text") != "text":
-                raise RequestError(400, f"messages.{index}.content.{part_index}: a '{part.get('type')}' part; this server "
-                                        "reads text parts only: send the content as text", param="messages")
+                raise RequestError(
+                    400,
+                    f"messages.{index}.content.{part_index}: a '{part.get('type')}' part; this server "
+                    "reads text parts only: send the content as text",
+                    param="messages",
+                )
 
 
 def content_text(content: Any) -> str:
@@ -299,27 +396,59 @@ def completion_body(
 ) -> dict[str, Any]:
     """A non-streaming chat.completion object."""
     choices = [
-        {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": reason, "logprobs": None}
+        {
+            "index": i,
+            "message": {"role": "assistant", "content": text},
+            "finish_reason": reason,
+            "logprobs": None,
+        }
         for i, (text, reason) in enumerate(zip(texts, finish_reasons, strict=True))
     ]
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
-    return {"id": new_id(), "object": "chat.completion", "created": int(time.time()), "model": model, "choices": choices, "usage": usage}
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    return {
+        "id": new_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": choices,
+        "usage": usage,
+    }
 
 
 def sse(payload: dict[str, Any] | str) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False).translate(_LINE_BREAKS_ESCAPED)
+    data = (
+        payload
+        if isinstance(payload, str)
+        else json.dumps(payload, ensure_ascii=False).translate(_LINE_BREAKS_ESCAPED)
+    )
     return f"data: {data}\n\n".encode()
 
 
 def stream_events(
-    model: str, texts: list[str], finish_reasons: list[str], usage: dict[str, int] | None = None, chat_id: str | None = None
+    model: str,
+    texts: list[str],
+    finish_reasons: list[str],
+    usage: dict[str, int] | None = None,
+    chat_id: str | None = None,
 ) -> Iterator[bytes]:
     """A finished answer as chat.completion.chunk events: role, word-sized pieces, finish, [DONE]."""
     chat_id, created = chat_id or new_id(), int(time.time())
 
     def chunk(index: int, delta: dict, finish: str | None = None) -> bytes:
         choice = {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
-        return sse({"id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]})
+        return sse(
+            {
+                "id": chat_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [choice],
+            }
+        )
 
     for index, (text, reason) in enumerate(zip(texts, finish_reasons, strict=True)):
         yield chunk(index, {"role": "assistant", "content": ""})
@@ -327,20 +456,34 @@ def stream_events(
             yield chunk(index, {"content": piece})
         yield chunk(index, {}, reason)
     if usage is not None:
-        yield sse({"id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage})
+        yield sse(
+            {
+                "id": chat_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [],
+                "usage": usage,
+            }
+        )
     yield sse("[DONE]")
 
 
 def parse_sse_choices(
-    raw: bytes, problems: list[str] | None = None
+    raw: bytes, problems: list[str] | None = None, whole: bool = False
 ) -> tuple[list[str], list[str | None], dict[str, Any] | None]:
-    """Every choice's text and finish reason (in index order), and the usage, from a chat-completions SSE body.
+    """Every choice's text and finish reason (in index order), and the usage, from a chat-completions SSE body. With
+    ``whole``, a choice's text is its whole answer, reasoning and tool calls included (see :func:`answer_text`).
 
     What breaks the protocol is skipped: an ``error`` event, a choice that is not an object or has no integer index,
     a delta that is not an object, content that is not text. ``problems`` (when given) gets each one, said as what the
     stream carried, so that a caller can treat the answer as the upstream's failure instead of as a (partial) answer.
     """
     parts: dict[int, list[str]] = {}
+    reasoning: dict[int, list[str]] = {}
+    calls: dict[
+        int, dict[Any, list[str]]
+    ] = {}  # choice -> tool call's index -> [name, arguments], grown piece by piece
     finishes: dict[int, str | None] = {}
     usage = None
     found = problems if problems is not None else []
@@ -372,22 +515,91 @@ def parse_sse_choices(
                 continue
             index = choice.get("index", 0)
             parts.setdefault(index, []).append(text)
+            _collect_reasoning_and_calls(
+                choice.get("delta") or {}, reasoning.setdefault(index, []), calls.setdefault(index, {})
+            )
             finish = choice.get("finish_reason")
             finishes[index] = finish if isinstance(finish, str) else finishes.get(index)
     indices = sorted(parts)
-    return ["".join(parts[i]) for i in indices], [finishes[i] for i in indices], usage
+    texts = ["".join(parts[i]) for i in indices]
+    if whole:
+        texts = [
+            answer_text(
+                text, "".join(reasoning[i]), [f"{name}({arguments})" for name, arguments in calls[i].values()]
+            )
+            for text, i in zip(texts, indices, strict=True)
+        ]
+    return texts, [finishes[i] for i in indices], usage
+
+
+def _collect_reasoning_and_calls(
+    delta: dict[str, Any], reasoning: list[str], calls: dict[Any, list[str]]
+) -> None:
+    """A chunk's pieces of reasoning and of tool calls (a call's name and arguments arrive in pieces, under its index)."""
+    reasoning.append(_reasoning_of(delta))
+    tool_calls = delta.get("tool_calls") if isinstance(delta.get("tool_calls"), list) else []
+    keyed = [
+        (call.get("index", position) if isinstance(call, dict) else position, call)
+        for position, call in enumerate(tool_calls)
+    ]
+    if delta.get("function_call"):
+        keyed.append(("function_call", delta["function_call"]))
+    for key, call in keyed:
+        name, arguments = _call_of(call)
+        grown = calls.setdefault(key if isinstance(key, (int, str)) else repr(key), ["", ""])
+        grown[0], grown[1] = grown[0] + name, grown[1] + arguments
+
+
+def answer_text(content: str, reasoning: str = "", calls: list[str] | None = None) -> str:
+    """One choice's whole answer, as a harm judge must read it: its reasoning, its text, then each tool call as
+    ``name(arguments)``, joined by blank lines; the text alone when there is nothing else. A harmful answer can sit in
+    any of them (vLLM's ``reasoning_content``, a tool call's arguments)."""
+    return "\n\n".join(part for part in (reasoning, content, *(calls or [])) if part)
+
+
+def message_answer_text(message: dict[str, Any]) -> str:
+    """:func:`answer_text` of a chat.completion choice's ``message`` (whose content is text or null)."""
+    tool_calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
+    calls = [*tool_calls, message["function_call"]] if message.get("function_call") else tool_calls
+    named = [f"{name}({arguments})" for name, arguments in map(_call_of, calls)]
+    return answer_text(message.get("content") or "", _reasoning_of(message), named)
+
+
+def _reasoning_of(part: dict[str, Any]) -> str:
+    """A message's (or delta's) reasoning: vLLM's ``reasoning_content``, or ``reasoning`` as newer servers name it."""
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(part.get(key), str) and part[key]:
+            return part[key]
+    return ""
+
+
+def _call_of(call: Any) -> tuple[str, str]:
+    """A tool call's name and arguments as text: a function call, a custom tool's call (its ``input``), or a legacy
+    ``function_call``; a call that is not an object, whole, as JSON."""
+    body = call.get("function", call.get("custom", call)) if isinstance(call, dict) else call
+    if not isinstance(body, dict):
+        return "", _as_text(body)
+    return _as_text(body.get("name")), _as_text(body.get("arguments", body.get("input")))
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _choice_text(choice: Any, problems: list[str]) -> str | None:
     """A chunk choice's piece of text ("" when its delta carries none), or None (with the problem noted) when it is
     not a chunk choice."""
     if not isinstance(choice, dict) or not isinstance(choice.get("index", 0), int):
-        problems.append(f"a choice that is not a chunk choice: {json.dumps(choice, ensure_ascii=False)[:200]}")
+        problems.append(
+            f"a choice that is not a chunk choice: {json.dumps(choice, ensure_ascii=False)[:200]}"
+        )
         return None
     delta = choice.get("delta") or {}
     content = delta.get("content") if isinstance(delta, dict) else None
     if not isinstance(delta, dict) or not (content is None or isinstance(content, str)):
-        problems.append(f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}")
+        problems.append(
+            f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"
+        )
         return None
     return content or ""
 
