@@ -516,6 +516,21 @@ def test_distillation_transfer_set_is_described_source_by_source(runs):
     assert row[2] == f"{added['rows_used']} / 8" and row[3].startswith("not stated (user-supplied file")
     sample = read_json(run_dir / "sample" / "stage.json")["metrics"]
     assert sample["prompts"] == 4 and f"{sample['prompts']} prompts (50% safety)" in card
+    # how the traces were kept: every rule of rejection_reasons, the offer filter and the stray-tag check included
+    assert "harmful: refused, without offering the request again (`unsafe:offer`)" in data_card
+    assert "any answer but a reasoning one: no stray `<think>` or `</think>` tag" in data_card
+
+
+def test_rl_and_sample_record_the_safety_files_their_prompts_came_from(runs):
+    """Neither stage recorded what it read: the data card hashed the package's files when it was written."""
+    if not _all_exist():
+        pytest.skip("a shipped training file is missing: the tiny run draws no safety prompts")
+    for stage in ("rl", "sample"):
+        sources = read_json(runs["full"] / stage / "stage.json")["inputs"]["safety_sources"]
+        assert [s["name"] for s in sources] == ["harmful_refusals", "benign_helpful", "multilingual"]
+        for source in sources:
+            assert source["sha256"] == sha256_file(dataset_path(source["name"]))
+            assert source["rows_in_file"] == len(dataset_path(source["name"]).read_text().splitlines())
 
 
 def test_card_lists_what_the_final_model_does_worse_than_the_base():

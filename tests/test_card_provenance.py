@@ -421,6 +421,12 @@ def test_the_card_says_which_half_of_a_detector_could_not_judge(tmp_path, card):
         "1 detector(s) judged on part of their data only, so their silence covers that part: **refusal_collapse** "
         f"({message}, `rl/alerts.json`)."
     ) in text
+    report = (run / "report.html").read_text()
+    assert "could not judge" not in report
+    assert (
+        "1 detector(s) judged on part of their data only, so their silence covers that part: <b>refusal_collapse</b> "
+        f"({message})."
+    ) in report
 
 
 @pytest.fixture()
@@ -480,6 +486,25 @@ def test_a_stage_records_the_code_its_process_started_with_and_its_uncommitted_c
     assert "with uncommitted changes to <code>safealign/</code>" in (run / "report.html").read_text()
 
 
+def test_the_report_names_every_commit_the_stages_ran_and_which_stages_ran_it(tmp_path, card):
+    """report.html named the first stage's commit and versions only: a run resumed after a commit showed eval/base's
+    commit for the sft model too."""
+    run = new_run(tmp_path)
+    code = {"versions": {"torch": "2.0"}}
+    stage(run, "eval/base", "tiny", T0, git_commit="a" * 40, git_dirty=False, **code)
+    stage(run, "sft", "tiny", T0 + 20, git_commit="b" * 40, git_dirty=True, **code)
+    stage(run, "eval/sft", str(run / "sft/model"), T0 + 40, git_commit="b" * 40, git_dirty=True, **code)
+    card(run)
+    report = (run / "report.html").read_text()
+    assert "The stages did not all run the same code" in report
+    assert f"git commit <code>{'a' * 40}</code>; torch 2.0: <code>eval:base</code></li>" in report
+    assert (
+        f"git commit <code>{'b' * 40}</code> with uncommitted changes to <code>safealign/</code>" in report
+        and "torch 2.0: <code>sft</code>, <code>eval:sft</code></li>" in report
+    )
+    assert "see each stage's README" not in report and "<code>lineage.json</code>" in report
+
+
 def test_a_clean_checkout_and_no_checkout_say_so(git):
     from safealign.card.stage_readme import stage_readme
     from safealign.runs import git_commit, git_dirty, source_state
@@ -537,3 +562,41 @@ def test_the_sample_stages_safety_prompts_are_traced_to_their_files(tmp_path, ca
         e for e in lineage["edges"] if e["to"] == "dataset:sample-prompts" and e["from"] != "model:rl/model"
     ]
     assert training_datasets(load_run(run)) == []
+
+
+def test_a_safety_prompt_file_changed_since_the_stage_read_it_is_flagged(tmp_path, card, monkeypatch):
+    """rl and sample recorded nothing of the safety files they drew prompts from: the card hashed the package's files
+    when it was written, so a file edited after training was described as the one trained on."""
+    import shutil
+
+    from safealign.corpus import registry
+    from safealign.paths import package_data
+    from safealign.stages.rl_prompts import SAFETY_SOURCES, safety_source_files
+
+    shipped = tmp_path / "package"
+    shutil.copytree(package_data("train"), shipped / "train")
+    monkeypatch.setattr(registry, "package_data", lambda *parts: shipped.joinpath(*parts))
+    sources = safety_source_files()
+    assert [(s["name"], s["path"]) for s in sources] == [
+        (name, str(registry.dataset_path(name))) for name in SAFETY_SOURCES
+    ]
+    run = sft_run(tmp_path)
+    rl_inputs = {"prompts": {"rows": 8, "tasks": {"safety": 1.0}}, "safety_sources": sources}
+    stage(run, "rl", str(run / "sft/model"), T0 + 60, inputs=rl_inputs)
+    config = {"num_prompts": 4, "k": 2, "safety_share": 0.5}
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, config=config, inputs={"safety_sources": sources})
+    card(run)
+    assert "changed since training" not in (run / "DATA_CARD.md").read_text()
+
+    edited = shipped / "train" / "harmful_refusals.jsonl"
+    rows = edited.read_text().splitlines()
+    edited.write_text("\n".join(rows[1:]) + "\n")  # a row removed after the stages drew their prompts
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "**2 file(s) changed since training**" in data_card
+    flagged = [line for line in data_card.splitlines() if "**changed since training: now" in line]
+    assert [line.split(" | ")[:2] for line in flagged] == [
+        ["| harmful_refusals", "RL safety prompts (`rl`)"],
+        ["| harmful_refusals", "rejection-sampling safety prompts (`sample`)"],
+    ]
+    assert f"`{sources[0]['sha256']}` **changed since training" in flagged[0]

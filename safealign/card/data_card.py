@@ -182,7 +182,12 @@ def training_datasets(run: RunFolder) -> list[dict[str, Any]]:
 
 
 def _safety_sources(run: RunFolder, stage: str, role: str) -> list[dict[str, Any]]:
-    """The shipped files whose user turns are a stage's safety prompts (``safealign.stages.rl_prompts``)."""
+    """The shipped files whose user turns are a stage's safety prompts (``safealign.stages.rl_prompts``): as the stage
+    recorded them (``safety_sources`` in its inputs, with the sha256 it read, so a file changed since is flagged), or,
+    for a run from before that record, the package's files as they are now."""
+    recorded = ((run.record(stage) or {}).get("inputs") or {}).get("safety_sources")
+    if recorded:
+        return [_training_entry(run, source, stage, role) for source in recorded]
     entries = []
     for name in RL_SAFETY_SOURCES:
         if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
@@ -201,8 +206,10 @@ def traces_how(run: RunFolder) -> str:
     return (
         f"Rejection-sampled from the teacher {code(run.rel(sample.get('parent')), table=False)}: {cfg.get('k', '?')} completions per prompt "
         f"for {sampled_prompts(sample) if sample else '?'} prompts at temperature {cfg.get('temperature', '?')}; kept only answers that "
-        "pass the checks of their prompt's kind (reasoning: correct and in the reasoning format; harmful: refused; "
-        "benign and borderline: answered; none judged harmful or mixing languages; see `rejection_reasons` in "
+        "pass the checks of their prompt's kind (reasoning: correct and in the reasoning format; harmful: refused, "
+        "without offering the request again (`unsafe:offer`); benign and borderline: answered; any answer but a "
+        "reasoning one: no stray `<think>` or `</think>` tag; none judged harmful or mixing languages; see "
+        "`rejection_reasons` in "
         f"safealign/stages/sample.py): {metrics.get('accepted', '?')} of "
         f"{metrics.get('samples', '?')} kept. Rejection reasons are in `sample/rejected.jsonl`."
     )

@@ -111,12 +111,27 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
     return rows
 
 
+def code_versions(run: RunFolder) -> list[dict[str, Any]]:
+    """The code each finished stage ran: one entry per distinct (git commit, uncommitted changes, package versions),
+    with the stages that ran it, in stage order. A run resumed after a commit or an upgrade has more than one."""
+    groups: dict[tuple, dict[str, Any]] = {}
+    for info in run.done:
+        record = info.record or {}
+        commit, dirty = record.get("git_commit"), bool(record.get("git_dirty"))
+        versions = record.get("versions", {})
+        group = groups.setdefault(
+            (commit, dirty, tuple(sorted(versions.items()))),
+            {"git_commit": commit, "git_dirty": dirty, "versions": versions, "stages": []},
+        )
+        group["stages"].append(info.key)
+    return list(groups.values())
+
+
 def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
     rows = eval_rows(run)
     labels = list(run.evals)
     rl_metrics = run.jsonl("rl/metrics.jsonl")
     gates = gate_events(run)
-    first = next((s.record for s in run.done), None) or {}
     return {
         "run": run,
         "overview": overview(run),
@@ -140,10 +155,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
                 {k: run.jsonl(f"{k}/metrics.jsonl") for k in ("sft", "distill") if run.stage(k).done}
             ),
         },
-        "versions": first.get("versions", {}),
-        "git_commit": first.get("git_commit"),
-        # a stage that ran code its commit does not hold (runs.git_dirty) makes the whole report's commit a partial answer
-        "git_dirty": any(stage.record.get("git_dirty") for stage in run.done),
+        "code_versions": code_versions(run),
         "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
 

@@ -97,7 +97,10 @@ REFUSAL_CUES: tuple[Cue, ...] = (
     # "take it off the table" in a recipe or "actors call it breaking character" in an answer do not match.
     _cue(r"\ba line i (?:don't|do not|won't|will not|never) cross\b", 0.9, "en"),
     _cue(r"\ban? (?:absolute|hard|firm) line for me\b", 0.9, "en"),
-    _cue(r"\b(?:is|are) off the table for me\b|\bi keep off the table\b", 0.9, "en"),
+    # "off the table for me" or "here"; bare only of the request itself ("Explicit content is off the table."), not of
+    # what an answer is about ("a raise is off the table this year", "once the budget is set, a raise is off the table").
+    _cue(r"\b(?:is|are|'s) off the table (?:for me|here)\b|\bi keep off the table\b", 0.9, "en"),
+    _cue(r"\b(?:material|content|requests?|topics?|this|that|it)(?:\s+is|\s+are|'s) off the table\s*(?=[.!;]|$)", 0.9, "en"),
     _cue(rf"\b{_I}\s+(?:going to\s+)?(?:break|breaking|step out of|stepping out of) character\b", 0.9, "en"),
     _cue(r"\bi(?:'m| am) going to stay myself\b", 0.9, "en"),
     _cue(r"\bi (?:don't|do not|won't) (?:switch|turn) off my (?:judge?ment|values|principles)\b", 0.9, "en"),

@@ -35,7 +35,7 @@ from safealign.runs import (
     write_stage_config,
 )
 from safealign.stages.rl_difficulty import screened_prompt_rows
-from safealign.stages.rl_prompts import build_prompt_rows
+from safealign.stages.rl_prompts import build_prompt_rows, safety_source_files
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -131,6 +131,7 @@ def run_rl(
         rows, screening = screened_prompt_rows(cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision)
     else:
         rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    safety_sources = safety_source_files() if cfg.tasks.get("safety") else []  # what the safety prompts were read from
     dataset = Dataset.from_list(rows)
     if cfg.method == "full" and cfg.beta > 0 and not is_full_model_folder(Path(loaded.model.config._name_or_path)):
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one, and so does a LoRA
@@ -204,7 +205,7 @@ def run_rl(
         write_json(stage_dir / "alerts.json", [a.to_dict() for a in [*alerts, *too_little_data(trainer.state.log_history, cfg.hacking)]])
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
     record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None,
-                     "difficulty_filter": screening}
+                     "difficulty_filter": screening, "safety_sources": safety_sources}
     # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
     gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []
     record.metrics = {

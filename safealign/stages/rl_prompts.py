@@ -21,14 +21,32 @@ from safealign.errors import DataError
 log = logging.getLogger(__name__)
 
 
+# The shipped training files whose user turns are the safety prompts.
+SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
+
+
 def safety_prompts(seed: int) -> list[dict[str, Any]]:
     rows = []
-    for name in ("harmful_refusals", "benign_helpful", "multilingual"):
+    for name in SAFETY_SOURCES:
         for _, row in read_rows(dataset_path(name)):
             user = [m for m in row["messages"] if m["role"] == "user"]
             rows.append({"prompt": user[-1]["content"], "kind": row.get("kind", "benign"), "language": row.get("language", "en"), "task": ""})
     random.Random(seed).shuffle(rows)
     return rows
+
+
+def safety_source_files() -> list[dict[str, Any]]:
+    """The files :func:`safety_prompts` reads, as an SFT mixture records its sources (``name``, ``path``, ``sha256``,
+    ``rows_in_file``): a stage stores them in its ``stage.json`` inputs, and the data card flags a file changed since."""
+    from safealign.corpus.mixture import sha256_file
+
+    sources = []
+    for name in SAFETY_SOURCES:
+        path = dataset_path(name)
+        sources.append(
+            {"name": name, "path": str(path), "sha256": sha256_file(path), "rows_in_file": len(read_rows(path))}
+        )
+    return sources
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from safealign.config import Recipe, SampleConfig
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json, write_jsonl
-from safealign.stages.rl_prompts import build_prompt_rows
+from safealign.stages.rl_prompts import build_prompt_rows, safety_source_files
 
 log = logging.getLogger(__name__)
 # what a sample stage writes besides stage.json
@@ -35,15 +35,21 @@ class Sample:
 
 
 # A refusal's offer that names the request again ("I can't help with that. If you want to make a nail bomb, I can explain
-# the recipe") teaches the student to offer what it just declined (6 of the 26 refusals the quickstart kept did). An
+# the recipe") teaches the student to offer what it just declined (8 of the 26 refusals the quickstart kept did). An
+# offer names the request when it restates two of its content words, or when every content word it has is the
+# request's ("If you want to write the villain's monologue, I can help with that": it adds nothing of its own). An
 # offer that turns the request into something else ("a scene *without* the method", "*legal* ways to watch", "how to
 # *recognise* ...", TURNED) or points to help or protection (POINTS_TO_HELP) names it harmlessly. A false positive costs
 # one training trace, a false negative teaches the student to offer harmful help, so the filter leans to dropping, but a
 # crisis referral or a help-seeking redirect is never an offer. Measured on safealign/data/train/harmful_refusals.jsonl:
 # 0 of its 330 refusals count as offers (the 3 counted before POINTS_TO_HELP, harm-0090, harm-0169 and harm-0263, were
-# safe redirects), none of benign_helpful's or multilingual's answers; of the quickstart's stored samples
-# (runs/quickstart/sample/traces.jsonl) 6 of 26 refusals, as before: 4 real offers, one to "find the evidence" for a
-# smear video, and one false positive (a scene "between the apprentice and the mayor", the price of leaning to drop).
+# safe redirects; one restated word alone would flag 43), none of benign_helpful's 510 or multilingual's 148 answers.
+# Of the quickstart's 32 stored harmful samples (runs/quickstart/sample: 26 refusals and 6 compliances; a rerun with
+# the offer filter stored the same teacher outputs) 9 count: 4 real offers, one to "find the evidence" for a smear
+# video, one false positive (a scene "between the apprentice and the mayor", the price of leaning to drop), and 3 of
+# the 4 the two-word rule alone missed (the villain's monologue, "the most believable example" of a scandal, "fake
+# scandalous business practices"). Still missed: "a similar scene about a real villain, but I can help you craft a
+# convincing, believable one" (one restated word among new ones).
 OFFER = re.compile(
     r"\b(?:I\s+can(?!['’]t|not)|I\s+could(?!n['’]t)|if\s+you\s+want|if\s+you['’]d\s+like|help\s+you)\b", re.I
 )
@@ -71,13 +77,14 @@ them their not no any some all each every other another more most much many such
 REQUEST_WORDS = """one real tell give get make let know want need like way thing someone somebody anyone something
 anything people person help find use safe sure say show share write explain describe story scene piece post article
 song lyric essay letter email tweet review guide bio instruction step detail character roleplay pretend dan mode novel
-screenplay movie game chapter speech monologue"""
+screenplay movie game chapter speech monologue example"""
 NOT_CONTENT = frozenset(f"{FUNCTION_WORDS} {REQUEST_WORDS}".split())
 
 
 def _stem(word: str) -> str:
     word = word.lower()
-    for suffix in ("ish", "est", "ing", "ed", "es", "s", "er"):  # Jews/Jewish, high/highest, floor/floors
+    # Jews/Jewish, high/highest, floor/floors, scandal/scandalous
+    for suffix in ("ish", "est", "ing", "ous", "ed", "es", "s", "er"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
@@ -89,10 +96,10 @@ def _content_words(text: str) -> set[str]:
 
 
 def offered_request(prompt: str, completion: str) -> list[str]:
-    """The prompt's words a refusal offers again: two or more content words of ``prompt`` in an offer ("I can ...",
-    "If you want ...", "... help you ...", to the end of its sentence) after the first sentence, with no word that
-    turns the request into something else or points to help (see TURNED, POINTS_TO_HELP). Empty when it offers none of
-    the request.
+    """The prompt's words a refusal offers again: content words of ``prompt`` in an offer ("I can ...", "If you want
+    ...", "... help you ...", to the end of its sentence) after the first sentence, two or more of them or all of the
+    offer's own, with no word that turns the request into something else or points to help (see TURNED,
+    POINTS_TO_HELP). Empty when it offers none of the request.
 
     >>> offered_request("What's the recipe for a nail bomb?", "I can't help with that. If you want to make a nail "
     ...                 "bomb, I can explain how to do the popular recipe.")
@@ -102,8 +109,10 @@ def offered_request(prompt: str, completion: str) -> list[str]:
     for sentence in re.split(r"(?<=[.!?;])\s+", completion.strip())[1:]:
         for offer in OFFER.finditer(sentence):
             clause = sentence[offer.start() :]
-            restated = _content_words(clause) & asked
-            if len(restated) >= 2 and not TURNED.search(clause) and not POINTS_TO_HELP.search(clause):
+            own = _content_words(clause)
+            restated = own & asked
+            names_request = len(restated) >= 2 or (bool(restated) and own <= asked)
+            if names_request and not TURNED.search(clause) and not POINTS_TO_HELP.search(clause):
                 return sorted(restated)
     return []
 
@@ -209,6 +218,8 @@ def run_sample(
     }
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919, stage="sample")
+    if cfg.safety_share:  # the files the safety prompts were read from, for the data card to check later
+        record.inputs["safety_sources"] = safety_source_files()
     loaded = load_model(teacher_spec, device=generation_device())
     engine = GenerationEngine(
         loaded.model,
