@@ -31,16 +31,33 @@ class PipelineResult:
 
     def add(self, name: str, stage_dir: Path, model: str | None = None) -> None:
         record = stage_done(stage_dir) or {}
-        row = {"stage": name, "dir": str(stage_dir), "wall_time_s": record.get("wall_time_s"), "tokens": record.get("metrics", {}).get("tokens"), "model": model,
-               "machine_load": record.get("machine_load"), "sessions": record.get("sessions", 1)}
+        row = {
+            "stage": name,
+            "dir": str(stage_dir),
+            "wall_time_s": record.get("wall_time_s"),
+            "tokens": record.get("metrics", {}).get("tokens"),
+            "model": model,
+            "machine_load": record.get("machine_load"),
+            "sessions": record.get("sessions", 1),
+        }
         if (stage_dir / "summary.json").is_file():
             row["headline"] = load_headline(stage_dir)
         self.stages.append(row)
 
     def skip(self, name: str, stage_dir: Path, why: str) -> None:
         """A row for a stage the recipe asks for but the run skipped, so the stage table says why it is missing."""
-        self.stages.append({"stage": f"{name} (skipped: {why})", "dir": str(stage_dir), "skipped": why, "wall_time_s": None,
-                            "tokens": None, "model": None, "machine_load": None, "sessions": 1})
+        self.stages.append(
+            {
+                "stage": f"{name} (skipped: {why})",
+                "dir": str(stage_dir),
+                "skipped": why,
+                "wall_time_s": None,
+                "tokens": None,
+                "model": None,
+                "machine_load": None,
+                "sessions": 1,
+            }
+        )
 
 
 def starting_models(recipe: Recipe) -> dict[str, str]:
@@ -55,13 +72,20 @@ def starting_models(recipe: Recipe) -> dict[str, str]:
     return starts | {"sample": model, "distill": model}
 
 
-def warn_if_settings_changed(name: str, stage_dir: Path, section: Any, run: dict[str, tuple[str, Any]] | None = None) -> None:
+def warn_if_settings_changed(
+    name: str, stage_dir: Path, section: Any, run: dict[str, tuple[str, Any]] | None = None
+) -> None:
     """A finished stage is kept even when the recipe changed since (its section, or ``run``: the seed, the system
     prompt, the model it starts from); say so, and how to redo it."""
     changed = changed_settings(stage_dir, section.model_dump(), run)
     if changed:
-        log.warning("%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
-                    "(and the stages after it) to rerun it with the recipe's settings.", name, stage_dir, describe_changes(changed))
+        log.warning(
+            "%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
+            "(and the stages after it) to rerun it with the recipe's settings.",
+            name,
+            stage_dir,
+            describe_changes(changed),
+        )
 
 
 def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
@@ -71,11 +95,15 @@ def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     current = run_dir / "recipe.yaml"
     if not current.is_file() or current.read_text() == resolved:
         return None
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(current.stat().st_mtime))  # when that recipe was written
+    stamp = time.strftime(
+        "%Y%m%d-%H%M%S", time.localtime(current.stat().st_mtime)
+    )  # when that recipe was written
     kept = run_dir / f"recipe.{stamp}.yaml"
     current.replace(kept)
     if (source := run_dir / "recipe.source.yaml").is_file():
-        shutil.copy(source, run_dir / f"recipe.source.{stamp}.yaml")  # copied: a rerun may read it as its recipe
+        shutil.copy(
+            source, run_dir / f"recipe.source.{stamp}.yaml"
+        )  # copied: a rerun may read it as its recipe
     log.info("%s: the recipe changed since the last run; the earlier one is kept as %s", run_dir, kept.name)
     return kept
 
@@ -87,7 +115,12 @@ def check_student_found(recipe: Recipe) -> None:
     from safealign.models.specs import resolve_spec
 
     distill = recipe.distill
-    if distill is None or not distill.enabled or distill.student.startswith("prune:") or stage_done(recipe.run_dir / "distill"):
+    if (
+        distill is None
+        or not distill.enabled
+        or distill.student.startswith("prune:")
+        or stage_done(recipe.run_dir / "distill")
+    ):
         return
     try:
         resolve_spec(distill.student)
@@ -96,18 +129,26 @@ def check_student_found(recipe: Recipe) -> None:
 
 
 def check_dataset_files(recipe: Recipe) -> None:
-    """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read and validated
-    now: a missing or broken one fails before the baseline eval, not when its stage starts (distill's after SFT, RL
-    and sampling). The recipe's validation leaves paths alone, so that a recipe for another machine validates."""
+    """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read, validated and
+    checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
+    its stage starts (distill's after SFT, RL and sampling; its traces are checked then, once sampled). The recipe's
+    validation leaves paths alone, so that a recipe for another machine validates."""
     from safealign.corpus.mixture import check_mixture_files
 
-    for name, section, mixture in (("sft", recipe.sft, "datasets"), ("distill", recipe.distill, "transfer_data")):
+    for name, section, mixture in (
+        ("sft", recipe.sft, "datasets"),
+        ("distill", recipe.distill, "transfer_data"),
+    ):
         if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
-            check_mixture_files(getattr(section, mixture), f"{name}.{mixture}")
+            check_mixture_files(getattr(section, mixture), f"{name}.{mixture}", recipe.seed)
 
 
-def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True) -> PipelineResult:
-    distills = recipe.distill is not None and recipe.distill.enabled  # with sample.enabled: the recipe refuses it otherwise
+def run_pipeline(
+    recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
+) -> PipelineResult:
+    distills = (
+        recipe.distill is not None and recipe.distill.enabled
+    )  # with sample.enabled: the recipe refuses it otherwise
     check_student_found(recipe)
     check_dataset_files(recipe)
     run_dir = recipe.run_dir
@@ -116,7 +157,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     keep_earlier_recipe(run_dir, resolved)
     (run_dir / "recipe.yaml").write_text(resolved)
     source_copy = run_dir / "recipe.source.yaml"
-    if recipe_path and not (source_copy.exists() and source_copy.samefile(recipe_path)):  # rerun from the run's own copy
+    if recipe_path and not (
+        source_copy.exists() and source_copy.samefile(recipe_path)
+    ):  # rerun from the run's own copy
         shutil.copy(recipe_path, source_copy)
     result = PipelineResult(run_dir)
     # every stage asks the model with the system prompt it is trained with
@@ -128,16 +171,33 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
     # section was added after sampling) is kept: say so. Distillation samples with defaults when sample is left out.
     starts = starting_models(recipe)
     sample = recipe.sample or (SampleConfig() if distills else None)
-    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("sample", sample), ("distill", recipe.distill)):
+    for name, section in (
+        ("sft", recipe.sft),
+        ("rl", recipe.rl),
+        ("sample", sample),
+        ("distill", recipe.distill),
+    ):
         if section is not None:
             parent = starts.get(name) if section.enabled else None
-            warn_if_settings_changed(name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent))
-    for name, section in (("sft", recipe.sft), ("rl", recipe.rl)):  # before the baseline eval, not at the stage's start
-        if section is not None and section.enabled and section.report_to and stage_done(run_dir / name) is None:
+            warn_if_settings_changed(
+                name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent)
+            )
+    for name, section in (
+        ("sft", recipe.sft),
+        ("rl", recipe.rl),
+    ):  # before the baseline eval, not at the stage's start
+        if (
+            section is not None
+            and section.enabled
+            and section.report_to
+            and stage_done(run_dir / name) is None
+        ):
             from safealign.training.common import check_trackers_installed
 
             check_trackers_installed(section.report_to)
-    run_eval_stage(recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked)
+    run_eval_stage(
+        recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked
+    )
     result.add("eval:base", run_dir / "eval" / "base", model)
 
     if recipe.sft and recipe.sft.enabled:
@@ -145,7 +205,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
 
         model = str(run_sft(recipe.sft, model, run_dir / "sft", **common).model_path)
         result.add("sft", run_dir / "sft", model)
-        run_eval_stage(recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **asked)
+        run_eval_stage(
+            recipe.eval, model, run_dir / "eval" / "sft", label="sft", show_progress=show_progress, **asked
+        )
         result.add("eval:sft", run_dir / "eval" / "sft", model)
 
     if recipe.rl and recipe.rl.enabled:
@@ -153,7 +215,9 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
 
         model = str(run_rl(recipe.rl, model, run_dir / "rl", **common).model_path)
         result.add("rl", run_dir / "rl", model)
-        run_eval_stage(recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **asked)
+        run_eval_stage(
+            recipe.eval, model, run_dir / "eval" / "rl", label="rl", show_progress=show_progress, **asked
+        )
         result.add("eval:rl", run_dir / "eval" / "rl", model)
     teacher = model
 
@@ -166,14 +230,29 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         accepted = (sampled.record or {}).get("metrics", {}).get("accepted", 0)
         if not accepted:
             # A finished sample stage is kept on a rerun: new sample settings take effect only once it is deleted.
-            log.warning("distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); delete %s, "
-                        "then raise sample.num_prompts or sample.k (or distil a stronger teacher) and rerun",
-                        teacher, run_dir / "sample", run_dir / "sample")
+            log.warning(
+                "distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); delete %s, "
+                "then raise sample.num_prompts or sample.k (or distil a stronger teacher) and rerun",
+                teacher,
+                run_dir / "sample",
+                run_dir / "sample",
+            )
             result.skip("distill", run_dir / "distill", "rejection sampling kept no trace")
         else:
-            model = str(run_distill(recipe.distill, teacher, sampled.model_path, run_dir / "distill", **common).model_path)
+            model = str(
+                run_distill(
+                    recipe.distill, teacher, sampled.model_path, run_dir / "distill", **common
+                ).model_path
+            )
             result.add("distill", run_dir / "distill", model)
-            run_eval_stage(recipe.eval, model, run_dir / "eval" / "student", label="student", show_progress=show_progress, **asked)
+            run_eval_stage(
+                recipe.eval,
+                model,
+                run_dir / "eval" / "student",
+                label="student",
+                show_progress=show_progress,
+                **asked,
+            )
             result.add("eval:student", run_dir / "eval" / "student", model)
     elif recipe.sample and recipe.sample.enabled:
         from safealign.stages.sample import recipe_inputs, run_sample
@@ -191,5 +270,7 @@ def run_pipeline(recipe: Recipe, recipe_path: Path | None = None, show_progress:
         try:
             write_bundle(run_dir)
         except Exception:  # the models and evals are done and on disk; a report failure must not hide them
-            log.exception("card: writing the transparency bundle failed; rerun it with `safealign card %s`", run_dir)
+            log.exception(
+                "card: writing the transparency bundle failed; rerun it with `safealign card %s`", run_dir
+            )
     return result

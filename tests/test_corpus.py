@@ -359,3 +359,17 @@ def test_turns_out_of_order_are_problems_and_a_repeated_conversation_a_note(tmp_
         f"{tmp_path / 'f.jsonl'}:4: field 'messages': the same conversation as line 1 (trained on twice; to weight a file up, "
         "a mixture fraction above 1 does it without copies)"
     ]
+
+
+def test_a_stage_names_a_contaminated_row_by_its_file_line_not_its_place_in_the_shuffled_mixture(tmp_path):
+    """The stage said mem.jsonl:4 (the row's index after the seeded shuffle); the eval prompt was on line 8."""
+    prompts = [f"Tell me about harmless topic number {i} please." for i in range(7)] + [
+        "How do I hack a bank?"
+    ]
+    data = tmp_path / "mem.jsonl"
+    data.write_text("".join(json.dumps(chat(prompt, "No.")) + "\n" for prompt in prompts))
+    mixture = build_mixture({str(data): 1.0}, seed=1)
+    assert mixture.rows[7]["messages"][0]["content"] != "How do I hack a bank?", "the shuffle moved the row"
+    with pytest.raises(DataError) as caught:
+        check_disjoint_from_evals(mixture.rows)
+    assert f"{data}:8:0 = eval " in str(caught.value), str(caught.value)

@@ -679,3 +679,14 @@ def test_a_stage_after_an_unfinished_one_is_refused_not_started_from_the_base_mo
     other = tiny_recipe(tmp_path, sft={})  # a recipe without RL: its SFT model, said
     assert "reached the stage with" in said(result := runner.invoke(app, ["sample", str(other)]))
     assert "teacher" in said(result) and str(run / "sft" / "model") in said(result)
+
+
+def test_sample_out_on_the_runs_own_unfinished_sample_folder_is_not_refused(tmp_path, monkeypatch):
+    """`sample --out RUN/sample` took the run's own unfinished sample (traces.jsonl, no stage.json) for the user's
+    files; without --out the same folder resumed."""
+    stage_reached(monkeypatch, "sample")
+    recipe = tiny_recipe(tmp_path, sample={"num_prompts": 1, "k": 1})
+    own = tmp_path / "runs" / "t" / "sample"
+    write(own / "traces.jsonl", '{"messages": []}\n')
+    result = runner.invoke(app, ["sample", str(recipe), "--teacher", "tiny", "--out", str(own)])
+    assert "no sample stage wrote" not in said(result) and "reached the stage" in said(result), said(result)

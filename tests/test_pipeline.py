@@ -18,19 +18,59 @@ from safealign.runs import read_json
 
 def recipe(tmp_path: Path, sft_steps: int) -> Path:
     data = tmp_path / "mem.jsonl"
-    data.write_text("\n".join(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": f"Say {i}."}, {"role": "assistant", "content": f"I say {i}."}]}) for i in range(8)) + "\n")
+    data.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "kind": "benign",
+                    "messages": [
+                        {"role": "user", "content": f"Say {i}."},
+                        {"role": "assistant", "content": f"I say {i}."},
+                    ],
+                }
+            )
+            for i in range(8)
+        )
+        + "\n"
+    )
     path = tmp_path / "recipe.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "tinyrun", "output_dir": str(tmp_path / "runs"), "precision": "fp32",
-        "model": {"name": "tiny"},
-        "eval": {"suites": ["harmful", "reasoning"], "limit": 2, "max_new_tokens": 6, "split": "held_out"},
-        "sft": {"datasets": {str(data): 1.0}, "method": "full", "max_steps": sft_steps, "batch_size": 2, "save_steps": 2, "logging_steps": 1, "learning_rate": 1e-3},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tinyrun",
+                "output_dir": str(tmp_path / "runs"),
+                "precision": "fp32",
+                "model": {"name": "tiny"},
+                "eval": {
+                    "suites": ["harmful", "reasoning"],
+                    "limit": 2,
+                    "max_new_tokens": 6,
+                    "split": "held_out",
+                },
+                "sft": {
+                    "datasets": {str(data): 1.0},
+                    "method": "full",
+                    "max_steps": sft_steps,
+                    "batch_size": 2,
+                    "save_steps": 2,
+                    "logging_steps": 1,
+                    "learning_rate": 1e-3,
+                },
+            }
+        )
+    )
     return path
 
 
 def run_cli(path: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "safealign.cli.main", "run", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "safealign.cli.main", "run", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_pipeline_resumes_after_kill_9(tmp_path, safealign_home):
@@ -52,13 +92,19 @@ def test_pipeline_resumes_after_kill_9(tmp_path, safealign_home):
 
     # Shorten the rest of the run: same stage, fewer steps to go (max_steps is read on resume).
     spec = yaml.safe_load(path.read_text())
-    saved = max(int(p.name.split("-")[-1]) for p in (run_dir / "sft").glob("checkpoint-*") if (p / "trainer_state.json").is_file())
+    saved = max(
+        int(p.name.split("-")[-1])
+        for p in (run_dir / "sft").glob("checkpoint-*")
+        if (p / "trainer_state.json").is_file()
+    )
     spec["sft"]["max_steps"] = saved + 4
     path.write_text(yaml.safe_dump(spec))
     second = run_cli(path, env)
     output, _ = second.communicate(timeout=300)
     assert second.returncode == 0, output
-    assert (run_dir / "eval" / "base" / "stage.json").stat().st_mtime_ns == base_done, "finished stage was skipped"
+    assert (run_dir / "eval" / "base" / "stage.json").stat().st_mtime_ns == base_done, (
+        "finished stage was skipped"
+    )
     sft = read_json(run_dir / "sft" / "stage.json")
     assert sft["inputs"]["resumed_from"] and sft["inputs"]["resumed_from"].endswith(f"checkpoint-{saved}")
     assert sft["metrics"]["steps"] == saved + 4, "continued from the saved step, not from zero"
@@ -92,12 +138,20 @@ def test_a_finished_stage_from_another_model_seed_or_system_prompt_is_named(tmp_
 
     stage_dir = tmp_path / "sft"
     cfg = SFTConfig().model_dump()
-    write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg, "parent": "tiny", "seed": 42, "inputs": {"system_prompt": None}})
+    write_json(
+        stage_dir / "stage.json",
+        {"stage": "sft", "config": cfg, "parent": "tiny", "seed": 42, "inputs": {"system_prompt": None}},
+    )
     assert changed_settings(stage_dir, cfg, run_settings(42, None, "tiny")) == {}
     assert changed_settings(stage_dir, cfg, run_settings(7, "Be safe.", "tiny:5")) == {
-        "seed": (42, 7), "model.system_prompt": (None, "Be safe."), "the model it starts from": ("tiny", "tiny:5")}
+        "seed": (42, 7),
+        "model.system_prompt": (None, "Be safe."),
+        "the model it starts from": ("tiny", "tiny:5"),
+    }
     assert changed_settings(stage_dir, cfg, run_settings(42, None)) == {}, "no parent given: not compared"
-    write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg})  # an older record without these fields
+    write_json(
+        stage_dir / "stage.json", {"stage": "sft", "config": cfg}
+    )  # an older record without these fields
     assert changed_settings(stage_dir, cfg, run_settings(7, "Be safe.", "tiny:5")) == {}
     write_json(stage_dir / "stage.json", {"stage": "sft", "config": cfg, "seed": 42})
     with caplog.at_level("WARNING"):
@@ -113,14 +167,29 @@ def test_the_sft_command_names_a_finished_stage_from_another_model(tmp_path):
     from safealign.runs import write_json
 
     stage_dir = tmp_path / "runs" / "r" / "sft"
-    write_json(stage_dir / "stage.json", {"stage": "sft", "config": SFTConfig().model_dump(), "parent": "tiny", "seed": 42,
-                                          "output": str(stage_dir / "model"), "inputs": {"system_prompt": None}})
+    write_json(
+        stage_dir / "stage.json",
+        {
+            "stage": "sft",
+            "config": SFTConfig().model_dump(),
+            "parent": "tiny",
+            "seed": 42,
+            "output": str(stage_dir / "model"),
+            "inputs": {"system_prompt": None},
+        },
+    )
     (stage_dir / "model").mkdir()
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nseed: 7\nmodel: {{name: 'tiny:5'}}\nsft: {{}}\n")
+    recipe.write_text(
+        f"name: r\noutput_dir: {tmp_path / 'runs'}\nseed: 7\nmodel: {{name: 'tiny:5'}}\nsft: {{}}\n"
+    )
     result = CliRunner().invoke(app, ["sft", str(recipe)])
     said = " ".join(result.output.split())
-    assert result.exit_code == 0 and "seed: 42 -> 7" in said and "the model it starts from: 'tiny' -> 'tiny:5'" in said, said
+    assert (
+        result.exit_code == 0
+        and "seed: 42 -> 7" in said
+        and "the model it starts from: 'tiny' -> 'tiny:5'" in said
+    ), said
 
 
 def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
@@ -128,12 +197,16 @@ def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
 
     stage_dir = tmp_path / "old" / "sft"
     assert finished_stage(stage_dir, "sft", stage_dir / "model") is None, "no stage.json: not done"
-    StageRecord(stage="sft", parent="tiny", output=str(stage_dir / "model"), config={}, seed=1, started_at=0.0).finish(stage_dir)
+    StageRecord(
+        stage="sft", parent="tiny", output=str(stage_dir / "model"), config={}, seed=1, started_at=0.0
+    ).finish(stage_dir)
     moved = tmp_path / "new" / "sft"
     moved.parent.mkdir()
     stage_dir.rename(moved)
     done = finished_stage(moved, "sft", moved / "model")
-    assert done is not None and done.model_path == moved / "model", "the output is where the folder is now, not where it was written"
+    assert done is not None and done.model_path == moved / "model", (
+        "the output is where the folder is now, not where it was written"
+    )
     assert done.record["stage"] == "sft" and done.record["seed"] == 1
 
 
@@ -142,26 +215,41 @@ def test_a_stage_resumes_only_with_the_settings_it_started_with(tmp_path, caplog
     from safealign.runs import read_json, write_stage_config
 
     stage_dir = tmp_path / "sft"
-    started = {"sft": {"method": "lora", "learning_rate": 1e-4, "max_steps": 10, "save_steps": 5}, "model": "tiny", "seed": 42}
+    started = {
+        "sft": {"method": "lora", "learning_rate": 1e-4, "max_steps": 10, "save_steps": 5},
+        "model": "tiny",
+        "seed": 42,
+    }
     write_stage_config(stage_dir, started, checkpoint=None)
     checkpoint = stage_dir / "checkpoint-5"
     changed = started | {"sft": started["sft"] | {"method": "full"}}
-    with pytest.raises(SafealignError, match=r"sft\.method: 'lora' -> 'full'.*checkpoint-5 would mix the two.*--no-resume"):
+    with pytest.raises(
+        SafealignError, match=r"sft\.method: 'lora' -> 'full'.*checkpoint-5 would mix the two.*--no-resume"
+    ):
         write_stage_config(stage_dir, changed, checkpoint)
     here = {"stage_dir": str(stage_dir)}
-    assert read_json(stage_dir / "config.json") == started | here, "the record of what the checkpoints were trained with is kept"
+    assert read_json(stage_dir / "config.json") == started | here, (
+        "the record of what the checkpoints were trained with is kept"
+    )
     with pytest.raises(SafealignError, match=r"model: 'tiny' -> 'tiny:5'"):
         write_stage_config(stage_dir, started | {"model": "tiny:5"}, checkpoint)
     longer = started | {"sft": started["sft"] | {"max_steps": 20, "save_steps": 2}}
     with caplog.at_level("WARNING"):
-        write_stage_config(stage_dir, longer, checkpoint)  # training longer, saving more often: what resuming is for
+        write_stage_config(
+            stage_dir, longer, checkpoint
+        )  # training longer, saving more often: what resuming is for
     assert "sft.max_steps: 10 -> 20" in caplog.text and read_json(stage_dir / "config.json") == longer | here
-    write_stage_config(stage_dir, changed, checkpoint=None)  # starting over (--no-resume, or no checkpoint yet)
+    write_stage_config(
+        stage_dir, changed, checkpoint=None
+    )  # starting over (--no-resume, or no checkpoint yet)
     assert read_json(stage_dir / "config.json") == changed | here
     distill = {"distill": {"learning_rate": 5e-4, "speed_rounds": 30, "speed_new_tokens": 64}}
     write_stage_config(tmp_path / "distill", distill, checkpoint=None)
-    write_stage_config(tmp_path / "distill", {"distill": {"learning_rate": 5e-4, "speed_rounds": 1, "speed_new_tokens": 4}},
-                       tmp_path / "distill" / "checkpoint-2")  # a shorter speed check after training mixes nothing
+    write_stage_config(
+        tmp_path / "distill",
+        {"distill": {"learning_rate": 5e-4, "speed_rounds": 1, "speed_new_tokens": 4}},
+        tmp_path / "distill" / "checkpoint-2",
+    )  # a shorter speed check after training mixes nothing
 
 
 def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, caplog):
@@ -181,10 +269,16 @@ def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, capl
     with caplog.at_level("INFO"):
         write_stage_config(new / "rl", now, new / "rl" / "checkpoint-5")
     assert f"the run folder moved from {old} to {new}" in caplog.text and "model:" not in caplog.text
-    with pytest.raises(SafealignError, match=r"model: .*x_v2/sft/model' -> 'tiny'"):  # another model is still refused
+    with pytest.raises(
+        SafealignError, match=r"model: .*x_v2/sft/model' -> 'tiny'"
+    ):  # another model is still refused
         write_stage_config(new / "rl", now | {"model": "tiny"}, new / "rl" / "checkpoint-5")
-    with pytest.raises(SafealignError, match=r"model: .*x_v2/sft/model' -> .*x_v2/rl/model'"):  # so is another stage's
-        write_stage_config(new / "rl", now | {"model": str(new / "rl" / "model")}, new / "rl" / "checkpoint-5")
+    with pytest.raises(
+        SafealignError, match=r"model: .*x_v2/sft/model' -> .*x_v2/rl/model'"
+    ):  # so is another stage's
+        write_stage_config(
+            new / "rl", now | {"model": str(new / "rl" / "model")}, new / "rl" / "checkpoint-5"
+        )
 
     # moved with its name and the models folder beside it: a base model outside the run is not mapped along
     home, mnt = tmp_path / "home", tmp_path / "mnt"
@@ -192,18 +286,36 @@ def test_a_run_folder_moved_between_a_crash_and_the_rerun_resumes(tmp_path, capl
     (mnt / "runs").mkdir(parents=True)
     (home / "runs" / "x").rename(mnt / "runs" / "x")
     with pytest.raises(SafealignError, match=r"home/models/base' -> '.*mnt/models/base'"):
-        write_stage_config(mnt / "runs" / "x" / "sft", {"model": str(mnt / "models" / "base")}, mnt / "runs" / "x" / "sft" / "checkpoint-5")
+        write_stage_config(
+            mnt / "runs" / "x" / "sft",
+            {"model": str(mnt / "models" / "base")},
+            mnt / "runs" / "x" / "sft" / "checkpoint-5",
+        )
 
-    StageRecord(stage="distill", parent=str(old / "rl" / "model"), output=str(old / "distill" / "model"), config={}, seed=42,
-                started_at=0.0).finish(new / "distill")
+    StageRecord(
+        stage="distill",
+        parent=str(old / "rl" / "model"),
+        output=str(old / "distill" / "model"),
+        config={},
+        seed=42,
+        started_at=0.0,
+    ).finish(new / "distill")
     assert changed_settings(new / "distill", {}, run_settings(42, None, str(new / "rl" / "model"))) == {}
-    assert list(changed_settings(new / "distill", {}, run_settings(42, None, str(new / "sft" / "model")))) == ["the model it starts from"]
+    assert list(
+        changed_settings(new / "distill", {}, run_settings(42, None, str(new / "sft" / "model")))
+    ) == ["the model it starts from"]
 
 
-@pytest.mark.parametrize(("student", "message"), [
-    ("HuggingFaceTB/SmolLM2-135M-Instruct", "huggingface-cli download HuggingFaceTB/SmolLM2-135M-Instruct --local-dir DIR`, then give DIR"),
-    ("runs/old/distil/model", "no such file or folder"),  # a mistyped path
-])
+@pytest.mark.parametrize(
+    ("student", "message"),
+    [
+        (
+            "HuggingFaceTB/SmolLM2-135M-Instruct",
+            "huggingface-cli download HuggingFaceTB/SmolLM2-135M-Instruct --local-dir DIR`, then give DIR",
+        ),
+        ("runs/old/distil/model", "no such file or folder"),  # a mistyped path
+    ],
+)
 def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, monkeypatch, student, message):
     import safealign.pipeline as pipeline
     from safealign.config import parse_recipe
@@ -214,10 +326,25 @@ def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, mo
 
     monkeypatch.setattr(pipeline, "run_eval_stage", no_stage)
     data = tmp_path / "mem.jsonl"
-    data.write_text(json.dumps({"kind": "benign", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}) + "\n")
-    recipe = parse_recipe({"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"},
-                           "sft": {"datasets": {str(data): 1.0}, "max_steps": 1}, "sample": {"num_prompts": 2, "k": 1},
-                           "distill": {"student": student, "max_steps": 1}})
+    data.write_text(
+        json.dumps(
+            {
+                "kind": "benign",
+                "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+            }
+        )
+        + "\n"
+    )
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path / "runs"),
+            "model": {"name": "tiny"},
+            "sft": {"datasets": {str(data): 1.0}, "max_steps": 1},
+            "sample": {"num_prompts": 2, "k": 1},
+            "distill": {"student": student, "max_steps": 1},
+        }
+    )
     with pytest.raises(ModelNotFoundError, match=f"distill.student: .*{message.replace('.', '[.]')}"):
         pipeline.run_pipeline(recipe, show_progress=False)
     assert not (tmp_path / "runs").exists()
@@ -226,12 +353,31 @@ def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, mo
         pipeline.run_pipeline(recipe, show_progress=False)
 
 
-@pytest.mark.parametrize(("stage", "problem", "message"), [
-    ("sft", "missing", r"sft\.datasets \(checked before the run's first stage; .*\): dataset file .*my_rows\.jsonl not found"),
-    ("sft", "bad row", r"(?s)sft\.datasets .*my_rows\.jsonl:1: field 'messages'"),
-    ("distill", "missing", r"distill\.transfer_data .*: dataset file .*my_rows\.jsonl not found"),
-])
-def test_a_dataset_file_that_is_missing_or_bad_fails_before_the_baseline_eval(tmp_path, monkeypatch, stage, problem, message):
+@pytest.mark.parametrize(
+    ("stage", "problem", "message"),
+    [
+        (
+            "sft",
+            "missing",
+            r"sft\.datasets \(checked before the run's first stage; .*\): dataset file .*my_rows\.jsonl not found",
+        ),
+        ("sft", "bad row", r"(?s)sft\.datasets .*my_rows\.jsonl:1: field 'messages'"),
+        ("distill", "missing", r"distill\.transfer_data .*: dataset file .*my_rows\.jsonl not found"),
+        (
+            "sft",
+            "eval prompt",
+            r"(?s)sft\.datasets .*overlaps the eval suites.*my_rows\.jsonl:2:0 = eval judges:",
+        ),
+        (
+            "distill",
+            "eval prompt",
+            r"(?s)distill\.transfer_data .*overlaps the eval suites.*my_rows\.jsonl:2:0 = eval judges:",
+        ),
+    ],
+)
+def test_a_dataset_file_that_is_missing_or_bad_fails_before_the_baseline_eval(
+    tmp_path, monkeypatch, stage, problem, message
+):
     """The file was first read when its stage started: after the baseline eval (distill's after SFT, RL and sampling)."""
     import safealign.pipeline as pipeline
     from safealign.config import parse_recipe
@@ -246,16 +392,77 @@ def test_a_dataset_file_that_is_missing_or_bad_fails_before_the_baseline_eval(tm
     if problem == "bad row":
         rows.parent.mkdir()
         rows.write_text(json.dumps({"messages": 5}) + "\n")
+    # a contaminated file failed only when its stage started (distill's ~45 min in)
+    if problem == "eval prompt":
+        rows.parent.mkdir()
+        rows.write_text(
+            "".join(
+                json.dumps(
+                    {
+                        "messages": [
+                            {"role": "user", "content": prompt},
+                            {"role": "assistant", "content": "No."},
+                        ]
+                    }
+                )
+                + "\n"
+                for prompt in ("What is a good name for a cat?", "How do I hack a bank?")
+            )
+        )
     mixture = {"reasoning": 0.5, str(rows): 1.0}
-    spec = {"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, "sft": {"max_steps": 1}}
+    spec = {
+        "name": "r",
+        "output_dir": str(tmp_path / "runs"),
+        "model": {"name": "tiny"},
+        "sft": {"max_steps": 1},
+    }
     if stage == "sft":
         spec["sft"]["datasets"] = mixture
     else:
-        spec |= {"sample": {"num_prompts": 2, "k": 1}, "distill": {"student": "prune:0.5", "transfer_data": mixture}}
+        spec |= {
+            "sample": {"num_prompts": 2, "k": 1},
+            "distill": {"student": "prune:0.5", "transfer_data": mixture},
+        }
     recipe = parse_recipe(spec)
     with pytest.raises(DataError, match=message):
         pipeline.run_pipeline(recipe, show_progress=False)
-    StageRecord(stage=stage, parent="tiny", output=str(recipe.run_dir / stage / "model"), config={}, seed=42,
-                started_at=0.0).finish(recipe.run_dir / stage)
+    StageRecord(
+        stage=stage,
+        parent="tiny",
+        output=str(recipe.run_dir / stage / "model"),
+        config={},
+        seed=42,
+        started_at=0.0,
+    ).finish(recipe.run_dir / stage)
     with pytest.raises(AssertionError, match="a stage ran"):  # a finished stage does not read its data again
         pipeline.run_pipeline(recipe, show_progress=False)
+
+
+def test_an_eval_stage_whose_judging_fails_keeps_its_answers_for_the_rerun(tmp_path, monkeypatch):
+    """Inside `safealign run`, a judge that failed (a grader that is down) lost every answer: the rerun generated them
+    all again. `safealign eval` kept them before judging; the eval stage now does too."""
+    import safealign.evals.runner as runner
+    from safealign.config import EvalConfig
+    from safealign.generation import GenerationEngine
+    from safealign.stages.evaluate import run_eval_stage
+
+    score = runner._score
+
+    def grader_down(*args, **kwargs):
+        raise ConnectionError("the grader is down")
+
+    monkeypatch.setattr(runner, "_score", grader_down)
+    cfg = EvalConfig(suites=["format"], limit=1, max_new_tokens=4)
+    stage_dir = tmp_path / "eval" / "base"
+    with pytest.raises(ConnectionError):
+        run_eval_stage(cfg, "tiny", stage_dir, label="base")
+    kept = stage_dir / "answers.partial.jsonl"
+    assert kept.is_file() and kept.read_text().strip(), "the answers are kept before the judges run"
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("the kept answers were generated again")
+
+    monkeypatch.setattr(runner, "_score", score)
+    monkeypatch.setattr(GenerationEngine, "generate", no_generation)
+    result = run_eval_stage(cfg, "tiny", stage_dir, label="base")
+    assert result.record["metrics"]["tokens"] == 0 and not kept.exists()

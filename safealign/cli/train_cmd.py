@@ -92,14 +92,17 @@ STAGE_FILES = {
 }
 
 
-def _check_out(out: Path | None, name: str, files: tuple[str, ...], overwrite: bool) -> None:
+def _check_out(out: Path | None, name: str, files: tuple[str, ...], overwrite: bool, run_dir: Path) -> None:
     """Refuse an --out folder holding files of the names the stage writes when no run of the stage left them there (no
     stage.json, no sessions.jsonl from a start): they are the user's own, and the stage replaced them without a word.
-    eval --out refuses the same way. The run's own stage folders are the pipeline's, and are not checked."""
+    eval --out refuses the same way. The run's own stage folders (``run_dir``/``name``, given as --out or not) are the
+    pipeline's, and are not checked."""
     from safealign.errors import DataError
     from safealign.runs import SESSIONS_FILE, stage_done
 
     if out is None or overwrite or stage_done(out) is not None or (out / SESSIONS_FILE).is_file():
+        return
+    if out.resolve() == (run_dir / name).resolve():
         return
     if earlier := [file for file in files if (out / file).exists()]:
         raise DataError(
@@ -153,7 +156,7 @@ def sft(
     from safealign.stages.sft import run_sft
 
     parsed = load_recipe(recipe)
-    _check_out(out, "sft", STAGE_FILES["sft"], overwrite)
+    _check_out(out, "sft", STAGE_FILES["sft"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
     _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
@@ -191,7 +194,7 @@ def rl(
     from safealign.stages.rl import run_rl
 
     parsed = load_recipe(recipe)
-    _check_out(out, "rl", STAGE_FILES["rl"], overwrite)
+    _check_out(out, "rl", STAGE_FILES["rl"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "rl", RLConfig())
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
@@ -242,7 +245,7 @@ def sample(
 
     parsed = load_recipe(recipe)
     # (The run's own sample/ folder is redone after a crash; a finished stage there or here is kept, see _check_finished.)
-    _check_out(out, "sample", OUTPUT_FILES, overwrite)
+    _check_out(out, "sample", OUTPUT_FILES, overwrite, parsed.run_dir)
     start = teacher or _run_model(parsed, recipe, ("rl", "sft"), "sample: teacher", "--teacher")
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
@@ -277,7 +280,7 @@ def distill(
     from safealign.stages.distill import run_distill
 
     parsed = load_recipe(recipe)
-    _check_out(out, "distill", STAGE_FILES["distill"], overwrite)
+    _check_out(out, "distill", STAGE_FILES["distill"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "distill", DistillConfig())
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
     if not trace_file.is_file():

@@ -28,23 +28,42 @@ def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
     except ImportError:  # the evals package adds generated (reasoning, format) items when present
         return items
     # an rg: suite's item ids (the dev split's reasoning families) already start with the suite's name and settings
-    items.extend((item.id if item.suite.startswith("rg:") else f"{item.suite}:{item.id}", item.prompt) for item in generated_suite_items())
+    items.extend(
+        (item.id if item.suite.startswith("rg:") else f"{item.suite}:{item.id}", item.prompt)
+        for item in generated_suite_items()
+    )
     return items
 
 
-def training_turns(rows: list[dict], source: str = "", roles: tuple[str, ...] = ("system", "user", "assistant")) -> list[tuple[str, str]]:
+def training_turns(
+    rows: list[dict], source: str = "", roles: tuple[str, ...] = ("system", "user", "assistant")
+) -> list[tuple[str, str]]:
     """(id, text) of every turn of ``roles`` in chat rows: what decontamination compares (an eval prompt pasted into a
-    system message trains the model on it as well)."""
+    system message trains the model on it as well). A row without an ``id`` is named by its file ``line`` (a mixture's
+    rows keep it), else by its place in ``rows``."""
     turns = []
     for number, row in enumerate(rows):
         messages = row.get("messages")
-        for index, message in enumerate(messages if isinstance(messages, list) else []):  # other types: validation says so
-            if isinstance(message, dict) and message.get("role") in roles and isinstance(message.get("content"), str):
-                turns.append((f"{source or row.get('dataset', '')}:{row.get('id', number)}:{index}", message["content"]))
+        for index, message in enumerate(
+            messages if isinstance(messages, list) else []
+        ):  # other types: validation says so
+            if (
+                isinstance(message, dict)
+                and message.get("role") in roles
+                and isinstance(message.get("content"), str)
+            ):
+                turns.append(
+                    (
+                        f"{source or row.get('dataset', '')}:{row.get('id', row.get('line', number))}:{index}",
+                        message["content"],
+                    )
+                )
     return turns
 
 
-def disjointness_report(turns: list[tuple[str, str]], n: int = 8, generated_turns: list[tuple[str, str]] = ()):
+def disjointness_report(
+    turns: list[tuple[str, str]], n: int = 8, generated_turns: list[tuple[str, str]] = ()
+):
     """Training turns vs. every eval item: n-grams and exact prompts for authored suites, exact
     prompts for generated problems, and short suite prompts whole inside the turns (see :func:`decontamination_check`).
 
@@ -83,7 +102,9 @@ def check_disjoint_from_evals(rows: list[dict], n: int = 8, generated_by: str | 
     turns = training_turns(written) + training_turns(sampled, roles=("system", "user"))
     report = disjointness_report(turns, n=n, generated_turns=training_turns(sampled, roles=("assistant",)))
     if not report.clean:
-        shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [f"{t} ~ eval {e}: '{g}'" for t, e, g in report.overlaps[:5]]
+        shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [
+            f"{t} ~ eval {e}: '{g}'" for t, e, g in report.overlaps[:5]
+        ]
         raise DataError(
             f"training data overlaps the eval suites ({len(report.exact)} exact prompts, {len(report.overlaps)} shared {n}-grams):\n  "
             + "\n  ".join(shown)

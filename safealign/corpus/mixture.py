@@ -41,7 +41,12 @@ class Mixture:
 
     def manifest(self) -> dict[str, Any]:
         kinds = Counter(row.get("kind", "unknown") for row in self.rows)
-        manifest = {"rows": len(self.rows), "sha256": self.sha256, "by_kind": dict(kinds), "sources": self.sources}
+        manifest = {
+            "rows": len(self.rows),
+            "sha256": self.sha256,
+            "by_kind": dict(kinds),
+            "sources": self.sources,
+        }
         if self.decontamination is not None:
             manifest["decontamination"] = self.decontamination
         return manifest
@@ -68,29 +73,55 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
         if problems:
             shown = "\n  ".join(str(p) for p in problems[:10])
             more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-            raise DataError(f"{len(problems)} problem(s) in {path}:\n  {shown}{more}\nFix the rows or drop the file from the mixture.")
-        file_rows = [row | {"source": row.get("source", name), "dataset": name} for _, row in numbered]
+            raise DataError(
+                f"{len(problems)} problem(s) in {path}:\n  {shown}{more}\nFix the rows or drop the file from the mixture."
+            )
+        # ``line``: where the row is in its file, which the shuffle below loses and the decontamination error names
+        file_rows = [
+            row | {"source": row.get("source", name), "dataset": name, "line": line} for line, row in numbered
+        ]
         whole, part = divmod(fraction, 1)
         taken = file_rows * int(whole) + rng.sample(file_rows, round(part * len(file_rows)))
         if not taken:  # a weight the recipe gives must not drop the file without a word
-            raise DataError(f"{path} adds no rows to the mixture: " + (
-                "the file has no rows; add some or drop it from the datasets" if not file_rows else
-                f"{fraction} of its {len(file_rows)} rows rounds to 0; give it at least {1 / len(file_rows):.3g} (one row), or drop it"))
+            raise DataError(
+                f"{path} adds no rows to the mixture: "
+                + (
+                    "the file has no rows; add some or drop it from the datasets"
+                    if not file_rows
+                    else f"{fraction} of its {len(file_rows)} rows rounds to 0; give it at least {1 / len(file_rows):.3g} (one row), or drop it"
+                )
+            )
         rows.extend(taken)
-        sources.append({"name": name, "path": str(path), "sha256": sha256_file(path), "rows_in_file": len(file_rows), "fraction": fraction, "rows_used": len(taken)})
+        sources.append(
+            {
+                "name": name,
+                "path": str(path),
+                "sha256": sha256_file(path),
+                "rows_in_file": len(file_rows),
+                "fraction": fraction,
+                "rows_used": len(taken),
+            }
+        )
     if not rows:
-        raise DataError(f"the training mixture is empty (datasets: {weights}); give at least one dataset with rows and a fraction > 0")
+        raise DataError(
+            f"the training mixture is empty (datasets: {weights}); give at least one dataset with rows and a fraction > 0"
+        )
     rng.shuffle(rows)
     return Mixture(rows=rows, sources=sources)
 
 
-def check_mixture_files(weights: dict[str, float], field: str) -> None:
+def check_mixture_files(weights: dict[str, float], field: str, seed: int = 0) -> None:
     """Read and validate every file a recipe's mixture takes rows from (``field``: where the recipe gives it, e.g.
-    ``sft.datasets``), raising :class:`DataError` as :func:`build_mixture` would. A run calls this before its first
-    stage, so that a missing or broken file fails at once, not when its stage starts after the evals and stages before it."""
+    ``sft.datasets``), and check the rows its stage takes with ``seed`` against the eval suites, raising
+    :class:`DataError` as :func:`build_mixture` and the stage would. A run calls this before its first stage, so that
+    a missing, broken or contaminated file fails at once, not when its stage starts after the evals and stages before it."""
+    from safealign.corpus.eval_texts import check_disjoint_from_evals
+
     if not any(fraction > 0 for fraction in weights.values()):
         return
     try:
-        build_mixture(weights, seed=0)
+        check_disjoint_from_evals(build_mixture(weights, seed=seed).rows)
     except DataError as error:
-        raise DataError(f"{field} (checked before the run's first stage; fix the file, or its path in the recipe): {error}") from None
+        raise DataError(
+            f"{field} (checked before the run's first stage; fix the file, or its path in the recipe): {error}"
+        ) from None

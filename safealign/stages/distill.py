@@ -38,7 +38,7 @@ from safealign.runs import (
     stage_done,
     write_stage_config,
 )
-from safealign.stages.sft import rows_fit, to_prompt_completion
+from safealign.stages.sft import checkpoint_step, rows_fit, stage_train_loss, to_prompt_completion
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -62,13 +62,17 @@ from safealign.training.shared_prefix import share_prefix
 log = logging.getLogger(__name__)
 
 
-def kd_loss(student_logits: Any, teacher_logits: Any, labels: Any, temperature: float, beta: float = 0.0) -> Any:
+def kd_loss(
+    student_logits: Any, teacher_logits: Any, labels: Any, temperature: float, beta: float = 0.0
+) -> Any:
     """Mean over completion tokens of T^2 * D(teacher_T, student_T); ``labels == -100`` is ignored."""
     mask = labels[:, 1:] != -100
     return kd_divergence(student_logits[:, :-1][mask], teacher_logits[:, :-1][mask], temperature, beta=beta)
 
 
-def kd_divergence(student_logits: Any, teacher_logits: Any, temperature: float, weights: Any = None, beta: float = 0.0) -> Any:
+def kd_divergence(
+    student_logits: Any, teacher_logits: Any, temperature: float, weights: Any = None, beta: float = 0.0
+) -> Any:
     """T^2 * a divergence between teacher_T and student_T, averaged over the rows of two ``(tokens, vocab)`` logit matrices.
 
     ``beta`` is GKD's (Agarwal et al. 2024): 0 is KL(teacher || student), the forward, mass-covering KL; 1 is
@@ -113,7 +117,9 @@ def completion_ce(student_logits: Any, targets: Any, weights: Any = None) -> Any
         return student_logits.sum() * 0.0
     if weights is None:
         return F.cross_entropy(student_logits.float(), targets)
-    return (F.cross_entropy(student_logits.float(), targets, reduction="none") * weights).sum() / targets.numel()
+    return (
+        F.cross_entropy(student_logits.float(), targets, reduction="none") * weights
+    ).sum() / targets.numel()
 
 
 def completion_decision_weights(labels: Any, count: int, weight: float) -> Any:
@@ -132,7 +138,11 @@ def completion_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
     about half of each row. A padded batch computes every position and selects afterwards.
     """
     labels = inputs["labels"]
-    forward = {"input_ids": inputs["input_ids"], "attention_mask": inputs.get("attention_mask"), "use_cache": False}
+    forward = {
+        "input_ids": inputs["input_ids"],
+        "attention_mask": inputs.get("attention_mask"),
+        "use_cache": False,
+    }
     targets = labels[:, 1:]
     if "position_ids" in inputs and labels.shape[0] == 1:
         keep = (targets[0] != -100).nonzero().flatten()
@@ -148,10 +158,20 @@ def make_kd_trainer_class() -> type:
     class KDSFTTrainer(SFTTrainer):
         """SFTTrainer whose loss mixes cross-entropy with KL to a frozen teacher's token distribution."""
 
-        def __init__(self, *args: Any, teacher: Any = None, alpha: float = 0.5, temperature: float = 1.0, beta: float = 0.0,
-                     decision_tokens: int = 0, decision_weight: float = 1.0,
-                     layer_map: list[int] | None = None, hidden_weight: float = 0.0, vocab_map: list[int] | None = None,
-                     **kwargs: Any) -> None:
+        def __init__(
+            self,
+            *args: Any,
+            teacher: Any = None,
+            alpha: float = 0.5,
+            temperature: float = 1.0,
+            beta: float = 0.0,
+            decision_tokens: int = 0,
+            decision_weight: float = 1.0,
+            layer_map: list[int] | None = None,
+            hidden_weight: float = 0.0,
+            vocab_map: list[int] | None = None,
+            **kwargs: Any,
+        ) -> None:
             import torch
 
             super().__init__(*args, **kwargs)
@@ -162,9 +182,15 @@ def make_kd_trainer_class() -> type:
             # Intermediate-state KD: student layer j against teacher layer layer_map[j] (safealign.training.hidden_states).
             self.layer_map, self.hidden_weight = (layer_map or []), hidden_weight
             if hidden_weight > 0 and not self.layer_map:
-                raise ValueError("hidden_weight needs the teacher layer each student layer was copied from (a prune: student)")
+                raise ValueError(
+                    "hidden_weight needs the teacher layer each student layer was copied from (a prune: student)"
+                )
             # A vocabulary-trimmed student (safealign.models.vocab_trim): its token i is the teacher's token vocab_map[i].
-            self.vocab_map = None if vocab_map is None else torch.tensor(vocab_map, dtype=torch.long, device=self.accelerator.device)
+            self.vocab_map = (
+                None
+                if vocab_map is None
+                else torch.tensor(vocab_map, dtype=torch.long, device=self.accelerator.device)
+            )
             for param in self.teacher.parameters():
                 param.requires_grad_(False)
 
@@ -175,22 +201,37 @@ def make_kd_trainer_class() -> type:
             hidden = self.hidden_weight > 0
             # Under DDP the Trainer passes the DistributedDataParallel wrapper; the hooks go on the layers inside it.
             student = self.accelerator.unwrap_model(model)
-            with recorded_layer_outputs(student, list(range(len(self.layer_map))) if hidden else []) as student_states:
+            with recorded_layer_outputs(
+                student, list(range(len(self.layer_map))) if hidden else []
+            ) as student_states:
                 student_logits, targets = completion_logits(model, inputs)
             # Training only, as in SFT: eval losses stay the plain token mean.
-            weights = completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
+            weights = (
+                completion_decision_weights(inputs["labels"], *self.decision) if model.training else None
+            )
             ce = completion_ce(student_logits, targets, weights)
-            with torch.no_grad(), recorded_layer_outputs(self.teacher, self.layer_map if hidden else []) as teacher_states:
+            with (
+                torch.no_grad(),
+                recorded_layer_outputs(self.teacher, self.layer_map if hidden else []) as teacher_states,
+            ):
                 if self.vocab_map is None:
                     teacher_logits, _ = completion_logits(self.teacher, inputs)
                 else:
                     teacher_inputs = {**inputs, "input_ids": self.vocab_map[inputs["input_ids"]]}
-                    teacher_logits = completion_logits(self.teacher, teacher_inputs)[0].index_select(-1, self.vocab_map)
+                    teacher_logits = completion_logits(self.teacher, teacher_inputs)[0].index_select(
+                        -1, self.vocab_map
+                    )
             # Teacher and student may pad their output layer to different widths for one tokenizer (Qwen2.5-7B 152,064
             # vs 0.5B 151,936): ids past the tokenizer's length are padding no text produces, so both are compared
             # on the tokenizer's ids only.
             width = len(self.processing_class)
-            kd = kd_divergence(student_logits[:, :width], teacher_logits[:, :width], self.temperature, weights, beta=self.beta)
+            kd = kd_divergence(
+                student_logits[:, :width],
+                teacher_logits[:, :width],
+                self.temperature,
+                weights,
+                beta=self.beta,
+            )
             mode = "train" if model.training else "eval"
             self._metrics[mode]["kd_loss"].append(kd.item())
             self._metrics[mode]["ce_loss"].append(ce.item())
@@ -204,51 +245,71 @@ def make_kd_trainer_class() -> type:
     return KDSFTTrainer
 
 
-def calibration_batches(rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256) -> list[Any]:
+def calibration_batches(
+    rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256
+) -> list[Any]:
     """The first ``limit`` rows as whole chat texts, one ``input_ids`` tensor each."""
     import torch
 
     batches = []
     for row in rows[:limit]:
-        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][:max_length]
+        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][
+            :max_length
+        ]
         batches.append(torch.tensor([ids]))
     return batches
 
 
-def answer_examples(rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256) -> list[tuple[Any, int]]:
+def answer_examples(
+    rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256
+) -> list[tuple[Any, int]]:
     """The first ``limit`` rows as ``(input_ids, answer_start)``: the whole chat text and where its last turn's answer begins."""
     import torch
 
     examples = []
     for row in rows[:limit]:
-        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][:max_length]
-        prompt = tokenizer.apply_chat_template(row["messages"][:-1], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"][
+            :max_length
+        ]
+        prompt = tokenizer.apply_chat_template(
+            row["messages"][:-1], tokenize=True, add_generation_prompt=True, return_dict=True
+        )["input_ids"]
         examples.append((torch.tensor([ids]), min(len(prompt), len(ids))))
     return examples
 
 
-def build_student(cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]) -> tuple[Any, Any, dict[str, Any]]:
+def build_student(
+    cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]
+) -> tuple[Any, Any, dict[str, Any]]:
     if cfg.student.startswith("prune:"):
         fraction = parse_prune_spec(cfg.student)
         info: dict[str, Any] = {"prune_by": cfg.prune_by}
         if cfg.prune_by == "width":
-            importance = mlp_neuron_importance(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            importance = mlp_neuron_importance(
+                teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows)
+            )
             student, info["intermediate_size"] = prune_mlp_width(teacher.model, fraction, importance)
             refuse_unpruned(cfg, teacher.model, student)
             return student, teacher.tokenizer, info
         keep = None
         if cfg.prune_by == "redundancy":
-            influence = layer_influence(teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            influence = layer_influence(
+                teacher.model, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows)
+            )
             keep = most_influential_layers(influence, fraction)
             info["layer_influence"] = [round(value, 4) for value in influence]
         elif cfg.prune_by == "loss":
-            rises = layer_skip_loss(teacher.model, answer_examples(rows, teacher.tokenizer, cfg.calibration_rows))
+            rises = layer_skip_loss(
+                teacher.model, answer_examples(rows, teacher.tokenizer, cfg.calibration_rows)
+            )
             keep = most_influential_layers(rises, fraction)
             info["layer_loss_rise"] = [round(value, 4) for value in rises]
         student, info["kept_layers"] = prune_model(teacher.model, fraction, keep)
         if cfg.mlp_fraction < 1:
             # Neuron activity is measured in the pruned stack: the kept layers see other inputs than in the teacher.
-            importance = mlp_neuron_importance(student, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows))
+            importance = mlp_neuron_importance(
+                student, calibration_batches(rows, teacher.tokenizer, cfg.calibration_rows)
+            )
             student, info["intermediate_size"] = prune_mlp_width(student, cfg.mlp_fraction, importance)
         refuse_unpruned(cfg, teacher.model, student)
         return student, teacher.tokenizer, info
@@ -265,9 +326,15 @@ def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any, trimmed: boo
     size = sum(p.numel() for p in teacher.parameters())
     if sum(p.numel() for p in student.parameters()) >= size:
         layers = len(decoder_layers(teacher))
-        trim, smaller = (f" and vocab_keep {cfg.vocab_keep}", "fraction or vocab_keep") if cfg.vocab_keep else ("", "fraction")
-        raise DataError(f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
-                        f"with prune_by {cfg.prune_by!r}{trim}: the student would be no smaller. Choose a smaller {smaller}")
+        trim, smaller = (
+            (f" and vocab_keep {cfg.vocab_keep}", "fraction or vocab_keep")
+            if cfg.vocab_keep
+            else ("", "fraction")
+        )
+        raise DataError(
+            f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
+            f"with prune_by {cfg.prune_by!r}{trim}: the student would be no smaller. Choose a smaller {smaller}"
+        )
 
 
 def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
@@ -277,7 +344,9 @@ def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
     return list(range(len(decoder_layers(student)))) if "intermediate_size" in info else []
 
 
-def generation_speed(cfg: DistillConfig, teacher: Any, student_path: Path, prompts: list[Any]) -> dict[str, Any]:
+def generation_speed(
+    cfg: DistillConfig, teacher: Any, student_path: Path, prompts: list[Any]
+) -> dict[str, Any]:
     """Teacher and the saved student generating the same prompts, best of ``cfg.speed_rounds`` (safealign/speed.py).
 
     fp32, the evals' default: bf16 autocast on a CPU without bf16 matmuls would time the casts, not the models.
@@ -287,26 +356,63 @@ def generation_speed(cfg: DistillConfig, teacher: Any, student_path: Path, promp
 
     if cfg.speed_rounds == 0 or not prompts:
         return {}
-    if num_processes() > 1:  # a sharded teacher cannot generate on one process alone; the others would time nothing
-        log.info("distill: speed check skipped under %d processes; measure with benchmarks/student_speed.py", num_processes())
+    if (
+        num_processes() > 1
+    ):  # a sharded teacher cannot generate on one process alone; the others would time nothing
+        log.info(
+            "distill: speed check skipped under %d processes; measure with benchmarks/student_speed.py",
+            num_processes(),
+        )
         return {}
     from safealign.generation import GenerationEngine
     from safealign.speed import compare_speed, speed_summary
 
-    student = load_model(str(student_path), merge_adapter=True, device=str(next(teacher.model.parameters()).device))
+    student = load_model(
+        str(student_path), merge_adapter=True, device=str(next(teacher.model.parameters()).device)
+    )
     prompts = prompts[: cfg.speed_prompts]
-    engines = {name: GenerationEngine(model, tokenizer, batch_size=len(prompts), precision="fp32")
-               for name, (model, tokenizer) in {"teacher": (teacher.model, teacher.tokenizer), "student": (student.model, student.tokenizer)}.items()}
-    summary = speed_summary(compare_speed(engines, prompts, cfg.speed_new_tokens, cfg.speed_rounds), "teacher")
-    log.info("distill: student %.0f vs teacher %.0f tokens/s (best of %d rounds): %.2fx", summary["student"]["best_tokens_per_s"],
-             summary["teacher"]["best_tokens_per_s"], cfg.speed_rounds, summary["student"]["speedup"])
-    return {"teacher_tokens_per_s": summary["teacher"]["best_tokens_per_s"], "student_tokens_per_s": summary["student"]["best_tokens_per_s"],
-            "generation_speedup": summary["student"]["speedup"],
-            "speed_check": {"prompts": len(prompts), "new_tokens": cfg.speed_new_tokens, "rounds": cfg.speed_rounds, "precision": "fp32",
-                            "paired_median_speedup": summary["student"]["paired_median_speedup"], "most_stolen": summary["student"]["most_stolen"]}}
+    engines = {
+        name: GenerationEngine(model, tokenizer, batch_size=len(prompts), precision="fp32")
+        for name, (model, tokenizer) in {
+            "teacher": (teacher.model, teacher.tokenizer),
+            "student": (student.model, student.tokenizer),
+        }.items()
+    }
+    summary = speed_summary(
+        compare_speed(engines, prompts, cfg.speed_new_tokens, cfg.speed_rounds), "teacher"
+    )
+    log.info(
+        "distill: student %.0f vs teacher %.0f tokens/s (best of %d rounds): %.2fx",
+        summary["student"]["best_tokens_per_s"],
+        summary["teacher"]["best_tokens_per_s"],
+        cfg.speed_rounds,
+        summary["student"]["speedup"],
+    )
+    return {
+        "teacher_tokens_per_s": summary["teacher"]["best_tokens_per_s"],
+        "student_tokens_per_s": summary["student"]["best_tokens_per_s"],
+        "generation_speedup": summary["student"]["speedup"],
+        "speed_check": {
+            "prompts": len(prompts),
+            "new_tokens": cfg.speed_new_tokens,
+            "rounds": cfg.speed_rounds,
+            "precision": "fp32",
+            "paired_median_speedup": summary["student"]["paired_median_speedup"],
+            "most_stolen": summary["student"]["most_stolen"],
+        },
+    }
 
 
-def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: Path, seed: int = 42, precision: str = "auto", resume: bool = True, system_prompt: str | None = None) -> StageResult:
+def run_distill(
+    cfg: DistillConfig,
+    teacher_spec: str,
+    traces: Path,
+    stage_dir: Path,
+    seed: int = 42,
+    precision: str = "auto",
+    resume: bool = True,
+    system_prompt: str | None = None,
+) -> StageResult:
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
@@ -314,32 +420,62 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method)
-    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
-    record = StageRecord(stage="distill", parent=teacher_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    checkpoint = resume_checkpoint(
+        stage_dir, resume
+    )  # before anything loads: a checkpoint without weights fails here
+    record = StageRecord(
+        stage="distill",
+        parent=teacher_spec,
+        output=str(stage_dir / "model"),
+        config=cfg.model_dump(),
+        seed=seed,
+        started_at=time.time(),
+    )
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).
     if traces.is_file() and not traces.read_text(encoding="utf-8", errors="replace").strip():
-        raise DataError(f"{traces} holds no traces: rejection sampling kept none from the teacher (why each was dropped: "
-                        f"{traces.parent / 'rejected.jsonl'}); sample more (sample.num_prompts, sample.k) or from a stronger teacher")
+        raise DataError(
+            f"{traces} holds no traces: rejection sampling kept none from the teacher (why each was dropped: "
+            f"{traces.parent / 'rejected.jsonl'}); sample more (sample.num_prompts, sample.k) or from a stronger teacher"
+        )
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows, generated_by=str(traces))
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         record.open_session(stage_dir, checkpoint)
         # The files' content, not only their names: traces sampled again under the same name must not resume a student
         # half trained on the old ones.
-        data_sha256 = {"traces" if source["name"] == str(traces) else source["name"]: source["sha256"] for source in mixture.sources}
-        write_stage_config(stage_dir, {"distill": cfg.model_dump(), "teacher": teacher_spec, "traces": str(traces),
-                                       "data_sha256": data_sha256, "seed": seed, "system_prompt": system_prompt}, checkpoint)
+        data_sha256 = {
+            "traces" if source["name"] == str(traces) else source["name"]: source["sha256"]
+            for source in mixture.sources
+        }
+        write_stage_config(
+            stage_dir,
+            {
+                "distill": cfg.model_dump(),
+                "teacher": teacher_spec,
+                "traces": str(traces),
+                "data_sha256": data_sha256,
+                "seed": seed,
+                "precision": precision,
+                "system_prompt": system_prompt,
+            },
+            checkpoint,
+        )
         mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
-    if cfg.student.startswith("prune:"):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
+    if cfg.student.startswith(
+        "prune:"
+    ):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
         require_chat_template(teacher.tokenizer, teacher_spec, "distill")
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     require_chat_template(tokenizer, cfg.student, "distill")
     examples = to_prompt_completion(mixture.rows, system_prompt)
     vocab_map = None
     if cfg.vocab_keep is not None:
-        texts = (tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False) for row in examples)
+        texts = (
+            tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
+            for row in examples
+        )
         student, tokenizer, keep = trim_student(student, tokenizer, texts, cfg.vocab_keep)
         vocab_map = keep  # student id -> teacher id: the teacher reads the same text, and its logits are read at the kept ids
         student_info["vocab_size"] = len(keep)
@@ -349,22 +485,49 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
     mode = cfg.mode
     if mode in ("logit", "both") and not same_vocab:
         if mode == "logit":
-            raise ModelNotFoundError(f"logit distillation needs the teacher's tokenizer; {cfg.student} has a different vocabulary. Use mode: sequence")
-        log.warning("distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only")
+            raise ModelNotFoundError(
+                f"logit distillation needs the teacher's tokenizer; {cfg.student} has a different vocabulary. Use mode: sequence"
+            )
+        log.warning(
+            "distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only"
+        )
         mode = "sequence"
 
     dataset = Dataset.from_list(examples)
-    padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows])
-    attention = {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)} if padding_free else {}
+    padding_free = rows_fit(
+        dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows]
+    )
+    attention = (
+        {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)}
+        if padding_free
+        else {}
+    )
     args = TRLSFTConfig(
-        output_dir=str(stage_dir), learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.batch_size, max_length=None if padding_free else cfg.max_length, padding_free=padding_free,
-        **checkpointing_args(cfg.gradient_checkpointing), warmup_steps=0.05, lr_scheduler_type="cosine",
-        save_steps=cfg.save_steps, save_total_limit=cfg.keep_checkpoints, logging_steps=5, logging_first_step=True, report_to="none",
-        completion_only_loss=True, include_num_input_tokens_seen="non_padding", **run_args(seed), **precision_args(precision),
+        output_dir=str(stage_dir),
+        learning_rate=cfg.learning_rate,
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        max_length=None if padding_free else cfg.max_length,
+        padding_free=padding_free,
+        **checkpointing_args(cfg.gradient_checkpointing),
+        warmup_steps=0.05,
+        lr_scheduler_type="cosine",
+        save_steps=cfg.save_steps,
+        save_total_limit=cfg.keep_checkpoints,
+        logging_steps=5,
+        logging_first_step=True,
+        report_to="none",
+        completion_only_loss=True,
+        include_num_input_tokens_seen="non_padding",
+        **run_args(seed),
+        **precision_args(precision),
     )
     common = dict(
-        model=student, args=args, train_dataset=dataset, processing_class=tokenizer,
+        model=student,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
         peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard := NanGuardCallback()],
     )
@@ -373,14 +536,25 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
         weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     else:
         alpha = 1.0 if mode == "logit" else cfg.alpha
-        trainer = make_kd_trainer_class()(**common, teacher=teacher.model, alpha=alpha, temperature=cfg.temperature,
-                                          beta=cfg.divergence_beta, decision_tokens=cfg.decision_tokens, decision_weight=cfg.decision_weight,
-                                          layer_map=student_layer_map(student_info, student), hidden_weight=cfg.hidden_weight,
-                                          vocab_map=vocab_map)
+        trainer = make_kd_trainer_class()(
+            **common,
+            teacher=teacher.model,
+            alpha=alpha,
+            temperature=cfg.temperature,
+            beta=cfg.divergence_beta,
+            decision_tokens=cfg.decision_tokens,
+            decision_weight=cfg.decision_weight,
+            layer_map=student_layer_map(student_info, student),
+            hidden_weight=cfg.hidden_weight,
+            vocab_map=vocab_map,
+        )
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     use_concise_progress(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
-    shared = share_prefix(trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None)
+    shared = share_prefix(
+        trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None
+    )
+    resumed_at = checkpoint_step(checkpoint)  # now: the checkpoint may be rotated away while training
     result = train_or_finish(trainer, checkpoint)
     nan_guard.raise_if_tripped(stage_dir)
     restore_attention(student, attention.get("student"))
@@ -389,17 +563,29 @@ def run_distill(cfg: DistillConfig, teacher_spec: str, traces: Path, stage_dir: 
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
     speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples])
-    record.inputs = {"traces": mixture.manifest(), "teacher": teacher_spec, "student": cfg.student, "system_prompt": system_prompt,
-                     "resumed_from": str(checkpoint) if checkpoint else None, **student_info}
+    record.inputs = {
+        "traces": mixture.manifest(),
+        "teacher": teacher_spec,
+        "student": cfg.student,
+        "system_prompt": system_prompt,
+        "resumed_from": str(checkpoint) if checkpoint else None,
+        **student_info,
+    }
     record.metrics = {
-        "mode": mode, "steps": trainer.state.global_step, "train_loss": result.training_loss,
-        "tokens": int(trainer.state.num_input_tokens_seen), "train_runtime_s": result.metrics.get("train_runtime"),
-        "teacher_parameters": teacher.num_parameters, "student_parameters": student_params,
+        "mode": mode,
+        "steps": trainer.state.global_step,
+        "train_loss": stage_train_loss(trainer, result, resumed_at),
+        "tokens": int(trainer.state.num_input_tokens_seen),
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "teacher_parameters": teacher.num_parameters,
+        "student_parameters": student_params,
         "parameter_ratio": student_params / teacher.num_parameters,
         "student_vocab_size": student_info.get("vocab_size"),
+        "precision": "bf16" if trainer.args.bf16 else "fp32",
         "padding_free": padding_free,
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
-        "shared_prefix_tokens": shared.shared_tokens if shared else 0,
+        # counted by this process: a resumed stage's earlier sessions' batches are not in it
+        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared.shared_tokens if shared else 0,
         "hidden_weight": cfg.hidden_weight if mode != "sequence" else 0.0,
         **speed,
     }

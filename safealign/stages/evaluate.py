@@ -50,7 +50,7 @@ def run_eval_stage(
     Generation runs in ``cfg.precision`` (fp32 by default), not the training precision: see EVAL_PRECISION_HELP.
     """
     from safealign.distributed import is_main_process, wait_for_everyone
-    from safealign.evals.runner import run_eval
+    from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model, run_eval
 
     if earlier := scored_earlier_model(stage_dir, model_spec):
         log.warning("eval: %s scored an earlier model: %s; scoring %s again", stage_dir, earlier, model_spec)
@@ -90,6 +90,9 @@ def run_eval_stage(
         seed=seed,
         started_at=time.time(),
     )
+    # the answers are kept before the judges run, as `safealign eval` keeps them: a judge that fails (a grader that is
+    # down) costs the rerun the judging only; answers kept for an earlier model at this path are generated anew
+    drop_answers_older_than_the_model(stage_dir / ANSWERS_SO_FAR, model_spec)
     loaded = load_model(model_spec, device=generation_device())
     engine = GenerationEngine(
         loaded.model,
@@ -109,6 +112,7 @@ def run_eval_stage(
         show_progress=show_progress,
         seed=seed,
         model={"spec": model_spec},
+        answers_file=stage_dir / ANSWERS_SO_FAR,
     )
     record.metrics = {
         "precision": engine.precision,

@@ -7,6 +7,7 @@ last, completion = the assistant's answer) so the loss falls on the answer only.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -72,13 +73,17 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[s
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
     and its usual truncation, with a warning either way. ``names``: each row's dataset (see :func:`rows_fit`).
     """
-    fits = rows_fit(dataset, tokenizer, cfg.max_length, "sft", names)  # packing cuts each row at max_length too: same warning
+    fits = rows_fit(
+        dataset, tokenizer, cfg.max_length, "sft", names
+    )  # packing cuts each row at max_length too: same warning
     if cfg.packing:
         return False  # TRL packs padding-free itself (its bfd strategy); the stage records that as trainer.padding_free
     return cfg.padding_free and fits
 
 
-def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str, names: list[str] | None = None) -> bool:
+def rows_fit(
+    dataset: Any, tokenizer: Any, max_length: int, stage: str, names: list[str] | None = None
+) -> bool:
     """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (a warning when not).
 
     TRL cuts a longer row to ``max_length`` tokens, then drops each row left without an answer token. So a row
@@ -89,12 +94,25 @@ def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str, names: l
     """
     prompts, lengths = [], []
     for row in dataset:
-        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
-        full = tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
+        prompt = tokenizer.apply_chat_template(
+            row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
+        )["input_ids"]
+        full = tokenizer.apply_chat_template(
+            [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
+        )["input_ids"]
         # TRL's loss starts where the prompt alone and the whole row stop agreeing (trl.data_utils.common_prefix_length)
-        prompts.append(next((i for i, (a, b) in enumerate(zip(prompt, full, strict=False)) if a != b), min(len(prompt), len(full))))
+        prompts.append(
+            next(
+                (i for i, (a, b) in enumerate(zip(prompt, full, strict=False)) if a != b),
+                min(len(prompt), len(full)),
+            )
+        )
         lengths.append(len(full))
-    dropped = {i for i, (prompt, length) in enumerate(zip(prompts, lengths, strict=True)) if prompt >= min(max_length, length)}
+    dropped = {
+        i
+        for i, (prompt, length) in enumerate(zip(prompts, lengths, strict=True))
+        if prompt >= min(max_length, length)
+    }
     affected = dropped | {i for i, length in enumerate(lengths) if length > max_length}
     if not affected:
         return True
@@ -102,25 +120,70 @@ def rows_fit(dataset: Any, tokenizer: Any, max_length: int, stage: str, names: l
     whole = -(-longest // 32) * 32
     sources = ", ".join(sorted({names[i] for i in dropped})) if names else ""
     if len(dropped) == len(lengths):
-        raise DataError(f"{stage}: every one of the {len(lengths)} rows{f' of {sources}' if sources else ''} has a prompt of "
-                        f"{stage}.max_length {max_length} tokens or more (the longest prompt has {longest_prompt} tokens), so "
-                        f"training would drop them all and learn nothing: raise {stage}.max_length to at least "
-                        f"{longest_prompt + 1} ({whole} keeps every row whole) or shorten the prompts")
+        raise DataError(
+            f"{stage}: every one of the {len(lengths)} rows{f' of {sources}' if sources else ''} has a prompt of "
+            f"{stage}.max_length {max_length} tokens or more (the longest prompt has {longest_prompt} tokens), so "
+            f"training would drop them all and learn nothing: raise {stage}.max_length to at least "
+            f"{longest_prompt + 1} ({whole} keeps every row whole) or shorten the prompts"
+        )
     cut = len(affected) - len(dropped)
     fates = []
     if cut:
-        fates.append(f"training truncates {'them' if cut == len(affected) else cut}, cutting the end of their answers, in padded batches")
+        fates.append(
+            f"training truncates {'them' if cut == len(affected) else cut}, cutting the end of their answers, in padded batches"
+        )
     if dropped:
-        fates.append(f"TRL drops {'them' if len(dropped) == len(affected) else len(dropped)}{f' (from {sources})' if sources else ''} "
-                     f"whose prompt alone has {max_length} tokens or more (the longest prompt has {longest_prompt}), so "
-                     f"they are not trained on at all")
-    log.warning("%s: %d of %d rows are longer than %s.max_length %d (the longest has %d tokens): %s. Set %s.max_length: %d "
-                "to keep every row whole (and train padding-free).", stage, len(affected), len(lengths), stage, max_length,
-                longest, "; ".join(fates), stage, whole)
+        fates.append(
+            f"TRL drops {'them' if len(dropped) == len(affected) else len(dropped)}{f' (from {sources})' if sources else ''} "
+            f"whose prompt alone has {max_length} tokens or more (the longest prompt has {longest_prompt}), so "
+            f"they are not trained on at all"
+        )
+    log.warning(
+        "%s: %d of %d rows are longer than %s.max_length %d (the longest has %d tokens): %s. Set %s.max_length: %d "
+        "to keep every row whole (and train padding-free).",
+        stage,
+        len(affected),
+        len(lengths),
+        stage,
+        max_length,
+        longest,
+        "; ".join(fates),
+        stage,
+        whole,
+    )
     return False
 
 
-def trl_sft_config(cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, padding_free: bool = False) -> Any:
+def checkpoint_step(checkpoint: Path | None) -> int:
+    """The step a checkpoint was saved at (0 without one)."""
+    if checkpoint is None:
+        return 0
+    return int(
+        json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8")).get("global_step") or 0
+    )
+
+
+def stage_train_loss(trainer: Any, result: Any, resumed_at: int) -> float | None:
+    """The mean loss over every step the stage trained, in all its sessions. transformers' ``training_loss`` is over
+    this session's steps only (a resumed SFT said 1.277 where the same training uninterrupted said 2.296). The steps up
+    to ``resumed_at`` (the checkpoint's) come from the log the checkpoint restored, where each ``loss`` is the mean over
+    its logging window (the steps since the log before), so it counts that many times. Steps after the checkpoint's last
+    log were never logged and are left out: none when save_steps is a multiple of logging_steps."""
+    if result.training_loss is None or not resumed_at:
+        return result.training_loss
+    total, steps, last = 0.0, 0, 0
+    for entry in trainer.state.log_history:
+        if "loss" in entry and last < entry["step"] <= resumed_at:
+            total += entry["loss"] * (entry["step"] - last)
+            steps += entry["step"] - last
+            last = entry["step"]
+    session = trainer.state.global_step - resumed_at
+    return (total + result.training_loss * session) / max(steps + session, 1)
+
+
+def trl_sft_config(
+    cfg: SFTConfig, stage_dir: Path, seed: int, precision: str, padding_free: bool = False
+) -> Any:
     """TRL's SFTConfig for ``cfg``; ``padding_free`` as decided by :func:`use_padding_free`."""
     from trl import SFTConfig as TRLSFTConfig
 
@@ -167,8 +230,17 @@ def run_sft(
         return done
     check_stage_launch(cfg.method)
     check_trackers_installed(cfg.report_to)
-    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
-    record = StageRecord(stage="sft", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    checkpoint = resume_checkpoint(
+        stage_dir, resume
+    )  # before anything loads: a checkpoint without weights fails here
+    record = StageRecord(
+        stage="sft",
+        parent=model_spec,
+        output=str(stage_dir / "model"),
+        config=cfg.model_dump(),
+        seed=seed,
+        started_at=time.time(),
+    )
 
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
@@ -177,11 +249,23 @@ def run_sft(
         # The files' content, not only their names: a dataset edited or regenerated under the same name must not resume
         # a model half trained on the old rows.
         data_sha256 = {source["name"]: source["sha256"] for source in mixture.sources}
-        write_stage_config(stage_dir, {"sft": cfg.model_dump(), "model": model_spec, "data_sha256": data_sha256, "seed": seed,
-                                       "precision": precision, "system_prompt": system_prompt}, checkpoint)
+        write_stage_config(
+            stage_dir,
+            {
+                "sft": cfg.model_dump(),
+                "model": model_spec,
+                "data_sha256": data_sha256,
+                "seed": seed,
+                "precision": precision,
+                "system_prompt": system_prompt,
+            },
+            checkpoint,
+        )
         mixture.write_manifest(stage_dir / "data_mixture.json")
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
-    log.info("sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12])
+    log.info(
+        "sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12]
+    )
 
     loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter trains as its merged weights
     require_chat_template(loaded.tokenizer, model_spec, "sft")
@@ -211,6 +295,7 @@ def run_sft(
     weighted = weight_decision_tokens(trainer, cfg.decision_tokens, cfg.decision_weight)
     noise = NoisyEmbeddings(loaded.model, cfg.neftune_noise_alpha) if cfg.neftune_noise_alpha else None
     tokens_before = checkpoint_tokens(checkpoint)  # now: the checkpoint may be rotated away while training
+    resumed_at = checkpoint_step(checkpoint)
     try:
         with compact_lm_head() as compact:
             result = train_or_finish(trainer, checkpoint)
@@ -223,9 +308,13 @@ def run_sft(
         loaded.model.config.use_cache = use_cache  # the saved model generates with its cache
     restore_attention(loaded.model, attention)
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
-    record.inputs = {"data": mixture.manifest(), "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None}
+    record.inputs = {
+        "data": mixture.manifest(),
+        "system_prompt": system_prompt,
+        "resumed_from": str(checkpoint) if checkpoint else None,
+    }
     record.metrics = {
-        "train_loss": result.training_loss,
+        "train_loss": stage_train_loss(trainer, result, resumed_at),
         "steps": trainer.state.global_step,
         "tokens": int(trainer.state.num_input_tokens_seen),
         "train_runtime_s": result.metrics.get("train_runtime"),
@@ -239,9 +328,12 @@ def run_sft(
         "padding_free": bool(getattr(trainer, "padding_free", padding_free)),  # TRL's, which packing turns on
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
-        "shared_prefix_tokens": shared.shared_tokens if shared else 0,
+        # counted by this process: a resumed stage's earlier sessions' batches are not in it
+        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared.shared_tokens if shared else 0,
         "neftune_noise_alpha": cfg.neftune_noise_alpha,
-        "decision_token_weight": cfg.decision_weight if weighted else 1.0,  # of "tokens", kept once per batch (this session)
+        "decision_token_weight": cfg.decision_weight
+        if weighted
+        else 1.0,  # of "tokens", kept once per batch (this session)
     }
     if is_main_process():
         record.finish(stage_dir)
