@@ -598,7 +598,7 @@ def test_kept_answers_are_reused_only_for_the_same_request_and_the_same_model_fi
     import os
     from types import SimpleNamespace
 
-    from safealign.cli.eval_cmd import drop_answers_older_than_the_model
+    from safealign.evals.runner import drop_answers_older_than_the_model
 
     def grader_down(prompts, responses):  # noqa: ANN001, ANN202
         raise DataError("grader down")

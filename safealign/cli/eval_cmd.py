@@ -172,6 +172,7 @@ def _eval(
     timeout=120.0,
 ) -> None:
     from safealign.evals import EndpointGenerator, get_suite, run_eval
+    from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
     from safealign.voting import RefusalVote, RefusalVoteGenerator
@@ -371,11 +372,6 @@ def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
         )
 
 
-# An endpoint eval's answers as they arrive, a local model's once generated (before the judges run); removed once
-# samples.jsonl holds them all.
-ANSWERS_SO_FAR = "answers.partial.jsonl"
-
-
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:
     """What tells a file rewritten since (inode, size, modification time), or None where there is none."""
     try:
@@ -383,26 +379,6 @@ def _file_stamp(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
-def drop_answers_older_than_the_model(kept: Path, model: str) -> None:
-    """The answers a stopped eval kept are reused only for the model that gave them: a model folder or file written
-    since (trained again, at the same path) makes them another model's, so they are removed and generated anew."""
-    from safealign.models.specs import resolve_spec
-
-    try:
-        path = resolve_spec(model).path
-    except SafealignError:
-        return
-    if path is None or not kept.is_file():
-        return
-    files = [path] if path.is_file() else [file for file in path.rglob("*") if file.is_file()]
-    if any(file.stat().st_mtime >= kept.stat().st_mtime for file in files):
-        kept.unlink()
-        err_console.print(
-            f"[yellow]{escape(str(kept))} holds answers of an earlier eval, but {escape(str(path))} was written "
-            "since: generating the answers again[/]"
-        )
 
 
 def _slug(text: str) -> str:

@@ -442,3 +442,30 @@ def run_eval(
     if answers_file is not None:
         answers_file.unlink(missing_ok=True)  # samples.jsonl holds them all now
     return report
+
+
+# An endpoint eval's answers as they arrive, a local model's once generated (before the judges run); removed once
+# samples.jsonl holds them all.
+ANSWERS_SO_FAR = "answers.partial.jsonl"
+
+
+def drop_answers_older_than_the_model(kept: Path, model: str) -> None:
+    """The answers a stopped eval kept are reused only for the model that gave them: a model folder or file written
+    since (trained again, at the same path) makes them another model's, so they are removed and generated anew."""
+    from safealign.errors import SafealignError
+    from safealign.models.specs import resolve_spec
+
+    try:
+        path = resolve_spec(model).path
+    except SafealignError:
+        return
+    if path is None or not kept.is_file():
+        return
+    files = [path] if path.is_file() else [file for file in path.rglob("*") if file.is_file()]
+    if any(file.stat().st_mtime >= kept.stat().st_mtime for file in files):
+        kept.unlink()
+        log.warning(
+            "%s holds answers of an earlier eval, but %s was written since: generating the answers again",
+            kept,
+            path,
+        )
