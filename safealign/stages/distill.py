@@ -420,9 +420,8 @@ def run_distill(
     if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method)
-    checkpoint = resume_checkpoint(
-        stage_dir, resume
-    )  # before anything loads: a checkpoint without weights fails here
+    # before anything loads: a checkpoint without weights fails here
+    checkpoint = resume_checkpoint(stage_dir, resume)
     record = StageRecord(
         stage="distill",
         parent=teacher_spec,

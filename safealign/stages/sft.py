@@ -230,9 +230,8 @@ def run_sft(
         return done
     check_stage_launch(cfg.method)
     check_trackers_installed(cfg.report_to)
-    checkpoint = resume_checkpoint(
-        stage_dir, resume
-    )  # before anything loads: a checkpoint without weights fails here
+    # before anything loads: a checkpoint without weights fails here
+    checkpoint = resume_checkpoint(stage_dir, resume)
     record = StageRecord(
         stage="sft",
         parent=model_spec,
