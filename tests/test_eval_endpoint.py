@@ -574,10 +574,10 @@ def test_requests_cancelled_after_a_failure_do_not_move_the_progress_bar(
     monkeypatch.setattr(endpoint, "progress_bar", bar)
     server.answer_only = 1
     with pytest.raises(EndpointError, match="quota exceeded"):
-        EndpointGenerator(server.url, "m", concurrency=1).generate([f"echo {k}" for k in range(6)])
-    assert (
-        sum(advanced) == len(server.requests) < 6
-    )  # one step per request answered (or failed), none per cancelled one
+        EndpointGenerator(server.url, "m", concurrency=1).generate([f"echo {k}" for k in range(50)])
+    # one step per request answered (or failed), none per cancelled one; the one worker may take a few more queued
+    # requests before the failure cancels the rest (it sent all 6 of 6 once on a loaded machine), so 50 are queued
+    assert sum(advanced) == len(server.requests) < 50
 
 
 @pytest.mark.parametrize(
