@@ -809,7 +809,20 @@ def test_an_earlier_tool_call_is_a_400_naming_it_not_an_empty_turn(served):
         ]
         answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {"messages": conversation})
         assert answer.status_code == 400 and answer.json()["error"]["param"] == param, answer.text
-        assert param in answer.json()["error"]["message"]
+        assert (
+            param in answer.json()["error"]["message"]
+            and "reach it empty" in answer.json()["error"]["message"]
+        )
+    # a call beside text: the model would see the text alone, and the message says so (not "empty")
+    with_text = {**called, "content": "Let me check the forecast for you."}
+    conversation = [
+        {"role": "user", "content": "Weather?"},
+        with_text,
+        {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+    ]
+    answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi") | {"messages": conversation})
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 400 and "only as its text" in message and "empty" not in message, answer.text
     no_content = httpx.post(
         f"{url}/v1/chat/completions", json=ask("hi") | {"messages": [{"role": "user", "content": None}]}
     )

@@ -353,12 +353,14 @@ def refuse_unsupported(chat: ChatRequest) -> None:
     for index, message in enumerate(chat.messages):
         for name, what in UNSUPPORTED_MESSAGE_FIELDS.items():
             if (message.model_extra or {}).get(name):
+                # a turn with text besides the call would reach the model as its text alone, not empty
+                seen = "only as its text, without it" if content_text(message.content).strip() else "empty"
                 raise RequestError(
                     400,
                     f"messages.{index}.{name}: {what}, which this server (a text-only chat model served "
-                    "by safealign, without tools) cannot show the model: the turn would reach it empty; "
-                    "write the turn as text content, or send the conversation to a server that supports "
-                    "it",
+                    f"by safealign, without tools) cannot show the model: the turn would reach it {seen}; "
+                    f"write the {name.replace('_', ' ')} into the turn's text content (and drop the field), or "
+                    "send the conversation to a server that supports it",
                     param=f"messages.{index}.{name}",
                 )
         for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
