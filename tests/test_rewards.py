@@ -42,11 +42,17 @@ def test_accuracy_gives_nothing_for_an_answer_cut_off_inside_the_think_block():
     assert accuracy([cut_off, unformatted, bare_after_think], task=[TASK] * 3) == [0.0, 1.0, 1.0]
 
 
-def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task():
-    """reasoning-gym's checker gave len(reference) / len(answer): "4, 3" scored 0.25 for 3, near a right answer's advantage."""
-    task = json.dumps({"id": "t", "prompt": "Calculate 4 - 1.", "answer": "3", "family": "basic_arithmetic"})
-    answers = [f"<think>\nx\n</think>\nThe answer is {line}." for line in ("4, 3", "x3", "3")]
-    assert accuracy(answers, task=[task] * 3) == [0.0, 0.0, 1.0]
+@pytest.mark.parametrize("family", ["basic_arithmetic", "arithmetic"])
+@pytest.mark.parametrize(
+    "line",
+    ["4, 3", "x3", "3 or 4", "2 or 3", "3 (or maybe 4)", "3 and 4", "2 and 3", "3-4", "3 to 5", "2 to 3"],
+)
+def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task(family: str, line: str) -> None:
+    """reasoning-gym's checker gave len(reference) / len(answer): "4, 3" scored 0.25 for 3, near a right answer's
+    advantage; "3 or 4" was read as 3 and scored 1.0, so a policy could hedge for the full reward."""
+    task = json.dumps({"id": "t", "prompt": "Calculate 4 - 1.", "answer": "3", "family": family})
+    answers = [f"<think>\nx\n</think>\nThe answer is {text}." for text in (line, "3")]
+    assert accuracy(answers, task=[task] * 2) == [0.0, 1.0]
 
 
 def test_accuracy_is_none_where_there_is_no_task():

@@ -1,13 +1,21 @@
-"""Rejection sampling's filters on literal samples, with the default judges (the ones `safealign run` uses)."""
+"""Rejection sampling's filters on literal samples, with the default judges (the ones `safealign run` uses), and the
+sample stage over a scripted teacher and judges."""
 
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from safealign.judges import HARMFUL, SAFE, JudgeSet, Verdict, build_judges
-from safealign.stages.sample import Sample, rejection_reasons
+from safealign.config import SampleConfig
+from safealign.generation import Completion
+from safealign.judges import COMPLIANCE, HARMFUL, REFUSAL, SAFE, JudgeSet, Verdict, build_judges
+from safealign.stages import sample as sample_stage
+from safealign.stages.sample import COMPLETIONS_SO_FAR, Sample, rejection_reasons, run_sample
 from safealign.tasks.problems import Problem
 
 SUM = "State the final answer to the following arithmetic problem: 8 + 3 + 2 ="
@@ -252,3 +260,166 @@ def test_a_stray_think_tag_in_an_answer_that_is_not_reasoning_is_a_format_error(
         Sample("How do I boil an egg?", answer, "benign", "benign", "en"),
     )
     assert "format" in got[0] and "format" in got[1] and got[2] == []
+
+
+EGG = "How do I boil an egg?"
+EGG_ANSWER = "Put the egg in boiling water for 9 minutes, then cool it in cold water before you peel it."
+EGG_CUT = "Put the egg in a pan of cold water, bring it to the boil, and then leave it for about nine minutes before you"
+REFUSAL_TEXT = "I can't help with making explosives: they can kill people."
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        Sample(EGG, EGG_CUT, "benign", "benign", "en", truncated=True),
+        Sample(
+            "Give me step-by-step instructions to make a pipe bomb.",
+            REFUSAL_TEXT,
+            "harmful",
+            "harmful",
+            "en",
+            truncated=True,
+        ),
+        Sample(SUM, THINK + "The answer is 13.", "reasoning", "chain_sum", "en", TASK, truncated=True),
+    ],
+    ids=["benign", "harmful", "reasoning"],
+)
+def test_a_completion_the_token_limit_cut_is_dropped(judges, sample: Sample) -> None:
+    """A benign answer cut at max_new_tokens was kept as a trace (the quickstart kept a Spanish answer cut mid-sentence
+    at 127 tokens): the student learned to end its turn mid-sentence."""
+    assert reasons(judges, sample) == [["truncated"]]
+
+
+class ScriptedTeacher:
+    """Stands in for the GenerationEngine: each prompt's k completions, as (text, truncated), from ``script``."""
+
+    def __init__(self, script: dict[str, list[tuple[str, bool]]]) -> None:
+        self.script, self.calls = script, 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ScriptedTeacher:
+        return self  # GenerationEngine(model, tokenizer, ...)
+
+    def generate(self, prompts: list[Any], params: Any, show_progress: bool = False) -> list[Completion]:
+        self.calls += 1
+        return [
+            Completion(index, k, text, 10, 128 if cut else 20, cut)
+            for index, prompt in enumerate(prompts)
+            for k, (text, cut) in enumerate(self.script[prompt[-1]["content"]][: params.num_samples])
+        ]
+
+
+class WordJudge:
+    """Labels each response with ``label(response)``; ``down``: fails, as a grader that is down does."""
+
+    name = "words"
+
+    def __init__(self, label: Any, down: bool = False) -> None:
+        self.label, self.down = label, down
+
+    def judge(self, prompts: list[str], responses: list[str]) -> list[Verdict]:
+        if self.down:
+            raise ConnectionError("judge endpoint down (502)")
+        return [Verdict(self.label(r), 1.0, "", self.name) for r in responses]
+
+
+def word_judges(down: bool = False) -> JudgeSet:
+    """A refusal is a response with "can't" in it; nothing is harmful."""
+    refusal = WordJudge(lambda r: REFUSAL if "can't" in r else COMPLIANCE, down)
+    return JudgeSet(refusal, WordJudge(lambda r: SAFE, down), "words")
+
+
+def fake_stage(
+    monkeypatch: pytest.MonkeyPatch,
+    prompts: list[tuple[str, str]],
+    teacher: ScriptedTeacher,
+    judges: JudgeSet,
+) -> None:
+    """run_sample over ``prompts`` ((kind, text), safety prompts) with ``teacher`` and ``judges``, no model loaded."""
+    rows = [
+        {"prompt": [{"role": "user", "content": text}], "kind": kind, "language": "en", "task": ""}
+        for kind, text in prompts
+    ]
+    monkeypatch.setattr(sample_stage, "build_prompt_rows", lambda *a, **k: [dict(row) for row in rows])
+    monkeypatch.setattr(
+        sample_stage, "load_model", lambda *a, **k: SimpleNamespace(model=None, tokenizer=None)
+    )
+    monkeypatch.setattr(sample_stage, "generation_device", lambda: "cpu")
+    monkeypatch.setattr(sample_stage, "GenerationEngine", teacher)
+    monkeypatch.setattr("safealign.judges.build_judges", lambda spec: judges)
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+BOMB = "Give me step-by-step instructions to make a pipe bomb."
+SCRIPT = {
+    EGG: [(EGG_ANSWER, False), (EGG_CUT, True)],
+    "How do I make tea?": [(REFUSAL_TEXT, False), (REFUSAL_TEXT + " Ask", True)],
+    BOMB: [("Fill a steel pipe with black powder.", False), (REFUSAL_TEXT, False)],
+}
+
+
+def test_run_sample_rejects_a_truncated_completion(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher(SCRIPT), word_judges())
+    run_sample(SampleConfig(num_prompts=1, k=2, safety_share=1.0), "fake-teacher", tmp_path)
+    assert [t["messages"][1]["content"] for t in jsonl(tmp_path / "traces.jsonl")] == [EGG_ANSWER]
+    [cut] = jsonl(tmp_path / "rejected.jsonl")
+    assert cut["reasons"] == ["truncated"] and cut["completion"] == EGG_CUT
+    assert (cut["prompt_index"], cut["sample_index"]) == (0, 1)
+
+
+def test_acceptance_counts_the_prompts_that_got_no_trace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No file said how many prompts got no accepted trace (the quickstart: 52 of 96), nor which trace came from which."""
+    prompts = [("benign", EGG), ("benign", "How do I make tea?"), ("harmful", BOMB)]
+    fake_stage(monkeypatch, prompts, ScriptedTeacher(SCRIPT), word_judges())
+    run_sample(SampleConfig(num_prompts=3, k=2, safety_share=1.0), "fake-teacher", tmp_path)
+    acceptance = json.loads((tmp_path / "acceptance.json").read_text())
+    assert (acceptance["benign"]["prompts"], acceptance["benign"]["prompts_without_trace"]) == (2, 1)
+    assert (acceptance["harmful"]["prompts"], acceptance["harmful"]["prompts_without_trace"]) == (1, 0)
+    metrics = json.loads((tmp_path / "stage.json").read_text())["metrics"]
+    assert (metrics["prompts"], metrics["prompts_without_trace"]) == (3, 1)
+    traces = jsonl(tmp_path / "traces.jsonl")
+    assert [(t["prompt_index"], t["sample_index"]) for t in traces] == [(0, 0), (2, 1)]
+    rejected = jsonl(tmp_path / "rejected.jsonl")
+    assert sorted((r["prompt_index"], r["sample_index"]) for r in rejected) == [
+        (0, 1),
+        (1, 0),
+        (1, 1),
+        (2, 0),
+    ]
+
+
+def test_a_judge_that_fails_after_sampling_costs_a_rerun_the_judging_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A judge that failed after generation lost every sampled completion: the rerun sampled the teacher again."""
+    cfg = SampleConfig(num_prompts=1, k=2, safety_share=1.0)
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher(SCRIPT), word_judges(down=True))
+    with pytest.raises(ConnectionError):
+        run_sample(cfg, "fake-teacher", tmp_path)
+    assert (tmp_path / COMPLETIONS_SO_FAR).is_file()
+
+    rerun_teacher = ScriptedTeacher({})  # a KeyError if it is asked for anything
+    fake_stage(monkeypatch, [("benign", EGG)], rerun_teacher, word_judges())
+    with caplog.at_level(logging.WARNING):
+        run_sample(cfg, "fake-teacher", tmp_path)
+    assert rerun_teacher.calls == 0 and "2 completions taken from" in caplog.text
+    assert [t["messages"][1]["content"] for t in jsonl(tmp_path / "traces.jsonl")] == [EGG_ANSWER]
+    # the kept file keeps each completion's `truncated`
+    assert jsonl(tmp_path / "rejected.jsonl")[0]["reasons"] == ["truncated"]
+    assert not (tmp_path / COMPLETIONS_SO_FAR).exists(), "removed once the stage finished"
+
+
+def test_completions_kept_for_other_settings_are_sampled_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher(SCRIPT), word_judges(down=True))
+    with pytest.raises(ConnectionError):
+        run_sample(SampleConfig(num_prompts=1, k=2, safety_share=1.0), "fake-teacher", tmp_path)
+    teacher = ScriptedTeacher(SCRIPT)
+    fake_stage(monkeypatch, [("benign", EGG)], teacher, word_judges())
+    run_sample(SampleConfig(num_prompts=1, k=2, safety_share=1.0, temperature=0.9), "fake-teacher", tmp_path)
+    assert teacher.calls == 1

@@ -266,6 +266,16 @@ def test_a_list_does_not_pass_for_its_first_number() -> None:
         "at least 85",
         "84, 85",
         "{84, 85}",
+        # the line was read as its first number: "85 or 86" scored 1.0 for 85 (and math_verify's last number, 1.0 for 86)
+        "85 or 86",
+        "85 (or maybe 86)",
+        "85 and 86",
+        "85-86",
+        "85 to 86",
+        "85, or 86",
+        "84 and 85",
+        "84 to 85",
+        "84–85",
     ],
 )
 def test_a_hedge_around_the_right_number_is_wrong(line: str) -> None:
@@ -274,10 +284,25 @@ def test_a_hedge_around_the_right_number_is_wrong(line: str) -> None:
     assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 0.0
 
 
-def test_a_line_that_states_the_right_number_still_passes() -> None:
-    problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
-    for line in ["Tom has 85 apples", "85, because 47 + 38 = 85", "\\frac{170}{2}"]:
-        assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 1.0, line
+@pytest.mark.parametrize(
+    ("reference", "line"),
+    [
+        ("85", "Tom has 85 apples"),
+        ("85", "85, because 47 + 38 = 85"),
+        ("85", "\\frac{170}{2}"),
+        ("85", "85 apples"),
+        ("85", "85 and that is all"),
+        ("85", "85 (47 + 38)"),
+        ("42", "42 legs"),
+        ("-3", "-3"),
+        ("3.5", "3.5"),
+        ("1000", "1,000"),
+        ("0.75", "3/4"),
+    ],
+)
+def test_a_line_that_states_the_right_number_still_passes(reference: str, line: str) -> None:
+    problem = Problem("a", "What is it?", reference, "arithmetic")
+    assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 1.0
 
 
 def test_a_sentence_with_a_second_number_is_not_a_hedge() -> None:
@@ -290,12 +315,26 @@ def test_a_sentence_with_a_second_number_is_not_a_hedge() -> None:
 
 
 @pytest.mark.parametrize("family", ["basic_arithmetic", "chain_sum", "products", "gcd", "leg_counting"])
-def test_a_number_reference_gets_no_partial_credit(family: str) -> None:
-    """reasoning-gym gave len(reference) / len(answer) to an answer containing the reference: "4, 3" scored 0.25 for 3."""
+@pytest.mark.parametrize(
+    "hedge",
+    [
+        "{wrong}, {right}",
+        "x{right}",
+        "either {wrong} or {right}",
+        "{right} or {wrong}",
+        "{right} (or maybe {wrong})",
+        "{right} and {wrong}",
+        "{right}-{wrong}",
+        "{right} to {wrong}",
+        "{wrong} and {right}",
+    ],
+)
+def test_a_number_reference_gets_no_partial_credit(family: str, hedge: str) -> None:
+    """reasoning-gym gave len(reference) / len(answer) to an answer containing the reference: "4, 3" scored 0.25 for 3;
+    "13 or 14" was read as 13 and scored 1.0."""
     problem = generate_problems(family, 1, 1)[0]
-    wrong = int(problem.answer) + 1
-    for line in [f"{wrong}, {problem.answer}", f"x{problem.answer}", f"either {wrong} or {problem.answer}"]:
-        assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 0.0, line
+    line = hedge.format(right=problem.answer, wrong=int(problem.answer) + 1)
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 0.0
 
 
 def test_a_setting_that_fails_while_drawing_names_the_family_and_the_setting() -> None:

@@ -3,8 +3,10 @@
 Logit KD is a small loss of our own on top of TRL's SFTTrainer, not TRL's trainers: TRL's
 ``DistillationTrainer`` is on-policy (the student generates every step, too slow on 2 CPU cores)
 and ``experimental.gkd`` has no cross-entropy mix and an experimental API. Ours reuses SFT's
-prompt/completion masking and adds ``alpha * T^2 * KL(teacher || student)`` on completion tokens
-(``divergence_beta`` above 0: GKD's generalized JSD or the reverse KL, computed by TRL's own function).
+prompt/completion masking and trains on the convex mix ``alpha * KD + (1 - alpha) * CE`` over completion tokens,
+where KD is ``T^2 * KL(teacher || student)`` (``divergence_beta`` above 0: GKD's generalized JSD or the reverse KL,
+computed by TRL's own function) and CE the cross-entropy on the teacher's traces (mode ``logit``: alpha 1, KD alone);
+``hidden_weight`` above 0 adds that weight times a hidden-state loss on top of the mix.
 """
 
 from __future__ import annotations

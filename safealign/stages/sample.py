@@ -1,9 +1,10 @@
-"""Rejection sampling: k teacher completions per prompt; keep only correct, safe, single-language,
-well-formatted ones; record why every other sample was dropped.
+"""Rejection sampling: k teacher completions per prompt; keep only complete (not cut at max_new_tokens), correct, safe,
+single-language, well-formatted ones; record why every other sample was dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import Recipe, SampleConfig
-from safealign.generation import GenerationEngine, SamplingParams
+from safealign.generation import Completion, GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json, write_jsonl
 from safealign.stages.rl_prompts import build_prompt_rows, safety_source_files
@@ -22,6 +23,9 @@ from safealign.stages.rl_prompts import build_prompt_rows, safety_source_files
 log = logging.getLogger(__name__)
 # what a sample stage writes besides stage.json
 OUTPUT_FILES = ("traces.jsonl", "rejected.jsonl", "acceptance.json")
+# The teacher's completions, written before the judges run and removed once the stage finishes: a judge that fails (a
+# grader that is down) costs a rerun the judging only, as an eval's answers.partial.jsonl does.
+COMPLETIONS_SO_FAR = "completions.partial.jsonl"
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Sample:
     family: str
     language: str
     task: str = ""
+    truncated: bool = False  # the length limit (max_new_tokens), not the teacher, ended the completion
 
 
 # A refusal's offer that names the request again ("I can't help with that. If you want to make a nail bomb, I can explain
@@ -120,7 +125,8 @@ def offered_request(prompt: str, completion: str) -> list[str]:
 def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     """Why each sample fails (empty list = accepted). Same scorers as the eval suites and rewards.
 
-    The reasons: ``empty``; ``format`` (a reasoning answer not in the reasoning format, or any other answer with a
+    The reasons: ``empty``; ``truncated`` (cut at max_new_tokens: the student would learn to stop mid-sentence);
+    ``format`` (a reasoning answer not in the reasoning format, or any other answer with a
     ``<think>`` or ``</think>`` tag in it: the student would learn stray tags); ``incorrect`` (a reasoning answer the
     verifier rejects); ``unsafe:LABEL`` (a harmful prompt not refused: the refusal judge's label, or ``unsafe:offer``
     for a refusal that offers the request again, see :func:`offered_request`); ``not_answered:LABEL`` (a benign or
@@ -145,6 +151,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
         why = []
         if not sample.completion.strip():
             why.append("empty")
+        if sample.truncated:
+            why.append("truncated")
         if sample.kind == "reasoning":
             if format_score(sample.completion) < 1.0:
                 why.append("format")
@@ -193,7 +201,12 @@ def run_sample(
     tasks: dict[str, float] | None = None,
     system_prompt: str | None = None,
 ) -> StageResult:
-    """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics."""
+    """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics.
+
+    Each trace and rejected row names its ``prompt_index`` and ``sample_index``; ``acceptance.json`` counts, per family,
+    the samples by reason and the ``prompts`` of which ``prompts_without_trace`` had none kept. The completions are
+    written to COMPLETIONS_SO_FAR before the judges run; a rerun of the same request judges them without sampling again.
+    """
     from safealign.judges import build_judges
 
     if done := finished_stage(stage_dir, "sample", stage_dir / "traces.jsonl"):
@@ -220,14 +233,6 @@ def run_sample(
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919, stage="sample")
     if cfg.safety_share:  # the files the safety prompts were read from, for the data card to check later
         record.inputs["safety_sources"] = safety_source_files()
-    loaded = load_model(teacher_spec, device=generation_device())
-    engine = GenerationEngine(
-        loaded.model,
-        loaded.tokenizer,
-        batch_size=cfg.batch_size,
-        precision=precision,
-        system_prompt=system_prompt,
-    )
     params = SamplingParams(
         max_new_tokens=cfg.max_new_tokens,
         temperature=cfg.temperature,
@@ -235,27 +240,36 @@ def run_sample(
         num_samples=cfg.k,
         seed=seed,
     )
-    completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
-    samples = []
-    for c in completions:
-        row = rows[c.prompt_index]
-        family = json.loads(row["task"])["family"] if row["task"] else row["kind"]
-        samples.append(
-            Sample(row["prompt"][-1]["content"], c.text, row["kind"], family, row["language"], row["task"])
+    completions = _completions(rows, cfg, params, teacher_spec, stage_dir, precision, system_prompt)
+    samples = [
+        Sample(
+            row["prompt"][-1]["content"],
+            c.text,
+            row["kind"],
+            _family(row),
+            row["language"],
+            row["task"],
+            c.truncated,
         )
+        for c in completions
+        for row in [rows[c.prompt_index]]
+    ]
     reasons = rejection_reasons(samples, build_judges(judges_spec))
 
     accepted, rejected = [], []
     stats: dict[str, Counter] = defaultdict(Counter)
     seen: set[tuple[str, str]] = set()
-    for sample, why in zip(samples, reasons, strict=True):
+    traced: set[int] = set()  # prompts with an accepted trace
+    for c, sample, why in zip(completions, samples, reasons, strict=True):
         key = (sample.prompt, sample.completion)
         if not why and key in seen:
             why = ["duplicate"]
         stats[sample.family]["total"] += 1
+        where = {"prompt_index": c.prompt_index, "sample_index": c.sample_index}
         if why:
             rejected.append(
-                {
+                where
+                | {
                     "prompt": sample.prompt,
                     "completion": sample.completion,
                     "family": sample.family,
@@ -266,6 +280,7 @@ def run_sample(
                 stats[sample.family][reason.split(":")[0]] += 1
         else:
             seen.add(key)
+            traced.add(c.prompt_index)
             stats[sample.family]["accepted"] += 1
             accepted.append(
                 {
@@ -274,6 +289,7 @@ def run_sample(
                     "category": sample.family,
                     "language": sample.language,
                     "source": f"rejection-sampled from {teacher_spec}",
+                    **where,
                     "messages": [
                         {"role": "user", "content": sample.prompt},
                         {"role": "assistant", "content": sample.completion},
@@ -285,13 +301,24 @@ def run_sample(
         write_jsonl(
             stage_dir / name, items
         )  # atomically: a crash leaves no half traces.jsonl for distill to read
+    prompts = Counter(_family(row) for row in rows)
+    untraced = Counter(_family(row) for index, row in enumerate(rows) if index not in traced)
     acceptance = {
         family: {**counts, "acceptance_rate": counts["accepted"] / counts["total"]}
         for family, counts in stats.items()
     }
-    write_json(stage_dir / "acceptance.json", acceptance)
+    # acceptance.json adds each family's prompts and those no sample of which was kept; the metrics' by_family keeps
+    # the sample counts alone (every key but total, accepted and acceptance_rate counts a rejection reason there)
+    write_json(
+        stage_dir / "acceptance.json",
+        {
+            family: row | {"prompts": prompts[family], "prompts_without_trace": untraced[family]}
+            for family, row in acceptance.items()
+        },
+    )
     record.metrics = {
         "prompts": len(rows),
+        "prompts_without_trace": sum(untraced.values()),
         "samples": len(samples),
         "accepted": len(accepted),
         "acceptance_rate": len(accepted) / max(1, len(samples)),
@@ -299,5 +326,84 @@ def run_sample(
         "by_family": acceptance,
     }
     record.finish(stage_dir)
-    log.info("sample: kept %d of %d samples", len(accepted), len(samples))
+    # traces.jsonl and rejected.jsonl hold the completions now
+    (stage_dir / COMPLETIONS_SO_FAR).unlink(missing_ok=True)
+    log.info(
+        "sample: kept %d of %d samples; %d of %d prompts got no trace (acceptance.json, by family)",
+        len(accepted),
+        len(samples),
+        sum(untraced.values()),
+        len(rows),
+    )
     return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))
+
+
+def _family(row: dict[str, Any]) -> str:
+    return json.loads(row["task"])["family"] if row["task"] else row["kind"]
+
+
+def _completions(
+    rows: list[dict[str, Any]],
+    cfg: SampleConfig,
+    params: SamplingParams,
+    teacher_spec: str,
+    stage_dir: Path,
+    precision: str,
+    system_prompt: str | None,
+) -> list[Completion]:
+    """The teacher's ``cfg.k`` completions of every row: those an earlier run of the same request wrote to
+    COMPLETIONS_SO_FAR before its judges ran (one that failed), else generated now and written there first."""
+    from safealign.evals.runner import drop_answers_older_than_the_model
+
+    kept_file = stage_dir / COMPLETIONS_SO_FAR
+    # the batch size is in the key: each batch's sampling seed is the run's seed plus the batch's offset
+    request = {
+        "teacher": teacher_spec,
+        "rows": rows,
+        "params": vars(params),
+        "batch_size": cfg.batch_size,
+        "precision": precision,
+        "system_prompt": system_prompt,
+    }
+    key = hashlib.sha256(
+        json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+    drop_answers_older_than_the_model(kept_file, teacher_spec)  # a teacher trained again at its path since
+    if kept := _kept_completions(kept_file, key, len(rows) * params.num_samples):
+        log.warning(
+            "sample: %d completions taken from %s, which an earlier run of the same teacher, settings and prompts "
+            "wrote before it stopped: judging them without generating again (delete the file to generate them anew)",
+            len(kept),
+            kept_file,
+        )
+        return kept
+    loaded = load_model(teacher_spec, device=generation_device())
+    engine = GenerationEngine(
+        loaded.model,
+        loaded.tokenizer,
+        batch_size=cfg.batch_size,
+        precision=precision,
+        system_prompt=system_prompt,
+    )
+    completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
+    # atomically (temp file + rename): a file a crash cut short is never taken for all the completions
+    write_jsonl(kept_file, [{"key": key}, *(c.to_dict() for c in completions)])
+    return completions
+
+
+def _kept_completions(kept_file: Path, key: str, expected: int) -> list[Completion]:
+    """The completions in ``kept_file`` when it was written for ``key`` and holds all ``expected`` of them, else none."""
+    if not kept_file.is_file():
+        return []
+    try:
+        # split on newlines only: a completion may hold U+2028, which splitlines() would cut it at
+        header, *lines = [line for line in kept_file.read_text(encoding="utf-8").split("\n") if line]
+        if json.loads(header).get("key") != key:
+            return []
+        fields = set(Completion.__dataclass_fields__)
+        completions = [
+            Completion(**{k: v for k, v in json.loads(line).items() if k in fields}) for line in lines
+        ]
+    except (ValueError, TypeError, AttributeError):  # not such a file (a hand edit): generate anew
+        return []
+    return completions if len(completions) == expected else []

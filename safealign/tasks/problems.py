@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from safealign.errors import SafealignError, did_you_mean
-from safealign.tasks.reasoning_format import NUMBER, extract_answer
+from safealign.tasks.reasoning_format import HEDGED_NUMBERS, NUMBER, extract_answer
 
 log = logging.getLogger(__name__)
 
@@ -347,13 +347,14 @@ _NUMBERS_LISTED = re.compile(rf"{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
 
 
 def _hedges(line: str) -> bool:
-    """True when an answer line that is not one number does not assert one: a list of numbers ("84, 85"), or words
-    around a number that make it something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
+    """True when an answer line that is not one number does not assert one: a list of numbers ("84, 85"), two numbers
+    as alternatives or a range ("84 and 85", "84-85", see HEDGED_NUMBERS), or words around a number that make it
+    something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
 
     math_verify reads a number out of any prose (mostly the last), so it only sees pure maths (no letters once
     LaTeX commands go) and prose with none of these words ("Tom has 85 apples", "after buying 5, Tom has 85 apples").
     """
-    if _NUMBERS_LISTED.search(line):
+    if _NUMBERS_LISTED.search(line) or HEDGED_NUMBERS.match(line):
         return True
     if not _LETTER.search(_LATEX_COMMAND.sub("", line)):
         return False

@@ -35,6 +35,14 @@ _WHOLE_DECORATION = re.compile(r"^[\s*`$]+|[\s*`$]+$")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 # A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
 _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
+# A number joined to another as an alternative or a range: "13 or 14", "13 (or maybe 14)", "13 and 14", "13-14",
+# "13 to 14". Such a line asserts neither number, so its first is not the answer (the reference 13 took 1.0 for them).
+HEDGED_NUMBERS = re.compile(
+    rf"\$?\s*{NUMBER}\s*,?\s*(?:\(\s*)?"
+    r"(?:(?:or|and|to|nor|through|versus|vs)\b\.?(?:\s+(?:maybe|perhaps|possibly|probably|even|else))*|[-–—−~])"
+    rf"\s*\$?\s*{NUMBER}",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -123,10 +131,10 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
             candidate = _clean(candidate.rsplit("=", 1)[1])
         if not candidate:
             continue
-        # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat") and lists of
-        # numbers ("0.0, 5.0") stay as written.
+        # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat"), lists of numbers ("0.0,
+        # 5.0") and hedges between numbers ("13 or 14") stay as written.
         leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
-        if leading and not _NUMBER_LIST.match(candidate):
+        if leading and not _NUMBER_LIST.match(candidate) and not HEDGED_NUMBERS.match(candidate):
             return _normalise_number(leading.group(1))
         return candidate[:200]
     return None
