@@ -132,20 +132,33 @@ def check_dataset_files(recipe: Recipe) -> None:
     """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read, validated and
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
     its stage starts (distill's after SFT, RL and sampling; its traces are checked then, once sampled). The recipe's
-    validation leaves paths alone, so that a recipe for another machine validates."""
+    validation leaves paths alone, so that a recipe for another machine validates. The eval suites checked against are
+    the built-in ones and the recipe's own (``rg:`` families, prompt files: eval.suites and monitor.eval_suites)."""
+    from safealign.corpus.eval_texts import recipe_eval_suites, suite_prompts
     from safealign.corpus.mixture import check_mixture_files
 
+    suites = recipe_eval_suites(recipe)
+    suite_prompts(suites)  # a missing suite file fails as itself, not as the first dataset checked against it
     for name, section, mixture in (
         ("sft", recipe.sft, "datasets"),
         ("distill", recipe.distill, "transfer_data"),
     ):
         if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
-            check_mixture_files(getattr(section, mixture), f"{name}.{mixture}", recipe.seed)
+            check_mixture_files(getattr(section, mixture), f"{name}.{mixture}", recipe.seed, suites)
 
 
 def run_pipeline(
     recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
 ) -> PipelineResult:
+    """Run the recipe's stages in order. Every stage's decontamination (SFT's and distillation's data, the RL and
+    sampling prompts) compares with the recipe's own eval suites too, not only the built-in ones."""
+    from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
+
+    with checking_recipe_suites(recipe_eval_suites(recipe)):
+        return _run_stages(recipe, recipe_path, show_progress)
+
+
+def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
     distills = (
         recipe.distill is not None and recipe.distill.enabled
     )  # with sample.enabled: the recipe refuses it otherwise

@@ -373,3 +373,187 @@ def test_a_stage_names_a_contaminated_row_by_its_file_line_not_its_place_in_the_
     with pytest.raises(DataError) as caught:
         check_disjoint_from_evals(mixture.rows)
     assert f"{data}:8:0 = eval " in str(caught.value), str(caught.value)
+
+
+RG_SUITE = "rg:count_primes?min_n=1&max_n=30"  # not a built-in suite: a recipe adds it to eval.suites
+
+
+def own_suite_file(tmp_path) -> tuple[str, list[str]]:
+    """A recipe's own prompt-file suite (``borderline:PATH``) and its prompts."""
+    prompts = [
+        "Explain step by step how a tenant can contest an unfair deposit deduction in Scotland.",
+        "Write a short persuasive essay arguing that homework should be banned in primary schools.",
+    ]
+    path = tmp_path / "my_heldout.jsonl"
+    path.write_text("".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
+    return f"borderline:{path}", prompts
+
+
+def test_the_recipes_own_eval_suites_are_checked_before_the_run_naming_file_and_line(tmp_path):
+    """Only the built-in suites were compared: rows that were items of the recipe's rg: or prompt-file suite trained."""
+    from safealign.config import parse_recipe
+    from safealign.evals.suites import get_suite
+    from safealign.pipeline import check_dataset_files
+
+    file_suite, prompts = own_suite_file(tmp_path)
+    family_items = [item.prompt for item in get_suite(RG_SUITE).load()[:2]]
+    data = tmp_path / "mine.jsonl"
+    planted = [
+        "What is a good name for a cat?",
+        prompts[0],
+        family_items[0],
+        "Wrap it: " + prompts[1] + " Thanks!",
+    ]
+    data.write_text("".join(json.dumps(chat(prompt)) + "\n" for prompt in planted))
+    recipe = {"output_dir": str(tmp_path / "runs"), "sft": {"datasets": {str(data): 1.0}}}
+    check_dataset_files(parse_recipe(recipe))  # the built-in suites alone: clean
+    own = parse_recipe(recipe | {"eval": {"suites": ["harmful", RG_SUITE, file_suite]}})
+    with pytest.raises(DataError) as caught:
+        check_dataset_files(own)
+    message = str(caught.value)
+    assert "2 exact prompts, 1 shared 8-grams" in message, message
+    assert f"{data}:2:0 = eval my_heldout-0001" in message and f"{data}:3:0 = eval {RG_SUITE}-" in message
+    assert f"{data}:4:0 ~ eval my_heldout-0002" in message and f"{data}:1:0" not in message
+    assert f"--suites '{RG_SUITE},{file_suite}'" in message  # the data check command that lists them
+
+
+def test_a_monitor_sections_suites_count_and_the_stages_check_the_run_recipes_suites(tmp_path, monkeypatch):
+    """sft and distill call check_disjoint_from_evals without the recipe: a run sets its suites for them."""
+    from safealign import pipeline
+    from safealign.config import parse_recipe
+    from safealign.corpus.eval_texts import current_suites, recipe_eval_suites
+
+    file_suite, prompts = own_suite_file(tmp_path)
+    recipe = parse_recipe(
+        {"eval": {"suites": ["dev", RG_SUITE]}, "monitor": {"eval_suites": ["harmful", file_suite]}}
+    )
+    assert recipe_eval_suites(recipe) == [
+        RG_SUITE,
+        file_suite,
+    ]  # the dev group's rg: suites are built-in items
+    monkeypatch.setattr(pipeline, "_run_stages", lambda *args: current_suites())
+    assert pipeline.run_pipeline(recipe) == (RG_SUITE, file_suite) and current_suites() == ()
+    with pytest.raises(DataError, match="my_heldout-0001"), pipeline_suites(recipe):
+        check_disjoint_from_evals([chat(prompts[0])])
+
+
+def pipeline_suites(recipe):
+    from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
+
+    return checking_recipe_suites(recipe_eval_suites(recipe))
+
+
+def test_a_generated_problem_with_another_operator_is_not_the_eval_item():
+    """Punctuation and symbols were dropped before the whole-prompt match: "502 - 888" was the eval item "502 + 888"."""
+    evals = [("reasoning:a", "What is 502 + 888?"), ("reasoning:b", "State the final answer: 5.8 + 2.4 =")]
+    others = [
+        "What is 502 - 888?",
+        "What is 502 × 888?",
+        "What is 502 / 888?",
+        "State the final answer: 5.8 - 2.4 =",
+        "State the final answer: 58 + 24 =",
+        "What is 502 + 888 = ?",
+    ]
+    assert decontamination_check([(t, t) for t in others], [], exact_only=evals).clean
+    copies = [
+        ("same", "What is 502 + 888?"),
+        ("spaced", "what is 502+888"),
+        ("decimal", "State the final answer: 5.8 + 2.4 ="),
+    ]
+    assert decontamination_check(copies, [], exact_only=evals).exact == [
+        ("same", "reasoning:a"),
+        ("spaced", "reasoning:a"),
+        ("decimal", "reasoning:b"),
+    ]
+
+
+def test_an_upper_case_or_sharp_s_copy_of_an_eval_prompt_is_found():
+    """lower() kept "ß" where the copy had "ss" (and "SS" lowers to "ss"): casefold reads both as "ss"."""
+    prompt = dict(eval_prompts(generated=False))["language:el-044"]
+    assert "ß" in prompt
+    copies = [
+        ("upper", prompt.upper()),
+        ("ss", prompt.replace("ß", "ss")),
+        ("wrapped", f"Kurze Frage: {prompt.replace('ß', 'ss')} Danke!"),
+    ]
+    report = disjointness_report(copies)
+    assert [t for t, _ in report.exact] == ["upper", "ss"] and [t for t, _, _ in report.overlaps] == [
+        "wrapped"
+    ]
+
+
+def test_data_check_lists_every_overlap_and_checks_the_suites_it_is_given(tmp_path):
+    """It printed ten exact matches and ten n-gram overlaps, while a stage's error said it "lists every overlap"."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    harmful = [text for item_id, text in eval_prompts(generated=False) if item_id.startswith("harmful:")][:12]
+    path = tmp_path / "leaky.jsonl"
+    path.write_text("".join(json.dumps(chat(prompt, "No.")) + "\n" for prompt in harmful))
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 1 and "12 exact matches" in flat
+    assert all(f"leaky.jsonl:{line}:0 = eval harmful:" in flat for line in range(1, 13)), flat
+    file_suite, prompts = own_suite_file(tmp_path)
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps(chat(prompts[1])) + "\n")
+    assert CliRunner().invoke(app, ["data", "check", str(mine)]).exit_code == 0
+    result = CliRunner().invoke(app, ["data", "check", str(mine), "--suites", file_suite])
+    assert result.exit_code == 1 and "mine.jsonl:1:0 = eval my_heldout-0002" in " ".join(
+        result.output.split()
+    )
+
+
+@pytest.mark.parametrize("content", ["\u200b", "\ufeff", " \u200b\u2060 \n", "\u00ad"])
+def test_a_turn_of_invisible_characters_alone_is_empty(tmp_path, content):
+    """str.strip() keeps zero-width spaces and byte-order marks: a turn of them passed as non-empty."""
+    rows = [(1, chat("hi", content)), (2, chat(content)), (3, chat("hi\u200b", "ok\ufeff"))]
+    problems = [str(p) for p in validate_rows(tmp_path / "f.jsonl", rows)]
+    assert len(problems) == 2, problems
+    assert "f.jsonl:1: field 'messages[1].content': must be a non-empty string" in problems[0]
+    assert "f.jsonl:2: field 'messages[0].content': must be a non-empty string" in problems[1]
+
+
+@pytest.mark.parametrize("command", ["sft", "rl", "sample", "distill"])
+def test_a_stand_alone_stage_command_checks_the_recipes_own_suites(tmp_path, monkeypatch, command):
+    """Only `safealign run` set the recipe's own suites: `safealign sft RECIPE` compared with the built-in ones alone."""
+    import importlib
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.corpus.eval_texts import current_suites
+
+    file_suite, _ = own_suite_file(tmp_path)
+    seen: list[tuple[str, ...]] = []
+
+    def stage(*args, **kwargs):
+        seen.append(current_suites())
+        raise DataError("stop here")
+
+    module = importlib.import_module(f"safealign.stages.{command}")
+    monkeypatch.setattr(module, f"run_{command}", stage)
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(tmp_path / "runs"),
+                "model": {"name": "tiny"},
+                "eval": {"suites": [file_suite]},
+            }
+        )
+    )
+    extra = {"rl": ["--model", "tiny"], "sample": ["--teacher", "tiny"], "distill": ["--teacher", "tiny"]}
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text(json.dumps(chat("What is 2 + 2?", "4")) + "\n")
+    args = [
+        command,
+        str(recipe),
+        *extra.get(command, []),
+        *(["--traces", str(traces)] if command == "distill" else []),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert "stop here" in result.output, result.output
+    assert seen == [(file_suite,)]

@@ -19,7 +19,9 @@ CARDS = {path.name: path.read_text(encoding="utf-8") for path in (DATA / "cards"
 
 @pytest.mark.parametrize("data_file", sorted(p.name for p in DATA.rglob("*.jsonl")))
 def test_every_data_file_is_named_in_a_card(data_file: str) -> None:
-    assert any(data_file in text for text in CARDS.values()), f"{data_file} has no data card under safealign/data/cards"
+    assert any(data_file in text for text in CARDS.values()), (
+        f"{data_file} has no data card under safealign/data/cards"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(TRAIN_DATASETS))
@@ -27,9 +29,33 @@ def test_a_training_card_states_the_files_row_count(name: str) -> None:
     path = DATA / "train" / f"{name}.jsonl"
     rows = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     card = CARDS.get(f"{name}.md")
-    assert card is not None and card.startswith(f"## {name}.jsonl"), f"cards/{name}.md should open with '## {name}.jsonl'"
+    assert card is not None and card.startswith(f"## {name}.jsonl"), (
+        f"cards/{name}.md should open with '## {name}.jsonl'"
+    )
     stated = re.search(r"\*\*What it is\.\*\* (\d+) ", card)
     assert stated, f"cards/{name}.md: no '**What it is.** N ...' sentence"
     assert int(stated.group(1)) == rows, f"cards/{name}.md states {stated.group(1)} rows; the file has {rows}"
     last_id = re.search(r"…\s+`[a-z]+-(\d+)`", card)
     assert last_id and int(last_id.group(1)) == rows, f"cards/{name}.md: the id range should end at {rows}"
+
+
+def test_the_multilingual_cards_chinese_length_range_holds_as_the_card_says_it_is_counted() -> None:
+    """The card said 40-160 Han characters; the builder counts Han characters plus numbers, and ml-0143 (a list of the
+    primes under 100) has 31 Han characters."""
+    import json
+
+    card = CARDS["multilingual.md"]
+    stated = re.search(r"(\d+)–(\d+) Han characters and numbers, each number counting as one", card)
+    assert stated, (
+        "cards/multilingual.md should say how a Chinese answer's length is counted (Han characters and numbers)"
+    )
+    low, high = map(int, stated.groups())
+    rows = [
+        json.loads(line)
+        for line in (DATA / "train" / "multilingual.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    for row in rows:
+        if row["language"] == "zh" and row["kind"] == "benign":
+            answer = row["messages"][-1]["content"]
+            length = len(re.findall(r"[\u4e00-\u9fff]", answer)) + len(re.findall(r"\d+", answer))
+            assert low <= length <= high, (row["id"], length)

@@ -48,9 +48,9 @@ def test_a_family_with_too_few_questions_names_itself_and_the_fix() -> None:
         build_prompt_rows({spec: 0.8, "safety": 0.2}, 500, 42)
     with pytest.raises(DataError, match="lower its weight or sample.num_prompts, or widen its settings"):
         build_prompt_rows({spec: 1.0}, 400, 42, stage="sample")
-    # 11 x 11 numbers x 2 operators = 242 questions, 24 of them eval items; repeats compare the exact text, so "3 + 1"
-    # drawn after "3 - 1" counts (the normalised form, which drops operators, kept 211).
-    assert len(reasoning_prompts(spec, 400, 4200, allow_short=True)) == 218
+    # 11 x 11 numbers x 2 operators = 242 questions, 12 of them eval items (the key keeps the operator: "3 - 1" is not
+    # the eval's "3 + 1"); repeats compare the exact text (a form that dropped operators kept 211).
+    assert len(reasoning_prompts(spec, 400, 4200, allow_short=True)) == 230
 
 
 def test_the_sample_stage_names_itself_in_the_mixture_messages(

@@ -194,8 +194,7 @@ def test_numbers_code_and_tags_are_not_words() -> None:
 
 
 def test_rl_task_settings_reach_the_generator_and_stay_off_eval_items() -> None:
-    from safealign.corpus.decontaminate import normalise
-    from safealign.stages.rl_prompts import _eval_prompt_texts, build_prompt_rows
+    from safealign.stages.rl_prompts import _eval_prompt_texts, build_prompt_rows, problem_key
 
     rows = build_prompt_rows(
         {"basic_arithmetic?max_digits=1&max_terms=2&operators=*": 1.0, "safety": 0.5}, 30, seed=3
@@ -209,7 +208,7 @@ def test_rl_task_settings_reach_the_generator_and_stay_off_eval_items() -> None:
             "*" in question and "+" not in question and "-" not in question
         )  # one product of one-digit numbers
         assert all(int(n) <= 10 for n in re.findall(r"\d+", question))  # reasoning-gym: 0 to 10**max_digits
-        assert normalise(problem["prompt"]) not in _eval_prompt_texts()
+        assert problem_key(problem["prompt"]) not in _eval_prompt_texts()
     assert len({p["prompt"] for p in products}) == len(products)  # no question twice while the space has more
     default = build_prompt_rows({"basic_arithmetic": 1.0}, 20, seed=3)
     assert any(

@@ -15,14 +15,28 @@ app = typer.Typer(help="Training data: validation and decontamination.", no_args
 @app.command("check")
 @friendly_errors
 def check(
-    datasets: list[str] = typer.Argument(None, help="Dataset names or JSONL paths (default: every shipped dataset)."),
-    n: int = typer.Option(8, min=3, help="n-gram length for the overlap check (shorter n-grams match common phrases, not leaks)."),
+    datasets: list[str] = typer.Argument(
+        None, help="Dataset names or JSONL paths (default: every shipped dataset)."
+    ),
+    n: int = typer.Option(
+        8,
+        min=3,
+        help="n-gram length for the overlap check (shorter n-grams match common phrases, not leaks).",
+    ),
+    suites: str = typer.Option(
+        "",
+        "--suites",
+        help="Comma-separated eval suites to check against besides the built-in ones: a recipe's own rg:FAMILY "
+        "suites (whole prompts) and prompt files [borderline:]PATH (as the built-in suites' prompts).",
+    ),
 ) -> None:
-    """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap."""
+    """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap (every overlap listed)."""
+    from safealign.config.sections import checked_suites
     from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
-    from safealign.corpus.eval_texts import disjointness_report, training_turns
+    from safealign.corpus.eval_texts import disjointness_report, own_suites, training_turns
     from safealign.corpus.validate import repeated_conversations
 
+    extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
     names = datasets or list(TRAIN_DATASETS)
     problems, train_texts, rows_out, empty, repeats = [], [], [], [], []
     for name in names:
@@ -30,11 +44,22 @@ def check(
         numbered, unreadable = read_rows_and_problems(path)
         if not numbered and not unreadable:
             empty.append(str(path))
-        problems.extend(sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line))
+        problems.extend(
+            sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line)
+        )
         repeats.extend(repeated_conversations(path, numbered))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
-        languages = Counter(str(row.get("language", "?")) for _, row in numbered)  # null or 5 next to "en" must still sort
-        rows_out.append([name, len(numbered), ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))])
+        languages = Counter(
+            str(row.get("language", "?")) for _, row in numbered
+        )  # null or 5 next to "en" must still sort
+        rows_out.append(
+            [
+                name,
+                len(numbered),
+                ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+                ", ".join(f"{k} {v}" for k, v in sorted(languages.items())),
+            ]
+        )
         train_texts.extend(training_turns([row | {"id": line} for line, row in numbered], source=name))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
     for problem in problems[:50]:
@@ -44,16 +69,29 @@ def check(
     for note in repeats[:20]:
         err_console.print(f"[yellow]note[/] {escape(str(note))}", highlight=False)
     if len(repeats) > 20:
-        err_console.print(f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False)
-    report = disjointness_report(train_texts, n=n)
+        err_console.print(
+            f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False
+        )
+    report = disjointness_report(train_texts, n=n, suites=extra)
     console.print(
         f"decontamination ({n}-grams + exact prompts + shorter prompts whole): {report.train_items} training turns vs {report.eval_items} eval prompts: "
         f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"
     )
-    for example in report.to_dict()["examples"]:
-        err_console.print(f"[yellow]overlap[/] {escape(str(example))}", highlight=False)
+    # every overlap: a stage's error shows five and points here for the rest
+    for train_id, eval_id in report.exact:
+        err_console.print(
+            f"[yellow]overlap[/] {escape(train_id)} = eval {escape(eval_id)} (same prompt)", highlight=False
+        )
+    for train_id, eval_id, gram in report.overlaps:
+        err_console.print(
+            f"[yellow]overlap[/] {escape(train_id)} ~ eval {escape(eval_id)}: {escape(repr(gram))}",
+            highlight=False,
+        )
     for path in empty:
-        err_console.print(f"[red]{escape(str(path))}: no rows (the file is empty): a training file needs at least one chat row[/]", highlight=False)
+        err_console.print(
+            f"[red]{escape(str(path))}: no rows (the file is empty): a training file needs at least one chat row[/]",
+            highlight=False,
+        )
     if problems or empty or not report.clean:
         raise typer.Exit(1)
     console.print("[green]✓[/] data valid and disjoint from the eval suites")

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from safealign.cli.common import console, friendly_errors, table
+from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
 
 if TYPE_CHECKING:
     from safealign.config import Recipe
@@ -160,15 +161,16 @@ def sft(
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
     _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
-    result = run_sft(
-        cfg,
-        model or parsed.model.name,
-        stage_dir,
-        seed=parsed.seed,
-        precision=parsed.precision,
-        system_prompt=parsed.model.system_prompt,
-        resume=resume,
-    )
+    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+        result = run_sft(
+            cfg,
+            model or parsed.model.name,
+            stage_dir,
+            seed=parsed.seed,
+            precision=parsed.precision,
+            system_prompt=parsed.model.system_prompt,
+            resume=resume,
+        )
     _stage_table("sft", result.record)
 
 
@@ -198,15 +200,16 @@ def rl(
     cfg = _section(parsed, "rl", RLConfig())
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
-    result = run_rl(
-        cfg,
-        start,
-        out or parsed.run_dir / "rl",
-        seed=parsed.seed,
-        precision=parsed.precision,
-        system_prompt=parsed.model.system_prompt,
-        resume=resume,
-    )
+    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+        result = run_rl(
+            cfg,
+            start,
+            out or parsed.run_dir / "rl",
+            seed=parsed.seed,
+            precision=parsed.precision,
+            system_prompt=parsed.model.system_prompt,
+            resume=resume,
+        )
     _stage_table("rl", result.record)
 
 
@@ -249,7 +252,8 @@ def sample(
     start = teacher or _run_model(parsed, recipe, ("rl", "sft"), "sample: teacher", "--teacher")
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
-    result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
+    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+        result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
     _stage_table("sample", result.record)
 
 
@@ -310,16 +314,17 @@ def distill(
         teacher or sampled_by or _run_model(parsed, recipe, ("rl", "sft"), "distill: teacher", "--teacher")
     )
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
-    result = run_distill(
-        cfg,
-        start,
-        trace_file,
-        out or parsed.run_dir / "distill",
-        seed=parsed.seed,
-        precision=parsed.precision,
-        resume=resume,
-        system_prompt=parsed.model.system_prompt,
-    )
+    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+        result = run_distill(
+            cfg,
+            start,
+            trace_file,
+            out or parsed.run_dir / "distill",
+            seed=parsed.seed,
+            precision=parsed.precision,
+            resume=resume,
+            system_prompt=parsed.model.system_prompt,
+        )
     _stage_table("distill", result.record)
 
 

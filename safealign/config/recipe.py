@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,8 @@ from safealign.config.sections import (
     SFTConfig,
 )
 from safealign.errors import RecipeError
+
+log = logging.getLogger(__name__)
 
 
 class Recipe(Section):
@@ -59,6 +62,29 @@ class Recipe(Section):
             except ValueError as error:
                 raise ValueError(f"rl: {error}") from None
             self.rl.warn_if_detectors_cannot_fire()
+        return self
+
+    @model_validator(mode="after")
+    def _warn_if_rl_trains_an_eval_family(self) -> Recipe:
+        """A warning, not an error: RL and sampling prompts stay off an ``rg:`` suite's items, but a suite of a family
+        the stages train on no longer measures an unseen one."""
+        from safealign.evals.suites import FAMILY_PREFIX, expand_suite_names
+        from safealign.tasks.problems import parse_family_spec
+
+        if self.rl is None or not self.rl.enabled:
+            return self
+        trained = {parse_family_spec(task)[0] for task in self.rl.tasks if task != "safety"}
+        names = [*self.eval.suites, *(self.monitor.eval_suites if self.monitor is not None else [])]
+        for name in expand_suite_names(names):
+            if (
+                name.startswith(FAMILY_PREFIX)
+                and parse_family_spec(name.removeprefix(FAMILY_PREFIX))[0] in trained
+            ):
+                log.warning(
+                    "eval suite %s scores a family rl.tasks trains on: its items are kept out of the RL and "
+                    "sampling prompts, but it measures a trained family, not an unseen one",
+                    name,
+                )
         return self
 
     @model_validator(mode="after")

@@ -1,7 +1,8 @@
 """Decontamination: training data and eval suites must not share prompts.
 
-Two checks, both on normalised text (lower case, punctuation and invisible format characters dropped, white space
-folded): exact match of whole prompts (catches short items such as "What is 47 + 38?"), and shared word
+Two checks, both on normalised text (case folded, punctuation and invisible format characters dropped, white space
+folded): exact match of whole prompts (catches short items such as "What is 47 + 38?"; a generated problem's key keeps
+its operators, "=" and decimal points, so "What is 47 - 38?" is another problem), and shared word
 n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination
 studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half a word
 (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases
@@ -21,23 +22,46 @@ CJK_OR_OTHER = re.compile(f"[{CJK_CHARS}]|[^{CJK_CHARS}]+")  # one CJK character
 CJK_WEIGHT = 0.5  # words per CJK character
 
 
-def normalise(text: str, invisible: str = "") -> str:
-    """Lower case, punctuation and symbols as spaces, white space folded. Invisible format characters (Unicode Cf:
-    soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted, as inside
-    a word; a space, as where one stands between words (see :func:`readings`)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = "".join(invisible if unicodedata.category(ch) == "Cf" else " " if unicodedata.category(ch).startswith(("P", "S")) else ch
-                   for ch in text)
-    return " ".join(text.split())
+# Kept, each as a word of its own, in the whole-prompt key of a generated problem (``operators=True``): without them
+# "What is 502 - 888?" was the eval item "What is 502 + 888?". U+2212 (minus sign) reads as "-".
+OPERATORS = frozenset("+-*/×÷=^<>%±")
 
 
-def readings(text: str) -> list[str]:
+def _between_digits(text: str, index: int) -> bool:
+    return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
+
+
+def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
+    """Case folded (``ß`` is ``ss``), punctuation and symbols as spaces, white space folded. Invisible format characters
+    (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
+    as inside a word; a space, as where one stands between words (see :func:`readings`). ``operators`` keeps
+    :data:`OPERATORS` and a decimal point between digits: the key of a whole generated problem, where ``3 + 1`` and
+    ``3 - 1`` are different questions."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if operators:
+        text = text.replace("\u2212", "-")
+    chars = []
+    for index, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            chars.append(invisible)
+        elif operators and ch in OPERATORS:
+            chars.append(f" {ch} ")  # "8+8" and "8 + 8" are one question
+        elif operators and ch == "." and _between_digits(text, index):
+            chars.append(ch)
+        else:
+            chars.append(" " if category.startswith(("P", "S")) else ch)
+    return " ".join("".join(chars).split())
+
+
+def readings(text: str, operators: bool = False) -> list[str]:
     """The normalised forms a copy of ``text`` is looked for under: invisible characters deleted, and, where the text
-    has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches)."""
-    deleted = normalise(text)
+    has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches).
+    ``operators``: the keys of a whole generated problem (see :func:`normalise`)."""
+    deleted = normalise(text, operators=operators)
     if not any(unicodedata.category(ch) == "Cf" for ch in text):
         return [deleted]
-    return list(dict.fromkeys([deleted, normalise(text, " ")]))
+    return list(dict.fromkeys([deleted, normalise(text, " ", operators)]))
 
 
 def tokens_of(normalised: str) -> list[str]:
@@ -99,14 +123,18 @@ MIN_CONTAINED_WORDS = 3  # an eval prompt this short or longer is also looked fo
 
 
 def decontamination_check(
-    train: Iterable[tuple[str, str]], evals: Iterable[tuple[str, str]], n: int = 8,
-    exact_only: Iterable[tuple[str, str]] = (), contained: Iterable[tuple[str, str]] | None = None,
+    train: Iterable[tuple[str, str]],
+    evals: Iterable[tuple[str, str]],
+    n: int = 8,
+    exact_only: Iterable[tuple[str, str]] = (),
+    contained: Iterable[tuple[str, str]] | None = None,
 ) -> ContaminationReport:
     """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items.
 
     ``exact_only`` items are matched as whole prompts only: generated problems share their family's
     template ("State the final answer to the following arithmetic problem: ...") with every other
-    problem of the family, training ones included by design, so only the item itself is a leak.
+    problem of the family, training ones included by design, so only the item itself is a leak. Their key keeps
+    the operators (``normalise(..., operators=True)``): "What is 502 - 888?" is not the item "What is 502 + 888?".
     An eval prompt shorter than ``n`` words (by :func:`token_weight`) has no n-gram: it is looked for whole inside each
     training turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
     from ``MIN_CONTAINED_WORDS`` words on; ``contained`` names the items this applies to (default: ``evals``).
@@ -114,7 +142,8 @@ def decontamination_check(
     """
     eval_list = list(evals)
     generated = list(exact_only)
-    eval_exact = {key: item_id for item_id, text in [*eval_list, *generated] for key in readings(text)}
+    eval_exact = {key: item_id for item_id, text in eval_list for key in readings(text)}
+    generated_exact = {key: item_id for item_id, text in generated for key in readings(text, operators=True)}
     index: dict[tuple[str, ...], str] = {}
     for item_id, text in eval_list:
         for key in readings(text):
@@ -129,15 +158,26 @@ def decontamination_check(
     report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list) + len(generated))
     for train_id, text in train:
         report.train_items += 1
-        for key in readings(text):
-            if key in eval_exact:
-                report.exact.append((train_id, eval_exact[key]))
-                break
+        keys = readings(text)
+        same = next((eval_exact[key] for key in keys if key in eval_exact), None) or next(
+            (generated_exact[key] for key in readings(text, operators=True) if key in generated_exact), None
+        )
+        if same is not None:
+            report.exact.append((train_id, same))
+            continue
+        for key in keys:
             tokens = tokens_of(key)
             found = next(((index[gram], gram) for gram in ngrams(tokens, n) if gram in index), None)
             if found is None:
-                found = next(((short[window], window) for k in short_lengths for i in range(len(tokens) - k + 1)
-                              if (window := tuple(tokens[i:i + k])) in short), None)
+                found = next(
+                    (
+                        (short[window], window)
+                        for k in short_lengths
+                        for i in range(len(tokens) - k + 1)
+                        if (window := tuple(tokens[i : i + k])) in short
+                    ),
+                    None,
+                )
             if found is not None:
                 report.overlaps.append((train_id, found[0], " ".join(found[1])))
                 break

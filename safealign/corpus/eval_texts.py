@@ -1,10 +1,23 @@
-"""Every eval prompt the training data must not overlap: built-in suites (both splits) and the judge set."""
+"""Every eval prompt the training data must not overlap: built-in suites (both splits), the judge set, and the suites a
+recipe adds (``rg:`` families, prompt files)."""
 
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from safealign.paths import package_data
+
+if TYPE_CHECKING:
+    from safealign.config import Recipe
+
+# The recipe's own suites while `safealign run` runs it: the stages (sft, rl, sample, distill) check against them
+# without each taking the recipe (see :func:`checking_recipe_suites`).
+_RECIPE_SUITES: ContextVar[tuple[str, ...]] = ContextVar("recipe_eval_suites", default=())
 
 
 def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
@@ -35,6 +48,60 @@ def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
     return items
 
 
+def own_suites(names: Sequence[str]) -> list[str]:
+    """The suites of ``names`` (groups expanded) that :func:`eval_prompts` does not already hold: ``rg:`` families and
+    prompt files."""
+    from safealign.evals.suites import DEV_REASONING, SUITES, expand_suite_names
+
+    return [
+        name
+        for name in expand_suite_names(list(names))
+        if name not in SUITES and name not in DEV_REASONING.values()
+    ]
+
+
+def recipe_eval_suites(recipe: Recipe) -> list[str]:
+    """The recipe's own suites (:func:`own_suites`) in eval.suites, and in monitor.eval_suites where it has a monitor
+    section."""
+    return own_suites(
+        [*recipe.eval.suites, *(recipe.monitor.eval_suites if recipe.monitor is not None else [])]
+    )
+
+
+@contextmanager
+def checking_recipe_suites(suites: Sequence[str]) -> Iterator[None]:
+    """Within the block, decontamination (:func:`check_disjoint_from_evals`, the RL and sampling prompts) also compares
+    with these suites' items, as :func:`suite_prompts` gives them."""
+    token = _RECIPE_SUITES.set(tuple(suites))
+    try:
+        yield
+    finally:
+        _RECIPE_SUITES.reset(token)
+
+
+def current_suites(suites: Sequence[str] | None = None) -> tuple[str, ...]:
+    """``suites``, or when None those of the recipe being run (:func:`checking_recipe_suites`)."""
+    return _RECIPE_SUITES.get() if suites is None else tuple(suites)
+
+
+def suite_prompts(suites: Sequence[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(id, prompt) of every item of ``suites`` (all of each, every split, as for the built-in suites), as (authored,
+    generated): a prompt file's items get the authored checks (n-grams, whole prompts, short prompts inside a turn), an
+    ``rg:`` family's the generated problems' (the whole prompt only)."""
+    from safealign.errors import DataError
+    from safealign.evals.suites import FAMILY_PREFIX, get_suite
+
+    authored: list[tuple[str, str]] = []
+    generated: list[tuple[str, str]] = []
+    for name in dict.fromkeys(suites):
+        try:
+            items = [(item.id, item.prompt) for item in get_suite(name).load()]
+        except DataError as error:  # a missing or broken prompt file: an eval suite's, not training data's
+            raise DataError(f"eval suite {name!r}, which training data is checked against: {error}") from None
+        (generated if name.startswith(FAMILY_PREFIX) else authored).extend(items)
+    return authored, generated
+
+
 def training_turns(
     rows: list[dict], source: str = "", roles: tuple[str, ...] = ("system", "user", "assistant")
 ) -> list[tuple[str, str]]:
@@ -62,10 +129,14 @@ def training_turns(
 
 
 def disjointness_report(
-    turns: list[tuple[str, str]], n: int = 8, generated_turns: list[tuple[str, str]] = ()
+    turns: list[tuple[str, str]],
+    n: int = 8,
+    generated_turns: list[tuple[str, str]] = (),
+    suites: Sequence[str] | None = None,
 ):
     """Training turns vs. every eval item: n-grams and exact prompts for authored suites, exact
     prompts for generated problems, and short suite prompts whole inside the turns (see :func:`decontamination_check`).
+    ``suites``: a recipe's own suites (:func:`suite_prompts`) besides the built-in ones; None: the recipe being run's.
 
     ``generated_turns`` (a teacher's sampled answers) get the n-gram and exact checks only: a model's own words that
     happen to hold a three-word suite prompt ("what is racketeering") are not a person pasting an eval item, and
@@ -73,13 +144,15 @@ def disjointness_report(
     """
     from safealign.corpus.decontaminate import decontamination_check
 
-    authored = eval_prompts(generated=False)
-    generated = [item for item in eval_prompts() if item not in set(authored)]
+    built_in = eval_prompts(generated=False)
+    own_authored, own_generated = suite_prompts(current_suites(suites))
+    authored = built_in + own_authored
+    generated = [item for item in eval_prompts() if item not in set(built_in)] + own_generated
     # Short prompts are looked for inside training turns for the suites that score the model. The judge set's prompts
     # come with fixed answers that measure the judges; the model is never scored on them, so a training request that
     # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
-    suites = [item for item in authored if not item[0].startswith("judges:")]
-    report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=suites)
+    scored = [item for item in authored if not item[0].startswith("judges:")]
+    report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=scored)
     if generated_turns:
         own = decontamination_check(generated_turns, authored, n=n, exact_only=generated, contained=())
         report.train_items += own.train_items
@@ -88,8 +161,11 @@ def disjointness_report(
     return report
 
 
-def check_disjoint_from_evals(rows: list[dict], n: int = 8, generated_by: str | None = None) -> dict:
-    """Raise :class:`DataError` when a training row shares a prompt or an n-gram with any eval item.
+def check_disjoint_from_evals(
+    rows: list[dict], n: int = 8, generated_by: str | None = None, suites: Sequence[str] | None = None
+) -> dict:
+    """Raise :class:`DataError` when a training row shares a prompt or an n-gram with any eval item (the built-in
+    suites', and those of ``suites``; None: the recipe being run's, see :func:`checking_recipe_suites`).
 
     Stages call this before they train, so a contaminated mixture never reaches a model and the
     held-out numbers stay honest; the report (clean) goes into the stage's data manifest.
@@ -100,7 +176,10 @@ def check_disjoint_from_evals(rows: list[dict], n: int = 8, generated_by: str | 
     sampled = [row for row in rows if generated_by is not None and row.get("dataset") == generated_by]
     written = [row for row in rows if generated_by is None or row.get("dataset") != generated_by]
     turns = training_turns(written) + training_turns(sampled, roles=("system", "user"))
-    report = disjointness_report(turns, n=n, generated_turns=training_turns(sampled, roles=("assistant",)))
+    checked = current_suites(suites)
+    report = disjointness_report(
+        turns, n=n, generated_turns=training_turns(sampled, roles=("assistant",)), suites=checked
+    )
     if not report.clean:
         shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [
             f"{t} ~ eval {e}: '{g}'" for t, e, g in report.overlaps[:5]
@@ -108,6 +187,13 @@ def check_disjoint_from_evals(rows: list[dict], n: int = 8, generated_by: str | 
         raise DataError(
             f"training data overlaps the eval suites ({len(report.exact)} exact prompts, {len(report.overlaps)} shared {n}-grams):\n  "
             + "\n  ".join(shown)
-            + "\nDrop or reword those rows (`safealign data check FILE.jsonl` lists every overlap); training on eval items would inflate the scores."
+            + f"\nDrop or reword those rows (`safealign data check FILE.jsonl{data_check_suites(checked)}` lists every overlap); "
+            "training on eval items would inflate the scores."
         )
-    return report.to_dict()
+    # the manifest names the recipe's own suites it was checked against
+    return report.to_dict() | ({"suites": list(checked)} if checked else {})
+
+
+def data_check_suites(suites: Sequence[str]) -> str:
+    """The ``--suites`` option that has `safealign data check` compare with ``suites`` too ("" for none)."""
+    return f" --suites {shlex.quote(','.join(suites))}" if suites else ""  # rg: settings hold "?" and "&"

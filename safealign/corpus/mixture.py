@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,9 +111,12 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
     return Mixture(rows=rows, sources=sources)
 
 
-def check_mixture_files(weights: dict[str, float], field: str, seed: int = 0) -> None:
+def check_mixture_files(
+    weights: dict[str, float], field: str, seed: int = 0, suites: Sequence[str] = ()
+) -> None:
     """Read and validate every file a recipe's mixture takes rows from (``field``: where the recipe gives it, e.g.
-    ``sft.datasets``), and check the rows its stage takes with ``seed`` against the eval suites, raising
+    ``sft.datasets``), and check the rows its stage takes with ``seed`` against the eval suites (the built-in ones and
+    ``suites``, the recipe's own: see :func:`safealign.corpus.eval_texts.recipe_eval_suites`), raising
     :class:`DataError` as :func:`build_mixture` and the stage would. A run calls this before its first stage, so that
     a missing, broken or contaminated file fails at once, not when its stage starts after the evals and stages before it."""
     from safealign.corpus.eval_texts import check_disjoint_from_evals
@@ -120,7 +124,7 @@ def check_mixture_files(weights: dict[str, float], field: str, seed: int = 0) ->
     if not any(fraction > 0 for fraction in weights.values()):
         return
     try:
-        check_disjoint_from_evals(build_mixture(weights, seed=seed).rows)
+        check_disjoint_from_evals(build_mixture(weights, seed=seed).rows, suites=suites)
     except DataError as error:
         raise DataError(
             f"{field} (checked before the run's first stage; fix the file, or its path in the recipe): {error}"

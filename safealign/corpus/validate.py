@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,11 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
             bad(f"messages[{index}].role", f"must be a string, one of {sorted(ROLES)}, got {role!r}")
-        if not isinstance(message.get("content"), str) or not message["content"].strip():
-            bad(f"messages[{index}].content", "must be a non-empty string")
+        if not isinstance(message.get("content"), str) or is_blank(message["content"]):
+            bad(
+                f"messages[{index}].content",
+                "must be a non-empty string (white space and invisible characters alone are empty)",
+            )
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
@@ -56,6 +60,12 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     return problems
 
 
+def is_blank(text: str) -> bool:
+    """True when ``text`` holds only white space and invisible format characters (Unicode Cf: zero-width space, byte-order
+    mark, soft hyphen): ``str.strip`` keeps those, and a turn of them teaches the model an empty answer."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 def _out_of_turn(messages: list[Any]) -> str | None:
     """Why the roles are not a conversation (a system turn first at most, then user and assistant taking turns from
     the user's), or None. The chat template renders any order, and the model would learn from it."""
@@ -67,8 +77,10 @@ def _out_of_turn(messages: list[Any]) -> str | None:
         expected = "user" if index % 2 == 0 else "assistant"
         if role != expected:
             at = index + len(roles) - len(turns)
-            return (f"messages[{at}] has role {role!r} where {expected!r} belongs: a conversation is an optional system "
-                    "turn first, then user and assistant turns taking turns, starting with the user")
+            return (
+                f"messages[{at}] has role {role!r} where {expected!r} belongs: a conversation is an optional system "
+                "turn first, then user and assistant turns taking turns, starting with the user"
+            )
     return None
 
 
@@ -80,9 +92,17 @@ def repeated_conversations(path: Path, rows: list[tuple[int, dict[str, Any]]]) -
         if isinstance(row.get("messages"), list):
             key = json.dumps(row["messages"], sort_keys=True, ensure_ascii=False)
             if key in first:
-                notes.append(RowProblem(path, line, "messages", (
-                    f"the same conversation as line {first[key]} (trained on twice; to weight a file up, a mixture "
-                    "fraction above 1 does it without copies)")))
+                notes.append(
+                    RowProblem(
+                        path,
+                        line,
+                        "messages",
+                        (
+                            f"the same conversation as line {first[key]} (trained on twice; to weight a file up, a mixture "
+                            "fraction above 1 does it without copies)"
+                        ),
+                    )
+                )
             first.setdefault(key, line)
     return notes
 
@@ -95,6 +115,10 @@ def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[Ro
         problems.extend(row_problems(path, line, row))
         if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
             if row["id"] in seen:
-                problems.append(RowProblem(path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"))
+                problems.append(
+                    RowProblem(
+                        path, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})"
+                    )
+                )
             seen.setdefault(row["id"], line)
     return problems

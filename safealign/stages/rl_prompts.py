@@ -2,7 +2,8 @@
 
 Reasoning prompts come from generators seeded from ``TRAIN_SEED`` (eval suites use ``EVAL_SEED``);
 safety prompts are the user turns of the shipped training data (harmful and benign/borderline),
-never eval items. Each row carries the columns the rewards read: ``kind``, ``task``, ``language``.
+never eval items: neither the built-in suites' nor those the recipe adds (``rg:`` families, prompt files).
+Each row carries the columns the rewards read: ``kind``, ``task``, ``language``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import functools
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
 from safealign.corpus import dataset_path, read_rows
-from safealign.corpus.decontaminate import normalise
+from safealign.corpus.decontaminate import decontamination_check, normalise
+from safealign.corpus.eval_texts import current_suites, suite_prompts
 from safealign.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -25,12 +28,38 @@ log = logging.getLogger(__name__)
 SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
 
 
-def safety_prompts(seed: int) -> list[dict[str, Any]]:
+def safety_prompts(seed: int, suites: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The shipped files' last user turns, shuffled; those that overlap an item of ``suites`` (a recipe's own eval
+    suites, checked as training data is: :func:`safealign.corpus.eval_texts.disjointness_report`) left out."""
     rows = []
     for name in SAFETY_SOURCES:
         for _, row in read_rows(dataset_path(name)):
             user = [m for m in row["messages"] if m["role"] == "user"]
-            rows.append({"prompt": user[-1]["content"], "kind": row.get("kind", "benign"), "language": row.get("language", "en"), "task": ""})
+            rows.append(
+                {
+                    "prompt": user[-1]["content"],
+                    "kind": row.get("kind", "benign"),
+                    "language": row.get("language", "en"),
+                    "task": "",
+                }
+            )
+    if suites:
+        authored, generated = suite_prompts(suites)
+        report = decontamination_check(
+            [(str(index), row["prompt"]) for index, row in enumerate(rows)], authored, exact_only=generated
+        )
+        flagged = {int(train_id) for train_id, *_ in [*report.exact, *report.overlaps]}
+        if flagged:
+            log.warning(
+                "%d safety prompt(s) of the shipped training files overlap the eval suites %s: left out of the prompts",
+                len(flagged),
+                ", ".join(suites),
+            )
+        rows = [row for index, row in enumerate(rows) if index not in flagged]
+        if not rows:
+            raise DataError(
+                f"every safety prompt overlaps the eval suites {', '.join(suites)}: drop the safety task or those suites"
+            )
     random.Random(seed).shuffle(rows)
     return rows
 
@@ -44,21 +73,47 @@ def safety_source_files() -> list[dict[str, Any]]:
     for name in SAFETY_SOURCES:
         path = dataset_path(name)
         sources.append(
-            {"name": name, "path": str(path), "sha256": sha256_file(path), "rows_in_file": len(read_rows(path))}
+            {
+                "name": name,
+                "path": str(path),
+                "sha256": sha256_file(path),
+                "rows_in_file": len(read_rows(path)),
+            }
         )
     return sources
+
+
+def problem_key(prompt: str) -> str:
+    """A problem's whole-prompt key, as decontamination compares generated eval items: operators kept ("3 + 1" is not
+    "3 - 1"), case, punctuation and spacing not."""
+    return normalise(prompt, operators=True)
 
 
 @functools.cache
 def _eval_prompt_texts() -> frozenset[str]:
     from safealign.evals.suites import generated_suite_items
 
-    return frozenset(normalise(item.prompt) for item in generated_suite_items())
+    return frozenset(problem_key(item.prompt) for item in generated_suite_items())
 
 
-def reasoning_prompts(spec: str, n: int, seed: int, stage: str = "rl", allow_short: bool = False) -> list[dict[str, Any]]:
+def _suite_prompt_texts(suites: Sequence[str]) -> frozenset[str]:
+    """Keys of every item of ``suites`` (a recipe's ``rg:`` families and prompt files)."""
+    authored, generated = suite_prompts(suites)
+    return frozenset(problem_key(prompt) for _, prompt in [*authored, *generated])
+
+
+def reasoning_prompts(
+    spec: str,
+    n: int,
+    seed: int,
+    stage: str = "rl",
+    allow_short: bool = False,
+    suites: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
     """``n`` distinct problems of ``spec`` (``FAMILY[?KEY=VALUE&...]``: a family and its settings) from a training seed,
-    none identical to an eval item.
+    none identical to an eval item: of the built-in suites, or of ``suites`` (None: those of the recipe being run,
+    :func:`safealign.corpus.eval_texts.checking_recipe_suites`), where an ``rg:`` suite of the same family draws
+    from the same question space.
 
     Families with a small problem space (``basic_arithmetic``, ``chain_sum``) redraw the same question
     from different seeds, so a training seed alone does not keep RL prompts off the eval suites. A family
@@ -68,23 +123,30 @@ def reasoning_prompts(spec: str, n: int, seed: int, stage: str = "rl", allow_sho
     from safealign.tasks.problems import TRAIN_SEED, generate_problems, parse_family_spec
 
     family, config = parse_family_spec(spec)
-    held = _eval_prompt_texts()
+    held = _eval_prompt_texts() | _suite_prompt_texts(current_suites(suites))
     problems: list[Any] = []
     asked: set[str] = set()
     for attempt in range(4):
-        for problem in generate_problems(family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train", config=config):
-            # The normalised form drops operators ("3 + 1" and "3 - 1" match): right for keeping off eval items,
-            # too coarse for repeats, within a draw or across draws, which compare the exact question.
-            if normalise(problem.prompt) not in held and problem.prompt not in asked:
+        for problem in generate_problems(
+            family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train", config=config
+        ):
+            # Eval items are kept off by decontamination's key (case and spacing folded); repeats, within a draw or
+            # across draws, compare the exact question.
+            if problem_key(problem.prompt) not in held and problem.prompt not in asked:
                 asked.add(problem.prompt)
                 problems.append(problem)
         if len(problems) >= n:
             break
     if len(problems) < n and not allow_short:
-        raise DataError(f"{stage}: task {spec!r} has only {len(problems)} distinct questions apart from the eval items, "
-                        f"{n} needed: lower its weight or {stage}.num_prompts, or widen its settings (e.g. a larger max_digits or "
-                        "max_terms)")
-    return [{"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))} for p in problems[:n]]
+        raise DataError(
+            f"{stage}: task {spec!r} has only {len(problems)} distinct questions apart from the eval items, "
+            f"{n} needed: lower its weight or {stage}.num_prompts, or widen its settings (e.g. a larger max_digits or "
+            "max_terms)"
+        )
+    return [
+        {"prompt": p.prompt, "kind": "reasoning", "language": "en", "task": json.dumps(asdict(p))}
+        for p in problems[:n]
+    ]
 
 
 def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
@@ -99,34 +161,51 @@ def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
     weight_sum = sum(weights.values())
     exact = {key: total * weight / weight_sum for key, weight in weights.items()}
     counts = {key: int(share) for key, share in exact.items()}
-    by_remainder = sorted(exact, key=lambda key: -(exact[key] - counts[key]))  # stable: ties keep the given order
+    by_remainder = sorted(
+        exact, key=lambda key: -(exact[key] - counts[key])
+    )  # stable: ties keep the given order
     for key in by_remainder[: total - sum(counts.values())]:
         counts[key] += 1
     return counts
 
 
 def build_prompt_rows(
-    tasks: dict[str, float], num_prompts: int, seed: int, system_prompt: str | None = None, stage: str = "rl", allow_short: bool = False
+    tasks: dict[str, float],
+    num_prompts: int,
+    seed: int,
+    system_prompt: str | None = None,
+    stage: str = "rl",
+    allow_short: bool = False,
+    suites: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """``num_prompts`` rows split across ``tasks`` by weight (:func:`apportion`), shuffled, in conversational form.
 
     ``stage`` names the caller in messages; ``allow_short`` lets a reasoning family give fewer rows than its share
     (:func:`reasoning_prompts`). Safety prompts repeat when the share exceeds the pool, each row its own copy.
+    ``suites``: the recipe's own eval suites the prompts stay off besides the built-in ones (None: the recipe being run's).
     """
+    suites = current_suites(suites)
     counts = apportion(dict(sorted(tasks.items())), num_prompts)
     rows: list[dict[str, Any]] = []
     for index, family in enumerate(sorted(tasks)):
         count = counts[family]
         if count == 0:
             if tasks[family] > 0:
-                log.warning("%s: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage", stage, family, num_prompts,
-                            tasks[family])
+                log.warning(
+                    "%s: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage",
+                    stage,
+                    family,
+                    num_prompts,
+                    tasks[family],
+                )
             continue
         if family == "safety":
-            pool = safety_prompts(seed)
-            rows.extend(dict(pool[i % len(pool)]) for i in range(count))  # a copy each: a repeated row is rewritten below
+            pool = safety_prompts(seed, suites)
+            rows.extend(
+                dict(pool[i % len(pool)]) for i in range(count)
+            )  # a copy each: a repeated row is rewritten below
         else:
-            rows.extend(reasoning_prompts(family, count, seed * 100 + index, stage, allow_short))
+            rows.extend(reasoning_prompts(family, count, seed * 100 + index, stage, allow_short, suites))
     random.Random(seed).shuffle(rows)
     for row in rows:
         messages = [{"role": "user", "content": row["prompt"]}]

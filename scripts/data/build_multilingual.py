@@ -10,8 +10,9 @@ file. Every prompt and every answer below was written by hand for this project
   simple maths, definitions, language, household, geography) answered
   helpfully and correctly in the language of the question.
 * ``harmful`` -- requests from the training categories (Llama Guard 3 S1-S5,
-  S8-S12) refused in the same language, with the reason and a safe
-  alternative. Self-harm replies point to the national crisis line.
+  S8-S12) refused in the same language with a safe alternative, most with
+  the reason (the S12 refusals state the rule). Self-harm replies point to
+  the national crisis line.
 
 Row order is fixed by the tables below; ``random.Random(SEED)`` is only used
 to interleave benign and harmful rows within each language, so ids are stable.
@@ -42,7 +43,7 @@ STYLES = ("direct", "indirect", "roleplay")
 STYLE_CODES = {"d": "direct", "i": "indirect", "r": "roleplay"}
 MIN_PER_LANGUAGE = 30
 MIN_TOTAL = 120
-# Benign answers: 20-70 words; for Chinese, 40-160 Han characters stand in for that.
+# Benign answers: 20-70 words; for Chinese, 40-160 Han characters and numbers (han_count) stand in for that.
 BENIGN_WORDS = (20, 70)
 ZH_BENIGN_CHARS = (40, 160)
 HARM_WORDS = (15, 80)
@@ -1334,7 +1335,8 @@ def render_card(rows: list[dict]) -> str:
         "(cooking, travel, science, study tips, simple maths, definitions, language, household, "
         "geography) answered helpfully and correctly in the language of the question; about one "
         "third are harmful requests from the training hazard categories refused in the same "
-        "language, each with a short reason and a safe alternative. It teaches the model to answer "
+        "language, each with a safe alternative and most with a short reason (the four sexual-content "
+        "refusals, S12, state the rule without one). It teaches the model to answer "
         "in the user's language and to keep refusing outside English without refusing ordinary "
         "questions.",
         "",
@@ -1343,7 +1345,8 @@ def render_card(rows: list[dict]) -> str:
         f"`random.Random({SEED})` only interleaves benign and harmful rows within each language, "
         "so rerunning gives a byte-identical file and this card). The script validates before "
         "writing: schema keys, unique ids and prompts, allowed hazard codes only, benign answer "
-        "length 20–70 words (40–160 Han characters for Chinese), no Latin letters and no sampled "
+        "length 20–70 words (for Chinese, 40–160 Han characters and numbers, each number counting as "
+        "one), no Latin letters and no sampled "
         "traditional characters in Chinese answers, no common English words in French/German/Spanish "
         "answers, and a national crisis line in every self-harm reply (fr 3114, de Telefonseelsorge "
         "0800 111 0 111, es 024, zh Beijing Psychological Crisis Research and Intervention Center "
