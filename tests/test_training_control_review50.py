@@ -63,8 +63,15 @@ def length(completions, **_) -> list[float]:
 
 def gated_rl(cfg, stage: Path, refusals: list[float], callbacks=(), length_reward: bool = True) -> None:
     """The tiny model's RL stage with a scripted gate (refusal rates in turn) and, by default, the length reward."""
-    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=scripted_gate(refusals), callbacks=list(callbacks),
-           extra_rewards={"length": length} if length_reward else None)
+    run_rl(
+        cfg,
+        "tiny:1",
+        stage,
+        precision="fp32",
+        gate_evaluate=scripted_gate(refusals),
+        callbacks=list(callbacks),
+        extra_rewards={"length": length} if length_reward else None,
+    )
 
 
 def trainable(model) -> dict[str, torch.Tensor]:
@@ -311,6 +318,26 @@ def test_the_nan_guard_saves_no_checkpoint_of_nan_weights_between_logging_steps(
     assert sorted(p.name for p in (tmp_path / "sft").glob("checkpoint-*")) == ["checkpoint-2"]
     weights = load_file(str(tmp_path / "sft" / "checkpoint-2" / "model.safetensors"))
     assert all(torch.isfinite(w).all() for w in weights.values())
+
+
+def test_the_nan_guard_advice_is_one_a_rerun_accepts(tmp_path):
+    """The error said to lower the learning rate (or switch precision, or fix the data), then rerun with --resume;
+    a resume with any of those changed is refused. It now says to start the stage over with --no-resume."""
+    from safealign.training.callbacks import NanLossError
+
+    data = write_rows(tmp_path / "rows.jsonl")
+    stage = tmp_path / "sft"
+    with pytest.raises(NanLossError) as caught:
+        run_sft(sft_config(data, max_steps=6), "tiny:1", stage, precision="fp32", callbacks=[PoisonBefore(3)])
+    advice = str(caught.value)
+    assert f"The last good checkpoint is {stage / 'checkpoint-2'}." in advice
+    assert "Lower the learning rate" in advice and "--no-resume" in advice and "with --resume" not in advice
+    assert f"delete {stage}/checkpoint-*" in advice
+    lower = sft_config(data, max_steps=6, learning_rate=1e-4)
+    with pytest.raises(SafealignError, match="would mix the two"):  # why the advice is not to resume
+        run_sft(lower, "tiny:1", stage, precision="fp32")
+    run_sft(lower, "tiny:1", stage, precision="fp32", resume=False)  # as advised: the stage starts over
+    assert read_json(stage / "stage.json")["metrics"]["steps"] == 6
 
 
 def test_a_critical_alert_stop_survives_a_kill_during_the_final_save(tmp_path):

@@ -55,7 +55,7 @@ from safealign.training.gates import GateCallback, earlier_events, stopped_at
 from safealign.training.hacking_callback import HackingCallback, stopped_by_alert
 from safealign.training.packed_attention import restore_attention, use_packed_attention
 from safealign.training.rollouts import RolloutCallback, RolloutLog
-from safealign.training.unpadded_scoring import score_grpo_unpadded
+from safealign.training.unpadded_scoring import packed_calls, score_grpo_unpadded
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def run_rl(
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "compact_lm_head": compact,
-        "unpadded_scoring": unpadded,
+        "unpadded_scoring": unpadded and packed_calls(trainer.model) > 0,  # batches this session scored packed
         "rollout_generation": rollout_calls,
     }
     if screening:

@@ -54,7 +54,11 @@ class NanGuardCallback(TrainerCallback):
         self.weights_checked_at: int | None = None
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
-        if self.bad_step is None and model is not None and (control.should_save or control.should_training_stop):
+        if (
+            self.bad_step is None
+            and model is not None
+            and (control.should_save or control.should_training_stop)
+        ):
             self._check_weights(state, control, model)
         return control
 
@@ -72,11 +76,15 @@ class NanGuardCallback(TrainerCallback):
         self.weights_checked_at = state.global_step
         with torch.no_grad():
             trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-            finite = torch.stack([torch.isfinite(p).all() for _, p in trained]).tolist() if trained else []  # one sync
+            # one sync
+            finite = torch.stack([torch.isfinite(p).all() for _, p in trained]).tolist() if trained else []
         # rank 0's answer on every rank: all skip the save alike (a save that some ranks skip waits forever)
         bad = main_process_value([name for (name, _), ok in zip(trained, finite, strict=True) if not ok])
         if bad:
-            self.bad_step, self.bad_value = state.global_step, f"non-finite weights ({len(bad)} tensors, e.g. {bad[0]})"
+            self.bad_step, self.bad_value = (
+                state.global_step,
+                f"non-finite weights ({len(bad)} tensors, e.g. {bad[0]})",
+            )
             control.should_training_stop = True
             control.should_save = False
 
@@ -95,21 +103,39 @@ class NanGuardCallback(TrainerCallback):
             from safealign.runs import last_checkpoint
 
             kept = last_checkpoint(output_dir)
+            # A resumed stage must keep the settings it started with (safealign.runs.write_stage_config), so the
+            # changes that cure a NaN start the stage over; resuming unchanged would repeat the same steps.
             raise NanLossError(
                 f"training stopped at step {self.bad_step}: {self.bad_value}. The last good checkpoint is "
                 f"{kept or 'none (no checkpoint was saved yet)'}. Lower the learning rate, use precision: fp32, "
-                "or check the data for empty or extremely long rows, then rerun with --resume."
+                "or check the data for empty or extremely long rows, then start the stage over: rerun its command "
+                f"(`safealign sft`, `rl` or `distill`) with --no-resume, or delete {output_dir}/checkpoint-*. "
+                "A resume must keep the settings the stage started with, and resuming unchanged runs the same steps again."
             )
 
 
 # What a training log line shows, in this order; metrics.jsonl keeps every key. TRL's GRPO logs ~40 keys a step
 # (per-reward std, clip ratios, min/max lengths), which the stock progress callback prints as one raw dict.
-SHOWN_KEYS = (("loss", "loss"), ("kd_loss", "kd loss"), ("hidden_loss", "hidden loss"), ("grad_norm", "grad norm"), ("learning_rate", "lr"),
-              ("reward", "reward"), ("completions/mean_length", "length"), ("completions/clipped_ratio", "truncated"),
-              ("entropy", "entropy"), ("mean_token_accuracy", "token accuracy"), ("train_tokens_per_second", "tokens/s"),
-              ("step_time", "s/step"), ("train_loss", "mean loss"), ("train_runtime", "elapsed s"),
-              ("gate/refusal", "gate refusal"), ("gate/over_refusal", "gate over-refusal"), ("gate/accuracy", "gate accuracy"),
-              ("gate/passed", "gate passed"))
+SHOWN_KEYS = (
+    ("loss", "loss"),
+    ("kd_loss", "kd loss"),
+    ("hidden_loss", "hidden loss"),
+    ("grad_norm", "grad norm"),
+    ("learning_rate", "lr"),
+    ("reward", "reward"),
+    ("completions/mean_length", "length"),
+    ("completions/clipped_ratio", "truncated"),
+    ("entropy", "entropy"),
+    ("mean_token_accuracy", "token accuracy"),
+    ("train_tokens_per_second", "tokens/s"),
+    ("step_time", "s/step"),
+    ("train_loss", "mean loss"),
+    ("train_runtime", "elapsed s"),
+    ("gate/refusal", "gate refusal"),
+    ("gate/over_refusal", "gate over-refusal"),
+    ("gate/accuracy", "gate accuracy"),
+    ("gate/passed", "gate passed"),
+)
 REWARD_MEAN = re.compile(r"rewards/(.+)/mean")
 
 
@@ -120,6 +146,7 @@ def concise_log_line(logs: dict[str, Any], step: int, max_steps: int) -> str:
     ...                   "rewards/accuracy/std": 0.33, "step_time": 40.79, "epoch": 0.025}, 1, 24)
     'step 1/24: loss 0.0765 · reward 0.3763 (accuracy 0.125, safety –) · s/step 40.79'
     """
+
     def shown(value: Any) -> str:
         return "–" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 

@@ -21,6 +21,10 @@ attention, hence the same logits and gradients, as with its own copy of the pref
 Anything that is not a single packed row (a padded batch, generation with a KV cache) goes to the
 plain ``sdpa`` function with the mask transformers built for it, so the model stays correct
 wherever it is used while the implementation is set.
+
+Sequences attend to all their earlier tokens here, so a model with sliding-window (or chunked)
+attention layers (Mistral, Gemma 2/3, Phi-3 with a window, Qwen2 with ``use_sliding_window``) keeps
+plain ``sdpa``: its mask applies the window to packed rows too, which per-sequence causal SDPA would drop.
 """
 
 from __future__ import annotations
@@ -49,7 +53,12 @@ def packed_spans(position_ids: Any) -> list[tuple[int, int, int, int]] | None:
     >>> packed_spans(torch.tensor([[0, 1, 2]])) is None
     True
     """
-    if position_ids is None or position_ids.dim() != 2 or position_ids.shape[0] != 1 or position_ids.shape[1] < 2:
+    if (
+        position_ids is None
+        or position_ids.dim() != 2
+        or position_ids.shape[0] != 1
+        or position_ids.shape[1] < 2
+    ):
         return None
     positions = position_ids[0]
     if int(positions[0]) != 0:
@@ -85,19 +94,31 @@ def packed_sdpa_attention(
     spans = packed_spans(kwargs.get("position_ids"))
     packed = spans is not None and query.shape[0] == 1 and query.shape[2] == key.shape[2]  # no KV cache
     if not packed:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+        )
     outputs = []
     for begin, end, shared, source in spans:
         q, k, v = query[:, :, begin:end], key[:, :, begin:end], value[:, :, begin:end]
         if not shared:
-            outputs.append(sdpa_attention_forward(module, q, k, v, None, dropout=dropout, scaling=scaling, is_causal=True)[0])
+            outputs.append(
+                sdpa_attention_forward(
+                    module, q, k, v, None, dropout=dropout, scaling=scaling, is_causal=True
+                )[0]
+            )
             continue
         # The shared prefix's keys and values, then causal over the sequence's own tokens
         # (SDPA's is_causal aligns the diagonal top-left, so the mask is explicit).
         prefix = slice(source, source + shared)
         k, v = torch.cat([key[:, :, prefix], k], dim=2), torch.cat([value[:, :, prefix], v], dim=2)
-        mask = torch.ones(end - begin, shared + end - begin, dtype=torch.bool, device=query.device).tril(diagonal=shared)
-        outputs.append(sdpa_attention_forward(module, q, k, v, mask[None, None], dropout=dropout, scaling=scaling, is_causal=False)[0])
+        mask = torch.ones(end - begin, shared + end - begin, dtype=torch.bool, device=query.device).tril(
+            diagonal=shared
+        )
+        outputs.append(
+            sdpa_attention_forward(
+                module, q, k, v, mask[None, None], dropout=dropout, scaling=scaling, is_causal=False
+            )[0]
+        )
     return torch.cat(outputs, dim=1), None  # sdpa_attention_forward returns (batch, seq, heads, dim)
 
 
@@ -117,16 +138,45 @@ def use_packed_attention(model: Any) -> str | None:
     """Switch a model that runs on ``sdpa`` to :data:`PACKED_SDPA`; returns the implementation to restore.
 
     Returns None (and changes nothing) for other implementations: flash attention already handles
-    packed rows, and eager or flex attention were chosen on purpose.
+    packed rows, and eager or flex attention were chosen on purpose; and for models with attention
+    windows (:func:`attention_window`), which plain ``sdpa``'s mask keeps on packed rows too.
     """
     config = getattr(model, "config", None)
     current = getattr(config, "_attn_implementation", None)
     if current != "sdpa":
         return None
+    if window := attention_window(config):
+        log.info(
+            "padding-free batches: attention stays on sdpa's mask (the model has %s, which the per-sequence "
+            "attention would not apply)",
+            window,
+        )
+        return None
     register_packed_attention()
     model.set_attn_implementation(PACKED_SDPA)
     log.info("padding-free batches: attention runs per packed sequence (%s)", PACKED_SDPA)
     return current
+
+
+# Layer types whose tokens see only part of the earlier ones (transformers' ``layer_types`` values).
+WINDOWED_LAYERS = ("sliding_attention", "chunked_attention")
+
+
+def attention_window(config: Any) -> str | None:
+    """What limits a model's attention to a window of earlier tokens, in words; None for plain causal attention.
+
+    ``layer_types`` says which layers slide where a config has it (Gemma 2/3, Qwen2, Cohere 2…); older
+    configs (Mistral, Phi-3) slide every layer when ``sliding_window`` is set, unless ``use_sliding_window`` is False.
+    """
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    layer_types = getattr(text, "layer_types", None)
+    if layer_types is not None:
+        windowed = sorted({kind for kind in layer_types if kind in WINDOWED_LAYERS})
+        return f"{'/'.join(windowed)} layers" if windowed else None
+    window = getattr(text, "sliding_window", None)
+    if window and getattr(text, "use_sliding_window", True) is not False:
+        return f"a sliding window of {window} tokens"
+    return None
 
 
 def restore_attention(model: Any, implementation: str | None) -> None:

@@ -14,7 +14,10 @@ sequence (:mod:`safealign.training.packed_attention`) each sequence attends only
 depends on relative positions only, so restarting the positions at 0 instead of counting the left
 padding gives the same attention (equal to float rounding; ``tests/test_unpadded_scoring.py``).
 Any other call (generation, an unpadded batch, one row, extra inputs such as images) goes to the
-wrapped forward unchanged.
+wrapped forward unchanged. Keyword arguments passed as None are not inputs: a LoRA policy's
+``PeftModel`` forwards ``inputs_embeds``, ``output_attentions``, ``output_hidden_states`` and
+``return_dict`` as None on every call, and those calls are packed too. :func:`packed_calls` counts
+the calls that ran packed.
 
 The rollouts of one prompt share the whole prompt (8 copies a prompt in the quickstart, ~45% of
 the packed row): on the packed attention each prompt's tokens are kept once, in its first rollout,
@@ -60,21 +63,41 @@ def score_unpadded(model: Any) -> bool:
         return bool(fused is not None)
 
     @functools.wraps(fused)
-    def forward(*args: Any, fused_lm_head: bool = False, input_ids: Any = None, attention_mask: Any = None,
-                labels: Any = None, **kwargs: Any) -> Any:
-        if not fused_lm_head or not _packable(args, input_ids, attention_mask, labels, kwargs):
+    def forward(
+        *args: Any,
+        fused_lm_head: bool = False,
+        input_ids: Any = None,
+        attention_mask: Any = None,
+        labels: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        # PeftModel passes the inputs it does not use as None
+        given = {key: value for key, value in kwargs.items() if value is not None}
+        if not fused_lm_head or not _packable(args, input_ids, attention_mask, labels, given):
             named = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
-            kwargs.update({key: value for key, value in named.items() if value is not None})  # positional calls stay positional
+            # positional calls stay positional
+            kwargs.update({key: value for key, value in named.items() if value is not None})
             return fused(*args, fused_lm_head=fused_lm_head, **kwargs)
-        share = getattr(model.config, "_attn_implementation", None) == PACKED_SDPA  # continuations need that attention
-        return _packed_call(fused, input_ids, attention_mask, labels, kwargs, share)
+        # continuations need that attention
+        share = getattr(model.config, "_attn_implementation", None) == PACKED_SDPA
+        forward._safealign_packed_calls += 1  # type: ignore[attr-defined]
+        return _packed_call(fused, input_ids, attention_mask, labels, given, share)
 
     forward._safealign_unpadded = True  # type: ignore[attr-defined]
+    forward._safealign_packed_calls = 0  # type: ignore[attr-defined]
     model.forward = forward
     return True
 
 
-def _packed_call(fused: Any, input_ids: Any, attention_mask: Any, labels: Any, kwargs: dict[str, Any], share: bool) -> Any:
+def packed_calls(model: Any) -> int:
+    """How many calls :func:`score_unpadded`'s forward on ``model`` (or its LoRA base) has run packed; 0 if unwrapped."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return int(getattr(base.__dict__.get("forward"), "_safealign_packed_calls", 0))
+
+
+def _packed_call(
+    fused: Any, input_ids: Any, attention_mask: Any, labels: Any, kwargs: dict[str, Any], share: bool
+) -> Any:
     import torch
 
     mask = attention_mask.bool()
@@ -106,7 +129,8 @@ def _share_prompts(ids: Any, positions: Any, targets: Any, mask: Any) -> tuple[A
 
     starts = [0, *mask.sum(dim=1).cumsum(0).tolist()]
     spans = list(zip(starts[:-1], starts[1:], strict=True))
-    unscored = [int(((targets[b:e] != -100).cumsum(0) == 0).sum()) for b, e in spans]  # leading tokens with no scored output
+    # leading tokens with no scored output
+    unscored = [int(((targets[b:e] != -100).cumsum(0) == 0).sum()) for b, e in spans]
     keep, kept_positions = share_prefixes(ids, unscored, spans)
     if bool(keep.all()):
         return ids, positions, targets, mask
@@ -120,7 +144,9 @@ def score_grpo_unpadded(trainer: Any) -> bool:
 
     Only models whose attention runs per packed sequence (:data:`PACKED_SDPA`) are wrapped: the
     policy must have been switched by :func:`use_packed_attention` before the trainer was built; the
-    reference, which TRL loads itself, is switched here. Returns whether the policy is wrapped.
+    reference, which TRL loads itself with the policy's implementation (so usually already
+    :data:`PACKED_SDPA`), is switched here when it runs on ``sdpa``. Returns whether the policy is
+    wrapped; :func:`packed_calls` says whether its batches were then scored packed.
     """
     from safealign.training.packed_attention import use_packed_attention
 
@@ -128,7 +154,9 @@ def score_grpo_unpadded(trainer: Any) -> bool:
     if getattr(policy.config, "_attn_implementation", None) != PACKED_SDPA or not score_unpadded(policy):
         return False
     reference = getattr(trainer, "ref_model", None)
-    if reference is not None and use_packed_attention(reference) is not None:
-        score_unpadded(reference)
+    if reference is not None:
+        packed = getattr(reference.config, "_attn_implementation", None) == PACKED_SDPA
+        if packed or use_packed_attention(reference) is not None:
+            score_unpadded(reference)
     log.info("rl: padded rollout batches are scored as one packed row (no pad tokens)")
     return True
