@@ -288,3 +288,20 @@ def test_ctrl_c_on_a_stage_says_how_to_resume(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(app, ["sft", str(recipe)], env={"COLUMNS": "300"})
     assert result.exit_code == 130
     assert "interrupted: rerun the same command to resume" in " ".join(result.output.split())
+
+
+def test_an_error_quoting_emoji_codes_prints_them_as_text(capsys) -> None:
+    """Rich turned ":x:" in a quoted line into an emoji: a bad recipe line "root:x:0:0" printed as "root❌0:0"."""
+    import typer
+
+    from safealign.cli.common import friendly_errors
+    from safealign.errors import DataError
+
+    @friendly_errors
+    def fails() -> None:
+        raise DataError("alerts.yaml:1: not a mapping: 'root:x:0:0:root:/root:/bin/bash'")
+
+    with pytest.raises(typer.Exit):
+        fails()
+    err = capsys.readouterr().err
+    assert "root:x:0:0" in err and "❌" not in err

@@ -28,7 +28,7 @@ def make_console(stderr: bool = False, file: Any = None) -> Console:
     pipeline's 8-column stage table then cut its labels ("eval:s…" for both eval:sft and eval:student) and
     headers. A log has no width to respect, so it gets 120 unless ``COLUMNS`` asks for another.
     """
-    console = Console(stderr=stderr, file=file)
+    console = Console(stderr=stderr, file=file, emoji=False)  # ":x:" in a quoted path or data row is text, not ❌
     if not console.is_terminal and not os.environ.get("COLUMNS"):
         console.width = LOG_WIDTH
     return console
