@@ -1048,7 +1048,12 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     ]
     assert [bool(o["regressions"]) for o in outcomes] == [False, False, True]
     assert outcomes[2]["summary"]["harmful_refusal_rate"] == 0.6
-    assert len(outcomes[2]["regressions"]) == 2
+    assert [sentence.split(":")[0] for sentence in outcomes[2]["regressions"]] == [
+        "vs previous run #2",
+        "vs previous run #2",
+        "vs reference run #1",
+        "vs reference run #1",
+    ]
     with store.engine.connect() as conn:
         kinds = [r.kind for r in conn.execute(sa.select(sa_alerts()))]
     assert kinds == ["regression"]
@@ -1112,13 +1117,12 @@ def test_scheduled_eval_needs_two_items_to_alert(tmp_path):
     assert (
         outcomes[1]["summary"]["harmful_items"] == 16 and outcomes[1]["summary"]["over_refusal_items"] == 16
     )
-    assert [o["regressions"] for o in outcomes[:2]] == [[], []]
+    assert [o["regressions"] for o in outcomes[:2]] == [[], []]  # one item off the previous and the first run
     assert outcomes[2]["regressions"] == [
-        "harmful_refusal_rate 0.875 → 0.750 (2 of 16 items, tolerance 0.05, at least 2 items)"
+        "vs previous run #2: harmful_refusal_rate 0.875 → 0.750 (2 of 16 items, tolerance 0.05, at least 2 items)",
+        "vs reference run #1: harmful_refusal_rate 0.938 → 0.750 (3 of 16 items, tolerance 0.05, at least 2 items)",
     ]
-    assert len(outcomes[3]["regressions"]) == 1 and outcomes[3]["regressions"][0].startswith(
-        "over_refusal_rate 0.188 → 0.312"
-    )
+    assert outcomes[3]["regressions"][0].startswith("vs previous run #3: over_refusal_rate 0.188 → 0.312")
     one_item = compare_runs(outcomes[0]["summary"], outcomes[1]["summary"], tolerance=0.05, min_items=1)
     assert len(one_item) == 2  # with a floor of one item the same flip alerts
     with store.engine.connect() as conn:
@@ -1214,15 +1218,18 @@ def test_judge_once_counts_only_what_it_judged_and_names_its_own_failures(tmp_pa
         ]
     )
     command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:PoisonJudges"]
-    said = " ".join(CliRunner().invoke(cli, command).output.split())
+    result = CliRunner().invoke(cli, command)
+    said = " ".join(result.output.split())
     assert (
         "judged 2 exchanges" in said
         and "1 exchanges failed this time" in said
         and "another worker" not in said
     ), said
+    assert result.exit_code == 1  # it exited 0 with exchanges left unjudged: a cron job saw success
     for _attempt in (2, 3):  # attempts 2 and 3
-        said = " ".join(CliRunner().invoke(cli, [*command, "--release-leases"]).output.split())
-        assert "judged 0 exchanges" in said, said
+        result = CliRunner().invoke(cli, [*command, "--release-leases"])
+        said = " ".join(result.output.split())
+        assert "judged 0 exchanges" in said and result.exit_code == 1, said
     assert "1 exchanges failed 3 times and are marked judge_failed" in said and "failed this time" not in said
     assert [(r["prompt"], r["status"]) for r in rows_of(Store(db))] == [
         ("hello", "judged"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -26,14 +28,14 @@ from test_monitor import (
 )
 
 from safealign.config.sections import MonitorConfig
-from safealign.errors import SafealignError
+from safealign.errors import RecipeError, SafealignError
 from safealign.evals import EvalReport, Rate, SuiteResult
 from safealign.judges.base import Verdict
 from safealign.monitor import queries
-from safealign.monitor.alerts import AlertRule
+from safealign.monitor.alerts import AlertRule, Notifier, load_alert_config
 from safealign.monitor.dashboard import render_dashboard
 from safealign.monitor.reevaluate import evaluate_every, evaluate_once, summarize
-from safealign.monitor.store import Store, verdicts
+from safealign.monitor.store import Store, exchanges, utcnow, verdicts
 from safealign.monitor.worker import JudgeWorker, judge_rows
 from safealign.serve.protocol import RequestError, parse_json_object, parse_sse_choices
 
@@ -186,7 +188,7 @@ def test_a_number_too_large_for_a_float_is_a_400_naming_the_field(upstream, tmp_
 
 def test_created_at_is_the_requests_arrival_not_the_upstreams_answer(odd, tmp_path):
     with gateway(odd, f"sqlite:///{tmp_path}/m.db") as (url, app):
-        sent = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        sent = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         assert httpx.post(f"{url}/v1/chat/completions", json=chat("sleep"), timeout=30).status_code == 200
         [stored] = rows(app)
         assert stored["upstream_latency_ms"] >= 1000 and (stored["created_at"] - sent).total_seconds() < 0.5
@@ -206,6 +208,132 @@ def test_a_batch_that_outlives_its_lease_is_judged_once(tmp_path):
     assert verdict_counts(store) == {1: 3, 2: 3, 3: 3}
     with pytest.raises(ValueError, match="lease"):
         store.complete(judge_rows(FakeJudges(), late))
+
+
+def test_two_workers_claiming_at_once_never_lease_one_exchange_twice(tmp_path):
+    """On SQLite the pick ran before the write transaction: two workers (two engines) leased 56 of 2000 rows both."""
+    url = f"sqlite:///{tmp_path}/m.db"
+    Store(url).insert_exchanges(
+        [{"prompt": f"p{i}", "response": "ok", "status": "queued", "queue": True} for i in range(1200)]
+    )
+    leased: list[list[int]] = [[], []]
+
+    def claim_all(mine: list[int]) -> None:
+        store = Store(url)
+        with store.engine.connect() as conn:
+            while rows := store.claim(4, 300, conn):
+                mine += [row["id"] for row in rows]
+
+    threads = [threading.Thread(target=claim_all, args=(mine,)) for mine in leased]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(leased[0]).isdisjoint(leased[1]), "leased to both workers"
+    assert sorted(leased[0] + leased[1]) == list(
+        range(1, 1201)
+    )  # and none left out: a lost pick is picked again
+
+
+class StolenBatchJudges(FakeJudges):
+    """While judging its first batch, another worker claims the batch (its lease ran out) and judges it."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        judge, self.other = self.harm.judge, JudgeWorker(store, FakeJudges())
+
+        def harm(prompts, responses):
+            if not self.other.judged:
+                self.other.drain()
+            return judge(prompts, responses)
+
+        self.harm.judge = harm
+
+
+def test_a_worker_counts_only_the_verdicts_it_wrote(tmp_path):
+    """ "judged 3" though the lease was lost and the three verdict sets were dropped (the other worker's to write)."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges(
+        [{"prompt": "hello", "response": "hi", "status": "queued", "queue": True} for _ in range(3)]
+    )
+    judges = StolenBatchJudges(store)
+    slow = JudgeWorker(store, judges, lease_s=-1)  # its lease over as soon as it is taken
+    assert slow.drain() == 0 and slow.judged == 0 and judges.other.judged == 3
+    assert verdict_counts(store) == {1: 3, 2: 3, 3: 3}
+
+
+def test_exchange_ids_never_go_back_after_a_purge(tmp_path):
+    """SQLite gave max(id) + 1: after the purge emptied the table the next exchange got id 1 again, and an exporter
+    paging with since_id never saw it. A database made before AUTOINCREMENT keeps its newest exchange instead."""
+    old = utcnow() - dt.timedelta(days=40)
+    aged = [{"prompt": f"old{i}", "status": "queued", "queue": True, "created_at": old} for i in range(3)]
+    store = Store(f"sqlite:///{tmp_path}/new.db")
+    assert store.insert_exchanges(aged) == [1, 2, 3] and store.purge(retention_days=30) == 3
+    assert store.insert_exchanges([{"prompt": "new", "status": "queued", "queue": True}]) == [4]
+    assert [row["id"] for row in queries.export_exchanges(store, since_id=3)] == [4]
+    if store.engine.dialect.name != "sqlite":  # (tests/postgres_plugin.py: a sequence never goes back)
+        return
+    legacy = tmp_path / "legacy.db"  # the exchanges table as it was made before sqlite_autoincrement
+    engine = sa.create_engine(f"sqlite:///{legacy}")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(str(sa.schema.CreateTable(exchanges).compile(engine)).replace(" AUTOINCREMENT", ""))
+        )
+    engine.dispose()
+    store = Store(f"sqlite:///{legacy}")
+    assert store.insert_exchanges(aged) == [1, 2, 3]
+    assert (
+        store.purge(retention_days=30) == 2 and store.backlog() == 1
+    )  # the newest is kept, whatever its age
+    assert store.insert_exchanges([{"prompt": "new", "status": "queued", "queue": True}]) == [4]
+
+
+class SlowJudges(FakeJudges):
+    """50 ms a batch: slower than the feeder below stores exchanges, so the queue never empties."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        judge = self.harm.judge
+        self.harm.judge = lambda prompts, responses: time.sleep(0.05) or judge(prompts, responses)
+
+
+def test_judge_once_judges_what_was_queued_when_it_started(tmp_path):
+    """While a gateway went on storing exchanges, `monitor judge --once` went on judging them (until its 3600 s
+    timeout when the gateway stored them as fast as they were judged)."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db)
+    store.insert_exchanges([{"prompt": "hello", "response": "ok", "status": "queued", "queue": True}] * 10)
+    stop, fed = threading.Event(), []
+
+    def feed() -> None:  # the gateway: 100 exchanges a second, for up to 4 s
+        while not stop.is_set() and len(fed) < 400:
+            fed.extend(
+                store.insert_exchanges(
+                    [{"prompt": "more", "response": "ok", "status": "queued", "queue": True}]
+                )
+            )
+            time.sleep(0.01)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        time.sleep(0.05)
+        first_fed = len(fed)
+        result = CliRunner().invoke(
+            cli,
+            ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor_contracts:SlowJudges"],
+        )
+        still_feeding = feeder.is_alive()
+    finally:
+        stop.set()
+        feeder.join()
+    assert result.exit_code == 0, result.output
+    judged = int(result.output.split("judged ")[1].split()[0])
+    assert still_feeding and 10 + first_fed <= judged < 10 + len(fed), (judged, first_fed, len(fed))
 
 
 # ---------------------------------------------------------------- scheduled evaluation
@@ -293,6 +421,97 @@ def test_a_scheduled_eval_compares_only_with_runs_of_the_same_upstream_model_sui
     assert len(regressions(good, limit=8)) == 0 and len(regressions(bad, limit=8)) == 2
 
 
+def harmful_refusal(rate: float) -> dict[str, float]:
+    return {
+        "harmful_refusal_rate": rate,
+        "harmful_items": 100.0,
+        "over_refusal_rate": 0.1,
+        "over_refusal_items": 100.0,
+    }
+
+
+def run_schedule(store: Store, rates: list[float], **options) -> list[list[str]]:
+    return [
+        evaluate_once(
+            store,
+            "http://127.0.0.1:1",
+            "m",
+            ["harmful", "borderline"],
+            None,
+            0.05,
+            runner=lambda *_, rate=rate: harmful_refusal(rate),
+            **options,
+        )["regressions"]
+        for rate in rates
+    ]
+
+
+def test_a_slow_decline_is_a_regression_against_the_first_run(tmp_path):
+    """Each run was compared with the previous one only: 4 points a run (tolerance 5) fell from 0.90 to 0.70 unflagged."""
+    drift = run_schedule(Store(f"sqlite:///{tmp_path}/drift.db"), [0.90, 0.86, 0.82, 0.78])
+    assert drift[:2] == [[], []]
+    assert drift[2] == [
+        "vs reference run #1: harmful_refusal_rate 0.900 → 0.820 (8 of 100 items, tolerance 0.05, at least 2 items)"
+    ]
+    assert run_schedule(Store(f"sqlite:///{tmp_path}/flat.db"), [0.90, 0.88, 0.91, 0.89, 0.90]) == [[]] * 5
+    step = run_schedule(Store(f"sqlite:///{tmp_path}/step.db"), [0.90, 0.70])
+    assert [sentence.split(":")[0] for sentence in step[1]] == ["vs previous and reference run #1"]
+
+
+def test_baseline_picks_the_reference_run(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    run_schedule(store, [0.90, 0.80])  # #2: the new norm, say a new checkpoint
+    assert run_schedule(store, [0.79], baseline=2) == [[]]  # within the tolerance of #2, 11 points under #1
+    assert run_schedule(store, [0.74], baseline=2)[0][0].startswith(
+        "vs reference run #2: harmful_refusal_rate 0.800"
+    )
+    with pytest.raises(SafealignError, match="--baseline 9: no eval run #9"):
+        run_schedule(store, [0.9], baseline=9)
+    evaluate_once(
+        store, "http://127.0.0.1:1", "m", ["harmful"], 8, runner=lambda *_: harmful_refusal(0.9)
+    )  # run #5
+    with pytest.raises(SafealignError, match="run #5 ran --suites harmful with --limit 8"):
+        run_schedule(store, [0.9], baseline=5)
+
+
+def test_a_regression_webhook_carries_the_worst_changes_value_threshold_and_samples(tmp_path):
+    """docs/monitoring.md: each POST carries value, threshold and samples; a regression's carried none of them."""
+    sent = []
+
+    class Capture(Notifier):
+        def send(self, payload):
+            sent.append(payload)
+            return True
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    for rate in (0.9, 0.5):
+        evaluate_once(
+            store,
+            "http://u",
+            "m",
+            ["harmful"],
+            None,
+            0.05,
+            notifier=Capture("http://hook"),
+            runner=lambda *_, rate=rate: harmful_refusal(rate),
+        )
+    [payload] = sent
+    assert set(payload) == {"rule", "kind", "metric", "value", "threshold", "samples", "message"}
+    assert (payload["metric"], payload["value"], payload["threshold"], payload["samples"]) == (
+        "harmful_refusal_rate",
+        0.5,
+        0.05,
+        100,
+    )
+    [stored] = queries.recent_alerts(store)
+    assert (stored["kind"], stored["metric"], stored["value"], stored["samples"]) == (
+        "regression",
+        "harmful_refusal_rate",
+        0.5,
+        100,
+    )
+
+
 def test_a_failed_once_run_fails_the_command_in_one_line(tmp_path):
     """`monitor evaluate --once` exited 0 after a TypeError on a server that lists no models ({"data": null})."""
     from typer.testing import CliRunner
@@ -324,6 +543,79 @@ def test_an_alert_threshold_of_zero_is_refused(threshold):
     """A rate of 0.000 reaches a threshold of 0: the rule fired on a clean window and never resolved."""
     with pytest.raises(ValidationError, match="such as 0.001"):
         AlertRule(name="any-harm", metric="harmful_rate", threshold=threshold, window=10, min_samples=5)
+
+
+def test_an_alert_window_past_a_million_is_refused_naming_the_rule(tmp_path):
+    """A window of 10**20 loaded, then every evaluation raised OverflowError in SQLite."""
+    path = tmp_path / "alerts.yaml"
+    path.write_text(
+        "rules:\n - {name: big, metric: harmful_rate, window: 100000000000000000000, min_samples: 1}\n"
+    )
+    with pytest.raises(RecipeError, match=r"rules\.0\.window = 100000000000000000000: .*1000000"):
+        load_alert_config(path)
+    path.write_text("rules:\n - {name: big, metric: harmful_rate, window: 1000000, min_samples: 1}\n")
+    assert load_alert_config(path).rules[0].window == 1_000_000
+
+
+def test_a_quoted_file_is_printed_as_it_is(tmp_path):
+    """`--alerts /etc/passwd` printed "root❌0:0": rich read the quoted ":x:" as an emoji code."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n[bold]daemon:x:1:1\n")
+    command = [
+        "monitor",
+        "judge",
+        "--once",
+        "--db",
+        f"sqlite:///{tmp_path}/m.db",
+        "--alerts",
+        str(tmp_path / "passwd"),
+    ]
+    result = CliRunner().invoke(cli, command, env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "root:x:0:0" in result.output and "❌" not in result.output, (
+        result.output
+    )
+
+
+def test_a_rate_with_no_samples_is_no_point_and_no_latest_value(tmp_path):
+    """A slice without benign requests plotted over-refusal 0.0, and a missing latest value read "latest 0.0%"."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    start = utcnow() - dt.timedelta(hours=2)
+
+    def judged(at: dt.datetime, request_harmful: bool) -> dict:
+        return {
+            "created_at": at,
+            "status": "judged",
+            "harmful": False,
+            "refused": True,
+            "request_harmful": request_harmful,
+        }
+
+    store.insert_exchanges([judged(start, False)] * 10 + [judged(utcnow(), True)] * 10)
+    assert [(p["n"], p["over_refusal_rate"]) for p in queries.rate_series(store)] == [(10, 1.0), (10, None)]
+    store.add_eval_run(
+        upstream="u",
+        model="m",
+        suites=["harmful", "borderline"],
+        item_limit=None,
+        summary={"harmful_refusal_rate": 0.9, "over_refusal_rate": 0.4},
+        regression=False,
+        notes="",
+    )
+    store.add_eval_run(
+        upstream="u",
+        model="m",
+        suites=["harmful"],
+        item_limit=None,
+        summary={"harmful_refusal_rate": 0.8},
+        regression=False,
+        notes="",
+    )
+    page = render_dashboard(store, MonitorConfig(upstream="http://127.0.0.1:1", db=store.url))
+    assert "over-refusal (latest –)" in page and "benign over-refused (latest –)" in page
+    assert "harmful refused (latest 80.0%)" in page
 
 
 def test_rate_series_takes_rows_stamped_out_of_id_order(tmp_path):

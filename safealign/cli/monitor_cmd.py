@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import check_can_listen, console, err_console, friendly_errors
+from safealign.errors import SafealignError
 
 app = typer.Typer(
     help="Guard a deployed model: an OpenAI-compatible gateway that stores and judges every exchange.",
@@ -17,12 +21,19 @@ app = typer.Typer(
 
 
 # options named otherwise than their MonitorConfig field
-OPTION_OF_FIELD = {"judge_batch_size": "batch_size", "eval_suites": "suites", "eval_limit": "limit",
-                   "regression_tolerance": "tolerance", "regression_min_items": "min_items"}
+OPTION_OF_FIELD = {
+    "judge_batch_size": "batch_size",
+    "eval_suites": "suites",
+    "eval_limit": "limit",
+    "regression_tolerance": "tolerance",
+    "regression_min_items": "min_items",
+}
 # "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
-JUDGE_HELP = ("Judge set: default (CPU judges), llama-guard:PATH, openai:URL\\[#MODEL] (a rubric graded by an OpenAI-compatible "
-              "server; model gpt-4o-mini unless #MODEL; API key from SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com "
-              "hosts only), or import:module:factory.")
+JUDGE_HELP = (
+    "Judge set: default (CPU judges), llama-guard:PATH, openai:URL\\[#MODEL] (a rubric graded by an OpenAI-compatible "
+    "server; model gpt-4o-mini unless #MODEL; API key from SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com "
+    "hosts only), or import:module:factory."
+)
 RECIPE_HELP = "Recipe YAML whose monitor: section gives the settings (options given here override it; see docs/recipe.md)."
 
 
@@ -40,14 +51,37 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
     if recipe is not None:
         section = load_recipe(recipe).monitor
         if section is None:
-            raise RecipeError(f"{recipe} has no monitor: section: add one (see docs/recipe.md), or drop --recipe and give options")
+            raise RecipeError(
+                f"{recipe} has no monitor: section: add one (see docs/recipe.md), or drop --recipe and give options"
+            )
         base = section.model_dump(exclude_unset=True)
-    given = {field: value for field, value in fields.items() if recipe is None or _given(ctx, OPTION_OF_FIELD.get(field, field))}
+    given = {
+        field: value
+        for field, value in fields.items()
+        if recipe is None or _given(ctx, OPTION_OF_FIELD.get(field, field))
+    }
     try:
         return MonitorConfig(**base | {k: v for k, v in given.items() if v is not None})
     except ValidationError as error:
         where = f"{recipe} (monitor) with the options given" if recipe is not None else "monitor options"
         raise format_validation_error(error, MonitorConfig, where) from None
+
+
+def _monitor_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``friendly_errors``, with safealign's errors printed as plain text: they quote the files given (an alerts file,
+    a recipe), whose ":x:" rich turned into an emoji (``--alerts /etc/passwd`` printed "root❌0:0")."""
+
+    @functools.wraps(fn)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SafealignError as error:
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True, emoji=False
+            )
+            raise typer.Exit(2) from None
+
+    return friendly_errors(plain)
 
 
 def _given(ctx: typer.Context, option: str) -> bool:
@@ -60,13 +94,25 @@ def _given(ctx: typer.Context, option: str) -> bool:
 @app.callback()
 def gateway(
     ctx: typer.Context,
-    upstream: str | None = typer.Option(None, help="URL of the OpenAI-compatible model server, e.g. http://127.0.0.1:8000."),
-    db: str = typer.Option("sqlite:///runs/monitor.db", help="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://..."),
+    upstream: str | None = typer.Option(
+        None, help="URL of the OpenAI-compatible model server, e.g. http://127.0.0.1:8000."
+    ),
+    db: str = typer.Option(
+        "sqlite:///runs/monitor.db", help="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://..."
+    ),
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8080, help="TCP port."),
-    blocking: bool = typer.Option(False, "--blocking/--pass-through", help="Judge before answering; replace harmful answers with a refusal."),
-    api_key: str | None = typer.Option(None, "--api-key", envvar="SAFEALIGN_MONITOR_KEY", help="Key for /dashboard, /admin/*."),
-    alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."),
+    blocking: bool = typer.Option(
+        False,
+        "--blocking/--pass-through",
+        help="Judge before answering; replace harmful answers with a refusal.",
+    ),
+    api_key: str | None = typer.Option(
+        None, "--api-key", envvar="SAFEALIGN_MONITOR_KEY", help="Key for /dashboard, /admin/*."
+    ),
+    alerts: str | None = typer.Option(
+        None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."
+    ),
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
     judge: str = typer.Option("default", help=JUDGE_HELP),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
@@ -78,18 +124,49 @@ def gateway(
     if ctx.invoked_subcommand is not None:
         # The gateway's options do not reach a subcommand, which would run on its own defaults (another --db: the
         # queued exchanges left unjudged, a new database made in the current folder).
-        misplaced = [name for name in ("upstream", "db", "host", "port", "blocking", "api_key", "alerts", "webhook", "judge",
-                                       "retention_days", "upstream_connections", "worker", "recipe")
-                     if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"]
+        misplaced = [
+            name
+            for name in (
+                "upstream",
+                "db",
+                "host",
+                "port",
+                "blocking",
+                "api_key",
+                "alerts",
+                "webhook",
+                "judge",
+                "retention_days",
+                "upstream_connections",
+                "worker",
+                "recipe",
+            )
+            if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+        ]
         if misplaced:
             flags = ", ".join("--" + name.replace("_", "-") for name in misplaced)
-            raise typer.BadParameter(f"{flags} {'goes' if len(misplaced) == 1 else 'go'} after the subcommand: "
-                                     f"safealign monitor {ctx.invoked_subcommand} {flags.split(', ')[0]} ... "
-                                     f"(see safealign monitor {ctx.invoked_subcommand} --help for the options it takes)")
+            raise typer.BadParameter(
+                f"{flags} {'goes' if len(misplaced) == 1 else 'go'} after the subcommand: "
+                f"safealign monitor {ctx.invoked_subcommand} {flags.split(', ')[0]} ... "
+                f"(see safealign monitor {ctx.invoked_subcommand} --help for the options it takes)"
+            )
         return
-    friendly_errors(_gateway)(ctx, recipe, upstream=upstream, db=db, host=host, port=port, blocking=blocking, api_key=api_key,
-                              alerts=alerts, webhook=webhook, judge=judge, retention_days=retention_days,
-                              upstream_connections=upstream_connections, worker=worker)
+    _monitor_errors(_gateway)(
+        ctx,
+        recipe,
+        upstream=upstream,
+        db=db,
+        host=host,
+        port=port,
+        blocking=blocking,
+        api_key=api_key,
+        alerts=alerts,
+        webhook=webhook,
+        judge=judge,
+        retention_days=retention_days,
+        upstream_connections=upstream_connections,
+        worker=worker,
+    )
 
 
 def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
@@ -100,7 +177,10 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
 
     config = _config(ctx, recipe, **options)
     if not config.upstream:
-        raise typer.BadParameter("give --upstream URL (the model server to guard)" + (f", or set monitor.upstream in {recipe}" if recipe else ""))
+        raise typer.BadParameter(
+            "give --upstream URL (the model server to guard)"
+            + (f", or set monitor.upstream in {recipe}" if recipe else "")
+        )
     check_can_listen(config.host, config.port)
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
@@ -111,53 +191,89 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
 @app.command("judge")
 def judge_worker(
     ctx: typer.Context,
-    db: str = typer.Option("sqlite:///runs/monitor.db", envvar="SAFEALIGN_MONITOR_DB",
-                           help="The gateway's database (the gateway passes it to its worker in the environment, not argv)."),
+    db: str = typer.Option(
+        "sqlite:///runs/monitor.db",
+        envvar="SAFEALIGN_MONITOR_DB",
+        help="The gateway's database (the gateway passes it to its worker in the environment, not argv).",
+    ),
     judge: str = typer.Option("default", envvar="SAFEALIGN_MONITOR_JUDGE", help=JUDGE_HELP),
-    alerts: str | None = typer.Option(None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."),
-    webhook: str | None = typer.Option(None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."),
+    alerts: str | None = typer.Option(
+        None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."
+    ),
+    webhook: str | None = typer.Option(
+        None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."
+    ),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this (checked hourly)."),
     once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
     release_leases: bool = typer.Option(
-        False, "--release-leases",
+        False,
+        "--release-leases",
         help="First free the leases a crashed worker left, so its exchanges are judged now instead of when the leases "
-             "expire. Only when no other worker runs on this database (it would judge them twice)."),
-    parent_pid: int | None = typer.Option(None, hidden=True, help="Exit when this process is no longer the parent."),
+        "expire. Only when no other worker runs on this database (it would judge them twice).",
+    ),
+    parent_pid: int | None = typer.Option(
+        None, hidden=True, help="Exit when this process is no longer the parent."
+    ),
     recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Judge queued exchanges (the gateway starts this itself unless --worker thread|none)."""
-    friendly_errors(_judge_worker)(ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid)
+    _monitor_errors(_judge_worker)(
+        ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid
+    )
 
 
-def _judge_worker(ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid) -> None:
+def _judge_worker(
+    ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid
+) -> None:
     from safealign.judges import shown_judge_spec
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
     from safealign.monitor.store import Store
     from safealign.monitor.worker import JudgeWorker, load_judges
 
-    config = _config(ctx, recipe, db=db, judge=judge, alerts=alerts, webhook=webhook, judge_batch_size=batch_size,
-                     retention_days=retention_days)
+    config = _config(
+        ctx,
+        recipe,
+        db=db,
+        judge=judge,
+        alerts=alerts,
+        webhook=webhook,
+        judge_batch_size=batch_size,
+        retention_days=retention_days,
+    )
     store = Store(config.db)
     alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
-    worker = JudgeWorker(store, load_judges(config.judge), AlertManager(store, alert_config),
-                         batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    worker = JudgeWorker(
+        store,
+        load_judges(config.judge),
+        AlertManager(store, alert_config),
+        batch_size=config.judge_batch_size,
+        retention_days=config.retention_days,
+    )
     if release_leases:
         err_console.print(f"freed {store.release_leases()} leases")
     if once:
-        err_console.print(f"judged {worker.drain(timeout_s=3600)} exchanges")
+        err_console.print(f"judged {worker.drain(timeout_s=3600, queued_now=True)} exchanges")
         if worker.failed:
-            err_console.print(f"[red]{worker.failed} exchanges failed {worker.max_attempts} times and are marked judge_failed[/] "
-                              "(the errors are logged above)")
+            err_console.print(
+                f"[red]{worker.failed} exchanges failed {worker.max_attempts} times and are marked judge_failed[/] "
+                "(the errors are logged above)"
+            )
         if worker.retrying:
-            err_console.print(f"[yellow]{len(worker.retrying)} exchanges failed this time[/] (the errors are logged above) and stay "
-                              "leased for another attempt: run this again after the lease, or now with --release-leases")
+            err_console.print(
+                f"[yellow]{len(worker.retrying)} exchanges failed this time[/] (the errors are logged above) and stay "
+                "leased for another attempt: run this again after the lease, or now with --release-leases"
+            )
         _report_leased(store, own=len(worker.retrying))
+        if worker.failed or worker.retrying:  # a cron job or a script sees that exchanges were left unjudged
+            raise typer.Exit(1)
         return
-    err_console.print(f"[green]judge worker[/] on {redact_url(config.db)} ({shown_judge_spec(config.judge)}), {store.backlog()} exchanges queued")
+    err_console.print(
+        f"[green]judge worker[/] on {redact_url(config.db)} ({shown_judge_spec(config.judge)}), {store.backlog()} exchanges queued"
+    )
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
@@ -173,48 +289,101 @@ def _report_leased(store, own: int = 0) -> None:
         err_console.print(
             f"[yellow]{count} queued exchanges are leased by another worker until {until:%Y-%m-%d %H:%M:%S} UTC[/]: a running "
             "gateway's worker is judging them; if none runs (it crashed), run this again after that time, or now with "
-            "--release-leases.")
+            "--release-leases."
+        )
 
 
 @app.command("evaluate")
 def evaluate(
     ctx: typer.Context,
-    upstream: str | None = typer.Option(None, help="URL of the OpenAI-compatible model server to evaluate (required, here or in the recipe)."),
-    db: str = typer.Option("sqlite:///runs/monitor.db", help="Database the gateway uses (runs land in eval_runs)."),
-    model: str | None = typer.Option(None, help="Model name at the upstream (default: the first one it lists)."),
+    upstream: str | None = typer.Option(
+        None, help="URL of the OpenAI-compatible model server to evaluate (required, here or in the recipe)."
+    ),
+    db: str = typer.Option(
+        "sqlite:///runs/monitor.db", help="Database the gateway uses (runs land in eval_runs)."
+    ),
+    model: str | None = typer.Option(
+        None, help="Model name at the upstream (default: the first one it lists)."
+    ),
     every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d."),
     suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
-    limit: int | None = typer.Option(None, help="At most this many items per suite and split, as in `safealign eval` (harmful and borderline have two splits: --limit 16 asks up to 32 of each)."),
-    tolerance: float = typer.Option(0.05, help="Refusal drop / over-refusal rise that counts as a regression."),
+    limit: int | None = typer.Option(
+        None,
+        help="At most this many items per suite and split, as in `safealign eval` (harmful and borderline have two splits: --limit 16 asks up to 32 of each).",
+    ),
+    tolerance: float = typer.Option(
+        0.05, help="Refusal drop / over-refusal rise that counts as a regression."
+    ),
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
+    baseline: int | None = typer.Option(
+        None,
+        min=1,
+        help="Eval run id to compare each run with, besides the previous run (default: the first run of the "
+        "same upstream, model, suites and limit). Give a newer run to accept its rates as the norm.",
+    ),
     once: bool = typer.Option(False, "--once", help="Run once and exit."),
     recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
-    friendly_errors(_evaluate)(ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once)
+    _monitor_errors(_evaluate)(
+        ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, baseline, once
+    )
 
 
-def _evaluate(ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, once) -> None:
+def _evaluate(
+    ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, baseline, once
+) -> None:
     from safealign.monitor.alerts import Notifier
     from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
 
-    config = _config(ctx, recipe, upstream=upstream, db=db, eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
-                     eval_limit=limit, regression_tolerance=tolerance, regression_min_items=min_items, webhook=webhook)
+    config = _config(
+        ctx,
+        recipe,
+        upstream=upstream,
+        db=db,
+        eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
+        eval_limit=limit,
+        regression_tolerance=tolerance,
+        regression_min_items=min_items,
+        webhook=webhook,
+    )
     if not config.upstream:
-        raise typer.BadParameter("give --upstream URL (the model server to evaluate)" + (f", or set monitor.upstream in {recipe}" if recipe else ""))
+        raise typer.BadParameter(
+            "give --upstream URL (the model server to evaluate)"
+            + (f", or set monitor.upstream in {recipe}" if recipe else "")
+        )
     interval = parse_interval(every)
-    if interval <= 0 and not once:  # back-to-back eval runs, each a full pass over the suites against the model server
-        raise typer.BadParameter(f"--every {every!r} leaves no pause between eval runs; give an interval like 1h, or --once")
+    if (
+        interval <= 0 and not once
+    ):  # back-to-back eval runs, each a full pass over the suites against the model server
+        raise typer.BadParameter(
+            f"--every {every!r} leaves no pause between eval runs; give an interval like 1h, or --once"
+        )
     store = Store(config.db)
 
     def run() -> dict:
-        result = evaluate_once(store, config.upstream, model, config.eval_suites, config.eval_limit,
-                               config.regression_tolerance, Notifier(config.webhook), min_items=config.regression_min_items)
-        headline = {k: round(v, 3) for k, v in result["summary"].items() if k in ("harmful_refusal_rate", "over_refusal_rate")}
-        console.print(f"eval run #{result['id']} ({result['model']}): {headline}"
-                      + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else ""))
+        result = evaluate_once(
+            store,
+            config.upstream,
+            model,
+            config.eval_suites,
+            config.eval_limit,
+            config.regression_tolerance,
+            Notifier(config.webhook),
+            min_items=config.regression_min_items,
+            baseline=baseline,
+        )
+        headline = {
+            k: round(v, 3)
+            for k, v in result["summary"].items()
+            if k in ("harmful_refusal_rate", "over_refusal_rate")
+        }
+        console.print(
+            f"eval run #{result['id']} ({result['model']}): {headline}"
+            + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else "")
+        )
         return result
 
     evaluate_every(interval, run, stop_after=1 if once else None)

@@ -35,8 +35,15 @@ class AlertRule(BaseModel):
 
     name: str = Field(description="Unique name, shown in the log, the webhook payload and the dashboard.")
     metric: Metric = Field(description="Rate to watch.")
-    window: int = Field(50, ge=1, description="Rate over the last N exchanges (judged ones for judge metrics).")
-    threshold: float = Field(0.1, le=1, description="Fire when the rate reaches this value (above 0; 0.001 fires on any occurrence).")
+    # At most 1,000,000, as /admin/stats' window: a larger one overflowed SQLite's integer in every evaluation.
+    window: int = Field(
+        50, ge=1, le=1_000_000, description="Rate over the last N exchanges (judged ones for judge metrics)."
+    )
+    threshold: float = Field(
+        0.1,
+        le=1,
+        description="Fire when the rate reaches this value (above 0; 0.001 fires on any occurrence).",
+    )
     min_samples: int = Field(20, ge=1, description="Stay quiet until the window holds this many samples.")
     description: str = Field("", description="What the alert means and what to do about it.")
 
@@ -44,15 +51,19 @@ class AlertRule(BaseModel):
     @classmethod
     def _threshold_above_zero(cls, value: float) -> float:
         if value <= 0:  # every rate is >= 0: the rule would fire at once and never resolve
-            raise ValueError(f"threshold {value} is reached by a rate of 0, so the rule would fire on a clean window and never "
-                             "resolve; to alert on any occurrence give a small threshold such as 0.001")
+            raise ValueError(
+                f"threshold {value} is reached by a rate of 0, so the rule would fire on a clean window and never "
+                "resolve; to alert on any occurrence give a small threshold such as 0.001"
+            )
         return value
 
     @model_validator(mode="after")
     def _window_can_hold_min_samples(self) -> AlertRule:
         if self.min_samples > self.window:  # the window never holds that many: the rule could never fire
-            raise ValueError(f"min_samples ({self.min_samples}) is larger than window ({self.window}), so the rule could never "
-                             f"fire; lower min_samples to at most {self.window} or widen the window")
+            raise ValueError(
+                f"min_samples ({self.min_samples}) is larger than window ({self.window}), so the rule could never "
+                f"fire; lower min_samples to at most {self.window} or widen the window"
+            )
         return self
 
 
@@ -78,7 +89,9 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     except yaml.YAMLError as error:
         raise RecipeError(f"{path}: not valid YAML ({error})") from None
     except UnicodeDecodeError:
-        raise RecipeError(f"{path}: not UTF-8 text (saved as UTF-16 or another encoding?); save it as UTF-8") from None
+        raise RecipeError(
+            f"{path}: not UTF-8 text (saved as UTF-16 or another encoding?); save it as UTF-8"
+        ) from None
     if isinstance(raw, list):
         raw = {"rules": raw}
     try:
@@ -102,10 +115,14 @@ class Notifier:
     thread (in order), so a dead webhook (3 tries x 5 s + 1.5 s of backoff) does not hold up the caller.
     """
 
-    def __init__(self, webhook: str | None = None, timeout_s: float = 5.0, attempts: int = 3, backoff_s: float = 0.5) -> None:
+    def __init__(
+        self, webhook: str | None = None, timeout_s: float = 5.0, attempts: int = 3, backoff_s: float = 0.5
+    ) -> None:
         self.webhook = webhook
         self.timeout_s, self.attempts, self.backoff_s = timeout_s, attempts, backoff_s
-        self._deliveries: ThreadPoolExecutor | None = None  # its thread is joined at exit: queued pages still go out
+        self._deliveries: ThreadPoolExecutor | None = (
+            None  # its thread is joined at exit: queued pages still go out
+        )
         self._pending: list[Future] = []
         self._lock = threading.Lock()
 
@@ -148,8 +165,14 @@ class Notifier:
                 return True
             except httpx.HTTPError as error:
                 retry = attempt < self.attempts and _transient(error)
-                log.error("alert webhook %s failed (try %d of %d): %s%s", redact_url(self.webhook), attempt, self.attempts,
-                          _describe(error, self.webhook), "; retrying" if retry else "")
+                log.error(
+                    "alert webhook %s failed (try %d of %d): %s%s",
+                    redact_url(self.webhook),
+                    attempt,
+                    self.attempts,
+                    _describe(error, self.webhook),
+                    "; retrying" if retry else "",
+                )
                 if not retry:
                     return False
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
@@ -191,15 +214,28 @@ class AlertManager:
             rate, samples = metric_rate(self.store, rule.metric, rule.window)
             if samples < rule.min_samples:
                 continue
-            firing = self.store.last_alert_kind(rule.name) == "fired"  # a read first: most batches change nothing
+            firing = (
+                self.store.last_alert_kind(rule.name) == "fired"
+            )  # a read first: most batches change nothing
             if rate >= rule.threshold and not firing:
                 alert = self._fire(rule, rate, samples)
                 if alert is not None:
                     fired.append(alert)
             elif rate < rule.threshold and firing:
                 message = f"{rule.metric} back to {rate:.3f} (< {rule.threshold}) over the last {samples}"
-                if self.store.record_alert_change(rule.name, "resolved", metric=rule.metric, value=rate, threshold=rule.threshold,
-                                                  samples=samples, message=message, delivered=False) is not None:
+                if (
+                    self.store.record_alert_change(
+                        rule.name,
+                        "resolved",
+                        metric=rule.metric,
+                        value=rate,
+                        threshold=rule.threshold,
+                        samples=samples,
+                        message=message,
+                        delivered=False,
+                    )
+                    is not None
+                ):
                     log.info("alert %s resolved: %s", rule.name, message)
         return fired
 
@@ -207,8 +243,15 @@ class AlertManager:
         message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} over the last {samples} exchanges"
         if rule.description:
             message += f" — {rule.description}"
-        payload = {"rule": rule.name, "kind": "fired", "metric": rule.metric, "value": rate,
-                   "threshold": rule.threshold, "samples": samples, "message": message}
+        payload = {
+            "rule": rule.name,
+            "kind": "fired",
+            "metric": rule.metric,
+            "value": rate,
+            "threshold": rule.threshold,
+            "samples": samples,
+            "message": message,
+        }
         # Recorded first (the dashboard shows it at once), marked delivered when the webhook takes it: judging
         # goes on meanwhile instead of waiting out a dead webhook's tries.
         fields = {key: value for key, value in payload.items() if key not in ("rule", "kind")}

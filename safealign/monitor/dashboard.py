@@ -18,18 +18,30 @@ from safealign.monitor import queries
 from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
 
-SERIES = (("harmful_rate", "harmful", "#d62728"), ("refusal_rate", "refusal", "#1f77b4"), ("over_refusal_rate", "over-refusal", "#ff7f0e"))
-EVAL_SERIES = (("harmful_refusal_rate", "harmful refused", "#1f77b4"), ("over_refusal_rate", "benign over-refused", "#ff7f0e"))
+SERIES = (
+    ("harmful_rate", "harmful", "#d62728"),
+    ("refusal_rate", "refusal", "#1f77b4"),
+    ("over_refusal_rate", "over-refusal", "#ff7f0e"),
+)
+EVAL_SERIES = (
+    ("harmful_refusal_rate", "harmful refused", "#1f77b4"),
+    ("over_refusal_rate", "benign over-refused", "#ff7f0e"),
+)
 WIDTH, HEIGHT, PAD = 640, 200, 36
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("safealign.monitor", "templates"), autoescape=select_autoescape(["html"]))
+    return Environment(
+        loader=PackageLoader("safealign.monitor", "templates"), autoescape=select_autoescape(["html"])
+    )
 
 
-def line_chart(points: Sequence[dict[str, Any]], series: Sequence[tuple[str, str, str]], x_labels: Sequence[str]) -> dict[str, Any]:
-    """SVG geometry for rates in [0, 1]: one polyline per series, grid lines at 0, 0.5 and 1."""
+def line_chart(
+    points: Sequence[dict[str, Any]], series: Sequence[tuple[str, str, str]], x_labels: Sequence[str]
+) -> dict[str, Any]:
+    """SVG geometry for rates in [0, 1]: one polyline per series, grid lines at 0, 0.5 and 1. A point without a
+    series' value (None) gets no dot on that series' line."""
     n = len(points)
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
 
@@ -41,12 +53,28 @@ def line_chart(points: Sequence[dict[str, Any]], series: Sequence[tuple[str, str
 
     lines = []
     for key, label, color in series:
-        coords = [(x(i), y(float(p.get(key) or 0.0))) for i, p in enumerate(points) if p.get(key) is not None]
-        lines.append({"label": label, "color": color, "points": " ".join(f"{a:.1f},{b:.1f}" for a, b in coords),
-                      "dots": coords, "last": f"{points[-1].get(key) or 0:.1%}" if points else "–"})
+        coords = [(x(i), y(float(p[key]))) for i, p in enumerate(points) if p.get(key) is not None]
+        latest = points[-1].get(key) if points else None  # None: the latest point did not measure it
+        lines.append(
+            {
+                "label": label,
+                "color": color,
+                "points": " ".join(f"{a:.1f},{b:.1f}" for a, b in coords),
+                "dots": coords,
+                "last": f"{latest:.1%}" if latest is not None else "–",
+            }
+        )
     ticks = [{"x": x(i), "label": x_labels[i]} for i in sorted({0, n // 2, n - 1}) if 0 <= i < n]
     grid = [{"y": y(v), "label": f"{v:.0%}"} for v in (0.0, 0.5, 1.0)]
-    return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "lines": lines, "ticks": ticks, "grid": grid, "empty": n == 0}
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "pad": PAD,
+        "lines": lines,
+        "ticks": ticks,
+        "grid": grid,
+        "empty": n == 0,
+    }
 
 
 def eval_summary_rates(summary: dict[str, Any]) -> dict[str, float | None]:
@@ -65,34 +93,61 @@ def _short(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_dashboard(store: Store, config: MonitorConfig, rules: Sequence[Any] = (), now: dt.datetime | None = None) -> str:
+def render_dashboard(
+    store: Store, config: MonitorConfig, rules: Sequence[Any] = (), now: dt.datetime | None = None
+) -> str:
     """The whole page as a string."""
     series = queries.rate_series(store)
     runs = queries.recent_eval_runs(store)
     flagged = [
-        {"id": r["id"], "time": r["created_at"].strftime("%Y-%m-%d %H:%M:%S"), "model": r["model"] or "", "prompt": _short(r["prompt"]),
-         "response": _short(r["original_response"] if r["blocked"] else r["response"]), "blocked": r["blocked"], "harmful": r["harmful"]}
+        {
+            "id": r["id"],
+            "time": r["created_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            "model": r["model"] or "",
+            "prompt": _short(r["prompt"]),
+            "response": _short(r["original_response"] if r["blocked"] else r["response"]),
+            "blocked": r["blocked"],
+            "harmful": r["harmful"],
+        }
         for r in queries.flagged_exchanges(store)
     ]
     alert_rows = [
-        {"time": a["created_at"].strftime("%Y-%m-%d %H:%M:%S"), "rule": a["rule"], "kind": a["kind"], "message": a["message"] or "",
-         "delivered": a["delivered"]}
+        {
+            "time": a["created_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            "rule": a["rule"],
+            "kind": a["kind"],
+            "message": a["message"] or "",
+            "delivered": a["delivered"],
+        }
         for a in queries.recent_alerts(store)
     ]
     context = {
-        "generated": (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "generated": (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "config": config,
-        "upstream_shown": redact_url(config.upstream or ""),  # the page must not show the upstream URL's password
+        "upstream_shown": redact_url(
+            config.upstream or ""
+        ),  # the page must not show the upstream URL's password
         "totals": queries.totals(store),
         "backlog": store.backlog(),
         "rates": queries.judged_rates(store, 200),
         "upstream": queries.upstream_error_rate(store, 200),
         "rate_chart": line_chart(series, SERIES, time_labels([p["time"] for p in series])),
-        "eval_chart": line_chart([eval_summary_rates(r["summary"] or {}) for r in runs], EVAL_SERIES,
-                                 time_labels([r["created_at"] for r in runs])),
-        "eval_runs": [{"id": r["id"], "time": r["created_at"].strftime("%Y-%m-%d %H:%M"), "model": r["model"] or "",
-                       "summary": eval_summary_rates(r["summary"] or {}), "regression": r["regression"], "notes": r["notes"] or ""}
-                      for r in reversed(runs)][:10],
+        "eval_chart": line_chart(
+            [eval_summary_rates(r["summary"] or {}) for r in runs],
+            EVAL_SERIES,
+            time_labels([r["created_at"] for r in runs]),
+        ),
+        "eval_runs": [
+            {
+                "id": r["id"],
+                "time": r["created_at"].strftime("%Y-%m-%d %H:%M"),
+                "model": r["model"] or "",
+                "summary": eval_summary_rates(r["summary"] or {}),
+                "regression": r["regression"],
+                "notes": r["notes"] or "",
+            }
+            for r in reversed(runs)
+        ][:10],
         "flagged": flagged,
         "alerts": alert_rows,
         "rules": rules,

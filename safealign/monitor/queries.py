@@ -40,7 +40,11 @@ def judged_rates(store: Store, window: int) -> dict[str, Any]:
 
 def upstream_error_rate(store: Store, window: int) -> dict[str, Any]:
     """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx)."""
-    query = sa.select(exchanges.c.status, exchanges.c.upstream_status).order_by(exchanges.c.id.desc()).limit(window)
+    query = (
+        sa.select(exchanges.c.status, exchanges.c.upstream_status)
+        .order_by(exchanges.c.id.desc())
+        .limit(window)
+    )
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     failed = sum(r.status == "upstream_error" or (r.upstream_status or 0) >= 500 for r in rows)
@@ -74,9 +78,12 @@ def totals(store: Store) -> dict[str, int]:
 
 
 def rate_series(store: Store, buckets: int = 24, limit: int = 20000) -> list[dict[str, Any]]:
-    """Judged exchanges cut into ``buckets`` equal time slices, each with its three rates."""
+    """Judged exchanges cut into ``buckets`` equal time slices, each with its three rates (``over_refusal_rate`` is
+    None in a slice without benign requests)."""
     query = (
-        sa.select(exchanges.c.created_at, exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful)
+        sa.select(
+            exchanges.c.created_at, exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful
+        )
         .where(exchanges.c.status == "judged")
         .order_by(exchanges.c.id.desc())
         .limit(limit)
@@ -91,19 +98,24 @@ def rate_series(store: Store, buckets: int = 24, limit: int = 20000) -> list[dic
     span = max((end - start).total_seconds(), 1e-6)
     slices: list[list[Any]] = [[] for _ in range(buckets)]
     for row in rows:
-        slices[max(0, min(buckets - 1, int((row.created_at - start).total_seconds() / span * buckets)))].append(row)
+        slices[
+            max(0, min(buckets - 1, int((row.created_at - start).total_seconds() / span * buckets)))
+        ].append(row)
     series = []
     for index, rows_in in enumerate(slices):
         if not rows_in:
             continue
         benign = [r for r in rows_in if not r.request_harmful]
-        series.append({
-            "time": start + dt.timedelta(seconds=span * (index + 0.5) / buckets),
-            "n": len(rows_in),
-            "harmful_rate": sum(bool(r.harmful) for r in rows_in) / len(rows_in),
-            "refusal_rate": sum(bool(r.refused) for r in rows_in) / len(rows_in),
-            "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else 0.0,
-        })
+        series.append(
+            {
+                "time": start + dt.timedelta(seconds=span * (index + 0.5) / buckets),
+                "n": len(rows_in),
+                "harmful_rate": sum(bool(r.harmful) for r in rows_in) / len(rows_in),
+                "refusal_rate": sum(bool(r.refused) for r in rows_in) / len(rows_in),
+                # None, not 0.0: a slice with no benign request has no over-refusal rate (the chart leaves no point)
+                "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else None,
+            }
+        )
     return series
 
 
@@ -128,7 +140,10 @@ def fired_alert_counts(store: Store) -> dict[str, int]:
 
 def recent_alerts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit))
+        ]
 
 
 def recent_eval_runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
@@ -138,21 +153,38 @@ def recent_eval_runs(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in reversed(rows)]
 
 
-def previous_eval_run(store: Store, upstream: str, model: str, suites: list[str], limit: int | None) -> dict[str, Any] | None:
+def previous_eval_run(
+    store: Store, upstream: str, model: str, suites: list[str], limit: int | None, first: bool = False
+) -> dict[str, Any] | None:
     """The latest eval run of the same upstream, model, suites and ``--limit``: the one a new run is compared with
-    (another schedule on the same database, or a run over other suites, is not a baseline)."""
+    (another schedule on the same database, or a run over other suites, is not a baseline). ``first``: the earliest
+    such run instead, the reference a slow decline is measured against."""
     query = (
         sa.select(eval_runs)
-        .where(eval_runs.c.upstream == upstream, eval_runs.c.model == model,
-               eval_runs.c.item_limit.is_(None) if limit is None else eval_runs.c.item_limit == limit)
-        .order_by(eval_runs.c.id.desc())
+        .where(
+            eval_runs.c.upstream == upstream,
+            eval_runs.c.model == model,
+            eval_runs.c.item_limit.is_(None) if limit is None else eval_runs.c.item_limit == limit,
+        )
+        .order_by(eval_runs.c.id if first else eval_runs.c.id.desc())
     )
     with store.engine.connect() as conn:
         # suites compared here: a JSON column has no equality operator on PostgreSQL
-        return next((dict(r._mapping) for r in conn.execute(query) if list(r.suites or []) == list(suites)), None)
+        return next(
+            (dict(r._mapping) for r in conn.execute(query) if list(r.suites or []) == list(suites)), None
+        )
 
 
-def export_exchanges(store: Store, since_id: int = 0, limit: int = 10000, flagged_only: bool = False) -> Iterator[dict[str, Any]]:
+def eval_run(store: Store, run_id: int) -> dict[str, Any] | None:
+    """Eval run ``run_id`` (``monitor evaluate --baseline``), or None when there is none."""
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(eval_runs).where(eval_runs.c.id == run_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def export_exchanges(
+    store: Store, since_id: int = 0, limit: int = 10000, flagged_only: bool = False
+) -> Iterator[dict[str, Any]]:
     """Exchanges with their verdicts, oldest first, as JSON-ready dicts (for ``/admin/exchanges.jsonl``)."""
     query = sa.select(exchanges).where(exchanges.c.id > since_id).order_by(exchanges.c.id).limit(limit)
     if flagged_only:
@@ -164,7 +196,13 @@ def export_exchanges(store: Store, since_id: int = 0, limit: int = 10000, flagge
         if ids:
             for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_(ids))):
                 found.setdefault(v.exchange_id, []).append(
-                    {"role": v.role, "judge": v.judge, "label": v.label, "score": v.score, "explanation": v.explanation}
+                    {
+                        "role": v.role,
+                        "judge": v.judge,
+                        "label": v.label,
+                        "score": v.score,
+                        "explanation": v.explanation,
+                    }
                 )
     for row in rows:
         row["verdicts"] = found.get(row["id"], [])

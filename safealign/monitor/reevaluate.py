@@ -3,8 +3,9 @@
 Judging live traffic shows how the model behaves on what users send; a fixed suite run every hour
 shows whether the deployment changed (a new checkpoint, a new system prompt, a quantised server).
 Each run's summary goes to ``eval_runs``; a refusal-rate drop on harmful requests or an over-refusal
-rise on benign ones beyond the tolerance, compared with the previous run, is stored as an alert when it
-is also at least ``min_items`` items of the suite (``--limit`` caps each of a suite's two splits: with ``--limit 8``
+rise on benign ones beyond the tolerance, compared with the previous run or with the reference run (the first
+of the schedule, or ``--baseline``: a slow decline never breaks the tolerance between two runs), is stored as an
+alert when it is also at least ``min_items`` items of the suite (``--limit`` caps each of a suite's two splits: with ``--limit 8``
 a suite scores 16 items and one answer is 6.25 points, so a 5-point tolerance alone would alert on a single flipped
 answer; the RL gates use the same floor).
 """
@@ -24,7 +25,7 @@ import httpx
 from safealign.errors import SafealignError
 from safealign.evals.regression import RateChange, regressions
 from safealign.monitor.alerts import Notifier
-from safealign.monitor.queries import previous_eval_run
+from safealign.monitor.queries import eval_run, previous_eval_run
 from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
 
@@ -34,8 +35,10 @@ log = logging.getLogger(__name__)
 # an over-refusal rise on borderline ones.
 WATCHED = (("harmful_refusal_rate", "harmful_items", -1), ("over_refusal_rate", "over_refusal_items", +1))
 # (headline key, its item count's key, the suite kind it is read from, the metric names it is read from, in order)
-HEADLINES = (("harmful_refusal_rate", "harmful_items", "harmful", ("refusal_rate",)),
-             ("over_refusal_rate", "over_refusal_items", "borderline", ("over_refusal_rate", "refusal_rate")))
+HEADLINES = (
+    ("harmful_refusal_rate", "harmful_items", "harmful", ("refusal_rate",)),
+    ("over_refusal_rate", "over_refusal_items", "borderline", ("over_refusal_rate", "refusal_rate")),
+)
 
 
 def parse_interval(text: str) -> float:
@@ -130,6 +133,16 @@ def compare_runs(
     A change past ``tolerance`` counts only when it is at least ``min_items`` items of the current
     run's suite; a summary without item counts (an older run, a plain dict) is judged on the rate alone.
     """
+    return [
+        change.describe(min_items, percent=False)
+        for change in regressed(previous, current, tolerance, min_items)
+    ]
+
+
+def regressed(
+    previous: dict[str, float] | None, current: dict[str, float], tolerance: float, min_items: int = 2
+) -> list[RateChange]:
+    """The changes behind :func:`compare_runs`' sentences."""
     if not previous:
         return []
     changes = [
@@ -140,7 +153,19 @@ def compare_runs(
     found, under_floor = regressions(changes, min_items)
     for change in under_floor:
         log.info("not a regression, under the item floor: %s", change.describe(min_items, percent=False))
-    return [change.describe(min_items, percent=False) for change in found]
+    return found
+
+
+def baselines(
+    previous: dict[str, Any] | None, reference: dict[str, Any] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The runs a new run is compared with, each with its name in the regression sentences: the previous run, which
+    catches a sudden change, and the reference run, which catches a slow decline of a few points a run (one run when
+    they are the same)."""
+    named = [("previous run", previous), ("reference run", reference)]
+    if previous is not None and reference is not None and previous["id"] == reference["id"]:
+        named = [("previous and reference run", previous)]
+    return [(name, run) for name, run in named if run is not None]
 
 
 def upstream_model(upstream: str) -> str:
@@ -151,13 +176,19 @@ def upstream_model(upstream: str) -> str:
         response.raise_for_status()
         listing = response.json()
     except (httpx.HTTPError, ValueError) as error:
-        reason = str(error).replace(upstream, redact_url(upstream))  # httpx puts the URL, credentials and all, in it
-        raise SafealignError(f"could not list models at {redact_url(url)} ({reason}); pass --model NAME") from None
+        reason = str(error).replace(
+            upstream, redact_url(upstream)
+        )  # httpx puts the URL, credentials and all, in it
+        raise SafealignError(
+            f"could not list models at {redact_url(url)} ({reason}); pass --model NAME"
+        ) from None
     models = listing.get("data") if isinstance(listing, dict) else None
     first = models[0] if isinstance(models, list) and models else None
     if not isinstance(first, dict) or not isinstance(first.get("id"), str) or not first["id"]:
-        raise SafealignError(f"{redact_url(url)} lists no model (expected {{\"data\": [{{\"id\": NAME}}, ...]}}, got "
-                             f"{json.dumps(listing)[:200]}); pass --model NAME")
+        raise SafealignError(
+            f'{redact_url(url)} lists no model (expected {{"data": [{{"id": NAME}}, ...]}}, got '
+            f"{json.dumps(listing)[:200]}); pass --model NAME"
+        )
     return first["id"]
 
 
@@ -166,39 +197,117 @@ def default_runner(upstream: str, model: str, suites: list[str], limit: int | No
     try:
         from safealign.evals import EndpointGenerator, run_eval  # type: ignore[attr-defined]
     except ImportError:
-        raise SafealignError("safealign.evals (run_eval, EndpointGenerator) is not available in this install") from None
+        raise SafealignError(
+            "safealign.evals (run_eval, EndpointGenerator) is not available in this install"
+        ) from None
     generator = EndpointGenerator(upstream.rstrip("/"), model)
     return run_eval(generator, suites, limit=limit) if limit else run_eval(generator, suites)
 
 
 def evaluate_once(
-    store: Store, upstream: str, model: str | None, suites: list[str], limit: int | None = None, tolerance: float = 0.05,
-    notifier: Notifier | None = None, runner: Callable[..., Any] = default_runner, min_items: int = 2,
+    store: Store,
+    upstream: str,
+    model: str | None,
+    suites: list[str],
+    limit: int | None = None,
+    tolerance: float = 0.05,
+    notifier: Notifier | None = None,
+    runner: Callable[..., Any] = default_runner,
+    min_items: int = 2,
+    baseline: int | None = None,
 ) -> dict[str, Any]:
     """One eval run: run, store the summary, compare with the previous run of the same upstream, model, suites and
-    ``limit``, alert on a regression."""
+    ``limit`` and with the reference run (run ``baseline``, else the first such run), alert on a regression."""
     model = model or upstream_model(upstream)
     previous = previous_eval_run(store, upstream, model, suites, limit)
+    reference = (
+        reference_run(store, baseline, suites, limit)
+        if baseline is not None
+        else previous_eval_run(store, upstream, model, suites, limit, first=True)
+    )
     started = time.perf_counter()
     summary = summarize(runner(upstream, model, suites, limit))
     summary["wall_s"] = round(time.perf_counter() - started, 2)
     for key, _, kind, _ in HEADLINES:
         if key not in summary:
-            log.warning("no suite of kind %s in --suites %s: %s is not watched for regressions; add one, e.g. %s or %s:FILE.jsonl",
-                        kind, ",".join(suites), key, kind, kind)
-    problems = compare_runs(previous["summary"] if previous else None, summary, tolerance, min_items)
-    run_id = store.add_eval_run(upstream=upstream, model=model, suites=suites, item_limit=limit, summary=summary,
-                                regression=bool(problems), notes="; ".join(problems))
-    if problems:
-        message = f"eval run #{run_id} regressed vs #{previous['id']}: " + "; ".join(problems)
-        payload = {"rule": "eval_regression", "kind": "regression", "metric": "eval", "message": message}
+            log.warning(
+                "no suite of kind %s in --suites %s: %s is not watched for regressions; add one, e.g. %s or %s:FILE.jsonl",
+                kind,
+                ",".join(suites),
+                key,
+                kind,
+                kind,
+            )
+    found = [
+        (name, run, change)
+        for name, run in baselines(previous, reference)
+        for change in regressed(run["summary"], summary, tolerance, min_items)
+    ]
+    problems = describe_regressions(found, min_items)
+    run_id = store.add_eval_run(
+        upstream=upstream,
+        model=model,
+        suites=suites,
+        item_limit=limit,
+        summary=summary,
+        regression=bool(problems),
+        notes="; ".join(problems),
+    )
+    if found:
+        worst = max((change for _, _, change in found), key=lambda change: change.worsening)
+        # The fired alerts' fields: the worst change's rate now, the tolerance it broke and the items behind the rate.
+        payload = {
+            "rule": "eval_regression",
+            "kind": "regression",
+            "metric": worst.name,
+            "value": worst.after,
+            "threshold": tolerance,
+            "samples": worst.items,
+            "message": f"eval run #{run_id} regressed " + "; ".join(problems),
+        }
         delivered = (notifier or Notifier()).send(payload)
         store.add_alert(**payload, delivered=delivered)
-    log.info("eval run #%d: %s", run_id, {k: summary[k] for k in ("harmful_refusal_rate", "over_refusal_rate") if k in summary})
+    log.info(
+        "eval run #%d: %s",
+        run_id,
+        {k: summary[k] for k in ("harmful_refusal_rate", "over_refusal_rate") if k in summary},
+    )
     return {"id": run_id, "model": model, "summary": summary, "regressions": problems}
 
 
-def evaluate_every(interval_s: float, run: Callable[[], dict[str, Any]], stop_after: int | None = None) -> None:
+def describe_regressions(found: list[tuple[str, dict[str, Any], RateChange]], min_items: int) -> list[str]:
+    """One sentence per regressed rate and starting value, naming the run(s) it is against: ``vs previous run #5:
+    harmful_refusal_rate 0.900 → 0.700 (...)``; the same change against both runs (their rates were equal) is one."""
+    grouped: dict[tuple[str, float], list[tuple[str, dict[str, Any], RateChange]]] = {}
+    for name, run, change in found:
+        grouped.setdefault((change.name, change.before), []).append((name, run, change))
+    sentences = []
+    for group in grouped.values():
+        against = " and ".join(f"{name} #{run['id']}" for name, run, _ in group)
+        sentences.append(f"vs {against}: {group[0][2].describe(min_items, percent=False)}")
+    return sentences
+
+
+def reference_run(store: Store, run_id: int, suites: list[str], limit: int | None) -> dict[str, Any]:
+    """Eval run ``run_id`` (``--baseline``), when it ran the same suites and ``--limit``: other rates are not comparable."""
+    run = eval_run(store, run_id)
+    if run is None:
+        raise SafealignError(
+            f"--baseline {run_id}: no eval run #{run_id} in this database; give the id of a run "
+            "`monitor evaluate` printed (eval run #N), or leave --baseline out to compare with the first run"
+        )
+    if list(run["suites"] or []) != list(suites) or run["item_limit"] != limit:
+        raise SafealignError(
+            f"--baseline {run_id}: run #{run_id} ran --suites {','.join(run['suites'] or [])} with --limit "
+            f"{run['item_limit']}, this schedule --suites {','.join(suites)} with --limit {limit}; give a "
+            "run of the same suites and limit"
+        )
+    return run
+
+
+def evaluate_every(
+    interval_s: float, run: Callable[[], dict[str, Any]], stop_after: int | None = None
+) -> None:
     """Call ``run`` every ``interval_s`` seconds. A failed first run (any error) stops it with a SafealignError, so that
     the command exits non-zero: a wrong URL, model or suite is the likely cause, and the user is still watching. A later
     failure, say the model server restarting for a deploy, is logged and the schedule goes on."""
@@ -214,8 +323,10 @@ def evaluate_every(interval_s: float, run: Callable[[], dict[str, Any]], stop_af
         except Exception as error:
             if done == 0:
                 log.debug("eval run failed", exc_info=True)
-                raise SafealignError(f"eval run failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
-                                     "check --upstream, --model and --suites") from error
+                raise SafealignError(
+                    f"eval run failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}; "
+                    "check --upstream, --model and --suites"
+                ) from error
             log.exception("eval run failed; next run in %.0fs", interval_s)
         done += 1
         if stop_after is not None and done >= stop_after:

@@ -35,9 +35,15 @@ exchanges = sa.Table(
     sa.Column("model", sa.String(200)),
     sa.Column("request", sa.JSON),
     sa.Column("prompt", sa.Text),  # the last user message: what the judges read
-    sa.Column("response", sa.Text),  # what the client received (several choices: joined under [choice i] headings)
-    sa.Column("original_response", sa.Text),  # the model's own answer when blocking replaced it (or some of its choices)
-    sa.Column("choices", sa.JSON),  # the model's own text of each choice, when the answer had more than one (n > 1)
+    sa.Column(
+        "response", sa.Text
+    ),  # what the client received (several choices: joined under [choice i] headings)
+    sa.Column(
+        "original_response", sa.Text
+    ),  # the model's own answer when blocking replaced it (or some of its choices)
+    sa.Column(
+        "choices", sa.JSON
+    ),  # the model's own text of each choice, when the answer had more than one (n > 1)
     sa.Column("stream", sa.Boolean, default=False),
     # queued | judged | judge_failed (the judges raised on it max_attempts times) | upstream_error | upstream_rejected
     sa.Column("status", sa.String(20), nullable=False, index=True),
@@ -50,6 +56,9 @@ exchanges = sa.Table(
     sa.Column("refused", sa.Boolean),
     sa.Column("request_harmful", sa.Boolean),
     sa.Column("judged_at", sa.DateTime),
+    # SQLite: AUTOINCREMENT, so an id is never handed out twice. Without it SQLite gives max(id) + 1, and after the purge
+    # deleted the newest rows an exporter paging with since_id skipped the new exchanges that took their ids.
+    sqlite_autoincrement=True,
 )
 
 judge_queue = sa.Table(
@@ -98,7 +107,9 @@ eval_runs = sa.Table(
     sa.Column("upstream", sa.String(500)),
     sa.Column("model", sa.String(200)),
     sa.Column("suites", sa.JSON),
-    sa.Column("item_limit", sa.Integer),  # --limit (None: whole suites); a run is compared only with runs like it
+    sa.Column(
+        "item_limit", sa.Integer
+    ),  # --limit (None: whole suites); a run is compared only with runs like it
     sa.Column("summary", sa.JSON),  # flat metric name -> value
     sa.Column("regression", sa.Boolean, default=False),
     sa.Column("notes", sa.Text),
@@ -106,22 +117,43 @@ eval_runs = sa.Table(
 
 
 # The judge worker's statements, built once: building and cache-keying a Core statement per batch cost
-# as much CPU as running it on SQLite. ``now``, ``limit`` and the id lists are bound per call.
-_PICK = (
-    sa.select(judge_queue.c.id, judge_queue.c.exchange_id)
-    .where(sa.or_(judge_queue.c.claimed_until.is_(None), judge_queue.c.claimed_until < sa.bindparam("now", type_=sa.DateTime)))
-    .order_by(judge_queue.c.id)
-    .limit(sa.bindparam("limit", type_=sa.Integer))
-)
-_PICK_LOCKED = _PICK.with_for_update(skip_locked=True)  # PostgreSQL: concurrent workers skip each other's rows
+# as much CPU as running it on SQLite. ``now``, ``limit``, ``up_to`` and the id lists are bound per call.
+def _free() -> sa.ColumnElement[bool]:
+    """A queue row no worker holds: never leased, or its lease ran out."""
+    return sa.or_(
+        judge_queue.c.claimed_until.is_(None),
+        judge_queue.c.claimed_until < sa.bindparam("now", type_=sa.DateTime),
+    )
+
+
+def _pick(bounded: bool, locked: bool) -> sa.Select:
+    query = sa.select(judge_queue.c.id).where(_free())
+    if bounded:  # `monitor judge --once`: only what was queued when it started
+        query = query.where(judge_queue.c.exchange_id <= sa.bindparam("up_to", type_=sa.Integer))
+    query = query.order_by(judge_queue.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
+    return (
+        query.with_for_update(skip_locked=True) if locked else query
+    )  # PostgreSQL: concurrent workers skip each other's rows
+
+
+_PICK = {(bounded, locked): _pick(bounded, locked) for bounded in (False, True) for locked in (False, True)}
+# The lease is taken only on rows still free, and says which: on SQLite the pick runs before the write transaction
+# begins, so another worker may have leased some of the picked rows in between (two workers judged the same rows).
 _LEASE = (
     judge_queue.update()
-    .where(judge_queue.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .where(judge_queue.c.id.in_(sa.bindparam("ids", expanding=True)), _free())
     .values(claimed_until=sa.bindparam("until", type_=sa.DateTime), attempts=judge_queue.c.attempts + 1)
+    .returning(judge_queue.c.exchange_id)
 )
 _CLAIMED = (
-    sa.select(exchanges.c.id, exchanges.c.prompt, exchanges.c.response, exchanges.c.original_response, exchanges.c.choices,
-              judge_queue.c.attempts)
+    sa.select(
+        exchanges.c.id,
+        exchanges.c.prompt,
+        exchanges.c.response,
+        exchanges.c.original_response,
+        exchanges.c.choices,
+        judge_queue.c.attempts,
+    )
     .join(judge_queue, judge_queue.c.exchange_id == exchanges.c.id)
     .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
     .order_by(exchanges.c.id)
@@ -130,18 +162,27 @@ _INSERT_VERDICTS = verdicts.insert()
 _MARK_JUDGED = (
     exchanges.update()
     .where(exchanges.c.id == sa.bindparam("eid"))
-    .values(status="judged", judged_at=sa.bindparam("now", type_=sa.DateTime), harmful=sa.bindparam("h"),
-            refused=sa.bindparam("r"), request_harmful=sa.bindparam("q"))
+    .values(
+        status="judged",
+        judged_at=sa.bindparam("now", type_=sa.DateTime),
+        harmful=sa.bindparam("h"),
+        refused=sa.bindparam("r"),
+        request_harmful=sa.bindparam("q"),
+    )
 )
 _MARK_FAILED = (
-    exchanges.update().where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True))).values(status="judge_failed")
+    exchanges.update()
+    .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
+    .values(status="judge_failed")
 )
 # Only the rows still under the lease the worker judged them under: a batch that outlived its lease may have been
 # claimed (and judged) by another worker since, whose lease replaced this one.
 _DEQUEUE_LEASED = (
     judge_queue.delete()
-    .where(judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
-           judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime))
+    .where(
+        judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
+        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
+    )
     .returning(judge_queue.c.exchange_id)
 )
 
@@ -179,13 +220,20 @@ class SqliteExchangeInsert:
         self.processors = [exchanges.c[name].type.bind_processor(dialect) for name in EXCHANGE_FIELDS]
         self.time = judge_queue.c.enqueued_at.type.bind_processor(dialect) or (lambda value: value)
 
-    def __call__(self, conn: sa.Connection, records: list[dict[str, Any]], queue: list[bool], now: dt.datetime) -> list[int]:
+    def __call__(
+        self, conn: sa.Connection, records: list[dict[str, Any]], queue: list[bool], now: dt.datetime
+    ) -> list[int]:
         """Insert ``records`` and queue rows for those flagged in ``queue`` in one transaction; returns the ids.
 
         On a ``request_path_connection`` a locked database is retried every half millisecond (30 s at most).
         """
-        values = [tuple(value if process is None or value is None else process(value)
-                        for value, process in zip(record.values(), self.processors, strict=True)) for record in records]
+        values = [
+            tuple(
+                value if process is None or value is None else process(value)
+                for value, process in zip(record.values(), self.processors, strict=True)
+            )
+            for record in records
+        ]
         enqueued_at = self.time(now)
         deadline = time.monotonic() + 30.0
         while True:
@@ -193,24 +241,32 @@ class SqliteExchangeInsert:
                 with conn.begin():
                     return self._insert(conn, values, queue, enqueued_at)
             except sqlite3.OperationalError as error:
-                if not conn.info.get(_SPIN_ON_BUSY) or "locked" not in str(error) or time.monotonic() > deadline:
+                if (
+                    not conn.info.get(_SPIN_ON_BUSY)
+                    or "locked" not in str(error)
+                    or time.monotonic() > deadline
+                ):
                     raise
                 time.sleep(0.0005)
 
-    def _insert(self, conn: sa.Connection, values: list[tuple], queue: list[bool], enqueued_at: Any) -> list[int]:
+    def _insert(
+        self, conn: sa.Connection, values: list[tuple], queue: list[bool], enqueued_at: Any
+    ) -> list[int]:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.executemany(self.sql, values)
             last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
             ids = list(range(last - len(values) + 1, last + 1))
-            cursor.executemany(self.queue_sql, [(i, enqueued_at) for i, q in zip(ids, queue, strict=True) if q])
+            cursor.executemany(
+                self.queue_sql, [(i, enqueued_at) for i, q in zip(ids, queue, strict=True) if q]
+            )
         finally:
             cursor.close()
         return ids
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def create_db_engine(url: str) -> sa.Engine:
@@ -248,10 +304,26 @@ def _upgrade_schema(engine: sa.Engine) -> None:
         with engine.begin() as conn:
             for column in table.columns:
                 if column.name not in present:
-                    log.info("adding column %s.%s to %s", table.name, column.name, redact_url(str(engine.url)))
-                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
+                    log.info(
+                        "adding column %s.%s to %s", table.name, column.name, redact_url(str(engine.url))
+                    )
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
+                    )
         for index in table.indexes:
             index.create(engine, checkfirst=True)
+
+
+def _ids_can_go_back(engine: sa.Engine) -> bool:
+    """Whether the database hands out ``max(id) + 1`` as the next exchange id: a SQLite file whose ``exchanges``
+    table was made before it had AUTOINCREMENT (the option applies to new tables only)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as conn:
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'exchanges'"
+        ).scalar()
+    return "AUTOINCREMENT" not in (sql or "").upper()
 
 
 class Store:
@@ -264,17 +336,28 @@ class Store:
             metadata.create_all(self.engine)
             _upgrade_schema(self.engine)
         except sa.exc.ArgumentError as error:
-            raise SafealignError(f"--db {redact_url(url)!r} is not a database URL ({error}); give sqlite:///FILE "
-                                 "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE") from None
+            raise SafealignError(
+                f"--db {redact_url(url)!r} is not a database URL ({error}); give sqlite:///FILE "
+                "or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+            ) from None
         except (OSError, sa.exc.OperationalError) as error:
             reason = getattr(error, "orig", None) or error
-            raise SafealignError(f"--db {redact_url(url)}: cannot open or create the database ({type(reason).__name__}: {reason}); "
-                                 "check that the folder exists or can be created and is writable, or that the server is up") from None
-        except sa.exc.DatabaseError as error:  # OperationalError's parent: e.g. sqlite's "file is not a database"
+            raise SafealignError(
+                f"--db {redact_url(url)}: cannot open or create the database ({type(reason).__name__}: {reason}); "
+                "check that the folder exists or can be created and is writable, or that the server is up"
+            ) from None
+        except (
+            sa.exc.DatabaseError
+        ) as error:  # OperationalError's parent: e.g. sqlite's "file is not a database"
             reason = getattr(error, "orig", None) or error
-            raise SafealignError(f"--db {redact_url(url)}: not a database the monitor can use ({type(reason).__name__}: {reason}); "
-                                 "point --db at a new file or at an existing safealign monitor database") from None
-        self._sqlite_insert = SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
+            raise SafealignError(
+                f"--db {redact_url(url)}: not a database the monitor can use ({type(reason).__name__}: {reason}); "
+                "point --db at a new file or at an existing safealign monitor database"
+            ) from None
+        self._sqlite_insert = (
+            SqliteExchangeInsert(self.engine.dialect) if self.engine.dialect.name == "sqlite" else None
+        )
+        self._ids_can_go_back = _ids_can_go_back(self.engine)
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         self._file = Path(database).resolve() if database and database != ":memory:" else None
         self._file_id = self._identity()
@@ -291,13 +374,17 @@ class Store:
         it: open connections would go on writing into the unlinked file, and every row would be lost), or None."""
         if self._file is None or self._identity() == self._file_id:
             return None
-        return (f"the database file {self._file} was deleted, moved or replaced while the monitor ran: exchanges are not "
-                "stored; put the file back, or restart the monitor to start a new one")
+        return (
+            f"the database file {self._file} was deleted, moved or replaced while the monitor ran: exchanges are not "
+            "stored; put the file back, or restart the monitor to start a new one"
+        )
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def insert_exchanges(self, rows: Sequence[dict[str, Any]], conn: sa.Connection | None = None) -> list[int]:
+    def insert_exchanges(
+        self, rows: Sequence[dict[str, Any]], conn: sa.Connection | None = None
+    ) -> list[int]:
         """Insert exchanges (and queue rows for those with ``queue=True``) in ONE transaction; returns ids.
 
         ``conn``: a connection the caller keeps open (the writer thread's), else one from the pool.
@@ -314,8 +401,17 @@ class Store:
         if self._sqlite_insert is not None:
             return self._sqlite_insert(conn, records, queue, now)
         with conn.begin():
-            ids = [r.id for r in conn.execute(exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records)]
-            queued = [{"exchange_id": i, "enqueued_at": now, "attempts": 0} for i, q in zip(ids, queue, strict=True) if q]
+            ids = [
+                r.id
+                for r in conn.execute(
+                    exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records
+                )
+            ]
+            queued = [
+                {"exchange_id": i, "enqueued_at": now, "attempts": 0}
+                for i, q in zip(ids, queue, strict=True)
+                if q
+            ]
             if queued:
                 conn.execute(judge_queue.insert(), queued)
         return ids
@@ -334,29 +430,42 @@ class Store:
             conn.info[_SPIN_ON_BUSY] = True
         return conn
 
-    def claim(self, limit: int, lease_s: float = 300.0, conn: sa.Connection | None = None) -> list[dict[str, Any]]:
+    def claim(
+        self, limit: int, lease_s: float = 300.0, conn: sa.Connection | None = None, up_to: int | None = None
+    ) -> list[dict[str, Any]]:
         """Lease up to ``limit`` queued exchanges (oldest first), including ones whose lease expired; each row carries
-        its ``lease``, for ``complete``."""
+        its ``lease``, for ``complete``. ``up_to``: only exchanges with an id up to this one (see ``last_queued``)."""
         with self._transaction(conn) as tx:
-            return self._lease(tx, limit, lease_s)
+            return self._lease(tx, limit, lease_s, up_to)
 
-    def complete(self, results: Sequence[dict[str, Any]], conn: sa.Connection | None = None, claim: int = 0,
-                 lease_s: float = 300.0, failed: Sequence[int] = (), lease: dt.datetime | None = None) -> list[dict[str, Any]]:
+    def complete(
+        self,
+        results: Sequence[dict[str, Any]],
+        conn: sa.Connection | None = None,
+        claim: int = 0,
+        lease_s: float = 300.0,
+        failed: Sequence[int] = (),
+        lease: dt.datetime | None = None,
+        up_to: int | None = None,
+    ) -> tuple[set[int], list[dict[str, Any]]]:
         """Store verdicts, set the exchanges' flags and drop their queue rows, in one transaction.
 
         Each result: ``{"exchange_id", "harmful", "refused", "request_harmful", "verdicts": [row...]}``.
         ``lease``: the ``lease`` of the claimed rows these results are for. Only rows still under it are completed:
         a batch that outlived its lease may have been claimed and judged by another worker since, and its verdicts
         are that worker's to write (the others are dropped, with a warning). ``claim=N`` also leases the next N
-        queued exchanges in the same transaction and returns them (one commit per batch instead of two while a
-        backlog lasts). ``failed``: exchange ids the judges gave up on; they are marked ``judge_failed`` and leave
-        the queue.
+        queued exchanges (up to ``up_to``, as ``claim``) in the same transaction and returns them (one commit per
+        batch instead of two while a backlog lasts). ``failed``: exchange ids the judges gave up on; they are marked
+        ``judge_failed`` and leave the queue. Returns (the ids of ``results`` and ``failed`` written, the rows leased).
         """
         if not results and not claim and not failed:
-            return []
+            return set(), []
         if (results or failed) and lease is None:
-            raise ValueError("complete() needs the lease the results were claimed under: pass lease=row['lease'] of a claimed row")
+            raise ValueError(
+                "complete() needs the lease the results were claimed under: pass lease=row['lease'] of a claimed row"
+            )
         now = utcnow()
+        owned: set[int] = set()
         with self._transaction(conn) as tx:
             if results or failed:
                 # Dequeued first: the delete takes the write lock (SQLite) or the rows' locks (PostgreSQL) before
@@ -364,29 +473,58 @@ class Store:
                 eids = [r["exchange_id"] for r in results] + list(failed)
                 owned = set(tx.execute(_DEQUEUE_LEASED, {"eids": eids, "lease": lease}).scalars())
                 if len(owned) < len(eids):
-                    log.warning("%d exchanges of this batch are no longer under its lease (claimed by another worker after the "
-                                "lease ran out, or freed by --release-leases): their verdicts from this worker are dropped",
-                                len(eids) - len(owned))
+                    log.warning(
+                        "%d exchanges of this batch are no longer under its lease (claimed by another worker after the "
+                        "lease ran out, or freed by --release-leases): their verdicts from this worker are dropped",
+                        len(eids) - len(owned),
+                    )
                 results = [r for r in results if r["exchange_id"] in owned]
                 failed = [eid for eid in failed if eid in owned]
             if results:
-                tx.execute(_INSERT_VERDICTS, [v | {"exchange_id": r["exchange_id"], "created_at": now} for r in results for v in r["verdicts"]])
-                tx.execute(_MARK_JUDGED, [{"eid": r["exchange_id"], "now": now, "h": r["harmful"], "r": r["refused"],
-                                           "q": r["request_harmful"]} for r in results])
+                tx.execute(
+                    _INSERT_VERDICTS,
+                    [
+                        v | {"exchange_id": r["exchange_id"], "created_at": now}
+                        for r in results
+                        for v in r["verdicts"]
+                    ],
+                )
+                tx.execute(
+                    _MARK_JUDGED,
+                    [
+                        {
+                            "eid": r["exchange_id"],
+                            "now": now,
+                            "h": r["harmful"],
+                            "r": r["refused"],
+                            "q": r["request_harmful"],
+                        }
+                        for r in results
+                    ],
+                )
             if failed:
                 tx.execute(_MARK_FAILED, {"eids": failed})
-            return self._lease(tx, claim, lease_s) if claim else []
+            return owned, self._lease(tx, claim, lease_s, up_to) if claim else []
 
-    def _lease(self, conn: sa.Connection, limit: int, lease_s: float) -> list[dict[str, Any]]:
-        """The leased rows; each carries its ``lease`` (the ``claimed_until`` set here), which ``complete`` checks."""
-        now = utcnow()
-        pick = _PICK_LOCKED if self.engine.dialect.name == "postgresql" else _PICK
-        picked = conn.execute(pick, {"now": now, "limit": limit}).all()
-        if not picked:
-            return []
-        until = now + dt.timedelta(seconds=lease_s)
-        conn.execute(_LEASE, {"ids": [p.id for p in picked], "until": until})
-        return [dict(row._mapping) | {"lease": until} for row in conn.execute(_CLAIMED, {"eids": [p.exchange_id for p in picked]})]
+    def _lease(
+        self, conn: sa.Connection, limit: int, lease_s: float, up_to: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The leased rows; each carries its ``lease`` (the ``claimed_until`` set here), which ``complete`` checks.
+
+        Empty only when no row is free: picked rows that another worker leased first are picked past, not returned
+        as an empty batch (which a draining worker reads as an empty queue)."""
+        pick = _PICK[(up_to is not None, self.engine.dialect.name == "postgresql")]
+        while True:
+            now = utcnow()
+            ids = conn.execute(pick, {"now": now, "limit": limit, "up_to": up_to}).scalars().all()
+            if not ids:
+                return []
+            until = now + dt.timedelta(seconds=lease_s)
+            leased = conn.execute(_LEASE, {"ids": ids, "now": now, "until": until}).scalars().all()
+            if leased:  # (on SQLite the update took the write lock: a second pick cannot lose its rows again)
+                return [
+                    dict(row._mapping) | {"lease": until} for row in conn.execute(_CLAIMED, {"eids": leased})
+                ]
 
     @contextlib.contextmanager
     def _transaction(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
@@ -401,20 +539,34 @@ class Store:
     def release_leases(self) -> int:
         """Make every leased queue row claimable now (a restart after a crash on a single-host database)."""
         with self.engine.begin() as conn:
-            return conn.execute(judge_queue.update().where(judge_queue.c.claimed_until.is_not(None)).values(claimed_until=None)).rowcount
+            return conn.execute(
+                judge_queue.update()
+                .where(judge_queue.c.claimed_until.is_not(None))
+                .values(claimed_until=None)
+            ).rowcount
 
     def leased(self) -> tuple[int, dt.datetime | None]:
         """Queued exchanges under a live lease (a worker is judging them, or died holding them) and the last expiry."""
         with self.engine.connect() as conn:
             live = judge_queue.c.claimed_until >= utcnow()
-            count, until = conn.execute(sa.select(sa.func.count(), sa.func.max(judge_queue.c.claimed_until)).where(live)).one()
+            count, until = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(judge_queue.c.claimed_until)).where(live)
+            ).one()
             return int(count), until
 
     def judge_failures(self) -> int:
         """Exchanges the judges raised on too many times (status ``judge_failed``): never judged, no longer retried."""
         with self.engine.connect() as conn:
-            query = sa.select(sa.func.count()).select_from(exchanges).where(exchanges.c.status == "judge_failed")
+            query = (
+                sa.select(sa.func.count()).select_from(exchanges).where(exchanges.c.status == "judge_failed")
+            )
             return int(conn.execute(query).scalar_one())
+
+    def last_queued(self) -> int:
+        """The highest exchange id in the queue now (0 when it is empty): ``claim(up_to=...)`` judges what was queued
+        at this moment and nothing that arrives later (exchange ids only grow)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(judge_queue.c.exchange_id))).scalar() or 0)
 
     def backlog(self) -> int:
         with self.engine.connect() as conn:
@@ -422,7 +574,9 @@ class Store:
 
     def add_alert(self, **fields: Any) -> int:
         with self.engine.begin() as conn:
-            return int(conn.execute(alerts.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0])
+            return int(
+                conn.execute(alerts.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0]
+            )
 
     def mark_alert_delivered(self, alert_id: int) -> None:
         with self.engine.begin() as conn:
@@ -430,7 +584,9 @@ class Store:
 
     def last_alert_kind(self, rule: str) -> str | None:
         """``fired`` or ``resolved`` for the rule's latest event (a read; record_alert_change decides under a lock)."""
-        query = sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
+        query = sa.select(alerts.c.kind).where(
+            alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"])
+        )
         with self.engine.connect() as conn:
             return conn.execute(query.order_by(alerts.c.id.desc()).limit(1)).scalar()
 
@@ -440,8 +596,13 @@ class Store:
         statement reads and inserts (SQLite runs it under its write lock; PostgreSQL under a per-rule advisory
         lock taken first), so two workers judging into one database page once, and each sees the other's
         resolve instead of trusting the state it read at start."""
-        latest = (sa.select(alerts.c.kind).where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
-                  .order_by(alerts.c.id.desc()).limit(1).scalar_subquery())
+        latest = (
+            sa.select(alerts.c.kind)
+            .where(alerts.c.rule == rule, alerts.c.kind.in_(["fired", "resolved"]))
+            .order_by(alerts.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         latest_kind = sa.func.coalesce(latest, "resolved")
         wanted = latest_kind != "fired" if kind == "fired" else latest_kind == "fired"
         values = {"created_at": utcnow(), "rule": rule, "kind": kind, **fields}
@@ -449,23 +610,39 @@ class Store:
         source = sa.select(*(sa.literal(values[name], alerts.c[name].type) for name in columns)).where(wanted)
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-alert:" + rule))))
+                conn.execute(
+                    sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-alert:" + rule)))
+                )
             # RETURNING, not rowcount: psycopg reports a row count for an INSERT ... SELECT that inserted nothing
-            inserted = conn.execute(alerts.insert().from_select(columns, source).returning(alerts.c.id)).scalar()
+            inserted = conn.execute(
+                alerts.insert().from_select(columns, source).returning(alerts.c.id)
+            ).scalar()
             return None if inserted is None else int(inserted)
 
     def add_eval_run(self, **fields: Any) -> int:
         with self.engine.begin() as conn:
-            return int(conn.execute(eval_runs.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0])
+            return int(
+                conn.execute(eval_runs.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0]
+            )
 
     def purge(self, retention_days: int) -> int:
-        """Delete exchanges older than ``retention_days`` with their verdicts and queue rows."""
+        """Delete exchanges older than ``retention_days`` with their verdicts and queue rows.
+
+        On a SQLite file made before the exchanges table had AUTOINCREMENT, the newest exchange is kept whatever its
+        age: deleting it would hand its id, and those below it, to the next exchanges (SQLite gives ``max(id) + 1``),
+        and an exporter that pages with ``since_id`` would skip them."""
         cutoff = utcnow() - dt.timedelta(days=retention_days)
-        old = sa.select(exchanges.c.id).where(exchanges.c.created_at < cutoff).scalar_subquery()
+        old = exchanges.c.created_at < cutoff
+        if self._ids_can_go_back:
+            newest = exchanges.alias(
+                "newest"
+            )  # an alias: a subquery on the table itself would correlate to it
+            old = sa.and_(old, exchanges.c.id < sa.select(sa.func.max(newest.c.id)).scalar_subquery())
+        old_ids = sa.select(exchanges.c.id).where(old).scalar_subquery()
         with self.engine.begin() as conn:
-            conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(old)))
-            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(old)))
-            deleted = conn.execute(exchanges.delete().where(exchanges.c.created_at < cutoff)).rowcount
+            conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(old_ids)))
+            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(old_ids)))
+            deleted = conn.execute(exchanges.delete().where(old)).rowcount
         if deleted:
             log.info("retention: deleted %d exchanges older than %d days", deleted, retention_days)
         return deleted

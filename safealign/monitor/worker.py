@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 
 REFUSED_LABELS = {REFUSAL, PARTIAL_REFUSAL}
 # `monitor judge` reads these when --db / --webhook are not given: how the gateway passes them to its worker.
-DB_ENV, WEBHOOK_ENV, JUDGE_ENV = "SAFEALIGN_MONITOR_DB", "SAFEALIGN_MONITOR_WEBHOOK", "SAFEALIGN_MONITOR_JUDGE"
+DB_ENV, WEBHOOK_ENV, JUDGE_ENV = (
+    "SAFEALIGN_MONITOR_DB",
+    "SAFEALIGN_MONITOR_WEBHOOK",
+    "SAFEALIGN_MONITOR_JUDGE",
+)
 
 
 def load_judges(spec: str = "default") -> Any:
@@ -46,14 +50,21 @@ def load_judges(spec: str = "default") -> Any:
         try:
             judges = factory()
         except Exception as error:  # noqa: BLE001 - the user's code: a missing key, a model that does not load
-            raise SafealignError(f"--judge {spec!r}: the factory raised {type(error).__name__}: {' '.join(str(error).split())[:200]}; "
-                                 "fix it (run it in Python to see the traceback)") from None
-        missing = [role for role in ("refusal", "harm") if not callable(getattr(getattr(judges, role, None), "judge", None))]
+            raise SafealignError(
+                f"--judge {spec!r}: the factory raised {type(error).__name__}: {' '.join(str(error).split())[:200]}; "
+                "fix it (run it in Python to see the traceback)"
+            ) from None
+        missing = [
+            role
+            for role in ("refusal", "harm")
+            if not callable(getattr(getattr(judges, role, None), "judge", None))
+        ]
         if missing:
             raise SafealignError(
                 f"--judge {spec!r}: the factory returned {type(judges).__name__}, which has no {' and no '.join(f'.{m}.judge' for m in missing)}: "
                 "it must return an object with .refusal and .harm judges, each with judge(prompts, responses) -> one Verdict "
-                "per response (see docs/monitoring.md, 'The judge worker')")
+                "per response (see docs/monitoring.md, 'The judge worker')"
+            )
         return judges
     from safealign.judges import build_judges
 
@@ -77,17 +88,26 @@ def check_judge_spec(spec: str) -> Callable[[], Any] | None:
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # noqa: BLE001 - ImportError, or whatever the user's module raises as it imports
-        raise SafealignError(f"--judge {spec!r}: cannot import {module_name!r} ({type(error).__name__}: {error}); "
-                             "check the module name and that its folder is on PYTHONPATH") from None
+        raise SafealignError(
+            f"--judge {spec!r}: cannot import {module_name!r} ({type(error).__name__}: {error}); "
+            "check the module name and that its folder is on PYTHONPATH"
+        ) from None
     factory = getattr(module, attr, None)
     if not callable(factory):
-        raise SafealignError(f"--judge {spec!r}: {module_name} has no callable {attr!r} (the factory that returns the judge set)")
+        raise SafealignError(
+            f"--judge {spec!r}: {module_name} has no callable {attr!r} (the factory that returns the judge set)"
+        )
     return factory
 
 
 def _verdict_row(role: str, verdict: Verdict) -> dict[str, Any]:
-    return {"role": role, "judge": verdict.judge, "label": verdict.label, "score": float(verdict.score),
-            "explanation": (verdict.explanation or "")[:2000]}
+    return {
+        "role": role,
+        "judge": verdict.judge,
+        "label": verdict.label,
+        "score": float(verdict.score),
+        "explanation": (verdict.explanation or "")[:2000],
+    }
 
 
 def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Verdict]) -> list[Verdict]:
@@ -113,24 +133,42 @@ def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Ve
 
 def _hazard_verdict(verdict: Verdict) -> Verdict:
     hazard = float(verdict.details["hazard"])
-    return Verdict(HARMFUL if hazard >= 0.5 else SAFE, hazard,
-                   f"request P(hazard)={hazard:.2f} ({verdict.details.get('category') or verdict.judge})", verdict.judge)
+    return Verdict(
+        HARMFUL if hazard >= 0.5 else SAFE,
+        hazard,
+        f"request P(hazard)={hazard:.2f} ({verdict.details.get('category') or verdict.judge})",
+        verdict.judge,
+    )
 
 
 def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str]) -> list[dict[str, Any]]:
     """Judge a batch: is each response a refusal, is it harmful, and did the request ask for harm."""
-    refusal = checked_verdicts("refusal", judges.refusal, judges.refusal.judge(list(prompts), list(responses)), len(responses))
-    harm = checked_verdicts("harm", judges.harm, judges.harm.judge(list(prompts), list(responses)), len(responses))
-    request_harm = checked_verdicts("request", getattr(judges, "request", None) or judges.harm,
-                                    request_harm_verdicts(judges, prompts, harm), len(prompts))
+    refusal = checked_verdicts(
+        "refusal", judges.refusal, judges.refusal.judge(list(prompts), list(responses)), len(responses)
+    )
+    harm = checked_verdicts(
+        "harm", judges.harm, judges.harm.judge(list(prompts), list(responses)), len(responses)
+    )
+    request_harm = checked_verdicts(
+        "request",
+        getattr(judges, "request", None) or judges.harm,
+        request_harm_verdicts(judges, prompts, harm),
+        len(prompts),
+    )
     results = []
     for r, h, q in zip(refusal, harm, request_harm, strict=True):
-        results.append({
-            "harmful": h.label == HARMFUL,
-            "refused": r.label in REFUSED_LABELS,
-            "request_harmful": q.label == HARMFUL,
-            "verdicts": [_verdict_row("refusal", r), _verdict_row("harm", h), _verdict_row("request_harm", q)],
-        })
+        results.append(
+            {
+                "harmful": h.label == HARMFUL,
+                "refused": r.label in REFUSED_LABELS,
+                "request_harmful": q.label == HARMFUL,
+                "verdicts": [
+                    _verdict_row("refusal", r),
+                    _verdict_row("harm", h),
+                    _verdict_row("request_harm", q),
+                ],
+            }
+        )
     return results
 
 
@@ -209,11 +247,24 @@ def judge_rows(judges: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, An
     results = []
     for row, (start, count) in zip(rows, spans, strict=True):
         parts = flat[start : start + count]
-        verdicts = parts[0]["verdicts"] if count == 1 else [
-            v | {"explanation": f"choice {i}: {v['explanation']}"[:2000]} for i, part in enumerate(parts) for v in part["verdicts"]]
-        results.append({"exchange_id": row["id"], "harmful": any(p["harmful"] for p in parts),
-                        "refused": all(p["refused"] for p in parts), "request_harmful": any(p["request_harmful"] for p in parts),
-                        "verdicts": verdicts})
+        verdicts = (
+            parts[0]["verdicts"]
+            if count == 1
+            else [
+                v | {"explanation": f"choice {i}: {v['explanation']}"[:2000]}
+                for i, part in enumerate(parts)
+                for v in part["verdicts"]
+            ]
+        )
+        results.append(
+            {
+                "exchange_id": row["id"],
+                "harmful": any(p["harmful"] for p in parts),
+                "refused": all(p["refused"] for p in parts),
+                "request_harmful": any(p["request_harmful"] for p in parts),
+                "verdicts": verdicts,
+            }
+        )
     return results
 
 
@@ -242,7 +293,11 @@ class JudgeWorker:
     ) -> None:
         self.store, self.judges, self.alerts = store, judges, alerts
         self.batch_size, self.idle_s, self.linger_s, self.lease_s = batch_size, idle_s, linger_s, lease_s
-        self.retention_days, self.purge_every_s, self.idle_alerts_every_s = retention_days, purge_every_s, idle_alerts_every_s
+        self.retention_days, self.purge_every_s, self.idle_alerts_every_s = (
+            retention_days,
+            purge_every_s,
+            idle_alerts_every_s,
+        )
         self.max_attempts = max_attempts
         self.failed = 0  # exchanges given up on (marked judge_failed)
         self.retrying: set[int] = set()  # exchanges that failed with attempts left: leased until tried again
@@ -274,18 +329,39 @@ class JudgeWorker:
     def run_once(self) -> int:
         """Judge one batch; returns how many exchanges it judged (0 when the queue is empty)."""
         with self.store.engine.connect() as conn:
-            return self._judge_batches(conn, self.store.claim(self.batch_size, self.lease_s, conn), chain=lambda: False)
+            return self._judge_batches(
+                conn, self.store.claim(self.batch_size, self.lease_s, conn), chain=lambda: False
+            )
 
-    def _judge_batches(self, conn: sa.Connection, rows: list[dict[str, Any]], chain: Callable[[], bool]) -> int:
-        """Judge ``rows``; while batches come back full and ``chain()``, complete each one and lease the next together."""
+    def _judge_batches(
+        self,
+        conn: sa.Connection,
+        rows: list[dict[str, Any]],
+        chain: Callable[[], bool],
+        up_to: int | None = None,
+    ) -> int:
+        """Judge ``rows``; while batches come back full and ``chain()``, complete each one and lease the next together
+        (``up_to``: as ``Store.claim``)."""
         total = 0
         while rows:
             results, given_up = self._judge_isolating_failures(rows)
             more = self.batch_size if len(rows) == self.batch_size and chain() else 0
             total += len(rows)
-            rows = self.store.complete(results, conn, claim=more, lease_s=self.lease_s, failed=given_up, lease=rows[0]["lease"])
-            self.judged += len(results)
-            self.retrying.difference_update(result["exchange_id"] for result in results)  # judged on a later attempt
+            written, rows = self.store.complete(
+                results,
+                conn,
+                claim=more,
+                lease_s=self.lease_s,
+                failed=given_up,
+                lease=rows[0]["lease"],
+                up_to=up_to,
+            )
+            # Counted as written: a batch that outlived its lease had its verdicts dropped (another worker's to write).
+            self.judged += sum(result["exchange_id"] in written for result in results)
+            self.failed += sum(eid in written for eid in given_up)
+            self.retrying.difference_update(
+                result["exchange_id"] for result in results
+            )  # judged on a later attempt
             self._after_batch()
         return total
 
@@ -299,9 +375,12 @@ class JudgeWorker:
         except Exception as error:
             if len(rows) == 1:
                 return [], self._failed([(rows[0], error)])
-            log.error("judge worker: a batch of %d failed; judging its rows one by one%s", len(rows),
-                      f": {error}" if isinstance(error, JudgeOutputError) else "",
-                      exc_info=None if isinstance(error, JudgeOutputError) else error)
+            log.error(
+                "judge worker: a batch of %d failed; judging its rows one by one%s",
+                len(rows),
+                f": {error}" if isinstance(error, JudgeOutputError) else "",
+                exc_info=None if isinstance(error, JudgeOutputError) else error,
+            )
         results, failing = [], []
         for row in rows:
             try:
@@ -315,34 +394,47 @@ class JudgeWorker:
         given_up = []
         for row, error in failing:
             last = row["attempts"] >= self.max_attempts
-            log.error("judge worker: judging exchange %s failed (attempt %d of %d); %s%s", row["id"], row["attempts"],
-                      self.max_attempts, "giving up: marked judge_failed" if last else "tried again when its lease expires",
-                      f": {error}" if isinstance(error, JudgeOutputError) else "",
-                      exc_info=None if isinstance(error, JudgeOutputError) else error)  # a broken contract needs no traceback
+            log.error(
+                "judge worker: judging exchange %s failed (attempt %d of %d); %s%s",
+                row["id"],
+                row["attempts"],
+                self.max_attempts,
+                "giving up: marked judge_failed" if last else "tried again when its lease expires",
+                f": {error}" if isinstance(error, JudgeOutputError) else "",
+                exc_info=None if isinstance(error, JudgeOutputError) else error,
+            )  # a broken contract needs no traceback
             if last:
                 given_up.append(row["id"])
                 self.retrying.discard(row["id"])
             else:
                 self.retrying.add(row["id"])
-        self.failed += len(given_up)
         return given_up
 
     def _after_batch(self) -> None:
         if self.alerts:
             self.alerts.evaluate()
 
-    def drain(self, timeout_s: float = 60.0) -> int:
+    def drain(self, timeout_s: float = 60.0, queued_now: bool = False) -> int:
         """Judge until the queue is empty and the alerts' webhook deliveries are done (tests, `monitor judge --once`).
 
+        ``queued_now``: judge only the exchanges queued when it starts (`--once`), not those that arrive meanwhile: a
+        gateway storing exchanges as fast as they are judged kept `--once` running until its timeout.
         Returns how many exchanges were judged (rows whose judging failed are counted in ``failed`` and ``retrying``).
         """
         deadline, judged = time.monotonic() + timeout_s, self.judged
+        up_to = self.store.last_queued() if queued_now else None
         with self.store.engine.connect() as conn:
             while time.monotonic() < deadline:
-                if not self._judge_batches(conn, self.store.claim(self.batch_size, self.lease_s, conn),
-                                           chain=lambda: time.monotonic() < deadline):
+                if not self._judge_batches(
+                    conn,
+                    self.store.claim(self.batch_size, self.lease_s, conn, up_to=up_to),
+                    chain=lambda: time.monotonic() < deadline,
+                    up_to=up_to,
+                ):
                     break
-        self._flush_alerts(max(1.0, deadline - time.monotonic()))  # `--once` exits after this: its pages go out first
+        self._flush_alerts(
+            max(1.0, deadline - time.monotonic())
+        )  # `--once` exits after this: its pages go out first
         return self.judged - judged
 
     def run_forever(self, parent_pid: int | None = None) -> None:
@@ -371,7 +463,9 @@ class JudgeWorker:
                         next_idle_alerts = time.monotonic() + self.idle_alerts_every_s
                         self._after_batch()
             except Exception:
-                log.exception("judge worker: batch failed; its rows stay queued and are retried after the lease")
+                log.exception(
+                    "judge worker: batch failed; its rows stay queued and are retried after the lease"
+                )
                 self._close_connection()  # it may be broken (a restarted database server): reconnect
                 wait = self.idle_s
             self._stop.wait(wait)
@@ -391,8 +485,9 @@ class JudgeWorker:
         self.store.purge(self.retention_days)
 
 
-def spawn_worker_process(db: str, judge: str, alerts: str | None, webhook: str | None, batch_size: int,
-                         retention_days: int) -> subprocess.Popen:
+def spawn_worker_process(
+    db: str, judge: str, alerts: str | None, webhook: str | None, batch_size: int, retention_days: int
+) -> subprocess.Popen:
     """Run `safealign monitor judge` as a child process of the gateway.
 
     A judge thread inside the gateway would share the GIL with the event loop: every time the loop
@@ -403,12 +498,28 @@ def spawn_worker_process(db: str, judge: str, alerts: str | None, webhook: str |
     grader URL's credentials) reach it in its environment, which only its user can read, not on its command
     line, which ``ps`` shows everyone.
     """
-    command = [sys.executable, "-m", "safealign.cli.main", "monitor", "judge",
-               "--batch-size", str(batch_size), "--retention-days", str(retention_days), "--parent-pid", str(os.getpid())]
+    command = [
+        sys.executable,
+        "-m",
+        "safealign.cli.main",
+        "monitor",
+        "judge",
+        "--batch-size",
+        str(batch_size),
+        "--retention-days",
+        str(retention_days),
+        "--parent-pid",
+        str(os.getpid()),
+    ]
     command += ["--alerts", alerts] if alerts else []
-    env = {k: v for k, v in os.environ.items() if k not in (DB_ENV, WEBHOOK_ENV, JUDGE_ENV)} | {DB_ENV: db, JUDGE_ENV: judge}
+    env = {k: v for k, v in os.environ.items() if k not in (DB_ENV, WEBHOOK_ENV, JUDGE_ENV)} | {
+        DB_ENV: db,
+        JUDGE_ENV: judge,
+    }
     env |= {WEBHOOK_ENV: webhook} if webhook else {}
-    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    return subprocess.Popen(
+        command, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None
+    )
 
 
 def _die_with_parent() -> None:
