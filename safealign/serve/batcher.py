@@ -143,7 +143,7 @@ class Batcher:
                 break
             try:
                 batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         # Whatever else is already waiting joins too (it arrived while the last batch ran).
         while len(batch) < self.max_batch and not self._queue.empty():
