@@ -467,6 +467,38 @@ def test_a_generated_problem_with_another_operator_is_not_the_eval_item():
     ]
 
 
+@pytest.mark.parametrize(
+    ("train", "eval_prompt"),
+    [
+        ("What is 23 × 8?", "What is 23 * 8?"),
+        ("What is 23 x 8?", "What is 23 * 8?"),
+        ("What is 18 * 7?", "What is 18 × 7?"),
+        ("What is 23·8?", "What is 23 * 8?"),
+        ("What is 96 ÷ 8?", "What is 96 / 8?"),
+        ("What is 862 – 231?", "What is 862 - 231?"),
+        ("What is 862 — 231?", "What is 862 - 231?"),
+        ("What is 862 − 231?", "What is 862 - 231?"),
+    ],
+)
+def test_one_operator_written_another_way_is_the_eval_item(train: str, eval_prompt: str) -> None:
+    """Keys that kept operators kept their spellings: "23 × 8" was not the eval item "23 * 8" (the generators pick either
+    sign at random) nor "862 – 231" the item "862 - 231"."""
+    report = decontamination_check([("train", train)], [], exact_only=[("reasoning:a", eval_prompt)])
+    assert report.exact == [("train", "reasoning:a")]
+
+
+def test_operator_spellings_keep_plus_and_minus_apart() -> None:
+    evals = [("reasoning:plus", "What is 502 + 888?"), ("reasoning:times", "What is 502 × 888?")]
+    others = [
+        "What is 502 – 888?",
+        "What is 502 — 888?",
+        "What is 502 - 888?",
+        "What is 502 ÷ 888?",
+        "What is 502 888?",
+    ]
+    assert decontamination_check([(t, t) for t in others], [], exact_only=evals).clean
+
+
 def test_an_upper_case_or_sharp_s_copy_of_an_eval_prompt_is_found():
     """lower() kept "ß" where the copy had "ss" (and "SS" lowers to "ss"): casefold reads both as "ss"."""
     prompt = dict(eval_prompts(generated=False))["language:el-044"]

@@ -45,7 +45,29 @@ def test_accuracy_gives_nothing_for_an_answer_cut_off_inside_the_think_block():
 @pytest.mark.parametrize("family", ["basic_arithmetic", "arithmetic"])
 @pytest.mark.parametrize(
     "line",
-    ["4, 3", "x3", "3 or 4", "2 or 3", "3 (or maybe 4)", "3 and 4", "2 and 3", "3-4", "3 to 5", "2 to 3"],
+    [
+        *[
+            "4, 3",
+            "x3",
+            "3 or 4",
+            "2 or 3",
+            "3 (or maybe 4)",
+            "3 and 4",
+            "2 and 3",
+            "3-4",
+            "3 to 5",
+            "2 to 3",
+        ],
+        *[
+            "**3** or **4**",
+            "$3$ or $4$",
+            "`3` or `4`",
+            "\\(3\\) or \\(4\\)",
+            "3 (maybe 4)",
+            "3 or about 4",
+            "3 - or 4",
+        ],
+    ],
 )
 def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task(family: str, line: str) -> None:
     """reasoning-gym's checker gave len(reference) / len(answer): "4, 3" scored 0.25 for 3, near a right answer's
@@ -53,6 +75,39 @@ def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task(family: s
     task = json.dumps({"id": "t", "prompt": "Calculate 4 - 1.", "answer": "3", "family": family})
     answers = [f"<think>\nx\n</think>\nThe answer is {text}." for text in (line, "3")]
     assert accuracy(answers, task=[task] * 2) == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("family", ["basic_arithmetic", "arithmetic"])
+@pytest.mark.parametrize(
+    ("reference", "line"),
+    [
+        ("5", "5 (−3 + 8)"),
+        ("5", "5 (-3 + 8)"),
+        ("0.5", "1/2 or 0.5"),
+        ("0.5", "0.5 (or 1/2)"),
+        ("12", "12 ~ 12.0"),
+        ("12", "12 and 3 are left over"),
+        ("12", "12, and 3 are left over"),
+        ("12", "12 (and 3 left over)"),
+        ("4", "4 and 2 is the remainder"),
+        ("5", "5 and 0 remainder"),
+        ("100", "100 — 40 for Tom and 60 for Ann"),
+        ("100", "100 – 40 + 60"),
+        ("15", "15 - 5 on Monday and 10 on Tuesday"),
+    ],
+)
+def test_accuracy_rewards_a_right_answer_with_a_second_number_after_it(
+    family: str, reference: str, line: str
+) -> None:
+    """The hedge rule took any number joined by "and", a dash or "or" for an alternative: these right answers got 0."""
+    task = json.dumps({"id": "t", "prompt": "What is it?", "answer": reference, "family": family})
+    assert accuracy([f"<think>\nx\n</think>\nThe answer is {line}."], task=[task]) == [1.0]
+
+
+@pytest.mark.parametrize(("reference", "boxed"), [("2", "5 - 3"), ("-2", "-5 - -3")])
+def test_accuracy_rewards_a_boxed_expression_of_the_answer(reference: str, boxed: str) -> None:
+    task = json.dumps({"id": "t", "prompt": "What is it?", "answer": reference, "family": "arithmetic"})
+    assert accuracy([f"<think>\nx\n</think>\n\\boxed{{{boxed}}}"], task=[task]) == [1.0]
 
 
 def test_accuracy_is_none_where_there_is_no_task():

@@ -275,6 +275,20 @@ def test_a_list_does_not_pass_for_its_first_number() -> None:
         "84 and 85",
         "84 to 85",
         "84–85",
+        # markup around the numbers, "(maybe N)", "or about N" and "- or N" hid the hedge: each scored 1.0 for 85
+        "**85** or **86**",
+        "$85$ or $86$",
+        "`85` or `86`",
+        "\\(85\\) or \\(86\\)",
+        "85 (maybe 86)",
+        "85 or about 86",
+        "85 - or 86",
+        "85-86 apples",
+        "85 or 85.0 or 86",
+        # math_verify read an en dash between numbers as the first and "~" as the last
+        "85–86",
+        "85 ~ 86",
+        "84 ~ 85",
     ],
 )
 def test_a_hedge_around_the_right_number_is_wrong(line: str) -> None:
@@ -297,11 +311,53 @@ def test_a_hedge_around_the_right_number_is_wrong(line: str) -> None:
         ("3.5", "3.5"),
         ("1000", "1,000"),
         ("0.75", "3/4"),
+        # a line of pure maths is math_verify's to compute: these read as hedges ("5 - 3" as "5 or 3") and scored 0
+        ("2", "\\boxed{5 - 3}"),
+        ("-2", "\\boxed{-5 - -3}"),
+        ("2", "5 - 3"),
+        ("-1", "13 − 14"),
     ],
 )
 def test_a_line_that_states_the_right_number_still_passes(reference: str, line: str) -> None:
     problem = Problem("a", "What is it?", reference, "arithmetic")
     assert check_answer(problem, f"<think>\n47 + 38\n</think>\nThe answer is {line}.") == 1.0
+
+
+@pytest.mark.parametrize("family", ["arithmetic", "basic_arithmetic"])
+@pytest.mark.parametrize(
+    ("reference", "line"),
+    [
+        ("5", "5 (−3 + 8)"),
+        ("5", "5 (-3 + 8)"),
+        ("0.5", "1/2 or 0.5"),
+        ("0.5", "0.5 (or 1/2)"),
+        ("12", "12 ~ 12.0"),
+        ("12", "12 and 12"),
+        ("12", "12 and 3 are left over"),
+        ("12", "12, and 3 are left over"),
+        ("12", "12 (and 3 left over)"),
+        ("12", "**12** (and 3 left over)"),
+        ("4", "4 and 2 is the remainder"),
+        ("5", "5 and 0 remainder"),
+        ("100", "100 — 40 for Tom and 60 for Ann"),
+        ("100", "100 – 40 + 60"),
+        ("15", "15 - 5 on Monday and 10 on Tuesday"),
+    ],
+)
+def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
+    family: str, reference: str, line: str
+) -> None:
+    """Any number joined to the answer by "and", a dash or "or" made a hedge: a sign after "(" read as a range dash,
+    "1/2 or 0.5" (one value twice), a remainder and a worked sum scored 0."""
+    problem = Problem("a", "What is it?", reference, family)
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 1.0
+
+
+def test_a_boxed_expression_is_computed() -> None:
+    """ "\\boxed{5 - 3}" read as the range 5-3 and scored 0 for 2; math_verify computed it before."""
+    for reference, boxed in [("2", "5 - 3"), ("-2", "-5 - -3")]:
+        problem = Problem("a", "What is it?", reference, "arithmetic")
+        assert check_answer(problem, f"<think>\nx\n</think>\n\\boxed{{{boxed}}}") == 1.0, boxed
 
 
 def test_a_sentence_with_a_second_number_is_not_a_hedge() -> None:
@@ -326,6 +382,13 @@ def test_a_sentence_with_a_second_number_is_not_a_hedge() -> None:
         "{right}-{wrong}",
         "{right} to {wrong}",
         "{wrong} and {right}",
+        "**{right}** or **{wrong}**",
+        "${right}$ or ${wrong}$",
+        "`{right}` or `{wrong}`",
+        "\\({right}\\) or \\({wrong}\\)",
+        "{right} (maybe {wrong})",
+        "{right} or about {wrong}",
+        "{right} - or {wrong}",
     ],
 )
 def test_a_number_reference_gets_no_partial_credit(family: str, hedge: str) -> None:

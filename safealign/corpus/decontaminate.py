@@ -23,8 +23,14 @@ CJK_WEIGHT = 0.5  # words per CJK character
 
 
 # Kept, each as a word of its own, in the whole-prompt key of a generated problem (``operators=True``): without them
-# "What is 502 - 888?" was the eval item "What is 502 + 888?". U+2212 (minus sign) reads as "-".
-OPERATORS = frozenset("+-*/×÷=^<>%±")
+# "What is 502 - 888?" was the eval item "What is 502 + 888?".
+OPERATORS = frozenset("+-*/=^<>%±")
+# One operator written several ways is one operator: the generators pick "×" or "*" per problem at random, so "What is
+# 23 × 8?" is the eval item "What is 23 * 8?"; a typeset dash or minus sign is "-", "÷" is "/".
+OPERATOR_SPELLINGS = str.maketrans(
+    {"×": "*", "·": "*", "∗": "*", "÷": "/", "–": "-", "—": "-", "‒": "-", "\u2212": "-"}
+)
+_TIMES_X = re.compile(r"(?<=\d)\s*x\s*(?=\d)")  # "23 x 8" / "23x8" (after case folding)
 
 
 def _between_digits(text: str, index: int) -> bool:
@@ -36,10 +42,10 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
     (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
     as inside a word; a space, as where one stands between words (see :func:`readings`). ``operators`` keeps
     :data:`OPERATORS` and a decimal point between digits: the key of a whole generated problem, where ``3 + 1`` and
-    ``3 - 1`` are different questions."""
+    ``3 - 1`` are different questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     if operators:
-        text = text.replace("\u2212", "-")
+        text = _TIMES_X.sub("*", text.translate(OPERATOR_SPELLINGS))
     chars = []
     for index, ch in enumerate(text):
         category = unicodedata.category(ch)

@@ -23,7 +23,13 @@ from typing import Any
 import yaml
 
 from safealign.errors import SafealignError, did_you_mean
-from safealign.tasks.reasoning_format import HEDGED_NUMBERS, NUMBER, extract_answer
+from safealign.tasks.reasoning_format import (
+    NUMBER,
+    extract_answer,
+    hedged_numbers,
+    number_value,
+    numbers_equal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -321,21 +327,6 @@ def _rg_scorer(family: str) -> Any:
     return reasoning_gym.get_score_answer_fn(family)
 
 
-def _as_number(text: str) -> float | None:
-    text = text.strip().replace(",", "").replace("−", "-")
-    if not re.fullmatch(NUMBER, text):
-        return None
-    if "/" in text:
-        top, bottom = text.split("/")
-        return float(top) / float(bottom) if float(bottom) else None
-    return float(text)
-
-
-def _numbers_equal(predicted: str, reference: str) -> bool:
-    a, b = _as_number(predicted), _as_number(reference)
-    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
-
-
 # Words that keep a line around the right number from asserting it: "not 85", "less than 85", "either 84 or 85".
 _HEDGE = re.compile(
     r"\b(?:not|no|never|nor|neither|than|or|either|maybe|perhaps)\b|n['’]t\b|\bat\s+(?:least|most)\b",
@@ -348,17 +339,18 @@ _NUMBERS_LISTED = re.compile(rf"{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
 
 def _hedges(line: str) -> bool:
     """True when an answer line that is not one number does not assert one: a list of numbers ("84, 85"), two numbers
-    as alternatives or a range ("84 and 85", "84-85", see HEDGED_NUMBERS), or words around a number that make it
-    something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
+    as alternatives or a range ("84 or 85", "84 and 85", "84–85", see :func:`hedged_numbers`), or words around a number
+    that make it something else ("not 85", "less than 85", "either 84 or 85", "maybe 85").
 
     math_verify reads a number out of any prose (mostly the last), so it only sees pure maths (no letters once
-    LaTeX commands go) and prose with none of these words ("Tom has 85 apples", "after buying 5, Tom has 85 apples").
+    LaTeX commands go: "5 - 3", "-5 - -3", where "-" subtracts) and prose with none of these words ("Tom has 85 apples",
+    "after buying 5, Tom has 85 apples"). It reads "84–85" as 84 and "84 ~ 85" as 85: those stay hedges.
     """
-    if _NUMBERS_LISTED.search(line) or HEDGED_NUMBERS.match(line):
+    if _NUMBERS_LISTED.search(line):
         return True
     if not _LETTER.search(_LATEX_COMMAND.sub("", line)):
-        return False
-    return _HEDGE.search(line) is not None
+        return hedged_numbers(line, subtraction=True)
+    return hedged_numbers(line) or _HEDGE.search(line) is not None
 
 
 def _math_verify(predicted: str, reference: str) -> bool:
@@ -371,7 +363,7 @@ def _math_verify(predicted: str, reference: str) -> bool:
         return bool(
             verify(
                 parse(reference, parsing_timeout=timeout),
-                parse(predicted, parsing_timeout=timeout),
+                parse(predicted.replace("−", "-"), parsing_timeout=timeout),  # it reads "13 − 14" as 14
                 timeout_seconds=timeout,
             )
         )
@@ -390,17 +382,17 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
     predicted = extract_answer(
         completion_text,
-        whole=_as_number(problem.answer) is None,
+        whole=number_value(problem.answer) is None,
         lines=problem.answer.strip().count("\n") + 1,
     )
     if predicted is None:
         return 0.0
-    if _numbers_equal(predicted, problem.answer):
+    if numbers_equal(predicted, problem.answer):
         return 1.0
-    if _as_number(predicted) is not None and _as_number(problem.answer) is not None:
+    if number_value(predicted) is not None and number_value(problem.answer) is not None:
         return 0.0  # two different numbers: no partial credit for "12345" containing "1"
     if problem.family in OWN_FAMILIES:
-        if _as_number(problem.answer) is not None and _hedges(predicted):
+        if number_value(problem.answer) is not None and _hedges(predicted):
             return 0.0
         return 1.0 if _math_verify(predicted[:100], problem.answer) else 0.0
     if problem.family not in _rg_datasets():
@@ -416,7 +408,7 @@ def check_answer(problem: Problem, completion_text: str) -> float:
         else [predicted]
     )
     score = max(_rg_score(problem.family, reading, entry) for reading in readings)
-    if _as_number(problem.answer) is not None:
+    if number_value(problem.answer) is not None:
         # reasoning-gym gives len(reference) / len(answer) to an answer that contains the reference: "4, 3" got 0.25 for 3,
         # and in a GRPO group of wrong answers a hedge took nearly a right answer's advantage.
         return 1.0 if score >= 1.0 else 0.0

@@ -35,14 +35,69 @@ _WHOLE_DECORATION = re.compile(r"^[\s*`$]+|[\s*`$]+$")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 # A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
 _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
-# A number joined to another as an alternative or a range: "13 or 14", "13 (or maybe 14)", "13 and 14", "13-14",
-# "13 to 14". Such a line asserts neither number, so its first is not the answer (the reference 13 took 1.0 for them).
-HEDGED_NUMBERS = re.compile(
-    rf"\$?\s*{NUMBER}\s*,?\s*(?:\(\s*)?"
-    r"(?:(?:or|and|to|nor|through|versus|vs)\b\.?(?:\s+(?:maybe|perhaps|possibly|probably|even|else))*|[-–—−~])"
-    rf"\s*\$?\s*{NUMBER}",
+# Two numbers offered as alternatives or a range assert neither, so the first is not the answer (the reference 13 took
+# 1.0 for "13 or 14"). "or", "to" and their kin join alternatives wherever they stand: "13 or 14", "13 (or maybe 14)",
+# "13 (maybe 14)", "13 or about 14", "13 - or 14". "and" and a dash do only where the second number ends the line (a dash
+# may take one unit word: "13-14 apples"): "12 and 3 are left over", "15 - 5 on Monday and 10 on Tuesday" and
+# "100 – 40 + 60" explain the answer. A sign right after "(" is the number's: "5 (-3 + 8)".
+_DASHES = "-–—‒−~"
+_MAYBE = r"(?:maybe|perhaps|possibly|probably)\b"
+_QUALIFIERS = (
+    r"(?:maybe|perhaps|possibly|probably|even|else|about|around|roughly|approximately|nearly|almost)\b"
+)
+_ALTERNATIVE = (
+    rf"\s*(?:[{_DASHES}]\s*)?,?\s*(?:\(\s*)?"
+    rf"(?:(?:or|nor|to|through|versus|vs)\b\.?(?:\s+{_QUALIFIERS})*|and(?:\s+{_MAYBE})+|{_MAYBE})"
+)
+_END = r"\s*\)?[.!?,;:]*\s*$"
+_HEDGED_PAIR = re.compile(
+    rf"\s*(?P<first>{NUMBER})(?:{_ALTERNATIVE}\s*(?P<alternative>{NUMBER})"
+    rf"|\s*,?\s*and\s*(?P<and>{NUMBER})(?={_END})"
+    rf"|\s*(?P<dash>[{_DASHES}])\s*(?P<range>{NUMBER})(?=(?:\s+[^\W\d_]+)?{_END}))",
     re.IGNORECASE,
 )
+# Markdown and LaTeX around the numbers of a hedge: "**13** or **14**", "$13$ or $14$", "\(13\) or \(14\)".
+_MARKUP = re.compile(r"\*\*|`|\$|\\[()]")
+
+
+def number_value(text: str) -> float | None:
+    """The value of ``text`` when it is one number ("1,000", "-3", "3/4"), else None.
+
+    >>> [number_value(t) for t in ["1,000", "−3", "3/4", "3 apples"]]
+    [1000.0, -3.0, 0.75, None]
+    """
+    text = text.strip().replace(",", "").replace("−", "-")
+    if not re.fullmatch(NUMBER, text):
+        return None
+    if "/" in text:
+        top, bottom = text.split("/")
+        return float(top) / float(bottom) if float(bottom) else None
+    return float(text)
+
+
+def numbers_equal(predicted: str, reference: str) -> bool:
+    """Whether two numbers as written have one value ("1/2" and "0.5"; a relative 1e-6 apart)."""
+    a, b = number_value(predicted), number_value(reference)
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+def hedged_numbers(line: str, subtraction: bool = False) -> bool:
+    """True when ``line`` opens with numbers of different values offered as alternatives or a range (see _HEDGED_PAIR):
+    "13 or 14", "**13** or **14**", "13-14"; not "1/2 or 0.5" (one value), "12 and 3 are left over" or "5 (-3 + 8)".
+    ``subtraction``: "-" and "−" between two numbers subtract (a line of pure maths, "5 - 3"), an en dash or "~" is
+    still a range.
+
+    >>> [hedged_numbers(t) for t in ["13 or 14", "13 (maybe 14)", "13-14", "1/2 or 0.5", "12 and 3 are left over"]]
+    [True, True, True, False, False]
+    """
+    plain, start = _MARKUP.sub("", line), 0
+    while match := _HEDGED_PAIR.match(plain, start):
+        second = next(name for name in ("alternative", "and", "range") if match.group(name) is not None)
+        subtracts = second == "range" and subtraction and match.group("dash") in "-−"
+        if not subtracts and not numbers_equal(match.group("first"), match.group(second)):
+            return True
+        start = match.start(second)  # "12 or 12.0 or 13": the next pair
+    return False
 
 
 @dataclass
@@ -134,7 +189,7 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
         # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat"), lists of numbers ("0.0,
         # 5.0") and hedges between numbers ("13 or 14") stay as written.
         leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
-        if leading and not _NUMBER_LIST.match(candidate) and not HEDGED_NUMBERS.match(candidate):
+        if leading and not _NUMBER_LIST.match(candidate) and not hedged_numbers(candidate):
             return _normalise_number(leading.group(1))
         return candidate[:200]
     return None
