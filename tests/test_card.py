@@ -306,6 +306,12 @@ def test_a_crashed_stage_is_reported(runs, tmp_path):
     assert "`distill` (started but did not finish (no stage.json)" in card
     # The final model is the last finished stage's (rl): the scores are its eval's, not the student eval left behind.
     assert "| **Final model** | `rl/model` (scores from `eval/rl/summary.json`)" in card
+    # distill/data_mixture.json is still there: its traces and transfer rows trained no model of this run
+    assert (run_dir / "distill" / "data_mixture.json").is_file()
+    assert "(`distill`)" not in (run_dir / "DATA_CARD.md").read_text()
+    assert "sample/traces.jsonl" not in card.split("---")[1], (
+        "the model card's datasets are finished stages' only"
+    )
 
 
 def test_a_final_model_whose_eval_is_missing_is_not_credited_with_another_models_scores(runs, tmp_path):
@@ -321,6 +327,10 @@ def test_a_final_model_whose_eval_is_missing_is_not_credited_with_another_models
     assert "| **Final model** | `distill/model` (not evaluated: no scores in this card are its own) |" in card
     assert "the final model was not evaluated" in card and "model-index" not in card.split("---")[1]
     assert "Where the final model does worse" not in card
+    # nor with the base eval's settings: the Evaluation section named the base eval's suites and token limit
+    evaluation = card.split("## Evaluation results", 1)[1].split("## Safety evaluation", 1)[0]
+    assert "**The final model was not evaluated**" in evaluation
+    assert "Suites and splits the final model was scored with" not in evaluation
 
 
 def test_cli_rerenders_from_the_cache(runs, tmp_path):
@@ -416,6 +426,8 @@ def test_data_card_names_the_source_of_a_reasoning_gym_family_suite():
 
 
 def test_model_card_names_the_system_prompt_the_evals_used(runs, tmp_path):
+    """The card said the eval's prompt was the one the model was trained with, and to serve it with it, when SFT had
+    trained with none (the prompt came from the eval's config, not the training stage's record)."""
     run = tmp_path / "run"
     shutil.copytree(runs["partial"], run)
     assert "was asked with the system prompt" not in (run / "README.md").read_text()
@@ -426,8 +438,23 @@ def test_model_card_names_the_system_prompt_the_evals_used(runs, tmp_path):
     write_bundle(run)
     card = (run / "README.md").read_text()
     assert (
+        "the system prompt the model was trained with" not in card and "serve the model with it" not in card
+    )
+    assert "**The final model was asked with another system prompt than it was trained with**" in card
+    assert (
+        "Asked with:\n\n```text\nDecline only real harm.\n```" in card
+        and "Trained with no system prompt." in card
+    )
+
+    record = read_json(run / "sft" / "stage.json")
+    record["inputs"]["system_prompt"] = "Decline only real harm."  # trained with it: the card may say so
+    (run / "sft" / "stage.json").write_text(json.dumps(record))
+    write_bundle(run)
+    card = (run / "README.md").read_text()
+    assert (
         "was asked with the system prompt the model was trained with" in card
         and "```text\nDecline only real harm.\n```" in card
+        and "another system prompt" not in card
     )
 
 
@@ -533,7 +560,7 @@ def test_rl_and_sample_record_the_safety_files_their_prompts_came_from(runs):
             assert source["rows_in_file"] == len(dataset_path(source["name"]).read_text().splitlines())
 
 
-def test_card_lists_what_the_final_model_does_worse_than_the_base():
+def test_card_lists_what_the_final_model_does_worse_than_the_base(tmp_path):
     from safealign.card.summary import regressions
 
     def entry(value: float, low: float, high: float) -> dict:
@@ -566,7 +593,9 @@ def test_card_lists_what_the_final_model_does_worse_than_the_base():
         }
 
     run = SimpleNamespace(
-        evals={"base": summary(0.1, 0.02, 0.08), "student": summary(0.8, 0.375, 0.1)}, final_eval="student"
+        evals={"base": summary(0.1, 0.02, 0.08), "student": summary(0.8, 0.375, 0.1)},
+        final_eval="student",
+        stage=lambda key: SimpleNamespace(dir=tmp_path / key),  # no stage.json: no eval settings to compare
     )
     found = {(r["suite"], r["beyond_noise"]) for r in regressions(run)}
     assert found == {
@@ -817,6 +846,13 @@ def test_card_keeps_a_users_edits_and_names_a_damaged_recipe(runs, tmp_path):
     write_bundle(run_dir)
     (kept,) = run_dir.glob("README.edited-*.md")
     assert "Do not lose this." in kept.read_text() and "Do not lose this." not in readme.read_text()
+    lineage = (
+        run_dir / "lineage.json"
+    )  # README.md says an edited card file is kept: lineage.json was overwritten
+    lineage.write_text(lineage.read_text().replace('"schema"', '"my_note": "keep me", "schema"', 1))
+    write_bundle(run_dir)
+    (kept,) = run_dir.glob("lineage.edited-*.json")
+    assert "keep me" in kept.read_text() and "keep me" not in lineage.read_text()
     for text in (b"name: [unclosed", b"- a\n", b"\xff\xfe"):
         (run_dir / "recipe.yaml").write_bytes(text)
         with pytest.raises(DataError, match="recipe.yaml"):
@@ -835,3 +871,28 @@ def test_the_overview_shows_both_sides_of_a_borderline_suite_and_a_dollar_sign_i
     )
     rows = [dict(r, title=f"cost_$^$ {r['title']}") for r in eval_rows(load_run(runs["full"]))]
     assert plots.eval_bars(rows, ["base", "sft"]).startswith("<svg")
+
+
+def test_a_stage_made_from_a_model_trained_again_since_is_flagged(runs, tmp_path):
+    """rl trained again by hand after sample and distill ran: the card credited the student (distilled from the old RL
+    model) to the new one, showed the new RL settings, and lineage drew the same edges."""
+    run_dir = _light_copy(runs, tmp_path)
+    (run_dir / "pipeline.json").unlink()
+    rl = read_json(run_dir / "rl" / "stage.json")
+    later = read_json(run_dir / "distill" / "stage.json")["finished_at"] + 3600
+    (run_dir / "rl" / "stage.json").write_text(json.dumps(rl | {"finished_at": later}))
+    write_bundle(run_dir)
+    card = (run_dir / "README.md").read_text()
+    assert table_row(card, "`sample`")[1] == "done, but made from an earlier rl (see **Known limitations**)"
+    limitations = card.split("## Known limitations", 1)[1].split("## Reward-hacking alerts", 1)[0]
+    for key in ("sample", "distill"):
+        assert f"- **`{key}` made from an earlier rl.** It started " in limitations
+    assert "**The final model's recipe cannot be read from the stages' records.**" in limitations
+    assert "`sample` and `distill` started from an output made again since" in limitations
+    lineage = read_json(run_dir / "lineage.json")
+    stages = {s["stage"]: s for s in lineage["stages"]}
+    assert stages["distill"]["made_from_an_earlier_output"].startswith("made from an earlier rl: it started")
+    assert "made_from_an_earlier_output" not in stages["rl"] and not lineage["final_model_recipe_on_record"]
+    into_distill = {e["from"] for e in lineage["edges"] if e["stage"] == "distill"}
+    assert "model:rl/model@before-rl-was-redone" in into_distill and "model:rl/model" not in into_distill
+    assert set(load_run(run_dir).retrained) == {"sample", "distill"}

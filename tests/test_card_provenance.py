@@ -175,6 +175,9 @@ def test_the_card_names_and_measures_the_judges_the_evals_ran(tmp_path, card):
         in text
     )
     assert "What the CPU judges cannot catch" not in text and "s3cret" not in text
+    # lineage.json repeats the stage's config: its judge URL kept the password the rest of the bundle masks
+    assert "s3cret" not in (run / "lineage.json").read_text()
+    assert "openai:http://user:***@grader.example/v1#gpt-4o-mini" in (run / "lineage.json").read_text()
 
     write_json(run / "eval/sft/summary.json", summary(judges="default"))
     write_json(run / "eval/sft/stage.json", read_json(run / "eval/sft/stage.json") | {"config": {}})
@@ -186,6 +189,7 @@ def test_the_card_names_and_measures_the_judges_the_evals_ran(tmp_path, card):
         judge_spec(load_run(run)) == "default"
         and "Judge set that scored the final model (`eval/sft`): `default`." in text
     )
+    assert "s3cret" not in (run / "lineage.json").read_text()  # the recipe's eval.judge, now the grader
     assert "What the CPU judges cannot catch" in text and "different judges" not in text
 
 
@@ -263,6 +267,30 @@ def test_the_card_offers_arithmetic_only_where_the_model_measurably_does_it(tmp_
         in text
     )
     assert "Not for arithmetic" not in text
+
+    # In-distribution 2 points under the base model (noise), held-out above it: the card said "Not for arithmetic: it
+    # answered 45% of the held-out problems correctly, worse than the base model". It decides on the split it quotes.
+    run = sft_run(tmp_path / "split", base=reasoning(held_out=8, in_distribution=10), sft=reasoning(9, 9))
+    text = card(run)
+    assert (
+        "and simple step-by-step arithmetic (held-out reasoning" in text and "Not for arithmetic" not in text
+    )
+    run = sft_run(tmp_path / "worse", base=reasoning(held_out=18, in_distribution=9), sft=reasoning(5, 9))
+    text = card(run)
+    assert (
+        "Not for arithmetic: it answered 25.0% [11.2%, 46.9%] n=20 of the held-out reasoning problems\n  correctly, "
+        "worse than the base model beyond noise." in text
+    )
+
+
+def reasoning(held_out: int, in_distribution: int) -> dict:
+    """A summary whose reasoning suite has held-out and in-distribution accuracies (correct of 20)."""
+    data = summary()
+    data["suites"]["reasoning"]["metrics"] = {
+        "held_out": {"accuracy": rate(held_out)},
+        "in_distribution": {"accuracy": rate(in_distribution)},
+    }
+    return data
 
 
 def test_the_system_prompt_is_shown_as_written(tmp_path, card):
@@ -600,3 +628,245 @@ def test_a_safety_prompt_file_changed_since_the_stage_read_it_is_flagged(tmp_pat
         ["| harmful_refusals", "rejection-sampling safety prompts (`sample`)"],
     ]
     assert f"`{sources[0]['sha256']}` **changed since training" in flagged[0]
+
+
+def test_evals_asked_with_other_settings_are_not_compared_without_a_word(tmp_path, card):
+    """eval/base kept from an earlier `eval:` section (6 new tokens), eval/sft scored with 24: the card put the base
+    scores beside the SFT model's and listed a regression "beyond noise" without a word of the settings."""
+    from safealign.card.summary import regressions
+
+    run = sft_run(tmp_path, base=summary(refused=18), sft=summary(refused=2))
+    for label, tokens in (("base", 6), ("sft", 24)):
+        path = run / f"eval/{label}/stage.json"
+        write_json(path, read_json(path) | {"config": {"max_new_tokens": tokens, "split": "all"}})
+    assert regressions(load_run(run)) == []
+    text = card(run)
+    assert (
+        "- **Scored differently.** The evals in this card were not all asked alike (max_new_tokens: eval/base 6, "
+        "eval/sft 24)" in text
+    )
+    assert "Where the final model does worse" not in text and "beyond noise" not in text
+    assert "**10.0% [2.8%, 30.1%] n=20** (base, scored differently: 90.0% [69.9%, 97.2%] n=20)" in text
+
+    write_json(
+        run / "eval/base/stage.json",
+        read_json(run / "eval/base/stage.json") | {"config": {"max_new_tokens": 24, "split": "all"}},
+    )
+    text = card(run)
+    assert "Scored differently" not in text and "scored differently" not in text
+    assert (
+        "- harmful, harmful requests refused (held-out): 10.0% [2.8%, 30.1%] n=20 vs the base model's" in text
+    )
+
+
+def test_a_model_that_was_not_trained_is_not_said_to_be_trained_with_the_evals_prompt(tmp_path, card):
+    """An eval-only run asked with model.system_prompt: the card said it was "the system prompt the model was trained
+    with", and to serve the model with it."""
+    data = summary()
+    data["config"]["system_prompt"] = "You are a careful assistant."
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0, summary=data)
+    text = card(run)
+    assert "trained with" not in text
+    assert (
+        "Every prompt was asked with the system prompt below (the recipe's `model.system_prompt`; the model was not trained\nhere)"
+        in text
+    )
+    assert "```text\nYou are a careful assistant.\n```" in text
+
+
+def test_the_method_line_names_the_stages_the_final_model_was_made_from(tmp_path, card):
+    """Rejection sampling with no distillation after it: the card's method line ended in "→ Rejection sampling", as if
+    the final model (RL's) came out of it; traces given to `safealign distill --traces` were "generated by the teacher"."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, metrics={"accepted": 3, "samples": 8})
+    text = card(run)
+    assert (
+        "| **Which method?** | Supervised fine-tuning → GRPO reasoning RL (also ran, not part of the final model: "
+        "Rejection sampling of teacher traces) |" in text
+    )
+
+    mine = tmp_path / "mytraces.jsonl"
+    mine.write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+        )
+        + "\n"
+    )
+    source = {"name": str(mine), "path": str(mine), "rows_in_file": 1, "fraction": 1.0, "rows_used": 1}
+    stage(
+        run, "distill", str(run / "rl/model"), T0 + 100, inputs={"traces": {"rows": 1, "sources": [source]}}
+    )
+    write_json(run / "distill/config.json", {"traces": str(mine)})
+    text = card(run)
+    assert (
+        "| **Which method?** | Supervised fine-tuning → GRPO reasoning RL → Distillation into a student (also ran, not part of the final model: Rejection sampling of teacher traces) |"
+        in text
+    )
+    row = next(
+        line
+        for line in (run / "DATA_CARD.md").read_text().splitlines()
+        if "mytraces.jsonl | distillation traces (`distill`)" in line
+    )
+    assert "generated by the teacher" not in row and "given to safealign distill --traces by hand" in row
+
+
+def test_the_sample_stages_prompts_without_a_trace_are_no_rejection_reason(tmp_path, card):
+    """acceptance.json gained each family's ``prompts`` and ``prompts_without_trace``: the data card listed them as
+    reasons samples were rejected."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    family = {"total": 8, "accepted": 3, "acceptance_rate": 0.375, "incorrect": 5}
+    metrics = {
+        "prompts": 4,
+        "prompts_without_trace": 2,
+        "samples": 8,
+        "accepted": 3,
+        "acceptance_rate": 0.375,
+    }
+    stage(
+        run, "sample", str(run / "rl/model"), T0 + 80, metrics=metrics | {"by_family": {"arithmetic": family}}
+    )
+    write_json(
+        run / "sample/acceptance.json", {"arithmetic": family | {"prompts": 4, "prompts_without_trace": 2}}
+    )
+    text = card(run)
+    assert (
+        "kept 3 of 8 samples (37.5%); 2 of 4 prompts got no trace; rejection reasons (a rejected sample can have several): incorrect 5"
+        in text
+    )
+    assert "| arithmetic | 8 | 3 | 37.5% | 2 of 4 | incorrect 5 |" in (run / "DATA_CARD.md").read_text()
+
+
+def _chat(user: str) -> str:
+    return json.dumps(
+        {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": "Here you go."}]}
+    )
+
+
+def test_the_data_cards_decontamination_checks_each_file_and_says_how(tmp_path, card):
+    """Two SFT files named train.jsonl (a/ with an eval prompt copied in, b/ clean): the data card checked only one of
+    them and called the data clean; a file the stage took half of was checked whole without a word."""
+    from safealign.corpus.mixture import sha256_file
+
+    copied = json.loads(Path("safealign/data/evals/harmful.jsonl").read_text().splitlines()[0])["prompt"]
+    files = {
+        "a": _chat(copied),
+        "b": _chat("How do I bake sourdough at home?") + "\n" + _chat("Name a colour."),
+    }
+    sources = []
+    for folder, text in files.items():
+        path = tmp_path / folder / "train.jsonl"
+        path.parent.mkdir()
+        path.write_text(text + "\n")
+        fraction = 1.0 if folder == "a" else 0.5
+        rows = len(text.splitlines())
+        sources.append(
+            {
+                "name": str(path),
+                "path": str(path),
+                "sha256": sha256_file(path),
+                "rows_in_file": rows,
+                "fraction": fraction,
+                "rows_used": max(1, int(rows * fraction)),
+            }
+        )
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    stage(
+        run,
+        "sft",
+        "tiny",
+        T0 + 20,
+        inputs={"data": {"rows": 2, "sources": sources, "decontamination": {"clean": True}}},
+    )
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "**Result: 1 exact matches, 0 n-gram overlaps — not clean.**" in data_card
+    assert (
+        f"Checked whole, though the stage trained on part of them (its record keeps how many rows it took, not which):\n{tmp_path / 'b' / 'train.jsonl'}."
+        in data_card
+    )
+    assert (
+        "- **Decontamination:** 1 exact matches" in data_card
+        and "(in the whole file: the stage trained on 1 of its rows)" in data_card
+    )
+    assert "Every system, user and assistant turn of the training files" in data_card
+    assert "The stages' own check of the rows they trained on, before training: `sft` clean" in data_card
+
+
+def _edit_record(relative: str, change) -> callable:
+    """A hand edit of a stage.json field the checks of ``runs.stage_done`` do not cover."""
+    return _edit_json(relative, change)
+
+
+CARD_DAMAGES = {
+    "a speed-up as text": _edit_record(
+        "distill/stage.json", lambda r: r.update(metrics={"generation_speedup": "1.2"})
+    ),
+    "max_steps null": _edit_record("sft/stage.json", lambda r: r.update(config={"max_steps": None})),
+    "a mixture source without a name": _edit_record(
+        "sft/stage.json", lambda r: r.update(inputs={"data": {"sources": [{"path": "x.jsonl"}]}})
+    ),
+    "the rewards a list": _edit_record("rl/stage.json", lambda r: r.update(config={"rewards": ["accuracy"]})),
+    "an alert's evidence a list of numbers": _write(
+        "rl/alerts.jsonl",
+        {"detector": "d", "severity": "warning", "step": 1, "message": 5, "evidence": {"examples": [1, 2]}},
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", CARD_DAMAGES, ids=list(CARD_DAMAGES))
+def test_a_hand_edited_record_field_is_named_not_a_traceback(tmp_path, card, damage):
+    """A nested field of a stage record or log edited into another type: a TypeError, KeyError or template error
+    traceback from deep in the card."""
+    from safealign.errors import DataError
+
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, metrics={"accepted": 3, "samples": 8})
+    stage(run, "distill", str(run / "rl/model"), T0 + 100)
+    card(run)  # undamaged, it renders
+    CARD_DAMAGES[damage](run)
+    with pytest.raises(
+        DataError, match=r"tr: a file of this run folder holds a value the card cannot read .*Restore it"
+    ) as raised:
+        card(run)
+    assert type(raised.value.__cause__).__name__ in (
+        "TypeError",
+        "KeyError",
+        "ValueError",
+        "AttributeError",
+        "UndefinedError",
+    )
+
+
+def test_lineage_keeps_the_safety_files_as_each_stage_read_them(tmp_path, card):
+    """The safety-prompt nodes carried the sha256 of the package's files when the card was written, not the one each
+    stage recorded reading: a file changed between RL and rejection sampling showed as one file."""
+    from safealign.stages.rl_prompts import safety_source_files
+
+    sources = safety_source_files()
+    older = [dict(sources[0], sha256="0" * 64), *sources[1:]]
+    run = sft_run(tmp_path)
+    stage(
+        run,
+        "rl",
+        str(run / "sft/model"),
+        T0 + 60,
+        inputs={"prompts": {"rows": 8, "tasks": {"safety": 1.0}}, "safety_sources": older},
+    )
+    config = {"num_prompts": 4, "k": 2, "safety_share": 0.5}
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, config=config, inputs={"safety_sources": sources})
+    card(run)
+    lineage = read_json(run / "lineage.json")
+    nodes = {n["id"]: n for n in lineage["nodes"]}
+    name = sources[0]["name"]
+    assert nodes[f"dataset:{name}"]["sha256"] == "0" * 64
+    assert nodes[f"dataset:{name}@{sources[0]['sha256'][:12]}"]["sha256"] == sources[0]["sha256"]
+    assert {
+        "from": f"dataset:{name}@{sources[0]['sha256'][:12]}",
+        "to": "dataset:sample-prompts",
+        "stage": "sample",
+    } in lineage["edges"]

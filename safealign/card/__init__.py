@@ -20,7 +20,7 @@ from safealign.card.lineage import write_lineage
 from safealign.card.model_card import write_model_card
 from safealign.card.report import write_report
 from safealign.card.run_folder import RunFolder, load_run
-from safealign.errors import SafealignError
+from safealign.errors import DataError, SafealignError
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,28 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
         raise RunFolderError(f"{path} is not a folder; give a run folder such as runs/quickstart")
     run = load_run(path)
     if not run.done and not run.recipe:
-        raise RunFolderError(f"{path} holds no recipe.yaml and no finished stage (stage.json); is it a run folder?")
-    data = data_card_context(run)
+        raise RunFolderError(
+            f"{path} holds no recipe.yaml and no finished stage (stage.json); is it a run folder?"
+        )
     quality = judge_quality(run, refresh=refresh_judges)
-    written = {
-        "model_card": write_model_card(run, data),
-        "data_card": write_data_card(run, data),
-        "lineage": write_lineage(run),
-        "report": write_report(run, data, quality),
-    }
+    from jinja2 import UndefinedError
+
+    try:
+        data = data_card_context(run)
+        written = {
+            "model_card": write_model_card(run, data),
+            "data_card": write_data_card(run, data),
+            "lineage": write_lineage(run),
+            "report": write_report(run, data, quality),
+        }
+    except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:
+        # a field of a record or log hand-edited into another type or shape (a number as text, a list for an object)
+        # that the checks of run_folder.py do not cover: name the folder, not a traceback in a template
+        raise DataError(
+            f"{path}: a file of this run folder holds a value the card cannot read ({type(error).__name__}: "
+            f"{' '.join(str(error).split())[:200]}); was a stage.json, summary.json or log edited by hand? Restore it, "
+            "or delete that stage's folder and rerun it (`safealign run` reruns what is missing)"
+        ) from error
     log.info("card: wrote %s", ", ".join(str(p) for p in written.values()))
     return written
 

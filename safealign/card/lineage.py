@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from safealign.card.data_card import RL_SAFETY_SOURCES, eval_datasets
-from safealign.card.run_folder import RunFolder
+from safealign.card.run_folder import RunFolder, write_card_file
 from safealign.corpus import TRAIN_DATASETS
 from safealign.paths import package_data
-from safealign.runs import write_json
 
 SCHEMA = "safealign.lineage/1"
 HASH_LIMIT = 4 << 30  # files above 4 GiB are listed without a hash (hashing would dominate the render)
@@ -26,11 +26,7 @@ SKIP = ("checkpoint-", "reference_model", ".")
 
 
 def iso(timestamp: float | None) -> str | None:
-    return (
-        dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds")
-        if timestamp
-        else None
-    )
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds") if timestamp else None
 
 
 def file_entry(path: Path, root: Path) -> dict[str, Any]:
@@ -83,18 +79,29 @@ def _model_node(run: RunFolder, spec: str) -> str:
     return f"model:{run.rel(spec)}"
 
 
-def safety_sources(node: Callable[..., str], prompts: str, stage: str) -> list[dict[str, str]]:
+def safety_sources(
+    node: Callable[..., str], prompts: str, stage: str, recorded: list[dict[str, Any]] | None = None
+) -> list[dict[str, str]]:
     """Edges from the shipped files whose user turns are a stage's safety prompts (RL's, rejection sampling's; see
-    ``safealign.stages.rl_prompts.safety_prompts``) to its ``prompts`` node; ``node`` adds each file's node."""
+    ``safealign.stages.rl_prompts.safety_prompts``) to its ``prompts`` node; ``node`` adds each file's node. ``recorded``:
+    the files as the stage read them (``safety_sources`` in its inputs, with their sha256 then); a run from before that
+    record gets the package's files as they are now."""
+    if not recorded:
+        recorded = []
+        for name in RL_SAFETY_SOURCES:
+            path = package_data("train", TRAIN_DATASETS[name])
+            sha256 = file_entry(path, path.parent).get("sha256") if path.is_file() else None
+            recorded.append({"name": name, "path": str(path), "sha256": sha256, "hashed_now": True})
     edges = []
-    for name in RL_SAFETY_SOURCES:
-        path = package_data("train", TRAIN_DATASETS[name])
-        source = node(
-            f"dataset:{name}",
-            kind="dataset",
-            path=f"safealign/data/train/{path.name}",
-            sha256=file_entry(path, path.parent).get("sha256") if path.is_file() else None,
-        )
+    for entry in recorded:
+        name, sha256 = str(entry.get("name")), entry.get("sha256")
+        attrs = {
+            "kind": "dataset",
+            "path": f"safealign/data/train/{Path(str(entry.get('path'))).name}",
+            "sha256": sha256,
+        } | ({"sha256_hashed_when_the_card_was_written": True} if entry.get("hashed_now") else {})
+        # one node per file version: a stage that read the file after it changed gets its own
+        source = node(f"dataset:{name}", same_as=attrs, **attrs)
         edges.append({"from": source, "to": prompts, "stage": stage})
     return edges
 
@@ -105,7 +112,11 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
     edges: list[dict[str, str]] = []
     stages = []
 
-    def node(node_id: str, **attrs: Any) -> str:
+    def node(node_id: str, same_as: dict[str, Any] | None = None, **attrs: Any) -> str:
+        """Add a node once; ``same_as``: the attributes a node of that id must have to be this one (another version of a
+        file, with another sha256, gets an id of its own)."""
+        if same_as and node_id in nodes and nodes[node_id].get("sha256") != same_as.get("sha256"):
+            node_id = f"{node_id}@{str(same_as.get('sha256'))[:12]}"
         nodes.setdefault(node_id, {"id": node_id, **attrs})
         return node_id
 
@@ -128,7 +139,19 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             )
             continue
         record = info.record or {}
-        parent = node(_model_node(run, record.get("parent", "")), kind="model", spec=record.get("parent"))
+        earlier = None if info.key.startswith("eval:") else run.retrained_from(info.key)
+
+        def made_before(node_id: str, path: Any, redone: str | None = earlier) -> tuple[str, dict[str, Any]]:
+            """An input made again since this stage read it (see ``RunFolder.retrained``): a node of its own, the
+            output that is gone, not the one now at its path."""
+            if redone and run.rel(str(path or "")).split("/", 1)[0] == redone:
+                return f"{node_id}@before-{redone}-was-redone", {
+                    "gone": f"what {redone} made before it was redone"
+                }
+            return node_id, {}
+
+        parent_id, gone = made_before(_model_node(run, record.get("parent", "")), record.get("parent"))
+        parent = node(parent_id, kind="model", spec=record.get("parent"), **gone)
         inputs = [parent]
         if info.key.startswith("eval:"):
             output = node(
@@ -167,7 +190,8 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 node("dataset:sample-prompts", kind="dataset", role="generated sampling prompts", **prompts)
             )
             if config.get("safety_share"):  # its safety prompts are user turns of the shipped files, as RL's
-                edges.extend(safety_sources(node, "dataset:sample-prompts", "sample"))
+                recorded = (record.get("inputs") or {}).get("safety_sources")
+                edges.extend(safety_sources(node, "dataset:sample-prompts", "sample", recorded))
         else:
             output = node(
                 _model_node(run, record.get("output", "")),
@@ -177,13 +201,15 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             )
             data = record.get("inputs", {}).get("data") or record.get("inputs", {}).get("traces") or {}
             for source in data.get("sources", []):
+                source_id, gone = made_before(f"dataset:{run.rel(source['name'])}", source["name"])
                 inputs.append(
                     node(
-                        f"dataset:{run.rel(source['name'])}",
+                        source_id,
                         kind="dataset",
                         path=source.get("path"),
                         sha256=source.get("sha256"),
                         rows=source.get("rows_in_file"),
+                        **gone,
                     )
                 )
             if info.key == "rl":
@@ -194,7 +220,8 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 if (prompts.get("tasks") or {}).get(
                     "safety"
                 ):  # safety prompts are user turns of the shipped files
-                    edges.extend(safety_sources(node, "dataset:rl-prompts", "rl"))
+                    recorded = record.get("inputs", {}).get("safety_sources")
+                    edges.extend(safety_sources(node, "dataset:rl-prompts", "rl", recorded))
         edges.extend({"from": i, "to": output, "stage": info.key} for i in inputs)
         files = output_files(info.dir, run.path)
         for entry in files:  # a file output (traces, summary) is identified by its hash
@@ -230,23 +257,42 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 if info.label in issues and info.key.startswith("eval:")
                 else {}
             )
+            | ({"made_from_an_earlier_output": run.retrained[info.key]} if earlier else {})
         )
-    return {
-        "schema": SCHEMA,
-        "run": run.name,
-        "run_dir": str(run.path),
-        "generated_at": iso(dt.datetime.now().timestamp()),
-        "recipe": run.recipe,
-        "base_model": run.base_model,
-        "final_model": run.final_model,
-        "missing_stages": [s.key for s in run.missing],
-        "stages": stages,
-        "nodes": list(nodes.values()),
-        "edges": edges,
-    }
+    return shown(
+        {
+            "schema": SCHEMA,
+            "run": run.name,
+            "run_dir": str(run.path),
+            "generated_at": iso(dt.datetime.now().timestamp()),
+            "recipe": run.recipe,
+            "base_model": run.base_model,
+            "final_model": run.final_model,
+            "missing_stages": [s.key for s in run.missing],
+            "stages": stages,
+            "nodes": list(nodes.values()),
+            "edges": edges,
+            "final_model_recipe_on_record": not run.final_recipe_unknown,
+        }
+    )
+
+
+def shown(value: Any) -> Any:
+    """``value`` with the password of every URL in it masked (see :func:`safealign.judges.shown_judge_spec`): an
+    ``openai:`` judge spec in the recipe or a stage's config may carry one, which the rest of the bundle masks too."""
+    from safealign.judges import shown_judge_spec
+
+    if isinstance(value, str):
+        return shown_judge_spec(value) if "://" in value else value
+    if isinstance(value, dict):
+        return {key: shown(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [shown(item) for item in value]
+    return value
 
 
 def write_lineage(run: RunFolder, path: Path | None = None) -> Path:
+    """Write lineage.json into the run folder; one a user edited is kept beside it (see ``write_card_file``)."""
     path = path or run.path / "lineage.json"
-    write_json(path, build_lineage(run))
+    write_card_file(path, json.dumps(build_lineage(run), indent=2, ensure_ascii=False, default=str))
     return path

@@ -13,11 +13,13 @@ from safealign.card.judge_quality import eval_judges, judge_quality, judge_spec
 from safealign.card.run_folder import RunFolder, templates, write_card_file
 from safealign.card.summary import (
     alerts,
+    differences_text,
     eval_coverage,
     eval_rows,
     gate_events,
     overview,
     regressions,
+    scored_differently,
     stage_details,
 )
 
@@ -135,9 +137,6 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         default=None,
     )
     judges = {label: shown_judge_spec(spec) for label, spec in eval_judges(run).items()}
-    reasoning_regressed = any(
-        r["suite"] == "reasoning" and r["name"] == "reasoning answers correct" for r in regressions(run)
-    )
     return {
         "run": run,
         "base": base_model_facts(run.base_model),
@@ -160,18 +159,23 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "judges_differ": len(set(judges.values())) > 1,
         "judge_caveat": judge_set_caveat(),
         "regressions": regressions(run),
+        "scored_differently": differences_text(scored_differently(run)),
         "coverage": eval_coverage(run),
-        "arithmetic": arithmetic(rows, final, reasoning_regressed),
-        # the settings the final model was scored with (a resumed run's evals can differ; the base's when it has none)
-        "eval_config": (run.evals[final] if final else next(iter(run.evals.values()), {})).get("config", {}),
+        "arithmetic": arithmetic(rows, final, regressions(run)),
+        # the settings the final model was scored with (a resumed run's evals can differ); none when it was not scored
+        "eval_config": (run.evals[final] if final else {}).get("config", {}),
+        "system_prompt": system_prompts(run, final),
         "measured": measured_kinds(run, final),
     }
 
 
-def arithmetic(rows: list[dict[str, Any]], final: str | None, regressed: bool) -> dict[str, Any] | None:
+def arithmetic(
+    rows: list[dict[str, Any]], final: str | None, regressed: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """The final model's accuracy on the built-in reasoning suite (held-out split first), and whether the card may offer
-    the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not worse than the base model's.
-    None when the final eval did not score the suite."""
+    the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not worse than the base model's
+    beyond noise on that same split (``regressed``: :func:`regressions`; ``worse``). None when the final eval did not
+    score the suite."""
     found = [
         r
         for r in rows
@@ -184,7 +188,33 @@ def arithmetic(rows: list[dict[str, Any]], final: str | None, regressed: bool) -
     if row is None:
         return None
     entry = row["values"][final]
-    return {"entry": entry, "split_name": row["split_name"], "offered": entry["low"] > 0 and not regressed}
+    worse = any(
+        r["suite"] == "reasoning"
+        and r["name"] == row["name"]
+        and r["split_name"] == row["split_name"]
+        and r["beyond_noise"]
+        for r in regressed
+    )
+    return {
+        "entry": entry,
+        "split_name": row["split_name"],
+        "offered": entry["low"] > 0 and not worse,
+        "worse": worse,
+    }
+
+
+def system_prompts(run: RunFolder, final: str | None) -> dict[str, Any]:
+    """The system prompt the final model's eval asked with (``asked``) and the one its training stage recorded training
+    with (``trained``; ``recorded``: whether that stage's ``stage.json`` says, as ``inputs.system_prompt``): the card
+    says the model was trained with the eval's prompt only when they match."""
+    asked = ((run.evals.get(final) or {}).get("config") or {}).get("system_prompt") if final else None
+    inputs = ((run.record(run.final_stage) or {}).get("inputs") or {}) if run.final_stage else {}
+    return {
+        "asked": asked or None,
+        "trained": inputs.get("system_prompt") or None,
+        "recorded": "system_prompt" in inputs,
+        "stage": run.final_stage,
+    }
 
 
 def measured_kinds(run: RunFolder, final: str | None) -> set[str]:

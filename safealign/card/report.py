@@ -89,7 +89,11 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
     for info in run.stages:
         record = info.record or {}
         metrics = record.get("metrics", {})
-        issue = run.eval_issues.get(info.label, "") if info.key.startswith("eval:") else ""
+        issue = (
+            run.eval_issues.get(info.label, "")
+            if info.key.startswith("eval:")
+            else run.retrained.get(info.key, "")
+        )
         rows.append(
             {
                 "key": info.key,

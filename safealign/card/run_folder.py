@@ -17,7 +17,16 @@ from typing import Any
 import yaml
 
 from safealign.errors import DataError
-from safealign.runs import STAGE_FILE, as_moved, read_json, read_jsonl, recorded_move, stage_done
+from safealign.runs import (
+    STAGE_FILE,
+    as_moved,
+    read_json,
+    read_jsonl,
+    recorded_move,
+    retrained_input,
+    stage_done,
+    stage_inputs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +160,63 @@ class RunFolder:
                     f"from (the recipe's model changed since); delete {info.spec.folder} and rerun safealign run to score it"
                 )
         return issues
+
+    @property
+    def retrained(self) -> dict[str, str]:
+        """key -> why a finished training stage was not made from the output its record names, as that output is now
+        (the reason in short, then after ": " the details): a stage it was made from (its starting model, distillation's
+        traces) was made again after it started (`safealign rl` run by hand, a folder deleted and trained again: same
+        path, new weights), so the settings the card shows for that stage are not those of what this one was made from
+        (see :func:`safealign.runs.retrained_input`)."""
+        return {key: issue for key, (_, issue) in self._retrained.items()}
+
+    def retrained_from(self, key: str) -> str | None:
+        """The folder (``rl``, ``sample`` ...) of the stage whose earlier output stage ``key`` was made from (see
+        :attr:`retrained`), or None."""
+        return self._retrained[key][0] if key in self._retrained else None
+
+    @cached_property
+    def _retrained(self) -> dict[str, tuple[str, str]]:
+        issues = {}
+        for info in self.done:
+            if info.key not in TRAINING:
+                continue
+            upstream = retrained_input(info.dir, info.record)
+            if upstream is None:
+                continue
+            source = next((s for s in self.stages if s.dir.resolve() == upstream.resolve()), None)
+            name = source.key if source else str(upstream)
+            finished = (source.record or {}).get("finished_at") if source else None
+            issues[info.key] = (
+                source.spec.folder if source else str(upstream),
+                f"made from an earlier {name}: it started {_when((info.record or {})['started_at'])}, before the {name} "
+                f"stage last finished{f' ({_when(finished)})' if _number(finished) else ''}, so it was made from what "
+                f"that stage made before it was redone, not from the {name} whose settings this card shows; rerun "
+                "safealign run to redo it",
+            )
+        return issues
+
+    @property
+    def final_recipe_unknown(self) -> bool:
+        """Whether a stage the final model was made from (see :attr:`ancestry`), or the final stage itself, was made from
+        an earlier output (see :attr:`retrained`): the final model's recipe cannot be read from the stages' records."""
+        return any(key in self.retrained for key in self.ancestry)
+
+    @property
+    def ancestry(self) -> list[str]:
+        """The finished training stages the final model was made from, its own stage included, in pipeline order, as
+        their records say (each stage's starting model, distillation's traces): a rejection sampling with no
+        distillation after it, or a distillation given its traces by hand, leaves ``sample`` out."""
+        todo, found = [self.final_stage] if self.final_stage else [], set()
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            for path in stage_inputs(self.record(key) or {}):
+                first = self.rel(path).split("/", 1)[0]
+                todo += [s.key for s in self.done if s.key in TRAINING and s.spec.folder == first]
+        return [key for key in TRAINING if key in found]
 
     def _trained_from(self) -> str | None:
         """The starting model of the first finished training stage that started from a model outside this run."""
@@ -497,7 +563,7 @@ WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign 
 
 
 def write_card_file(path: Path, text: str) -> Path | None:
-    """Write a bundle file (README.md, DATA_CARD.md, report.html) and record its sha256. A file that is not what the
+    """Write a bundle file (README.md, DATA_CARD.md, lineage.json, report.html) and record its sha256. A file that is not what the
     card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
     to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits."""
     import datetime as dt

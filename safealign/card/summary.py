@@ -6,9 +6,10 @@ One function per question: which scores (``eval_rows``), how each stage trained
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from safealign.card.run_folder import RunFolder, number, pct, wall_time
+from safealign.card.run_folder import TRAINING, RunFolder, number, pct, wall_time
 from safealign.evals.loaders import SPLITS
 from safealign.machine_load import describe
 
@@ -182,7 +183,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "temperature": cfg.get("temperature"),
                     "max new tokens": cfg.get("max_new_tokens"),
                 },
-                "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))}){_rejections(metrics)}",
+                "outcome": f"kept {metrics.get('accepted')} of {metrics.get('samples')} samples ({pct(metrics.get('acceptance_rate'))}){_untraced(metrics)}{_rejections(metrics)}",
             }
         elif info.key == "distill":
             detail |= {
@@ -259,13 +260,24 @@ def sampled_prompts(record: dict[str, Any]) -> Any:
     )
 
 
+# The counts of a family in the sample stage's by_family and acceptance.json that are not rejection reasons: its samples,
+# those kept, their share, and (acceptance.json) its prompts and those of which no sample was kept.
+NOT_REJECTION_REASONS = ("total", "accepted", "acceptance_rate", "prompts", "prompts_without_trace")
+
+
+def _untraced(metrics: dict[str, Any]) -> str:
+    """The prompts of which no sample was kept ("; 3 of 4 prompts got no trace"; recorded since 2026-12-05)."""
+    untraced, prompts = metrics.get("prompts_without_trace"), metrics.get("prompts")
+    return f"; {untraced} of {prompts} prompts got no trace" if isinstance(untraced, int) and prompts else ""
+
+
 def _rejections(metrics: dict[str, Any]) -> str:
     """The rejection reasons summed over task families, most frequent first: "; rejection reasons (a rejected sample can
     have several): incorrect 224, unsafe 8". Counts of reasons, not samples: they can add up to more than were rejected."""
     counts: dict[str, int] = {}
     for family in (metrics.get("by_family") or {}).values():
         for reason, count in family.items():
-            if reason not in ("total", "accepted", "acceptance_rate"):
+            if reason not in NOT_REJECTION_REASONS:
                 counts[reason] = counts.get(reason, 0) + count
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     return (
@@ -391,8 +403,13 @@ def base_eval(run: RunFolder) -> str | None:
 
 def overview(run: RunFolder) -> dict[str, Any]:
     """The three newcomer questions, answered in a line each: what data, which method, what scores."""
-    details = stage_details(run)
+    # the stages the final model was made from; another that finished (a rejection sampling with no distillation after
+    # it) is named apart: it made no part of the model the card describes
+    details = [d for d in stage_details(run) if d["key"] in run.ancestry]
     method = " → ".join(d["title"].split(" (")[0] for d in details) or "no training (evaluation only)"
+    apart = [info.spec.title for info in run.done if info.key in TRAINING and info.key not in run.ancestry]
+    if apart:
+        method += f" (also ran, not part of the final model: {', '.join(apart)})"
     final, base = run.final_eval, base_eval(run)
     scores = []
     for row in eval_rows(run):
@@ -411,6 +428,10 @@ def overview(run: RunFolder) -> dict[str, Any]:
         "scores": scores,
         "final_eval": final,
         "base_eval": base,
+        # the base model's scores beside the final model's were asked with other eval settings
+        "base_scored_differently": bool(
+            base and final and base != final and scored_differently(run, (base, final))
+        ),
         "wall_time_s": sum(s.record.get("wall_time_s", 0) for s in run.done),
         "tokens": sum(
             s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES
@@ -421,14 +442,43 @@ def overview(run: RunFolder) -> dict[str, Any]:
     }
 
 
+def scored_differently(run: RunFolder, labels: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The eval settings that differ between the card's evals (``labels``: between these only), per setting the value
+    each eval was asked with (:func:`safealign.compare.scoring_differences`): an eval kept from an earlier ``eval:``
+    section scored other items or with other settings, so a change between two of them can be the settings', not the
+    model's."""
+    from safealign.compare import Arm, scoring_differences
+
+    shown = [label for label in (run.evals if labels is None else labels) if label in run.evals]
+    differences = scoring_differences([Arm(label, "", run.stage(f"eval:{label}").dir) for label in shown])
+    # a suite added to the recipe since an eval ran leaves its cell empty, and changes no other suite's items or scores
+    return {key: values for key, values in differences.items() if key != "suites"}
+
+
+def differences_text(differences: dict[str, dict[str, Any]]) -> str:
+    """``max_new_tokens: eval/base 6, eval/sft 24; …``: each setting that differs, with each eval's value."""
+    from safealign.judges import shown_judge_spec
+
+    def show(value: Any) -> str:
+        # a judge URL's password masked
+        text = repr(shown_judge_spec(value) if isinstance(value, str) else value)
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    return "; ".join(
+        f"{key}: " + ", ".join(f"eval/{label} {show(value)}" for label, value in values.items())
+        for key, values in differences.items()
+    )
+
+
 def regressions(run: RunFolder) -> list[dict[str, Any]]:
     """Metrics where the final model scores worse than the base model: a limitation the card must state.
 
     Every row of the score table is compared, headline or not, so that a language-mixing or borderline
-    loss shows as plainly as a refusal gain; the 95% intervals say which are beyond noise.
+    loss shows as plainly as a refusal gain; the 95% intervals say which are beyond noise. None when the two evals
+    were asked with different settings (see :func:`scored_differently`): the card says so instead.
     """
     final, base = run.final_eval, base_eval(run)
-    if not final or not base or base == final:
+    if not final or not base or base == final or scored_differently(run, (base, final)):
         return []
     out = []
     for row in eval_rows(run):
