@@ -896,3 +896,46 @@ def test_a_stage_made_from_a_model_trained_again_since_is_flagged(runs, tmp_path
     into_distill = {e["from"] for e in lineage["edges"] if e["stage"] == "distill"}
     assert "model:rl/model@before-rl-was-redone" in into_distill and "model:rl/model" not in into_distill
     assert set(load_run(run_dir).retrained) == {"sample", "distill"}
+
+
+def test_a_card_file_an_earlier_card_wrote_without_recording_it_is_replaced_and_a_later_edit_kept(tmp_path):
+    """lineage.json was written outside the record (.card_written.json) by earlier cards and holds the time it was
+    written: every such run folder got a spurious lineage.edited-<time>.json on its next card run."""
+    from safealign.card.run_folder import WRITTEN_RECORD, write_card_file
+
+    write_card_file(tmp_path / "README.md", "# card\n")
+    record, lineage = tmp_path / WRITTEN_RECORD, tmp_path / "lineage.json"
+    lineage.write_text('{"generated_at": "earlier"}')  # by a card from before lineage.json was recorded
+    os.utime(lineage, (1_790_000_000, 1_790_000_000))
+    os.utime(record, (1_790_000_005, 1_790_000_005))
+    assert write_card_file(lineage, '{"generated_at": "now"}') is None
+    assert not list(tmp_path.glob("*.edited-*")) and "now" in lineage.read_text()
+
+    record.write_text(json.dumps({"README.md": json.loads(record.read_text())["README.md"]}))
+    lineage.write_text('{"my_note": "keep me"}')  # a user's edit after the last card run
+    os.utime(record, (1_790_000_005, 1_790_000_005))
+    os.utime(lineage, (1_790_000_010, 1_790_000_010))
+    kept = write_card_file(lineage, '{"generated_at": "later"}')
+    assert kept is not None and "keep me" in kept.read_text() and "later" in lineage.read_text()
+
+
+def test_a_lineage_edited_after_an_earlier_card_that_did_not_record_it_is_kept(runs, tmp_path):
+    """The bundle wrote README.md (touching the record) before lineage.json: an edit made to an older folder's
+    lineage.json after its last card run then looked older than the record and was replaced without a copy."""
+    from safealign.card.run_folder import WRITTEN_RECORD
+
+    run = tmp_path / "run"
+    shutil.copytree(runs["full"], run, ignore=_without_weights)
+    write_bundle(run)
+    record, lineage = run / WRITTEN_RECORD, run / "lineage.json"
+    written = json.loads(record.read_text())
+    written.pop("lineage.json")  # as a card from before lineage.json was recorded left it
+    record.write_text(json.dumps(written))
+    lineage.write_text('{"my_note": "keep me"}')
+    os.utime(record, (1_790_000_005, 1_790_000_005))
+    os.utime(lineage, (1_790_000_010, 1_790_000_010))
+    for edited in run.glob("*.edited-*"):
+        edited.unlink()
+    write_bundle(run)
+    kept = list(run.glob("lineage.edited-*"))
+    assert len(kept) == 1 and "keep me" in kept[0].read_text()

@@ -870,3 +870,54 @@ def test_lineage_keeps_the_safety_files_as_each_stage_read_them(tmp_path, card):
         "to": "dataset:sample-prompts",
         "stage": "sample",
     } in lineage["edges"]
+
+
+def test_the_data_cards_decontamination_compares_with_the_recipes_own_suites_wherever_it_is_written(
+    tmp_path, card
+):
+    """The data card compared the training data with the recipe's own suites (prompt files, rg: families) only when
+    `safealign run` wrote it (inside checking_recipe_suites): `safealign card RUN` later called an SFT file holding an
+    item of the recipe's suite file clean, and the run itself counted a safety prompt the RL stage had left out."""
+    from safealign.card.data_card import data_card_context
+    from safealign.corpus import dataset_path, read_rows
+    from safealign.corpus.eval_texts import checking_recipe_suites
+    from safealign.corpus.mixture import sha256_file
+    from safealign.stages.rl_prompts import safety_source_files
+
+    (_, row), *_ = read_rows(dataset_path("harmful_refusals"))
+    shipped_prompt = [m for m in row["messages"] if m["role"] == "user"][-1]["content"]
+    item = "Describe the lighthouse keeper's whole morning routine in careful detail, please."
+    suite = tmp_path / "my_suite.txt"
+    suite.write_text(f"{item}\n{shipped_prompt}\n")
+    data = tmp_path / "train.jsonl"
+    data.write_text(_chat(item) + "\n")
+    run = new_run(tmp_path)
+    with (run / "recipe.yaml").open("a") as recipe:
+        recipe.write(f"eval: {{suites: [harmful, '{suite}']}}\n")
+    source = {"name": str(data), "path": str(data), "sha256": sha256_file(data), "rows_in_file": 1}
+    stage(run, "eval/base", "tiny", T0)
+    stage(run, "sft", "tiny", T0 + 20, inputs={"data": {"rows": 1, "sources": [source]}})
+    rl_inputs = {"prompts": {"rows": 8, "tasks": {"safety": 1.0}}, "safety_sources": safety_source_files()}
+    stage(run, "rl", str(run / "sft/model"), T0 + 40, inputs=rl_inputs)
+
+    outside = data_card_context(load_run(run))["decontamination"]
+    with checking_recipe_suites([str(suite)]):  # as while `safealign run` runs the recipe
+        inside = data_card_context(load_run(run))["decontamination"]
+    assert inside == outside
+    assert (outside["exact_matches"], outside["clean"]) == (1, False)
+    assert (
+        outside["per_file"]["train.jsonl"]["exact"] == 1
+        and outside["per_file"]["harmful_refusals"]["exact"] == 0
+    )
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "**Result: 1 exact matches, 0 n-gram overlaps — not clean.**" in data_card
+    assert f"and every item of the recipe's own suites `{suite}`" in data_card
+    assert "were compared with the built-in prompts only: those stages leave out any prompt" in data_card
+
+    suite.unlink()  # the card written on another machine: the suite file is not there
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert f"Not compared with the recipe's suite(s) `{suite}` (" in data_card
+    assert "so the check above covers the built-in suites only." in data_card
+    assert "**Result: 0 exact matches, 0 n-gram overlaps — clean.**" in data_card

@@ -44,10 +44,13 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
 
     try:
         data = data_card_context(run)
+        # lineage.json first: earlier cards wrote it without recording it, and whether it was edited since is told by
+        # its time against the record's before this run's other writes touch the record (see ``write_card_file``)
+        lineage = write_lineage(run)
         written = {
             "model_card": write_model_card(run, data),
             "data_card": write_data_card(run, data),
-            "lineage": write_lineage(run),
+            "lineage": lineage,
             "report": write_report(run, data, quality),
         }
     except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:

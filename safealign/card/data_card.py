@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from safealign.paths import package_data
 
 # Safety prompts of the RL stage are the user turns of these shipped files (safealign/stages/rl_prompts.py).
 RL_SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
+SAFETY_PROMPT_ROLES = ("RL safety prompts", "rejection-sampling safety prompts")
 # The eval suites shipped as files (``safealign/data/evals/NAME.jsonl``), the dev split's included: read from the package.
 FILE_SUITES = {path.stem: path.name for path in sorted(package_data("evals").glob("*.jsonl"))}
 GENERATED_SUITES = {"reasoning", "format"}
@@ -376,20 +377,64 @@ def eval_datasets(run: RunFolder, evals: dict[str, dict[str, Any]] | None = None
     return list(out.values())
 
 
-def decontamination(entries: list[dict[str, Any]]) -> dict[str, Any]:
+def _listed(section: Any, key: str) -> list[str]:
+    """A recipe section's list of names (none where the section or the list is absent)."""
+    names = section.get(key) if isinstance(section, dict) else None
+    return [str(name) for name in names] if isinstance(names, list) else []
+
+
+def recipe_suites(recipe: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The recipe's own eval suites (``rg:`` families, prompt files: :func:`safealign.corpus.eval_texts.own_suites` of
+    eval.suites and monitor.eval_suites), which `safealign run` checked the training data against: those that can be
+    read here, and why each other cannot (a prompt file missing on the machine that writes the card)."""
+    from safealign.corpus.eval_texts import own_suites
+    from safealign.errors import SafealignError
+    from safealign.evals.suites import get_suite
+
+    names = own_suites(
+        [*_listed(recipe.get("eval"), "suites"), *_listed(recipe.get("monitor"), "eval_suites")]
+    )
+    readable, unread = [], {}
+    for name in names:
+        try:
+            get_suite(name).load()
+        except SafealignError as error:
+            unread[name] = " ".join(str(error).split())
+        else:
+            readable.append(name)
+    return readable, unread
+
+
+def decontamination(entries: list[dict[str, Any]], suites: Sequence[str] = ()) -> dict[str, Any]:
     """Training turns vs every eval prompt, per training file and overall: the check the stages ran before
     training (:func:`safealign.corpus.eval_texts.disjointness_report`: n-grams against authored items, whole
-    prompts against generated problems, whose family template every training problem shares)."""
+    prompts against generated problems, whose family template every training problem shares). ``suites``: the
+    recipe's own suites (:func:`recipe_suites`), compared besides the built-in ones with every file but the safety
+    prompt files: the rl and sample stages leave out a safety prompt that overlaps them (with a warning,
+    :func:`safealign.stages.rl_prompts.safety_prompts`), so such an overlap was never trained on."""
     from safealign.corpus.eval_texts import disjointness_report
 
     # as the distill stage checked them: the teacher's answers get the n-gram and exact checks only
     traces = [e for e in entries if e["role"] == "distillation traces"]
-    turns = [t for e in entries if e not in traces for t in training_turns(e["check_name"], e["_rows"])]
+    prompts = [e for e in entries if e["role"] in SAFETY_PROMPT_ROLES]
+    turns = [
+        t
+        for e in entries
+        if e not in traces and e not in prompts
+        for t in training_turns(e["check_name"], e["_rows"])
+    ]
     turns += [
         t for e in traces for t in training_turns(e["check_name"], e["_rows"], roles=("system", "user"))
     ]
     answers = [t for e in traces for t in training_turns(e["check_name"], e["_rows"], roles=("assistant",))]
-    report = disjointness_report(turns, generated_turns=answers)
+    report = disjointness_report(turns, generated_turns=answers, suites=suites)
+    if prompts:
+        safety = disjointness_report(
+            [t for e in prompts for t in training_turns(e["check_name"], e["_rows"])], suites=()
+        )
+        report.train_items += safety.train_items
+        report.exact += safety.exact
+        report.overlaps += safety.overlaps
     per_file: dict[str, dict[str, int]] = {e["check_name"]: {"exact": 0, "overlaps": 0} for e in entries}
     for train_id, _ in report.exact:
         per_file[train_id.rsplit(":", 2)[0]]["exact"] += 1
@@ -401,7 +446,13 @@ def decontamination(entries: list[dict[str, Any]]) -> dict[str, Any]:
     part = [
         e["check_name"] for e in entries if isinstance(e.get("fraction"), int | float) and e["fraction"] < 1
     ]
-    return report.to_dict() | {"per_file": per_file, "not_checked": skipped, "checked_whole": part}
+    return report.to_dict() | {
+        "per_file": per_file,
+        "not_checked": skipped,
+        "checked_whole": part,
+        "suites": list(suites),
+        "prompts_built_in_only": [e["check_name"] for e in prompts] if suites else [],
+    }
 
 
 def _check_names(entries: list[dict[str, Any]]) -> None:
@@ -429,8 +480,17 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
     """Everything DATA_CARD.md and the report show about data."""
     entries = training_datasets(run)
     _check_names(entries)
-    # A file used twice (e.g. SFT and RL safety prompts) is checked once; two files of one name are two files.
-    unique = list({e["_file"]: e for e in entries}.values())
+    # A file used twice (e.g. SFT and RL safety prompts) is checked once, as the first stage used it (a file SFT trained
+    # on whole is no stage's prompts only); two files of one name are two files.
+    unique: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        unique.setdefault(entry["_file"], entry)
+    # the recipe's own suites, from the run's recipe.yaml: the same whether the card is written by `safealign run`
+    # (which checks the stages' data against them) or later by `safealign card`; a stand-in run may have no recipe
+    checked = None
+    if unique:
+        suites, unread = recipe_suites(getattr(run, "recipe", None) or {})
+        checked = decontamination(list(unique.values()), suites) | {"suites_unread": unread}
     eval_card = package_data("cards", "eval_suites.md")
     judge_card = package_data("cards", "judge_set.md")
     labelled = package_data("judges", "labelled.jsonl")
@@ -438,7 +498,7 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
         "training": entries,
         "rl_prompts": rl_prompt_sets(run),
         "evals": eval_datasets(run),
-        "decontamination": decontamination(unique) if unique else None,
+        "decontamination": checked,
         "eval_card": eval_card.read_text(encoding="utf-8") if eval_card.is_file() else "",
         "judge_card": judge_card.read_text(encoding="utf-8") if judge_card.is_file() else "",
         "judge_set": {

@@ -565,21 +565,33 @@ WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign 
 def write_card_file(path: Path, text: str) -> Path | None:
     """Write a bundle file (README.md, DATA_CARD.md, lineage.json, report.html) and record its sha256. A file that is not what the
     card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
-    to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits."""
+    to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits. A file the
+    record does not name that is no newer than the record was written by an earlier card that did not record it: it is
+    replaced."""
     import datetime as dt
     import hashlib
     import json
 
     record_path = path.parent / WRITTEN_RECORD
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
     except (ValueError, UnicodeDecodeError):
-        record = {}
+        record = None
+    readable = isinstance(record, dict)
     record = record if isinstance(record, dict) else {}
     kept = None
     if path.is_file():
         old = path.read_bytes()
-        if hashlib.sha256(old).hexdigest() != record.get(path.name) and old != text.encode("utf-8"):
+        # A file the record does not name and no newer than the record was written by an earlier card that did not
+        # record it (lineage.json, which holds the time it was written, before it was recorded): not a user's edit.
+        unrecorded = (
+            readable and path.name not in record and path.stat().st_mtime <= record_path.stat().st_mtime
+        )
+        if (
+            not unrecorded
+            and hashlib.sha256(old).hexdigest() != record.get(path.name)
+            and old != text.encode("utf-8")
+        ):
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
             path.replace(kept)
