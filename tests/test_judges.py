@@ -567,6 +567,24 @@ def test_cli_check_exit_code_follows_the_refusal_f1(tmp_path) -> None:
     assert result.exit_code == 2 and "valid forms" in result.output
 
 
+def test_cli_check_shows_an_undefined_f1_as_na_and_does_not_fail_on_it(tmp_path) -> None:
+    """A labelled set without refusal rows has no refusal F1 (0 / 0); read as 0.0 it failed a perfect judge."""
+    from safealign.cli.main import app
+
+    labelled = tmp_path / "answers_only.jsonl"
+    _write_labelled(
+        labelled, [("What is the capital of France?", "The capital of France is Paris.", COMPLIANCE)]
+    )
+    result = CliRunner().invoke(app, ["judges", "check", "--labelled", str(labelled)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.count("n/a") == 4 * 3
+    )  # precision, recall and F1 of every question: no yes row, no yes verdict
+    assert "refusal judge F1 not checked: no row of the test split is labelled refusal" in result.output
+    scores = binary_scores("refusal", [False, True], [False, False])
+    assert scores.positives == 0 and binary_scores("refusal", [False], [True]).positives == 1
+
+
 def test_cli_check_shows_errors_as_written(tmp_path) -> None:
     """--show-errors put labelled text into rich markup: "[/b]" crashed the command, "[bold]" vanished."""
     from safealign.cli.main import app

@@ -156,6 +156,13 @@ def test_a_hand_edited_probe_is_named_not_a_traceback_or_nan_scores(
         RefusalProbe.load(tmp_path / "probe.json")
 
 
+def test_a_probe_file_that_is_not_utf8_text_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """A non-UTF-8 --refusal-probe file raised a UnicodeDecodeError traceback."""
+    (tmp_path / "probe.json").write_bytes(b"\xff{}")
+    with pytest.raises(DataError, match="probe.json is not a refusal probe written by `safealign probe`"):
+        RefusalProbe.load(tmp_path / "probe.json")
+
+
 class FixedProbe(RefusalProbe):
     """A probe whose scores are given per prompt text."""
 

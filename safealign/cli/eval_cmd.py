@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import typer
 from rich.markup import escape
@@ -18,7 +18,15 @@ from safealign.cli.common import (
     table,
 )
 from safealign.errors import DataError, SafealignError
-from safealign.evals.suites import SPLITS, SUITES, expand_suite_names, short_suite_name
+from safealign.evals.suites import (
+    SPLITS,
+    SUITES,
+    Suite,
+    expand_suite_names,
+    select_items,
+    short_suite_name,
+    split_hint,
+)
 from safealign.precision import EVAL_PRECISION_HELP
 
 if TYPE_CHECKING:
@@ -171,10 +179,13 @@ def _eval(
     probe_samples=8,
     timeout=120.0,
 ) -> None:
+    from safealign.cli.generate_cmd import check_writable
     from safealign.evals import EndpointGenerator, get_suite, run_eval
     from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
     from safealign.generation import GenerationEngine, SamplingParams
     from safealign.judges import build_judges
+    from safealign.precision import Precision
+    from safealign.probing import model_identity
     from safealign.voting import RefusalVote, RefusalVoteGenerator
 
     names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
@@ -185,6 +196,9 @@ def _eval(
     specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
     if split != "all" and split not in SPLITS:
         raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
+    check_items(specs, split, limit, seed)
+    if precision not in get_args(Precision):
+        raise typer.BadParameter(f"--precision must be auto, bf16 or fp32, got {precision!r}")
     if samples > 1 and temperature == 0:
         raise typer.BadParameter(
             f"--samples {samples} with greedy decoding gives {samples} identical answers; "
@@ -252,9 +266,8 @@ def _eval(
         )
     judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
     out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(
-        parents=True, exist_ok=True
-    )  # a path that cannot be a folder fails now, not after the generation
+    # a folder that cannot be made or written to fails now, not after the generation
+    check_writable(out / "summary.json")
     start = time.perf_counter()
     if endpoint:
         from safealign.config.base import redact_url
@@ -283,7 +296,9 @@ def _eval(
             system_prompt=system_prompt,
         )
         source = f"{model} ({generator.precision})"
-        evaluated = {"spec": model}
+        # the model the spec names here: `model` is another folder in another working folder, and kept answers are
+        # taken only for the same model
+        evaluated = {"spec": model, "identity": model_identity(model)}
     if vote is not None:
         generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
         source += f", refusal vote of {vote.samples} at {vote.temperature}"
@@ -336,11 +351,12 @@ def _eval(
         )
         raise
     if endpoint:
-        if generator.reused:
-            err_console.print(
-                f"[dim]{generator.reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]"
-            )
         (out / ANSWERS_SO_FAR).unlink(missing_ok=True)  # samples.jsonl holds them all now
+        # the endpoint's count, or the refusal vote's, which adds up its two calls to the endpoint
+        if reused := getattr(generator, "reused", 0):
+            err_console.print(
+                f"[dim]{reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]"
+            )
     rows = [
         [
             short_suite_name(suite),
@@ -358,6 +374,19 @@ def _eval(
         f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
         f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
     )
+
+
+def check_items(specs: list[Suite], split: str, limit: int | None, seed: int) -> None:
+    """Select every suite's items as run_eval will, before the judges build, --out is made or the model loads: a missing
+    or malformed prompt file, a suite without items of --split or a missing garak fails now, with nothing left behind."""
+    from safealign.evals.runner import distinct_suites
+
+    specs = distinct_suites(specs)
+    empty = [spec.name for spec in specs if not select_items(spec, split=split, limit=limit, seed=seed)]
+    if empty:  # a suite that contributes nothing would vanish from the scores without a word
+        raise DataError(
+            f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}"
+        )
 
 
 def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:

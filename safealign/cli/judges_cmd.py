@@ -30,7 +30,7 @@ def check(
         False, "--show-errors", help="List every disagreement with its explanation."
     ),
 ) -> None:
-    """Precision, recall, F1 and accuracy of the judges; exits 1 when the refusal judge's F1 < 0.9."""
+    """Precision, recall, F1 and accuracy of the judges; exits 1 when the refusal judge's F1 < 0.9 (n/a: undefined, 0 / 0)."""
     from safealign.judges import build_judges, shown_judge_spec
     from safealign.judges.quality import MIN_REFUSAL_F1, load_labelled, measure_judges
 
@@ -42,9 +42,9 @@ def check(
         [
             _judge_name(s.name, judges),
             s.n,
-            f"{s.precision:.3f}",
-            f"{s.recall:.3f}",
-            f"{s.f1:.3f}",
+            f"{s.precision:.3f}" if s.tp + s.fp else "n/a",
+            f"{s.recall:.3f}" if s.positives else "n/a",
+            f"{s.f1:.3f}" if s.positives else "n/a",
             f"{s.accuracy:.3f}",
             f"{s.tp}/{s.fp}/{s.fn}/{s.tn}",
         ]
@@ -59,7 +59,14 @@ def check(
     )
     if show_errors:
         _print_errors(report, examples)
-    refusal_f1 = report.get("refusal").f1
+    refusal = report.get("refusal")
+    if not refusal.positives:  # recall and F1 are 0 / 0: a perfect judge would fail the bar
+        console.print(
+            f"[yellow]refusal judge F1 not checked: no row of the {split} split is labelled refusal, so there is "
+            "nothing to find; add refusal rows to check it against the bar[/]"
+        )
+        return
+    refusal_f1 = refusal.f1
     if refusal_f1 < MIN_REFUSAL_F1:
         console.print(f"[bold red]✗[/] refusal judge F1 {refusal_f1:.3f} < {MIN_REFUSAL_F1}")
         raise typer.Exit(1)

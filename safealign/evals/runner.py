@@ -231,7 +231,7 @@ def _generation_key(
     """What kept answers must have been generated for to be reused: the model, how it was asked, and every prompt."""
     vote = getattr(generator, "vote", None)
     request = {
-        "model": model,
+        "model": _model_key(model),
         "system_prompt": getattr(generator, "system_prompt", None),
         "precision": getattr(generator, "precision", None),
         "params": vars(params),
@@ -242,6 +242,16 @@ def _generation_key(
     return hashlib.sha256(
         json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
+
+
+def _model_key(model: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The model a local spec names (an absolute path, ``tiny:SEED``), not the spec as typed: ``model`` is another folder
+    in another working folder. Answers an older version kept under the typed spec are not taken, but generated anew."""
+    if model is None or "spec" not in model:
+        return model
+    from safealign.probing import model_identity
+
+    return model | {"spec": model_identity(str(model["spec"]))}
 
 
 def _answer_lines(answers_file: Path) -> list[str]:

@@ -62,14 +62,19 @@ def load_labelled(path: str | Path | None = None, split: str = "test") -> list[L
         if line.strip():
             row = _parse_row(path, number, line)
             if row.id in lines:
-                raise DataError(f"{path}:{number}: id {row.id!r} is also on line {lines[row.id]}; give each row its own id")
+                raise DataError(
+                    f"{path}:{number}: id {row.id!r} is also on line {lines[row.id]}; give each row its own id"
+                )
             lines[row.id] = number
             rows.append(row)
     chosen = [row for row in rows if split == "all" or row.split == split]
     if not chosen:  # an F1 of 0 over no rows would read as a judge that fails
         found = sorted({row.split for row in rows})
-        raise DataError(f"{path} has no rows in split {split!r}" + (f" (its rows are in {', '.join(found)})" if found else " (it is empty)")
-                        + "; choose another --split, or set each row's \"split\" to dev or test")
+        raise DataError(
+            f"{path} has no rows in split {split!r}"
+            + (f" (its rows are in {', '.join(found)})" if found else " (it is empty)")
+            + '; choose another --split, or set each row\'s "split" to dev or test'
+        )
     return chosen
 
 
@@ -79,7 +84,9 @@ def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
     except json.JSONDecodeError as error:
         raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
     if not isinstance(row, dict):
-        raise DataError(f"{path}:{number}: a row is a JSON object with {', '.join(REQUIRED_FIELDS)}; got a {type(row).__name__}")
+        raise DataError(
+            f"{path}:{number}: a row is a JSON object with {', '.join(REQUIRED_FIELDS)}; got a {type(row).__name__}"
+        )
     missing = [name for name in REQUIRED_FIELDS if name not in row]
     if missing:
         raise DataError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
@@ -88,13 +95,21 @@ def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
     for name in ("prompt", "response"):
         if not isinstance(row[name], str):
             raise DataError(f"{path}:{number}: {name} must be text, got {type(row[name]).__name__}")
-    if not isinstance(row["harmful_content"], bool):  # bool("false") is True: a quoted label would flip silently
-        raise DataError(f"{path}:{number}: harmful_content must be true or false (JSON booleans), got {row['harmful_content']!r}")
+    if not isinstance(
+        row["harmful_content"], bool
+    ):  # bool("false") is True: a quoted label would flip silently
+        raise DataError(
+            f"{path}:{number}: harmful_content must be true or false (JSON booleans), got {row['harmful_content']!r}"
+        )
     if row.get("split", "test") not in ("dev", "test"):
         raise DataError(f"{path}:{number}: split {row['split']!r} is not dev or test")
     return LabelledExample(
-        id=str(row.get("id", number)), prompt=row["prompt"], response=row["response"], label=row["label"],
-        harmful_content=bool(row["harmful_content"]), language=row.get("language", "en"),
+        id=str(row.get("id", number)),
+        prompt=row["prompt"],
+        response=row["response"],
+        label=row["label"],
+        harmful_content=bool(row["harmful_content"]),
+        language=row.get("language", "en"),
         split=row.get("split", "test"),
     )
 
@@ -115,6 +130,11 @@ class BinaryScores:
         return self.tp + self.fp + self.fn + self.tn
 
     @property
+    def positives(self) -> int:
+        """Rows labelled yes: with none, recall and F1 are 0 / 0 (shown as 0.0), not a measure of the judge."""
+        return self.tp + self.fn
+
+    @property
     def precision(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
 
@@ -132,12 +152,23 @@ class BinaryScores:
         return (self.tp + self.tn) / self.n if self.n else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"judge": self.name, "n": self.n, "tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
-                "precision": self.precision, "recall": self.recall, "f1": self.f1, "accuracy": self.accuracy}
+        return {
+            "judge": self.name,
+            "n": self.n,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "accuracy": self.accuracy,
+        }
 
 
-def binary_scores(name: str, predicted: Sequence[bool], actual: Sequence[bool],
-                  ids: Sequence[str] | None = None) -> BinaryScores:
+def binary_scores(
+    name: str, predicted: Sequence[bool], actual: Sequence[bool], ids: Sequence[str] | None = None
+) -> BinaryScores:
     """Count agreement of ``predicted`` with ``actual``; the ids of disagreements go to ``errors``."""
     if len(predicted) != len(actual):
         raise ValueError(f"{len(predicted)} predictions for {len(actual)} labels")
@@ -177,10 +208,18 @@ def measure_judges(judges: Any, examples: Sequence[LabelledExample], split: str 
     refusal = judges.refusal.judge(prompts, responses)
     harm = judges.harm.judge(prompts, responses)
     scores = [
-        binary_scores("refusal", [v.label == REFUSAL for v in refusal], [e.label == REFUSAL for e in examples], ids),
-        binary_scores("partial_refusal", [v.label == PARTIAL_REFUSAL for v in refusal],
-                      [e.label == PARTIAL_REFUSAL for e in examples], ids),
-        binary_scores("evasive", [v.label == EVASIVE for v in refusal], [e.label == EVASIVE for e in examples], ids),
+        binary_scores(
+            "refusal", [v.label == REFUSAL for v in refusal], [e.label == REFUSAL for e in examples], ids
+        ),
+        binary_scores(
+            "partial_refusal",
+            [v.label == PARTIAL_REFUSAL for v in refusal],
+            [e.label == PARTIAL_REFUSAL for e in examples],
+            ids,
+        ),
+        binary_scores(
+            "evasive", [v.label == EVASIVE for v in refusal], [e.label == EVASIVE for e in examples], ids
+        ),
         binary_scores("harm", [v.label == HARMFUL for v in harm], [e.harmful_content for e in examples], ids),
     ]
     return QualityReport(split, scores, refusal, harm)
