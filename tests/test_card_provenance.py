@@ -193,6 +193,31 @@ def test_the_card_names_and_measures_the_judges_the_evals_ran(tmp_path, card):
     assert "What the CPU judges cannot catch" in text and "different judges" not in text
 
 
+def test_lineage_masks_url_passwords_and_keeps_a_prompt_that_cites_a_url_as_written(tmp_path, card):
+    """Every string holding '://' went through shown_judge_spec: a system prompt citing a URL lost its query and its
+    trailing newline in lineage.json."""
+    prompt = "Follow the policy at https://policy.example.com/v2?lang=en\n"
+    note = "Mirror at https://bot:hunter2@mirror.example.com/p?lang=en (ask first).\n"
+    grader = "openai:http://user:s3cret@grader.example/v1?key=abc#gpt-4o-mini"
+    run = sft_run(tmp_path)
+    write_json(
+        run / "sft/stage.json",
+        read_json(run / "sft/stage.json") | {"inputs": {"system_prompt": prompt, "note": note}},
+    )
+    write_json(
+        run / "eval/sft/stage.json", read_json(run / "eval/sft/stage.json") | {"config": {"judge": grader}}
+    )
+    card(run)
+    stages = {s["stage"]: s for s in read_json(run / "lineage.json")["stages"]}
+    assert stages["sft"]["inputs"]["system_prompt"] == prompt
+    assert (
+        stages["sft"]["inputs"]["note"]
+        == "Mirror at https://bot:***@mirror.example.com/p?lang=en (ask first).\n"
+    )
+    assert stages["eval:sft"]["config"]["judge"] == "openai:http://user:***@grader.example/v1?…#gpt-4o-mini"
+    assert "s3cret" not in (run / "lineage.json").read_text()
+
+
 def test_the_shipped_dev_suites_are_described_as_shipped_files():
     from safealign.card.data_card import FILE_SUITES, eval_datasets
     from safealign.corpus.mixture import sha256_file
@@ -281,14 +306,25 @@ def test_the_card_offers_arithmetic_only_where_the_model_measurably_does_it(tmp_
         "Not for arithmetic: it answered 25.0% [11.2%, 46.9%] n=20 of the held-out reasoning problems\n  correctly, "
         "worse than the base model beyond noise." in text
     )
+    # exp51: held-out 2/40 (5.0% [1.4%, 16.5%]) vs the base model's 4/40, within noise: the card offered the model for
+    # "simple step-by-step arithmetic". Any drop on the quoted split blocks the offer; "beyond noise" only when it is.
+    run = sft_run(tmp_path / "drop", base=reasoning(4, 9, n=40), sft=reasoning(2, 9, n=40))
+    text = card(run)
+    assert "simple step-by-step arithmetic" not in text
+    assert (
+        "Not for arithmetic: it answered 5.0% [1.4%, 16.5%] n=40 of the held-out reasoning problems\n  correctly, no "
+        "better than the base model (5.0% [1.4%, 16.5%] n=40 vs 10.0% [4.0%, 23.1%] n=40, within noise).\n" in text
+    )
+    assert "worse than the base model beyond noise" not in text
+    assert "5.0% [1.4%, 16.5%] n=40 vs the base model's 10.0% [4.0%, 23.1%] n=40\n" in text
 
 
-def reasoning(held_out: int, in_distribution: int) -> dict:
-    """A summary whose reasoning suite has held-out and in-distribution accuracies (correct of 20)."""
+def reasoning(held_out: int, in_distribution: int, n: int = 20) -> dict:
+    """A summary whose reasoning suite has held-out and in-distribution accuracies (correct of ``n``)."""
     data = summary()
     data["suites"]["reasoning"]["metrics"] = {
-        "held_out": {"accuracy": rate(held_out)},
-        "in_distribution": {"accuracy": rate(in_distribution)},
+        "held_out": {"accuracy": rate(held_out, n)},
+        "in_distribution": {"accuracy": rate(in_distribution, n)},
     }
     return data
 
@@ -794,6 +830,44 @@ def test_the_data_cards_decontamination_checks_each_file_and_says_how(tmp_path, 
     )
     assert "Every system, user and assistant turn of the training files" in data_card
     assert "The stages' own check of the rows they trained on, before training: `sft` clean" in data_card
+
+
+def test_the_data_cards_decontamination_counts_a_shipped_file_recorded_under_two_paths_once(tmp_path):
+    """exp51: SFT recorded the shipped harmful_refusals.jsonl under the checkout it ran from, RL under the package's own
+    path: the same bytes (same sha256) were checked and counted twice (train_items 2972 -> 4948), under path names."""
+    import shutil
+
+    from safealign.card.data_card import data_card_context
+    from safealign.corpus.mixture import sha256_file
+    from safealign.stages.rl_prompts import safety_source_files
+
+    shipped = safety_source_files()[0]
+    clone = tmp_path / "clone" / "safealign" / "data" / "train" / Path(shipped["path"]).name
+    clone.parent.mkdir(parents=True)
+    shutil.copyfile(shipped["path"], clone)
+    assert sha256_file(clone) == shipped["sha256"]
+
+    def checked(sft_path: str, folder: str) -> dict:
+        run = new_run(tmp_path / folder)
+        stage(run, "eval/base", "tiny", T0)
+        source = shipped | {"path": sft_path, "fraction": 1.0, "rows_used": shipped["rows_in_file"]}
+        stage(run, "sft", "tiny", T0 + 20, inputs={"data": {"rows": 1, "sources": [source]}})
+        rl_inputs = {
+            "prompts": {"rows": 8, "tasks": {"safety": 1.0}},
+            "safety_sources": safety_source_files(),
+        }
+        stage(run, "rl", str(run / "sft/model"), T0 + 40, inputs=rl_inputs)
+        return data_card_context(load_run(run))["decontamination"]
+
+    one_path = checked(shipped["path"], "one")
+    two_paths = checked(str(clone), "two")
+    assert two_paths["train_items"] == one_path["train_items"]
+    assert (
+        list(two_paths["per_file"]) == list(one_path["per_file"]) and shipped["name"] in two_paths["per_file"]
+    )
+    clone.unlink()  # the checkout SFT ran from is gone: the same bytes in the package are checked in its place
+    assert checked(str(clone), "gone")["train_items"] == one_path["train_items"]
+    assert checked(str(clone), "gone2")["not_checked"] == []
 
 
 def _edit_record(relative: str, change) -> callable:

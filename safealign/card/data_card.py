@@ -455,12 +455,18 @@ def decontamination(entries: list[dict[str, Any]], suites: Sequence[str] = ()) -
     }
 
 
+def _content_key(entry: dict[str, Any]) -> str:
+    """Which file an entry is, by content: its sha256 where known (the same shipped file recorded under two checkouts'
+    paths is one file), else its resolved path (two files of one name in two folders are two files)."""
+    return entry["sha256"] or entry["_file"]
+
+
 def _check_names(entries: list[dict[str, Any]]) -> None:
     """Give each entry the name its file is checked and counted under (``check_name``): its name, or its path where two
     files share a name; an entry per file (a file used by two stages is checked once)."""
     files_by_name: dict[str, set[str]] = {}
     for entry in entries:
-        files_by_name.setdefault(entry["name"], set()).add(entry["_file"])
+        files_by_name.setdefault(entry["name"], set()).add(_content_key(entry))
     for entry in entries:
         entry["check_name"] = entry["name"] if len(files_by_name[entry["name"]]) == 1 else entry["path"]
 
@@ -481,10 +487,13 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
     entries = training_datasets(run)
     _check_names(entries)
     # A file used twice (e.g. SFT and RL safety prompts) is checked once, as the first stage used it (a file SFT trained
-    # on whole is no stage's prompts only); two files of one name are two files.
+    # on whole is no stage's prompts only), even where the stages recorded it under two paths (sha256); two files of one
+    # name are two files. Where the first one's path no longer holds those bytes, the same content read elsewhere is checked.
     unique: dict[str, dict[str, Any]] = {}
     for entry in entries:
-        unique.setdefault(entry["_file"], entry)
+        first = unique.setdefault(_content_key(entry), entry)
+        if not first["_rows"] and entry["_rows"]:
+            unique[_content_key(entry)] = first | {"_rows": entry["_rows"]}
     # the recipe's own suites, from the run's recipe.yaml: the same whether the card is written by `safealign run`
     # (which checks the stages' data against them) or later by `safealign card`; a stand-in run may have no recipe
     checked = None

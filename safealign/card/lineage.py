@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -278,17 +279,30 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
 
 
 def shown(value: Any) -> Any:
-    """``value`` with the password of every URL in it masked (see :func:`safealign.judges.shown_judge_spec`): an
-    ``openai:`` judge spec in the recipe or a stage's config may carry one, which the rest of the bundle masks too."""
-    from safealign.judges import shown_judge_spec
+    """``value`` with the password of every URL in it masked: an ``openai:`` judge spec or an endpoint in the recipe or a
+    stage's config may carry one, which the rest of the bundle masks too. A value that is one URL or spec as a whole is
+    shown as :func:`safealign.judges.shown_judge_spec` shows it (query cut: tokens ride there); in free text (a system
+    prompt citing a URL) only ``user:password@`` is masked, the rest kept byte for byte."""
+    from safealign.judges.openai_rubric import shown_url
 
     if isinstance(value, str):
-        return shown_judge_spec(value) if "://" in value else value
+        if "://" not in value:
+            return value
+        return shown_url(value) if len(value.split()) == 1 else _USERINFO_RE.sub(_masked_userinfo, value)
     if isinstance(value, dict):
         return {key: shown(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [shown(item) for item in value]
     return value
+
+
+# user:password@ after a URL's scheme (as safealign.judges.openai_rubric masks it), in free text
+_USERINFO_RE = re.compile(r"(?<=://)(?P<userinfo>[^/?#\s]*)@")
+
+
+def _masked_userinfo(match: re.Match[str]) -> str:
+    user, colon, _ = match.group("userinfo").partition(":")
+    return f"{user}:***@" if colon else "***@"  # a bare user name may be the token itself
 
 
 def write_lineage(run: RunFolder, path: Path | None = None) -> Path:

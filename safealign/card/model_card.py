@@ -173,9 +173,9 @@ def arithmetic(
     rows: list[dict[str, Any]], final: str | None, regressed: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """The final model's accuracy on the built-in reasoning suite (held-out split first), and whether the card may offer
-    the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not worse than the base model's
-    beyond noise on that same split (``regressed``: :func:`regressions`; ``worse``). None when the final eval did not
-    score the suite."""
+    the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not below the base model's on
+    that same split at all (``regressed``: :func:`regressions`; ``drop``: that row, noise or not; ``worse``: the drop is
+    beyond noise). None when the final eval did not score the suite."""
     found = [
         r
         for r in rows
@@ -188,18 +188,22 @@ def arithmetic(
     if row is None:
         return None
     entry = row["values"][final]
-    worse = any(
-        r["suite"] == "reasoning"
-        and r["name"] == row["name"]
-        and r["split_name"] == row["split_name"]
-        and r["beyond_noise"]
-        for r in regressed
+    # any drop blocks the offer: a model that answers fewer problems than its base (even within noise) has not shown
+    # it does arithmetic; "worse ... beyond noise" is said only when the intervals do not overlap
+    drop = next(
+        (
+            r
+            for r in regressed
+            if r["suite"] == "reasoning" and r["name"] == row["name"] and r["split_name"] == row["split_name"]
+        ),
+        None,
     )
     return {
         "entry": entry,
         "split_name": row["split_name"],
-        "offered": entry["low"] > 0 and not worse,
-        "worse": worse,
+        "offered": entry["low"] > 0 and drop is None,
+        "drop": drop,
+        "worse": bool(drop and drop["beyond_noise"]),
     }
 
 
