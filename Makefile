@@ -9,8 +9,12 @@ RECIPE ?= recipes/quickstart.yaml
 
 .PHONY: install install-dev run test test-slow lint format bench clean
 
+PYTHON ?= python3
+
 $(PY):
-	python3 -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "safealign needs Python 3.11 or newer" \
+		"(trl and transformers do); $(PYTHON) is $$($(PYTHON) --version 2>&1). Install one and run: make PYTHON=python3.11 run"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)

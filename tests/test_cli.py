@@ -305,3 +305,32 @@ def test_an_error_quoting_emoji_codes_prints_them_as_text(capsys) -> None:
         fails()
     err = capsys.readouterr().err
     assert "root:x:0:0" in err and "❌" not in err
+
+
+def test_no_help_text_holds_what_rich_would_read_as_markup() -> None:
+    """`data check --help` printed "prompt files PATH": rich read "[borderline:]" as a tag and dropped it."""
+    import re
+
+    import click
+    import typer.main
+    from rich.markup import RE_TAGS
+
+    from safealign.cli.main import app
+
+    def texts(command: click.Command):
+        yield command.help or ""
+        for param in command.params:
+            yield getattr(param, "help", None) or ""
+        for sub in getattr(command, "commands", {}).values():
+            yield from texts(sub)
+
+    unescaped = [
+        text
+        for text in texts(typer.main.get_command(app))
+        for match in RE_TAGS.finditer(text)
+        if len(match.group(2)) % 2 == 0  # "\\[" is an escaped bracket, printed as "["
+        and not re.fullmatch(
+            r"\[/?(bold|dim|red|green|yellow|cyan|italic|b|i)?\]", match.group(0)[len(match.group(2)) :]
+        )
+    ]
+    assert not unescaped, unescaped
