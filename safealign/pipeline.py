@@ -133,9 +133,12 @@ def check_dataset_files(recipe: Recipe) -> None:
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
     its stage starts (distill's after SFT, RL and sampling; its traces are checked then, once sampled). The recipe's
     validation leaves paths alone, so that a recipe for another machine validates. The eval suites checked against are
-    the built-in ones and the recipe's own (``rg:`` families, prompt files: eval.suites and monitor.eval_suites)."""
+    the built-in ones and the recipe's own (``rg:`` families, prompt files: eval.suites and monitor.eval_suites).
+    The RL and sampling stages' prompts are drawn here too, as those stages draw them (no model: under a second on the
+    quickstart): a task with too few distinct questions failed only when its stage started, after the evals and SFT."""
     from safealign.corpus.eval_texts import recipe_eval_suites, suite_prompts
     from safealign.corpus.mixture import check_mixture_files
+    from safealign.stages.rl_prompts import build_prompt_rows, sample_mixture
 
     suites = recipe_eval_suites(recipe)
     suite_prompts(suites)  # a missing suite file fails as itself, not as the first dataset checked against it
@@ -145,6 +148,15 @@ def check_dataset_files(recipe: Recipe) -> None:
     ):
         if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
             check_mixture_files(getattr(section, mixture), f"{name}.{mixture}", recipe.seed, suites)
+    rl, distills = recipe.rl, recipe.distill is not None and recipe.distill.enabled
+    if rl is not None and rl.enabled and stage_done(recipe.run_dir / "rl") is None:
+        # as run_rl
+        build_prompt_rows(rl.tasks, rl.num_prompts, recipe.seed, recipe.model.system_prompt, suites=suites)
+    sample = recipe.sample or (SampleConfig() if distills else None)  # as _run_stages runs it
+    if sample is not None and sample.enabled and stage_done(recipe.run_dir / "sample") is None:
+        # as run_sample, from recipe_inputs
+        mixture = sample_mixture(rl.tasks if rl else None, sample.safety_share)
+        build_prompt_rows(mixture, sample.num_prompts, recipe.seed + 7919, stage="sample", suites=suites)
 
 
 def run_pipeline(

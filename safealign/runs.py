@@ -317,6 +317,9 @@ class StageRecord:
 
 # What a training stage appends to as it trains: rows a resumed stage trims to its checkpoint (drop_undone_rows)
 STAGE_LOGS = ("metrics.jsonl", "rollouts.jsonl", "gates.jsonl", "alerts.jsonl")
+# What the RL stage derives from the model it starts from, reused while it resumes: its KL reference copy and its
+# difficulty screen. A stage that starts over may start from another model (under the same path, too): set aside.
+STAGE_STARTS = ("reference_model", "difficulty_filter.json")
 
 
 def set_aside_logs(stage_dir: Path) -> Path | None:
@@ -324,18 +327,22 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     crashed before its first checkpoint, or `--no-resume`) into ``earlier_attempts/<time>/``: appended to, the logs
     held two runs' steps 1, 2, ... and the detectors, the gate counts and `audit` read both; left in place, the
     checkpoints were what the next resume picked if this attempt crashed before it saved a newer one (a model trained
-    half under each attempt's settings). Moved, not deleted: they are the only record of that attempt. Returns the
-    folder, or None when there was nothing to move."""
+    half under each attempt's settings). The files of STAGE_STARTS go with them: reused, the KL reference was the
+    earlier attempt's starting model, not this one's. Moved, not deleted: they are the only record of that attempt.
+    Returns the folder, or None when there was nothing to move."""
     logs = [stage_dir / name for name in STAGE_LOGS if (stage_dir / name).is_file()]
     checkpoints = [
         p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()
     ]
-    if not logs and not checkpoints:
+    starts = [stage_dir / name for name in STAGE_STARTS if (stage_dir / name).exists()]
+    if not logs and not checkpoints and not starts:
         return None
     target = attempt_folder(stage_dir)
-    for path in [*logs, *checkpoints]:
+    for path in [*logs, *checkpoints, *starts]:
         path.replace(target / path.name)
-    kept = "logs and checkpoints" if checkpoints else "logs"
+    kept = ", ".join(
+        [*(["logs"] if logs else []), *(["checkpoints"] if checkpoints else []), *(p.name for p in starts)]
+    )
     log.warning(
         "%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)",
         stage_dir,

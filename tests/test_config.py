@@ -387,6 +387,13 @@ def test_rl_tasks_with_a_scoring_reward_validate():
         ({"max_steps": 38, "logging_steps": 2}, "max_steps 38 at logging_steps 2 logs 19 steps"),
         ({"max_steps": 6, "hacking": {"window": 4}}, "need 8, so they cannot fire. Raise max_steps to 8"),
         ({"max_steps": 20}, None),
+        # rewards, lengths and safety rates come once per generation round: 10 of 20 logged steps hold them
+        (
+            {"max_steps": 20, "num_iterations": 2},
+            "logs 10 steps with rewards (one a generation round at most: num_iterations 2)",
+        ),
+        ({"max_steps": 20, "num_iterations": 2}, "need 20, so they cannot fire. Raise max_steps to 40"),
+        ({"max_steps": 40, "num_iterations": 2}, None),
         ({"max_steps": 6, "hacking": {"window": 3}}, None),
         ({"max_steps": 5, "enabled": False}, None),
     ],
@@ -405,3 +412,32 @@ def test_validate_warns_when_the_trend_detectors_get_too_few_logged_steps(rl, wa
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"rl: {rl}\n".replace("'", ""))
     assert CliRunner().invoke(app, ["validate", str(recipe)]).exit_code == 0
+
+
+def test_a_checkpoint_must_fall_between_generation_rounds():
+    """A checkpoint holds no rollouts: one saved inside a round (num_iterations 2, save_steps 3) resumed with a new round
+    where the uninterrupted stage reused the old one, and every round after came one step out of phase."""
+    with pytest.raises(RecipeError) as error:
+        parse_recipe({"rl": {"num_iterations": 2, "save_steps": 3}})
+    said = " ".join(str(error.value).split())
+    assert (
+        "save_steps (3) must be a multiple of num_iterations (2)" in said and "Set save_steps to 2" in said
+    ), said
+    assert parse_recipe({"rl": {"num_iterations": 2, "save_steps": 4}}).rl.save_steps == 4
+    assert parse_recipe({"rl": {"num_iterations": 1, "save_steps": 3}}).rl.save_steps == 3
+
+
+def test_one_rl_task_written_twice_is_refused_naming_both_keys():
+    """The same family and settings in another order validated, and the stage drew its questions twice over."""
+    first, second = "basic_arithmetic?max_digits=1&max_terms=2", "basic_arithmetic?max_terms=2&max_digits=1"
+    with pytest.raises(RecipeError) as error:
+        parse_recipe({"rl": {"tasks": {first: 0.5, second: 0.5}, "rewards": {"accuracy": 1.0}}})
+    said = " ".join(str(error.value).split())
+    assert f"RL tasks {first!r} and {second!r} are the same task" in said and "weights summed" in said, said
+    with pytest.raises(RecipeError, match="'chain_sum' and 'chain_sum\\?' are the same task"):
+        parse_recipe({"rl": {"tasks": {"chain_sum": 0.5, "chain_sum?": 0.5}, "rewards": {"accuracy": 1.0}}})
+    other = "basic_arithmetic?max_digits=2&max_terms=2"  # another setting: another task
+    assert (
+        len(parse_recipe({"rl": {"tasks": {first: 0.5, other: 0.5}, "rewards": {"accuracy": 1.0}}}).rl.tasks)
+        == 2
+    )

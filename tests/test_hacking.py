@@ -149,6 +149,37 @@ def test_rollout_statistics_reach_the_stored_history_the_final_pass_reads(tmp_pa
     assert "text/repetition" not in state.log_history[0]  # an earlier step's record is left as it was
 
 
+def test_rollout_statistics_go_to_trl_once_the_batch_is_scored(tmp_path):
+    """The callback added the last batch's statistics to every log (a round reused by num_iterations counted twice,
+    and trackers never saw them): they go to TRL's log_metric, once a batch, when its last reward has scored it."""
+    from types import SimpleNamespace
+
+    from safealign.training.rollouts import RolloutCallback, RolloutLog
+
+    def accuracy(prompts=None, completions=None, **_):
+        return [0.0] * len(completions)
+
+    def repetition(prompts=None, completions=None, **_):
+        return [0.0] * len(completions)
+
+    log, sent = RolloutLog(), []
+    rewards = [log.wrap(accuracy), log.wrap(repetition)]
+    completions = ["the the the the the the the the", "a fine answer here"]
+    for reward in rewards:
+        assert not sent, "a statistic sent before every reward scored the batch"
+        reward(
+            prompts=["p", "p"],
+            completions=completions,
+            log_metric=lambda key, value: sent.append((key, value)),
+        )
+    assert [key for key, _ in sent] == ["text/repetition"] and sent[0][1] > 0
+    logs = {"loss": 0.1}
+    state = SimpleNamespace(log_history=[{**logs, "step": 1}], global_step=1, is_world_process_zero=True)
+    RolloutCallback(log, tmp_path / "rollouts.jsonl").on_log(None, state, None, logs=logs)
+    assert logs == {"loss": 0.1}, "TRL logs them; the callback adds nothing"
+    assert len((tmp_path / "rollouts.jsonl").read_text().splitlines()) == 2  # the completions are still kept
+
+
 def test_reward_accuracy_divergence_waits_for_two_windows_of_rewards():
     """Two logged steps made one-step "windows": a batch with safety prompts then one without read as a reward rise,
     a critical alert (which stops a stage under stop_on_critical)."""

@@ -14,7 +14,7 @@ from transformers import PreTrainedModel
 from safealign.config import RLConfig, SFTConfig
 from safealign.errors import ModelNotFoundError, SafealignError
 from safealign.models import load_model
-from safealign.runs import read_json
+from safealign.runs import last_checkpoint, read_json
 from safealign.stages.rl import run_rl
 from safealign.stages.sft import run_sft
 from safealign.training.common import resume_checkpoint
@@ -212,6 +212,60 @@ def test_rl_reference_copy_stopped_mid_save_is_not_left_half_written_and_is_redo
     run_rl(rl_config(), "tiny", stage, precision="fp32")
     assert (stage / "stage.json").is_file() and (stage / "reference_model" / "model.safetensors").is_file()
     assert not (stage / "reference_model.tmp").exists()
+
+
+def rollout_prompts(stage_dir) -> dict[int, list[str]]:
+    """The prompts of each step's rollouts, as rollouts.jsonl records them."""
+    steps: dict[int, set[str]] = {}
+    for line in (stage_dir / "rollouts.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        steps.setdefault(row["step"], set()).add(row["prompt"])
+    return {step: sorted(prompts) for step, prompts in sorted(steps.items())}
+
+
+def test_rl_resumed_in_its_second_epoch_draws_that_epochs_prompts(tmp_path):
+    """TRL's prompt sampler has no set_epoch: resumed in epoch 2, the stage drew epoch 1's order again (other prompts
+    per step, other weights than the run it resumes)."""
+    from safetensors.torch import load_file
+
+    cfg = rl_config(num_prompts=8, max_steps=8, save_steps=5, learning_rate=1e-3)  # 4 steps an epoch
+    run_rl(cfg, "tiny", tmp_path / "whole", precision="fp32")
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(cfg, "tiny", tmp_path / "resumed", precision="fp32", callbacks=[CrashAt(6)])
+    assert last_checkpoint(tmp_path / "resumed").name == "checkpoint-5"  # step 1 of the second epoch
+    run_rl(cfg, "tiny", tmp_path / "resumed", precision="fp32")
+    whole, resumed = rollout_prompts(tmp_path / "whole"), rollout_prompts(tmp_path / "resumed")
+    assert list(whole) == list(range(1, 9)) and resumed == whole
+    assert [whole[6], whole[7], whole[8]] != [whole[2], whole[3], whole[4]], (
+        "the second epoch draws its own order"
+    )
+    weights = load_file(str(tmp_path / "whole" / "model" / "model.safetensors"))
+    again = load_file(str(tmp_path / "resumed" / "model" / "model.safetensors"))
+    assert all(torch.equal(weights[name], again[name]) for name in weights)
+
+
+def test_rl_started_over_from_another_model_does_not_reuse_the_earlier_attempts_reference(tmp_path):
+    """Started over (--no-resume) in the folder of an attempt from another model, the stage kept that attempt's KL
+    reference copy (and would have kept its difficulty screen): it trained from tiny:2 held near tiny:1."""
+    from safetensors.torch import load_file
+
+    stage = tmp_path / "rl"
+    cfg = rl_config(max_steps=2, beta=0.04, save_steps=10)
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(cfg, "tiny:1", stage, precision="fp32", callbacks=[CrashAt(1)])
+    assert (stage / "reference_model" / "model.safetensors").is_file() and not last_checkpoint(stage)
+    (stage / "difficulty_filter.json").write_text(
+        json.dumps({"key": {"model": "tiny:1"}, "rows": [], "report": {}})
+    )
+    run_rl(cfg, "tiny:2", stage, precision="fp32", resume=False)
+    reference = load_file(str(stage / "reference_model" / "model.safetensors"))
+    start = load_model("tiny:2").model.state_dict()
+    assert all(torch.equal(reference[name], start[name]) for name in reference)
+    (earlier,) = (stage / "earlier_attempts").iterdir()
+    assert (earlier / "reference_model" / "model.safetensors").is_file() and (
+        earlier / "difficulty_filter.json"
+    ).is_file()
+    assert not (stage / "difficulty_filter.json").exists()
 
 
 def test_a_stage_killed_during_its_final_save_does_not_train_past_its_end(tmp_path):

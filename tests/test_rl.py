@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -202,6 +203,115 @@ def test_num_iterations_reuses_each_generation_round(tmp_path):
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4]
     assert [r["step"] for r in rows if "completions/mean_length" in r] == [1, 3]
     assert read_json(tmp_path / "rl" / "config.json")["rl"]["num_iterations"] == 2
+
+
+def test_rollout_statistics_come_once_a_generation_round_and_reach_the_trackers(tmp_path, monkeypatch):
+    """A callback added the last batch's text/repetition and safety/* to every log: with num_iterations 2 a reused round
+    counted twice (a level detector fired on half the real rounds), logging_steps did not average them, and a
+    report_to tracker, whose callback runs before the stage's, never saw them."""
+    import transformers.trainer
+
+    tracked = []
+
+    # stands in for TensorBoardCallback / WandbCallback, wired as transformers wires them
+    class Tracker(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs:
+                tracked.append({"step": state.global_step, **logs})
+
+    monkeypatch.setattr(
+        transformers.trainer, "get_reporting_integration_callbacks", lambda report_to: [Tracker]
+    )
+    cfg = base_config(num_iterations=2, max_steps=4, rewards={"repetition": 1.0, "safety": 1.0})
+    run_rl(cfg, "tiny", tmp_path / "rl", precision="fp32")
+    logged = [json.loads(line) for line in (tmp_path / "rl" / "metrics.jsonl").read_text().splitlines()]
+    for rows in (tracked, [r for r in logged if "loss" in r]):
+        assert [r["step"] for r in rows] == [1, 2, 3, 4]
+        assert [r["step"] for r in rows if "text/repetition" in r] == [1, 3], rows
+        assert [r["step"] for r in rows if any(key.startswith("safety/") for key in r)] == [1, 3], rows
+    rollouts = [
+        json.loads(line)["step"] for line in (tmp_path / "rl" / "rollouts.jsonl").read_text().splitlines()
+    ]
+    assert sorted(set(rollouts)) == [1, 2, 3, 4]  # rollouts.jsonl still holds every step's completions
+
+
+def test_run_draws_the_rl_and_sample_prompts_before_the_baseline_eval(tmp_path, monkeypatch):
+    """A task with too few distinct questions failed when the RL stage started, after the base eval and SFT."""
+    import safealign.pipeline
+    from safealign.config import parse_recipe
+    from safealign.errors import DataError
+
+    def no_eval(*args, **kwargs):
+        raise AssertionError("the baseline eval ran")
+
+    monkeypatch.setattr(safealign.pipeline, "run_eval_stage", no_eval)
+    small = "basic_arithmetic?max_digits=1&max_terms=2&operators=+"  # 116 distinct questions
+    rl = {
+        "num_prompts": 400,
+        "tasks": {small: 0.5, "safety": 0.5},
+        "rewards": {"accuracy": 1.0, "safety": 1.0},
+    }
+    recipe = parse_recipe({"name": "t", "output_dir": str(tmp_path), "model": {"name": "tiny"}, "rl": rl})
+    with pytest.raises(
+        DataError, match=rf"rl: task '{re.escape(small)}' has only 116 distinct questions .* 200 needed"
+    ):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+    assert not (tmp_path / "t" / "eval" / "base").exists()
+    sampled = {
+        "num_prompts": 400,
+        "safety_share": 0.5,
+    }  # the sample stage draws its own share of the same task
+    recipe = parse_recipe(
+        {
+            "name": "t",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sample": sampled,
+            "rl": rl | {"enabled": False},
+        }
+    )
+    with pytest.raises(DataError, match=rf"sample: task '{re.escape(small)}' has only"):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+
+
+def test_the_run_checks_the_sample_prompts_the_sample_stage_draws(tmp_path, monkeypatch):
+    """check_dataset_files draws the sample stage's prompts as run_sample does: the same mixture, seed and count."""
+    import safealign.pipeline
+    import safealign.stages.rl_prompts
+    import safealign.stages.sample
+    from safealign.config import parse_recipe
+
+    class Drawn(Exception):
+        pass
+
+    checked, drawn = [], []
+
+    def check_draw(*args, **kwargs):
+        # the stage's: the run's suites
+        checked.append((args, {k: v for k, v in kwargs.items() if k != "suites"}))
+
+    def stage_draw(*args, **kwargs):
+        drawn.append((args, kwargs))
+        raise Drawn  # stop before a model loads
+
+    recipe = parse_recipe(
+        {
+            "name": "t",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "seed": 3,
+            "rl": {"enabled": False, "tasks": {"chain_sum": 0.4, "safety": 0.2, "word_problem": 0.4}},
+            "sample": {"num_prompts": 20, "safety_share": 0.25},
+        }
+    )
+    monkeypatch.setattr(safealign.stages.rl_prompts, "build_prompt_rows", check_draw)
+    monkeypatch.setattr(safealign.stages.sample, "build_prompt_rows", stage_draw)
+    safealign.pipeline.check_dataset_files(recipe)
+    with pytest.raises(Drawn):
+        safealign.stages.sample.run_sample(
+            recipe.sample, "tiny", tmp_path / "sample", **safealign.stages.sample.recipe_inputs(recipe)
+        )
+    assert checked == drawn and len(drawn) == 1, (checked, drawn)
 
 
 def test_a_gate_stop_survives_a_kill_during_the_final_save_and_a_resume_keeps_the_stage_baseline(

@@ -17,9 +17,18 @@ from safealign.stages.rl_difficulty import candidate_rows, screen
 
 def config(**overrides) -> RLConfig:
     base = dict(
-        tasks={"basic_arithmetic": 0.5, "chain_sum": 0.25, "safety": 0.25}, num_prompts=16, rewards={"accuracy": 1.0}, method="full",
-        max_steps=2, prompts_per_step=2, num_generations=4, max_completion_length=12, learning_rate=1e-3, save_steps=2,
-        gates={"enabled": False}, difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4},
+        tasks={"basic_arithmetic": 0.5, "chain_sum": 0.25, "safety": 0.25},
+        num_prompts=16,
+        rewards={"accuracy": 1.0},
+        method="full",
+        max_steps=2,
+        prompts_per_step=2,
+        num_generations=4,
+        max_completion_length=12,
+        learning_rate=1e-3,
+        save_steps=2,
+        gates={"enabled": False},
+        difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4},
     )
     return RLConfig(**(base | overrides))
 
@@ -70,23 +79,60 @@ def test_an_overfilled_last_round_counts_only_the_kept_prompts(monkeypatch, tiny
     generate, answers = solve_some([])
     answers.update({c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates})
     monkeypatch.setattr(GenerationEngine, "generate", generate)
-    kept, report = screen(candidates, 11, cfg, tiny.model, tiny.tokenizer, seed=0)  # 20 screened put 12 in the band
+    # 20 screened put 12 in the band
+    kept, report = screen(candidates, 11, cfg, tiny.model, tiny.tokenizer, seed=0)
     assert len(kept) == report["kept"] == 11 and report["in_band"] == 12
     assert sum(f["kept"] for f in report["per_family"].values()) == 11
     assert sum(f["in_band"] for f in report["per_family"].values()) == 12
 
 
 def test_too_few_in_band_fills_from_the_nearest_rejected(monkeypatch, tiny, caplog):
-    cfg = config(difficulty_filter={"enabled": True, "samples": 4, "batch_prompts": 4, "min_pass_rate": 0.6, "max_candidates": 1.0})
+    cfg = config(
+        difficulty_filter={
+            "enabled": True,
+            "samples": 4,
+            "batch_prompts": 4,
+            "min_pass_rate": 0.6,
+            "max_candidates": 1.0,
+        }
+    )
     _, candidates, needed = candidate_rows(cfg, 42, None)
     assert len(candidates) == needed == 12
     generate, answers = solve_some([])
     answers.update({c["prompt"][-1]["content"]: json.loads(c["task"])["answer"] for c in candidates})
     monkeypatch.setattr(GenerationEngine, "generate", generate)
     kept, report = screen(candidates, needed, cfg, tiny.model, tiny.tokenizer, seed=0)
-    assert len(kept) == 12 and report["in_band"] == 2 and report["filled_from_rejected"] == 10  # only .75 is in (0.6, 1)
+    # only .75 is in (0.6, 1)
+    assert len(kept) == 12 and report["in_band"] == 2 and report["filled_from_rejected"] == 10
     assert kept[:2] == [candidates[3], candidates[8]]
     assert "fill the rest" in caplog.text and "max_candidates" in caplog.text
+
+
+def test_a_task_the_screen_drops_is_named_in_a_warning(monkeypatch, tiny, caplog):
+    """The model solved every chain_sum prompt, so the screen kept none and said nothing: the stage trained on
+    basic_arithmetic and safety alone, against the recipe's mixture."""
+    cfg = config()
+    _, candidates, needed = candidate_rows(cfg, 42, None)
+    tasks = {c["prompt"][-1]["content"]: json.loads(c["task"]) for c in candidates}
+
+    def chain_sum_always_solved(self, prompts, params, **_):
+        out = []
+        for i, prompt in enumerate(prompts):
+            task = tasks[prompt[-1]["content"]]
+            for s in range(params.num_samples):
+                right = task["family"] == "chain_sum" or s % 2 == 0  # basic_arithmetic: half the samples
+                text = f"<think>\nwork\n</think>\nThe answer is {task['answer'] if right else 'unknown'}."
+                out.append(Completion(i, s, text, 1, 1, False))
+        return out
+
+    monkeypatch.setattr(GenerationEngine, "generate", chain_sum_always_solved)
+    with caplog.at_level("WARNING", logger="safealign.stages.rl_difficulty"):
+        kept, report = screen(candidates, needed, cfg, tiny.model, tiny.tokenizer, seed=0)
+    # what is kept stays as it was
+    assert len(kept) == needed and report["per_family"]["chain_sum"]["kept"] == 0
+    said = " ".join(caplog.text.split())
+    assert "task chain_sum keeps 0 of its 4 prompts" in said and "always solved" in said, said
+    assert "task basic_arithmetic" not in said  # it fills the share: more of it than asked, no fewer
 
 
 def test_a_prompt_answered_only_by_hedges_is_never_solved(monkeypatch, tiny):
@@ -128,7 +174,10 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
     assert saved["report"]["screened"] == 36 and saved["report"]["filled_from_rejected"] == 12
     assert sum(r["kind"] == "reasoning" for r in saved["rows"]) == 12 and len(saved["rows"]) == 16
     assert stage["metrics"]["prompts_screened"] == 36 and stage["metrics"]["prompts_in_band"] == 0
-    assert "| reasoning prompts screened (difficulty filter) | 36 |" in (tmp_path / "rl" / "README.md").read_text()
+    assert (
+        "| reasoning prompts screened (difficulty filter) | 36 |"
+        in (tmp_path / "rl" / "README.md").read_text()
+    )
 
     def no_screening(*args, **kwargs):
         raise AssertionError("screened again")
@@ -136,7 +185,8 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
     monkeypatch.setattr(rl_difficulty, "screen", no_screening)
     rows, report = rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path / "rl", "tiny", 42)
     assert rows == saved["rows"] and report == saved["report"]
-    with pytest.raises(AssertionError, match="screened again"):  # other settings: the saved screen does not apply
+    # other settings: the saved screen does not apply
+    with pytest.raises(AssertionError, match="screened again"):
         rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42)
 
 
@@ -160,9 +210,18 @@ def test_no_accuracy_signal_warns_when_nearly_every_group_is_flat():
     from safealign.hacking.detectors import run_detectors
 
     t = HackingConfig(window=4)
-    starved = [{"step": s, "accuracy/flat_group_share": v} for s, v in enumerate([1.0, 0.75, 1.0, 1.0, 1.0, 0.75], 1)]
+    starved = [
+        {"step": s, "accuracy/flat_group_share": v} for s, v in enumerate([1.0, 0.75, 1.0, 1.0, 1.0, 0.75], 1)
+    ]
     alerts = [a for a in run_detectors(starved, t) if a.detector == "no_accuracy_signal"]
-    assert len(alerts) == 1 and alerts[0].step == 6 and alerts[0].evidence["flat_group_share"] == pytest.approx(0.9375)
+    assert (
+        len(alerts) == 1
+        and alerts[0].step == 6
+        and alerts[0].evidence["flat_group_share"] == pytest.approx(0.9375)
+    )
     assert "rl.difficulty_filter" in alerts[0].message
-    learning = [{"step": s, "accuracy/flat_group_share": v} for s, v in enumerate([1.0, 0.75, 0.5, 0.75, 0.25, 0.75], 1)]
+    learning = [
+        {"step": s, "accuracy/flat_group_share": v}
+        for s, v in enumerate([1.0, 0.75, 0.5, 0.75, 0.25, 0.75], 1)
+    ]
     assert not [a for a in run_detectors(learning, t) if a.detector == "no_accuracy_signal"]

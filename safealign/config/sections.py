@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -199,8 +200,9 @@ class GateConfig(Section):
 
 class HackingConfig(Section):
     window: int = Field(10, ge=2, description="Logged steps per comparison window for trend detectors: they compare the first and the last "
-                        "window, so they need 2 x window logged steps holding their kind of prompt (at most max_steps / logging_steps: "
-                        "refusal_collapse counts only the steps whose batch held a benign or borderline prompt); validate warns below that.")
+                        "window, so they need 2 x window logged steps holding their kind of prompt (at most max_steps / "
+                        "max(logging_steps, num_iterations): their rewards, lengths and safety rates come once per generation round; "
+                        "refusal_collapse counts only the rounds that held a benign or borderline prompt); validate warns below that.")
     length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
     truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
     repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
@@ -264,7 +266,7 @@ class RLConfig(Section):
     )
     max_completion_length: int = Field(64, ge=8, description="Tokens per completion.")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
-    save_steps: int = Field(10, ge=1, description="Checkpoint every N steps.")
+    save_steps: int = Field(10, ge=1, description="Checkpoint every N steps: a multiple of num_iterations, so that a checkpoint falls between generation rounds.")
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     logging_steps: int = Field(1, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
@@ -309,6 +311,7 @@ class RLConfig(Section):
         evals = {*REASONING_FAMILIES["held_out"], *DEV_REASONING}
         trainable = ["safety", *(f for f in families if f not in evals)]
         shown = [f for f in ["safety", *OWN_FAMILIES, *EASY_CONFIGS] if f in trainable]
+        same: dict[str, str] = {}  # a family and its settings, in one order -> the key that named them first
         for spec in value:
             name, settings = parse_family_spec(spec)
             if name != "safety" and name not in families:
@@ -322,6 +325,11 @@ class RLConfig(Section):
                 raise ValueError(f"RL task {spec!r}: 'safety' takes no settings; write 'safety'")
             if settings:
                 generate_problems(name, 1, TRAIN_SEED, split="train", config=settings)  # a setting the family rejects fails here
+            canonical = json.dumps([name, settings], sort_keys=True, default=str)
+            if canonical in same:  # two keys, one task: its prompts were drawn twice over (duplicates in the mixture)
+                raise ValueError(f"RL tasks {same[canonical]!r} and {spec!r} are the same task (one family and settings, written two ways): "
+                                 "merge them into one key with their weights summed")
+            same[canonical] = spec
         return value
 
     @field_validator("rewards")
@@ -380,14 +388,30 @@ class RLConfig(Section):
     def warn_if_detectors_cannot_fire(self) -> None:
         """Called once per recipe read. A warning, not an error: a short smoke run is fine, but its detectors' silence
         must not read as "no hacking"."""
-        logged, needed = self.max_steps // self.logging_steps, 2 * self.hacking.window
+        # The trend detectors read rewards, lengths and safety rates, which come once per generation round: with
+        # num_iterations 2 at logging_steps 1, every other logged step holds them.
+        every = max(self.logging_steps, self.num_iterations)
+        logged, needed = self.max_steps // every, 2 * self.hacking.window
         if self.enabled and logged < needed:
-            log.warning("rl: max_steps %d at logging_steps %d logs %d steps; the trend detectors (length_blowup, "
-                        "format_without_accuracy, reward_accuracy_divergence, refusal_collapse) compare two windows of "
-                        "hacking.window %d logged steps holding their kind of prompt (refusal_collapse: a benign or borderline "
-                        "one) and need %d, so they cannot fire. Raise max_steps to %d (more where not every step's batch holds "
-                        "each kind), or lower hacking.window",
-                        self.max_steps, self.logging_steps, logged, self.hacking.window, needed, needed * self.logging_steps)
+            log.warning("rl: max_steps %d at logging_steps %d logs %d steps with rewards (one a generation round at most: "
+                        "num_iterations %d); the trend detectors (length_blowup, format_without_accuracy, "
+                        "reward_accuracy_divergence, refusal_collapse) compare two windows of hacking.window %d logged steps "
+                        "holding their kind of prompt (refusal_collapse: a benign or borderline one) and need %d, so they "
+                        "cannot fire. Raise max_steps to %d (more where not every step's batch holds each kind), or lower "
+                        "hacking.window",
+                        self.max_steps, self.logging_steps, logged, self.num_iterations, self.hacking.window, needed,
+                        needed * every)
+
+    @model_validator(mode="after")
+    def _checkpoints_between_rounds(self) -> RLConfig:
+        """A checkpoint holds no rollouts: one saved inside a generation round resumed with a new round where the
+        uninterrupted stage reused the old one, and every round after came one step out of phase."""
+        if self.save_steps % self.num_iterations:
+            fit = max(self.num_iterations, self.save_steps - self.save_steps % self.num_iterations)
+            raise ValueError(f"save_steps ({self.save_steps}) must be a multiple of num_iterations ({self.num_iterations}): a "
+                             "checkpoint inside a generation round cannot resume it as an uninterrupted run would. Set "
+                             f"save_steps to {fit} (or another multiple)")
+        return self
 
     @model_validator(mode="after")
     def _policy_needs_reference(self) -> RLConfig:

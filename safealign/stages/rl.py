@@ -91,6 +91,27 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
     )
 
 
+def reseed_epochs(trainer: Any) -> None:
+    """Give the trainer's prompt sampler a ``set_epoch``: TRL's RepeatSampler draws every epoch's order from one
+    generator seeded once, so a stage resumed in its second epoch or later drew the first epoch's order again (the
+    Trainer skips the resumed epoch's trained batches, and nothing else). The Trainer calls ``set_epoch(e)`` (0 for the
+    first epoch) before each epoch; from the second on it reseeds with seed + e, which a resumed stage does too. The
+    first epoch's order is the one TRL draws."""
+    make_sampler = trainer._get_train_sampler
+
+    def sampler(dataset: Any = None) -> Any:
+        built = make_sampler(dataset)
+
+        def set_epoch(epoch: int) -> None:
+            if epoch >= 1 and built.shuffle:
+                built.generator.manual_seed(built.seed + epoch)
+
+        built.set_epoch = set_epoch
+        return built
+
+    trainer._get_train_sampler = sampler
+
+
 def is_full_model_folder(path: Path) -> bool:
     """Whether ``path`` is a folder transformers loads as the whole model (not an adapter, not a name)."""
     return path.is_dir() and (path / "config.json").is_file() and not (path / "adapter_config.json").is_file()
@@ -116,36 +137,65 @@ def run_rl(
         return done
     check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
     check_trackers_installed(cfg.report_to)
-    checkpoint = resume_checkpoint(stage_dir, resume)  # before anything loads: a checkpoint without weights fails here
-    record = StageRecord(stage="rl", parent=model_spec, output=str(stage_dir / "model"), config=cfg.model_dump(), seed=seed, started_at=time.time())
+    # before anything loads: a checkpoint without weights fails here
+    checkpoint = resume_checkpoint(stage_dir, resume)
+    record = StageRecord(
+        stage="rl",
+        parent=model_spec,
+        output=str(stage_dir / "model"),
+        config=cfg.model_dump(),
+        seed=seed,
+        started_at=time.time(),
+    )
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
         record.open_session(stage_dir, checkpoint)
-        write_stage_config(stage_dir, {"rl": cfg.model_dump(), "model": model_spec, "seed": seed, "precision": precision,
-                                       "system_prompt": system_prompt}, checkpoint)
+        write_stage_config(
+            stage_dir,
+            {
+                "rl": cfg.model_dump(),
+                "model": model_spec,
+                "seed": seed,
+                "precision": precision,
+                "system_prompt": system_prompt,
+            },
+            checkpoint,
+        )
 
-    loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
+    # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
+    loaded = load_model(model_spec, merge_adapter=True)
     require_chat_template(loaded.tokenizer, model_spec, "rl")
     screening = None
     if cfg.difficulty_filter.enabled:
-        loaded.model.to(process_device())  # the screen generates where the Trainer will train (it would move it there anyway)
-        rows, screening = screened_prompt_rows(cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision)
+        # the screen generates where the Trainer will train (it would move it there anyway)
+        loaded.model.to(process_device())
+        rows, screening = screened_prompt_rows(
+            cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision
+        )
     else:
         rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
-    safety_sources = safety_source_files() if cfg.tasks.get("safety") else []  # what the safety prompts were read from
+    # what the safety prompts were read from
+    safety_sources = safety_source_files() if cfg.tasks.get("safety") else []
     dataset = Dataset.from_list(rows)
-    if cfg.method == "full" and cfg.beta > 0 and not is_full_model_folder(Path(loaded.model.config._name_or_path)):
+    if (
+        cfg.method == "full"
+        and cfg.beta > 0
+        and not is_full_model_folder(Path(loaded.model.config._name_or_path))
+    ):
         # TRL loads the KL reference from the policy's folder; a model built in memory gets one, and so does a LoRA
         # adapter merged into its base (its folder holds the adapter, which TRL cannot load as a model).
         reference = stage_dir / "reference_model"
         with main_process_first():  # rank 0 writes it; the others then find it there
-            if not (reference / "config.json").is_file() or weights_problem(reference):  # a save cut short: redone
-                partial = stage_dir / "reference_model.tmp"  # renamed once whole, so a stopped save leaves no half copy
+            # none yet, or a save cut short: made (again)
+            if not (reference / "config.json").is_file() or weights_problem(reference):
+                # renamed once whole, so a stopped save leaves no half copy
+                partial = stage_dir / "reference_model.tmp"
                 shutil.rmtree(partial, ignore_errors=True)
                 loaded.model.save_pretrained(partial)
                 shutil.rmtree(reference, ignore_errors=True)
                 partial.rename(reference)
         loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
-    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)  # after the reference copy: that one stays whole
+    # after the reference copy: that one stays whole
+    apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     rollout_log = RolloutLog(group_size=cfg.num_generations)
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     for name, reward in (extra_rewards or {}).items():  # tests plant rewards here
@@ -160,13 +210,16 @@ def run_rl(
     if cfg.gates.enabled:
         from safealign.training.gate_eval import suite_gate_evaluator
 
-        evaluate = gate_evaluate or suite_gate_evaluator(loaded.tokenizer, cfg.gates, seed, system_prompt=system_prompt)
+        evaluate = gate_evaluate or suite_gate_evaluator(
+            loaded.tokenizer, cfg.gates, seed, system_prompt=system_prompt
+        )
         gate = GateCallback(cfg.gates, evaluate, stage_dir / "gates.jsonl")
         stage_callbacks.append(gate)
     hacking = HackingCallback(cfg.hacking, stage_dir)
     nan_guard = NanGuardCallback()
     attention = use_packed_attention(loaded.model)  # for score_grpo_unpadded; generation keeps plain SDPA
-    use_cache = getattr(loaded.model.config, "use_cache", None)  # the Trainer sets it to its args' (False) for training
+    # the Trainer sets it to its args' (False) for training
+    use_cache = getattr(loaded.model.config, "use_cache", None)
     trainer = GRPOTrainer(
         model=loaded.model,
         reward_funcs=[rollout_log.wrap(f) for f in funcs],
@@ -174,27 +227,45 @@ def run_rl(
         train_dataset=dataset,
         processing_class=loaded.tokenizer,
         peft_config=peft_config(cfg.lora, loaded.model) if cfg.method == "lora" else None,
-        callbacks=[*stage_callbacks, hacking, JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
+        callbacks=[
+            *stage_callbacks,
+            hacking,
+            JsonlMetricsCallback(stage_dir / "metrics.jsonl"),
+            nan_guard,
+            *(callbacks or []),
+        ],
     )
     use_concise_progress(trainer)
+    reseed_epochs(trainer)
     unpadded = attention is not None and score_grpo_unpadded(trainer)
     if gate:
         gate.trainer = trainer
     # Finished rollouts leave the generation batch (safealign.training.evicting_rollouts).
-    with compact_lm_head() as compact, evicting_rollouts(trainer.model) as rollout_calls, warnings.catch_warnings():
+    with (
+        compact_lm_head() as compact,
+        evicting_rollouts(trainer.model) as rollout_calls,
+        warnings.catch_warnings(),
+    ):
         # TRL's GRPOTrainer asks the model `is_gradient_checkpointing`, which transformers 5.2x deprecates: a warning
         # about TRL's code that the user cannot act on.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        stopped = stopped_at(stage_dir / "gates.jsonl", checkpoint) or stopped_by_alert(stage_dir, checkpoint, cfg.hacking)
+        stopped = stopped_at(stage_dir / "gates.jsonl", checkpoint) or stopped_by_alert(
+            stage_dir, checkpoint, cfg.hacking
+        )
         result = train_or_finish(trainer, checkpoint, stopped=stopped)
     nan_guard.raise_if_tripped(stage_dir)
-    if trainer.state.global_step == 0:  # nothing trained: never record the starting model as a finished RL stage
-        raise SafealignError(f"rl: GRPO ran 0 steps on {len(rows)} prompts (prompts_per_step {cfg.prompts_per_step}, max_steps "
-                             f"{cfg.max_steps}); raise rl.num_prompts or lower prompts_per_step. Nothing was saved as the RL model.")
+    # nothing trained: never record the starting model as a finished RL stage
+    if trainer.state.global_step == 0:
+        raise SafealignError(
+            f"rl: GRPO ran 0 steps on {len(rows)} prompts (prompts_per_step {cfg.prompts_per_step}, max_steps "
+            f"{cfg.max_steps}); raise rl.num_prompts or lower prompts_per_step. Nothing was saved as the RL model."
+        )
 
     restore_attention(loaded.model, attention)  # the saved config names a standard implementation
     if use_cache is not None:
-        loaded.model.config.use_cache = use_cache  # the saved model's plain forward returns its KV cache, as the base's did
+        loaded.model.config.use_cache = (
+            use_cache  # the saved model's plain forward returns its KV cache, as the base's did
+        )
     model_path = save_final_model(trainer, loaded.tokenizer, stage_dir)
     # The final pass replays the log prefix by prefix as the live detectors saw it (as `safealign audit` does): one pass
     # over the whole log missed a KL spike that had passed. The stage counts the detectors that either pass raised.
@@ -202,10 +273,18 @@ def run_rl(
     fired = {a.detector for a in alerts} | {str(a.get("detector")) for a in hacking.alerts}
     if is_main_process():
         # with the detectors that had too few logged steps to judge ("info" notes, not alerts; the card skips them)
-        write_json(stage_dir / "alerts.json", [a.to_dict() for a in [*alerts, *too_little_data(trainer.state.log_history, cfg.hacking)]])
+        write_json(
+            stage_dir / "alerts.json",
+            [a.to_dict() for a in [*alerts, *too_little_data(trainer.state.log_history, cfg.hacking)]],
+        )
     rewards_logged = [h["reward"] for h in trainer.state.log_history if "reward" in h]
-    record.inputs = {"prompts": {"rows": len(rows), "tasks": cfg.tasks}, "system_prompt": system_prompt, "resumed_from": str(checkpoint) if checkpoint else None,
-                     "difficulty_filter": screening, "safety_sources": safety_sources}
+    record.inputs = {
+        "prompts": {"rows": len(rows), "tasks": cfg.tasks},
+        "system_prompt": system_prompt,
+        "resumed_from": str(checkpoint) if checkpoint else None,
+        "difficulty_filter": screening,
+        "safety_sources": safety_sources,
+    }
     # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
     gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []
     record.metrics = {
@@ -213,18 +292,25 @@ def run_rl(
         "train_runtime_s": result.metrics.get("train_runtime"),
         "reward_first": rewards_logged[0] if rewards_logged else None,
         "reward_last": rewards_logged[-1] if rewards_logged else None,
-        "tokens": int(next((h["num_tokens"] for h in reversed(trainer.state.log_history) if "num_tokens" in h), 0)),
+        "tokens": int(
+            next((h["num_tokens"] for h in reversed(trainer.state.log_history) if "num_tokens" in h), 0)
+        ),
         "gate_events": len(gate_log),
         "rollbacks": sum(str(e.get("action", "")).startswith("rollback") for e in gate_log),
         "alerts": len(fired),
         "method": cfg.method,
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "compact_lm_head": compact,
-        "unpadded_scoring": unpadded and packed_calls(trainer.model) > 0,  # batches this session scored packed
+        "unpadded_scoring": unpadded
+        and packed_calls(trainer.model) > 0,  # batches this session scored packed
         "rollout_generation": rollout_calls,
     }
     if screening:
-        record.metrics |= {"prompts_screened": screening["screened"], "prompts_in_band": screening["in_band"], "screening_s": screening["seconds"]}
+        record.metrics |= {
+            "prompts_screened": screening["screened"],
+            "prompts_in_band": screening["in_band"],
+            "screening_s": screening["seconds"],
+        }
     if is_main_process():
         record.finish(stage_dir)
     wait_for_everyone()  # every rank returns the same, finished stage.json

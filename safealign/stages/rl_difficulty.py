@@ -7,7 +7,7 @@ starts: ``samples`` completions per candidate from the starting model, at the ro
 length, scored by the accuracy reward, and keeps the prompts whose pass rate lies strictly inside the
 recipe's band. Candidates are screened in rounds and screening stops once the stage's share is filled.
 The result is written to the stage folder, so a resumed stage (or another rank) reads it instead of
-screening again.
+screening again; a stage that starts over sets it aside and screens again (``runs.set_aside_logs``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def _family(row: dict[str, Any]) -> str:
     return json.loads(row["task"])["family"]
 
 
-def candidate_rows(cfg: RLConfig, seed: int, system_prompt: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+def candidate_rows(
+    cfg: RLConfig, seed: int, system_prompt: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """The unscreened stage's rows split into (safety rows, reasoning candidates, reasoning prompts needed).
 
     The first candidates are the reasoning rows the stage would train on unscreened; the rest are drawn
@@ -52,7 +54,9 @@ def candidate_rows(cfg: RLConfig, seed: int, system_prompt: str | None) -> tuple
     seen = {r["prompt"][-1]["content"] for r in reasoning}
     candidates = list(reasoning)
     if families and extra_count:
-        for row in build_prompt_rows(families, extra_count, seed + 1, system_prompt, stage="rl.difficulty_filter", allow_short=True):
+        for row in build_prompt_rows(
+            families, extra_count, seed + 1, system_prompt, stage="rl.difficulty_filter", allow_short=True
+        ):
             if row["prompt"][-1]["content"] not in seen:
                 seen.add(row["prompt"][-1]["content"])
                 candidates.append(row)
@@ -73,8 +77,15 @@ def screen(
     from safealign.generation import GenerationEngine, SamplingParams
 
     band = cfg.difficulty_filter
-    params = SamplingParams(max_new_tokens=cfg.max_completion_length, temperature=cfg.temperature, num_samples=band.samples, seed=seed)
-    engine = GenerationEngine(model, tokenizer, batch_size=band.batch_prompts * band.samples, precision=precision)
+    params = SamplingParams(
+        max_new_tokens=cfg.max_completion_length,
+        temperature=cfg.temperature,
+        num_samples=band.samples,
+        seed=seed,
+    )
+    engine = GenerationEngine(
+        model, tokenizer, batch_size=band.batch_prompts * band.samples, precision=precision
+    )
     was_training = model.training
     model.eval()
     started = time.perf_counter()
@@ -105,24 +116,34 @@ def screen(
         # Too few in the band: fill with the rejected candidates nearest to it (most often solved first among the
         # never-solved, least often among the always-solved), so the stage still trains the steps it was asked for.
         middle = (band.min_pass_rate + band.max_pass_rate) / 2
-        fill = [row for _, row in sorted(rejected, key=lambda pair: abs(pair[0] - middle))][: needed - len(kept)]
+        fill = [row for _, row in sorted(rejected, key=lambda pair: abs(pair[0] - middle))][
+            : needed - len(kept)
+        ]
         filled = len(fill)
         log.warning(
             "rl.difficulty_filter: %d of %d screened candidates have a pass rate in (%.2f, %.2f), %d needed; %d rejected ones "
             "fill the rest. Raise rl.difficulty_filter.max_candidates or widen the band.",
-            len(kept), len(rates), band.min_pass_rate, band.max_pass_rate, needed, filled,
+            len(kept),
+            len(rates),
+            band.min_pass_rate,
+            band.max_pass_rate,
+            needed,
+            filled,
         )
         kept.extend(fill)
     kept = kept[:needed]  # the last round can overfill: its surplus in-band prompts are screened but not kept
     per_family: dict[str, dict[str, Any]] = {}
     for family, rate in rates:
-        entry = per_family.setdefault(family, {"screened": 0, "in_band": 0, "kept": 0, "never_solved": 0, "always_solved": 0})
+        entry = per_family.setdefault(
+            family, {"screened": 0, "in_band": 0, "kept": 0, "never_solved": 0, "always_solved": 0}
+        )
         entry["screened"] += 1
         entry["in_band"] += band.min_pass_rate < rate < band.max_pass_rate
         entry["never_solved"] += rate == 0.0
         entry["always_solved"] += rate == 1.0
     for family, count in Counter(_family(row) for row in kept).items():
         per_family[family]["kept"] = count
+    warn_if_families_dropped(Counter(_family(row) for row in candidates[:needed]), per_family)
     report = {
         "needed": needed,
         "screened": len(rates),
@@ -135,6 +156,27 @@ def screen(
         "per_family": per_family,
     }
     return kept, report
+
+
+def warn_if_families_dropped(shares: Counter, per_family: dict[str, dict[str, Any]]) -> None:
+    """Say which families the screen kept none or under half of their share of (``shares``: the unscreened stage's
+    reasoning prompts per family, the first candidates): the stage then trains on another mixture than rl.tasks asks
+    for, with no word of it but the report's numbers. What is kept stays as it is."""
+    for family, share in sorted(shares.items()):
+        entry = per_family.get(family, {})
+        kept = entry.get("kept", 0)
+        if kept == 0 or kept < share / 2:
+            log.warning(
+                "rl.difficulty_filter: task %s keeps %d of its %d prompts (screened %d: %d never solved, %d always "
+                "solved): the stage trains on less of it than rl.tasks asks for. Widen the band (min_pass_rate, "
+                "max_pass_rate), raise max_candidates, or change its settings or weight",
+                family,
+                kept,
+                share,
+                entry.get("screened", 0),
+                entry.get("never_solved", 0),
+                entry.get("always_solved", 0),
+            )
 
 
 def screened_prompt_rows(
@@ -152,20 +194,37 @@ def screened_prompt_rows(
     Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model and settings.
     """
     path = stage_dir / FILTER_FILE
-    key = {"model": model_spec, "seed": seed, "system_prompt": system_prompt, "tasks": cfg.tasks, "num_prompts": cfg.num_prompts,
-           "filter": cfg.difficulty_filter.model_dump(), "temperature": cfg.temperature, "max_completion_length": cfg.max_completion_length}
+    key = {
+        "model": model_spec,
+        "seed": seed,
+        "system_prompt": system_prompt,
+        "tasks": cfg.tasks,
+        "num_prompts": cfg.num_prompts,
+        "filter": cfg.difficulty_filter.model_dump(),
+        "temperature": cfg.temperature,
+        "max_completion_length": cfg.max_completion_length,
+    }
     with main_process_first():  # rank 0 screens and writes; the other ranks read its file
         saved = read_json(path) if path.is_file() else None
         if saved and saved.get("key") == key:
             log.info("rl.difficulty_filter: reusing the screened prompts in %s", path)
             return saved["rows"], saved["report"]
         others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
-        log.info("rl.difficulty_filter: screening up to %d reasoning prompts, %d completions each, for %d in the band",
-                 len(candidates), cfg.difficulty_filter.samples, needed)
+        log.info(
+            "rl.difficulty_filter: screening up to %d reasoning prompts, %d completions each, for %d in the band",
+            len(candidates),
+            cfg.difficulty_filter.samples,
+            needed,
+        )
         kept, report = screen(candidates, needed, cfg, model, tokenizer, seed, precision, show_progress=True)
         rows = others + kept
         random.Random(seed).shuffle(rows)
         write_json(path, {"key": key, "report": report, "rows": rows})
-    log.info("rl.difficulty_filter: kept %d of %d screened reasoning prompts (%d in the band) in %.0f s", len(kept), report["screened"],
-             report["in_band"], report["seconds"])
+    log.info(
+        "rl.difficulty_filter: kept %d of %d screened reasoning prompts (%d in the band) in %.0f s",
+        len(kept),
+        report["screened"],
+        report["in_band"],
+        report["seconds"],
+    )
     return rows, report

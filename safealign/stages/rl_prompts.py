@@ -169,6 +169,19 @@ def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
     return counts
 
 
+def sample_mixture(tasks: dict[str, float] | None, safety_share: float) -> dict[str, float]:
+    """The rejection-sampling stage's prompt mixture: the RL reasoning tasks (a default mix without an RL section) at
+    ``1 - safety_share`` in their RL ratio, and safety at ``safety_share``; as ``run_sample`` draws it (a test holds
+    the two together)."""
+    reasoning = {
+        k: v
+        for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items()
+        if k != "safety"
+    }
+    total = sum(reasoning.values())
+    return {k: (1 - safety_share) * v / total for k, v in reasoning.items()} | {"safety": safety_share}
+
+
 def build_prompt_rows(
     tasks: dict[str, float],
     num_prompts: int,

@@ -1,8 +1,10 @@
 """Record what the policy wrote during RL: completions, per-reward scores, and safety statistics.
 
-Reward functions are wrapped so every call leaves its batch here; the callback turns the batch
-into log keys the hacking detectors read (``safety/*``, ``text/repetition``) and appends the
-completions to ``rollouts.jsonl`` (evidence for alerts, samples for the report).
+Reward functions are wrapped so every call leaves its batch here. Once the last reward has scored a
+generation batch, its statistics (``safety/*``, ``text/repetition``, ``accuracy/flat_group_share``: keys
+the hacking detectors read) go to TRL's ``log_metric``, which averages them over the logging window and
+logs them with its own keys, once per generation round, where every callback and tracker sees them. The
+callback appends the completions to ``rollouts.jsonl`` (evidence for alerts, samples for the report).
 """
 
 from __future__ import annotations
@@ -25,23 +27,47 @@ from safealign.runs import drop_undone_rows, read_jsonl
 class RolloutLog:
     def __init__(self, group_size: int | None = None) -> None:
         self.batch: dict[str, Any] = {}
-        self.group_size = group_size  # GRPO's num_generations: TRL puts a prompt's completions next to each other
+        # GRPO's num_generations: TRL puts a prompt's completions next to each other
+        self.group_size = group_size
+        self.rewards = 0  # how many rewards score each batch (those wrapped)
+        # the statistics of a batch scored without TRL's log_metric, for the callback to log
+        self.unsent: dict[str, float] = {}
 
     def wrap(self, reward: Callable) -> Callable:
         name = reward.__name__
+        self.rewards += 1
 
         def recorded(prompts=None, completions=None, **kwargs: Any) -> list[float | None]:
             scores = reward(prompts=prompts, completions=completions, **kwargs)
             if self.batch.get("completions") is not completions:
-                self.batch = {"prompts": prompts, "completions": completions, "kind": kwargs.get("kind"), "scores": {}}
+                self.batch = {
+                    "prompts": prompts,
+                    "completions": completions,
+                    "kind": kwargs.get("kind"),
+                    "scores": {},
+                    "calls": 0,
+                }
             self.batch["scores"][name] = scores
+            self.batch["calls"] += 1
             labels = getattr(reward, "last_labels", None)
             if labels is not None:
                 self.batch["safety_labels"] = labels
+            if self.batch["calls"] == self.rewards:  # the batch's last reward: its statistics are whole
+                self.send(kwargs.get("log_metric"))
             return scores
 
         recorded.__name__ = name
         return recorded
+
+    def send(self, log_metric: Callable[[str, float], None] | None) -> None:
+        """The scored batch's statistics to TRL's ``log_metric`` (GRPOTrainer passes it to every reward), which adds
+        them to the next log averaged over the batches since the last; called outside a trainer, to ``unsent``."""
+        stats = self.stats()
+        if log_metric is None:
+            self.unsent = stats
+            return
+        for key, value in stats.items():
+            log_metric(key, value)
 
     def stats(self) -> dict[str, float]:
         if not self.batch:
@@ -53,13 +79,19 @@ class RolloutLog:
             out["accuracy/flat_group_share"] = share
         kinds, labels = self.batch.get("kind"), self.batch.get("safety_labels")
         if kinds and labels:
-            benign = [label for kind, label in zip(kinds, labels, strict=True) if kind in ("benign", "borderline")]
+            benign = [
+                label for kind, label in zip(kinds, labels, strict=True) if kind in ("benign", "borderline")
+            ]
             harmful = [label for kind, label in zip(kinds, labels, strict=True) if kind == "harmful"]
             if benign:
-                out["safety/benign_refusal_rate"] = sum(label in (REFUSAL, PARTIAL_REFUSAL) for label in benign) / len(benign)
+                out["safety/benign_refusal_rate"] = sum(
+                    label in (REFUSAL, PARTIAL_REFUSAL) for label in benign
+                ) / len(benign)
             if harmful:
                 out["safety/harmful_refusal_rate"] = sum(label == REFUSAL for label in harmful) / len(harmful)
-                out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(harmful)
+                out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(
+                    harmful
+                )
         return out
 
     def _flat_accuracy_share(self) -> float | None:
@@ -79,13 +111,15 @@ class RolloutLog:
             return []
         rows = []
         for i, completion in enumerate(self.batch["completions"]):
-            rows.append({
-                "step": step,
-                "prompt": prompt_text(self.batch["prompts"][i]) if self.batch["prompts"] else "",
-                "completion": completion_text(completion),
-                "kind": self.batch["kind"][i] if self.batch.get("kind") else None,
-                "rewards": {name: scores[i] for name, scores in self.batch["scores"].items()},
-            })
+            rows.append(
+                {
+                    "step": step,
+                    "prompt": prompt_text(self.batch["prompts"][i]) if self.batch["prompts"] else "",
+                    "completion": completion_text(completion),
+                    "kind": self.batch["kind"][i] if self.batch.get("kind") else None,
+                    "rewards": {name: scores[i] for name, scores in self.batch["scores"].items()},
+                }
+            )
         return rows
 
     def spread(self, rows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
@@ -99,24 +133,31 @@ class RolloutLog:
 
 
 class RolloutCallback(TrainerCallback):
-    """Adds rollout statistics to the step's logs and writes some of the step's completions to disk: about
-    ``keep_per_step``, from every prompt group (at least one a group), each with its prompt's kind."""
+    """Writes some of the step's completions to disk: about ``keep_per_step``, from every prompt group (at least one a
+    group), each with its prompt's kind. The rollout statistics reach the logs through TRL (``RolloutLog.send``); those
+    of a batch scored without it are added to the next log here."""
 
     def __init__(self, log: RolloutLog, path: Path, keep_per_step: int = 8) -> None:
         self.log, self.path, self.keep = log, path, keep_per_step
 
     def on_train_begin(self, args, state, control, **kwargs):
-        if state.is_world_process_zero:  # resumed: the completions of steps after the checkpoint are sampled again
+        # resumed: the completions of steps after the checkpoint are sampled again
+        if state.is_world_process_zero:
             drop_undone_rows(self.path, state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is None or "loss" not in logs or not state.is_world_process_zero:
             return
-        stats = self.log.stats()
+        stats, self.log.unsent = self.log.unsent, {}
         logs.update(stats)
         # transformers stored this record in log_history before on_log: keep that copy whole too, for the stage's
         # final detector pass and anything else that reads the history
-        if state.log_history and state.log_history[-1].get("step") == state.global_step and "loss" in state.log_history[-1]:
+        if (
+            stats
+            and state.log_history
+            and state.log_history[-1].get("step") == state.global_step
+            and "loss" in state.log_history[-1]
+        ):
             state.log_history[-1].update(stats)
         rows = self.log.records(state.global_step)
         with self.path.open("a", encoding="utf-8") as handle:
@@ -124,7 +165,9 @@ class RolloutCallback(TrainerCallback):
                 handle.write(json.dumps(row, ensure_ascii=False, default=float) + "\n")
 
 
-def examples_at(path: Path, step: int, kinds: tuple[str, ...] | None = None, limit: int = 3) -> list[dict[str, Any]]:
+def examples_at(
+    path: Path, step: int, kinds: tuple[str, ...] | None = None, limit: int = 3
+) -> list[dict[str, Any]]:
     """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the logged step nearest ``step``."""
     rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
     return nearest_examples(rows, step, kinds, limit)
