@@ -441,3 +441,16 @@ def test_one_rl_task_written_twice_is_refused_naming_both_keys():
         len(parse_recipe({"rl": {"tasks": {first: 0.5, other: 0.5}, "rewards": {"accuracy": 1.0}}}).rl.tasks)
         == 2
     )
+
+
+def test_a_recipe_naming_a_guard_folder_of_another_machine_validates(tmp_path) -> None:
+    """validate looked for the Llama Guard folder, though paths are checked when a stage starts: a GPU host's recipe
+    failed on a laptop. Building the judges still looks for it."""
+    from safealign.config import parse_recipe
+    from safealign.judges import JudgeSpecError, build_judges
+
+    spec = "llama-guard:/models/Llama-Guard-3-8B-not-here"
+    recipe = parse_recipe({"output_dir": str(tmp_path), "eval": {"judge": spec}, "monitor": {"judge": spec}})
+    assert recipe.eval.judge == spec
+    with pytest.raises(JudgeSpecError, match="is not found"):
+        build_judges(spec)

@@ -55,11 +55,11 @@ class LoraConfig(Section):
 
 
 def checked_judge_spec(value: str) -> str:
-    """A judge spec that parses (nothing is built), else a ValueError naming the problem."""
+    """A judge spec that parses (nothing is built, no path is looked for), else a ValueError naming the problem."""
     from safealign.judges import JudgeSpecError, parse_judge_spec
 
     try:
-        parse_judge_spec(value)
+        parse_judge_spec(value, check_paths=False)
     except JudgeSpecError as error:
         raise ValueError(str(error)) from None
     return value

@@ -59,8 +59,10 @@ class JudgeSet:
     spec: str = "default"
 
 
-def parse_judge_spec(spec: str) -> tuple[str, str, str]:
-    """``(kind, target, model)`` of a judge spec, without building anything (recipes are checked with it).
+def parse_judge_spec(spec: str, check_paths: bool = True) -> tuple[str, str, str]:
+    """``(kind, target, model)`` of a judge spec, without building anything (recipes are checked with it, with
+    ``check_paths`` False: a Llama Guard folder is looked for when the judges are built, so that a recipe written for
+    a GPU host validates on a laptop).
 
     >>> parse_judge_spec("openai:http://127.0.0.1:8000/v1")
     ('openai', 'http://127.0.0.1:8000/v1', 'gpt-4o-mini')
@@ -74,7 +76,8 @@ def parse_judge_spec(spec: str) -> tuple[str, str, str]:
         return "default", "", ""
     kind, _, rest = spec.partition(":")
     if kind == "llama-guard" and rest:
-        _check_guard_folder(spec, rest)
+        if check_paths:
+            _check_guard_folder(spec, rest)
         return kind, rest, ""
     if kind == "openai" and rest:
         url, _, model = rest.partition("#")
