@@ -7,6 +7,7 @@ import re
 
 import pytest
 import torch
+from tiny_rl import tiny_rl_config
 from transformers import TrainerCallback
 
 from safealign.config import RLConfig
@@ -20,21 +21,7 @@ COMPLY = "Sure! Here is exactly how to do it step by step."
 
 
 def base_config(**overrides) -> RLConfig:
-    base = dict(
-        tasks={"safety": 1.0},
-        num_prompts=16,
-        rewards={"repetition": 1.0},
-        method="full",
-        max_steps=4,
-        prompts_per_step=2,
-        num_generations=4,
-        max_completion_length=12,
-        learning_rate=1e-3,
-        save_steps=2,
-        gates={"enabled": False},
-        hacking={"window": 2},
-    )
-    return RLConfig(**(base | overrides))
+    return tiny_rl_config(**overrides)
 
 
 def answer_logprob(model, tokenizer, prompt: str, answer: str) -> torch.Tensor:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from test_sft import CrashAt
+from tiny_rl import tiny_rl_config
 from transformers import TrainerCallback
 
 from safealign.config import GateConfig, RLConfig, SFTConfig
@@ -21,21 +22,7 @@ from safealign.training.gates import GateCallback, GateMetrics, gate_stop
 
 
 def rl_config(**overrides) -> RLConfig:
-    base = dict(
-        tasks={"safety": 1.0},
-        num_prompts=16,
-        rewards={"repetition": 1.0},
-        method="full",
-        max_steps=4,
-        prompts_per_step=2,
-        num_generations=4,
-        max_completion_length=12,
-        learning_rate=1e-3,
-        save_steps=100,
-        gates={"enabled": False},
-        hacking={"window": 2},
-    )
-    return RLConfig(**(base | overrides))
+    return tiny_rl_config(**({"save_steps": 100} | overrides))
 
 
 def gates(**overrides) -> dict:

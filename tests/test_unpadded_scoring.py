@@ -170,23 +170,16 @@ def test_a_lora_policy_is_scored_packed():
 
 
 def rl_config(**overrides):
-    from safealign.config import RLConfig
+    from tiny_rl import tiny_rl_config
 
-    base = dict(
-        tasks={"safety": 1.0},
-        num_prompts=4,
-        rewards={"repetition": 1.0},
-        method="full",
-        max_steps=1,
-        prompts_per_step=2,
-        num_generations=2,
-        max_completion_length=8,
-        learning_rate=1e-3,
-        save_steps=5,
-        gates={"enabled": False},
-        hacking={"window": 2},
-    )
-    return RLConfig(**(base | overrides))
+    small = {
+        "num_prompts": 4,
+        "max_steps": 1,
+        "num_generations": 2,
+        "max_completion_length": 8,
+        "save_steps": 5,
+    }
+    return tiny_rl_config(**(small | overrides))
 
 
 def run_rl_keeping_trainer(monkeypatch, cfg, stage_dir) -> tuple:
