@@ -128,6 +128,14 @@ def check_student_found(recipe: Recipe) -> None:
         raise ModelNotFoundError(f"distill.student: {error}") from None
 
 
+def check_judge_found(recipe: Recipe) -> None:
+    """The eval judge's Llama Guard folder is looked for now: `validate` leaves paths alone (a recipe for another
+    machine validates), and the sample stage builds its judges only after the teacher has generated."""
+    from safealign.judges import parse_judge_spec
+
+    parse_judge_spec(recipe.eval.judge)
+
+
 def check_dataset_files(recipe: Recipe) -> None:
     """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read, validated and
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
@@ -175,6 +183,7 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
         recipe.distill is not None and recipe.distill.enabled
     )  # with sample.enabled: the recipe refuses it otherwise
     check_student_found(recipe)
+    check_judge_found(recipe)
     check_dataset_files(recipe)
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)

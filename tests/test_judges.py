@@ -689,3 +689,34 @@ def test_cli_judge_errors_hide_the_url_password() -> None:
 def test_guard_judge_built_directly_still_names_a_missing_folder() -> None:
     with pytest.raises(ModelNotFoundError, match="not found"):
         LlamaGuardJudge("/no/such/folder")
+
+
+def test_a_missing_guard_folder_stops_run_before_the_baseline_eval_and_sample_before_it_generates(
+    tmp_path, monkeypatch
+) -> None:
+    """validate no longer looks for the folder: `safealign run` with reasoning-only evals found it missing only in the
+    sample stage, after SFT, RL and the teacher's generation."""
+    import safealign.pipeline
+    import safealign.stages.sample as sample_stage
+    from safealign.config import SampleConfig, parse_recipe
+
+    missing = f"llama-guard:{tmp_path / 'no-guard'}"
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(safealign.pipeline, "run_eval_stage", no_stage)
+    recipe = parse_recipe(
+        {
+            "name": "t",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "eval": {"suites": ["reasoning"], "judge": missing},
+        }
+    )
+    with pytest.raises(JudgeSpecError, match="is not found"):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+    assert not (tmp_path / "t").exists()
+    monkeypatch.setattr(sample_stage, "load_model", no_stage, raising=False)
+    with pytest.raises(JudgeSpecError, match="is not found"):
+        sample_stage.run_sample(SampleConfig(num_prompts=4), "tiny", tmp_path / "sample", judges_spec=missing)

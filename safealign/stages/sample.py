@@ -207,10 +207,11 @@ def run_sample(
     the samples by reason and the ``prompts`` of which ``prompts_without_trace`` had none kept. The completions are
     written to COMPLETIONS_SO_FAR before the judges run; a rerun of the same request judges them without sampling again.
     """
-    from safealign.judges import build_judges
+    from safealign.judges import build_judges, parse_judge_spec
 
     if done := finished_stage(stage_dir, "sample", stage_dir / "traces.jsonl"):
         return done
+    parse_judge_spec(judges_spec)  # a missing Llama Guard folder fails now, not after the teacher has generated
     record = StageRecord(
         stage="sample",
         parent=teacher_spec,
