@@ -510,7 +510,6 @@ def test_a_local_eval_whose_judge_is_down_keeps_its_answers_and_a_rerun_only_jud
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A rubric judge that could not be reached failed the eval after every answer was generated, leaving --out empty."""
-    import socket
     import time
     from types import SimpleNamespace
 
@@ -518,9 +517,7 @@ def test_a_local_eval_whose_judge_is_down_keeps_its_answers_and_a_rerun_only_jud
     import safealign.judges.openai_rubric as rubric
     from safealign.cli.main import app
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = closed_port()
     monkeypatch.setattr(rubric, "time", SimpleNamespace(sleep=lambda s: None, time=time.time))
     out = tmp_path / "ev"
     command = [
@@ -638,7 +635,6 @@ def test_answers_kept_for_a_relative_spec_are_not_taken_for_another_model_of_tha
 ) -> None:
     """`model` is another folder in another working folder: a stopped eval's answers were keyed by the spec as typed,
     so an eval of another model under the same relative name and --out took them as its own."""
-    import socket
     import time
     from types import SimpleNamespace
 
@@ -649,9 +645,7 @@ def test_answers_kept_for_a_relative_spec_are_not_taken_for_another_model_of_tha
     for folder, loaded in (("a", tiny), ("b", fresh_tiny)):
         loaded.model.save_pretrained(tmp_path / folder / "model")
         loaded.tokenizer.save_pretrained(tmp_path / folder / "model")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = closed_port()
     monkeypatch.setattr(rubric, "time", SimpleNamespace(sleep=lambda s: None, time=time.time))
     out = tmp_path / "ev"
     command = [
@@ -1106,3 +1100,12 @@ def test_a_misspelt_file_suite_kind_is_named_not_called_a_missing_file(tmp_path:
     ):
         get_suite(f"borderlin:{path}")
     assert get_suite(f"borderline:{path}").kind == "borderline"
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: a rubric judge there fails to connect."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
