@@ -5,6 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+# The roles a chat prompt may give its messages (`generate --prompts`, `probe`): a chat template's three, and OpenAI's
+# ``developer``, which replaces ``system`` for newer models and is rendered as it (see ``template_role``).
+CHAT_ROLES = ("system", "developer", "user", "assistant")
+
+
+def template_role(role: str) -> str:
+    """The role a chat template renders a message under: OpenAI's ``developer`` as ``system`` (a template knows no
+    ``developer`` turn, and would add its default system prompt before one), any other as is. `serve`, `generate`,
+    `eval` and `probe` all render a conversation through it.
+
+    >>> template_role("developer"), template_role("user")
+    ('system', 'user')
+    """
+    return "system" if role == "developer" else role
+
 
 def message_text(content: Any) -> str:
     """A string as is; a content-part list's text parts joined (image and audio parts skipped); None as "".

@@ -9,7 +9,9 @@ the batch shrinks as answers finish and larger batches pay off. transformers' co
 (``generate_batch``, paged attention) would also refill the batch, but on 2 CPU cores it measured
 2.6x slower than ``generate`` (46.8 s vs 17.8 s for 32 evaluation prompts, same answers,
 2026-11-30). Sampling reuses transformers' logits processors, so temperature, top-p, top-k and the
-repetition penalty mean exactly what they mean in ``generate``.
+repetition penalty mean exactly what they mean in ``generate``, but for one thing: the penalty reads a row's own
+tokens, not its left padding. ``generate``'s reads the padding too, and SmolLM2 pads with <|im_end|>, its end token:
+a padded row's end was penalised, so an answer's length depended on the prompts batched beside it.
 """
 
 from __future__ import annotations
@@ -64,21 +66,43 @@ class FiniteScores:
         return torch.nan_to_num(scores, nan=0.0).clamp(-bound, bound)
 
 
+def without_padding(input_ids: Any, attention_mask: Any) -> Any:
+    """``input_ids`` with each padding position holding the row's first real token instead, so that the repetition
+    penalty, which reads which tokens a row holds, sees the row's tokens only (a token seen twice is penalised once).
+    A row without padding is unchanged."""
+    import torch
+
+    first = input_ids.gather(1, attention_mask.argmax(-1, keepdim=True))  # argmax: the first 1 of each row
+    return torch.where(attention_mask.bool(), input_ids, first)
+
+
 class StopStrings:
     """Finds a stop string that the newest token completed, decoding only the tail it can lie in."""
 
     def __init__(self, tokenizer: Any, stops: Sequence[str]) -> None:
         self.tokenizer = tokenizer
         self.stops = [s for s in stops if s]
-        # A token adds at least one byte (a byte-level BPE token can be a third of a Korean syllable, and a ZWJ emoji
-        # takes 13 tokens), so a stop string ending at the newest token lies in the last (its UTF-8 bytes) + 1 tokens
-        # (one more for a token that merges across its first byte).
+        # A token that is not special adds at least one byte (a byte-level BPE token can be a third of a Korean
+        # syllable, and a ZWJ emoji takes 13 tokens), so a stop string ending at the newest token lies in the last
+        # (its UTF-8 bytes) + 1 such tokens (one more for a token that merges across its first byte).
         self.tail = max((len(s.encode("utf-8")) for s in self.stops), default=0) + 2
+        # Special tokens decode to nothing here (<|im_start|> and SmolLM2's <repo_name>...: added tokens marked special,
+        # not only those all_special_ids names), so they are left out of the tail, or 14 of them would hide "Hello world".
+        added = getattr(tokenizer, "added_tokens_decoder", None) or {}
+        self.special_ids = set(getattr(tokenizer, "all_special_ids", None) or []) | {
+            token_id for token_id, token in added.items() if getattr(token, "special", False)
+        }
 
     def hit(self, tokens: list[int]) -> bool:
         if not self.stops:
             return False
-        text = self.tokenizer.decode(tokens[-self.tail :], skip_special_tokens=True)
+        tail: list[int] = []
+        for token in reversed(tokens):
+            if token not in self.special_ids:
+                tail.append(token)
+                if len(tail) == self.tail:
+                    break
+        text = self.tokenizer.decode(tail[::-1], skip_special_tokens=True)
         return any(stop in text for stop in self.stops)
 
 
@@ -113,7 +137,8 @@ def decode_batch(
     stop_ids = set(stop_token_ids)
     generated: list[list[int]] = [[] for _ in range(rows)]
     active = torch.arange(rows, device=input_ids.device)  # batch position -> original row
-    sequences = input_ids  # what the repetition penalty looks at, as in generate: prompt + answer
+    # what the repetition penalty looks at: prompt + answer, without the left padding
+    sequences = without_padding(input_ids, attention_mask)
     attention = attention_mask
     positions = (attention.cumsum(-1) - 1).clamp(min=0)
     step_ids, step_positions, cache = input_ids, positions, None

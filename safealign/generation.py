@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from safealign.chat_content import template_role
 from safealign.decoding import StopStrings, decode_batch
 from safealign.errors import DataError, SettingError
 from safealign.precision import Precision, autocast, resolve_precision
@@ -91,7 +92,12 @@ def context_window(model: Any) -> int | None:
 
 
 def as_messages(prompt: Prompt, system_prompt: str | None = None) -> list[dict[str, str]]:
-    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    """The chat of ``prompt`` (a string is one user turn), a ``developer`` message as the system message, and
+    ``system_prompt`` in front when the chat has no system message."""
+    if isinstance(prompt, str):
+        messages = [{"role": "user", "content": prompt}]
+    else:
+        messages = [{**m, "role": template_role(m["role"])} for m in prompt]
     if system_prompt and not any(m["role"] == "system" for m in messages):
         messages = [{"role": "system", "content": system_prompt}, *messages]
     return messages
@@ -137,7 +143,8 @@ class GenerationEngine:
         ids = {self.tokenizer.eos_token_id}
         for token in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>"):
             token_id = self.tokenizer.convert_tokens_to_ids(token)
-            if isinstance(token_id, int) and token_id != self.tokenizer.unk_token_id:
+            # a token the vocabulary lacks comes back as unk's id; SmolLM2's unk is <|endoftext|> itself, a real end
+            if isinstance(token_id, int) and self.tokenizer.convert_ids_to_tokens(token_id) == token:
                 ids.add(token_id)
         return sorted(i for i in ids if i is not None)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from safealign.decoding import is_sampled
 from safealign.errors import DataError, SettingError
 from safealign.generation import Completion, GenerationEngine, Prompt, SamplingParams
 from safealign.voting import JudgedWrapper, last_user_text
@@ -334,7 +335,7 @@ class ProbeRoutedGenerator(JudgedWrapper):
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
-        if params.temperature > 0 or params.num_samples > 1:
+        if is_sampled(params.temperature) or params.num_samples > 1:
             raise SettingError(
                 "the probe-routed decoding returns one answer per prompt, greedy unless the probe "
                 f"disagrees: ask it with temperature 0 and one sample, got {params.temperature}, {params.num_samples}"

@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from safealign.decoding import is_sampled
 from safealign.errors import SettingError
 from safealign.generation import Completion, Prompt, SamplingParams
 
@@ -104,7 +105,7 @@ class RefusalVoteGenerator(JudgedWrapper):
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
-        if params.temperature > 0 or params.num_samples > 1:
+        if is_sampled(params.temperature) or params.num_samples > 1:
             raise SettingError(
                 "the refusal vote samples its own answers and returns one per prompt: ask it with greedy "
                 f"settings (temperature 0, one sample), got temperature {params.temperature}, "

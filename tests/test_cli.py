@@ -334,3 +334,35 @@ def test_no_help_text_holds_what_rich_would_read_as_markup() -> None:
         )
     ]
     assert not unescaped, unescaped
+
+
+def test_generate_defaults_to_the_precision_eval_scores_in(monkeypatch):
+    """The default was auto: bf16 where it runs faster, whose greedy answers differ from the fp32 ones eval scores."""
+    import safealign.precision
+
+    monkeypatch.setattr(
+        safealign.precision, "bf16_is_fast", lambda device_type="cpu": True
+    )  # where auto picks bf16
+    result = runner.invoke(app, ["generate", "tiny", "--prompt", "hi", "--max-new-tokens", "2"])
+    assert result.exit_code == 0 and "precision fp32" in " ".join(result.output.split()), result.output
+
+
+def test_a_chat_role_a_template_does_not_know_is_named_and_developer_is_taken(tmp_path):
+    """Any role string was rendered as a turn of its own: a typo 'usr' reached the model as an unknown speaker."""
+    from safealign.cli.common import chat_problem
+    from safealign.cli.generate_cmd import read_prompts
+    from safealign.errors import DataError
+
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"messages": [{"role": "usr", "content": "Hello"}]}) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"p.jsonl:1: field 'messages\[0\].role' must be one of system, developer, user, "
+        "assistant, got 'usr'",
+    ):
+        read_prompts(prompts)
+    assert (
+        chat_problem([{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hello"}])
+        is None
+    )
+    assert "got ['user']" in chat_problem([{"role": ["user"], "content": "Hello"}])

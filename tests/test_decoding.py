@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import GenerationConfig
 
-from safealign.decoding import StopStrings, decode_batch
+from safealign.decoding import StopStrings, decode_batch, without_padding
 from safealign.generation import GenerationEngine
 from safealign.training.evicting_rollouts import evicting_rollouts, unhandled_settings
 
@@ -221,3 +221,39 @@ def test_a_repetition_penalty_near_zero_samples_instead_of_raising(tiny, penalty
         params = SamplingParams(max_new_tokens=4, temperature=temperature, repetition_penalty=penalty, seed=0)
         [completion] = engine.generate([[{"role": "user", "content": "hi"}]], params)
         assert completion.completion_tokens >= 1, temperature
+
+
+def test_a_stop_string_split_by_special_tokens_is_found(tiny):
+    """Special tokens decode to nothing: 14 of them filled the tail, and "Hello world" was never seen."""
+    tokenizer = tiny.tokenizer
+    hello, world = (
+        tokenizer.encode("Hello", add_special_tokens=False),
+        tokenizer.encode(" world", add_special_tokens=False),
+    )
+    tokens = hello + [tokenizer.convert_tokens_to_ids("<|im_start|>")] * 14 + world
+    assert tokenizer.decode(tokens, skip_special_tokens=True) == "Hello world"
+    assert StopStrings(tokenizer, ["Hello world"]).hit(tokens)
+
+
+class FixedScoresModel:
+    """Gives every row the same scores: 2.0 for token 2 (the end and padding token), 1.8 for token 7, -1e9 for the rest."""
+
+    def __call__(self, input_ids, attention_mask, position_ids, cache, use_cache, logits_to_keep):
+        logits = torch.full((input_ids.shape[0], 1, 10), -1e9)
+        logits[:, 0, 2], logits[:, 0, 7] = 2.0, 1.8
+        return SimpleNamespace(logits=logits, cache=SimpleNamespace(batch_select_indices=lambda index: None))
+
+
+def test_the_repetition_penalty_reads_a_rows_tokens_not_its_left_padding():
+    """SmolLM2 pads with its end token: a padded row's end was penalised (2.0 / 1.3 = 1.54 < 1.8), so the prompt
+    ended alone and ran on when batched beside a longer one."""
+    ids = torch.tensor([[2, 2, 4, 5], [3, 4, 5, 6]])
+    mask = torch.tensor([[0, 0, 1, 1], [1, 1, 1, 1]])
+    out = decode_batch(
+        FixedScoresModel(), ids, mask, max_new_tokens=3, stop_token_ids=[2], repetition_penalty=1.3
+    )
+    assert out == [[2], [2]]
+    assert without_padding(ids, mask).tolist() == [
+        [4, 4, 4, 5],
+        [3, 4, 5, 6],
+    ]  # a row without padding is unchanged

@@ -63,7 +63,9 @@ def test_sampling_is_seeded(tiny):
     b = engine.generate(PROMPTS[:2], params)
     assert [c.text for c in a] == [c.text for c in b]
     assert len(a) == 6 and {c.sample_index for c in a} == {0, 1, 2}
-    other = engine.generate(PROMPTS[:2], SamplingParams(max_new_tokens=8, temperature=1.0, num_samples=3, seed=6))
+    other = engine.generate(
+        PROMPTS[:2], SamplingParams(max_new_tokens=8, temperature=1.0, num_samples=3, seed=6)
+    )
     assert [c.text for c in a] != [c.text for c in other]
 
 
@@ -77,7 +79,9 @@ def test_bf16_matches_fp32_mostly(tiny):
     assert first_tokens_agree >= len(PROMPTS) - 1
 
 
-@pytest.mark.parametrize("bad", [dict(max_new_tokens=0), dict(temperature=-1), dict(top_p=0), dict(num_samples=0)])
+@pytest.mark.parametrize(
+    "bad", [dict(max_new_tokens=0), dict(temperature=-1), dict(top_p=0), dict(num_samples=0)]
+)
 def test_bad_sampling_params(bad):
     with pytest.raises(ValueError):
         SamplingParams(**bad)
@@ -91,7 +95,9 @@ def test_a_temperature_that_is_not_a_finite_number_at_least_0_is_refused(tempera
         SamplingParams(temperature=temperature)
 
 
-STRICT_TEMPLATE = "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+STRICT_TEMPLATE = (
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+)
 
 
 def strict_template_engine(tiny) -> GenerationEngine:
@@ -110,7 +116,9 @@ def test_a_conversation_the_chat_template_refuses_is_a_data_error_with_its_reaso
     engine = strict_template_engine(tiny)
     with_system = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
     for refused in (lambda: engine.encode(with_system), lambda: engine.prompt_text(with_system)):
-        with pytest.raises(DataError, match="chat template refuses this conversation: System role not supported"):
+        with pytest.raises(
+            DataError, match="chat template refuses this conversation: System role not supported"
+        ):
             refused()
     assert engine.encode("hi") == GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32").encode("hi")
 
@@ -141,7 +149,9 @@ def test_generate_prints_prompts_and_answers_as_text_not_markup():
 
     from safealign.cli.main import app
 
-    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "a[i] [/] [bold]", "--max-new-tokens", "3", "--precision", "fp32"])
+    result = CliRunner().invoke(
+        app, ["generate", "tiny", "-p", "a[i] [/] [bold]", "--max-new-tokens", "3", "--precision", "fp32"]
+    )
     assert result.exit_code == 0, result.output
     assert "> a[i] [/] [bold]" in result.output
 
@@ -158,7 +168,9 @@ def test_generate_refuses_an_out_path_it_cannot_write_before_loading(tmp_path, m
 
     monkeypatch.setattr(safealign.models, "load_model", must_not_run)
     (tmp_path / "file").write_text("x")
-    result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "--out", str(tmp_path / "file" / "out.jsonl")])
+    result = CliRunner().invoke(
+        app, ["generate", "tiny", "-p", "hi", "--out", str(tmp_path / "file" / "out.jsonl")]
+    )
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "is a file where a folder is needed" in said, result.output
     result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "--seed", str(2**64)])
@@ -178,10 +190,18 @@ def test_generate_names_a_prompt_the_chat_template_refuses(tiny, tmp_path):
     tiny.model.save_pretrained(folder)
     strict_template_engine(tiny).tokenizer.save_pretrained(folder)
     prompts = tmp_path / "p.jsonl"
-    prompts.write_text('{"prompt": "hi"}\n{"messages": [{"role": "system", "content": "Be nice."}, {"role": "user", "content": "hi"}]}\n')
-    result = CliRunner().invoke(app, ["generate", str(folder), "--prompts", str(prompts), "--precision", "fp32"])
+    prompts.write_text(
+        '{"prompt": "hi"}\n{"messages": [{"role": "system", "content": "Be nice."}, {"role": "user", "content": "hi"}]}\n'
+    )
+    result = CliRunner().invoke(
+        app, ["generate", str(folder), "--prompts", str(prompts), "--precision", "fp32"]
+    )
     said = " ".join(result.output.split())
-    assert result.exit_code == 2 and "p.jsonl:2: the model's chat template refuses this conversation: System role not supported" in said
+    assert (
+        result.exit_code == 2
+        and "p.jsonl:2: the model's chat template refuses this conversation: System role not supported"
+        in said
+    )
     assert "Traceback" not in result.output
 
 
@@ -194,10 +214,49 @@ def test_generate_refuses_prompts_that_do_not_fit_the_context_window_before_gene
     long = " ".join(["word"] * 1990)
     result = CliRunner().invoke(app, ["generate", "tiny", "-p", "hi", "-p", long, "--precision", "fp32"])
     said = " ".join(result.output.split())
-    assert result.exit_code == 2 and "--prompt 2: the prompt is" in said and "context window of 2048 tokens" in said, said
+    assert (
+        result.exit_code == 2
+        and "--prompt 2: the prompt is" in said
+        and "context window of 2048 tokens" in said
+    ), said
     room = int(said.split("lower --max-new-tokens to ")[1].split()[0])
-    result = CliRunner().invoke(app, ["generate", "tiny", "-p", long, "--max-new-tokens", str(room), "--precision", "fp32",
-                                      "--temperature", "0"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "tiny",
+            "-p",
+            long,
+            "--max-new-tokens",
+            str(room),
+            "--precision",
+            "fp32",
+            "--temperature",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(app, ["generate", "tiny", "-p", long + long, "--precision", "fp32"])
     assert result.exit_code == 2 and "shorten the prompt" in result.output
+
+
+def test_a_developer_message_is_rendered_as_the_system_message_as_serve_does(tiny):
+    """`generate` and `eval` rendered a developer turn, with the trained system prompt in front; `serve` a system turn."""
+    from safealign.serve.protocol import validate_chat
+
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32", system_prompt="SYS")
+    chat = [{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
+    as_system = engine.prompt_text(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]
+    )
+    assert (
+        engine.prompt_text(chat) == as_system == engine.prompt_text(validate_chat({"messages": chat}).chat())
+    )
+    assert "SYS" not in as_system
+
+
+def test_endoftext_ends_an_answer_as_well_as_im_end(tiny):
+    """SmolLM2's unk is <|endoftext|> (id 0): the check against unknown tokens dropped it from the end tokens."""
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    ends = [tiny.tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>")]
+    assert engine.stop_token_ids == ends == [0, 2]

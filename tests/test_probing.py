@@ -411,3 +411,11 @@ def test_a_language_with_no_rows_is_said_before_the_model_loads(monkeypatch) -> 
         training_prompts("harmful_refusals,benign_helpful", "xx")
     with pytest.raises(DataError, match="it names no dataset"):
         training_prompts("", "all")
+
+
+def test_a_temperature_below_the_sampling_eps_is_greedy_for_the_routing() -> None:
+    """1e-6 decodes greedily (``is_sampled``), yet the routing refused it as sampling."""
+    sampler = LocalSampler({}, {"x": ["No a"]})  # 1e-6 is not 0 to the stand-in: it answers from the samples
+    routed = ProbeRoutedGenerator(sampler, FixedProbe({"x": 0.9}), samples=1, judge=RefuseJudge())
+    assert [c.text for c in routed.generate(["x"], SamplingParams(temperature=1e-6))] == ["No a"]
+    assert [(params.temperature, params.num_samples) for _, params in sampler.asked] == [(1e-6, 1)]

@@ -271,6 +271,10 @@ def test_malformed_requests_are_4xx_not_500(served):
         ({"presence_penalty": 0.5}, "presence_penalty"),
         ({"min_p": 0.1}, "min_p"),
         ({"min_tokens": 4}, "min_tokens"),
+        ({"modalities": ["text", "audio"]}, "modalities"),
+        ({"audio": {"voice": "alloy", "format": "wav"}}, "audio"),
+        ({"best_of": 4}, "best_of"),
+        ({"use_beam_search": True}, "use_beam_search"),
         (
             {
                 "messages": [
@@ -313,6 +317,7 @@ def test_openai_defaults_and_nulls_are_accepted(served):
             "tools": [],
         },
         {"min_p": 0, "min_tokens": 0, "top_k": -1, "repetition_penalty": 1.0},
+        {"modalities": ["text"], "audio": None, "best_of": 1, "use_beam_search": False},
     ):
         answer = httpx.post(post, json=ask("hi") | extra)
         assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (
@@ -879,3 +884,26 @@ def test_serve_prints_the_served_name_as_text_not_markup(monkeypatch):
     )
     assert result.exit_code == 0 and served == [port], result.output
     assert "team[/]model[i]" in " ".join(result.output.split())
+
+
+def test_serve_defaults_to_the_precision_eval_scores_in_and_names_it(monkeypatch):
+    """The default was auto: bf16 where it runs faster, whose greedy answers differ from eval's fp32 ones and change
+    with the requests batched beside them."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    import safealign.precision
+    import safealign.serve
+    from safealign.cli.main import app as cli
+
+    monkeypatch.setattr(
+        safealign.precision, "bf16_is_fast", lambda device_type="cpu": True
+    )  # where auto picks bf16
+    apps: list = []
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: apps.append(app))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", "tiny", "--port", str(port)])
+    assert result.exit_code == 0 and "(precision fp32," in " ".join(result.output.split()), result.output
+    assert TestClient(apps[0]).get("/health").json()["precision"] == "fp32"

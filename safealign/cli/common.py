@@ -15,8 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from safealign.chat_content import CHAT_ROLES
 from safealign.distributed import setup_rank_logging
 from safealign.errors import SafealignError, disk_full_message, missing_extra_message
+from safealign.precision import EVAL_PRECISION_HELP
 
 LOG_WIDTH = 120
 
@@ -28,7 +30,8 @@ def make_console(stderr: bool = False, file: Any = None) -> Console:
     pipeline's 8-column stage table then cut its labels ("eval:s…" for both eval:sft and eval:student) and
     headers. A log has no width to respect, so it gets 120 unless ``COLUMNS`` asks for another.
     """
-    console = Console(stderr=stderr, file=file, emoji=False)  # ":x:" in a quoted path or data row is text, not ❌
+    # emoji off: ":x:" in a quoted path or data row is text, not ❌
+    console = Console(stderr=stderr, file=file, emoji=False)
     if not console.is_terminal and not os.environ.get("COLUMNS"):
         console.width = LOG_WIDTH
     return console
@@ -43,6 +46,10 @@ SYSTEM_PROMPT_HELP = (
     "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks with the chat "
     "template's (SmolLM2's adds its own default system message), not the trained one."
 )
+
+
+# `serve` and `generate` default to the precision `safealign eval` scores in, so that their greedy answers are its.
+GENERATION_PRECISION_HELP = "fp32, bf16 or auto, as for `safealign eval`. " + EVAL_PRECISION_HELP
 
 
 def system_prompt_for(model: str, given: str | None) -> str | None:
@@ -65,21 +72,22 @@ def system_prompt_for(model: str, given: str | None) -> str | None:
 
 
 def chat_problem(messages: Any) -> str | None:
-    """What is wrong with a row's chat ``messages`` (a non-empty list of objects with string 'role' and 'content'), else None.
+    """What is wrong with a row's chat ``messages`` (a non-empty list of objects with a 'role' of ``CHAT_ROLES`` and a
+    string 'content'), else None.
 
     >>> chat_problem([{"role": "user", "content": "Hi"}]) is None
     True
-    >>> chat_problem([{"content": "Hi"}])
-    "field 'messages[0].role' must be a string (system, user or assistant), got None; fix the row or drop it"
+    >>> chat_problem([{"role": "usr", "content": "Hi"}])
+    "field 'messages[0].role' must be one of system, developer, user, assistant, got 'usr'; fix the row or drop it"
     """
     if not isinstance(messages, list) or not messages:
         return f"field 'messages' needs a non-empty list of {{role, content}} objects, got {messages!r:.40}; fix the row or drop it"
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             return f"field 'messages[{index}]' must be an object with 'role' and 'content', got {message!r:.40}; fix the row or drop it"
-        if not isinstance(message.get("role"), str):
+        if message.get("role") not in CHAT_ROLES:
             return (
-                f"field 'messages[{index}].role' must be a string (system, user or assistant), got {message.get('role')!r:.40}; "
+                f"field 'messages[{index}].role' must be one of {', '.join(CHAT_ROLES)}, got {message.get('role')!r:.40}; "
                 "fix the row or drop it"
             )
         if not isinstance(message.get("content"), str):

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from safealign.cli.common import (
+    GENERATION_PRECISION_HELP,
     SYSTEM_PROMPT_HELP,
     chat_problem,
     console,
@@ -81,7 +82,7 @@ def generate(
         "generator: a prompt's sampled answer depends on the prompts batched with it.",
     ),
     batch_size: int = typer.Option(16),
-    precision: str = typer.Option("auto", help="auto, bf16 or fp32."),
+    precision: str = typer.Option("fp32", help=GENERATION_PRECISION_HELP),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an existing --out file (refused by default)."
@@ -187,7 +188,7 @@ def _generate(
             )
     err_console.print(
         f"[dim]model loaded in {load_s:.1f}s; {tokens} tokens in {gen_s:.1f}s "
-        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, {engine.precision})"
+        f"({tokens / max(gen_s, 1e-9):.0f} tokens/s, precision {engine.precision})"
         + (f"; wrote {escape(str(out))}" if out else "")
         + "[/]"
     )

@@ -55,8 +55,12 @@ def max_prompt_chars(engine: GenerationEngine, window: int | None) -> int | None
     return window * max(map(len, get_vocab())) * NORMALIZATION_SLACK
 
 
-def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperature: float = 1.0,
-                    max_tokens_limit: int | None = None) -> SamplingParams:
+def sampling_params(
+    chat: ChatRequest,
+    default_max_tokens: int,
+    default_temperature: float = 1.0,
+    max_tokens_limit: int | None = None,
+) -> SamplingParams:
     """Map OpenAI fields onto SamplingParams; a request without ``temperature`` gets ``default_temperature``
     (OpenAI's 1.0 unless the operator pins another, e.g. 0 to serve the greedy answers the evals scored). A request
     without ``seed`` gets a random one: sampled answers vary between calls, as OpenAI's do.
@@ -68,8 +72,12 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
     name = "max_completion_tokens" if chat.max_completion_tokens is not None else "max_tokens"
     asked = getattr(chat, name)
     if max_tokens_limit is not None and asked is not None and asked > max_tokens_limit:
-        raise RequestError(400, f"{name} {asked} is above this server's limit of {max_tokens_limit} tokens "
-                                "(the model's context window, or the operator's --max-tokens-limit)", param=name)
+        raise RequestError(
+            400,
+            f"{name} {asked} is above this server's limit of {max_tokens_limit} tokens "
+            "(the model's context window, or the operator's --max-tokens-limit)",
+            param=name,
+        )
     try:
         return SamplingParams(
             max_new_tokens=asked or default_max_tokens,
@@ -85,8 +93,13 @@ def sampling_params(chat: ChatRequest, default_max_tokens: int, default_temperat
         raise RequestError(422, f"invalid sampling parameters: {error}") from None
 
 
-def fit_context(engine: GenerationEngine, chat: ChatRequest, params: SamplingParams, window: int,
-                most_chars: int | None = None) -> SamplingParams:
+def fit_context(
+    engine: GenerationEngine,
+    chat: ChatRequest,
+    params: SamplingParams,
+    window: int,
+    most_chars: int | None = None,
+) -> SamplingParams:
     """Keep prompt + answer inside the model's context window, as vLLM does: a prompt that leaves no room, or a
     ``max_tokens`` that does not fit after the prompt, is a 400 that says how much room is left; a request that names
     no ``max_tokens`` gets at most the room left. (Past the window, rotary models answer garbage and models with
@@ -97,20 +110,32 @@ def fit_context(engine: GenerationEngine, chat: ChatRequest, params: SamplingPar
     """
     try:
         if most_chars is not None and (chars := len(engine.prompt_text(chat.chat()))) > most_chars:
-            raise RequestError(400, f"the prompt is {chars} characters, more than the model's context window of {window} tokens "
-                                    f"can hold (at most {most_chars} characters); shorten the conversation", param="messages")
+            raise RequestError(
+                400,
+                f"the prompt is {chars} characters, more than the model's context window of {window} tokens "
+                f"can hold (at most {most_chars} characters); shorten the conversation",
+                param="messages",
+            )
         prompt_tokens = len(engine.encode(chat.chat()))
     except DataError as error:  # the chat template refuses the conversation
         raise RequestError(400, str(error), param="messages") from None
     room = window - prompt_tokens
     if room < 1:
-        raise RequestError(400, f"the prompt is {prompt_tokens} tokens, which fills the model's context window of {window} "
-                                "tokens and leaves no room for an answer; shorten the conversation", param="messages")
+        raise RequestError(
+            400,
+            f"the prompt is {prompt_tokens} tokens, which fills the model's context window of {window} "
+            "tokens and leaves no room for an answer; shorten the conversation",
+            param="messages",
+        )
     name = "max_completion_tokens" if chat.max_completion_tokens is not None else "max_tokens"
     asked = getattr(chat, name)
     if asked is not None and asked > room:
-        raise RequestError(400, f"the prompt ({prompt_tokens} tokens) plus {name} {asked} is above the model's context window "
-                                f"of {window} tokens; ask for at most {room}, or shorten the conversation", param=name)
+        raise RequestError(
+            400,
+            f"the prompt ({prompt_tokens} tokens) plus {name} {asked} is above the model's context window "
+            f"of {window} tokens; ask for at most {room}, or shorten the conversation",
+            param=name,
+        )
     return dataclasses.replace(params, max_new_tokens=min(params.max_new_tokens, room))
 
 
@@ -132,8 +157,10 @@ def create_app(
     most_chars = max_prompt_chars(engine, window)
     max_tokens_limit = max_tokens_limit or window
     if max_tokens_limit is not None and default_max_tokens > max_tokens_limit:
-        raise SafealignError(f"the default max_tokens ({default_max_tokens}, --max-tokens) is above the most a request may ask "
-                             f"for ({max_tokens_limit}, --max-tokens-limit or the model's context window); lower --max-tokens")
+        raise SafealignError(
+            f"the default max_tokens ({default_max_tokens}, --max-tokens) is above the most a request may ask "
+            f"for ({max_tokens_limit}, --max-tokens-limit or the model's context window); lower --max-tokens"
+        )
     batcher = Batcher(engine, max_batch=max_batch, max_wait_ms=max_wait_ms)
 
     @asynccontextmanager
@@ -158,33 +185,52 @@ def create_app(
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500)
+        return JSONResponse(
+            error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500
+        )
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "model": model_name, "batching": batcher.stats.to_dict()}
+        return {
+            "status": "ok",
+            "model": model_name,
+            "precision": engine.precision,
+            "batching": batcher.stats.to_dict(),
+        }
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": model_name, "object": "model", "created": created, "owned_by": "safealign"}]}
+        return {
+            "object": "list",
+            "data": [{"id": model_name, "object": "model", "created": created, "owned_by": "safealign"}],
+        }
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
         refuse_unsupported(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
-        if window is not None:  # in a worker thread: /health and the other requests go on while a long prompt is tokenized
+        if (
+            window is not None
+        ):  # in a worker thread: /health and the other requests go on while a long prompt is tokenized
             params = await run_in_threadpool(fit_context, engine, chat, params, window, most_chars)
         try:
-            completions = await _unless_disconnected(request, batcher.submit(chat.chat(), params, seeded=chat.seed is not None))
+            completions = await _unless_disconnected(
+                request, batcher.submit(chat.chat(), params, seeded=chat.seed is not None)
+            )
         except DataError as error:  # the chat template refuses the conversation (found in the batch when the window is unknown)
             raise RequestError(400, str(error), param="messages") from None
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
-        except ServerStopping as error:  # OpenAI clients retry a 503 (after Retry-After), on this replica's successor
-            return JSONResponse(error_body(f"the server is stopping: {error}; retry the request", "server_error"),
-                                status_code=503, headers={"Retry-After": "1"})
+        except (
+            ServerStopping
+        ) as error:  # OpenAI clients retry a 503 (after Retry-After), on this replica's successor
+            return JSONResponse(
+                error_body(f"the server is stopping: {error}; retry the request", "server_error"),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         except Exception as error:
             log.exception("generation failed")
             return JSONResponse(error_body(f"generation failed: {error}", "server_error"), status_code=500)
@@ -196,8 +242,14 @@ def create_app(
             return completion_body(model_name, texts, reasons, prompt_tokens, completion_tokens)
         usage = None
         if chat.stream_options is not None and chat.stream_options.include_usage:
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
-        return StreamingResponse(stream_events(model_name, texts, reasons, usage), media_type="text/event-stream")
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+        return StreamingResponse(
+            stream_events(model_name, texts, reasons, usage), media_type="text/event-stream"
+        )
 
     return app
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from safealign.chat_content import message_text
+from safealign.chat_content import message_text, template_role
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
@@ -147,10 +147,7 @@ class ChatRequest(BaseModel):
         """The messages as the chat template takes them. OpenAI's ``developer`` role replaces ``system`` for newer
         models: it is rendered as the system message (a template knows no ``developer`` turn, and would add its default
         system prompt before it)."""
-        return [
-            {"role": "system" if m.role == "developer" else m.role, "content": _turn_text(m)}
-            for m in self.messages
-        ]
+        return [{"role": template_role(m.role), "content": _turn_text(m)} for m in self.messages]
 
 
 def _turn_text(message: OpenAIMessage) -> str:
@@ -306,9 +303,9 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
     return chat
 
 
-# OpenAI fields (and vLLM's min_p, min_tokens) that change what an answer must be, which a served checkpoint cannot honour:
-# answering without them would look like success (a forced tool call answered in prose, JSON mode answered in free text,
-# logprobs missing).
+# OpenAI fields (and vLLM's min_p, min_tokens, best_of, use_beam_search) that change what an answer must be, which a
+# served checkpoint cannot honour: answering without them would look like success (a forced tool call answered in prose,
+# JSON mode answered in free text, logprobs missing, an audio answer asked for and text sent).
 # vLLM answers them; ``serve`` refuses them with a 400 naming the field. The gateway forwards them (its upstream may
 # honour them). Each entry: the field, and whether the value asks for the feature.
 UNSUPPORTED_FIELDS: dict[str, Any] = {
@@ -326,6 +323,10 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "frequency_penalty": lambda value: value not in (None, 0),
     "min_p": lambda value: value not in (None, 0),
     "min_tokens": lambda value: value not in (None, 0),
+    "modalities": lambda value: value not in (None, [], ["text"]),
+    "audio": bool,
+    "best_of": lambda value: value not in (None, 1),
+    "use_beam_search": bool,
 }
 
 
