@@ -9,7 +9,9 @@ is routed to :func:`safealign.decoding.decode_batch`, which drops finished rows 
 ``generate`` returns (prompt + completion ids, padded after the end token), so TRL's masking and
 scoring see the same layout. Rollouts are samples from the same distribution (transformers'
 logits processors, the global torch RNG that TRL seeds), not the same samples as ``generate`` would
-draw: the random stream advances per active row. Measured on the quickstart SFT model, 32 rollouts:
+draw: the random stream advances per active row. One deliberate difference: a repetition penalty reads a row's own
+tokens, not its left padding (see :mod:`safealign.decoding`); SmolLM2 pads with <|im_end|>, already in
+every prompt, so nothing changes there. Measured on the quickstart SFT model, 32 rollouts:
 16.6 s vs 19.8 s and 16.7 s vs 20.9 s (2026-11-30).
 
 Anything beyond plain sampling (beams, min-p, suppressed tokens, extra model inputs, ...) is left to
