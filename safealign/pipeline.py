@@ -141,7 +141,8 @@ def check_dataset_files(recipe: Recipe) -> None:
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
     its stage starts (distill's after SFT, RL and sampling; its traces are checked then, once sampled). The recipe's
     validation leaves paths alone, so that a recipe for another machine validates. The eval suites checked against are
-    the built-in ones and the recipe's own (``rg:`` families, prompt files: eval.suites and monitor.eval_suites).
+    the built-in ones and the recipe's own (``rg:`` families, prompt files: eval.suites and monitor.eval_suites, but
+    for a monitor's prompt file that cannot be read here, see :func:`safealign.corpus.eval_texts.unread_monitor_suites`).
     The RL and sampling stages' prompts are drawn here too, as those stages draw them (no model: under a second on the
     quickstart): a task with too few distinct questions failed only when its stage started, after the evals and SFT."""
     from safealign.corpus.eval_texts import recipe_eval_suites, suite_prompts
@@ -172,9 +173,13 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run the recipe's stages in order. Every stage's decontamination (SFT's and distillation's data, the RL and
     sampling prompts) compares with the recipe's own eval suites too, not only the built-in ones."""
-    from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
+    from safealign.corpus.eval_texts import (
+        checking_recipe_suites,
+        recipe_eval_suites,
+        unread_monitor_suites,
+    )
 
-    with checking_recipe_suites(recipe_eval_suites(recipe)):
+    with checking_recipe_suites(recipe_eval_suites(recipe), unread_monitor_suites(recipe)):
         return _run_stages(recipe, recipe_path, show_progress)
 
 

@@ -466,3 +466,38 @@ def test_an_eval_stage_whose_judging_fails_keeps_its_answers_for_the_rerun(tmp_p
     monkeypatch.setattr(GenerationEngine, "generate", no_generation)
     result = run_eval_stage(cfg, "tiny", stage_dir, label="base")
     assert result.record["metrics"]["tokens"] == 0 and not kept.exists()
+
+
+def test_a_monitor_prompt_file_that_is_not_here_is_named_not_refused(tmp_path, monkeypatch, caplog):
+    """A monitor.eval_suites prompt file that lives on the gateway host stopped `safealign run` on the training host
+    (validate said ok); the stages now say it was not compared, as the data card does. An eval.suites file still stops
+    the run: the evals read it here."""
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+    from safealign.corpus.eval_texts import check_disjoint_from_evals
+    from safealign.errors import DataError
+
+    manifests = []
+
+    def first_stage(*args, **kwargs):
+        row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+        manifests.append(check_disjoint_from_evals([row]))  # as the sft stage checks its data
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", first_stage)
+    on_the_gateway = str(tmp_path / "gateway" / "probe.jsonl")
+    spec = {
+        "name": "r",
+        "output_dir": str(tmp_path / "runs"),
+        "model": {"name": "tiny"},
+        "sft": {"datasets": {"reasoning": 0.01}, "max_steps": 1},
+        "monitor": {"eval_suites": ["harmful", on_the_gateway]},
+    }
+    with caplog.at_level("WARNING"), pytest.raises(AssertionError, match="a stage ran"):
+        pipeline.run_pipeline(parse_recipe(spec), show_progress=False)
+    assert list(manifests[0]["suites_unread"]) == [on_the_gateway]
+    assert f"monitor.eval_suites {on_the_gateway} cannot be read here" in caplog.text
+    with pytest.raises(DataError, match="no such suite file"):
+        pipeline.run_pipeline(
+            parse_recipe(spec | {"eval": {"suites": ["harmful", on_the_gateway]}}), show_progress=False
+        )

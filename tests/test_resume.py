@@ -370,3 +370,21 @@ def test_sampled_traces_are_written_whole_or_not_at_all(tmp_path):
         write_jsonl(traces, rows_then_crash())
     assert traces.read_text() == before == '{"id": 1}\n{"id": 2}\n'
     assert [p.name for p in traces.parent.iterdir()] == ["traces.jsonl"]  # no temp file left beside it
+
+
+def test_rl_resumed_with_another_eval_suite_list_is_refused(tmp_path):
+    """The RL prompts stay off the recipe's own eval suites, which the stage's settings did not record: a suite added
+    between a crash and the rerun silently changed the prompt set the checkpoint resumed on."""
+    from safealign.corpus.eval_texts import checking_recipe_suites
+
+    stage = tmp_path / "rl"
+    cfg = rl_config(max_steps=2)
+    with pytest.raises(KeyboardInterrupt):
+        run_rl(cfg, "tiny", stage, precision="fp32", callbacks=[CrashAt(2)])
+    assert last_checkpoint(stage).name == "checkpoint-1"
+    suite = "rg:basic_arithmetic?min_terms=2&max_terms=2&min_digits=1&max_digits=1"
+    with (
+        checking_recipe_suites([suite]),
+        pytest.raises(SafealignError, match=r"eval_suites: \[\] -> \['rg:basic"),
+    ):
+        run_rl(cfg, "tiny", stage, precision="fp32")

@@ -94,6 +94,13 @@ def test_accuracy_gives_no_partial_credit_for_a_hedge_on_a_number_task(family: s
         ("100", "100 — 40 for Tom and 60 for Ann"),
         ("100", "100 – 40 + 60"),
         ("15", "15 - 5 on Monday and 10 on Tuesday"),
+        ("56", "56 (or 7 × 8)"),
+        ("56", "56, or 7 groups of 8"),
+        ("120", "120 (or 2 hours)"),
+        ("35", "35 — 5 each"),
+        ("42", "42 - 6 weeks"),
+        ("85", "85 (to 2 significant figures)"),
+        ("4.0", "4.0 (to 1 decimal place)"),
     ],
 )
 def test_accuracy_rewards_a_right_answer_with_a_second_number_after_it(

@@ -423,3 +423,23 @@ def test_completions_kept_for_other_settings_are_sampled_again(
     fake_stage(monkeypatch, [("benign", EGG)], teacher, word_judges())
     run_sample(SampleConfig(num_prompts=1, k=2, safety_share=1.0, temperature=0.9), "fake-teacher", tmp_path)
     assert teacher.calls == 1
+
+
+def test_completions_kept_for_another_teacher_at_the_same_relative_path_are_sampled_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The kept completions were keyed by the teacher spec as typed: "m" run from another working folder (another
+    model) was judged on the first model's completions."""
+    for folder in ("x", "y"):
+        (tmp_path / folder / "m").mkdir(parents=True)
+        (tmp_path / folder / "m" / "config.json").write_text("{}")
+    cfg, stage_dir = SampleConfig(num_prompts=1, k=2, safety_share=1.0), tmp_path / "stage"
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher(SCRIPT), word_judges(down=True))
+    monkeypatch.chdir(tmp_path / "x")
+    with pytest.raises(ConnectionError):
+        run_sample(cfg, "m", stage_dir)
+    teacher = ScriptedTeacher(SCRIPT)
+    fake_stage(monkeypatch, [("benign", EGG)], teacher, word_judges())
+    monkeypatch.chdir(tmp_path / "y")
+    run_sample(cfg, "m", stage_dir)
+    assert teacher.calls == 1

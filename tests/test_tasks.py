@@ -285,6 +285,10 @@ def test_a_list_does_not_pass_for_its_first_number() -> None:
         "85 - or 86",
         "85-86 apples",
         "85 or 85.0 or 86",
+        # a word after the second number does not make a range or an alternative an explanation
+        "85 - 86 apples",
+        "85 or 86 apples",
+        "85 (or maybe 86 apples)",
         # math_verify read an en dash between numbers as the first and "~" as the last
         "85–86",
         "85 ~ 86",
@@ -342,6 +346,17 @@ def test_a_line_that_states_the_right_number_still_passes(reference: str, line: 
         ("100", "100 — 40 for Tom and 60 for Ann"),
         ("100", "100 – 40 + 60"),
         ("15", "15 - 5 on Monday and 10 on Tuesday"),
+        # working, a precision note and other units read as alternatives or a range: each scored 0
+        ("56", "56 (or 7 × 8)"),
+        ("56", "56 (or 7 x 8)"),
+        ("56", "56, or 7 groups of 8"),
+        ("120", "120 (or 2 hours)"),
+        ("35", "35 — 5 each"),
+        ("42", "42 - 6 weeks"),
+        ("85", "85 (to 2 significant figures)"),
+        ("4.0", "4.0 (to 1 decimal place)"),
+        ("4.0", "4.0, to 1 decimal place"),
+        ("4.0", "4.0 to 1 d.p."),
     ],
 )
 def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
@@ -351,6 +366,16 @@ def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
     "1/2 or 0.5" (one value twice), a remainder and a worked sum scored 0."""
     problem = Problem("a", "What is it?", reference, family)
     assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 1.0
+
+
+@pytest.mark.parametrize("note", [" (to 1 decimal place)", ", to 1 decimal place", " to 1 d.p."])
+def test_a_decimal_answer_with_its_precision_is_right(note: str) -> None:
+    """ "4.0 (to 1 decimal place)" read as the range "4.0 to 1" and scored 0 on reasoning-gym's decimal_chain_sum."""
+    settings = family_settings(
+        "min_terms=2&max_terms=2&min_digits=1&max_digits=1&min_decimal_places=1&max_decimal_places=1"
+    )
+    problem = generate_problems("decimal_chain_sum", 1, 20020, config=settings)[0]
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {problem.answer}{note}.") == 1.0
 
 
 def test_a_boxed_expression_is_computed() -> None:

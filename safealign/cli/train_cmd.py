@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from safealign.cli.common import console, friendly_errors, table
-from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
+from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites, unread_monitor_suites
 
 if TYPE_CHECKING:
     from safealign.config import Recipe
@@ -161,7 +161,8 @@ def sft(
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
     _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
-    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+    # the recipe's own eval suites count too
+    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
         result = run_sft(
             cfg,
             model or parsed.model.name,
@@ -200,7 +201,8 @@ def rl(
     cfg = _section(parsed, "rl", RLConfig())
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
-    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+    # the recipe's own eval suites count too
+    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
         result = run_rl(
             cfg,
             start,
@@ -252,7 +254,8 @@ def sample(
     start = teacher or _run_model(parsed, recipe, ("rl", "sft"), "sample: teacher", "--teacher")
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
-    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+    # the recipe's own eval suites count too
+    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
         result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
     _stage_table("sample", result.record)
 
@@ -314,7 +317,8 @@ def distill(
         teacher or sampled_by or _run_model(parsed, recipe, ("rl", "sft"), "distill: teacher", "--teacher")
     )
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
-    with checking_recipe_suites(recipe_eval_suites(parsed)):  # the recipe's own eval suites count too
+    # the recipe's own eval suites count too
+    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
         result = run_distill(
             cfg,
             start,

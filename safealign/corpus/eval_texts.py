@@ -4,8 +4,9 @@ recipe adds (``rg:`` families, prompt files)."""
 from __future__ import annotations
 
 import json
+import logging
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -15,9 +16,12 @@ from safealign.paths import package_data
 if TYPE_CHECKING:
     from safealign.config import Recipe
 
+log = logging.getLogger(__name__)
+
 # The recipe's own suites while `safealign run` runs it: the stages (sft, rl, sample, distill) check against them
-# without each taking the recipe (see :func:`checking_recipe_suites`).
+# without each taking the recipe (see :func:`checking_recipe_suites`), and name those of its monitor they cannot read.
 _RECIPE_SUITES: ContextVar[tuple[str, ...]] = ContextVar("recipe_eval_suites", default=())
+_UNREAD_SUITES: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("unread_monitor_suites", default=())
 
 
 def eval_prompts(generated: bool = True) -> list[tuple[str, str]]:
@@ -62,21 +66,52 @@ def own_suites(names: Sequence[str]) -> list[str]:
 
 def recipe_eval_suites(recipe: Recipe) -> list[str]:
     """The recipe's own suites (:func:`own_suites`) in eval.suites, and in monitor.eval_suites where it has a monitor
-    section."""
-    return own_suites(
-        [*recipe.eval.suites, *(recipe.monitor.eval_suites if recipe.monitor is not None else [])]
-    )
+    section, less the monitor's that cannot be read here (:func:`unread_monitor_suites`)."""
+    unread = unread_monitor_suites(recipe)
+    names = [*recipe.eval.suites, *(recipe.monitor.eval_suites if recipe.monitor is not None else [])]
+    return [name for name in own_suites(names) if name not in unread]
+
+
+def unread_monitor_suites(recipe: Recipe) -> dict[str, str]:
+    """The recipe's own suites that only monitor.eval_suites lists and that cannot be read here, and why: a prompt file
+    that lives on the gateway host the monitor runs on. Training data is not compared with them (the stages' manifests
+    and the data card name them, ``suites_unread``); eval.suites' must be read here, where the evals run."""
+    from safealign.errors import SafealignError
+    from safealign.evals.suites import get_suite
+
+    if recipe.monitor is None:
+        return {}
+    evaluated = set(own_suites(recipe.eval.suites))
+    unread = {}
+    for name in own_suites(recipe.monitor.eval_suites):
+        if name in evaluated:
+            continue
+        try:
+            get_suite(name).load()
+        except SafealignError as error:
+            unread[name] = " ".join(str(error).split())
+    return unread
 
 
 @contextmanager
-def checking_recipe_suites(suites: Sequence[str]) -> Iterator[None]:
+def checking_recipe_suites(suites: Sequence[str], unread: Mapping[str, str] | None = None) -> Iterator[None]:
     """Within the block, decontamination (:func:`check_disjoint_from_evals`, the RL and sampling prompts) also compares
-    with these suites' items, as :func:`suite_prompts` gives them."""
-    token = _RECIPE_SUITES.set(tuple(suites))
+    with these suites' items, as :func:`suite_prompts` gives them; ``unread``, the monitor's suites that cannot be read
+    here (:func:`unread_monitor_suites`), are said in a warning and named in the manifests."""
+    for name, error in (unread or {}).items():
+        log.warning(
+            "monitor.eval_suites %s cannot be read here (%s): training data is not compared with it; the stages' "
+            "manifests and the data card name it (suites_unread). Copy the file here to have it compared",
+            name,
+            error,
+        )
+    suites_token = _RECIPE_SUITES.set(tuple(suites))
+    unread_token = _UNREAD_SUITES.set(tuple((unread or {}).items()))
     try:
         yield
     finally:
-        _RECIPE_SUITES.reset(token)
+        _RECIPE_SUITES.reset(suites_token)
+        _UNREAD_SUITES.reset(unread_token)
 
 
 def current_suites(suites: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -190,8 +225,13 @@ def check_disjoint_from_evals(
             + f"\nDrop or reword those rows (`safealign data check FILE.jsonl{data_check_suites(checked)}` lists every overlap); "
             "training on eval items would inflate the scores."
         )
-    # the manifest names the recipe's own suites it was checked against
-    return report.to_dict() | ({"suites": list(checked)} if checked else {})
+    # the manifest names the recipe's own suites it was checked against, and those of its monitor it could not read
+    unread = dict(_UNREAD_SUITES.get()) if suites is None else {}
+    return (
+        report.to_dict()
+        | ({"suites": list(checked)} if checked else {})
+        | ({"suites_unread": unread} if unread else {})
+    )
 
 
 def data_check_suites(suites: Sequence[str]) -> str:

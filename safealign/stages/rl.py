@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import RLConfig
+from safealign.corpus.eval_texts import current_suites
 from safealign.distributed import (
     check_stage_launch,
     is_main_process,
@@ -157,6 +158,8 @@ def run_rl(
                 "seed": seed,
                 "precision": precision,
                 "system_prompt": system_prompt,
+                # the prompts stay off these suites' items: a suite added since would change the prompt set resumed
+                "eval_suites": list(current_suites()),
             },
             checkpoint,
         )

@@ -211,7 +211,8 @@ def run_sample(
 
     if done := finished_stage(stage_dir, "sample", stage_dir / "traces.jsonl"):
         return done
-    parse_judge_spec(judges_spec)  # a missing Llama Guard folder fails now, not after the teacher has generated
+    # a missing Llama Guard folder fails now, not after the teacher has generated
+    parse_judge_spec(judges_spec)
     record = StageRecord(
         stage="sample",
         parent=teacher_spec,
@@ -355,11 +356,13 @@ def _completions(
     """The teacher's ``cfg.k`` completions of every row: those an earlier run of the same request wrote to
     COMPLETIONS_SO_FAR before its judges ran (one that failed), else generated now and written there first."""
     from safealign.evals.runner import drop_answers_older_than_the_model
+    from safealign.probing import model_identity
 
     kept_file = stage_dir / COMPLETIONS_SO_FAR
-    # the batch size is in the key: each batch's sampling seed is the run's seed plus the batch's offset
+    # the batch size is in the key: each batch's sampling seed is the run's seed plus the batch's offset; the teacher
+    # is the model its spec names (an absolute path), not the spec as typed: "m" in another working folder is another
     request = {
-        "teacher": teacher_spec,
+        "teacher": model_identity(teacher_spec),
         "rows": rows,
         "params": vars(params),
         "batch_size": cfg.batch_size,

@@ -39,7 +39,8 @@ _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
 # 1.0 for "13 or 14"). "or", "to" and their kin join alternatives wherever they stand: "13 or 14", "13 (or maybe 14)",
 # "13 (maybe 14)", "13 or about 14", "13 - or 14". "and" and a dash do only where the second number ends the line (a dash
 # may take one unit word: "13-14 apples"): "12 and 3 are left over", "15 - 5 on Monday and 10 on Tuesday" and
-# "100 – 40 + 60" explain the answer. A sign right after "(" is the number's: "5 (-3 + 8)".
+# "100 – 40 + 60" explain the answer. A sign right after "(" is the number's: "5 (-3 + 8)". A second number in the
+# working, in a precision note or in other units explains it too (see _explains): "56 (or 7 × 8)", "120 (or 2 hours)".
 _DASHES = "-–—‒−~"
 _MAYBE = r"(?:maybe|perhaps|possibly|probably)\b"
 _QUALIFIERS = (
@@ -58,6 +59,16 @@ _HEDGED_PAIR = re.compile(
 )
 # Markdown and LaTeX around the numbers of a hedge: "**13** or **14**", "$13$ or $14$", "\(13\) or \(14\)".
 _MARKUP = re.compile(r"\*\*|`|\$|\\[()]")
+# After a second number, what makes it part of the answer's working or a note on its precision, not another answer:
+# "56 (or 7 × 8)", "56 or 7 groups of 8", "4.0 (to 1 decimal place)", "4.0 to 1 d.p.", "85 (to 2 significant figures)".
+_WORKING = re.compile(
+    r"\s*(?:[-+−×x*/÷]\s*\d|times\s*\d|[^\W\d_]+s\s+of\s*\d|(?:decimal|significant|sig|d\.?p|s\.?f)\b)",
+    re.IGNORECASE,
+)
+# A word after a second number (a unit or noun, not a hedging word): "2 hours", "5 each", not "14 maybe".
+_UNIT = re.compile(rf"\s+(?!{_QUALIFIERS}|(?:or|nor|and|to)\b)[^\W\d_]", re.IGNORECASE)
+# A bare "or" after a bracket or comma: "120 (or 2 hours)", "56, or 7 groups of 8" restate the answer.
+_RESTATED = re.compile(r"\s*[,(]\s*or\s*", re.IGNORECASE)
 
 
 def number_value(text: str) -> float | None:
@@ -93,11 +104,30 @@ def hedged_numbers(line: str, subtraction: bool = False) -> bool:
     plain, start = _MARKUP.sub("", line), 0
     while match := _HEDGED_PAIR.match(plain, start):
         second = next(name for name in ("alternative", "and", "range") if match.group(name) is not None)
+        if _explains(match, second):
+            return False  # the rest of the line works the answer out: "56 (or 60 - 4)"
         subtracts = second == "range" and subtraction and match.group("dash") in "-−"
         if not subtracts and not numbers_equal(match.group("first"), match.group(second)):
             return True
         start = match.start(second)  # "12 or 12.0 or 13": the next pair
     return False
+
+
+def _explains(pair: re.Match[str], second: str) -> bool:
+    """Whether the ``second`` number of a pair works the first out or restates it rather than offering another answer:
+    "56 (or 7 × 8)", "4.0 (to 1 decimal place)", "120 (or 2 hours)", "42 - 6 weeks", "35 — 5 each"; not "13 or 14",
+    "13 (or maybe 14)" or "13-14 apples"."""
+    after = pair.string[pair.end(second) :]
+    if _WORKING.match(after):
+        return True
+    if not _UNIT.match(after):
+        return False
+    # a range runs upward ("13-14 apples"); a smaller number with a word after it restates or shares out the first
+    if second == "range":
+        first, other = number_value(pair.group("first")), number_value(pair.group("range"))
+        return first is not None and other is not None and other < first
+    between = pair.string[pair.end("first") : pair.start(second)]
+    return second == "alternative" and _RESTATED.fullmatch(between) is not None
 
 
 @dataclass
