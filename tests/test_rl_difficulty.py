@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from safealign.config import RLConfig
+from safealign.corpus.eval_texts import checking_recipe_suites
 from safealign.generation import Completion, GenerationEngine
 from safealign.runs import read_json
 from safealign.stages import rl_difficulty
@@ -188,6 +189,12 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
     # other settings: the saved screen does not apply
     with pytest.raises(AssertionError, match="screened again"):
         rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42)
+    # another list of the recipe's own eval suites (whose items the candidates leave out): screened again
+    with (
+        checking_recipe_suites(["rg:basic_arithmetic"]),
+        pytest.raises(AssertionError, match="screened again"),
+    ):
+        rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path / "rl", "tiny", 42)
 
 
 def test_rollout_log_reports_the_share_of_groups_without_accuracy_signal():

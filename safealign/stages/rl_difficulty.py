@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import RLConfig
+from safealign.corpus.eval_texts import current_suites
 from safealign.distributed import main_process_first
 from safealign.progress import progress_bar
 from safealign.rewards.functions import accuracy
@@ -203,6 +204,7 @@ def screened_prompt_rows(
         "filter": cfg.difficulty_filter.model_dump(),
         "temperature": cfg.temperature,
         "max_completion_length": cfg.max_completion_length,
+        "suites": list(current_suites()),  # the recipe's own suites' items are kept out of the candidates
     }
     with main_process_first():  # rank 0 screens and writes; the other ranks read its file
         saved = read_json(path) if path.is_file() else None
