@@ -381,6 +381,8 @@ def test_acceptance_counts_the_prompts_that_got_no_trace(
     assert (acceptance["harmful"]["prompts"], acceptance["harmful"]["prompts_without_trace"]) == (1, 0)
     metrics = json.loads((tmp_path / "stage.json").read_text())["metrics"]
     assert (metrics["prompts"], metrics["prompts_without_trace"]) == (3, 1)
+    # every sample's prompt and completion, as RL counts its rollouts; the generated tokens alone beside them
+    assert (metrics["tokens"], metrics["completion_tokens"]) == (6 * 10 + 4 * 20 + 2 * 128, 4 * 20 + 2 * 128)
     traces = jsonl(tmp_path / "traces.jsonl")
     assert [(t["prompt_index"], t["sample_index"]) for t in traces] == [(0, 0), (2, 1)]
     rejected = jsonl(tmp_path / "rejected.jsonl")

@@ -436,10 +436,15 @@ def overview(run: RunFolder) -> dict[str, Any]:
         "tokens": sum(
             s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key in TRAINING_STAGES
         ),
-        "sampled_tokens": sum(
-            s.record.get("metrics", {}).get("tokens") or 0 for s in run.done if s.key == "sample"
-        ),
+        "sampled_tokens": sum(_generated_tokens(s.record) for s in run.done if s.key == "sample"),
     }
+
+
+def _generated_tokens(record: dict[str, Any]) -> int:
+    """The tokens a sample stage generated (its ``tokens`` counts the prompts too; a stage recorded before
+    ``completion_tokens`` existed counted completions alone in ``tokens``)."""
+    metrics = record.get("metrics", {})
+    return metrics.get("completion_tokens", metrics.get("tokens")) or 0
 
 
 def scored_differently(run: RunFolder, labels: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -324,7 +324,9 @@ def run_sample(
         "samples": len(samples),
         "accepted": len(accepted),
         "acceptance_rate": len(accepted) / max(1, len(samples)),
-        "tokens": sum(c.completion_tokens for c in completions),
+        # prompt + completion per sample, as the RL stage's rollouts count them (compare sums the two for the student)
+        "tokens": sum(c.prompt_tokens + c.completion_tokens for c in completions),
+        "completion_tokens": sum(c.completion_tokens for c in completions),
         "by_family": acceptance,
     }
     record.finish(stage_dir)
