@@ -939,3 +939,23 @@ def test_a_lineage_edited_after_an_earlier_card_that_did_not_record_it_is_kept(r
     write_bundle(run)
     kept = list(run.glob("lineage.edited-*"))
     assert len(kept) == 1 and "keep me" in kept[0].read_text()
+
+
+def test_a_readme_of_the_users_own_in_a_folder_the_card_never_wrote_to_is_kept(runs, tmp_path):
+    """write_bundle's first write (lineage.json) created the record; the user's README.md then looked like a file an
+    earlier card wrote without recording it, "no newer than the record", and was replaced with no copy."""
+    from safealign.card.run_folder import WRITTEN_RECORD
+
+    run = tmp_path / "run"
+    shutil.copytree(runs["full"], run, ignore=_without_weights)
+    for name in (WRITTEN_RECORD, "README.md", "DATA_CARD.md", "lineage.json", "report.html"):
+        (run / name).unlink(missing_ok=True)
+    for edited in run.glob("*.edited-*"):
+        edited.unlink()
+    (run / "README.md").write_text("# my own notes\n")
+    write_bundle(run)
+    kept = list(run.glob("*.edited-*"))
+    assert [path.name.split(".edited-")[0] for path in kept] == ["README"], kept
+    assert (
+        kept[0].read_text() == "# my own notes\n" and "# my own notes" not in (run / "README.md").read_text()
+    )

@@ -99,6 +99,35 @@ def test_defaults_validate():
         ),
         ({"model": "tiny"}, ["model = 'tiny'", "write `model: {name: tiny}`"]),
         ({"sft": {"lora": 8}}, ["sft.lora = 8", "a section takes a mapping", "fields: r, alpha"]),
+        # "." and ".." made the run folder output_dir itself, or its parent
+        (
+            {"name": ".."},
+            ["name = '..'", "letters, digits, '.', '_' and '-', and not only dots", "e.g. quickstart-v2"],
+        ),
+        ({"name": "."}, ["name = '.'", "not only dots"]),
+        # numpy's seeding takes 0..2**32-1: other seeds validated, then set_seed failed after the baseline eval
+        ({"seed": -1}, ["seed = -1", "greater than or equal to 0"]),
+        ({"seed": 2**32}, ["seed = 4294967296", "less than or equal to 4294967295"]),
+        (
+            {"rl": {"tasks": {"arithmetic": 0.0, "safety": 1.0}}},
+            ["rl.tasks", "task(s) arithmetic have weight 0: leave a task out of tasks"],
+        ),
+        (
+            {"rl": {"lora": {"target_modules": "q_proj"}}},
+            ["1 problem(s)", "give a list of module names (e.g. [q_proj])"],
+        ),
+        (
+            {"sft": {"lora": {"target_modules": []}}},
+            ["sft.lora.target_modules = []", "an empty list adapts no module"],
+        ),
+        (
+            {"distill": {"student": "tiny:3", "mlp_fraction": 0.5}},
+            ["distill", "mlp_fraction: 0.5 would be ignored", "leave prune_by: depth and mlp_fraction: 1.0"],
+        ),
+        (
+            {"distill": {"student": "tiny:3", "prune_by": "width"}},
+            ["distill", "prune_by: width would be ignored"],
+        ),
     ],
 )
 def test_bad_fields_name_field_value_and_allowed(data, expected):
@@ -454,3 +483,64 @@ def test_a_recipe_naming_a_guard_folder_of_another_machine_validates(tmp_path) -
     assert recipe.eval.judge == spec
     with pytest.raises(JudgeSpecError, match="is not found"):
         build_judges(spec)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"rl": {"tasks": {"safety": 1.0}, "rewards": {"safety": 1.0}}, "sample": {}},
+        {"rl": {"tasks": {"safety": 1.0}, "rewards": {"safety": 1.0}}, "sample": {"safety_share": 0.0}},
+        {"rl": {"tasks": {"safety": 1.0}, "rewards": {"safety": 1.0}, "enabled": False}, "distill": {}},
+    ],
+)
+def test_sampling_needs_a_reasoning_task_unless_it_samples_safety_only(data):
+    """Sampling draws 1 - safety_share of its prompts from rl.tasks' reasoning tasks: with none, safety_share 0.3 sampled
+    safety prompts only without a word, and 0.0 failed with a ZeroDivisionError before the baseline eval."""
+    with pytest.raises(RecipeError) as error:
+        parse_recipe(data)
+    said = " ".join(str(error.value).split())
+    assert "from rl.tasks' reasoning tasks, but rl.tasks has only safety" in said, said
+    assert "add a reasoning task to rl.tasks" in said and "set sample.safety_share: 1.0" in said, said
+    assert parse_recipe(data | {"sample": {"safety_share": 1.0}}).sample.safety_share == 1.0
+    assert parse_recipe({k: v for k, v in data.items() if k == "rl"}).rl.tasks == {"safety": 1.0}
+
+
+@pytest.mark.parametrize("section", ["sft", "rl", "distill"])
+def test_lora_settings_under_full_fine_tuning_are_refused(section):
+    """A lora block under method: full (distill's default) validated, and the stage fine-tuned every weight."""
+    with pytest.raises(RecipeError) as error:
+        parse_recipe({section: {"method": "full", "lora": {"r": 8}}})
+    said = " ".join(str(error.value).split())
+    assert f"{section} = {{...}}: lora settings apply to method: lora, but method is full" in said, said
+    assert "set method: lora, or remove the lora block" in said
+    assert getattr(parse_recipe({section: {"method": "lora", "lora": {"r": 8}}}), section).lora.r == 8
+
+
+def test_a_resolved_recipe_validates_again():
+    """A run writes recipe.yaml with every field, the default lora block of a full fine-tuning stage among them."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1] / "recipes"
+    distill = parse_recipe({"sft": {"method": "full"}, "distill": {"student": "tiny:3"}})
+    for recipe in [
+        distill,
+        *(load_recipe(path) for path in [root / "quickstart.yaml", *(root / "gpu").glob("*.yaml")]),
+    ]:
+        resolved = yaml.safe_load(yaml.safe_dump(recipe.model_dump(mode="json")))
+        assert parse_recipe(resolved) == recipe
+
+
+def test_yaml_merge_keys_work_and_duplicate_keys_are_still_refused(tmp_path):
+    """The duplicate-key loader refused `<<: *anchor` with a PyYAML internal message."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "sft:\n  method: lora\n  lora: &lora {r: 64, alpha: 128}\nrl:\n  lora:\n    <<: *lora\n    r: 32\n"
+    )
+    loaded = load_recipe(recipe)
+    assert (loaded.sft.lora.r, loaded.rl.lora.r, loaded.rl.lora.alpha) == (64, 32, 128)
+    recipe.write_text("sft:\n  lora: &lora {r: 64}\nrl:\n  lora:\n    <<: *lora\n    r: 32\n    r: 16\n")
+    with pytest.raises(RecipeError, match="found the key 'r' twice"):
+        load_recipe(recipe)
+    recipe.write_text("a: &a {r: 1}\nrl:\n  lora:\n    <<: *a\n    <<: *a\n")
+    with pytest.raises(RecipeError, match="found the key '<<' twice"):
+        load_recipe(recipe)

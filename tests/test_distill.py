@@ -60,7 +60,11 @@ def test_pruned_student_copies_teacher_layers():
     student, keep = prune_model(teacher, 0.5)
     assert keep == [0, 3] and student.config.num_hidden_layers == 2 and len(student.model.layers) == 2
     for student_index, teacher_index in enumerate(keep):
-        for (name, p), (_, q) in zip(student.model.layers[student_index].state_dict().items(), teacher.model.layers[teacher_index].state_dict().items(), strict=True):
+        for (name, p), (_, q) in zip(
+            student.model.layers[student_index].state_dict().items(),
+            teacher.model.layers[teacher_index].state_dict().items(),
+            strict=True,
+        ):
             assert torch.equal(p, q), name
     assert torch.equal(student.model.embed_tokens.weight, teacher.model.embed_tokens.weight)
     assert sum(p.numel() for p in student.parameters()) < sum(p.numel() for p in teacher.parameters())
@@ -78,25 +82,43 @@ def four_layer_teacher() -> torch.nn.Module:
 
 def test_redundancy_pruning_drops_the_layer_that_changes_nothing():
     teacher = four_layer_teacher()
-    with torch.no_grad():  # layer 2 becomes the identity: its attention and MLP write nothing to the residual stream
+    with (
+        torch.no_grad()
+    ):  # layer 2 becomes the identity: its attention and MLP write nothing to the residual stream
         teacher.model.layers[2].self_attn.o_proj.weight.zero_()
         teacher.model.layers[2].mlp.down_proj.weight.zero_()
     influence = layer_influence(teacher, [torch.tensor([[1, 5, 7, 9, 11, 13]]), torch.tensor([[3, 4, 6]])])
     assert len(influence) == 4 and influence[2] == pytest.approx(0.0, abs=1e-3)
     assert min(influence[1], influence[3]) > 0.01
     assert most_influential_layers(influence, 0.75) == [0, 1, 3]
-    assert most_influential_layers([0.5, 0.1, 0.3, 0.05, 0.2, 0.4], 0.5) == [0, 2, 5]  # first and last always stay
+    assert most_influential_layers([0.5, 0.1, 0.3, 0.05, 0.2, 0.4], 0.5) == [
+        0,
+        2,
+        5,
+    ]  # first and last always stay
     assert most_influential_layers([0.1, 0.9, 0.9], 0.3) == [0]
     student, keep = prune_model(teacher, 0.75, [3, 0, 1])
     assert keep == [0, 1, 3] and [layer.self_attn.layer_idx for layer in student.model.layers] == [0, 1, 2]
-    assert torch.equal(student.model.layers[2].mlp.down_proj.weight, teacher.model.layers[3].mlp.down_proj.weight)
+    assert torch.equal(
+        student.model.layers[2].mlp.down_proj.weight, teacher.model.layers[3].mlp.down_proj.weight
+    )
 
 
 def test_build_student_records_the_redundancy_choice():
     teacher = load_model("tiny:2")
     teacher.model = four_layer_teacher()
-    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
-    student, _, info = build_student(DistillConfig(student="prune:0.5", prune_by="redundancy", calibration_rows=2), teacher, rows)
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"What is {i} + 1?"},
+                {"role": "assistant", "content": f"It is {i + 1}."},
+            ]
+        }
+        for i in range(3)
+    ]
+    student, _, info = build_student(
+        DistillConfig(student="prune:0.5", prune_by="redundancy", calibration_rows=2), teacher, rows
+    )
     assert info["prune_by"] == "redundancy" and len(info["layer_influence"]) == 4
     assert info["kept_layers"] == [0, 3] and len(student.model.layers) == 2
 
@@ -107,28 +129,51 @@ def test_loss_pruning_drops_the_layer_the_answers_do_not_need():
     with torch.no_grad():  # layer 1 becomes the identity: skipping it changes no logit
         teacher.model.model.layers[1].self_attn.o_proj.weight.zero_()
         teacher.model.model.layers[1].mlp.down_proj.weight.zero_()
-    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"What is {i} + 1?"},
+                {"role": "assistant", "content": f"It is {i + 1}."},
+            ]
+        }
+        for i in range(3)
+    ]
     ids = torch.tensor([[1, 5, 7, 9, 11, 13]])
     before = teacher.model(ids).logits
     rises = layer_skip_loss(teacher.model, answer_examples(rows, teacher.tokenizer, 3))
     assert len(rises) == 4 and rises[1] == pytest.approx(0.0, abs=1e-5)
     assert all(abs(rise) > 1e-4 for index, rise in enumerate(rises) if index != 1)
-    assert torch.equal(teacher.model(ids).logits, before)  # the hooks and replays are gone, the teacher unchanged
+    assert torch.equal(
+        teacher.model(ids).logits, before
+    )  # the hooks and replays are gone, the teacher unchanged
     examples = answer_examples(rows, teacher.tokenizer, 3)
 
     def answer_loss(model: torch.nn.Module) -> float:
-        total = sum(torch.nn.functional.cross_entropy(model(ids).logits[0, start - 1:-1], ids[0, start:], reduction="sum").item() for ids, start in examples)
+        total = sum(
+            torch.nn.functional.cross_entropy(
+                model(ids).logits[0, start - 1 : -1], ids[0, start:], reduction="sum"
+            ).item()
+            for ids, start in examples
+        )
         return total / sum(ids.shape[1] - start for ids, start in examples)
 
     baseline = answer_loss(teacher.model)  # the replayed search equals physically removing each layer
     for index in range(4):
         without, _ = prune_model(teacher.model, 0.75, [i for i in range(4) if i != index])
         assert rises[index] == pytest.approx(answer_loss(without) - baseline, abs=1e-5)
-    student, _, info = build_student(DistillConfig(student="prune:0.75", prune_by="loss", calibration_rows=3), teacher, rows)
-    assert info["kept_layers"] == [0, 2, 3] and len(info["layer_loss_rise"]) == 4 and len(student.model.layers) == 3
+    student, _, info = build_student(
+        DistillConfig(student="prune:0.75", prune_by="loss", calibration_rows=3), teacher, rows
+    )
+    assert (
+        info["kept_layers"] == [0, 2, 3]
+        and len(info["layer_loss_rise"]) == 4
+        and len(student.model.layers) == 3
+    )
     # Only answer tokens are scored: a row whose answer is cut off by max_length gives no tokens to score.
     example, start = answer_examples(rows[:1], teacher.tokenizer, 1)[0]
-    prompt = teacher.tokenizer.apply_chat_template(rows[0]["messages"][:1], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
+    prompt = teacher.tokenizer.apply_chat_template(
+        rows[0]["messages"][:1], tokenize=True, add_generation_prompt=True, return_dict=True
+    )["input_ids"]
     assert start == len(prompt) < example.shape[1]
     assert answer_examples(rows[:1], teacher.tokenizer, 1, max_length=4)[0][1] == 4
     with pytest.raises(ModelNotFoundError, match="no answer tokens"):
@@ -138,19 +183,34 @@ def test_loss_pruning_drops_the_layer_the_answers_do_not_need():
 def test_depth_and_width_pruning_combine():
     teacher = load_model("tiny:2")
     teacher.model = four_layer_teacher()
-    rows = [{"messages": [{"role": "user", "content": f"What is {i} + 1?"}, {"role": "assistant", "content": f"It is {i + 1}."}]} for i in range(3)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"What is {i} + 1?"},
+                {"role": "assistant", "content": f"It is {i + 1}."},
+            ]
+        }
+        for i in range(3)
+    ]
     cfg = DistillConfig(student="prune:0.75", prune_by="depth", mlp_fraction=0.5, calibration_rows=2)
     student, _, info = build_student(cfg, teacher, rows)
     width = teacher.model.config.intermediate_size // 2
     assert info["kept_layers"] == [0, 2, 3] and info["intermediate_size"] == width
     assert len(student.model.layers) == 3 and student.config.intermediate_size == width
-    for student_index, teacher_index in enumerate(info["kept_layers"]):  # attention untouched, MLP rows a subset
+    for student_index, teacher_index in enumerate(
+        info["kept_layers"]
+    ):  # attention untouched, MLP rows a subset
         layer, original = student.model.layers[student_index], teacher.model.model.layers[teacher_index]
         assert torch.equal(layer.self_attn.k_proj.weight, original.self_attn.k_proj.weight)
         assert layer.mlp.up_proj.weight.shape == (width, teacher.model.config.hidden_size)
-        rows_kept = [(original.mlp.up_proj.weight == row).all(dim=1).nonzero().item() for row in layer.mlp.up_proj.weight]
+        rows_kept = [
+            (original.mlp.up_proj.weight == row).all(dim=1).nonzero().item()
+            for row in layer.mlp.up_proj.weight
+        ]
         assert rows_kept == sorted(rows_kept)
-    assert len(teacher.model.model.layers) == 4 and teacher.model.config.intermediate_size == 2 * width  # teacher untouched
+    assert (
+        len(teacher.model.model.layers) == 4 and teacher.model.config.intermediate_size == 2 * width
+    )  # teacher untouched
     assert student(torch.tensor([[1, 5, 7]])).logits.shape[-1] == teacher.model.config.vocab_size
     with pytest.raises(ValueError, match="mlp_fraction"):
         DistillConfig(student="prune:0.5", prune_by="width", mlp_fraction=0.5)
@@ -169,7 +229,9 @@ def test_width_pruning_keeps_the_most_active_neurons_and_every_layer(tmp_path):
     assert mlp.gate_proj.weight.shape == (width, teacher.config.hidden_size)
     assert torch.equal(mlp.up_proj.weight, original.up_proj.weight[kept])
     assert torch.equal(mlp.down_proj.weight, original.down_proj.weight[:, kept])
-    assert torch.equal(student.model.layers[1].self_attn.q_proj.weight, teacher.model.layers[1].self_attn.q_proj.weight)
+    assert torch.equal(
+        student.model.layers[1].self_attn.q_proj.weight, teacher.model.layers[1].self_attn.q_proj.weight
+    )
     with torch.no_grad():  # keeping every neuron reproduces the teacher exactly
         full, _ = prune_mlp_width(teacher, 1.0, importance)
         assert torch.allclose(full(batches[0]).logits, teacher(batches[0]).logits, atol=1e-5)
@@ -183,7 +245,11 @@ def test_width_pruning_names_the_layer_without_a_gated_mlp_and_leaves_no_hook_be
     teacher.model.layers[2].mlp = torch.nn.Identity()
     with pytest.raises(ModelNotFoundError, match="layer 2 of"):
         mlp_neuron_importance(teacher, [torch.tensor([[1, 5, 7]])])
-    assert not any(layer.mlp.down_proj._forward_pre_hooks for layer in teacher.model.layers if hasattr(layer.mlp, "down_proj"))
+    assert not any(
+        layer.mlp.down_proj._forward_pre_hooks
+        for layer in teacher.model.layers
+        if hasattr(layer.mlp, "down_proj")
+    )
 
 
 def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
@@ -197,7 +263,17 @@ def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
 
 def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
     """Eight reasoning traces written to ``traces.jsonl`` and a tiny teacher saved to ``teacher/``."""
-    rows = [{"id": f"t{i}", "kind": "reasoning", "messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."}]} for i in range(8)]
+    rows = [
+        {
+            "id": f"t{i}",
+            "kind": "reasoning",
+            "messages": [
+                {"role": "user", "content": f"What is {i} + {i}?"},
+                {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."},
+            ],
+        }
+        for i in range(8)
+    ]
     traces = tmp_path / "traces.jsonl"
     traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     teacher_dir = tmp_path / "teacher"
@@ -212,10 +288,22 @@ def test_logit_kd_lowers_kd_loss(tmp_path, capfd, beta):
     rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     transfer = tmp_path / "transfer.jsonl"
     transfer.write_text("\n".join(json.dumps(r | {"id": f"x{r['id']}"}) for r in rows[:4]) + "\n")
-    cfg = DistillConfig(student="prune:0.5", mode="logit", learning_rate=1e-2, max_steps=15, batch_size=4, save_steps=50,
-                        transfer_data={str(transfer): 1.0}, divergence_beta=beta)
+    cfg = DistillConfig(
+        student="prune:0.5",
+        mode="logit",
+        learning_rate=1e-2,
+        max_steps=15,
+        batch_size=4,
+        save_steps=50,
+        transfer_data={str(transfer): 1.0},
+        divergence_beta=beta,
+    )
     result = run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
-    logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "kd_loss" in line]
+    logged = [
+        json.loads(line)
+        for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines()
+        if "kd_loss" in line
+    ]
     assert logged[-1]["kd_loss"] < logged[0]["kd_loss"]
     stage = read_json(tmp_path / "distill" / "stage.json")
     assert stage["config"]["divergence_beta"] == beta
@@ -225,12 +313,16 @@ def test_logit_kd_lowers_kd_loss(tmp_path, capfd, beta):
     assert (result.model_path / "model.safetensors").is_file()
     metrics = stage["metrics"]
     assert metrics["teacher_tokens_per_s"] > 0 and metrics["speed_check"]["rounds"] == 3
-    assert metrics["generation_speedup"] == pytest.approx(metrics["student_tokens_per_s"] / metrics["teacher_tokens_per_s"])
+    assert metrics["generation_speedup"] == pytest.approx(
+        metrics["student_tokens_per_s"] / metrics["teacher_tokens_per_s"]
+    )
     readme = (tmp_path / "distill" / "README.md").read_text()
     assert "is a student (`prune:0.5`) of the teacher" in readme and "| distillation mode | logit |" in readme
     assert "| student / teacher generation speed |" in readme
     out, err = capfd.readouterr()
-    assert "step 15/15: loss " in out + err and "· kd loss " in out + err, "a progress bar with one line per log record"
+    assert "step 15/15: loss " in out + err and "· kd loss " in out + err, (
+        "a progress bar with one line per log record"
+    )
     assert "{'loss'" not in out + err, "the stock printer's raw dict"
 
 
@@ -251,15 +343,21 @@ def test_packed_rows_give_the_padded_batch_logits():
     pad = 0
     longest = max(len(p) + len(c) for p, c in examples)
     padded_ids = torch.tensor([[*p, *c] + [pad] * (longest - len(p) - len(c)) for p, c in examples])
-    padded_labels = torch.tensor([[-100] * len(p) + c + [-100] * (longest - len(p) - len(c)) for p, c in examples])
-    attention_mask = (torch.arange(longest)[None] < torch.tensor([[len(p) + len(c)] for p, c in examples])).long()
+    padded_labels = torch.tensor(
+        [[-100] * len(p) + c + [-100] * (longest - len(p) - len(c)) for p, c in examples]
+    )
+    attention_mask = (
+        torch.arange(longest)[None] < torch.tensor([[len(p) + len(c)] for p, c in examples])
+    ).long()
     packed = {
         "input_ids": torch.tensor([[t for p, c in examples for t in (*p, *c)]]),
         "labels": torch.tensor([[t for p, c in examples for t in ([-100] * len(p) + c)]]),
         "position_ids": torch.tensor([[i for p, c in examples for i in range(len(p) + len(c))]]),
     }
     with torch.no_grad():
-        padded_logits, padded_targets = completion_logits(model, {"input_ids": padded_ids, "labels": padded_labels, "attention_mask": attention_mask})
+        padded_logits, padded_targets = completion_logits(
+            model, {"input_ids": padded_ids, "labels": padded_labels, "attention_mask": attention_mask}
+        )
         use_packed_attention(model)
         packed_logits, packed_targets = completion_logits(model, packed)
     # a completion token right after the prompt is predicted from the prompt's last position, so every target counts
@@ -278,7 +376,10 @@ def test_decision_weights_follow_the_completion_tokens_of_packed_and_padded_batc
     expected = [3.0, 3.0, 1.0, 3.0, 3.0, 1.0, 1.0, 1.0, 3.0]  # targets 9 10 11 | 14 15 16 17 18 | 22
     assert completion_decision_weights(padded, 2, 3.0).tolist() == expected
     assert completion_decision_weights(packed, 2, 3.0).tolist() == expected
-    assert completion_decision_weights(packed, 0, 3.0) is None and completion_decision_weights(packed, 2, 1.0) is None
+    assert (
+        completion_decision_weights(packed, 0, 3.0) is None
+        and completion_decision_weights(packed, 2, 1.0) is None
+    )
 
 
 def test_weighted_kd_and_ce_scale_each_token():
@@ -287,9 +388,15 @@ def test_weighted_kd_and_ce_scale_each_token():
     teacher[1] += torch.randn(9)  # only the second token diverges
     targets = torch.tensor([3, 4])
     plain = kd_divergence(student, teacher, 2.0)
-    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 1.0])).item() == pytest.approx(plain.item(), rel=1e-5)
-    assert kd_divergence(student, teacher, 2.0, torch.tensor([5.0, 1.0])).item() == pytest.approx(plain.item(), rel=1e-5)
-    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 3.0])).item() == pytest.approx(3 * plain.item(), rel=1e-5)
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 1.0])).item() == pytest.approx(
+        plain.item(), rel=1e-5
+    )
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([5.0, 1.0])).item() == pytest.approx(
+        plain.item(), rel=1e-5
+    )
+    assert kd_divergence(student, teacher, 2.0, torch.tensor([1.0, 3.0])).item() == pytest.approx(
+        3 * plain.item(), rel=1e-5
+    )
     per_token = torch.nn.functional.cross_entropy(student, targets, reduction="none")
     weighted = completion_ce(student, targets, torch.tensor([3.0, 1.0]))
     assert weighted.item() == pytest.approx(((3 * per_token[0] + per_token[1]) / 2).item(), rel=1e-5)
@@ -302,7 +409,16 @@ def test_decision_token_weighting_reaches_the_student_loss(tmp_path, mode):
     _, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     first_loss, weights = {}, {}
     for weight in (1.0, 3.0):
-        cfg = DistillConfig(student="prune:0.5", mode=mode, learning_rate=1e-3, max_steps=1, batch_size=4, save_steps=50, decision_tokens=4, decision_weight=weight)
+        cfg = DistillConfig(
+            student="prune:0.5",
+            mode=mode,
+            learning_rate=1e-3,
+            max_steps=1,
+            batch_size=4,
+            save_steps=50,
+            decision_tokens=4,
+            decision_weight=weight,
+        )
         out = tmp_path / f"distill-{weight}"
         run_distill(cfg, str(teacher_dir), traces, out, precision="fp32")
         logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -322,15 +438,27 @@ def test_hidden_state_loss_compares_each_student_layer_with_its_teacher_layer_on
             student(ids)
         with recorded_layer_outputs(teacher, kept) as teacher_states:
             teacher(ids)
-    errors = [relative_state_error(at_completion_positions(student_states[j], labels), at_completion_positions(teacher_states[t], labels)) for j, t in enumerate(kept)]
-    assert errors[0].item() == errors[1].item() == 0.0, "layers below the first dropped one are the teacher's, on the same input"
+    errors = [
+        relative_state_error(
+            at_completion_positions(student_states[j], labels),
+            at_completion_positions(teacher_states[t], labels),
+        )
+        for j, t in enumerate(kept)
+    ]
+    assert errors[0].item() == errors[1].item() == 0.0, (
+        "layers below the first dropped one are the teacher's, on the same input"
+    )
     assert errors[2].item() > 1e-4, "layer 3 now reads layer 1's output instead of layer 2's"
-    assert hidden_state_loss(student_states, teacher_states, kept, labels).item() == pytest.approx(errors[2].item() / 3)
+    assert hidden_state_loss(student_states, teacher_states, kept, labels).item() == pytest.approx(
+        errors[2].item() / 3
+    )
     assert at_completion_positions(student_states[2], labels).shape == (4, student.config.hidden_size)
     # Prompt positions are not scored: a difference there changes nothing.
     moved = {j: state.clone() for j, state in student_states.items()}
     moved[2][0, :2] += 10.0
-    assert hidden_state_loss(moved, teacher_states, kept, labels).item() == pytest.approx(errors[2].item() / 3)
+    assert hidden_state_loss(moved, teacher_states, kept, labels).item() == pytest.approx(
+        errors[2].item() / 3
+    )
     # The hooks are gone after the block.
     assert not any(layer._forward_hooks for layer in student.model.layers)
 
@@ -339,9 +467,21 @@ def test_hidden_state_kd_lowers_the_student_teacher_state_gap(tmp_path, capfd):
     rows, traces, teacher_dir = arithmetic_traces_and_teacher(tmp_path)
     teacher = four_layer_teacher()
     teacher.save_pretrained(teacher_dir)
-    cfg = DistillConfig(student="prune:0.75", mode="both", hidden_weight=1.0, learning_rate=1e-2, max_steps=12, batch_size=4, save_steps=50)
+    cfg = DistillConfig(
+        student="prune:0.75",
+        mode="both",
+        hidden_weight=1.0,
+        learning_rate=1e-2,
+        max_steps=12,
+        batch_size=4,
+        save_steps=50,
+    )
     run_distill(cfg, str(teacher_dir), traces, tmp_path / "distill", precision="fp32")
-    logged = [json.loads(line) for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines() if "hidden_loss" in line]
+    logged = [
+        json.loads(line)
+        for line in (tmp_path / "distill" / "metrics.jsonl").read_text().splitlines()
+        if "hidden_loss" in line
+    ]
     assert logged[0]["hidden_loss"] > 0 and logged[-1]["hidden_loss"] < logged[0]["hidden_loss"]
     stage = read_json(tmp_path / "distill" / "stage.json")
     assert stage["metrics"]["hidden_weight"] == 1.0 and len(stage["inputs"]["kept_layers"]) == 3
@@ -369,15 +509,21 @@ def test_divergence_beta_picks_forward_kl_reverse_kl_or_the_jsd_between():
     assert kd_divergence(student, teacher, 1.0).item() == pytest.approx(forward.item(), rel=1e-5)
     assert kd_divergence(student, teacher, 1.0, beta=1.0).item() == pytest.approx(reverse.item(), rel=1e-5)
     assert kd_divergence(student, teacher, 1.0, beta=0.5).item() == pytest.approx(jsd.item(), rel=1e-5)
-    assert forward.item() != pytest.approx(reverse.item(), rel=1e-2), "the two directions differ on these logits"
+    assert forward.item() != pytest.approx(reverse.item(), rel=1e-2), (
+        "the two directions differ on these logits"
+    )
     assert 0 < jsd.item() < torch.tensor(2.0).log().item()
     # T^2 scaling, the per-token weights and the zero at identical distributions hold for every beta
     for beta in (0.0, 0.5, 1.0):
         assert kd_divergence(student, student, 1.0, beta=beta).item() == pytest.approx(0.0, abs=1e-6)
         hot = kd_divergence(student / 2, teacher / 2, 1.0, beta=beta)
-        assert kd_divergence(student, teacher, 2.0, beta=beta).item() == pytest.approx(4 * hot.item(), rel=1e-5)
+        assert kd_divergence(student, teacher, 2.0, beta=beta).item() == pytest.approx(
+            4 * hot.item(), rel=1e-5
+        )
         weighted = kd_divergence(student, teacher, 1.0, torch.tensor([2.0, 0.0, 1.0]), beta=beta)
-        per_row = [kd_divergence(student[i:i + 1], teacher[i:i + 1], 1.0, beta=beta).item() for i in range(3)]
+        per_row = [
+            kd_divergence(student[i : i + 1], teacher[i : i + 1], 1.0, beta=beta).item() for i in range(3)
+        ]
         assert weighted.item() == pytest.approx((2 * per_row[0] + per_row[2]) / 3, rel=1e-5)
     student.requires_grad_(True)
     kd_divergence(student, teacher, 1.0, beta=1.0).backward()
@@ -396,29 +542,81 @@ def test_distill_whose_trace_prompts_all_fill_max_length_is_a_data_error_before_
     from safealign.errors import DataError
 
     traces = tmp_path / "long.jsonl"
-    rows = [{"messages": [{"role": "user", "content": f"Question {i}: " + "word " * 120}, {"role": "assistant", "content": f"It is {i}."}]}
-            for i in range(4)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Question {i}: " + "word " * 120},
+                {"role": "assistant", "content": f"It is {i}."},
+            ]
+        }
+        for i in range(4)
+    ]
     traces.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     cfg = DistillConfig(student="prune:0.5", max_steps=1, batch_size=2, max_length=64, speed_rounds=0)
-    with pytest.raises(DataError, match=r"long.jsonl.*raise distill.max_length to at least \d+ .*or shorten the prompts"):
+    with pytest.raises(
+        DataError, match=r"long.jsonl.*raise distill.max_length to at least \d+ .*or shorten the prompts"
+    ):
         run_distill(cfg, "tiny", traces, tmp_path / "distill", precision="fp32")
     assert not (tmp_path / "distill" / "metrics.jsonl").exists()  # stopped before the trainer
 
 
-def test_a_teacher_without_a_chat_template_and_empty_traces_are_named_before_pruning(no_template_model, tmp_path):
+def test_a_misspelt_lora_target_of_the_student_is_named_before_training(tmp_path):
+    """distill built peft's config without the student, so check_lora_targets never ran: peft adapted q_proj alone and
+    skipped the misspelt v_projj without a word."""
+    from safealign.errors import SafealignError
+
+    traces = tmp_path / "traces.jsonl"
+    row = {"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}
+    traces.write_text(json.dumps(row) + "\n")
+    cfg = DistillConfig(
+        method="lora", lora={"target_modules": ["q_proj", "v_projj"]}, max_steps=1, speed_rounds=0
+    )
+    with pytest.raises(
+        SafealignError, match=r"lora.target_modules \['v_projj'\] name no module of this model"
+    ):
+        run_distill(cfg, "tiny", traces, tmp_path / "distill", precision="fp32")
+    assert not (tmp_path / "distill" / "metrics.jsonl").exists()  # stopped before the trainer
+
+
+def test_width_settings_of_a_student_that_is_not_pruned_are_refused():
+    """mlp_fraction and prune_by were ignored for a student loaded whole (vocab_keep and hidden_weight were refused)."""
+    with pytest.raises(ValueError, match="mlp_fraction: 0.5 would be ignored"):
+        DistillConfig(student="tiny:3", mlp_fraction=0.5)
+    with pytest.raises(ValueError, match="prune_by: loss would be ignored"):
+        DistillConfig(student="tiny:3", prune_by="loss")
+    assert DistillConfig(student="tiny:3").prune_by == "depth"
+    assert DistillConfig(student="prune:0.5", prune_by="loss", mlp_fraction=0.5).mlp_fraction == 0.5
+
+
+def test_a_teacher_without_a_chat_template_and_empty_traces_are_named_before_pruning(
+    no_template_model, tmp_path
+):
     """A pruned student's calibration used the teacher's chat template first: a raw transformers error, naming no folder.
     Empty traces with transfer_data said "drop it from the datasets", advice about a file the user never listed."""
     from safealign.errors import DataError, SafealignError
 
     traces = tmp_path / "traces.jsonl"
-    traces.write_text(json.dumps({"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}) + "\n")
+    traces.write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}
+        )
+        + "\n"
+    )
     cfg = DistillConfig(student="prune:0.5", prune_by="redundancy", max_steps=1, speed_rounds=0)
     with pytest.raises(SafealignError, match=r"distill: .*no_template's tokenizer has no chat template"):
         run_distill(cfg, str(no_template_model), traces, tmp_path / "distill", precision="fp32")
 
     traces.write_text("")
-    with pytest.raises(DataError, match=r"traces\.jsonl holds no traces: rejection sampling kept none .*rejected\.jsonl"):
-        run_distill(DistillConfig(transfer_data={"reasoning": 0.1}), "tiny", traces, tmp_path / "distill2", precision="fp32")
+    with pytest.raises(
+        DataError, match=r"traces\.jsonl holds no traces: rejection sampling kept none .*rejected\.jsonl"
+    ):
+        run_distill(
+            DistillConfig(transfer_data={"reasoning": 0.1}),
+            "tiny",
+            traces,
+            tmp_path / "distill2",
+            precision="fp32",
+        )
 
 
 def test_a_prune_fraction_that_keeps_the_whole_teacher_is_refused(tiny):
@@ -448,11 +646,35 @@ def test_kd_loss_is_the_same_when_the_trainer_passes_a_ddp_wrapped_student(tiny,
         pytest.skip("torch.distributed with gloo is not available")
     teacher = four_layer_teacher()
     student, kept = prune_model(teacher, 0.75, [0, 1, 3])
-    rows = [{"messages": [{"role": "user", "content": f"What is {i} + {i}?"}, {"role": "assistant", "content": f"{2 * i}"}]} for i in range(2)]
-    args = SFTConfig(output_dir=str(tmp_path), per_device_train_batch_size=2, padding_free=True, max_length=None, completion_only_loss=True,
-                     report_to="none", use_cpu=True, bf16=False)
-    trainer = make_kd_trainer_class()(model=student, args=args, train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
-                                      processing_class=tiny.tokenizer, teacher=teacher, alpha=0.5, layer_map=kept, hidden_weight=hidden_weight)
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"What is {i} + {i}?"},
+                {"role": "assistant", "content": f"{2 * i}"},
+            ]
+        }
+        for i in range(2)
+    ]
+    args = SFTConfig(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=2,
+        padding_free=True,
+        max_length=None,
+        completion_only_loss=True,
+        report_to="none",
+        use_cpu=True,
+        bf16=False,
+    )
+    trainer = make_kd_trainer_class()(
+        model=student,
+        args=args,
+        train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
+        processing_class=tiny.tokenizer,
+        teacher=teacher,
+        alpha=0.5,
+        layer_map=kept,
+        hidden_weight=hidden_weight,
+    )
     batch = next(iter(trainer.get_train_dataloader()))
     with torch.no_grad():
         plain = trainer.compute_loss(trainer.model, dict(batch))

@@ -490,6 +490,24 @@ def test_run_eval_on_the_tiny_model(tiny, tmp_path: Path) -> None:
     assert ("reasoning", "in_distribution", "accuracy") in {r[:3] for r in rows}
 
 
+def test_a_finished_eval_stage_kept_under_another_seed_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The seed picks a limited suite's items, but a finished eval was kept under another seed without a word."""
+    from safealign.config import EvalConfig
+    from safealign.stages.evaluate import run_eval_stage
+
+    cfg = EvalConfig(suites=["harmful"], split="held_out", limit=1, max_new_tokens=2)
+    run_eval_stage(cfg, "tiny", tmp_path / "eval", seed=1, show_progress=False)
+    with caplog.at_level("WARNING", logger="safealign.stages.evaluate"):
+        kept = run_eval_stage(cfg, "tiny", tmp_path / "eval", seed=2, show_progress=False)
+    said = " ".join(caplog.text.split())
+    assert "was scored with other settings than the recipe's (seed: 1 -> 2); keeping those scores" in said, (
+        said
+    )
+    assert kept.record["seed"] == 1
+
+
 def test_eval_checks_prompts_against_the_context_window_before_generating(tiny, tmp_path: Path) -> None:
     """`generate` and `serve` refused a prompt past the window; `eval` generated it (garbage on rotary models)."""
     path = tmp_path / "long.txt"

@@ -11,7 +11,9 @@ from safealign.training.gates import GateMetrics, breaches, under_item_floor
 
 
 def counted(refused: int, over_refused: int, n: int = 16) -> GateMetrics:
-    return GateMetrics(refusal=refused / n, over_refusal=over_refused / n, accuracy=0.0, harmful_items=n, borderline_items=n)
+    return GateMetrics(
+        refusal=refused / n, over_refusal=over_refused / n, accuracy=0.0, harmful_items=n, borderline_items=n
+    )
 
 
 def test_one_flipped_answer_at_sixteen_items_is_not_a_breach() -> None:
@@ -20,7 +22,9 @@ def test_one_flipped_answer_at_sixteen_items_is_not_a_breach() -> None:
     assert breaches(counted(15, 6), counted(15, 5), GateConfig()) == []
 
 
-@pytest.mark.parametrize(("now", "side"), [(counted(1, 0), "harmful refusal"), (counted(3, 2), "over-refusal")])
+@pytest.mark.parametrize(
+    ("now", "side"), [(counted(1, 0), "harmful refusal"), (counted(3, 2), "over-refusal")]
+)
 def test_two_answers_past_the_tolerance_are_a_breach(now: GateMetrics, side: str) -> None:
     found = breaches(now, counted(3, 0), GateConfig())
     assert len(found) == 1 and found[0].startswith(side) and "2 of 16 items" in found[0], found
@@ -44,7 +48,9 @@ def test_continuous_scores_have_no_item_floor() -> None:
 
 
 def test_a_pass_under_the_item_floor_says_so() -> None:
-    assert under_item_floor(counted(2, 0), counted(3, 0), GateConfig()) == ["harmful refusal 19% → 12% (1 of 16 items, tolerance 5%, at least 2 items)"]
+    assert under_item_floor(counted(2, 0), counted(3, 0), GateConfig()) == [
+        "harmful refusal 19% → 12% (1 of 16 items, tolerance 5%, at least 2 items)"
+    ]
     assert under_item_floor(counted(1, 0), counted(3, 0), GateConfig()) == []  # a breach, not a pass
     assert under_item_floor(counted(3, 0), counted(3, 0), GateConfig()) == []
 
@@ -60,20 +66,33 @@ def test_a_resume_after_raise_kl_rollbacks_trains_with_the_raised_beta(tmp_path)
     from safealign.training.gates import GateCallback
 
     start = counted(14, 2)
-    rows = [{"step": 0, "action": "baseline", "metrics": vars(start)}, {"step": 2, "action": "rollback+raise_kl"},
-            {"step": 4, "action": "rollback+raise_kl"}, {"step": 6, "action": "rollback+raise_kl"}]
+    rows = [
+        {"step": 0, "action": "baseline", "metrics": vars(start)},
+        {"step": 2, "action": "rollback+raise_kl"},
+        {"step": 4, "action": "rollback+raise_kl"},
+        {"step": 6, "action": "rollback+raise_kl"},
+    ]
     log_path = tmp_path / "gates.jsonl"
     log_path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     gate = GateCallback(GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=log_path)
     gate.trainer = SimpleNamespace(beta=0.02)
-    gate.on_train_begin(None, SimpleNamespace(global_step=4, is_world_process_zero=True), None, model=torch.nn.Linear(2, 2))
+    gate.on_train_begin(
+        None, SimpleNamespace(global_step=4, is_world_process_zero=True), None, model=torch.nn.Linear(2, 2)
+    )
     assert gate.trainer.beta == pytest.approx(0.08) and gate.rollbacks == 2
     assert gate.baseline == start
     # the step-6 check the crash undid is done again: its row went (the stage's gate_events counted it twice)
     assert [json.loads(line)["step"] for line in log_path.read_text().splitlines()] == [0, 2, 4]
-    fresh = GateCallback(GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=tmp_path / "new.jsonl")
+    fresh = GateCallback(
+        GateConfig(policy="raise_kl"), evaluate=lambda model: start, log_path=tmp_path / "new.jsonl"
+    )
     fresh.trainer = SimpleNamespace(beta=0.02)
-    fresh.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True, log_history=[]), None, model=torch.nn.Linear(2, 2))
+    fresh.on_train_begin(
+        None,
+        SimpleNamespace(global_step=0, is_world_process_zero=True, log_history=[]),
+        None,
+        model=torch.nn.Linear(2, 2),
+    )
     assert fresh.trainer.beta == 0.02, "a stage's start keeps the recipe's beta"
 
 
@@ -86,9 +105,49 @@ def test_a_lower_lr_rollback_logs_the_learning_rate_it_trains_with(tmp_path) -> 
     model = torch.nn.Linear(2, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
-    gate = GateCallback(GateConfig(policy="lower_lr"), evaluate=lambda m: counted(14, 2), log_path=tmp_path / "g.jsonl")
+    gate = GateCallback(
+        GateConfig(policy="lower_lr"), evaluate=lambda m: counted(14, 2), log_path=tmp_path / "g.jsonl"
+    )
     gate.trainer = SimpleNamespace(optimizer=optimizer, lr_scheduler=scheduler)
     assert gate._apply_policy(SimpleNamespace(should_training_stop=False)) == "lower_lr"
-    assert optimizer.param_groups[0]["lr"] == pytest.approx(5e-4) and scheduler.get_last_lr() == [pytest.approx(5e-4)]
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(5e-4) and scheduler.get_last_lr() == [
+        pytest.approx(5e-4)
+    ]
     scheduler.step()
     assert optimizer.param_groups[0]["lr"] == pytest.approx(5e-4), "the next steps keep the halved rate"
+
+
+@pytest.mark.parametrize(
+    ("rl", "warned"),
+    [
+        ({"max_steps": 3}, True),
+        ({"max_steps": 3, "gates": {"enabled": False}}, False),
+        ({"max_steps": 10}, False),
+    ],
+)
+def test_validate_warns_when_the_gates_would_never_check_the_policy(rl, warned, caplog) -> None:
+    """The gates check at every multiple of every_steps: a 3-step stage at every_steps 10 measured its start and never
+    checked the policy, without a word."""
+    from safealign.config import parse_recipe
+
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        parse_recipe({"rl": rl})
+    said = " ".join(caplog.text.split())
+    expected = (
+        "gates.every_steps 10 is more than max_steps 3: the gates measure the starting model and never check"
+    )
+    assert (
+        (expected in said and "Lower gates.every_steps to 3 or less" in said)
+        if warned
+        else "gates." not in said
+    ), said
+
+
+def test_raise_kl_needs_a_kl_term_only_while_the_gates_run() -> None:
+    """gates {enabled: false, policy: raise_kl} with beta 0 was refused, though no gate would apply the policy."""
+    from safealign.config import parse_recipe
+    from safealign.errors import RecipeError
+
+    assert parse_recipe({"rl": {"beta": 0, "gates": {"enabled": False, "policy": "raise_kl"}}}).rl.beta == 0
+    with pytest.raises(RecipeError, match="gates.policy 'raise_kl' needs a KL term"):
+        parse_recipe({"rl": {"beta": 0, "gates": {"policy": "raise_kl"}}})

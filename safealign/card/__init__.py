@@ -19,7 +19,7 @@ from safealign.card.judge_quality import judge_quality
 from safealign.card.lineage import write_lineage
 from safealign.card.model_card import write_model_card
 from safealign.card.report import write_report
-from safealign.card.run_folder import RunFolder, load_run
+from safealign.card.run_folder import RunFolder, card_run, load_run
 from safealign.errors import DataError, SafealignError
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,16 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
 
     try:
         data = data_card_context(run)
-        # lineage.json first: earlier cards wrote it without recording it, and whether it was edited since is told by
-        # its time against the record's before this run's other writes touch the record (see ``write_card_file``)
-        lineage = write_lineage(run)
-        written = {
-            "model_card": write_model_card(run, data),
-            "data_card": write_data_card(run, data),
-            "lineage": lineage,
-            "report": write_report(run, data, quality),
-        }
+        # each file is judged against the record as it was before this run's first write (see ``write_card_file``):
+        # lineage.json, which earlier cards wrote without recording it, and a README.md the card never wrote
+        with card_run(path):
+            lineage = write_lineage(run)
+            written = {
+                "model_card": write_model_card(run, data),
+                "data_card": write_data_card(run, data),
+                "lineage": lineage,
+                "report": write_report(run, data, quality),
+            }
     except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:
         # a field of a record or log hand-edited into another type or shape (a number as text, a list for an object)
         # that the checks of run_folder.py do not cover: name the folder, not a traceback in a template

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -561,31 +565,64 @@ def _recipe(recipe_file: Path) -> dict[str, Any]:
 
 WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign card` last wrote there
 
+# (record file, its time) as a card run began (see ``card_run``); None outside one.
+_RECORD_AT_START: ContextVar[tuple[Path, float] | None] = ContextVar("card_record_at_start", default=None)
+
+
+def _read_record(record_path: Path) -> dict[str, str] | None:
+    """The record of what the card wrote, or None when there is none or it does not parse."""
+    import json
+
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
+    except (ValueError, UnicodeDecodeError):
+        record = None
+    return record if isinstance(record, dict) else None
+
+
+def _record_time(record_path: Path) -> float:
+    """When the card last wrote the record: as a card run began inside ``card_run``, else the file's own time (-inf: no
+    readable record, so no file predates it)."""
+    start = _RECORD_AT_START.get()
+    if start is not None and start[0] == record_path.resolve():
+        return start[1]
+    return record_path.stat().st_mtime if _read_record(record_path) is not None else -math.inf
+
+
+@contextmanager
+def card_run(run_dir: Path) -> Iterator[None]:
+    """Judge the bundle files written in this block against the record as it was before the first of them: that first
+    write creates the record (or touches it), and a user's own README.md in a folder without one then looked like a file
+    an earlier card wrote, "no newer than the record", and was replaced with no copy."""
+    record_path = (run_dir / WRITTEN_RECORD).resolve()
+    token = _RECORD_AT_START.set((record_path, _record_time(record_path)))
+    try:
+        yield
+    finally:
+        _RECORD_AT_START.reset(token)
+
 
 def write_card_file(path: Path, text: str) -> Path | None:
     """Write a bundle file (README.md, DATA_CARD.md, lineage.json, report.html) and record its sha256. A file that is not what the
     card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
     to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits. A file the
-    record does not name that is no newer than the record was written by an earlier card that did not record it: it is
-    replaced."""
+    record does not name that is no newer than the record (as it was when the card run began: see ``card_run``) was
+    written by an earlier card that did not record it: it is replaced."""
     import datetime as dt
     import hashlib
     import json
 
     record_path = path.parent / WRITTEN_RECORD
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
-    except (ValueError, UnicodeDecodeError):
-        record = None
-    readable = isinstance(record, dict)
-    record = record if isinstance(record, dict) else {}
+    record = _read_record(record_path)
+    readable = record is not None
+    record = record or {}
     kept = None
     if path.is_file():
         old = path.read_bytes()
         # A file the record does not name and no newer than the record was written by an earlier card that did not
         # record it (lineage.json, which holds the time it was written, before it was recorded): not a user's edit.
         unrecorded = (
-            readable and path.name not in record and path.stat().st_mtime <= record_path.stat().st_mtime
+            readable and path.name not in record and path.stat().st_mtime <= _record_time(record_path)
         )
         if (
             not unrecorded

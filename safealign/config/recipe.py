@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from safealign.config.base import Section, format_validation_error
 from safealign.config.sections import (
@@ -27,10 +28,16 @@ log = logging.getLogger(__name__)
 
 class Recipe(Section):
     name: str = Field(
-        "run", pattern=r"^[A-Za-z0-9._-]+$", description="Run name: outputs go to OUTPUT_DIR/NAME/."
+        "run",
+        description="Run name: outputs go to OUTPUT_DIR/NAME/ (letters, digits, '.', '_' and '-', not only dots).",
     )
     output_dir: str = Field("runs", description="Folder that holds run folders.")
-    seed: int = Field(42, description="Seed for data order, sampling and initialisation.")
+    seed: int = Field(
+        42,
+        ge=0,
+        le=2**32 - 1,
+        description="Seed for data order, sampling and initialisation (0 to 2**32 - 1, the range numpy's seeding takes).",
+    )
     precision: Literal["auto", "bf16", "fp32"] = Field(
         "auto", description="auto picks bf16 where this device runs it measurably faster."
     )
@@ -54,6 +61,17 @@ class Recipe(Section):
     def run_dir(self) -> Path:
         return Path(self.output_dir) / self.name
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_one_folder(cls, value: str) -> str:
+        # "." and ".." passed the old pattern: the run folder was output_dir itself, or its parent
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", value) or not value.strip("."):
+            raise ValueError(
+                "a run name is one folder's name: letters, digits, '.', '_' and '-', and not only dots "
+                "(e.g. quickstart-v2)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _rl_rewards_score_its_tasks(self) -> Recipe:
         if self.rl is not None:
@@ -62,6 +80,7 @@ class Recipe(Section):
             except ValueError as error:
                 raise ValueError(f"rl: {error}") from None
             self.rl.warn_if_detectors_cannot_fire()
+            self.rl.warn_if_gates_cannot_check()
         return self
 
     @model_validator(mode="after")
@@ -99,6 +118,25 @@ class Recipe(Section):
             raise ValueError(
                 "distill needs rejection sampling's traces, but the recipe has sample.enabled: false; set "
                 "sample.enabled: true, or remove the distill section"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _sample_has_reasoning_tasks(self) -> Recipe:
+        """Sampling draws ``1 - safety_share`` of its prompts from rl.tasks' reasoning tasks in their RL ratio
+        (safealign.stages.rl_prompts.sample_mixture); a safety-only rl.tasks left that share to nothing: 100% safety
+        prompts at 0 < safety_share < 1, a ZeroDivisionError at 0."""
+        distills = self.distill is not None and self.distill.enabled
+        sample = self.sample or (SampleConfig() if distills else None)  # as the pipeline runs it
+        if sample is None or not sample.enabled or self.rl is None or sample.safety_share == 1.0:
+            return self
+        if not any(name != "safety" and weight > 0 for name, weight in self.rl.tasks.items()):
+            implicit = "" if self.sample else " (run for distill with its defaults)"
+            raise ValueError(
+                f"the sample stage{implicit} draws {1 - sample.safety_share:g} of its prompts (1 - "
+                f"sample.safety_share) from rl.tasks' reasoning tasks, but rl.tasks has only safety: add a reasoning "
+                "task to rl.tasks (e.g. basic_arithmetic: 0.5), or set sample.safety_share: 1.0 to sample safety "
+                "prompts only"
             )
         return self
 
@@ -173,7 +211,8 @@ def load_recipe(path: str | Path) -> Recipe:
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key given twice in one mapping is an error, and that a value left empty
+    """PyYAML's safe loader, except that a key written twice in one mapping is an error (a key that overrides one a
+    merge key ``<<: *anchor`` brings in is not), and that a value left empty
     (``rl:`` with nothing after it) is read as EMPTY, not null, so that :func:`parse_recipe` can tell it from ``rl: ~``.
 
     YAML says keys are unique, but PyYAML keeps the last value without a word, so a recipe with two
@@ -187,7 +226,11 @@ class UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            # `<<: *anchor`: PyYAML's construct_mapping merges it in; a key written beside it overrides a merged one
+            merge = (
+                key_node.tag == "tag:yaml.org,2002:merge"
+            )  # its value is a mapping (or list), no key to read
+            key = "<<" if merge else self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
             except (

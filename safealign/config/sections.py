@@ -17,11 +17,15 @@ from safealign.precision import EVAL_PRECISION_HELP
 
 log = logging.getLogger(__name__)
 
-KEEP_CHECKPOINTS_HELP = ("How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
-                         "1.3 GB for the embedded model); null keeps every one, to evaluate or average them later. "
-                         "--resume continues from the newest.")
-DECISION_TOKENS_HELP = ("Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to "
-                        "help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps the plain token mean.")
+KEEP_CHECKPOINTS_HELP = (
+    "How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
+    "1.3 GB for the embedded model); null keeps every one, to evaluate or average them later. "
+    "--resume continues from the newest."
+)
+DECISION_TOKENS_HELP = (
+    "Weigh the loss of each answer's first N tokens by decision_weight: there the model decides to refuse or to "
+    "help (Qi et al. 2024, 'safety alignment ... more than a few tokens deep'). 0 keeps the plain token mean."
+)
 DECISION_WEIGHT_HELP = "Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted)."
 
 
@@ -37,9 +41,17 @@ def checked_spec(value: str, *, allow_prune: bool) -> str:
 
 
 class ModelConfig(Section):
-    name: str = Field("embedded:smollm2-135m-instruct", description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.")
-    trust_remote_code: bool = Field(False, description="Allow model code from the model folder (off: only transformers' own classes run).")
-    system_prompt: str | None = Field(None, description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). The training stages record it in their stage.json, and `safealign eval`, `serve`, `generate` and `probe` ask a model folder a stage wrote with it unless `--system-prompt` says otherwise.")
+    name: str = Field(
+        "embedded:smollm2-135m-instruct",
+        description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.",
+    )
+    trust_remote_code: bool = Field(
+        False, description="Allow model code from the model folder (off: only transformers' own classes run)."
+    )
+    system_prompt: str | None = Field(
+        None,
+        description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). The training stages record it in their stage.json, and `safealign eval`, `serve`, `generate` and `probe` ask a model folder a stage wrote with it unless `--system-prompt` says otherwise.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -51,7 +63,36 @@ class LoraConfig(Section):
     r: int = Field(16, ge=1, description="LoRA rank.")
     alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
     dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the LoRA path.")
-    target_modules: list[str] | Literal["all-linear"] = Field("all-linear", description="Modules to adapt, or 'all-linear'.")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Modules to adapt (a non-empty list of names), or 'all-linear'."
+    )
+
+    @field_validator("target_modules", mode="before")
+    @classmethod
+    def _a_list_or_all_linear(cls, value: object) -> object:
+        # one message, not pydantic's two (one per member of the union); [] adapted nothing, and peft failed only
+        # after the baseline eval
+        if value == "all-linear":
+            return value
+        if isinstance(value, str):
+            raise ValueError(f"give a list of module names (e.g. [{value}]) or 'all-linear'")
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            raise ValueError("give a list of module names (e.g. [q_proj, v_proj]) or 'all-linear'")
+        if not value:
+            raise ValueError(
+                "an empty list adapts no module: name some (e.g. [q_proj, v_proj]) or use 'all-linear'"
+            )
+        return value
+
+
+def check_lora_used(method: str, lora: LoraConfig) -> None:
+    """A ``lora:`` block other than the defaults under ``method: full``: the stage fine-tuned every weight and ignored
+    it without a word. The defaults pass: the resolved recipe.yaml a run writes holds every section's lora block."""
+    if method != "lora" and lora != LoraConfig():
+        raise ValueError(
+            f"lora settings apply to method: lora, but method is {method} (every weight trains, the lora "
+            "block is ignored): set method: lora, or remove the lora block"
+        )
 
 
 def checked_judge_spec(value: str) -> str:
@@ -75,14 +116,30 @@ def checked_suites(value: list[str]) -> list[str]:
 
 
 class EvalConfig(Section):
-    suites: list[str] = Field(["harmful", "borderline", "reasoning", "language", "format"], description="Eval suites to run (see `safealign eval --help` for names).")
-    split: Literal["held_out", "in_distribution", "all"] = Field("all", description="Which part of each built-in suite to run.")
-    limit: int | None = Field(None, ge=1, description="At most this many items per suite and split (None: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.")
+    suites: list[str] = Field(
+        ["harmful", "borderline", "reasoning", "language", "format"],
+        description="Eval suites to run (see `safealign eval --help` for names). [] runs none: every eval stage then records no scores (the recipe has no other way to skip the evals).",
+    )
+    split: Literal["held_out", "in_distribution", "all"] = Field(
+        "all", description="Which part of each built-in suite to run."
+    )
+    limit: int | None = Field(
+        None,
+        ge=1,
+        description="At most this many items per suite and split (None: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.",
+    )
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
-    batch_size: int = Field(32, ge=1, description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.")
-    judge: str = Field("default", description="Judge set: 'default' (CPU judges), 'llama-guard:PATH' (a Llama Guard 3 folder), or "
-                       "'openai:URL[#MODEL]' (a rubric graded by an OpenAI-compatible server; gpt-4o-mini unless #MODEL; key from "
-                       "$SAFEALIGN_JUDGE_API_KEY, or $OPENAI_API_KEY for OpenAI's own hosts).")
+    batch_size: int = Field(
+        32,
+        ge=1,
+        description="Prompts per generation batch. Finished answers leave the batch, so on CPU larger batches are faster (the quickstart's 164 held-out prompts: 99 s at 32, 66 s at 128); on a GPU the KV cache of batch x (prompt + max_new_tokens) tokens bounds it.",
+    )
+    judge: str = Field(
+        "default",
+        description="Judge set: 'default' (CPU judges), 'llama-guard:PATH' (a Llama Guard 3 folder), or "
+        "'openai:URL[#MODEL]' (a rubric graded by an OpenAI-compatible server; gpt-4o-mini unless #MODEL; key from "
+        "$SAFEALIGN_JUDGE_API_KEY, or $OPENAI_API_KEY for OpenAI's own hosts).",
+    )
     precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description=EVAL_PRECISION_HELP)
 
     @field_validator("suites")
@@ -96,10 +153,17 @@ class EvalConfig(Section):
 
         if self.split == "all":
             return self
-        empty = [name for name in expand_suite_names(self.suites)
-                 if (splits := suite_splits(name)) is not None and self.split not in splits and "external" not in splits]
+        empty = [
+            name
+            for name in expand_suite_names(self.suites)
+            if (splits := suite_splits(name)) is not None
+            and self.split not in splits
+            and "external" not in splits
+        ]
         if empty:
-            raise ValueError(f"suite(s) {', '.join(empty)} hold no {self.split} items: {split_hint(empty, self.split)}")
+            raise ValueError(
+                f"suite(s) {', '.join(empty)} hold no {self.split} items: {split_hint(empty, self.split)}"
+            )
         return self
 
     @field_validator("judge")
@@ -123,33 +187,60 @@ class SFTConfig(Section):
     datasets: dict[str, float] = Field(
         {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0},
         description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats). "
-        "A JSONL file has one chat row per line: {\"messages\": [{\"role\": \"user\", \"content\": ...}, {\"role\": \"assistant\", "
-        "\"content\": ...}]} (a system turn first is allowed; the last turn is the assistant's, the part the model learns); "
+        'A JSONL file has one chat row per line: {"messages": [{"role": "user", "content": ...}, {"role": "assistant", '
+        '"content": ...}]} (a system turn first is allowed; the last turn is the assistant\'s, the part the model learns); '
         "optional kind (harmful, benign, borderline, reasoning), category, language and id are counted by `safealign data check`. "
         "A relative path is read from the folder you run in.",
     )
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
-    train_embeddings: bool = Field(True, description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.")
-    freeze_layers: int = Field(0, ge=0, description="Full fine-tuning: keep the first N decoder layers frozen (with frozen embeddings, the backward pass stops above them: about N/layers x 2/3 of the backbone's training FLOPs saved). 0 trains every layer.")
+    train_embeddings: bool = Field(
+        True,
+        description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.",
+    )
+    freeze_layers: int = Field(
+        0,
+        ge=0,
+        description="Full fine-tuning: keep the first N decoder layers frozen (with frozen embeddings, the backward pass stops above them: about N/layers x 2/3 of the backbone's training FLOPs saved). 0 trains every layer.",
+    )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     epochs: float = Field(1.0, gt=0, description="Passes over the mixture (ignored when max_steps > 0).")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
     batch_size: int = Field(8, ge=1, description="Sequences per device per step.")
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
-    max_length: int = Field(288, ge=16, description="Longest training sequence in tokens (longer rows are truncated, with a warning that counts them and names the `max_length` that keeps them whole). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free; rows of your own (or other scripts: Chinese takes more tokens per word) may need more.")
-    warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate.")
+    max_length: int = Field(
+        288,
+        ge=16,
+        description="Longest training sequence in tokens (longer rows are truncated, with a warning that counts them and names the `max_length` that keeps them whole). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free; rows of your own (or other scripts: Chinese takes more tokens per word) may need more.",
+    )
+    warmup_ratio: float = Field(
+        0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate."
+    )
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     logging_steps: int = Field(5, ge=1, description="Log metrics every N steps.")
-    report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow (installed separately).")
-    packing: bool = Field(False, description="Pack sequences into full-length blocks (faster, mixes examples in one block).")
-    padding_free: bool = Field(True, description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example (flash attention on GPU, safealign.training.packed_attention with sdpa on CPU: 1.21x the quickstart SFT stage). Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.")
-    neftune_noise_alpha: float | None = Field(None, gt=0, description="NEFTune: uniform noise of alpha / sqrt(length x hidden size) on the input embeddings while training (Jain et al. 2023 use 5-15). Unlike transformers' own hook, scaled per example in padding-free batches (safealign.training.neftune). Unset: no noise.")
-    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+    report_to: list[str] = Field(
+        [], description="Extra trackers: tensorboard, wandb, mlflow (installed separately)."
+    )
+    packing: bool = Field(
+        False, description="Pack sequences into full-length blocks (faster, mixes examples in one block)."
+    )
+    padding_free: bool = Field(
+        True,
+        description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example (flash attention on GPU, safealign.training.packed_attention with sdpa on CPU: 1.21x the quickstart SFT stage). Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.",
+    )
+    neftune_noise_alpha: float | None = Field(
+        None,
+        gt=0,
+        description="NEFTune: uniform noise of alpha / sqrt(length x hidden size) on the input embeddings while training (Jain et al. 2023 use 5-15). Unlike transformers' own hook, scaled per example in padding-free batches (safealign.training.neftune). Unset: no noise.",
+    )
+    gradient_checkpointing: bool = Field(
+        False,
+        description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).",
+    )
 
     _known_trackers = field_validator("report_to")(check_report_to)
 
@@ -170,68 +261,146 @@ class SFTConfig(Section):
 
         names = [member.value for member in SchedulerType if member.value not in NEEDS_SCHEDULER_KWARGS]
         if value in NEEDS_SCHEDULER_KWARGS:
-            raise ValueError(f"learning-rate scheduler {value!r} {NEEDS_SCHEDULER_KWARGS[value]}, which the sft section does not set; "
-                             f"choose one of: {', '.join(names)}")
+            raise ValueError(
+                f"learning-rate scheduler {value!r} {NEEDS_SCHEDULER_KWARGS[value]}, which the sft section does not set; "
+                f"choose one of: {', '.join(names)}"
+            )
         if value not in names:
-            raise ValueError(f"unknown learning-rate scheduler {value!r}{did_you_mean(value, names)}; transformers' schedulers: {', '.join(names)}")
+            raise ValueError(
+                f"unknown learning-rate scheduler {value!r}{did_you_mean(value, names)}; transformers' schedulers: {', '.join(names)}"
+            )
         return value
 
     @model_validator(mode="after")
     def _freeze_layers_needs_full(self) -> SFTConfig:
         if self.freeze_layers and self.method != "full":
-            raise ValueError("freeze_layers applies to full fine-tuning (method: full); LoRA already trains only its adapters "
-                             "(choose which layers with lora.target_modules) — set freeze_layers: 0 or method: full")
+            raise ValueError(
+                "freeze_layers applies to full fine-tuning (method: full); LoRA already trains only its adapters "
+                "(choose which layers with lora.target_modules) — set freeze_layers: 0 or method: full"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lora_needs_lora_method(self) -> SFTConfig:
+        check_lora_used(self.method, self.lora)
         return self
 
 
 class GateConfig(Section):
     enabled: bool = Field(True, description="Run cross-validation gates during RL.")
-    every_steps: int = Field(10, ge=1, description="Evaluate the policy every N steps.")
+    every_steps: int = Field(
+        10,
+        ge=1,
+        description="Evaluate the policy every N steps (a stage of fewer max_steps never checks it: validate warns).",
+    )
     limit: int = Field(24, ge=4, description="Items per gate suite (harmful, borderline, reasoning).")
-    refusal_tolerance: float = Field(0.05, ge=0, le=1, description="Largest allowed drop in harmful-request refusal vs. the stage's start.")
-    over_refusal_tolerance: float = Field(0.05, ge=0, le=1, description="Largest allowed rise in borderline over-refusal vs. the stage's start.")
-    min_items: int = Field(2, ge=1, description="A drop or rise past the tolerance counts as a breach only when it is at least this many gate items: "
-                           "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back.")
-    policy: Literal["stop", "lower_lr", "raise_kl"] = Field("lower_lr", description="On a breach, after rolling back: stop, halve the learning rate, or double beta.")
-    max_rollbacks: int = Field(3, ge=0, description="Rollbacks after which training continues; the next breach rolls back and stops the stage (0: the first breach stops it).")
-    batch_size: int = Field(48, ge=1, description="Prompts per generation batch in a gate check (48: the three suites at limit 16, the quickstart's, in one batch; at the default limit 24 a check takes two batches).")
-    precision: Literal["fp32", "bf16", "auto"] = Field("fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP)
+    refusal_tolerance: float = Field(
+        0.05, ge=0, le=1, description="Largest allowed drop in harmful-request refusal vs. the stage's start."
+    )
+    over_refusal_tolerance: float = Field(
+        0.05, ge=0, le=1, description="Largest allowed rise in borderline over-refusal vs. the stage's start."
+    )
+    min_items: int = Field(
+        2,
+        ge=1,
+        description="A drop or rise past the tolerance counts as a breach only when it is at least this many gate items: "
+        "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back.",
+    )
+    policy: Literal["stop", "lower_lr", "raise_kl"] = Field(
+        "lower_lr",
+        description="On a breach, after rolling back: stop, halve the learning rate, or double beta.",
+    )
+    max_rollbacks: int = Field(
+        3,
+        ge=0,
+        description="Rollbacks after which training continues; the next breach rolls back and stops the stage (0: the first breach stops it).",
+    )
+    batch_size: int = Field(
+        48,
+        ge=1,
+        description="Prompts per generation batch in a gate check (48: the three suites at limit 16, the quickstart's, in one batch; at the default limit 24 a check takes two batches).",
+    )
+    precision: Literal["fp32", "bf16", "auto"] = Field(
+        "fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP
+    )
 
 
 class HackingConfig(Section):
-    window: int = Field(10, ge=2, description="Logged steps per comparison window for trend detectors: they compare the first and the last "
-                        "window, so they need 2 x window logged steps holding their kind of prompt (at most max_steps / "
-                        "max(logging_steps, num_iterations): their rewards, lengths and safety rates come once per generation round; "
-                        "refusal_collapse counts only the rounds that held a benign or borderline prompt); validate warns below that.")
-    length_growth: float = Field(1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises.")
-    truncation_rate: float = Field(0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit.")
-    repetition: float = Field(0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this.")
-    reward_accuracy_gap: float = Field(0.2, gt=0, description="Alert when proxy reward rises this much more than the gate's accuracy (in-distribution).")
-    format_without_accuracy: float = Field(0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat.")
+    window: int = Field(
+        10,
+        ge=2,
+        description="Logged steps per comparison window for trend detectors: they compare the first and the last "
+        "window, so they need 2 x window logged steps holding their kind of prompt (at most max_steps / "
+        "max(logging_steps, num_iterations): their rewards, lengths and safety rates come once per generation round; "
+        "refusal_collapse counts only the rounds that held a benign or borderline prompt); validate warns below that.",
+    )
+    length_growth: float = Field(
+        1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises."
+    )
+    truncation_rate: float = Field(
+        0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit."
+    )
+    repetition: float = Field(
+        0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this."
+    )
+    reward_accuracy_gap: float = Field(
+        0.2,
+        gt=0,
+        description="Alert when proxy reward rises this much more than the gate's accuracy (in-distribution).",
+    )
+    format_without_accuracy: float = Field(
+        0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat."
+    )
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
     kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")
-    flat_groups: float = Field(0.9, gt=0, le=1, description="Warn when this share of recent verifiable GRPO groups scored alike on accuracy "
-                               "(zero advantage: the tasks are too hard or too easy for the policy, and its rollouts teach nothing).")
+    flat_groups: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Warn when this share of recent verifiable GRPO groups scored alike on accuracy "
+        "(zero advantage: the tasks are too hard or too easy for the policy, and its rollouts teach nothing).",
+    )
     stop_on_critical: bool = Field(False, description="Stop the stage on a critical alert.")
 
 
 class DifficultyFilterConfig(Section):
-    enabled: bool = Field(False, description="Before training, screen the reasoning prompts with the starting model and keep those it "
-                          "sometimes solves (DAPO's dynamic sampling, done once). A GRPO group whose completions all score the same "
-                          "has zero advantage: it costs a rollout and teaches nothing. Safety prompts are not screened.")
-    samples: int = Field(4, ge=2, description="Completions per candidate prompt, at the stage's rollout temperature and length.")
-    min_pass_rate: float = Field(0.0, ge=0, lt=1, description="Keep a prompt when its pass rate is above this ...")
-    max_pass_rate: float = Field(1.0, gt=0, le=1, description="... and below this (the defaults keep 0 < rate < 1).")
-    max_candidates: float = Field(3.0, ge=1, description="Screen at most this many times the reasoning prompts the stage needs; "
-                                  "if fewer pass, the rest are filled with rejected candidates and the stage says so.")
-    batch_prompts: int = Field(32, ge=1, description="Candidates per screening round (x samples completions in one generation call); "
-                               "screening stops after the round that fills the stage's share.")
+    enabled: bool = Field(
+        False,
+        description="Before training, screen the reasoning prompts with the starting model and keep those it "
+        "sometimes solves (DAPO's dynamic sampling, done once). A GRPO group whose completions all score the same "
+        "has zero advantage: it costs a rollout and teaches nothing. Safety prompts are not screened.",
+    )
+    samples: int = Field(
+        4,
+        ge=2,
+        description="Completions per candidate prompt, at the stage's rollout temperature and length.",
+    )
+    min_pass_rate: float = Field(
+        0.0, ge=0, lt=1, description="Keep a prompt when its pass rate is above this ..."
+    )
+    max_pass_rate: float = Field(
+        1.0, gt=0, le=1, description="... and below this (the defaults keep 0 < rate < 1)."
+    )
+    max_candidates: float = Field(
+        3.0,
+        ge=1,
+        description="Screen at most this many times the reasoning prompts the stage needs; "
+        "if fewer pass, the rest are filled with rejected candidates and the stage says so.",
+    )
+    batch_prompts: int = Field(
+        32,
+        ge=1,
+        description="Candidates per screening round (x samples completions in one generation call); "
+        "screening stops after the round that fills the stage's share.",
+    )
 
     @model_validator(mode="after")
     def _band_not_empty(self) -> DifficultyFilterConfig:
         if self.min_pass_rate >= self.max_pass_rate:
-            raise ValueError(f"min_pass_rate ({self.min_pass_rate}) must be below max_pass_rate ({self.max_pass_rate}): no prompt "
-                             "could pass. The defaults 0.0 and 1.0 keep every prompt the model solves sometimes but not always")
+            raise ValueError(
+                f"min_pass_rate ({self.min_pass_rate}) must be below max_pass_rate ({self.max_pass_rate}): no prompt "
+                "could pass. The defaults 0.0 and 1.0 keep every prompt the model solves sometimes but not always"
+            )
         return self
 
 
@@ -240,42 +409,64 @@ class RLConfig(Section):
     tasks: dict[str, float] = Field(
         {"arithmetic": 0.5, "basic_arithmetic": 0.2, "chain_sum": 0.1, "safety": 0.2},
         description="Prompt mixture: 'safety', 'arithmetic', 'word_problem' or a reasoning-gym family (not one of the reasoning "
-                    "evals' held-out or dev families), with its settings after '?' (basic_arithmetic?max_digits=1&max_terms=2) "
-                    "-> share of prompts.",
+        "evals' held-out or dev families), with its settings after '?' (basic_arithmetic?max_digits=1&max_terms=2) "
+        "-> share of prompts (> 0: leave a task out to train without it).",
     )
     num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
     rewards: dict[str, float] = Field(
         {"accuracy": 1.0, "format": 0.2, "language": 0.1, "safety": 1.0, "overlong": 0.2, "repetition": 0.2},
         description="Reward name -> weight (see `safealign rewards list`). Each task needs a reward that scores it: reasoning "
-                    "tasks accuracy or format, 'safety' the safety reward.",
+        "tasks accuracy or format, 'safety' the safety reward.",
     )
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (peft) or full fine-tuning.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
-    train_embeddings: bool = Field(True, description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.")
+    train_embeddings: bool = Field(
+        True,
+        description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.",
+    )
     learning_rate: float = Field(2e-5, gt=0, description="Peak learning rate.")
-    beta: float = Field(0.02, ge=0, description="KL coefficient to the reference model (0 turns the reference off).")
-    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = Field("dapo", description="GRPO loss variant in TRL.")
+    beta: float = Field(
+        0.02, ge=0, description="KL coefficient to the reference model (0 turns the reference off)."
+    )
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = Field(
+        "dapo", description="GRPO loss variant in TRL."
+    )
     max_steps: int = Field(40, ge=1, description="Optimizer steps.")
     prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step.")
     num_generations: int = Field(8, ge=2, description="Completions per prompt (the GRPO group).")
     num_iterations: int = Field(
-        1, ge=1,
+        1,
+        ge=1,
         description="Optimizer steps on each generation round (GRPO's mu): the rollouts are reused, with the clipped importance "
-                    "ratio against the policy that sampled them. On CPU generation is most of a step, so mu=2 gives twice "
-                    "the updates for little more time; max_steps still counts optimizer steps.",
+        "ratio against the policy that sampled them. On CPU generation is most of a step, so mu=2 gives twice "
+        "the updates for little more time; max_steps still counts optimizer steps.",
     )
     max_completion_length: int = Field(64, ge=8, description="Tokens per completion.")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature for rollouts.")
-    save_steps: int = Field(10, ge=1, description="Checkpoint every N steps: a multiple of num_iterations, so that a checkpoint falls between generation rounds.")
+    save_steps: int = Field(
+        10,
+        ge=1,
+        description="Checkpoint every N steps: a multiple of num_iterations, so that a checkpoint falls between generation rounds.",
+    )
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
     logging_steps: int = Field(1, ge=1, description="Log metrics every N steps.")
     report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
-    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
+    gradient_checkpointing: bool = Field(
+        False,
+        description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).",
+    )
     use_vllm: bool = Field(False, description="Generate with vLLM (needs a GPU and the gpu extra).")
-    vllm_mode: Literal["colocate", "server"] = Field("colocate", description="vLLM in this process or a separate `trl vllm-serve`.")
-    difficulty_filter: DifficultyFilterConfig = Field(default_factory=DifficultyFilterConfig, description="Screen reasoning prompts by the starting model's pass rate.")
+    vllm_mode: Literal["colocate", "server"] = Field(
+        "colocate", description="vLLM in this process or a separate `trl vllm-serve`."
+    )
+    difficulty_filter: DifficultyFilterConfig = Field(
+        default_factory=DifficultyFilterConfig,
+        description="Screen reasoning prompts by the starting model's pass rate.",
+    )
     gates: GateConfig = Field(default_factory=GateConfig, description="Cross-validation gates.")
-    hacking: HackingConfig = Field(default_factory=HackingConfig, description="Reward-hacking detector thresholds.")
+    hacking: HackingConfig = Field(
+        default_factory=HackingConfig, description="Reward-hacking detector thresholds."
+    )
 
     _known_trackers = field_validator("report_to")(check_report_to)
 
@@ -290,6 +481,16 @@ class RLConfig(Section):
             raise ValueError(f"weights must be >= 0, got {bad}")
         if not value or sum(value.values()) <= 0:
             raise ValueError("give at least one entry with a positive weight")
+        return value
+
+    @field_validator("tasks")
+    @classmethod
+    def _no_zero_task_weight(cls, value: dict[str, float]) -> dict[str, float]:
+        # a task at weight 0 got no prompts, and the sample stage divided by its reasoning tasks' weights (0)
+        if zero := [name for name, weight in value.items() if weight == 0]:
+            raise ValueError(
+                f"task(s) {', '.join(zero)} have weight 0: leave a task out of tasks to train without it"
+            )
         return value
 
     @field_validator("tasks")
@@ -317,18 +518,32 @@ class RLConfig(Section):
             if name != "safety" and name not in families:
                 raise unknown_name("RL task", name, trainable, shown=shown)
             # Training on an eval family would make its held-out (or dev) numbers in-distribution ones.
-            split = "held-out" if name in REASONING_FAMILIES["held_out"] else "dev" if name in DEV_REASONING else None
+            split = (
+                "held-out"
+                if name in REASONING_FAMILIES["held_out"]
+                else "dev"
+                if name in DEV_REASONING
+                else None
+            )
             if split:
-                raise ValueError(f"RL task {name!r} is a {split} family of the reasoning evals: training on it would make those "
-                                 f"numbers in-distribution. Choose another family (training's: {', '.join(REASONING_FAMILIES['in_distribution'])})")
+                raise ValueError(
+                    f"RL task {name!r} is a {split} family of the reasoning evals: training on it would make those "
+                    f"numbers in-distribution. Choose another family (training's: {', '.join(REASONING_FAMILIES['in_distribution'])})"
+                )
             if name == "safety" and settings:
                 raise ValueError(f"RL task {spec!r}: 'safety' takes no settings; write 'safety'")
             if settings:
-                generate_problems(name, 1, TRAIN_SEED, split="train", config=settings)  # a setting the family rejects fails here
+                generate_problems(
+                    name, 1, TRAIN_SEED, split="train", config=settings
+                )  # a setting the family rejects fails here
             canonical = json.dumps([name, settings], sort_keys=True, default=str)
-            if canonical in same:  # two keys, one task: its prompts were drawn twice over (duplicates in the mixture)
-                raise ValueError(f"RL tasks {same[canonical]!r} and {spec!r} are the same task (one family and settings, written two ways): "
-                                 "merge them into one key with their weights summed")
+            if (
+                canonical in same
+            ):  # two keys, one task: its prompts were drawn twice over (duplicates in the mixture)
+                raise ValueError(
+                    f"RL tasks {same[canonical]!r} and {spec!r} are the same task (one family and settings, written two ways): "
+                    "merge them into one key with their weights summed"
+                )
             same[canonical] = spec
         return value
 
@@ -345,8 +560,10 @@ class RLConfig(Section):
     @model_validator(mode="after")
     def _a_step_has_prompts(self) -> RLConfig:
         if self.num_prompts < self.prompts_per_step:
-            raise ValueError(f"num_prompts ({self.num_prompts}) is below prompts_per_step ({self.prompts_per_step}): not one GRPO "
-                             f"step could run. Raise num_prompts to at least {self.prompts_per_step} or lower prompts_per_step")
+            raise ValueError(
+                f"num_prompts ({self.num_prompts}) is below prompts_per_step ({self.prompts_per_step}): not one GRPO "
+                f"step could run. Raise num_prompts to at least {self.prompts_per_step} or lower prompts_per_step"
+            )
         return self
 
     @model_validator(mode="after")
@@ -358,15 +575,21 @@ class RLConfig(Section):
             return self
         counts = apportion(dict(sorted(self.tasks.items())), self.num_prompts)
         if empty := [name for name, weight in self.tasks.items() if weight > 0 and counts[name] == 0]:
-            raise ValueError(f"tasks {', '.join(empty)} get 0 of the {self.num_prompts} prompts at their weight (the stage would train "
-                             f"without them, silently): raise their weight or num_prompts, or remove them")
+            raise ValueError(
+                f"tasks {', '.join(empty)} get 0 of the {self.num_prompts} prompts at their weight (the stage would train "
+                f"without them, silently): raise their weight or num_prompts, or remove them"
+            )
         return self
 
     @model_validator(mode="after")
     def _filter_needs_reasoning_tasks(self) -> RLConfig:
-        if self.difficulty_filter.enabled and not any(name != "safety" and weight > 0 for name, weight in self.tasks.items()):
-            raise ValueError("difficulty_filter screens reasoning prompts, but tasks has none (only 'safety'): add a reasoning "
-                             "family to tasks (e.g. basic_arithmetic: 0.5) or set difficulty_filter.enabled: false")
+        if self.difficulty_filter.enabled and not any(
+            name != "safety" and weight > 0 for name, weight in self.tasks.items()
+        ):
+            raise ValueError(
+                "difficulty_filter screens reasoning prompts, but tasks has none (only 'safety'): add a reasoning "
+                "family to tasks (e.g. basic_arithmetic: 0.5) or set difficulty_filter.enabled: false"
+            )
         return self
 
     def check_every_task_is_scored(self) -> None:
@@ -380,10 +603,14 @@ class RLConfig(Section):
         tasks = [name for name, weight in self.tasks.items() if weight > 0]
         reasoning = [name for name in tasks if name != "safety"]
         if reasoning and not scoring & {"accuracy", "format"}:
-            raise ValueError(f"no reward scores the reasoning tasks ({', '.join(reasoning)}): add accuracy (e.g. accuracy: 1.0) "
-                             "or format to rewards, or remove them from tasks")
+            raise ValueError(
+                f"no reward scores the reasoning tasks ({', '.join(reasoning)}): add accuracy (e.g. accuracy: 1.0) "
+                "or format to rewards, or remove them from tasks"
+            )
         if "safety" in tasks and "safety" not in scoring:
-            raise ValueError("no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards, or remove safety from tasks")
+            raise ValueError(
+                "no reward scores the safety task: add safety (e.g. safety: 1.0) to rewards, or remove safety from tasks"
+            )
 
     def warn_if_detectors_cannot_fire(self) -> None:
         """Called once per recipe read. A warning, not an error: a short smoke run is fine, but its detectors' silence
@@ -393,14 +620,33 @@ class RLConfig(Section):
         every = max(self.logging_steps, self.num_iterations)
         logged, needed = self.max_steps // every, 2 * self.hacking.window
         if self.enabled and logged < needed:
-            log.warning("rl: max_steps %d at logging_steps %d logs %d steps with rewards (one a generation round at most: "
-                        "num_iterations %d); the trend detectors (length_blowup, format_without_accuracy, "
-                        "reward_accuracy_divergence, refusal_collapse) compare two windows of hacking.window %d logged steps "
-                        "holding their kind of prompt (refusal_collapse: a benign or borderline one) and need %d, so they "
-                        "cannot fire. Raise max_steps to %d (more where not every step's batch holds each kind), or lower "
-                        "hacking.window",
-                        self.max_steps, self.logging_steps, logged, self.num_iterations, self.hacking.window, needed,
-                        needed * every)
+            log.warning(
+                "rl: max_steps %d at logging_steps %d logs %d steps with rewards (one a generation round at most: "
+                "num_iterations %d); the trend detectors (length_blowup, format_without_accuracy, "
+                "reward_accuracy_divergence, refusal_collapse) compare two windows of hacking.window %d logged steps "
+                "holding their kind of prompt (refusal_collapse: a benign or borderline one) and need %d, so they "
+                "cannot fire. Raise max_steps to %d (more where not every step's batch holds each kind), or lower "
+                "hacking.window",
+                self.max_steps,
+                self.logging_steps,
+                logged,
+                self.num_iterations,
+                self.hacking.window,
+                needed,
+                needed * every,
+            )
+
+    def warn_if_gates_cannot_check(self) -> None:
+        """Called once per recipe read. A warning, not an error (a smoke run may not need a check): the gates check the
+        policy at every multiple of every_steps, so a stage shorter than that measures its start and never checks."""
+        if self.enabled and self.gates.enabled and self.max_steps < self.gates.every_steps:
+            log.warning(
+                "rl: gates.every_steps %d is more than max_steps %d: the gates measure the starting model and "
+                "never check the policy. Lower gates.every_steps to %d or less, or set gates.enabled: false",
+                self.gates.every_steps,
+                self.max_steps,
+                self.max_steps,
+            )
 
     @model_validator(mode="after")
     def _checkpoints_between_rounds(self) -> RLConfig:
@@ -408,15 +654,24 @@ class RLConfig(Section):
         uninterrupted stage reused the old one, and every round after came one step out of phase."""
         if self.save_steps % self.num_iterations:
             fit = max(self.num_iterations, self.save_steps - self.save_steps % self.num_iterations)
-            raise ValueError(f"save_steps ({self.save_steps}) must be a multiple of num_iterations ({self.num_iterations}): a "
-                             "checkpoint inside a generation round cannot resume it as an uninterrupted run would. Set "
-                             f"save_steps to {fit} (or another multiple)")
+            raise ValueError(
+                f"save_steps ({self.save_steps}) must be a multiple of num_iterations ({self.num_iterations}): a "
+                "checkpoint inside a generation round cannot resume it as an uninterrupted run would. Set "
+                f"save_steps to {fit} (or another multiple)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lora_needs_lora_method(self) -> RLConfig:
+        check_lora_used(self.method, self.lora)
         return self
 
     @model_validator(mode="after")
     def _policy_needs_reference(self) -> RLConfig:
-        if self.gates.policy == "raise_kl" and self.beta == 0:
-            raise ValueError("gates.policy 'raise_kl' needs a KL term: set beta > 0 (e.g. 0.02) or choose policy 'lower_lr' or 'stop'")
+        if self.gates.enabled and self.gates.policy == "raise_kl" and self.beta == 0:
+            raise ValueError(
+                "gates.policy 'raise_kl' needs a KL term: set beta > 0 (e.g. 0.02) or choose policy 'lower_lr' or 'stop'"
+            )
         # use_vllm is checked where it runs (safealign.distributed.require_gpu_for_vllm, at stage start, before
         # any model loads), so a GPU recipe still validates on the laptop it was written on.
         return self
@@ -428,63 +683,110 @@ class SampleConfig(Section):
     k: int = Field(4, ge=1, description="Completions per prompt.")
     temperature: float = Field(0.7, gt=0, description="Sampling temperature.")
     max_new_tokens: int = Field(128, ge=8, description="Tokens per completion.")
-    safety_share: float = Field(0.3, ge=0, le=1, description="Share of prompts that are safety prompts.")
-    batch_size: int = Field(32, ge=1, description="Completions per generation batch (as eval.batch_size: larger is faster on CPU while memory allows).")
+    safety_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of prompts that are safety prompts; the rest come from rl.tasks' reasoning tasks (or a default arithmetic mix without an rl section), so 1.0 when rl.tasks has only safety.",
+    )
+    batch_size: int = Field(
+        32,
+        ge=1,
+        description="Completions per generation batch (as eval.batch_size: larger is faster on CPU while memory allows).",
+    )
 
 
 class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
     student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
     prune_by: Literal["depth", "redundancy", "loss", "width"] = Field(
-        "depth", description="What prune:<fraction> keeps: that share of the layers spread evenly (depth), that share of the "
+        "depth",
+        description="What prune:<fraction> keeps: that share of the layers spread evenly (depth), that share of the "
         "layers that change the hidden state most on the transfer set (redundancy, ShortGPT), that share of the layers whose "
         "skipping raises the loss on the transfer set's answers most (loss, Shortened LLaMA's perplexity criterion), or every "
         "layer with that share of each MLP's most active neurons (width, Minitron).",
     )
     mlp_fraction: float = Field(
-        1.0, gt=0, le=1, description="With prune_by depth, redundancy or loss: also keep only this share of each kept layer's MLP "
+        1.0,
+        gt=0,
+        le=1,
+        description="With prune_by depth, redundancy or loss: also keep only this share of each kept layer's MLP "
         "neurons, the most active ones on the transfer set (Minitron width pruning after depth pruning); 1.0 keeps them all.",
     )
     vocab_keep: int | None = Field(
-        None, ge=256, description="Vocabulary trimming for a prune: student: keep only the teacher's first N token ids (byte-level "
+        None,
+        ge=256,
+        description="Vocabulary trimming for a prune: student: keep only the teacher's first N token ids (byte-level "
         "BPE ids follow merge order: the most frequent pieces, special tokens among them) plus every token of the transfer "
         "set and the pieces each is merged from; drop the rest from the tokenizer, embeddings and output head. Frees "
         "parameters for layers under a size cap and makes the output projection cheaper; a dropped token's text still encodes "
         "as its pieces. null keeps the teacher's whole vocabulary.",
     )
-    calibration_rows: int = Field(32, ge=1, description="Transfer-set rows that measure layer influence, the loss without each layer, or neuron activity (prune_by: redundancy, loss or width, or mlp_fraction below 1).")
-    mode: Literal["sequence", "logit", "both"] = Field("both", description="SFT on traces, KL on token distributions, or both.")
+    calibration_rows: int = Field(
+        32,
+        ge=1,
+        description="Transfer-set rows that measure layer influence, the loss without each layer, or neuron activity (prune_by: redundancy, loss or width, or mlp_fraction below 1).",
+    )
+    mode: Literal["sequence", "logit", "both"] = Field(
+        "both", description="SFT on traces, KL on token distributions, or both."
+    )
     transfer_data: dict[str, float] = Field(
-        {}, description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
+        {},
+        description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
         "(e.g. the SFT mixture; rows as in sft.datasets); in logit/both mode the teacher's token distributions supervise them too.",
     )
     method: Literal["lora", "full"] = Field("full", description="How the student trains.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
-    train_embeddings: bool = Field(True, description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.")
+    train_embeddings: bool = Field(
+        True,
+        description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.",
+    )
     learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate.")
     epochs: float = Field(1.0, gt=0, description="Passes over the traces.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many steps (-1: use epochs).")
     batch_size: int = Field(8, ge=1, description="Sequences per step.")
-    max_length: int = Field(288, ge=16, description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated, with a warning that counts them.")
+    max_length: int = Field(
+        288,
+        ge=16,
+        description="Longest transfer row in tokens. When every row fits, batches are padding-free (one row of packed examples, attention per example); otherwise they are padded and longer rows truncated, with a warning that counts them.",
+    )
     temperature: float = Field(1.0, gt=0, description="Softmax temperature for logit KD.")
     divergence_beta: float = Field(
-        0.0, ge=0, le=1, description="Which divergence the logit KD minimises (GKD's beta, Agarwal et al. 2024, computed by "
+        0.0,
+        ge=0,
+        le=1,
+        description="Which divergence the logit KD minimises (GKD's beta, Agarwal et al. 2024, computed by "
         "TRL's generalized JSD): 0 is KL(teacher || student), the forward, mass-covering KL; 1 is KL(student || teacher), the "
         "reverse, mode-seeking KL (MiniLLM); in between, the generalized Jensen-Shannon divergence of the beta-mixture.",
     )
-    alpha: float = Field(0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both).")
+    alpha: float = Field(
+        0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both)."
+    )
     hidden_weight: float = Field(
-        0.0, ge=0, description="Intermediate-state KD for a prune: student (Minitron): add this weight x the relative squared "
+        0.0,
+        ge=0,
+        description="Intermediate-state KD for a prune: student (Minitron): add this weight x the relative squared "
         "error between each student layer's output and that of the teacher layer it was copied from, on the answer "
         "positions (mode: logit or both). 0 turns it off.",
     )
-    decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP + " Both the cross-entropy and the KL-to-teacher terms.")
+    decision_tokens: int = Field(
+        0, ge=0, description=DECISION_TOKENS_HELP + " Both the cross-entropy and the KL-to-teacher terms."
+    )
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
-    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).")
-    speed_rounds: int = Field(3, ge=0, description="After training, time the teacher and the student generating the same prompts (the engine, fp32, one batch, end-of-turn ignored) this many alternating rounds each, and record the best round's tokens/s of both and their ratio in stage.json and the model card; 0 skips it.")
-    speed_prompts: int = Field(16, ge=1, description="Prompts of the speed check (the first transfer-set prompts, one batch).")
+    gradient_checkpointing: bool = Field(
+        False,
+        description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).",
+    )
+    speed_rounds: int = Field(
+        3,
+        ge=0,
+        description="After training, time the teacher and the student generating the same prompts (the engine, fp32, one batch, end-of-turn ignored) this many alternating rounds each, and record the best round's tokens/s of both and their ratio in stage.json and the model card; 0 skips it.",
+    )
+    speed_prompts: int = Field(
+        16, ge=1, description="Prompts of the speed check (the first transfer-set prompts, one batch)."
+    )
     speed_new_tokens: int = Field(32, ge=1, description="Tokens each speed-check prompt generates.")
 
     @field_validator("student")
@@ -502,20 +804,45 @@ class DistillConfig(Section):
     @model_validator(mode="after")
     def _one_width_setting(self) -> DistillConfig:
         if self.prune_by == "width" and self.mlp_fraction < 1:
-            raise ValueError("prune_by: width already sets the MLP share with prune:<fraction>; leave mlp_fraction at 1.0, "
-                             "or use prune_by: depth/redundancy/loss to combine fewer layers with narrower MLPs")
+            raise ValueError(
+                "prune_by: width already sets the MLP share with prune:<fraction>; leave mlp_fraction at 1.0, "
+                "or use prune_by: depth/redundancy/loss to combine fewer layers with narrower MLPs"
+            )
         if self.hidden_weight > 0 and not self.student.startswith("prune:"):
-            raise ValueError(f"hidden_weight compares each student layer with the teacher layer it was copied from, so it needs a "
-                             f"prune:<fraction> student, not {self.student!r}; set hidden_weight: 0 for other students")
+            raise ValueError(
+                f"hidden_weight compares each student layer with the teacher layer it was copied from, so it needs a "
+                f"prune:<fraction> student, not {self.student!r}; set hidden_weight: 0 for other students"
+            )
         if self.hidden_weight > 0 and self.mode == "sequence":
-            raise ValueError("hidden_weight needs the teacher's forward pass on the transfer set; use mode: both (or logit), "
-                             "or set hidden_weight: 0")
+            raise ValueError(
+                "hidden_weight needs the teacher's forward pass on the transfer set; use mode: both (or logit), "
+                "or set hidden_weight: 0"
+            )
         if self.vocab_keep is not None and not self.student.startswith("prune:"):
-            raise ValueError(f"vocab_keep trims a prune:<fraction> copy of the teacher, not {self.student!r}; "
-                             "set vocab_keep: null for other students")
+            raise ValueError(
+                f"vocab_keep trims a prune:<fraction> copy of the teacher, not {self.student!r}; "
+                "set vocab_keep: null for other students"
+            )
+        cut = [
+            f"{name}: {value}"
+            for name, value, default in (
+                ("prune_by", self.prune_by, "depth"),
+                ("mlp_fraction", self.mlp_fraction, 1.0),
+            )
+            if value != default
+        ]
+        if cut and not self.student.startswith("prune:"):
+            raise ValueError(
+                f"{', '.join(cut)} would be ignored: prune_by and mlp_fraction choose how a prune:<fraction> copy "
+                f"of the teacher is cut, not {self.student!r}; leave prune_by: depth and mlp_fraction: 1.0 for "
+                "other students"
+            )
         if self.divergence_beta > 0 and self.mode == "sequence":
-            raise ValueError("divergence_beta chooses the divergence of the logit KD, which mode: sequence does not compute; "
-                             "use mode: both (or logit), or set divergence_beta: 0")
+            raise ValueError(
+                "divergence_beta chooses the divergence of the logit KD, which mode: sequence does not compute; "
+                "use mode: both (or logit), or set divergence_beta: 0"
+            )
+        check_lora_used(self.method, self.lora)
         return self
 
 
@@ -536,16 +863,37 @@ def _sqlite_database(url: str) -> str | None:
 
 class MonitorConfig(Section):
     upstream: str | None = Field(None, description="URL of the OpenAI-compatible model server to guard.")
-    db: str = Field("sqlite:///runs/monitor.db", description="SQLAlchemy database URL (SQLite or PostgreSQL).")
-    blocking: bool = Field(False, description="Judge before returning and replace unsafe answers with a refusal.")
-    retention_days: int = Field(30, ge=1, le=36500, description="Delete stored exchanges older than this (at most 36500: a hundred years).")
-    host: str = Field("127.0.0.1", description="Interface the gateway binds (0.0.0.0 exposes it to the network).")
+    db: str = Field(
+        "sqlite:///runs/monitor.db", description="SQLAlchemy database URL (SQLite or PostgreSQL)."
+    )
+    blocking: bool = Field(
+        False, description="Judge before returning and replace unsafe answers with a refusal."
+    )
+    retention_days: int = Field(
+        30,
+        ge=1,
+        le=36500,
+        description="Delete stored exchanges older than this (at most 36500: a hundred years).",
+    )
+    host: str = Field(
+        "127.0.0.1", description="Interface the gateway binds (0.0.0.0 exposes it to the network)."
+    )
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the gateway.")
-    api_key: str | None = Field(None, description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).")
-    alerts: str | None = Field(None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml).")
-    webhook: str | None = Field(None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook).")
-    judge: str = Field("default", description="Judge set: 'default', 'llama-guard:PATH', 'openai:URL[#MODEL]' (as eval.judge), or "
-                       "'import:module:factory'.")
+    api_key: str | None = Field(
+        None,
+        description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).",
+    )
+    alerts: str | None = Field(
+        None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml)."
+    )
+    webhook: str | None = Field(
+        None, description="URL that receives alerts as JSON POSTs (overrides the alerts file's webhook)."
+    )
+    judge: str = Field(
+        "default",
+        description="Judge set: 'default', 'llama-guard:PATH', 'openai:URL[#MODEL]' (as eval.judge), or "
+        "'import:module:factory'.",
+    )
 
     @field_validator("judge")
     @classmethod
@@ -553,32 +901,60 @@ class MonitorConfig(Section):
         """The spec's shape: a misspelt 'defualt' passed validate and failed at `monitor judge`. An ``import:`` factory
         is not imported here (the worker's environment may differ from where the recipe is checked)."""
         if value.startswith("import:"):
-            module, _, factory = value[len("import:"):].partition(":")
+            module, _, factory = value[len("import:") :].partition(":")
             if not module or not factory:
                 raise ValueError(f"{value!r} must look like import:package.module:factory")
             return value
         return checked_judge_spec(value)
+
     judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
     worker: Literal["process", "thread", "none"] = Field(
-        "process", description="Where the judge worker runs: a child process (keeps judging off the gateway's CPU and GIL), a thread, or nowhere (run `safealign monitor judge` yourself)."
+        "process",
+        description="Where the judge worker runs: a child process (keeps judging off the gateway's CPU and GIL), a thread, or nowhere (run `safealign monitor judge` yourself).",
     )
-    max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413.")
-    upstream_timeout_s: float = Field(300.0, gt=0, description="Seconds to wait for the upstream before answering 502.")
-    upstream_connections: int = Field(64, ge=1, description="Most concurrent connections to the upstream (aiohttp pool); more requests wait for one.")
+    max_body_bytes: int = Field(
+        1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413."
+    )
+    upstream_timeout_s: float = Field(
+        300.0, gt=0, description="Seconds to wait for the upstream before answering 502."
+    )
+    upstream_connections: int = Field(
+        64,
+        ge=1,
+        description="Most concurrent connections to the upstream (aiohttp pool); more requests wait for one.",
+    )
     refusal_message: str = Field(
-        "I can't help with that request.", description="Answer sent instead of a response the harm judge flags (blocking mode)."
+        "I can't help with that request.",
+        description="Answer sent instead of a response the harm judge flags (blocking mode).",
     )
-    eval_suites: list[str] = Field(["harmful", "borderline"], min_length=1, description="Suites `monitor evaluate` runs against the upstream.")
-    eval_limit: int | None = Field(None, ge=1, description="At most this many items per suite and split in `monitor evaluate` (harmful and borderline have two splits).")
+    eval_suites: list[str] = Field(
+        ["harmful", "borderline"],
+        min_length=1,
+        description="Suites `monitor evaluate` runs against the upstream.",
+    )
+    eval_limit: int | None = Field(
+        None,
+        ge=1,
+        description="At most this many items per suite and split in `monitor evaluate` (harmful and borderline have two splits).",
+    )
 
     @field_validator("eval_suites")
     @classmethod
     def _known_eval_suites(cls, value: list[str]) -> list[str]:
-        return checked_suites(value)  # at validate, not when `monitor evaluate` first reaches the model server
+        return checked_suites(
+            value
+        )  # at validate, not when `monitor evaluate` first reaches the model server
 
-    regression_tolerance: float = Field(0.05, ge=0, le=1, description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.")
+    regression_tolerance: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Largest refusal-rate drop / over-refusal rise between eval runs before alerting.",
+    )
     regression_min_items: int = Field(
-        2, ge=1, description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points)."
+        2,
+        ge=1,
+        description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points).",
     )
 
     @field_validator("upstream")
@@ -597,8 +973,10 @@ class MonitorConfig(Section):
             raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
         if self.db.startswith("sqlite:") and _sqlite_database(self.db) in ("", ":memory:"):
             # each connection of the pool would get its own empty in-memory database: every exchange would fail
-            raise ValueError(f"db {self.db!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
-                             "give a file: sqlite:///runs/monitor.db")
+            raise ValueError(
+                f"db {self.db!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
+                "give a file: sqlite:///runs/monitor.db"
+            )
         check_http_url("upstream", self.upstream)
         check_http_url("webhook", self.webhook)
         return self

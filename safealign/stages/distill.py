@@ -529,7 +529,7 @@ def run_distill(
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
-        peft_config=peft_config(cfg.lora) if cfg.method == "lora" else None,
+        peft_config=peft_config(cfg.lora, student) if cfg.method == "lora" else None,
         callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard := NanGuardCallback()],
     )
     if mode == "sequence":

@@ -56,8 +56,8 @@ def run_eval_stage(
         log.warning("eval: %s scored an earlier model: %s; scoring %s again", stage_dir, earlier, model_spec)
         (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
     # batch_size changes speed, not the scores (fp32: the same answers at any batch size); the record's parent is the
-    # model it scored, which a changed recipe model (or a stage trained anew) makes another one
-    scored = {"the model it scored": ("parent", model_spec)}
+    # model it scored, which a changed recipe model (or a stage trained anew) makes another one; the seed picks the items
+    scored = {"the model it scored": ("parent", model_spec), "seed": ("seed", seed)}
     changed = {
         k: v
         for k, v in changed_settings(
