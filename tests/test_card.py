@@ -21,7 +21,7 @@ import pytest
 from safealign.card import RunFolderError, load_run, write_bundle
 from safealign.card.data_card import eval_datasets
 from safealign.card.model_card import harm_judge_limits
-from safealign.card.run_folder import demote, pct, rate
+from safealign.card.run_folder import demote, number, pct, rate
 from safealign.corpus import TRAIN_DATASETS, dataset_path
 from safealign.corpus.mixture import sha256_file
 from safealign.runs import read_json
@@ -184,6 +184,10 @@ def test_numbers_trace_to_run_files(runs):
     assert reasoning["sha256"] == sha256_file(dataset_path("reasoning"))
     assert table_row(data_card, "reasoning", "SFT mixture (`sft`)")[4] == f"`{reasoning['sha256']}`"
     assert reasoning["sha256"] in report
+
+    sample = read_json(run_dir / "sample" / "stage.json")["metrics"]  # its tokens count the prompts too
+    assert sample["tokens"] > sample["completion_tokens"] > 0
+    assert f"(and {number(sample['completion_tokens'])} generated in rejection sampling)" in card
 
     gates = (run_dir / "rl" / "gates.jsonl").read_text().splitlines()
     assert len(gates) == read_json(run_dir / "rl" / "stage.json")["metrics"]["gate_events"] >= 2
