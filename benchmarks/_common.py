@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import platform
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from safealign.cli.common import make_console, table
+from safealign.precision import Precision
 
 RESULTS = Path(__file__).parent / "results"
+# the lever scripts' default recipe, found from the repository root wherever they are run from
+QUICKSTART = Path(__file__).resolve().parents[1] / "recipes" / "quickstart.yaml"
+PRECISIONS = get_args(Precision)  # `--precision` choices, as for `safealign eval`
 
 
 def positive(text: str) -> int:
     """An argparse type: an integer of at least 1 (0 repeats or prompts would end in a division by zero)."""
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -24,6 +28,35 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0 (a rate or a duration: 0 divides by zero, inf or nan never ends)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
+
+
+def recipe_system_prompt(parser: argparse.ArgumentParser, path: Path) -> str | None:
+    """The recipe's ``model.system_prompt`` (None: the chat template's); a recipe that does not load ends the script
+    with its error (exit code 2) before any process or model starts."""
+    from safealign.config import load_recipe
+    from safealign.errors import RecipeError
+
+    try:
+        return load_recipe(path).model.system_prompt
+    except RecipeError as error:
+        parser.error(f"--recipe: {error}")
+
+
+def system_prompt_flag(system_prompt: str | None) -> list[str]:
+    """``safealign eval``'s flag for asking with exactly this system prompt: never the default, which is the one a
+    model folder's stage.json records, so two arms (one without a stage.json) are asked alike; '' is the template's."""
+    return ["--system-prompt", system_prompt or ""]
 
 
 def machine() -> dict[str, Any]:
@@ -45,10 +78,14 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], pay
     """Print a table and write ``benchmarks/results/<name>.json``."""
     # the CLI's table and console: row labels (model specs, arms) stay whole, and a log gets 120 columns, not Rich's 80
     console = make_console()
-    console.print(table(title, columns, [[f"{c:.3g}" if isinstance(c, float) else c for c in row] for row in rows]))
+    console.print(
+        table(title, columns, [[f"{c:.3g}" if isinstance(c, float) else c for c in row] for row in rows])
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    if path.is_file():  # the README and docs quote earlier results: keep them, named by the date they were measured
+    if (
+        path.is_file()
+    ):  # the README and docs quote earlier results: keep them, named by the date they were measured
         kept = keep_earlier(path)
         console.print(f"kept the earlier result as {kept}")
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))

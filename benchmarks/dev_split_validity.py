@@ -33,22 +33,29 @@ from rich.table import Table
 from safealign.evals.paired import paired_diff
 
 # the side of safety checked -> (the rate compared, the held-out suite that has it)
-SIDES = {"harmful": ("refusal_rate", "harmful"), "borderline": ("over_refusal_rate", "borderline"),
-         "reasoning": ("accuracy", "reasoning")}
+SIDES = {
+    "harmful": ("refusal_rate", "harmful"),
+    "borderline": ("over_refusal_rate", "borderline"),
+    "reasoning": ("accuracy", "reasoning"),
+}
 POOLED = "dev (mean)"
 
 
-def side_rates(folder: Path, kind: str, only: tuple[str, ...] = ()) -> dict[str, float]:
-    """suite -> the side's rate (refused, over-refused, or solved) over every item of each ``kind`` suite in an eval
-    folder; with ``only``, just the suites whose names start with one of its prefixes."""
+def side_rates(folder: Path, kind: str, only: tuple[str, ...] = (), split: str = "all") -> dict[str, float]:
+    """suite -> the side's rate (refused, over-refused, or solved) over the ``split`` items ("all": every item) of
+    each ``kind`` suite in an eval folder; with ``only``, just the suites whose names start with one of its prefixes."""
     metric, _ = SIDES[kind]
     suites = json.loads((folder / "summary.json").read_text())["suites"]
     rates = {}
     for name, suite in suites.items():
         if suite.get("kind", name) != kind or (only and not name.startswith(only)):
             continue
-        for metrics in suite["metrics"].values():
-            rates[name] = metrics[metric]["value"]
+        if split not in suite["metrics"]:
+            raise SystemExit(
+                f"{folder}: the {name} suite has no {split} items (scored: {', '.join(suite['metrics'])}); "
+                f"score it with `safealign eval MODEL --suites {name} --split {split} --out {folder}`"
+            )
+        rates[name] = suite["metrics"][split][metric]["value"]
     return rates
 
 
@@ -60,23 +67,43 @@ def spearman(frame: pd.DataFrame, target: str) -> dict[str, float]:
 
 def pair_flips(before: tuple[list[Path], Path], after: tuple[list[Path], Path], kind: str) -> dict[str, Any]:
     flips = {}
-    folders = [("dev", a, b) for a, b in zip(before[0], after[0], strict=True)] + [("held_out", before[1], after[1])]
+    folders = [("dev", a, b) for a, b in zip(before[0], after[0], strict=True)] + [
+        ("held_out", before[1], after[1])
+    ]
     for which, a, b in folders:
         for diff in paired_diff(a, b, show=0, split=None if which == "dev" else "held_out"):
             if diff.kind == kind:
-                flips[f"{diff.suite} ({which})"] = {"before": diff.before, "after": diff.after, "gained": diff.gained,
-                                                    "lost": diff.lost, "items": diff.paired, "p_value": round(diff.p_value, 4)}
+                flips[f"{diff.suite} ({which})"] = {
+                    "before": diff.before,
+                    "after": diff.after,
+                    "gained": diff.gained,
+                    "lost": diff.lost,
+                    "items": diff.paired,
+                    "p_value": round(diff.p_value, 4),
+                }
     return flips
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", action="append", required=True, metavar="NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", action="append", required=True, metavar="NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR"
+    )
     parser.add_argument("--pair", action="append", default=[], metavar="REFERENCE:VARIANT")
-    parser.add_argument("--side", choices=sorted(SIDES), default="harmful",
-                        help="harmful: refusal of harmful suites; borderline: over-refusal of borderline suites; reasoning: accuracy")
-    parser.add_argument("--only", default="", help="comma-separated prefixes: keep only the dev suites whose names start so")
-    parser.add_argument("--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json")
+    parser.add_argument(
+        "--side",
+        choices=sorted(SIDES),
+        default="harmful",
+        help="harmful: refusal of harmful suites; borderline: over-refusal of borderline suites; reasoning: accuracy",
+    )
+    parser.add_argument(
+        "--only", default="", help="comma-separated prefixes: keep only the dev suites whose names start so"
+    )
+    parser.add_argument(
+        "--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json"
+    )
     args = parser.parse_args()
 
     folders: dict[str, tuple[list[Path], Path]] = {}
@@ -92,7 +119,8 @@ def main() -> None:
         rates = {suite: rate for dev in devs for suite, rate in side_rates(dev, args.side, only).items()}
         if len(rates) > 1:
             rates[POOLED] = sum(rates.values()) / len(rates)
-        rates["held_out"] = side_rates(held_out, args.side)[SIDES[args.side][1]]
+        # the held-out items only: a folder scored with `--split all` has in-distribution ones in its "all" too
+        rates["held_out"] = side_rates(held_out, args.side, split="held_out")[SIDES[args.side][1]]
         rows[name] = rates
     frame = pd.DataFrame.from_dict(rows, orient="index")
     correlations = spearman(frame, "held_out")
@@ -104,19 +132,40 @@ def main() -> None:
         pairs[spec] = pair_flips(folders[reference], folders[variant], args.side)
 
     if pairs:
-        flips_table = Table(title=f"Paired {SIDES[args.side][0]}, reference -> variant (exact McNemar p)", title_justify="left")
+        flips_table = Table(
+            title=f"Paired {SIDES[args.side][0]}, reference -> variant (exact McNemar p)",
+            title_justify="left",
+        )
         for column in ("pair", "suite", "items with it", "gained", "lost", "p"):
             flips_table.add_column(column)
         for spec, flips in pairs.items():
             for suite, f in flips.items():
-                flips_table.add_row(spec, suite, f"{f['before']} -> {f['after']} of {f['items']}", str(f["gained"]),
-                                    str(f["lost"]), f"{f['p_value']:.3g}")
+                flips_table.add_row(
+                    spec,
+                    suite,
+                    f"{f['before']} -> {f['after']} of {f['items']}",
+                    str(f["gained"]),
+                    str(f["lost"]),
+                    f"{f['p_value']:.3g}",
+                )
         make_console().print(flips_table)
     columns = ["model", *frame.columns]
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
     table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
-    report(args.name, f"{SIDES[args.side][0]} (%) on each dev suite vs every held-out item", columns, table,
-           {"side": args.side, "metric": SIDES[args.side][0], "only": args.only, "rates": rows, "spearman_with_held_out": correlations, "pairs": pairs})
+    report(
+        args.name,
+        f"{SIDES[args.side][0]} (%) on each dev suite vs every held-out item",
+        columns,
+        table,
+        {
+            "side": args.side,
+            "metric": SIDES[args.side][0],
+            "only": args.only,
+            "rates": rows,
+            "spearman_with_held_out": correlations,
+            "pairs": pairs,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import positive, report  # noqa: E402
+from _common import PRECISIONS, positive, report  # noqa: E402
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("--prompts", type=positive, default=32)
     parser.add_argument("--new-tokens", type=positive, default=64)
     parser.add_argument("--batch-size", type=positive, default=32)
-    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     parser.add_argument("--eval-new-tokens", type=positive, default=128)
     parser.add_argument("--eval-batch-size", type=positive, default=256)
     parser.add_argument("--baseline-batch-size", type=positive, default=32)

@@ -13,7 +13,9 @@ the ratios it reported before then are not on equal settings. Until the fifty-fi
 trained the embeddings and output head where a recipe freezes them (`rl.train_embeddings: false`; `run_rl`
 applies it, the bare arm did not; the quickstart's `rl:` trains them, so its results were not affected).
 Both arms now apply the recipe's embedding policy and load a LoRA adapter as its merged weights, as `run_rl`
-does; the JSON's settings record `train_embeddings`.
+does; the JSON's settings record `train_embeddings`. Neither arm is given the recipe's `model.system_prompt` (the
+chat template's default system message stands in): equal settings, but the quickstart's prompts average 45 tokens
+here where its RL stage, asked with the recipe's system prompt, sees 62.
 
 Ours adds the rollout log, the reward-hacking detectors and the JSONL metrics; the gates are off
 here and their cost is measured separately (one gate evaluation, timed on its own). Since
@@ -37,9 +39,10 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import positive, report  # noqa: E402
+from _common import PRECISIONS, positive, report  # noqa: E402
 
 from safealign.config import GateConfig, RLConfig, load_recipe  # noqa: E402
+from safealign.errors import RecipeError  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.rewards import build_rewards  # noqa: E402
 from safealign.stages.rl import run_rl, trl_grpo_config  # noqa: E402
@@ -76,7 +79,7 @@ def main() -> None:
     parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=positive, default=4)
     parser.add_argument("--repeats", type=positive, default=3)
-    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     parser.add_argument(
         "--recipe",
         type=Path,
@@ -91,7 +94,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    recipe = load_recipe(args.recipe)
+    try:  # before any model loads
+        recipe = load_recipe(args.recipe)
+    except RecipeError as error:
+        parser.error(f"--recipe: {error}")
     if recipe.rl is None:
         parser.error(f"{args.recipe} has no rl: section")
     # The bare arm trains on unscreened prompts (build_prompt_rows), so ours does too: the difficulty screen is a

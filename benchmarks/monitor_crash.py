@@ -52,7 +52,9 @@ def audit(db_path: Path) -> dict[str, Any]:
     with sqlite3.connect(db_path, timeout=30) as conn:
         stored = {p.rsplit(" ", 1)[-1]: s for p, s in conn.execute("SELECT prompt, status FROM exchanges")}
         queued = conn.execute("SELECT COUNT(*) FROM judge_queue").fetchone()[0]
-        per_exchange = conn.execute("SELECT exchange_id, COUNT(*) FROM verdicts GROUP BY exchange_id").fetchall()
+        per_exchange = conn.execute(
+            "SELECT exchange_id, COUNT(*) FROM verdicts GROUP BY exchange_id"
+        ).fetchall()
     return {"stored": stored, "queued": queued, "verdict_counts": [n for _, n in per_exchange]}
 
 
@@ -66,7 +68,9 @@ def alive(pid: int) -> bool:
     return stat.is_file() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any, children: list[int]) -> tuple[list[dict], float]:
+async def load_and_kill(
+    args: argparse.Namespace, gateway: str, victim: Any, children: list[int]
+) -> tuple[list[dict], float]:
     """Send the load; once ``kill_after`` answers are acknowledged, SIGKILL the gateway (requests are in flight).
     Returns the answers and the seconds into the load the kill came (0 if it never came)."""
     results: list[dict] = []
@@ -79,23 +83,37 @@ async def load_and_kill(args: argparse.Namespace, gateway: str, victim: Any, chi
             await asyncio.sleep(0.005)
         children.extend(child_pids(victim.pid))  # the judge worker process
         os.kill(victim.pid, signal.SIGKILL)
-        killed_at = time.perf_counter() - started  # seconds into the load (perf_counter alone counts from boot)
+        killed_at = (
+            time.perf_counter() - started
+        )  # seconds into the load (perf_counter alone counts from boot)
 
     kill_task = asyncio.create_task(killer())
-    block = asyncio.create_task(run_block(gateway, "crash", 0, args.requests, args.concurrency, stream_every=4, sink=results))
+    block = asyncio.create_task(
+        run_block(gateway, "crash", 0, args.requests, args.concurrency, stream_every=4, sink=results)
+    )
     await asyncio.wait({kill_task, block}, return_when=asyncio.ALL_COMPLETED, timeout=120)
     return results, killed_at
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=1200)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--kill-after", type=int, default=400, help="Acknowledged answers before the kill.")
-    parser.add_argument("--after-restart", type=int, default=200, help="Requests sent to the restarted gateway.")
-    args = parser.parse_args()
+    # here, not at the top: the gateway imports this module for its judges
+    from _common import positive, report
 
-    from _common import report
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=positive, default=1200)
+    parser.add_argument("--concurrency", type=positive, default=16)
+    parser.add_argument(
+        "--kill-after", type=positive, default=400, help="Acknowledged answers before the kill."
+    )
+    parser.add_argument(
+        "--after-restart", type=positive, default=200, help="Requests sent to the restarted gateway."
+    )
+    args = parser.parse_args()
+    if args.kill_after >= args.requests:  # the kill would never come, and the first gateway would never die
+        parser.error(
+            f"--kill-after {args.kill_after} must be below --requests {args.requests}: requests must still be in "
+            "flight at the kill"
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="monitor-crash-"))
     db_path = workdir / "monitor.db"
@@ -113,6 +131,12 @@ def main() -> None:
         time.sleep(3)  # let the judge worker process start, so some exchanges are judged before the kill
         children: list[int] = []
         results, killed_at = asyncio.run(load_and_kill(args, gateway, first, children))
+        if not killed_at:
+            acked_n = sum(r["acked"] for r in results)
+            raise SystemExit(
+                f"the gateway was never killed: {acked_n} of --kill-after {args.kill_after} answers were acknowledged "
+                f"within 120 s ({len(results)} of {args.requests} requests answered); see {workdir / 'gateway.log'}"
+            )
         first.wait(10)
         time.sleep(1.0)
         orphans = [pid for pid in children if alive(pid)]
@@ -143,7 +167,7 @@ def main() -> None:
     unjudged = [m for m, status in final["stored"].items() if status != "judged"]
     wrong_verdicts = [n for n in final["verdict_counts"] if n != 3]
     rows = [
-        ["requests sent before/at the kill", len(results)],
+        ["requests to the killed gateway, answered or failed (before and after the kill)", len(results)],
         ["acknowledged before the kill", len(acked)],
         ["failed (in flight at the kill, or refused after it)", len(failed)],
         ["stored at the kill (incl. committed, not yet acknowledged)", len(at_kill["stored"])],
@@ -157,12 +181,28 @@ def main() -> None:
         ["stored but not judged at the end", len(unjudged)],
         ["exchanges with != 3 verdicts (double/missing judging)", len(wrong_verdicts)],
     ]
-    ok = (not lost_all and not unjudged and not wrong_verdicts and not final["queued"] and at_kill["queued"] > 0
-          and not orphans and bool(children))
-    report("monitor_crash", f"Monitor crash test: kill -9 after {args.kill_after} acknowledged answers — {'PASS' if ok else 'FAIL'}",
-           ["check", "value"], rows,
-           {"args": vars(args), "pass": ok, "checks": {str(k): v for k, v in rows}, "lost_examples": lost_all[:10],
-            "killed_after_s": killed_at and round(killed_at, 3)})
+    ok = (
+        not lost_all
+        and not unjudged
+        and not wrong_verdicts
+        and not final["queued"]
+        and at_kill["queued"] > 0
+        and not orphans
+        and bool(children)
+    )
+    report(
+        "monitor_crash",
+        f"Monitor crash test: kill -9 after {args.kill_after} acknowledged answers — {'PASS' if ok else 'FAIL'}",
+        ["check", "value"],
+        rows,
+        {
+            "args": vars(args),
+            "pass": ok,
+            "checks": {str(k): v for k, v in rows},
+            "lost_examples": lost_all[:10],
+            "killed_after_s": killed_at and round(killed_at, 3),
+        },
+    )
     if not ok:
         raise SystemExit("crash test failed")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import socket
@@ -450,6 +451,10 @@ async def scenario(
     }
 
 
+# the first column is the scenario's simulated model time per request (--delays-ms)
+COLUMNS = ["delay (ms)", "path", "req/s", "p50", "p99", "+p99", "+p99 hist", "up CPU", "gw CPU", "judge CPU"]
+
+
 def table_rows(scenarios: list[dict[str, Any]]) -> list[list[Any]]:
     """Two table rows per scenario (direct, gateway). The judge worker's CPU counts in both sides' windows: whatever
     it did while a direct block ran was the previous gateway block's judging."""
@@ -518,6 +523,12 @@ def main() -> None:
         parser.error(
             f"--delays-ms takes comma-separated milliseconds, e.g. 0,100,250; got {args.delays_ms!r}"
         )
+    if not all(
+        math.isfinite(d) and d >= 0 for d in delays
+    ):  # inf would never answer, a negative time is none
+        parser.error(
+            f"--delays-ms takes finite milliseconds of at least 0, e.g. 0,100,250; got {args.delays_ms!r}"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="monitor-load-"))
     db_path = workdir / "monitor.db"
     up_port, gw_port = free_port(), free_port()
@@ -557,7 +568,7 @@ def main() -> None:
     report(
         "monitor_load",
         title,
-        ["model", "path", "req/s", "p50", "p99", "+p99", "+p99 hist", "up CPU", "gw CPU", "judge CPU"],
+        COLUMNS,
         rows,
         {
             "args": vars(args),

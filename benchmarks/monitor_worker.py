@@ -37,9 +37,17 @@ def cpu_s() -> float:
 
 def exchange(i: int) -> dict[str, Any]:
     prompt = f"tell me about topic {i}" if i % 7 else f"harm refuse {i}"
-    return {"model": "fake", "request": {"messages": [{"role": "user", "content": prompt}]}, "prompt": prompt,
-            "response": "I can't help with that." if "refuse" in prompt else f"A short answer about {i}.",
-            "status": "queued", "upstream_status": 200, "latency_ms": 1.0, "upstream_latency_ms": 1.0, "queue": True}
+    return {
+        "model": "fake",
+        "request": {"messages": [{"role": "user", "content": prompt}]},
+        "prompt": prompt,
+        "response": "I can't help with that." if "refuse" in prompt else f"A short answer about {i}.",
+        "status": "queued",
+        "upstream_status": 200,
+        "latency_ms": 1.0,
+        "upstream_latency_ms": 1.0,
+        "queue": True,
+    }
 
 
 def worker_for(db: str, alerts: bool) -> Any:
@@ -81,6 +89,14 @@ def trickle(db: str, rate: float, seconds: float, group: int, alerts: bool) -> d
     worker.start()
     feeder.start()
     feeder.join()
+    if (
+        feeder.exitcode != 0
+    ):  # a dead feeder's figure would be the worker's idle polling, not its cost per exchange
+        worker.stop()
+        raise SystemExit(
+            f"the feeder process failed (exit code {feeder.exitcode}, its traceback above): no result written; "
+            "fix the cause and rerun"
+        )
     deadline = time.monotonic() + 60
     while worker.store.backlog() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -91,26 +107,38 @@ def trickle(db: str, rate: float, seconds: float, group: int, alerts: bool) -> d
 
 
 def main() -> None:
+    # here, not at the top: the feeder process imports this module
+    from _common import positive, positive_float, report
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backlog", type=int, default=20000, help="Exchanges queued before the drain.")
-    parser.add_argument("--rate", type=float, default=2000, help="Exchanges per second the feeder commits.")
-    parser.add_argument("--seconds", type=float, default=10, help="How long the feeder runs.")
-    parser.add_argument("--group", type=int, default=16, help="Exchanges per feeder commit.")
-    parser.add_argument("--alerts", action="store_true", help="Evaluate recipes/monitor_alerts.yaml after each batch.")
+    parser.add_argument("--backlog", type=positive, default=20000, help="Exchanges queued before the drain.")
+    parser.add_argument(
+        "--rate", type=positive_float, default=2000, help="Exchanges per second the feeder commits."
+    )
+    parser.add_argument("--seconds", type=positive_float, default=10, help="How long the feeder runs.")
+    parser.add_argument("--group", type=positive, default=16, help="Exchanges per feeder commit.")
+    parser.add_argument(
+        "--alerts", action="store_true", help="Evaluate recipes/monitor_alerts.yaml after each batch."
+    )
     parser.add_argument("--only", choices=["backlog", "trickle"], help="Run one case.")
     args = parser.parse_args()
-
-    from _common import report
 
     workdir = Path(tempfile.mkdtemp(prefix="monitor-worker-"))
     results = {}
     if args.only in (None, "backlog"):
         results["backlog"] = backlog(f"sqlite:///{workdir}/backlog.db", args.backlog, args.alerts)
     if args.only in (None, "trickle"):
-        results["trickle"] = trickle(f"sqlite:///{workdir}/trickle.db", args.rate, args.seconds, args.group, args.alerts)
+        results["trickle"] = trickle(
+            f"sqlite:///{workdir}/trickle.db", args.rate, args.seconds, args.group, args.alerts
+        )
     rows = [[case, r["judged"], round(r["cpu_ms_per_exchange"], 4)] for case, r in results.items()]
-    report("monitor_worker", "Judge worker CPU per exchange (fake judges)", ["case", "judged", "CPU ms/exchange"], rows,
-           {"args": vars(args), "results": results})
+    report(
+        "monitor_worker",
+        "Judge worker CPU per exchange (fake judges)",
+        ["case", "judged", "CPU ms/exchange"],
+        rows,
+        {"args": vars(args), "results": results},
+    )
 
 
 if __name__ == "__main__":

@@ -28,14 +28,13 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report  # noqa: E402
 from refusal_vote import BARS, auc, refused_by_prompt  # noqa: E402
 
 from safealign.models.loading import load_model  # noqa: E402
@@ -44,10 +43,15 @@ from safealign.probing import best_threshold, prompt_states  # noqa: E402
 DATA = Path(__file__).parent.parent / "safealign" / "data"
 C_VALUES = (0.01, 0.1, 1.0)
 KINDS = ("last", "mean")
-DEV = {"harmful": ("harmful_dev", "harmful_dev_subtle", "harmful_dev_unseen"), "borderline": ("borderline_dev",)}
+DEV = {
+    "harmful": ("harmful_dev", "harmful_dev_subtle", "harmful_dev_unseen"),
+    "borderline": ("borderline_dev",),
+}
 # stored answers per split: (greedy folder, sampled folder) pairs inside --answers
-ANSWER_DIRS = {"dev": [("dev_greedy", "dev_sampled"), ("unseen_greedy", "unseen_sampled")],
-               "held": [("held_greedy", "held_sampled")]}
+ANSWER_DIRS = {
+    "dev": [("dev_greedy", "dev_sampled"), ("unseen_greedy", "unseen_sampled")],
+    "held": [("held_greedy", "held_sampled")],
+}
 
 Item = tuple[str, str, str, int]  # (suite, id, prompt, label: 1 harmful, 0 borderline or benign)
 
@@ -67,8 +71,12 @@ def train_items() -> list[Item]:
 
 
 def eval_items(suites: tuple[str, ...], label: int, split: str | None) -> list[Item]:
-    return [(suite, row["id"], row["prompt"], label) for suite in suites for row in jsonl(DATA / "evals" / f"{suite}.jsonl")
-            if split is None or row["split"] == split]
+    return [
+        (suite, row["id"], row["prompt"], label)
+        for suite in suites
+        for row in jsonl(DATA / "evals" / f"{suite}.jsonl")
+        if split is None or row["split"] == split
+    ]
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
@@ -80,14 +88,22 @@ def counts(labels: list[int], refused: list[bool]) -> dict[str, Any]:
     harmful, borderline = sum(labels), len(labels) - sum(labels)
     r = sum(1 for y, d in zip(labels, refused, strict=True) if y and d)
     o = sum(1 for y, d in zip(labels, refused, strict=True) if not y and d)
-    return {"refused": r, "harmful": harmful, "over_refused": o, "borderline": borderline,
-            "margin": round(100 * r / harmful - 100 * o / borderline, 1)}
+    return {
+        "refused": r,
+        "harmful": harmful,
+        "over_refused": o,
+        "borderline": borderline,
+        "margin": round(100 * r / harmful - 100 * o / borderline, 1),
+    }
 
 
 def stored_answers(folder: Path, split: str) -> dict[tuple[str, str], tuple[bool, list[bool]]]:
     answers = {}
     for greedy_dir, sampled_dir in ANSWER_DIRS[split]:
-        greedy, sampled = refused_by_prompt(folder / greedy_dir / "samples.jsonl"), refused_by_prompt(folder / sampled_dir / "samples.jsonl")
+        greedy, sampled = (
+            refused_by_prompt(folder / greedy_dir / "samples.jsonl"),
+            refused_by_prompt(folder / sampled_dir / "samples.jsonl"),
+        )
         answers.update({key: (greedy[key][0], sampled[key]) for key in greedy})
     return answers
 
@@ -101,24 +117,40 @@ def routed(decide_refuse: bool, greedy: bool, sampled: list[bool]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", required=True, help="the model whose hidden states are probed")
-    parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"), help="its system prompt is used")
-    parser.add_argument("--answers", type=Path, help="stored greedy and sampled evals of --model (see the docstring)")
-    parser.add_argument("--out", type=Path, default=Path("runs/exp-probe"), help="the selection is saved here before held-out scoring")
+    parser.add_argument("--recipe", type=Path, default=QUICKSTART, help="its system prompt is used")
+    parser.add_argument(
+        "--answers", type=Path, help="stored greedy and sampled evals of --model (see the docstring)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/exp-probe"),
+        help="the selection is saved here before held-out scoring",
+    )
     parser.add_argument("--name", default="refusal_probe", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
-    system_prompt = (yaml.safe_load(args.recipe.read_text()).get("model") or {}).get("system_prompt")
+    system_prompt = recipe_system_prompt(parser, args.recipe)
     torch.manual_seed(0)
     loaded = load_model(args.model)
-    sets = {"train": train_items(),
-            "dev": eval_items(DEV["harmful"], 1, None) + eval_items(DEV["borderline"], 0, None),
-            "held": eval_items(("harmful",), 1, "held_out") + eval_items(("borderline",), 0, "held_out")}
-    feats = {name: prompt_states(loaded.model, loaded.tokenizer, [p for _, _, p, _ in items], system_prompt, KINDS)
-             for name, items in sets.items()}
+    sets = {
+        "train": train_items(),
+        "dev": eval_items(DEV["harmful"], 1, None) + eval_items(DEV["borderline"], 0, None),
+        "held": eval_items(("harmful",), 1, "held_out") + eval_items(("borderline",), 0, "held_out"),
+    }
+    feats = {
+        name: prompt_states(loaded.model, loaded.tokenizer, [p for _, _, p, _ in items], system_prompt, KINDS)
+        for name, items in sets.items()
+    }
     labels = {name: [y for *_, y in items] for name, items in sets.items()}
-    categories = {(suite, row["id"]): row["category"] for suite in (*DEV["harmful"], *DEV["borderline"], "harmful", "borderline")
-                  for row in jsonl(DATA / "evals" / f"{suite}.jsonl")}
+    categories = {
+        (suite, row["id"]): row["category"]
+        for suite in (*DEV["harmful"], *DEV["borderline"], "harmful", "borderline")
+        for row in jsonl(DATA / "evals" / f"{suite}.jsonl")
+    }
     y_train = np.array(labels["train"])
     n_layers = feats["train"]["last"].shape[1]
 
@@ -128,46 +160,111 @@ def main() -> None:
             for c in C_VALUES:
                 probe = fit(feats["train"][kind][:, layer], y_train, c)
                 dev_scores = probe.predict_proba(feats["dev"][kind][:, layer])[:, 1]
-                grid.append({"kind": kind, "layer": layer, "C": c, "dev_auc": round(auc(list(zip(labels["dev"], dev_scores, strict=True))), 4)})
+                grid.append(
+                    {
+                        "kind": kind,
+                        "layer": layer,
+                        "C": c,
+                        "dev_auc": round(auc(list(zip(labels["dev"], dev_scores, strict=True))), 4),
+                    }
+                )
     chosen = max(grid, key=lambda g: (g["dev_auc"], -g["layer"], -g["C"]))
     probe = fit(feats["train"][chosen["kind"]][:, chosen["layer"]], y_train, chosen["C"])
-    scores = {name: probe.predict_proba(feats[name][chosen["kind"]][:, chosen["layer"]])[:, 1] for name in ("dev", "held")}
+    scores = {
+        name: probe.predict_proba(feats[name][chosen["kind"]][:, chosen["layer"]])[:, 1]
+        for name in ("dev", "held")
+    }
     tau = best_threshold(labels["dev"], scores["dev"])
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "selection.json").write_text(json.dumps({"chosen": chosen, "tau": tau}, indent=2))  # before held-out is read
+    (args.out / "selection.json").write_text(
+        json.dumps({"chosen": chosen, "tau": tau}, indent=2)
+    )  # before held-out is read
 
     results: dict[str, Any] = {"chosen": chosen, "tau": tau, "grid": grid}
     for name in ("dev", "held"):
-        split = {"auc": round(auc(list(zip(labels[name], scores[name], strict=True))), 4),
-                 "probe_at_tau": counts(labels[name], [s >= tau for s in scores[name]])}
+        split = {
+            "auc": round(auc(list(zip(labels[name], scores[name], strict=True))), 4),
+            "probe_at_tau": counts(labels[name], [s >= tau for s in scores[name]]),
+        }
         if args.answers:
             answers = stored_answers(args.answers, name)
             keys = [(suite, item_id) for suite, item_id, _, _ in sets[name]]
             split["greedy"] = counts(labels[name], [answers[k][0] for k in keys])
-            split["routed"] = counts(labels[name], [routed(s >= tau, *answers[k]) for k, s in zip(keys, scores[name], strict=True)])
+            split["routed"] = counts(
+                labels[name], [routed(s >= tau, *answers[k]) for k, s in zip(keys, scores[name], strict=True)]
+            )
         # per prompt, for the write-up's per-category reading
-        split["items"] = [{"suite": suite, "id": item_id, "category": categories.get((suite, item_id)), "harmful": bool(y),
-                           "score": round(float(s), 4)} for (suite, item_id, _, y), s in zip(sets[name], scores[name], strict=True)]
+        split["items"] = [
+            {
+                "suite": suite,
+                "id": item_id,
+                "category": categories.get((suite, item_id)),
+                "harmful": bool(y),
+                "score": round(float(s), 4),
+            }
+            for (suite, item_id, _, y), s in zip(sets[name], scores[name], strict=True)
+        ]
         results[name] = split
     held_labels = labels["held"]
     results["held"]["tau_meeting_bars"] = [
-        t for t in sorted(set(scores["held"].tolist()))
-        if (c := counts(held_labels, [s >= t for s in scores["held"]]))["refused"] >= BARS["refused"] * c["harmful"]
-        and c["over_refused"] <= BARS["over_refused"] * c["borderline"]]
+        t
+        for t in sorted(set(scores["held"].tolist()))
+        if (c := counts(held_labels, [s >= t for s in scores["held"]]))["refused"]
+        >= BARS["refused"] * c["harmful"]
+        and c["over_refused"] <= BARS["over_refused"] * c["borderline"]
+    ]
     # for the write-up only: the held-out AUC at every layer of the chosen kind and C (chooses nothing)
-    results["held_by_layer"] = [round(auc(list(zip(held_labels, fit(feats["train"][chosen["kind"]][:, layer], y_train, chosen["C"])
-                                                       .predict_proba(feats["held"][chosen["kind"]][:, layer])[:, 1], strict=True))), 4)
-                                for layer in range(n_layers)]
-    results["dev_by_layer"] = [g["dev_auc"] for g in grid if g["kind"] == chosen["kind"] and g["C"] == chosen["C"]]
+    results["held_by_layer"] = [
+        round(
+            auc(
+                list(
+                    zip(
+                        held_labels,
+                        fit(feats["train"][chosen["kind"]][:, layer], y_train, chosen["C"]).predict_proba(
+                            feats["held"][chosen["kind"]][:, layer]
+                        )[:, 1],
+                        strict=True,
+                    )
+                )
+            ),
+            4,
+        )
+        for layer in range(n_layers)
+    ]
+    results["dev_by_layer"] = [
+        g["dev_auc"] for g in grid if g["kind"] == chosen["kind"] and g["C"] == chosen["C"]
+    ]
 
     def cell(split: dict[str, Any], key: str) -> str:
-        return f"{split[key]['refused']} / {split[key]['over_refused']} of {split[key]['harmful']} / {split[key]['borderline']}" if key in split else "—"
+        return (
+            f"{split[key]['refused']} / {split[key]['over_refused']} of {split[key]['harmful']} / {split[key]['borderline']}"
+            if key in split
+            else "—"
+        )
 
-    rows = [[name, results[name]["auc"], cell(results[name], "probe_at_tau"), cell(results[name], "greedy"), cell(results[name], "routed")]
-            for name in ("dev", "held")]
-    report(args.name, f"Probe: {chosen['kind']} token, layer {chosen['layer']}, C {chosen['C']} (dev AUC {chosen['dev_auc']}); tau {tau:.3f} from dev",
-           ["split", "probe ROC AUC", "probe >= tau: refused / over", "greedy refused / over", "routed refused / over"],
-           rows, {"args": {k: str(v) for k, v in vars(args).items()}, "results": results})
+    rows = [
+        [
+            name,
+            results[name]["auc"],
+            cell(results[name], "probe_at_tau"),
+            cell(results[name], "greedy"),
+            cell(results[name], "routed"),
+        ]
+        for name in ("dev", "held")
+    ]
+    report(
+        args.name,
+        f"Probe: {chosen['kind']} token, layer {chosen['layer']}, C {chosen['C']} (dev AUC {chosen['dev_auc']}); tau {tau:.3f} from dev",
+        [
+            "split",
+            "probe ROC AUC",
+            "probe >= tau: refused / over",
+            "greedy refused / over",
+            "routed refused / over",
+        ],
+        rows,
+        {"args": {k: str(v) for k, v in vars(args).items()}, "results": results},
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, system_prompt_flag  # noqa: E402
 
 ARMS: dict[str, dict[str, Any]] = {
     "recipe": {},
@@ -50,7 +50,14 @@ ARMS: dict[str, dict[str, Any]] = {
 EVALS = {
     "ind": ["--suites", "reasoning", "--split", "in_distribution", "--limit", "1000"],
     "dev": ["--suites", "dev", "--split", "dev"],
-    "held": ["--suites", "harmful,borderline,reasoning,language,format", "--split", "held_out", "--limit", "1000"],
+    "held": [
+        "--suites",
+        "harmful,borderline,reasoning,language,format",
+        "--split",
+        "held_out",
+        "--limit",
+        "1000",
+    ],
 }
 CLI = [sys.executable, "-m", "safealign"]
 
@@ -69,9 +76,23 @@ def evaluate(model: str, out: Path, system_prompt: str | None) -> None:
     for part, flags in EVALS.items():
         if (out / part / "summary.json").is_file():
             continue
-        prompt = ["--system-prompt", system_prompt] if system_prompt else []
-        subprocess.run([*CLI, "eval", model, *flags, "--precision", "fp32", "--batch-size", "128", *prompt,
-                        "--out", str(out / part), "--overwrite"], check=True)
+        subprocess.run(
+            [
+                *CLI,
+                "eval",
+                model,
+                *flags,
+                "--precision",
+                "fp32",
+                "--batch-size",
+                "128",
+                *system_prompt_flag(system_prompt),
+                "--out",
+                str(out / part),
+                "--overwrite",
+            ],
+            check=True,
+        )
 
 
 def counts(out: Path) -> dict[str, Any]:
@@ -81,8 +102,12 @@ def counts(out: Path) -> dict[str, Any]:
         suites = json.loads((out / part / "summary.json").read_text())["suites"]
         for suite in suites.values():
             metrics = suite["metrics"].get("all") or next(iter(suite["metrics"].values()))
-            for key, name in (("refusal_rate", "refused"), ("over_refusal_rate", "over_refused"), ("format_compliance", "format"),
-                              ("mixing_rate", "mixing")):
+            for key, name in (
+                ("refusal_rate", "refused"),
+                ("over_refusal_rate", "over_refused"),
+                ("format_compliance", "format"),
+                ("mixing_rate", "mixing"),
+            ):
                 if key in metrics and (name != "format" or suite["kind"] == "format"):
                     row[f"{part}_{name}"] = row.get(f"{part}_{name}", 0) + metrics[key]["count"]
             if "accuracy" in metrics and suite["kind"] == "reasoning":
@@ -100,17 +125,33 @@ def training(stage: Path) -> dict[str, Any]:
     flat = [r["accuracy/flat_group_share"] for r in logs if "accuracy/flat_group_share" in r]
     record = json.loads((stage / "stage.json").read_text())
     screen = (record.get("inputs") or {}).get("difficulty_filter")
-    return {"flat_group_share": fmean(flat) if flat else None, "stage_s": record.get("wall_time_s"),
-            "screen": {k: screen[k] for k in ("screened", "in_band", "filled_from_rejected", "seconds")} if screen else None}
+    return {
+        "flat_group_share": fmean(flat) if flat else None,
+        "stage_s": record.get("wall_time_s"),
+        "screen": {k: screen[k] for k in ("screened", "in_band", "filled_from_rejected", "seconds")}
+        if screen
+        else None,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"))
-    parser.add_argument("--sft", required=True, help="the SFT model every arm starts from (the recipe's sft/model)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--recipe", type=Path, default=QUICKSTART)
+    parser.add_argument(
+        "--sft", required=True, help="the SFT model every arm starts from (the recipe's sft/model)"
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-difficulty"))
-    parser.add_argument("--name", default="rl_difficulty_lever", help="results file: benchmarks/results/NAME.json")
-    parser.add_argument("--runs", nargs="+", default=[f"{arm}:42" for arm in ARMS], help=f"ARM:SEED, ARM one of {', '.join(ARMS)}")
+    parser.add_argument(
+        "--name", default="rl_difficulty_lever", help="results file: benchmarks/results/NAME.json"
+    )
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        default=[f"{arm}:42" for arm in ARMS],
+        help=f"ARM:SEED, ARM one of {', '.join(ARMS)}",
+    )
     args = parser.parse_args()
     malformed = [spec for spec in args.runs if not re.fullmatch(r"[\w.-]+:-?\d+", spec)]
     if malformed:
@@ -119,8 +160,8 @@ def main() -> None:
     if unknown := sorted({arm for arm, _ in runs} - set(ARMS)):
         parser.error(f"unknown arm {unknown}: choose from {', '.join(ARMS)}")
 
+    system_prompt = recipe_system_prompt(parser, args.recipe)  # a recipe that does not load fails here
     recipe = yaml.safe_load(args.recipe.read_text())
-    system_prompt = (recipe.get("model") or {}).get("system_prompt")
     evaluate(args.sft, args.out / "sft" / "eval", system_prompt)
     results: dict[str, Any] = {"sft": counts(args.out / "sft" / "eval")}
     for arm, seed in runs:
@@ -139,14 +180,34 @@ def main() -> None:
         family = " / ".join(str(v) for v in row["held_reasoning_by_family"].values())
         flat = row.get("flat_group_share")
         screen = row.get("screen")
-        table.append([name, f"{flat:.0%}" if flat is not None else "—", cell(row, "ind_reasoning"),
-                      cell(row, "dev_refused", "dev_over_refused", "dev_reasoning"), f"{row['held_reasoning']} ({family})",
-                      cell(row, "held_refused", "held_over_refused", "held_format", "held_mixing"),
-                      f"{row['stage_s']:.0f}" + (f" ({screen['seconds']:.0f})" if screen else "") if row.get("stage_s") else "—"])
-    report(args.name, "GRPO with and without the difficulty filter, from one SFT model",
-           ["model", "flat groups", "in-dist. reasoning /240", "dev refused /96, over /72, reasoning /180",
-            "held-out reasoning /180 (per family)", "held-out refused /88, over /72, format /120, mixing /24", "stage s (screen)"],
-           table, {"args": {k: str(v) for k, v in vars(args).items()}, "arms": ARMS, "results": results})
+        table.append(
+            [
+                name,
+                f"{flat:.0%}" if flat is not None else "—",
+                cell(row, "ind_reasoning"),
+                cell(row, "dev_refused", "dev_over_refused", "dev_reasoning"),
+                f"{row['held_reasoning']} ({family})",
+                cell(row, "held_refused", "held_over_refused", "held_format", "held_mixing"),
+                f"{row['stage_s']:.0f}" + (f" ({screen['seconds']:.0f})" if screen else "")
+                if row.get("stage_s")
+                else "—",
+            ]
+        )
+    report(
+        args.name,
+        "GRPO with and without the difficulty filter, from one SFT model",
+        [
+            "model",
+            "flat groups",
+            "in-dist. reasoning /240",
+            "dev refused /96, over /72, reasoning /180",
+            "held-out reasoning /180 (per family)",
+            "held-out refused /88, over /72, format /120, mixing /24",
+            "stage s (screen)",
+        ],
+        table,
+        {"args": {k: str(v) for k, v in vars(args).items()}, "arms": ARMS, "results": results},
+    )
 
 
 if __name__ == "__main__":

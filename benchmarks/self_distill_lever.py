@@ -11,9 +11,9 @@ training file, keep a sample that ends on its own, is at most ``--max-chars`` lo
 file's answer (``check_answer``), and make it the row's ``<think>`` section, followed by the answer
 line of the format (``The answer is N.``). Prompts without such a sample keep the code-written row.
 Then the quickstart SFT with that file in place of ``reasoning``, and both SFT models scored with
-``safealign eval MODEL --split in_distribution --seed 0`` (the split recipes are chosen on); held-out
-only after a decision. ~20 min on 2 CPU cores with fast bf16. Results: a printed table and
-``benchmarks/results/self_distill_lever.json``.
+``safealign eval MODEL --split in_distribution --seed 0`` (the split recipes are chosen on), both asked
+with ``--recipe``'s ``model.system_prompt``; held-out only after a decision. ~20 min on 2 CPU cores with
+fast bf16. Results: a printed table and ``benchmarks/results/self_distill_lever.json``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import report  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report  # noqa: E402
 from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
@@ -38,38 +38,61 @@ from safealign.models import load_model  # noqa: E402
 from safealign.tasks.problems import Problem, check_answer  # noqa: E402
 
 
-def own_words_rows(base: str, k: int, temperature: float, max_chars: int, seed: int, skip: set[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def own_words_rows(
+    base: str, k: int, temperature: float, max_chars: int, seed: int, skip: set[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The reasoning file with each row whose prompt the base model solved rewritten around that solution."""
     rows = training_rows("reasoning")
     loaded = load_model(base)
     engine = GenerationEngine(loaded.model, loaded.tokenizer, batch_size=256, precision="auto")
-    samples = engine.generate([r["messages"][:-1] for r in rows],
-                              SamplingParams(max_new_tokens=128, temperature=temperature, num_samples=k, seed=seed), show_progress=True)
+    samples = engine.generate(
+        [r["messages"][:-1] for r in rows],
+        SamplingParams(max_new_tokens=128, temperature=temperature, num_samples=k, seed=seed),
+        show_progress=True,
+    )
     solved: dict[int, str] = {}
     correct_samples = 0
     for sample in samples:
         row = rows[sample.prompt_index]
         text = sample.text.strip()
         problem = Problem(row["id"], row["messages"][-2]["content"], row["answer"], "arithmetic", "train", {})
-        if row["category"] in skip or sample.truncated or not text or len(text) > max_chars or "<think>" in text or check_answer(problem, text) < 1.0:
+        if (
+            row["category"] in skip
+            or sample.truncated
+            or not text
+            or len(text) > max_chars
+            or "<think>" in text
+            or check_answer(problem, text) < 1.0
+        ):
             continue
         correct_samples += 1
         if sample.prompt_index not in solved or len(text) < len(solved[sample.prompt_index]):
-            solved[sample.prompt_index] = text  # the shortest correct sample: the format asks for a short think
+            solved[sample.prompt_index] = (
+                text  # the shortest correct sample: the format asks for a short think
+            )
     out = []
     for index, row in enumerate(rows):
         if index in solved:
             answer = f"<think>\n{solved[index]}\n</think>\nThe answer is {row['answer']}."
-            row = row | {"id": f"{row['id']}-own", "style": "own_words", "source": "safealign-generated, base model's own words",
-                         "messages": [*row["messages"][:-1], {"role": "assistant", "content": answer}]}
+            row = row | {
+                "id": f"{row['id']}-own",
+                "style": "own_words",
+                "source": "safealign-generated, base model's own words",
+                "messages": [*row["messages"][:-1], {"role": "assistant", "content": answer}],
+            }
         out.append(row)
     per_category: dict[str, list[int]] = {}
     for index, row in enumerate(rows):
         per_category.setdefault(row["category"], [0, 0])
         per_category[row["category"]][0] += index in solved
         per_category[row["category"]][1] += 1
-    counts = {"rows": len(rows), "rewritten": len(solved), "correct_samples": correct_samples, "samples": len(samples),
-              "per_category_rewritten_of": per_category}
+    counts = {
+        "rows": len(rows),
+        "rewritten": len(solved),
+        "correct_samples": correct_samples,
+        "samples": len(samples),
+        "per_category_rewritten_of": per_category,
+    }
     return out, counts
 
 
@@ -77,7 +100,10 @@ def run_sft(recipe: Path, reasoning_file: Path | None, out: Path) -> float:
     config = yaml.safe_load(recipe.read_text())
     if reasoning_file is not None:
         datasets = config["sft"]["datasets"]
-        config["sft"]["datasets"] = {(str(reasoning_file.resolve()) if name == "reasoning" else name): share for name, share in datasets.items()}
+        config["sft"]["datasets"] = {
+            (str(reasoning_file.resolve()) if name == "reasoning" else name): share
+            for name, share in datasets.items()
+        }
     out.mkdir(parents=True, exist_ok=True)
     variant = out / "recipe.yaml"
     variant.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -88,18 +114,28 @@ def run_sft(recipe: Path, reasoning_file: Path | None, out: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--recipe", type=Path, default=QUICKSTART, help="its model.system_prompt is asked with in both evals"
+    )
     parser.add_argument("--base", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--sft", default=None, help="the recipe's SFT model, if already trained (else trained here)")
+    parser.add_argument(
+        "--sft", default=None, help="the recipe's SFT model, if already trained (else trained here)"
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-selfdistill"))
     parser.add_argument("--k", type=int, default=4, help="base-model samples per reasoning prompt")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--max-chars", type=int, default=400, help="longest sample kept as a think section")
     parser.add_argument("--seed", type=int, default=3, help="sampling seed")
-    parser.add_argument("--skip-categories", default="comparison",
-                        help="categories never rewritten: a comparison has two candidate answers, so a right answer says little about the reasoning before it")
+    parser.add_argument(
+        "--skip-categories",
+        default="comparison",
+        help="categories never rewritten: a comparison has two candidate answers, so a right answer says little about the reasoning before it",
+    )
     args = parser.parse_args()
+    system_prompt = recipe_system_prompt(parser, args.recipe)
 
     args.out.mkdir(parents=True, exist_ok=True)
     reasoning_file, mining = args.out / "reasoning_own_words.jsonl", args.out / "mining.json"
@@ -109,8 +145,14 @@ def main() -> None:
         counts, mining_s = (json.loads(mining.read_text())[k] for k in ("counts", "seconds"))
     else:
         start = time.time()
-        rows, counts = own_words_rows(args.base, args.k, args.temperature, args.max_chars, args.seed,
-                                      set(filter(None, args.skip_categories.split(","))))
+        rows, counts = own_words_rows(
+            args.base,
+            args.k,
+            args.temperature,
+            args.max_chars,
+            args.seed,
+            set(filter(None, args.skip_categories.split(","))),
+        )
         mining_s = time.time() - start
         with reasoning_file.open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
@@ -121,13 +163,30 @@ def main() -> None:
         timings["sft_recipe_s"] = run_sft(args.recipe, None, args.out / "sft-recipe")
         sft = str(args.out / "sft-recipe" / "model")
     timings["sft_own_words_s"] = run_sft(args.recipe, reasoning_file, args.out / "sft-own-words")
-    before = in_distribution_scores(sft, args.out / "eval-sft")
-    after = in_distribution_scores(str(args.out / "sft-own-words" / "model"), args.out / "eval-own-words")
-    rows_out = [[name, *(f"{v:.1%}" for v in scores.values())]
-                for name, scores in (("SFT (code-written reasoning rows)", before), ("SFT, reasoning rows in the base model's words", after))]
-    report("self_distill_lever", f"Own-words reasoning rows ({counts['rewritten']} of {counts['rows']} rewritten), in-distribution",
-           ["model", "harmful refused", "borderline over-refused", "reasoning", "format"], rows_out,
-           {"args": {k: str(v) for k, v in vars(args).items()}, "rows": counts, "timings": timings, "sft": before, "own_words": after})
+    before = in_distribution_scores(sft, args.out / "eval-sft", system_prompt)
+    after = in_distribution_scores(
+        str(args.out / "sft-own-words" / "model"), args.out / "eval-own-words", system_prompt
+    )
+    rows_out = [
+        [name, *(f"{v:.1%}" for v in scores.values())]
+        for name, scores in (
+            ("SFT (code-written reasoning rows)", before),
+            ("SFT, reasoning rows in the base model's words", after),
+        )
+    ]
+    report(
+        "self_distill_lever",
+        f"Own-words reasoning rows ({counts['rewritten']} of {counts['rows']} rewritten), in-distribution",
+        ["model", "harmful refused", "borderline over-refused", "reasoning", "format"],
+        rows_out,
+        {
+            "args": {k: str(v) for k, v in vars(args).items()},
+            "rows": counts,
+            "timings": timings,
+            "sft": before,
+            "own_words": after,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -22,16 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import make_console, report
+from _common import QUICKSTART, make_console, recipe_system_prompt, report, system_prompt_flag
 from rich.table import Table
 
-from safealign.config import load_recipe
 from safealign.evals.paired import OUTCOMES, outcome, paired_diff, read_eval_dir
 
 HELD_OUT_SUITES = "harmful,borderline,reasoning,format"
 EVALS = {  # folder -> the eval's arguments
     "dev": ["--suites", "dev"],
-    "held_out": ["--suites", HELD_OUT_SUITES, "--split", "held_out", "--limit", "1000", "--batch-size", "128"],
+    "held_out": [
+        "--suites",
+        HELD_OUT_SUITES,
+        "--split",
+        "held_out",
+        "--limit",
+        "1000",
+        "--batch-size",
+        "128",
+    ],
 }
 
 
@@ -41,8 +49,9 @@ def safealign(*args: str) -> None:
     subprocess.run(command, check=True)
 
 
-def train_and_score(recipe_path: Path, seed: int, out: Path) -> Path:
-    """The seed's SFT model and its two evals under ``out/seed<N>``, each made only if missing."""
+def train_and_score(recipe_path: Path, seed: int, out: Path, system_prompt: str | None) -> Path:
+    """The seed's SFT model and its two evals (asked with the recipe's ``system_prompt``) under ``out/seed<N>``, each
+    made only if missing."""
     folder = out / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "sft" / "model").is_dir():
@@ -51,11 +60,19 @@ def train_and_score(recipe_path: Path, seed: int, out: Path) -> Path:
         seeded = folder / "recipe.yaml"
         seeded.write_text(yaml.safe_dump(data, sort_keys=False))
         safealign("sft", str(seeded), "--out", str(folder / "sft"))
-    system_prompt = load_recipe(recipe_path).model.system_prompt
-    prompt_args = ["--system-prompt", system_prompt] if system_prompt else []
+    prompt_args = system_prompt_flag(system_prompt)
     for name, args in EVALS.items():
         if not (folder / name / "summary.json").is_file():
-            safealign("eval", str(folder / "sft" / "model"), *args, *prompt_args, "--precision", "fp32", "--out", str(folder / name))
+            safealign(
+                "eval",
+                str(folder / "sft" / "model"),
+                *args,
+                *prompt_args,
+                "--precision",
+                "fp32",
+                "--out",
+                str(folder / name),
+            )
     return folder
 
 
@@ -78,40 +95,76 @@ def flips_against(reference: Path, other: Path) -> dict[str, dict[str, Any]]:
     for split in EVALS:
         for diff in paired_diff(reference / split, other / split, show=0):
             key = f"{split}:{diff.suite}"
-            flips[key] = {"gained": diff.gained, "lost": diff.lost, "items": diff.paired, "p_value": round(diff.p_value, 4)}
+            flips[key] = {
+                "gained": diff.gained,
+                "lost": diff.lost,
+                "items": diff.paired,
+                "p_value": round(diff.p_value, 4),
+            }
     return flips
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recipe", type=Path, default=Path("recipes/quickstart.yaml"))
-    parser.add_argument("--seeds", default="42,1,2,3", help="comma-separated; the first is the reference of the paired flips")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--recipe", type=Path, default=QUICKSTART)
+    parser.add_argument(
+        "--seeds", default="42,1,2,3", help="comma-separated; the first is the reference of the paired flips"
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/seed_spread"))
     parser.add_argument("--name", default="sft_seed_spread", help="results file benchmarks/results/NAME.json")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds takes comma-separated integers, e.g. 42,1,2,3; got {args.seeds!r}")
     if len(seeds) < 2:
         parser.error("--seeds: give at least two seeds to measure a spread")
+    if len(set(seeds)) < len(seeds):
+        parser.error(f"--seeds {args.seeds}: a seed given twice is one model; give each seed once")
+    system_prompt = recipe_system_prompt(
+        parser, args.recipe
+    )  # a recipe that does not load fails before any training
 
-    folders = {seed: train_and_score(args.recipe, seed, args.out) for seed in seeds}
+    folders = {seed: train_and_score(args.recipe, seed, args.out, system_prompt) for seed in seeds}
     per_seed = {seed: counts(folder) for seed, folder in folders.items()}
     columns = sorted({key for c in per_seed.values() for key in c})
-    spread = {key: max(c[key][0] for c in per_seed.values()) - min(c[key][0] for c in per_seed.values()) for key in columns}
+    spread = {
+        key: max(c[key][0] for c in per_seed.values()) - min(c[key][0] for c in per_seed.values())
+        for key in columns
+    }
     flips = {seed: flips_against(folders[seeds[0]], folders[seed]) for seed in seeds[1:]}
 
-    flip_table = Table(title=f"Paired flips against seed {seeds[0]} (gained / lost, exact McNemar p)", title_justify="left")
+    flip_table = Table(
+        title=f"Paired flips against seed {seeds[0]} (gained / lost, exact McNemar p)", title_justify="left"
+    )
     flip_table.add_column("suite")
     for seed in seeds[1:]:
         flip_table.add_column(f"seed {seed}")
     for key in flips[seeds[1]]:
-        flip_table.add_row(key, *(f"+{f[key]['gained']} / -{f[key]['lost']} (p {f[key]['p_value']:.2g})" for f in flips.values()))
+        flip_table.add_row(
+            key,
+            *(f"+{f[key]['gained']} / -{f[key]['lost']} (p {f[key]['p_value']:.2g})" for f in flips.values()),
+        )
     make_console().print(flip_table)
-    rows = [[f"seed {seed}", *(f"{c[key][0]}/{c[key][1]}" for key in columns)] for seed, c in per_seed.items()]
+    rows = [
+        [f"seed {seed}", *(f"{c[key][0]}/{c[key][1]}" for key in columns)] for seed, c in per_seed.items()
+    ]
     rows.append(["spread (max - min)", *(str(spread[key]) for key in columns)])
-    report(args.name, f"The recipe's SFT model per seed: items with each outcome ({', '.join(f'{k}: {v[0]}' for k, v in OUTCOMES.items())})",
-           ["model", *columns], rows,
-           {"recipe": str(args.recipe), "seeds": seeds, "counts": {str(s): c for s, c in per_seed.items()},
-            "spread": spread, "flips_against_first": {str(s): f for s, f in flips.items()}})
+    report(
+        args.name,
+        f"The recipe's SFT model per seed: items with each outcome ({', '.join(f'{k}: {v[0]}' for k, v in OUTCOMES.items())})",
+        ["model", *columns],
+        rows,
+        {
+            "recipe": str(args.recipe),
+            "seeds": seeds,
+            "counts": {str(s): c for s, c in per_seed.items()},
+            "spread": spread,
+            "flips_against_first": {str(s): f for s, f in flips.items()},
+        },
+    )
 
 
 if __name__ == "__main__":

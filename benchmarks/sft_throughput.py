@@ -31,7 +31,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import positive, report  # noqa: E402
+from _common import PRECISIONS, positive, report  # noqa: E402
 
 from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--steps", type=positive, default=12)
     parser.add_argument("--rows", type=positive, default=96)
     parser.add_argument("--repeats", type=positive, default=3)
-    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sft-bench-"))

@@ -24,12 +24,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import positive, report  # noqa: E402
+from _common import PRECISIONS, positive, report  # noqa: E402
 from generation import prompts  # noqa: E402
 
 from safealign.config import DistillConfig  # noqa: E402
+from safealign.config.base import format_validation_error  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
 from safealign.generation import GenerationEngine  # noqa: E402
 from safealign.models import load_model  # noqa: E402
@@ -38,17 +41,37 @@ from safealign.speed import compare_speed, speed_summary  # noqa: E402
 from safealign.stages.distill import build_student  # noqa: E402
 
 
+def prune_config(spec: str, vocab_keep: int | None = None) -> DistillConfig:
+    """The distill settings of a ``prune:<fraction>[:<prune_by>[:<mlp_fraction>]]`` student, checked as a recipe's
+    would be; a ValueError that names the problem otherwise."""
+    parts = spec.removeprefix("prune:").split(":")
+    if len(parts) > 3:
+        raise ValueError(
+            f"--student {spec}: write prune:<fraction>[:depth|redundancy|loss|width[:<mlp_fraction>]]"
+        )
+    fraction, prune_by, mlp_fraction = [*parts, "", ""][:3]
+    try:
+        mlp = float(mlp_fraction or 1.0)
+    except ValueError:
+        raise ValueError(
+            f"--student {spec}: the MLP share {mlp_fraction!r} is not a number, e.g. 0.75"
+        ) from None
+    try:
+        return DistillConfig(
+            student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=mlp, vocab_keep=vocab_keep
+        )
+    except ValidationError as error:
+        raise ValueError(str(format_validation_error(error, DistillConfig, f"--student {spec}"))) from None
+
+
 def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: ANN001, ANN201 - a LoadedModel; (torch module, tokenizer)
     if not spec.startswith("prune:"):
         loaded = load_model(spec, merge_adapter=True)  # as the distill stage loads it: an adapter, merged
         return loaded.model, loaded.tokenizer
-    fraction, prune_by, mlp_fraction = [*spec.removeprefix("prune:").split(":"), "", ""][:3]
     rows = build_mixture(
         {"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0
     ).rows
-    cfg = DistillConfig(
-        student=f"prune:{fraction}", prune_by=prune_by or "depth", mlp_fraction=float(mlp_fraction or 1.0)
-    )
+    cfg = prune_config(spec)
     student, tokenizer, _ = build_student(cfg, teacher, rows)
     if vocab_keep is None:
         return student, tokenizer
@@ -76,7 +99,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=positive, default=64)
     parser.add_argument("--batch-size", type=positive, default=32)
     parser.add_argument("--repeats", type=positive, default=7, help="rounds; each measures every model once")
-    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     parser.add_argument(
         "--vocab-keep",
         type=int,
@@ -85,6 +108,18 @@ def main() -> None:
     )
     parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
+    if repeated := sorted({spec for spec in args.student if args.student.count(spec) > 1}):
+        parser.error(
+            f"--student {', '.join(repeated)} given more than once: one row per model, so give each once"
+        )
+    try:  # before the teacher loads
+        for spec in args.student:
+            if spec.startswith("prune:"):
+                prune_config(spec, args.vocab_keep)
+        if args.vocab_keep is not None:
+            prune_config("prune:0.5", args.vocab_keep)  # checked even when no student is a prune: copy
+    except ValueError as error:
+        parser.error(str(error))
 
     teacher = load_model(
         args.teacher, merge_adapter=True

@@ -6,7 +6,9 @@ extra branch trains RL straight from the base model (R1-Zero style) with the rec
 recipe has no SFT, when its own RL already starts from the base model and is that arm. Each arm's description comes
 from the stages that ran on its path, and each arm the run does not hold is listed with the reason.
 Each arm lists the wall time and tokens spent to reach it (training stages on its path, and the
-teacher's rejection sampling for the student; evals excluded) next to its held-out scores. Results go to ``<run>/ablation.md`` and ``ablation.json``.
+teacher's rejection sampling for the student; evals excluded) next to its held-out scores. Each stage counts its own
+tokens (``TOKENS_COUNTED``: prompt and answer, trained on or generated, which cost differently), so an arm's sum adds
+different units; the table says which, and each row's JSON keeps the count per stage. Results go to ``<run>/ablation.md`` and ``ablation.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # the built-in suites' columns, in the README's order; any other suite an arm's eval scored follows them
 COLUMN_ORDER = ["harmful", "borderline", "reasoning", "format", "language"]
+
+# What each stage's recorded `metrics.tokens` counts: an arm's tokens add these up, so they are not one unit.
+TOKENS_COUNTED = {
+    "sft": "training input tokens, prompt + answer",
+    "rl": "rollout tokens, prompt + completion",
+    "sample": "sampled tokens, prompt + completion",
+    "distill": "training input tokens, prompt + trace",
+}
 
 
 # (arm A, arm B, suites, the claim the pair checks): the seed's claims, tested item by item on the same prompts.
@@ -48,12 +58,14 @@ class Arm:
 
         if not (self.eval_dir / "summary.json").is_file():
             return None
-        records = [stage_done(path) or {} for path in self.training_dirs]
+        records = {path.name: stage_done(path) or {} for path in self.training_dirs}
+        tokens = {stage: r.get("metrics", {}).get("tokens") or 0 for stage, r in records.items()}
         return {
             "arm": self.name,
             "description": self.description,
-            "wall_time_s": sum(r.get("wall_time_s") or 0.0 for r in records),
-            "tokens": sum(r.get("metrics", {}).get("tokens") or 0 for r in records),
+            "wall_time_s": sum(r.get("wall_time_s") or 0.0 for r in records.values()),
+            "tokens": sum(tokens.values()),
+            "tokens_by_stage": tokens,  # each in its stage's unit: TOKENS_COUNTED
             "metrics": load_headline(self.eval_dir, split),
         }
 
@@ -265,6 +277,7 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
         "skipped": skipped,
         "paired": paired,
         "scored_differently": differences,
+        "tokens_counted": tokens_counted(rows),
     } | ({"failure": failure} if failure else {})
     write_json(run_dir / "ablation.json", result)
     stopped = f"**Incomplete:** compare stopped with {failure}; rerun it to resume.\n\n" if failure else ""
@@ -423,7 +436,20 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
             + " | ".join(cells)
             + f" | {row['wall_time_s'] / 60:.1f} min | {row['tokens']:,} |"
         )
+    if counted := tokens_counted(rows):
+        lines += [
+            "",
+            "Tokens add up what each stage on the arm's path counts, not one unit: "
+            + "; ".join(f"{stage}: {said}" for stage, said in counted.items())
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def tokens_counted(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """What the tokens of each stage on the tabled arms' paths count, in the order of TOKENS_COUNTED."""
+    stages = {stage for row in rows for stage in row["tokens_by_stage"]}
+    return {stage: said for stage, said in TOKENS_COUNTED.items() if stage in stages}
 
 
 def load_ablation(run_dir: Path) -> dict[str, Any]:

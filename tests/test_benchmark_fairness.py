@@ -1,10 +1,13 @@
 """The benchmark scripts compare like with like: both arms train the same weights, load a LoRA adapter as the
-stages do, and the monitor load test counts all of the judge's CPU. Results go to a temporary folder."""
+stages do, are asked with the same system prompt, and the monitor load test counts all of the judge's CPU; bad
+arguments stop a script before any process or model starts. Results go to a temporary folder."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,16 @@ def benchmarks(monkeypatch, tmp_path):
         "sft_throughput",
         "student_speed",
         "monitor_load",
+        "monitor_worker",
+        "monitor_crash",
+        "dpo_lever",
+        "concise_think_lever",
+        "self_distill_lever",
+        "rl_difficulty_lever",
+        "refusal_vote",
+        "refusal_probe",
+        "sft_seed_spread",
+        "dev_split_validity",
     ):
         sys.modules.pop(name, None)
     import _common
@@ -177,3 +190,303 @@ def test_monitor_load_refuses_zero_before_any_process_starts(benchmarks, monkeyp
     with pytest.raises(SystemExit) as exit_info:
         monitor_load.main()
     assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_the_monitor_table_heads_its_first_column_with_the_delay(benchmarks):
+    """It was headed "model" and held each scenario's simulated model time in ms."""
+    import monitor_load
+
+    assert monitor_load.COLUMNS[0] == "delay (ms)"
+    assert len(monitor_load.COLUMNS) == len(monitor_load.table_rows([_scenario()])[0])
+
+
+def _scenario() -> dict:
+    latency = {"throughput_rps": 1.0, "p50_ms": 1.0, "p99_ms": 1.0}
+    cpu = {key: 0.0 for key in ("direct:upstream", "gateway:upstream", "gateway:gateway")}
+    return {
+        "delay_ms": 100.0,
+        "direct": latency,
+        "gateway": latency,
+        "added_p99_ms": 0.0,
+        "added_server_side": {"p99_le_ms": 1.0},
+        "cpu_ms_per_request": cpu,
+    }
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("a process started or a model loaded")
+
+
+# (script, arguments, what it must not start, what the error says)
+BAD_ARGUMENTS = [
+    ("monitor_worker", ["--backlog", "0"], ["backlog", "trickle"], "must be at least 1"),
+    ("monitor_worker", ["--rate", "0"], ["backlog", "trickle"], "finite number above 0"),
+    ("monitor_worker", ["--seconds", "inf"], ["backlog", "trickle"], "finite number above 0"),
+    ("monitor_worker", ["--group", "0"], ["backlog", "trickle"], "must be at least 1"),
+    ("monitor_crash", ["--requests", "400"], ["start_upstream", "start_gateway"], "must be below --requests"),
+    ("monitor_crash", ["--concurrency", "0"], ["start_upstream", "start_gateway"], "must be at least 1"),
+    ("monitor_load", ["--delays-ms", "0,inf"], ["start_upstream", "start_gateway"], "finite milliseconds"),
+    ("monitor_load", ["--delays-ms", "-5"], ["start_upstream", "start_gateway"], "finite milliseconds"),
+    ("monitor_load", ["--delays-ms", "nan"], ["start_upstream", "start_gateway"], "finite milliseconds"),
+    ("sft_throughput", ["--precision", "fp16"], ["load_model", "run_sft"], "invalid choice"),
+    ("grpo_throughput", ["--precision", "fp16"], ["load_model", "run_rl"], "invalid choice"),
+    ("grpo_throughput", ["--recipe", "nope.yaml"], ["load_model", "run_rl"], "recipe nope.yaml not found"),
+    ("generation", ["--precision", "fp16"], ["load_model"], "invalid choice"),
+    ("student_speed", ["--student", "tiny", "--precision", "fp16"], ["load_model"], "invalid choice"),
+    ("student_speed", ["--student", "prune:0.5:foo"], ["load_model"], "prune_by = 'foo'"),
+    ("student_speed", ["--student", "prune:0.5:depth:x"], ["load_model"], "is not a number"),
+    ("student_speed", ["--student", "prune:0.5", "--vocab-keep", "0"], ["load_model"], "vocab_keep = 0"),
+    ("student_speed", ["--student", "tiny", "--vocab-keep", "0"], ["load_model"], "vocab_keep = 0"),
+    ("student_speed", ["--student", "tiny", "--student", "tiny"], ["load_model"], "given more than once"),
+    ("sft_seed_spread", ["--seeds", "42,x"], ["train_and_score"], "comma-separated integers"),
+    ("dpo_lever", ["--recipe", "nope.yaml"], ["mine_pairs"], "recipe nope.yaml not found"),
+    ("dpo_lever", ["--k", "0"], ["mine_pairs"], "must be at least 1"),
+    (
+        "concise_think_lever",
+        ["--recipe", "nope.yaml"],
+        ["run_sft", "load_model"],
+        "recipe nope.yaml not found",
+    ),
+    (
+        "self_distill_lever",
+        ["--recipe", "nope.yaml"],
+        ["own_words_rows", "run_sft"],
+        "recipe nope.yaml not found",
+    ),
+    (
+        "rl_difficulty_lever",
+        ["--sft", "m", "--recipe", "nope.yaml"],
+        ["evaluate"],
+        "recipe nope.yaml not found",
+    ),
+    ("refusal_vote", ["--model", "m", "--recipe", "nope.yaml"], ["evaluate"], "recipe nope.yaml not found"),
+    (
+        "refusal_probe",
+        ["--model", "m", "--recipe", "nope.yaml"],
+        ["load_model"],
+        "recipe nope.yaml not found",
+    ),
+]
+
+
+@pytest.mark.parametrize(("script", "argv", "heavy", "said"), BAD_ARGUMENTS)
+def test_bad_arguments_stop_a_script_before_anything_starts(
+    benchmarks, monkeypatch, capsys, script, argv, heavy, said
+):
+    """They ended in a ZeroDivisionError, a hang, a traceback after the model loaded, or a result of a dead run."""
+    module = __import__(script)
+    for name in heavy:
+        monkeypatch.setattr(module, name, _never)
+    monkeypatch.chdir(benchmarks)  # a relative --recipe is looked for here
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    assert exit_info.value.code == 2 and said in capsys.readouterr().err
+
+
+class _Parsed(Exception):
+    """Raised by the patched ``parse_args``: the parser, with its defaults, is all a test needs."""
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "dpo_lever",
+        "concise_think_lever",
+        "self_distill_lever",
+        "rl_difficulty_lever",
+        "refusal_vote",
+        "refusal_probe",
+        "sft_seed_spread",
+    ],
+)
+def test_lever_scripts_find_the_quickstart_recipe_from_any_folder(benchmarks, monkeypatch, script):
+    """The default was recipes/quickstart.yaml relative to the folder a script was started in."""
+    import _common
+
+    def parse_args(parser, *args, **kwargs):
+        raise _Parsed(parser)
+
+    module = __import__(script)
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_args)
+    with pytest.raises(_Parsed) as parsed:
+        module.main()
+    default = parsed.value.args[0].get_default("recipe")
+    assert default == _common.QUICKSTART and default.is_absolute() and default.is_file()
+
+
+def _recipe(folder: Path, system_prompt: str) -> Path:
+    path = folder / "recipe.yaml"
+    path.write_text(f"name: lever\nmodel:\n  name: tiny\n  system_prompt: {system_prompt}\n")
+    return path
+
+
+def _fake_eval(command: list[str], **kwargs) -> None:
+    """`safealign eval`, as the lever scripts run it: the summary they read, in the folder after --out."""
+    out = Path(command[command.index("--out") + 1])
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "harmful": {"refusal_rate": 0.9},
+        "borderline": {"over_refusal_rate": 0.1},
+        "reasoning": {"accuracy": 0.5},
+        "format": {"format_compliance": 0.8},
+    }
+    (out / "summary.json").write_text(json.dumps({"summary": summary}))
+
+
+def test_dpo_lever_asks_both_arms_and_mines_with_the_recipes_system_prompt(benchmarks, monkeypatch):
+    """`safealign eval MODEL` took the SFT arm's prompt from its stage.json and the DPO model (none) got the chat
+    template's; the pairs were mined without it too."""
+    import dpo_lever
+
+    commands: list[list[str]] = []
+    mined: list[str | None] = []
+
+    def mine_pairs(*args):
+        mined.append(args[-1])
+        return [], {}
+
+    monkeypatch.setattr(dpo_lever, "mine_pairs", mine_pairs)
+    monkeypatch.setattr(dpo_lever, "train_dpo", lambda *args: {"seconds": 1.0})
+    fake = types.SimpleNamespace(
+        run=lambda command, **kw: commands.append(command) or _fake_eval(command), DEVNULL=None
+    )
+    monkeypatch.setattr(
+        dpo_lever, "subprocess", fake
+    )  # the module's own name: platform.machine() runs a subprocess
+    recipe = _recipe(benchmarks, "Be brief.")
+    out = benchmarks / "dpo"
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["dpo_lever.py", "--sft", str(benchmarks / "sft"), "--recipe", str(recipe), "--out", str(out)],
+    )
+
+    dpo_lever.main()
+
+    assert mined == ["Be brief."]
+    models = [command[2] for command in commands]
+    assert models == [str(benchmarks / "sft")] * 2 + [str(out / "model")] * 2
+    for command in commands:
+        assert command[command.index("--system-prompt") + 1] == "Be brief."
+
+
+def test_dpo_lever_pairs_carry_the_system_prompt_the_sft_model_was_trained_with(benchmarks):
+    import dpo_lever
+
+    row = {
+        "id": "a",
+        "kind": "benign",
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+    }
+
+    pair = dpo_lever.pair(row, "Hello", "No.", "Be brief.")
+
+    assert pair["prompt"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    assert dpo_lever.pair(row, "Hello", "No.", None)["prompt"] == row["messages"][:1]
+
+
+def test_dpo_lever_refuses_a_recipe_whose_prompt_the_sft_model_was_not_trained_with(
+    benchmarks, monkeypatch, capsys
+):
+    import dpo_lever
+
+    from safealign.runs import write_json
+
+    write_json(
+        benchmarks / "sft" / "stage.json",
+        {"stage": "sft", "status": "done", "inputs": {"system_prompt": "Be kind."}},
+    )
+    (benchmarks / "sft" / "model").mkdir()
+    monkeypatch.setattr(dpo_lever, "mine_pairs", _never)
+    recipe = _recipe(benchmarks, "Be brief.")
+    monkeypatch.setattr(
+        sys, "argv", ["dpo_lever.py", "--sft", str(benchmarks / "sft" / "model"), "--recipe", str(recipe)]
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        dpo_lever.main()
+    assert exit_info.value.code == 2 and "'Be kind.'" in capsys.readouterr().err
+
+
+def test_concise_lever_scores_dev_in_fp32_with_the_recipes_system_prompt(benchmarks, monkeypatch):
+    """Dev ran in `auto` precision (bf16 where fast) and with the chat template's system prompt."""
+    import concise_think_lever
+
+    engines: list[dict] = []
+    summary = {spec: {"accuracy": 0.5} for spec in concise_think_lever.DEV_SUITES.values()}
+    monkeypatch.setattr(
+        concise_think_lever, "load_model", lambda spec: types.SimpleNamespace(model=None, tokenizer=None)
+    )
+    monkeypatch.setattr(
+        concise_think_lever, "GenerationEngine", lambda model, tokenizer, **kw: engines.append(kw)
+    )
+    monkeypatch.setattr(
+        concise_think_lever, "run_eval", lambda *a, **k: types.SimpleNamespace(summary=lambda: summary)
+    )
+
+    scores = concise_think_lever.dev_scores("m", benchmarks / "dev", "Be brief.")
+
+    assert engines == [{"batch_size": 128, "precision": "fp32", "system_prompt": "Be brief."}]
+    assert scores["dev_reasoning"] == 0.5
+
+
+def test_a_dead_feeder_writes_no_result_and_keeps_the_earlier_one(benchmarks, monkeypatch):
+    """The feeder died (--rate 0), yet a result of idle polling was written and the real one moved to history/."""
+    import _common
+    import monitor_worker
+
+    class DeadFeeder:
+        exitcode = 1
+
+        def __init__(self, target, args) -> None:
+            pass
+
+        def start(self) -> None:
+            pass
+
+        def join(self) -> None:
+            pass
+
+    monkeypatch.setattr(
+        monitor_worker.multiprocessing,
+        "get_context",
+        lambda method: types.SimpleNamespace(Process=DeadFeeder),
+    )
+    earlier = _common.RESULTS / "monitor_worker.json"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text('{"machine": {"date": "2026-01-01 00:00:00"}, "results": "real"}')
+    monkeypatch.setattr(sys, "argv", ["monitor_worker.py", "--only", "trickle", "--seconds", "0.1"])
+
+    with pytest.raises(SystemExit, match="feeder process failed"):
+        monitor_worker.main()
+
+    assert json.loads(earlier.read_text())["results"] == "real"
+    assert not (earlier.parent / "history").exists()
+
+
+def _eval_summary(folder: Path, suite: str, rates: dict[str, float]) -> None:
+    folder.mkdir(parents=True)
+    metrics = {split: {"refusal_rate": {"value": rate}} for split, rate in rates.items()}
+    (folder / "summary.json").write_text(
+        json.dumps({"suites": {suite: {"kind": "harmful", "metrics": metrics}}})
+    )
+
+
+def test_dev_split_validity_reads_the_held_out_items_of_the_held_out_folder(benchmarks, monkeypatch):
+    """It read the last entry, "all": in a folder scored with `--split all` that held in-distribution items too."""
+    import _common
+    import dev_split_validity
+
+    argv = ["dev_split_validity.py"]
+    for name, held_out in (("a", 0.5), ("b", 0.6)):
+        _eval_summary(benchmarks / name / "dev", "harmful_dev", {"dev": held_out, "all": held_out})
+        _eval_summary(
+            benchmarks / name / "held", "harmful", {"in_distribution": 0.9, "held_out": held_out, "all": 0.75}
+        )
+        argv += ["--model", f"{name}={benchmarks / name / 'dev'}:{benchmarks / name / 'held'}"]
+    monkeypatch.setattr(sys, "argv", argv)
+
+    dev_split_validity.main()
+
+    rates = json.loads((_common.RESULTS / "dev_split_validity.json").read_text())["rates"]
+    assert rates == {"a": {"harmful_dev": 0.5, "held_out": 0.5}, "b": {"harmful_dev": 0.6, "held_out": 0.6}}

@@ -235,6 +235,46 @@ def test_student_names_the_teacher_it_was_distilled_from(tmp_path):
     assert "hybrid teacher" not in (run / "ablation.md").read_text()
 
 
+def test_the_table_says_what_each_stages_tokens_count(tmp_path):
+    """An arm's tokens add up units that differ per stage (RL counts prompts too, sampling only completions)."""
+    run = tmp_path / "run"
+    for arm in ("base", "sft", "rl", "student"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.5)
+    fake_stage(run / "sft", 1, 100)
+    fake_stage(run / "rl", 1, 40)
+    write_json(
+        run / "sample" / "stage.json",
+        {"stage": "sample", "wall_time_s": 1, "metrics": {"tokens": 32, "accepted": 4}},
+    )
+    fake_stage(run / "distill", 1, 116)
+
+    result = write_ablation(run)
+
+    student = next(row for row in result["arms"] if row["arm"] == "student")
+    assert student["tokens_by_stage"] == {"sft": 100, "rl": 40, "sample": 32, "distill": 116}
+    assert student["tokens"] == 288
+    assert result["tokens_counted"] == {
+        "sft": "training input tokens, prompt + answer",
+        "rl": "rollout tokens, prompt + completion",
+        "sample": "sampled tokens, prompt + completion",
+        "distill": "training input tokens, prompt + trace",
+    }
+    assert (
+        "Tokens add up what each stage on the arm's path counts, not one unit: sft: training input tokens, "
+        "prompt + answer; rl: rollout tokens, prompt + completion; sample: sampled tokens, prompt + completion; "
+        "distill: training input tokens, prompt + trace."
+    ) in (run / "ablation.md").read_text()
+
+
+def test_a_table_of_the_base_model_alone_says_nothing_about_tokens(tmp_path):
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+
+    result = write_ablation(run)
+
+    assert result["tokens_counted"] == {} and "Tokens add up" not in (run / "ablation.md").read_text()
+
+
 def test_a_student_with_no_accepted_traces_is_listed_with_the_reason(tmp_path):
     run = tmp_path / "run"
     for arm in ("base", "sft", "rl"):
