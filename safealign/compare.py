@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import Recipe
-from safealign.runs import as_moved, read_json, read_jsonl, recorded_move, stage_done, write_json
+from safealign.runs import as_moved, read_json, read_jsonl, recorded_move, run_lock, stage_done, write_json
 
 log = logging.getLogger(__name__)
 
@@ -208,22 +208,26 @@ def run_compare(
     recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
 ) -> dict[str, Any]:
     """Run (or resume) every arm the recipe allows, then write and return the ablation table."""
+    from safealign.pipeline import ANOTHER_RUN
+
     split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"
-    try:
-        _run_arms(recipe, recipe_path, show_progress)
-    except BaseException as error:  # Ctrl-C too: the table says it is incomplete
-        # the arms already scored are still tabled (an earlier table would otherwise stay, stale), then the error
-        failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    # held before the try: refused, compare must not table the arms of a run another process is writing
+    with run_lock(recipe.run_dir, ANOTHER_RUN):
         try:
-            write_ablation(recipe.run_dir, split=split, failure=failure)
-        except Exception as table_error:  # never hide the error that stopped compare behind this one
-            log.warning(
-                "compare: could not write the ablation table of the arms already scored (%s: %s)",
-                type(table_error).__name__,
-                table_error,
-            )
-        raise
-    return write_ablation(recipe.run_dir, split=split)
+            _run_arms(recipe, recipe_path, show_progress)
+        except BaseException as error:  # Ctrl-C too: the table says it is incomplete
+            # the arms already scored are still tabled (an earlier table would otherwise stay, stale), then the error
+            failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            try:
+                write_ablation(recipe.run_dir, split=split, failure=failure)
+            except Exception as table_error:  # never hide the error that stopped compare behind this one
+                log.warning(
+                    "compare: could not write the ablation table of the arms already scored (%s: %s)",
+                    type(table_error).__name__,
+                    table_error,
+                )
+            raise
+        return write_ablation(recipe.run_dir, split=split)
 
 
 def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> None:

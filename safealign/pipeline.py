@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from safealign.config import Recipe, SampleConfig
-from safealign.runs import changed_settings, describe_changes, run_settings, stage_done, write_json
+from safealign.runs import changed_settings, describe_changes, run_lock, run_settings, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,16 @@ def check_judge_found(recipe: Recipe) -> None:
     parse_judge_spec(recipe.eval.judge)
 
 
+def check_vllm_usable(recipe: Recipe) -> None:
+    """rl.use_vllm without a CUDA GPU (or without vLLM) fails now, not when the RL stage starts after the baseline eval,
+    SFT and its eval: the recipe's validation leaves it alone, so that a GPU recipe validates on a laptop."""
+    from safealign.distributed import require_gpu_for_vllm
+
+    rl = recipe.rl
+    if rl is not None and rl.enabled and rl.use_vllm and stage_done(recipe.run_dir / "rl") is None:
+        require_gpu_for_vllm()
+
+
 def check_dataset_files(recipe: Recipe) -> None:
     """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read, validated and
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
@@ -183,13 +193,23 @@ def run_pipeline(
         return _run_stages(recipe, recipe_path, show_progress)
 
 
+# What a run refused because another process holds its folder can do besides waiting (see safealign.runs.run_lock)
+ANOTHER_RUN = "give the recipe another name: a run of its own in another folder"
+
+
 def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
+    check_student_found(recipe)
+    check_judge_found(recipe)
+    check_vllm_usable(recipe)
+    check_dataset_files(recipe)
+    with run_lock(recipe.run_dir, ANOTHER_RUN):  # after the checks: one that fails leaves no folder behind
+        return _run_held_stages(recipe, recipe_path, show_progress)
+
+
+def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
     distills = (
         recipe.distill is not None and recipe.distill.enabled
     )  # with sample.enabled: the recipe refuses it otherwise
-    check_student_found(recipe)
-    check_judge_found(recipe)
-    check_dataset_files(recipe)
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
@@ -267,7 +287,9 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
         sampled = run_sample(sample, teacher, run_dir / "sample", **recipe_inputs(recipe))
         result.add("sample", run_dir / "sample", teacher)
         accepted = (sampled.record or {}).get("metrics", {}).get("accepted", 0)
-        if not accepted:
+        # a finished distill/ is kept even so: the user distilled from traces of their own
+        # (`safealign distill RECIPE --traces FILE`), and its student is the final model
+        if not accepted and stage_done(run_dir / "distill") is None:
             # A finished sample stage is kept on a rerun: new sample settings take effect only once it is deleted.
             log.warning(
                 "distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); delete %s, "

@@ -14,13 +14,14 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from safealign.errors import DataError
+from safealign.errors import DataError, SafealignError
 from safealign.machine_load import CpuSnapshot, machine_load, snapshot
 
 STAGE_FILE = "stage.json"
@@ -497,12 +498,64 @@ def retrained_input(stage_dir: Path, record: dict[str, Any] | None = None) -> Pa
 
 def set_aside_stage(stage_dir: Path) -> Path:
     """Move everything a stage's folder holds (its record, model, checkpoints, logs, caches) into
-    ``earlier_attempts/<time>/``, so that the stage runs again from nothing; returns that folder."""
+    ``earlier_attempts/<time>/``, so that the stage runs again from nothing; returns that folder. A lock held on the
+    folder (a stage command's --out outside its run folder, see :func:`run_lock`) stays: moved, it would lock nothing."""
     target = attempt_folder(stage_dir)
     for path in list(stage_dir.iterdir()):
-        if path.name != "earlier_attempts":
+        if path.name not in ("earlier_attempts", LOCK_FILE):
             path.replace(target / path.name)
     return target
+
+
+# A run folder's lock: a dot file, so that the card's listings of a folder's files (lineage.json) leave it out. It is
+# left in place after the run: removed, a process that opened it just before would lock a file no longer there.
+LOCK_FILE = ".lock"
+# the run folders this process holds, and how many times (compare runs the pipeline)
+_held: dict[Path, int] = {}
+
+
+@contextmanager
+def run_lock(run_dir: Path, fix: str) -> Iterator[None]:
+    """Hold ``run_dir`` while this process writes in it: a second process on the same folder (the same recipe started
+    twice) moved the first's live logs and checkpoints aside, took its half-written answers and interleaved its
+    metrics. An exclusive ``flock`` on ``RUN_DIR/.lock``, which the kernel releases when the process ends (kill -9
+    too), so a crash leaves no stale lock. Linux (and macOS) only: fcntl. Under ``accelerate launch`` rank 0 holds it
+    for every rank. ``fix`` is what the error offers besides waiting (another recipe name, another --out)."""
+    from safealign.distributed import launched_rank
+
+    key = run_dir.resolve()
+    if key in _held or launched_rank() != 0:
+        _held[key] = _held.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+            if not _held[key]:
+                del _held[key]
+        return
+    import fcntl
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with (run_dir / LOCK_FILE).open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            who = f"pid {holder}" if holder else "its pid not written yet"
+            raise SafealignError(
+                f"{run_dir} is in use by another safealign process ({who}; it holds {run_dir / LOCK_FILE}): two at "
+                f"once move each other's logs and checkpoints aside and mix their results. Wait for it to finish, or "
+                f"{fix}"
+            ) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]  # closing the file releases the lock
 
 
 def changed_settings(

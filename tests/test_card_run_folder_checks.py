@@ -308,3 +308,25 @@ def test_a_run_folder_without_the_final_models_weights_is_said_to_lack_them(tmp_
     with caplog.at_level(logging.WARNING):
         load_run(run)
     assert f"the final model's weights are not in {run / 'sft/model'}" in caplog.text
+
+
+def test_the_system_prompt_paragraph_needs_an_eval_of_the_final_model(tmp_path, card):
+    """eval/sft missing: the card said the final model was asked with another system prompt than it was trained with,
+    "Asked with no system prompt", of a model it never asked anything."""
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny")
+    stage(run, "sft", "tiny", inputs={"system_prompt": "Be safe."})
+    assert "asked with another system prompt" not in card(run)
+    stage(run, "eval/sft", str(run / "sft/model"))  # asked with no system prompt: now the card says so
+    assert "**The final model was asked with another system prompt than it was trained with**" in card(run)
+
+
+def test_a_folder_without_recipe_yaml_does_not_say_a_stage_is_not_in_the_recipe(tmp_path, card):
+    """`safealign sft RECIPE` alone writes no recipe.yaml: the card said `rl` was "not in the recipe" of a recipe that
+    has it."""
+    run = new_run(tmp_path)
+    (run / "recipe.yaml").unlink()
+    stage(run, "sft", "tiny")
+    text = card(run)
+    assert "not in the recipe" not in text
+    assert "`rl` (not run; the folder holds no recipe.yaml to say whether the recipe has it)" in text

@@ -609,6 +609,54 @@ def test_a_local_eval_interrupted_while_generating_does_not_claim_an_earlier_run
     assert (out / "answers.partial.jsonl").read_text() == earlier
 
 
+def test_a_local_eval_interrupted_before_any_answer_was_kept_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C mid-generation with no earlier answers in --out exited 130 without a word."""
+    from safealign.cli.main import app
+
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(GenerationEngine, "generate", interrupted)
+    out = tmp_path / "ev"
+    command = [
+        "eval",
+        "tiny",
+        "--suites",
+        "format",
+        "--limit",
+        "1",
+        "--max-new-tokens",
+        "4",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, command)
+    said = " ".join(result.output.split())
+    assert result.exit_code != 0 and "interrupted: no answers were kept" in said, result.output
+    assert "rerun the same command to evaluate from the start" in said
+    assert not (out / "answers.partial.jsonl").exists()
+
+
+def test_eval_arms_says_no_change_as_plus_zero_not_minus_zero(tmp_path: Path) -> None:
+    """An over-refusal rate (lower is better) that did not move printed "B better by -0.0"."""
+    from test_eval_diff import _arm
+
+    from safealign.cli.main import app
+
+    recipe = _arm(tmp_path, "a", refused=[8, 7], over=[1, 2])
+    lever = _arm(tmp_path, "b", refused=[8, 7], over=[2, 1])
+    args = [
+        "eval-arms",
+        *[x for p in recipe for x in ("-a", str(p))],
+        *[x for p in lever for x in ("-b", str(p))],
+    ]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    assert "-0.0" not in result.output and "+0.0" in result.output
+
+
 def test_kept_answers_are_reused_only_for_the_same_request_and_the_same_model_files(tmp_path: Path) -> None:
     import os
     from types import SimpleNamespace
@@ -1001,6 +1049,22 @@ def test_dev_split_is_reported_as_its_own_split() -> None:
         "all",
         "refusal_rate",
     ) not in rows
+
+
+def test_the_eval_stage_runs_a_suite_group_the_recipe_names(tmp_path: Path) -> None:
+    """`eval.suites: [dev]` passed validation, then the stage failed: "unknown eval suite 'dev' (did you mean 'dev'?)"."""
+    from safealign.config import EvalConfig
+    from safealign.stages.evaluate import run_eval_stage
+
+    cfg = EvalConfig(suites=["dev"], limit=1, max_new_tokens=2)
+    run_eval_stage(cfg, "tiny", tmp_path / "eval", seed=0, show_progress=False)
+    summary = json.loads((tmp_path / "eval" / "summary.json").read_text())
+    assert list(summary["suites"]) == suites_module.expand_suite_names(["dev"])
+
+
+def test_run_eval_expands_a_group_and_runs_a_suite_named_by_it_too_once() -> None:
+    report = run_eval(ScriptedGenerator({}), ["harmful_dev", "dev"], limit=1, judges=FakeJudges())
+    assert list(report.suites) == suites_module.expand_suite_names(["dev"])
 
 
 def test_family_settings_yaml_cannot_read_are_kept_as_written() -> None:

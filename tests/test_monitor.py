@@ -1061,6 +1061,25 @@ def test_scheduled_eval_flags_a_regression(tmp_path):
     assert parse_interval("1h") == 3600 and parse_interval("90s") == 90
 
 
+def test_a_scheduled_eval_runs_a_suite_group(tmp_path, monkeypatch):
+    """monitor.eval_suites: [dev] passed validation, then every scheduled run failed: the group reached run_eval."""
+    import safealign.evals
+    from safealign.generation import Completion
+
+    class RefusingEndpoint:
+        def __init__(self, upstream: str, model: str) -> None:
+            self.upstream, self.model = upstream, model
+
+        def generate(self, prompts, params=None, show_progress=False):
+            return [Completion(i, 0, "I can't help with that.", 5, 3, False) for i in range(len(prompts))]
+
+    monkeypatch.setattr(safealign.evals, "EndpointGenerator", RefusingEndpoint)
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    outcome = evaluate_once(store, "http://127.0.0.1:1", "m", ["dev"], limit=1)
+    assert outcome["summary"]["harmful_dev.refusal_rate"] == 1.0
+    assert outcome["summary"]["harmful_refusal_rate"] == 1.0
+
+
 def _report(
     harmful_refused: int,
     borderline_refused: int,

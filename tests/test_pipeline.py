@@ -501,3 +501,84 @@ def test_a_monitor_prompt_file_that_is_not_here_is_named_not_refused(tmp_path, m
         pipeline.run_pipeline(
             parse_recipe(spec | {"eval": {"suites": ["harmful", on_the_gateway]}}), show_progress=False
         )
+
+
+def test_a_distill_stage_finished_from_the_users_own_traces_is_kept_and_evaluated(tmp_path, monkeypatch):
+    """Rejection sampling kept no trace and the user ran `safealign distill RECIPE --traces FILE`: every later
+    `safealign run` still skipped distill, so the final model stayed the teacher and distill/model was never evaluated."""
+    import safealign.card
+    import safealign.pipeline as pipeline
+    import safealign.stages.sample as sample_stage
+    from safealign.config import parse_recipe
+    from safealign.runs import StageRecord, StageResult
+
+    evaluated = []
+
+    def eval_stage(cfg, model, stage_dir, label=None, **kwargs):
+        evaluated.append((label, model))
+
+    def no_trace_kept(cfg, teacher, stage_dir, **kwargs):
+        return StageResult(stage_dir / "traces.jsonl", {"metrics": {"accepted": 0}})
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", eval_stage)
+    monkeypatch.setattr(sample_stage, "run_sample", no_trace_kept)
+    monkeypatch.setattr(safealign.card, "write_bundle", lambda run_dir: {})
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path / "runs"),
+            "model": {"name": "tiny"},
+            "sample": {"num_prompts": 2, "k": 1},
+            "distill": {"student": "prune:0.5", "max_steps": 1},
+        }
+    )
+    first = pipeline.run_pipeline(recipe, show_progress=False)
+    assert first.final_model == "tiny" and [label for label, _ in evaluated] == ["base"]
+    assert first.stages[-1]["skipped"] == "rejection sampling kept no trace"
+
+    student = recipe.run_dir / "distill"
+    StageRecord(  # as `safealign distill RECIPE --traces FILE` leaves it
+        stage="distill",
+        parent="tiny",
+        output=str(student / "model"),
+        config=recipe.distill.model_dump(),
+        seed=recipe.seed,
+        started_at=0.0,
+    ).finish(student)
+    evaluated.clear()
+    second = pipeline.run_pipeline(recipe, show_progress=False)
+    assert second.final_model == str(student / "model")
+    assert evaluated == [("base", "tiny"), ("student", str(student / "model"))]
+
+
+def test_rl_use_vllm_without_a_gpu_fails_before_the_baseline_eval(tmp_path, monkeypatch):
+    """rl.use_vllm: true on a machine without CUDA failed only when the RL stage started, after the baseline eval."""
+    import torch
+
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+    from safealign.errors import SafealignError
+    from safealign.runs import StageRecord
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", no_stage)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    rl = {"tasks": {"safety": 1.0}, "num_prompts": 4, "max_steps": 1, "prompts_per_step": 2, "use_vllm": True}
+    recipe = parse_recipe(
+        {"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, "rl": rl}
+    )
+    with pytest.raises(SafealignError, match="rl.use_vllm is on but this process sees no CUDA GPU"):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    assert not (tmp_path / "runs").exists()
+    StageRecord(
+        stage="rl",
+        parent="tiny",
+        output=str(recipe.run_dir / "rl" / "model"),
+        config={},
+        seed=42,
+        started_at=0.0,
+    ).finish(recipe.run_dir / "rl")
+    with pytest.raises(AssertionError, match="a stage ran"):  # a finished RL stage does not need vLLM again
+        pipeline.run_pipeline(recipe, show_progress=False)

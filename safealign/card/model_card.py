@@ -210,7 +210,9 @@ def arithmetic(
 def system_prompts(run: RunFolder, final: str | None) -> dict[str, Any]:
     """The system prompt the final model's eval asked with (``asked``) and the one its training stage recorded training
     with (``trained``; ``recorded``: whether that stage's ``stage.json`` says, as ``inputs.system_prompt``): the card
-    says the model was trained with the eval's prompt only when they match."""
+    says the model was trained with the eval's prompt only when they match, and says nothing of the prompts when the
+    final model was not evaluated (``evaluated``): it was asked nothing, with no prompt or another."""
+    evaluated = bool(final and run.evals.get(final))
     asked = ((run.evals.get(final) or {}).get("config") or {}).get("system_prompt") if final else None
     inputs = ((run.record(run.final_stage) or {}).get("inputs") or {}) if run.final_stage else {}
     return {
@@ -218,6 +220,7 @@ def system_prompts(run: RunFolder, final: str | None) -> dict[str, Any]:
         "trained": inputs.get("system_prompt") or None,
         "recorded": "system_prompt" in inputs,
         "stage": run.final_stage,
+        "evaluated": evaluated,
     }
 
 

@@ -373,6 +373,8 @@ def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[st
     section = recipe.get(spec.section)
     if spec.key == "sample" and section is None and (recipe.get("distill") or {}).get("enabled"):
         section = {"enabled": True}  # distillation runs rejection sampling with default settings
+    if section is None and not recipe:  # a stage command run alone (`safealign sft`) writes no recipe.yaml
+        return "not run; the folder holds no recipe.yaml to say whether the recipe has it"
     if section is None:
         return "not in the recipe"
     if not section.get("enabled", True):

@@ -334,6 +334,13 @@ def _eval(
     except (SafealignError, KeyboardInterrupt) as error:
         kept = out / ANSWERS_SO_FAR
         if not kept.is_file():
+            # friendly_errors passes eval's Ctrl-C on: eval says itself what it kept
+            if isinstance(error, KeyboardInterrupt):
+                written = "" if endpoint else " (a local model's are written only once all are generated)"
+                err_console.print(
+                    f"[yellow]interrupted: no answers were kept{written}; rerun the same command to evaluate from "
+                    "the start[/]"
+                )
             raise
         stopped = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped"
         rest = "asks only for the rest" if endpoint else "judges them without generating them again"
@@ -591,7 +598,7 @@ def _eval_arms(
             " ".join(map(str, c.counts_b)),
             f"{c.mean_a:.1f} ± {spread(c.counts_a, c.items):.1f}",
             f"{c.mean_b:.1f} ± {spread(c.counts_b, c.items):.1f}",
-            f"{c.better:+.1f}",
+            f"{round(c.better, 1) + 0.0:+.1f}",  # + 0.0: no "-0.0" for a lower-is-better rate that did not move
             f"{c.p_value:.2g} (≥ {c.smallest_p:.2g})",
             c.verdict,
         ]

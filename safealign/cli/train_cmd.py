@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,6 +113,18 @@ def _check_out(out: Path | None, name: str, files: tuple[str, ...], overwrite: b
         )
 
 
+def _holding(parsed: Recipe, stage_dir: Path) -> AbstractContextManager[None]:
+    """The stage's run folder held as `safealign run` holds it (see safealign.runs.run_lock): RUN_DIR, or the --out
+    folder itself when it lies outside RUN_DIR (two stages in two such folders do not share a run)."""
+    from safealign.runs import run_lock
+
+    inside = stage_dir.resolve().is_relative_to(parsed.run_dir.resolve())
+    return run_lock(
+        parsed.run_dir if inside else stage_dir,
+        "give this stage another --out" + (f" (outside {parsed.run_dir})" if inside else ""),
+    )
+
+
 def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str, option: str) -> str:
     """The model of the newest of ``stages`` the run finished, else the recipe's; said in a note. A stage the recipe
     trains that started and did not finish is an error: its model is not there yet, and no other one is it."""
@@ -162,7 +175,10 @@ def sft(
     stage_dir = out or parsed.run_dir / "sft"
     _check_finished("sft", stage_dir, cfg, resume, parsed, model or parsed.model.name)
     # the recipe's own eval suites count too
-    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
+    with (
+        _holding(parsed, stage_dir),
+        checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)),
+    ):
         result = run_sft(
             cfg,
             model or parsed.model.name,
@@ -202,7 +218,10 @@ def rl(
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
     # the recipe's own eval suites count too
-    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
+    with (
+        _holding(parsed, out or parsed.run_dir / "rl"),
+        checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)),
+    ):
         result = run_rl(
             cfg,
             start,
@@ -255,7 +274,10 @@ def sample(
     cfg = _section(parsed, "sample", SampleConfig())
     _check_finished("sample", out or parsed.run_dir / "sample", cfg, True, parsed, start)
     # the recipe's own eval suites count too
-    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
+    with (
+        _holding(parsed, out or parsed.run_dir / "sample"),
+        checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)),
+    ):
         result = run_sample(cfg, start, out or parsed.run_dir / "sample", **recipe_inputs(parsed))
     _stage_table("sample", result.record)
 
@@ -318,7 +340,10 @@ def distill(
     )
     _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
     # the recipe's own eval suites count too
-    with checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)):
+    with (
+        _holding(parsed, out or parsed.run_dir / "distill"),
+        checking_recipe_suites(recipe_eval_suites(parsed), unread_monitor_suites(parsed)),
+    ):
         result = run_distill(
             cfg,
             start,

@@ -25,7 +25,7 @@ from safealign.corpus.mixture import sha256_file
 from safealign.errors import DataError
 from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
-from safealign.evals.suites import Suite, as_problem, get_suite, select_items, split_hint
+from safealign.evals.suites import Suite, as_problem, expand_suite_names, get_suite, select_items, split_hint
 from safealign.generation import Completion, GenerationEngine, SamplingParams, check_prompts
 from safealign.judges import shown_judge_spec
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
@@ -218,6 +218,18 @@ def distinct_suites(specs: list[Suite]) -> list[Suite]:
     return list(by_name.values())
 
 
+def _suite_specs(suites: Sequence[str | Suite]) -> list[Suite]:
+    """Each suite's spec, a group (``dev``) by its members: every caller (the eval stage, the monitor, the CLI) may name
+    a group, as a recipe that validation accepted does."""
+    specs: list[Suite] = []
+    for suite in suites:
+        if isinstance(suite, Suite):
+            specs.append(suite)
+        else:
+            specs.extend(get_suite(name) for name in expand_suite_names([suite]))
+    return distinct_suites(specs)
+
+
 def _engine(generator: Any) -> GenerationEngine | None:
     """The local engine under any wrappers (the refusal vote, the probe routing); None for an endpoint or a test's generator."""
     while hasattr(generator, "inner"):
@@ -312,8 +324,9 @@ def run_eval(
 ) -> EvalReport:
     """Generate answers for every suite's items, judge and score them, and compute the metrics.
 
-    ``limit`` caps items per suite and split (``None``: each suite's default); ``judges`` is a
-    judge set (``.refusal``, ``.harm``), a judge spec string, or ``None`` for the default judges,
+    A group name (``dev``) stands for its member suites. ``limit`` caps items per suite and split (``None``: each
+    suite's default); ``judges`` is a judge set (``.refusal``, ``.harm``), a judge spec string, or ``None`` for the
+    default judges,
     built only when a safety suite runs. ``model`` says what was evaluated (a spec, or an endpoint and its
     model name), for ``summary.json``. With ``answers_file``, the answers are written there before any judge runs and
     the file is removed once the results are written; an earlier run's answers there for the same model, settings
@@ -321,7 +334,7 @@ def run_eval(
     context window before any is generated.
     """
     started = time.perf_counter()
-    specs = distinct_suites([s if isinstance(s, Suite) else get_suite(s) for s in suites])
+    specs = _suite_specs(suites)
     selected = [(spec, select_items(spec, split=split, limit=limit, seed=seed)) for spec in specs]
     files = {
         spec.name: {"path": str(spec.file.resolve()), "sha256": sha256_file(spec.file)}
