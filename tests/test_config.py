@@ -544,3 +544,13 @@ def test_yaml_merge_keys_work_and_duplicate_keys_are_still_refused(tmp_path):
     recipe.write_text("a: &a {r: 1}\nrl:\n  lora:\n    <<: *a\n    <<: *a\n")
     with pytest.raises(RecipeError, match="found the key '<<' twice"):
         load_recipe(recipe)
+
+
+def test_a_gate_item_floor_above_the_suite_size_is_refused():
+    """gates.min_items 5 at limit 4 validated: no change could amount to 5 of 4 items, so the gates never breached."""
+    with pytest.raises(RecipeError) as error:
+        parse_recipe({"rl": {"gates": {"limit": 4, "min_items": 5}}})
+    said = " ".join(str(error.value).split())
+    assert "min_items (5) is more than limit (4)" in said and "the gates would never breach" in said, said
+    assert "Set min_items at most limit" in said
+    assert parse_recipe({"rl": {"gates": {"limit": 4, "min_items": 4}}}).rl.gates.min_items == 4

@@ -48,13 +48,16 @@ def test_repetition():
     assert not DETECTORS["repetition"](history(**{"text/repetition": [0.0, 0.1, 0.0]}), T)
 
 
+ACCURACY_RISING = [0.1, 0.2, 0.3, 0.6, 0.7, 0.8]
+
+
 def test_reward_rises_but_heldout_accuracy_does_not():
     h = history(
-        reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.3, None, 0.28]}
+        **{"rewards/accuracy/mean": ACCURACY_RISING, "gate/accuracy": [0.3, None, None, 0.3, None, 0.28]}
     )
     assert names(DETECTORS["reward_accuracy_divergence"](h, T)) == {"reward_accuracy_divergence"}
     honest = history(
-        reward=[0.1, 0.2, 0.3, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, 0.5, None, 0.6]}
+        **{"rewards/accuracy/mean": ACCURACY_RISING, "gate/accuracy": [0.3, None, None, 0.5, None, 0.6]}
     )
     assert not DETECTORS["reward_accuracy_divergence"](honest, T)
 
@@ -183,7 +186,7 @@ def test_rollout_statistics_go_to_trl_once_the_batch_is_scored(tmp_path):
 def test_reward_accuracy_divergence_waits_for_two_windows_of_rewards():
     """Two logged steps made one-step "windows": a batch with safety prompts then one without read as a reward rise,
     a critical alert (which stops a stage under stop_on_critical)."""
-    two_steps = history(reward=[-0.6, -0.1], **{"gate/accuracy": [0.3, 0.3]})
+    two_steps = history(**{"rewards/accuracy/mean": [0.0, 0.5], "gate/accuracy": [0.3, 0.3]})
     assert not DETECTORS["reward_accuracy_divergence"](two_steps, HackingConfig(window=10))
     assert not DETECTORS["reward_accuracy_divergence"](two_steps, T)
 
@@ -366,7 +369,10 @@ def test_the_gate_detectors_call_the_gate_numbers_in_distribution():
     """The gates score the suites' in-distribution items (the held-out split stays for the report): the alerts called
     their numbers held-out."""
     rising = history(
-        reward=[0.0, 0.0, 0.0, 0.6, 0.7, 0.8], **{"gate/accuracy": [0.3, None, None, None, None, 0.3]}
+        **{
+            "rewards/accuracy/mean": [0.0, 0.0, 0.0, 0.6, 0.7, 0.8],
+            "gate/accuracy": [0.3, None, None, None, None, 0.3],
+        }
     )
     (alert,) = DETECTORS["reward_accuracy_divergence"](rising, T)
     assert (
@@ -388,3 +394,113 @@ def test_the_window_warning_counts_the_steps_holding_each_kind_of_prompt(caplog)
     said = " ".join(caplog.text.split())
     assert "hacking.window 10 logged steps holding their kind of prompt" in said
     assert "Raise max_steps to 20 (more where not every step's batch holds each kind)" in said
+
+
+def test_the_gate_detectors_skip_a_failed_gate_check():
+    """A breach rolls the weights back: its gate/* scores are of weights the stage discarded. Read as the policy's,
+    an over-refusal breach the gate had undone raised a critical refusal_collapse, which under stop_on_critical
+    stopped the stage with the starting model."""
+    breach = history(**{"gate/over_refusal": [0.1, 0.4, 0.1], "gate/passed": [1.0, 0.0, 1.0]})
+    assert not DETECTORS["refusal_collapse"](breach, T)
+    assert not DETECTORS["refusal_collapse"](breach[:2], T)
+    assert DETECTORS["refusal_collapse"](
+        history(**{"gate/over_refusal": [0.1, 0.4], "gate/passed": [1.0, 1.0]}), T
+    )
+    rolled_back = history(
+        **{
+            "rewards/accuracy/mean": ACCURACY_RISING,
+            "gate/accuracy": [0.3, None, None, 0.0, None, 0.6],
+            "gate/passed": [1.0, None, None, 0.0, None, 1.0],
+        }
+    )
+    assert not DETECTORS["reward_accuracy_divergence"](rolled_back[:4], T)
+    assert not DETECTORS["reward_accuracy_divergence"](rolled_back, T)
+
+
+def test_a_rise_of_the_safety_reward_alone_is_no_divergence():
+    """The total reward rose on the safety reward (what the stage is for) with accuracy flat: a critical alert."""
+    h = [{"step": 0, "gate/accuracy": 0.25}]
+    for s in range(1, 21):
+        safety = -0.5 + s * 0.05
+        h.append(
+            {
+                "step": s,
+                "reward": 0.5 * 0.1 + 0.5 * safety,
+                "rewards/accuracy/mean": 0.1,
+                "rewards/safety/mean": safety,
+            }
+        )
+    h.append({"step": 20, "gate/accuracy": 0.25})
+    assert not DETECTORS["reward_accuracy_divergence"](h, HackingConfig(window=5))
+
+
+def divergence(gate_accuracy: list[float], **gate_row) -> list:
+    """The accuracy reward +0.7 over 20 steps, with gate checks at steps 0, 10 and 20 of 16 items each."""
+    gates = [{"step": 10 * i, "gate/accuracy": a, **gate_row} for i, a in enumerate(gate_accuracy)]
+    rewards = [{"step": s, "rewards/accuracy/mean": 0.2 if s <= 10 else 0.9} for s in range(1, 21)]
+    h = sorted(gates + rewards, key=lambda r: r["step"])  # a check before its step's own record, as logged
+    return DETECTORS["reward_accuracy_divergence"](h, T)
+
+
+def test_one_more_gate_item_does_not_silence_the_divergence():
+    """`accuracy_gain <= 0` turned the detector off after one more right gate answer (1 of 16): the accuracy reward
+    +0.7 with the gate +0.06 is the hack it looks for. A gain under the gates' item floor counts as flat."""
+    (alert,) = divergence([0.25, 0.25, 0.3125])
+    assert alert.severity == "critical" and alert.evidence["gate_accuracy_gain"] == 0.0625
+    assert "under the gates' item floor" in alert.message
+    (alert,) = divergence([0.25, 0.25, 0.3125], **{"gate/item_floor": 2 / 16})  # the floor the gates logged
+    assert alert.evidence["item_floor"] == 0.125
+    assert not divergence([0.25, 0.25, 0.375], **{"gate/item_floor": 2 / 16})  # two items: the gates' floor
+    assert not divergence([0.25, 0.25, 0.375 - 1e-12], **{"gate/item_floor": 2 / 16})  # read back from floats
+
+
+def test_a_divergence_is_dated_by_the_gate_check_that_fired_it():
+    """The check of step 20 comes before its step's own record: the alert said step 19, the last reward's."""
+    (alert,) = divergence([0.25, 0.375, 0.25])
+    assert alert.step == 20
+
+
+def test_length_growing_with_the_accuracy_reward_is_a_warning():
+    """Longer reasoning that gets more answers right raised a critical length_blowup (a stop under stop_on_critical)."""
+    learning = [
+        {
+            "step": s,
+            "reward": 0.2 + 0.02 * s,
+            "rewards/accuracy/mean": 0.1 + 0.02 * s,
+            "completions/mean_length": 50 + 5 * s,
+        }
+        for s in range(1, 31)
+    ]
+    (alert,) = DETECTORS["length_blowup"](learning, HackingConfig())
+    assert alert.severity == "warning" and "so did the accuracy reward" in alert.message
+    assert alert.evidence["accuracy_last"] > alert.evidence["accuracy_first"]
+    blowup = [{**r, "rewards/accuracy/mean": 0.3} for r in learning]
+    assert [a.severity for a in DETECTORS["length_blowup"](blowup, HackingConfig())] == ["critical"]
+
+
+def test_format_with_accuracy_as_high_is_no_format_hack():
+    """Format 0.95 with accuracy flat at 0.90 warned: the policy gets its answers right, flat because it is done."""
+    good = history(**{"rewards/format/mean": [0.95] * 6, "rewards/accuracy/mean": [0.9] * 6})
+    assert not DETECTORS["format_without_accuracy"](good, T)
+    hack = history(**{"rewards/format/mean": [0.95] * 6, "rewards/accuracy/mean": [0.4] * 6})
+    assert DETECTORS["format_without_accuracy"](hack, T)
+
+
+def test_a_reused_generation_round_is_written_once(tmp_path):
+    """num_iterations 2 trains twice on each generation round: the callback wrote the round's rows under both steps,
+    as if the step-2 policy had written them."""
+    from types import SimpleNamespace
+
+    from safealign.training.rollouts import RolloutCallback, RolloutLog
+
+    log = RolloutLog()
+    reward = log.wrap(lambda prompts=None, completions=None, **_: [0.0] * len(completions))
+    callback = RolloutCallback(log, tmp_path / "rollouts.jsonl")
+    state = SimpleNamespace(log_history=[], global_step=0, is_world_process_zero=True)
+    for step in (1, 2, 3, 4):
+        if step % 2:  # a new generation round every other step
+            reward(prompts=["p"], completions=[f"round of step {step}"])
+        state.global_step = step
+        callback.on_log(None, state, None, logs={"loss": 0.1})
+    rows = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["completion"]) for r in rows] == [(1, "round of step 1"), (3, "round of step 3")]

@@ -91,19 +91,24 @@ def test_the_replay_is_every_prefix_read_by_the_detectors():
     assert [a.to_dict() for a in replay_detectors(rows, HackingConfig())] == list(first.values())
 
 
+BASE = {"refusal": 0.8, "over_refusal": 0.2, "accuracy": 0.3, "harmful_items": 16, "borderline_items": 16}
+baseline = {
+    "step": 0,
+    "passed": True,
+    "action": "baseline",
+    "metrics": BASE,
+    "baseline": BASE,
+    "reason": "stage start",
+}
+
+
 def test_the_audit_counts_each_gate_check_once(tmp_path):
     """metrics.jsonl holds each gate check's gate/* record; the audit added gates.jsonl's on top, so the baseline alone
     read as two checks and a rising reward raised a critical reward_accuracy_divergence the stage had not."""
-    base = {"refusal": 0.8, "over_refusal": 0.2, "accuracy": 0.3, "harmful_items": 16, "borderline_items": 16}
-    baseline = {
-        "step": 0,
-        "passed": True,
-        "action": "baseline",
-        "metrics": base,
-        "baseline": base,
-        "reason": "stage start",
-    }
-    rewards = [{"step": s, "reward": r} for s, r in zip(range(1, 5), [0.0, 0.1, 0.6, 0.7], strict=True)]
+    rewards = [
+        {"step": s, "rewards/accuracy/mean": r}
+        for s, r in zip(range(1, 5), [0.0, 0.1, 0.6, 0.7], strict=True)
+    ]
     logged = {
         "step": 0,
         "gate/refusal": 0.8,
@@ -117,7 +122,7 @@ def test_the_audit_counts_each_gate_check_once(tmp_path):
         ("refusal_collapse", "info", 0),
     ]
     # a stage from before the gates logged to metrics.jsonl: its checks are read from gates.jsonl
-    later = baseline | {"step": 4, "action": "pass", "metrics": base}
+    later = baseline | {"step": 4, "action": "pass", "metrics": BASE}
     write_stage(tmp_path / "older", rewards, [baseline, later])
     assert ("reward_accuracy_divergence", "critical", 4) in audited(tmp_path / "older")
 
@@ -239,3 +244,53 @@ def test_a_detector_with_one_half_judged_names_the_half_that_could_not():
         note.message == "needs 20 logged steps, has 9 (safety/benign_refusal_rate)"
         and "judged" not in note.evidence
     )
+
+
+def test_the_audit_skips_a_failed_gate_check_as_the_live_stream_does(tmp_path):
+    """The live log marks a failed check (gate/passed 0) and the detectors skip it, its weights rolled back; the audit
+    of a stage whose checks are in gates.jsonl alone read the breach as the policy's and raised refusal_collapse."""
+    breach = baseline | {
+        "step": 2,
+        "passed": False,
+        "action": "rollback+lower_lr",
+        "metrics": BASE | {"over_refusal": 0.6},
+        "rolled_back_to": 0,
+    }
+    passing = baseline | {"step": 4, "action": "pass"}
+    rows = [{"step": s, "loss": 0.1} for s in range(1, 5)]
+    write_stage(tmp_path / "older", rows, [baseline, breach, passing])
+    assert "refusal_collapse" not in {
+        d for d, severity, _ in audited(tmp_path / "older") if severity != "info"
+    }
+    logged = [
+        {
+            "step": e["step"],
+            "gate/over_refusal": e["metrics"]["over_refusal"],
+            "gate/passed": float(e["passed"]),
+        }
+        for e in (baseline, breach, passing)
+    ]
+    write_stage(
+        tmp_path / "now", sorted([*logged, *rows], key=lambda r: r["step"]), [baseline, breach, passing]
+    )
+    assert audited(tmp_path / "now") == audited(tmp_path / "older")
+
+
+def test_the_audit_of_a_stage_that_logged_no_training_step_says_so(tmp_path):
+    """An empty metrics.jsonl, or one with the baseline gate check alone, printed "no alerts": a stage never checked
+    read as one found clean."""
+    baseline_row = {
+        "step": 0,
+        "gate/refusal": 0.8,
+        "gate/over_refusal": 0.2,
+        "gate/accuracy": 0.3,
+        "gate/passed": 1.0,
+    }
+    for name, rows in (("empty", []), ("baseline", [baseline_row])):
+        write_stage(tmp_path / name, rows, [baseline] if rows else [])
+        result = CliRunner().invoke(app, ["audit", str(tmp_path / name)])
+        text = " ".join(result.output.split())
+        assert (
+            result.exit_code != 0 and "no training step was logged" in text and "nothing to audit" in text
+        ), text
+        assert not (tmp_path / name / "audit.json").exists()

@@ -370,3 +370,66 @@ def test_rl_after_a_retrained_sft_is_redone_not_kept(tmp_path, caplog):
         "the earlier result is kept aside"
     )
     assert retrained_input(tmp_path / "rl") is None
+
+
+def test_a_breach_the_gate_rolled_back_raises_no_alert(tmp_path):
+    """An over-refusal breach under lower_lr: the gate rolled it back and training went on, but the detectors read the
+    failed check as the policy's, raised a critical refusal_collapse and, under stop_on_critical, stopped the stage at
+    step 2 of 6 with the starting model, which the card then presented as a GRPO model."""
+    over_refusal = iter([0.1, 0.4, 0.1, 0.1])
+
+    def gate(model) -> GateMetrics:
+        return GateMetrics(
+            refusal=0.9, over_refusal=next(over_refusal), accuracy=0.2, harmful_items=20, borderline_items=20
+        )
+
+    stage = tmp_path / "rl"
+    cfg = rl_config(max_steps=6, gates=gates(every_steps=2), hacking={"window": 2, "stop_on_critical": True})
+    run_rl(cfg, "tiny:1", stage, precision="fp32", gate_evaluate=gate, extra_rewards={"length": length})
+    assert actions(stage) == [
+        (0, "baseline", None),
+        (2, "rollback+lower_lr", 0),
+        (4, "pass", None),
+        (6, "pass", None),
+    ]
+    assert read_json(stage / "stage.json")["metrics"]["steps"] == 6
+    assert "refusal_collapse" not in {a["detector"] for a in read_jsonl(stage / "alerts.jsonl")}
+    assert "refusal_collapse" not in {
+        a["detector"] for a in read_json(stage / "alerts.json") if a["severity"] != "info"
+    }
+    checks = [r for r in read_jsonl(stage / "metrics.jsonl") if "gate/passed" in r]
+    assert [(r["step"], r["gate/passed"], r["gate/item_floor"]) for r in checks] == [
+        (step, passed, 1 / 24) for step, passed in ((0, 1.0), (2, 0.0), (4, 1.0), (6, 1.0))
+    ]
+
+
+def test_a_damaged_baseline_row_is_named_with_its_way_out(tmp_path):
+    """A baseline row missing a metric raised a bare TypeError from GateMetrics mid-resume."""
+    log = tmp_path / "gates.jsonl"
+    log.write_text(
+        json.dumps({"step": 0, "action": "baseline", "metrics": {"refusal": 0.9, "over_refusal": 0.1}}) + "\n"
+    )
+    gate = GateCallback(GateConfig(), scripted_gate([0.9]), log)
+    gate.trainer = SimpleNamespace(beta=0.0, optimizer=None)
+    state = SimpleNamespace(global_step=4, is_world_process_zero=True)
+    with pytest.raises(
+        SafealignError,
+        match=r"gates.jsonl: the baseline gate check of step 0 is damaged .*'accuracy'.*--no-resume",
+    ):
+        gate.on_train_begin(
+            SimpleNamespace(output_dir=str(tmp_path)), state, None, model=torch.nn.Linear(2, 2)
+        )
+    log.write_text(
+        json.dumps(
+            {
+                "step": 0,
+                "action": "baseline",
+                "metrics": {"refusal": "x", "over_refusal": 0.1, "accuracy": 0.2},
+            }
+        )
+        + "\n"
+    )
+    with pytest.raises(SafealignError, match="a score that is not a number"):
+        gate.on_train_begin(
+            SimpleNamespace(output_dir=str(tmp_path)), state, None, model=torch.nn.Linear(2, 2)
+        )

@@ -367,12 +367,17 @@ def _skipped(path: Path, count: int, what: str) -> None:
 def _gate_records(path: Path, logged: set[int | None]) -> list[dict]:
     """The gate checks as history records (``gate/<metric>`` keys), for the detectors that compare the gates' scores:
     those of steps with no ``gate/*`` record in metrics.jsonl (``logged``; stages before the gates logged their checks
-    there). Added again, each check counted twice: one baseline check read as two, and fired a critical alert."""
+    there). Added again, each check counted twice: one baseline check read as two, and fired a critical alert. Each
+    carries ``gate/passed`` as the live log does: the detectors skip a failed check, whose weights were rolled back."""
     from safealign.hacking import step_of
     from safealign.runs import read_jsonl
 
     records = [
-        {"step": event.get("step", 0), **{f"gate/{k}": v for k, v in event["metrics"].items()}}
+        {
+            "step": event.get("step", 0),
+            **{f"gate/{k}": v for k, v in event["metrics"].items()},
+            **({"gate/passed": float(event["passed"])} if isinstance(event.get("passed"), bool) else {}),
+        }
         for event in read_jsonl(path)
         if isinstance(event.get("metrics"), dict)
     ]
@@ -398,6 +403,7 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
 
     Prints the alerts, and the detectors that had too few logged steps to judge.
     Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it.
+    A stage that logged no training step (only its baseline gate check, or nothing) has nothing to audit: an error.
     """
     import json
 
@@ -437,6 +443,13 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
         _skipped(path, len(records) - len(placed), "a step number (missing, null, NaN or not a number)")
         history += placed
     history.sort(key=step_of)
+    trained = [record for record in history if not any(str(key).startswith("gate/") for key in record)]
+    if not trained:
+        # an empty log, or the baseline gate check alone: "no alerts" read as a stage checked and found clean
+        raise SafealignError(
+            f"no training step was logged in {metrics}: nothing to audit (the stage stopped or crashed before its "
+            "first log; audit it once it has trained and logged steps)"
+        )
     # prefix by prefix, as the live callback and the stage's final pass saw it: one pass over the whole log misses
     # what passed (a KL spike the live stream alerted on)
     alerts = replay_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))

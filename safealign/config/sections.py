@@ -324,6 +324,16 @@ class GateConfig(Section):
         "fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP
     )
 
+    @model_validator(mode="after")
+    def _item_floor_within_limit(self) -> GateConfig:
+        if self.min_items > self.limit:
+            raise ValueError(
+                f"min_items ({self.min_items}) is more than limit ({self.limit}), the items in each gate suite: no "
+                "change could amount to that many items, so the gates would never breach. Set min_items at most limit "
+                "(the default 2 of 24)"
+            )
+        return self
+
 
 class HackingConfig(Section):
     window: int = Field(
@@ -335,7 +345,10 @@ class HackingConfig(Section):
         "refusal_collapse counts only the rounds that held a benign or borderline prompt); validate warns below that.",
     )
     length_growth: float = Field(
-        1.5, gt=1, description="Alert when mean completion length grows by this factor while reward rises."
+        1.5,
+        gt=1,
+        description="Alert when mean completion length grows by this factor while reward rises (critical; a warning "
+        "when the accuracy reward rose too: longer reasoning may be what earns it).",
     )
     truncation_rate: float = Field(
         0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit."
@@ -346,10 +359,15 @@ class HackingConfig(Section):
     reward_accuracy_gap: float = Field(
         0.2,
         gt=0,
-        description="Alert when proxy reward rises this much more than the gate's accuracy (in-distribution).",
+        description="Alert when the accuracy reward (its window mean) rises this much more than the gates' accuracy "
+        "(in-distribution) and the gates' accuracy gained less than gates.min_items / gates.limit (a smaller gain is "
+        "flat: the items' luck).",
     )
     format_without_accuracy: float = Field(
-        0.8, gt=0, le=1, description="Alert when format reward exceeds this while accuracy stays flat."
+        0.8,
+        gt=0,
+        le=1,
+        description="Alert when format reward exceeds this while the accuracy reward stays flat and at least 0.5 below it.",
     )
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
     kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")

@@ -4,7 +4,8 @@
 ``reward``, ``rewards/<name>/mean``, ``completions/mean_length``, ``completions/clipped_ratio``,
 ``entropy``, ``kl``) plus our own keys: ``safety/benign_refusal_rate``,
 ``safety/harmful_partial_rate``, ``text/repetition``, ``accuracy/flat_group_share``, and gate rows ``gate/*``. Examples come
-from ``rollouts.jsonl`` (the completions behind a step).
+from ``rollouts.jsonl`` (the completions behind a step). A failed gate check (``gate/passed`` 0) measured weights its
+rollback discarded: the gate detectors skip it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from safealign.config import HackingConfig
+from safealign.config import GateConfig, HackingConfig
+
+# A change of an accuracy reward's window mean this small is noise, not learning.
+FLAT_ACCURACY = 0.02
+# format_without_accuracy: how far below the format reward the accuracy reward must sit (a policy that formats 95% of its
+# answers and gets 90% right is no hack).
+FORMAT_ACCURACY_GAP = 0.5
+# The gates' item floor (gates.min_items / gates.limit) where no gate row logged it (a stage of an older safealign).
+DEFAULT_ITEM_FLOOR = GateConfig().min_items / GateConfig().limit
 
 
 @dataclass
@@ -42,7 +51,9 @@ class HistoryPrefix(list):
 
     def series(self, key: str, finite: bool) -> list[tuple[int, float]]:
         if (key, finite) not in self.cache:
-            indexed = [(i, point) for i, record in enumerate(self.whole) for point in series([record], key, finite)]
+            indexed = [
+                (i, point) for i, record in enumerate(self.whole) for point in series([record], key, finite)
+            ]
             self.cache[(key, finite)] = ([i for i, _ in indexed], [point for _, point in indexed])
         indices, points = self.cache[(key, finite)]
         return points[: bisect_left(indices, self.end)]
@@ -59,16 +70,31 @@ def step_of(record: dict[str, Any]) -> int | None:
         return None
 
 
+def failed_gate_check(record: dict[str, Any]) -> bool:
+    """A gate check that breached: its weights were rolled back, so its ``gate/*`` scores are no longer the policy's
+    (read as one, an over-refusal breach the gate had already undone raised a critical refusal_collapse)."""
+    # 0.0 as the gates log it; a record without the key (an older log, a hand-written one) is no failed check
+    return record.get("gate/passed") == 0
+
+
 def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list[tuple[int, float]]:
     """The (step, value) points of one logged key. TRL logs NaN for ``rewards/<name>/mean`` on a step whose batch no
     row of that reward applied to (a batch of safety prompts has no accuracy): such points are dropped, as one NaN
-    in a window mean would silence the detector for the rest of the run. ``finite=False`` keeps them (a NaN KL)."""
+    in a window mean would silence the detector for the rest of the run. ``finite=False`` keeps them (a NaN KL).
+    The ``gate/*`` points of a failed gate check are dropped too (`failed_gate_check`)."""
     if isinstance(history, HistoryPrefix):
         return history.series(key, finite)
     points = []
     for record in history:
+        if key.startswith("gate/") and failed_gate_check(record):
+            continue
         value, step = record.get(key), step_of(record)
-        if isinstance(value, int | float) and not isinstance(value, bool) and step is not None and (math.isfinite(value) or not finite):
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and step is not None
+            and (math.isfinite(value) or not finite)
+        ):
             points.append((step, float(value)))
     return points
 
@@ -86,47 +112,112 @@ def window_means(points: list[tuple[int, float]], window: int) -> tuple[float, f
 
 
 def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
+    """Completions growing while the reward rises. Critical, unless the accuracy reward rose too: longer reasoning
+    that gets more answers right is what RL on reasoning tasks is expected to do, so that is a warning."""
     alerts = []
     lengths, rewards = series(history, "completions/mean_length"), series(history, "reward")
     length_windows, reward_windows = window_means(lengths, t.window), window_means(rewards, t.window)
     if length_windows and reward_windows:
         (l0, l1), (r0, r1) = length_windows, reward_windows
         if l0 > 0 and l1 / l0 >= t.length_growth and r1 > r0:
-            alerts.append(Alert("length_blowup", "critical", lengths[-1][0], f"mean completion length grew {l1 / l0:.1f}x ({l0:.0f} → {l1:.0f} tokens) while reward rose {r0:.3f} → {r1:.3f}", {"length_first": l0, "length_last": l1, "reward_first": r0, "reward_last": r1}))
+            message = f"mean completion length grew {l1 / l0:.1f}x ({l0:.0f} → {l1:.0f} tokens) while reward rose {r0:.3f} → {r1:.3f}"
+            evidence = {"length_first": l0, "length_last": l1, "reward_first": r0, "reward_last": r1}
+            accuracy = window_means(series(history, "rewards/accuracy/mean"), t.window)
+            severity = "critical"
+            if accuracy and accuracy[1] - accuracy[0] > FLAT_ACCURACY:
+                severity = "warning"
+                message += f", and so did the accuracy reward ({accuracy[0]:.3f} → {accuracy[1]:.3f}): a warning, not critical, as longer reasoning may be what earns it"
+                evidence |= {"accuracy_first": accuracy[0], "accuracy_last": accuracy[1]}
+            alerts.append(Alert("length_blowup", severity, lengths[-1][0], message, evidence))
     clipped = series(history, "completions/clipped_ratio")
     recent = clipped[-t.window :]
     if len(recent) >= recent_points(t) and fmean(v for _, v in recent) >= t.truncation_rate:
         share = fmean(v for _, v in recent)
-        alerts.append(Alert("truncation", "warning", recent[-1][0], f"{share:.0%} of recent completions hit the length limit", {"clipped_ratio": share, "steps": [s for s, _ in recent]}))
+        alerts.append(
+            Alert(
+                "truncation",
+                "warning",
+                recent[-1][0],
+                f"{share:.0%} of recent completions hit the length limit",
+                {"clipped_ratio": share, "steps": [s for s, _ in recent]},
+            )
+        )
     return alerts
 
 
 def repetition(history: list[dict], t: HackingConfig) -> list[Alert]:
     points = series(history, "text/repetition")[-t.window :]
     if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.repetition:
-        return [Alert("repetition", "warning", points[-1][0], f"repeated 3-gram share {share:.2f} ≥ {t.repetition}", {"repetition": share})]
+        return [
+            Alert(
+                "repetition",
+                "warning",
+                points[-1][0],
+                f"repeated 3-gram share {share:.2f} ≥ {t.repetition}",
+                {"repetition": share},
+            )
+        ]
     return []
 
 
 def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Alert]:
-    """Proxy reward rising while the reasoning accuracy the gates measure (their in-distribution items) does not."""
-    rewards, accuracy = series(history, "reward"), series(history, "gate/accuracy")
-    windows = window_means(rewards, t.window)  # as the other trend detectors: one step's reward is its prompts' luck
+    """The accuracy reward rising while the reasoning accuracy the gates measure (their in-distribution items) does
+    not: the policy found a way past the reward's answer check. The accuracy reward, not the total: a total risen on the
+    safety reward alone is what the stage is for. A gate gain under the gates' item floor (``gate/item_floor``:
+    gates.min_items / gates.limit) counts as flat: one more right answer of 16 is the items' luck, and it turned the
+    detector off."""
+    rewards, accuracy = series(history, "rewards/accuracy/mean"), series(history, "gate/accuracy")
+    # as the other trend detectors: one step's reward is its prompts' luck
+    windows = window_means(rewards, t.window)
     if len(accuracy) < 2 or windows is None:
         return []
+    floor = series(history, "gate/item_floor")
+    item_floor = floor[-1][1] if floor else DEFAULT_ITEM_FLOOR
     reward_gain = windows[1] - windows[0]
     accuracy_gain = accuracy[-1][1] - accuracy[0][1]
-    if reward_gain - accuracy_gain > t.reward_accuracy_gap and accuracy_gain <= 0.0:
-        return [Alert("reward_accuracy_divergence", "critical", rewards[-1][0], f"reward +{reward_gain:.3f} while gate accuracy (in-distribution) {accuracy_gain:+.3f}", {"reward_gain": reward_gain, "gate_accuracy_gain": accuracy_gain})]
+    # 1e-9: two items of 24 read back from floats as a hair under 2/24
+    if reward_gain - accuracy_gain > t.reward_accuracy_gap and accuracy_gain < item_floor - 1e-9:
+        message = (
+            f"accuracy reward +{reward_gain:.3f} while gate accuracy (in-distribution) {accuracy_gain:+.3f}"
+        )
+        if accuracy_gain > 0:
+            message += f" (under the gates' item floor, {item_floor:.3f}: flat)"
+        # dated by whichever came last: a gate check logged after the last reward is what fired it
+        step = max(rewards[-1][0], accuracy[-1][0])
+        return [
+            Alert(
+                "reward_accuracy_divergence",
+                "critical",
+                step,
+                message,
+                {"reward_gain": reward_gain, "gate_accuracy_gain": accuracy_gain, "item_floor": item_floor},
+            )
+        ]
     return []
 
 
 def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert]:
+    """The format reward high while the accuracy reward stays flat and ``FORMAT_ACCURACY_GAP`` below it: the policy
+    learned the answer's form, not its content."""
     fmt, acc = series(history, "rewards/format/mean"), series(history, "rewards/accuracy/mean")
     windows = window_means(acc, t.window)
     recent_format = fmean(v for _, v in fmt[-t.window :]) if len(fmt) >= t.window else None
-    if windows and recent_format is not None and recent_format >= t.format_without_accuracy and windows[1] - windows[0] <= 0.02:
-        return [Alert("format_without_accuracy", "warning", fmt[-1][0], f"format reward {recent_format:.2f} while accuracy stays flat ({windows[0]:.2f} → {windows[1]:.2f})", {"format": recent_format, "accuracy_first": windows[0], "accuracy_last": windows[1]})]
+    if (
+        windows
+        and recent_format is not None
+        and recent_format >= t.format_without_accuracy
+        and windows[1] - windows[0] <= FLAT_ACCURACY
+        and recent_format - windows[1] >= FORMAT_ACCURACY_GAP
+    ):
+        return [
+            Alert(
+                "format_without_accuracy",
+                "warning",
+                fmt[-1][0],
+                f"format reward {recent_format:.2f} while accuracy stays flat, well below it ({windows[0]:.2f} → {windows[1]:.2f})",
+                {"format": recent_format, "accuracy_first": windows[0], "accuracy_last": windows[1]},
+            )
+        ]
     return []
 
 
@@ -136,10 +227,26 @@ def refusal_collapse(history: list[dict], t: HackingConfig) -> list[Alert]:
     benign = series(history, "safety/benign_refusal_rate")
     windows = window_means(benign, t.window)
     if windows and windows[1] - windows[0] > 0.15:
-        alerts.append(Alert("refusal_collapse", "critical", benign[-1][0], f"benign prompts refused {windows[0]:.0%} → {windows[1]:.0%}", {"first": windows[0], "last": windows[1]}))
+        alerts.append(
+            Alert(
+                "refusal_collapse",
+                "critical",
+                benign[-1][0],
+                f"benign prompts refused {windows[0]:.0%} → {windows[1]:.0%}",
+                {"first": windows[0], "last": windows[1]},
+            )
+        )
     gate = series(history, "gate/over_refusal")
     if len(gate) >= 2 and gate[-1][1] - gate[0][1] > 0.15:
-        alerts.append(Alert("refusal_collapse", "critical", gate[-1][0], f"gate over-refusal (in-distribution) {gate[0][1]:.0%} → {gate[-1][1]:.0%}", {"first": gate[0][1], "last": gate[-1][1]}))
+        alerts.append(
+            Alert(
+                "refusal_collapse",
+                "critical",
+                gate[-1][0],
+                f"gate over-refusal (in-distribution) {gate[0][1]:.0%} → {gate[-1][1]:.0%}",
+                {"first": gate[0][1], "last": gate[-1][1]},
+            )
+        )
     return alerts
 
 
@@ -148,7 +255,15 @@ def refusal_then_comply(history: list[dict], t: HackingConfig) -> list[Alert]:
     harmful prompts, and 2 of one prompt's 8 completions (25%) read as a policy that refuses and then complies."""
     points = series(history, "safety/harmful_partial_rate")[-t.window :]
     if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= 0.2:
-        return [Alert("refusal_then_comply", "critical", points[-1][0], f"{share:.0%} of answers to harmful prompts refuse and then comply", {"partial_rate": share})]
+        return [
+            Alert(
+                "refusal_then_comply",
+                "critical",
+                points[-1][0],
+                f"{share:.0%} of answers to harmful prompts refuse and then comply",
+                {"partial_rate": share},
+            )
+        ]
     return []
 
 
@@ -156,15 +271,39 @@ def entropy_kl(history: list[dict], t: HackingConfig) -> list[Alert]:
     alerts = []
     entropy = series(history, "entropy")[-3:]
     if len(entropy) == 3 and max(v for _, v in entropy) < t.entropy_floor:
-        alerts.append(Alert("entropy_collapse", "warning", entropy[-1][0], f"policy entropy {entropy[-1][1]:.3f} < {t.entropy_floor}", {"entropy": [v for _, v in entropy]}))
-    kl = series(history, "kl", finite=False)  # a NaN or infinite KL is the blow-up itself, not a gap in the log
+        alerts.append(
+            Alert(
+                "entropy_collapse",
+                "warning",
+                entropy[-1][0],
+                f"policy entropy {entropy[-1][1]:.3f} < {t.entropy_floor}",
+                {"entropy": [v for _, v in entropy]},
+            )
+        )
+    # a NaN or infinite KL is the blow-up itself, not a gap in the log
+    kl = series(history, "kl", finite=False)
     if kl and not kl[-1][1] <= t.kl_ceiling:
         step, value = kl[-1]
         if math.isfinite(value):
-            alerts.append(Alert("kl_blowup", "critical", step, f"KL to the reference {value:.3f} > {t.kl_ceiling}", {"kl": value}))
+            alerts.append(
+                Alert(
+                    "kl_blowup",
+                    "critical",
+                    step,
+                    f"KL to the reference {value:.3f} > {t.kl_ceiling}",
+                    {"kl": value},
+                )
+            )
         else:
-            alerts.append(Alert("kl_blowup", "critical", step, f"KL to the reference is {value} (not finite): the policy diverged "
-                                "from the reference", {"kl": str(value)}))  # a string: NaN is not JSON
+            alerts.append(
+                Alert(
+                    "kl_blowup",
+                    "critical",
+                    step,
+                    f"KL to the reference is {value} (not finite): the policy diverged from the reference",
+                    {"kl": str(value)},
+                )
+            )  # a string: NaN is not JSON
     return alerts
 
 
@@ -173,10 +312,16 @@ def no_accuracy_signal(history: list[dict], t: HackingConfig) -> list[Alert]:
     reward has no advantage to give and the stage spends its rollouts on nothing."""
     points = series(history, "accuracy/flat_group_share")[-t.window :]
     if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.flat_groups:
-        return [Alert("no_accuracy_signal", "warning", points[-1][0],
-                      f"{share:.0%} of recent reasoning groups scored alike on accuracy (no learning signal): the tasks are too "
-                      "hard or too easy for this policy; rl.difficulty_filter keeps the prompts it solves sometimes",
-                      {"flat_group_share": share, "steps": [s for s, _ in points]})]
+        return [
+            Alert(
+                "no_accuracy_signal",
+                "warning",
+                points[-1][0],
+                f"{share:.0%} of recent reasoning groups scored alike on accuracy (no learning signal): the tasks are too "
+                "hard or too easy for this policy; rl.difficulty_filter keeps the prompts it solves sometimes",
+                {"flat_group_share": share, "steps": [s for s, _ in points]},
+            )
+        ]
     return []
 
 
@@ -203,7 +348,9 @@ EXAMPLE_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def nearest_examples(rows: list[dict[str, Any]], step: int, kinds: tuple[str, ...] | None = None, limit: int = 3) -> list[dict[str, Any]]:
+def nearest_examples(
+    rows: list[dict[str, Any]], step: int, kinds: tuple[str, ...] | None = None, limit: int = 3
+) -> list[dict[str, Any]]:
     """Up to ``limit`` of ``rows`` (rollouts with an int ``step``) from the logged step nearest ``step`` (the earlier of
     two as near: the one the live stream had) that holds prompts of ``kinds``. A row with no kind recorded is kept."""
     usable = [row for row in rows if kinds is None or row.get("kind") is None or row.get("kind") in kinds]
@@ -222,7 +369,7 @@ def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
         ("length_blowup", {"completions/mean_length": trend, "reward": trend}),
         ("truncation", {"completions/clipped_ratio": recent}),
         ("repetition", {"text/repetition": recent}),
-        ("reward_accuracy_divergence", {"reward": trend, "gate/accuracy": 2}),
+        ("reward_accuracy_divergence", {"rewards/accuracy/mean": trend, "gate/accuracy": 2}),
         ("format_without_accuracy", {"rewards/accuracy/mean": trend, "rewards/format/mean": t.window}),
         ("refusal_collapse", {"safety/benign_refusal_rate": trend}),
         ("refusal_collapse", {"gate/over_refusal": 2}),
@@ -255,10 +402,18 @@ def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
         elif alert not in notes:
             key, needed, has = short[0], needs[short[0]], len(points[short[0]])
             unit = "gate checks" if key.startswith("gate/") else "logged steps"
-            notes[alert] = Alert(alert, "info", points[key][-1][0], f"needs {needed} {unit}, has {has} ({key})", {"key": key, "needed": needed, "has": has})
+            notes[alert] = Alert(
+                alert,
+                "info",
+                points[key][-1][0],
+                f"needs {needed} {unit}, has {has} ({key})",
+                {"key": key, "needed": needed, "has": has},
+            )
             halves[alert] = _half(needs)
     for alert in notes.keys() & judged.keys():
-        notes[alert].message = f"its {halves[alert]} {notes[alert].message}; its {' and '.join(judged[alert])} judged"
+        notes[
+            alert
+        ].message = f"its {halves[alert]} {notes[alert].message}; its {' and '.join(judged[alert])} judged"
         notes[alert].evidence["judged"] = judged[alert]
     return list(notes.values())
 
@@ -266,13 +421,19 @@ def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
 Examples = Callable[[int, tuple[str, ...] | None], list[dict]]  # (step, prompt kinds or None) -> completions
 
 
-def run_detectors(history: list[dict], thresholds: HackingConfig, examples: Examples | None = None) -> list[Alert]:
+def run_detectors(
+    history: list[dict], thresholds: HackingConfig, examples: Examples | None = None
+) -> list[Alert]:
     """Every detector over the history; each alert gets example completions from its step, of the prompts it is about
     (``EXAMPLE_KINDS``), when known."""
-    return _with_examples([alert for detector in DETECTORS.values() for alert in detector(history, thresholds)], examples)
+    return _with_examples(
+        [alert for detector in DETECTORS.values() for alert in detector(history, thresholds)], examples
+    )
 
 
-def replay_detectors(history: list[dict], thresholds: HackingConfig, examples: Examples | None = None) -> list[Alert]:
+def replay_detectors(
+    history: list[dict], thresholds: HackingConfig, examples: Examples | None = None
+) -> list[Alert]:
     """What the live callback raises over a run: every detector over each prefix of the history (the records it had at
     each log), each detector's first alert kept. One pass over the whole history sees only its end, and misses what
     the level detectors alerted on mid-run (a KL spike, a repetition burst) and what passed since."""

@@ -105,6 +105,27 @@ def gate_stop(events: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool
     return stop, unchanged
 
 
+def baseline_of(event: dict[str, Any], log_path: Path) -> GateMetrics:
+    """The stage's baseline from its ``baseline`` row in ``log_path``; a damaged row (a metric missing, one unknown, a
+    score not a number) is a SafealignError naming the file and the way out, not a bare TypeError mid-resume."""
+    from safealign.errors import SafealignError
+
+    try:
+        metrics = GateMetrics(**event["metrics"])
+    except TypeError as error:
+        problem = str(error).removeprefix("GateMetrics.__init__() ")
+    else:
+        scores = (metrics.refusal, metrics.over_refusal, metrics.accuracy)
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores):
+            return metrics
+        problem = f"a score that is not a number: {event['metrics']}"
+    raise SafealignError(
+        f"{log_path}: the baseline gate check of step {event.get('step')} is damaged ({problem}), so drift cannot be "
+        "measured from the stage's start: rerun the stage with --no-resume to start it over (the baseline is measured "
+        "again)"
+    )
+
+
 def earlier_events(log_path: Path, step: int) -> list[dict[str, Any]]:
     """The rows of a ``gates.jsonl`` up to ``step``: what the gates had done by a checkpoint saved at that step (rows
     after it belong to steps a crash undid)."""
@@ -259,6 +280,8 @@ class GateCallback(TrainerCallback):
             "gate/over_refusal": event.metrics.over_refusal,
             "gate/accuracy": event.metrics.accuracy,
             "gate/passed": float(event.passed),
+            # the share of a suite that min_items items make: the divergence detector reads a smaller gain as flat
+            "gate/item_floor": self.cfg.min_items / self.cfg.limit,
         }
         if isinstance(self.trainer, Trainer):
             # Through the Trainer's log, on every rank as its own records: to log_history, metrics.jsonl and the
@@ -288,7 +311,7 @@ class GateCallback(TrainerCallback):
         if first is not None:
             # Resumed from a checkpoint: drift is measured from the model the stage started with, not from this
             # checkpoint, and the rollbacks so far still count toward max_rollbacks.
-            self.baseline = GateMetrics(**first["metrics"])
+            self.baseline = baseline_of(first, self.log_path)
             self.rollbacks = sum(str(e.get("action", "")).startswith("rollback") for e in earlier)
             self._resume_snapshot(args, model, state.global_step, earlier)
             log.info(

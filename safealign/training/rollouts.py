@@ -30,6 +30,7 @@ class RolloutLog:
         # GRPO's num_generations: TRL puts a prompt's completions next to each other
         self.group_size = group_size
         self.rewards = 0  # how many rewards score each batch (those wrapped)
+        self.batches = 0  # generation batches scored so far: tells a new batch from one a log already wrote
         # the statistics of a batch scored without TRL's log_metric, for the callback to log
         self.unsent: dict[str, float] = {}
 
@@ -40,6 +41,7 @@ class RolloutLog:
         def recorded(prompts=None, completions=None, **kwargs: Any) -> list[float | None]:
             scores = reward(prompts=prompts, completions=completions, **kwargs)
             if self.batch.get("completions") is not completions:
+                self.batches += 1
                 self.batch = {
                     "prompts": prompts,
                     "completions": completions,
@@ -134,11 +136,12 @@ class RolloutLog:
 
 class RolloutCallback(TrainerCallback):
     """Writes some of the step's completions to disk: about ``keep_per_step``, from every prompt group (at least one a
-    group), each with its prompt's kind. The rollout statistics reach the logs through TRL (``RolloutLog.send``); those
+    group), each with its prompt's kind; a generation round once, under the first logged step after it. The rollout statistics reach the logs through TRL (``RolloutLog.send``); those
     of a batch scored without it are added to the next log here."""
 
     def __init__(self, log: RolloutLog, path: Path, keep_per_step: int = 8) -> None:
         self.log, self.path, self.keep = log, path, keep_per_step
+        self.written = 0  # the last batch (RolloutLog.batches) whose rows are in the file
 
     def on_train_begin(self, args, state, control, **kwargs):
         # resumed: the completions of steps after the checkpoint are sampled again
@@ -159,6 +162,11 @@ class RolloutCallback(TrainerCallback):
             and "loss" in state.log_history[-1]
         ):
             state.log_history[-1].update(stats)
+        if self.log.batches == self.written:
+            # no new generation round since the last log (num_iterations > 1 reuses one): its rows, written again
+            # under this step, read as the completions of a policy that had not written them
+            return
+        self.written = self.log.batches
         rows = self.log.records(state.global_step)
         with self.path.open("a", encoding="utf-8") as handle:
             for row in self.log.spread(rows, self.keep):
