@@ -19,7 +19,8 @@ from transformers import TrainerCallback
 
 import safealign.stages.rl as rl_stage
 from safealign.config import RLConfig, SFTConfig
-from safealign.distributed import num_processes, process_index, setup_rank_logging
+from safealign.distributed import num_processes, process_index, setup_rank_logging, wait_for_everyone
+from safealign.machine_load import snapshot
 from safealign.stages.rl import run_rl
 from safealign.stages.sft import run_sft
 from safealign.training.gates import GateCallback, GateMetrics
@@ -76,6 +77,14 @@ def token_sum_reward(completions: list, completion_ids: list | None = None, **_:
     return [(sum(ids) % 101) / 100 for ids in completion_ids]
 
 
+def own_cpu_s() -> float:
+    """This process's CPU seconds, without its children's."""
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
@@ -86,23 +95,58 @@ def main() -> None:
 
     report: dict[str, Any] = {"rank": process_index(), "num_processes": num_processes()}
     sft_cfg = SFTConfig(
-        datasets={str(args.data): 1.0}, method="full", learning_rate=3e-2, max_steps=6, batch_size=3,
-        save_steps=4, logging_steps=1, warmup_ratio=0.0, lr_scheduler="constant", max_length=64,
+        datasets={str(args.data): 1.0},
+        method="full",
+        learning_rate=3e-2,
+        max_steps=6,
+        batch_size=3,
+        save_steps=4,
+        logging_steps=1,
+        warmup_ratio=0.0,
+        lr_scheduler="constant",
+        max_length=64,
     )
-    sft = run_sft(sft_cfg, "tiny", args.out / "sft", precision="fp32", callbacks=[RecordWeights("sft", report)])
+    # Between two barriers: this rank's own CPU time, and the launch's that a stage record counts as its own.
+    wait_for_everyone()
+    own_at_start, launch_at_start = own_cpu_s(), snapshot()
+    sft = run_sft(
+        sft_cfg, "tiny", args.out / "sft", precision="fp32", callbacks=[RecordWeights("sft", report)]
+    )
+    wait_for_everyone()
+    report["sft_cpu"] = {
+        "own_s": own_cpu_s() - own_at_start,
+        "launch_s": snapshot().own - launch_at_start.own,
+    }
     report["sft"]["model_path"] = str(sft.model_path)
 
     # From "tiny" (not a folder): rank 0 writes the KL reference model, the others wait and reuse it.
     # Gates every 2 steps with lower_lr: baseline, pass at 2, breach + rollback at 4, pass at 6.
     rl_cfg = RLConfig(
-        tasks={"safety": 1.0}, num_prompts=16, rewards={"repetition": 1.0}, method="full", max_steps=6,
-        prompts_per_step=2, num_generations=4, max_completion_length=12, learning_rate=1e-3, save_steps=3,
-        beta=0.02, gates={"enabled": True, "every_steps": 2, "policy": "lower_lr"}, hacking={"window": 2},
+        tasks={"safety": 1.0},
+        num_prompts=16,
+        rewards={"repetition": 1.0},
+        method="full",
+        max_steps=6,
+        prompts_per_step=2,
+        num_generations=4,
+        max_completion_length=12,
+        learning_rate=1e-3,
+        save_steps=3,
+        beta=0.02,
+        gates={"enabled": True, "every_steps": 2, "policy": "lower_lr"},
+        hacking={"window": 2},
     )
     RecordingGate.report = report
     rl_stage.GateCallback = RecordingGate
-    rl = run_rl(rl_cfg, "tiny", args.out / "rl", precision="fp32", gate_evaluate=make_gate_evaluate(report),
-                extra_rewards={"token_sum": token_sum_reward}, callbacks=[RecordWeights("rl", report)])
+    rl = run_rl(
+        rl_cfg,
+        "tiny",
+        args.out / "rl",
+        precision="fp32",
+        gate_evaluate=make_gate_evaluate(report),
+        extra_rewards={"token_sum": token_sum_reward},
+        callbacks=[RecordWeights("rl", report)],
+    )
     report["rl"]["model_path"] = str(rl.model_path)
     report["rl"]["stage_steps"] = rl.record["metrics"]["steps"]
     (args.out / f"rank{report['rank']}.json").write_text(json.dumps(report, indent=2))

@@ -37,7 +37,14 @@ def free_port() -> int:
 
 def write_memorisation_set(path: Path, n: int = 6) -> Path:
     rows = [
-        {"id": f"m{i}", "kind": "benign", "messages": [{"role": "user", "content": f"Say the code word number {i}."}, {"role": "assistant", "content": f"The code word is banana {i}."}]}
+        {
+            "id": f"m{i}",
+            "kind": "benign",
+            "messages": [
+                {"role": "user", "content": f"Say the code word number {i}."},
+                {"role": "assistant", "content": f"The code word is banana {i}."},
+            ],
+        }
         for i in range(n)
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -53,14 +60,26 @@ def two_rank_run(tmp_path_factory, tiny) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("two-ranks")
     data = write_memorisation_set(out / "mem.jsonl")
     command = [
-        sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(LAUNCH_CONFIG),
-        "--main_process_port", str(free_port()), str(ROOT / "tests" / "distributed_driver.py"), "--out", str(out), "--data", str(data),
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        str(LAUNCH_CONFIG),
+        "--main_process_port",
+        str(free_port()),
+        str(ROOT / "tests" / "distributed_driver.py"),
+        "--out",
+        str(out),
+        "--data",
+        str(data),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     try:
         done = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired as error:  # a rank waiting for another that took a different path
-        pytest.fail(f"2-process run hung for {error.timeout}s (ranks out of step?)\n{(error.stderr or b'')[-3000:]!s}")
+        pytest.fail(
+            f"2-process run hung for {error.timeout}s (ranks out of step?)\n{(error.stderr or b'')[-3000:]!s}"
+        )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-5000:]
     return out, output
@@ -83,7 +102,9 @@ def test_two_ranks_train_in_one_world_and_end_identical(two_rank_run):
     assert (rank0["rank"], rank1["rank"]) == (0, 1) and rank0["num_processes"] == rank1["num_processes"] == 2
     for stage in ("sft", "rl"):
         assert rank0[stage]["world_size"] == rank1[stage]["world_size"] == 2, stage
-        assert rank0[stage]["end_sha256"] == rank1[stage]["end_sha256"], f"{stage}: ranks ended with different weights"
+        assert rank0[stage]["end_sha256"] == rank1[stage]["end_sha256"], (
+            f"{stage}: ranks ended with different weights"
+        )
         assert rank0[stage]["end_sha256"] != rank0[stage]["start_sha256"], f"{stage}: nothing was trained"
         assert rank0[stage]["steps"] == rank1[stage]["steps"] == 6
         # What rank 0 saved is what every rank trained.
@@ -97,9 +118,15 @@ def test_gates_take_rank_zeros_decision_on_every_rank(two_rank_run):
     assert actions == ["baseline", "pass", "rollback+lower_lr", "pass"], rank0["gate_events"]
     # Rank 1's own measurement never reports a breach; it rolled back at step 4 because rank 0 did.
     assert rank1["gate_events"] == rank0["gate_events"]
-    assert rank1["gate_events"][2]["metrics"]["refusal"] == 0.5 and rank1["gate_events"][2]["rolled_back_to"] == 2
+    assert (
+        rank1["gate_events"][2]["metrics"]["refusal"] == 0.5
+        and rank1["gate_events"][2]["rolled_back_to"] == 2
+    )
     assert len(rank0["gate_evaluate_calls"]) == 4
-    lrs = [json.loads(line).get("learning_rate") for line in (out / "rl" / "metrics.jsonl").read_text().splitlines()]
+    lrs = [
+        json.loads(line).get("learning_rate")
+        for line in (out / "rl" / "metrics.jsonl").read_text().splitlines()
+    ]
     assert 0.0005 in lrs, "lower_lr halved the learning rate after the rollback"
 
 
@@ -120,18 +147,61 @@ def test_run_files_are_written_once_by_the_main_process(two_rank_run):
     assert "[rank 1] gate breach at step 4" in output
 
 
+def test_a_stage_counts_every_rank_of_its_launch_as_its_own_cpu_time(two_rank_run):
+    """Rank 0 records the stage, and counted only its own CPU time: rank 1's training showed as other processes
+    (80% of the CPU time), so a launch alone on the machine was reported as sharing it."""
+    out, _ = two_rank_run
+    rank0, rank1 = (report["sft_cpu"] for report in rank_reports(out))
+    assert rank0["launch_s"] >= 0.9 * (rank0["own_s"] + rank1["own_s"]), (rank0, rank1)
+
+
 def test_safealign_sft_cli_runs_unchanged_under_accelerate_launch(tmp_path, tiny):
     """The user's command, not a driver: `accelerate launch ... -m safealign.cli.main sft RECIPE`."""
     data = write_memorisation_set(tmp_path / "mem.jsonl")
     recipe = tmp_path / "tiny.yaml"
-    recipe.write_text(json.dumps({
-        "name": "cli", "output_dir": str(tmp_path / "runs"), "precision": "fp32", "model": {"name": "tiny"},
-        "sft": {"datasets": {str(data): 1.0}, "method": "full", "learning_rate": 3e-2, "max_steps": 4, "batch_size": 3,
-                "save_steps": 2, "logging_steps": 1, "warmup_ratio": 0.0, "lr_scheduler": "constant", "max_length": 64},
-    }))  # JSON is YAML
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(LAUNCH_CONFIG), "--main_process_port", str(free_port()),
-               "-m", "safealign.cli.main", "sft", str(recipe)]
-    done = subprocess.run(command, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}, capture_output=True, text=True, timeout=240)
+    recipe.write_text(
+        json.dumps(
+            {
+                "name": "cli",
+                "output_dir": str(tmp_path / "runs"),
+                "precision": "fp32",
+                "model": {"name": "tiny"},
+                "sft": {
+                    "datasets": {str(data): 1.0},
+                    "method": "full",
+                    "learning_rate": 3e-2,
+                    "max_steps": 4,
+                    "batch_size": 3,
+                    "save_steps": 2,
+                    "logging_steps": 1,
+                    "warmup_ratio": 0.0,
+                    "lr_scheduler": "constant",
+                    "max_length": 64,
+                },
+            }
+        )
+    )  # JSON is YAML
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        str(LAUNCH_CONFIG),
+        "--main_process_port",
+        str(free_port()),
+        "-m",
+        "safealign.cli.main",
+        "sft",
+        str(recipe),
+    ]
+    done = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-5000:]
     assert json.loads((tmp_path / "runs" / "cli" / "sft" / "stage.json").read_text())["metrics"]["steps"] == 4
@@ -162,7 +232,9 @@ def test_vllm_missing_on_a_gpu_machine_names_the_extra(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a, **k: None if name == "vllm" else real(name, *a, **k))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a, **k: None if name == "vllm" else real(name, *a, **k)
+    )
     with pytest.raises(SafealignError, match=r"safealign\[gpu\]"):
         require_gpu_for_vllm()
 
@@ -171,10 +243,20 @@ def test_vllm_missing_on_a_gpu_machine_names_the_extra(monkeypatch):
     ("env", "method", "gates", "fails"),
     [
         ({}, "lora", True, None),
-        ({"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "2"}, "full", True, "rl.gates need DDP"),
+        (
+            {"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "2"},
+            "full",
+            True,
+            "rl.gates need DDP",
+        ),
         ({"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "2"}, "lora", False, None),
         ({"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "3"}, "full", False, None),
-        ({"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "3"}, "lora", False, "method: lora"),
+        (
+            {"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "3"},
+            "lora",
+            False,
+            "method: lora",
+        ),
         ({"ACCELERATE_USE_FSDP": "true"}, "full", True, "rl.gates need DDP"),
         ({"ACCELERATE_USE_FSDP": "true"}, "lora", False, "method: lora"),
     ],
@@ -213,7 +295,12 @@ def test_distill_refuses_lora_under_zero3_before_anything_loads(monkeypatch, tmp
     monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", "true")
     monkeypatch.setenv("ACCELERATE_DEEPSPEED_ZERO_STAGE", "3")
     with pytest.raises(SafealignError, match="method: lora cannot be merged into zero3-sharded weights"):
-        run_distill(DistillConfig(method="lora", student="tiny:1", max_steps=1), "tiny", tmp_path / "no-traces.jsonl", tmp_path / "distill")
+        run_distill(
+            DistillConfig(method="lora", student="tiny:1", max_steps=1),
+            "tiny",
+            tmp_path / "no-traces.jsonl",
+            tmp_path / "distill",
+        )
     assert not (tmp_path / "distill").exists()
 
 
@@ -230,6 +317,10 @@ def test_distill_run_files_are_written_by_the_main_process_only(monkeypatch, tmp
     monkeypatch.setattr(distill, "is_main_process", lambda: False)
     monkeypatch.setattr(distill, "load_model", stop)
     with pytest.raises(RuntimeError, match="stopped before the teacher loads"):
-        distill.run_distill(DistillConfig(student="tiny:1", max_steps=1), "tiny", traces, tmp_path / "distill")
-    written = sorted(p.name for p in (tmp_path / "distill").iterdir()) if (tmp_path / "distill").exists() else []
+        distill.run_distill(
+            DistillConfig(student="tiny:1", max_steps=1), "tiny", traces, tmp_path / "distill"
+        )
+    written = (
+        sorted(p.name for p in (tmp_path / "distill").iterdir()) if (tmp_path / "distill").exists() else []
+    )
     assert written == [], written

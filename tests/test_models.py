@@ -217,6 +217,127 @@ def test_a_tokenizer_without_pad_or_eos_token_is_named(tmp_path):
         load_model(str(folder))
 
 
+def _edit_config(**changes):
+    def edit(folder):
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps(config | changes))
+
+    return edit
+
+
+def _drop_tensor(folder):
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(folder / "model.safetensors")
+    del weights["model.layers.1.mlp.down_proj.weight"]
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            _edit_config(num_hidden_layers=3),
+            "missing from the weights: model.layers.2.input_layernorm.weight, ",
+        ),
+        (_edit_config(num_hidden_layers=1), "in the weights, not in the model: model.layers.1."),
+        (_edit_config(tie_word_embeddings=False), "missing from the weights: lm_head.weight"),
+        (_drop_tensor, "missing from the weights: model.layers.1.mlp.down_proj.weight"),
+    ],
+    ids=["more_layers", "fewer_layers", "untied", "dropped_tensor"],
+)
+def test_weights_that_do_not_make_the_model_of_config_json_are_refused(tmp_path, tiny, damage, message):
+    """transformers filled a missing tensor with random values and dropped an unexpected one, with a warning only: a
+    config.json of 3 layers for 2-layer weights loaded and generated noise."""
+    folder = _saved(tiny, tmp_path / "m")
+    damage(folder)
+    with pytest.raises(ModelNotFoundError, match=re.escape(message)) as refused:
+        load_model(str(folder))
+    assert "its weights do not match its config.json" in str(refused.value)
+    assert "save or copy it again" in str(refused.value)
+
+
+def test_a_sharded_folder_missing_its_last_shard_and_its_index_entries_is_refused(tmp_path, tiny):
+    folder = tmp_path / "m"
+    tiny.model.save_pretrained(folder, max_shard_size="200KB")
+    tiny.tokenizer.save_pretrained(folder)
+    index_file = folder / "model.safetensors.index.json"
+    index = json.loads(index_file.read_text())
+    last = sorted(set(index["weight_map"].values()))[-1]
+    index["weight_map"] = {key: shard for key, shard in index["weight_map"].items() if shard != last}
+    index_file.write_text(json.dumps(index))
+    (folder / last).unlink()
+    with pytest.raises(ModelNotFoundError, match="missing from the weights: model.layers.0."):
+        load_model(str(folder))
+
+
+def _damaged_adapter(tmp_path, damage):
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "adapter"
+    lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(load_model("tiny:1").model, lora).save_pretrained(folder)
+    weights = load_file(folder / "adapter_model.safetensors")
+    config = json.loads((folder / "adapter_config.json").read_text())
+    weights, config = damage(weights, config)
+    save_file(weights, folder / "adapter_model.safetensors")
+    (folder / "adapter_config.json").write_text(json.dumps(config))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda w, c: ({k: v for k, v in w.items() if "layers.1" not in k}, c),
+            "missing from its weights: base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight",
+        ),
+        (
+            lambda w, c: ({}, c),
+            "missing from its weights: base_model.model.model.layers.0.self_attn.q_proj.lora_A",
+        ),
+        (
+            lambda w, c: (w, c | {"target_modules": ["q_proj", "v_proj", "k_proj"]}),
+            "missing from its weights: base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight",
+        ),
+        (
+            lambda w, c: (w, c | {"target_modules": ["q_proj"]}),
+            "for modules its adapter_config.json does not target: "
+            "base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight",
+        ),
+    ],
+    ids=["no_layer_1", "no_tensors", "extra_target", "fewer_targets"],
+)
+def test_an_adapter_whose_lora_tensors_do_not_match_its_config_is_refused(tmp_path, damage, message):
+    """peft left a missing LoRA tensor at its initial value (warning only): an adapter without its layer-1 tensors, or
+    with none, loaded as another model."""
+    folder = _damaged_adapter(tmp_path, damage)
+    with pytest.raises(ModelNotFoundError, match=re.escape(message)) as refused:
+        load_model(str(folder))
+    assert "its LoRA tensors do not match its adapter_config.json" in str(refused.value)
+
+
+def test_an_adapter_with_a_tokenizer_cut_short_is_one_line(tmp_path):
+    """A JSONDecodeError traceback: the adapter's own tokenizer was loaded unguarded."""
+    folder = _damaged_adapter(tmp_path, lambda w, c: (w, c))
+    load_model("tiny:1").tokenizer.save_pretrained(folder)
+    tokenizer_json = folder / "tokenizer.json"
+    tokenizer_json.write_bytes(tokenizer_json.read_bytes()[:4000])
+    with pytest.raises(ModelNotFoundError, match=r"its tokenizer does not load \(Unterminated string"):
+        load_model(str(folder))
+
+
+def test_a_folder_without_tokenizer_config_json_is_told_to_restore_it(tmp_path, tiny):
+    """It was told to set eos_token in its tokenizer_config.json, the file it lacks."""
+    folder = _saved(tiny, tmp_path / "m")
+    (folder / "tokenizer_config.json").unlink()
+    with pytest.raises(
+        ModelNotFoundError, match="it has no tokenizer_config.json, where tokenizer.save_pretrained"
+    ):
+        load_model(str(folder))
+
+
 def test_an_adapter_without_weights_or_of_another_base_is_named(tmp_path, tiny):
     from peft import LoraConfig, get_peft_model
 
@@ -374,6 +495,31 @@ def test_pruning_a_llama_changes_only_its_layer_count():
     }
 
 
+def test_prune_shares_are_rounded_half_up():
+    """round() rounds half to even: 0.75 of 30 layers kept 22, and 0.5 of 5 kept 2 while 0.5 of 7 kept 4."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from safealign.models.prune import kept_layers, most_influential_layers, prune_mlp_width
+
+    assert [len(kept_layers(layers, 0.5)) for layers in (5, 7, 30)] == [
+        3,
+        4,
+        15,
+    ]  # 30: the quickstart's prune:0.5
+    assert len(kept_layers(30, 0.75)) == 23
+    assert most_influential_layers([0.5, 0.1, 0.3, 0.2, 0.4], 0.5) == [0, 2, 4]
+    config = LlamaConfig(
+        vocab_size=64,
+        hidden_size=16,
+        intermediate_size=48,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    _, width = prune_mlp_width(LlamaForCausalLM(config), 0.21875, [torch.arange(48.0)])  # 10.5 neurons
+    assert width == 11
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
@@ -482,12 +628,19 @@ def _prepared_cache(tiny, home, monkeypatch):
     return folder, converted
 
 
-# Each file a conversion writes, cut short or deleted (a template's text is not checked: any part of one is a template).
+# Each file a conversion writes, cut short or deleted (a template cut short no longer compiles: every prompt failed in
+# apply_chat_template with a TemplateSyntaxError traceback).
 CACHE_DAMAGE = [
     (file, how)
-    for file in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
+    for file in (
+        "config.json",
+        "generation_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "chat_template.jinja",
+    )
     for how in ("cut", "delete")
-] + [("chat_template.jinja", "delete")]
+]
 
 
 @pytest.mark.parametrize(("file", "how"), CACHE_DAMAGE)
@@ -555,6 +708,42 @@ def test_a_packaged_gguf_cut_short_is_one_line_naming_the_reinstall(tmp_path, mo
     with pytest.raises(ModelNotFoundError, match=re.escape(reinstall)):
         real_tokenizer_folder()
     assert sorted(p.name for p in (tmp_path / "home" / "models").iterdir()) == []
+
+
+def test_a_damaged_tokenizer_cache_is_built_again(tmp_path, monkeypatch, tiny):
+    """Only tokenizer.json's presence was checked: one cut short was never rebuilt, and every tiny load ended in a
+    JSONDecodeError traceback."""
+    import shutil
+
+    import transformers
+
+    from safealign.models import tiny as tiny_module
+    from safealign.models.tiny import real_tokenizer_folder
+
+    source, read = real_tokenizer_folder(), transformers.AutoTokenizer.from_pretrained
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path))
+    monkeypatch.setattr(tiny_module, "gguf_path", lambda name: tmp_path / "model.gguf")
+    monkeypatch.setattr(
+        transformers.AutoTokenizer, "from_pretrained", lambda *a, **k: read(source)
+    )  # the GGUF read
+    folder = tmp_path / "models" / "smollm2-tokenizer"
+    for file, how in (
+        ("tokenizer.json", "cut"),
+        ("chat_template.jinja", "cut"),
+        ("tokenizer_config.json", "delete"),
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+            shutil.copy(source / name, folder / name)
+        path = folder / file
+        if how == "cut":
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        else:
+            path.unlink()
+        assert real_tokenizer_folder() == folder
+        assert read(folder).chat_template == tiny.tokenizer.chat_template, (
+            file
+        )  # the real read, not the patched one
 
 
 def test_two_processes_building_the_tokenizer_folder_both_get_it(tmp_path, tiny):

@@ -100,16 +100,32 @@ def conversion_problem(folder: Path) -> str | None:
     return None
 
 
+def chat_template_problem(file: Path) -> str | None:
+    """Why ``file`` is not a whole Jinja chat template, else None: missing, empty, or cut short (it does not compile,
+    and every prompt would fail in apply_chat_template). Compiled as transformers compiles it: sandboxed, with loop
+    controls."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    if not file.is_file():
+        return f"it has no {file.name}"
+    try:
+        text = file.read_text(encoding="utf-8")
+        ImmutableSandboxedEnvironment(extensions=["jinja2.ext.loopcontrols"]).parse(text)
+    except (OSError, ValueError, TemplateError) as error:  # ValueError: not UTF-8
+        return f"{file.name} is damaged ({' '.join(str(error).split())[:120]})"
+    return None if text.strip() else f"{file.name} is damaged (empty)"
+
+
 def cache_damage(name: str) -> str | None:
     """Why the cached conversion of ``name`` does not load (a copy in part, a disk that filled, a file edited or
     deleted), else None; None too when there is none yet. The conversion itself is renamed into place whole, so this
-    is damage after it. An instruct model without its chat_template.jinja would load and chat with no template."""
+    is damage after it. An instruct model without a whole chat_template.jinja would load and chat with no template,
+    or fail on every prompt."""
     folder = cache_dir(name)
     if not folder.exists():
         return None
-    if problem := conversion_problem(folder):
-        return problem
-    return None if (folder / "chat_template.jinja").is_file() else "it has no chat_template.jinja"
+    return conversion_problem(folder) or chat_template_problem(folder / "chat_template.jinja")
 
 
 def is_prepared(name: str) -> bool:

@@ -45,9 +45,14 @@ def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
         if (
             tokenizer.eos_token is None
         ):  # TRL pads with it, batched generation too: a traceback inside TRL otherwise
+            fix = (
+                'set "eos_token" (and "pad_token") in its tokenizer_config.json to the model\'s end-of-text token'
+                if (Path(folder) / "tokenizer_config.json").is_file()
+                else "it has no tokenizer_config.json, where tokenizer.save_pretrained(folder) records them: copy that "
+                'file from the model it came from, or write one setting "eos_token" to the model\'s end-of-text token'
+            )
             raise ModelNotFoundError(
-                f'the tokenizer in {folder} has neither a pad token nor an eos token; set "eos_token" (and "pad_token") '
-                "in its tokenizer_config.json to the model's end-of-text token"
+                f"the tokenizer in {folder} has neither a pad token nor an eos token; {fix}"
             )
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -164,8 +169,12 @@ def _load_folder(folder: Path, trust_remote_code: bool):
             "(tokenizer.json, tokenizer_config.json): copy them from the model it was trained from"
         ) from error
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=trust_remote_code
+        model, loading_info = AutoModelForCausalLM.from_pretrained(
+            folder,
+            dtype=torch.float32,
+            use_safetensors=True,
+            trust_remote_code=trust_remote_code,
+            output_loading_info=True,
         )
     except (SafetensorError, OSError) as error:  # a damage the header check cannot see, or a file gone since
         raise damaged_model_error(
@@ -183,7 +192,39 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         raise ModelNotFoundError(
             f"cannot load the model in {folder}: {config_problem(folder, error)}"
         ) from None
+    # transformers fills a missing tensor with random values and drops an unexpected one, with a warning only
+    if problem := weights_mismatch(model, loading_info):
+        raise damaged_model_error(folder, problem)
     return model, tokenizer
+
+
+def first_keys(keys: Iterable[str], shown: int = 3) -> str:
+    """``a, b, c and 4 more``: the first few of ``keys``, sorted."""
+    names = sorted(keys)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def weights_mismatch(model: Any, loading_info: dict) -> str | None:
+    """Why the weights ``from_pretrained`` read do not make ``model``, else None: tensors its config.json asks for that
+    the files lack (a dropped tensor or shard, more layers in config.json), tensors the files hold that it has no place
+    for (fewer layers), or tensors of another shape. A missing weight tied to a loaded one (a tied lm_head.weight) is
+    not missing."""
+    names_of: dict[int, list[str]] = {}
+    for name, param in model.named_parameters(remove_duplicate=False):
+        names_of.setdefault(id(param), []).append(name)
+    missing = set(loading_info.get("missing_keys") or ())
+    tied = {name for names in names_of.values() if not set(names) <= missing for name in names}
+    problems = []
+    if missing := missing - tied:
+        problems.append(f"missing from the weights: {first_keys(missing)}")
+    if unexpected := loading_info.get("unexpected_keys"):
+        problems.append(f"in the weights, not in the model: {first_keys(unexpected)}")
+    if mismatched := loading_info.get("mismatched_keys"):  # (name, shape, shape)
+        problems.append(f"of another shape: {first_keys(key[0] for key in mismatched)}")
+    if not problems:
+        return None
+    return f"its weights do not match its config.json (one from another model?): {'; '.join(problems)}"
 
 
 def check_model_config(config: Path) -> None:
@@ -347,6 +388,9 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
             f"the LoRA adapter {resolved.path} does not fit its base {base_spec!r} (base_model_name_or_path in its "
             f"adapter_config.json): {' '.join(str(error).split())[:200]}. Point that field at the model it was trained on"
         ) from None
+    # peft keeps a missing LoRA tensor at its initial value, with a warning only
+    if problem := adapter_tensors_problem(model, resolved.path):
+        raise damaged_model_error(resolved.path, problem)
     if merge:
         model = model.merge_and_unload().requires_grad_(
             True
@@ -355,5 +399,30 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
         model.name_or_path = model.config._name_or_path = str(resolved.path.resolve())
     tokenizer = base.tokenizer
     if (resolved.path / "tokenizer.json").is_file():
-        tokenizer = load_tokenizer(resolved.path, trust_remote_code)
+        try:
+            tokenizer = load_tokenizer(resolved.path, trust_remote_code)
+        except (OSError, ValueError) as error:  # a tokenizer.json cut short: JSONDecodeError
+            problem = f"its tokenizer does not load ({' '.join(str(error).split())[:200]})"
+            raise damaged_model_error(resolved.path, problem) from None
     return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})
+
+
+def adapter_tensors_problem(model: Any, folder: Path) -> str | None:
+    """Why the LoRA tensors in ``folder``'s weights do not make the adapter its adapter_config.json describes, else
+    None: tensors of a targeted module missing (a dropped tensor, a target added to the config), or tensors of a module
+    the config does not target (peft skips them)."""
+    from peft import get_peft_model_state_dict
+    from peft.utils import load_peft_weights
+
+    # The names save_pretrained writes; save_embedding_layers=False: "auto" looks the base up on the Hub.
+    written = get_peft_model_state_dict(model, save_embedding_layers=False)
+    expected = {key for key in written if "lora_" in key}
+    saved = {key for key in load_peft_weights(str(folder), device="cpu") if "lora_" in key}
+    problems = []
+    if missing := expected - saved:
+        problems.append(f"missing from its weights: {first_keys(missing)}")
+    if unexpected := saved - expected:
+        problems.append(f"for modules its adapter_config.json does not target: {first_keys(unexpected)}")
+    if not problems:
+        return None
+    return f"its LoRA tensors do not match its adapter_config.json: {'; '.join(problems)}"

@@ -15,6 +15,8 @@ What the fraction keeps (the distill section's ``prune_by``):
   text — Minitron's activation-based width pruning (Muralidharan et al., 2024, arXiv:2407.14679),
   which found width pruning loses less than depth pruning before distillation recovers it.
 
+Each share is rounded half up (0.75 of 30 layers keeps 23; 0.5 of 5 keeps 3), at least one layer or neuron.
+
 No library we depend on prunes a Hugging Face model this way (torch.nn.utils.prune masks weights
 without shrinking them); each is one forward pass with hooks and a few slices. Embeddings, final
 norm and head are copied unchanged.
@@ -23,6 +25,7 @@ norm and head are copied unchanged.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 from safealign.errors import ModelNotFoundError
@@ -32,19 +35,33 @@ def parse_prune_spec(spec: str) -> float:
     try:
         fraction = float(spec.split(":", 1)[1])
     except (IndexError, ValueError):
-        raise ModelNotFoundError(f"bad student spec {spec!r}: use prune:<fraction of layers kept>, e.g. prune:0.5") from None
+        raise ModelNotFoundError(
+            f"bad student spec {spec!r}: use prune:<fraction of layers kept>, e.g. prune:0.5"
+        ) from None
     if not 0 < fraction < 1:
-        raise ModelNotFoundError(f"bad student spec {spec!r}: the fraction must be between 0 and 1 (exclusive)")
+        raise ModelNotFoundError(
+            f"bad student spec {spec!r}: the fraction must be between 0 and 1 (exclusive)"
+        )
     return fraction
 
 
+def share_of(count: int, fraction: float) -> int:
+    """``fraction`` of ``count`` rounded half up, at least 1. Python's round() rounds half to even: 0.5 of 5 kept 2
+    but 0.5 of 7 kept 4. The 1e-9 keeps a half that float arithmetic lands just under (0.15 * 30 = 4.4999...) a half.
+
+    >>> share_of(30, 0.75), share_of(5, 0.5), share_of(7, 0.5), share_of(30, 0.5)
+    (23, 3, 4, 15)
+    """
+    return max(1, math.floor(count * fraction + 0.5 + 1e-9))
+
+
 def kept_layers(num_layers: int, fraction: float) -> list[int]:
-    """Evenly spaced layer indices, first and last included.
+    """Evenly spaced layer indices, first and last included; ``fraction`` of the layers rounded half up.
 
     >>> kept_layers(30, 0.5)
     [0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29]
     """
-    keep = max(1, round(num_layers * fraction))
+    keep = share_of(num_layers, fraction)
     if keep == 1:
         return [0]
     return sorted({round(i * (num_layers - 1) / (keep - 1)) for i in range(keep)})
@@ -53,7 +70,9 @@ def kept_layers(num_layers: int, fraction: float) -> list[int]:
 def decoder_layers(model: Any) -> Any:
     layers = getattr(getattr(model, "model", None), "layers", None)
     if layers is None:
-        raise ModelNotFoundError(f"prune: needs a decoder with model.layers (Llama, Qwen, Mistral…); got {type(model).__name__}")
+        raise ModelNotFoundError(
+            f"prune: needs a decoder with model.layers (Llama, Qwen, Mistral…); got {type(model).__name__}"
+        )
     return layers
 
 
@@ -84,8 +103,11 @@ def layer_influence(model: Any, batches: list[Any]) -> list[float]:
         def record(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             hidden_in = args[0] if args else kwargs["hidden_states"]
             hidden_out = output[0] if isinstance(output, tuple) else output
-            cosine = torch.nn.functional.cosine_similarity(hidden_in.float(), hidden_out.float(), dim=-1).clamp(-1, 1)
+            cosine = torch.nn.functional.cosine_similarity(
+                hidden_in.float(), hidden_out.float(), dim=-1
+            ).clamp(-1, 1)
             totals[index] += (torch.arccos(cosine) / torch.pi).mean().item()
+
         return record
 
     handles = [layer.register_forward_hook(hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
@@ -108,7 +130,11 @@ def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
 
     def answer_loss(ids: Any, start: int) -> float:
         # Only the positions that predict an answer token go through the output head.
-        logits = model(input_ids=ids, use_cache=False, logits_to_keep=ids.shape[1] - start + 1).logits[0, :-1].float()
+        logits = (
+            model(input_ids=ids, use_cache=False, logits_to_keep=ids.shape[1] - start + 1)
+            .logits[0, :-1]
+            .float()
+        )
         return torch.nn.functional.cross_entropy(logits, ids[0, start:], reduction="sum").item()
 
     def record(outputs: list[Any]) -> Any:
@@ -121,6 +147,7 @@ def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
         def forward(*args: Any, **kwargs: Any) -> Any:
             hidden_in = args[0] if args else kwargs["hidden_states"]
             return (hidden_in, *like[1:]) if isinstance(like, tuple) else hidden_in
+
         return forward
 
     with torch.no_grad():
@@ -146,7 +173,9 @@ def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
                         restored.__dict__.pop("forward", None)
             count += ids.shape[1] - start
     if not count:
-        raise ModelNotFoundError("prune_by: loss found no answer tokens in the calibration rows; they need an assistant turn")
+        raise ModelNotFoundError(
+            "prune_by: loss found no answer tokens in the calibration rows; they need an assistant turn"
+        )
     return [(total - totals[-1]) / count for total in totals[:-1]]
 
 
@@ -157,7 +186,7 @@ def most_influential_layers(influence: list[float], fraction: float) -> list[int
     [0, 2, 5]
     """
     num_layers = len(influence)
-    keep = max(1, round(num_layers * fraction))
+    keep = share_of(num_layers, fraction)
     forced = [0] if keep == 1 else [0, num_layers - 1]
     rest = sorted((i for i in range(num_layers) if i not in forced), key=lambda i: -influence[i])
     return sorted(forced + rest[: keep - len(forced)])
@@ -192,7 +221,11 @@ def prune_layer_config(config: Any, keep: list[int], num_layers: int) -> None:
     layer ``i`` from the teacher's entry ``i`` (RoPE where the kept layer had none)."""
     config.num_hidden_layers = len(keep)
     for name, value in list(vars(config).items()):
-        if not isinstance(value, (list, tuple)) or name.endswith(("token_id", "token_ids")) or name == "architectures":
+        if (
+            not isinstance(value, (list, tuple))
+            or name.endswith(("token_id", "token_ids"))
+            or name == "architectures"
+        ):
             continue
         if name in LAYER_INDEX_LISTS:
             setattr(config, name, [new for new, old in enumerate(keep) if old in value])
@@ -211,22 +244,35 @@ def check_reloads(student: Any, length: int = 12) -> None:
     was_training = student.training
     try:
         config = type(student.config).from_dict(student.config.to_dict())
-        config._attn_implementation = student.config._attn_implementation  # the same kernels: equal logits, not close ones
+        config._attn_implementation = (
+            student.config._attn_implementation
+        )  # the same kernels: equal logits, not close ones
         with torch.device(param.device):
             rebuilt = type(student)(config).to(param.dtype).eval()
         rebuilt.load_state_dict(student.state_dict())
         with torch.no_grad():
-            expected, got = student.eval()(input_ids=ids).logits.float(), rebuilt(input_ids=ids).logits.float()
+            expected, got = (
+                student.eval()(input_ids=ids).logits.float(),
+                rebuilt(input_ids=ids).logits.float(),
+            )
     except Exception as error:  # noqa: BLE001 - a config that refuses itself (transformers' strict validators), or other shapes
-        problem = f"its config does not build it ({type(error).__name__}: {' '.join(str(error).split())[:160]})"
+        problem = (
+            f"its config does not build it ({type(error).__name__}: {' '.join(str(error).split())[:160]})"
+        )
     else:
         diff = (expected - got).abs().max().item()
-        problem = f"its logits differ by up to {diff:.3g}" if diff > 1e-3 * (1 + expected.abs().max().item()) else None
+        problem = (
+            f"its logits differ by up to {diff:.3g}"
+            if diff > 1e-3 * (1 + expected.abs().max().item())
+            else None
+        )
     finally:
         student.train(was_training)
     if problem:
-        raise ModelNotFoundError(f"prune: the pruned {type(student).__name__} would not reload as itself, {problem}: its "
-                                 "config keeps a per-layer setting of the dropped layers; use prune_by: width, or another student")
+        raise ModelNotFoundError(
+            f"prune: the pruned {type(student).__name__} would not reload as itself, {problem}: its "
+            "config keeps a per-layer setting of the dropped layers; use prune_by: width, or another student"
+        )
 
 
 def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
@@ -239,11 +285,14 @@ def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
         def record(module: Any, args: tuple[Any, ...]) -> None:
             activation = args[0].detach().float().abs().flatten(0, -2).sum(0)
             totals[index] = activation if totals[index] is None else totals[index] + activation
+
         return record
 
     downs = [getattr(getattr(layer, "mlp", None), "down_proj", None) for layer in layers]
     if None in downs:
-        raise ModelNotFoundError(f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {downs.index(None)} of {type(model).__name__} has none")
+        raise ModelNotFoundError(
+            f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {downs.index(None)} of {type(model).__name__} has none"
+        )
     _forward_each(model, batches, [down.register_forward_pre_hook(hook(i)) for i, down in enumerate(downs)])
     return totals
 
@@ -253,7 +302,9 @@ def _sliced_linear(linear: Any, index: Any, dim: int) -> Any:
 
     weight = linear.weight.data.index_select(dim, index).clone()
     out_features, in_features = weight.shape
-    new = torch.nn.Linear(in_features, out_features, bias=linear.bias is not None, device=weight.device, dtype=weight.dtype)
+    new = torch.nn.Linear(
+        in_features, out_features, bias=linear.bias is not None, device=weight.device, dtype=weight.dtype
+    )
     new.weight.data = weight
     if linear.bias is not None:
         new.bias.data = (linear.bias.data.index_select(0, index) if dim == 0 else linear.bias.data).clone()
@@ -264,7 +315,7 @@ def prune_mlp_width(teacher: Any, fraction: float, importance: list[Any]) -> tup
     """A deep copy of ``teacher`` whose MLPs keep the ``fraction`` most important neurons of each layer."""
     import torch
 
-    width = max(1, round(teacher.config.intermediate_size * fraction))
+    width = share_of(teacher.config.intermediate_size, fraction)
     student = copy.deepcopy(teacher)
     for layer, scores in zip(decoder_layers(student), importance, strict=True):
         keep = torch.topk(scores, width).indices.sort().values.to(layer.mlp.down_proj.weight.device)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from safealign.models.embedded import (
     cache_dir,
+    chat_template_problem,
     gguf_path,
     is_prepared,
+    json_file_problem,
     move_into_place,
     reading_gguf,
     reinstall_fix,
@@ -38,7 +40,7 @@ def real_tokenizer_folder() -> Path:
     if is_prepared(name):
         return cache_dir(name)
     folder = models_cache() / "smollm2-tokenizer"
-    if not (folder / "tokenizer.json").is_file():
+    if tokenizer_folder_problem(folder):  # none yet, or damaged (a copy cut short): built again
         from transformers import AutoTokenizer
 
         source = gguf_path(name)
@@ -49,8 +51,18 @@ def real_tokenizer_folder() -> Path:
         # folder, and the second keeps the first's rather than delete it from under that process.
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         tokenizer.save_pretrained(tmp)
-        move_into_place(tmp, folder, replace=not (folder / "tokenizer.json").is_file())
+        move_into_place(tmp, folder, replace=tokenizer_folder_problem(folder) is not None)
     return folder
+
+
+def tokenizer_folder_problem(folder: Path) -> str | None:
+    """Why the tokenizer-only cache ``folder`` does not load whole (none yet, a file cut short or deleted), else None.
+    Its chat template is checked when there is one (older transformers kept it in tokenizer_config.json)."""
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        if problem := json_file_problem(folder / name):
+            return problem
+    template = folder / "chat_template.jinja"
+    return chat_template_problem(template) if template.exists() else None
 
 
 def build_tiny_model(tokenizer, seed: int = 0):

@@ -32,10 +32,14 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
         raise ValueError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
     data = json.loads(tokenizer.backend_tokenizer.to_str())
     if data["model"].get("type") != "BPE":
-        raise ValueError(f"vocabulary trimming needs a BPE tokenizer; this one is {data['model'].get('type')!r}")
+        raise ValueError(
+            f"vocabulary trimming needs a BPE tokenizer; this one is {data['model'].get('type')!r}"
+        )
     vocab: dict[str, int] = data["model"]["vocab"]
     keep = set(range(min(keep_first, len(tokenizer))))
     keep.update(added["id"] for added in data["added_tokens"])
+    # What the post-processor adds to every text (a BOS), an added token or not
+    keep.update(tokenizer("")["input_ids"])
     for text in texts:
         keep.update(tokenizer(text, add_special_tokens=False)["input_ids"])
     # Closure: a kept token's two parts are kept too, or the tokenizer could never build it.
@@ -60,15 +64,35 @@ def trimmed_tokenizer(tokenizer: Any, keep: list[int]) -> Any:
     model = data["model"]
     vocab = {token: new_id[index] for token, index in model["vocab"].items() if index in new_id}
     model["vocab"] = vocab
-    model["merges"] = [[left, right] for left, right in merge_pairs(model) if left + right in vocab and left in vocab and right in vocab]
+    model["merges"] = [
+        [left, right]
+        for left, right in merge_pairs(model)
+        if left + right in vocab and left in vocab and right in vocab
+    ]
     for added in data["added_tokens"]:
         added["id"] = new_id[added["id"]]
+    renumber_post_processor(data.get("post_processor"), new_id)
     special = {name: value for name, value in tokenizer.special_tokens_map.items() if isinstance(value, str)}
     trimmed = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(json.dumps(data)), **special)
     trimmed.chat_template = tokenizer.chat_template
     trimmed.padding_side, trimmed.truncation_side = tokenizer.padding_side, tokenizer.truncation_side
     trimmed.model_max_length = tokenizer.model_max_length
     return trimmed
+
+
+def renumber_post_processor(processor: dict[str, Any] | None, new_id: dict[int, int]) -> None:
+    """Renumber, in place, the ids a post-processor adds to each text: TemplateProcessing's special tokens (Llama-3's
+    BOS), BERT's and RoBERTa's cls and sep, and those of each processor in a Sequence. Left alone, the student's
+    tokenizer writes the teacher's id, past the end of the student's vocabulary."""
+    if not processor:
+        return
+    for special in processor.get("special_tokens", {}).values():
+        special["ids"] = [new_id[index] for index in special["ids"]]
+    for name in ("cls", "sep"):
+        if isinstance(processor.get(name), list):  # [token, id]
+            processor[name][1] = new_id[processor[name][1]]
+    for inner in processor.get("processors") or []:
+        renumber_post_processor(inner, new_id)
 
 
 def _remap_ids(value: Any, new_id: dict[int, int]) -> Any:
@@ -82,13 +106,22 @@ def trim_vocabulary(model: Any, keep: list[int]) -> Any:
     import torch
 
     index = torch.tensor(keep, dtype=torch.long)
-    tied = model.get_output_embeddings() is not None and model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    tied = (
+        model.get_output_embeddings() is not None
+        and model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    )
     old_in, old_out = model.get_input_embeddings(), model.get_output_embeddings()
-    embedding = torch.nn.Embedding(len(keep), old_in.embedding_dim, padding_idx=None, dtype=old_in.weight.dtype)
-    embedding.weight = torch.nn.Parameter(old_in.weight.detach()[index].clone(), requires_grad=old_in.weight.requires_grad)
+    embedding = torch.nn.Embedding(
+        len(keep), old_in.embedding_dim, padding_idx=None, dtype=old_in.weight.dtype
+    )
+    embedding.weight = torch.nn.Parameter(
+        old_in.weight.detach()[index].clone(), requires_grad=old_in.weight.requires_grad
+    )
     model.set_input_embeddings(embedding)
     if old_out is not None:
-        head = torch.nn.Linear(old_out.in_features, len(keep), bias=old_out.bias is not None, dtype=old_out.weight.dtype)
+        head = torch.nn.Linear(
+            old_out.in_features, len(keep), bias=old_out.bias is not None, dtype=old_out.weight.dtype
+        )
         head.weight = embedding.weight if tied else torch.nn.Parameter(old_out.weight.detach()[index].clone())
         if old_out.bias is not None:
             head.bias = torch.nn.Parameter(old_out.bias.detach()[index].clone())
@@ -102,7 +135,9 @@ def trim_vocabulary(model: Any, keep: list[int]) -> Any:
     return model
 
 
-def trim_student(student: Any, tokenizer: Any, texts: Iterable[str], keep_first: int) -> tuple[Any, Any, list[int]]:
+def trim_student(
+    student: Any, tokenizer: Any, texts: Iterable[str], keep_first: int
+) -> tuple[Any, Any, list[int]]:
     """A student and tokenizer that keep the first ``keep_first`` ids and every token of ``texts``; and the kept teacher ids."""
     keep = kept_token_ids(tokenizer, texts, keep_first)
     return trim_vocabulary(student, keep), trimmed_tokenizer(tokenizer, keep), keep
