@@ -31,7 +31,8 @@ def bf16_is_fast(device_type: str = "cpu") -> bool:
     import torch
 
     if device_type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        # emulated bf16 (a T4 or V100 says it supports it) is slower, not faster
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     if device_type != "cpu":
         return False
     a = torch.randn(1024, 1024)

@@ -716,7 +716,11 @@ class SampleConfig(Section):
 
 class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
-    student: str = Field("prune:0.5", description="Student model spec, or prune:<fraction of layers kept>.")
+    student: str = Field(
+        "prune:0.5",
+        description="Student model spec, or prune:<fraction of layers kept> (rounded half up: prune:0.75 of 30 "
+        "layers keeps 23).",
+    )
     prune_by: Literal["depth", "redundancy", "loss", "width"] = Field(
         "depth",
         description="What prune:<fraction> keeps: that share of the layers spread evenly (depth), that share of the "
