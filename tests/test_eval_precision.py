@@ -84,3 +84,21 @@ def test_a_kept_eval_of_an_edited_suite_file_says_so(tmp_path: Path, caplog: pyt
     with caplog.at_level("WARNING", logger="safealign.stages.evaluate"):
         run_eval_stage(cfg, "tiny", tmp_path / "eval", show_progress=False)
     assert "suite file mine:" in caplog.text and "keeping those scores" in caplog.text
+
+
+def test_a_gpu_that_only_emulates_bf16_does_not_get_it(monkeypatch) -> None:
+    """A T4 or V100 says it supports bf16 (emulated, slower than fp32); `precision: auto` must not pick it there."""
+    import torch
+
+    from safealign.precision import bf16_is_fast
+
+    def supported(including_emulation: bool = True) -> bool:
+        return including_emulation  # this GPU emulates bf16 only
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
+    bf16_is_fast.cache_clear()
+    try:
+        assert not bf16_is_fast("cuda")
+    finally:
+        bf16_is_fast.cache_clear()
