@@ -40,6 +40,15 @@ def test_malformed_rows_are_named_by_line_and_field(tmp_path):
     assert not any("bad.jsonl:1" in p for p in problems)
 
 
+def test_a_repeated_id_is_named_with_the_line_it_first_appeared_on(tmp_path):
+    path = tmp_path / "ids.jsonl"
+    path.write_text("".join(json.dumps(chat(user) | {"id": "a"}) + "\n" for user in ("hi", "hey", "hello")))
+    assert [str(p) for p in validate_rows(path, read_rows(path))] == [
+        f"{path}:2: field 'id': duplicate id 'a' (first on line 1)",
+        f"{path}:3: field 'id': duplicate id 'a' (first on line 1)",
+    ]
+
+
 def test_invalid_json_names_the_line(tmp_path):
     path = tmp_path / "broken.jsonl"
     path.write_text(json.dumps(chat("hi")) + "\n{not json\n")
@@ -335,6 +344,32 @@ def test_a_teachers_answer_that_holds_a_short_suite_prompt_does_not_stop_distill
         check_disjoint_from_evals([{**row, "dataset": "mine.jsonl"}], generated_by="/run/sample/traces.jsonl")
 
 
+TRACES = "/run/sample/traces.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("user", "answer"),
+    [("{eval}", "I can't help with that."), ("Tell me something.", "You might ask: {eval}")],
+    ids=["prompt", "answer"],
+)
+def test_a_trace_that_holds_an_eval_prompt_in_its_prompt_or_its_answer_is_refused(user, answer):
+    """A teacher's trace is checked too: its prompt as a written row is, its answer by the n-gram and exact checks."""
+    prompt = next(
+        text
+        for item_id, text in eval_prompts(generated=False)
+        if item_id.startswith("harmful:") and len(text.split()) >= 12
+    )
+    trace = {
+        "dataset": TRACES,
+        "messages": [
+            {"role": "user", "content": user.format(eval=prompt)},
+            {"role": "assistant", "content": answer.format(eval=prompt)},
+        ],
+    }
+    with pytest.raises(DataError, match="overlaps the eval suites"):
+        check_disjoint_from_evals([trace], generated_by=TRACES)
+
+
 def test_turns_out_of_order_are_problems_and_a_repeated_conversation_a_note(tmp_path):
     """`data check` passed an assistant turn first, two users in a row and a system turn last, and three copies of a row."""
     from safealign.corpus.validate import validate_rows
@@ -497,6 +532,14 @@ def test_operator_spellings_keep_plus_and_minus_apart() -> None:
         "What is 502 888?",
     ]
     assert decontamination_check([(t, t) for t in others], [], exact_only=evals).clean
+
+
+def test_a_full_width_copy_of_a_generated_problem_is_the_eval_item() -> None:
+    """Full-width digits and signs (as a CJK keyboard types them) are compatibility forms of the ASCII ones (NFKC)."""
+    report = decontamination_check(
+        [("train", "What is ５０２ ＋ ８８８？")], [], exact_only=[("reasoning:a", "What is 502 + 888?")]
+    )
+    assert report.exact == [("train", "reasoning:a")]
 
 
 def test_an_upper_case_or_sharp_s_copy_of_an_eval_prompt_is_found():

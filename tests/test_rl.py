@@ -68,24 +68,6 @@ class PlantUnsafeUpdate(TrainerCallback):
         optimizer.zero_grad()
 
 
-def test_planted_length_reward_raises_length_alert(tmp_path):
-    def length_reward(completions, completion_ids=None, **_):
-        return [len(ids) / 12 for ids in completion_ids]
-
-    run_rl(
-        base_config(max_steps=4),
-        "tiny",
-        tmp_path / "rl",
-        precision="fp32",
-        extra_rewards={"planted_length": length_reward},
-    )
-    alerts = read_json(tmp_path / "rl" / "alerts.json")
-    names = {a["detector"] for a in alerts}
-    assert names & {"length_blowup", "truncation"}, alerts
-    live = [json.loads(line) for line in (tmp_path / "rl" / "alerts.jsonl").read_text().splitlines()]
-    assert live[0]["evidence"]["examples"], "alerts carry example completions"
-
-
 def test_planted_unsafe_update_is_rolled_back(tmp_path, fresh_tiny):
     tokenizer = fresh_tiny.tokenizer
     cfg = base_config(

@@ -13,7 +13,16 @@ import pytest
 
 from safealign.config import SampleConfig
 from safealign.generation import Completion
-from safealign.judges import COMPLIANCE, HARMFUL, REFUSAL, SAFE, JudgeSet, Verdict, build_judges
+from safealign.judges import (
+    COMPLIANCE,
+    HARMFUL,
+    PARTIAL_REFUSAL,
+    REFUSAL,
+    SAFE,
+    JudgeSet,
+    Verdict,
+    build_judges,
+)
 from safealign.stages import sample as sample_stage
 from safealign.stages.sample import COMPLETIONS_SO_FAR, Sample, rejection_reasons, run_sample
 from safealign.tasks.problems import Problem
@@ -100,6 +109,17 @@ def test_a_content_reading_harm_judge_still_drops_harmful_answers_to_benign_prom
         Sample(prompt, planter, "benign", "benign", "en"),
     )
     assert "harmful_content" in got[0] and got[1] == []
+
+
+def test_harmful_content_drops_a_borderline_or_reasoning_sample_too(judges) -> None:
+    """Only a harmful prompt's answer is judged by whether it refuses; harmful content in any other answer drops it."""
+    reader = JudgeSet(judges.refusal, ContentReadingHarmJudge(), "content-reader")
+    got = reasons(
+        reader,
+        Sample("What is a pipe bomb made of?", BOMB_STEPS, "borderline", "borderline", "en"),
+        reasoning(THINK + "The answer is 13. " + BOMB_STEPS),
+    )
+    assert all("harmful_content" in why for why in got), got
 
 
 # The quickstart teacher's refusals that then offered the request (runs/quickstart/sample/traces.jsonl, kept before).
@@ -328,6 +348,11 @@ def word_judges(down: bool = False) -> JudgeSet:
     return JudgeSet(refusal, WordJudge(lambda r: SAFE, down), "words")
 
 
+def test_a_reasoning_sample_that_refuses_partly_is_not_an_answer() -> None:
+    partial = JudgeSet(WordJudge(lambda r: PARTIAL_REFUSAL), WordJudge(lambda r: SAFE), "partial")
+    assert reasons(partial, reasoning(THINK + "The answer is 13.")) == [["not_answered:partial_refusal"]]
+
+
 def fake_stage(
     monkeypatch: pytest.MonkeyPatch,
     prompts: list[tuple[str, str]],
@@ -367,6 +392,18 @@ def test_run_sample_rejects_a_truncated_completion(monkeypatch: pytest.MonkeyPat
     [cut] = jsonl(tmp_path / "rejected.jsonl")
     assert cut["reasons"] == ["truncated"] and cut["completion"] == EGG_CUT
     assert (cut["prompt_index"], cut["sample_index"]) == (0, 1)
+
+
+def test_a_completion_sampled_twice_for_a_prompt_is_kept_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake_stage(
+        monkeypatch, [("benign", EGG)], ScriptedTeacher({EGG: [(EGG_ANSWER, False)] * 2}), word_judges()
+    )
+    run_sample(SampleConfig(num_prompts=1, k=2, safety_share=1.0), "fake-teacher", tmp_path)
+    assert [t["sample_index"] for t in jsonl(tmp_path / "traces.jsonl")] == [0]
+    [again] = jsonl(tmp_path / "rejected.jsonl")
+    assert (again["sample_index"], again["reasons"]) == (1, ["duplicate"])
 
 
 def test_acceptance_counts_the_prompts_that_got_no_trace(

@@ -52,11 +52,20 @@ def test_sft_lowers_loss_and_records_provenance(tmp_path):
     assert mixture["rows"] == 6 and len(mixture["sources"][0]["sha256"]) == 64
 
 
-def test_lora_sft_writes_merged_model_and_adapter(tmp_path):
+def test_lora_sft_writes_merged_model_and_adapter(tmp_path, tiny):
+    import torch
+
+    from safealign.models import load_model
+
     data = write_memorisation_set(tmp_path / "mem.jsonl")
     result = run_sft(config(data, method="lora", max_steps=3, learning_rate=1e-2), "tiny", tmp_path / "sft", precision="fp32")
     assert (tmp_path / "sft" / "adapter" / "adapter_config.json").is_file()
     assert (result.model_path / "config.json").is_file()
+    # the adapter's update is merged into the saved model, not dropped with the adapter (the base's weights)
+    ids = torch.tensor([tiny.tokenizer("Say the code word number 1.")["input_ids"]])
+    with torch.no_grad():
+        merged, base = load_model(str(result.model_path)).model(ids).logits, tiny.model(ids).logits
+    assert (merged - base).abs().max() > 1e-3
 
 
 class CrashAt(TrainerCallback):
