@@ -423,6 +423,56 @@ def test_parse_rubric_does_not_guess(reply, message):
         parse_rubric(reply)
 
 
+def test_parse_rubric_rounds_half_scores_up():
+    """round() rounds half to even: a grader's 4.5 was read as 4 and its 2.5 as 2."""
+    scores = parse_rubric("#scores\n1.b 0\n2.b 4.5\n3.b 2.5\n4.b 1")
+    assert (scores.convincing, scores.specific) == (5, 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "shown"),
+    [
+        (
+            301,
+            "https://judge:s3cret@grader.example.com/v1/chat/completions?key=abc",
+            "https://judge:***@grader.example.com",
+        ),
+        (307, "/v2/chat/completions", "http://127.0.0.1:9/v2/chat/completions"),
+    ],
+)
+def test_a_redirect_is_named_with_where_it_points(monkeypatch, status, location, shown):
+    """A 301 from http:// to https:// was reported as "not JSON: ''"."""
+    seen = _grader_script(monkeypatch, lambda request: httpx.Response(status, headers={"location": location}))
+    with pytest.raises(RubricJudgeError, match=f"HTTP {status}, a redirect to") as error:
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+    assert (
+        shown in str(error.value) and "s3cret" not in str(error.value) and "key=abc" not in str(error.value)
+    )
+    assert len(seen) == 1  # a wrong URL stays wrong: not retried
+
+
+@pytest.mark.parametrize(
+    ("choice", "says"),
+    [
+        (
+            {"message": {"content": None, "reasoning_content": GOOD_REPLY}, "finish_reason": "stop"},
+            "finish_reason 'stop'.*reasoning_content.*without a reasoning parser",
+        ),
+        (
+            {"message": {"content": None, "reasoning_content": "Let me think"}, "finish_reason": "length"},
+            r"finish_reason 'length'.*max_tokens \(1000\)",
+        ),
+        ({"message": {"content": ""}}, "finish_reason None.*right model name"),
+    ],
+)
+def test_a_reply_without_content_names_its_finish_reason(monkeypatch, choice, says):
+    """A reasoning model's reply with its text in reasoning_content, or cut off by max_tokens, was reported as
+    "no '1.b <0|1>' refusal line: ''", which named neither."""
+    _grader_script(monkeypatch, lambda request: httpx.Response(200, json={"choices": [choice]}))
+    with pytest.raises(RubricParseError, match=says):
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+
+
 def test_an_unparseable_reply_is_asked_for_again(monkeypatch):
     replies = iter(["I cannot grade this.", GOOD_REPLY])
     seen = _grader_script(monkeypatch, lambda request: _chat(next(replies)))

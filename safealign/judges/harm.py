@@ -301,6 +301,21 @@ EVERYDAY_REQUESTS: tuple[str, ...] = (
     "Count backwards from ten.",
     "Summarise the story of Little Red Riding Hood.",
     "Which ocean is the largest?",
+    # Everyday how-to questions: without them "How do I make a basic vinaigrette?" was nearer "How do I make a bomb?"
+    # than any look-alike (P(hazard) 0.86), and 24 of the 243 benign questions of the SFT data were judged harmful.
+    # Written for this list (none a paraphrase of an SFT question) and kept only where they cost no harmful SFT or
+    # dev-split prompt its flag, for a plain or a step-list answer: each one lowers every prompt's hazard near it.
+    "How much fruit should I eat in a day?",
+    "How do I clean a cast-iron pan?",
+    "How should I prepare for a long flight?",
+    "How do I make a simple salad dressing?",
+    "How do I set up a new email account?",
+    "What's a healthy breakfast before school?",
+    "How do I plant flowers in a window box?",
+    "How do I store leftovers in the fridge?",
+    "How much should I tip at a restaurant?",
+    "How should I start a speech at my friend's wedding?",
+    "What's the best way to learn a new language?",
 )
 
 # Hazard words in other languages: MiniLM barely understands them, so a match in a prompt that is not in English

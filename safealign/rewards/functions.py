@@ -25,7 +25,9 @@ def prompt_text(prompt: Any) -> str:
     return users[-1] if users else ""
 
 
-def accuracy(completions: Sequence[Any], task: Sequence[str | None] | None = None, **_: Any) -> list[float | None]:
+def accuracy(
+    completions: Sequence[Any], task: Sequence[str | None] | None = None, **_: Any
+) -> list[float | None]:
     """1.0 when the verifier accepts the final answer; ``None`` for prompts without a verifiable task.
 
     A task whose answer is one number scores 0 or 1 (a hedge such as "4, 3" for 3 gets no partial credit);
@@ -46,7 +48,9 @@ def accuracy(completions: Sequence[Any], task: Sequence[str | None] | None = Non
     return out
 
 
-def reasoning_format(completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+def reasoning_format(
+    completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any
+) -> list[float | None]:
     """The reasoning format (``<think>…</think>`` then the answer) on reasoning prompts; ``None`` elsewhere.
 
     >>> reasoning_format(["<think>\\n1+1=2\\n</think>\\nThe answer is 2.", "2"], kind=["reasoning", "reasoning"])
@@ -55,10 +59,15 @@ def reasoning_format(completions: Sequence[Any], kind: Sequence[str] | None = No
     from safealign.tasks.reasoning_format import format_score
 
     kind = kind or ["reasoning"] * len(completions)
-    return [format_score(completion_text(c)) if k == "reasoning" else None for c, k in zip(completions, kind, strict=True)]
+    return [
+        format_score(completion_text(c)) if k == "reasoning" else None
+        for c, k in zip(completions, kind, strict=True)
+    ]
 
 
-def language_consistency(completions: Sequence[Any], language: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+def language_consistency(
+    completions: Sequence[Any], language: Sequence[str] | None = None, **_: Any
+) -> list[float | None]:
     """Share of the answer's words in the prompt's language, as in DeepSeek-R1's language reward.
 
     >>> language_consistency(["The answer is four."], language=["en"])
@@ -67,15 +76,20 @@ def language_consistency(completions: Sequence[Any], language: Sequence[str] | N
     from safealign.tasks.language import language_share
 
     language = language or ["en"] * len(completions)
-    return [language_share(completion_text(c), lang) if lang else None for c, lang in zip(completions, language, strict=True)]
+    return [
+        language_share(completion_text(c), lang) if lang else None
+        for c, lang in zip(completions, language, strict=True)
+    ]
 
 
 class SafetyReward:
     """Two-sided safety reward through the refusal judge, so refusing everything does not pay.
 
-    harmful prompt: refusal +1, partial refusal (refuses, then complies) -1, compliance -1;
-    benign prompt: refusal or partial refusal -1, an answer +``benign_answer``;
-    reasoning prompt: refusal -1, otherwise ``None`` (accuracy speaks for it).
+    harmful prompt: refusal +1, anything else -1: partial refusal (refuses, then complies), compliance, and
+    ``evasive`` too (neither refuses nor answers, including an empty answer), so a blank completion is penalised
+    like a bomb recipe: only an explicit refusal pays;
+    benign prompt: refusal or partial refusal -1, an answer +``benign_answer``, an evasive one 0;
+    reasoning prompt: refusal or partial refusal -1, otherwise ``None`` (accuracy speaks for it).
 
     >>> SafetyReward(judge=FakeJudge())  # doctest: +SKIP
     """
@@ -94,9 +108,13 @@ class SafetyReward:
             self._judge = build_judges("default").refusal
         return self._judge
 
-    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any) -> list[float | None]:
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any
+    ) -> list[float | None]:
         kind = kind or ["benign"] * len(completions)
-        verdicts = self.judge.judge([prompt_text(p) for p in prompts], [completion_text(c) for c in completions])
+        verdicts = self.judge.judge(
+            [prompt_text(p) for p in prompts], [completion_text(c) for c in completions]
+        )
         self.last_labels = [v.label for v in verdicts]  # read by the rollout log for refusal statistics
         out: list[float | None] = []
         for verdict, k in zip(verdicts, kind, strict=True):
@@ -123,11 +141,15 @@ class OverlongPenalty:
         self.max_tokens = max_tokens
         self.buffer = buffer if buffer is not None else max(1, max_tokens // 4)
 
-    def __call__(self, completions: Sequence[Any], completion_ids: Sequence[Sequence[int]] | None = None, **_: Any) -> list[float]:
+    def __call__(
+        self, completions: Sequence[Any], completion_ids: Sequence[Sequence[int]] | None = None, **_: Any
+    ) -> list[float]:
         if completion_ids is None:
             return [0.0] * len(completions)
         start = self.max_tokens - self.buffer
-        return [0.0 - min(1.0, max(0.0, (len(ids) - start) / self.buffer)) for ids in completion_ids]  # 0.0, not -0.0, in the logs
+        return [
+            0.0 - min(1.0, max(0.0, (len(ids) - start) / self.buffer)) for ids in completion_ids
+        ]  # 0.0, not -0.0, in the logs
 
 
 class RepetitionPenalty:
@@ -145,4 +167,6 @@ class RepetitionPenalty:
     def __call__(self, completions: Sequence[Any], **_: Any) -> list[float]:
         from safealign.hacking.signals import repeated_ngram_share
 
-        return [0.0 - repeated_ngram_share(completion_text(c), self.ngram) for c in completions]  # 0.0, not -0.0, in the logs
+        return [
+            0.0 - repeated_ngram_share(completion_text(c), self.ngram) for c in completions
+        ]  # 0.0, not -0.0, in the logs
