@@ -357,6 +357,8 @@ def test_a_line_that_states_the_right_number_still_passes(reference: str, line: 
         ("4.0", "4.0 (to 1 decimal place)"),
         ("4.0", "4.0, to 1 decimal place"),
         ("4.0", "4.0 to 1 d.p."),
+        ("0.25", "0.25 (or 25%)"),
+        ("90", "90 (or 1.5 hours)"),
     ],
 )
 def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
@@ -366,6 +368,36 @@ def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
     "1/2 or 0.5" (one value twice), a remainder and a worked sum scored 0."""
     problem = Problem("a", "What is it?", reference, family)
     assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 1.0
+
+
+@pytest.mark.parametrize("family", ["arithmetic", "basic_arithmetic"])
+@pytest.mark.parametrize(
+    ("reference", "line"),
+    [
+        # a word after "(or N" that is not a unit the answer converts to
+        ("13", "13 (or 14 if you count the one she ate)"),
+        ("13", "13, or 14 if Tom keeps one"),
+        ("13", "13 (or 14 apples)"),
+        ("13", "13, or 14 apples"),
+        ("13", "13 (or 14 hours)"),
+        # working that does not give the answer, a precision word without "to"
+        ("13", "13 or 14 - 15"),
+        ("13", "13 (or 14 x 1)"),
+        ("56", "56 (or 7 x 9)"),
+        ("13", "13 or 14 decimal places"),
+        # a hedge after an explanation
+        ("56", "56 (or 7 × 8), or maybe 60"),
+        ("120", "120 (or 2 hours) or 3"),
+        ("4.0", "4.0 (to 1 decimal place) or 4.1"),
+    ],
+)
+def test_an_explanation_that_does_not_give_the_answer_is_a_hedge(
+    family: str, reference: str, line: str
+) -> None:
+    """Any word after "(or N" read as the answer in other units, any "× n", "- n" or "decimal" after N as its working
+    or precision, and the first explaining pair ended the reading: each scored 1.0."""
+    problem = Problem("a", "What is it?", reference, family)
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == 0.0
 
 
 @pytest.mark.parametrize("note", [" (to 1 decimal place)", ", to 1 decimal place", " to 1 d.p."])

@@ -17,6 +17,7 @@ and "the answer" mean one thing from training to evaluation.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -39,8 +40,9 @@ _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
 # 1.0 for "13 or 14"). "or", "to" and their kin join alternatives wherever they stand: "13 or 14", "13 (or maybe 14)",
 # "13 (maybe 14)", "13 or about 14", "13 - or 14". "and" and a dash do only where the second number ends the line (a dash
 # may take one unit word: "13-14 apples"): "12 and 3 are left over", "15 - 5 on Monday and 10 on Tuesday" and
-# "100 – 40 + 60" explain the answer. A sign right after "(" is the number's: "5 (-3 + 8)". A second number in the
-# working, in a precision note or in other units explains it too (see _explains): "56 (or 7 × 8)", "120 (or 2 hours)".
+# "100 – 40 + 60" explain the answer. A sign right after "(" is the number's: "5 (-3 + 8)". A second number in
+# working that gives the answer, in a precision note or in other units explains it too (see _explanation_end):
+# "56 (or 7 × 8)", "120 (or 2 hours)"; what follows the explanation is still read: "56 (or 7 × 8), or maybe 60".
 _DASHES = "-–—‒−~"
 _MAYBE = r"(?:maybe|perhaps|possibly|probably)\b"
 _QUALIFIERS = (
@@ -59,16 +61,32 @@ _HEDGED_PAIR = re.compile(
 )
 # Markdown and LaTeX around the numbers of a hedge: "**13** or **14**", "$13$ or $14$", "\(13\) or \(14\)".
 _MARKUP = re.compile(r"\*\*|`|\$|\\[()]")
-# After a second number, what makes it part of the answer's working or a note on its precision, not another answer:
-# "56 (or 7 × 8)", "56 or 7 groups of 8", "4.0 (to 1 decimal place)", "4.0 to 1 d.p.", "85 (to 2 significant figures)".
-_WORKING = re.compile(
-    r"\s*(?:[-+−×x*/÷]\s*\d|times\s*\d|[^\W\d_]+s\s+of\s*\d|(?:decimal|significant|sig|d\.?p|s\.?f)\b)",
+# After a second number, what makes it part of the answer's working, a note on its precision or the answer in other
+# units, not another answer. Working is an operation that gives the answer: "56 (or 7 × 8)", "56, or 7 groups of 8",
+# not "13 or 14 - 15" or "56 (or 7 x 9)".
+_OPERATION = re.compile(
+    rf"\s*(?P<operator>[-+−×x*/÷]|times\b|[^\W\d_]+s\s+of\b)\s*(?P<operand>{NUMBER})\s*\)?", re.IGNORECASE
+)
+# A precision note after "to": "4.0 (to 1 decimal place)", "4.0 to 1 d.p.", "85 (to 2 significant figures)"; not
+# "13 or 14 decimal places".
+_TO = re.compile(r"\s*,?\s*\(?\s*to\s*", re.IGNORECASE)
+_PRECISION = re.compile(
+    r"\s*(?:(?:decimal|significant)(?:\s+(?:places?|figures?|digits?))?|sig\.?\s*figs?|d\.?p|s\.?f)\.?(?![^\W\d_])\s*\)?",
     re.IGNORECASE,
 )
+# The answer in other units after "(or" or ", or": one unit word that ends the bracket or clause, "120 (or 2 hours)",
+# "0.25, or 25%"; not "13 (or 14 apples)" or "13, or 14 if Tom keeps one".
+_RESTATED = re.compile(r"\s*[,(]\s*or\s*", re.IGNORECASE)
+_UNITS = (
+    r"seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|dozens?|percent|cents?|pence|dollars?"
+    r"|euros?|pounds?|grams?|kilograms?|kg|litres?|liters?|millilitres?|milliliters?|ml|metres?|meters?"
+    r"|centimetres?|centimeters?|cm|millimetres?|millimeters?|mm|kilometres?|kilometers?|km"
+)
+_OTHER_UNITS = re.compile(rf"\s*(?:%|(?:{_UNITS})\b)(?=\s*(?:[).,;:!?]|$))\s*\)?", re.IGNORECASE)
+# A restatement differs from the answer by a conversion factor (120 minutes = 2 hours): "13 (or 14 hours)" is a hedge.
+_CONVERSION_FACTORS = (7, 10, 12, 24, 52, 60, 100, 365, 1000, 3600)
 # A word after a second number (a unit or noun, not a hedging word): "2 hours", "5 each", not "14 maybe".
 _UNIT = re.compile(rf"\s+(?!{_QUALIFIERS}|(?:or|nor|and|to)\b)[^\W\d_]", re.IGNORECASE)
-# A bare "or" after a bracket or comma: "120 (or 2 hours)", "56, or 7 groups of 8" restate the answer.
-_RESTATED = re.compile(r"\s*[,(]\s*or\s*", re.IGNORECASE)
 
 
 def number_value(text: str) -> float | None:
@@ -104,8 +122,11 @@ def hedged_numbers(line: str, subtraction: bool = False) -> bool:
     plain, start = _MARKUP.sub("", line), 0
     while match := _HEDGED_PAIR.match(plain, start):
         second = next(name for name in ("alternative", "and", "range") if match.group(name) is not None)
-        if _explains(match, second):
-            return False  # the rest of the line works the answer out: "56 (or 60 - 4)"
+        explained_to = _explanation_end(match, second)
+        if explained_to is not None:
+            # "56 (or 7 × 8), or maybe 60": the explanation goes, the answer is read against what follows it
+            plain, start = plain[: match.end("first")] + plain[explained_to:], match.start("first")
+            continue
         subtracts = second == "range" and subtraction and match.group("dash") in "-−"
         if not subtracts and not numbers_equal(match.group("first"), match.group(second)):
             return True
@@ -113,21 +134,49 @@ def hedged_numbers(line: str, subtraction: bool = False) -> bool:
     return False
 
 
-def _explains(pair: re.Match[str], second: str) -> bool:
-    """Whether the ``second`` number of a pair works the first out or restates it rather than offering another answer:
-    "56 (or 7 × 8)", "4.0 (to 1 decimal place)", "120 (or 2 hours)", "42 - 6 weeks", "35 — 5 each"; not "13 or 14",
-    "13 (or maybe 14)" or "13-14 apples"."""
-    after = pair.string[pair.end(second) :]
-    if _WORKING.match(after):
-        return True
-    if not _UNIT.match(after):
-        return False
-    # a range runs upward ("13-14 apples"); a smaller number with a word after it restates or shares out the first
+def _explanation_end(pair: re.Match[str], second: str) -> int | None:
+    """Where the explanation ends when the ``second`` number of a pair works the first out, notes its precision or
+    restates it rather than offering another answer: "56 (or 7 × 8)", "4.0 (to 1 decimal place)", "120 (or 2 hours)",
+    "42 - 6 weeks", "35 — 5 each"; None for "13 or 14", "13 (or 14 apples)", "13 or 14 - 15" or "13-14 apples"."""
+    text, after = pair.string, pair.end(second)
+    first, other = number_value(pair.group("first")), number_value(pair.group(second))
+    if first is None or other is None:
+        return None
+    if operation := _OPERATION.match(text, after):
+        value = _operate(other, operation.group("operator"), number_value(operation.group("operand")))
+        gives_first = value is not None and math.isclose(value, first, rel_tol=1e-6, abs_tol=1e-6)
+        return operation.end() if gives_first else None
     if second == "range":
-        first, other = number_value(pair.group("first")), number_value(pair.group("range"))
-        return first is not None and other is not None and other < first
-    between = pair.string[pair.end("first") : pair.start(second)]
-    return second == "alternative" and _RESTATED.fullmatch(between) is not None
+        # a range runs upward ("13-14 apples"); a smaller number with a word after it restates or shares out the first
+        # (the pattern leaves only that word before the end of the line)
+        return len(text) if _UNIT.match(text, after) and other < first else None
+    between = text[pair.end("first") : pair.start(second)]
+    if _TO.fullmatch(between) and (precision := _PRECISION.match(text, after)):
+        return precision.end()
+    units = _OTHER_UNITS.match(text, after) if _RESTATED.fullmatch(between) else None
+    return units.end() if units and _converts(first, other) else None
+
+
+def _operate(left: float, operator: str, right: float | None) -> float | None:
+    """``left operator right``: "+", "-", "/", "÷", else a product ("×", "x", "*", "times", "groups of")."""
+    if right is None:
+        return None
+    operator = operator.replace("−", "-").lower()
+    if operator == "+":
+        return left + right
+    if operator == "-":
+        return left - right
+    if operator in ("/", "÷"):
+        return left / right if right else None
+    return left * right
+
+
+def _converts(first: float, other: float) -> bool:
+    """Whether ``first`` and ``other`` differ by a conversion factor: 120 and 2 (hours), 0.25 and 25 (%)."""
+    if not first or not other:
+        return False
+    ratio = max(abs(first), abs(other)) / min(abs(first), abs(other))
+    return any(abs(ratio - factor) <= 1e-6 * factor for factor in _CONVERSION_FACTORS)
 
 
 @dataclass
