@@ -198,7 +198,9 @@ def judge_worker(
     ),
     judge: str = typer.Option("default", envvar="SAFEALIGN_MONITOR_JUDGE", help=JUDGE_HELP),
     alerts: str | None = typer.Option(
-        None, "--alerts", help="Alert rules YAML, evaluated after each judged batch."
+        None,
+        "--alerts",
+        help="Alert rules YAML, evaluated after each judged batch, every 5 s when idle, and as --once ends.",
     ),
     webhook: str | None = typer.Option(
         None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."
@@ -316,6 +318,12 @@ def evaluate(
     ),
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
+    api_key: str | None = typer.Option(
+        None,
+        "--api-key",
+        envvar="SAFEALIGN_API_KEY",
+        help="Bearer token for the upstream, as `safealign eval` takes.",
+    ),
     baseline: int | None = typer.Option(
         None,
         min=1,
@@ -327,12 +335,38 @@ def evaluate(
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
     _monitor_errors(_evaluate)(
-        ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, baseline, once
+        ctx,
+        recipe,
+        upstream,
+        db,
+        model,
+        every,
+        suites,
+        limit,
+        tolerance,
+        min_items,
+        webhook,
+        api_key,
+        baseline,
+        once,
     )
 
 
 def _evaluate(
-    ctx, recipe, upstream, db, model, every, suites, limit, tolerance, min_items, webhook, baseline, once
+    ctx,
+    recipe,
+    upstream,
+    db,
+    model,
+    every,
+    suites,
+    limit,
+    tolerance,
+    min_items,
+    webhook,
+    api_key,
+    baseline,
+    once,
 ) -> None:
     from safealign.monitor.alerts import Notifier
     from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
@@ -374,6 +408,7 @@ def _evaluate(
             Notifier(config.webhook),
             min_items=config.regression_min_items,
             baseline=baseline,
+            api_key=api_key,
         )
         headline = {
             k: round(v, 3)

@@ -13,6 +13,7 @@ answer; the RL gates use the same floor).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import re
@@ -168,11 +169,23 @@ def baselines(
     return [(name, run) for name, run in named if run is not None]
 
 
-def upstream_model(upstream: str) -> str:
+def _key_hint(api_key: str | None) -> str:
+    """What to do about an upstream's 401 or 403 (never the key itself)."""
+    if api_key:
+        return "the upstream refused the key given (--api-key or SAFEALIGN_API_KEY): check it"
+    return "the upstream needs a key: give --api-key KEY (or set SAFEALIGN_API_KEY)"
+
+
+def upstream_model(upstream: str, api_key: str | None = None) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
     url = upstream.rstrip("/") + "/v1/models"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx.get(url, timeout=10)
+        response = httpx.get(url, headers=headers, timeout=10)
+        if response.status_code in (401, 403):
+            raise SafealignError(
+                f"{redact_url(url)} answered HTTP {response.status_code}: {_key_hint(api_key)}"
+            )
         response.raise_for_status()
         listing = response.json()
     except (httpx.HTTPError, ValueError) as error:
@@ -192,16 +205,24 @@ def upstream_model(upstream: str) -> str:
     return first["id"]
 
 
-def default_runner(upstream: str, model: str, suites: list[str], limit: int | None) -> Any:
+def default_runner(
+    upstream: str, model: str, suites: list[str], limit: int | None, api_key: str | None = None
+) -> Any:
     """Run the suites through ``safealign.evals`` against the upstream's OpenAI-compatible API."""
     try:
-        from safealign.evals import EndpointGenerator, run_eval  # type: ignore[attr-defined]
+        from safealign.evals import EndpointError, EndpointGenerator, run_eval  # type: ignore[attr-defined]
     except ImportError:
         raise SafealignError(
             "safealign.evals (run_eval, EndpointGenerator) is not available in this install"
         ) from None
-    generator = EndpointGenerator(upstream.rstrip("/"), model)
-    return run_eval(generator, suites, limit=limit) if limit else run_eval(generator, suites)
+    keyed = {"api_key": api_key} if api_key else {}  # only when given: a stand-in generator need not take it
+    generator = EndpointGenerator(upstream.rstrip("/"), model, **keyed)
+    try:
+        return run_eval(generator, suites, limit=limit) if limit else run_eval(generator, suites)
+    except EndpointError as error:
+        if re.search(r"answered HTTP 40[13]\b", str(error)):  # the endpoint's message for a 401 or 403
+            raise SafealignError(f"{error}; {_key_hint(api_key)}") from None
+        raise
 
 
 def evaluate_once(
@@ -212,13 +233,18 @@ def evaluate_once(
     limit: int | None = None,
     tolerance: float = 0.05,
     notifier: Notifier | None = None,
-    runner: Callable[..., Any] = default_runner,
+    runner: Callable[..., Any] | None = None,
     min_items: int = 2,
     baseline: int | None = None,
+    api_key: str | None = None,
 ) -> dict[str, Any]:
     """One eval run: run, store the summary, compare with the previous run of the same upstream, model, suites and
-    ``limit`` and with the reference run (run ``baseline``, else the first such run), alert on a regression."""
-    model = model or upstream_model(upstream)
+    ``limit`` and with the reference run (run ``baseline``, else the first such run), alert on a regression.
+
+    ``runner(upstream, model, suites, limit)`` runs the suites (default: :func:`default_runner`); ``api_key`` is the
+    upstream's bearer token, for the model listing and the default runner."""
+    runner = runner or functools.partial(default_runner, api_key=api_key)
+    model = model or upstream_model(upstream, api_key)
     previous = previous_eval_run(store, upstream, model, suites, limit)
     reference = (
         reference_run(store, baseline, suites, limit)

@@ -31,7 +31,9 @@ from safealign.monitor.store import Store
 
 log = logging.getLogger(__name__)
 
-REFUSED_LABELS = {REFUSAL, PARTIAL_REFUSAL}
+# What `refused` counts: full refusals, as the evals' refusal_rate and over_refusal_rate do. A partial refusal ("I can't,
+# but here are the steps") answered the request; its verdict row keeps the label partial_refusal.
+REFUSED_LABELS = {REFUSAL}
 # `monitor judge` reads these when --db / --webhook are not given: how the gateway passes them to its worker.
 DB_ENV, WEBHOOK_ENV, JUDGE_ENV = (
     "SAFEALIGN_MONITOR_DB",
@@ -415,7 +417,8 @@ class JudgeWorker:
             self.alerts.evaluate()
 
     def drain(self, timeout_s: float = 60.0, queued_now: bool = False) -> int:
-        """Judge until the queue is empty and the alerts' webhook deliveries are done (tests, `monitor judge --once`).
+        """Judge until the queue is empty, check the alert rules, and wait for their webhook deliveries (tests,
+        `monitor judge --once`).
 
         ``queued_now``: judge only the exchanges queued when it starts (`--once`), not those that arrive meanwhile: a
         gateway storing exchanges as fast as they are judged kept `--once` running until its timeout.
@@ -432,6 +435,9 @@ class JudgeWorker:
                     up_to=up_to,
                 ):
                     break
+        # Upstream errors are not judged, so their rules are checked here too: a `--once` run over a store holding only
+        # those has no batch to check them after.
+        self._after_batch()
         self._flush_alerts(
             max(1.0, deadline - time.monotonic())
         )  # `--once` exits after this: its pages go out first
