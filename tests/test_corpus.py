@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
@@ -555,6 +556,79 @@ def test_an_upper_case_or_sharp_s_copy_of_an_eval_prompt_is_found():
     assert [t for t, _ in report.exact] == ["upper", "ss"] and [t for t, _, _ in report.overlaps] == [
         "wrapped"
     ]
+
+
+CHAIN_SUM = "State the final answer to the following arithmetic problem: 12 + 7 + 30 ="
+WORD_PROBLEM = "Lena has 33 marbles and gets 9 more. How many marbles does Lena have now?"
+
+
+def test_a_generated_problem_inside_a_longer_turn_is_the_eval_item() -> None:
+    """Generated problems were matched only as a whole turn: "Solve the following problem. " + the item, or the item
+    followed by its answer, passed `data check` and every stage."""
+    evals = [
+        ("reasoning:chain", CHAIN_SUM),
+        ("reasoning:word", WORD_PROBLEM),
+        ("format:diff", "Compute 68 - 96."),
+        ("format:negative", "State the final answer to the following arithmetic problem: 68 - 96 ="),
+    ]
+    train = [
+        ("prefixed", f"Solve the following problem. {WORD_PROBLEM}"),
+        ("suffixed", f"{WORD_PROBLEM} Show your steps."),
+        ("answered", f"{CHAIN_SUM} 49"),
+        ("negative", "State the final answer to the following arithmetic problem: 68 - 96 = -28"),
+        ("listed", "1. Compute 68 - 96.\n2. Name a colour."),
+    ]
+    report = decontamination_check(train, [], exact_only=evals)
+    assert not report.exact
+    assert [(t, e) for t, e, _ in report.overlaps] == [
+        ("prefixed", "reasoning:word"),
+        ("suffixed", "reasoning:word"),
+        ("answered", "reasoning:chain"),
+        ("negative", "format:negative"),
+        ("listed", "format:diff"),
+    ]
+
+
+def test_a_generated_problem_inside_a_longer_expression_is_another_problem() -> None:
+    """Only a whole expression is the eval item: "12 + 7" in "12 + 7 + 30 + 1" or "3 - 12 + 7 =" is another problem."""
+    evals = [("reasoning:chain", CHAIN_SUM), ("reasoning:sum", "What is 12 + 7?"), ("rg:eq", "12 + 7 =")]
+    others = [
+        "State the final answer to the following arithmetic problem: 12 + 7 + 30 + 1 =",
+        "What is 12 + 7 + 30 + 1?",
+        "What is 12 + 7 - 2?",
+        "Work out 3 - 12 + 7 = 2 step by step.",
+        "Ist 3,12 + 7 = 10,12?",
+    ]
+    assert decontamination_check([(t, t) for t in others], [], exact_only=evals).clean
+
+
+@pytest.mark.parametrize(
+    "eval_id",
+    ["language:el-002", "language:el-036", "language:el-004", "language:el-110", "borderline:eb-104"],
+)
+def test_a_copy_without_accents_or_apostrophes_is_the_eval_prompt(eval_id: str) -> None:
+    """Accents were kept and in-word apostrophes split words: "Comment reussir une pate a crepes" (el-002 typed on an
+    ASCII keyboard) and "why cant cucumbers get a mortgage" (eb-104) passed the check."""
+    prompt = dict(eval_prompts(generated=False))[eval_id]
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", prompt) if not unicodedata.combining(ch))
+    copies = [
+        ("verbatim", prompt),
+        ("folded", folded),
+        ("plain", folded.replace("'", "").replace("\u2019", "")),
+    ]
+    copies.append(("wrapped", f"Quick one: {copies[-1][1]} Thanks!"))
+    report = disjointness_report(copies)
+    assert report.exact == [(t, eval_id) for t in ("verbatim", "folded", "plain")]
+    assert [(t, e) for t, e, _ in report.overlaps] == [("wrapped", eval_id)]
+
+
+def test_chinese_and_japanese_text_is_not_folded() -> None:
+    """Dropping combining marks must keep kana voicing (が is not か) and Hangul syllables whole."""
+    from safealign.corpus.decontaminate import normalise
+
+    for text in ["买二手车需要注意哪些问题", "がぎぐげご ぱぴぷ", "한국어 질문"]:
+        assert normalise(text) == text
+    assert normalise("Crème Brûlée") == "creme brulee" and normalise("don\u2019t l'homme") == "dont lhomme"
 
 
 def test_data_check_lists_every_overlap_and_checks_the_suites_it_is_given(tmp_path):

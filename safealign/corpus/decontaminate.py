@@ -1,12 +1,13 @@
 """Decontamination: training data and eval suites must not share prompts.
 
-Two checks, both on normalised text (case folded, punctuation and invisible format characters dropped, white space
-folded): exact match of whole prompts (catches short items such as "What is 47 + 38?"; a generated problem's key keeps
-its operators, "=" and decimal points, so "What is 47 - 38?" is another problem), and shared word
-n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination
-studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half a word
-(a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases
-such as 需要注意哪些问题 ("what should I watch out for") matched unrelated questions.
+Two checks, both on normalised text (case and accents folded, in-word apostrophes, punctuation and invisible
+format characters dropped, white space folded): exact match of whole prompts (catches short items such as "What is
+47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points, so "What is 47 - 38?" is another
+problem; that key is also looked for inside each turn, as a whole expression), and shared word n-grams (default 8
+words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination studies (they used 8-13
+grams). CJK text has no spaces: each character is a token that counts as half a word (a Chinese word averages 1.5-2
+characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases such as 需要注意哪些问题 ("what
+should I watch out for") matched unrelated questions.
 """
 
 from __future__ import annotations
@@ -31,19 +32,33 @@ OPERATOR_SPELLINGS = str.maketrans(
     {"×": "*", "·": "*", "∗": "*", "÷": "/", "–": "-", "—": "-", "‒": "-", "\u2212": "-"}
 )
 _TIMES_X = re.compile(r"(?<=\d)\s*x\s*(?=\d)")  # "23 x 8" / "23x8" (after case folding)
+# "can't" is typed "cant" as often as not, "l'hiver" "lhiver"; "ʼ" is the modifier letter some keyboards type
+_IN_WORD_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['’ʼ](?=[^\W\d_])")
+# Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
+KANA_VOICING = "\u3099\u309a"
 
 
 def _between_digits(text: str, index: int) -> bool:
     return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
 
 
+def _fold_accents(text: str) -> str:
+    """``text`` without combining marks: "crêpes" is "crepes", as typed on a keyboard without accents."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if ch in KANA_VOICING or not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", kept)
+
+
 def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
-    """Case folded (``ß`` is ``ss``), punctuation and symbols as spaces, white space folded. Invisible format characters
+    """Case and accents folded (``ß`` is ``ss``, ``ê`` is ``e``), apostrophes inside words dropped (``can't`` is
+    ``cant``), other punctuation and symbols as spaces, white space folded. Invisible format characters
     (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
     as inside a word; a space, as where one stands between words (see :func:`readings`). ``operators`` keeps
     :data:`OPERATORS` and a decimal point between digits: the key of a whole generated problem, where ``3 + 1`` and
     ``3 - 1`` are different questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(unicodedata.normalize("NFKC", text).casefold()))
     if operators:
         text = _TIMES_X.sub("*", text.translate(OPERATOR_SPELLINGS))
     chars = []
@@ -128,6 +143,33 @@ class ContaminationReport:
 MIN_CONTAINED_WORDS = 3  # an eval prompt this short or longer is also looked for inside training turns
 
 
+def _is_number(token: str) -> bool:
+    return any(ch.isdigit() for ch in token)
+
+
+def _in_longer_expression(tokens: list[str], start: int, end: int) -> bool:
+    """Whether the generated problem at ``tokens[start:end]`` is part of a longer expression, another problem: "12 + 7"
+    in "12 + 7 + 30" or in "3 - 12 + 7". A number before a problem that starts with a word ("1. Compute 68 - 96." in a
+    numbered list) or an operator after a problem that ends with "=" (its answer, "= -28") leaves it the eval item."""
+    first, last = tokens[start], tokens[end - 1]
+    glued_before = start > 0 and (first in OPERATORS or _is_number(first))
+    glued_before = glued_before and (tokens[start - 1] in OPERATORS or _is_number(tokens[start - 1]))
+    return glued_before or (end < len(tokens) and _is_number(last) and tokens[end] in OPERATORS)
+
+
+def _contained_problem(
+    tokens: list[str], problems: dict[tuple[str, ...], str], lengths: dict[str, list[int]]
+) -> tuple[str, tuple[str, ...]] | None:
+    """The first generated problem (id, key) whose whole key is a run of ``tokens`` on its own. ``lengths``: the key
+    lengths of the problems that start with each token, so that a turn costs a dict look-up per token."""
+    for start, token in enumerate(tokens):
+        for length in lengths.get(token, ()):
+            window = tuple(tokens[start : start + length])
+            if window in problems and not _in_longer_expression(tokens, start, start + length):
+                return problems[window], window
+    return None
+
+
 def decontamination_check(
     train: Iterable[tuple[str, str]],
     evals: Iterable[tuple[str, str]],
@@ -137,10 +179,12 @@ def decontamination_check(
 ) -> ContaminationReport:
     """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items.
 
-    ``exact_only`` items are matched as whole prompts only: generated problems share their family's
+    ``exact_only`` items get no n-grams: generated problems share their family's
     template ("State the final answer to the following arithmetic problem: ...") with every other
     problem of the family, training ones included by design, so only the item itself is a leak. Their key keeps
     the operators (``normalise(..., operators=True)``): "What is 502 - 888?" is not the item "What is 502 + 888?".
+    It is matched whole, and inside each turn ("Solve this. " + the item, or the item and its answer) unless it is
+    part of a longer expression there ("What is 502 + 888 + 1?", see :func:`_in_longer_expression`).
     An eval prompt shorter than ``n`` words (by :func:`token_weight`) has no n-gram: it is looked for whole inside each
     training turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
     from ``MIN_CONTAINED_WORDS`` words on; ``contained`` names the items this applies to (default: ``evals``).
@@ -150,6 +194,10 @@ def decontamination_check(
     generated = list(exact_only)
     eval_exact = {key: item_id for item_id, text in eval_list for key in readings(text)}
     generated_exact = {key: item_id for item_id, text in generated for key in readings(text, operators=True)}
+    problems = {tuple(key.split()): item_id for key, item_id in generated_exact.items()}
+    problem_lengths: dict[str, list[int]] = {}
+    for key in sorted(problems, key=len):
+        problem_lengths.setdefault(key[0], []).append(len(key))
     index: dict[tuple[str, ...], str] = {}
     for item_id, text in eval_list:
         for key in readings(text):
@@ -164,12 +212,21 @@ def decontamination_check(
     report = ContaminationReport(n=n, train_items=0, eval_items=len(eval_list) + len(generated))
     for train_id, text in train:
         report.train_items += 1
-        keys = readings(text)
+        keys, problem_keys = readings(text), readings(text, operators=True)
         same = next((eval_exact[key] for key in keys if key in eval_exact), None) or next(
-            (generated_exact[key] for key in readings(text, operators=True) if key in generated_exact), None
+            (generated_exact[key] for key in problem_keys if key in generated_exact), None
         )
         if same is not None:
             report.exact.append((train_id, same))
+            continue
+        problem = next(
+            filter(
+                None, (_contained_problem(key.split(), problems, problem_lengths) for key in problem_keys)
+            ),
+            None,
+        )
+        if problem is not None:
+            report.overlaps.append((train_id, problem[0], " ".join(problem[1])))
             continue
         for key in keys:
             tokens = tokens_of(key)
