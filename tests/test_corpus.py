@@ -706,3 +706,14 @@ def test_a_stand_alone_stage_command_checks_the_recipes_own_suites(tmp_path, mon
     result = CliRunner().invoke(app, args)
     assert "stop here" in result.output, result.output
     assert seen == [(file_suite,)]
+
+
+def test_a_generated_problem_in_a_teachers_working_is_a_step_not_a_leak() -> None:
+    """A training turn that holds a generated eval problem is a leak; a teacher's sampled answer that names one as a step
+    of its working ("... first, what is 280 + 447? ...") is the model's own words: failing the distill stage on it
+    would leave its user no row to fix."""
+    item = next(prompt for item_id, prompt in eval_prompts() if item_id.startswith("format:"))
+    working = f"<think>To check it: {item} Then halve it.</think> 363"
+    as_training = disjointness_report([("turn", working)])
+    assert [t for t, *_ in as_training.overlaps] == ["turn"]
+    assert disjointness_report([], generated_turns=[("answer", working)]).clean

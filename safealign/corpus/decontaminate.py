@@ -176,6 +176,7 @@ def decontamination_check(
     n: int = 8,
     exact_only: Iterable[tuple[str, str]] = (),
     contained: Iterable[tuple[str, str]] | None = None,
+    problems_inside: bool = True,
 ) -> ContaminationReport:
     """Compare (id, text) pairs of training turns with (id, prompt) pairs of eval items.
 
@@ -184,7 +185,8 @@ def decontamination_check(
     problem of the family, training ones included by design, so only the item itself is a leak. Their key keeps
     the operators (``normalise(..., operators=True)``): "What is 502 - 888?" is not the item "What is 502 + 888?".
     It is matched whole, and inside each turn ("Solve this. " + the item, or the item and its answer) unless it is
-    part of a longer expression there ("What is 502 + 888 + 1?", see :func:`_in_longer_expression`).
+    part of a longer expression there ("What is 502 + 888 + 1?", see :func:`_in_longer_expression`);
+    ``problems_inside=False`` matches them whole only (a model's own working, where "calculate 6 - 4" is a step).
     An eval prompt shorter than ``n`` words (by :func:`token_weight`) has no n-gram: it is looked for whole inside each
     training turn ("Quick question. What is racketeering? Thanks!" holds the eval prompt "What is racketeering?"),
     from ``MIN_CONTAINED_WORDS`` words on; ``contained`` names the items this applies to (default: ``evals``).
@@ -194,7 +196,9 @@ def decontamination_check(
     generated = list(exact_only)
     eval_exact = {key: item_id for item_id, text in eval_list for key in readings(text)}
     generated_exact = {key: item_id for item_id, text in generated for key in readings(text, operators=True)}
-    problems = {tuple(key.split()): item_id for key, item_id in generated_exact.items()}
+    problems = (
+        {tuple(key.split()): item_id for key, item_id in generated_exact.items()} if problems_inside else {}
+    )
     problem_lengths: dict[str, list[int]] = {}
     for key in sorted(problems, key=len):
         problem_lengths.setdefault(key[0], []).append(len(key))

@@ -174,8 +174,9 @@ def disjointness_report(
     ``suites``: a recipe's own suites (:func:`suite_prompts`) besides the built-in ones; None: the recipe being run's.
 
     ``generated_turns`` (a teacher's sampled answers) get the n-gram and exact checks only: a model's own words that
-    happen to hold a three-word suite prompt ("what is racketeering") are not a person pasting an eval item, and
-    failing the stage on them would leave its user no row to fix.
+    happen to hold a three-word suite prompt ("what is racketeering") or a generated problem as a step of its working
+    ("first calculate 6 - 4") are not a person pasting an eval item, and failing the stage on them would leave its
+    user no row to fix.
     """
     from safealign.corpus.decontaminate import decontamination_check
 
@@ -189,7 +190,9 @@ def disjointness_report(
     scored = [item for item in authored if not item[0].startswith("judges:")]
     report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=scored)
     if generated_turns:
-        own = decontamination_check(generated_turns, authored, n=n, exact_only=generated, contained=())
+        own = decontamination_check(
+            generated_turns, authored, n=n, exact_only=generated, contained=(), problems_inside=False
+        )
         report.train_items += own.train_items
         report.exact += own.exact
         report.overlaps += own.overlaps
