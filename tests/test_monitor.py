@@ -93,6 +93,16 @@ def fake_upstream() -> FastAPI:
             return PlainTextResponse("<html>proxy login</html>")
         if "no-choices" in prompt:
             return {"object": "chat.completion", "message": "where are the choices"}
+        if "content-parts" in prompt:  # OpenAI-compatible servers may answer with a list of content parts
+            parts = [{"type": "text", "text": "Sure. Step 1: HARMFUL-"}, {"type": "text", "text": "DETAILS."}]
+            message = {"role": "assistant", "content": {"text": "Sure."} if "garbled" in prompt else parts}
+            return {
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            }
+        if "answer-late" in prompt:
+            # like `safealign serve`: nothing, headers included, until the answer is ready
+            await asyncio.sleep(1.0)
         n = body.get("n", 1)
         texts = (
             [answer(prompt)]
@@ -129,6 +139,9 @@ def fake_upstream() -> FastAPI:
                     await asyncio.sleep(0.2 if "slow" in prompt else 0.002)
             yield b"data: [DONE]\n\n"
 
+        if "answer-late" in prompt:  # generated first, then sent in one write
+            whole = b"".join([chunk async for chunk in events()])
+            return StreamingResponse(iter([whole]), media_type="text/event-stream")
         return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
@@ -259,14 +272,33 @@ def test_client_leaving_mid_stream_still_gets_its_partial_answer_judged(upstream
         with httpx.stream(
             "POST", f"{url}/v1/chat/completions", json=chat("slow story please", stream=True)
         ) as response:
-            first = next(response.iter_raw())
-            assert first.startswith(b"data: ")
+            for chunk in response.iter_raw():  # the role chunk first, then the answer's text word by word
+                assert chunk.startswith(b"data: ")
+                if b'"Here ' in chunk:
+                    break
         deadline = time.monotonic() + 5
         while not rows(app) and time.monotonic() < deadline:
             time.sleep(0.05)
         stored = rows(app)
         assert len(stored) == 1 and stored[0]["status"] == "queued"
-        assert "Here is a helpful answer to: slow story please".startswith(stored[0]["response"].strip())
+        partial = stored[0]["response"].strip()
+        assert partial and "Here is a helpful answer to: slow story please".startswith(partial)
+        assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
+
+
+def test_a_client_that_leaves_before_the_first_chunk_adds_no_judged_empty_answer(upstream, tmp_path):
+    """An empty answer was stored as queued and judged "evasive", diluting the refusal rates."""
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(
+                f"{url}/v1/chat/completions", json=chat("answer-late please", stream=True), timeout=0.3
+            )
+        deadline = time.monotonic() + 5
+        while not rows(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stored = rows(app)
+        assert [(r["status"], r["response"]) for r in stored] == [("client_closed", "")]
+        assert app.state.store.backlog() == 0 and app.state.worker.drain() == 0
         assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
 
 
@@ -303,6 +335,30 @@ def test_client_errors_are_clear(upstream, tmp_path):
         assert rows(app) == []  # nothing forwarded or stored
         metrics = httpx.get(f"{url}/metrics").text
         assert 'safealign_monitor_requests_total{status="413"} 2.0' in metrics
+
+
+def test_a_client_leaving_mid_upload_is_a_499_and_an_unexpected_error_a_counted_500(
+    upstream, tmp_path, caplog, monkeypatch
+):
+    """A dropped upload was logged at ERROR with a traceback and answered as an uncounted 500."""
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+            client.sendall(head + b'{"messages": [')
+            time.sleep(0.2)
+        deadline = time.monotonic() + 5
+        while '{status="499"} 1.0' not in httpx.get(f"{url}/metrics").text:
+            assert time.monotonic() < deadline, "the dropped upload was not counted as a 499"
+            time.sleep(0.05)
+        assert not [r for r in caplog.records if r.levelname == "ERROR"] and rows(app) == []
+
+        def broken(payload, schema):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr("safealign.monitor.gateway.validate_chat", broken)
+        assert httpx.post(f"{url}/v1/chat/completions", json=chat("hello")).status_code == 500
+        assert 'safealign_monitor_requests_total{status="500"} 1.0' in httpx.get(f"{url}/metrics").text
 
 
 def test_admin_endpoints_need_the_key(upstream, tmp_path):
@@ -392,6 +448,27 @@ def test_a_200_that_is_not_a_completion_is_a_502(upstream, tmp_path):
                 'safealign_monitor_upstream_errors_total{kind="bad_reply"} 2.0'
                 in httpx.get(f"{url}/metrics").text
             )
+
+
+def test_an_answer_in_content_parts_is_relayed_unchanged_and_judged_on_its_joined_text(upstream, tmp_path):
+    """A message whose content is a list of text parts was a 502 saying the answer had no 'choices' list."""
+    direct = httpx.post(f"{upstream}/v1/chat/completions", json=chat("content-parts please")).json()
+    for blocking in (False, True):
+        with gateway(upstream, f"sqlite:///{tmp_path}/m{blocking}.db", blocking=blocking) as (url, app):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=chat("content-parts please"))
+            assert answer.status_code == 200 and (answer.json() == direct) is not blocking, answer.text
+            stored = rows(app)[0]
+            assert stored["blocked"] is blocking and HARMFUL_ANSWER in (
+                stored["original_response"],
+                stored["response"],
+            )
+            app.state.worker.drain()
+            assert rows(app)[0]["harmful"] is True  # the marker is split across the two parts
+            garbled = httpx.post(f"{url}/v1/chat/completions", json=chat("content-parts garbled"))
+            says = "the answer carried a choice 0 whose message content is not text"
+            assert garbled.status_code == 502 and says in garbled.json()["error"]["message"]
+            quoted = '{"text": "Sure."}' in garbled.json()["error"]["message"]
+            assert quoted is not blocking  # blocking mode keeps unjudged model text out of the error
 
 
 def test_blocking_replaces_harmful_answers_and_keeps_the_original(upstream, tmp_path):
@@ -494,6 +571,26 @@ def test_blocking_reads_a_stream_whole_and_refuses_one_it_cannot_read(tmp_path):
             else:
                 assert "a data line that is not JSON" in answer.json()["error"]["message"]
                 assert stored["status"] == "upstream_error"
+
+
+def test_a_stream_with_an_error_event_counts_as_a_broken_stream_in_both_modes(tmp_path):
+    """A blocking gateway counted it as bad_reply, where the docs (and a pass-through gateway) say stream."""
+    partial = vllm_events("partial").replace(b"data: [DONE]\n\n", b"")
+    events = partial + b'data: {"error": {"message": "model crashed"}}\n\ndata: [DONE]\n\n'
+    for blocking in (False, True):
+        with (
+            serve_in_thread(raw_stream_upstream(events)) as up,
+            gateway(up, f"sqlite:///{tmp_path}/m{blocking}.db", blocking=blocking) as (url, app),
+        ):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello", stream=True))
+            assert (
+                answer.status_code == (502 if blocking else 200)
+                and rows(app)[0]["status"] == "upstream_error"
+            )
+            metrics = httpx.get(f"{url}/metrics").text
+            assert 'safealign_monitor_upstream_errors_total{kind="stream"} 1.0' in metrics, blocking
+            assert 'kind="bad_reply"' not in metrics
+            assert 'safealign_monitor_requests_total{status="502"} 1.0' in metrics  # how the stream ended
 
 
 def reasoning_upstream() -> FastAPI:

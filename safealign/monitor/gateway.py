@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from safealign.config.sections import MonitorConfig
@@ -78,7 +79,10 @@ class GatewayApp(FastAPI):
 
 
 def create_gateway(
-    config: MonitorConfig, judges: Any = None, alert_config: AlertConfig | None = None, start_worker: bool = True
+    config: MonitorConfig,
+    judges: Any = None,
+    alert_config: AlertConfig | None = None,
+    start_worker: bool = True,
 ) -> FastAPI:
     """The gateway app for ``config``; ``judges`` overrides ``config.judge`` (tests pass fakes).
 
@@ -100,7 +104,9 @@ def create_gateway(
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
     alerts = AlertManager(store, alert_config)
-    worker = JudgeWorker(store, judges, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days)
+    worker = JudgeWorker(
+        store, judges, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days
+    )
     api_key, generated = resolve_api_key(config.api_key)
     needs_key = Depends(key_checker(api_key))
     proxy: Proxy | None = None
@@ -110,8 +116,15 @@ def create_gateway(
         nonlocal proxy
         worker_process = None
         session = upstream_session(config)
-        proxy = Proxy(session, config.upstream, writer, metrics, config.blocking, judges.harm if judges else None,
-                      config.refusal_message)
+        proxy = Proxy(
+            session,
+            config.upstream,
+            writer,
+            metrics,
+            config.blocking,
+            judges.harm if judges else None,
+            config.refusal_message,
+        )
         if config.blocking:  # the first answer should not wait for the judges' models to load
             await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
         writer.start()
@@ -119,17 +132,32 @@ def create_gateway(
         if in_process:
             worker.start()
         elif spawns_worker:
-            app.state.worker_process = worker_process = spawn_worker_process(config.db, config.judge, config.alerts, config.webhook,
-                                                  config.judge_batch_size, config.retention_days)
-        log.info("monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
-                 redact_url(config.upstream), redact_url(config.db), config.blocking, backlog)
+            app.state.worker_process = worker_process = spawn_worker_process(
+                config.db,
+                config.judge,
+                config.alerts,
+                config.webhook,
+                config.judge_batch_size,
+                config.retention_days,
+            )
+        log.info(
+            "monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
+            redact_url(config.upstream),
+            redact_url(config.db),
+            config.blocking,
+            backlog,
+        )
         # Everything allocated so far (modules, the app, the judges) lives as long as the process: take it
         # out of the cyclic GC, whose full passes over ~100k objects would pause every request ~50-100 ms.
         gc.collect()
         gc.freeze()
         if generated:
-            log.warning("no API key given: generated one for this run; dashboard: http://%s:%d/dashboard?key=%s",
-                        config.host, config.port, api_key)
+            log.warning(
+                "no API key given: generated one for this run; dashboard: http://%s:%d/dashboard?key=%s",
+                config.host,
+                config.port,
+                api_key,
+            )
         yield
         await session.close()
         writer.stop()
@@ -138,7 +166,9 @@ def create_gateway(
             stop_worker_process(worker_process)
         store.close()
 
-    app = GatewayApp(title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = GatewayApp(
+        title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.store, app.state.worker, app.state.metrics, app.state.api_key = store, worker, metrics, api_key
     app.state.worker_process = None
 
@@ -148,7 +178,9 @@ def create_gateway(
         if process is not None and (code := process.poll()) is not None:
             return f"the judge worker process exited (code {code}); exchanges are stored but not judged: see the gateway's log"
         if in_process and worker._thread is not None and not worker._thread.is_alive():
-            return "the judge worker thread stopped; exchanges are stored but not judged: see the gateway's log"
+            return (
+                "the judge worker thread stopped; exchanges are stored but not judged: see the gateway's log"
+            )
         return None
 
     @app.exception_handler(RequestError)
@@ -159,19 +191,27 @@ def create_gateway(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/v1/"):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
+        if request.url.path.startswith(
+            "/v1/"
+        ):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
             return http_error_response(request, error)
-        return await http_exception_handler(request, error)  # the dashboard's and admin's, as FastAPI answers them
+        return await http_exception_handler(
+            request, error
+        )  # the dashboard's and admin's, as FastAPI answers them
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500)
+        return JSONResponse(
+            error_body(f"internal error: {type(error).__name__}", "server_error"), status_code=500
+        )
 
     async def chat_completions(request: Request) -> Response:
         started = time.perf_counter()
         if request.method != "POST":
-            raise RequestError(405, f"{request.url.path} takes POST, not {request.method}", kind="method_not_allowed")
+            raise RequestError(
+                405, f"{request.url.path} takes POST, not {request.method}", kind="method_not_allowed"
+            )
         body = await read_limited_body(request, config.max_body_bytes)
         payload = parse_json_object(body)
         validate_chat(payload, ForwardedChatRequest)
@@ -184,7 +224,12 @@ def create_gateway(
             response = await chat_completions(request)
         except RequestError as error:
             response = await _request_error(request, error)
+        except ClientDisconnect:  # it left while sending its request: there is no one to answer
+            log.info("client left while sending its request to %s; nothing forwarded", request.url.path)
+            metrics.requests.labels(status="499").inc()
+            return
         except Exception as error:  # noqa: BLE001 - answered as a 500, logged with its traceback
+            metrics.requests.labels(status="500").inc()
             response = await _unexpected(request, error)
         await response(scope, receive, send)
 
@@ -210,12 +255,20 @@ def create_gateway(
         await anyio.to_thread.run_sync(metrics.refresh, store)
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    @app.get("/dashboard", response_class=HTMLResponse, dependencies=[Depends(key_checker(api_key, allow_query=True))])
+    @app.get(
+        "/dashboard",
+        response_class=HTMLResponse,
+        dependencies=[Depends(key_checker(api_key, allow_query=True))],
+    )
     def dashboard() -> HTMLResponse:
         return HTMLResponse(render_dashboard(store, config, alerts.rules))
 
     @app.get("/admin/exchanges.jsonl", dependencies=[needs_key])
-    def export(since_id: int = Query(0, ge=0, lt=2**63), limit: int = Query(10000, ge=1, le=100000), flagged: bool = False) -> StreamingResponse:
+    def export(
+        since_id: int = Query(0, ge=0, lt=2**63),
+        limit: int = Query(10000, ge=1, le=100000),
+        flagged: bool = False,
+    ) -> StreamingResponse:
         def lines() -> Iterator[bytes]:
             for row in queries.export_exchanges(store, since_id, limit, flagged):
                 yield (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode()
@@ -224,12 +277,19 @@ def create_gateway(
 
     @app.get("/admin/stats", dependencies=[needs_key])
     def stats(window: int = Query(200, ge=1, le=1_000_000)) -> dict[str, Any]:
-        return {"totals": queries.totals(store), "rates": queries.judged_rates(store, window),
-                "upstream": queries.upstream_error_rate(store, window), "backlog": store.backlog()}
+        return {
+            "totals": queries.totals(store),
+            "rates": queries.judged_rates(store, window),
+            "upstream": queries.upstream_error_rate(store, window),
+            "backlog": store.backlog(),
+        }
 
     @app.get("/admin/alerts", dependencies=[needs_key])
     def alert_history(limit: int = Query(100, ge=1, le=100000)) -> list[dict[str, Any]]:
-        return [row | {"created_at": row["created_at"].isoformat() + "Z"} for row in queries.recent_alerts(store, limit)]
+        return [
+            row | {"created_at": row["created_at"].isoformat() + "Z"}
+            for row in queries.recent_alerts(store, limit)
+        ]
 
     @app.post("/admin/purge", dependencies=[needs_key])
     def purge() -> dict[str, int]:
@@ -243,8 +303,14 @@ def upstream_session(config: MonitorConfig) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=config.upstream_connections),
         # connect: waiting for a free pooled connection included; sock_read: the longest silence mid-answer.
-        timeout=aiohttp.ClientTimeout(total=None, connect=config.upstream_timeout_s, sock_connect=5.0,
-                                      sock_read=config.upstream_timeout_s),
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            connect=config.upstream_timeout_s,
+            sock_connect=5.0,
+            sock_read=config.upstream_timeout_s,
+        ),
         cookie_jar=aiohttp.DummyCookieJar(),  # one user's cookies must not ride along with another's request
-        skip_auto_headers=("Accept-Encoding",),  # plain answers: the stored text is read from the relayed bytes
+        skip_auto_headers=(
+            "Accept-Encoding",
+        ),  # plain answers: the stored text is read from the relayed bytes
     )

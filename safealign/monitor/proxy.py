@@ -32,6 +32,7 @@ import yarl
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from safealign.chat_content import message_text
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.security import redact_url
@@ -159,8 +160,12 @@ class Proxy:
         row.update(upstream_status=upstream.status, upstream_latency_ms=upstream_s * 1000)
         if upstream.status != 200:
             return await self._rejected(row, upstream, content, started, upstream_s)
-        problems: list[str] = []  # an error event or a malformed choice in a stream
-        texts = parse_sse_choices(content, problems, whole=True)[0] if is_sse else _message_texts(content)
+        problems: list[str] = []  # an error event or a malformed choice in a stream, content that is not text
+        texts = (
+            parse_sse_choices(content, problems, whole=True)[0]
+            if is_sse
+            else _message_texts(content, problems)
+        )
         if not texts or problems:
             return await self._garbled(row, content, is_sse, started, upstream_s, problems)
         row.update(answer_fields(texts), status="queued", queue=True)
@@ -217,12 +222,16 @@ class Proxy:
             self._observe(502, started, None)
             return
         except (GeneratorExit, asyncio.CancelledError):
-            # The client went away mid-answer: what it did receive is still judged (stored off this task).
+            # The client went away mid-answer: what came of the answer is still judged (stored off this task). One
+            # that left before any text came (a short client timeout against a server that sends the answer whole) is
+            # stored unjudged: an empty answer would be judged evasive and dilute the refusal rates.
+            texts = parse_sse_choices(bytes(received), whole=True)[0]
+            answered = any(texts)
             row.update(
-                answer_fields(parse_sse_choices(bytes(received), whole=True)[0]),
+                answer_fields(texts),
                 upstream_status=200,
-                status="queued",
-                queue=True,
+                status="queued" if answered else "client_closed",
+                queue=answered,
             )
             task = asyncio.get_running_loop().create_task(self._store(row, started))
             self._detached.add(task)
@@ -354,15 +363,16 @@ class Proxy:
         upstream_s: float,
         problems: list[str],
     ) -> JSONResponse:
-        """A 200 that is not a chat completion (not JSON, no choices, a stream with an error event or a malformed
-        choice): stored and answered as an upstream error."""
-        self.metrics.upstream_errors.labels(kind="bad_reply").inc()
+        """A 200 that is not a chat completion (not JSON, no choices, content that is not text, a stream with an error
+        event or a malformed choice): stored and answered as an upstream error."""
+        self.metrics.upstream_errors.labels(kind="stream" if is_sse else "bad_reply").inc()
         expected = (
             "chat.completion.chunk events with choices"
             if is_sse
             else "a chat.completion JSON object with a 'choices' list"
         )
-        found = f": the stream carried {problems[0]}" if problems else ""
+        carrier = "the stream" if is_sse else "the answer"
+        found = f": {carrier} carried {problems[0]}" if problems else ""
         log.warning(
             "upstream %s answered 200 with something that is not %s%s", self.shown_upstream, expected, found
         )
@@ -372,7 +382,7 @@ class Proxy:
         if self.blocking and problems:
             # A problem quotes what the upstream sent (up to 200 characters of unjudged model text): blocking mode keeps
             # the quote in the log and the stored row, and tells the client only what kind of problem it was.
-            found = f": the stream carried {problems[0].split(': ', 1)[0]} (quoted in the gateway's log)"
+            found = f": {carrier} carried {problems[0].split(': ', 1)[0]} (quoted in the gateway's log)"
         message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected}){found}"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
@@ -402,16 +412,24 @@ def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(data["choices"], key=lambda choice: choice.get("index", 0))
 
 
-def _message_texts(content: bytes) -> list[str]:
+def _message_texts(content: bytes, problems: list[str]) -> list[str]:
     """Every choice's whole answer (reasoning and tool calls included: see ``answer_text``) of a chat.completion body,
-    in index order; empty when it is not one."""
+    in index order; empty when it is not one. A message's content is text, null or a list of content parts (which
+    OpenAI-compatible servers send), whose text parts are joined; any other content is noted in ``problems``."""
     try:
-        messages = [choice["message"] for choice in _sorted_choices(json.loads(content))]
-        if not all(
-            message.get("content") is None or isinstance(message["content"], str) for message in messages
-        ):
-            return []
-        return [message_answer_text(message) for message in messages]
+        texts = []
+        for choice in _sorted_choices(json.loads(content)):
+            message = choice["message"]
+            try:
+                text = message_text(message.get("content"))
+            except TypeError:
+                quoted = json.dumps(message.get("content"), ensure_ascii=False)[:200]
+                problems.append(
+                    f"a choice {choice.get('index', 0)} whose message content is not text: {quoted}"
+                )
+                return []
+            texts.append(message_answer_text(message | {"content": text}))
+        return texts
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return []
 
