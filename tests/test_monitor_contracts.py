@@ -169,6 +169,25 @@ def test_parse_sse_choices_skips_and_names_what_breaks_the_protocol():
     assert parse_sse_choices(raw)[0] == ["hi there"]  # without the list: the same answer, no exception
 
 
+def test_a_stream_of_content_parts_reads_as_their_joined_text():
+    """Some OpenAI-compatible servers stream a delta's content as parts; the stream read them as a broken choice."""
+    events = [
+        {"choices": [{"index": 0, "delta": {"content": [{"type": "text", "text": "Paris "}]}}]},
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"content": [{"type": "text", "text": "it is."}]},
+                    "finish_reason": "stop",
+                }
+            ]
+        },
+    ]
+    raw = b"".join(f"data: {json.dumps(event)}\n\n".encode() for event in events) + DONE
+    problems: list[str] = []
+    assert parse_sse_choices(raw, problems) == (["Paris it is."], ["stop"], None) and not problems
+
+
 # ---------------------------------------------------------------- requests
 def test_a_number_too_large_for_a_float_is_a_400_naming_the_field(upstream, tmp_path):
     """1e400 decoded as infinity, was stored, and broke every later line of /admin/exchanges.jsonl."""

@@ -34,25 +34,63 @@ class MonitorMetrics:
         """``own_worker``: the gateway started the judge worker, so it exports whether that worker is alive."""
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter(f"{PREFIX}_requests", "Chat requests by HTTP status returned to the client.", ["status"], registry=r)
+        self.requests = Counter(
+            f"{PREFIX}_requests",
+            "Chat requests by HTTP status (a stream: by how it ended, 499 when its client left, 502 when the upstream broke it).",
+            ["status"],
+            registry=r,
+        )
         self.added_latency = Histogram(
-            f"{PREFIX}_gateway_added_seconds", "Time the gateway adds on top of the upstream (parsing, storing, judging when blocking).",
-            buckets=ADDED_BUCKETS, registry=r,
+            f"{PREFIX}_gateway_added_seconds",
+            "Time the gateway adds on top of the upstream (parsing, storing, judging when blocking).",
+            buckets=ADDED_BUCKETS,
+            registry=r,
         )
         self.upstream_latency = Histogram(
-            f"{PREFIX}_upstream_seconds", "Time the upstream took to answer.", buckets=UPSTREAM_BUCKETS, registry=r
+            f"{PREFIX}_upstream_seconds",
+            "Time the upstream took to answer.",
+            buckets=UPSTREAM_BUCKETS,
+            registry=r,
         )
-        self.upstream_errors = Counter(f"{PREFIX}_upstream_errors", "Upstream failures by kind (connect, timeout, http_5xx, bad_reply: a 200 that is no chat completion).", ["kind"], registry=r)
-        self.blocked = Counter(f"{PREFIX}_blocked", "Responses replaced by a refusal in blocking mode.", registry=r)
-        self.alerts = Gauge(f"{PREFIX}_alerts_fired", "Alerts fired so far (stored in the alerts table), by rule.", ["rule"], registry=r)
-        self.harmful_rate = Gauge(f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r)
-        self.refusal_rate = Gauge(f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r)
-        self.over_refusal_rate = Gauge(f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r)
+        self.upstream_errors = Counter(
+            f"{PREFIX}_upstream_errors",
+            "Upstream failures by kind (connect, timeout, http_5xx, bad_reply: a 200 that is no chat completion, stream: a stream that broke or carried an error event).",
+            ["kind"],
+            registry=r,
+        )
+        self.blocked = Counter(
+            f"{PREFIX}_blocked", "Responses replaced by a refusal in blocking mode.", registry=r
+        )
+        self.alerts = Gauge(
+            f"{PREFIX}_alerts_fired",
+            "Alerts fired so far (stored in the alerts table), by rule.",
+            ["rule"],
+            registry=r,
+        )
+        self.harmful_rate = Gauge(
+            f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r
+        )
+        self.refusal_rate = Gauge(
+            f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r
+        )
+        self.over_refusal_rate = Gauge(
+            f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r
+        )
         self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
-        self.worker_up = Gauge(f"{PREFIX}_judge_worker_up", "1 while the judge worker this gateway started runs, 0 once it died.",
-                               registry=r) if own_worker else None
-        self.judge_failed = Gauge(f"{PREFIX}_judge_failed", "Exchanges the judges raised on too many times: never judged, not retried.",
-                                  registry=r)
+        self.worker_up = (
+            Gauge(
+                f"{PREFIX}_judge_worker_up",
+                "1 while the judge worker this gateway started runs, 0 once it died.",
+                registry=r,
+            )
+            if own_worker
+            else None
+        )
+        self.judge_failed = Gauge(
+            f"{PREFIX}_judge_failed",
+            "Exchanges the judges raised on too many times: never judged, not retried.",
+            registry=r,
+        )
 
     def refresh(self, store: Store, window: int = 200) -> None:
         """Set the judge-side gauges from the database (a few small indexed queries)."""

@@ -598,13 +598,17 @@ def _choice_text(choice: Any, problems: list[str]) -> str | None:
         )
         return None
     delta = choice.get("delta") or {}
-    content = delta.get("content") if isinstance(delta, dict) else None
-    if not isinstance(delta, dict) or not (content is None or isinstance(content, str)):
+    try:
+        if not isinstance(delta, dict):
+            raise TypeError
+        return message_text(
+            delta.get("content")
+        )  # some servers stream content parts ([{"type": "text", ...}])
+    except TypeError:
         problems.append(
             f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"
         )
         return None
-    return content or ""
 
 
 def parse_sse_text(raw: bytes) -> tuple[str, str | None]:
