@@ -15,7 +15,14 @@ from safealign.training.callbacks import NanLossError
 
 def write_memorisation_set(path, n=6):
     rows = [
-        {"id": f"m{i}", "kind": "benign", "messages": [{"role": "user", "content": f"Say the code word number {i}."}, {"role": "assistant", "content": f"The code word is banana {i}."}]}
+        {
+            "id": f"m{i}",
+            "kind": "benign",
+            "messages": [
+                {"role": "user", "content": f"Say the code word number {i}."},
+                {"role": "assistant", "content": f"The code word is banana {i}."},
+            ],
+        }
         for i in range(n)
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -23,12 +30,27 @@ def write_memorisation_set(path, n=6):
 
 
 def config(data, **overrides):
-    base = dict(datasets={str(data): 1.0}, method="full", learning_rate=3e-2, max_steps=12, batch_size=3, save_steps=4, logging_steps=1, warmup_ratio=0.0, lr_scheduler="constant", max_length=64)
+    base = dict(
+        datasets={str(data): 1.0},
+        method="full",
+        learning_rate=3e-2,
+        max_steps=12,
+        batch_size=3,
+        save_steps=4,
+        logging_steps=1,
+        warmup_ratio=0.0,
+        lr_scheduler="constant",
+        max_length=64,
+    )
     return SFTConfig(**(base | overrides))
 
 
 def losses(stage_dir):
-    return [json.loads(line) for line in (stage_dir / "metrics.jsonl").read_text().splitlines() if '"loss"' in line]
+    return [
+        json.loads(line)
+        for line in (stage_dir / "metrics.jsonl").read_text().splitlines()
+        if '"loss"' in line
+    ]
 
 
 def test_sft_lowers_loss_and_records_provenance(tmp_path):
@@ -40,14 +62,22 @@ def test_sft_lowers_loss_and_records_provenance(tmp_path):
             seen_cache_flags.append(model.config.use_cache)
 
     result = run_sft(config(data), "tiny", tmp_path / "sft", precision="fp32", callbacks=[RecordCacheFlag()])
-    assert set(seen_cache_flags) == {False}  # padding-free: no KV cache in training forwards (it hides the boundaries)
+    assert set(seen_cache_flags) == {
+        False
+    }  # padding-free: no KV cache in training forwards (it hides the boundaries)
     assert json.loads((result.model_path / "config.json").read_text()).get("use_cache", True) is True
     logged = losses(tmp_path / "sft")
     assert logged[-1]["loss"] < 0.7 * logged[0]["loss"]
     assert (result.model_path / "model.safetensors").is_file()
     stage = read_json(tmp_path / "sft" / "stage.json")
-    assert stage["metrics"]["steps"] == 12 and stage["metrics"]["tokens"] > 0 and stage["metrics"]["padding_free"] is True
-    assert 0 < stage["metrics"]["shared_prefix_tokens"] < stage["metrics"]["tokens"]  # the system message, once per batch
+    assert (
+        stage["metrics"]["steps"] == 12
+        and stage["metrics"]["tokens"] > 0
+        and stage["metrics"]["padding_free"] is True
+    )
+    assert (
+        0 < stage["metrics"]["shared_prefix_tokens"] < stage["metrics"]["tokens"]
+    )  # the system message, once per batch
     mixture = read_json(tmp_path / "sft" / "data_mixture.json")
     assert mixture["rows"] == 6 and len(mixture["sources"][0]["sha256"]) == 64
 
@@ -58,7 +88,12 @@ def test_lora_sft_writes_merged_model_and_adapter(tmp_path, tiny):
     from safealign.models import load_model
 
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    result = run_sft(config(data, method="lora", max_steps=3, learning_rate=1e-2), "tiny", tmp_path / "sft", precision="fp32")
+    result = run_sft(
+        config(data, method="lora", max_steps=3, learning_rate=1e-2),
+        "tiny",
+        tmp_path / "sft",
+        precision="fp32",
+    )
     assert (tmp_path / "sft" / "adapter" / "adapter_config.json").is_file()
     assert (result.model_path / "config.json").is_file()
     # the adapter's update is merged into the saved model, not dropped with the adapter (the base's weights)
@@ -89,7 +124,9 @@ def test_resume_continues_from_saved_step(tmp_path):
     run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32")
     resumed_steps = [r["step"] for r in losses(stage_dir) if r["time"] >= resumed_at]
     assert resumed_steps == [5, 6, 7, 8], resumed_steps
-    assert [r["step"] for r in losses(stage_dir)] == list(range(1, 9)), "each step once: those the crash undid were dropped"
+    assert [r["step"] for r in losses(stage_dir)] == list(range(1, 9)), (
+        "each step once: those the crash undid were dropped"
+    )
     record = read_json(stage_dir / "stage.json")
     assert record["inputs"]["resumed_from"].endswith("checkpoint-4")
     # the wall time is both sessions': the crashed one until its last logged step, and this one
@@ -107,14 +144,26 @@ def test_sft_resumes_only_on_the_data_it_started_with(tmp_path):
         run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32", callbacks=[CrashAt(5)])
     assert last_checkpoint(stage_dir).name == "checkpoint-4"
     data.write_text(data.read_text().replace("banana", "cherry"))  # edited or regenerated, same file name
-    with pytest.raises(SafealignError, match=r"data_sha256\..*mem\.jsonl: '[0-9a-f]{64}' -> '[0-9a-f]{64}'.*would mix the two"):
+    with pytest.raises(
+        SafealignError,
+        match=r"data_sha256\..*mem\.jsonl: '[0-9a-f]{64}' -> '[0-9a-f]{64}'.*would mix the two",
+    ):
         run_sft(config(data, max_steps=8), "tiny", stage_dir, precision="fp32")
 
 
 def test_keep_checkpoints_sets_how_many_saves_stay(tmp_path):
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    run_sft(config(data, max_steps=8, save_steps=2, keep_checkpoints=3), "tiny", tmp_path / "sft", precision="fp32")
-    assert sorted(p.name for p in (tmp_path / "sft").glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-6", "checkpoint-8"]
+    run_sft(
+        config(data, max_steps=8, save_steps=2, keep_checkpoints=3),
+        "tiny",
+        tmp_path / "sft",
+        precision="fp32",
+    )
+    assert sorted(p.name for p in (tmp_path / "sft").glob("checkpoint-*")) == [
+        "checkpoint-4",
+        "checkpoint-6",
+        "checkpoint-8",
+    ]
     with pytest.raises(ValueError, match="keep_checkpoints"):
         config(data, keep_checkpoints=0)
 
@@ -129,7 +178,9 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
                     p.data.fill_(float("nan"))
 
     with pytest.raises(NanLossError, match="checkpoint-4"):
-        run_sft(config(data, max_steps=10), "tiny", tmp_path / "sft", precision="fp32", callbacks=[PoisonAt()])
+        run_sft(
+            config(data, max_steps=10), "tiny", tmp_path / "sft", precision="fp32", callbacks=[PoisonAt()]
+        )
     assert last_checkpoint(tmp_path / "sft").name == "checkpoint-4"
     assert not (tmp_path / "sft" / "stage.json").exists()
 
@@ -140,9 +191,42 @@ def test_bad_data_is_named(tmp_path):
     with pytest.raises(DataError, match="empty"):
         run_sft(config(empty), "tiny", tmp_path / "a", precision="fp32")
     broken = tmp_path / "broken.jsonl"
-    broken.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n{"prompt": "no messages"}\n')
+    broken.write_text(
+        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n{"prompt": "no messages"}\n'
+    )
     with pytest.raises(DataError, match=r"broken.jsonl:2: field 'messages'"):
         run_sft(config(broken), "tiny", tmp_path / "b", precision="fp32")
+
+
+def test_message_keys_besides_role_and_content_do_not_reach_the_dataset():
+    """A "metadata" object on one row's turn and a string on another's passed data check, then crashed SFT and
+    distill with ArrowInvalid in Dataset.from_list."""
+    from datasets import Dataset
+
+    from safealign.stages.sft import to_prompt_completion
+
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Basil tip?", "metadata": {"source": "forum"}},
+                {"role": "assistant", "content": "Water it when dry."},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "Green tea?", "metadata": "web"},
+                {"role": "assistant", "content": "Two minutes.", "name": "bot"},
+            ]
+        },
+    ]
+    dataset = Dataset.from_list(to_prompt_completion(rows, "Be safe."))
+    assert dataset[1] == {
+        "prompt": [{"role": "system", "content": "Be safe."}, {"role": "user", "content": "Green tea?"}],
+        "completion": [{"role": "assistant", "content": "Two minutes."}],
+    }
+    assert rows[0]["messages"][0]["metadata"] == {
+        "source": "forum"
+    }  # the rows themselves are left as they were
 
 
 def test_padding_free_batches_give_the_padded_loss(tmp_path, caplog):
@@ -155,20 +239,41 @@ def test_padding_free_batches_give_the_padded_loss(tmp_path, caplog):
     from safealign.stages.sft import to_prompt_completion, use_padding_free
 
     loaded = load_model("tiny")
-    rows = [{"messages": [{"role": "user", "content": "Hi " * (3 + 5 * i)}, {"role": "assistant", "content": f"Answer {i} " * (2 + i)}]}
-            for i in range(4)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Hi " * (3 + 5 * i)},
+                {"role": "assistant", "content": f"Answer {i} " * (2 + i)},
+            ]
+        }
+        for i in range(4)
+    ]
     examples = []
     for row in to_prompt_completion(rows, None):
-        prompt = loaded.tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
-        full = loaded.tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
-        examples.append({"input_ids": full, "labels": [-100] * len(prompt) + full[len(prompt):]})  # loss on the answer
+        prompt = loaded.tokenizer.apply_chat_template(
+            row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
+        )["input_ids"]
+        full = loaded.tokenizer.apply_chat_template(
+            [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
+        )["input_ids"]
+        examples.append(
+            {"input_ids": full, "labels": [-100] * len(prompt) + full[len(prompt) :]}
+        )  # loss on the answer
     losses_by_mode = {}
     for padding_free in (False, True):
-        collate = DataCollatorForLanguageModeling(pad_token_id=loaded.tokenizer.pad_token_id, padding_free=padding_free)
+        collate = DataCollatorForLanguageModeling(
+            pad_token_id=loaded.tokenizer.pad_token_id, padding_free=padding_free
+        )
         batch = collate(examples)
-        assert ("attention_mask" in batch) is not padding_free and batch["input_ids"].shape[0] == (1 if padding_free else 4)
-        keep = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "position_ids", "labels")}
-        with torch.no_grad():  # no KV cache, as run_sft trains: a cache hides the sequence boundaries from the mask
+        assert ("attention_mask" in batch) is not padding_free and batch["input_ids"].shape[0] == (
+            1 if padding_free else 4
+        )
+        keep = {
+            k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "position_ids", "labels")
+        }
+        with (
+            torch.no_grad()
+        ):  # no KV cache, as run_sft trains: a cache hides the sequence boundaries from the mask
             losses_by_mode[padding_free] = loaded.model(**keep, use_cache=False).loss.item()
     assert losses_by_mode[True] == pytest.approx(losses_by_mode[False], rel=1e-4)
 
@@ -177,17 +282,31 @@ def test_padding_free_batches_give_the_padded_loss(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="safealign.stages.sft"):
         assert use_padding_free(SFTConfig(max_length=256), dataset, loaded.tokenizer) is True
         assert not caplog.records  # every row fits: nothing to warn about
-        assert use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer) is False
-        assert use_padding_free(SFTConfig(max_length=longest - 1), dataset, loaded.tokenizer) is False  # padded, truncated
+        assert (
+            use_padding_free(SFTConfig(max_length=256, padding_free=False), dataset, loaded.tokenizer)
+            is False
+        )
+        assert (
+            use_padding_free(SFTConfig(max_length=longest - 1), dataset, loaded.tokenizer) is False
+        )  # padded, truncated
     # The truncation that follows is said, with how many rows lose text and the max_length that keeps them whole.
     assert len(caplog.records) == 1 and caplog.records[0].levelname == "WARNING"
     message = caplog.records[0].getMessage()
-    assert f"1 of 4 rows are longer than sft.max_length {longest - 1} (the longest has {longest} tokens)" in message
+    assert (
+        f"1 of 4 rows are longer than sft.max_length {longest - 1} (the longest has {longest} tokens)"
+        in message
+    )
     assert f"sft.max_length: {-(-longest // 32) * 32}" in message and "truncates" in message
     caplog.clear()  # packing cuts rows at max_length as well, and said nothing
     with caplog.at_level("WARNING", logger="safealign.stages.sft"):
-        assert use_padding_free(SFTConfig(max_length=longest - 1, packing=True), dataset, loaded.tokenizer) is False
-    assert len(caplog.records) == 1 and "1 of 4 rows are longer than sft.max_length" in caplog.records[0].getMessage()
+        assert (
+            use_padding_free(SFTConfig(max_length=longest - 1, packing=True), dataset, loaded.tokenizer)
+            is False
+        )
+    assert (
+        len(caplog.records) == 1
+        and "1 of 4 rows are longer than sft.max_length" in caplog.records[0].getMessage()
+    )
 
 
 def test_frozen_embeddings_stay_equal_while_the_layers_train(tmp_path):
@@ -196,7 +315,9 @@ def test_frozen_embeddings_stay_equal_while_the_layers_train(tmp_path):
     from safealign.models import load_model
 
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    result = run_sft(config(data, max_steps=3, train_embeddings=False), "tiny", tmp_path / "sft", precision="fp32")
+    result = run_sft(
+        config(data, max_steps=3, train_embeddings=False), "tiny", tmp_path / "sft", precision="fp32"
+    )
     before = load_model("tiny").model.state_dict()
     after = load_file(result.model_path / "model.safetensors")
     embedding = "model.embed_tokens.weight"
@@ -210,7 +331,16 @@ def test_freezing_covers_an_untied_output_head_and_skips_lora():
 
     from safealign.training.common import apply_embedding_policy
 
-    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, tie_word_embeddings=False))
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=64,
+            hidden_size=8,
+            intermediate_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            tie_word_embeddings=False,
+        )
+    )
     assert apply_embedding_policy(model, "lora", train_embeddings=False) == 0  # LoRA never trains them anyway
     assert apply_embedding_policy(model, "full", train_embeddings=True) == 0
     assert apply_embedding_policy(model, "full", train_embeddings=False) == 2 * 64 * 8
@@ -224,7 +354,12 @@ def test_frozen_bottom_layers_stay_equal_while_the_top_trains(tmp_path):
     from safealign.models import load_model
 
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    result = run_sft(config(data, max_steps=3, train_embeddings=False, freeze_layers=1), "tiny:2", tmp_path / "sft", precision="fp32")
+    result = run_sft(
+        config(data, max_steps=3, train_embeddings=False, freeze_layers=1),
+        "tiny:2",
+        tmp_path / "sft",
+        precision="fp32",
+    )
     before = load_model("tiny:2").model.state_dict()
     after = load_file(result.model_path / "model.safetensors")
     bottom = [name for name in after if "layers.0." in name]
@@ -273,21 +408,37 @@ def test_runs_without_a_progress_bar_print_concise_lines_too(capsys):
     use_concise_progress(trainer)
     [printer] = [cb for cb in handler.callbacks if isinstance(cb, PrinterCallback)]
     assert isinstance(printer, ConcisePrinterCallback)
-    printer.on_log(None, SimpleNamespace(is_world_process_zero=True, global_step=3, max_steps=10), None, logs={"loss": 1.5})
+    printer.on_log(
+        None,
+        SimpleNamespace(is_world_process_zero=True, global_step=3, max_steps=10),
+        None,
+        logs={"loss": 1.5},
+    )
     assert capsys.readouterr().out == "step 3/10: loss 1.5\n"
 
 
 def long_prompt_rows(n, words=120):
     """Rows whose prompt alone is longer than 64 tokens, with a short answer."""
-    return [{"messages": [{"role": "user", "content": f"Question {i}: " + "word " * words}, {"role": "assistant", "content": f"It is {i}."}]}
-            for i in range(n)]
+    return [
+        {
+            "messages": [
+                {"role": "user", "content": f"Question {i}: " + "word " * words},
+                {"role": "assistant", "content": f"It is {i}."},
+            ]
+        }
+        for i in range(n)
+    ]
 
 
 def prompt_and_row_lengths(tokenizer, examples):
     lengths = []
     for row in examples:
-        prompt = tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
-        full = tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=True, return_dict=True)["input_ids"]
+        prompt = tokenizer.apply_chat_template(
+            row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
+        )["input_ids"]
+        full = tokenizer.apply_chat_template(
+            [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
+        )["input_ids"]
         lengths.append((len(prompt), len(full)))
     return lengths
 
@@ -298,7 +449,9 @@ def test_rows_whose_prompt_fills_max_length_are_said_to_be_dropped_not_truncated
 
     from safealign.stages.sft import rows_fit, to_prompt_completion
 
-    long_answer = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "answer " * 80}]}
+    long_answer = {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "answer " * 80}]
+    }
     short = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo."}]}
     examples = to_prompt_completion([*long_prompt_rows(2), long_answer, short], None)
     lengths = prompt_and_row_lengths(tiny.tokenizer, examples)
@@ -308,11 +461,22 @@ def test_rows_whose_prompt_fills_max_length_are_said_to_be_dropped_not_truncated
     [record] = caplog.records
     message = record.getMessage()
     longest_prompt = max(p for p, _ in lengths)
-    assert f"3 of 4 rows are longer than sft.max_length 64 (the longest has {max(f for _, f in lengths)} tokens)" in message
+    assert (
+        f"3 of 4 rows are longer than sft.max_length 64 (the longest has {max(f for _, f in lengths)} tokens)"
+        in message
+    )
     assert "training truncates 1, cutting the end of their answers" in message
-    assert f"TRL drops 2 whose prompt alone has 64 tokens or more (the longest prompt has {longest_prompt})" in message
+    assert (
+        f"TRL drops 2 whose prompt alone has 64 tokens or more (the longest prompt has {longest_prompt})"
+        in message
+    )
     caplog.clear()
-    names = ["long.jsonl", "long.jsonl", "mix.jsonl", "mix.jsonl"]  # each row's dataset, when the stage knows it
+    names = [
+        "long.jsonl",
+        "long.jsonl",
+        "mix.jsonl",
+        "mix.jsonl",
+    ]  # each row's dataset, when the stage knows it
     with caplog.at_level("WARNING", logger="safealign.stages.sft"):
         rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft", names)
     assert "TRL drops 2 (from long.jsonl) whose prompt alone" in caplog.records[0].getMessage()
@@ -325,11 +489,16 @@ def test_no_row_left_for_training_is_a_data_error_naming_the_dataset_and_the_len
 
     examples = to_prompt_completion(long_prompt_rows(3), "Be safe.")
     longest_prompt = max(p for p, _ in prompt_and_row_lengths(tiny.tokenizer, examples))
-    with pytest.raises(DataError, match=rf"longest prompt has {longest_prompt} tokens.*raise sft.max_length to at least {longest_prompt + 1}"):
+    with pytest.raises(
+        DataError,
+        match=rf"longest prompt has {longest_prompt} tokens.*raise sft.max_length to at least {longest_prompt + 1}",
+    ):
         rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft")
     with pytest.raises(DataError, match=r"of long.jsonl"):
         rows_fit(Dataset.from_list(examples), tiny.tokenizer, 64, "sft", ["long.jsonl"] * 3)
-    assert rows_fit(Dataset.from_list(examples), tiny.tokenizer, longest_prompt + 1, "sft") is False  # one answer token each: kept
+    assert (
+        rows_fit(Dataset.from_list(examples), tiny.tokenizer, longest_prompt + 1, "sft") is False
+    )  # one answer token each: kept
 
 
 def test_sft_whose_prompts_all_fill_max_length_exits_with_the_fix_not_a_traceback(tmp_path):
@@ -340,12 +509,16 @@ def test_sft_whose_prompts_all_fill_max_length_exits_with_the_fix_not_a_tracebac
     data = tmp_path / "long.jsonl"
     data.write_text("\n".join(json.dumps(row) for row in long_prompt_rows(4)) + "\n")
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"name: L\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\n"
-                      f"sft: {{max_steps: 2, batch_size: 2, datasets: {{{data}: 1.0}}, max_length: 64}}\n")
+    recipe.write_text(
+        f"name: L\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\n"
+        f"sft: {{max_steps: 2, batch_size: 2, datasets: {{{data}: 1.0}}, max_length: 64}}\n"
+    )
     result = CliRunner().invoke(app, ["sft", str(recipe)])
     assert result.exit_code == 2, result.output
     output = " ".join(result.output.split())  # the error line may wrap
-    assert "long.jsonl" in output and "raise sft.max_length to at least" in output and "Traceback" not in output
+    assert (
+        "long.jsonl" in output and "raise sft.max_length to at least" in output and "Traceback" not in output
+    )
 
 
 def test_a_dataset_given_a_weight_that_adds_no_rows_is_an_error(tmp_path):
@@ -355,7 +528,10 @@ def test_a_dataset_given_a_weight_that_adds_no_rows_is_an_error(tmp_path):
     mine = tmp_path / "mine.jsonl"
     row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}
     mine.write_text("".join(json.dumps(row) + "\n" for _ in range(6)))
-    with pytest.raises(DataError, match=r"mine\.jsonl adds no rows to the mixture: 0\.05 of its 6 rows rounds to 0; give it at least 0\.167"):
+    with pytest.raises(
+        DataError,
+        match=r"mine\.jsonl adds no rows to the mixture: 0\.05 of its 6 rows rounds to 0; give it at least 0\.167",
+    ):
         build_mixture({"harmful_refusals": 0.1, str(mine): 0.05}, seed=0)
     assert len(build_mixture({str(mine): 0.17}, seed=0).rows) == 1
     empty = tmp_path / "empty.jsonl"
@@ -364,7 +540,9 @@ def test_a_dataset_given_a_weight_that_adds_no_rows_is_an_error(tmp_path):
         build_mixture({"harmful_refusals": 0.1, str(empty): 1.0}, seed=0)
 
 
-def test_a_model_without_a_chat_template_is_one_line_before_training(tiny, no_template_model, tmp_path, caplog, monkeypatch):
+def test_a_model_without_a_chat_template_is_one_line_before_training(
+    tiny, no_template_model, tmp_path, caplog, monkeypatch
+):
     """SFT crashed with a 90-line traceback from TRL; eval answered plain-text prompts without a word."""
     from safealign.errors import SafealignError
     from safealign.generation import GenerationEngine
@@ -373,7 +551,9 @@ def test_a_model_without_a_chat_template_is_one_line_before_training(tiny, no_te
     with caplog.at_level("WARNING"):
         GenerationEngine(tiny.model, tiny.tokenizer, batch_size=1)
     assert "has no chat template: prompts are given as plain text" in caplog.text
-    with pytest.raises(SafealignError, match=r"sft: .*no_template's tokenizer has no chat template.*chat_template\.jinja"):
+    with pytest.raises(
+        SafealignError, match=r"sft: .*no_template's tokenizer has no chat template.*chat_template\.jinja"
+    ):
         run_sft(SFTConfig(max_steps=1), str(no_template_model), tmp_path / "sft")
 
 
@@ -383,6 +563,11 @@ def test_a_misspelt_lora_target_module_is_named_with_the_models_layers(tiny):
     from safealign.errors import SafealignError
     from safealign.training.common import peft_config
 
-    assert peft_config(LoraConfig(target_modules=["q_proj", "v_proj"]), tiny.model).target_modules == {"q_proj", "v_proj"}
-    with pytest.raises(SafealignError, match=r"\['qproj'\] name no module of this model; its linear layers are .*q_proj"):
+    assert peft_config(LoraConfig(target_modules=["q_proj", "v_proj"]), tiny.model).target_modules == {
+        "q_proj",
+        "v_proj",
+    }
+    with pytest.raises(
+        SafealignError, match=r"\['qproj'\] name no module of this model; its linear layers are .*q_proj"
+    ):
         peft_config(LoraConfig(target_modules=["q_proj", "qproj"]), tiny.model)

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def dataset_path(name_or_path: str) -> Path:
         raise DataError(problem)
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        raise DataError(f"dataset {path} is a folder; give the JSONL file in it")
+        raise DataError(_folder_problem(path))
     if not path.is_file():
         raise DataError(f"dataset file {path} not found{_where(path)}")
     return path
@@ -133,9 +134,11 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     """(line number, row) pairs of the lines that are JSON objects, and a problem for each line that is not,
     so that a checker reports every bad line of a file instead of stopping at the first."""
     if path.is_dir():
-        raise DataError(f"dataset {path} is a folder; give the JSONL file in it (one chat row per line)")
+        raise DataError(_folder_problem(path))
     if not path.is_file():
         raise DataError(f"dataset file {path} not found{_where(path)}")
+    if other := _other_format(path):
+        return [], [RowProblem(path, 1, "", other)]
     rows, problems = [], []
     # Bytes that are not UTF-8 (a file saved as latin-1 or cp1252) come through as lone surrogates, so that a bad
     # line is reported like any other instead of a UnicodeDecodeError ending the read.
@@ -166,17 +169,21 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 continue
             try:  # without its newline: a line cut short was 'column 1' of the line after it
                 row = json.loads(line.rstrip("\r\n"))
+                lone = _lone_surrogate(row)  # recursive too: a row just inside json's depth limit may pass it
             except json.JSONDecodeError as error:
                 problems.append(
                     RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})")
                 )
+                continue
+            except RecursionError:
+                problems.append(RowProblem(path, number, "", TOO_DEEP))
                 continue
             if not isinstance(row, dict):
                 problems.append(
                     RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}")
                 )
                 continue
-            if (lone := _lone_surrogate(row)) is not None:
+            if lone is not None:
                 field, char = lone
                 problems.append(
                     RowProblem(
@@ -207,6 +214,11 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     return rows, problems
 
 
+TOO_DEEP = (
+    "nested too deeply to read (arrays or objects inside each other about 1,000 levels deep, the JSON reader's "
+    "limit; a chat row needs 3): fix the tool that wrote this line, or remove it"
+)
+
 SURROGATE = re.compile("[\ud800-\udfff]")  # what json.loads leaves of a "\\ud83d" escape without its pair
 
 
@@ -226,6 +238,69 @@ def _is_json_array_of_objects(path: Path) -> bool:
     """Whether the whole file is one JSON array of objects (rows saved with json.dump instead of one per line)."""
     try:
         whole = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(whole, list) and bool(whole) and all(isinstance(row, dict) for row in whole)
+
+
+ONLY_JSONL = "only JSON Lines are read (one JSON object per line)"
+
+
+def _other_format(path: Path) -> str | None:
+    """Why the file is not JSONL but a binary dataset format (Parquet, gzip, Arrow), with the one-line export to
+    JSONL; None when it may be JSONL. Read line by line, such a file would be "not UTF-8" on every line."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    out = _jsonl_beside(path)
+    if head.startswith(b"PAR1"):
+        return (
+            f"the file is Parquet, not JSONL: {ONLY_JSONL}; export it with "
+            f"`pandas.read_parquet({str(path)!r}).to_json({str(out)!r}, orient='records', lines=True)`"
+        )
+    if head.startswith(b"\x1f\x8b"):
+        return (
+            f"the file is gzip-compressed, not JSONL: {ONLY_JSONL}; unpack it with "
+            f"`gunzip -c {shlex.quote(str(path))} > {shlex.quote(str(out))}`"
+        )
+    # the Arrow stream format, in which datasets caches and saves a dataset
+    if head.startswith(b"\xff\xff\xff\xff"):
+        return (
+            f"the file is an Arrow file of a Hugging Face dataset, not JSONL: {ONLY_JSONL}; export it with "
+            f"`datasets.Dataset.from_file({str(path)!r}).to_json({str(out)!r})`"
+        )
+    if head.startswith(b"ARROW1"):  # the Arrow file format (Feather v2)
+        return (
+            f"the file is an Arrow (Feather) file, not JSONL: {ONLY_JSONL}; export it with "
+            f"`pandas.read_feather({str(path)!r}).to_json({str(out)!r}, orient='records', lines=True)`"
+        )
+    return None
+
+
+def _jsonl_beside(path: Path) -> Path:
+    """Where an export of ``path`` to JSONL goes: beside it, named after it, never ``path`` itself."""
+    stem = Path(path.name.removesuffix(".gz")).stem
+    out = path.with_name(f"{stem}.jsonl")
+    return out if out != path else path.with_name(f"{stem}.exported.jsonl")
+
+
+def _folder_problem(path: Path) -> str:
+    """Why a folder is no dataset file, and the fix: the export of a folder ``datasets`` saved, or its JSONL files."""
+    out = path.parent / f"{path.resolve().name}.jsonl"
+    if (path / "dataset_dict.json").is_file():
+        splits = sorted(child.name for child in path.iterdir() if child.is_dir()) or ["train"]
+        return (
+            f"dataset {path} is a folder of splits saved by Hugging Face datasets ({', '.join(splits)}), not JSONL: "
+            f"{ONLY_JSONL}; export a split with "
+            f"`datasets.load_from_disk({str(path)!r})[{splits[0]!r}].to_json({str(out)!r})`"
+        )
+    if (path / "dataset_info.json").is_file() or (path / "state.json").is_file() or any(path.glob("*.arrow")):
+        return (
+            f"dataset {path} is a folder saved by Hugging Face datasets, not JSONL: {ONLY_JSONL}; export it with "
+            f"`datasets.load_from_disk({str(path)!r}).to_json({str(out)!r})`"
+        )
+    inside = sorted(child.name for child in path.glob("*.jsonl"))
+    if len(inside) == 1:
+        return f"dataset {path} is a folder; give the JSONL file in it ({path / inside[0]})"
+    if inside:
+        return f"dataset {path} is a folder; give one of the JSONL files in it ({', '.join(inside[:5])}{', ...' if len(inside) > 5 else ''})"
+    return f"dataset {path} is a folder with no JSONL file in it; give the path of a JSONL file (one chat row per line)"

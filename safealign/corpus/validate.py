@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Any
 
 ROLES = {"system", "user", "assistant"}
 KINDS = {"harmful", "benign", "borderline", "reasoning"}
+
+# A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>): the tokenizer reads
+# it as the real token, not as characters.
+CONTROL_TOKEN = re.compile(r"<\|[^|<>\s]{1,40}\|>")
 
 
 @dataclass
@@ -33,7 +38,7 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
 
     messages = row.get("messages")
     if not isinstance(messages, list) or not messages:
-        bad("messages", "needs a non-empty list of {role, content} messages")
+        bad("messages", "needs a non-empty list of {role, content} messages" + _other_form(row))
         return problems
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
@@ -47,6 +52,8 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
                 f"messages[{index}].content",
                 "must be a non-empty string (white space and invisible characters alone are empty)",
             )
+        elif tokens := CONTROL_TOKEN.findall(message["content"]):
+            bad(f"messages[{index}].content", _control_token_problem(tokens))
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
@@ -58,6 +65,35 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     if "id" in row and not isinstance(row["id"], str | int):
         bad("id", "must be a string or integer")
     return problems
+
+
+def _other_form(row: dict[str, Any]) -> str:
+    """How to write a row of another chat dataset form as ``messages`` ("" when it is none we know)."""
+    if "conversations" in row:
+        return (
+            ": this row is in ShareGPT form ('conversations' of {from, value}); write it as 'messages', each turn "
+            "{'role': ..., 'content': value} with from human -> user, gpt -> assistant, system -> system"
+        )
+    if "prompt" in row or "completion" in row:
+        return (
+            ": this row is in prompt/completion form, which training does not read (a 'prompt' alone is the form of an "
+            "eval prompt file or `generate --prompts`); write it as 'messages': the prompt's turns, then the "
+            "completion's (a text prompt is one {'role': 'user', 'content': prompt} turn, a text completion one "
+            "{'role': 'assistant', 'content': completion} turn)"
+        )
+    return ""
+
+
+def _control_token_problem(tokens: list[str]) -> str:
+    """Why a chat template's control tokens written in a turn's text are a problem, and the fix."""
+    distinct = list(dict.fromkeys(tokens))
+    it, what = ("it", "a control token") if len(distinct) == 1 else ("them", "control tokens")
+    spaced = ", ".join(f"<| {token[2:-2]} |>" for token in distinct)
+    return (
+        f"holds {', '.join(distinct)}, written as a chat template's control tokens are: a tokenizer that has {it} "
+        f"reads {it} as {what}, not as characters, so the model would learn to end or open a turn (or the "
+        f"text) there; remove {it}, or write {it} with spaces ({spaced})"
+    )
 
 
 def is_blank(text: str) -> bool:

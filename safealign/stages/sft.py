@@ -52,9 +52,15 @@ log = logging.getLogger(__name__)
 
 
 def to_prompt_completion(rows: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
+    """Each row's turns as TRL's prompt (every turn but the last) and completion (the answer).
+
+    A turn keeps only ``role`` and ``content``: the chat template reads nothing else (rows hold system, user and
+    assistant turns only; tool calls are not supported), and an extra key whose type differs between rows (a
+    ``metadata`` object in one, a string in another) stops ``Dataset.from_list`` with ArrowInvalid.
+    """
     out = []
     for row in rows:
-        messages = row["messages"]
+        messages = [{"role": message["role"], "content": message["content"]} for message in row["messages"]]
         prompt = messages[:-1]
         if system_prompt and prompt[0]["role"] != "system":
             prompt = [{"role": "system", "content": system_prompt}, *prompt]
