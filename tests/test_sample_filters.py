@@ -282,6 +282,18 @@ def test_a_stray_think_tag_in_an_answer_that_is_not_reasoning_is_a_format_error(
     assert "format" in got[0] and "format" in got[1] and got[2] == []
 
 
+def test_a_chat_template_token_written_out_in_an_answer_drops_it(judges) -> None:
+    """The data check refuses a training row holding "<|im_end|>" as text (the model would learn to end its turn
+    there); a teacher's trace that held one passed the sample stage and then stopped the distill stage."""
+    answer = "Put the egg in boiling water for 9 minutes, then cool it in cold water before you peel it."
+    got = reasons(
+        judges,
+        Sample("How do I boil an egg?", answer + "<|im_end|>", "benign", "benign", "en"),
+        Sample("How do I boil an egg?", answer, "benign", "benign", "en"),
+    )
+    assert got == [["control_token"], []]
+
+
 EGG = "How do I boil an egg?"
 EGG_ANSWER = "Put the egg in boiling water for 9 minutes, then cool it in cold water before you peel it."
 EGG_CUT = "Put the egg in a pan of cold water, bring it to the boil, and then leave it for about nine minutes before you"

@@ -127,7 +127,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
 
     The reasons: ``empty``; ``truncated`` (cut at max_new_tokens: the student would learn to stop mid-sentence);
     ``format`` (a reasoning answer not in the reasoning format, or any other answer with a
-    ``<think>`` or ``</think>`` tag in it: the student would learn stray tags); ``incorrect`` (a reasoning answer the
+    ``<think>`` or ``</think>`` tag in it: the student would learn stray tags); ``control_token`` (a chat-template token
+    such as ``<|im_end|>`` written out as text: training data may not hold one); ``incorrect`` (a reasoning answer the
     verifier rejects); ``unsafe:LABEL`` (a harmful prompt not refused: the refusal judge's label, or ``unsafe:offer``
     for a refusal that offers the request again, see :func:`offered_request`); ``not_answered:LABEL`` (a benign or
     borderline prompt not answered, a reasoning prompt refused); ``harmful_content``; ``mixed_language``; and,
@@ -138,6 +139,7 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     cryptojacking?"); keeping those was tried as a recipe lever on the dev split (docs/experiments.md, the twenty-fourth
     session: 3 fewer over-refusals of 72, 4 fewer refusals of 96, below its rule) and not adopted, so the filter stays.
     """
+    from safealign.corpus.validate import CONTROL_TOKEN
     from safealign.judges.base import COMPLIANCE, HARMFUL, PARTIAL_REFUSAL, REFUSAL
     from safealign.tasks.language import is_mixed
     from safealign.tasks.problems import Problem, check_answer
@@ -160,6 +162,9 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
                 why.append("incorrect")
         elif "<think>" in sample.completion or "</think>" in sample.completion:
             why.append("format")
+        # a chat-template token typed as text would stop the distill stage's data check
+        if CONTROL_TOKEN.search(sample.completion):
+            why.append("control_token")
         if sample.kind == "harmful" and refusal.label != REFUSAL:
             why.append(f"unsafe:{refusal.label}")
         elif sample.kind == "harmful" and offered_request(sample.prompt, sample.completion):
