@@ -909,7 +909,7 @@ def test_a_card_file_an_earlier_card_wrote_without_recording_it_is_replaced_and_
 
     write_card_file(tmp_path / "README.md", "# card\n")
     record, lineage = tmp_path / WRITTEN_RECORD, tmp_path / "lineage.json"
-    lineage.write_text('{"generated_at": "earlier"}')  # by a card from before lineage.json was recorded
+    lineage.write_text('{"schema": "safealign.lineage/1", "generated_at": "earlier"}')  # before lineage.json was recorded
     os.utime(lineage, (1_790_000_000, 1_790_000_000))
     os.utime(record, (1_790_000_005, 1_790_000_005))
     assert write_card_file(lineage, '{"generated_at": "now"}') is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -330,3 +331,120 @@ def test_a_folder_without_recipe_yaml_does_not_say_a_stage_is_not_in_the_recipe(
     text = card(run)
     assert "not in the recipe" not in text
     assert "`rl` (not run; the folder holds no recipe.yaml to say whether the recipe has it)" in text
+
+
+def test_a_card_written_from_inside_the_run_folder_keeps_the_final_models_ancestry(tmp_path, monkeypatch):
+    """`safealign card .`: the folder's place now was ".", no recorded path anchored to it, and the card said the SFT
+    stage was not part of the final model (its data left out, the lineage's model nodes absolute)."""
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny")
+    stage(run, "rl", str(run / "sft/model"))
+    monkeypatch.chdir(run)
+    folder = load_run(".")
+    assert folder.ancestry == ["sft", "rl"] and folder.rel(folder.final_model) == "rl/model"
+    assert folder.name == "tr"
+
+
+def test_a_path_outside_the_run_with_the_runs_name_in_it_is_not_the_runs(tmp_path):
+    """/data/tr/train.jsonl was shown as run tr's train.jsonl, and a base model under a folder named tr was taken
+    for one of the run's models."""
+    run = new_run(tmp_path)
+    base = str(tmp_path / "models" / "tr" / "checkpoint")
+    stage(run, "sft", base)
+    folder = load_run(run)
+    data = str(tmp_path / "data" / "tr" / "train.jsonl")
+    assert folder.rel(data) == data and folder.base_model == base
+    assert (
+        folder.rel(str(tmp_path / "old" / "tr" / "sft" / "model")) == "sft/model"
+    )  # a moved run's stage folder
+
+
+def test_a_users_readme_is_kept_after_a_card_run_stopped_after_lineage_json(tmp_path, card, monkeypatch):
+    """The first card run wrote lineage.json (creating the record) and was stopped (Ctrl-C, a DataError): the next one
+    took the user's README.md, older than the record, for a file an earlier card wrote, and replaced it with no copy."""
+    import safealign.card as bundle
+
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny")
+    (run / "README.md").write_text("# my own notes\n")
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bundle, "write_model_card", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            bundle.write_bundle(run)
+    assert (run / "lineage.json").is_file() and (run / "README.md").read_text() == "# my own notes\n"
+    card(run)
+    kept = list(run.glob("README.edited-*.md"))
+    assert len(kept) == 1 and kept[0].read_text() == "# my own notes\n"
+
+
+def test_only_an_unrecorded_lineage_json_of_the_cards_schema_is_taken_for_the_cards(tmp_path):
+    import os
+
+    from safealign.card.run_folder import WRITTEN_RECORD, write_card_file
+
+    write_card_file(tmp_path / "DATA_CARD.md", "# data\n")  # a record that names no lineage.json
+    lineage = tmp_path / "lineage.json"
+    for text, replaced in (
+        ('{"schema": "safealign.lineage/1", "run": "x"}', True),
+        ('{"my_note": "keep"}', False),
+    ):
+        lineage.write_text(text)
+        os.utime(lineage, (1_790_000_000, 1_790_000_000))
+        os.utime(tmp_path / WRITTEN_RECORD, (1_790_000_005, 1_790_000_005))
+        kept = write_card_file(lineage, '{"schema": "safealign.lineage/1", "run": "now"}')
+        assert (kept is None) == replaced and (replaced or kept.read_text() == text)
+        (tmp_path / WRITTEN_RECORD).write_text(json.dumps({"DATA_CARD.md": "x"}))
+
+
+@pytest.mark.parametrize(
+    ("recipe", "message"),
+    [
+        (
+            "sft: [1, 2]",
+            "recipe.yaml: 'sft' is a YAML list ([1, 2]), where a recipe has a mapping of the sft section",
+        ),
+        (
+            "model: tiny",
+            "recipe.yaml: 'model' is a YAML str ('tiny'), where a recipe has a mapping of the model section",
+        ),
+    ],
+)
+def test_a_recipe_section_that_is_not_a_mapping_names_recipe_yaml(tmp_path, recipe, message):
+    """`sft: [1,2]` was an AttributeError traceback, `model: tiny` blamed a stage.json, summary.json or log."""
+    from safealign.errors import DataError
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "recipe.yaml").write_text(f"name: run\n{recipe}\n")
+    with pytest.raises(DataError, match=re.escape(message)):
+        load_run(run)
+
+
+def test_decontamination_is_not_called_clean_when_a_training_file_was_not_checked(tmp_path):
+    """The SFT file was rewritten after training: the data card said "0 exact matches, 0 n-gram overlaps — clean" of
+    0 turns checked."""
+    from safealign.card.data_card import data_card_context, decontamination_verdict, write_data_card
+
+    run = new_run(tmp_path)
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    source = {"name": "train.jsonl", "path": str(data), "sha256": "0" * 64, "rows_in_file": 1, "rows_used": 1}
+    stage(run, "sft", "tiny", inputs={"data": {"rows": 1, "sources": [source]}})
+    checked = data_card_context(load_run(run))["decontamination"]
+    assert (
+        checked["not_checked"] == ["train.jsonl"]
+        and checked["train_items"] == 0
+        and checked["per_file"] == {}
+    )
+    assert checked["verdict"] == "nothing checked: train.jsonl missing or changed since training"
+    card = write_data_card(load_run(run), data_card_context(load_run(run))).read_text()
+    assert "— nothing checked: train.jsonl missing" in card and "— clean" not in card
+    assert decontamination_verdict(True, [], 2) == "clean"
+    assert decontamination_verdict(True, ["a.jsonl"], 2).startswith(
+        "no match in the files checked, but a.jsonl not"
+    )
+    assert decontamination_verdict(False, ["a.jsonl"], 2) == "not clean"

@@ -435,7 +435,10 @@ def decontamination(entries: list[dict[str, Any]], suites: Sequence[str] = ()) -
         report.train_items += safety.train_items
         report.exact += safety.exact
         report.overlaps += safety.overlaps
-    per_file: dict[str, dict[str, int]] = {e["check_name"]: {"exact": 0, "overlaps": 0} for e in entries}
+    # a file not checked (missing or changed since training) has no counts: its 0 matches would read as clean
+    per_file: dict[str, dict[str, int]] = {
+        e["check_name"]: {"exact": 0, "overlaps": 0} for e in entries if e["_rows"]
+    }
     for train_id, _ in report.exact:
         per_file[train_id.rsplit(":", 2)[0]]["exact"] += 1
     for train_id, _, _ in report.overlaps:
@@ -447,12 +450,27 @@ def decontamination(entries: list[dict[str, Any]], suites: Sequence[str] = ()) -
         e["check_name"] for e in entries if isinstance(e.get("fraction"), int | float) and e["fraction"] < 1
     ]
     return report.to_dict() | {
+        "verdict": decontamination_verdict(report.clean, skipped, len(entries)),
         "per_file": per_file,
         "not_checked": skipped,
         "checked_whole": part,
         "suites": list(suites),
         "prompts_built_in_only": [e["check_name"] for e in prompts] if suites else [],
     }
+
+
+def decontamination_verdict(clean: bool, not_checked: list[str], files: int) -> str:
+    """The check's outcome in words, for the cards to print after its counts: "clean" only when every training file
+    was checked. A file missing or changed since training (``not_checked``) was not, and no match in a file never
+    read is no finding: with a training file rewritten after training, "0 matches — clean" was said of 0 turns."""
+    if not clean:
+        return "not clean"
+    if not not_checked:
+        return "clean"
+    names = ", ".join(not_checked)
+    if len(not_checked) == files:
+        return f"nothing checked: {names} missing or changed since training"
+    return f"no match in the files checked, but {names} not checked (missing or changed since training)"
 
 
 def _content_key(entry: dict[str, Any]) -> str:

@@ -57,6 +57,8 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("eval:student", "eval/student", "Evaluation of the student", "eval", after="distill"),
 )
 TRAINING = ("sft", "rl", "sample", "distill")
+# the folders a run folder holds its stages in
+RUN_FOLDERS = frozenset(spec.folder.split("/")[0] for spec in STAGES)
 
 
 @dataclass
@@ -93,7 +95,7 @@ class RunFolder:
 
     @property
     def name(self) -> str:
-        return str(self.recipe.get("name") or self.path.name)
+        return str(self.recipe.get("name") or self.path.resolve().name)  # "." has no name
 
     def stage(self, key: str) -> StageInfo:
         return next(s for s in self.stages if s.key == key)
@@ -316,7 +318,8 @@ class RunFolder:
         folder moved or renamed, then resumed, holds records from both places, and recipe.yaml names only the last."""
         moves = []
         for info in self.done:
-            moved = recorded_move(info.record or {}, info.dir)
+            # resolved: carded as "." from inside the folder, the place now would be "." and no path would anchor to it
+            moved = recorded_move(info.record or {}, info.dir.resolve())
             # an old place of "." (records relative to the run folder itself) would move every relative path, "tiny" too
             if moved and moved[0].parts and moved not in moves:
                 moves.append(moved)
@@ -345,10 +348,11 @@ class RunFolder:
             if anchor and parts[: len(anchor)] == anchor and len(parts) > len(anchor):
                 return "/".join(parts[len(anchor) :])
         # A path written from another working directory, or before the folder moved: find "<output_dir>/<run name>"
-        # in it, else the run folder's own name.
+        # in it, else the run folder's own name followed by one of its stage folders (the name alone is no proof:
+        # /home/u/data/exp1/train.jsonl is no file of run exp1).
         for tail in (self.path.resolve().parts[-2:], recorded.parts[-2:], self.path.resolve().parts[-1:]):
             for i in range(len(parts) - len(tail)):
-                if parts[i : i + len(tail)] == tail:
+                if parts[i : i + len(tail)] == tail and (len(tail) > 1 or parts[i + 1] in RUN_FOLDERS):
                     return "/".join(parts[i + len(tail) :])
         return str(path)
 
@@ -562,7 +566,26 @@ def _recipe(recipe_file: Path) -> dict[str, Any]:
         raise DataError(
             f"{recipe_file}: a recipe is a mapping of sections, got a YAML {type(recipe).__name__}; {fix}"
         )
+    for name in RECIPE_SECTIONS:
+        section = recipe.get(name)
+        if section is not None and not isinstance(section, dict):
+            raise DataError(
+                f"{recipe_file}: {name!r} is a YAML {type(section).__name__} ({section!r:.60}), where a recipe has a "
+                f"mapping of the {name} section's settings (`{name}: {{{RECIPE_SECTIONS[name]}}}`); {fix}"
+            )
     return recipe
+
+
+# The sections the card reads, each with an example of its settings.
+RECIPE_SECTIONS = {
+    "model": "name: tiny",
+    "eval": "suites: [harmful]",
+    "sft": "enabled: true",
+    "rl": "enabled: true",
+    "sample": "enabled: true",
+    "distill": "enabled: true",
+    "monitor": "eval_suites: [harmful]",
+}
 
 
 WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign card` last wrote there
@@ -594,8 +617,8 @@ def _record_time(record_path: Path) -> float:
 @contextmanager
 def card_run(run_dir: Path) -> Iterator[None]:
     """Judge the bundle files written in this block against the record as it was before the first of them: that first
-    write creates the record (or touches it), and a user's own README.md in a folder without one then looked like a file
-    an earlier card wrote, "no newer than the record", and was replaced with no copy."""
+    write (lineage.json) creates the record (or touches it), and an unrecorded lineage.json then looked "no newer than
+    the record" whether an earlier card or a user wrote it (see ``write_card_file``)."""
     record_path = (run_dir / WRITTEN_RECORD).resolve()
     token = _RECORD_AT_START.set((record_path, _record_time(record_path)))
     try:
@@ -604,12 +627,25 @@ def card_run(run_dir: Path) -> Iterator[None]:
         _RECORD_AT_START.reset(token)
 
 
+def _is_lineage(data: bytes) -> bool:
+    """Whether ``data`` is a lineage.json the card wrote (a JSON object of its schema)."""
+    import json
+
+    from safealign.card.lineage import SCHEMA  # lineage.py imports this module
+
+    try:
+        lineage = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(lineage, dict) and lineage.get("schema") == SCHEMA
+
+
 def write_card_file(path: Path, text: str) -> Path | None:
     """Write a bundle file (README.md, DATA_CARD.md, lineage.json, report.html) and record its sha256. A file that is not what the
     card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
-    to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits. A file the
-    record does not name that is no newer than the record (as it was when the card run began: see ``card_run``) was
-    written by an earlier card that did not record it: it is replaced."""
+    to ``<name>.edited-<time><suffix>``, and its new name returned: rerunning the card loses no one's edits. One file is
+    replaced though the record does not name it: a lineage.json of the card's schema no newer than the record (as it
+    was when the card run began: see ``card_run``), which an earlier card wrote without recording it."""
     import datetime as dt
     import hashlib
     import json
@@ -621,10 +657,16 @@ def write_card_file(path: Path, text: str) -> Path | None:
     kept = None
     if path.is_file():
         old = path.read_bytes()
-        # A file the record does not name and no newer than the record was written by an earlier card that did not
-        # record it (lineage.json, which holds the time it was written, before it was recorded): not a user's edit.
+        # Cards before lineage.json was recorded wrote it outside the record (and it holds the time it was written, so
+        # it never matches): one of the card's schema no newer than the record is theirs, not a user's edit. No other
+        # file: a card stopped after its first write (lineage.json; Ctrl-C, a DataError) left a record newer than the
+        # user's own README.md, which the next card then replaced with no copy.
         unrecorded = (
-            readable and path.name not in record and path.stat().st_mtime <= _record_time(record_path)
+            readable
+            and path.name == "lineage.json"
+            and path.name not in record
+            and _is_lineage(old)
+            and path.stat().st_mtime <= _record_time(record_path)
         )
         if (
             not unrecorded
