@@ -313,7 +313,8 @@ def test_the_card_offers_arithmetic_only_where_the_model_measurably_does_it(tmp_
     assert "simple step-by-step arithmetic" not in text
     assert (
         "Not for arithmetic: it answered 5.0% [1.4%, 16.5%] n=40 of the held-out reasoning problems\n  correctly, no "
-        "better than the base model (5.0% [1.4%, 16.5%] n=40 vs 10.0% [4.0%, 23.1%] n=40, within noise).\n" in text
+        "better than the base model (5.0% [1.4%, 16.5%] n=40 vs 10.0% [4.0%, 23.1%] n=40, within noise).\n"
+        in text
     )
     assert "worse than the base model beyond noise" not in text
     assert "5.0% [1.4%, 16.5%] n=40 vs the base model's 10.0% [4.0%, 23.1%] n=40\n" in text
@@ -683,6 +684,11 @@ def test_evals_asked_with_other_settings_are_not_compared_without_a_word(tmp_pat
     )
     assert "Where the final model does worse" not in text and "beyond noise" not in text
     assert "**10.0% [2.8%, 30.1%] n=20** (base, scored differently: 90.0% [69.9%, 97.2%] n=20)" in text
+    # report.html put the base scores beside the final model's under "base model" without a word (reviewer C #5)
+    report = (run / "report.html").read_text()
+    assert '<div class="banner" id="scored-differently"><b>Scored differently:</b>' in report
+    assert "(max_new_tokens: eval/base 6, eval/sft 24)" in report
+    assert "<th>base model (scored differently: not comparable)</th>" in report
 
     write_json(
         run / "eval/base/stage.json",
@@ -693,6 +699,79 @@ def test_evals_asked_with_other_settings_are_not_compared_without_a_word(tmp_pat
     assert (
         "- harmful, harmful requests refused (held-out): 10.0% [2.8%, 30.1%] n=20 vs the base model's" in text
     )
+    report = (run / "report.html").read_text()
+    assert 'id="scored-differently"' not in report and "<th>base model</th>" in report
+
+
+def test_evals_of_two_versions_of_a_users_suite_file_are_not_compared_without_a_word(tmp_path, card):
+    """eval/base read mine.jsonl, two of its prompts were rewritten, eval/sft read the new file (`safealign run` warned):
+    the card listed a regression on "mine" between answers to other prompts, lineage drew both evals from one node with
+    the first version's sha256, and the report paired answers to different prompts by their id (reviewer C #3)."""
+    from safealign.card.report import sample_groups
+
+    versions = {"base": "a" * 64, "sft": "b" * 64}
+    evals = {}
+    for label, refused in (("base", 18), ("sft", 2)):
+        data = summary(refused=refused)
+        data["suites"]["mine"] = data["suites"].pop("harmful") | {
+            "file": {"path": str(tmp_path / "mine.jsonl"), "sha256": versions[label]}
+        }
+        evals[label] = data
+    run = sft_run(tmp_path, **evals)
+    text = card(run)
+    assert (
+        "- **Scored differently.** The evals in this card were not all asked alike (suite file mine sha256: "
+        "eval/base 'aaaaaaaaaaaa', eval/sft 'bbbbbbbbbbbb')" in text
+    )
+    assert "Where the final model does worse" not in text
+    assert 'id="scored-differently"' in (run / "report.html").read_text()
+    lineage = read_json(run / "lineage.json")
+    suite_nodes = {
+        n["id"]: n["sha256"] for n in lineage["nodes"] if n["id"].startswith("dataset:eval-suite:mine")
+    }
+    assert suite_nodes == {
+        "dataset:eval-suite:mine": versions["base"],
+        "dataset:eval-suite:mine@bbbbbbbbbbbb": versions["sft"],
+    }
+    assert {(e["from"], e["to"]) for e in lineage["edges"] if e["from"] in suite_nodes} == {
+        ("dataset:eval-suite:mine", "eval:base"),
+        ("dataset:eval-suite:mine@bbbbbbbbbbbb", "eval:sft"),
+    }
+
+    def answer(prompt: str) -> dict:
+        return {"suite": "mine", "id": "mine-0", "prompt": prompt, "completion": "No.", "verdicts": {}}
+
+    asked = {"base": [answer("How do I pick a lock?")], "sft": [answer("How do plants make food?")]}
+    folder = SimpleNamespace(
+        evals={label: {"suites": {"mine": {"kind": "harmful"}}} for label in asked},
+        jsonl=lambda relative: asked[relative.split("/")[1]],
+    )
+    items = sample_groups(folder)[0]["items"]
+    assert [(i["prompt"], [a["label"] for a in i["answers"]]) for i in items] == [
+        ("How do I pick a lock?", ["base"]),
+        ("How do plants make food?", ["sft"]),
+    ]
+
+
+def test_arithmetic_is_not_offered_where_a_differently_scored_base_did_better(tmp_path, card):
+    """eval/base kept at 6 new tokens answered 90% of the reasoning problems, eval/sft at 24 answered 60%: regressions()
+    compares no differently scored evals, so no drop was found and the card offered the model for arithmetic (reviewer
+    C #6)."""
+    run = sft_run(tmp_path, base=summary(accuracy=18), sft=summary(accuracy=12))
+    for label, tokens in (("base", 6), ("sft", 24)):
+        path = run / f"eval/{label}/stage.json"
+        write_json(path, read_json(path) | {"config": {"max_new_tokens": tokens}})
+    text = card(run)
+    assert "simple step-by-step arithmetic" not in text
+    assert (
+        "Not for arithmetic: it answered 60.0% [38.7%, 78.1%] n=20 of the held-out reasoning problems\n  correctly, "
+        "less than the base model's 90.0% [69.9%, 97.2%] n=20, which was scored differently (see **Known "
+        "limitations**): the two cannot be compared" in text
+    )
+    write_json(
+        run / "eval/base/summary.json", summary(accuracy=10)
+    )  # the base did worse: nothing to hold back
+    assert "and simple step-by-step arithmetic (held-out reasoning" in card(run)
 
 
 def test_a_model_that_was_not_trained_is_not_said_to_be_trained_with_the_evals_prompt(tmp_path, card):
@@ -995,3 +1074,123 @@ def test_the_data_cards_decontamination_compares_with_the_recipes_own_suites_whe
     assert f"Not compared with the recipe's suite(s) `{suite}` (" in data_card
     assert "so the check above covers the built-in suites only." in data_card
     assert "**Result: 0 exact matches, 0 n-gram overlaps — clean.**" in data_card
+
+
+def front_matter_of(text: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_the_hub_front_matter_lists_only_the_data_the_final_model_was_made_from(tmp_path, card):
+    """Rejection sampling drew safety prompts from the shipped files and no distillation followed: the card said it was
+    "not part of the final model", yet the front matter listed those files and their languages (reviewer C #4)."""
+    data = tmp_path / "mine.jsonl"
+    data.write_text(json.dumps({"language": "en"} | json.loads(_chat("Name a colour."))) + "\n")
+    source = {"name": str(data), "path": str(data), "rows_in_file": 1, "fraction": 1.0, "rows_used": 1}
+    run = sft_run(tmp_path)
+    write_json(
+        run / "sft/stage.json",
+        read_json(run / "sft/stage.json") | {"inputs": {"data": {"sources": [source]}}},
+    )
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    config = {"num_prompts": 96, "k": 4, "safety_share": 0.3}
+    stage(run, "sample", str(run / "rl/model"), T0 + 80, config=config, metrics={"accepted": 3, "samples": 8})
+    text = card(run)
+    assert (
+        "| harmful_refusals | rejection-sampling safety prompts (`sample`) |"
+        in (run / "DATA_CARD.md").read_text()
+    )
+    hub = front_matter_of(text)
+    assert hub["datasets"] == ["mine.jsonl"] and hub["language"] == ["en"]
+
+
+def test_a_student_with_weights_of_its_own_is_traced_to_them(tmp_path, card):
+    """distill.student tiny:3 (not a prune of the teacher): lineage drew the distilled model from the teacher alone, the
+    card said it started from the teacher, and the Hub's base_model was the teacher's (reviewer C #7)."""
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    inputs = {"teacher": "tiny", "student": "tiny:3"}
+    stage(run, "distill", "tiny", T0 + 20, inputs=inputs, config={"student": "tiny:3"})
+    text = card(run)
+    assert (
+        "- **Starts from:** `tiny:3` (the student's own weights; teacher `tiny`); **writes:** `distill/model`"
+        in text
+    )
+    assert front_matter_of(text)["base_model"] == "tiny:3"
+    lineage = read_json(run / "lineage.json")
+    nodes = {n["id"]: n for n in lineage["nodes"]}
+    assert nodes["model:tiny:3"]["role"] == "distillation student's starting weights"
+    into = {e["from"] for e in lineage["edges"] if e["to"] == "model:distill/model"}
+    assert into == {"model:tiny", "model:tiny:3"}
+    assert (
+        '<code>tiny:3</code><br><span class="muted">teacher <code>tiny</code></span>'
+        in (run / "report.html").read_text()
+    )
+
+    # a student pruned from the teacher is made of the teacher's weights: nothing more to trace
+    write_json(
+        run / "distill/stage.json",
+        read_json(run / "distill/stage.json")
+        | {"inputs": {"student": "prune:0.5"}, "config": {"student": "prune:0.5"}},
+    )
+    text = card(run)
+    assert "- **Starts from:** `tiny`; **writes:** `distill/model`" in text
+    assert front_matter_of(text)["base_model"] == "tiny"
+    assert "model:tiny:3" not in {n["id"] for n in read_json(run / "lineage.json")["nodes"]}
+
+
+def test_an_eval_of_no_suites_is_no_evaluation(tmp_path, card):
+    """eval.suites: [] ("[] runs none"): the card credited scores to eval/sft/summary.json, said every prompt was asked
+    with the system prompt the model was trained with, and drew a score table of a header alone (reviewer C #8)."""
+    nothing = {"suites": {}, "config": {"suites": [], "system_prompt": "Be safe."}}
+    run = sft_run(tmp_path, base=nothing, sft=nothing)
+    write_json(
+        run / "sft/stage.json", read_json(run / "sft/stage.json") | {"inputs": {"system_prompt": "Be safe."}}
+    )
+    text = card(run)
+    assert "scores from `eval/sft/summary.json`" not in text and "Every prompt was asked" not in text
+    assert "| suite | metric | split |" not in text
+    assert (
+        "| **Final model** | `sft/model` (not evaluated (`eval/sft` scored no suite): no scores in this card are its own) |"
+        in text
+    )
+    assert (
+        "**The final model was not evaluated:** `eval/sft` scored no suite (its `eval.suites` was empty)"
+        in text
+    )
+    assert (
+        "No eval in this run folder has a score to show: `eval/base/summary.json`, `eval/sft/summary.json` hold no "
+        "suite's metrics." in text
+    )
+    assert "<code>eval/sft</code> scored no suite" in (run / "report.html").read_text()
+
+
+def test_a_training_file_the_decontamination_could_not_check_is_named_not_called_clean(tmp_path, card):
+    """The SFT file changed after training: the data card listed it as not checked, but the report said "0 training
+    turns vs 1792 eval prompts ... — clean" and the model card gave the bare zeros (reviewer C #10)."""
+    from safealign.corpus.mixture import sha256_file
+
+    data = tmp_path / "mine12.jsonl"
+    data.write_text(_chat("Name a colour.") + "\n")
+    source = {
+        "name": str(data),
+        "path": str(data),
+        "sha256": sha256_file(data),
+        "rows_in_file": 1,
+        "rows_used": 1,
+    }
+    data.write_text(_chat("Name a colour, any colour at all.") + "\n")  # edited since training
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    stage(run, "sft", "tiny", T0 + 20, inputs={"data": {"rows": 1, "sources": [source]}})
+    text = card(run)
+    assert (
+        "training turns and" in text
+        and "(details in `DATA_CARD.md`). **Not checked** (file missing or changed since training, so its overlap "
+        "with the eval prompts is unknown): `mine12.jsonl`."
+        in text
+    )
+    report = " ".join((run / "report.html").read_text().split())
+    assert '— nothing was checked; <span class="status-missing">not checked</span>' in report
+    assert "<code>mine12.jsonl</code>" in report and 'status-done">clean' not in report

@@ -18,6 +18,7 @@ from typing import Any
 
 from safealign.card.data_card import RL_SAFETY_SOURCES, eval_datasets
 from safealign.card.run_folder import RunFolder, write_card_file
+from safealign.card.summary import student_weights
 from safealign.corpus import TRAIN_DATASETS
 from safealign.paths import package_data
 
@@ -169,9 +170,11 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                     if isinstance(file, dict)
                     else (entry.get("source"), entry.get("sha256"))
                 )
+                # one node per file version: an eval that read a user's suite file after it changed gets its own
                 inputs.append(
                     node(
                         f"dataset:eval-suite:{suite}",
+                        same_as={"sha256": sha256},
                         kind="dataset",
                         role="eval suite",
                         path=path,
@@ -200,6 +203,19 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 role=f"{info.key} output",
                 path=run.rel(record.get("output")),
             )
+            student = student_weights(record) if info.key == "distill" else None
+            if student:  # not cut from the teacher (the parent): the weights the student started from
+                student_id, gone = made_before(_model_node(run, student), student)
+                student_id = node(
+                    student_id,
+                    kind="model",
+                    role="distillation student's starting weights",
+                    spec=student,
+                    **base_weights(student),
+                    **gone,
+                )
+                if student_id not in inputs:  # a student of the teacher's own spec is one node, one edge
+                    inputs.append(student_id)
             data = record.get("inputs", {}).get("data") or record.get("inputs", {}).get("traces") or {}
             for source in data.get("sources", []):
                 source_id, gone = made_before(f"dataset:{run.rel(source['name'])}", source["name"])

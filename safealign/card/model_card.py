@@ -16,11 +16,13 @@ from safealign.card.summary import (
     differences_text,
     eval_coverage,
     eval_rows,
+    evaluated,
     gate_events,
     overview,
     regressions,
     scored_differently,
     stage_details,
+    student_weights,
 )
 
 TAGS_BY_STAGE = {
@@ -102,16 +104,25 @@ def eval_results(run: RunFolder) -> list[Any]:
     return results
 
 
+def weights_from(run: RunFolder) -> str:
+    """The model whose weights the final model is made of, for the Hub's ``base_model``: the run's base model, or the
+    distillation student's own starting weights where it did not start from the teacher (a student of another
+    family is that family's model, taught by the teacher; see :func:`safealign.card.summary.student_weights`)."""
+    student = student_weights(run.record("distill")) if run.final_stage == "distill" else None
+    # a student trained in this run (a stage's output) was itself made from the run's base model
+    return student if student and run.rel(student) == student else run.base_model
+
+
 def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     from huggingface_hub import ModelCardData
 
-    base = base_model_facts(run.base_model)
+    base = base_model_facts(weights_from(run))
     tags = ["safealign", "safety", "reasoning"]
     for info in run.done:
         tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
-    languages = sorted(
-        {lang for d in context["data"]["training"] for lang in d["languages"] if len(lang) == 2}
-    ) or ["en"]
+    # the data of the stages the final model was made from: a rejection sampling with no distillation after it is not
+    training = [d for d in context["data"]["training"] if d.get("stage") in run.ancestry]
+    languages = sorted({lang for d in training for lang in d["languages"] if len(lang) == 2}) or ["en"]
     data = ModelCardData(
         model_name=run.name,
         base_model=base["id"],
@@ -120,7 +131,7 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
         pipeline_tag="text-generation",
         tags=tags,
         language=languages,
-        datasets=list(dict.fromkeys(d["name"] for d in context["data"]["training"])) or None,
+        datasets=list(dict.fromkeys(d["name"] for d in training)) or None,
         eval_results=eval_results(run) or None,
     )
     return data.to_yaml()
@@ -130,7 +141,8 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
     from safealign.judges import shown_judge_spec
 
     rows = eval_rows(run)
-    final = run.final_eval
+    summary = overview(run)
+    final = summary["final_eval"]  # None where the final model's eval scored no suite
     widest = max(
         (r["values"][final] for r in rows if final and r["values"].get(final)),
         key=lambda e: e["high"] - e["low"],
@@ -140,7 +152,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
     return {
         "run": run,
         "base": base_model_facts(run.base_model),
-        "overview": overview(run),
+        "overview": summary,
         "stages": stage_details(run),
         "missing": run.missing,
         "rows": rows,
@@ -161,7 +173,12 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
         "coverage": eval_coverage(run),
-        "arithmetic": arithmetic(rows, final, regressions(run)),
+        "arithmetic": arithmetic(
+            rows,
+            final,
+            regressions(run),
+            summary["base_eval"] if summary["base_scored_differently"] else None,
+        ),
         # the settings the final model was scored with (a resumed run's evals can differ); none when it was not scored
         "eval_config": (run.evals[final] if final else {}).get("config", {}),
         "system_prompt": system_prompts(run, final),
@@ -170,12 +187,17 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
 
 
 def arithmetic(
-    rows: list[dict[str, Any]], final: str | None, regressed: list[dict[str, Any]]
+    rows: list[dict[str, Any]],
+    final: str | None,
+    regressed: list[dict[str, Any]],
+    scored_differently_base: str | None = None,
 ) -> dict[str, Any] | None:
     """The final model's accuracy on the built-in reasoning suite (held-out split first), and whether the card may offer
     the model for arithmetic: only when the accuracy's 95% interval is above 0 and it is not below the base model's on
     that same split at all (``regressed``: :func:`regressions`; ``drop``: that row, noise or not; ``worse``: the drop is
-    beyond noise). None when the final eval did not score the suite."""
+    beyond noise). ``scored_differently_base``: the base model's eval where it was asked with other settings, which
+    :func:`regressions` does not compare: a higher base score there blocks the offer too (``uncomparable``: that
+    score), as nothing shows the final model does as well. None when the final eval did not score the suite."""
     found = [
         r
         for r in rows
@@ -198,12 +220,15 @@ def arithmetic(
         ),
         None,
     )
+    base = row["values"].get(scored_differently_base) if scored_differently_base else None
+    uncomparable = base if base and base["value"] > entry["value"] else None
     return {
         "entry": entry,
         "split_name": row["split_name"],
-        "offered": entry["low"] > 0 and drop is None,
+        "offered": entry["low"] > 0 and drop is None and uncomparable is None,
         "drop": drop,
         "worse": bool(drop and drop["beyond_noise"]),
+        "uncomparable": uncomparable,
     }
 
 
@@ -211,16 +236,17 @@ def system_prompts(run: RunFolder, final: str | None) -> dict[str, Any]:
     """The system prompt the final model's eval asked with (``asked``) and the one its training stage recorded training
     with (``trained``; ``recorded``: whether that stage's ``stage.json`` says, as ``inputs.system_prompt``): the card
     says the model was trained with the eval's prompt only when they match, and says nothing of the prompts when the
-    final model was not evaluated (``evaluated``): it was asked nothing, with no prompt or another."""
-    evaluated = bool(final and run.evals.get(final))
-    asked = ((run.evals.get(final) or {}).get("config") or {}).get("system_prompt") if final else None
+    final model was not evaluated (``evaluated``; an eval that scored no suite is none): it was asked nothing, with no
+    prompt or another."""
+    scored = evaluated(run, final)
+    asked = ((run.evals.get(final) or {}).get("config") or {}).get("system_prompt") if scored else None
     inputs = ((run.record(run.final_stage) or {}).get("inputs") or {}) if run.final_stage else {}
     return {
         "asked": asked or None,
         "trained": inputs.get("system_prompt") or None,
         "recorded": "system_prompt" in inputs,
         "stage": run.final_stage,
-        "evaluated": evaluated,
+        "evaluated": scored,
     }
 
 

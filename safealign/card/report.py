@@ -12,7 +12,16 @@ from typing import Any
 
 from safealign.card import plots
 from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
-from safealign.card.summary import alerts, eval_rows, gate_events, overview, stage_details
+from safealign.card.summary import (
+    alerts,
+    differences_text,
+    eval_rows,
+    gate_events,
+    overview,
+    scored_differently,
+    stage_details,
+    student_weights,
+)
 
 SAMPLES_PER_SUITE = 3
 MAX_CHARS = 600  # long completions are cut in the page; samples.jsonl has them whole
@@ -61,11 +70,13 @@ def sample_groups(run: RunFolder) -> list[dict[str, Any]]:
                 sample["suite"],
                 {"suite": sample["suite"], "kind": kinds.get(sample["suite"], ""), "items": {}},
             )
-            item = suite["items"].get(sample["id"])
+            # by id and prompt: evals that read two versions of a user's suite file asked other prompts under one id
+            key = (sample["id"], sample.get("prompt", ""))
+            item = suite["items"].get(key)
             if item is None:
                 if len(suite["items"]) >= SAMPLES_PER_SUITE:
                     continue
-                item = suite["items"][sample["id"]] = {
+                item = suite["items"][key] = {
                     "id": sample["id"],
                     "prompt": sample.get("prompt", ""),
                     "split": sample.get("split"),
@@ -106,6 +117,8 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
                 "tokens": metrics.get("tokens"),
                 "steps": metrics.get("steps"),
                 "parent": run.rel(record.get("parent")),
+                # a distillation student with weights of its own starts from them; the parent is its teacher
+                "student": run.rel(student_weights(record)) if info.key == "distill" else "",
                 "output": run.rel(record.get("output")),
                 "finished": dt.datetime.fromtimestamp(record["finished_at"]).strftime("%Y-%m-%d %H:%M")
                 if record.get("finished_at")
@@ -139,6 +152,8 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
     return {
         "run": run,
         "overview": overview(run),
+        # the eval settings that differ between the evals shown (a kept eval, another version of a suite file)
+        "scored_differently": differences_text(scored_differently(run)),
         "stage_rows": stage_table(run),
         "details": stage_details(run),
         "missing": run.missing,

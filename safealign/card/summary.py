@@ -198,6 +198,8 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                 },
                 "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
                 f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}",
+                # a student with weights of its own starts from them, not from the teacher (its record's parent)
+                "student": run.rel(student_weights(record)),
             }
         out.append(detail)
     return out
@@ -328,6 +330,14 @@ def transfer_set(run: RunFolder, traces: dict[str, Any]) -> str:
     return f"{traces.get('rows')} rows{listed}; mixture sha256 {traces.get('sha256')}"
 
 
+def student_weights(record: dict[str, Any] | None) -> str | None:
+    """The model a distillation student started from when it is not cut from the teacher (``distill.student`` not
+    ``prune:``; its ``stage.json``'s ``parent`` is the teacher): its own weights, which the distilled model is made of."""
+    record = record or {}
+    student = (record.get("inputs") or {}).get("student") or (record.get("config") or {}).get("student")
+    return str(student) if student and not str(student).startswith("prune:") else None
+
+
 def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
     if not str(cfg.get("student", "")).startswith("prune:"):
         return ""
@@ -401,6 +411,12 @@ def base_eval(run: RunFolder) -> str | None:
     return "base" if "base" in run.evals else None
 
 
+def evaluated(run: RunFolder, label: str | None) -> bool:
+    """Whether the eval ``label`` scored a suite: one of ``eval.suites: []`` asked the model nothing, and its empty
+    summary.json is no evaluation."""
+    return bool(label and (run.evals.get(label) or {}).get("suites"))
+
+
 def overview(run: RunFolder) -> dict[str, Any]:
     """The three newcomer questions, answered in a line each: what data, which method, what scores."""
     # the stages the final model was made from; another that finished (a rejection sampling with no distillation after
@@ -411,6 +427,9 @@ def overview(run: RunFolder) -> dict[str, Any]:
     if apart:
         method += f" (also ran, not part of the final model: {', '.join(apart)})"
     final, base = run.final_eval, base_eval(run)
+    # an eval that scored no suite (``eval.suites: []``) is no evaluation: the card must not credit scores to it
+    unscored = final if final and not evaluated(run, final) else None
+    final = None if unscored else final
     scores = []
     for row in eval_rows(run):
         if row["overview"] and final:
@@ -427,6 +446,7 @@ def overview(run: RunFolder) -> dict[str, Any]:
         "data": [d["data"] for d in details if d.get("data")],
         "scores": scores,
         "final_eval": final,
+        "unscored_eval": unscored,
         "base_eval": base,
         # the base model's scores beside the final model's were asked with other eval settings
         "base_scored_differently": bool(
@@ -457,7 +477,24 @@ def scored_differently(run: RunFolder, labels: Iterable[str] | None = None) -> d
     shown = [label for label in (run.evals if labels is None else labels) if label in run.evals]
     differences = scoring_differences([Arm(label, "", run.stage(f"eval:{label}").dir) for label in shown])
     # a suite added to the recipe since an eval ran leaves its cell empty, and changes no other suite's items or scores
-    return {key: values for key, values in differences.items() if key != "suites"}
+    kept = {key: values for key, values in differences.items() if key != "suites"}
+    return kept | suite_file_versions(run, shown)
+
+
+def suite_file_versions(run: RunFolder, labels: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``suite file NAME sha256`` -> each eval's sha256 of the file (shortened), for a user's suite file the evals read
+    in different versions: the same suite name over other prompts (the eval stage warns of it as it runs)."""
+    versions: dict[str, dict[str, Any]] = {}
+    for label in labels:
+        for name, result in (run.evals.get(label) or {}).get("suites", {}).items():
+            file = result.get("file") if isinstance(result, dict) else None
+            if isinstance(file, dict) and file.get("sha256"):
+                versions.setdefault(name, {})[label] = str(file["sha256"])[:12]
+    return {
+        f"suite file {name} sha256": by_label
+        for name, by_label in versions.items()
+        if len(set(by_label.values())) > 1
+    }
 
 
 def differences_text(differences: dict[str, dict[str, Any]]) -> str:
