@@ -54,7 +54,11 @@ def prompt_states(
     poolings = tuple(poolings)
     if unknown := [p for p in poolings if p not in POOLINGS]:
         raise SettingError(f"unknown pooling {unknown[0]!r}; use one of {', '.join(POOLINGS)}")
-    engine = GenerationEngine(model, tokenizer, batch_size=batch_size, system_prompt=system_prompt)
+    # fp32: the engine only encodes and gives the device here (the model runs below without autocast); "auto" timed
+    # bf16 matmuls and logged "bf16 on" for a probe that never uses bf16
+    engine = GenerationEngine(
+        model, tokenizer, batch_size=batch_size, precision="fp32", system_prompt=system_prompt
+    )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else engine.stop_token_ids[0]
     out: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
     for start in range(0, len(prompts), batch_size):

@@ -690,3 +690,121 @@ def test_sample_out_on_the_runs_own_unfinished_sample_folder_is_not_refused(tmp_
     write(own / "traces.jsonl", '{"messages": []}\n')
     result = runner.invoke(app, ["sample", str(recipe), "--teacher", "tiny", "--out", str(own)])
     assert "no sample stage wrote" not in said(result) and "reached the stage" in said(result), said(result)
+
+
+# --- monitor and eval options -------------------------------------------------------------------------------------
+
+
+def test_a_misspelt_monitor_judge_spec_lists_the_import_form():
+    """The monitor takes import:module:factory, but an unknown spec's error listed only eval's three forms."""
+    from pydantic import ValidationError
+
+    from safealign.config.sections import EvalConfig, MonitorConfig
+
+    with pytest.raises(
+        ValidationError, match=r"valid forms: default, .*openai:URL\[#MODEL\], import:module:factory"
+    ):
+        MonitorConfig(judge="imprt:a:b")
+    with pytest.raises(
+        ValidationError
+    ) as eval_error:  # eval takes no import: judges, and does not say it does
+        EvalConfig(judge="imprt:a:b")
+    assert (
+        "valid forms" in str(eval_error.value)
+        and "import:" not in str(eval_error.value).split("valid forms")[1]
+    )
+
+
+@pytest.mark.parametrize(
+    "command, named, field",
+    [
+        (["evaluate", "--once", "--upstream", "http://x", "--limit", "0"], "--limit 0:", "eval_limit"),
+        (
+            ["evaluate", "--once", "--upstream", "http://x", "--tolerance", "5"],
+            "--tolerance 5.0:",
+            "regression_",
+        ),
+        (["judge", "--once", "--batch-size", "0"], "--batch-size 0:", "judge_batch_size"),
+    ],
+)
+def test_monitor_option_errors_name_the_flag_typed(tmp_path, command, named, field):
+    """`monitor evaluate --limit 0` answered "eval_limit = 0: ...", a recipe field the user never wrote."""
+    result = runner.invoke(app, ["monitor", *command, "--db", f"sqlite:///{tmp_path / 'm.db'}"])
+    assert result.exit_code == 2 and named in said(result) and field not in said(result), said(result)
+
+
+def test_a_monitor_option_from_its_variable_names_the_variable(tmp_path):
+    result = runner.invoke(
+        app,
+        ["monitor", "judge", "--once", "--db", f"sqlite:///{tmp_path / 'm.db'}"],
+        env={"SAFEALIGN_MONITOR_JUDGE": "imprt:a:b"},
+    )
+    assert result.exit_code == 2 and "--judge ($SAFEALIGN_MONITOR_JUDGE) 'imprt:a:b':" in said(result), said(
+        result
+    )
+
+
+def test_a_monitor_recipe_value_keeps_its_field_name_and_a_typed_one_its_flag(tmp_path):
+    recipe = write(tmp_path / "r.yaml", "monitor:\n  upstream: http://127.0.0.1:1\n  eval_limit: 3\n")
+    result = runner.invoke(
+        app, ["monitor", "evaluate", "--once", "--recipe", str(recipe), "--tolerance", "3"]
+    )
+    assert (
+        result.exit_code == 2
+        and "with the options given" in said(result)
+        and "--tolerance 3.0:" in said(result)
+    )
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--top-p", "0.5"], "--top-p 0.5 shapes sampling, but --temperature 0 decodes greedily"),
+        (["--top-p", "0.5", "--refusal-vote", "3"], "--top-p 0.5 reaches neither the greedy answer nor"),
+        (["--vote-threshold", "5"], "--vote-threshold 5.0 is not a share: give one in (0, 1]"),
+        (["--vote-threshold", "5", "--refusal-vote", "3"], "--vote-threshold 5.0 is not a share"),
+        (
+            ["--vote-threshold", "0.6"],
+            "but no --refusal-vote N is given; add --refusal-vote (e.g. 5) or drop",
+        ),
+        (
+            ["--vote-temperature", "0.9"],
+            "--vote-temperature 0.9 sets the answers --refusal-vote or --refusal-probe",
+        ),
+        (
+            ["--probe-samples", "3"],
+            "but no --refusal-probe is given; add --refusal-probe PATH or drop --probe-samples",
+        ),
+    ],
+)
+def test_eval_refuses_a_flag_without_the_option_it_acts_through(tmp_path, monkeypatch, flags, message):
+    """`eval --top-p 0.5` decoded greedily and recorded top_p 0.5 in summary.json; --vote-threshold 5 and
+    --probe-samples 3 without their vote or probe were taken without a word."""
+    import safealign.models
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model loaded before the flags were checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    result = runner.invoke(
+        app,
+        ["eval", "tiny", "--suites", "format", "--out", str(tmp_path / "e"), *flags],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 2 and message in said(result), said(result)
+
+
+def test_eval_defaults_of_dependent_flags_are_not_taken_as_typed(tmp_path, monkeypatch):
+    """Only a typed flag is refused: a plain greedy eval, and --top-p with sampling, still run."""
+    from safealign.cli import eval_cmd
+
+    ran = []
+    monkeypatch.setattr(eval_cmd, "_eval", lambda *args: ran.append(args))
+    for flags in (
+        [],
+        ["--temperature", "0.7", "--top-p", "0.5"],
+        ["--refusal-vote", "3", "--vote-threshold", "0.6"],
+    ):
+        result = runner.invoke(app, ["eval", "tiny", "--suites", "format", *flags])
+        assert result.exit_code == 0, said(result)
+    assert len(ran) == 3

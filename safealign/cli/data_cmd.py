@@ -27,7 +27,8 @@ def check(
         "",
         "--suites",
         help="Comma-separated eval suites to check against besides the built-in ones: a recipe's own rg:FAMILY "
-        "suites (whole prompts) and prompt files \\[borderline:]PATH (as the built-in suites' prompts).",
+        "suites (each problem whole, or inside a longer turn; no n-grams, which the family's shared wording would "
+        "match) and prompt files \\[borderline:]PATH (as the built-in suites' prompts).",
     ),
 ) -> None:
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap (every overlap listed)."""

@@ -48,6 +48,7 @@ def _fmt(value: float) -> str:
 
 
 def eval_command(
+    ctx: typer.Context,
     model: str = typer.Argument(
         "embedded:smollm2-135m-instruct", help="Model spec (with --endpoint: the served model's name)."
     ),
@@ -123,6 +124,9 @@ def eval_command(
     ),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
+    check_flags_take_effect(
+        ctx, temperature, top_p, refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples
+    )
     friendly_errors(_eval)(
         model,
         suites,
@@ -381,6 +385,56 @@ def _eval(
         f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
         f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
     )
+
+
+def check_flags_take_effect(
+    ctx: typer.Context,
+    temperature: float,
+    top_p: float,
+    refusal_vote: int,
+    vote_temperature: float,
+    vote_threshold: float,
+    refusal_probe: Path | None,
+    probe_samples: int,
+) -> None:
+    """A flag typed without the option it acts through is refused: it changed nothing, and the run said nothing (a
+    greedy run's summary.json recorded the --top-p it never used). Only typed flags count, not their defaults."""
+    if not 0 < vote_threshold <= 1:
+        raise typer.BadParameter(
+            f"--vote-threshold {vote_threshold} is not a share: give one in (0, 1], e.g. 0.5 (half the vote's answers)"
+        )
+    typed = {name for name in ctx.params if _typed(ctx, name)}
+    if "top_p" in typed and temperature == 0 and (refusal_vote or refusal_probe is not None):
+        raise typer.BadParameter(
+            f"--top-p {top_p} reaches neither the greedy answer nor the answers --refusal-vote or --refusal-probe "
+            "samples (they keep their own top_p); drop --top-p"
+        )
+    if "top_p" in typed and temperature == 0:
+        raise typer.BadParameter(
+            f"--top-p {top_p} shapes sampling, but --temperature 0 decodes greedily; add --temperature (e.g. 1.0) "
+            "or drop --top-p"
+        )
+    if "vote_threshold" in typed and not refusal_vote:
+        raise typer.BadParameter(
+            f"--vote-threshold {vote_threshold} sets the refusal vote, but no --refusal-vote N is given; add "
+            "--refusal-vote (e.g. 5) or drop --vote-threshold"
+        )
+    if "vote_temperature" in typed and not refusal_vote and refusal_probe is None:
+        raise typer.BadParameter(
+            f"--vote-temperature {vote_temperature} sets the answers --refusal-vote or --refusal-probe samples, but "
+            "neither is given; add one or drop --vote-temperature"
+        )
+    if "probe_samples" in typed and refusal_probe is None:
+        raise typer.BadParameter(
+            f"--probe-samples {probe_samples} sets how many answers --refusal-probe samples, but no --refusal-probe "
+            "is given; add --refusal-probe PATH or drop --probe-samples"
+        )
+
+
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave the option ``name``, not its default. By name: typer vendors its own click, whose
+    ParameterSource is not click's."""
+    return getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def check_items(specs: list[Suite], split: str, limit: int | None, seed: int) -> None:

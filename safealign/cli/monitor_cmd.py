@@ -60,11 +60,36 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
         for field, value in fields.items()
         if recipe is None or _given(ctx, OPTION_OF_FIELD.get(field, field))
     }
+    given = {field: value for field, value in given.items() if value is not None}
     try:
-        return MonitorConfig(**base | {k: v for k, v in given.items() if v is not None})
+        return MonitorConfig(**base | given)
     except ValidationError as error:
         where = f"{recipe} (monitor) with the options given" if recipe is not None else "monitor options"
-        raise format_validation_error(error, MonitorConfig, where) from None
+        message = str(format_validation_error(error, MonitorConfig, where))
+        raise RecipeError(
+            _named_by_flag(message, error, {field: _flag(ctx, field) for field in given})
+        ) from None
+
+
+def _flag(ctx: typer.Context, field: str) -> str:
+    """How the user gave the option of MonitorConfig ``field``: ``--batch-size``, or the variable that set it."""
+    option = OPTION_OF_FIELD.get(field, field)
+    flag = "--" + option.replace("_", "-")
+    if getattr(ctx.get_parameter_source(option), "name", None) == "ENVIRONMENT":
+        envvar = next(param.envvar for param in ctx.command.params if param.name == option)
+        return f"{flag} (${envvar})"
+    return flag
+
+
+def _named_by_flag(message: str, error: Any, flags: dict[str, str]) -> str:
+    """``format_validation_error``'s message (a line per problem, in order), with a value from the command line
+    named by the flag typed (``--limit 0``), not by the recipe field it fills (``eval_limit = 0``)."""
+    lines = message.split("\n")
+    for line, item in enumerate(error.errors(), start=1):
+        field = item["loc"][0] if len(item["loc"]) == 1 else None
+        if field in flags and lines[line].startswith(f"  {field} = "):
+            lines[line] = f"  {flags[field]} " + lines[line].removeprefix(f"  {field} = ")
+    return "\n".join(lines)
 
 
 def _monitor_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

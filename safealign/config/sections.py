@@ -922,12 +922,18 @@ class MonitorConfig(Section):
     def _monitor_judge_spec(cls, value: str) -> str:
         """The spec's shape: a misspelt 'defualt' passed validate and failed at `monitor judge`. An ``import:`` factory
         is not imported here (the worker's environment may differ from where the recipe is checked)."""
+        from safealign.judges import JUDGE_SPECS, JudgeSpecError, parse_judge_spec
+
         if value.startswith("import:"):
             module, _, factory = value[len("import:") :].partition(":")
             if not module or not factory:
                 raise ValueError(f"{value!r} must look like import:package.module:factory")
             return value
-        return checked_judge_spec(value)
+        try:  # an unknown spec's error lists the import form too: the monitor takes it
+            parse_judge_spec(value, check_paths=False, forms=(*JUDGE_SPECS, "import:module:factory"))
+        except JudgeSpecError as error:
+            raise ValueError(str(error)) from None
+        return value
 
     judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
     worker: Literal["process", "thread", "none"] = Field(

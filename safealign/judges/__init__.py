@@ -59,10 +59,13 @@ class JudgeSet:
     spec: str = "default"
 
 
-def parse_judge_spec(spec: str, check_paths: bool = True) -> tuple[str, str, str]:
+def parse_judge_spec(
+    spec: str, check_paths: bool = True, forms: tuple[str, ...] = JUDGE_SPECS
+) -> tuple[str, str, str]:
     """``(kind, target, model)`` of a judge spec, without building anything (recipes are checked with it, with
     ``check_paths`` False: a Llama Guard folder is looked for when the judges are built, so that a recipe written for
-    a GPU host validates on a laptop).
+    a GPU host validates on a laptop). ``forms``: the valid forms an unknown spec's error lists (the monitor's
+    config adds ``import:module:factory``, which only the monitor takes).
 
     >>> parse_judge_spec("openai:http://127.0.0.1:8000/v1")
     ('openai', 'http://127.0.0.1:8000/v1', 'gpt-4o-mini')
@@ -83,9 +86,7 @@ def parse_judge_spec(spec: str, check_paths: bool = True) -> tuple[str, str, str
         url, _, model = rest.partition("#")
         _check_grader_url(spec, url)
         return kind, url, model or DEFAULT_RUBRIC_MODEL
-    raise JudgeSpecError(
-        f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(JUDGE_SPECS)}"
-    )
+    raise JudgeSpecError(f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(forms)}")
 
 
 def shown_judge_spec(spec: str) -> str:
