@@ -407,7 +407,7 @@ def test_data_check_help_says_rg_problems_are_found_inside_a_turn() -> None:
     result = runner.invoke(app, ["data", "check", "--help"], env={"COLUMNS": "400"})
     shown = " ".join(result.output.split())
     assert (
-        "rg:FAMILY suites (each problem whole, or inside a longer turn;" in shown
+        "rg:FAMILY suites (each problem whole, or inside a longer system or user turn;" in shown
         and "(whole prompts)" not in shown
     )
 

@@ -717,3 +717,26 @@ def test_a_generated_problem_in_a_teachers_working_is_a_step_not_a_leak() -> Non
     as_training = disjointness_report([("turn", working)])
     assert [t for t, *_ in as_training.overlaps] == ["turn"]
     assert disjointness_report([], generated_turns=[("answer", working)]).clean
+
+
+def test_a_generated_problem_in_a_written_answers_working_is_a_step_but_asked_is_a_leak() -> None:
+    """A user's own worked answer ("To find the total, calculate 6 + 10, which gives 16.") holds the text of the short
+    generated eval item "Calculate 6 + 10."; the stage refused that clean row. The same item asked in a user turn is
+    the eval item."""
+    assert ("reasoning:reasoning-basic_arithmetic-10020-0", "Calculate 6 + 10.") in eval_prompts()
+    worked = "<think>To find the total, calculate 6 + 10, which gives 16.</think> 16"
+    answered = {
+        "messages": [
+            {"role": "user", "content": "Tom has 6 apples and gets 10 more. How many?"},
+            {"role": "assistant", "content": worked},
+        ]
+    }
+    check_disjoint_from_evals([answered], suites=())
+    asked = {
+        "messages": [
+            {"role": "user", "content": "Quick one. Calculate 6 + 10. Thanks!"},
+            {"role": "assistant", "content": "16"},
+        ]
+    }
+    with pytest.raises(DataError, match="basic_arithmetic-10020-0"):
+        check_disjoint_from_evals([asked], suites=())

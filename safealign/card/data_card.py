@@ -417,17 +417,15 @@ def decontamination(entries: list[dict[str, Any]], suites: Sequence[str] = ()) -
     # as the distill stage checked them: the teacher's answers get the n-gram and exact checks only
     traces = [e for e in entries if e["role"] == "distillation traces"]
     prompts = [e for e in entries if e["role"] in SAFETY_PROMPT_ROLES]
+    written = [e for e in entries if e not in traces and e not in prompts]
     turns = [
         t
-        for e in entries
-        if e not in traces and e not in prompts
-        for t in training_turns(e["check_name"], e["_rows"])
-    ]
-    turns += [
-        t for e in traces for t in training_turns(e["check_name"], e["_rows"], roles=("system", "user"))
+        for e in written + traces
+        for t in training_turns(e["check_name"], e["_rows"], roles=("system", "user"))
     ]
     answers = [t for e in traces for t in training_turns(e["check_name"], e["_rows"], roles=("assistant",))]
-    report = disjointness_report(turns, generated_turns=answers, suites=suites)
+    worked = [t for e in written for t in training_turns(e["check_name"], e["_rows"], roles=("assistant",))]
+    report = disjointness_report(turns, generated_turns=answers, suites=suites, answer_turns=worked)
     if prompts:
         safety = disjointness_report(
             [t for e in prompts for t in training_turns(e["check_name"], e["_rows"])], suites=()

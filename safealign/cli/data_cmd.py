@@ -27,7 +27,7 @@ def check(
         "",
         "--suites",
         help="Comma-separated eval suites to check against besides the built-in ones: a recipe's own rg:FAMILY "
-        "suites (each problem whole, or inside a longer turn; no n-grams, which the family's shared wording would "
+        "suites (each problem whole, or inside a longer system or user turn; no n-grams, which the family's shared wording would "
         "match) and prompt files \\[borderline:]PATH (as the built-in suites' prompts).",
     ),
 ) -> None:
@@ -39,7 +39,7 @@ def check(
 
     extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
     names = datasets or list(TRAIN_DATASETS)
-    problems, train_texts, rows_out, empty, repeats = [], [], [], [], []
+    problems, train_texts, answer_texts, rows_out, empty, repeats = [], [], [], [], [], []
     for name in names:
         path = dataset_path(name)
         numbered, unreadable = read_rows_and_problems(path)
@@ -61,7 +61,9 @@ def check(
                 ", ".join(f"{k} {v}" for k, v in sorted(languages.items())),
             ]
         )
-        train_texts.extend(training_turns([row | {"id": line} for line, row in numbered], source=name))
+        named = [row | {"id": line} for line, row in numbered]
+        train_texts.extend(training_turns(named, source=name, roles=("system", "user")))
+        answer_texts.extend(training_turns(named, source=name, roles=("assistant",)))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
     for problem in problems[:50]:
         err_console.print(f"[red]{escape(str(problem))}[/]", highlight=False)
@@ -73,7 +75,7 @@ def check(
         err_console.print(
             f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False
         )
-    report = disjointness_report(train_texts, n=n, suites=extra)
+    report = disjointness_report(train_texts, n=n, suites=extra, answer_turns=answer_texts)
     console.print(
         f"decontamination ({n}-grams + exact prompts + shorter prompts whole): {report.train_items} training turns vs {report.eval_items} eval prompts: "
         f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"

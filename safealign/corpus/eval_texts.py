@@ -168,10 +168,15 @@ def disjointness_report(
     n: int = 8,
     generated_turns: list[tuple[str, str]] = (),
     suites: Sequence[str] | None = None,
+    answer_turns: list[tuple[str, str]] = (),
 ):
-    """Training turns vs. every eval item: n-grams and exact prompts for authored suites, exact
-    prompts for generated problems, and short suite prompts whole inside the turns (see :func:`decontamination_check`).
+    """Training turns vs. every eval item: n-grams and exact prompts for authored suites, generated problems whole or
+    inside the turns, and short suite prompts whole inside the turns (see :func:`decontamination_check`).
     ``suites``: a recipe's own suites (:func:`suite_prompts`) besides the built-in ones; None: the recipe being run's.
+
+    ``answer_turns`` (assistant turns a person wrote) get every check but the generated problems inside them: a
+    worked answer's step ("To find what is left, calculate 8 - 4") is the text of a short generated item, not that
+    item asked; the item asked is looked for in the system and user ``turns``.
 
     ``generated_turns`` (a teacher's sampled answers) get the n-gram and exact checks only: a model's own words that
     happen to hold a three-word suite prompt ("what is racketeering") or a generated problem as a step of its working
@@ -189,13 +194,14 @@ def disjointness_report(
     # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
     scored = [item for item in authored if not item[0].startswith("judges:")]
     report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=scored)
-    if generated_turns:
-        own = decontamination_check(
-            generated_turns, authored, n=n, exact_only=generated, contained=(), problems_inside=False
-        )
-        report.train_items += own.train_items
-        report.exact += own.exact
-        report.overlaps += own.overlaps
+    for more, contained in ((answer_turns, scored), (generated_turns, ())):
+        if more:
+            own = decontamination_check(
+                more, authored, n=n, exact_only=generated, contained=contained, problems_inside=False
+            )
+            report.train_items += own.train_items
+            report.exact += own.exact
+            report.overlaps += own.overlaps
     return report
 
 
@@ -213,10 +219,15 @@ def check_disjoint_from_evals(
     # ``generated_by``: the dataset (a teacher's traces file) whose assistant turns a model wrote
     sampled = [row for row in rows if generated_by is not None and row.get("dataset") == generated_by]
     written = [row for row in rows if generated_by is None or row.get("dataset") != generated_by]
-    turns = training_turns(written) + training_turns(sampled, roles=("system", "user"))
+    prompts = ("system", "user")
+    turns = training_turns(written, roles=prompts) + training_turns(sampled, roles=prompts)
     checked = current_suites(suites)
     report = disjointness_report(
-        turns, n=n, generated_turns=training_turns(sampled, roles=("assistant",)), suites=checked
+        turns,
+        n=n,
+        generated_turns=training_turns(sampled, roles=("assistant",)),
+        suites=checked,
+        answer_turns=training_turns(written, roles=("assistant",)),
     )
     if not report.clean:
         shown = [f"{t} = eval {e} (same prompt)" for t, e in report.exact[:5]] + [
