@@ -76,6 +76,24 @@ def chat_row(user, answer):
     return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
 
 
+def test_text_in_a_message_key_training_leaves_out_is_named_not_dropped(tmp_path):
+    """SFT keeps a turn's role and content only, so an answer's reasoning_content (Qwen3/DeepSeek-R1 exports) or tool
+    calls were dropped while data check said the file was valid; other keys ("name", "metadata") stay harmless."""
+    row = chat_row("What is 6 + 10?", "16")
+    row["messages"][1] |= {"reasoning_content": "6 + 10 = 16", "name": "bot", "metadata": {"src": "web"}}
+    tools = chat_row("Weather in Paris?", "Let me check.")
+    tools["messages"][1]["tool_calls"] = [{"type": "function", "function": {"name": "weather"}}]
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (row, tools, chat_row("Hi", "Hello!"))))
+    problems = validate_rows(path, read_rows_and_problems(path)[0])
+    assert [(p.line, p.field) for p in problems] == [
+        (1, "messages[1].reasoning_content"),
+        (2, "messages[1].tool_calls"),
+    ]
+    assert "move it into 'content' as '<think>...</think>'" in str(problems[0])
+    assert "tool calls are not supported" in str(problems[1])
+
+
 def test_chat_template_control_tokens_typed_into_a_turn_are_named_with_the_fix(tmp_path, tiny):
     """<|im_end|> in an answer's text passed data check and became the real end-of-turn id inside the trained answer."""
     answer = "A GPT-2 document ends with <|endoftext|>; a ChatML turn ends with <|im_end|>."

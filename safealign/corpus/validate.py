@@ -15,6 +15,17 @@ KINDS = {"harmful", "benign", "borderline", "reasoning"}
 # A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>): the tokenizer reads
 # it as the real token, not as characters.
 CONTROL_TOKEN = re.compile(r"<\|[^|<>\s]{1,40}\|>")
+# Message keys other datasets carry text in. Training reads a turn's role and content only (other keys, such as a
+# "name" or "metadata", are left out of the dataset), so text in these would be dropped without a word.
+_THINK = "training reads only a turn's 'content', so this text would be dropped: move it into 'content' as "
+_TOOLS = "training reads only a turn's 'content' (tool calls are not supported), so this would be dropped: "
+DROPPED_TEXT_KEYS = {
+    "reasoning_content": _THINK + "'<think>...</think>' before the answer, the reasoning format",
+    "reasoning": _THINK + "'<think>...</think>' before the answer, the reasoning format",
+    "thinking": _THINK + "'<think>...</think>' before the answer, the reasoning format",
+    "tool_calls": _TOOLS + "write the call into 'content' as text, or leave the row out",
+    "function_call": _TOOLS + "write the call into 'content' as text, or leave the row out",
+}
 
 
 @dataclass
@@ -54,6 +65,9 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
             )
         elif tokens := CONTROL_TOKEN.findall(message["content"]):
             bad(f"messages[{index}].content", _control_token_problem(tokens))
+        for key in DROPPED_TEXT_KEYS:
+            if message.get(key):
+                bad(f"messages[{index}].{key}", DROPPED_TEXT_KEYS[key])
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
