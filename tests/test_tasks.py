@@ -359,6 +359,20 @@ def test_a_line_that_states_the_right_number_still_passes(reference: str, line: 
         ("4.0", "4.0 to 1 d.p."),
         ("0.25", "0.25 (or 25%)"),
         ("90", "90 (or 1.5 hours)"),
+        # working of several steps, several units, units and scale words outside the old list: each scored 0
+        ("15", "15 (or 10 + 2 + 3)"),
+        ("24", "24 (or 2 × 3 × 4)"),
+        ("19", "19 (or 4 × 4 + 3)"),
+        ("150", "150 (or 2 hours and 30 minutes)"),
+        ("90", "90 (or 1 hour 30 minutes)"),
+        ("3", "3 (or 36 inches)"),
+        ("12", "12 (or 1 foot)"),
+        ("3", "3 (or 1 yard)"),
+        ("2", "2 (or 32 ounces)"),
+        ("1440", "1440 (or 1 day)"),
+        ("168", "168 (or 1 week)"),
+        ("2500000", "2,500,000 (or 2.5 million)"),
+        ("1000", "1,000 (or 1 thousand)"),
     ],
 )
 def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
@@ -380,10 +394,15 @@ def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
         ("13", "13 (or 14 apples)"),
         ("13", "13, or 14 apples"),
         ("13", "13 (or 14 hours)"),
+        # other units that are not the answer in any unit of theirs (13 cm is not 130 cm, 5 dollars not 50 cents)
+        ("13", "13 (or 130 cm)"),
+        ("5", "5 (or 50 cents)"),
+        ("3", "3 (or 30 minutes)"),
         # working that does not give the answer, a precision word without "to"
         ("13", "13 or 14 - 15"),
         ("13", "13 (or 14 x 1)"),
         ("56", "56 (or 7 x 9)"),
+        ("20", "20 (or 2 + 3 × 4)"),
         ("13", "13 or 14 decimal places"),
         # a hedge after an explanation
         ("56", "56 (or 7 × 8), or maybe 60"),
