@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from safealign.config import Recipe, SampleConfig
+from safealign.config import Recipe, RLConfig, SampleConfig
 from safealign.runs import changed_settings, describe_changes, run_lock, run_settings, stage_done, write_json
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
@@ -146,6 +146,18 @@ def check_vllm_usable(recipe: Recipe) -> None:
         require_gpu_for_vllm()
 
 
+def check_launch(recipe: Recipe) -> None:
+    """A launch the training stages still to run cannot honour (gates under DeepSpeed or FSDP, LoRA under ZeRO-3 or
+    FSDP) fails now, not when its stage starts after the baseline eval, SFT and its eval; each stage checks it again."""
+    from safealign.distributed import check_stage_launch
+
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("distill", recipe.distill)):
+        if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
+            check_stage_launch(
+                section.method, gates_enabled=isinstance(section, RLConfig) and section.gates.enabled
+            )
+
+
 def check_dataset_files(recipe: Recipe) -> None:
     """Dataset files of the training stages still to run (sft.datasets, distill.transfer_data) are read, validated and
     checked against the eval suites now: a missing, broken or contaminated one fails before the baseline eval, not when
@@ -201,6 +213,7 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
     check_student_found(recipe)
     check_judge_found(recipe)
     check_vllm_usable(recipe)
+    check_launch(recipe)
     check_dataset_files(recipe)
     with run_lock(recipe.run_dir, ANOTHER_RUN):  # after the checks: one that fails leaves no folder behind
         return _run_held_stages(recipe, recipe_path, show_progress)
@@ -322,6 +335,10 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         result.add("sample", run_dir / "sample", teacher)
 
     result.final_model = model
+    from safealign.distributed import is_main_process
+
+    if not is_main_process():  # under accelerate launch, rank 0 writes the run's summary and card
+        return result
     write_json(run_dir / "pipeline.json", {"stages": result.stages, "final_model": model, "teacher": teacher})
     try:
         from safealign.card import write_bundle

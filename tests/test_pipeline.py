@@ -582,3 +582,97 @@ def test_rl_use_vllm_without_a_gpu_fails_before_the_baseline_eval(tmp_path, monk
     ).finish(recipe.run_dir / "rl")
     with pytest.raises(AssertionError, match="a stage ran"):  # a finished RL stage does not need vLLM again
         pipeline.run_pipeline(recipe, show_progress=False)
+
+
+@pytest.mark.parametrize(
+    ("launch", "section", "message"),
+    [
+        (
+            {"ACCELERATE_USE_FSDP": "true", "FSDP_VERSION": "2"},
+            "rl",
+            "rl.gates need DDP, but this run was launched with fsdp",
+        ),
+        (
+            {"ACCELERATE_USE_DEEPSPEED": "true", "ACCELERATE_DEEPSPEED_ZERO_STAGE": "3"},
+            "sft",
+            "method: lora cannot be merged into zero3-sharded weights",
+        ),
+    ],
+)
+def test_a_launch_a_stage_cannot_honour_fails_before_the_baseline_eval(
+    tmp_path, monkeypatch, launch, section, message
+):
+    """Gates under FSDP (or LoRA under ZeRO-3) were refused only when their stage started, after the baseline eval,
+    SFT and its eval had run under the wrong launcher."""
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+    from safealign.errors import SafealignError
+    from safealign.runs import StageRecord
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", no_stage)
+    for name, value in launch.items():
+        monkeypatch.setenv(name, value)
+    data = tmp_path / "mem.jsonl"
+    data.write_text(
+        json.dumps(
+            {
+                "kind": "benign",
+                "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+            }
+        )
+        + "\n"
+    )
+    sections = {
+        "rl": {
+            "tasks": {"safety": 1.0},
+            "num_prompts": 4,
+            "max_steps": 1,
+            "prompts_per_step": 2,
+            "method": "full",
+            "gates": {"enabled": True, "every_steps": 1},
+        },
+        "sft": {"datasets": {str(data): 1.0}, "max_steps": 1, "method": "lora"},
+    }
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path / "runs"),
+            "model": {"name": "tiny"},
+            section: sections[section],
+        }
+    )
+    with pytest.raises(SafealignError, match=message):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    assert not (tmp_path / "runs").exists()  # no eval/base, no folder at all
+    StageRecord(
+        stage=section,
+        parent="tiny",
+        output=str(recipe.run_dir / section / "model"),
+        config={},
+        seed=42,
+        started_at=0.0,
+    ).finish(recipe.run_dir / section)
+    with pytest.raises(AssertionError, match="a stage ran"):  # a finished stage is not launched again
+        pipeline.run_pipeline(recipe, show_progress=False)
+
+
+@pytest.mark.parametrize("main", [True, False])
+def test_only_the_main_process_writes_the_run_summary_and_card(tmp_path, monkeypatch, main):
+    """Under accelerate launch every rank wrote pipeline.json and the transparency bundle, racing on the same files."""
+    import safealign.card
+    import safealign.distributed
+    import safealign.pipeline as pipeline
+    from safealign.config import parse_recipe
+
+    carded = []
+    monkeypatch.setattr(pipeline, "run_eval_stage", lambda *args, **kwargs: None)
+    monkeypatch.setattr(safealign.distributed, "is_main_process", lambda: main)
+    monkeypatch.setattr(safealign.card, "write_bundle", carded.append)
+    recipe = parse_recipe({"name": "r", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}})
+    result = pipeline.run_pipeline(recipe, show_progress=False)
+    assert result.final_model == "tiny"
+    assert (recipe.run_dir / "pipeline.json").is_file() == main
+    assert carded == ([recipe.run_dir] if main else [])

@@ -212,12 +212,17 @@ def run_sample(
     the samples by reason and the ``prompts`` of which ``prompts_without_trace`` had none kept. The completions are
     written to COMPLETIONS_SO_FAR before the judges run; a rerun of the same request judges them without sampling again.
     """
+    from safealign.distributed import is_main_process, wait_for_everyone
     from safealign.judges import build_judges, parse_judge_spec
 
     if done := finished_stage(stage_dir, "sample", stage_dir / "traces.jsonl"):
         return done
     # a missing Llama Guard folder fails now, not after the teacher has generated
     parse_judge_spec(judges_spec)
+    # under accelerate launch, rank 0 samples and judges; the others wait for its traces
+    if not is_main_process():
+        wait_for_everyone()
+        return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))
     record = StageRecord(
         stage="sample",
         parent=teacher_spec,
@@ -344,6 +349,7 @@ def run_sample(
         sum(untraced.values()),
         len(rows),
     )
+    wait_for_everyone()
     return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))
 
 
