@@ -219,20 +219,32 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
         return _run_held_stages(recipe, recipe_path, show_progress)
 
 
+def write_run_recipe(recipe: Recipe, recipe_path: Path | None) -> None:
+    """The run folder's ``recipe.yaml`` (resolved) and ``recipe.source.yaml`` (as written), an earlier run's moved
+    aside (:func:`keep_earlier_recipe`). Rank 0 alone under ``accelerate launch``: two ranks moving one earlier
+    ``recipe.yaml`` aside at once, one of them failed; the others wait until the files are there."""
+    from safealign.distributed import is_main_process, wait_for_everyone
+
+    if is_main_process():
+        run_dir = recipe.run_dir
+        resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+        keep_earlier_recipe(run_dir, resolved)
+        (run_dir / "recipe.yaml").write_text(resolved)
+        source_copy = run_dir / "recipe.source.yaml"
+        if recipe_path and not (
+            source_copy.exists() and source_copy.samefile(recipe_path)
+        ):  # rerun from the run's own copy
+            shutil.copy(recipe_path, source_copy)
+    wait_for_everyone()
+
+
 def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
     distills = (
         recipe.distill is not None and recipe.distill.enabled
     )  # with sample.enabled: the recipe refuses it otherwise
     run_dir = recipe.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-    keep_earlier_recipe(run_dir, resolved)
-    (run_dir / "recipe.yaml").write_text(resolved)
-    source_copy = run_dir / "recipe.source.yaml"
-    if recipe_path and not (
-        source_copy.exists() and source_copy.samefile(recipe_path)
-    ):  # rerun from the run's own copy
-        shutil.copy(recipe_path, source_copy)
+    write_run_recipe(recipe, recipe_path)
     result = PipelineResult(run_dir)
     # every stage asks the model with the system prompt it is trained with
     asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}

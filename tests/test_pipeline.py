@@ -675,4 +675,5 @@ def test_only_the_main_process_writes_the_run_summary_and_card(tmp_path, monkeyp
     result = pipeline.run_pipeline(recipe, show_progress=False)
     assert result.final_model == "tiny"
     assert (recipe.run_dir / "pipeline.json").is_file() == main
+    assert (recipe.run_dir / "recipe.yaml").is_file() == main  # two ranks moving an earlier one aside raced too
     assert carded == ([recipe.run_dir] if main else [])
