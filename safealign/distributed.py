@@ -9,10 +9,12 @@ process every helper here is a no-op that answers "main".
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from safealign.errors import SafealignError
@@ -131,19 +133,44 @@ def require_gpu_for_vllm() -> None:
             "or set rl.use_vllm: false to generate with transformers."
         )
     if importlib.util.find_spec("vllm") is None:
-        raise SafealignError("rl.use_vllm is on but vLLM is not installed: pip install 'safealign[gpu]', or set rl.use_vllm: false.")
+        raise SafealignError(
+            "rl.use_vllm is on but vLLM is not installed: pip install 'safealign[gpu]', or set rl.use_vllm: false."
+        )
 
 
 def sharded_training() -> str | None:
     """'deepspeed', 'zero3' or 'fsdp' when ``accelerate launch`` set the run up that way, else None.
 
-    Read from the launcher's environment, so it answers before the Trainer builds its Accelerator.
+    Read from the launcher's environment (and the DeepSpeed config file it names: :func:`deepspeed_zero_stage`),
+    so it answers before the Trainer builds its Accelerator.
     """
     if os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true":
-        return "zero3" if os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE") == "3" else "deepspeed"
+        return "zero3" if deepspeed_zero_stage() == "3" else "deepspeed"
     if os.environ.get("ACCELERATE_USE_FSDP", "").lower() == "true":
         return "fsdp"
     return None
+
+
+def deepspeed_zero_stage() -> str:
+    """The ZeRO stage of a DeepSpeed launch, as text ('' when unset).
+
+    A launcher config with ``deepspeed_config_file`` (ACCELERATE_DEEPSPEED_CONFIG_FILE) sets the stage in that
+    JSON file's ``zero_optimization.stage``, and accelerate then ignores ``zero_stage``; otherwise the launcher
+    exports its ``zero_stage`` as ACCELERATE_DEEPSPEED_ZERO_STAGE.
+    """
+    path = os.environ.get("ACCELERATE_DEEPSPEED_CONFIG_FILE", "")
+    if not path or path == "none":  # accelerate's "no file" value
+        return os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE", "")
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+        stage = config.get("zero_optimization", {}).get("stage", "")
+    except (OSError, ValueError, AttributeError) as error:
+        raise SafealignError(
+            f"cannot read the ZeRO stage from the DeepSpeed config file {path} (ACCELERATE_DEEPSPEED_CONFIG_FILE, "
+            f"the launcher config's deepspeed_config_file): {error}. Point deepspeed_config_file at a readable JSON "
+            "file with zero_optimization.stage, or launch with recipes/accelerate/zero2.yaml or zero3.yaml."
+        ) from error
+    return str(stage)
 
 
 def check_stage_launch(method: str, gates_enabled: bool = False, use_vllm: bool = False) -> None:

@@ -324,3 +324,63 @@ def test_distill_run_files_are_written_by_the_main_process_only(monkeypatch, tmp
         sorted(p.name for p in (tmp_path / "distill").iterdir()) if (tmp_path / "distill").exists() else []
     )
     assert written == [], written
+
+
+# Run by each of two ranks (torchrun, gloo): FSDP2-style parameters (DTensors sharded on dim 0), a NaN in rank 1's
+# shard only, through the NaN guard's weight check.
+SHARDED_NAN_SCRIPT = """
+import json, sys
+import torch, torch.distributed as dist
+from torch.distributed.device_mesh import init_device_mesh
+from torch.distributed.tensor import Shard, distribute_tensor
+from transformers import TrainerControl, TrainerState
+from safealign.training.callbacks import NanGuardCallback
+
+dist.init_process_group("gloo")
+mesh = init_device_mesh("cpu", (2,))
+model = torch.nn.Module()
+model.first = torch.nn.Parameter(distribute_tensor(torch.zeros(4, 3), mesh, [Shard(0)]))
+model.second = torch.nn.Parameter(distribute_tensor(torch.zeros(6), mesh, [Shard(0)]))
+if dist.get_rank() == 1:
+    model.second.data.to_local()[0] = float("nan")
+guard, control = NanGuardCallback(), TrainerControl(should_save=True)
+guard._check_weights(TrainerState(global_step=3), control, model)
+report = {"bad_step": guard.bad_step, "bad_value": guard.bad_value, "should_save": control.should_save}
+with open(f"{sys.argv[1]}/rank{dist.get_rank()}.json", "w") as handle:
+    json.dump(report, handle)
+dist.destroy_process_group()
+"""
+
+
+def test_the_nan_guard_sees_a_nan_in_any_ranks_shard_of_fsdp2_weights(tmp_path):
+    """FSDP2's parameters are DTensors: the weight check raised ``.tolist() is not supported for tensor subclasses``
+    at the first save, so no FSDP run could finish; a NaN in one rank's shard must stop every rank alike."""
+    script = tmp_path / "sharded_nan.py"
+    script.write_text(SHARDED_NAN_SCRIPT)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        str(free_port()),
+        str(script),
+        str(tmp_path),
+    ]
+    done = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    for rank in (0, 1):
+        report = json.loads((tmp_path / f"rank{rank}.json").read_text())
+        assert report == {
+            "bad_step": 3,
+            "bad_value": "non-finite weights (1 tensors, e.g. second)",
+            "should_save": False,
+        }, rank

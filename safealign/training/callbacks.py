@@ -69,17 +69,9 @@ class NanGuardCallback(TrainerCallback):
         return control
 
     def _check_weights(self, state, control, model) -> None:
-        import torch
-
-        from safealign.distributed import main_process_value
-
         self.weights_checked_at = state.global_step
-        with torch.no_grad():
-            trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-            # one sync
-            finite = torch.stack([torch.isfinite(p).all() for _, p in trained]).tolist() if trained else []
-        # rank 0's answer on every rank: all skip the save alike (a save that some ranks skip waits forever)
-        bad = main_process_value([name for (name, _), ok in zip(trained, finite, strict=True) if not ok])
+        trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+        bad = self._non_finite_parameters(trained)
         if bad:
             self.bad_step, self.bad_value = (
                 state.global_step,
@@ -87,6 +79,29 @@ class NanGuardCallback(TrainerCallback):
             )
             control.should_training_stop = True
             control.should_save = False
+
+    @staticmethod
+    def _non_finite_parameters(trained: list[tuple[str, Any]]) -> list[str]:
+        """Names of the parameters with a NaN or inf on any rank; the same list on every rank, so all skip the save
+        alike (a save that some ranks skip waits forever).
+
+        Under FSDP2 the parameters are DTensors: each rank checks its own shard, and one all-reduce of the "bad"
+        flags lets a NaN in any rank's shard stop every rank. Under DeepSpeed ZeRO-3 the parameters are empty
+        placeholders outside the forward pass (``numel() == 0``): this check cannot see their values there
+        (gathering them would cost a full-model all-gather per save), and the logged loss and grad norm guard alone.
+        """
+        import torch
+        import torch.distributed as dist
+
+        if not trained:
+            return []
+        with torch.no_grad():
+            # a DTensor (FSDP2): this rank's shard
+            local = [p.to_local() if hasattr(p, "to_local") else p for _, p in trained]
+            flags = torch.stack([~torch.isfinite(t).all() for t in local]).to(torch.int32)  # one sync below
+            if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+                dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+        return [name for (name, _), flag in zip(trained, flags.tolist(), strict=True) if flag]
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         for key in ("loss", "grad_norm"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,17 @@ log = logging.getLogger(__name__)
 
 # Trackers whose availability transformers' get_available_reporting_integrations() reports, and what to install for
 # each; others (flyte, azure_ml: never or not always in that list) are left to the Trainer.
-TRACKER_PACKAGES = {"tensorboard": "'safealign[tracking]'", "wandb": "wandb", "mlflow": "mlflow", "comet_ml": "comet-ml",
-                    "neptune": "neptune", "clearml": "clearml", "codecarbon": "codecarbon", "dvclive": "dvclive",
-                    "swanlab": "swanlab"}
+TRACKER_PACKAGES = {
+    "tensorboard": "'safealign[tracking]'",
+    "wandb": "wandb",
+    "mlflow": "mlflow",
+    "comet_ml": "comet-ml",
+    "neptune": "neptune",
+    "clearml": "clearml",
+    "codecarbon": "codecarbon",
+    "dvclive": "dvclive",
+    "swanlab": "swanlab",
+}
 
 
 def check_trackers_installed(report_to: list[str]) -> None:
@@ -32,7 +41,9 @@ def check_trackers_installed(report_to: list[str]) -> None:
     missing = [name for name in report_to if name in TRACKER_PACKAGES and name not in available]
     if missing:
         install = " and ".join(f"pip install {TRACKER_PACKAGES[name]}" for name in missing)
-        raise SafealignError(f"report_to asks for {', '.join(missing)}, which is not installed: {install}, or drop it from report_to")
+        raise SafealignError(
+            f"report_to asks for {', '.join(missing)}, which is not installed: {install}, or drop it from report_to"
+        )
 
 
 def require_chat_template(tokenizer: Any, model_spec: str, stage: str) -> None:
@@ -45,7 +56,8 @@ def require_chat_template(tokenizer: Any, model_spec: str, stage: str) -> None:
     raise SafealignError(
         f"{stage}: {model_spec}'s tokenizer has no chat template, and {stage} formats every training row with it. Add one "
         "to the model folder (a chat_template.jinja file, or chat_template in tokenizer_config.json: the instruct version "
-        "of the model has one), or start from an instruct model")
+        "of the model has one), or start from an instruct model"
+    )
 
 
 def ended_at(checkpoint: Path | None, args: Any, stopped: bool = False) -> bool:
@@ -70,8 +82,13 @@ def train_or_finish(trainer: Any, checkpoint: Path | None, stopped: bool = False
     from transformers import TrainerState
     from transformers.trainer_utils import TrainOutput
 
-    log.info("%s holds the end of training (the stage was stopped while saving): its weights are the stage's model", checkpoint)
-    trainer._load_from_checkpoint(str(checkpoint))  # transformers' own loader: full weights, adapters, sharded files
+    log.info(
+        "%s holds the end of training (the stage was stopped while saving): its weights are the stage's model",
+        checkpoint,
+    )
+    trainer._load_from_checkpoint(
+        str(checkpoint)
+    )  # transformers' own loader: full weights, adapters, sharded files
     trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
     return TrainOutput(trainer.state.global_step, None, {})
 
@@ -116,13 +133,25 @@ def check_lora_targets(lora: LoraConfig, model: Any) -> None:
     if not isinstance(lora.target_modules, list):
         return  # "all-linear"
     names = [name for name, _ in model.named_modules() if name]
-    missing = [target for target in lora.target_modules if not any(name == target or name.endswith("." + target) for name in names)]
+    missing = [
+        target
+        for target in lora.target_modules
+        if not any(name == target or name.endswith("." + target) for name in names)
+    ]
     if missing:
         from safealign.errors import SafealignError
 
-        linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)})
-        raise SafealignError(f"lora.target_modules {missing} name no module of this model; its linear layers are "
-                             f"{', '.join(linear)} (or use target_modules: all-linear)")
+        linear = sorted(
+            {
+                name.rsplit(".", 1)[-1]
+                for name, module in model.named_modules()
+                if isinstance(module, torch.nn.Linear)
+            }
+        )
+        raise SafealignError(
+            f"lora.target_modules {missing} name no module of this model; its linear layers are "
+            f"{', '.join(linear)} (or use target_modules: all-linear)"
+        )
 
 
 def apply_embedding_policy(model: Any, method: str, train_embeddings: bool) -> int:
@@ -163,8 +192,10 @@ def freeze_bottom_layers(model: Any, count: int) -> int:
 
     layers = decoder_layers(model)
     if count >= len(layers):
-        raise RecipeError(f"sft.freeze_layers is {count} but the model has {len(layers)} decoder layers; "
-                          f"choose fewer than {len(layers)} so that some layers train")
+        raise RecipeError(
+            f"sft.freeze_layers is {count} but the model has {len(layers)} decoder layers; "
+            f"choose fewer than {len(layers)} so that some layers train"
+        )
     frozen = 0
     for layer in list(layers)[:count]:
         for parameter in layer.parameters():
@@ -175,14 +206,45 @@ def freeze_bottom_layers(model: Any, count: int) -> int:
 
 
 def precision_args(precision: str) -> dict[str, Any]:
-    """Trainer flags for the resolved precision (bf16 autocast with float32 master weights)."""
+    """Trainer flags for the resolved precision (bf16 autocast with float32 master weights).
+
+    The recipe's precision decides, whatever the launcher says: see :func:`match_launcher_precision`. Call it just
+    before building the TrainingArguments (it sets the environment they read).
+    """
     import torch
 
     from safealign.distributed import main_process_value
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    resolved = main_process_value(resolve_precision(precision, device))  # "auto" times a matmul: ranks could disagree
+    # "auto" times a matmul: ranks could disagree
+    resolved = main_process_value(resolve_precision(precision, device))
+    match_launcher_precision(resolved)
     return {"bf16": resolved == "bf16", "fp16": False, "use_cpu": device == "cpu"}
+
+
+def match_launcher_precision(resolved: str) -> None:
+    """Set ACCELERATE_MIXED_PRECISION to the recipe's resolved precision when a launcher exported another.
+
+    ``accelerate launch`` exports its config's ``mixed_precision`` as ACCELERATE_MIXED_PRECISION, and transformers
+    takes it whenever ``bf16``/``fp16`` are off: a launcher saying bf16 made an fp32 recipe train in bf16 while
+    stage.json recorded fp32. Overriding (rather than refusing) keeps any launcher config usable, ``precision: auto``
+    included (it resolves per machine), and what stage.json records is what ran. Without the variable there is
+    nothing to override (transformers' default is no mixed precision).
+    """
+    wanted = "bf16" if resolved == "bf16" else "no"
+    launcher = os.environ.get("ACCELERATE_MIXED_PRECISION")
+    if launcher is None or launcher == wanted:
+        return
+    # 'no' (the shipped launchers) leaves the choice to the recipe: nothing to warn about
+    if launcher != "no":
+        log.warning(
+            "the launcher's mixed_precision: %s (ACCELERATE_MIXED_PRECISION) is overridden by the recipe's "
+            "precision, %s here: set mixed_precision: 'no' in the accelerate config to silence this, or "
+            "precision: bf16 in the recipe for bf16 training",
+            launcher,
+            resolved,
+        )
+    os.environ["ACCELERATE_MIXED_PRECISION"] = wanted
 
 
 def run_args(seed: int) -> dict[str, Any]:
@@ -203,13 +265,23 @@ def checkpointing_args(enabled: bool) -> dict[str, bool]:
     from transformers import TrainingArguments
 
     fields = TrainingArguments.__dataclass_fields__
-    return {"activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": enabled}
+    return {
+        "activation_checkpointing"
+        if "activation_checkpointing" in fields
+        else "gradient_checkpointing": enabled
+    }
 
 
 # What transformers' Trainer resumes model weights from (its _load_from_checkpoint); FSDP, DeepSpeed and multi-adapter
 # checkpoints keep theirs in subfolders, which count too.
-CHECKPOINT_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json",
-                      "adapter_model.safetensors", "adapter_model.bin")
+CHECKPOINT_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+    "adapter_model.safetensors",
+    "adapter_model.bin",
+)
 
 
 def resume_checkpoint(stage_dir: Path, resume: bool) -> Path | None:
@@ -229,8 +301,14 @@ def resume_checkpoint(stage_dir: Path, resume: bool) -> Path | None:
         problem = checkpoint_problem(checkpoint)
         if problem is None:
             for skipped, why in damaged:
-                log.warning("not resuming from %s: %s; resuming from %s instead (delete %s, or rerun with --no-resume "
-                            "to start the stage over)", skipped, why, checkpoint.name, skipped.name)
+                log.warning(
+                    "not resuming from %s: %s; resuming from %s instead (delete %s, or rerun with --no-resume "
+                    "to start the stage over)",
+                    skipped,
+                    why,
+                    checkpoint.name,
+                    skipped.name,
+                )
             log.info("resuming from %s", checkpoint)
             return checkpoint
         damaged.append((checkpoint, problem))
@@ -247,7 +325,11 @@ def resume_checkpoint(stage_dir: Path, resume: bool) -> Path | None:
 
 def saved_checkpoints(stage_dir: Path) -> list[Path]:
     """The ``checkpoint-N`` folders with a trainer_state.json, newest first (what ``runs.last_checkpoint`` picks from)."""
-    found = [p for p in stage_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
+    found = [
+        p
+        for p in stage_dir.glob("checkpoint-*")
+        if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()
+    ]
     return sorted(found, key=lambda p: int(p.name.split("-")[-1]), reverse=True)
 
 
@@ -275,7 +357,9 @@ def checkpoint_problem(checkpoint: Path) -> str | None:
         return f"its trainer_state.json does not load ({' '.join(str(error).split())[:120]})"
     subfolders = [p for p in checkpoint.iterdir() if p.is_dir()]  # DeepSpeed, FSDP and multi-adapter state
     if not any((checkpoint / name).is_file() for name in CHECKPOINT_WEIGHTS) and not subfolders:
-        return "it has trainer_state.json but no model weights (model.safetensors or adapter_model.safetensors)"
+        return (
+            "it has trainer_state.json but no model weights (model.safetensors or adapter_model.safetensors)"
+        )
     if problem := damaged_safetensors(sorted(checkpoint.rglob("*.safetensors"))):
         return problem
     if not subfolders:
