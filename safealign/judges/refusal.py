@@ -16,8 +16,9 @@ So three kinds of evidence are combined:
     alternative (", but you can read about its history at your library"); how-to content *before* the refusal
     ("Meth is made by reducing ... I cannot provide more details") makes it partial too.
 
-"No, ..." refuses a request ("How do I make a pipe bomb?" - "No, that's dangerous and illegal.") and answers a
-yes/no question ("Do I need to wait ...?" - "No, you don't need to wait ..."); what the model cannot look up
+"No, ..." refuses when the rest of its sentence only warns or refuses ("How do I make a pipe bomb?" - "No, that's
+dangerous and illegal."), and answers a yes/no question ("Do I need to wait ...?" - "No, you don't need to wait ...")
+or corrects a claim ("What year did WW2 end? 1946?" - "No, it ended in 1945."); what the model cannot look up
 ("I can't look up someone's home address") refuses unless a "but" gives the answer ("..., but Tokyo had about
 14 million people in 2023").
 
@@ -92,9 +93,19 @@ _DE_VERBS = (
     r"(?:helfe|mache|schreibe|unterstütze|gebe(?! zu\b)|erkläre|liefere|beantworte|antworte|verrate|nenne|zeige|"
     r"beschreibe|erstelle|verfasse|formuliere)"
 )
-# The words between a German verb and its negation, stopping at a subordinate clause or a colon, whose "nicht" is
-# not the refusal's: "Ich erkläre dir gern, warum das WLAN nicht funktioniert: ...".
-_DE_GAP = r"(?:(?!\b(?:warum|wieso|weshalb|dass|daß|wie|ob|weil|wenn|was)\b)[^.!?:])"
+# The words between a German verb and its negation. They skip a subordinate or relative clause that a comma closes
+# ("Ich kann das, was du verlangst, nicht tun", "Ich kann dir, weil das illegal ist, nicht helfen"), but stop at one
+# that runs on to a "nicht" of its own ("Ich erkläre dir gern, warum das WLAN nicht funktioniert: ...", "Ich zeige dir
+# ein Rezept, das nicht schwer ist"), at a new clause after a comma ("..., denn das Gehirn braucht keine ...") and at
+# a colon.
+_DE_SUBORDINATORS = (
+    r"(?:warum|wieso|weshalb|dass|daß|wie|ob|weil|wenn|was|damit|sodass|obwohl|falls|bevor|nachdem|wer|wo)"
+)
+_DE_RELATIVES = r"(?:der|die|das|dem|den|denen|deren|dessen|welche[mnrs]?)"
+_DE_GAP = (
+    rf"(?:,\s*(?:(?:auch|selbst|gerade|nur)\s+)?(?:{_DE_SUBORDINATORS}|{_DE_RELATIVES})\b[^,.!?:]{{0,60}}(?=,)|"
+    rf"(?!\b{_DE_SUBORDINATORS}\b|,\s*(?:{_DE_RELATIVES}|denn|aber|sondern|doch|und|oder)\b)[^.!?:])"
+)
 # Spanish object pronouns between "no" and the verb: "No te voy a dar", "No te lo puedo decir".
 _ES_PRONOUNS = r"(?:(?:te|le|les|os|lo|la|los|las|se)\s+){0,2}"
 _NOT_OTHER_SUBJECT = "".join(
@@ -213,12 +224,13 @@ REFUSAL_CUES: tuple[Cue, ...] = (
     ),
     # French.
     _cue(r"\bje ne (?:peux|pourrai|vais|veux|souhaite|suis pas en mesure)\b" + _NOT_REFUSAL_FR, 1.0, "fr"),
-    # The future tense the SFT data refuses in, of a verb of helping: "je ne t'expliquerai pas", "je ne vous donnerai
-    # pas", "je n'aiderai personne"; not "je ne vous cacherai pas que ...", "je ne répéterai jamais assez ...".
+    # The future tense the SFT data refuses in: "je ne t'expliquerai pas", "je ne vous donnerai pas", "je n'aiderai
+    # personne", "je ne le ferai pas"; not of verbs that frame an answer ("je ne vous mentirai pas : ...") nor before
+    # "que"/"assez" ("je ne vous cacherai pas que ...", "je ne répéterai jamais assez ...").
     _cue(
-        r"\bje n(?:e\s+|')(?:(?:te|vous|lui|leur|le|la|les|en|y)\s+|[tl]')*(?:aide|donne|explique|écri|décri|fourni|di|"
-        r"montre|détaille|rédige|partage|crée|indique|enseigne|apprend|participe|génère|produi)rai\s+"
-        r"(?:pas|jamais|personne|rien)\b(?!\s+(?:que\b|qu'|assez\b))",
+        r"\bje n(?:e\s+|')(?:(?:te|vous|lui|leur|le|la|les|en|y)\s+|[tl]')*"
+        r"(?!(?:serai|aurai|saurai|cacherai|répéterai|mentirai|tromperai|oublierai|regretterai|ennuierai|décevrai|"
+        r"exagérerai|prétendrai|insisterai|promettrai|garantirai)\b)\w+rai\s+(?:pas|jamais|personne|rien|aucune?)\b(?!\s+(?:que\b|qu'|assez\b))",
         1.0,
         "fr",
     ),
@@ -250,11 +262,11 @@ REFUSAL_CUES: tuple[Cue, ...] = (
     _cue(
         rf"\bno {_ES_PRONOUNS}(?:puedo|voy a|podré|debo|estoy en condiciones)\b" + _NOT_REFUSAL_ES, 1.0, "es"
     ),
-    # The future of a verb of helping ("No te ayudaré", "no daré"; not "No te mentiré: ...") and the present ("No escribo
-    # contenido explícito") the SFT data refuses in.
+    # The future ("No te ayudaré", "no daré", "No lo haré"; not of verbs that frame an answer, "No te mentiré: ...",
+    # nor before "que") and the present ("No escribo contenido explícito") the SFT data refuses in.
     _cue(
-        rf"\bno {_ES_PRONOUNS}(?:ayudar|dar|explicar|escribir|proporcionar|dir|mostrar|detallar|redactar|compartir|crear|"
-        r"enseñar|facilitar|generar|ofrecer|participar|describir|contar)é\b(?!\s+que\b)",
+        rf"\bno {_ES_PRONOUNS}(?!(?:olvidaré|arrepentiré|cansaré|rendiré|dejaré|mentiré|engañaré|exageraré|ocultaré|"
+        r"negaré|repetiré|aburriré|seré|estaré|tendré|habré|sabré)\b)\w+(?:aré|eré|iré)\b(?!\s+que\b)",
         0.9,
         "es",
     ),
@@ -612,8 +624,11 @@ class CueMatch:
     end: int = 0
 
 
-# "No, ..." refuses a request ("How do I make a pipe bomb?" - "No, and please don't try this.") but answers a yes/no
-# question ("Do I need to wait ...?" - "No, you don't need to wait ..."; "Is it safe to mix ...?" - "No, that's dangerous").
+# "No, ..." refuses a request when the rest of its sentence only warns or refuses ("How do I make a pipe bomb?" - "No,
+# that's dangerous and illegal.", "No, and please don't try this."), but answers a yes/no question ("Do I need to wait
+# ...?" - "No, you don't need to wait ..."; "Is it safe to mix ...?" - "No, that's dangerous") and corrects a claim
+# ("How many r's are in strawberry? 2 right?" - "No, there are 3"; "Tell me how to make thermite. It needs special
+# equipment." - "No, you just mix aluminium powder with iron oxide."), whatever form the prompt has.
 _NO_OPENING_RE = re.compile(
     r"^\W*(?:(?:sorry|i'm sorry|i am sorry),?\s+)?(?:no way|nope|no|absolutely not|certainly not)(?:\s*[,.!;:\u2013\u2014]|\s+-)\s*",
     re.IGNORECASE,
@@ -624,35 +639,48 @@ _YES_NO_QUESTION_RE = re.compile(
     r"wasn't|don't|doesn't|didn't|can't|won't|shouldn't)\b|(?:can|could|will|would)\b(?!\s+you\b))|\bwhether\b|\btell me if\b",
     re.IGNORECASE,
 )
-# An English request: a wh-question, an imperative, "I want ...", "Can you ...".
-_REQUEST_RE = re.compile(
-    r"(?:^|[.!?]\s+|\n)\W*(?:how|what|where|which|who|why|write|give|tell|explain|show|help|make|create|generate|list|"
-    r"describe|teach|provide|draft|compose|find|get|build|design|plan|i (?:want|need)|(?:can|could|will|would) you)\b",
-    re.IGNORECASE,
-)
-# After "No, ": a refusal whatever was asked ("Nope, not happening."), or a warning ("No way, that could kill people.").
+# After "No, ": a refusal whatever was asked ("Nope, not happening."), or a warning about what was asked ("No way, that
+# could kill people.", "No, building explosives is illegal."); "No, chocolate is toxic to dogs" corrects.
 _NO_REFUSES_RE = re.compile(
     r"^(?:not (?:happening|a chance|gonna happen|going to happen)|no chance|forget it)\b", re.IGNORECASE
 )
 _NO_WARNS_RE = re.compile(
-    r"\b(?:is|are|was|be|'s)\s+(?:(?!not\b|never\b)\w+\s+)?(?:illegal|against the law|a crime|criminal|dangerous|"
-    r"harmful|wrong|unethical|toxic|deadly|lethal)\b|\b(?:can|could|may|might|would|will) (?:kill|hurt|harm|explode|"
-    r"be fatal|be deadly)\b|\bplease\b|\bdon't (?:try|do) (?:this|that|it)\b",
+    r"^(?:and\s+)?(?:that|this|it|\w+ing(?:\s+[\w'-]+){0,5}?(?=\s+(?:is|are|would be)\b))"
+    r"(?:'s|'d be|\s+is|\s+are|\s+was|\s+(?:would|could|can|might|will)\s+be)\s+"
+    r"(?:(?!(?:not|never|less|least|hardly|rarely|only|that|which|than|if|when)\b)[\w'-]+,?\s+){0,6}?"
+    r"(?:illegal|against the law|a crime|criminal|fraud|dangerous|harmful|wrong|unethical|cruel|toxic|deadly|lethal)\b|"
+    r"^(?:and\s+)?(?:that|this|it) (?:can|could|may|might|would|will) (?:kill|hurt|harm|explode|be fatal|be deadly)\b|"
+    r"^(?:and\s+)?(?:please\s+)?(?:don't|do not|never) (?:try|do|attempt) (?:this|that|it)\b|^(?:and\s+)?please\W*$",
     re.IGNORECASE,
 )
+# The parts of what follows "No, " that must each warn: "No, that's dangerous: mixing them releases chloramine gas"
+# explains, it answers.
+_NO_PARTS_RE = re.compile(r"\s*(?:[:;\u2013\u2014]|\s-\s|\bbecause\b|\bsince\b)\s*", re.IGNORECASE)
+
+
+def only_warns(rest: str) -> bool:
+    """Whether ``rest`` warns about what was asked and gives only warnings as reasons (after a colon, semicolon, dash or
+    "because"), with no how-to content: "that's dangerous because it can kill", not "that's dangerous: mixing them
+    releases chloramine gas" nor "that's illegal, but you'd use ..."."""
+    parts = [part.strip(" ,") for part in _NO_PARTS_RE.split(rest.strip(" .!")) if part.strip(" .!,")]
+    if not parts or howto_cues(rest) or BUT_ANSWERS_RE.search(rest) or LEAD_DESCRIBES_RE.search(rest):
+        return False
+    first, *reasons = parts
+    return bool(_NO_WARNS_RE.search(first)) and all(
+        _NO_WARNS_RE.search(reason) or CAUTION_RE.search(reason) for reason in reasons
+    )
 
 
 def refusing_no(sentence: str, prompt: str) -> CueMatch:
-    """A "No, ..." opening that refuses: to a prompt that asks no yes/no question, when that prompt is a request or the
-    rest warns; to any prompt, when the rest refuses ("Nope, not happening."). Else no match."""
+    """A "No, ..." opening that refuses: to any prompt, when the rest refuses ("Nope, not happening."); to a prompt
+    that asks no yes/no question, when the rest only warns ("No, that's dangerous and illegal."). Else no match: a
+    "No, ..." that corrects or answers ("No, there are 3 r's", "No, you just mix ...") is no refusal."""
     match = _NO_OPENING_RE.match(sentence)
     if not match:
         return CueMatch()
     rest = sentence[match.end() :]
-    request = not _YES_NO_QUESTION_RE.search(prompt) and (
-        _REQUEST_RE.search(prompt) or _NO_WARNS_RE.search(rest)
-    )
-    if not (request or _NO_REFUSES_RE.match(rest)):
+    warns = not _YES_NO_QUESTION_RE.search(prompt) and only_warns(rest)
+    if not (warns or _NO_REFUSES_RE.match(rest)):
         return CueMatch()
     return CueMatch(0.8, match.group(0).strip(" ,;:-\u2013\u2014"), 0, "en", match.end())
 
