@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from launching import LAUNCH_CONFIG, ROOT, free_port
 
 from safealign.distributed import (
     check_stage_launch,
@@ -23,16 +23,6 @@ from safealign.distributed import (
     wait_for_everyone,
 )
 from safealign.errors import SafealignError
-
-ROOT = Path(__file__).resolve().parents[1]
-LAUNCH_CONFIG = ROOT / "recipes" / "accelerate" / "cpu_2proc.yaml"
-
-
-def free_port() -> int:
-    """Engineers share this machine: the default 29500 may be taken by someone else's run."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_memorisation_set(path: Path, n: int = 6) -> Path:

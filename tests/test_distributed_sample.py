@@ -6,20 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LAUNCH_CONFIG = ROOT / "recipes" / "accelerate" / "cpu_2proc.yaml"
-
-
-def free_port() -> int:
-    """Engineers share this machine: the default 29500 may be taken by someone else's run."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from launching import LAUNCH_CONFIG, free_port
 
 
 def run_rank(stage_dir: Path, out: Path) -> None:
