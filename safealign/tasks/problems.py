@@ -23,13 +23,9 @@ from typing import Any
 import yaml
 
 from safealign.errors import SafealignError, did_you_mean
-from safealign.tasks.reasoning_format import (
-    NUMBER,
-    extract_answer,
-    hedged_numbers,
-    number_value,
-    numbers_equal,
-)
+from safealign.tasks.hedges import hedged_numbers
+from safealign.tasks.numbers import NUMBER, number_value, numbers_equal
+from safealign.tasks.reasoning_format import extract_answer
 
 log = logging.getLogger(__name__)
 
