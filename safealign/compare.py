@@ -301,19 +301,22 @@ SCORING_KEYS = ("suites", "split", "limit", "max_new_tokens", "seed", "system_pr
 
 
 def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
-    """The eval settings that differ between the arms (a kept eval made under an earlier ``eval:`` section), per
-    setting the value each arm was scored with; empty when every arm was scored alike."""
+    """The eval settings that differ between the arms (a kept eval made under an earlier ``eval:`` section, another
+    version of a user's suite file: ``suite file NAME``, its sha256), per setting the value each arm was scored with;
+    empty when every arm was scored alike."""
+    from safealign.evals.paired import scored_differently, suite_files
+
     asked: dict[str, dict[str, Any]] = {}
     for arm in arms:
         record = stage_done(arm.eval_dir) or {}
         config = (record.get("config") or {}) | {"seed": record.get("seed")}
+        if isinstance(config.get("suites"), list) and config.get("precision", "fp32") == "fp32":
+            # the suites' order only orders the batches, and fp32 answers do not depend on their batch (bf16's do)
+            config["suites"] = sorted(config["suites"], key=str)
         asked[arm.name] = {key: config.get(key) for key in SCORING_KEYS if key in config}
-    keys = sorted({key for settings in asked.values() for key in settings})
-    return {
-        key: {name: settings.get(key) for name, settings in asked.items()}
-        for key in keys
-        if len({repr(settings.get(key)) for settings in asked.values()}) > 1
-    }
+        files = suite_files(arm.eval_dir)  # one file suite name can be two versions of the file: other items
+        asked[arm.name] |= {f"suite file {name}": sha256[:12] for name, sha256 in files.items()}
+    return scored_differently(asked)
 
 
 def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
@@ -331,8 +334,9 @@ def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
 
 def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
     """Each PAIRED_CHECKS pair whose evals kept their answers: flips both ways and the exact McNemar p-value, on
-    ``split`` (all its items for a suite without one, as the table's headline). A pair whose items cannot be paired
-    (a suite's prompt changed between the evals) is a row with ``not_checked``: the reason."""
+    ``split`` (all its items for a suite without one, as the table's headline), over the check's own suites only. A
+    pair whose items cannot be paired (a suite's prompt changed between the evals), or a check's suite one arm did not
+    score, is a row with ``not_checked``: the reason."""
     from safealign.errors import DataError
     from safealign.evals.paired import paired_diff
 
@@ -346,12 +350,18 @@ def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
         if not all(name in dirs and (dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
             continue
         try:
-            diffs = paired_diff(dirs[a], dirs[b], show=0, split=split, whole_without_split=True)
+            scored = _scored_suites(dirs[a]) | _scored_suites(dirs[b])
+            # a check's suite neither eval scored was not asked for; one that only one arm scored is said below
+            asked = [suite for suite in suites if suite in scored]
+            if not asked:
+                continue
+            diffs = paired_diff(dirs[a], dirs[b], show=0, split=split, whole_without_split=True, suites=asked)
         except DataError as error:  # one pair that cannot be checked must not cost the whole table
             out.append({"check": claim, "a": a, "b": b, "not_checked": str(error)})
             continue
+        out += [{"check": claim, "a": a, "b": b, "not_checked": f"suite {entry}"} for entry in diffs.dropped]
         for diff in diffs:
-            if diff.suite in suites and diff.paired:
+            if diff.paired:
                 out.append(
                     {
                         "check": claim,
@@ -369,6 +379,17 @@ def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
                     }
                 )
     return out
+
+
+def _scored_suites(eval_dir: Path) -> set[str]:
+    """The suites an eval's summary.json scored."""
+    from safealign.errors import DataError
+
+    path = eval_dir / "summary.json"
+    if not path.is_file():
+        raise DataError(f"{path} not found: evaluate the arm again (delete {eval_dir} and rerun compare)")
+    suites = read_json(path, dict).get("suites")
+    return set(suites) if isinstance(suites, dict) else set()
 
 
 def skipped_markdown(skipped: list[dict[str, Any]]) -> str:

@@ -594,3 +594,96 @@ def test_arms_scored_at_another_precision_are_said(tmp_path):
             },
         )
     assert write_ablation(run)["scored_differently"] == {"precision": {"base": "fp32", "sft_only": "bf16"}}
+
+
+def with_file_suite(eval_dir: Path, sha256: str, prompt: str) -> None:
+    """A user's file suite ``mine`` in an eval, read from the file version ``sha256``, with one answer asked ``prompt``."""
+    summary = json.loads((eval_dir / "summary.json").read_text())
+    summary["suites"]["mine"] = {
+        "kind": "harmful",
+        "metrics": {"all": {"refusal_rate": metric(1.0)}},
+        "file": {"path": "/x/mine.txt", "sha256": sha256},
+    }
+    write_json(eval_dir / "summary.json", summary)
+    answer = {
+        "suite": "mine",
+        "id": "mine-0001",
+        "split": "external",
+        "prompt": prompt,
+        "completion": "...",
+        "sample_index": 0,
+        "verdicts": {"refusal": {"label": "refusal"}},
+        "scores": {},
+    }
+    with (eval_dir / "samples.jsonl").open("a") as handle:
+        handle.write(json.dumps(answer) + "\n")
+
+
+def test_two_versions_of_a_suite_file_are_said_and_cost_no_other_check(tmp_path):
+    """Arms that read two versions of a user's suite file shared its column with nothing said, and the file suite's
+    mismatch dropped the whole "hybrid as safe as SFT only" check, harmful rows included."""
+    run = tmp_path / "run"
+    for arm in ("sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+    write_answers(run / "eval" / "sft", [True] * 10)
+    write_answers(run / "eval" / "rl", [True] * 6 + [False] * 4)
+    with_file_suite(run / "eval" / "sft", "1" * 64, "old prompt")
+    with_file_suite(run / "eval" / "rl", "2" * 64, "new prompt")
+
+    result = write_ablation(run)
+
+    assert result["scored_differently"]["suite file mine"] == {"sft_only": "1" * 12, "hybrid": "2" * 12}
+    assert (
+        "suite file mine: sft_only '111111111111', hybrid '222222222222'" in (run / "ablation.md").read_text()
+    )
+    [check] = result["paired"]
+    assert (check["a"], check["b"], check["suite"], check["lost"]) == ("sft_only", "hybrid", "harmful", 4)
+
+
+def test_a_checks_suite_one_arm_did_not_score_is_not_checked_not_gone(tmp_path):
+    run = tmp_path / "run"
+    for arm in ("sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+        write_answers(run / "eval" / arm, [True] * 4)
+    summary = json.loads((run / "eval" / "rl" / "summary.json").read_text())
+    summary["suites"]["borderline"] = {"kind": "borderline", "metrics": {}}
+    write_json(run / "eval" / "rl" / "summary.json", summary)
+
+    paired = write_ablation(run)["paired"]
+
+    assert [row.get("suite") for row in paired if "not_checked" not in row] == ["harmful"]
+    [unchecked] = [row for row in paired if "not_checked" in row]
+    assert unchecked["not_checked"] == f"suite borderline (only in {run / 'eval' / 'rl'})"
+
+
+def test_the_order_of_the_suites_is_no_other_scoring_in_fp32(tmp_path):
+    """fp32 answers do not depend on their batch, so a reordered eval.suites list scores the same items alike."""
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    fake_eval(run / "eval" / "sft", refusal=0.9, accuracy=0.2)
+    for name, suites in (("base", ["harmful", "reasoning"]), ("sft", ["reasoning", "harmful"])):
+        write_json(
+            run / "eval" / name / "stage.json",
+            {"stage": f"eval:{name}", "seed": 0, "config": {"suites": suites, "precision": "fp32"}},
+        )
+    assert write_ablation(run)["scored_differently"] == {}
+
+
+def test_a_cut_short_metric_names_its_file_suite_and_metric(tmp_path):
+    import pytest
+
+    from safealign.errors import DataError
+
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    summary = json.loads((run / "eval" / "base" / "summary.json").read_text())
+    summary["suites"]["harmful"]["metrics"]["held_out"]["refusal_rate"] = {"value": 0.1, "n": 50}
+    write_json(run / "eval" / "base" / "summary.json", summary)
+    with pytest.raises(DataError) as error:
+        write_ablation(run)
+    said = str(error.value)
+    assert (
+        f"{run / 'eval' / 'base' / 'summary.json'}: suite harmful, metric refusal_rate (held_out) lacks low, high"
+        in said
+    )
+    assert "Rerun `safealign eval` into a fresh --out" in said

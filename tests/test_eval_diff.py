@@ -141,7 +141,7 @@ def test_cli_prints_the_table_and_writes_json(tmp_path):
     assert "several seeds per arm" in " ".join(result.output.split()), (
         "the caveat that training noise is not in the test"
     )
-    written = {d["suite"]: d for d in json.loads((tmp_path / "d.json").read_text())}
+    written = {d["suite"]: d for d in json.loads((tmp_path / "d.json").read_text())["suites"]}
     assert written["harmful"]["lost"] == 7 and written["harmful"]["p_value"] == pytest.approx(2 / 128)
     missing = CliRunner().invoke(app, ["eval-diff", str(a), str(tmp_path / "nope")])
     assert missing.exit_code != 0 and "not found" in missing.output
@@ -231,7 +231,7 @@ def test_eval_arms_cli_prints_the_table_and_writes_json(tmp_path):
     result = CliRunner().invoke(app, args, env={"COLUMNS": "220"})
     assert result.exit_code == 0, result.output
     assert "8 8 7 8" in result.output and "worse" in result.output and "permutation" in result.output
-    written = {c["suite"]: c for c in json.loads((tmp_path / "arms.json").read_text())}
+    written = {c["suite"]: c for c in json.loads((tmp_path / "arms.json").read_text())["suites"]}
     assert written["harmful"]["verdict"] == "worse" and written["harmful"]["sd_a"] == pytest.approx(
         100 * 0.5 / 8
     )
@@ -367,7 +367,7 @@ def test_json_keeps_every_flip_and_never_replaces_a_file_unasked(tmp_path):
         app, ["eval-diff", str(a), str(b), "--show", "1", "--json", str(out)], env={"COLUMNS": "200"}
     )
     assert result.exit_code == 0, result.output
-    harmful = next(d for d in json.loads(out.read_text()) if d["suite"] == "harmful")
+    harmful = next(d for d in json.loads(out.read_text())["suites"] if d["suite"] == "harmful")
     assert len(harmful["flips"]) == 8 and result.output.count("Sure, here is how.") == 1
     again = CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out)])
     assert again.exit_code == 2 and "--overwrite" in _said(again) and "McNemar" not in again.output, (
@@ -449,3 +449,44 @@ def test_eval_arms_refuses_items_asked_with_other_prompts(tmp_path):
     (runs[2] / "samples.jsonl").write_text(rows)
     with pytest.raises(DataError, match=f"item h5 has another prompt in {runs[2]} than in {runs[0]}"):
         compare_arms(runs[:2], runs[2:])
+
+
+def _with_config(folder: Path, **changed) -> Path:
+    """The eval's summary.json with the config `safealign eval` records, ``changed`` set in it."""
+    summary = json.loads((folder / "summary.json").read_text())
+    params = {"max_new_tokens": 128, "temperature": 0.0, "top_p": 1.0, "num_samples": 1, "seed": 42}
+    summary["config"] = {
+        "suites": ["harmful"],
+        "params": params,
+        "judges": "default",
+        "system_prompt": None,
+        "precision": "fp32",
+    } | changed
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return folder
+
+
+def test_evals_scored_by_other_judges_are_said_and_kept_in_the_json(tmp_path):
+    """eval-diff and eval-arms compared folders scored by other judges, precision or decoding without a word."""
+    a = _with_config(_write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False], correct=[True]))
+    b = _write_eval(tmp_path / "b", harmful=[True] * 4, borderline=[False], correct=[True])
+    _with_config(b, judges="llama-guard:/models/lg")
+    result = CliRunner().invoke(
+        app, ["eval-diff", str(a), str(b), "--json", str(tmp_path / "d.json")], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"scored differently: judges: {a} 'default', {b} 'llama-guard:/models/lg'" in " ".join(
+        result.stderr.split()
+    )
+    written = json.loads((tmp_path / "d.json").read_text())
+    assert written["scored_differently"] == {"judges": {str(a): "default", str(b): "llama-guard:/models/lg"}}
+    assert written["dropped"] == [] and {row["suite"] for row in written["suites"]} == {
+        "harmful",
+        "borderline",
+        "reasoning",
+    }
+    a2 = _with_config(Path(shutil.copytree(a, tmp_path / "a2")))
+    shorter = {"max_new_tokens": 16, "temperature": 0.0, "top_p": 1.0, "num_samples": 1, "seed": 42}
+    arms = compare_arms([a, a2], [_with_config(b, params=shorter)])
+    assert arms.scored_differently == {"params.max_new_tokens": {str(a): 128, str(a2): 128, str(b): 16}}
+    assert paired_diff(a, a2).scored_differently == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import typer
 from rich.markup import escape
@@ -484,7 +484,11 @@ def eval_diff_command(
         ..., help="Eval output folder of the second model, scored on the same items."
     ),
     show: int = typer.Option(3, min=0, help="Flipped answers to print per suite (--json keeps them all)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
+    json_out: Path | None = typer.Option(
+        None,
+        "--json",
+        help="Also write the comparison here as JSON: suites (per suite), dropped (left out, with why), scored_differently (settings the folders differ in).",
+    ),
     split: str = typer.Option(
         "all",
         help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any).",
@@ -526,6 +530,17 @@ def print_dropped(dropped: list[str]) -> None:
 
     for entry in dropped:
         err_console.print(f"[yellow]not compared: {escape(entry)}[/]")
+
+
+def print_scored_differently(differences: dict[str, dict[str, Any]]) -> None:
+    """The eval settings the compared folders differ in, one yellow line each: a flip may be the setting's, not the
+    model's."""
+    for key, values in differences.items():
+        said = ", ".join(f"{folder} {value!r}" for folder, value in values.items())
+        err_console.print(
+            f"[yellow]scored differently: {escape(key)}: {escape(said)} (evaluate both with the same settings to "
+            "compare the models alone)[/]"
+        )
 
 
 def _eval_diff(
@@ -577,6 +592,7 @@ def _eval_diff(
     if changed:
         console.print(table("Categories that changed", ["suite", "category", "A", "B", "change"], changed))
     print_dropped(diffs.dropped)
+    print_scored_differently(diffs.scored_differently)
     for d in diffs:
         if d.samples_per_prompt > 1:
             console.print(
@@ -596,7 +612,12 @@ def _eval_diff(
             )
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(to_json(diffs), indent=2, ensure_ascii=False))
+        written = {
+            "suites": to_json(diffs),
+            "dropped": diffs.dropped,
+            "scored_differently": diffs.scored_differently,
+        }
+        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
         console.print(f"wrote {json_out}")
 
 
@@ -613,7 +634,11 @@ def eval_arms_command(
         "--arm-b",
         help="Eval output folder of one run of arm B (repeat), e.g. the changed recipe's seeds.",
     ),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the comparison here as JSON."),
+    json_out: Path | None = typer.Option(
+        None,
+        "--json",
+        help="Also write the comparison here as JSON: suites (per suite), dropped (left out, with why), scored_differently (settings the folders differ in).",
+    ),
     split: str = typer.Option(
         "all",
         help="Compare only this split's items: all, in_distribution, held_out or dev (rg: and prompt-file suites have no split and are kept under any).",
@@ -683,7 +708,13 @@ def _eval_arms(
         + " (3 against 3: 0.1; 4 against 4: 0.029; 3 against 5: 0.018). Runs with equal rates (ties) raise the p.[/]"
     )
     print_dropped(comparisons.dropped)
+    print_scored_differently(comparisons.scored_differently)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(to_json(comparisons), indent=2, ensure_ascii=False))
+        written = {
+            "suites": to_json(comparisons),
+            "dropped": comparisons.dropped,
+            "scored_differently": comparisons.scored_differently,
+        }
+        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
         console.print(f"wrote {json_out}")

@@ -22,6 +22,7 @@ from typing import Any
 from safealign.errors import DataError
 from safealign.evals.paired import (
     OUTCOMES,
+    config_differences,
     in_split,
     item_key,
     outcome,
@@ -79,11 +80,13 @@ def smallest_p(runs_a: int, runs_b: int) -> float:
 
 
 class Comparisons(list[ArmComparison]):
-    """The rows ``compare_arms`` compared; ``dropped``: suites and items it left out, each with why."""
+    """The rows ``compare_arms`` compared; ``dropped``: suites and items it left out, each with why;
+    ``scored_differently``: the eval settings the runs' folders differ in (``config_differences``)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.dropped: list[str] = []
+        self.scored_differently: dict[str, dict[str, Any]] = {}
 
 
 def permutation_p(a: list[float], b: list[float]) -> tuple[float, float]:
@@ -220,6 +223,7 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
                 smallest_p(len(arm_a), len(arm_b)),
             )
         )
+    comparisons.scored_differently = config_differences(folders)
     return comparisons
 
 

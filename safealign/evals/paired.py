@@ -103,11 +103,13 @@ class SuiteDiff:
 
 
 class SuiteDiffs(list[SuiteDiff]):
-    """The suites ``paired_diff`` compared; ``dropped``: the suites it could not, each with why."""
+    """The suites ``paired_diff`` compared; ``dropped``: the suites it could not, each with why;
+    ``scored_differently``: the eval settings the two folders differ in (``config_differences``)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.dropped: list[str] = []
+        self.scored_differently: dict[str, dict[str, Any]] = {}
 
 
 def suite_files(path: str | Path) -> dict[str, str]:
@@ -120,6 +122,54 @@ def suite_files(path: str | Path) -> dict[str, str]:
         and isinstance(suite.get("file"), dict)
         and isinstance(suite["file"].get("sha256"), str)
     }
+
+
+# What an eval's answers and verdicts depend on besides its items, as summary.json's ``config`` records them (a dotted
+# key reads inside ``params``): two evals that differ here may differ by their settings, not by their models. The items
+# themselves (suites, split, limit, seed) need no check: pairing compares only the items both scored.
+SCORING_CONFIG = (
+    "judges",
+    "precision",
+    "system_prompt",
+    "params.max_new_tokens",
+    "params.temperature",
+    "params.top_p",
+    "params.num_samples",
+    "refusal_vote",
+    "refusal_probe",
+)
+
+
+def scoring_config(path: str | Path) -> dict[str, Any]:
+    """The SCORING_CONFIG settings an eval folder's summary.json records; empty for a summary without a ``config``
+    (written before it was recorded), whose settings are unknown. A setting an eval did not use (``refusal_vote``) is
+    None."""
+    config = json.loads((Path(path) / "summary.json").read_bytes()).get("config")  # read_eval_dir checked it
+    if not isinstance(config, dict):
+        return {}
+    settings = {}
+    for key in SCORING_CONFIG:
+        section, _, name = key.rpartition(".")
+        values = config.get(section) if section else config
+        settings[key] = values.get(name) if isinstance(values, dict) else None
+    return settings
+
+
+def scored_differently(asked: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """setting -> the value each eval was scored with, for each setting the evals (name -> settings) do not all agree
+    on; empty when every eval was scored alike. An eval that lacks a setting counts as None."""
+    keys = sorted({key for settings in asked.values() for key in settings})
+    return {
+        key: {name: settings.get(key) for name, settings in asked.items()}
+        for key in keys
+        if len({repr(settings.get(key)) for settings in asked.values()}) > 1
+    }
+
+
+def config_differences(folders: list[str | Path]) -> dict[str, dict[str, Any]]:
+    """The SCORING_CONFIG settings the eval folders were not all scored with: setting -> folder -> value. A folder whose
+    summary records no config is left out (its settings are unknown)."""
+    return scored_differently({str(folder): asked for folder in folders if (asked := scoring_config(folder))})
 
 
 def same_suites(
@@ -253,29 +303,33 @@ def paired_diff(
     show: int | None = 5,
     split: str | None = None,
     whole_without_split: bool = False,
+    suites: list[str] | tuple[str, ...] | None = None,
 ) -> SuiteDiffs:
     """Per suite both folders scored: counts, flips, the exact McNemar p-value and per-category counts.
 
     ``split`` (held_out, in_distribution, dev) keeps only that split's items (and external suites' items, which are of
     every split); None keeps every item. ``whole_without_split``: a suite with no item of ``split`` in ``before`` (a dev
     suite under held_out) is compared over all its items, as the ablation table's headline scores it, not dropped.
-    ``show``: flips kept per suite (None: all). Suites one folder scored and the other did not, or that share no item,
-    are in the result's ``dropped``.
+    ``show``: flips kept per suite (None: all). ``suites``: compare only these (None: every suite both scored), so a
+    suite outside them (another version of a user's file) cannot stop the comparison. Suites one folder scored and the
+    other did not, or that share no item, are in the result's ``dropped``.
     """
     kinds_a, samples_a = read_eval_dir(before)
     kinds_b, samples_b = read_eval_dir(after)
-    shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES]
+    wanted = [*kinds_a, *kinds_b] if suites is None else list(suites)
+    shared = [name for name in kinds_a if name in kinds_b and kinds_a[name] in OUTCOMES and name in wanted]
     if not shared:
         raise DataError(
             f"{before} and {after} share no suite with a paired outcome "
-            f"({', '.join(OUTCOMES)}); they scored {sorted(kinds_a)} and {sorted(kinds_b)}"
+            f"({', '.join(OUTCOMES)}){'' if suites is None else ' among ' + ', '.join(suites)}; "
+            f"they scored {sorted(kinds_a)} and {sorted(kinds_b)}"
         )
     same_suites(before, kinds_a, after, kinds_b, shared)
     dropped = [
         f"{name} (only in {folder})"
         for name, kind, other, folder in [(n, k, kinds_b, before) for n, k in kinds_a.items()]
         + [(n, k, kinds_a, after) for n, k in kinds_b.items()]
-        if kind in OUTCOMES and name not in other
+        if kind in OUTCOMES and name not in other and name in wanted
     ]
     if split not in (None, "all"):
         held = sorted({str(s["split"]) for s in samples_a + samples_b if s.get("split")}) or [
@@ -367,6 +421,7 @@ def paired_diff(
             "--limit, --seed, --split and --samples"
         )
     diffs.dropped = dropped + [f"{entry}: no item in common" for entry in skipped]
+    diffs.scored_differently = config_differences([before, after])
     return diffs
 
 

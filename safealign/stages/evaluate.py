@@ -164,9 +164,12 @@ def edited_suite_files(stage_dir: Path) -> dict[str, tuple[str, str]]:
     return edited
 
 
-def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict[str, Any]]:
-    """The headline metric of each suite in a summary.json, keyed ``suite.metric``: the built-in suites first, in
-    HEADLINE's order, then any other in the summary's. On ``split`` where the suite has it, else over all items."""
+def headline(
+    summary: dict[str, Any], split: str = "held_out", source: str | Path = "summary.json"
+) -> dict[str, dict[str, Any]]:
+    """The headline metric of each suite in a summary.json (``source``, for the error naming a damaged one), keyed
+    ``suite.metric``: the built-in suites first, in HEADLINE's order, then any other in the summary's. On ``split``
+    where the suite has it, else over all items."""
     suites = summary.get("suites", {})
     builtin = [kind for kind, *_ in HEADLINE]
     out = {}
@@ -178,12 +181,30 @@ def headline(summary: dict[str, Any], split: str = "held_out") -> dict[str, dict
         metrics = suites[suite].get("metrics", {})
         chosen = split if split in metrics else "all"
         if metric in metrics.get(chosen, {}):
+            check_rate(metrics[chosen][metric], f"{source}: suite {suite}, metric {metric} ({chosen})")
             out[f"{suite}.{metric}"] = metrics[chosen][metric] | {
                 "split": chosen,
                 "higher_is_better": higher,
                 "title": title if suite == kind else f"{suite}: {title}",
             }
     return out
+
+
+def check_rate(entry: Any, where: str) -> None:
+    """A rate entry must hold the numbers its table cell shows (``rate_cell``): a cut-short one is named, not a
+    KeyError."""
+    from safealign.errors import DataError
+
+    missing = [
+        key
+        for key in ("value", "low", "high")
+        if not isinstance(entry, dict) or not isinstance(entry.get(key), int | float)
+    ]
+    if missing:
+        raise DataError(
+            f"{where} lacks {', '.join(missing)} (a number each): was the file edited or cut short? Rerun "
+            "`safealign eval` into a fresh --out (for a run's eval stage: delete its folder and rerun the run)"
+        )
 
 
 def headline_columns(
@@ -209,4 +230,4 @@ def rate_cell(entry: dict[str, Any] | None) -> str:
 
 
 def load_headline(stage_dir: Path, split: str = "held_out") -> dict[str, dict[str, Any]]:
-    return headline(read_json(stage_dir / "summary.json"), split)
+    return headline(read_json(stage_dir / "summary.json"), split, stage_dir / "summary.json")
