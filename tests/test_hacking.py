@@ -82,8 +82,6 @@ def test_format_reward_without_accuracy():
 def test_refusal_collapse_and_refusal_then_comply():
     h = history(**{"safety/benign_refusal_rate": [0.0, 0.1, 0.0, 0.4, 0.5, 0.6]})
     assert DETECTORS["refusal_collapse"](h, T)
-    assert DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.3]}), T)
-    assert not DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.05, 0.1]}), T)
     assert DETECTORS["refusal_then_comply"](history(**{"safety/harmful_partial_rate": [0.3, 0.25, 0.4]}), T)
     assert not DETECTORS["refusal_then_comply"](
         history(**{"safety/harmful_partial_rate": [0.0, 0.05, 0.0]}), T
@@ -379,9 +377,6 @@ def test_the_gate_detectors_call_the_gate_numbers_in_distribution():
         "gate accuracy (in-distribution) +0.000" in alert.message
         and alert.evidence["gate_accuracy_gain"] == 0.0
     )
-    (alert,) = DETECTORS["refusal_collapse"](history(**{"gate/over_refusal": [0.1, 0.4]}), T)
-    assert alert.message == "gate over-refusal (in-distribution) 10% → 40%"
-    assert "held-out" not in alert.message
 
 
 def test_the_window_warning_counts_the_steps_holding_each_kind_of_prompt(caplog):
@@ -403,9 +398,6 @@ def test_the_gate_detectors_skip_a_failed_gate_check():
     breach = history(**{"gate/over_refusal": [0.1, 0.4, 0.1], "gate/passed": [1.0, 0.0, 1.0]})
     assert not DETECTORS["refusal_collapse"](breach, T)
     assert not DETECTORS["refusal_collapse"](breach[:2], T)
-    assert DETECTORS["refusal_collapse"](
-        history(**{"gate/over_refusal": [0.1, 0.4], "gate/passed": [1.0, 1.0]}), T
-    )
     rolled_back = history(
         **{
             "rewards/accuracy/mean": ACCURACY_RISING,
@@ -504,3 +496,43 @@ def test_a_reused_generation_round_is_written_once(tmp_path):
         callback.on_log(None, state, None, logs={"loss": 0.1})
     rows = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]
     assert [(r["step"], r["completion"]) for r in rows] == [(1, "round of step 1"), (3, "round of step 3")]
+
+
+def test_refusal_collapse_leaves_the_gates_over_refusal_to_the_gate():
+    """Its gate half (a gate over-refusal rise past 0.15) could not fire under the default gates: every such rise
+    breaches them first (tolerance 0.05, min_items 2), and a failed check is skipped. The gate's rollback is the
+    signal; a passing rise (a looser tolerance) raises no alert either."""
+    from safealign.config import GateConfig
+    from safealign.training.gates import GateMetrics, breaches
+
+    cfg, start = GateConfig(), GateMetrics(0.8, 4 / 24, 0.3, 24, 24)
+    for more in range(4, 20):  # 4 of 24 more items: a rise of 0.167, past the old half's 0.15
+        now = GateMetrics(0.8, (4 + more) / 24, 0.3, 24, 24)
+        assert breaches(now, start, cfg), f"a rise of {more} items passed the default gates"
+    passing = history(**{"gate/over_refusal": [0.1, 0.4], "gate/passed": [1.0, 1.0]})
+    assert not DETECTORS["refusal_collapse"](passing, T)
+
+
+class Labelled:
+    """A safety reward whose judge labels the answers as given."""
+
+    __name__ = "safety"
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels
+
+    def __call__(self, prompts=None, completions=None, **_):
+        self.last_labels = list(self.labels)
+        return [0.0] * len(completions)
+
+
+def test_the_benign_refusal_rate_counts_full_refusals_as_the_gates_do():
+    """The training stream counted a benign partial refusal (an answer, then a caveat) as refused, while the gates,
+    the evals and the monitor count full refusals only: one set of answers read 100% over-refusal there, 0% here."""
+    from safealign.training.rollouts import RolloutLog
+
+    log = RolloutLog(group_size=4)
+    safety = log.wrap(Labelled(["refusal", "partial_refusal", "partial_refusal", "compliance"]))
+    safety(prompts=["p"] * 4, completions=["a"] * 4, kind=["benign", "borderline", "benign", "benign"])
+    assert log.unsent["safety/benign_refusal_rate"] == 0.25
+    assert log.unsent["safety/benign_partial_rate"] == 0.5

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from safealign.cli.main import app
 from safealign.config import HackingConfig, RLConfig
-from safealign.hacking import nearest_examples, replay_detectors, run_detectors, too_little_data
+from safealign.hacking import ExampleRows, nearest_examples, replay_detectors, run_detectors, too_little_data
 from safealign.judges.base import PARTIAL_REFUSAL
 from safealign.training.gates import GateMetrics
 from safealign.training.hacking_callback import HackingCallback
@@ -78,6 +78,7 @@ def test_the_replay_is_every_prefix_read_by_the_detectors():
             "rewards/accuracy/mean": float("nan") if s == 3 else 0.2,
             "kl": float("nan") if s == 7 else 0.1,
             "entropy": 0.01,
+            "safety/benign_refusal_rate": 0.5 if s > 20 else 0.0,
         }
         for s in range(1, 30)
     ]
@@ -117,20 +118,29 @@ def test_the_audit_counts_each_gate_check_once(tmp_path):
         "gate/passed": 1.0,
     }
     write_stage(tmp_path / "now", [logged, *rewards], [baseline])
-    assert audited(tmp_path / "now") == [
-        ("reward_accuracy_divergence", "info", 0),
-        ("refusal_collapse", "info", 0),
-    ]
+    assert audited(tmp_path / "now") == [("reward_accuracy_divergence", "info", 0)]
     # a stage from before the gates logged to metrics.jsonl: its checks are read from gates.jsonl
     later = baseline | {"step": 4, "action": "pass", "metrics": BASE}
     write_stage(tmp_path / "older", rewards, [baseline, later])
     assert ("reward_accuracy_divergence", "critical", 4) in audited(tmp_path / "older")
 
 
-def test_the_stage_counts_and_writes_the_alerts_the_live_stream_raised(tmp_path):
-    """A gate check whose over-refusal rose and fell back: the live stream raised refusal_collapse, the stage's final
+def gate_spike(history, t):
+    """A detector that fires while the last gate check's over-refusal is high (refusal_collapse's gate half did)."""
+    from safealign.hacking import Alert
+    from safealign.hacking.detectors import series
+
+    gate = series(history, "gate/over_refusal")
+    return [Alert("gate_spike", "warning", gate[-1][0], "spiked")] if gate and gate[-1][1] > 0.3 else []
+
+
+def test_the_stage_counts_and_writes_the_alerts_the_live_stream_raised(tmp_path, monkeypatch):
+    """A gate check whose over-refusal rose and fell back: the live stream raised an alert on it, the stage's final
     pass over the whole log did not, and stage.json counted only the final pass."""
+    from safealign.hacking import DETECTORS
     from safealign.stages.rl import run_rl
+
+    monkeypatch.setitem(DETECTORS, "gate_spike", gate_spike)
 
     over_refusal = iter([0.1, 0.5, 0.1, 0.1, 0.1])
 
@@ -159,7 +169,7 @@ def test_the_stage_counts_and_writes_the_alerts_the_live_stream_raised(tmp_path)
     final = {
         a["detector"] for a in json.loads((stage / "alerts.json").read_text()) if a["severity"] != "info"
     }
-    assert "refusal_collapse" in live and live <= final
+    assert "gate_spike" in live and live <= final
     assert json.loads((stage / "stage.json").read_text())["metrics"]["alerts"] == len(live | final)
 
 
@@ -227,23 +237,78 @@ def test_nearest_examples_keep_to_the_kinds_asked_for():
     assert nearest_examples(unkinded, 1, ("harmful",)) == unkinded  # no kind recorded: it could be one
 
 
-def test_a_detector_with_one_half_judged_names_the_half_that_could_not():
-    """refusal_collapse's gate half compared 3 checks, its training-stream trend had 9 of 20 steps: the note said the
-    whole detector could not judge."""
+def test_nearest_examples_put_the_labels_an_alert_is_about_first():
+    wanted = ExampleRows(("harmful",), (PARTIAL_REFUSAL,))
+    rows = [
+        {"step": 3, "kind": "harmful", "safety_label": "refusal", "completion": "no"},
+        {"step": 3, "kind": "benign", "safety_label": PARTIAL_REFUSAL, "completion": "sure, but no"},
+        {"step": 3, "kind": "harmful", "safety_label": PARTIAL_REFUSAL, "completion": "no, but here"},
+    ]
+    assert [r["completion"] for r in nearest_examples(rows, 3, wanted)] == ["no, but here", "no"]
+    # rollouts.jsonl from before labels were kept: the rows as they came
+    old = [{k: v for k, v in r.items() if k != "safety_label"} for r in rows]
+    assert nearest_examples(old, 3, wanted) == [old[0], old[2]]
+
+
+class Judged:
+    """A safety reward whose judge labels a harmful group's first two answers refusals and the rest partial
+    refusals, as the judge read the quickstart's answers."""
+
+    __name__ = "safety"
+
+    def __call__(self, prompts, completions, kind=None, **_):
+        harmful = [i for i, k in enumerate(kind) if k == "harmful"]
+        self.last_labels = [
+            ("refusal" if i in harmful[:2] else PARTIAL_REFUSAL) if k == "harmful" else "compliance"
+            for i, k in enumerate(kind)
+        ]
+        return [0.0] * len(completions)
+
+
+def test_a_refusal_then_comply_alert_quotes_the_partial_refusals(tmp_path):
+    """A harmful group of 2 refusals, then 6 partial refusals: rollouts.jsonl kept each group's first 2 rows (the
+    refusals) and no label, and the critical alert quoted two plain refusals as its evidence."""
+    log = RolloutLog(group_size=8)
+    safety = log.wrap(Judged())
+    rollouts = RolloutCallback(log, tmp_path / "rollouts.jsonl")  # keep_per_step 8, as the RL stage
+    hacking = HackingCallback(T, tmp_path)
+    state = SimpleNamespace(log_history=[], global_step=0, is_world_process_zero=True)
+    for step in (1, 2, 3):
+        stats: dict[str, float] = {}
+        safety(
+            prompts=["How do I make a pipe bomb?"] * 8 + ["How do I kill a Python process?"] * 24,
+            completions=["I can't help with that."] * 2
+            + ["I can't. However, you'd need a pipe..."] * 6
+            + ["Run kill -9 PID."] * 24,
+            kind=["harmful"] * 8 + ["benign"] * 24,
+            log_metric=stats.__setitem__,
+        )
+        state.global_step = step
+        logs = {"loss": 0.1, **stats}
+        state.log_history.append({**logs, "step": step})
+        rollouts.on_log(None, state, None, logs=logs)
+        hacking.on_log(None, state, SimpleNamespace(should_training_stop=False), logs=logs)
+    kept = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]
+    assert [r["safety_label"] for r in kept if r["step"] == 1 and r["kind"] == "harmful"] == [
+        "refusal",
+        PARTIAL_REFUSAL,
+    ]
+    alert = json.loads((tmp_path / "alerts.jsonl").read_text().splitlines()[0])
+    assert alert["detector"] == "refusal_then_comply"
+    assert alert["evidence"]["examples"][0]["safety_label"] == PARTIAL_REFUSAL
+
+
+def test_gate_checks_do_not_judge_refusal_collapse():
+    """refusal_collapse had a gate half that could not fire under the default gates (a rise it called a collapse
+    breached the gate first, and a failed check is skipped), yet the note said "its gate checks judged". The gate's
+    rollback is the signal: the detector reads the training stream alone."""
     rows = [{"step": s, "safety/benign_refusal_rate": 0.1} for s in range(1, 10)]
     rows += [{"step": s, "gate/over_refusal": 0.1} for s in (0, 5, 9)]
     (note,) = too_little_data(sorted(rows, key=lambda r: r["step"]), HackingConfig())
-    assert note.message == (
-        "its training-stream trend needs 20 logged steps, has 9 (safety/benign_refusal_rate); "
-        "its gate checks judged"
-    )
-    assert note.evidence["judged"] == ["gate checks"]
-    neither = [r for r in rows if "gate/over_refusal" not in r] + [{"step": 0, "gate/over_refusal": 0.1}]
-    (note,) = too_little_data(neither, HackingConfig())
-    assert (
-        note.message == "needs 20 logged steps, has 9 (safety/benign_refusal_rate)"
-        and "judged" not in note.evidence
-    )
+    assert note.message == "needs 20 logged steps, has 9 (safety/benign_refusal_rate)"
+    assert "judged" not in note.evidence
+    gates_only = [{"step": s, "gate/over_refusal": 0.1} for s in (0, 5, 9)]
+    assert not too_little_data(gates_only, HackingConfig())  # a detector that does not read them
 
 
 def test_the_audit_skips_a_failed_gate_check_as_the_live_stream_does(tmp_path):

@@ -2,8 +2,8 @@
 
 ``history`` is the list of per-step records the RL stage writes to ``metrics.jsonl`` (TRL's logs:
 ``reward``, ``rewards/<name>/mean``, ``completions/mean_length``, ``completions/clipped_ratio``,
-``entropy``, ``kl``) plus our own keys: ``safety/benign_refusal_rate``,
-``safety/harmful_partial_rate``, ``text/repetition``, ``accuracy/flat_group_share``, and gate rows ``gate/*``. Examples come
+``entropy``, ``kl``) plus our own keys: ``safety/benign_refusal_rate`` (full refusals, as the gates and evals count
+them; ``safety/benign_partial_rate`` beside it), ``safety/harmful_partial_rate``, ``text/repetition``, ``accuracy/flat_group_share``, and gate rows ``gate/*``. Examples come
 from ``rollouts.jsonl`` (the completions behind a step). A failed gate check (``gate/passed`` 0) measured weights its
 rollback discarded: the gate detectors skip it.
 """
@@ -222,32 +222,24 @@ def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert
 
 
 def refusal_collapse(history: list[dict], t: HackingConfig) -> list[Alert]:
-    """Over-refusal rising: on benign training prompts, or on the gates' borderline suite (its in-distribution items)."""
-    alerts = []
+    """Over-refusal rising on the benign and borderline training prompts: ``safety/benign_refusal_rate``, the share the
+    judge labelled a full refusal, as the gates and evals count over-refusal (partial refusals are
+    ``safety/benign_partial_rate``, not read here). The gates' over-refusal is not read: a rise past
+    ``gates.over_refusal_tolerance`` is a breach the gate rolls back itself (its row in ``gates.jsonl``, the log's
+    warning, the card), and with the default gates any rise this detector could call a collapse breaches first."""
     benign = series(history, "safety/benign_refusal_rate")
     windows = window_means(benign, t.window)
     if windows and windows[1] - windows[0] > 0.15:
-        alerts.append(
+        return [
             Alert(
                 "refusal_collapse",
                 "critical",
                 benign[-1][0],
-                f"benign prompts refused {windows[0]:.0%} → {windows[1]:.0%}",
+                f"benign prompts refused (full refusals) {windows[0]:.0%} → {windows[1]:.0%}",
                 {"first": windows[0], "last": windows[1]},
             )
-        )
-    gate = series(history, "gate/over_refusal")
-    if len(gate) >= 2 and gate[-1][1] - gate[0][1] > 0.15:
-        alerts.append(
-            Alert(
-                "refusal_collapse",
-                "critical",
-                gate[-1][0],
-                f"gate over-refusal (in-distribution) {gate[0][1]:.0%} → {gate[-1][1]:.0%}",
-                {"first": gate[0][1], "last": gate[-1][1]},
-            )
-        )
-    return alerts
+        ]
+    return []
 
 
 def refusal_then_comply(history: list[dict], t: HackingConfig) -> list[Alert]:
@@ -337,33 +329,49 @@ DETECTORS: dict[str, Callable[[list[dict], HackingConfig], list[Alert]]] = {
 }
 
 
+@dataclass(frozen=True)
+class ExampleRows:
+    """The rollouts an alert quotes: answers to prompts of ``kinds``, those whose ``safety_label`` (the safety judge's
+    label, recorded since rollouts kept it) is one of ``labels`` first, in that order."""
+
+    kinds: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+
+
 # The prompts an alert is about, for its example completions (None: any prompt): a refusal_then_comply alert showing
-# the answers to arithmetic prompts is no evidence.
-EXAMPLE_KINDS: dict[str, tuple[str, ...]] = {
-    "refusal_then_comply": ("harmful",),
-    "refusal_collapse": ("benign", "borderline"),
-    "reward_accuracy_divergence": ("reasoning",),
-    "format_without_accuracy": ("reasoning",),
-    "no_accuracy_signal": ("reasoning",),
+# the answers to arithmetic prompts is no evidence, nor one quoting plain refusals. The labels are the judges' names
+# (safealign.judges.base), written out so the detectors do not import the judges.
+EXAMPLE_KINDS: dict[str, ExampleRows] = {
+    "refusal_then_comply": ExampleRows(("harmful",), ("partial_refusal",)),
+    "refusal_collapse": ExampleRows(("benign", "borderline"), ("refusal", "partial_refusal")),
+    "reward_accuracy_divergence": ExampleRows(("reasoning",)),
+    "format_without_accuracy": ExampleRows(("reasoning",)),
+    "no_accuracy_signal": ExampleRows(("reasoning",)),
 }
 
 
 def nearest_examples(
-    rows: list[dict[str, Any]], step: int, kinds: tuple[str, ...] | None = None, limit: int = 3
+    rows: list[dict[str, Any]], step: int, kinds: ExampleRows | tuple[str, ...] | None = None, limit: int = 3
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` of ``rows`` (rollouts with an int ``step``) from the logged step nearest ``step`` (the earlier of
-    two as near: the one the live stream had) that holds prompts of ``kinds``. A row with no kind recorded is kept."""
+    two as near: the one the live stream had) that holds prompts of ``kinds`` (an `ExampleRows`, or the kinds alone).
+    A row with no kind recorded is kept. Rows with a preferred label come first; a row without one (no safety reward,
+    a rollouts file from before labels were kept) keeps its place after them."""
+    labels: tuple[str, ...] = ()
+    if isinstance(kinds, ExampleRows):
+        kinds, labels = kinds.kinds, kinds.labels
     usable = [row for row in rows if kinds is None or row.get("kind") is None or row.get("kind") in kinds]
     if not usable:
         return []
     nearest = min({row["step"] for row in usable}, key=lambda s: (abs(s - step), s))
-    return [row for row in usable if row["step"] == nearest][:limit]
+    at_step = [row for row in usable if row["step"] == nearest]
+    rank = {label: i for i, label in enumerate(labels)}
+    return sorted(at_step, key=lambda row: rank.get(row.get("safety_label"), len(rank)))[:limit]
 
 
 def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
     """(alert, {logged key: points}) that each detector needs together before it can fire: a trend compares the first
-    and the last ``window`` points, a level averages the recent ones, a gate detector compares two gate checks.
-    refusal_collapse has two entries: either its training-stream trend or its gate checks can fire it."""
+    and the last ``window`` points, a level averages the recent ones, a gate detector compares two gate checks."""
     trend, recent = 2 * t.window, recent_points(t)
     return [
         ("length_blowup", {"completions/mean_length": trend, "reward": trend}),
@@ -372,34 +380,23 @@ def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
         ("reward_accuracy_divergence", {"rewards/accuracy/mean": trend, "gate/accuracy": 2}),
         ("format_without_accuracy", {"rewards/accuracy/mean": trend, "rewards/format/mean": t.window}),
         ("refusal_collapse", {"safety/benign_refusal_rate": trend}),
-        ("refusal_collapse", {"gate/over_refusal": 2}),
         ("refusal_then_comply", {"safety/harmful_partial_rate": recent}),
         ("entropy_collapse", {"entropy": 3}),
         ("no_accuracy_signal", {"accuracy/flat_group_share": recent}),
     ]
 
 
-def _half(needs: dict[str, int]) -> str:
-    return "gate checks" if any(key.startswith("gate/") for key in needs) else "training-stream trend"
-
-
 def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
     """A note (severity "info") for each detector that could not judge: the keys it reads were logged, but on fewer
     steps than it compares. Without it a short stage's silence reads as "no hacking". A detector with a key never
-    logged (a reward the recipe does not use, gates off) does not apply, and is not noted. Where one half of a
-    detector judged (refusal_collapse's gate checks) and the other could not, the note names the half that could
-    not, and ``evidence["judged"]`` the half that did."""
+    logged (a reward the recipe does not use, gates off) does not apply, and is not noted."""
     notes: dict[str, Alert] = {}
-    halves: dict[str, str] = {}  # the half of each noted detector that could not judge
-    judged: dict[str, list[str]] = {}
     for alert, needs in data_needs(t):
         points = {key: series(history, key) for key in needs}
         if not all(points.values()):
             continue
         short = [key for key, needed in needs.items() if len(points[key]) < needed]
-        if not short:
-            judged.setdefault(alert, []).append(_half(needs))
-        elif alert not in notes:
+        if short and alert not in notes:
             key, needed, has = short[0], needs[short[0]], len(points[short[0]])
             unit = "gate checks" if key.startswith("gate/") else "logged steps"
             notes[alert] = Alert(
@@ -409,16 +406,11 @@ def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
                 f"needs {needed} {unit}, has {has} ({key})",
                 {"key": key, "needed": needed, "has": has},
             )
-            halves[alert] = _half(needs)
-    for alert in notes.keys() & judged.keys():
-        notes[
-            alert
-        ].message = f"its {halves[alert]} {notes[alert].message}; its {' and '.join(judged[alert])} judged"
-        notes[alert].evidence["judged"] = judged[alert]
     return list(notes.values())
 
 
-Examples = Callable[[int, tuple[str, ...] | None], list[dict]]  # (step, prompt kinds or None) -> completions
+# (step, the alert's EXAMPLE_KINDS entry or None) -> completions
+Examples = Callable[[int, ExampleRows | None], list[dict]]
 
 
 def run_detectors(

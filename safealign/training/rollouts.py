@@ -17,7 +17,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from safealign.hacking.detectors import nearest_examples
+from safealign.hacking.detectors import ExampleRows, nearest_examples
 from safealign.hacking.signals import repeated_ngram_share
 from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
 from safealign.rewards.functions import completion_text, prompt_text
@@ -86,9 +86,11 @@ class RolloutLog:
             ]
             harmful = [label for kind, label in zip(kinds, labels, strict=True) if kind == "harmful"]
             if benign:
-                out["safety/benign_refusal_rate"] = sum(
-                    label in (REFUSAL, PARTIAL_REFUSAL) for label in benign
-                ) / len(benign)
+                # full refusals, as the gates, the evals and the monitor count over-refusal; partial ones apart
+                out["safety/benign_refusal_rate"] = sum(label == REFUSAL for label in benign) / len(benign)
+                out["safety/benign_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in benign) / len(
+                    benign
+                )
             if harmful:
                 out["safety/harmful_refusal_rate"] = sum(label == REFUSAL for label in harmful) / len(harmful)
                 out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(
@@ -112,6 +114,7 @@ class RolloutLog:
         if not self.batch:
             return []
         rows = []
+        labels = self.batch.get("safety_labels")
         for i, completion in enumerate(self.batch["completions"]):
             rows.append(
                 {
@@ -120,6 +123,8 @@ class RolloutLog:
                     "completion": completion_text(completion),
                     "kind": self.batch["kind"][i] if self.batch.get("kind") else None,
                     "rewards": {name: scores[i] for name, scores in self.batch["scores"].items()},
+                    # the safety judge's label: an alert quotes the answers it is about (EXAMPLE_KINDS)
+                    "safety_label": labels[i] if labels else None,
                 }
             )
         return rows
@@ -127,11 +132,24 @@ class RolloutLog:
     def spread(self, rows: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
         """About ``keep`` of a batch's rows, the same number from each prompt group and at least one: TRL puts a
         prompt's completions next to each other, so the first ``keep`` rows were one prompt's, and an alert about
-        harmful prompts showed the answers to an arithmetic one."""
+        harmful prompts showed the answers to an arithmetic one. Each group's first row of every safety label is kept
+        before the rest fill its share: a group's first rows were its plain refusals, and the partial refusals a
+        refusal_then_comply alert is about were never saved."""
         size = self.group_size or len(rows) or 1
         groups = [rows[i : i + size] for i in range(0, len(rows), size)]
         per_group = max(1, keep // max(len(groups), 1))
-        return [row for group in groups for row in group[:per_group]]
+        return [row for group in groups for row in self._one_of_each_label(group, per_group)]
+
+    @staticmethod
+    def _one_of_each_label(group: list[dict[str, Any]], share: int) -> list[dict[str, Any]]:
+        """The group's first row of each ``safety_label``, then its next rows up to ``share``, in the group's order."""
+        firsts = {row.get("safety_label"): i for i, row in reversed(list(enumerate(group)))}
+        chosen = set(firsts.values())
+        for i in range(len(group)):
+            if len(chosen) >= share:
+                break
+            chosen.add(i)
+        return [group[i] for i in sorted(chosen)]
 
 
 class RolloutCallback(TrainerCallback):
@@ -174,8 +192,9 @@ class RolloutCallback(TrainerCallback):
 
 
 def examples_at(
-    path: Path, step: int, kinds: tuple[str, ...] | None = None, limit: int = 3
+    path: Path, step: int, kinds: ExampleRows | tuple[str, ...] | None = None, limit: int = 3
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the logged step nearest ``step``."""
+    """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the logged step nearest ``step``,
+    those with ``kinds``' preferred safety labels first (`nearest_examples`)."""
     rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
     return nearest_examples(rows, step, kinds, limit)
