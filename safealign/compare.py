@@ -314,7 +314,8 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
             # the suites' order only orders the batches, and fp32 answers do not depend on their batch (bf16's do)
             config["suites"] = sorted(config["suites"], key=str)
         asked[arm.name] = {key: config.get(key) for key in SCORING_KEYS if key in config}
-        files = suite_files(arm.eval_dir)  # one file suite name can be two versions of the file: other items
+        # one file suite name can be two versions of the file: other items (an eval without its summary has none)
+        files = suite_files(arm.eval_dir) if (Path(arm.eval_dir) / "summary.json").is_file() else {}
         asked[arm.name] |= {f"suite file {name}": sha256[:12] for name, sha256 in files.items()}
     return scored_differently(asked)
 

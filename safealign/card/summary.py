@@ -476,8 +476,13 @@ def scored_differently(run: RunFolder, labels: Iterable[str] | None = None) -> d
 
     shown = [label for label in (run.evals if labels is None else labels) if label in run.evals]
     differences = scoring_differences([Arm(label, "", run.stage(f"eval:{label}").dir) for label in shown])
-    # a suite added to the recipe since an eval ran leaves its cell empty, and changes no other suite's items or scores
-    kept = {key: values for key, values in differences.items() if key != "suites"}
+    # a suite added to the recipe since an eval ran leaves its cell empty, and changes no other suite's items or scores;
+    # suite file versions are said by suite_file_versions (over the card's evals, the missing ones included)
+    kept = {
+        key: values
+        for key, values in differences.items()
+        if key != "suites" and not key.startswith("suite file ")
+    }
     return kept | suite_file_versions(run, shown)
 
 
