@@ -121,6 +121,16 @@ def test_chat_template_control_tokens_typed_into_a_turn_are_named_with_the_fix(t
     )
 
 
+def test_a_llama_3_header_typed_into_a_turn_is_one_problem_naming_both_tokens(tmp_path):
+    """Two control tokens in one turn are one problem on that turn, naming each."""
+    path = tmp_path / "header.jsonl"
+    row = chat_row("How does a Llama 3 turn start?", "With <|start_header_id|>user<|end_header_id|>")
+    path.write_text(json.dumps(row) + "\n")
+    problems = validate_rows(path, read_rows_and_problems(path)[0])
+    assert [(p.line, p.field) for p in problems] == [(1, "messages[1].content")]
+    assert "holds <|start_header_id|>, <|end_header_id|>" in str(problems[0]), problems[0]
+
+
 def write_parquet(path, rows):
     import pandas
 
@@ -131,6 +141,35 @@ def write_gzip(path, rows):
     import gzip
 
     path.write_bytes(gzip.compress("".join(json.dumps(row) + "\n" for row in rows).encode()))
+
+
+def compressed_with(module: str):
+    """A writer of JSONL rows compressed by ``module`` (bz2, lzma, zipfile)."""
+
+    def write(path, rows):
+        import importlib
+
+        data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        if module == "zipfile":
+            import zipfile
+
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("rows.jsonl", data)
+        else:
+            path.write_bytes(importlib.import_module(module).compress(data))
+
+    return write
+
+
+def write_zstd(path, rows):
+    # zstd frames start with the magic bytes 28 b5 2f fd; the reader looks at nothing else
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(range(200, 256)))
+
+
+def write_feather(path, rows):
+    import pandas
+
+    pandas.DataFrame(rows).to_feather(path)
 
 
 def write_arrow(path, rows):
@@ -162,6 +201,36 @@ def write_arrow(path, rows):
             "gunzip -c {dir}/rows.jsonl > {dir}/rows.exported.jsonl",
         ),
         (
+            "rows.jsonl.bz2",
+            compressed_with("bz2"),
+            "the file is bzip2-compressed, not JSONL",
+            "bunzip2 -c {dir}/rows.jsonl.bz2 > {dir}/rows.jsonl",
+        ),
+        (
+            "rows.jsonl.xz",
+            compressed_with("lzma"),
+            "the file is xz-compressed, not JSONL",
+            "xz -dc {dir}/rows.jsonl.xz > {dir}/rows.jsonl",
+        ),
+        (
+            "rows.jsonl.zst",
+            write_zstd,
+            "the file is zstd-compressed, not JSONL",
+            "zstd -dc {dir}/rows.jsonl.zst > {dir}/rows.jsonl",
+        ),
+        (
+            "rows.zip",
+            compressed_with("zipfile"),
+            "the file is a zip archive, not JSONL",
+            "unzip -p {dir}/rows.zip > {dir}/rows.jsonl",
+        ),
+        (
+            "rows.feather",
+            write_feather,
+            "an Arrow (Feather) file, not JSONL",
+            "pandas.read_feather('{dir}/rows.feather').to_json('{dir}/rows.jsonl', orient='records', lines=True)",
+        ),
+        (
             "rows.arrow",
             write_arrow,
             "an Arrow file of a Hugging Face dataset, not JSONL",
@@ -170,14 +239,15 @@ def write_arrow(path, rows):
     ],
 )
 def test_a_binary_dataset_file_is_named_with_its_export_to_jsonl(tmp_path, name, write, says, export):
-    """A Parquet or gzipped file was reported as 'not UTF-8 text' on every line, with iconv as the fix."""
+    """A Parquet, gzipped, bzip2, xz, zstd or zip file was reported as 'not UTF-8 text' on every line, with iconv as
+    the fix."""
     path = tmp_path / name
     write(path, [chat_row("Hello there friend, how are you?", "Fine, thanks.")])
     rows, problems = read_rows_and_problems(path)
     assert not rows and len(problems) == 1 and problems[0].line == 1
     message = str(problems[0])
     assert says in message and "only JSON Lines are read" in message and "iconv" not in message, message
-    assert export.format(dir=tmp_path) in message, message
+    assert message.endswith(f"`{export.format(dir=tmp_path)}`"), message
     result = runner.invoke(app, ["data", "check", str(path)])
     assert result.exit_code == 1 and says in " ".join(result.stderr.split())
 
@@ -209,6 +279,32 @@ def test_a_folder_saved_by_datasets_is_named_with_its_export_to_jsonl(tmp_path):
         read_rows_and_problems(tmp_path / "plain")
 
 
+def test_a_folder_of_bare_arrow_files_is_named_with_an_export_that_reads_them(tmp_path):
+    """Arrow shards copied without state.json were told to use datasets.load_from_disk, which cannot read them."""
+    from datasets import Dataset
+
+    rows = [chat_row("Hello there friend, how are you?", "Fine, thanks.")]
+    Dataset.from_list(rows).save_to_disk(tmp_path / "saved")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "saved" / "data-00000-of-00001.arrow").rename(
+        tmp_path / "cache" / "data-00000-of-00001.arrow"
+    )
+    with pytest.raises(DataError) as error:
+        read_rows_and_problems(tmp_path / "cache")
+    export = f"datasets.Dataset.from_file('{tmp_path}/cache/data-00000-of-00001.arrow').to_json('{tmp_path}/cache.jsonl')"
+    assert export in str(error.value) and "load_from_disk" not in str(error.value), error.value
+
+
+def test_a_folder_of_one_validation_split_names_that_split(tmp_path):
+    """A DatasetDict saved with only a validation split: the export names ['validation'], not a 'train' it lacks."""
+    from datasets import Dataset, DatasetDict
+
+    rows = [chat_row("Hello there friend, how are you?", "Fine, thanks.")]
+    DatasetDict({"validation": Dataset.from_list(rows)}).save_to_disk(tmp_path / "splits")
+    with pytest.raises(DataError, match=r"load_from_disk\('.*/splits'\)\['validation'\]\.to_json"):
+        read_rows_and_problems(tmp_path / "splits")
+
+
 @pytest.mark.parametrize(
     ("row", "form", "mapping"),
     [
@@ -225,6 +321,8 @@ def test_a_folder_saved_by_datasets_is_named_with_its_export_to_jsonl(tmp_path):
             "prompt/completion form",
             "the prompt's turns, then the completion's",
         ),
+        ({"prompt": "Hi"}, "prompt/completion form", "the prompt's turns, then the completion's"),
+        ({"completion": "Hello"}, "prompt/completion form", "the prompt's turns, then the completion's"),
         (
             {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]},
             "ShareGPT form",

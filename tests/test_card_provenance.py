@@ -1194,3 +1194,24 @@ def test_a_training_file_the_decontamination_could_not_check_is_named_not_called
     report = " ".join((run / "report.html").read_text().split())
     assert '— nothing was checked; <span class="status-missing">not checked</span>' in report
     assert "<code>mine12.jsonl</code>" in report and 'status-done">clean' not in report
+
+
+def test_evals_of_one_version_of_a_suite_file_are_scored_alike(tmp_path, card):
+    """Two evals that read the same user suite file (same path and sha256) are not flagged as scored differently."""
+    evals = {}
+    for label in ("base", "sft"):
+        data = summary()
+        data["suites"]["mine"] = data["suites"].pop("harmful") | {
+            "file": {"path": str(tmp_path / "mine.jsonl"), "sha256": "a" * 64}
+        }
+        evals[label] = data
+    text = card(sft_run(tmp_path, **evals))
+    assert "Scored differently" not in text and "suite file mine" not in text
+
+
+def test_the_student_is_read_from_the_config_when_the_inputs_lack_it(tmp_path, card):
+    """A distill stage whose inputs name only the teacher: the student comes from its config."""
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    stage(run, "distill", "tiny", T0 + 20, inputs={"teacher": "tiny"}, config={"student": "tiny:3"})
+    assert "`tiny:3` (the student's own weights; teacher `tiny`)" in card(run)

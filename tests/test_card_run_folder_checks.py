@@ -448,3 +448,20 @@ def test_decontamination_is_not_called_clean_when_a_training_file_was_not_checke
         "no match in the files checked, but a.jsonl not"
     )
     assert decontamination_verdict(False, ["a.jsonl"], 2) == "not clean"
+
+
+def test_a_run_carded_as_dot_without_a_recipe_name_is_named_after_its_folder(tmp_path, monkeypatch):
+    """`safealign card .` on a run whose recipe.yaml has no name: the run is named after its folder, not "."."""
+    run = new_run(tmp_path)
+    (run / "recipe.yaml").write_text(f"output_dir: {tmp_path / 'runs'}\nmodel: {{name: 'tiny'}}\n")
+    stage(run, "sft", "tiny")
+    monkeypatch.chdir(run)
+    assert load_run(".").name == "tr"
+
+
+def test_a_file_at_the_top_of_a_moved_run_is_the_runs(tmp_path):
+    """A path recorded at the top of the run folder before it moved is shown relative to the run."""
+    run = new_run(tmp_path)
+    stage(run, "sft", "tiny")
+    folder = load_run(run)
+    assert folder.rel(str(tmp_path / "elsewhere" / "runs" / "tr" / "train.jsonl")) == "train.jsonl"

@@ -600,6 +600,25 @@ def test_a_generated_problem_inside_a_longer_expression_is_another_problem() -> 
         "Ist 3,12 + 7 = 10,12?",
     ]
     assert decontamination_check([(t, t) for t in others], [], exact_only=evals).clean
+    assert decontamination_check([("more", "5 + 3 + 2")], [], exact_only=[("rg:sum", "5 + 3")]).clean
+
+
+def test_a_generated_problem_after_a_label_a_list_number_or_a_sentence_is_the_eval_item() -> None:
+    """The number of "1. 12 + 7 =" or "Q3: 12 + 7 =" read as an operand, so the item "12 + 7 =" was taken for part of a
+    longer expression and the copy passed."""
+    train = [
+        ("prefixed", "Solve this: 12 + 7 ="),
+        ("listed", "1. 12 + 7 =\n2. Name a colour."),
+        ("labelled", "Q3: 12 + 7 ="),
+        ("question", "Question 3: 12 + 7 ="),
+        ("sentence", "I have 3. 12 + 7 = ?"),
+    ]
+    report = decontamination_check(train, [], exact_only=[("rg:eq", "12 + 7 =")])
+    assert not report.exact
+    assert [(t, e) for t, e, _ in report.overlaps] == [(t, "rg:eq") for t, _ in train]
+    inside = "Solve it. " + WORD_PROBLEM.replace("more. How", "more.\nHow")
+    report = decontamination_check([("inside", inside)], [], exact_only=[("reasoning:word", WORD_PROBLEM)])
+    assert [(t, e) for t, e, _ in report.overlaps] == [("inside", "reasoning:word")]
 
 
 @pytest.mark.parametrize(

@@ -373,6 +373,15 @@ def test_a_line_that_states_the_right_number_still_passes(reference: str, line: 
         ("168", "168 (or 1 week)"),
         ("2500000", "2,500,000 (or 2.5 million)"),
         ("1000", "1,000 (or 1 thousand)"),
+        # working by subtraction (either minus sign) and division, zero in any unit, weights, weeks and dozens
+        ("56", "56 (or 60 - 4)"),
+        ("56", "56 (or 60 − 4)"),
+        ("7", "7 (or 56 / 8)"),
+        ("7", "7 (or 56 ÷ 8)"),
+        ("0", "0 (or 0 minutes)"),
+        ("2000", "2000 (or 2 kg)"),
+        ("14", "14 (or 2 weeks)"),
+        ("36", "36 (or 3 dozen)"),
     ],
 )
 def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
@@ -398,6 +407,12 @@ def test_a_second_number_that_explains_the_answer_is_not_a_hedge(
         ("13", "13 (or 130 cm)"),
         ("5", "5 (or 50 cents)"),
         ("3", "3 (or 30 minutes)"),
+        ("0", "0 (or 5 minutes)"),
+        ("25", "25 (or 2 dozen)"),
+        ("7.3", "7.3 (or 1 week)"),
+        # a range in a unit: "1 to 7 days" is no precision note
+        ("1", "1 to 7 days"),
+        ("10", "10 to 1000 grams"),
         # working that does not give the answer, a precision word without "to"
         ("13", "13 or 14 - 15"),
         ("13", "13 (or 14 x 1)"),

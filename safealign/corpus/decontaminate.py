@@ -147,10 +147,24 @@ def _is_number(token: str) -> bool:
     return any(ch.isdigit() for ch in token)
 
 
+# A number followed by "." or ":" and a space ends what it is in: a list number or label ("1. 12 + 7 =", "Q3: 12 + 7
+# =") or a sentence ("gives away 2. How many ..."), never an operand of what follows. The mark is a letter, so
+# :func:`normalise` keeps it as a word of its own that reads as neither number nor operator: "1 ǀ 12 + 7 =".
+_NUMBER_ENDS = re.compile(r"(?<=\d)[.:](?=\s)")
+NUMBER_END_MARK = "\u01c0"
+
+
+def _number_ends_marked(text: str) -> str:
+    """``text`` with :data:`NUMBER_END_MARK` where a number ends a list marker, label or sentence."""
+    return _NUMBER_ENDS.sub(f" {NUMBER_END_MARK}", text)
+
+
 def _in_longer_expression(tokens: list[str], start: int, end: int) -> bool:
     """Whether the generated problem at ``tokens[start:end]`` is part of a longer expression, another problem: "12 + 7"
     in "12 + 7 + 30" or in "3 - 12 + 7". A number before a problem that starts with a word ("1. Compute 68 - 96." in a
-    numbered list) or an operator after a problem that ends with "=" (its answer, "= -28") leaves it the eval item."""
+    numbered list), a list number or label before one that starts with a number ("1. 12 + 7 =", "Q3: 12 + 7 =", read
+    with :data:`NUMBER_END_MARK` between) or an operator after a problem that ends with "=" (its answer, "= -28")
+    leaves it the eval item."""
     first, last = tokens[start], tokens[end - 1]
     glued_before = start > 0 and (first in OPERATORS or _is_number(first))
     glued_before = glued_before and (tokens[start - 1] in OPERATORS or _is_number(tokens[start - 1]))
@@ -197,7 +211,13 @@ def decontamination_check(
     eval_exact = {key: item_id for item_id, text in eval_list for key in readings(text)}
     generated_exact = {key: item_id for item_id, text in generated for key in readings(text, operators=True)}
     problems = (
-        {tuple(key.split()): item_id for key, item_id in generated_exact.items()} if problems_inside else {}
+        {
+            tuple(key.split()): item_id
+            for item_id, text in generated
+            for key in readings(_number_ends_marked(text), operators=True)
+        }
+        if problems_inside
+        else {}
     )
     problem_lengths: dict[str, list[int]] = {}
     for key in sorted(problems, key=len):
@@ -225,7 +245,11 @@ def decontamination_check(
             continue
         problem = next(
             filter(
-                None, (_contained_problem(key.split(), problems, problem_lengths) for key in problem_keys)
+                None,
+                (
+                    _contained_problem(key.split(), problems, problem_lengths)
+                    for key in readings(_number_ends_marked(text), operators=True)
+                ),
             ),
             None,
         )

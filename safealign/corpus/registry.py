@@ -245,10 +245,21 @@ def _is_json_array_of_objects(path: Path) -> bool:
 
 ONLY_JSONL = "only JSON Lines are read (one JSON object per line)"
 
+# (magic bytes, what the file is, the command that writes its contents to stdout)
+COMPRESSED = [
+    (b"\x1f\x8b", "gzip-compressed", "gunzip -c"),
+    (b"BZh", "bzip2-compressed", "bunzip2 -c"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "xz -dc"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "zstd -dc"),
+    (b"PK\x03\x04", "a zip archive", "unzip -p"),
+]
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
 
 def _other_format(path: Path) -> str | None:
-    """Why the file is not JSONL but a binary dataset format (Parquet, gzip, Arrow), with the one-line export to
-    JSONL; None when it may be JSONL. Read line by line, such a file would be "not UTF-8" on every line."""
+    """Why the file is not JSONL but a binary dataset format (Parquet, gzip, bzip2, xz, zstd, zip, Arrow), with the
+    one-line export to JSONL; None when it may be JSONL. Read line by line, such a file would be "not UTF-8" on every
+    line."""
     with path.open("rb") as handle:
         head = handle.read(8)
     out = _jsonl_beside(path)
@@ -257,11 +268,12 @@ def _other_format(path: Path) -> str | None:
             f"the file is Parquet, not JSONL: {ONLY_JSONL}; export it with "
             f"`pandas.read_parquet({str(path)!r}).to_json({str(out)!r}, orient='records', lines=True)`"
         )
-    if head.startswith(b"\x1f\x8b"):
-        return (
-            f"the file is gzip-compressed, not JSONL: {ONLY_JSONL}; unpack it with "
-            f"`gunzip -c {shlex.quote(str(path))} > {shlex.quote(str(out))}`"
-        )
+    for magic, kind, unpack in COMPRESSED:
+        if head.startswith(magic):
+            return (
+                f"the file is {kind}, not JSONL: {ONLY_JSONL}; unpack it with "
+                f"`{unpack} {shlex.quote(str(path))} > {shlex.quote(str(out))}`"
+            )
     # the Arrow stream format, in which datasets caches and saves a dataset
     if head.startswith(b"\xff\xff\xff\xff"):
         return (
@@ -278,7 +290,10 @@ def _other_format(path: Path) -> str | None:
 
 def _jsonl_beside(path: Path) -> Path:
     """Where an export of ``path`` to JSONL goes: beside it, named after it, never ``path`` itself."""
-    stem = Path(path.name.removesuffix(".gz")).stem
+    name = path.name
+    for suffix in COMPRESSED_SUFFIXES:
+        name = name.removesuffix(suffix)
+    stem = Path(name).stem
     out = path.with_name(f"{stem}.jsonl")
     return out if out != path else path.with_name(f"{stem}.exported.jsonl")
 
@@ -293,7 +308,14 @@ def _folder_problem(path: Path) -> str:
             f"{ONLY_JSONL}; export a split with "
             f"`datasets.load_from_disk({str(path)!r})[{splits[0]!r}].to_json({str(out)!r})`"
         )
-    if (path / "dataset_info.json").is_file() or (path / "state.json").is_file() or any(path.glob("*.arrow")):
+    saved = (path / "dataset_info.json").is_file() and (path / "state.json").is_file()
+    # bare .arrow files (a datasets cache, or shards copied without state.json): load_from_disk cannot read them
+    if not saved and (arrows := sorted(child.name for child in path.glob("*.arrow"))):
+        return (
+            f"dataset {path} is a folder of Arrow files of a Hugging Face dataset, not JSONL: {ONLY_JSONL}; export "
+            f"one with `datasets.Dataset.from_file({str(path / arrows[0])!r}).to_json({str(out)!r})`"
+        )
+    if (path / "dataset_info.json").is_file() or (path / "state.json").is_file():
         return (
             f"dataset {path} is a folder saved by Hugging Face datasets, not JSONL: {ONLY_JSONL}; export it with "
             f"`datasets.load_from_disk({str(path)!r}).to_json({str(out)!r})`"

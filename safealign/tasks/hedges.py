@@ -209,7 +209,7 @@ def _restatement_end(text: str, after: int, first: float, other: float) -> int |
 
 def _same_amount(first: float, parts: list[tuple[float | None, str]]) -> bool:
     """Whether ``first``, in some unit, is the amount the (number, unit word) ``parts`` add up to: 150 and 2 hours 30
-    minutes (150 minutes), 0.25 and 25%, 3 and 36 inches (3 yards)."""
+    minutes (150 minutes), 0.25 and 25%, 3 and 36 inches (3 feet)."""
     if any(number is None for number, _ in parts):
         return False
     names = [_unit_name(word) for _, word in parts]
