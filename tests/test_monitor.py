@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
+import aiohttp
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -423,6 +424,46 @@ def test_silent_upstream_is_a_502_timeout(tmp_path):
         )
         assert [r["status"] for r in rows(app)] == ["upstream_error"]
     sock.close()
+
+
+def test_upstream_credentials_go_as_basic_auth_unless_the_client_sends_its_own_key(tmp_path):
+    # aiohttp refuses credentials in the URL next to an Authorization header: every OpenAI SDK request has one
+    seen: list[str | None] = []
+    app = fake_upstream()
+
+    @app.middleware("http")
+    async def record_authorization(request: Request, call_next):
+        seen.append(request.headers.get("authorization"))
+        return await call_next(request)
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    with serve_in_thread(app) as up, gateway(up.replace("http://", "http://u:p@"), db) as (url, gw):
+        for headers in ({"Authorization": "Bearer sk-x"}, {}):
+            answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello"), headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert httpx.get(f"{url}/v1/models", headers=headers).status_code == 200
+        assert [r["status"] for r in rows(gw)] == ["queued", "queued"]
+    assert seen == ["Bearer sk-x", "Bearer sk-x", "Basic dTpw", "Basic dTpw"]  # base64("u:p")
+
+
+def test_a_request_aiohttp_refuses_to_send_is_a_stored_upstream_error(upstream, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ValueError("Cannot combine AUTHORIZATION header with AUTH argument")
+
+    monkeypatch.setattr(aiohttp.ClientSession, "post", refuse)
+    monkeypatch.setattr(aiohttp.ClientSession, "get", refuse)
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        for answer in (
+            httpx.post(f"{url}/v1/chat/completions", json=chat("hello")),
+            httpx.get(f"{url}/v1/models"),
+        ):
+            error = answer.json()["error"]
+            assert answer.status_code == 502 and error["type"] == "upstream_error", answer.text
+            assert "the request was not sent: Cannot combine AUTHORIZATION" in error["message"]
+        assert (
+            'safealign_monitor_upstream_errors_total{kind="request"} 2.0' in httpx.get(f"{url}/metrics").text
+        )
+        assert [r["status"] for r in rows(app)] == ["upstream_error"]
 
 
 def test_upstream_5xx_passes_through_and_counts(upstream, tmp_path):

@@ -74,12 +74,20 @@ RESPONSE_DROP = {
     "server",
 }
 DONE_MARKERS = (b"data: [DONE]", b"data:[DONE]")
-# What a failed upstream call raises: connection and protocol errors, and timeouts.
+# What a failed upstream call raises: connection and protocol errors, and timeouts. Sending the request may also
+# raise the ValueError of a request aiohttp refuses to send (say, an Authorization header next to credentials in
+# the URL): the gateway's failure, not the client's, answered and stored as an upstream error too.
 UPSTREAM_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+SEND_ERRORS = (*UPSTREAM_ERRORS, ValueError)
 
 
-def forward_headers(request: Request) -> dict[str, str]:
-    return {k: v for k, v in request.headers.items() if k.lower() not in REQUEST_DROP}
+def forward_headers(request: Request, upstream_auth: str | None = None) -> dict[str, str]:
+    """The client's headers for the upstream; ``upstream_auth`` (from the ``user:password@`` of ``--upstream``)
+    is added only when the client sent no ``Authorization`` of its own, which goes upstream as it came."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in REQUEST_DROP}
+    if upstream_auth and "authorization" not in request.headers:
+        headers["Authorization"] = upstream_auth
+    return headers
 
 
 def reply_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
@@ -125,7 +133,13 @@ class Proxy:
             writer,
             metrics,
         )
-        self.chat_url = yarl.URL(self.upstream + CHAT_PATH)  # parsed once, not per request
+        # Parsed once, not per request. aiohttp refuses credentials in the URL next to an Authorization header
+        # (every OpenAI SDK request has one): the user info goes as a Basic header instead, when the client has none.
+        chat_url = yarl.URL(self.upstream + CHAT_PATH)
+        credentials = aiohttp.BasicAuth.from_url(chat_url)
+        self.upstream_auth = credentials.encode() if credentials else None
+        self.chat_url = chat_url.with_user(None)
+        self.models_url = yarl.URL(self.upstream + "/v1/models").with_user(None)
         self.shown_upstream = redact_url(self.upstream)  # for logs and error messages: no credentials
         self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
         self._detached: set[asyncio.Task] = set()
@@ -142,8 +156,10 @@ class Proxy:
         }
         sent = time.perf_counter()
         try:
-            upstream = await self.session.post(self.chat_url, data=body, headers=forward_headers(request))
-        except UPSTREAM_ERRORS as error:
+            upstream = await self.session.post(
+                self.chat_url, data=body, headers=forward_headers(request, self.upstream_auth)
+            )
+        except SEND_ERRORS as error:
             return await self._unreachable(row, error, started)
         is_sse = upstream.headers.get("content-type", "").startswith("text/event-stream")
         if upstream.status == 200 and is_sse and not self.blocking:
@@ -189,12 +205,12 @@ class Proxy:
         """``GET /v1/models``, relayed as is (no exchange is stored)."""
         try:
             async with self.session.get(
-                self.upstream + "/v1/models", headers=forward_headers(request)
+                self.models_url, headers=forward_headers(request, self.upstream_auth)
             ) as upstream:
                 content = await upstream.read()
-        except UPSTREAM_ERRORS as error:
+        except SEND_ERRORS as error:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
-            message = f"upstream model server {self.shown_upstream} failed: {type(error).__name__}"
+            message = f"upstream model server {self.shown_upstream} failed: {self._reason(error)}"
             return JSONResponse(error_body(message, "upstream_error"), status_code=502)
         return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
 
@@ -335,7 +351,7 @@ class Proxy:
         row.update(status="upstream_error", response=None)
         await self._store(row, started)
         self._observe(502, started, None)
-        message = f"upstream model server {self.shown_upstream} failed ({kind}: {type(error).__name__})"
+        message = f"upstream model server {self.shown_upstream} failed ({kind}: {self._reason(error)})"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
     async def _rejected(
@@ -386,6 +402,14 @@ class Proxy:
         message = f"upstream model server {self.shown_upstream} answered 200 without a chat completion (expected {expected}){found}"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
+    def _reason(self, error: Exception) -> str:
+        """The error's type; a request aiohttp refused to send (a ValueError, whose type says nothing) also says why."""
+        if not isinstance(error, ValueError):
+            return type(error).__name__
+        return (
+            f"ValueError, the request was not sent: {str(error).replace(self.upstream, self.shown_upstream)}"
+        )
+
     def _observe(self, status: int, started: float, upstream_s: float | None) -> None:
         self.metrics.requests.labels(status=str(status)).inc()
         if upstream_s is not None:
@@ -394,7 +418,9 @@ class Proxy:
 
 
 def _error_kind(error: BaseException) -> str:
-    return "timeout" if isinstance(error, asyncio.TimeoutError) else "connect"
+    if isinstance(error, asyncio.TimeoutError):
+        return "timeout"
+    return "request" if isinstance(error, ValueError) else "connect"
 
 
 def answer_fields(texts: list[str]) -> dict[str, Any]:
