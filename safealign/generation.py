@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -30,7 +31,8 @@ SEED_RANGE = range(
 
 @dataclass
 class SamplingParams:
-    """How to sample. ``temperature=0`` is greedy decoding, and so is any temperature below ``SAMPLING_EPS`` (1e-5)."""
+    """How to sample. ``temperature=0`` is greedy decoding, and so is any temperature below ``SAMPLING_EPS`` (1e-5).
+    ``top_k`` 0 is off, and so is vLLM's -1 (read as 0); ``repetition_penalty`` 1.0 is off (an int is read as a float)."""
 
     max_new_tokens: int = 128
     temperature: float = 0.0
@@ -53,8 +55,30 @@ class SamplingParams:
             raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.num_samples < 1:
             raise SettingError(f"num_samples must be >= 1, got {self.num_samples}")
+        self.top_k = _checked_top_k(self.top_k)
+        self.repetition_penalty = _checked_repetition_penalty(self.repetition_penalty)
         if self.seed not in SEED_RANGE:
             raise SettingError(f"seed must be a 64-bit integer, from -2**63 to 2**64 - 1, got {self.seed}")
+
+
+def _checked_top_k(top_k: Any) -> int:
+    """``top_k`` as the engine reads it: 0 is off, and so is vLLM's -1 (as `safealign serve` reads it)."""
+    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < -1:
+        raise SettingError(f"top_k must be a whole number >= 0 (0 or -1 = off), got {top_k!r}")
+    return max(int(top_k), 0)
+
+
+def _checked_repetition_penalty(penalty: Any) -> float:
+    """A float, as transformers wants it (it refuses the int 2 mid-generate), finite and above 0."""
+    try:
+        value = float(penalty)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0 < value < math.inf:  # NaN fails every comparison
+        raise SettingError(
+            f"repetition_penalty must be a finite number > 0 (1.0 = off, above 1 discourages repeats), got {penalty!r}"
+        )
+    return value
 
 
 @dataclass

@@ -80,11 +80,51 @@ def test_bf16_matches_fp32_mostly(tiny):
 
 
 @pytest.mark.parametrize(
-    "bad", [dict(max_new_tokens=0), dict(temperature=-1), dict(top_p=0), dict(num_samples=0)]
+    "bad",
+    [
+        dict(max_new_tokens=0),
+        dict(temperature=-1),
+        dict(top_p=0),
+        dict(num_samples=0),
+        dict(repetition_penalty=0),
+        dict(repetition_penalty=-1.0),
+        dict(repetition_penalty=float("nan")),
+        dict(repetition_penalty=float("inf")),
+        dict(top_k=-2),
+        dict(top_k=2.5),
+    ],
 )
 def test_bad_sampling_params(bad):
     with pytest.raises(ValueError):
         SamplingParams(**bad)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(repetition_penalty=0.0), r"repetition_penalty must be a finite number > 0 \(1.0 = off"),
+        (dict(top_k=-2), r"top_k must be a whole number >= 0 \(0 or -1 = off\)"),
+        (dict(top_k="40"), "top_k must be a whole number"),
+    ],
+)
+def test_a_bad_repetition_penalty_or_top_k_is_refused_before_generation_with_the_fix(bad, message):
+    """They reached transformers, which failed mid-generate with its own wording."""
+    from safealign.errors import SettingError
+
+    with pytest.raises(SettingError, match=message):
+        SamplingParams(**bad)
+
+
+def test_an_int_repetition_penalty_and_vllm_top_k_off_generate(tiny):
+    """transformers refused the int 2 ("has to be a strictly positive float") and top_k -1, vLLM's "off"."""
+    params = SamplingParams(max_new_tokens=3, temperature=1.0, top_k=-1, repetition_penalty=2)
+    assert (
+        params.top_k == 0
+        and params.repetition_penalty == 2.0
+        and isinstance(params.repetition_penalty, float)
+    )
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    assert engine.generate(["hi"], params)[0].completion_tokens >= 1
 
 
 @pytest.mark.parametrize("temperature", [float("nan"), float("inf"), -0.5])
