@@ -15,6 +15,8 @@ Judge specs (``--judge`` on the command line):
   ending in ``/v1`` calls ``/v1/chat/completions``; another path is used as the provider's OpenAI base
   (``.../v1beta/openai`` -> ``.../v1beta/openai/chat/completions``); a ``.../chat/completions`` URL as given.
   The API key comes from ``SAFEALIGN_JUDGE_API_KEY``; ``OPENAI_API_KEY`` is sent to ``*.openai.com`` only.
+  A ``user:password@`` is sent as HTTP Basic auth; percent-encode a ``#``, ``/`` or ``@`` in the password
+  (``#`` -> ``%23``), since ``#`` starts the model name.
 
 A spec is shown and stored (banners, errors, model cards, eval reports) as :func:`shown_judge_spec`: without
 the password of ``openai:https://user:password@host``.
@@ -22,6 +24,7 @@ the password of ``openai:https://user:password@host``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +47,12 @@ from safealign.judges.refusal import RefusalJudge
 
 DEFAULT_RUBRIC_MODEL = "gpt-4o-mini"
 JUDGE_SPECS = ("default", "llama-guard:PATH", "openai:URL[#MODEL]")
+# user:password@ as an error shows it: up to the spec's last '@', since a password with '#', '/' or '@' in it breaks the
+# URL (and shown_url's masking, which follows the URL's own syntax)
+_ERROR_USERINFO_RE = re.compile(r"(?<=://)(?P<userinfo>\S*)@")
+# a '#' before the '@' of the URL's user:password@ (no '/' or '?' between): the password holds '#'
+_HASH_IN_USERINFO_RE = re.compile(r"://[^/?\s]*#[^/?\s]*@")
+_PERCENT_ENCODE = "percent-encode special characters in the password (# -> %23, / -> %2F, @ -> %40)"
 
 
 class JudgeSpecError(SafealignError):
@@ -78,6 +87,7 @@ def parse_judge_spec(
     if spec == "default":
         return "default", "", ""
     kind, _, rest = spec.partition(":")
+    rest = rest.strip()  # "llama-guard: /models/lg3" names /models/lg3
     if kind == "llama-guard" and rest:
         if check_paths:
             _check_guard_folder(spec, rest)
@@ -86,7 +96,7 @@ def parse_judge_spec(
         url, _, model = rest.partition("#")
         _check_grader_url(spec, url)
         return kind, url, model or DEFAULT_RUBRIC_MODEL
-    raise JudgeSpecError(f"unknown judge spec {shown_judge_spec(spec)!r}; valid forms: {', '.join(forms)}")
+    raise JudgeSpecError(f"unknown judge spec {_shown_in_error(spec)!r}; valid forms: {', '.join(forms)}")
 
 
 def shown_judge_spec(spec: str) -> str:
@@ -96,6 +106,20 @@ def shown_judge_spec(spec: str) -> str:
     'openai:https://judge:***@llm.example.com/v1#grader'
     """
     return shown_url(spec.strip())
+
+
+def _shown_in_error(spec: str) -> str:
+    """``spec`` for an error message: its user info masked even where the URL does not parse.
+
+    >>> _shown_in_error("openai:https://judge:p#ss@llm.example.com/v1")
+    'openai:https://judge:***@llm.example.com/v1'
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        user, colon, _ = match.group("userinfo").partition(":")
+        return f"{user}:***@" if colon else "***@"  # a bare user name may be the token itself
+
+    return shown_judge_spec(_ERROR_USERINFO_RE.sub(mask, spec.strip()))
 
 
 def _check_guard_folder(spec: str, path: str) -> None:
@@ -119,7 +143,12 @@ def _check_guard_folder(spec: str, path: str) -> None:
 
 
 def _check_grader_url(spec: str, url: str) -> None:
-    shown = shown_judge_spec(spec)
+    shown = _shown_in_error(spec)
+    # '#' starts the model name, so the URL would end inside the password (and may even parse: https://u:12#...)
+    if _HASH_IN_USERINFO_RE.search(spec):
+        raise JudgeSpecError(
+            f"judge spec {shown!r}: the URL's password holds '#', which starts the model name; {_PERCENT_ENCODE}"
+        )
     if not url.startswith(("http://", "https://")):
         raise JudgeSpecError(
             f"judge spec {shown!r}: the URL must start with http:// or https:// "
@@ -129,6 +158,10 @@ def _check_grader_url(spec: str, url: str) -> None:
         host = urlsplit(url).hostname
         urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
     except ValueError as error:
+        if "@" in url:  # urlsplit's error quotes the "port", which may be the start of the password
+            raise JudgeSpecError(
+                f"judge spec {shown!r}: the URL does not parse; if it has a password, {_PERCENT_ENCODE}"
+            ) from None
         raise JudgeSpecError(
             f"judge spec {shown!r}: the URL does not parse ({error}); "
             "e.g. openai:http://127.0.0.1:8000/v1#my-model"
