@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -71,7 +73,11 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
     if missing:
         vectors = load_embedder().encode(
-            missing, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+            missing,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
         )
         with _cache_lock:
             for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
@@ -88,7 +94,11 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
 
 def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
     vectors = load_embedder().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+        convert_to_numpy=True,
     )
     return np.asarray(vectors, dtype=np.float32)
 
@@ -99,6 +109,52 @@ def embed_fixed(texts: tuple[str, ...]) -> np.ndarray:
     vectors = embed(texts)
     vectors.setflags(write=False)
     return vectors
+
+
+# Where a sentence ends: after . ! ? (and their CJK forms) followed by a space, or at a line break.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+
+
+def long_text_windows(text: str) -> list[str]:
+    """The parts of a text too long for MiniLM that it would otherwise never read; ``[]`` when the text fits.
+
+    MiniLM reads the first ``max_seq_length`` (256) tokens of a text and drops the rest, so a request after
+    ~1,000 characters of role-play or pasted context is lost. The windows cover the rest, each short enough to be
+    read whole: the last 254 tokens (256 less [CLS] and [SEP]), and runs of whole sentences of up to 254 tokens,
+    each starting at about the middle of the one before (a sentence longer than a window is cut every 127 tokens),
+    so every sentence is read with its neighbours. The head is not among them: the text's own embedding is its head.
+    """
+    embedder = load_embedder()
+    budget = int(embedder.max_seq_length) - 2
+    if len(text) <= budget:  # a WordPiece token covers at least one character: no need to tokenize
+        return []
+    encoding = embedder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    offsets = encoding["offset_mapping"]
+    if len(offsets) <= budget:
+        return []
+    starts = [start for start, _ in offsets]
+    sentence_starts = sorted(
+        {0, len(offsets), *(bisect_left(starts, m.end()) for m in _SENTENCE_END_RE.finditer(text))}
+    )
+    # Token indices a window may start or end at: sentence starts, and every half window inside a longer sentence.
+    boundaries = [0]
+    for end in sentence_starts[1:]:
+        boundaries += range(boundaries[-1] + budget // 2, end - budget // 2 + 1, budget // 2)
+        boundaries.append(end)
+
+    def span(first: int, end: int) -> str:
+        return text[offsets[first][0] : offsets[end - 1][1]]
+
+    windows = [span(len(offsets) - budget, len(offsets))]
+    index = 0
+    while boundaries[index] < len(offsets):
+        last = bisect_left(boundaries, boundaries[index] + budget + 1) - 1
+        windows.append(span(boundaries[index], boundaries[last]))
+        if boundaries[last] == len(offsets):
+            break
+        middle = bisect_left(boundaries, (boundaries[index] + boundaries[last]) // 2)
+        index = max(index + 1, middle)
+    return list(dict.fromkeys(windows))
 
 
 def top_k_similarity(queries: np.ndarray, references: np.ndarray, k: int = 3) -> np.ndarray:
