@@ -811,6 +811,13 @@ def test_bad_eval_inputs_fail_before_the_judges_the_out_folder_and_the_model(
     assert not (tmp_path / "o").exists() and not (tmp_path / "runs").exists()
 
 
+def test_a_group_of_suites_asked_as_one_suite_says_so() -> None:
+    with pytest.raises(
+        UnknownNameError, match=r"'dev' is a group of suites \(harmful_dev, .*expand_suite_names"
+    ):
+        get_suite("dev")
+
+
 def test_unknown_suite_fails_before_generation() -> None:
     generator = ScriptedGenerator({})
     with pytest.raises(UnknownNameError):

@@ -339,6 +339,12 @@ def get_suite(name: str) -> Suite:
     default harmful), named by :func:`file_suite_name`."""
     if name in SUITES:
         return SUITES[name]
+    if name in SUITE_GROUPS:
+        # `dev` named a group in the list of valid names, yet 'unknown eval suite (did you mean dev?)' came back
+        raise UnknownNameError(
+            f"{name!r} is a group of suites ({', '.join(SUITE_GROUPS[name])}), not one suite; "
+            "expand it first with expand_suite_names"
+        )
     if name.startswith(FAMILY_PREFIX):
         return family_suite(name.removeprefix(FAMILY_PREFIX))
     kind, _, rest = name.partition(":")
