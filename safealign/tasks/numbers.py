@@ -7,6 +7,9 @@ import re
 # A number as a model writes it: 1,234.5 / -9 / 3.25 / 1/2. Thousands separators only in groups of three,
 # so a list like "1, 2, 3" is three numbers, not one.
 NUMBER = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?"
+# Thousands split by a space, a no-break space or a narrow no-break space ("6 860", "1 000 000"): one number only when
+# a whole answer is written so; in running text "3 000" may as well be two numbers.
+SPACED_THOUSANDS = r"[-−]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?"
 
 
 def number_value(text: str) -> float | None:

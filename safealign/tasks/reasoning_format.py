@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from safealign.tasks.hedges import hedged_numbers
-from safealign.tasks.numbers import NUMBER
+from safealign.tasks.numbers import NUMBER, SPACED_THOUSANDS
 
 OPEN, CLOSE = "<think>", "</think>"
 
@@ -35,6 +35,10 @@ _WHOLE_DECORATION = re.compile(r"^[\s*`$]+|[\s*`$]+$")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 # A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
 _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
+_SPACED_THOUSANDS = re.compile(SPACED_THOUSANDS)
+# Numbers side by side ("3 6", "3 5 7") are a list, not their first number: they are written with commas so that every
+# checker reads a list (math_verify would read "3 6" as 6).
+_SIDE_BY_SIDE = re.compile(r"(?<=\d)[ \u00a0\u202f]+(?=\d)")
 
 
 @dataclass
@@ -103,7 +107,7 @@ def _clean(candidate: str) -> str:
 
 
 def _normalise_number(number: str) -> str:
-    return number.replace(",", "").replace("−", "-")
+    return re.sub(r"[,\u00a0\u202f ]", "", number).replace("−", "-")
 
 
 def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
@@ -123,9 +127,13 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
             candidate = _clean(candidate.rsplit("=", 1)[1])
         if not candidate:
             continue
+        if _SPACED_THOUSANDS.fullmatch(candidate):  # "6 860" is 6860, not 6
+            return _normalise_number(candidate)
         # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat"), lists of numbers ("0.0,
         # 5.0") and hedges between numbers ("13 or 14") stay as written.
         leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
+        if leading and re.match(r"\s+\d", candidate[leading.end() :]):  # "3 6", "3 000 apples": not 3
+            return _SIDE_BY_SIDE.sub(", ", candidate)[:200]
         if leading and not _NUMBER_LIST.match(candidate) and not hedged_numbers(candidate):
             return _normalise_number(leading.group(1))
         return candidate[:200]
