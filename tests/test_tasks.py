@@ -187,6 +187,41 @@ def test_planted_mixed_text_is_caught(text: str, lang: str, at_most: float) -> N
     assert is_mixed(text, lang)
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # Spanish answers to a Portuguese and an Italian prompt: the first clause (es 0.54, pt 0.36) and the repeated
+        # one (es 0.24, it 0.18) were ambiguous, so counted on target (share 0.53 and 1.0)
+        (
+            "El mejor momento para visitar el Nordeste es en primavera, cuando el clima es agradable y hay pocos turistas.",
+            "pt",
+        ),
+        (
+            "La forma de la forma de la forma de la forma de la forma de la forma de la forma de la forma.",
+            "it",
+        ),
+    ],
+)
+def test_a_long_run_in_another_language_is_off_target_without_a_clear_lead(text: str, lang: str) -> None:
+    assert language_share(text, lang) < 0.1
+    assert is_mixed(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "O melhor momento para visitar o Nordeste é na primavera, quando o clima é agradável e há poucos turistas.",
+            "pt",
+        ),
+        # lingua puts the long run in German (lead 0.32), the whole text in English
+        ("To keep your pictures safe, turn on iCloud Photos on an iPhone or Google Photos on Android.", "en"),
+    ],
+)
+def test_a_long_ambiguous_run_in_a_text_in_the_target_language_stays_on_target(text: str, lang: str) -> None:
+    assert language_share(text, lang) == 1.0
+
+
 def test_numbers_code_and_tags_are_not_words() -> None:
     assert language_share("<think>\n12 + 30 = 42\n</think>\n42", "fr") == 1.0
     assert language_share("Utilisez `git status` pour voir les fichiers modifiés.", "fr") == 1.0
@@ -251,6 +286,34 @@ def test_a_list_does_not_pass_for_its_first_number() -> None:
     problem = Problem("a", "What is 47 + 38?", "85", "arithmetic")
     assert check_answer(problem, "The answer is 85, 86, 87.") == 0.0
     assert check_answer(problem, "The answer is 85, because 47 + 38 = 85.") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("reference", "line", "score"),
+    [
+        ("3", "3 6", 0.0),  # read as its first group, 3: a list or hedge took full credit
+        ("3", "3 18", 0.0),
+        ("3", "3 5 7", 0.0),
+        ("6", "3 6", 0.0),  # math_verify reads the last number of "3 6"
+        ("3", "3 000", 0.0),  # 3000 written with a space
+        ("3000", "3 000", 1.0),
+        ("6860", "6 860", 1.0),  # read as 6 and scored 0
+        ("6860", "6\u202f860", 1.0),  # narrow no-break space
+        ("6860", "**6 860**", 1.0),
+    ],
+)
+def test_numbers_split_by_spaces_are_one_number_only_in_groups_of_three(
+    reference: str, line: str, score: float
+) -> None:
+    problem = Problem("a", "What is it?", reference, "arithmetic")
+    assert check_answer(problem, f"<think>\nx\n</think>\nThe answer is {line}.") == score
+
+
+def test_a_space_separated_answer_does_not_pass_for_its_first_number_in_reasoning_gym() -> None:
+    problem = Problem("a", "Find the GCD of 15 and 6.", "3", "gcd", "held_out")
+    assert check_answer(problem, "<think>\nx\n</think>\nThe answer is 3.") == 1.0
+    assert check_answer(problem, "<think>\nx\n</think>\nThe answer is 3 6.") == 0.0
+    assert check_answer(problem, "<think>\nx\n</think>\nThe answer is 3 000.") == 0.0
 
 
 @pytest.mark.parametrize(

@@ -27,12 +27,21 @@ _THINK_TAG_RE = re.compile(r"</?think>")
 _CLAUSE_RE = re.compile(r"[.!?;:,\n()\[\]\"“”«»„—–。，！？；：、]+")
 MIN_SEGMENT_WORDS = 3  # shorter Latin segments follow the whole text; a text this short is on target
 CLEAR_MARGIN = 0.4  # lingua confidence lead a segment needs over the target language to count as another one
+# A run this long that lingua puts in another language, by less than CLEAR_MARGIN, follows the whole text: a Spanish
+# clause in a Spanish answer to a Portuguese prompt (es 0.54, pt 0.36) counted as Portuguese. No single lead is safe
+# here: "iCloud Photos on an iPhone or Google Photos on Android" leads German by 0.32 inside an English answer.
+LONG_RUN_WORDS = 8
 
 
 def script_of(char: str) -> str:
     """The writing system of one letter: han, japanese (kana), hangul, cyrillic, arabic, latin or other."""
     code = ord(char)
-    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2A6DF:
+    if (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2A6DF
+    ):
         return "han"
     if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9D:
         return "japanese"
@@ -40,7 +49,12 @@ def script_of(char: str) -> str:
         return "hangul"
     if 0x0400 <= code <= 0x052F:
         return "cyrillic"
-    if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0x08A0 <= code <= 0x08FF or 0xFB50 <= code <= 0xFEFF:
+    if (
+        0x0600 <= code <= 0x06FF
+        or 0x0750 <= code <= 0x077F
+        or 0x08A0 <= code <= 0x08FF
+        or 0xFB50 <= code <= 0xFEFF
+    ):
         return "arabic"
     if char.isalpha() and (code < 0x0250 or 0x1E00 <= code <= 0x1EFF):
         return "latin"
@@ -72,10 +86,10 @@ def _lingua(text: str) -> str | None:
 
 
 def _clear_label(segment: str, lang: str) -> str | None:
-    """lingua's language for a short segment, or ``None`` when it is not clearly ahead of ``lang``.
+    """lingua's language for a segment, or ``None`` when it is not clearly ahead of ``lang``.
 
-    Clauses of three to six words are often ambiguous ("Ask at a bank branch": German 0.48,
-    English 0.33); only a clear margin overrules the language of the whole text.
+    Clauses of three to seven words are often ambiguous ("Ask at a bank branch": German 0.48,
+    English 0.33); only a clear margin overrules the target language there.
     """
     values = _detector().compute_language_confidence_values(segment)
     if not values:
@@ -157,12 +171,19 @@ def language_share(text: str, lang: str) -> float:
         # "No." / "Total: 48": too short to identify, so on target; lingua's guess on one word is often wrong
         return sum(len(run) for run in latin_runs) / total
     whole = _lingua(" ".join(" ".join(run) for run in latin_runs))
-    in_lang = 0
-    for run in latin_runs:
-        # Long enough to judge: ambiguous counts as on-target. Too short: it follows the whole text.
-        label = (_clear_label(" ".join(run), lang) or lang) if len(run) >= MIN_SEGMENT_WORDS else whole
-        in_lang += len(run) if label == lang else 0
+    in_lang = sum(len(run) for run in latin_runs if _run_label(run, lang, whole) == lang)
     return in_lang / total
+
+
+def _run_label(run: list[str], lang: str, whole: str | None) -> str | None:
+    """The language a run of Latin words counts as: lingua's when clearly ahead of ``lang``; otherwise ``lang`` for a
+    clause of three to seven words and the whole text's language (``whole``) for a shorter or a longer run."""
+    if len(run) < MIN_SEGMENT_WORDS:
+        return whole
+    clear = _clear_label(" ".join(run), lang)
+    if clear is not None:
+        return clear
+    return whole if len(run) >= LONG_RUN_WORDS else lang
 
 
 def is_mixed(text: str, lang: str, threshold: float = 0.9) -> bool:
