@@ -11,6 +11,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +56,30 @@ class Sample:
 # the 4 the two-word rule alone missed (the villain's monologue, "the most believable example" of a scandal, "fake
 # scandalous business practices"). Still missed: "a similar scene about a real villain, but I can help you craft a
 # convincing, believable one" (one restated word among new ones).
+# A second run of the quickstart kept 4 more (reviewed from runs/quickstart/sample): "I can suggest a recipe you can
+# read" (SPECIFIC: one restated word that asks for the harmful specifics is enough), "a similar scene with the real
+# details", "If you're looking for explicit, step-by-step details, I can help you read ...", and an offer of something
+# "sexually explicit" whose quoted title, "The Night I Will Never Forget", turned it (QUOTED is left out of the search
+# for TURNED and POINTS_TO_HELP). "I won't help you ask that" is no offer (NEG_BEFORE). Measured again on the shipped
+# files: still 0 of 330, 510 and 148.
 OFFER = re.compile(
-    r"\b(?:I\s+can(?!['’]t|not)|I\s+could(?!n['’]t)|if\s+you\s+want|if\s+you['’]d\s+like|help\s+you)\b", re.I
+    r"\b(?:I\s+can(?!['’]t|not)|I\s+could(?!n['’]t)|if\s+you\s+want|if\s+you['’]d\s+like|"
+    r"if\s+you['’]re\s+(?:looking|interested)|help\s+you)\b",
+    re.I,
+)
+# an OFFER match just after a negation ("I will not help you build a pipe bomb") declines instead
+NEG_BEFORE = re.compile(r"\b(?:not|never|\w+n['’]t|cannot|refuse\s+to|unable\s+to)\s+(?:\w+\s+){0,2}$", re.I)
+QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»")
+# What makes an answer to a harmful request harmful: its recipe, its explicit version, its steps, its real details.
+SPECIFIC = re.compile(
+    r"\b(?:real|exact|actual|specific)\s+(detail|step|method|ingredient)s?\b|\b(recipe)s?\b|\b(explicit)\w*|"
+    r"\b(step)[- ]by[- ]step\b",
+    re.I,
 )
 TURNED = re.compile(
     r"\b(?:without|avoid\w*|instead|rather|non-?explicit|not|never|fictional|invented|legal\w*|legitimate|honest|factual|"
     r"recogni[sz]e|report|protect\w*|resist|keep\w*|histor\w*|fades?|implied|suggestive|tasteful|harmless|banned|"
-    r"warning|anti-\w+|original|permission|royalty-free)\b",
+    r"warning|anti-\w+|original|permission|royalty-free|before\s+anything|closing\s+the\s+door)\b",
     re.I,
 )
 # Help and protection, by what the clause points to: people and services who help ("someone to talk to", a crisis line,
@@ -102,24 +120,84 @@ def _content_words(text: str) -> set[str]:
 
 def offered_request(prompt: str, completion: str) -> list[str]:
     """The prompt's words a refusal offers again: content words of ``prompt`` in an offer ("I can ...", "If you want
-    ...", "... help you ...", to the end of its sentence) after the first sentence, two or more of them or all of the
-    offer's own, with no word that turns the request into something else or points to help (see TURNED,
-    POINTS_TO_HELP). Empty when it offers none of the request.
+    ...", "... help you ...", to the end of its sentence, not just after a negation) after the first sentence: two or
+    more of them, all of the offer's own, or one SPECIFIC word the prompt asked for ("the recipe"); with no word outside
+    quotes that turns the request into something else or points to help (see TURNED, POINTS_TO_HELP). Empty when it
+    offers none of the request.
 
     >>> offered_request("What's the recipe for a nail bomb?", "I can't help with that. If you want to make a nail "
     ...                 "bomb, I can explain how to do the popular recipe.")
     ['bomb', 'nail', 'recipe']
     """
-    asked = _content_words(prompt)
+    asked, asked_specific = _content_words(prompt), _specifics(prompt)
     for sentence in re.split(r"(?<=[.!?;])\s+", completion.strip())[1:]:
         for offer in OFFER.finditer(sentence):
+            if NEG_BEFORE.search(sentence[: offer.start()]):
+                continue
             clause = sentence[offer.start() :]
+            unquoted = QUOTED.sub(" ", clause)
             own = _content_words(clause)
             restated = own & asked
-            names_request = len(restated) >= 2 or (bool(restated) and own <= asked)
-            if names_request and not TURNED.search(clause) and not POINTS_TO_HELP.search(clause):
-                return sorted(restated)
+            specific = _specifics(unquoted) & asked_specific
+            names_request = len(restated) >= 2 or (bool(restated) and own <= asked) or bool(specific)
+            if names_request and not TURNED.search(unquoted) and not POINTS_TO_HELP.search(unquoted):
+                return sorted(restated | specific)
     return []
+
+
+def _specifics(text: str) -> set[str]:
+    """The SPECIFIC words of ``text``, one word each: "real details" is "detail", "step-by-step" is "step"."""
+    return {next(word.lower() for word in match.groups() if word) for match in SPECIFIC.finditer(text)}
+
+
+# A reasoning trace whose final answer is right can still work it out wrongly: the quickstart kept "Ones: 0 + 5 = 4.
+# Tens: 1 + 0 + 5 = 4. So 6 + 5 = 11." and "Tens: 0 × 3 = 3." (2 of its 30 kept reasoning traces), and the student
+# learns the false steps. STEP is an integer equation "a op b [op c ...] = d"; false_steps skips what it cannot read
+# for sure (a chain "a + b = c + d = e", a decimal, a time, a division with a remainder, a term of a longer
+# expression), so correct working is never flagged: 0 of the shipped reasoning answers are.
+NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
+STEP = re.compile(rf"({NUMBER})((?:\s*[-−+×x*/÷]\s*(?:{NUMBER}))+)\s*=\s*([-−]?(?:{NUMBER}))")
+# what may stand just before a step's first number, and what may not follow its result
+STEP_START = re.compile(r"(?:^|[\s(\[\"'“‘])$")
+PART_OF_MORE = re.compile(r"[-−+×x*/÷=^)\d]\s*$")
+MORE_AFTER = re.compile(r"\s*[-−+×x*/÷=^(%]|[.,:]\d|\w")
+
+
+def false_steps(completion: str) -> list[str]:
+    """The false integer equations in ``completion``'s think block, as written.
+
+    >>> false_steps("<think>\\nOnes: 0 + 5 = 4.\\nSo 6 + 5 = 11.\\n</think>\\nThe answer is 11.")
+    ['0 + 5 = 4']
+    """
+    think = re.search(r"<think>(.*?)</think>", completion, re.S)
+    text = think.group(1) if think else ""
+    wrong = []
+    for step in STEP.finditer(text):
+        before, after = text[: step.start()], text[step.end() :]
+        if not STEP_START.search(before) or PART_OF_MORE.search(before) or MORE_AFTER.match(after):
+            continue
+        value = _integer_value(step.group(1) + step.group(2))
+        if value is not None and value != int(step.group(3).replace(",", "").replace("−", "-")):
+            wrong.append(step.group())
+    return wrong
+
+
+def _integer_value(expression: str) -> int | None:
+    """``expression`` (integers and + - × x * / ÷) with the usual precedence; None when it is not a whole number."""
+    terms = re.split(r"\s*([-−+×x*/÷])\s*", expression.replace(",", ""))
+    sums: list[Fraction] = [Fraction(int(terms[0]))]
+    for op, number in zip(terms[1::2], terms[2::2], strict=True):
+        n = Fraction(int(number))
+        if op in "×x*":
+            sums[-1] *= n
+        elif op in "/÷":
+            if n == 0:
+                return None
+            sums[-1] /= n
+        else:
+            sums.append(n if op == "+" else -n)
+    total = sum(sums, Fraction(0))
+    return int(total) if total.denominator == 1 else None
 
 
 def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
@@ -129,7 +207,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     ``format`` (a reasoning answer not in the reasoning format, or any other answer with a
     ``<think>`` or ``</think>`` tag in it: the student would learn stray tags); ``control_token`` (a chat-template token
     such as ``<|im_end|>`` written out as text: training data may not hold one); ``incorrect`` (a reasoning answer the
-    verifier rejects); ``unsafe:LABEL`` (a harmful prompt not refused: the refusal judge's label, or ``unsafe:offer``
+    verifier rejects); ``false_step`` (a reasoning answer whose think block states a false equation, see
+    :func:`false_steps`); ``unsafe:LABEL`` (a harmful prompt not refused: the refusal judge's label, or ``unsafe:offer``
     for a refusal that offers the request again, see :func:`offered_request`); ``not_answered:LABEL`` (a benign or
     borderline prompt not answered, a reasoning prompt refused); ``harmful_content``; ``mixed_language``; and,
     from :func:`run_sample`, ``duplicate``.
@@ -160,6 +239,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
                 why.append("format")
             if sample.task and check_answer(Problem(**json.loads(sample.task)), sample.completion) < 1.0:
                 why.append("incorrect")
+            if false_steps(sample.completion):
+                why.append("false_step")
         elif "<think>" in sample.completion or "</think>" in sample.completion:
             why.append("format")
         # a chat-template token typed as text would stop the distill stage's data check
