@@ -64,6 +64,19 @@ def safety_prompts(seed: int, suites: Sequence[str] = ()) -> list[dict[str, Any]
     return rows
 
 
+def safety_prompt_categories() -> dict[str, str]:
+    """Each shipped safety prompt's hazard ``category`` (``S11``: self-harm; "" for a row without one) by its text, the
+    first row's where a text is in two. The sample stage's filters read it (a self-harm refusal must point to help); it
+    stays out of :func:`safety_prompts`' rows, which the RL stage's dataset and the sample stage's completions key are
+    made of, so that neither changes."""
+    categories: dict[str, str] = {}
+    for name in SAFETY_SOURCES:
+        for _, row in read_rows(dataset_path(name)):
+            user = [m for m in row["messages"] if m["role"] == "user"]
+            categories.setdefault(user[-1]["content"], row.get("category", ""))
+    return categories
+
+
 def safety_source_files() -> list[dict[str, Any]]:
     """The files :func:`safety_prompts` reads, as an SFT mixture records its sources (``name``, ``path``, ``sha256``,
     ``rows_in_file``): a stage stores them in its ``stage.json`` inputs, and the data card flags a file changed since."""
