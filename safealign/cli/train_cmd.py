@@ -263,7 +263,10 @@ def sample(
         help="Replace the files an unfinished sample left in --out (refused by default).",
     ),
 ) -> None:
-    """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe."""
+    """Rejection sampling: k teacher completions per prompt, kept only when correct (reasoning) or safe.
+
+    Each drop is written to rejected.jsonl with its reasons (the list: README, "Architecture").
+    """
     from safealign.config import SampleConfig, load_recipe
     from safealign.stages.sample import OUTPUT_FILES, recipe_inputs, run_sample
 
