@@ -210,6 +210,22 @@ def test_a_finished_stage_is_found_where_its_run_folder_is_now(tmp_path):
     assert done.record["stage"] == "sft" and done.record["seed"] == 1
 
 
+def test_a_folder_holding_another_stages_finished_record_is_refused_not_skipped(tmp_path):
+    """`--out` pointed at rl/ for an SFT run: the finished RL model was taken as the SFT result and SFT never ran."""
+    from safealign.errors import SafealignError
+    from safealign.runs import StageRecord, finished_stage
+
+    stage_dir = tmp_path / "rl"
+    StageRecord(
+        stage="rl", parent="tiny", output=str(stage_dir / "model"), config={}, seed=1, started_at=0.0
+    ).finish(stage_dir)
+    assert finished_stage(stage_dir, "rl", stage_dir / "model") is not None
+    with pytest.raises(
+        SafealignError, match=r"holds a finished `rl` stage, not `sft`: give this stage its own"
+    ):
+        finished_stage(stage_dir, "sft", stage_dir / "model")
+
+
 def test_a_stage_resumes_only_with_the_settings_it_started_with(tmp_path, caplog):
     from safealign.errors import SafealignError
     from safealign.runs import read_json, write_stage_config
@@ -351,6 +367,32 @@ def test_a_distill_student_that_is_not_there_fails_before_any_stage(tmp_path, mo
     recipe.distill.student = "tiny:3"  # one that resolves: the run goes on to its first stage
     with pytest.raises(AssertionError, match="a stage ran"):
         pipeline.run_pipeline(recipe, show_progress=False)
+
+
+def test_a_finished_distill_needs_no_student_on_disk(tmp_path):
+    """The student is read only to start distillation: a rerun of a run whose distill finished, on a machine where
+    the student's folder is gone since, failed before any stage for a model it would not load."""
+    from safealign.config import parse_recipe
+    from safealign.errors import ModelNotFoundError
+    from safealign.pipeline import check_student_found
+    from safealign.runs import StageRecord
+
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path / "runs"),
+            "model": {"name": "tiny"},
+            "sample": {"num_prompts": 2, "k": 1},
+            "distill": {"student": str(tmp_path / "gone" / "model"), "max_steps": 1},
+        }
+    )
+    with pytest.raises(ModelNotFoundError, match="distill.student"):
+        check_student_found(recipe)
+    distill = recipe.run_dir / "distill"
+    StageRecord(
+        stage="distill", parent="tiny", output=str(distill / "model"), config={}, seed=1, started_at=0.0
+    ).finish(distill)
+    check_student_found(recipe)
 
 
 @pytest.mark.parametrize(
@@ -675,5 +717,7 @@ def test_only_the_main_process_writes_the_run_summary_and_card(tmp_path, monkeyp
     result = pipeline.run_pipeline(recipe, show_progress=False)
     assert result.final_model == "tiny"
     assert (recipe.run_dir / "pipeline.json").is_file() == main
-    assert (recipe.run_dir / "recipe.yaml").is_file() == main  # two ranks moving an earlier one aside raced too
+    assert (
+        recipe.run_dir / "recipe.yaml"
+    ).is_file() == main  # two ranks moving an earlier one aside raced too
     assert carded == ([recipe.run_dir] if main else [])

@@ -388,3 +388,43 @@ def test_rl_resumed_with_another_eval_suite_list_is_refused(tmp_path):
         pytest.raises(SafealignError, match=r"eval_suites: \[\] -> \['rg:basic"),
     ):
         run_rl(cfg, "tiny", stage, precision="fp32")
+
+
+def test_a_checkpoint_the_trainer_did_not_finish_saving_is_not_the_last_checkpoint(tmp_path):
+    """A crash mid-save leaves checkpoint-N without trainer_state.json (written last): resuming from it fails."""
+    for step in (2, 4):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+    (tmp_path / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == tmp_path / "checkpoint-2"
+
+
+def test_the_last_checkpoint_is_the_highest_step_by_number(tmp_path):
+    """checkpoint-10 comes after checkpoint-9, not before it as text would sort."""
+    for step in (2, 9, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == tmp_path / "checkpoint-10"
+
+
+def test_a_whole_last_log_row_without_its_newline_gets_one_before_the_resumed_stage_appends(tmp_path):
+    """Nothing to drop, but the last row lacked its newline: the resumed stage's first row was glued onto it."""
+    from safealign.runs import drop_undone_rows, read_jsonl
+
+    log_file = tmp_path / "metrics.jsonl"
+    log_file.write_text('{"step": 1}\n{"step": 2}')
+    assert drop_undone_rows(log_file, 2) == 0
+    assert log_file.read_text() == '{"step": 1}\n{"step": 2}\n'
+    with log_file.open("a") as handle:
+        handle.write(json.dumps({"step": 3}) + "\n")
+    assert [row["step"] for row in read_jsonl(log_file)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("field", ["wall_time_s", "seed"])
+def test_a_stage_record_with_true_for_a_number_names_its_field(tmp_path, field):
+    """JSON true passes isinstance(value, int): a hand-edited `"seed": true` was read as seed 1."""
+    from safealign.errors import DataError
+    from safealign.runs import stage_done
+
+    (tmp_path / "stage.json").write_text(json.dumps({"stage": "sft", "parent": "tiny", field: True}))
+    with pytest.raises(DataError, match=rf"stage.json: field '{field}' is True, not .*; restore the file"):
+        stage_done(tmp_path)
