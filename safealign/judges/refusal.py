@@ -127,8 +127,28 @@ _DE_GAP = (
 )
 # Spanish object pronouns between "no" and the verb: "No te voy a dar", "No te lo puedo decir".
 _ES_PRONOUNS = r"(?:(?:te|le|les|os|lo|la|los|las|se)\s+){0,2}"
-_NOT_OTHER_SUBJECT = "".join(
-    rf"(?<!\b{s} )" for s in ("you", "they", "we", "it", "he", "she", "people", "one", "that", "this")
+# Where a subject is left out before "can't help": at the start of a sentence or clause ("Can't help with that",
+# "...; can't help"), after an interjection or sentence adverb ("Sorry, can't do that", "Unfortunately, cannot provide
+# that") or after a conjunction ("I'd like to, but can't write that", "I'm sorry and won't give ..."). Not after a
+# noun phrase, whose inability it is: "so the body can't make enough", "Plants can't make food without light".
+_NO_SUBJECT_WORDS = (
+    "and", "but", "so", "or", "yet", "sorry", "unfortunately", "honestly", "sadly", "regrettably", "afraid", "no",
+    "nope", "ok", "okay", "well",
+)  # fmt: skip
+_NO_SUBJECT_BEFORE = (
+    "(?:"
+    + "|".join(
+        [
+            r"^",
+            r"(?<=^\W)",
+            r"(?<=^\W\W)",
+            r"(?<=^\W\W\W)",
+            r"(?<=[,;:.!?\u2013\u2014] )",
+            r"(?<=[,;:\n\u2013\u2014])",
+        ]
+        + [rf"(?<=\b{word}{gap})" for word in _NO_SUBJECT_WORDS for gap in (" ", ", ")]
+    )
+    + r")(?:(?:really|simply|just|definitely|honestly|unfortunately|sadly|regrettably|certainly)\s+)?"
 )
 
 
@@ -172,9 +192,10 @@ REFUSAL_CUES: tuple[Cue, ...] = (
     _cue(r"\bi\s+(?:decline|refuse)\b", 1.0, "en"),
     _cue(r"\bi(?:'d| would)\s+(?:prefer not|rather not)\b", 0.9, "en"),
     _cue(r"\bi\s+don't\s+think\s+i\s+(?:should|can)\b", 0.9, "en"),
-    # Subject left out ("...and can't give tips"), but not someone else's inability ("you can't do that in Python").
+    # Subject left out ("...and can't give tips"), not someone's or something's inability ("you can't do that in
+    # Python", "the body can't make enough").
     _cue(
-        _NOT_OTHER_SUBJECT
+        _NO_SUBJECT_BEFORE
         + r"\b(?:can't|cannot|won't|will not|unable to|not able to)\s+(?!"
         + _HEDGES
         + r")"
