@@ -160,6 +160,19 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     )
 
 
+def _columns_read(fields: list[str]) -> str:
+    """The columns a suite file's rows are read from, for an error about a missing one."""
+    optional = f", and optionally {', '.join(fields[1:])}" if fields[1:] else ""
+    return f"the columns read are {fields[0]}{optional}; any other is ignored"
+
+
+def _rename_hint(row: dict[str, Any], prompt_field: str, used: set[str]) -> str:
+    """How to fix a row without the prompt field: rename its one other text field (``question``), if it has one."""
+    texts = [name for name, value in row.items() if name not in used and isinstance(value, str)]
+    field_name = repr(texts[0]) if len(texts) == 1 else "the field that holds the prompt"
+    return f"rename {field_name} to {prompt_field!r}"
+
+
 def load_suite_file(
     path: str | Path,
     prompt_field: str = "prompt",
@@ -170,11 +183,14 @@ def load_suite_file(
     answer_field: str | None = None,
     suite: str | None = None,
     category: str | None = None,
+    optional_id_and_category: bool = False,
 ) -> list[EvalItem]:
     """Items from a JSONL, CSV/TSV or TXT file, with the given field names; other fields go to ``metadata``.
 
     Without ``split_field`` every item is ``split="external"``; without ``id_field`` ids are
     ``<suite>-<line>``; without ``category_field`` the category is ``category`` or the suite name.
+    ``optional_id_and_category`` (a user's prompt file): a row without ``id_field`` or ``category_field``, or with it
+    blank, gets those defaults instead of an error; ids must still differ.
     """
     path = Path(path)
     if not path.is_file():
@@ -183,19 +199,31 @@ def load_suite_file(
     rows = _rows(path)
     if not rows:
         raise DataError(f"{path}: no items in the file")
-    used = {prompt_field, id_field, category_field, split_field, language_field, answer_field} - {None}
+    fields = [
+        f for f in (prompt_field, id_field, category_field, split_field, language_field, answer_field) if f
+    ]
+    used = set(fields)
     items, seen = [], {}
     for line, row in rows:
         if prompt_field not in row and path.suffix.lower() in (".csv", ".tsv"):
             raise DataError(
                 f"{path}:1: the header row has no column {prompt_field!r} (columns: {', '.join(map(str, row))}); "
-                f"the first line names the columns: add a header row `{prompt_field}` above the prompts"
+                f"the first line names the columns: rename the column that holds the prompts to `{prompt_field}`, "
+                f"or add a header row `{prompt_field}` above the prompts; {_columns_read(fields)}"
             )
         if prompt_field not in row:
-            raise DataError(f"{path}:{line}: no field {prompt_field!r} (fields: {', '.join(map(str, row))})")
-        item_id = _text(row.get(id_field), path, line, id_field, True) if id_field else f"{suite}-{line:04d}"
+            raise DataError(
+                f"{path}:{line}: no field {prompt_field!r} (fields: {', '.join(map(str, row))}); "
+                f"{_rename_hint(row, prompt_field, used)}; {_columns_read(fields)}"
+            )
+        item_id = (
+            _text(row.get(id_field), path, line, id_field, not optional_id_and_category) if id_field else None
+        ) or f"{suite}-{line:04d}"
         if item_id in seen:
-            raise DataError(f"{path}:{line}: id {item_id!r} already used on line {seen[item_id]}")
+            raise DataError(
+                f"{path}:{line}: id {item_id!r} already used on line {seen[item_id]}; "
+                f"give each row its own {id_field or 'id'!r}"
+            )
         seen[item_id] = line
         split = _text(row.get(split_field), path, line, split_field, True) if split_field else "external"
         if split not in SPLITS:
@@ -211,7 +239,7 @@ def load_suite_file(
                 suite=suite,
                 prompt=prompt,
                 category=(
-                    _text(row.get(category_field), path, line, category_field, True)
+                    _text(row.get(category_field), path, line, category_field, not optional_id_and_category)
                     if category_field
                     else None
                 )

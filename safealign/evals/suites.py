@@ -336,7 +336,8 @@ def file_suite_name(file: Path) -> str:
 
 def get_suite(name: str) -> Suite:
     """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline;
-    default harmful), named by :func:`file_suite_name`."""
+    default harmful), named by :func:`file_suite_name`. A prompt file's columns: ``prompt``, and optionally ``id`` (default
+    ``<suite>-<line>``; duplicates are an error), ``category`` (default the suite's name) and ``language``."""
     if name in SUITES:
         return SUITES[name]
     if name in SUITE_GROUPS:
@@ -363,7 +364,14 @@ def get_suite(name: str) -> Suite:
         # every prompt of a user's file by default: a sample of it, unasked, would be scored as if it were the file
         return Suite(
             suite,
-            lambda: load_suite_file(file, suite=suite, language_field="language"),
+            lambda: load_suite_file(
+                file,
+                id_field="id",
+                category_field="category",
+                language_field="language",
+                suite=suite,
+                optional_id_and_category=True,
+            ),
             kind,
             None,
             f"prompts from {file}",
