@@ -571,3 +571,58 @@ def test_a_misspelt_lora_target_module_is_named_with_the_models_layers(tiny):
         SafealignError, match=r"\['qproj'\] name no module of this model; its linear layers are .*q_proj"
     ):
         peft_config(LoraConfig(target_modules=["q_proj", "qproj"]), tiny.model)
+
+
+# Gemma's and Mistral's chat templates raise on a system turn
+NO_SYSTEM_TEMPLATE = (
+    "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+    "{% endif %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_a_system_prompt_the_chat_template_refuses_is_named_before_training(tiny, tmp_path):
+    """SFT and distill crashed with jinja2's TemplateError ("System role not supported") and a traceback."""
+    folder = tmp_path / "no_system"
+    tiny.model.save_pretrained(folder)
+    template = tiny.tokenizer.chat_template
+    try:
+        tiny.tokenizer.chat_template = NO_SYSTEM_TEMPLATE
+        tiny.tokenizer.save_pretrained(folder)
+    finally:
+        tiny.tokenizer.chat_template = template
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    stage_dir = tmp_path / "sft"
+    with pytest.raises(
+        DataError,
+        match=r"System role not supported\. It takes no system turn, and model\.system_prompt adds one",
+    ):
+        run_sft(config(data), str(folder), stage_dir, system_prompt="Be safe.")
+    assert not (stage_dir / "metrics.jsonl").exists() and last_checkpoint(stage_dir) is None
+
+
+def test_a_row_the_chat_template_refuses_names_its_dataset_and_the_fix(tiny, monkeypatch):
+    from datasets import Dataset
+    from jinja2 import TemplateSyntaxError
+
+    from safealign.stages.sft import rows_fit, to_prompt_completion
+
+    monkeypatch.setattr(tiny.tokenizer, "chat_template", NO_SYSTEM_TEMPLATE)
+    own = {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Yo."},
+        ]
+    }
+    dataset = Dataset.from_list(to_prompt_completion([own], "Be safe."))  # the row keeps its own system turn
+    with pytest.raises(
+        DataError, match=r"refuses a row of sys\.jsonl: System role not supported\. .*the row holds one: fold"
+    ):
+        rows_fit(dataset, tiny.tokenizer, 64, "distill", ["sys.jsonl"], "Be safe.")
+    monkeypatch.setattr(tiny.tokenizer, "chat_template", "{{ raise_exception('Roles must alternate') }}")
+    with pytest.raises(DataError, match=r"Roles must alternate\. Change the rows as it asks"):
+        rows_fit(dataset, tiny.tokenizer, 64, "sft")
+    monkeypatch.setattr(tiny.tokenizer, "chat_template", "{% for %}")
+    with pytest.raises(TemplateSyntaxError):  # a broken template is not the data's fault
+        rows_fit(dataset, tiny.tokenizer, 64, "sft")

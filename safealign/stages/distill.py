@@ -496,7 +496,7 @@ def run_distill(
 
     dataset = Dataset.from_list(examples)
     padding_free = rows_fit(
-        dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows]
+        dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows], system_prompt
     )
     attention = (
         {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)}

@@ -68,7 +68,13 @@ def to_prompt_completion(rows: list[dict[str, Any]], system_prompt: str | None) 
     return out
 
 
-def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[str] | None = None) -> bool:
+def use_padding_free(
+    cfg: SFTConfig,
+    dataset: Any,
+    tokenizer: Any,
+    names: list[str] | None = None,
+    system_prompt: str | None = None,
+) -> bool:
     """Whether to train padding-free: asked for, not packing, and every row within ``max_length``.
 
     Padding-free batches are one concatenated sequence with restarting ``position_ids``; transformers
@@ -77,10 +83,11 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[s
     batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). On ``sdpa`` the stage then runs
     attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`).
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
-    and its usual truncation, with a warning either way. ``names``: each row's dataset (see :func:`rows_fit`).
+    and its usual truncation, with a warning either way. ``names``: each row's dataset; ``system_prompt``: the
+    recipe's, which the rows carry (see :func:`rows_fit`).
     """
     fits = rows_fit(
-        dataset, tokenizer, cfg.max_length, "sft", names
+        dataset, tokenizer, cfg.max_length, "sft", names, system_prompt
     )  # packing cuts each row at max_length too: same warning
     if cfg.packing:
         return False  # TRL packs padding-free itself (its bfd strategy); the stage records that as trainer.padding_free
@@ -88,7 +95,12 @@ def use_padding_free(cfg: SFTConfig, dataset: Any, tokenizer: Any, names: list[s
 
 
 def rows_fit(
-    dataset: Any, tokenizer: Any, max_length: int, stage: str, names: list[str] | None = None
+    dataset: Any,
+    tokenizer: Any,
+    max_length: int,
+    stage: str,
+    names: list[str] | None = None,
+    system_prompt: str | None = None,
 ) -> bool:
     """Whether every prompt/completion row of ``dataset`` is at most ``max_length`` tokens (a warning when not).
 
@@ -96,16 +108,27 @@ def rows_fit(
     whose prompt alone (chat template and generation prompt, as TRL tokenizes it) reaches ``max_length`` is
     never trained on, and any other longer row loses the end of its answer (and its end-of-turn token). The
     warning counts both; when no row would be left, :class:`DataError` names the ``max_length`` that keeps them
-    (``names``, each row's dataset, lets both name the datasets).
+    (``names``, each row's dataset, lets both name the datasets). A row the chat template refuses is a
+    :class:`DataError` naming what to change (see :func:`refused_row`; ``system_prompt`` is the recipe's).
     """
+    # transformers renders chat templates with jinja2; raise_exception(...) in a template raises its TemplateError
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     prompts, lengths = [], []
-    for row in dataset:
-        prompt = tokenizer.apply_chat_template(
-            row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
-        )["input_ids"]
-        full = tokenizer.apply_chat_template(
-            [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
-        )["input_ids"]
+    for index, row in enumerate(dataset):
+        try:
+            prompt = tokenizer.apply_chat_template(
+                row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
+            )["input_ids"]
+            full = tokenizer.apply_chat_template(
+                [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
+            )["input_ids"]
+        except TemplateSyntaxError:  # a broken template, not a refused conversation
+            raise
+        # a template's raise_exception: Gemma's "System role not supported", Mistral's "roles must alternate"
+        except TemplateError as error:
+            source = names[index] if names else None
+            raise refused_row(error, row["prompt"], tokenizer, stage, source, system_prompt) from None
         # TRL's loss starts where the prompt alone and the whole row stop agreeing (trl.data_utils.common_prefix_length)
         prompts.append(
             next(
@@ -158,6 +181,47 @@ def rows_fit(
         whole,
     )
     return False
+
+
+def refused_row(
+    error: Exception,
+    prompt: list[dict[str, str]],
+    tokenizer: Any,
+    stage: str,
+    source: str | None,
+    system_prompt: str | None,
+) -> DataError:
+    """The error for a row the chat template refuses, naming its system turn when that is what the template refuses.
+
+    Gemma's and Mistral's templates take no system turn; it comes from ``model.system_prompt`` (which
+    :func:`to_prompt_completion` adds to each row without one) or from the row itself.
+    """
+    from jinja2 import TemplateError
+
+    where = f" of {source}" if source else ""
+    reason = (
+        f"{stage}: the model's chat template refuses a row{where}: {getattr(error, 'message', None) or error}"
+    )
+    if prompt[0]["role"] == "system":
+        try:  # the same row without its system turn: does the template take it?
+            tokenizer.apply_chat_template(prompt[1:], tokenize=False, add_generation_prompt=True)
+        except TemplateError:
+            pass
+        else:
+            if system_prompt and prompt[0]["content"] == system_prompt:
+                return DataError(
+                    f"{reason}. It takes no system turn, and model.system_prompt adds one to every row: drop "
+                    "model.system_prompt (fold its text into the first user turn of the rows instead), or use a model "
+                    "whose chat template takes a system turn"
+                )
+            return DataError(
+                f"{reason}. It takes no system turn, and the row holds one: fold the system message into the first "
+                "user turn of such rows, or use a model whose chat template takes a system turn"
+            )
+    return DataError(
+        f"{reason}. Change the rows as it asks (e.g. alternate user and assistant turns), or use a model whose chat "
+        "template takes them"
+    )
 
 
 def checkpoint_step(checkpoint: Path | None) -> int:
@@ -276,7 +340,9 @@ def run_sft(
     require_chat_template(loaded.tokenizer, model_spec, "sft")
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     freeze_bottom_layers(loaded.model, cfg.freeze_layers)
-    padding_free = use_padding_free(cfg, dataset, loaded.tokenizer, [row["dataset"] for row in mixture.rows])
+    padding_free = use_padding_free(
+        cfg, dataset, loaded.tokenizer, [row["dataset"] for row in mixture.rows], system_prompt
+    )
     use_cache = getattr(loaded.model.config, "use_cache", None)
     attention = None
     if padding_free:  # with a KV cache in the forward, transformers skips the packed-sequence mask (examples would see each other)
