@@ -759,3 +759,82 @@ def test_a_generated_problem_in_a_written_answers_working_is_a_step_but_asked_is
     }
     with pytest.raises(DataError, match="basic_arithmetic-10020-0"):
         check_disjoint_from_evals([asked], suites=())
+
+
+def test_content_parts_a_number_and_a_blank_turn_get_three_different_messages(tmp_path):
+    """A turn written as content parts ([{"type": "text", ...}]) or as a number was told it 'must be a non-empty string'."""
+    parts = [{"type": "text", "text": "Hi there"}]
+    rows = [
+        (
+            1,
+            chat("hi")
+            | {"messages": [{"role": "user", "content": parts}, {"role": "assistant", "content": "ok"}]},
+        )
+    ]
+    rows += [
+        (2, chat("hi", 5)),
+        (3, chat("hi", " ")),
+        (4, {"messages": [{"role": "user"}, {"role": "assistant", "content": "ok"}]}),
+    ]
+    problems = [str(p) for p in validate_rows(tmp_path / "f.jsonl", rows)]
+    assert len(problems) == 4, problems
+    assert "f.jsonl:1: field 'messages[0].content': is a list of content parts" in problems[0]
+    assert "join their text into one string" in problems[0] and "non-empty" not in problems[0]
+    assert "f.jsonl:2: field 'messages[1].content': must be a string, got int" in problems[1]
+    assert "f.jsonl:3: field 'messages[1].content': must be a non-empty string (white space" in problems[2]
+    assert "f.jsonl:4: field 'messages[0].content': is missing" in problems[3]
+
+
+@pytest.mark.parametrize(
+    "name, kind, sep", [("d.csv", "CSV", ""), ("d.TSV", "TSV", ", sep='\\t'"), ("d.Csv", "CSV", "")]
+)
+def test_a_csv_or_tsv_training_file_is_named_with_its_export_to_jsonl(tmp_path, name, kind, sep):
+    """A CSV file in sft.datasets or `data check` got 'not valid JSON' on every line and no word of CSV."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+    from safealign.corpus.registry import read_rows_and_problems
+
+    path = tmp_path / name
+    path.write_text('prompt,completion\n"What is 2+2?","4"\n'.replace(",", "\t" if kind == "TSV" else ","))
+    rows, problems = read_rows_and_problems(path)
+    assert not rows and len(problems) == 1 and (problems[0].line, problems[0].field) == (1, "")
+    assert f"the file is {kind}, not JSONL" in str(problems[0])
+    assert f"`pandas.read_csv({str(path)!r}{sep}, dtype=str" in str(problems[0]) and "'messages'" in str(
+        problems[0]
+    )
+    with pytest.raises(DataError, match=f"the file is {kind}, not JSONL"):
+        read_rows(path)
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    flat = " ".join(result.output.split())
+    assert (
+        result.exit_code == 1
+        and f"{name}:1: the file is {kind}, not JSONL" in flat
+        and "not valid JSON" not in flat
+    )
+    lines = tmp_path / "rows.csv"  # JSON lines saved under a .csv name are read as JSONL
+    lines.write_text(json.dumps(chat("hi")) + "\n")
+    assert read_rows_and_problems(lines) == ([(1, chat("hi"))], [])
+
+
+@pytest.mark.parametrize(
+    "row, form, fix",
+    [
+        ({"text": "<|im_start|>user\nHi<|im_end|>\n"}, "plain 'text'", "write it as 'messages'"),
+        (
+            {"chosen": [{"role": "user", "content": "Hi"}], "rejected": [{"role": "user", "content": "Hi"}]},
+            "preference pair ('chosen'/'rejected'",
+            "{'messages': row['chosen']}",
+        ),
+        (
+            {"prompt": "Hi", "chosen": "Hello", "rejected": "Go away"},
+            "preference pair ('chosen'/'rejected'",
+            "with a separate 'prompt', its user turn first",
+        ),
+    ],
+)
+def test_a_text_or_preference_row_is_named_with_what_to_write_instead(tmp_path, row, form, fix):
+    """{"text": ...} and chosen/rejected rows got only 'needs a non-empty list of {role, content} messages'."""
+    problems = [str(p) for p in validate_rows(tmp_path / "f.jsonl", [(1, row)])]
+    assert len(problems) == 1 and "f.jsonl:1: field 'messages'" in problems[0]
+    assert form in problems[0] and fix in problems[0], problems[0]

@@ -257,9 +257,9 @@ COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
 def _other_format(path: Path) -> str | None:
-    """Why the file is not JSONL but a binary dataset format (Parquet, gzip, bzip2, xz, zstd, zip, Arrow), with the
-    one-line export to JSONL; None when it may be JSONL. Read line by line, such a file would be "not UTF-8" on every
-    line."""
+    """Why the file is not JSONL but another dataset format (Parquet, gzip, bzip2, xz, zstd, zip, Arrow, or CSV/TSV by
+    its suffix), with the one-line export to JSONL; None when it may be JSONL. Read line by line, such a file would be
+    "not UTF-8" or "not valid JSON" on every line."""
     with path.open("rb") as handle:
         head = handle.read(8)
     out = _jsonl_beside(path)
@@ -284,6 +284,16 @@ def _other_format(path: Path) -> str | None:
         return (
             f"the file is an Arrow (Feather) file, not JSONL: {ONLY_JSONL}; export it with "
             f"`pandas.read_feather({str(path)!r}).to_json({str(out)!r}, orient='records', lines=True)`"
+        )
+    # by suffix: CSV is text, so the bytes alone do not tell it from JSONL (a .csv that holds JSON lines is read)
+    if path.suffix.lower() in (".csv", ".tsv") and not head.lstrip().startswith(b"{"):
+        kind, sep = ("TSV", ", sep='\\t'") if path.suffix.lower() == ".tsv" else ("CSV", "")
+        return (
+            f"the file is {kind}, not JSONL: {ONLY_JSONL}; export it with "
+            f"`pandas.read_csv({str(path)!r}{sep}, dtype=str, keep_default_na=False).to_json({str(out)!r}, orient='records', lines=True)`, then write "
+            "its rows in the form the file is for (a training row is a chat: {'messages': [{'role': 'user', "
+            "'content': ...}, {'role': 'assistant', 'content': ...}]}; `safealign data check` on the export names "
+            "the fix for each row)"
         )
     return None
 

@@ -58,7 +58,9 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
             bad(f"messages[{index}].role", f"must be a string, one of {sorted(ROLES)}, got {role!r}")
-        if not isinstance(message.get("content"), str) or is_blank(message["content"]):
+        if not isinstance(message.get("content"), str):
+            bad(f"messages[{index}].content", _not_text(message))
+        elif is_blank(message["content"]):
             bad(
                 f"messages[{index}].content",
                 "must be a non-empty string (white space and invisible characters alone are empty)",
@@ -81,8 +83,43 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     return problems
 
 
+def _not_text(message: dict[str, Any]) -> str:
+    """Why a turn's 'content' that is no string is a problem, and the fix: content parts (the OpenAI and Hugging Face
+    form that serve reads) are not the same as an empty turn."""
+    if "content" not in message:
+        return "is missing: each message needs its text as a string in 'content'"
+    content = message["content"]
+    if (
+        isinstance(content, list)
+        and content
+        and all(isinstance(part, dict) and "type" in part for part in content)
+    ):
+        others = sorted({str(part["type"]) for part in content} - {"text"})
+        leave_out = (
+            f" (training reads text only: {', '.join(others)} parts cannot be trained on; leave them out)"
+        )
+        return (
+            "is a list of content parts ({'type': 'text', 'text': ...}), but training reads a string: join their text "
+            "into one string, e.g. 'content': ''.join(part['text'] for part in content if part['type'] == 'text')"
+            + (leave_out if others else "")
+        )
+    return f"must be a string, got {'null' if content is None else type(content).__name__}"
+
+
 def _other_form(row: dict[str, Any]) -> str:
-    """How to write a row of another chat dataset form as ``messages`` ("" when it is none we know)."""
+    """How to write a row of another dataset form as chat ``messages`` ("" when it is none we know)."""
+    if "chosen" in row or "rejected" in row:
+        return (
+            ": this row is a preference pair ('chosen'/'rejected', the form of DPO data), which training does not read; "
+            "write the chosen conversation as 'messages' (the 'chosen' list of turns as it is, e.g. "
+            "{'messages': row['chosen']}; with a separate 'prompt', its user turn first) and leave 'rejected' out"
+        )
+    if "text" in row:
+        return (
+            ": this row is plain 'text', which training does not read; write it as 'messages', a list of "
+            "{'role': ..., 'content': ...} turns ending with the assistant's answer (split text already formatted "
+            "with a chat template, such as <|im_start|>user ... <|im_end|>, at its turn tokens into those turns)"
+        )
     if "conversations" in row:
         return (
             ": this row is in ShareGPT form ('conversations' of {from, value}); write it as 'messages', each turn "
