@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
+from pathlib import Path
 
 import pytest
+from tiny_rl import tiny_rl_config
+from trl.trainer.utils import get_callable_name
 
 from safealign.rewards.functions import (
     OverlongPenalty,
@@ -14,7 +18,9 @@ from safealign.rewards.functions import (
     language_consistency,
     reasoning_format,
 )
-from safealign.rewards.registry import build_rewards
+from safealign.rewards.registry import REWARDS, RewardError, build_rewards
+from safealign.stages.rl import run_rl
+from safealign.training.rollouts import RolloutLog
 
 TASK = json.dumps(
     {
@@ -251,3 +257,98 @@ def test_registry_builds_weighted_named_rewards():
     functions, weights = build_rewards({"format": 0.2, "accuracy": 1.0}, {"max_completion_length": 64})
     assert [f.__name__ for f in functions] == ["format", "accuracy"]
     assert weights == [0.2, 1.0]
+
+
+def test_built_in_rewards_keep_the_names_trl_logs_them_by():
+    """TRL logs each reward as rewards/<__name__>/mean (through the rollout log's wrapper): the check keeps the names."""
+    functions, _ = build_rewards({name: 1.0 for name in REWARDS}, {"max_completion_length": 64})
+    wrapped = [RolloutLog(group_size=2).wrap(f) for f in functions]
+    assert [get_callable_name(f) for f in wrapped] == list(REWARDS)
+
+
+def test_checked_built_in_rewards_score_as_before():
+    (checked_format,), _ = build_rewards({"format": 1.0}, {})
+    completions = ["<think>\n1+1=2\n</think>\nThe answer is 2.", "2", "Sure."]
+    kinds = ["reasoning", "reasoning", "benign"]
+    assert checked_format(prompts=["q"] * 3, completions=completions, kind=kinds) == reasoning_format(
+        completions, kind=kinds
+    )
+
+
+def test_checked_safety_reward_still_hands_its_labels_to_the_rollout_log():
+    (safety,), _ = build_rewards({"safety": 1.0}, {"judge": LabelJudge(["refusal"])})
+    assert safety(prompts=["a"], completions=["x"], kind=["harmful"]) == [1.0]
+    assert safety.last_labels == ["refusal"]
+
+
+def custom(name: str, reward) -> object:
+    """``reward`` registered as ``name`` and built as the recipe would, then called as TRL calls it."""
+    REWARDS[name] = (lambda settings: reward, "a test reward")
+    try:
+        (built,), _ = build_rewards({name: 1.0}, {})
+    finally:
+        del REWARDS[name]
+    return built
+
+
+def call_as_trl(reward, n: int = 2):
+    return reward(prompts=["p"] * n, completions=["c"] * n, completion_ids=[[1]] * n, kind=["benign"] * n)
+
+
+def test_a_nan_reward_fails_naming_the_reward_and_the_index():
+    """An all-NaN reward trained nothing: GRPO read NaN as no reward, and the stage finished with reward None."""
+    nan = custom("mine", lambda completions, **_: [0.5, math.nan])
+    with pytest.raises(RewardError, match=r"reward 'mine' returned nan at index 1"):
+        call_as_trl(nan)
+    inf = custom("mine", lambda completions, **_: [math.inf, 0.0])
+    with pytest.raises(RewardError, match=r"reward 'mine' returned inf at index 0"):
+        call_as_trl(inf)
+
+
+def test_none_scores_stay_allowed():
+    assert call_as_trl(custom("mine", lambda completions, **_: [None, 1])) == [None, 1]
+
+
+def test_a_reward_that_raises_fails_naming_it_and_keeps_the_cause():
+    def needs_answer(completions, **kwargs):
+        return [float(a == c) for a, c in zip(kwargs["answer"], completions, strict=True)]
+
+    with pytest.raises(RewardError, match=r"reward 'mine' failed: KeyError: 'answer'") as raised:
+        call_as_trl(custom("mine", needs_answer))
+    assert isinstance(raised.value.__cause__, KeyError)
+
+
+def test_a_reward_without_kwargs_fails_naming_the_signature():
+    def no_kwargs(completions):
+        return [1.0] * len(completions)
+
+    with pytest.raises(RewardError) as raised:
+        call_as_trl(custom("mine", no_kwargs))
+    message = str(raised.value)
+    assert "reward 'mine'" in message and "unexpected keyword argument" in message
+    assert "`fn(completions, **kwargs) -> list[float | None]`" in message
+
+
+@pytest.mark.parametrize(
+    ("result", "problem"),
+    [
+        (None, "returned NoneType, not a list of one score per completion"),
+        ([1.0], "returned 1 scores for 2 completions"),
+        ([1.0, "1"], "returned a str at index 1"),
+    ],
+)
+def test_a_malformed_result_fails_naming_the_reward(result, problem):
+    with pytest.raises(RewardError, match=rf"reward 'mine' {problem}"):
+        call_as_trl(custom("mine", lambda completions, **_: result))
+
+
+def test_planted_rewards_are_checked_too(tmp_path: Path):
+    """run_rl's extra_rewards join after the registry's: a NaN there stopped nothing either."""
+
+    def nan(completions, **_):
+        return [math.nan] * len(completions)
+
+    cfg = tiny_rl_config(max_steps=1, save_steps=1)
+    with pytest.raises(RewardError, match=r"reward 'planted' returned nan at index 0"):
+        run_rl(cfg, "tiny:1", tmp_path / "rl", precision="fp32", extra_rewards={"planted": nan})
+    assert not (tmp_path / "rl" / "model").exists()

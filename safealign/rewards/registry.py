@@ -1,11 +1,31 @@
-"""Rewards by name: the recipe lists names and weights; unknown names fail with the valid list."""
+"""Rewards by name: the recipe lists names and weights; unknown names fail with the valid list.
+
+A reward is ``fn(completions, **kwargs) -> list[float | None]``: one score per completion, ``None`` where the reward
+does not apply to that sample. The other arguments arrive by keyword: ``prompts``, ``completion_ids``, the prompt rows'
+columns (``kind``, ``task``, ``language``) and TRL's ``trainer_state``, ``log_metric`` and ``log_extra``; take the ones
+you need and end with ``**kwargs`` for the rest. To add one, register a factory (the recipe's settings -> the reward)
+and a one-line help under a new name before the recipe is read, then list the name in ``rl.rewards``::
+
+    from safealign.rewards import REWARDS
+    from safealign.rewards.functions import completion_text
+
+    def brevity(completions, **kwargs):
+        return [-len(completion_text(c)) / 1000 for c in completions]
+
+    REWARDS["brevity"] = (lambda settings: brevity, "minus the answer's length in thousands of characters.")
+
+Every reward is checked on each call (``CheckedReward``): an exception, a result that is not a list of one score per
+completion, or a NaN or infinite score stops the stage with a ``RewardError`` that names the reward.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from numbers import Real
 from typing import Any
 
-from safealign.errors import RecipeError, did_you_mean
+from safealign.errors import RecipeError, SafealignError, did_you_mean
 from safealign.rewards import functions
 
 # What the safety reward pays for an answer to a benign prompt (its help says it, from this value).
@@ -64,25 +84,77 @@ def check_reward_names(names: list[str]) -> None:
 
 
 def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[list[Callable], list[float]]:
-    """Reward callables (each with ``__name__`` = its registry name, as TRL logs it) and their weights."""
+    """Checked reward callables (each with ``__name__`` = its registry name, as TRL logs it) and their weights."""
     check_reward_names(list(weights))
     funcs, out_weights = [], []
     for name, weight in weights.items():
-        reward = REWARDS[name][0](settings)
-        if not hasattr(reward, "__name__") or reward.__name__ != name:
-            reward = _named(reward, name)
-        funcs.append(reward)
+        funcs.append(CheckedReward(REWARDS[name][0](settings), name))
         out_weights.append(weight)
     return funcs, out_weights
 
 
-def _named(reward: Callable, name: str) -> Callable:
-    def wrapper(*args: Any, **kwargs: Any) -> list[float | None]:
-        return reward(*args, **kwargs)
+class RewardError(SafealignError):
+    """A reward that failed or returned scores GRPO cannot train on (the message names the reward)."""
 
-    wrapper.__name__ = name
-    wrapper.__doc__ = reward.__doc__
-    return wrapper
+
+SIGNATURE = "`fn(completions, **kwargs) -> list[float | None]`"
+
+
+class CheckedReward:
+    """``reward`` under the name ``name``, its every call checked: GRPO turned a NaN score into no reward (an all-NaN
+    reward trained nothing, and the stage finished), and a failing reward ended in a traceback from inside TRL.
+
+    >>> CheckedReward(lambda completions, **kwargs: [1.0] * len(completions), "one")(completions=["a", "b"])
+    [1.0, 1.0]
+    """
+
+    def __init__(self, reward: Callable, name: str) -> None:
+        self.reward = reward
+        self.__name__ = name
+        self.__doc__ = reward.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
+        try:
+            scores = self.reward(*args, **kwargs)
+        except SafealignError:
+            raise  # already names its problem and fix
+        except Exception as error:
+            raise RewardError(
+                f"reward {self.__name__!r} failed: {type(error).__name__}: {error}. A reward is {SIGNATURE}: the "
+                "other arguments (prompts, completion_ids, the prompt rows' columns) arrive by keyword, so end its "
+                "parameters with **kwargs; fix it or drop it from rl.rewards"
+            ) from error
+        completions = kwargs.get("completions", args[0] if args else None)  # prompts, if positional: as many
+        problem = score_problem(scores, None if completions is None else len(completions))
+        if problem:
+            raise RewardError(f"reward {self.__name__!r} {problem}; a reward is {SIGNATURE}")
+        return scores
+
+    def __getattr__(self, attribute: str) -> Any:
+        """The wrapped reward's attributes (the rollout log reads the safety reward's ``last_labels``)."""
+        reward = self.__dict__.get("reward")  # absent while unpickling
+        if reward is None:
+            raise AttributeError(attribute)
+        return getattr(reward, attribute)
+
+
+def score_problem(scores: Any, expected: int | None) -> str | None:
+    """What is wrong with a reward's result, or None for a list of ``expected`` finite numbers or Nones."""
+    if not isinstance(scores, (list, tuple)):
+        return f"returned {type(scores).__name__}, not a list of one score per completion"
+    if expected is not None and len(scores) != expected:
+        return f"returned {len(scores)} scores for {expected} completions: return one score per completion"
+    for index, score in enumerate(scores):
+        if score is None:
+            continue  # does not apply to this sample
+        if not isinstance(score, Real):
+            return f"returned a {type(score).__name__} at index {index}: return a float, or None where it does not apply"
+        if not math.isfinite(score):
+            return (
+                f"returned {score} at index {index}: GRPO cannot train on a NaN or infinite score; return None "
+                "where the reward does not apply"
+            )
+    return None
 
 
 def describe_rewards() -> list[tuple[str, str]]:
