@@ -6,7 +6,9 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from tiny_rl import tiny_rl_config
 from trl.trainer.utils import get_callable_name
 
@@ -340,6 +342,67 @@ def test_a_reward_without_kwargs_fails_naming_the_signature():
 def test_a_malformed_result_fails_naming_the_reward(result, problem):
     with pytest.raises(RewardError, match=rf"reward 'mine' {problem}"):
         call_as_trl(custom("mine", lambda completions, **_: result))
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        [np.True_, np.False_],
+        list(np.array([3, 50]) < 40),
+        np.array([1.0, 0.0]),
+        torch.tensor([1.0, 0.0]),
+        [torch.tensor(1.0), torch.tensor(0.0)],
+        [np.float32(1), np.int64(0)],
+    ],
+    ids=["numpy-bools", "numpy-comparison", "ndarray", "tensor", "0-d-tensors", "numpy-numbers"],
+)
+def test_numpy_and_torch_scores_train_as_in_trl(result):
+    """TRL takes these (torch.tensor(scores)) and they trained before the check; it stopped the stage on them."""
+    assert call_as_trl(custom("mine", lambda completions, **_: result)) == [1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("result", "problem"),
+    [
+        ([np.float64("nan"), 0.0], "returned nan at index 0"),
+        (torch.tensor([0.0, math.inf]), "returned inf at index 1"),
+        ([np.str_("1"), 0.0], "returned a numpy.str_ at index 0"),
+        ([[1.0], [0.0]], "returned a list at index 0"),
+        (np.array([1.0, 0.0, 1.0]), "returned 3 scores for 2 completions"),
+    ],
+)
+def test_numpy_and_torch_results_are_still_checked(result, problem):
+    with pytest.raises(RewardError, match=rf"reward 'mine' {problem}"):
+        call_as_trl(custom("mine", lambda completions, **_: result))
+
+
+class UnreachableJudge:
+    def judge(self, prompts, completions):
+        raise ConnectionError("judge at http://judge:8000 refused the connection")
+
+
+def test_a_failing_built_in_reward_is_not_blamed_on_its_signature():
+    """A judge that cannot be reached is no signature problem: the message said to add **kwargs to 'safety'."""
+    (safety,), _ = build_rewards({"safety": 1.0}, {"judge": UnreachableJudge()})
+    with pytest.raises(RewardError) as raised:
+        call_as_trl(safety)
+    message = str(raised.value)
+    assert (
+        message
+        == "reward 'safety' failed: ConnectionError: judge at http://judge:8000 refused the connection"
+    )
+    assert isinstance(raised.value.__cause__, ConnectionError)
+
+
+def test_a_failing_custom_reward_is_named_without_signature_advice():
+    def offline(completions, **kwargs):
+        raise ConnectionError("no route to host")
+
+    with pytest.raises(RewardError) as raised:
+        call_as_trl(custom("mine", offline))
+    message = str(raised.value)
+    assert message.startswith("reward 'mine' failed: ConnectionError: no route to host")
+    assert "fix it or drop it from rl.rewards" in message and "**kwargs" not in message
 
 
 def test_planted_rewards_are_checked_too(tmp_path: Path):

@@ -15,7 +15,8 @@ and a one-line help under a new name before the recipe is read, then list the na
     REWARDS["brevity"] = (lambda settings: brevity, "minus the answer's length in thousands of characters.")
 
 Every reward is checked on each call (``CheckedReward``): an exception, a result that is not a list of one score per
-completion, or a NaN or infinite score stops the stage with a ``RewardError`` that names the reward.
+completion, or a NaN or infinite score stops the stage with a ``RewardError`` that names the reward. As in TRL, a score
+may be any real number (a numpy number or bool, a 0-d tensor too) and the result a 1-d array or tensor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import math
 from collections.abc import Callable
 from numbers import Real
 from typing import Any
+
+import numpy as np
 
 from safealign.errors import RecipeError, SafealignError, did_you_mean
 from safealign.rewards import functions
@@ -115,20 +118,29 @@ class CheckedReward:
 
     def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
         try:
-            scores = self.reward(*args, **kwargs)
+            scores = as_list(self.reward(*args, **kwargs))
         except SafealignError:
             raise  # already names its problem and fix
         except Exception as error:
             raise RewardError(
-                f"reward {self.__name__!r} failed: {type(error).__name__}: {error}. A reward is {SIGNATURE}: the "
-                "other arguments (prompts, completion_ids, the prompt rows' columns) arrive by keyword, so end its "
-                "parameters with **kwargs; fix it or drop it from rl.rewards"
+                f"reward {self.__name__!r} failed: {type(error).__name__}: {error}{self.fix(error)}"
             ) from error
         completions = kwargs.get("completions", args[0] if args else None)  # prompts, if positional: as many
         problem = score_problem(scores, None if completions is None else len(completions))
         if problem:
             raise RewardError(f"reward {self.__name__!r} {problem}; a reward is {SIGNATURE}")
-        return scores
+        return [None if score is None else as_number(score) for score in scores]
+
+    def fix(self, error: Exception) -> str:
+        """What to do about ``error``: the signature only when the call did not fit it, nothing for a built-in."""
+        if isinstance(error, TypeError) and "unexpected keyword argument" in str(error):
+            return (
+                f". A reward is {SIGNATURE}: the other arguments (prompts, completion_ids, the prompt rows' columns) "
+                "arrive by keyword, so end its parameters with **kwargs; fix it or drop it from rl.rewards"
+            )
+        if getattr(self.reward, "__module__", None) == functions.__name__:
+            return ""  # a built-in: the error itself (a judge that cannot be reached, ...) says what to fix
+        return "; fix it or drop it from rl.rewards"
 
     def __getattr__(self, attribute: str) -> Any:
         """The wrapped reward's attributes (the rollout log reads the safety reward's ``last_labels``)."""
@@ -138,20 +150,45 @@ class CheckedReward:
         return getattr(reward, attribute)
 
 
+def as_list(result: Any) -> Any:
+    """A 1-d array or tensor result as a list (TRL takes those too); any other result as it is."""
+    if getattr(result, "ndim", None) == 1 and hasattr(result, "tolist"):
+        return result.tolist()
+    return result
+
+
+def as_number(score: Any) -> float | None:
+    """``score`` as a float when it is one real number (a Python or numpy number or bool, a 0-d tensor), else None."""
+    if getattr(score, "ndim", None) == 0 and hasattr(score, "item"):
+        score = score.item()  # a 0-d tensor or array: its Python value
+    if isinstance(score, (Real, np.bool_)):
+        return float(score)
+    return None
+
+
+def type_name(value: Any) -> str:
+    """``str`` for a built-in type, ``numpy.str_`` or ``torch.Tensor`` for the rest."""
+    kind = type(value)
+    return (
+        kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    )
+
+
 def score_problem(scores: Any, expected: int | None) -> str | None:
     """What is wrong with a reward's result, or None for a list of ``expected`` finite numbers or Nones."""
     if not isinstance(scores, (list, tuple)):
-        return f"returned {type(scores).__name__}, not a list of one score per completion"
+        return f"returned {type_name(scores)}, not a list of one score per completion"
     if expected is not None and len(scores) != expected:
         return f"returned {len(scores)} scores for {expected} completions: return one score per completion"
     for index, score in enumerate(scores):
         if score is None:
             continue  # does not apply to this sample
-        if not isinstance(score, Real):
-            return f"returned a {type(score).__name__} at index {index}: return a float, or None where it does not apply"
-        if not math.isfinite(score):
+        number = as_number(score)
+        if number is None:
+            return f"returned a {type_name(score)} at index {index}: return a float, or None where it does not apply"
+        if not math.isfinite(number):
             return (
-                f"returned {score} at index {index}: GRPO cannot train on a NaN or infinite score; return None "
+                f"returned {number} at index {index}: GRPO cannot train on a NaN or infinite score; return None "
                 "where the reward does not apply"
             )
     return None
