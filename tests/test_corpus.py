@@ -473,6 +473,36 @@ def test_a_monitor_sections_suites_count_and_the_stages_check_the_run_recipes_su
         check_disjoint_from_evals([chat(prompts[0])])
 
 
+def test_a_monitor_prompt_file_that_is_here_but_broken_stops_the_run_not_skipped(
+    tmp_path, monkeypatch, caplog
+):
+    """A monitor.eval_suites file with a duplicate id was 'cannot be read here ... Copy the file here' and left out of
+    decontamination, though it was here: only a missing file is unread, a broken one stops as an eval.suites one does."""
+    from safealign import pipeline
+    from safealign.config import parse_recipe
+    from safealign.corpus.eval_texts import recipe_eval_suites, unread_monitor_suites
+
+    broken = tmp_path / "convs.jsonl"
+    broken.write_text('{"id": "conv-7", "prompt": "first turn"}\n{"id": "conv-7", "prompt": "second turn"}\n')
+    missing = str(tmp_path / "gateway" / "probe.jsonl")
+    spec = {
+        "output_dir": str(tmp_path / "runs"),
+        "model": {"name": "tiny"},
+        "sft": {"datasets": {"reasoning": 0.01}, "max_steps": 1},
+        "monitor": {"eval_suites": ["harmful", str(broken), missing]},
+    }
+    recipe = parse_recipe(spec)
+    assert unread_monitor_suites(recipe) == {missing: f"{missing}: no such suite file"}
+    assert recipe_eval_suites(recipe) == [str(broken)]
+    monkeypatch.setattr(pipeline, "_run_held_stages", lambda *args: pytest.fail("a stage ran"))
+    duplicate = r"convs\.jsonl:2: id 'conv-7' already used on line 1; give each row its own 'id'"
+    with caplog.at_level("WARNING"), pytest.raises(DataError, match=duplicate):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    assert (
+        f"{missing} cannot be read here" in caplog.text and f"{broken} cannot be read here" not in caplog.text
+    )
+
+
 def pipeline_suites(recipe):
     from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites
 
@@ -815,6 +845,20 @@ def test_a_csv_or_tsv_training_file_is_named_with_its_export_to_jsonl(tmp_path, 
     lines = tmp_path / "rows.csv"  # JSON lines saved under a .csv name are read as JSONL
     lines.write_text(json.dumps(chat("hi")) + "\n")
     assert read_rows_and_problems(lines) == ([(1, chat("hi"))], [])
+
+
+@pytest.mark.parametrize("start", ["\ufeff", "\n" * 9 + "  \n", "\ufeff\r\n\r\n"])
+def test_json_lines_under_a_csv_name_are_read_after_a_byte_order_mark_or_blank_lines(tmp_path, start):
+    """Only the first 8 bytes were looked at, the byte-order mark kept: such a file was 'CSV, not JSONL', though
+    read_rows skips both and read it before."""
+    from safealign.corpus.registry import read_rows_and_problems
+
+    path = tmp_path / "rows.csv"
+    path.write_text(start + json.dumps(chat("hi")) + "\n", encoding="utf-8")
+    rows, problems = read_rows_and_problems(path)
+    assert problems == [] and [row for _, row in rows] == [chat("hi")]
+    path.write_text(start + "prompt,completion\nHi,Hello\n", encoding="utf-8")  # a CSV is still named
+    assert "the file is CSV, not JSONL" in str(read_rows_and_problems(path)[1][0])
 
 
 @pytest.mark.parametrize(

@@ -345,6 +345,40 @@ def test_a_prompt_file_with_a_duplicate_id_names_both_lines_and_the_fix(tmp_path
         select_items(str(path))
 
 
+def test_a_prompt_file_whose_category_is_not_text_loads_with_the_suite_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A BeaverTails export (category: an object of true/false flags) loaded before prompt files' categories were read,
+    then failed with "field 'category' must be text, got dict"; the column is now not used, with one warning."""
+    path = tmp_path / "beavertails.jsonl"
+    flags = {"violence": False, "theft": True}
+    rows = [{"prompt": f"How do I steal thing {n}?", "category": flags, "is_safe": False} for n in (1, 2)]
+    path.write_text(
+        "".join(json.dumps(row) + "\n" for row in [*rows, {"prompt": "Hi", "category": "greeting"}])
+    )
+    with caplog.at_level("WARNING", logger="safealign.evals.loaders"):
+        items = get_suite(str(path)).load()
+    assert [(i.id, i.category) for i in items] == [
+        ("beavertails-0001", "beavertails"),
+        ("beavertails-0002", "beavertails"),
+        ("beavertails-0003", "greeting"),
+    ]
+    assert items[0].metadata == {"category": flags, "is_safe": False}  # kept with the row, as before
+    warnings = [r.getMessage() for r in caplog.records if "not text" in r.getMessage()]
+    assert len(warnings) == 1 and "beavertails.jsonl:1: column 'category' holds a dict" in warnings[0]
+
+
+@pytest.mark.parametrize("bad_id", [{"conv": 7}, ["a", 1], True])
+def test_a_prompt_file_whose_id_is_not_text_names_the_fix(tmp_path: Path, bad_id: object) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps({"id": bad_id, "prompt": "Hi"}) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"mine\.jsonl:1: field 'id' is a \w+, not text or a number; write each row's 'id' as a string",
+    ):
+        get_suite(str(path)).load()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -74,9 +74,10 @@ def recipe_eval_suites(recipe: Recipe) -> list[str]:
 
 def unread_monitor_suites(recipe: Recipe) -> dict[str, str]:
     """The recipe's own suites that only monitor.eval_suites lists and that cannot be read here, and why: a prompt file
-    that lives on the gateway host the monitor runs on. Training data is not compared with them (the stages' manifests
-    and the data card name them, ``suites_unread``); eval.suites' must be read here, where the evals run."""
-    from safealign.errors import SafealignError
+    missing here, as it lives on the gateway host the monitor runs on. Training data is not compared with them (the
+    stages' manifests and the data card name them, ``suites_unread``); eval.suites' must be read here, where the evals
+    run. A monitor's prompt file that is here but broken (a duplicate id) is not left out: reading it stops the stage
+    with its own error, as a broken eval.suites file does (:func:`suite_prompts`)."""
     from safealign.evals.suites import get_suite
 
     if recipe.monitor is None:
@@ -84,12 +85,9 @@ def unread_monitor_suites(recipe: Recipe) -> dict[str, str]:
     evaluated = set(own_suites(recipe.eval.suites))
     unread = {}
     for name in own_suites(recipe.monitor.eval_suites):
-        if name in evaluated:
-            continue
-        try:
-            get_suite(name).load()
-        except SafealignError as error:
-            unread[name] = " ".join(str(error).split())
+        file = None if name in evaluated else get_suite(name).file
+        if file is not None and not file.is_file():
+            unread[name] = f"{file}: no such suite file"
     return unread
 
 

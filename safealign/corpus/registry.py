@@ -256,6 +256,16 @@ COMPRESSED = [
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
+def _first_text(path: Path, size: int = 64 * 1024) -> str:
+    """The start of the file's first non-blank line (up to ``size`` characters), decoded as :func:`read_rows` decodes
+    it: a byte-order mark and leading blank lines, which it skips, do not hide a JSON line."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as handle:
+        while chunk := handle.read(size):
+            if text := chunk.lstrip():
+                return text
+    return ""
+
+
 def _other_format(path: Path) -> str | None:
     """Why the file is not JSONL but another dataset format (Parquet, gzip, bzip2, xz, zstd, zip, Arrow, or CSV/TSV by
     its suffix), with the one-line export to JSONL; None when it may be JSONL. Read line by line, such a file would be
@@ -286,7 +296,7 @@ def _other_format(path: Path) -> str | None:
             f"`pandas.read_feather({str(path)!r}).to_json({str(out)!r}, orient='records', lines=True)`"
         )
     # by suffix: CSV is text, so the bytes alone do not tell it from JSONL (a .csv that holds JSON lines is read)
-    if path.suffix.lower() in (".csv", ".tsv") and not head.lstrip().startswith(b"{"):
+    if path.suffix.lower() in (".csv", ".tsv") and not _first_text(path).startswith("{"):
         kind, sep = ("TSV", ", sep='\\t'") if path.suffix.lower() == ".tsv" else ("CSV", "")
         return (
             f"the file is {kind}, not JSONL: {ONLY_JSONL}; export it with "

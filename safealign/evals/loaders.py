@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from safealign.errors import DataError, SafealignError
+
+log = logging.getLogger(__name__)
 
 # A TSV cell pandas or Excel quoted because it holds '"': '"What does ""carpe diem"" mean?"', the whole cell.
 _QUOTED_TSV_CELL_RE = re.compile(r'"((?:[^"]|"")*)"')
@@ -44,14 +47,36 @@ class MissingPackageError(SafealignError):
     """An optional package a suite reads its data from is not installed."""
 
 
+def _is_text(value: Any) -> bool:
+    """Text or a number (read as text); not a bool, list or object."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
 def _text(value: Any, path: Path, line: int, name: str, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise DataError(f"{path}:{line}: field {name!r} is missing or empty")
         return None
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise DataError(f"{path}:{line}: field {name!r} must be text, got {type(value).__name__}")
+    if not _is_text(value):
+        raise DataError(
+            f"{path}:{line}: field {name!r} must be text, got {type(value).__name__}; write it as a string"
+        )
     return str(value)
+
+
+def _item_id(value: Any, path: Path, line: int, name: str, optional: bool) -> str | None:
+    """A row's id: text or a number; anything else (an object, a list, a bool) fails with the fix."""
+    if value is not None and not _is_text(value):
+        drop = (
+            f", or rename the {name!r} column so that it is not read (ids are then <suite>-<line>)"
+            if optional
+            else ""
+        )
+        raise DataError(
+            f"{path}:{line}: field {name!r} is a {type(value).__name__}, not text or a number; "
+            f"write each row's {name!r} as a string{drop}"
+        )
+    return _text(value, path, line, name, not optional)
 
 
 def _utf8_text(path: Path, data: bytes) -> str:
@@ -190,7 +215,8 @@ def load_suite_file(
     Without ``split_field`` every item is ``split="external"``; without ``id_field`` ids are
     ``<suite>-<line>``; without ``category_field`` the category is ``category`` or the suite name.
     ``optional_id_and_category`` (a user's prompt file): a row without ``id_field`` or ``category_field``, or with it
-    blank, gets those defaults instead of an error; ids must still differ.
+    blank, gets those defaults instead of an error; ids must still differ. A ``category_field`` that is not text (a
+    BeaverTails export's object of true/false flags) is not used either: those rows get the default, with one warning.
     """
     path = Path(path)
     if not path.is_file():
@@ -203,7 +229,7 @@ def load_suite_file(
         f for f in (prompt_field, id_field, category_field, split_field, language_field, answer_field) if f
     ]
     used = set(fields)
-    items, seen = [], {}
+    items, seen, category_unused = [], {}, False
     for line, row in rows:
         if prompt_field not in row and path.suffix.lower() in (".csv", ".tsv"):
             raise DataError(
@@ -217,7 +243,7 @@ def load_suite_file(
                 f"{_rename_hint(row, prompt_field, used)}; {_columns_read(fields)}"
             )
         item_id = (
-            _text(row.get(id_field), path, line, id_field, not optional_id_and_category) if id_field else None
+            _item_id(row.get(id_field), path, line, id_field, optional_id_and_category) if id_field else None
         ) or f"{suite}-{line:04d}"
         if item_id in seen:
             raise DataError(
@@ -229,6 +255,20 @@ def load_suite_file(
         if split not in SPLITS:
             raise DataError(f"{path}:{line}: field {split_field!r} is {split!r}; valid: {', '.join(SPLITS)}")
         prompt = _text(row[prompt_field], path, line, prompt_field, True)
+        row_category = row.get(category_field) if category_field else None
+        unused = optional_id_and_category and row_category is not None and not _is_text(row_category)
+        if unused:
+            if not category_unused:  # once per file: an export's every row holds the same kind of value
+                log.warning(
+                    "%s:%d: column %r holds a %s, not text: it is not used, and such rows get the category %r; "
+                    "write the category as text to have it read",
+                    path,
+                    line,
+                    category_field,
+                    type(row_category).__name__,
+                    category or suite,
+                )
+            category_unused, row_category = True, None
         if "\x00" in prompt:  # a JSON "\u0000": no tokenizer reads past it as the writer meant
             raise DataError(
                 f"{path}:{line}: field {prompt_field!r} holds a NUL character (\\u0000); remove it"
@@ -239,7 +279,7 @@ def load_suite_file(
                 suite=suite,
                 prompt=prompt,
                 category=(
-                    _text(row.get(category_field), path, line, category_field, not optional_id_and_category)
+                    _text(row_category, path, line, category_field, not optional_id_and_category)
                     if category_field
                     else None
                 )
@@ -255,7 +295,8 @@ def load_suite_file(
                 answer=_text(row.get(answer_field), path, line, answer_field, False)
                 if answer_field
                 else None,
-                metadata={k: v for k, v in row.items() if k not in used},
+                # a category not used stays with the row, as every column not read does
+                metadata={k: v for k, v in row.items() if k not in used or (k == category_field and unused)},
             )
         )
     return items

@@ -337,7 +337,8 @@ def file_suite_name(file: Path) -> str:
 def get_suite(name: str) -> Suite:
     """A registered suite, ``rg:FAMILY`` (see :func:`family_suite`), or a file suite ``[KIND:]PATH`` (KIND: harmful or borderline;
     default harmful), named by :func:`file_suite_name`. A prompt file's columns: ``prompt``, and optionally ``id`` (default
-    ``<suite>-<line>``; duplicates are an error), ``category`` (default the suite's name) and ``language``."""
+    ``<suite>-<line>``; duplicates are an error), ``category`` (default the suite's name, also where it is not text, as
+    BeaverTails' object of flags: a warning says so) and ``language``."""
     if name in SUITES:
         return SUITES[name]
     if name in SUITE_GROUPS:
