@@ -143,6 +143,26 @@ def test_data_check_counts_languages_of_mixed_types(tmp_path):
     assert result.exit_code == 0 and "data valid" in result.output, result.exception
 
 
+def test_null_optional_fields_are_absent_but_null_content_is_refused(tmp_path):
+    """`Dataset.to_json` writes null for a column a row lacks: the export path the data hints recommend."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    path = tmp_path / "nulls.jsonl"
+    nulls = {"id": None, "kind": None, "category": None, "language": None}
+    path.write_text(json.dumps(chat("hello") | nulls) + "\n")
+    result = CliRunner().invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 0 and "data valid" in result.output, result.output
+    assert "?/? 1" in " ".join(result.output.split()), "a null kind and category count as none given"
+    assert build_mixture({str(path): 1.0}, seed=0).manifest()["by_kind"] == {"unknown": 1}
+
+    no_content = chat("hi")
+    no_content["messages"][1]["content"] = None
+    problems = [str(p) for p in validate_rows(path, [(1, no_content)])]
+    assert problems == [f"{path}:1: field 'messages[1].content': must be a string, got null"]
+
+
 def test_mixture_fractions_repeat_and_subsample(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(chat(f"question {i}")) for i in range(10)) + "\n")

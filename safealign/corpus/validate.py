@@ -11,6 +11,9 @@ from typing import Any
 
 ROLES = {"system", "user", "assistant"}
 KINDS = {"harmful", "benign", "borderline", "reasoning"}
+# Row metadata a row may leave out. A JSON null in one is the same as leaving it out: Hugging Face `datasets`'
+# `to_json`, the export the data hints recommend, writes null for a column a row lacks.
+OPTIONAL_FIELDS = ("kind", "category", "language", "id")
 
 # A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>): the tokenizer reads
 # it as the real token, not as characters.
@@ -76,9 +79,9 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         bad("messages", "needs at least one user message")
     elif order := _out_of_turn(messages):
         bad("messages", order)
-    if "kind" in row and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
+    if row.get("kind") is not None and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
         bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
-    if "id" in row and not isinstance(row["id"], str | int):
+    if row.get("id") is not None and not isinstance(row["id"], str | int):
         bad("id", "must be a string or integer")
     return problems
 
@@ -195,10 +198,14 @@ def repeated_conversations(path: Path, rows: list[tuple[int, dict[str, Any]]]) -
 
 
 def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[RowProblem]:
-    """Problems in every row of a file, plus duplicate ids."""
+    """Problems in every row of a file, plus duplicate ids. A null optional field (``OPTIONAL_FIELDS``) is removed
+    from its row here, so that the counts and the training mixture read it as absent, as validation does."""
     problems: list[RowProblem] = []
     seen: dict[Any, int] = {}
     for line, row in rows:
+        for key in OPTIONAL_FIELDS:
+            if key in row and row[key] is None:
+                del row[key]
         problems.extend(row_problems(path, line, row))
         if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
             if row["id"] in seen:

@@ -3,8 +3,10 @@
 A reward is ``fn(completions, **kwargs) -> list[float | None]``: one score per completion, ``None`` where the reward
 does not apply to that sample. The other arguments arrive by keyword: ``prompts``, ``completion_ids``, the prompt rows'
 columns (``kind``, ``task``, ``language``) and TRL's ``trainer_state``, ``log_metric`` and ``log_extra``; take the ones
-you need and end with ``**kwargs`` for the rest. To add one, register a factory (the recipe's settings -> the reward)
-and a one-line help under a new name before the recipe is read, then list the name in ``rl.rewards``::
+you need and end with ``**kwargs`` for the rest. To add one, register a factory (a settings dict -> the reward) and a
+one-line help under a new name before the recipe is read, then list the name in ``rl.rewards`` (a name -> weight map).
+The RL stage passes the factory only ``{"max_completion_length": ...}``: no other recipe setting reaches a reward (one
+that needs more holds its own, e.g. a callable class the factory builds with fixed arguments)::
 
     from safealign.rewards import REWARDS
     from safealign.rewards.functions import completion_text
