@@ -1218,6 +1218,66 @@ def test_a_scheduled_eval_runs_a_suite_group(tmp_path, monkeypatch):
     assert outcome["summary"]["harmful_refusal_rate"] == 1.0
 
 
+class AllRefused:
+    name = "all-refused"
+
+    def judge(self, prompts, responses):
+        return [Verdict("refusal", 1.0, "graded a refusal whatever it says", self.name) for _ in responses]
+
+
+class AllRefusedJudges:
+    """A judge set no default judge agrees with: every answer is a refusal."""
+
+    def __init__(self) -> None:
+        self.refusal, self.harm = AllRefused(), FakeHarm()
+
+
+@pytest.fixture()
+def complying_endpoint(monkeypatch):
+    """The eval runner's endpoint, answering every prompt with compliance (the default judges: no refusal)."""
+    import safealign.evals
+    from safealign.generation import Completion
+
+    class ComplyingEndpoint:
+        def __init__(self, upstream: str, model: str) -> None:
+            self.upstream, self.model = upstream, model
+
+        def generate(self, prompts, params=None, show_progress=False):
+            text = "Sure, here are the steps you asked for."
+            return [Completion(i, 0, text, 5, 8, False) for i in range(len(prompts))]
+
+    monkeypatch.setattr(safealign.evals, "EndpointGenerator", ComplyingEndpoint)
+
+
+def test_a_scheduled_eval_grades_with_the_monitors_judge(tmp_path, complying_endpoint):
+    """`monitor evaluate` ignored monitor.judge: every run was graded by the default judges, with no word of it."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    suites, spec = ["harmful", "borderline"], "import:test_monitor:AllRefusedJudges"
+    own = evaluate_once(store, "http://127.0.0.1:1", "m", suites, limit=1, judge=spec)
+    assert own["judge"] == own["summary"]["judge"] == spec
+    assert own["summary"]["harmful_refusal_rate"] == 1.0 and own["summary"]["over_refusal_rate"] == 1.0
+    default = evaluate_once(store, "http://127.0.0.1:1", "m", suites, limit=1)
+    assert default["summary"]["judge"] == "default" and default["summary"]["harmful_refusal_rate"] == 0.0
+    assert default["regressions"][0].startswith(
+        f"vs previous and reference run #1 (graded by {spec}, this run by default): harmful_refusal_rate 1.000"
+    )
+
+
+def test_monitor_evaluate_takes_the_judge_from_the_recipe(tmp_path, complying_endpoint):
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "monitor:\n  upstream: http://127.0.0.1:1\n  judge: import:test_monitor:AllRefusedJudges\n"
+    )
+    command = ["monitor", "evaluate", "--once", "--recipe", str(recipe), "--model", "m", "--limit", "1"]
+    result = CliRunner().invoke(cli, [*command, "--db", f"sqlite:///{tmp_path}/m.db"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "judge import:test_monitor:AllRefusedJudges: {'harmful_refusal_rate': 1.0" in result.output
+
+
 def _report(
     harmful_refused: int,
     borderline_refused: int,

@@ -343,6 +343,10 @@ def evaluate(
     ),
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
+    judge: str = typer.Option(
+        "default",
+        help=JUDGE_HELP + " The judges that grade the answers, as the gateway's worker judges traffic.",
+    ),
     api_key: str | None = typer.Option(
         None,
         "--api-key",
@@ -371,6 +375,7 @@ def evaluate(
         tolerance,
         min_items,
         webhook,
+        judge,
         api_key,
         baseline,
         once,
@@ -389,13 +394,15 @@ def _evaluate(
     tolerance,
     min_items,
     webhook,
+    judge,
     api_key,
     baseline,
     once,
 ) -> None:
     from safealign.monitor.alerts import Notifier
-    from safealign.monitor.reevaluate import evaluate_every, evaluate_once, parse_interval
+    from safealign.monitor.reevaluate import default_runner, evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
+    from safealign.monitor.worker import load_judges
 
     config = _config(
         ctx,
@@ -407,6 +414,7 @@ def _evaluate(
         regression_tolerance=tolerance,
         regression_min_items=min_items,
         webhook=webhook,
+        judge=judge,
     )
     if not config.upstream:
         raise typer.BadParameter(
@@ -421,6 +429,10 @@ def _evaluate(
             f"--every {every!r} leaves no pause between eval runs; give an interval like 1h, or --once"
         )
     store = Store(config.db)
+    # Built once for the schedule, not every run (a Llama Guard model takes a while to load); the default judges are
+    # left to run_eval, which builds them only when a safety suite runs.
+    judges = "default" if config.judge == "default" else load_judges(config.judge)
+    runner = functools.partial(default_runner, api_key=api_key, judges=judges)
 
     def run() -> dict:
         result = evaluate_once(
@@ -434,6 +446,8 @@ def _evaluate(
             min_items=config.regression_min_items,
             baseline=baseline,
             api_key=api_key,
+            judge=config.judge,
+            runner=runner,
         )
         headline = {
             k: round(v, 3)
@@ -441,7 +455,7 @@ def _evaluate(
             if k in ("harmful_refusal_rate", "over_refusal_rate")
         }
         console.print(
-            f"eval run #{result['id']} ({result['model']}): {headline}"
+            f"eval run #{result['id']} ({result['model']}), judge {escape(result['judge'])}: {headline}"
             + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else "")
         )
         return result

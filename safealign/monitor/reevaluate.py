@@ -7,7 +7,8 @@ rise on benign ones beyond the tolerance, compared with the previous run or with
 of the schedule, or ``--baseline``: a slow decline never breaks the tolerance between two runs), is stored as an
 alert when it is also at least ``min_items`` items of the suite (``--limit`` caps each of a suite's two splits: with ``--limit 8``
 a suite scores 16 items and one answer is 6.25 points, so a 5-point tolerance alone would alert on a single flipped
-answer; the RL gates use the same floor).
+answer; the RL gates use the same floor). The answers are graded by the monitor's judge set (``monitor.judge``,
+``--judge``), which each run records in its summary: a rate compared with a run graded by other judges is named so.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import httpx
 
 from safealign.errors import SafealignError
 from safealign.evals.regression import RateChange, regressions
+from safealign.judges import shown_judge_spec
 from safealign.monitor.alerts import Notifier
 from safealign.monitor.queries import eval_run, previous_eval_run
 from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
+from safealign.monitor.worker import load_judges
 
 log = logging.getLogger(__name__)
 
@@ -206,9 +209,15 @@ def upstream_model(upstream: str, api_key: str | None = None) -> str:
 
 
 def default_runner(
-    upstream: str, model: str, suites: list[str], limit: int | None, api_key: str | None = None
+    upstream: str,
+    model: str,
+    suites: list[str],
+    limit: int | None,
+    api_key: str | None = None,
+    judges: Any = "default",
 ) -> Any:
-    """Run the suites through ``safealign.evals`` against the upstream's OpenAI-compatible API."""
+    """Run the suites through ``safealign.evals`` against the upstream's OpenAI-compatible API, graded by ``judges``:
+    a judge spec (``monitor.judge``, ``import:`` included) or a judge set built from one."""
     try:
         from safealign.evals import EndpointError, EndpointGenerator, run_eval  # type: ignore[attr-defined]
     except ImportError:
@@ -217,8 +226,11 @@ def default_runner(
         ) from None
     keyed = {"api_key": api_key} if api_key else {}  # only when given: a stand-in generator need not take it
     generator = EndpointGenerator(upstream.rstrip("/"), model, **keyed)
+    options: dict[str, Any] = {"limit": limit} if limit else {}
+    if judges != "default":  # run_eval builds the default judges itself, and only when a safety suite runs
+        options["judges"] = load_judges(judges) if isinstance(judges, str) else judges
     try:
-        return run_eval(generator, suites, limit=limit) if limit else run_eval(generator, suites)
+        return run_eval(generator, suites, **options)
     except EndpointError as error:
         if re.search(r"answered HTTP 40[13]\b", str(error)):  # the endpoint's message for a 401 or 403
             raise SafealignError(f"{error}; {_key_hint(api_key)}") from None
@@ -237,13 +249,15 @@ def evaluate_once(
     min_items: int = 2,
     baseline: int | None = None,
     api_key: str | None = None,
+    judge: str = "default",
 ) -> dict[str, Any]:
     """One eval run: run, store the summary, compare with the previous run of the same upstream, model, suites and
     ``limit`` and with the reference run (run ``baseline``, else the first such run), alert on a regression.
 
     ``runner(upstream, model, suites, limit)`` runs the suites (default: :func:`default_runner`); ``api_key`` is the
-    upstream's bearer token, for the model listing and the default runner."""
-    runner = runner or functools.partial(default_runner, api_key=api_key)
+    upstream's bearer token, for the model listing and the default runner; ``judge`` is the spec of the judges that
+    grade the run (the default runner's, and the one a custom runner was given), stored in the summary."""
+    runner = runner or functools.partial(default_runner, api_key=api_key, judges=judge)
     model = model or upstream_model(upstream, api_key)
     previous = previous_eval_run(store, upstream, model, suites, limit)
     reference = (
@@ -252,8 +266,9 @@ def evaluate_once(
         else previous_eval_run(store, upstream, model, suites, limit, first=True)
     )
     started = time.perf_counter()
-    summary = summarize(runner(upstream, model, suites, limit))
+    summary: dict[str, Any] = summarize(runner(upstream, model, suites, limit))
     summary["wall_s"] = round(time.perf_counter() - started, 2)
+    summary["judge"] = shown_judge_spec(judge)
     for key, _, kind, _ in HEADLINES:
         if key not in summary:
             log.warning(
@@ -264,12 +279,23 @@ def evaluate_once(
                 kind,
                 kind,
             )
+    against = baselines(previous, reference)
+    for name, run in against:
+        if graded_by(run) != summary["judge"]:
+            log.warning(
+                "%s #%d was graded by judge %s, this run by %s: their rates differ by judge too; once a run of this "
+                "judge is the norm, give --baseline with its id",
+                name,
+                run["id"],
+                graded_by(run),
+                summary["judge"],
+            )
     found = [
         (name, run, change)
-        for name, run in baselines(previous, reference)
+        for name, run in against
         for change in regressed(run["summary"], summary, tolerance, min_items)
     ]
-    problems = describe_regressions(found, min_items)
+    problems = describe_regressions(found, min_items, summary["judge"])
     run_id = store.add_eval_run(
         upstream=upstream,
         model=model,
@@ -298,20 +324,40 @@ def evaluate_once(
         run_id,
         {k: summary[k] for k in ("harmful_refusal_rate", "over_refusal_rate") if k in summary},
     )
-    return {"id": run_id, "model": model, "summary": summary, "regressions": problems}
+    return {
+        "id": run_id,
+        "model": model,
+        "judge": summary["judge"],
+        "summary": summary,
+        "regressions": problems,
+    }
 
 
-def describe_regressions(found: list[tuple[str, dict[str, Any], RateChange]], min_items: int) -> list[str]:
+def graded_by(run: dict[str, Any]) -> str:
+    """The judge spec an eval run was graded by; a run stored before runs recorded it was graded by the default
+    judges (`monitor evaluate` used no other then)."""
+    return str((run["summary"] or {}).get("judge", "default"))
+
+
+def describe_regressions(
+    found: list[tuple[str, dict[str, Any], RateChange]], min_items: int, judge: str = "default"
+) -> list[str]:
     """One sentence per regressed rate and starting value, naming the run(s) it is against: ``vs previous run #5:
-    harmful_refusal_rate 0.900 → 0.700 (...)``; the same change against both runs (their rates were equal) is one."""
+    harmful_refusal_rate 0.900 → 0.700 (...)``; the same change against both runs (their rates were equal) is one.
+    A run graded by judges other than ``judge`` (this run's) is named with them: ``vs reference run #1 (graded by
+    default, this run by llama-guard:/models/guard): ...``."""
     grouped: dict[tuple[str, float], list[tuple[str, dict[str, Any], RateChange]]] = {}
     for name, run, change in found:
         grouped.setdefault((change.name, change.before), []).append((name, run, change))
     sentences = []
     for group in grouped.values():
-        against = " and ".join(f"{name} #{run['id']}" for name, run, _ in group)
+        against = " and ".join(f"{name} #{run['id']}{_other_judge(run, judge)}" for name, run, _ in group)
         sentences.append(f"vs {against}: {group[0][2].describe(min_items, percent=False)}")
     return sentences
+
+
+def _other_judge(run: dict[str, Any], judge: str) -> str:
+    return "" if graded_by(run) == judge else f" (graded by {graded_by(run)}, this run by {judge})"
 
 
 def reference_run(store: Store, run_id: int, suites: list[str], limit: int | None) -> dict[str, Any]:
