@@ -308,12 +308,13 @@ def test_the_card_offers_arithmetic_only_where_the_model_measurably_does_it(tmp_
     )
     # exp51: held-out 2/40 (5.0% [1.4%, 16.5%]) vs the base model's 4/40, within noise: the card offered the model for
     # "simple step-by-step arithmetic". Any drop on the quoted split blocks the offer; "beyond noise" only when it is.
+    # exp56 (reviewer C2 #3): a lower score was called "no better than the base model"; it is worse, within noise.
     run = sft_run(tmp_path / "drop", base=reasoning(4, 9, n=40), sft=reasoning(2, 9, n=40))
     text = card(run)
     assert "simple step-by-step arithmetic" not in text
     assert (
-        "Not for arithmetic: it answered 5.0% [1.4%, 16.5%] n=40 of the held-out reasoning problems\n  correctly, no "
-        "better than the base model (5.0% [1.4%, 16.5%] n=40 vs 10.0% [4.0%, 23.1%] n=40, within noise).\n"
+        "Not for arithmetic: it answered 5.0% [1.4%, 16.5%] n=40 of the held-out reasoning problems\n  correctly, "
+        "worse than the base model (5.0% [1.4%, 16.5%] n=40 vs 10.0% [4.0%, 23.1%] n=40, within noise).\n"
         in text
     )
     assert "worse than the base model beyond noise" not in text
@@ -1215,3 +1216,133 @@ def test_the_student_is_read_from_the_config_when_the_inputs_lack_it(tmp_path, c
     stage(run, "eval/base", "tiny", T0)
     stage(run, "distill", "tiny", T0 + 20, inputs={"teacher": "tiny"}, config={"student": "tiny:3"})
     assert "`tiny:3` (the student's own weights; teacher `tiny`)" in card(run)
+
+
+def gate(step: int, action: str, rolled_back_to: int | None = None) -> dict:
+    """A ``gates.jsonl`` row; a rollback when ``rolled_back_to`` is given."""
+    return {
+        "step": step,
+        "passed": rolled_back_to is None,
+        "action": action,
+        "metrics": {"refusal": 0.8, "over_refusal": 0.25, "accuracy": 0.25},
+        "rolled_back_to": rolled_back_to,
+        "reason": "stage start" if action == "baseline" else "within tolerance",
+    }
+
+
+def test_rl_that_ended_on_a_rollback_says_its_model_holds_the_earlier_steps_weights(tmp_path, card):
+    """exp56: the last gate check (step 20 = max_steps) rolled back to step 10 with lower_lr and training ended, so
+    rl/model held step 10's weights; the card said "Steps: 20" and a reward trend of the discarded steps, and nowhere
+    that they were discarded (reviewer C2 #1)."""
+    from safealign.card.stage_readme import stage_readme
+
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60, config={"max_steps": 20}, metrics={"steps": 20})
+    gates = [gate(0, "baseline"), gate(10, "pass"), gate(20, "rollback+lower_lr", rolled_back_to=10)]
+    (run / "rl/gates.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gates))
+    said = "the last gate check (step 20) rolled back to step 10 and training ended: rl/model holds step 10's weights (steps 11-20 discarded)"
+    text = card(run)
+    assert said in text and ", the discarded steps 11-20 included; " in text
+    assert "| 20 | rollback+lower_lr | step 10 | 80.0% |" in text and "| 10 | pass | – |" in text
+    report = (run / "report.html").read_text()
+    assert said.replace("'", "&#39;") in report and '<td class="num">step 10</td>' in report
+    readme = stage_readme(read_json(run / "rl/stage.json") | {"inputs": {}}, gates)
+    assert (
+        "**The last gate check (step 20) rolled back to step 10 and training ended: `model/` holds step 10's"
+        in readme
+    )
+
+    # a rollback with steps after it: the model was trained on from step 10, and only the table says where it went back
+    write_json(run / "rl/stage.json", read_json(run / "rl/stage.json") | {"metrics": {"steps": 30}})
+    text = card(run)
+    assert (
+        "training ended" not in text
+        and "discarded" not in text
+        and "| 20 | rollback+lower_lr | step 10 |" in text
+    )
+    assert "training ended" not in stage_readme(read_json(run / "rl/stage.json") | {"inputs": {}}, gates)
+
+
+def language_summary(mixed: int, n: int = 24) -> dict:
+    """A summary with a language suite in which ``mixed`` of ``n`` held-out answers mix languages."""
+    data = summary()
+    data["suites"]["language"] = {
+        "kind": "language",
+        "metrics": {"held_out": {"mixing_rate": rate(mixed, n)}},
+    }
+    return data
+
+
+def test_languages_the_model_mixes_beyond_noise_are_not_offered(tmp_path, card):
+    """exp56: the student mixed languages in 20 of 24 it/pt answers (the base model in 2), yet Intended use offered it
+    "in the languages its evaluation covered (... language: it, pt ...)", and the de/es/fr/zh of its training data
+    (the front matter's `language`) were never evaluated without a word (reviewer C2 #2)."""
+    data = tmp_path / "mine.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"language": lang} | json.loads(_chat("Name a colour."))) + "\n"
+            for lang in ("de", "en")
+        )
+    )
+    source = {"name": str(data), "path": str(data), "rows_in_file": 2, "fraction": 1.0, "rows_used": 2}
+    run = sft_run(tmp_path, base=language_summary(2), sft=language_summary(20))
+    write_json(
+        run / "sft/stage.json",
+        read_json(run / "sft/stage.json") | {"inputs": {"data": {"sources": [source]}}},
+    )
+    rows = [{"suite": "harmful", "id": "h", "split": "held_out", "language": "en"}]
+    rows += [
+        {"suite": "language", "id": f"l{i}", "split": "held_out", "language": lang}
+        for i, lang in enumerate(["it", "pt"])
+    ]
+    (run / "eval/sft/samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text = card(run)
+    assert "in the languages its evaluation covered (harmful: en; not those below)." in text
+    assert (
+        "  Not for it, pt: 83.3% [64.1%, 93.3%] n=24 of the held-out answers mix languages (the base model's: 8.3% "
+        "[2.3%, 25.8%] n=24), worse than the base model beyond noise.\n" in text
+    )
+    assert "suites below did not cover: among them de, which the training data holds" in text
+    assert front_matter_of(text)["language"] == ["de", "en"]  # the Hub's `language`: the training data's
+
+    write_json(run / "eval/sft/summary.json", language_summary(4))  # 4 of 24 vs 2 of 24: within noise
+    text = card(run)
+    assert "Not for it, pt" not in text and "(harmful: en; language: it, pt)." in text
+
+
+def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, monkeypatch):
+    """report.html showed the judges' F1 and harm recall without the model card's caveats: the test split's optimistic
+    second look and the share of harmful answers the harm judge misses (reviewer C2 #4)."""
+    import safealign.card as bundle
+    from safealign.card import model_card
+
+    score = {
+        "question": "harmful content (harm judge)",
+        "precision": 0.9,
+        "recall": 0.826,
+        "f1": 0.86,
+        "n": 150,
+    }
+    quality = {
+        "measured": True,
+        "refusal_judge": "r",
+        "harm_judge": "h",
+        "judge_spec": "default",
+        "split": "test",
+    }
+    quality |= {
+        "n": 150,
+        "labelled_file": "judge_set.jsonl",
+        "labelled_sha256": "abc",
+        "scores": {"harm": score},
+    }
+    for module in (bundle, model_card):
+        monkeypatch.setattr(module, "judge_quality", lambda run, refresh=False: quality)
+    run = sft_run(tmp_path)
+    text, report = card(run), (run / "report.html").read_text()
+    assert "That second number is therefore optimistic" in text
+    assert "That second number is therefore optimistic" in report
+    assert "<b>How the test split was used (read before trusting the judge numbers).</b>" in report
+    assert (
+        "may miss about 17% of harmful answers" in text and "may miss about 17% of harmful answers" in report
+    )

@@ -122,7 +122,7 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
         tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
     # the data of the stages the final model was made from: a rejection sampling with no distillation after it is not
     training = [d for d in context["data"]["training"] if d.get("stage") in run.ancestry]
-    languages = sorted({lang for d in training for lang in d["languages"] if len(lang) == 2}) or ["en"]
+    languages = trained_languages(run, context["data"]) or ["en"]
     data = ModelCardData(
         model_name=run.name,
         base_model=base["id"],
@@ -137,6 +137,40 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     return data.to_yaml()
 
 
+def trained_languages(run: RunFolder, data: dict[str, Any]) -> list[str]:
+    """The languages (two-letter codes) of the data the final model was made from: the front matter's ``language``."""
+    training = [d for d in data["training"] if d.get("stage") in run.ancestry]
+    return sorted({lang for d in training for lang in d["languages"] if len(lang) == 2})
+
+
+def languages_held_back(regressed: list[dict[str, Any]], coverage: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per language suite on which the final model does worse than the base model beyond noise (``regressed``:
+    :func:`regressions`, the card's noise rule): its items' languages and those rows. The card offers the model in
+    none of these languages (it mixes languages there more than the base model did)."""
+    held: dict[str, dict[str, Any]] = {}
+    for row in regressed:
+        if row["kind"] == "language" and row["beyond_noise"]:
+            languages = [
+                lang for lang in coverage["suites"].get(row["suite"], {}).get("languages", {}) if lang != "?"
+            ]
+            entry = held.setdefault(
+                row["suite"],
+                {"languages": languages or [f"the {row['suite']} suite's languages"], "rows": []},
+            )
+            entry["rows"].append(row)
+    return list(held.values())
+
+
+def intended_languages(coverage: dict[str, Any], held_back: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """suite -> the languages of its items the card offers the model in: those of :func:`languages_held_back` left out."""
+    dropped = {lang for entry in held_back for lang in entry["languages"]}
+    offered = {
+        suite: [lang for lang in c["languages"] if lang not in dropped]
+        for suite, c in coverage["suites"].items()
+    }
+    return {suite: languages for suite, languages in offered.items() if languages}
+
+
 def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
     from safealign.judges import shown_judge_spec
 
@@ -149,6 +183,8 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         default=None,
     )
     judges = {label: shown_judge_spec(spec) for label, spec in eval_judges(run).items()}
+    coverage = eval_coverage(run)
+    held_back = languages_held_back(regressions(run), coverage)
     return {
         "run": run,
         "base": base_model_facts(run.base_model),
@@ -172,7 +208,15 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "judge_caveat": judge_set_caveat(),
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
-        "coverage": eval_coverage(run),
+        "coverage": coverage,
+        "languages_held_back": held_back,
+        "intended_languages": intended_languages(coverage, held_back),
+        # trained on, not evaluated: out of scope, though the front matter's `language` lists them (the training data's)
+        "unevaluated_languages": [
+            lang
+            for lang in trained_languages(run, data)
+            if coverage["suites"] and not any(lang in c["languages"] for c in coverage["suites"].values())
+        ],
         "arithmetic": arithmetic(
             rows,
             final,

@@ -7,10 +7,13 @@ with gate events, alerts, data and judge quality, and the same prompts answered 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
+from safealign.card.model_card import judge_set_caveat
 from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
 from safealign.card.summary import (
     alerts,
@@ -144,6 +147,14 @@ def code_versions(run: RunFolder) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
+def inline_html(markdown: str) -> Any:
+    """A Markdown paragraph with only bold and code spans (the judge set card's caveat) as HTML, the rest escaped."""
+    from markupsafe import Markup
+
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(markdown, quote=False), flags=re.S)
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", text))
+
+
 def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
     rows = eval_rows(run)
     labels = list(run.evals)
@@ -165,6 +176,8 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "rl_done": run.stage("rl").done,
         "data": data,
         "quality": quality,
+        # the model card's caveat on the judge numbers: a reader of the report alone sees them too
+        "judge_caveat": inline_html(judge_set_caveat()),
         "samples": sample_groups(run),
         "plots": {
             "evals": plots.eval_bars(rows, labels),

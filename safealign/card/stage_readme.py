@@ -14,6 +14,7 @@ from typing import Any
 
 from safealign.card.run_folder import number, pct, templates, wall_time
 from safealign.machine_load import describe
+from safealign.runs import read_jsonl
 
 TITLES = {
     "sft": "Supervised fine-tuning (SFT)",
@@ -54,9 +55,12 @@ SHOWN = (
 MODEL_STAGES = tuple(TITLES)
 
 
-def stage_readme(record: dict[str, Any]) -> str:
-    """The page for one ``stage.json`` record of a training stage."""
+def stage_readme(record: dict[str, Any], gates: list[dict[str, Any]] | None = None) -> str:
+    """The page for one ``stage.json`` record of a training stage; ``gates``: the rows of its ``gates.jsonl`` (RL)."""
+    from safealign.card.summary import ended_on_rollback, rolled_back_at_end
+
     metrics = record.get("metrics", {})
+    ended_on = ended_on_rollback(gates or [], metrics.get("steps"))
     rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
     if load := describe(record.get("machine_load")):
         rows.append(("CPU time that was not this stage's", load))
@@ -73,6 +77,8 @@ def stage_readme(record: dict[str, Any]) -> str:
         rows=rows,
         model=record["output"],
         wall_time=wall_time(record),
+        # the model is an earlier step's: the last gate check rolled back and training ended
+        rolled_back=rolled_back_at_end(ended_on, "`model/`") if ended_on else "",
     )
 
 
@@ -89,4 +95,5 @@ def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
     """Replace the trainer's draft card in ``stage_dir`` with :func:`stage_readme`; other stages are left alone."""
     if record.get("stage") in MODEL_STAGES:
         stage_dir.mkdir(parents=True, exist_ok=True)
-        (stage_dir / "README.md").write_text(stage_readme(record), encoding="utf-8")
+        gates = read_jsonl(stage_dir / "gates.jsonl")
+        (stage_dir / "README.md").write_text(stage_readme(record, gates), encoding="utf-8")

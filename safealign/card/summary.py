@@ -171,7 +171,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "precision": metrics.get("precision"),
                     "gates": _gates(cfg.get("gates") or {}),
                 },
-                "outcome": f"{_reward_trend(run, metrics)}; "
+                "outcome": f"{_reward_trend(run, metrics)}{_discarded_included(run, metrics)}; "
                 f"{metrics.get('gate_events', 0)} gate events, {metrics.get('rollbacks', 0)} rollbacks{_how_rl_ended(run, metrics, cfg)}",
             }
         elif info.key == "sample":
@@ -217,12 +217,49 @@ def _how_rl_ended(run: RunFolder, metrics: dict[str, Any], cfg: dict[str, Any]) 
         if unchanged:
             note += ": the stage's model is its starting model, unchanged by GRPO"
         return note
+    if ended_on := ended_on_rollback(gate_events(run), steps):
+        return (
+            f"; {rolled_back_at_end(ended_on, run.rel((run.record('rl') or {}).get('output')) or 'rl/model')}"
+        )
     critical = [a for a in alerts(run) if a.get("severity") == "critical" and not a.get("audit_only")]
     if isinstance(steps, int) and isinstance(max_steps, int) and 0 <= steps < max_steps:
         if critical and (cfg.get("hacking") or {}).get("stop_on_critical"):
             return f"; stopped at step {steps} of {max_steps} on a critical {critical[0].get('detector')} alert (step {critical[0].get('step')})"
         return f"; ended at step {steps} of {max_steps}"
     return ""
+
+
+def ended_on_rollback(events: list[dict[str, Any]], steps: Any) -> dict[str, Any] | None:
+    """The gate rollback RL ended on: its last gate check rolled the weights back and no training step came after it
+    (its step is the stage's last), so the stage's model holds the weights of the step it rolled back to, not the last
+    step's (a ``+stop`` one too, which :func:`_how_rl_ended` words as a stop). A rollback with steps after it trained on
+    from there."""
+    last = events[-1] if events else {}
+    rolled_back_to, step = last.get("rolled_back_to"), last.get("step")
+    if not str(last.get("action", "")).startswith("rollback") or not isinstance(rolled_back_to, int):
+        return None
+    return last if isinstance(step, int) and isinstance(steps, int) and step >= steps else None
+
+
+def discarded_steps(event: dict[str, Any]) -> str:
+    """The steps a rollback threw away: "steps 11-20" (from the step after the one rolled back to)."""
+    first, last = event["rolled_back_to"] + 1, event["step"]
+    return f"step {last}" if first >= last else f"steps {first}-{last}"
+
+
+def rolled_back_at_end(event: dict[str, Any], model: str) -> str:
+    """The sentence for a stage that ended on a rollback (:func:`ended_on_rollback`), ``model`` its model folder."""
+    return (
+        f"the last gate check (step {event['step']}) rolled back to step {event['rolled_back_to']} and training "
+        f"ended: {model} holds step {event['rolled_back_to']}'s weights ({discarded_steps(event)} discarded)"
+    )
+
+
+def _discarded_included(run: RunFolder, metrics: dict[str, Any]) -> str:
+    """The reward trend's label when RL ended on a rollback (a ``+stop`` one too): its last steps' rewards are those of
+    weights the rollback threw away."""
+    event = ended_on_rollback(gate_events(run), metrics.get("steps"))
+    return f", the discarded {discarded_steps(event)} included" if event else ""
 
 
 def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> str:
@@ -538,6 +575,8 @@ def regressions(run: RunFolder) -> list[dict[str, Any]]:
                 {
                     "name": row["name"],
                     "suite": row["suite"],
+                    "kind": row["kind"],
+                    "metric": row["metric"],
                     "split_name": row["split_name"],
                     "final": now,
                     "base": before,
