@@ -47,10 +47,13 @@ def parse_prune_spec(spec: str) -> float:
 
 def share_of(count: int, fraction: float) -> int:
     """``fraction`` of ``count`` rounded half up, at least 1. Python's round() rounds half to even: 0.5 of 5 kept 2
-    but 0.5 of 7 kept 4. The 1e-9 keeps a half that float arithmetic lands just under (0.15 * 30 = 4.4999...) a half.
+    but 0.5 of 7 kept 4. The 1e-9 keeps a half that float arithmetic lands just under (0.58 * 25 = 14.499999999999998)
+    a half.
 
     >>> share_of(30, 0.75), share_of(5, 0.5), share_of(7, 0.5), share_of(30, 0.5)
     (23, 3, 4, 15)
+    >>> 0.58 * 25, share_of(25, 0.58)
+    (14.499999999999998, 15)
     """
     return max(1, math.floor(count * fraction + 0.5 + 1e-9))
 
