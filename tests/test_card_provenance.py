@@ -1310,6 +1310,74 @@ def test_languages_the_model_mixes_beyond_noise_are_not_offered(tmp_path, card):
     assert "Not for it, pt" not in text and "(harmful: en; language: it, pt)." in text
 
 
+def test_a_language_regression_on_one_split_holds_back_only_that_splits_languages(tmp_path, card):
+    """The shipped language suite asks fr/de/es/zh in-distribution and it/pt held-out. Only the held-out mixing rate
+    got worse beyond noise (2 -> 20 of 24; in-distribution 5 of 104 both times), yet the card said "Not for it, pt,
+    fr, de, es, zh" and took fr/de/es/zh out of Intended use (reviewer V2 #1)."""
+
+    def both_splits(mixed_held_out: int) -> dict:
+        data = summary()
+        data["suites"]["language"] = {
+            "kind": "language",
+            "metrics": {
+                "held_out": {"mixing_rate": rate(mixed_held_out, 24)},
+                "in_distribution": {"mixing_rate": rate(5, 104)},
+            },
+        }
+        return data
+
+    run = sft_run(tmp_path, base=both_splits(2), sft=both_splits(20))
+    rows = [{"suite": "harmful", "id": "h", "split": "held_out", "language": "en"}]
+    rows += [
+        {"suite": "language", "id": f"{split}{i}", "split": split, "language": lang}
+        for split, languages in (("held_out", ["it", "pt"]), ("in_distribution", ["fr", "de", "es", "zh"]))
+        for i, lang in enumerate(languages)
+    ]
+    (run / "eval/sft/samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    text = card(run)
+    assert "  Not for it, pt: 83.3% [64.1%, 93.3%] n=24 of the held-out answers mix languages" in text
+    assert "(harmful: en; language: fr, de, es, zh; not those below)." in text
+
+
+def test_a_language_held_back_in_one_suite_is_still_offered_in_the_others():
+    """Held-back languages were dropped from every suite: a `language:FILE` suite that regressed on "en" took en out
+    of the harmful suite's languages too (reviewer V2 #1)."""
+    from safealign.card.model_card import intended_languages, languages_held_back
+
+    coverage = {
+        "suites": {
+            "harmful": {"languages": {"en": 1}, "split_languages": {"held_out": {"en": 1}}},
+            "mine": {"languages": {"en": 2, "it": 1}, "split_languages": {"all": {"en": 2, "it": 1}}},
+        }
+    }
+    row = {"suite": "mine", "kind": "language", "split": "all", "beyond_noise": True}
+    held = languages_held_back([row], coverage)
+    assert [entry["languages"] for entry in held] == [["en", "it"]]
+    assert intended_languages(coverage, held) == {"harmful": ["en"]}
+
+
+def test_the_data_card_counts_a_null_kind_category_or_language_as_missing(tmp_path, card):
+    """A row with `"kind": null, "category": null, "language": null` trains, and the stages read those fields as
+    absent, but DATA_CARD.md listed the kind, category and language "None" (reviewer V2 #2)."""
+    data = tmp_path / "mine.jsonl"
+    rows = [
+        {"id": None, "kind": None, "category": None, "language": None} | json.loads(_chat("Name a colour.")),
+        {"kind": "benign", "language": "en"} | json.loads(_chat("Name a fruit.")),
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = {"name": str(data), "path": str(data), "rows_in_file": 2, "fraction": 1.0, "rows_used": 2}
+    run = sft_run(tmp_path)
+    write_json(
+        run / "sft/stage.json",
+        read_json(run / "sft/stage.json") | {"inputs": {"data": {"sources": [source]}}},
+    )
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "None" not in data_card
+    assert "- **Kinds:** benign 1\n" in data_card and "- **Languages:** en 1\n" in data_card
+    assert "- **Categories (kind/category):** ?/? 1, benign/? 1\n" in data_card
+
+
 def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, monkeypatch):
     """report.html showed the judges' F1 and harm recall without the model card's caveats: the test split's optimistic
     second look and the share of harmful answers the harm judge misses (reviewer C2 #4)."""

@@ -90,14 +90,16 @@ def describe_file(path: Path) -> dict[str, Any]:
         rows = read_rows(path)
     except DataError as error:
         return {"exists": True, "sha256_now": sha256_file(path), "error": str(error)}
-    count = lambda key: dict(Counter(str(r[key]) for _, r in rows if key in r).most_common())  # noqa: E731
+    # a JSON null (``"language": null``) is a missing value, as the training stages read it: never the value "None"
+    count = lambda key: dict(Counter(str(r[key]) for _, r in rows if r.get(key) is not None).most_common())  # noqa: E731
+    shown = lambda row, key: "?" if row.get(key) is None else row[key]  # noqa: E731
     return {
         "exists": True,
         "sha256_now": sha256_file(path),
         "rows_now": len(rows),
         "kinds": count("kind"),
         "categories": dict(
-            Counter(f"{r.get('kind', '?')}/{r.get('category', '?')}" for _, r in rows).most_common()
+            Counter(f"{shown(r, 'kind')}/{shown(r, 'category')}" for _, r in rows).most_common()
         ),
         "languages": count("language"),
         "sources": count("source"),

@@ -577,6 +577,7 @@ def regressions(run: RunFolder) -> list[dict[str, Any]]:
                     "suite": row["suite"],
                     "kind": row["kind"],
                     "metric": row["metric"],
+                    "split": row["split"],
                     "split_name": row["split_name"],
                     "final": now,
                     "base": before,
@@ -587,7 +588,8 @@ def regressions(run: RunFolder) -> list[dict[str, Any]]:
 
 
 def eval_coverage(run: RunFolder) -> dict[str, Any]:
-    """What the final eval actually scored: items per suite and split, languages per suite, and splits left out."""
+    """What the final eval actually scored: items per suite and split, languages per suite and per suite and raw split
+    (``split_languages``: a language suite's splits hold different languages), and splits left out."""
     final = run.final_eval
     summary = run.evals.get(final, {}) if final else {}
     samples = run.jsonl(f"eval/{final}/samples.jsonl") if final else []
@@ -596,12 +598,16 @@ def eval_coverage(run: RunFolder) -> dict[str, Any]:
     for sample in samples:
         if sample.get("sample_index", 0):
             continue  # several samples per prompt count the prompt once
-        entry = suites.setdefault(sample.get("suite", "?"), {"splits": {}, "languages": {}})
+        entry = suites.setdefault(
+            sample.get("suite", "?"), {"splits": {}, "languages": {}, "split_languages": {}}
+        )
         raw, language = str(sample.get("split")), str(sample.get("language") or "?")
         raw_splits.add(raw)
         split = SPLIT_NAMES.get(raw, raw)
         entry["splits"][split] = entry["splits"].get(split, 0) + 1
         entry["languages"][language] = entry["languages"].get(language, 0) + 1
+        by_split = entry["split_languages"].setdefault(raw, {})
+        by_split[language] = by_split.get(language, 0) + 1
     scored = sorted(raw_splits)  # raw split names; display names only in the output
     not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if scored else []
     return {

@@ -111,7 +111,8 @@ eval_runs = sa.Table(
     sa.Column(
         "item_limit", sa.Integer
     ),  # --limit (None: whole suites); a run is compared only with runs like it
-    sa.Column("summary", sa.JSON),  # flat metric name -> value
+    # flat metric name -> value, plus `judge`, the judge spec that graded the run (since the fifty-sixth session)
+    sa.Column("summary", sa.JSON),
     sa.Column("regression", sa.Boolean, default=False),
     sa.Column("notes", sa.Text),
 )
