@@ -913,8 +913,8 @@ class MonitorConfig(Section):
     )
     judge: str = Field(
         "default",
-        description="Judge set: 'default', 'llama-guard:PATH', 'openai:URL[#MODEL]' (as eval.judge), or "
-        "'import:module:factory'.",
+        description="Judge set that grades the gateway's traffic (the judge worker) and `monitor evaluate`'s runs: "
+        "'default', 'llama-guard:PATH', 'openai:URL[#MODEL]' (as eval.judge), or 'import:module:factory'.",
     )
 
     @field_validator("judge")
