@@ -80,6 +80,48 @@ def four_layer_teacher() -> torch.nn.Module:
     return LlamaForCausalLM(config.__class__(**{**config.to_dict(), "num_hidden_layers": 4}))
 
 
+def tiny_kd_trainer(tiny, output_dir, alpha: float, hidden_weight: float = 0.0):
+    """A logit-KD trainer of a 3-layer student pruned from :func:`four_layer_teacher` on two sums, and the student."""
+    from datasets import Dataset
+    from trl import SFTConfig
+
+    from safealign.stages.distill import make_kd_trainer_class
+    from safealign.stages.sft import to_prompt_completion
+
+    teacher = four_layer_teacher()
+    student, kept = prune_model(teacher, 0.75, [0, 1, 3])
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"What is {i} + {i}?"},
+                {"role": "assistant", "content": f"{2 * i}"},
+            ]
+        }
+        for i in range(2)
+    ]
+    args = SFTConfig(
+        output_dir=str(output_dir),
+        per_device_train_batch_size=2,
+        padding_free=True,
+        max_length=None,
+        completion_only_loss=True,
+        report_to="none",
+        use_cpu=True,
+        bf16=False,
+    )
+    trainer = make_kd_trainer_class()(
+        model=student,
+        args=args,
+        train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
+        processing_class=tiny.tokenizer,
+        teacher=teacher,
+        alpha=alpha,
+        layer_map=kept,
+        hidden_weight=hidden_weight,
+    )
+    return trainer, student
+
+
 def test_redundancy_pruning_drops_the_layer_that_changes_nothing():
     teacher = four_layer_teacher()
     with (
@@ -658,46 +700,11 @@ def test_a_prune_fraction_that_keeps_the_whole_teacher_is_refused(tiny):
 def test_kd_loss_is_the_same_when_the_trainer_passes_a_ddp_wrapped_student(tiny, tmp_path, hidden_weight):
     """Under `accelerate launch` DDP, compute_loss gets the DistributedDataParallel wrapper, not the student (world size 1, gloo)."""
     import torch.distributed as dist
-    from datasets import Dataset
     from test_distributed import free_port
-    from trl import SFTConfig
-
-    from safealign.stages.distill import make_kd_trainer_class
-    from safealign.stages.sft import to_prompt_completion
 
     if not dist.is_available() or not dist.is_gloo_available():
         pytest.skip("torch.distributed with gloo is not available")
-    teacher = four_layer_teacher()
-    student, kept = prune_model(teacher, 0.75, [0, 1, 3])
-    rows = [
-        {
-            "messages": [
-                {"role": "user", "content": f"What is {i} + {i}?"},
-                {"role": "assistant", "content": f"{2 * i}"},
-            ]
-        }
-        for i in range(2)
-    ]
-    args = SFTConfig(
-        output_dir=str(tmp_path),
-        per_device_train_batch_size=2,
-        padding_free=True,
-        max_length=None,
-        completion_only_loss=True,
-        report_to="none",
-        use_cpu=True,
-        bf16=False,
-    )
-    trainer = make_kd_trainer_class()(
-        model=student,
-        args=args,
-        train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
-        processing_class=tiny.tokenizer,
-        teacher=teacher,
-        alpha=0.5,
-        layer_map=kept,
-        hidden_weight=hidden_weight,
-    )
+    trainer, student = tiny_kd_trainer(tiny, tmp_path, alpha=0.5, hidden_weight=hidden_weight)
     batch = next(iter(trainer.get_train_dataloader()))
     with torch.no_grad():
         plain = trainer.compute_loss(trainer.model, dict(batch))

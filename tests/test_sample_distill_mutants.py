@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_distill import four_layer_teacher
+from test_distill import tiny_kd_trainer
 from test_sample_filters import (
     BOMB,
     EGG,
@@ -31,7 +31,7 @@ from safealign.config import SampleConfig
 from safealign.corpus.decontaminate import decontamination_check
 from safealign.generation import Completion
 from safealign.judges import PARTIAL_REFUSAL, SAFE, JudgeSet
-from safealign.models.prune import kept_layers, prune_layer_config, prune_model, share_of
+from safealign.models.prune import kept_layers, prune_layer_config, share_of
 from safealign.speed import Measurement, measure, speed_summary
 from safealign.stages.sample import Sample, false_steps, offered_request, rejection_reasons, run_sample
 from safealign.tasks.problems import Problem
@@ -160,41 +160,7 @@ def test_per_layer_lists_are_sliced_to_the_kept_layers() -> None:
 
 def test_alpha_weighs_the_kd_term(tiny, tmp_path: Path) -> None:
     # swapping alpha and 1 - alpha is invisible at the alpha of 0.5 the other tests use: 0.2 * ce + 0.8 * kd here
-    from datasets import Dataset
-    from trl import SFTConfig
-
-    from safealign.stages.distill import make_kd_trainer_class
-    from safealign.stages.sft import to_prompt_completion
-
-    teacher = four_layer_teacher()
-    student, _ = prune_model(teacher, 0.75, [0, 1, 3])
-    rows = [
-        {
-            "messages": [
-                {"role": "user", "content": f"What is {i} + {i}?"},
-                {"role": "assistant", "content": f"{2 * i}"},
-            ]
-        }
-        for i in range(2)
-    ]
-    args = SFTConfig(
-        output_dir=str(tmp_path),
-        per_device_train_batch_size=2,
-        padding_free=True,
-        max_length=None,
-        completion_only_loss=True,
-        report_to="none",
-        use_cpu=True,
-        bf16=False,
-    )
-    trainer = make_kd_trainer_class()(
-        model=student,
-        args=args,
-        train_dataset=Dataset.from_list(to_prompt_completion(rows, None)),
-        processing_class=tiny.tokenizer,
-        teacher=teacher,
-        alpha=0.2,
-    )
+    trainer, _ = tiny_kd_trainer(tiny, tmp_path, alpha=0.2)
     batch = next(iter(trainer.get_train_dataloader()))
     with torch.no_grad():
         loss = trainer.compute_loss(trainer.model, dict(batch)).item()
