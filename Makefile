@@ -45,6 +45,7 @@ test: install-dev
 	$(VENV)/bin/pytest
 
 test-slow: install-dev
+	$(VENV)/bin/safealign models prepare
 	$(VENV)/bin/pytest -m slow
 
 lint: install-dev

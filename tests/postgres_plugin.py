@@ -9,6 +9,12 @@ Every ``sqlite:///FILE`` store a test opens becomes a fresh database on that ser
 tests check the PostgreSQL path; tests marked ``sqlite_only`` (SQLite's own locking and journal, a worker child
 process that is handed the SQLite URL) are skipped. The test suite proper runs on SQLite; this is the check behind
 docs/monitoring.md's PostgreSQL line.
+
+This plugin reads SAFEALIGN_TEST_POSTGRES_SERVER only. ``test_monitor.py::test_postgres_store`` reads another
+variable, SAFEALIGN_TEST_POSTGRES (a database URL, ``postgresql+psycopg://USER@HOST:PORT/DB``; it drops and recreates
+the monitor's tables there), and is skipped without it, with or without this plugin: set both to run every test::
+
+    SAFEALIGN_TEST_POSTGRES=postgresql+psycopg://USER@HOST:PORT/DB SAFEALIGN_TEST_POSTGRES_SERVER=... pytest ...
 """
 
 from __future__ import annotations

@@ -117,6 +117,7 @@ def test_a_rollback_restores_adams_moments_and_the_gate_rows_reach_metrics_jsonl
         (3, 0.9),
         (6, 0.5),
     ]
+    assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5, 6]
     assert all("reward" in r for r in rows if "loss" in r), (
         "the gate's record took no reward metrics from the step's own"
     )
@@ -167,7 +168,9 @@ def test_a_resume_after_a_rollback_to_the_start_still_says_the_model_is_unchange
     from safealign.models import load_model
 
     final = dict(load_model(str(stage / "model")).model.named_parameters())
-    assert all(torch.equal(p, final[n]) for n, p in fresh_tiny.model.named_parameters() if n in final)
+    start = dict(fresh_tiny.model.named_parameters())
+    assert set(final) == set(start), "the saved model's parameters are not the starting model's"
+    assert all(torch.equal(p, final[n]) for n, p in start.items())
 
 
 def test_max_rollbacks_is_the_rollbacks_training_continues_after(tmp_path):
