@@ -81,9 +81,15 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         bad("messages", order)
     if row.get("kind") is not None and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
         bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
-    if row.get("id") is not None and not isinstance(row["id"], str | int):
+    if row.get("id") is not None and not _is_id(row["id"]):
         bad("id", "must be a string or integer")
     return problems
+
+
+def _is_id(value: Any) -> bool:
+    """True for a string or an integer. Not for true/false: Python counts a bool as an int, so ``true`` would be the id
+    1 and a duplicate of it."""
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def _not_text(message: dict[str, Any]) -> str:
@@ -160,8 +166,8 @@ def _out_of_turn(messages: list[Any]) -> str | None:
     """Why the roles are not a conversation (a system turn first at most, then user and assistant taking turns from
     the user's), or None. The chat template renders any order, and the model would learn from it."""
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    if None in roles or not set(roles) <= ROLES:
-        return None  # said per message
+    if not all(isinstance(role, str) for role in roles) or not set(roles) <= ROLES:
+        return None  # said per message (and a list or object role cannot go in a set)
     turns = roles[1:] if roles[0] == "system" else roles
     for index, role in enumerate(turns):
         expected = "user" if index % 2 == 0 else "assistant"
@@ -207,7 +213,7 @@ def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[Ro
             if key in row and row[key] is None:
                 del row[key]
         problems.extend(row_problems(path, line, row))
-        if isinstance(row.get("id"), str | int):  # an id of another type is reported by row_problems
+        if _is_id(row.get("id")):  # an id of another type is reported by row_problems
             if row["id"] in seen:
                 problems.append(
                     RowProblem(
