@@ -554,3 +554,75 @@ def test_a_gate_item_floor_above_the_suite_size_is_refused():
     assert "min_items (5) is more than limit (4)" in said and "the gates would never breach" in said, said
     assert "Set min_items at most limit" in said
     assert parse_recipe({"rl": {"gates": {"limit": 4, "min_items": 4}}}).rl.gates.min_items == 4
+
+
+def test_the_recipe_reference_shows_each_fields_bounds():
+    """The page showed bounds for 2 of the 95 bounded fields (where a description happened to say them)."""
+    from safealign.config.reference import recipe_reference
+
+    page = recipe_reference()
+    assert "| field | type | default | bounds | meaning |" in page
+    for row in (
+        "| `num_generations` | int | `8` | >= 2 |",
+        "| `dropout` | float | `0.0` | >= 0, < 1 |",
+        "| `refusal_tolerance` | float | `0.05` | >= 0, <= 1 |",
+        '| `eval_suites` | list[str] | `["harmful", "borderline"]` | length >= 1 |',
+        '| `name` | str | `"run"` |  |',  # unbounded: an empty cell
+    ):
+        assert row in page, row
+
+
+def test_the_monitor_section_names_the_environment_variables_that_override_it():
+    """SAFEALIGN_MONITOR_KEY (and `monitor judge`'s _DB, _JUDGE, _WEBHOOK) override the recipe, as their options do;
+    the page said only "options given on the command line override them"."""
+    import typer.main
+
+    from safealign.cli.monitor_cmd import app
+    from safealign.config.recipe import Recipe
+
+    group = typer.main.get_command(app)
+    params = [*group.params, *group.commands["judge"].params]
+    envvars = [param.envvar for param in params if param.envvar]
+    assert envvars, "the monitor options lost their environment variables"
+    said = Recipe.model_fields["monitor"].description
+    for envvar in envvars:
+        assert f"${envvar}" in said, envvar
+
+
+@pytest.mark.parametrize(
+    "section, field, phrase",
+    [
+        ("sft", "keep_checkpoints", "method: lora"),  # "1.3 GB" held only for full with frozen embeddings
+        (None, "precision", "eval.precision"),  # the evals and the gates do not use the top-level precision
+        (None, "precision", "rl.gates.precision"),
+        ("rl", "prompts_per_step", "each training process"),
+        ("rl", "num_prompts", "at least prompts_per_step"),
+        ("distill", "epochs", "traces plus transfer_data"),
+        ("distill", "batch_size", "per device"),
+        ("distill", "student", "prune_by: width"),
+        ("monitor", "api_key", "overrides it"),
+        ("monitor", "upstream_timeout_s", "not on the whole answer"),
+        ("eval", "judge", "rejection sampling"),
+    ],
+)
+def test_field_descriptions_say_what_the_code_does(section, field, phrase):
+    """Descriptions the reviewer found wrong or incomplete against the stage code (the page is generated from them)."""
+    from safealign.config.recipe import Recipe
+
+    model = Recipe if section is None else Recipe.model_fields[section].annotation
+    if not isinstance(model, type):  # `X | None`: the section class
+        model = next(arg for arg in model.__args__ if arg is not type(None))
+    assert phrase in model.model_fields[field].description
+
+
+def test_cross_field_rules_are_in_the_descriptions():
+    """Rules a validator enforces across fields, stated where the field is described."""
+    from safealign.config.sections import GateConfig, RLConfig, SFTConfig
+
+    assert "At most limit" in GateConfig.model_fields["min_items"].description
+    assert "raise_kl needs rl.beta above 0" in GateConfig.model_fields["policy"].description
+    assert "method: full" in SFTConfig.model_fields["freeze_layers"].description
+    gate_precision = GateConfig.model_fields["precision"].description
+    assert gate_precision.count("Generation precision") == 1, gate_precision
+    assert "as eval.precision" in gate_precision
+    assert "at least prompts_per_step" in RLConfig.model_fields["num_prompts"].description

@@ -39,7 +39,10 @@ class Recipe(Section):
         description="Seed for data order, sampling and initialisation (0 to 2**32 - 1, the range numpy's seeding takes).",
     )
     precision: Literal["auto", "bf16", "fp32"] = Field(
-        "auto", description="auto picks bf16 where this device runs it measurably faster."
+        "auto",
+        description="Precision of the training stages (sft, rl, distill) and of rejection sampling: auto picks bf16 "
+        "where this device runs it measurably faster. The evals generate in eval.precision, the RL gates in "
+        "rl.gates.precision (both fp32 by default).",
     )
     model: ModelConfig = Field(default_factory=ModelConfig, description="The model to post-train.")
     eval: EvalConfig = Field(
@@ -54,7 +57,9 @@ class Recipe(Section):
     distill: DistillConfig | None = Field(None, description="Distillation stage (omit to skip).")
     monitor: MonitorConfig | None = Field(
         None,
-        description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them.",
+        description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them, and so do the "
+        "environment variables that stand for options: $SAFEALIGN_MONITOR_KEY (api_key) and, for `monitor judge`, "
+        "$SAFEALIGN_MONITOR_DB, $SAFEALIGN_MONITOR_JUDGE and $SAFEALIGN_MONITOR_WEBHOOK (db, judge, webhook).",
     )
 
     @property

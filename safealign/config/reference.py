@@ -1,6 +1,6 @@
 """The recipe reference (docs/recipe.md), written from the schema so that it cannot drift from the code.
 
-Every field's name, type, default and description come from the pydantic models in
+Every field's name, type, default, bounds and description come from the pydantic models in
 :mod:`safealign.config.sections`; nested sections (``rl.gates``, ``sft.lora``) get their own table.
 ``python -m safealign.config.reference > docs/recipe.md`` rewrites the file; a test fails when the
 committed file differs from what the schema gives.
@@ -20,7 +20,7 @@ from safealign.config.recipe import Recipe
 
 HEADER = """# Recipe reference
 
-Every field a recipe YAML accepts, section by section, with its type, default and meaning. A stage
+Every field a recipe YAML accepts, section by section, with its type, default, bounds and meaning. A stage
 section left out of the recipe, or set to null (`rl: ~`, `rl: null`), skips that stage (except `sample`, which a
 `distill` section runs with its defaults to get its traces). A section key with nothing after it (`rl:` over
 commented-out settings, or `hacking:` under it) is that section with its defaults, as `rl: {}` is; any other key left
@@ -62,6 +62,21 @@ def _default(field: Any) -> str:
     return f"`{json.dumps(value, ensure_ascii=False)}`"
 
 
+# pydantic keeps Field(ge=0, lt=1, min_length=1) in the field's metadata as annotated_types' Ge(ge=0), Lt(lt=1),
+# MinLen(min_length=1): read by attribute name, in the order the field declares them.
+_BOUNDS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"), ("min_length", "length >="))
+
+
+def _bounds(field: Any) -> str:
+    """The bounds a field's value is checked against (``>= 0, < 1``), or "" for none."""
+    return ", ".join(
+        f"{symbol} {getattr(constraint, attribute)}"
+        for constraint in field.metadata
+        for attribute, symbol in _BOUNDS
+        if getattr(constraint, attribute, None) is not None
+    )
+
+
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -85,10 +100,11 @@ def recipe_reference() -> str:
         parts.append(f"## {title}\n")
         if path and doc:
             parts.append(_cell(doc) + "\n")
-        parts.append("| field | type | default | meaning |\n|---|---|---|---|")
+        parts.append("| field | type | default | bounds | meaning |\n|---|---|---|---|---|")
         for name, field in model.model_fields.items():
             parts.append(
-                f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |"
+                f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {_bounds(field)} "
+                f"| {_cell(field.description or '')} |"
             )
         parts.append("")
     return "\n".join(parts)

@@ -18,8 +18,9 @@ from safealign.precision import EVAL_PRECISION_HELP
 log = logging.getLogger(__name__)
 
 KEEP_CHECKPOINTS_HELP = (
-    "How many of the newest checkpoints stay on disk (each holds the weights and the optimizer state: "
-    "1.3 GB for the embedded model); null keeps every one, to evaluate or average them later. "
+    "How many of the newest checkpoints stay on disk; null keeps every one, to evaluate or average them later. "
+    "Each holds what trains and its optimizer state: for the embedded model 1.6 GB under method: full, 1.4 GB with "
+    "train_embeddings: false, and about 60 MB under method: lora, which saves only the adapter (at the default r 16). "
     "--resume continues from the newest."
 )
 DECISION_TOKENS_HELP = (
@@ -136,7 +137,8 @@ class EvalConfig(Section):
     )
     judge: str = Field(
         "default",
-        description="Judge set: 'default' (CPU judges), 'llama-guard:PATH' (a Llama Guard 3 folder), or "
+        description="Judge set of the evals, and the one rejection sampling drops the teacher's traces with (the RL "
+        "gates always use 'default'): 'default' (CPU judges), 'llama-guard:PATH' (a Llama Guard 3 folder), or "
         "'openai:URL[#MODEL]' (a rubric graded by an OpenAI-compatible server; gpt-4o-mini unless #MODEL; key from "
         "$SAFEALIGN_JUDGE_API_KEY, or $OPENAI_API_KEY for OpenAI's own hosts).",
     )
@@ -201,7 +203,7 @@ class SFTConfig(Section):
     freeze_layers: int = Field(
         0,
         ge=0,
-        description="Full fine-tuning: keep the first N decoder layers frozen (with frozen embeddings, the backward pass stops above them: about N/layers x 2/3 of the backbone's training FLOPs saved). 0 trains every layer.",
+        description="Full fine-tuning only (method: full; method: lora with N above 0 is refused): keep the first N decoder layers frozen (with frozen embeddings, the backward pass stops above them: about N/layers x 2/3 of the backbone's training FLOPs saved). 0 trains every layer.",
     )
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     epochs: float = Field(1.0, gt=0, description="Passes over the mixture (ignored when max_steps > 0).")
@@ -304,11 +306,13 @@ class GateConfig(Section):
         2,
         ge=1,
         description="A drop or rise past the tolerance counts as a breach only when it is at least this many gate items: "
-        "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back.",
+        "at limit 16 one answer is 6.25 points, more than a 5-point tolerance, so with 1 a single flipped answer rolls back. "
+        "At most limit.",
     )
     policy: Literal["stop", "lower_lr", "raise_kl"] = Field(
         "lower_lr",
-        description="On a breach, after rolling back: stop, halve the learning rate, or double beta.",
+        description="On a breach, after rolling back: stop, halve the learning rate, or double beta (raise_kl needs "
+        "rl.beta above 0).",
     )
     max_rollbacks: int = Field(
         3,
@@ -321,7 +325,9 @@ class GateConfig(Section):
         description="Prompts per generation batch in a gate check (48: the three suites at limit 16, the quickstart's, in one batch; at the default limit 24 a check takes two batches).",
     )
     precision: Literal["fp32", "bf16", "auto"] = Field(
-        "fp32", description="Generation precision of a gate check. " + EVAL_PRECISION_HELP
+        "fp32",
+        description="Generation precision of a gate check, as eval.precision: fp32 (default) gives the same answers at "
+        "any batch size, bf16 / auto are quicker but their answers change with batching.",
     )
 
     @model_validator(mode="after")
@@ -430,7 +436,9 @@ class RLConfig(Section):
         "evals' held-out or dev families), with its settings after '?' (basic_arithmetic?max_digits=1&max_terms=2) "
         "-> share of prompts (> 0: leave a task out to train without it).",
     )
-    num_prompts: int = Field(256, ge=1, description="Prompts drawn from the mixture.")
+    num_prompts: int = Field(
+        256, ge=1, description="Prompts drawn from the mixture (at least prompts_per_step)."
+    )
     rewards: dict[str, float] = Field(
         {"accuracy": 1.0, "format": 0.2, "language": 0.1, "safety": 1.0, "overlong": 0.2, "repetition": 0.2},
         description="Reward name -> weight (see `safealign rewards list`). Each task needs a reward that scores it: reasoning "
@@ -450,7 +458,12 @@ class RLConfig(Section):
         "dapo", description="GRPO loss variant in TRL."
     )
     max_steps: int = Field(40, ge=1, description="Optimizer steps.")
-    prompts_per_step: int = Field(4, ge=1, description="Distinct prompts per step.")
+    prompts_per_step: int = Field(
+        4,
+        ge=1,
+        description="Distinct prompts per step in each training process (N processes under accelerate launch take "
+        "N x this), each with num_generations completions.",
+    )
     num_generations: int = Field(8, ge=2, description="Completions per prompt (the GRPO group).")
     num_iterations: int = Field(
         1,
@@ -718,7 +731,8 @@ class DistillConfig(Section):
     enabled: bool = Field(True, description="Run distillation into a smaller student.")
     student: str = Field(
         "prune:0.5",
-        description="Student model spec, or prune:<fraction of layers kept> (rounded half up: prune:0.75 of 30 "
+        description="Student model spec, or prune:<fraction>: a copy of the teacher that keeps that fraction of its "
+        "layers, or of each MLP's neurons under prune_by: width (rounded half up, at least one: prune:0.75 of 30 "
         "layers keeps 23).",
     )
     prune_by: Literal["depth", "redundancy", "loss", "width"] = Field(
@@ -764,9 +778,13 @@ class DistillConfig(Section):
         description="Full fine-tuning: also train the token embeddings and the output head. False freezes them: the vocabulary matrix is a fifth of SmolLM2-135M, and skipping its gradient and optimizer update gave 1.09x the SFT tokens/s on 2 CPU cores. LoRA never trains them.",
     )
     learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate.")
-    epochs: float = Field(1.0, gt=0, description="Passes over the traces.")
+    epochs: float = Field(
+        1.0,
+        gt=0,
+        description="Passes over the transfer set (the traces plus transfer_data; ignored when max_steps > 0).",
+    )
     max_steps: int = Field(-1, ge=-1, description="Stop after this many steps (-1: use epochs).")
-    batch_size: int = Field(8, ge=1, description="Sequences per step.")
+    batch_size: int = Field(8, ge=1, description="Sequences per device per step.")
     max_length: int = Field(
         288,
         ge=16,
@@ -903,7 +921,8 @@ class MonitorConfig(Section):
     port: int = Field(8080, ge=1, le=65535, description="TCP port of the gateway.")
     api_key: str | None = Field(
         None,
-        description="Key for the dashboard, exports and admin endpoints (None: $SAFEALIGN_MONITOR_KEY, else a random key logged at start).",
+        description="Key for the dashboard, exports and admin endpoints. $SAFEALIGN_MONITOR_KEY, when set, overrides "
+        "it, as --api-key does; with neither, a random key is logged at start.",
     )
     alerts: str | None = Field(
         None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml)."
@@ -944,7 +963,11 @@ class MonitorConfig(Section):
         1 << 20, ge=1024, description="Largest accepted request body; larger ones get 413."
     )
     upstream_timeout_s: float = Field(
-        300.0, gt=0, description="Seconds to wait for the upstream before answering 502."
+        300.0,
+        gt=0,
+        description="Longest wait for a pooled connection to the upstream, and for the next bytes of its answer once "
+        "they flow: a limit on silence, not on the whole answer. A request that waits longer is answered 502; a stream "
+        "already under way is broken off (stored as an upstream error).",
     )
     upstream_connections: int = Field(
         64,
