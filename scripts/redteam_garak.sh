@@ -5,7 +5,9 @@
 #   scripts/redteam_garak.sh [MONITOR_URL] [MODEL]
 #
 # Environment: PROBES (default "lmrc,malwaregen"), GENERATIONS (1), MAX_TOKENS (512),
-# PYTHON (the project's .venv if present), REPORT_DIR (runs/garak).
+# PARALLEL (16: probe attempts garak sends at once, its --parallel_attempts; garak's own default is one at a time,
+# which leaves `safealign serve --batch-size 16` batches of one), PYTHON (the python garak is installed for: the
+# project's .venv if present; a separate venv keeps garak's pinned dependencies out of it), REPORT_DIR (runs/garak).
 set -euo pipefail
 
 MONITOR_URL="${1:-${MONITOR_URL:-http://127.0.0.1:8080}}"
@@ -13,6 +15,7 @@ MONITOR_URL="${MONITOR_URL%/}"
 MODEL="${2:-${MODEL:-}}"
 PROBES="${PROBES:-lmrc,malwaregen}"
 GENERATIONS="${GENERATIONS:-1}"
+PARALLEL="${PARALLEL:-16}"
 MAX_TOKENS="${MAX_TOKENS:-512}"
 REPORT_DIR="${REPORT_DIR:-runs/garak}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +25,9 @@ fi
 
 if ! "$PYTHON" -c "import garak" 2>/dev/null; then
   echo "error: garak is not installed for $PYTHON." >&2
-  echo "       install it (a large package with its own dependencies) with: $PYTHON -m pip install garak" >&2
+  echo "       install it (a large package that pins its own dependencies) in a separate venv:" >&2
+  echo "         python3 -m venv ~/garak-venv && ~/garak-venv/bin/pip install garak" >&2
+  echo "       and run this script with PYTHON=~/garak-venv/bin/python, or: $PYTHON -m pip install garak" >&2
   echo "       then run this script again. Nothing was sent." >&2
   exit 3
 fi
@@ -64,13 +69,14 @@ cat > "$OPTIONS" <<JSON
 }}}
 JSON
 
-echo "garak → $MONITOR_URL (model $MODEL), probes $PROBES, $GENERATIONS generation(s) each"
+echo "garak → $MONITOR_URL (model $MODEL), probes $PROBES, $GENERATIONS generation(s) each, $PARALLEL at once"
 OPENAICOMPATIBLE_API_KEY="${OPENAICOMPATIBLE_API_KEY:-unused}" "$PYTHON" -m garak \
   --model_type openai.OpenAICompatible \
   --model_name "$MODEL" \
   --generator_option_file "$OPTIONS" \
   --probes "$PROBES" \
   --generations "$GENERATIONS" \
+  --parallel_attempts "$PARALLEL" \
   --report_prefix "$REPORT_DIR/redteam"
 
 echo

