@@ -964,3 +964,25 @@ def test_a_readme_of_the_users_own_in_a_folder_the_card_never_wrote_to_is_kept(r
     assert (
         kept[0].read_text() == "# my own notes\n" and "# my own notes" not in (run / "README.md").read_text()
     )
+
+
+def test_a_record_write_cut_short_leaves_the_earlier_record(tmp_path, monkeypatch):
+    """.card_written.json was written in place: a card stopped mid-write (Ctrl-C, SIGTERM) left half a record, and the
+    next card took every bundle file for a user's edit and kept a copy of each."""
+    from safealign.card.run_folder import WRITTEN_RECORD, write_card_file
+
+    write_card_file(tmp_path / "README.md", "# card\n")
+    record = tmp_path / WRITTEN_RECORD
+    before = record.read_bytes()
+    write_text = Path.write_text
+
+    def cut_short(path, data, *args, **kwargs):
+        if WRITTEN_RECORD in path.name:
+            write_text(path, data[: len(data) // 2], *args, **kwargs)
+            raise KeyboardInterrupt
+        return write_text(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        write_card_file(tmp_path / "DATA_CARD.md", "# data\n")
+    assert record.read_bytes() == before

@@ -424,3 +424,108 @@ def test_the_probe_reads_states_without_timing_bf16(tiny, monkeypatch) -> None:
     )
     states = prompt_states(tiny.model, tiny.tokenizer, ["Hi", "How do I bake bread?"])
     assert states["last"].shape[0] == 2 and timed == []
+
+
+def test_ctrl_c_while_eval_loads_says_nothing_was_changed(tmp_path, monkeypatch) -> None:
+    """Ctrl-C while `safealign eval` loaded its model (or judges) exited 130 without a word: the line that says what
+    was kept covered only the generation."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safealign.models.load_model", interrupted)
+    out = tmp_path / "ev"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    command = ["eval", "tiny", "--suites", "format", "--limit", "1", "--out", str(out), "--overwrite"]
+    result = CliRunner().invoke(app, command, env={"COLUMNS": "300"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 130
+    assert "interrupted before any answer was generated: nothing in --out was changed" in said
+    assert [path.name for path in out.iterdir()] == ["summary.json"]
+
+
+def test_sigterm_on_a_stage_says_how_to_resume(tmp_path) -> None:
+    """SIGTERM (what SLURM and Kubernetes send first) killed sft, rl, eval, sample, run and card without a word (exit
+    -15): it now takes Ctrl-C's path."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from safealign.distributed import RANK_VARIABLES
+
+    started = tmp_path / "started"
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: x\noutput_dir: {tmp_path}\nmodel: {{name: tiny}}\nsft: {{}}\n")
+    script = (
+        "import pathlib, sys, time\n"
+        "import safealign.stages.sft\n"
+        "def slow(*args, **kwargs):\n"
+        f"    pathlib.Path({str(started)!r}).touch()\n"
+        "    time.sleep(120)\n"
+        "safealign.stages.sft.run_sft = slow\n"
+        "from safealign.cli.main import app\n"
+        f"sys.argv = ['safealign', 'sft', {str(recipe)!r}]\n"
+        "app()\n"
+    )
+    not_launched = {k: v for k, v in os.environ.items() if k not in (*RANK_VARIABLES, "LOCAL_RANK")}
+    env = not_launched | {"COLUMNS": "300"}
+    stage = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and stage.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stage.send_signal(signal.SIGTERM)
+        _, err = stage.communicate(timeout=60)
+    finally:
+        stage.kill()
+    assert stage.returncode == 130, err
+    assert "interrupted: rerun the same command to resume" in " ".join(err.split()) and "Traceback" not in err
+
+
+def test_sigterm_is_left_alone_under_a_launcher_and_off_the_main_thread(monkeypatch) -> None:
+    """A rank of torchrun or accelerate keeps SIGTERM's default (its launcher stops it and says which rank failed);
+    only the main thread may set a handler."""
+    import signal
+    import threading
+
+    from safealign.cli.common import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c():
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    errors = []
+
+    def off_the_main_thread() -> None:
+        try:
+            with sigterm_as_ctrl_c():
+                pass
+        except ValueError as error:  # "signal only works in main thread of the main interpreter"
+            errors.append(error)
+
+    thread = threading.Thread(target=off_the_main_thread)
+    thread.start()
+    thread.join()
+    assert errors == []
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    with sigterm_as_ctrl_c():
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_torch_exit_stats_stay_quiet_when_torch_was_cut_short_while_importing() -> None:
+    """Ctrl-C during `import torch` printed its exit-time "FakeTensor cache stats" lines at the CLI's INFO level:
+    torch had not set up its own logging yet."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging\n"
+        "from safealign.cli.common import setup_logging\n"
+        "setup_logging()\n"
+        "logging.getLogger('torch._subclasses.fake_tensor').info('FakeTensor cache stats:')\n"
+        "logging.getLogger('safealign').info('ours')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "ours" in result.stderr and "FakeTensor" not in result.stderr, result.stderr

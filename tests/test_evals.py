@@ -1297,3 +1297,26 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_an_interrupted_write_leaves_the_earlier_eval_as_it_was(tmp_path: Path) -> None:
+    """Ctrl-C while `eval --overwrite` wrote samples.jsonl (in place, row by row) left the earlier eval's summary.json
+    beside a cut new samples.jsonl: the earlier answers were lost, and the two read as one eval."""
+    from safealign.evals.runner import EvalReport
+
+    (tmp_path / "samples.jsonl").write_text("".join(json.dumps({"id": f"old-{i}"}) + "\n" for i in range(80)))
+    (tmp_path / "summary.json").write_text(json.dumps({"n_samples": 80}))
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+
+    def rows_then_ctrl_c():
+        yield from ({"id": f"new-{i}"} for i in range(30))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        EvalReport({}, rows_then_ctrl_c(), 1.0, 1.0, 0.0, 0, 0).write(tmp_path)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before  # no temp file left either
+
+    EvalReport({}, [{"id": "new-0"}], 1.0, 1.0, 0.0, 0, 0).write(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["samples.jsonl", "summary.json"]
+    assert json.loads((tmp_path / "summary.json").read_text())["n_samples"] == 1
+    assert (tmp_path / "samples.jsonl").read_text() == '{"id": "new-0"}\n'

@@ -648,7 +648,8 @@ def write_card_file(path: Path, text: str) -> Path | None:
     was when the card run began: see ``card_run``), which an earlier card wrote without recording it."""
     import datetime as dt
     import hashlib
-    import json
+
+    from safealign.runs import write_json
 
     record_path = path.parent / WRITTEN_RECORD
     record = _read_record(record_path)
@@ -681,7 +682,7 @@ def write_card_file(path: Path, text: str) -> Path | None:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     record[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    record_path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    write_json(record_path, record)  # whole or not at all: a cut record would make every file look edited
     return kept
 
 

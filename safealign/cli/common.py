@@ -5,7 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -16,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safealign.chat_content import CHAT_ROLES
-from safealign.distributed import setup_rank_logging
+from safealign.distributed import RANK_VARIABLES, setup_rank_logging
 from safealign.errors import SafealignError, disk_full_message, missing_extra_message
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -126,6 +130,11 @@ def setup_logging(verbose: bool = False) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for name in ("transformers", "httpx", "sentence_transformers", "urllib3", "datasets"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if "torch" not in sys.modules:
+        # torch's exit-time "FakeTensor cache stats" came out at INFO after a Ctrl-C during `import torch`, before torch
+        # set its own logging up (which resets these levels, so TORCH_LOGS still works)
+        for name in ("torch._dynamo", "torch._subclasses.fake_tensor"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         from transformers.utils import logging as hf_logging
 
@@ -203,17 +212,49 @@ INTERRUPTED = {
     "run": RESUMES,
     "compare": RESUMES,
     "sample": "interrupted: rerun the same command to sample again (a finished sample stage is kept)",
+    "card": "interrupted: rerun the same command to write the bundle again",
 }
+# SIGTERM (what SLURM, Kubernetes and `timeout` send first) takes Ctrl-C's path on these, so each says what it kept
+# and exits 130 rather than dying without a word. `serve` and the monitor worker handle SIGTERM themselves.
+SIGTERM_AS_CTRL_C = {*INTERRUPTED, "_eval"}
+
+
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt, as Ctrl-C does. Left as it is off the main thread (only it
+    may set handlers), under a launcher (torchrun, accelerate: a rank blocked in a collective would not stop, and the
+    launcher says which rank failed), and where a handler is set already."""
+    launched = any(name in os.environ for name in (*RANK_VARIABLES, "LOCAL_RANK"))
+    if (
+        launched
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Print safealign's own errors, a full disk, an output path that is a file or not writable, and a missing optional
-    extra as a red line (no traceback); exit code 2. Ctrl-C on a stage command says how to resume; exit code 130."""
+    extra as a red line (no traceback); exit code 2. Ctrl-C (or SIGTERM) on a stage command says how to resume; exit
+    code 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            if fn.__name__ not in SIGTERM_AS_CTRL_C:
+                return fn(*args, **kwargs)
+            with sigterm_as_ctrl_c():
+                return fn(*args, **kwargs)
         except KeyboardInterrupt:
             if fn.__name__ not in INTERRUPTED:
                 raise

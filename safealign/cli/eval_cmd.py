@@ -184,142 +184,154 @@ def _eval(
     probe_samples=8,
     timeout=120.0,
 ) -> None:
-    from safealign.cli.generate_cmd import check_writable
-    from safealign.evals import EndpointGenerator, get_suite, run_eval
-    from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
-    from safealign.generation import GenerationEngine, SamplingParams
-    from safealign.judges import build_judges
-    from safealign.precision import Precision
-    from safealign.probing import model_identity
-    from safealign.voting import RefusalVote, RefusalVoteGenerator
-
-    names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
-    if not names:
-        raise typer.BadParameter(
-            f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}"
-        )
-    specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
-    if split != "all" and split not in SPLITS:
-        raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
-    check_items(specs, split, limit, seed)
-    if precision not in get_args(Precision):
-        raise typer.BadParameter(f"--precision must be auto, bf16 or fp32, got {precision!r}")
-    if samples > 1 and temperature == 0:
-        raise typer.BadParameter(
-            f"--samples {samples} with greedy decoding gives {samples} identical answers; "
-            "add --temperature (e.g. 1.0) or drop --samples"
-        )
-    if refusal_vote and (temperature > 0 or samples > 1):
-        raise typer.BadParameter(
-            f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
-            "drop --temperature/--samples (set the vote's with --vote-temperature)"
-        )
-    if (
-        endpoint_model and not endpoint
-    ):  # else the local MODEL is scored, in a folder named after the served model
-        raise typer.BadParameter(
-            f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
-            "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
-        )
-    if endpoint and not endpoint.lower().startswith(("http://", "https://")):
-        raise typer.BadParameter(
-            f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000"
-        )
-    if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
-        raise typer.BadParameter(
-            "--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
-            "drop --refusal-vote, --temperature, --samples and --endpoint"
-        )
-    if not endpoint:
-        system_prompt = system_prompt_for(model, system_prompt)
-    elif system_prompt == "":
-        system_prompt = None
-    probe = None
-    if refusal_probe is not None:
-        from safealign.probing import RefusalProbe
-
-        probe = RefusalProbe.load(refusal_probe)  # a missing or foreign file fails before any model loads
-        if probe.system_prompt != system_prompt:
-            raise typer.BadParameter(
-                f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
-                f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one"
-            )
-        check_probe_model(refusal_probe, probe, model)
     try:
-        params = SamplingParams(
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            top_p=top_p,
-            num_samples=samples,
-            seed=seed,
-        )
-        vote = (
-            RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold)
-            if refusal_vote
-            else None
-        )
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    if (
-        out is not None
-        and not overwrite
-        and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()])
-    ):
-        raise DataError(
-            f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
-            "or add --overwrite to replace them"
-        )
-    judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
-    out = out or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    # a folder that cannot be made or written to fails now, not after the generation
-    check_writable(out / "summary.json")
-    start = time.perf_counter()
-    if endpoint:
-        from safealign.config.base import redact_url
+        from safealign.cli.generate_cmd import check_writable
+        from safealign.evals import EndpointGenerator, get_suite, run_eval
+        from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
+        from safealign.generation import GenerationEngine, SamplingParams
+        from safealign.judges import build_judges
+        from safealign.precision import Precision
+        from safealign.probing import model_identity
+        from safealign.voting import RefusalVote, RefusalVoteGenerator
 
-        generator = EndpointGenerator(
-            endpoint,
-            endpoint_model or model,
-            api_key=api_key,
-            concurrency=concurrency,
-            system_prompt=system_prompt,
-            timeout_s=timeout,
-            answers_file=out / ANSWERS_SO_FAR,
-        )
-        source = f"{endpoint} ({generator.model})"
-        evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
-    else:
-        from safealign.models import generation_device, load_model
+        names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
+        if not names:
+            raise typer.BadParameter(
+                f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}"
+            )
+        specs = [get_suite(name) for name in names]  # unknown names fail here, before any model loads
+        if split != "all" and split not in SPLITS:
+            raise typer.BadParameter(f"--split must be all, {', '.join(SPLITS)}, got {split!r}")
+        check_items(specs, split, limit, seed)
+        if precision not in get_args(Precision):
+            raise typer.BadParameter(f"--precision must be auto, bf16 or fp32, got {precision!r}")
+        if samples > 1 and temperature == 0:
+            raise typer.BadParameter(
+                f"--samples {samples} with greedy decoding gives {samples} identical answers; "
+                "add --temperature (e.g. 1.0) or drop --samples"
+            )
+        if refusal_vote and (temperature > 0 or samples > 1):
+            raise typer.BadParameter(
+                f"--refusal-vote {refusal_vote} decides between greedy and sampled answers itself; "
+                "drop --temperature/--samples (set the vote's with --vote-temperature)"
+            )
+        if (
+            endpoint_model and not endpoint
+        ):  # else the local MODEL is scored, in a folder named after the served model
+            raise typer.BadParameter(
+                f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
+                "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
+            )
+        if endpoint and not endpoint.lower().startswith(("http://", "https://")):
+            raise typer.BadParameter(
+                f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000"
+            )
+        if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
+            raise typer.BadParameter(
+                "--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
+                "drop --refusal-vote, --temperature, --samples and --endpoint"
+            )
+        if not endpoint:
+            system_prompt = system_prompt_for(model, system_prompt)
+        elif system_prompt == "":
+            system_prompt = None
+        probe = None
+        if refusal_probe is not None:
+            from safealign.probing import RefusalProbe
 
-        drop_answers_older_than_the_model(out / ANSWERS_SO_FAR, model)
-        loaded = load_model(model, device=generation_device())
-        generator = GenerationEngine(
-            loaded.model,
-            loaded.tokenizer,
-            batch_size=batch_size,
-            precision=precision,
-            system_prompt=system_prompt,
+            probe = RefusalProbe.load(refusal_probe)  # a missing or foreign file fails before any model loads
+            if probe.system_prompt != system_prompt:
+                raise typer.BadParameter(
+                    f"{refusal_probe} was fitted with the system prompt {probe.system_prompt!r}, this eval "
+                    f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one"
+                )
+            check_probe_model(refusal_probe, probe, model)
+        try:
+            params = SamplingParams(
+                max_new_tokens=max_new_tokens,
+                temperature=temperature,
+                top_p=top_p,
+                num_samples=samples,
+                seed=seed,
+            )
+            vote = (
+                RefusalVote(samples=refusal_vote, temperature=vote_temperature, threshold=vote_threshold)
+                if refusal_vote
+                else None
+            )
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+        if (
+            out is not None
+            and not overwrite
+            and (earlier := [name for name in ("summary.json", "samples.jsonl") if (out / name).exists()])
+        ):
+            raise DataError(
+                f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
+                "or add --overwrite to replace them"
+            )
+        judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
+        out = (
+            out
+            or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
         )
-        source = f"{model} ({generator.precision})"
-        # the model the spec names here: `model` is another folder in another working folder, and kept answers are
-        # taken only for the same model
-        evaluated = {"spec": model, "identity": model_identity(model)}
-    if vote is not None:
-        generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
-        source += f", refusal vote of {vote.samples} at {vote.temperature}"
-    if probe is not None:
-        from safealign.probing import ProbeRoutedGenerator
+        # a folder that cannot be made or written to fails now, not after the generation
+        check_writable(out / "summary.json")
+        start = time.perf_counter()
+        if endpoint:
+            from safealign.config.base import redact_url
 
-        generator = ProbeRoutedGenerator(
-            generator,
-            probe,
-            samples=probe_samples,
-            temperature=vote_temperature,
-            judge=judges.refusal if judges is not None else None,
-            probe_file=str(refusal_probe.resolve()),
+            generator = EndpointGenerator(
+                endpoint,
+                endpoint_model or model,
+                api_key=api_key,
+                concurrency=concurrency,
+                system_prompt=system_prompt,
+                timeout_s=timeout,
+                answers_file=out / ANSWERS_SO_FAR,
+            )
+            source = f"{endpoint} ({generator.model})"
+            evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
+        else:
+            from safealign.models import generation_device, load_model
+
+            loaded = load_model(model, device=generation_device())
+            generator = GenerationEngine(
+                loaded.model,
+                loaded.tokenizer,
+                batch_size=batch_size,
+                precision=precision,
+                system_prompt=system_prompt,
+            )
+            source = f"{model} ({generator.precision})"
+            # the model the spec names here: `model` is another folder in another working folder, and kept answers are
+            # taken only for the same model
+            evaluated = {"spec": model, "identity": model_identity(model)}
+        if vote is not None:
+            generator = RefusalVoteGenerator(generator, vote, judges.refusal if judges is not None else None)
+            source += f", refusal vote of {vote.samples} at {vote.temperature}"
+        if probe is not None:
+            from safealign.probing import ProbeRoutedGenerator
+
+            generator = ProbeRoutedGenerator(
+                generator,
+                probe,
+                samples=probe_samples,
+                temperature=vote_temperature,
+                judge=judges.refusal if judges is not None else None,
+                probe_file=str(refusal_probe.resolve()),
+            )
+            source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
+    except KeyboardInterrupt:
+        # once generating, eval says itself what it kept; friendly_errors passes Ctrl-C on (exit code 130)
+        err_console.print(
+            "[yellow]interrupted before any answer was generated: nothing in --out was changed; rerun the same "
+            "command to evaluate[/]"
         )
-        source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
+        raise
     load_s = time.perf_counter() - start
+    if not endpoint:  # after the loading: Ctrl-C while loading leaves --out as it was
+        drop_answers_older_than_the_model(out / ANSWERS_SO_FAR, model)
     kept_before = _file_stamp(out / ANSWERS_SO_FAR)  # an earlier run's answers, maybe for other settings
     try:
         # a local model's answers are written to ANSWERS_SO_FAR before the judges run (the endpoint's as they arrive)

@@ -113,15 +113,26 @@ class EvalReport:
         return data | ({"samples": self.samples} if include_samples else {})
 
     def write(self, out_dir: str | Path) -> None:
-        """``samples.jsonl`` (one line per answer) and ``summary.json`` (metrics and costs)."""
-        from safealign.runs import write_json
+        """``samples.jsonl`` (one line per answer) and ``summary.json`` (metrics and costs).
+
+        Both are written whole under temporary names first: an interrupt while writing leaves an earlier eval's pair
+        in ``out_dir`` as it was. The earlier summary goes before the renames, so a stop between them leaves no
+        summary (an eval that did not finish) rather than one run's summary beside another's samples."""
+        from safealign.runs import write_json, write_jsonl
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        with (out / "samples.jsonl").open("w", encoding="utf-8") as handle:
-            for sample in self.samples:
-                handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
-        write_json(out / "summary.json", self.to_dict())
+        samples, summary = out / "samples.jsonl", out / "summary.json"
+        new_samples, new_summary = (out / f".{path.name}.new-{os.getpid()}" for path in (samples, summary))
+        try:
+            write_jsonl(new_samples, self.samples)
+            write_json(new_summary, self.to_dict())
+            summary.unlink(missing_ok=True)
+            new_samples.replace(samples)
+            new_summary.replace(summary)
+        finally:
+            new_samples.unlink(missing_ok=True)
+            new_summary.unlink(missing_ok=True)
 
 
 def _judge_set(judges: Any) -> Any:
