@@ -445,6 +445,48 @@ def test_ctrl_c_while_eval_loads_says_nothing_was_changed(tmp_path, monkeypatch)
     assert [path.name for path in out.iterdir()] == ["summary.json"]
 
 
+def test_ctrl_c_while_eval_loads_without_out_leaves_no_empty_folder(tmp_path, monkeypatch) -> None:
+    """Without --out, eval made runs/eval/<model>-<time> before loading; a Ctrl-C then left it empty (and each rerun
+    another), while the line said nothing was changed."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safealign.models.load_model", interrupted)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["eval", "tiny", "--suites", "format", "--limit", "1"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 130
+    assert list((tmp_path / "runs" / "eval").iterdir()) == []
+
+
+def test_ctrl_c_on_judges_run_does_not_speak_of_stages(monkeypatch) -> None:
+    """`judges run` was named like the pipeline's `run`, so Ctrl-C (and SIGTERM) printed the pipeline's resume line
+    about stages and checkpoints for a one-off judgement."""
+    from safealign.cli import common
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safealign.judges.build_judges", interrupted)
+    result = CliRunner().invoke(app, ["judges", "run", "-p", "hi", "-r", "hello"], env={"COLUMNS": "300"})
+    assert result.exit_code != 0
+    assert "checkpoint" not in result.output and "stages" not in result.output
+    import re
+    from pathlib import Path
+
+    import safealign.cli
+
+    sources = "".join(path.read_text() for path in Path(safealign.cli.__file__).parent.glob("*.py"))
+    # every function friendly_errors wraps (decorated or called), by the name it keys its Ctrl-C line on
+    wrapped = re.findall(r"@friendly_errors\s+def (\w+)", sources) + re.findall(
+        r"friendly_errors\((\w+)\)", sources
+    )
+    for name in common.SIGTERM_AS_CTRL_C:
+        assert wrapped.count(name) == 1, f"{name!r} names {wrapped.count(name)} wrapped commands"
+
+
 def test_sigterm_on_a_stage_says_how_to_resume(tmp_path) -> None:
     """SIGTERM (what SLURM and Kubernetes send first) killed sft, rl, eval, sample, run and card without a word (exit
     -15): it now takes Ctrl-C's path."""

@@ -275,6 +275,7 @@ def _eval(
             out
             or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
         )
+        made_out = not out.exists()  # removed again, while still empty, after a Ctrl-C before any answer
         # a folder that cannot be made or written to fails now, not after the generation
         check_writable(out / "summary.json")
         start = time.perf_counter()
@@ -324,6 +325,8 @@ def _eval(
             source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     except KeyboardInterrupt:
         # once generating, eval says itself what it kept; friendly_errors passes Ctrl-C on (exit code 130)
+        if made_out and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # the folder this command made for its results: a rerun makes its own
         err_console.print(
             "[yellow]interrupted before any answer was generated: nothing in --out was changed; rerun the same "
             "command to evaluate[/]"

@@ -97,7 +97,7 @@ def _print_errors(report, examples) -> None:
 
 @app.command("run")
 @friendly_errors
-def run(
+def judge_one(  # not `run`: friendly_errors would take it for the pipeline command
     prompt: str = typer.Option(..., "--prompt", "-p", help="The user's request."),
     response: str = typer.Option(..., "--response", "-r", help="The model's answer."),
     judge: str = typer.Option("default", "--judge", help=JUDGE_HELP),
