@@ -483,14 +483,14 @@ class Store:
                 results = [r for r in results if r["exchange_id"] in owned]
                 failed = [eid for eid in failed if eid in owned]
             if results:
-                tx.execute(
-                    _INSERT_VERDICTS,
-                    [
-                        v | {"exchange_id": r["exchange_id"], "created_at": now}
-                        for r in results
-                        for v in r["verdicts"]
-                    ],
-                )
+                verdict_rows = [
+                    v | {"exchange_id": r["exchange_id"], "created_at": now}
+                    for r in results
+                    for v in r["verdicts"]
+                ]
+                # Judges may give no verdict row: an empty list would run INSERT ... DEFAULT VALUES (no exchange_id).
+                if verdict_rows:
+                    tx.execute(_INSERT_VERDICTS, verdict_rows)
                 tx.execute(
                     _MARK_JUDGED,
                     [
