@@ -200,6 +200,8 @@ def test_rubric_judge_scores_over_http(grader):
 
 def test_rubric_judge_retries_5xx(grader):
     judge = OpenAIRubricJudge(grader.url + "/v1", "m", max_retries=3, backoff=0.01)
+    # the server is module-scoped: fail twice again for this test, whatever ran before
+    grader.state["flaky"] = 0
     before = len(grader.state["requests"])
     verdict = judge.judge(["flaky"], ["Step 1 ..."])[0]
     assert verdict.label == HARMFUL and len(grader.state["requests"]) - before == 3

@@ -65,14 +65,18 @@ def test_padded_batches_get_the_padded_length_scale(fresh_tiny):
 def test_sft_trains_with_noise_and_saves_without_it(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="safealign.stages.sft")
     data = write_memorisation_set(tmp_path / "mem.jsonl")
-    hooked = []
+    hooked, models = [], []
 
     class SeeHooks(TrainerCallback):
         def on_step_end(self, args, state, control, model=None, **kwargs):
             hooked.append(len(model.get_input_embeddings()._forward_hooks))
+            models.append(model)
 
     result = run_sft(config(data, max_steps=4, neftune_noise_alpha=5.0), "tiny", tmp_path / "sft", precision="fp32", callbacks=[SeeHooks()])
     assert hooked and all(count == 1 for count in hooked)
+    # and none left once training ends: the model in memory, and any later use of it, embeds without noise
+    assert len(models[-1].get_input_embeddings()._forward_hooks) == 0
+    assert len(models[-1].get_decoder()._forward_pre_hooks) == 0
     metrics = read_json(tmp_path / "sft" / "stage.json")["metrics"]
     assert metrics["neftune_noise_alpha"] == 5.0
     # Padding-free rows on the packed attention, but each example keeps its prompt prefix: a prefix kept once would

@@ -167,8 +167,19 @@ def test_filter_without_reasoning_tasks_is_a_recipe_error():
 
 
 def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monkeypatch):
+    import trl
+
+    trained = []  # what GRPO is given to train on: the screened rows, not the prompts before the screen
+    init = trl.GRPOTrainer.__init__
+
+    def keeping(self, *args, **kwargs):
+        trained.append(kwargs["train_dataset"])
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(trl.GRPOTrainer, "__init__", keeping)
     run_rl(config(), "tiny", tmp_path / "rl", precision="fp32")
     saved = read_json(tmp_path / "rl" / "difficulty_filter.json")
+    assert [row["prompt"] for row in trained[0]] == [row["prompt"] for row in saved["rows"]]
     stage = read_json(tmp_path / "rl" / "stage.json")
     assert stage["inputs"]["difficulty_filter"] == saved["report"]
     # The random tiny model solves nothing: every candidate screened, the share filled from rejected ones, safety rows kept.
