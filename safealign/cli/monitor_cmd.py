@@ -34,7 +34,10 @@ JUDGE_HELP = (
     "server; model gpt-4o-mini unless #MODEL; API key from SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com "
     "hosts only), or import:module:factory."
 )
-RECIPE_HELP = "Recipe YAML whose monitor: section gives the settings (options given here override it; see docs/recipe.md)."
+RECIPE_HELP = (
+    "Recipe YAML whose monitor: section gives the settings (options given here, or by their environment variables, "
+    "override it; see docs/recipe.md)."
+)
 
 
 def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:

