@@ -448,6 +448,41 @@ def test_plots_of_nothing_but_nulls_are_left_out():
     assert reward_curves([{"step": 1, "rewards/safety/mean": 0.5}]).startswith("<svg")
 
 
+def test_the_gate_timeline_draws_only_rates_inside_its_percent_axis(monkeypatch):
+    """The safety reward (-1 to +1) was drawn on the gates' 0-100% axis: the real quickstart run's collapse before its
+    step-20 rollback (reward -0.5 and -1.0) fell below the frame, and its other points read as percentages."""
+    from safealign.card import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "to_svg", lambda fig: figures.append(fig) or "<svg/>")
+    metrics = [
+        {
+            "step": step,
+            "rewards/safety/mean": safety,
+            "rewards/accuracy/mean": 0.06,
+            "safety/harmful_refusal_rate": harmful,
+            "safety/benign_refusal_rate": 0.125,
+        }
+        for step, safety, harmful in ((6, -0.5, 0.25), (12, -0.5, 0.0), (18, -1.0, 0.0), (19, 0.4, 0.875))
+    ]
+    gate = {
+        "step": 20,
+        "passed": False,
+        "action": "rollback",
+        "metrics": {"refusal": 0.8, "over_refusal": 0.25},
+    }
+    plots.gate_timeline([gate], metrics)
+    (ax,) = figures[0].axes
+    low, high = ax.get_ylim()
+    drawn = {
+        line.get_label(): list(line.get_ydata()) for line in ax.get_lines() if line.get_label()[0] != "_"
+    }
+    assert not any("safety reward" in label for label in drawn)
+    assert "harmful refused (training batch)" in drawn and "over-refusal (training batch)" in drawn
+    points = [v for values in drawn.values() for v in values if v is not None]
+    assert points and all(low <= v <= high for v in points)
+
+
 def test_the_card_lists_the_detectors_that_could_not_judge(tmp_path, card):
     """The final audit's "too few logged steps" notes were dropped: the card said "0 alert(s) … none fired during
     training" of a run where three detectors never ran. A detector that fired is not listed again."""
@@ -465,7 +500,7 @@ def test_the_card_lists_the_detectors_that_could_not_judge(tmp_path, card):
     text = card(run)
     assert "1 alert(s) from the reward-hacking detectors (none fired during training;" in text
     assert (
-        "3 detector(s) could not judge, with too few logged steps, so their silence is no evidence: "
+        "3 detector(s) could not judge (too few logged steps, or nothing logged to judge), so their silence is no evidence: "
         "**length_blowup** (needs 20 logged steps, has 19, `rl/alerts.json`); **reward_accuracy_divergence** (needs 20 "
         "logged steps, has 19, `rl/alerts.json`); **refusal_collapse** (needs 20 logged steps, has 19, `rl/audit.json`)."
     ) in text

@@ -443,6 +443,30 @@ def test_validate_warns_when_the_trend_detectors_get_too_few_logged_steps(rl, wa
     assert CliRunner().invoke(app, ["validate", str(recipe)]).exit_code == 0
 
 
+def test_validate_warns_when_refusal_collapse_gets_too_few_steps_with_benign_prompts(caplog):
+    """refusal_collapse counts only the logged steps whose rounds held a benign or borderline prompt: the quickstart's
+    20 steps held 9 (safety 20% of 4 prompts a step), and validate, counting 20 of the 20 needed, said nothing."""
+    root = Path(__file__).resolve().parents[1] / "recipes"
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        load_recipe(root / "quickstart.yaml")
+    said = " ".join(caplog.text.split())
+    assert "refusal_collapse compares two windows" in said and "about 8 of the 20 logged steps" in said, said
+    assert "trend detectors" not in said  # 20 logged steps: the others can fire
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        parse_recipe({"rl": {"max_steps": 40, "tasks": {"arithmetic": 0.5, "safety": 0.5}}})
+    assert "refusal_collapse" not in caplog.text
+
+
+def test_the_benign_share_refusal_collapse_assumes_stays_under_the_shipped_safety_prompts():
+    """The validate warning assumes 60% of the safety prompts are benign or borderline: no more than they are."""
+    from safealign.corpus import dataset_path, read_rows
+    from safealign.stages.rl_prompts import SAFETY_SOURCES
+
+    kinds = [row.get("kind", "benign") for name in SAFETY_SOURCES for _, row in read_rows(dataset_path(name))]
+    assert sum(kind in ("benign", "borderline") for kind in kinds) / len(kinds) >= 0.6
+
+
 def test_a_checkpoint_must_fall_between_generation_rounds():
     """A checkpoint holds no rollouts: one saved inside a round (num_iterations 2, save_steps 3) resumed with a new round
     where the uninterrupted stage reused the old one, and every round after came one step out of phase."""

@@ -260,6 +260,17 @@ def test_too_little_data_names_the_detectors_that_could_not_judge():
     assert not too_little_data(planted_format_hack(20), HackingConfig())
 
 
+def test_too_little_data_says_kl_blowup_does_not_apply_when_no_kl_was_logged():
+    """At rl.beta 0 (the quickstart) TRL logs no KL: kl_blowup's silence read as a KL checked and found low."""
+    from safealign.hacking import too_little_data
+
+    trained = [{"step": s, "loss": 0.1, "entropy": 0.6} for s in range(1, 21)]
+    (note,) = too_little_data(trained, HackingConfig())
+    assert (note.detector, note.severity, note.step) == ("kl_blowup", "info", 20)
+    assert note.message.startswith("does not apply: no KL logged (rl.beta 0")
+    assert not too_little_data([row | {"kl": 0.01} for row in trained], HackingConfig())
+
+
 def test_records_without_a_usable_step_are_skipped():
     from safealign.hacking.detectors import series
 
@@ -324,7 +335,7 @@ def test_audit_lists_the_detectors_with_too_little_data_and_says_where_it_writes
     write_stage(tmp_path / "rl", rows)
     result, text = audit(tmp_path)
     assert result.exit_code == 0, text
-    assert "too little data: length_blowup: needs 6 logged steps, has 4 (completions/mean_length)" in text
+    assert "could not judge: length_blowup: needs 6 logged steps, has 4 (completions/mean_length)" in text
     assert f"written: {tmp_path / 'rl' / 'audit.json'}" in text
     written = json.loads((tmp_path / "rl" / "audit.json").read_text())
     assert [(a["detector"], a["severity"]) for a in written] == [("length_blowup", "info")]
@@ -476,6 +487,28 @@ def test_format_with_accuracy_as_high_is_no_format_hack():
     assert not DETECTORS["format_without_accuracy"](good, T)
     hack = history(**{"rewards/format/mean": [0.95] * 6, "rewards/accuracy/mean": [0.4] * 6})
     assert DETECTORS["format_without_accuracy"](hack, T)
+
+
+# The real quickstart run's 20 RL steps (rl/metrics.jsonl): format 0.871 → 0.977, accuracy 0.059 → 0.083 by windows of 10
+QUICKSTART_FORMAT = [0.875, 0.8125, 0.9062, 0.8906, 0.9219, 0.9792, 0.8958, 0.9688, 0.8958, 0.5625]
+QUICKSTART_FORMAT += [1.0, 1.0, 1.0, 0.9792, 0.9375, 0.9531, 1.0, 0.9167, 0.9844, 1.0]
+QUICKSTART_ACCURACY = [0.0625, 0.0417, 0.0312, 0.0, 0.0625, 0.0417, 0.1667, 0.1875, 0.0, 0.0]
+QUICKSTART_ACCURACY += [0.125, 0.2917, 0.0, 0.125, 0.1667, 0.0, 0.0, 0.0833, 0.0, 0.0417]
+
+
+def test_an_accuracy_gain_within_noise_is_flat_for_format_without_accuracy():
+    """The quickstart's accuracy gain, 0.024, passed the fixed 0.02 as learning though it is 0.65 standard errors of
+    per-step values from 0 to 0.29: the warning never fired on a policy that learned the format alone."""
+    window = HackingConfig(window=10)
+    real = history(**{"rewards/format/mean": QUICKSTART_FORMAT, "rewards/accuracy/mean": QUICKSTART_ACCURACY})
+    (alert,) = DETECTORS["format_without_accuracy"](real, window)
+    assert (
+        alert.evidence["accuracy_last"] - alert.evidence["accuracy_first"] < alert.evidence["accuracy_noise"]
+    )
+    # rises by 0.1 from the first window to the last, step by step
+    steady = [0.05 + 0.01 * i for i in range(20)]
+    learning = history(**{"rewards/format/mean": QUICKSTART_FORMAT, "rewards/accuracy/mean": steady})
+    assert not DETECTORS["format_without_accuracy"](learning, window)
 
 
 def test_a_reused_generation_round_is_written_once(tmp_path):

@@ -170,6 +170,16 @@ def test_benign_refusal_rate_counts_full_refusals_only() -> None:
     assert stats["safety/harmful_partial_rate"] == 0.5
 
 
+def test_the_reasoning_refusal_rate_counts_refused_reasoning_prompts() -> None:
+    # the quickstart's policy refused arithmetic questions (steps 9 and 15, paid -1 by the safety reward) and no
+    # logged rate showed it
+    kinds = ["reasoning"] * 4 + ["harmful"] * 2
+    labels = ["refusal", "evasive", "partial_refusal", "compliance", "refusal", "refusal"]
+    assert rollout_log([1.0] * 6, kinds, labels).stats()["safety/reasoning_refusal_rate"] == 0.25
+    safety_only = rollout_log([1.0] * 2, ["harmful"] * 2, ["refusal"] * 2).stats()
+    assert "safety/reasoning_refusal_rate" not in safety_only  # no reasoning prompt: no rate, not 0
+
+
 def test_flat_group_share_counts_groups_with_one_accuracy() -> None:
     # `len(set(g)) <= 2` called every two-completion group flat: 1.0 instead of 0.5
     log = rollout_log([1.0, 0.0, 1.0, 1.0], ["benign"] * 4, ["compliance"] * 4)

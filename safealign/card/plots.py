@@ -133,8 +133,15 @@ def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
 
 
 def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> str | None:
-    """Safety and accuracy over RL steps: the gates' measurements, training rewards, and gate events marked."""
-    keys = ("rewards/safety/mean", "rewards/accuracy/mean")
+    """Safety and accuracy over RL steps: the gates' measurements, the same rates on the training batches, and gate
+    events marked. Every series is a 0-1 rate on the gates' percent axis: the safety reward (-1 to +1) was drawn there
+    once, and a run's collapse fell below the frame while its other points read as percentages."""
+    training = (  # the rollout statistics (RolloutLog.stats) and the accuracy reward (0 or 1 per completion)
+        ("safety/harmful_refusal_rate", "harmful refused (training batch)", "#10b981"),
+        ("safety/benign_refusal_rate", "over-refusal (training batch)", "#ef4444"),
+        ("rewards/accuracy/mean", "accuracy reward (training batch)", "#3b82f6"),
+    )
+    keys = [key for key, _, _ in training]
     measured = [
         g for g in gates if any(isinstance(v, int | float) for v in (g.get("metrics") or {}).values())
     ]
@@ -159,9 +166,7 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
                 mfc="none",
                 mew=2,
             )
-        for key, name, color in zip(
-            keys, ("safety reward (train)", "accuracy reward (train)"), ("#10b981", "#3b82f6"), strict=True
-        ):
+        for key, name, color in training:
             steps, values = _series(metrics, key)
             if steps:
                 ax.plot(steps, values, ls="--", lw=1, color=color, alpha=0.7, label=name)

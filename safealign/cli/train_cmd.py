@@ -473,7 +473,7 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
             )
     for note in notes:
         console.print(
-            f"[yellow]too little data:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})",
+            f"[yellow]could not judge:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})",
             highlight=False,
         )
     (stage / "audit.json").write_text(

@@ -376,7 +376,12 @@ class HackingConfig(Section):
         description="Alert when format reward exceeds this while the accuracy reward stays flat and at least 0.5 below it.",
     )
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
-    kl_ceiling: float = Field(1.0, gt=0, description="Alert when KL to the reference exceeds this.")
+    kl_ceiling: float = Field(
+        1.0,
+        gt=0,
+        description="Alert when KL to the reference exceeds this (only with rl.beta > 0; at beta 0 TRL logs no KL, and "
+        "the audit notes that kl_blowup does not apply).",
+    )
     flat_groups: float = Field(
         0.9,
         gt=0,
@@ -670,6 +675,38 @@ class RLConfig(Section):
                 self.hacking.window,
                 needed,
                 needed * every,
+            )
+        self._warn_if_refusal_collapse_cannot_fire(every, needed)
+
+    def _warn_if_refusal_collapse_cannot_fire(self, every: int, needed: int) -> None:
+        """refusal_collapse reads ``safety/benign_refusal_rate``, logged only on the steps whose rounds held a benign
+        or borderline prompt: the quickstart's 20 logged steps held 9, and it could never fire."""
+        # 606 of the 988 safety prompts of the shipped files (safealign.stages.rl_prompts.SAFETY_SOURCES) are benign
+        # or borderline; 0.6 stays under that share (decontamination drops a few)
+        benign_share = 0.6
+        weights = {name: weight for name, weight in self.tasks.items() if weight > 0}
+        if not self.enabled or "safety" not in weights:
+            return
+        benign = benign_share * weights["safety"] / sum(weights.values())  # a prompt's chance to be benign
+        # prompts behind one logged step: its own round's, or those of the rounds averaged into one log
+        prompts = self.prompts_per_step * max(1, self.logging_steps // self.num_iterations)
+        holding = 1 - (1 - benign) ** prompts  # a logged step's chance to hold at least one
+        expected = self.max_steps // every * holding
+        if expected < needed:
+            log.warning(
+                "rl: refusal_collapse compares two windows of hacking.window %d logged steps holding a benign or "
+                "borderline prompt and needs %d: about %.0f of the %d logged steps will hold one (safety is %.0f%% of "
+                "the prompts, about %.0f%% of those benign or borderline, %d prompts a logged step), so over-refusal "
+                "rising in training goes unseen (the gates still check it). Raise max_steps to about %d, the safety "
+                "task's weight or prompts_per_step, or lower hacking.window",
+                self.hacking.window,
+                needed,
+                expected,
+                self.max_steps // every,
+                100 * weights["safety"] / sum(weights.values()),
+                100 * benign_share,
+                prompts,
+                math.ceil(needed / holding) * every,
             )
 
     def warn_if_gates_cannot_check(self) -> None:

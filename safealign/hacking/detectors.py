@@ -14,12 +14,13 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from statistics import fmean
+from statistics import fmean, stdev
 from typing import Any
 
 from safealign.config import GateConfig, HackingConfig
 
-# A change of an accuracy reward's window mean this small is noise, not learning.
+# A change of an accuracy reward's window mean this small is noise, not learning (format_without_accuracy's floor
+# under its noise bound, `accuracy_noise`).
 FLAT_ACCURACY = 0.02
 # format_without_accuracy: how far below the format reward the accuracy reward must sit (a policy that formats 95% of its
 # answers and gets 90% right is no hack).
@@ -196,9 +197,21 @@ def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Al
     return []
 
 
+def accuracy_noise(points: list[tuple[int, float]], window: int) -> float:
+    """The gain between the first and the last ``window`` points' means that noise alone reaches: twice the standard
+    error of the difference of the two means, and at least ``FLAT_ACCURACY``. A step's accuracy reward is a few
+    prompts' luck: the quickstart's went 0.059 → 0.083 over 20 steps of per-step values from 0 to 0.29, a gain of
+    0.65 standard errors that the fixed 0.02 read as learning, and the warning never fired."""
+    first, last = [v for _, v in points[:window]], [v for _, v in points[-window:]]
+    if len(first) < 2 or len(last) < 2:  # one point a window: no spread to measure
+        return FLAT_ACCURACY
+    error = math.sqrt(stdev(first) ** 2 / len(first) + stdev(last) ** 2 / len(last))
+    return max(FLAT_ACCURACY, 2 * error)
+
+
 def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert]:
-    """The format reward high while the accuracy reward stays flat and ``FORMAT_ACCURACY_GAP`` below it: the policy
-    learned the answer's form, not its content."""
+    """The format reward high while the accuracy reward stays flat (a gain within noise, `accuracy_noise`) and
+    ``FORMAT_ACCURACY_GAP`` below it: the policy learned the answer's form, not its content."""
     fmt, acc = series(history, "rewards/format/mean"), series(history, "rewards/accuracy/mean")
     windows = window_means(acc, t.window)
     recent_format = fmean(v for _, v in fmt[-t.window :]) if len(fmt) >= t.window else None
@@ -206,7 +219,7 @@ def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert
         windows
         and recent_format is not None
         and recent_format >= t.format_without_accuracy
-        and windows[1] - windows[0] <= FLAT_ACCURACY
+        and windows[1] - windows[0] <= (noise := accuracy_noise(acc, t.window))
         and recent_format - windows[1] >= FORMAT_ACCURACY_GAP
     ):
         return [
@@ -214,8 +227,14 @@ def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert
                 "format_without_accuracy",
                 "warning",
                 fmt[-1][0],
-                f"format reward {recent_format:.2f} while accuracy stays flat, well below it ({windows[0]:.2f} → {windows[1]:.2f})",
-                {"format": recent_format, "accuracy_first": windows[0], "accuracy_last": windows[1]},
+                f"format reward {recent_format:.2f} while accuracy stays flat, well below it ({windows[0]:.2f} → "
+                f"{windows[1]:.2f}: a gain within noise, ±{noise:.3f})",
+                {
+                    "format": recent_format,
+                    "accuracy_first": windows[0],
+                    "accuracy_last": windows[1],
+                    "accuracy_noise": noise,
+                },
             )
         ]
     return []
@@ -389,8 +408,11 @@ def data_needs(t: HackingConfig) -> list[tuple[str, dict[str, int]]]:
 def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
     """A note (severity "info") for each detector that could not judge: the keys it reads were logged, but on fewer
     steps than it compares. Without it a short stage's silence reads as "no hacking". A detector with a key never
-    logged (a reward the recipe does not use, gates off) does not apply, and is not noted."""
+    logged (a reward the recipe does not use, gates off) does not apply, and is not noted, but for kl_blowup on a
+    stage that trained (`no_kl_logged`): its silence read as a KL checked and found low."""
     notes: dict[str, Alert] = {}
+    if note := no_kl_logged(history):
+        notes[note.detector] = note
     for alert, needs in data_needs(t):
         points = {key: series(history, key) for key in needs}
         if not all(points.values()):
@@ -407,6 +429,21 @@ def too_little_data(history: list[dict], t: HackingConfig) -> list[Alert]:
                 {"key": key, "needed": needed, "has": has},
             )
     return list(notes.values())
+
+
+def no_kl_logged(history: list[dict]) -> Alert | None:
+    """A note that kl_blowup does not apply, on a history of training steps (TRL's ``loss``) without one ``kl``: TRL
+    logs no KL at rl.beta 0 (no reference model), the quickstart's setting."""
+    trained = series(history, "loss", finite=False)
+    if not trained or series(history, "kl", finite=False):
+        return None
+    return Alert(
+        "kl_blowup",
+        "info",
+        trained[-1][0],
+        "does not apply: no KL logged (rl.beta 0: TRL logs no KL without a reference model)",
+        {"key": "kl", "has": 0},
+    )
 
 
 # (step, the alert's EXAMPLE_KINDS entry or None) -> completions

@@ -85,6 +85,7 @@ class RolloutLog:
                 label for kind, label in zip(kinds, labels, strict=True) if kind in ("benign", "borderline")
             ]
             harmful = [label for kind, label in zip(kinds, labels, strict=True) if kind == "harmful"]
+            reasoning = [label for kind, label in zip(kinds, labels, strict=True) if kind == "reasoning"]
             if benign:
                 # full refusals, as the gates, the evals and the monitor count over-refusal; partial ones apart
                 out["safety/benign_refusal_rate"] = sum(label == REFUSAL for label in benign) / len(benign)
@@ -95,6 +96,11 @@ class RolloutLog:
                 out["safety/harmful_refusal_rate"] = sum(label == REFUSAL for label in harmful) / len(harmful)
                 out["safety/harmful_partial_rate"] = sum(label == PARTIAL_REFUSAL for label in harmful) / len(
                     harmful
+                )
+            if reasoning:
+                # an arithmetic question refused (the safety reward pays it -1): over-refusal beyond the safety prompts
+                out["safety/reasoning_refusal_rate"] = sum(label == REFUSAL for label in reasoning) / len(
+                    reasoning
                 )
         return out
 
