@@ -458,6 +458,14 @@ def test_validate_warns_when_refusal_collapse_gets_too_few_steps_with_benign_pro
     assert "refusal_collapse" not in caplog.text
 
 
+def test_a_short_recipe_gets_one_detector_warning_not_two(caplog):
+    """A 2-step recipe was told twice that refusal_collapse cannot fire (the trend detectors' warning names it)."""
+    with caplog.at_level("WARNING", logger="safealign.config.sections"):
+        parse_recipe({"rl": {"max_steps": 2}})
+    said = " ".join(caplog.text.split())
+    assert "trend detectors" in said and "refusal_collapse compares two windows" not in said, said
+
+
 def test_the_benign_share_refusal_collapse_assumes_stays_under_the_shipped_safety_prompts():
     """The validate warning assumes 60% of the safety prompts are benign or borderline: no more than they are."""
     from safealign.corpus import dataset_path, read_rows

@@ -569,3 +569,32 @@ def test_the_benign_refusal_rate_counts_full_refusals_as_the_gates_do():
     safety(prompts=["p"] * 4, completions=["a"] * 4, kind=["benign", "borderline", "benign", "benign"])
     assert log.unsent["safety/benign_refusal_rate"] == 0.25
     assert log.unsent["safety/benign_partial_rate"] == 0.5
+
+
+def test_length_blowup_stays_critical_when_the_accuracy_gain_is_within_noise():
+    """length_blowup read any accuracy gain above 0.02 as "accuracy rose too" (a warning) while format_without_accuracy
+    called the same gain noise: one reading for both now (review V2)."""
+    accuracy = [0.0, 0.125, 0.0, 0.25, 0.0, 0.125, 0.0, 0.0, 0.125, 0.0]
+    accuracy += [0.25, 0.0, 0.125, 0.0, 0.25, 0.0, 0.125, 0.0, 0.125, 0.0]
+    history = [
+        {
+            "step": step + 1,
+            "loss": 0.1,
+            "rewards/accuracy/mean": value,
+            "rewards/format/mean": 0.95,
+            "completions/mean_length": 40 + 4 * step,
+            "reward": 0.3 + 0.02 * step,
+        }
+        for step, value in enumerate(accuracy)
+    ]
+    severities = {alert.detector: alert.severity for alert in run_detectors(history, HackingConfig())}
+    assert severities == {"length_blowup": "critical", "format_without_accuracy": "warning"}
+
+
+def test_the_accuracy_noise_bound_is_capped_and_reads_no_bound_from_absurd_values():
+    from safealign.hacking.detectors import FLAT_ACCURACY, RISEN_ACCURACY, accuracy_noise
+
+    noisy = [(step, 0.6 * (step % 2)) for step in range(20)]  # 0 / 0.6 alternating: two standard errors ~0.27
+    assert accuracy_noise(noisy, 10) == RISEN_ACCURACY  # a gain above 0.05 is learning, whatever the noise
+    absurd = [(step, 1e200 * (-1) ** step) for step in range(20)]  # squared, these overflowed into a traceback
+    assert FLAT_ACCURACY <= accuracy_noise(absurd, 10) <= RISEN_ACCURACY

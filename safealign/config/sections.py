@@ -676,6 +676,7 @@ class RLConfig(Section):
                 needed,
                 needed * every,
             )
+            return  # that warning names refusal_collapse already
         self._warn_if_refusal_collapse_cannot_fire(every, needed)
 
     def _warn_if_refusal_collapse_cannot_fire(self, every: int, needed: int) -> None:

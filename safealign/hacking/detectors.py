@@ -19,9 +19,12 @@ from typing import Any
 
 from safealign.config import GateConfig, HackingConfig
 
-# A change of an accuracy reward's window mean this small is noise, not learning (format_without_accuracy's floor
-# under its noise bound, `accuracy_noise`).
+# A change of an accuracy reward's window mean this small is noise, not learning (the floor of `accuracy_noise`).
 FLAT_ACCURACY = 0.02
+# ... and one this large is learning, whatever the noise: `accuracy_noise`'s cap. Two standard errors alone called a
+# tripling of accuracy (0.10 -> 0.30 over 20 steps, at the quickstart's per-step noise) flat in 17 of 30 simulated runs,
+# as the live detectors judge at step 2 x window, before a rise shows; capped, 4 of 30 (review V2's simulation).
+RISEN_ACCURACY = 0.05
 # format_without_accuracy: how far below the format reward the accuracy reward must sit (a policy that formats 95% of its
 # answers and gets 90% right is no hack).
 FORMAT_ACCURACY_GAP = 0.5
@@ -125,7 +128,9 @@ def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
             evidence = {"length_first": l0, "length_last": l1, "reward_first": r0, "reward_last": r1}
             accuracy = window_means(series(history, "rewards/accuracy/mean"), t.window)
             severity = "critical"
-            if accuracy and accuracy[1] - accuracy[0] > FLAT_ACCURACY:
+            if accuracy and accuracy[1] - accuracy[0] > accuracy_noise(
+                series(history, "rewards/accuracy/mean"), t.window
+            ):  # the same reading of "rose" as format_without_accuracy's "flat
                 severity = "warning"
                 message += f", and so did the accuracy reward ({accuracy[0]:.3f} → {accuracy[1]:.3f}): a warning, not critical, as longer reasoning may be what earns it"
                 evidence |= {"accuracy_first": accuracy[0], "accuracy_last": accuracy[1]}
@@ -199,14 +204,16 @@ def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Al
 
 def accuracy_noise(points: list[tuple[int, float]], window: int) -> float:
     """The gain between the first and the last ``window`` points' means that noise alone reaches: twice the standard
-    error of the difference of the two means, and at least ``FLAT_ACCURACY``. A step's accuracy reward is a few
-    prompts' luck: the quickstart's went 0.059 → 0.083 over 20 steps of per-step values from 0 to 0.29, a gain of
-    0.65 standard errors that the fixed 0.02 read as learning, and the warning never fired."""
+    error of the difference of the two means, at least ``FLAT_ACCURACY`` and at most ``RISEN_ACCURACY``. A step's
+    accuracy reward is a few prompts' luck: the quickstart's went 0.059 → 0.083 over 20 steps of per-step values from 0
+    to 0.29, a gain of 0.65 standard errors that the fixed 0.02 read as learning, and the warning never fired."""
     first, last = [v for _, v in points[:window]], [v for _, v in points[-window:]]
     if len(first) < 2 or len(last) < 2:  # one point a window: no spread to measure
         return FLAT_ACCURACY
-    error = math.sqrt(stdev(first) ** 2 / len(first) + stdev(last) ** 2 / len(last))
-    return max(FLAT_ACCURACY, 2 * error)
+    error = math.hypot(stdev(first) / math.sqrt(len(first)), stdev(last) / math.sqrt(len(last)))
+    if not math.isfinite(error):  # absurd logged values (1e200): no bound to read from them
+        return FLAT_ACCURACY
+    return min(RISEN_ACCURACY, max(FLAT_ACCURACY, 2 * error))
 
 
 def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert]:
