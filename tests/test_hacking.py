@@ -596,5 +596,6 @@ def test_the_accuracy_noise_bound_is_capped_and_reads_no_bound_from_absurd_value
 
     noisy = [(step, 0.6 * (step % 2)) for step in range(20)]  # 0 / 0.6 alternating: two standard errors ~0.27
     assert accuracy_noise(noisy, 10) == RISEN_ACCURACY  # a gain above 0.05 is learning, whatever the noise
-    absurd = [(step, 1e200 * (-1) ** step) for step in range(20)]  # squared, these overflowed into a traceback
+    # squared, these overflowed into a traceback
+    absurd = [(step, 1e200 * (-1) ** step) for step in range(20)]
     assert FLAT_ACCURACY <= accuracy_noise(absurd, 10) <= RISEN_ACCURACY
