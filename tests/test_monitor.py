@@ -1475,7 +1475,7 @@ def test_a_row_judged_on_a_later_attempt_is_no_longer_counted_as_retrying(tmp_pa
     assert worker.retrying == set() and worker.failed == 0
 
 
-def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch):
+def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstream, tmp_path, monkeypatch, caplog):
     db = f"sqlite:///{tmp_path}/m.db"
     for spec, says in (
         ("import:nope.mod:f", "cannot import 'nope.mod'"),
@@ -1497,9 +1497,14 @@ def test_a_bad_judge_spec_fails_at_start_and_a_dead_worker_shows_in_health(upstr
         assert "safealign_monitor_judge_worker_up 1.0" in httpx.get(f"{url}/metrics").text
         app.state.worker_process.kill()
         app.state.worker_process.wait(10)
-        health = httpx.get(f"{url}/health").json()
+        with caplog.at_level("WARNING", logger="safealign.monitor.gateway"):
+            health = httpx.get(f"{url}/health").json()
+            httpx.get(f"{url}/health")
         assert health["status"] == "degraded" and "judge worker process exited" in health["reason"]
         assert "safealign_monitor_judge_worker_up 0.0" in httpx.get(f"{url}/metrics").text
+        # /health sends the operator to the gateway's log, which said nothing of a worker stopped by a signal: once now
+        said = [r.getMessage() for r in caplog.records if "judge worker process exited" in r.getMessage()]
+        assert len(said) == 1 and "monitor judge --once" in said[0]
 
 
 def test_secrets_stay_out_of_logs_and_the_worker_command_line(upstream, tmp_path, caplog, monkeypatch):

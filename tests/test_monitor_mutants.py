@@ -18,7 +18,7 @@ from test_serve import SystemRefusingEngine, ask
 from safealign.generation import Completion, SamplingParams
 from safealign.monitor import queries
 from safealign.monitor.metrics import MonitorMetrics
-from safealign.monitor.store import Store, judge_queue, utcnow, verdicts
+from safealign.monitor.store import Store, eval_runs, exchanges, judge_queue, utcnow, verdicts
 from safealign.monitor.writer import ExchangeWriter
 from safealign.serve import Batcher, create_app
 from safealign.serve.protocol import ForwardedChatRequest, RequestError, read_limited_body, validate_chat
@@ -435,3 +435,35 @@ def test_a_refused_conversation_batched_with_one_other_fails_only_itself() -> No
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "messages", bad.text
     assert engine.batch_sizes == [2, 1, 1]  # refused together, then one at a time
     assert engine.prompts == ["good"]
+
+
+def test_texts_longer_than_their_column_are_cut_not_refused(tmp_path) -> None:
+    # SQLite ignores VARCHAR lengths, PostgreSQL refused the row: a 250-character model got a 503 and lost its answer
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    long_model = "m" * 250
+    (exchange_id,) = store.insert_exchanges(
+        [queued() | {"model": long_model, "request": {"model": long_model}}]
+    )
+    (row,) = store.claim(1)
+    verdict = {"role": "harm", "judge": "j" * 150, "label": "safe", "score": 0.0, "explanation": ""}
+    result = {"exchange_id": exchange_id, "harmful": False, "refused": False, "request_harmful": False}
+    assert store.complete([result | {"verdicts": [verdict]}], lease=row["lease"]) == ({exchange_id}, [])
+    run_id = store.add_eval_run(
+        upstream="u" * 600,
+        model=long_model,
+        suites=["harmful"],
+        item_limit=8,
+        summary={},
+        regression=False,
+        notes="",
+    )
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(exchanges.c.model, exchanges.c.request)).one()
+        judge = conn.execute(sa.select(verdicts.c.judge)).scalar_one()
+        run = conn.execute(
+            sa.select(eval_runs.c.model, eval_runs.c.upstream).where(eval_runs.c.id == run_id)
+        ).one()
+    assert (
+        stored.model == "m" * 200 and stored.request["model"] == long_model
+    )  # the whole value kept in the request
+    assert judge == "j" * 100 and run.model == "m" * 200 and run.upstream == "u" * 500

@@ -176,6 +176,14 @@ def create_gateway(
         """Why the judge worker this gateway started is not judging, or None (running, or started elsewhere)."""
         process = app.state.worker_process
         if process is not None and (code := process.poll()) is not None:
+            if not getattr(app.state, "worker_exit_logged", False):
+                # said once, here: /health sends the operator to this log, and a worker stopped by a signal says nothing
+                app.state.worker_exit_logged = True
+                log.warning(
+                    "the judge worker process exited (code %s): exchanges are stored but not judged; judge the backlog "
+                    "with `safealign monitor judge --once` (same --db), or restart the gateway",
+                    code,
+                )
             return f"the judge worker process exited (code {code}); exchanges are stored but not judged: see the gateway's log"
         if in_process and worker._thread is not None and not worker._thread.is_alive():
             return (

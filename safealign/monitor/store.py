@@ -194,6 +194,18 @@ EXCHANGE_FIELDS = tuple(c.name for c in exchanges.columns if c.name != "id")
 _FIELD_DEFAULTS = {"stream": False, "blocked": False}
 
 
+def _fit(table: sa.Table, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with each text cut to its column's length. SQLite ignores VARCHAR lengths, PostgreSQL refuses the
+    row: a client's 250-character ``model`` got a 503 "try again" that could never succeed, and its answer was lost.
+    An exchange's whole request, its ``model`` included, stays in ``exchanges.request``."""
+    for column in table.columns:
+        length = getattr(column.type, "length", None)
+        value = record.get(column.name)
+        if length and isinstance(value, str) and len(value) > length:
+            record[column.name] = value[:length]
+    return record
+
+
 def _exchange_record(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """Every column of ``exchanges`` for ``row`` (missing ones as their default), so one executemany takes a mixed batch."""
     unknown = row.keys() - EXCHANGE_FIELDS - {"queue"}
@@ -201,7 +213,7 @@ def _exchange_record(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         raise ValueError(f"exchange row has fields that are not columns: {sorted(unknown)}")
     record = {name: row.get(name, _FIELD_DEFAULTS.get(name)) for name in EXCHANGE_FIELDS}
     record["created_at"] = record["created_at"] or now
-    return record
+    return _fit(exchanges, record)
 
 
 class SqliteExchangeInsert:
@@ -484,7 +496,7 @@ class Store:
                 failed = [eid for eid in failed if eid in owned]
             if results:
                 verdict_rows = [
-                    v | {"exchange_id": r["exchange_id"], "created_at": now}
+                    _fit(verdicts, v | {"exchange_id": r["exchange_id"], "created_at": now})
                     for r in results
                     for v in r["verdicts"]
                 ]
@@ -624,7 +636,9 @@ class Store:
     def add_eval_run(self, **fields: Any) -> int:
         with self.engine.begin() as conn:
             return int(
-                conn.execute(eval_runs.insert().values(created_at=utcnow(), **fields)).inserted_primary_key[0]
+                conn.execute(
+                    eval_runs.insert().values(created_at=utcnow(), **_fit(eval_runs, dict(fields)))
+                ).inserted_primary_key[0]
             )
 
     def purge(self, retention_days: int) -> int:
