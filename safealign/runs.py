@@ -47,8 +47,12 @@ def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temp file + rename), so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    tmp.replace(path)
+    try:
+        # UTF-8 as read_json reads it (ensure_ascii=False keeps non-ASCII text as is), whatever the locale
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # after an error: no temp file left beside it
 
 
 def write_jsonl(path: Path, rows: Iterable[Any]) -> None:

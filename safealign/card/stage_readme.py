@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from safealign.card.run_folder import number, pct, templates, wall_time
+from safealign.card.run_folder import RunFolder, cell, md, number, pct, templates, wall_time
 from safealign.machine_load import describe
 from safealign.runs import read_jsonl
 
@@ -55,13 +55,26 @@ SHOWN = (
 MODEL_STAGES = tuple(TITLES)
 
 
-def stage_readme(record: dict[str, Any], gates: list[dict[str, Any]] | None = None) -> str:
-    """The page for one ``stage.json`` record of a training stage; ``gates``: the rows of its ``gates.jsonl`` (RL)."""
+def stage_readme(
+    record: dict[str, Any],
+    gates: list[dict[str, Any]] | None = None,
+    unjudged: list[dict[str, Any]] | None = None,
+) -> str:
+    """The page for one ``stage.json`` record of a training stage; ``gates``: the rows of its ``gates.jsonl`` (RL);
+    ``unjudged``: the notes of the reward-hacking detectors that could not judge (RL, :func:`unjudged_detectors`)."""
     from safealign.card.summary import ended_on_rollback, rolled_back_at_end
 
     metrics = record.get("metrics", {})
     ended_on = ended_on_rollback(gates or [], metrics.get("steps"))
     rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
+    if unjudged:  # beside the alert count: "0 alerts" of a detector that never judged is no evidence
+        after = next(
+            (i + 1 for i, (label, _) in enumerate(rows) if label == "reward-hacking alerts"), len(rows)
+        )
+        rows.insert(
+            after,
+            ("detectors that could not judge (their silence is no evidence)", could_not_judge(unjudged)),
+        )
     if load := describe(record.get("machine_load")):
         rows.append(("CPU time that was not this stage's", load))
     if record.get("git_commit") and record.get("git_dirty") is not None:  # older records lack it
@@ -82,6 +95,37 @@ def stage_readme(record: dict[str, Any], gates: list[dict[str, Any]] | None = No
     )
 
 
+def could_not_judge(unjudged: list[dict[str, Any]]) -> str:
+    """The table cell naming each detector that could not judge and why, as the model card names them."""
+    named = "; ".join(
+        f"**{md(note.get('detector'))}** ({cell(note['message'])})"
+        if note.get("message")
+        else f"**{md(note.get('detector'))}**"
+        for note in unjudged
+    )
+    return f"{len(unjudged)}: {named}"
+
+
+class _StageFolder(RunFolder):
+    """An RL stage folder read as a run folder's ``rl/`` (the stage may run in any folder: `safealign rl --out`), so
+    that :func:`safealign.card.summary.alerts` reads its alert files as it does for the model card."""
+
+    def json(self, relative: str, default: Any = None) -> Any:
+        return super().json(relative.removeprefix("rl/"), default)
+
+    def jsonl(self, relative: str) -> list[dict[str, Any]]:
+        return super().jsonl(relative.removeprefix("rl/"))
+
+
+def unjudged_detectors(stage_dir: Path) -> list[dict[str, Any]]:
+    """The notes of the RL stage's detectors that could not judge (too few logged steps, nothing logged), picked as the
+    model card picks them: a detector that also raised an alert, or judged part of its data, is not one."""
+    from safealign.card.summary import alerts
+
+    found = alerts(_StageFolder(stage_dir, recipe={}, pipeline={}))
+    return [a for a in found if a.get("severity") == "info" and not a.get("judged_in_part")]
+
+
 def uncommitted(record: dict[str, Any]) -> str:
     """Whether the code a stage ran was its recorded commit's (``git_dirty`` in ``stage.json``)."""
     if record.get("git_dirty"):
@@ -96,4 +140,5 @@ def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
     if record.get("stage") in MODEL_STAGES:
         stage_dir.mkdir(parents=True, exist_ok=True)
         gates = read_jsonl(stage_dir / "gates.jsonl")
-        (stage_dir / "README.md").write_text(stage_readme(record, gates), encoding="utf-8")
+        unjudged = unjudged_detectors(stage_dir) if record["stage"] == "rl" else []
+        (stage_dir / "README.md").write_text(stage_readme(record, gates, unjudged), encoding="utf-8")

