@@ -479,9 +479,10 @@ def test_ctrl_c_on_judges_run_does_not_speak_of_stages(monkeypatch) -> None:
     import safealign.cli
 
     sources = "".join(path.read_text() for path in Path(safealign.cli.__file__).parent.glob("*.py"))
-    # every function friendly_errors wraps (decorated or called), by the name it keys its Ctrl-C line on
+    # every function friendly_errors wraps (decorated or called, also through monitor's _monitor_errors), by the name
+    # it keys its Ctrl-C line on
     wrapped = re.findall(r"@friendly_errors\s+def (\w+)", sources) + re.findall(
-        r"friendly_errors\((\w+)\)", sources
+        r"(?:friendly_errors|_monitor_errors)\((\w+)\)", sources
     )
     for name in common.SIGTERM_AS_CTRL_C:
         assert wrapped.count(name) == 1, f"{name!r} names {wrapped.count(name)} wrapped commands"
@@ -525,6 +526,136 @@ def test_sigterm_on_a_stage_says_how_to_resume(tmp_path) -> None:
         stage.kill()
     assert stage.returncode == 130, err
     assert "interrupted: rerun the same command to resume" in " ".join(err.split()) and "Traceback" not in err
+
+
+SHORT_COMMANDS = [  # (module, function made to raise or hang, argv, what the line says)
+    (
+        "safealign.models",
+        "load_model",
+        ["generate", "tiny", "-p", "hi", "--out", "g.jsonl"],
+        "nothing was written to --out",
+    ),
+    ("safealign.models", "load_model", ["probe", "tiny", "--out", "p.json"], "nothing was written to --out"),
+    ("safealign.corpus.eval_texts", "disjointness_report", ["data", "check"], "data check only reads"),
+    ("safealign.judges", "build_judges", ["judges", "check"], "judges check only reads"),
+    ("safealign.judges", "build_judges", ["judges", "run", "-p", "a", "-r", "b"], "nothing was judged"),
+    (
+        "safealign.cli.models_cmd",  # imported by name there
+        "prepare_embedded",
+        ["models", "prepare", "--force"],
+        "the model was not prepared",
+    ),
+    (
+        "safealign.monitor.reevaluate",
+        "evaluate_every",
+        ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--db", "sqlite:///m.db", "--once"],
+        "finished eval runs are kept in the database",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "argv", "said"),
+    SHORT_COMMANDS,
+    ids=[" ".join(case[2][:2]) for case in SHORT_COMMANDS],
+)
+def test_ctrl_c_on_a_short_command_says_what_was_kept(
+    tmp_path, monkeypatch, module, function, argv, said
+) -> None:
+    """Ctrl-C on generate, probe, data check, judges check/run, models prepare and monitor evaluate exited 130
+    without a word."""
+    import importlib
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module(module), function, interrupted)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    lines = [line for line in result.output.splitlines() if line.startswith("interrupted")]
+    assert result.exit_code == 130
+    assert len(lines) == 1 and said in lines[0] and "rerun the same command" in lines[0], result.output
+    assert "resume" not in result.output  # none of them resumes
+
+
+@pytest.mark.parametrize(
+    ("module", "function", "argv", "said"),
+    [SHORT_COMMANDS[0], SHORT_COMMANDS[-1]],
+    ids=["generate", "monitor-evaluate"],
+)
+def test_sigterm_on_a_short_command_says_what_was_kept(tmp_path, module, function, argv, said) -> None:
+    """SIGTERM (what SLURM, Kubernetes and `timeout` send) killed generate, probe, data check and monitor evaluate with
+    -15 and no line: they now take Ctrl-C's path."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from safealign.distributed import RANK_VARIABLES
+
+    started = tmp_path / "started"
+    script = (
+        f"import pathlib, sys, time, {module}\n"
+        "def slow(*args, **kwargs):\n"
+        f"    pathlib.Path({str(started)!r}).touch()\n"
+        "    time.sleep(120)\n"
+        f"{module}.{function} = slow\n"
+        "from safealign.cli.main import app\n"
+        f"sys.argv = ['safealign', *{argv!r}]\n"
+        "app()\n"
+    )
+    not_launched = {k: v for k, v in os.environ.items() if k not in (*RANK_VARIABLES, "LOCAL_RANK")}
+    command = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=not_launched | {"COLUMNS": "300"},
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and command.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        command.send_signal(signal.SIGTERM)
+        _, err = command.communicate(timeout=60)
+    finally:
+        command.kill()
+    assert command.returncode == 130, err
+    assert said in " ".join(err.split()) and "Traceback" not in err
+
+
+def test_ctrl_c_while_the_cli_starts_says_so(monkeypatch) -> None:
+    """Ctrl-C while the CLI set its logging up (importing transformers, a second or two) exited 130 without a word."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safealign.cli.main.setup_logging", interrupted)
+    result = CliRunner().invoke(app, ["validate", "r.yaml"], env={"COLUMNS": "300"})
+    assert result.exit_code == 130
+    assert result.output.strip() == "interrupted while starting: nothing was done"
+
+
+def test_ctrl_c_while_python_m_safealign_imports_says_so(monkeypatch, capsys) -> None:
+    """`python -m safealign` printed a traceback for a Ctrl-C while its modules imported."""
+    import builtins
+
+    from safealign.__main__ import main
+    from safealign.cli.common import STARTUP_INTERRUPTED
+
+    real_import = builtins.__import__
+
+    def interrupted_import(name, *args, **kwargs):
+        if name == "safealign.cli.main":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err.strip() == STARTUP_INTERRUPTED
 
 
 def test_sigterm_is_left_alone_under_a_launcher_and_off_the_main_thread(monkeypatch) -> None:

@@ -203,6 +203,8 @@ RESUMES = (
     "interrupted: rerun the same command to resume (finished stages are kept; an unfinished one resumes from its "
     "newest checkpoint)"
 )
+# Ctrl-C before a command's function runs (the CLI still starting)
+STARTUP_INTERRUPTED = "interrupted while starting: nothing was done"
 # What Ctrl-C on a command that keeps its work says, keyed by the command function's name; the others pass the
 # KeyboardInterrupt on (eval says itself which answers it kept, and must not say it twice).
 INTERRUPTED = {
@@ -213,9 +215,21 @@ INTERRUPTED = {
     "compare": RESUMES,
     "sample": "interrupted: rerun the same command to sample again (a finished sample stage is kept)",
     "card": "interrupted: rerun the same command to write the bundle again",
+    "_generate": "interrupted: nothing was written to --out (completions are written once all are generated); rerun "
+    "the same command to generate again",
+    "_probe": "interrupted: nothing was written to --out (the probe is written once fitted); rerun the same command to "
+    "fit it again",
+    "data_check": "interrupted: nothing was written (data check only reads); rerun the same command to check again",
+    "judges_check": "interrupted: nothing was written (judges check only reads); rerun the same command to measure again",
+    "judge_one": "interrupted: nothing was judged; rerun the same command to judge the exchange",
+    "prepare": "interrupted: the model was not prepared (the next `models prepare` removes a half-written copy); rerun "
+    "the same command to convert it",
+    "_evaluate": "interrupted: finished eval runs are kept in the database, the one in progress is not; rerun the same "
+    "command to start the schedule again",
 }
 # SIGTERM (what SLURM, Kubernetes and `timeout` send first) takes Ctrl-C's path on these, so each says what it kept
-# and exits 130 rather than dying without a word. `serve` and the monitor worker handle SIGTERM themselves.
+# and exits 130 rather than dying without a word. `serve`, the monitor gateway and its judge worker handle SIGTERM
+# themselves; the quick read-and-print commands (validate, audit, eval-diff, the lists) are left at the default.
 SIGTERM_AS_CTRL_C = {*INTERRUPTED, "_eval"}
 
 

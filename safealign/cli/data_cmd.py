@@ -14,7 +14,7 @@ app = typer.Typer(help="Training data: validation and decontamination.", no_args
 
 @app.command("check")
 @friendly_errors
-def check(
+def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name, and judges has one
     datasets: list[str] = typer.Argument(
         None, help="Dataset names or JSONL paths (default: every shipped dataset)."
     ),

@@ -20,7 +20,7 @@ app = typer.Typer(help="The refusal and harm judges: measure them, try them.", n
 
 @app.command("check")
 @friendly_errors
-def check(
+def judges_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name, and data has one
     split: str = typer.Option(
         "test", help="Labelled split: test, dev or all (weights were tuned on dev only)."
     ),

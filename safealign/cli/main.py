@@ -17,7 +17,7 @@ from safealign.cli import (
     serve_cmd,
     train_cmd,
 )
-from safealign.cli.common import console, friendly_errors, setup_logging
+from safealign.cli.common import STARTUP_INTERRUPTED, console, err_console, friendly_errors, setup_logging
 
 app = typer.Typer(
     name="safealign",
@@ -29,7 +29,11 @@ app = typer.Typer(
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
-    setup_logging(verbose)
+    try:
+        setup_logging(verbose)  # imports transformers: a second or two in which Ctrl-C said nothing
+    except KeyboardInterrupt:
+        err_console.print(f"[yellow]{STARTUP_INTERRUPTED}[/]", highlight=False)
+        raise typer.Exit(130) from None
 
 
 app.add_typer(models_cmd.app, name="models")
@@ -64,9 +68,12 @@ def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> Non
     parsed = load_recipe(recipe)
     sections = {name: getattr(parsed, name) for name in ("sft", "rl", "sample", "distill")}
     stages = [name for name, section in sections.items() if section is not None and section.enabled]
-    if "distill" in stages and "sample" not in stages:  # distillation samples its traces first, with sample's defaults
+    # distillation samples its traces first, with sample's defaults
+    if "distill" in stages and "sample" not in stages:
         stages.insert(stages.index("distill"), "sample (its defaults)")
-    console.print(f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}")
+    console.print(
+        f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}"
+    )
     if parsed.monitor is not None:  # `safealign run` does not use it: say which command does
         console.print(f"  monitor section: read by `safealign monitor --recipe {recipe}`")
 

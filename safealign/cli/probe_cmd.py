@@ -163,7 +163,9 @@ def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=
             "borderline": sum(1 - y for _, y in held_out),
         },
     )
-    probe.save(out)
+    partial = out.with_name(f".{out.name}.partial")  # a stopped write leaves --out as it was
+    probe.save(partial)
+    partial.replace(out)
     f = probe.fitted
     console.print(
         table(
