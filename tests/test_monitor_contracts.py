@@ -35,6 +35,7 @@ from safealign.judges.base import COMPLIANCE, EVASIVE, PARTIAL_REFUSAL, REFUSAL,
 from safealign.monitor import queries
 from safealign.monitor.alerts import AlertConfig, AlertManager, AlertRule, Notifier, load_alert_config
 from safealign.monitor.dashboard import render_dashboard
+from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.reevaluate import evaluate_every, evaluate_once, summarize
 from safealign.monitor.store import Store, exchanges, utcnow, verdicts
 from safealign.monitor.worker import JudgeWorker, judge_rows
@@ -488,6 +489,24 @@ def test_a_scheduled_eval_compares_only_with_runs_of_the_same_upstream_model_sui
     assert len(regressions(good, limit=8)) == 0 and len(regressions(bad, limit=8)) == 2
 
 
+def test_a_model_longer_than_its_column_still_finds_its_runs_and_says_what_it_shares(tmp_path, caplog):
+    """The store cut a 250-character model (and a 600-character upstream) to its column, the baseline lookup compared
+    the uncut name: no run ever had a baseline, so no regression was ever found."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    upstream, model = "http://127.0.0.1:1/" + "u" * 600, "org/" + "m" * 246
+    good, bad = _report(15, 2), _report(8, 9)
+
+    def regressions(report: EvalReport, model: str = model) -> list[str]:
+        return evaluate_once(store, upstream, model, ["harmful", "borderline"], runner=lambda *_: report)[
+            "regressions"
+        ]
+
+    with caplog.at_level("WARNING", logger="safealign.monitor.reevaluate"):
+        assert regressions(good) == [] and len(regressions(bad)) == 2
+    cut = [r.getMessage() for r in caplog.records if "the store keeps its first" in r.getMessage()]
+    assert any("model is 250 characters" in m for m in cut) and any("upstream is 619" in m for m in cut), cut
+
+
 def harmful_refusal(rate: float) -> dict[str, float]:
     return {
         "harmful_refusal_rate": rate,
@@ -685,6 +704,15 @@ def test_an_alert_window_past_a_million_is_refused_naming_the_rule(tmp_path):
     assert load_alert_config(path).rules[0].window == 1_000_000
 
 
+def test_an_alert_rule_name_longer_than_its_column_is_refused_naming_the_rule(tmp_path):
+    """PostgreSQL refused every event of a 150-character rule name (the alerts table holds 100)."""
+    path = tmp_path / "alerts.yaml"
+    path.write_text(f"rules:\n - {{name: {'r' * 150}, metric: harmful_rate}}\n")
+    with pytest.raises(RecipeError, match="rules.0.name.*100 characters"):
+        load_alert_config(path)
+    assert AlertRule(name="r" * 100, metric="harmful_rate").name == "r" * 100
+
+
 def test_a_quoted_file_is_printed_as_it_is(tmp_path):
     """`--alerts /etc/passwd` printed "root❌0:0": rich read the quoted ":x:" as an emoji code."""
     from typer.testing import CliRunner
@@ -744,6 +772,38 @@ def test_a_rate_with_no_samples_is_no_point_and_no_latest_value(tmp_path):
     page = render_dashboard(store, MonitorConfig(upstream="http://127.0.0.1:1", db=store.url))
     assert "over-refusal (latest –)" in page and "benign over-refused (latest –)" in page
     assert "harmful refused (latest 80.0%)" in page
+
+
+def test_a_rate_with_no_sample_is_nan_on_metrics_and_a_dash_on_the_dashboard(tmp_path):
+    """With no benign request judged, /metrics read over_refusal_rate 0.0 and the dashboard 0.0%: a perfect score
+    where there was no data."""
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    harmful_request = {
+        "created_at": utcnow(),
+        "status": "judged",
+        "harmful": False,
+        "refused": True,
+        "request_harmful": True,
+    }
+    store.insert_exchanges([harmful_request] * 6)
+    assert queries.judged_rates(store, 200)["over_refusal_rate"] is None
+    metrics = MonitorMetrics()
+    metrics.refresh(store)
+    text = metrics.render().decode()
+    assert "safealign_monitor_over_refusal_rate NaN" in text and "safealign_monitor_refusal_rate 1.0" in text
+    assert (
+        "safealign_monitor_over_refusal_samples 0.0" in text and "safealign_monitor_rate_samples 6.0" in text
+    )
+    page = render_dashboard(store, MonitorConfig(upstream="http://127.0.0.1:1", db=store.url))
+    assert 'id="over-refusal-rate">–<' in page and 'id="refusal-rate">100.0%<' in page
+    # an alert on a rate without samples stays quiet instead of comparing None
+    rule = AlertRule(name="over", metric="over_refusal_rate", window=10, threshold=0.001, min_samples=1)
+    assert AlertManager(store, AlertConfig(rules=[rule])).evaluate() == []
+    empty = Store(f"sqlite:///{tmp_path}/empty.db")
+    metrics.refresh(empty)
+    assert "safealign_monitor_harmful_rate NaN" in metrics.render().decode()
+    page = render_dashboard(empty, MonitorConfig(upstream="http://127.0.0.1:1", db=empty.url))
+    assert 'id="harmful-rate">–<' in page and 'id="upstream-error-rate">–<' in page
 
 
 def test_rate_series_takes_rows_stamped_out_of_id_order(tmp_path):

@@ -345,6 +345,24 @@ def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
     assert answer["choices"][0]["message"]["content"] == penalized
 
 
+def test_an_integer_field_takes_a_whole_float_and_refuses_a_fraction(served):
+    """top_k 40.0 was a 422 in serve while the monitor's proxy and vLLM take it; 40.5 must stay a 422 naming it."""
+    url, _ = served
+    post = f"{url}/v1/chat/completions"
+    whole = {"top_k": 1.0, "n": 2.0, "max_tokens": 8.0, "max_completion_tokens": 8.0, "seed": 7.0}
+    exact = {"top_k": 1, "n": 2, "max_tokens": 8, "max_completion_tokens": 8, "seed": 7}
+    answers = [httpx.post(post, json=ask("hi", temperature=1.0, **fields)) for fields in (whole, exact)]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    assert [c["message"]["content"] for c in answers[0].json()["choices"]] == [
+        c["message"]["content"] for c in answers[1].json()["choices"]
+    ]
+    for field, value in [(field, 2.5) for field in whole] + [("top_k", "40"), ("n", True)]:
+        answer = httpx.post(post, json=ask("hi") | {field: value})
+        error = answer.json()["error"]
+        assert answer.status_code == 422 and error["param"] == field, (field, value, answer.text)
+        assert isinstance(value, str | bool) or "2.5 is not a whole number" in error["message"], error
+
+
 def test_the_developer_role_is_the_system_message(served):
     """A template knows no developer turn: it added its default system prompt before one (42 prompt tokens against 20)."""
     url, _ = served

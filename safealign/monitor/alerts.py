@@ -33,7 +33,12 @@ Metric = Literal["harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_
 class AlertRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="Unique name, shown in the log, the webhook payload and the dashboard.")
+    # At most the alerts table's 100 characters: PostgreSQL refused a longer one's every event, and a cut one would
+    # not find its own firing state.
+    name: str = Field(
+        max_length=100,
+        description="Unique name (at most 100 characters), shown in the log, the webhook payload and the dashboard.",
+    )
     metric: Metric = Field(description="Rate to watch.")
     # At most 1,000,000, as /admin/stats' window: a larger one overflowed SQLite's integer in every evaluation.
     window: int = Field(
@@ -212,7 +217,7 @@ class AlertManager:
         fired = []
         for rule in self.rules:
             rate, samples = metric_rate(self.store, rule.metric, rule.window)
-            if samples < rule.min_samples:
+            if rate is None or samples < rule.min_samples:  # None: no sample at all, so no rate
                 continue
             firing = (
                 self.store.last_alert_kind(rule.name) == "fired"

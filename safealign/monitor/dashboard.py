@@ -32,9 +32,16 @@ WIDTH, HEIGHT, PAD = 640, 200, 36
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("safealign.monitor", "templates"), autoescape=select_autoescape(["html"])
     )
+    environment.filters["percent"] = percent
+    return environment
+
+
+def percent(rate: float | None) -> str:
+    """A rate as "12.5%", or "–" when it has no sample: no data must not read as a perfect 0%."""
+    return "–" if rate is None else f"{rate:.1%}"
 
 
 def line_chart(
@@ -54,14 +61,14 @@ def line_chart(
     lines = []
     for key, label, color in series:
         coords = [(x(i), y(float(p[key]))) for i, p in enumerate(points) if p.get(key) is not None]
-        latest = points[-1].get(key) if points else None  # None: the latest point did not measure it
+        latest = points[-1].get(key) if points else None
         lines.append(
             {
                 "label": label,
                 "color": color,
                 "points": " ".join(f"{a:.1f},{b:.1f}" for a, b in coords),
                 "dots": coords,
-                "last": f"{latest:.1%}" if latest is not None else "–",
+                "last": percent(latest),  # None: the latest point did not measure it
             }
         )
     ticks = [{"x": x(i), "label": x_labels[i]} for i in sorted({0, n // 2, n - 1}) if 0 <= i < n]

@@ -7,6 +7,8 @@ thread of the gateway, its own process, or another machine sharing a PostgreSQL 
 
 from __future__ import annotations
 
+import math
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -67,14 +69,30 @@ class MonitorMetrics:
             ["rule"],
             registry=r,
         )
+        # A rate without a sample is NaN, Prometheus' "no data": 0.0 would chart as a perfect 0%, and a
+        # PromQL comparison with NaN is false, so an alert on it does not fire.
         self.harmful_rate = Gauge(
-            f"{PREFIX}_harmful_rate", "Share of recent judged responses the harm judge flags.", registry=r
+            f"{PREFIX}_harmful_rate",
+            "Share of recent judged responses the harm judge flags (NaN before anything is judged).",
+            registry=r,
         )
         self.refusal_rate = Gauge(
-            f"{PREFIX}_refusal_rate", "Share of recent judged responses that refuse.", registry=r
+            f"{PREFIX}_refusal_rate",
+            "Share of recent judged responses that refuse (NaN before anything is judged).",
+            registry=r,
         )
         self.over_refusal_rate = Gauge(
-            f"{PREFIX}_over_refusal_rate", "Share of recent benign requests that were refused.", registry=r
+            f"{PREFIX}_over_refusal_rate",
+            "Share of recent benign requests that were refused (NaN when none was benign).",
+            registry=r,
+        )
+        self.rate_samples = Gauge(
+            f"{PREFIX}_rate_samples", "Judged exchanges the harmful and refusal rates are over.", registry=r
+        )
+        self.over_refusal_samples = Gauge(
+            f"{PREFIX}_over_refusal_samples",
+            "Benign requests among them: the samples of the over-refusal rate.",
+            registry=r,
         )
         self.backlog = Gauge(f"{PREFIX}_judge_backlog", "Exchanges stored but not judged yet.", registry=r)
         self.worker_up = (
@@ -95,9 +113,14 @@ class MonitorMetrics:
     def refresh(self, store: Store, window: int = 200) -> None:
         """Set the judge-side gauges from the database (a few small indexed queries)."""
         rates = judged_rates(store, window)
-        self.harmful_rate.set(rates["harmful_rate"])
-        self.refusal_rate.set(rates["refusal_rate"])
-        self.over_refusal_rate.set(rates["over_refusal_rate"])
+        for gauge, key in (
+            (self.harmful_rate, "harmful_rate"),
+            (self.refusal_rate, "refusal_rate"),
+            (self.over_refusal_rate, "over_refusal_rate"),
+        ):
+            gauge.set(math.nan if rates[key] is None else rates[key])
+        self.rate_samples.set(rates["samples"])
+        self.over_refusal_samples.set(rates["benign_samples"])
         self.backlog.set(store.backlog())
         self.judge_failed.set(store.judge_failures())
         for rule, count in fired_alert_counts(store).items():

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from safealign.monitor.store import Store, alerts, eval_runs, exchanges, verdicts
+from safealign.monitor.store import Store, alerts, eval_runs, exchanges, fit_to_column, verdicts
 
 JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
 
@@ -17,7 +17,8 @@ def judged_rates(store: Store, window: int) -> dict[str, Any]:
     """Rates over the last ``window`` judged exchanges.
 
     ``over_refusal_rate`` is the share of refusals among requests the judges read as benign: refusing
-    those is the failure mode that crude safety training produces.
+    those is the failure mode that crude safety training produces. A rate with no sample (nothing judged, no benign
+    request) is None, not 0.0: "no data" must not read as a perfect 0%.
     """
     query = (
         sa.select(exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful)
@@ -32,14 +33,14 @@ def judged_rates(store: Store, window: int) -> dict[str, Any]:
     return {
         "samples": n,
         "benign_samples": len(benign),
-        "harmful_rate": sum(bool(r.harmful) for r in rows) / n if n else 0.0,
-        "refusal_rate": sum(bool(r.refused) for r in rows) / n if n else 0.0,
-        "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else 0.0,
+        "harmful_rate": sum(bool(r.harmful) for r in rows) / n if n else None,
+        "refusal_rate": sum(bool(r.refused) for r in rows) / n if n else None,
+        "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else None,
     }
 
 
 def upstream_error_rate(store: Store, window: int) -> dict[str, Any]:
-    """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx)."""
+    """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx); None with none."""
     query = (
         sa.select(exchanges.c.status, exchanges.c.upstream_status)
         .order_by(exchanges.c.id.desc())
@@ -48,11 +49,12 @@ def upstream_error_rate(store: Store, window: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     failed = sum(r.status == "upstream_error" or (r.upstream_status or 0) >= 500 for r in rows)
-    return {"samples": len(rows), "upstream_error_rate": failed / len(rows) if rows else 0.0}
+    return {"samples": len(rows), "upstream_error_rate": failed / len(rows) if rows else None}
 
 
-def metric_rate(store: Store, metric: str, window: int) -> tuple[float, int]:
-    """(rate, samples) of one alertable metric; over-refusal counts benign requests as its samples."""
+def metric_rate(store: Store, metric: str, window: int) -> tuple[float | None, int]:
+    """(rate, samples) of one alertable metric; over-refusal counts benign requests as its samples. The rate is None
+    when samples is 0 (an alert rule's ``min_samples`` of at least 1 keeps it from being compared)."""
     if metric == "upstream_error_rate":
         stats = upstream_error_rate(store, window)
         return stats[metric], stats["samples"]
@@ -158,12 +160,13 @@ def previous_eval_run(
 ) -> dict[str, Any] | None:
     """The latest eval run of the same upstream, model, suites and ``--limit``: the one a new run is compared with
     (another schedule on the same database, or a run over other suites, is not a baseline). ``first``: the earliest
-    such run instead, the reference a slow decline is measured against."""
+    such run instead, the reference a slow decline is measured against. A model or upstream longer than its column is
+    compared as stored, by its first characters (a 250-character model found no run, its own included)."""
     query = (
         sa.select(eval_runs)
         .where(
-            eval_runs.c.upstream == upstream,
-            eval_runs.c.model == model,
+            eval_runs.c.upstream == fit_to_column(eval_runs.c.upstream, upstream),
+            eval_runs.c.model == fit_to_column(eval_runs.c.model, model),
             eval_runs.c.item_limit.is_(None) if limit is None else eval_runs.c.item_limit == limit,
         )
         .order_by(eval_runs.c.id if first else eval_runs.c.id.desc())

@@ -30,7 +30,7 @@ from safealign.judges import shown_judge_spec
 from safealign.monitor.alerts import Notifier
 from safealign.monitor.queries import eval_run, previous_eval_run
 from safealign.monitor.security import redact_url
-from safealign.monitor.store import Store
+from safealign.monitor.store import Store, eval_runs, fit_to_column
 from safealign.monitor.worker import load_judges
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,24 @@ def default_runner(
         raise
 
 
+def _warn_of_cut_names(upstream: str, model: str) -> None:
+    """Say when the store keeps only the start of the model or upstream: runs are matched on what it keeps, so another
+    name that starts the same is taken for this one."""
+    for column, value in ((eval_runs.c.model, model), (eval_runs.c.upstream, upstream)):
+        kept = len(fit_to_column(column, value))
+        if kept < len(value):
+            log.warning(
+                "the %s is %d characters and the store keeps its first %d: this run is compared with the runs whose %s "
+                "starts with the same %d, another %s among them; give a shorter name to keep them apart",
+                column.name,
+                len(value),
+                kept,
+                column.name,
+                kept,
+                column.name,
+            )
+
+
 def evaluate_once(
     store: Store,
     upstream: str,
@@ -259,6 +277,7 @@ def evaluate_once(
     grade the run (the default runner's, and the one a custom runner was given), stored in the summary."""
     runner = runner or functools.partial(default_runner, api_key=api_key, judges=judge)
     model = model or upstream_model(upstream, api_key)
+    _warn_of_cut_names(upstream, model)
     previous = previous_eval_run(store, upstream, model, suites, limit)
     reference = (
         reference_run(store, baseline, suites, limit)

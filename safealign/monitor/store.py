@@ -194,15 +194,20 @@ EXCHANGE_FIELDS = tuple(c.name for c in exchanges.columns if c.name != "id")
 _FIELD_DEFAULTS = {"stream": False, "blocked": False}
 
 
+def fit_to_column(column: sa.Column, value: Any) -> Any:
+    """``value`` as ``column`` stores it: a text cut to the column's length. A query that compares the column with a
+    value must fit it the same way, or a long value never finds its own rows."""
+    length = getattr(column.type, "length", None)
+    return value[:length] if length and isinstance(value, str) and len(value) > length else value
+
+
 def _fit(table: sa.Table, record: dict[str, Any]) -> dict[str, Any]:
     """``record`` with each text cut to its column's length. SQLite ignores VARCHAR lengths, PostgreSQL refuses the
     row: a client's 250-character ``model`` got a 503 "try again" that could never succeed, and its answer was lost.
     An exchange's whole request, its ``model`` included, stays in ``exchanges.request``."""
     for column in table.columns:
-        length = getattr(column.type, "length", None)
-        value = record.get(column.name)
-        if length and isinstance(value, str) and len(value) > length:
-            record[column.name] = value[:length]
+        if column.name in record:
+            record[column.name] = fit_to_column(column, record[column.name])
     return record
 
 

@@ -12,9 +12,17 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from safealign.chat_content import message_text, template_role
 
@@ -97,6 +105,20 @@ class ChatMessage(OpenAIMessage):
         return self
 
 
+def _whole_number(value: Any) -> Any:
+    """40.0 as 40, as vLLM reads an integer field (a client computing ``max_tokens`` in floats sends one); 40.5 is
+    refused. Text and booleans stay refused: the model is strict, so "40" and true are no count."""
+    if isinstance(value, float) and math.isfinite(value):
+        if not value.is_integer():
+            raise ValueError(f"{value} is not a whole number; send an integer such as {math.floor(value)}")
+        return int(value)
+    return value
+
+
+# An integer field that takes an integral float (40.0), as vLLM's lax pydantic models do.
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
@@ -114,15 +136,17 @@ class ChatRequest(BaseModel):
     stream: bool | None = False
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=-(2**63), lt=2**63)  # a 64-bit integer, as torch's generators take
+    max_tokens: WholeNumber | None = Field(None, ge=1)
+    max_completion_tokens: WholeNumber | None = Field(None, ge=1)
+    seed: WholeNumber | None = Field(
+        None, ge=-(2**63), lt=2**63
+    )  # a 64-bit integer, as torch's generators take
     stop: str | list[str] | None = None
-    n: int | None = Field(1, ge=1, le=16)  # null: the default, 1
+    n: WholeNumber | None = Field(1, ge=1, le=16)  # null: the default, 1
     stream_options: StreamOptions | None = None
     # vLLM's sampling extras: top_k -1 or 0 is off, repetition_penalty 1 is off. vLLM takes any penalty above 0; serve's
     # lower bound keeps the penalty a penalty (1e-40 multiplies a repeated token's logit by 1e40).
-    top_k: int | None = Field(None, ge=-1)
+    top_k: WholeNumber | None = Field(None, ge=-1)
     repetition_penalty: float | None = Field(None, ge=0.01)
 
     @field_validator("stop")
@@ -270,12 +294,14 @@ def http_error_response(request: Any, error: Any) -> Any:
 class ForwardedChatRequest(ChatRequest):
     """What the monitor gateway checks before forwarding: OpenAI's own schema and ranges (vLLM's for its extras), not
     `safealign serve`'s: its upstream, vLLM or another server, may take up to 128 answers a request, top_p 0, top_k
-    40.0, or a message without content (an earlier audio answer by its id, a refusal)."""
+    "40", or a message without content (an earlier audio answer by its id, a refusal)."""
 
     messages: list[OpenAIMessage] = Field(min_length=1)
     top_p: float | None = Field(None, ge=0, le=1)
-    n: int | None = Field(1, ge=1, le=128)
-    top_k: int | None = Field(None, ge=-1, strict=False)  # as vLLM reads it: 40.0 is 40, 40.5 is refused
+    n: WholeNumber | None = Field(1, ge=1, le=128)
+    top_k: int | None = Field(
+        None, ge=-1, strict=False
+    )  # as vLLM reads it: "40" and 40.0 are 40, 40.5 is refused
     repetition_penalty: float | None = Field(None, gt=0)
 
 
