@@ -572,6 +572,59 @@ def test_an_rl_stage_readme_names_the_detectors_that_could_not_judge(tmp_path):
     assert "could not judge" not in (stage / "README.md").read_text()
 
 
+def test_an_sft_stage_readme_names_the_files_it_trained_on():
+    """It said "the recipe's safety and reasoning mixture" for a mixture of the user's own chat file alone."""
+    from safealign.card.stage_readme import stage_readme
+
+    source = {"name": "/data/my chat.jsonl", "rows_used": 30, "rows_in_file": 30, "fraction": 1.0}
+    data = {"rows": 30, "by_kind": {"benign": 26, "unknown": 3, "reasoning": 1}, "sources": [source]}
+    record = {
+        "stage": "sft",
+        "parent": "tiny",
+        "output": "runs/u/sft/model",
+        "seed": 1,
+        "wall_time_s": 1.0,
+        "metrics": {},
+        "inputs": {"data": data},
+    }
+    readme = " ".join(stage_readme(record).split())
+    assert "safety and reasoning" not in readme
+    assert (
+        "fine-tuned on 30 rows (`/data/my chat.jsonl`: 30; by kind: 26 benign, 3 with no kind, 1 reasoning; "
+        "`data_mixture.json` lists the files and their sha256)" in readme
+    )
+    assert "fine-tuned on its data mixture" in stage_readme(
+        record | {"inputs": {}}
+    )  # a record older than inputs.data
+
+
+def test_a_lora_stage_readme_says_model_is_merged_and_how_to_load_the_adapter():
+    """`adapter/` sat beside `model/` unexplained, and nothing said `model/` had the adapter merged in."""
+    from safealign.card.stage_readme import stage_readme
+
+    record = {
+        "stage": "rl",
+        "parent": "/runs/u/sft/model",
+        "output": "/runs/u/rl/model",
+        "seed": 1,
+        "wall_time_s": 1.0,
+        "metrics": {"method": "lora"},
+        "inputs": {},
+    }
+    lines = stage_readme(record).splitlines()
+    row = lines[lines.index("| method | lora |") + 1]
+    assert row.startswith(
+        "| `adapter/` | the LoRA adapter alone; `model/` is this adapter merged into the parent "
+    )
+    assert (
+        "`PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained('/runs/u/sft/model'), '/runs/u/rl/adapter')`"
+        in row
+    )
+    tiny = " ".join(stage_readme(record | {"parent": "tiny"}).split())
+    assert "PeftModel.from_pretrained(load_model('tiny').model, '/runs/u/rl/adapter')" in tiny
+    assert "`adapter/`" not in stage_readme(record | {"metrics": {"method": "full"}})
+
+
 def test_distillation_transfer_set_is_described_source_by_source(runs):
     """Only the sampled traces are teacher output; rows the recipe adds (distill.transfer_data) keep their own name and terms."""
     run_dir = runs["full"]

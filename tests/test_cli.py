@@ -702,3 +702,38 @@ def test_torch_exit_stats_stay_quiet_when_torch_was_cut_short_while_importing() 
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "ours" in result.stderr and "FakeTensor" not in result.stderr, result.stderr
+
+
+def test_generate_refuses_a_chat_that_ends_with_the_assistants_answer(tmp_path):
+    """A training row (the answer last) was taken as a prompt: the model wrote a second assistant turn after it."""
+    from safealign.cli.generate_cmd import read_prompts
+    from safealign.errors import DataError
+
+    chat = [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "A tip?"},
+        {"role": "assistant", "content": "Start small."},
+    ]
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"prompt": "ok"}) + "\n" + json.dumps({"messages": chat}) + "\n")
+    with pytest.raises(
+        DataError, match=r"p.jsonl:2: the row ends with the assistant's answer \(messages\[2\]\)"
+    ) as e:
+        read_prompts(prompts)
+    assert "drop the final assistant turn" in str(e.value)
+    prompts.write_text(json.dumps({"messages": chat[:2]}) + "\n")
+    assert read_prompts(prompts) == [(f"{prompts}:1", chat[:2])]
+
+
+def test_generate_refuses_a_row_with_both_a_prompt_and_a_chat(tmp_path):
+    """The 'messages' of a row that also had a 'prompt' string were dropped without a word."""
+    from safealign.cli.generate_cmd import read_prompts
+    from safealign.errors import DataError
+
+    prompts = tmp_path / "p.jsonl"
+    chat = [{"role": "user", "content": "b"}]
+    prompts.write_text(json.dumps({"prompt": "a", "messages": chat}) + "\n")
+    with pytest.raises(DataError, match=r"p.jsonl:1: has both a 'prompt' and a 'messages' field.*keep one"):
+        read_prompts(prompts)
+    prompts.write_text(json.dumps({"prompt": None, "messages": chat}) + "\n")  # datasets' to_json writes null
+    assert read_prompts(prompts) == [(f"{prompts}:1", chat)]

@@ -103,6 +103,23 @@ def test_lora_sft_writes_merged_model_and_adapter(tmp_path, tiny):
     assert (merged - base).abs().max() > 1e-3
 
 
+def test_a_lora_adapter_names_its_parent_folder_by_an_absolute_path(tmp_path, tiny, monkeypatch):
+    """A parent given relative to the working folder (a recipe's output_dir "runs") was written as is into
+    adapter_config.json, which peft and safealign read from the working folder: from anywhere else it named nothing."""
+    from safealign.models import load_model
+
+    tiny.model.save_pretrained(tmp_path / "base")
+    tiny.tokenizer.save_pretrained(tmp_path / "base")
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    monkeypatch.chdir(tmp_path)
+    run_sft(config(data, method="lora", max_steps=1), "base", tmp_path / "sft", precision="fp32")
+    adapter = tmp_path / "sft" / "adapter"
+    base = read_json(adapter / "adapter_config.json")["base_model_name_or_path"]
+    assert base == str((tmp_path / "base").resolve()) and (tmp_path / "base" / "config.json").is_file()
+    monkeypatch.chdir(adapter)  # elsewhere: the adapter still finds its parent
+    assert load_model(str(adapter)).model.peft_config["default"].base_model_name_or_path == base
+
+
 class CrashAt(TrainerCallback):
     def __init__(self, step):
         self.step = step

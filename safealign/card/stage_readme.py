@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from safealign.card.run_folder import RunFolder, cell, md, number, pct, templates, wall_time
+from safealign.card.run_folder import RunFolder, cell, code, md, number, pct, templates, wall_time
 from safealign.machine_load import describe
 from safealign.runs import read_jsonl
 
@@ -22,7 +22,7 @@ TITLES = {
     "distill": "Distillation",
 }
 WHAT = {
-    "sft": "fine-tuned on the recipe's safety and reasoning mixture (`data_mixture.json` lists the files and their sha256)",
+    "sft": "fine-tuned on its data mixture (`data_mixture.json` lists the files and their sha256)",
     "rl": "trained with GRPO on the recipe's task mixture and rewards; cross-validation gate events are in "
     "`gates.jsonl`, reward-hacking alerts in `alerts.json`, sampled rollouts in `rollouts.jsonl`",
     "distill": "trained on the teacher's accepted traces (and its logits, when they share a tokenizer)",
@@ -75,6 +75,10 @@ def stage_readme(
             after,
             ("detectors that could not judge (their silence is no evidence)", could_not_judge(unjudged)),
         )
+    # beside the method: what model/ is, and what the adapter/ beside it is
+    if metrics.get("method") == "lora":
+        after = next((i + 1 for i, (label, _) in enumerate(rows) if label == "method"), len(rows))
+        rows.insert(after, ("`adapter/`", lora_adapter(record)))
     if load := describe(record.get("machine_load")):
         rows.append(("CPU time that was not this stage's", load))
     if record.get("git_commit") and record.get("git_dirty") is not None:  # older records lack it
@@ -86,12 +90,55 @@ def stage_readme(
     return env.get_template("stage_readme.md.j2").render(
         record=record,
         title=TITLES[record["stage"]],
-        what=WHAT[record["stage"]],
+        what=sft_mixture(record) if record["stage"] == "sft" else WHAT[record["stage"]],
         rows=rows,
         model=record["output"],
         wall_time=wall_time(record),
         # the model is an earlier step's: the last gate check rolled back and training ended
         rolled_back=rolled_back_at_end(ended_on, "`model/`") if ended_on else "",
+    )
+
+
+def sft_mixture(record: dict[str, Any]) -> str:
+    """What the SFT stage trained on, from the mixture its ``stage.json`` records: each file with its rows, and the
+    rows by kind. A record without it (older than that field) gets the general sentence."""
+    data = record.get("inputs", {}).get("data") or {}
+    if not data.get("sources"):
+        return WHAT["sft"]
+    files = ", ".join(
+        f"{code(source['name'], table=False)}: {number(source['rows_used'])}" for source in data["sources"]
+    )
+    kinds = ", ".join(
+        f"{number(count)} {'with no kind' if kind == 'unknown' else md(kind)}"
+        for kind, count in sorted(data.get("by_kind", {}).items(), key=lambda item: -item[1])
+    )
+    return (
+        f"fine-tuned on {number(data['rows'])} rows ({files}; by kind: {kinds}; `data_mixture.json` lists the files "
+        "and their sha256)"
+    )
+
+
+def lora_adapter(record: dict[str, Any]) -> str:
+    """The table cell of a LoRA stage: `model/` is the adapter merged into the parent; `adapter/` beside it is the
+    adapter alone, and how to put it on the parent with peft. Its adapter_config.json names the parent as
+    :func:`safealign.training.common.absolute_adapter_base` left it."""
+    parent = str(record.get("parent"))
+    adapter = str(Path(record["output"]).parent / "adapter")
+    if parent == "tiny" or parent.startswith(("tiny:", "embedded:")):
+        base = f"load_model({parent!r}).model"
+        load = "from safealign.models import load_model; "
+        named = (
+            "the folder safealign converted it into"
+            if parent.startswith("embedded:")
+            else "that safealign spec: it is built in memory, and no folder holds it"
+        )
+    else:
+        base, load = f"AutoModelForCausalLM.from_pretrained({parent!r})", ""
+        named = "its absolute path at training time"
+    return (
+        f"the LoRA adapter alone; `model/` is this adapter merged into the parent {code(parent)}. To put it on the "
+        f"parent yourself: {code(f'{load}PeftModel.from_pretrained({base}, {adapter!r})')} (its "
+        f"`adapter_config.json` names the parent by {named})"
     )
 
 

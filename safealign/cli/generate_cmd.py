@@ -30,10 +30,15 @@ def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
 
     prompts: list[tuple[str, str | list[dict]]] = []
     for number, row in read_rows(path):
+        if isinstance(row.get("prompt"), str) and isinstance(row.get("messages"), list):
+            raise DataError(
+                f"{path}:{number}: has both a 'prompt' and a 'messages' field, and only one is the prompt; "
+                "keep one of them in the row"
+            )
         if isinstance(row.get("prompt"), str):
             prompts.append((f"{path}:{number}", row["prompt"]))
         elif isinstance(row.get("messages"), list):
-            problem = chat_problem(row["messages"])
+            problem = chat_problem(row["messages"]) or answered(row["messages"])
             if problem:
                 raise DataError(f"{path}:{number}: {problem}")
             prompts.append((f"{path}:{number}", row["messages"]))
@@ -42,6 +47,17 @@ def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
     if not prompts:
         raise DataError(f"{path}: no prompts in the file")
     return prompts
+
+
+def answered(messages: list[dict]) -> str | None:
+    """Why a chat that ends with the assistant's turn (a training row, say) is no prompt, else None: the model would
+    write a second assistant turn after that answer, out of turn as the data checks count turns."""
+    if messages[-1]["role"] != "assistant":
+        return None
+    return (
+        f"the row ends with the assistant's answer (messages[{len(messages) - 1}]), so the model would answer "
+        "after it; drop the final assistant turn to regenerate that answer"
+    )
 
 
 def partial_path(out: Path) -> Path:
@@ -67,7 +83,9 @@ def generate(
     model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec."),
     prompt: list[str] = typer.Option([], "--prompt", "-p", help="A prompt (repeatable)."),
     prompts_file: Path | None = typer.Option(
-        None, "--prompts", help="JSONL with 'prompt' or 'messages' per line."
+        None,
+        "--prompts",
+        help="JSONL with a 'prompt' string or a 'messages' chat (ending with a user turn) per line.",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write one JSON record per completion here."),
     max_new_tokens: int = typer.Option(128, help="Tokens to generate."),

@@ -376,7 +376,7 @@ def checkpoint_problem(checkpoint: Path) -> str | None:
 
 
 def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
-    """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter kept too).
+    """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter alone in ``adapter/``).
 
     Every process calls this: under ZeRO-3/FSDP ``trainer.save_model`` gathers the sharded weights
     collectively. Only the main process writes; the others wait until ``model/`` is complete.
@@ -390,6 +390,7 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "merge_and_unload"):  # LoRA: refused under ZeRO-3/FSDP at stage start
+        absolute_adapter_base(model)
         trainer.save_model(str(stage_dir / "adapter"))
         if main:
             model.merge_and_unload().save_pretrained(tmp, safe_serialization=True)
@@ -401,3 +402,23 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
         tmp.rename(target)
     wait_for_everyone()
     return target
+
+
+def absolute_adapter_base(model: Any) -> None:
+    """Record a parent that is a folder by its absolute path as the adapter's ``base_model_name_or_path``.
+
+    peft (``AutoPeftModelForCausalLM``) and safealign read that field relative to the working folder, so a run under a
+    relative ``output_dir`` wrote ``runs/x/sft/model``, which loads from that one folder only; the absolute path loads
+    from anywhere until the run folder moves (the stage README names the parent too). A spec that is no folder
+    (``tiny``, built in memory) stays as it is: safealign loads it, and there is no file to point at instead.
+    """
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    for config in model.peft_config.values():
+        try:
+            spec = resolve_spec(config.base_model_name_or_path or "")
+        except ModelNotFoundError:
+            continue
+        if spec.path is not None:
+            config.base_model_name_or_path = str(spec.path.resolve())
