@@ -22,6 +22,7 @@ from safealign.card.summary import (
     regressions,
     scored_differently,
     stage_details,
+    stage_tokens,
     student_weights,
 )
 
@@ -196,6 +197,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "base": base_model_facts(run.base_model),
         "overview": summary,
         "stages": stage_details(run),
+        "stage_tokens": {info.key: stage_tokens(info.key, info.record) for info in run.stages},
         "missing": run.missing,
         "rows": rows,
         "labels": list(run.evals),

@@ -16,6 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
+from safealign.card.run_folder import pct  # noqa: E402
+from safealign.card.summary import discarded_steps  # noqa: E402
+
 COLORS = {"base": "#9aa5b1", "sft": "#3b82f6", "rl": "#f59e0b", "student": "#10b981", "distill": "#10b981"}
 SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "all": "", "external": ".."}
 STYLE = {
@@ -72,8 +75,9 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
                     )
                     # The dot keeps a 0% visible; the whisker is the 95% interval.
                     ax.errorbar(x, entry["value"], yerr=err, fmt="o", ms=3, color="#111827", capsize=3, lw=1)
+                    # the card's tables' format: 12.5% read "12%" here and 7.5% "8%"
                     ax.text(
-                        x, entry["high"] + 0.03, f"{entry['value']:.0%}", ha="center", va="bottom", fontsize=8
+                        x, entry["high"] + 0.03, pct(entry["value"]), ha="center", va="bottom", fontsize=7.5
                     )
             arrow = "higher is better" if panel[0]["higher_is_better"] else "lower is better"
             ax.set_title(f"{panel[0]['title']}\n({arrow})", fontsize=9.5)
@@ -137,11 +141,11 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
     events marked. Every series is a 0-1 rate on the gates' percent axis: the safety reward (-1 to +1) was drawn there
     once, and a run's collapse fell below the frame while its other points read as percentages."""
     training = (  # the rollout statistics (RolloutLog.stats) and the accuracy reward (0 or 1 per completion)
-        ("safety/harmful_refusal_rate", "harmful refused (training batch)", "#10b981"),
-        ("safety/benign_refusal_rate", "over-refusal (training batch)", "#ef4444"),
-        ("rewards/accuracy/mean", "accuracy reward (training batch)", "#3b82f6"),
+        ("safety/harmful_refusal_rate", "harmful refused (training batch)", "#10b981", "o"),
+        ("safety/benign_refusal_rate", "over-refusal (training batch)", "#ef4444", "s"),
+        ("rewards/accuracy/mean", "accuracy reward (training batch)", "#3b82f6", "^"),
     )
-    keys = [key for key, _, _ in training]
+    keys = [key for key, _, _, _ in training]
     measured = [
         g for g in gates if any(isinstance(v, int | float) for v in (g.get("metrics") or {}).values())
     ]
@@ -166,22 +170,48 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
                 mfc="none",
                 mew=2,
             )
-        for key, name, color in training:
+        for key, name, color, marker in training:
             steps, values = _series(metrics, key)
             if steps:
-                ax.plot(steps, values, ls="--", lw=1, color=color, alpha=0.7, label=name)
-        for g in gates:
-            color = "#9ca3af" if g["passed"] else "#dc2626"
-            ax.axvline(
-                g["step"], color=color, ls=":" if g["passed"] else "-", lw=1 if g["passed"] else 2, zorder=0
-            )
-            if not g["passed"]:
-                ax.annotate(g["action"], (g["step"], 1.03), color=color, fontsize=8, ha="center")
-        ax.set_xlabel("RL step (dotted line: gate passed; red line: breach and rollback)")
+                # points only: a batch has harmful prompts at some steps alone (7 of 20 in the quickstart), and a line
+                # through the others drew rates at steps that measured none; shapes tell two points at one place apart
+                ax.plot(steps, values, ls="none", marker=marker, ms=4, color=color, alpha=0.8, label=name)
+        _mark_gates(ax, gates)
+        ax.set_xlabel(
+            "RL step (dotted line: gate passed; red line: breach and rollback; shaded: steps the rollback discarded)"
+        )
         ax.set_ylim(-0.05, 1.12)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         _legend_below(ax, ncol=3)
         return to_svg(fig)
+
+
+def _mark_gates(ax: Any, gates: list[dict[str, Any]]) -> None:
+    """A line per gate check; a breach's action named beside its line, inside the axes (centred on the last step it ran
+    past the right edge), and the steps its rollback discarded shaded, from the step it rolled back to."""
+    low, high = ax.get_xlim()  # the plotted steps' span, gates' included
+    for g in gates:
+        color = "#9ca3af" if g["passed"] else "#dc2626"
+        ax.axvline(
+            g["step"], color=color, ls=":" if g["passed"] else "-", lw=1 if g["passed"] else 2, zorder=0
+        )
+        if g["passed"]:
+            continue
+        label = g["action"]
+        if isinstance(g.get("rolled_back_to"), int):
+            ax.axvspan(g["rolled_back_to"], g["step"], color=color, alpha=0.08, lw=0, zorder=0)
+            label += f" to step {g['rolled_back_to']}: {discarded_steps(g)} discarded"
+        # the text ends at the line when the breach is in the right half of the axes, else starts there
+        right = g["step"] > (low + high) / 2
+        ax.annotate(
+            label,
+            (g["step"], 1.03),
+            xytext=(-4 if right else 4, 0),
+            textcoords="offset points",
+            color=color,
+            fontsize=8,
+            ha="right" if right else "left",
+        )
 
 
 def loss_curves(series: dict[str, list[dict[str, Any]]]) -> str | None:

@@ -23,6 +23,7 @@ from safealign.card.summary import (
     overview,
     scored_differently,
     stage_details,
+    stage_tokens,
     student_weights,
 )
 
@@ -54,6 +55,43 @@ def verdict(sample: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     return chips
+
+
+def alert_example(example: Any) -> dict[str, Any]:
+    """An alert's example completion as the report shows it: the prompt, the completion and each reward it got, as
+    the detector stored them (``evidence.examples`` in audit.json or alerts.json). The completion alone proves
+    nothing: "The answer is 842." shows format without accuracy only beside "Compute 767 + 733." and accuracy 0.
+    Older alerts stored the completion alone, as a string; anything else is a damaged file (the card names it)."""
+    if isinstance(example, str):
+        return {"prompt": "", "completion": _cut(example), "rewards": [], "about": ""}
+    if not isinstance(example, dict):
+        raise TypeError(
+            f"an alert's example is {type(example).__name__}: a completion or an object was expected"
+        )
+    rewards = example.get("rewards") if isinstance(example.get("rewards"), dict) else {}
+    about = [
+        f"step {example['step']}" if example.get("step") is not None else "",
+        str(example.get("kind") or ""),
+    ]
+    if example.get("safety_label"):
+        about.append(f"safety judge: {example['safety_label']}")
+    return {
+        "prompt": _cut(str(example.get("prompt") or "")),
+        "completion": _cut(str(example.get("completion", ""))),
+        "rewards": [(name, _reward(value)) for name, value in rewards.items()],
+        "about": " · ".join(part for part in about if part),
+    }
+
+
+def _reward(value: Any) -> str:
+    """0.0, 1.0, 0.977 as stored (rounded); n/a where the reward does not apply (None: an arithmetic prompt's safety)."""
+    if value is None:
+        return "n/a"
+    return str(round(value, 3)) if isinstance(value, int | float) else str(value)
+
+
+def _cut(text: str) -> str:
+    return text[:MAX_CHARS] + ("…" if len(text) > MAX_CHARS else "")
 
 
 def sample_groups(run: RunFolder) -> list[dict[str, Any]]:
@@ -91,7 +129,7 @@ def sample_groups(run: RunFolder) -> list[dict[str, Any]]:
             item["answers"].append(
                 {
                     "label": label,
-                    "text": text[:MAX_CHARS] + ("…" if len(text) > MAX_CHARS else ""),
+                    "text": _cut(text),
                     "chips": verdict(sample | {"kind": kinds.get(sample["suite"], "")}),
                 }
             )
@@ -117,7 +155,7 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
                 "issue": issue,
                 "wall_time_s": record.get("wall_time_s"),
                 "wall_time": wall_time(record),
-                "tokens": metrics.get("tokens"),
+                "tokens": stage_tokens(info.key, info.record),
                 "steps": metrics.get("steps"),
                 "parent": run.rel(record.get("parent")),
                 # a distillation student with weights of its own starts from them; the parent is its teacher
@@ -171,6 +209,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "rows": rows,
         "labels": labels,
         "alerts": alerts(run),
+        "alert_example": alert_example,
         "gates": gates,
         "has_rl": run.rl_ran,
         "rl_done": run.stage("rl").done,

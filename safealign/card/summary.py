@@ -85,7 +85,30 @@ def eval_rows(run: RunFolder) -> list[dict[str, Any]]:
                             "overview": metric == KIND_METRICS[kind][0] or metric in ALSO_IN_OVERVIEW,
                         }
                     )
+    return _name_shared_titles(rows)
+
+
+def _name_shared_titles(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A title two suites' rows share gets its suite's name: the format suite and the reasoning suite both score
+    "answers in the reasoning format", and a bar panel or score row titled so named neither."""
+    suites: dict[str, set[str]] = {}
+    for row in rows:
+        suites.setdefault(row["title"], set()).add(row["suite"])
+    for row in rows:
+        if len(suites[row["title"]]) > 1:
+            row["title"] = f"{row['suite']}: {row['name']}"
     return rows
+
+
+def stage_tokens(key: str, record: dict[str, Any] | None) -> dict[str, Any]:
+    """The tokens a stage's row shows and what they count: a training stage's the tokens it trained on (its
+    ``tokens``), an eval's and the rejection sampling's those it generated. The sample stage's ``tokens`` counts the
+    prompts too, as the RL rollouts do (``pipeline.json`` and ``safealign compare`` sum them so); the card shows its
+    generated tokens, the number its Compute line quotes."""
+    if key == "sample":
+        return {"count": _generated_tokens(record or {}) if record else None, "counted": "generated"}
+    counted = "generated" if key.startswith("eval:") else "trained on"
+    return {"count": (record or {}).get("metrics", {}).get("tokens"), "counted": counted}
 
 
 def hardware(record: dict[str, Any]) -> str:
@@ -128,7 +151,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
             "title": info.spec.title,
             "wall_time_s": record.get("wall_time_s"),
             "wall_time": wall_time(record),
-            "tokens": metrics.get("tokens"),
+            "tokens": stage_tokens(info.key, record),
             "steps": metrics.get("steps"),
             "hardware": hardware(record),
             "parent": run.rel(record.get("parent")),
@@ -197,12 +220,29 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "KD temperature": cfg.get("temperature"),
                 },
                 "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
-                f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; loss {number(metrics.get('train_loss'))}",
+                f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; {_distill_loss(run, metrics)}",
                 # a student with weights of its own starts from them, not from the teacher (its record's parent)
                 "student": run.rel(student_weights(record)),
             }
         out.append(detail)
     return out
+
+
+def _distill_loss(run: RunFolder, metrics: dict[str, Any]) -> str:
+    """The first and the last logged loss ("loss 3.842 → 1.752") as SFT's outcome says them (``stage.json`` since
+    2026-12-06, else ``distill/metrics.jsonl``); a run with neither logged says its mean training loss, named so: HF's
+    ``train_loss`` is the mean over all steps, not the loss the stage ended on."""
+    first, last = metrics.get("first_loss"), metrics.get("last_loss")
+    if first is None or last is None:
+        logged = [
+            row["loss"]
+            for row in run.jsonl("distill/metrics.jsonl")
+            if isinstance(row.get("loss"), int | float)
+        ]
+        first, last = (logged[0], logged[-1]) if logged else (None, None)
+    if first is None or last is None:
+        return f"mean training loss {number(metrics.get('train_loss'))}"
+    return f"loss {number(first)} → {number(last)}"
 
 
 def _how_rl_ended(run: RunFolder, metrics: dict[str, Any], cfg: dict[str, Any]) -> str:
@@ -480,7 +520,8 @@ def overview(run: RunFolder) -> dict[str, Any]:
             )
     return {
         "method": method,
-        "data": [d["data"] for d in details if d.get("data")],
+        # each line named by its stage: the SFT mixture, the RL prompts, the sampled prompts, the distillation mixture
+        "data": [f"{d['title'].split(' (')[0]}: {d['data']}" for d in details if d.get("data")],
         "scores": scores,
         "final_eval": final,
         "unscored_eval": unscored,

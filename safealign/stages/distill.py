@@ -576,6 +576,9 @@ def run_distill(
         "mode": mode,
         "steps": trainer.state.global_step,
         "train_loss": stage_train_loss(trainer, result, resumed_at),
+        # as SFT records them: the card's outcome reads first -> last, not train_loss (the mean over all steps)
+        "first_loss": next((h["loss"] for h in trainer.state.log_history if "loss" in h), None),
+        "last_loss": next((h["loss"] for h in reversed(trainer.state.log_history) if "loss" in h), None),
         "tokens": int(trainer.state.num_input_tokens_seen),
         "train_runtime_s": result.metrics.get("train_runtime"),
         "teacher_parameters": teacher.num_parameters,
