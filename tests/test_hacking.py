@@ -330,6 +330,28 @@ def test_audit_skips_rows_without_a_step_or_a_completion_and_says_how_many(tmp_p
     assert [e["completion"] for e in written[0]["evidence"]["examples"]] == ["go go go"]
 
 
+def test_audit_prints_an_alerts_example_with_its_prompt_and_rewards(tmp_path):
+    """The completion alone proves nothing (a repeated answer may be a fine one for its prompt): audit prints the
+    example's prompt and the rewards it got beside it, as the report does."""
+    rows = [{"step": s, "text/repetition": 0.7} for s in (1, 2, 3)]
+    rollout = {
+        "step": 3,
+        "prompt": "Compute 767 + 733.",
+        "completion": "go go go",
+        "rewards": {"accuracy": 0.0},
+    }
+    write_stage(tmp_path / "rl", rows, json.dumps(rollout) + "\n")
+    result, text = audit(tmp_path)
+    assert result.exit_code == 0, text
+    flat = " ".join(text.split())
+    assert (
+        "repetition example (step 3): prompt 'Compute 767 + 733.' -> 'go go go'; rewards: accuracy 0.0"
+        in flat
+    )
+    written = json.loads((tmp_path / "rl" / "audit.json").read_text())
+    assert written[0]["evidence"]["examples"][0]["prompt"] == "Compute 767 + 733."
+
+
 def test_audit_lists_the_detectors_with_too_little_data_and_says_where_it_writes(tmp_path):
     rows = [{"step": s, "reward": 0.1 * s, "completions/mean_length": 10 * s} for s in range(1, 5)]
     write_stage(tmp_path / "rl", rows)

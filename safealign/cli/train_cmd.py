@@ -416,7 +416,7 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     from safealign.config.base import format_validation_error
     from safealign.errors import SafealignError
     from safealign.hacking import replay_detectors, step_of, too_little_data
-    from safealign.runs import read_json, read_jsonl
+    from safealign.runs import read_json, read_jsonl, write_json
 
     stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
     metrics = stage / "metrics.jsonl"
@@ -467,19 +467,31 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     )
     for alert in alerts:
         for example in alert.evidence.get("examples", [])[:1]:
-            console.print(
-                f"[dim]{alert.detector} example (step {example['step']}): {escape(repr(example['completion'][:160]))}[/]",
-                highlight=False,
-            )
+            console.print(f"[dim]{escape(audit_example_line(alert.detector, example))}[/]", highlight=False)
     for note in notes:
         console.print(
             f"[yellow]could not judge:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})",
             highlight=False,
         )
-    (stage / "audit.json").write_text(
-        json.dumps([a.to_dict() for a in [*alerts, *notes]], indent=2, default=float)
+    # numbers as numbers (default=float: numpy scalars), written whole (write_json: temp file + rename)
+    write_json(
+        stage / "audit.json", json.loads(json.dumps([a.to_dict() for a in [*alerts, *notes]], default=float))
     )
     console.print(f"written: {stage / 'audit.json'}", highlight=False, markup=False)
+
+
+def audit_example_line(detector: str, example: dict) -> str:
+    """One alert example as `audit` prints it: the prompt, the completion and the rewards it got. The completion alone
+    proves nothing ("The answer is 842." shows format without accuracy only beside "Compute 767 + 733." and accuracy
+    0)."""
+    rewards = example.get("rewards") if isinstance(example.get("rewards"), dict) else {}
+    scored = ", ".join(
+        f"{name} {'n/a' if value is None else round(value, 3)}" for name, value in rewards.items()
+    )
+    return (
+        f"{detector} example (step {example.get('step')}): prompt {str(example.get('prompt') or '')[:120]!r} -> "
+        f"{str(example.get('completion', ''))[:160]!r}" + (f"; rewards: {scored}" if scored else "")
+    )
 
 
 def rewards_list() -> None:
