@@ -725,6 +725,30 @@ def test_generate_refuses_a_chat_that_ends_with_the_assistants_answer(tmp_path):
     assert read_prompts(prompts) == [(f"{prompts}:1", chat[:2])]
 
 
+def test_generate_stopped_while_writing_leaves_no_half_file(tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, or a full disk) while the completions were written left `.OUT.partial` with some of them."""
+    import safealign.generation as generation
+    from safealign.cli.main import app
+
+    real = generation.Completion.to_dict
+    written = []
+
+    def stop_at_the_third(self):
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        written.append(self)
+        return real(self)
+
+    monkeypatch.setattr(generation.Completion, "to_dict", stop_at_the_third)
+    monkeypatch.chdir(tmp_path)
+    prompts = [arg for text in "abcd" for arg in ("-p", text)]
+    result = CliRunner().invoke(
+        app, ["generate", "tiny", *prompts, "--max-new-tokens", "4", "--out", "o.jsonl"]
+    )
+    assert result.exit_code == 130 and len(written) == 2, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], result.output
+
+
 def test_generate_refuses_a_row_with_both_a_prompt_and_a_chat(tmp_path):
     """The 'messages' of a row that also had a 'prompt' string were dropped without a word."""
     from safealign.cli.generate_cmd import read_prompts

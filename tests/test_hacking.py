@@ -352,6 +352,22 @@ def test_audit_prints_an_alerts_example_with_its_prompt_and_rewards(tmp_path):
     assert written[0]["evidence"]["examples"][0]["prompt"] == "Compute 767 + 733."
 
 
+def test_audit_prints_a_reward_that_is_not_a_number_as_it_is(tmp_path):
+    """A hand-edited "0.0" or a custom reward's list in rollouts.jsonl was a traceback, and no audit.json."""
+    rows = [{"step": s, "text/repetition": 0.7} for s in (1, 2, 3)]
+    rollout = {
+        "step": 3,
+        "prompt": "p",
+        "completion": "go go go",
+        "rewards": {"accuracy": "0.0", "format": [1]},
+    }
+    write_stage(tmp_path / "rl", rows, json.dumps(rollout) + "\n")
+    result, text = audit(tmp_path)
+    assert result.exit_code == 0, text
+    assert "rewards: accuracy 0.0, format [1]" in " ".join(text.split())
+    assert (tmp_path / "rl" / "audit.json").is_file()
+
+
 def test_audit_lists_the_detectors_with_too_little_data_and_says_where_it_writes(tmp_path):
     rows = [{"step": s, "reward": 0.1 * s, "completions/mean_length": 10 * s} for s in range(1, 5)]
     write_stage(tmp_path / "rl", rows)

@@ -363,6 +363,24 @@ def test_an_integer_field_takes_a_whole_float_and_refuses_a_fraction(served):
         assert isinstance(value, str | bool) or "2.5 is not a whole number" in error["message"], error
 
 
+def test_a_fraction_or_a_huge_float_in_an_integer_field_gets_a_short_true_message():
+    """The message suggested "such as 0" for n 0.5 (n must be at least 1) and quoted max_tokens 1e300 back as a
+    301-digit integer."""
+    from pydantic import ValidationError
+
+    from safealign.serve.protocol import ChatRequest
+
+    chat = {"messages": [{"role": "user", "content": "hi"}]}
+    for fields, expected in [
+        ({"n": 0.5}, "0.5 is not a whole number; send an integer"),
+        ({"max_tokens": 1e300}, "1e+300 is too large"),
+    ]:
+        with pytest.raises(ValidationError) as error:
+            ChatRequest.model_validate(chat | fields)
+        message = str(error.value)
+        assert expected in message and "such as" not in message and "0" * 40 not in message, message
+
+
 def test_the_developer_role_is_the_system_message(served):
     """A template knows no developer turn: it added its default system prompt before one (42 prompt tokens against 20)."""
     url, _ = served

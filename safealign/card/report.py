@@ -78,13 +78,14 @@ def alert_example(example: Any) -> dict[str, Any]:
     return {
         "prompt": _cut(str(example.get("prompt") or "")),
         "completion": _cut(str(example.get("completion", ""))),
-        "rewards": [(name, _reward(value)) for name, value in rewards.items()],
+        "rewards": [(name, reward_text(value)) for name, value in rewards.items()],
         "about": " · ".join(part for part in about if part),
     }
 
 
-def _reward(value: Any) -> str:
-    """0.0, 1.0, 0.977 as stored (rounded); n/a where the reward does not apply (None: an arithmetic prompt's safety)."""
+def reward_text(value: Any) -> str:
+    """0.0, 1.0, 0.977 as stored (rounded); n/a where the reward does not apply (None: an arithmetic prompt's safety);
+    anything else (a hand-edited "0.0", a custom reward's list) as it is, never a traceback."""
     if value is None:
         return "n/a"
     return str(round(value, 3)) if isinstance(value, int | float) else str(value)

@@ -186,12 +186,15 @@ def _generate(
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = partial_path(out)
-        with partial.open("w", encoding="utf-8") as handle:
-            for c in completions:
-                handle.write(
-                    json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n"
-                )
-        partial.replace(out)
+        try:
+            with partial.open("w", encoding="utf-8") as handle:
+                for c in completions:
+                    handle.write(
+                        json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n"
+                    )
+            partial.replace(out)
+        finally:
+            partial.unlink(missing_ok=True)  # a stopped write leaves no half file beside --out
     else:
         for c in completions:
             shown = (

@@ -164,8 +164,11 @@ def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=
         },
     )
     partial = out.with_name(f".{out.name}.partial")  # a stopped write leaves --out as it was
-    probe.save(partial)
-    partial.replace(out)
+    try:
+        probe.save(partial)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)  # nor a half file beside it
     f = probe.fitted
     console.print(
         table(

@@ -484,10 +484,10 @@ def audit_example_line(detector: str, example: dict) -> str:
     """One alert example as `audit` prints it: the prompt, the completion and the rewards it got. The completion alone
     proves nothing ("The answer is 842." shows format without accuracy only beside "Compute 767 + 733." and accuracy
     0)."""
+    from safealign.card.report import reward_text
+
     rewards = example.get("rewards") if isinstance(example.get("rewards"), dict) else {}
-    scored = ", ".join(
-        f"{name} {'n/a' if value is None else round(value, 3)}" for name, value in rewards.items()
-    )
+    scored = ", ".join(f"{name} {reward_text(value)}" for name, value in rewards.items())
     return (
         f"{detector} example (step {example.get('step')}): prompt {str(example.get('prompt') or '')[:120]!r} -> "
         f"{str(example.get('completion', ''))[:160]!r}" + (f"; rewards: {scored}" if scored else "")

@@ -110,7 +110,9 @@ def _whole_number(value: Any) -> Any:
     refused. Text and booleans stay refused: the model is strict, so "40" and true are no count."""
     if isinstance(value, float) and math.isfinite(value):
         if not value.is_integer():
-            raise ValueError(f"{value} is not a whole number; send an integer such as {math.floor(value)}")
+            raise ValueError(f"{value:.6g} is not a whole number; send an integer")
+        if abs(value) >= 2**63:  # int(1e300) is a 301-digit number the error would then quote back
+            raise ValueError(f"{value:.6g} is too large; send an integer below 2**63")
         return int(value)
     return value
 
