@@ -85,6 +85,11 @@ def test_the_gate_chart_draws_the_batches_points_and_shades_the_steps_a_rollback
     assert (span.get_x(), span.get_x() + span.get_width()) == (10, 20)
     (label,) = [t for t in ax.texts if "rollback" in t.get_text()]
     assert label.get_text() == "rollback+lower_lr to step 10: steps 11-20 discarded"
+    # metrics.jsonl keeps the rows of the discarded steps and of their second run: the shading said "discarded" alone
+    assert (
+        "a rollback that goes on runs those steps again: the points there are from both runs"
+        in ax.get_xlabel()
+    )
     fig.canvas.draw()
     box, frame = label.get_window_extent(), ax.get_window_extent()
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1
@@ -166,7 +171,10 @@ def test_the_stage_tables_tokens_say_what_they_count_and_sample_counts_what_it_g
     stage(run, "sft", "tiny", T0 + 20, metrics={"tokens": 142433})
     stage(run, "eval/sft", str(run / "sft/model"), T0 + 40, metrics={"tokens": 11280})
     text = card(run)
-    header = "| stage | status | wall time | tokens (training: trained on; eval, sample: generated) | from `stage.json` |"
+    header = (
+        "| stage | status | wall time | tokens (sft, distill: trained on; rl: in rollouts, prompts and completions of "
+        "every step run; eval, sample: generated) | from `stage.json` |"
+    )
     assert header in text
     assert "| `sample` | done | 5.0 s | 20,543 | `sample/stage.json` |" in text
     assert "| `sft` | done | 5.0 s | 142,433 | `sft/stage.json` |" in text
@@ -175,8 +183,25 @@ def test_the_stage_tables_tokens_say_what_they_count_and_sample_counts_what_it_g
     assert "(and 20,543 generated in rejection sampling)" in text
     assert "44,395" not in text
     page = (run / "report.html").read_text()
-    assert "training: trained on; eval, sample: generated</span></th>" in page
+    assert (
+        "rl: in rollouts, prompts and completions of every step run; eval, sample: generated</span></th>"
+        in page
+    )
     assert '<td class="num">20,543</td>' in page and "44,395" not in page
+
+
+def test_rls_tokens_say_they_are_its_rollouts_not_what_its_model_trained_on(tmp_path, card):
+    """RL's tokens (TRL's num_tokens: every rollout's prompts and completions, of the steps a rollback discarded too;
+    the quickstart's 76,061 while rl/model held step 10's weights, 39,724 then) were labelled "trained on"."""
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60, metrics={"tokens": 76061})
+    text = card(run)
+    assert "| `rl` | done | 5.0 s | 76,061 | `rl/stage.json` |" in text
+    assert (
+        "**tokens in rollouts (prompts and completions of every step run, rolled-back ones too):** 76,061;"
+        in text
+    )
+    assert "**tokens trained on:** 76,061" not in text
 
 
 def test_each_what_data_line_names_its_stage(tmp_path, card):

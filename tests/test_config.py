@@ -184,6 +184,13 @@ def test_one_file_named_twice_in_a_mixture_is_refused(tmp_path, field):
         message = str(info.value)
         assert f"{field}: {first!r} and" in message and "are the same file" in message
         assert f"list it once, with the fractions summed ({first!r}: {summed};" in message
+    # a 0 fraction leaves its file out: nothing is trained on twice
+    shipped = str(package_data("train", "reasoning.jsonl"))
+    assert parse_recipe({section: {key: {"reasoning": 0, shipped: 1.0}}})
+    # a symlink loop raised RuntimeError from Path.resolve(), a traceback from `safealign validate`
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    assert parse_recipe({section: {key: {str(loop): 1.0, "reasoning": 1.0}}})
 
 
 def test_suite_groups_files_families_and_judges_validate():

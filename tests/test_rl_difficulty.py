@@ -219,6 +219,31 @@ def test_stage_trains_on_screened_prompts_and_a_rerun_reuses_them(tmp_path, monk
         )
 
 
+def test_a_screen_saved_before_its_key_held_the_precision_is_reused_and_rekeyed(tmp_path, monkeypatch):
+    """A stage started before the key held the precision was screened again on resume: the prompts its checkpoint
+    trained on were thrown away (its config.json already refuses a resume with another precision)."""
+    monkeypatch.setattr(
+        rl_difficulty, "screen", lambda *args, **kwargs: ([], {"screened": 0, "in_band": 0, "seconds": 0})
+    )
+    rl_difficulty.screened_prompt_rows(config(), None, None, tmp_path, "tiny", 42, precision="bf16")
+    saved = read_json(tmp_path / rl_difficulty.FILTER_FILE)
+    del saved["key"]["precision"]
+    (tmp_path / rl_difficulty.FILTER_FILE).write_text(json.dumps(saved))
+
+    def no_screening(*args, **kwargs):
+        raise AssertionError("screened again")
+
+    monkeypatch.setattr(rl_difficulty, "screen", no_screening)
+    rows, report = rl_difficulty.screened_prompt_rows(
+        config(), None, None, tmp_path, "tiny", 42, precision="bf16"
+    )
+    assert rows == saved["rows"] and report == saved["report"]
+    assert read_json(tmp_path / rl_difficulty.FILTER_FILE)["key"]["precision"] == "bf16"
+    # the rest of the key still decides
+    with pytest.raises(AssertionError, match="screened again"):
+        rl_difficulty.screened_prompt_rows(config(temperature=0.7), None, None, tmp_path, "tiny", 42)
+
+
 def test_rollout_log_reports_the_share_of_groups_without_accuracy_signal():
     from safealign.training.rollouts import RolloutLog
 

@@ -76,7 +76,8 @@ def stage_readme(
             ("detectors that could not judge (their silence is no evidence)", could_not_judge(unjudged)),
         )
     # beside the method: what model/ is, and what the adapter/ beside it is
-    if metrics.get("method") == "lora":
+    # distill records its method in its config only
+    if (metrics.get("method") or (record.get("config") or {}).get("method")) == "lora":
         after = next((i + 1 for i, (label, _) in enumerate(rows) if label == "method"), len(rows))
         rows.insert(after, ("`adapter/`", lora_adapter(record)))
     if load := describe(record.get("machine_load")):
@@ -121,8 +122,17 @@ def sft_mixture(record: dict[str, Any]) -> str:
 def lora_adapter(record: dict[str, Any]) -> str:
     """The table cell of a LoRA stage: `model/` is the adapter merged into the parent; `adapter/` beside it is the
     adapter alone, and how to put it on the parent with peft. Its adapter_config.json names the parent as
-    :func:`safealign.training.common.absolute_adapter_base` left it."""
-    parent = str(record.get("parent"))
+    :func:`safealign.training.common.absolute_adapter_base` left it. Distillation's adapter is on its student, not on
+    the teacher (its parent); a ``prune:`` student's has no base on disk, so distill writes none."""
+    student = str((record.get("config") or {}).get("student"))
+    if record["stage"] == "distill" and student.startswith("prune:"):
+        return (
+            "none: the LoRA adapter is merged into `model/` only. Its base, the pruned student, was built in memory "
+            "from the teacher and no folder holds it; an adapter saved alone would name the teacher as its base"
+        )
+    parent, role = (
+        (student, "student") if record["stage"] == "distill" else (str(record.get("parent")), "parent")
+    )
     adapter = str(Path(record["output"]).parent / "adapter")
     if parent == "tiny" or parent.startswith(("tiny:", "embedded:")):
         base = f"load_model({parent!r}).model"
@@ -136,9 +146,9 @@ def lora_adapter(record: dict[str, Any]) -> str:
         base, load = f"AutoModelForCausalLM.from_pretrained({parent!r})", ""
         named = "its absolute path at training time"
     return (
-        f"the LoRA adapter alone; `model/` is this adapter merged into the parent {code(parent)}. To put it on the "
-        f"parent yourself: {code(f'{load}PeftModel.from_pretrained({base}, {adapter!r})')} (its "
-        f"`adapter_config.json` names the parent by {named})"
+        f"the LoRA adapter alone; `model/` is this adapter merged into the {role} {code(parent)}. To put it on the "
+        f"{role} yourself: {code(f'{load}PeftModel.from_pretrained({base}, {adapter!r})')} (its "
+        f"`adapter_config.json` names the {role} by {named})"
     )
 
 

@@ -104,10 +104,14 @@ def stage_tokens(key: str, record: dict[str, Any] | None) -> dict[str, Any]:
     """The tokens a stage's row shows and what they count: a training stage's the tokens it trained on (its
     ``tokens``), an eval's and the rejection sampling's those it generated. The sample stage's ``tokens`` counts the
     prompts too, as the RL rollouts do (``pipeline.json`` and ``safealign compare`` sum them so); the card shows its
-    generated tokens, the number its Compute line quotes."""
+    generated tokens, the number its Compute line quotes. RL's ``tokens`` is TRL's ``num_tokens`` at its last logged
+    step: the prompts and completions of every rollout, of steps a gate rollback discarded too, not what ``model/``
+    was trained on."""
     if key == "sample":
         return {"count": _generated_tokens(record or {}) if record else None, "counted": "generated"}
     counted = "generated" if key.startswith("eval:") else "trained on"
+    if key == "rl" or (record or {}).get("stage") == "rl":
+        counted = "in rollouts (prompts and completions of every step run, rolled-back ones too)"
     return {"count": (record or {}).get("metrics", {}).get("tokens"), "counted": counted}
 
 

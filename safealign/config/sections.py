@@ -110,16 +110,20 @@ def checked_judge_spec(value: str) -> str:
 def one_entry_per_file(mixture: dict[str, float], field: str) -> dict[str, float]:
     """A mixture that names each file once: a shipped name and its path, or two spellings of one path (``data/x.jsonl``,
     ``./data/x.jsonl``), would train on its rows under both, else a ValueError naming both and the fix. A relative path
-    is resolved from the folder you run in, as the stage reads it."""
+    is resolved from the folder you run in, as the stage reads it. A 0 fraction leaves its file out, so it names none."""
     from pathlib import Path
 
     from safealign.corpus.registry import TRAIN_DATASETS
     from safealign.paths import package_data
 
     seen: dict[Path, str] = {}  # the file -> the key that named it first
-    for name in mixture:
+    for name in (name for name, fraction in mixture.items() if fraction != 0):
         shipped = name in TRAIN_DATASETS
-        path = (package_data("train", TRAIN_DATASETS[name]) if shipped else Path(name).expanduser()).resolve()
+        path = package_data("train", TRAIN_DATASETS[name]) if shipped else Path(name).expanduser()
+        try:
+            path = path.resolve()
+        except (RuntimeError, OSError):  # a symlink loop (RuntimeError before 3.13)
+            path = path.absolute()  # the stage then says "not found"
         if path in seen:
             first = seen[path]
             raise ValueError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,6 +379,17 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
             f"the LoRA adapter folder {resolved.path} has no adapter_model.safetensors: save the "
             "adapter again (model.save_pretrained(folder)), or copy the whole folder"
         )
+    # peft loads an adapter of fewer layers without a word: a prune: student's adapter on its full-depth teacher. A
+    # warning, not an error: an adapter listing the modules of its first layers by name on purpose looks the same.
+    if problem := adapter_layers_problem(resolved.path, base.model):
+        log.warning(
+            "the LoRA adapter %s may not fit its base %r (base_model_name_or_path in its adapter_config.json): %s. If "
+            "so, point that field at the model it was trained on, or load the model it was merged into (a stage's "
+            "model/ beside its adapter/)",
+            resolved.path,
+            base_spec,
+            problem,
+        )
     try:
         model = PeftModel.from_pretrained(base.model, resolved.path)
     except (
@@ -405,6 +418,39 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
             problem = f"its tokenizer does not load ({' '.join(str(error).split())[:200]})"
             raise damaged_model_error(resolved.path, problem) from None
     return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})
+
+
+LAYER_INDEX = re.compile(r"\.layers\.(\d+)\.")
+
+
+def adapter_layers_problem(folder: Path, base: Any) -> str | None:
+    """Why the layers the LoRA weights in ``folder`` adapt do not fit ``base``'s ``num_hidden_layers``, else None.
+
+    An adapter adapts every layer of the model it was trained on unless its adapter_config.json restricts them
+    (``layers_to_transform``, or a pattern as ``target_modules``): one that adapts layers 0..14 was most likely trained
+    on a 15-layer model (a pruned student), and on a 30-layer base it would leave half the layers as they were.
+    """
+    from peft.utils import load_peft_weights
+
+    layers = getattr(base.config, "num_hidden_layers", None)
+    config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    if (
+        not isinstance(layers, int)
+        or config.get("layers_to_transform") is not None
+        or (isinstance(config.get("target_modules"), str) and config["target_modules"] != "all-linear")
+    ):  # restricted on purpose: by layer number, or by a pattern over module names
+        return None
+    indices = {
+        int(match.group(1))
+        for key in load_peft_weights(str(folder), device="cpu")
+        if (match := LAYER_INDEX.search(key))
+    }
+    if not indices or max(indices) + 1 == layers:
+        return None
+    return (
+        f"its weights adapt {max(indices) + 1} layers (layers.0 to layers.{max(indices)}) but the base has "
+        f"{layers} (num_hidden_layers): it was trained on a model of that depth (a pruned student) or lost layers"
+    )
 
 
 def adapter_tensors_problem(model: Any, folder: Path) -> str | None:

@@ -560,7 +560,10 @@ def run_distill(
     nan_guard.raise_if_tripped(stage_dir)
     restore_attention(student, attention.get("student"))
     restore_attention(teacher.model, attention.get("teacher"))
-    model_path = save_final_model(trainer, tokenizer, stage_dir)
+    # a prune: student exists only in memory: its adapter would name the teacher as its base and load onto it
+    model_path = save_final_model(
+        trainer, tokenizer, stage_dir, write_adapter=not cfg.student.startswith("prune:")
+    )
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
     speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples])

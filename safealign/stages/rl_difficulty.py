@@ -180,6 +180,11 @@ def warn_if_families_dropped(shares: Counter, per_family: dict[str, dict[str, An
             )
 
 
+def key_without_precision(key: dict[str, Any]) -> dict[str, Any]:
+    """The screen's cache key as files written before it held the recipe's precision have it."""
+    return {name: value for name, value in key.items() if name != "precision"}
+
+
 def screened_prompt_rows(
     cfg: RLConfig,
     model: Any,
@@ -213,6 +218,15 @@ def screened_prompt_rows(
         saved = read_json(path) if path.is_file() else None
         if saved and saved.get("key") == key:
             log.info("rl.difficulty_filter: reusing the screened prompts in %s", path)
+            return saved["rows"], saved["report"]
+        # a file from before the key held the precision: the stage's config.json refuses a resume with another one,
+        # and its prompts are the ones the checkpoint trained on
+        if saved and isinstance(saved.get("key"), dict) and saved["key"] == key_without_precision(key):
+            log.info(
+                "rl.difficulty_filter: reusing the screened prompts in %s (its key now holds the precision)",
+                path,
+            )
+            write_json(path, saved | {"key": key})
             return saved["rows"], saved["report"]
         others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
         log.info(

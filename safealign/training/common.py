@@ -375,11 +375,14 @@ def checkpoint_problem(checkpoint: Path) -> str | None:
     return None
 
 
-def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
+def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path, write_adapter: bool = True) -> Path:
     """Save ``stage_dir/model`` as a plain safetensors model (LoRA merged in; the adapter alone in ``adapter/``).
 
     Every process calls this: under ZeRO-3/FSDP ``trainer.save_model`` gathers the sharded weights
     collectively. Only the main process writes; the others wait until ``model/`` is complete.
+    ``write_adapter=False``: the LoRA's base was built in memory (a ``prune:`` student) and no folder holds it; its
+    adapter would record the model it was built from (the teacher) as its base and load onto that one, so the adapter
+    is merged into ``model/`` only.
     """
     from safealign.distributed import is_main_process, wait_for_everyone
 
@@ -390,8 +393,11 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "merge_and_unload"):  # LoRA: refused under ZeRO-3/FSDP at stage start
-        absolute_adapter_base(model)
-        trainer.save_model(str(stage_dir / "adapter"))
+        if write_adapter:
+            absolute_adapter_base(model)
+            trainer.save_model(str(stage_dir / "adapter"))
+        elif main:  # one an earlier run left would stand beside a model/ it is not part of
+            shutil.rmtree(stage_dir / "adapter", ignore_errors=True)
         if main:
             model.merge_and_unload().save_pretrained(tmp, safe_serialization=True)
     else:
