@@ -531,6 +531,30 @@ def test_a_stage_readme_quotes_a_model_path_with_a_space_or_a_quote():
         )
 
 
+def test_an_rl_stage_readme_calls_its_tokens_rollout_tokens():
+    """RL's count is TRL's num_tokens (every rollout's prompt and completion, rolled-back steps too): the page called it
+    "training tokens", as the card did before it said "in rollouts"."""
+    from safealign.card.stage_readme import stage_readme
+
+    metrics = {"tokens": 76061, "tokens_per_s": 60.2}
+    record = {
+        "stage": "rl",
+        "parent": "tiny",
+        "output": "m",
+        "seed": 1,
+        "wall_time_s": 3.0,
+        "metrics": metrics,
+        "inputs": {},
+    }
+    page = stage_readme(record)
+    assert (
+        "| rollout tokens (prompts and completions of every step run, rolled-back ones too) | 76,061 |"
+        in page
+    )
+    assert "| rollout tokens/s |" in page and "training tokens" not in page
+    assert "| training tokens | 76,061 |" in stage_readme(record | {"stage": "sft"})
+
+
 def test_an_rl_stage_readme_names_the_detectors_that_could_not_judge(tmp_path):
     """The page said "reward-hacking alerts | 0" only, where the model card says which detectors never judged."""
     import json

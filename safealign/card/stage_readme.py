@@ -53,6 +53,11 @@ SHOWN = (
     ("generation_speedup", "student / teacher generation speed", lambda x: f"{x:.2f}x"),
 )
 MODEL_STAGES = tuple(TITLES)
+# What an RL stage's token counts are: its rollouts (prompts and completions of every step run), not tokens trained on
+RL_LABELS = {
+    "training tokens": "rollout tokens (prompts and completions of every step run, rolled-back ones too)",
+    "training tokens/s": "rollout tokens/s",
+}
 
 
 def stage_readme(
@@ -67,6 +72,10 @@ def stage_readme(
     metrics = record.get("metrics", {})
     ended_on = ended_on_rollback(gates or [], metrics.get("steps"))
     rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
+    if (
+        record.get("stage") == "rl"
+    ):  # TRL's num_tokens: every rollout's prompt and completion, rolled-back steps too
+        rows = [(RL_LABELS.get(label, label), value) for label, value in rows]
     if unjudged:  # beside the alert count: "0 alerts" of a detector that never judged is no evidence
         after = next(
             (i + 1 for i, (label, _) in enumerate(rows) if label == "reward-hacking alerts"), len(rows)

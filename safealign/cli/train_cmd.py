@@ -404,7 +404,8 @@ def _rollout_examples(path: Path, limit: int = 3) -> Callable[[int, tuple[str, .
 def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage folder.")) -> None:
     """Run the reward-hacking detectors offline over a finished (or crashed) RL stage, step by step as the live stream saw it.
 
-    Prints the alerts, and the detectors that had too few logged steps to judge.
+    Prints the alerts (each with an example's prompt, completion and rewards), and the detectors that had too few logged
+    steps to judge.
     Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it.
     A stage that logged no training step (only its baseline gate check, or nothing) has nothing to audit: an error.
     """

@@ -216,8 +216,8 @@ class SFTConfig(Section):
     enabled: bool = Field(True, description="Run the SFT stage.")
     datasets: dict[str, float] = Field(
         {"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0, "multilingual": 1.0},
-        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; >1 repeats; "
-        "name each file once: a second key for it, as another path or its shipped name, is an error). "
+        description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; 0 leaves it out; >1 repeats; "
+        "name each file once: a second key above 0 for it, as another path or its shipped name, is an error). "
         'A JSONL file has one chat row per line: {"messages": [{"role": "user", "content": ...}, {"role": "assistant", '
         '"content": ...}]} (a system turn first is allowed; the last turn is the assistant\'s, the part the model learns); '
         "optional kind (harmful, benign, borderline, reasoning), category, language and id are counted by `safealign data check`. "
@@ -844,7 +844,11 @@ class DistillConfig(Section):
         description="Rows added to the teacher's traces in the transfer set: shipped dataset name or JSONL path -> fraction "
         "(e.g. the SFT mixture; rows and fractions as in sft.datasets, each file named once); in logit/both mode the teacher's token distributions supervise them too.",
     )
-    method: Literal["lora", "full"] = Field("full", description="How the student trains.")
+    method: Literal["lora", "full"] = Field(
+        "full",
+        description="How the student trains (lora: model/ is the adapter merged in and adapter/ holds it alone, except for a "
+        "prune: student, whose base exists only in memory: it gets none).",
+    )
     lora: LoraConfig = Field(default_factory=LoraConfig, description="LoRA settings (method: lora).")
     train_embeddings: bool = Field(
         True,
