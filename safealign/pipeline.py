@@ -269,6 +269,7 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
     for name, section in (
         ("sft", recipe.sft),
         ("rl", recipe.rl),
+        ("distill", recipe.distill),
     ):  # before the baseline eval, not at the stage's start
         if (
             section is not None

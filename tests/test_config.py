@@ -359,6 +359,32 @@ def test_trackers_are_checked_by_validate_and_before_a_stage_loads_anything(tmp_
     )  # transformers never lists flyte as available: left to the Trainer
 
 
+def test_distill_takes_report_to_as_sft_and_rl_do(tmp_path, monkeypatch):
+    """The distill section had no report_to: its metrics reached no tracker whatever the recipe asked of the others."""
+    import transformers.integrations
+
+    import safealign.pipeline
+    from safealign.errors import SafealignError
+    from safealign.stages.distill import run_distill
+
+    with pytest.raises(RecipeError, match=r"distill\.report_to .*unknown tracker 'tensorbaord'"):
+        parse_recipe({"name": "x", "distill": {"report_to": ["tensorbaord"]}})
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: [])
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "distill": {"report_to": ["tensorboard"]},
+        }
+    )
+    with pytest.raises(SafealignError, match="report_to asks for tensorboard"):  # before the baseline eval
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+    with pytest.raises(SafealignError, match="report_to asks for tensorboard"):  # the stage command alone
+        run_distill(recipe.distill, "tiny", tmp_path / "none.jsonl", tmp_path / "distill")
+    assert not (tmp_path / "distill").exists(), "nothing written before the check"
+
+
 def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monkeypatch):
     """A finished SFT stage trained with tensorboard elsewhere is skipped on resume: it must not need tensorboard here."""
     import transformers.integrations

@@ -892,6 +892,7 @@ class DistillConfig(Section):
     decision_weight: float = Field(1.0, gt=0, description=DECISION_WEIGHT_HELP)
     save_steps: int = Field(25, ge=1, description="Checkpoint every N steps.")
     keep_checkpoints: int | None = Field(2, ge=1, description=KEEP_CHECKPOINTS_HELP)
+    report_to: list[str] = Field([], description="Extra trackers: tensorboard, wandb, mlflow.")
     gradient_checkpointing: bool = Field(
         False,
         description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).",
@@ -905,6 +906,8 @@ class DistillConfig(Section):
         16, ge=1, description="Prompts of the speed check (the first transfer-set prompts, one batch)."
     )
     speed_new_tokens: int = Field(32, ge=1, description="Tokens each speed-check prompt generates.")
+
+    _known_trackers = field_validator("report_to")(check_report_to)
 
     @field_validator("student")
     @classmethod

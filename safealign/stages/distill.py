@@ -44,6 +44,7 @@ from safealign.stages.sft import checkpoint_step, rows_fit, stage_train_loss, to
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
+    check_trackers_installed,
     checkpointing_args,
     peft_config,
     precision_args,
@@ -422,6 +423,7 @@ def run_distill(
     if done := finished_stage(stage_dir, "distill", stage_dir / "model"):
         return done
     check_stage_launch(cfg.method)
+    check_trackers_installed(cfg.report_to)
     # before anything loads: a checkpoint without weights fails here
     checkpoint = resume_checkpoint(stage_dir, resume)
     record = StageRecord(
@@ -518,7 +520,7 @@ def run_distill(
         save_total_limit=cfg.keep_checkpoints,
         logging_steps=5,
         logging_first_step=True,
-        report_to="none",
+        report_to=cfg.report_to or "none",
         completion_only_loss=True,
         include_num_input_tokens_seen="non_padding",
         **run_args(seed),
