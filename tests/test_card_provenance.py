@@ -1449,3 +1449,136 @@ def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, m
     assert (
         "may miss about 17% of harmful answers" in text and "may miss about 17% of harmful answers" in report
     )
+
+
+def _first_user_turn(name: str) -> str:
+    from safealign.corpus import dataset_path, read_rows
+
+    return read_rows(dataset_path(name))[0][1]["messages"][0]["content"]
+
+
+def test_the_rl_stage_records_the_safety_prompts_it_drew_from_each_file():
+    from safealign.stages.rl import with_prompts_drawn
+    from safealign.stages.rl_prompts import safety_source_files
+
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": _first_user_turn("harmful_refusals")}],
+            "task": "",
+            "language": "en",
+        },
+        {
+            "prompt": [{"role": "user", "content": _first_user_turn("harmful_refusals")}],
+            "task": "",
+            "language": "en",
+        },
+        {"prompt": [{"role": "user", "content": "Calculate 2 + 3."}], "task": "{}", "language": "en"},
+    ]
+    drawn = {
+        s["name"]: (s["rows_used"], s["languages_used"])
+        for s in with_prompts_drawn(safety_source_files(), rows)
+    }
+    assert drawn == {"harmful_refusals": (2, {"en": 2}), "benign_helpful": (0, {}), "multilingual": (0, {})}
+
+
+def _english_sft_then_rl(root: Path, sft_source: dict, safety_sources: list[dict] | None) -> Path:
+    """An SFT stage on ``sft_source``, then RL with safety prompts from ``safety_sources`` (None: a record from before
+    the stage recorded them), evaluated after each."""
+    run = sft_run(root)
+    write_json(
+        run / "sft/stage.json",
+        read_json(run / "sft/stage.json") | {"inputs": {"data": {"sources": [sft_source]}}},
+    )
+    inputs: dict = {"prompts": {"rows": 8, "tasks": {"arithmetic": 0.5, "safety": 0.5}}}
+    if safety_sources is not None:
+        inputs["safety_sources"] = safety_sources
+    stage(run, "rl", str(run / "sft/model"), T0 + 60, inputs=inputs)
+    stage(run, "eval/rl", str(run / "rl/model"), T0 + 80)
+    return run
+
+
+def _drew_english_only() -> list[dict]:
+    from safealign.stages.rl_prompts import safety_source_files
+
+    drawn = {"harmful_refusals": 3, "benign_helpful": 1, "multilingual": 0}
+    return [
+        s
+        | {
+            "rows_used": drawn[s["name"]],
+            "languages_used": {"en": drawn[s["name"]]} if drawn[s["name"]] else {},
+        }
+        for s in safety_source_files()
+    ]
+
+
+def test_the_card_lists_the_languages_and_files_of_the_safety_prompts_rl_drew_not_its_whole_pool(
+    tmp_path, card
+):
+    """An English-only SFT file and 4 English RL safety prompts: the front matter said `language: [de, en, es, fr, zh]`
+    and listed `multilingual` (every row of the RL prompt pool was counted), and the limitations said the training
+    data holds de, es, fr, zh (reviewer RJ #1)."""
+    data = tmp_path / "mine.jsonl"
+    data.write_text(json.dumps({"language": "en"} | json.loads(_chat("Name a colour."))) + "\n")
+    source = {"name": str(data), "path": str(data), "rows_in_file": 1, "fraction": 1.0, "rows_used": 1}
+    run = _english_sft_then_rl(tmp_path, source, _drew_english_only())
+    text = card(run)
+    hub = front_matter_of(text)
+    assert hub["language"] == ["en"]
+    assert hub["datasets"] == ["mine.jsonl", "harmful_refusals", "benign_helpful"]
+    assert "which the training data holds" not in text
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "| harmful_refusals | RL safety prompts (`rl`) | 3 / 330 |" in data_card
+    assert "| multilingual | RL safety prompts (`rl`) | 0 / 148 |" in data_card
+
+
+def test_a_multilingual_sft_mixture_keeps_its_languages_and_an_old_rl_record_counts_its_whole_pool(
+    tmp_path, card
+):
+    """The quickstart's SFT mixture holds the multilingual file: its card lists all five languages whatever RL drew;
+    an RL record from before the stage recorded what it drew counts its whole pool, as cards did then."""
+    from safealign.corpus import dataset_path
+
+    path = dataset_path("multilingual")
+    source = {
+        "name": "multilingual",
+        "path": str(path),
+        "rows_in_file": 148,
+        "fraction": 1.0,
+        "rows_used": 148,
+    }
+    english = tmp_path / "english"
+    english.mkdir()
+    hub = front_matter_of(card(_english_sft_then_rl(english, source, _drew_english_only())))
+    assert hub["language"] == ["de", "en", "es", "fr", "zh"] and "multilingual" in hub["datasets"]
+
+    data = tmp_path / "mine.jsonl"
+    data.write_text(json.dumps({"language": "en"} | json.loads(_chat("Name a colour."))) + "\n")
+    mine = {"name": str(data), "path": str(data), "rows_in_file": 1, "fraction": 1.0, "rows_used": 1}
+    old = tmp_path / "old"
+    old.mkdir()
+    hub = front_matter_of(card(_english_sft_then_rl(old, mine, None)))
+    assert hub["language"] == ["de", "en", "es", "fr", "zh"] and "multilingual" in hub["datasets"]
+
+
+def test_the_data_card_counts_the_safety_prompts_rejection_sampling_drew(tmp_path, card):
+    """The sample stage records no count of the prompts it drew: the data card reads them from its traces and
+    rejections ("– / 148" before)."""
+    run = sft_run(tmp_path)
+    config = {"num_prompts": 4, "k": 1, "safety_share": 0.3}
+    stage(
+        run, "sample", str(run / "sft/model"), T0 + 60, config=config, metrics={"accepted": 0, "samples": 1}
+    )
+    harmful = _first_user_turn("harmful_refusals")
+    rejected = {
+        "prompt_index": 0,
+        "sample_index": 0,
+        "prompt": harmful,
+        "completion": "x",
+        "reasons": ["truncated"],
+    }
+    (run / "sample/rejected.jsonl").write_text(json.dumps(rejected) + "\n")
+    (run / "sample/traces.jsonl").write_text("")
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    assert "| harmful_refusals | rejection-sampling safety prompts (`sample`) | 1 / 330 |" in data_card
+    assert "| multilingual | rejection-sampling safety prompts (`sample`) | 0 / 148 |" in data_card

@@ -6,7 +6,6 @@ test names the one-token change it guards against."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 import trl
 from datasets import Dataset
+from test_sft import write_memorisation_set
 
 import safealign.evals.endpoint as endpoint
 import safealign.judges.llama_guard as llama_guard
@@ -49,22 +49,6 @@ def record_trl_trainer(monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, 
     return seen
 
 
-def write_rows(path: Path, n: int = 6) -> Path:
-    rows = [
-        {
-            "id": f"m{i}",
-            "kind": "benign",
-            "messages": [
-                {"role": "user", "content": f"Say the code word number {i}."},
-                {"role": "assistant", "content": f"The code word is banana {i}."},
-            ],
-        }
-        for i in range(n)
-    ]
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    return path
-
-
 # --- SFT ---
 
 
@@ -73,7 +57,7 @@ def test_sft_forwards_every_recipe_setting_to_trl(tmp_path: Path, monkeypatch: p
     # prompt never added to the rows
     seen = record_trl_trainer(monkeypatch, "SFTTrainer")
     cfg = SFTConfig(
-        datasets={str(write_rows(tmp_path / "d.jsonl")): 1.0},
+        datasets={str(write_memorisation_set(tmp_path / "d.jsonl")): 1.0},
         method="full",
         learning_rate=3e-4,
         epochs=2.5,
@@ -109,7 +93,7 @@ def test_sft_lora_and_packing_reach_trl(tmp_path: Path, monkeypatch: pytest.Monk
     # peft_config=None trained every weight of a LoRA recipe; packing=False ignored the recipe's packing
     seen = record_trl_trainer(monkeypatch, "SFTTrainer")
     cfg = SFTConfig(
-        datasets={str(write_rows(tmp_path / "d.jsonl")): 1.0},
+        datasets={str(write_memorisation_set(tmp_path / "d.jsonl")): 1.0},
         method="lora",
         packing=True,
         lora={"r": 4, "alpha": 8},
@@ -125,7 +109,10 @@ def test_sft_freezes_the_recipes_bottom_layers(tmp_path: Path, monkeypatch: pyte
     # freeze_bottom_layers(model, 0) trained the layers the recipe froze
     seen = record_trl_trainer(monkeypatch, "SFTTrainer")
     cfg = SFTConfig(
-        datasets={str(write_rows(tmp_path / "d.jsonl")): 1.0}, method="full", freeze_layers=1, max_steps=2
+        datasets={str(write_memorisation_set(tmp_path / "d.jsonl")): 1.0},
+        method="full",
+        freeze_layers=1,
+        max_steps=2,
     )
     with pytest.raises(TrainerBuilt):
         run_sft(cfg, "tiny", tmp_path / "sft", seed=1, precision="fp32")
@@ -257,7 +244,7 @@ def test_distill_forwards_every_recipe_setting_to_trl(
         distill.run_distill(
             cfg,
             "tiny",
-            write_rows(tmp_path / "traces.jsonl"),
+            write_memorisation_set(tmp_path / "traces.jsonl"),
             tmp_path / "distill",
             seed=123,
             precision="fp32",
@@ -284,7 +271,11 @@ def test_logit_distillation_ignores_the_recipes_alpha(
     )
     with pytest.raises(TrainerBuilt):
         distill.run_distill(
-            cfg, "tiny", write_rows(tmp_path / "traces.jsonl"), tmp_path / "distill", precision="fp32"
+            cfg,
+            "tiny",
+            write_memorisation_set(tmp_path / "traces.jsonl"),
+            tmp_path / "distill",
+            precision="fp32",
         )
     assert seen["alpha"] == 1.0
 

@@ -137,6 +137,8 @@ def _training_entry(run: RunFolder, source: dict[str, Any], stage: str, role: st
         "missing": not info.get("exists"),
         "rows_in_file": source.get("rows_in_file", info.get("rows_now")),
         "rows_used": source.get("rows_used"),
+        # a safety prompt pool's: the languages of the prompts drawn from it (None: not recorded, the file's count)
+        "languages_used": source.get("languages_used"),
         "fraction": source.get("fraction"),
         "kinds": info.get("kinds", {}),
         "categories": info.get("categories", {}),
@@ -199,13 +201,56 @@ def _safety_sources(run: RunFolder, stage: str, role: str) -> list[dict[str, Any
     for a run from before that record, the package's files as they are now."""
     recorded = ((run.record(stage) or {}).get("inputs") or {}).get("safety_sources")
     if recorded:
-        return [_training_entry(run, source, stage, role) for source in recorded]
-    entries = []
-    for name in RL_SAFETY_SOURCES:
-        if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
-            path = package_data("train", TRAIN_DATASETS[name])
-            entries.append(_training_entry(run, {"name": name, "path": str(path)}, stage, role))
+        entries = [_training_entry(run, source, stage, role) for source in recorded]
+    else:
+        entries = []
+        for name in RL_SAFETY_SOURCES:
+            if name in TRAIN_DATASETS and package_data("train", TRAIN_DATASETS[name]).is_file():
+                path = package_data("train", TRAIN_DATASETS[name])
+                entries.append(_training_entry(run, {"name": name, "path": str(path)}, stage, role))
+    if stage == "sample" and all(e["rows_used"] is None for e in entries):
+        _count_drawn(entries, sampled_prompt_texts(run))
     return entries
+
+
+def sampled_prompt_texts(run: RunFolder) -> list[str] | None:
+    """The prompts the rejection sampling drew, once each (every completion is in ``traces.jsonl`` or
+    ``rejected.jsonl``, by ``prompt_index``); None where neither file is there."""
+    files = [run.path / "sample" / name for name in ("traces.jsonl", "rejected.jsonl")]
+    if not any(path.is_file() for path in files):
+        return None
+    prompts: dict[Any, str] = {}
+    for name in ("traces.jsonl", "rejected.jsonl"):
+        for row in run.jsonl(f"sample/{name}"):
+            user = [m for m in row.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+            text = user[-1].get("content") if user else row.get("prompt")
+            if isinstance(text, str):
+                prompts.setdefault(row.get("prompt_index", text), text)
+    return list(prompts.values())
+
+
+def _count_drawn(entries: list[dict[str, Any]], prompts: list[str] | None) -> None:
+    """Give pool entries whose stage did not record what it drew (``rows_used``) the counts of ``prompts``, matched to
+    the files' user turns; nothing where the prompts are unknown (``None``) or a file could not be read (the card
+    then counts the whole file, as it did before stages recorded this)."""
+    if prompts is None or any(not e["_rows"] for e in entries):
+        return
+    owner: dict[
+        str, tuple[int, str]
+    ] = {}  # text -> (entry, language): the first file's, as the stages read them
+    for index, entry in enumerate(entries):
+        for _, row in entry["_rows"]:
+            user = [m for m in row.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+            if user:
+                owner.setdefault(str(user[-1].get("content")), (index, str(row.get("language") or "en")))
+    drawn: list[Counter] = [Counter() for _ in entries]
+    for text in prompts:
+        if text in owner:
+            index, language = owner[text]
+            drawn[index][language] += 1
+    for entry, counts in zip(entries, drawn, strict=True):
+        entry["rows_used"] = counts.total()
+        entry["languages_used"] = dict(counts.most_common())
 
 
 def traces_how(run: RunFolder) -> str:

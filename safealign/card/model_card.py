@@ -121,8 +121,7 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     tags = ["safealign", "safety", "reasoning"]
     for info in run.done:
         tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
-    # the data of the stages the final model was made from: a rejection sampling with no distillation after it is not
-    training = [d for d in context["data"]["training"] if d.get("stage") in run.ancestry]
+    training = used_training_data(run, context["data"])
     languages = trained_languages(run, context["data"]) or ["en"]
     data = ModelCardData(
         model_name=run.name,
@@ -138,10 +137,21 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     return data.to_yaml()
 
 
+def used_training_data(run: RunFolder, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The training files of the stages the final model was made from (a rejection sampling with no distillation after
+    it is not one), less a safety prompt pool file the stage drew no prompt from (``rows_used`` 0)."""
+    return [d for d in data["training"] if d.get("stage") in run.ancestry and d.get("rows_used") != 0]
+
+
 def trained_languages(run: RunFolder, data: dict[str, Any]) -> list[str]:
-    """The languages (two-letter codes) of the data the final model was made from: the front matter's ``language``."""
-    training = [d for d in data["training"] if d.get("stage") in run.ancestry]
-    return sorted({lang for d in training for lang in d["languages"] if len(lang) == 2})
+    """The languages (two-letter codes) of the data the final model was made from: the front matter's ``language``.
+    A mixture file counts whole; a safety prompt pool counts the prompts drawn from it (``languages_used``), or the whole
+    file where its stage did not record them (a run from before it did)."""
+    used = [
+        d["languages"] if d.get("languages_used") is None else d["languages_used"]
+        for d in used_training_data(run, data)
+    ]
+    return sorted({lang for languages in used for lang in languages if len(lang) == 2})
 
 
 def languages_held_back(regressed: list[dict[str, Any]], coverage: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,10 +10,12 @@ import logging
 import shutil
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from safealign.config import RLConfig
+from safealign.corpus import read_rows
 from safealign.corpus.eval_texts import current_suites
 from safealign.distributed import (
     check_stage_launch,
@@ -116,6 +118,33 @@ def reseed_epochs(trainer: Any) -> None:
 def is_full_model_folder(path: Path) -> bool:
     """Whether ``path`` is a folder transformers loads as the whole model (not an adapter, not a name)."""
     return path.is_dir() and (path / "config.json").is_file() and not (path / "adapter_config.json").is_file()
+
+
+def with_prompts_drawn(sources: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sources`` (:func:`safety_source_files`), each with the safety prompts of ``rows`` drawn from it: ``rows_used``
+    (repeats counted) and their ``languages_used``. The cards count a pool file only for these: a file none was drawn
+    from is not training data, and the languages of its other rows are not the model's."""
+    # a prompt's text -> the first file that holds it, as safety_prompt_categories reads them
+    owner: dict[str, str] = {}
+    for source in sources:
+        for _, row in read_rows(Path(source["path"])):
+            user = [m for m in row["messages"] if m["role"] == "user"]
+            owner.setdefault(user[-1]["content"], source["name"])
+    drawn: dict[str, Counter] = {source["name"]: Counter() for source in sources}
+    for row in rows:
+        prompt = row["prompt"]  # the conversation (build_prompt_rows), or its text
+        text = prompt[-1]["content"] if isinstance(prompt, list) else prompt
+        name = owner.get(text) if not row.get("task") else None  # reasoning rows carry their task
+        if name:
+            drawn[name][str(row.get("language", "en"))] += 1
+    return [
+        source
+        | {
+            "rows_used": drawn[source["name"]].total(),
+            "languages_used": dict(drawn[source["name"]].most_common()),
+        }
+        for source in sources
+    ]
 
 
 def run_rl(
@@ -285,7 +314,8 @@ def run_rl(
         "system_prompt": system_prompt,
         "resumed_from": str(checkpoint) if checkpoint else None,
         "difficulty_filter": screening,
-        "safety_sources": safety_sources,
+        # the pool files, each with the prompts drawn from it (the cards' `language` and `datasets` count only those)
+        "safety_sources": with_prompts_drawn(safety_sources, rows),
     }
     # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
     gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []
