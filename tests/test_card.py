@@ -681,6 +681,11 @@ def test_rl_and_sample_record_the_safety_files_their_prompts_came_from(runs):
         for source in sources:
             assert source["sha256"] == sha256_file(dataset_path(source["name"]))
             assert source["rows_in_file"] == len(dataset_path(source["name"]).read_text().splitlines())
+    # the RL stage also records how many of its dataset's prompts each file gave, and their languages: the card's
+    # language metadata counts a pool file only for those
+    rl = read_json(runs["full"] / "rl" / "stage.json")["inputs"]["safety_sources"]
+    assert sum(s["rows_used"] for s in rl) > 0
+    assert all(sum(s["languages_used"].values()) == s["rows_used"] for s in rl), rl
 
 
 def test_card_lists_what_the_final_model_does_worse_than_the_base(tmp_path):

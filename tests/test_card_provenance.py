@@ -1458,7 +1458,7 @@ def _first_user_turn(name: str) -> str:
 
 
 def test_the_rl_stage_records_the_safety_prompts_it_drew_from_each_file():
-    from safealign.stages.rl import with_prompts_drawn
+    from safealign.stages.rl import with_prompts_used
     from safealign.stages.rl_prompts import safety_source_files
 
     rows = [
@@ -1476,7 +1476,7 @@ def test_the_rl_stage_records_the_safety_prompts_it_drew_from_each_file():
     ]
     drawn = {
         s["name"]: (s["rows_used"], s["languages_used"])
-        for s in with_prompts_drawn(safety_source_files(), rows)
+        for s in with_prompts_used(safety_source_files(), rows)
     }
     assert drawn == {"harmful_refusals": (2, {"en": 2}), "benign_helpful": (0, {}), "multilingual": (0, {})}
 
@@ -1560,24 +1560,30 @@ def test_a_multilingual_sft_mixture_keeps_its_languages_and_an_old_rl_record_cou
     assert hub["language"] == ["de", "en", "es", "fr", "zh"] and "multilingual" in hub["datasets"]
 
 
-def test_the_data_card_counts_the_safety_prompts_rejection_sampling_drew(tmp_path, card):
-    """The sample stage records no count of the prompts it drew: the data card reads them from its traces and
-    rejections ("– / 148" before)."""
+def test_the_data_card_counts_the_safety_prompts_whose_traces_sampling_kept(tmp_path, card):
+    """The sample stage records no count of the prompts it drew: the data card reads the prompts of its kept traces
+    ("– / 148" before), what the student trains on. A prompt whose completions were all rejected is not counted: the
+    card claimed its language for the student."""
     run = sft_run(tmp_path)
     config = {"num_prompts": 4, "k": 1, "safety_share": 0.3}
     stage(
-        run, "sample", str(run / "sft/model"), T0 + 60, config=config, metrics={"accepted": 0, "samples": 1}
+        run, "sample", str(run / "sft/model"), T0 + 60, config=config, metrics={"accepted": 1, "samples": 2}
     )
     harmful = _first_user_turn("harmful_refusals")
     rejected = {
-        "prompt_index": 0,
+        "prompt_index": 1,
         "sample_index": 0,
-        "prompt": harmful,
+        "prompt": _first_user_turn("multilingual"),
         "completion": "x",
         "reasons": ["truncated"],
     }
+    trace = {
+        "prompt_index": 0,
+        "sample_index": 0,
+        "messages": [{"role": "user", "content": harmful}, {"role": "assistant", "content": "I can't help."}],
+    }
     (run / "sample/rejected.jsonl").write_text(json.dumps(rejected) + "\n")
-    (run / "sample/traces.jsonl").write_text("")
+    (run / "sample/traces.jsonl").write_text(json.dumps(trace) + "\n")
     card(run)
     data_card = (run / "DATA_CARD.md").read_text()
     assert "| harmful_refusals | rejection-sampling safety prompts (`sample`) | 1 / 330 |" in data_card

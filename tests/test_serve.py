@@ -364,8 +364,9 @@ def test_an_integer_field_takes_a_whole_float_and_refuses_a_fraction(served):
 
 
 def test_a_fraction_or_a_huge_float_in_an_integer_field_gets_a_short_true_message():
-    """The message suggested "such as 0" for n 0.5 (n must be at least 1) and quoted max_tokens 1e300 back as a
-    301-digit integer."""
+    """The message suggested "such as 0" for n 0.5 (n must be at least 1), quoted max_tokens 1e300 back as a 301-digit
+    integer, showed 12345678.5 as 1.23457e+07, said "below 2**63" of an n of 1e18 the field limits to 16, and refused a seed of
+    -2.0**63 that the integer -2**63 passes."""
     from pydantic import ValidationError
 
     from safealign.serve.protocol import ChatRequest
@@ -373,12 +374,15 @@ def test_a_fraction_or_a_huge_float_in_an_integer_field_gets_a_short_true_messag
     chat = {"messages": [{"role": "user", "content": "hi"}]}
     for fields, expected in [
         ({"n": 0.5}, "0.5 is not a whole number; send an integer"),
-        ({"max_tokens": 1e300}, "1e+300 is too large"),
+        ({"max_tokens": 12345678.5}, "12345678.5 is not a whole number"),
+        ({"max_tokens": 1e300}, "1e+300 is out of range"),
+        ({"n": 1e18}, "less than or equal to 16"),
     ]:
         with pytest.raises(ValidationError) as error:
             ChatRequest.model_validate(chat | fields)
         message = str(error.value)
         assert expected in message and "such as" not in message and "0" * 40 not in message, message
+    assert ChatRequest.model_validate(chat | {"seed": -(2.0**63)}).seed == -(2**63)
 
 
 def test_the_developer_role_is_the_system_message(served):

@@ -214,13 +214,13 @@ def _safety_sources(run: RunFolder, stage: str, role: str) -> list[dict[str, Any
 
 
 def sampled_prompt_texts(run: RunFolder) -> list[str] | None:
-    """The prompts the rejection sampling drew, once each (every completion is in ``traces.jsonl`` or
-    ``rejected.jsonl``, by ``prompt_index``); None where neither file is there."""
-    files = [run.path / "sample" / name for name in ("traces.jsonl", "rejected.jsonl")]
-    if not any(path.is_file() for path in files):
+    """The prompts whose traces the rejection sampling kept, once each (``traces.jsonl``, by ``prompt_index``): what the
+    student trains on. A prompt all of whose completions were rejected (``rejected.jsonl`` only) is no training data,
+    and its language not the student's. None where the file is not there."""
+    if not (run.path / "sample" / "traces.jsonl").is_file():
         return None
     prompts: dict[Any, str] = {}
-    for name in ("traces.jsonl", "rejected.jsonl"):
+    for name in ("traces.jsonl",):
         for row in run.jsonl(f"sample/{name}"):
             user = [m for m in row.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
             text = user[-1].get("content") if user else row.get("prompt")

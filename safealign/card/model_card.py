@@ -145,7 +145,8 @@ def used_training_data(run: RunFolder, data: dict[str, Any]) -> list[dict[str, A
 
 def trained_languages(run: RunFolder, data: dict[str, Any]) -> list[str]:
     """The languages (two-letter codes) of the data the final model was made from: the front matter's ``language``.
-    A mixture file counts whole; a safety prompt pool counts the prompts drawn from it (``languages_used``), or the whole
+    A mixture file counts whole; a safety prompt pool counts the prompts its stage's dataset took from it (RL,
+    ``languages_used``) or whose traces the student trains on (sample), or the whole
     file where its stage did not record them (a run from before it did)."""
     used = [
         d["languages"] if d.get("languages_used") is None else d["languages_used"]

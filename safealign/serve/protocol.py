@@ -110,10 +110,12 @@ def _whole_number(value: Any) -> Any:
     refused. Text and booleans stay refused: the model is strict, so "40" and true are no count."""
     if isinstance(value, float) and math.isfinite(value):
         if not value.is_integer():
-            raise ValueError(f"{value:.6g} is not a whole number; send an integer")
-        if abs(value) >= 2**63:  # int(1e300) is a 301-digit number the error would then quote back
-            raise ValueError(f"{value:.6g} is too large; send an integer below 2**63")
-        return int(value)
+            raise ValueError(f"{value!r} is not a whole number; send an integer")
+        if (
+            not -(2**63) <= value < 2**63
+        ):  # int(1e300) is a 301-digit number the field's error would then quote back
+            raise ValueError(f"{value!r} is out of range; send an integer within the field's limits")
+        return int(value)  # the field's own bounds (n at most 16, seed's) then say what they allow
     return value
 
 

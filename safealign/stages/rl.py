@@ -120,9 +120,11 @@ def is_full_model_folder(path: Path) -> bool:
     return path.is_dir() and (path / "config.json").is_file() and not (path / "adapter_config.json").is_file()
 
 
-def with_prompts_drawn(sources: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``sources`` (:func:`safety_source_files`), each with the safety prompts of ``rows`` drawn from it: ``rows_used``
-    (repeats counted) and their ``languages_used``. The cards count a pool file only for these: a file none was drawn
+def with_prompts_used(sources: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sources`` (:func:`safety_source_files`), each with the safety prompts of ``rows`` taken from it: ``rows_used``
+    (repeats counted) and their ``languages_used``. ``rows`` is the stage's prompt dataset, as a mixture file's rows
+    are SFT's: GRPO samples ``max_steps`` x ``prompts_per_step`` of it (the quickstart: 80 of 160), as SFT's
+    ``max_steps`` may stop before an epoch. The cards count a pool file only for these: a file the dataset took no row
     from is not training data, and the languages of its other rows are not the model's."""
     # a prompt's text -> the first file that holds it, as safety_prompt_categories reads them
     owner: dict[str, str] = {}
@@ -314,8 +316,8 @@ def run_rl(
         "system_prompt": system_prompt,
         "resumed_from": str(checkpoint) if checkpoint else None,
         "difficulty_filter": screening,
-        # the pool files, each with the prompts drawn from it (the cards' `language` and `datasets` count only those)
-        "safety_sources": with_prompts_drawn(safety_sources, rows),
+        # the pool files, each with the prompts the stage's dataset took from it (the cards count only those)
+        "safety_sources": with_prompts_used(safety_sources, rows),
     }
     # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
     gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []
