@@ -301,15 +301,25 @@ class StageRecord:
             *sessions,
             {"started_at": self.started_at, "checkpoint": checkpoint.name if checkpoint else None},
         ]
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-        tmp.replace(path)
+        write_sessions(path, rows)
+
+    def close_session(self, stage_dir: Path) -> None:
+        """Give this session's row in ``sessions.jsonl`` the seconds it ran, as the next session's open_session gives a
+        crashed one's: the session that finishes has no next session to fill it in."""
+        path = stage_dir / SESSIONS_FILE
+        rows = read_jsonl(path)
+        mine = [row for row in rows if row.get("started_at") == self.started_at]
+        if not mine:  # a stage that opened no session (or a sessions.jsonl from elsewhere)
+            return
+        mine[-1]["ran_s"] = round(self.finished_at - self.started_at, 1)
+        write_sessions(path, rows)
 
     def finish(self, stage_dir: Path) -> None:
         """Write ``stage.json`` (the stage counts as done from here on) and, for a training stage, its README."""
         from safealign.card.stage_readme import write_stage_readme
 
         self.finished_at = time.time()
+        self.close_session(stage_dir)
         record = asdict(self) | {
             "wall_time_s": self.wall_time_s,
             "sessions": len(self.earlier_sessions_s) + 1,
@@ -318,6 +328,13 @@ class StageRecord:
         del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)
+
+
+def write_sessions(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace ``sessions.jsonl`` with ``rows`` at once: a stop mid-write leaves the old file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    tmp.replace(path)
 
 
 # What a training stage appends to as it trains: rows a resumed stage trims to its checkpoint (drop_undone_rows)

@@ -353,6 +353,37 @@ def test_an_adapter_of_fewer_layers_than_its_base_is_warned_about_naming_both_co
         assert not re.search(warning, caplog.text), (restricted, caplog.text)
 
 
+def test_an_adapter_that_names_some_layers_modules_on_purpose_is_not_warned_about(tmp_path, caplog):
+    """An adapter whose target_modules named layer 0's modules on purpose got "adapts fewer layers than its base": only
+    an adapter that stops short of the layers its own adapter_config.json targets on the base is warned about."""
+    from peft import LoraConfig, get_peft_model
+
+    base = tmp_path / "base"
+    _saved(load_model("tiny:1"), base)
+    chosen = tmp_path / "chosen"
+    lora = LoraConfig(
+        r=4, target_modules=["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj"]
+    )
+    get_peft_model(load_model(str(base)).model, lora).save_pretrained(chosen)
+    with caplog.at_level(logging.WARNING, logger="safealign.models.loading"):
+        load_model(str(chosen))
+    assert "may not fit its base" not in caplog.text, caplog.text
+
+
+def test_an_adapter_s_weights_are_read_once_on_load(tmp_path, monkeypatch):
+    """Our checks read the adapter's whole weights twice before peft read them a third time: they read names only."""
+    import peft.utils.save_and_load as save_and_load
+
+    folder = _damaged_adapter(tmp_path, lambda w, c: (w, c))
+    reads = []
+    real_load = save_and_load.safe_load_file
+    monkeypatch.setattr(
+        save_and_load, "safe_load_file", lambda *a, **k: reads.append(a) or real_load(*a, **k)
+    )
+    load_model(str(folder))
+    assert len(reads) == 1, reads
+
+
 def test_an_adapter_with_a_tokenizer_cut_short_is_one_line(tmp_path):
     """A JSONDecodeError traceback: the adapter's own tokenizer was loaded unguarded."""
     folder = _damaged_adapter(tmp_path, lambda w, c: (w, c))

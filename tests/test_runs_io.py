@@ -42,3 +42,27 @@ def test_write_json_interrupted_mid_write_keeps_the_old_file_and_no_temp_file(
     monkeypatch.undo()
     assert read_json(path) == {"step": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["stage.json"]
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["first", "resumed"])
+def test_a_finished_session_records_how_long_it_ran_first_or_resumed(tmp_path: Path, resumed: bool) -> None:
+    """A resumed session that finished left its sessions.jsonl row without ran_s (only a next session filled it in)."""
+    import json
+    import time
+
+    from safealign.runs import StageRecord, read_jsonl
+
+    def session(started_at: float, checkpoint: Path | None) -> StageRecord:
+        record = StageRecord(stage="sft", parent="m", output="o", config={}, seed=1, started_at=started_at)
+        record.open_session(stage_dir, checkpoint)
+        return record
+
+    stage_dir, now = tmp_path / "sft", time.time()
+    if resumed:  # a first session logs a step 10 s in, then crashes
+        session(now - 100.0, None)
+        (stage_dir / "metrics.jsonl").write_text(json.dumps({"step": 1, "time": now - 90.0}) + "\n")
+    last = session(now - 42.0, stage_dir / "checkpoint-1" if resumed else None)
+    last.finish(stage_dir)
+    *earlier, ran = [row.get("ran_s") for row in read_jsonl(stage_dir / "sessions.jsonl")]
+    assert earlier == ([10.0] if resumed else [])
+    assert isinstance(ran, float) and 42.0 <= ran <= time.time() - now + 42.1, ran

@@ -69,6 +69,9 @@ def test_sft_lowers_loss_and_records_provenance(tmp_path):
     logged = losses(tmp_path / "sft")
     assert logged[-1]["loss"] < 0.7 * logged[0]["loss"]
     assert (result.model_path / "model.safetensors").is_file()
+    # Trainer's pickled arguments are no part of the model; the checkpoints --resume reads keep theirs
+    assert not (result.model_path / "training_args.bin").exists()
+    assert (last_checkpoint(tmp_path / "sft") / "training_args.bin").is_file()
     stage = read_json(tmp_path / "sft" / "stage.json")
     assert (
         stage["metrics"]["steps"] == 12
@@ -96,6 +99,7 @@ def test_lora_sft_writes_merged_model_and_adapter(tmp_path, tiny):
     )
     assert (tmp_path / "sft" / "adapter" / "adapter_config.json").is_file()
     assert (result.model_path / "config.json").is_file()
+    assert not (tmp_path / "sft" / "adapter" / "training_args.bin").exists()
     # the adapter's update is merged into the saved model, not dropped with the adapter (the base's weights)
     ids = torch.tensor([tiny.tokenizer("Say the code word number 1.")["input_ids"]])
     with torch.no_grad():

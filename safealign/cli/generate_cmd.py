@@ -124,6 +124,12 @@ def generate(
     )
 
 
+PRINTED_ONLY_INTERRUPTED = (
+    "interrupted: nothing was saved (without --out the completions are only printed, once all are generated); rerun "
+    "the same command to generate again, with --out FILE.jsonl to keep them"
+)
+
+
 def _generate(
     model,
     prompt,
@@ -138,6 +144,44 @@ def _generate(
     precision,
     system_prompt,
     overwrite=False,
+) -> None:
+    try:
+        _generate_completions(
+            model,
+            prompt,
+            prompts_file,
+            out,
+            max_new_tokens,
+            temperature,
+            top_p,
+            num_samples,
+            seed,
+            batch_size,
+            precision,
+            system_prompt,
+            overwrite,
+        )
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (friendly_errors turns it into one)
+        if out:
+            raise  # friendly_errors says nothing was written to --out
+        err_console.print(f"[yellow]{PRINTED_ONLY_INTERRUPTED}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+
+
+def _generate_completions(
+    model,
+    prompt,
+    prompts_file,
+    out,
+    max_new_tokens,
+    temperature,
+    top_p,
+    num_samples,
+    seed,
+    batch_size,
+    precision,
+    system_prompt,
+    overwrite,
 ) -> None:
     from safealign.generation import GenerationEngine, SamplingParams, check_prompts
     from safealign.models import generation_device, load_model
@@ -190,7 +234,8 @@ def _generate(
             with partial.open("w", encoding="utf-8") as handle:
                 for c in completions:
                     handle.write(
-                        json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False) + "\n"
+                        json.dumps({"prompt": prompts[c.prompt_index], **c.to_dict()}, ensure_ascii=False)
+                        + "\n"
                     )
             partial.replace(out)
         finally:

@@ -380,7 +380,7 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
             "adapter again (model.save_pretrained(folder)), or copy the whole folder"
         )
     # peft loads an adapter of fewer layers without a word: a prune: student's adapter on its full-depth teacher. A
-    # warning, not an error: an adapter listing the modules of its first layers by name on purpose looks the same.
+    # warning, not an error: an adapter listing every linear module of its first layers by name looks the same.
     if problem := adapter_layers_problem(resolved.path, base.model):
         log.warning(
             "the LoRA adapter %s may not fit its base %r (base_model_name_or_path in its adapter_config.json): %s. If "
@@ -423,33 +423,86 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
 LAYER_INDEX = re.compile(r"\.layers\.(\d+)\.")
 
 
+def saved_adapter_keys(folder: Path) -> set[str]:
+    """The tensor names in ``folder``'s adapter weights: read from the safetensors header only, so a large adapter is
+    not read in full again before peft loads it (a ``.bin`` adapter has no header: it is loaded)."""
+    from safetensors import safe_open
+
+    weights = folder / "adapter_model.safetensors"
+    if weights.is_file():
+        with safe_open(str(weights), framework="pt") as handle:
+            return set(handle.keys())
+    from peft.utils import load_peft_weights
+
+    return set(load_peft_weights(str(folder), device="cpu"))
+
+
+def all_linear_depth(targets: list[str], base: Any) -> int | None:
+    """``k`` when ``targets`` is what peft writes for ``target_modules="all-linear"`` on a ``k``-layer model of
+    ``base``'s kind (every linear module of layers 0..k-1 by its full name), else None."""
+    import torch
+
+    def per_layer(names: Iterable[str]) -> dict[int, set[str]]:
+        layers: dict[int, set[str]] = {}
+        for name in names:
+            if match := LAYER_INDEX.search(name):
+                layers.setdefault(int(match.group(1)), set()).add(name[match.end() :])
+        return layers
+
+    listed = per_layer(targets)
+    linear = per_layer(name for name, module in base.named_modules() if isinstance(module, torch.nn.Linear))
+    if not all(LAYER_INDEX.search(name) for name in targets) or sorted(listed) != list(range(len(listed))):
+        return None
+    return len(listed) if 0 in linear and all(names == linear[0] for names in listed.values()) else None
+
+
 def adapter_layers_problem(folder: Path, base: Any) -> str | None:
     """Why the layers the LoRA weights in ``folder`` adapt do not fit ``base``'s ``num_hidden_layers``, else None.
 
-    An adapter adapts every layer of the model it was trained on unless its adapter_config.json restricts them
-    (``layers_to_transform``, or a pattern as ``target_modules``): one that adapts layers 0..14 was most likely trained
-    on a 15-layer model (a pruned student), and on a 30-layer base it would leave half the layers as they were.
+    The weights should reach as deep as the adapter_config.json's targets (``target_modules``, ``layers_to_transform``)
+    match on ``base``: an adapter restricted to some layers on purpose is fine. One whose weights stop short was most
+    likely trained on a shallower model (a pruned student): on a 30-layer base an adapter of layers 0..14 leaves half
+    the layers as they were. peft writes ``"all-linear"`` as every linear module of each layer by name, so such a list
+    asks for every layer of the base.
     """
-    from peft.utils import load_peft_weights
+    from types import SimpleNamespace
+
+    from peft.tuners.tuners_utils import check_target_module_exists
 
     layers = getattr(base.config, "num_hidden_layers", None)
+    if not isinstance(layers, int):
+        return None
     config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
-    if (
-        not isinstance(layers, int)
-        or config.get("layers_to_transform") is not None
-        or (isinstance(config.get("target_modules"), str) and config["target_modules"] != "all-linear")
-    ):  # restricted on purpose: by layer number, or by a pattern over module names
-        return None
     indices = {
-        int(match.group(1))
-        for key in load_peft_weights(str(folder), device="cpu")
-        if (match := LAYER_INDEX.search(key))
+        int(match.group(1)) for key in saved_adapter_keys(folder) if (match := LAYER_INDEX.search(key))
     }
-    if not indices or max(indices) + 1 == layers:
+    if not indices:
         return None
+    targets = config.get("target_modules")
+    if config.get("layers_to_transform") is None and (
+        targets == "all-linear" or (isinstance(targets, list) and all_linear_depth(targets, base))
+    ):
+        reach = layers
+    else:  # the layers peft's own matching adapts on this base
+        matcher = SimpleNamespace(
+            **{"target_parameters": None, "layers_to_transform": None, "layers_pattern": None} | config
+        )
+        targeted = {
+            int(match.group(1))
+            for name, _ in base.named_modules()
+            if (match := LAYER_INDEX.search(name)) and check_target_module_exists(matcher, name)
+        }
+        reach = max(targeted) + 1 if targeted else layers
+    if max(indices) + 1 >= reach and max(indices) < layers:
+        return None
+    wanted = (
+        f"{layers} (num_hidden_layers)"
+        if reach == layers
+        else f"{layers}, {reach} of them targeted in its config"
+    )
     return (
-        f"its weights adapt {max(indices) + 1} layers (layers.0 to layers.{max(indices)}) but the base has "
-        f"{layers} (num_hidden_layers): it was trained on a model of that depth (a pruned student) or lost layers"
+        f"its weights adapt {max(indices) + 1} layers (layers.0 to layers.{max(indices)}) but the base has {wanted}: "
+        "it was trained on a model of that depth (a pruned student) or lost layers"
     )
 
 
@@ -458,12 +511,11 @@ def adapter_tensors_problem(model: Any, folder: Path) -> str | None:
     None: tensors of a targeted module missing (a dropped tensor, a target added to the config), or tensors of a module
     the config does not target (peft skips them)."""
     from peft import get_peft_model_state_dict
-    from peft.utils import load_peft_weights
 
     # The names save_pretrained writes; save_embedding_layers=False: "auto" looks the base up on the Hub.
     written = get_peft_model_state_dict(model, save_embedding_layers=False)
     expected = {key for key in written if "lora_" in key}
-    saved = {key for key in load_peft_weights(str(folder), device="cpu") if "lora_" in key}
+    saved = {key for key in saved_adapter_keys(folder) if "lora_" in key}
     problems = []
     if missing := expected - saved:
         problems.append(f"missing from its weights: {first_keys(missing)}")

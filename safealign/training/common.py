@@ -386,6 +386,9 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path, write_adapte
     """
     from safealign.distributed import is_main_process, wait_for_everyone
 
+    # save_model writes Trainer's arguments beside the weights (training_args.bin, a pickle): no part of a model, and
+    # nothing reads it there; the checkpoints --resume reads keep theirs (Trainer writes those itself).
+    training_args = "training_args.bin"
     target = stage_dir / "model"
     tmp = stage_dir / "model.tmp"
     main = is_main_process()
@@ -396,6 +399,8 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path, write_adapte
         if write_adapter:
             absolute_adapter_base(model)
             trainer.save_model(str(stage_dir / "adapter"))
+            if main:
+                (stage_dir / "adapter" / training_args).unlink(missing_ok=True)
         elif main:  # one an earlier run left would stand beside a model/ it is not part of
             shutil.rmtree(stage_dir / "adapter", ignore_errors=True)
         if main:
@@ -403,6 +408,7 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path, write_adapte
     else:
         trainer.save_model(str(tmp))
     if main:
+        (tmp / training_args).unlink(missing_ok=True)
         tokenizer.save_pretrained(tmp)
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
