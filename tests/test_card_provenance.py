@@ -1588,3 +1588,26 @@ def test_the_data_card_counts_the_safety_prompts_whose_traces_sampling_kept(tmp_
     data_card = (run / "DATA_CARD.md").read_text()
     assert "| harmful_refusals | rejection-sampling safety prompts (`sample`) | 1 / 330 |" in data_card
     assert "| multilingual | rejection-sampling safety prompts (`sample`) | 0 / 148 |" in data_card
+
+
+def test_the_decontamination_check_counts_the_pool_files_the_run_drew_prompts_from_not_the_whole_pool(
+    tmp_path, card
+):
+    """RL drew no prompt from the multilingual pool file (rows_used 0), and the front matter leaves it out; the data
+    card still checked its 148 rows against the eval prompts, printed a Decontamination line for it and counted its
+    turns (and any match there, in rows never trained on) in the result."""
+    from safealign.card.data_card import data_card_context
+
+    data = tmp_path / "mine.jsonl"
+    data.write_text(json.dumps({"language": "en"} | json.loads(_chat("Name a colour."))) + "\n")
+    source = {"name": str(data), "path": str(data), "rows_in_file": 1, "fraction": 1.0, "rows_used": 1}
+    run = _english_sft_then_rl(tmp_path, source, _drew_english_only())
+    checked = data_card_context(load_run(run))["decontamination"]
+    assert set(checked["per_file"]) == {"mine.jsonl", "harmful_refusals", "benign_helpful"}
+    assert checked["not_drawn"] == ["multilingual"]
+    card(run)
+    data_card = (run / "DATA_CARD.md").read_text()
+    multilingual = data_card.split("### multilingual")[1].split("###")[0]
+    assert "**Decontamination:**" not in multilingual
+    assert "— clean (not counted: multilingual, from which the run drew no prompt).**" in data_card
+    assert "| multilingual | RL safety prompts (`rl`) | 0 / 148 |" in data_card

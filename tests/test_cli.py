@@ -249,6 +249,29 @@ def test_the_stage_table_has_a_column_for_a_users_suite():
     assert stage_table([resumed])[1][0][1] == "700s (2 sessions)"
 
 
+def test_the_stage_tables_tokens_are_the_cards_the_sample_stages_generated_ones(tmp_path):
+    """The run's table showed the sample stage's prompt + generated tokens (44395) under "tokens", while the model card
+    shows the 20,543 it generated and says what each stage's tokens count."""
+    from safealign.cli.run_cmd import TOKENS_NOTE, stage_table
+    from safealign.runs import write_json
+
+    metrics = {"samples": 8, "accepted": 3, "tokens": 44395, "completion_tokens": 20543}
+    write_json(tmp_path / "sample" / "stage.json", {"stage": "sample", "metrics": metrics})
+    write_json(tmp_path / "sft" / "stage.json", {"stage": "sft", "metrics": {"tokens": 142433}})
+    stages = [
+        {"stage": "sft", "dir": str(tmp_path / "sft"), "tokens": 142433},
+        {"stage": "sample", "dir": str(tmp_path / "sample"), "tokens": 44395},
+        {
+            "stage": "distill (skipped: rejection sampling kept no trace)",
+            "skipped": "…",
+            "dir": str(tmp_path / "d"),
+        },
+    ]
+    columns, rows = stage_table(stages)
+    assert columns[2] == "tokens" and "sample generated" in TOKENS_NOTE and "distill trained on" in TOKENS_NOTE
+    assert [row[2] for row in rows] == ["142,433", "20,543", "-"]
+
+
 def test_tables_print_paths_and_data_as_text_not_markup() -> None:
     """A run folder named o[/q] ran the whole pipeline, then raised MarkupError on the stage table; a data value
     "[bold]cats" lost its brackets."""

@@ -385,6 +385,19 @@ def test_a_fraction_or_a_huge_float_in_an_integer_field_gets_a_short_true_messag
     assert ChatRequest.model_validate(chat | {"seed": -(2.0**63)}).seed == -(2**63)
 
 
+def test_an_out_of_range_seed_is_told_the_bound_as_an_integer():
+    """A seed of 2**63 was told "Input should be less than 9223372036854776000": the bound printed as a float."""
+    from pydantic import ValidationError
+
+    from safealign.serve.protocol import ChatRequest
+
+    chat = {"messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(ValidationError) as error:
+        ChatRequest.model_validate(chat | {"seed": 2**63})
+    assert "less than or equal to 9223372036854775807" in str(error.value), error.value
+    assert ChatRequest.model_validate(chat | {"seed": 2**63 - 1}).seed == 2**63 - 1
+
+
 def test_the_developer_role_is_the_system_message(served):
     """A template knows no developer turn: it added its default system prompt before one (42 prompt tokens against 20)."""
     url, _ = served

@@ -552,8 +552,14 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
     # A file used twice (e.g. SFT and RL safety prompts) is checked once, as the first stage used it (a file SFT trained
     # on whole is no stage's prompts only), even where the stages recorded it under two paths (sha256); two files of one
     # name are two files. Where the first one's path no longer holds those bytes, the same content read elsewhere is checked.
+    # A safety prompt pool file no prompt of the run was drawn from (``rows_used`` 0) is no training data, as the model
+    # card's language and datasets metadata count it (``used_training_data``): a match there was never trained on.
+    drawn = [e for e in entries if e.get("rows_used") != 0]
+    not_drawn = sorted(
+        {e["check_name"] for e in entries if e.get("rows_used") == 0} - {e["check_name"] for e in drawn}
+    )
     unique: dict[str, dict[str, Any]] = {}
-    for entry in entries:
+    for entry in drawn:
         first = unique.setdefault(_content_key(entry), entry)
         if not first["_rows"] and entry["_rows"]:
             unique[_content_key(entry)] = first | {"_rows": entry["_rows"]}
@@ -562,7 +568,12 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
     checked = None
     if unique:
         suites, unread = recipe_suites(getattr(run, "recipe", None) or {})
-        checked = decontamination(list(unique.values()), suites) | {"suites_unread": unread}
+        checked = decontamination(list(unique.values()), suites) | {
+            "suites_unread": unread,
+            "not_drawn": not_drawn,
+        }
+        if not_drawn:  # the card lists these files above the result: say the check left them out, and why
+            checked["verdict"] += f" (not counted: {', '.join(not_drawn)}, from which the run drew no prompt)"
     eval_card = package_data("cards", "eval_suites.md")
     judge_card = package_data("cards", "judge_set.md")
     labelled = package_data("judges", "labelled.jsonl")

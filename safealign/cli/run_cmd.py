@@ -8,6 +8,25 @@ import typer
 
 from safealign.cli.common import console, friendly_errors, table
 
+# what each stage's tokens count, in the model card's words, printed under the table (a header this long wraps the column)
+TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and sample generated"
+
+
+def stage_token_count(row: dict) -> str:
+    """A stage's tokens as the model card counts them (``stage_tokens``): the sample stage's those it generated, not
+    its prompts + completions (``tokens`` in ``stage.json``, which RL's rollouts and ``safealign compare`` count)."""
+    from safealign.card.run_folder import number
+    from safealign.card.summary import stage_tokens
+    from safealign.runs import stage_done
+
+    if row.get("skipped"):
+        return "-"
+    record = stage_done(Path(row["dir"])) if row.get("dir") else None
+    if record is None:  # a row with no stage.json to read: the tokens it carries
+        record = {"metrics": {"tokens": row.get("tokens")}}
+    count = stage_tokens(row["stage"], record)["count"]
+    return number(count) if count else "-"
+
 
 def stage_table(stages: list[dict]) -> tuple[list[str], list[list[str]]]:
     """The columns and rows of the stage table: each built-in suite's headline, and any other suite's an eval scored."""
@@ -20,7 +39,9 @@ def stage_table(stages: list[dict]) -> tuple[list[str], list[list[str]]]:
         wall = f"{s['wall_time_s']:.0f}s" if s.get("wall_time_s") else "-"
         if (s.get("sessions") or 1) > 1:  # resumed after a crash: the time of every session it took
             wall += f" ({s['sessions']} sessions)"
-        rows.append([s["stage"], wall, str(s.get("tokens") or "-"), *(rate_cell(h.get(key)) for key, _, _ in columns)])
+        rows.append(
+            [s["stage"], wall, stage_token_count(s), *(rate_cell(h.get(key)) for key, _, _ in columns)]
+        )
     return ["stage", "wall", "tokens", *(title for _, title, _ in columns)], rows
 
 
@@ -28,8 +49,12 @@ def shared_machine_notes(stages: list[dict]) -> list[str]:
     """A line per stage whose CPU time was partly someone else's: its wall time is not the pipeline's alone."""
     from safealign.machine_load import SHARED_AT, describe, shared_share
 
-    return [f"{s['stage']} shared the machine ({describe(s['machine_load'])} of the CPU time): its wall time is "
-            "longer than the stage alone takes" for s in stages if shared_share(s.get("machine_load")) >= SHARED_AT]
+    return [
+        f"{s['stage']} shared the machine ({describe(s['machine_load'])} of the CPU time): its wall time is "
+        "longer than the stage alone takes"
+        for s in stages
+        if shared_share(s.get("machine_load")) >= SHARED_AT
+    ]
 
 
 @friendly_errors
@@ -40,19 +65,29 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
 
     parsed = load_recipe(recipe)
     result = run_pipeline(parsed, recipe_path=recipe)
-    console.print(table(f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)", *stage_table(result.stages)))
+    console.print(
+        table(
+            f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)",
+            *stage_table(result.stages),
+        )
+    )
+    console.print(TOKENS_NOTE, markup=False)
     for note in shared_machine_notes(result.stages):
         console.print(note, style="yellow", markup=False)
     console.print(f"final model: {result.final_model}", markup=False)
 
 
 @friendly_errors
-def compare(recipe: Path = typer.Argument(..., help="Recipe YAML with sft, rl and distill sections.")) -> None:
+def compare(
+    recipe: Path = typer.Argument(..., help="Recipe YAML with sft, rl and distill sections."),
+) -> None:
     """Ablation: base, SFT only, RL only (R1-Zero style), SFT→RL, distilled student — one table (Markdown + JSON)."""
     from safealign.compare import run_compare
     from safealign.config import load_recipe
 
     parsed = load_recipe(recipe)
     result = run_compare(parsed, recipe_path=recipe)
-    console.print((parsed.run_dir / "ablation.md").read_text(), markup=False, highlight=False)  # "[v2]" is text
+    console.print(
+        (parsed.run_dir / "ablation.md").read_text(), markup=False, highlight=False
+    )  # "[v2]" is text
     console.print(f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)")

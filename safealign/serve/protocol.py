@@ -143,8 +143,8 @@ class ChatRequest(BaseModel):
     max_tokens: WholeNumber | None = Field(None, ge=1)
     max_completion_tokens: WholeNumber | None = Field(None, ge=1)
     seed: WholeNumber | None = Field(
-        None, ge=-(2**63), lt=2**63
-    )  # a 64-bit integer, as torch's generators take
+        None, ge=-(2**63), le=2**63 - 1
+    )  # a 64-bit integer, as torch's generators take; le, not lt=2**63, which pydantic prints as 9223372036854776000
     stop: str | list[str] | None = None
     n: WholeNumber | None = Field(1, ge=1, le=16)  # null: the default, 1
     stream_options: StreamOptions | None = None
