@@ -623,6 +623,29 @@ def test_a_failed_once_run_fails_the_command_in_one_line(tmp_path):
         evaluate_every(0, lambda: 1 / 0, stop_after=2)
 
 
+def test_an_upstream_that_is_down_or_failing_gets_the_server_advice_not_pass_model():
+    """A refused connection said "pass --model NAME", which does not help when no server is running."""
+    from launching import free_port
+
+    from safealign.monitor.reevaluate import upstream_model
+
+    failing = FastAPI()
+
+    @failing.get("/v1/models")
+    async def models():
+        return JSONResponse({"error": "loading"}, status_code=503)
+
+    down = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(SafealignError) as refused:
+        upstream_model(down)
+    with serve_in_thread(failing) as url, pytest.raises(SafealignError) as erring:
+        upstream_model(url)
+    for error, base in ((refused, down), (erring, url)):
+        message = str(error.value)
+        assert f"is the server running? check with: curl {base}/v1/models" in message, message
+        assert "--model" not in message, message
+
+
 UPSTREAM_KEY = "sekrit-upstream-key"
 
 

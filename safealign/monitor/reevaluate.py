@@ -179,6 +179,12 @@ def _key_hint(api_key: str | None) -> str:
     return "the upstream needs a key: give --api-key KEY (or set SAFEALIGN_API_KEY)"
 
 
+def _server_hint(upstream: str) -> str:
+    """What to do when the upstream is not there or not well (the advice EndpointGenerator gives): --model would not
+    help, the next request goes to the same server."""
+    return f"is the server running? check with: curl {redact_url(upstream.rstrip('/'))}/v1/models"
+
+
 def upstream_model(upstream: str, api_key: str | None = None) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
     url = upstream.rstrip("/") + "/v1/models"
@@ -189,8 +195,15 @@ def upstream_model(upstream: str, api_key: str | None = None) -> str:
             raise SafealignError(
                 f"{redact_url(url)} answered HTTP {response.status_code}: {_key_hint(api_key)}"
             )
+        if response.status_code >= 500:
+            raise SafealignError(
+                f"{redact_url(url)} answered HTTP {response.status_code}, a server error; {_server_hint(upstream)}"
+            )
         response.raise_for_status()
         listing = response.json()
+    except (httpx.ConnectError, httpx.TimeoutException) as error:  # no server there, or a silent one
+        reason = str(error).replace(upstream, redact_url(upstream)) or type(error).__name__
+        raise SafealignError(f"cannot reach {redact_url(url)} ({reason}); {_server_hint(upstream)}") from None
     except (httpx.HTTPError, ValueError) as error:
         reason = str(error).replace(
             upstream, redact_url(upstream)
