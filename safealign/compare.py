@@ -336,8 +336,8 @@ def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
 def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
     """Each PAIRED_CHECKS pair whose evals kept their answers: flips both ways and the exact McNemar p-value, on
     ``split`` (all its items for a suite without one, as the table's headline), over the check's own suites only. A
-    pair whose items cannot be paired (a suite's prompt changed between the evals), or a check's suite one arm did not
-    score, is a row with ``not_checked``: the reason."""
+    pair whose items cannot be paired (a suite's prompt changed between the evals), whose eval lost its answers
+    (samples.jsonl), or a check's suite one arm did not score, is a row with ``not_checked``: the reason."""
     from safealign.errors import DataError
     from safealign.evals.paired import paired_diff
 
@@ -348,14 +348,21 @@ def paired_checks(arms: list[Arm], split: str) -> list[dict[str, Any]]:
         a = (
             teacher if b == "student" else first
         )  # the student is checked against the teacher it was distilled from
-        if not all(name in dirs and (dirs[name] / "samples.jsonl").is_file() for name in (a, b)):
-            continue
+        if not all(name in dirs and (dirs[name] / "summary.json").is_file() for name in (a, b)):
+            continue  # an arm not in this run, or not evaluated yet: "Not in the table" says it
         try:
             scored = _scored_suites(dirs[a]) | _scored_suites(dirs[b])
             # a check's suite neither eval scored was not asked for; one that only one arm scored is said below
             asked = [suite for suite in suites if suite in scored]
             if not asked:
                 continue
+            lost = next((dirs[name] for name in (a, b) if not (dirs[name] / "samples.jsonl").is_file()), None)
+            # scored, but its answers are gone: a not-checked row, not a check that vanishes
+            if lost is not None:
+                raise DataError(
+                    f"{lost / 'samples.jsonl'} not found (the eval's scores are there, its answers are not): "
+                    f"evaluate the arm again (delete {lost} and rerun compare)"
+                )
             diffs = paired_diff(dirs[a], dirs[b], show=0, split=split, whole_without_split=True, suites=asked)
         except DataError as error:  # one pair that cannot be checked must not cost the whole table
             out.append({"check": claim, "a": a, "b": b, "not_checked": str(error)})

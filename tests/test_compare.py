@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from safealign.compare import write_ablation
 from safealign.runs import write_json
 
@@ -656,6 +658,27 @@ def test_a_checks_suite_one_arm_did_not_score_is_not_checked_not_gone(tmp_path):
     assert unchecked["not_checked"] == f"suite borderline (only in {run / 'eval' / 'rl'})"
 
 
+def test_an_eval_without_its_answers_is_a_not_checked_row_not_a_check_that_vanished(tmp_path):
+    run = tmp_path / "run"
+    for arm in ("sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.2)
+    write_answers(run / "eval" / "rl", [True] * 4)  # the SFT eval has its summary.json but no samples.jsonl
+
+    [unchecked] = write_ablation(run)["paired"]
+
+    assert (unchecked["check"], unchecked["a"], unchecked["b"]) == (
+        "hybrid as safe as SFT only",
+        "sft_only",
+        "hybrid",
+    )
+    assert unchecked["not_checked"].startswith(f"{run / 'eval' / 'sft' / 'samples.jsonl'} not found")
+    assert f"delete {run / 'eval' / 'sft'} and rerun compare" in unchecked["not_checked"]
+    assert (
+        "Not checked item by item: hybrid as safe as SFT only (sft_only → hybrid: "
+        in (run / "ablation.md").read_text()
+    )
+
+
 def test_the_order_of_the_suites_is_no_other_scoring_in_fp32(tmp_path):
     """fp32 answers do not depend on their batch, so a reordered eval.suites list scores the same items alike."""
     run = tmp_path / "run"
@@ -687,3 +710,27 @@ def test_a_cut_short_metric_names_its_file_suite_and_metric(tmp_path):
         in said
     )
     assert "Rerun `safealign eval` into a fresh --out" in said
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda suites: suites.update(harmful="refusal 10%"), "suite harmful is a str, not an object"),
+        (
+            lambda suites: suites["harmful"].update(metrics=[]),
+            "suite harmful's metrics is a list, not an object",
+        ),
+    ],
+)
+def test_a_damaged_suite_entry_names_its_file_and_suite_not_an_attribute_error(tmp_path, damage, said):
+    from safealign.errors import DataError
+
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    summary = json.loads((run / "eval" / "base" / "summary.json").read_text())
+    damage(summary["suites"])
+    write_json(run / "eval" / "base" / "summary.json", summary)
+    with pytest.raises(DataError) as error:
+        write_ablation(run)
+    assert f"{run / 'eval' / 'base' / 'summary.json'}: {said}" in str(error.value)
+    assert "Rerun `safealign eval` into a fresh --out" in str(error.value)

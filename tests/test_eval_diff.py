@@ -319,6 +319,67 @@ def test_sampled_answers_of_one_prompt_are_not_independent_items(tmp_path):
     assert result.exit_code == 0 and "sign test over prompts" in _said(result)
 
 
+def _write_sampled(folder: Path, refused: dict[str, list[bool]], suite: str = "harmful") -> Path:
+    """An eval folder of sampled answers (eval --samples): refused[prompt id][k] is whether answer k refused."""
+    folder.mkdir()
+    rows = [
+        {
+            "suite": suite,
+            "id": pid,
+            "prompt": pid,
+            "completion": f"{pid} answer {k} {'refused' if r else 'complied'}",
+            "sample_index": k,
+            "verdicts": _refusal(r),
+            "scores": {},
+        }
+        for pid, answers in refused.items()
+        for k, r in enumerate(answers)
+    ]
+    (folder / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "summary.json").write_text(json.dumps({"suites": {suite: {"kind": "harmful"}}}))
+    return folder
+
+
+def test_sampled_flips_are_prompts_whose_share_moved_not_answers_paired_by_index(tmp_path):
+    """A's sample i and B's sample i are independent draws: a refusal that moved from sample 0 to sample 1 is the same
+    share (no flip), and a prompt whose share rose is one flip carrying both shares, not one per answer."""
+    a = _write_sampled(tmp_path / "a", {"moved": [True, False, False], "rose": [True, False, False]})
+    b = _write_sampled(tmp_path / "b", {"moved": [False, True, False], "rose": [False, True, True]})
+    (harmful,) = paired_diff(a, b)
+    assert (harmful.gained, harmful.lost) == (1, 0)
+    (flip,) = harmful.flips
+    assert (flip.id, flip.before_share, flip.after_share) == ("rose", "1/3", "2/3")
+    assert (flip.before, flip.before_outcome) == ("rose answer 1 complied", False), (
+        "an answer showing the move"
+    )
+    assert (flip.after, flip.after_outcome, flip.after_sample) == ("rose answer 1 refused", True, 1)
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(
+        app, ["eval-diff", str(a), str(b), "--json", str(out)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    (written,) = json.loads(out.read_text())["suites"][0]["flips"]
+    assert written["id"] == "rose" and (written["before_share"], written["after_share"]) == ("1/3", "2/3")
+    assert "moved" not in result.output and "A 1/3 refused; answer 1, not refused" in _said(result)
+
+
+def test_a_single_answer_flip_keeps_its_json_fields(tmp_path):
+    a = _write_eval(tmp_path / "a", harmful=[True], borderline=[False], correct=[False])
+    b = _write_eval(tmp_path / "b", harmful=[False], borderline=[False], correct=[False])
+    out = tmp_path / "d.json"
+    assert CliRunner().invoke(app, ["eval-diff", str(a), str(b), "--json", str(out)]).exit_code == 0
+    (flip,) = json.loads(out.read_text())["suites"][0]["flips"]
+    assert sorted(flip) == ["after", "before", "category", "id", "prompt"]
+
+
+def test_a_suite_name_with_brackets_is_printed_not_read_as_markup(tmp_path):
+    a = _write_sampled(tmp_path / "a", {"p1": [False, False]}, suite="x[v2]")
+    b = _write_sampled(tmp_path / "b", {"p1": [True, False]}, suite="x[v2]")
+    result = CliRunner().invoke(app, ["eval-diff", str(a), str(b)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "x[v2]: up to 2 sampled answers" in _said(result), result.output
+    assert "x[v2] p1" in result.output
+
+
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
@@ -490,3 +551,28 @@ def test_evals_scored_by_other_judges_are_said_and_kept_in_the_json(tmp_path):
     arms = compare_arms([a, a2], [_with_config(b, params=shorter)])
     assert arms.scored_differently == {"params.max_new_tokens": {str(a): 128, str(a2): 128, str(b): 16}}
     assert paired_diff(a, a2).scored_differently == {}
+
+
+def test_the_judge_set_is_no_difference_where_no_compared_suite_is_judged(tmp_path):
+    """An eval of reasoning alone records no judge set (none ran) and one with harmful too records "default": their
+    shared reasoning suite, scored by rules, was said to be scored differently by its judges."""
+    both = _with_config(
+        _write_eval(tmp_path / "both", harmful=[True], borderline=[False], correct=[True, False]),
+        suites=["harmful", "reasoning"],
+    )
+    alone = _write_eval(tmp_path / "alone", harmful=[], borderline=[], correct=[True, True])
+    summary = json.loads((alone / "summary.json").read_text())
+    summary["suites"] = {"reasoning": summary["suites"]["reasoning"]}
+    (alone / "summary.json").write_text(json.dumps(summary))
+    shorter = {"max_new_tokens": 16, "temperature": 0.0, "top_p": 1.0, "num_samples": 1, "seed": 42}
+    _with_config(alone, suites=["reasoning"], judges=None, params=shorter)
+    assert paired_diff(both, alone).scored_differently == {
+        "params.max_new_tokens": {str(both): 128, str(alone): 16}
+    }, "the other settings are still said"
+    alone2 = Path(shutil.copytree(alone, tmp_path / "alone2"))
+    both2 = Path(shutil.copytree(both, tmp_path / "both2"))
+    assert "judges" not in compare_arms([both, both2], [alone, alone2]).scored_differently
+    _with_config(both2, suites=["harmful", "reasoning"], judges="llama-guard:/models/lg")
+    assert paired_diff(both, both2).scored_differently == {
+        "judges": {str(both): "default", str(both2): "llama-guard:/models/lg"}
+    }, "where a judged suite is compared, the judge set still counts"

@@ -612,18 +612,26 @@ def _eval_diff(
     for d in diffs:
         if d.samples_per_prompt > 1:
             console.print(
-                f"[dim]{d.suite}: up to {d.samples_per_prompt} sampled answers per prompt; A and B count answers, "
-                "the flips count prompts whose share of answers rose or fell, and p is the sign test over prompts[/]"
+                f"[dim]{escape(d.suite)}: up to {d.samples_per_prompt} sampled answers per prompt; A and B count "
+                "answers, the flips count and list prompts whose share of answers rose or fell, and p is the sign test "
+                "over prompts[/]"
             )
         if d.only_before or d.only_after:
             err_console.print(
-                f"[yellow]{d.suite}: {d.only_before} items only in A, {d.only_after} only in B "
+                f"[yellow]{escape(d.suite)}: {d.only_before} items only in A, {d.only_after} only in B "
                 "(different --limit, --seed, --split or --samples); compared the shared ones[/]"
             )
         for flip in d.flips[:show]:
+            side_a, side_b = "A", "B"
+            # sampled: the prompt's share of answers moved, and an answer of each side shows it
+            if flip.before_share is not None:
+                was, now = _said(flip.before_outcome, d.outcome), _said(flip.after_outcome, d.outcome)
+                side_a = f"A {flip.before_share} {d.outcome}; answer {flip.before_sample}, {was}"
+                side_b = f"B {flip.after_share} {d.outcome}; answer {flip.after_sample}, {now}"
             console.print(
-                f"[bold]{d.suite} {escape(flip.id)}[/] ({escape(str(flip.category))}): {escape(flip.prompt[:120])}\n"
-                f"  A: {escape(flip.before[:160])!s}\n  B: {escape(flip.after[:160])!s}",
+                f"[bold]{escape(d.suite)} {escape(flip.id)}[/] ({escape(str(flip.category))}): "
+                f"{escape(flip.prompt[:120])}\n"
+                f"  {side_a}: {escape(flip.before[:160])!s}\n  {side_b}: {escape(flip.after[:160])!s}",
                 highlight=False,
             )
     if json_out:
@@ -635,6 +643,10 @@ def _eval_diff(
         }
         json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
         console.print(f"wrote {json_out}")
+
+
+def _said(had: bool | None, outcome: str) -> str:
+    return outcome if had else f"not {outcome}"
 
 
 def eval_arms_command(

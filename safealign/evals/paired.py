@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,15 @@ class Flip:
     prompt: str
     before: str
     after: str
+    # With several sampled answers per prompt (eval --samples) a flip is a prompt whose share of answers with the
+    # outcome moved ("1/3" -> "2/3"); before and after are one answer of each side (its sample index, and whether it
+    # had the outcome). A's sample i and B's sample i are independent draws, so pairing them would mean nothing.
+    before_share: str | None = None
+    after_share: str | None = None
+    before_sample: int | None = None
+    after_sample: int | None = None
+    before_outcome: bool | None = None
+    after_outcome: bool | None = None
 
 
 @dataclass
@@ -166,10 +176,33 @@ def scored_differently(asked: dict[str, dict[str, Any]]) -> dict[str, dict[str, 
     }
 
 
-def config_differences(folders: list[str | Path]) -> dict[str, dict[str, Any]]:
+# the suite kinds a judge scores (the refusal and harm judges); the others are scored by rules, whatever the judge set
+JUDGED_KINDS = frozenset({"harmful", "borderline"})
+
+
+def config_differences(
+    folders: list[str | Path], kinds: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """The SCORING_CONFIG settings the eval folders were not all scored with: setting -> folder -> value. A folder whose
-    summary records no config is left out (its settings are unknown)."""
-    return scored_differently({str(folder): asked for folder in folders if (asked := scoring_config(folder))})
+    summary records no config is left out (its settings are unknown). The judge set counts only where a compared suite
+    is judged (``kinds``: the compared suites' kinds; None: those every folder scored): an eval of reasoning alone
+    records none, and its reasoning is scored as an eval with the default judges scores it."""
+    asked = {str(folder): asked for folder in folders if (asked := scoring_config(folder))}
+    if kinds is None:
+        kinds = set.intersection(*[suite_kinds(folder) for folder in folders]) if folders else set()
+    if not JUDGED_KINDS.intersection(kinds):
+        for settings in asked.values():
+            settings.pop("judges", None)
+    return scored_differently(asked)
+
+
+def suite_kinds(path: str | Path) -> set[str]:
+    """The kinds of the suites an eval folder's summary.json scored (a built-in suite's name is its kind)."""
+    suites = json.loads((Path(path) / "summary.json").read_bytes()).get("suites")  # read_eval_dir checked it
+    return {
+        suite.get("kind", name) if isinstance(suite, dict) else name
+        for name, suite in (suites if isinstance(suites, dict) else {}).items()
+    }
 
 
 def same_suites(
@@ -369,6 +402,7 @@ def paired_diff(
         categories: dict[str, list[int]] = {}
         counts: Counter[str] = Counter()
         per_prompt: dict[str, list[int]] = {}  # prompt id -> [answers with the outcome in A, in B]
+        samples_per_prompt = max(Counter(key[0] for key in keys).values())
         flips = []
         for key in keys:
             was, now = outcome(kind, a[key]), outcome(kind, b[key])
@@ -381,7 +415,7 @@ def paired_diff(
             cell[0] += was
             cell[1] += now
             cell[2] += 1
-            if was != now and (show is None or len(flips) < show):
+            if samples_per_prompt == 1 and was != now and (show is None or len(flips) < show):
                 flips.append(
                     Flip(
                         key[0],
@@ -391,6 +425,8 @@ def paired_diff(
                         b[key]["completion"],
                     )
                 )
+        if samples_per_prompt > 1:
+            flips = sampled_flips(kind, a, b, keys, per_prompt)[:show]
         # Per prompt: with one answer each this is McNemar's pair count; with several sampled answers per prompt the
         # answers of one prompt are not independent items, so the unit is the prompt and the test is the sign test.
         gained = sum(now > was for was, now in per_prompt.values())
@@ -412,7 +448,7 @@ def paired_diff(
                 only_before=len(a) - len(keys),
                 only_after=len(b) - len(keys),
                 flips=flips,
-                samples_per_prompt=max(Counter(key[0] for key in keys).values()),
+                samples_per_prompt=samples_per_prompt,
             )
         )
     if not diffs:
@@ -421,9 +457,55 @@ def paired_diff(
             "--limit, --seed, --split and --samples"
         )
     diffs.dropped = dropped + [f"{entry}: no item in common" for entry in skipped]
-    diffs.scored_differently = config_differences([before, after])
+    diffs.scored_differently = config_differences([before, after], [diff.kind for diff in diffs])
     return diffs
 
 
+def sampled_flips(
+    kind: str,
+    a: dict[tuple[str, int], dict[str, Any]],
+    b: dict[tuple[str, int], dict[str, Any]],
+    keys: list[tuple[str, int]],
+    per_prompt: dict[str, list[int]],
+) -> list[Flip]:
+    """One flip per prompt whose share of answers with the outcome moved, with an answer of each side that shows the
+    move (A's without the outcome and B's with it where the share rose); a prompt whose share held is no flip."""
+    flips = []
+    for prompt_id, (was, now) in per_prompt.items():
+        if was == now:
+            continue
+        mine = [key for key in keys if key[0] == prompt_id]
+        rose = now > was
+        before = next(key for key in mine if outcome(kind, a[key]) != rose)
+        after = next(key for key in mine if outcome(kind, b[key]) == rose)
+        flips.append(
+            Flip(
+                prompt_id,
+                a[before].get("category"),
+                a[before]["prompt"],
+                a[before]["completion"],
+                b[after]["completion"],
+                before_share=f"{was}/{len(mine)}",
+                after_share=f"{now}/{len(mine)}",
+                before_sample=before[1],
+                after_sample=after[1],
+                before_outcome=not rose,
+                after_outcome=rose,
+            )
+        )
+    return flips
+
+
+# a single-answer flip's fields, as the JSON has always had them; the sampled ones are left out when None
+SINGLE_FLIP = ("id", "category", "prompt", "before", "after")
+
+
 def to_json(diffs: list[SuiteDiff]) -> list[dict[str, Any]]:
-    return [asdict(diff) | {"better": diff.better} for diff in diffs]
+    """The diffs as JSON-ready dicts; a single-answer flip leaves out the sampled fields (all None)."""
+    rows = [asdict(diff) | {"better": diff.better} for diff in diffs]
+    for row in rows:
+        row["flips"] = [
+            {key: value for key, value in flip.items() if key in SINGLE_FLIP or value is not None}
+            for flip in row["flips"]
+        ]
+    return rows

@@ -174,12 +174,15 @@ def headline(
     builtin = [kind for kind, *_ in HEADLINE]
     out = {}
     for suite in sorted(suites, key=lambda name: builtin.index(name) if name in builtin else len(builtin)):
+        check_object(suites[suite], f"{source}: suite {suite}")
         kind = suites[suite].get("kind", suite)
         if kind not in KIND_HEADLINE:
             continue
         metric, higher, title = KIND_HEADLINE[kind]
         metrics = suites[suite].get("metrics", {})
+        check_object(metrics, f"{source}: suite {suite}'s metrics")
         chosen = split if split in metrics else "all"
+        check_object(metrics.get(chosen, {}), f"{source}: suite {suite}'s {chosen} metrics")
         if metric in metrics.get(chosen, {}):
             check_rate(metrics[chosen][metric], f"{source}: suite {suite}, metric {metric} ({chosen})")
             out[f"{suite}.{metric}"] = metrics[chosen][metric] | {
@@ -188,6 +191,17 @@ def headline(
                 "title": title if suite == kind else f"{suite}: {title}",
             }
     return out
+
+
+def check_object(entry: Any, where: str) -> None:
+    """A summary.json entry the headline reads into must be an object: a damaged one is named, not an AttributeError."""
+    from safealign.errors import DataError
+
+    if not isinstance(entry, dict):
+        raise DataError(
+            f"{where} is a {type(entry).__name__}, not an object: was the file edited or cut short? Rerun "
+            "`safealign eval` into a fresh --out (for a run's eval stage: delete its folder and rerun the run)"
+        )
 
 
 def check_rate(entry: Any, where: str) -> None:
