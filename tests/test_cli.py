@@ -268,7 +268,9 @@ def test_the_stage_tables_tokens_are_the_cards_the_sample_stages_generated_ones(
         },
     ]
     columns, rows = stage_table(stages)
-    assert columns[2] == "tokens" and "sample generated" in TOKENS_NOTE and "distill trained on" in TOKENS_NOTE
+    assert (
+        columns[2] == "tokens" and "sample generated" in TOKENS_NOTE and "distill trained on" in TOKENS_NOTE
+    )
     assert [row[2] for row in rows] == ["142,433", "20,543", "-"]
 
 
@@ -784,3 +786,36 @@ def test_generate_refuses_a_row_with_both_a_prompt_and_a_chat(tmp_path):
         read_prompts(prompts)
     prompts.write_text(json.dumps({"prompt": None, "messages": chat}) + "\n")  # datasets' to_json writes null
     assert read_prompts(prompts) == [(f"{prompts}:1", chat)]
+
+
+@pytest.mark.parametrize("every", ["0", "30s", "59"])
+def test_monitor_evaluate_refuses_an_interval_under_a_minute(tmp_path, monkeypatch, every) -> None:
+    """`--every 30s` was accepted: the next run starts --every after the last started, so a schedule shorter than one
+    eval run (minutes) ran full passes over the suites back to back against the upstream."""
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "monitor",
+        "evaluate",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--db",
+        "sqlite:///m.db",
+        "--every",
+        every,
+    ]
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "--every" in result.output and "the floor is 1m" in result.output
+    assert "--once" in result.output, result.output
+
+
+def test_monitor_evaluate_takes_a_minute_and_any_interval_with_once(tmp_path, monkeypatch) -> None:
+    ran: list[float] = []
+    monkeypatch.setattr(
+        "safealign.monitor.reevaluate.evaluate_every", lambda interval, run, stop_after: ran.append(interval)
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--db", "sqlite:///m.db", "--every"]
+    for every in (["1m"], ["0", "--once"]):
+        result = CliRunner().invoke(app, [*argv, *every], env={"COLUMNS": "300"})
+        assert result.exit_code == 0, result.output
+    assert ran == [60.0, 0.0]

@@ -184,6 +184,7 @@ def _eval(
     probe_samples=8,
     timeout=120.0,
 ) -> None:
+    made_out = False  # whether this command made --out: a Ctrl-C before then leaves nothing to remove
     try:
         from safealign.cli.generate_cmd import check_writable
         from safealign.evals import EndpointGenerator, get_suite, run_eval
@@ -323,10 +324,12 @@ def _eval(
                 probe_file=str(refusal_probe.resolve()),
             )
             source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
+    except SafealignError:
+        remove_if_made_and_empty(out, made_out)  # a model that failed to load: a rerun makes its own folder
+        raise
     except KeyboardInterrupt:
         # once generating, eval says itself what it kept; friendly_errors passes Ctrl-C on (exit code 130)
-        if made_out and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()  # the folder this command made for its results: a rerun makes its own
+        remove_if_made_and_empty(out, made_out)
         err_console.print(
             "[yellow]interrupted before any answer was generated: nothing in --out was changed; rerun the same "
             "command to evaluate[/]"
@@ -354,6 +357,7 @@ def _eval(
     except (SafealignError, KeyboardInterrupt) as error:
         kept = out / ANSWERS_SO_FAR
         if not kept.is_file():
+            remove_if_made_and_empty(out, made_out)  # a failed first request left nothing a rerun would use
             # friendly_errors passes eval's Ctrl-C on: eval says itself what it kept
             if isinstance(error, KeyboardInterrupt):
                 written = "" if endpoint else " (a local model's are written only once all are generated)"
@@ -476,6 +480,13 @@ def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
             f"{path} was fitted on {fitted}, this eval is of {model_identity(model)}: fit a probe on this "
             f"model with `safealign probe {model} --out PATH`"
         )
+
+
+def remove_if_made_and_empty(out: Path, made_out: bool) -> None:
+    """Remove --out when this command made it and it is still empty: a rerun makes its own. A folder that existed
+    before, or one holding anything (kept answers a rerun resumes from), is left as it is."""
+    if made_out and out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

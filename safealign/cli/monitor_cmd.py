@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 
 
+# `monitor evaluate --every`'s floor: a shorter interval than one eval run (minutes) would run them back to back
+MIN_EVAL_INTERVAL_S = 60.0
 # options named otherwise than their MonitorConfig field
 OPTION_OF_FIELD = {
     "judge_batch_size": "batch_size",
@@ -335,7 +337,7 @@ def evaluate(
     model: str | None = typer.Option(
         None, help="Model name at the upstream (default: the first one it lists)."
     ),
-    every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d."),
+    every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d (at least 1m)."),
     suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
     limit: int | None = typer.Option(
         None,
@@ -425,11 +427,10 @@ def _evaluate(
             + (f", or set monitor.upstream in {recipe}" if recipe else "")
         )
     interval = parse_interval(every)
-    if (
-        interval <= 0 and not once
-    ):  # back-to-back eval runs, each a full pass over the suites against the model server
+    if interval < MIN_EVAL_INTERVAL_S and not once:
         raise typer.BadParameter(
-            f"--every {every!r} leaves no pause between eval runs; give an interval like 1h, or --once"
+            f"--every {every!r} leaves no pause between eval runs (the floor is 1m); give an interval like 1h, "
+            "or --once"
         )
     store = Store(config.db)
     # Built once for the schedule, not every run (a Llama Guard model takes a while to load); the default judges are
