@@ -303,8 +303,8 @@ SCORING_KEYS = ("suites", "split", "limit", "max_new_tokens", "seed", "system_pr
 def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
     """The eval settings that differ between the arms (a kept eval made under an earlier ``eval:`` section, another
     version of a user's suite file: ``suite file NAME``, its sha256), per setting the value each arm was scored with;
-    empty when every arm was scored alike."""
-    from safealign.evals.paired import scored_differently, suite_files
+    empty when every arm was scored alike. The judge set counts only where every arm scored a judged suite."""
+    from safealign.evals.paired import JUDGED_KINDS, scored_differently, suite_files, suite_kinds
 
     asked: dict[str, dict[str, Any]] = {}
     for arm in arms:
@@ -317,6 +317,11 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
         # one file suite name can be two versions of the file: other items (an eval without its summary has none)
         files = suite_files(arm.eval_dir) if (Path(arm.eval_dir) / "summary.json").is_file() else {}
         asked[arm.name] |= {f"suite file {name}": sha256[:12] for name, sha256 in files.items()}
+    # the judge set scores only the judged suites: no difference where the arms share none (config_differences' rule)
+    kinds = [suite_kinds(arm.eval_dir) for arm in arms if (Path(arm.eval_dir) / "summary.json").is_file()]
+    if not JUDGED_KINDS.intersection(set.intersection(*kinds) if kinds else set()):
+        for settings in asked.values():
+            settings.pop("judge", None)
     return scored_differently(asked)
 
 

@@ -474,6 +474,35 @@ def test_arms_scored_with_different_eval_settings_are_said(tmp_path):
     assert write_ablation(run)["scored_differently"] == {}
 
 
+def test_the_judge_set_is_no_difference_where_the_arms_share_no_judged_suite(tmp_path):
+    """The ablation listed `judge` for arms whose evals scored reasoning alone, which no judge scores (eval-diff and
+    eval-arms did not)."""
+    run = tmp_path / "run"
+    for name, judge in (("base", "default"), ("sft", "llama-guard:/models/lg")):
+        fake_eval(run / "eval" / name, refusal=0.5, accuracy=0.2)
+        summary = json.loads((run / "eval" / name / "summary.json").read_text())
+        write_json(
+            run / "eval" / name / "summary.json", {"suites": {"reasoning": summary["suites"]["reasoning"]}}
+        )
+        write_json(
+            run / "eval" / name / "stage.json",
+            {
+                "stage": f"eval:{name}",
+                "seed": 0,
+                "status": "done",
+                "config": {"suites": ["reasoning"], "judge": judge},
+            },
+        )
+    assert write_ablation(run)["scored_differently"] == {}
+    fake_eval(
+        run / "eval" / "sft", refusal=0.5, accuracy=0.2
+    )  # harmful again: a judged suite both arms scored
+    fake_eval(run / "eval" / "base", refusal=0.5, accuracy=0.2)
+    assert write_ablation(run)["scored_differently"] == {
+        "judge": {"base": "default", "sft_only": "llama-guard:/models/lg"}
+    }
+
+
 def test_evals_without_the_split_still_get_a_table_and_their_paired_check(tmp_path):
     """Evals of the dev suites hold no held-out item: the paired check raised, and compare wrote no table at all (an
     earlier one stayed). A suite without the split is paired over all its items, as its headline column is."""

@@ -363,6 +363,18 @@ def test_sampled_flips_are_prompts_whose_share_moved_not_answers_paired_by_index
     assert "moved" not in result.output and "A 1/3 refused; answer 1, not refused" in _said(result)
 
 
+def test_sampled_flips_are_not_looked_for_when_none_is_shown(tmp_path, monkeypatch):
+    """The ablation's paired checks (show=0) picked an example answer for every moved prompt, each a scan of every
+    answer of the suite, to show none of them."""
+    import safealign.evals.paired as paired
+
+    a = _write_sampled(tmp_path / "a", {f"p{i}": [True, False] for i in range(3)})
+    b = _write_sampled(tmp_path / "b", {f"p{i}": [True, True] for i in range(3)})
+    monkeypatch.setattr(paired, "sampled_flips", lambda *args: pytest.fail("no flip is shown"))
+    (harmful,) = paired_diff(a, b, show=0)
+    assert (harmful.gained, harmful.lost, harmful.flips) == (3, 0, [])
+
+
 def test_a_single_answer_flip_keeps_its_json_fields(tmp_path):
     a = _write_eval(tmp_path / "a", harmful=[True], borderline=[False], correct=[False])
     b = _write_eval(tmp_path / "b", harmful=[False], borderline=[False], correct=[False])
@@ -576,3 +588,28 @@ def test_the_judge_set_is_no_difference_where_no_compared_suite_is_judged(tmp_pa
     assert paired_diff(both, both2).scored_differently == {
         "judges": {str(both): "default", str(both2): "llama-guard:/models/lg"}
     }, "where a judged suite is compared, the judge set still counts"
+
+
+def test_the_judge_set_is_no_difference_where_the_split_leaves_no_judged_suite(tmp_path):
+    """eval-arms asked which suites every folder scored, not which it compared: --split dev, which leaves only the
+    reasoning family, still said the folders' judge sets differ (eval-diff did not)."""
+    runs = [
+        _with_config(_with_rg_family(folder, [True, False]), judges=judges)
+        for folder, judges in (
+            (_write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False], correct=[True]), "default"),
+            (_write_eval(tmp_path / "b", harmful=[True] * 4, borderline=[False], correct=[True]), "default"),
+            (
+                _write_eval(tmp_path / "c", harmful=[True] * 4, borderline=[False], correct=[True]),
+                "llama-guard:/lg",
+            ),
+        )
+    ]
+    arms = compare_arms(runs[:2], runs[2:], split="dev")
+    assert [row.suite for row in arms] == ["rg:count_bits"] and arms.scored_differently == {}, (
+        arms.scored_differently
+    )
+    assert paired_diff(runs[0], runs[2], split="dev").scored_differently == {}
+    judged = compare_arms(runs[:2], runs[2:], split="held_out").scored_differently
+    assert judged == {
+        "judges": {str(runs[0]): "default", str(runs[1]): "default", str(runs[2]): "llama-guard:/lg"}
+    }

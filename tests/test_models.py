@@ -370,6 +370,34 @@ def test_an_adapter_that_names_some_layers_modules_on_purpose_is_not_warned_abou
     assert "may not fit its base" not in caplog.text, caplog.text
 
 
+def test_an_all_linear_adapter_that_excludes_a_layer_on_purpose_is_not_warned_about(tmp_path, caplog):
+    """peft writes "all-linear" as every linear module of every layer, the excluded ones too: an adapter that left
+    layer 1 out with exclude_modules was warned about as a pruned student's. A student's that excludes modules of
+    every layer still is."""
+    from peft import LoraConfig, get_peft_model
+
+    from safealign.models.prune import prune_model
+
+    base = _saved(load_model("tiny:1"), tmp_path / "base")
+    student, _ = prune_model(load_model(str(base)).model, 0.5, None)
+    for name, model, exclude in (
+        ("excluding", load_model(str(base)).model, r".*layers\.1\..*"),
+        ("student", student, ["gate_proj", "up_proj", "down_proj"]),
+    ):
+        lora = LoraConfig(r=4, target_modules="all-linear", exclude_modules=exclude)
+        get_peft_model(model, lora).save_pretrained(tmp_path / name)
+        config = json.loads((tmp_path / name / "adapter_config.json").read_text())
+        (tmp_path / name / "adapter_config.json").write_text(
+            json.dumps(config | {"base_model_name_or_path": str(base)})
+        )
+    with caplog.at_level(logging.WARNING, logger="safealign.models.loading"):
+        load_model(str(tmp_path / "excluding"))
+    assert "may not fit its base" not in caplog.text, caplog.text
+    with caplog.at_level(logging.WARNING, logger="safealign.models.loading"):
+        load_model(str(tmp_path / "student"))
+    assert "its weights adapt 1 layers (layers.0 to layers.0) but the base has 2" in caplog.text, caplog.text
+
+
 def test_an_adapter_s_weights_are_read_once_on_load(tmp_path, monkeypatch):
     """Our checks read the adapter's whole weights twice before peft read them a third time: they read names only."""
     import peft.utils.save_and_load as save_and_load

@@ -646,6 +646,47 @@ def test_an_upstream_that_is_down_or_failing_gets_the_server_advice_not_pass_mod
         assert "--model" not in message, message
 
 
+def test_an_upstream_that_drops_the_connection_gets_the_server_advice():
+    """A server that closed the connection without answering (httpx's RemoteProtocolError) was told "pass --model"."""
+    import socket
+
+    from safealign.monitor.reevaluate import upstream_model
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    dropper = threading.Thread(target=lambda: listener.accept()[0].close(), daemon=True)
+    dropper.start()
+    upstream = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    with pytest.raises(SafealignError) as dropped:
+        upstream_model(upstream)
+    dropper.join(5)
+    listener.close()
+    message = str(dropped.value)
+    assert f"is the server running? check with: curl {upstream}/v1/models" in message, message
+    assert "--model" not in message, message
+
+
+@pytest.mark.parametrize("path", ["/gone", "/moved"], ids=["404", "302"])
+@pytest.mark.parametrize("spelling", ["http://user:s3cret@LOCALHOST:", "HTTP://user:s3cret@127.0.0.1:"])
+def test_an_upstream_answering_4xx_or_a_redirect_does_not_show_its_password(path, spelling):
+    """httpx's error text holds the URL it normalised (host and scheme lowercased): replacing the URL as typed left
+    the password in the message."""
+    from fastapi.responses import RedirectResponse
+
+    from safealign.monitor.reevaluate import upstream_model
+
+    app = FastAPI()
+
+    @app.get("/moved/v1/models")
+    async def moved():
+        return RedirectResponse("/elsewhere", status_code=302)
+
+    with serve_in_thread(app) as url, pytest.raises(SafealignError) as failed:
+        upstream_model(spelling + url.rsplit(":", 1)[1] + path)
+    message = str(failed.value)
+    assert "s3cret" not in message, message
+    assert f"(HTTP {'404' if path == '/gone' else '302'}); pass --model NAME" in message, message
+
+
 UPSTREAM_KEY = "sekrit-upstream-key"
 
 

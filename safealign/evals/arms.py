@@ -223,7 +223,7 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
                 smallest_p(len(arm_a), len(arm_b)),
             )
         )
-    comparisons.scored_differently = config_differences(folders)
+    comparisons.scored_differently = config_differences(folders, {kinds[name] for name in suites})
     return comparisons
 
 

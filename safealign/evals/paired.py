@@ -425,7 +425,7 @@ def paired_diff(
                         b[key]["completion"],
                     )
                 )
-        if samples_per_prompt > 1:
+        if samples_per_prompt > 1 and show != 0:
             flips = sampled_flips(kind, a, b, keys, per_prompt)[:show]
         # Per prompt: with one answer each this is McNemar's pair count; with several sampled answers per prompt the
         # answers of one prompt are not independent items, so the unit is the prompt and the test is the sign test.
@@ -470,11 +470,14 @@ def sampled_flips(
 ) -> list[Flip]:
     """One flip per prompt whose share of answers with the outcome moved, with an answer of each side that shows the
     move (A's without the outcome and B's with it where the share rose); a prompt whose share held is no flip."""
+    by_prompt: dict[str, list[tuple[str, int]]] = {}
+    for key in keys:
+        by_prompt.setdefault(key[0], []).append(key)
     flips = []
     for prompt_id, (was, now) in per_prompt.items():
         if was == now:
             continue
-        mine = [key for key in keys if key[0] == prompt_id]
+        mine = by_prompt[prompt_id]
         rose = now > was
         before = next(key for key in mine if outcome(kind, a[key]) != rose)
         after = next(key for key in mine if outcome(kind, b[key]) == rose)

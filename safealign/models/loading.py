@@ -462,12 +462,13 @@ def adapter_layers_problem(folder: Path, base: Any) -> str | None:
     The weights should reach as deep as the adapter_config.json's targets (``target_modules``, ``layers_to_transform``)
     match on ``base``: an adapter restricted to some layers on purpose is fine. One whose weights stop short was most
     likely trained on a shallower model (a pruned student): on a 30-layer base an adapter of layers 0..14 leaves half
-    the layers as they were. peft writes ``"all-linear"`` as every linear module of each layer by name, so such a list
-    asks for every layer of the base.
+    the layers as they were. peft writes ``"all-linear"`` as every linear module of each layer by name (its
+    ``exclude_modules`` too), so such a list asks for every layer of the base that ``exclude_modules`` leaves.
     """
     from types import SimpleNamespace
 
     from peft.tuners.tuners_utils import check_target_module_exists
+    from torch.nn import Linear
 
     layers = getattr(base.config, "num_hidden_layers", None)
     if not isinstance(layers, int):
@@ -481,18 +482,20 @@ def adapter_layers_problem(folder: Path, base: Any) -> str | None:
     targets = config.get("target_modules")
     if config.get("layers_to_transform") is None and (
         targets == "all-linear" or (isinstance(targets, list) and all_linear_depth(targets, base))
-    ):
-        reach = layers
-    else:  # the layers peft's own matching adapts on this base
-        matcher = SimpleNamespace(
-            **{"target_parameters": None, "layers_to_transform": None, "layers_pattern": None} | config
-        )
-        targeted = {
-            int(match.group(1))
-            for name, _ in base.named_modules()
-            if (match := LAYER_INDEX.search(name)) and check_target_module_exists(matcher, name)
+    ):  # every linear module of this base, less its exclude_modules (peft's list names them too)
+        config = config | {
+            "target_modules": [name for name, module in base.named_modules() if isinstance(module, Linear)]
         }
-        reach = max(targeted) + 1 if targeted else layers
+    # the layers peft's own matching adapts on this base
+    matcher = SimpleNamespace(
+        **{"target_parameters": None, "layers_to_transform": None, "layers_pattern": None} | config
+    )
+    targeted = {
+        int(match.group(1))
+        for name, _ in base.named_modules()
+        if (match := LAYER_INDEX.search(name)) and check_target_module_exists(matcher, name)
+    }
+    reach = max(targeted) + 1 if targeted else layers
     if max(indices) + 1 >= reach and max(indices) < layers:
         return None
     wanted = (

@@ -185,6 +185,16 @@ def _server_hint(upstream: str) -> str:
     return f"is the server running? check with: curl {redact_url(upstream.rstrip('/'))}/v1/models"
 
 
+# scheme://user:password@ in any spelling: httpx's messages hold the URL it normalised (host and scheme lowercased),
+# not the one given, so replacing the given string misses it
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*):[^\s/@]*@")
+
+
+def _without_passwords(text: str) -> str:
+    """``text`` with the password of every URL in it starred out."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 def upstream_model(upstream: str, api_key: str | None = None) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
     url = upstream.rstrip("/") + "/v1/models"
@@ -201,15 +211,17 @@ def upstream_model(upstream: str, api_key: str | None = None) -> str:
             )
         response.raise_for_status()
         listing = response.json()
-    except (httpx.ConnectError, httpx.TimeoutException) as error:  # no server there, or a silent one
-        reason = str(error).replace(upstream, redact_url(upstream)) or type(error).__name__
+    except (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError) as error:
+        # no server there, a silent one, or one that dropped the connection
+        reason = _without_passwords(str(error)) or type(error).__name__
         raise SafealignError(f"cannot reach {redact_url(url)} ({reason}); {_server_hint(upstream)}") from None
-    except (httpx.HTTPError, ValueError) as error:
-        reason = str(error).replace(
-            upstream, redact_url(upstream)
-        )  # httpx puts the URL, credentials and all, in it
+    except httpx.HTTPStatusError as error:  # a 4xx or a redirect; its text holds the URL, password and all
         raise SafealignError(
-            f"could not list models at {redact_url(url)} ({reason}); pass --model NAME"
+            f"could not list models at {redact_url(url)} (HTTP {error.response.status_code}); pass --model NAME"
+        ) from None
+    except (httpx.HTTPError, ValueError) as error:
+        raise SafealignError(
+            f"could not list models at {redact_url(url)} ({_without_passwords(str(error))}); pass --model NAME"
         ) from None
     models = listing.get("data") if isinstance(listing, dict) else None
     first = models[0] if isinstance(models, list) and models else None
