@@ -630,3 +630,70 @@ def test_endpoint_options_are_checked_before_anything_runs(
         result.output.replace("│", " ").split()
     )  # typer boxes the message
     assert not (tmp_path / "o").exists()
+
+
+def _with_password(url: str) -> str:
+    return url.replace("http://", "http://user:s3cret@")
+
+
+@pytest.mark.parametrize("status", [404, 500, 429])
+def test_an_error_answer_does_not_show_the_endpoints_password(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """`--endpoint http://user:pass@host` printed the password in every error; the request still sends it."""
+    import base64
+
+    import safealign.evals.endpoint as endpoint
+
+    monkeypatch.setattr(endpoint, "time", SimpleNamespace(sleep=lambda s: None))
+    server.status = status
+    with pytest.raises(EndpointError, match=rf"HTTP {status}") as caught:
+        EndpointGenerator(_with_password(server.url), "m", retries=0).generate(["echo x"])
+    assert "s3cret" not in str(caught.value) and "user:***@127.0.0.1" in str(caught.value)
+    assert server.headers[0]["authorization"] == "Basic " + base64.b64encode(b"user:s3cret").decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://user:s3cret@127.0.0.1:{free_port()}",
+        f"HTTP://user:s3cret%21@LOCALHOST:{free_port()}/v1",
+        "http://user:s3cret@[::1",
+    ],
+)
+def test_an_unreachable_or_malformed_endpoint_does_not_show_its_password(url: str) -> None:
+    with pytest.raises(EndpointError, match="cannot reach|not a valid URL") as caught:
+        EndpointGenerator(url, "m", retries=0).generate(["q"])
+    assert "s3cret" not in str(caught.value) and "user:***@" in str(caught.value)
+
+
+def test_a_dropped_connection_does_not_show_the_endpoints_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx's own error text may quote the URL it was sent to, password and all."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError(f"connection to {request.url} dropped")
+
+    _mock_endpoint(monkeypatch, answer)
+    with pytest.raises(EndpointError, match="failed 1 times") as caught:
+        EndpointGenerator("http://user:p@ss@127.0.0.1:9", "m", retries=0).generate(["q"])
+    assert "p@ss" not in str(caught.value) and "ss@" not in str(caught.value), caught.value
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "see HTTPS://u:pw@h:1/v1 and postgresql+psycopg://db:pw@h/x",
+            "see HTTPS://u:***@h:1/v1 and postgresql+psycopg://db:***@h/x",
+        ),
+        (
+            "'http://u:p@ss@h/v1' ok",
+            "'http://u:***@h/v1' ok",
+        ),  # a raw "@" in a password: urlsplit splits at the last
+        ("http://:token@h http://u@h mail@h", "http://:***@h http://u@h mail@h"),
+    ],
+)
+def test_without_passwords_stars_every_urls_password(text: str, shown: str) -> None:
+    from safealign.config.base import without_passwords
+
+    assert without_passwords(text) == shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -146,3 +147,19 @@ def redact_url(url: str | None) -> str:
     if parts.scheme in ("http", "https") and path.strip("/"):
         path = "/…"
     return urlunsplit((parts.scheme, host, path, "…" if parts.query else "", ""))
+
+
+# scheme://user:password@ in any spelling: httpx's messages hold the URL it normalised (host and scheme lowercased,
+# "@" in a password quoted), not the one given, so replacing the given string misses it. The password runs to the
+# last "@" before the path: urlsplit takes a raw "@" in a password, splitting at the last one.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#:@]*):[^\s/?#]*@")
+
+
+def without_passwords(text: str) -> str:
+    """``text`` (an error's message, which may quote the URL it was given) with the password of every URL in it
+    starred out; unlike :func:`redact_url` it keeps the rest of the URL.
+
+    >>> without_passwords("cannot reach http://user:s3cret@127.0.0.1:8000/v1")
+    'cannot reach http://user:***@127.0.0.1:8000/v1'
+    """
+    return _URL_PASSWORD.sub(r"\1:***@", text)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from safealign.chat_content import message_text
+from safealign.config.base import redact_url, without_passwords
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
 from safealign.judges.openai_rubric import retry_after_s
@@ -78,7 +79,10 @@ class EndpointGenerator:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         base = base_url.rstrip("/")
         self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base  # accept ".../v1" as well
-        self.url = f"{self.base_url}/v1/chat/completions"
+        self.url = f"{self.base_url}/v1/chat/completions"  # with its user:password, if any: httpx sends them
+        # What messages show: no password (`--endpoint http://user:pass@host` sends basic auth), no query or path token.
+        self.shown_base_url = redact_url(self.base_url)
+        self.shown_url = f"{self.shown_base_url}/v1/chat/completions"
         self.model = model
         self.concurrency = concurrency
         self.retries = retries
@@ -114,13 +118,13 @@ class EndpointGenerator:
                 httpx.ConnectError
             ) as error:  # a refused connection: no server there, not an overloaded one
                 raise EndpointError(
-                    f"cannot reach {self.url} ({error}); is the server running? "
-                    f"check with: curl {self.base_url}/v1/models"
+                    f"cannot reach {self.shown_url} ({without_passwords(str(error))}); is the server running? "
+                    f"check with: curl {self.shown_base_url}/v1/models"
                 ) from None
             except httpx.TimeoutException:
                 if attempt >= self.retries:
                     raise EndpointError(
-                        f"{self.url} did not answer within {self.timeout.read:.0f}s "
+                        f"{self.shown_url} did not answer within {self.timeout.read:.0f}s "
                         f"({self.retries + 1} tries); raise --timeout or lower --concurrency"
                     ) from None
                 continue
@@ -129,17 +133,17 @@ class EndpointGenerator:
             ) as error:  # a connection dropped mid-answer (a proxy's idle cut, a worker restart)
                 if attempt >= self.retries:
                     raise EndpointError(
-                        f"request to {self.url} failed {self.retries + 1} times: {error!r}"
+                        f"request to {self.shown_url} failed {self.retries + 1} times: {without_passwords(repr(error))}"
                     ) from None
                 time.sleep(backoff)
                 continue
             except httpx.HTTPError as error:
-                raise EndpointError(f"request to {self.url} failed: {error!r}") from None
-            except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
                 raise EndpointError(
-                    f"endpoint {self.base_url!r} is not a valid URL ({error}); "
-                    "give one like http://127.0.0.1:8000"
+                    f"request to {self.shown_url} failed: {without_passwords(repr(error))}"
                 ) from None
+            except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
+                shown = without_passwords(f"{self.base_url!r} is not a valid URL ({error})")
+                raise EndpointError(f"endpoint {shown}; give one like http://127.0.0.1:8000") from None
             if (
                 response.status_code == 429 and attempt < tries - 1
             ):  # rate-limited: wait as long as the server asks
@@ -151,16 +155,18 @@ class EndpointGenerator:
                 continue
             if response.status_code == 429:
                 raise EndpointError(
-                    f"{self.url} rate-limited all {tries} tries (HTTP 429: {response.text[:300]}); lower "
+                    f"{self.shown_url} rate-limited all {tries} tries (HTTP 429: {response.text[:300]}); lower "
                     f"--concurrency (now {self.concurrency}) or try again later"
                 )
             if response.status_code >= 400:
-                raise EndpointError(f"{self.url} answered HTTP {response.status_code}: {response.text[:300]}")
+                raise EndpointError(
+                    f"{self.shown_url} answered HTTP {response.status_code}: {response.text[:300]}"
+                )
             try:
                 return response.json()
             except ValueError:
                 raise EndpointError(
-                    f"{self.url} answered with something that is not JSON: {response.text[:200]!r}"
+                    f"{self.shown_url} answered with something that is not JSON: {response.text[:200]!r}"
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -173,7 +179,7 @@ class EndpointGenerator:
             text = message_text(choice["message"]["content"])  # TypeError: content that is not text
         except (KeyError, IndexError, TypeError):
             raise EndpointError(
-                f"{self.url}: the answer has no choices[0].message.content: {str(data)[:200]}"
+                f"{self.shown_url}: the answer has no choices[0].message.content: {str(data)[:200]}"
             ) from None
         usage = data.get("usage")
         usage = usage if isinstance(usage, dict) else {}  # optional: a malformed one counts as absent

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from safealign.config.base import without_passwords
 from safealign.errors import SafealignError
 from safealign.evals.regression import RateChange, regressions
 from safealign.judges import shown_judge_spec
@@ -185,16 +186,6 @@ def _server_hint(upstream: str) -> str:
     return f"is the server running? check with: curl {redact_url(upstream.rstrip('/'))}/v1/models"
 
 
-# scheme://user:password@ in any spelling: httpx's messages hold the URL it normalised (host and scheme lowercased),
-# not the one given, so replacing the given string misses it
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]*):[^\s/@]*@")
-
-
-def _without_passwords(text: str) -> str:
-    """``text`` with the password of every URL in it starred out."""
-    return _URL_PASSWORD.sub(r"\1:***@", text)
-
-
 def upstream_model(upstream: str, api_key: str | None = None) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
     url = upstream.rstrip("/") + "/v1/models"
@@ -213,7 +204,7 @@ def upstream_model(upstream: str, api_key: str | None = None) -> str:
         listing = response.json()
     except (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError) as error:
         # no server there, a silent one, or one that dropped the connection
-        reason = _without_passwords(str(error)) or type(error).__name__
+        reason = without_passwords(str(error)) or type(error).__name__
         raise SafealignError(f"cannot reach {redact_url(url)} ({reason}); {_server_hint(upstream)}") from None
     except httpx.HTTPStatusError as error:  # a 4xx or a redirect; its text holds the URL, password and all
         raise SafealignError(
@@ -221,7 +212,7 @@ def upstream_model(upstream: str, api_key: str | None = None) -> str:
         ) from None
     except (httpx.HTTPError, ValueError) as error:
         raise SafealignError(
-            f"could not list models at {redact_url(url)} ({_without_passwords(str(error))}); pass --model NAME"
+            f"could not list models at {redact_url(url)} ({without_passwords(str(error))}); pass --model NAME"
         ) from None
     models = listing.get("data") if isinstance(listing, dict) else None
     first = models[0] if isinstance(models, list) and models else None
