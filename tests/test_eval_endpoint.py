@@ -201,6 +201,24 @@ def test_eval_cli_with_endpoint(server: FakeServer, tmp_path: Path) -> None:
     assert summary["suites"]["reasoning"]["n_items"] == 4
 
 
+def test_the_eval_cli_shows_no_endpoint_password_in_its_table_or_errors(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    """The results table's title quoted --endpoint as given (http://user:s3cret@...), and a non-http URL's error
+    echoed it whole."""
+    from safealign.cli.main import app
+
+    secret_url = server.url.replace("http://", "http://user:s3cret@")
+    args = ["eval", "served", "--suites", "format", "--limit", "1", "--max-new-tokens", "4"]
+    result = CliRunner().invoke(app, [*args, "--endpoint", secret_url, "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output and "user:***@127.0.0.1" in result.output
+    result = CliRunner().invoke(
+        app, [*args, "--endpoint", "ftp://user:s3cret@host", "--out", str(tmp_path / "b")]
+    )
+    assert result.exit_code == 2 and "s3cret" not in result.output and "must start with http" in result.output
+
+
 def test_eval_cli_with_unreachable_endpoint(tmp_path: Path) -> None:
     from safealign.cli.main import app
 

@@ -224,8 +224,11 @@ def _eval(
                 "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
             )
         if endpoint and not endpoint.lower().startswith(("http://", "https://")):
+            from safealign.config.base import without_passwords
+
             raise typer.BadParameter(
-                f"--endpoint must start with http:// or https://, got {endpoint!r}; e.g. http://127.0.0.1:8000"
+                f"--endpoint must start with http:// or https://, got {without_passwords(repr(endpoint))}; "
+                "e.g. http://127.0.0.1:8000"
             )
         if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
             raise typer.BadParameter(
@@ -292,7 +295,7 @@ def _eval(
                 timeout_s=timeout,
                 answers_file=out / ANSWERS_SO_FAR,
             )
-            source = f"{endpoint} ({generator.model})"
+            source = f"{redact_url(generator.base_url)} ({generator.model})"  # the results title
             evaluated = {"endpoint": redact_url(generator.base_url), "name": generator.model}
         else:
             from safealign.models import generation_device, load_model

@@ -33,6 +33,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from safealign.chat_content import message_text
+from safealign.config.base import without_passwords
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.security import redact_url
@@ -227,7 +228,7 @@ class Proxy:
                     yield pending[:cut]
                     pending = pending[cut:]
         except UPSTREAM_ERRORS as error:
-            log.warning("upstream stream broke: %s", error)
+            log.warning("upstream stream broke: %s", without_passwords(str(error)))
             self.metrics.upstream_errors.labels(kind="stream").inc()
             row.update(
                 answer_fields(parse_sse_choices(bytes(received), whole=True)[0]),
