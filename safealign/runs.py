@@ -96,7 +96,10 @@ def drop_undone_rows(path: Path, step: int) -> int:
         return 0
     text = path.read_text(encoding="utf-8", errors="replace")
     kept, dropped, cut = [], 0, 0
-    for line in text.splitlines():
+    # split on "\n" only: str.splitlines also cuts at U+2028, U+2029 and U+0085, which json.dumps(ensure_ascii=False)
+    # writes raw inside a string, and the row was lost (and rewritten without it here)
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -131,7 +134,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     rows, skipped = [], 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):  # not splitlines(): see above
         if not line.strip():
             continue
         try:

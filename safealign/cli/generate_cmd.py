@@ -36,6 +36,10 @@ def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
                 "keep one of them in the row"
             )
         if isinstance(row.get("prompt"), str):
+            if not row["prompt"].strip():  # as a custom suite refuses it: nothing to answer
+                raise DataError(
+                    f"{path}:{number}: field 'prompt' is empty; write the prompt, or remove the row"
+                )
             prompts.append((f"{path}:{number}", row["prompt"]))
         elif isinstance(row.get("messages"), list):
             problem = chat_problem(row["messages"]) or answered(row["messages"])

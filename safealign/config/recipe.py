@@ -153,6 +153,14 @@ def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
         return Recipe.model_validate(_fill_empty(data, Recipe))
     except ValidationError as error:
         raise format_validation_error(error, Recipe, source) from None
+    except RecursionError:
+        raise RecipeError(f"{source}: {TOO_DEEP}") from None
+
+
+TOO_DEEP = (
+    "nested too deeply to read, or a value holds itself (an alias inside its own anchor, like `a: &a [*a]`): "
+    "write the value out without the self-reference, or flatten the nesting"
+)
 
 
 class _Empty:
@@ -204,15 +212,25 @@ def load_recipe(path: str | Path) -> Recipe:
             f"{path}: not UTF-8 text (byte {error.start}{': the file is UTF-16' if utf16 else ''}): save "
             f"the recipe as UTF-8 (e.g. `iconv -f {'utf-16' if utf16 else 'latin1'} -t utf-8 {path} > fixed.yaml`)"
         ) from None
-    try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)
-    except yaml.YAMLError as error:
-        raise RecipeError(
-            f"{path}: not valid YAML: {str(error).replace('<unicode string>', str(path))}"
-        ) from None
+    data = read_yaml(text, str(path), keep_empty=True)
     if data is None or data is EMPTY:  # only an empty file (or a bare `---`) is the default recipe
         data = {}
     return parse_recipe(data, str(path))
+
+
+def read_yaml(text: str, source: str, *, keep_empty: bool = False) -> object:
+    """YAML ``text`` read with :class:`UniqueKeyLoader`, so that a key written twice is an error naming key and line.
+    A value left empty is null, or EMPTY with ``keep_empty`` (see :func:`parse_recipe`). Bad YAML, nesting too deep
+    for the reader and a value that holds itself raise :class:`RecipeError` naming ``source``."""
+    try:
+        data = yaml.load(text, Loader=UniqueKeyLoader)
+        return data if keep_empty else _fill_empty(data, None)
+    except yaml.YAMLError as error:
+        raise RecipeError(
+            f"{source}: not valid YAML: {str(error).replace('<unicode string>', source)}"
+        ) from None
+    except RecursionError:
+        raise RecipeError(f"{source}: {TOO_DEEP}") from None
 
 
 class UniqueKeyLoader(yaml.SafeLoader):

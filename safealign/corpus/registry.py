@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # A fraction above this more likely is a percentage (50 for half the rows) than a wish to repeat every row that often.
 PERCENT_LIKE = 10
+# A fraction above this is refused: 1e6 copies of a file's rows exhaust memory, 1e30 overflows building the mixture.
+MAX_FRACTION = 1000
 
 # What errors="surrogateescape" turns each byte that is not UTF-8 into.
 NOT_UTF8 = re.compile("[\udc80-\udcff]")
@@ -80,7 +82,8 @@ def check_mixture(
     """A recipe's dataset mixture (name or path -> fraction of its rows), checked before anything runs.
 
     Raises ValueError for an unknown dataset name, a negative fraction (0 leaves a dataset out) or, with
-    ``need_rows``, a mixture with no positive fraction. Warns, naming ``field``, of a fraction above ``PERCENT_LIKE``.
+    ``need_rows``, a mixture with no positive fraction, and a fraction above ``MAX_FRACTION``. Warns, naming ``field``,
+    of a fraction above ``PERCENT_LIKE``.
 
     >>> check_mixture({"reasoning": 0.5, "multilingual": 0}, need_rows=True)
     {'reasoning': 0.5, 'multilingual': 0}
@@ -108,6 +111,12 @@ def check_mixture(
             f"the mixture has no dataset with a fraction > 0 (got {fractions}); give at least one"
         )
     for name, value in fractions.items():
+        if value > MAX_FRACTION:
+            raise ValueError(
+                f"{field}: {name}: {value:g} would repeat each of its rows {value:g} times, more than the "
+                f"{MAX_FRACTION} allowed: a fraction is of the file's rows, 1.0 uses every row once (0.5 half of "
+                f"them, 2 each twice); if {value:g} meant a percentage, write {value / 100:g}"
+            )
         if value > PERCENT_LIKE:
             log.warning(
                 "%s: %s: %g repeats each of its rows %g times: a fraction is of the file's rows, 1.0 uses every row "
@@ -168,15 +177,28 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                     break  # every line of it is the same problem
                 continue
             try:  # without its newline: a line cut short was 'column 1' of the line after it
-                row = json.loads(line.rstrip("\r\n"))
+                row = json.loads(line.rstrip("\r\n"), object_pairs_hook=_refuse_repeated_keys)
                 lone = _lone_surrogate(row)  # recursive too: a row just inside json's depth limit may pass it
             except json.JSONDecodeError as error:
                 problems.append(
                     RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})")
                 )
                 continue
+            except RepeatedKeyError as error:
+                problems.append(
+                    RowProblem(
+                        path,
+                        number,
+                        error.key,
+                        "appears twice in one object, and JSON keeps only the last one silently: remove one of them",
+                    )
+                )
+                continue
             except RecursionError:
                 problems.append(RowProblem(path, number, "", TOO_DEEP))
+                continue
+            except ValueError:  # json.loads refuses an integer of more than 4300 digits (Python's int limit)
+                problems.append(RowProblem(path, number, "", TOO_LONG_NUMBER))
                 continue
             if not isinstance(row, dict):
                 problems.append(
@@ -217,6 +239,29 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
 TOO_DEEP = (
     "nested too deeply to read (arrays or objects inside each other about 1,000 levels deep, the JSON reader's "
     "limit; a chat row needs 3): fix the tool that wrote this line, or remove it"
+)
+
+
+class RepeatedKeyError(ValueError):
+    """A JSON object names one key twice ({"content": "GOOD", "content": "BAD"}: json keeps the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"repeated key {key!r}")
+        self.key = key
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    row = {}
+    for key, value in pairs:
+        if key in row:
+            raise RepeatedKeyError(key)
+        row[key] = value
+    return row
+
+
+TOO_LONG_NUMBER = (
+    "holds a number of more than 4300 digits, too long to read (Python's limit for an integer): fix the tool that "
+    "wrote this line, or remove it"
 )
 
 SURROGATE = re.compile("[\ud800-\udfff]")  # what json.loads leaves of a "\\ud83d" escape without its pair

@@ -108,11 +108,17 @@ def _utf8_text(path: Path, data: bytes) -> str:
     return text
 
 
+# 16 MiB: far past any prompt (csv's own default, 131072 characters, is not)
+MAX_CELL_CHARS = 16 * 1024 * 1024
+
+
 def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     """A CSV's or TSV's rows under its header row. CSV quoting is read strictly (a stray quote is an error, not a cell
     silently changed); a TSV has no quoting (a cell holds no tab or line break), so a quote is kept as written, except
     that a whole cell in quotes with its inner quotes doubled, as pandas and Excel export one, is unquoted."""
     tsv = path.suffix.lower() == ".tsv"
+    # csv refuses a cell over 131072 characters by default, and a long prompt is a fair cell; process-wide, only raised
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
     # newline="": a quoted CSV cell may hold line breaks, which csv keeps only when it reads the line endings itself
     reader = csv.DictReader(
         io.StringIO(text, newline=""),
@@ -150,6 +156,11 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     ) as error:  # strict quoting: a quote inside an unquoted cell, or a quoted cell never closed
         read_to = reader.reader.line_num  # DictReader's own line_num stops at the last row it returned
         where = f"{started}" if read_to <= started else f"{started} (read on to line {read_to})"
+        if "field larger than field limit" in str(error):
+            raise DataError(
+                f"{path}:{where}: a cell holds more than {MAX_CELL_CHARS:,} characters, the most a suite cell may "
+                "hold: shorten it, or check for a quote that is never closed"
+            ) from None
         raise DataError(
             f'{path}:{where}: {error}; quote the whole cell and double any " inside it ("He said ""hi""")'
         ) from None

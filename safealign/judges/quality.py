@@ -58,7 +58,8 @@ def load_labelled(path: str | Path | None = None, split: str = "test") -> list[L
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     rows, lines = [], {}
-    for number, line in enumerate(text.splitlines(), 1):
+    # "\n" only: str.splitlines also cuts at U+2028, U+2029 and U+0085, which a response may hold raw
+    for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
             row = _parse_row(path, number, line)
             if row.id in lines:
@@ -83,6 +84,16 @@ def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
         row = json.loads(line)
     except json.JSONDecodeError as error:
         raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise DataError(
+            f"{path}:{number}: nested too deeply to read (about 1,000 levels, the JSON reader's limit; a row needs 1): "
+            "fix the tool that wrote this line, or remove it"
+        ) from None
+    except ValueError:  # json.loads refuses an integer of more than 4300 digits (Python's int limit)
+        raise DataError(
+            f"{path}:{number}: holds a number of more than 4300 digits, too long to read (Python's limit for an "
+            "integer): fix the tool that wrote this line, or remove it"
+        ) from None
     if not isinstance(row, dict):
         raise DataError(
             f"{path}:{number}: a row is a JSON object with {', '.join(REQUIRED_FIELDS)}; got a {type(row).__name__}"

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safealign.config.base import check_http_url, format_validation_error
+from safealign.config.recipe import read_yaml
 from safealign.errors import RecipeError
 from safealign.monitor.queries import metric_rate
 from safealign.monitor.security import redact_url
@@ -89,10 +89,8 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"{path}: no such alerts file (see recipes/monitor_alerts.yaml for an example)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise RecipeError(f"{path}: not valid YAML ({error})") from None
+    try:  # UniqueKeyLoader: a second `rules:` block replaced the first without a word
+        raw = read_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
     except UnicodeDecodeError:
         raise RecipeError(
             f"{path}: not UTF-8 text (saved as UTF-16 or another encoding?); save it as UTF-8"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 # A number as a model writes it: 1,234.5 / -9 / 3.25 / 1/2. Thousands separators only in groups of three,
 # so a list like "1, 2, 3" is three numbers, not one.
@@ -28,6 +29,41 @@ def number_value(text: str) -> float | None:
 
 
 def numbers_equal(predicted: str, reference: str) -> bool:
-    """Whether two numbers as written have one value ("1/2" and "0.5"; a relative 1e-6 apart)."""
-    a, b = number_value(predicted), number_value(reference)
-    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    """Whether two numbers as written have one value ("1/2" and "0.5").
+
+    Whole numbers and fractions compare exactly: a relative tolerance let a wrong 8717453 pass for 8717446. Only a
+    decimal gets a tolerance, for a rounded fraction ("0.333333" for "1/3") and float noise in a reference
+    ("0.30000000000000004"): a relative 1e-6, but never more than one unit in the last place the decimal writes, so
+    "8717453.0" is not 8717446 either.
+    """
+    if number_value(predicted) is None or number_value(reference) is None:
+        return False
+    if _plain(predicted) == _plain(reference):
+        return True  # also for numbers too long for int() (over 4300 digits)
+    a, b = _exact_value(predicted), _exact_value(reference)
+    if a is None or b is None:
+        return False
+    places = [_last_place(text) for text in (predicted, reference) if "." in text]
+    if not places:
+        return a == b
+    return abs(a - b) <= min(Fraction(1, 10**6) * max(1, abs(b)), max(places))
+
+
+def _exact_value(text: str) -> Fraction | None:
+    """The value of one number as written, without float rounding; None past int()'s 4300 digits."""
+    top, _, bottom = _plain(text).partition("/")
+    try:
+        return Fraction(top) / Fraction(bottom) if bottom else Fraction(top)
+    except ValueError:
+        return None
+
+
+def _plain(text: str) -> str:
+    return text.strip().replace(",", "").replace("−", "-")
+
+
+def _last_place(text: str) -> Fraction:
+    """One unit in the last decimal place ``text`` writes: 0.01 for "3.25"."""
+    decimals = text.split(".", 1)[1]
+    digits = len(decimals) - len(decimals.lstrip("0123456789"))
+    return Fraction(1, 10**digits)

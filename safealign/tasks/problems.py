@@ -388,7 +388,9 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     if number_value(predicted) is not None and number_value(problem.answer) is not None:
         return 0.0  # two different numbers: no partial credit for "12345" containing "1"
     if problem.family in OWN_FAMILIES:
-        if number_value(problem.answer) is not None and _hedges(predicted):
+        # cut as _answer_is cuts: _hedges is quadratic on a long run of digits (2 s on 4000), and math_verify below
+        # reads only the first 100 characters anyway
+        if number_value(problem.answer) is not None and _hedges(predicted[:200]):
             return 0.0
         return 1.0 if _math_verify(predicted[:100], problem.answer) else 0.0
     if problem.family not in _rg_datasets():
