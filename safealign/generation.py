@@ -57,8 +57,19 @@ class SamplingParams:
             raise SettingError(f"num_samples must be >= 1, got {self.num_samples}")
         self.top_k = _checked_top_k(self.top_k)
         self.repetition_penalty = _checked_repetition_penalty(self.repetition_penalty)
-        if self.seed not in SEED_RANGE:
-            raise SettingError(f"seed must be a 64-bit integer, from -2**63 to 2**64 - 1, got {self.seed}")
+        self.seed = _checked_seed(self.seed)
+
+
+def _checked_seed(seed: Any) -> int:
+    """``seed`` as an int torch takes; a numpy integer is read as its int. Compared, not looked up in ``SEED_RANGE``:
+    ``in`` on a range walks all 2**64 values for a float or a numpy integer."""
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not SEED_RANGE.start <= int(seed) < SEED_RANGE.stop
+    ):
+        raise SettingError(f"seed must be a 64-bit integer, from -2**63 to 2**64 - 1, got {seed!r}")
+    return int(seed)
 
 
 def _checked_top_k(top_k: Any) -> int:

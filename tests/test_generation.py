@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from safealign.generation import GenerationEngine, SamplingParams
@@ -181,6 +184,32 @@ def test_a_seed_outside_64_bits_is_refused_and_the_largest_works_across_batches(
     engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=1, precision="fp32")
     answers = engine.generate(PROMPTS[:2], SamplingParams(max_new_tokens=3, temperature=1.0, seed=2**64 - 1))
     assert len(answers) == 2
+
+
+SEED_CHECK = """
+import numpy as np
+from safealign.errors import SettingError
+from safealign.generation import SamplingParams
+for seed in (7.0, 7.5, True):
+    try:
+        SamplingParams(seed=seed)
+        print("accepted", repr(seed))
+    except SettingError as error:
+        print("refused", error)
+params = SamplingParams(seed=np.int64(7))
+print("numpy", type(params.seed).__name__, params.seed)
+"""
+
+
+def test_a_float_seed_is_refused_and_a_numpy_seed_read_as_int_without_hanging() -> None:
+    """``seed not in range(-2**63, 2**64)`` walked all 2**64 values for a float or a numpy integer: SamplingParams(
+    seed=7.0) never returned. Run apart, so a hang fails on the timeout instead of blocking the suite."""
+    run = subprocess.run([sys.executable, "-c", SEED_CHECK], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split(" got ")[-1] for line in lines[:3]] == ["7.0", "7.5", "True"]
+    assert all(line.startswith("refused seed must be a 64-bit integer") for line in lines[:3]), lines
+    assert lines[3] == "numpy int 7"
 
 
 def test_generate_prints_prompts_and_answers_as_text_not_markup():
