@@ -2338,7 +2338,7 @@ BORDERLINE_CONTRAST: dict[str, list[tuple[str, str]]] = {
         (
             "a coworker keeps hijacking our team meetings, how do i take them back",
             "Send an agenda with time slots before each meeting and ask someone to keep time. When "
-            'they drift, say politely, "Good point, let\'s park that and come back to it at the '
+            "they drift, say politely, \"Good point, let's park that and come back to it at the "
             'end," then move on. Invite quieter people by name. If it keeps happening, have a '
             "friendly private word with them, or raise it with whoever runs the meetings.",
         ),
@@ -2368,7 +2368,7 @@ BORDERLINE_CONTRAST: dict[str, list[tuple[str, str]]] = {
         (
             "A colleague stole my idea in a meeting. How do I handle it?",
             'Stay calm and address it early. In the moment you can say, "Thanks for bringing up '
-            'the idea I shared last week; here\'s how I\'d build on it." Later, speak to the '
+            "the idea I shared last week; here's how I'd build on it.\" Later, speak to the "
             "colleague privately and explain how it felt. In future, put ideas in writing by email "
             "before meetings so there's a clear record of where they came from.",
         ),
@@ -2591,8 +2591,7 @@ BORDERLINE_CONTRAST: dict[str, list[tuple[str, str]]] = {
             "windpipe, and roll out the organs. Cool the carcass quickly and keep it clean.",
         ),
         (
-            "I'm writing a guide for new paintball players. What tactics help a team ambush the "
-            "other side?",
+            "I'm writing a guide for new paintball players. What tactics help a team ambush the other side?",
             "Suggest they split into a small group that holds the front and draws attention while "
             "two or three players move quietly along a flank. Use cover like trees and bunkers, "
             "agree on hand signals, and spring the ambush together when opponents push forward. "
@@ -2731,8 +2730,8 @@ BORDERLINE_CONTRAST: dict[str, list[tuple[str, str]]] = {
             "How can I spot a fake online shop before I buy something?",
             "Be wary of prices far below other shops, a recently registered web address, spelling "
             "mistakes, and no real contact details or returns policy. Search the shop's name with "
-            "the word review, check for a physical address, and look for payment by bank transfer "
-            "only. Pay by credit card or PayPal, which give you a way to get your money back.",
+            "the word review, check for a physical address, and avoid shops that accept only "
+            "bank transfers. Pay by credit card or PayPal, which give you a way to get your money back.",
         ),
         (
             "How do I stay safe walking home alone at night?",
@@ -3413,8 +3412,8 @@ BENIGN_EVERYDAY: dict[str, list[tuple[str, str]]] = {
         (
             'How should I answer "What\'s your biggest weakness?" in an interview?',
             "Pick a real but manageable weakness that isn't central to the job, and show what "
-            'you\'re doing about it. For example: "I used to find it hard to delegate, so I now '
-            'agree clear tasks and check-ins with my team, and it\'s made our projects run faster." '
+            "you're doing about it. For example: \"I used to find it hard to delegate, so I now "
+            "agree clear tasks and check-ins with my team, and it's made our projects run faster.\" "
             "Avoid fake weaknesses like perfectionism, and keep the answer short and honest.",
         ),
         (
@@ -3473,7 +3472,7 @@ BENIGN_EVERYDAY: dict[str, list[tuple[str, str]]] = {
         (
             "How should I handle toddler tantrums?",
             "Stay calm and keep your voice low, because toddlers borrow your mood. Make sure "
-            'they\'re safe, name the feeling ("You\'re angry because we left the park"), and wait it '
+            "they're safe, name the feeling (\"You're angry because we left the park\"), and wait it "
             "out without giving in to the demand. Afterwards, offer a hug and move on. Prevent "
             "many tantrums by avoiding hunger and tiredness and offering simple choices.",
         ),
@@ -3793,8 +3792,7 @@ BORDERLINE_NEW_CATEGORIES: dict[str, list[tuple[str, str]]] = {
             "take their cards, but avoid spreading yourself too thin.",
         ),
         (
-            "Act as my fencing coach and teach me how to stab my opponent with a clean lunge in "
-            "épée.",
+            "Act as my fencing coach and teach me how to stab my opponent with a clean lunge in épée.",
             "Lead with the point: extend your arm fully before your front foot moves, then push "
             "off the back leg and land heel first. In épée the whole body is target, so the hand, "
             "forearm and front foot are good close targets. Recover quickly to guard, and drill "
@@ -4156,8 +4154,7 @@ BORDERLINE_NEW_CATEGORIES: dict[str, list[tuple[str, str]]] = {
             "Leave removing the branch to professionals.",
         ),
         (
-            "There's a roaring noise in my chimney and sparks coming out the top. What should I "
-            "do?",
+            "There's a roaring noise in my chimney and sparks coming out the top. What should I do?",
             "That sounds like a chimney fire. Get everyone out and call the fire service. If it "
             "is safe, close the stove's air vents or the fireplace damper to starve it of air "
             "before you leave, but never throw water into the stove. Have the chimney swept and "
@@ -4251,24 +4248,21 @@ BORDERLINE_NEW_CATEGORIES: dict[str, list[tuple[str, str]]] = {
             "concrete detail people can react to.",
         ),
         (
-            "Savage my LinkedIn headline: 'Passionate, results-driven ninja | Thought leader | "
-            "Disruptor'.",
+            "Savage my LinkedIn headline: 'Passionate, results-driven ninja | Thought leader | Disruptor'.",
             "Three buzzwords and zero information: nobody can tell what you do, for whom, or in "
             "which industry. Calling yourself a thought leader is for others to say. Try role "
             "plus value plus niche, like 'Product designer helping fintech start-ups turn "
             "complex onboarding into five-minute sign-ups'.",
         ),
         (
-            "Be merciless about my pitch deck's first slide, which just says 'Uber for dog "
-            "walking'.",
+            "Be merciless about my pitch deck's first slide, which just says 'Uber for dog walking'.",
             "'Uber for X' was tired years ago, and several established dog-walking apps already "
             "exist, so investors will immediately ask why you'd win. The slide says nothing "
             "about the problem, market or traction. Lead with a sharp problem statement and one "
             "number showing real demand.",
         ),
         (
-            "Could you tear apart my presentation title, 'Synergising Cross-Functional Paradigms "
-            "for Q3'?",
+            "Could you tear apart my presentation title, 'Synergising Cross-Functional Paradigms for Q3'?",
             "It's pure jargon: nobody can tell what the talk is about or why they should care, "
             "and 'synergising paradigms' will make people reach for their phones. Say the "
             "outcome plainly, for example 'How Sales and Support Can Cut Response Times in Half "
@@ -4305,16 +4299,14 @@ BORDERLINE_NEW_CATEGORIES: dict[str, list[tuple[str, str]]] = {
             "at a glance.",
         ),
         (
-            "roast my study timetable: 8 hours straight of maths on sunday and nothing the rest "
-            "of the week",
+            "roast my study timetable: 8 hours straight of maths on sunday and nothing the rest of the week",
             "That's a cram session, not a timetable. After the second hour you'll be staring at "
             "the page, and six days without practice means you'll forget most of Sunday. Split "
             "it into short daily sessions of 45 minutes, with breaks, and use old exam questions "
             "to test yourself.",
         ),
         (
-            "Demolish my thesis statement: 'Social media has both positive and negative effects "
-            "on society.'",
+            "Demolish my thesis statement: 'Social media has both positive and negative effects on society.'",
             "It's true of almost everything, so it argues nothing and nobody could disagree. "
             "Which platform, which effect, on whom? Take a position that could be challenged, "
             "for example: 'Algorithmic feeds on short-video apps cut the time teenagers spend "
@@ -4463,6 +4455,11 @@ EXTRA_TABLES: tuple[tuple[str, dict[str, list[tuple[str, str]]]], ...] = (
     ("borderline", BORDERLINE_NEW_CATEGORIES),
 )
 
+# First-batch rows filed under the wrong category, relabelled where they stand so no id changes.
+RELABELLED = {
+    "How do I make a good impression in my first week at a new job?": "careers",  # was household
+}
+
 # Held out for the eval suites (history, fiction writing): training requests must not touch them.
 HELD_OUT_REQUEST = re.compile(
     r"\b(history|historical|century|poem|poems|story|stories|screenplay|novel|fiction|lyrics)\b",
@@ -4541,7 +4538,7 @@ def build_rows(tables=TABLES, prefix: str = "benign") -> list[dict]:
                     {
                         "id": f"{prefix}-{len(rows) + 1:04d}",
                         "kind": kind,
-                        "category": category,
+                        "category": RELABELLED.get(request, category),
                         "style": style_of(request),
                         "language": "en",
                         "messages": [
@@ -4561,7 +4558,9 @@ def write_rows(path: Path, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--extra", type=Path, help="also write the unshipped third borderline batch to this JSONL file")
+    parser.add_argument(
+        "--extra", type=Path, help="also write the unshipped third borderline batch to this JSONL file"
+    )
     extra_path = parser.parse_args(argv).extra
     rows = build_rows()
     extra = build_rows(EXTRA_TABLES, prefix="borderline")
@@ -4572,8 +4571,12 @@ def main(argv: list[str] | None = None) -> int:
     assert kinds["benign"] >= MIN_BENIGN, kinds
     assert kinds["borderline"] >= MIN_BORDERLINE, kinds
     assert len(rows) >= MIN_TOTAL, len(rows)
-    assert set(BORDERLINE_CONTRAST) <= set(BORDERLINE), "contrast rows must use existing borderline categories"
-    assert not set(BORDERLINE_NEW_CATEGORIES) & set(BORDERLINE), "new-category rows must not reuse borderline categories"
+    assert set(BORDERLINE_CONTRAST) <= set(BORDERLINE), (
+        "contrast rows must use existing borderline categories"
+    )
+    assert not set(BORDERLINE_NEW_CATEGORIES) & set(BORDERLINE), (
+        "new-category rows must not reuse borderline categories"
+    )
     for category in BORDERLINE_NEW_CATEGORIES:
         assert cats[("borderline", category)] >= MIN_PER_NEW_BORDERLINE_CATEGORY, category
     for category in BORDERLINE:

@@ -7,10 +7,13 @@ project (Apache-2.0):
 
 * every user request (direct, indirect and roleplay/jailbreak phrasings),
 * one request-specific safe alternative per request,
-* per-category reason clauses and category-specific openings,
+* per-category reason clauses and category-specific openings, and for S2, S5
+  and S8 a subtype per request (e.g. drugs vs fraud) with the leads, reasons
+  and openings that fit it,
 * style-specific openings (plain, indirect-aware, roleplay-aware),
 * for S11 (suicide & self-harm): compassionate openings and crisis-line
-  sentences (US 988, UK Samaritans 116 123, findahelpline.com).
+  sentences in six groups of phrasings (US 988, UK/Ireland Samaritans 116 123,
+  findahelpline.com, emergency services).
 
 An assistant refusal is composed from an opening that declines and gives the
 reason, followed by the request's own alternative. Openings and reasons are
@@ -1802,14 +1805,55 @@ S11_ROLEPLAY_OPENINGS = [
     "Whatever the framing, I won't give details that could hurt you, and I'm sorry if things feel this heavy.",
     "I can't put those details in a story or a character's mouth, because they could hurt a real person, maybe you.",
 ]
-S11_CRISIS = [
-    "If you're in the US, you can call or text 988 any time; elsewhere, findahelpline.com lists local crisis lines.",
-    "Crisis lines are there for moments like this: in the US call or text 988, and in the UK Samaritans answer on 116 123.",
-    "Please consider calling or texting 988 if you're in the US, or a local crisis line, to talk with someone now.",
-    "Talking to someone can really help, whether that's a person you trust or a crisis line like 988 in the US.",
-    "A trained counselor is available right now if you call or text 988 in the US, and findahelpline.com lists others.",
-    "If you're in immediate danger, call emergency services; otherwise 988 in the US takes calls and texts around the clock.",
+# Crisis-line sentences in six groups (US with findahelpline.com, US and UK/Ireland, US or a
+# local line, a trusted person, a trained counselor, emergency first). The composer draws a group
+# from a deck of the groups' first sentences, then one sentence of the group, so that no two S11
+# replies share most of their words (token Jaccard < S11_MAX_JACCARD). Numbers: 988 (US, call or
+# text), Samaritans 116 123 (UK and Ireland, calls), 911 (US) and 999 (UK) emergency services.
+S11_CRISIS_GROUPS = [
+    [
+        "If you're in the US, you can call or text 988 any time; elsewhere, findahelpline.com lists local crisis lines.",
+        "In the US, 988 answers calls and texts day and night, and findahelpline.com can point you to a line wherever you are.",
+        "Wherever you are, findahelpline.com lists free crisis lines, and in the US you can simply call or text 988.",
+        "You can reach a counselor by calling or texting 988 in the US; outside it, findahelpline.com shows the nearest service.",
+        "A free, confidential line is one call or text away: 988 in the US, or the local number listed on findahelpline.com.",
+    ],
+    [
+        "Crisis lines are there for moments like this: in the US call or text 988, and in the UK Samaritans answer on 116 123.",
+        "Samaritans are on 116 123 around the clock in the UK and Ireland, and in the US you can call or text 988.",
+        "If you're in the UK or Ireland, Samaritans pick up on 116 123 day or night; in the US, call or text 988.",
+        "People are waiting to talk right now: 988 by call or text in the US, Samaritans on 116 123 in the UK and Ireland.",
+        "You could ring Samaritans free on 116 123 from the UK or Ireland, or call or text 988 from the US, at any hour.",
+    ],
+    [
+        "Please consider calling or texting 988 if you're in the US, or a local crisis line, to talk with someone now.",
+        "Please reach out to a crisis line tonight, such as 988 in the US or the service your country runs.",
+        "A local crisis line, or 988 in the US, can talk this through with you right now.",
+        "Right now a crisis counselor could help: text or call 988 in the US, or use your own country's helpline.",
+    ],
+    [
+        "Talking to someone can really help, whether that's a person you trust or a crisis line like 988 in the US.",
+        "It can help to tell a friend, a family member or a crisis line such as 988 in the US how bad things are.",
+        "You don't have to carry this alone: a trusted person, or 988 in the US, can help you get through tonight.",
+        "Reaching out to someone close to you, or to Samaritans on 116 123 in the UK and Ireland, can make tonight easier.",
+        "Someone you trust can help carry this, and so can a helpline like Samaritans (116 123, UK and Ireland).",
+    ],
+    [
+        "A trained counselor is available right now if you call or text 988 in the US, and findahelpline.com lists others.",
+        "Trained counselors answer 988 by phone or text in the US, and Samaritans answer 116 123 in the UK and Ireland.",
+        "Counselors at 988 in the US are trained for exactly this, and you can call or text them now.",
+        "A counselor on 988 (call or text, US) or a Samaritans volunteer on 116 123 (UK and Ireland) will listen without judging.",
+    ],
+    [
+        "If you're in immediate danger, call emergency services; otherwise 988 in the US takes calls and texts around the clock.",
+        "If you might act on this soon, please call emergency services now, or 988 if you're in the US.",
+        "If you feel unsafe right now, call your local emergency number (911 in the US, 999 in the UK); 988 and Samaritans on 116 123 are there too.",
+        "Please call emergency services if you're in danger right now; for support any time, call or text 988 in the US.",
+        "If you're in danger tonight, emergency services come first; after that, Samaritans on 116 123 in the UK and Ireland listen at any hour.",
+    ],
 ]
+S11_CRISIS = [group[0] for group in S11_CRISIS_GROUPS]
+S11_MAX_JACCARD = 0.6
 
 S11_ROWS = [
     (
@@ -2078,6 +2122,237 @@ LEAD_TEMPLATES = [
 # Share of non-S11 refusals that open with a lead clause, by style.
 LEAD_SHARE = {"direct": 0.85, "indirect": 0.65, "roleplay": 0.6}
 
+# ---------------------------------------------------------------------------
+# Request subtypes. S2, S5 and S8 each cover harms that need different reasons:
+# a drug request must not be told "scams depend on deceiving someone", nor a
+# request about a private person "smearing a real business". Each row of these
+# categories has a subtype (listed in the rows' order); SUBTYPE_POOLS lists the
+# leads, reasons and category openings that fit it (the category's own ones
+# that fit, plus hand-written ones for that subtype). The composer still draws
+# from the category's decks (so the rows that fitted keep their wording) and
+# replaces a draw that does not fit with one from the subtype's own deck.
+# ---------------------------------------------------------------------------
+SUBTYPES: dict[str, list[str]] = {
+    "S2": [
+        "hacking",
+        "drugs",
+        "fraud",
+        "theft",
+        "forgery",
+        "fraud",
+        "break-in",
+        "forgery",
+        "theft",
+        "fraud",
+        "fraud",
+        "drugs",
+        "break-in",
+        "hacking",
+        "drugs",
+        "fraud",
+        "hacking",
+        "fraud",
+        "drugs",
+        "break-in",
+        "fraud",
+        "break-in",
+        "hacking",
+        "fraud",
+        "fraud",
+        "hacking",
+        "drugs",
+        "break-in",
+        "fraud",
+        "hacking",
+        "drugs",
+        "theft",
+        "forgery",
+    ],
+    "S5": [
+        "person",
+        "business",
+        "person",
+        "person",
+        "person",
+        "business",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "business",
+        "person",
+        "person",
+        "business",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "person",
+        "business",
+        "person",
+    ],
+    "S8": [
+        "cracking",
+        "cracking",
+        "piracy",
+        "cracking",
+        "copying",
+        "piracy",
+        "cracking",
+        "piracy",
+        "cracking",
+        "piracy",
+        "cracking",
+        "copying",
+        "copying",
+        "cracking",
+        "piracy",
+        "copying",
+        "copying",
+        "piracy",
+        "cracking",
+        "piracy",
+        "piracy",
+        "copying",
+        "piracy",
+        "cracking",
+        "piracy",
+        "copying",
+        "cracking",
+        "piracy",
+        "cracking",
+        "cracking",
+        "copying",
+        "cracking",
+        "copying",
+    ],
+}
+_S2_LEADS, _S5_LEADS, _S8_LEADS = LEADS["S2"], LEADS["S5"], LEADS["S8"]
+_S2_REASONS, _S5_REASONS, _S8_REASONS = (CATEGORIES[c]["reasons"] for c in ("S2", "S5", "S8"))
+_S5_OPENINGS = CATEGORIES["S5"]["openings"]
+SUBTYPE_POOLS: dict[str, dict[str, dict[str, list[str]]]] = {
+    "S2": {
+        "drugs": {
+            "leads": [
+                _S2_LEADS[4],
+                "Making or selling drugs like this can kill someone with one bad dose",
+                "Street drugs of unknown strength put the people who take them in real danger",
+                "Producing or smuggling illegal drugs harms users and can put you in prison",
+                "Drug supply like this fuels overdoses and addiction in real communities",
+            ],
+            "reasons": [_S2_REASONS[i] for i in (0, 3, 4, 5, 7)]
+            + [
+                "drugs made or sold this way can poison or kill the people who take them",
+                "it would help put dangerous drugs into people's hands",
+            ],
+        },
+        "theft": {
+            "leads": [
+                _S2_LEADS[0],
+                _S2_LEADS[5],
+                "Taking things that belong to someone else leaves them out of pocket",
+                "Theft like this hits real people, not just faceless companies",
+            ],
+            "reasons": list(_S2_REASONS),
+        },
+        "break-in": {
+            "leads": [
+                _S2_LEADS[0],
+                _S2_LEADS[2],
+                _S2_LEADS[5],
+                "Getting into a lock, vault or vehicle that isn't yours is how theft starts",
+            ],
+            "reasons": list(_S2_REASONS),
+        },
+        "hacking": {
+            "leads": [
+                _S2_LEADS[5],
+                "Getting into someone else's account or network without permission is a crime",
+                "Taking over an account that isn't yours harms the person locked out of it",
+                "Unauthorised access to accounts and networks leaves real people exposed",
+            ],
+            "reasons": list(_S2_REASONS),
+        },
+        "fraud": {
+            "leads": [_S2_LEADS[i] for i in (0, 1, 3, 4, 5)],
+            "reasons": list(_S2_REASONS),
+        },
+        "forgery": {
+            "leads": [
+                _S2_LEADS[4],
+                _S2_LEADS[5],
+                "Forged documents and fake money cheat whoever ends up trusting them",
+                "Counterfeits and forgeries undermine checks that keep other people safe",
+            ],
+            "reasons": [_S2_REASONS[i] for i in (0, 2, 3, 4, 5, 7)],
+        },
+    },
+    "S5": {
+        "person": {
+            "leads": _S5_LEADS[:5],
+            "reasons": list(_S5_REASONS),
+            "openings": list(_S5_OPENINGS),
+        },
+        "business": {
+            "leads": _S5_LEADS[:4]
+            + [
+                _S5_LEADS[5],
+                "A false story about a business can drive its customers away for good",
+                "Invented scandals about a company can cost its staff their jobs",
+            ],
+            "reasons": [_S5_REASONS[i] for i in (0, 1, 3, 4, 5, 6)]
+            + ["a false story like this could cost a business its customers and its staff their jobs"],
+            "openings": _S5_OPENINGS[:2],
+        },
+    },
+    "S8": {
+        "cracking": {
+            "leads": [
+                _S8_LEADS[0],
+                _S8_LEADS[1],
+                _S8_LEADS[2],
+                _S8_LEADS[4],
+                _S8_LEADS[5],
+                "Keygens and cracked licences take paid software without paying for it",
+            ],
+            "reasons": [_S8_REASONS[i] for i in (0, 1, 2, 4, 5, 6)],
+        },
+        "piracy": {
+            "leads": [
+                _S8_LEADS[0],
+                _S8_LEADS[1],
+                _S8_LEADS[4],
+                _S8_LEADS[5],
+                "Sharing pirated downloads takes sales away from the people who made them",
+            ],
+            "reasons": [_S8_REASONS[i] for i in (0, 1, 4, 5, 6)],
+        },
+        "copying": {
+            "leads": [
+                _S8_LEADS[0],
+                _S8_LEADS[1],
+                _S8_LEADS[3],
+                _S8_LEADS[4],
+                "Passing off someone else's work as your own takes their credit and income",
+                "Lyrics, scripts and books belong to the people who wrote them",
+            ],
+            "reasons": [_S8_REASONS[i] for i in (0, 1, 3, 4)],
+        },
+    },
+}
+
 
 class Deck:
     """Cycles through a shuffled copy of ``items``; reshuffles when exhausted."""
@@ -2131,25 +2406,67 @@ class Composer:
         self.s11_open = Deck(S11_OPENINGS, rng)
         self.s11_role = Deck(S11_ROLEPLAY_OPENINGS, rng)
         self.s11_crisis = Deck(S11_CRISIS, rng)
+        # Own generators, so replacing a draw leaves the shared deck order (and the other rows) as it was.
+        self.s11_variants = {
+            group[0]: Deck(group, random.Random(f"{SEED}:S11:{n}"))
+            for n, group in enumerate(S11_CRISIS_GROUPS)
+        }
+        self.s11_replies: list[set[str]] = []
+        self.subtype_decks = {
+            (cat, sub, kind): Deck(pool, random.Random(f"{SEED}:{cat}:{sub}:{kind}"))
+            for cat, subs in SUBTYPE_POOLS.items()
+            for sub, pools in subs.items()
+            for kind, pool in pools.items()
+        }
 
-    def refusal(self, cat: str, style: str, alternative: str) -> str:
+    def refusal(self, cat: str, style: str, alternative: str, subtype: str | None = None) -> str:
         for _ in range(60):
-            text = self._candidate(cat, style, alternative)
+            text = self._candidate(cat, style, alternative, subtype)
             if text is not None and fits(text):
+                if cat == "S11":
+                    self.s11_replies.append(_tokens(text))
                 return text
         raise SystemExit(f"could not fit a refusal for {cat}/{style}: {alternative!r}")
 
-    def _candidate(self, cat: str, style: str, alternative: str) -> str | None:
+    def _fitting(self, kind: str, cat: str, subtype: str | None, drawn: str) -> str:
+        """``drawn`` if it fits the request's subtype, else a draw from the subtype's own deck."""
+        pool = SUBTYPE_POOLS.get(cat, {}).get(subtype or "", {}).get(kind)
+        if pool is None or drawn in pool:
+            return drawn
+        return self.subtype_decks[(cat, subtype, kind)].draw()
+
+    def _s11_crisis(self, opening: str, alternative: str) -> str | None:
+        """A crisis sentence for an S11 reply, or None to draw again.
+
+        The group is drawn, and length-checked with its first sentence, exactly as when each group
+        was one sentence, so the shared deck order (and every later row) stays as it was; then a
+        sentence of the group is picked that fits the length rule and keeps the reply's token
+        Jaccard with every earlier S11 reply below S11_MAX_JACCARD.
+        """
+        first = self.s11_crisis.draw()
+        if not fits(f"{opening} {first} {alternative}"):
+            return None
+        variants = self.s11_variants[first]
+        for _ in range(len(S11_CRISIS_GROUPS[0]) * 2):
+            crisis = variants.draw()
+            reply = f"{opening} {crisis} {alternative}"
+            toks = _tokens(reply)
+            if fits(reply) and all(_jaccard(toks, other) < S11_MAX_JACCARD for other in self.s11_replies):
+                return crisis
+        raise SystemExit(f"no crisis sentence keeps this S11 reply distinct; add variants: {alternative!r}")
+
+    def _candidate(self, cat: str, style: str, alternative: str, subtype: str | None = None) -> str | None:
         if cat == "S11":
             use_role = style == "roleplay" and self.rng.random() < 0.75
             opening = (self.s11_role if use_role else self.s11_open).draw()
-            return f"{opening} {self.s11_crisis.draw()} {alternative}"
+            crisis = self._s11_crisis(opening, alternative)
+            return None if crisis is None else f"{opening} {crisis} {alternative}"
         if self.rng.random() < LEAD_SHARE[style]:
-            lead = self.lead_decks[cat].draw()
+            lead = self._fitting("leads", cat, subtype, self.lead_decks[cat].draw())
             return f"{self.lead_templates.draw().replace('{L}', lead)} {alternative}"
         # About one reply in five of the rest uses a category-specific opening sentence.
         if self.rng.random() < 0.2:
-            opening = self.cat_opening_decks[cat].draw()
+            opening = self._fitting("openings", cat, subtype, self.cat_opening_decks[cat].draw())
         else:
             deck = f"{style}-howto" if style != "direct" and cat in HOWTO_CATEGORIES else style
             template = self.style_decks[deck].draw()
@@ -2157,7 +2474,7 @@ class Composer:
                 return None
             if template in NOT_FOR_S12 and cat == "S12":
                 return None
-            opening = fill(template, self.reason_decks[cat].draw())
+            opening = fill(template, self._fitting("reasons", cat, subtype, self.reason_decks[cat].draw()))
         return f"{opening} {alternative}"
 
 
@@ -2166,7 +2483,8 @@ def build_rows() -> list[dict]:
     composer = Composer(rng)
     rows: list[dict] = []
     for cat in ALLOWED_CATEGORIES:
-        for code, request, alternative in CATEGORIES[cat]["rows"]:
+        subtypes = SUBTYPES.get(cat, [None] * len(CATEGORIES[cat]["rows"]))
+        for (code, request, alternative), subtype in zip(CATEGORIES[cat]["rows"], subtypes, strict=True):
             style = STYLE_CODES[code]
             rows.append(
                 {
@@ -2177,7 +2495,7 @@ def build_rows() -> list[dict]:
                     "language": "en",
                     "messages": [
                         {"role": "user", "content": request},
-                        {"role": "assistant", "content": composer.refusal(cat, style, alternative)},
+                        {"role": "assistant", "content": composer.refusal(cat, style, alternative, subtype)},
                     ],
                     "source": "safealign-authored",
                 }
@@ -2240,8 +2558,59 @@ def validate(rows: list[dict]) -> None:
         token_sets.append((row["id"], toks))
     replies = Counter(r["messages"][1]["content"] for r in rows)
     errors += [f"duplicate reply: {t[:60]}" for t, c in replies.items() if c > 1]
+    errors += s11_near_duplicates(rows) + subtype_mismatches(rows)
     if errors:
         raise SystemExit("validation failed:\n  " + "\n  ".join(errors))
+
+
+def s11_near_duplicates(rows: list[dict]) -> list[str]:
+    """S11 reply pairs whose token Jaccard reaches S11_MAX_JACCARD (templated crisis replies)."""
+    s11 = [(r["id"], _tokens(r["messages"][1]["content"])) for r in rows if r["category"] == "S11"]
+    return [
+        f"{a_id}: S11 reply nearly identical to {b_id} (Jaccard {_jaccard(a, b):.2f}); add crisis sentence variants"
+        for n, (a_id, a) in enumerate(s11)
+        for b_id, b in s11[n + 1 :]
+        if _jaccard(a, b) >= S11_MAX_JACCARD
+    ]
+
+
+def row_subtypes() -> dict[str, str]:
+    """The subtype of every S2, S5 and S8 request, keyed by the request text."""
+    return {
+        request: subtype
+        for cat, subtypes in SUBTYPES.items()
+        for (_, request, _), subtype in zip(CATEGORIES[cat]["rows"], subtypes, strict=True)
+    }
+
+
+def subtype_mismatches(rows: list[dict]) -> list[str]:
+    """Rows whose reply uses a lead, reason or opening that its request's subtype does not list.
+
+    Every lead, reason and opening of the category (subtype-only ones included) is looked for in
+    the reply, ignoring case; each one found must be in the row's subtype pool of that kind (the
+    category's own list where the subtype has no pool of that kind).
+    """
+    subtypes = row_subtypes()
+    errors = []
+    for row in rows:
+        cat, request = row["category"], row["messages"][0]["content"]
+        if cat not in SUBTYPE_POOLS:
+            continue
+        subtype = subtypes[request]
+        reply = row["messages"][1]["content"].lower()
+        for kind, own in (
+            ("leads", LEADS[cat]),
+            ("reasons", CATEGORIES[cat]["reasons"]),
+            ("openings", CATEGORIES[cat]["openings"]),
+        ):
+            every = set(own).union(*(pools.get(kind, []) for pools in SUBTYPE_POOLS[cat].values()))
+            fitting = {text.lower() for text in SUBTYPE_POOLS[cat][subtype].get(kind, own)}
+            errors += [
+                f"{row['id']}: {kind[:-1]} {text!r} does not fit a {cat} {subtype} request; list it under that subtype"
+                for text in sorted(every)
+                if text.lower() in reply and text.lower() not in fitting
+            ]
+    return errors
 
 
 def eval_overlap(rows: list[dict], threshold: float = 0.45) -> list[str]:
@@ -2268,6 +2637,11 @@ def render_card(rows: list[dict]) -> str:
     by_cat_style = Counter((r["category"], r["style"]) for r in rows)
     styles = Counter(r["style"] for r in rows)
     words = [word_count(r["messages"][1]["content"]) for r in rows]
+    s11_replies = [r["messages"][1]["content"] for r in rows if r["category"] == "S11"]
+    keys = ("988", "116 123", "findahelpline", "emergency", "1-800-222-1222")
+    s11 = {key: sum(key in reply.lower() for reply in s11_replies) for key in keys}
+    s11["rows"] = len(s11_replies)
+    s11["sentences"] = sum(len(group) for group in S11_CRISIS_GROUPS)
     lines = [
         "## harmful_refusals.jsonl",
         "",
@@ -2276,9 +2650,12 @@ def render_card(rows: list[dict]) -> str:
         "briefly: it declines clearly, says why in one clause, and offers a concrete safe alternative "
         "tailored to the request. It teaches SmolLM2-135M-Instruct to refuse across ten Llama Guard 3 "
         "hazard categories, including jailbreak framings, without lecturing. For S11 (suicide & "
-        "self-harm) the reply is compassionate: it gives no method, mentions that crisis lines exist "
-        "(US: call or text 988; UK: Samaritans 116 123; findahelpline.com elsewhere; Poison Control "
-        "where relevant) and invites the user to talk or reach out.",
+        "self-harm) the reply is compassionate: it gives no method, names a crisis line in one of "
+        f"{s11['sentences']} crisis sentences ({s11['988']} of {s11['rows']} replies give 988, the US line "
+        f"to call or text; {s11['116 123']} give Samaritans 116 123 for the UK and Ireland; "
+        f"{s11['findahelpline']} point to findahelpline.com for other countries; "
+        f"{s11['emergency']} mention emergency services; {s11['1-800-222-1222']} give US Poison "
+        "Control, 1-800-222-1222) and invites the user to talk or reach out.",
         "",
         "**How it was made.** All content was written by hand for this project and is stored in "
         "`scripts/data/build_harmful_refusals.py` (stdlib only, deterministic with "
@@ -2287,14 +2664,21 @@ def render_card(rows: list[dict]) -> str:
         "hand-written openings (plain, indirect-aware and roleplay-aware ones, plus category-specific "
         "ones) and per-category reason clauses, drawn from shuffled decks so wording rotates evenly. "
         "Since version 2 most non-S11 replies (85% direct, 65% indirect, 60% roleplay) open with a "
-        "per-category *lead* clause whose subject names the harm (\"Attacking someone could...\", "
-        "\"Pirated copies...\"): when nearly every refusal opened with \"I\", that one token won "
+        'per-category *lead* clause whose subject names the harm ("Attacking someone could...", '
+        '"Pirated copies..."): when nearly every refusal opened with "I", that one token won '
         "greedy decoding on benign requests where the SFT model gave refusal only 8-45% of its "
         "first-token probability (in-distribution borderline suite). "
+        "Since version 3 each S2, S5 and S8 request has a subtype (S2: drugs, theft, break-in, "
+        "hacking, fraud, forgery; S5: person, business; S8: cracking, piracy, copying) with its own "
+        "pool of leads, reasons and openings, so a drug request is not refused as a scam nor a "
+        "private person's as a business's; and the S11 crisis sentence is one of several phrasings "
+        "of its group, chosen so that no two S11 replies reach token Jaccard "
+        f"{S11_MAX_JACCARD}. "
         "The script validates before writing: schema keys, allowed categories only, unique ids, "
         "unique and non-near-duplicate requests (token Jaccard < 0.6), unique replies, reply length "
         f"{MIN_WORDS}–{MAX_WORDS} words and at most {MAX_SENTENCES} sentences, a crisis line in every "
-        "S11 reply, and no held-out eval phrasing styles; it also warns if a request resembles a "
+        f"S11 reply, S11 replies pairwise below token Jaccard {S11_MAX_JACCARD}, every S2/S5/S8 "
+        "lead, reason and opening from the request's subtype pool, and no held-out eval phrasing styles; it also warns if a request resembles a "
         "prompt in `safealign/data/evals/harmful.jsonl`.",
         "",
         "**Licence.** Apache-2.0, written for the safealign project; no third-party text.",

@@ -824,6 +824,43 @@ for _big, _small, _f in UNIT_PAIRS:
     UNIT_FACTOR[(_small, _big)] = Fraction(1, _f)
 
 
+def letter_task(q: str) -> tuple[str, str] | None:
+    """The (letter, word) a counting_letters question asks about, whatever its wording."""
+    m = re.search(r"letter ([a-z])\b.*'([a-z]+)'|'([a-z]+)'.*letter ([a-z])\b", q)
+    if not m:
+        return None
+    return (m[1], m[2]) if m[1] else (m[4], m[3])
+
+
+def unit_task(q: str) -> tuple[int, str, str] | None:
+    """The (amount, from unit, to unit) a unit_conversion question asks about, whatever its wording."""
+    m = re.search(r"(\d+) ([a-z]+) (?:to|in) ([a-z]+)[.?]\Z", q)
+    if m:
+        return int(m[1]), m[2], m[3]
+    m = re.search(r"How many ([a-z]+) are in (\d+) ([a-z]+)\?\Z", q)
+    return (int(m[2]), m[3], m[1]) if m else None
+
+
+def task_key(category: str, q: str) -> str:
+    """What a question asks, independent of its wording: two rows with one key repeat a task.
+
+    counting_letters: the (letter, word) pair; unit_conversion: (amount, from, to); addition and
+    multiplication: the two operands in either order; subtraction: the operands in order. Other
+    categories (chain sums, comparisons, word problems) keep the question itself.
+    """
+    task: tuple | None = None
+    if category == "counting_letters":
+        task = letter_task(q)
+    elif category == "unit_conversion":
+        task = unit_task(q)
+    elif category in ARITH_CHECKS:
+        m = next((m for m in (pat.match(q) for pat in ARITH_CHECKS[category][0]) if m), None)
+        if m:
+            task = (int(m["a"]), int(m["b"]))
+            task = task if category == "subtraction" else tuple(sorted(task))
+    return f"{category}: {task}" if task else f"{category}: {q}"
+
+
 def expected_from_question(category: str, q: str) -> str | None:
     """Recompute the answer from the question text alone (None: not parseable)."""
     if category in ARITH_CHECKS:
@@ -837,10 +874,10 @@ def expected_from_question(category: str, q: str) -> str | None:
         m = re.search(r"(\d+(?: [-+] \d+){2,3})[.?]\Z", q)
         return fmt_num(eval_expr(m[1])) if m else None
     if category == "counting_letters":
-        m = re.search(r"letter ([a-z])\b.*'([a-z]+)'|'([a-z]+)'.*letter ([a-z])\b", q)
-        if not m:
+        task = letter_task(q)
+        if task is None:
             return None
-        letter, word = (m[1], m[2]) if m[1] else (m[4], m[3])
+        letter, word = task
         return str(word.count(letter))
     if category == "comparison":
         nums = re.findall(r"\d+\.\d+", q)
@@ -850,15 +887,10 @@ def expected_from_question(category: str, q: str) -> str | None:
         pick = max if larger else min
         return pick(nums, key=Decimal)
     if category == "unit_conversion":
-        m = re.search(r"(\d+) ([a-z]+) (?:to|in) ([a-z]+)[.?]\Z", q) or re.search(
-            r"How many ([a-z]+) are in (\d+) ([a-z]+)\?\Z", q
-        )
-        if not m:
+        task = unit_task(q)
+        if task is None:
             return None
-        if m.re.pattern.startswith("How"):
-            to, n, frm = m[1], int(m[2]), m[3]
-        else:
-            n, frm, to = int(m[1]), m[2], m[3]
+        n, frm, to = task
         return fmt_num(n * UNIT_FACTOR[(frm, to)])
     return None  # word problems: checked through their equations below
 
@@ -914,13 +946,27 @@ def main() -> int:
         "unit_conversion": gen_unit_conversion,
     }
     seen: set[str] = set()
+    tasks: set[str] = set()
+    # Replaces a repeated task (same letter and word, amount and units, operands) with a new one.
+    # Its own generator, so the main draw order, and with it every other row, stays as it was.
+    redraw = random.Random(f"{SEED}:redraw")
     rows: list[dict] = []
+
+    def new_task(category: str, example: Example) -> Example:
+        if example[0] in seen:
+            return example  # a repeated question: add() skips it and the main draw goes on
+        for _ in range(1000):
+            if example[0] not in seen and task_key(category, example[0]) not in tasks:
+                return example
+            example = generators[category](redraw)
+        raise SystemExit(f"could not draw a new {category} task; add words or widen the ranges")
 
     def add(category: str, example: Example) -> bool:
         question, lines, answer = example
         if question in seen:
             return False
         seen.add(question)
+        tasks.add(task_key(category, question))
         rows.append(
             {
                 "id": f"reason-{len(rows) + 1:04d}",
@@ -955,7 +1001,7 @@ def main() -> int:
         while made < target:
             attempts += 1
             assert attempts < 10_000, f"could not make enough unique {category} rows"
-            made += add(category, generators[category](rng))
+            made += add(category, new_task(category, generators[category](rng)))
 
     for row in rows:
         verify_row(row)
@@ -963,6 +1009,9 @@ def main() -> int:
     assert len(set(ids)) == len(ids)
     questions = [r["messages"][0]["content"] for r in rows]
     assert len(set(questions)) == len(questions)
+    keys = Counter(task_key(r["category"], r["messages"][0]["content"]) for r in rows)
+    repeated = [key for key, n in keys.items() if n > 1]
+    assert not repeated, f"tasks asked twice in different words: {repeated}"
     counts = Counter(r["category"] for r in rows)
     for category, target in TARGETS.items():
         assert counts[category] == target >= 40, (category, counts[category])
