@@ -709,9 +709,44 @@ def test_a_dropped_connection_does_not_show_the_endpoints_password(monkeypatch: 
             "'http://u:***@h/v1' ok",
         ),  # a raw "@" in a password: urlsplit splits at the last
         ("http://:token@h http://u@h mail@h", "http://:***@h http://u@h mail@h"),
+        (
+            "'http://u:pa/ss@h:1' ok",
+            "'http://u:***@h:1' ok",
+        ),  # a raw "/" in a password: httpx cannot parse it
     ],
 )
 def test_without_passwords_stars_every_urls_password(text: str, shown: str) -> None:
     from safealign.config.base import without_passwords
 
     assert without_passwords(text) == shown
+
+
+def test_a_password_with_a_raw_slash_is_not_shown_and_the_fix_is_said() -> None:
+    """httpx read "http://admin:zq/xy@..." as port 'zq': the error showed the URL and "Invalid port: 'zq'"."""
+    with pytest.raises(EndpointError, match="not a valid URL") as caught:
+        EndpointGenerator("http://admin:zq/xy@127.0.0.1:9", "m", retries=0).generate(["q"])
+    message = str(caught.value)
+    assert "zq" not in message and "xy" not in message, message
+    assert "admin:***@127.0.0.1:9" in message and "%2F" in message
+
+
+def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path) -> None:
+    """Without a scheme, without_passwords did not see a URL and the error echoed 'admin:s3cret@...'."""
+    from safealign.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "tiny",
+            "--endpoint",
+            "admin:s3cret@127.0.0.1:9",
+            "--suites",
+            "format",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and "s3cret" not in output, output
+    assert "must start with http://" in output and "no scheme" in output and "127.0.0.1:9" in output

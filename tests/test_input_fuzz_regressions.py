@@ -45,6 +45,23 @@ def test_a_decimal_keeps_a_tolerance_for_rounding_and_float_noise() -> None:
     assert not numbers_equal("0.333", "1/3")
 
 
+def test_a_whole_answer_matches_float_noise_in_its_reference() -> None:
+    # whole numbers compared exactly failed "3" against a reference computed as 2.9999999999999996
+    assert numbers_equal("3", "2.9999999999999996")
+    assert numbers_equal("3", "3.0000000000000004")
+    assert numbers_equal("100", "99.99999999999999")
+    assert not numbers_equal("8717447", "8717446.0000000001")  # noise is no licence for an off-by-one
+
+
+def test_a_decimal_that_differs_in_its_last_written_digit_is_another_number() -> None:
+    # a tolerance of a full unit in the last place took 8717446.1 for 8717446 and 1000000.6 for 1000000.5
+    assert not numbers_equal("8717446.1", "8717446")
+    assert not numbers_equal("1000000.6", "1000000.5")
+    assert numbers_equal("8717446.5", "8717446.47")  # a rounding of the finer decimal
+    for same in [("12", "12.0"), ("0.5", "1/2"), ("-0", "0"), ("2.50", "2.5"), ("1,000", "1000")]:
+        assert numbers_equal(*same), same
+
+
 def test_numbers_too_long_for_int_compare_as_written() -> None:
     long = "9" * 5000
     assert numbers_equal(long, long)

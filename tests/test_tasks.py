@@ -139,6 +139,16 @@ def test_check_answer_reasoning_gym_family() -> None:
     assert check_answer(problem, f"The answer is {wrong}.") == 0.0
 
 
+def test_an_unsimplified_fraction_fails_fraction_simplification() -> None:
+    # the value shortcut took "1768/1958" for 884/979 and never asked reasoning-gym's lowest-terms checker
+    for problem in generate_problems("fraction_simplification", 6, EVAL_SEED):
+        top, bottom = problem.metadata["simplified_numerator"], problem.metadata["simplified_denominator"]
+        assert check_answer(problem, f"The answer is {problem.answer}.") == 1.0
+        assert check_answer(problem, f"The answer is {top}/{bottom}.") == 1.0
+        assert check_answer(problem, f"The answer is {2 * int(top)}/{2 * int(bottom)}.") < 1.0
+        assert check_answer(problem, f"The answer is {int(top) / int(bottom):.7f}.") < 1.0
+
+
 def test_unknown_family_suggests_the_closest_name() -> None:
     with pytest.raises(UnknownNameError, match="did you mean 'chain_sum'"):
         generate_problems("chain_sun", 3, EVAL_SEED)

@@ -224,10 +224,10 @@ def _eval(
                 "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
             )
         if endpoint and not endpoint.lower().startswith(("http://", "https://")):
-            from safealign.config.base import without_passwords
+            from safealign.config.base import without_userinfo
 
-            raise typer.BadParameter(
-                f"--endpoint must start with http:// or https://, got {without_passwords(repr(endpoint))}; "
+            raise typer.BadParameter(  # without a scheme, a password is not in URL form: without_passwords misses it
+                f"--endpoint must start with http:// or https://, got {without_userinfo(endpoint)!r} (no scheme); "
                 "e.g. http://127.0.0.1:8000"
             )
         if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):

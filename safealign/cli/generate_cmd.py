@@ -42,7 +42,7 @@ def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
                 )
             prompts.append((f"{path}:{number}", row["prompt"]))
         elif isinstance(row.get("messages"), list):
-            problem = chat_problem(row["messages"]) or answered(row["messages"])
+            problem = chat_problem(row["messages"]) or answered(row["messages"]) or unasked(row["messages"])
             if problem:
                 raise DataError(f"{path}:{number}: {problem}")
             prompts.append((f"{path}:{number}", row["messages"]))
@@ -62,6 +62,19 @@ def answered(messages: list[dict]) -> str | None:
         f"the row ends with the assistant's answer (messages[{len(messages) - 1}]), so the model would answer "
         "after it; drop the final assistant turn to regenerate that answer"
     )
+
+
+def unasked(messages: list[dict]) -> str | None:
+    """Why a chat with no user turn, or a blank last one, is no prompt (as an empty 'prompt' is none), else None."""
+    users = [index for index, message in enumerate(messages) if message["role"] == "user"]
+    if not users:
+        return (
+            "the chat has no user turn, so there is nothing to answer; "
+            'add a {"role": "user", "content": ...} message, or remove the row'
+        )
+    if not messages[users[-1]]["content"].strip():
+        return f"field 'messages[{users[-1]}].content' (the user's turn) is empty; write the prompt, or remove the row"
+    return None
 
 
 def partial_path(out: Path) -> Path:
@@ -200,6 +213,9 @@ def _generate_completions(
         )
     if out and out.exists() and not overwrite:
         raise DataError(f"--out {out} exists; give another path, or add --overwrite to replace it")
+    for i, text in enumerate(prompt, 1):
+        if not text.strip():
+            raise typer.BadParameter(f"--prompt {i} is empty; write the prompt, or drop that --prompt")
     labelled = [(f"--prompt {i}", p) for i, p in enumerate(prompt, 1)] + (
         read_prompts(prompts_file) if prompts_file else []
     )

@@ -151,8 +151,24 @@ def redact_url(url: str | None) -> str:
 
 # scheme://user:password@ in any spelling: httpx's messages hold the URL it normalised (host and scheme lowercased,
 # "@" in a password quoted), not the one given, so replacing the given string misses it. The password runs to the
-# last "@" before the path: urlsplit takes a raw "@" in a password, splitting at the last one.
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#:@]*):[^\s/?#]*@")
+# last "@" before whitespace: urlsplit takes a raw "@" in a password, and a raw / ? or # in one ("pa/ss") leaves a URL
+# that does not parse but still holds the password. (A URL whose query holds an "@" loses its port and path too.)
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#:@]*):\S*@")
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with the password before its last "@" starred, for a URL too malformed to parse (no scheme, a raw
+    / or a space in the password): the user is kept, as :func:`redact_url` keeps it.
+
+    >>> without_userinfo("admin:pa/ss@127.0.0.1:9")
+    'admin:***@127.0.0.1:9'
+    """
+    if "@" not in url:
+        return url
+    head, _, host = url.rpartition("@")
+    scheme, sep, userinfo = head.partition("://") if "://" in head else ("", "", head)
+    user = userinfo.split(":", 1)[0] if ":" in userinfo else ""
+    return f"{scheme}{sep}{user + ':' if user else ''}***@{host}"
 
 
 def without_passwords(text: str) -> str:

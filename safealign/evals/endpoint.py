@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from safealign.chat_content import message_text
-from safealign.config.base import redact_url, without_passwords
+from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
 from safealign.judges.openai_rubric import retry_after_s
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # limit resets within a minute; at most 60 s a wait) or, without one, 0.5 s doubling up to MAX_BACKOFF_S.
 EXTRA_RATE_LIMIT_TRIES = 3
 MAX_BACKOFF_S = 8.0
+# why a URL with a password may not parse: a raw / ? or # in it ends the user info early
+PASSWORD_HINT = "if the password holds a / ? # or @, percent-encode it: %2F %3F %23 %40"
 
 
 class EndpointError(SafealignError):
@@ -142,8 +144,12 @@ class EndpointGenerator:
                     f"request to {self.shown_url} failed: {without_passwords(repr(error))}"
                 ) from None
             except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
-                shown = without_passwords(f"{self.base_url!r} is not a valid URL ({error})")
-                raise EndpointError(f"endpoint {shown}; give one like http://127.0.0.1:8000") from None
+                # httpx's reason may quote a piece of a password with a raw "/" in it ("Invalid port: 'pa'")
+                why = without_passwords(str(error)) if "@" not in self.base_url else PASSWORD_HINT
+                raise EndpointError(
+                    f"endpoint {without_userinfo(self.base_url)!r} is not a valid URL ({why}); "
+                    "give one like http://127.0.0.1:8000"
+                ) from None
             if (
                 response.status_code == 429 and attempt < tries - 1
             ):  # rate-limited: wait as long as the server asks
