@@ -713,6 +713,10 @@ def test_a_dropped_connection_does_not_show_the_endpoints_password(monkeypatch: 
             "'http://u:pa/ss@h:1' ok",
             "'http://u:***@h:1' ok",
         ),  # a raw "/" in a password: httpx cannot parse it
+        (
+            "http://127.0.0.1:8000/v1,http://u:p@h:1",
+            "http://127.0.0.1:8000/v1,http://u:***@h:1",
+        ),  # the first URL's port and path are no password: it stops at the next URL
     ],
 )
 def test_without_passwords_stars_every_urls_password(text: str, shown: str) -> None:
@@ -750,3 +754,49 @@ def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path)
     output = " ".join(result.output.split())
     assert result.exit_code == 2 and "s3cret" not in output, output
     assert "must start with http://" in output and "no scheme" in output and "127.0.0.1:9" in output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("bob@host:8000", "bob@host:8000"),  # a user without a password is kept, as redact_url keeps it
+        ("a@b", "a@b"),
+        ("admin:pa/ss@127.0.0.1:9", "admin:***@127.0.0.1:9"),
+        ("http://u:p@ss@h:1", "http://u:***@h:1"),
+    ],
+)
+def test_without_userinfo_stars_only_a_password(url: str, shown: str) -> None:
+    from safealign.config.base import without_userinfo
+
+    assert without_userinfo(url) == shown
+
+
+def test_a_url_that_does_not_parse_is_shown_without_its_password() -> None:
+    from safealign.config.base import redact_url
+
+    # it was "(a URL that does not parse)", so an error said "cannot reach (a URL that does not parse)/v1/..."
+    assert redact_url("http://user:s3cret@[::1:8000") == "http://user:***@[::1:8000"
+    assert redact_url("http://user:pa?ss@host:99999?token=x") == "http://user:***@host:99999?…"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://user:s3cret@127.0.0.1:80a", "Invalid port: '80a'"),
+        ("http://user:s3cret@[::1:8000", "Invalid port"),
+    ],
+)
+def test_an_invalid_url_with_a_user_gives_httpx_reason(url: str, reason: str) -> None:
+    """Any "@" in the URL replaced httpx's reason with the percent-encoding hint, though the password held no / ? #."""
+    with pytest.raises(EndpointError, match="not a valid URL") as caught:
+        EndpointGenerator(url, "m", retries=0).generate(["q"])
+    message = str(caught.value)
+    assert reason in message and "percent-encode" not in message and "s3cret" not in message, message
+
+
+def test_a_port_out_of_range_is_refused_when_the_generator_is_made() -> None:
+    """httpx took port 99999 and the error read "cannot reach (a URL that does not parse)/v1/chat/completions"."""
+    with pytest.raises(EndpointError, match="port must be 0-65535") as caught:
+        EndpointGenerator("http://user:s3cret@127.0.0.1:99999", "m")
+    assert "s3cret" not in str(caught.value) and "user:***@127.0.0.1:99999" in str(caught.value)
+    EndpointGenerator("http://127.0.0.1:65535", "m")  # the largest port is a port

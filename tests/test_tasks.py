@@ -145,8 +145,44 @@ def test_an_unsimplified_fraction_fails_fraction_simplification() -> None:
         top, bottom = problem.metadata["simplified_numerator"], problem.metadata["simplified_denominator"]
         assert check_answer(problem, f"The answer is {problem.answer}.") == 1.0
         assert check_answer(problem, f"The answer is {top}/{bottom}.") == 1.0
-        assert check_answer(problem, f"The answer is {2 * int(top)}/{2 * int(bottom)}.") < 1.0
-        assert check_answer(problem, f"The answer is {int(top) / int(bottom):.7f}.") < 1.0
+        assert check_answer(problem, f"The answer is {2 * int(top)}/{2 * int(bottom)}.") == 0.0
+        assert check_answer(problem, f"The answer is {int(top) / int(bottom):.7f}.") == 0.0
+
+
+def test_fraction_simplification_scores_zero_or_one_in_every_style() -> None:
+    # the plain style read only "138" of "138 / 583", and the LaTeX styles paid 0.1 for the question's own fraction
+    problems = generate_problems("fraction_simplification", 40, 1)
+    assert {problem.metadata["style"] for problem in problems} >= {"plain", "latex_frac"}
+    for problem in problems:
+        meta = problem.metadata
+        top, bottom = meta["simplified_numerator"], meta["simplified_denominator"]
+        assert check_answer(problem, f"The answer is {top} / {bottom}.") == 1.0, meta["style"]
+        assert check_answer(problem, f"The answer is {meta['numerator']}/{meta['denominator']}.") == 0.0
+
+
+def test_families_whose_checker_sets_the_precision_are_scored_by_it() -> None:
+    # the value shortcut's relative 1e-6 failed right answers at the precision each family asks for
+    power = [p for p in generate_problems("power_function", 6, 1) if abs(float(p.answer)) > 1e-3]
+    assert power
+    for problem in power:
+        value = float(problem.answer)
+        assert check_answer(problem, f"The answer is {value:.3g}.") == 1.0, (
+            problem.answer
+        )  # 3 significant figures
+        assert check_answer(problem, f"The answer is {value * 1.1:.3g}.") == 0.0
+    for problem in generate_problems("coin_flip", 8, 1):
+        value = float(problem.answer)
+        assert check_answer(problem, f"The answer is {value:.4f}.") == 1.0, problem.answer  # within 1e-4
+        assert check_answer(problem, f"The answer is {value + 0.01:.4f}.") == 0.0
+    half = Problem(id="x", prompt="q", answer="0.5", family="coin_flip")
+    assert check_answer(half, "The answer is 1/2.") == 1.0
+    assert (
+        check_answer(half, "The answer is 0.59.") == 0.0
+    )  # reasoning-gym's checker pays its prefix "0.5" in full
+    for problem in generate_problems("decimal_arithmetic", 6, 1):
+        value = float(problem.answer)
+        assert check_answer(problem, f"The answer is {value:.3f}.") == 1.0, problem.answer  # within 1e-3
+        assert check_answer(problem, f"The answer is {value + 0.1:.3f}.") == 0.0
 
 
 def test_unknown_family_suggests_the_closest_name() -> None:

@@ -134,8 +134,9 @@ def redact_url(url: str | None) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:  # an unclosed IPv6 bracket, a bad port: shown as nothing that could leak a secret
-        return "(a URL that does not parse)"
+    except ValueError:  # an unclosed IPv6 bracket, a bad port: shown without its password, query or fragment
+        shown = without_userinfo(url)  # first: a raw ? or # may sit in the password
+        return shown.split("?", 1)[0].split("#", 1)[0] + ("?…" if "?" in shown else "")
     if not parts.netloc:  # sqlite:///FILE: nothing secret but a query
         return url.split("?", 1)[0].split("#", 1)[0] + ("?…" if parts.query else "")
     host = parts.hostname or ""
@@ -153,22 +154,22 @@ def redact_url(url: str | None) -> str:
 # "@" in a password quoted), not the one given, so replacing the given string misses it. The password runs to the
 # last "@" before whitespace: urlsplit takes a raw "@" in a password, and a raw / ? or # in one ("pa/ss") leaves a URL
 # that does not parse but still holds the password. (A URL whose query holds an "@" loses its port and path too.)
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#:@]*):\S*@")
+# the password runs to the last "@" before a space or the next URL ("http://h:8000/v1,http://u:p@h" has one password)
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#:@]*):(?:(?![a-zA-Z][\w+.-]*://)\S)*@")
 
 
 def without_userinfo(url: str) -> str:
     """``url`` with the password before its last "@" starred, for a URL too malformed to parse (no scheme, a raw
     / or a space in the password): the user is kept, as :func:`redact_url` keeps it.
 
-    >>> without_userinfo("admin:pa/ss@127.0.0.1:9")
-    'admin:***@127.0.0.1:9'
+    >>> without_userinfo("admin:pa/ss@127.0.0.1:9"), without_userinfo("bob@host:8000")
+    ('admin:***@127.0.0.1:9', 'bob@host:8000')
     """
-    if "@" not in url:
-        return url
     head, _, host = url.rpartition("@")
     scheme, sep, userinfo = head.partition("://") if "://" in head else ("", "", head)
-    user = userinfo.split(":", 1)[0] if ":" in userinfo else ""
-    return f"{scheme}{sep}{user + ':' if user else ''}***@{host}"
+    if ":" not in userinfo:  # no password, or no user info at all
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def without_passwords(text: str) -> str:

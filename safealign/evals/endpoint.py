@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -38,6 +40,31 @@ PASSWORD_HINT = "if the password holds a / ? # or @, percent-encode it: %2F %3F 
 
 class EndpointError(SafealignError):
     """The endpoint could not be reached or answered with an error."""
+
+
+def _port_out_of_range(url: str) -> bool:
+    """Whether ``url`` names a port past 65535 (httpx accepts http://host:99999 and then cannot connect)."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:  # an unclosed IPv6 bracket: httpx names that
+        return False
+    port = re.search(r":(\d+)$", netloc.rpartition("@")[2])
+    return port is not None and int(port.group(1)) > 65535
+
+
+def _password_breaks_url(url: str) -> bool:
+    """Whether the user info of ``url`` (from "://" to the last "@") holds a raw / ? or #, which ends it early."""
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    return any(char in userinfo for char in "/?#")
+
+
+def _invalid_url_reason(url: str) -> str:
+    """httpx's reason ``url`` is not a URL, read without its user info so that it cannot quote the password."""
+    try:
+        httpx.URL(without_userinfo(url))
+    except httpx.InvalidURL as error:
+        return without_passwords(str(error))
+    return "httpx cannot read it"
 
 
 def _token_count(value: Any) -> int:
@@ -79,6 +106,11 @@ class EndpointGenerator:
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        if _port_out_of_range(base_url):  # httpx takes it and fails later as "connection refused"
+            raise EndpointError(
+                f"endpoint {redact_url(base_url)!r} has a port out of range: port must be 0-65535, "
+                "e.g. http://127.0.0.1:8000"
+            )
         base = base_url.rstrip("/")
         self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base  # accept ".../v1" as well
         self.url = f"{self.base_url}/v1/chat/completions"  # with its user:password, if any: httpx sends them
@@ -143,9 +175,13 @@ class EndpointGenerator:
                 raise EndpointError(
                     f"request to {self.shown_url} failed: {without_passwords(repr(error))}"
                 ) from None
-            except httpx.InvalidURL as error:  # not an HTTPError: a malformed base URL, e.g. http://[::1
+            except httpx.InvalidURL:  # not an HTTPError: a malformed base URL, e.g. http://[::1
                 # httpx's reason may quote a piece of a password with a raw "/" in it ("Invalid port: 'pa'")
-                why = without_passwords(str(error)) if "@" not in self.base_url else PASSWORD_HINT
+                why = (
+                    PASSWORD_HINT
+                    if _password_breaks_url(self.base_url)
+                    else _invalid_url_reason(self.base_url)
+                )
                 raise EndpointError(
                     f"endpoint {without_userinfo(self.base_url)!r} is not a valid URL ({why}); "
                     "give one like http://127.0.0.1:8000"

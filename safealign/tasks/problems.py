@@ -17,6 +17,7 @@ import random
 import re
 import threading
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -41,9 +42,15 @@ HASH_SEEDED_FAMILIES = frozenset(
 OWN_FAMILIES = ("arithmetic", "word_problem")
 
 # reasoning-gym families whose checker asks for a form, not only a value: "1768/1958" is 884/979 but not in lowest
-# terms. Comparing values would pass it, so these go straight to the family's own score_answer. (The other numeric
-# checkers - decimal_arithmetic, power_function's 3 significant figures, geometry's rounding - are looser than ours.)
+# terms. Comparing values would pass it, so these go straight to the family's own score_answer, which reads the
+# whole answer line ("138 / 583").
 FORM_FAMILIES = frozenset({"fraction_simplification"})
+# reasoning-gym families whose checker sets the precision a right answer needs: power_function's 3 significant
+# figures, coin_flip's 1e-4, decimal_arithmetic's 1e-3. Our relative 1e-6 would fail "-528" for -527.9038, so these
+# go to the family's own score_answer too.
+PRECISION_FAMILIES = frozenset({"coin_flip", "decimal_arithmetic", "power_function"})
+# Their answers score 0 or 1 like any one-number answer: reasoning-gym pays 0.1 for the question's own fraction.
+_CHECKER_FAMILIES = FORM_FAMILIES | PRECISION_FAMILIES
 
 # Easy settings for the reasoning-gym families we use: a 135M model should solve some of them.
 EASY_CONFIGS: dict[str, dict[str, Any]] = {
@@ -376,20 +383,21 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     """Score in [0, 1]: reasoning-gym's own checker for its families, math_verify for ours (numeric fallback).
 
     A reference that is one number scores 0 or 1: a hedge ("not 85", "84, 85", "either 84 or 85") is wrong, not
-    partly right. Only other answers keep reasoning-gym's partial credit. An answer that is not one number (a time,
+    partly right, and so is an answer to a family in FORM_FAMILIES or PRECISION_FAMILIES, which reasoning-gym's checker
+    scores alone. Only other answers keep reasoning-gym's partial credit. An answer that is not one number (a time,
     a list, an expression) is read whole from the "answer is" line: its leading number alone ("03" of "03:22:03")
     would fail every checker.
     """
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
     predicted = extract_answer(
         completion_text,
-        whole=number_value(problem.answer) is None,
+        whole=number_value(problem.answer) is None or problem.family in FORM_FAMILIES,
         lines=problem.answer.strip().count("\n") + 1,
     )
     if predicted is None:
         return 0.0
     both_numbers = number_value(predicted) is not None and number_value(problem.answer) is not None
-    if both_numbers and problem.family not in FORM_FAMILIES:
+    if both_numbers and problem.family not in _CHECKER_FAMILIES:
         # two different numbers: no partial credit for "12345" containing "1"
         return 1.0 if numbers_equal(predicted, problem.answer) else 0.0
     if problem.family in OWN_FAMILIES:
@@ -410,12 +418,28 @@ def check_answer(problem: Problem, completion_text: str) -> float:
         if predicted.endswith(".") and len(predicted) > 1
         else [predicted]
     )
+    if both_numbers:  # a checker of its own may not read "1,234.5" or "−3"
+        readings[predicted.replace(",", "").replace("−", "-")] = None
     score = max(_rg_score(problem.family, reading, entry) for reading in readings)
-    if number_value(problem.answer) is not None:
+    if problem.family == "coin_flip":
+        # its checker pays a prefix of the answer in full ("0.59" for 0.5, "15" for 1): only its 1e-4 makes one right
+        score = float(any(_within(reading, problem.answer, COIN_FLIP_TOLERANCE) for reading in readings))
+    if number_value(problem.answer) is not None or problem.family in _CHECKER_FAMILIES:
         # reasoning-gym gives len(reference) / len(answer) to an answer that contains the reference: "4, 3" got 0.25 for 3,
         # and in a GRPO group of wrong answers a hedge took nearly a right answer's advantage.
         return 1.0 if score >= 1.0 else 0.0
     return score
+
+
+COIN_FLIP_TOLERANCE = 1e-4  # reasoning-gym's coin_flip score_answer
+
+
+def _within(predicted: str, reference: str, tolerance: float) -> bool:
+    """Whether two numbers as reasoning-gym's coin_flip reads them ("0.25", "1/4", "3.05e-05") are within ``tolerance``."""
+    try:
+        return abs(Fraction(predicted.replace(",", "")) - Fraction(reference.replace(",", ""))) <= tolerance
+    except (ValueError, ZeroDivisionError):
+        return False
 
 
 def _rg_score(family: str, predicted: str, entry: dict[str, Any]) -> float:
