@@ -763,6 +763,10 @@ def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path)
         ("a@b", "a@b"),
         ("admin:pa/ss@127.0.0.1:9", "admin:***@127.0.0.1:9"),
         ("http://u:p@ss@h:1", "http://u:***@h:1"),
+        # an "@" in the path after a port is not user info: it was shown "http://myhost:***@team"
+        ("http://myhost:99999/v1/@team", "http://myhost:99999/v1/@team"),
+        # "pa" cannot be a port: a password with a raw "/"
+        ("http://u:pa/ss@h:99999", "http://u:***@h:99999"),
     ],
 )
 def test_without_userinfo_stars_only_a_password(url: str, shown: str) -> None:
@@ -777,6 +781,8 @@ def test_a_url_that_does_not_parse_is_shown_without_its_password() -> None:
     # it was "(a URL that does not parse)", so an error said "cannot reach (a URL that does not parse)/v1/..."
     assert redact_url("http://user:s3cret@[::1:8000") == "http://user:***@[::1:8000"
     assert redact_url("http://user:pa?ss@host:99999?token=x") == "http://user:***@host:99999?…"
+    assert redact_url("http://myhost:99999/v1/@team") == "http://myhost:99999/v1/@team"
+    assert redact_url("http://u:pa/ss@h:99999") == "http://u:***@h:99999"
 
 
 @pytest.mark.parametrize(

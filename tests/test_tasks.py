@@ -185,6 +185,55 @@ def test_families_whose_checker_sets_the_precision_are_scored_by_it() -> None:
         assert check_answer(problem, f"The answer is {value + 0.1:.3f}.") == 0.0
 
 
+def test_a_right_fraction_with_words_or_bold_after_it_passes_fraction_simplification() -> None:
+    # the whole line reached reasoning-gym's checker, so "**745/899**." and "745/899 exactly." scored 0
+    problems = [
+        p for p in generate_problems("fraction_simplification", 10, EVAL_SEED) if p.metadata["factor"] > 1
+    ]
+    assert problems
+    for problem in problems:
+        meta = problem.metadata
+        for fraction, score in [
+            (f"{meta['simplified_numerator']}/{meta['simplified_denominator']}", 1.0),
+            (f"{meta['numerator']}/{meta['denominator']}", 0.0),  # not in lowest terms
+        ]:
+            for text in [
+                f"The answer is **{fraction}**.",
+                f"{fraction} exactly.",
+                f"{fraction} (lowest terms)",
+            ]:
+                assert check_answer(problem, text) == score, (text, problem.answer)
+
+
+def test_a_latex_fraction_without_an_answer_line_is_read_whole() -> None:
+    # the last-number fallback read "\frac{745}{899}" as 899
+    assert extract_answer("<think>\nw\n</think>\n\\frac{745}{899}") == "745/899"
+    problem = generate_problems("fraction_simplification", 1, EVAL_SEED)[0]
+    meta = problem.metadata
+    latex = f"\\frac{{{meta['simplified_numerator']}}}{{{meta['simplified_denominator']}}}"
+    assert check_answer(problem, f"<think>\nw\n</think>\n{latex}") == 1.0
+
+
+@pytest.mark.parametrize("reference", ["9.00838033280344e+16", "90083803328034400"])
+def test_power_function_reads_e_notation_as_one_number(reference: str) -> None:
+    # "9.01e+16" (the form its prompt asks for) was read as 16, and a bold one whole ("9.01e+16**.") failed Decimal()
+    problem = Problem(id="x", prompt="q", answer=reference, family="power_function")
+    assert check_answer(problem, "<think>\nw\n</think>\n9.01e+16") == 1.0
+    assert check_answer(problem, "The answer is **9.01e+16**.") == 1.0
+    assert check_answer(problem, "The answer is 9.01e+16 exactly.") == 1.0
+    assert check_answer(problem, "<think>\nw\n</think>\n9.19e+16") == 0.0
+    assert check_answer(problem, "The answer is **9.19e+16**.") == 0.0
+
+
+def test_decimal_arithmetic_is_checked_at_the_places_its_items_were_drawn_with() -> None:
+    # the checker came from reasoning-gym's default config: 1e-3 whatever the suite's max_num_decimal_places
+    config = {"min_num_decimal_places": 5, "max_num_decimal_places": 6}
+    for problem in generate_problems("decimal_arithmetic", 4, EVAL_SEED, config=config):
+        value = float(problem.answer)
+        assert check_answer(problem, f"The answer is {value:.6f}.") == 1.0, problem.answer  # within 1e-6
+        assert check_answer(problem, f"The answer is {value + 8e-4:.6f}.") == 0.0, problem.answer
+
+
 def test_unknown_family_suggests_the_closest_name() -> None:
     with pytest.raises(UnknownNameError, match="did you mean 'chain_sum'"):
         generate_problems("chain_sun", 3, EVAL_SEED)

@@ -164,10 +164,18 @@ def without_userinfo(url: str) -> str:
 
     >>> without_userinfo("admin:pa/ss@127.0.0.1:9"), without_userinfo("bob@host:8000")
     ('admin:***@127.0.0.1:9', 'bob@host:8000')
+    >>> without_userinfo("http://myhost:99999/v1/@team")  # an "@" in the path, after a port: no user info
+    'http://myhost:99999/v1/@team'
     """
     head, _, host = url.rpartition("@")
     scheme, sep, userinfo = head.partition("://") if "://" in head else ("", "", head)
     if ":" not in userinfo:  # no password, or no user info at all
+        return url
+    # An "@" after a "/" is ambiguous: "myhost:99999/v1/@team" is a host, port and path, "u:pa/ss@h" a password with a
+    # raw "/". Digits up to the "/" are a port, as urlsplit and httpx (and redact_url's parsed branch) read them, so the
+    # URL is shown as the request would go; anything else there cannot be a port, and is starred as a password.
+    user, _, after_colon = userinfo.partition(":")
+    if "/" not in user and after_colon.split("/", 1)[0].isdigit() and "/" in after_colon:
         return url
     return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 

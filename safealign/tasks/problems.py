@@ -46,8 +46,9 @@ OWN_FAMILIES = ("arithmetic", "word_problem")
 # whole answer line ("138 / 583").
 FORM_FAMILIES = frozenset({"fraction_simplification"})
 # reasoning-gym families whose checker sets the precision a right answer needs: power_function's 3 significant
-# figures, coin_flip's 1e-4, decimal_arithmetic's 1e-3. Our relative 1e-6 would fail "-528" for -527.9038, so these
-# go to the family's own score_answer too.
+# figures, coin_flip's 1e-4, decimal_arithmetic's 10**-max_num_decimal_places (1e-3 by default, the item's own places
+# where it records them: _checker_settings). Our relative 1e-6 would fail "-528" for -527.9038, so these go to the
+# family's own score_answer too; their answers may be written in e-notation ("9.01e+16").
 PRECISION_FAMILIES = frozenset({"coin_flip", "decimal_arithmetic", "power_function"})
 # Their answers score 0 or 1 like any one-number answer: reasoning-gym pays 0.1 for the question's own fraction.
 _CHECKER_FAMILIES = FORM_FAMILIES | PRECISION_FAMILIES
@@ -329,10 +330,37 @@ def _warn_hash_seeded(family: str) -> None:
 
 
 @cache
-def _rg_scorer(family: str) -> Any:
+def _rg_scorer(family: str, settings: tuple[tuple[str, Any], ...] = ()) -> Any:
+    """The family's score_answer: from its default config, or from one built with ``settings`` (see
+    :func:`_checker_settings`), cached per family and settings."""
     import reasoning_gym
 
-    return reasoning_gym.get_score_answer_fn(family)
+    if not settings:
+        return reasoning_gym.get_score_answer_fn(family)
+    return reasoning_gym.create_dataset(family, size=1, seed=0, **dict(settings)).score_answer
+
+
+def _checker_settings(problem: Problem) -> tuple[tuple[str, Any], ...]:
+    """The settings behind ``problem`` that its family's checker depends on, when the item records them.
+
+    decimal_arithmetic checks within 10**-max_num_decimal_places, so a suite with 5 or 6 places must not be checked at
+    the default 3; its items record the places they were drawn with in metadata["difficulty"]["decimal_places"].
+    Other families are checked with their default config.
+    """
+    if problem.family != "decimal_arithmetic":
+        return ()
+    places = problem.metadata.get("difficulty", {}).get("decimal_places")
+    if not (
+        isinstance(places, list | tuple) and len(places) == 2 and all(isinstance(p, int) for p in places)
+    ):
+        return ()
+    low, high = places
+    # its config refuses a precision (significant digits of the question's answer) under max places + 2
+    return (
+        ("min_num_decimal_places", low),
+        ("max_num_decimal_places", high),
+        ("precision", max(12, high + 2)),
+    )
 
 
 # Words that keep a line around the right number from asserting it: "not 85", "less than 85", "either 84 or 85".
@@ -343,6 +371,8 @@ _HEDGE = re.compile(
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBERS_LISTED = re.compile(rf"{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
+# The fraction an answer line to a FORM_FAMILIES problem opens with: "745/899" of "745/899 (lowest terms)".
+_LEADING_FRACTION = re.compile(r"^\s*\$?\s*(\\[dt]?frac\{\d+\}\{\d+\}|\d+\s*/\s*\d+)")
 
 
 def _hedges(line: str) -> bool:
@@ -391,8 +421,11 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
     predicted = extract_answer(
         completion_text,
-        whole=number_value(problem.answer) is None or problem.family in FORM_FAMILIES,
+        # power_function's reference may be "9.00838033280344e+16": still one number, read as one
+        whole=(number_value(problem.answer) is None and problem.family != "power_function")
+        or problem.family in FORM_FAMILIES,
         lines=problem.answer.strip().count("\n") + 1,
+        exponent=problem.family in PRECISION_FAMILIES,
     )
     if predicted is None:
         return 0.0
@@ -420,7 +453,12 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     )
     if both_numbers:  # a checker of its own may not read "1,234.5" or "−3"
         readings[predicted.replace(",", "").replace("−", "-")] = None
-    score = max(_rg_score(problem.family, reading, entry) for reading in readings)
+    leading = _LEADING_FRACTION.match(predicted) if problem.family in FORM_FAMILIES else None
+    # the whole line was read for "138 / 583"; "745/899 (lowest terms)" or "**745/899**." is its leading fraction
+    if leading:
+        readings[leading.group(1)] = None
+    scorer = _rg_scorer(problem.family, _checker_settings(problem))
+    score = max(_rg_score(scorer, reading, entry) for reading in readings)
     if problem.family == "coin_flip":
         # its checker pays a prefix of the answer in full ("0.59" for 0.5, "15" for 1): only its 1e-4 makes one right
         score = float(any(_within(reading, problem.answer, COIN_FLIP_TOLERANCE) for reading in readings))
@@ -442,9 +480,9 @@ def _within(predicted: str, reference: str, tolerance: float) -> bool:
         return False
 
 
-def _rg_score(family: str, predicted: str, entry: dict[str, Any]) -> float:
+def _rg_score(scorer: Any, predicted: str, entry: dict[str, Any]) -> float:
     try:
-        score = _rg_scorer(family)(predicted, entry)
+        score = scorer(predicted, entry)
     except Exception:  # some checkers assume well-formed answers
         score = 0.0
     return float(min(1.0, max(0.0, score or 0.0)))

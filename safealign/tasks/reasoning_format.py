@@ -26,6 +26,10 @@ from safealign.tasks.numbers import NUMBER, SPACED_THOUSANDS
 OPEN, CLOSE = "<think>", "</think>"
 
 _NUMBER_RE = re.compile(NUMBER)
+# A number in e-notation too ("9.01e+16", the form power_function's prompt asks for): read so only where the caller
+# asks (check_answer, for PRECISION_FAMILIES), so that other families read numbers as before.
+_EXPONENT_NUMBER = rf"{NUMBER}(?:[eE][-+]?\d+)?"
+_EXPONENT_NUMBER_RE = re.compile(_EXPONENT_NUMBER)
 # "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line.
 _ANSWER_IS_RE = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|\banswer\s*:)\s*:?\s*([^\n]*)", re.IGNORECASE)
 _DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
@@ -110,7 +114,7 @@ def _normalise_number(number: str) -> str:
     return re.sub(r"[,\u00a0\u202f ]", "", number).replace("−", "-")
 
 
-def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
+def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = False) -> str | None:
     matches = [
         match.group(1) + _following_lines(text, match.end(), lines - 1)
         for match in _ANSWER_IS_RE.finditer(text)
@@ -131,7 +135,7 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1) -> str | None:
             return _normalise_number(candidate)
         # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat"), lists of numbers ("0.0,
         # 5.0") and hedges between numbers ("13 or 14") stay as written.
-        leading = re.match(rf"\$?\s*({NUMBER})(?![\d.]*\w)", candidate)
+        leading = re.match(rf"\$?\s*({_EXPONENT_NUMBER if exponent else NUMBER})(?![\d.]*\w)", candidate)
         if leading and re.match(r"\s+\d", candidate[leading.end() :]):  # "3 6", "3 000 apples": not 3
             return _SIDE_BY_SIDE.sub(", ", candidate)[:200]
         if leading and not _NUMBER_LIST.match(candidate) and not hedged_numbers(candidate):
@@ -151,18 +155,18 @@ def _following_lines(text: str, end: int, count: int) -> str:
     )
 
 
-def _last_number(text: str) -> str | None:
-    numbers = _NUMBER_RE.findall(text)
+def _last_number(text: str, exponent: bool = False) -> str | None:
+    numbers = (_EXPONENT_NUMBER_RE if exponent else _NUMBER_RE).findall(text)
     return _normalise_number(numbers[-1]) if numbers else None
 
 
-def extract_answer(text: str, whole: bool = False, lines: int = 1) -> str | None:
+def extract_answer(text: str, whole: bool = False, lines: int = 1, exponent: bool = False) -> str | None:
     """The final answer: "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
     number there, else the same over the whole text. ``whole`` keeps an "answer is" line as written instead
     of its leading number, for answers that are not one number (a time, a list, an expression); ``lines`` reads
-    an answer of that many lines from "The answer is" on (a grid). A think block opened and never closed is an
-    answer cut off mid-thought (the token limit): only an "answer is" line or a ``\\boxed{}`` counts there, not
-    the last number of the unfinished reasoning.
+    an answer of that many lines from "The answer is" on (a grid); ``exponent`` reads e-notation ("9.01e+16") as one
+    number, not 16. A think block opened and never closed is an answer cut off mid-thought (the token limit): only an
+    "answer is" line or a ``\\boxed{}`` counts there, not the last number of the unfinished reasoning.
 
     >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
     '85'
@@ -180,9 +184,10 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1) -> str | None
     for part in (after_think, text):
         if part:
             found = (
-                _answer_is(part, whole, lines)
+                _answer_is(part, whole, lines, exponent)
                 or last_boxed(part)
-                or (None if cut_off else _last_number(part))
+                # "\frac{745}{899}" is 745/899, not 899
+                or (None if cut_off else _last_number(_FRAC.sub(r"\1/\2", part), exponent))
             )
             if found is not None:
                 return _normalise_number(found) if _as_plain_number(found) else found
