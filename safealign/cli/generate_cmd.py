@@ -147,37 +147,9 @@ PRINTED_ONLY_INTERRUPTED = (
 )
 
 
-def _generate(
-    model,
-    prompt,
-    prompts_file,
-    out,
-    max_new_tokens,
-    temperature,
-    top_p,
-    num_samples,
-    seed,
-    batch_size,
-    precision,
-    system_prompt,
-    overwrite=False,
-) -> None:
+def _generate(model, prompt, prompts_file, out, *settings) -> None:
     try:
-        _generate_completions(
-            model,
-            prompt,
-            prompts_file,
-            out,
-            max_new_tokens,
-            temperature,
-            top_p,
-            num_samples,
-            seed,
-            batch_size,
-            precision,
-            system_prompt,
-            overwrite,
-        )
+        _generate_completions(model, prompt, prompts_file, out, *settings)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (friendly_errors turns it into one)
         if out:
             raise  # friendly_errors says nothing was written to --out
