@@ -734,7 +734,16 @@ def test_a_password_with_a_raw_slash_is_not_shown_and_the_fix_is_said() -> None:
     assert "admin:***@127.0.0.1:9" in message and "%2F" in message
 
 
-def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "password"),
+    [
+        ("admin:s3cret@127.0.0.1:9", "s3cret"),
+        ("admin:1234/56@127.0.0.1:9", "1234/56"),  # its digits before the "/" were read as a port, and shown
+    ],
+)
+def test_an_endpoint_without_a_scheme_does_not_show_its_password(
+    tmp_path: Path, endpoint: str, password: str
+) -> None:
     """Without a scheme, without_passwords did not see a URL and the error echoed 'admin:s3cret@...'."""
     from safealign.cli.main import app
 
@@ -744,7 +753,7 @@ def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path)
             "eval",
             "tiny",
             "--endpoint",
-            "admin:s3cret@127.0.0.1:9",
+            endpoint,
             "--suites",
             "format",
             "--out",
@@ -752,7 +761,7 @@ def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path)
         ],
     )
     output = " ".join(result.output.split())
-    assert result.exit_code == 2 and "s3cret" not in output, output
+    assert result.exit_code == 2 and password not in output, output
     assert "must start with http://" in output and "no scheme" in output and "127.0.0.1:9" in output
 
 
@@ -762,6 +771,8 @@ def test_an_endpoint_without_a_scheme_does_not_show_its_password(tmp_path: Path)
         ("bob@host:8000", "bob@host:8000"),  # a user without a password is kept, as redact_url keeps it
         ("a@b", "a@b"),
         ("admin:pa/ss@127.0.0.1:9", "admin:***@127.0.0.1:9"),
+        # without a scheme the digits before the "/" are not a port: it was shown whole
+        ("admin:1234/56@127.0.0.1:8000", "admin:***@127.0.0.1:8000"),
         ("http://u:p@ss@h:1", "http://u:***@h:1"),
         # an "@" in the path after a port is not user info: it was shown "http://myhost:***@team"
         ("http://myhost:99999/v1/@team", "http://myhost:99999/v1/@team"),

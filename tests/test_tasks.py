@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -203,6 +204,16 @@ def test_a_right_fraction_with_words_or_bold_after_it_passes_fraction_simplifica
                 f"{fraction} (lowest terms)",
             ]:
                 assert check_answer(problem, text) == score, (text, problem.answer)
+        # the leading fraction alone is not read when a hedge or another number follows it
+        right = f"{meta['simplified_numerator']}/{meta['simplified_denominator']}"
+        wrong = f"{meta['simplified_numerator'] + 1}/{meta['simplified_denominator']}"
+        unsimplified = f"{meta['numerator']}/{meta['denominator']}"
+        for text in [
+            f"The answer is {right} or {wrong}.",
+            f"The answer is {right}, {wrong} or {unsimplified}.",
+            f"The answer is {right}, maybe {wrong}.",
+        ]:
+            assert check_answer(problem, text) == 0.0, (text, problem.answer)
 
 
 def test_a_latex_fraction_without_an_answer_line_is_read_whole() -> None:
@@ -232,6 +243,22 @@ def test_decimal_arithmetic_is_checked_at_the_places_its_items_were_drawn_with()
         value = float(problem.answer)
         assert check_answer(problem, f"The answer is {value:.6f}.") == 1.0, problem.answer  # within 1e-6
         assert check_answer(problem, f"The answer is {value + 8e-4:.6f}.") == 0.0, problem.answer
+
+
+@pytest.mark.parametrize("places", [0, 1])
+def test_decimal_arithmetic_with_few_places_is_not_checked_looser_than_the_default(places: int) -> None:
+    # at 1 place the item's own checker passed 17.4 for 17.3, at 0 places 8 for 7
+    config = {
+        "min_num_decimal_places": places,
+        "max_num_decimal_places": places,
+        "min_terms": 2,
+        "max_terms": 2,
+    }
+    one_unit = Decimal(10) ** -places
+    for problem in generate_problems("decimal_arithmetic", 4, EVAL_SEED, config=config):
+        assert check_answer(problem, f"The answer is {problem.answer}.") == 1.0, problem.answer
+        wrong = Decimal(problem.answer) + one_unit
+        assert check_answer(problem, f"The answer is {wrong}.") == 0.0, (problem.answer, wrong)
 
 
 def test_unknown_family_suggests_the_closest_name() -> None:

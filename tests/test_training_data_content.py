@@ -104,6 +104,15 @@ def test_the_crisis_sentences_vary_by_region_and_phrasing(refusals: list[dict]) 
     )
 
 
+def test_the_card_counts_the_crisis_sentences_the_rows_use(refusals: list[dict]) -> None:
+    # it gave the size of the written pool (28) as the number of sentences the replies use (22)
+    s11 = [r["messages"][1]["content"] for r in refusals if r["category"] == "S11"]
+    written = [sentence for group in harmful.S11_CRISIS_GROUPS for sentence in group]
+    used = {sentence for sentence in written if any(sentence in reply for reply in s11)}
+    card = (DATA / "cards" / "harmful_refusals.md").read_text(encoding="utf-8")
+    assert f"one of {len(used)} crisis sentences, drawn from {len(written)} written" in card
+
+
 def test_reasoning_asks_each_task_once_whatever_the_wording() -> None:
     rows = _rows("reasoning")
     keys: dict[str, str] = {}

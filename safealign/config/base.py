@@ -164,6 +164,8 @@ def without_userinfo(url: str) -> str:
 
     >>> without_userinfo("admin:pa/ss@127.0.0.1:9"), without_userinfo("bob@host:8000")
     ('admin:***@127.0.0.1:9', 'bob@host:8000')
+    >>> without_userinfo("admin:1234/56@127.0.0.1:8000")  # no scheme: the digits are a password, not a port
+    'admin:***@127.0.0.1:8000'
     >>> without_userinfo("http://myhost:99999/v1/@team")  # an "@" in the path, after a port: no user info
     'http://myhost:99999/v1/@team'
     """
@@ -171,11 +173,12 @@ def without_userinfo(url: str) -> str:
     scheme, sep, userinfo = head.partition("://") if "://" in head else ("", "", head)
     if ":" not in userinfo:  # no password, or no user info at all
         return url
-    # An "@" after a "/" is ambiguous: "myhost:99999/v1/@team" is a host, port and path, "u:pa/ss@h" a password with a
-    # raw "/". Digits up to the "/" are a port, as urlsplit and httpx (and redact_url's parsed branch) read them, so the
-    # URL is shown as the request would go; anything else there cannot be a port, and is starred as a password.
+    # An "@" after a "/" is ambiguous: "http://myhost:99999/v1/@team" is a host, port and path, "u:pa/ss@h" a password
+    # with a raw "/". After a scheme, digits up to the "/" are a port, as urlsplit and httpx (and redact_url's parsed
+    # branch) read them, so the URL is shown as the request would go; anything else there cannot be a port, and is
+    # starred as a password. Without a scheme there is no host to read: "admin:1234/56@host" is starred whole.
     user, _, after_colon = userinfo.partition(":")
-    if "/" not in user and after_colon.split("/", 1)[0].isdigit() and "/" in after_colon:
+    if sep and "/" not in user and after_colon.split("/", 1)[0].isdigit() and "/" in after_colon:
         return url
     return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 

@@ -340,11 +340,15 @@ def _rg_scorer(family: str, settings: tuple[tuple[str, Any], ...] = ()) -> Any:
     return reasoning_gym.create_dataset(family, size=1, seed=0, **dict(settings)).score_answer
 
 
+_DECIMAL_PLACES_CHECKED = 3  # decimal_arithmetic's default max_num_decimal_places: its checker's 1e-3
+
+
 def _checker_settings(problem: Problem) -> tuple[tuple[str, Any], ...]:
     """The settings behind ``problem`` that its family's checker depends on, when the item records them.
 
     decimal_arithmetic checks within 10**-max_num_decimal_places, so a suite with 5 or 6 places must not be checked at
     the default 3; its items record the places they were drawn with in metadata["difficulty"]["decimal_places"].
+    Fewer places never loosen the default 1e-3: at 1 place the checker would pass 17.4 for 17.3.
     Other families are checked with their default config.
     """
     if problem.family != "decimal_arithmetic":
@@ -355,6 +359,7 @@ def _checker_settings(problem: Problem) -> tuple[tuple[str, Any], ...]:
     ):
         return ()
     low, high = places
+    high = max(high, _DECIMAL_PLACES_CHECKED)
     # its config refuses a precision (significant digits of the question's answer) under max places + 2
     return (
         ("min_num_decimal_places", low),
@@ -454,8 +459,10 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     if both_numbers:  # a checker of its own may not read "1,234.5" or "−3"
         readings[predicted.replace(",", "").replace("−", "-")] = None
     leading = _LEADING_FRACTION.match(predicted) if problem.family in FORM_FAMILIES else None
-    # the whole line was read for "138 / 583"; "745/899 (lowest terms)" or "**745/899**." is its leading fraction
-    if leading:
+    # the whole line was read for "138 / 583"; "745/899 (lowest terms)" or "**745/899**." is its leading fraction,
+    # but not "745/899 or 746/899" or "745/899, maybe 746/899": a hedge or a second number after it
+    after = predicted[leading.end() :] if leading else ""
+    if leading and not re.search(r"\d", after) and not _HEDGE.search(after):
         readings[leading.group(1)] = None
     scorer = _rg_scorer(problem.family, _checker_settings(problem))
     score = max(_rg_score(scorer, reading, entry) for reading in readings)

@@ -2641,7 +2641,9 @@ def render_card(rows: list[dict]) -> str:
     keys = ("988", "116 123", "findahelpline", "emergency", "1-800-222-1222")
     s11 = {key: sum(key in reply.lower() for reply in s11_replies) for key in keys}
     s11["rows"] = len(s11_replies)
-    s11["sentences"] = sum(len(group) for group in S11_CRISIS_GROUPS)
+    written = [sentence for group in S11_CRISIS_GROUPS for sentence in group]
+    s11["written"] = len(written)
+    s11["sentences"] = sum(any(sentence in reply for reply in s11_replies) for sentence in written)
     lines = [
         "## harmful_refusals.jsonl",
         "",
@@ -2651,7 +2653,8 @@ def render_card(rows: list[dict]) -> str:
         "tailored to the request. It teaches SmolLM2-135M-Instruct to refuse across ten Llama Guard 3 "
         "hazard categories, including jailbreak framings, without lecturing. For S11 (suicide & "
         "self-harm) the reply is compassionate: it gives no method, names a crisis line in one of "
-        f"{s11['sentences']} crisis sentences ({s11['988']} of {s11['rows']} replies give 988, the US line "
+        f"{s11['sentences']} crisis sentences, drawn from {s11['written']} written ({s11['988']} of "
+        f"{s11['rows']} replies give 988, the US line "
         f"to call or text; {s11['116 123']} give Samaritans 116 123 for the UK and Ireland; "
         f"{s11['findahelpline']} point to findahelpline.com for other countries; "
         f"{s11['emergency']} mention emergency services; {s11['1-800-222-1222']} give US Poison "
