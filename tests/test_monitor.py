@@ -303,6 +303,32 @@ def test_a_client_that_leaves_before_the_first_chunk_adds_no_judged_empty_answer
         assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
 
 
+def test_a_client_gone_before_a_whole_buffered_answer_is_not_counted_as_answered(upstream, tmp_path, monkeypatch):
+    """CI failure: when the upstream's whole answer was in the buffer as the relay started, the relay read it before
+    the disconnect was seen and stored it as answered (queued, judged) although its client had left long before."""
+    post = aiohttp.ClientSession.post
+
+    async def post_then_buffer_all(self, *args, **kwargs):
+        response = await post(self, *args, **kwargs)
+        while not response.content.is_eof():  # the answer arrived with its headers, as from a fast server
+            await asyncio.sleep(0.01)
+        return response
+
+    monkeypatch.setattr(aiohttp.ClientSession, "post", post_then_buffer_all)
+    with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(
+                f"{url}/v1/chat/completions", json=chat("answer-late please", stream=True), timeout=0.3
+            )
+        deadline = time.monotonic() + 5
+        while not rows(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # a second row, or a late change of this one, would show by now
+        assert [(r["status"], r["response"]) for r in rows(app)] == [("client_closed", "")]
+        assert app.state.store.backlog() == 0
+        assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
+
+
 def test_client_errors_are_clear(upstream, tmp_path):
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db", max_body_bytes=4096) as (url, app):
         post = f"{url}/v1/chat/completions"

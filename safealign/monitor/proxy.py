@@ -164,6 +164,8 @@ class Proxy:
             return await self._unreachable(row, error, started)
         is_sse = upstream.headers.get("content-type", "").startswith("text/event-stream")
         if upstream.status == 200 and is_sse and not self.blocking:
+            if await request.is_disconnected():
+                return await self._left_before_answer(upstream, row, started)
             return StreamingResponse(
                 self._relay(upstream, row, started, sent), status_code=200, headers=reply_headers(upstream)
             )
@@ -271,6 +273,19 @@ class Proxy:
         self._observe(200 if row["status"] == "queued" else 502, started, upstream_s)
         if pending:
             yield pending
+
+    async def _left_before_answer(
+        self, upstream: aiohttp.ClientResponse, row: dict[str, Any], started: float
+    ) -> Response:
+        """A streaming client that left before the upstream's first byte (a short client timeout against a server that
+        sends nothing until the answer is ready): the stream is not read — closing it lets the model server stop — and
+        the exchange is stored unjudged, as one that left before any answer text came. Relaying it instead raced the
+        client's disconnect: when the whole answer was already buffered, it was read, judged, and counted as answered."""
+        upstream.close()
+        row.update(answer_fields([]), upstream_status=200, status="client_closed", queue=False)
+        await self._store(row, started)
+        self.metrics.requests.labels(status="499").inc()
+        return Response(status_code=499)
 
     def _bad_stream(self, row: dict[str, Any], received: bytes, problems: list[str]) -> None:
         """A 200 stream that carried an error event, a malformed choice or no choice at all: the upstream's failure,
