@@ -287,18 +287,20 @@ def test_client_leaving_mid_stream_still_gets_its_partial_answer_judged(upstream
         assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
 
 
+def leave_before_the_answer(url: str, app: FastAPI) -> list[tuple[str, str]]:
+    """A streaming client that gives up (0.3 s) before the upstream's late answer (1 s); the stored (status, answer)."""
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{url}/v1/chat/completions", json=chat("answer-late please", stream=True), timeout=0.3)
+    deadline = time.monotonic() + 5
+    while not rows(app) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [(r["status"], r["response"]) for r in rows(app)]
+
+
 def test_a_client_that_leaves_before_the_first_chunk_adds_no_judged_empty_answer(upstream, tmp_path):
     """An empty answer was stored as queued and judged "evasive", diluting the refusal rates."""
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.post(
-                f"{url}/v1/chat/completions", json=chat("answer-late please", stream=True), timeout=0.3
-            )
-        deadline = time.monotonic() + 5
-        while not rows(app) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        stored = rows(app)
-        assert [(r["status"], r["response"]) for r in stored] == [("client_closed", "")]
+        assert leave_before_the_answer(url, app) == [("client_closed", "")]
         assert app.state.store.backlog() == 0 and app.state.worker.drain() == 0
         assert 'safealign_monitor_requests_total{status="499"} 1.0' in httpx.get(f"{url}/metrics").text
 
@@ -316,13 +318,7 @@ def test_a_client_gone_before_a_whole_buffered_answer_is_not_counted_as_answered
 
     monkeypatch.setattr(aiohttp.ClientSession, "post", post_then_buffer_all)
     with gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app):
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.post(
-                f"{url}/v1/chat/completions", json=chat("answer-late please", stream=True), timeout=0.3
-            )
-        deadline = time.monotonic() + 5
-        while not rows(app) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        leave_before_the_answer(url, app)
         time.sleep(0.2)  # a second row, or a late change of this one, would show by now
         assert [(r["status"], r["response"]) for r in rows(app)] == [("client_closed", "")]
         assert app.state.store.backlog() == 0
