@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -482,17 +483,43 @@ class SlowEngine:
         return [Completion(i, 0, "ok", 1, 1, False) for i in range(len(prompts))]
 
 
-def test_a_request_whose_client_left_is_not_generated():
-    engine = SlowEngine()
+class GatedEngine(SlowEngine):
+    """Records each prompt as its generation starts, then holds the batch until ``release`` is set (or 20 s pass)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def generate(self, prompts, params, cancelled=None):
+        self.prompts += [p[-1]["content"] for p in prompts]
+        self.release.wait(20)
+        return [Completion(i, 0, "ok", 1, 1, False) for i in range(len(prompts))]
+
+
+def wait_for(condition, what: str, within_s: float = 20.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def test_a_request_whose_client_left_is_not_generated(caplog):
+    """Ordered by events, not sleeps: "gone" queues while "first" generates, its client leaves, the server notices,
+    and only then does "first" finish (a fixed 1 s generation left ~0.4 s of slack under a loaded machine)."""
+    caplog.set_level(logging.INFO, logger="safealign.serve.app")
+    engine = GatedEngine()
     with serve_in_thread(create_app(engine, "slow", max_wait_ms=1)) as url:
         first = threading.Thread(
-            target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("first"), timeout=10)
+            target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("first"), timeout=30)
         )
         first.start()
-        time.sleep(0.3)  # "first" is generating; "gone" waits for the model (other params: its own batch)
-        with pytest.raises(httpx.ReadTimeout):
+        wait_for(lambda: engine.prompts == ["first"], '"first" to be generating')
+        with pytest.raises(httpx.ReadTimeout):  # other params: "gone" waits for its own batch
             httpx.post(f"{url}/v1/chat/completions", json=ask("gone", temperature=0.5), timeout=0.3)
-        first.join()
+        wait_for(lambda: any("client left" in r.getMessage() for r in caplog.records), "the server to see it left")
+        engine.release.set()
+        first.join(30)
         assert httpx.post(f"{url}/v1/chat/completions", json=ask("after")).status_code == 200
     assert engine.prompts == ["first", "after"]
 
