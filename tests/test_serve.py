@@ -517,7 +517,9 @@ def test_a_request_whose_client_left_is_not_generated(caplog):
         wait_for(lambda: engine.prompts == ["first"], '"first" to be generating')
         with pytest.raises(httpx.ReadTimeout):  # other params: "gone" waits for its own batch
             httpx.post(f"{url}/v1/chat/completions", json=ask("gone", temperature=0.5), timeout=0.3)
-        wait_for(lambda: any("client left" in r.getMessage() for r in caplog.records), "the server to see it left")
+        wait_for(
+            lambda: any("client left" in r.getMessage() for r in caplog.records), "the server to see it left"
+        )
         engine.release.set()
         first.join(30)
         assert httpx.post(f"{url}/v1/chat/completions", json=ask("after")).status_code == 200
