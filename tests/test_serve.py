@@ -658,7 +658,13 @@ def test_sigterm_stops_the_server_while_it_generates_and_answers_503(tmp_path):
         ]
         for client in clients:
             client.start()
-        time.sleep(1.5)
+        wait_for(  # all four are in: a client still connecting at SIGTERM would get a connect error, not a 503
+            lambda: (
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).json()["batching"]["requests"] == 4
+            ),
+            "the server to have the four requests",
+        )
+        time.sleep(0.2)  # decoding under way (not needed for the 503s: queued requests get them too)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=120)
         for client in clients:
@@ -748,12 +754,14 @@ def test_a_port_in_use_is_named_before_anything_loads(command, monkeypatch, tmp_
 
 def test_a_long_prompt_is_tokenized_off_the_event_loop(tiny):
     """fit_context tokenized on the event loop: a body near the 1 MiB limit took ~4 s, and /health and every other
-    request waited for it."""
+    request waited for it. Here tokenizing holds until /health has answered: on the event loop it never would."""
     engine = GenerationEngine(tiny.model, tiny.tokenizer, batch_size=4, precision="fp32")
     encode = engine.encode
+    tokenizing, health_answered = threading.Event(), threading.Event()
 
     def slow_encode(prompt):
-        time.sleep(1.5)  # as long as a megabyte of text takes
+        tokenizing.set()
+        health_answered.wait(15)  # as long as a megabyte of text takes, and longer
         return encode(prompt)
 
     engine.encode = slow_encode
@@ -762,12 +770,14 @@ def test_a_long_prompt_is_tokenized_off_the_event_loop(tiny):
             target=lambda: httpx.post(f"{url}/v1/chat/completions", json=ask("hi", max_tokens=2), timeout=30)
         )
         slow.start()
-        time.sleep(0.3)
-        started = time.monotonic()
-        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
-        waited = time.monotonic() - started
+        assert tokenizing.wait(20)
+        try:
+            health = httpx.get(f"{url}/health", timeout=5)
+        except httpx.ReadTimeout:
+            health = None
+        health_answered.set()
         slow.join()
-    assert waited < 0.8, f"/health waited {waited:.1f} s for a prompt being tokenized"
+    assert health is not None and health.status_code == 200, "/health waited for a prompt being tokenized"
 
 
 def test_a_prompt_longer_than_the_window_can_hold_is_refused_before_it_is_tokenized(tiny):
