@@ -13,6 +13,7 @@ import logging
 import os
 import platform
 import subprocess
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,16 @@ PACKAGES = (
 )
 
 
+def _temp_beside(path: Path) -> Path:
+    """A temp file name beside ``path`` that no other process or thread writing ``path`` at the same time uses (a per
+    process name let two threads truncate, rename and remove each other's temp file)."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temp file + rename), so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = _temp_beside(path)
     try:
         # UTF-8 as read_json reads it (ensure_ascii=False keeps non-ASCII text as is), whatever the locale
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -59,7 +66,7 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
     """Write one JSON value a line atomically (temp file + rename): a crash mid-write leaves the file as it was, not a
     half file that reads as a whole one with fewer rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = _temp_beside(path)
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             for row in rows:
@@ -115,7 +122,7 @@ def drop_undone_rows(path: Path, step: int) -> int:
         else:
             kept.append(line)
     if dropped or cut or (text and not text.endswith("\n")):
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp = _temp_beside(path)
         tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
         tmp.replace(path)
         log.info(
@@ -335,7 +342,7 @@ class StageRecord:
 
 def write_sessions(path: Path, rows: list[dict[str, Any]]) -> None:
     """Replace ``sessions.jsonl`` with ``rows`` at once: a stop mid-write leaves the old file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = _temp_beside(path)
     tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     tmp.replace(path)
 

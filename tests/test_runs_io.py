@@ -66,3 +66,32 @@ def test_a_finished_session_records_how_long_it_ran_first_or_resumed(tmp_path: P
     *earlier, ran = [row.get("ran_s") for row in read_jsonl(stage_dir / "sessions.jsonl")]
     assert earlier == ([10.0] if resumed else [])
     assert isinstance(ran, float) and 42.0 <= ran <= time.time() - now + 42.1, ran
+
+
+@pytest.mark.parametrize("writer", ["json", "jsonl"])
+def test_two_threads_writing_one_file_each_leave_a_whole_file(tmp_path: Path, writer: str) -> None:
+    """The temp name was per process: a second thread truncated the first's temp file, renamed it from under it
+    (FileNotFoundError) or removed it in its clean-up, and the file could end up half written."""
+    import threading
+
+    from safealign.runs import read_jsonl, write_jsonl
+
+    path = tmp_path / "shared.json"
+    rows = [{"row": i, "text": "x" * 2000} for i in range(50)]
+    errors: list[BaseException] = []
+
+    def write_many() -> None:
+        try:
+            for _ in range(100):
+                write_json(path, rows) if writer == "json" else write_jsonl(path, rows)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (read_json(path) if writer == "json" else read_jsonl(path)) == rows
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]
