@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from tiny_rl import tiny_rl_config
-from trl.trainer.utils import get_callable_name
+from trl.trainer.utils import get_callable_name, is_async_callable
 
 from safealign.rewards.functions import (
     OverlongPenalty,
@@ -21,6 +22,7 @@ from safealign.rewards.functions import (
     reasoning_format,
 )
 from safealign.rewards.registry import REWARDS, RewardError, build_rewards
+from safealign.runs import read_jsonl
 from safealign.stages.rl import run_rl
 from safealign.training.rollouts import RolloutLog
 
@@ -415,3 +417,56 @@ def test_planted_rewards_are_checked_too(tmp_path: Path):
     with pytest.raises(RewardError, match=r"reward 'planted' returned nan at index 0"):
         run_rl(cfg, "tiny:1", tmp_path / "rl", precision="fp32", extra_rewards={"planted": nan})
     assert not (tmp_path / "rl" / "model").exists()
+
+
+async def async_half(completions, **kwargs):
+    """An async reward (a remote judge, say): TRL awaits these on its own event loop, all of them at once."""
+    await asyncio.sleep(0)
+    return [0.5] * len(completions)
+
+
+def test_an_async_reward_stays_async_and_is_checked():
+    """The check called an async reward like a sync one: every call failed with "returned coroutine"."""
+    checked = custom("remote", async_half)
+    assert is_async_callable(checked) and checked.__name__ == "remote"
+    assert asyncio.run(call_as_trl(checked)) == [0.5, 0.5]
+
+    async def nan(completions, **_):
+        return [math.nan] * len(completions)
+
+    async def offline(completions, **_):
+        raise ConnectionError("no route to host")
+
+    with pytest.raises(RewardError, match=r"reward 'remote' returned nan at index 0"):
+        asyncio.run(call_as_trl(custom("remote", nan)))
+    with pytest.raises(RewardError, match=r"reward 'remote' failed: ConnectionError: no route to host"):
+        asyncio.run(call_as_trl(custom("remote", offline)))
+
+
+def test_a_sync_reward_that_returns_a_coroutine_is_told_to_be_async_def():
+    with pytest.raises(RewardError, match=r"reward 'mine' returned a coroutine.*declare it `async def`"):
+        call_as_trl(custom("mine", lambda completions, **_: async_half(completions)))
+
+
+def test_the_rollout_log_keeps_an_async_reward_async_and_records_it():
+    log = RolloutLog(group_size=2)
+    (checked_format,), _ = build_rewards({"format": 1.0}, {})
+    wrapped = [log.wrap(checked_format), log.wrap(custom("remote", async_half))]
+    assert [is_async_callable(f) for f in wrapped] == [False, True]
+    assert [get_callable_name(f) for f in wrapped] == ["format", "remote"]
+    completions = ["<think>\n2\n</think>\n2", "2"]
+    call = dict(prompts=["q", "q"], completions=completions, kind=["reasoning"] * 2)
+    wrapped[0](**call)
+    assert asyncio.run(wrapped[1](**call)) == [0.5, 0.5]
+    assert log.batch["scores"]["remote"] == [0.5, 0.5] and log.batch["calls"] == 2
+    assert log.unsent, "the batch's statistics were sent once both rewards had scored it"
+
+
+def test_rl_trains_with_an_async_reward(tmp_path: Path):
+    """TRL runs async rewards on its daemon event loop; through run_rl they failed with "returned coroutine"."""
+    cfg = tiny_rl_config(max_steps=1, save_steps=1)
+    run_rl(cfg, "tiny:1", tmp_path / "rl", precision="fp32", extra_rewards={"remote": async_half})
+    logged = [row for row in read_jsonl(tmp_path / "rl" / "metrics.jsonl") if "rewards/remote/mean" in row]
+    assert logged and logged[0]["rewards/remote/mean"] == 0.5
+    rollouts = read_jsonl(tmp_path / "rl" / "rollouts.jsonl")
+    assert rollouts and all(row["rewards"]["remote"] == 0.5 for row in rollouts)

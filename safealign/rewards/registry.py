@@ -16,6 +16,8 @@ that needs more holds its own, e.g. a callable class the factory builds with fix
 
     REWARDS["brevity"] = (lambda settings: brevity, "minus the answer's length in thousands of characters.")
 
+A reward may be ``async def`` (a remote judge): it stays async, and TRL awaits a batch's async rewards together.
+
 Every reward is checked on each call (``CheckedReward``): an exception, a result that is not a list of one score per
 completion, or a NaN or infinite score stops the stage with a ``RewardError`` that names the reward. As in TRL, a score
 may be any real number (a numpy number or bool, a 0-d tensor too) and the result a 1-d array or tensor.
@@ -23,8 +25,10 @@ may be any real number (a numpy number or bool, a 0-d tensor too) and the result
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from numbers import Real
 from typing import Any
 
@@ -95,7 +99,7 @@ def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[
     check_reward_names(list(weights))
     funcs, out_weights = [], []
     for name, weight in weights.items():
-        funcs.append(CheckedReward(REWARDS[name][0](settings), name))
+        funcs.append(checked_reward(REWARDS[name][0](settings), name))
         out_weights.append(weight)
     return funcs, out_weights
 
@@ -121,14 +125,31 @@ class CheckedReward:
         self.__doc__ = reward.__doc__
 
     def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
-        try:
+        with self.failures_named():
             scores = as_list(self.reward(*args, **kwargs))
+        return self.checked(scores, args, kwargs)
+
+    @contextmanager
+    def failures_named(self) -> Iterator[None]:
+        """A reward's own error as a RewardError naming it (a SafealignError already names its problem and fix)."""
+        try:
+            yield
         except SafealignError:
-            raise  # already names its problem and fix
+            raise
         except Exception as error:
             raise RewardError(
                 f"reward {self.__name__!r} failed: {type(error).__name__}: {error}{self.fix(error)}"
             ) from error
+
+    def checked(self, scores: Any, args: tuple, kwargs: dict[str, Any]) -> list[float | None]:
+        """``scores`` as floats and Nones, or a RewardError naming what is wrong with them."""
+        if inspect.isawaitable(scores):
+            if inspect.iscoroutine(scores):
+                scores.close()  # never awaited: no "was never awaited" warning on top of the error
+            raise RewardError(
+                f"reward {self.__name__!r} returned a {type_name(scores)}, not scores: declare it `async def` "
+                "(TRL awaits those, on its own event loop) or return the scores"
+            )
         completions = kwargs.get("completions", args[0] if args else None)  # prompts, if positional: as many
         problem = score_problem(scores, None if completions is None else len(completions))
         if problem:
@@ -152,6 +173,23 @@ class CheckedReward:
         if reward is None:
             raise AttributeError(attribute)
         return getattr(reward, attribute)
+
+
+class AsyncCheckedReward(CheckedReward):
+    """An ``async def`` reward (a remote judge, say), checked as ``CheckedReward`` checks a sync one. It stays async,
+    so TRL awaits it on its event loop beside the other async rewards."""
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
+        with self.failures_named():
+            scores = as_list(await self.reward(*args, **kwargs))
+        return self.checked(scores, args, kwargs)
+
+
+def checked_reward(reward: Callable, name: str) -> CheckedReward:
+    """``reward`` checked on every call under ``name``: async when ``reward`` is (as TRL tells them apart)."""
+    from trl.trainer.utils import is_async_callable
+
+    return (AsyncCheckedReward if is_async_callable(reward) else CheckedReward)(reward, name)
 
 
 def as_list(result: Any) -> Any:

@@ -28,7 +28,7 @@ from safealign.errors import SafealignError
 from safealign.hacking import replay_detectors, too_little_data
 from safealign.models import load_model
 from safealign.models.loading import weights_problem
-from safealign.rewards import CheckedReward, build_rewards
+from safealign.rewards import build_rewards, checked_reward
 from safealign.runs import (
     StageRecord,
     StageResult,
@@ -233,7 +233,7 @@ def run_rl(
     rollout_log = RolloutLog(group_size=cfg.num_generations)
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     for name, reward in (extra_rewards or {}).items():  # tests plant rewards here
-        funcs.append(CheckedReward(reward, name))
+        funcs.append(checked_reward(reward, name))
         weights.append(1.0)
     args = trl_grpo_config(cfg, stage_dir, seed, precision)
     args.reward_weights = weights

@@ -35,31 +35,47 @@ class RolloutLog:
         self.unsent: dict[str, float] = {}
 
     def wrap(self, reward: Callable) -> Callable:
+        """``reward`` recording each batch it scores here; an async reward stays async (TRL awaits it)."""
+        from trl.trainer.utils import is_async_callable
+
         name = reward.__name__
         self.rewards += 1
 
         def recorded(prompts=None, completions=None, **kwargs: Any) -> list[float | None]:
             scores = reward(prompts=prompts, completions=completions, **kwargs)
-            if self.batch.get("completions") is not completions:
-                self.batches += 1
-                self.batch = {
-                    "prompts": prompts,
-                    "completions": completions,
-                    "kind": kwargs.get("kind"),
-                    "scores": {},
-                    "calls": 0,
-                }
-            self.batch["scores"][name] = scores
-            self.batch["calls"] += 1
-            labels = getattr(reward, "last_labels", None)
-            if labels is not None:
-                self.batch["safety_labels"] = labels
-            if self.batch["calls"] == self.rewards:  # the batch's last reward: its statistics are whole
-                self.send(kwargs.get("log_metric"))
-            return scores
+            return self.record(name, reward, prompts, completions, scores, kwargs)
 
-        recorded.__name__ = name
-        return recorded
+        async def awaited(prompts=None, completions=None, **kwargs: Any) -> list[float | None]:
+            scores = await reward(prompts=prompts, completions=completions, **kwargs)
+            return self.record(name, reward, prompts, completions, scores, kwargs)
+
+        wrapper = awaited if is_async_callable(reward) else recorded
+        wrapper.__name__ = name
+        return wrapper
+
+    def record(
+        self, name: str, reward: Callable, prompts: Any, completions: Any, scores: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        """Keep ``reward``'s ``scores`` of this batch; once every reward has scored it, send its statistics. (TRL
+        runs the async rewards after the sync ones, on one event loop thread while the trainer waits: no two
+        records at once.)"""
+        if self.batch.get("completions") is not completions:
+            self.batches += 1
+            self.batch = {
+                "prompts": prompts,
+                "completions": completions,
+                "kind": kwargs.get("kind"),
+                "scores": {},
+                "calls": 0,
+            }
+        self.batch["scores"][name] = scores
+        self.batch["calls"] += 1
+        labels = getattr(reward, "last_labels", None)
+        if labels is not None:
+            self.batch["safety_labels"] = labels
+        if self.batch["calls"] == self.rewards:  # the batch's last reward: its statistics are whole
+            self.send(kwargs.get("log_metric"))
+        return scores
 
     def send(self, log_metric: Callable[[str, float], None] | None) -> None:
         """The scored batch's statistics to TRL's ``log_metric`` (GRPOTrainer passes it to every reward), which adds
