@@ -294,3 +294,60 @@ def test_a_rerun_under_a_changed_recipe_keeps_the_earlier_recipe(tmp_path):
     kept = keep_earlier_recipe(tmp_path, "model: {name: 'tiny:5'}\n")
     assert kept.read_text() == "model: {name: tiny}\n" and not (tmp_path / "recipe.yaml").exists()
     assert [p.name.startswith("recipe.source.") for p in tmp_path.glob("recipe.source.*.yaml")] == [True]
+
+
+def no_system_teacher(teacher: Path) -> None:
+    """The teacher's tokenizer behind a Gemma-like template that refuses a system turn."""
+    from test_sft import NO_SYSTEM_TEMPLATE
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(teacher)
+    tokenizer.chat_template = NO_SYSTEM_TEMPLATE
+    tokenizer.save_pretrained(teacher)
+
+
+@pytest.mark.parametrize(
+    ("prune_by", "vocab_keep", "own_system", "says"),
+    [
+        ("depth", 300, False, r"model\.system_prompt adds one"),  # trimming the vocabulary renders every row
+        ("width", None, True, r"the row holds one"),  # the width calibration renders the rows as they are
+    ],
+    ids=["vocab_keep", "calibration"],
+)
+def test_a_row_the_teachers_template_refuses_is_named_before_the_student_is_built(
+    tmp_path, prune_by, vocab_keep, own_system, says
+):
+    """Pruning's calibration and vocab_keep's trim rendered the rows before the check that names a refused row: they
+    ended in jinja2's raw TemplateError ("System role not supported") with a traceback."""
+    from safealign.errors import DataError
+    from safealign.stages.distill import run_distill
+
+    traces, teacher = traces_and_teacher(tmp_path)
+    no_system_teacher(teacher)
+    if own_system:
+        rows = [json.loads(line) for line in traces.read_text().splitlines()]
+        rows[1]["messages"].insert(0, {"role": "system", "content": "Be brief."})
+        traces.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    cfg = DistillConfig(
+        student="prune:0.5",
+        prune_by=prune_by,
+        vocab_keep=vocab_keep,
+        mode="sequence",
+        max_steps=1,
+        save_steps=1,
+        batch_size=2,
+        speed_rounds=0,
+    )
+    stage_dir = tmp_path / "distill"
+    with pytest.raises(
+        DataError, match=rf"distill: the model's chat template refuses a row of .*traces\.jsonl.*{says}"
+    ):
+        run_distill(
+            cfg,
+            str(teacher),
+            traces,
+            stage_dir,
+            precision="fp32",
+            system_prompt=None if own_system else "Be safe.",
+        )
+    assert not (stage_dir / "model").exists() and not list(stage_dir.glob("checkpoint-*"))

@@ -40,7 +40,13 @@ from safealign.runs import (
     stage_done,
     write_stage_config,
 )
-from safealign.stages.sft import checkpoint_step, rows_fit, stage_train_loss, to_prompt_completion
+from safealign.stages.sft import (
+    check_template_takes,
+    checkpoint_step,
+    rows_fit,
+    stage_train_loss,
+    to_prompt_completion,
+)
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -466,13 +472,15 @@ def run_distill(
         )
         mixture.write_manifest(stage_dir / "data_mixture.json")
     teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
+    examples = to_prompt_completion(mixture.rows, system_prompt)
+    names = [row["dataset"] for row in mixture.rows]
     if cfg.student.startswith(
         "prune:"
-    ):  # the student keeps the teacher's tokenizer; pruning's calibration uses its template
+    ):  # the student keeps the teacher's tokenizer; pruning's calibration and vocab_keep's trim use its template
         require_chat_template(teacher.tokenizer, teacher_spec, "distill")
+        check_template_takes(examples, teacher.tokenizer, "distill", names, system_prompt)
     student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
     require_chat_template(tokenizer, cfg.student, "distill")
-    examples = to_prompt_completion(mixture.rows, system_prompt)
     vocab_map = None
     if cfg.vocab_keep is not None:
         texts = (
@@ -497,9 +505,7 @@ def run_distill(
         mode = "sequence"
 
     dataset = Dataset.from_list(examples)
-    padding_free = rows_fit(
-        dataset, tokenizer, cfg.max_length, "distill", [row["dataset"] for row in mixture.rows], system_prompt
-    )
+    padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill", names, system_prompt)
     attention = (
         {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)}
         if padding_free

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,24 +113,15 @@ def rows_fit(
     (``names``, each row's dataset, lets both name the datasets). A row the chat template refuses is a
     :class:`DataError` naming what to change (see :func:`refused_row`; ``system_prompt`` is the recipe's).
     """
-    # transformers renders chat templates with jinja2; raise_exception(...) in a template raises its TemplateError
-    from jinja2 import TemplateError, TemplateSyntaxError
-
     prompts, lengths = [], []
     for index, row in enumerate(dataset):
-        try:
+        with refusals_named(row["prompt"], tokenizer, stage, names[index] if names else None, system_prompt):
             prompt = tokenizer.apply_chat_template(
                 row["prompt"], tokenize=True, add_generation_prompt=True, return_dict=True
             )["input_ids"]
             full = tokenizer.apply_chat_template(
                 [*row["prompt"], *row["completion"]], tokenize=True, return_dict=True
             )["input_ids"]
-        except TemplateSyntaxError:  # a broken template, not a refused conversation
-            raise
-        # a template's raise_exception: Gemma's "System role not supported", Mistral's "roles must alternate"
-        except TemplateError as error:
-            source = names[index] if names else None
-            raise refused_row(error, row["prompt"], tokenizer, stage, source, system_prompt) from None
         # TRL's loss starts where the prompt alone and the whole row stop agreeing (trl.data_utils.common_prefix_length)
         prompts.append(
             next(
@@ -181,6 +174,35 @@ def rows_fit(
         whole,
     )
     return False
+
+
+@contextmanager
+def refusals_named(
+    prompt: list[dict[str, str]], tokenizer: Any, stage: str, source: str | None, system_prompt: str | None
+) -> Iterator[None]:
+    """A chat template's refusal of the row whose ``prompt`` is rendered inside as :func:`refused_row`'s DataError."""
+    # transformers renders chat templates with jinja2; raise_exception(...) in a template raises its TemplateError
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    try:
+        yield
+    except TemplateSyntaxError:  # a broken template, not a refused conversation
+        raise
+    # a template's raise_exception: Gemma's "System role not supported", Mistral's "roles must alternate"
+    except TemplateError as error:
+        raise refused_row(error, prompt, tokenizer, stage, source, system_prompt) from None
+
+
+def check_template_takes(
+    rows: list[dict[str, Any]], tokenizer: Any, stage: str, names: list[str], system_prompt: str | None
+) -> None:
+    """Render each prompt/completion row (as text: cheaper than tokens) so that a row the chat template refuses is
+    :func:`refused_row`'s DataError before any work that renders rows without that check (pruning's calibration,
+    vocab_keep's trim), not jinja2's TemplateError from inside it."""
+    for row, name in zip(rows, names, strict=True):
+        with refusals_named(row["prompt"], tokenizer, stage, name, system_prompt):
+            tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
+            tokenizer.apply_chat_template([*row["prompt"], *row["completion"]], tokenize=False)
 
 
 def refused_row(
