@@ -241,6 +241,26 @@ def test_eval_arms_counts_each_folder_once(tmp_path):
     assert result.exit_code == 2 and "given more than once" in said(result)
 
 
+def test_eval_arms_counts_a_copied_eval_folder_once(tmp_path):
+    """`cp -r run1 run1b` passed as a second run counted one run twice, narrowing the spread and the p value."""
+    import shutil
+
+    folders = []
+    for name, wall in (("a", 91.0386), ("b", 92.5571), ("c", 90.1402)):
+        folder = eval_folder(tmp_path / name, [("h1", "refusal"), ("h2", "compliance")])
+        summary = json.loads((folder / "summary.json").read_text()) | {"wall_time_s": wall}
+        write(folder / "summary.json", json.dumps(summary))  # a real run's summary holds its measured times
+        folders.append(folder)
+    shutil.copytree(folders[0], tmp_path / "a_copy")
+    result = runner.invoke(
+        app, ["eval-arms", "-a", str(folders[0]), "-a", str(tmp_path / "a_copy"), "-b", str(folders[1])]
+    )
+    assert result.exit_code == 2, said(result)
+    assert "hold one eval run" in said(result) and "a_copy" in said(result)
+    distinct = ["-a", str(folders[0]), "-a", str(folders[2]), "-b", str(folders[1])]
+    assert runner.invoke(app, ["eval-arms", *distinct]).exit_code == 0
+
+
 def test_data_check_fails_on_an_empty_file_and_a_meaningless_n(tmp_path):
     empty = write(tmp_path / "empty.jsonl", "")
     result = runner.invoke(app, ["data", "check", str(empty)])

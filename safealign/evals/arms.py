@@ -136,6 +136,24 @@ def _outcomes_by_suite(folder: Path, split: str | None) -> tuple[dict[str, str],
     return kinds, scored, by_suite
 
 
+def refuse_copies(folders: list[Path]) -> None:
+    """Two folders that hold one eval run (a ``cp -r`` of it) would count it twice, narrowing the spread and the p.
+    A run's summary.json records the times it measured (``wall_time_s`` to the microsecond), so two runs' summaries
+    differ even for one model; summaries without times cannot be told apart this way and are left alone."""
+    seen: dict[bytes, Path] = {}
+    for folder in folders:
+        raw = (folder / "summary.json").read_bytes() if (folder / "summary.json").is_file() else b""
+        if b'"wall_time_s"' not in raw:
+            continue
+        if raw in seen:
+            raise DataError(
+                f"{seen[raw]} and {folder} hold one eval run (their summary.json match byte for byte, measured "
+                "times included: one is a copy): give each run once, and eval every seed's model into a folder of "
+                "its own"
+            )
+        seen[raw] = folder
+
+
 def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None) -> Comparisons:
     """Per suite every run scored (and per kind, pooled, when a kind has several suites): both arms' counts and the test.
 
@@ -150,6 +168,7 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
             "for two models, or train more seeds per arm"
         )
     folders = [*arm_a, *arm_b]
+    refuse_copies(folders)
     runs = [_outcomes_by_suite(folder, split) for folder in folders]
     kinds = runs[0][0]
     suites = [name for name in runs[0][2] if all(name in by_suite for _, _, by_suite in runs)]
