@@ -419,3 +419,19 @@ def test_a_temperature_below_the_sampling_eps_is_greedy_for_the_routing() -> Non
     routed = ProbeRoutedGenerator(sampler, FixedProbe({"x": 0.9}), samples=1, judge=RefuseJudge())
     assert [c.text for c in routed.generate(["x"], SamplingParams(temperature=1e-6))] == ["No a"]
     assert [(params.temperature, params.num_samples) for _, params in sampler.asked] == [(1e-6, 1)]
+
+
+def test_a_null_language_reads_as_english_as_the_training_stages_read_it(tmp_path) -> None:
+    """Rows are validated with null optional fields dropped (language defaults to en), yet the probe read
+    ``"language": null`` as the language "None" and left such rows out of --language en."""
+    import json
+
+    from safealign.cli.probe_cmd import training_prompts
+
+    rows = [
+        {"kind": kind, "language": None, "messages": [{"role": "user", "content": f"{kind} ask"}]}
+        for kind in ("harmful", "benign")
+    ]
+    path = tmp_path / "nulls.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert training_prompts(str(path), "en") == [("harmful ask", 1), ("benign ask", 0)]

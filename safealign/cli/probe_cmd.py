@@ -54,12 +54,14 @@ def probe_command(
 def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
     """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``."""
     from safealign.corpus.registry import dataset_path, read_rows
+    from safealign.corpus.validate import drop_null_optional_fields
 
     pairs, languages = [], Counter()
     names = [n.strip() for n in datasets.split(",") if n.strip()]
     for name in names:
         path = dataset_path(name)
         for line, row in read_rows(path):
+            drop_null_optional_fields(row)  # as the training stages read rows: a null language is en
             if row.get("kind") not in LABELS:
                 continue
             languages[str(row.get("language", "en"))] += 1

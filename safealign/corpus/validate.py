@@ -43,6 +43,15 @@ class RowProblem:
         return f"{self.path}:{self.line}: {where}{self.message}"
 
 
+def drop_null_optional_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` without its null optional fields (``OPTIONAL_FIELDS``), in place: a null reads as absent, its default
+    (a ``"language": null`` row is English, as one without the field)."""
+    for key in OPTIONAL_FIELDS:
+        if key in row and row[key] is None:
+            del row[key]
+    return row
+
+
 def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]:
     """Everything wrong with one row (empty list when it is fine)."""
     problems: list[RowProblem] = []
@@ -209,9 +218,7 @@ def validate_rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[Ro
     problems: list[RowProblem] = []
     seen: dict[Any, int] = {}
     for line, row in rows:
-        for key in OPTIONAL_FIELDS:
-            if key in row and row[key] is None:
-                del row[key]
+        drop_null_optional_fields(row)
         problems.extend(row_problems(path, line, row))
         if _is_id(row.get("id")):  # an id of another type is reported by row_problems
             if row["id"] in seen:
