@@ -283,6 +283,8 @@ class StageRecord:
         path = stage_dir / SESSIONS_FILE
         if checkpoint is None:
             set_aside_logs(stage_dir)
+        else:
+            set_aside_audit(stage_dir)
         sessions = (
             [row for row in read_jsonl(path) if isinstance(row.get("started_at"), int | float)]
             if checkpoint
@@ -349,6 +351,8 @@ def write_sessions(path: Path, rows: list[dict[str, Any]]) -> None:
 
 # What a training stage appends to as it trains: rows a resumed stage trims to its checkpoint (drop_undone_rows)
 STAGE_LOGS = ("metrics.jsonl", "rollouts.jsonl", "gates.jsonl", "alerts.jsonl")
+# What `safealign audit` writes into an RL stage folder from those logs: stale once the stage trains again
+AUDIT_FILE = "audit.json"
 # What the RL stage derives from the model it starts from, reused while it resumes: its KL reference copy and its
 # difficulty screen. A stage that starts over may start from another model (under the same path, too): set aside.
 STAGE_STARTS = ("reference_model", "difficulty_filter.json")
@@ -360,9 +364,9 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     held two runs' steps 1, 2, ... and the detectors, the gate counts and `audit` read both; left in place, the
     checkpoints were what the next resume picked if this attempt crashed before it saved a newer one (a model trained
     half under each attempt's settings). The files of STAGE_STARTS go with them: reused, the KL reference was the
-    earlier attempt's starting model, not this one's. Moved, not deleted: they are the only record of that attempt.
-    Returns the folder, or None when there was nothing to move."""
-    logs = [stage_dir / name for name in STAGE_LOGS if (stage_dir / name).is_file()]
+    earlier attempt's starting model, not this one's. An offline audit of those logs (``audit.json``) goes too. Moved,
+    not deleted: they are the only record of that attempt. Returns the folder, or None when there was nothing to move."""
+    logs = [stage_dir / name for name in (*STAGE_LOGS, AUDIT_FILE) if (stage_dir / name).is_file()]
     checkpoints = [
         p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()
     ]
@@ -379,6 +383,23 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
         "%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)",
         stage_dir,
         kept,
+        target,
+    )
+    return target
+
+
+def set_aside_audit(stage_dir: Path) -> Path | None:
+    """Move the ``safealign audit`` of a stage that now resumes into ``earlier_attempts/<time>/``: it read steps the
+    resume undoes and none it trains now, and the finished stage's README and the card read its notes as this model's.
+    The stage's own detectors judge the whole log when it finishes. Returns the folder, or None without an audit."""
+    audit = stage_dir / AUDIT_FILE
+    if not audit.is_file():
+        return None
+    target = attempt_folder(stage_dir)
+    audit.replace(target / audit.name)
+    log.warning(
+        "%s resumes: the audit of its earlier attempt is now in %s (run `safealign audit` again once it finishes)",
+        stage_dir,
         target,
     )
     return target

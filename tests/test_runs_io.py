@@ -95,3 +95,30 @@ def test_two_threads_writing_one_file_each_leave_a_whole_file(tmp_path: Path, wr
     assert errors == []
     assert (read_json(path) if writer == "json" else read_jsonl(path)) == rows
     assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["started-over", "resumed"])
+def test_an_audit_of_an_earlier_attempt_is_set_aside_when_the_stage_trains_again(
+    tmp_path: Path, resumed: bool
+) -> None:
+    """`safealign audit` of a crashed RL stage wrote audit.json; the stage then resumed (or started over) and finished,
+    and its README listed the old audit's "could not judge" notes as its own (the card read them as this model's)."""
+    import json
+
+    from safealign.card.stage_readme import unjudged_detectors
+    from safealign.runs import StageRecord
+
+    stage_dir = tmp_path / "rl"
+    stage_dir.mkdir()
+    (stage_dir / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.1}) + "\n")
+    stale = [
+        {"detector": "kl_blowup", "severity": "info", "step": 1, "message": "too few logged steps to judge"}
+    ]
+    (stage_dir / "audit.json").write_text(json.dumps(stale))
+    assert unjudged_detectors(stage_dir), "the stale note is read while it is there"
+    record = StageRecord(stage="rl", parent="m", output="o", config={}, seed=1, started_at=0.0)
+    record.open_session(stage_dir, stage_dir / "checkpoint-1" if resumed else None)
+    assert not (stage_dir / "audit.json").exists() and unjudged_detectors(stage_dir) == []
+    kept = list((stage_dir / "earlier_attempts").glob("*/audit.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text()) == stale  # moved, not deleted
+    assert (stage_dir / "metrics.jsonl").exists() == resumed  # a resume keeps its logs

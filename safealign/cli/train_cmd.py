@@ -417,7 +417,7 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     from safealign.config.base import format_validation_error
     from safealign.errors import SafealignError
     from safealign.hacking import replay_detectors, step_of, too_little_data
-    from safealign.runs import read_json, read_jsonl, write_json
+    from safealign.runs import AUDIT_FILE, read_json, read_jsonl, write_json
 
     stage = run_dir if (run_dir / "metrics.jsonl").is_file() else run_dir / "rl"
     metrics = stage / "metrics.jsonl"
@@ -476,9 +476,9 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
         )
     # numbers as numbers (default=float: numpy scalars), written whole (write_json: temp file + rename)
     write_json(
-        stage / "audit.json", json.loads(json.dumps([a.to_dict() for a in [*alerts, *notes]], default=float))
+        stage / AUDIT_FILE, json.loads(json.dumps([a.to_dict() for a in [*alerts, *notes]], default=float))
     )
-    console.print(f"written: {stage / 'audit.json'}", highlight=False, markup=False)
+    console.print(f"written: {stage / AUDIT_FILE}", highlight=False, markup=False)
 
 
 def audit_example_line(detector: str, example: dict) -> str:
