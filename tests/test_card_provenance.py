@@ -1413,9 +1413,17 @@ def test_the_data_card_counts_a_null_kind_category_or_language_as_missing(tmp_pa
     assert "- **Categories (kind/category):** ?/? 1, benign/? 1\n" in data_card
 
 
-def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, monkeypatch):
+@pytest.mark.parametrize(
+    ("refusal_judge", "harm_judge", "caveat"),
+    [("refusal", "harm", True), ("refusal", "llama-guard", True), ("openai-rubric", "openai-rubric", False)],
+    ids=["built-in", "llama-guard-harm", "rubric-only"],
+)
+def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(
+    tmp_path, card, monkeypatch, refusal_judge, harm_judge, caveat
+):
     """report.html showed the judges' F1 and harm recall without the model card's caveats: the test split's optimistic
-    second look and the share of harmful answers the harm judge misses (reviewer C2 #4)."""
+    second look and the share of harmful answers the harm judge misses (reviewer C2 #4). The first is about the
+    built-in lexicon judges: a run scored by other judges only showed it about judges it did not use."""
     import safealign.card as bundle
     from safealign.card import model_card
 
@@ -1428,8 +1436,8 @@ def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, m
     }
     quality = {
         "measured": True,
-        "refusal_judge": "r",
-        "harm_judge": "h",
+        "refusal_judge": refusal_judge,
+        "harm_judge": harm_judge,
         "judge_spec": "default",
         "split": "test",
     }
@@ -1443,9 +1451,11 @@ def test_a_judge_caveat_of_the_model_card_is_in_the_report_too(tmp_path, card, m
         monkeypatch.setattr(module, "judge_quality", lambda run, refresh=False: quality)
     run = sft_run(tmp_path)
     text, report = card(run), (run / "report.html").read_text()
-    assert "That second number is therefore optimistic" in text
-    assert "That second number is therefore optimistic" in report
-    assert "<b>How the test split was used (read before trusting the judge numbers).</b>" in report
+    assert ("That second number is therefore optimistic" in text) is caveat
+    assert ("That second number is therefore optimistic" in report) is caveat
+    assert (
+        "<b>How the test split was used (read before trusting the judge numbers).</b>" in report
+    ) is caveat
     assert (
         "may miss about 17% of harmful answers" in text and "may miss about 17% of harmful answers" in report
     )

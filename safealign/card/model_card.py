@@ -66,9 +66,18 @@ def harm_judge_limits() -> str:
     return body.replace("``", "`")
 
 
-def judge_set_caveat() -> str:
-    """The shipped judge set card's own paragraph on how its test split was used, as Markdown."""
+# The built-in lexicon judges' names: the judge set card's caveat (their lexicons and thresholds, its test split
+# looked at twice) is about them, not about a Llama Guard or rubric judge that scored a run instead.
+BUILT_IN_JUDGES = ("refusal", "harm")
+
+
+def judge_set_caveat(quality: dict[str, Any]) -> str:
+    """The shipped judge set card's own paragraph on how its test split was used, as Markdown, when a built-in judge
+    scored the run (``quality``: :func:`judge_quality`'s measurement names the judges); else empty."""
     from safealign.paths import package_data
+
+    if not {quality.get("refusal_judge"), quality.get("harm_judge")} & set(BUILT_IN_JUDGES):
+        return ""
 
     card = package_data("cards", "judge_set.md")
     text = card.read_text(encoding="utf-8") if card.is_file() else ""
@@ -224,7 +233,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "judge_spec": shown_judge_spec(judge_spec(run)),
         "eval_judges": judges,
         "judges_differ": len(set(judges.values())) > 1,
-        "judge_caveat": judge_set_caveat(),
+        "judge_caveat": judge_set_caveat(quality),
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
         "coverage": coverage,

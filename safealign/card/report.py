@@ -217,7 +217,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "data": data,
         "quality": quality,
         # the model card's caveat on the judge numbers: a reader of the report alone sees them too
-        "judge_caveat": inline_html(judge_set_caveat()),
+        "judge_caveat": inline_html(judge_set_caveat(quality)),
         "samples": sample_groups(run),
         "plots": {
             "evals": plots.eval_bars(rows, labels),
