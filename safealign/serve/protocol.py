@@ -102,6 +102,16 @@ class ChatMessage(OpenAIMessage):
             raise ValueError(
                 f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
             )
+        # Either would reach the model as a blank turn, as a missing content did; OpenAI refuses both.
+        if self.content == []:
+            raise ValueError(
+                f'the message\'s content is an empty list; send {{"role": "{self.role}", "content": "..."}} or '
+                'at least one {"type": "text", "text": "..."} part'
+            )
+        if self.content is None and not isinstance(extra.get("refusal"), str | None):
+            raise ValueError(
+                f"'refusal' must be a string (the refused turn's text), got {type(extra['refusal']).__name__}"
+            )
         return self
 
 
@@ -357,6 +367,20 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "audio": bool,
     "best_of": lambda value: value not in (None, 1),
     "use_beam_search": bool,
+    # vLLM's guided decoding (JSON, a choice, a regex, a grammar) and its token-level extras, answered without them as
+    # free text, an answer past the token it was to stop at, no prompt logprobs.
+    "guided_json": bool,
+    "guided_regex": bool,
+    "guided_choice": bool,
+    "guided_grammar": bool,
+    "structured_outputs": bool,
+    "stop_token_ids": bool,
+    "allowed_token_ids": bool,
+    "bad_words": bool,
+    "include_stop_str_in_output": bool,
+    "ignore_eos": bool,
+    "echo": bool,
+    "prompt_logprobs": lambda value: value is not None,  # 0 asks for the prompt tokens' own logprobs
 }
 
 
