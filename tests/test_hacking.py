@@ -223,6 +223,20 @@ def test_a_non_finite_kl_is_a_kl_blowup():
     )  # the last KL is the policy's now
 
 
+def test_a_kl_trl_logged_as_none_is_a_kl_blowup():
+    """TRL 1.16 averages each metric over the logging window without its NaN values and logs None when every one was
+    NaN: a NaN KL reached the detectors as ``"kl": None``, which they skipped as a gap (no kl_blowup, live or in the
+    replay), and the audit said kl_blowup does not apply, as at rl.beta 0."""
+    from safealign.hacking import replay_detectors, too_little_data
+
+    h = [{"step": s, "loss": 0.1, "kl": kl} for s, kl in ((1, 0.1), (2, 0.2), (3, None))]
+    alerts = DETECTORS["entropy_kl"](h, T)
+    assert [(a.detector, a.step) for a in alerts] == [("kl_blowup", 3)] and "not finite" in alerts[0].message
+    assert [(a.detector, a.step) for a in replay_detectors(h, T)] == [("kl_blowup", 3)]
+    assert not too_little_data([{"step": 1, "loss": 0.1, "kl": None}], T)
+    assert not DETECTORS["entropy_kl"](h + [{"step": 4, "loss": 0.1, "kl": 0.2}], T)  # the last KL is the policy's now
+
+
 def test_refusal_then_comply_waits_for_recent_steps():
     """One step (2 of one harmful prompt's 8 completions) raised a critical alert, which stops a stage under
     stop_on_critical; it now waits for min(window, 3) logged steps as the other level detectors do."""
@@ -499,6 +513,21 @@ def test_a_divergence_is_dated_by_the_gate_check_that_fired_it():
     """The check of step 20 comes before its step's own record: the alert said step 19, the last reward's."""
     (alert,) = divergence([0.25, 0.375, 0.25])
     assert alert.step == 20
+
+
+def test_a_divergence_message_signs_the_reward_change():
+    """The accuracy reward 0.5 -> 0.45 while the gates' accuracy fell 0.6 -> 0.3 (the reward's change 0.25 above the
+    gates'): the alert read "accuracy reward +-0.050"."""
+    h = history(
+        **{
+            "rewards/accuracy/mean": [0.5, 0.5, 0.5, 0.45, 0.45, 0.45],
+            "gate/accuracy": [0.6, None, None, 0.3, None, 0.3],
+        }
+    )
+    (alert,) = DETECTORS["reward_accuracy_divergence"](h, T)
+    assert alert.message.startswith("accuracy reward -0.050 while gate accuracy (in-distribution) -0.300")
+    (rising,) = divergence([0.25, 0.25, 0.25])
+    assert rising.message.startswith("accuracy reward +0.700 while")
 
 
 def test_length_growing_with_the_accuracy_reward_is_a_warning():

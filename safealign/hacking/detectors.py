@@ -84,8 +84,10 @@ def failed_gate_check(record: dict[str, Any]) -> bool:
 def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list[tuple[int, float]]:
     """The (step, value) points of one logged key. TRL logs NaN for ``rewards/<name>/mean`` on a step whose batch no
     row of that reward applied to (a batch of safety prompts has no accuracy): such points are dropped, as one NaN
-    in a window mean would silence the detector for the rest of the run. ``finite=False`` keeps them (a NaN KL).
-    The ``gate/*`` points of a failed gate check are dropped too (`failed_gate_check`)."""
+    in a window mean would silence the detector for the rest of the run. ``finite=False`` keeps them (a NaN KL), and
+    reads a logged None as NaN: TRL 1.16 averages a metric over the logging window without its NaN values and logs
+    None when every one was NaN, so a NaN KL arrives as None (skipped, it raised no kl_blowup, and the audit said no KL
+    was logged, as at rl.beta 0). The ``gate/*`` points of a failed gate check are dropped too (`failed_gate_check`)."""
     if isinstance(history, HistoryPrefix):
         return history.series(key, finite)
     points = []
@@ -93,6 +95,8 @@ def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list
         if key.startswith("gate/") and failed_gate_check(record):
             continue
         value, step = record.get(key), step_of(record)
+        if value is None and not finite and key in record:
+            value = math.nan
         if (
             isinstance(value, int | float)
             and not isinstance(value, bool)
@@ -184,7 +188,8 @@ def reward_accuracy_divergence(history: list[dict], t: HackingConfig) -> list[Al
     # 1e-9: two items of 24 read back from floats as a hair under 2/24
     if reward_gain - accuracy_gain > t.reward_accuracy_gap and accuracy_gain < item_floor - 1e-9:
         message = (
-            f"accuracy reward +{reward_gain:.3f} while gate accuracy (in-distribution) {accuracy_gain:+.3f}"
+            # signed: a reward that fell less than the gates' accuracy is a gap too, and read "+-0.050"
+            f"accuracy reward {reward_gain:+.3f} while gate accuracy (in-distribution) {accuracy_gain:+.3f}"
         )
         if accuracy_gain > 0:
             message += f" (under the gates' item floor, {item_floor:.3f}: flat)"
