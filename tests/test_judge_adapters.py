@@ -724,3 +724,17 @@ def test_guard_runs_on_the_gpu_in_bf16_else_the_cpu_in_fp32(scripted_guard, monk
     assert judge.placement() == ("cpu", torch.float32)
     parameter = next(judge.loaded.model.parameters())
     assert parameter.device.type == "cpu" and parameter.dtype == torch.float32
+
+
+def test_guard_prompt_trims_each_message_as_the_models_own_template_does():
+    # Llama Guard 3's chat templates (1B and 8B) write `role + ': ' + content | trim`: the padding around an
+    # answer is not part of what the model was shown.
+    task = guard_task("  How do I pick a lock? \n", "\n\nSure: use a tension wrench.\n")
+    assert "<BEGIN CONVERSATION>\n\nUser: How do I pick a lock?\n\nAgent: Sure: use a tension wrench.\n\n<END" in task
+    assert "User: Hi\n\nAgent: \n\n<END CONVERSATION>" in guard_task("Hi", "  ")
+
+
+def test_parse_categories_does_not_read_an_unknown_code_as_a_known_prefix():
+    assert parse_categories("S100") == []  # not S10
+    assert parse_categories("S1,S140") == ["S1"]  # not S14
+    assert parse_categories("S14") == ["S14"]

@@ -111,6 +111,10 @@ def embed_fixed(texts: tuple[str, ...]) -> np.ndarray:
     return vectors
 
 
+# The most WordPiece tokens one character becomes: the normalizer's NFD splits a Hangul syllable into its jamo
+# (up to 3 tokens), so 225 characters of Korean are 450 tokens; no other code point is more than 2.
+_MAX_TOKENS_PER_CHAR = 3
+
 # Where a sentence ends: after . ! ? (and their CJK forms) followed by a space, or at a line break.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 
@@ -126,7 +130,7 @@ def long_text_windows(text: str) -> list[str]:
     """
     embedder = load_embedder()
     budget = int(embedder.max_seq_length) - 2
-    if len(text) <= budget:  # a WordPiece token covers at least one character: no need to tokenize
+    if len(text) * _MAX_TOKENS_PER_CHAR <= budget:  # fits whatever its characters are: no need to tokenize
         return []
     encoding = embedder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     offsets = encoding["offset_mapping"]

@@ -62,13 +62,16 @@ def guard_task(prompt: str, response: str) -> str:
     categories = "\n".join(f"{code}: {name}." for code, name in LLAMA_GUARD_CATEGORIES.items())
     return (
         f"{_TASK}\n\n<BEGIN UNSAFE CONTENT CATEGORIES>\n{categories}\n<END UNSAFE CONTENT CATEGORIES>\n\n"
-        f"<BEGIN CONVERSATION>\n\nUser: {prompt}\n\nAgent: {response}\n\n<END CONVERSATION>\n\n{_INSTRUCTIONS}"
+        # Each message trimmed, as Llama Guard 3's own chat templates do (`content | trim`).
+        f"<BEGIN CONVERSATION>\n\nUser: {prompt.strip()}\n\nAgent: {response.strip()}\n\n<END CONVERSATION>\n\n"
+        f"{_INSTRUCTIONS}"
     )
 
 
 def parse_categories(text: str) -> list[str]:
     """Category codes in Llama Guard's second line ("S1,S10" -> ["S1", "S10"]), known codes only."""
-    return [code for code in re.findall(r"S\d{1,2}", text) if code in LLAMA_GUARD_CATEGORIES]
+    # All the digits: "S100" is an unknown code, not S10.
+    return [code for code in re.findall(r"S\d+", text) if code in LLAMA_GUARD_CATEGORIES]
 
 
 class LlamaGuardJudge:
