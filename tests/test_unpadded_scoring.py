@@ -169,6 +169,24 @@ def test_a_lora_policy_is_scored_packed():
     assert all(torch.allclose(p, q, atol=1e-5) for p, q in zip(packed_grads, padded_grads, strict=True))
 
 
+def test_packed_calls_are_counted_under_bf16_autocast():
+    """accelerate's native AMP (bf16 training) replaces the model's forward with its autocast wrapper, keeping ours as
+    ``_original_forward``: packed_calls read the wrapper, found no count, and stage.json said no batch packed."""
+    from accelerate.utils import convert_outputs_to_fp32
+
+    model = load_model("tiny:2").model.train()
+    add_fused_lm_head(model, outputs=("log_probs", "entropy"))
+    use_packed_attention(model)
+    assert score_unpadded(model)
+    # what Accelerator.prepare_model does with mixed_precision="bf16"
+    model._original_forward = model.forward
+    model.forward = convert_outputs_to_fp32(torch.autocast("cpu", dtype=torch.bfloat16)(model.forward))
+    ids, mask, labels = grpo_batch(model.config.vocab_size)
+    with torch.no_grad():
+        model(input_ids=ids, attention_mask=mask, labels=labels, fused_lm_head=True)
+    assert packed_calls(model) == 1
+
+
 def rl_config(**overrides):
     from tiny_rl import tiny_rl_config
 

@@ -92,7 +92,12 @@ def score_unpadded(model: Any) -> bool:
 def packed_calls(model: Any) -> int:
     """How many calls :func:`score_unpadded`'s forward on ``model`` (or its LoRA base) has run packed; 0 if unwrapped."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return int(getattr(base.__dict__.get("forward"), "_safealign_packed_calls", 0))
+    # accelerate's mixed precision (bf16 training) puts its autocast forward over ours and keeps ours as _original_forward
+    for name in ("forward", "_original_forward"):
+        calls = getattr(base.__dict__.get(name), "_safealign_packed_calls", None)
+        if calls is not None:
+            return int(calls)
+    return 0
 
 
 def _packed_call(
