@@ -269,6 +269,9 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
             "was it overwritten? Rerun `safealign eval` into a fresh --out"
         )
     samples = []
+    # (suite, id, sample_index) -> the line it was on: pairing keys answers by it, so a second copy would silently
+    # replace the first (the eval's own rates count both)
+    lines: dict[tuple[str, str, int], int] = {}
     with samples_path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if line.strip():
@@ -291,6 +294,13 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
                         "and an integer 'sample_index'): was it edited? Rerun `safealign eval` into a fresh --out"
                     )
                 _check_outcome(kinds.get(sample["suite"]), sample, f"{samples_path}:{number}")
+                first = lines.setdefault((sample["suite"], *item_key(sample)), number)
+                if first != number and kinds.get(sample["suite"]) in OUTCOMES:
+                    raise DataError(
+                        f"{samples_path}:{number}: a second answer of suite {sample['suite']} item {sample['id']} "
+                        f"(sample {item_key(sample)[1]}; the first is on line {first}): was it edited, or two evals' "
+                        "files joined? Rerun `safealign eval` into a fresh --out"
+                    )
                 samples.append(sample)
     return kinds, samples
 
