@@ -30,3 +30,10 @@ def test_the_monitor_allows_a_rise_of_exactly_the_tolerance():
     key, items_key, _ = next(w for w in WATCHED if w[2] == 1)
     assert compare_runs({key: 3 / 20}, {key: 4 / 20, items_key: 20.0}, 0.05, min_items=1) == []
     assert compare_runs({key: 3 / 20}, {key: 5 / 20, items_key: 20.0}, 0.05, min_items=1)
+
+
+def test_a_fractional_percent_tolerance_is_shown_as_set():
+    """A tolerance of 0.025 was described as "tolerance 2%" (rounded half to even), 0.005 as "tolerance 0%"."""
+    assert "tolerance 2.5%" in RateChange("harmful refusal", 0.9, 0.8, 20, 0.025).describe(1)
+    assert "tolerance 0.5%" in RateChange("harmful refusal", 0.9, 0.8, 20, 0.005).describe(1)
+    assert "tolerance 5%" in RateChange("harmful refusal", 0.9, 0.8, 20, 0.05).describe(1)

@@ -49,7 +49,8 @@ class RateChange:
         values = (
             f"{self.before:.0%} → {self.after:.0%}" if percent else f"{self.before:.3f} → {self.after:.3f}"
         )
-        tolerance = f"{self.tolerance:.0%}" if percent else f"{self.tolerance}"
+        # :g, not :.0%: a tolerance of 0.025 read "tolerance 2%"
+        tolerance = f"{self.tolerance * 100:g}%" if percent else f"{self.tolerance}"
         return f"{self.name} {values} ({counted}tolerance {tolerance}{floor})"
 
 
