@@ -120,6 +120,14 @@ def check_report_to(names: list[str]) -> list[str]:
             raise ValueError(
                 f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}"
             )
+    # transformers reads "none" and "all" only as the whole list; beside a tracker, the Trainer's constructor raised
+    # "none is not supported" after the model had loaded
+    for alone in ("none", "all"):
+        if alone in names and len(names) > 1:
+            raise ValueError(
+                f"{alone!r} stands for {'no tracker' if alone == 'none' else 'every installed tracker'} only as the "
+                f"whole list: write [{alone}], or list the trackers without it"
+            )
     return names
 
 

@@ -30,6 +30,17 @@ DECISION_TOKENS_HELP = (
 DECISION_WEIGHT_HELP = "Loss weight of the first decision_tokens tokens of every answer (1.0: unweighted)."
 
 
+def check_max_steps(value: int) -> int:
+    """A training stage's max_steps: -1 (epochs) or a positive count. 0 passed the bounds and trained one step:
+    transformers stops only after a step (``global_step >= max_steps``), while the card read 0 as "use epochs"."""
+    if value == 0:
+        raise ValueError(
+            "0 does not mean no steps (transformers still trains one): give a positive number of steps, -1 to "
+            "train for epochs, or set enabled: false to skip the stage"
+        )
+    return value
+
+
 def checked_spec(value: str, *, allow_prune: bool) -> str:
     """A model spec field, with the checks that need no file (pydantic reports ValueErrors with the field's path)."""
     from safealign.errors import ModelNotFoundError
@@ -274,6 +285,7 @@ class SFTConfig(Section):
     )
 
     _known_trackers = field_validator("report_to")(check_report_to)
+    _max_steps_not_zero = field_validator("max_steps")(check_max_steps)
 
     @field_validator("datasets")
     @classmethod
@@ -315,6 +327,17 @@ class SFTConfig(Section):
     @model_validator(mode="after")
     def _lora_needs_lora_method(self) -> SFTConfig:
         check_lora_used(self.method, self.lora)
+        return self
+
+    @model_validator(mode="after")
+    def _packing_is_padding_free(self) -> SFTConfig:
+        # TRL's bfd packing turns padding-free on whatever padding_free says (SFTTrainer: padding_free or packing),
+        # and the stage recorded padding_free: true: a recipe's padding_free: false was dropped without a word
+        if self.packing and not self.padding_free:
+            raise ValueError(
+                "packing packs every batch padding-free (TRL's bfd strategy), so padding_free: false would be "
+                "ignored: remove padding_free: false, or set packing: false for padded batches"
+            )
         return self
 
 
@@ -908,6 +931,7 @@ class DistillConfig(Section):
     speed_new_tokens: int = Field(32, ge=1, description="Tokens each speed-check prompt generates.")
 
     _known_trackers = field_validator("report_to")(check_report_to)
+    _max_steps_not_zero = field_validator("max_steps")(check_max_steps)
 
     @field_validator("student")
     @classmethod
@@ -962,6 +986,19 @@ class DistillConfig(Section):
             raise ValueError(
                 "divergence_beta chooses the divergence of the logit KD, which mode: sequence does not compute; "
                 "use mode: both (or logit), or set divergence_beta: 0"
+            )
+        # mode: sequence trains a plain SFTTrainer on the traces: no KD loss to soften or to weigh against the
+        # cross-entropy, so these were dropped without a word (the defaults pass: a run's resolved recipe holds them)
+        unused = [
+            f"{name}: {value}"
+            for name, value, default in (("temperature", self.temperature, 1.0), ("alpha", self.alpha, 0.5))
+            if value != default
+        ]
+        if unused and self.mode == "sequence":
+            raise ValueError(
+                f"{', '.join(unused)} would be ignored: temperature and alpha shape the logit KD loss, which mode: "
+                "sequence does not compute; use mode: both (or logit, for temperature), or leave temperature: 1.0 "
+                "and alpha: 0.5"
             )
         check_lora_used(self.method, self.lora)
         return self
