@@ -66,3 +66,21 @@ def test_report_to_none_or_all_beside_a_tracker_is_refused(section: str, alone: 
     message = str(error.value)
     assert f"{section}.report_to" in message and f"[{alone}]" in message
     assert parse_recipe({section: {"report_to": [alone]}}).model_dump()[section]["report_to"] == [alone]
+
+
+def test_a_runs_resolved_recipe_validates_when_read_back():
+    """A recipe with the default task mix at a smoke test's few prompts passed, but its resolved copy (the run folder's
+    recipe.yaml, which writes the default tasks out) was refused: "tasks chain_sum get 0 of the 4 prompts"."""
+    import yaml
+
+    from safealign.config.recipe import Recipe
+
+    recipe = Recipe.model_validate({"rl": {"num_prompts": 4, "prompts_per_step": 2}})
+    resolved = yaml.safe_load(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    assert Recipe.model_validate(resolved).rl.tasks == recipe.rl.tasks
+    with pytest.raises(
+        ValueError, match="chain_sum get 0 of the 4 prompts"
+    ):  # a mix the recipe chose is still checked
+        Recipe.model_validate(
+            {"rl": {"num_prompts": 4, "prompts_per_step": 2, "tasks": {**recipe.rl.tasks, "safety": 0.3}}}
+        )

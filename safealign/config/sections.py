@@ -665,7 +665,9 @@ class RLConfig(Section):
         """A task the recipe names must get prompts (the default mix at a smoke test's few prompts may drop some)."""
         from safealign.stages.rl_prompts import apportion
 
-        if "tasks" not in self.model_fields_set:
+        # The default mix written out is the default too: a run's resolved recipe.yaml names it, and read back for a
+        # rerun it was refused where the recipe it came from passed
+        if "tasks" not in self.model_fields_set or self.tasks == type(self).model_fields["tasks"].default:
             return self
         counts = apportion(dict(sorted(self.tasks.items())), self.num_prompts)
         if empty := [name for name, weight in self.tasks.items() if weight > 0 and counts[name] == 0]:
