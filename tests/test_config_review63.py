@@ -84,3 +84,10 @@ def test_a_runs_resolved_recipe_validates_when_read_back():
         Recipe.model_validate(
             {"rl": {"num_prompts": 4, "prompts_per_step": 2, "tasks": {**recipe.rl.tasks, "safety": 0.3}}}
         )
+
+
+def test_logit_distillation_refuses_an_alpha_it_ignores():
+    """mode: logit trains on the KD loss alone (weight 1): an alpha of 0.3 was accepted and dropped without a word."""
+    with pytest.raises(ValueError, match="alpha: 0.3 would be ignored: mode: logit"):
+        DistillConfig(mode="logit", alpha=0.3)
+    assert DistillConfig(mode="logit").alpha == 0.5 and DistillConfig(mode="both", alpha=0.3).alpha == 0.3

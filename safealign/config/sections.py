@@ -902,7 +902,7 @@ class DistillConfig(Section):
         "reverse, mode-seeking KL (MiniLLM); in between, the generalized Jensen-Shannon divergence of the beta-mixture.",
     )
     alpha: float = Field(
-        0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both)."
+        0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both; other modes take the default 0.5)."
     )
     hidden_weight: float = Field(
         0.0,
@@ -1001,6 +1001,12 @@ class DistillConfig(Section):
                 f"{', '.join(unused)} would be ignored: temperature and alpha shape the logit KD loss, which mode: "
                 "sequence does not compute; use mode: both (or logit, for temperature), or leave temperature: 1.0 "
                 "and alpha: 0.5"
+            )
+        # mode: logit trains on the KD loss alone (weight 1), whatever alpha said
+        if self.mode == "logit" and self.alpha != 0.5:
+            raise ValueError(
+                f"alpha: {self.alpha} would be ignored: mode: logit trains on the KD loss alone; use mode: both to "
+                "weigh it against the cross-entropy, or leave alpha: 0.5"
             )
         check_lora_used(self.method, self.lora)
         return self
