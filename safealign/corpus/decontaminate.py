@@ -2,12 +2,12 @@
 
 Two checks, both on normalised text (case and accents folded, in-word apostrophes, punctuation and invisible
 format characters dropped, white space folded): exact match of whole prompts (catches short items such as "What is
-47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points, so "What is 47 - 38?" is another
-problem; that key is also looked for inside each turn, as a whole expression), and shared word n-grams (default 8
-words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination studies (they used 8-13
-grams). CJK text has no spaces: each character is a token that counts as half a word (a Chinese word averages 1.5-2
-characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases such as 需要注意哪些问题 ("what
-should I watch out for") matched unrelated questions.
+47 + 38?"; a generated problem's key keeps its operators, "=", decimal points and digit-group commas, so "What is 47 -
+38?" is another problem, as is "10,000" after "10"; that key is also looked for inside each turn, as a whole expression),
+and shared word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
+contamination studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half
+a word (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock
+phrases such as 需要注意哪些问题 ("what should I watch out for") matched unrelated questions.
 """
 
 from __future__ import annotations
@@ -34,12 +34,27 @@ OPERATOR_SPELLINGS = str.maketrans(
 _TIMES_X = re.compile(r"(?<=\d)\s*x\s*(?=\d)")  # "23 x 8" / "23x8" (after case folding)
 # "can't" is typed "cant" as often as not, "l'hiver" "lhiver"; "ʼ" is the modifier letter some keyboards type
 _IN_WORD_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['’ʼ](?=[^\W\d_])")
+# Typed for an apostrophe too ("what´s", "can`t", "neighbour‘s"): read as one before NFKC, which makes "´" a space and a
+# combining accent, so "what´s" was the two words "what s" where the eval prompt "What's" has "whats".
+APOSTROPHE_SPELLINGS = str.maketrans({"\u00b4": "'", "`": "'", "\u2018": "'"})
 # Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
 KANA_VOICING = "\u3099\u309a"
 
 
 def _between_digits(text: str, index: int) -> bool:
     return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
+
+
+def _digit_group_comma(text: str, index: int) -> bool:
+    """Whether the comma at ``index`` groups a number's digits ("10,000"), not the items of a list ("3,5,1")."""
+    group = text[index + 1 : index + 5]
+    return (
+        index > 0
+        and text[index - 1].isdigit()
+        and len(group) >= 3
+        and group[:3].isdigit()
+        and not group[3:].isdigit()
+    )
 
 
 def _fold_accents(text: str) -> str:
@@ -56,9 +71,11 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
     ``cant``), other punctuation and symbols as spaces, white space folded. Invisible format characters
     (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
     as inside a word; a space, as where one stands between words (see :func:`readings`). ``operators`` keeps
-    :data:`OPERATORS` and a decimal point between digits: the key of a whole generated problem, where ``3 + 1`` and
-    ``3 - 1`` are different questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`)."""
-    text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(unicodedata.normalize("NFKC", text).casefold()))
+    :data:`OPERATORS`, a decimal point between digits and a comma grouping them: the key of a whole generated
+    problem, where ``3 + 1`` and ``3 - 1`` are different questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one
+    (:data:`OPERATOR_SPELLINGS`)."""
+    text = unicodedata.normalize("NFKC", text.translate(APOSTROPHE_SPELLINGS)).casefold()
+    text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(text))
     if operators:
         text = _TIMES_X.sub("*", text.translate(OPERATOR_SPELLINGS))
     chars = []
@@ -69,6 +86,9 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
         elif operators and ch in OPERATORS:
             chars.append(f" {ch} ")  # "8+8" and "8 + 8" are one question
         elif operators and ch == "." and _between_digits(text, index):
+            chars.append(ch)
+        elif operators and ch == "," and _digit_group_comma(text, index):
+            # one number: read as "10 000", "10,000" held the problem "Calculate 6 + 10" followed by more digits
             chars.append(ch)
         else:
             chars.append(" " if category.startswith(("P", "S")) else ch)

@@ -149,9 +149,14 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     if other := _other_format(path):
         return [], [RowProblem(path, 1, "", other)]
     rows, problems = [], []
+    # JSON Lines ends a line at "\n" only: a lone "\r" is JSON white space, or inside a string a control character
+    # to report on its line. Python's universal newlines ended a line there too, refusing the row as two broken lines
+    # and numbering every later line one too high. A file with no "\n" at all has old Mac line ends: "\r" ends them.
+    newline = "\n" if _has_line_feed(path) else None
     # Bytes that are not UTF-8 (a file saved as latin-1 or cp1252) come through as lone surrogates, so that a bad
-    # line is reported like any other instead of a UnicodeDecodeError ending the read.
-    with path.open(encoding="utf-8-sig", errors="surrogateescape") as handle:  # tolerate a byte-order mark
+    # line is reported like any other instead of a UnicodeDecodeError ending the read; "utf-8-sig" tolerates a
+    # byte-order mark.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline=newline) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -234,6 +239,15 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             ),
         )
     return rows, problems
+
+
+def _has_line_feed(path: Path) -> bool:
+    """Whether the file holds a line feed (read in blocks: found in the first one but in an old Mac file)."""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            if b"\n" in block:
+                return True
+    return False
 
 
 TOO_DEEP = (
