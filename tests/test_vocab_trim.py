@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -227,3 +228,35 @@ def test_a_trimmed_student_resumes_from_its_checkpoint(tmp_path):
     steps = [r["step"] for r in new if "loss" in r or "kd_loss" in r]
     assert steps and min(steps) == 5, steps
     assert read_json(stage_dir / "stage.json")["metrics"]["steps"] == 6
+
+
+def test_a_teachers_own_embedding_class_is_trimmed_not_replaced(tmp_path):
+    """Gemma-3's embedding scales its rows by sqrt(hidden_size): trimming put a plain nn.Embedding in its place, so the
+    trimmed student lost the scale (its logits were not the teacher's at the kept ids) while the saved student, rebuilt
+    by from_pretrained with the scaled class, computed another model than the one distilled."""
+    from transformers import AutoModelForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(
+        vocab_size=300,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=4,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=2,
+    )
+    teacher = AutoModelForCausalLM.from_config(config).eval()
+    keep = list(range(0, 300, 2))
+    student = trim_vocabulary(copy.deepcopy(teacher), keep)  # as prune: hands it over: a copy of the teacher
+    assert type(student.get_input_embeddings()) is type(teacher.get_input_embeddings())
+    ids = torch.tensor([[2, 10, 20, 40, 60]])
+    with torch.no_grad():
+        assert torch.allclose(student(ids // 2).logits, teacher(ids).logits[..., keep], atol=1e-5)
+    student.save_pretrained(tmp_path)
+    reloaded = AutoModelForCausalLM.from_pretrained(tmp_path).eval()
+    with torch.no_grad():
+        assert torch.allclose(reloaded(ids // 2).logits, student(ids // 2).logits, atol=1e-5)

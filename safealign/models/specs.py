@@ -138,6 +138,8 @@ def _tiny_spec(spec: str) -> ModelSpec:
 
 
 SCHEMES = ("embedded", "tiny", "prune")
+# A prune: student spec written without its colon, fraction or lower case (prune, prune 0.5, PRUNE:0.5).
+PRUNE_LIKE = re.compile(r"prune(?:[\s:=_-]*[\d.]+)?", re.IGNORECASE)
 
 
 def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
@@ -166,7 +168,13 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
     if not text or scheme in ("embedded", "tiny"):
         resolve_spec(text)  # for these, resolving reads no file
         return text
-    close = difflib.get_close_matches(scheme, SCHEMES, n=1) if colon and len(scheme) > 1 else []
+    # Read as a path, it passed here and failed only when the distill stage began (after SFT, RL and sampling), with
+    # "no such file or folder" naming every spec kind but prune:<fraction>.
+    if allow_prune and PRUNE_LIKE.fullmatch(text) and not Path(text).expanduser().exists():
+        raise ModelNotFoundError(
+            f"bad student spec {text!r}: write prune:<fraction of layers kept> in lower case, e.g. prune:0.5"
+        )
+    close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1) if colon and len(scheme) > 1 else []
     if close and not Path(text).expanduser().exists():
         raise ModelNotFoundError(
             f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path"

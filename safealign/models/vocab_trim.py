@@ -102,31 +102,28 @@ def _remap_ids(value: Any, new_id: dict[int, int]) -> Any:
 
 
 def trim_vocabulary(model: Any, keep: list[int]) -> Any:
-    """Keep only the rows of ``keep`` in the input embeddings and output head (tied or not), in place."""
+    """Keep only the rows of ``keep`` in the input embeddings and output head (tied or not), in place.
+
+    The modules are cut, not replaced by a plain ``nn.Embedding``/``nn.Linear``: ``from_pretrained`` builds the saved
+    student with the model's own classes (Gemma-3's embedding scales its rows by sqrt(hidden_size)), so the student
+    trained here must run through them too, or it trains one model and ships another."""
     import torch
 
     index = torch.tensor(keep, dtype=torch.long)
-    tied = (
-        model.get_output_embeddings() is not None
-        and model.get_output_embeddings().weight is model.get_input_embeddings().weight
-    )
-    old_in, old_out = model.get_input_embeddings(), model.get_output_embeddings()
-    embedding = torch.nn.Embedding(
-        len(keep), old_in.embedding_dim, padding_idx=None, dtype=old_in.weight.dtype
-    )
-    embedding.weight = torch.nn.Parameter(
-        old_in.weight.detach()[index].clone(), requires_grad=old_in.weight.requires_grad
-    )
-    model.set_input_embeddings(embedding)
-    if old_out is not None:
-        head = torch.nn.Linear(
-            old_out.in_features, len(keep), bias=old_out.bias is not None, dtype=old_out.weight.dtype
-        )
-        head.weight = embedding.weight if tied else torch.nn.Parameter(old_out.weight.detach()[index].clone())
-        if old_out.bias is not None:
-            head.bias = torch.nn.Parameter(old_out.bias.detach()[index].clone())
-        model.set_output_embeddings(head)
     new_id = {old: new for new, old in enumerate(keep)}
+    embedding, head = model.get_input_embeddings(), model.get_output_embeddings()
+    tied = head is not None and head.weight is embedding.weight
+    embedding.weight = torch.nn.Parameter(
+        embedding.weight.detach()[index].clone(), requires_grad=embedding.weight.requires_grad
+    )
+    embedding.num_embeddings = len(keep)
+    if getattr(embedding, "padding_idx", None) is not None:  # renumbered, as config's pad_token_id is
+        embedding.padding_idx = new_id.get(embedding.padding_idx)
+    if head is not None:
+        head.weight = embedding.weight if tied else torch.nn.Parameter(head.weight.detach()[index].clone())
+        if head.bias is not None:
+            head.bias = torch.nn.Parameter(head.bias.detach()[index].clone())
+        head.out_features = len(keep)
     model.config.vocab_size = len(keep)
     for config in (model.config, getattr(model, "generation_config", None)):
         for name in ("bos_token_id", "eos_token_id", "pad_token_id"):
