@@ -245,7 +245,11 @@ def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> 
         from safealign.stages.rl import run_rl
 
         branch = recipe.run_dir / "ablation" / "rl_only"
-        asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
+        asked = {
+            "seed": recipe.seed,
+            "system_prompt": recipe.model.system_prompt,
+            "trust_remote_code": recipe.model.trust_remote_code,
+        }
         # as the pipeline does for its own stages: a finished branch is kept, but a recipe changed since is said
         warn_if_settings_changed(
             "rl_only",

@@ -246,8 +246,12 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
     run_dir.mkdir(parents=True, exist_ok=True)
     write_run_recipe(recipe, recipe_path)
     result = PipelineResult(run_dir)
-    # every stage asks the model with the system prompt it is trained with
-    asked = {"seed": recipe.seed, "system_prompt": recipe.model.system_prompt}
+    # every stage asks the model with the system prompt it is trained with, and loads it as the recipe allows
+    asked = {
+        "seed": recipe.seed,
+        "system_prompt": recipe.model.system_prompt,
+        "trust_remote_code": recipe.model.trust_remote_code,
+    }
     common = asked | {"precision": recipe.precision}  # training and sampling; evals use recipe.eval.precision
     model = recipe.model.name
 

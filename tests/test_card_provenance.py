@@ -107,7 +107,7 @@ def test_the_eval_stage_scores_a_retrained_model_again(tmp_path, monkeypatch, ca
     class Loaded(Exception):
         """The eval went on to load the model: it scores it again."""
 
-    def load_model(spec, device=None):
+    def load_model(spec, **kwargs):
         raise Loaded(spec)
 
     monkeypatch.setattr(evaluate, "load_model", load_model)

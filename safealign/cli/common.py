@@ -45,6 +45,10 @@ console = make_console()
 err_console = make_console(stderr=True)
 
 
+TRUST_REMOTE_CODE_HELP = (
+    "Let a model folder whose config.json asks for custom code (auto_map) run it: this runs the folder's own Python "
+    "code, so only for folders you trust (a recipe's model.trust_remote_code). Off: only transformers' own classes."
+)
 SYSTEM_PROMPT_HELP = (
     "System message before every prompt without one. Default: the one MODEL was trained with, when its "
     "stage.json records one (a recipe's model.system_prompt), else the chat template's; '' asks with the chat "

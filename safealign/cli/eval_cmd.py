@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
+    TRUST_REMOTE_CODE_HELP,
     console,
     err_console,
     friendly_errors,
@@ -123,6 +124,9 @@ def eval_command(
     probe_samples: int = typer.Option(
         8, min=1, help="Answers sampled when the greedy answer disagrees with --refusal-probe."
     ),
+    trust_remote_code: bool = typer.Option(
+        False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP + " Local models only."
+    ),
 ) -> None:
     """Evaluate a model (or a served endpoint) on safety, over-refusal, reasoning, language and format suites."""
     check_flags_take_effect(
@@ -154,6 +158,7 @@ def eval_command(
         refusal_probe,
         probe_samples,
         timeout,
+        trust_remote_code,
     )
 
 
@@ -183,6 +188,7 @@ def _eval(
     refusal_probe=None,
     probe_samples=8,
     timeout=120.0,
+    trust_remote_code=False,
 ) -> None:
     made_out = False  # whether this command made --out: a Ctrl-C before then leaves nothing to remove
     try:
@@ -222,6 +228,11 @@ def _eval(
             raise typer.BadParameter(
                 f"--endpoint-model {endpoint_model} names a served model, but no --endpoint URL is given; "
                 "add --endpoint http://HOST:PORT, or drop --endpoint-model to evaluate MODEL here"
+            )
+        if endpoint and trust_remote_code:
+            raise typer.BadParameter(
+                "--trust-remote-code lets a local model folder's own code run; with --endpoint the server loads the "
+                "model (give the flag to the server), so drop it here"
             )
         if endpoint and not endpoint.lower().startswith(("http://", "https://")):
             from safealign.config.base import without_userinfo
@@ -300,7 +311,7 @@ def _eval(
         else:
             from safealign.models import generation_device, load_model
 
-            loaded = load_model(model, device=generation_device())
+            loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())
             generator = GenerationEngine(
                 loaded.model,
                 loaded.tokenizer,

@@ -12,6 +12,7 @@ from rich.markup import escape
 from safealign.cli.common import (
     GENERATION_PRECISION_HELP,
     SYSTEM_PROMPT_HELP,
+    TRUST_REMOTE_CODE_HELP,
     chat_problem,
     console,
     err_console,
@@ -122,6 +123,7 @@ def generate(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an existing --out file (refused by default)."
     ),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
     friendly_errors(_generate)(
@@ -138,6 +140,7 @@ def generate(
         precision,
         system_prompt,
         overwrite,
+        trust_remote_code,
     )
 
 
@@ -171,6 +174,7 @@ def _generate_completions(
     precision,
     system_prompt,
     overwrite,
+    trust_remote_code=False,
 ) -> None:
     from safealign.generation import GenerationEngine, SamplingParams, check_prompts
     from safealign.models import generation_device, load_model
@@ -205,7 +209,7 @@ def _generate_completions(
         check_writable(out)
     system_prompt = system_prompt_for(model, system_prompt)
     start = time.perf_counter()
-    loaded = load_model(model, device=generation_device())
+    loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())
     load_s = time.perf_counter() - start
     engine = GenerationEngine(
         loaded.model,

@@ -12,6 +12,7 @@ import typer
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
+    TRUST_REMOTE_CODE_HELP,
     chat_problem,
     console,
     friendly_errors,
@@ -46,9 +47,12 @@ def probe_command(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an existing --out file (refused by default)."
     ),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP),
 ) -> None:
     """Fit a refusal probe: a linear read-out of the model's last-prompt-token state, layer and threshold chosen on the dev split."""
-    friendly_errors(_probe)(model, out, datasets, language, system_prompt, batch_size, overwrite)
+    friendly_errors(_probe)(
+        model, out, datasets, language, system_prompt, batch_size, overwrite, trust_remote_code
+    )
 
 
 def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
@@ -104,7 +108,9 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
     ]
 
 
-def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=False) -> None:
+def _probe(
+    model, out, datasets, language, system_prompt, batch_size, overwrite=False, trust_remote_code=False
+) -> None:
     from safealign.corpus.registry import dataset_path
     from safealign.models import load_model
     from safealign.probing import fit_refusal_probe, model_identity, roc_auc
@@ -138,7 +144,7 @@ def _probe(model, out, datasets, language, system_prompt, batch_size, overwrite=
     system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
-    loaded = load_model(model)
+    loaded = load_model(model, trust_remote_code=trust_remote_code)
     with console.status(f"fitting the probe on {len(train)} prompts, every layer"):
         probe = fit_refusal_probe(
             loaded.model, loaded.tokenizer, train, dev, system_prompt, batch_size=batch_size

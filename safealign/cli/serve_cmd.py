@@ -8,6 +8,7 @@ from rich.markup import escape
 from safealign.cli.common import (
     GENERATION_PRECISION_HELP,
     SYSTEM_PROMPT_HELP,
+    TRUST_REMOTE_CODE_HELP,
     check_can_listen,
     err_console,
     friendly_errors,
@@ -45,6 +46,7 @@ def serve(
         "answers `safealign eval` scores (at --precision fp32, the default): a small model's refusals can be a few tokens deep, "
         "and sampling undoes some of them.",
     ),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP),
 ) -> None:
     """Serve MODEL over the OpenAI chat-completions API (GET /v1/models, POST /v1/chat/completions)."""
     friendly_errors(_serve)(
@@ -59,6 +61,7 @@ def serve(
         system_prompt,
         temperature,
         max_tokens_limit,
+        trust_remote_code,
     )
 
 
@@ -74,6 +77,7 @@ def _serve(
     system_prompt,
     temperature,
     max_tokens_limit,
+    trust_remote_code=False,
 ) -> None:
     from safealign.generation import GenerationEngine
     from safealign.models import generation_device, load_model
@@ -81,7 +85,7 @@ def _serve(
 
     check_can_listen(host, port)
     system_prompt = system_prompt_for(model, system_prompt)
-    loaded = load_model(model, device=generation_device())
+    loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())
     engine = GenerationEngine(
         loaded.model,
         loaded.tokenizer,

@@ -187,6 +187,7 @@ def sft(
             precision=parsed.precision,
             system_prompt=parsed.model.system_prompt,
             resume=resume,
+            trust_remote_code=parsed.model.trust_remote_code,
         )
     _stage_table("sft", result.record)
 
@@ -230,6 +231,7 @@ def rl(
             precision=parsed.precision,
             system_prompt=parsed.model.system_prompt,
             resume=resume,
+            trust_remote_code=parsed.model.trust_remote_code,
         )
     _stage_table("rl", result.record)
 
@@ -356,6 +358,7 @@ def distill(
             precision=parsed.precision,
             resume=resume,
             system_prompt=parsed.model.system_prompt,
+            trust_remote_code=parsed.model.trust_remote_code,
         )
     _stage_table("distill", result.record)
 

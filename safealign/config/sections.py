@@ -58,7 +58,11 @@ class ModelConfig(Section):
         description="Model spec: embedded:NAME, tiny[:SEED], a model folder, a .gguf file or a LoRA adapter folder.",
     )
     trust_remote_code: bool = Field(
-        False, description="Allow model code from the model folder (off: only transformers' own classes run)."
+        False,
+        description="Let a model folder whose config.json asks for custom code (auto_map) run it: every stage loads "
+        "the model, and the models the stages save from it, with the folder's own Python code, so only for folders you "
+        "trust (off: only transformers' own classes run). `safealign eval`, `serve`, `generate` and `probe` take "
+        "`--trust-remote-code` instead.",
     )
     system_prompt: str | None = Field(
         None,

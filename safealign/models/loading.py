@@ -255,8 +255,9 @@ def config_problem(folder: Path, error: Exception) -> str:
     text = " ".join(str(error).split())
     if "trust_remote_code" in text:
         return (
-            "its config.json asks for custom code (auto_map); if you trust that code, set `model.trust_remote_code: true` "
-            "in the recipe"
+            "its config.json asks for custom code (auto_map), which runs the folder's own Python files; if you trust "
+            "that code, set `model.trust_remote_code: true` in the recipe, or pass --trust-remote-code to "
+            "`safealign eval`, `serve`, `generate` or `probe`"
         )
     if "size mismatch" in text or "ignore_mismatched_sizes" in text:
         return "the sizes in its config.json do not match the weights (a config.json from another model?); restore the model's own"

@@ -288,7 +288,7 @@ def answer_examples(
 
 
 def build_student(
-    cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]]
+    cfg: DistillConfig, teacher: Any, rows: list[dict[str, Any]], trust_remote_code: bool = False
 ) -> tuple[Any, Any, dict[str, Any]]:
     if cfg.student.startswith("prune:"):
         fraction = parse_prune_spec(cfg.student)
@@ -322,7 +322,7 @@ def build_student(
             student, info["intermediate_size"] = prune_mlp_width(student, cfg.mlp_fraction, importance)
         refuse_unpruned(cfg, teacher.model, student)
         return student, teacher.tokenizer, info
-    loaded = load_model(cfg.student, merge_adapter=True)
+    loaded = load_model(cfg.student, trust_remote_code=trust_remote_code, merge_adapter=True)
     return loaded.model, loaded.tokenizer, {}
 
 
@@ -354,7 +354,11 @@ def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
 
 
 def generation_speed(
-    cfg: DistillConfig, teacher: Any, student_path: Path, prompts: list[Any]
+    cfg: DistillConfig,
+    teacher: Any,
+    student_path: Path,
+    prompts: list[Any],
+    trust_remote_code: bool = False,
 ) -> dict[str, Any]:
     """Teacher and the saved student generating the same prompts, best of ``cfg.speed_rounds`` (safealign/speed.py).
 
@@ -377,7 +381,10 @@ def generation_speed(
     from safealign.speed import compare_speed, speed_summary
 
     student = load_model(
-        str(student_path), merge_adapter=True, device=str(next(teacher.model.parameters()).device)
+        str(student_path),
+        trust_remote_code=trust_remote_code,  # a prune: student of a custom-code teacher is saved with its code
+        merge_adapter=True,
+        device=str(next(teacher.model.parameters()).device),
     )
     prompts = prompts[: cfg.speed_prompts]
     engines = {
@@ -421,7 +428,12 @@ def run_distill(
     precision: str = "auto",
     resume: bool = True,
     system_prompt: str | None = None,
+    trust_remote_code: bool = False,
 ) -> StageResult:
+    """Distil ``teacher_spec`` into ``cfg.student`` on ``traces``; write ``stage_dir/model`` and ``stage.json``.
+
+    ``trust_remote_code`` (the recipe's ``model.trust_remote_code``) lets the teacher's and the student's folders' own
+    code build them."""
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
@@ -471,7 +483,8 @@ def run_distill(
             checkpoint,
         )
         mixture.write_manifest(stage_dir / "data_mixture.json")
-    teacher = load_model(teacher_spec, merge_adapter=True)  # a LoRA teacher: prune: copies its merged weights
+    # a LoRA teacher: prune: copies its merged weights
+    teacher = load_model(teacher_spec, trust_remote_code=trust_remote_code, merge_adapter=True)
     examples = to_prompt_completion(mixture.rows, system_prompt)
     names = [row["dataset"] for row in mixture.rows]
     if cfg.student.startswith(
@@ -479,7 +492,7 @@ def run_distill(
     ):  # the student keeps the teacher's tokenizer; pruning's calibration and vocab_keep's trim use its template
         require_chat_template(teacher.tokenizer, teacher_spec, "distill")
         check_template_takes(examples, teacher.tokenizer, "distill", names, system_prompt)
-    student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows)
+    student, tokenizer, student_info = build_student(cfg, teacher, mixture.rows, trust_remote_code)
     require_chat_template(tokenizer, cfg.student, "distill")
     vocab_map = None
     if cfg.vocab_keep is not None:
@@ -574,7 +587,7 @@ def run_distill(
     )
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
-    speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples])
+    speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples], trust_remote_code)
     record.inputs = {
         "traces": mixture.manifest(),
         "teacher": teacher_spec,

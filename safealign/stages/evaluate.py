@@ -44,8 +44,11 @@ def run_eval_stage(
     label: str = "",
     show_progress: bool = True,
     system_prompt: str | None = None,
+    trust_remote_code: bool = False,
 ) -> StageResult:
     """Evaluate ``model_spec`` on ``cfg``'s suites, asking with the system prompt it was trained with (None: the chat template's).
+
+    ``trust_remote_code`` (the recipe's ``model.trust_remote_code``) lets a model folder's own code build the model.
 
     Generation runs in ``cfg.precision`` (fp32 by default), not the training precision: see EVAL_PRECISION_HELP.
     """
@@ -93,7 +96,7 @@ def run_eval_stage(
     # the answers are kept before the judges run, as `safealign eval` keeps them: a judge that fails (a grader that is
     # down) costs the rerun the judging only; answers kept for an earlier model at this path are generated anew
     drop_answers_older_than_the_model(stage_dir / ANSWERS_SO_FAR, model_spec)
-    loaded = load_model(model_spec, device=generation_device())
+    loaded = load_model(model_spec, trust_remote_code=trust_remote_code, device=generation_device())
     engine = GenerationEngine(
         loaded.model,
         loaded.tokenizer,

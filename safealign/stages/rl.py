@@ -63,7 +63,9 @@ from safealign.training.unpadded_scoring import packed_calls, score_grpo_unpadde
 log = logging.getLogger(__name__)
 
 
-def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -> Any:
+def trl_grpo_config(
+    cfg: RLConfig, stage_dir: Path, seed: int, precision: str, trust_remote_code: bool = False
+) -> Any:
     from trl import GRPOConfig
 
     vllm = {"use_vllm": True, "vllm_mode": cfg.vllm_mode} if cfg.use_vllm else {}
@@ -87,6 +89,8 @@ def trl_grpo_config(cfg: RLConfig, stage_dir: Path, seed: int, precision: str) -
         save_total_limit=cfg.keep_checkpoints,
         logging_steps=cfg.logging_steps,
         report_to=cfg.report_to or "none",
+        # vLLM (use_vllm, colocate) builds its own copy of the policy from its folder, with this
+        trust_remote_code=trust_remote_code,
         **run_args(seed),
         **checkpointing_args(cfg.gradient_checkpointing),
         **vllm,
@@ -160,8 +164,12 @@ def run_rl(
     gate_evaluate: Any = None,
     extra_rewards: dict[str, Any] | None = None,
     callbacks: list | None = None,
+    trust_remote_code: bool = False,
 ) -> StageResult:
-    """GRPO from ``model_spec``; writes ``stage_dir/model``, metrics, rollouts, gate events, alerts."""
+    """GRPO from ``model_spec``; writes ``stage_dir/model``, metrics, rollouts, gate events, alerts.
+
+    ``trust_remote_code`` (the recipe's ``model.trust_remote_code``) lets a model folder's own code build the model
+    (here, and in TRL's vLLM engine)."""
     from datasets import Dataset
     from trl import GRPOTrainer
 
@@ -196,7 +204,7 @@ def run_rl(
         )
 
     # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
-    loaded = load_model(model_spec, merge_adapter=True)
+    loaded = load_model(model_spec, trust_remote_code=trust_remote_code, merge_adapter=True)
     require_chat_template(loaded.tokenizer, model_spec, "rl")
     screening = None
     if cfg.difficulty_filter.enabled:
@@ -235,7 +243,7 @@ def run_rl(
     for name, reward in (extra_rewards or {}).items():  # tests plant rewards here
         funcs.append(checked_reward(reward, name))
         weights.append(1.0)
-    args = trl_grpo_config(cfg, stage_dir, seed, precision)
+    args = trl_grpo_config(cfg, stage_dir, seed, precision, trust_remote_code)
     args.reward_weights = weights
 
     stage_callbacks: list = [RolloutCallback(rollout_log, stage_dir / "rollouts.jsonl")]

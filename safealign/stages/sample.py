@@ -292,13 +292,14 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
 def recipe_inputs(recipe: Recipe) -> dict[str, Any]:
     """What `run_sample` takes from the recipe besides its sample section, in one place so that `safealign run` and
     `safealign sample` cannot drift apart: the run's seed and precision, the eval's judges, the RL task mixture, and
-    the system prompt the teacher was trained with."""
+    the system prompt the teacher was trained with, and whether its folder's own code may run."""
     return {
         "seed": recipe.seed,
         "precision": recipe.precision,
         "judges_spec": recipe.eval.judge,
         "tasks": recipe.rl.tasks if recipe.rl else None,
         "system_prompt": recipe.model.system_prompt,
+        "trust_remote_code": recipe.model.trust_remote_code,
     }
 
 
@@ -311,6 +312,7 @@ def run_sample(
     judges_spec: str = "default",
     tasks: dict[str, float] | None = None,
     system_prompt: str | None = None,
+    trust_remote_code: bool = False,
 ) -> StageResult:
     """Write ``traces.jsonl`` (accepted, chat format), ``rejected.jsonl`` and acceptance statistics.
 
@@ -358,7 +360,9 @@ def run_sample(
         num_samples=cfg.k,
         seed=seed,
     )
-    completions = _completions(rows, cfg, params, teacher_spec, stage_dir, precision, system_prompt)
+    completions = _completions(
+        rows, cfg, params, teacher_spec, stage_dir, precision, system_prompt, trust_remote_code
+    )
     categories = safety_prompt_categories()
     samples = [
         Sample(
@@ -473,6 +477,7 @@ def _completions(
     stage_dir: Path,
     precision: str,
     system_prompt: str | None,
+    trust_remote_code: bool = False,
 ) -> list[Completion]:
     """The teacher's ``cfg.k`` completions of every row: those an earlier run of the same request wrote to
     COMPLETIONS_SO_FAR before its judges ran (one that failed), else generated now and written there first."""
@@ -502,7 +507,7 @@ def _completions(
             kept_file,
         )
         return kept
-    loaded = load_model(teacher_spec, device=generation_device())
+    loaded = load_model(teacher_spec, trust_remote_code=trust_remote_code, device=generation_device())
     engine = GenerationEngine(
         loaded.model,
         loaded.tokenizer,

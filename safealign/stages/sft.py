@@ -313,8 +313,11 @@ def run_sft(
     system_prompt: str | None = None,
     resume: bool = True,
     callbacks: list | None = None,
+    trust_remote_code: bool = False,
 ) -> StageResult:
-    """Fine-tune ``model_spec`` on the recipe's mixture; write ``stage_dir/model`` and ``stage.json``."""
+    """Fine-tune ``model_spec`` on the recipe's mixture; write ``stage_dir/model`` and ``stage.json``.
+
+    ``trust_remote_code`` (the recipe's ``model.trust_remote_code``) lets a model folder's own code build the model."""
     from datasets import Dataset
     from trl import SFTTrainer
 
@@ -358,7 +361,8 @@ def run_sft(
         "sft: %d rows (%s), sha256 %s", len(mixture.rows), mixture.manifest()["by_kind"], mixture.sha256[:12]
     )
 
-    loaded = load_model(model_spec, merge_adapter=True)  # a LoRA adapter trains as its merged weights
+    # a LoRA adapter trains as its merged weights
+    loaded = load_model(model_spec, trust_remote_code=trust_remote_code, merge_adapter=True)
     require_chat_template(loaded.tokenizer, model_spec, "sft")
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     freeze_bottom_layers(loaded.model, cfg.freeze_layers)
