@@ -33,7 +33,7 @@ _HEDGED_PAIR = re.compile(
     re.IGNORECASE,
 )
 # Markdown and LaTeX around the numbers of a hedge: "**13** or **14**", "$13$ or $14$", "\(13\) or \(14\)".
-_MARKUP = re.compile(r"\*\*|`|\$|\\[()]")
+MARKUP = re.compile(r"\*\*|`|\$|\\[()]")
 # After a second number, what makes it part of the answer's working, a note on its precision or the answer in other
 # units, not another answer. Working is a chain of operations that gives the answer: "56 (or 7 × 8)", "56, or 7 groups
 # of 8", "19 (or 4 × 4 + 3)", not "13 or 14 - 15" or "56 (or 7 x 9)".
@@ -123,7 +123,7 @@ def hedged_numbers(line: str, subtraction: bool = False) -> bool:
     >>> [hedged_numbers(t) for t in ["13 or 14", "13 (maybe 14)", "13-14", "1/2 or 0.5", "12 and 3 are left over"]]
     [True, True, True, False, False]
     """
-    plain, start = _MARKUP.sub("", line), 0
+    plain, start = MARKUP.sub("", line), 0
     while match := _HEDGED_PAIR.match(plain, start):
         second = next(name for name in ("alternative", "and", "range") if match.group(name) is not None)
         explained_to = _explanation_end(match, second)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from safealign.errors import SafealignError, did_you_mean
-from safealign.tasks.hedges import hedged_numbers
+from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, number_value, numbers_equal
 from safealign.tasks.reasoning_format import extract_answer
 
@@ -389,7 +389,7 @@ def _hedges(line: str) -> bool:
     LaTeX commands go: "5 - 3", "-5 - -3", where "-" subtracts) and prose with none of these words ("Tom has 85 apples",
     "after buying 5, Tom has 85 apples"). It reads "84–85" as 84 and "84 ~ 85" as 85: those stay hedges.
     """
-    if _NUMBERS_LISTED.search(line):
+    if _NUMBERS_LISTED.search(MARKUP.sub("", line)):  # "$84$, $85$" too
         return True
     if not _LETTER.search(_LATEX_COMMAND.sub("", line)):
         return hedged_numbers(line, subtraction=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from safealign.tasks.hedges import hedged_numbers
+from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, SPACED_THOUSANDS
 
 OPEN, CLOSE = "<think>", "</think>"
@@ -30,8 +30,11 @@ _NUMBER_RE = re.compile(NUMBER)
 # asks (check_answer, for PRECISION_FAMILIES), so that other families read numbers as before.
 _EXPONENT_NUMBER = rf"{NUMBER}(?:[eE][-+]?\d+)?"
 _EXPONENT_NUMBER_RE = re.compile(_EXPONENT_NUMBER)
-# "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line.
-_ANSWER_IS_RE = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|\banswer\s*:)\s*:?\s*([^\n]*)", re.IGNORECASE)
+# "The answer is X" / "the final answer is: X" / "Answer: X": X runs to the end of its line or to the next "answer is"
+# on it, so that "The answer is 42. Actually the answer is 41." is read as its last answer, 41 (the whole line was
+# one match, read as 42).
+_ANSWER_MARKER = r"the\s+(?:final\s+)?answer\s+is|\banswer\s*:"
+_ANSWER_IS_RE = re.compile(rf"(?:{_ANSWER_MARKER})\s*:?\s*((?:(?!{_ANSWER_MARKER})[^\n])*)", re.IGNORECASE)
 _DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
 # Around an answer read whole, only bold/code markers and math dollars go: brackets, inner punctuation and
 # underscores (an n-queens board's empty squares) are the answer's.
@@ -43,6 +46,10 @@ _SPACED_THOUSANDS = re.compile(SPACED_THOUSANDS)
 # Numbers side by side ("3 6", "3 5 7") are a list, not their first number: they are written with commas so that every
 # checker reads a list (math_verify would read "3 6" as 6).
 _SIDE_BY_SIDE = re.compile(r"(?<=\d)[ \u00a0\u202f]+(?=\d)")
+_LETTER = re.compile(r"[^\W\d_]")
+_BOXED = "\\boxed{"
+# Words in LaTeX maths ("\\boxed{42 \\text{ or } 43}"): read as the words they are.
+_LATEX_TEXT = re.compile(r"\\(?:text|textrm|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
 
 
 @dataclass
@@ -93,19 +100,64 @@ def last_boxed(text: str) -> str | None:
     >>> last_boxed(r"so $\\boxed{\\frac{3}{4}}$ of it")
     '3/4'
     """
-    start = text.rfind("\\boxed{")
-    if start == -1:
-        return None
-    depth, begin = 0, start + len("\\boxed{")
-    for index in range(begin - 1, len(text)):
+    start = text.rfind(_BOXED)
+    end = _box_end(text, start) if start != -1 else None
+    if end is None:
+        return None  # none, or never closed: a truncated answer
+    return _FRAC.sub(r"\1/\2", text[start + len(_BOXED) : end]).strip()
+
+
+def _box_end(text: str, start: int) -> int | None:
+    """Where the ``\\boxed{`` at ``start`` closes (the index of its brace), or None when it never does."""
+    depth = 0
+    for index in range(start + len(_BOXED) - 1, len(text)):
         depth += {"{": 1, "}": -1}.get(text[index], 0)
         if depth == 0:
-            return _FRAC.sub(r"\1/\2", text[begin:index]).strip()
-    return None  # never closed: a truncated answer
+            return index
+    return None
+
+
+def _unboxed(text: str) -> str:
+    """``text`` with each ``\\boxed{X}`` written X, ``\\text{ or }`` written " or " and ``\\frac{a}{b}`` a/b."""
+    parts, position = [], 0
+    while (start := text.find(_BOXED, position)) != -1 and (end := _box_end(text, start)) is not None:
+        parts += [text[position:start], text[start + len(_BOXED) : end]]
+        position = end + 1
+    parts.append(text[position:])
+    return _FRAC.sub(r"\1/\2", _LATEX_TEXT.sub(r" \1 ", "".join(parts)))
+
+
+def _boxed_answer(text: str) -> str | None:
+    """The last ``\\boxed{}`` answer; but its line as written, boxes unwrapped, when the box offers its number beside
+    the one before it or after it as alternatives, a range or a list: "\\boxed{42} or \\boxed{43}", "42 or
+    \\boxed{43}", "\\boxed{42 \\text{ or } 43}" (the last box alone took 1.0 for 43, or 42)."""
+    boxed = last_boxed(text)
+    if boxed is None:
+        return None
+    start = text.rfind(_BOXED)
+    before = _unboxed(text[text.rfind("\n", 0, start) + 1 : start])
+    line = before + _unboxed(text[start : _line_end(text, start)])
+    # the number before the box on its line, then the box's own first number
+    starts = [m.start() for m in _NUMBER_RE.finditer(before)][-1:]
+    starts += [m.start() for m in _NUMBER_RE.finditer(line, len(before))][:1]
+    return next((hedge for s in starts if (hedge := _hedge_from(line, s)) is not None), boxed)
+
+
+def _hedge_from(text: str, start: int) -> str | None:
+    """``text`` from ``start`` to its line's end, as written, when the number at ``start`` and the next one are
+    alternatives, a range or a list ("42 or 43", "42, 43", see hedged_numbers); None otherwise."""
+    # cut as _answer_is cuts: the hedge rule is slow on a long run of digits
+    tail = text[start : _line_end(text, start)].strip()[:200]
+    # a line of pure maths subtracts with "-" ("100 - 15"), as check_answer reads it
+    if _NUMBER_LIST.match(MARKUP.sub("", tail)) or hedged_numbers(
+        tail, subtraction=not _LETTER.search(tail)
+    ):
+        return tail
+    return None
 
 
 def _clean(candidate: str) -> str:
-    boxed = last_boxed(candidate)
+    boxed = _boxed_answer(candidate)
     candidate = boxed if boxed is not None else _FRAC.sub(r"\1/\2", candidate)
     return _DECORATION.sub("", candidate.strip()).strip()
 
@@ -116,7 +168,7 @@ def _normalise_number(number: str) -> str:
 
 def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = False) -> str | None:
     matches = [
-        match.group(1) + _following_lines(text, match.end(), lines - 1)
+        match.group(1) + _following_lines(text, _line_end(text, match.end()), lines - 1)
         for match in _ANSWER_IS_RE.finditer(text)
     ]
     for raw in reversed(matches):
@@ -138,10 +190,18 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = 
         leading = re.match(rf"\$?\s*({_EXPONENT_NUMBER if exponent else NUMBER})(?![\d.]*\w)", candidate)
         if leading and re.match(r"\s+\d", candidate[leading.end() :]):  # "3 6", "3 000 apples": not 3
             return _SIDE_BY_SIDE.sub(", ", candidate)[:200]
-        if leading and not _NUMBER_LIST.match(candidate) and not hedged_numbers(candidate):
+        # "**42**, **43**" is a list too
+        listed = _NUMBER_LIST.match(MARKUP.sub("", candidate))
+        if leading and not listed and not hedged_numbers(candidate):
             return _normalise_number(leading.group(1))
         return candidate[:200]
     return None
+
+
+def _line_end(text: str, position: int) -> int:
+    """Where the line holding ``position`` ends (an "answer is" that is not its line's last stops before the end)."""
+    end = text.find("\n", position)
+    return len(text) if end == -1 else end
 
 
 def _following_lines(text: str, end: int, count: int) -> str:
@@ -156,16 +216,26 @@ def _following_lines(text: str, end: int, count: int) -> str:
 
 
 def _last_number(text: str, exponent: bool = False) -> str | None:
-    numbers = (_EXPONENT_NUMBER_RE if exponent else _NUMBER_RE).findall(text)
-    return _normalise_number(numbers[-1]) if numbers else None
+    """The last number of ``text``; but when it is offered with the number before it on its line as alternatives, a
+    range or a list ("42 or 43", "It is either 42 or 43.", "42, 43"), that line from the first of them as written, so
+    that the checks score the hedge as they score it on an answer line (43 took 1.0 for a bare "42 or 43")."""
+    numbers = list((_EXPONENT_NUMBER_RE if exponent else _NUMBER_RE).finditer(text))
+    if not numbers:
+        return None
+    if len(numbers) > 1 and "\n" not in text[numbers[-2].start() : numbers[-1].start()]:
+        hedge = _hedge_from(text, numbers[-2].start())
+        if hedge is not None:
+            return hedge
+    return _normalise_number(numbers[-1].group())
 
 
 def extract_answer(text: str, whole: bool = False, lines: int = 1, exponent: bool = False) -> str | None:
-    """The final answer: "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
-    number there, else the same over the whole text. ``whole`` keeps an "answer is" line as written instead
-    of its leading number, for answers that are not one number (a time, a list, an expression); ``lines`` reads
-    an answer of that many lines from "The answer is" on (a grid); ``exponent`` reads e-notation ("9.01e+16") as one
-    number, not 16. A think block opened and never closed is an answer cut off mid-thought (the token limit): only an
+    """The final answer: the last "The answer is X" after the think block, else the last ``\\boxed{X}``, else the last
+    number there (a line that offers it with the number before it as alternatives is read as written: "42 or 43");
+    the same over the whole text only when nothing follows the think block or there is none. ``whole`` keeps an
+    "answer is" line as written instead of its leading number, for answers that are not one number (a time, a list,
+    an expression); ``lines`` reads an answer of that many lines from "The answer is" on (a grid); ``exponent`` reads
+    e-notation ("9.01e+16") as one number, not 16. A think block opened and never closed is an answer cut off mid-thought (the token limit): only an
     "answer is" line or a ``\\boxed{}`` counts there, not the last number of the unfinished reasoning.
 
     >>> extract_answer("<think>\\n47 + 38 = 85\\n</think>\\nThe answer is 85.")
@@ -181,11 +251,13 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1, exponent: boo
     after_think = parsed.answer if parsed.think is not None else None
     # "…31, 32, 3" cut off inside the think block: its last number is a step of the reasoning, not an answer
     cut_off = text.rfind(OPEN) > text.rfind(CLOSE)
-    for part in (after_think, text):
+    # the answer after a closed think block is the answer: the think is read only when nothing follows it ("<think>…
+    # the answer is 42</think> I don't know." scored 1.0 for 42)
+    for part in (after_think,) if after_think else (text,):
         if part:
             found = (
                 _answer_is(part, whole, lines, exponent)
-                or last_boxed(part)
+                or (last_boxed(part) if whole else _boxed_answer(part))
                 # "\frac{745}{899}" is 745/899, not 899
                 or (None if cut_off else _last_number(_FRAC.sub(r"\1/\2", part), exponent))
             )
