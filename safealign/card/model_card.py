@@ -215,6 +215,8 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
     return {
         "run": run,
         "base": base_model_facts(run.base_model),
+        # a distillation student with weights of its own: the final model is made of them, not of the base model's
+        "student": base_model_facts(weights_from(run))["id"] if weights_from(run) != run.base_model else None,
         "overview": summary,
         "stages": stage_details(run),
         "stage_tokens": {info.key: stage_tokens(info.key, info.record) for info in run.stages},

@@ -129,7 +129,9 @@ def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
                 ax.plot(steps, values, marker="o", ms=3, lw=1.5, label=name)
         steps, values = _series(metrics, "reward")
         if steps:
-            ax.plot(steps, values, color="#111827", lw=2.5, label="total (weighted)")
+            # a line through one point draws nothing: a stage that logged one step gets its total as a dot
+            marker = "o" if len(steps) == 1 else "None"
+            ax.plot(steps, values, color="#111827", lw=2.5, marker=marker, label="total (weighted)")
         ax.set_xlabel("RL step")
         ax.set_ylabel("mean reward")
         _legend_below(ax, ncol=min(7, len(names) + 1))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
-from safealign.card.model_card import judge_set_caveat
+from safealign.card.model_card import judge_set_caveat, measured_kinds
 from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
 from safealign.card.summary import (
     alerts,
@@ -199,9 +199,12 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
     labels = list(run.evals)
     rl_metrics = run.jsonl("rl/metrics.jsonl")
     gates = gate_events(run)
+    summary = overview(run)
     return {
         "run": run,
-        "overview": overview(run),
+        "overview": summary,
+        # the suite kinds the final model's eval scored: a safety side it did not score is said, as the model card says it
+        "measured": measured_kinds(run, summary["final_eval"]),
         # the eval settings that differ between the evals shown (a kept eval, another version of a suite file)
         "scored_differently": differences_text(scored_differently(run)),
         "stage_rows": stage_table(run),
