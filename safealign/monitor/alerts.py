@@ -179,6 +179,16 @@ class Notifier:
                 if not retry:
                     return False
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            except (httpx.InvalidURL, ValueError) as error:
+                # A URL the validation took but httpx cannot send to (an empty host label such as "hooks..example.com",
+                # one over 63 characters: a UnicodeError from the IDNA codec): raised out of send(), a regression's
+                # alert was never stored, and out of send_later()'s thread the page was lost without a word.
+                log.error(
+                    "alert webhook %s failed: %s; fix the webhook URL",
+                    redact_url(self.webhook),
+                    _describe(error, self.webhook),
+                )
+                return False
         return False
 
 
@@ -192,7 +202,7 @@ def _transient(error: httpx.HTTPError) -> bool:
     return True
 
 
-def _describe(error: httpx.HTTPError, url: str) -> str:
+def _describe(error: Exception, url: str) -> str:
     """The failure without the URL (httpx puts it, token and all, in a status error's message)."""
     if isinstance(error, httpx.HTTPStatusError):
         return f"HTTP {error.response.status_code}"

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from safealign.monitor.store import Store, alerts, eval_runs, exchanges, fit_to_column, verdicts
 
 JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
+# Ids bound in one IN list at most: SQLite before 3.32 takes 999 parameters a statement.
+IN_LIST_IDS = 999
 
 
 def judged_rates(store: Store, window: int) -> dict[str, Any]:
@@ -196,8 +198,11 @@ def export_exchanges(
         rows = [dict(r._mapping) for r in conn.execute(query)]
         ids = [r["id"] for r in rows]
         found: dict[int, list[dict[str, Any]]] = {}
-        if ids:
-            for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_(ids))):
+        # A bound parameter per id, so at most IN_LIST_IDS ids a query: a page of up to 100,000 exchanges in one IN list was
+        # over PostgreSQL's 65,535 parameters a statement and SQLite's default 32,766 ("too many SQL variables").
+        for start in range(0, len(ids), IN_LIST_IDS):
+            chunk = ids[start : start + IN_LIST_IDS]
+            for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_(chunk))):
                 found.setdefault(v.exchange_id, []).append(
                     {
                         "role": v.role,
