@@ -218,8 +218,10 @@ class EndpointGenerator:
         data = self._post(client, self._payload(prompt, params, job[1]))
         try:
             choice = data["choices"][0]
-            text = message_text(choice["message"]["content"])  # TypeError: content that is not text
-        except (KeyError, IndexError, TypeError):
+            # content may be null, or absent: Azure's content filter answers {"role": "assistant"} alone, an answer
+            # scored as the empty text it holds (the runner reports its finish_reason). TypeError: not text
+            text = message_text(choice["message"].get("content"))
+        except (KeyError, IndexError, TypeError, AttributeError):
             raise EndpointError(
                 f"{self.shown_url}: the answer has no choices[0].message.content: {str(data)[:200]}"
             ) from None

@@ -125,6 +125,9 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         delimiter="\t" if tsv else ",",
         quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL,
         strict=not tsv,
+        # a CSV written by hand as "prompt, category": the header named ' category' (never read, unsaid), and a quoted
+        # cell after ", " was refused as unquoted. No prompt or name begins with the space after a comma.
+        skipinitialspace=not tsv,
     )
     started = 1  # the line the record being read starts on: where an unclosed quote opened
     try:
