@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -122,11 +122,13 @@ def reasoning_prompts(
     stage: str = "rl",
     allow_short: bool = False,
     suites: Sequence[str] | None = None,
+    taken: Collection[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """``n`` distinct problems of ``spec`` (``FAMILY[?KEY=VALUE&...]``: a family and its settings) from a training seed,
     none identical to an eval item: of the built-in suites, or of ``suites`` (None: those of the recipe being run,
     :func:`safealign.corpus.eval_texts.checking_recipe_suites`), where an ``rg:`` suite of the same family draws
-    from the same question space.
+    from the same question space; nor one of ``taken``, the questions the mixture's other tasks drew already (one
+    family at two settings whose question spaces overlap).
 
     Families with a small problem space (``basic_arithmetic``, ``chain_sum``) redraw the same question
     from different seeds, so a training seed alone does not keep RL prompts off the eval suites. A family
@@ -138,7 +140,7 @@ def reasoning_prompts(
     family, config = parse_family_spec(spec)
     held = _eval_prompt_texts() | _suite_prompt_texts(current_suites(suites))
     problems: list[Any] = []
-    asked: set[str] = set()
+    asked: set[str] = set(taken)
     for attempt in range(4):
         for problem in generate_problems(
             family, n * (attempt + 2), seed=TRAIN_SEED + seed + 7919 * attempt, split="train", config=config
@@ -151,8 +153,9 @@ def reasoning_prompts(
         if len(problems) >= n:
             break
     if len(problems) < n and not allow_short:
+        others = " and the other tasks' questions" if taken else ""
         raise DataError(
-            f"{stage}: task {spec!r} has only {len(problems)} distinct questions apart from the eval items, "
+            f"{stage}: task {spec!r} has only {len(problems)} distinct questions apart from the eval items{others}, "
             f"{n} needed: lower its weight or {stage}.num_prompts, or widen its settings (e.g. a larger max_digits or "
             "max_terms)"
         )
@@ -174,9 +177,9 @@ def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
     weight_sum = sum(weights.values())
     exact = {key: total * weight / weight_sum for key, weight in weights.items()}
     counts = {key: int(share) for key, share in exact.items()}
-    by_remainder = sorted(
-        exact, key=lambda key: -(exact[key] - counts[key])
-    )  # stable: ties keep the given order
+    # Stable: ties keep the given order. Remainders are compared rounded: float noise broke ties otherwise (15 prompts at
+    # 0.05 / 0.05 / 0.35 are 1.67 / 1.67 / 11.67, and the last "largest" remainder gave 2 / 1 / 12 for 2 / 2 / 11).
+    by_remainder = sorted(exact, key=lambda key: -round(exact[key] - counts[key], 9))
     for key in by_remainder[: total - sum(counts.values())]:
         counts[key] += 1
     return counts
@@ -213,6 +216,9 @@ def build_prompt_rows(
     suites = current_suites(suites)
     counts = apportion(dict(sorted(tasks.items())), num_prompts)
     rows: list[dict[str, Any]] = []
+    # Each task's questions stay off the earlier tasks': one family at two settings shares questions (basic_arithmetic
+    # at its defaults and at max_digits=1&max_terms=2: 12 of 100 prompts), and drawn alone each gave some of the same.
+    drawn: set[str] = set()
     for index, family in enumerate(sorted(tasks)):
         count = counts[family]
         if count == 0:
@@ -231,7 +237,11 @@ def build_prompt_rows(
                 dict(pool[i % len(pool)]) for i in range(count)
             )  # a copy each: a repeated row is rewritten below
         else:
-            rows.extend(reasoning_prompts(family, count, seed * 100 + index, stage, allow_short, suites))
+            drawn_now = reasoning_prompts(
+                family, count, seed * 100 + index, stage, allow_short, suites, drawn
+            )
+            drawn.update(row["prompt"] for row in drawn_now)
+            rows.extend(drawn_now)
     random.Random(seed).shuffle(rows)
     for row in rows:
         messages = [{"role": "user", "content": row["prompt"]}]
