@@ -10,11 +10,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
+from pipeline_spy import run_spied_pipeline
 
-from safealign import pipeline
 from safealign.config import EvalConfig, GateConfig
-from safealign.config.recipe import parse_recipe
 from safealign.evals.metrics import Rate
 from safealign.stages.evaluate import run_eval_stage
 
@@ -40,24 +38,10 @@ def test_the_eval_stage_generates_in_the_eval_precision(tmp_path: Path, precisio
 
 
 def test_the_pipeline_trains_in_the_recipe_precision_and_scores_in_the_eval_precision(tmp_path: Path, monkeypatch) -> None:
-    seen: dict[str, list] = {}
+    def read(name, args, kwargs):
+        return kwargs.get("precision", args[0].precision if name == "eval" else None)
 
-    def fake(name: str, output: str):
-        def stage(*args, **kwargs):
-            seen.setdefault(name, []).append(kwargs.get("precision", args[0].precision if name == "eval" else None))
-            return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
-        return stage
-
-    monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
-    monkeypatch.setattr("safealign.stages.sft.run_sft", fake("sft", "sft-model"))
-    monkeypatch.setattr("safealign.stages.rl.run_rl", fake("rl", "rl-model"))
-    monkeypatch.setattr("safealign.stages.sample.run_sample", fake("sample", "traces.jsonl"))
-    monkeypatch.setattr("safealign.stages.distill.run_distill", fake("distill", "student"))
-    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
-    recipe = yaml.safe_load(Path("recipes/quickstart.yaml").read_text())
-    recipe["precision"] = "bf16"
-    recipe["output_dir"] = str(tmp_path / "run")
-    pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
+    seen = run_spied_pipeline(monkeypatch, tmp_path, read, precision="bf16")
     assert seen == {"eval": ["fp32"] * 4, "sft": ["bf16"], "rl": ["bf16"], "sample": ["bf16"], "distill": ["bf16"]}
 
 

@@ -6,22 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
+from test_eval_endpoint import _answer_with
 
 from safealign.evals import EndpointGenerator, run_eval
 from safealign.evals.loaders import load_suite_file
-
-
-def _answer_with(monkeypatch: pytest.MonkeyPatch, body: dict) -> None:
-    """Every httpx.Client answers ``body`` (HTTP 200) to every request, without a network."""
-    real_init = httpx.Client.__init__
-
-    def init(self: httpx.Client, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - httpx's own signature
-        kwargs["transport"] = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(httpx.Client, "__init__", init)
 
 
 def test_a_content_filtered_answer_without_a_content_field_is_scored_not_fatal(

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
+from pipeline_spy import run_spied_pipeline
 
 from safealign import pipeline
 from safealign.config import EvalConfig
@@ -31,25 +32,9 @@ def test_the_eval_stage_asks_with_the_system_prompt(tmp_path: Path) -> None:
 
 
 def test_the_pipeline_gives_every_stage_the_recipe_system_prompt(tmp_path: Path, monkeypatch) -> None:
-    seen: dict[str, list] = {}
-
-    def fake(name: str, output: str):
-        def stage(*args, **kwargs):
-            seen.setdefault(name, []).append(kwargs.get("system_prompt"))
-            return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
-
-        return stage
-
-    monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
-    monkeypatch.setattr("safealign.stages.sft.run_sft", fake("sft", "sft-model"))
-    monkeypatch.setattr("safealign.stages.rl.run_rl", fake("rl", "rl-model"))
-    monkeypatch.setattr("safealign.stages.sample.run_sample", fake("sample", "traces.jsonl"))
-    monkeypatch.setattr("safealign.stages.distill.run_distill", fake("distill", "student"))
-    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
-    recipe = yaml.safe_load(Path("recipes/quickstart.yaml").read_text())
-    recipe["model"]["system_prompt"] = POLICY
-    recipe["output_dir"] = str(tmp_path / "run")
-    pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
+    seen = run_spied_pipeline(
+        monkeypatch, tmp_path, lambda name, args, kwargs: kwargs.get("system_prompt"), model={"system_prompt": POLICY}
+    )
     assert seen == {
         "eval": [POLICY] * 4,
         "sft": [POLICY],

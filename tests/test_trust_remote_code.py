@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from pipeline_spy import run_spied_pipeline
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -112,27 +113,10 @@ def test_a_recipe_that_allows_custom_code_evaluates_a_custom_code_folder(
 
 
 def test_the_pipeline_gives_every_stage_the_recipe_trust_remote_code(tmp_path, monkeypatch):
-    from safealign import pipeline
+    def read(name, args, kwargs):
+        return kwargs.get("trust_remote_code")
 
-    seen: dict[str, list] = {}
-
-    def fake(name: str, output: str):
-        def stage(*args, **kwargs):
-            seen.setdefault(name, []).append(kwargs.get("trust_remote_code"))
-            return SimpleNamespace(model_path=Path(output), record={"metrics": {"accepted": 1}})
-
-        return stage
-
-    monkeypatch.setattr(pipeline, "run_eval_stage", fake("eval", ""))
-    monkeypatch.setattr("safealign.stages.sft.run_sft", fake("sft", "sft-model"))
-    monkeypatch.setattr("safealign.stages.rl.run_rl", fake("rl", "rl-model"))
-    monkeypatch.setattr("safealign.stages.sample.run_sample", fake("sample", "traces.jsonl"))
-    monkeypatch.setattr("safealign.stages.distill.run_distill", fake("distill", "student"))
-    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
-    recipe = yaml.safe_load(Path("recipes/quickstart.yaml").read_text())
-    recipe["model"]["trust_remote_code"] = True
-    recipe["output_dir"] = str(tmp_path / "run")
-    pipeline.run_pipeline(parse_recipe(recipe), show_progress=False)
+    seen = run_spied_pipeline(monkeypatch, tmp_path, read, model={"trust_remote_code": True})
     assert seen == {"eval": [True] * 4, "sft": [True], "rl": [True], "sample": [True], "distill": [True]}
 
 
