@@ -402,7 +402,7 @@ class OpenAIRubricJudge:
             if reply.status_code == 429 or reply.status_code >= 500:
                 rate_limited = reply.status_code == 429
                 wait = (retry_after_s(reply) if rate_limited else None) or backoff
-                last_error = f"HTTP {reply.status_code}: {self._scrub(reply.text[:200])}"
+                last_error = f"HTTP {reply.status_code}: {self._scrub(reply.text)[:200]}"
                 log.warning("rubric judge: %s (attempt %d; next in %.1f s)", last_error, attempt + 1, wait)
                 continue
             if 300 <= reply.status_code < 400:
@@ -414,7 +414,7 @@ class OpenAIRubricJudge:
             except ValueError:  # an HTML login page from a proxy, a truncated body
                 raise RubricParseError(
                     f"{self.shown_endpoint} answered with something that is not JSON: "
-                    f"{self._scrub(reply.text[:200])!r}; is the URL an OpenAI-compatible server?"
+                    f"{self._scrub(reply.text)[:200]!r}; is the URL an OpenAI-compatible server?"
                 ) from None
             return self._content(payload)
         if rate_limited:
@@ -442,7 +442,7 @@ class OpenAIRubricJudge:
             )
         else:
             hint = "check the model name and the API key"
-        return f"{self.shown_endpoint} answered HTTP {reply.status_code}: {self._scrub(reply.text[:300])} ({hint})"
+        return f"{self.shown_endpoint} answered HTTP {reply.status_code}: {self._scrub(reply.text)[:300]} ({hint})"
 
     def _redirect_error(self, reply: Any) -> str:
         """The one-line error for a 3xx: the judge does not follow it (that would resend the rubric and the API key
@@ -458,7 +458,8 @@ class OpenAIRubricJudge:
         )
 
     def _scrub(self, text: str) -> str:
-        """``text`` without the API key or the Basic-auth password (some servers echo what they were sent)."""
+        """``text`` without the API key or the Basic-auth password (some servers echo what they were sent, a proxy's
+        200 too). Scrub the whole text, then cut it: a key across the cut is no longer whole and would not be found."""
         for secret in (self.api_key, self.basic_auth[1] if self.basic_auth else None):
             if secret:
                 text = text.replace(secret, "***")
@@ -470,13 +471,14 @@ class OpenAIRubricJudge:
             content = choice["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise RubricParseError(
-                f"{self.shown_endpoint} did not return a chat completion: {str(payload)[:300]}"
+                f"{self.shown_endpoint} did not return a chat completion: {self._scrub(str(payload))[:300]}"
             ) from None
         try:
             text = message_text(content)
         except TypeError:
             raise RubricParseError(
-                f"{self.shown_endpoint} answered with message content that is not text: {str(content)[:300]}"
+                f"{self.shown_endpoint} answered with message content that is not text: "
+                f"{self._scrub(str(content))[:300]}"
             ) from None
         if not text.strip():
             raise RubricParseError(self._empty_content_error(choice))
