@@ -17,7 +17,16 @@ from typing import Any
 import yaml
 
 from safealign.config import Recipe, RLConfig, SampleConfig
-from safealign.runs import changed_settings, describe_changes, run_lock, run_settings, stage_done, write_json
+from safealign.runs import (
+    changed_settings,
+    check_outside_stage_folders,
+    describe_changes,
+    run_lock,
+    run_settings,
+    stage_done,
+    write_json,
+    write_text,
+)
 from safealign.stages.evaluate import load_headline, run_eval_stage
 
 log = logging.getLogger(__name__)
@@ -210,6 +219,8 @@ ANOTHER_RUN = "give the recipe another name: a run of its own in another folder"
 
 
 def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
+    # a run folder in (or as) another run's stage folder is refused before the checks (run_lock checks its parents)
+    check_outside_stage_folders(recipe.run_dir)
     check_student_found(recipe)
     check_judge_found(recipe)
     check_vllm_usable(recipe)
@@ -229,12 +240,14 @@ def write_run_recipe(recipe: Recipe, recipe_path: Path | None) -> None:
         run_dir = recipe.run_dir
         resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
         keep_earlier_recipe(run_dir, resolved)
-        (run_dir / "recipe.yaml").write_text(resolved)
+        # atomic: a Ctrl-C mid-write left half a recipe.yaml, which the next run of the same recipe kept as an
+        # earlier recipe ("the recipe changed") and the card read as this run's
+        write_text(run_dir / "recipe.yaml", resolved)
         source_copy = run_dir / "recipe.source.yaml"
         if recipe_path and not (
             source_copy.exists() and source_copy.samefile(recipe_path)
         ):  # rerun from the run's own copy
-            shutil.copy(recipe_path, source_copy)
+            write_text(source_copy, Path(recipe_path).read_bytes())
     wait_for_everyone()
 
 

@@ -50,16 +50,25 @@ def _temp_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file + rename), so readers never see half a file."""
+def write_text(path: Path, text: str | bytes) -> None:
+    """Write a file atomically (temp file + rename), so readers never see half a file: a crash or Ctrl-C mid-write
+    leaves the old file (or none). Text in UTF-8, whatever the locale; bytes as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(path)
     try:
-        # UTF-8 as read_json reads it (ensure_ascii=False keeps non-ASCII text as is), whatever the locale
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)  # after an error: no temp file left beside it
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (see :func:`write_text`)."""
+    # UTF-8 as read_json reads it (ensure_ascii=False keeps non-ASCII text as is), whatever the locale
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
@@ -575,6 +584,7 @@ def run_lock(run_dir: Path, fix: str) -> Iterator[None]:
     for every rank. ``fix`` is what the error offers besides waiting (another recipe name, another --out)."""
     from safealign.distributed import launched_rank
 
+    check_outside_stage_folders(run_dir, itself=False)  # before mkdir: refused, it leaves no folder behind
     key = run_dir.resolve()
     if key in _held or launched_rank() != 0:
         _held[key] = _held.get(key, 0) + 1
@@ -610,6 +620,22 @@ def run_lock(run_dir: Path, fix: str) -> Iterator[None]:
             del _held[key]  # closing the file releases the lock
 
 
+def check_outside_stage_folders(folder: Path, itself: bool = True) -> None:
+    """Refuse a run folder (or a stage command's --out) that lies inside a stage's folder (one holding ``stage.json``
+    or ``sessions.jsonl``), or is one (``itself``; a stage command's own --out is one by design): redoing that stage
+    moves everything in its folder into ``earlier_attempts/``, the other run's folder, live logs and lock included,
+    and the stage's README and the card list its files as the stage's."""
+    resolved = folder.resolve()
+    for candidate in (resolved, *resolved.parents) if itself else resolved.parents:
+        if (candidate / STAGE_FILE).is_file() or (candidate / SESSIONS_FILE).is_file():
+            where = "is" if candidate == resolved else f"lies inside {candidate}, which is"
+            raise SafealignError(
+                f"{folder} {where} the folder of a stage of another run (it holds {STAGE_FILE} or {SESSIONS_FILE}): "
+                f"redoing that stage would move everything in it aside, this run's files included. Choose a folder "
+                f"outside it (the recipe's output_dir or name, or --out)"
+            )
+
+
 def changed_settings(
     stage_dir: Path, config: dict[str, Any], run: dict[str, tuple[str, Any]] | None = None
 ) -> dict[str, tuple[Any, Any]]:
@@ -618,7 +644,8 @@ def changed_settings(
     ``run``: settings from outside the stage's section, ``{label: (field of stage.json, value now)}`` — the seed
     (``"seed"``), the system prompt (``"inputs.system_prompt"``), the model it started from (``"parent"``).
     Empty when the stage is not finished, or finished with these settings (keys added since count only when
-    their value differs from what the record has).
+    their value differs from what the record has). A data file the stage trained on that was edited since counts
+    too (see :func:`edited_data_files`): the recipe names it as before, and the stage's model is of other rows.
     """
     done = stage_done(stage_dir)
     if not done:
@@ -634,7 +661,43 @@ def changed_settings(
             record = record.get(part, _ABSENT) if isinstance(record, dict) else _ABSENT
         if record is not _ABSENT and record != now and not same_run_path(record, now, moved):
             changed[label] = (record, now)
-    return changed
+    return changed | edited_data_files(done, stage_dir)
+
+
+def data_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The data files a finished stage read, as its ``stage.json`` records them (``name``, ``path``, ``sha256``):
+    SFT's datasets (``inputs.data``), distillation's transfer set (``inputs.traces``) and the safety prompt pools of
+    RL and sampling (``inputs.safety_sources``)."""
+    inputs = record.get("inputs") if isinstance(record.get("inputs"), dict) else {}
+    lists = [inputs.get("safety_sources")]
+    lists += [
+        manifest.get("sources") for key in ("data", "traces") if isinstance(manifest := inputs.get(key), dict)
+    ]
+    return [
+        source for found in lists if isinstance(found, list) for source in found if isinstance(source, dict)
+    ]
+
+
+def edited_data_files(record: dict[str, Any], stage_dir: Path) -> dict[str, tuple[Any, Any]]:
+    """The data files of a finished stage (see :func:`data_sources`) whose content changed since it read them:
+    ``{"data file NAME": (sha256 then, now)}``, shortened. An edited ``sft.datasets`` file kept the model trained on
+    its old rows without a word, as an edited eval suite file kept its scores. A file that is gone is left to the
+    stage's own checks, and another stage's output (sample's traces) to :func:`retrained_input`, which redoes the
+    stage rather than keep it."""
+    from safealign.corpus.mixture import sha256_file
+
+    moved = recorded_move(record, stage_dir)
+    edited: dict[str, tuple[Any, Any]] = {}
+    for source in data_sources(record):
+        then, path = source.get("sha256"), source.get("path")
+        if not isinstance(then, str) or not isinstance(path, str):
+            continue
+        file = Path(as_moved(path, moved))
+        if not file.is_file() or (file.parent / STAGE_FILE).is_file():
+            continue
+        if (now := sha256_file(file)) != then:
+            edited[f"data file {source.get('name', path)}"] = (then[:12], now[:12])
+    return edited
 
 
 # Folders between a run folder and a stage's folder (``eval/sft``, ``ablation/rl_only/rl``): how far past the stage's own
