@@ -519,6 +519,8 @@ def run_distill(
 
     dataset = Dataset.from_list(examples)
     padding_free = rows_fit(dataset, tokenizer, cfg.max_length, "distill", names, system_prompt)
+    # The Trainer sets the model's config.use_cache to its args' (False); put the student's own back before saving
+    use_cache = getattr(student.config, "use_cache", None)
     attention = (
         {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)}
         if padding_free
@@ -579,6 +581,9 @@ def run_distill(
     resumed_at = checkpoint_step(checkpoint)  # now: the checkpoint may be rotated away while training
     result = train_or_finish(trainer, checkpoint)
     nan_guard.raise_if_tripped(stage_dir)
+    # the saved student's plain forward returns its KV cache, as SFT's and RL's models do
+    if use_cache is not None:
+        student.config.use_cache = use_cache
     restore_attention(student, attention.get("student"))
     restore_attention(teacher.model, attention.get("teacher"))
     # a prune: student exists only in memory: its adapter would name the teacher as its base and load onto it
