@@ -58,6 +58,20 @@ class SamplingParams:
         self.top_k = _checked_top_k(self.top_k)
         self.repetition_penalty = _checked_repetition_penalty(self.repetition_penalty)
         self.seed = _checked_seed(self.seed)
+        self.stop = _checked_stop(self.stop)
+
+
+def _checked_stop(stop: Any) -> list[str]:
+    """``stop`` as a list: one string is one stop string, as vLLM reads it (iterated, "###" would be three stops at "#").
+    An empty one is refused, as `safealign serve` refuses it: it is in every text, so every answer would come back empty."""
+    stops = [stop] if isinstance(stop, str) else stop
+    if not isinstance(stops, (list, tuple)) or not all(isinstance(s, str) for s in stops):
+        raise SettingError(f"stop must be a string or a list of strings, got {stop!r}")
+    if "" in stops:
+        raise SettingError(
+            "an empty stop string would end every answer before its first character; leave it out"
+        )
+    return list(stops)
 
 
 def _checked_seed(seed: Any) -> int:
@@ -176,12 +190,18 @@ class GenerationEngine:
 
     def _stop_token_ids(self) -> list[int]:
         ids = {self.tokenizer.eos_token_id}
+        # The model's own end tokens, which `generate` stops at too: Gemma's <end_of_turn> and Llama-3.1's <|eom_id|>
+        # are in generation_config.eos_token_id (an int or a list), not the tokenizer's eos; missed, such a model's
+        # answer runs on past its turn to the length limit.
+        config = getattr(getattr(self, "model", None), "generation_config", None)
+        config_eos = getattr(config, "eos_token_id", None)
+        ids.update(config_eos if isinstance(config_eos, (list, tuple)) else [config_eos])
         for token in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>"):
             token_id = self.tokenizer.convert_tokens_to_ids(token)
             # a token the vocabulary lacks comes back as unk's id; SmolLM2's unk is <|endoftext|> itself, a real end
             if isinstance(token_id, int) and self.tokenizer.convert_ids_to_tokens(token_id) == token:
                 ids.add(token_id)
-        return sorted(i for i in ids if i is not None)
+        return sorted(i for i in ids if isinstance(i, int))
 
     def encode(self, prompt: Prompt) -> list[int]:
         """Token ids of a prompt with the chat template and the assistant header applied.
