@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,16 +113,37 @@ def _check_out(out: Path | None, name: str, files: tuple[str, ...], overwrite: b
         )
 
 
-def _holding(parsed: Recipe, stage_dir: Path) -> AbstractContextManager[None]:
+def _run_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a run folder a safealign process held: its lock file (empty, or the pid run_lock wrote;
+    another tool's ``.lock`` is not taken and overwritten) beside the run's recipe.yaml or a stage's folder."""
+    from safealign.runs import LOCK_FILE
+
+    try:
+        held = (folder / LOCK_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):  # none, or unreadable: not one run_lock wrote
+        return False
+    marks = ("recipe.yaml", "sft", "rl", "sample", "distill")  # `safealign run` writes the first as it starts
+    return (not held or held.isdigit()) and any((folder / mark).exists() for mark in marks)
+
+
+@contextmanager
+def _holding(parsed: Recipe, stage_dir: Path) -> Iterator[None]:
     """The stage's run folder held as `safealign run` holds it (see safealign.runs.run_lock): RUN_DIR, or the --out
-    folder itself when it lies outside RUN_DIR (two stages in two such folders do not share a run)."""
+    folder itself when it lies outside RUN_DIR (two stages in two such folders do not share a run), and then also every
+    folder above it that a safealign process held (it holds the lock file): --out runs/x/sft of another recipe lies in
+    the run folder runs/x, which `safealign run` of runs/x holds, not its sft/, and both wrote runs/x/sft at once."""
     from safealign.runs import run_lock
 
-    inside = stage_dir.resolve().is_relative_to(parsed.run_dir.resolve())
-    return run_lock(
-        parsed.run_dir if inside else stage_dir,
-        "give this stage another --out" + (f" (outside {parsed.run_dir})" if inside else ""),
-    )
+    if stage_dir.resolve().is_relative_to(parsed.run_dir.resolve()):
+        with run_lock(parsed.run_dir, f"give this stage another --out (outside {parsed.run_dir})"):
+            yield
+        return
+    with ExitStack() as held:
+        for folder in reversed(stage_dir.resolve().parents):  # the outermost first
+            if _run_folder(folder):
+                held.enter_context(run_lock(folder, f"give this stage an --out outside {folder}"))
+        held.enter_context(run_lock(stage_dir, "give this stage another --out"))
+        yield
 
 
 def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str, option: str) -> str:
