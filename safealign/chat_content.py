@@ -21,8 +21,10 @@ def template_role(role: str) -> str:
     return "system" if role == "developer" else role
 
 
-def message_text(content: Any) -> str:
-    """A string as is; a content-part list's text parts joined (image and audio parts skipped); None as "".
+def message_text(content: Any, separator: str = "") -> str:
+    """A string as is; a content-part list's text parts joined with ``separator`` (image and audio parts skipped); None
+    as "". An answer's parts are pieces of one text (""); a prompt's are shown to the model one per line ("\\n", as
+    vLLM renders a text-only chat template's turn): see ``prompt_text``.
 
     Anything else raises TypeError.
 
@@ -40,5 +42,15 @@ def message_text(content: Any) -> str:
     if isinstance(content, list) and all(isinstance(part, dict) for part in content):
         texts = [part.get("text") for part in content if part.get("type", "text") == "text"]
         if all(isinstance(text, str) for text in texts):
-            return "".join(texts)
+            return separator.join(texts)
     raise TypeError(f"message content is not text: {content!r:.100}")
+
+
+def prompt_text(content: Any) -> str:
+    """A turn's text as a chat template is shown it: text parts one per line, as vLLM joins them for a template that
+    takes string content (OpenAI's own rendering is not published); ``message_text`` otherwise.
+
+    >>> prompt_text([{"type": "text", "text": "Translate to French:"}, {"type": "text", "text": "Good morning"}])
+    'Translate to French:\\nGood morning'
+    """
+    return message_text(content, separator="\n")

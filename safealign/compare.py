@@ -278,6 +278,7 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
     rows = [row for arm in arms if (row := arm.row(split)) is not None]
     paired = paired_checks(arms, split)
     differences = scoring_differences([arm for arm in arms if arm.row(split) is not None])
+    trained = training_differences([arm for arm in arms if arm.row(split) is not None])
     result = {
         "run_dir": str(run_dir),
         "split": split,
@@ -285,6 +286,7 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
         "skipped": skipped,
         "paired": paired,
         "scored_differently": differences,
+        "trained_differently": trained,
         "tokens_counted": tokens_counted(rows),
     } | ({"failure": failure} if failure else {})
     write_json(run_dir / "ablation.json", result)
@@ -293,6 +295,7 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
         stopped
         + ablation_markdown(rows, split)
         + differences_markdown(differences)
+        + trained_markdown(trained)
         + skipped_markdown(skipped)
         + paired_markdown(paired)
     )
@@ -314,6 +317,11 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
     for arm in arms:
         record = stage_done(arm.eval_dir) or {}
         config = (record.get("config") or {}) | {"seed": record.get("seed")}
+        # "auto" is bf16 on one machine and fp32 on another (an arm evaluated on resume elsewhere): what counts is the
+        # precision the answers were generated in, which the stage records in its metrics
+        metrics = record.get("metrics") if isinstance(record.get("metrics"), dict) else {}
+        if "precision" in config and metrics.get("precision") in ("bf16", "fp32"):
+            config["precision"] = metrics["precision"]
         if isinstance(config.get("suites"), list) and config.get("precision", "fp32") == "fp32":
             # the suites' order only orders the batches, and fp32 answers do not depend on their batch (bf16's do)
             config["suites"] = sorted(config["suites"], key=str)
@@ -327,6 +335,44 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
         for settings in asked.values():
             settings.pop("judge", None)
     return scored_differently(asked)
+
+
+def training_differences(arms: list[Arm]) -> dict[str, dict[str, str]]:
+    """The precision each arm's training stages resolved (``metrics.precision``), per arm, when the arms were not all
+    trained in one: ``precision: auto`` is bf16 on one machine and fp32 on another, so an arm trained on resume
+    elsewhere (compare's rl_only branch, a stage redone) is another model than the recipe makes there. Empty when
+    every training stage on the arms' paths recorded the same precision (or none)."""
+    by_arm: dict[str, dict[str, str]] = {}
+    for arm in arms:
+        for path in arm.training_dirs:
+            metrics = (stage_done(path) or {}).get("metrics")
+            precision = metrics.get("precision") if isinstance(metrics, dict) else None
+            if precision in ("bf16", "fp32"):
+                by_arm.setdefault(arm.name, {})[path.name] = precision
+    if len({precision for stages in by_arm.values() for precision in stages.values()}) < 2:
+        return {}
+    said = {
+        name: next(iter(set(stages.values())))
+        if len(set(stages.values())) == 1
+        else ", ".join(f"{stage} {precision}" for stage, precision in stages.items())
+        for name, stages in by_arm.items()
+    }
+    return {"training precision": said}
+
+
+def trained_markdown(trained: dict[str, dict[str, str]]) -> str:
+    if not trained:
+        return ""
+    said = "; ".join(
+        f"{key}: " + ", ".join(f"{arm} {value}" for arm, value in values.items())
+        for key, values in trained.items()
+    )
+    return (
+        f"\n**Trained differently** (`precision: auto` resolves per machine, or the recipe's precision changed since a "
+        f"stage ran; bf16 and fp32 train other models from the same recipe and seed): {cell(said)}. Set `precision` "
+        f"to one of them and delete the folders of the stages trained in the other, then rerun compare to train the "
+        f"arms alike.\n"
+    )
 
 
 def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:

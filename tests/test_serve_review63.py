@@ -79,3 +79,13 @@ def test_a_vllm_extra_at_its_default_is_accepted(served):  # noqa: F811
     assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == plain, (
         answer.text
     )
+
+
+def test_a_prompts_text_parts_reach_the_model_one_per_line():
+    """serve joined a turn's text parts with "" ("Translate to French:Good morning"); vLLM shows a text-only template
+    one part a line."""
+    from safealign.serve.protocol import ChatRequest
+
+    parts = [{"type": "text", "text": "Translate to French:"}, {"type": "text", "text": "Good morning"}]
+    request = ChatRequest.model_validate(ask("x") | {"messages": [{"role": "user", "content": parts}]})
+    assert request.chat()[0]["content"] == "Translate to French:\nGood morning"

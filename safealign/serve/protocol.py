@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from safealign.chat_content import message_text, template_role
+from safealign.chat_content import message_text, prompt_text, template_role
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
@@ -429,9 +429,11 @@ def refuse_unsupported(chat: ChatRequest) -> None:
 
 
 def content_text(content: Any) -> str:
-    """Plain text of a message content (a request's content is validated first; a raw payload's may be anything)."""
+    """Plain text of a message content (a request's content is validated first; a raw payload's may be anything): its
+    text parts one per line, as the model is shown them (``prompt_text``; joined with "" they ran together,
+    "Translate to French:Good morning")."""
     try:
-        return message_text(content)
+        return prompt_text(content)
     except TypeError:
         return ""
 
