@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_compare import fake_eval
+
 from safealign.compare import write_ablation
 from safealign.runs import write_json
-from tests.test_compare import fake_eval
 
 
 def eval_record(eval_dir: Path, asked: str, resolved: str) -> None:
