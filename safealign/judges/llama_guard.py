@@ -22,6 +22,7 @@ from typing import Any
 
 from safealign.errors import ModelNotFoundError
 from safealign.judges.base import HARMFUL, SAFE, Verdict
+from safealign.judges.embeddings import encodable
 from safealign.models import LoadedModel, load_model
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class LlamaGuardJudge:
         control = re.compile("|".join(re.escape(token) for token in sorted(tokens, key=len, reverse=True)) or r"(?!)")
         cut_before = max((match.end() for match in control.finditer(before)), default=0)
         cut_after = next((match.start() for match in control.finditer(after)), len(after))
-        text = before[cut_before:] + guard_task(prompt, response) + after[:cut_after]
+        text = before[cut_before:] + guard_task(encodable(prompt), encodable(response)) + after[:cut_after]
         return (tokenizer.encode(before[:cut_before], add_special_tokens=False)
                 + tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
                 + tokenizer.encode(after[cut_after:], add_special_tokens=False))
