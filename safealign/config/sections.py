@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import re
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -260,7 +260,7 @@ class SFTConfig(Section):
         description="Longest training sequence in tokens (longer rows are truncated, with a warning that counts them and names the `max_length` that keeps them whole). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free; rows of your own (or other scripts: Chinese takes more tokens per word) may need more.",
     )
     warmup_ratio: float = Field(
-        0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate."
+        0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate (0 under lr_scheduler: constant, which takes no warmup; constant_with_warmup does)."
     )
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
@@ -318,6 +318,24 @@ class SFTConfig(Section):
                 f"unknown learning-rate scheduler {value!r}{did_you_mean(value, names)}; transformers' schedulers: {', '.join(names)}"
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _constant_has_no_warmup(cls, data: Any) -> Any:
+        # transformers' "constant" scheduler takes no warmup steps: the default warmup_ratio does not apply to it
+        # (the card said "warmup ratio 0.05" of a run that warmed up for none), and one set above 0 is refused below.
+        if isinstance(data, dict) and data.get("lr_scheduler") == "constant" and "warmup_ratio" not in data:
+            return {**data, "warmup_ratio": 0.0}
+        return data
+
+    @model_validator(mode="after")
+    def _warmup_needs_a_warmup_scheduler(self) -> SFTConfig:
+        if self.lr_scheduler == "constant" and self.warmup_ratio > 0:
+            raise ValueError(
+                f"lr_scheduler 'constant' does no warmup, so warmup_ratio {self.warmup_ratio} would be ignored; "
+                "choose lr_scheduler: constant_with_warmup, or set warmup_ratio: 0"
+            )
+        return self
 
     @model_validator(mode="after")
     def _freeze_layers_needs_full(self) -> SFTConfig:
