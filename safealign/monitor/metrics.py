@@ -56,7 +56,7 @@ class MonitorMetrics:
         )
         self.upstream_errors = Counter(
             f"{PREFIX}_upstream_errors",
-            "Upstream failures by kind (connect, timeout, http_5xx, bad_reply: a 200 that is no chat completion, stream: a stream that broke or carried an error event, request: a request the HTTP client refused to send).",
+            "Upstream failures by kind (connect, timeout, http_5xx, bad_reply: a 200 that is no chat completion, stream: a stream that broke or carried an error event, request: a request the HTTP client refused to send, redirect: the upstream redirected the chat POST with 301/302/303; point --upstream at the target).",
             ["kind"],
             registry=r,
         )

@@ -75,6 +75,8 @@ RESPONSE_DROP = {
     "server",
 }
 DONE_MARKERS = (b"data: [DONE]", b"data:[DONE]")
+# Redirects that HTTP clients, aiohttp too, follow with a GET without the body (307 and 308 keep the POST and its body).
+METHOD_CHANGING_REDIRECTS = (301, 302, 303)
 # What a failed upstream call raises: connection and protocol errors, and timeouts. Sending the request may also
 # raise the ValueError of a request aiohttp refuses to send (say, an Authorization header next to credentials in
 # the URL): the gateway's failure, not the client's, answered and stored as an upstream error too.
@@ -91,8 +93,19 @@ def forward_headers(request: Request, upstream_auth: str | None = None) -> dict[
     return headers
 
 
-def reply_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.lower() not in RESPONSE_DROP}
+def reply_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
+    """The upstream's response headers as the bytes it sent, a repeated one (two ``Set-Cookie``) kept. Not its str view:
+    aiohttp decodes a value as UTF-8 and Starlette encodes it as latin-1, so a value outside latin-1 (a model name in
+    Chinese, a stray latin-1 byte) failed the answer with a 500 after its exchange was stored as answered."""
+    return [
+        (k.lower(), v) for k, v in response.raw_headers if k.lower().decode("latin-1") not in RESPONSE_DROP
+    ]
+
+
+def relayed(response: Response, upstream: aiohttp.ClientResponse) -> Response:
+    """``response`` with the upstream's headers (see :func:`reply_headers`)."""
+    response.raw_headers.extend(reply_headers(upstream))
+    return response
 
 
 def _held_suffix(pending: bytes) -> int:
@@ -162,12 +175,15 @@ class Proxy:
             )
         except SEND_ERRORS as error:
             return await self._unreachable(row, error, started)
+        if hop := next((hop for hop in upstream.history if hop.status in METHOD_CHANGING_REDIRECTS), None):
+            upstream.close()
+            return await self._redirected(row, hop, started, time.perf_counter() - sent)
         is_sse = upstream.headers.get("content-type", "").startswith("text/event-stream")
         if upstream.status == 200 and is_sse and not self.blocking:
             if await request.is_disconnected():
                 return await self._left_before_answer(upstream, row, started)
-            return StreamingResponse(
-                self._relay(upstream, row, started, sent), status_code=200, headers=reply_headers(upstream)
+            return relayed(
+                StreamingResponse(self._relay(upstream, row, started, sent), status_code=200), upstream
             )
         try:
             content = await upstream.read()
@@ -187,6 +203,7 @@ class Proxy:
         )
         if not texts or problems:
             return await self._garbled(row, content, is_sse, started, upstream_s, problems)
+        texts = [whole_characters(text) for text in texts]  # what is judged is what is stored
         row.update(answer_fields(texts), status="queued", queue=True)
         if self.blocking:
             harmful = await self._harmful(row["prompt"], texts)
@@ -202,7 +219,7 @@ class Proxy:
         if not await self._store(row, started):
             return _storage_failed(self.metrics)
         self._observe(200, started, upstream_s)
-        return Response(content, status_code=200, headers=reply_headers(upstream))
+        return relayed(Response(content, status_code=200), upstream)
 
     async def models(self, request: Request) -> Response:
         """``GET /v1/models``, relayed as is (no exchange is stored)."""
@@ -215,7 +232,7 @@ class Proxy:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
             message = f"upstream model server {self.shown_upstream} failed: {self._reason(error)}"
             return JSONResponse(error_body(message, "upstream_error"), status_code=502)
-        return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
+        return relayed(Response(content, status_code=upstream.status), upstream)
 
     async def _relay(
         self, upstream: aiohttp.ClientResponse, row: dict[str, Any], started: float, sent: float
@@ -370,6 +387,26 @@ class Proxy:
         message = f"upstream model server {self.shown_upstream} failed ({kind}: {self._reason(error)})"
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
+    async def _redirected(
+        self, row: dict[str, Any], hop: aiohttp.ClientResponse, started: float, upstream_s: float
+    ) -> JSONResponse:
+        """The upstream redirected the chat request with a 301, 302 or 303, which HTTP clients (aiohttp too) follow with
+        a GET and no body: what came back (a 405, or a GET's page) is no answer to the client's POST. Relayed as is, the
+        client saw a 405 'Method Not Allowed' for its POST while /v1/models worked. The fix is the upstream address."""
+        self.metrics.upstream_errors.labels(kind="redirect").inc()
+        target = without_passwords(hop.headers.get("location", "another address"))
+        log.warning(
+            "upstream %s redirected the chat request (%d to %s)", self.shown_upstream, hop.status, target
+        )
+        row.update(status="upstream_error", upstream_status=hop.status, response=None)
+        await self._store(row, started)
+        self._observe(502, started, upstream_s)
+        message = (
+            f"upstream model server {self.shown_upstream} redirected the chat request ({hop.status} to {target}), which "
+            "would turn its POST into a GET; set the monitor's --upstream to the address it redirects to"
+        )
+        return JSONResponse(error_body(message, "upstream_error"), status_code=502)
+
     async def _rejected(
         self,
         row: dict[str, Any],
@@ -384,7 +421,7 @@ class Proxy:
         row.update(status=status, response=content[:4000].decode("utf-8", errors="replace"))
         await self._store(row, started)
         self._observe(upstream.status, started, upstream_s)
-        return Response(content, status_code=upstream.status, headers=reply_headers(upstream))
+        return relayed(Response(content, status_code=upstream.status), upstream)
 
     async def _garbled(
         self,
@@ -442,12 +479,30 @@ def _error_kind(error: BaseException) -> str:
 def answer_fields(texts: list[str]) -> dict[str, Any]:
     """The stored text of an answer: one choice as itself; several joined under ``[choice i]`` headings
     for reading, and also kept one by one in ``choices``, which the judge worker judges each of."""
+    texts = [whole_characters(text) for text in texts]
     if len(texts) <= 1:
         return {"response": texts[0] if texts else "", "choices": None}
     return {
         "response": "\n\n".join(f"[choice {i}]\n{text}" for i, text in enumerate(texts)),
         "choices": list(texts),
     }
+
+
+def whole_characters(text: str) -> str:
+    """``text`` as valid Unicode. JSON escapes a character outside the BMP as two UTF-16 halves (``\\ud83d\\ude00``); a
+    stream may cut between them (a server slicing a UTF-16 string, as JavaScript's are) and a server may send a half
+    alone. Python decodes each half as a lone surrogate, which the database refuses: the exchange was lost, and its
+    client got a 503 or a stream without ``[DONE]``. A split pair is joined into its character again; a half alone
+    becomes U+FFFD.
+
+    >>> whole_characters("smile \\ud83d" + "\\ude00"), whole_characters("half \\ud800")
+    ('smile 😀', 'half \ufffd')
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
