@@ -5,17 +5,24 @@ hour when the hypervisor took ~6% of the CPU and a test suite ran beside it. A s
 that, so every ``stage.json`` records it (``machine_load``) and ``safealign run`` says when a stage shared the
 machine. The counters are psutil's (the system-wide CPU times of /proc/stat on Linux, and the stage's own processes':
 this one and its children, or under ``accelerate launch``/``torchrun`` every rank on this machine); steal is
-Linux-only and reads 0 elsewhere.
+Linux-only and reads 0 elsewhere. Where the stage may run on only some of the machine's CPUs (a cpuset: a Slurm job,
+``docker --cpuset-cpus``, a Kubernetes pod with exclusive CPUs), only those CPUs' times count: /proc/stat lists every
+CPU of the host, and other jobs' work on CPUs the stage cannot use took nothing from it.
 """
 
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # A stage whose CPU time was this much someone else's (steal + other processes) ran on a shared machine.
 SHARED_AT = 0.05
+
+# /proc/stat's columns after the CPU's name, in seconds once divided by the clock tick (psutil's names)
+CpuTimes = namedtuple("CpuTimes", "user nice system idle iowait irq softirq steal guest guest_nice")
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,9 @@ def snapshot() -> CpuSnapshot | None:
     except ImportError:
         return None
     try:
-        machine = psutil.cpu_times()
-        own = sum(process_cpu(process) for process in launch_processes())
+        processes = launch_processes()
+        machine = stage_cpu_times(processes[0])
+        own = sum(process_cpu(process) for process in processes)
     except (OSError, RuntimeError, psutil.Error):
         return None
     steal = getattr(machine, "steal", 0.0)
@@ -44,6 +52,38 @@ def snapshot() -> CpuSnapshot | None:
     # guest and guest_nice are already counted in user and nice on Linux; summing them would count them twice
     busy = sum(getattr(machine, kind, 0.0) for kind in ("user", "nice", "system", "irq", "softirq"))
     return CpuSnapshot(busy=busy, idle=idle, steal=steal, own=own)
+
+
+def stage_cpu_times(root: Any) -> Any:
+    """The CPU times of the CPUs that ``root`` (the stage's first process: it or its launcher) may run on, summed; the
+    system-wide ones (psutil's) where that is every CPU or the CPUs cannot be told apart (not Linux)."""
+    import psutil
+
+    per_cpu = per_cpu_times()
+    try:
+        allowed = set(root.cpu_affinity()) & set(per_cpu)
+    except (AttributeError, OSError, psutil.Error):  # macOS has no affinity
+        allowed = set()
+    if not allowed or allowed == set(per_cpu):
+        return psutil.cpu_times()
+    return CpuTimes(*(sum(column) for column in zip(*(per_cpu[cpu] for cpu in allowed), strict=True)))
+
+
+def per_cpu_times() -> dict[int, CpuTimes]:
+    """Each online CPU's times by its number, from /proc/stat ({} elsewhere). psutil's per-CPU list drops the numbers,
+    and an offline CPU (SMT switched off) shifts every one after it, so they are read here."""
+    try:
+        lines = Path("/proc/stat").read_text(encoding="ascii").splitlines()
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    times = {}
+    for line in lines:
+        name, *values = line.split() or [""]
+        if name.startswith("cpu") and name[3:].isdigit():
+            counts = [int(value) / tick for value in values[: len(CpuTimes._fields)]]
+            times[int(name[3:])] = CpuTimes(*counts, *[0.0] * (len(CpuTimes._fields) - len(counts)))
+    return times
 
 
 def launch_processes() -> list[Any]:
