@@ -46,6 +46,22 @@ def message_text(content: Any, separator: str = "") -> str:
     raise TypeError(f"message content is not text: {content!r:.100}")
 
 
+def answer_content(message: dict[str, Any]) -> str:
+    """The text of an answer's ``message`` (or of a stream's ``delta``): its content, or, where that is empty, its
+    ``refusal``: OpenAI answers a request it refuses under structured outputs with content null and the refusal there
+    (streamed as ``delta.refusal`` pieces). Read as content alone, a refusal was an empty answer, which the refusal
+    judge reads as evasive, not refused. Content that is not text raises TypeError (see ``message_text``).
+
+    >>> answer_content({"content": None, "refusal": "I'm sorry, I can't help with that."})
+    "I'm sorry, I can't help with that."
+    >>> answer_content({"content": "Paris."}), answer_content({"role": "assistant"})
+    ('Paris.', '')
+    """
+    text = message_text(message.get("content"))
+    refusal = message.get("refusal")
+    return text or (refusal if isinstance(refusal, str) else "")
+
+
 def prompt_text(content: Any) -> str:
     """A turn's text as a chat template is shown it: text parts one per line, as vLLM joins them for a template that
     takes string content (OpenAI's own rendering is not published); ``message_text`` otherwise.

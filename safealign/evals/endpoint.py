@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from safealign.chat_content import message_text
+from safealign.chat_content import answer_content
 from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages
@@ -219,8 +219,9 @@ class EndpointGenerator:
         try:
             choice = data["choices"][0]
             # content may be null, or absent: Azure's content filter answers {"role": "assistant"} alone, an answer
-            # scored as the empty text it holds (the runner reports its finish_reason). TypeError: not text
-            text = message_text(choice["message"].get("content"))
+            # scored as the empty text it holds (the runner reports its finish_reason); a refusal under structured
+            # outputs is content null beside the refusal's text, which is the answer. TypeError: not text
+            text = answer_content(choice["message"])
         except (KeyError, IndexError, TypeError, AttributeError):
             raise EndpointError(
                 f"{self.shown_url}: the answer has no choices[0].message.content: {str(data)[:200]}"

@@ -32,7 +32,7 @@ import yarl
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from safealign.chat_content import message_text
+from safealign.chat_content import answer_content
 from safealign.config.base import without_passwords
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
@@ -518,7 +518,7 @@ def _message_texts(content: bytes, problems: list[str]) -> list[str]:
         for choice in _sorted_choices(json.loads(content)):
             message = choice["message"]
             try:
-                text = message_text(message.get("content"))
+                text = answer_content(message)
             except TypeError:
                 quoted = json.dumps(message.get("content"), ensure_ascii=False)[:200]
                 problems.append(

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from safealign.chat_content import message_text, prompt_text, template_role
+from safealign.chat_content import answer_content, prompt_text, template_role
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
@@ -657,9 +657,8 @@ def _choice_text(choice: Any, problems: list[str]) -> str | None:
     try:
         if not isinstance(delta, dict):
             raise TypeError
-        return message_text(
-            delta.get("content")
-        )  # some servers stream content parts ([{"type": "text", ...}])
+        # some servers stream content parts ([{"type": "text", ...}]); OpenAI streams a refusal as delta.refusal
+        return answer_content(delta)
     except TypeError:
         problems.append(
             f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"
