@@ -99,10 +99,12 @@ def summarize(result: Any) -> dict[str, float]:
         return flat | _headlines_by_kind(suites)
 
     def pick(suite: str, names: tuple[str, ...]) -> float | None:
-        for key, value in flat.items():
-            parts = key.split(".")
-            if suite in parts and parts[-1] in names:
-                return value
+        # in the names' order: a suite's over_refusal_rate before its refusal_rate, wherever the dict has it
+        for name in names:
+            for key, value in flat.items():
+                parts = key.split(".")
+                if suite in parts and parts[-1] == name:
+                    return value
         return None
 
     summary = dict(flat)

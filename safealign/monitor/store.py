@@ -189,6 +189,10 @@ _DEQUEUE_LEASED = (
 )
 
 
+# Exchanges the retention purge deletes a transaction. On SQLite the gateway's writer waits for the write lock while one
+# runs: the whole purge as one transaction (~11 us an exchange with its verdicts) held it for seconds, and past the
+# writer's 30 s for a backlog of millions (a first purge, a shorter --retention-days), every answer meanwhile a 503.
+PURGE_CHUNK = 500
 _SPIN_ON_BUSY = "safealign_spin_on_busy"  # Connection.info key: see Store.request_path_connection
 EXCHANGE_FIELDS = tuple(c.name for c in exchanges.columns if c.name != "id")
 _FIELD_DEFAULTS = {"stream": False, "blocked": False}
@@ -303,6 +307,13 @@ def create_db_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "checkin")
+        def _restore_busy_timeout(dbapi_connection: Any, record: Any) -> None:
+            # A request-path connection the writer closed (it does after a failed batch) goes back to the pool: the next
+            # user (a judge worker thread) must wait for the write lock again, not fail at once while it is held.
+            if record.info.pop(_SPIN_ON_BUSY, None) and dbapi_connection is not None:
+                dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
         return engine
     try:
@@ -647,7 +658,8 @@ class Store:
             )
 
     def purge(self, retention_days: int) -> int:
-        """Delete exchanges older than ``retention_days`` with their verdicts and queue rows.
+        """Delete exchanges older than ``retention_days`` with their verdicts and queue rows, ``PURGE_CHUNK`` exchanges a
+        transaction (a stop half-way leaves the rest to the next purge).
 
         On a SQLite file made before the exchanges table had AUTOINCREMENT, the newest exchange is kept whatever its
         age: deleting it would hand its id, and those below it, to the next exchanges (SQLite gives ``max(id) + 1``),
@@ -659,11 +671,16 @@ class Store:
                 "newest"
             )  # an alias: a subquery on the table itself would correlate to it
             old = sa.and_(old, exchanges.c.id < sa.select(sa.func.max(newest.c.id)).scalar_subquery())
-        old_ids = sa.select(exchanges.c.id).where(old).scalar_subquery()
-        with self.engine.begin() as conn:
-            conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(old_ids)))
-            conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(old_ids)))
-            deleted = conn.execute(exchanges.delete().where(old)).rowcount
+        pick = sa.select(exchanges.c.id).where(old).limit(PURGE_CHUNK)
+        deleted = 0
+        while True:
+            with self.engine.begin() as conn:
+                ids = conn.execute(pick).scalars().all()
+                if not ids:
+                    break
+                conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(ids)))
+                conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(ids)))
+                deleted += conn.execute(exchanges.delete().where(exchanges.c.id.in_(ids))).rowcount
         if deleted:
             log.info("retention: deleted %d exchanges older than %d days", deleted, retention_days)
         return deleted

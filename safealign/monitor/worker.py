@@ -107,7 +107,8 @@ def _verdict_row(role: str, verdict: Verdict) -> dict[str, Any]:
         "role": role,
         "judge": verdict.judge,
         "label": verdict.label,
-        "score": float(verdict.score),
+        # None: a judge that gives a label only (a guard's safe/unsafe); float(None) failed every exchange it judged
+        "score": None if verdict.score is None else float(verdict.score),
         "explanation": (verdict.explanation or "")[:2000],
     }
 
