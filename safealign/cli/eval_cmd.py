@@ -132,6 +132,7 @@ def eval_command(
     check_flags_take_effect(
         ctx, temperature, top_p, refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples
     )
+    check_flags_reach_the_model(ctx, endpoint)
     friendly_errors(_eval)(
         model,
         suites,
@@ -286,11 +287,11 @@ def _eval(
                 "or add --overwrite to replace them"
             )
         judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
-        out = (
-            out
-            or Path("runs") / "eval" / f"{_slug(endpoint_model or model)}-{time.strftime('%Y%m%d-%H%M%S')}"
-        )
-        made_out = not out.exists()  # removed again, while still empty, after a Ctrl-C before any answer
+        # made_out: removed again, while still empty, after a Ctrl-C before any answer
+        if out is None:
+            out, made_out = new_eval_folder(endpoint_model or model), True
+        else:
+            made_out = not out.exists()
         # a folder that cannot be made or written to fails now, not after the generation
         check_writable(out / "summary.json")
         start = time.perf_counter()
@@ -400,7 +401,7 @@ def _eval(
         # the endpoint's count, or the refusal vote's, which adds up its two calls to the endpoint
         if reused := getattr(generator, "reused", 0):
             err_console.print(
-                f"[dim]{reused} answers taken from {out / ANSWERS_SO_FAR} (an earlier, unfinished run)[/]"
+                f"[dim]{reused} answers taken from {escape(str(out / ANSWERS_SO_FAR))} (an earlier, unfinished run)[/]"
             )
     rows = [
         [
@@ -417,7 +418,7 @@ def _eval(
     err_console.print(
         f"[dim]{len(report.samples)} answers, {report.tokens_generated} tokens in {report.generation_time_s:.0f}s "
         f"({report.tokens_generated / max(report.generation_time_s, 1e-9):.0f} tokens/s); judging {report.judge_time_s:.0f}s; "
-        f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {out}/summary.json, samples.jsonl[/]"
+        f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {escape(str(out))}/summary.json, samples.jsonl[/]"
     )
 
 
@@ -462,6 +463,27 @@ def check_flags_take_effect(
         raise typer.BadParameter(
             f"--probe-samples {probe_samples} sets how many answers --refusal-probe samples, but no --refusal-probe "
             "is given; add --refusal-probe PATH or drop --probe-samples"
+        )
+
+
+def check_flags_reach_the_model(ctx: typer.Context, endpoint: str | None) -> None:
+    """--precision and --batch-size shape a local model's generation; --concurrency, --timeout and --api-key the requests
+    to an --endpoint. Typed for the other, they changed nothing, and the run said nothing (an endpoint eval's
+    summary.json recorded no precision for its --precision bf16). SAFEALIGN_API_KEY in the environment is not typed."""
+    typed = {name for name in ctx.params if _typed(ctx, name)}
+    if endpoint:
+        unused = [name for name in ("precision", "batch_size") if name in typed]
+        fix = "with --endpoint the server loads the model, in its own precision and batches; drop"
+    else:
+        unused = [name for name in ("concurrency", "timeout") if name in typed]
+        if getattr(ctx.get_parameter_source("api_key"), "name", None) == "COMMANDLINE":
+            unused.append("api_key")
+        fix = "MODEL is loaded here and no request is sent: add --endpoint URL to evaluate a server, or drop"
+    if unused:
+        flags = ", ".join("--" + name.replace("_", "-") for name in unused)
+        raise typer.BadParameter(
+            f"{flags} {'acts' if len(unused) == 1 else 'act'} only "
+            f"{'on a model loaded here' if endpoint else 'on the requests to an --endpoint'}: {fix} {flags}"
         )
 
 
@@ -510,6 +532,22 @@ def _file_stamp(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def new_eval_folder(name: str) -> Path:
+    """runs/eval/<name>-<time>, made now and by this eval alone (-2, -3... when taken): two evals started in the same
+    second (a shell loop's `&`) of models whose names slug alike (two checkpoints of one long path) were given one
+    folder, and the one to finish last replaced the other's results."""
+    stem = Path("runs") / "eval" / f"{_slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    folder, attempt = stem, 1
+    while True:
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            attempt += 1
+            folder = stem.with_name(f"{stem.name}-{attempt}")
 
 
 def _slug(text: str) -> str:
@@ -667,7 +705,7 @@ def _eval_diff(
             "scored_differently": diffs.scored_differently,
         }
         json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
-        console.print(f"wrote {json_out}")
+        console.print(f"wrote {escape(str(json_out))}")
 
 
 def _said(had: bool | None, outcome: str) -> str:
@@ -770,4 +808,4 @@ def _eval_arms(
             "scored_differently": comparisons.scored_differently,
         }
         json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
-        console.print(f"wrote {json_out}")
+        console.print(f"wrote {escape(str(json_out))}")

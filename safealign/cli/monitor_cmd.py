@@ -214,7 +214,7 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
     check_can_listen(config.host, config.port)
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
-    err_console.print(f"[green]monitor[/] http://{config.host}:{config.port}/v1 → {shown}")
+    err_console.print(f"[green]monitor[/] {escape(f'http://{config.host}:{config.port}/v1 → {shown}')}")
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)
 
 
@@ -304,7 +304,8 @@ def _judge_worker(
             raise typer.Exit(1)
         return
     err_console.print(
-        f"[green]judge worker[/] on {redact_url(config.db)} ({shown_judge_spec(config.judge)}), {store.backlog()} exchanges queued"
+        f"[green]judge worker[/] on {escape(redact_url(config.db))} ({escape(shown_judge_spec(config.judge))}), "
+        f"{store.backlog()} exchanges queued"
     )
     # SIGTERM (the gateway stopping) and Ctrl-C let the current batch finish and commit.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -459,8 +460,12 @@ def _evaluate(
             if k in ("harmful_refusal_rate", "over_refusal_rate")
         }
         console.print(
-            f"eval run #{result['id']} ({result['model']}), judge {escape(result['judge'])}: {headline}"
-            + (f" [red]regression: {'; '.join(result['regressions'])}[/]" if result["regressions"] else "")
+            f"eval run #{result['id']} ({escape(result['model'])}), judge {escape(result['judge'])}: {headline}"
+            + (
+                f" [red]regression: {escape('; '.join(result['regressions']))}[/]"
+                if result["regressions"]
+                else ""
+            )
         )
         return result
 
