@@ -144,11 +144,17 @@ def sharded_training() -> str | None:
     Read from the launcher's environment (and the DeepSpeed config file it names: :func:`deepspeed_zero_stage`),
     so it answers before the Trainer builds its Accelerator.
     """
-    if os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true":
+    if _env_flag("ACCELERATE_USE_DEEPSPEED"):
         return "zero3" if deepspeed_zero_stage() == "3" else "deepspeed"
-    if os.environ.get("ACCELERATE_USE_FSDP", "").lower() == "true":
+    if _env_flag("ACCELERATE_USE_FSDP"):
         return "fsdp"
     return None
+
+
+def _env_flag(name: str) -> bool:
+    """A launcher switch as transformers and accelerate read it (their ``strtobool``: 1, yes, on... not only "true"):
+    a hand-set ACCELERATE_USE_DEEPSPEED=1 trains under DeepSpeed, and was read here as off, skipping its checks."""
+    return os.environ.get(name, "").strip().lower() in ("1", "y", "yes", "t", "true", "on")
 
 
 def deepspeed_zero_stage() -> str:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from safealign import machine_load
+from safealign.errors import SafealignError
 
 
 class PinnedProcess:
@@ -87,3 +88,20 @@ def test_keeping_freed_memory_is_switched_off_by_any_usual_no(monkeypatch, value
     libc = SimpleNamespace(mallopt=lambda param, value: 1)  # a glibc that takes every setting
     monkeypatch.setattr(allocator.ctypes, "CDLL", lambda name: libc)
     assert allocator.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("value", ["1", "yes", "on", "True"])
+def test_a_deepspeed_switch_transformers_reads_as_on_is_read_as_on(monkeypatch, value) -> None:
+    # transformers' TrainingArguments reads ACCELERATE_USE_DEEPSPEED with strtobool: "1" trains under DeepSpeed,
+    # where the gates' rollback does not hold; the launch check read only "true" and let it through.
+    from safealign.distributed import check_stage_launch, sharded_training
+
+    monkeypatch.delenv("ACCELERATE_USE_FSDP", raising=False)
+    monkeypatch.delenv("ACCELERATE_DEEPSPEED_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", value)
+    monkeypatch.setenv("ACCELERATE_DEEPSPEED_ZERO_STAGE", "2")
+    assert sharded_training() == "deepspeed"
+    with pytest.raises(SafealignError, match="rl.gates need DDP"):
+        check_stage_launch("full", gates_enabled=True)
+    monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", "0")
+    assert sharded_training() is None
