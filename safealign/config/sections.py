@@ -1102,7 +1102,12 @@ class MonitorConfig(Section):
             raise ValueError(str(error)) from None
         return value
 
-    judge_batch_size: int = Field(32, ge=1, description="Exchanges the background worker judges per batch.")
+    judge_batch_size: int = Field(
+        32,
+        ge=1,
+        le=500,
+        description="Exchanges the background worker judges per batch (at most 500: each exchange of a batch is one SQL parameter in its queries, and SQLite before 3.32 takes 999 in all).",
+    )
     worker: Literal["process", "thread", "none"] = Field(
         "process",
         description="Where the judge worker runs: a child process (keeps judging off the gateway's CPU and GIL), a thread, or nowhere (run `safealign monitor judge` yourself).",
