@@ -129,13 +129,18 @@ def require_gpu_for_vllm() -> None:
     if not torch.cuda.is_available():
         raise SafealignError(
             "rl.use_vllm is on but this process sees no CUDA GPU (torch.cuda.is_available() is False; "
-            f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')!r}). Run on a GPU machine, "
+            f"{_shown_env('CUDA_VISIBLE_DEVICES')}). Run on a GPU machine, "
             "or set rl.use_vllm: false to generate with transformers."
         )
     if importlib.util.find_spec("vllm") is None:
         raise SafealignError(
             "rl.use_vllm is on but vLLM is not installed: pip install 'safealign[gpu]', or set rl.use_vllm: false."
         )
+
+
+def _shown_env(name: str) -> str:
+    """``NAME='value'``, or ``NAME unset`` (not ``NAME='unset'``, which reads as a value)."""
+    return f"{name}={os.environ[name]!r}" if name in os.environ else f"{name} unset"
 
 
 def sharded_training() -> str | None:

@@ -183,3 +183,14 @@ def test_the_api_key_from_the_environment_is_not_taken_for_a_typed_flag(
     argv = ["eval", "tiny", "--suites", "format", "--limit", "1", "--out", str(tmp_path / "o")]
     result = runner.invoke(app, argv, env={**WIDE, "SAFEALIGN_API_KEY": "sk-x"})
     assert result.exit_code == 2 and "reached the model load" in said(result), result.output
+
+
+def test_default_eval_folders_keep_the_end_of_a_long_model_path() -> None:
+    # checkpoints of one run differ at the end of their path; the first 60 characters named them alike
+    from safealign.cli.eval_cmd import _slug
+
+    stem = "runs/" + "quickstart-with-a-long-descriptive-name-2024-11" * 2
+    assert _slug(stem + "/sft/checkpoint-100") != _slug(stem + "/sft/checkpoint-200")
+    assert _slug(stem + "/sft/checkpoint-100").endswith("sft-checkpoint-100")
+    assert _slug("HuggingFaceTB/SmolLM2-135M-Instruct") == "HuggingFaceTB-SmolLM2-135M-Instruct"
+    assert _slug("///") == "model"

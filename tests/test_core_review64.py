@@ -105,3 +105,17 @@ def test_a_deepspeed_switch_transformers_reads_as_on_is_read_as_on(monkeypatch, 
         check_stage_launch("full", gates_enabled=True)
     monkeypatch.setenv("ACCELERATE_USE_DEEPSPEED", "0")
     assert sharded_training() is None
+
+
+def test_vllm_without_a_gpu_says_an_unset_cuda_visible_devices_is_unset(monkeypatch) -> None:
+    import torch
+
+    from safealign.distributed import require_gpu_for_vllm
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    with pytest.raises(SafealignError, match="CUDA_VISIBLE_DEVICES unset"):
+        require_gpu_for_vllm()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    with pytest.raises(SafealignError, match="CUDA_VISIBLE_DEVICES=''"):
+        require_gpu_for_vllm()

@@ -551,7 +551,8 @@ def new_eval_folder(name: str) -> Path:
 
 
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[:60] or "model"
+    """The model's name as a folder name: its last 60 characters, where checkpoints of one run differ."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[-60:].lstrip("-") or "model"
 
 
 def eval_diff_command(
