@@ -599,10 +599,12 @@ def write_data_card(run: RunFolder, context: dict[str, Any], path: Path | None =
     from safealign.card.run_folder import templates, write_card_file
 
     changed = [d["name"] for d in context["training"] if d["changed"]]
+    # a file gone since training was not hashed again: "all recorded files still match" was said of it
+    missing = [d["name"] for d in context["training"] if d["missing"]]
     body = (
         templates()
         .get_template("data_card.md.j2")
-        .render(run=run, changed=changed, not_reasons=NOT_REJECTION_REASONS, **context)
+        .render(run=run, changed=changed, missing=missing, not_reasons=NOT_REJECTION_REASONS, **context)
     )
     path = path or run.path / "DATA_CARD.md"
     write_card_file(path, body)

@@ -219,9 +219,12 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             data = record.get("inputs", {}).get("data") or record.get("inputs", {}).get("traces") or {}
             for source in data.get("sources", []):
                 source_id, gone = made_before(f"dataset:{run.rel(source['name'])}", source["name"])
+                # one node per file version: a distillation's transfer_data read after the SFT mixture's file changed
+                # got the SFT's node, sha256 and rows
                 inputs.append(
                     node(
                         source_id,
+                        same_as={"sha256": source.get("sha256")},
                         kind="dataset",
                         path=source.get("path"),
                         sha256=source.get("sha256"),

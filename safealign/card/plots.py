@@ -20,7 +20,8 @@ from safealign.card.run_folder import pct  # noqa: E402
 from safealign.card.summary import discarded_steps  # noqa: E402
 
 COLORS = {"base": "#9aa5b1", "sft": "#3b82f6", "rl": "#f59e0b", "student": "#10b981", "distill": "#10b981"}
-SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "all": "", "external": ".."}
+# every split a pattern of its own where panels mix them: the dev split drawn plain read as in-distribution
+SPLIT_HATCH = {"in_distribution": "", "held_out": "///", "dev": "xx", "all": "", "external": ".."}
 STYLE = {
     "font.size": 10,
     "axes.spines.top": False,
@@ -80,7 +81,10 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
                         x, entry["high"] + 0.03, pct(entry["value"]), ha="center", va="bottom", fontsize=7.5
                     )
             arrow = "higher is better" if panel[0]["higher_is_better"] else "lower is better"
-            ax.set_title(f"{panel[0]['title']}\n({arrow})", fontsize=9.5)
+            # a panel of one split names it (several get a legend): a dev or external suite's plain bars read as
+            # in-distribution by the page's caption
+            split = f"{panel[0]['split_name']}; " if len(panel) == 1 else ""
+            ax.set_title(f"{panel[0]['title']}\n({split}{arrow})", fontsize=9.5)
             ax.set_xticks(range(len(labels)), labels)
             ax.set_ylim(0, 1.2)
             ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])

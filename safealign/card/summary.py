@@ -129,9 +129,12 @@ def hardware(record: dict[str, Any]) -> str:
 
 def _lora(cfg: dict[str, Any]) -> str:
     if cfg.get("method") != "lora":
-        return "full fine-tuning" + (
-            " (token embeddings and output head frozen)" if cfg.get("train_embeddings") is False else ""
-        )
+        # sft.freeze_layers: the first N decoder layers kept as the parent's, not "full" fine-tuning of every layer
+        layers = cfg.get("freeze_layers")
+        frozen = [f"first {layers} decoder layer{'s' if layers != 1 else ''}"] if layers else []
+        if cfg.get("train_embeddings") is False:
+            frozen.append("token embeddings and output head")
+        return "full fine-tuning" + (f" ({' and '.join(frozen)} frozen)" if frozen else "")
     lora = cfg.get("lora") or {}
     return f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, targets {lora.get('target_modules')})"
 
@@ -220,9 +223,8 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "learning rate": cfg.get("learning_rate"),
                     "length": _steps(cfg),
                     "batch size": cfg.get("batch_size"),
-                    "KD weight alpha": cfg.get("alpha"),
-                    "KD temperature": cfg.get("temperature"),
-                },
+                }
+                | _kd_settings(metrics.get("mode", cfg.get("mode")), cfg),
                 "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
                 f"{number(metrics.get('teacher_parameters'))}{_speed(metrics)}; {_distill_loss(run, metrics)}",
                 # a student with weights of its own starts from them, not from the teacher (its record's parent)
@@ -230,6 +232,23 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
             }
         out.append(detail)
     return out
+
+
+def _kd_settings(mode: Any, cfg: dict[str, Any]) -> dict[str, Any]:
+    """The logit-KD settings of the mode the distillation trained in (its record's ``metrics.mode``): none in sequence
+    mode (a plain SFT on the traces; ``both`` falls back to it for a student of another tokenizer), whatever its config
+    says of alpha and temperature; the KD loss alone in logit mode (weight 1: the stage ignores alpha there)."""
+    if mode == "sequence":
+        return {"logit KD": "off (sequence mode: SFT on the traces only)"}
+    settings: dict[str, Any] = {
+        "KD weight alpha": "1 (the KD loss alone)" if mode == "logit" else cfg.get("alpha"),
+        "KD temperature": cfg.get("temperature"),
+    }
+    if cfg.get("divergence_beta") is not None:  # recorded since the setting existed
+        settings["KD divergence beta (0: forward KL, 1: reverse KL)"] = cfg["divergence_beta"]
+    if cfg.get("hidden_weight"):
+        settings["hidden-state KD weight"] = cfg["hidden_weight"]
+    return settings
 
 
 def _distill_loss(run: RunFolder, metrics: dict[str, Any]) -> str:
