@@ -102,14 +102,14 @@ def test_evals_started_in_the_same_second_without_out_each_keep_their_results(
     server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without --out, two evals started in one second (`for ck in ...; do safealign eval ... & done`) of models whose
-    names slug alike (two checkpoints of one long path: cut to 60 characters) got one runs/eval folder; the one that
-    finished last replaced the other's summary.json and samples.jsonl, and both said they wrote there."""
+    names slug alike (two runs' models of one long name: the folder keeps 60 characters) got one runs/eval folder; the
+    one that finished last replaced the other's summary.json and samples.jsonl, and both said they wrote there."""
     import safealign.cli.eval_cmd as eval_cmd
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(eval_cmd.time, "strftime", lambda fmt, *args: "20250101-000000")  # the same second
     models = [
-        f"runs/quickstart-smollm2-135m-instruct-safety-2024/sft/checkpoint-{step}" for step in (100, 200)
+        f"runs/{seed}/quickstart-smollm2-135m-instruct-safety-2024/sft/checkpoint-100" for seed in ("seed1", "seed2")
     ]
     for model in models:
         result = _eval(server, model)
