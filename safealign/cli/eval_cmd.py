@@ -38,7 +38,7 @@ SUITES_HELP = (
     "Comma-separated suites: "
     + ", ".join(f"{name} ({s.default_limit}/split)" for name, s in SUITES.items())
     + ", dev (the dev split: harmful_dev, harmful_dev_subtle, borderline_dev and three unseen reasoning-gym families)"
-    ", rg:FAMILY[?KEY=VALUE&...] (60 problems of any reasoning-gym family, with its settings: rg:count_bits?max_n=64), "
+    ", rg:FAMILY[?KEY=VALUE&...] (up to 60 problems of any reasoning-gym family, each question once, with its settings: rg:count_bits?max_n=64), "
     "or a prompt file PATH.jsonl/.csv/.tsv/.txt (harmful prompts; prefix borderline: for benign ones; every prompt of it "
     "unless --limit is given; named after the file, or file:NAME where NAME is a built-in suite's; its columns: prompt, "
     "and optionally id, category and language, any other ignored; a .txt file is one prompt a line)."

@@ -496,6 +496,8 @@ def drop_answers_older_than_the_model(kept: Path, model: str) -> None:
     if path is None or not kept.is_file():
         return
     files = [path] if path.is_file() else [file for file in path.rglob("*") if file.is_file()]
+    # an eval written into the model's folder (--out MODEL/eval): the kept file is one of its files, as new as itself
+    files = [file for file in files if file.resolve() != kept.resolve()]
     if any(file.stat().st_mtime >= kept.stat().st_mtime for file in files):
         kept.unlink()
         log.warning(

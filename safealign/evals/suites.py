@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from safealign.errors import SettingError
 from safealign.evals.loaders import SPLITS as ITEM_SPLITS
 from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
 from safealign.paths import package_data
@@ -266,7 +267,7 @@ def family_suite(spec: str) -> Suite:
         load,
         "reasoning",
         POOL_PER_FAMILY,
-        f"{POOL_PER_FAMILY} generated {family} problems (seed {seed})",
+        f"up to {POOL_PER_FAMILY} generated {family} problems, each question once (seed {seed})",
     )
 
 
@@ -442,11 +443,17 @@ def select_items(
     """Items of ``suite`` in ``split`` (``all``: each split), at most ``limit`` per split, stratified by category.
 
     External suites have only ``split="external"``, which every ``split`` selects. ``limit=None``
-    uses the suite's default; the same arguments always give the same items.
+    uses the suite's default; the same arguments always give the same items. A generated problem drawn twice is one
+    item (see ``_each_question_once``).
     """
     spec = suite if isinstance(suite, Suite) else get_suite(suite)
     if split != "all" and split not in SPLITS:
         raise unknown_name("split", split, ["all", *SPLITS])
+    # -1 chose 14 items of 40 (quotas of a negative share); 0 chose none, which read as a suite's data missing
+    if limit is not None and limit < 1:
+        raise SettingError(
+            f"limit must be at least 1 item per suite and split, or None for each suite's default; got {limit}"
+        )
     items = spec.load()
     limit = spec.default_limit if limit is None else limit
     chosen: list[EvalItem] = []
@@ -454,7 +461,32 @@ def select_items(
         if split not in ("all", part) and part != "external":
             continue
         chosen.extend(_stratified([i for i in items if i.split == part], limit, seed))
-    return chosen
+    return _each_question_once(spec, chosen) if spec.kind in GENERATED_KINDS else chosen
+
+
+# suites of generated problems (reasoning-gym draws with replacement)
+GENERATED_KINDS = ("reasoning", "format")
+
+
+def _each_question_once(spec: Suite, chosen: list[EvalItem]) -> list[EvalItem]:
+    """``chosen`` without the items that ask an earlier item's question again. reasoning-gym draws its problems with
+    replacement: the dev group's count_bits (numbers 1-64) asked 18 of its 60 questions a second or third time, and the
+    held-out gcd pool 8 of 60; one greedy answer counted as two items narrowed the interval and weighted those
+    questions double. Dropped after the selection, so every other item is the one an earlier eval scored."""
+    kept, seen = [], set()
+    for item in chosen:
+        if item.prompt not in seen:
+            seen.add(item.prompt)
+            kept.append(item)
+    if len(kept) < len(chosen):
+        log.info(
+            "%s: %d of the %d items drawn repeat an earlier item's question; each question is scored once (%d items)",
+            spec.name,
+            len(chosen) - len(kept),
+            len(chosen),
+            len(kept),
+        )
+    return kept
 
 
 @cache
