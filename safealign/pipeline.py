@@ -18,12 +18,16 @@ import yaml
 
 from safealign.config import Recipe, RLConfig, SampleConfig
 from safealign.runs import (
+    as_moved,
     changed_settings,
     check_outside_stage_folders,
     describe_changes,
+    recorded_move,
+    retrained_input,
     run_lock,
     run_settings,
     stage_done,
+    stage_inputs,
     write_json,
     write_text,
 )
@@ -97,6 +101,17 @@ def warn_if_settings_changed(
         )
 
 
+def made_again(stage_dir: Path, remade: set[Path]) -> bool:
+    """Whether this run makes the stage in ``stage_dir`` (again) rather than keep it: it is not finished, or it was made
+    from the output of a stage made again since (:func:`~safealign.runs.retrained_input`) or of one in ``remade`` (the
+    resolved folders of earlier stages this run makes), which its own start then finds made again since."""
+    record = stage_done(stage_dir)
+    if record is None or retrained_input(stage_dir, record) is not None:
+        return True
+    moved = recorded_move(record, stage_dir)
+    return any(Path(as_moved(name, moved)).parent.resolve() in remade for name in stage_inputs(record))
+
+
 def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     """Before a rerun under a changed recipe writes its own, move the run's ``recipe.yaml`` and ``recipe.source.yaml``
     to ``recipe.<time>.yaml`` / ``recipe.source.<time>.yaml``: the finished stages it keeps were made under that recipe,
@@ -104,9 +119,14 @@ def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     current = run_dir / "recipe.yaml"
     if not current.is_file() or current.read_text() == resolved:
         return None
-    stamp = time.strftime(
+    written = time.strftime(
         "%Y%m%d-%H%M%S", time.localtime(current.stat().st_mtime)
     )  # when that recipe was written
+    # -2, -3, ... when a recipe kept before was written in the same second: replaced, the earlier one was lost
+    stamp, n = written, 1
+    while (run_dir / f"recipe.{stamp}.yaml").exists() or (run_dir / f"recipe.source.{stamp}.yaml").exists():
+        n += 1
+        stamp = f"{written}-{n}"
     kept = run_dir / f"recipe.{stamp}.yaml"
     current.replace(kept)
     if (source := run_dir / "recipe.source.yaml").is_file():
@@ -270,19 +290,25 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
 
     # A finished stage that started from another model than it would now (the recipe's model changed, or an RL
     # section was added after sampling) is kept: say so. Distillation samples with defaults when sample is left out.
+    # Not of a stage the recipe turns off (it is neither run nor read: "keeping it" was untrue), nor of one this run
+    # makes again (its input is made again first, see made_again: it said "keeping it", then redid the stage).
     starts = starting_models(recipe)
     sample = recipe.sample or (SampleConfig() if distills else None)
+    remade: set[Path] = set()
     for name, section in (
         ("sft", recipe.sft),
         ("rl", recipe.rl),
         ("sample", sample),
         ("distill", recipe.distill),
     ):
-        if section is not None:
-            parent = starts.get(name) if section.enabled else None
-            warn_if_settings_changed(
-                name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, parent)
-            )
+        if section is None or not section.enabled:
+            continue
+        if made_again(run_dir / name, remade):
+            remade.add((run_dir / name).resolve())
+            continue
+        warn_if_settings_changed(
+            name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, starts[name])
+        )
     for name, section in (
         ("sft", recipe.sft),
         ("rl", recipe.rl),

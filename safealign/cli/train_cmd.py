@@ -31,12 +31,31 @@ def _stage_table(stage: str, record: dict) -> None:
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
 
 
+def _recorded_traces(record: dict, stage_dir: Path) -> str | None:
+    """The traces file a finished distill stage trained on: the first source of its transfer set (run_distill puts the
+    traces before transfer_data), where it is now when the run folder moved; None when the record does not say."""
+    from safealign.runs import as_moved, recorded_move
+
+    inputs = record.get("inputs")
+    manifest = inputs.get("traces") if isinstance(inputs, dict) else None
+    sources = manifest.get("sources") if isinstance(manifest, dict) else None
+    first = sources[0] if isinstance(sources, list) and sources else None
+    path = first.get("path") if isinstance(first, dict) else None
+    return as_moved(path, recorded_move(record, stage_dir)) if isinstance(path, str) else None
+
+
 def _check_finished(
-    name: str, stage_dir: Path, section: object, resume: bool, parsed: Recipe, parent: str
+    name: str,
+    stage_dir: Path,
+    section: object,
+    resume: bool,
+    parsed: Recipe,
+    parent: str,
+    traces: Path | None = None,
 ) -> None:
     """Before a stand-alone stage command: a finished stage is kept, so say when its settings differ from the recipe's
-    (its section, the seed, the system prompt, the model it starts from), and refuse --no-resume rather than
-    overwrite (or silently keep) the finished model."""
+    (its section, the seed, the system prompt, the model it starts from, distill's ``traces`` file), and refuse
+    --no-resume rather than overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
     from safealign.runs import changed_settings, describe_changes, run_settings, stage_done
 
@@ -57,6 +76,10 @@ def _check_finished(
         )
     run = run_settings(parsed.seed, parsed.model.system_prompt, parent)
     changed = changed_settings(stage_dir, section.model_dump() if hasattr(section, "model_dump") else {}, run)
+    # distill --traces FILE over a stage finished on other traces: kept without a word, its table shown as FILE's
+    then = _recorded_traces(record, stage_dir) if traces is not None else None
+    if then is not None and Path(then).resolve() != traces.resolve():
+        changed["traces"] = (then, str(traces))
     if changed:
         console.print(
             f"[yellow]warning:[/] {name}: {escape(str(stage_dir))} finished with other settings than the recipe's ({describe_changes(changed)}); "
@@ -364,7 +387,7 @@ def distill(
     start = (
         teacher or sampled_by or _run_model(parsed, recipe, ("rl", "sft"), "distill: teacher", "--teacher")
     )
-    _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start)
+    _check_finished("distill", out or parsed.run_dir / "distill", cfg, resume, parsed, start, trace_file)
     # the recipe's own eval suites count too
     with (
         _holding(parsed, out or parsed.run_dir / "distill"),
