@@ -297,7 +297,8 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
         + differences_markdown(differences)
         + trained_markdown(trained)
         + skipped_markdown(skipped)
-        + paired_markdown(paired)
+        + paired_markdown(paired),
+        encoding="utf-8",
     )
     return result
 

@@ -117,7 +117,7 @@ def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     to ``recipe.<time>.yaml`` / ``recipe.source.<time>.yaml``: the finished stages it keeps were made under that recipe,
     which was otherwise lost from the folder. Returns the kept copy of recipe.yaml, or None when nothing changed."""
     current = run_dir / "recipe.yaml"
-    if not current.is_file() or current.read_text() == resolved:
+    if not current.is_file() or current.read_text(encoding="utf-8", errors="replace") == resolved:
         return None
     written = time.strftime(
         "%Y%m%d-%H%M%S", time.localtime(current.stat().st_mtime)

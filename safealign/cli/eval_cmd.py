@@ -705,7 +705,7 @@ def _eval_diff(
             "dropped": diffs.dropped,
             "scored_differently": diffs.scored_differently,
         }
-        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
+        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"wrote {escape(str(json_out))}")
 
 
@@ -808,5 +808,5 @@ def _eval_arms(
             "dropped": comparisons.dropped,
             "scored_differently": comparisons.scored_differently,
         }
-        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False))
+        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"wrote {escape(str(json_out))}")

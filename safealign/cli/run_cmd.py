@@ -88,6 +88,6 @@ def compare(
     parsed = load_recipe(recipe)
     result = run_compare(parsed, recipe_path=recipe)
     console.print(
-        (parsed.run_dir / "ablation.md").read_text(), markup=False, highlight=False
+        (parsed.run_dir / "ablation.md").read_text(encoding="utf-8"), markup=False, highlight=False
     )  # "[v2]" is text
     console.print(f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)")
