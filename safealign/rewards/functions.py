@@ -8,13 +8,28 @@ from typing import Any
 
 from safealign.judges.base import COMPLIANCE, PARTIAL_REFUSAL, REFUSAL
 
+# Where a tokenizer's response template puts the think block it parses out of an answer (Qwen3's and DeepSeek-R1's
+# templates: reasoning_content; LFM2's: thinking).
+REASONING_FIELDS = ("reasoning_content", "thinking")
+
 
 def completion_text(completion: Any) -> str:
-    """TRL passes conversational completions as message lists and plain ones as strings."""
+    """TRL passes conversational completions as message lists and plain ones as strings. With a tokenizer that has a
+    response template, TRL parses the think block out of the message's content: it is put back in front of the answer,
+    as the model wrote it (read without it, a well formed answer scored 0 on format, and the repetition and language
+    rewards never saw the reasoning).
+
+    >>> completion_text([{"role": "assistant", "reasoning_content": "2+2=4", "content": "The answer is 4."}])
+    '<think>\\n2+2=4\\n</think>\\nThe answer is 4.'
+    """
     if isinstance(completion, str):
         return completion
     if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
-        return str(completion[-1].get("content", ""))
+        message = completion[-1]
+        content = str(message.get("content", ""))
+        thoughts = [message[f].strip() for f in REASONING_FIELDS if isinstance(message.get(f), str)]
+        thought = next((t for t in thoughts if t), None)
+        return f"<think>\n{thought}\n</think>\n{content}" if thought else content
     return str(completion)
 
 

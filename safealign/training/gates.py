@@ -211,6 +211,14 @@ class GateCallback(TrainerCallback):
             groups = optimizer.state_dict()["param_groups"]
             optimizer.load_state_dict({"state": copy.deepcopy(self.optimizer_state), "param_groups": groups})
 
+    def _drop_buffered_rollouts(self) -> None:
+        """GRPO trains ``num_iterations`` steps on each generation round, which TRL keeps in ``_buffered_inputs``: a
+        rollback inside a round left its remaining steps training the restored weights on the completions the discarded
+        ones sampled (their log-probabilities the importance ratio's reference). Without them, the next step samples a
+        new round from the restored policy (TRL generates whenever the buffer is empty, as after a resume)."""
+        if getattr(self.trainer, "_buffered_inputs", None) is not None:
+            self.trainer._buffered_inputs = None
+
     def _resume_snapshot(self, args: Any, model: Any, step: int, earlier: list[dict[str, Any]]) -> None:
         """The last passing snapshot at the checkpoint a stage resumes from, as ``on_save`` wrote it there: a resumed
         stage rolls back to what an uninterrupted one would (before, to the checkpoint's weights, which no gate had
@@ -366,6 +374,7 @@ class GateCallback(TrainerCallback):
             )
             return control
         self._restore(model)
+        self._drop_buffered_rollouts()
         self.rollbacks += 1
         action = self._apply_policy(control)
         reason = "; ".join(found)
