@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import typer
 from rich.markup import escape
 
@@ -79,10 +81,20 @@ def _serve(
     max_tokens_limit,
     trust_remote_code=False,
 ) -> None:
+    from safealign.errors import SettingError
     from safealign.generation import GenerationEngine
     from safealign.models import generation_device, load_model
+    from safealign.precision import Precision
     from safealign.serve import create_app, run_server
 
+    # Before the model loads (minutes for a large checkpoint), as the engine and the app would refuse them after.
+    if precision not in get_args(Precision):
+        raise SettingError(f"--precision must be auto, bf16 or fp32, got {precision!r}")
+    if max_tokens_limit is not None and max_tokens > max_tokens_limit:
+        raise SettingError(
+            f"--max-tokens {max_tokens} (the default for a request that gives none) is above --max-tokens-limit "
+            f"{max_tokens_limit}, the most a request may ask for; lower --max-tokens or raise --max-tokens-limit"
+        )
     check_can_listen(host, port)
     system_prompt = system_prompt_for(model, system_prompt)
     loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())

@@ -2,9 +2,10 @@
 
 A CPU or GPU decodes a batch of 16 prompts in little more time than one, so under concurrent load
 batching multiplies throughput. The batcher waits at most ``max_wait_ms`` after the first request of a
-batch (the latency it trades for that), groups the waiting requests by sampling parameters (one
-``generate`` call takes one :class:`SamplingParams`) and runs each group in a single worker thread,
-so the event loop keeps accepting requests while the model runs and the model never runs twice at once.
+batch arrived (the latency it trades for that; one that queued while the last batch ran has waited
+already), groups the waiting requests by sampling parameters (one ``generate`` call takes one
+:class:`SamplingParams`) and runs each group in a single worker thread, so the event loop keeps
+accepting requests while the model runs and the model never runs twice at once.
 
 That thread is a daemon: a stopping server does not wait for a long generation to end (a
 ThreadPoolExecutor's threads are joined at exit, so SIGTERM waited out every queued answer). A
@@ -25,7 +26,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Executor, Future
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from safealign.decoding import is_sampled
@@ -45,6 +46,7 @@ class _Pending:
     params: SamplingParams
     future: asyncio.Future
     seeded: bool = False
+    arrived: float = field(default_factory=time.monotonic)
 
     def group_key(self) -> str:
         """Requests with the same key share a generate call. The rows of a batch draw from one random generator, so
@@ -94,16 +96,24 @@ class Batcher:
         self._closed: str | None = None
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue()
+        # Again after a stop (an app's lifespan run twice: two TestClient sessions): stop() shut the thread down.
+        if self._executor.stopped:
+            self._executor = DaemonThreadExecutor("generate")
+        self._queue, self._closed = asyncio.Queue(), None
         self._task = asyncio.create_task(self._loop(), name="batcher")
 
     async def stop(self) -> None:
+        # Those generating: their rows leave the batch, so the model is free again for a restart.
+        for pending in self._collected:
+            pending.future.cancel()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
         while self._queue is not None and not self._queue.empty():  # requests that never reached a batch
             self._queue.get_nowait().future.cancel()
+        # A later submit is refused until start() (it waited forever on a queue nothing read).
+        self._queue = None
 
     def close(self, reason: str) -> None:
         """Fail every request queued or generating, and every later one, with ``ServerStopping(reason)``.
@@ -114,17 +124,18 @@ class Batcher:
         waiting = list(self._collected)
         while self._queue is not None and not self._queue.empty():
             waiting.append(self._queue.get_nowait())
-        for pending in waiting:
-            if not pending.future.done():
-                pending.future.set_exception(ServerStopping(reason))
-        if waiting:
-            log.warning("server stopping: %d requests not answered (%s)", len(waiting), reason)
+        # Not those of the batch already answered, nor those whose client left.
+        unanswered = [pending for pending in waiting if not pending.future.done()]
+        for pending in unanswered:
+            pending.future.set_exception(ServerStopping(reason))
+        if unanswered:
+            log.warning("server stopping: %d requests not answered (%s)", len(unanswered), reason)
 
     async def submit(self, messages: list[dict[str, str]], params: SamplingParams, seeded: bool = False) -> list[Completion]:
         """Queue one chat; returns its ``params.num_samples`` completions once its batch has run. ``seeded``: the
         client named ``params.seed`` and expects the answer it gives alone (see ``_Pending.group_key``)."""
         if self._queue is None:
-            raise RuntimeError("Batcher.start() was not awaited")
+            raise RuntimeError("the batcher is not running: start() was not awaited, or stop() was since")
         if self._closed is not None:
             raise ServerStopping(self._closed)
         future = asyncio.get_running_loop().create_future()
@@ -136,7 +147,8 @@ class Batcher:
         assert self._queue is not None
         batch = [await self._queue.get()]
         self._collected = batch  # what close() fails besides the queue, from now on (it grows while more arrive)
-        deadline = time.monotonic() + self.max_wait_s
+        # From its arrival, not from now: a request that queued while the last batch generated has waited already.
+        deadline = batch[0].arrived + self.max_wait_s
         while len(batch) < self.max_batch:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -218,6 +230,10 @@ class DaemonThreadExecutor(Executor):
         future: Future = Future()
         self._jobs.put((future, fn, args, kwargs))
         return future
+
+    @property
+    def stopped(self) -> bool:
+        return self._shutdown
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._shutdown = True
