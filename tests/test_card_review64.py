@@ -115,14 +115,17 @@ def test_lineage_gives_a_training_file_changed_between_two_stages_a_node_per_ver
     stage(
         run, "sft", "tiny", T0, inputs={"data": {"rows": 8, "sha256": "m1", "sources": [source("a" * 64, 8)]}}
     )
-    stage(
-        run,
-        "distill",
-        str(run / "sft/model"),
-        T0 + 20,
-        config={"student": "prune:0.5", "mode": "both"},
-        inputs={"traces": {"rows": 12, "sha256": "m2", "sources": [source("b" * 64, 12)]}},
-    )
+    def distill_reads(sha256: str, rows: int) -> None:
+        stage(
+            run,
+            "distill",
+            str(run / "sft/model"),
+            T0 + 20,
+            config={"student": "prune:0.5", "mode": "both"},
+            inputs={"traces": {"rows": rows, "sha256": "m2", "sources": [source(sha256, rows)]}},
+        )
+
+    distill_reads("b" * 64, 12)
     lineage = build_lineage(load_run(run))
     nodes = {node["id"]: node for node in lineage["nodes"]}
     read = {edge["stage"]: nodes[edge["from"]] for edge in lineage["edges"] if "chat" in edge["from"]}
@@ -130,14 +133,7 @@ def test_lineage_gives_a_training_file_changed_between_two_stages_a_node_per_ver
     assert read["distill"]["sha256"] == "b" * 64 and read["distill"]["rows"] == 12
 
     # the same version read twice is one node
-    stage(
-        run,
-        "distill",
-        str(run / "sft/model"),
-        T0 + 20,
-        config={"student": "prune:0.5", "mode": "both"},
-        inputs={"traces": {"rows": 8, "sha256": "m2", "sources": [source("a" * 64, 8)]}},
-    )
+    distill_reads("a" * 64, 8)
     lineage = build_lineage(load_run(run))
     assert len([node for node in lineage["nodes"] if "chat" in node["id"]]) == 1
 
