@@ -6,7 +6,7 @@ import functools
 import logging
 import time
 from contextlib import AbstractContextManager, nullcontext
-from typing import Literal
+from typing import Literal, get_args
 
 from safealign.errors import SettingError
 
@@ -51,6 +51,12 @@ def bf16_is_fast(device_type: str = "cpu") -> bool:
     fast = bf16 * 1.3 <= fp32
     log.info("bf16 matmul %.1f ms vs fp32 %.1f ms: bf16 %s", bf16 * 1e3, fp32 * 1e3, "on" if fast else "off")
     return fast
+
+
+def check_precision_option(precision: str) -> None:
+    """Refuse a ``--precision`` outside auto/bf16/fp32 before a command loads its model (minutes for a large one)."""
+    if precision not in get_args(Precision):
+        raise SettingError(f"--precision must be auto, bf16 or fp32, got {precision!r}")
 
 
 def resolve_precision(precision: Precision, device_type: str = "cpu") -> Literal["bf16", "fp32"]:

@@ -194,3 +194,31 @@ def test_default_eval_folders_keep_the_end_of_a_long_model_path() -> None:
     assert _slug(stem + "/sft/checkpoint-100").endswith("sft-checkpoint-100")
     assert _slug("HuggingFaceTB/SmolLM2-135M-Instruct") == "HuggingFaceTB-SmolLM2-135M-Instruct"
     assert _slug("///") == "model"
+
+
+def test_a_judge_for_suites_the_eval_does_not_run_is_refused(server: FakeServer, tmp_path: Path) -> None:
+    # --suites format: no answer is judged, and --judge was neither built nor checked (a missing guard folder exited 0)
+    result = _eval(server, "m", "--judge", "llama-guard:/no/such/guard", "--out", str(tmp_path / "o"))
+    assert result.exit_code != 0
+    assert "add harmful or borderline to --suites, or drop --judge" in said(result)
+    assert not (tmp_path / "o").exists()
+    assert _eval(server, "m", "--judge", "default", "--out", str(tmp_path / "d")).exit_code == 0
+
+
+def test_eval_diff_refuses_one_folder_given_as_both_evals(tmp_path: Path) -> None:
+    from test_eval_diff import _write_eval
+
+    a = _write_eval(tmp_path / "a", harmful=[True] * 4, borderline=[False], correct=[True])
+    result = runner.invoke(app, ["eval-diff", str(a), str(tmp_path / "." / "a")], env=WIDE)
+    assert result.exit_code != 0 and "is given as both evals" in said(result)
+
+
+def test_generate_refuses_a_bad_precision_before_the_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import safealign.models
+
+    def must_not_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the model loaded before --precision was checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", must_not_run)
+    result = runner.invoke(app, ["generate", "tiny", "--prompt", "hi", "--precision", "fp33"], env=WIDE)
+    assert result.exit_code == 2 and "--precision must be auto, bf16 or fp32, got 'fp33'" in said(result), said(result)

@@ -103,6 +103,15 @@ def chat_problem(messages: Any) -> str | None:
     return None
 
 
+def api_url(host: str, port: int) -> str:
+    """The base URL a server listening on ``host:port`` is reached at; an IPv6 address in brackets, as URLs write it.
+
+    >>> api_url("127.0.0.1", 8000), api_url("::1", 8000)
+    ('http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1')
+    """
+    return f"http://[{host}]:{port}/v1" if ":" in host else f"http://{host}:{port}/v1"
+
+
 def check_can_listen(host: str, port: int) -> None:
     """Bind ``host:port`` once and let go, so that a port in use or a host that is not this machine's is a clear error
     before a model loads (uvicorn would say so only after, in one log line, and exit 3)."""

@@ -18,7 +18,7 @@ from safealign.cli.common import (
     system_prompt_for,
     table,
 )
-from safealign.errors import DataError, SafealignError
+from safealign.errors import DataError, SafealignError, SettingError
 from safealign.evals.suites import (
     SPLITS,
     SUITES,
@@ -197,7 +197,7 @@ def _eval(
         from safealign.evals import EndpointGenerator, get_suite, run_eval
         from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
         from safealign.generation import GenerationEngine, SamplingParams
-        from safealign.judges import build_judges
+        from safealign.judges import build_judges, shown_judge_spec
         from safealign.precision import Precision
         from safealign.probing import model_identity
         from safealign.voting import RefusalVote, RefusalVoteGenerator
@@ -286,7 +286,13 @@ def _eval(
                 f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
                 "or add --overwrite to replace them"
             )
-        judges = build_judges(judge) if any(s.kind in ("harmful", "borderline") for s in specs) else None
+        judged = any(s.kind in ("harmful", "borderline") for s in specs)
+        if not judged and judge.strip() != "default":  # neither built nor checked: it did nothing, and said nothing
+            raise SettingError(
+                f"--judge {shown_judge_spec(judge)} judges harmful and borderline answers, but none of --suites "
+                f"{','.join(s.name for s in specs)} has them; add harmful or borderline to --suites, or drop --judge"
+            )
+        judges = build_judges(judge) if judged else None
         # made_out: removed again, while still empty, after a Ctrl-C before any answer
         if out is None:
             out, made_out = new_eval_folder(endpoint_model or model), True
@@ -633,6 +639,11 @@ def _eval_diff(
     from safealign.evals.paired import paired_diff, to_json
 
     refuse_output_inside(json_out, [before, after], overwrite)
+    if before.resolve() == after.resolve():  # every item paired with itself: no flip, "within noise" everywhere
+        raise DataError(
+            f"{before} is given as both evals; give the folders of two evals of the same items (say the base model's "
+            "and the trained one's)"
+        )
     diffs = paired_diff(before, after, show=None, split=split)
     rows = []
     for d in diffs:

@@ -178,7 +178,9 @@ def _generate_completions(
 ) -> None:
     from safealign.generation import GenerationEngine, SamplingParams, check_prompts
     from safealign.models import generation_device, load_model
+    from safealign.precision import check_precision_option
 
+    check_precision_option(precision)  # before the model loads, as the engine would refuse it after
     if out and out.is_dir():
         raise DataError(
             f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}"

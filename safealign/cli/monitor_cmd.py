@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import check_can_listen, console, err_console, friendly_errors
+from safealign.cli.common import api_url, check_can_listen, console, err_console, friendly_errors
 from safealign.errors import SafealignError
 
 app = typer.Typer(
@@ -214,7 +214,7 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
     check_can_listen(config.host, config.port)
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
-    err_console.print(f"[green]monitor[/] {escape(f'http://{config.host}:{config.port}/v1 → {shown}')}")
+    err_console.print(f"[green]monitor[/] {escape(f'{api_url(config.host, config.port)} → {shown}')}")
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)
 
 

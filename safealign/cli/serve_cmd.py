@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
 import typer
 from rich.markup import escape
 
@@ -11,6 +9,7 @@ from safealign.cli.common import (
     GENERATION_PRECISION_HELP,
     SYSTEM_PROMPT_HELP,
     TRUST_REMOTE_CODE_HELP,
+    api_url,
     check_can_listen,
     err_console,
     friendly_errors,
@@ -84,12 +83,11 @@ def _serve(
     from safealign.errors import SettingError
     from safealign.generation import GenerationEngine
     from safealign.models import generation_device, load_model
-    from safealign.precision import Precision
+    from safealign.precision import check_precision_option
     from safealign.serve import create_app, run_server
 
     # Before the model loads (minutes for a large checkpoint), as the engine and the app would refuse them after.
-    if precision not in get_args(Precision):
-        raise SettingError(f"--precision must be auto, bf16 or fp32, got {precision!r}")
+    check_precision_option(precision)
     if max_tokens_limit is not None and max_tokens > max_tokens_limit:
         raise SettingError(
             f"--max-tokens {max_tokens} (the default for a request that gives none) is above --max-tokens-limit "
@@ -115,7 +113,7 @@ def _serve(
         max_tokens_limit=max_tokens_limit,
     )
     err_console.print(
-        f"[green]serving[/] {escape(served_name or model)} at http://{escape(host)}:{port}/v1 (precision {engine.precision}, "
+        f"[green]serving[/] {escape(served_name or model)} at {escape(api_url(host, port))} (precision {engine.precision}, "
         f"temperature {temperature:g} unless a request sets one)"
     )  # a name or path is text, not markup
     # On SIGTERM, answers still generating get 4 s, then a 503 to retry; the server stops (the generate thread is a daemon).
