@@ -151,3 +151,12 @@ def test_the_data_card_does_not_say_a_training_file_gone_since_training_still_ma
     assert "and **1 file(s) missing now** (not hashed), marked below." in opening, opening
     data = (run / "report.html").read_text().split('<section id="data">')[1].split("</table>")[0]
     assert "gone.jsonl" in data and "file missing now" in data, data
+
+
+def test_the_gate_chart_names_its_y_axis() -> None:
+    # the reward and loss charts named theirs; the gates' percent axis had none
+    from safealign.card import plots
+
+    gate = {"step": 0, "passed": True, "action": "baseline", "metrics": {"refusal": 0.8, "over_refusal": 0.2}}
+    svg = plots.gate_timeline([gate], [{"step": 1, "rewards/accuracy/mean": 0.1}])
+    assert svg is not None and "rate (share of items or completions)" in svg

@@ -188,6 +188,7 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
             "RL step (dotted line: gate passed; red line: breach and rollback; shaded: steps a rollback discarded)\n"
             "a rollback that goes on runs those steps again: the points there are from both runs"
         )
+        ax.set_ylabel("rate (share of items or completions)")
         ax.set_ylim(-0.05, 1.12)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         _legend_below(ax, ncol=3)
