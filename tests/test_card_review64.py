@@ -160,3 +160,21 @@ def test_the_gate_chart_names_its_y_axis() -> None:
     gate = {"step": 0, "passed": True, "action": "baseline", "metrics": {"refusal": 0.8, "over_refusal": 0.2}}
     svg = plots.gate_timeline([gate], [{"step": 1, "rewards/accuracy/mean": 0.1}])
     assert svg is not None and "rate (share of items or completions)" in svg
+
+
+def test_an_rl_stage_that_stopped_before_its_first_gate_check_is_not_said_to_have_had_gates_off(tmp_path):
+    from test_card_provenance import sft_run
+
+    from safealign.card import write_bundle
+
+    run = sft_run(tmp_path)
+    (run / "rl").mkdir()  # started, stopped before its baseline gate check: no stage.json, no gates.jsonl
+    card = (write_bundle(run)["model_card"]).read_text(encoding="utf-8")
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "the RL stage stopped before its first gate check" in card and "gates were off" not in card
+    assert "stopped before its first" in report and "Gates were off" not in report
+
+    recipe = run / "recipe.yaml"
+    recipe.write_text(recipe.read_text() + "rl: {gates: {enabled: false}}\n")
+    card = (write_bundle(run)["model_card"]).read_text(encoding="utf-8")
+    assert "gates were off in this run" in card

@@ -216,6 +216,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "alert_example": alert_example,
         "gates": gates,
         "has_rl": run.rl_ran,
+        "run_gates_on": run.rl_gates_on,
         "rl_done": run.stage("rl").done,
         "data": data,
         "quality": quality,

@@ -313,6 +313,15 @@ class RunFolder:
         return (self.path / "rl").is_dir()
 
     @property
+    def rl_gates_on(self) -> bool:
+        """Whether the RL stage was set to run its gates: its stage.json's settings, else (a stage that stopped before
+        writing it) the recipe's. An RL stage with gates on and no gate event stopped before its first check."""
+        record = self.record("rl") or {}
+        rl = record.get("config") if isinstance(record.get("config"), dict) else self.recipe.get("rl")
+        gates = (rl or {}).get("gates") if isinstance(rl, dict) else None
+        return bool(gates.get("enabled", True)) if isinstance(gates, dict) else True
+
+    @property
     def moves(self) -> list[tuple[Path, Path]]:
         """Each place this run folder had when one of its stages ran, with its place now (see ``runs.moved_run``). A
         folder moved or renamed, then resumed, holds records from both places, and recipe.yaml names only the last."""
