@@ -176,3 +176,19 @@ def test_a_closing_batcher_counts_only_the_requests_it_leaves_unanswered(caplog)
     asyncio.run(scenario())
     said = [r.getMessage() for r in caplog.records if "not answered" in r.getMessage()]
     assert said == ["server stopping: 1 requests not answered (test stop)"], said
+
+
+def test_streamed_chunks_carry_a_null_usage_until_the_last_when_usage_is_asked() -> None:
+    # OpenAI: with stream_options.include_usage every chunk has "usage": null, the last one the counts
+    import json
+
+    from safealign.serve.protocol import stream_events
+
+    def chunks(usage):  # noqa: ANN001, ANN202
+        events = [e for e in b"".join(stream_events("m", ["Hi there."], ["stop"], usage)).split(b"\n\n") if e]
+        return [json.loads(e[6:]) for e in events if e != b"data: [DONE]"]
+
+    counted = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    with_usage = chunks(counted)
+    assert all("usage" in c and c["usage"] is None for c in with_usage[:-1]) and with_usage[-1]["usage"] == counted
+    assert all("usage" not in c for c in chunks(None))

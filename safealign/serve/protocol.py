@@ -499,6 +499,8 @@ def stream_events(
 
     def chunk(index: int, delta: dict, finish: str | None = None) -> bytes:
         choice = {"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}
+        # with stream_options.include_usage, OpenAI's chunks carry "usage": null until the last, which counts
+        with_usage = {} if usage is None else {"usage": None}
         return sse(
             {
                 "id": chat_id,
@@ -506,6 +508,7 @@ def stream_events(
                 "created": created,
                 "model": model,
                 "choices": [choice],
+                **with_usage,
             }
         )
 
