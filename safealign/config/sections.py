@@ -435,7 +435,7 @@ class HackingConfig(Section):
         0.5, gt=0, le=1, description="Alert when this share of completions hits the length limit."
     )
     repetition: float = Field(
-        0.4, gt=0, le=1, description="Alert when the repeated-n-gram share exceeds this."
+        0.4, gt=0, le=1, description="Alert when the repeated-n-gram share reaches this (>=)."
     )
     reward_accuracy_gap: float = Field(
         0.2,
@@ -448,7 +448,7 @@ class HackingConfig(Section):
         0.8,
         gt=0,
         le=1,
-        description="Alert when format reward exceeds this while the accuracy reward stays flat and at least 0.5 below it.",
+        description="Alert when the format reward reaches this (>=) while the accuracy reward stays flat and at least 0.5 below it.",
     )
     entropy_floor: float = Field(0.05, ge=0, description="Alert when policy entropy falls below this.")
     kl_ceiling: float = Field(
