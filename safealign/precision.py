@@ -56,7 +56,7 @@ def bf16_is_fast(device_type: str = "cpu") -> bool:
 def check_precision_option(precision: str) -> None:
     """Refuse a ``--precision`` outside auto/bf16/fp32 before a command loads its model (minutes for a large one)."""
     if precision not in get_args(Precision):
-        raise SettingError(f"--precision must be auto, bf16 or fp32, got {precision!r}")
+        raise SettingError(f"--precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
 
 
 def resolve_precision(precision: Precision, device_type: str = "cpu") -> Literal["bf16", "fp32"]:

@@ -221,4 +221,4 @@ def test_generate_refuses_a_bad_precision_before_the_model_loads(monkeypatch: py
 
     monkeypatch.setattr(safealign.models, "load_model", must_not_run)
     result = runner.invoke(app, ["generate", "tiny", "--prompt", "hi", "--precision", "fp33"], env=WIDE)
-    assert result.exit_code == 2 and "--precision must be auto, bf16 or fp32, got 'fp33'" in said(result), said(result)
+    assert result.exit_code == 2 and "--precision must be 'auto', 'bf16' or 'fp32', got 'fp33'" in said(result), said(result)

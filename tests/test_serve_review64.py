@@ -121,7 +121,7 @@ def test_a_stopped_batcher_gives_up_what_it_generates_and_refuses_later_requests
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        (["--precision", "fp33"], "--precision must be auto, bf16 or fp32, got 'fp33'"),
+        (["--precision", "fp33"], "--precision must be 'auto', 'bf16' or 'fp32', got 'fp33'"),
         (["--max-tokens", "300", "--max-tokens-limit", "200"], "--max-tokens 300"),
     ],
 )
