@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import math
@@ -158,6 +159,9 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
     # byte-order mark.
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline=newline) as handle:
         for number, line in enumerate(handle, start=1):
+            # a byte-order mark opening a later line: files saved with one (Notepad) and joined with `cat`; invisible,
+            # and json refused the row with "Unexpected UTF-8 BOM (decode using utf-8-sig)", which the file is read as
+            line = line.removeprefix("\ufeff")
             if not line.strip():
                 continue
             not_utf8 = NOT_UTF8.search(line)
@@ -186,7 +190,12 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 lone = _lone_surrogate(row)  # recursive too: a row just inside json's depth limit may pass it
             except json.JSONDecodeError as error:
                 problems.append(
-                    RowProblem(path, number, "", f"not valid JSON ({error.msg} at column {error.colno})")
+                    RowProblem(
+                        path,
+                        number,
+                        "",
+                        f"not valid JSON ({error.msg} at column {error.colno}){_python_literal_hint(error)}",
+                    )
                 )
                 continue
             except RepeatedKeyError as error:
@@ -239,6 +248,24 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             ),
         )
     return rows, problems
+
+
+def _python_literal_hint(error: json.JSONDecodeError) -> str:
+    """The fix for a line that is a Python dict as ``str(row)`` writes it (single quotes, True/None), else "": only where
+    json stopped at Python's spelling, so that a trailing comma in JSON is not called Python."""
+    line = error.doc
+    if not line.startswith(("'", "True", "False", "None"), error.pos):
+        return ""
+    try:
+        value = ast.literal_eval(line.strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return ""
+    if not isinstance(value, dict):
+        return ""
+    return (
+        ": the line is a Python dict as str() or print() writes it (single quotes, True, None), not JSON; write each "
+        "row with json.dumps(row, ensure_ascii=False)"
+    )
 
 
 def _has_line_feed(path: Path) -> bool:

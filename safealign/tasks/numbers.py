@@ -16,12 +16,14 @@ SPACED_THOUSANDS = r"[-−]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?"
 def number_value(text: str) -> float | None:
     """The value of ``text`` when it is one number ("1,000", "-3", "3/4"), else None.
 
-    >>> [number_value(t) for t in ["1,000", "−3", "3/4", "3 apples"]]
-    [1000.0, -3.0, 0.75, None]
+    >>> [number_value(t) for t in ["1,000", "−3", "3/4", "3 apples", "2,5"]]
+    [1000.0, -3.0, 0.75, None, None]
     """
-    text = text.strip().replace(",", "").replace("−", "-")
+    text = text.strip().replace("−", "-")
+    # commas in groups of three only, as NUMBER reads them: "2,5" is a decimal comma or a list, not 25
     if not re.fullmatch(NUMBER, text):
         return None
+    text = text.replace(",", "")
     if "/" in text:
         top, bottom = text.split("/")
         return float(top) / float(bottom) if float(bottom) else None

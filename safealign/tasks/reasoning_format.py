@@ -50,6 +50,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _BOXED = "\\boxed{"
 # Words in LaTeX maths ("\\boxed{42 \\text{ or } 43}"): read as the words they are.
 _LATEX_TEXT = re.compile(r"\\(?:text|textrm|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
+# LaTeX's ways to group a number's digits ("10,\\!000" in MATH's answers, "10{,}000", a thin space "10\\,000"): read as
+# "10,000", one number, not as 10 followed by markup (10,000 took 1.0 for 10, and 10000 scored 0).
+_LATEX_DIGIT_GROUP = re.compile(r"(?<=\d)(?:\{,\}|,\\!|\\,)(?=\d{3}(?!\d))")
 
 
 @dataclass
@@ -187,7 +190,10 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = 
             return _normalise_number(candidate)
         # "42 legs" / "$85$." -> the leading number; non-numeric answers ("True", "cat"), lists of numbers ("0.0,
         # 5.0") and hedges between numbers ("13 or 14") stay as written.
-        leading = re.match(rf"\$?\s*({_EXPONENT_NUMBER if exponent else NUMBER})(?![\d.]*\w)", candidate)
+        # not "2" of "2,5" (a decimal comma, or a list): a comma before digits that are no thousands group
+        leading = re.match(
+            rf"\$?\s*({_EXPONENT_NUMBER if exponent else NUMBER})(?![\d.]*(?:\w|,\d))", candidate
+        )
         if leading and re.match(r"\s+\d", candidate[leading.end() :]):  # "3 6", "3 000 apples": not 3
             return _SIDE_BY_SIDE.sub(", ", candidate)[:200]
         # "**42**, **43**" is a list too
@@ -255,6 +261,7 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1, exponent: boo
     # the answer is 42</think> I don't know." scored 1.0 for 42)
     for part in (after_think,) if after_think else (text,):
         if part:
+            part = _LATEX_DIGIT_GROUP.sub(",", part)
             found = (
                 _answer_is(part, whole, lines, exponent)
                 or (last_boxed(part) if whole else _boxed_answer(part))
