@@ -7,6 +7,7 @@ end-of-turn token; a completion records its token counts and whether the length 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import numbers
@@ -45,20 +46,26 @@ class SamplingParams:
     ignore_eos: bool = False  # generate exactly max_new_tokens (benchmarks), as in vLLM
 
     def __post_init__(self) -> None:
-        if self.max_new_tokens < 1:
-            raise SettingError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        self.max_new_tokens = _checked_count("max_new_tokens", self.max_new_tokens)
         if not self.temperature >= 0 or self.temperature == math.inf:  # NaN fails every comparison
             raise SettingError(
                 f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature}"
             )
         if not 0 < self.top_p <= 1:
             raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
-        if self.num_samples < 1:
-            raise SettingError(f"num_samples must be >= 1, got {self.num_samples}")
+        self.num_samples = _checked_count("num_samples", self.num_samples)
         self.top_k = _checked_top_k(self.top_k)
         self.repetition_penalty = _checked_repetition_penalty(self.repetition_penalty)
         self.seed = _checked_seed(self.seed)
         self.stop = _checked_stop(self.stop)
+
+
+def _checked_count(name: str, value: Any) -> int:
+    """A count as an int (a numpy integer too): a float such as 4.0 passed the ``>= 1`` check and then failed in
+    ``range()`` mid-generate, after every prompt had been encoded."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise SettingError(f"{name} must be >= 1 (a whole number), got {value!r}")
+    return int(value)
 
 
 def _checked_stop(stop: Any) -> list[str]:
@@ -268,7 +275,7 @@ class GenerationEngine:
                     batch,
                     encoded,
                     params,
-                    batch_seed=params.seed + start,
+                    batch_seed=seed_of_batch(params.seed, start),
                     on_finished=advance,
                     cancelled=cancelled,
                 )
@@ -299,8 +306,7 @@ class GenerationEngine:
             ids = encoded[i]
             input_ids[row, width - len(ids) :] = torch.tensor(ids)
             attention[row, width - len(ids) :] = 1
-        # The batch's offset can carry a seed near 2**64 past what torch takes; wrapping is what torch does to a negative seed.
-        generator = torch.Generator(device=self.device).manual_seed(batch_seed % 2**64)
+        generator = torch.Generator(device=self.device).manual_seed(batch_seed)
         with torch.inference_mode(), autocast(self.precision, self.device.type):
             new_tokens = decode_batch(
                 self.model,
@@ -346,6 +352,17 @@ class GenerationEngine:
             truncated=truncated,
             token_ids=kept,
         )
+
+
+def seed_of_batch(seed: int, start: int) -> int:
+    """The seed of the batch whose first job is ``start``, as torch takes it (wrapped to 0..2**64 - 1, as torch wraps a
+    negative seed). The first batch uses ``seed`` itself, as ``torch.manual_seed(seed)`` before ``generate`` would; a
+    later one a hash of both, not ``seed + start``: with that, --seed 1's batches were --seed 0's shifted by one, so at
+    --batch-size 1 three of four samples of a prompt came back the same under the two seeds."""
+    if start == 0:
+        return seed % 2**64
+    digest = hashlib.blake2b(f"{seed}:{start}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 def check_prompts(

@@ -20,11 +20,15 @@ from safealign.cli.common import (
     path_error_message,
     system_prompt_for,
 )
-from safealign.errors import DataError
+from safealign.errors import DataError, SettingError
 
 
 def read_prompts(path: Path) -> list[tuple[str, str | list[dict]]]:
     """Prompts from JSONL, each with its ``FILE:LINE`` label: each line has ``prompt`` (text) or ``messages`` (a chat)."""
+    if path.is_dir():
+        raise DataError(
+            f"--prompts {path} is a folder; give the JSONL file of prompts in it, e.g. {path / 'prompts.jsonl'}"
+        )
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     from safealign.corpus.registry import read_rows
@@ -117,7 +121,7 @@ def generate(
         help="Random seed of the sampling (with --temperature > 0). The prompts of one batch draw from one "
         "generator: a prompt's sampled answer depends on the prompts batched with it.",
     ),
-    batch_size: int = typer.Option(16),
+    batch_size: int = typer.Option(16, help="Prompts per generation batch."),
     precision: str = typer.Option("fp32", help=GENERATION_PRECISION_HELP),
     system_prompt: str | None = typer.Option(None, help=SYSTEM_PROMPT_HELP),
     overwrite: bool = typer.Option(
@@ -181,6 +185,8 @@ def _generate_completions(
     from safealign.precision import check_precision_option
 
     check_precision_option(precision)  # before the model loads, as the engine would refuse it after
+    if batch_size < 1:  # the engine's check, before the model loads
+        raise SettingError(f"batch_size must be >= 1, got {batch_size}; give --batch-size 1 or more")
     if out and out.is_dir():
         raise DataError(
             f"--out {out} is a folder; give a file path for the completions, e.g. {out / 'completions.jsonl'}"
@@ -240,10 +246,12 @@ def _generate_completions(
             partial.unlink(missing_ok=True)  # a stopped write leaves no half file beside --out
     else:
         for c in completions:
+            asked = prompts[c.prompt_index]
+            # a chat's question is its last user turn (a system message may follow it), as read_prompts checks
             shown = (
-                prompts[c.prompt_index]
-                if isinstance(prompts[c.prompt_index], str)
-                else prompts[c.prompt_index][-1]["content"]
+                asked
+                if isinstance(asked, str)
+                else next(m["content"] for m in reversed(asked) if m["role"] == "user")
             )
             # Prompts and answers are text, not markup: "a[i]" would lose "[i]", and "[/]" would raise after the work is done.
             console.print(f"[bold cyan]> {escape(shown)}[/]", highlight=False)
