@@ -15,11 +15,13 @@ every prompt, so nothing changes there. Measured on the quickstart SFT model, 32
 16.6 s vs 19.8 s and 16.7 s vs 20.9 s (2026-11-30).
 
 Anything beyond plain sampling (beams, min-p, suppressed tokens, extra model inputs, ...) is left to
-``generate`` itself.
+``generate`` itself, also when it comes from the model's own ``generation_config`` (its
+generation_config.json): ``generate`` fills each setting TRL's config leaves unset from there.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +46,49 @@ HANDLED = {
     "transformers_version",
     "use_cache",
 }
+
+
+# Settings a model's own generation_config may hold that change no sampled token (max_new_tokens overrides max_length).
+INERT = {
+    "use_cache",
+    "cache_implementation",
+    "output_attentions",
+    "output_hidden_states",
+    "output_scores",
+    "output_logits",
+    "return_dict_in_generate",
+    "max_length",
+    "_from_model_config",
+    "transformers_version",
+}
+
+
+def effective_config(model: Any, generation_config: Any) -> Any:
+    """``generation_config`` with the settings ``generate`` takes from ``model.generation_config`` where it leaves them unset.
+
+    A checkpoint's generation_config.json (``min_p``, ``no_repeat_ngram_size``, ``top_k``...) applies to TRL's rollouts
+    through ``generate``; the decode loop must see it too, to honour it or to leave the call to ``generate``.
+    """
+    own = getattr(model, "generation_config", None)
+    if generation_config is None or own is None:
+        return generation_config
+    from transformers import GenerationConfig
+
+    defaults = getattr(GenerationConfig, "_get_default_generation_params", dict)()
+    inherited = {
+        key: value
+        for key, value in own.to_diff_dict().items()
+        if key not in INERT
+        and value is not None
+        and value != defaults.get(key)
+        and getattr(generation_config, key, None) is None
+    }
+    if not inherited:
+        return generation_config
+    merged = copy.deepcopy(generation_config)
+    for key, value in inherited.items():
+        setattr(merged, key, value)
+    return merged
 
 
 def unhandled_settings(generation_config: Any) -> list[str]:
@@ -76,8 +121,9 @@ def evicting_rollouts(model: Any) -> Iterator[dict[str, int]]:
     calls = {"decode_loop": 0, "generate": 0}
 
     def generate(*args: Any, input_ids: Any = None, attention_mask: Any = None, generation_config: Any = None, **kwargs: Any) -> Any:
-        unhandled = unhandled_settings(generation_config)
-        if args or kwargs or input_ids is None or attention_mask is None or unhandled or not _eos_ids(generation_config):
+        cfg = effective_config(model, generation_config)
+        unhandled = unhandled_settings(cfg)
+        if args or kwargs or input_ids is None or attention_mask is None or unhandled or not _eos_ids(cfg):
             reason = ", ".join(unhandled) or "call shape"
             if reason not in warned:
                 warned.add(reason)
@@ -85,7 +131,6 @@ def evicting_rollouts(model: Any) -> Iterator[dict[str, int]]:
             calls["generate"] += 1
             return original(*args, input_ids=input_ids, attention_mask=attention_mask, generation_config=generation_config, **kwargs)
         calls["decode_loop"] += 1
-        cfg = generation_config
         new_tokens = decode_batch(
             model,
             input_ids,
