@@ -196,8 +196,35 @@ def _load_folder(folder: Path, trust_remote_code: bool):
         ) from None
     # transformers fills a missing tensor with random values and drops an unexpected one, with a warning only
     if problem := weights_mismatch(model, loading_info):
+        if kind := not_a_causal_lm(folder / "config.json"):  # a classifier's score.weight is no damage
+            raise ModelNotFoundError(f"cannot load the model in {folder}: {kind}")
         raise damaged_model_error(folder, problem)
     return model, tokenizer
+
+
+def not_a_causal_lm(config: Path) -> str | None:
+    """Why ``config``'s ``architectures`` are no causal language model (a reward model or classifier, a bare encoder or
+    base model without its head, a seq2seq model), with the fix; else None (a causal LM, custom code, or none listed).
+    ``AutoModelForCausalLM`` loads a LlamaForSequenceClassification as a LlamaForCausalLM short of its head."""
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    try:
+        names = json.loads(config.read_text(encoding="utf-8")).get("architectures")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not names or not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    causal = set(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
+    if any(name in causal or name.endswith(("ForCausalLM", "LMHeadModel")) for name in names):
+        return None
+    if not all(hasattr(transformers, name) for name in names):  # custom code (auto_map) may be a causal LM
+        return None
+    return (
+        f"it is a {', '.join(names)} (architectures in its config.json), not a causal language model (…ForCausalLM), "
+        "which safealign generates with and trains. Give a causal LM's folder: for a reward model, classifier or "
+        "embedding model, the chat model it was trained from"
+    )
 
 
 def first_keys(keys: Iterable[str], shown: int = 3) -> str:
@@ -259,6 +286,8 @@ def config_problem(folder: Path, error: Exception) -> str:
             "that code, set `model.trust_remote_code: true` in the recipe, or pass --trust-remote-code to "
             "`safealign eval`, `serve`, `generate` or `probe`"
         )
+    if kind := not_a_causal_lm(folder / "config.json"):  # a T5, a vision-language model: no causal LM class
+        return kind
     if "size mismatch" in text or "ignore_mismatched_sizes" in text:
         return "the sizes in its config.json do not match the weights (a config.json from another model?); restore the model's own"
     return (

@@ -291,11 +291,19 @@ def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
 
         return record
 
-    downs = [getattr(getattr(layer, "mlp", None), "down_proj", None) for layer in layers]
-    if None in downs:
-        raise ModelNotFoundError(
-            f"prune_by: width needs gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, Mistral…); layer {downs.index(None)} of {type(model).__name__} has none"
-        )
+    # prune_mlp_width slices all three: Phi-3's fused gate_up_proj, or Nemotron's ungated up_proj, failed there in an
+    # AttributeError after the calibration passes
+    for index, layer in enumerate(layers):
+        mlp = getattr(layer, "mlp", None)
+        if lacking := [
+            name for name in ("gate_proj", "up_proj", "down_proj") if getattr(mlp, name, None) is None
+        ]:
+            raise ModelNotFoundError(
+                f"prune_by: width and mlp_fraction need gated MLPs with gate_proj/up_proj/down_proj (Llama, Qwen, "
+                f"Mistral…); layer {index} of {type(model).__name__} has no {', '.join(lacking)}: use prune_by: depth, "
+                "redundancy or loss, with mlp_fraction 1.0"
+            )
+    downs = [layer.mlp.down_proj for layer in layers]
     _forward_each(model, batches, [down.register_forward_pre_hook(hook(i)) for i, down in enumerate(downs)])
     return totals
 

@@ -53,9 +53,17 @@ def resolve_spec(spec: str) -> ModelSpec:
             f"Download it with `huggingface-cli download {spec} --local-dir DIR`, then give DIR"
         )
     if not path.exists():
+        # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name
+        hub = (
+            f"; if {spec!r} is a Hugging Face Hub id, safealign does not download it: run "
+            f"`huggingface-cli download {spec} --local-dir DIR`, then give DIR"
+            if re.fullmatch(r"[A-Za-z0-9][\w.-]*", spec)
+            and path.suffix not in (".gguf", ".safetensors", ".bin")
+            else ""
+        )
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such file or folder. Use 'embedded:smollm2-135m-instruct', "
-            "'tiny', a Hugging Face model folder, a .gguf file or a LoRA adapter folder"
+            f"'tiny', a Hugging Face model folder, a .gguf file or a LoRA adapter folder{hub}"
         )
     if path.is_file():
         if path.suffix != ".gguf":
