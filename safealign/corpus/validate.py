@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -9,11 +10,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safealign.errors import did_you_mean
+from safealign.tasks.language import LANGUAGES, SCRIPT_OF
+
 ROLES = {"system", "user", "assistant"}
 KINDS = {"harmful", "benign", "borderline", "reasoning"}
 # Row metadata a row may leave out. A JSON null in one is the same as leaving it out: Hugging Face `datasets`'
 # `to_json`, the export the data hints recommend, writes null for a column a row lacks.
 OPTIONAL_FIELDS = ("kind", "category", "language", "id")
+# A row's language: the code the language reward and the mixing checks compare detected languages with, as they read it
+# (lower case ISO 639-1; Korean is told by its script alone). Any other spelling ("EN", "en-US", "english") matched no
+# detected language, so every answer counted as off target.
+LANGUAGE_CODES = sorted({*LANGUAGES, *SCRIPT_OF})
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "french": "fr",
+    "german": "de",
+    "spanish": "es",
+    "chinese": "zh",
+    "italian": "it",
+    "portuguese": "pt",
+    "japanese": "ja",
+    "russian": "ru",
+    "arabic": "ar",
+    "korean": "ko",
+}
 
 # A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>): the tokenizer reads
 # it as the real token, not as characters.
@@ -92,7 +113,26 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
     if row.get("id") is not None and not _is_id(row["id"]):
         bad("id", "must be a string or integer")
+    # null or left out: English
+    if row.get("language") is not None and row["language"] not in LANGUAGE_CODES:
+        bad("language", _language_problem(row["language"]))
     return problems
+
+
+def _language_problem(value: Any) -> str:
+    """Why a row's ``language`` is not one of :data:`LANGUAGE_CODES`, and the code it likely means. Refused, not read
+    as the code: the stages read the field as the file holds it."""
+    valid = (
+        f"must be a language code, one of {LANGUAGE_CODES} (leave the field out for English), got {value!r}"
+    )
+    if not isinstance(value, str):
+        return valid
+    folded = value.strip().casefold().replace("_", "-").split("-")[0]  # "en-US", "pt_BR", "zh-Hans"
+    names = difflib.get_close_matches(folded, list(_LANGUAGE_NAMES), n=1)  # "English", "eng", "fench"
+    code = _LANGUAGE_NAMES[names[0]] if names and folded not in LANGUAGE_CODES else folded
+    return valid + (
+        f" (did you mean {code!r}?)" if code in LANGUAGE_CODES else did_you_mean(value, LANGUAGE_CODES)
+    )
 
 
 def _is_id(value: Any) -> bool:
