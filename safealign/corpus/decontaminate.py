@@ -2,8 +2,9 @@
 
 Two checks, both on normalised text (case and accents folded, in-word apostrophes, punctuation and invisible
 format characters dropped, white space folded): exact match of whole prompts (catches short items such as "What is
-47 + 38?"; a generated problem's key keeps its operators, "=", decimal points and digit-group commas, so "What is 47 -
-38?" is another problem, as is "10,000" after "10"; that key is also looked for inside each turn, as a whole expression),
+47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and drops the separators that group a
+number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too, and "1,234" is "1234"; that key is
+also looked for inside each turn, as a whole expression),
 and shared word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
 contamination studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half
 a word (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock
@@ -45,8 +46,16 @@ def _between_digits(text: str, index: int) -> bool:
     return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
 
 
+# Written between a number's digit groups besides a comma: an apostrophe (Swiss "10'000") and, before NFKC makes them
+# plain spaces, a no-break, narrow no-break or thin space ("10\u202f000", the SI and French spelling). A plain space is not
+# one: "6 + 10 000" may be two numbers.
+DIGIT_GROUP_SEPARATORS = ",'\u2019"
+_SPACED_DIGIT_GROUP = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+
+
 def _digit_group_comma(text: str, index: int) -> bool:
-    """Whether the comma at ``index`` groups a number's digits ("10,000"), not the items of a list ("3,5,1")."""
+    """Whether the comma (or other :data:`DIGIT_GROUP_SEPARATORS`) at ``index`` groups a number's digits ("10,000"),
+    not the items of a list ("3,5,1") nor a decimal comma ("3,5")."""
     group = text[index + 1 : index + 5]
     return (
         index > 0
@@ -71,9 +80,12 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
     ``cant``), other punctuation and symbols as spaces, white space folded. Invisible format characters
     (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
     as inside a word; a space, as where one stands between words (see :func:`readings`). ``operators`` keeps
-    :data:`OPERATORS`, a decimal point between digits and a comma grouping them: the key of a whole generated
-    problem, where ``3 + 1`` and ``3 - 1`` are different questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one
-    (:data:`OPERATOR_SPELLINGS`)."""
+    :data:`OPERATORS` and a decimal point between digits, and drops a separator grouping them
+    (:data:`DIGIT_GROUP_SEPARATORS`): the key of a whole generated problem, where ``3 + 1`` and ``3 - 1`` are different
+    questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`), as are ``1,234`` and
+    ``1234``."""
+    if operators:
+        text = _SPACED_DIGIT_GROUP.sub("", text)
     text = unicodedata.normalize("NFKC", text.translate(APOSTROPHE_SPELLINGS)).casefold()
     text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(text))
     if operators:
@@ -87,9 +99,10 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
             chars.append(f" {ch} ")  # "8+8" and "8 + 8" are one question
         elif operators and ch == "." and _between_digits(text, index):
             chars.append(ch)
-        elif operators and ch == "," and _digit_group_comma(text, index):
-            # one number: read as "10 000", "10,000" held the problem "Calculate 6 + 10" followed by more digits
-            chars.append(ch)
+        elif operators and ch in DIGIT_GROUP_SEPARATORS and _digit_group_comma(text, index):
+            # one number, "10000": read as "10 000", "10,000" held the problem "Calculate 6 + 10" followed by more
+            # digits; kept, it was not the eval item "1234 + 5" in "1,234 + 5"
+            pass
         else:
             chars.append(" " if category.startswith(("P", "S")) else ch)
     return " ".join("".join(chars).split())
