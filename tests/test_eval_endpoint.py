@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from typer.testing import CliRunner
 
 from safealign.evals import EndpointError, EndpointGenerator, run_eval
+from safealign.evals.endpoint import sample_seed
 from safealign.generation import SamplingParams
 
 
@@ -135,7 +136,7 @@ def test_length_limit_and_samples(server: FakeServer) -> None:
     )
     assert [(c.prompt_index, c.sample_index) for c in completions] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert all(c.truncated for c in completions)
-    assert sorted(r["seed"] for r in server.requests) == [5, 5, 6, 6]
+    assert sorted(r["seed"] for r in server.requests) == sorted([5, 5, sample_seed(5, 1), sample_seed(5, 1)])
 
 
 def test_server_errors(server: FakeServer) -> None:

@@ -24,7 +24,7 @@ import httpx
 from safealign.chat_content import answer_content
 from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
-from safealign.generation import Completion, Prompt, SamplingParams, as_messages
+from safealign.generation import Completion, Prompt, SamplingParams, as_messages, seed_of_batch
 from safealign.judges.openai_rubric import retry_after_s
 from safealign.progress import progress_bar
 
@@ -73,6 +73,24 @@ def _token_count(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def sample_seed(seed: int, sample_index: int) -> int:
+    """The ``seed`` a request for sample ``sample_index`` sends. Sample 0 (a greedy eval's only answer) sends ``seed``
+    itself; a later one a hash of both (``seed_of_batch``), not ``seed + sample_index``: with that, --seed 0's sample 1
+    was --seed 1's sample 0, so two seeds shared all but one of their samples. The hash is cut to 63 bits, a seed every
+    server takes (vLLM and `safealign serve` take a signed 64-bit integer, TGI an unsigned one); ``seed + 1`` could pass
+    2**63 - 1, which they refuse."""
+    if sample_index == 0:
+        return seed
+    return seed_of_batch(seed, sample_index) % 2**63
+
+
+def _valid_text(text: str) -> str:
+    """``text`` with each lone UTF-16 surrogate (an escape such as \\ud83d without its pair: half an emoji that a server
+    cut) as U+FFFD, as a decoder shows a broken character. UTF-8 cannot encode one: writing the answer down failed the
+    eval with a UnicodeEncodeError."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
@@ -134,7 +152,7 @@ class EndpointGenerator:
             "messages": as_messages(prompt, self.system_prompt),
             "max_tokens": params.max_new_tokens,
             "temperature": params.temperature,
-            "seed": params.seed + sample_index,
+            "seed": sample_seed(params.seed, sample_index),
         }
         if params.top_p < 1:
             payload["top_p"] = params.top_p
@@ -231,7 +249,7 @@ class EndpointGenerator:
         return Completion(
             prompt_index=job[0],
             sample_index=job[1],
-            text=text.strip(),
+            text=_valid_text(text.strip()),
             prompt_tokens=_token_count(usage.get("prompt_tokens")),
             completion_tokens=_token_count(usage.get("completion_tokens")),
             truncated=choice.get("finish_reason") == "length",
