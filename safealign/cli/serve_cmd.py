@@ -111,6 +111,7 @@ def _serve(
         default_max_tokens=max_tokens,
         default_temperature=temperature,
         max_tokens_limit=max_tokens_limit,
+        accepted_models=(model,),  # another model is a 404; the spec too: `eval MODEL --endpoint` sends it
     )
     err_console.print(
         f"[green]serving[/] {escape(served_name or model)} at {escape(api_url(host, port))} (precision {engine.precision}, "

@@ -3,6 +3,13 @@
 Any OpenAI client, the `monitor` gateway, garak and the eval suites' endpoint generator can talk to a
 trained checkpoint through it. The engine produces whole answers per batch, so ``stream: true`` sends
 the finished answer as word-sized chunks: the wire format is OpenAI's, the first token is not earlier.
+
+A request for a model the server does not serve is a 404 ``NotFoundError``, as at vLLM and OpenAI (answered, a
+misconfigured client or `monitor evaluate --model` recorded this checkpoint's answers under another model's name).
+`safealign serve` answers its ``--served-model-name`` (the one ``/v1/models`` lists) and also the model spec it was
+started with, written as given or as the same path (``runs/x/`` for ``./runs/x``): `safealign eval MODEL --endpoint`
+sends MODEL. A request without ``model`` (or with an empty one) is answered, as vLLM answers it. ``create_app`` checks
+only when given ``accepted_models``; without, it answers any name (a test's app under a made-up name).
 """
 
 from __future__ import annotations
@@ -10,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import secrets
 import time
+from collections.abc import Collection
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -148,10 +157,13 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     default_temperature: float = 1.0,
     max_tokens_limit: int | None = None,
+    accepted_models: Collection[str] | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``engine`` as ``model_name``; ``app.state.batcher.stats`` counts batching.
 
     ``max_tokens_limit``: the most ``max_tokens`` a request may ask for (default: the model's context window).
+    ``accepted_models``: names a request's ``model`` may give besides ``model_name``; given (even empty), a request
+    naming another model is a 404 (see the module docstring). None: any name is answered.
     """
     window = context_window(engine.model)
     most_chars = max_prompt_chars(engine, window)
@@ -162,6 +174,9 @@ def create_app(
             f"for ({max_tokens_limit}, --max-tokens-limit or the model's context window); lower --max-tokens"
         )
     batcher = Batcher(engine, max_batch=max_batch, max_wait_ms=max_wait_ms)
+    served_names = (
+        None if accepted_models is None else {_path_like(name) for name in (model_name, *accepted_models)}
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -208,6 +223,14 @@ def create_app(
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
+        if served_names is not None and chat.model and _path_like(chat.model) not in served_names:
+            raise RequestError(
+                404,
+                f"The model `{chat.model}` does not exist. This server serves `{model_name}` (GET /v1/models lists "
+                "it); send that as 'model'",
+                param="model",
+                kind="NotFoundError",
+            )
         refuse_unsupported(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
         if (
@@ -252,6 +275,12 @@ def create_app(
         )
 
     return app
+
+
+def _path_like(name: str) -> str:
+    """A model name as the path it may be: ``./runs/x/`` and ``runs/x`` name one folder (a name that is no path stays
+    itself)."""
+    return os.path.normpath(name)
 
 
 class ClientDisconnected(Exception):
