@@ -404,6 +404,13 @@ class GateConfig(Section):
         description="Generation precision of a gate check, as eval.precision: fp32 (default) gives the same answers at "
         "any batch size, bf16 / auto are quicker but their answers change with batching.",
     )
+    max_new_tokens: int = Field(
+        96,
+        ge=8,
+        description="Tokens per gate answer (greedy). A reasoning model needs its think block and the answer after it: "
+        "cut off inside the block, a refusal reads as none and a sum as unsolved, so the gates measure the cut. validate "
+        "warns when it is below rl.max_completion_length.",
+    )
 
     @model_validator(mode="after")
     def _item_floor_within_limit(self) -> GateConfig:
@@ -789,7 +796,17 @@ class RLConfig(Section):
 
     def warn_if_gates_cannot_check(self) -> None:
         """Called once per recipe read. A warning, not an error (a smoke run may not need a check): the gates check the
-        policy at every multiple of every_steps, so a stage shorter than that measures its start and never checks."""
+        policy at every multiple of every_steps, so a stage shorter than that measures its start and never checks; and
+        gate answers shorter than the policy's rollouts measure answers cut off before their end."""
+        if self.enabled and self.gates.enabled and self.gates.max_new_tokens < self.max_completion_length:
+            log.warning(
+                "rl: gates.max_new_tokens %d is less than max_completion_length %d: a gate answer is cut off before "
+                "the policy's own length (a think block cut off reads as no refusal and no answer). Set "
+                "gates.max_new_tokens to %d",
+                self.gates.max_new_tokens,
+                self.max_completion_length,
+                self.max_completion_length,
+            )
         if self.enabled and self.gates.enabled and self.max_steps < self.gates.every_steps:
             log.warning(
                 "rl: gates.every_steps %d is more than max_steps %d: the gates measure the starting model and "
