@@ -365,7 +365,11 @@ def evaluate(
         help="Eval run id to compare each run with, besides the previous run (default: the first run of the "
         "same upstream, model, suites and limit). Give a newer run to accept its rates as the norm.",
     ),
-    once: bool = typer.Option(False, "--once", help="Run once and exit."),
+    once: bool = typer.Option(
+        False,
+        "--once",
+        help="Run once and exit: code 1 when the run is a regression (its alert stored and sent first).",
+    ),
     recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
@@ -467,6 +471,11 @@ def _evaluate(
                 else ""
             )
         )
+        flagged[:] = result["regressions"]
         return result
 
+    flagged: list[str] = []
     evaluate_every(interval, run, stop_after=1 if once else None)
+    if flagged:
+        # A deploy pipeline gates on the exit code; the alert is stored and the webhook called first.
+        raise typer.Exit(1)
