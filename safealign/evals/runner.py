@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from safealign.corpus.mixture import sha256_file
-from safealign.errors import DataError
+from safealign.corpus.validate import LANGUAGE_CODES, _language_problem
+from safealign.errors import DataError, SafealignError
 from safealign.evals import metrics as m
 from safealign.evals.loaders import EvalItem
 from safealign.evals.suites import Suite, as_problem, expand_suite_names, get_suite, select_items, split_hint
@@ -320,6 +321,43 @@ def _keep_completions(answers_file: Path, key: str, completions: list[Completion
     partial.replace(answers_file)
 
 
+def _check_languages(spec: Suite, items: list[EvalItem]) -> None:
+    """A language suite's items must name their language by a code the mixing check knows: "EN", "french" or "en-US"
+    matched no detected language, so every answer was scored as mixed."""
+    bad = [item for item in items if item.language not in LANGUAGE_CODES]
+    if bad:
+        where = f"suite {spec.name}" + (f" ({spec.file})" if spec.file is not None else "")
+        more = f" ({len(bad) - 1} more item(s) too)" if len(bad) > 1 else ""
+        raise DataError(
+            f"{where}, item {bad[0].id}: field 'language' {_language_problem(bad[0].language)}{more}"
+        )
+
+
+def _answers_problem(completions: list[Completion], labels: list[str], num_samples: int) -> str | None:
+    """What is wrong with the answers to the prompts ``labels`` name, or None when each prompt has each sample once.
+    Samples past ``num_samples`` are taken (a generator may sample more), as long as every prompt has the same ones."""
+    per_prompt = max([num_samples, *(c.sample_index + 1 for c in completions)])
+    seen: set[tuple[int, int]] = set()
+    for c in completions:
+        if not (0 <= c.prompt_index < len(labels) and c.sample_index >= 0):
+            return (
+                f"one is for prompt_index {c.prompt_index}, sample_index {c.sample_index}, but the prompts are "
+                f"0 to {len(labels) - 1}"
+            )
+        if (c.prompt_index, c.sample_index) in seen:
+            return f"prompt {c.prompt_index} ({labels[c.prompt_index]}), sample {c.sample_index} is answered twice"
+        seen.add((c.prompt_index, c.sample_index))
+    asked = len(labels) * per_prompt
+    for index, label in enumerate(labels):
+        for sample in range(per_prompt):
+            if (index, sample) not in seen:
+                return (
+                    f"{asked - len(seen)} of the {asked} asked are missing, the first prompt {index} ({label}), "
+                    f"sample {sample}"
+                )
+    return None
+
+
 def run_eval(
     generator: Generator,
     suites: Sequence[str | Suite],
@@ -357,6 +395,9 @@ def run_eval(
         raise DataError(
             f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}"
         )
+    for spec, chosen in selected:
+        if spec.kind == "language":
+            _check_languages(spec, chosen)
     items = [item for _, chosen in selected for item in chosen]
     params = params or SamplingParams(max_new_tokens=128)
     if any(spec.kind in ("harmful", "borderline") for spec in specs):
@@ -369,7 +410,15 @@ def run_eval(
     answers_file = Path(answers_file) if answers_file is not None else None
     key = _generation_key(generator, prompts, params, model) if answers_file is not None else ""
     gen_start = time.perf_counter()
+    # what each prompt is, for an error about its answer
+    labels = [f"suite {spec.name}, item {item.id}" for spec, chosen in selected for item in chosen]
     completions = _kept_completions(answers_file, key)
+    if completions and (problem := _answers_problem(completions, labels, params.num_samples)):
+        # a line edited by hand is skipped: judging the rest would score fewer items than were asked
+        log.warning(
+            "%s holds an incomplete set of answers (%s): generating them all again", answers_file, problem
+        )
+        completions = []
     if completions:
         log.warning(
             "%d answers taken from %s, which an earlier eval of the same model, settings and prompts wrote before "
@@ -391,6 +440,13 @@ def run_eval(
                 params.max_new_tokens,
             )
         completions = generator.generate(prompts, params, show_progress=show_progress)
+        if problem := _answers_problem(completions, labels, params.num_samples):
+            raise SafealignError(
+                f"{type(generator).__name__} returned {len(completions)} answers for {len(prompts)} prompts x "
+                f"{params.num_samples} sample(s): {problem}. Scored as they came back, the rates would miss items "
+                "or count one twice without a word: a generator returns one Completion per prompt and sample, with "
+                "prompt_index the prompt's place in the list and sample_index 0 to num_samples - 1"
+            )
         if answers_file is not None:
             _keep_completions(answers_file, key, completions)
     generation_time = time.perf_counter() - gen_start
