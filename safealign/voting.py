@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from safealign.decoding import is_sampled
+from safealign.decoding import SAMPLING_EPS, is_sampled
 from safealign.errors import SettingError
 from safealign.generation import Completion, Prompt, SamplingParams
 
@@ -36,12 +37,17 @@ class RefusalVote:
     threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.samples < 1:
-            raise SettingError(f"refusal vote: samples must be >= 1, got {self.samples}")
-        if not 0 < self.temperature < math.inf:  # NaN fails every comparison
+        # a whole number now, not once the greedy answers are generated (8.0 failed as num_samples after all of them);
+        # a numpy integer is read as the int summary.json can hold
+        whole = isinstance(self.samples, numbers.Integral) and not isinstance(self.samples, bool)
+        if not whole or self.samples < 1:
+            raise SettingError(f"refusal vote: samples must be a whole number >= 1, got {self.samples!r}")
+        object.__setattr__(self, "samples", int(self.samples))
+        # below SAMPLING_EPS the engine (and vLLM) decode greedily: every "sampled" answer would be the greedy one
+        if not (is_sampled(self.temperature) and self.temperature < math.inf):  # NaN fails every comparison
             raise SettingError(
-                f"refusal vote: temperature must be a finite number > 0 (the vote needs sampled answers), "
-                f"got {self.temperature}"
+                f"refusal vote: temperature must be a finite number >= {SAMPLING_EPS:g} (the vote needs sampled "
+                f"answers; a lower one decodes greedily), got {self.temperature}"
             )
         if not 0 < self.top_p <= 1:
             raise SettingError(f"refusal vote: top_p must be in (0, 1], got {self.top_p}")
@@ -101,7 +107,8 @@ class RefusalVoteGenerator(JudgedWrapper):
     def generate(
         self, prompts: Sequence[Prompt], params: SamplingParams | None = None, show_progress: bool = False
     ) -> list[Completion]:
-        """One answer per prompt, chosen by the vote; ``meta["vote"]`` says how, ``meta["tokens_spent"]`` what it cost."""
+        """One answer per prompt, chosen by the vote; ``meta["vote"]`` says how, ``meta["tokens_spent"]`` and
+        ``meta["prompt_tokens_spent"]`` what its ``samples + 1`` generations cost."""
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
@@ -143,8 +150,10 @@ class RefusalVoteGenerator(JudgedWrapper):
             else:
                 chosen = next(c for c in votes if refused[(index, c.sample_index, False)] == decision)
                 source = f"sample {chosen.sample_index}"
-            # An answer the inner generator reused (an endpoint's resumed run) says it cost nothing this time.
+            # An answer the inner generator reused (an endpoint's resumed run) says it cost nothing this time. Each of the
+            # samples + 1 generations read the prompt: the chosen answer's prompt_tokens alone counted one of them.
             spent = sum(c.meta.get("tokens_spent", c.completion_tokens) for c in [first, *votes])
+            prompt_spent = sum(c.meta.get("prompt_tokens_spent", c.prompt_tokens) for c in [first, *votes])
             out.append(
                 dataclasses.replace(  # the inner meta (an endpoint's finish_reason) stays for the runner to report
                     chosen,
@@ -160,6 +169,7 @@ class RefusalVoteGenerator(JudgedWrapper):
                             "source": source,
                         },
                         "tokens_spent": spent,
+                        "prompt_tokens_spent": prompt_spent,
                     },
                 )
             )
