@@ -49,7 +49,7 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
         with card_run(path):
             lineage = write_lineage(run)
             written = {
-                "model_card": write_model_card(run, data),
+                "model_card": write_model_card(run, data, quality=quality),
                 "data_card": write_data_card(run, data),
                 "lineage": lineage,
                 "report": write_report(run, data, quality),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card.judge_quality import eval_judges, judge_quality, judge_spec
-from safealign.card.run_folder import RunFolder, templates, write_card_file
+from safealign.card.run_folder import RunFolder, code, md, templates, write_card_file
 from safealign.card.summary import (
     alerts,
     differences_text,
@@ -85,6 +85,29 @@ def judge_set_caveat(quality: dict[str, Any]) -> str:
     if marker not in text:
         return ""
     return marker + text.split(marker, 1)[1].split("\n\n", 1)[0]
+
+
+def judge_failure(quality: dict[str, Any], spec: str) -> dict[str, str]:
+    """Why the judges (``spec``, as shown) could not be measured, as the card says it: ``reason``, the error's own
+    message where it is one of safealign's (written for the user), else the error as raised, named unexpected; and
+    ``command``, the `safealign judges check` that measures the same judges (a masked password is the user's to put
+    back). ``quality``: :func:`judge_quality`'s ``{"measured": False, "error": "Name: message"}``."""
+    import shlex
+
+    from safealign.errors import SafealignError
+
+    def subclasses(cls: type) -> set[str]:
+        return {cls.__name__} | {name for sub in cls.__subclasses__() for name in subclasses(sub)}
+
+    # one line: a traceback's lines joined
+    error = " ".join(str(quality.get("error") or "unknown error").split())
+    name, _, message = error.partition(": ")
+    if name in subclasses(SafealignError) and message:
+        reason = md(message) + ("" if message.endswith((".", "?", "!")) else ".")
+    else:
+        reason = f"an unexpected error, {code(error, table=False)}."
+    command = "safealign judges check" + ("" if spec == "default" else f" --judge {shlex.quote(spec)}")
+    return {"spec": spec, "reason": reason, "command": command, "masked": "***" in spec}
 
 
 def eval_results(run: RunFolder) -> list[Any]:
@@ -236,6 +259,9 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "eval_judges": judges,
         "judges_differ": len(set(judges.values())) > 1,
         "judge_caveat": judge_set_caveat(quality),
+        "judge_failure": None
+        if quality.get("measured")
+        else judge_failure(quality, str(quality.get("judge_spec") or shown_judge_spec(judge_spec(run)))),
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
         "coverage": coverage,
@@ -330,9 +356,13 @@ def measured_kinds(run: RunFolder, final: str | None) -> set[str]:
     return {str(result.get("kind", name)) for name, result in suites.items() if isinstance(result, dict)}
 
 
-def write_model_card(run: RunFolder, data: dict[str, Any], path: Path | None = None) -> Path:
-    """Render README.md into the run folder (``data`` is the data card context, for the dataset list)."""
-    context = model_card_context(run, data, judge_quality(run))
+def write_model_card(
+    run: RunFolder, data: dict[str, Any], path: Path | None = None, quality: dict[str, Any] | None = None
+) -> Path:
+    """Render README.md into the run folder (``data`` is the data card context, for the dataset list; ``quality``: the
+    bundle's :func:`judge_quality`, measured here when not given: a failed measurement is not cached, so measuring
+    again retries the judges, a rubric endpoint's attempts and waits included)."""
+    context = model_card_context(run, data, judge_quality(run) if quality is None else quality)
     body = templates().get_template("model_card.md.j2").render(**context)
     path = path or run.path / "README.md"
     write_card_file(path, f"---\n{front_matter(run, context)}\n---\n\n{body}")

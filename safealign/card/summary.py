@@ -136,7 +136,10 @@ def _lora(cfg: dict[str, Any]) -> str:
             frozen.append("token embeddings and output head")
         return "full fine-tuning" + (f" ({' and '.join(frozen)} frozen)" if frozen else "")
     lora = cfg.get("lora") or {}
-    return f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, targets {lora.get('target_modules')})"
+    return (
+        f"LoRA (r={lora.get('r')}, alpha={lora.get('alpha')}, dropout {lora.get('dropout', 0.0)}, "
+        f"targets {lora.get('target_modules')})"
+    )
 
 
 def _steps(cfg: dict[str, Any]) -> str:
@@ -180,7 +183,10 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "gradient accumulation": cfg.get("grad_accum"),
                     "max length": cfg.get("max_length"),
                     "warmup ratio": cfg.get("warmup_ratio"),
-                    "first answer tokens weighted": _decision(cfg),
+                    "first answer tokens weighted": _decision(cfg, metrics),
+                    "packing": "on (rows packed into max-length blocks)" if cfg.get("packing") else "off",
+                    # a stage from before the setting existed trained without noise
+                    "NEFTune noise alpha": cfg.get("neftune_noise_alpha") or "off",
                     "precision": metrics.get("precision"),
                 },
                 "outcome": f"loss {number(metrics.get('first_loss'))} → {number(metrics.get('last_loss'))}",
@@ -195,6 +201,9 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "rewards (weight)": ", ".join(f"{k} {v}" for k, v in cfg.get("rewards", {}).items()),
                     "prompts per step": cfg.get("prompts_per_step"),
                     "completions per prompt": cfg.get("num_generations"),
+                    # GRPO's mu: each generation round's rollouts train this many optimizer steps (1 before it was a
+                    # setting)
+                    "optimizer steps per generation round": cfg.get("num_iterations", 1),
                     "max completion length": cfg.get("max_completion_length"),
                     "temperature": cfg.get("temperature"),
                     "max steps": cfg.get("max_steps"),
@@ -223,6 +232,8 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                     "learning rate": cfg.get("learning_rate"),
                     "length": _steps(cfg),
                     "batch size": cfg.get("batch_size"),
+                    "max length": cfg.get("max_length"),
+                    "first answer tokens weighted": _decision(cfg, metrics),
                 }
                 | _kd_settings(metrics.get("mode", cfg.get("mode")), cfg),
                 "outcome": f"student has {number(metrics.get('student_parameters'))} parameters, {pct(metrics.get('parameter_ratio'))} of the teacher's "
@@ -346,10 +357,15 @@ def _speed(metrics: dict[str, Any]) -> str:
     )
 
 
-def _decision(cfg: dict[str, Any]) -> str:
-    return (
-        f"{cfg['decision_tokens']} at {cfg.get('decision_weight')}x" if cfg.get("decision_tokens") else "none"
-    )
+def _decision(cfg: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """The recipe's decision-token weighting as the stage applied it: its ``metrics.decision_token_weight`` is 1.0
+    where the loss could not be weighted (a TRL that computes it without its fused LM head), whatever the recipe asked."""
+    if not cfg.get("decision_tokens") or cfg.get("decision_weight") == 1.0:
+        return "none"
+    asked = f"{cfg['decision_tokens']} at {cfg.get('decision_weight')}x"
+    if metrics.get("decision_token_weight") == 1.0:
+        return f"none (the recipe asked {asked}; the stage could not weight this TRL's loss)"
+    return asked
 
 
 def sampled_prompts(record: dict[str, Any]) -> Any:
@@ -451,6 +467,8 @@ def _pruned_by(cfg: dict[str, Any], inputs: dict[str, Any]) -> str:
         parts.append("every layer")
     if width:
         parts.append(f"MLPs of {width} neurons")
+    if inputs.get("vocab_size"):  # distill.vocab_keep trimmed the vocabulary
+        parts.append(f"vocabulary trimmed to {inputs['vocab_size']:,} tokens")
     return f" ({', '.join(parts)})" if parts else ""
 
 
