@@ -20,13 +20,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from safealign.decoding import is_sampled
+from safealign.decoding import SAMPLING_EPS, is_sampled
 from safealign.errors import DataError, SettingError
 from safealign.generation import Completion, GenerationEngine, Prompt, SamplingParams
 from safealign.voting import JudgedWrapper, last_user_text
@@ -136,6 +137,8 @@ class RefusalProbe:
 
     def scores_from_states(self, states: np.ndarray) -> np.ndarray:
         """P(harmful) per prompt from ``prompt_states(...)["last"]``."""
+        if states.ndim == 3 and len(states) == 0:  # no prompts: prompt_states cannot know the model's shape
+            return np.zeros(0)
         if states.ndim != 3 or states.shape[1] <= self.layer or states.shape[2] != len(self.coef):
             raise DataError(
                 f"the probe reads layer {self.layer} of a model with hidden size {len(self.coef)}; these states "
@@ -306,10 +309,19 @@ class ProbeRoutedGenerator(JudgedWrapper):
             raise SettingError(
                 "the refusal probe reads the model's hidden states: it needs a local model, not an endpoint"
             )
-        if samples < 1 or temperature <= 0:
+        # checked here, not once the greedy answers are generated (4.0, True, NaN and a top_p of 0 failed in
+        # SamplingParams after all of them); a numpy integer is read as the int summary.json can hold
+        if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1:
+            raise SettingError(f"the probe's fallback samples must be a whole number >= 1, got {samples!r}")
+        samples = int(samples)
+        # below SAMPLING_EPS the engine (and vLLM) decode greedily: every "sampled" answer would be the greedy one
+        if not (is_sampled(temperature) and temperature < math.inf):  # NaN fails every comparison
             raise SettingError(
-                f"the probe's fallback answers are sampled: samples >= 1 and temperature > 0, got {samples} at {temperature}"
+                f"the probe's fallback answers are sampled: temperature must be a finite number >= {SAMPLING_EPS:g} "
+                f"(a lower one decodes greedily), got {temperature}"
             )
+        if not 0 < top_p <= 1:
+            raise SettingError(f"the probe's fallback top_p must be in (0, 1], got {top_p}")
         if probe.system_prompt != getattr(inner, "system_prompt", None):
             raise SettingError(
                 "the probe was fitted with a different system prompt than the generator uses; give the "
@@ -334,8 +346,9 @@ class ProbeRoutedGenerator(JudgedWrapper):
     def generate(
         self, prompts: Sequence[Prompt], params: SamplingParams | None = None, show_progress: bool = False
     ) -> list[Completion]:
-        """One answer per prompt; ``meta["probe"]`` says how it was chosen, ``meta["tokens_spent"]`` what it cost.
-        Answers are sampled only for the prompts whose greedy answer disagrees with the probe."""
+        """One answer per prompt; ``meta["probe"]`` says how it was chosen, ``meta["tokens_spent"]`` and
+        ``meta["prompt_tokens_spent"]`` what its generations cost. Answers are sampled only for the prompts whose greedy
+        answer disagrees with the probe."""
         from safealign.judges import REFUSAL
 
         params = params or SamplingParams()
@@ -344,6 +357,8 @@ class ProbeRoutedGenerator(JudgedWrapper):
                 "the probe-routed decoding returns one answer per prompt, greedy unless the probe "
                 f"disagrees: ask it with temperature 0 and one sample, got {params.temperature}, {params.num_samples}"
             )
+        if not prompts:  # as the engine answers; scoring none would read as a probe fitted on another model
+            return []
         users = [
             last_user_text(p) for p in prompts
         ]  # the probe was fitted on single user turns: it reads the last one
@@ -380,13 +395,18 @@ class ProbeRoutedGenerator(JudgedWrapper):
                 if candidate_refused == decision:
                     chosen, source = candidate, f"sample {candidate.sample_index}"
                     break
-            spent = first.completion_tokens + sum(c.completion_tokens for c, _ in sampled.get(index, []))
+            # Each generation (the greedy one and every sample) read the prompt: the chosen answer's prompt_tokens alone
+            # counted one of them. An answer the inner generator reused says it cost nothing this time.
+            generated = [first, *(c for c, _ in sampled.get(index, []))]
+            spent = sum(c.meta.get("tokens_spent", c.completion_tokens) for c in generated)
+            prompt_spent = sum(c.meta.get("prompt_tokens_spent", c.prompt_tokens) for c in generated)
             out.append(
-                dataclasses.replace(
+                dataclasses.replace(  # the inner meta stays for the runner to report
                     chosen,
                     prompt_index=index,
                     sample_index=0,
-                    meta={
+                    meta=chosen.meta
+                    | {
                         "probe": {
                             "score": round(float(scores[index]), 4),
                             "refuse": decision,
@@ -394,6 +414,7 @@ class ProbeRoutedGenerator(JudgedWrapper):
                             "source": source,
                         },
                         "tokens_spent": spent,
+                        "prompt_tokens_spent": prompt_spent,
                     },
                 )
             )
