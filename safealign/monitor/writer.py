@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import sqlite3
 import threading
 from collections import defaultdict
 from typing import Any
@@ -84,11 +85,10 @@ class ExchangeWriter:
                 return
 
     def _commit(self, batch: list[Pending]) -> None:
-        outcomes: list[Any] | None = self._insert([row for row, _, _ in batch])
+        rows = [row for row, _, _ in batch]
+        outcomes: list[Any] | None = self._insert(rows)
         if outcomes is None:
-            # One bad row (text the database refuses, say) must not fail the requests it shared a batch
-            # with: commit them one by one, so only the bad row's request answers 503.
-            outcomes = [self._last_error] if len(batch) == 1 else [self._insert_one(row) for row, _, _ in batch]
+            outcomes = [self._last_error] if len(batch) == 1 else self._insert_each(rows)
         # One wake-up per event loop for the whole batch, not one per request.
         settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = defaultdict(list)
         for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
@@ -96,6 +96,21 @@ class ExchangeWriter:
         for loop, futures in settled.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle, futures)
+
+    def _insert_each(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """The rows of a failed batch committed one by one: one bad row (text the database refuses, say) must not fail
+        the requests it shared a batch with, so only the bad row's request answers 503. Once a row fails for the
+        database's own reason (`_database_failure`), the rest fail with it untried: each would meet it again, on a
+        SQLite file locked past the 30 s wait after another 30 s each, and a batch of 100 held its requests, and every
+        request behind them, for 50 minutes."""
+        outcomes: list[Any] = []
+        for row in rows:
+            last = outcomes[-1] if outcomes else None
+            if isinstance(last, BaseException) and _database_failure(last):
+                outcomes.append(last)
+            else:
+                outcomes.append(self._insert_one(row))
+        return outcomes
 
     def _insert_one(self, row: dict[str, Any]) -> Any:
         ids = self._insert([row])
@@ -124,6 +139,14 @@ class ExchangeWriter:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+def _database_failure(error: BaseException) -> bool:
+    """Whether ``error`` is the database's, not a row's: locked past the wait, unreachable, its connection lost, its
+    file gone (``Store.file_problem``). A row's own is another kind (a DataError, a UnicodeEncodeError, a ValueError)."""
+    return isinstance(error, sa.exc.OperationalError | sqlite3.OperationalError | SafealignError) or bool(
+        getattr(error, "connection_invalidated", False)
+    )
 
 
 def _settle(futures: list[tuple[asyncio.Future, Any]]) -> None:
