@@ -14,6 +14,11 @@ from safealign.training.rollouts import examples_at
 
 log = logging.getLogger(__name__)
 
+# A detector alerts once per stage at each level: its warning must not spend its critical alert. length_blowup warns
+# while the accuracy reward rises with the length and is critical once it no longer does, which then raised nothing and,
+# with stop_on_critical, did not stop the stage.
+LEVEL = {"warning": 1, "critical": 2}
+
 
 def stopped_by_alert(stage_dir: Path, checkpoint: Path | None, thresholds: HackingConfig) -> bool:
     """Whether a critical alert had stopped the stage (``stop_on_critical``) by ``checkpoint``'s step: an alert in
@@ -30,7 +35,8 @@ def stopped_by_alert(stage_dir: Path, checkpoint: Path | None, thresholds: Hacki
 
 
 class HackingCallback(TrainerCallback):
-    """After each log, run every detector over the history; a detector alerts once per stage.
+    """After each log, run every detector over the history; a detector alerts once per stage, and once more if it turns
+    critical after a warning.
 
     Alerts go to ``alerts.jsonl`` with their evidence (numbers and example completions from
     ``rollouts.jsonl``); with ``stop_on_critical`` a critical alert stops training.
@@ -40,7 +46,7 @@ class HackingCallback(TrainerCallback):
         self.thresholds = thresholds
         self.stage_dir = stage_dir
         self.alerts: list[dict] = []
-        self.fired: set[str] = set()
+        self.fired: dict[str, int] = {}  # detector -> the highest LEVEL it alerted at
 
     def on_train_begin(self, args, state, control, **kwargs):
         """Resumed: alerts of steps the crash undid are dropped; those before the checkpoint stay fired (once per stage)."""
@@ -50,7 +56,10 @@ class HackingCallback(TrainerCallback):
             path = self.stage_dir / "alerts.jsonl"
             drop_undone_rows(path, state.global_step)
             self.alerts = read_jsonl(path)
-            self.fired = {str(alert.get("detector")) for alert in self.alerts}
+            self.fired = {}
+            for alert in self.alerts:
+                detector = str(alert.get("detector"))
+                self.fired[detector] = max(self.fired.get(detector, 0), LEVEL.get(alert.get("severity"), 1))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         stop = False
@@ -74,10 +83,14 @@ class HackingCallback(TrainerCallback):
             same = history and history[-1].get("step") == state.global_step and set(history[-1]) <= set(current)
             history = [*history[:-1], current] if same else [*history, current]
         rollouts = self.stage_dir / "rollouts.jsonl"
-        new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if a.detector not in self.fired]
+        new: list[Alert] = [
+            a
+            for a in run_detectors(history, self.thresholds)
+            if LEVEL.get(a.severity, 1) > self.fired.get(a.detector, 0)
+        ]
         stop = False
         for alert in new:
-            self.fired.add(alert.detector)
+            self.fired[alert.detector] = LEVEL.get(alert.severity, 1)
             alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
             self.alerts.append(alert.to_dict())
             log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
