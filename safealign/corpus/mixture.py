@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -60,8 +61,21 @@ class Mixture:
 def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
     """Take ``fraction`` of each dataset's rows (seeded; >1 repeats rows), shuffle, and validate them.
 
-    Raises :class:`DataError` naming file, line and field for the first problems, or an empty mixture.
+    Raises :class:`DataError` naming file, line and field for the first problems, a fraction that is no number >= 0, or
+    an empty mixture.
     """
+    # A recipe's fractions are checked when it is read (check_mixture); a caller's here: a negative one was skipped as a 0
+    # (its file left out without a word), and NaN failed with "cannot convert float NaN to integer".
+    bad = {
+        name: fraction
+        for name, fraction in weights.items()
+        if not isinstance(fraction, int | float) or not math.isfinite(fraction) or fraction < 0
+    }
+    if bad:
+        raise DataError(
+            f"mixture fractions must be finite numbers >= 0 (0 leaves a dataset out; 1.0 uses every row once, above 1 "
+            f"repeats rows), got {bad}"
+        )
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     sources = []
