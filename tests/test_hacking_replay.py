@@ -84,10 +84,12 @@ def test_the_replay_is_every_prefix_read_by_the_detectors():
     ]
     rows.insert(5, {"step": 4, "gate/accuracy": 0.3, "gate/over_refusal": 0.1})
     rows.append({"step": 29, "gate/accuracy": 0.3, "gate/over_refusal": 0.5})
-    first: dict[str, dict] = {}
+    first: dict[tuple[str, str], dict] = {}  # each detector's first alert at each severity it reached
     for end in range(1, len(rows) + 1):
         for alert in run_detectors(rows[:end], HackingConfig()):
-            first.setdefault(alert.detector, alert.to_dict())
+            if alert.severity == "warning" and (alert.detector, "critical") in first:
+                continue  # a warning after its critical alert is no escalation
+            first.setdefault((alert.detector, alert.severity), alert.to_dict())
     assert len(first) >= 5
     assert [a.to_dict() for a in replay_detectors(rows, HackingConfig())] == list(first.values())
 
@@ -359,3 +361,23 @@ def test_the_audit_of_a_stage_that_logged_no_training_step_says_so(tmp_path):
             result.exit_code != 0 and "no training step was logged" in text and "nothing to audit" in text
         ), text
         assert not (tmp_path / name / "audit.json").exists()
+
+
+def test_the_replay_keeps_a_detectors_critical_alert_after_its_warning(monkeypatch):
+    """The live callback alerts again when a detector turns critical after a warning; the replay (the stage's
+    alerts.json, `safealign audit`) kept only the warning."""
+    import safealign.hacking.detectors as detectors
+
+    def escalating(history, thresholds):
+        end = len(history)
+        if end < 2:
+            return []
+        severity = "critical" if end >= 4 else "warning"
+        return [detectors.Alert("length_blowup", severity, end, f"{severity} at {end}")]
+
+    monkeypatch.setattr(detectors, "run_detectors", escalating)
+    rows = [{"step": s} for s in range(1, 7)]
+    assert [(a.severity, a.step) for a in replay_detectors(rows, HackingConfig())] == [
+        ("warning", 2),
+        ("critical", 4),
+    ]

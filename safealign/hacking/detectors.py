@@ -472,18 +472,38 @@ def run_detectors(
     )
 
 
+# How far an alert goes: a detector alerts once per stage at each level, so its warning does not spend its critical
+# alert (length_blowup warns while the accuracy reward rises with the length, and is critical once it no longer does).
+SEVERITY_LEVEL = {"warning": 1, "critical": 2}
+
+
+def escalates(alert: Alert, fired: dict[str, int]) -> bool:
+    """Whether ``alert`` is its detector's first, or goes past the level it alerted at (``fired``: detector -> level,
+    updated when it does)."""
+    level = SEVERITY_LEVEL.get(alert.severity, 1)
+    if level <= fired.get(alert.detector, 0):
+        return False
+    fired[alert.detector] = level
+    return True
+
+
 def replay_detectors(
     history: list[dict], thresholds: HackingConfig, examples: Examples | None = None
 ) -> list[Alert]:
     """What the live callback raises over a run: every detector over each prefix of the history (the records it had at
-    each log), each detector's first alert kept. One pass over the whole history sees only its end, and misses what
-    the level detectors alerted on mid-run (a KL spike, a repetition burst) and what passed since."""
-    first: dict[str, Alert] = {}
+    each log), each detector's first alert kept, and its first critical one after a warning. One pass over the whole
+    history sees only its end, and misses what the level detectors alerted on mid-run (a KL spike, a repetition burst)
+    and what passed since."""
+    kept: list[Alert] = []
+    fired: dict[str, int] = {}
     cache: dict = {}
     for end in range(1, len(history) + 1):
-        for alert in run_detectors(HistoryPrefix(history, end, cache), thresholds):
-            first.setdefault(alert.detector, alert)
-    return _with_examples(list(first.values()), examples)
+        kept += [
+            alert
+            for alert in run_detectors(HistoryPrefix(history, end, cache), thresholds)
+            if escalates(alert, fired)
+        ]
+    return _with_examples(kept, examples)
 
 
 def _with_examples(alerts: list[Alert], examples: Examples | None) -> list[Alert]:

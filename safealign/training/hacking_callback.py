@@ -10,14 +10,13 @@ from transformers import TrainerCallback
 
 from safealign.config import HackingConfig
 from safealign.hacking import EXAMPLE_KINDS, Alert, run_detectors
+from safealign.hacking.detectors import SEVERITY_LEVEL, escalates
 from safealign.training.rollouts import examples_at
 
 log = logging.getLogger(__name__)
 
-# A detector alerts once per stage at each level: its warning must not spend its critical alert. length_blowup warns
-# while the accuracy reward rises with the length and is critical once it no longer does, which then raised nothing and,
-# with stop_on_critical, did not stop the stage.
-LEVEL = {"warning": 1, "critical": 2}
+# A detector alerts once per stage at each level (SEVERITY_LEVEL): its warning must not spend its critical alert. A
+# critical length_blowup after its warning raised nothing and, with stop_on_critical, did not stop the stage.
 
 
 def stopped_by_alert(stage_dir: Path, checkpoint: Path | None, thresholds: HackingConfig) -> bool:
@@ -59,7 +58,7 @@ class HackingCallback(TrainerCallback):
             self.fired = {}
             for alert in self.alerts:
                 detector = str(alert.get("detector"))
-                self.fired[detector] = max(self.fired.get(detector, 0), LEVEL.get(alert.get("severity"), 1))
+                self.fired[detector] = max(self.fired.get(detector, 0), SEVERITY_LEVEL.get(alert.get("severity"), 1))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         stop = False
@@ -83,14 +82,9 @@ class HackingCallback(TrainerCallback):
             same = history and history[-1].get("step") == state.global_step and set(history[-1]) <= set(current)
             history = [*history[:-1], current] if same else [*history, current]
         rollouts = self.stage_dir / "rollouts.jsonl"
-        new: list[Alert] = [
-            a
-            for a in run_detectors(history, self.thresholds)
-            if LEVEL.get(a.severity, 1) > self.fired.get(a.detector, 0)
-        ]
+        new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if escalates(a, self.fired)]
         stop = False
         for alert in new:
-            self.fired[alert.detector] = LEVEL.get(alert.severity, 1)
             alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
             self.alerts.append(alert.to_dict())
             log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
