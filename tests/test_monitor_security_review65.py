@@ -116,3 +116,14 @@ def test_the_dashboard_escapes_stored_text_and_its_policy_forbids_scripts_and_fe
     assert directives["default-src"] == "'none'" and "script-src" not in directives
     assert directives["base-uri"] == "'none'" and directives["form-action"] == "'none'"
     assert '<meta name="referrer" content="no-referrer">' in head
+
+
+def test_the_dashboard_cannot_be_framed_sniffed_or_cached(tmp_path):
+    """A page of users' prompts and answers, behind a key in its URL, came with no response headers: it could be framed
+    by another site (clickjacking), kept in a shared cache, and its URL sent on as a referrer."""
+    with client(tmp_path, "k") as c:
+        headers = c.get("/dashboard?key=k").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer" and headers["cache-control"] == "no-store"

@@ -30,7 +30,7 @@ from safealign.config.sections import MonitorConfig
 from safealign.errors import SafealignError
 from safealign.monitor import queries
 from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
-from safealign.monitor.dashboard import render_dashboard
+from safealign.monitor.dashboard import CONTENT_SECURITY_POLICY, render_dashboard
 from safealign.monitor.metrics import MonitorMetrics
 from safealign.monitor.proxy import Proxy
 from safealign.monitor.security import key_checker, redact_url, resolve_api_key
@@ -269,7 +269,16 @@ def create_gateway(
         dependencies=[Depends(key_checker(api_key, allow_query=True))],
     )
     def dashboard() -> HTMLResponse:
-        return HTMLResponse(render_dashboard(store, config, alerts.rules))
+        # Users' prompts and answers behind a key in the URL: no framing (clickjacking), no sniffing, no caching of the
+        # page, no referrer; frame-ancestors only works as a header, not in the page's own policy tag.
+        headers = {
+            "Content-Security-Policy": f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'",
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        }
+        return HTMLResponse(render_dashboard(store, config, alerts.rules), headers=headers)
 
     @app.get("/admin/exchanges.jsonl", dependencies=[needs_key])
     def export(
