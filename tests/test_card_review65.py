@@ -129,3 +129,24 @@ def test_the_model_card_takes_the_bundles_judge_measurement(tmp_path, monkeypatc
     quality = {"measured": False, "judge_spec": "default", "error": "JudgeSpecError: no such judge"}
     path = model_card.write_model_card(folder, data_card_context(folder), quality=quality)
     assert "failed: no such judge." in path.read_text()
+
+
+def test_the_report_says_how_to_measure_judges_that_failed(tmp_path):
+    """report.html printed judge_quality's error as raised ("The judges could not be measured: JudgeSpecError: ...",
+    a traceback's lines breaking the paragraph) and never said how to measure them."""
+    from safealign.card.data_card import data_card_context
+    from safealign.card.report import write_report
+
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    folder = load_run(run)
+    spec = "openai:http://judge:***@127.0.0.1:9/v1"
+    quality = {"measured": False, "judge_spec": spec, "error": "JudgeSpecError: no such\n  judge <x>"}
+    text = write_report(folder, data_card_context(folder), quality).read_text(encoding="utf-8")
+    said = " ".join(text.split())
+    assert (
+        "could not be measured</b>, so their precision and recall are unknown for this run: JudgeSpecError: "
+        in said
+    )
+    assert "no such judge &lt;x&gt;. Measure them with <code>safealign judges check --judge" in said
+    assert "(with the password where <code>***</code> stands)" in said

@@ -110,6 +110,15 @@ def judge_failure(quality: dict[str, Any], spec: str) -> dict[str, str]:
     return {"spec": spec, "reason": reason, "command": command, "masked": "***" in spec}
 
 
+def failed_judges(run: RunFolder, quality: dict[str, Any]) -> dict[str, str] | None:
+    """:func:`judge_failure` for the judges the run's card measures, or None when they were measured."""
+    from safealign.judges import shown_judge_spec
+
+    if quality.get("measured"):
+        return None
+    return judge_failure(quality, str(quality.get("judge_spec") or shown_judge_spec(judge_spec(run))))
+
+
 def eval_results(run: RunFolder) -> list[Any]:
     """``EvalResult`` per (suite, metric, split) of the final model's eval, values as in summary.json."""
     from huggingface_hub import EvalResult
@@ -259,9 +268,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "eval_judges": judges,
         "judges_differ": len(set(judges.values())) > 1,
         "judge_caveat": judge_set_caveat(quality),
-        "judge_failure": None
-        if quality.get("measured")
-        else judge_failure(quality, str(quality.get("judge_spec") or shown_judge_spec(judge_spec(run)))),
+        "judge_failure": failed_judges(run, quality),
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
         "coverage": coverage,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
-from safealign.card.model_card import judge_set_caveat, measured_kinds
+from safealign.card.model_card import failed_judges, judge_set_caveat, measured_kinds
 from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
 from safealign.card.summary import (
     alerts,
@@ -222,6 +222,9 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "quality": quality,
         # the model card's caveat on the judge numbers: a reader of the report alone sees them too
         "judge_caveat": inline_html(judge_set_caveat(quality)),
+        "judge_failure": failed_judges(run, quality),
+        # the error on one line: a traceback's lines broke the paragraph
+        "judge_error": " ".join(str(quality.get("error") or "unknown error").split()),
         "samples": sample_groups(run),
         "plots": {
             "evals": plots.eval_bars(rows, labels),
