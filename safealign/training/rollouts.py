@@ -174,6 +174,10 @@ class RolloutLog:
         return [group[i] for i in sorted(chosen)]
 
 
+# the log records that close a stretch of training: a logging step's (loss) and the Trainer's final summary (train_loss)
+TRAINING_RECORD_KEYS = frozenset({"loss", "train_loss"})
+
+
 class RolloutCallback(TrainerCallback):
     """Writes some of the step's completions to disk: about ``keep_per_step``, from every prompt group (at least one a
     group), each with its prompt's kind; a generation round once, under the first logged step after it. The rollout statistics reach the logs through TRL (``RolloutLog.send``); those
@@ -189,7 +193,9 @@ class RolloutCallback(TrainerCallback):
             drop_undone_rows(self.path, state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs is None or "loss" not in logs or not state.is_world_process_zero:
+        # a step's record holds loss; the final summary holds train_loss, and also the rounds since the last step's
+        # record (max_steps not a multiple of logging_steps, or a stop between logs), whose rows were never written
+        if logs is None or not TRAINING_RECORD_KEYS & logs.keys() or not state.is_world_process_zero:
             return
         stats, self.log.unsent = self.log.unsent, {}
         logs.update(stats)
@@ -199,7 +205,7 @@ class RolloutCallback(TrainerCallback):
             stats
             and state.log_history
             and state.log_history[-1].get("step") == state.global_step
-            and "loss" in state.log_history[-1]
+            and TRAINING_RECORD_KEYS & state.log_history[-1].keys()
         ):
             state.log_history[-1].update(stats)
         if self.log.batches == self.written:
