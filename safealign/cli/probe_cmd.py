@@ -7,6 +7,7 @@ import shlex
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,6 +21,9 @@ from safealign.cli.common import (
     table,
 )
 from safealign.errors import DataError
+
+if TYPE_CHECKING:
+    from safealign.evals.suites import EvalItem
 
 DEFAULT_DATASETS = "harmful_refusals,benign_helpful"
 DEV_SUITES = ("harmful_dev", "harmful_dev_subtle", "harmful_dev_unseen", "borderline_dev")
@@ -56,11 +60,12 @@ def probe_command(
 
 
 def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
-    """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``."""
+    """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``; none may
+    overlap the suites the probe is chosen and reported on (:func:`check_disjoint_from_probe_suites`)."""
     from safealign.corpus.registry import dataset_path, read_rows
     from safealign.corpus.validate import drop_null_optional_fields
 
-    pairs, languages = [], Counter()
+    pairs, where, languages = [], [], Counter()
     names = [n.strip() for n in datasets.split(",") if n.strip()]
     for name in names:
         path = dataset_path(name)
@@ -80,6 +85,7 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
                     f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row"
                 )
             pairs.append((users[0], LABELS[row["kind"]]))
+            where.append(f"{path}:{line}")
     # said here, before a model loads, and with the cause: the fit would only say it got no harmful prompts
     if len({label for _, label in pairs}) < 2:
         kinds = ", ".join(sorted(LABELS))
@@ -95,16 +101,50 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
             f"{sum(label for _, label in pairs)} harmful and {sum(1 - label for _, label in pairs)} benign{found}; "
             "choose datasets with harmful and benign rows (the default) or a language they hold"
         )
+    check_disjoint_from_probe_suites([(w, prompt) for w, (prompt, _) in zip(where, pairs, strict=True)])
     return pairs
 
 
+def check_disjoint_from_probe_suites(train: list[tuple[str, str]]) -> None:
+    """Raise :class:`DataError` when a training prompt (``where``, prompt) shares a prompt or an n-gram with an item of
+    the dev suites (they choose the layer, C and threshold) or the held-out ones (they report the probe), as the
+    training stages refuse data that overlaps an eval suite: trained on, those items read as separable and both AUCs
+    came out inflated, silently."""
+    from safealign.corpus.decontaminate import decontamination_check
+
+    suites = [
+        (f"{suite}:{item.id}", item.prompt)
+        for names, split in ((DEV_SUITES, "dev"), (HELD_OUT_SUITES, "held_out"))
+        for suite, item in suite_items(names, split)
+    ]
+    report = decontamination_check(train, suites)
+    if report.clean:
+        return
+    shown = [f"{t} = {e} (same prompt)" for t, e in report.exact[:5]] + [
+        f"{t} ~ {e}: '{g}'" for t, e, g in report.overlaps[:5]
+    ]
+    raise DataError(
+        f"--datasets overlaps the suites the probe is chosen on ({', '.join(DEV_SUITES)}) or reported on "
+        f"({', '.join(HELD_OUT_SUITES)}): {len(report.exact)} exact prompts, {len(report.overlaps)} shared "
+        f"{report.n}-grams:\n  "
+        + "\n  ".join(shown)
+        + "\nDrop or reword those rows (`safealign data check FILE.jsonl` "
+        "lists every overlap); a probe fitted on them reads its dev and held-out AUC inflated."
+    )
+
+
+def suite_items(suites: tuple[str, ...], split: str) -> list[tuple[str, EvalItem]]:
+    """(suite, item) of ``split`` of every suite: all of each (none holds near 1000 items)."""
+    from safealign.evals.suites import select_items
+
+    return [(suite, item) for suite in suites for item in select_items(suite, split, limit=1000)]
+
+
 def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
-    from safealign.evals.suites import get_suite, select_items
+    from safealign.evals.suites import get_suite
 
     return [
-        (item.prompt, int(get_suite(suite).kind == "harmful"))
-        for suite in suites
-        for item in select_items(suite, split, limit=1000)
+        (item.prompt, int(get_suite(suite).kind == "harmful")) for suite, item in suite_items(suites, split)
     ]
 
 
