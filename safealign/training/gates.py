@@ -421,6 +421,9 @@ class GateCallback(TrainerCallback):
         # max_rollbacks rollbacks continue; the one after them (rollbacks > max_rollbacks) stops the stage
         if self.cfg.policy == "stop" or self.rollbacks > self.cfg.max_rollbacks:
             control.should_training_stop = True
+            # a checkpoint of the stop's step (the restored weights): killed during the final save, a rerun resumed an
+            # earlier one, dropped the stop with the events after it and trained on (stopped_at finds it in this one)
+            control.should_save = True
             return "stop"
         if self.cfg.policy == "lower_lr" and self.trainer is not None:
             for group in self.trainer.optimizer.param_groups:

@@ -26,11 +26,19 @@ def stopped_by_alert(stage_dir: Path, checkpoint: Path | None, thresholds: Hacki
     did not fire again)."""
     from safealign.runs import read_jsonl
 
-    if not thresholds.stop_on_critical or checkpoint is None or not checkpoint.name.rsplit("-", 1)[-1].isdigit():
+    if (
+        not thresholds.stop_on_critical
+        or checkpoint is None
+        or not checkpoint.name.rsplit("-", 1)[-1].isdigit()
+    ):
         return False
     step = int(checkpoint.name.rsplit("-", 1)[-1])
-    return any(alert.get("severity") == "critical" and isinstance(alert.get("step"), int | float) and alert["step"] <= step
-               for alert in read_jsonl(stage_dir / "alerts.jsonl"))
+    return any(
+        alert.get("severity") == "critical"
+        and isinstance(alert.get("step"), int | float)
+        and alert["step"] <= step
+        for alert in read_jsonl(stage_dir / "alerts.jsonl")
+    )
 
 
 class HackingCallback(TrainerCallback):
@@ -58,18 +66,25 @@ class HackingCallback(TrainerCallback):
             self.fired = {}
             for alert in self.alerts:
                 detector = str(alert.get("detector"))
-                self.fired[detector] = max(self.fired.get(detector, 0), SEVERITY_LEVEL.get(alert.get("severity"), 1))
+                self.fired[detector] = max(
+                    self.fired.get(detector, 0), SEVERITY_LEVEL.get(alert.get("severity"), 1)
+                )
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         stop = False
         if state.is_world_process_zero:
             stop = self._check(state, logs)
-        if self.thresholds.stop_on_critical:  # rank 0 decides; a rank that stops alone leaves the rest hanging
+        # rank 0 decides; a rank that stops alone leaves the rest hanging
+        if self.thresholds.stop_on_critical:
             from safealign.distributed import main_process_value
 
             stop = main_process_value(stop)
         if stop:
             control.should_training_stop = True
+            # a checkpoint of the stop's step (transformers saves after on_log), which stopped_by_alert reads: stopped
+            # between save steps, a kill during the final save resumed from an earlier checkpoint, dropped the alert
+            # (its step came later) and trained on to max_steps unless the replayed steps fired it again
+            control.should_save = True
         return control
 
     def _check(self, state, logs) -> bool:
@@ -79,7 +94,9 @@ class HackingCallback(TrainerCallback):
         # log_history can lack keys a callback added to ``logs`` since (text/repetition), so ``logs`` replaces it.
         if logs is not None:
             current = {"step": state.global_step, **logs}
-            same = history and history[-1].get("step") == state.global_step and set(history[-1]) <= set(current)
+            same = (
+                history and history[-1].get("step") == state.global_step and set(history[-1]) <= set(current)
+            )
             history = [*history[:-1], current] if same else [*history, current]
         rollouts = self.stage_dir / "rollouts.jsonl"
         new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if escalates(a, self.fired)]
@@ -87,7 +104,13 @@ class HackingCallback(TrainerCallback):
         for alert in new:
             alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
             self.alerts.append(alert.to_dict())
-            log.warning("reward-hacking alert [%s] %s at step %d: %s", alert.severity, alert.detector, alert.step, alert.message)
+            log.warning(
+                "reward-hacking alert [%s] %s at step %d: %s",
+                alert.severity,
+                alert.detector,
+                alert.step,
+                alert.message,
+            )
             with (self.stage_dir / "alerts.jsonl").open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(alert.to_dict(), ensure_ascii=False, default=float) + "\n")
             stop = stop or (alert.severity == "critical" and self.thresholds.stop_on_critical)
