@@ -654,6 +654,9 @@ def changed_settings(
     changed = {
         key: (then.get(key), value) for key, value in config.items() if key in then and then[key] != value
     }
+    for key in (MIXTURE_SETTINGS & config.keys() & then.keys()) - changed.keys():
+        if (order := drawn_order(then[key])) != (now_order := drawn_order(config[key])):
+            changed[f"{key} (their order)"] = (order, now_order)
     moved = recorded_move(done, stage_dir)
     for label, (field_path, now) in (run or {}).items():
         record: Any = done
@@ -662,6 +665,22 @@ def changed_settings(
         if record is not _ABSENT and record != now and not same_run_path(record, now, moved):
             changed[label] = (record, now)
     return changed | edited_data_files(done, stage_dir)
+
+
+# A stage's mappings of data files to fractions whose key order decides its rows: build_mixture takes each file's share in
+# turn from one seeded generator, so the same fractions in another order are other rows in another order (dict
+# equality, which ignores order, kept a finished stage trained on the old mixture without a word).
+MIXTURE_SETTINGS = frozenset({"datasets", "transfer_data"})
+
+
+def drawn_order(mapping: Any) -> Any:
+    """The files of a mixture mapping that give rows, in the order they are drawn (a file at 0 is skipped, where it
+    stands changes nothing); any other value as it is."""
+    return (
+        [name for name, fraction in mapping.items() if fraction != 0]
+        if isinstance(mapping, dict)
+        else mapping
+    )
 
 
 def data_sources(record: dict[str, Any]) -> list[dict[str, Any]]:

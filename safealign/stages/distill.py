@@ -476,6 +476,9 @@ def run_distill(
                 "teacher": teacher_spec,
                 "traces": str(traces),
                 "data_sha256": data_sha256,
+                # The rows in their training order: transfer_data's key order decides which rows are drawn and in
+                # what order (see run_sft), which a resumed student must not change under its checkpoint.
+                "mixture": {"datasets_in_order": list(data_sha256), "rows_sha256": mixture.sha256},
                 "seed": seed,
                 "precision": precision,
                 "system_prompt": system_prompt,

@@ -349,6 +349,10 @@ def run_sft(
                 "sft": cfg.model_dump(),
                 "model": model_spec,
                 "data_sha256": data_sha256,
+                # The rows themselves, in their training order: the same fractions in another key order draw other
+                # rows in another order (one seeded generator takes each file's share in turn), and a checkpoint
+                # resumed on them trains some rows twice and others never.
+                "mixture": {"datasets_in_order": list(data_sha256), "rows_sha256": mixture.sha256},
                 "seed": seed,
                 "precision": precision,
                 "system_prompt": system_prompt,
