@@ -9,7 +9,9 @@ Prometheus metrics, alert rules, a dashboard and JSONL exports sit on top of the
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import ipaddress
 import json
 import logging
 import time
@@ -86,34 +88,46 @@ def create_gateway(
 ) -> FastAPI:
     """The gateway app for ``config``; ``judges`` overrides ``config.judge`` (tests pass fakes).
 
-    ``app.state`` holds ``store``, ``worker``, ``metrics`` and ``api_key`` for tests and operators.
+    ``app.state`` holds ``store``, ``worker``, ``metrics`` and ``api_key`` for tests and operators. The key is
+    ``config.api_key`` as given, $SAFEALIGN_MONITOR_KEY only when that is empty: `safealign monitor` puts --api-key,
+    else the variable, else the recipe's key there. An app starts once: build another to serve again.
     """
     if not config.upstream:
         raise SafealignError("the monitor needs --upstream URL (the OpenAI-compatible server to guard)")
-    store = Store(config.db)
-    metrics = MonitorMetrics(own_worker=start_worker and config.worker != "none")
-    writer = ExchangeWriter(store)
-    in_process = start_worker and config.worker == "thread"
-    # The gateway needs judges for blocking, or to judge in a thread; a worker process loads its own.
-    if judges is None and (config.blocking or in_process):
-        judges = load_judges(config.judge)
-    spawns_worker = start_worker and config.worker == "process"
-    if spawns_worker:  # the child loads the judges itself: a bad spec must fail here, not silently there
-        check_judge_spec(config.judge)
+    # What can refuse the start is checked before the store opens: a refused start must leave no new, empty database.
+    api_key, generated = resolve_api_key(config.api_key)
     alert_config = alert_config or (load_alert_config(config.alerts) if config.alerts else AlertConfig())
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
+    in_process = start_worker and config.worker == "thread"
+    spawns_worker = start_worker and config.worker == "process"
+    # The gateway needs judges for blocking, or to judge in a thread; a worker process loads its own, so a bad spec
+    # must fail here, not silently there.
+    needs_judges = judges is None and (config.blocking or in_process)
+    if needs_judges or spawns_worker:
+        check_judge_spec(config.judge)
+    store = Store(config.db)
+    if needs_judges:  # after the store: a bad --db fails before a judge model loads
+        judges = load_judges(config.judge)
+    metrics = MonitorMetrics(own_worker=start_worker and config.worker != "none")
+    writer = ExchangeWriter(store)
     alerts = AlertManager(store, alert_config)
     worker = JudgeWorker(
         store, judges, alerts, batch_size=config.judge_batch_size, retention_days=config.retention_days
     )
-    api_key, generated = resolve_api_key(config.api_key)
     needs_key = Depends(key_checker(api_key))
     proxy: Proxy | None = None
+    started = False
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        nonlocal proxy
+        nonlocal proxy, started
+        if started:  # its writer thread and its worker stopped for good ("threads can only be started once")
+            raise SafealignError(
+                "this monitor gateway app has been started once already: build a new one with create_gateway(config) "
+                "for each start (a test's TestClient, a second uvicorn.run)"
+            )
+        started = True
         worker_process = None
         session = upstream_session(config)
         proxy = Proxy(
@@ -153,9 +167,8 @@ def create_gateway(
         gc.freeze()
         if generated:
             log.warning(
-                "no API key given: generated one for this run; dashboard: http://%s:%d/dashboard?key=%s",
-                config.host,
-                config.port,
+                "no API key given: generated one for this run; dashboard: %s/dashboard?key=%s",
+                browser_url(config.host, config.port),
                 api_key,
             )
         yield
@@ -313,6 +326,17 @@ def create_gateway(
         return {"deleted": store.purge(config.retention_days)}
 
     return app
+
+
+def browser_url(host: str, port: int) -> str:
+    """Where a browser on this machine opens the gateway bound to ``host``: an IPv6 address in brackets, and for a
+    wildcard host (0.0.0.0, ::), which no browser can open, the loopback address of its family."""
+    from safealign.cli.common import api_url  # the URL the CLI prints for the server, without its /v1
+
+    with contextlib.suppress(ValueError):  # a host name
+        if ipaddress.ip_address(host).is_unspecified:
+            host = "::1" if ":" in host else "127.0.0.1"
+    return api_url(host, port).removesuffix("/v1")
 
 
 def upstream_session(config: MonitorConfig) -> aiohttp.ClientSession:
