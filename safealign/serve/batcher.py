@@ -14,6 +14,15 @@ generates leaves the batch at the next decoding step (``GenerationEngine.generat
 so the others finish sooner and a long answer nobody waits for stops. A stopping server first closes the
 batcher (:meth:`Batcher.close`): every request still queued or generating fails with :class:`ServerStopping`,
 which the app answers with a 503 its client can retry, and the generating ones leave their batch the same way.
+
+A generate call that fails runs again as two halves of its batch, halved again while they fail, so a request at
+fault fails alone (a conversation the chat template refuses: the app answers a 400; a prompt that breaks the model:
+a 500 naming the error) and the others get their answers; after an out-of-memory error the halves may fit.
+
+``/health`` counts (:class:`BatcherStats`): ``requests``, the requests submitted, whatever became of them;
+``engine_calls``, every ``engine.generate`` call, failed ones and their reruns included; ``mean_batch_size``, the
+requests per call, each call counting the requests it was given. A batch of 4 whose fourth request fails makes 5
+calls (4, then 2 + 2, then 1 + 1): a mean of 2.0 where a clean run shows 4.0.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import logging
 import queue
 import threading
 import time
+import traceback
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -60,8 +70,9 @@ class _Pending:
 
 @dataclass
 class BatcherStats:
-    """Counters a test or an operator reads to see batching at work. Running totals, not a list of batch sizes: a
-    server up for a month makes tens of millions of engine calls, and /health reads the mean on every probe."""
+    """Counters a test or an operator reads to see batching at work (what each counts: the module docstring). Running
+    totals, not a list of batch sizes: a server up for a month makes tens of millions of engine calls, and /health reads
+    the mean on every probe."""
 
     requests: int = 0
     engine_calls: int = 0
@@ -191,29 +202,36 @@ class Batcher:
             given_up = functools.partial(self.engine.generate, [p.messages for p in group], params,
                                          cancelled=lambda index: group[index].future.done())
             completions = await loop.run_in_executor(self._executor, given_up)
-        except SafealignError as error:
-            # A prompt the engine refuses (its chat template rejects the conversation) fails while encoding, before any
-            # decoding: run the group's requests one at a time, so that only the request at fault fails.
-            if len(group) > 1:
-                for pending in group:
-                    if not pending.future.done():
-                        await self._run_group(loop, [pending])
+        except Exception as error:  # a failed call fails the request at fault, not the server nor its batch
+            if len(group) == 1:
+                if not group[0].future.done():
+                    # The failed call's locals (an OOM's activations) go now, not at a later gc pass: the error, held
+                    # by the future, and its traceback form a cycle with this frame, which holds the future. Before
+                    # the log: a Rich traceback reads each frame's f_locals, a copy frame.clear() leaves (Python 3.11).
+                    traceback.clear_frames(error.__traceback__)
+                    if not isinstance(error, SafealignError):  # one that says what is wrong with the request
+                        log.exception("generation failed for a request")
+                    group[0].future.set_exception(error)
                 return
-            if not group[0].future.done():
-                group[0].future.set_exception(error)
-            return
-        except Exception as error:  # a failed batch fails its requests, not the server
-            log.exception("generation failed for a batch of %d", len(group))
-            for pending in group:
+            # As text: a record that keeps the error (pytest's, a buffering handler) would keep its frames' memory.
+            log.warning("generation failed for a batch of %d (%s: %s); running it again in two halves",
+                        len(group), type(error).__name__, str(error))
+        else:
+            by_prompt: dict[int, list[Completion]] = {}
+            for completion in completions:
+                by_prompt.setdefault(completion.prompt_index, []).append(completion)
+            for index, pending in enumerate(group):
                 if not pending.future.done():
-                    pending.future.set_exception(error)
+                    pending.future.set_result(by_prompt.get(index, []))
             return
-        by_prompt: dict[int, list[Completion]] = {}
-        for completion in completions:
-            by_prompt.setdefault(completion.prompt_index, []).append(completion)
-        for index, pending in enumerate(group):
-            if not pending.future.done():
-                pending.future.set_result(by_prompt.get(index, []))
+        # Each half is smaller, so this ends: a request runs in at most 1 + log2(batch size), rounded up, calls. Run
+        # outside the `except` block, so the failed call's traceback, and the memory its frames hold (an OOM's
+        # activations), is freed first.
+        live = [pending for pending in group if not pending.future.done()]
+        middle = (len(live) + 1) // 2
+        for half in (live[:middle], live[middle:]):
+            if half := [pending for pending in half if not pending.future.done()]:
+                await self._run_group(loop, half)
 
 
 class DaemonThreadExecutor(Executor):
