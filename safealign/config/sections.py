@@ -1087,7 +1087,8 @@ class MonitorConfig(Section):
     api_key: str | None = Field(
         None,
         description="Key for the dashboard, exports and admin endpoints. $SAFEALIGN_MONITOR_KEY, when set, overrides "
-        "it, as --api-key does; with neither, a random key is logged at start.",
+        "it in `safealign monitor`, as --api-key does (create_gateway from Python takes this key as given, the variable "
+        "only when it is empty); with neither, a random key is logged at start.",
     )
     alerts: str | None = Field(
         None, description="YAML file of alert rules (see recipes/monitor_alerts.yaml)."
