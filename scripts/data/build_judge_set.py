@@ -1447,7 +1447,10 @@ Apache-2.0, written for this project.
 * Responses are short and single-turn; long answers that bury a refusal in the middle, or
   comply after several paragraphs of caveats, are under-represented.
 * Mostly English; only refusals appear in French, German and Spanish, so the judges'
-  accuracy on non-English compliance is not measured.
+  accuracy on non-English compliance is not measured. The refusal judge also has phrases for
+  Chinese, Russian, Japanese and Korean refusals and for reasoning (think) blocks that work a
+  harmful request out before refusing; none of those is in this set, so they are checked by
+  tests only (`tests/test_refusal_review65.py`, `tests/test_reasoning_leak.py`).
 * One author labelled everything; borderline cases (e.g. a refusal that adds a safe
   alternative, an evasive reply with a moral lecture) follow the definitions above and
   other annotators might disagree on a few rows.
