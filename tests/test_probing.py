@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -266,7 +267,8 @@ def test_routing_needs_a_local_model_greedy_settings_and_the_probes_system_promp
         )
 
 
-def test_run_eval_records_the_routing(tmp_path: Path) -> None:
+def routed_borderline_eval(out_dir: Path | None = None) -> Any:
+    """The eval of two held-out borderline items that greedy decoding refuses and the probe says to answer (2 samples)."""
     items = select_items("borderline", split="held_out", limit=2)
     sampler = LocalSampler(
         {i.prompt: "No, sorry" for i in items}, {i.prompt: ["Fine a", "Fine b"] for i in items}
@@ -279,7 +281,11 @@ def test_run_eval_records_the_routing(tmp_path: Path) -> None:
     routed = ProbeRoutedGenerator(
         sampler, FixedProbe({i.prompt: 0.1 for i in items}), samples=2, judge=Judges.refusal
     )
-    report = run_eval(routed, ["borderline"], split="held_out", limit=2, judges=Judges(), out_dir=tmp_path)
+    return run_eval(routed, ["borderline"], split="held_out", limit=2, judges=Judges(), out_dir=out_dir)
+
+
+def test_run_eval_records_the_routing(tmp_path: Path) -> None:
+    report = routed_borderline_eval(tmp_path)
     assert (
         report.metric("borderline", "over_refusal_rate").value == 0.0
     )  # greedy refused both; the probe said answer

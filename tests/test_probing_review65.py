@@ -6,10 +6,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_probing import FixedProbe, LocalSampler, RefuseJudge
+from test_probing import FixedProbe, LocalSampler, RefuseJudge, routed_borderline_eval
 
 from safealign.errors import SettingError
-from safealign.evals import run_eval, select_items
 from safealign.generation import GenerationEngine, SamplingParams
 from safealign.probing import ProbeRoutedGenerator, RefusalProbe
 
@@ -17,19 +16,7 @@ from safealign.probing import ProbeRoutedGenerator, RefusalProbe
 def test_the_routing_counts_the_prompt_tokens_of_all_its_generations() -> None:
     """A prompt the probe disagreed on was generated 1 + samples times, each reading the prompt, but the eval's
     prompt_tokens counted the chosen answer's only."""
-    items = select_items("borderline", split="held_out", limit=2)
-    sampler = LocalSampler(
-        {i.prompt: "No, sorry" for i in items}, {i.prompt: ["Fine a", "Fine b"] for i in items}
-    )
-
-    class Judges:
-        refusal = RefuseJudge()
-        spec = "fake"
-
-    routed = ProbeRoutedGenerator(
-        sampler, FixedProbe({i.prompt: 0.1 for i in items}), samples=2, judge=Judges.refusal
-    )
-    report = run_eval(routed, ["borderline"], split="held_out", limit=2, judges=Judges())
+    report = routed_borderline_eval()
     # 2 prompts, the greedy answer and 2 samples each, 4 prompt tokens a generation
     assert report.prompt_tokens == 2 * (1 + 2) * 4
     assert report.tokens_generated == 2 * (2 + 2 * 3)

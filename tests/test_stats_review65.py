@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_voting import RefuseJudge, ScriptedSampler
+from test_voting import RefuseJudge, ScriptedSampler, voted_borderline_eval
 
 from safealign.errors import SettingError
-from safealign.evals import run_eval, select_items
 from safealign.generation import Completion, SamplingParams
 from safealign.voting import RefusalVote, RefusalVoteGenerator
 
@@ -16,17 +15,7 @@ from safealign.voting import RefusalVote, RefusalVoteGenerator
 def test_the_vote_counts_the_prompt_tokens_of_all_its_generations(tmp_path: Path) -> None:
     """Each of the samples + 1 generations reads the prompt, but the eval's prompt_tokens counted the chosen answer's
     only (a ninth of a vote of 8)."""
-    items = select_items("borderline", limit=2)
-    sampler = ScriptedSampler(
-        {i.prompt: "No, sorry" for i in items}, {i.prompt: ["Fine a", "Fine b"] for i in items}
-    )
-
-    class Judges:
-        refusal = RefuseJudge()
-        spec = "fake"
-
-    voter = RefusalVoteGenerator(sampler, RefusalVote(samples=2), Judges.refusal)
-    report = run_eval(voter, ["borderline"], split="held_out", limit=2, judges=Judges())
+    report = voted_borderline_eval()
     # 2 prompts, 3 generations each, 4 prompt tokens a generation
     assert report.prompt_tokens == 2 * (1 + 2) * 4
     assert report.tokens_generated == 2 * (2 + 2 + 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -150,7 +151,8 @@ def test_the_vote_is_asked_with_greedy_settings_only() -> None:
         voter.generate(["x"], SamplingParams(temperature=1.0))
 
 
-def test_run_eval_records_the_vote_and_its_cost(tmp_path: Path) -> None:
+def voted_borderline_eval(out_dir: Path | None = None) -> Any:
+    """The eval of two held-out borderline items that greedy decoding refuses and a vote of 2 samples answers."""
     items = select_items("borderline", limit=2)
     sampler = ScriptedSampler(
         {i.prompt: "No, sorry" for i in items}, {i.prompt: ["Fine a", "Fine b"] for i in items}
@@ -161,7 +163,11 @@ def test_run_eval_records_the_vote_and_its_cost(tmp_path: Path) -> None:
         spec = "fake"
 
     voter = RefusalVoteGenerator(sampler, RefusalVote(samples=2), Judges.refusal)
-    report = run_eval(voter, ["borderline"], split="held_out", limit=2, judges=Judges(), out_dir=tmp_path)
+    return run_eval(voter, ["borderline"], split="held_out", limit=2, judges=Judges(), out_dir=out_dir)
+
+
+def test_run_eval_records_the_vote_and_its_cost(tmp_path: Path) -> None:
+    report = voted_borderline_eval(tmp_path)
     assert (
         report.metric("borderline", "over_refusal_rate").value == 0.0
     )  # greedy refused both; the vote answered
