@@ -53,7 +53,11 @@ class PickyEngine:
             raise (
                 self.error if len(prompts) <= self.fits else torch.cuda.OutOfMemoryError("CUDA out of memory")
             )
-        return [Completion(i, 0, f"ok:{text}", 1, 1, False) for i, text in enumerate(texts)]
+        return [
+            Completion(i, k, f"ok:{text}", 1, 1, False)
+            for i, text in enumerate(texts)
+            for k in range(params.num_samples)
+        ]
 
 
 def chat(text: str) -> list[dict[str, str]]:

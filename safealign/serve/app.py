@@ -205,13 +205,17 @@ def create_app(
         )
 
     @app.get("/health")
-    async def health() -> dict[str, Any]:
-        return {
+    async def health() -> Any:
+        body = {
             "status": "ok",
             "model": model_name,
             "precision": engine.precision,
             "batching": batcher.stats.to_dict(),
         }
+        # A 503: a probe that reads only the status code restarts a server whose batcher died too.
+        if batcher.down is not None:
+            return JSONResponse(body | {"status": "down", "reason": batcher.down}, status_code=503)
+        return body
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:

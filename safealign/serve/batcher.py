@@ -23,6 +23,11 @@ a 500 naming the error) and the others get their answers; after an out-of-memory
 ``engine_calls``, every ``engine.generate`` call, failed ones and their reruns included; ``mean_batch_size``, the
 requests per call, each call counting the requests it was given. A batch of 4 whose fourth request fails makes 5
 calls (4, then 2 + 2, then 1 + 1): a mean of 2.0 where a clean run shows 4.0.
+
+A batch the batcher cannot answer (an engine that returns anything but ``num_samples`` completions per prompt, a bug of
+its own) fails its requests with an error naming why (a 500), and the next batch runs. Should its task end all the same
+(a ``BaseException`` from the engine: ``SystemExit``, ``KeyboardInterrupt``), every request waiting and every later one
+fails with :class:`BatcherDown` (a 503) and :attr:`Batcher.down` says why, for ``/health``: none waits forever.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ log = logging.getLogger(__name__)
 
 class ServerStopping(Exception):
     """The server is stopping: the request was not (fully) generated and may be retried elsewhere or later."""
+
+
+class BatcherDown(ServerStopping):
+    """The batcher's task ended on an error: this server answers no request until it restarts (retry elsewhere)."""
 
 
 @dataclass
@@ -105,13 +114,19 @@ class Batcher:
         self._executor = DaemonThreadExecutor("generate")
         self._collected: list[_Pending] = []
         self._closed: str | None = None
+        self._down: str | None = None
 
     async def start(self) -> None:
         # Again after a stop (an app's lifespan run twice: two TestClient sessions): stop() shut the thread down.
         if self._executor.stopped:
             self._executor = DaemonThreadExecutor("generate")
-        self._queue, self._closed = asyncio.Queue(), None
+        self._queue, self._closed, self._down = asyncio.Queue(), None, None
         self._task = asyncio.create_task(self._loop(), name="batcher")
+
+    @property
+    def down(self) -> str | None:
+        """Why the batcher answers no more requests (its task ended on an error), for ``/health``; None while it runs."""
+        return self._down
 
     async def stop(self) -> None:
         # Those generating: their rows leave the batch, so the model is free again for a restart.
@@ -149,6 +164,8 @@ class Batcher:
             raise RuntimeError("the batcher is not running: start() was not awaited, or stop() was since")
         if self._closed is not None:
             raise ServerStopping(self._closed)
+        if self._down is not None:
+            raise BatcherDown(self._down)
         future = asyncio.get_running_loop().create_future()
         self.stats.requests += 1
         await self._queue.put(_Pending(messages, params, future, seeded))
@@ -175,23 +192,52 @@ class Batcher:
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            batch = await self._collect()
-            try:
-                if self._closed is not None:  # closed while the batch was collected: none of it is generated
-                    for pending in batch:
-                        if not pending.future.done():
-                            pending.future.set_exception(ServerStopping(self._closed))
-                    continue
-                groups: dict[str, list[_Pending]] = {}
-                for pending in batch:
-                    groups.setdefault(pending.group_key(), []).append(pending)
-                for group in groups.values():
-                    # Done already: its client left, or the batcher closed while an earlier group generated.
-                    if group := [pending for pending in group if not pending.future.done()]:
-                        await self._run_group(loop, group)
-            finally:
+        try:
+            while True:
+                batch = await self._collect()
+                try:
+                    await self._answer(loop, batch)
+                # A bug of the batcher's own: this batch fails, not every later one.
+                except Exception as error:
+                    _fail(batch, error)
                 self._collected = []
+        except BaseException as error:
+            if isinstance(error, GeneratorExit) or (
+                isinstance(error, asyncio.CancelledError) and asyncio.current_task().cancelling()
+            ):
+                raise  # stop(), or a loop closed with the task pending
+            # Not raised on: a SystemExit or KeyboardInterrupt from the engine's thread would stop the event loop.
+            self._die(error)
+
+    async def _answer(self, loop: asyncio.AbstractEventLoop, batch: list[_Pending]) -> None:
+        if self._closed is not None:  # closed while the batch was collected: none of it is generated
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(ServerStopping(self._closed))
+            return
+        groups: dict[str, list[_Pending]] = {}
+        for pending in batch:
+            groups.setdefault(pending.group_key(), []).append(pending)
+        for group in groups.values():
+            # Done already: its client left, or the batcher closed while an earlier group generated.
+            if group := [pending for pending in group if not pending.future.done()]:
+                try:
+                    await self._run_group(loop, group)
+                # An engine's answer that cannot be handed out: the other groups run.
+                except Exception as error:
+                    _fail(group, error)
+
+    def _die(self, error: BaseException) -> None:
+        """The task ends: fail the requests it holds or that wait, and (``down``) every later one."""
+        what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        self._down = f"its request batcher stopped on {what}; nothing is answered until a restart (see log)"
+        log.critical("the request batcher stopped: no request is answered until a restart", exc_info=error)
+        waiting = list(self._collected)
+        while self._queue is not None and not self._queue.empty():
+            waiting.append(self._queue.get_nowait())
+        for pending in waiting:
+            if not pending.future.done():
+                pending.future.set_exception(BatcherDown(self._down))
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         params = group[0].params
@@ -217,12 +263,11 @@ class Batcher:
             log.warning("generation failed for a batch of %d (%s: %s); running it again in two halves",
                         len(group), type(error).__name__, str(error))
         else:
-            by_prompt: dict[int, list[Completion]] = {}
-            for completion in completions:
-                by_prompt.setdefault(completion.prompt_index, []).append(completion)
-            for index, pending in enumerate(group):
+            # Checked, not trusted: a prompt without its answers was answered with none, one shifted with another's.
+            by_prompt = _answers_by_prompt(completions, len(group), params.num_samples)
+            for pending, answers in zip(group, by_prompt, strict=True):
                 if not pending.future.done():
-                    pending.future.set_result(by_prompt.get(index, []))
+                    pending.future.set_result(answers)
             return
         # Each half is smaller, so this ends: a request runs in at most 1 + log2(batch size), rounded up, calls. Run
         # outside the `except` block, so the failed call's traceback, and the memory its frames hold (an OOM's
@@ -232,6 +277,40 @@ class Batcher:
         for half in (live[:middle], live[middle:]):
             if half := [pending for pending in half if not pending.future.done()]:
                 await self._run_group(loop, half)
+
+
+def _answers_by_prompt(completions: Any, prompts: int, samples: int) -> list[list[Completion]]:
+    """Each prompt's ``samples`` completions, or a TypeError or ValueError saying how the engine's answer differs."""
+    if not isinstance(completions, list | tuple):
+        raise TypeError(f"the engine's generate() returned {type(completions).__name__}, not Completions")
+    if wrong := [c for c in completions if not isinstance(c, Completion)]:
+        raise TypeError(
+            f"the engine's generate() returned a list holding {type(wrong[0]).__name__}, not Completion"
+        )
+    by_prompt: list[list[Completion]] = [[] for _ in range(prompts)]
+    for completion in completions:
+        if not 0 <= completion.prompt_index < prompts:
+            raise ValueError(
+                f"the engine's generate() returned a completion of prompt {completion.prompt_index} for a batch of "
+                f"{prompts} prompts"
+            )
+        by_prompt[completion.prompt_index].append(completion)
+    for index, answers in enumerate(by_prompt):
+        if len(answers) != samples:
+            raise ValueError(
+                f"the engine's generate() returned {len(answers)} completions for prompt {index} of a batch of "
+                f"{prompts}, not the {samples} asked ({len(completions)} in all, not {prompts * samples})"
+            )
+    return by_prompt
+
+
+def _fail(requests: list[_Pending], error: Exception) -> None:
+    """Answer the unanswered ``requests`` with an error naming ``error``, logged with its traceback."""
+    log.error("could not answer a batch of %d requests", len(requests), exc_info=error)
+    failure = f"the server could not answer this request's batch: {type(error).__name__}: {error}"
+    for pending in requests:
+        if not pending.future.done():
+            pending.future.set_exception(RuntimeError(failure))
 
 
 class DaemonThreadExecutor(Executor):
