@@ -241,8 +241,69 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
                 # a student with weights of its own starts from them, not from the teacher (its record's parent)
                 "student": run.rel(student_weights(record)),
             }
+        if info.key in TRAINING_STAGES and isinstance(inputs.get("trainer"), dict):
+            detail["hyperparameters"] = _with_trainer(detail["hyperparameters"], inputs["trainer"])
         out.append(detail)
     return out
+
+
+# GRPO's scale_rewards (TRL's _generate_and_score_completions), as the card words it
+REWARD_SCALING = {
+    "group": "group (advantage: reward minus the group's mean, over the group's std)",
+    "batch": "batch (advantage: reward minus the group's mean, over the batch's std)",
+    "none": "none (advantage: reward minus the group's mean)",
+}
+
+
+def _with_trainer(shown: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """A stage's hyperparameters with the settings its trainer trained with beyond the recipe (``inputs.trainer`` of
+    its ``stage.json``; see :func:`safealign.stages.sft.trainer_settings`) after the learning rate: the schedule as it
+    ran, with its warmup (in place of SFT's recipe schedule and warmup ratio), the optimizer, gradient clipping, TRL's
+    loss type, and GRPO's clipping, reward scaling and rollout sampling. A stage recorded before them shows none."""
+    extra = _trainer_settings(settings)
+    out: dict[str, Any] = {}
+    for key, value in shown.items():
+        if key not in ("schedule", "warmup ratio"):
+            out[key] = value
+        if key == "learning rate":
+            out |= extra
+    return out if "learning rate" in shown else out | extra
+
+
+def _trainer_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    warmup, steps = settings.get("warmup"), settings.get("warmup_steps")
+    schedule = str(settings.get("lr_scheduler"))
+    if isinstance(steps, int):
+        share = f", {100 * warmup:g}% of the steps" if isinstance(warmup, float) and 0 < warmup < 1 else ""
+        schedule += f", warmup {steps} step{'s' if steps != 1 else ''}{share}" if steps else ", no warmup"
+    betas = settings.get("adam_betas") or []
+    shown = {
+        "schedule": schedule,
+        "optimizer": f"{settings.get('optimizer')} (betas {', '.join(number(b) for b in betas)}, epsilon "
+        f"{number(settings.get('adam_epsilon'))}), weight decay {number(settings.get('weight_decay'))}",
+        "gradient clipping": f"max norm {number(settings['max_grad_norm'])}"
+        if settings.get("max_grad_norm")
+        else "off",
+    }
+    # GRPO's loss type is the recipe's, in the card's method line
+    if settings.get("loss_type") and "epsilon" not in settings:
+        shown["loss type"] = settings["loss_type"]
+    if "epsilon" in settings:
+        scaling = settings.get("scale_rewards")
+        sampling = settings.get("rollout_sampling") or {}
+        shown |= {
+            "clipping epsilon (low, high)": f"{number(settings['epsilon'])}, {number(settings.get('epsilon_high'))}",
+            "reward scaling": REWARD_SCALING.get(scaling, scaling),
+            "truncated completions": "left out of the loss"
+            if settings.get("mask_truncated_completions")
+            else "in the loss",
+            "importance sampling": f"per {settings.get('importance_sampling_level')}",
+            "rollout sampling": f"top_p {number(sampling.get('top_p'))}, top_k "
+            f"{number(sampling.get('top_k')) if sampling.get('top_k') else 'off'}, min_p "
+            f"{number(sampling.get('min_p')) if sampling.get('min_p') else 'off'}, repetition penalty "
+            f"{number(sampling.get('repetition_penalty'))}",
+        }
+    return shown
 
 
 def _kd_settings(mode: Any, cfg: dict[str, Any]) -> dict[str, Any]:

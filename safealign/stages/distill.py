@@ -59,6 +59,7 @@ from safealign.training.common import (
     run_args,
     save_final_model,
     train_or_finish,
+    trainer_settings,
 )
 from safealign.training.decision_tokens import (
     decision_token_weights,
@@ -596,12 +597,16 @@ def run_distill(
 
     student_params = sum(p.numel() for p in trainer.model.parameters())
     speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples], trust_remote_code)
+    settings = trainer_settings(trainer)
+    if mode != "sequence":
+        del settings["loss_type"]  # KDSFTTrainer's loss is its own (compute_loss above), not TRL's loss_type
     record.inputs = {
         "traces": mixture.manifest(),
         "teacher": teacher_spec,
         "student": cfg.student,
         "system_prompt": system_prompt,
         "resumed_from": str(checkpoint) if checkpoint else None,
+        "trainer": settings,
         **student_info,
     }
     record.metrics = {

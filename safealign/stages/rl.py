@@ -51,9 +51,10 @@ from safealign.training.common import (
     run_args,
     save_final_model,
     train_or_finish,
+    trainer_settings,
 )
 from safealign.training.compact_lm_head import compact_lm_head
-from safealign.training.evicting_rollouts import evicting_rollouts
+from safealign.training.evicting_rollouts import effective_config, evicting_rollouts
 from safealign.training.gates import GateCallback, earlier_events, stopped_at
 from safealign.training.hacking_callback import HackingCallback, stopped_by_alert
 from safealign.training.packed_attention import restore_attention, use_packed_attention
@@ -96,6 +97,27 @@ def trl_grpo_config(
         **vllm,
         **precision_args(precision),
     )
+
+
+def grpo_settings(trainer: Any) -> dict[str, Any]:
+    """:func:`trainer_settings` and the GRPO settings that change the update, as the GRPOTrainer holds them (TRL's
+    defaults unless the recipe sets them): the clipping range (``epsilon_high`` unset is ``epsilon``), how rewards are
+    scaled into advantages, whether truncated completions count in the loss, the importance-sampling level, and the
+    rollouts' sampling, with what ``generate`` takes from the model's own generation_config where TRL leaves a setting
+    unset (as the decode loop honours it: :func:`~safealign.training.evicting_rollouts.effective_config`)."""
+    # TRL's for generate; under vLLM, TRL passes the trainer's own settings
+    generation = getattr(trainer, "generation_config", None)
+    sampling = effective_config(trainer.model, generation) if generation is not None else trainer
+    return trainer_settings(trainer) | {
+        "epsilon": trainer.epsilon_low,
+        "epsilon_high": trainer.epsilon_high,
+        "scale_rewards": trainer.scale_rewards,
+        "mask_truncated_completions": trainer.mask_truncated_completions,
+        "importance_sampling_level": trainer.importance_sampling_level,
+        "rollout_sampling": {
+            key: getattr(sampling, key, None) for key in ("top_p", "top_k", "min_p", "repetition_penalty")
+        },
+    }
 
 
 def reseed_epochs(trainer: Any) -> None:
@@ -326,6 +348,7 @@ def run_rl(
         "difficulty_filter": screening,
         # the pool files, each with the prompts the stage's dataset took from it (the cards count only those)
         "safety_sources": with_prompts_used(safety_sources, rows),
+        "trainer": grpo_settings(trainer),
     }
     # From the log: a resumed stage, or one finished from its last checkpoint, holds earlier sessions' checks too.
     gate_log = earlier_events(stage_dir / "gates.jsonl", trainer.state.global_step) if gate else []

@@ -43,6 +43,7 @@ from safealign.training.common import (
     save_final_model,
     tokens_per_second,
     train_or_finish,
+    trainer_settings,
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
@@ -413,6 +414,7 @@ def run_sft(
         "data": mixture.manifest(),
         "system_prompt": system_prompt,
         "resumed_from": str(checkpoint) if checkpoint else None,
+        "trainer": trainer_settings(trainer),
     }
     record.metrics = {
         "train_loss": stage_train_loss(trainer, result, resumed_at),

@@ -434,3 +434,23 @@ def absolute_adapter_base(model: Any) -> None:
             continue
         if spec.path is not None:
             config.base_model_name_or_path = str(spec.path.resolve())
+
+
+def trainer_settings(trainer: Any) -> dict[str, Any]:
+    """The settings that change the weights as the Trainer's arguments hold them once training ran, recipe or not: the
+    recipe section (``stage.json``'s ``config``) does not hold the optimizer, gradient clipping, TRL's loss type or
+    the schedule a stage sets in code (RL's, distillation's), which come from here and from TRL's and transformers'
+    defaults. ``warmup`` as given (transformers 5: below 1, a share of all steps); ``warmup_steps`` what it came to."""
+    args = trainer.args
+    return {
+        "optimizer": str(getattr(args.optim, "value", args.optim)),
+        "learning_rate": args.learning_rate,
+        "adam_betas": [args.adam_beta1, args.adam_beta2],
+        "adam_epsilon": args.adam_epsilon,
+        "weight_decay": args.weight_decay,
+        "max_grad_norm": args.max_grad_norm,
+        "lr_scheduler": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
+        "warmup": args.warmup_steps,
+        "warmup_steps": args.get_warmup_steps(trainer.state.max_steps),
+        "loss_type": getattr(args, "loss_type", None),
+    }
