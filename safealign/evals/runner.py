@@ -30,6 +30,7 @@ from safealign.evals.suites import Suite, as_problem, expand_suite_names, get_su
 from safealign.generation import Completion, GenerationEngine, SamplingParams, check_prompts
 from safealign.judges import shown_judge_spec
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
+from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
 
 log = logging.getLogger(__name__)
 
@@ -333,9 +334,37 @@ def _check_languages(spec: Suite, items: list[EvalItem]) -> None:
         )
 
 
+def _check_problems(spec: Suite, items: list[EvalItem]) -> None:
+    """A reasoning or format suite's items must each name a known task family (``metadata["family"]``, a file's
+    ``family`` column), whose checker scores the answer, and hold a reference answer: a user's file without them failed
+    only after every answer was generated, with a bare KeyError 'family', and one without answers scored every answer
+    wrong."""
+    valid: list[str] | None = None
+    for item in items:
+        family = item.metadata.get("family")
+        if not isinstance(family, str) or not family.strip():
+            what = "no 'family'" if family is None else f"'family' is {family!r}, not a task family's name"
+            problem = f"{what} (whose checker scores the answer): give each row one, e.g. arithmetic or gcd"
+        elif family not in (valid := valid if valid is not None else valid_families()):
+            problem = str(unknown_name("task family", family, valid, shown=[*OWN_FAMILIES, *EASY_CONFIGS]))
+        elif not (item.answer or "").strip():
+            problem = (
+                "no reference answer to score against: give each row one (load_suite_file's answer_field)"
+            )
+        else:
+            continue
+        where = f"suite {spec.name}" + (f" ({spec.file})" if spec.file is not None else "")
+        raise DataError(f"{where}, item {item.id}: {problem}")
+
+
 def _answers_problem(completions: list[Completion], labels: list[str], num_samples: int) -> str | None:
     """What is wrong with the answers to the prompts ``labels`` name, or None when each prompt has each sample once.
     Samples past ``num_samples`` are taken (a generator may sample more), as long as every prompt has the same ones."""
+    for c in completions:
+        if not isinstance(c, Completion):
+            return f"one is a {type(c).__name__} ({str(c)[:80]!r}), not a Completion"
+        if not isinstance(c.text, str):
+            return f"prompt {c.prompt_index}, sample {c.sample_index} has the text {c.text!r}, not a str"
     per_prompt = max([num_samples, *(c.sample_index + 1 for c in completions)])
     seen: set[tuple[int, int]] = set()
     for c in completions:
@@ -398,6 +427,8 @@ def run_eval(
     for spec, chosen in selected:
         if spec.kind == "language":
             _check_languages(spec, chosen)
+        if spec.kind in ("reasoning", "format"):
+            _check_problems(spec, chosen)
     items = [item for _, chosen in selected for item in chosen]
     params = params or SamplingParams(max_new_tokens=128)
     if any(spec.kind in ("harmful", "borderline") for spec in specs):
@@ -440,6 +471,13 @@ def run_eval(
                 params.max_new_tokens,
             )
         completions = generator.generate(prompts, params, show_progress=show_progress)
+        if not isinstance(completions, (list, tuple)):
+            raise SafealignError(
+                f"{type(generator).__name__}.generate returned {repr(completions)[:80]} (a "
+                f"{type(completions).__name__}), not a list of Completion, one per prompt and sample "
+                f"({len(prompts)} prompts x {params.num_samples} sample(s))"
+            )
+        completions = list(completions)
         if problem := _answers_problem(completions, labels, params.num_samples):
             raise SafealignError(
                 f"{type(generator).__name__} returned {len(completions)} answers for {len(prompts)} prompts x "
