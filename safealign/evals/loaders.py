@@ -131,10 +131,15 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     )
     started = 1  # the line the record being read starts on: where an unclosed quote opened
     try:
+        # blank lines above the header: the empty first line was read as the header, with no column
+        while reader.fieldnames == []:
+            started = reader.reader.line_num + 1
+            reader.fieldnames = next(reader.reader, None)
         header = reader.fieldnames or []
-        if twice := sorted({name for name in header if header.count(name) > 1}):
+        # a spreadsheet's export may end its header with empty cells ("prompt,category,,"): unnamed columns, never read
+        if twice := sorted({name for name in header if header.count(name) > 1 and name.strip()}):
             raise DataError(
-                f"{path}:1: the header row names the column(s) {', '.join(map(repr, twice))} more than once "
+                f"{path}:{reader.line_num}: the header row names the column(s) {', '.join(map(repr, twice))} more than once "
                 "(only the last would be read); give each column its own name"
             )
         rows, started = [], reader.line_num + 1
