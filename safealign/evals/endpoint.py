@@ -273,7 +273,9 @@ class EndpointGenerator:
         for line in self.answers_file.read_text(encoding="utf-8", errors="replace").split("\n"):
             try:
                 record = json.loads(line)
-                kept[record["key"]] = record["completion"]
+                # a record that is no answer (edited by hand, another version's fields) is asked again, not a TypeError
+                if isinstance(_reused(record["completion"], (0, 0)).text, str):
+                    kept[record["key"]] = record["completion"]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by the crash that stopped that run
         return kept
