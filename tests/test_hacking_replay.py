@@ -230,11 +230,11 @@ def test_an_alerts_examples_come_from_the_prompts_it_is_about(tmp_path):
 
 def test_nearest_examples_keep_to_the_kinds_asked_for():
     rows = [{"step": 2, "kind": "reasoning"}, {"step": 5, "kind": "harmful"}, {"step": 3, "kind": "benign"}]
-    assert nearest_examples(rows, 2, ("harmful",)) == [rows[1]]  # the nearest step with a harmful prompt
+    assert nearest_examples(rows, 2, ("harmful",)) == [rows[1]]  # none up to step 2: the first after
     assert nearest_examples(rows, 2, ("harmful", "benign")) == [rows[2]]
     assert nearest_examples(rows, 4, None) == [
         rows[2]
-    ]  # as near as step 5: the earlier, which the live stream had
+    ]  # the last step at or before 4: the one the live stream had
     unkinded = [{"step": 1, "kind": None}]
     assert nearest_examples(unkinded, 1, ("harmful",)) == unkinded  # no kind recorded: it could be one
 

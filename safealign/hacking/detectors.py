@@ -384,17 +384,21 @@ EXAMPLE_KINDS: dict[str, ExampleRows] = {
 def nearest_examples(
     rows: list[dict[str, Any]], step: int, kinds: ExampleRows | tuple[str, ...] | None = None, limit: int = 3
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` of ``rows`` (rollouts with an int ``step``) from the logged step nearest ``step`` (the earlier of
-    two as near: the one the live stream had) that holds prompts of ``kinds`` (an `ExampleRows`, or the kinds alone).
-    A row with no kind recorded is kept. Rows with a preferred label come first; a row without one (no safety reward,
-    a rollouts file from before labels were kept) keeps its place after them."""
+    """Up to ``limit`` of ``rows`` (rollouts with an int ``step``) from the last logged step at or before ``step`` (the
+    round behind its metrics, which the live stream quoted), or the first after it when none came before, that holds
+    prompts of ``kinds`` (an `ExampleRows`, or the kinds alone). The nearest step was not it: a round's rows are logged
+    once, under its first step, so at num_iterations 4 an alert at step 8 quoted round 5 live and round 9 (sampled after
+    the alert) in the audit. A row with no kind recorded is kept. Rows with a preferred label come first; a row without
+    one (no safety reward, a rollouts file from before labels were kept) keeps its place after them."""
     labels: tuple[str, ...] = ()
     if isinstance(kinds, ExampleRows):
         kinds, labels = kinds.kinds, kinds.labels
     usable = [row for row in rows if kinds is None or row.get("kind") is None or row.get("kind") in kinds]
     if not usable:
         return []
-    nearest = min({row["step"] for row in usable}, key=lambda s: (abs(s - step), s))
+    steps = {row["step"] for row in usable}
+    before = [s for s in steps if s <= step]
+    nearest = max(before) if before else min(steps)
     at_step = [row for row in usable if row["step"] == nearest]
     rank = {label: i for i, label in enumerate(labels)}
     return sorted(at_step, key=lambda row: rank.get(row.get("safety_label"), len(rank)))[:limit]

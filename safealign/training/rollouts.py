@@ -222,7 +222,8 @@ class RolloutCallback(TrainerCallback):
 def examples_at(
     path: Path, step: int, kinds: ExampleRows | tuple[str, ...] | None = None, limit: int = 3
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the logged step nearest ``step``,
-    those with ``kinds``' preferred safety labels first (`nearest_examples`)."""
+    """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the last logged step at or before
+    ``step`` (the first after it when none came before), those with ``kinds``' preferred safety labels first
+    (`nearest_examples`)."""
     rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
     return nearest_examples(rows, step, kinds, limit)
