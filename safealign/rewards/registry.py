@@ -79,13 +79,31 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
 
 
 def unknown_reward(names: list[str]) -> str | None:
-    """The problem with the first name that is not a registered reward, or None when all are."""
+    """The problem with the first name that is not a registered reward (unknown, or registered as something other than
+    a (factory, help) pair: `entry_problem`), or None when all are."""
     for name in names:
         if name not in REWARDS:
             return (
                 f"unknown reward {name!r}{did_you_mean(name, REWARDS)}; valid rewards: {', '.join(REWARDS)}"
             )
+        if problem := entry_problem(name):
+            return problem
     return None
+
+
+REGISTER = "REWARDS[{name!r}] = (lambda settings: <the reward>, 'one-line help')"
+
+
+def entry_problem(name: str) -> str | None:
+    """What is wrong with ``REWARDS[name]`` when it is not a (factory, help) pair: registered as the reward itself, it
+    failed with a bare TypeError at the stage's start (after the model loaded) and broke `safealign rewards list`."""
+    entry = REWARDS[name]
+    if isinstance(entry, tuple | list) and len(entry) == 2 and callable(entry[0]):
+        return None
+    return (
+        f"REWARDS[{name!r}] is a {type_name(entry)}, not a (factory, help) pair: register it as "
+        f"{REGISTER.format(name=name)}, the factory taking the settings dict and returning the reward"
+    )
 
 
 def check_reward_names(names: list[str]) -> None:
@@ -99,9 +117,27 @@ def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[
     check_reward_names(list(weights))
     funcs, out_weights = [], []
     for name, weight in weights.items():
-        funcs.append(checked_reward(REWARDS[name][0](settings), name))
+        funcs.append(checked_reward(built_reward(name, settings), name))
         out_weights.append(weight)
     return funcs, out_weights
+
+
+def built_reward(name: str, settings: dict[str, Any]) -> Callable:
+    """``REWARDS[name]``'s factory called on ``settings``; a factory that fails or returns no callable (the reward
+    registered where its factory goes, called on the settings dict) is a RewardError saying how to register it, not an
+    AttributeError from TRL's helpers."""
+    fix = f"REWARDS[{name!r}] is (factory, help), the factory taking the settings dict and returning the reward: {REGISTER.format(name=name)}"
+    try:
+        reward = REWARDS[name][0](settings)
+    except SafealignError:
+        raise
+    except Exception as error:
+        raise RewardError(
+            f"reward {name!r} could not be built: {type(error).__name__}: {error}. {fix}"
+        ) from error
+    if not callable(reward):
+        raise RewardError(f"reward {name!r}: its factory returned a {type_name(reward)}, not a reward. {fix}")
+    return reward
 
 
 class RewardError(SafealignError):
@@ -237,4 +273,7 @@ def score_problem(scores: Any, expected: int | None) -> str | None:
 
 
 def describe_rewards() -> list[tuple[str, str]]:
+    for name in REWARDS:
+        if problem := entry_problem(name):
+            raise RewardError(problem)
     return [(name, help_text) for name, (_, help_text) in REWARDS.items()]
