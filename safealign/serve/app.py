@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safealign.errors import DataError, SafealignError
 from safealign.generation import GenerationEngine, SamplingParams, context_window
-from safealign.serve.batcher import Batcher, ServerStopping
+from safealign.serve.batcher import Batcher, BatcherDown, ServerStopping
 from safealign.serve.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     ChatRequest,
@@ -250,6 +250,17 @@ def create_app(
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
+        # Not stopping: its generation loop died, and only a restart (or a retry that reaches another replica) helps.
+        except BatcherDown as error:
+            return JSONResponse(
+                error_body(
+                    f"the server's generation loop failed: {error}; send the request to another server, or restart "
+                    "this one",
+                    "server_error",
+                ),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         except (
             ServerStopping
         ) as error:  # OpenAI clients retry a 503 (after Retry-After), on this replica's successor
