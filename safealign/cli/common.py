@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import ipaddress
 import logging
 import os
 import signal
@@ -104,11 +106,18 @@ def chat_problem(messages: Any) -> str | None:
 
 
 def api_url(host: str, port: int) -> str:
-    """The base URL a server listening on ``host:port`` is reached at; an IPv6 address in brackets, as URLs write it.
+    """The base URL a client on this machine reaches a server listening on ``host:port`` at; an IPv6 address in
+    brackets, as URLs write it. A wildcard host (0.0.0.0, ::) is no address a client can connect to: its family's
+    loopback address stands for it.
 
     >>> api_url("127.0.0.1", 8000), api_url("::1", 8000)
     ('http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1')
+    >>> api_url("0.0.0.0", 8000), api_url("::", 8000)
+    ('http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1')
     """
+    with contextlib.suppress(ValueError):  # a host name
+        if ipaddress.ip_address(host).is_unspecified:
+            host = "::1" if ":" in host else "127.0.0.1"
     return f"http://[{host}]:{port}/v1" if ":" in host else f"http://{host}:{port}/v1"
 
 
