@@ -243,8 +243,10 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
             "send a number between -1.8e308 and 1.8e308",
             param=path.split(".")[0] or None,
         )
-    # Walk the payload only when the body holds a surrogate's escape or bytes (the rest cannot carry one).
-    if _SURROGATE_ESCAPE.search(body) and (path := _path_of(payload, "", _unencodable)) is not None:
+    # Walk the payload only when the body holds a surrogate's escape or bytes (the rest cannot carry one), or is UTF-16
+    # or UTF-32, which json.loads reads too and whose escapes and code units the pattern does not see.
+    may_hold = _SURROGATE_ESCAPE.search(body) or json.detect_encoding(body) not in ("utf-8", "utf-8-sig")
+    if may_hold and (path := _path_of(payload, "", _unencodable)) is not None:
         path = path.encode("utf-8", "backslashreplace").decode()  # a key can be the bad text: echo it escaped
         raise RequestError(
             400,
