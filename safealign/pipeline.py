@@ -112,6 +112,27 @@ def made_again(stage_dir: Path, remade: set[Path]) -> bool:
     return any(Path(as_moved(name, moved)).parent.resolve() in remade for name in stage_inputs(record))
 
 
+def stages_to_make(recipe: Recipe) -> set[str]:
+    """The training and sampling stages (``sft``, ``rl``, ``sample``, ``distill``) the recipe turns on that this run
+    makes (again): not finished, or made from an output this run makes again first (:func:`made_again`). The up-front
+    checks look at these: one that looked only at unfinished stages passed a finished RL whose SFT was deleted for a
+    rerun, and its problem (rl.use_vllm on a CPU machine, a tracker not installed) stopped it after SFT."""
+    distills = recipe.distill is not None and recipe.distill.enabled
+    sample = recipe.sample or (SampleConfig() if distills else None)  # as _run_held_stages runs it
+    made: set[str] = set()
+    remade: set[Path] = set()
+    for name, section in (
+        ("sft", recipe.sft),
+        ("rl", recipe.rl),
+        ("sample", sample),
+        ("distill", recipe.distill),
+    ):
+        if section is not None and section.enabled and made_again(recipe.run_dir / name, remade):
+            remade.add((recipe.run_dir / name).resolve())
+            made.add(name)
+    return made
+
+
 def keep_earlier_recipe(run_dir: Path, resolved: str) -> Path | None:
     """Before a rerun under a changed recipe writes its own, move the run's ``recipe.yaml`` and ``recipe.source.yaml``
     to ``recipe.<time>.yaml`` / ``recipe.source.<time>.yaml``: the finished stages it keeps were made under that recipe,
@@ -148,7 +169,7 @@ def check_student_found(recipe: Recipe) -> None:
         distill is None
         or not distill.enabled
         or distill.student.startswith("prune:")
-        or stage_done(recipe.run_dir / "distill")
+        or "distill" not in stages_to_make(recipe)
     ):
         return
     try:
@@ -171,7 +192,7 @@ def check_vllm_usable(recipe: Recipe) -> None:
     from safealign.distributed import require_gpu_for_vllm
 
     rl = recipe.rl
-    if rl is not None and rl.enabled and rl.use_vllm and stage_done(recipe.run_dir / "rl") is None:
+    if rl is not None and rl.enabled and rl.use_vllm and "rl" in stages_to_make(recipe):
         require_gpu_for_vllm()
 
 
@@ -180,8 +201,9 @@ def check_launch(recipe: Recipe) -> None:
     FSDP) fails now, not when its stage starts after the baseline eval, SFT and its eval; each stage checks it again."""
     from safealign.distributed import check_stage_launch
 
+    to_make = stages_to_make(recipe)
     for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("distill", recipe.distill)):
-        if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
+        if section is not None and section.enabled and name in to_make:
             check_stage_launch(
                 section.method, gates_enabled=isinstance(section, RLConfig) and section.gates.enabled
             )
@@ -202,18 +224,19 @@ def check_dataset_files(recipe: Recipe) -> None:
 
     suites = recipe_eval_suites(recipe)
     suite_prompts(suites)  # a missing suite file fails as itself, not as the first dataset checked against it
+    to_make = stages_to_make(recipe)
     for name, section, mixture in (
         ("sft", recipe.sft, "datasets"),
         ("distill", recipe.distill, "transfer_data"),
     ):
-        if section is not None and section.enabled and stage_done(recipe.run_dir / name) is None:
+        if section is not None and section.enabled and name in to_make:
             check_mixture_files(getattr(section, mixture), f"{name}.{mixture}", recipe.seed, suites)
     rl, distills = recipe.rl, recipe.distill is not None and recipe.distill.enabled
-    if rl is not None and rl.enabled and stage_done(recipe.run_dir / "rl") is None:
+    if rl is not None and rl.enabled and "rl" in to_make:
         # as run_rl
         build_prompt_rows(rl.tasks, rl.num_prompts, recipe.seed, recipe.model.system_prompt, suites=suites)
     sample = recipe.sample or (SampleConfig() if distills else None)  # as _run_stages runs it
-    if sample is not None and sample.enabled and stage_done(recipe.run_dir / "sample") is None:
+    if sample is not None and sample.enabled and "sample" in to_make:
         # as run_sample, from recipe_inputs
         mixture = sample_mixture(rl.tasks if rl else None, sample.safety_share)
         build_prompt_rows(mixture, sample.num_prompts, recipe.seed + 7919, stage="sample", suites=suites)
@@ -294,17 +317,14 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
     # makes again (its input is made again first, see made_again: it said "keeping it", then redid the stage).
     starts = starting_models(recipe)
     sample = recipe.sample or (SampleConfig() if distills else None)
-    remade: set[Path] = set()
+    to_make = stages_to_make(recipe)
     for name, section in (
         ("sft", recipe.sft),
         ("rl", recipe.rl),
         ("sample", sample),
         ("distill", recipe.distill),
     ):
-        if section is None or not section.enabled:
-            continue
-        if made_again(run_dir / name, remade):
-            remade.add((run_dir / name).resolve())
+        if section is None or not section.enabled or name in to_make:
             continue
         warn_if_settings_changed(
             name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, starts[name])
@@ -314,12 +334,7 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         ("rl", recipe.rl),
         ("distill", recipe.distill),
     ):  # before the baseline eval, not at the stage's start
-        if (
-            section is not None
-            and section.enabled
-            and section.report_to
-            and stage_done(run_dir / name) is None
-        ):
+        if section is not None and section.enabled and section.report_to and name in to_make:
             from safealign.training.common import check_trackers_installed
 
             check_trackers_installed(section.report_to)
