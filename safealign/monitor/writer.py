@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from safealign.errors import SafealignError
-from safealign.monitor.store import Store
+from safealign.monitor.store import CommitUnknownError, Store
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,44 @@ class ExchangeWriter:
         self._conn: sa.Connection | None = None
         self.commits = 0
         self._last_error: BaseException | None = None
+        # Rows handed to the thread and not yet settled (stored, or failed with a logged error): what a stop that gives
+        # up waiting leaves unwritten.
+        self._unsettled = 0
+        self._count_lock = threading.Lock()
 
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Flush what is pending, then stop the thread."""
+    def stop(self, timeout: float = 10.0, patience: float = 120.0) -> int:
+        """Flush what is pending, then stop the thread; returns how many exchanges it left unwritten (0: none).
+
+        Rows still queued when the process exits are lost (the thread is a daemon), so a slow or locked database (a
+        VACUUM, another process's long write, a PostgreSQL server under load: the writer waits 30 s for a SQLite lock)
+        gets ``patience`` seconds more after ``timeout``, said in the log, and what is left after that is counted there.
+        """
         self._queue.put(_STOP)
+        if self._thread.ident is None:  # never started (a gateway whose start failed first): nothing to flush
+            return 0
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning(
+                "stopping: %d exchanges are still being stored after %.0f s (the database is slow or locked); "
+                "waiting up to %.0f s more for them",
+                self._unsettled,
+                timeout,
+                patience,
+            )
+            self._thread.join(patience)
+        if not self._thread.is_alive():
+            return 0
+        left = self._unsettled
+        log.error(
+            "stopping: %d exchanges were not stored: the database did not take them within %.0f s of the stop, and they "
+            "are lost when the process exits",
+            left,
+            timeout + patience,
+        )
+        return left
 
     async def write(self, row: dict[str, Any]) -> int:
         loop = asyncio.get_running_loop()
@@ -62,7 +92,10 @@ class ExchangeWriter:
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
         """One queue put (one wake-up of the writer thread) per loop tick, not one per request."""
-        self._queue.put(self._ticks.pop(loop))
+        rows = self._ticks.pop(loop)
+        with self._count_lock:
+            self._unsettled += len(rows)
+        self._queue.put(rows)
 
     def _run(self) -> None:
         while True:
@@ -88,7 +121,11 @@ class ExchangeWriter:
         rows = [row for row, _, _ in batch]
         outcomes: list[Any] | None = self._insert(rows)
         if outcomes is None:
-            outcomes = [self._last_error] if len(batch) == 1 else self._insert_each(rows)
+            # A bad row must not fail its batch: the rows are tried one by one, unless the batch may be stored already.
+            retry = len(batch) > 1 and not isinstance(self._last_error, CommitUnknownError)
+            outcomes = self._insert_each(rows) if retry else [self._last_error] * len(batch)
+        with self._count_lock:
+            self._unsettled -= len(batch)
         # One wake-up per event loop for the whole batch, not one per request.
         settled: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = defaultdict(list)
         for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
