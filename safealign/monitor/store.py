@@ -198,6 +198,10 @@ EXCHANGE_FIELDS = tuple(c.name for c in exchanges.columns if c.name != "id")
 _FIELD_DEFAULTS = {"stream": False, "blocked": False}
 
 
+class CommitUnknownError(SafealignError):
+    """A commit whose outcome is unknown (its connection lost, the database unreachable to ask): not to be retried."""
+
+
 def fit_to_column(column: sa.Column, value: Any) -> Any:
     """``value`` as ``column`` stores it: a text cut to the column's length. A query that compares the column with a
     value must fit it the same way, or a long value never finds its own rows."""
@@ -419,6 +423,8 @@ class Store:
 
         ``conn``: a connection the caller keeps open (the writer thread's), else one from the pool.
         Rows may leave out any column (a failed upstream call has no upstream status): a batch mixes kinds.
+        A COMMIT that fails after the server stored the rows (its acknowledgement lost with the connection) returns their
+        ids (see ``_committed``).
         """
         if not rows:
             return []
@@ -430,21 +436,51 @@ class Store:
         queue = [bool(row.get("queue")) for row in rows]
         if self._sqlite_insert is not None:
             return self._sqlite_insert(conn, records, queue, now)
-        with conn.begin():
-            ids = [
-                r.id
-                for r in conn.execute(
-                    exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records
-                )
-            ]
-            queued = [
-                {"exchange_id": i, "enqueued_at": now, "attempts": 0}
-                for i, q in zip(ids, queue, strict=True)
-                if q
-            ]
-            if queued:
-                conn.execute(judge_queue.insert(), queued)
+        committing = False
+        try:
+            with conn.begin():
+                ids = [
+                    r.id
+                    for r in conn.execute(
+                        exchanges.insert().returning(exchanges.c.id, sort_by_parameter_order=True), records
+                    )
+                ]
+                queued = [
+                    {"exchange_id": i, "enqueued_at": now, "attempts": 0}
+                    for i, q in zip(ids, queue, strict=True)
+                    if q
+                ]
+                if queued:
+                    conn.execute(judge_queue.insert(), queued)
+                committing = True
+        except Exception:
+            if committing and self._committed(ids):
+                return ids
+            raise
         return ids
+
+    def _committed(self, ids: list[int]) -> bool:
+        """Whether a transaction whose COMMIT failed (its connection lost after the server got it) stored the exchanges
+        ``ids``: a retry of rows that are stored writes, queues and judges each one twice. Ids come from a sequence and
+        are never handed out again, so they are found exactly when the transaction committed. Raises CommitUnknownError
+        when the database cannot say (still unreachable): the rows must not be written again on a guess."""
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(
+                    sa.select(sa.func.count()).select_from(exchanges).where(exchanges.c.id.in_(ids))
+                ).scalar_one()
+        except Exception as error:  # noqa: BLE001 - whatever stops the check, the outcome stays unknown
+            raise CommitUnknownError(
+                f"the connection to {redact_url(self.url)} was lost while committing {len(ids)} exchanges, and whether "
+                f"they were stored could not be checked ({type(getattr(error, 'orig', None) or error).__name__}): not "
+                "written again, to store none twice"
+            ) from None
+        if found:
+            log.warning(
+                "the connection was lost while committing %d exchanges, after the database stored them: kept once",
+                len(ids),
+            )
+        return bool(found)
 
     def request_path_connection(self) -> sa.Connection:
         """A connection for the gateway's writer, whose commits clients wait for.
