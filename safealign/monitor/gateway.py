@@ -130,30 +130,36 @@ def create_gateway(
         started = True
         worker_process = None
         session = upstream_session(config)
-        proxy = Proxy(
-            session,
-            config.upstream,
-            writer,
-            metrics,
-            config.blocking,
-            judges.harm if judges else None,
-            config.refusal_message,
-        )
-        if config.blocking:  # the first answer should not wait for the judges' models to load
-            await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
-        writer.start()
-        backlog = store.backlog()
-        if in_process:
-            worker.start()
-        elif spawns_worker:
-            app.state.worker_process = worker_process = spawn_worker_process(
-                config.db,
-                config.judge,
-                config.alerts,
-                config.webhook,
-                config.judge_batch_size,
-                config.retention_days,
+        try:
+            proxy = Proxy(
+                session,
+                config.upstream,
+                writer,
+                metrics,
+                config.blocking,
+                judges.harm if judges else None,
+                config.refusal_message,
             )
+            if config.blocking:  # the first answer should not wait for the judges' models to load
+                await anyio.to_thread.run_sync(lambda: judges.harm.judge(["warm-up"], ["warm-up"]))
+            writer.start()
+            backlog = store.backlog()
+            if in_process:
+                worker.start()
+            elif spawns_worker:
+                app.state.worker_process = worker_process = spawn_worker_process(
+                    config.db,
+                    config.judge,
+                    config.alerts,
+                    config.webhook,
+                    config.judge_batch_size,
+                    config.retention_days,
+                )
+        except BaseException:
+            # A start that fails part-way (the judges' warm-up, the database, the worker's spawn) closes what it opened:
+            # a process that goes on (tests, an app that embeds the gateway) kept the session, threads and connections.
+            await _shut_down(session, writer, worker, worker_process, store)
+            raise
         log.info(
             "monitor: upstream %s, db %s, blocking %s, %d exchanges waiting for judgement",
             redact_url(config.upstream),
@@ -172,12 +178,7 @@ def create_gateway(
                 api_key,
             )
         yield
-        await session.close()
-        writer.stop()
-        worker.stop()
-        if worker_process is not None:
-            stop_worker_process(worker_process)
-        store.close()
+        await _shut_down(session, writer, worker, worker_process, store)
 
     app = GatewayApp(
         title="safealign monitor", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
@@ -326,6 +327,24 @@ def create_gateway(
         return {"deleted": store.purge(config.retention_days)}
 
     return app
+
+
+async def _shut_down(
+    session: aiohttp.ClientSession,
+    writer: ExchangeWriter,
+    worker: JudgeWorker,
+    worker_process: Any,
+    store: Store,
+) -> None:
+    """Close the upstream session, the writer (its pending rows stored), the judge worker, its process and the store,
+    in that order, each whatever the one before it raised."""
+    with contextlib.ExitStack() as parts:  # run last to first
+        parts.callback(store.close)
+        if worker_process is not None:
+            parts.callback(stop_worker_process, worker_process)
+        parts.callback(worker.stop)
+        parts.callback(writer.stop)
+        await session.close()
 
 
 def browser_url(host: str, port: int) -> str:
