@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import ipaddress
 import json
 import logging
 import time
@@ -352,9 +351,6 @@ def browser_url(host: str, port: int) -> str:
     wildcard host (0.0.0.0, ::), which no browser can open, the loopback address of its family."""
     from safealign.cli.common import api_url  # the URL the CLI prints for the server, without its /v1
 
-    with contextlib.suppress(ValueError):  # a host name
-        if ipaddress.ip_address(host).is_unspecified:
-            host = "::1" if ":" in host else "127.0.0.1"
     return api_url(host, port).removesuffix("/v1")
 
 
