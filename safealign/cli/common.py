@@ -108,7 +108,7 @@ def chat_problem(messages: Any) -> str | None:
 def api_url(host: str, port: int) -> str:
     """The base URL a client on this machine reaches a server listening on ``host:port`` at; an IPv6 address in
     brackets, as URLs write it. A wildcard host (0.0.0.0, ::) is no address a client can connect to: its family's
-    loopback address stands for it.
+    loopback address stands for it ('' is every interface, as uvicorn binds it).
 
     >>> api_url("127.0.0.1", 8000), api_url("::1", 8000)
     ('http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1')
@@ -116,28 +116,58 @@ def api_url(host: str, port: int) -> str:
     ('http://127.0.0.1:8000/v1', 'http://[::1]:8000/v1')
     """
     with contextlib.suppress(ValueError):  # a host name
-        if ipaddress.ip_address(host).is_unspecified:
+        if ipaddress.ip_address(host or "0.0.0.0").is_unspecified:
             host = "::1" if ":" in host else "127.0.0.1"
     return f"http://[{host}]:{port}/v1" if ":" in host else f"http://{host}:{port}/v1"
 
 
 def check_can_listen(host: str, port: int) -> None:
     """Bind ``host:port`` once and let go, so that a port in use or a host that is not this machine's is a clear error
-    before a model loads (uvicorn would say so only after, in one log line, and exit 3)."""
+    before a model loads (uvicorn would say so only after, in one log line, and exit 3).
+
+    As uvicorn binds (asyncio's ``create_server``): every address the host resolves to (``localhost`` is often ::1 and
+    127.0.0.1, and one taken fails the start), an IPv6 one for IPv6 only, and '' for every interface. An address not
+    available here (::1 where IPv6 is off) is skipped while another one binds: the check refuses no start that could
+    work (some Python versions' asyncio skips it too)."""
+    import errno
     import socket
 
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(
-                socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-            )  # as uvicorn binds: a port in TIME_WAIT is free
-            probe.bind(address)
+        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        bound, unavailable = False, None
+        for family, kind, proto, _, address in dict.fromkeys(addresses):
+            try:
+                probe = socket.socket(family, kind, proto)
+            except OSError:  # a family this kernel lacks: uvicorn skips it too
+                continue
+            with probe:
+                # as uvicorn binds: a port in TIME_WAIT is free, and :: does not also claim 0.0.0.0
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                try:
+                    probe.bind(address)
+                    bound = True
+                except OSError as error:
+                    if error.errno != errno.EADDRNOTAVAIL:
+                        raise
+                    unavailable = error
+        if unavailable is not None and not bound:
+            raise unavailable
     except OSError as error:  # socket.gaierror too: a host name that does not resolve
-        raise SafealignError(
-            f"cannot listen on {host}:{port} ({error.strerror or error}): the port is taken (another server?) or "
-            "the host is not an address of this machine; choose another --port, or --host 127.0.0.1 / 0.0.0.0"
-        ) from None
+        shown = f"[{host}]" if ":" in host else host
+        if error.errno == errno.EADDRINUSE:
+            why = "the port is taken (another server?); choose another --port"
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            why = (
+                "this user may not listen on that port (ports below 1024 need root or CAP_NET_BIND_SERVICE); "
+                "choose another --port, 1024 or above"
+            )
+        else:  # EADDRNOTAVAIL, a name that does not resolve
+            gai = isinstance(error, socket.gaierror)
+            what = "name does not resolve" if gai else "is not an address of this machine"
+            why = f"the host {what}; choose --host 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        raise SafealignError(f"cannot listen on {shown}:{port} ({error.strerror or error}): {why}") from None
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -207,9 +237,11 @@ def path_error_message(error: BaseException) -> str | None:
         )
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         reason = "read-only file system" if error.errno == errno.EROFS else "permission denied"
-        if (
-            path.is_file() and error.errno != errno.EROFS
-        ):  # an input (a recipe, a dataset) or an output to replace
+        try:  # a folder on the way we may not search refuses this look too (pathlib raises it)
+            is_file = path.is_file()
+        except OSError:
+            is_file = False
+        if is_file and error.errno != errno.EROFS:  # an input (a recipe, a dataset) or an output to replace
             return (
                 f"no permission to access {path} ({reason}). Fix its permissions (chmod) or give a copy you can read; "
                 "for an output, choose a path you can write to (--out, the recipe's output_dir, SAFEALIGN_HOME)."
