@@ -270,7 +270,8 @@ def create_app(
                 headers={"Retry-After": "1"},
             )
         except Exception as error:
-            log.exception("generation failed")
+            # One line: the batcher logged the traceback (all but a SafealignError, whose message says what is wrong)
+            log.error("generation failed: %s: %s", type(error).__name__, error)
             return JSONResponse(error_body(f"generation failed: {error}", "server_error"), status_code=500)
         texts = [c.text for c in completions]
         reasons = [c.finish_reason for c in completions]
