@@ -4,11 +4,13 @@ The measurement (``safealign.judges.quality`` on the ``test`` split) takes tens 
 so it is cached in the run folder as ``judge_quality.json`` and reused while the judge spec and
 the labelled file (by sha256) are unchanged: it then describes the judges as they were when the
 run was first carded. A second cache under ``$SAFEALIGN_HOME/judge_quality`` is keyed by the spec
-and the hash of the judges' code and data, so a new run with unchanged judges is not measured again.
+(a Llama Guard folder as it is on disk) and the hash of the judges' code, the code they import, and
+their data, so a new run with unchanged judges is not measured again.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import time
@@ -111,12 +113,69 @@ def _cached(path: Path) -> dict[str, Any]:
 
 
 def judges_fingerprint(spec: str, labelled_sha256: str | None) -> str:
-    """Hash of what decides the judges' verdicts: spec, labelled set, judge code and exemplars."""
+    """Hash of what decides the judges' verdicts: spec, labelled set, judge code (:func:`judges_code`) and exemplars."""
     digest = hashlib.sha256(f"{spec}\n{labelled_sha256}\n{SPLIT}".encode())
-    code = Path(__file__).parents[1] / "judges"
-    for path in sorted([*code.glob("*.py"), *package_data("judges").glob("*.jsonl")]):
-        digest.update(path.name.encode() + path.read_bytes())
+    kind, _, target = spec.strip().partition(":")
+    # a guard spec names a folder: a relative one, or one whose model was replaced, holds another guard
+    if kind == "llama-guard":
+        digest.update(_guard_folder_identity(target.strip()))
+    package = Path(__file__).parents[1]
+    data = sorted(package_data("judges").glob("*.jsonl"))
+    for path in [*judges_code(), *data]:
+        digest.update(str(path.relative_to(package) if path.is_relative_to(package) else path.name).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
+
+
+def _guard_folder_identity(path: str) -> bytes:
+    """The Llama Guard folder as it is now: its absolute path, and the size and time of its config and weights."""
+    folder = Path(path).expanduser().resolve()
+    parts = [str(folder)]
+    if folder.is_dir():
+        for file in sorted(folder.iterdir()):
+            if file.name == "config.json" or file.suffix == ".safetensors":
+                stat = file.stat()
+                parts.append(f"{file.name} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(parts).encode()
+
+
+# Imports of the judges that decide no verdict (errors, paths, loading a model, reading the exemplars' rows): not
+# followed, or every change to the model loaders would measure the judges again.
+_NOT_VERDICT_CODE = frozenset(
+    {"safealign.errors", "safealign.paths", "safealign.models", "safealign.corpus.registry"}
+)
+
+
+def judges_code() -> list[Path]:
+    """The source files that decide the judges' verdicts: ``safealign/judges`` and the safealign modules they import,
+    followed import by import (the think-block reader in tasks/reasoning_format.py, language detection in
+    tasks/language.py, the repetition share in hacking/signals.py ...): a change there changes verdicts too."""
+    package = Path(__file__).parents[1]
+
+    def source(module: str) -> Path | None:
+        path = package.joinpath(*module.split(".")[1:])
+        for candidate in (path / "__init__.py", path.with_suffix(".py")):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    todo = [f"safealign.judges.{path.stem}" for path in (package / "judges").glob("*.py")]
+    files: dict[str, Path] = {}
+    while todo:
+        module = todo.pop()
+        if module in files or module in _NOT_VERDICT_CODE or (path := source(module)) is None:
+            continue
+        files[module] = path
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").startswith("safealign.")
+            ):
+                todo += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names if alias.name.startswith("safealign.")]
+    return sorted(set(files.values()))
 
 
 def _measure(spec: str, labelled: Path, digest: str | None) -> dict[str, Any]:
