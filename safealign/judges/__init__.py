@@ -50,8 +50,11 @@ JUDGE_SPECS = ("default", "llama-guard:PATH", "openai:URL[#MODEL]")
 # user:password@ as an error shows it: up to the spec's last '@', since a password with '#', '/' or '@' in it breaks the
 # URL (and shown_url's masking, which follows the URL's own syntax)
 _ERROR_USERINFO_RE = re.compile(r"(?<=://)(?P<userinfo>\S*)@")
-# a '#' before the '@' of the URL's user:password@ (no '/' or '?' between): the password holds '#'
-_HASH_IN_USERINFO_RE = re.compile(r"://[^/?\s]*#[^/?\s]*@")
+# a '#' before an '@' (no '/' or '?' between): the password may hold '#' ...
+_HASH_BEFORE_AT_RE = re.compile(r"://[^/?\s]*#[^/?\s]*@")
+# ... and does when a host follows the '@' (a dotted name, an [IPv6], or a name with a :port, /path or ?query); else
+# the '@' is the model name's ("openai:http://localhost:4000#claude-3-5-sonnet-v2@20241022")
+_HASH_IN_USERINFO_RE = re.compile(r"://[^/?\s]*#[^/?\s]*@(?:\[|[^/?#@\s]*[.:/?])")
 _PERCENT_ENCODE = "percent-encode special characters in the password (# -> %23, / -> %2F, @ -> %40)"
 
 
@@ -158,7 +161,8 @@ def _check_grader_url(spec: str, url: str) -> None:
         host = urlsplit(url).hostname
         urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
     except ValueError as error:
-        if "@" in url:  # urlsplit's error quotes the "port", which may be the start of the password
+        # urlsplit's error quotes the "port", which may be the start of the password
+        if "@" in url or _HASH_BEFORE_AT_RE.search(spec):
             raise JudgeSpecError(
                 f"judge spec {shown!r}: the URL does not parse; if it has a password, {_PERCENT_ENCODE}"
             ) from None
