@@ -90,3 +90,20 @@ def test_the_shared_judge_quality_cache_tells_llama_guard_folders_apart(tmp_path
     assert judges_fingerprint("llama-guard:guard", "sha") == judges_fingerprint("llama-guard:guard", "sha")
     # a missing folder fails when measured, not here
     assert judges_fingerprint("llama-guard:/no/such/folder", "sha")
+
+
+def test_the_embedding_cache_keeps_each_row_apart_from_its_batch(monkeypatch):
+    """A cached vector that was a view into its batch's array kept the whole batch in memory while it lived."""
+    import numpy as np
+
+    from safealign.judges import embeddings
+
+    class Encoder:
+        def encode(self, texts, **_):
+            return np.ones((len(texts), embeddings.EMBEDDING_DIM), dtype=np.float32)
+
+    monkeypatch.setattr(embeddings, "load_embedder", lambda: Encoder())
+    monkeypatch.setattr(embeddings, "_cache", type(embeddings._cache)())
+    out = embeddings.embed([f"review66 text {i}" for i in range(50)])
+    assert out.shape == (50, embeddings.EMBEDDING_DIM)
+    assert all(vector.base is None for vector in embeddings._cache.values())

@@ -96,7 +96,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         )
         with _cache_lock:
             for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
-                _cache[text] = vector
+                _cache[text] = vector.copy()  # a row of its own: a view would keep its whole batch in memory
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
     with _cache_lock:
