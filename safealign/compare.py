@@ -6,7 +6,8 @@ extra branch trains RL straight from the base model (R1-Zero style) with the rec
 recipe has no SFT, when its own RL already starts from the base model and is that arm. Each arm's description comes
 from the stages that ran on its path, and each arm the run does not hold is listed with the reason.
 Each arm lists the wall time and tokens spent to reach it (training stages on its path, and the
-teacher's rejection sampling for the student; evals excluded) next to its held-out scores. Each stage counts its own
+teacher's rejection sampling for the student; evals excluded; unknown where one of them has no ``stage.json``)
+next to its held-out scores. Each stage counts its own
 tokens (``TOKENS_COUNTED``: prompt and answer, trained on or generated, which cost differently), so an arm's sum adds
 different units; the table says which, and each row's JSON keeps the count per stage. Results go to ``<run>/ablation.md`` and ``ablation.json``.
 """
@@ -19,7 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import Recipe
-from safealign.runs import as_moved, read_json, read_jsonl, recorded_move, run_lock, stage_done, write_json
+from safealign.runs import (
+    as_moved,
+    read_json,
+    read_jsonl,
+    recorded_move,
+    run_lock,
+    stage_done,
+    write_json,
+    write_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +68,25 @@ class Arm:
 
         if not (self.eval_dir / "summary.json").is_file():
             return None
-        records = {path.name: stage_done(path) or {} for path in self.training_dirs}
-        tokens = {stage: r.get("metrics", {}).get("tokens") or 0 for stage, r in records.items()}
+        records = {path: stage_done(path) for path in self.training_dirs}
+        # a stage on the path without its record (unfinished, being redone, deleted) cost an unknown amount: None, not 0
+        walls = [(record or {}).get("wall_time_s") for record in records.values()]
+        tokens = {path.name: _counted(record) for path, record in records.items()}
         return {
             "arm": self.name,
             "description": self.description,
-            "wall_time_s": sum(r.get("wall_time_s") or 0.0 for r in records.values()),
-            "tokens": sum(tokens.values()),
-            "tokens_by_stage": tokens,  # each in its stage's unit: TOKENS_COUNTED
+            "wall_time_s": None if None in walls else sum(walls),
+            "tokens": None if None in tokens.values() else sum(tokens.values()),
+            "tokens_by_stage": tokens,  # each in its stage's unit: TOKENS_COUNTED; None: not recorded
+            "no_record": [str(path) for path, record in records.items() if record is None],
             "metrics": load_headline(self.eval_dir, split),
         }
+
+
+def _counted(record: dict[str, Any] | None) -> int | None:
+    """The tokens a finished stage's record counts, or None when there is no record or it has no count."""
+    tokens = (record or {}).get("metrics", {}).get("tokens")
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
 
 
 def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
@@ -211,6 +230,8 @@ def run_compare(
     from safealign.pipeline import ANOTHER_RUN
 
     split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"
+    # before the lock makes the run folder: a recipe that fails a check leaves none behind, as under `safealign run`
+    _check_recipe(recipe)
     # held before the try: refused, compare must not table the arms of a run another process is writing
     with run_lock(recipe.run_dir, ANOTHER_RUN):
         try:
@@ -228,6 +249,29 @@ def run_compare(
                 )
             raise
         return write_ablation(recipe.run_dir, split=split)
+
+
+def _check_recipe(recipe: Recipe) -> None:
+    """The pipeline's up-front checks (a missing data file or student, vLLM without a GPU, ...), as its run makes
+    them before its lock; the pipeline makes them again under compare's lock (a few seconds)."""
+    from safealign.pipeline import (
+        check_dataset_files,
+        check_judge_found,
+        check_launch,
+        check_student_found,
+        check_vllm_usable,
+    )
+    from safealign.runs import check_outside_stage_folders
+
+    check_outside_stage_folders(recipe.run_dir)
+    for check in (
+        check_student_found,
+        check_judge_found,
+        check_vllm_usable,
+        check_launch,
+        check_dataset_files,
+    ):
+        check(recipe)
 
 
 def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> None:
@@ -291,14 +335,14 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
     } | ({"failure": failure} if failure else {})
     write_json(run_dir / "ablation.json", result)
     stopped = f"**Incomplete:** compare stopped with {failure}; rerun it to resume.\n\n" if failure else ""
-    (run_dir / "ablation.md").write_text(
+    write_text(  # atomic, as ablation.json: a Ctrl-C mid-write (compare writes it as it stops) keeps the old table
+        run_dir / "ablation.md",
         stopped
         + ablation_markdown(rows, split)
         + differences_markdown(differences)
         + trained_markdown(trained)
         + skipped_markdown(skipped)
         + paired_markdown(paired),
-        encoding="utf-8",
     )
     return result
 
@@ -523,8 +567,20 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
         lines.append(
             f"| {row['arm']} | {row['description']} | "
             + " | ".join(cells)
-            + f" | {row['wall_time_s'] / 60:.1f} min | {row['tokens']:,} |"
+            + " | "
+            + ("unknown" if row["wall_time_s"] is None else f"{row['wall_time_s'] / 60:.1f} min")
+            + " | "
+            + ("unknown" if row["tokens"] is None else f"{row['tokens']:,}")
+            + " |"
         )
+    if unrecorded := [row for row in rows if row["no_record"]]:
+        lines += [
+            "",
+            "Wall time and tokens unknown where a training stage on the arm's path has no stage.json (unfinished, "
+            "being redone, or its record deleted; the arm's scores may then be of an earlier model): "
+            + "; ".join(f"{row['arm']} ({', '.join(row['no_record'])})" for row in unrecorded)
+            + ".",
+        ]
     if counted := tokens_counted(rows):
         lines += [
             "",
