@@ -463,14 +463,13 @@ def run_distill(
     mixture = build_mixture({str(traces): 1.0, **cfg.transfer_data}, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows, generated_by=str(traces))
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
-        record.open_session(stage_dir, checkpoint)
         # The files' content, not only their names: traces sampled again under the same name must not resume a student
         # half trained on the old ones.
         data_sha256 = {
             "traces" if source["name"] == str(traces) else source["name"]: source["sha256"]
             for source in mixture.sources
         }
-        write_stage_config(
+        write_stage_config(  # before open_session: a resume it refuses leaves the folder as it was (audit.json too)
             stage_dir,
             {
                 "distill": cfg.model_dump(),
@@ -486,6 +485,7 @@ def run_distill(
             },
             checkpoint,
         )
+        record.open_session(stage_dir, checkpoint)
         mixture.write_manifest(stage_dir / "data_mixture.json")
     # a LoRA teacher: prune: copies its merged weights
     teacher = load_model(teacher_spec, trust_remote_code=trust_remote_code, merge_adapter=True)

@@ -210,8 +210,7 @@ def run_rl(
         started_at=time.time(),
     )
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
-        record.open_session(stage_dir, checkpoint)
-        write_stage_config(
+        write_stage_config(  # before open_session: a resume it refuses leaves the folder as it was (audit.json too)
             stage_dir,
             {
                 "rl": cfg.model_dump(),
@@ -224,6 +223,7 @@ def run_rl(
             },
             checkpoint,
         )
+        record.open_session(stage_dir, checkpoint)
 
     # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     loaded = load_model(model_spec, trust_remote_code=trust_remote_code, merge_adapter=True)

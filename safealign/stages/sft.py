@@ -340,11 +340,10 @@ def run_sft(
     mixture: Mixture = build_mixture(cfg.datasets, seed=seed)
     mixture.decontamination = check_disjoint_from_evals(mixture.rows)
     if is_main_process():  # under accelerate launch every rank runs this function; one writes the run's files
-        record.open_session(stage_dir, checkpoint)
         # The files' content, not only their names: a dataset edited or regenerated under the same name must not resume
         # a model half trained on the old rows.
         data_sha256 = {source["name"]: source["sha256"] for source in mixture.sources}
-        write_stage_config(
+        write_stage_config(  # before open_session: a resume it refuses leaves the folder as it was (audit.json too)
             stage_dir,
             {
                 "sft": cfg.model_dump(),
@@ -360,6 +359,7 @@ def run_sft(
             },
             checkpoint,
         )
+        record.open_session(stage_dir, checkpoint)
         mixture.write_manifest(stage_dir / "data_mixture.json")
     dataset = Dataset.from_list(to_prompt_completion(mixture.rows, system_prompt))
     log.info(
