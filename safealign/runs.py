@@ -323,7 +323,6 @@ class StageRecord:
             {"started_at": self.started_at, "checkpoint": checkpoint.name if checkpoint else None},
         ]
         write_sessions(path, rows)
-        _opened_sessions[stage_dir.resolve()] = self.started_at
 
     def close_session(self, stage_dir: Path) -> None:
         """Give this session's row in ``sessions.jsonl`` the seconds it ran, as the next session's open_session gives a
@@ -350,24 +349,6 @@ class StageRecord:
         del record["cpu_at_start"]
         write_stage_readme(stage_dir, record)
         write_json(stage_dir / STAGE_FILE, record)
-
-
-# The ``started_at`` of the sessions.jsonl row open_session wrote in this process, per stage folder: a resume that
-# write_stage_config then refuses trained nothing, and its row (counted as a 0 s session) is withdrawn.
-_opened_sessions: dict[Path, float] = {}
-
-
-def withdraw_session(stage_dir: Path) -> None:
-    """Remove from ``sessions.jsonl`` the row this process's open_session wrote for ``stage_dir`` (a session refused
-    before it trained: kept, the finished stage said it took one session more than it did)."""
-    started = _opened_sessions.pop(stage_dir.resolve(), None)
-    path = stage_dir / SESSIONS_FILE
-    if started is None or not path.is_file():
-        return
-    rows = read_jsonl(path)
-    kept = [row for row in rows if row.get("started_at") != started]
-    if len(kept) != len(rows):
-        write_sessions(path, kept)
 
 
 def write_sessions(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -863,7 +844,6 @@ def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Pa
         if blocking:
             from safealign.errors import SafealignError
 
-            withdraw_session(stage_dir)  # refused: this session trains nothing; it is none of the stage's
             raise SafealignError(
                 f"{stage_dir} was started with other settings than the recipe's now ({describe_changes(blocking)}), and "
                 f"resuming from {checkpoint.name} would mix the two. Restore those settings to resume, or start the stage "
@@ -871,7 +851,6 @@ def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Pa
             )
         if changed:
             log.warning("%s: resuming with %s changed", stage_dir, describe_changes(changed))
-    _opened_sessions.pop(stage_dir.resolve(), None)  # accepted: the session stands
     write_json(path, settings)
 
 
