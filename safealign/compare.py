@@ -227,11 +227,12 @@ def run_compare(
     recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
 ) -> dict[str, Any]:
     """Run (or resume) every arm the recipe allows, then write and return the ablation table."""
-    from safealign.pipeline import ANOTHER_RUN
+    from safealign.pipeline import ANOTHER_RUN, check_recipe
 
     split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"
     # before the lock makes the run folder: a recipe that fails a check leaves none behind, as under `safealign run`
-    _check_recipe(recipe)
+    # (the pipeline makes the same checks again under compare's lock: a few seconds)
+    check_recipe(recipe)
     # held before the try: refused, compare must not table the arms of a run another process is writing
     with run_lock(recipe.run_dir, ANOTHER_RUN):
         try:
@@ -249,29 +250,6 @@ def run_compare(
                 )
             raise
         return write_ablation(recipe.run_dir, split=split)
-
-
-def _check_recipe(recipe: Recipe) -> None:
-    """The pipeline's up-front checks (a missing data file or student, vLLM without a GPU, ...), as its run makes
-    them before its lock; the pipeline makes them again under compare's lock (a few seconds)."""
-    from safealign.pipeline import (
-        check_dataset_files,
-        check_judge_found,
-        check_launch,
-        check_student_found,
-        check_vllm_usable,
-    )
-    from safealign.runs import check_outside_stage_folders
-
-    check_outside_stage_folders(recipe.run_dir)
-    for check in (
-        check_student_found,
-        check_judge_found,
-        check_vllm_usable,
-        check_launch,
-        check_dataset_files,
-    ):
-        check(recipe)
 
 
 def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> None:

@@ -261,7 +261,10 @@ def run_pipeline(
 ANOTHER_RUN = "give the recipe another name: a run of its own in another folder"
 
 
-def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
+def check_recipe(recipe: Recipe) -> None:
+    """What a run checks before it takes its folder's lock, so that a recipe it would stop on hours in (a missing data
+    file or student, vLLM without a GPU, a launch it cannot make) fails now and leaves no folder behind; ``safealign
+    compare`` makes the same checks before its own lock."""
     # a run folder in (or as) another run's stage folder is refused before the checks (run_lock checks its parents)
     check_outside_stage_folders(recipe.run_dir)
     check_student_found(recipe)
@@ -269,6 +272,10 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
     check_vllm_usable(recipe)
     check_launch(recipe)
     check_dataset_files(recipe)
+
+
+def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
+    check_recipe(recipe)
     with run_lock(recipe.run_dir, ANOTHER_RUN):  # after the checks: one that fails leaves no folder behind
         return _run_held_stages(recipe, recipe_path, show_progress)
 
