@@ -57,7 +57,38 @@ def load_tokenizer(folder: str | Path, trust_remote_code: bool = False):
                 f"the tokenizer in {folder} has neither a pad token nor an eos token; {fix}"
             )
         tokenizer.pad_token = tokenizer.eos_token
+    if problem := chat_template_compile_problem(tokenizer, Path(folder)):
+        raise ModelNotFoundError(problem)
     return tokenizer
+
+
+def chat_template_compile_problem(tokenizer: Any, folder: Path) -> str | None:
+    """Why ``tokenizer``'s chat template does not compile, with the fix; else None. Compiled as apply_chat_template
+    compiles it (transformers' own cached function), so a template it takes is never refused: a hand edit with a
+    Jinja syntax error loaded without a word and every prompt then failed in a traceback."""
+    from jinja2 import TemplateError
+
+    try:
+        from transformers.utils.chat_template_utils import _compile_jinja_template
+    except ImportError:  # pragma: no cover - a transformers without it: apply_chat_template says it
+        return None
+    templates = tokenizer.chat_template
+    named = templates if isinstance(templates, dict) else {None: templates}
+    for name, template in named.items():
+        if not isinstance(template, str):
+            continue
+        try:
+            _compile_jinja_template(template)
+        except TemplateError as error:
+            file = "chat_template.jinja" if name is None else f"additional_chat_templates/{name}.jinja"
+            where = folder / file if (folder / file).is_file() else folder / "tokenizer_config.json"
+            line = f" line {error.lineno}:" if getattr(error, "lineno", None) else ""
+            return (
+                f"the chat template in {where} does not compile ({type(error).__name__}:{line} "
+                f"{' '.join(str(error).split())[:160]}), so every prompt would fail; fix it, or copy the template "
+                "from the model this one came from"
+            )
+    return None
 
 
 def damaged_safetensors(files: Iterable[Path]) -> str | None:
@@ -391,6 +422,13 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
     if problem := damaged_safetensors(sorted(resolved.path.glob("*.safetensors"))):  # before the base loads
         raise damaged_model_error(resolved.path, problem)
     base_spec = adapter_base(resolved.path)
+    # Each load_model of a base loaded the next one round the circle, until a RecursionError
+    if cycle := adapter_cycle(resolved.path):
+        raise ModelNotFoundError(
+            f"the LoRA adapter {resolved.path} was trained on {base_spec!r} (base_model_name_or_path in its "
+            f"adapter_config.json), and the bases go round in a circle ({' -> '.join(map(str, cycle))}): an adapter "
+            "saved over its own base, or the field edited. Point that field at the model it was trained on"
+        )
     try:
         base = load_model(
             base_spec, trust_remote_code=trust_remote_code, merge_adapter=True
@@ -448,6 +486,22 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
             problem = f"its tokenizer does not load ({' '.join(str(error).split())[:200]})"
             raise damaged_model_error(resolved.path, problem) from None
     return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})
+
+
+def adapter_cycle(folder: Path) -> list[Path] | None:
+    """The adapter folders from ``folder`` back to itself when following each one's base_model_name_or_path comes
+    back to one already passed, else None (the chain ends at a model, or at a spec load_model reports)."""
+    chain = [folder.resolve()]
+    while True:
+        try:
+            base = resolve_spec(adapter_base(chain[-1]))
+        except ModelNotFoundError:
+            return None
+        if base.kind != "lora_adapter" or base.path is None:
+            return None
+        chain.append(base.path.resolve())
+        if chain[-1] in chain[:-1]:
+            return chain
 
 
 LAYER_INDEX = re.compile(r"\.layers\.(\d+)\.")
