@@ -46,7 +46,7 @@ def resolve_spec(spec: str) -> ModelSpec:
         return ModelSpec(raw=spec, kind="embedded", name=name)
     if spec == "tiny" or spec.startswith("tiny:"):
         return _tiny_spec(spec)
-    path = Path(spec).expanduser()
+    path = spec_path(spec)
     if not path.exists() and looks_like_hub_id(spec):
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such folder here, and Hugging Face Hub ids are not downloaded by safealign. "
@@ -66,9 +66,15 @@ def resolve_spec(spec: str) -> ModelSpec:
             f"'tiny', a Hugging Face model folder, a .gguf file or a LoRA adapter folder{hub}"
         )
     if path.is_file():
-        if path.suffix != ".gguf":
+        if path.suffix.lower() != ".gguf":  # Model.GGUF is one too
+            # model.safetensors or config.json of a model folder: the folder is what loads
+            inside = (
+                f"; it is inside the model folder {path.parent}: give that"
+                if is_model_folder(path.parent)
+                else ""
+            )
             raise ModelNotFoundError(
-                f"{spec!r} is a file but not a .gguf model; give a model folder or a .gguf file"
+                f"{spec!r} is a file but not a .gguf model; give a model folder or a .gguf file{inside}"
             )
         return ModelSpec(raw=spec, kind="gguf_file", path=path)
     if (path / "adapter_config.json").is_file():
@@ -94,10 +100,33 @@ def resolve_spec(spec: str) -> ModelSpec:
         raise ModelNotFoundError(
             f"{spec!r} is a run folder, not a model; the models of its stages are {', '.join(models)}: give one"
         )
+    from safealign.models.loading import first_keys  # loading imports this module
+
+    # A GGUF repository downloaded with `huggingface-cli download --local-dir`, or the folder above a model
+    inside = [
+        str(child)
+        for child in path.iterdir()
+        if (child.is_file() and child.suffix.lower() == ".gguf")
+        or (is_model_folder(child) and not is_stage_folder(child))  # a stage's config.json is its settings
+    ]
     raise ModelNotFoundError(
         f"{spec!r} is a folder but not a model: it has neither config.json (a Hugging Face model) nor "
         "adapter_config.json (a LoRA adapter)"
+        + (f"; it holds {first_keys(inside)}: give one of them" if inside else "")
     )
+
+
+def spec_path(spec: str) -> Path:
+    """``spec`` as a path, ``~`` expanded. ``~name/...`` for a user this machine does not have (a typo of ``~/name``)
+    raised a RuntimeError with no path in it ("Could not determine home directory") and a traceback."""
+    try:
+        return Path(spec).expanduser()
+    except RuntimeError:
+        user = spec.split("/", 1)[0]
+        raise ModelNotFoundError(
+            f"model {spec!r} not found: {user} is the home folder of a user {user[1:]!r} this machine does not have; "
+            f"for a folder in your own home write ~/{spec[1:]}"
+        ) from None
 
 
 def is_model_folder(path: Path) -> bool:
@@ -178,12 +207,12 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
         return text
     # Read as a path, it passed here and failed only when the distill stage began (after SFT, RL and sampling), with
     # "no such file or folder" naming every spec kind but prune:<fraction>.
-    if allow_prune and PRUNE_LIKE.fullmatch(text) and not Path(text).expanduser().exists():
+    if allow_prune and PRUNE_LIKE.fullmatch(text) and not spec_path(text).exists():
         raise ModelNotFoundError(
             f"bad student spec {text!r}: write prune:<fraction of layers kept> in lower case, e.g. prune:0.5"
         )
     close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1) if colon and len(scheme) > 1 else []
-    if close and not Path(text).expanduser().exists():
+    if close and not spec_path(text).exists():
         raise ModelNotFoundError(
             f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path"
         )
