@@ -89,3 +89,12 @@ def test_a_folder_holding_gguf_files_or_a_model_names_them(tiny, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelNotFoundError, match=r"nor adapter_config\.json \(a LoRA adapter\)$"):
         resolve_spec(str(tmp_path / "empty"))
+
+
+@pytest.mark.parametrize("spec", ["hf:HuggingFaceTB/SmolLM2-135M", "hf://HuggingFaceTB/SmolLM2-135M"])
+def test_an_hf_prefixed_hub_id_is_told_hub_ids_are_not_downloaded(spec: str) -> None:
+    """hf:owner/name was "no such file or folder", without the download command a bare owner/name gets."""
+    with pytest.raises(
+        ModelNotFoundError, match="huggingface-cli download HuggingFaceTB/SmolLM2-135M --local-dir"
+    ):
+        resolve_spec(spec)

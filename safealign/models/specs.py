@@ -47,10 +47,12 @@ def resolve_spec(spec: str) -> ModelSpec:
     if spec == "tiny" or spec.startswith("tiny:"):
         return _tiny_spec(spec)
     path = spec_path(spec)
-    if not path.exists() and looks_like_hub_id(spec):
+    # hf:owner/name (as some tools write a Hub model) was "no such file or folder", without a word on the Hub
+    hub_id = re.sub(r"^hf:(//)?", "", spec, flags=re.IGNORECASE)
+    if not path.exists() and looks_like_hub_id(hub_id):
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such folder here, and Hugging Face Hub ids are not downloaded by safealign. "
-            f"Download it with `huggingface-cli download {spec} --local-dir DIR`, then give DIR"
+            f"Download it with `huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
         )
     if not path.exists():
         # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name
