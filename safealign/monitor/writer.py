@@ -45,7 +45,8 @@ class ExchangeWriter:
         # Rows handed to the thread and not yet settled (stored, or failed with a logged error): what a stop that gives
         # up waiting leaves unwritten.
         self._unsettled = 0
-        self._count_lock = threading.Lock()
+        self._count_lock = threading.Lock()  # also orders a hand-over against the stop (see ``_hand_over``)
+        self._stopping = False
 
     def start(self) -> None:
         self._thread.start()
@@ -57,7 +58,9 @@ class ExchangeWriter:
         VACUUM, another process's long write, a PostgreSQL server under load: the writer waits 30 s for a SQLite lock)
         gets ``patience`` seconds more after ``timeout``, said in the log, and what is left after that is counted there.
         """
-        self._queue.put(_STOP)
+        with self._count_lock:
+            self._stopping = True
+            self._queue.put(_STOP)
         if self._thread.ident is None:  # never started (a gateway whose start failed first): nothing to flush
             return 0
         self._thread.join(timeout)
@@ -82,6 +85,8 @@ class ExchangeWriter:
         return left
 
     async def write(self, row: dict[str, Any]) -> int:
+        if self._stopping:  # the thread is gone or about to go: nobody would ever answer this write
+            raise _stopped(1)
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         tick = self._ticks.setdefault(loop, [])
@@ -94,8 +99,15 @@ class ExchangeWriter:
         """One queue put (one wake-up of the writer thread) per loop tick, not one per request."""
         rows = self._ticks.pop(loop)
         with self._count_lock:
-            self._unsettled += len(rows)
-        self._queue.put(rows)
+            # Rows handed over after the stop would follow its marker in the queue, where the thread, gone, never reads
+            # them: their requests waited forever (a write whose tick ended after the stop, a client's disconnect stored
+            # by a task while the gateway shut down). They fail now, and their requests answer 503.
+            if not self._stopping:
+                self._unsettled += len(rows)
+                self._queue.put(rows)
+                return
+        error = _stopped(len(rows))
+        _settle([(future, error) for _, future, _ in rows])
 
     def _run(self) -> None:
         while True:
@@ -176,6 +188,16 @@ class ExchangeWriter:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+def _stopped(count: int) -> SafealignError:
+    log.error(
+        "%d exchanges were not stored: they came after the exchange writer stopped (the gateway is stopping)",
+        count,
+    )
+    return SafealignError(
+        "the exchange writer has stopped (the gateway is stopping): the exchange was not stored"
+    )
 
 
 def _database_failure(error: BaseException) -> bool:
