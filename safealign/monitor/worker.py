@@ -40,6 +40,10 @@ DB_ENV, WEBHOOK_ENV, JUDGE_ENV = (
     "SAFEALIGN_MONITOR_WEBHOOK",
     "SAFEALIGN_MONITOR_JUDGE",
 )
+# How long a stopping worker waits for the alert webhook deliveries still under way (3 tries of a dead webhook take
+# 16.5 s each). Whoever stops a worker waits for this on top of the batch being judged: the gateway killed its worker
+# process after 15 s, cutting off the pages of an incident whose alerts had just fired, without a word.
+ALERT_FLUSH_S = 30.0
 
 
 def load_judges(spec: str = "default") -> Any:
@@ -321,9 +325,17 @@ class JudgeWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop the thread: ``timeout`` seconds for the batch under way, then ``ALERT_FLUSH_S`` more for the alert webhook
+        deliveries it waits for as it ends (it says in the log which it could not wait for)."""
         self._stop.set()
         if self._thread:
-            self._thread.join(timeout)  # the loop waits for the alert webhook deliveries under way as it ends
+            self._thread.join(timeout + ALERT_FLUSH_S)
+            if self._thread.is_alive():
+                log.warning(
+                    "judge worker: still running %.0f s after the stop (a slow batch or webhook); a batch it holds "
+                    "stays leased and is judged again",
+                    timeout + ALERT_FLUSH_S,
+                )
 
     def _flush_alerts(self, timeout_s: float) -> None:
         if self.alerts and not self.alerts.flush(timeout_s):
@@ -477,7 +489,7 @@ class JudgeWorker:
                 wait = self.idle_s
             self._stop.wait(wait)
         self._close_connection()
-        self._flush_alerts(30.0)
+        self._flush_alerts(ALERT_FLUSH_S)
 
     def _close_connection(self) -> None:
         if self._conn is not None:
@@ -536,9 +548,18 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def stop_worker_process(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
+def stop_worker_process(process: subprocess.Popen, timeout_s: float = 15.0 + ALERT_FLUSH_S) -> None:
+    """SIGTERM: the worker finishes its batch and waits up to ``ALERT_FLUSH_S`` for its alert webhook deliveries; it is
+    killed, said in the log, when it has not exited after ``timeout_s``."""
     process.terminate()
     try:
         process.wait(timeout_s)
     except subprocess.TimeoutExpired:
+        log.warning(
+            "the judge worker process did not stop within %.0f s of SIGTERM: killed (its batch is judged again once its "
+            "lease is freed; alert webhook deliveries still under way are lost)",
+            timeout_s,
+        )
         process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5.0)
