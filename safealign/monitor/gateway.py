@@ -107,7 +107,11 @@ def create_gateway(
         check_judge_spec(config.judge)
     store = Store(config.db)
     if needs_judges:  # after the store: a bad --db fails before a judge model loads
-        judges = load_judges(config.judge)
+        try:
+            judges = load_judges(config.judge)
+        except BaseException:
+            store.discard()  # the factory raised, or returned no judges: the new database goes with the start
+            raise
     metrics = MonitorMetrics(own_worker=start_worker and config.worker != "none")
     writer = ExchangeWriter(store)
     alerts = AlertManager(store, alert_config)

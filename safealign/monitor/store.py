@@ -307,7 +307,17 @@ def create_db_engine(url: str) -> sa.Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # SQLite fails a journal mode change at once, without the busy timeout, while another connection holds a
+            # lock: a new file that another monitor opening it too was writing its tables into failed this start.
+            deadline = time.monotonic() + 30.0
+            while True:
+                try:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
@@ -329,23 +339,74 @@ def create_db_engine(url: str) -> sa.Engine:
         ) from None
 
 
-def _upgrade_schema(engine: sa.Engine) -> None:
+def _create_schema(engine: sa.Engine) -> None:
+    """The monitor's tables, and the columns and indexes added since a database was created.
+
+    A current schema (the usual start) is only read. Changes are made under a lock, SQLite's write lock or a
+    PostgreSQL advisory lock, after a second look: two monitors starting together on an older database (two gateways
+    on one PostgreSQL, a gateway and a `monitor judge`) both saw a column missing, and the second's ALTER TABLE failed
+    its start ("duplicate column name")."""
+    with engine.connect() as conn:
+        if _schema_is_current(conn):
+            return
+    with engine.connect() as conn:
+        # SQLite's driver opens no transaction for DDL: BEGIN takes the write lock. PostgreSQL's DDL is transactional:
+        # the advisory lock is held until the commit.
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-monitor-schema")))
+            )
+        metadata.create_all(conn)
+        _upgrade_schema(conn)
+        conn.commit()
+
+
+def _schema_is_current(conn: sa.Connection) -> bool:
+    inspector = sa.inspect(conn)
+    if {table.name for table in metadata.sorted_tables} - set(inspector.get_table_names()):
+        return False
+    return not any(
+        {c.name for c in table.columns} - {c["name"] for c in inspector.get_columns(table.name)}
+        or {i.name for i in table.indexes} - {i["name"] for i in inspector.get_indexes(table.name)}
+        for table in (exchanges, eval_runs)
+    )
+
+
+def _upgrade_schema(conn: sa.Connection) -> None:
     """Columns and indexes added since a database was created (``create_all`` makes only missing tables).
 
     New columns are nullable, so ADD COLUMN is enough."""
     for table in (exchanges, eval_runs):
-        present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}
-        with engine.begin() as conn:
-            for column in table.columns:
-                if column.name not in present:
-                    log.info(
-                        "adding column %s.%s to %s", table.name, column.name, redact_url(str(engine.url))
-                    )
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
-                    )
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                log.info(
+                    "adding column %s.%s to %s", table.name, column.name, redact_url(str(conn.engine.url))
+                )
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}"
+                )
         for index in table.indexes:
-            index.create(engine, checkfirst=True)
+            index.create(conn, checkfirst=True)
+
+
+def _first_missing(url: str) -> Path | None:
+    """The outermost of a SQLite database file and its folders that does not exist yet (what opening it creates), or
+    None (it exists, or the URL names no file)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    missing = None
+    for path in (file := Path(parsed.database).resolve(), *file.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
 
 
 def _ids_can_go_back(engine: sa.Engine) -> bool:
@@ -365,10 +426,14 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._created = _first_missing(url)
         try:
             self.engine = create_db_engine(url)
-            metadata.create_all(self.engine)
-            _upgrade_schema(self.engine)
+            try:
+                _create_schema(self.engine)
+            except BaseException:
+                self.engine.dispose()  # its pooled connection kept the database open
+                raise
         except sa.exc.ArgumentError as error:
             raise SafealignError(
                 f"--db {redact_url(url)!r} is not a database URL ({error}); give sqlite:///FILE "
@@ -415,6 +480,34 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def discard(self) -> None:
+        """Close the store, and delete the SQLite database it created (with its -wal and -shm files and the folders
+        made for it) while that is still empty: a start refused after the store opened (a judge factory that raises)
+        left a new, empty database, which the next start took for the real one."""
+        self.close()
+        if self._created is None or self._file is None or not self._empty():
+            return
+        with contextlib.suppress(OSError):  # what cannot go stays: the error being raised is the caller's
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self._file}{suffix}").unlink(missing_ok=True)
+            folder = self._file.parent
+            while self._created != self._file and folder.is_relative_to(self._created):
+                folder.rmdir()  # fails when not empty: something else was put there meanwhile
+                folder = folder.parent
+
+    def _empty(self) -> bool:
+        """Whether nothing was stored yet (another monitor that opened the new database too may have written to it)."""
+        try:
+            with self.engine.connect() as conn:
+                return not any(
+                    conn.execute(sa.select(table.c.id).limit(1)).first()
+                    for table in (exchanges, eval_runs, alerts)
+                )
+        except Exception:  # noqa: BLE001 - cannot tell: it stays
+            return False
+        finally:
+            self.engine.dispose()
 
     def insert_exchanges(
         self, rows: Sequence[dict[str, Any]], conn: sa.Connection | None = None
