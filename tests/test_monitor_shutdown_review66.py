@@ -255,3 +255,22 @@ def test_a_store_that_fails_to_open_closes_its_connections(tmp_path, monkeypatch
     with pytest.raises(SafealignError, match="Cannot add a column to a view"):
         Store(f"sqlite:///{db}")
     assert engines[0].pool.checkedin() == 0
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("command", ["judge", "evaluate"])
+def test_monitor_judge_and_evaluate_refused_for_their_judge_factory_leave_no_database_behind(
+    tmp_path, command
+):
+    """`monitor judge` and `monitor evaluate` open the store before the judges load, as the gateway does: a factory
+    that raised left a new, empty database (and its folder) behind."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app as cli
+
+    db = f"sqlite:///{tmp_path}/runs/m.db"
+    judge = "import:test_monitor_shutdown_review66:raising_judges"
+    extra = ["--upstream", "http://127.0.0.1:9", "--model", "m"] if command == "evaluate" else []
+    result = CliRunner().invoke(cli, ["monitor", command, "--once", "--db", db, "--judge", judge, *extra])
+    assert result.exit_code != 0 and "the factory raised" in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []

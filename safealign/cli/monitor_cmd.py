@@ -275,12 +275,17 @@ def _judge_worker(
         retention_days=retention_days,
     )
     store = Store(config.db)
-    alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
+    try:  # after the store: a bad --db fails before a judge model loads
+        alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
+        judges = load_judges(config.judge)
+    except BaseException:
+        store.discard()  # refused: a new database goes with the start, as the gateway's
+        raise
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
     worker = JudgeWorker(
         store,
-        load_judges(config.judge),
+        judges,
         AlertManager(store, alert_config),
         batch_size=config.judge_batch_size,
         retention_days=config.retention_days,
@@ -440,7 +445,11 @@ def _evaluate(
     store = Store(config.db)
     # Built once for the schedule, not every run (a Llama Guard model takes a while to load); the default judges are
     # left to run_eval, which builds them only when a safety suite runs.
-    judges = "default" if config.judge == "default" else load_judges(config.judge)
+    try:
+        judges = "default" if config.judge == "default" else load_judges(config.judge)
+    except BaseException:
+        store.discard()  # refused: a new database goes with the start, as the gateway's
+        raise
     runner = functools.partial(default_runner, api_key=api_key, judges=judges)
 
     def run() -> dict:
