@@ -124,6 +124,9 @@ class EndpointGenerator:
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        # -1 reported a timeout after "(0 tries)", and -5 ended in the AssertionError "unreachable"
+        if retries < 0:
+            raise ValueError(f"retries must be >= 0 (the tries after the first; 0: one try), got {retries}")
         if _port_out_of_range(base_url):  # httpx takes it and fails later as "connection refused"
             raise EndpointError(
                 f"endpoint {redact_url(base_url)!r} has a port out of range: port must be 0-65535, "
