@@ -175,6 +175,12 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+def _header_line(path: Path) -> int:
+    """The line of a CSV's or TSV's header row: the first that is not empty (``_table_rows`` skips empty ones above it)."""
+    lines = _utf8_text(path, path.read_bytes()).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return next((number for number, line in enumerate(lines, start=1) if line), 1)
+
+
 def _unquoted_tsv_cell(value: str | None) -> str | None:
     """A cell wholly in quotes, its inner quotes doubled, unquoted: "He said ""hi"", twice" -> He said "hi", twice.
     Any other cell ('"Borrowed" code', '"To be') is kept as written."""
@@ -253,9 +259,9 @@ def load_suite_file(
     for line, row in rows:
         if prompt_field not in row and path.suffix.lower() in (".csv", ".tsv"):
             raise DataError(
-                f"{path}:1: the header row has no column {prompt_field!r} (columns: {', '.join(map(str, row))}); "
-                f"the first line names the columns: rename the column that holds the prompts to `{prompt_field}`, "
-                f"or add a header row `{prompt_field}` above the prompts; {_columns_read(fields)}"
+                f"{path}:{_header_line(path)}: the header row has no column {prompt_field!r} (columns: "
+                f"{', '.join(map(str, row))}); the first line that is not blank names the columns: rename the "
+                f"column that holds the prompts to `{prompt_field}`, or add a header row `{prompt_field}` above the prompts; {_columns_read(fields)}"
             )
         if prompt_field not in row:
             raise DataError(
