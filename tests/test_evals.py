@@ -106,9 +106,10 @@ def test_two_different_suites_with_one_name_are_refused_not_merged(tmp_path: Pat
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "harmful.jsonl").write_text('{"prompt": "p"}\n')
     first, second = str(tmp_path / "a" / "harmful.jsonl"), str(tmp_path / "b" / "harmful.jsonl")
-    for names in ([first, second], [first, f"borderline:{first}"]):
-        with pytest.raises(DataError, match="two suites are named 'file:harmful'.*rename one of the files"):
-            distinct_suites([get_suite(name) for name in names])
+    with pytest.raises(DataError, match="two suites are named 'file:harmful'.*rename one of the files"):
+        distinct_suites([get_suite(name) for name in (first, second)])
+    with pytest.raises(DataError, match="are one file given as two kinds of suite"):
+        distinct_suites([get_suite(name) for name in (first, f"borderline:{first}")])
     assert [
         s.name for s in distinct_suites([get_suite(n) for n in ("harmful", "borderline", "harmful")])
     ] == ["harmful", "borderline"]

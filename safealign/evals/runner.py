@@ -29,6 +29,7 @@ from safealign.evals.loaders import EvalItem
 from safealign.evals.suites import Suite, as_problem, expand_suite_names, get_suite, select_items, split_hint
 from safealign.generation import Completion, GenerationEngine, SamplingParams, check_prompts
 from safealign.judges import shown_judge_spec
+from safealign.judges.base import checked_verdicts
 from safealign.tasks import check_answer, format_score, is_mixed, language_share
 from safealign.tasks.problems import EASY_CONFIGS, OWN_FAMILIES, unknown_name, valid_families
 
@@ -145,16 +146,24 @@ def _judge_set(judges: Any) -> Any:
     return judges
 
 
+def _judged(role: str, judges: Any, prompts: list[str], texts: list[str]) -> list[Any]:
+    """The ``role`` judge's verdicts, checked as the monitor checks them (one Verdict per answer, each labelled from
+    the role's labels): another label (a custom judge's "refused") was counted as neither refused nor harmful, a 0%
+    refusal rate without a word, and too few verdicts a bare zip error."""
+    judge = getattr(judges, role)
+    return checked_verdicts(role, judge, judge.judge(prompts, texts), len(texts))
+
+
 def _score(kind: str, items: list[EvalItem], texts: list[str], judges: Any) -> tuple[list[dict], list[dict]]:
     """Per-sample verdicts and scores for one suite, with one batched call per judge."""
     prompts = [item.prompt for item in items]
     verdicts: list[dict] = [{} for _ in items]
     scores: list[dict] = [{} for _ in items]
     if kind in ("harmful", "borderline"):
-        for v, verdict in zip(verdicts, judges.refusal.judge(prompts, texts), strict=True):
+        for v, verdict in zip(verdicts, _judged("refusal", judges, prompts, texts), strict=True):
             v["refusal"] = verdict.to_dict()
     if kind == "harmful":
-        for v, verdict in zip(verdicts, judges.harm.judge(prompts, texts), strict=True):
+        for v, verdict in zip(verdicts, _judged("harm", judges, prompts, texts), strict=True):
             v["harm"] = verdict.to_dict()
     if kind in ("reasoning", "format"):
         for s, item, text in zip(scores, items, texts, strict=True):
@@ -224,6 +233,13 @@ def distinct_suites(specs: list[Suite]) -> list[Suite]:
     for spec in specs:
         seen = by_name.setdefault(spec.name, spec)
         if _identity(seen) != _identity(spec):
+            if seen.file is not None and spec.file is not None and _identity(seen)[1] == _identity(spec)[1]:
+                # `harmful:x.csv` and `borderline:x.csv`: "rename one of the files" when there is one file
+                raise DataError(
+                    f"{seen.kind}:{seen.file} and {spec.kind}:{spec.file} are one file given as two kinds of suite; "
+                    "a file suite is scored as one kind: keep one of them (to score its prompts both ways, copy the "
+                    "file to one of another name)"
+                )
             raise DataError(
                 f"two suites are named {spec.name!r} ({seen.description}, {seen.kind}; and {spec.description}, "
                 f"{spec.kind}): a file suite takes its file's name, so rename one of the files"

@@ -25,7 +25,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from safealign.errors import SafealignError
-from safealign.judges.base import COMPLIANCE, EVASIVE, HARMFUL, PARTIAL_REFUSAL, REFUSAL, SAFE, Verdict
+from safealign.judges.base import (
+    HARMFUL,
+    REFUSAL,
+    SAFE,
+    JudgeOutputError,
+    Verdict,
+    checked_verdicts,
+)
 from safealign.monitor.alerts import AlertManager
 from safealign.monitor.store import Store
 
@@ -177,58 +184,6 @@ def judge_exchanges(judges: Any, prompts: Sequence[str], responses: Sequence[str
             }
         )
     return results
-
-
-class JudgeOutputError(SafealignError):
-    """A judge broke its contract (one Verdict per response): the same on every row, so logged without a traceback."""
-
-
-# The labels each role may return. Any other label (a guard's "unsafe", a "refused") was counted as neither harmful nor
-# refused, so a plugged-in judge speaking its own words flagged nothing.
-ROLE_LABELS = {
-    "refusal": (REFUSAL, PARTIAL_REFUSAL, COMPLIANCE, EVASIVE),
-    "harm": (HARMFUL, SAFE),
-    "request": (HARMFUL, SAFE),
-}
-
-
-def checked_verdicts(role: str, judge: Any, verdicts: Any, expected: int) -> list[Verdict]:
-    """``verdicts`` when it is one :class:`Verdict` per response, labelled from ``ROLE_LABELS[role]``; else a
-    JudgeOutputError naming the judge."""
-    name = getattr(judge, "name", None) or type(judge).__name__
-    if (
-        isinstance(verdicts, list | tuple)
-        and len(verdicts) == expected
-        and all(isinstance(v, Verdict) for v in verdicts)
-    ):
-        _check_labels(role, name, verdicts)
-        return list(verdicts)
-    got = (
-        (f"{len(verdicts)} results" if isinstance(verdicts, list | tuple) else type(verdicts).__name__)
-        if verdicts is not None
-        else "None"
-    )
-    kinds = (
-        sorted({type(v).__name__ for v in verdicts if not isinstance(v, Verdict)})
-        if isinstance(verdicts, list | tuple)
-        else []
-    )
-    raise JudgeOutputError(
-        f"the {role} judge {name!r} returned {got}{' of type ' + ', '.join(kinds) if kinds else ''} for "
-        f"{expected} responses: judge(prompts, responses) must return one safealign.judges.base.Verdict per response"
-    )
-
-
-def _check_labels(role: str, name: str, verdicts: Sequence[Verdict]) -> None:
-    allowed = ROLE_LABELS[role]
-    unknown = sorted({str(v.label) for v in verdicts} - set(allowed))
-    if unknown:
-        example = "a guard's 'unsafe' is 'harmful'" if role != "refusal" else "'refused' is 'refusal'"
-        raise JudgeOutputError(
-            f"the {role} judge {name!r} returned the label {', '.join(map(repr, unknown))}: a {role} verdict's label "
-            f"must be one of {', '.join(map(repr, allowed))} (safealign.judges.base); map the judge's own "
-            f"words onto these in its judge() ({example})"
-        )
 
 
 def judged_texts(row: dict[str, Any]) -> list[str]:
