@@ -5,11 +5,12 @@ student eval), so comparing reruns nothing that is done: the pipeline resumes as
 extra branch trains RL straight from the base model (R1-Zero style) with the recipe's RL settings — unless the
 recipe has no SFT, when its own RL already starts from the base model and is that arm. Each arm's description comes
 from the stages that ran on its path, and each arm the run does not hold is listed with the reason.
-Each arm lists the wall time and tokens spent to reach it (training stages on its path, and the
-teacher's rejection sampling for the student; evals excluded; unknown where one of them has no ``stage.json``)
-next to its held-out scores. Each stage counts its own
-tokens (``TOKENS_COUNTED``: prompt and answer, trained on or generated, which cost differently), so an arm's sum adds
-different units; the table says which, and each row's JSON keeps the count per stage. Results go to ``<run>/ablation.md`` and ``ablation.json``.
+Each arm lists the wall time and tokens spent to reach it from the base model (every training stage on its path, so
+a stage two arms share counts in each: SFT in sft_only and hybrid, the teacher's stages and its rejection sampling in
+the student; evals excluded; unknown where one of them is gone) next to its held-out scores. An arm whose eval is not
+of its model now (a stage on its path unfinished or redone since) is listed with the reason, not tabled. Each stage
+counts its own tokens (``TOKENS_COUNTED``: prompt and answer, trained on or generated, which cost differently), so an
+arm's sum adds different units; the table says which, and each row's JSON keeps the count per stage. Results go to ``<run>/ablation.md`` and ``ablation.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from safealign.runs import (
     read_json,
     read_jsonl,
     recorded_move,
+    retrained_input,
     run_lock,
     stage_done,
     write_json,
@@ -96,6 +98,48 @@ def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
     )
 
 
+def _not_ran(stage_dir: Path, stage: str) -> str:
+    """Why a stage's arm is not in the table when the stage has no record: it started and did not finish (its folder is
+    there: stopped, failed, or being made again), or it never ran."""
+    if stage_dir.is_dir():
+        return f"the {stage} has not finished (no {stage_dir / 'stage.json'})"
+    return f"no {stage} ran in this run"
+
+
+def _not_tabled(arm: Arm) -> str | None:
+    """Why an arm's eval does not score the model the arm stands for now, or None when it does: a training stage on its
+    path was started again and has not finished (its folder is there without ``stage.json``: the model it held is
+    being replaced), the stage whose model the eval scored finished again after the eval started, or a stage on the
+    path was made from an output made again since (:func:`~safealign.runs.retrained_input`); or the arm has no eval
+    yet. A stage whose folder is gone (deleted) leaves the arm tabled, its cost unknown."""
+    summary = arm.eval_dir / "summary.json"
+    unfinished = next(
+        (path for path in arm.training_dirs if path.is_dir() and stage_done(path) is None), None
+    )
+    if unfinished is not None:
+        return f"{unfinished} has not finished (no stage.json)" + (
+            f", so {summary} scored an earlier model" if summary.is_file() else ""
+        )
+    if not summary.is_file():
+        return f"not evaluated yet (no {summary})"
+    if arm.training_dirs:
+        # when the eval started: its record's time; an eval being redone has no record, and its old summary.json
+        # stays until it ends
+        started = (stage_done(arm.eval_dir) or {}).get("started_at")
+        scored = started if _number(started) else summary.stat().st_mtime
+        finished = (stage_done(arm.training_dirs[-1]) or {}).get("finished_at")
+        if _number(finished) and finished > scored:
+            return f"{summary} scored an earlier model: {arm.training_dirs[-1]} finished again after it was scored"
+    for path in arm.training_dirs:
+        if (upstream := retrained_input(path)) is not None:
+            return f"{path} was made from an earlier model: {upstream} finished again after it started"
+    return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _started_from(run_dir: Path, stage: str) -> str | None:
     """Which of this run's stages (``sft``, ``rl``) the stage's recorded parent model came out of; ``base`` for any
     other model; None when the stage recorded no parent."""
@@ -146,20 +190,32 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
     if sft_ran:
         arms.append(Arm("sft_only", "SFT", run_dir / "eval" / "sft", [run_dir / "sft"]))
     else:
-        skipped.append({"arm": "sft_only", "reason": "no SFT stage ran in this run"})
+        skipped.append({"arm": "sft_only", "reason": _not_ran(run_dir / "sft", "SFT stage")})
     rl_from_base = "GRPO from the base model (no SFT, like R1-Zero)"
+    # compare's branch: RL from the base model beside a run whose own RL starts from SFT
+    branch = Arm(
+        "rl_only",
+        rl_from_base + _gate_note(rl_only / "rl", "the base model"),
+        rl_only / "eval",
+        [rl_only / "rl"],
+    )
     if not rl_ran:
-        skipped.append({"arm": "rl_only", "reason": "no RL stage ran in this run"})
-        skipped.append({"arm": "hybrid", "reason": "no RL stage ran in this run"})
-    elif sft_then_rl:
-        arms.append(
-            Arm(
-                "rl_only",
-                rl_from_base + _gate_note(rl_only / "rl", "the base model"),
-                rl_only / "eval",
-                [rl_only / "rl"],
+        if _ran(rl_only / "rl", rl_only / "eval"):  # the branch holds the arm without the run's own RL
+            arms.append(branch)
+        elif (rl_only / "rl").is_dir():
+            skipped.append({"arm": "rl_only", "reason": _not_ran(rl_only / "rl", "RL from the base model")})
+        elif sft_ran and (run_dir / "rl").is_dir():  # RL after SFT started: compare trains this arm after it
+            skipped.append(
+                {
+                    "arm": "rl_only",
+                    "reason": f"not trained yet ({rl_only} is trained after the run's own stages)",
+                }
             )
-        )
+        else:
+            skipped.append({"arm": "rl_only", "reason": _not_ran(run_dir / "rl", "RL stage")})
+        skipped.append({"arm": "hybrid", "reason": _not_ran(run_dir / "rl", "RL stage")})
+    elif sft_then_rl:
+        arms.append(branch)
         arms.append(
             Arm(
                 "hybrid",
@@ -208,13 +264,15 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
                 "reason": "rejection sampling kept no trace from the teacher, so distillation was skipped",
             }
         )
+    elif sample is None and (run_dir / "sample").is_dir() and not (run_dir / "distill").is_dir():
+        skipped.append({"arm": "student", "reason": _not_ran(run_dir / "sample", "rejection sampling stage")})
     else:
-        skipped.append({"arm": "student", "reason": "no distill stage ran in this run"})
-    for arm in arms:
-        if not (arm.eval_dir / "summary.json").is_file():
-            skipped.append(
-                {"arm": arm.name, "reason": f"not evaluated yet (no {arm.eval_dir / 'summary.json'})"}
-            )
+        skipped.append({"arm": "student", "reason": _not_ran(run_dir / "distill", "distill stage")})
+    # an arm without scores of its model now is neither tabled nor paired nor compared
+    for arm in list(arms):
+        if reason := _not_tabled(arm):
+            arms.remove(arm)
+            skipped.append({"arm": arm.name, "reason": reason})
     order = ["base", "sft_only", "rl_only", "hybrid", "student"]
     return arms, sorted(skipped, key=lambda entry: order.index(entry["arm"]))
 
@@ -233,6 +291,7 @@ def run_compare(
     # before the lock makes the run folder: a recipe that fails a check leaves none behind, as under `safealign run`
     # (the pipeline makes the same checks again under compare's lock: a few seconds)
     check_recipe(recipe)
+    check_rl_only_branch(recipe)
     # held before the try: refused, compare must not table the arms of a run another process is writing
     with run_lock(recipe.run_dir, ANOTHER_RUN):
         try:
@@ -250,6 +309,36 @@ def run_compare(
                 )
             raise
         return write_ablation(recipe.run_dir, split=split)
+
+
+def check_rl_only_branch(recipe: Recipe) -> None:
+    """check_recipe's checks for the rl_only branch still to train (RL from the base model in ``ablation/rl_only/``),
+    made as for a recipe of that RL alone: rl.use_vllm on a CPU machine, a launch it cannot make, too few RL prompts,
+    or a tracker not installed failed only when the branch started, after the run's remaining stages (sampling,
+    distillation) had run, where the run's own RL was finished and so not checked."""
+    from safealign.pipeline import check_dataset_files, check_launch, check_vllm_usable, stages_to_make
+    from safealign.training.common import check_trackers_installed
+
+    rl = recipe.rl
+    if rl is None or not rl.enabled or not (recipe.sft and recipe.sft.enabled):
+        return  # no branch: without SFT the run's own RL is the rl_only arm
+    if "rl" in stages_to_make(recipe):
+        return  # the run's own RL is still to make: checked already, with the same settings and prompts
+    branch = recipe.model_copy(
+        update={
+            "output_dir": recipe.run_dir / "ablation",
+            "name": "rl_only",
+            "sft": None,
+            "sample": None,
+            "distill": None,
+        }
+    )
+    if "rl" not in stages_to_make(branch):
+        return  # finished: kept
+    check_vllm_usable(branch)
+    check_launch(branch)
+    check_trackers_installed(rl.report_to)
+    check_dataset_files(branch)
 
 
 def _run_arms(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> None:
@@ -534,8 +623,9 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     lines = [
         f"Scores on the {split.replace('_', '-')} split of each suite, all its items for a suite without one (a prompt file, "
         "an rg: family) (± is half the 95% Wilson interval); "
-        "wall time and tokens are the stages that made the arm's model: its training stages, and for the student the "
-        "teacher's rejection sampling too (evals excluded).",
+        "wall time and tokens add up every stage that made the arm's model from the base model, evals excluded, so a "
+        "stage two arms share counts in each: the hybrid's include SFT's, the student's its teacher's training and "
+        "rejection sampling.",
         "",
         "| arm | path | " + " | ".join(titles) + " | wall time | tokens |",
         "|---|---|" + "---|" * len(titles) + "---|---|",
@@ -554,8 +644,8 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     if unrecorded := [row for row in rows if row["no_record"]]:
         lines += [
             "",
-            "Wall time and tokens unknown where a training stage on the arm's path has no stage.json (unfinished, "
-            "being redone, or its record deleted; the arm's scores may then be of an earlier model): "
+            "Wall time and tokens unknown where a training stage on the arm's path is gone (its folder deleted; the "
+            "arm's scores are of the model it held, which a rerun makes again): "
             + "; ".join(f"{row['arm']} ({', '.join(row['no_record'])})" for row in unrecorded)
             + ".",
         ]
