@@ -271,7 +271,19 @@ def check_recipe(recipe: Recipe) -> None:
     check_judge_found(recipe)
     check_vllm_usable(recipe)
     check_launch(recipe)
+    check_trackers(recipe)
     check_dataset_files(recipe)
+
+
+def check_trackers(recipe: Recipe) -> None:
+    """A ``report_to`` tracker not installed fails before the run starts, not at its stage's start after the baseline
+    eval and the stages before it (checked after the run folder was made, it left a folder behind)."""
+    from safealign.training.common import check_trackers_installed
+
+    to_make = stages_to_make(recipe)
+    for name, section in (("sft", recipe.sft), ("rl", recipe.rl), ("distill", recipe.distill)):
+        if section is not None and section.enabled and section.report_to and name in to_make:
+            check_trackers_installed(section.report_to)
 
 
 def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
@@ -336,15 +348,6 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         warn_if_settings_changed(
             name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, starts[name])
         )
-    for name, section in (
-        ("sft", recipe.sft),
-        ("rl", recipe.rl),
-        ("distill", recipe.distill),
-    ):  # before the baseline eval, not at the stage's start
-        if section is not None and section.enabled and section.report_to and name in to_make:
-            from safealign.training.common import check_trackers_installed
-
-            check_trackers_installed(section.report_to)
     run_eval_stage(
         recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked
     )

@@ -385,6 +385,27 @@ def test_distill_takes_report_to_as_sft_and_rl_do(tmp_path, monkeypatch):
     assert not (tmp_path / "distill").exists(), "nothing written before the check"
 
 
+def test_a_tracker_not_installed_is_refused_before_the_run_folder_is_made(tmp_path, monkeypatch):
+    """Checked after the run's lock, a missing tracker left runs/<name>/ with its lock and recipe.yaml behind."""
+    import transformers.integrations
+
+    import safealign.pipeline
+    from safealign.errors import SafealignError
+
+    monkeypatch.setattr(transformers.integrations, "get_available_reporting_integrations", lambda: [])
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "sft": {"report_to": ["tensorboard"], "datasets": {"benign_helpful": 1.0}},
+        }
+    )
+    with pytest.raises(SafealignError, match="report_to asks for tensorboard"):
+        safealign.pipeline.run_pipeline(recipe, show_progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_pipeline_checks_trackers_only_for_stages_it_will_run(tmp_path, monkeypatch):
     """A finished SFT stage trained with tensorboard elsewhere is skipped on resume: it must not need tensorboard here."""
     import transformers.integrations
