@@ -316,8 +316,13 @@ def check_rl_only_branch(recipe: Recipe) -> None:
     made as for a recipe of that RL alone: rl.use_vllm on a CPU machine, a launch it cannot make, too few RL prompts,
     or a tracker not installed failed only when the branch started, after the run's remaining stages (sampling,
     distillation) had run, where the run's own RL was finished and so not checked."""
-    from safealign.pipeline import check_dataset_files, check_launch, check_vllm_usable, stages_to_make
-    from safealign.training.common import check_trackers_installed
+    from safealign.pipeline import (
+        check_dataset_files,
+        check_launch,
+        check_trackers,
+        check_vllm_usable,
+        stages_to_make,
+    )
 
     rl = recipe.rl
     if rl is None or not rl.enabled or not (recipe.sft and recipe.sft.enabled):
@@ -337,7 +342,7 @@ def check_rl_only_branch(recipe: Recipe) -> None:
         return  # finished: kept
     check_vllm_usable(branch)
     check_launch(branch)
-    check_trackers_installed(rl.report_to)
+    check_trackers(branch)
     check_dataset_files(branch)
 
 
