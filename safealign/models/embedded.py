@@ -7,13 +7,18 @@ and save a float32 safetensors folder once. Later loads read that folder (about 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
+import socket
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,8 +134,71 @@ def cache_damage(name: str) -> str | None:
 
 
 def is_prepared(name: str) -> bool:
-    """Converted, and whole: a damaged cache is prepared again, not loaded and refused."""
-    return (cache_dir(name) / "model.safetensors").is_file() and cache_damage(name) is None
+    """Converted, whole, and from the GGUF installed now: a damaged or stale cache is prepared again."""
+    return (
+        (cache_dir(name) / "model.safetensors").is_file()
+        and cache_damage(name) is None
+        and stale_source(name) is None
+    )
+
+
+# Which GGUF file a cache was converted from: a cache is keyed by the model's name only, so another build of the
+# package (other weights or tokenizer, the same file name) was served the old conversion without a word.
+SOURCE_RECORD = "safealign_source.json"
+
+
+@functools.lru_cache(maxsize=8)
+def file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    """The SHA-256 of ``path`` as it is at (``size``, ``mtime_ns``): ~0.2 s for the embedded GGUF, once a process."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_stamp(source: Path) -> dict:
+    stat = source.stat()
+    return {
+        "file": source.name,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": file_sha256(str(source), stat.st_size, stat.st_mtime_ns),
+    }
+
+
+def write_source_record(folder: Path, source: Path) -> None:
+    """Record in ``folder`` the GGUF it was converted from (written whole: a temporary file renamed). One that cannot
+    be written leaves the cache without a record, taken as it is: said, not a failed conversion."""
+    tmp = folder / f"{SOURCE_RECORD}.tmp-{conversion_owner()}"
+    try:
+        tmp.write_text(json.dumps(source_stamp(source)), encoding="utf-8")
+        tmp.replace(folder / SOURCE_RECORD)
+    except OSError as error:
+        log.warning("could not record which %s %s was converted from (%s)", source.name, folder, error)
+
+
+def stale_source(name: str) -> str | None:
+    """Why the cached conversion of ``name`` is not of the GGUF its package holds now, else None. A cache with no
+    record (made before records were kept) or a package not installed is taken as it is. The size and time are
+    compared first; another time (each machine's own install of the package, beside a shared cache) is hashed."""
+    try:
+        record = json.loads((cache_dir(name) / SOURCE_RECORD).read_text(encoding="utf-8"))
+        source = gguf_path(name)
+        stat = source.stat()
+    except (OSError, ValueError, ModelNotFoundError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if record.get("size") == stat.st_size and (
+        record.get("mtime_ns") == stat.st_mtime_ns
+        or record.get("sha256") == file_sha256(str(source), stat.st_size, stat.st_mtime_ns)
+    ):
+        return None
+    return (
+        f"it was converted from another {source.name} than the one the "
+        f"{EMBEDDED_MODELS[name].package.replace('_', '-')} package holds now (another build installed since)"
+    )
 
 
 def reinstall_fix(name: str) -> str:
@@ -160,10 +228,22 @@ def prepare_embedded(name: str, force: bool = False, on_step: Callable[[str], No
     folder = cache_dir(name)
     if is_prepared(name) and not force:
         return folder
+    if not force and (stale := stale_source(name)):
+        log.warning(
+            "the cached embedded:%s at %s is out of date: %s; converting it again", name, folder, stale
+        )
+        # Moved away first: a whole folder at the start of a conversion is replaced at its end, so the ranks of one
+        # launch would each delete the new folder another had finished (and was loading); absent, the first is kept.
+        retired = conversion_tmp(folder)
+        shutil.rmtree(retired, ignore_errors=True)
+        with suppress(OSError):  # another rank moved it first
+            folder.rename(retired)
+        shutil.rmtree(retired, ignore_errors=True)
     step = on_step or (lambda message: log.info(message))
     source = gguf_path(name)
     step(f"reading {source.name}")
     convert_gguf(source, folder, step, fix=reinstall_fix(name))
+    write_source_record(folder, source)
     return folder
 
 
@@ -202,7 +282,7 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None], fix: s
     plain.tie_weights()
     plain.generation_config.pad_token_id = tokenizer.pad_token_id
     step("writing safetensors")
-    tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
+    tmp = conversion_tmp(folder)
     shutil.rmtree(tmp, ignore_errors=True)
     plain.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
@@ -228,19 +308,57 @@ def move_into_place(tmp: Path, folder: Path, replace: bool) -> None:
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)  # signal 0 checks, sends nothing
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # OverflowError: past any pid (a name made by hand)
         return False
     except PermissionError:  # another user's process
         return True
     return True
 
 
+# A stopped conversion on another machine sharing the cache (NFS) is removed once untouched this long; a conversion
+# writes its folder in minutes.
+ABANDONED_AFTER_S = 24 * 3600
+
+
+def conversion_owner() -> str:
+    """``<host>-<pid>``: who writes a temporary folder, so that a cache shared between machines judges a pid only on
+    the machine that owns it."""
+    return f"{re.sub(r'[^A-Za-z0-9.-]', '_', socket.gethostname()) or 'host'}-{os.getpid()}"
+
+
+def conversion_tmp(folder: Path) -> Path:
+    """Where this process writes ``folder`` before renaming it into place: ``<folder>.tmp-<host>-<pid>``."""
+    return folder.with_name(f"{folder.name}.tmp-{conversion_owner()}")
+
+
+def last_touched(folder: Path) -> float:
+    """The newest modification time of ``folder`` and the files in it (0 when it is gone)."""
+    try:
+        return max([folder.stat().st_mtime] + [entry.stat().st_mtime for entry in os.scandir(folder)])
+    except OSError:
+        return 0.0
+
+
+def is_abandoned(tmp: Path) -> bool:
+    """Whether the temporary folder ``tmp`` (``NAME.tmp-<host>-<pid>``, or ``NAME.tmp-<pid>`` as older versions named
+    it) was left by a conversion that stopped: this machine's when its process is gone, another machine's when it has
+    not been written for ABANDONED_AFTER_S (its pid means nothing here)."""
+    owner = tmp.name.rsplit(".tmp-", 1)[1]
+    if owner.isascii() and owner.isdigit():  # an older version's name: its pid, on this machine
+        return not pid_alive(int(owner))
+    host, _, pid = owner.rpartition("-")
+    if not (host and pid.isascii() and pid.isdigit()):
+        return False
+    if host == conversion_owner().rpartition("-")[0]:
+        return not pid_alive(int(pid))
+    return time.time() - last_touched(tmp) > ABANDONED_AFTER_S
+
+
 def remove_abandoned_conversions(folder: Path) -> None:
-    """Delete ``<folder>.tmp-<pid>`` folders whose process is gone: a conversion stopped before its rename (Ctrl-C, a
-    kill) leaves one of about 540 MB for the embedded model, and nothing else would ever remove it. A live process's
-    folder is its conversion in progress and is kept."""
+    """Delete the ``<folder>.tmp-*`` folders of conversions that stopped before their rename (Ctrl-C, a kill): one of
+    about 540 MB for the embedded model, which nothing else would ever remove. A conversion in progress (a live
+    process here, another machine's recently written folder) is kept."""
     for tmp in folder.parent.glob(f"{folder.name}.tmp-*"):
-        pid = tmp.name.rsplit(".tmp-", 1)[1]
-        if tmp.is_dir() and pid.isascii() and pid.isdigit() and not pid_alive(int(pid)):
+        if tmp.is_dir() and is_abandoned(tmp):
             log.info("removing %s, left by a conversion that was stopped", tmp)
             shutil.rmtree(tmp, ignore_errors=True)

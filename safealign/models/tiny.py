@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from safealign.models.embedded import (
     cache_dir,
     chat_template_problem,
+    conversion_tmp,
     gguf_path,
     is_prepared,
     json_file_problem,
@@ -49,7 +49,7 @@ def real_tokenizer_folder() -> Path:
         remove_abandoned_conversions(folder)
         # This process's own name: two processes building it at once (two tests, two ranks) each rename a whole
         # folder, and the second keeps the first's rather than delete it from under that process.
-        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        tmp = conversion_tmp(folder)
         tokenizer.save_pretrained(tmp)
         move_into_place(tmp, folder, replace=tokenizer_folder_problem(folder) is not None)
     return folder
