@@ -8,8 +8,8 @@ whatever chat template the tokenizer carries, and a test can check it.
 The request and the response are user text: a "<|eot_id|>" in them is tokenized as the characters it is
 made of, never as the control token, so an answer cannot close the conversation and append its own.
 
-The model runs on the GPU in bf16 when there is one (Llama Guard 3 8B: about 16 GB), else on the CPU in
-float32 (about 32 GB of memory for the 8B, 6 GB for the 1B).
+The model runs on the GPU in bf16 when there is one (Llama Guard 3 8B: about 16 GB, read in bf16: as much host
+memory while it loads), else on the CPU in float32 (about 32 GB of memory for the 8B, 6 GB for the 1B).
 """
 
 from __future__ import annotations
@@ -100,8 +100,13 @@ class LlamaGuardJudge:
     def loaded(self) -> LoadedModel:
         """The model, loaded on first use so that building a judge set stays cheap."""
         if self._loaded is None:
+            import torch
+
             device, dtype = self.placement()
-            loaded = load_model(str(self.model_path))
+            # Read in bf16 when it runs in bf16: read as float32 (load_model's own), then cast, an 8B guard held
+            # ~32 GB of host memory at the peak. The cast after still turns the rotary buffers to bf16, as it did.
+            bf16 = {"dtype": dtype} if dtype != torch.float32 else {}
+            loaded = load_model(str(self.model_path), **bf16)
             loaded.model.to(device=device, dtype=dtype)
             tokenizer = loaded.tokenizer
             tokenizer.padding_side = "left"

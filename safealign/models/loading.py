@@ -118,12 +118,27 @@ def weights_problem(folder: Path) -> str | None:
     index = folder / "model.safetensors.index.json"
     if index.is_file():
         try:
-            shards = set(json.loads(index.read_text())["weight_map"].values())
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
-            return f"{index.name} does not load ({error})"
-        if missing := sorted(shard for shard in shards if not (folder / shard).is_file()):
+            weight_map = json.loads(index.read_text())["weight_map"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+            return f"{index.name} does not load ({type(error).__name__}: {error})"
+        # A hand edit: a TypeError traceback in the path join below, or transformers' own
+        names = weight_map.values() if isinstance(weight_map, dict) else [None]
+        if not all(isinstance(shard, str) and shard for shard in names):
+            return (
+                f"{index.name} is damaged (its weight_map does not map each tensor name to a shard file name)"
+            )
+        if missing := sorted(shard for shard in set(weight_map.values()) if not (folder / shard).is_file()):
             return f"the shards {', '.join(missing)} that {index.name} lists are missing"
+    # transformers says "no file named model.safetensors", a file a sharded model never has
+    elif (shards := [file.name for file in files if SHARD_NAME.search(file.name)]) and not (
+        folder / "model.safetensors"
+    ).is_file():
+        return f"it has the shards {first_keys(shards)} but not {index.name}, which says which tensors each one holds"
     return damaged_safetensors(files)
+
+
+# What save_pretrained names a shard of a sharded checkpoint: model-00001-of-00004.safetensors
+SHARD_NAME = re.compile(r"-\d+-of-\d+\.safetensors$")
 
 
 def in_models_cache(folder: Path) -> bool:
@@ -156,7 +171,7 @@ def damaged_model_error(folder: Path, problem: str) -> ModelNotFoundError:
     )
 
 
-def _load_folder(folder: Path, trust_remote_code: bool):
+def _load_folder(folder: Path, trust_remote_code: bool, dtype: Any = None):
     import torch
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
@@ -204,7 +219,7 @@ def _load_folder(folder: Path, trust_remote_code: bool):
     try:
         model, loading_info = AutoModelForCausalLM.from_pretrained(
             folder,
-            dtype=torch.float32,
+            dtype=dtype or torch.float32,
             use_safetensors=True,
             trust_remote_code=trust_remote_code,
             output_loading_info=True,
@@ -376,8 +391,13 @@ def load_model(
     trust_remote_code: bool = False,
     device: str | None = None,
     merge_adapter: bool = False,
+    dtype: Any = None,
 ) -> LoadedModel:
     """Load ``spec`` (see :mod:`safealign.models`) as float32 weights on ``device`` (CPU by default).
+
+    ``dtype`` (a ``torch.dtype``) loads the weights in that type instead: a bf16 model for the GPU read as float32 and
+    cast held twice its memory at the peak (32 GB for an 8B model). A LoRA adapter's base loads in it; peft keeps an
+    unmerged adapter's own small weights in float32.
 
     ``merge_adapter`` folds a LoRA adapter into its base's weights (peft's ``merge_and_unload``) and returns a plain
     model: what training needs, since a trainer either adds its own adapter (TRL refuses a ``PeftModel`` with a
@@ -387,7 +407,7 @@ def load_model(
     resolved = spec if isinstance(spec, ModelSpec) else resolve_spec(spec)
     if resolved.kind == "embedded":
         folder = prepare_embedded(resolved.name)
-        model, tokenizer = _load_folder(folder, trust_remote_code=False)
+        model, tokenizer = _load_folder(folder, trust_remote_code=False, dtype=dtype)
         info = {
             "base_model": EMBEDDED_MODELS[resolved.name].base_model,
             "license": EMBEDDED_MODELS[resolved.name].license,
@@ -395,16 +415,17 @@ def load_model(
         loaded = LoadedModel(model, tokenizer, resolved, str(folder), info)
     elif resolved.kind == "tiny":
         tokenizer = load_tokenizer(real_tokenizer_folder())
-        loaded = LoadedModel(build_tiny_model(tokenizer, resolved.seed), tokenizer, resolved, resolved.raw)
+        model = build_tiny_model(tokenizer, resolved.seed)  # in float32
+        loaded = LoadedModel(model.to(dtype) if dtype else model, tokenizer, resolved, resolved.raw)
     elif resolved.kind == "hf_folder":
-        model, tokenizer = _load_folder(resolved.path, trust_remote_code)
+        model, tokenizer = _load_folder(resolved.path, trust_remote_code, dtype)
         loaded = LoadedModel(model, tokenizer, resolved, str(resolved.path))
     elif resolved.kind == "gguf_file":
         folder = _load_gguf(resolved.path)
-        model, tokenizer = _load_folder(folder, trust_remote_code=False)
+        model, tokenizer = _load_folder(folder, trust_remote_code=False, dtype=dtype)
         loaded = LoadedModel(model, tokenizer, resolved, str(resolved.path))
     elif resolved.kind == "lora_adapter":
-        loaded = _load_adapter(resolved, trust_remote_code, merge_adapter)
+        loaded = _load_adapter(resolved, trust_remote_code, merge_adapter, dtype)
     else:  # pragma: no cover - resolve_spec only returns the kinds above
         raise ModelNotFoundError(f"cannot load spec kind {resolved.kind!r}")
     if resolved.kind == "tiny":
@@ -416,7 +437,9 @@ def load_model(
     return loaded
 
 
-def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> LoadedModel:
+def _load_adapter(
+    resolved: ModelSpec, trust_remote_code: bool, merge: bool, dtype: Any = None
+) -> LoadedModel:
     from peft import PeftModel
 
     if problem := damaged_safetensors(sorted(resolved.path.glob("*.safetensors"))):  # before the base loads
@@ -431,7 +454,7 @@ def _load_adapter(resolved: ModelSpec, trust_remote_code: bool, merge: bool) -> 
         )
     try:
         base = load_model(
-            base_spec, trust_remote_code=trust_remote_code, merge_adapter=True
+            base_spec, trust_remote_code=trust_remote_code, merge_adapter=True, dtype=dtype
         )  # an adapter on an adapter
     except (
         ModelNotFoundError
