@@ -94,3 +94,22 @@ def test_a_judge_label_outside_the_judges_labels_is_named_not_counted_as_no_refu
     assert (
         run(_Judge("mine", "refusal"), _Judge("guard", "safe")).metric("harmful", "refusal_rate").value == 1.0
     )
+
+
+def test_a_server_error_after_rate_limits_is_still_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """429s and 5xx shared one try count: after three 429s a single 503 failed the eval at once (retries=2)."""
+    from test_eval_endpoint import _mock_endpoint
+
+    replies = [429, 429, 429, 503, 503, 200]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = replies.pop(0)
+        if status == 200:
+            return httpx.Response(
+                200, json={"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]}
+            )
+        return httpx.Response(status, headers={"Retry-After": "1"}, json={"error": "busy"})
+
+    _mock_endpoint(monkeypatch, answer)
+    assert EndpointGenerator("http://127.0.0.1:9", "m", retries=2).generate(["q"])[0].text == "ok"
+    assert replies == []

@@ -164,8 +164,11 @@ class EndpointGenerator:
         return payload
 
     def _post(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
-        tries = self.retries + 1 + EXTRA_RATE_LIMIT_TRIES  # only a 429 uses the extra ones
-        for attempt in range(tries):
+        # Each kind of failure has its own allowance: one shared count made a 503 after three 429s fail at once, and
+        # a timeout after 429s say "(3 tries)" of what had timed out once.
+        failed = limited = 0  # timeouts, dropped connections and 5xx; 429s (EXTRA_RATE_LIMIT_TRIES more)
+        while True:
+            attempt = failed + limited
             backoff = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
             try:
                 response = client.post(self.url, json=payload)
@@ -177,19 +180,21 @@ class EndpointGenerator:
                     f"check with: curl {self.shown_base_url}/v1/models"
                 ) from None
             except httpx.TimeoutException:
-                if attempt >= self.retries:
+                if failed >= self.retries:
                     raise EndpointError(
                         f"{self.shown_url} did not answer within {self.timeout.read:.0f}s "
                         f"({self.retries + 1} tries); raise --timeout or lower --concurrency"
                     ) from None
+                failed += 1
                 continue
             except (
                 httpx.TransportError
             ) as error:  # a connection dropped mid-answer (a proxy's idle cut, a worker restart)
-                if attempt >= self.retries:
+                if failed >= self.retries:
                     raise EndpointError(
                         f"request to {self.shown_url} failed {self.retries + 1} times: {without_passwords(repr(error))}"
                     ) from None
+                failed += 1
                 time.sleep(backoff)
                 continue
             except httpx.HTTPError as error:
@@ -207,18 +212,21 @@ class EndpointGenerator:
                     f"endpoint {without_userinfo(self.base_url)!r} is not a valid URL ({why}); "
                     "give one like http://127.0.0.1:8000"
                 ) from None
+            rate_limit_tries = self.retries + 1 + EXTRA_RATE_LIMIT_TRIES
             if (
-                response.status_code == 429 and attempt < tries - 1
+                response.status_code == 429 and limited < rate_limit_tries - 1
             ):  # rate-limited: wait as long as the server asks
+                limited += 1
                 wait = retry_after_s(response)
                 time.sleep(backoff if wait is None else wait)
                 continue
-            if response.status_code in (500, 502, 503, 504) and attempt < self.retries:
+            if response.status_code in (500, 502, 503, 504) and failed < self.retries:
+                failed += 1
                 time.sleep(backoff)  # overloaded or restarting: back off and retry
                 continue
             if response.status_code == 429:
                 raise EndpointError(
-                    f"{self.shown_url} rate-limited all {tries} tries (HTTP 429: {response.text[:300]}); lower "
+                    f"{self.shown_url} rate-limited all {rate_limit_tries} tries (HTTP 429: {response.text[:300]}); lower "
                     f"--concurrency (now {self.concurrency}) or try again later"
                 )
             if response.status_code >= 400:
@@ -231,7 +239,6 @@ class EndpointGenerator:
                 raise EndpointError(
                     f"{self.shown_url} answered with something that is not JSON: {response.text[:200]!r}"
                 ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _complete(
         self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]
