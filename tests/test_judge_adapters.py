@@ -75,7 +75,7 @@ def scripted_guard(tiny, tmp_path, monkeypatch):
     def make(pairs: list[tuple[float, float]], batch_size: int = 4) -> LlamaGuardJudge:
         model = ScriptedGuard(tiny.model, safe_id, unsafe_id, pairs, continuation)
         loaded = LoadedModel(model, tokenizer, tiny.spec, str(tmp_path))
-        monkeypatch.setattr(llama_guard_module, "load_model", lambda path, device=None: loaded)
+        monkeypatch.setattr(llama_guard_module, "load_model", lambda path, device=None, dtype=None: loaded)
         return LlamaGuardJudge(tmp_path, batch_size=batch_size)
 
     return make

@@ -322,7 +322,7 @@ def test_guard_scores_a_batch_of_unequal_lengths_as_one_at_a_time(
 ) -> None:
     # padding_side "right": the verdict is read at the last position, a pad token for the shorter row.
     # fresh_tiny: the judge sets its tokenizer's padding side, which the session's tiny model must not keep.
-    monkeypatch.setattr(llama_guard, "load_model", lambda path, device=None: fresh_tiny)
+    monkeypatch.setattr(llama_guard, "load_model", lambda path, device=None, dtype=None: fresh_tiny)
     prompts = ["Hi", "Tell me a long story about " + "dragons and castles " * 10]
     answers = ["Hello!", "Once upon a time."]
     together = llama_guard.LlamaGuardJudge(tmp_path, batch_size=2, threshold=2.0).judge(prompts, answers)

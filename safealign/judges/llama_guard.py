@@ -100,13 +100,11 @@ class LlamaGuardJudge:
     def loaded(self) -> LoadedModel:
         """The model, loaded on first use so that building a judge set stays cheap."""
         if self._loaded is None:
-            import torch
 
             device, dtype = self.placement()
-            # Read in bf16 when it runs in bf16: read as float32 (load_model's own), then cast, an 8B guard held
+            # Read in the dtype it runs in: read as float32 (load_model's default), then cast, an 8B guard held
             # ~32 GB of host memory at the peak. The cast after still turns the rotary buffers to bf16, as it did.
-            bf16 = {"dtype": dtype} if dtype != torch.float32 else {}
-            loaded = load_model(str(self.model_path), **bf16)
+            loaded = load_model(str(self.model_path), dtype=dtype)
             loaded.model.to(device=device, dtype=dtype)
             tokenizer = loaded.tokenizer
             tokenizer.padding_side = "left"
