@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from safealign.errors import RecipeError, did_you_mean
+
+# Python's spellings of no value, which YAML reads as text (its own null is null, Null, NULL or ~)
+PYTHON_NONE = ("None", "none", "NONE")
 
 
 class Section(BaseModel):
@@ -18,6 +21,19 @@ class Section(BaseModel):
     model_config = ConfigDict(
         extra="forbid", validate_assignment=True, protected_namespaces=(), allow_inf_nan=False
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _none_is_not_yaml_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML's null is null, ~ or nothing at all; Python's None is the text "None" to it. `system_prompt: None` put
+        # the text "None" before every prompt of every stage, and `api_key: None` made "None" the monitor's key.
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, str) and value.strip() in PYTHON_NONE and type(None) in get_args(annotation):
+            raise ValueError(
+                f"YAML reads {value.strip()} as the text {value.strip()!r}, not as no value: write null (or ~) for "
+                "no value"
+            )
+        return value
 
 
 def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
@@ -73,8 +89,31 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             message = item["msg"].removeprefix(
                 "Value error, "
             )  # pydantic's prefix for our own validators' messages
-            lines.append(f"  {path} = {shown}: {message}")
+            lines.append(f"  {path} = {shown}: {message}{_yaml_shape_hint(item['type'], value)}")
     return RecipeError("\n".join(lines))
+
+
+def _yaml_shape_hint(kind: str, value: Any) -> str:
+    """The YAML that writes what a field takes, where ``value`` is YAML's reading of a likely slip ("" for others):
+    unquoted text it read as a boolean or number, a list where a mapping belongs, one text where a list does."""
+    if kind == "string_type" and isinstance(value, bool):  # `refusal_message: No` showed "= False"
+        return (
+            f" (YAML reads an unquoted yes, no, on, off, true or false (or Yes, NO, ...) as a boolean: it read this "
+            f"as {str(value).lower()}; put the text in quotes: 'no', not no)"
+        )
+    if kind == "string_type" and isinstance(value, int | float):
+        return " (YAML read the unquoted value as a number: put it in quotes, as written)"
+    if kind == "dict_type" and isinstance(value, list) and value:
+        # `- reasoning: 0.5` lines: a list of one-key mappings; bare names: a list with no weights
+        if all(isinstance(entry, dict) and len(entry) == 1 for entry in value):
+            pairs = [f"{key}: {weight}" for entry in value for key, weight in entry.items()]
+            return f" (a list of one-entry mappings: write one mapping, without the '- ', e.g. {{{', '.join(pairs)}}})"
+        if all(isinstance(entry, str) for entry in value):
+            return f" (a list of names: give each its number, e.g. {{{', '.join(f'{name}: 1.0' for name in value)}}})"
+    if kind == "list_type" and isinstance(value, str):
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        return f" (write a list, e.g. [{', '.join(names)}])"
+    return ""
 
 
 def check_http_url(name: str, value: str | None) -> str | None:

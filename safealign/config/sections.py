@@ -66,7 +66,7 @@ class ModelConfig(Section):
     )
     system_prompt: str | None = Field(
         None,
-        description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (None keeps the chat template's default). The training stages record it in their stage.json, and `safealign eval`, `serve`, `generate` and `probe` ask a model folder a stage wrote with it unless `--system-prompt` says otherwise.",
+        description="System message put before every prompt in every stage — training, the RL safety gates, rejection sampling and the evals (null keeps the chat template's default). The training stages record it in their stage.json, and `safealign eval`, `serve`, `generate` and `probe` ask a model folder a stage wrote with it unless `--system-prompt` says otherwise.",
     )
 
     @field_validator("name")
@@ -170,7 +170,7 @@ class EvalConfig(Section):
     limit: int | None = Field(
         None,
         ge=1,
-        description="At most this many items per suite and split (None: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.",
+        description="At most this many items per suite and split (null: the suite's default); under split: all, a suite with held-out and in-distribution parts gives up to twice this.",
     )
     max_new_tokens: int = Field(128, ge=1, description="Generation length for eval answers.")
     batch_size: int = Field(
