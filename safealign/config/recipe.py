@@ -66,6 +66,20 @@ class Recipe(Section):
     def run_dir(self) -> Path:
         return Path(self.output_dir) / self.name
 
+    @field_validator("output_dir")
+    @classmethod
+    def _home_expanded(cls, value: str) -> str:
+        # `~/runs` is the home folder's runs/ to a shell, as it is in a dataset path, but Path keeps "~" as a folder's
+        # name: the run went to ./~/runs, which `rm -rf ~` would then be typed to clean up
+        if not value.startswith("~"):
+            return value
+        try:
+            return str(Path(value).expanduser())
+        except RuntimeError:  # "~someone/runs" of no such user
+            raise ValueError(
+                f"{value.split('/', 1)[0]} is no user's home folder here: give the folder's full path"
+            ) from None
+
     @field_validator("name")
     @classmethod
     def _name_is_one_folder(cls, value: str) -> str:
