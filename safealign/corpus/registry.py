@@ -194,7 +194,8 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                         path,
                         number,
                         "",
-                        f"not valid JSON ({error.msg} at column {error.colno}){_python_literal_hint(error)}",
+                        f"not valid JSON ({error.msg} at column {error.colno})"
+                        f"{_python_literal_hint(error) or _json_slip_hint(error)}",
                     )
                 )
                 continue
@@ -266,6 +267,20 @@ def _python_literal_hint(error: json.JSONDecodeError) -> str:
         ": the line is a Python dict as str() or print() writes it (single quotes, True, None), not JSON; write each "
         "row with json.dumps(row, ensure_ascii=False)"
     )
+
+
+def _json_slip_hint(error: json.JSONDecodeError) -> str:
+    """The fix for a JSON slip that json names by what it expected instead, else "": a comma before a closing bracket
+    (Python 3.11's "Expecting property name enclosed in double quotes"), and a comma or a second row after the row
+    ("Extra data": rows copied out of a JSON array with their commas, or two rows on one line)."""
+    line, pos = error.doc, error.pos
+    if line.startswith(("}", "]"), pos) and line[:pos].rstrip().endswith(","):
+        return f": a comma before the closing '{line[pos]}' (JSON allows none after the last item); remove it"
+    if error.msg == "Extra data" and line[pos:].strip() == ",":
+        return ": a comma after the row (JSON Lines end each row at its line's end, with no comma); remove it"
+    if error.msg == "Extra data" and line.startswith("{", pos):
+        return ": a second JSON object on the line; write each row on a line of its own"
+    return ""
 
 
 def _has_line_feed(path: Path) -> bool:

@@ -105,6 +105,14 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
                 bad(f"messages[{index}].{key}", DROPPED_TEXT_KEYS[key])
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
+    elif isinstance(messages[-1], dict) and "weight" in messages[-1] and messages[-1]["weight"] == 0:
+        # OpenAI's fine-tuning form: an assistant turn of weight 0 is not to be learned; training read no 'weight' and
+        # learned it, as the last turn of every row is
+        bad(
+            f"messages[{len(messages) - 1}].weight",
+            "is 0, an answer not to learn, but training learns the last turn of every row (it reads no 'weight'): "
+            "end the row at the answer to learn, or leave the row out",
+        )
     if not any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
         bad("messages", "needs at least one user message")
     elif order := _out_of_turn(messages):
