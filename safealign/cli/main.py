@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from safealign.cli import (
     card_cmd,
@@ -71,11 +72,13 @@ def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> Non
     # distillation samples its traces first, with sample's defaults
     if "distill" in stages and "sample" not in stages:
         stages.insert(stages.index("distill"), "sample (its defaults)")
+    # the path and the model as given: text, not Rich markup ("x[v2].yaml" lost its "[v2]", "o[/q]" raised)
     console.print(
-        f"[green]✓[/] {recipe} is valid: model {parsed.model.name}, stages: {', '.join(stages) or 'eval only'}"
+        f"[green]✓[/] {escape(recipe)} is valid: model {escape(parsed.model.name)}, stages: "
+        f"{', '.join(stages) or 'eval only'}"
     )
     if parsed.monitor is not None:  # `safealign run` does not use it: say which command does
-        console.print(f"  monitor section: read by `safealign monitor --recipe {recipe}`")
+        console.print(f"  monitor section: read by `safealign monitor --recipe {recipe}`", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

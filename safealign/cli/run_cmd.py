@@ -90,4 +90,6 @@ def compare(
     console.print(
         (parsed.run_dir / "ablation.md").read_text(encoding="utf-8"), markup=False, highlight=False
     )  # "[v2]" is text
-    console.print(f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)")
+    console.print(  # a run_dir is text, not Rich markup
+        f"wrote {parsed.run_dir / 'ablation.md'} and ablation.json ({len(result['arms'])} arms)", markup=False
+    )
