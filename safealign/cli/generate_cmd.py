@@ -180,6 +180,7 @@ def _generate_completions(
     overwrite,
     trust_remote_code=False,
 ) -> None:
+    from safealign.decoding import is_sampled
     from safealign.generation import GenerationEngine, SamplingParams, check_prompts
     from safealign.models import generation_device, load_model
     from safealign.precision import check_precision_option
@@ -213,6 +214,18 @@ def _generate_completions(
         num_samples=num_samples,
         seed=seed,
     )
+    # greedy decoding: said before the model loads, as `safealign eval` says it
+    if not is_sampled(temperature):
+        if num_samples > 1:
+            raise typer.BadParameter(
+                f"--num-samples {num_samples} with greedy decoding (--temperature {temperature:g}) gives "
+                f"{num_samples} identical answers; add --temperature (e.g. 1.0) or drop --num-samples"
+            )
+        if top_p != 1.0:
+            raise typer.BadParameter(
+                f"--top-p {top_p:g} shapes sampling, but --temperature {temperature:g} decodes greedily; add "
+                "--temperature (e.g. 1.0) or drop --top-p"
+            )
     if out:
         check_writable(out)
     system_prompt = system_prompt_for(model, system_prompt)
