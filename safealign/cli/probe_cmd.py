@@ -247,7 +247,7 @@ def _probe(
         if system_prompt == (trained[0] if trained else None)
         else " --system-prompt ''"
         if system_prompt is None
-        else " --system-prompt ..."
+        else f" --system-prompt {shlex.quote(system_prompt)}"  # "..." ran an eval that asked with "..."
     )
     command = f"safealign eval {shlex.quote(model)} --refusal-probe {shlex.quote(str(out))}{flag}"  # a path may hold spaces
     console.print(f"wrote {out}; route an eval by it with `{command}`", markup=False, highlight=False)
