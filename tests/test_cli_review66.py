@@ -143,3 +143,13 @@ def test_probe_prints_an_eval_command_that_asks_with_its_system_prompt(
     assert result.exit_code == 0, result.output
     command = shlex.split(result.output.split("route an eval by it with `")[1].split("`")[0])
     assert command[-2:] == ["--system-prompt", prompt] and str(out) in command
+
+
+@pytest.mark.parametrize("flags", [["--samples", "3"], ["--top-p", "0.5"]])
+def test_eval_refuses_sampling_flags_with_a_temperature_that_decodes_greedily(flags: list[str]) -> None:
+    """eval compared the temperature with 0: --temperature 1e-6 (greedy, as every engine reads it) let --samples 3
+    score three identical answers, and --top-p shape nothing."""
+    result = CliRunner().invoke(app, ["eval", "tiny", "--suites", "harmful", "--temperature", "1e-6", *flags])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "decodes greedily" in said or "with greedy decoding" in said

@@ -18,6 +18,7 @@ from safealign.cli.common import (
     system_prompt_for,
     table,
 )
+from safealign.decoding import is_sampled
 from safealign.errors import DataError, SafealignError, SettingError
 from safealign.evals.suites import (
     SPLITS,
@@ -213,7 +214,7 @@ def _eval(
         check_items(specs, split, limit, seed)
         if precision not in get_args(Precision):
             raise typer.BadParameter(f"--precision must be auto, bf16 or fp32, got {precision!r}")
-        if samples > 1 and temperature == 0:
+        if samples > 1 and not is_sampled(temperature):  # below 1e-5 decodes greedily too
             raise typer.BadParameter(
                 f"--samples {samples} with greedy decoding gives {samples} identical answers; "
                 "add --temperature (e.g. 1.0) or drop --samples"
@@ -445,14 +446,14 @@ def check_flags_take_effect(
             f"--vote-threshold {vote_threshold} is not a share: give one in (0, 1], e.g. 0.5 (half the vote's answers)"
         )
     typed = {name for name in ctx.params if _typed(ctx, name)}
-    if "top_p" in typed and temperature == 0 and (refusal_vote or refusal_probe is not None):
+    if "top_p" in typed and not is_sampled(temperature) and (refusal_vote or refusal_probe is not None):
         raise typer.BadParameter(
             f"--top-p {top_p} reaches neither the greedy answer nor the answers --refusal-vote or --refusal-probe "
             "samples (they keep their own top_p); drop --top-p"
         )
-    if "top_p" in typed and temperature == 0:
+    if "top_p" in typed and not is_sampled(temperature):
         raise typer.BadParameter(
-            f"--top-p {top_p} shapes sampling, but --temperature 0 decodes greedily; add --temperature (e.g. 1.0) "
+            f"--top-p {top_p} shapes sampling, but --temperature {temperature:g} decodes greedily; add --temperature (e.g. 1.0) "
             "or drop --top-p"
         )
     if "vote_threshold" in typed and not refusal_vote:
