@@ -216,7 +216,7 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
         elif info.key == "sample":
             detail |= {
                 "method": "rejection sampling: keep only correct, safe, single-language, well-formatted teacher answers",
-                "data": f"{sampled_prompts(record)} prompts ({pct(cfg.get('safety_share'), 0)} safety) from the teacher {run.rel(record.get('parent'))}",
+                "data": f"{sampled_prompts(record)} prompts ({setting_pct(cfg.get('safety_share'))} safety) from the teacher {run.rel(record.get('parent'))}",
                 "hyperparameters": {
                     "samples per prompt": cfg.get("k"),
                     "temperature": cfg.get("temperature"),
@@ -537,9 +537,15 @@ def _gates(gates: dict[str, Any]) -> str:
     if not gates.get("enabled"):
         return "off"
     return (
-        f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{pct(gates.get('refusal_tolerance'), 0)}, "
-        f"over-refusal +{pct(gates.get('over_refusal_tolerance'), 0)}{_item_floor(gates)}; on breach roll back and {gates.get('policy')}"
+        f"every {gates.get('every_steps')} steps on {gates.get('limit')} items per suite; tolerance refusal -{setting_pct(gates.get('refusal_tolerance'))}, "
+        f"over-refusal +{setting_pct(gates.get('over_refusal_tolerance'))}{_item_floor(gates)}; on breach roll back and {gates.get('policy')}"
     )
+
+
+def setting_pct(value: float | None) -> str:
+    """A share the recipe set, as a percentage with the digits it was set with: a tolerance of 0.005 or 0.025 read "0%"
+    or "2%" rounded to whole points, a setting the gates did not use."""
+    return "–" if value is None else f"{100 * value:g}%"
 
 
 def _item_floor(gates: dict[str, Any]) -> str:
@@ -752,7 +758,9 @@ def eval_coverage(run: RunFolder) -> dict[str, Any]:
         by_split = entry["split_languages"].setdefault(raw, {})
         by_split[language] = by_split.get(language, 0) + 1
     scored = sorted(raw_splits)  # raw split names; display names only in the output
-    not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if scored else []
+    # a split left out by the eval's `split` setting; under `all` none was (dev suites and rg: families hold neither)
+    left_out = scored and (summary.get("config") or {}).get("split") != "all"
+    not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if left_out else []
     return {
         "suites": suites,
         "split_names": [SPLIT_NAMES.get(s, s) for s in scored],
