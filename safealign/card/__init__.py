@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from safealign.card.data_card import data_card_context, write_data_card
+from safealign.card.data_card import data_card_context, render_data_card, write_data_card
 from safealign.card.judge_quality import judge_quality
-from safealign.card.lineage import write_lineage
-from safealign.card.model_card import write_model_card
-from safealign.card.report import write_report
+from safealign.card.lineage import render_lineage, write_lineage
+from safealign.card.model_card import render_model_card, write_model_card
+from safealign.card.report import render_report, write_report
 from safealign.card.run_folder import RunFolder, card_run, load_run
 from safealign.errors import DataError, SafealignError
 
@@ -43,17 +43,15 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
     from jinja2 import UndefinedError
 
     try:
+        # every file rendered before any is written: a file the card cannot read fails the bundle whole, not after
+        # README.md was replaced beside the report.html of the card before
         data = data_card_context(run)
-        # each file is judged against the record as it was before this run's first write (see ``write_card_file``):
-        # lineage.json, which earlier cards wrote without recording it, and a README.md the card never wrote
-        with card_run(path):
-            lineage = write_lineage(run)
-            written = {
-                "model_card": write_model_card(run, data, quality=quality),
-                "data_card": write_data_card(run, data),
-                "lineage": lineage,
-                "report": write_report(run, data, quality),
-            }
+        texts = {
+            "lineage": render_lineage(run),
+            "model_card": render_model_card(run, data, quality),
+            "data_card": render_data_card(run, data),
+            "report": render_report(run, data, quality),
+        }
     except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:
         # a field of a record or log hand-edited into another type or shape (a number as text, a list for an object)
         # that the checks of run_folder.py do not cover: name the folder, not a traceback in a template
@@ -62,6 +60,16 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
             f"{' '.join(str(error).split())[:200]}); was a stage.json, summary.json or log edited by hand? Restore it, "
             "or delete that stage's folder and rerun it (`safealign run` reruns what is missing)"
         ) from error
+    # each file is judged against the record as it was before this run's first write (see ``write_card_file``):
+    # lineage.json, which earlier cards wrote without recording it, and a README.md the card never wrote
+    with card_run(path):
+        lineage = write_lineage(run, text=texts["lineage"])
+        written = {
+            "model_card": write_model_card(run, data, quality=quality, text=texts["model_card"]),
+            "data_card": write_data_card(run, data, text=texts["data_card"]),
+            "lineage": lineage,
+            "report": write_report(run, data, quality, text=texts["report"]),
+        }
     log.info("card: wrote %s", ", ".join(str(p) for p in written.values()))
     return written
 

@@ -584,28 +584,50 @@ def data_card_context(run: RunFolder) -> dict[str, Any]:
         "decontamination": checked,
         "eval_card": eval_card.read_text(encoding="utf-8") if eval_card.is_file() else "",
         "judge_card": judge_card.read_text(encoding="utf-8") if judge_card.is_file() else "",
-        "judge_set": {
-            "path": "safealign/data/judges/labelled.jsonl",
-            "sha256": sha256_file(labelled) if labelled.is_file() else None,
-            "rows": len(read_rows(labelled)) if labelled.is_file() else 0,
-        },
+        "judge_set": judge_set(labelled),
         "acceptance": run.json("sample/acceptance.json"),
         "stage_checks": stage_checks(run),
     }
 
 
-def write_data_card(run: RunFolder, context: dict[str, Any], path: Path | None = None) -> Path:
-    """Render DATA_CARD.md into the run folder from :func:`data_card_context`."""
-    from safealign.card.run_folder import templates, write_card_file
+def judge_set(labelled: Path) -> dict[str, Any]:
+    """The labelled judge set as the data card names it: its rows, and those of the split the judges are measured on
+    (:data:`safealign.card.judge_quality.SPLIT`; the card said the file's whole count, though README.md's n is the
+    split's)."""
+    from safealign.card.judge_quality import SPLIT
+
+    rows = [row for _, row in read_rows(labelled)] if labelled.is_file() else []
+    return {
+        "path": "safealign/data/judges/labelled.jsonl",
+        "sha256": sha256_file(labelled) if labelled.is_file() else None,
+        "rows": len(rows),
+        "split": SPLIT,
+        # a row without a split is a test row, as safealign.judges.quality reads it
+        "split_rows": sum(1 for row in rows if row.get("split", "test") == SPLIT),
+    }
+
+
+def write_data_card(
+    run: RunFolder, context: dict[str, Any], path: Path | None = None, text: str | None = None
+) -> Path:
+    """Render DATA_CARD.md into the run folder from :func:`data_card_context` (``text``: as :func:`render_data_card`
+    rendered it already)."""
+    from safealign.card.run_folder import write_card_file
+
+    path = path or run.path / "DATA_CARD.md"
+    write_card_file(path, render_data_card(run, context) if text is None else text)
+    return path
+
+
+def render_data_card(run: RunFolder, context: dict[str, Any]) -> str:
+    """DATA_CARD.md's text (see :func:`write_data_card`)."""
+    from safealign.card.run_folder import templates
 
     changed = [d["name"] for d in context["training"] if d["changed"]]
     # a file gone since training was not hashed again: "all recorded files still match" was said of it
     missing = [d["name"] for d in context["training"] if d["missing"]]
-    body = (
+    return (
         templates()
         .get_template("data_card.md.j2")
         .render(run=run, changed=changed, missing=missing, not_reasons=NOT_REJECTION_REASONS, **context)
     )
-    path = path or run.path / "DATA_CARD.md"
-    write_card_file(path, body)
-    return path

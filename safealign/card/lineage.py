@@ -324,8 +324,14 @@ def _masked_userinfo(match: re.Match[str]) -> str:
     return f"{user}:***@" if colon else "***@"  # a bare user name may be the token itself
 
 
-def write_lineage(run: RunFolder, path: Path | None = None) -> Path:
-    """Write lineage.json into the run folder; one a user edited is kept beside it (see ``write_card_file``)."""
+def write_lineage(run: RunFolder, path: Path | None = None, text: str | None = None) -> Path:
+    """Write lineage.json into the run folder; one a user edited is kept beside it (see ``write_card_file``). ``text``:
+    as :func:`render_lineage` rendered it already."""
     path = path or run.path / "lineage.json"
-    write_card_file(path, json.dumps(build_lineage(run), indent=2, ensure_ascii=False, default=str))
+    write_card_file(path, render_lineage(run) if text is None else text)
     return path
+
+
+def render_lineage(run: RunFolder) -> str:
+    """lineage.json's text (see :func:`build_lineage`)."""
+    return json.dumps(build_lineage(run), indent=2, ensure_ascii=False, default=str)

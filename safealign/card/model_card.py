@@ -110,6 +110,24 @@ def judge_failure(quality: dict[str, Any], spec: str) -> dict[str, str]:
     return {"spec": spec, "reason": reason, "command": command, "masked": "***" in spec}
 
 
+def judge_scores(quality: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``quality``'s scores as the card shows them: a rate over 0 rows None, shown "n/a" as `safealign judges check`
+    shows it, not 0.0% (precision of a judge that flagged nothing; recall and F1 on a split with no row labelled yes).
+    A score without its confusion counts is shown as cached."""
+    shown = {}
+    for name, score in (quality.get("scores") or {}).items():
+        counts = [score.get(k) for k in ("tp", "fp", "fn")]
+        if all(isinstance(c, int) for c in counts):
+            tp, fp, fn = counts
+            score = (
+                score
+                | ({} if tp + fp else {"precision": None})
+                | ({} if tp + fn else {"recall": None, "f1": None})
+            )
+        shown[name] = score
+    return shown
+
+
 def failed_judges(run: RunFolder, quality: dict[str, Any]) -> dict[str, str] | None:
     """:func:`judge_failure` for the judges the run's card measures, or None when they were measured."""
     from safealign.judges import shown_judge_spec
@@ -269,6 +287,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "judges_differ": len(set(judges.values())) > 1,
         "judge_caveat": judge_set_caveat(quality),
         "judge_failure": failed_judges(run, quality),
+        "judge_scores": judge_scores(quality),
         "regressions": regressions(run),
         "scored_differently": differences_text(scored_differently(run)),
         "coverage": coverage,
@@ -364,13 +383,25 @@ def measured_kinds(run: RunFolder, final: str | None) -> set[str]:
 
 
 def write_model_card(
-    run: RunFolder, data: dict[str, Any], path: Path | None = None, quality: dict[str, Any] | None = None
+    run: RunFolder,
+    data: dict[str, Any],
+    path: Path | None = None,
+    quality: dict[str, Any] | None = None,
+    text: str | None = None,
 ) -> Path:
     """Render README.md into the run folder (``data`` is the data card context, for the dataset list; ``quality``: the
     bundle's :func:`judge_quality`, measured here when not given: a failed measurement is not cached, so measuring
-    again retries the judges, a rubric endpoint's attempts and waits included)."""
-    context = model_card_context(run, data, judge_quality(run) if quality is None else quality)
-    body = templates().get_template("model_card.md.j2").render(**context)
+    again retries the judges, a rubric endpoint's attempts and waits included; ``text``: the card as
+    :func:`render_model_card` rendered it, for a bundle that renders every file before it writes one)."""
+    if text is None:
+        text = render_model_card(run, data, judge_quality(run) if quality is None else quality)
     path = path or run.path / "README.md"
-    write_card_file(path, f"---\n{front_matter(run, context)}\n---\n\n{body}")
+    write_card_file(path, text)
     return path
+
+
+def render_model_card(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> str:
+    """README.md's text: the front matter and the card (see :func:`write_model_card`)."""
+    context = model_card_context(run, data, quality)
+    body = templates().get_template("model_card.md.j2").render(**context)
+    return f"---\n{front_matter(run, context)}\n---\n\n{body}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.card import plots
-from safealign.card.model_card import failed_judges, judge_set_caveat, measured_kinds
+from safealign.card.model_card import failed_judges, judge_scores, judge_set_caveat, measured_kinds
 from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
 from safealign.card.summary import (
     alerts,
@@ -223,6 +223,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         # the model card's caveat on the judge numbers: a reader of the report alone sees them too
         "judge_caveat": inline_html(judge_set_caveat(quality)),
         "judge_failure": failed_judges(run, quality),
+        "judge_scores": judge_scores(quality),
         # the error on one line: a traceback's lines broke the paragraph
         "judge_error": " ".join(str(quality.get("error") or "unknown error").split()),
         "samples": sample_groups(run),
@@ -240,10 +241,18 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
 
 
 def write_report(
-    run: RunFolder, data: dict[str, Any], quality: dict[str, Any], path: Path | None = None
+    run: RunFolder,
+    data: dict[str, Any],
+    quality: dict[str, Any],
+    path: Path | None = None,
+    text: str | None = None,
 ) -> Path:
-    """Render report.html into the run folder."""
-    html = templates(html=True).get_template("report.html.j2").render(**report_context(run, data, quality))
+    """Render report.html into the run folder (``text``: as :func:`render_report` rendered it already)."""
     path = path or run.path / "report.html"
-    write_card_file(path, html)
+    write_card_file(path, render_report(run, data, quality) if text is None else text)
     return path
+
+
+def render_report(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]) -> str:
+    """report.html's text (see :func:`write_report`)."""
+    return templates(html=True).get_template("report.html.j2").render(**report_context(run, data, quality))
