@@ -25,6 +25,9 @@ wherever it is used while the implementation is set.
 Sequences attend to all their earlier tokens here, so a model with sliding-window (or chunked)
 attention layers (Mistral, Gemma 2/3, Phi-3 with a window, Qwen2 with ``use_sliding_window``) keeps
 plain ``sdpa``: its mask applies the window to packed rows too, which per-sequence causal SDPA would drop.
+So does a model whose position bias is in its attention mask (ALiBi Falcon), and one whose attention
+layers are not handed ``position_ids`` (GPTBigCode, Persimmon): without them a row's sequences cannot be
+found, and a sequence continuing a shared prefix would not see it.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def use_packed_attention(model: Any) -> str | None:
     current = getattr(config, "_attn_implementation", None)
     if current != "sdpa":
         return None
-    if window := attention_window(config):
+    if window := attention_window(config) or mask_position_bias(config):
         log.info(
             "padding-free batches: attention stays on sdpa's mask (the model has %s, which the per-sequence "
             "attention would not apply)",
@@ -153,6 +156,12 @@ def use_packed_attention(model: Any) -> str | None:
         )
         return None
     register_packed_attention()
+    if not attention_gets_positions(model):
+        log.info(
+            "padding-free batches: attention stays on sdpa's mask (this model's attention layers are not handed "
+            "position_ids, from which the per-sequence attention finds the packed sequences)"
+        )
+        return None
     model.set_attn_implementation(PACKED_SDPA)
     log.info("padding-free batches: attention runs per packed sequence (%s)", PACKED_SDPA)
     return current
@@ -177,6 +186,58 @@ def attention_window(config: Any) -> str | None:
     if window and getattr(text, "use_sliding_window", True) is not False:
         return f"a sliding window of {window} tokens"
     return None
+
+
+def mask_position_bias(config: Any) -> str | None:
+    """A position bias the model adds to its attention mask (ALiBi, as Falcon's ``alibi: true`` does), in words; the
+    per-sequence attention runs without that mask, so it would drop the model's only position information."""
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    return "ALiBi position biases in its attention mask" if getattr(text, "alibi", False) is True else None
+
+
+POSITION_PROBE = "safealign_position_probe"
+
+
+def attention_gets_positions(model: Any) -> bool:
+    """Whether ``model``'s attention function is handed ``position_ids``, from which :func:`packed_sdpa_attention` finds
+    a row's sequences. GPTBigCode and Persimmon keep them in their own layers: their packed rows went to the mask path
+    (still correct), but a sequence continuing a shared prefix (:mod:`safealign.training.shared_prefix`) saw no prefix.
+
+    One forward of a 2-token row in eval mode, without gradients. A model that cannot run it here (ZeRO-3 placeholders,
+    an unusual forward) is assumed to hand them on, as every transformers family with a shared decoder layer does.
+    """
+    import torch
+    from transformers import AttentionInterface
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    handed: list[bool] = []
+
+    def record(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, **kwargs: Any) -> Any:
+        handed.append(kwargs.get("position_ids") is not None)
+        return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+
+    AttentionInterface.register(POSITION_PROBE, record)
+    AttentionMaskInterface.register(POSITION_PROBE, sdpa_mask)
+    current, training = model.config._attn_implementation, model.training
+    try:
+        device = model.get_input_embeddings().weight.device
+        model.set_attn_implementation(POSITION_PROBE)
+        model.eval()
+        with torch.no_grad():
+            model(
+                input_ids=torch.zeros(1, 2, dtype=torch.long, device=device),
+                position_ids=torch.arange(2, device=device)[None],
+                use_cache=False,
+            )
+    # the probe only decides a speed-up; the model's own forward reports its errors
+    except Exception as error:
+        log.debug("position_ids probe failed (%s); assuming the attention layers are handed them", error)
+        return True
+    finally:
+        model.set_attn_implementation(current)
+        model.train(training)
+    return bool(handed) and all(handed)
 
 
 def restore_attention(model: Any, implementation: str | None) -> None:
