@@ -156,6 +156,19 @@ class SharedPrefixCollator:
         return getattr(self.collator, name)
 
 
+def summed_over_processes(count: int, args: Any) -> int:
+    """``count`` summed over the processes of a distributed run (every process calls this at the same point), as the
+    Trainer gathers ``num_input_tokens_seen``; ``count`` itself in a single process."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+        return count
+    total = torch.tensor(count, dtype=torch.int64, device=args.device)
+    dist.all_reduce(total)
+    return int(total.item())
+
+
 def share_prefix(trainer: Any, attention: str | None) -> SharedPrefixCollator | None:
     """Wrap ``trainer``'s collator when its model runs the packed attention; None (nothing changed) otherwise.
 
@@ -171,11 +184,13 @@ def share_prefix(trainer: Any, attention: str | None) -> SharedPrefixCollator | 
     collator = SharedPrefixCollator(trainer.data_collator)
 
     class CountSharedTokens(TrainerCallback):
-        """After each micro-batch (a substep, or the step's last one) its shared tokens join the Trainer's count."""
+        """After each micro-batch (a substep, or the step's last one) its shared tokens join the Trainer's count: every
+        process's, as the Trainer sums its own count over the processes (this process's alone undercounted, and ranks
+        disagreed)."""
 
         def on_substep_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if collator.uncounted:
-                state.num_input_tokens_seen += collator.uncounted.popleft()
+            missed = collator.uncounted.popleft() if collator.uncounted else 0
+            state.num_input_tokens_seen += summed_over_processes(missed, args)
 
         on_step_end = on_substep_end
 
