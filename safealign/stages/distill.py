@@ -67,7 +67,7 @@ from safealign.training.decision_tokens import (
 )
 from safealign.training.hidden_states import hidden_state_loss, recorded_layer_outputs
 from safealign.training.packed_attention import restore_attention, use_packed_attention
-from safealign.training.shared_prefix import share_prefix
+from safealign.training.shared_prefix import share_prefix, summed_over_processes
 
 log = logging.getLogger(__name__)
 
@@ -609,6 +609,8 @@ def run_distill(
         "trainer": settings,
         **student_info,
     }
+    # every rank calls this (a collective): the prefix tokens each process dropped, summed as the Trainer's tokens are
+    shared_tokens = summed_over_processes(shared.shared_tokens, trainer.args) if shared else 0
     record.metrics = {
         "mode": mode,
         "steps": trainer.state.global_step,
@@ -625,8 +627,8 @@ def run_distill(
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "padding_free": padding_free,
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
-        # counted by this process: a resumed stage's earlier sessions' batches are not in it
-        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared.shared_tokens if shared else 0,
+        # over every process (one rank's alone under DDP); a resumed stage's earlier sessions' batches are not in it
+        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared_tokens,
         "hidden_weight": cfg.hidden_weight if mode != "sequence" else 0.0,
         **speed,
     }

@@ -49,7 +49,7 @@ from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
 from safealign.training.neftune import NoisyEmbeddings
 from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
-from safealign.training.shared_prefix import share_prefix
+from safealign.training.shared_prefix import share_prefix, summed_over_processes
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +416,8 @@ def run_sft(
         "resumed_from": str(checkpoint) if checkpoint else None,
         "trainer": trainer_settings(trainer),
     }
+    # every rank calls this (a collective): the prefix tokens each process dropped, summed as the Trainer's tokens are
+    shared_tokens = summed_over_processes(shared.shared_tokens, trainer.args) if shared else 0
     record.metrics = {
         "train_loss": stage_train_loss(trainer, result, resumed_at),
         "steps": trainer.state.global_step,
@@ -431,8 +433,8 @@ def run_sft(
         "padding_free": bool(getattr(trainer, "padding_free", padding_free)),  # TRL's, which packing turns on
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
-        # counted by this process: a resumed stage's earlier sessions' batches are not in it
-        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared.shared_tokens if shared else 0,
+        # over every process (one rank's alone under DDP); a resumed stage's earlier sessions' batches are not in it
+        f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared_tokens,
         "neftune_noise_alpha": cfg.neftune_noise_alpha,
         "decision_token_weight": cfg.decision_weight
         if weighted
