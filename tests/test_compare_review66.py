@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_compare import fake_eval
+from test_distill import arithmetic_rows
 
 from safealign.compare import write_ablation
 from safealign.errors import SafealignError
@@ -94,17 +95,7 @@ def test_a_table_write_cut_short_keeps_the_earlier_table(
 
 
 def chat_rows(path: Path) -> Path:
-    rows = [
-        {
-            "id": f"t{i}",
-            "kind": "reasoning",
-            "messages": [
-                {"role": "user", "content": f"What is {i} + {i}?"},
-                {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."},
-            ],
-        }
-        for i in range(4)
-    ]
+    rows = arithmetic_rows(4)
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
 

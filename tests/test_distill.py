@@ -303,9 +303,9 @@ def test_kd_loss_is_zero_for_identical_and_ignores_prompt():
     assert kd_loss(logits, other, labels, 1.0).item() > 0
 
 
-def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
-    """Eight reasoning traces written to ``traces.jsonl`` and a tiny teacher saved to ``teacher/``."""
-    rows = [
+def arithmetic_rows(count: int) -> list[dict]:
+    """``count`` reasoning rows in the chat format, each a correct sum in the reasoning format."""
+    return [
         {
             "id": f"t{i}",
             "kind": "reasoning",
@@ -314,8 +314,13 @@ def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
                 {"role": "assistant", "content": f"<think>\n{i}+{i}\n</think>\nThe answer is {2 * i}."},
             ],
         }
-        for i in range(8)
+        for i in range(count)
     ]
+
+
+def arithmetic_traces_and_teacher(tmp_path) -> tuple[list[dict], Path, Path]:
+    """Eight reasoning traces written to ``traces.jsonl`` and a tiny teacher saved to ``teacher/``."""
+    rows = arithmetic_rows(8)
     traces = tmp_path / "traces.jsonl"
     traces.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     teacher_dir = tmp_path / "teacher"
