@@ -113,3 +113,10 @@ def test_a_server_error_after_rate_limits_is_still_retried(monkeypatch: pytest.M
     _mock_endpoint(monkeypatch, answer)
     assert EndpointGenerator("http://127.0.0.1:9", "m", retries=2).generate(["q"])[0].text == "ok"
     assert replies == []
+
+
+def test_a_header_cell_with_a_space_around_its_name_is_that_column(tmp_path: Path) -> None:
+    """A TSV written by hand as "prompt \\tcategory" was refused as having no column 'prompt'."""
+    path = tmp_path / "q.tsv"
+    path.write_text("prompt \tcategory\nHow do I bake bread?\tfood\n", encoding="utf-8")
+    assert [item.prompt for item in load_suite_file(path)] == ["How do I bake bread?"]

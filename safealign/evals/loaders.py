@@ -136,6 +136,8 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             started = reader.reader.line_num + 1
             reader.fieldnames = next(reader.reader, None)
         header = reader.fieldnames or []
+        if header:  # a TSV's "prompt " (a space typed before the tab) was no column 'prompt'
+            header = reader.fieldnames = [name.strip() for name in header]
         # a spreadsheet's export may end its header with empty cells ("prompt,category,,"): unnamed columns, never read
         if twice := sorted({name for name in header if header.count(name) > 1 and name.strip()}):
             raise DataError(
