@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, get_args
+import types
+from typing import Any, Union, get_args, get_origin
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
@@ -34,6 +35,41 @@ class Section(BaseModel):
                 "no value"
             )
         return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads True as 1 and False as 0 in an int or float field, so a YAML yes/no/on/off/true/false there
+        # passed as a number: `learning_rate: true` trained at 1.0, `reasoning: yes` in a mixture read as 1.0, and
+        # `safety: off` as a reward weight of 0. No field takes a boolean or a number (checked by a test).
+        annotation = cls.model_fields[info.field_name].annotation
+        default = cls.model_fields[info.field_name].default
+        if isinstance(value, bool) and _takes_numbers(annotation):
+            example = f", e.g. {default!r} (the default)" if _takes_numbers(type(default)) else ""
+            raise ValueError(f"{YAML_BOOLEAN}: give a number{example}")
+        if (
+            isinstance(value, dict)
+            and get_origin(annotation) is dict
+            and _takes_numbers(get_args(annotation)[1])
+        ):
+            flags = [key for key, weight in value.items() if isinstance(weight, bool)]
+            if flags:
+                shown = ", ".join(f"{key}: {str(value[key]).lower()}" for key in flags)
+                raise ValueError(f"{shown}: {YAML_BOOLEAN}: give each a number (e.g. {flags[0]}: 1.0)")
+        return value
+
+
+# what a boolean in a number field most likely is: a recipe's unquoted word
+YAML_BOOLEAN = (
+    "a boolean where a number belongs (YAML reads an unquoted yes, no, on, off, true or false, or Yes, NO, ..., as a "
+    "boolean)"
+)
+
+
+def _takes_numbers(annotation: Any) -> bool:
+    """Whether a field of this type takes an int or a float (``int``, ``float | None``) and not a boolean."""
+    kinds = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return bool not in kinds and any(kind in (int, float) for kind in kinds)
 
 
 def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
@@ -80,6 +116,13 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             advice = f"write `{written}`"
             if value is None and loc:  # `hacking: ~`: only a key left empty (`hacking:`) means its defaults
                 advice = f"write `{loc[-1]}: {{}}` (or `{loc[-1]}:` with nothing after it) for its defaults"
+            # `sft: false`, `gates: off`, `rl: yes`: a stage or check turned off or on, which its enabled field says
+            if isinstance(value, bool) and loc and "enabled" in fields:
+                advice = (
+                    f"write `{loc[-1]}: {{}}` (or `{loc[-1]}:` with nothing after it) to run it with its defaults"
+                    if value
+                    else f"write `{loc[-1]}: {{enabled: false}}` to turn it off"
+                )
             lines.append(
                 f"  {path} = {value!r:.60}: a section takes a mapping of its fields, not one value; {advice} "
                 f"(fields: {', '.join(fields)})"

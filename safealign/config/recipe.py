@@ -20,6 +20,7 @@ from safealign.config.sections import (
     RLConfig,
     SampleConfig,
     SFTConfig,
+    check_transfer_data_not_traces,
 )
 from safealign.errors import RecipeError
 
@@ -137,6 +138,15 @@ class Recipe(Section):
             raise ValueError(
                 "distill needs rejection sampling's traces, but the recipe has sample.enabled: false; set "
                 "sample.enabled: true, or remove the distill section"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _transfer_data_is_not_the_traces(self) -> Recipe:
+        # the traces the pipeline distils on (run_sample's traces.jsonl); `safealign distill --traces FILE` reads others
+        if self.distill is not None:
+            check_transfer_data_not_traces(
+                self.distill.transfer_data, self.run_dir / "sample" / "traces.jsonl"
             )
         return self
 

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import re
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -122,23 +123,25 @@ def checked_judge_spec(value: str) -> str:
     return value
 
 
+def mixture_file(name: str) -> Path:
+    """The file a mixture key names, resolved as the stage reads it (a relative path from the folder you run in)."""
+    from safealign.corpus.registry import TRAIN_DATASETS
+    from safealign.paths import package_data
+
+    path = package_data("train", TRAIN_DATASETS[name]) if name in TRAIN_DATASETS else Path(name).expanduser()
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError before 3.13)
+        return path.absolute()  # the stage then says "not found"
+
+
 def one_entry_per_file(mixture: dict[str, float], field: str) -> dict[str, float]:
     """A mixture that names each file once: a shipped name and its path, or two spellings of one path (``data/x.jsonl``,
     ``./data/x.jsonl``), would train on its rows under both, else a ValueError naming both and the fix. A relative path
     is resolved from the folder you run in, as the stage reads it. A 0 fraction leaves its file out, so it names none."""
-    from pathlib import Path
-
-    from safealign.corpus.registry import TRAIN_DATASETS
-    from safealign.paths import package_data
-
     seen: dict[Path, str] = {}  # the file -> the key that named it first
     for name in (name for name, fraction in mixture.items() if fraction != 0):
-        shipped = name in TRAIN_DATASETS
-        path = package_data("train", TRAIN_DATASETS[name]) if shipped else Path(name).expanduser()
-        try:
-            path = path.resolve()
-        except (RuntimeError, OSError):  # a symlink loop (RuntimeError before 3.13)
-            path = path.absolute()  # the stage then says "not found"
+        path = mixture_file(name)
         if path in seen:
             first = seen[path]
             raise ValueError(
@@ -148,6 +151,19 @@ def one_entry_per_file(mixture: dict[str, float], field: str) -> dict[str, float
             )
         seen[path] = name
     return mixture
+
+
+def check_transfer_data_not_traces(transfer_data: dict[str, float], traces: Path) -> None:
+    """A ValueError when ``transfer_data`` names the teacher's ``traces``: the distill stage puts them in the transfer
+    set at 1.0 and transfer_data after them, so the key spelled as the stage spells the file replaced their weight (0
+    dropped every trace) and any other spelling trained on each trace twice, both without a word."""
+    for name in transfer_data:
+        if mixture_file(name) == mixture_file(str(traces)):
+            raise ValueError(
+                f"distill.transfer_data: {name!r} is the teacher's traces ({traces}), which the transfer set always "
+                "holds, every row once: remove it from transfer_data, which adds rows to them (for more or fewer "
+                "traces, change sample.num_prompts or sample.k)"
+            )
 
 
 def checked_suites(value: list[str]) -> list[str]:
@@ -260,7 +276,10 @@ class SFTConfig(Section):
         description="Longest training sequence in tokens (longer rows are truncated, with a warning that counts them and names the `max_length` that keeps them whole). The default fits every shipped row (the longest is 260 tokens with SmolLM2's tokenizer), so batches can be padding-free; rows of your own (or other scripts: Chinese takes more tokens per word) may need more.",
     )
     warmup_ratio: float = Field(
-        0.05, ge=0, lt=1, description="Share of steps spent warming up the learning rate (0 under lr_scheduler: constant, which takes no warmup; constant_with_warmup does)."
+        0.05,
+        ge=0,
+        lt=1,
+        description="Share of steps spent warming up the learning rate (0 under lr_scheduler: constant, which takes no warmup; constant_with_warmup does).",
     )
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
     decision_tokens: int = Field(0, ge=0, description=DECISION_TOKENS_HELP)
@@ -941,7 +960,10 @@ class DistillConfig(Section):
         "reverse, mode-seeking KL (MiniLLM); in between, the generalized Jensen-Shannon divergence of the beta-mixture.",
     )
     alpha: float = Field(
-        0.5, ge=0, le=1, description="Weight of the KD loss vs. the cross-entropy loss (mode: both; other modes take the default 0.5)."
+        0.5,
+        ge=0,
+        le=1,
+        description="Weight of the KD loss vs. the cross-entropy loss (mode: both; other modes take the default 0.5).",
     )
     hidden_weight: float = Field(
         0.0,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.config import DistillConfig
+from safealign.config.sections import check_transfer_data_not_traces
 from safealign.corpus import build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
@@ -443,6 +444,10 @@ def run_distill(
         return done
     check_stage_launch(cfg.method)
     check_trackers_installed(cfg.report_to)
+    try:  # the recipe checks the pipeline's traces; `safealign distill --traces FILE` may name others
+        check_transfer_data_not_traces(cfg.transfer_data, traces)
+    except ValueError as error:
+        raise DataError(str(error)) from None
     # before anything loads: a checkpoint without weights fails here
     checkpoint = resume_checkpoint(stage_dir, resume)
     record = StageRecord(
