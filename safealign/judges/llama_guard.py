@@ -58,14 +58,17 @@ _LLAMA3_FOOTER = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
 _TASK_SLOT = "SAFEALIGN_GUARD_TASK"  # where the task goes in a chat template's rendering (no whitespace: `| trim` keeps it)
 
 
-def guard_task(prompt: str, response: str) -> str:
-    """The Llama Guard 3 task text for one exchange: taxonomy, conversation, output instructions."""
+def guard_task(prompt: str, response: str | None) -> str:
+    """The Llama Guard 3 task text for one exchange: taxonomy, conversation, output instructions. ``response`` None:
+    the request alone, Llama Guard asked about the user's message (its prompt classification)."""
+    role = "User" if response is None else "Agent"
     categories = "\n".join(f"{code}: {name}." for code, name in LLAMA_GUARD_CATEGORIES.items())
+    # Each message trimmed, as Llama Guard 3's own chat templates do (`content | trim`).
+    conversation = f"User: {prompt.strip()}" + ("" if response is None else f"\n\nAgent: {response.strip()}")
     return (
-        f"{_TASK}\n\n<BEGIN UNSAFE CONTENT CATEGORIES>\n{categories}\n<END UNSAFE CONTENT CATEGORIES>\n\n"
-        # Each message trimmed, as Llama Guard 3's own chat templates do (`content | trim`).
-        f"<BEGIN CONVERSATION>\n\nUser: {prompt.strip()}\n\nAgent: {response.strip()}\n\n<END CONVERSATION>\n\n"
-        f"{_INSTRUCTIONS}"
+        f"{_TASK.replace('Agent', role)}\n\n<BEGIN UNSAFE CONTENT CATEGORIES>\n{categories}\n"
+        f"<END UNSAFE CONTENT CATEGORIES>\n\n<BEGIN CONVERSATION>\n\n{conversation}\n\n<END CONVERSATION>\n\n"
+        f"{_INSTRUCTIONS.replace('Agent', role)}"
     )
 
 
@@ -145,12 +148,12 @@ class LlamaGuardJudge:
                 self._template = ("", "\n")
         return self._template
 
-    def format_prompt(self, prompt: str, response: str) -> str:
+    def format_prompt(self, prompt: str, response: str | None) -> str:
         """The full model input, as text."""
         before, after = self.template()
         return before + guard_task(prompt, response) + after
 
-    def prompt_ids(self, prompt: str, response: str) -> list[int]:
+    def prompt_ids(self, prompt: str, response: str | None) -> list[int]:
         """The model input's token ids: the template's control tokens parsed, the exchange's text never.
 
         Tokenizers cut a text at its added tokens first and tokenize the pieces between them on their own,
@@ -164,7 +167,8 @@ class LlamaGuardJudge:
         control = re.compile("|".join(re.escape(token) for token in sorted(tokens, key=len, reverse=True)) or r"(?!)")
         cut_before = max((match.end() for match in control.finditer(before)), default=0)
         cut_after = next((match.start() for match in control.finditer(after)), len(after))
-        text = before[cut_before:] + guard_task(encodable(prompt), encodable(response)) + after[:cut_after]
+        response = None if response is None else encodable(response)
+        text = before[cut_before:] + guard_task(encodable(prompt), response) + after[:cut_after]
         return (tokenizer.encode(before[:cut_before], add_special_tokens=False)
                 + tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
                 + tokenizer.encode(after[cut_after:], add_special_tokens=False))
@@ -173,7 +177,14 @@ class LlamaGuardJudge:
         """One verdict per pair, ``batch_size`` exchanges per forward pass."""
         if len(prompts) != len(responses):
             raise ValueError(f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response")
-        inputs = [self.prompt_ids(p, r) for p, r in zip(prompts, responses, strict=True)]
+        return self._judge_inputs([self.prompt_ids(p, r) for p, r in zip(prompts, responses, strict=True)])
+
+    def judge_requests(self, prompts: Sequence[str]) -> list[Verdict]:
+        """One verdict per request: whether the user's message itself is unsafe (what the monitor's request_harmful
+        reads; the request given as its own answer asked whether the *agent* said something unsafe)."""
+        return self._judge_inputs([self.prompt_ids(p, None) for p in prompts])
+
+    def _judge_inputs(self, inputs: list[list[int]]) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for start in range(0, len(inputs), self.batch_size):
             verdicts.extend(self._judge_batch(inputs[start : start + self.batch_size]))

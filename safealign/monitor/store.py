@@ -358,9 +358,34 @@ def _create_schema(engine: sa.Engine) -> None:
             conn.execute(
                 sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("safealign-monitor-schema")))
             )
+        _check_tables_are_ours(conn)
         metadata.create_all(conn)
         _upgrade_schema(conn)
         conn.commit()
+
+
+# The columns each table gained after the monitor's first release: an older database of the monitor's lacks only these
+# (and is given them); a table of the same name that lacks any other column is another application's. A column added to
+# a table from now on must be named here too, or the databases made before it are refused.
+ADDED_COLUMNS = {"exchanges": {"choices"}, "eval_runs": {"item_limit"}}
+
+
+def _check_tables_are_ours(conn: sa.Connection) -> None:
+    """Refuse a database holding a table of one of the monitor's names that the monitor did not make: its columns were
+    added to it (another application's ``exchanges`` table altered for good) and the monitor wrote rows into it."""
+    inspector = sa.inspect(conn)
+    present = set(inspector.get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name not in present:
+            continue
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = {c.name for c in table.columns} - columns - ADDED_COLUMNS.get(table.name, set())
+        if missing:
+            raise SafealignError(
+                f"--db {redact_url(str(conn.engine.url))}: its table {table.name!r} is not a safealign monitor table "
+                f"(it has no column {', '.join(sorted(missing))}): another application's data, left as it is; point "
+                "--db at a new file or database of the monitor's own"
+            )
 
 
 def _schema_is_current(conn: sa.Connection) -> bool:

@@ -129,8 +129,9 @@ def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Ve
 
     In order: a dedicated ``judges.request`` judge; the harm judge's own P(hazardous request)
     (``details["hazard"]``: the default intent x compliance judge computes it anyway, the rubric judge asks
-    the grader); else, for the rows without it only, the harm judge reading the request text as if it were
-    the response.
+    the grader); else, for the rows without it only, the harm judge's ``judge_requests(prompts)`` when it has
+    one (a guard asked about the user's turn: a conversation that ends with the user message), or the harm
+    judge reading the request text as if it were the response.
     """
     request = getattr(judges, "request", None)
     if request is not None:
@@ -139,7 +140,15 @@ def request_harm_verdicts(judges: Any, prompts: Sequence[str], harm: Sequence[Ve
     unread = [i for i, verdict in enumerate(harm) if "hazard" not in verdict.details]
     if unread:
         texts = [prompts[i] for i in unread]
-        again = checked_verdicts("request", judges.harm, judges.harm.judge(texts, texts), len(unread))
+        # A guard shown the request as its own answer is asked whether the *assistant* said something unsafe, not
+        # whether the user asked for it (Llama Guard's prompt classification ends the conversation with the user turn).
+        read = getattr(judges.harm, "judge_requests", None)
+        again = checked_verdicts(
+            "request",
+            judges.harm,
+            read(texts) if callable(read) else judges.harm.judge(texts, texts),
+            len(unread),
+        )
         for i, verdict in zip(unread, again, strict=True):
             harm[i] = verdict
     return [_hazard_verdict(v) if "hazard" in v.details else v for v in harm]
