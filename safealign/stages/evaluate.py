@@ -173,7 +173,9 @@ def headline(
     """The headline metric of each suite in a summary.json (``source``, for the error naming a damaged one), keyed
     ``suite.metric``: the built-in suites first, in HEADLINE's order, then any other in the summary's. On ``split``
     where the suite has it, else over all items."""
+    check_object(summary, str(source))
     suites = summary.get("suites", {})
+    check_object(suites, f"{source}: suites")
     builtin = [kind for kind, *_ in HEADLINE]
     out = {}
     for suite in sorted(suites, key=lambda name: builtin.index(name) if name in builtin else len(builtin)):
