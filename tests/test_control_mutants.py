@@ -252,11 +252,12 @@ def test_one_low_entropy_step_among_three_is_no_collapse() -> None:
 
 def test_a_failed_gate_checks_accuracy_does_not_hide_a_divergence() -> None:
     # Catches the rolled-back weights' gate accuracy read as the policy's (it hid a critical divergence).
+    # the failed check at step 7 rolls back to the pass at step 6: the steps it discards hold no reward
     h = history(
         **{
-            "rewards/accuracy/mean": [0.1, 0.2, 0.3, 0.6, 0.7, 0.8],
-            "gate/accuracy": [0.3, None, None, 0.3, None, 0.9],
-            "gate/passed": [1.0, None, None, 1.0, None, 0.0],
+            "rewards/accuracy/mean": [0.1, 0.2, 0.3, 0.6, 0.7, 0.8, None],
+            "gate/accuracy": [0.3, None, None, None, None, 0.3, 0.9],
+            "gate/passed": [1.0, None, None, None, None, 1.0, 0.0],
         }
     )
     assert [a.detector for a in DETECTORS["reward_accuracy_divergence"](h, T)] == [

@@ -105,3 +105,49 @@ def test_a_whole_summary_still_reads():
     from safealign.stages.evaluate import headline
 
     assert headline(json.loads(json.dumps(summary)))["harmful.refusal_rate"]["value"] == 0.8
+
+
+def rolled_back_history(rates: dict[int, float], checks: dict[int, bool]) -> list[dict]:
+    """Benign refusal rates by step, with gate checks (step -> passed) logged before their step's record, as the live
+    stream and metrics.jsonl have them."""
+    history = []
+    for step, rate in rates.items():
+        if step in checks:
+            history.append({"step": step, "gate/over_refusal": 0.1, "gate/passed": float(checks[step])})
+        history.append({"step": step, "loss": 0.1, "safety/benign_refusal_rate": rate})
+    return history
+
+
+def test_the_steps_a_gate_rollback_discarded_leave_the_windows():
+    """A breach at step 9 restored the weights of the pass at step 6; the benign refusal rates of steps 7-9 (the
+    discarded weights' rollouts) stayed in the window, and raised a critical refusal_collapse at step 9, after the gate
+    had undone the rise (under stop_on_critical: the stage stopped)."""
+    from safealign.hacking import replay_detectors
+
+    rates = dict.fromkeys(range(1, 7), 0.1) | {7: 0.2, 8: 0.25, 9: 0.4} | dict.fromkeys(range(10, 14), 0.1)
+    history = rolled_back_history(rates, {0: True, 6: True, 9: False})
+    t = HackingConfig(window=3)
+    assert not replay_detectors(history, t)
+    assert not DETECTORS["refusal_collapse"](history, t)
+    # the same rise with no breach is one, from step 9 on
+    passed = rolled_back_history(rates, {0: True, 6: True, 9: True})
+    assert [(a.detector, a.step) for a in replay_detectors(passed, t)] == [("refusal_collapse", 9)]
+
+
+def test_a_rollback_leaves_what_the_stream_saw_before_it():
+    """The steps before the breach count in the prefixes before it (the live stream alerted on them then), and not in
+    those after; the replay's cached prefixes read as the history cut there."""
+    from safealign.hacking.detectors import HistoryPrefix, series
+
+    history = rolled_back_history({s: s / 10 for s in range(1, 9)}, {0: True, 3: True, 6: False, 8: False})
+    cache: dict = {}
+    for end in range(len(history) + 1):
+        for key in ("safety/benign_refusal_rate", "loss", "gate/over_refusal"):
+            assert HistoryPrefix(history, end, cache).series(key, True) == series(history[:end], key), (
+                end,
+                key,
+            )
+    # step 6's record comes after its failed check: never read; 4-8 rolled back to 3 by the checks at 6 and 8
+    assert [s for s, _ in series(history, "loss")] == [1, 2, 3]
+    before_the_breach = history[: history.index({"step": 6, "gate/over_refusal": 0.1, "gate/passed": 0.0})]
+    assert [s for s, _ in series(before_the_breach, "loss")] == [1, 2, 3, 4, 5]

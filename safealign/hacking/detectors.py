@@ -59,12 +59,14 @@ class HistoryPrefix(list):
 
     def series(self, key: str, finite: bool) -> list[tuple[int, float]]:
         if (key, finite) not in self.cache:
-            indexed = [
-                (i, point) for i, record in enumerate(self.whole) for point in series([record], key, finite)
-            ]
-            self.cache[(key, finite)] = ([i for i, _ in indexed], [point for _, point in indexed])
-        indices, points = self.cache[(key, finite)]
-        return points[: bisect_left(indices, self.end)]
+            indexed = indexed_points(self.whole, key, finite)
+            columns = tuple(list(column) for column in zip(*indexed, strict=True))
+            self.cache[(key, finite)] = columns or ([], [], [])
+        indices, undone, points = self.cache[(key, finite)]
+        kept = bisect_left(indices, self.end)
+        if all(at >= self.end for at in undone[:kept]):
+            return points[:kept]
+        return [point for at, point in zip(undone[:kept], points[:kept], strict=True) if at >= self.end]
 
 
 def step_of(record: dict[str, Any]) -> int | None:
@@ -94,8 +96,36 @@ def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list
     was logged, as at rl.beta 0). The ``gate/*`` points of a failed gate check are dropped too (`failed_gate_check`)."""
     if isinstance(history, HistoryPrefix):
         return history.series(key, finite)
+    return [point for _, undone, point in indexed_points(history, key, finite) if undone >= len(history)]
+
+
+def rolled_back(history: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """(last passing step, failed step, failed record's index) of each failed gate check: the gate restored the weights
+    of its last passing check (the baseline or a pass), so the steps after that one up to the failed check trained
+    weights the stage discarded. Read as the policy's, their rewards, lengths and rates stayed in the windows: a
+    refusal rise the gate had undone raised a critical refusal_collapse on the next step. A failed check without a
+    passing one before it (a log missing its baseline) rolls back nothing here."""
+    spans, passed = [], None
+    for index, record in enumerate(history):
+        step = step_of(record)
+        if step is None or "gate/passed" not in record:
+            continue
+        if failed_gate_check(record):
+            if passed is not None:
+                spans.append((passed, step, index))
+        elif record["gate/passed"] == 1:
+            passed = step
+    return spans
+
+
+def indexed_points(
+    history: list[dict[str, Any]], key: str, finite: bool
+) -> list[tuple[int, float, tuple[int, float]]]:
+    """`series`' points with each one's record index and the index of the failed gate check that rolled its step back
+    (infinity: none did); a point counts in the first ``end`` records when it is among them and that check is not."""
+    spans = rolled_back(history)
     points = []
-    for record in history:
+    for index, record in enumerate(history):
         if key.startswith("gate/") and failed_gate_check(record):
             continue
         value, step = record.get(key), step_of(record)
@@ -107,7 +137,8 @@ def series(history: list[dict[str, Any]], key: str, finite: bool = True) -> list
             and step is not None
             and (math.isfinite(value) or not finite)
         ):
-            points.append((step, float(value)))
+            undone = min((at for last, failed, at in spans if last < step <= failed), default=math.inf)
+            points.append((index, undone, (step, float(value))))
     return points
 
 
