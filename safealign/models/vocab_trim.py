@@ -42,8 +42,12 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
     keep.update(tokenizer("")["input_ids"])
     for text in texts:
         keep.update(tokenizer(text, add_special_tokens=False)["input_ids"])
-    # Closure: a kept token's two parts are kept too, or the tokenizer could never build it.
-    parts = {left + right: (left, right) for left, right in merge_pairs(data["model"])}
+    # Closure: a kept token's two parts are kept too, or the tokenizer could never build it. The parts of every merge
+    # that builds it: a tokenizer converted from tiktoken or SentencePiece (Llama-3, Mistral) lists each split of a
+    # token as a merge, and with one split's parts kept the student re-segmented its own transfer set.
+    parts: dict[str, list[str]] = {}
+    for left, right in merge_pairs(data["model"]):
+        parts.setdefault(left + right, []).extend((left, right))
     token_of = {index: token for token, index in vocab.items()}
     stack = [token_of[index] for index in keep if index in token_of]
     while stack:
@@ -124,6 +128,11 @@ def trim_vocabulary(model: Any, keep: list[int]) -> Any:
         if head.bias is not None:
             head.bias = torch.nn.Parameter(head.bias.detach()[index].clone())
         head.out_features = len(keep)
+    # Gemma-2 and 3, Mixtral, Qwen2-MoE and ~40 other families size their loss by the vocab_size their modules copied
+    # from the config when built: left stale, a trimmed student's forward with labels raised reshaping its logits.
+    for module in model.modules():
+        if getattr(module, "vocab_size", None) == model.config.vocab_size:
+            module.vocab_size = len(keep)
     model.config.vocab_size = len(keep)
     for config in (model.config, getattr(model, "generation_config", None)):
         for name in ("bos_token_id", "eos_token_id", "pad_token_id"):
