@@ -210,7 +210,9 @@ def build_prompt_rows(
     """``num_prompts`` rows split across ``tasks`` by weight (:func:`apportion`), shuffled, in conversational form.
 
     ``stage`` names the caller in messages; ``allow_short`` lets a reasoning family give fewer rows than its share
-    (:func:`reasoning_prompts`). Safety prompts repeat when the share exceeds the pool, each row its own copy.
+    (:func:`reasoning_prompts`), or none (rows that are optional extras, as the difficulty filter's further candidates:
+    a task without one is not left out of the stage, so no warning says it is). Safety prompts repeat when the share
+    exceeds the pool, each row its own copy.
     ``suites``: the recipe's own eval suites the prompts stay off besides the built-in ones (None: the recipe being run's).
     """
     suites = current_suites(suites)
@@ -222,7 +224,7 @@ def build_prompt_rows(
     for index, family in enumerate(sorted(tasks)):
         count = counts[family]
         if count == 0:
-            if tasks[family] > 0:
+            if tasks[family] > 0 and not allow_short:
                 log.warning(
                     "%s: task %s gets 0 of the %d prompts at weight %g: it is left out of this stage",
                     stage,

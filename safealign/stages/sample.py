@@ -194,8 +194,13 @@ def false_steps(completion: str) -> list[str]:
         before, after = text[: step.start()], text[step.end() :]
         if not STEP_START.search(before) or PART_OF_MORE.search(before) or MORE_AFTER.match(after):
             continue
-        value = _integer_value(step.group(1) + step.group(2))
-        if value is not None and value != int(step.group(3).replace(",", "").replace("−", "-")):
+        # a number longer than int() reads (4300 digits) is a degenerate run of digits, no step to read
+        try:
+            value = _integer_value(step.group(1) + step.group(2))
+            stated = int(step.group(3).replace(",", "").replace("−", "-"))
+        except ValueError:
+            continue
+        if value is not None and value != stated:
             wrong.append(step.group())
     return wrong
 

@@ -30,7 +30,37 @@ class JsonlMetricsCallback(TrainerCallback):
         if logs and state.is_world_process_zero:
             record = {"step": state.global_step, "epoch": state.epoch, "time": time.time(), **logs}
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record, default=float) + "\n")
+                handle.write(json.dumps(strict_json_row(record)) + "\n")
+
+
+def strict_json_row(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with each NaN or infinite number as null, and ``non_finite`` naming those keys with their value.
+
+    json.dumps writes them as ``NaN`` and ``Infinity``, which are not JSON: jq, JavaScript and other strict readers
+    rejected the whole line. null is what TRL logs for a metric with no finite value, and the project's readers skip it
+    (the hacking detectors read a null KL as NaN); ``non_finite`` keeps a diverged loss visible in the log. Numpy and
+    tensor scalars become floats, as ``default=float`` made them.
+
+    >>> strict_json_row({"step": 3, "loss": float("nan"), "grad_norm": float("inf"), "reward": 0.5})
+    {'step': 3, 'loss': None, 'grad_norm': None, 'reward': 0.5, 'non_finite': {'loss': 'nan', 'grad_norm': 'inf'}}
+    """
+    non_finite: dict[str, str] = {}
+
+    def strict(value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            return {key: strict(item, f"{where}.{key}") for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [strict(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        if value is None or isinstance(value, str | int):
+            return value
+        number = value if isinstance(value, float) else float(value)
+        if math.isfinite(number):
+            return number
+        non_finite[where] = str(number)
+        return None
+
+    row = {key: strict(value, str(key)) for key, value in record.items()}
+    return row | {"non_finite": non_finite} if non_finite else row
 
 
 class NanLossError(RuntimeError):
