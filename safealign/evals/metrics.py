@@ -24,11 +24,17 @@ def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, f
     """
     if n <= 0:
         return 0.0, 1.0
+    if not 0 <= successes <= n:  # NaN fails too; swapped arguments would end in "math domain error"
+        raise ValueError(f"wilson_interval needs 0 <= successes <= n, got {successes} successes out of n={n}")
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at 0 (or n) successes the bound is exactly 0 (or 1): centre - half rounds to 2.8e-17 for 0 of 11, which reads
+    # as "above 0" (the model card offers arithmetic only when the accuracy's low end is above 0)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 @dataclass

@@ -10,7 +10,6 @@ counts say where the change happened.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -58,13 +57,18 @@ def outcome(kind: str, sample: dict[str, Any]) -> bool:
 def mcnemar_exact(gained: int, lost: int) -> float:
     """Two-sided exact McNemar p-value: the sign test on the discordant pairs.
 
-    Written out (a binomial tail with ``math.comb``) rather than importing scipy's ``binomtest``: scipy
+    Written out (a binomial tail summed in integers) rather than importing scipy's ``binomtest``: scipy
     is not a declared dependency, and this is the whole computation.
     """
     n = gained + lost
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
+    # each C(n, k) from the one before, exactly: a math.comb call per term took 11 s for 5,000 against 5,250 flips
+    term = total = 1
+    for k in range(1, min(gained, lost) + 1):
+        term = term * (n - k + 1) // k
+        total += term
+    tail = total / 2**n
     return min(1.0, 2 * tail)
 
 
