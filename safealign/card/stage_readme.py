@@ -27,6 +27,21 @@ WHAT = {
     "`gates.jsonl`, reward-hacking alerts in `alerts.json`, sampled rollouts in `rollouts.jsonl`",
     "distill": "trained on the teacher's accepted traces (and its logits, when they share a tokenizer)",
 }
+# An RL stage run with rl.gates.enabled: false wrote no gates.jsonl, and its 0 gate checks are no passed gates.
+RL_GATES_OFF = (
+    "trained with GRPO on the recipe's task mixture and rewards, with its cross-validation gates off "
+    "(`rl.gates.enabled: false`: no gate evaluated the model during training, and there is no `gates.jsonl`); reward-hacking alerts are in "
+    "`alerts.json`, sampled rollouts in `rollouts.jsonl`"
+)
+# What a distillation trained on, by the mode it ran in (its metrics' ``mode``: ``both`` falls back to ``sequence``
+# when the tokenizers differ), as the model card's method line says it: a ``sequence`` run never read the logits.
+DISTILL_MODES = {
+    "sequence": "distilled in mode sequence: cross-entropy on {data}; the teacher's logits were not used",
+    "logit": "distilled in mode logit: trained to match the teacher's token distributions (its logits) on {data}, with "
+    "no cross-entropy on their tokens",
+    "both": "distilled in mode both: cross-entropy on {data}, mixed with the KL to the teacher's logits on them (by "
+    "distill.alpha)",
+}
 # The stage metrics worth a row, in this order, with their labels and formats; stage.json keeps all of them.
 SHOWN = (
     ("steps", "optimizer steps", number),
@@ -71,7 +86,15 @@ def stage_readme(
 
     metrics = record.get("metrics", {})
     ended_on = ended_on_rollback(gates or [], metrics.get("steps"))
-    rows = [(label, shown(metrics[key])) for key, label, shown in SHOWN if metrics.get(key) is not None]
+    gates_off = record.get("stage") == "rl" and not rl_gates_enabled(record)
+    rows = [
+        (
+            label,
+            "off (`rl.gates.enabled: false`)" if gates_off and key == "gate_events" else shown(metrics[key]),
+        )
+        for key, label, shown in SHOWN
+        if metrics.get(key) is not None and not (gates_off and key == "rollbacks")
+    ]
     if (
         record.get("stage") == "rl"
     ):  # TRL's num_tokens: every rollout's prompt and completion, rolled-back steps too
@@ -100,13 +123,36 @@ def stage_readme(
     return env.get_template("stage_readme.md.j2").render(
         record=record,
         title=TITLES[record["stage"]],
-        what=sft_mixture(record) if record["stage"] == "sft" else WHAT[record["stage"]],
+        what=stage_what(record),
         rows=rows,
         model=record["output"],
         wall_time=wall_time(record),
         # the model is an earlier step's: the last gate check rolled back and training ended
         rolled_back=rolled_back_at_end(ended_on, "`model/`") if ended_on else "",
     )
+
+
+def stage_what(record: dict[str, Any]) -> str:
+    """What the stage trained its model on: SFT's mixture, distillation's by its mode, RL's general sentence."""
+    if record["stage"] == "sft":
+        return sft_mixture(record)
+    if record["stage"] == "distill":
+        mode = DISTILL_MODES.get((record.get("metrics") or {}).get("mode"))
+        transfer = len(((record.get("inputs") or {}).get("traces") or {}).get("sources") or []) > 1
+        data = "the teacher's accepted traces" + (
+            " and distill.transfer_data's rows (`data_mixture.json` lists the files)" if transfer else ""
+        )
+        return mode.format(data=data) if mode else WHAT["distill"]
+    if record["stage"] == "rl" and not rl_gates_enabled(record):
+        return RL_GATES_OFF
+    return WHAT[record["stage"]]
+
+
+def rl_gates_enabled(record: dict[str, Any]) -> bool:
+    """Whether an RL stage ran its cross-validation gates (its recorded ``config.gates.enabled``; on when unrecorded)."""
+    config = record.get("config")
+    gates = config.get("gates") if isinstance(config, dict) else None
+    return bool(gates.get("enabled", True)) if isinstance(gates, dict) else True
 
 
 def sft_mixture(record: dict[str, Any]) -> str:

@@ -104,6 +104,8 @@ MAX_RETRY_AFTER_S = 60.0
 MAX_TOKENS = 1000
 # user:password@ in a URL, and a query string (where tokens ride): not for logs, errors, cards or reports.
 _SECRET_RE = re.compile(r"(?<=://)(?P<userinfo>[^/?#\s]*)@|\?[^#\s]*")
+# What an HTTP header value may hold inside (h11 refuses anything else): visible ASCII, spaces and tabs.
+_HEADER_VALUE_RE = re.compile(r"[\x20-\x7e\t]*")
 
 
 class RubricJudgeError(SafealignError):
@@ -228,6 +230,23 @@ def api_key_for(host: str) -> str | None:
     return key or None
 
 
+def header_safe_key(key: str | None) -> str | None:
+    """``key`` without the spaces and line break around it (a key file's or a secret's last newline); a key with a
+    character an HTTP header cannot carry raises, naming neither it nor the character. httpx refused such a key on
+    every try with an error that quoted the whole key (the scrubbing of it missed the escaped ``\\n``), or crashed.
+
+    >>> header_safe_key("sk-abc\\n")
+    'sk-abc'
+    """
+    key = (key or "").strip()
+    if key and not _HEADER_VALUE_RE.fullmatch(key):
+        raise RubricJudgeError(
+            "the grader's API key (SAFEALIGN_JUDGE_API_KEY, or OPENAI_API_KEY for *.openai.com) holds a character an "
+            "HTTP header cannot carry (a control character or a non-ASCII letter): copy the key again from the provider"
+        )
+    return key or None
+
+
 def retry_after_s(reply: Any) -> float | None:
     """The wait a 429 asks for (``Retry-After``: seconds or an HTTP date), at most MAX_RETRY_AFTER_S; None without one."""
     value = reply.headers.get("retry-after", "").strip()
@@ -266,7 +285,7 @@ class OpenAIRubricJudge:
         url, self.basic_auth = without_credentials(base_url.strip())
         self.base_url = url.rstrip("/")
         self.model = model
-        self.api_key = api_key or api_key_for(urlsplit(self.base_url).hostname or "")
+        self.api_key = header_safe_key(api_key or api_key_for(urlsplit(self.base_url).hostname or ""))
         self.timeout = timeout
         self.max_retries = max_retries
         self.concurrency = concurrency
@@ -459,8 +478,11 @@ class OpenAIRubricJudge:
 
     def _scrub(self, text: str) -> str:
         """``text`` without the API key or the Basic-auth password (some servers echo what they were sent, a proxy's
-        200 too). Scrub the whole text, then cut it: a key across the cut is no longer whole and would not be found."""
-        for secret in (self.api_key, self.basic_auth[1] if self.basic_auth else None):
+        200 too). Scrub the whole text, then cut it: a key across the cut is no longer whole and would not be found.
+        A user name with no password is scrubbed too: it is the token (``https://TOKEN@HOST``), as :func:`shown_url`
+        masks it."""
+        user, password = self.basic_auth or ("", "")
+        for secret in (self.api_key, password or user):
             if secret:
                 text = text.replace(secret, "***")
         return text
