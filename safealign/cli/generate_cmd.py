@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -87,10 +88,14 @@ def partial_path(out: Path) -> Path:
     return out.with_name(f".{out.name}.partial")
 
 
-def check_writable(out: Path) -> None:
+def check_writable(out: Path, keep_folders: bool = True) -> None:
     """Create --out's folder and its partial file now, so that a path that cannot be written fails before the model loads
-    and generates, not after."""
+    and generates, not after. Without ``keep_folders`` the folders it made go again (`generate`'s write makes them): a
+    model that then fails to load, or a stopped run, leaves no empty folder behind."""
+    made: list[Path] = []
     try:
+        if not keep_folders:  # deepest first
+            made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
         out.parent.mkdir(parents=True, exist_ok=True)
         partial_path(out).touch()
         partial_path(out).unlink()
@@ -99,6 +104,10 @@ def check_writable(out: Path) -> None:
             path_error_message(error)
             or f"cannot write --out {out} ({error.strerror or error}); choose a path you can write to"
         ) from None
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):  # one that is no longer empty stays
+                folder.rmdir()
 
 
 def generate(
@@ -227,7 +236,7 @@ def _generate_completions(
                 "--temperature (e.g. 1.0) or drop --top-p"
             )
     if out:
-        check_writable(out)
+        check_writable(out, keep_folders=False)
     system_prompt = system_prompt_for(model, system_prompt)
     start = time.perf_counter()
     loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())

@@ -64,7 +64,8 @@ class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]  # OpenAI's roles
-    content: str | list[dict[str, Any]] | None = None
+    # fail_fast: a list of 300,000 bad parts is refused at its first (see validate_chat)
+    content: str | Annotated[list[dict[str, Any]], Field(fail_fast=True)] | None = None
 
     @field_validator("content")
     @classmethod
@@ -145,7 +146,8 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
     model: str | None = None
-    messages: list[ChatMessage] = Field(min_length=1)
+    # fail_fast: the first bad message is named, and a body of 30,000 is not validated to the end
+    messages: list[ChatMessage] = Field(min_length=1, fail_fast=True)
     # null: OpenAI's schema allows it (the official client sends it for stream=None)
     stream: bool | None = False
     temperature: float | None = Field(None, ge=0, le=2)
@@ -155,7 +157,7 @@ class ChatRequest(BaseModel):
     seed: WholeNumber | None = Field(
         None, ge=-(2**63), le=2**63 - 1
     )  # a 64-bit integer, as torch's generators take; le, not lt=2**63, which pydantic prints as 9223372036854776000
-    stop: str | list[str] | None = None
+    stop: str | Annotated[list[str], Field(fail_fast=True)] | None = None
     n: WholeNumber | None = Field(1, ge=1, le=16)  # null: the default, 1
     stream_options: StreamOptions | None = None
     # vLLM's sampling extras: top_k -1 or 0 is off, repetition_penalty 1 is off. vLLM takes any penalty above 0; serve's
@@ -312,7 +314,7 @@ class ForwardedChatRequest(ChatRequest):
     `safealign serve`'s: its upstream, vLLM or another server, may take up to 128 answers a request, top_p 0, top_k
     "40", or a message without content (an earlier audio answer by its id, a refusal)."""
 
-    messages: list[OpenAIMessage] = Field(min_length=1)
+    messages: list[OpenAIMessage] = Field(min_length=1, fail_fast=True)
     top_p: float | None = Field(None, ge=0, le=1)
     n: WholeNumber | None = Field(1, ge=1, le=128)
     top_k: int | None = Field(
@@ -321,8 +323,12 @@ class ForwardedChatRequest(ChatRequest):
     repetition_penalty: float | None = Field(None, gt=0)
 
 
+LISTED_PROBLEMS = 10  # the most problems one error message names (it says how many more there are)
+
+
 def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatRequest) -> ChatRequest:
-    """Validate a decoded body; every problem is named by field path (422, or 400 for no messages)."""
+    """Validate a decoded body; each problem (the first ``LISTED_PROBLEMS``) is named by field path (422, or 400 for no
+    messages). A list (of messages, content parts, stop strings) stops at its first bad item."""
     if "messages" not in payload:
         raise RequestError(
             400, "missing required field 'messages' (a list of {role, content} objects)", param="messages"
@@ -330,11 +336,16 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
     try:
         chat = schema.model_validate(payload)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            path = ".".join(str(p) for p in item["loc"]) or "(body)"
-            problems.append(f"{path}: {item['msg']}")
-        first = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else None
+        # Once, and the first few named: a 1 MiB body of 30,000 bad messages has 100,000 errors, which took seconds (on
+        # the event loop) to list three times over, and answered an 8 MB message.
+        errors = error.errors(include_url=False, include_context=False, include_input=False)
+        problems = [
+            f"{'.'.join(str(p) for p in item['loc']) or '(body)'}: {item['msg']}"
+            for item in errors[:LISTED_PROBLEMS]
+        ]
+        if len(errors) > LISTED_PROBLEMS:
+            problems.append(f"and {len(errors) - LISTED_PROBLEMS} more problems")
+        first = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
         raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
     if chat.stream_options is not None and not chat.stream:  # OpenAI and vLLM refuse it too
         raise RequestError(
