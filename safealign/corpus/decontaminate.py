@@ -1,10 +1,11 @@
 """Decontamination: training data and eval suites must not share prompts.
 
 Two checks, both on normalised text (case and accents folded, in-word apostrophes, punctuation and invisible
-format characters dropped, white space folded): exact match of whole prompts (catches short items such as "What is
-47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and drops the separators that group a
-number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too, and "1,234" is "1234"; that key is
-also looked for inside each turn, as a whole expression),
+format characters dropped, white space folded; a text is also read with the hyphens inside its words and the separators
+grouping its numbers' digits deleted, so "e-mail" is "email" and "1,000" "1000"): exact match of whole prompts (catches
+short items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and
+drops the separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too,
+and "1,234" is "1234"; that key is also looked for inside each turn, as a whole expression),
 and shared word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
 contamination studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half
 a word (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock
@@ -38,6 +39,10 @@ _IN_WORD_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['’ʼ](?=[^\W\d_])")
 # Typed for an apostrophe too ("what´s", "can`t", "neighbour‘s"): read as one before NFKC, which makes "´" a space and a
 # combining accent, so "what´s" was the two words "what s" where the eval prompt "What's" has "whats".
 APOSTROPHE_SPELLINGS = str.maketrans({"\u00b4": "'", "`": "'", "\u2018": "'"})
+# A hyphen between two letters: "e-mail" is typed "email" as often as not, "co-operate" "cooperate" (and "well-known"
+# "well known"), so :func:`readings` reads a text with one both ways. Matched after NFKC, which makes the non-breaking
+# hyphen U+2011 a hyphen U+2010, and the full-width and small hyphen-minus "-".
+_IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?=[^\W\d_])")
 # Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
 KANA_VOICING = "\u3099\u309a"
 
@@ -75,7 +80,7 @@ def _fold_accents(text: str) -> str:
     return unicodedata.normalize("NFC", kept)
 
 
-def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
+def normalise(text: str, invisible: str = "", operators: bool = False, joined: bool = False) -> str:
     """Case and accents folded (``ß`` is ``ss``, ``ê`` is ``e``), apostrophes inside words dropped (``can't`` is
     ``cant``), other punctuation and symbols as spaces, white space folded. Invisible format characters
     (Unicode Cf: soft hyphen, zero-width space and joiner, word joiner, byte-order mark) become ``invisible``: deleted,
@@ -83,11 +88,15 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
     :data:`OPERATORS` and a decimal point between digits, and drops a separator grouping them
     (:data:`DIGIT_GROUP_SEPARATORS`): the key of a whole generated problem, where ``3 + 1`` and ``3 - 1`` are different
     questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`), as are ``1,234`` and
-    ``1234``."""
-    if operators:
+    ``1234``. ``joined`` drops those separators too, and a hyphen between two letters (``e-mail`` is ``email``): the
+    second reading of a text (see :func:`readings`)."""
+    group_digits = operators or joined
+    if group_digits:
         text = _SPACED_DIGIT_GROUP.sub("", text)
     text = unicodedata.normalize("NFKC", text.translate(APOSTROPHE_SPELLINGS)).casefold()
     text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(text))
+    if joined:
+        text = _IN_WORD_HYPHEN.sub("", text)
     if operators:
         text = _TIMES_X.sub("*", text.translate(OPERATOR_SPELLINGS))
     chars = []
@@ -99,7 +108,7 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
             chars.append(f" {ch} ")  # "8+8" and "8 + 8" are one question
         elif operators and ch == "." and _between_digits(text, index):
             chars.append(ch)
-        elif operators and ch in DIGIT_GROUP_SEPARATORS and _digit_group_comma(text, index):
+        elif group_digits and ch in DIGIT_GROUP_SEPARATORS and _digit_group_comma(text, index):
             # one number, "10000": read as "10 000", "10,000" held the problem "Calculate 6 + 10" followed by more
             # digits; kept, it was not the eval item "1234 + 5" in "1,234 + 5"
             pass
@@ -110,12 +119,17 @@ def normalise(text: str, invisible: str = "", operators: bool = False) -> str:
 
 def readings(text: str, operators: bool = False) -> list[str]:
     """The normalised forms a copy of ``text`` is looked for under: invisible characters deleted, and, where the text
-    has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches).
-    ``operators``: the keys of a whole generated problem (see :func:`normalise`)."""
-    deleted = normalise(text, operators=operators)
-    if not any(unicodedata.category(ch) == "Cf" for ch in text):
-        return [deleted]
-    return list(dict.fromkeys([deleted, normalise(text, " ", operators)]))
+    has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches);
+    and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000".
+    ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
+    groups are always joined."""
+    invisibles = ["", " "] if any(unicodedata.category(ch) == "Cf" for ch in text) else [""]
+    joins = [False] if operators else [False, True]
+    return list(
+        dict.fromkeys(
+            normalise(text, invisible, operators, join) for invisible in invisibles for join in joins
+        )
+    )
 
 
 def tokens_of(normalised: str) -> list[str]:

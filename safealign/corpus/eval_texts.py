@@ -120,7 +120,8 @@ def current_suites(suites: Sequence[str] | None = None) -> tuple[str, ...]:
 def suite_prompts(suites: Sequence[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(id, prompt) of every item of ``suites`` (all of each, every split, as for the built-in suites), as (authored,
     generated): a prompt file's items get the authored checks (n-grams, whole prompts, short prompts inside a turn), an
-    ``rg:`` family's the generated problems' (the whole prompt only)."""
+    ``rg:`` family's the generated problems' (the whole prompt only). The id names the suite, as the built-in items'
+    do: "mine:q1" for the id "q1" of mine.jsonl (its own ids said nothing of which file held the overlapping item)."""
     from safealign.errors import DataError
     from safealign.evals.suites import FAMILY_PREFIX, get_suite
 
@@ -128,10 +129,16 @@ def suite_prompts(suites: Sequence[str]) -> tuple[list[tuple[str, str]], list[tu
     generated: list[tuple[str, str]] = []
     for name in dict.fromkeys(suites):
         try:
-            items = [(item.id, item.prompt) for item in get_suite(name).load()]
+            items = get_suite(name).load()
         except DataError as error:  # a missing or broken prompt file: an eval suite's, not training data's
             raise DataError(f"eval suite {name!r}, which training data is checked against: {error}") from None
-        (generated if name.startswith(FAMILY_PREFIX) else authored).extend(items)
+        if name.startswith(FAMILY_PREFIX):
+            generated.extend((item.id, item.prompt) for item in items)
+        else:  # a row without an id is named after its file already ("mine-0003")
+            authored.extend(
+                (item.id if item.id.startswith(f"{item.suite}-") else f"{item.suite}:{item.id}", item.prompt)
+                for item in items
+            )
     return authored, generated
 
 
@@ -190,7 +197,7 @@ def disjointness_report(
     # Short prompts are looked for inside training turns for the suites that score the model. The judge set's prompts
     # come with fixed answers that measure the judges; the model is never scored on them, so a training request that
     # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
-    scored = [item for item in authored if not item[0].startswith("judges:")]
+    scored = [item for item in built_in if not item[0].startswith("judges:")] + own_authored
     report = decontamination_check(turns, authored, n=n, exact_only=generated, contained=scored)
     for more, contained in ((answer_turns, scored), (generated_turns, ())):
         if more:

@@ -36,9 +36,11 @@ _LANGUAGE_NAMES = {
     "korean": "ko",
 }
 
-# A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>): the tokenizer reads
-# it as the real token, not as characters.
-CONTROL_TOKEN = re.compile(r"<\|[^|<>\s]{1,40}\|>")
+# A chat template's control token written as text (<|im_end|>, <|endoftext|>, Llama 3's <|eot_id|>; DeepSeek-R1's
+# <｜end▁of▁sentence｜> and <｜Assistant｜>, with full-width bars; Gemma's <start_of_turn> and <end_of_turn>): the tokenizer
+# reads it as the real token, not as characters. Not "<s>", "</s>" nor "[INST]": plain text (HTML's strikethrough, a
+# bracket) to the tokenizers that do not have them.
+CONTROL_TOKEN = re.compile(r"<\|[^|<>\s]{1,40}\|>|<｜[^｜<>\s]{1,40}｜>|<(?:start|end)_of_turn>")
 # Message keys other datasets carry text in. Training reads a turn's role and content only (other keys, such as a
 # "name" or "metadata", are left out of the dataset), so text in these would be dropped without a word.
 _THINK = "training reads only a turn's 'content', so this text would be dropped: move it into 'content' as "
@@ -205,7 +207,10 @@ def _control_token_problem(tokens: list[str]) -> str:
     """Why a chat template's control tokens written in a turn's text are a problem, and the fix."""
     distinct = list(dict.fromkeys(tokens))
     it, what = ("it", "a control token") if len(distinct) == 1 else ("them", "control tokens")
-    spaced = ", ".join(f"<| {token[2:-2]} |>" for token in distinct)
+    spaced = ", ".join(
+        f"{token[:2]} {token[2:-2]} {token[-2:]}" if token[1] in "|｜" else f"< {token[1:-1]} >"
+        for token in distinct
+    )
     return (
         f"holds {', '.join(distinct)}, written as a chat template's control tokens are: a tokenizer that has {it} "
         f"reads {it} as {what}, not as characters, so the model would learn to end or open a turn (or the "
