@@ -49,7 +49,7 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
         texts = {
             "lineage": render_lineage(run),
             "model_card": render_model_card(run, data, quality),
-            "data_card": render_data_card(run, data),
+            "data_card": render_data_card(run, data, quality),
             "report": render_report(run, data, quality),
         }
     except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:

@@ -608,19 +608,24 @@ def judge_set(labelled: Path) -> dict[str, Any]:
 
 
 def write_data_card(
-    run: RunFolder, context: dict[str, Any], path: Path | None = None, text: str | None = None
+    run: RunFolder,
+    context: dict[str, Any],
+    path: Path | None = None,
+    text: str | None = None,
+    quality: dict[str, Any] | None = None,
 ) -> Path:
     """Render DATA_CARD.md into the run folder from :func:`data_card_context` (``text``: as :func:`render_data_card`
     rendered it already)."""
     from safealign.card.run_folder import write_card_file
 
     path = path or run.path / "DATA_CARD.md"
-    write_card_file(path, render_data_card(run, context) if text is None else text)
+    write_card_file(path, render_data_card(run, context, quality) if text is None else text)
     return path
 
 
-def render_data_card(run: RunFolder, context: dict[str, Any]) -> str:
-    """DATA_CARD.md's text (see :func:`write_data_card`)."""
+def render_data_card(run: RunFolder, context: dict[str, Any], quality: dict[str, Any] | None = None) -> str:
+    """DATA_CARD.md's text (see :func:`write_data_card`). ``quality``: the judges' measurement the model card states
+    (``judge_quality``), so the judge set's section says whether they were measured on it; None: not known here."""
     from safealign.card.run_folder import templates
 
     changed = [d["name"] for d in context["training"] if d["changed"]]
@@ -629,5 +634,12 @@ def render_data_card(run: RunFolder, context: dict[str, Any]) -> str:
     return (
         templates()
         .get_template("data_card.md.j2")
-        .render(run=run, changed=changed, missing=missing, not_reasons=NOT_REJECTION_REASONS, **context)
+        .render(
+            run=run,
+            changed=changed,
+            missing=missing,
+            not_reasons=NOT_REJECTION_REASONS,
+            judge_quality=quality,
+            **context,
+        )
     )
