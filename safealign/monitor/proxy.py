@@ -20,6 +20,7 @@ budget for the gateway's added latency leaves well under 1 ms per request for ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -31,6 +32,7 @@ import anyio
 import yarl
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Send
 
 from safealign.chat_content import answer_content
 from safealign.config.base import without_passwords
@@ -84,13 +86,27 @@ UPSTREAM_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
 SEND_ERRORS = (*UPSTREAM_ERRORS, ValueError)
 
 
-def forward_headers(request: Request, upstream_auth: str | None = None) -> dict[str, str]:
-    """The client's headers for the upstream; ``upstream_auth`` (from the ``user:password@`` of ``--upstream``)
-    is added only when the client sent no ``Authorization`` of its own, which goes upstream as it came."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in REQUEST_DROP}
+def forward_headers(request: Request, upstream_auth: str | None = None) -> list[tuple[str, str]]:
+    """The client's headers for the upstream as it sent them: a repeated one kept (a dict kept only its last), and a
+    value's bytes unchanged (aiohttp encodes a value as UTF-8, so a UTF-8 one is decoded as UTF-8: Starlette's latin-1
+    str view sent "Jürgen" as "JÃ¼rgen"). ``upstream_auth`` (from the ``user:password@`` of ``--upstream``) is added
+    only when the client sent no ``Authorization`` of its own, which goes upstream as it came."""
+    headers = [
+        (name.decode("latin-1"), _header_text(value))
+        for name, value in request.headers.raw
+        if name.decode("latin-1").lower() not in REQUEST_DROP
+    ]
     if upstream_auth and "authorization" not in request.headers:
-        headers["Authorization"] = upstream_auth
+        headers.append(("Authorization", upstream_auth))
     return headers
+
+
+def _header_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        # bytes aiohttp cannot send as they are: their latin-1 text, sent as UTF-8 (as before)
+        return value.decode("latin-1")
 
 
 def reply_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
@@ -106,6 +122,17 @@ def relayed(response: Response, upstream: aiohttp.ClientResponse) -> Response:
     """``response`` with the upstream's headers (see :func:`reply_headers`)."""
     response.raw_headers.extend(reply_headers(upstream))
     return response
+
+
+class RelayedStream(StreamingResponse):
+    """A relayed stream; one whose upstream broke mid-answer (the relay re-raises the upstream's error) is left without
+    its closing chunk, so that the server closes the connection and the client sees the stream cut off, as it would
+    have from the upstream. Ended cleanly, it read as a whole answer: an OpenAI client stops at the end of a stream
+    whether or not ``[DONE]`` came."""
+
+    async def stream_response(self, send: Send) -> None:
+        with contextlib.suppress(*UPSTREAM_ERRORS):
+            await super().stream_response(send)
 
 
 def _held_suffix(pending: bytes) -> int:
@@ -183,7 +210,7 @@ class Proxy:
             if await request.is_disconnected():
                 return await self._left_before_answer(upstream, row, started)
             return relayed(
-                StreamingResponse(self._relay(upstream, row, started, sent), status_code=200), upstream
+                RelayedStream(self._relay(upstream, row, started, sent), status_code=200), upstream
             )
         try:
             content = await upstream.read()
@@ -247,7 +274,9 @@ class Proxy:
                     yield pending[:cut]
                     pending = pending[cut:]
         except UPSTREAM_ERRORS as error:
-            log.warning("upstream stream broke: %s", without_passwords(str(error)))
+            log.warning(
+                "upstream stream broke: %s; the client's stream is cut off too", without_passwords(str(error))
+            )
             self.metrics.upstream_errors.labels(kind="stream").inc()
             row.update(
                 answer_fields(parse_sse_choices(bytes(received), whole=True)[0]),
@@ -256,7 +285,7 @@ class Proxy:
             )
             await self._store(row, started)
             self._observe(502, started, None)
-            return
+            raise  # see RelayedStream
         except (GeneratorExit, asyncio.CancelledError):
             # The client went away mid-answer: what came of the answer is still judged (stored off this task). One
             # that left before any text came (a short client timeout against a server that sends the answer whole) is
@@ -473,6 +502,8 @@ class Proxy:
 def _error_kind(error: BaseException) -> str:
     if isinstance(error, asyncio.TimeoutError):
         return "timeout"
+    if isinstance(error, aiohttp.ClientPayloadError):  # the answer broke off after its headers
+        return "stream"
     return "request" if isinstance(error, ValueError) else "connect"
 
 
