@@ -10,6 +10,7 @@ punctuation are not words and are ignored.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -103,7 +104,17 @@ def _clear_label(segment: str, lang: str) -> str | None:
 
 
 def _strip_non_words(text: str) -> str:
-    return _THINK_TAG_RE.sub("\n", _CODE_RE.sub(" ", text))
+    return _THINK_TAG_RE.sub("\n", _CODE_RE.sub(" ", _without_marks(text)))
+
+
+def _without_marks(text: str) -> str:
+    """``text`` composed (NFC), less the combining marks no letter takes in: a mark is not a letter to the word pattern,
+    so Arabic written with its vowel marks ("كَتَبَ", one word) counted as three words, and an "é" written as "e" and a
+    combining accent ended its word ("été" was "e" and "te")."""
+    text = unicodedata.normalize("NFC", text)
+    if text.isascii():
+        return text
+    return "".join(char for char in text if not unicodedata.category(char).startswith("M"))
 
 
 def detect_language(text: str) -> str | None:

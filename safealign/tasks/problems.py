@@ -4,7 +4,8 @@ Seeds keep training and evaluation apart: training code draws problems with seed
 ``TRAIN_SEED`` (``TRAIN_SEED + k`` for small ``k``, always below ``EVAL_SEED``), eval suites with
 seeds from ``EVAL_SEED`` upwards. The same seed always gives the same problems, except in the few
 reasoning-gym families that draw from a Python set (:data:`HASH_SEEDED_FAMILIES`): their problems
-change from one process to the next unless ``PYTHONHASHSEED`` is fixed, and a warning says so.
+change from one process to the next unless ``PYTHONHASHSEED`` is fixed, and a warning says so; and in
+:data:`UNSEEDED_FAMILIES`, where some problems change from run to run whatever is fixed, and a warning says so too.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ EVAL_SEED = 10_000
 HASH_SEEDED_FAMILIES = frozenset(
     {"isomorphic_strings", "knight_swap", "polynomial_multiplication", "ransom_note", "word_ladder"}
 )
+
+# reasoning-gym families some of whose problems run reference code that draws from the global random state (codeio's
+# np.random): those problems' answers are random draws, not what the question determines, and change from run to run.
+UNSEEDED_FAMILIES = frozenset({"codeio"})
 
 OWN_FAMILIES = ("arithmetic", "word_problem")
 
@@ -238,10 +243,12 @@ def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Fi
 def family_settings(query: str) -> dict[str, Any]:
     """``KEY=VALUE&...`` as a dict: each value read as a YAML scalar or list (``3``, ``[plain, latex_frac]``), or
     kept as written where YAML cannot read it or reads it as nothing (``operators=*`` is an operator, not a YAML
-    alias; ``operators=-`` is the minus operator, not a list of one null).
+    alias, and so in a list: ``operators=[+, *]``; ``operators=-`` is the minus operator, not a list of one null).
 
     >>> family_settings("max_digits=1&operators=*")
     {'max_digits': 1, 'operators': '*'}
+    >>> family_settings("operators=[+, *]")
+    {'operators': ['+', '*']}
     """
     settings = {}
     for pair in filter(None, query.split("&")):
@@ -250,13 +257,22 @@ def family_settings(query: str) -> dict[str, Any]:
             raise FamilyConfigError(
                 f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1"
             )
-        try:
-            loaded = yaml.safe_load(value)
-        except yaml.YAMLError:
-            loaded = value
-        # "-" is a YAML list of one null: as a setting it is what was written (the minus operator)
-        settings[key] = value if loaded == [None] else loaded
+        settings[key] = _setting_value(value)
     return settings
+
+
+def _setting_value(value: str) -> Any:
+    """One setting's value: a YAML scalar or list, or as written where YAML cannot read it or reads it as nothing; a
+    list YAML cannot read ("[+, *]": "*" is an alias marker there too) is its items, each read so."""
+    try:
+        loaded = yaml.safe_load(value)
+    except yaml.YAMLError:
+        written, items = value.strip(), value.strip()[1:-1]
+        if written.startswith("[") and written.endswith("]") and not re.search(r"[][{}]", items):
+            return [_setting_value(item.strip()) for item in items.split(",") if item.strip()]
+        return value
+    # "-" is a YAML list of one null: as a setting it is what was written (the minus operator)
+    return value if loaded == [None] else loaded
 
 
 def parse_family_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -297,6 +313,8 @@ def generate_problems(
         )
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
+    if family in UNSEEDED_FAMILIES:
+        _warn_unseeded(family)
     settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
     # reasoning-gym validates its configs with asserts, and builds problems lazily: a bad value ("min_terms=2.5")
     # may only fail while the problems are drawn, so the drawing is inside the try too.
@@ -325,6 +343,15 @@ def _warn_hash_seeded(family: str) -> None:
     log.warning(
         "%s draws its problems from a Python set: the same seed gives other problems in another process "
         "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat",
+        family,
+    )
+
+
+@cache
+def _warn_unseeded(family: str) -> None:
+    log.warning(
+        "%s: some of its problems run code that draws random numbers without the seed, so their reference answers are "
+        "random draws that change from run to run (a resumed stage, a rerun eval): scores on it are partly noise",
         family,
     )
 
