@@ -25,6 +25,8 @@ from safealign.paths import package_data
 SCHEMA = "safealign.lineage/1"
 HASH_LIMIT = 4 << 30  # files above 4 GiB are listed without a hash (hashing would dominate the render)
 SKIP = ("checkpoint-", "reference_model", ".")
+# a stage's model as it ships: model/, and a LoRA stage's adapter/ (see safealign.training.common.save_final_model)
+MODEL_FOLDERS = ("model", "adapter")
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -44,14 +46,15 @@ def file_entry(path: Path, root: Path) -> dict[str, Any]:
 
 
 def output_files(stage_dir: Path, root: Path) -> list[dict[str, Any]]:
-    """The stage's files and its final model's files; checkpoints and the KL reference are left out."""
+    """The stage's files and its final model's files (``model/``, and a LoRA stage's ``adapter/``: the adapter alone,
+    which its README says how to load); checkpoints and the KL reference are left out."""
     files = []
     for path in sorted(stage_dir.iterdir()) if stage_dir.is_dir() else []:
         if path.name.startswith(SKIP):
             continue
         if path.is_file():
             files.append(file_entry(path, root))
-        elif path.name == "model":
+        elif path.name in MODEL_FOLDERS:
             files.extend(file_entry(p, root) for p in sorted(path.rglob("*")) if p.is_file())
     return files
 
@@ -141,7 +144,14 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             )
             continue
         record = info.record or {}
-        earlier = None if info.key.startswith("eval:") else run.retrained_from(info.key)
+        if info.key.startswith("eval:"):
+            # an eval that started before its model's stage last finished scored what that stage made before it was
+            # redone (see RunFolder.eval_issues), not the model now at its path
+            earlier = (
+                run.stage(info.spec.after).spec.folder if info.label in issues and info.spec.after else None
+            )
+        else:
+            earlier = run.retrained_from(info.key)
 
         def made_before(node_id: str, path: Any, redone: str | None = earlier) -> tuple[str, dict[str, Any]]:
             """An input made again since this stage read it (see ``RunFolder.retrained``): a node of its own, the
@@ -277,7 +287,11 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
                 if info.label in issues and info.key.startswith("eval:")
                 else {}
             )
-            | ({"made_from_an_earlier_output": run.retrained[info.key]} if earlier else {})
+            | (
+                {"made_from_an_earlier_output": run.retrained[info.key]}
+                if earlier and not info.key.startswith("eval:")
+                else {}
+            )
         )
     return shown(
         {
