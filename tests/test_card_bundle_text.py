@@ -85,11 +85,10 @@ def test_the_gate_chart_draws_the_batches_points_and_shades_the_steps_a_rollback
     assert (span.get_x(), span.get_x() + span.get_width()) == (10, 20)
     (label,) = [t for t in ax.texts if "rollback" in t.get_text()]
     assert label.get_text() == "rollback+lower_lr to step 10: steps 11-20 discarded"
-    # metrics.jsonl keeps the rows of the discarded steps and of their second run: the shading said "discarded" alone
-    assert (
-        "a rollback that goes on runs those steps again: the points there are from both runs"
-        in ax.get_xlabel()
-    )
+    # the step count goes on after a rollback (the gate restores weights, not global_step): the shaded points are the
+    # discarded weights' alone (the label said they were "from both runs", a second run of those steps that never was)
+    assert "at the next step: the shaded points are the discarded weights'" in ax.get_xlabel()
+    assert "both runs" not in ax.get_xlabel()
     fig.canvas.draw()
     box, frame = label.get_window_extent(), ax.get_window_extent()
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1

@@ -191,10 +191,12 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
                 # through the others drew rates at steps that measured none; shapes tell two points at one place apart
                 ax.plot(steps, values, ls="none", marker=marker, ms=4, color=color, alpha=0.8, label=name)
         _mark_gates(ax, gates)
-        # a rollback that goes on (rollback+lower_lr) trains the discarded steps again; metrics.jsonl keeps both
+        # a rollback that goes on (rollback+lower_lr) restores the weights, not the step count (GateCallback leaves
+        # global_step alone): training goes on at the next step number, so the shaded points are the discarded weights'
         ax.set_xlabel(
             "RL step (dotted line: gate passed; red line: breach and rollback; shaded: steps a rollback discarded)\n"
-            "a rollback that goes on runs those steps again: the points there are from both runs"
+            "a rollback that goes on trains from the restored weights at the next step: the shaded points are the "
+            "discarded weights'"
         )
         ax.set_ylabel("rate (share of items or completions)")
         ax.set_ylim(-0.05, 1.12)
