@@ -169,6 +169,9 @@ def _normalise_number(number: str) -> str:
     return re.sub(r"[,\u00a0\u202f ]", "", number).replace("−", "-")
 
 
+WHOLE_ANSWER_CHARS = 20_000  # the longest answer read as written (a list of moves, a grid)
+
+
 def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = False) -> str | None:
     matches = [
         match.group(1) + _following_lines(text, _line_end(text, match.end()), lines - 1)
@@ -179,7 +182,9 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = 
             boxed = last_boxed(raw)
             candidate = _WHOLE_DECORATION.sub("", _FRAC.sub(r"\1/\2", raw) if boxed is None else boxed)
             if candidate:
-                return candidate[:2000]  # a list of moves can be long
+                # a list of moves can be long: tower_of_hanoi's 63 moves are 2,015 characters, which a cut at 2,000
+                # scored 0; the cut only bounds the verifier's work on a runaway answer
+                return candidate[:WHOLE_ANSWER_CHARS]
             continue
         candidate = _clean(raw)
         if "=" in candidate:  # "x = 5" / "47 + 38 = 85": the value is after the last "="
