@@ -47,17 +47,32 @@ class SamplingParams:
 
     def __post_init__(self) -> None:
         self.max_new_tokens = _checked_count("max_new_tokens", self.max_new_tokens)
-        if not self.temperature >= 0 or self.temperature == math.inf:  # NaN fails every comparison
+        # floats, as transformers wants them: it refused the int 2 and a numpy float32 temperature mid-generate
+        temperature = _as_float(self.temperature)
+        if not temperature >= 0 or temperature == math.inf:  # NaN fails every comparison
             raise SettingError(
-                f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature}"
+                f"temperature must be a finite number >= 0 (0 = greedy), got {self.temperature!r}"
             )
-        if not 0 < self.top_p <= 1:
-            raise SettingError(f"top_p must be in (0, 1], got {self.top_p}")
+        self.temperature = temperature
+        top_p = _as_float(self.top_p)
+        if not 0 < top_p <= 1:
+            raise SettingError(f"top_p must be in (0, 1], got {self.top_p!r}")
+        self.top_p = top_p
+        if self.ignore_eos not in (True, False):  # the string "false" is true
+            raise SettingError(f"ignore_eos must be true or false, got {self.ignore_eos!r}")
+        self.ignore_eos = bool(self.ignore_eos)
         self.num_samples = _checked_count("num_samples", self.num_samples)
         self.top_k = _checked_top_k(self.top_k)
         self.repetition_penalty = _checked_repetition_penalty(self.repetition_penalty)
         self.seed = _checked_seed(self.seed)
         self.stop = _checked_stop(self.stop)
+
+
+def _as_float(value: Any) -> float:
+    """A real number as a float; anything else (None, a string, a bool) as NaN, which every range check refuses."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return math.nan
+    return float(value)
 
 
 def _checked_count(name: str, value: Any) -> int:

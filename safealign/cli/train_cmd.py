@@ -61,6 +61,13 @@ def _check_finished(
 
     record = stage_done(stage_dir)
     if record is None:
+        if (started := _started_stage(stage_dir)) not in (None, name):
+            # taken over, its logs and sessions were set aside and its config.json replaced; with a checkpoint, the
+            # resume was refused as "other settings", offering --no-resume, which sets the other stage's checkpoints aside
+            raise SafealignError(
+                f"{stage_dir} holds an unfinished `{started}` stage (its config.json), not `{name}`: `safealign "
+                f"{started}` resumes it there. Give this stage its own folder (--out), or delete that one"
+            )
         return
     if (recorded := str(record.get("stage", name))).split(":", 1)[
         0
@@ -86,6 +93,19 @@ def _check_finished(
             f"keeping it. Delete the folder (or give another --out) to train with the recipe's settings.",
             highlight=False,
         )
+
+
+def _started_stage(stage_dir: Path) -> str | None:
+    """The training stage whose settings ``stage_dir/config.json`` holds (sft, rl and distill write theirs first, before
+    their first step), or None: no such file, or one that is not a stage's (a model's own config.json, a broken file)."""
+    import json
+
+    try:
+        config = json.loads((stage_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    first = next(iter(config), None) if isinstance(config, dict) else None
+    return first if first in STAGE_FILES else None
 
 
 def _section(parsed: object, name: str, default: object) -> object:
@@ -453,7 +473,8 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
 
     Prints the alerts (each with an example's prompt, completion and rewards), and the detectors that had too few logged
     steps to judge.
-    Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it.
+    Writes both to audit.json in the stage folder (the latter with severity "info"); `safealign card` reads it. A stage
+    still training (a safealign process holds its folder) is audited and shown, not written: the file would outlive it.
     A stage that logged no training step (only its baseline gate check, or nothing) has nothing to audit: an error.
     """
     import json
@@ -521,11 +542,45 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
             f"[yellow]could not judge:[/] {note.detector}: {escape(note.message)} (rl.hacking.window {thresholds.window})",
             highlight=False,
         )
+    if (holder := _training_in(stage)) is not None:
+        # written now, it stayed after the stage trained on: the card read its "too few steps" notes of detectors the
+        # finished stage judged as this model's (a resume moves it aside, training on did not)
+        console.print(
+            f"not written: {stage / AUDIT_FILE}: the stage is still training ({holder} holds it); run "
+            "`safealign audit` again once it finishes or stops",
+            highlight=False,
+            markup=False,
+        )
+        return
     # numbers as numbers (default=float: numpy scalars), written whole (write_json: temp file + rename)
     write_json(
         stage / AUDIT_FILE, json.loads(json.dumps([a.to_dict() for a in [*alerts, *notes]], default=float))
     )
     console.print(f"written: {stage / AUDIT_FILE}", highlight=False, markup=False)
+
+
+def _training_in(stage: Path) -> str | None:
+    """Who holds an unfinished stage's folder (``pid N``, from run_lock's lock file): the stage itself or a run folder
+    above it that a running safealign process has locked; None when the stage finished or nothing holds it (crashed)."""
+    import fcntl
+
+    from safealign.runs import LOCK_FILE, STAGE_FILE
+
+    if (stage / STAGE_FILE).is_file():
+        return None
+    resolved = stage.resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder != resolved and not _run_folder(folder):
+            continue
+        try:
+            with (folder / LOCK_FILE).open(encoding="utf-8") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # released as the file closes
+                except BlockingIOError:
+                    return f"pid {handle.read().strip() or '?'}"
+        except OSError:  # no lock file there
+            continue
+    return None
 
 
 def audit_example_line(detector: str, example: dict) -> str:
