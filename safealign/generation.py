@@ -381,12 +381,16 @@ def seed_of_batch(seed: int, start: int) -> int:
 
 
 def check_prompts(
-    engine: GenerationEngine, labelled: Sequence[tuple[str, Prompt]], max_new_tokens: int
+    engine: GenerationEngine,
+    labelled: Sequence[tuple[str, Prompt]],
+    max_new_tokens: int,
+    setting: str = "--max-new-tokens",
 ) -> None:
     """Encode every prompt before generating any: one the chat template refuses, or one that leaves too little room for
     ``max_new_tokens`` in the model's context window, is an error naming it by its label. `generate` and `eval` call it;
     `serve` answers such a request with a 400 for the same reason: past the window, rotary models answer garbage and
-    models with learned positions fail mid-run, after the earlier batches' work."""
+    models with learned positions fail mid-run, after the earlier batches' work. ``setting``: where the user sets
+    ``max_new_tokens`` (a recipe's ``eval.max_new_tokens``), which the error names."""
     longest, longest_label = 0, ""
     for label, prompt in labelled:
         try:
@@ -398,8 +402,8 @@ def check_prompts(
     window = context_window(engine.model)
     if window is not None and longest + max_new_tokens > window:
         room = window - longest
-        fix = f"lower --max-new-tokens to {room} or shorten the prompt" if room >= 1 else "shorten the prompt"
+        fix = f"lower {setting} to {room} or shorten the prompt" if room >= 1 else "shorten the prompt"
         raise DataError(
-            f"{longest_label}: the prompt is {longest} tokens, which with --max-new-tokens {max_new_tokens} is above "
+            f"{longest_label}: the prompt is {longest} tokens, which with {setting} {max_new_tokens} is above "
             f"the model's context window of {window} tokens; {fix}"
         )

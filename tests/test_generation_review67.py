@@ -125,3 +125,25 @@ def test_audit_of_a_stage_still_training_shows_its_alerts_and_writes_no_audit_js
     (stage / "audit.json").unlink()
     assert CliRunner().invoke(app, ["audit", str(stage)]).exit_code == 0  # crashed: nothing holds it
     assert (stage / "audit.json").is_file()
+
+
+@pytest.mark.parametrize("setting", ["eval.max_new_tokens", "rl.gates.max_new_tokens"])
+def test_a_recipes_eval_past_the_context_window_names_the_recipe_setting(tiny, tmp_path: Path, setting: str) -> None:
+    """The recipe's eval stage and the RL gates were told to "lower --max-new-tokens", an option they do not have."""
+    from test_evals import FakeJudges
+
+    from safealign.errors import DataError
+    from safealign.evals import run_eval
+
+    path = tmp_path / "short.txt"
+    path.write_text("hi\n")
+    engine = GenerationEngine(tiny.model, tiny.tokenizer, precision="fp32")
+    with pytest.raises(DataError, match=rf"with {setting} 4000 is above .* lower {setting} to \d+") as caught:
+        run_eval(
+            engine,
+            [str(path)],
+            judges=FakeJudges(),
+            params=SamplingParams(max_new_tokens=4000),
+            max_new_tokens_setting=setting,
+        )
+    assert "--max-new-tokens" not in str(caught.value)

@@ -415,6 +415,7 @@ def run_eval(
     seed: int = 0,
     model: dict[str, Any] | None = None,
     answers_file: str | Path | None = None,
+    max_new_tokens_setting: str = "--max-new-tokens",
 ) -> EvalReport:
     """Generate answers for every suite's items, judge and score them, and compute the metrics.
 
@@ -425,7 +426,7 @@ def run_eval(
     model name), for ``summary.json``. With ``answers_file``, the answers are written there before any judge runs and
     the file is removed once the results are written; an earlier run's answers there for the same model, settings
     and prompts are judged again instead of being generated again. A local engine's prompts are checked against its
-    context window before any is generated.
+    context window before any is generated (``max_new_tokens_setting``: the setting the error tells to lower).
     """
     started = time.perf_counter()
     specs = _suite_specs(suites)
@@ -485,6 +486,7 @@ def run_eval(
                     for item in chosen
                 ],
                 params.max_new_tokens,
+                max_new_tokens_setting,
             )
         completions = generator.generate(prompts, params, show_progress=show_progress)
         if not isinstance(completions, (list, tuple)):

@@ -116,6 +116,7 @@ def run_eval_stage(
         seed=seed,
         model={"spec": model_spec},
         answers_file=stage_dir / ANSWERS_SO_FAR,
+        max_new_tokens_setting="eval.max_new_tokens",
     )
     record.metrics = {
         "precision": engine.precision,

@@ -28,7 +28,16 @@ def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, seed: int, judges: Any
 
     def evaluate(model: Any) -> GateMetrics:
         engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
-        report = run_eval(engine, ["harmful", "borderline", "reasoning"], split=GATE_SPLIT, limit=cfg.limit, judges=judge_set, params=SamplingParams(max_new_tokens=cfg.max_new_tokens), seed=seed)
+        report = run_eval(
+            engine,
+            ["harmful", "borderline", "reasoning"],
+            split=GATE_SPLIT,
+            limit=cfg.limit,
+            judges=judge_set,
+            params=SamplingParams(max_new_tokens=cfg.max_new_tokens),
+            seed=seed,
+            max_new_tokens_setting="rl.gates.max_new_tokens",
+        )
         refusal = report.metric("harmful", "refusal_rate")
         over_refusal = report.metric("borderline", "over_refusal_rate")
         return GateMetrics(
