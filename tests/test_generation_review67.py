@@ -128,7 +128,9 @@ def test_audit_of_a_stage_still_training_shows_its_alerts_and_writes_no_audit_js
 
 
 @pytest.mark.parametrize("setting", ["eval.max_new_tokens", "rl.gates.max_new_tokens"])
-def test_a_recipes_eval_past_the_context_window_names_the_recipe_setting(tiny, tmp_path: Path, setting: str) -> None:
+def test_a_recipes_eval_past_the_context_window_names_the_recipe_setting(
+    tiny, tmp_path: Path, setting: str
+) -> None:
     """The recipe's eval stage and the RL gates were told to "lower --max-new-tokens", an option they do not have."""
     from test_evals import FakeJudges
 
@@ -147,3 +149,49 @@ def test_a_recipes_eval_past_the_context_window_names_the_recipe_setting(tiny, t
             max_new_tokens_setting=setting,
         )
     assert "--max-new-tokens" not in str(caught.value)
+
+
+def test_a_stage_command_over_a_stage_made_from_a_retrained_model_does_not_say_it_keeps_it(
+    tmp_path: Path, monkeypatch
+):
+    """`safealign rl --out rl/` over a finished rl/ whose sft/model was trained again since: the command warned "finished
+    with other settings ...; keeping it", then the stage set rl/ aside and trained again ("redoing rl")."""
+    import time
+
+    from test_pipeline_review64 import RL, finished
+
+    import safealign.stages.rl as rl_stage
+    from safealign.config import RLConfig, SFTConfig
+
+    trained: list[Path] = []
+    monkeypatch.setattr(
+        rl_stage,
+        "run_rl",
+        lambda cfg, model, stage_dir, **kwargs: (
+            trained.append(stage_dir)
+            or SimpleNamespace(record={"output": str(stage_dir / "model"), "metrics": {}})
+        ),
+    )
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        yaml.safe_dump(
+            {"name": "x", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, "rl": RL}
+        )
+    )
+    sft_dir, rl_dir = tmp_path / "sft", tmp_path / "rl"
+    finished(
+        rl_dir,
+        "rl",
+        RLConfig(**RL | {"learning_rate": 5e-6}).model_dump(),
+        str(sft_dir / "model"),
+        time.time() - 100,
+    )
+    # sft/ trained again after rl/ started
+    finished(sft_dir, "sft", SFTConfig().model_dump(), "tiny", time.time() - 10)
+    (sft_dir / "model").mkdir()
+    result = CliRunner().invoke(
+        app, ["rl", str(recipe), "--out", str(rl_dir), "--model", str(sft_dir / "model")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "keeping it" not in " ".join(result.output.split()), result.output
+    assert trained == [rl_dir]

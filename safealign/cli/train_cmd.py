@@ -57,7 +57,7 @@ def _check_finished(
     (its section, the seed, the system prompt, the model it starts from, distill's ``traces`` file), and refuse
     --no-resume rather than overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
-    from safealign.runs import changed_settings, describe_changes, run_settings, stage_done
+    from safealign.runs import changed_settings, describe_changes, retrained_input, run_settings, stage_done
 
     record = stage_done(stage_dir)
     if record is None:
@@ -76,6 +76,8 @@ def _check_finished(
             f"{stage_dir} holds a finished `{recorded}` stage, not `{name}`: give this stage its own "
             "folder (--out), or delete that one"
         )
+    if retrained_input(stage_dir, record) is not None:
+        return  # made from an output made again since: the stage sets it aside and trains again, and says so
     if not resume:
         raise SafealignError(
             f"{stage_dir} holds a finished {name} stage (stage.json); --no-resume does not overwrite it. "
