@@ -6,6 +6,7 @@ import ast
 import json
 import logging
 import math
+import os
 import re
 import shlex
 from pathlib import Path
@@ -47,10 +48,17 @@ def unknown_dataset(name_or_path: str) -> str | None:
     """
     if name_or_path in TRAIN_DATASETS:
         return None
-    path = Path(name_or_path).expanduser()
+    path = _expanded(name_or_path)
     if path.suffix == ".jsonl" or path.exists():
         return None
-    return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path, TRAIN_DATASETS)}; shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
+    # casefolded too: difflib suggested nothing for 'REASONING'
+    return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path.casefold(), TRAIN_DATASETS)}; shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
+
+
+def _expanded(name_or_path: str) -> Path:
+    """The path with ``~`` or ``~user`` as the home folder; an unknown user's ``~bob/`` as written (Path.expanduser
+    raised RuntimeError for it, failing a recipe made on another machine before the check that names the file)."""
+    return Path(os.path.expanduser(name_or_path))
 
 
 def dataset_path(name_or_path: str) -> Path:
@@ -60,16 +68,29 @@ def dataset_path(name_or_path: str) -> Path:
     problem = unknown_dataset(name_or_path)
     if problem:
         raise DataError(problem)
-    path = Path(name_or_path).expanduser()
+    path = _expanded(name_or_path)
     if path.is_dir():
         raise DataError(_folder_problem(path))
     if not path.is_file():
-        raise DataError(f"dataset file {path} not found{_where(path)}")
+        raise DataError(f"dataset file {path} not found{_where(path)}{_shipped_hint(path)}")
     return path
+
+
+def _shipped_hint(path: Path) -> str:
+    """The shipped dataset a missing path names by its file name (``reasoning.jsonl``), else ""."""
+    shipped = [name for name, file in TRAIN_DATASETS.items() if file.casefold() == path.name.casefold()]
+    return (
+        f"; the shipped dataset of that file name is named without a folder or .jsonl: {shipped[0]}"
+        if shipped
+        else ""
+    )
 
 
 def _where(path: Path) -> str:
     """Where a relative path was looked for: the folder the command runs in, not the recipe's."""
+    # `~bob` left as written by _expanded: no user bob here
+    if path.parts and path.parts[0].startswith("~") and len(path.parts[0]) > 1:
+        return f" ({path.parts[0]} names no user's home folder on this machine)"
     return (
         ""
         if path.is_absolute()
@@ -248,7 +269,44 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 ),
             ),
         )
+    elif problems and _spans_lines(path):
+        problems.insert(
+            0,
+            RowProblem(
+                path,
+                1,
+                "",
+                (
+                    "the file holds JSON objects written over several lines each (pretty-printed, as json.dump with "
+                    "indent writes them), not JSONL: write each on one line, e.g. "
+                    f"`jq -c . {path} > {path.with_name(path.stem + '.lines.jsonl')}`"
+                ),
+            ),
+        )
     return rows, problems
+
+
+JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _spans_lines(path: Path) -> bool:
+    """Whether the whole file is JSON objects one after another, one of them over several lines (rows written with
+    ``json.dump(row, indent=2)``): read line by line, every line of it was 'Expecting property name' or 'Extra data'."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError):
+        return False
+    decoder, position, spans = json.JSONDecoder(), 0, False
+    try:
+        while (position := JSON_SPACE.match(text, position).end()) < len(text):
+            row, end = decoder.raw_decode(text, position)
+            if not isinstance(row, dict):
+                return False
+            spans = spans or text.find("\n", position, end) >= 0
+            position = end
+    except (ValueError, RecursionError):
+        return False
+    return spans
 
 
 def _python_literal_hint(error: json.JSONDecodeError) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import zlib
 from collections.abc import Callable
@@ -223,6 +224,11 @@ def family_suite(spec: str) -> Suite:
     family, config = parse_family_spec(spec)
     chosen_seed = config.pop("seed", None)
     valid = valid_families()
+    # `rg:GCD`: difflib suggested nothing for a name in capitals
+    if family not in valid and family.lower() in valid:
+        raise UnknownNameError(
+            f"unknown reasoning-gym family {family!r} (did you mean {family.lower()!r}?); family names are lower case"
+        )
     if family not in valid:
         raise unknown_name("reasoning-gym family", family, valid, shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     for split, families in REASONING_FAMILIES.items():
@@ -373,10 +379,21 @@ def get_suite(name: str) -> Suite:
         and not Path(name).exists()
     ):
         # `borderlin:/path.jsonl` read as a file of that name, "no such suite file", though the file was there
-        raise unknown_name("file suite kind", kind, list(FILE_SUITE_KINDS))
+        # `RG:gcd` was told of file suite kinds only, with no suggestion
+        if kind.lower() in (*FILE_SUITE_KINDS, FAMILY_PREFIX[:-1]):
+            raise UnknownNameError(
+                f"unknown eval suite {name!r} (did you mean {kind.lower() + ':' + rest!r}?); its prefix is lower case"
+            )
+        error = unknown_name("file suite kind", kind, list(FILE_SUITE_KINDS))
+        raise UnknownNameError(
+            f"{error}; or {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...] for a reasoning-gym family"
+        )
     kind, path = (kind, rest) if rest and kind in FILE_SUITE_KINDS else ("harmful", name)
     if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
-        file, suite = Path(path), file_suite_name(Path(path))
+        # `~/prompts.jsonl` was "no such suite file" (a recipe's eval.suites are not expanded by a shell), though a
+        # training dataset's `~` is read as the home folder
+        file = Path(os.path.expanduser(path))  # Path.expanduser raises for an unknown user's `~bob/`
+        suite = file_suite_name(file)
         # every prompt of a user's file by default: a sample of it, unasked, would be scored as if it were the file
         return Suite(
             suite,
