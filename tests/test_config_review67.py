@@ -155,3 +155,11 @@ def test_the_distill_command_refuses_transfer_data_naming_its_traces(tmp_path) -
     with pytest.raises(DataError, match="teacher's traces"):
         run_distill(cfg, "tiny", traces, tmp_path / "distill")
     assert not (tmp_path / "distill").exists(), "nothing written before the check"
+
+
+def test_a_mixture_path_under_an_unknown_users_home_validates() -> None:
+    # Path.expanduser raised RuntimeError "Could not determine home directory" for ~nosuchuser/, failing the recipe
+    recipe = parse_recipe(
+        {"name": "x", "sft": {"datasets": {"~nosuchuser_safealign/rows.jsonl": 1.0, "reasoning": 1.0}}}
+    )
+    assert "~nosuchuser_safealign/rows.jsonl" in recipe.sft.datasets

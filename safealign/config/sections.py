@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -128,7 +129,9 @@ def mixture_file(name: str) -> Path:
     from safealign.corpus.registry import TRAIN_DATASETS
     from safealign.paths import package_data
 
-    path = package_data("train", TRAIN_DATASETS[name]) if name in TRAIN_DATASETS else Path(name).expanduser()
+    # os.path.expanduser: Path.expanduser raises RuntimeError for an unknown user (~bob/ on another machine), where a
+    # recipe must validate and the stage then names the missing file
+    path = package_data("train", TRAIN_DATASETS[name]) if name in TRAIN_DATASETS else Path(os.path.expanduser(name))
     try:
         return path.resolve()
     except (RuntimeError, OSError):  # a symlink loop (RuntimeError before 3.13)
