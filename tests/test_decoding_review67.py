@@ -44,23 +44,13 @@ def test_a_trimmed_gemma3_student_computes_its_loss():
     import copy
 
     import torch
-    from transformers import AutoModelForCausalLM, Gemma3TextConfig
+    from test_vocab_trim import tiny_gemma3_config
+    from transformers import AutoModelForCausalLM
 
     from safealign.models.vocab_trim import trim_vocabulary
 
     torch.manual_seed(0)
-    config = Gemma3TextConfig(
-        vocab_size=300,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        head_dim=4,
-        pad_token_id=0,
-        eos_token_id=1,
-        bos_token_id=2,
-    )
+    config = tiny_gemma3_config()
     keep = list(range(0, 300, 2))
     student = trim_vocabulary(copy.deepcopy(AutoModelForCausalLM.from_config(config)), keep)
     ids = torch.tensor([[1, 5, 10, 20, 30]])

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import yaml
+from test_cli_review63 import HOLD_RUN  # holds a run folder as `safealign run` does, until killed
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -41,9 +42,8 @@ def test_a_sampling_setting_of_the_wrong_type_is_a_setting_error_naming_it(bad, 
         SamplingParams(**bad)
 
 
-def test_a_stage_command_refuses_a_folder_holding_another_stages_unfinished_run(tmp_path: Path, monkeypatch):
-    """`safealign rl --out F` with F a crashed sft's folder trained rl in it: sft's logs and sessions set aside, its
-    config.json replaced (with a checkpoint there, refused as "other settings", offering --no-resume)."""
+def stub_run_rl(monkeypatch) -> list[Path]:
+    """The RL stage replaced by one that records the folder it was handed."""
     import safealign.stages.rl as rl_stage
 
     trained: list[Path] = []
@@ -55,6 +55,13 @@ def test_a_stage_command_refuses_a_folder_holding_another_stages_unfinished_run(
             or SimpleNamespace(record={"output": str(stage_dir / "model"), "metrics": {}})
         ),
     )
+    return trained
+
+
+def test_a_stage_command_refuses_a_folder_holding_another_stages_unfinished_run(tmp_path: Path, monkeypatch):
+    """`safealign rl --out F` with F a crashed sft's folder trained rl in it: sft's logs and sessions set aside, its
+    config.json replaced (with a checkpoint there, refused as "other settings", offering --no-resume)."""
+    trained = stub_run_rl(monkeypatch)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
         yaml.safe_dump({"name": "x", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}})
@@ -75,20 +82,6 @@ def test_a_stage_command_refuses_a_folder_holding_another_stages_unfinished_run(
         CliRunner().invoke(app, ["rl", str(recipe), "--out", str(folder), "--model", "tiny"]).exit_code == 0
     )
     assert trained == [folder]
-
-
-# what `safealign run` does: hold the run folder while its stages train (here: until killed)
-HOLD_RUN = """
-import sys, time
-from pathlib import Path
-from safealign.runs import run_lock
-
-run_dir = Path(sys.argv[1])
-with run_lock(run_dir, "wait"):
-    (run_dir / "recipe.yaml").write_text("name: x\\n")
-    (run_dir / "held").touch()
-    time.sleep(120)
-"""
 
 
 def test_audit_of_a_stage_still_training_shows_its_alerts_and_writes_no_audit_json(tmp_path: Path):
@@ -160,18 +153,9 @@ def test_a_stage_command_over_a_stage_made_from_a_retrained_model_does_not_say_i
 
     from test_pipeline_review64 import RL, finished
 
-    import safealign.stages.rl as rl_stage
     from safealign.config import RLConfig, SFTConfig
 
-    trained: list[Path] = []
-    monkeypatch.setattr(
-        rl_stage,
-        "run_rl",
-        lambda cfg, model, stage_dir, **kwargs: (
-            trained.append(stage_dir)
-            or SimpleNamespace(record={"output": str(stage_dir / "model"), "metrics": {}})
-        ),
-    )
+    trained = stub_run_rl(monkeypatch)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
         yaml.safe_dump(

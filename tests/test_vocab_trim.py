@@ -234,21 +234,10 @@ def test_a_teachers_own_embedding_class_is_trimmed_not_replaced(tmp_path):
     """Gemma-3's embedding scales its rows by sqrt(hidden_size): trimming put a plain nn.Embedding in its place, so the
     trimmed student lost the scale (its logits were not the teacher's at the kept ids) while the saved student, rebuilt
     by from_pretrained with the scaled class, computed another model than the one distilled."""
-    from transformers import AutoModelForCausalLM, Gemma3TextConfig
+    from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
-    config = Gemma3TextConfig(
-        vocab_size=300,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        head_dim=4,
-        pad_token_id=0,
-        eos_token_id=1,
-        bos_token_id=2,
-    )
+    config = tiny_gemma3_config()
     teacher = AutoModelForCausalLM.from_config(config).eval()
     keep = list(range(0, 300, 2))
     student = trim_vocabulary(copy.deepcopy(teacher), keep)  # as prune: hands it over: a copy of the teacher
@@ -260,3 +249,21 @@ def test_a_teachers_own_embedding_class_is_trimmed_not_replaced(tmp_path):
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path).eval()
     with torch.no_grad():
         assert torch.allclose(reloaded(ids // 2).logits, student(ids // 2).logits, atol=1e-5)
+
+
+def tiny_gemma3_config():  # noqa: ANN201 - a transformers config
+    """A two-layer Gemma-3 text model of 300 tokens: its embedding scales its rows, its loss reads its own vocab_size."""
+    from transformers import Gemma3TextConfig
+
+    return Gemma3TextConfig(
+        vocab_size=300,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=4,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=2,
+    )
