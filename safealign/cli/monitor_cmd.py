@@ -48,7 +48,7 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
     from pydantic import ValidationError
 
     from safealign.config import load_recipe
-    from safealign.config.base import format_validation_error
+    from safealign.config.base import format_validation_error, without_userinfo
     from safealign.config.sections import MonitorConfig
     from safealign.errors import RecipeError
 
@@ -71,6 +71,10 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
     except ValidationError as error:
         where = f"{recipe} (monitor) with the options given" if recipe is not None else "monitor options"
         message = str(format_validation_error(error, MonitorConfig, where))
+        # A refused URL is quoted back: without a scheme (bob:pw@host:8000), without_passwords (below) misses its password
+        for field in ("db", "upstream", "webhook"):
+            if isinstance(url := (base | given).get(field), str):
+                message = message.replace(url, without_userinfo(url))
         raise RecipeError(
             _named_by_flag(message, error, {field: _flag(ctx, field) for field in given})
         ) from None
@@ -99,15 +103,21 @@ def _named_by_flag(message: str, error: Any, flags: dict[str, str]) -> str:
 
 def _monitor_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``friendly_errors``, with safealign's errors printed as plain text: they quote the files given (an alerts file,
-    a recipe), whose ":x:" rich turned into an emoji (``--alerts /etc/passwd`` printed "root❌0:0")."""
+    a recipe), whose ":x:" rich turned into an emoji (``--alerts /etc/passwd`` printed "root❌0:0"), and the URLs given
+    without their passwords (``--db postgres://bob:pw@host/db`` was refused for its scheme with the password shown)."""
 
     @functools.wraps(fn)
     def plain(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except SafealignError as error:
+            from safealign.config.base import without_passwords
+
             err_console.print(
-                f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True, emoji=False
+                f"[bold red]error:[/] {escape(without_passwords(str(error)))}",
+                highlight=False,
+                markup=True,
+                emoji=False,
             )
             raise typer.Exit(2) from None
 
@@ -261,7 +271,7 @@ def _judge_worker(
     from safealign.judges import shown_judge_spec
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
-    from safealign.monitor.store import Store
+    from safealign.monitor.store import Store, _first_missing
     from safealign.monitor.worker import JudgeWorker, load_judges
 
     config = _config(
@@ -274,6 +284,7 @@ def _judge_worker(
         judge_batch_size=batch_size,
         retention_days=retention_days,
     )
+    missing = _first_missing(config.db)  # what opening the store creates
     store = Store(config.db)
     try:  # after the store: a bad --db fails before a judge model loads
         alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
@@ -281,6 +292,14 @@ def _judge_worker(
     except BaseException:
         store.discard()  # refused: a new database goes with the start, as the gateway's
         raise
+    if once and missing is not None:
+        # A new database holds nothing to judge: a typo, or a cron job in another folder (the default is relative), made
+        # one and said "judged 0 exchanges", exit 0. A running worker may start first: the gateway makes the same file.
+        store.discard()
+        raise SafealignError(
+            f"--db {redact_url(config.db)}: {missing} does not exist, so there is nothing to judge; give the gateway's "
+            "--db (a sqlite:///FILE path without a leading / is read from the current folder)"
+        )
     if config.webhook:
         alert_config = alert_config.model_copy(update={"webhook": config.webhook})
     worker = JudgeWorker(

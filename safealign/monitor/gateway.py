@@ -234,8 +234,11 @@ def create_gateway(
     async def chat_completions(request: Request) -> Response:
         started = time.perf_counter()
         if request.method != "POST":
-            raise RequestError(
-                405, f"{request.url.path} takes POST, not {request.method}", kind="method_not_allowed"
+            raise RequestError(  # Allow: a 405 must say what the path takes (RFC 9110), as the app's other routes do
+                405,
+                f"{request.url.path} takes POST, not {request.method}",
+                kind="method_not_allowed",
+                headers={"Allow": "POST"},
             )
         body = await read_limited_body(request, config.max_body_bytes)
         payload = parse_json_object(body)
