@@ -163,3 +163,18 @@ def test_a_mixture_path_under_an_unknown_users_home_validates() -> None:
         {"name": "x", "sft": {"datasets": {"~nosuchuser_safealign/rows.jsonl": 1.0, "reasoning": 1.0}}}
     )
     assert "~nosuchuser_safealign/rows.jsonl" in recipe.sft.datasets
+
+
+@pytest.mark.parametrize(
+    "monitor",
+    [
+        {"db": "postgres://bob:hunter2@db.example/monitor"},
+        {"upstream": "htp://bob:hunter2@127.0.0.1:8000"},
+        {"upstream": "bob:hunter2@127.0.0.1:8000"},
+    ],
+)
+def test_a_refused_monitor_url_is_quoted_without_its_password(monitor: dict) -> None:
+    # `safealign validate` / `run` printed the refused URL whole, password included
+    with pytest.raises(RecipeError) as caught:
+        parse_recipe({"name": "x", "monitor": monitor})
+    assert "hunter2" not in str(caught.value) and "bob:***@" in str(caught.value)

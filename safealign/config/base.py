@@ -180,7 +180,7 @@ def check_http_url(name: str, value: str | None) -> str | None:
         usable = False
     if not usable:
         raise ValueError(
-            f"{name} {value!r} is not an http:// or https:// URL with a host and a valid port; "
+            f"{name} {without_userinfo(value)!r} is not an http:// or https:// URL with a host and a valid port; "
             "give one like http://127.0.0.1:8000"
         )
     return value

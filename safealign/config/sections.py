@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from safealign.config.base import Section, check_http_url, check_report_to
+from safealign.config.base import Section, check_http_url, check_report_to, without_userinfo
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -1217,7 +1217,8 @@ class MonitorConfig(Section):
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:
         if not self.db.startswith(("sqlite:", "postgresql")):
-            raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {self.db!r}")
+            # the password starred: the refusal is printed (`validate`, `run`, the monitor commands)
+            raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {without_userinfo(self.db)!r}")
         if self.db.startswith("sqlite:") and _sqlite_database(self.db) in ("", ":memory:"):
             # each connection of the pool would get its own empty in-memory database: every exchange would fail
             raise ValueError(
