@@ -13,7 +13,9 @@ the ratios it reported before then are not on equal settings. Until the fifty-fi
 trained the embeddings and output head where a recipe freezes them (`rl.train_embeddings: false`; `run_rl`
 applies it, the bare arm did not; the quickstart's `rl:` trains them, so its results were not affected).
 Both arms now apply the recipe's embedding policy and load a LoRA adapter as its merged weights, as `run_rl`
-does; the JSON's settings record `train_embeddings`. Neither arm is given the recipe's `model.system_prompt` (the
+does (with a KL term, `rl.beta` > 0, the bare arm saves the merged weights as the reference model, as `run_rl` does:
+until the sixty-seventh session TRL tried to load it from the adapter's folder and failed); the JSON's settings record
+`train_embeddings`. Neither arm is given the recipe's `model.system_prompt` (the
 chat template's default system message stands in): equal settings, but the quickstart's prompts average 45 tokens
 here where its RL stage, asked with the recipe's system prompt, sees 62.
 
@@ -45,7 +47,7 @@ from safealign.config import GateConfig, RLConfig, load_recipe  # noqa: E402
 from safealign.errors import RecipeError  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.rewards import build_rewards  # noqa: E402
-from safealign.stages.rl import run_rl, trl_grpo_config  # noqa: E402
+from safealign.stages.rl import is_full_model_folder, run_rl, trl_grpo_config  # noqa: E402
 from safealign.stages.rl_prompts import build_prompt_rows  # noqa: E402
 from safealign.training.common import apply_embedding_policy, peft_config  # noqa: E402
 
@@ -56,6 +58,16 @@ def bare_trl(cfg: RLConfig, model_spec: str, out: Path, seed: int, precision: st
 
     # As run_rl does: a LoRA adapter trains as its merged weights, and the recipe's embedding policy applies.
     loaded = load_model(model_spec, merge_adapter=True)
+    if (
+        cfg.method == "full"
+        and cfg.beta > 0
+        and not is_full_model_folder(Path(loaded.model.config._name_or_path))
+    ):
+        # TRL loads the KL reference from the policy's folder: as run_rl does, a model with none (a merged adapter's
+        # folder holds the adapter, which TRL cannot load as a model) gets a copy saved
+        reference = out / "reference_model"
+        loaded.model.save_pretrained(reference)
+        loaded.model.name_or_path = loaded.model.config._name_or_path = str(reference)
     apply_embedding_policy(loaded.model, cfg.method, cfg.train_embeddings)
     funcs, weights = build_rewards(cfg.rewards, {"max_completion_length": cfg.max_completion_length})
     args = trl_grpo_config(cfg, out, seed, precision)

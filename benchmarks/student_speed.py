@@ -38,7 +38,7 @@ from safealign.generation import GenerationEngine  # noqa: E402
 from safealign.models import load_model  # noqa: E402
 from safealign.models.vocab_trim import trim_student  # noqa: E402
 from safealign.speed import compare_speed, speed_summary  # noqa: E402
-from safealign.stages.distill import build_student  # noqa: E402
+from safealign.stages.distill import build_student, refuse_unpruned  # noqa: E402
 
 
 def prune_config(spec: str, vocab_keep: int | None = None) -> DistillConfig:
@@ -71,7 +71,8 @@ def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: A
     rows = build_mixture(
         {"harmful_refusals": 0.1, "benign_helpful": 0.1, "reasoning": 0.1, "multilingual": 0.1}, seed=0
     ).rows
-    cfg = prune_config(spec)
+    # with vocab_keep, as the stage: a fraction that keeps every layer is refused only if the trim leaves it no smaller
+    cfg = prune_config(spec, vocab_keep)
     student, tokenizer, _ = build_student(cfg, teacher, rows)
     if vocab_keep is None:
         return student, tokenizer
@@ -81,6 +82,7 @@ def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: A
     ).rows
     texts = (tokenizer.apply_chat_template(row["messages"], tokenize=False) for row in full)
     student, tokenizer, _ = trim_student(student, tokenizer, texts, vocab_keep)
+    refuse_unpruned(cfg, teacher.model, student, trimmed=True)
     return student, tokenizer
 
 
