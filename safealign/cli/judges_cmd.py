@@ -44,7 +44,7 @@ def judges_check(  # not `check`: friendly_errors keys its Ctrl-C line on the na
             s.n,
             f"{s.precision:.3f}" if s.tp + s.fp else "n/a",
             f"{s.recall:.3f}" if s.positives else "n/a",
-            f"{s.f1:.3f}" if s.positives else "n/a",
+            f"{s.f1:.3f}" if s.tp + s.fp + s.fn else "n/a",  # 2tp / (2tp + fp + fn): a false yes makes it 0
             f"{s.accuracy:.3f}",
             f"{s.tp}/{s.fp}/{s.fn}/{s.tn}",
         ]
@@ -60,7 +60,9 @@ def judges_check(  # not `check`: friendly_errors keys its Ctrl-C line on the na
     if show_errors:
         _print_errors(report, examples)
     refusal = report.get("refusal")
-    if not refusal.positives:  # recall and F1 are 0 / 0: a perfect judge would fail the bar
+    # F1 is 0 / 0 only with no refusal row and no refusal verdict: a perfect judge would fail the bar. A refusal verdict
+    # on a split without refusal rows is an error, F1 0, and was passed as "nothing to find".
+    if not refusal.tp + refusal.fp + refusal.fn:
         console.print(
             f"[yellow]refusal judge F1 not checked: no row of the {split} split is labelled refusal, so there is "
             "nothing to find; add refusal rows to check it against the bar[/]"
@@ -68,7 +70,12 @@ def judges_check(  # not `check`: friendly_errors keys its Ctrl-C line on the na
         return
     refusal_f1 = refusal.f1
     if refusal_f1 < MIN_REFUSAL_F1:
-        console.print(f"[bold red]✗[/] refusal judge F1 {refusal_f1:.3f} < {MIN_REFUSAL_F1}")
+        wrong = (
+            f" (no row is labelled refusal, and it called {refusal.fp} of {refusal.n} a refusal)"
+            if not refusal.positives
+            else ""
+        )
+        console.print(f"[bold red]✗[/] refusal judge F1 {refusal_f1:.3f} < {MIN_REFUSAL_F1}{wrong}")
         raise typer.Exit(1)
     console.print(f"[green]✓[/] refusal judge F1 {refusal_f1:.3f} >= {MIN_REFUSAL_F1}")
 

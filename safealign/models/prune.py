@@ -175,9 +175,12 @@ def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
                     for restored in layers[: index + 1]:
                         restored.__dict__.pop("forward", None)
             count += ids.shape[1] - start
-    if not count:
+    if not count:  # every row ends with an answer (validated): a text cut to the calibration length lost it
+        longest = max((ids.shape[1] for ids, _ in examples), default=0)
         raise ModelNotFoundError(
-            "prune_by: loss found no answer tokens in the calibration rows; they need an assistant turn"
+            f"prune_by: loss found no answer tokens in the {len(examples)} calibration row(s): each text is cut (at "
+            f"{longest} tokens) before its assistant answer begins, so no loss can be measured; raise "
+            "distill.calibration_rows to reach rows with shorter prompts, or use prune_by: redundancy (no answers needed)"
         )
     return [(total - totals[-1]) / count for total in totals[:-1]]
 
@@ -207,15 +210,19 @@ def prune_model(teacher: Any, fraction: float, keep: list[int] | None = None) ->
     student = copy.deepcopy(teacher)
     student.model.layers = torch.nn.ModuleList([student.model.layers[i] for i in keep])
     for new_index, layer in enumerate(student.model.layers):
-        if hasattr(layer, "self_attn") and hasattr(layer.self_attn, "layer_idx"):
-            layer.self_attn.layer_idx = new_index  # the KV cache is indexed by position in the stack
+        # the cache is indexed by position in the stack: the attention's KV cache, and a hybrid's conv or linear-attention
+        # state (Lfm2's conv, Qwen3-Next's linear_attn), whose stale index was refused as "a per-layer setting"
+        for module in layer.modules():
+            if isinstance(getattr(module, "layer_idx", None), int):
+                module.layer_idx = new_index
     prune_layer_config(student.config, keep, len(layers))
     check_reloads(student)
     return student, keep
 
 
-# Lists of layer indices (not one entry per layer): Llama-4's MoE layers, Qwen-MoE's dense ones. They are renumbered.
-LAYER_INDEX_LISTS = ("moe_layers", "mlp_only_layers")
+# Lists of layer indices (not one entry per layer): Llama-4's MoE layers, Qwen-MoE's dense ones, LFM2's attention ones
+# (its layer_types, sliced, decide; the stale list was saved beside them). They are renumbered.
+LAYER_INDEX_LISTS = ("moe_layers", "mlp_only_layers", "full_attn_idxs")
 
 
 def prune_layer_config(config: Any, keep: list[int], num_layers: int) -> None:
