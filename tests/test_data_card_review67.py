@@ -36,3 +36,16 @@ def test_the_card_command_gives_the_data_card_the_judges_measurement(tmp_path, m
     card_module.write_bundle(run)
     text = " ".join((run / "DATA_CARD.md").read_text().split())
     assert "The judges could not be measured when this card was written" in text
+
+
+def test_the_model_cards_judge_f1_is_0_not_na_with_a_false_positive_and_no_positive_row():
+    """F1 = 2tp / (2tp + fp + fn) is 0 when a judge flags a row on a split with none labelled yes; the card showed n/a
+    (as `safealign judges check` did), n/a only for 0 / 0."""
+    from safealign.card.model_card import judge_scores
+
+    def score(tp: int, fp: int, fn: int) -> dict:
+        return {"tp": tp, "fp": fp, "fn": fn, "tn": 5, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+    shown = judge_scores({"scores": {"flagged": score(0, 2, 0), "silent": score(0, 0, 0)}})
+    assert shown["flagged"]["f1"] == 0.0 and shown["flagged"]["recall"] is None
+    assert shown["silent"]["f1"] is None and shown["silent"]["precision"] is None

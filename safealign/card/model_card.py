@@ -112,8 +112,9 @@ def judge_failure(quality: dict[str, Any], spec: str) -> dict[str, str]:
 
 def judge_scores(quality: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``quality``'s scores as the card shows them: a rate over 0 rows None, shown "n/a" as `safealign judges check`
-    shows it, not 0.0% (precision of a judge that flagged nothing; recall and F1 on a split with no row labelled yes).
-    A score without its confusion counts is shown as cached."""
+    shows it, not 0.0% (precision of a judge that flagged nothing; recall on a split with no row labelled yes; F1 only
+    when it is 0 / 0 too: with a false positive on such a split F1 = 2tp / (2tp + fp + fn) is 0). A score without its
+    confusion counts is shown as cached."""
     shown = {}
     for name, score in (quality.get("scores") or {}).items():
         counts = [score.get(k) for k in ("tp", "fp", "fn")]
@@ -122,7 +123,8 @@ def judge_scores(quality: dict[str, Any]) -> dict[str, dict[str, Any]]:
             score = (
                 score
                 | ({} if tp + fp else {"precision": None})
-                | ({} if tp + fn else {"recall": None, "f1": None})
+                | ({} if tp + fn else {"recall": None})
+                | ({} if tp + fp + fn else {"f1": None})
             )
         shown[name] = score
     return shown
