@@ -22,6 +22,8 @@ app = typer.Typer(
 
 # `monitor evaluate --every`'s floor: a shorter interval than one eval run (minutes) would run them back to back
 MIN_EVAL_INTERVAL_S = 60.0
+# `monitor judge --once` stops judging after this (a cron job's run must end); what it had no time for is said, exit 1
+ONCE_TIMEOUT_S = 3600.0
 # options named otherwise than their MonitorConfig field
 OPTION_OF_FIELD = {
     "judge_batch_size": "batch_size",
@@ -312,7 +314,12 @@ def _judge_worker(
     if release_leases:
         err_console.print(f"freed {store.release_leases()} leases")
     if once:
-        err_console.print(f"judged {worker.drain(timeout_s=3600, queued_now=True)} exchanges")
+        err_console.print(f"judged {worker.drain(timeout_s=ONCE_TIMEOUT_S, queued_now=True)} exchanges")
+        if worker.left:
+            err_console.print(
+                f"[red]stopped after {ONCE_TIMEOUT_S:g} s with {worker.left} exchanges still queued[/] (the judges "
+                "are slower than this backlog needs): run this again to judge them"
+            )
         if worker.failed:
             err_console.print(
                 f"[red]{worker.failed} exchanges failed {worker.max_attempts} times and are marked judge_failed[/] "
@@ -324,7 +331,7 @@ def _judge_worker(
                 "leased for another attempt: run this again after the lease, or now with --release-leases"
             )
         _report_leased(store, own=len(worker.retrying))
-        if worker.failed or worker.retrying:  # a cron job or a script sees that exchanges were left unjudged
+        if worker.failed or worker.retrying or worker.left:  # a cron job sees exchanges left unjudged
             raise typer.Exit(1)
         return
     err_console.print(

@@ -752,6 +752,15 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(judge_queue.c.exchange_id))).scalar() or 0)
 
+    def waiting(self, up_to: int | None = None) -> int:
+        """Queued exchanges no worker holds (never leased, or the lease ran out), up to exchange id ``up_to`` (as
+        ``claim``): what a drain that ran out of time left for the next run."""
+        query = sa.select(sa.func.count()).select_from(judge_queue).where(_free())
+        if up_to is not None:
+            query = query.where(judge_queue.c.exchange_id <= up_to)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query, {"now": utcnow()}).scalar_one())
+
     def backlog(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(judge_queue)).scalar_one())

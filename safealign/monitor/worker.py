@@ -277,6 +277,7 @@ class JudgeWorker:
         self._conn: sa.Connection | None = None  # the loop's own connection: no pool checkout per batch
         self._next_purge = 0.0
         self.judged = 0
+        self.left = 0  # exchanges the last drain left queued (free to lease) when its time ran out
 
     def start(self) -> None:
         # A SQLite file has one gateway process, so leases left in it belong to a worker that died:
@@ -399,7 +400,8 @@ class JudgeWorker:
 
         ``queued_now``: judge only the exchanges queued when it starts (`--once`), not those that arrive meanwhile: a
         gateway storing exchanges as fast as they are judged kept `--once` running until its timeout.
-        Returns how many exchanges were judged (rows whose judging failed are counted in ``failed`` and ``retrying``).
+        Returns how many exchanges were judged (rows whose judging failed are counted in ``failed`` and ``retrying``;
+        those it had no time for, in ``left``).
         """
         deadline, judged = time.monotonic() + timeout_s, self.judged
         up_to = self.store.last_queued() if queued_now else None
@@ -412,6 +414,8 @@ class JudgeWorker:
                     up_to=up_to,
                 ):
                     break
+        # Out of time with a backlog left: `--once` said "judged N exchanges" and exited 0 over the rest.
+        self.left = self.store.waiting(up_to) if time.monotonic() >= deadline else 0
         # Upstream errors are not judged, so their rules are checked here too: a `--once` run over a store holding only
         # those has no batch to check them after.
         self._after_batch()
