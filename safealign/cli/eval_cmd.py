@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -192,7 +193,8 @@ def _eval(
     timeout=120.0,
     trust_remote_code=False,
 ) -> None:
-    made_out = False  # whether this command made --out: a Ctrl-C before then leaves nothing to remove
+    # the folders this command made for --out, deepest first: a Ctrl-C before then leaves nothing to remove
+    made_out: list[Path] = []
     try:
         from safealign.cli.generate_cmd import check_writable
         from safealign.evals import EndpointGenerator, get_suite, run_eval
@@ -294,11 +296,13 @@ def _eval(
                 f"{','.join(s.name for s in specs)} has them; add harmful or borderline to --suites, or drop --judge"
             )
         judges = build_judges(judge) if judged else None
-        # made_out: removed again, while still empty, after a Ctrl-C before any answer
+        # made_out: removed again, while still empty, after a Ctrl-C before any answer; --out a/b made a too, which
+        # was left behind empty
         if out is None:
-            out, made_out = new_eval_folder(endpoint_model or model), True
+            out = new_eval_folder(endpoint_model or model)
+            made_out = [out]
         else:
-            made_out = not out.exists()
+            made_out = [folder for folder in (out, *out.parents) if not folder.exists()]
         # a folder that cannot be made or written to fails now, not after the generation
         check_writable(out / "summary.json")
         start = time.perf_counter()
@@ -347,11 +351,11 @@ def _eval(
             )
             source += f", refusal probe (layer {probe.layer}, threshold {probe.threshold:.3f})"
     except SafealignError:
-        remove_if_made_and_empty(out, made_out)  # a model that failed to load: a rerun makes its own folder
+        remove_if_made_and_empty(made_out)  # a model that failed to load: a rerun makes its own folder
         raise
     except KeyboardInterrupt:
         # once generating, eval says itself what it kept; friendly_errors passes Ctrl-C on (exit code 130)
-        remove_if_made_and_empty(out, made_out)
+        remove_if_made_and_empty(made_out)
         err_console.print(
             "[yellow]interrupted before any answer was generated: nothing in --out was changed; rerun the same "
             "command to evaluate[/]"
@@ -379,7 +383,7 @@ def _eval(
     except (SafealignError, KeyboardInterrupt) as error:
         kept = out / ANSWERS_SO_FAR
         if not kept.is_file():
-            remove_if_made_and_empty(out, made_out)  # a failed first request left nothing a rerun would use
+            remove_if_made_and_empty(made_out)  # a failed first request left nothing a rerun would use
             # friendly_errors passes eval's Ctrl-C on: eval says itself what it kept
             if isinstance(error, KeyboardInterrupt):
                 written = "" if endpoint else " (a local model's are written only once all are generated)"
@@ -525,11 +529,15 @@ def check_probe_model(path: Path, probe: RefusalProbe, model: str) -> None:
         )
 
 
-def remove_if_made_and_empty(out: Path, made_out: bool) -> None:
-    """Remove --out when this command made it and it is still empty: a rerun makes its own. A folder that existed
-    before, or one holding anything (kept answers a rerun resumes from), is left as it is."""
-    if made_out and out.is_dir() and not any(out.iterdir()):
-        out.rmdir()
+def remove_if_made_and_empty(made_out: list[Path]) -> None:
+    """Remove the folders this command made for --out (``made_out``, deepest first) while they are still empty: a rerun
+    makes its own. A folder that existed before, or one holding anything (kept answers a rerun resumes from), is left as
+    it is, and so are the folders above it."""
+    for folder in made_out:
+        if folder.is_dir() and any(folder.iterdir()):
+            return
+        with contextlib.suppress(OSError):  # one never made (a failed mkdir): on to the folder above
+            folder.rmdir()
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

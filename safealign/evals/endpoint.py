@@ -179,6 +179,16 @@ class EndpointGenerator:
                     f"cannot reach {self.shown_url} ({without_passwords(str(error))}); is the server running? "
                     f"check with: curl {self.shown_base_url}/v1/models"
                 ) from None
+            # no connection at all (a firewall that drops, a wrong address), not a slow answer: --timeout cannot help
+            except httpx.ConnectTimeout:
+                if failed >= self.retries:
+                    raise EndpointError(
+                        f"cannot reach {self.shown_url}: no connection within {self.timeout.connect:g}s "
+                        f"({self.retries + 1} tries); is the host right, and is the port open to this machine? "
+                        f"check with: curl {self.shown_base_url}/v1/models"
+                    ) from None
+                failed += 1
+                continue
             except httpx.TimeoutException:
                 if failed >= self.retries:
                     raise EndpointError(
@@ -332,11 +342,13 @@ class EndpointGenerator:
                     file.write(json.dumps(record, ensure_ascii=False) + "\n")
             return completion
 
+        # a connection per request in flight: httpx's default pool of 100 held --concurrency 256 to 100 requests at once
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         # Not a `with` block for the pool: leaving one waits for every queued request, so Ctrl-C or a failed
         # request would sit until the whole eval had been asked. Queued requests are cancelled instead, and
         # the ones in flight finish (their answers kept) before the client closes.
         with (
-            httpx.Client(timeout=self.timeout, headers=self.headers) as client,
+            httpx.Client(timeout=self.timeout, headers=self.headers, limits=limits) as client,
             progress_bar(len(jobs), "generating", show_progress) as advance,
         ):
             pool = ThreadPoolExecutor(max_workers=self.concurrency)

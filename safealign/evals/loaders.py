@@ -147,7 +147,7 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         rows, started = [], reader.line_num + 1
         for row in reader:
             if None in row:  # more cells than header columns
-                hint = (
+                hint = _separator_hint(path, header) or (
                     "a TSV cell cannot hold a tab: save the file as CSV or JSONL"
                     if tsv
                     else 'quote a cell that holds a comma ("a, b")'
@@ -175,6 +175,27 @@ def _table_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             f'{path}:{where}: {error}; quote the whole cell and double any " inside it ("He said ""hi""")'
         ) from None
     return rows
+
+
+def _separator_hint(path: Path, header: list[str]) -> str | None:
+    """What to do when a one-column header reads as several columns split by another separator: a spreadsheet's ';'
+    (Excel's CSV where a comma is the decimal mark), tabs in a .csv, commas in a .tsv. Each row was then read as one
+    cell, and "rename the column that holds the prompts" or "quote a cell that holds a comma" was no fix."""
+    tsv = path.suffix.lower() == ".tsv"
+    if len(header) != 1:
+        return None
+    for separator, name, fix in (
+        (";", "semicolons", "save it with commas between the cells (or as JSONL)"),
+        ("\t", "tabs", f"rename it to {path.with_suffix('.tsv').name}"),
+        (",", "commas", f"rename it to {path.with_suffix('.csv').name}"),
+    ):
+        names = [cell for cell in header[0].split(separator) if cell.strip()]
+        if separator != ("\t" if tsv else ",") and len(names) > 1:
+            return (
+                f"the header row {header[0]!r} is one column, its names separated by {name}, but a "
+                f"{'.tsv file is read tab' if tsv else '.csv file is read comma'}-separated: {fix}"
+            )
+    return None
 
 
 def _header_line(path: Path) -> int:
@@ -260,6 +281,8 @@ def load_suite_file(
     items, seen, category_unused = [], {}, False
     for line, row in rows:
         if prompt_field not in row and path.suffix.lower() in (".csv", ".tsv"):
+            if hint := _separator_hint(path, list(row)):
+                raise DataError(f"{path}:{_header_line(path)}: {hint}")
             raise DataError(
                 f"{path}:{_header_line(path)}: the header row has no column {prompt_field!r} (columns: "
                 f"{', '.join(map(str, row))}); the first line that is not blank names the columns: rename the "
