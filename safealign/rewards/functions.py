@@ -6,7 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from safealign.judges.base import COMPLIANCE, PARTIAL_REFUSAL, REFUSAL
+from safealign.chat_content import message_text
+from safealign.chat_content import prompt_text as turn_text
+from safealign.judges.base import COMPLIANCE, PARTIAL_REFUSAL, REFUSAL, checked_verdicts
 
 # Where a tokenizer's response template puts the think block it parses out of an answer (Qwen3's and DeepSeek-R1's
 # templates: reasoning_content; LFM2's: thinking).
@@ -19,6 +21,10 @@ def completion_text(completion: Any) -> str:
     as the model wrote it (read without it, a well formed answer scored 0 on format, and the repetition and language
     rewards never saw the reasoning).
 
+    A message's content is read as chat content is everywhere (``safealign.chat_content``): null is "", a list of
+    content parts is its text. A completion of neither form, or content that is no text, is a TypeError: a None
+    completion, or a null content, was scored as the word "None", and a content-part list as its Python repr.
+
     >>> completion_text([{"role": "assistant", "reasoning_content": "2+2=4", "content": "The answer is 4."}])
     '<think>\\n2+2=4\\n</think>\\nThe answer is 4.'
     """
@@ -26,18 +32,27 @@ def completion_text(completion: Any) -> str:
         return completion
     if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
         message = completion[-1]
-        content = str(message.get("content", ""))
+        content = message_text(message.get("content"))
         thoughts = [message[f].strip() for f in REASONING_FIELDS if isinstance(message.get(f), str)]
         thought = next((t for t in thoughts if t), None)
         return f"<think>\n{thought}\n</think>\n{content}" if thought else content
-    return str(completion)
+    raise TypeError(
+        f"a completion is a string or a list of chat messages ending with the answer (TRL's two forms), got "
+        f"{type(completion).__name__}: {completion!r:.100}"
+    )
 
 
 def prompt_text(prompt: Any) -> str:
+    """The last user turn's text ("" without one); content parts one per line, as the model was shown them."""
     if isinstance(prompt, str):
         return prompt
-    users = [m["content"] for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
-    return users[-1] if users else ""
+    if not isinstance(prompt, list):
+        raise TypeError(
+            f"a prompt is a string or a list of chat messages (TRL's two forms), got {type(prompt).__name__}: "
+            f"{prompt!r:.100}"
+        )
+    users = [m.get("content") for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+    return turn_text(users[-1]) if users else ""
 
 
 def accuracy(
@@ -130,8 +145,11 @@ class SafetyReward:
         self, prompts: Sequence[Any], completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any
     ) -> list[float | None]:
         kind = kind or ["benign"] * len(completions)
-        verdicts = self.judge.judge(
-            [prompt_text(p) for p in prompts], [completion_text(c) for c in completions]
+        texts = [completion_text(c) for c in completions]
+        # a judge's own labels ("refused") or a verdict short fail here: read as evasive, they paid a harmful prompt's
+        # refusal -1 and a benign one's 0
+        verdicts = checked_verdicts(
+            "refusal", self.judge, self.judge.judge([prompt_text(p) for p in prompts], texts), len(texts)
         )
         self.last_labels = [v.label for v in verdicts]  # read by the rollout log for refusal statistics
         out: list[float | None] = []
@@ -158,6 +176,12 @@ class OverlongPenalty:
     def __init__(self, max_tokens: int, buffer: int | None = None) -> None:
         self.max_tokens = max_tokens
         self.buffer = buffer if buffer is not None else max(1, max_tokens // 4)
+        # buffer 0 divided by zero at the first call; one over max_tokens penalised short completions
+        if max_tokens < 1 or not 1 <= self.buffer <= max_tokens:
+            raise ValueError(
+                f"overlong: max_tokens must be >= 1 and buffer from 1 to max_tokens, got max_tokens {max_tokens}, "
+                f"buffer {self.buffer}: leave buffer out for a quarter of max_tokens"
+            )
 
     def __call__(
         self, completions: Sequence[Any], completion_ids: Sequence[Sequence[int]] | None = None, **_: Any
@@ -180,6 +204,8 @@ class RepetitionPenalty:
     __name__ = "repetition"
 
     def __init__(self, ngram: int = 3) -> None:
+        if ngram < 1:  # 0-grams all "repeat": every completion scored near -1
+            raise ValueError(f"repetition: ngram must be >= 1 (3 is open-r1's), got {ngram}")
         self.ngram = ngram
 
     def __call__(self, completions: Sequence[Any], **_: Any) -> list[float]:
