@@ -27,6 +27,8 @@ TRACKER_PACKAGES = {
     "codecarbon": "codecarbon",
     "dvclive": "dvclive",
     "swanlab": "swanlab",
+    "trackio": "trackio",
+    "dagshub": "dagshub mlflow",  # transformers' DagsHub logger needs both
 }
 
 
@@ -82,14 +84,25 @@ def train_or_finish(trainer: Any, checkpoint: Path | None, stopped: bool = False
     from transformers import TrainerState
     from transformers.trainer_utils import TrainOutput
 
-    log.info(
-        "%s holds the end of training (the stage was stopped while saving): its weights are the stage's model",
-        checkpoint,
-    )
     trainer._load_from_checkpoint(
         str(checkpoint)
     )  # transformers' own loader: full weights, adapters, sharded files
     trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    if not stopped and 0 < trainer.args.max_steps < trainer.state.global_step:  # max_steps lowered on resume
+        log.warning(
+            "%s was saved at step %d, past max_steps %d: its weights are the stage's model, trained %d steps (rerun "
+            "with --no-resume to train %d steps from the start)",
+            checkpoint,
+            trainer.state.global_step,
+            trainer.args.max_steps,
+            trainer.state.global_step,
+            trainer.args.max_steps,
+        )
+    else:
+        log.info(
+            "%s holds the end of training (the stage was stopped while saving): its weights are the stage's model",
+            checkpoint,
+        )
     return TrainOutput(trainer.state.global_step, None, {})
 
 
@@ -407,6 +420,8 @@ def save_final_model(trainer: Any, tokenizer: Any, stage_dir: Path, write_adapte
             model.merge_and_unload().save_pretrained(tmp, safe_serialization=True)
     else:
         trainer.save_model(str(tmp))
+        if main:  # an earlier LoRA attempt's adapter is no part of this model (the lineage lists adapter/)
+            shutil.rmtree(stage_dir / "adapter", ignore_errors=True)
     if main:
         (tmp / training_args).unlink(missing_ok=True)
         tokenizer.save_pretrained(tmp)
