@@ -15,7 +15,7 @@ from safealign.judges.base import COMPLIANCE, PARTIAL_REFUSAL, REFUSAL, checked_
 REASONING_FIELDS = ("reasoning_content", "thinking")
 
 
-def completion_text(completion: Any) -> str:
+def completion_text(completion: Any, truncated: bool = False) -> str:
     """TRL passes conversational completions as message lists and plain ones as strings. With a tokenizer that has a
     response template, TRL parses the think block out of the message's content: it is put back in front of the answer,
     as the model wrote it (read without it, a well formed answer scored 0 on format, and the repetition and language
@@ -24,6 +24,10 @@ def completion_text(completion: Any) -> str:
     A message's content is read as chat content is everywhere (``safealign.chat_content``): null is "", a list of
     content parts is its text. A completion of neither form, or content that is no text, is a TypeError: a None
     completion, or a null content, was scored as the word "None", and a content-part list as its Python repr.
+
+    A completion the length limit cut off inside its think block (``truncated``, see :func:`cut_off`) is parsed with
+    the block closed and no answer: it is put back unclosed, as the model left it, so that it scores as the same text
+    unparsed does (closed, its last line of arithmetic was read as the answer, and the format half paid).
 
     >>> completion_text([{"role": "assistant", "reasoning_content": "2+2=4", "content": "The answer is 4."}])
     '<think>\\n2+2=4\\n</think>\\nThe answer is 4.'
@@ -35,11 +39,30 @@ def completion_text(completion: Any) -> str:
         content = message_text(message.get("content"))
         thoughts = [message[f].strip() for f in REASONING_FIELDS if isinstance(message.get(f), str)]
         thought = next((t for t in thoughts if t), None)
+        if thought and truncated and not content:
+            return f"<think>\n{thought}"
         return f"<think>\n{thought}\n</think>\n{content}" if thought else content
     raise TypeError(
         f"a completion is a string or a list of chat messages ending with the answer (TRL's two forms), got "
         f"{type(completion).__name__}: {completion!r:.100}"
     )
+
+
+def cut_off(
+    completion_ids: Sequence[Sequence[int]] | None, max_tokens: int | None, log_metric: Any = None
+) -> list[bool] | None:
+    """Which completions the length limit cut off, by TRL's own rule (its ``completions/clipped_ratio``): ``max_tokens``
+    tokens, the last of them no end token (TRL keeps a completion's end token and drops what follows it). The end
+    tokens are the GRPOTrainer's (its ``eos_token_ids`` and pad token), read from the trainer whose bound
+    ``log_metric`` TRL passes every reward. None (nothing known to be cut off) without the ids, the limit or the
+    trainer, as in a direct call.
+    """
+    trainer = getattr(log_metric, "__self__", None)
+    eos = getattr(trainer, "eos_token_ids", None)
+    if completion_ids is None or not max_tokens or eos is None:
+        return None
+    ends = {*eos, getattr(getattr(trainer, "_tokenizer", None), "pad_token_id", None)}
+    return [len(ids) >= max_tokens and int(ids[-1]) not in ends for ids in completion_ids]
 
 
 def prompt_text(prompt: Any) -> str:
@@ -56,12 +79,18 @@ def prompt_text(prompt: Any) -> str:
 
 
 def accuracy(
-    completions: Sequence[Any], task: Sequence[str | None] | None = None, **_: Any
+    completions: Sequence[Any],
+    task: Sequence[str | None] | None = None,
+    completion_ids: Sequence[Sequence[int]] | None = None,
+    max_completion_length: int | None = None,
+    log_metric: Any = None,
+    **_: Any,
 ) -> list[float | None]:
     """1.0 when the verifier accepts the final answer; ``None`` for prompts without a verifiable task.
 
     A task whose answer is one number scores 0 or 1 (a hedge such as "4, 3" for 3 gets no partial credit);
-    answers of other kinds keep reasoning-gym's partial credit.
+    answers of other kinds keep reasoning-gym's partial credit. A parsed completion cut off inside its think block
+    scores as its unparsed text (:func:`completion_text`); the registry binds ``max_completion_length``.
 
     >>> accuracy(["<think>\\n2+2\\n</think>\\nThe answer is 4."], task=['{"family": "arithmetic", "prompt": "What is 2 + 2?", "answer": "4", "id": "x", "split": "train", "metadata": {}}'])
     [1.0]
@@ -69,19 +98,26 @@ def accuracy(
     from safealign.tasks.problems import Problem, check_answer
 
     task = task or [None] * len(completions)
+    cut = cut_off(completion_ids, max_completion_length, log_metric) or [False] * len(completions)
     out: list[float | None] = []
-    for completion, spec in zip(completions, task, strict=True):
+    for completion, spec, was_cut in zip(completions, task, cut, strict=True):
         if not spec:
             out.append(None)
             continue
-        out.append(float(check_answer(Problem(**json.loads(spec)), completion_text(completion))))
+        out.append(float(check_answer(Problem(**json.loads(spec)), completion_text(completion, was_cut))))
     return out
 
 
 def reasoning_format(
-    completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any
+    completions: Sequence[Any],
+    kind: Sequence[str] | None = None,
+    completion_ids: Sequence[Sequence[int]] | None = None,
+    max_completion_length: int | None = None,
+    log_metric: Any = None,
+    **_: Any,
 ) -> list[float | None]:
-    """The reasoning format (``<think>…</think>`` then the answer) on reasoning prompts; ``None`` elsewhere.
+    """The reasoning format (``<think>…</think>`` then the answer) on reasoning prompts; ``None`` elsewhere. A parsed
+    completion cut off inside its think block scores as its unparsed text (:func:`completion_text`).
 
     >>> reasoning_format(["<think>\\n1+1=2\\n</think>\\nThe answer is 2.", "2"], kind=["reasoning", "reasoning"])
     [1.0, 0.0]
@@ -89,9 +125,10 @@ def reasoning_format(
     from safealign.tasks.reasoning_format import format_score
 
     kind = kind or ["reasoning"] * len(completions)
+    cut = cut_off(completion_ids, max_completion_length, log_metric) or [False] * len(completions)
     return [
-        format_score(completion_text(c)) if k == "reasoning" else None
-        for c, k in zip(completions, kind, strict=True)
+        format_score(completion_text(c, was_cut)) if k == "reasoning" else None
+        for c, k, was_cut in zip(completions, kind, cut, strict=True)
     ]
 
 

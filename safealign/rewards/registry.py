@@ -29,6 +29,7 @@ import inspect
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial, update_wrapper
 from numbers import Real
 from typing import Any
 
@@ -47,14 +48,22 @@ SAFETY_HELP = (
     f"or borderline prompt, not +{SAFETY_BENIGN_ANSWER:g}."
 )
 
+
+def knows_limit(reward: Callable, settings: dict[str, Any]) -> Callable:
+    """``reward`` with the recipe's ``max_completion_length`` bound, to tell a completion the limit cut off inside its
+    think block (:func:`functions.cut_off`); under its own name, module and docstring."""
+    limit = settings.get("max_completion_length")
+    return update_wrapper(partial(reward, max_completion_length=limit), reward)
+
+
 # name -> (factory(settings) -> reward callable, one-line help). The help text lives here only.
 REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
     "accuracy": (
-        lambda s: functions.accuracy,
+        lambda s: knows_limit(functions.accuracy, s),
         "1 if the verifier (reasoning-gym / math-verify) accepts the answer, else 0 (reasoning-gym's partial credit for non-numeric answers); None without a task.",
     ),
     "format": (
-        lambda s: functions.reasoning_format,
+        lambda s: knows_limit(functions.reasoning_format, s),
         "reasoning format (<think>…</think> then the answer) on reasoning prompts.",
     ),
     "language": (
