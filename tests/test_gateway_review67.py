@@ -31,6 +31,7 @@ def test_a_refused_url_is_quoted_without_its_password(command):
     assert "hunter2" not in result.output
 
 
+@pytest.mark.sqlite_only  # a missing SQLite file; a PostgreSQL database is made by its server, not by opening it
 def test_judge_once_on_a_database_that_is_not_there_fails_and_makes_none(tmp_path, monkeypatch):
     # from another folder, the default sqlite:///runs/monitor.db made a new, empty database there and said "judged 0
     # exchanges", exit 0: a cron job with the wrong folder or a typo in --db passed every time, judging nothing

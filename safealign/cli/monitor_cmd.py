@@ -273,7 +273,7 @@ def _judge_worker(
     from safealign.judges import shown_judge_spec
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
-    from safealign.monitor.store import Store, _first_missing
+    from safealign.monitor.store import Store
     from safealign.monitor.worker import JudgeWorker, load_judges
 
     config = _config(
@@ -286,8 +286,8 @@ def _judge_worker(
         judge_batch_size=batch_size,
         retention_days=retention_days,
     )
-    missing = _first_missing(config.db)  # what opening the store creates
     store = Store(config.db)
+    missing = store.created  # the SQLite file or folders opening it made
     try:  # after the store: a bad --db fails before a judge model loads
         alert_config = load_alert_config(config.alerts) if config.alerts else AlertConfig()
         judges = load_judges(config.judge)

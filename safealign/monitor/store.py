@@ -506,6 +506,11 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def created(self) -> Path | None:
+        """What opening this store created (the SQLite file, or the outermost folder made for it), else None."""
+        return self._created
+
     def discard(self) -> None:
         """Close the store, and delete the SQLite database it created (with its -wal and -shm files and the folders
         made for it) while that is still empty: a start refused after the store opened (a judge factory that raises)
