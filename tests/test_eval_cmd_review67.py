@@ -137,3 +137,21 @@ def test_a_one_column_prompt_file_whose_prompts_hold_the_other_separators_still_
     for name, text in (("a.csv", "prompt\nhi; there\ttab\n"), ("b.tsv", "prompt\nhi, there; you\n")):
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert [item.prompt for item in load_suite_file(tmp_path / name)] == [text.split("\n")[1]]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "http://127.0.0.1:8000",
+        "http://127.0.0.1:8000/v1/",
+        "http://127.0.0.1:8000/v1/chat/completions",
+        "http://127.0.0.1:8000/v1/chat/completions/",
+    ],
+)
+def test_an_endpoint_given_as_its_whole_chat_url_is_not_doubled(given: str) -> None:
+    # `--endpoint http://host/v1/chat/completions` (the URL curl examples show) posted to .../v1/chat/completions/v1/
+    # chat/completions: a 404
+    from safealign.evals.endpoint import EndpointGenerator
+
+    generator = EndpointGenerator(given, "m")
+    assert generator.url == "http://127.0.0.1:8000/v1/chat/completions"

@@ -70,7 +70,8 @@ def eval_command(
         False, "--overwrite", help="Replace the results an earlier eval left in --out (refused by default)."
     ),
     endpoint: str | None = typer.Option(
-        None, help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL."
+        None,
+        help="Evaluate an OpenAI-compatible server at this base URL instead of loading MODEL (http://HOST:PORT; .../v1 and .../v1/chat/completions are read as it too).",
     ),
     endpoint_model: str | None = typer.Option(
         None, help="Model name to send to the endpoint (default: MODEL)."

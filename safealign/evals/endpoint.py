@@ -133,7 +133,12 @@ class EndpointGenerator:
                 "e.g. http://127.0.0.1:8000"
             )
         base = base_url.rstrip("/")
-        self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base  # accept ".../v1" as well
+        # accept ".../v1" (what OpenAI clients take) and the whole ".../v1/chat/completions" (what curl examples show)
+        for suffix in ("/v1/chat/completions", "/v1"):
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+                break
+        self.base_url = base
         self.url = f"{self.base_url}/v1/chat/completions"  # with its user:password, if any: httpx sends them
         # What messages show: no password (`--endpoint http://user:pass@host` sends basic auth), no query or path token.
         self.shown_base_url = redact_url(self.base_url)
