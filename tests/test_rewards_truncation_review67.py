@@ -100,3 +100,37 @@ def test_without_the_signal_a_parsed_completion_scores_as_before(qwen_style):
     assert accuracy([parsed], task=[TASK]) == [1.0] and reasoning_format([parsed]) == [0.5]
     assert accuracy([parsed], task=[TASK], completion_ids=[ids], max_completion_length=len(ids)) == [1.0]
     assert scores(tokenizer, prompt, CUT_IN_THINK, parsed=True, trainer=False) == (1.0, 0.5)
+
+
+def test_the_safety_language_and_repetition_rewards_read_a_cut_off_think_block_as_written(qwen_style):
+    """Only accuracy and format left the cut-off block open: the refusal judge (whose think_howto reads the block), the
+    language share and the repetition share read the closing tag the model never wrote."""
+    from safealign.judges.base import Verdict
+
+    tokenizer, prompt = qwen_style
+    ids = tokenizer(CUT_IN_THINK, add_special_tokens=False)["input_ids"]
+    parsed = [parse_response(tokenizer, ids, prefix=prompt)]
+    seen: list[str] = []
+
+    class Recording:
+        name = "recording"
+
+        def judge(self, prompts, texts):
+            seen.extend(texts)
+            return [Verdict("compliance", 0.0, "answers", "recording") for _ in texts]
+
+    settings = {"max_completion_length": len(ids), "judge": Recording()}
+    funcs, _ = build_rewards({"safety": 1.0, "language": 1.0, "repetition": 1.0}, settings)
+    call = dict(
+        prompts=["q"],
+        completions=[parsed],
+        completion_ids=[ids],
+        kind=["benign"],
+        language=["en"],
+        log_metric=Trainer(tokenizer)._log_metric,
+    )
+    plain = tokenizer.decode(ids, skip_special_tokens=True)
+    results = [func(**call)[0] for func in funcs]
+    assert seen == [plain.strip()] or seen == [plain], seen  # the judge read the block unclosed, as generated
+    plain_call = call | {"completions": [plain]}
+    assert results == [func(**plain_call)[0] for func in funcs]

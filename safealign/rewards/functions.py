@@ -65,6 +65,18 @@ def cut_off(
     return [len(ids) >= max_tokens and int(ids[-1]) not in ends for ids in completion_ids]
 
 
+def completion_texts(
+    completions: Sequence[Any],
+    completion_ids: Sequence[Sequence[int]] | None = None,
+    max_tokens: int | None = None,
+    log_metric: Any = None,
+) -> list[str]:
+    """Each completion's text (:func:`completion_text`), a parsed one the length limit cut off inside its think block
+    left unclosed (:func:`cut_off`), so every reward reads it as the same text unparsed."""
+    cut = cut_off(completion_ids, max_tokens, log_metric) or [False] * len(completions)
+    return [completion_text(c, was_cut) for c, was_cut in zip(completions, cut, strict=True)]
+
+
 def prompt_text(prompt: Any) -> str:
     """The last user turn's text ("" without one); content parts one per line, as the model was shown them."""
     if isinstance(prompt, str):
@@ -98,13 +110,13 @@ def accuracy(
     from safealign.tasks.problems import Problem, check_answer
 
     task = task or [None] * len(completions)
-    cut = cut_off(completion_ids, max_completion_length, log_metric) or [False] * len(completions)
+    texts = completion_texts(completions, completion_ids, max_completion_length, log_metric)
     out: list[float | None] = []
-    for completion, spec, was_cut in zip(completions, task, cut, strict=True):
+    for text, spec in zip(texts, task, strict=True):
         if not spec:
             out.append(None)
             continue
-        out.append(float(check_answer(Problem(**json.loads(spec)), completion_text(completion, was_cut))))
+        out.append(float(check_answer(Problem(**json.loads(spec)), text)))
     return out
 
 
@@ -125,17 +137,20 @@ def reasoning_format(
     from safealign.tasks.reasoning_format import format_score
 
     kind = kind or ["reasoning"] * len(completions)
-    cut = cut_off(completion_ids, max_completion_length, log_metric) or [False] * len(completions)
-    return [
-        format_score(completion_text(c, was_cut)) if k == "reasoning" else None
-        for c, k, was_cut in zip(completions, kind, cut, strict=True)
-    ]
+    texts = completion_texts(completions, completion_ids, max_completion_length, log_metric)
+    return [format_score(text) if k == "reasoning" else None for text, k in zip(texts, kind, strict=True)]
 
 
 def language_consistency(
-    completions: Sequence[Any], language: Sequence[str] | None = None, **_: Any
+    completions: Sequence[Any],
+    language: Sequence[str] | None = None,
+    completion_ids: Sequence[Sequence[int]] | None = None,
+    max_completion_length: int | None = None,
+    log_metric: Any = None,
+    **_: Any,
 ) -> list[float | None]:
-    """Share of the answer's words in the prompt's language, as in DeepSeek-R1's language reward.
+    """Share of the answer's words in the prompt's language, as in DeepSeek-R1's language reward (a parsed completion
+    cut off inside its think block read as its unparsed text: :func:`completion_texts`).
 
     >>> language_consistency(["The answer is four."], language=["en"])
     [1.0]
@@ -143,10 +158,8 @@ def language_consistency(
     from safealign.tasks.language import language_share
 
     language = language or ["en"] * len(completions)
-    return [
-        language_share(completion_text(c), lang) if lang else None
-        for c, lang in zip(completions, language, strict=True)
-    ]
+    texts = completion_texts(completions, completion_ids, max_completion_length, log_metric)
+    return [language_share(text, lang) if lang else None for text, lang in zip(texts, language, strict=True)]
 
 
 class SafetyReward:
@@ -166,9 +179,12 @@ class SafetyReward:
 
     __name__ = "safety"
 
-    def __init__(self, judge: Any = None, benign_answer: float = 0.5) -> None:
+    def __init__(
+        self, judge: Any = None, benign_answer: float = 0.5, max_completion_length: int | None = None
+    ) -> None:
         self._judge = judge
         self.benign_answer = benign_answer
+        self.max_completion_length = max_completion_length  # to read a cut-off parsed think block as written
 
     @property
     def judge(self) -> Any:
@@ -179,10 +195,16 @@ class SafetyReward:
         return self._judge
 
     def __call__(
-        self, prompts: Sequence[Any], completions: Sequence[Any], kind: Sequence[str] | None = None, **_: Any
+        self,
+        prompts: Sequence[Any],
+        completions: Sequence[Any],
+        kind: Sequence[str] | None = None,
+        completion_ids: Sequence[Sequence[int]] | None = None,
+        log_metric: Any = None,
+        **_: Any,
     ) -> list[float | None]:
         kind = kind or ["benign"] * len(completions)
-        texts = [completion_text(c) for c in completions]
+        texts = completion_texts(completions, completion_ids, self.max_completion_length, log_metric)
         # a judge's own labels ("refused") or a verdict short fail here: read as evasive, they paid a harmful prompt's
         # refusal -1 and a benign one's 0
         verdicts = checked_verdicts(
@@ -240,14 +262,20 @@ class RepetitionPenalty:
 
     __name__ = "repetition"
 
-    def __init__(self, ngram: int = 3) -> None:
+    def __init__(self, ngram: int = 3, max_completion_length: int | None = None) -> None:
         if ngram < 1:  # 0-grams all "repeat": every completion scored near -1
             raise ValueError(f"repetition: ngram must be >= 1 (3 is open-r1's), got {ngram}")
         self.ngram = ngram
+        self.max_completion_length = max_completion_length  # to read a cut-off parsed think block as written
 
-    def __call__(self, completions: Sequence[Any], **_: Any) -> list[float]:
+    def __call__(
+        self,
+        completions: Sequence[Any],
+        completion_ids: Sequence[Sequence[int]] | None = None,
+        log_metric: Any = None,
+        **_: Any,
+    ) -> list[float]:
         from safealign.hacking.signals import repeated_ngram_share
 
-        return [
-            0.0 - repeated_ngram_share(completion_text(c), self.ngram) for c in completions
-        ]  # 0.0, not -0.0, in the logs
+        texts = completion_texts(completions, completion_ids, self.max_completion_length, log_metric)
+        return [0.0 - repeated_ngram_share(text, self.ngram) for text in texts]  # 0.0, not -0.0, in the logs

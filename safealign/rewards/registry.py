@@ -67,12 +67,14 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
         "reasoning format (<think>…</think> then the answer) on reasoning prompts.",
     ),
     "language": (
-        lambda s: functions.language_consistency,
+        lambda s: knows_limit(functions.language_consistency, s),
         "share of answer words in the prompt's language (DeepSeek-R1).",
     ),
     "safety": (
         lambda s: functions.SafetyReward(
-            judge=s.get("judge"), benign_answer=s.get("benign_answer", SAFETY_BENIGN_ANSWER)
+            judge=s.get("judge"),
+            benign_answer=s.get("benign_answer", SAFETY_BENIGN_ANSWER),
+            max_completion_length=s.get("max_completion_length"),
         ),
         SAFETY_HELP,
     ),
@@ -81,7 +83,9 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
         "DAPO soft length penalty near the completion limit.",
     ),
     "repetition": (
-        lambda s: functions.RepetitionPenalty(ngram=s.get("ngram", 3)),
+        lambda s: functions.RepetitionPenalty(
+            ngram=s.get("ngram", 3), max_completion_length=s.get("max_completion_length")
+        ),
         "minus the share of repeated 3-grams.",
     ),
 }
