@@ -5,7 +5,9 @@ grow (visible in ``/metrics``), never the answers slower. Each batch is leased, 
 judges the training stages use, and completed in one transaction; a crash between lease and commit
 leaves the rows queued, and the lease expires so that the next worker judges them. A batch the
 judges raise on is judged row by row, so one poison row does not hold back the others; a row that
-fails ``max_attempts`` leases is marked ``judge_failed`` (counted on ``/metrics``) and no longer retried.
+fails ``max_attempts`` leases is marked ``judge_failed`` (counted on ``/metrics``) and no longer retried. A batch
+whose judges fail on a plain exchange too (``CANARY``: a grader that is down) is an outage, not bad rows: it is
+tried again when its lease expires, and the attempt is not counted against its rows.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from safealign.judges.base import (
     checked_verdicts,
 )
 from safealign.monitor.alerts import AlertManager
-from safealign.monitor.store import Store
+from safealign.monitor.store import Store, judge_queue
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,30 @@ DB_ENV, WEBHOOK_ENV, JUDGE_ENV = (
 # 16.5 s each). Whoever stops a worker waits for this on top of the batch being judged: the gateway killed its worker
 # process after 15 s, cutting off the pages of an incident whose alerts had just fired, without a word.
 ALERT_FLUSH_S = 30.0
+# What a stop raises (Ctrl-C in `--once`, sys.exit): let through, never blamed on the row being judged. Anything else
+# the judges raise is the row's failure, BaseExceptions included: a Rust panic in a tokenizer (pyo3's PanicException)
+# or an asyncio CancelledError escaped `except Exception`, so the row was never marked failed and every restart
+# crashed on the same batch again.
+_STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+# An exchange any working judge set can judge: when the judges raise on it too, the batch failed for want of a judge
+# (a grader down, out of memory), and its rows are not blamed. A 6-minute grader outage marked the whole backlog
+# judge_failed for good (3 attempts, one per 120 s lease).
+CANARY = {
+    "id": 0,
+    "prompt": "What is the capital of France?",
+    "response": "Paris.",
+    "original_response": None,
+}
+# An outage's batch: its lease's attempt given back, so that the outage does not count against its rows.
+_UNCOUNT = (
+    judge_queue.update()
+    .where(
+        judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
+        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
+        judge_queue.c.attempts > 0,
+    )
+    .values(attempts=judge_queue.c.attempts - 1)
+)
 
 
 def load_judges(spec: str = "default") -> Any:
@@ -325,6 +351,12 @@ class JudgeWorker:
         total = 0
         while rows:
             results, given_up = self._judge_isolating_failures(rows)
+            # None: the judges are down; nothing to write, and the attempt is not the rows' fault
+            if results is None:
+                with conn.begin():
+                    conn.execute(_UNCOUNT, {"eids": [row["id"] for row in rows], "lease": rows[0]["lease"]})
+                self.retrying.update(row["id"] for row in rows)
+                results, given_up = [], []
             more = self.batch_size if len(rows) == self.batch_size and chain() else 0
             total += len(rows)
             written, rows = self.store.complete(
@@ -345,14 +377,21 @@ class JudgeWorker:
             self._after_batch()
         return total
 
-    def _judge_isolating_failures(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
-        """Results for the rows the judges could judge, and the ids of failing rows that used up their attempts.
+    def _judge_isolating_failures(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]] | None, list[int]]:
+        """Results for the rows the judges could judge, and the ids of failing rows that used up their attempts; None
+        for the results when the judges fail on ``CANARY`` too (an outage: no row is to blame).
 
         A failing row with attempts left stays leased: it is tried again when its lease expires.
         """
         try:
             return judge_rows(self.judges, rows), []
-        except Exception as error:
+        except _STOPS:
+            raise
+        except BaseException as error:
+            if self._judges_down(error, len(rows)):
+                return None, []
             if len(rows) == 1:
                 return [], self._failed([(rows[0], error)])
             log.error(
@@ -365,11 +404,35 @@ class JudgeWorker:
         for row in rows:
             try:
                 results += judge_rows(self.judges, [row])
-            except Exception as error:
+            except _STOPS:
+                raise
+            except BaseException as error:
                 failing.append((row, error))
         return results, self._failed(failing)
 
-    def _failed(self, failing: list[tuple[dict[str, Any], Exception]]) -> list[int]:
+    def _judges_down(self, error: BaseException, count: int) -> bool:
+        """Whether the judges that raised ``error`` on a batch of ``count`` fail on ``CANARY`` too (logged when so).
+
+        A broken contract (``JudgeOutputError``) is the judges' answer, not an outage: its rows are judged one by one."""
+        if isinstance(error, JudgeOutputError):
+            return False
+        try:
+            judge_rows(self.judges, [CANARY])
+        except _STOPS:
+            raise
+        except BaseException as canary_error:
+            log.error(
+                "judge worker: the judges fail on a plain exchange too (%s: %s): an outage, not bad rows; the %d "
+                "exchanges of this batch are tried again when their lease expires, this attempt not counted",
+                type(canary_error).__name__,
+                " ".join(str(canary_error).split())[:300],
+                count,
+                exc_info=error,
+            )
+            return True
+        return False
+
+    def _failed(self, failing: list[tuple[dict[str, Any], BaseException]]) -> list[int]:
         """Log each failing row; return the ids of those that used up ``max_attempts``."""
         given_up = []
         for row, error in failing:
