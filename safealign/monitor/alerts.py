@@ -2,7 +2,8 @@
 
 A rule fires when its rate reaches the threshold (with enough samples) and stays quiet until the
 rate falls back below: a page per incident, not per request. The armed/fired state is kept in the
-alerts table, so a restarted monitor does not fire again for an incident it already reported.
+alerts table, so a restarted monitor does not fire again for an incident it already reported. A fired alert the
+webhook did not take is sent again while its rule still fires (``RESEND_S``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from time import monotonic  # its own name: tests replace the module's `time` to skip the backoff sleeps
 from typing import Any, Literal
 
 import httpx
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safealign.config.base import check_http_url, format_validation_error
@@ -24,8 +27,14 @@ from safealign.errors import RecipeError
 from safealign.monitor.queries import metric_rate
 from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store
+from safealign.monitor.store import alerts as alerts_table
 
 log = logging.getLogger(__name__)
+
+# A fired alert the webhook did not take (down, or restarting for longer than the tries) is sent again while its rule
+# still fires: RESEND_S after the last try, then twice as long each time, up to RESEND_MAX_S. A receiver that was down
+# as an incident began lost its page for good: the rule, already firing, stayed quiet until the incident ended.
+RESEND_S, RESEND_MAX_S = 60.0, 3600.0
 
 Metric = Literal["harmful_rate", "refusal_rate", "over_refusal_rate", "upstream_error_rate"]
 
@@ -134,9 +143,13 @@ class Notifier:
         _log_alert(payload)
         return self._deliver(payload)
 
-    def send_later(self, payload: dict[str, Any], on_delivered: Callable[[], None]) -> None:
-        """Log the alert now; deliver it in the background and call ``on_delivered()`` once the webhook took it."""
-        _log_alert(payload)
+    def send_later(
+        self, payload: dict[str, Any], on_delivered: Callable[[], None], log_it: bool = True
+    ) -> None:
+        """Log the alert now (unless not ``log_it``: a re-send); deliver it in the background and call
+        ``on_delivered()`` once the webhook took it."""
+        if log_it:
+            _log_alert(payload)
         if not self.webhook:
             return
 
@@ -212,10 +225,15 @@ def _describe(error: Exception, url: str) -> str:
 class AlertManager:
     """Evaluates every rule against the store; call :meth:`evaluate` after each judged batch."""
 
-    def __init__(self, store: Store, config: AlertConfig, notifier: Notifier | None = None) -> None:
+    def __init__(
+        self, store: Store, config: AlertConfig, notifier: Notifier | None = None, resend_s: float = RESEND_S
+    ) -> None:
         self.store = store
         self.rules = config.rules
         self.notifier = notifier or Notifier(config.webhook)
+        self.resend_s = resend_s
+        # fired alert id -> (when to send it again, the wait after that)
+        self._resend: dict[int, tuple[float, float]] = {}
 
     def evaluate(self) -> list[dict[str, Any]]:
         """Fire rules that crossed their threshold; re-arm rules whose rate fell back. Returns fired alerts.
@@ -250,7 +268,40 @@ class AlertManager:
                     is not None
                 ):
                     log.info("alert %s resolved: %s", rule.name, message)
+            elif firing:
+                self._send_again(rule)
         return fired
+
+    def _send_again(self, rule: AlertRule) -> None:
+        """Send the rule's latest ``fired`` alert again when the webhook has not taken it and its wait is over (the
+        wait doubles each time; a restarted worker sends it at once)."""
+        if not self.notifier.webhook:
+            return
+        query = (
+            sa.select(alerts_table)
+            .where(alerts_table.c.rule == rule.name, alerts_table.c.kind == "fired")
+            .order_by(alerts_table.c.id.desc())
+            .limit(1)
+        )
+        with self.store.engine.connect() as conn:
+            alert = conn.execute(query).first()
+        if alert is None or alert.delivered:
+            return
+        now = monotonic()
+        when, wait_s = self._resend.get(alert.id, (now, self.resend_s))
+        if now < when:
+            return
+        self._resend[alert.id] = (now + wait_s, min(2 * wait_s, RESEND_MAX_S))
+        log.warning(
+            "alert %s, fired %s UTC, has not reached the webhook: sending it again",
+            rule.name,
+            alert.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+        payload = {"rule": rule.name, "kind": "fired"} | {
+            key: getattr(alert, key) for key in ("metric", "value", "threshold", "samples", "message")
+        }
+        alert_id = alert.id
+        self.notifier.send_later(payload, lambda: self.store.mark_alert_delivered(alert_id), log_it=False)
 
     def _fire(self, rule: AlertRule, rate: float, samples: int) -> dict[str, Any] | None:
         message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} over the last {samples} exchanges"
@@ -272,6 +323,7 @@ class AlertManager:
         if alert_id is None:  # already firing: fired by this worker before, or by another one
             return None
         self.notifier.send_later(payload, lambda: self.store.mark_alert_delivered(alert_id))
+        self._resend[alert_id] = (monotonic() + self.resend_s, min(2 * self.resend_s, RESEND_MAX_S))
         return payload
 
     def flush(self, timeout_s: float | None = 30.0) -> bool:
