@@ -274,7 +274,11 @@ def calibration_batches(
 def answer_examples(
     rows: list[dict[str, Any]], tokenizer: Any, limit: int, max_length: int = 256
 ) -> list[tuple[Any, int]]:
-    """The first ``limit`` rows as ``(input_ids, answer_start)``: the whole chat text and where its last turn's answer begins."""
+    """The first ``limit`` rows as ``(input_ids, answer_start)``: the whole chat text and where its last turn's answer begins.
+
+    The answer begins where the prompt alone (with the generation prompt) and the whole text stop agreeing, as TRL's loss
+    does (see :func:`safealign.stages.sft.rows_fit`): a template whose generation prompt is not a prefix of the rendered
+    answer turn (DeepSeek-R1 distills' opens ``<think>``) put the start past the answer's first tokens."""
     import torch
 
     examples = []
@@ -285,7 +289,11 @@ def answer_examples(
         prompt = tokenizer.apply_chat_template(
             row["messages"][:-1], tokenize=True, add_generation_prompt=True, return_dict=True
         )["input_ids"]
-        examples.append((torch.tensor([ids]), min(len(prompt), len(ids))))
+        start = next(
+            (i for i, (a, b) in enumerate(zip(prompt, ids, strict=False)) if a != b),
+            min(len(prompt), len(ids)),
+        )
+        examples.append((torch.tensor([ids]), start))
     return examples
 
 
