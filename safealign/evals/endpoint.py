@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -127,6 +128,9 @@ class EndpointGenerator:
         # -1 reported a timeout after "(0 tries)", and -5 ended in the AssertionError "unreachable"
         if retries < 0:
             raise ValueError(f"retries must be >= 0 (the tries after the first; 0: one try), got {retries}")
+        # 0 failed every request as "cannot reach ...; is the server running?", -5 and NaN as a bare ValueError of httpx's
+        if not 0 < timeout_s < math.inf:
+            raise ValueError(f"timeout_s must be a number of seconds above 0, e.g. 120, got {timeout_s}")
         if _port_out_of_range(base_url):  # httpx takes it and fails later as "connection refused"
             raise EndpointError(
                 f"endpoint {redact_url(base_url)!r} has a port out of range: port must be 0-65535, "
@@ -166,6 +170,15 @@ class EndpointGenerator:
             payload["top_p"] = params.top_p
         if params.stop:
             payload["stop"] = params.stop
+        # vLLM's (and `safealign serve`'s) sampling extras, sent only when set: they were dropped without a word, so
+        # top_k 20 sampled from the whole vocabulary, and an answer kept for one setting was reused for another. A
+        # server without them says so (OpenAI: HTTP 400 "Unrecognized request argument").
+        if params.top_k > 0:
+            payload["top_k"] = params.top_k
+        if params.repetition_penalty != 1.0:
+            payload["repetition_penalty"] = params.repetition_penalty
+        if params.ignore_eos:
+            payload["ignore_eos"] = True
         return payload
 
     def _post(self, client: httpx.Client, payload: dict[str, Any]) -> dict[str, Any]:
@@ -243,6 +256,18 @@ class EndpointGenerator:
                 raise EndpointError(
                     f"{self.shown_url} rate-limited all {rate_limit_tries} tries (HTTP 429: {response.text[:300]}); lower "
                     f"--concurrency (now {self.concurrency}) or try again later"
+                )
+            if 300 <= response.status_code < 400:
+                # httpx follows no redirect: an http:// URL its server moves to https:// (or a proxy's login page) read
+                # as "an answer that is not JSON: ''", with nothing said of where the server pointed
+                try:
+                    location = response.url.join(response.headers["location"])
+                    to = f" to {redact_url(str(location))}"
+                except (KeyError, httpx.InvalidURL):  # no Location, or one that is no URL
+                    to = ""
+                raise EndpointError(
+                    f"{self.shown_url} answered HTTP {response.status_code}, a redirect{to}: give the endpoint "
+                    "as the URL it redirects to (e.g. https:// for http://)"
                 )
             if response.status_code >= 400:
                 raise EndpointError(

@@ -338,6 +338,18 @@ def _keep_completions(answers_file: Path, key: str, completions: list[Completion
     partial.replace(answers_file)
 
 
+def _check_ids(spec: Suite, items: list[EvalItem]) -> None:
+    """A suite's items must each have their own id: samples.jsonl, ``--samples``' per-prompt counts and the paired
+    comparison key answers by it. Two items of one id were both scored (a limit that drew one drew both), the prompts
+    of a sampled eval undercounted, and eval diff refused the eval's own samples.jsonl as edited."""
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            where = f"suite {spec.name}" + (f" ({spec.file})" if spec.file is not None else "")
+            raise DataError(f"{where}: two items have the id {item.id!r}; give each item its own id")
+        seen.add(item.id)
+
+
 def _check_languages(spec: Suite, items: list[EvalItem]) -> None:
     """A language suite's items must name their language by a code the mixing check knows: "EN", "french" or "en-US"
     matched no detected language, so every answer was scored as mixed."""
@@ -442,6 +454,7 @@ def run_eval(
             f"no eval items in suite(s) {', '.join(empty)} for split {split!r}: {split_hint(empty, split)}"
         )
     for spec, chosen in selected:
+        _check_ids(spec, chosen)
         if spec.kind == "language":
             _check_languages(spec, chosen)
         if spec.kind in ("reasoning", "format"):
