@@ -40,8 +40,9 @@ def base_model_facts(spec: str) -> dict[str, str]:
     if spec.startswith("embedded:") and spec.split(":", 1)[1] in EMBEDDED_MODELS:
         model = EMBEDDED_MODELS[spec.split(":", 1)[1]]
         quantisation = model.gguf_file.rsplit(".", 2)[-2] if model.gguf_file.count(".") >= 2 else "quantised"
+        # no code spans: the card shows this in a table cell, whose escaping showed their backticks as written
         weights = (
-            f"the {quantisation} GGUF copy `{model.gguf_file}` from the `{model.package}` package, dequantised to float32; "
+            f"the {quantisation} GGUF copy {model.gguf_file} from the {model.package} package, dequantised to float32; "
             f"every stage, the base model's scores included, starts from that copy, not from the Hub's full-precision weights"
         )
         return {"id": model.base_model, "license": model.license, "weights": weights}

@@ -398,14 +398,26 @@ def _discarded_included(run: RunFolder, metrics: dict[str, Any]) -> str:
 
 
 def _reward_trend(run: RunFolder, metrics: dict[str, Any], window: int = 5) -> str:
-    """Mean reward over the first and the last ``window`` logged steps: one GRPO step's reward is a few prompts' luck."""
-    rewards = [
-        row["reward"] for row in run.jsonl("rl/metrics.jsonl") if isinstance(row.get("reward"), (int, float))
-    ]
+    """Mean reward over the first and the last ``window`` logged steps, named by their steps: one GRPO step's reward is
+    a few prompts' luck. A stage logs a reward every ``rl.logging_steps`` steps (once per generation round under
+    ``num_iterations``), so its first 5 logged steps can be steps 5-25: "the first 5 steps" they were called. A step
+    logged twice keeps its last row, as the reward chart does (a stage resumed under a safealign before 198b660 logged
+    the steps its crash undid again)."""
+    logged: dict[int, float] = {}
+    for row in run.jsonl("rl/metrics.jsonl"):
+        reward, step = row.get("reward"), row.get("step")
+        if isinstance(reward, int | float) and not isinstance(reward, bool) and isinstance(step, int):
+            logged[step] = reward
+    steps = sorted(logged)
+    rewards = [logged[step] for step in steps]
     if len(rewards) < 2 * window:
-        return f"reward {number(metrics.get('reward_first'))} (first step) → {number(metrics.get('reward_last'))} (last step)"
+        return f"reward {number(metrics.get('reward_first'))} (first logged step) → {number(metrics.get('reward_last'))} (last logged step)"
     first, last = sum(rewards[:window]) / window, sum(rewards[-window:]) / window
-    return f"mean reward {first:.3f} over the first {window} steps → {last:.3f} over the last {window} (range {min(rewards):.3f} to {max(rewards):.3f})"
+    return (
+        f"mean reward {first:.3f} over the first {window} logged steps (steps {steps[0]}-{steps[window - 1]}) → "
+        f"{last:.3f} over the last {window} (steps {steps[-window]}-{steps[-1]}; range {min(rewards):.3f} to "
+        f"{max(rewards):.3f})"
+    )
 
 
 def _speed(metrics: dict[str, Any]) -> str:
@@ -758,8 +770,12 @@ def eval_coverage(run: RunFolder) -> dict[str, Any]:
         by_split = entry["split_languages"].setdefault(raw, {})
         by_split[language] = by_split.get(language, 0) + 1
     scored = sorted(raw_splits)  # raw split names; display names only in the output
-    # a split left out by the eval's `split` setting; under `all` none was (dev suites and rg: families hold neither)
-    left_out = scored and (summary.get("config") or {}).get("split") != "all"
+    # a split left out by the eval's `split` setting; under `all` none was (dev suites and rg: families hold neither),
+    # nor where every item scored was external: a prompt file's and an rg: family's, which every split scores (under
+    # held_out such an eval was said to leave both splits unscored, with "--split in_distribution" to score them)
+    left_out = (summary.get("config") or {}).get("split") != "all" and any(
+        split != "external" for split in scored
+    )
     not_scored = [name for name in ("in_distribution", "held_out") if name not in scored] if left_out else []
     return {
         "suites": suites,
