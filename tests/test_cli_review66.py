@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_recipe_and_cache_paths_with_brackets_are_said_as_they_are(
         result = runner.invoke(app, ["validate", str(recipe)], env=WIDE)
         assert result.exit_code == 0, result.output
         assert f"{recipe} is valid: model tiny" in said(result)
-        assert f"safealign monitor --recipe {recipe}`" in said(result)
+        assert f"safealign monitor --recipe {shlex.quote(str(recipe))}`" in said(result)
     monkeypatch.setenv("SAFEALIGN_HOME", str(folder / "home[v2]"))
     result = runner.invoke(app, ["models", "list"], env=WIDE)
     assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -206,7 +207,6 @@ def path_error_message(error: BaseException) -> str | None:
     '/tmp is a folder'
     """
     import errno
-    from pathlib import Path
 
     if not isinstance(error, OSError) or error.filename is None:
         return None
@@ -230,6 +230,9 @@ def path_error_message(error: BaseException) -> str | None:
             f"cannot write {path}: {blocking} is a file where a folder is needed. Choose another output path (--out, "
             "--json, the recipe's output_dir, SAFEALIGN_HOME) or move the file away."
         )
+    # pathlib's is_dir/exists raise it, where a path that is not there is only False
+    if error.errno == errno.ENAMETOOLONG:
+        return long_path_message(path)
     if error.errno == errno.EISDIR:
         return (
             f"{path} is a folder; give a file path for this input or output (--out, --json, --prompts, --datasets), "
@@ -253,9 +256,48 @@ def path_error_message(error: BaseException) -> str | None:
     return None
 
 
+def long_path_message(path: Path) -> str:
+    """Why ``path`` is too long for the file system: its longest name is past the limit of one name (255 bytes on most,
+    where an accented letter takes 2 and a CJK character 3), else the whole path is past the limit of a path.
+
+    >>> long_path_message(Path("runs") / ("é" * 130)).split(",")[0]
+    "cannot use the path runs/éééééééééééééééééééééééé...: its name 'éééééééééééééééééééééééé...' is 260 bytes long"
+    """
+    fix = "Choose a shorter one (--out, --json, the recipe's name or output_dir, SAFEALIGN_HOME)."
+    name = max(path.parts, key=lambda part: len(os.fsencode(part)), default=str(path))
+    size, limit = len(os.fsencode(name)), name_limit(path)
+    if size > limit:
+        shown = name if len(name) <= 27 else name[:24] + "..."
+        return (
+            f"cannot use the path {str(path).replace(name, shown)}: its name {shown!r} is {size} bytes long, more than "
+            f"this file system allows for one file or folder name ({limit} bytes; a non-ASCII character takes 2 to 4). "
+            f"{fix}"
+        )
+    shown = str(path) if len(str(path)) <= 80 else str(path)[:77] + "..."
+    return (
+        f"cannot use the path {shown}: it is {len(os.fsencode(str(path)))} bytes long, more than this system allows "
+        f"for a whole path. {fix}"
+    )
+
+
+def name_limit(path: Path) -> int:
+    """The longest file or folder name, in bytes, that the file system of ``path``'s nearest existing folder allows
+    (255 where it does not say)."""
+    for folder in (path.absolute(), *path.absolute().parents):
+        with contextlib.suppress(OSError, ValueError):
+            if folder.is_dir():
+                return os.pathconf(folder, "PC_NAME_MAX")
+    return 255
+
+
 RESUMES = (
     "interrupted: rerun the same command to resume (finished stages are kept; an unfinished one resumes from its "
     "newest checkpoint)"
+)
+# a stage command run with --no-resume: the same command again starts the stage over, past the checkpoints this one saved
+STARTS_OVER = (
+    "interrupted: rerun without --no-resume to resume from the stage's newest checkpoint (the same command, with "
+    "--no-resume, starts the stage over)"
 )
 # Ctrl-C before a command's function runs (the CLI still starting)
 STARTUP_INTERRUPTED = "interrupted while starting: nothing was done"
@@ -326,7 +368,8 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             if fn.__name__ not in INTERRUPTED:
                 raise
-            err_console.print(f"[yellow]{escape(INTERRUPTED[fn.__name__])}[/]", highlight=False, markup=True)
+            said = STARTS_OVER if kwargs.get("resume") is False else INTERRUPTED[fn.__name__]
+            err_console.print(f"[yellow]{escape(said)}[/]", highlight=False, markup=True)
             raise typer.Exit(130) from None
         except SafealignError as error:
             err_console.print(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import typer
 from rich.markup import escape
 
@@ -78,7 +80,9 @@ def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> Non
         f"{', '.join(stages) or 'eval only'}"
     )
     if parsed.monitor is not None:  # `safealign run` does not use it: say which command does
-        console.print(f"  monitor section: read by `safealign monitor --recipe {recipe}`", markup=False)
+        # quoted: the command is copied into a shell, where "my recipe.yaml" was two arguments
+        hint = f"safealign monitor --recipe {shlex.quote(recipe)}"
+        console.print(f"  monitor section: read by `{hint}`", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

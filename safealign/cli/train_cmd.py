@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -205,7 +206,7 @@ def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str,
         section = getattr(parsed, stage)
         if stage_dir.exists() and section is not None and section.enabled:
             raise SafealignError(
-                f"{stage_dir} is unfinished: `safealign {stage} {recipe}` resumes it; or pass {option} "
+                f"{stage_dir} is unfinished: `safealign {stage} {shlex.quote(str(recipe))}` resumes it; or pass {option} "
                 "MODEL to use another model"
             )
     else:
@@ -385,7 +386,7 @@ def distill(
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
     if not trace_file.is_file():
         raise SafealignError(
-            f"no traces at {trace_file}: run `safealign sample {recipe}` first, or pass --traces FILE.jsonl"
+            f"no traces at {trace_file}: run `safealign sample {shlex.quote(str(recipe))}` first, or pass --traces FILE.jsonl"
         )
     if not trace_file.read_text(encoding="utf-8", errors="replace").strip():
         raise SafealignError(
