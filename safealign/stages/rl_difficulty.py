@@ -26,7 +26,7 @@ from safealign.corpus.eval_texts import current_suites
 from safealign.distributed import main_process_first
 from safealign.progress import progress_bar
 from safealign.rewards.functions import accuracy
-from safealign.runs import read_json, write_json
+from safealign.runs import moved_run, read_json, same_run_path, write_json
 from safealign.stages.rl_prompts import build_prompt_rows
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,8 @@ def candidate_rows(
     reasoning = [r for r in rows if r["kind"] == "reasoning"]
     others = [r for r in rows if r["kind"] != "reasoning"]
     families = {k: v for k, v in cfg.tasks.items() if k != "safety"}
-    extra_count = math.ceil(len(reasoning) * (cfg.difficulty_filter.max_candidates - 1))
+    # rounded first: 10 prompts at 1.1 are 1.0000000000000009 extra, which took 2 (12 candidates, not at most 11)
+    extra_count = math.ceil(round(len(reasoning) * (cfg.difficulty_filter.max_candidates - 1), 9))
     seen = {r["prompt"][-1]["content"] for r in reasoning}
     candidates = list(reasoning)
     if families and extra_count:
@@ -185,6 +186,21 @@ def key_without_precision(key: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in key.items() if name != "precision"}
 
 
+def written_before_a_move(saved: dict[str, Any], key: dict[str, Any], stage_dir: Path) -> bool:
+    """Whether ``saved`` (a screen's file) was written for ``key`` in a run folder moved since (``/a/x/rl`` then,
+    ``/b/y/rl`` now), its start model the same file of the run (``/a/x/sft/model``, ``/b/y/sft/model``): the stage's
+    config.json takes such a move for a resume, and a screen made again there, on another machine, can pass other
+    prompts than the ones its checkpoint trained on."""
+    then, old = saved.get("stage_dir"), saved.get("key")
+    if not isinstance(then, str) or not isinstance(old, dict):
+        return False
+    moved = moved_run(Path(then), stage_dir)
+    others_same = {k: v for k, v in old.items() if k != "model"} == {
+        k: v for k, v in key.items() if k != "model"
+    }
+    return others_same and same_run_path(old.get("model"), key["model"], moved)
+
+
 def screened_prompt_rows(
     cfg: RLConfig,
     model: Any,
@@ -197,7 +213,8 @@ def screened_prompt_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stage's prompt rows with screened reasoning prompts, shuffled as unscreened rows are; and the report.
 
-    Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model, settings and precision.
+    Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model, settings and precision
+    (in this run folder, or in it before it moved: see :func:`written_before_a_move`).
     """
     path = stage_dir / FILTER_FILE
     key = {
@@ -228,6 +245,13 @@ def screened_prompt_rows(
             )
             write_json(path, saved | {"key": key})
             return saved["rows"], saved["report"]
+        if saved and written_before_a_move(saved, key, stage_dir):
+            log.info(
+                "rl.difficulty_filter: reusing the screened prompts in %s (written before the run moved)",
+                path,
+            )
+            write_json(path, saved | {"key": key, "stage_dir": str(stage_dir)})
+            return saved["rows"], saved["report"]
         others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
         log.info(
             "rl.difficulty_filter: screening up to %d reasoning prompts, %d completions each, for %d in the band",
@@ -238,7 +262,8 @@ def screened_prompt_rows(
         kept, report = screen(candidates, needed, cfg, model, tokenizer, seed, precision, show_progress=True)
         rows = others + kept
         random.Random(seed).shuffle(rows)
-        write_json(path, {"key": key, "report": report, "rows": rows})
+        # stage_dir beside the key, as config.json records it: a run folder moved since is recognised
+        write_json(path, {"key": key, "stage_dir": str(stage_dir), "report": report, "rows": rows})
     log.info(
         "rl.difficulty_filter: kept %d of %d screened reasoning prompts (%d in the band) in %.0f s",
         len(kept),
