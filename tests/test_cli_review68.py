@@ -99,3 +99,33 @@ def test_commands_to_run_quote_a_recipe_path_with_spaces(
     result = runner.invoke(app, ["rl", str(path)], env=WIDE)
     assert result.exit_code == 2, result.output
     assert f"`safealign sft '{path}'` resumes it" in said(result)
+
+
+def test_the_sample_stage_table_shows_one_row_per_family(monkeypatch):
+    """`safealign sample`'s table printed its by_family metric as one cell holding the whole nested dict."""
+    import io
+
+    from safealign.cli import train_cmd
+    from safealign.cli.common import make_console
+
+    record = {
+        "output": "runs/x/sample",
+        "wall_time_s": 12.0,
+        "metrics": {
+            "accepted": 3,
+            "acceptance_rate": 0.375,
+            "by_family": {
+                "basic_arithmetic": {"total": 6, "accepted": 2, "wrong": 4, "acceptance_rate": 1 / 3},
+                "safety": {"total": 2, "accepted": 1, "unsafe": 1, "acceptance_rate": 0.5},
+            },
+        },
+    }
+    log = io.StringIO()
+    monkeypatch.setattr(train_cmd, "console", make_console(file=log))
+    train_cmd._stage_table("sample", record)
+    text = log.getvalue()
+    assert "{" not in text and "'" not in text  # no dict repr
+    rows = [line for line in text.splitlines() if "by_family" in line]
+    assert len(rows) == 2
+    assert "basic_arithmetic" in rows[0] and "total 6, accepted 2, wrong 4, acceptance_rate 0.3333" in rows[0]
+    assert "safety" in rows[1] and "unsafe 1" in rows[1]

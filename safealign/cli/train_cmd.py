@@ -24,12 +24,31 @@ def _stage_table(stage: str, record: dict) -> None:
 
     if not is_main_process():  # under accelerate launch every rank finishes the stage; one prints it
         return
-    metrics = record.get("metrics", {})
-    rows = [[key, f"{value:.4g}" if isinstance(value, float) else value] for key, value in metrics.items()]
+    rows = [[key, _cell(value)] for key, value in _flat(record.get("metrics", {}))]
     rows.append(["wall_time_s", f"{record.get('wall_time_s', 0):.1f}"])
     if load := describe(record.get("machine_load")):
         rows.append(["CPU time not this stage's", load])
     console.print(table(f"{stage}: {record.get('output')}", ["metric", "value"], rows))
+
+
+def _flat(metrics: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """One row per metric, a nested mapping (the sample stage's ``by_family``) one row per inner key: it printed as
+    one cell holding the whole dict."""
+    rows: list[tuple[str, object]] = []
+    for key, value in metrics.items():
+        inner = all(isinstance(v, int | float) for v in value.values()) if isinstance(value, dict) else False
+        if isinstance(value, dict) and value and not inner:
+            rows += _flat(value, f"{prefix}{key} ")
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
+
+
+def _cell(value: object) -> str:
+    """A metric as the table shows it: floats to 4 significant digits, a mapping of numbers as ``key value`` pairs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_cell(inner)}" for key, inner in value.items())
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _recorded_traces(record: dict, stage_dir: Path) -> str | None:
