@@ -129,3 +129,29 @@ def test_the_sample_stage_table_shows_one_row_per_family(monkeypatch):
     assert len(rows) == 2
     assert "basic_arithmetic" in rows[0] and "total 6, accepted 2, wrong 4, acceptance_rate 0.3333" in rows[0]
     assert "safety" in rows[1] and "unsafe 1" in rows[1]
+
+
+def test_a_stage_command_refuses_a_folder_holding_an_unfinished_sample_stage(tmp_path: Path, monkeypatch):
+    """`safealign rl --out F` with F a crashed sample stage's folder (its completions so far, no config.json) was not
+    refused: the check looked for the config.json sft, rl and distill write, which sample does not."""
+    import json
+
+    import yaml
+    from test_generation_review67 import stub_run_rl
+
+    trained = stub_run_rl(monkeypatch)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        yaml.safe_dump({"name": "x", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}})
+    )
+    folder = tmp_path / "my_sample"  # what a crashed `safealign sample r.yaml --out my_sample` leaves
+    folder.mkdir()
+    (folder / "completions.partial.jsonl").write_text(json.dumps({"key": "k", "completions": []}) + "\n")
+    result = CliRunner().invoke(app, ["rl", str(recipe), "--out", str(folder), "--model", "tiny"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and not trained, result.output
+    assert (
+        "holds an unfinished `sample` stage (its completions so far), not `rl`: `safealign sample` resumes it"
+        in said
+    )
+    assert (folder / "completions.partial.jsonl").is_file()

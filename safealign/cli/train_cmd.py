@@ -85,7 +85,8 @@ def _check_finished(
             # taken over, its logs and sessions were set aside and its config.json replaced; with a checkpoint, the
             # resume was refused as "other settings", offering --no-resume, which sets the other stage's checkpoints aside
             raise SafealignError(
-                f"{stage_dir} holds an unfinished `{started}` stage (its config.json), not `{name}`: `safealign "
+                f"{stage_dir} holds an unfinished `{started}` stage ({_STARTED_BY.get(started, 'its config.json')}), "
+                f"not `{name}`: `safealign "
                 f"{started}` resumes it there. Give this stage its own folder (--out), or delete that one"
             )
         return
@@ -119,15 +120,24 @@ def _check_finished(
 
 def _started_stage(stage_dir: Path) -> str | None:
     """The training stage whose settings ``stage_dir/config.json`` holds (sft, rl and distill write theirs first, before
-    their first step), or None: no such file, or one that is not a stage's (a model's own config.json, a broken file)."""
+    their first step), ``sample`` for a sample stage's completions so far (it writes no config.json), or None: no such
+    file, or one that is not a stage's (a model's own config.json, a broken file)."""
     import json
 
+    from safealign.stages.sample import COMPLETIONS_SO_FAR
+
+    if (stage_dir / COMPLETIONS_SO_FAR).is_file():
+        return "sample"
     try:
         config = json.loads((stage_dir / "config.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     first = next(iter(config), None) if isinstance(config, dict) else None
     return first if first in STAGE_FILES else None
+
+
+# The file that shows a stage started in a folder, where it is not its config.json
+_STARTED_BY = {"sample": "its completions so far"}
 
 
 def _section(parsed: object, name: str, default: object) -> object:
