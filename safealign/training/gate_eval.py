@@ -7,7 +7,8 @@ final report: a rollback decided on held-out items would be model selection on t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from safealign.config import GateConfig
@@ -28,16 +29,17 @@ def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, seed: int, judges: Any
 
     def evaluate(model: Any) -> GateMetrics:
         engine = GenerationEngine(model, tokenizer, batch_size=cfg.batch_size, precision=cfg.precision, system_prompt=system_prompt)
-        report = run_eval(
-            engine,
-            ["harmful", "borderline", "reasoning"],
-            split=GATE_SPLIT,
-            limit=cfg.limit,
-            judges=judge_set,
-            params=SamplingParams(max_new_tokens=cfg.max_new_tokens),
-            seed=seed,
-            max_new_tokens_setting="rl.gates.max_new_tokens",
-        )
+        with without_training_autocast(model):
+            report = run_eval(
+                engine,
+                ["harmful", "borderline", "reasoning"],
+                split=GATE_SPLIT,
+                limit=cfg.limit,
+                judges=judge_set,
+                params=SamplingParams(max_new_tokens=cfg.max_new_tokens),
+                seed=seed,
+                max_new_tokens_setting="rl.gates.max_new_tokens",
+            )
         refusal = report.metric("harmful", "refusal_rate")
         over_refusal = report.metric("borderline", "over_refusal_rate")
         return GateMetrics(
@@ -49,3 +51,21 @@ def suite_gate_evaluator(tokenizer: Any, cfg: GateConfig, seed: int, judges: Any
         )
 
     return evaluate
+
+
+@contextmanager
+def without_training_autocast(model: Any) -> Iterator[None]:
+    """``model``'s forward without the bf16 autocast that accelerate's mixed precision put over it for training (it keeps
+    the forward it wrapped as ``_original_forward``), for the duration of a gate check. That autocast sits inside the
+    forward, so the engine's fp32 could not turn it off: under bf16 training every gate check (the baseline too)
+    generated in bf16, its answers changing with the batching that ``precision: fp32`` is there to rule out."""
+    own = getattr(model, "__dict__", {})
+    wrapped, unwrapped = own.get("forward"), own.get("_original_forward")
+    if wrapped is None or unwrapped is None:
+        yield
+        return
+    model.forward = unwrapped
+    try:
+        yield
+    finally:
+        model.forward = wrapped

@@ -79,16 +79,21 @@ def share_prefixes(input_ids: Any, unscored: list[int], spans: list[tuple[int, i
     keep = torch.ones(input_ids.shape[0], dtype=torch.bool)
     positions = torch.empty(input_ids.shape[0], dtype=torch.long)
     source = 0
+    # the length of the last sequence with a token kept: its positions end at this minus 1. A sequence with no scored
+    # output (a GRPO completion masked to length 0) may be dropped whole, and the one after it then follows an earlier one
+    last_kept = 0
     for k, (begin, end) in enumerate(spans):
         shared = shareable(k, source) if k else 0
         if shared and gain_as_source(k, source) > shared:
             shared = 0
-        if shared and shared == spans[k - 1][1] - spans[k - 1][0]:
+        if shared and shared == last_kept:
             shared -= 1  # positions running on from the previous sequence would hide the boundary between them
         if not shared:
             source = k
         keep[begin:begin + shared] = False
         positions[begin:end] = torch.arange(end - begin)
+        if end - begin > shared:
+            last_kept = end - begin
     return keep.to(device), positions[keep].to(device)
 
 
