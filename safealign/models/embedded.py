@@ -178,12 +178,13 @@ def write_source_record(folder: Path, source: Path) -> None:
         log.warning("could not record which %s %s was converted from (%s)", source.name, folder, error)
 
 
-def stale_source(name: str) -> str | None:
-    """Why the cached conversion of ``name`` is not of the GGUF its package holds now, else None. A cache with no
-    record (made before records were kept) or a package not installed is taken as it is. The size and time are
-    compared first; another time (each machine's own install of the package, beside a shared cache) is hashed."""
+def stale_source(name: str, folder: Path | None = None) -> str | None:
+    """Why the cached conversion of ``name`` (``folder``, by default its cache folder) is not of the GGUF its package
+    holds now, else None. A cache with no record (made before records were kept) or a package not installed is taken
+    as it is. The size and time are compared first; another time (each machine's own install of the package, beside
+    a shared cache) is hashed."""
     try:
-        record = json.loads((cache_dir(name) / SOURCE_RECORD).read_text(encoding="utf-8"))
+        record = json.loads(((folder or cache_dir(name)) / SOURCE_RECORD).read_text(encoding="utf-8"))
         source = gguf_path(name)
         stat = source.stat()
     except (OSError, ValueError, ModelNotFoundError):

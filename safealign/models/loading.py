@@ -77,11 +77,18 @@ def chat_template_compile_problem(tokenizer: Any, folder: Path) -> str | None:
     for name, template in named.items():
         if not isinstance(template, str):
             continue
+        file = "chat_template.jinja" if name is None else f"additional_chat_templates/{name}.jinja"
+        where = folder / file if (folder / file).is_file() else folder / "tokenizer_config.json"
+        # A chat_template.jinja cut to nothing (a full disk) compiles: the model was then prompted as a base model
+        if not template.strip():
+            return (
+                f"the chat template in {where} is empty (a save cut short: a full disk, or a copy in part), so an "
+                "instruct model would be prompted as plain text; copy the template from the model this one came from, "
+                "or delete the empty file if the model has none (a base model)"
+            )
         try:
             _compile_jinja_template(template)
         except TemplateError as error:
-            file = "chat_template.jinja" if name is None else f"additional_chat_templates/{name}.jinja"
-            where = folder / file if (folder / file).is_file() else folder / "tokenizer_config.json"
             line = f" line {error.lineno}:" if getattr(error, "lineno", None) else ""
             return (
                 f"the chat template in {where} does not compile ({type(error).__name__}:{line} "
@@ -189,6 +196,12 @@ def _load_folder(folder: Path, trust_remote_code: bool, dtype: Any = None):
             "(convert with transformers: model.save_pretrained(folder, safe_serialization=True))"
         )
     if problem := weights_problem(folder):  # before the tokenizer and the model: one line naming the file
+        raise damaged_model_error(folder, problem)
+    # transformers reads a damaged one as none (an info line): the model's own stop tokens (Gemma's <end_of_turn>) and
+    # sampling defaults were lost without a word, and its answers ran on to the length limit
+    if (folder / "generation_config.json").is_file() and (
+        problem := json_file_problem(folder / "generation_config.json")
+    ):
         raise damaged_model_error(folder, problem)
     try:
         tokenizer = load_tokenizer(folder, trust_remote_code)

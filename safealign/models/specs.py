@@ -49,18 +49,19 @@ def resolve_spec(spec: str) -> ModelSpec:
     path = spec_path(spec)
     # hf:owner/name (as some tools write a Hub model) was "no such file or folder", without a word on the Hub
     hub_id = re.sub(r"^hf:(//)?", "", spec, flags=re.IGNORECASE)
-    if not path.exists() and looks_like_hub_id(hub_id):
+    exists = path_exists(path, spec)
+    if not exists and looks_like_hub_id(hub_id):
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such folder here, and Hugging Face Hub ids are not downloaded by safealign. "
             f"Download it with `huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
         )
-    if not path.exists():
-        # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name
+    if not exists:
+        # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name; hf:gpt2 neither
         hub = (
-            f"; if {spec!r} is a Hugging Face Hub id, safealign does not download it: run "
-            f"`huggingface-cli download {spec} --local-dir DIR`, then give DIR"
-            if re.fullmatch(r"[A-Za-z0-9][\w.-]*", spec)
-            and path.suffix not in (".gguf", ".safetensors", ".bin")
+            f"; if {hub_id!r} is a Hugging Face Hub id, safealign does not download it: run "
+            f"`huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
+            if re.fullmatch(r"[A-Za-z0-9][\w.-]*", hub_id)
+            and Path(hub_id).suffix not in (".gguf", ".safetensors", ".bin")
             else ""
         )
         raise ModelNotFoundError(
@@ -128,6 +129,19 @@ def spec_path(spec: str) -> Path:
         raise ModelNotFoundError(
             f"model {spec!r} not found: {user} is the home folder of a user {user[1:]!r} this machine does not have; "
             f"for a folder in your own home write ~/{spec[1:]}"
+        ) from None
+
+
+def path_exists(path: Path, spec: str) -> bool:
+    """Whether ``path`` exists. A name longer than the file system takes (a pasted prompt, a path cut and joined
+    wrong) raised an OSError traceback ("File name too long") from ``exists``."""
+    try:
+        return path.exists()
+    except OSError as error:
+        raise ModelNotFoundError(
+            f"model {spec[:80]!r}{'...' if len(spec) > 80 else ''} is not a path this machine can look up "
+            f"({error.strerror}). Use 'embedded:smollm2-135m-instruct', 'tiny', a Hugging Face model folder, "
+            "a .gguf file or a LoRA adapter folder"
         ) from None
 
 
@@ -209,12 +223,12 @@ def check_spec_text(spec: str, *, allow_prune: bool = False) -> str:
         return text
     # Read as a path, it passed here and failed only when the distill stage began (after SFT, RL and sampling), with
     # "no such file or folder" naming every spec kind but prune:<fraction>.
-    if allow_prune and PRUNE_LIKE.fullmatch(text) and not spec_path(text).exists():
+    if allow_prune and PRUNE_LIKE.fullmatch(text) and not path_exists(spec_path(text), text):
         raise ModelNotFoundError(
             f"bad student spec {text!r}: write prune:<fraction of layers kept> in lower case, e.g. prune:0.5"
         )
     close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1) if colon and len(scheme) > 1 else []
-    if close and not spec_path(text).exists():
+    if close and not path_exists(spec_path(text), text):
         raise ModelNotFoundError(
             f"unknown model spec {text!r}: did you mean '{close[0]}:'? Use 'embedded:NAME', 'tiny[:SEED]' or a path"
         )

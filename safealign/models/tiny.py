@@ -15,6 +15,8 @@ from safealign.models.embedded import (
     reading_gguf,
     reinstall_fix,
     remove_abandoned_conversions,
+    stale_source,
+    write_source_record,
 )
 from safealign.paths import models_cache
 
@@ -40,7 +42,9 @@ def real_tokenizer_folder() -> Path:
     if is_prepared(name):
         return cache_dir(name)
     folder = models_cache() / "smollm2-tokenizer"
-    if tokenizer_folder_problem(folder):  # none yet, or damaged (a copy cut short): built again
+    # none yet, damaged (a copy cut short), or read from another build of the package than the one installed now
+    # (another tokenizer or chat template under the same file name): built again
+    if tokenizer_folder_problem(folder) or stale_source(name, folder):
         from transformers import AutoTokenizer
 
         source = gguf_path(name)
@@ -51,7 +55,9 @@ def real_tokenizer_folder() -> Path:
         # folder, and the second keeps the first's rather than delete it from under that process.
         tmp = conversion_tmp(folder)
         tokenizer.save_pretrained(tmp)
-        move_into_place(tmp, folder, replace=tokenizer_folder_problem(folder) is not None)
+        write_source_record(tmp, source)
+        replace = tokenizer_folder_problem(folder) is not None or stale_source(name, folder) is not None
+        move_into_place(tmp, folder, replace=replace)
     return folder
 
 
