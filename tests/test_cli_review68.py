@@ -7,25 +7,10 @@ import types
 from pathlib import Path
 
 import pytest
+from test_cli_review66 import WIDE, runner, said, wide_console  # noqa: F401 (wide_console: an autouse fixture)
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
-
-runner = CliRunner()
-WIDE = {"COLUMNS": "400"}  # one line per message: the asserts read paths whole
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Messages whole: the console's width was set when it was made, before WIDE."""
-    from safealign.cli.common import console, err_console
-
-    for shown in (console, err_console):
-        monkeypatch.setattr(shown, "width", 400)
-
-
-def said(result) -> str:  # noqa: ANN001
-    return " ".join(result.output.split())
 
 
 def test_a_name_too_long_for_the_file_system_is_an_error_naming_it(
