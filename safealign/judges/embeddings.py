@@ -63,6 +63,14 @@ def embedding_model_folder() -> Path:
     return folder
 
 
+# The one model and its tokenizer are shared by every thread (the monitor judges each blocked request in a thread of its
+# own, beside its judge worker), and a tokenizer call sets the Rust tokenizer's truncation for the call: a
+# long_text_windows call (no truncation) beside an encode (truncation to 256) made the encode fail ("The size of
+# tensor a (3002) must match ... (512)") or the windows come from a text cut at 256 tokens (a long prompt's tail
+# unread). So each use of them holds this lock.
+_model_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def load_embedder() -> Any:
     """The SentenceTransformer, loaded once per process on CPU (about 1 s after the first import)."""
@@ -87,15 +95,9 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     with _cache_lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
     if missing:
-        vectors = load_embedder().encode(
-            _encodable(missing),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
+        vectors = _encode(missing, batch_size)
         with _cache_lock:
-            for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+            for text, vector in zip(missing, vectors, strict=True):
                 _cache[text] = vector.copy()  # a row of its own: a view would keep its whole batch in memory
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
@@ -108,13 +110,15 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
 
 
 def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
-    vectors = load_embedder().encode(
-        _encodable(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        show_progress_bar=False,
-        convert_to_numpy=True,
-    )
+    embedder = load_embedder()
+    with _model_lock:
+        vectors = embedder.encode(
+            _encodable(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
     return np.asarray(vectors, dtype=np.float32)
 
 
@@ -147,7 +151,10 @@ def long_text_windows(text: str) -> list[str]:
     budget = int(embedder.max_seq_length) - 2
     if len(text) * _MAX_TOKENS_PER_CHAR <= budget:  # fits whatever its characters are: no need to tokenize
         return []
-    encoding = embedder.tokenizer(encodable(text), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    with _model_lock:
+        encoding = embedder.tokenizer(
+            encodable(text), add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        )
     offsets = encoding["offset_mapping"]
     if len(offsets) <= budget:
         return []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ _INSTRUCTIONS = (
 _LLAMA3_HEADER = "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
 _LLAMA3_FOOTER = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
 _TASK_SLOT = "SAFEALIGN_GUARD_TASK"  # where the task goes in a chat template's rendering (no whitespace: `| trim` keeps it)
+# A tokenizer call sets the Rust tokenizer's `encode_special_tokens` for the call, and the monitor judges each blocked
+# request in a thread of its own beside its judge worker: prompt_ids in two threads parsed an answer's "<|eot_id|>" as
+# the control token (the injection split_special_tokens is there to stop) or split the template's own headers into
+# characters. Every tokenizer call here, and the first load (one 8B guard in memory, not two), holds this lock.
+_tokenizer_lock = threading.RLock()
 
 
 def guard_task(prompt: str, response: str | None) -> str:
@@ -102,17 +108,17 @@ class LlamaGuardJudge:
     @property
     def loaded(self) -> LoadedModel:
         """The model, loaded on first use so that building a judge set stays cheap."""
-        if self._loaded is None:
-
-            device, dtype = self.placement()
-            # Read in the dtype it runs in: read as float32 (load_model's default), then cast, an 8B guard held
-            # ~32 GB of host memory at the peak. The cast after still turns the rotary buffers to bf16, as it did.
-            loaded = load_model(str(self.model_path), dtype=dtype)
-            loaded.model.to(device=device, dtype=dtype)
-            tokenizer = loaded.tokenizer
-            tokenizer.padding_side = "left"
-            self._safe_id, self._unsafe_id = self._verdict_token_ids(tokenizer)
-            self._loaded = loaded
+        with _tokenizer_lock:
+            if self._loaded is None:
+                device, dtype = self.placement()
+                # Read in the dtype it runs in: read as float32 (load_model's default), then cast, an 8B guard held
+                # ~32 GB of host memory at the peak. The cast after still turns the rotary buffers to bf16, as it did.
+                loaded = load_model(str(self.model_path), dtype=dtype)
+                loaded.model.to(device=device, dtype=dtype)
+                tokenizer = loaded.tokenizer
+                tokenizer.padding_side = "left"
+                self._safe_id, self._unsafe_id = self._verdict_token_ids(tokenizer)
+                self._loaded = loaded
         return self._loaded
 
     def placement(self) -> tuple[str, Any]:
@@ -169,9 +175,12 @@ class LlamaGuardJudge:
         cut_after = next((match.start() for match in control.finditer(after)), len(after))
         response = None if response is None else encodable(response)
         text = before[cut_before:] + guard_task(encodable(prompt), response) + after[:cut_after]
-        return (tokenizer.encode(before[:cut_before], add_special_tokens=False)
+        with _tokenizer_lock:
+            return (
+                tokenizer.encode(before[:cut_before], add_special_tokens=False)
                 + tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
-                + tokenizer.encode(after[cut_after:], add_special_tokens=False))
+                + tokenizer.encode(after[cut_after:], add_special_tokens=False)
+            )
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per pair, ``batch_size`` exchanges per forward pass."""
@@ -222,7 +231,8 @@ class LlamaGuardJudge:
         import torch
 
         loaded = self.loaded
-        unsafe_ids = loaded.tokenizer.encode("unsafe", add_special_tokens=False)
+        with _tokenizer_lock:
+            unsafe_ids = loaded.tokenizer.encode("unsafe", add_special_tokens=False)
         ids = torch.cat([prompt_ids, torch.tensor(unsafe_ids, device=prompt_ids.device)]).unsqueeze(0)
         stop = {loaded.tokenizer.eos_token_id, loaded.tokenizer.convert_tokens_to_ids("<|eot_id|>")}
         generated: list[int] = []

@@ -1447,6 +1447,8 @@ class RefusalJudge:
         opening embedded whole) is computed, in a second small batch, only for responses that
         neither refuse nor visibly engage, the few where "evasive or not" is still open.
         """
+        # a None prompt reads as no prompt, as a None response reads as an empty one (the embedding of a None failed)
+        prompts = [prompt or "" for prompt in prompts]
         whole = [normalise(r or "") for r in responses]
         texts = [visible_answer(t) for t in whole]
         sentences = [split_sentences(t) for t in texts]
