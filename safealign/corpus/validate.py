@@ -83,6 +83,9 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         problems.append(RowProblem(path, line, field, message))
 
     messages = row.get("messages")
+    if isinstance(messages, str) and _is_json_list(messages):
+        bad("messages", MESSAGES_AS_TEXT)
+        return problems
     if not isinstance(messages, list) or not messages:
         bad("messages", "needs a non-empty list of {role, content} messages" + _other_form(row))
         return problems
@@ -92,7 +95,10 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
             continue
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
-            bad(f"messages[{index}].role", f"must be a string, one of {sorted(ROLES)}, got {role!r}")
+            bad(
+                f"messages[{index}].role",
+                f"must be a string, one of {sorted(ROLES)}, got {role!r}{_role_hint(role, message)}",
+            )
         if not isinstance(message.get("content"), str):
             bad(f"messages[{index}].content", _not_text(message))
         elif is_blank(message["content"]):
@@ -120,7 +126,10 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     elif order := _out_of_turn(messages):
         bad("messages", order)
     if row.get("kind") is not None and (not isinstance(row["kind"], str) or row["kind"] not in KINDS):
-        bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}")
+        folded = row["kind"].strip().casefold() if isinstance(row["kind"], str) else None
+        # casefolded only, not difflib's closest: 'harmless' is no 'harmful'
+        meant = f" (did you mean {folded!r}?)" if folded in KINDS else ""
+        bad("kind", f"must be a string, one of {sorted(KINDS)}, got {row['kind']!r}{meant}")
     if row.get("id") is not None and not _is_id(row["id"]):
         bad("id", "must be a string or integer")
     # null or left out: English
@@ -143,6 +152,40 @@ def _language_problem(value: Any) -> str:
     return valid + (
         f" (did you mean {code!r}?)" if code in LANGUAGE_CODES else did_you_mean(value, LANGUAGE_CODES)
     )
+
+
+# Roles other chat formats name the turns by: ShareGPT's human and gpt, Gemma's model; as written, the row is refused.
+_ROLE_NAMES = {"human": "user", "gpt": "assistant", "model": "assistant", "bot": "assistant"}
+
+
+def _role_hint(role: Any, message: dict[str, Any]) -> str:
+    """The role a turn's unknown ``role`` likely means ("User", ShareGPT's "gpt"), or the fix for a ShareGPT turn
+    ({from, value}) inside 'messages'; "" when none is likely."""
+    if role is None and "from" in message:
+        return (
+            " (this turn is in ShareGPT form, {from, value}: write it as {'role': ..., 'content': value} with from "
+            "human -> user, gpt -> assistant, system -> system)"
+        )
+    if not isinstance(role, str):
+        return ""
+    folded = role.strip().casefold()
+    meant = _ROLE_NAMES.get(folded, folded)
+    return f" (did you mean {meant!r}?)" if meant in ROLES else ""
+
+
+def _is_json_list(text: str) -> bool:
+    """Whether ``text`` is a JSON array: a list of turns written as its text."""
+    try:
+        return isinstance(json.loads(text), list)
+    except (ValueError, RecursionError):
+        return False
+
+
+# 'messages' written as the JSON text of its list (a CSV export's column of lists): why it is refused, and the fix
+MESSAGES_AS_TEXT = (
+    "is a string holding the JSON text of a list of turns (as a CSV export writes a column of lists), but training "
+    "reads the list itself: write the list, not its text, e.g. row['messages'] = json.loads(row['messages'])"
+)
 
 
 def _is_id(value: Any) -> bool:

@@ -14,13 +14,14 @@ import json
 import logging
 import os
 import random
+import shlex
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from safealign.errors import SettingError
+from safealign.errors import SettingError, did_you_mean
 from safealign.evals.loaders import SPLITS as ITEM_SPLITS
 from safealign.evals.loaders import EvalItem, load_donotanswer, load_harmbench, load_suite_file
 from safealign.paths import package_data
@@ -410,10 +411,20 @@ def get_suite(name: str) -> Suite:
             f"prompts from {file}",
             file,
         )
-    # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention
-    error = unknown_name("eval suite", name, suite_names())
+    if Path(path).suffix.lower() == ".json":
+        # `prompts.json` was "unknown eval suite" with the list of built-in names, as if the file were a typo of one
+        lines = str(Path(path).with_suffix(".jsonl"))
+        raise UnknownNameError(
+            f"eval suite {name!r}: a prompt file is read from .jsonl, .csv, .tsv or .txt, not .json; write its prompts "
+            f"one JSON object per line (for a JSON array of them: `jq -c '.[]' {shlex.quote(path)} > "
+            f"{shlex.quote(lines)}`) and give {name.removesuffix(path)}{lines}"
+        )
+    # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention.
+    # Casefolded for the suggestion: difflib suggested nothing for 'HARMFUL'
     raise UnknownNameError(
-        f"{error}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file [borderline:]PATH.jsonl/.csv/.tsv/.txt"
+        f"unknown eval suite {name!r}{did_you_mean(name.casefold(), suite_names())}; valid: "
+        f"{', '.join(suite_names())}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file "
+        "[borderline:]PATH.jsonl/.csv/.tsv/.txt"
     )
 
 
