@@ -7,6 +7,7 @@ earlier stage's output that was made again since is redone (see ``retrained_inpu
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
@@ -131,9 +132,8 @@ def drop_undone_rows(path: Path, step: int) -> int:
         else:
             kept.append(line)
     if dropped or cut or (text and not text.endswith("\n")):
-        tmp = _temp_beside(path)
-        tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
-        tmp.replace(path)
+        # atomic, as the temp file it was: a full disk leaves the log as it was and no temp file beside it
+        write_text(path, "".join(f"{line}\n" for line in kept))
         log.info(
             "%s: dropped %d rows of steps after %d (undone by the crash; the resumed stage logs them again)%s",
             path,
@@ -352,10 +352,9 @@ class StageRecord:
 
 
 def write_sessions(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Replace ``sessions.jsonl`` with ``rows`` at once: a stop mid-write leaves the old file."""
-    tmp = _temp_beside(path)
-    tmp.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    tmp.replace(path)
+    """Replace ``sessions.jsonl`` with ``rows`` at once: a stop mid-write (or a full disk) leaves the old file, and
+    no temp file beside it."""
+    write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
 
 
 # What a training stage appends to as it trains: rows a resumed stage trims to its checkpoint (drop_undone_rows)
@@ -383,7 +382,9 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     if not logs and not checkpoints and not starts:
         return None
     target = attempt_folder(stage_dir)
-    for path in [*logs, *checkpoints, *starts]:
+    # the logs last: a stop part way leaves every checkpoint still here with its logs (the next resume is of the
+    # earlier attempt, whole), where one that had moved the logs first resumed from a checkpoint whose logs were gone
+    for path in [*checkpoints, *starts, *logs]:
         path.replace(target / path.name)
     kept = ", ".join(
         [*(["logs"] if logs else []), *(["checkpoints"] if checkpoints else []), *(p.name for p in starts)]
@@ -577,6 +578,9 @@ def set_aside_stage(stage_dir: Path) -> Path:
 LOCK_FILE = ".lock"
 # the run folders this process holds, and how many times (compare runs the pipeline)
 _held: dict[Path, int] = {}
+# What flock says on a filesystem that takes no file locks (an NFS mount whose lock service is down or missing, some
+# FUSE and network mounts): not another process's lock, and no run could start there at all if it stopped this one
+NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL})
 
 
 @contextmanager
@@ -584,7 +588,8 @@ def run_lock(run_dir: Path, fix: str) -> Iterator[None]:
     """Hold ``run_dir`` while this process writes in it: a second process on the same folder (the same recipe started
     twice) moved the first's live logs and checkpoints aside, took its half-written answers and interleaved its
     metrics. An exclusive ``flock`` on ``RUN_DIR/.lock``, which the kernel releases when the process ends (kill -9
-    too), so a crash leaves no stale lock. Linux (and macOS) only: fcntl. Under ``accelerate launch`` rank 0 holds it
+    too), so a crash leaves no stale lock; on a filesystem that takes no file locks (NO_LOCKS) the run goes on
+    unlocked, with a warning. Linux (and macOS) only: fcntl. Under ``accelerate launch`` rank 0 holds it
     for every rank. ``fix`` is what the error offers besides waiting (another recipe name, another --out)."""
     from safealign.distributed import launched_rank
 
@@ -614,6 +619,17 @@ def run_lock(run_dir: Path, fix: str) -> Iterator[None]:
                 f"once move each other's logs and checkpoints aside and mix their results. Wait for it to finish, or "
                 f"{fix}"
             ) from None
+        except OSError as error:
+            if error.errno not in NO_LOCKS:
+                raise
+            log.warning(
+                "%s: cannot lock %s (%s): its filesystem takes no file locks (an NFS mount without its lock "
+                "service?). Running without the lock, so a second safealign process on this folder is not refused: "
+                "start none until this one ends, or write to a folder on a local disk (the recipe's output_dir, or --out)",
+                run_dir,
+                run_dir / LOCK_FILE,
+                error.strerror or error,
+            )
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()

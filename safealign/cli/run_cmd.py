@@ -61,10 +61,13 @@ def shared_machine_notes(stages: list[dict]) -> list[str]:
 def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quickstart.yaml).")) -> None:
     """Run the whole pipeline: baseline eval → SFT → RL → rejection sampling → distillation → evals → card."""
     from safealign.config import load_recipe
+    from safealign.distributed import is_main_process
     from safealign.pipeline import run_pipeline
 
     parsed = load_recipe(recipe)
     result = run_pipeline(parsed, recipe_path=recipe)
+    if not is_main_process():  # under accelerate launch every rank runs the pipeline; one prints its table
+        return
     console.print(
         table(
             f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)",
@@ -84,9 +87,12 @@ def compare(
     """Ablation: base, SFT only, RL only (R1-Zero style), SFT→RL, distilled student — one table (Markdown + JSON)."""
     from safealign.compare import run_compare
     from safealign.config import load_recipe
+    from safealign.distributed import is_main_process
 
     parsed = load_recipe(recipe)
     result = run_compare(parsed, recipe_path=recipe)
+    if not is_main_process():  # under accelerate launch every rank runs the arms; one prints the table
+        return
     console.print(
         (parsed.run_dir / "ablation.md").read_text(encoding="utf-8"), markup=False, highlight=False
     )  # "[v2]" is text
