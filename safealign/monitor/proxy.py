@@ -55,8 +55,11 @@ log = logging.getLogger(__name__)
 
 CHAT_PATH = "/v1/chat/completions"
 # Connection-level headers are the proxy's own business; accept-encoding is dropped so the upstream
-# answers uncompressed and the stored text can be read from the relayed bytes.
+# answers uncompressed and the stored text can be read from the relayed bytes. Expect: 100-continue was answered by
+# the gateway's own server when it read the body: forwarded, aiohttp held the body back until the upstream sent a
+# 100 Continue, and an upstream that never does (one that waits for the body, as HTTP/1.0 servers do) hung the request.
 REQUEST_DROP = {
+    "expect",
     "host",
     "content-length",
     "connection",
@@ -124,14 +127,18 @@ def relayed(response: Response, upstream: aiohttp.ClientResponse) -> Response:
     return response
 
 
+class StreamNotStoredError(Exception):
+    """A relayed stream's exchange could not be stored: its stream is cut off (see :class:`RelayedStream`)."""
+
+
 class RelayedStream(StreamingResponse):
-    """A relayed stream; one whose upstream broke mid-answer (the relay re-raises the upstream's error) is left without
-    its closing chunk, so that the server closes the connection and the client sees the stream cut off, as it would
-    have from the upstream. Ended cleanly, it read as a whole answer: an OpenAI client stops at the end of a stream
-    whether or not ``[DONE]`` came."""
+    """A relayed stream; one whose upstream broke mid-answer (the relay re-raises the upstream's error), or whose
+    exchange could not be stored (``StreamNotStoredError``), is left without its closing chunk, so that the server closes
+    the connection and the client sees the stream cut off, as it would have from the upstream. Ended cleanly, it read
+    as a whole answer: an OpenAI client stops at the end of a stream whether or not ``[DONE]`` came."""
 
     async def stream_response(self, send: Send) -> None:
-        with contextlib.suppress(*UPSTREAM_ERRORS):
+        with contextlib.suppress(*UPSTREAM_ERRORS, StreamNotStoredError):
             await super().stream_response(send)
 
 
@@ -315,7 +322,8 @@ class Proxy:
             self._bad_stream(row, bytes(received), problems)
         if not await self._store(row, started):
             self.metrics.requests.labels(status="503").inc()
-            return  # the client never gets [DONE]: the answer is not acknowledged
+            # No [DONE], and no clean end either (an ended stream reads as a whole answer): the client sees it cut off.
+            raise StreamNotStoredError(f"exchange not stored: {row['status']}")
         self._observe(200 if row["status"] == "queued" else 502, started, upstream_s)
         if pending:
             yield pending

@@ -134,7 +134,10 @@ class ExchangeWriter:
         outcomes: list[Any] | None = self._insert(rows)
         if outcomes is None:
             # A bad row must not fail its batch: the rows are tried one by one, unless the batch may be stored already.
-            retry = len(batch) > 1 and not isinstance(self._last_error, CommitUnknownError)
+            # A batch of one is tried again when its kept connection had been lost (a database server restarted since
+            # the last batch): the retry reconnects, where the request got a 503 while the database was back up.
+            lost = bool(getattr(self._last_error, "connection_invalidated", False))
+            retry = (len(batch) > 1 or lost) and not isinstance(self._last_error, CommitUnknownError)
             outcomes = self._insert_each(rows) if retry else [self._last_error] * len(batch)
         with self._count_lock:
             self._unsettled -= len(batch)
