@@ -393,7 +393,7 @@ def write_ablation(run_dir: Path, split: str = "held_out", failure: str | None =
     arms, skipped = ablation_plan(run_dir)
     rows = [row for arm in arms if (row := arm.row(split)) is not None]
     paired = paired_checks(arms, split)
-    differences = scoring_differences([arm for arm in arms if arm.row(split) is not None])
+    differences = scoring_differences([arm for arm in arms if arm.row(split) is not None]) | item_counts(rows)
     trained = training_differences([arm for arm in arms if arm.row(split) is not None])
     result = {
         "run_dir": str(run_dir),
@@ -454,11 +454,30 @@ def scoring_differences(arms: list[Arm]) -> dict[str, dict[str, Any]]:
     return scored_differently(asked)
 
 
+def item_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``items COLUMN`` -> the items each arm's rate of that column is over (its ``n``), for each column the arms that
+    scored it did not score over as many items: the same eval settings can select other items (a built-in suite that
+    grew between a kept eval and a new one), and two such rates side by side read as one comparison."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in dict.fromkeys(key for row in rows for key in row["metrics"]):
+        counts = {row["arm"]: row["metrics"][key].get("n") for row in rows if key in row["metrics"]}
+        counts = {arm: n for arm, n in counts.items() if isinstance(n, int)}  # an older summary may not say
+        if len(set(counts.values())) > 1:
+            out[f"items {key}"] = counts
+    return out
+
+
 def training_differences(arms: list[Arm]) -> dict[str, dict[str, str]]:
-    """The precision each arm's training stages resolved (``metrics.precision``), per arm, when the arms were not all
-    trained in one: ``precision: auto`` is bf16 on one machine and fp32 on another, so an arm trained on resume
-    elsewhere (compare's rl_only branch, a stage redone) is another model than the recipe makes there. Empty when
-    every training stage on the arms' paths recorded the same precision (or none)."""
+    """What the arms were trained from and with where it is not alike, setting -> arm -> value; empty when alike.
+
+    ``training precision``: the precision each arm's training stages resolved (``metrics.precision``) when the arms
+    were not all trained in one: ``precision: auto`` is bf16 on one machine and fp32 on another, so an arm trained on
+    resume elsewhere (compare's rl_only branch, a stage redone) is another model than the recipe makes there.
+    ``starting model``: the model each arm's path started from (its first stage's ``parent``, the base eval's), when
+    not one: a finished stage or eval is kept when the recipe's model changes, and stages made since start from the new
+    one. ``RL settings``: the settings the hybrid's RL and the rl_only arm's RL (compare's branch) differ in (their
+    ``rl:`` section, seed or system prompt): each is kept when the recipe changes, so one redone under a changed recipe
+    was tabled next to the other as if the arms differed by SFT alone."""
     by_arm: dict[str, dict[str, str]] = {}
     for arm in arms:
         for path in arm.training_dirs:
@@ -466,30 +485,108 @@ def training_differences(arms: list[Arm]) -> dict[str, dict[str, str]]:
             precision = metrics.get("precision") if isinstance(metrics, dict) else None
             if precision in ("bf16", "fp32"):
                 by_arm.setdefault(arm.name, {})[path.name] = precision
-    if len({precision for stages in by_arm.values() for precision in stages.values()}) < 2:
+    out: dict[str, dict[str, str]] = {}
+    if len({precision for stages in by_arm.values() for precision in stages.values()}) >= 2:
+        out["training precision"] = {
+            name: next(iter(set(stages.values())))
+            if len(set(stages.values())) == 1
+            else ", ".join(f"{stage} {precision}" for stage, precision in stages.items())
+            for name, stages in by_arm.items()
+        }
+    if started := _starting_models(arms):
+        out["starting model"] = started
+    if rl := _rl_differences(arms):
+        out["RL settings"] = rl
+    return out
+
+
+def _starting_models(arms: list[Arm]) -> dict[str, str]:
+    """The model each arm's path started from, per arm, when the arms did not all start from one (else empty); an arm
+    whose first record is gone or has no ``parent`` is left out."""
+    from safealign.probing import model_identity
+
+    started: dict[str, str] = {}
+    for arm in arms:
+        first = arm.training_dirs[0] if arm.training_dirs else arm.eval_dir
+        parent = (stage_done(first) or {}).get("parent")
+        if isinstance(parent, str) and parent.strip():
+            started[arm.name] = parent
+    if len({model_identity(parent) for parent in started.values()}) < 2:
         return {}
-    said = {
-        name: next(iter(set(stages.values())))
-        if len(set(stages.values())) == 1
-        else ", ".join(f"{stage} {precision}" for stage, precision in stages.items())
-        for name, stages in by_arm.items()
-    }
-    return {"training precision": said}
+    return started
+
+
+# RL settings that do not change the model RL trains: how often it saves and logs, where its metrics go
+UNTRAINED_RL_SETTINGS = frozenset(
+    {"save_steps", "keep_checkpoints", "logging_steps", "report_to", "gradient_checkpointing"}
+)
+
+
+def _rl_differences(arms: list[Arm]) -> dict[str, str]:
+    """``{"rl_only": ..., "hybrid": ...}``: the settings their RL stages differ in, each arm's values; empty when the
+    two are not both tabled, or trained alike. A setting a record does not hold (an older stage.json) is no
+    difference."""
+    stages = {arm.name: arm.training_dirs[-1] for arm in arms if arm.name in ("rl_only", "hybrid")}
+    if len(stages) < 2:
+        return {}
+    settings = {name: _rl_settings(stage_done(path) or {}) for name, path in stages.items()}
+    first, second = settings["rl_only"], settings["hybrid"]
+    differ = sorted(key for key in first.keys() & second.keys() if first[key] != second[key])
+    if not differ:
+        return {}
+    return {name: ", ".join(f"{key} {values[key]!r}" for key in differ) for name, values in settings.items()}
+
+
+def _rl_settings(record: dict[str, Any]) -> dict[str, Any]:
+    """An RL stage record's settings that decide its model: its config (a nested section by its dotted keys), seed and
+    system prompt."""
+    config = record.get("config") if isinstance(record.get("config"), dict) else {}
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if key in UNTRAINED_RL_SETTINGS:
+            continue
+        if isinstance(value, dict) and key not in ("tasks", "rewards"):  # a mixture is one setting
+            flat |= {f"{key}.{name}": inner for name, inner in value.items()}
+        else:
+            flat[key] = value
+    if "seed" in record:
+        flat["seed"] = record["seed"]
+    inputs = record.get("inputs")
+    if isinstance(inputs, dict) and "system_prompt" in inputs:
+        flat["system prompt"] = inputs["system_prompt"]
+    return flat
+
+
+# what each difference in training means, and how to train the arms alike
+TRAINED_ADVICE = {
+    "training precision": (
+        "`precision: auto` resolves per machine, or the recipe's precision changed since a stage ran; bf16 and fp32 "
+        "train other models from the same recipe and seed",
+        "Set `precision` to one of them and delete the folders of the stages trained in the other, then rerun compare "
+        "to train the arms alike.",
+    ),
+    "starting model": (
+        "the recipe's model changed since a stage or eval ran, and it was kept; the arms are not one base model's",
+        "Delete the folders of the stages and evals made from the other model, then rerun compare.",
+    ),
+    "RL settings": (
+        "the recipe's `rl:` section, seed or system prompt changed between the run's RL and compare's rl_only branch, "
+        "and each was kept; the two arms differ by more than SFT",
+        "Delete the RL folder made under the other settings (`rl/` or `ablation/rl_only/rl/`, with the stages and "
+        "evals after it), then rerun compare.",
+    ),
+}
 
 
 def trained_markdown(trained: dict[str, dict[str, str]]) -> str:
-    if not trained:
-        return ""
-    said = "; ".join(
-        f"{key}: " + ", ".join(f"{arm} {value}" for arm, value in values.items())
-        for key, values in trained.items()
-    )
-    return (
-        f"\n**Trained differently** (`precision: auto` resolves per machine, or the recipe's precision changed since a "
-        f"stage ran; bf16 and fp32 train other models from the same recipe and seed): {cell(said)}. Set `precision` "
-        f"to one of them and delete the folders of the stages trained in the other, then rerun compare to train the "
-        f"arms alike.\n"
-    )
+    lines = []
+    for key, values in trained.items():
+        # an arm's value can list several stages or settings ("sft bf16, rl fp32"): then arms are set apart by "; "
+        between = "; " if any(", " in value for value in values.values()) else ", "
+        said = f"{key}: " + between.join(f"{arm} {value}" for arm, value in values.items())
+        why, fix = TRAINED_ADVICE[key]
+        lines.append(f"\n**Trained differently** ({why}): {cell(said)}. {fix}\n")
+    return "".join(lines)
 
 
 def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
@@ -500,8 +597,8 @@ def differences_markdown(differences: dict[str, dict[str, Any]]) -> str:
         for key, values in differences.items()
     )
     return (
-        f"\n**Scored differently** (an eval kept from an earlier `eval:` section; the rates are over different "
-        f"items or settings): {cell(said)}. Delete those arms' eval folders and rerun compare to score them alike.\n"
+        f"\n**Scored differently** (an eval kept from an earlier `eval:` section or safealign version; the rates are "
+        f"over different items or settings): {cell(said)}. Delete those arms' eval folders and rerun compare to score them alike.\n"
     )
 
 
@@ -588,7 +685,11 @@ def paired_markdown(paired: list[dict[str, Any]]) -> str:
         lines += [
             "",
             "The seed's claims item by item, on the same prompts (flips: +items with the outcome in B only / −in A only; "
-            "p: the exact McNemar test on those flips; `safealign eval-diff A_DIR B_DIR` lists them):",
+            "p: the exact McNemar test on those flips; `safealign eval-diff A_DIR B_DIR` lists them). The test treats "
+            "the items as the only randomness, and each arm is one training run (one random seed): two trainings of one recipe "
+            "that differ only in their seed differ by more (the quickstart SFT: up to 18 of 88 held-out refusals; "
+            "benchmarks/sft_seed_spread.py), so a small p says these two models differ, not that the stages do, and a "
+            "large one does not show the claim holds. To judge a stage, train several seeds per arm.",
             "",
             "| check | A → B | suite | per item | A | B | flips | p |",
             "|---|---|---|---|---|---|---|---|",
