@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -197,7 +198,7 @@ def _eval(
     # the folders this command made for --out, deepest first: a Ctrl-C before then leaves nothing to remove
     made_out: list[Path] = []
     try:
-        from safealign.cli.generate_cmd import check_writable
+        from safealign.cli.generate_cmd import check_writable, not_utf8
         from safealign.evals import EndpointGenerator, get_suite, run_eval
         from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
         from safealign.generation import GenerationEngine, SamplingParams
@@ -246,11 +247,18 @@ def _eval(
                 f"--endpoint must start with http:// or https://, got {without_userinfo(endpoint)!r} (no scheme); "
                 "e.g. http://127.0.0.1:8000"
             )
+        # --timeout inf passes min=1 and failed as the endpoint's ValueError, after --out was made
+        if endpoint and not math.isfinite(timeout):
+            raise typer.BadParameter(
+                f"--timeout {timeout} is no number of seconds; give one like 120 (the wait for each answer)"
+            )
         if refusal_probe is not None and (refusal_vote or temperature > 0 or samples > 1 or endpoint):
             raise typer.BadParameter(
                 "--refusal-probe decides between the greedy answer and sampled ones itself, on a local model: "
                 "drop --refusal-vote, --temperature, --samples and --endpoint"
             )
+        if problem := not_utf8("--system-prompt", system_prompt):
+            raise typer.BadParameter(problem)
         if not endpoint:
             system_prompt = system_prompt_for(model, system_prompt)
         elif system_prompt == "":

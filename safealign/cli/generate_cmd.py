@@ -83,6 +83,20 @@ def unasked(messages: list[dict]) -> str | None:
     return None
 
 
+def not_utf8(option: str, text: str | None) -> str | None:
+    """Why ``text``, given as ``option`` on the command line, cannot be asked, else None: bytes that are not UTF-8 (a
+    Latin-1 file's ``$(cat ...)``) reach Python as lone surrogates, which no tokenizer encodes (a TypeError once the
+    model had loaded)."""
+    bad = next((char for char in text or "" if "\ud800" <= char <= "\udfff"), None)
+    if bad is None:
+        return None
+    shown = f"the byte \\x{ord(bad) - 0xDC00:02x}" if "\udc80" <= bad <= "\udcff" else f"\\u{ord(bad):04x}"
+    return (
+        f"{option} holds {shown}, which is not UTF-8 (text in another encoding, such as Latin-1); give it as UTF-8 "
+        "(iconv -f latin1 -t utf-8 converts a file)"
+    )
+
+
 def partial_path(out: Path) -> Path:
     """Where the completions are written before being renamed to ``out``: a stopped write leaves --out as it was."""
     return out.with_name(f".{out.name}.partial")
@@ -210,6 +224,10 @@ def _generate_completions(
     for i, text in enumerate(prompt, 1):
         if not text.strip():
             raise typer.BadParameter(f"--prompt {i} is empty; write the prompt, or drop that --prompt")
+        if problem := not_utf8(f"--prompt {i}", text):
+            raise typer.BadParameter(problem)
+    if problem := not_utf8("--system-prompt", system_prompt):
+        raise typer.BadParameter(problem)
     labelled = [(f"--prompt {i}", p) for i, p in enumerate(prompt, 1)] + (
         read_prompts(prompts_file) if prompts_file else []
     )

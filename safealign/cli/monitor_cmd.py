@@ -510,7 +510,13 @@ def _evaluate(
         return result
 
     flagged: list[str] = []
-    evaluate_every(interval, run, stop_after=1 if once else None)
+    try:
+        evaluate_every(interval, run, stop_after=1 if once else None)
+    except BaseException:
+        # only a first run's failure (or a stop) gets here: a new database it left empty goes, as a refused start's
+        # does (a later `monitor judge --once` took it for the gateway's, and judged 0 exchanges, exit 0)
+        store.discard()
+        raise
     if flagged:
         # A deploy pipeline gates on the exit code; the alert is stored and the webhook called first.
         raise typer.Exit(1)
