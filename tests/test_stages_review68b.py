@@ -55,3 +55,30 @@ def test_a_screen_is_reused_after_its_run_folder_moved(tmp_path: Path, monkeypat
     shutil.move(after, tmp_path / "mnt" / "y")
     rl_difficulty.screened_prompt_rows(cfg, None, None, tmp_path / "mnt" / "y" / "rl", elsewhere, 42)
     assert len(calls) == 2
+
+
+def test_a_sample_stage_that_judges_kept_completions_counts_their_generation_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A sample stage rerun after its judges failed reused the completions file, and its wall time was the judging's
+    alone while its tokens counted every reused completion: compare's student arm cost too little."""
+    import json
+
+    import pytest
+    from test_sample_filters import EGG, SCRIPT, ScriptedTeacher, fake_stage, word_judges
+
+    from safealign.config import SampleConfig
+    from safealign.stages.sample import COMPLETIONS_SO_FAR, run_sample
+
+    cfg = SampleConfig(num_prompts=1, k=2, safety_share=1.0)
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher(SCRIPT), word_judges(down=True))
+    with pytest.raises(ConnectionError):
+        run_sample(cfg, "fake-teacher", tmp_path)
+    kept = tmp_path / COMPLETIONS_SO_FAR
+    header, *rows = kept.read_text(encoding="utf-8").split("\n")
+    meta = json.loads(header)
+    assert isinstance(meta["generation_s"], float) and meta["generation_s"] >= 0  # written by the first run
+    kept.write_text("\n".join([json.dumps(meta | {"generation_s": 500.0}), *rows]), encoding="utf-8")
+    fake_stage(monkeypatch, [("benign", EGG)], ScriptedTeacher({}), word_judges())
+    run_sample(cfg, "fake-teacher", tmp_path)
+    assert read_json(tmp_path / "stage.json")["wall_time_s"] >= 500.0

@@ -366,7 +366,7 @@ def run_sample(
         seed=seed,
     )
     completions = _completions(
-        rows, cfg, params, teacher_spec, stage_dir, precision, system_prompt, trust_remote_code
+        rows, cfg, params, teacher_spec, stage_dir, precision, system_prompt, trust_remote_code, record
     )
     categories = safety_prompt_categories()
     samples = [
@@ -483,9 +483,12 @@ def _completions(
     precision: str,
     system_prompt: str | None,
     trust_remote_code: bool = False,
+    record: StageRecord | None = None,
 ) -> list[Completion]:
     """The teacher's ``cfg.k`` completions of every row: those an earlier run of the same request wrote to
-    COMPLETIONS_SO_FAR before its judges ran (one that failed), else generated now and written there first."""
+    COMPLETIONS_SO_FAR before its judges ran (one that failed), else generated now and written there first. Kept
+    ones add the seconds their generation took to ``record``'s earlier sessions: the stage's wall time counted the
+    judging alone, while its tokens counted every kept completion (compare's student cost came out too low)."""
     from safealign.evals.runner import drop_answers_older_than_the_model
     from safealign.probing import model_identity
 
@@ -504,7 +507,10 @@ def _completions(
         json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
     drop_answers_older_than_the_model(kept_file, teacher_spec)  # a teacher trained again at its path since
-    if kept := _kept_completions(kept_file, key, len(rows) * params.num_samples):
+    kept, generation_s = _kept_completions(kept_file, key, len(rows) * params.num_samples)
+    if kept:
+        if record is not None and generation_s is not None:
+            record.earlier_sessions_s.append(generation_s)
         log.warning(
             "sample: %d completions taken from %s, which an earlier run of the same teacher, settings and prompts "
             "wrote before it stopped: judging them without generating again (delete the file to generate them anew)",
@@ -520,25 +526,33 @@ def _completions(
         precision=precision,
         system_prompt=system_prompt,
     )
+    started = time.time()
     completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)
     # atomically (temp file + rename): a file a crash cut short is never taken for all the completions
-    write_jsonl(kept_file, [{"key": key}, *(c.to_dict() for c in completions)])
+    header = {"key": key, "generation_s": round(time.time() - started, 1)}
+    write_jsonl(kept_file, [header, *(c.to_dict() for c in completions)])
     return completions
 
 
-def _kept_completions(kept_file: Path, key: str, expected: int) -> list[Completion]:
-    """The completions in ``kept_file`` when it was written for ``key`` and holds all ``expected`` of them, else none."""
+def _kept_completions(kept_file: Path, key: str, expected: int) -> tuple[list[Completion], float | None]:
+    """The completions in ``kept_file`` when it was written for ``key`` and holds all ``expected`` of them, else none;
+    and the seconds their generation took (None in a file written before it was recorded)."""
     if not kept_file.is_file():
-        return []
+        return [], None
     try:
         # split on newlines only: a completion may hold U+2028, which splitlines() would cut it at
         header, *lines = [line for line in kept_file.read_text(encoding="utf-8").split("\n") if line]
-        if json.loads(header).get("key") != key:
-            return []
+        meta = json.loads(header)
+        if meta.get("key") != key:
+            return [], None
         fields = set(Completion.__dataclass_fields__)
         completions = [
             Completion(**{k: v for k, v in json.loads(line).items() if k in fields}) for line in lines
         ]
     except (ValueError, TypeError, AttributeError):  # not such a file (a hand edit): generate anew
-        return []
-    return completions if len(completions) == expected else []
+        return [], None
+    if len(completions) != expected:
+        return [], None
+    seconds = meta.get("generation_s")
+    ok = isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < float("inf")
+    return completions, float(seconds) if ok else None
