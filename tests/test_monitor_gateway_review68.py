@@ -165,3 +165,15 @@ def test_a_large_request_body_is_decoded_off_the_event_loop(upstream_app_url, tm
 def upstream_app_url() -> Iterator[str]:
     with serve_in_thread(fake_upstream()) as url:
         yield url
+
+
+def test_the_gateway_takes_the_whole_chat_url_as_its_upstream(tmp_path):
+    """`eval --endpoint` takes `.../v1/chat/completions` (the URL curl examples show), but the monitor's upstream kept
+    it and the gateway forwarded every request to `.../v1/chat/completions/v1/chat/completions` (a 404)."""
+    with (
+        serve_in_thread(fake_upstream()) as upstream,
+        gateway(upstream + "/v1/chat/completions/", f"sqlite:///{tmp_path}/m.db") as (url, app),
+    ):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hello"))
+        assert answer.status_code == 200, answer.text
+        assert [r["status"] for r in rows(app)] == ["queued"]

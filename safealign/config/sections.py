@@ -1207,12 +1207,16 @@ class MonitorConfig(Section):
     @field_validator("upstream")
     @classmethod
     def _upstream_base(cls, value: str | None) -> str | None:
-        """The server's base URL: the ``.../v1`` that `safealign serve` prints (and OpenAI clients take) is accepted
-        too; the gateway adds ``/v1/chat/completions`` itself, and ``/v1/v1/...`` would 404 every request."""
+        """The server's base URL: the ``.../v1`` that `safealign serve` prints (and OpenAI clients take) and the whole
+        ``.../v1/chat/completions`` (what curl examples show; `eval --endpoint` takes both) are accepted too; the
+        gateway adds ``/v1/chat/completions`` itself, and ``/v1/v1/...`` would 404 every request."""
         if value is None:
             return value
         base = value.rstrip("/")
-        return base[: -len("/v1")] if base.endswith("/v1") else base
+        for suffix in ("/v1/chat/completions", "/v1"):
+            if base.endswith(suffix):
+                return base[: -len(suffix)]
+        return base
 
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:
