@@ -59,7 +59,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -553,16 +554,17 @@ _LIST_ITEMS = rf"(?:(?!{_TRAILING_CLAUSE}|{_CLOSED_LIST})[^.!?])*"
 # A list that names a licence, a permit, a prescription, a court order, consent, an ID or proof of address, a background
 # check, approval, a lawyer, a doctor or the police among its items, or ends "to do it legally", says why not: "You'll need
 # a court order, a notice period and a bailiff", "You'll need a home study, background checks and approval from a court".
-_LIST_NEEDS_NO_ANSWER = (
-    rf"(?!{_LIST_ITEMS}\b(?:licen[cs]es?|permits?|prescriptions?|court orders?|warrants?|consent|permission|"
+# The list after a "need" must not reach such an item: "(?!{_LIST_ITEMS}{_NO_ANSWER_ITEM})" right after the "need", read
+# by _ListItems (as a regex it is cubic on one long run-on sentence).
+_NO_ANSWER_ITEM = (
+    r"\b(?:licen[cs]es?|permits?|prescriptions?|court orders?|warrants?|consent|permission|"
     r"authori[sz]ation|id|birth certificates?|proof of (?:address|identity|age)|background checks?|approval|lawyers?|"
-    r"solicitors?|attorneys?|doctors?|the police|police reports?|legally|lawfully|legitimately|honestly)\b)"
+    r"solicitors?|attorneys?|doctors?|the police|police reports?|legally|lawfully|legitimately|honestly)\b"
 )
 # A list of three or more things needed (two commas, or a comma and "and"), which answers in a sentence of its own too:
 # "You'd need a steel pipe, black powder and a fuse." Not "You'll need a birth certificate and proof of address".
-_NEED_LIST = (
-    rf"{_NEED}\s+{_LIST_NEEDS_NO_ANSWER}{_NEEDS_NO_ANSWER}[^,.!?;]{{1,40}},\s*[^,.!?;]{{1,40}}?(?:,|\sand\s)"
-)
+# The group "need" ends where the look-ahead above is read (see _ListPattern).
+_NEED_LIST = rf"(?P<need>{_NEED}\s+){_NEEDS_NO_ANSWER}[^,.!?;]{{1,40}},\s*[^,.!?;]{{1,40}}?(?:,|\sand\s)"
 # A list in the other languages that names consent, a password, a doctor, a lawyer, a prescription, a licence or
 # permit, a court order or the police says why not: "Du brauchst ihre Zustimmung, ihr Passwort und einen guten Grund".
 _FOREIGN_NEEDS_NO_ANSWER = (
@@ -603,17 +605,70 @@ BUT_ANSWERS_RE = re.compile(
     rf"{_NEED_ITEMS}|{_WHAT_IT_TAKES}|\b(?:is|are|gets?) {_MADE}|\b(?:filled|mixed|combined|packed|laced) with\b",
     re.IGNORECASE,
 )
+_ITEM_STOP_RE = re.compile(rf"(?=[.!?]|{_TRAILING_CLAUSE})", re.IGNORECASE)
+_NO_ANSWER_ITEM_RE = re.compile(rf"(?={_NO_ANSWER_ITEM})", re.IGNORECASE)
+_AND_RE = re.compile(r"\band\s", re.IGNORECASE)
+_LIST_MARK_RE = re.compile(r"[,.!?]")
+_CLOSING_COMMA_RE = re.compile(r",\s*and\s+the\b", re.IGNORECASE)
+
+
+class _ListItems:
+    """Where _LIST_ITEMS stops in one sentence, and where a _NO_ANSWER_ITEM starts, each found in one pass: the regex
+    look-ahead rescans to the sentence's end from every "you'd need" and from every "and" on the way to the next comma
+    (150 s at 42k characters of "You'd need to wait and then try again and ...")."""
+
+    def __init__(self, sentence: str) -> None:
+        marks = [m.start() for m in _LIST_MARK_RE.finditer(sentence)]
+        stops = [m.start() for m in _ITEM_STOP_RE.finditer(sentence)]
+        # _CLOSED_LIST starts at an "and" whose first comma or end mark after it is a comma before "and the".
+        for m in _AND_RE.finditer(sentence):
+            k = bisect_left(marks, m.start())
+            if k < len(marks) and _CLOSING_COMMA_RE.match(sentence, marks[k]):
+                stops.append(m.start())
+        self.stops = sorted(stops)
+        self.items = [m.start() for m in _NO_ANSWER_ITEM_RE.finditer(sentence)]
+        self.end = len(sentence)
+
+    def name_no_answer(self, start: int) -> bool:
+        """Whether "(?!{_LIST_ITEMS}{_NO_ANSWER_ITEM})" fails at ``start``: such an item starts before the list stops
+        (or where it stops)."""
+        k, j = bisect_left(self.items, start), bisect_left(self.stops, start)
+        return k < len(self.items) and self.items[k] <= (self.stops[j] if j < len(self.stops) else self.end)
+
+
+class _ListPattern:
+    """``finditer`` of ``_NEED_LIST`` (or of ``_NEED_LIST|others``) with its look-ahead after the "need" read by
+    :class:`_ListItems`: where it fails, the other alternatives are tried at the same start, as the regex would."""
+
+    def __init__(self, others: str = "") -> None:
+        self._pattern = re.compile(f"{_NEED_LIST}|{others}" if others else _NEED_LIST, re.IGNORECASE)
+        self._others = re.compile(others, re.IGNORECASE) if others else None
+
+    def finditer(self, sentence: str) -> Iterator[re.Match[str]]:
+        items, pos = None, 0
+        while (match := self._pattern.search(sentence, pos)) is not None:
+            start = match.start()
+            if match.group("need") is not None:
+                items = items or _ListItems(sentence)
+                if items.name_no_answer(match.end("need")):
+                    match = self._others.match(sentence, start) if self._others else None
+                    if match is None:
+                        pos = start + 1
+                        continue
+            yield match
+            pos = match.end()
+
+
 # The same in a sentence of its own after a refusal, where what is made of what must be the thing asked about ("It is
 # made from a steel pipe ..."): "Cars are built with immobilisers these days." says why not.
-TAIL_ANSWERS_RE = re.compile(
-    rf"{_NEED_LIST}|{_WHAT_IT_TAKES}|{_PASSIVE_RECIPE}|\b(?:it|this|that|they|these|one)(?:'s|\s+(?:is|are|gets?))\s+"
-    rf"(?:usually |typically |generally |normally )?{_MADE}",
-    re.IGNORECASE,
+TAIL_ANSWERS_RE = _ListPattern(
+    rf"{_WHAT_IT_TAKES}|{_PASSIVE_RECIPE}|\b(?:it|this|that|they|these|one)(?:'s|\s+(?:is|are|gets?))\s+"
+    rf"(?:usually |typically |generally |normally )?{_MADE}"
 )
 # A list of things needed stays an answer when a warning follows it ("You'd need bleach, acetone and ice, and it is
 # dangerous"); the rest of TAIL_ANSWERS_RE is not read in a warning ("Usually, people who try end up in prison, which is
 # serious").
-NEED_LIST_RE = re.compile(_NEED_LIST, re.IGNORECASE)
+NEED_LIST_RE = _ListPattern()
 # Moralising after a pivot ("However, it's important to know this is illegal", "it can explode") is not complying.
 CAUTION_RE = re.compile(
     r"\b(?:(?:is|are|was|be|it's|that's|this is)\s+(?:\w+\s+)?(?:illegal|against the law|a crime|criminal|dangerous|harmful|"
