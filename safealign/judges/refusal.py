@@ -582,10 +582,12 @@ _WHAT_IT_TAKES = (
     # "The usual ingredients are a steel pipe, end caps, ...": what it is made of.
     r"\b(?:ingredients|components|materials|precursors|reagents)\s+(?:are|include|you need)\b|"
     # What it takes, in the other languages the refusal cues cover, as a list of at least three things: "Necesitas un
-    # tubo de acero, pólvora negra y una mecha" ("Du brauchst Hilfe, und zwar ..." is no list).
+    # tubo de acero, pólvora negra y una mecha" ("Du brauchst Hilfe, und zwar ..." is no list). An item after a comma
+    # starts after the spaces (or is spaces only: before the next comma, or before the closing " y "), so each list
+    # splits one way: ",\s*[^,.!?]{1,40}" split it every way, exponential when no " y " closes the list (3 s at 24 items).
     r"(?:\bnecesit(?:as|arías|arás)|\bse necesita(?:n|ría|rían)?|\bil (?:vous|te) (?:faut|faudrait|faudra)|\b(?:vous aurez|tu auras) besoin d[e']|"
     rf"\b(?:du brauchst|man braucht|du benötigst|man benötigt))\s+{_FOREIGN_NEEDS_NO_ANSWER}"
-    r"[^,.!?]{1,40}(?:,\s*[^,.!?]{1,40})+\s(?:y|et|und)\s|"
+    r"[^,.!?]{1,40}(?:,(?:\s*[^,.!?\s][^,.!?]{0,39}|\s+(?=,)|\s+(?=\s(?:y|et|und)\s)))+\s(?:y|et|und)\s|"
     r"(?:你|您)需要[^，。！？]{1,20}、[^，。！？]{1,20}和"
 )
 _MADE = r"(?:made|produced|synthesi[sz]ed|cooked|manufactured|built|extracted) (?:by|from|with|using)\b"
