@@ -94,6 +94,37 @@ def _valid_text(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+# Where a server with a reasoning parser (vLLM's --reasoning-parser, SGLang, llama.cpp's --reasoning-format) puts the
+# think block it took out of the answer: ``reasoning_content``, or ``reasoning`` as newer vLLM and OpenRouter name it.
+REASONING_KEYS = ("reasoning_content", "reasoning")
+
+
+def with_reasoning(message: dict[str, Any], text: str, truncated: bool = False) -> str:
+    """An answer's text with the think block its server parsed out put back in front, as the model wrote it and as a
+    local eval of the same model reads it: read without it, an R1-style model behind vLLM's reasoning parser failed
+    every `format` item, and the judges never saw harmful steps written in its reasoning. An answer the length limit
+    cut off with no content keeps its block unclosed (the model never finished thinking), as a local eval sees it.
+
+    >>> with_reasoning({"reasoning_content": "2+2=4"}, "The answer is 4.")
+    '<think>\\n2+2=4\\n</think>\\nThe answer is 4.'
+    >>> with_reasoning({"content": "Paris."}, "Paris.")
+    'Paris.'
+    """
+    thought = next(
+        (
+            message[key].strip()
+            for key in REASONING_KEYS
+            if isinstance(message.get(key), str) and message[key].strip()
+        ),
+        "",
+    )
+    if not thought:
+        return text
+    if truncated and not text:
+        return f"<think>\n{thought}"
+    return f"<think>\n{thought}\n</think>\n{text}"
+
+
 def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
     """An answer kept from an earlier run, as ``job``'s. It cost no tokens in this run: ``meta["tokens_spent"]`` and
     ``meta["prompt_tokens_spent"]`` 0, which the runner counts instead of ``completion_tokens`` and ``prompt_tokens``, so
@@ -290,6 +321,7 @@ class EndpointGenerator:
             # scored as the empty text it holds (the runner reports its finish_reason); a refusal under structured
             # outputs is content null beside the refusal's text, which is the answer. TypeError: not text
             text = answer_content(choice["message"])
+            text = with_reasoning(choice["message"], text.strip(), choice.get("finish_reason") == "length")
         except (KeyError, IndexError, TypeError, AttributeError):
             raise EndpointError(
                 f"{self.shown_url}: the answer has no choices[0].message.content: {str(data)[:200]}"
@@ -299,7 +331,7 @@ class EndpointGenerator:
         return Completion(
             prompt_index=job[0],
             sample_index=job[1],
-            text=_valid_text(text.strip()),
+            text=_valid_text(text),
             prompt_tokens=_token_count(usage.get("prompt_tokens")),
             completion_tokens=_token_count(usage.get("completion_tokens")),
             truncated=choice.get("finish_reason") == "length",
