@@ -233,6 +233,11 @@ class OverlongPenalty:
     __name__ = "overlong"
 
     def __init__(self, max_tokens: int, buffer: int | None = None) -> None:
+        if not isinstance(max_tokens, int):  # None failed as "unsupported operand type(s) for //"
+            raise ValueError(
+                f"overlong: max_tokens is the completion limit in tokens (build_rewards' settings need "
+                f"max_completion_length), got {max_tokens!r}"
+            )
         self.max_tokens = max_tokens
         self.buffer = buffer if buffer is not None else max(1, max_tokens // 4)
         # buffer 0 divided by zero at the first call; one over max_tokens penalised short completions

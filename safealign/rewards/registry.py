@@ -79,7 +79,7 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
         SAFETY_HELP,
     ),
     "overlong": (
-        lambda s: functions.OverlongPenalty(max_tokens=s["max_completion_length"]),
+        lambda s: functions.OverlongPenalty(max_tokens=s.get("max_completion_length")),
         "DAPO soft length penalty near the completion limit.",
     ),
     "repetition": (
@@ -89,6 +89,8 @@ REWARDS: dict[str, tuple[Callable[[dict[str, Any]], Callable], str]] = {
         "minus the share of repeated 3-grams.",
     ),
 }
+# The entries above, to tell a built-in's failure (its own error says the fix) from a registration's.
+BUILT_INS = dict(REWARDS)
 
 
 def unknown_reward(names: list[str]) -> str | None:
@@ -145,8 +147,10 @@ def built_reward(name: str, settings: dict[str, Any]) -> Callable:
     except SafealignError:
         raise
     except Exception as error:
+        # a built-in that cannot be built on these settings is no misregistration ("overlong" without the limit)
+        advice = "" if REWARDS[name] is BUILT_INS.get(name) else f". {fix}"
         raise RewardError(
-            f"reward {name!r} could not be built: {type(error).__name__}: {error}. {fix}"
+            f"reward {name!r} could not be built: {type(error).__name__}: {error}{advice}"
         ) from error
     if not callable(reward):
         raise RewardError(f"reward {name!r}: its factory returned a {type_name(reward)}, not a reward. {fix}")
