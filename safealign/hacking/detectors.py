@@ -33,6 +33,8 @@ DEFAULT_ITEM_FLOOR = GateConfig().min_items / GateConfig().limit
 # A difference (or ratio) of two window means within this of a threshold is at it: the means' rounding decided, so the
 # same rise of 12 completions in 80 was a critical refusal_collapse from 5% (0.15000000000000002) and nothing from 10%
 # (0.15), and a format reward of 0.9 beside an accuracy of 0.4 (the mean 0.4000000000000001) was not "0.5 below" it.
+# A level detector's recent mean too: harmful partial rates of 10%, 20%, 30% (mean 0.19999999999999998) were no
+# refusal_then_comply where three of 20% (0.20000000000000004) were a critical one.
 ROUNDING = 1e-9
 
 
@@ -130,7 +132,7 @@ def indexed_points(
             continue
         value, step = record.get(key), step_of(record)
         if value is None and not finite and key in record:
-            value = math.nan
+            value = logged_non_finite(record, key)
         if (
             isinstance(value, int | float)
             and not isinstance(value, bool)
@@ -140,6 +142,16 @@ def indexed_points(
             undone = min((at for last, failed, at in spans if last < step <= failed), default=math.inf)
             points.append((index, undone, (step, float(value))))
     return points
+
+
+def logged_non_finite(record: dict[str, Any], key: str) -> float:
+    """The number behind a logged null: metrics.jsonl writes a non-finite value as null and names it in
+    ``non_finite`` ("inf", "-inf", "nan"); read as NaN, a KL of inf that the live stream had alerted on as "inf" was
+    "nan" in the audit, and one of -inf (no blow-up) raised a critical kl_blowup there alone. A null with no such note
+    (TRL's, for a metric with no finite value) is NaN."""
+    noted = record.get("non_finite")
+    text = noted.get(key) if isinstance(noted, dict) else None
+    return float(text) if text in ("inf", "-inf", "nan") else math.nan
 
 
 def recent_points(t: HackingConfig) -> int:
@@ -176,7 +188,7 @@ def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
             alerts.append(Alert("length_blowup", severity, lengths[-1][0], message, evidence))
     clipped = series(history, "completions/clipped_ratio")
     recent = clipped[-t.window :]
-    if len(recent) >= recent_points(t) and fmean(v for _, v in recent) >= t.truncation_rate:
+    if len(recent) >= recent_points(t) and fmean(v for _, v in recent) >= t.truncation_rate - ROUNDING:
         share = fmean(v for _, v in recent)
         alerts.append(
             Alert(
@@ -192,7 +204,7 @@ def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
 
 def repetition(history: list[dict], t: HackingConfig) -> list[Alert]:
     points = series(history, "text/repetition")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.repetition:
+    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.repetition - ROUNDING:
         return [
             Alert(
                 "repetition",
@@ -312,7 +324,7 @@ def refusal_then_comply(history: list[dict], t: HackingConfig) -> list[Alert]:
     """A critical alert, so it waits for recent_points steps as the other level detectors do: a step holds one or two
     harmful prompts, and 2 of one prompt's 8 completions (25%) read as a policy that refuses and then complies."""
     points = series(history, "safety/harmful_partial_rate")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= 0.2:
+    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= 0.2 - ROUNDING:
         return [
             Alert(
                 "refusal_then_comply",
@@ -369,7 +381,7 @@ def no_accuracy_signal(history: list[dict], t: HackingConfig) -> list[Alert]:
     """Not hacking but its precondition's absence: when nearly every group's completions score alike, the accuracy
     reward has no advantage to give and the stage spends its rollouts on nothing."""
     points = series(history, "accuracy/flat_group_share")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.flat_groups:
+    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.flat_groups - ROUNDING:
         return [
             Alert(
                 "no_accuracy_signal",
@@ -511,6 +523,12 @@ def run_detectors(
     )
 
 
+# The records that close a stretch of training (a logging step's loss, the Trainer's final train_loss), as whose log
+# the live stream's RolloutCallback writes a round's completions, under the record's step: a gate check logs before its step's training record, so an alert
+# it raised (reward_accuracy_divergence, dated at the check) quoted the round before live, and the check step's own
+# round in the audit, which has the whole rollouts file.
+ROLLOUT_RECORD_KEYS = frozenset({"loss", "train_loss"})
+
 # How far an alert goes: a detector alerts once per stage at each level, so its warning does not spend its critical
 # alert (length_blowup warns while the accuracy reward rises with the length, and is critical once it no longer does).
 SEVERITY_LEVEL = {"warning": 1, "critical": 2}
@@ -532,20 +550,28 @@ def replay_detectors(
     """What the live callback raises over a run: every detector over each prefix of the history (the records it had at
     each log), each detector's first alert kept, and its first critical one after a warning. One pass over the whole
     history sees only its end, and misses what the level detectors alerted on mid-run (a KL spike, a repetition burst)
-    and what passed since."""
+    and what passed since. Each alert quotes the rounds the live stream had written when it fired
+    (``ROLLOUT_RECORD_KEYS``)."""
     kept: list[Alert] = []
+    quoted: list[int] = []  # the step each kept alert takes its examples from
     fired: dict[str, int] = {}
     cache: dict = {}
+    written = None  # the last round whose rollouts the live stream had on disk
     for end in range(1, len(history) + 1):
-        kept += [
-            alert
-            for alert in run_detectors(HistoryPrefix(history, end, cache), thresholds)
-            if escalates(alert, fired)
-        ]
-    return _with_examples(kept, examples)
+        if ROLLOUT_RECORD_KEYS & history[end - 1].keys() and (step := step_of(history[end - 1])) is not None:
+            written = step
+        for alert in run_detectors(HistoryPrefix(history, end, cache), thresholds):
+            if escalates(alert, fired):
+                kept.append(alert)
+                quoted.append(alert.step if written is None else min(alert.step, written))
+    return _with_examples(kept, examples, quoted)
 
 
-def _with_examples(alerts: list[Alert], examples: Examples | None) -> list[Alert]:
-    for alert in alerts if examples else []:
-        alert.evidence.setdefault("examples", examples(alert.step, EXAMPLE_KINDS.get(alert.detector)))
+def _with_examples(
+    alerts: list[Alert], examples: Examples | None, steps: list[int] | None = None
+) -> list[Alert]:
+    """Each alert with example completions from ``steps``' entry for it (default: its own step)."""
+    if examples:
+        for alert, step in zip(alerts, steps or [alert.step for alert in alerts], strict=True):
+            alert.evidence.setdefault("examples", examples(step, EXAMPLE_KINDS.get(alert.detector)))
     return alerts

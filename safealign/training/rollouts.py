@@ -17,7 +17,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from safealign.hacking.detectors import ExampleRows, nearest_examples
+from safealign.hacking.detectors import ROLLOUT_RECORD_KEYS, ExampleRows, nearest_examples
 from safealign.hacking.signals import repeated_ngram_share
 from safealign.judges.base import PARTIAL_REFUSAL, REFUSAL
 from safealign.rewards.functions import completion_text, prompt_text
@@ -174,10 +174,6 @@ class RolloutLog:
         return [group[i] for i in sorted(chosen)]
 
 
-# the log records that close a stretch of training: a logging step's (loss) and the Trainer's final summary (train_loss)
-TRAINING_RECORD_KEYS = frozenset({"loss", "train_loss"})
-
-
 class RolloutCallback(TrainerCallback):
     """Writes some of the step's completions to disk: about ``keep_per_step``, from every prompt group (at least one a
     group), each with its prompt's kind; a generation round once, under the first logged step after it. The rollout statistics reach the logs through TRL (``RolloutLog.send``); those
@@ -195,7 +191,7 @@ class RolloutCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         # a step's record holds loss; the final summary holds train_loss, and also the rounds since the last step's
         # record (max_steps not a multiple of logging_steps, or a stop between logs), whose rows were never written
-        if logs is None or not TRAINING_RECORD_KEYS & logs.keys() or not state.is_world_process_zero:
+        if logs is None or not ROLLOUT_RECORD_KEYS & logs.keys() or not state.is_world_process_zero:
             return
         stats, self.log.unsent = self.log.unsent, {}
         logs.update(stats)
@@ -205,7 +201,7 @@ class RolloutCallback(TrainerCallback):
             stats
             and state.log_history
             and state.log_history[-1].get("step") == state.global_step
-            and TRAINING_RECORD_KEYS & state.log_history[-1].keys()
+            and ROLLOUT_RECORD_KEYS & state.log_history[-1].keys()
         ):
             state.log_history[-1].update(stats)
         if self.log.batches == self.written:
