@@ -526,12 +526,19 @@ def _content_key(entry: dict[str, Any]) -> str:
 
 def _check_names(entries: list[dict[str, Any]]) -> None:
     """Give each entry the name its file is checked and counted under (``check_name``): its name, or its path where two
-    files share a name; an entry per file (a file used by two stages is checked once)."""
+    files share a name, with its sha256 where two versions share a path (a file edited between two stages that read it:
+    under one name, the version not checked was given the other's counts); an entry per file (a file used by two stages
+    is checked once)."""
     files_by_name: dict[str, set[str]] = {}
+    files_by_path: dict[str, set[str]] = {}
     for entry in entries:
         files_by_name.setdefault(entry["name"], set()).add(_content_key(entry))
+        files_by_path.setdefault(entry["path"], set()).add(_content_key(entry))
     for entry in entries:
-        entry["check_name"] = entry["name"] if len(files_by_name[entry["name"]]) == 1 else entry["path"]
+        name = entry["name"] if len(files_by_name[entry["name"]]) == 1 else entry["path"]
+        if len(files_by_path[entry["path"]]) > 1:
+            name += f" (sha256 {str(entry['sha256'])[:12]})"
+        entry["check_name"] = name
 
 
 def stage_checks(run: RunFolder) -> dict[str, bool]:

@@ -37,9 +37,13 @@ WIDE = (10, 3.4)  # inches: about the page's content width at 96 dpi, so text ke
 
 
 def to_svg(fig: Any) -> str:
-    """The figure as an inline ``<svg>`` element (no XML prolog); CSS scales it down on narrow pages."""
+    """The figure as an inline ``<svg>`` element (no XML prolog); CSS scales it down on narrow pages. The same figure
+    gives the same bytes: no date, and element ids salted by the figure's label (the plot's name: matplotlib salts them
+    with a random uuid, so every rewrite of an unchanged report changed every plot's lines), distinct between a page's
+    plots, whose ids share one HTML document."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    with plt.rc_context({"svg.hashsalt": f"safealign-{fig.get_label()}"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -103,16 +107,21 @@ def eval_bars(rows: list[dict[str, Any]], labels: list[str]) -> str | None:
         for ax in list(axes.flat)[len(panels) :]:
             ax.axis("off")
         fig.tight_layout()
+        fig.set_label("evals")
         return to_svg(fig)
 
 
-def _series(metrics: list[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
+def _series(metrics: list[dict[str, Any]], key: str, gaps: bool = False) -> tuple[list[int], list[float]]:
     """The steps that logged a number for ``key``, in order, and those numbers. A step logged twice keeps its last row:
     a stage resumed under a safealign before 198b660 kept the rows of the steps its crash undid and logged them again
     (the resumed session's rows are the steps its model holds), and the lines ran back from the crash to the checkpoint.
+    ``gaps``: a step that logged ``key`` as null is NaN, where a line breaks (a reward that applies to some prompts only,
+    at a step whose batch had none: TRL's mean of no value, written as null), not left out for the line to bridge.
     """
     points = {
-        int(m["step"]): float(m[key]) for m in metrics if isinstance(m.get(key), int | float) and "step" in m
+        int(m["step"]): float(m[key]) if isinstance(m.get(key), int | float) else float("nan")
+        for m in metrics
+        if "step" in m and (isinstance(m.get(key), int | float) or (gaps and key in m and m[key] is None))
     }
     steps = sorted(points)
     return steps, [points[step] for step in steps]
@@ -136,7 +145,7 @@ def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=WIDE)
         for name in names:
-            steps, values = _series(metrics, f"rewards/{name}/mean")
+            steps, values = _series(metrics, f"rewards/{name}/mean", gaps=True)
             if steps:
                 ax.plot(steps, values, marker="o", ms=3, lw=1.5, label=name)
         steps, values = _series(metrics, "reward")
@@ -147,6 +156,7 @@ def reward_curves(metrics: list[dict[str, Any]]) -> str | None:
         ax.set_xlabel("RL step")
         ax.set_ylabel("mean reward")
         _legend_below(ax, ncol=min(7, len(names) + 1))
+        fig.set_label("rewards")
         return to_svg(fig)
 
 
@@ -202,6 +212,7 @@ def gate_timeline(gates: list[dict[str, Any]], metrics: list[dict[str, Any]]) ->
         ax.set_ylim(-0.05, 1.12)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         _legend_below(ax, ncol=3)
+        fig.set_label("gates")
         return to_svg(fig)
 
 
@@ -245,4 +256,5 @@ def loss_curves(series: dict[str, list[dict[str, Any]]]) -> str | None:
         ax.set_xlabel("step")
         ax.set_ylabel("training loss")
         _legend_below(ax)
+        fig.set_label("loss")
         return to_svg(fig)
