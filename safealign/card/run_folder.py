@@ -697,7 +697,19 @@ def write_card_file(path: Path, text: str) -> Path | None:
 
 # Formatting shared by the templates: one way to print each kind of number, so tests can find them.
 def pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}%"
+    """``value`` as a percentage. A rate that is neither none nor all gets the digits it needs not to read as either:
+    one of 2,500 answers not refused read "100.0%".
+
+    >>> pct(0.5), pct(2499 / 2500), pct(1 / 3000), pct(1.0), pct(None)
+    ('50.0%', '99.96%', '0.03%', '100.0%', '–')
+    """
+    if value is None:
+        return "–"
+    shown = f"{100 * value:.{digits}f}"
+    while 0 < value < 1 and float(shown) in (0.0, 100.0) and digits < 9:
+        digits += 1
+        shown = f"{100 * value:.{digits}f}"
+    return f"{shown}%"
 
 
 def rate(entry: dict[str, Any] | None) -> str:
