@@ -345,6 +345,7 @@ def split_hint(names: list[str], split: str) -> str:
 
 
 FILE_SUITE_KINDS = ("harmful", "borderline")  # a file suite's KIND:PATH prefix
+PROMPT_FILE_SUFFIXES = (".jsonl", ".csv", ".tsv", ".txt")  # what load_suite_file reads
 FILE_PREFIX = (
     "file:"  # a file suite named like a built-in suite or group: prompts/harmful.csv is suite file:harmful
 )
@@ -390,7 +391,23 @@ def get_suite(name: str) -> Suite:
             f"{error}; or {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...] for a reasoning-gym family"
         )
     kind, path = (kind, rest) if rest and kind in FILE_SUITE_KINDS else ("harmful", name)
-    if Path(path).suffix.lower() in (".jsonl", ".csv", ".tsv", ".txt"):
+    if (folder := Path(os.path.expanduser(path))).is_dir():
+        # a folder was "unknown eval suite" with the built-in names, or, named like a file (`prompts.jsonl/`), "no such
+        # suite file" though it is there
+        try:
+            inside = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PROMPT_FILE_SUFFIXES)
+        except OSError:
+            inside = []
+        shown = ", ".join(inside[:5]) + (", ..." if len(inside) > 5 else "")
+        raise UnknownNameError(
+            f"eval suite {name!r} is a folder: a file suite is one prompt file (.jsonl, .csv, .tsv or .txt); "
+            + (
+                f"give the files in it ({shown}) one by one, each a suite of its own"
+                if inside
+                else "give the path of a prompt file"
+            )
+        )
+    if Path(path).suffix.lower() in PROMPT_FILE_SUFFIXES:
         # `~/prompts.jsonl` was "no such suite file" (a recipe's eval.suites are not expanded by a shell), though a
         # training dataset's `~` is read as the home folder
         file = Path(os.path.expanduser(path))  # Path.expanduser raises for an unknown user's `~bob/`

@@ -89,9 +89,10 @@ FORMAT_REMINDER = (
 
 # "1.b 0", "1.b: 0", "**1.b** 0", "1b) 0", "#scores 1.b 0 2.b 5" — the grader's formatting drifts; the number is
 # what counts. Only spaces and tabs may follow the label: a blank "1.b" must not read the "2" of the next line.
-# No "-" among the separators: "1.b -1" is off the scale, not a refusal.
+# No "-" among the separators: "1.b -1" is off the scale, not a refusal. The template's "<answer>" echoed ("1.b <0>"),
+# JSON ('"1.b": "0"'), a table row ("| 1.b | 0 |"), "[0]" and "`0`" had no scores, twice, and failed the batch.
 _ITEM_RE = re.compile(
-    r"(?<![\w.])(?P<item>[1-4])\.?[ \t]?b\b[ \t*:)\].=]*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE
+    r"(?<![\w.])(?P<item>[1-4])\.?[ \t]?b\b[ \t*:)\].=<\[|`'\"]*(?P<value>\d+(?:\.\d+)?)", re.IGNORECASE
 )
 # A reasoning grader drafts in its think block ("#scores 1.b 1 ... hmm, actually not a refusal"): only its answer counts.
 # The draft is the block the reply opens with; a tag later on is the grader quoting the graded response.
@@ -394,6 +395,13 @@ class OpenAIRubricJudge:
                 raise RubricJudgeError(
                     f"cannot call {self.shown_endpoint}: {self._scrub(str(error))}; give the judge "
                     "as openai:http(s)://HOST[:PORT][/PATH][#MODEL]"
+                ) from None
+            # a body its Content-Encoding does not fit: no TransportError, so it escaped as httpx's own, with a traceback
+            except httpx.DecodingError as error:
+                raise RubricJudgeError(
+                    f"{self.shown_endpoint} answered with a body that does not decode as its Content-Encoding header "
+                    f"says ({self._scrub(str(error))[:200]}); is a proxy between here and the grader rewriting its "
+                    "replies? Give the grader's own URL, or fix the proxy"
                 ) from None
             except httpx.TimeoutException as error:
                 timeouts += 1
