@@ -156,6 +156,9 @@ def layer_skip_loss(model: Any, examples: list[tuple[Any, int]]) -> list[float]:
     with torch.no_grad():
         for input_ids, start in examples:
             ids = input_ids.to(model.device)
+            # nothing before the text's first token predicts it: an answer start of 0 (a prompt rendered unlike the
+            # whole text from its first token on) scored one target too many and failed in cross_entropy
+            start = max(start, 1)
             if ids.shape[1] - start < 1:
                 continue
             outputs: list[Any] = []
@@ -257,9 +260,22 @@ def check_reloads(student: Any, length: int = 12) -> None:
         config._attn_implementation = (
             student.config._attn_implementation
         )  # the same kernels: equal logits, not close ones
-        with torch.device(param.device):
-            rebuilt = type(student)(config).to(param.dtype).eval()
+        # Built in the student's dtype, as from_pretrained builds it: built in float32 and cast, a bf16 student's RoPE
+        # inv_freq (float32 in a loaded model) was cast too, and every bf16 teacher's student was refused as differing.
+        default = torch.get_default_dtype()
+        torch.set_default_dtype(param.dtype)
+        try:
+            with torch.device(param.device):
+                rebuilt = type(student)(config).eval()
+        finally:
+            torch.set_default_dtype(default)
         rebuilt.load_state_dict(student.state_dict())
+        # The buffers no state dict holds (inv_freq) in the student's own dtypes: a model cast whole with .to() has them
+        # in its dtype, one loaded in that dtype in float32; their values come from the config.
+        buffers = dict(student.named_buffers())
+        for name, buffer in rebuilt.named_buffers():
+            if name in buffers and buffer.is_floating_point():
+                buffer.data = buffer.data.to(buffers[name].dtype)
         with torch.no_grad():
             expected, got = (
                 student.eval()(input_ids=ids).logits.float(),

@@ -27,7 +27,8 @@ def merge_pairs(model: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> list[int]:
-    """Sorted teacher ids the student keeps: ids below ``keep_first``, special tokens, every token of ``texts``, and the BPE pieces of each."""
+    """Sorted teacher ids the student keeps: ids below ``keep_first``, special tokens, the byte pieces every text can fall
+    back to (:func:`fallback_tokens`), every token of ``texts``, and the BPE pieces of each."""
     if keep_first < 1:
         raise ValueError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
     data = json.loads(tokenizer.backend_tokenizer.to_str())
@@ -40,6 +41,7 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
     keep.update(added["id"] for added in data["added_tokens"])
     # What the post-processor adds to every text (a BOS), an added token or not
     keep.update(tokenizer("")["input_ids"])
+    keep.update(vocab[token] for token in fallback_tokens(data) if token in vocab)
     for text in texts:
         keep.update(tokenizer(text, add_special_tokens=False)["input_ids"])
     # Closure: a kept token's two parts are kept too, or the tokenizer could never build it. The parts of every merge
@@ -56,6 +58,24 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
                 keep.add(vocab[part])
                 stack.append(part)
     return sorted(keep)
+
+
+def fallback_tokens(data: dict[str, Any]) -> list[str]:
+    """The tokens any text can be spelt with: a byte-level BPE's 256 one-byte pieces (GPT-2, Qwen, Llama-3), a
+    SentencePiece-style BPE's ``<0x00>``..``<0xFF>`` byte fallback (Llama-2, Mistral, Gemma), and its unknown token.
+    Kept whatever ``keep_first`` is: they need not come first (a tokenizer may list its control tokens before its bytes, as
+    Mistral-Nemo's tekken does), and without them a character outside the transfer set was dropped from the text without
+    a word (byte-level) or read as ``<unk>``."""
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    model, tokens = data["model"], []
+    if '"ByteLevel"' in json.dumps(data.get("pre_tokenizer")):  # alone, or in a Sequence (Llama-3)
+        tokens += ByteLevel.alphabet()
+    if model.get("byte_fallback"):
+        tokens += [f"<0x{byte:02X}>" for byte in range(256)]
+    if model.get("unk_token"):
+        tokens.append(model["unk_token"])
+    return tokens
 
 
 def trimmed_tokenizer(tokenizer: Any, keep: list[int]) -> Any:
