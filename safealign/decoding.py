@@ -12,6 +12,10 @@ the batch shrinks as answers finish and larger batches pay off. transformers' co
 repetition penalty mean exactly what they mean in ``generate``, but for one thing: the penalty reads a row's own
 tokens, not its left padding. ``generate``'s reads the padding too, and SmolLM2 pads with <|im_end|>, its end token:
 a padded row's end was penalised, so an answer's length depended on the prompts batched beside it.
+
+A model whose cache cannot drop a row (the conv and recurrent states of LFM2's, Qwen3-Next's and Qwen3.5's linear
+attention layers, which ``batch_select_indices`` does not reach) keeps its finished rows in the batch, as ``generate``
+does, and their new tokens are thrown away.
 """
 
 from __future__ import annotations
@@ -106,6 +110,22 @@ class StopStrings:
         return any(stop in text for stop in self.stops)
 
 
+def rows_can_leave(cache: Any) -> bool:
+    """Whether ``cache.batch_select_indices`` drops rows from all of ``cache``'s state. A linear attention layer has no
+    such method (AttributeError at the first finished row), and a hybrid one inherits the attention layer's, which keeps
+    its conv and recurrent states at the old batch size."""
+    from transformers import cache_utils
+
+    linear = getattr(cache_utils, "LinearAttentionCacheLayerMixin", ())
+    layers = getattr(cache, "layers", None)
+    return (
+        callable(getattr(cache, "batch_select_indices", None))
+        and layers is not None
+        and all(callable(getattr(layer, "batch_select_indices", None)) for layer in layers)
+        and not any(isinstance(layer, linear) for layer in layers)
+    )
+
+
 def decode_batch(
     model: Any,
     input_ids: Any,
@@ -142,6 +162,7 @@ def decode_batch(
     attention = attention_mask
     positions = (attention.cumsum(-1) - 1).clamp(min=0)
     step_ids, step_positions, cache = input_ids, positions, None
+    stayed: set[int] = set()  # finished rows still in the batch, where the cache cannot drop them
     for step in range(max_new_tokens):
         out = model(
             input_ids=step_ids,
@@ -152,20 +173,27 @@ def decode_batch(
             logits_to_keep=1,
         )
         cache = out.cache
+        if step == 0:
+            evict = rows_can_leave(cache)
         scores = processors(sequences, out.logits[:, -1, :].float())
         if is_sampled(temperature):
             next_tokens = torch.multinomial(scores.softmax(-1), 1, generator=generator).squeeze(1)
         else:
             next_tokens = scores.argmax(-1)
         keep: list[int] = []
+        live = len(active) - len(stayed)
         for position, (row, token) in enumerate(zip(active.tolist(), next_tokens.tolist(), strict=True)):
+            if row in stayed:
+                continue
             generated[row].append(token)
             ended = (not ignore_eos and token in stop_ids) or (
                 stop_strings is not None and stop_strings.hit(generated[row])
             )
             if not ended and step + 1 < max_new_tokens and not (cancelled is not None and cancelled(row)):
                 keep.append(position)
-        finished = len(active) - len(keep)
+            elif not evict:
+                stayed.add(row)
+        finished = live - len(keep)
         if finished and on_finished:
             on_finished(finished)
         if not keep:
@@ -174,7 +202,7 @@ def decode_batch(
         attention = torch.cat([attention, attention.new_ones((len(active), 1))], dim=1)
         step_positions = step_positions[:, -1:] + 1
         step_ids = next_tokens[:, None]
-        if finished:
+        if finished and evict:
             index = torch.tensor(keep, device=input_ids.device)
             cache.batch_select_indices(index)
             active, sequences, attention = active[index], sequences[index], attention[index]

@@ -278,6 +278,13 @@ class GenerationEngine:
         ``cancelled(prompt_index)``, asked at every decoding step, gives a prompt up: its answers stop where they are.
         """
         params = params or SamplingParams()
+        # A string is a sequence of one-character prompts, and one chat a sequence of messages: both ran without a word
+        # (a question came back as one answer per character) or failed deep in the chat template.
+        if isinstance(prompts, str) or (prompts and isinstance(prompts[0], dict)):
+            raise SettingError(
+                f"generate takes a list of prompts, got {'a string' if isinstance(prompts, str) else 'one chat'} "
+                f"({prompts!r:.60}); wrap one prompt or one chat in a list: generate([prompt])"
+            )
         encoded = [self.encode(p) for p in prompts]
         jobs = [(i, s) for i in range(len(prompts)) for s in range(params.num_samples)]
         # Longest first: the slowest batch runs while the bar is fresh, and memory peaks early.
@@ -358,6 +365,10 @@ class GenerationEngine:
             if stop in text:
                 text, hit_stop_string = text[: text.index(stop)], True
         truncated = stop_at is None and not hit_stop_string and len(tokens) >= params.max_new_tokens
+        if truncated:
+            # The limit can fall between the tokens of one character (SmolLM2 writes 你 as two byte tokens, an emoji as
+            # up to four): its first bytes decode to a U+FFFD the model never wrote. vLLM's detokenizer holds them back.
+            text = text.removesuffix("\ufffd")
         return Completion(
             prompt_index=prompt_index,
             sample_index=sample_index,
