@@ -45,6 +45,11 @@ APOSTROPHE_SPELLINGS = str.maketrans({"\u00b4": "'", "`": "'", "\u2018": "'"})
 _IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?=[^\W\d_])")
 # Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
 KANA_VOICING = "\u3099\u309a"
+# Variation selectors (an emoji's "☕️" is "☕" and U+FE0F) and the combining grapheme joiner pick how a character is
+# drawn, and are typed or not as the keyboard likes: neither a mark that :func:`_fold_accents` drops (their combining
+# class is 0) nor punctuation, each stood as a word of its own, so "Is ☕ bad for kids?" was not the eval item "Is ☕️
+# bad for kids?". Deleted wherever they stand.
+_PRESENTATION_SELECTORS = re.compile("[\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def _between_digits(text: str, index: int) -> bool:
@@ -90,6 +95,7 @@ def normalise(text: str, invisible: str = "", operators: bool = False, joined: b
     questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`), as are ``1,234`` and
     ``1234``. ``joined`` drops those separators too, and a hyphen between two letters (``e-mail`` is ``email``): the
     second reading of a text (see :func:`readings`)."""
+    text = _PRESENTATION_SELECTORS.sub("", text)
     group_digits = operators or joined
     if group_digits:
         text = _SPACED_DIGIT_GROUP.sub("", text)

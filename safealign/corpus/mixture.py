@@ -61,8 +61,8 @@ class Mixture:
 def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
     """Take ``fraction`` of each dataset's rows (seeded; >1 repeats rows), shuffle, and validate them.
 
-    Raises :class:`DataError` naming file, line and field for the first problems, a fraction that is no number >= 0, or
-    an empty mixture.
+    Raises :class:`DataError` naming file, line and field for the first problems, a fraction that is no number >= 0, one
+    file named twice, or an empty mixture.
     """
     # A recipe's fractions are checked when it is read (check_mixture); a caller's here: a negative one was skipped as a 0
     # (its file left out without a word), and NaN failed with "cannot convert float NaN to integer".
@@ -79,10 +79,19 @@ def build_mixture(weights: dict[str, float], seed: int) -> Mixture:
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     sources = []
+    named: dict[Path, str] = {}
     for name, fraction in weights.items():
         if fraction <= 0:
             continue
         path = dataset_path(name)
+        # one file under two names ("reasoning" and its path, a relative and an absolute path): 0.5 + 0.5 drew two
+        # samples that shared rows, so some rows came twice and others not at all, where 1.0 takes each row once
+        if (same := named.setdefault(path.resolve(), name)) != name:
+            raise DataError(
+                f"datasets {same!r} and {name!r} are one file ({path.resolve()}): give it once, with their fractions "
+                f"summed ({weights[same]:g} + {fraction:g} = {weights[same] + fraction:g}; 1.0 takes each row once, "
+                "above 1 repeats rows)"
+            )
         numbered, unreadable = read_rows_and_problems(path)
         problems = sorted([*unreadable, *validate_rows(path, numbered)], key=lambda problem: problem.line)
         if problems:

@@ -40,9 +40,10 @@ HASH_SEEDED_FAMILIES = frozenset(
     {"isomorphic_strings", "knight_swap", "polynomial_multiplication", "ransom_note", "word_ladder"}
 )
 
-# reasoning-gym families some of whose problems run reference code that draws from the global random state (codeio's
-# np.random): those problems' answers are random draws, not what the question determines, and change from run to run.
-UNSEEDED_FAMILIES = frozenset({"codeio"})
+# reasoning-gym families some of whose problems draw from the global random state, which the seed does not fix: codeio
+# runs reference code that calls np.random (those answers are random draws, not what the question determines), and
+# list_functions draws some of its lists with random.randint (those problems, answers and all, change from run to run).
+UNSEEDED_FAMILIES = frozenset({"codeio", "list_functions"})
 
 OWN_FAMILIES = ("arithmetic", "word_problem")
 
@@ -350,8 +351,9 @@ def _warn_hash_seeded(family: str) -> None:
 @cache
 def _warn_unseeded(family: str) -> None:
     log.warning(
-        "%s: some of its problems run code that draws random numbers without the seed, so their reference answers are "
-        "random draws that change from run to run (a resumed stage, a rerun eval): scores on it are partly noise",
+        "%s: some of its problems draw random numbers without the seed, so they or their reference answers are random "
+        "draws that change from run to run (a resumed stage, a rerun eval): training prompts differ and scores on it are "
+        "partly noise",
         family,
     )
 

@@ -18,6 +18,7 @@ and "the answer" mean one thing from training to evaluation.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from safealign.tasks.hedges import MARKUP, hedged_numbers
@@ -79,10 +80,16 @@ def parse_reasoning(text: str) -> ParsedReasoning:
         text.lstrip().startswith(OPEN)
         and text.count(OPEN) == 1
         and text.count(CLOSE) == 1
-        and bool(think)
-        and bool(answer)
+        and _visible(think)
+        and _visible(answer)
     )
     return ParsedReasoning(think=think, answer=answer, well_formed=well_formed)
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a think block or answer of zero-width spaces, joiners or byte-order marks
+    (Unicode Cf, which ``str.strip`` keeps) is as empty as one of white space, and took the format reward's 1.0."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 def format_score(text: str) -> float:
