@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import types
 from typing import Any, Union, get_args, get_origin
@@ -146,6 +147,10 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
         )
     if kind == "string_type" and isinstance(value, int | float):
         return " (YAML read the unquoted value as a number: put it in quotes, as written)"
+    if kind == "string_type" and isinstance(
+        value, datetime.date
+    ):  # `name: 2026-12-07` showed "= datetime.date(...)"
+        return " (YAML read the unquoted value as a date: put it in quotes, as written)"
     if kind == "dict_type" and isinstance(value, list) and value:
         # `- reasoning: 0.5` lines: a list of one-key mappings; bare names: a list with no weights
         if all(isinstance(entry, dict) and len(entry) == 1 for entry in value):
@@ -230,6 +235,8 @@ def redact_url(url: str | None) -> str:
     if not parts.netloc:  # sqlite:///FILE: nothing secret but a query
         return url.split("?", 1)[0].split("#", 1)[0] + ("?…" if parts.query else "")
     host = parts.hostname or ""
+    if ":" in host:  # IPv6, which hostname gives without its brackets: "http://::1:8000" read as port 1:8000
+        host = f"[{host}]"
     if parts.port:
         host += f":{parts.port}"
     if parts.username:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
@@ -9,11 +10,17 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from safealign.config.base import Section, check_http_url, check_report_to, without_userinfo
+from safealign.config.base import (
+    Section,
+    check_http_url,
+    check_report_to,
+    redact_url,
+    without_userinfo,
+)
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -131,7 +138,11 @@ def mixture_file(name: str) -> Path:
 
     # os.path.expanduser: Path.expanduser raises RuntimeError for an unknown user (~bob/ on another machine), where a
     # recipe must validate and the stage then names the missing file
-    path = package_data("train", TRAIN_DATASETS[name]) if name in TRAIN_DATASETS else Path(os.path.expanduser(name))
+    path = (
+        package_data("train", TRAIN_DATASETS[name])
+        if name in TRAIN_DATASETS
+        else Path(os.path.expanduser(name))
+    )
     try:
         return path.resolve()
     except (RuntimeError, OSError):  # a symlink loop (RuntimeError before 3.13)
@@ -1204,6 +1215,30 @@ class MonitorConfig(Section):
         description="A drop or rise past the tolerance alerts only when it is at least this many suite items (one answer of 16 is 6.25 points).",
     )
 
+    @field_validator("alerts")
+    @classmethod
+    def _alerts_home_expanded(cls, value: str | None) -> str | None:
+        # `~/alerts.yaml` is the home folder's file, as in a dataset or model path: kept as written, the monitor looked
+        # for ./~/alerts.yaml and refused to start. An unknown user's ~bob/ stays as written (the monitor names it).
+        return value if value is None else os.path.expanduser(value)
+
+    @field_validator("db")
+    @classmethod
+    def _sqlite_home_expanded(cls, value: str) -> str:
+        # SQLAlchemy reads the "~" of sqlite:///~/monitor.db as a folder's name: the store made ./~/ and kept every
+        # exchange there (which `rm -rf ~` would then be typed to clean up), as output_dir's "~" once did
+        head, sep, rest = value.partition(":///")
+        if not (head == "sqlite" and sep and rest.startswith("~")):
+            return value
+        path, query_sep, query = rest.partition("?")
+        expanded = os.path.expanduser(path)
+        if expanded == path:  # "~someone/monitor.db" of no such user
+            raise ValueError(
+                f"{path.split('/', 1)[0]} is no user's home folder here: give the database file's full path "
+                "(sqlite:////FULL/PATH.db)"
+            )
+        return f"{head}{sep}{expanded}{query_sep}{query}"
+
     @field_validator("upstream")
     @classmethod
     def _upstream_base(cls, value: str | None) -> str | None:
@@ -1222,7 +1257,9 @@ class MonitorConfig(Section):
     def _db_scheme(self) -> MonitorConfig:
         if not self.db.startswith(("sqlite:", "postgresql")):
             # the password starred: the refusal is printed (`validate`, `run`, the monitor commands)
-            raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {without_userinfo(self.db)!r}")
+            raise ValueError(
+                f"db must be a sqlite:/// or postgresql:// URL, got {without_userinfo(self.db)!r}"
+            )
         if self.db.startswith("sqlite:") and _sqlite_database(self.db) in ("", ":memory:"):
             # each connection of the pool would get its own empty in-memory database: every exchange would fail
             raise ValueError(
@@ -1232,3 +1269,34 @@ class MonitorConfig(Section):
         check_http_url("upstream", self.upstream)
         check_http_url("webhook", self.webhook)
         return self
+
+    @model_validator(mode="after")
+    def _upstream_is_not_the_gateway(self) -> MonitorConfig:
+        # upstream at the gateway's own address and port (its port copied into the URL): each request was forwarded
+        # back to the gateway, again and again, until upstream_timeout_s (300 s) ran out, then answered 502, with an
+        # upstream error stored for every pass through
+        if self.upstream is None:
+            return self
+        parts = urlsplit(self.upstream)  # parses: _db_scheme checked it
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        upstream, own = (parts.hostname or "").lower(), self.host.strip("[]").lower()
+        if port == self.port and (
+            upstream == own or (_loopback(upstream) and (_loopback(own) or own in ("0.0.0.0", "::", "")))
+        ):
+            raise ValueError(
+                f"upstream {redact_url(self.upstream)} is this gateway itself (host {self.host}, port {self.port}): "
+                "every request would be forwarded back to it until upstream_timeout_s ran out. Give the model "
+                "server's URL (`safealign serve` listens on http://127.0.0.1:8000 by default), or set port to "
+                "another one for the gateway"
+            )
+        return self
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, no brackets) is this machine's loopback: localhost, 127.x.x.x, ::1."""
+    if host.rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
