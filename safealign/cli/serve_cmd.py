@@ -114,8 +114,8 @@ def _serve(
         accepted_models=(model,),  # another model is a 404; the spec too: `eval MODEL --endpoint` sends it
     )
     err_console.print(
-        f"[green]serving[/] {escape(served_name or model)} at {escape(api_url(host, port))} (precision {engine.precision}, "
+        f"[green]starting[/] {escape(served_name or model)} at {escape(api_url(host, port))} (precision {engine.precision}, "
         f"temperature {temperature:g} unless a request sets one)"
-    )  # a name or path is text, not markup
+    )  # a name or path is text, not markup; run_server says "ready" once the port is bound (it may be taken by now)
     # On SIGTERM, answers still generating get 4 s, then a 503 to retry; the server stops (the generate thread is a daemon).
     run_server(app, host, port, grace_s=5.0)

@@ -11,9 +11,13 @@ subclass.)
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 from types import FrameType
 
 from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
 
 STOP_REASON = "it received a stop signal before this answer was generated"
 
@@ -27,10 +31,18 @@ def close_batcher_later(app: FastAPI, delay_s: float) -> None:
 
 
 def run_server(app: FastAPI, host: str, port: int, grace_s: float = 5.0) -> None:
-    """Serve ``app`` until SIGTERM/SIGINT; answers still generating ``grace_s - 1`` seconds after it get a 503."""
+    """Serve ``app`` until SIGTERM/SIGINT; answers still generating ``grace_s - 1`` seconds after it get a 503.
+
+    "ready" is logged once the port is bound: a port taken after the CLI's check (while the model loaded) is uvicorn's
+    one-line bind error and exit 3, with no line before it saying the server runs."""
     import uvicorn  # only `safealign serve` needs it
 
     class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                log.info("ready: listening on port %d (Ctrl-C or SIGTERM stops it)", port)
+
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             if not self.should_exit:
                 close_batcher_later(app, max(0.0, grace_s - 1.0))
