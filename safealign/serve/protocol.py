@@ -394,6 +394,13 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "ignore_eos": bool,
     "echo": bool,
     "prompt_logprobs": lambda value: value is not None,  # 0 asks for the prompt tokens' own logprobs
+    "skip_special_tokens": lambda value: value not in (None, True),  # false: the answer's special tokens kept
+    # vLLM's prompt rendering: a served checkpoint renders every chat with its own template and then opens a new
+    # assistant turn. Answered without them, a prefill to continue got a new turn, and documents never reached the model.
+    "continue_final_message": bool,
+    "add_generation_prompt": lambda value: value not in (None, True),
+    "chat_template": bool,
+    "documents": bool,
 }
 
 
