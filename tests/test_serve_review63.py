@@ -45,7 +45,6 @@ def test_a_turn_without_text_is_a_422_not_a_blank_turn(served, message, named): 
         {"allowed_token_ids": [5, 6]},
         {"bad_words": ["the"]},
         {"include_stop_str_in_output": True},
-        {"ignore_eos": True},
         {"echo": True},
         {"prompt_logprobs": 0},
     ],
@@ -70,7 +69,6 @@ def test_a_vllm_extra_at_its_default_is_accepted(served):  # noqa: F811
         "stop_token_ids": [],
         "bad_words": [],
         "include_stop_str_in_output": False,
-        "ignore_eos": False,
         "echo": False,
         "prompt_logprobs": None,
     }

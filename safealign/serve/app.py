@@ -119,6 +119,7 @@ def sampling_params(
             seed=secrets.randbits(62) if chat.seed is None else chat.seed,
             stop=chat.stop_list(),
             num_samples=chat.samples,
+            ignore_eos=bool(chat.ignore_eos),
         )
     except ValueError as error:
         raise RequestError(422, f"invalid sampling parameters: {error}") from None

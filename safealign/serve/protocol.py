@@ -164,6 +164,8 @@ class ChatRequest(BaseModel):
     # lower bound keeps the penalty a penalty (1e-40 multiplies a repeated token's logit by 1e40).
     top_k: WholeNumber | None = Field(None, ge=-1)
     repetition_penalty: float | None = Field(None, ge=0.01)
+    # vLLM's: generate max_tokens whatever the end token says (benchmarks; `eval --endpoint` sends it when asked)
+    ignore_eos: bool | None = None
 
     @field_validator("stop")
     @classmethod
@@ -321,6 +323,7 @@ class ForwardedChatRequest(ChatRequest):
         None, ge=-1, strict=False
     )  # as vLLM reads it: "40" and 40.0 are 40, 40.5 is refused
     repetition_penalty: float | None = Field(None, gt=0)
+    ignore_eos: bool | None = Field(None, strict=False)  # as vLLM reads it
 
 
 LISTED_PROBLEMS = 10  # the most problems one error message names (it says how many more there are)
@@ -391,7 +394,6 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "allowed_token_ids": bool,
     "bad_words": bool,
     "include_stop_str_in_output": bool,
-    "ignore_eos": bool,
     "echo": bool,
     "prompt_logprobs": lambda value: value is not None,  # 0 asks for the prompt tokens' own logprobs
     "skip_special_tokens": lambda value: value not in (None, True),  # false: the answer's special tokens kept
