@@ -61,8 +61,15 @@ def system_prompt_flag(system_prompt: str | None) -> list[str]:
 
 def machine() -> dict[str, Any]:
     import os
+    from importlib.metadata import PackageNotFoundError, version
 
     import torch
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
 
     return {
         "cpu_count": os.cpu_count(),
@@ -70,8 +77,25 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "torch": torch.__version__,
+        # the "bare" arms are these libraries: a ratio against them means nothing without their versions
+        **{name: installed(name) for name in ("transformers", "trl", "safealign")},
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+
+
+def resolved_precision(precision: str) -> str:
+    """What ``--precision`` ran as (bf16 or fp32), as the stages resolve it: "auto" alone does not say."""
+    import torch
+
+    from safealign.precision import resolve_precision
+
+    return resolve_precision(precision, "cuda" if torch.cuda.is_available() else "cpu")
+
+
+def target_check(ratio: float, target: float) -> tuple[str, dict[str, Any]]:
+    """A ratio against the README's target for it: the verdict's words for the table, and its JSON fields."""
+    met = ratio >= target
+    return f"{'met' if met else 'MISSED'} (target >= {target}x)", {"target_ratio": target, "target_met": met}
 
 
 def report(name: str, title: str, columns: list[str], rows: list[list[Any]], payload: dict[str, Any]) -> Path:

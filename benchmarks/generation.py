@@ -53,20 +53,18 @@ def prompts(n: int) -> list[str]:
     return [f"{TOPICS[i % len(TOPICS)]}" + (" Be detailed." * (i % 4)) for i in range(n)]
 
 
-def loop_generate(loaded, items: list[str], new_tokens: int, precision: str) -> tuple[int, float]:
+def loop_generate(engine: GenerationEngine, items: list[str], new_tokens: int) -> tuple[int, float]:
+    """One ``model.generate`` per prompt, from the token ids the engine generates from (a base model's plain-text
+    prompt where it has no chat template), in the engine's precision."""
     import torch
 
-    tokenizer, model = loaded.tokenizer, loaded.model
+    tokenizer, model = engine.tokenizer, engine.model
     start = time.perf_counter()
     tokens = 0
     for prompt in items:
-        ids = tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}],
-            add_generation_prompt=True,
-            return_tensors="pt",
-            return_dict=True,
-        )
-        with torch.inference_mode(), autocast(precision):
+        input_ids = torch.tensor([engine.encode(prompt)])
+        ids = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+        with torch.inference_mode(), autocast(engine.precision):
             out = model.generate(
                 **ids,
                 max_new_tokens=new_tokens,
@@ -242,7 +240,7 @@ def main() -> None:
     # Same work on both sides: exactly new_tokens per prompt, end-of-turn ignored.
     params = SamplingParams(max_new_tokens=args.new_tokens, ignore_eos=True)
     engine.generate(items[:2], SamplingParams(max_new_tokens=4))  # warm-up, both sides
-    loop_generate(loaded, items[:1], 4, engine.precision)
+    loop_generate(engine, items[:1], 4)
 
     def run_engine() -> tuple[None, int, float]:
         start = time.perf_counter()
@@ -250,7 +248,7 @@ def main() -> None:
         return None, sum(c.completion_tokens for c in completions), time.perf_counter() - start
 
     def run_loop() -> tuple[None, int, float]:
-        return None, *loop_generate(loaded, items, args.new_tokens, engine.precision)
+        return None, *loop_generate(engine, items, args.new_tokens)
 
     runs = alternate({"engine": run_engine, "loop": run_loop}, args.repeats)
     ours, loop = best_of_rounds(runs["engine"], runs["loop"]), best_of_rounds(runs["loop"], runs["loop"])
@@ -274,6 +272,7 @@ def main() -> None:
     ]
     payload = {
         "args": vars(args),
+        "precision": engine.precision,  # what --precision (auto by default) ran as, both arms
         "engine_tokens_per_s": ours["tokens_per_s"],
         "loop_tokens_per_s": loop["tokens_per_s"],
         "speedup": ours["speedup"],

@@ -86,6 +86,15 @@ def student_model(spec: str, teacher, vocab_keep: int | None = None):  # noqa: A
     return student, tokenizer
 
 
+def layer_count(model) -> int | str:  # noqa: ANN001 - a transformers model
+    """The decoder layers a model runs: ``model.layers`` where it has them (a pruned copy's kept ones), else its
+    config's count (GPT-2 keeps them in ``transformer.h``); "-" if neither says."""
+    layers = getattr(getattr(model, "model", None), "layers", None)
+    if layers is not None:
+        return len(layers)
+    return getattr(model.config.get_text_config(), "num_hidden_layers", None) or "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -114,6 +123,9 @@ def main() -> None:
         parser.error(
             f"--student {', '.join(repeated)} given more than once: one row per model, so give each once"
         )
+    # the teacher's row has that name: this student would replace it and be measured against itself
+    if "teacher" in args.student:
+        parser.error("--student teacher: the teacher's row has that name; give the folder as ./teacher")
     try:  # before the teacher loads
         for spec in args.student:
             if spec.startswith("prune:"):
@@ -147,7 +159,7 @@ def main() -> None:
                 name,
                 f"{params_n:,}",
                 f"{params_n / teacher_params:.1%}",
-                len(model.model.layers),
+                layer_count(model),
                 row["best_tokens_per_s"],
                 row["speedup"],
                 row["paired_median_speedup"],
@@ -179,7 +191,7 @@ def main() -> None:
             "most stolen",
         ],
         rows,
-        {"args": vars(args), "models": payload},
+        {"args": vars(args), "precision": engines["teacher"].precision, "models": payload},
     )
 
 
