@@ -38,7 +38,20 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     from safealign.corpus.validate import repeated_conversations
 
     extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
-    names = datasets or list(TRAIN_DATASETS)
+    names, given = [], {}
+    for name in datasets or list(TRAIN_DATASETS):
+        # one file named twice (by name and by path, or two spellings of a path) was checked and counted twice
+        path = dataset_path(name).resolve()
+        if path in given:
+            same = "given twice" if name == given[path] else f"is the same file as {given[path]}"
+            err_console.print(
+                f"[yellow]note[/] {escape(name)} {escape(same)}: checked once",
+                highlight=False,
+                soft_wrap=True,
+            )
+            continue
+        given[path] = name
+        names.append(name)
     problems, train_texts, answer_texts, rows_out, empty, repeats = [], [], [], [], [], []
     for name in names:
         path = dataset_path(name)
@@ -50,9 +63,8 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
         )
         repeats.extend(repeated_conversations(path, numbered))
         counts = Counter(f"{row.get('kind', '?')}/{row.get('category', '?')}" for _, row in numbered)
-        languages = Counter(
-            str(row.get("language", "?")) for _, row in numbered
-        )  # null or 5 next to "en" must still sort
+        # a row without the field is English, as training and the validator read it; 5 next to "en" must still sort
+        languages = Counter(str(row.get("language", "en")) for _, row in numbered)
         rows_out.append(
             [
                 name,
@@ -65,12 +77,14 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
         train_texts.extend(training_turns(named, source=name, roles=("system", "user")))
         answer_texts.extend(training_turns(named, source=name, roles=("assistant",)))
     console.print(table("Training data", ["dataset", "rows", "kind/category counts", "languages"], rows_out))
+    # one line each, however long (soft_wrap): in a log or a pipe, Rich cut them at 120 columns, and `| grep` of a
+    # problem's end lost its file:line
     for problem in problems[:50]:
-        err_console.print(f"[red]{escape(str(problem))}[/]", highlight=False)
+        err_console.print(f"[red]{escape(str(problem))}[/]", highlight=False, soft_wrap=True)
     if len(problems) > 50:
         err_console.print(f"[red]... and {len(problems) - 50} more problem(s)[/]", highlight=False)
     for note in repeats[:20]:
-        err_console.print(f"[yellow]note[/] {escape(str(note))}", highlight=False)
+        err_console.print(f"[yellow]note[/] {escape(str(note))}", highlight=False, soft_wrap=True)
     if len(repeats) > 20:
         err_console.print(
             f"[yellow]... and {len(repeats) - 20} more repeated conversation(s)[/]", highlight=False
@@ -83,17 +97,21 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     # every overlap: a stage's error shows five and points here for the rest
     for train_id, eval_id in report.exact:
         err_console.print(
-            f"[yellow]overlap[/] {escape(train_id)} = eval {escape(eval_id)} (same prompt)", highlight=False
+            f"[yellow]overlap[/] {escape(train_id)} = eval {escape(eval_id)} (same prompt)",
+            highlight=False,
+            soft_wrap=True,
         )
     for train_id, eval_id, gram in report.overlaps:
         err_console.print(
             f"[yellow]overlap[/] {escape(train_id)} ~ eval {escape(eval_id)}: {escape(repr(gram))}",
             highlight=False,
+            soft_wrap=True,
         )
     for path in empty:
         err_console.print(
             f"[red]{escape(str(path))}: no rows (the file is empty): a training file needs at least one chat row[/]",
             highlight=False,
+            soft_wrap=True,
         )
     if problems or empty or not report.clean:
         raise typer.Exit(1)

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from safealign.cli.common import (
     SYSTEM_PROMPT_HELP,
     TRUST_REMOTE_CODE_HELP,
     chat_problem,
     console,
+    err_console,
     friendly_errors,
     system_prompt_for,
     table,
@@ -65,10 +67,16 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
     from safealign.corpus.registry import dataset_path, read_rows
     from safealign.corpus.validate import drop_null_optional_fields
 
-    pairs, where, languages = [], [], Counter()
+    pairs, where, languages, read = [], [], Counter(), set()
     names = [n.strip() for n in datasets.split(",") if n.strip()]
     for name in names:
         path = dataset_path(name)
+        # one file named twice (by name and by path) was fitted on twice: its kind weighed double
+        if path.resolve() in read:
+            note = f"--datasets names {path} twice: read once"
+            err_console.print(f"[yellow]note[/] {escape(note)}", highlight=False)
+            continue
+        read.add(path.resolve())
         for line, row in read_rows(path):
             drop_null_optional_fields(row)  # as the training stages read rows: a null language is en
             if row.get("kind") not in LABELS:
