@@ -158,3 +158,12 @@ def test_rubric_judge_names_a_body_that_does_not_decode(monkeypatch):
     # was httpx.DecodingError itself, with a traceback: no SafealignError, so neither the CLI nor the monitor named it
     with pytest.raises(RubricJudgeError, match="does not decode as its Content-Encoding header says"):
         OpenAIRubricJudge("http://127.0.0.1:9", "m", max_retries=0).judge(["p"], ["r"])
+
+
+def test_a_folder_given_as_the_labelled_set_is_named_as_a_folder(tmp_path):
+    """It was "labelled judge set /tmp not found", though /tmp is there."""
+    from safealign.errors import DataError
+    from safealign.judges.quality import load_labelled
+
+    with pytest.raises(DataError, match=r"is a folder; give the JSONL file .*prompt, response, label"):
+        load_labelled(tmp_path)

@@ -51,6 +51,11 @@ def load_labelled(path: str | Path | None = None, split: str = "test") -> list[L
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     path = Path(path) if path else default_labelled_path()
+    if path.is_dir():
+        raise DataError(
+            f"labelled judge set {path} is a folder; give the JSONL file of labelled rows (one a line, with "
+            f"{', '.join(REQUIRED_FIELDS)})"
+        )
     if not path.is_file():
         raise DataError(f"labelled judge set {path} not found")
     try:
