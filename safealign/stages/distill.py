@@ -445,6 +445,7 @@ def run_distill(
     ``trust_remote_code`` (the recipe's ``model.trust_remote_code``) lets the teacher's and the student's folders' own
     code build them."""
     from datasets import Dataset
+    from transformers.trainer_pt_utils import get_model_param_count
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
 
@@ -608,7 +609,8 @@ def run_distill(
         trainer, tokenizer, stage_dir, write_adapter=not cfg.student.startswith("prune:")
     )
 
-    student_params = sum(p.numel() for p in trainer.model.parameters())
+    # transformers' count: under DeepSpeed ZeRO-3 each parameter is an empty placeholder (numel 0) with its ds_numel
+    student_params = get_model_param_count(trainer.model)
     speed = generation_speed(cfg, teacher, model_path, [row["prompt"] for row in examples], trust_remote_code)
     settings = trainer_settings(trainer)
     if mode != "sequence":

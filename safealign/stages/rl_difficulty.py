@@ -18,6 +18,7 @@ import math
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def screen(
     show_progress: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Up to ``needed`` candidates whose pass rate is inside the band, in candidate order; and a report."""
-    from safealign.generation import GenerationEngine, SamplingParams
+    from safealign.generation import GenerationEngine, SamplingParams, seed_of_batch
 
     band = cfg.difficulty_filter
     params = SamplingParams(
@@ -100,7 +101,11 @@ def screen(
                 if len(kept) >= needed:
                     break
                 chunk = candidates[start : start + band.batch_prompts]
-                completions = engine.generate([row["prompt"] for row in chunk], params)
+                # each round its own seed (the first keeps ``seed``): with one seed for all, every round drew the same
+                # random numbers as the first, and a question at the same place in two rounds got the same samples
+                completions = engine.generate(
+                    [row["prompt"] for row in chunk], replace(params, seed=seed_of_batch(seed, start))
+                )
                 for index, row in enumerate(chunk):
                     texts = [c.text for c in completions if c.prompt_index == index]
                     scores = accuracy(texts, task=[row["task"]] * len(texts))

@@ -51,8 +51,11 @@ class NoisyEmbeddings:
     """
 
     def __init__(self, model: Any, alpha: float) -> None:
-        if alpha <= 0:
-            raise ValueError(f"neftune_noise_alpha must be above 0, got {alpha} (leave it unset to train without noise)")
+        if not 0 < alpha < math.inf:  # NaN fails both; inf noise made every training loss NaN
+            raise ValueError(
+                f"sft.neftune_noise_alpha must be a finite number above 0, got {alpha} (Jain et al. use 5-15; leave it "
+                "unset to train without noise)"
+            )
         self.alpha = alpha
         self.position_ids: Any = None
         decoder = model.get_decoder() if hasattr(model, "get_decoder") else model

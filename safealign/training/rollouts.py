@@ -220,6 +220,11 @@ def examples_at(
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` recorded completions to prompts of ``kinds`` (None: any) from the last logged step at or before
     ``step`` (the first after it when none came before), those with ``kinds``' preferred safety labels first
-    (`nearest_examples`)."""
-    rows = [row for row in read_jsonl(path) if isinstance(row.get("step"), int)]
+    (`nearest_examples`). Rows without a step or a completion are skipped, as the offline audit skips them: the two
+    quote the same rows."""
+    rows = [
+        row
+        for row in read_jsonl(path)
+        if isinstance(row.get("step"), int) and isinstance(row.get("completion"), str)
+    ]
     return nearest_examples(rows, step, kinds, limit)
