@@ -55,6 +55,62 @@ def base_model_facts(spec: str) -> dict[str, str]:
     return {"id": spec, "license": "other", "weights": ""}
 
 
+def hub_base_model(spec: str) -> str | None:
+    """``spec`` (:func:`base_model_facts`' ``id``) as the front matter's ``base_model``, which the Hub reads as a model
+    id: an ``owner/name`` id (an embedded model's) or the built-in test model's spec; None for a local path
+    (``/home/me/models/x``, ``./x``, ``~/x``): the builder's folder in a card meant for the Hub, where it names no
+    model. The card's body names the local base instead."""
+    from safealign.models.specs import looks_like_hub_id
+
+    if spec == "tiny" or spec.startswith("tiny:") or looks_like_hub_id(spec):
+        return spec
+    return None
+
+
+def refusal_training(run: RunFolder) -> dict[str, Any]:
+    """Whether the final model was trained to refuse harmful requests, as the records of the stages it was made from
+    (:attr:`RunFolder.ancestry`) say: ``trained`` True where one trained on harmful-request rows (the SFT or
+    distillation mixture's ``by_kind``: a refusal is a harmful row's answer) or on safety prompts (RL's ``safety``
+    task, with a prompt drawn from its pool); False where each recorded its data and none did (a user's own maths
+    mixture); None where one did not (rows that name no ``kind``, a record without the counts), ``why`` saying which."""
+    from safealign.corpus.validate import KINDS
+
+    found: list[bool | None] = []
+    why = []
+    for key in run.ancestry:
+        inputs = (run.record(key) or {}).get("inputs") or {}
+        if key in ("sft", "distill"):
+            field = "data" if key == "sft" else "traces"
+            mixture = inputs.get(field) or run.json(f"{key}/data_mixture.json") or {}
+            kinds = mixture.get("by_kind") if isinstance(mixture, dict) else None
+            if not isinstance(kinds, dict) or not kinds:
+                found.append(None)
+                why.append(f"`{key}/stage.json` does not count its rows by kind")
+            elif (kinds.get("harmful") or 0) > 0:
+                found.append(True)
+            elif unnamed := sum(n for kind, n in kinds.items() if kind not in KINDS and isinstance(n, int)):
+                # a row without a kind counts as "unknown", one of "kind": null as "null" (JSON's None)
+                found.append(None)
+                why.append(f"`{key}/stage.json` counts {unnamed} training rows that name no `kind`")
+            else:
+                found.append(False)
+        elif key == "rl":
+            tasks = (inputs.get("prompts") or {}).get("tasks")
+            pools = inputs.get("safety_sources")
+            drawn = (
+                [s.get("rows_used") for s in pools if isinstance(s, dict)] if isinstance(pools, list) else []
+            )
+            if not isinstance(tasks, dict):
+                found.append(None)
+                why.append("`rl/stage.json` does not record its prompts' tasks")
+            else:
+                # a safety task whose share rounded to no prompt (recorded since the pools' counts were) trained none
+                none_drawn = bool(drawn) and all(n == 0 for n in drawn)
+                found.append(bool(tasks.get("safety")) and not none_drawn)
+    trained = True if True in found else (None if None in found else False)
+    return {"trained": trained, "why": "; ".join(why)}
+
+
 def harm_judge_limits() -> str:
     """The harm judge's own "What this judge can and cannot catch" section, as Markdown."""
     from safealign.judges import harm
@@ -187,16 +243,22 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     languages = trained_languages(run, context["data"]) or ["en"]
     data = ModelCardData(
         model_name=run.name,
-        base_model=base["id"],
+        base_model=hub_base_model(base["id"]),
         license=base["license"],
         library_name="transformers",
         pipeline_tag="text-generation",
         tags=tags,
         language=languages,
-        datasets=list(dict.fromkeys(d["name"] for d in training)) or None,
+        # traces given to `safealign distill --traces` by a path outside the run folder: by the file's name, not the
+        # builder's folder (DATA_CARD.md gives the path)
+        datasets=list(dict.fromkeys(_hub_dataset_name(d["name"]) for d in training)) or None,
         eval_results=eval_results(run) or None,
     )
     return data.to_yaml()
+
+
+def _hub_dataset_name(name: str) -> str:
+    return Path(name).name if Path(name).is_absolute() or name.startswith("~") else name
 
 
 def used_training_data(run: RunFolder, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -270,6 +332,9 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "base": base_model_facts(run.base_model),
         # a distillation student with weights of its own: the final model is made of them, not of the base model's
         "student": base_model_facts(weights_from(run))["id"] if weights_from(run) != run.base_model else None,
+        # the front matter's base_model: none for a local folder, which the Base model row then names as local
+        "hub_base": hub_base_model(base_model_facts(weights_from(run))["id"]),
+        "refusals": refusal_training(run),
         "overview": summary,
         "stages": stage_details(run),
         "stage_tokens": {info.key: stage_tokens(info.key, info.record) for info in run.stages},

@@ -169,12 +169,16 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
             "seed": record.get("seed"),
         }
         if info.key == "sft":
-            data = inputs.get("data", {})
+            # data_mixture.json stands in for a record from before stage.json held the mixture, as the data card reads it
+            data = inputs.get("data") or run.json("sft/data_mixture.json") or {}
             detail |= {
                 "method": f"supervised fine-tuning with TRL SFTTrainer (loss on the answer only), {_lora(cfg)}",
                 "data": f"{data.get('rows')} rows ({', '.join(f'{k} {v}' for k, v in data.get('by_kind', {}).items())}) from "
                 f"{', '.join(s['name'] if '/' not in s['name'] else s['name'].rsplit('/', 1)[1] for s in data.get('sources', []))}; "
-                f"mixture sha256 {data.get('sha256')}",
+                f"mixture sha256 {data.get('sha256')}"
+                if data
+                # no code spans: the card shows this escaped, as it shows the file names in it
+                else "not recorded (sft/stage.json holds no inputs.data, and sft/data_mixture.json is missing)",
                 "hyperparameters": {
                     "learning rate": cfg.get("learning_rate"),
                     "schedule": cfg.get("lr_scheduler"),
@@ -227,7 +231,9 @@ def stage_details(run: RunFolder) -> list[dict[str, Any]]:
         elif info.key == "distill":
             detail |= {
                 "method": f"distillation ({metrics.get('mode', cfg.get('mode'))}: sequence = SFT on traces, logit = KL to the teacher), student {cfg.get('student')}{_pruned_by(cfg, inputs)}, {_lora(cfg)}",
-                "data": transfer_set(run, inputs.get("traces", {})),
+                "data": transfer_set(
+                    run, inputs.get("traces") or run.json("distill/data_mixture.json") or {}
+                ),
                 "hyperparameters": {
                     "learning rate": cfg.get("learning_rate"),
                     "length": _steps(cfg),
