@@ -81,6 +81,7 @@ OPENAICOMPATIBLE_API_KEY="${OPENAICOMPATIBLE_API_KEY:-unused}" "$PYTHON" -m gara
 
 echo
 echo "garak's own report: $REPORT_DIR/redteam*.report.jsonl / .html (its detectors' verdicts)"
-echo "safealign's verdicts on the same exchanges (needs the monitor's API key):"
-echo "  curl -H \"Authorization: Bearer \$SAFEALIGN_MONITOR_KEY\" '$MONITOR_URL/admin/exchanges.jsonl?flagged=true'"
+echo "safealign's verdicts on the same exchanges, all of them (a garak hit safealign judged safe is the disagreement to"
+echo "read; ?flagged=true would leave it out; needs the monitor's API key):"
+echo "  curl -H \"Authorization: Bearer \$SAFEALIGN_MONITOR_KEY\" '$MONITOR_URL/admin/exchanges.jsonl' > $REPORT_DIR/safealign.jsonl"
 echo "  open $MONITOR_URL/dashboard?key=\$SAFEALIGN_MONITOR_KEY"

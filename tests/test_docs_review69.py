@@ -77,3 +77,10 @@ def test_the_data_check_line_shown_for_converted_rows_is_the_one_printed(tmp_pat
     assert printed == [cells(shown)], (
         f"docs/extending.md shows {shown!r}; data check printed:\n{result.output}"
     )
+
+
+def test_the_garak_script_asks_for_every_exchange_as_red_teaming_md_says():
+    """Its closing advice asked for ?flagged=true, which drops the garak hits safealign judged safe: the disagreements
+    docs/red-teaming.md says to read."""
+    script = (Path(__file__).resolve().parents[1] / "scripts" / "redteam_garak.sh").read_text(encoding="utf-8")
+    assert "/admin/exchanges.jsonl" in script and "exchanges.jsonl?flagged=true'" not in script
