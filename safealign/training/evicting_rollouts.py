@@ -99,7 +99,19 @@ def unhandled_settings(generation_config: Any) -> list[str]:
     unhandled = sorted(k for k, v in settings.items() if k not in HANDLED and v is not None)
     if not settings.get("max_new_tokens"):
         unhandled.append("max_new_tokens unset")
+    # values generate refuses with its own error (the decode loop read 0 as unset: sampling at temperature 1)
+    for key in ("temperature", "repetition_penalty"):
+        value = getattr(generation_config, key, None)
+        if value is not None and value <= 0 and (key != "temperature" or generation_config.do_sample):
+            unhandled.append(f"{key}={value}")
     return unhandled
+
+
+def _default(key: str) -> Any:
+    """What ``generate`` uses for a setting neither the call nor the model's generation_config sets."""
+    from transformers import GenerationConfig
+
+    return getattr(GenerationConfig, "_get_default_generation_params", dict)().get(key, 0)
 
 
 def _eos_ids(generation_config: Any) -> list[int]:
@@ -139,7 +151,8 @@ def evicting_rollouts(model: Any) -> Iterator[dict[str, int]]:
             stop_token_ids=_eos_ids(cfg),
             temperature=(cfg.temperature or 1.0) if cfg.do_sample else 0.0,
             top_p=cfg.top_p if cfg.top_p is not None else 1.0,
-            top_k=cfg.top_k or 0,
+            # unset is generate's global default (50), not "no top-k"
+            top_k=cfg.top_k if cfg.top_k is not None else _default("top_k"),
             repetition_penalty=cfg.repetition_penalty or 1.0,
         )
         pad = cfg.pad_token_id if cfg.pad_token_id is not None else _eos_ids(cfg)[0]
