@@ -507,7 +507,10 @@ def test_an_eval_stage_whose_judging_fails_keeps_its_answers_for_the_rerun(tmp_p
     monkeypatch.setattr(runner, "_score", score)
     monkeypatch.setattr(GenerationEngine, "generate", no_generation)
     result = run_eval_stage(cfg, "tiny", stage_dir, label="base")
-    assert result.record["metrics"]["tokens"] == 0 and not kept.exists()
+    # the stage's tokens are those its first session generated for the kept answers, as the sample stage counts its own
+    answers = [json.loads(line) for line in (stage_dir / "samples.jsonl").read_text().splitlines()]
+    assert result.record["metrics"]["tokens"] == sum(a["completion_tokens"] for a in answers)
+    assert not kept.exists()
 
 
 def test_a_monitor_prompt_file_that_is_not_here_is_named_not_refused(tmp_path, monkeypatch, caplog):

@@ -78,6 +78,11 @@ class EvalReport:
     )
     prompt_tokens: int  # of the same answers (reused ones count 0 here too)
     config: dict[str, Any] = field(default_factory=dict)
+    # what the answers reused from a stopped run's file cost that run: the tokens it generated for them and the seconds
+    # its generation took (None: unknown, a file written before it was recorded). Not in summary.json, whose costs are
+    # this run's; the eval stage adds them to its record, as a resumed stage counts every session.
+    kept_tokens: int = 0
+    kept_generation_s: float | None = None
 
     def metric(self, suite: str, name: str, split: str = "all") -> m.Rate:
         """One metric, e.g. ``report.metric("harmful", "refusal_rate", "held_out").value``."""
@@ -324,12 +329,40 @@ def _kept_completions(answers_file: Path | None, key: str) -> list[Completion]:
     return kept
 
 
-def _keep_completions(answers_file: Path, key: str, completions: list[Completion]) -> None:
+def _kept_cost(answers_file: Path, key: str) -> tuple[int, float | None]:
+    """What the answers kept in ``answers_file`` for ``key`` cost the eval that generated them: the tokens it generated
+    (a refusal vote's every sample: ``meta["tokens_spent"]``) and the seconds its generation took, None when a record
+    lacks them (a file an older version wrote: it still resumes, its time unknown)."""
+    tokens, seconds = 0, []
+    for line in _answer_lines(answers_file):
+        try:
+            record = json.loads(line)
+            if record["key"] != key:
+                continue
+            completion = Completion(**record["completion"])
+            spent = completion.meta.get("tokens_spent", completion.completion_tokens)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # skipped by _kept_completions too
+        tokens += spent if isinstance(spent, int) and not isinstance(spent, bool) else 0
+        seconds.append(record.get("generation_s"))
+    time_s = seconds[0] if seconds and all(s == seconds[0] for s in seconds) else None
+    known = isinstance(time_s, int | float) and not isinstance(time_s, bool) and 0 <= time_s < float("inf")
+    return tokens, float(time_s) if known else None
+
+
+def _keep_completions(
+    answers_file: Path, key: str, completions: list[Completion], generation_s: float | None = None
+) -> None:
     """Write the answers before any judge runs, so that a judge that fails (a grader that is down) costs a rerun the
-    judging only. Written whole and then renamed: a file a crash cut short is never taken for all the answers."""
+    judging only. Written whole and then renamed: a file a crash cut short is never taken for all the answers. Each
+    record carries the seconds the generation took (``generation_s``), which a rerun that reuses them counts as the
+    stopped session's (an extra field: older versions read the file as before)."""
     others = [line for line in _answer_lines(answers_file) if f'"key": "{key}"' not in line]
+    spent = {} if generation_s is None else {"generation_s": round(generation_s, 1)}
     records = [
-        json.dumps({"key": key, "completion": dataclasses.asdict(c) | {"token_ids": []}}, ensure_ascii=False)
+        json.dumps(
+            {"key": key, "completion": dataclasses.asdict(c) | {"token_ids": []}} | spent, ensure_ascii=False
+        )
         for c in completions
     ]
     answers_file.parent.mkdir(parents=True, exist_ok=True)
@@ -480,6 +513,9 @@ def run_eval(
             "%s holds an incomplete set of answers (%s): generating them all again", answers_file, problem
         )
         completions = []
+    kept_tokens, kept_generation_s = (
+        _kept_cost(answers_file, key) if completions and answers_file is not None else (0, None)
+    )
     if completions:
         log.warning(
             "%d answers taken from %s, which an earlier eval of the same model, settings and prompts wrote before "
@@ -517,7 +553,7 @@ def run_eval(
                 "prompt_index the prompt's place in the list and sample_index 0 to num_samples - 1"
             )
         if answers_file is not None:
-            _keep_completions(answers_file, key, completions)
+            _keep_completions(answers_file, key, completions, time.perf_counter() - gen_start)
     generation_time = time.perf_counter() - gen_start
     # An endpoint's answers ended by its own content filter, or by a tool call, hold no text of the model's to judge:
     # they are scored as the text they have (an empty answer: evasive, not a refusal), and said so.
@@ -577,6 +613,8 @@ def run_eval(
         judge_time_s=judge_time,
         tokens_generated=sum(c.meta.get("tokens_spent", c.completion_tokens) for c in completions),
         prompt_tokens=sum(c.meta.get("prompt_tokens_spent", c.prompt_tokens) for c in completions),
+        kept_tokens=kept_tokens,
+        kept_generation_s=kept_generation_s,
         config=({"model": model} if model else {})
         | {
             "suites": [s.name for s in specs],
