@@ -48,7 +48,12 @@ from safealign.stages.sft import (
     stage_train_loss,
     to_prompt_completion,
 )
-from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
+from safealign.training.callbacks import (
+    JsonlMetricsCallback,
+    LastStepLogCallback,
+    NanGuardCallback,
+    use_concise_progress,
+)
 from safealign.training.common import (
     apply_embedding_policy,
     check_trackers_installed,
@@ -571,7 +576,11 @@ def run_distill(
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=peft_config(cfg.lora, student) if cfg.method == "lora" else None,
-        callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard := NanGuardCallback()],
+        callbacks=[
+            JsonlMetricsCallback(stage_dir / "metrics.jsonl"),
+            nan_guard := NanGuardCallback(),
+            LastStepLogCallback(),
+        ],
     )
     if mode == "sequence":
         trainer = SFTTrainer(**common)

@@ -383,6 +383,7 @@ def run_sample(
         for c in completions
         for row in [rows[c.prompt_index]]
     ]
+    log.info("sample: judging %d completions (%s judges)", len(samples), judges_spec)
     reasons = rejection_reasons(samples, build_judges(judges_spec))
 
     accepted, rejected = [], []
@@ -525,6 +526,16 @@ def _completions(
         batch_size=cfg.batch_size,
         precision=precision,
         system_prompt=system_prompt,
+    )
+    # said before the bar, which is drawn on a terminal only: in a log file (nohup, SLURM, `make run > log`) the stage
+    # sat silent for its whole generation (minutes)
+    log.info(
+        "sample: generating %d completions (%d prompts x %d) with %s, at most %d tokens each",
+        len(rows) * params.num_samples,
+        len(rows),
+        params.num_samples,
+        teacher_spec,
+        params.max_new_tokens,
     )
     started = time.time()
     completions = engine.generate([r["prompt"] for r in rows], params, show_progress=True)

@@ -28,7 +28,12 @@ from safealign.runs import (
     stage_done,
     write_stage_config,
 )
-from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
+from safealign.training.callbacks import (
+    JsonlMetricsCallback,
+    LastStepLogCallback,
+    NanGuardCallback,
+    use_concise_progress,
+)
 from safealign.training.common import (
     apply_embedding_policy,
     check_trackers_installed,
@@ -386,7 +391,12 @@ def run_sft(
         train_dataset=dataset,
         processing_class=loaded.tokenizer,
         peft_config=peft_config(cfg.lora, loaded.model) if cfg.method == "lora" else None,
-        callbacks=[JsonlMetricsCallback(stage_dir / "metrics.jsonl"), nan_guard, *(callbacks or [])],
+        callbacks=[
+            JsonlMetricsCallback(stage_dir / "metrics.jsonl"),
+            nan_guard,
+            LastStepLogCallback(),
+            *(callbacks or []),
+        ],
     )
     use_concise_progress(trainer)
     # The system message once per batch, not once per example; not under NEFTune, where each example's embeddings get

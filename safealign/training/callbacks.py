@@ -33,6 +33,17 @@ class JsonlMetricsCallback(TrainerCallback):
                 handle.write(json.dumps(strict_json_row(record)) + "\n")
 
 
+class LastStepLogCallback(TrainerCallback):
+    """Logs the last step whatever ``logging_steps`` says: the stage records its last logged loss as ``last_loss``
+    (the card's "loss A → B"), which was up to ``logging_steps - 1`` steps old, and a 4-step distillation logging
+    every 5 steps recorded its first step's loss as its last. Logging reads the loss; it changes no weight."""
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.max_steps and state.global_step >= state.max_steps:
+            control.should_log = True
+        return control
+
+
 def strict_json_row(record: dict[str, Any]) -> dict[str, Any]:
     """``record`` with each NaN or infinite number as null, and ``non_finite`` naming those keys with their value.
 
