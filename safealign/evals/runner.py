@@ -83,6 +83,7 @@ class EvalReport:
     # this run's; the eval stage adds them to its record, as a resumed stage counts every session.
     kept_tokens: int = 0
     kept_generation_s: float | None = None
+    kept_answers: int = 0  # how many of the answers were reused from that file (0: all generated in this run)
 
     def metric(self, suite: str, name: str, split: str = "all") -> m.Rate:
         """One metric, e.g. ``report.metric("harmful", "refusal_rate", "held_out").value``."""
@@ -513,6 +514,7 @@ def run_eval(
             "%s holds an incomplete set of answers (%s): generating them all again", answers_file, problem
         )
         completions = []
+    kept_answers = len(completions)
     kept_tokens, kept_generation_s = (
         _kept_cost(answers_file, key) if completions and answers_file is not None else (0, None)
     )
@@ -615,6 +617,7 @@ def run_eval(
         prompt_tokens=sum(c.meta.get("prompt_tokens_spent", c.prompt_tokens) for c in completions),
         kept_tokens=kept_tokens,
         kept_generation_s=kept_generation_s,
+        kept_answers=kept_answers,
         config=({"model": model} if model else {})
         | {
             "suites": [s.name for s in specs],
