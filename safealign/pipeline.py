@@ -385,14 +385,20 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         # (`safealign distill RECIPE --traces FILE`), and its student is the final model
         if not accepted and stage_done(run_dir / "distill") is None:
             # A finished sample stage is kept on a rerun: new sample settings take effect only once it is deleted.
+            why = "rejection sampling kept no trace"
+            if recipe.distill.transfer_data:
+                # rows added to the traces, as run_distill and `safealign distill` take them: a student trained on them
+                # alone would have seen no answer of the teacher's
+                why += f"; distill.transfer_data ({', '.join(recipe.distill.transfer_data)}) is not distilled on alone"
             log.warning(
-                "distill: skipped — rejection sampling kept no trace from %s (see %s/rejected.jsonl); delete %s, "
-                "then raise sample.num_prompts or sample.k (or distil a stronger teacher) and rerun",
+                "distill: skipped — %s (teacher %s; see %s/rejected.jsonl); delete %s, then raise sample.num_prompts "
+                "or sample.k (or distil a stronger teacher) and rerun",
+                why,
                 teacher,
                 run_dir / "sample",
                 run_dir / "sample",
             )
-            result.skip("distill", run_dir / "distill", "rejection sampling kept no trace")
+            result.skip("distill", run_dir / "distill", why)
         else:
             model = str(
                 run_distill(
