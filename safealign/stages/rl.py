@@ -54,6 +54,7 @@ from safealign.training.common import (
     trainer_settings,
 )
 from safealign.training.compact_lm_head import compact_lm_head
+from safealign.training.evicting_rollouts import _default as generate_default
 from safealign.training.evicting_rollouts import effective_config, evicting_rollouts
 from safealign.training.gates import GateCallback, earlier_events, stopped_at
 from safealign.training.hacking_callback import HackingCallback, stopped_by_alert
@@ -108,15 +109,18 @@ def grpo_settings(trainer: Any) -> dict[str, Any]:
     # TRL's for generate; under vLLM, TRL passes the trainer's own settings
     generation = getattr(trainer, "generation_config", None)
     sampling = effective_config(trainer.model, generation) if generation is not None else trainer
+    rollout = {key: getattr(sampling, key, None) for key in ("top_p", "top_k", "min_p", "repetition_penalty")}
+    if generation is not None:
+        # a setting left unset runs as generate's default (so does the decode loop's): top_k 50, not "off"
+        unset = [key for key in ("top_p", "top_k", "repetition_penalty") if rollout[key] is None]
+        rollout |= {key: generate_default(key) for key in unset}
     return trainer_settings(trainer) | {
         "epsilon": trainer.epsilon_low,
         "epsilon_high": trainer.epsilon_high,
         "scale_rewards": trainer.scale_rewards,
         "mask_truncated_completions": trainer.mask_truncated_completions,
         "importance_sampling_level": trainer.importance_sampling_level,
-        "rollout_sampling": {
-            key: getattr(sampling, key, None) for key in ("top_p", "top_k", "min_p", "repetition_penalty")
-        },
+        "rollout_sampling": rollout,
     }
 
 
