@@ -15,6 +15,41 @@ from safealign.errors import RecipeError, did_you_mean
 # Python's spellings of no value, which YAML reads as text (its own null is null, Null, NULL or ~)
 PYTHON_NONE = ("None", "none", "NONE")
 
+# PyYAML reads YAML 1.1, where a leading 0 makes a number octal (010 is 8) and colons make it base 60 (1:30 is 90, a
+# time); YAML 1.2 reads neither. These are PyYAML's own patterns (yaml.resolver's int and float).
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_BASE_60 = re.compile(r"[-+]?(?:[1-9][0-9_]*(?::[0-5]?[0-9])+|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)")
+
+
+def yaml11_number_problem(text: str) -> str | None:
+    """Why an unquoted YAML scalar ``text`` is read as another number than it shows, with the fix; None when it
+    is not. `seed: 010` ran with seed 8 and `arithmetic: 1:3` weighed 63, without a word.
+
+    >>> yaml11_number_problem("010")
+    "YAML 1.1 reads 010 (a leading 0) as the octal number 8, not 10: write 10, or '010' in quotes for text"
+    >>> yaml11_number_problem("07"), yaml11_number_problem("10"), yaml11_number_problem("0:30")  # read as shown
+    (None, None, None)
+    """
+    if _OCTAL.fullmatch(text):
+        digits = text.replace("_", "")
+        octal, decimal = int(digits, 8), int(digits, 10)
+        if octal != decimal:  # 00 to 07 read the same either way
+            return (
+                f"YAML 1.1 reads {text} (a leading 0) as the octal number {octal}, not {decimal}: write {decimal}, "
+                f"or '{text}' in quotes for text"
+            )
+    if _BASE_60.fullmatch(text):
+        sign = -1 if text.startswith("-") else 1
+        value: float = 0
+        for part in text.lstrip("+-").replace("_", "").split(":"):
+            value = value * 60 + float(part)
+        shown = f"{sign * value:g}" if "." in text else str(sign * int(value))
+        return (
+            f"YAML 1.1 reads {text} as the base-60 number {shown} (a time in minutes:seconds): write the number you "
+            f"mean, or '{text}' in quotes for text (a ratio or a time)"
+        )
+    return None
+
 
 class Section(BaseModel):
     """A recipe section: strict about unknown keys and types, assignment re-validated."""

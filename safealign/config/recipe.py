@@ -11,7 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from safealign.config.base import Section, format_validation_error
+from safealign.config.base import Section, format_validation_error, yaml11_number_problem
 from safealign.config.sections import (
     DistillConfig,
     EvalConfig,
@@ -249,6 +249,8 @@ def read_yaml(text: str, source: str, *, keep_empty: bool = False) -> object:
     try:
         data = yaml.load(text, Loader=UniqueKeyLoader)
         return data if keep_empty else _fill_empty(data, None)
+    except AmbiguousNumberError as error:
+        raise RecipeError(f"{source}: {error}") from None
     except yaml.YAMLError as error:
         raise RecipeError(
             f"{source}: not valid YAML: {str(error).replace('<unicode string>', source)}"
@@ -257,14 +259,50 @@ def read_yaml(text: str, source: str, *, keep_empty: bool = False) -> object:
         raise RecipeError(f"{source}: {TOO_DEEP}") from None
 
 
+class AmbiguousNumberError(yaml.YAMLError):
+    """An unquoted number that YAML 1.1 reads as another one than it shows (see :func:`yaml11_number_problem`)."""
+
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
 class UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's safe loader, except that a key written twice in one mapping is an error (a key that overrides one a
-    merge key ``<<: *anchor`` brings in is not), and that a value left empty
+    merge key ``<<: *anchor`` brings in is not), that an unquoted octal (``010``) or base-60 (``1:30``) number is an
+    error naming its line, and that a value left empty
     (``rl:`` with nothing after it) is read as EMPTY, not null, so that :func:`parse_recipe` can tell it from ``rl: ~``.
 
     YAML says keys are unique, but PyYAML keeps the last value without a word, so a recipe with two
     ``sft:`` blocks would silently train with the second; PyYAML has no switch for this.
     """
+
+    def construct_document(self, node: yaml.Node) -> object:
+        self._refuse_ambiguous_numbers(node, "", set())
+        return super().construct_document(node)
+
+    def _refuse_ambiguous_numbers(self, node: yaml.Node, path: str, seen: set[int]) -> None:
+        """AmbiguousNumberError for the first plain scalar under ``node`` (at ``path``, dotted as the errors of
+        :func:`parse_recipe` are) that YAML 1.1 reads as another number than it shows. ``seen``: an alias's node is
+        checked where its anchor is (and a value that holds itself, ``&a [*a]``, ends)."""
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            problem = (
+                yaml11_number_problem(node.value) if node.style is None and node.tag in _NUMBER_TAGS else None
+            )
+            if problem:
+                raise AmbiguousNumberError(
+                    f"line {node.start_mark.line + 1}: {path or '(top level)'}: {node.value}: {problem}"
+                )
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._refuse_ambiguous_numbers(item, f"{path}.{index}" if path else str(index), seen)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                self._refuse_ambiguous_numbers(key, f"{path} (a key)" if path else "(a key)", seen)
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                self._refuse_ambiguous_numbers(value, f"{path}.{name}" if path else name, seen)
 
     def construct_yaml_null(self, node: yaml.ScalarNode) -> _Empty | None:
         empty = node.start_mark.index == node.end_mark.index  # nothing written: no `~`, `null` or `!!null`

@@ -25,7 +25,9 @@ section left out of the recipe, or set to null (`rl: ~`, `rl: null`), skips that
 `distill` section runs with its defaults to get its traces). A section key with nothing after it (`rl:` over
 commented-out settings, or `hacking:` under it) is that section with its defaults, as `rl: {}` is; any other key left
 empty is null. `safealign validate RECIPE.yaml` checks a recipe
-without loading a model, and unknown or misspelt keys are errors. `recipes/quickstart.yaml` is a
+without loading a model, and unknown or misspelt keys are errors, as are a key written twice in one mapping and an
+unquoted number that YAML 1.1 reads as another one (`010` is octal 8, `1:30` is 90 in base 60): write `10`, or
+quote text (`'1:30'`). `recipes/quickstart.yaml` is a
 worked example.
 
 This file is generated from the schema (`python -m safealign.config.reference > docs/recipe.md`);

@@ -1,0 +1,80 @@
+"""Recipe checks added in the seventieth session's review: YAML 1.1 number forms, repeated task settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from safealign.config import load_recipe, parse_recipe
+from safealign.config.recipe import read_yaml
+from safealign.errors import RecipeError
+
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+
+
+def _parse(text: str):
+    return parse_recipe(read_yaml(text, "recipe.yaml", keep_empty=True), "recipe.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "fix"),
+    [
+        ("seed: 010", "line 1: seed: 010", "the octal number 8, not 10: write 10"),
+        ("name: run\nsft:\n  max_steps: 0_20", "line 3: sft.max_steps: 0_20", "octal number 16, not 20"),
+        ("eval: {suites: [harmful, 010]}", "line 1: eval.suites.1: 010", "write 10, or '010' in quotes"),
+        (
+            "monitor:\n  upstream_timeout_s: 1:30",
+            "line 2: monitor.upstream_timeout_s: 1:30",
+            "base-60 number 90",
+        ),
+        (
+            "rl:\n  tasks: {arithmetic: 1:3, safety: 1}",
+            "line 2: rl.tasks.arithmetic: 1:3",
+            "base-60 number 63",
+        ),
+        (
+            "model: {system_prompt: 1:30.5}",
+            "line 1: model.system_prompt: 1:30.5",
+            "or '1:30.5' in quotes for text",
+        ),
+        ("sft:\n  datasets: {010: 1.0}", "line 2: sft.datasets (a key): 010", "write 10"),
+    ],
+)
+def test_a_yaml_1_1_octal_or_base_60_number_is_refused_naming_line_and_field(
+    text: str, named: str, fix: str
+) -> None:
+    # PyYAML read `seed: 010` as 8 and `arithmetic: 1:3` as 63 without a word
+    with pytest.raises(RecipeError) as caught:
+        _parse(text)
+    assert f"recipe.yaml: {named}: YAML 1.1 reads" in str(caught.value)
+    assert fix in str(caught.value)
+
+
+def test_a_recipe_file_names_the_line_of_the_octal_number(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\n# a comment\nsft:\n  epochs: 1\n  batch_size: 010\n", encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"r\.yaml: line 5: sft\.batch_size: 010: .* write 10"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("seed: 07", "seed", 7),  # octal and decimal agree
+        ("seed: 1_000", "seed", 1000),
+        ("seed: '010'", "seed", 10),  # quoted: text, which pydantic reads in decimal
+        ("model: {system_prompt: 0:30}", "model", {"system_prompt": "0:30"}),  # not a YAML 1.1 number: text
+        ("model: {system_prompt: '1:30'}", "model", {"system_prompt": "1:30"}),
+    ],
+)
+def test_numbers_read_as_shown_still_load(text: str, field: str, value: object) -> None:
+    read = getattr(_parse(text), field)
+    assert (read.model_dump(include=set(value)) if isinstance(value, dict) else read) == value
+
+
+@pytest.mark.parametrize("path", sorted(RECIPES.glob("**/*.yaml")), ids=lambda path: path.name)
+def test_shipped_recipes_read_as_pyyaml_reads_them(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert read_yaml(text, str(path)) == yaml.safe_load(text)
