@@ -78,3 +78,36 @@ def test_numbers_read_as_shown_still_load(text: str, field: str, value: object) 
 def test_shipped_recipes_read_as_pyyaml_reads_them(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert read_yaml(text, str(path)) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "rl:\n  tasks:\n    basic_arithmetic?max_digits=1&max_digits=2: 0.5\n    safety: 0.5",
+            "rl.tasks = {...}: 'basic_arithmetic?max_digits=1&max_digits=2' sets max_digits twice",
+        ),
+        (
+            "eval: {suites: [harmful, 'rg:basic_arithmetic?max_terms=2&max_terms=3']}",
+            "sets max_terms twice (max_terms=2 and max_terms=3), and only the last would count: give max_terms once",
+        ),
+        (
+            "rl:\n  tasks:\n    basic_arithmetic?max_digits=010: 0.5\n    safety: 0.5",
+            "max_digits=010: YAML 1.1 reads 010 (a leading 0) as the octal number 8, not 10: write 10",
+        ),
+        (
+            "monitor: {eval_suites: ['rg:basic_arithmetic?max_terms=1:3']}",
+            "max_terms=1:3: YAML 1.1 reads 1:3 as the base-60 number 63",
+        ),
+    ],
+)
+def test_a_task_setting_given_twice_or_as_a_yaml_1_1_number_is_refused(text: str, shown: str) -> None:
+    # the last of two max_digits settings was used without a word, and max_digits=010 was 8
+    with pytest.raises(RecipeError) as caught:
+        _parse(text)
+    assert shown in str(caught.value)
+
+
+def test_task_settings_given_once_still_load() -> None:
+    recipe = _parse("rl:\n  tasks:\n    basic_arithmetic?max_digits=1&max_terms=2: 0.5\n    safety: 0.5")
+    assert recipe.rl.tasks == {"basic_arithmetic?max_digits=1&max_terms=2": 0.5, "safety": 0.5}

@@ -20,6 +20,7 @@ from safealign.config.base import (
     check_report_to,
     redact_url,
     without_userinfo,
+    yaml11_number_problem,
 )
 from safealign.errors import did_you_mean
 from safealign.precision import EVAL_PRECISION_HELP
@@ -180,11 +181,30 @@ def check_transfer_data_not_traces(transfer_data: dict[str, float], traces: Path
             )
 
 
+def check_family_settings(spec: str) -> None:
+    """A ValueError for a ``FAMILY?KEY=VALUE&...`` spec (an RL task, an ``rg:`` suite) that sets one key twice, of
+    which the last was used without a word, or whose value YAML 1.1 reads as another number (``max_digits=010`` was 8:
+    safealign.tasks.problems reads each value as YAML)."""
+    seen: dict[str, str] = {}
+    for pair in filter(None, spec.partition("?")[2].split("&")):
+        key, _, value = pair.partition("=")
+        if key in seen:
+            raise ValueError(
+                f"{spec!r} sets {key} twice ({key}={seen[key]} and {key}={value}), and only the last would count: "
+                f"give {key} once"
+            )
+        if problem := yaml11_number_problem(value.strip()):
+            raise ValueError(f"{spec!r}: {key}={value}: {problem}")
+        seen[key] = value
+
+
 def checked_suites(value: list[str]) -> list[str]:
     """Suite names that all name a suite, else the error naming the closest one (rg:FAMILY settings checked too)."""
-    from safealign.evals.suites import expand_suite_names, get_suite
+    from safealign.evals.suites import FAMILY_PREFIX, expand_suite_names, get_suite
 
     for name in expand_suite_names(value):
+        if name.startswith(FAMILY_PREFIX):
+            check_family_settings(name)
         get_suite(name)
     return value
 
@@ -670,6 +690,7 @@ class RLConfig(Section):
         shown = [f for f in ["safety", *OWN_FAMILIES, *EASY_CONFIGS] if f in trainable]
         same: dict[str, str] = {}  # a family and its settings, in one order -> the key that named them first
         for spec in value:
+            check_family_settings(spec)
             name, settings = parse_family_spec(spec)
             if name != "safety" and name not in families:
                 raise unknown_name("RL task", name, trainable, shown=shown)
