@@ -25,6 +25,15 @@ from safealign.errors import DataError, SafealignError
 log = logging.getLogger(__name__)
 
 
+# The bundle's files in the run folder, by what they are.
+BUNDLE_FILES = {
+    "lineage": "lineage.json",
+    "model_card": "README.md",
+    "data_card": "DATA_CARD.md",
+    "report": "report.html",
+}
+
+
 class RunFolderError(SafealignError):
     """The path is not a run folder."""
 
@@ -61,8 +70,11 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
             "or delete that stage's folder and rerun it (`safealign run` reruns what is missing)"
         ) from error
     # each file is judged against the record as it was before this run's first write (see ``write_card_file``):
-    # lineage.json, which earlier cards wrote without recording it, and a README.md the card never wrote
-    with card_run(path):
+    # lineage.json, which earlier cards wrote without recording it, and a README.md the card never wrote. Every file
+    # is written beside its place before any is replaced: a full disk fails the bundle whole, not after README.md
+    # was replaced beside the report.html of the card before
+    files = {path / name: texts[key] for key, name in BUNDLE_FILES.items()}
+    with card_run(path, files):
         lineage = write_lineage(run, text=texts["lineage"])
         written = {
             "model_card": write_model_card(run, data, quality=quality, text=texts["model_card"]),

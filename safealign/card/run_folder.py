@@ -601,6 +601,8 @@ WRITTEN_RECORD = ".card_written.json"  # file name -> sha256 of what `safealign 
 
 # (record file, its time) as a card run began (see ``card_run``); None outside one.
 _RECORD_AT_START: ContextVar[tuple[Path, float] | None] = ContextVar("card_record_at_start", default=None)
+# resolved path -> (its text written beside it, that text) inside ``card_run``: see ``_stage``.
+_STAGED: ContextVar[dict[Path, tuple[Path, str]] | None] = ContextVar("card_staged", default=None)
 
 
 def _read_record(record_path: Path) -> dict[str, str] | None:
@@ -624,16 +626,60 @@ def _record_time(record_path: Path) -> float:
 
 
 @contextmanager
-def card_run(run_dir: Path) -> Iterator[None]:
+def card_run(run_dir: Path, files: dict[Path, str] | None = None) -> Iterator[None]:
     """Judge the bundle files written in this block against the record as it was before the first of them: that first
     write (lineage.json) creates the record (or touches it), and an unrecorded lineage.json then looked "no newer than
-    the record" whether an earlier card or a user wrote it (see ``write_card_file``)."""
+    the record" whether an earlier card or a user wrote it (see ``write_card_file``).
+
+    ``files`` (path -> text): every file the block will write, written beside its place first (see :func:`_stage`), so
+    that a full disk or a folder in the way fails before any bundle file is replaced; the block's ``write_card_file``
+    calls then only move them in. A file the block did not write (it failed part way) leaves no temporary copy."""
     record_path = (run_dir / WRITTEN_RECORD).resolve()
+    staged = _stage(run_dir, files or {})
     token = _RECORD_AT_START.set((record_path, _record_time(record_path)))
+    staging = _STAGED.set(staged)
     try:
         yield
     finally:
         _RECORD_AT_START.reset(token)
+        _STAGED.reset(staging)
+        for tmp, _ in staged.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _staged_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _stage(run_dir: Path, files: dict[Path, str]) -> dict[Path, tuple[Path, str]]:
+    """Write each file's text beside its place (``.<name>.tmp``): resolved path -> (that copy, its text). A write that
+    fails (a full disk, a folder not writable, a folder where the file goes) removes the copies written and raises a
+    SafealignError naming the file and the cause: no bundle file was replaced, so README.md and report.html never
+    describe two different runs."""
+    import shlex
+
+    from safealign.errors import SafealignError
+
+    staged: dict[Path, tuple[Path, str]] = {}
+    for path, text in files.items():
+        tmp = _staged_name(path)
+        try:
+            if path.exists() and not path.is_file():
+                raise IsADirectoryError(21, "a folder is in its place", str(path))
+            staged[path.resolve()] = (tmp, text)
+            tmp.write_text(text, encoding="utf-8")
+        except BaseException as error:  # Ctrl-C too: no copy is left behind
+            for written, _ in staged.values():
+                written.unlink(missing_ok=True)
+            if not isinstance(error, OSError):
+                raise
+            raise SafealignError(
+                f"{run_dir}: the card could not write {path.name} ({type(error).__name__}: {error.strerror or error}); "
+                f"no file of the bundle ({', '.join(p.name for p in files)}) was written or replaced. Free space on "
+                "the disk, make the folder writable or move away what is in the way, then run "
+                f"`safealign card {shlex.quote(str(run_dir))}` again"
+            ) from error
+    return staged
 
 
 def _is_lineage(data: bytes) -> bool:
@@ -687,8 +733,9 @@ def write_card_file(path: Path, text: str) -> Path | None:
             kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
             path.replace(kept)
             log.warning("card: %s was not the card's last version (edited?): kept it as %s", path, kept)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp, staged = (_STAGED.get() or {}).get(path.resolve(), (_staged_name(path), None))
+    if staged != text or not tmp.is_file():  # not written beside it already by ``card_run``
+        tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     record[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     write_json(record_path, record)  # whole or not at all: a cut record would make every file look edited
