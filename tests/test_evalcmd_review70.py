@@ -77,3 +77,65 @@ def test_an_eval_that_generates_its_answers_prints_them_as_before(tmp_path: Path
     said = _eval(tmp_path / "out")
     assert "2 answers, " in said and "earlier run" not in said, said
     assert f"{_generated_tokens(tmp_path / 'out')} tokens in " in said, said
+
+
+@pytest.fixture()
+def models_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding models/my-model (a model folder to resolve_spec, which reads no weights)."""
+    (tmp_path / "models" / "my-model").mkdir(parents=True)
+    (tmp_path / "models" / "my-model" / "config.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_missing_relative_path_in_a_folder_that_is_here_is_a_path_not_a_hub_id(models_here: Path) -> None:
+    """models/my-modle (a typo, with models/ here) was read as the Hub model "my-modle" of an owner "models": "no such
+    folder here, and Hugging Face Hub ids are not downloaded ... huggingface-cli download models/my-modle"."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    assert resolve_spec("models/my-model").kind == "hf_folder"  # an existing local folder wins
+    with pytest.raises(ModelNotFoundError) as refused:
+        resolve_spec("models/my-modle")
+    message = str(refused.value)
+    assert "Hub" not in message and "huggingface-cli" not in message, message
+    assert f"no such file or folder ({models_here / 'models' / 'my-modle'}; did you mean models/my-model?)" in message
+
+
+@pytest.mark.parametrize(
+    ("spec", "looked_for", "meant"),
+    [
+        ("./missing", "missing", None),
+        ("./models/my-modl", "models/my-modl", "models/my-model"),
+        ("model/my-model", "model/my-model", "models/my-model"),  # Hub-like, and told of the Hub too
+    ],
+)
+def test_a_missing_model_path_names_the_folder_looked_for(
+    models_here: Path, spec: str, looked_for: str, meant: str | None
+) -> None:
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    with pytest.raises(ModelNotFoundError) as refused:
+        resolve_spec(spec)
+    message = str(refused.value)
+    assert str(models_here / looked_for) in message, message
+    assert (f"did you mean {meant}?" in message) == (meant is not None), message
+
+
+def test_an_hf_prefixed_id_that_is_a_folder_here_names_the_folder(models_here: Path) -> None:
+    """hf:models/my-model, with models/my-model here, was told to download it from the Hub."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    with pytest.raises(ModelNotFoundError, match=r"but models/my-model is here: give models/my-model to load it"):
+        resolve_spec("hf:models/my-model")
+
+
+def test_eval_of_a_mistyped_relative_model_path_names_it_and_leaves_no_out_folder(models_here: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["eval", "models/my-modle", "--suites", "format", "--out", "out"], env={"COLUMNS": "300"}
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "did you mean models/my-model?" in said and "Hub" not in said, said
+    assert not (models_here / "out").exists()

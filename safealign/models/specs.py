@@ -50,10 +50,17 @@ def resolve_spec(spec: str) -> ModelSpec:
     # hf:owner/name (as some tools write a Hub model) was "no such file or folder", without a word on the Hub
     hub_id = re.sub(r"^hf:(//)?", "", spec, flags=re.IGNORECASE)
     exists = path_exists(path, spec)
-    if not exists and looks_like_hub_id(hub_id):
+    if not exists and hub_id != spec and path_exists(spec_path(hub_id), spec):
         raise ModelNotFoundError(
-            f"model {spec!r} not found: no such folder here, and Hugging Face Hub ids are not downloaded by safealign. "
-            f"Download it with `huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
+            f"model {spec!r} names a Hugging Face Hub id, which safealign does not download, but {hub_id} is here: "
+            f"give {hub_id} to load it"
+        )
+    # models/my-model with a folder models/ here is a path with a typo, not the Hub model of an owner "models"
+    if not exists and looks_like_hub_id(hub_id) and not (hub_id == spec and Path(spec.split("/")[0]).is_dir()):
+        raise ModelNotFoundError(
+            f"model {spec!r} not found: no such folder here ({Path(hub_id).absolute()}{near_miss(spec_path(hub_id))}), "
+            "and Hugging Face Hub ids are not downloaded by safealign. Download it with "
+            f"`huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
         )
     if not exists:
         # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name; hf:gpt2 neither
@@ -64,9 +71,11 @@ def resolve_spec(spec: str) -> ModelSpec:
             and Path(hub_id).suffix not in (".gguf", ".safetensors", ".bin")
             else ""
         )
+        looked = f" ({path.absolute()}{near_miss(path)})" if hub_id == spec else ""  # hf:NAME is no path
         raise ModelNotFoundError(
-            f"model {spec!r} not found: no such file or folder. Use 'embedded:smollm2-135m-instruct', "
-            f"'tiny', a Hugging Face model folder, a .gguf file or a LoRA adapter folder{hub}"
+            f"model {spec!r} not found: no such file or folder{looked}. Use "
+            "'embedded:smollm2-135m-instruct', 'tiny', a Hugging Face model folder, a .gguf file or a LoRA adapter "
+            f"folder{hub}"
         )
     if path.is_file():
         if path.suffix.lower() != ".gguf":  # Model.GGUF is one too
@@ -143,6 +152,27 @@ def path_exists(path: Path, spec: str) -> bool:
             f"({error.strerror}). Use 'embedded:smollm2-135m-instruct', 'tiny', a Hugging Face model folder, "
             "a .gguf file or a LoRA adapter folder"
         ) from None
+
+
+def near_miss(path: Path) -> str:
+    """``; did you mean PATH?`` (or "") for a missing ``path`` one typo away from one that is there (``model/x`` for
+    ``models/x``): the closest name in the deepest folder above it that exists, with the rest of ``path`` after it."""
+    parts = path.parts
+    for depth in range(len(parts) - 1, -1, -1):
+        folder = Path(*parts[:depth]) if depth else Path()
+        try:
+            if not folder.is_dir():
+                continue
+            names = [child.name for child in folder.iterdir()]
+        except OSError:  # a folder this user may not read
+            return ""
+        rest = parts[depth + 1 :]
+        for name in difflib.get_close_matches(parts[depth], names, n=3):
+            candidate = folder / name / Path(*rest) if rest else folder / name
+            if path_exists(candidate, str(candidate)):
+                return f"; did you mean {candidate}?"
+        return ""
+    return ""
 
 
 def is_model_folder(path: Path) -> bool:
