@@ -32,6 +32,10 @@ OPTION_OF_FIELD = {
     "regression_tolerance": "tolerance",
     "regression_min_items": "min_items",
 }
+# The judge set of every monitor command that takes --judge (the gateway, `judge`, `evaluate`), as the gateway passes
+# it to its worker (worker.JUDGE_ENV): set for `monitor judge` only, the gateway gave its worker "default" over it and
+# `monitor evaluate` graded with "default" while the traffic was judged with the set the variable named.
+JUDGE_ENV = "SAFEALIGN_MONITOR_JUDGE"
 # "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
 JUDGE_HELP = (
     "Judge set: default (CPU judges), llama-guard:PATH, openai:URL\\[#MODEL] (a rubric graded by an OpenAI-compatible "
@@ -156,7 +160,7 @@ def gateway(
         None, "--alerts", help="Alert rules YAML (see recipes/monitor_alerts.yaml)."
     ),
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
-    judge: str = typer.Option("default", help=JUDGE_HELP),
+    judge: str = typer.Option("default", envvar=JUDGE_ENV, help=JUDGE_HELP),
     retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
     worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
@@ -238,7 +242,7 @@ def judge_worker(
         envvar="SAFEALIGN_MONITOR_DB",
         help="The gateway's database (the gateway passes it to its worker in the environment, not argv).",
     ),
-    judge: str = typer.Option("default", envvar="SAFEALIGN_MONITOR_JUDGE", help=JUDGE_HELP),
+    judge: str = typer.Option("default", envvar=JUDGE_ENV, help=JUDGE_HELP),
     alerts: str | None = typer.Option(
         None,
         "--alerts",
@@ -384,6 +388,7 @@ def evaluate(
     webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
     judge: str = typer.Option(
         "default",
+        envvar=JUDGE_ENV,
         help=JUDGE_HELP + " The judges that grade the answers, as the gateway's worker judges traffic.",
     ),
     api_key: str | None = typer.Option(
