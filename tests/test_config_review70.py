@@ -111,3 +111,19 @@ def test_a_task_setting_given_twice_or_as_a_yaml_1_1_number_is_refused(text: str
 def test_task_settings_given_once_still_load() -> None:
     recipe = _parse("rl:\n  tasks:\n    basic_arithmetic?max_digits=1&max_terms=2: 0.5\n    safety: 0.5")
     assert recipe.rl.tasks == {"basic_arithmetic?max_digits=1&max_terms=2": 0.5, "safety": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("sft: {max_steps: 1e3}", "sft.max_steps = '1e3': "),
+        ("rl: {num_prompts: 2.5e2}", "rl.num_prompts = '2.5e2': "),
+    ],
+)
+def test_an_exponent_in_a_whole_number_field_names_the_number_to_write(text: str, shown: str) -> None:
+    # "unable to parse string as an integer", with no word of what to write (1.0e+3 passed, 1e3 did not)
+    with pytest.raises(RecipeError) as caught:
+        _parse(text)
+    number = 1000 if "1e3" in text else 250
+    assert shown in str(caught.value)
+    assert f"(write the whole number out: {number})" in str(caught.value)

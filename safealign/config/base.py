@@ -180,6 +180,10 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
             f" (YAML reads an unquoted yes, no, on, off, true or false (or Yes, NO, ...) as a boolean: it read this "
             f"as {str(value).lower()}; put the text in quotes: 'no', not no)"
         )
+    if kind == "int_parsing" and isinstance(value, str) and _whole_number(value) is not None:
+        # `max_steps: 1e3`: YAML 1.1 reads an exponent without a dot and a sign (1e3) as text, and pydantic takes
+        # no exponent in an int field (1.0e+3, which YAML reads as a float, passed)
+        return f" (write the whole number out: {_whole_number(value)})"
     if kind == "string_type" and isinstance(value, int | float):
         return " (YAML read the unquoted value as a number: put it in quotes, as written)"
     if kind == "string_type" and isinstance(
@@ -197,6 +201,15 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
         names = [name.strip() for name in value.split(",") if name.strip()]
         return f" (write a list, e.g. [{', '.join(names)}])"
     return ""
+
+
+def _whole_number(text: str) -> int | None:
+    """``text`` as a whole number where it is one in float notation (``1e3``, ``2.0e3``), else None."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 def check_http_url(name: str, value: str | None) -> str | None:
