@@ -27,7 +27,9 @@ attention layers (Mistral, Gemma 2/3, Phi-3 with a window, Qwen2 with ``use_slid
 plain ``sdpa``: its mask applies the window to packed rows too, which per-sequence causal SDPA would drop.
 So does a model whose position bias is in its attention mask (ALiBi Falcon), and one whose attention
 layers are not handed ``position_ids`` (GPTBigCode, Persimmon): without them a row's sequences cannot be
-found, and a sequence continuing a shared prefix would not see it.
+found, and a sequence continuing a shared prefix would not see it. And so does one whose attention scores are
+more than SDPA computes (Gemma 2's ``attn_logit_softcapping``, GPT-OSS's attention sinks): per-sequence SDPA
+would drop them, so :func:`packed_sdpa_attention` refuses such a call rather than return other logits.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PACKED_SDPA = "safealign_packed_sdpa"
+# Attention arguments that change the scores SDPA computes: Gemma 2's logit soft-capping (``softcap``) and the
+# attention sinks of GPT-OSS (``s_aux``) and Inkling 2 (``sinks``). SDPA applies none of them.
+SCORE_ARGUMENTS = ("softcap", "s_aux", "sinks")
+
+
+def score_arguments(kwargs: dict[str, Any]) -> list[str]:
+    """The :data:`SCORE_ARGUMENTS` an attention call was handed with a value."""
+    return [name for name in SCORE_ARGUMENTS if kwargs.get(name) is not None]
 
 
 def packed_spans(position_ids: Any) -> list[tuple[int, int, int, int]] | None:
@@ -90,10 +100,20 @@ def packed_sdpa_attention(
     scaling: float | None = None,
     **kwargs: Any,
 ) -> tuple[Any, None]:
-    """SDPA per packed sequence when ``query`` is one padding-free row; plain SDPA otherwise."""
+    """SDPA per packed sequence when ``query`` is one padding-free row; plain SDPA otherwise.
+
+    Refuses a model whose scores SDPA cannot compute (:data:`SCORE_ARGUMENTS`), which :func:`use_packed_attention`
+    never switches: dropping them would return other logits than the model's own attention.
+    """
     import torch
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+    if unsupported := score_arguments(kwargs):
+        raise ValueError(
+            f"{PACKED_SDPA} cannot apply this model's {', '.join(unsupported)} (attention logit soft-capping or "
+            "attention sinks), which SDPA does not compute: run the model on its own attention implementation "
+            "(eager, or flash/flex attention where installed), not the packed one"
+        )
     spans = packed_spans(kwargs.get("position_ids"))
     packed = spans is not None and query.shape[0] == 1 and query.shape[2] == key.shape[2]  # no KV cache
     if not packed:
@@ -141,8 +161,9 @@ def use_packed_attention(model: Any) -> str | None:
     """Switch a model that runs on ``sdpa`` to :data:`PACKED_SDPA`; returns the implementation to restore.
 
     Returns None (and changes nothing) for other implementations: flash attention already handles
-    packed rows, and eager or flex attention were chosen on purpose; and for models with attention
-    windows (:func:`attention_window`), which plain ``sdpa``'s mask keeps on packed rows too.
+    packed rows, and eager or flex attention were chosen on purpose; for models with attention
+    windows (:func:`attention_window`), which plain ``sdpa``'s mask keeps on packed rows too; and for
+    models whose attention is not handed ``position_ids`` or is handed :data:`SCORE_ARGUMENTS` (:func:`probe_attention`).
     """
     config = getattr(model, "config", None)
     current = getattr(config, "_attn_implementation", None)
@@ -156,10 +177,18 @@ def use_packed_attention(model: Any) -> str | None:
         )
         return None
     register_packed_attention()
-    if not attention_gets_positions(model):
+    calls = probe_attention(model)
+    if calls is not None and not (calls and all("position_ids" in handed for handed in calls)):
         log.info(
             "padding-free batches: attention stays on sdpa's mask (this model's attention layers are not handed "
             "position_ids, from which the per-sequence attention finds the packed sequences)"
+        )
+        return None
+    if unsupported := sorted({name for handed in calls or [] for name in handed} & set(SCORE_ARGUMENTS)):
+        log.info(
+            "padding-free batches: attention stays on sdpa's mask (this model's attention is handed %s, attention "
+            "logit soft-capping or sinks, which the per-sequence attention would not apply)",
+            ", ".join(unsupported),
         )
         return None
     model.set_attn_implementation(PACKED_SDPA)
@@ -198,23 +227,28 @@ def mask_position_bias(config: Any) -> str | None:
 POSITION_PROBE = "safealign_position_probe"
 
 
-def attention_gets_positions(model: Any) -> bool:
-    """Whether ``model``'s attention function is handed ``position_ids``, from which :func:`packed_sdpa_attention` finds
-    a row's sequences. GPTBigCode and Persimmon keep them in their own layers: their packed rows went to the mask path
-    (still correct), but a sequence continuing a shared prefix (:mod:`safealign.training.shared_prefix`) saw no prefix.
+def probe_attention(model: Any) -> list[set[str]] | None:
+    """For each call of ``model``'s attention function in one forward, the keyword arguments it was handed a value for;
+    None when the forward could not run here (ZeRO-3 placeholders, an unusual forward).
 
-    One forward of a 2-token row in eval mode, without gradients. A model that cannot run it here (ZeRO-3 placeholders,
-    an unusual forward) is assumed to hand them on, as every transformers family with a shared decoder layer does.
+    The packed attention needs ``position_ids``, from which :func:`packed_sdpa_attention` finds a row's sequences:
+    GPTBigCode and Persimmon keep them in their own layers, so their packed rows went to the mask path (still correct)
+    but a sequence continuing a shared prefix (:mod:`safealign.training.shared_prefix`) saw no prefix. And it must not
+    be handed :data:`SCORE_ARGUMENTS`, which it cannot apply. One forward of a 2-token row in eval mode, without
+    gradients; a model that cannot run it is assumed to need neither, as every shipped transformers family with a
+    shared decoder layer does.
     """
     import torch
     from transformers import AttentionInterface
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
     from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
-    handed: list[bool] = []
+    handed: list[set[str]] = []
 
     def record(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, **kwargs: Any) -> Any:
-        handed.append(kwargs.get("position_ids") is not None)
+        handed.append({name for name, given in kwargs.items() if given is not None})
+        for name in SCORE_ARGUMENTS:  # recorded, not computed: SDPA refuses a soft-cap
+            kwargs.pop(name, None)
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
 
     AttentionInterface.register(POSITION_PROBE, record)
@@ -232,12 +266,12 @@ def attention_gets_positions(model: Any) -> bool:
             )
     # the probe only decides a speed-up; the model's own forward reports its errors
     except Exception as error:
-        log.debug("position_ids probe failed (%s); assuming the attention layers are handed them", error)
-        return True
+        log.debug("attention probe failed (%s); assuming the attention layers are handed position_ids", error)
+        return None
     finally:
         model.set_attn_implementation(current)
         model.train(training)
-    return bool(handed) and all(handed)
+    return handed
 
 
 def restore_attention(model: Any, implementation: str | None) -> None:
