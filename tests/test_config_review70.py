@@ -127,3 +127,31 @@ def test_an_exponent_in_a_whole_number_field_names_the_number_to_write(text: str
     number = 1000 if "1e3" in text else 250
     assert shown in str(caught.value)
     assert f"(write the whole number out: {number})" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "sft: {warmup_ratio: 5}",
+            "sft.warmup_ratio = 5: Input should be less than 1 (a share from 0 to 1: if 5 meant",
+        ),
+        ("rl: {gates: {refusal_tolerance: 5}}", "if 5 meant 5%, write 0.05)"),
+        (
+            "sample: {safety_share: 30}",
+            "sample.safety_share = 30: Input should be less than or equal to 1 (a share",
+        ),
+        ("distill: {mlp_fraction: 75}", "if 75 meant 75%, write 0.75)"),
+    ],
+)
+def test_a_share_given_as_a_percentage_names_the_share_to_write(text: str, shown: str) -> None:
+    # "Input should be less than or equal to 1" was all: the check_mixture fractions already named the percentage
+    with pytest.raises(RecipeError) as caught:
+        _parse(text)
+    assert shown in str(caught.value)
+
+
+def test_a_share_not_like_a_percentage_gets_no_percentage_hint() -> None:
+    with pytest.raises(RecipeError) as caught:
+        _parse("monitor: {regression_tolerance: 500, port: 70000}")
+    assert "%" not in str(caught.value)

@@ -168,7 +168,8 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             message = item["msg"].removeprefix(
                 "Value error, "
             )  # pydantic's prefix for our own validators' messages
-            lines.append(f"  {path} = {shown}: {message}{_yaml_shape_hint(item['type'], value)}")
+            hint = _yaml_shape_hint(item["type"], value) or _percent_hint(item)
+            lines.append(f"  {path} = {shown}: {message}{hint}")
     return RecipeError("\n".join(lines))
 
 
@@ -201,6 +202,18 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
         names = [name.strip() for name in value.split(",") if name.strip()]
         return f" (write a list, e.g. [{', '.join(names)}])"
     return ""
+
+
+def _percent_hint(item: Any) -> str:
+    """For a share from 0 to 1 given above 1 and up to 100 (`warmup_ratio: 5`, `refusal_tolerance: 5`): the share the
+    percentage is; "" for others."""
+    bound = (item.get("ctx") or {}).get("le", (item.get("ctx") or {}).get("lt"))
+    value = item.get("input")
+    if item["type"] not in ("less_than", "less_than_equal") or bound != 1:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 < value <= 100:
+        return ""
+    return f" (a share from 0 to 1: if {value:g} meant {value:g}%, write {value / 100:g})"
 
 
 def _whole_number(text: str) -> int | None:
