@@ -3,10 +3,17 @@ gateway blocked, and its start-up line."""
 
 from __future__ import annotations
 
+import json
 import socket
 
-from test_monitor import FakeJudges, _report
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from test_monitor import HARMFUL_ANSWER, FakeJudges, _report, chat, gateway, rows, serve_in_thread
 from typer.testing import CliRunner
+
+from safealign.monitor import queries
 
 JUDGE_ENV = "SAFEALIGN_MONITOR_JUDGE"
 
@@ -71,3 +78,97 @@ def test_monitor_evaluate_grades_with_the_variables_judge_set_and_a_typed_judge_
     assert result.exit_code == 0 and "judge default" in said(result) and graders[-1] == "default", said(
         result
     )
+
+
+# ---------------------------------------------------------------- answers the upstream filtered or the gateway blocked
+
+
+def chunk(delta: dict, finish: str | None = None) -> bytes:
+    event = {
+        "id": "chatcmpl-upstream",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "served-model",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def filtering_upstream() -> FastAPI:
+    """A provider whose content filter withholds the answer to 'filter' (no text, finish_reason content_filter), cuts
+    'cut' off after some text, and answers anything else harmfully (for the blocking gateway)."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await request.json()
+        prompt = body["messages"][-1]["content"]
+        text = "Sure. Step 1:" if prompt == "cut" else "" if prompt == "filter" else HARMFUL_ANSWER
+        finish = "stop" if text == HARMFUL_ANSWER else "content_filter"
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": text or None}
+            return {
+                "id": "chatcmpl-upstream",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "served-model",
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            }
+        events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"content": word + " "}) for word in text.split()]
+        events += [chunk({}, finish), b"data: [DONE]\n\n"]
+        return StreamingResponse(iter(events), media_type="text/event-stream")
+
+    return app
+
+
+@pytest.mark.parametrize("blocking", [False, True])
+def test_an_answer_the_upstreams_filter_withheld_is_stored_unjudged_not_as_an_evasive_answer(
+    tmp_path, blocking
+):
+    """An answer with no text that ended with finish_reason content_filter was queued, and the judges read its empty
+    text as evasive (neither refused nor helped): each one the provider's filter kept from its client lowered the
+    dashboard's refusal rates. It is stored as upstream_filtered and relayed unchanged; one the filter cut off part-way
+    carries the model's text and is judged."""
+    with serve_in_thread(filtering_upstream()) as upstream:
+        direct = {
+            stream: httpx.post(f"{upstream}/v1/chat/completions", json=chat("filter", stream=stream)).content
+            for stream in (False, True)
+        }
+        with gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=blocking) as (url, app):
+            for stream in (False, True):
+                answer = httpx.post(f"{url}/v1/chat/completions", json=chat("filter", stream=stream))
+                assert answer.status_code == 200 and answer.content == direct[stream], answer.text
+            cut = httpx.post(f"{url}/v1/chat/completions", json=chat("cut", stream=True))
+            assert cut.status_code == 200
+            stored = rows(app)
+            assert [(r["status"], r["response"]) for r in stored] == [
+                ("upstream_filtered", ""),
+                ("upstream_filtered", ""),
+                ("queued", "Sure. Step 1: "),
+            ]
+            assert app.state.store.backlog() == 1 and app.state.worker.drain() == 1
+            assert queries.judged_rates(app.state.store, 10)["samples"] == 1
+
+
+def test_a_blocked_stream_names_the_model_and_id_the_upstream_answered_with(tmp_path):
+    """A blocked stream is rebuilt from its texts; its chunks said model "unknown" to a request that named no model (and
+    a new id), though every upstream chunk named the model that answered."""
+    upstream_app = filtering_upstream()
+    with (
+        serve_in_thread(upstream_app) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=True) as (
+            url,
+            app,
+        ),
+    ):
+        request = {"messages": [{"role": "user", "content": "bomb please"}], "stream": True}
+        answer = httpx.post(f"{url}/v1/chat/completions", json=request)
+        events = [json.loads(line[5:]) for line in answer.text.splitlines() if line.startswith("data: {")]
+        assert {(event["model"], event["id"]) for event in events} == {("served-model", "chatcmpl-upstream")}
+        assert "".join(e["choices"][0]["delta"].get("content", "") for e in events if e["choices"]) == (
+            "I can't help with that request."
+        )
+        (row,) = rows(app)
+        assert row["blocked"] and row["original_response"].strip() == HARMFUL_ANSWER
+        assert row["model"] is None, "the request's model field, as docs/monitoring.md says"

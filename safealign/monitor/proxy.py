@@ -87,6 +87,8 @@ METHOD_CHANGING_REDIRECTS = (301, 302, 303)
 # the URL): the gateway's failure, not the client's, answered and stored as an upstream error too.
 UPSTREAM_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
 SEND_ERRORS = (*UPSTREAM_ERRORS, ValueError)
+# The finish reason of an answer the upstream's own content filter withheld (OpenAI's, Azure's): see `withheld`.
+CONTENT_FILTER = "content_filter"
 
 
 def forward_headers(request: Request, upstream_auth: str | None = None) -> list[tuple[str, str]]:
@@ -238,8 +240,11 @@ class Proxy:
         if not texts or problems:
             return await self._garbled(row, content, is_sse, started, upstream_s, problems)
         texts = [whole_characters(text) for text in texts]  # what is judged is what is stored
-        row.update(answer_fields(texts), status="queued", queue=True)
-        if self.blocking:
+        if withheld(texts, content, is_sse):
+            row.update(answer_fields(texts), status="upstream_filtered", queue=False)
+        else:
+            row.update(answer_fields(texts), status="queued", queue=True)
+        if self.blocking and row["queue"]:
             harmful = await self._harmful(row["prompt"], texts)
             if any(harmful):
                 self.metrics.blocked.inc()
@@ -249,7 +254,7 @@ class Proxy:
                     original_response=row["response"],
                     response=answer_fields(sent_texts)["response"],
                 )
-                content = self._refusal_bytes(content, is_sse, row["model"] or "unknown", harmful)
+                content = self._refusal_bytes(content, is_sse, row["model"], harmful)
         if not await self._store(row, started):
             return _storage_failed(self.metrics)
         self._observe(200, started, upstream_s)
@@ -317,14 +322,17 @@ class Proxy:
         problems: list[str] = []
         texts = parse_sse_choices(bytes(received), problems, whole=True)[0]
         if texts and not problems:
-            row.update(answer_fields(texts), status="queued", queue=True)
+            filtered = withheld(texts, bytes(received), is_sse=True)
+            row.update(
+                answer_fields(texts), status="upstream_filtered" if filtered else "queued", queue=not filtered
+            )
         else:
             self._bad_stream(row, bytes(received), problems)
         if not await self._store(row, started):
             self.metrics.requests.labels(status="503").inc()
             # No [DONE], and no clean end either (an ended stream reads as a whole answer): the client sees it cut off.
             raise StreamNotStoredError(f"exchange not stored: {row['status']}")
-        self._observe(200 if row["status"] == "queued" else 502, started, upstream_s)
+        self._observe(502 if row["status"] == "upstream_error" else 200, started, upstream_s)
         if pending:
             yield pending
 
@@ -380,17 +388,18 @@ class Proxy:
             log.exception("blocking judge failed; answer replaced by the refusal message")
             return [True] * len(texts)
 
-    def _refusal_bytes(self, content: bytes, is_sse: bool, model: str, harmful: list[bool]) -> bytes:
+    def _refusal_bytes(self, content: bytes, is_sse: bool, model: str | None, harmful: list[bool]) -> bytes:
         """The answer with each harmful choice replaced by the refusal, in the shape the client asked for. A replaced
         choice keeps nothing of the model's: not its reasoning, tool calls, logprobs or token ids. A stream is rebuilt
-        from its texts, so its harmless choices lose theirs too (the documented cost of blocking a stream)."""
+        from its texts, so its harmless choices lose theirs too (the documented cost of blocking a stream); it keeps
+        the ``model`` and ``id`` the upstream's chunks named (``model``, the request's, when they name none: a request
+        without one was answered as model "unknown")."""
         if is_sse:
             texts, finishes, usage = parse_sse_choices(content)
             texts = [self.refusal_message if h else t for t, h in zip(texts, harmful, strict=True)]
-            reasons = [
-                "content_filter" if h else (f or "stop") for f, h in zip(finishes, harmful, strict=True)
-            ]
-            return b"".join(stream_events(model, texts, reasons, usage))
+            reasons = [CONTENT_FILTER if h else (f or "stop") for f, h in zip(finishes, harmful, strict=True)]
+            named, chat_id = _stream_names(content)
+            return b"".join(stream_events(named or model or "unknown", texts, reasons, usage, chat_id))
         try:
             data = json.loads(content)
             for choice, replace in zip(_sorted_choices(data), harmful, strict=True):
@@ -400,12 +409,16 @@ class Proxy:
                     choice.update(
                         index=index,
                         message={"role": "assistant", "content": self.refusal_message},
-                        finish_reason="content_filter",
+                        finish_reason=CONTENT_FILTER,
                         logprobs=None,
                     )
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             data = completion_body(
-                model, [self.refusal_message] * len(harmful), ["content_filter"] * len(harmful), 0, 0
+                model or "unknown",
+                [self.refusal_message] * len(harmful),
+                [CONTENT_FILTER] * len(harmful),
+                0,
+                0,
             )
         return json.dumps(data).encode()
 
@@ -542,6 +555,41 @@ def whole_characters(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
+
+
+def withheld(texts: list[str], content: bytes, is_sse: bool) -> bool:
+    """Whether the upstream's own content filter withheld the whole answer ``content`` (whose choices' ``texts`` were
+    read): no choice has any text, and a choice ended with ``content_filter``. Such an exchange is stored as
+    ``upstream_filtered``, not judged: the judges read an empty answer as evasive, neither a refusal nor help, so an
+    answer the provider's filter kept from its client lowered the refusal rates. An answer the filter cut off part-way
+    has the model's text, which is judged. (The finish reasons are read only for an answer without text.)"""
+    if any(texts):
+        return False
+    finishes = parse_sse_choices(content)[1] if is_sse else _finish_reasons(content)
+    return CONTENT_FILTER in finishes
+
+
+def _finish_reasons(content: bytes) -> list[str | None]:
+    """Each choice's ``finish_reason`` of a chat.completion body that parsed as one (see ``_message_texts``)."""
+    try:
+        return [choice.get("finish_reason") for choice in _sorted_choices(json.loads(content))]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def _stream_names(content: bytes) -> tuple[str | None, str | None]:
+    """The ``model`` and ``id`` of a chat-completions stream: its first chunk that names a model (None, None if none)."""
+    for line in content.splitlines():
+        if not line.startswith(b"data:"):
+            continue
+        try:
+            event = json.loads(line[5:])
+        except ValueError:
+            continue
+        if isinstance(event, dict) and isinstance(event.get("model"), str):
+            chat_id = event.get("id")
+            return event["model"], chat_id if isinstance(chat_id, str) else None
+    return None, None
 
 
 def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -46,7 +46,8 @@ exchanges = sa.Table(
     ),  # the model's own text of each choice, when the answer had more than one (n > 1)
     sa.Column("stream", sa.Boolean, default=False),
     # queued | judged | judge_failed (the judges raised on it max_attempts times) | upstream_error | upstream_rejected
-    # | client_closed (a stream its client left before any answer text came: never judged)
+    # | client_closed (a stream its client left before any answer text came: never judged) | upstream_filtered (the
+    # upstream's content filter withheld the whole answer: no text, finish_reason content_filter; never judged)
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("upstream_status", sa.Integer),
     sa.Column("latency_ms", sa.Float),
