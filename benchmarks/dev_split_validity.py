@@ -16,13 +16,15 @@ suite (exact McNemar p), so a dev suite's verdict on a known lever can be checke
 
 Each DEV_DIR (comma-separated, as many as were scored) and HELDOUT_DIR is a `safealign eval --out DIR`
 folder; the dev folders hold harmful dev suites (`--suites harmful_dev,harmful_dev_unseen`), the held-out
-one the `harmful` suite scored with `--split held_out`. The rule deciding what the numbers mean belongs in writing before they are computed.
+one the `harmful` suite scored with `--split held_out`. A pair's dev suites are paired by name, from whichever of each
+model's folders scored them; every model needs the same dev suites (the script names any that one lacks). The rule deciding what the numbers mean belongs in writing before they are computed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ import pandas as pd
 from _common import make_console, report
 from rich.table import Table
 
+from safealign.errors import DataError
 from safealign.evals.paired import paired_diff
 
 # the side of safety checked -> (the rate compared, the held-out suite that has it)
@@ -59,19 +62,61 @@ def side_rates(folder: Path, kind: str, only: tuple[str, ...] = (), split: str =
     return rates
 
 
-def spearman(frame: pd.DataFrame, target: str) -> dict[str, float]:
+def dev_suites(devs: list[Path], kind: str, only: tuple[str, ...]) -> dict[str, tuple[Path, float]]:
+    """suite -> (the dev folder that scored it, its rate), over a model's dev folders; a suite scored in two of them
+    is refused (which of its two rates would be the model's?)."""
+    suites: dict[str, tuple[Path, float]] = {}
+    for dev in devs:
+        for suite, rate in side_rates(dev, kind, only).items():
+            if suite in suites:
+                raise SystemExit(
+                    f"the {suite} suite is scored in both {suites[suite][0]} and {dev}: give each dev suite once "
+                    "(one of the two folders, or --only to keep the other suites)"
+                )
+            suites[suite] = (dev, rate)
+    return suites
+
+
+def same_dev_suites(suites: dict[str, dict[str, tuple[Path, float]]]) -> None:
+    """Refuse models scored on different dev suites: a suite's rank correlation needs every model's rate, and the
+    pooled dev rate would average other suites for each."""
+    union = {suite for scored in suites.values() for suite in scored}
+    missing = {name: sorted(union - set(scored)) for name, scored in suites.items() if union - set(scored)}
+    if missing:
+        lacking = "; ".join(f"{name} has no {', '.join(names)}" for name, names in missing.items())
+        raise SystemExit(
+            f"the models were scored on different dev suites ({lacking}): give every model the same dev suites "
+            "(score the missing ones with `safealign eval MODEL --suites ... --out DEV_DIR` and add the folder to its "
+            "--model, or leave the other models' extra folders out; --only keeps suites by name prefix)"
+        )
+
+
+def spearman(frame: pd.DataFrame, target: str) -> dict[str, float | None]:
+    """Each column's Spearman correlation with ``target`` over the models; None where it is undefined (a column,
+    or the target, with the same rate for every model)."""
     # DataFrame.corr ranks with ties averaged and needs no scipy (not a declared dependency)
     corr = frame.corr(method="spearman")[target]
-    return {column: round(float(corr[column]), 3) for column in frame.columns if column != target}
+    return {
+        column: round(float(corr[column]), 3) if math.isfinite(corr[column]) else None
+        for column in frame.columns
+        if column != target
+    }
 
 
-def pair_flips(before: tuple[list[Path], Path], after: tuple[list[Path], Path], kind: str) -> dict[str, Any]:
+def pair_flips(
+    before: tuple[dict[str, tuple[Path, float]], Path], after: tuple[dict[str, tuple[Path, float]], Path], kind: str
+) -> dict[str, Any]:
+    """Paired flips of each dev suite (from whichever dev folder of each model scored it) and the held-out suite."""
     flips = {}
-    folders = [("dev", a, b) for a, b in zip(before[0], after[0], strict=True)] + [
-        ("held_out", before[1], after[1])
+    folders = [("dev", [suite], before[0][suite][0], after[0][suite][0]) for suite in before[0]] + [
+        ("held_out", None, before[1], after[1])
     ]
-    for which, a, b in folders:
-        for diff in paired_diff(a, b, show=0, split=None if which == "dev" else "held_out"):
+    for which, suites, a, b in folders:
+        try:
+            diffs = paired_diff(a, b, show=0, split=None if which == "dev" else "held_out", suites=suites)
+        except DataError as error:
+            raise SystemExit(f"cannot pair {a} with {b}: {error}") from None
+        for diff in diffs:
             if diff.kind == kind:
                 flips[f"{diff.suite} ({which})"] = {
                     "before": diff.before,
@@ -113,10 +158,12 @@ def main() -> None:
         if not (name and dev and held_out):
             parser.error(f"--model {spec!r}: write NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
         folders[name] = ([Path(d) for d in dev.split(",")], Path(held_out))
+    only = tuple(prefix for prefix in args.only.split(",") if prefix)
+    suites = {name: dev_suites(devs, args.side, only) for name, (devs, _) in folders.items()}
+    same_dev_suites(suites)
     rows = {}
-    for name, (devs, held_out) in folders.items():
-        only = tuple(prefix for prefix in args.only.split(",") if prefix)
-        rates = {suite: rate for dev in devs for suite, rate in side_rates(dev, args.side, only).items()}
+    for name, (_, held_out) in folders.items():
+        rates = {suite: rate for suite, (_, rate) in suites[name].items()}
         if len(rates) > 1:
             rates[POOLED] = sum(rates.values()) / len(rates)
         # the held-out items only: a folder scored with `--split all` has in-distribution ones in its "all" too
@@ -129,7 +176,9 @@ def main() -> None:
         reference, _, variant = spec.partition(":")
         if reference not in folders or variant not in folders:
             parser.error(f"--pair {spec!r}: both names must be given with --model")
-        pairs[spec] = pair_flips(folders[reference], folders[variant], args.side)
+        pairs[spec] = pair_flips(
+            (suites[reference], folders[reference][1]), (suites[variant], folders[variant][1]), args.side
+        )
 
     if pairs:
         flips_table = Table(
@@ -151,7 +200,8 @@ def main() -> None:
         make_console().print(flips_table)
     columns = ["model", *frame.columns]
     table = [[name, *(f"{100 * value:.1f}" for value in frame.loc[name])] for name in frame.index]
-    table.append(["Spearman with held_out", *(str(correlations.get(c, "")) for c in frame.columns)])
+    cells = {column: "n/a" if value is None else str(value) for column, value in correlations.items()}
+    table.append(["Spearman with held_out", *(cells.get(c, "") for c in frame.columns)])
     report(
         args.name,
         f"{SIDES[args.side][0]} (%) on each dev suite vs every held-out item",
