@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safealign.errors import DataError, SafealignError
 from safealign.generation import GenerationEngine, SamplingParams, context_window
-from safealign.serve.batcher import Batcher, BatcherDown, ServerStopping
+from safealign.serve.batcher import Batcher, BatcherDown, ServerStopping, with_template_variables
 from safealign.serve.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     ChatRequest,
@@ -43,6 +43,7 @@ from safealign.serve.protocol import (
     read_limited_body,
     refuse_unsupported,
     stream_events,
+    template_variables,
     validate_chat,
 )
 
@@ -259,14 +260,19 @@ def create_app(
                 kind="NotFoundError",
             )
         refuse_unsupported(chat)
+        variables = template_variables(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
         if (
             window is not None
         ):  # in a worker thread: /health and the other requests go on while a long prompt is tokenized
-            params = await run_in_threadpool(fit_context, engine, chat, params, window, most_chars)
+            templated = with_template_variables(engine, variables)
+            params = await run_in_threadpool(fit_context, templated, chat, params, window, most_chars)
         try:
             completions = await _unless_disconnected(
-                request, batcher.submit(chat.chat(), params, seeded=chat.seed is not None)
+                request,
+                batcher.submit(
+                    chat.chat(), params, seeded=chat.seed is not None, template_variables=variables
+                ),
             )
         except DataError as error:  # the chat template refuses the conversation (found in the batch when the window is unknown)
             raise RequestError(400, str(error), param="messages") from None

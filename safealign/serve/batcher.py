@@ -33,6 +33,7 @@ fails with :class:`BatcherDown` (a 503) and :attr:`Batcher.down` says why, for `
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import json
 import logging
@@ -45,7 +46,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from safealign.decoding import is_sampled
-from safealign.errors import SafealignError
+from safealign.errors import DataError, SafealignError
 from safealign.generation import Completion, GenerationEngine, SamplingParams
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,18 @@ class _Pending:
     params: SamplingParams
     future: asyncio.Future
     seeded: bool = False
+    template_variables: dict[str, Any] | None = None  # the request's chat_template_kwargs
     arrived: float = field(default_factory=time.monotonic)
 
     def group_key(self) -> str:
         """Requests with the same key share a generate call. The rows of a batch draw from one random generator, so
         a sampled request that names a seed runs alone (the same request and seed give the same answer, whatever else
         arrives with it); unseeded sampled requests share a call under the first one's random seed, and greedy
-        requests, where no seed matters, share one whatever seeds they name."""
+        requests, where no seed matters, share one whatever seeds they name. One call renders every prompt with one
+        set of chat template variables."""
         if is_sampled(self.params.temperature) and self.seeded:
             return f"seeded:{id(self)}"
-        return json.dumps(asdict(self.params) | {"seed": None}, sort_keys=True)
+        return json.dumps([asdict(self.params) | {"seed": None}, self.template_variables], sort_keys=True)
 
 
 @dataclass
@@ -157,9 +160,16 @@ class Batcher:
         if unanswered:
             log.warning("server stopping: %d requests not answered (%s)", len(unanswered), reason)
 
-    async def submit(self, messages: list[dict[str, str]], params: SamplingParams, seeded: bool = False) -> list[Completion]:
+    async def submit(
+        self,
+        messages: list[dict[str, str]],
+        params: SamplingParams,
+        seeded: bool = False,
+        template_variables: dict[str, Any] | None = None,
+    ) -> list[Completion]:
         """Queue one chat; returns its ``params.num_samples`` completions once its batch has run. ``seeded``: the
-        client named ``params.seed`` and expects the answer it gives alone (see ``_Pending.group_key``)."""
+        client named ``params.seed`` and expects the answer it gives alone (see ``_Pending.group_key``).
+        ``template_variables``: extra variables its chat template is rendered with (see :func:`with_template_variables`)."""
         if self._queue is None:
             raise RuntimeError("the batcher is not running: start() was not awaited, or stop() was since")
         if self._closed is not None:
@@ -168,7 +178,7 @@ class Batcher:
             raise BatcherDown(self._down)
         future = asyncio.get_running_loop().create_future()
         self.stats.requests += 1
-        await self._queue.put(_Pending(messages, params, future, seeded))
+        await self._queue.put(_Pending(messages, params, future, seeded, template_variables))
         return await future
 
     async def _collect(self) -> list[_Pending]:
@@ -241,12 +251,14 @@ class Batcher:
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         params = group[0].params
+        engine = with_template_variables(self.engine, group[0].template_variables)
         self.stats.record_batch(len(group))
         try:
             # A client that left cancels its future (the request task awaiting it is cancelled), and a closing batcher
             # fails it: either way it is done before its answer. Read from the worker thread.
-            given_up = functools.partial(self.engine.generate, [p.messages for p in group], params,
-                                         cancelled=lambda index: group[index].future.done())
+            given_up = functools.partial(
+                engine.generate, [p.messages for p in group], params, cancelled=lambda index: group[index].future.done()
+            )
             completions = await loop.run_in_executor(self._executor, given_up)
         except Exception as error:  # a failed call fails the request at fault, not the server nor its batch
             if len(group) == 1:
@@ -277,6 +289,42 @@ class Batcher:
         for half in (live[:middle], live[middle:]):
             if half := [pending for pending in half if not pending.future.done()]:
                 await self._run_group(loop, half)
+
+
+def with_template_variables(engine: GenerationEngine, variables: dict[str, Any] | None) -> GenerationEngine:
+    """``engine``, rendering its chat template with ``variables`` besides the messages (a request's
+    ``chat_template_kwargs``): a shallow copy whose tokenizer adds them to each ``apply_chat_template`` call. The model,
+    and everything else, is shared; ``engine`` itself is unchanged, so requests rendered without them run on beside it."""
+    if not variables:
+        return engine
+    templated = copy.copy(engine)
+    templated.tokenizer = _TemplateVariables(engine.tokenizer, variables)
+    return templated
+
+
+class _TemplateVariables:
+    """A tokenizer whose ``apply_chat_template`` passes ``variables`` to the template; the rest is the tokenizer's."""
+
+    def __init__(self, tokenizer: Any, variables: dict[str, Any]) -> None:
+        self._wrapped, self._variables = tokenizer, variables
+
+    def apply_chat_template(self, conversation: Any, **kwargs: Any) -> Any:
+        try:
+            return self._wrapped.apply_chat_template(conversation, **(self._variables | kwargs))
+        except (TypeError, ValueError) as error:  # a variable of the wrong type: 'text' + 5 in the template
+            raise DataError(
+                f"the model's chat template failed on the request's chat_template_kwargs "
+                f"{json.dumps(self._variables, ensure_ascii=False)[:200]}: {type(error).__name__}: {error}; "
+                "send each variable as the template expects it"
+            ) from None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._wrapped(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_wrapped":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self._wrapped, name)
 
 
 def _answers_by_prompt(completions: Any, prompts: int, samples: int) -> list[list[Completion]]:

@@ -450,6 +450,56 @@ def refuse_unsupported(chat: ChatRequest) -> None:
                 )
 
 
+# apply_chat_template's own parameters, which are no template variable: passed on from chat_template_kwargs they would
+# change what the engine gets back (text for ids, a batch of tensors) or render the conversation twice ('messages').
+# vLLM refuses 'tokenize' and 'chat_template' there.
+TEMPLATE_CALL_PARAMETERS = (
+    "conversation",
+    "messages",
+    "tokenize",
+    "sanitize_control_tokens",
+    "padding",
+    "truncation",
+    "max_length",
+    "return_tensors",
+    "return_dict",
+    "return_assistant_tokens_mask",
+    "tokenizer_kwargs",
+)
+# The prompt-rendering fields serve refuses at the top level (see UNSUPPORTED_FIELDS), refused inside
+# chat_template_kwargs too, where vLLM would honour them as well.
+TEMPLATE_INPUTS = ("tools", "documents", "chat_template", "add_generation_prompt", "continue_final_message")
+_JSON_TYPES = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+def template_variables(chat: ChatRequest) -> dict[str, Any] | None:
+    """vLLM's and SGLang's ``chat_template_kwargs``: extra variables for the model's chat template (Qwen3's
+    ``{"enable_thinking": false}``), or None when the request gives none. A variable the template does not use changes
+    nothing, as at vLLM. A value that is not an object, or a key that is no template variable, is a 400 naming it."""
+    variables = (chat.model_extra or {}).get("chat_template_kwargs")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(
+            400,
+            "'chat_template_kwargs' must be an object of chat template variables, such as "
+            f'{{"enable_thinking": false}}; got {_JSON_TYPES.get(type(variables), type(variables).__name__)}',
+            param="chat_template_kwargs",
+        )
+    for name, value in (variables or {}).items():
+        refused = name in TEMPLATE_INPUTS and UNSUPPORTED_FIELDS[name](value)
+        if refused or name in TEMPLATE_CALL_PARAMETERS:
+            why = (
+                "is not supported by this server (a text-only chat model served by safealign)"
+                if refused
+                else "is a parameter of the tokenizer's apply_chat_template, not a chat template variable"
+            )
+            raise RequestError(
+                400,
+                f"'chat_template_kwargs.{name}' {why}; leave it out of chat_template_kwargs",
+                param=f"chat_template_kwargs.{name}",
+            )
+    return variables or None
+
+
 def content_text(content: Any) -> str:
     """Plain text of a message content (a request's content is validated first; a raw payload's may be anything): its
     text parts one per line, as the model is shown them (``prompt_text``; joined with "" they ran together,
