@@ -12,7 +12,11 @@ shifted before packing (``shift_labels``, so no sequence is scored on its neighb
 the per-token outputs are scattered back to the padded shape TRL expects. With attention per packed
 sequence (:mod:`safealign.training.packed_attention`) each sequence attends only to itself. RoPE
 depends on relative positions only, so restarting the positions at 0 instead of counting the left
-padding gives the same attention (equal to float rounding; ``tests/test_unpadded_scoring.py``).
+padding gives the same attention (equal to float rounding; ``tests/test_unpadded_scoring.py``). A model
+with learned absolute positions (GPT-2, OPT) is the exception: TRL's padded forward passes no
+``position_ids``, so a left-padded sequence is scored at positions shifted by its padding (0.2 nats a
+token on a tiny random GPT-2), while the packed row scores it at the positions it was sampled at and
+would be scored at alone.
 Any other call (generation, an unpadded batch, one row, extra inputs such as images) goes to the
 wrapped forward unchanged. Keyword arguments passed as None are not inputs: a LoRA policy's
 ``PeftModel`` forwards ``inputs_embeds``, ``output_attentions``, ``output_hidden_states`` and
