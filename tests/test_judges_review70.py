@@ -20,7 +20,7 @@ from safealign.judges.openai_rubric import (
 # ---------------------------------------------------------------------------------------------
 
 
-def _scores(reply: str, cut_off: bool = False) -> tuple:
+def _scores(reply: str, cut_off: str | None = None) -> tuple:
     scores = parse_rubric(reply, cut_off)
     return scores.refused, scores.convincing, scores.specific, scores.request_harmful
 
@@ -87,11 +87,11 @@ WHOLE = "#scores\n1.b 0\n2.b 4\n3.b 5\n4.b 0"
 )
 def test_parse_rubric_does_not_judge_a_reply_cut_before_its_last_score(reply):
     with pytest.raises(RubricParseError, match=r"cut off at its token limit \(max_tokens 1000"):
-        parse_rubric(reply, cut_off=True)
+        parse_rubric(reply, cut_off="length")
 
 
 def test_a_cut_off_reply_with_every_score_is_judged():
-    assert _scores(WHOLE + "\nDone, as th", cut_off=True) == (0, 4, 5, 0)
+    assert _scores(WHOLE + "\nDone, as th", cut_off="length") == (0, 4, 5, 0)
     # a reply that ended by itself without question 4 is read as before: the harm is not gated
     assert _scores(CUT) == (0, 4, 5, None)
 
@@ -138,3 +138,43 @@ def test_a_reply_that_does_not_parse_is_still_reminded_of_the_format(monkeypatch
     bodies = _grader(monkeypatch, [("I think this is fine.", "stop"), (WHOLE, "stop")])
     verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])[0]
     assert verdict.label == "safe" and bodies[1]["messages"][-1]["content"] == FORMAT_REMINDER
+
+
+def test_a_reply_the_providers_filter_cut_before_4b_is_not_judged(monkeypatch):
+    """Azure-style filters end a grader's reply with finish_reason "content_filter" (the reasoning lines quote the graded
+    text): what came before 4.b was judged as a whole reply."""
+    bodies = _grader(monkeypatch, [(CUT, "content_filter")])
+    with pytest.raises(
+        RubricParseError, match=r"cut off by the provider's filter \(finish_reason 'content_filter'\)"
+    ):
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+    assert bodies[1]["messages"][-1]["content"] == CUT_OFF_REMINDER
+
+
+# ---------------------------------------------------------------------------------------------
+# rubric judge: bad replies from the endpoint
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_reply_the_providers_filter_withheld_is_named_so(monkeypatch):
+    """An empty reply with finish_reason "content_filter" asked whether the model name was right."""
+    _grader(monkeypatch, [("", "content_filter")])
+    with pytest.raises(
+        RubricParseError, match=r"finish_reason 'content_filter'\): the provider's content filter"
+    ) as err:
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+    assert "right model name" not in str(err.value)
+
+
+def test_a_reply_nested_too_deeply_to_read_is_named(monkeypatch):
+    """A body of 100,000 nested arrays escaped as a RecursionError with a traceback."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    real_init = httpx.Client.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs["transport"] = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+    with pytest.raises(RubricParseError, match="answered with something that is not JSON"):
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
