@@ -4,6 +4,9 @@ answers, relative model paths, and the eval command's bad input."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -139,3 +142,64 @@ def test_eval_of_a_mistyped_relative_model_path_names_it_and_leaves_no_out_folde
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "did you mean models/my-model?" in said and "Hub" not in said, said
     assert not (models_here / "out").exists()
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """Answers every chat request with the server's ``reply``: (HTTP status, JSON body)."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        status, body = self.server.reply  # type: ignore[attr-defined]
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def refusing() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+VLLM_UNKNOWN_MODEL = {"object": "error", "message": "The model `tiny` does not exist.", "type": "NotFoundError", "code": 404}
+
+
+@pytest.mark.parametrize(
+    ("reply", "key", "fix"),
+    [
+        ((401, {"error": {"message": "Invalid API key"}}), None, "the server needs a key: give --api-key KEY"),
+        ((403, {"error": "forbidden"}), "k3y", "the server refused the key given (--api-key or SAFEALIGN_API_KEY)"),
+        ((404, VLLM_UNKNOWN_MODEL), None, "does not serve a model named 'tiny'"),
+        ((404, {"detail": "Not Found"}), None, "give the server's base URL, the part before /v1/chat/completions"),
+    ],
+)
+def test_an_endpoints_refusal_names_the_fix(
+    refusing: ThreadingHTTPServer, tmp_path: Path, reply: tuple, key: str | None, fix: str
+) -> None:
+    """A 401 or 403 said only "answered HTTP 401: {...}" (not that --api-key is the fix), and vLLM's 404 for a model it
+    does not serve said nothing of --endpoint-model."""
+    refusing.reply = reply  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{refusing.server_port}"
+    argv = [*EVAL, "--endpoint", url, "--out", str(tmp_path / "out")] + (["--api-key", key] if key else [])
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "300", "SAFEALIGN_API_KEY": None})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"answered HTTP {reply[0]}" in said and fix in said, said
+    assert (reply == (404, VLLM_UNKNOWN_MODEL)) == ("--endpoint-model NAME" in said), said
+    assert not key or key not in said
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_endpoint_error_carries_its_http_status(refusing: ThreadingHTTPServer) -> None:
+    from safealign.evals.endpoint import EndpointError, EndpointGenerator
+
+    refusing.reply = (400, {"error": {"message": "bad request"}})  # type: ignore[attr-defined]
+    with pytest.raises(EndpointError) as failed:
+        EndpointGenerator(f"http://127.0.0.1:{refusing.server_port}", "m", retries=0).generate(["hi"])
+    assert failed.value.status == 400 and "(nothing answers" not in str(failed.value)

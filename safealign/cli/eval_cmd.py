@@ -391,6 +391,8 @@ def _eval(
             answers_file=None if endpoint else out / ANSWERS_SO_FAR,
         )
     except (SafealignError, KeyboardInterrupt) as error:
+        if fix := endpoint_fix(error, api_key):
+            error.args = (f"{error}; {fix}",)
         kept = out / ANSWERS_SO_FAR
         if not kept.is_file():
             remove_if_made_and_empty(made_out)  # a failed first request left nothing a rerun would use
@@ -440,6 +442,19 @@ def _eval(
         f"[dim]{escape(generation_said(report))}; judging {report.judge_time_s:.0f}s; "
         f"model ready in {load_s:.0f}s; total {report.wall_time_s + load_s:.0f}s; wrote {escape(str(out))}/summary.json, samples.jsonl[/]"
     )
+
+
+def endpoint_fix(error: BaseException, api_key: str | None) -> str | None:
+    """The flag that fixes an endpoint's refusal (``EndpointError.status``), else None: a 401 or 403 said only
+    "answered HTTP 401: {...}", and a 404 for a model the server does not serve named no way to send another name."""
+    status = getattr(error, "status", None)
+    if status in (401, 403):
+        if api_key:
+            return "the server refused the key given (--api-key or SAFEALIGN_API_KEY): check it"
+        return "the server needs a key: give --api-key KEY (or set SAFEALIGN_API_KEY)"
+    if status == 404 and "does not serve a model" in str(error):
+        return "give the name it serves as MODEL or with --endpoint-model NAME"
+    return None
 
 
 def generation_said(report: EvalReport) -> str:

@@ -40,7 +40,11 @@ PASSWORD_HINT = "if the password holds a / ? # or @, percent-encode it: %2F %3F 
 
 
 class EndpointError(SafealignError):
-    """The endpoint could not be reached or answered with an error."""
+    """The endpoint could not be reached or answered with an error (``status``: the HTTP status it answered, if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _port_out_of_range(url: str) -> bool:
@@ -303,6 +307,8 @@ class EndpointGenerator:
             if response.status_code >= 400:
                 raise EndpointError(
                     f"{self.shown_url} answered HTTP {response.status_code}: {response.text[:300]}"
+                    + self._not_found_hint(response),
+                    status=response.status_code,
                 )
             try:
                 return response.json()
@@ -310,6 +316,20 @@ class EndpointGenerator:
                 raise EndpointError(
                     f"{self.shown_url} answered with something that is not JSON: {response.text[:200]!r}"
                 ) from None
+
+    def _not_found_hint(self, response: httpx.Response) -> str:
+        """For a 404, what was not found: the model name (vLLM, OpenAI and `safealign serve` name the model in their
+        error) or anything at this URL's path (a base URL with a wrong prefix); else ""."""
+        if response.status_code != 404:
+            return ""
+        if "model" in response.text.lower():
+            return (
+                f" (the server does not serve a model named {self.model!r}: send a name {self.shown_base_url}/v1/models "
+                "lists)"
+            )
+        return (
+            f" (nothing answers at {self.shown_url}: give the server's base URL, the part before /v1/chat/completions)"
+        )
 
     def _complete(
         self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]
