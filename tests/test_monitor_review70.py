@@ -172,3 +172,30 @@ def test_a_blocked_stream_names_the_model_and_id_the_upstream_answered_with(tmp_
         (row,) = rows(app)
         assert row["blocked"] and row["original_response"].strip() == HARMFUL_ANSWER
         assert row["model"] is None, "the request's model field, as docs/monitoring.md says"
+
+
+# ---------------------------------------------------------------- the export
+
+
+def test_the_export_reads_the_store_a_page_at_a_time_not_all_of_it_before_its_first_line(tmp_path) -> None:
+    """/admin/exchanges.jsonl read every exchange of its limit (up to 100,000, each with its request of up to 1 MiB)
+    into the gateway's memory before it sent the first line."""
+    import tracemalloc
+
+    from safealign.monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    request = {"messages": [{"role": "user", "content": "x" * 50_000}]}
+    ids = store.insert_exchanges([{"status": "judged", "request": request}] * 600)
+    whole = 600 * 50_000
+    tracemalloc.start()
+    try:
+        exported = queries.export_exchanges(store, 0, 100_000)
+        first = next(exported)
+        held = tracemalloc.get_traced_memory()[0]
+        rest = list(exported)
+    finally:
+        tracemalloc.stop()
+    assert [first["id"], *(row["id"] for row in rest)] == ids
+    assert held < whole / 2, f"{held / 1e6:.1f} MB held for the first line of a {whole / 1e6:.0f} MB export"
+    store.close()

@@ -13,6 +13,8 @@ from safealign.monitor.store import Store, alerts, eval_runs, exchanges, fit_to_
 JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
 # Ids bound in one IN list at most: SQLite before 3.32 takes 999 parameters a statement.
 IN_LIST_IDS = 999
+# Exchanges an export reads a query (at most IN_LIST_IDS: their ids go in one IN list).
+EXPORT_PAGE = 200
 
 
 def judged_rates(store: Store, window: int) -> dict[str, Any]:
@@ -190,30 +192,38 @@ def eval_run(store: Store, run_id: int) -> dict[str, Any] | None:
 def export_exchanges(
     store: Store, since_id: int = 0, limit: int = 10000, flagged_only: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """Exchanges with their verdicts, oldest first, as JSON-ready dicts (for ``/admin/exchanges.jsonl``)."""
+    """Exchanges with their verdicts, oldest first, as JSON-ready dicts (for ``/admin/exchanges.jsonl``), read
+    ``EXPORT_PAGE`` exchanges a query: a whole export held every row in the gateway's memory before its first line
+    went out (an exchange keeps its request, up to 1 MiB: 300 of 100 kB held 30 MB, and ``limit`` goes to 100,000)."""
+    while limit > 0:
+        page = _export_page(store, since_id, min(limit, EXPORT_PAGE), flagged_only)
+        yield from page
+        if len(page) < min(limit, EXPORT_PAGE):
+            return
+        limit, since_id = limit - len(page), page[-1]["id"]
+
+
+def _export_page(store: Store, since_id: int, limit: int, flagged_only: bool) -> list[dict[str, Any]]:
+    """Up to ``limit`` (at most ``IN_LIST_IDS``) exchanges after ``since_id``, with their verdicts."""
     query = sa.select(exchanges).where(exchanges.c.id > since_id).order_by(exchanges.c.id).limit(limit)
     if flagged_only:
         query = query.where(sa.or_(exchanges.c.harmful.is_(True), exchanges.c.blocked.is_(True)))
     with store.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
-        ids = [r["id"] for r in rows]
         found: dict[int, list[dict[str, Any]]] = {}
-        # A bound parameter per id, so at most IN_LIST_IDS ids a query: a page of up to 100,000 exchanges in one IN list was
-        # over PostgreSQL's 65,535 parameters a statement and SQLite's default 32,766 ("too many SQL variables").
-        for start in range(0, len(ids), IN_LIST_IDS):
-            chunk = ids[start : start + IN_LIST_IDS]
-            for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_(chunk))):
-                found.setdefault(v.exchange_id, []).append(
-                    {
-                        "role": v.role,
-                        "judge": v.judge,
-                        "label": v.label,
-                        "score": v.score,
-                        "explanation": v.explanation,
-                    }
-                )
+        # A bound parameter per id: a page is at most IN_LIST_IDS exchanges, so one IN list holds its ids.
+        for v in conn.execute(sa.select(verdicts).where(verdicts.c.exchange_id.in_([r["id"] for r in rows]))):
+            found.setdefault(v.exchange_id, []).append(
+                {
+                    "role": v.role,
+                    "judge": v.judge,
+                    "label": v.label,
+                    "score": v.score,
+                    "explanation": v.explanation,
+                }
+            )
     for row in rows:
         row["verdicts"] = found.get(row["id"], [])
         for key in ("created_at", "judged_at"):
             row[key] = row[key].isoformat() + "Z" if row[key] else None
-        yield row
+    return rows
