@@ -9,6 +9,7 @@ import copy
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from test_batcher_death_review65 import ScriptedEngine
 from test_monitor import serve_in_thread
 
 from safealign.generation import GenerationEngine, SamplingParams
@@ -146,3 +147,13 @@ def test_a_variable_the_template_cannot_use_is_a_400_saying_so_not_a_500(engine)
     assert answer.status_code == 400, answer.text
     message = answer.json()["error"]["message"]
     assert "chat_template_kwargs" in message and "reasoning_effort" in message, message
+
+
+@pytest.mark.parametrize("path", ["/v1/completions", "/v1/embeddings", "/v1/responses"])
+def test_a_path_serve_does_not_answer_is_a_404_naming_the_ones_it_does(path):
+    """A client of vLLM's legacy completions got "POST /v1/completions: Not Found", and nothing about what to call."""
+    with TestClient(create_app(ScriptedEngine(), "scripted", max_wait_ms=1)) as client:
+        answer = client.post(path, json={"model": "scripted", "prompt": "hi"})
+    assert answer.status_code == 404, answer.text
+    message = answer.json()["error"]["message"]
+    assert message.startswith(f"POST {path}: Not Found") and "POST /v1/chat/completions" in message, message

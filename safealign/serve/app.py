@@ -60,6 +60,10 @@ NORMALIZATION_SLACK = 4
 # answers 6 times slower, and one of 900,000 characters 2.4 times, for every request waiting on that batch.
 MAX_STOP_STRINGS = 4
 MAX_STOP_CHARS = 100
+# What a 404 names: a client of vLLM's legacy /v1/completions (or embeddings, responses) learns what it can call instead.
+SERVED_PATHS = (
+    "POST /v1/chat/completions (a chat model: no legacy /v1/completions), GET /v1/models and GET /health"
+)
 
 
 def max_prompt_chars(engine: GenerationEngine, window: int | None) -> int | None:
@@ -219,7 +223,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return http_error_response(request, error)
+        return http_error_response(request, error, SERVED_PATHS)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

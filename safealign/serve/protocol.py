@@ -299,11 +299,14 @@ def _path_of(value: Any, path: str, bad: Callable[[Any], bool]) -> str | None:
     return None
 
 
-def http_error_response(request: Any, error: Any) -> Any:
-    """A wrong path or method (Starlette's HTTPException) in OpenAI's error envelope, so a client library surfaces it."""
+def http_error_response(request: Any, error: Any, paths: str | None = None) -> Any:
+    """A wrong path or method (Starlette's HTTPException) in OpenAI's error envelope, so a client library surfaces it.
+    ``paths``: what the server answers, said after a 404."""
     from fastapi.responses import JSONResponse
 
     message = f"{request.method} {request.url.path}: {error.detail}"
+    if paths and error.status_code == 404:
+        message += f"; this server answers {paths}"
     return JSONResponse(
         error_body(message, "not_found" if error.status_code == 404 else "invalid_request_error"),
         status_code=error.status_code,
