@@ -155,3 +155,14 @@ def test_a_share_not_like_a_percentage_gets_no_percentage_hint() -> None:
     with pytest.raises(RecipeError) as caught:
         _parse("monitor: {regression_tolerance: 500, port: 70000}")
     assert "%" not in str(caught.value)
+
+
+@pytest.mark.parametrize("section", ["sft", "rl", "distill"])
+def test_a_tracker_named_twice_is_refused(section: str) -> None:
+    # transformers added a callback per name: two of one tracker logged every metric twice
+    with pytest.raises(RecipeError) as caught:
+        _parse(f"{section}: {{report_to: [tensorboard, tensorboard]}}")
+    assert f"{section}.report_to = ['tensorboard', 'tensorboard']: tensorboard named more than once" in str(
+        caught.value
+    )
+    assert "name each tracker once" in str(caught.value)

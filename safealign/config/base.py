@@ -268,6 +268,13 @@ def check_report_to(names: list[str]) -> list[str]:
             raise ValueError(
                 f"unknown tracker {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}"
             )
+    # transformers adds a callback for each name, and a second of one class only with a warning: every metric went to
+    # the tracker twice (a second wandb.init in the same run)
+    if repeated := sorted({name for name in names if names.count(name) > 1}):
+        raise ValueError(
+            f"{', '.join(repeated)} named more than once: each name adds a tracker callback, so every metric would be "
+            "logged again by each; name each tracker once"
+        )
     # transformers reads "none" and "all" only as the whole list; beside a tracker, the Trainer's constructor raised
     # "none is not supported" after the model had loaded
     for alone in ("none", "all"):
