@@ -1,4 +1,5 @@
-"""Review 70 of the transparency bundle: a bundle half-written by a full disk, ...
+"""Review 70 of the transparency bundle: a bundle half-written by a full disk; gate rows of undone checks read as the RL
+stage's history; ...
 
 No training: each test writes the run-folder files it needs (helpers from test_card_provenance).
 """
@@ -6,10 +7,11 @@ No training: each test writes the run-folder files it needs (helpers from test_c
 from __future__ import annotations
 
 import errno
+import json
 from pathlib import Path
 
 import pytest
-from test_card_provenance import T0, new_run, stage
+from test_card_provenance import T0, gate, new_run, sft_run, stage
 
 from safealign.errors import SafealignError
 
@@ -64,3 +66,69 @@ def test_a_folder_where_a_bundle_file_goes_replaces_no_file(tmp_path, card):
         name: data for name, data in before.items() if name != "DATA_CARD.md"
     }
     assert not list(run.glob(".*.tmp"))
+
+
+def _rl_with_gates(root: Path, rows: list[dict], **record) -> Path:
+    run = sft_run(root)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60, **record)
+    (run / "rl/gates.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return run
+
+
+def test_a_stage_resumed_with_its_gates_off_is_not_said_to_end_on_an_undone_rollback(tmp_path, card):
+    """The first session's check at step 20 rolled back to step 10, and its checkpoint-20 was never saved; the stage
+    resumed from checkpoint-10 with rl.gates.enabled false (no gate to drop the undone row) and trained steps 11-20.
+    The card and the stage's README said "the last gate check (step 20) rolled back to step 10 and training ended:
+    rl/model holds step 10's weights (steps 11-20 discarded)" of a model trained to step 20."""
+    from safealign.card.stage_readme import write_stage_readme
+    from safealign.runs import read_json
+
+    rows = [gate(0, "baseline"), gate(10, "pass"), gate(20, "rollback+lower_lr", rolled_back_to=10)]
+    run = _rl_with_gates(
+        tmp_path,
+        rows,
+        config={"max_steps": 20, "gates": {"enabled": False}},
+        metrics={"steps": 20, "gate_events": 0, "rollbacks": 0},
+        inputs={"resumed_from": "runs/tr/rl/checkpoint-10"},
+    )
+    text = card(run)
+    assert "discarded" not in text and "training ended" not in text
+    assert "| 20 | rollback+lower_lr |" not in text and "| 10 | pass | – |" in text
+    assert (
+        "2 gate event(s) in `rl/gates.jsonl` (0 breaches); not counted: 1 other row(s) of the file, checks that a "
+        "resumed session redid or that a crash undid, not this model's history." in text
+    )
+    report = (run / "report.html").read_text()
+    assert "(steps 11-20 discarded)" not in report and "Not shown: 1 other row(s) of <code>rl/gates.jsonl</code>" in report
+    write_stage_readme(run / "rl", read_json(run / "rl/stage.json"))
+    assert "rolled back to step 10 and training ended" not in (run / "rl/README.md").read_text()
+
+
+def test_gate_rows_an_older_safealign_kept_after_a_resume_are_not_the_stages_history(tmp_path, card):
+    """Before 53d52c7 a resumed stage appended its checks after those its crash undid: the card listed the undone
+    rollback at step 20 beside the resumed session's pass at step 20 ("5 gate event(s) (1 breaches)", where stage.json
+    says 4 events and 0 rollbacks). The last row is the stage's last check (the highest step can be an undone one)."""
+    rows = [
+        gate(0, "baseline"),
+        gate(10, "pass"),
+        gate(20, "rollback+lower_lr", rolled_back_to=10),
+        gate(20, "pass"),
+        gate(30, "pass"),
+    ]
+    run = _rl_with_gates(tmp_path, rows, config={"max_steps": 30}, metrics={"steps": 30, "gate_events": 4, "rollbacks": 0})
+    text = card(run)
+    assert "4 gate event(s) in `rl/gates.jsonl` (0 breaches); not counted: 1 other row(s)" in text
+    assert "| 20 | rollback+lower_lr |" not in text and "| 20 | pass | – |" in text
+
+    # resumed from checkpoint-10, the resumed session stopped at step 20, before the undone check of step 30
+    rows = [
+        gate(0, "baseline"),
+        gate(10, "pass"),
+        gate(20, "pass"),
+        gate(30, "rollback+lower_lr", rolled_back_to=20),
+        gate(20, "rollback+stop", rolled_back_to=10),
+    ]
+    (run / "rl/gates.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    text = card(run)
+    assert "stopped by the gate at step 20 (within tolerance), rolled back to step 10" in text
+    assert "| 30 | rollback+lower_lr |" not in text and "| 20 | pass |" not in text

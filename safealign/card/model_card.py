@@ -24,6 +24,7 @@ from safealign.card.summary import (
     stage_details,
     stage_tokens,
     student_weights,
+    undone_gate_rows,
 )
 
 TAGS_BY_STAGE = {
@@ -347,6 +348,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "alerts": alerts(run),
         "live_alerts": (run.path / "rl" / "alerts.jsonl").is_file(),
         "gates": gate_events(run),
+        "undone_gates": undone_gate_rows(run),
         "harm_limits": harm_judge_limits(),
         "widest": widest,
         # the judges that scored the final model's eval, shown: an openai: judge URL may carry a password

@@ -25,6 +25,7 @@ from safealign.card.summary import (
     stage_details,
     stage_tokens,
     student_weights,
+    undone_gate_rows,
 )
 
 SAMPLES_PER_SUITE = 3
@@ -215,6 +216,7 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
         "alerts": alerts(run),
         "alert_example": alert_example,
         "gates": gates,
+        "undone_gates": undone_gate_rows(run),
         "has_rl": run.rl_ran,
         "run_gates_on": run.rl_gates_on,
         "rl_done": run.stage("rl").done,

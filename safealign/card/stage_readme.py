@@ -251,6 +251,8 @@ def write_stage_readme(stage_dir: Path, record: dict[str, Any]) -> None:
     """Replace the trainer's draft card in ``stage_dir`` with :func:`stage_readme`; other stages are left alone."""
     if record.get("stage") in MODEL_STAGES:
         stage_dir.mkdir(parents=True, exist_ok=True)
-        gates = read_jsonl(stage_dir / "gates.jsonl")
+        from safealign.card.summary import gate_history
+
+        gates = gate_history(read_jsonl(stage_dir / "gates.jsonl"), record)
         unjudged = unjudged_detectors(stage_dir) if record["stage"] == "rl" else []
         (stage_dir / "README.md").write_text(stage_readme(record, gates, unjudged), encoding="utf-8")

@@ -604,7 +604,39 @@ def alerts(run: RunFolder) -> list[dict[str, Any]]:
 
 
 def gate_events(run: RunFolder) -> list[dict[str, Any]]:
-    return run.jsonl("rl/gates.jsonl")
+    """The RL stage's gate checks: the rows of ``rl/gates.jsonl`` that are its history (see :func:`gate_history`)."""
+    return gate_history(run.jsonl("rl/gates.jsonl"), run.record("rl"))
+
+
+def undone_gate_rows(run: RunFolder) -> int:
+    """How many rows of ``rl/gates.jsonl`` are not the stage's history (see :func:`gate_history`): the card says so."""
+    return len(run.jsonl("rl/gates.jsonl")) - len(gate_events(run))
+
+
+def gate_history(rows: list[dict[str, Any]], record: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The rows of an RL stage's ``gates.jsonl`` that belong to the model it made (``record``: its ``stage.json``, None
+    while it has none), in order. A gate check's step never goes back within a session (a rollback restores weights,
+    not the step count) and a resumed session drops the rows of the checks its crash undid, so the log is the history;
+    except in two cases, whose undone rows the card took for the stage's last check ("the last gate check (step 20)
+    rolled back to step 10 and training ended", of a model trained on to step 20): a stage resumed under a safealign
+    before 53d52c7 kept them (a row of a step already checked is the resumed session's: the earlier rows from that step
+    on are dropped), and a stage resumed with its gates off has no gate to drop them (rows after the checkpoint it
+    resumed from, ``inputs.resumed_from``, are dropped). Rows past the stage's last step go too, as the stage's own
+    ``gate_events`` count leaves them out."""
+    from safealign.card.stage_readme import rl_gates_enabled
+
+    history: list[dict[str, Any]] = []
+    for row in rows:
+        step = row.get("step")
+        if isinstance(step, int):
+            history = [kept for kept in history if kept["step"] < step]
+            history.append(row)
+    record = record or {}
+    last = (record.get("metrics") or {}).get("steps")
+    resumed = str((record.get("inputs") or {}).get("resumed_from") or "").rsplit("-", 1)[-1]
+    if record and not rl_gates_enabled(record) and resumed.isdigit():
+        last = min(int(resumed), last) if isinstance(last, int) else int(resumed)
+    return [row for row in history if row["step"] <= last] if isinstance(last, int) else history
 
 
 def base_eval(run: RunFolder) -> str | None:
