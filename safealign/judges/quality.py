@@ -117,6 +117,7 @@ def _parse_row(path: Path, number: int, line: str) -> LabelledExample:
         raise DataError(
             f"{path}:{number}: harmful_content must be true or false (JSON booleans), got {row['harmful_content']!r}"
         )
+    row = {name: value for name, value in row.items() if value is not None}  # a null id, split or language is absent
     if row.get("split", "test") not in ("dev", "test"):
         raise DataError(f"{path}:{number}: split {row['split']!r} is not dev or test")
     return LabelledExample(
