@@ -203,3 +203,34 @@ def test_an_endpoint_error_carries_its_http_status(refusing: ThreadingHTTPServer
     with pytest.raises(EndpointError) as failed:
         EndpointGenerator(f"http://127.0.0.1:{refusing.server_port}", "m", retries=0).generate(["hi"])
     assert failed.value.status == 400 and "(nothing answers" not in str(failed.value)
+
+
+@pytest.mark.parametrize("name", ["answers.partial.jsonl", "summary.json", "samples.jsonl"])
+def test_a_folder_where_eval_writes_a_file_is_refused_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A folder answers.partial.jsonl in --out failed once every answer was generated, naming the temporary file
+    (".answers.partial.jsonl.tmp-PID is a folder"), which it left behind; summary.json as a folder failed with
+    --overwrite once every answer was generated and judged."""
+    import safealign.models
+
+    def no_loading(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_loading)
+    out = tmp_path / "out"
+    (out / name).mkdir(parents=True)
+    result = CliRunner().invoke(app, [*EVAL, "--out", str(out), "--overwrite"], env={"COLUMNS": "300"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"holds a folder {name} where the eval writes a file" in said, said
+    assert [path.name for path in out.iterdir()] == [name]
+
+
+def test_kept_answers_that_cannot_be_written_leave_no_temporary_file(tmp_path: Path) -> None:
+    from safealign.evals.runner import _keep_completions
+    from safealign.generation import Completion
+
+    (tmp_path / "answers.partial.jsonl").mkdir()
+    with pytest.raises(OSError):
+        _keep_completions(tmp_path / "answers.partial.jsonl", "A", [Completion(0, 0, "a", 3, 2, False)])
+    assert [path.name for path in tmp_path.iterdir()] == ["answers.partial.jsonl"]

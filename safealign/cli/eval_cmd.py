@@ -299,6 +299,15 @@ def _eval(
                 f"--out {out} already holds an eval's results ({', '.join(earlier)}); give a new folder, "
                 "or add --overwrite to replace them"
             )
+        # found only once the answers were generated (a local model's) or asked for (an endpoint's), naming a temporary
+        # file the failed write left behind
+        if out is not None and (
+            folders := [name for name in (ANSWERS_SO_FAR, "summary.json", "samples.jsonl") if (out / name).is_dir()]
+        ):
+            raise DataError(
+                f"--out {out} holds a folder {', '.join(folders)} where the eval writes a file of that name; move it "
+                "away, or give another --out"
+            )
         judged = any(s.kind in ("harmful", "borderline") for s in specs)
         if not judged and judge.strip() != "default":  # neither built nor checked: it did nothing, and said nothing
             raise SettingError(

@@ -368,8 +368,12 @@ def _keep_completions(
     ]
     answers_file.parent.mkdir(parents=True, exist_ok=True)
     partial = answers_file.with_name(f".{answers_file.name}.tmp-{os.getpid()}")
-    partial.write_text("".join(f"{line}\n" for line in [*others, *records]), encoding="utf-8")
-    partial.replace(answers_file)
+    try:
+        partial.write_text("".join(f"{line}\n" for line in [*others, *records]), encoding="utf-8")
+        partial.replace(answers_file)
+    except BaseException:  # a full disk, a folder of that name, Ctrl-C: no stray temporary file in the eval's folder
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _check_ids(spec: Suite, items: list[EvalItem]) -> None:
