@@ -1,5 +1,5 @@
 """Review 70 of the transparency bundle: a bundle half-written by a full disk; gate rows of undone checks read as the RL
-stage's history; ...
+stage's history; the "widest interval" remark.
 
 No training: each test writes the run-folder files it needs (helpers from test_card_provenance).
 """
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_card_provenance import T0, gate, new_run, sft_run, stage
+from test_card_provenance import T0, gate, new_run, rate, sft_run, stage, summary
 
 from safealign.errors import SafealignError
 
@@ -132,3 +132,23 @@ def test_gate_rows_an_older_safealign_kept_after_a_resume_are_not_the_stages_his
     text = card(run)
     assert "stopped by the gate at step 20 (within tolerance), rolled back to step 10" in text
     assert "| 30 | rollback+lower_lr |" not in text and "| 20 | pass |" not in text
+
+
+def test_the_widest_interval_remark_names_the_shown_score_it_is(tmp_path, card):
+    """"The widest 95% interval in the final evaluation spans 69.9%–97.2% (n=20)": summary.json holds scores the card
+    does not show (here a mean score of 50% [29.9%, 70.1%], wider), so it was not the widest of the final evaluation,
+    and it named no score a reader could find. A final model with no scores was said to have "No evaluation" beside
+    the base model's."""
+    final = summary(refused=18, accuracy=19)
+    final["suites"]["reasoning"]["metrics"]["held_out"] |= {"mean_score": rate(10, 20)}
+    run = sft_run(tmp_path, sft=final)
+    text = card(run)
+    assert (
+        "- **Small samples.** The widest 95% interval among the final model's scores in **Evaluation results** is that "
+        "of harmful requests refused (held-out): 90.0% [69.9%, 97.2%] n=20, 27.3 percentage points wide; differences "
+        "smaller than that are not evidence." in text
+    )
+    (run / "eval/sft/stage.json").unlink()
+    text = card(run)
+    assert "No evaluation was found" not in text
+    assert "- **Small samples.** No score of the final model is in this card; the earlier models' intervals are" in text

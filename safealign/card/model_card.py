@@ -320,9 +320,12 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
     rows = eval_rows(run)
     summary = overview(run)
     final = summary["final_eval"]  # None where the final model's eval scored no suite
+    # over the final model's scores the card shows (the table's rows), named: summary.json holds more (evasive answers,
+    # a mean score), which no reader of the card compares, and "the widest interval in the final evaluation" was then
+    # not the widest of it
     widest = max(
-        (r["values"][final] for r in rows if final and r["values"].get(final)),
-        key=lambda e: e["high"] - e["low"],
+        (r for r in rows if final and r["values"].get(final)),
+        key=lambda r: r["values"][final]["high"] - r["values"][final]["low"],
         default=None,
     )
     judges = {label: shown_judge_spec(spec) for label, spec in eval_judges(run).items()}
@@ -350,7 +353,7 @@ def model_card_context(run: RunFolder, data: dict[str, Any], quality: dict[str, 
         "gates": gate_events(run),
         "undone_gates": undone_gate_rows(run),
         "harm_limits": harm_judge_limits(),
-        "widest": widest,
+        "widest": {"row": widest, "entry": widest["values"][final]} if widest else None,
         # the judges that scored the final model's eval, shown: an openai: judge URL may carry a password
         "judge_spec": shown_judge_spec(judge_spec(run)),
         "eval_judges": judges,
