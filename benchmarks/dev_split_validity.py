@@ -104,7 +104,9 @@ def spearman(frame: pd.DataFrame, target: str) -> dict[str, float | None]:
 
 
 def pair_flips(
-    before: tuple[dict[str, tuple[Path, float]], Path], after: tuple[dict[str, tuple[Path, float]], Path], kind: str
+    before: tuple[dict[str, tuple[Path, float]], Path],
+    after: tuple[dict[str, tuple[Path, float]], Path],
+    kind: str,
 ) -> dict[str, Any]:
     """Paired flips of each dev suite (from whichever dev folder of each model scored it) and the held-out suite."""
     flips = {}
@@ -124,9 +126,17 @@ def pair_flips(
                     "gained": diff.gained,
                     "lost": diff.lost,
                     "items": diff.paired,
+                    # items one folder scored and the other did not (another --limit or seed): left out of the pairing
+                    "unpaired": {"reference": diff.only_before, "variant": diff.only_after},
                     "p_value": round(diff.p_value, 4),
                 }
     return flips
+
+
+def unpaired(counts: dict[str, int]) -> str:
+    """The table's note on the items of a suite that only one model of a pair was scored on; '' when there are none."""
+    notes = [f"{count} only in the {side}" for side, count in counts.items() if count]
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def main() -> None:
@@ -192,7 +202,7 @@ def main() -> None:
                 flips_table.add_row(
                     spec,
                     suite,
-                    f"{f['before']} -> {f['after']} of {f['items']}",
+                    f"{f['before']} -> {f['after']} of {f['items']}{unpaired(f['unpaired'])}",
                     str(f["gained"]),
                     str(f["lost"]),
                     f"{f['p_value']:.3g}",

@@ -131,6 +131,24 @@ def test_dev_folders_pair_by_suite_however_many_each_model_has(dev_split_validit
         "harmful (held_out)": (2, 1, 4),
     }
     assert result["rates"]["b"]["harmful_dev"] == pytest.approx(1 / 3)
+    assert all(f["unpaired"] == {"reference": 0, "variant": 0} for f in flips.values())
+
+
+def test_items_only_one_model_was_scored_on_are_counted(dev_split_validity, monkeypatch, tmp_path, capsys):
+    """Folders with unequal numbers of items were paired on the shared ones without a word: 3 of 4 held-out items
+    read as the whole suite."""
+    dev = [eval_folder(tmp_path / f"{m}/dev", "dev", {"harmful_dev": [True, False]}) for m in "ab"]
+    a_held = eval_folder(tmp_path / "a/held", "held_out", {"harmful": [True, False, True, False]})
+    b_held = eval_folder(tmp_path / "b/held", "held_out", {"harmful": [True, True, True]})
+
+    result = run_validity(
+        dev_split_validity, monkeypatch,
+        "--model", f"a={dev[0]}:{a_held}", "--model", f"b={dev[1]}:{b_held}", "--pair", "a:b",
+    )  # fmt: skip
+
+    held_out = result["pairs"]["a:b"]["harmful (held_out)"]
+    assert held_out["items"] == 3 and held_out["unpaired"] == {"reference": 1, "variant": 0}
+    assert "2 -> 3 of 3 (1 only in the reference)" in capsys.readouterr().out
 
 
 def test_models_scored_on_different_dev_suites_are_refused_by_name(dev_split_validity, monkeypatch, tmp_path):
