@@ -103,9 +103,10 @@ def _grader(monkeypatch, replies: list[tuple[str, str]]) -> list[dict]:
     def answer(request: httpx.Request) -> httpx.Response:
         bodies.append(json.loads(request.content))
         content, finish = replies[min(len(bodies), len(replies)) - 1]
+        payload = {"choices": [{"message": {"content": content}, "finish_reason": finish}]}
         return httpx.Response(
-            200, json={"choices": [{"message": {"content": content}, "finish_reason": finish}]}
-        )
+            200, content=json.dumps(payload)
+        )  # ASCII-escaped, as a lone surrogate can only be sent
 
     real_init = httpx.Client.__init__
 
@@ -178,3 +179,14 @@ def test_a_reply_nested_too_deeply_to_read_is_named(monkeypatch):
     monkeypatch.setattr(httpx.Client, "__init__", init)
     with pytest.raises(RubricParseError, match="answered with something that is not JSON"):
         OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+
+
+def test_the_rubric_judge_sends_a_lone_surrogate_as_the_replacement_character(monkeypatch):
+    """A lone UTF-16 surrogate (a JSON "\\ud800" escape in a monitored request) failed the whole batch with a
+    UnicodeEncodeError as the body was encoded; the default judges and Llama Guard read it as U+FFFD (review 64)."""
+    bodies = _grader(monkeypatch, [("#scores\n1.a x \ud800\n1.b 9", "stop"), (WHOLE, "stop")])
+    verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["How \ud800?"], ["Sure \udc00"])[0]
+    assert verdict.label == "safe"
+    assert "User instruction: How \ufffd?" in bodies[0]["messages"][1]["content"]
+    assert "AI model response: Sure \ufffd" in bodies[0]["messages"][1]["content"]
+    assert bodies[1]["messages"][2]["content"] == "#scores\n1.a x \ufffd\n1.b 9"

@@ -41,6 +41,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from safealign.chat_content import message_text
 from safealign.errors import SafealignError
 from safealign.judges.base import HARMFUL, SAFE, Verdict
+from safealign.judges.embeddings import encodable
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +386,8 @@ class OpenAIRubricJudge:
         """The verdict, or the parse error of a reply that did not parse twice (the grader is shown its first one)."""
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": RUBRIC_PROMPT.format(prompt=prompt, response=response)},
+            # a lone surrogate (a JSON "\ud800" escape) cannot be sent as UTF-8: it goes as U+FFFD, as the judges read it
+            {"role": "user", "content": RUBRIC_PROMPT.format(prompt=encodable(prompt), response=encodable(response))},
         ]
         reply, cut_off = self._complete(client, messages)
         try:
@@ -393,7 +395,7 @@ class OpenAIRubricJudge:
         except RubricParseError as error:
             log.warning("rubric judge: asking %s again: %s", self.model, error)
             messages += [
-                {"role": "assistant", "content": reply},
+                {"role": "assistant", "content": encodable(reply)},
                 {"role": "user", "content": CUT_OFF_REMINDER if cut_off else FORMAT_REMINDER},
             ]
             reply, cut_off = self._complete(client, messages)
