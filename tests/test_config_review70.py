@@ -166,3 +166,30 @@ def test_a_tracker_named_twice_is_refused(section: str) -> None:
         caught.value
     )
     assert "name each tracker once" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "sft:\n  learning_rate:",
+            "sft.learning_rate = None: Input should be a valid number (no value: the key is",
+        ),
+        ("seed: ~", "or remove the key for its default)"),
+        ("sft: {datasets: {reasoning: }}", "write a value, or remove the key)"),  # an entry, not a field
+        (
+            "eval:\n  suites:\n    - harmful\n    -",
+            "(an empty list item: write its value after the '-', or remove",
+        ),
+    ],
+)
+def test_no_value_where_one_is_needed_says_how_to_give_one(text: str, shown: str) -> None:
+    # `learning_rate:` with its number commented out said only "= None: Input should be a valid number"
+    with pytest.raises(RecipeError) as caught:
+        _parse(text)
+    assert shown in str(caught.value)
+
+
+def test_an_unquoted_equals_sign_is_the_text_written() -> None:
+    # YAML 1.1's "value" type: "could not determine a constructor for the tag 'tag:yaml.org,2002:value'"
+    assert _parse("model: {system_prompt: =}").model.system_prompt == "="

@@ -168,7 +168,11 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             message = item["msg"].removeprefix(
                 "Value error, "
             )  # pydantic's prefix for our own validators' messages
-            hint = _yaml_shape_hint(item["type"], value) or _percent_hint(item)
+            hint = (
+                _yaml_shape_hint(item["type"], value)
+                or _percent_hint(item)
+                or _no_value_hint(item, _allowed_fields(model_cls, loc))
+            )
             lines.append(f"  {path} = {shown}: {message}{hint}")
     return RecipeError("\n".join(lines))
 
@@ -214,6 +218,22 @@ def _percent_hint(item: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 < value <= 100:
         return ""
     return f" (a share from 0 to 1: if {value:g} meant {value:g}%, write {value / 100:g})"
+
+
+def _no_value_hint(item: Any, fields: list[str]) -> str:
+    """For null where a field takes no null (`learning_rate:` with its number commented out said only "= None: Input
+    should be a valid number"): how to give a value; "" for others. ``fields``: those of the section it is in."""
+    if item.get("input") is not None or item["type"] not in (
+        "int_type",
+        "float_type",
+        "string_type",
+        "bool_type",
+    ):
+        return ""
+    if item["loc"] and isinstance(item["loc"][-1], int):  # `- ` with nothing after it, in a list
+        return " (an empty list item: write its value after the '-', or remove the line)"
+    default = " for its default" if item["loc"] and item["loc"][-1] in fields else ""  # not a mixture's entry
+    return f" (no value: the key is empty, ~ or null; write a value, or remove the key{default})"
 
 
 def _whole_number(text: str) -> int | None:

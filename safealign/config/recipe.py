@@ -339,3 +339,6 @@ class UniqueKeyLoader(yaml.SafeLoader):
 
 
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:null", UniqueKeyLoader.construct_yaml_null)
+# YAML 1.1 reads an unquoted "=" as its "value" key type, which PyYAML cannot construct: `system_prompt: =` failed as "could
+# not determine a constructor for the tag 'tag:yaml.org,2002:value'". It is the text written, as in YAML 1.2.
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:value", UniqueKeyLoader.construct_yaml_str)
