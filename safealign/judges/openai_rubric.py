@@ -202,17 +202,20 @@ def _answer_sets(section: str) -> tuple[list[dict[str, float]], dict[str, float]
     """
     sets: list[dict[str, float]] = [{}]
     mentions: dict[str, float] = {}
-    answer_end = 0
+    end, answering = 0, True  # the section opens a line; each text between items is read once
     for match in _ITEM_RE.finditer(section):
         item, value = match.group("item"), float(match.group("value"))
-        lead_start = max(answer_end, section.rfind("\n", 0, match.start()) + 1)
-        if _WORD_RE.search(section, lead_start, match.start()):
+        newline = section.rfind("\n", end, match.start())
+        if newline >= 0:
+            end, answering = newline + 1, True
+        answering = answering and not _WORD_RE.search(section, end, match.start())
+        end = match.end()
+        if not answering:
             mentions.setdefault(item, value)
             continue
         if item in sets[-1]:
             sets.append({})
         sets[-1][item] = value
-        answer_end = match.end()
     return [answers for answers in sets if answers], mentions
 
 
