@@ -234,3 +234,26 @@ def test_kept_answers_that_cannot_be_written_leave_no_temporary_file(tmp_path: P
     with pytest.raises(OSError):
         _keep_completions(tmp_path / "answers.partial.jsonl", "A", [Completion(0, 0, "a", 3, 2, False)])
     assert [path.name for path in tmp_path.iterdir()] == ["answers.partial.jsonl"]
+
+
+def test_an_eval_stopped_by_any_error_after_generating_says_its_answers_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A judge out of GPU memory (a RuntimeError) or a full disk writing summary.json stopped the eval with the answers
+    kept in answers.partial.jsonl, and no word that the same command judges them without generating them again (said
+    only for safealign's own errors and Ctrl-C)."""
+    import errno
+
+    import safealign.evals.runner as runner
+
+    def disk_full(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runner.EvalReport, "write", disk_full)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*EVAL, "--out", str(out)], env={"COLUMNS": "300"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert f"the model's answers so far are kept in {out / runner.ANSWERS_SO_FAR}" in said, said
+    assert "judges them without generating them again" in said, said
+    assert (out / runner.ANSWERS_SO_FAR).is_file()

@@ -399,7 +399,9 @@ def _eval(
             model=evaluated,
             answers_file=None if endpoint else out / ANSWERS_SO_FAR,
         )
-    except (SafealignError, KeyboardInterrupt) as error:
+    # any error, not only safealign's: a judge out of GPU memory, a full disk writing summary.json. The answers are
+    # kept all the same, and the rerun that judges them was not said
+    except (Exception, KeyboardInterrupt) as error:
         if fix := endpoint_fix(error, api_key):
             error.args = (f"{error}; {fix}",)
         kept = out / ANSWERS_SO_FAR
