@@ -79,7 +79,8 @@ def test_a_stage_resumed_with_its_gates_off_is_not_said_to_end_on_an_undone_roll
     """The first session's check at step 20 rolled back to step 10, and its checkpoint-20 was never saved; the stage
     resumed from checkpoint-10 with rl.gates.enabled false (no gate to drop the undone row) and trained steps 11-20.
     The card and the stage's README said "the last gate check (step 20) rolled back to step 10 and training ended:
-    rl/model holds step 10's weights (steps 11-20 discarded)" of a model trained to step 20."""
+    rl/model holds step 10's weights (steps 11-20 discarded)" of a model trained to step 20, and the README that no
+    gate evaluated the model and there is no gates.jsonl."""
     from safealign.card.stage_readme import write_stage_readme
     from safealign.runs import read_json
 
@@ -101,7 +102,12 @@ def test_a_stage_resumed_with_its_gates_off_is_not_said_to_end_on_an_undone_roll
     report = (run / "report.html").read_text()
     assert "(steps 11-20 discarded)" not in report and "Not shown: 1 other row(s) of <code>rl/gates.jsonl</code>" in report
     write_stage_readme(run / "rl", read_json(run / "rl/stage.json"))
-    assert "rolled back to step 10 and training ended" not in (run / "rl/README.md").read_text()
+    readme = (run / "rl/README.md").read_text()
+    assert "rolled back to step 10 and training ended" not in readme
+    # nor "no gate evaluated the model during training, and there is no `gates.jsonl`" beside the earlier checks
+    assert "there is no `gates.jsonl`" not in readme
+    assert "resumed from `checkpoint-10` with its cross-validation gates off (`rl.gates.enabled: false`), so no gate" in readme
+    assert "| gate checks | off (`rl.gates.enabled: false`); 2 in `gates.jsonl` from before the resume |" in readme
 
 
 def test_gate_rows_an_older_safealign_kept_after_a_resume_are_not_the_stages_history(tmp_path, card):

@@ -33,6 +33,14 @@ RL_GATES_OFF = (
     "(`rl.gates.enabled: false`: no gate evaluated the model during training, and there is no `gates.jsonl`); reward-hacking alerts are in "
     "`alerts.json`, sampled rollouts in `rollouts.jsonl`"
 )
+# The same, of a stage resumed with its gates off after a session that ran them: their checks up to its checkpoint are
+# in gates.jsonl, and the steps after it no gate checked.
+RL_GATES_OFF_ON_RESUME = (
+    "trained with GRPO on the recipe's task mixture and rewards; it was resumed from {checkpoint} with its "
+    "cross-validation gates off (`rl.gates.enabled: false`), so no gate evaluated the model after that checkpoint "
+    "(`gates.jsonl` holds the checks of the sessions before it); reward-hacking alerts are in `alerts.json`, sampled "
+    "rollouts in `rollouts.jsonl`"
+)
 # What a distillation trained on, by the mode it ran in (its metrics' ``mode``: ``both`` falls back to ``sequence``
 # when the tokenizers differ), as the model card's method line says it: a ``sequence`` run never read the logits.
 DISTILL_MODES = {
@@ -87,11 +95,12 @@ def stage_readme(
     metrics = record.get("metrics", {})
     ended_on = ended_on_rollback(gates or [], metrics.get("steps"))
     gates_off = record.get("stage") == "rl" and not rl_gates_enabled(record)
+    # resumed with the gates off: the checks of the sessions before are in gates.jsonl
+    off = "off (`rl.gates.enabled: false`)" + (
+        f"; {len(gates)} in `gates.jsonl` from before the resume" if gates_off and gates else ""
+    )
     rows = [
-        (
-            label,
-            "off (`rl.gates.enabled: false`)" if gates_off and key == "gate_events" else shown(metrics[key]),
-        )
+        (label, off if gates_off and key == "gate_events" else shown(metrics[key]))
         for key, label, shown in SHOWN
         if metrics.get(key) is not None and not (gates_off and key == "rollbacks")
     ]
@@ -123,7 +132,7 @@ def stage_readme(
     return env.get_template("stage_readme.md.j2").render(
         record=record,
         title=TITLES[record["stage"]],
-        what=stage_what(record),
+        what=stage_what(record, gates),
         rows=rows,
         model=record["output"],
         wall_time=wall_time(record),
@@ -132,8 +141,9 @@ def stage_readme(
     )
 
 
-def stage_what(record: dict[str, Any]) -> str:
-    """What the stage trained its model on: SFT's mixture, distillation's by its mode, RL's general sentence."""
+def stage_what(record: dict[str, Any], gates: list[dict[str, Any]] | None = None) -> str:
+    """What the stage trained its model on: SFT's mixture, distillation's by its mode, RL's general sentence (``gates``:
+    the RL stage's gate checks, which one resumed with its gates off has from before)."""
     if record["stage"] == "sft":
         return sft_mixture(record)
     if record["stage"] == "distill":
@@ -144,6 +154,9 @@ def stage_what(record: dict[str, Any]) -> str:
         )
         return mode.format(data=data) if mode else WHAT["distill"]
     if record["stage"] == "rl" and not rl_gates_enabled(record):
+        resumed = (record.get("inputs") or {}).get("resumed_from")
+        if gates and resumed:
+            return RL_GATES_OFF_ON_RESUME.format(checkpoint=code(Path(str(resumed)).name, table=False))
         return RL_GATES_OFF
     return WHAT[record["stage"]]
 
