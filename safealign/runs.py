@@ -558,6 +558,38 @@ def retrained_input(stage_dir: Path, record: dict[str, Any] | None = None) -> Pa
     return None
 
 
+def checkpoints_still_apply(stage_dir: Path, stage: str, parent: str, traces: Path | None = None) -> bool:
+    """Whether an unfinished stage may resume from its checkpoints: False (with a warning) when the stage it starts
+    from (``parent``'s folder) or that made distillation's ``traces`` finished after this stage's first session started
+    (``sessions.jsonl``), as :func:`retrained_input` judges a finished stage. A crashed RL whose SFT was then deleted and
+    made again resumed from checkpoints trained from the old SFT model, under the new one's path; the stage starts over
+    instead, its earlier attempt set aside (see :func:`set_aside_logs`), as a finished one would be redone."""
+    from safealign.distributed import is_main_process
+
+    starts = [
+        row["started_at"]
+        for row in read_jsonl(stage_dir / SESSIONS_FILE)
+        if isinstance(row.get("started_at"), int | float) and not isinstance(row.get("started_at"), bool)
+    ]
+    if not starts:  # nothing to resume, or a stage from before sessions were recorded: as it was
+        return True
+    sources = [{"name": str(traces)}] if traces is not None else []
+    record = {"started_at": min(starts), "parent": parent, "inputs": {"traces": {"sources": sources}}}
+    upstream = retrained_input(stage_dir, record)
+    if upstream is None:
+        return True
+    if is_main_process():
+        log.warning(
+            "%s: %s was made again after this stage started, so the checkpoints in %s are of an earlier one: "
+            "starting %s over",
+            stage,
+            upstream,
+            stage_dir,
+            stage,
+        )
+    return False
+
+
 def set_aside_stage(stage_dir: Path) -> Path:
     """Move everything a stage's folder holds (its record, model, checkpoints, logs, caches) into
     ``earlier_attempts/<time>/``, so that the stage runs again from nothing; returns that folder. A lock held on the

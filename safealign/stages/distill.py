@@ -37,6 +37,7 @@ from safealign.models.vocab_trim import trim_student
 from safealign.runs import (
     StageRecord,
     StageResult,
+    checkpoints_still_apply,
     finished_stage,
     stage_done,
     write_stage_config,
@@ -462,8 +463,10 @@ def run_distill(
         check_transfer_data_not_traces(cfg.transfer_data, traces)
     except ValueError as error:
         raise DataError(str(error)) from None
-    # before anything loads: a checkpoint without weights fails here
-    checkpoint = resume_checkpoint(stage_dir, resume)
+    # before anything loads: a checkpoint without weights fails here; none of a start model made again since
+    checkpoint = resume_checkpoint(
+        stage_dir, resume and checkpoints_still_apply(stage_dir, "distill", teacher_spec, traces)
+    )
     record = StageRecord(
         stage="distill",
         parent=teacher_spec,

@@ -32,6 +32,7 @@ from safealign.rewards import build_rewards, checked_reward
 from safealign.runs import (
     StageRecord,
     StageResult,
+    checkpoints_still_apply,
     finished_stage,
     stage_done,
     write_json,
@@ -203,8 +204,8 @@ def run_rl(
         return done
     check_stage_launch(cfg.method, gates_enabled=cfg.gates.enabled, use_vllm=cfg.use_vllm)
     check_trackers_installed(cfg.report_to)
-    # before anything loads: a checkpoint without weights fails here
-    checkpoint = resume_checkpoint(stage_dir, resume)
+    # before anything loads: a checkpoint without weights fails here; none of a start model made again since
+    checkpoint = resume_checkpoint(stage_dir, resume and checkpoints_still_apply(stage_dir, "rl", model_spec))
     record = StageRecord(
         stage="rl",
         parent=model_spec,

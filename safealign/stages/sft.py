@@ -24,6 +24,7 @@ from safealign.models import load_model
 from safealign.runs import (
     StageRecord,
     StageResult,
+    checkpoints_still_apply,
     finished_stage,
     stage_done,
     write_stage_config,
@@ -331,8 +332,10 @@ def run_sft(
         return done
     check_stage_launch(cfg.method)
     check_trackers_installed(cfg.report_to)
-    # before anything loads: a checkpoint without weights fails here
-    checkpoint = resume_checkpoint(stage_dir, resume)
+    # before anything loads: a checkpoint without weights fails here; none of a start model made again since
+    checkpoint = resume_checkpoint(
+        stage_dir, resume and checkpoints_still_apply(stage_dir, "sft", model_spec)
+    )
     record = StageRecord(
         stage="sft",
         parent=model_spec,
