@@ -74,7 +74,7 @@ def test_requests_with_other_chat_template_kwargs_batched_together_each_get_thei
             ]
             return await asyncio.gather(*[client.post("/v1/chat/completions", json=body) for body in bodies])
 
-    app = create_app(engine, "tiny", max_wait_ms=500)
+    app = create_app(engine, "tiny", max_wait_ms=5000)  # the four fill a batch (batch_size 4): no wait
     with serve_in_thread(app) as url:
         answers = asyncio.run(burst(url))
     assert all(answer.status_code == 200 for answer in answers), [answer.text for answer in answers]
