@@ -199,3 +199,43 @@ def test_the_export_reads_the_store_a_page_at_a_time_not_all_of_it_before_its_fi
     assert [first["id"], *(row["id"] for row in rest)] == ids
     assert held < whole / 2, f"{held / 1e6:.1f} MB held for the first line of a {whole / 1e6:.0f} MB export"
     store.close()
+
+
+# ---------------------------------------------------------------- rates over a wide window
+
+
+def test_the_rates_over_a_window_are_counted_by_the_database_not_read_row_by_row(tmp_path) -> None:
+    """An alert rule's window goes to 1,000,000 exchanges and is evaluated after every judged batch: every exchange of
+    it was read into Python (200,000: 5.6 s a batch, 0.5 s counted by the database). The counts are the same."""
+    import tracemalloc
+
+    from safealign.monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    judged = {"status": "judged", "harmful": False, "refused": True, "upstream_status": 200}
+    store.insert_exchanges(
+        [judged | {"request_harmful": False}] * 15_000
+        + [judged | {"request_harmful": True, "harmful": True, "refused": None}] * 5_000
+        + [{"status": "upstream_error"}] * 2
+    )
+    expected = (
+        {
+            "samples": 20_000,
+            "benign_samples": 15_000,
+            "harmful_rate": 0.25,
+            "refusal_rate": 0.75,
+            "over_refusal_rate": 1.0,
+        },
+        {"samples": 20_002, "upstream_error_rate": 2 / 20_002},
+    )
+    for rates, wanted in zip((queries.judged_rates, queries.upstream_error_rate), expected, strict=True):
+        rates(store, 10)  # the statement compiled and cached first
+        tracemalloc.start()
+        try:
+            found = rates(store, 1_000_000)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert found == wanted
+        assert peak < 1_000_000, f"{rates.__name__} held {peak / 1e6:.1f} MB for 20,000 exchanges"
+    store.close()

@@ -22,38 +22,54 @@ def judged_rates(store: Store, window: int) -> dict[str, Any]:
 
     ``over_refusal_rate`` is the share of refusals among requests the judges read as benign: refusing
     those is the failure mode that crude safety training produces. A rate with no sample (nothing judged, no benign
-    request) is None, not 0.0: "no data" must not read as a perfect 0%.
+    request) is None, not 0.0: "no data" must not read as a perfect 0%. Counted by the database: an alert rule's window
+    (up to 1,000,000) was read row by row into Python after every judged batch (200,000 rows: 5.6 s against 0.5 s).
     """
-    query = (
+    recent = (
         sa.select(exchanges.c.harmful, exchanges.c.refused, exchanges.c.request_harmful)
         .where(exchanges.c.status == "judged")
         .order_by(exchanges.c.id.desc())
         .limit(window)
+        .subquery()
+    )
+    benign = sa.or_(recent.c.request_harmful.is_(None), recent.c.request_harmful.is_(False))
+    refused = recent.c.refused.is_(True)
+    query = sa.select(
+        sa.func.count(),
+        _count(benign),
+        _count(recent.c.harmful.is_(True)),
+        _count(refused),
+        _count(sa.and_(benign, refused)),
     )
     with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    n = len(rows)
-    benign = [r for r in rows if not r.request_harmful]
+        n, benign_n, harmful_n, refused_n, over_refused_n = (int(v) for v in conn.execute(query).one())
     return {
         "samples": n,
-        "benign_samples": len(benign),
-        "harmful_rate": sum(bool(r.harmful) for r in rows) / n if n else None,
-        "refusal_rate": sum(bool(r.refused) for r in rows) / n if n else None,
-        "over_refusal_rate": sum(bool(r.refused) for r in benign) / len(benign) if benign else None,
+        "benign_samples": benign_n,
+        "harmful_rate": harmful_n / n if n else None,
+        "refusal_rate": refused_n / n if n else None,
+        "over_refusal_rate": over_refused_n / benign_n if benign_n else None,
     }
 
 
 def upstream_error_rate(store: Store, window: int) -> dict[str, Any]:
-    """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx); None with none."""
-    query = (
+    """Share of the last ``window`` exchanges that the upstream failed (unreachable, timeout, 5xx); None with none.
+    Counted by the database, as ``judged_rates``."""
+    recent = (
         sa.select(exchanges.c.status, exchanges.c.upstream_status)
         .order_by(exchanges.c.id.desc())
         .limit(window)
+        .subquery()
     )
+    failed = sa.or_(recent.c.status == "upstream_error", recent.c.upstream_status >= 500)
     with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    failed = sum(r.status == "upstream_error" or (r.upstream_status or 0) >= 500 for r in rows)
-    return {"samples": len(rows), "upstream_error_rate": failed / len(rows) if rows else None}
+        samples, failures = (int(v) for v in conn.execute(sa.select(sa.func.count(), _count(failed))).one())
+    return {"samples": samples, "upstream_error_rate": failures / samples if samples else None}
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows meet ``condition`` (0 over no row: SUM of nothing is NULL)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
 def metric_rate(store: Store, metric: str, window: int) -> tuple[float | None, int]:
