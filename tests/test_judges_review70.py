@@ -190,3 +190,10 @@ def test_the_rubric_judge_sends_a_lone_surrogate_as_the_replacement_character(mo
     assert "User instruction: How \ufffd?" in bodies[0]["messages"][1]["content"]
     assert "AI model response: Sure \ufffd" in bodies[0]["messages"][1]["content"]
     assert bodies[1]["messages"][2]["content"] == "#scores\n1.a x \ufffd\n1.b 9"
+
+
+def test_a_finish_reason_that_is_not_text_is_no_cut(monkeypatch):
+    """A finish_reason of a list (a server of its own making) must not crash the judge: only "length" and
+    "content_filter" say a reply was cut short."""
+    _grader(monkeypatch, [(WHOLE, ["stop"])])
+    assert OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])[0].label == "safe"

@@ -158,9 +158,8 @@ def parse_rubric(reply: str, cut_off: str | None = None) -> RubricScores:
     if cut_off and (not sets or len(sets[-1]) < len(_SCALES)):
         given = " ".join(f"{item}.b" for item in (sets[-1] if sets else {}))
         raise RubricParseError(
-            f"grader reply was cut off {_CUT_SHORT.get(cut_off, '')} (finish_reason {cut_off!r}) before it gave all four scores"
-            f" (it gave: {given or 'none'}); the exchange is not judged from half a rubric: "
-            f"...{reply[-300:]!r}"
+            f"grader reply was cut off {_CUT_SHORT.get(cut_off, '')} (finish_reason {cut_off!r}) before it gave all "
+            f"four scores (it gave: {given or 'none'}); the exchange is not judged from half a rubric: ...{reply[-300:]!r}"
         )
     complete = [answers for answers in sets if len(answers) == len(_SCALES)]
     if complete:
@@ -572,7 +571,7 @@ class OpenAIRubricJudge:
         if not text.strip():
             raise RubricParseError(self._empty_content_error(choice))
         finish = choice.get("finish_reason")
-        return text, finish if finish in _CUT_SHORT else None
+        return text, finish if isinstance(finish, str) and finish in _CUT_SHORT else None
 
     def _empty_content_error(self, choice: dict[str, Any]) -> str:
         """Why a reply has no content, from its finish_reason and whether the text went to reasoning_content."""
