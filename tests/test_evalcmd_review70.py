@@ -144,12 +144,22 @@ def test_eval_of_a_mistyped_relative_model_path_names_it_and_leaves_no_out_folde
     assert not (models_here / "out").exists()
 
 
+ANSWER = {
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "The answer is 3."}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 7},
+}
+
+
 class _Refusing(BaseHTTPRequestHandler):
-    """Answers every chat request with the server's ``reply``: (HTTP status, JSON body)."""
+    """Answers the server's first ``answers`` chat requests (an answer of 7 tokens), the rest with its ``reply``: (HTTP
+    status, JSON body)."""
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        status, body = self.server.reply  # type: ignore[attr-defined]
+        with self.server.lock:  # type: ignore[attr-defined]
+            answering = self.server.answers > 0  # type: ignore[attr-defined]
+            self.server.answers -= answering  # type: ignore[attr-defined]
+        status, body = (200, ANSWER) if answering else self.server.reply  # type: ignore[attr-defined]
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.end_headers()
@@ -162,6 +172,7 @@ class _Refusing(BaseHTTPRequestHandler):
 @pytest.fixture()
 def refusing() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    server.answers, server.lock = 0, threading.Lock()  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
@@ -257,3 +268,32 @@ def test_an_eval_stopped_by_any_error_after_generating_says_its_answers_are_kept
     assert f"the model's answers so far are kept in {out / runner.ANSWERS_SO_FAR}" in said, said
     assert "judges them without generating them again" in said, said
     assert (out / runner.ANSWERS_SO_FAR).is_file()
+
+
+@pytest.mark.parametrize(("answered", "said"), [(4, "4 answers, all taken from an earlier, unfinished run"), (2, None)])
+def test_an_endpoint_eval_resumed_from_kept_answers_does_not_print_them_as_0_tokens(
+    refusing: ThreadingHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answered: int, said: str | None
+) -> None:
+    """An endpoint eval whose answers a stopped one had all asked for printed "4 answers, 0 tokens in 0s (0 tokens/s)";
+    one that asked for half of them counted their tokens over the 4 answers."""
+    import safealign.evals.runner as runner
+
+    score = runner._score
+
+    def judge_stops(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ConnectionError("stopped while judging")
+
+    monkeypatch.setattr(runner, "_score", judge_stops)
+    refusing.reply = (400, {"error": "quota exceeded"})  # type: ignore[attr-defined]
+    refusing.answers = answered  # type: ignore[attr-defined]
+    argv = ["eval", "m", "--suites", "format", "--limit", "2", "--endpoint", f"http://127.0.0.1:{refusing.server_port}"]
+    argv += ["--out", str(tmp_path / "out")]
+    first = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert first.exit_code != 0 and (tmp_path / "out" / runner.ANSWERS_SO_FAR).is_file(), first.output
+    monkeypatch.setattr(runner, "_score", score)
+    refusing.answers = 4  # type: ignore[attr-defined]
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    line = " ".join(result.output.split())
+    assert result.exit_code == 0, line
+    expected = said or "4 answers (2 of them taken from an earlier, unfinished run, not counted in the tokens), 14 tokens in"
+    assert expected in line and "(0 tokens/s)" not in line, line
