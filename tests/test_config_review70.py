@@ -193,3 +193,17 @@ def test_no_value_where_one_is_needed_says_how_to_give_one(text: str, shown: str
 def test_an_unquoted_equals_sign_is_the_text_written() -> None:
     # YAML 1.1's "value" type: "could not determine a constructor for the tag 'tag:yaml.org,2002:value'"
     assert _parse("model: {system_prompt: =}").model.system_prompt == "="
+
+
+def test_no_value_in_a_field_without_a_default_does_not_offer_its_default(tmp_path: Path) -> None:
+    # an alert rule's name is required: "remove the key for its default" sent the user to a second error
+    from safealign.monitor.alerts import load_alert_config
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - name:\n    metric: harmful_rate\n", encoding="utf-8")
+    with pytest.raises(RecipeError) as caught:
+        load_alert_config(path)
+    assert (
+        "rules.0.name = None: Input should be a valid string (no value: the key is empty, ~ or null; write a value)"
+        in str(caught.value)
+    )

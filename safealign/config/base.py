@@ -110,13 +110,19 @@ def _takes_numbers(annotation: Any) -> bool:
 
 def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
     """Walk ``loc`` down the config classes to list the fields allowed where an error happened."""
+    return list(_fields_at(model_cls, loc))
+
+
+def _fields_at(model_cls: type[BaseModel], loc: tuple) -> dict[str, Any]:
+    """The fields (name -> pydantic FieldInfo) of the config class where an error at ``loc`` happened ({} in a
+    mapping or list that is no config class)."""
     current: Any = model_cls
     for part in loc[:-1]:
         if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
         field = current.model_fields.get(part)
         if field is None:
-            return []
+            return {}
         annotation = field.annotation
         current = next(
             (
@@ -127,8 +133,8 @@ def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
             annotation,
         )
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+        return dict(current.model_fields)
+    return {}
 
 
 def format_validation_error(error: ValidationError, model_cls: type[BaseModel], source: str) -> RecipeError:
@@ -171,7 +177,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             hint = (
                 _yaml_shape_hint(item["type"], value)
                 or _percent_hint(item)
-                or _no_value_hint(item, _allowed_fields(model_cls, loc))
+                or _no_value_hint(item, _fields_at(model_cls, loc))
             )
             lines.append(f"  {path} = {shown}: {message}{hint}")
     return RecipeError("\n".join(lines))
@@ -220,7 +226,7 @@ def _percent_hint(item: Any) -> str:
     return f" (a share from 0 to 1: if {value:g} meant {value:g}%, write {value / 100:g})"
 
 
-def _no_value_hint(item: Any, fields: list[str]) -> str:
+def _no_value_hint(item: Any, fields: dict[str, Any]) -> str:
     """For null where a field takes no null (`learning_rate:` with its number commented out said only "= None: Input
     should be a valid number"): how to give a value; "" for others. ``fields``: those of the section it is in."""
     if item.get("input") is not None or item["type"] not in (
@@ -232,7 +238,10 @@ def _no_value_hint(item: Any, fields: list[str]) -> str:
         return ""
     if item["loc"] and isinstance(item["loc"][-1], int):  # `- ` with nothing after it, in a list
         return " (an empty list item: write its value after the '-', or remove the line)"
-    default = " for its default" if item["loc"] and item["loc"][-1] in fields else ""  # not a mixture's entry
+    field = fields.get(item["loc"][-1]) if item["loc"] else None  # None: a mixture's entry, not a field
+    if field is not None and field.is_required():
+        return " (no value: the key is empty, ~ or null; write a value)"
+    default = " for its default" if field is not None else ""
     return f" (no value: the key is empty, ~ or null; write a value, or remove the key{default})"
 
 
