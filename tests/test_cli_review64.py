@@ -63,10 +63,10 @@ def test_paths_with_brackets_are_said_as_they_are_and_a_finished_eval_exits_0(
 def test_the_gateway_says_its_database_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The gateway's start line read the --db URL as Rich markup: a file named g[/x].db stopped the gateway with a
     MarkupError traceback before it served, and monitor[prod].db was said as monitor.db."""
-    import uvicorn
+    import safealign.serve
 
     served: list[int] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(kwargs["port"]))
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: served.append(port))
     for name in ("g[/x].db", "monitor[prod].db"):
         db = f"sqlite:///{tmp_path}/{name}"
         port = free_port()

@@ -114,6 +114,7 @@ def test_which_key_wins(tmp_path, monkeypatch):
 
     import safealign.cli.monitor_cmd as monitor_cmd
     import safealign.monitor
+    import safealign.serve
     from safealign.cli.main import app as cli
 
     db = f"sqlite:///{tmp_path}/m.db"
@@ -130,7 +131,7 @@ def test_which_key_wins(tmp_path, monkeypatch):
         "create_gateway",
         lambda config: apps.append(make(config, judges=FakeJudges(), start_worker=False)) or apps[-1],
     )
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: None)
     monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"monitor:\n  upstream: http://127.0.0.1:9\n  db: {db}\n  api_key: from-recipe\n")

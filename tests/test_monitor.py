@@ -1638,16 +1638,16 @@ def test_a_malformed_upstream_is_a_one_line_cli_error(tmp_path):
 
 def test_the_recipes_monitor_section_configures_the_gateway_and_options_override_it(tmp_path, monkeypatch):
     """A recipe's monitor: section passed `validate` and nothing read it: blocking, refusal_message, timeouts were lost."""
-    import uvicorn
     from typer.testing import CliRunner
 
     import safealign.cli.monitor_cmd as monitor_cmd
     import safealign.monitor
+    import safealign.serve
     from safealign.cli.main import app as cli
 
     seen = {}
     monkeypatch.setattr(safealign.monitor, "create_gateway", lambda config: seen.setdefault("config", config))
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.setdefault("run", kwargs))
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: seen.setdefault("run", {"port": port}))
     monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
     monkeypatch.delenv("SAFEALIGN_MONITOR_KEY", raising=False)
     recipe = tmp_path / "r.yaml"

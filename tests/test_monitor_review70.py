@@ -239,3 +239,36 @@ def test_the_rates_over_a_window_are_counted_by_the_database_not_read_row_by_row
         assert found == wanted
         assert peak < 1_000_000, f"{rates.__name__} held {peak / 1e6:.1f} MB for 20,000 exchanges"
     store.close()
+
+
+# ---------------------------------------------------------------- start-up line
+
+
+def test_the_gateway_says_it_is_starting_and_serves_through_serves_runner_which_says_ready_after_the_bind(
+    tmp_path, monkeypatch
+) -> None:
+    """The gateway printed "monitor URL -> upstream" before uvicorn bound the port, so a port taken while the judges
+    loaded read as a gateway serving there followed by uvicorn's error; `serve` says "starting" and logs "ready" only
+    once bound (run_server). The gateway now does the same, with no grace cut (open requests finish, as before)."""
+    import uvicorn
+
+    import safealign.cli.monitor_cmd as monitor_cmd
+    import safealign.monitor
+    import safealign.serve
+    from safealign.cli.main import app as cli
+
+    def no_uvicorn(*args, **kwargs):
+        raise AssertionError("the gateway ran uvicorn itself, not serve's runner that logs ready after the bind")
+
+    served: list[tuple[int, float | None]] = []
+    monkeypatch.setattr(uvicorn, "run", no_uvicorn)
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: served.append((port, grace_s)))
+    monkeypatch.setattr(safealign.monitor, "create_gateway", lambda config: FastAPI())
+    monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
+    db = f"sqlite:///{tmp_path}/m.db"
+    result = CliRunner().invoke(
+        cli, ["monitor", "--upstream", "http://127.0.0.1:9", "--port", "8123", "--worker", "none", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert served == [(8123, None)]
+    assert said(result).startswith("starting monitor http://127.0.0.1:8123/v1"), said(result)

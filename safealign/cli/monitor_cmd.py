@@ -216,10 +216,9 @@ def gateway(
 
 
 def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
-    import uvicorn
-
     from safealign.monitor import create_gateway
     from safealign.monitor.security import redact_url
+    from safealign.serve import run_server
 
     config = _config(ctx, recipe, **options)
     if not config.upstream:
@@ -230,8 +229,9 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
     check_can_listen(config.host, config.port)
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
-    err_console.print(f"[green]monitor[/] {escape(f'{api_url(config.host, config.port)} → {shown}')}")
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)
+    # run_server logs "ready" once the port is bound: it may have been taken while the judges loaded
+    err_console.print(f"[green]starting monitor[/] {escape(f'{api_url(config.host, config.port)} → {shown}')}")
+    run_server(app, config.host, config.port, grace_s=None)  # None: open requests finish (uvicorn's default)
 
 
 @app.command("judge")

@@ -30,7 +30,7 @@ def close_batcher_later(app: FastAPI, delay_s: float) -> None:
     loop.call_soon_threadsafe(loop.call_later, delay_s, app.state.batcher.close, STOP_REASON)
 
 
-def run_server(app: FastAPI, host: str, port: int, grace_s: float = 5.0) -> None:
+def run_server(app: FastAPI, host: str, port: int, grace_s: float | None = 5.0) -> None:
     """Serve ``app`` until SIGTERM/SIGINT; answers still generating ``grace_s - 1`` seconds after it get a 503.
 
     "ready" is logged once the port is bound: a port taken after the CLI's check (while the model loaded) is uvicorn's
@@ -44,7 +44,7 @@ def run_server(app: FastAPI, host: str, port: int, grace_s: float = 5.0) -> None
                 log.info("ready: listening on port %d (Ctrl-C or SIGTERM stops it)", port)
 
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            if not self.should_exit:
+            if not self.should_exit and grace_s is not None:
                 close_batcher_later(app, max(0.0, grace_s - 1.0))
             super().handle_exit(sig, frame)
 
