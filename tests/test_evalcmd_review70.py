@@ -135,6 +135,16 @@ def test_an_hf_prefixed_id_that_is_a_folder_here_names_the_folder(models_here: P
         resolve_spec("hf:models/my-model")
 
 
+@pytest.mark.parametrize("spec", ["hf:", "hf://", "HF:."])
+def test_an_hf_prefix_of_no_hub_id_is_not_told_that_the_working_folder_is_here(models_here: Path, spec: str) -> None:
+    """hf: alone named the working folder: "but  is here: give  to load it"."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    with pytest.raises(ModelNotFoundError, match=r"not found: no such file or folder\. Use 'embedded:"):
+        resolve_spec(spec)
+
+
 def test_eval_of_a_mistyped_relative_model_path_names_it_and_leaves_no_out_folder(models_here: Path) -> None:
     result = CliRunner().invoke(
         app, ["eval", "models/my-modle", "--suites", "format", "--out", "out"], env={"COLUMNS": "300"}

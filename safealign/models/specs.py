@@ -50,7 +50,9 @@ def resolve_spec(spec: str) -> ModelSpec:
     # hf:owner/name (as some tools write a Hub model) was "no such file or folder", without a word on the Hub
     hub_id = re.sub(r"^hf:(//)?", "", spec, flags=re.IGNORECASE)
     exists = path_exists(path, spec)
-    if not exists and hub_id != spec and path_exists(spec_path(hub_id), spec):
+    bare_name = re.fullmatch(r"[A-Za-z0-9][\w.-]*", hub_id) is not None  # gpt2: a Hub id without an owner
+    hub_like = looks_like_hub_id(hub_id) or bare_name
+    if not exists and hub_id != spec and hub_like and path_exists(spec_path(hub_id), spec):
         raise ModelNotFoundError(
             f"model {spec!r} names a Hugging Face Hub id, which safealign does not download, but {hub_id} is here: "
             f"give {hub_id} to load it"
@@ -67,7 +69,7 @@ def resolve_spec(spec: str) -> ModelSpec:
         hub = (
             f"; if {hub_id!r} is a Hugging Face Hub id, safealign does not download it: run "
             f"`huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
-            if re.fullmatch(r"[A-Za-z0-9][\w.-]*", hub_id)
+            if bare_name
             and Path(hub_id).suffix not in (".gguf", ".safetensors", ".bin")
             else ""
         )
