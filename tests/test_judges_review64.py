@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_judge_adapters import scripted_guard  # noqa: F401  (a fixture)
 
 from safealign.judges import build_judges
@@ -23,7 +24,10 @@ def test_the_default_judges_read_a_lone_surrogate_as_a_utf8_decoder_would() -> N
     for judge in (judges.refusal, judges.harm):
         got = judge.judge(PROMPTS, ANSWERS)  # raised TypeError: TextEncodeInput must be Union[...]
         want = judge.judge(clean_prompts, clean_answers)
-        assert [(v.label, round(v.score, 6)) for v in got] == [(v.label, round(v.score, 6)) for v in want]
+        assert [v.label for v in got] == [v.label for v in want]
+        # Batch padding and BLAS threads move the embedding score in the 7th digit under load (0.143808 vs 0.143807
+        # seen), so rounding both to 6 digits could straddle a boundary: compare within 1e-5 instead.
+        assert [v.score for v in got] == pytest.approx([v.score for v in want], abs=1e-5)
 
 
 def test_long_text_windows_cut_a_text_with_a_lone_surrogate_at_its_own_offsets() -> None:
