@@ -17,6 +17,7 @@ import os
 import random
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -24,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from safealign.config.base import yaml11_number_problem
 from safealign.errors import SafealignError, did_you_mean
 from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, number_value, numbers_equal
@@ -245,35 +247,60 @@ def family_settings(query: str) -> dict[str, Any]:
     """``KEY=VALUE&...`` as a dict: each value read as a YAML scalar or list (``3``, ``[plain, latex_frac]``), or
     kept as written where YAML cannot read it or reads it as nothing (``operators=*`` is an operator, not a YAML
     alias, and so in a list: ``operators=[+, *]``; ``operators=-`` is the minus operator, not a list of one null).
+    A key given twice, of which only the last would count, and a number YAML 1.1 reads as another one (``010`` is
+    octal 8, ``1:30`` base-60 90) are refused, as the recipe loader refuses them.
 
     >>> family_settings("max_digits=1&operators=*")
     {'max_digits': 1, 'operators': '*'}
     >>> family_settings("operators=[+, *]")
     {'operators': ['+', '*']}
     """
-    settings = {}
+    settings, written = {}, {}
     for pair in filter(None, query.split("&")):
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise FamilyConfigError(
                 f"setting {pair!r} is not KEY=VALUE; write e.g. count_bits?max_n=64&min_n=1"
             )
-        settings[key] = _setting_value(value)
+        if key in written:
+            raise FamilyConfigError(
+                f"{key} is set twice ({key}={written[key]} and {pair}), and only the last would count: give {key} once"
+            )
+        try:
+            settings[key], written[key] = _setting_value(value), value
+        except FamilyConfigError as problem:
+            raise FamilyConfigError(f"{pair}: {problem}") from None
     return settings
 
 
 def _setting_value(value: str) -> Any:
     """One setting's value: a YAML scalar or list, or as written where YAML cannot read it or reads it as nothing; a
-    list YAML cannot read ("[+, *]": "*" is an alias marker there too) is its items, each read so."""
+    list YAML cannot read ("[+, *]": "*" is an alias marker there too) is its items, each read so. A FamilyConfigError
+    for an unquoted number YAML 1.1 reads as another one (see :func:`yaml11_number_problem`)."""
     try:
-        loaded = yaml.safe_load(value)
+        node, loaded = yaml.compose(value, Loader=yaml.SafeLoader), yaml.safe_load(value)
     except yaml.YAMLError:
         written, items = value.strip(), value.strip()[1:-1]
         if written.startswith("[") and written.endswith("]") and not re.search(r"[][{}]", items):
             return [_setting_value(item.strip()) for item in items.split(",") if item.strip()]
         return value
+    if problem := next(filter(None, map(yaml11_number_problem, _plain_scalars(node))), None):
+        raise FamilyConfigError(problem)
     # "-" is a YAML list of one null: as a setting it is what was written (the minus operator)
     return value if loaded == [None] else loaded
+
+
+def _plain_scalars(node: yaml.Node | None) -> Iterator[str]:
+    """The unquoted scalars under ``node`` (no value holds itself: its anchor, ``&``, would end the setting)."""
+    if isinstance(node, yaml.ScalarNode) and node.style is None:
+        yield node.value
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _plain_scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, item in node.value:
+            yield from _plain_scalars(key)
+            yield from _plain_scalars(item)
 
 
 def parse_family_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -283,7 +310,10 @@ def parse_family_spec(spec: str) -> tuple[str, dict[str, Any]]:
     ('basic_arithmetic', {'max_digits': 1, 'max_terms': 2})
     """
     family, _, query = spec.partition("?")
-    return family, family_settings(query)
+    try:
+        return family, family_settings(query)
+    except FamilyConfigError as problem:
+        raise FamilyConfigError(f"{spec!r}: {problem}") from None
 
 
 def generate_problems(

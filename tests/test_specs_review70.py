@@ -1,0 +1,42 @@
+"""Regressions from review 70 of task specs, judge specs and the recipe's help text."""
+
+from __future__ import annotations
+
+import pytest
+
+from safealign.evals.suites import DEV_REASONING, get_suite
+from safealign.tasks.problems import FamilyConfigError, family_settings, parse_family_spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("basic_arithmetic?max_digits=1&max_digits=2", "max_digits is set twice .*give max_digits once"),
+        ("basic_arithmetic?max_digits=2&max_digits=2", "max_digits is set twice"),
+        ("basic_arithmetic?max_digits=010", "max_digits=010: .*octal number 8, not 10: write 10"),
+        ("basic_arithmetic?max_terms=1:3", "max_terms=1:3: .*base-60 number 63"),
+        ("basic_arithmetic?operators=[+, 010]", "octal number 8"),  # an item of a list YAML reads
+        ("basic_arithmetic?operators=[*, 010]", "octal number 8"),  # an item of a list YAML cannot read ("*")
+    ],
+)
+def test_a_task_spec_that_would_read_other_settings_than_written_is_refused(spec: str, said: str) -> None:
+    """`eval --suites 'rg:x?a=1&a=2'` and an RL task used the last of a repeated key, and max_digits=010 was octal 8,
+    without a word (the recipe loader refuses both); the error names the spec and the fix."""
+    with pytest.raises(FamilyConfigError, match=said) as refused:
+        parse_family_spec(spec)
+    assert str(refused.value).startswith(repr(spec))
+    with pytest.raises(FamilyConfigError, match=said):
+        get_suite(f"rg:{spec}")
+
+
+def test_task_settings_that_read_as_written_are_kept() -> None:
+    assert family_settings("max_digits=07&seed='010'&when='1:30'&x=0:30") == {
+        "max_digits": 7,
+        "seed": "010",
+        "when": "1:30",
+        "x": "0:30",  # 0:30 is no YAML 1.1 number
+    }
+    assert parse_family_spec(DEV_REASONING["count_bits"].removeprefix("rg:")) == (
+        "count_bits",
+        {"min_n": 1, "max_n": 64, "seed": 20010},
+    )
