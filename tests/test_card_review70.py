@@ -158,3 +158,31 @@ def test_the_widest_interval_remark_names_the_shown_score_it_is(tmp_path, card):
     text = card(run)
     assert "No evaluation was found" not in text
     assert "- **Small samples.** No score of the final model is in this card; the earlier models' intervals are" in text
+
+
+def test_the_model_card_says_its_decontamination_counts_are_of_whole_files(tmp_path, card):
+    """The quickstart's model card said "0 exact matches and 0 shared 8-grams between 2488 training turns and 1792 eval
+    prompts" of a run that trained on 36 rows: the counts are of whole files, of which the stages took part (the
+    reasoning file at 0.02), which only DATA_CARD.md said; a match there can be in a row never trained on."""
+    from test_card_provenance import _chat
+
+    from safealign.corpus.mixture import sha256_file
+
+    data = tmp_path / "half.jsonl"
+    data.write_text(_chat("Name a colour.") + "\n" + _chat("Name a fruit.") + "\n")
+    source = {
+        "name": str(data),
+        "path": str(data),
+        "sha256": sha256_file(data),
+        "rows_in_file": 2,
+        "fraction": 0.5,
+        "rows_used": 1,
+    }
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    stage(run, "sft", "tiny", T0 + 20, inputs={"data": {"rows": 1, "sources": [source]}})
+    said = "The turns are those of whole files: the stages trained on part of "
+    text = card(run)
+    assert said + "`half.jsonl` (their records keep how many rows, not which), so a match there can be in a row never" in text
+    report = " ".join((run / "report.html").read_text().split())
+    assert said + "<code>half.jsonl</code>, so a match there can be in a row never trained on." in report
