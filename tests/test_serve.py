@@ -446,8 +446,8 @@ def test_a_seeded_answer_does_not_depend_on_the_requests_batched_with_it_and_an_
 
 def test_a_wrong_path_or_method_is_answered_in_openais_error_envelope(served):
     url, _ = served
-    missing = httpx.get(f"{url}/v1/models/tiny")
-    assert missing.status_code == 404 and "/v1/models/tiny" in missing.json()["error"]["message"]
+    missing = httpx.get(f"{url}/v1/engines")
+    assert missing.status_code == 404 and "/v1/engines" in missing.json()["error"]["message"]
     wrong = httpx.get(f"{url}/v1/chat/completions")
     assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
 

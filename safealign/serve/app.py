@@ -10,6 +10,8 @@ misconfigured client or `monitor evaluate --model` recorded this checkpoint's an
 started with, written as given or as the same path (``runs/x/`` for ``./runs/x``): `safealign eval MODEL --endpoint`
 sends MODEL. A request without ``model`` (or with an empty one) is answered, as vLLM answers it. ``create_app`` checks
 only when given ``accepted_models``; without, it answers any name (a test's app under a made-up name).
+``GET /v1/models/{id}`` (OpenAI's retrieve) answers the listed model object for ``model_name`` and the
+``accepted_models``, and that 404 for another name.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ MAX_STOP_STRINGS = 4
 MAX_STOP_CHARS = 100
 # What a 404 names: a client of vLLM's legacy /v1/completions (or embeddings, responses) learns what it can call instead.
 SERVED_PATHS = (
-    "POST /v1/chat/completions (a chat model: no legacy /v1/completions), GET /v1/models and GET /health"
+    "POST /v1/chat/completions (a chat model: no legacy /v1/completions), GET /v1/models, GET /v1/models/{id} and "
+    "GET /health"
 )
 
 
@@ -245,24 +248,24 @@ def create_app(
             return JSONResponse(body | {"status": "down", "reason": batcher.down}, status_code=503)
         return body
 
+    listed = {"id": model_name, "object": "model", "created": created, "owned_by": "safealign"}
+
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": [{"id": model_name, "object": "model", "created": created, "owned_by": "safealign"}],
-        }
+        return {"object": "list", "data": [listed]}
+
+    # OpenAI's retrieve (openai-python's client.models.retrieve): ``path``, as a Hub id's slash arrives as one
+    @app.get("/v1/models/{model_id:path}")
+    async def model(model_id: str) -> dict[str, Any]:
+        if model_id != model_name and (served_names is None or _path_like(model_id) not in served_names):
+            raise _no_such_model(model_id, model_name)
+        return listed
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         chat = validate_chat(parse_json_object(await read_limited_body(request, max_body_bytes)))
         if served_names is not None and chat.model and _path_like(chat.model) not in served_names:
-            raise RequestError(
-                404,
-                f"The model `{chat.model}` does not exist. This server serves `{model_name}` (GET /v1/models lists "
-                "it); send that as 'model'",
-                param="model",
-                kind="NotFoundError",
-            )
+            raise _no_such_model(chat.model, model_name)
         refuse_unsupported(chat)
         variables = template_variables(chat)
         params = sampling_params(chat, default_max_tokens, default_temperature, max_tokens_limit)
@@ -324,6 +327,17 @@ def create_app(
         )
 
     return app
+
+
+def _no_such_model(asked: str, model_name: str) -> RequestError:
+    """The 404 for a model this server does not serve, as vLLM answers it."""
+    return RequestError(
+        404,
+        f"The model `{asked}` does not exist. This server serves `{model_name}` (GET /v1/models lists it); send that "
+        "as 'model'",
+        param="model",
+        kind="NotFoundError",
+    )
 
 
 def _path_like(name: str) -> str:
