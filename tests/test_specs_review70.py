@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safealign.evals.suites import DEV_REASONING, get_suite
+from safealign.judges import JudgeSpecError, build_judges, parse_judge_spec
 from safealign.tasks.problems import FamilyConfigError, family_settings, parse_family_spec
 
 
@@ -40,3 +41,22 @@ def test_task_settings_that_read_as_written_are_kept() -> None:
         "count_bits",
         {"min_n": 1, "max_n": 64, "seed": 20010},
     )
+
+
+@pytest.mark.parametrize("spec", ["openai:http://127.0.0.1:8000/v1#", "openai:http://127.0.0.1:8000/v1# "])
+def test_a_judge_spec_with_no_model_after_the_hash_is_refused(spec: str) -> None:
+    """'openai:URL#' graded with gpt-4o-mini without a word, though the '#' was there to name the model (a local
+    server serves no gpt-4o-mini: the eval failed at its first request, after training)."""
+    with pytest.raises(JudgeSpecError, match="no model name after '#'.*leave the '#' out for gpt-4o-mini"):
+        parse_judge_spec(spec)
+
+
+def test_a_judge_specs_model_name_is_read_without_the_blanks_around_it() -> None:
+    """'openai:URL#  grader' asked the server for the model '  grader'."""
+    assert parse_judge_spec("openai:http://127.0.0.1:8000/v1 #  grader") == (
+        "openai",
+        "http://127.0.0.1:8000/v1",
+        "grader",
+    )
+    assert build_judges("openai:http://127.0.0.1:8000/v1#  grader").harm.model == "grader"
+    assert parse_judge_spec("openai:http://127.0.0.1:8000/v1")[2] == "gpt-4o-mini"  # no '#': the default

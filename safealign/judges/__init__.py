@@ -11,7 +11,7 @@ Judge specs (``--judge`` on the command line):
 - ``default`` — :class:`RefusalJudge` + :class:`HarmJudge` (MiniLM embeddings, CPU, no download);
 - ``llama-guard:PATH`` — the harm judge is a local Llama Guard 3 folder;
 - ``openai:URL[#MODEL]`` — the harm judge is a StrongREJECT-style rubric graded by any
-  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given). A URL with no path or
+  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given; a ``#`` with no model after it is an error). A URL with no path or
   ending in ``/v1`` calls ``/v1/chat/completions``; another path is used as the provider's OpenAI base
   (``.../v1beta/openai`` -> ``.../v1beta/openai/chat/completions``); a ``.../chat/completions`` URL as given.
   The API key comes from ``SAFEALIGN_JUDGE_API_KEY``; ``OPENAI_API_KEY`` is sent to ``*.openai.com`` only.
@@ -96,8 +96,13 @@ def parse_judge_spec(
             _check_guard_folder(spec, rest)
         return kind, rest, ""
     if kind == "openai" and rest:
-        url, _, model = rest.partition("#")
+        url, hash_sign, model = (part.strip() for part in rest.partition("#"))  # "#  grader" was the model "  grader"
         _check_grader_url(spec, url)
+        if hash_sign and not model:
+            raise JudgeSpecError(
+                f"judge spec {_shown_in_error(spec)!r}: no model name after '#': write it there "
+                f"(e.g. openai:http://127.0.0.1:8000/v1#my-model), or leave the '#' out for {DEFAULT_RUBRIC_MODEL}"
+            )
         return kind, url, model or DEFAULT_RUBRIC_MODEL
     raise JudgeSpecError(f"unknown judge spec {_shown_in_error(spec)!r}; valid forms: {', '.join(forms)}")
 
