@@ -11,9 +11,10 @@ Judge specs (``--judge`` on the command line):
 - ``default`` — :class:`RefusalJudge` + :class:`HarmJudge` (MiniLM embeddings, CPU, no download);
 - ``llama-guard:PATH`` — the harm judge is a local Llama Guard 3 folder;
 - ``openai:URL[#MODEL]`` — the harm judge is a StrongREJECT-style rubric graded by any
-  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given; a ``#`` with no model after it is an error). A URL with no path or
-  ending in ``/v1`` calls ``/v1/chat/completions``; another path is used as the provider's OpenAI base
-  (``.../v1beta/openai`` -> ``.../v1beta/openai/chat/completions``); a ``.../chat/completions`` URL as given.
+  OpenAI-compatible endpoint (model ``gpt-4o-mini`` unless ``#MODEL`` is given; a ``#`` with no model after
+  it is an error). A URL with no path or ending in ``/v1`` calls ``/v1/chat/completions``; another path is
+  used as the provider's OpenAI base (``.../v1beta/openai`` -> ``.../v1beta/openai/chat/completions``); a
+  ``.../chat/completions`` URL as given.
   The API key comes from ``SAFEALIGN_JUDGE_API_KEY``; ``OPENAI_API_KEY`` is sent to ``*.openai.com`` only.
   A ``user:password@`` is sent as HTTP Basic auth; percent-encode a ``#``, ``/`` or ``@`` in the password
   (``#`` -> ``%23``), since ``#`` starts the model name.
