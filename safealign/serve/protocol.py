@@ -82,6 +82,22 @@ class OpenAIMessage(BaseModel):
                 )
         return value
 
+    def may_lack_content(self) -> bool:
+        """Whether the message may come without content: in OpenAI's schema, an assistant turn (a tool call, an audio
+        answer, a refusal) and a legacy function result; a system, developer, user or tool message is a 400 there."""
+        return self.role in ("assistant", "function")
+
+    @model_validator(mode="after")
+    def _has_content(self) -> OpenAIMessage:
+        # A misspelt key ("text") left content None: serve answered a blank turn, the gateway forwarded it.
+        extra = self.model_extra or {}
+        if self.content is None and not self.may_lack_content():
+            found = f" (found {', '.join(repr(key) for key in extra)})" if extra else ""
+            raise ValueError(
+                f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
+            )
+        return self
+
 
 # What an assistant turn may carry instead of content, in OpenAI's schema (a refusal, as the official client's message
 # objects hold one, or an earlier audio answer by its id).
@@ -91,19 +107,15 @@ CONTENT_STANDINS = ("tool_calls", "function_call", "audio", "refusal")
 class ChatMessage(OpenAIMessage):
     """A message `safealign serve` answers: it must carry its text."""
 
-    @model_validator(mode="after")
-    def _has_content(self) -> ChatMessage:
-        # A misspelt key ("text") left content None, and the model answered a blank turn. Only an assistant turn that
-        # carries a stand-in (see CONTENT_STANDINS) may go without content, as in OpenAI's schema.
+    def may_lack_content(self) -> bool:
+        """Serve answers no blank turn: only an assistant turn that carries a stand-in (see CONTENT_STANDINS)."""
         extra = self.model_extra or {}
-        if self.content is None and not (
-            self.role == "assistant" and any(extra.get(key) for key in CONTENT_STANDINS)
-        ):
-            found = f" (found {', '.join(repr(key) for key in extra)})" if extra else ""
-            raise ValueError(
-                f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
-            )
-        # Either would reach the model as a blank turn, as a missing content did; OpenAI refuses both.
+        return self.role == "assistant" and any(extra.get(key) for key in CONTENT_STANDINS)
+
+    @model_validator(mode="after")
+    def _has_text(self) -> ChatMessage:
+        extra = self.model_extra or {}
+        # An empty list would reach the model as a blank turn, as a missing content did; OpenAI refuses it.
         if self.content == []:
             raise ValueError(
                 f'the message\'s content is an empty list; send {{"role": "{self.role}", "content": "..."}} or '
