@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from safealign.evals.suites import DEV_REASONING, get_suite
@@ -60,3 +62,29 @@ def test_a_judge_specs_model_name_is_read_without_the_blanks_around_it() -> None
     )
     assert build_judges("openai:http://127.0.0.1:8000/v1#  grader").harm.model == "grader"
     assert parse_judge_spec("openai:http://127.0.0.1:8000/v1")[2] == "gpt-4o-mini"  # no '#': the default
+
+
+def test_the_monitor_sections_help_names_each_command_that_reads_a_variable() -> None:
+    """The help (and docs/recipe.md) said $SAFEALIGN_MONITOR_JUDGE was read by `monitor judge` only; since e1a8ed5
+    the gateway and `monitor evaluate` read it too. Each variable's commands are read here from the CLI itself."""
+    import typer
+
+    from safealign.cli import monitor_cmd
+    from safealign.config import Recipe
+
+    group = typer.main.get_command(monitor_cmd.app)
+    commands = {"safealign monitor": group.params} | {
+        f"monitor {name}": command.params for name, command in group.commands.items()
+    }
+    readers: dict[str, set[str]] = {}
+    for command, params in commands.items():
+        for param in params:
+            if isinstance(param.envvar, str) and param.envvar.startswith("SAFEALIGN_MONITOR_"):
+                readers.setdefault(param.envvar, set()).add(command)
+    assert readers["SAFEALIGN_MONITOR_JUDGE"] == {"safealign monitor", "monitor judge", "monitor evaluate"}
+    help_text = Recipe.model_fields["monitor"].description
+    said = {
+        variable: set(re.findall(r"`([^`]+)`", commands_named))
+        for variable, commands_named in re.findall(r"\$(SAFEALIGN_MONITOR_\w+) \(([^)]*)\)", help_text)
+    }
+    assert said == readers

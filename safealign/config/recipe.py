@@ -59,8 +59,10 @@ class Recipe(Section):
     monitor: MonitorConfig | None = Field(
         None,
         description="Deployment monitor settings, read by `safealign monitor --recipe FILE` (and its `judge` and `evaluate` commands); options given on the command line override them, and so do the "
-        "environment variables that stand for options: $SAFEALIGN_MONITOR_KEY (api_key) and, for `monitor judge`, "
-        "$SAFEALIGN_MONITOR_DB, $SAFEALIGN_MONITOR_JUDGE and $SAFEALIGN_MONITOR_WEBHOOK (db, judge, webhook).",
+        "environment variables that stand for options (an option typed wins over its variable): $SAFEALIGN_MONITOR_KEY "
+        "(api_key, in `safealign monitor`), $SAFEALIGN_MONITOR_JUDGE (judge, in every command that takes --judge: "
+        "`safealign monitor`, `monitor judge` and `monitor evaluate`), $SAFEALIGN_MONITOR_DB (db, in `monitor judge`) "
+        "and $SAFEALIGN_MONITOR_WEBHOOK (webhook, in `monitor judge`).",
     )
 
     @property
