@@ -186,3 +186,34 @@ def test_the_model_card_says_its_decontamination_counts_are_of_whole_files(tmp_p
     assert said + "`half.jsonl` (their records keep how many rows, not which), so a match there can be in a row never" in text
     report = " ".join((run / "report.html").read_text().split())
     assert said + "<code>half.jsonl</code>, so a match there can be in a row never trained on." in report
+
+
+def test_a_student_of_its_own_weights_is_not_said_trained_to_refuse_by_its_teachers_training(tmp_path, card):
+    """A distillation student with weights of its own (`distill.student: tiny:3`, not `prune:`) learnt from the teacher's
+    traces alone, here reasoning rows only; the card said it was "trained to refuse clearly harmful requests" because
+    its teacher's SFT and RL stages trained on harmful rows and safety prompts, which are in the teacher's weights, not
+    in the student's. A student pruned from the teacher keeps them."""
+    from safealign.runs import read_json, write_json
+
+    run = new_run(tmp_path)
+    stage(run, "eval/base", "tiny", T0)
+    stage(run, "sft", "tiny", T0 + 20, inputs={"data": {"rows": 8, "by_kind": {"harmful": 4, "benign": 4}}})
+    stage(run, "rl", str(run / "sft/model"), T0 + 40, inputs={"prompts": {"rows": 8, "tasks": {"safety": 1.0}}})
+    stage(run, "sample", str(run / "rl/model"), T0 + 60)
+    traces = run / "sample/traces.jsonl"
+    traces.write_text("")
+    mixture = {"rows": 8, "by_kind": {"reasoning": 8}, "sources": [{"name": str(traces), "path": str(traces), "rows_used": 8}]}
+    stage(run, "distill", str(run / "rl/model"), T0 + 80, config={"student": "tiny:3"}, inputs={"student": "tiny:3", "traces": mixture})
+    stage(run, "eval/student", str(run / "distill/model"), T0 + 100)
+    text = " ".join(card(run).split())
+    assert "then the answer), not trained to refuse clearly harmful requests" in text
+    assert (
+        "Not trained to refuse: it is a student of its own weights, taught by its teacher's traces, which hold no "
+        "harmful-request rows (the `by_kind` of `distill/stage.json`); what its teacher's `sft` and `rl` stages trained "
+        "is not in its weights." in text
+    )
+
+    record = read_json(run / "distill/stage.json")
+    write_json(run / "distill/stage.json", record | {"config": {"student": "prune:0.5"}, "inputs": {"traces": mixture}})
+    text = " ".join(card(run).split())
+    assert "then the answer), trained to refuse clearly harmful requests" in text and "Not trained" not in text

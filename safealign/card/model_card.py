@@ -69,8 +69,8 @@ def hub_base_model(spec: str) -> str | None:
 
 
 def refusal_training(run: RunFolder) -> dict[str, Any]:
-    """Whether the final model was trained to refuse harmful requests, as the records of the stages it was made from
-    (:attr:`RunFolder.ancestry`) say: ``trained`` True where one trained on harmful-request rows (the SFT or
+    """Whether the final model was trained to refuse harmful requests, as the records of the stages whose training is in
+    its weights (:func:`trained_into`) say: ``trained`` True where one trained on harmful-request rows (the SFT or
     distillation mixture's ``by_kind``: a refusal is a harmful row's answer) or on safety prompts (RL's ``safety``
     task, with a prompt drawn from its pool); False where each recorded its data and none did (a user's own maths
     mixture); None where one did not (rows that name no ``kind``, a record without the counts), ``why`` saying which."""
@@ -78,7 +78,7 @@ def refusal_training(run: RunFolder) -> dict[str, Any]:
 
     found: list[bool | None] = []
     why = []
-    for key in run.ancestry:
+    for key in trained_into(run):
         inputs = (run.record(key) or {}).get("inputs") or {}
         if key in ("sft", "distill"):
             field = "data" if key == "sft" else "traces"
@@ -109,7 +109,30 @@ def refusal_training(run: RunFolder) -> dict[str, Any]:
                 none_drawn = bool(drawn) and all(n == 0 for n in drawn)
                 found.append(bool(tasks.get("safety")) and not none_drawn)
     trained = True if True in found else (None if None in found else False)
-    return {"trained": trained, "why": "; ".join(why)}
+    # a student of its own weights: the stages of its teacher that are left out, whose training is not in its weights
+    teacher = [key for key in run.ancestry if key not in trained_into(run) and key != "sample"]
+    return {"trained": trained, "why": "; ".join(why), "teacher_stages": teacher}
+
+
+def trained_into(run: RunFolder) -> list[str]:
+    """The training stages whose training is in the final model's weights, in pipeline order: :attr:`RunFolder.ancestry`,
+    less the teacher's stages where the final model is a distillation student of its own weights (``distill.student``
+    not ``prune:``): it learns from the teacher's traces only, which its own record counts by kind (an RL teacher trained
+    on safety prompts taught such a student nothing of them when its traces hold none). A student that is one of this
+    run's models brings the stages that made it."""
+    record = run.record("distill") if run.final_stage == "distill" else None
+    student = student_weights(record)
+    if not student:
+        return run.ancestry
+    keys, parent = ["distill"], student
+    while parent:  # the student's own stage (a model of this run), then the one it started from, and on
+        folder = run.rel(parent).split("/", 1)[0] if run.rel(parent) != str(parent) else ""
+        key = next((s.key for s in run.done if s.spec.folder == folder and s.key in ("sft", "rl", "distill")), None)
+        if key is None or key in keys:
+            break
+        keys.append(key)
+        parent = (run.record(key) or {}).get("parent")
+    return [key for key in run.ancestry if key in keys] + [key for key in keys if key not in run.ancestry]
 
 
 def harm_judge_limits() -> str:
