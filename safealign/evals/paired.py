@@ -18,6 +18,7 @@ from typing import Any
 
 from safealign.errors import DataError
 from safealign.evals.metrics import fully_correct
+from safealign.models.specs import near_miss
 
 # suite kind -> (the per-item outcome, whether more of it is better)
 OUTCOMES: dict[str, tuple[str, bool]] = {
@@ -238,11 +239,28 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
     """(suite -> kind, samples) of an eval output folder (`safealign eval --out DIR`, a run's eval/<stage>)."""
     folder = Path(path)
     summary_path, samples_path = folder / "summary.json", folder / "samples.jsonl"
+    # `eval-diff A A/summary.json` was "A/summary.json/summary.json not found"; a run folder was "RUN/summary.json not
+    # found", though its evals were a folder below
+    if folder.is_file():
+        raise DataError(
+            f"{folder} is a file: give the eval folder it is in ({folder.parent}), a folder written by "
+            "`safealign eval --out DIR` (or a run's eval/<stage> folder)"
+        )
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder} not found: no such folder ({folder.absolute()}{near_miss(folder)}); give a folder written by "
+            "`safealign eval --out DIR` (or a run's eval/<stage> folder)"
+        )
     for required in (summary_path, samples_path):
         if not required.is_file():
+            below = sorted(str(found.parent) for found in folder.glob("eval/*/summary.json"))
             raise DataError(
                 f"{required} not found: give a folder written by `safealign eval --out DIR` "
-                "(or a run's eval/<stage> folder)"
+                + (
+                    f"(this is a run's folder: its evals are {', '.join(below)})"
+                    if below and required == summary_path
+                    else "(or a run's eval/<stage> folder)"
+                )
             )
     # a built-in suite's name is its kind; summaries written before kinds were recorded lack the field
     try:
