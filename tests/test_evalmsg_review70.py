@@ -3,6 +3,7 @@ of a suite spec with a word after its prompt file."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from typer.testing import CliRunner
 from safealign.cli.main import app
 from safealign.errors import DataError
 from safealign.evals.paired import paired_diff
+from safealign.evals.suites import get_suite
+from safealign.tasks.problems import UnknownNameError
 from tests.test_eval_diff import _arm, _write_eval
 
 
@@ -77,3 +80,66 @@ def test_a_run_folder_names_the_eval_folders_in_it(evals: tuple[Path, Path], tmp
     empty.mkdir()
     with pytest.raises(DataError, match=r"summary.json not found: .* \(or a run's eval/<stage> folder\)"):
         paired_diff(a, empty)
+
+
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("prompts.csv:harmfull", "'harmful:prompts.csv'"),  # no suggestion at all
+        (
+            "prompts.csv:borderline",
+            "'borderline:prompts.csv'",
+        ),  # "did you mean 'borderline'?", which drops the file
+        ("prompts.jsonl:Borderlin", "'borderline:prompts.jsonl'"),
+        ("borderline:prompts.csv:harmfull", "'harmful:prompts.csv'"),
+    ],
+)
+def test_a_kind_after_the_prompt_file_is_told_to_go_before_it(spec: str, meant: str) -> None:
+    with pytest.raises(UnknownNameError) as refused:
+        get_suite(spec)
+    message = str(refused.value)
+    assert f"unknown eval suite {spec!r} (did you mean {meant}?)" in message, message
+    assert "kind goes before its path, KIND:PATH" in message, message
+
+
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("prompts.csv:heldout", "(did you mean 'prompts.csv'?): a prompt file has no split"),
+        (
+            "harmful:heldout",
+            "(did you mean 'harmful' with --split held_out?): a split is chosen with --split",
+        ),
+        (
+            "reasoning:dev",
+            "(did you mean 'reasoning' with --split dev?)",
+        ),  # "unknown file suite kind 'reasoning'"
+    ],
+)
+def test_a_split_after_the_colon_is_told_of_split(spec: str, meant: str) -> None:
+    with pytest.raises(UnknownNameError) as refused:
+        get_suite(spec)
+    assert f"unknown eval suite {spec!r} {meant}" in str(refused.value), str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("prompts.csv:xyz", "unknown eval suite 'prompts.csv:xyz'; valid: harmful, borderline"),
+        ("harmfull:prompts.csv", "unknown file suite kind 'harmfull' (did you mean 'harmful'?)"),
+        ("reasoning:xyz", "unknown file suite kind 'reasoning'; valid: harmful, borderline"),
+    ],
+)
+def test_other_words_after_the_colon_keep_their_message(spec: str, said: str) -> None:
+    with pytest.raises(UnknownNameError, match=re.escape(said)):
+        get_suite(spec)
+
+
+def test_a_kind_after_the_file_is_refused_before_a_model_loads(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prompts.csv").write_text("prompt\nhello\n")
+    (tmp_path / "r.yaml").write_text(
+        "name: x\nmodel:\n  name: tiny\neval:\n  suites: [prompts.csv:harmfull]\n"
+    )
+    result = CliRunner().invoke(app, ["validate", "r.yaml"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "(did you mean 'harmful:prompts.csv'?)" in _said(result), _said(result)

@@ -386,6 +386,8 @@ def get_suite(name: str) -> Suite:
             raise UnknownNameError(
                 f"unknown eval suite {name!r} (did you mean {kind.lower() + ':' + rest!r}?); its prefix is lower case"
             )
+        if (said := word_after_colon(name, name)) is not None:  # `reasoning:held_out`
+            raise UnknownNameError(said)
         error = unknown_name("file suite kind", kind, list(FILE_SUITE_KINDS))
         raise UnknownNameError(
             f"{error}; or {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...] for a reasoning-gym family"
@@ -436,6 +438,8 @@ def get_suite(name: str) -> Suite:
             f"one JSON object per line (for a JSON array of them: `jq -c '.[]' {shlex.quote(path)} > "
             f"{shlex.quote(lines)}`) and give {name.removesuffix(path)}{lines}"
         )
+    if (said := word_after_colon(name, path)) is not None:
+        raise UnknownNameError(said)
     # the groups (`dev`) and the two open forms are valid too: a typo of `dev` got no suggestion and no mention.
     # Casefolded for the suggestion: difflib suggested nothing for 'HARMFUL'
     raise UnknownNameError(
@@ -443,6 +447,36 @@ def get_suite(name: str) -> Suite:
         f"{', '.join(suite_names())}, {FAMILY_PREFIX}FAMILY[?KEY=VALUE&...], or a prompt file "
         "[borderline:]PATH.jsonl/.csv/.tsv/.txt"
     )
+
+
+def closest(word: str, valid: tuple[str, ...]) -> str | None:
+    """The first name of ``valid`` close enough to ``word`` (casefolded) for ``did_you_mean`` to suggest it, or None."""
+    return next((name for name in valid if did_you_mean(word.casefold(), [name])), None)
+
+
+def word_after_colon(name: str, path: str) -> str | None:
+    """The error for a kind or split written after the colon (``prompts.csv:harmfull``, ``harmful:heldout``), or None.
+
+    ``path``: ``name`` without a file suite kind before it. ``prompts.csv:borderline`` was told "did you mean 'borderline'?",
+    which drops the file, and a misspelt word there got no suggestion at all."""
+    file, _, word = path.rpartition(":")
+    if Path(file).suffix.lower() in PROMPT_FILE_SUFFIXES and (kind := closest(word, FILE_SUITE_KINDS)):
+        return (
+            f"unknown eval suite {name!r} (did you mean {kind + ':' + file!r}?): a file suite's kind goes before its "
+            "path, KIND:PATH (KIND: harmful, the default, or borderline)"
+        )
+    if Path(file).suffix.lower() in PROMPT_FILE_SUFFIXES and closest(word, SPLITS):
+        return (
+            f"unknown eval suite {name!r} (did you mean {file!r}?): a prompt file has no split, its prompts are scored "
+            "under any --split"
+        )
+    suite, _, word = name.rpartition(":")
+    if suite in suite_names() and (split := closest(word, SPLITS)):
+        return (
+            f"unknown eval suite {name!r} (did you mean {suite!r} with --split {split}?): a split is chosen with "
+            "--split (a recipe's eval.split), not in a suite's name"
+        )
+    return None
 
 
 def suite_names() -> list[str]:
