@@ -143,3 +143,17 @@ def test_a_kind_after_the_file_is_refused_before_a_model_loads(tmp_path: Path, m
     )
     result = CliRunner().invoke(app, ["validate", "r.yaml"], env={"COLUMNS": "300"})
     assert result.exit_code == 2 and "(did you mean 'harmful:prompts.csv'?)" in _said(result), _said(result)
+
+
+def test_extending_md_quotes_the_error_a_missing_hub_id_gets_now(tmp_path: Path, monkeypatch) -> None:
+    """docs/extending.md quoted "not found: no such folder here, and ..." after d0d6892 had the message name the folder
+    it looked for: the documented command, run in a folder standing for the page's /home/you, prints the quoted line."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "extending.md").read_text(encoding="utf-8")
+    command, quoted = re.search(
+        r"^\$ safealign (eval HuggingFaceTB/\S+ .*)\n(error: .*)$", page, flags=re.M
+    ).groups()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_benign.txt").write_text("Write a haiku about tea.\n")
+    result = CliRunner().invoke(app, command.split(), env={"COLUMNS": "1000"})
+    assert result.exit_code == 2
+    assert _said(result) == quoted.replace("/home/you", str(tmp_path)), _said(result)
