@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from test_batcher_death_review65 import ScriptedEngine
 from test_monitor import serve_in_thread
 
@@ -90,3 +91,55 @@ def test_the_gateway_still_forwards_the_turns_openai_lets_go_without_content():
         {"role": "function", "name": "f", "content": None},
     ]
     assert validate_chat({"messages": conversation}, ForwardedChatRequest).messages[1].content is None
+
+
+# raise_exception on a variable's value, as templates check reasoning_effort; and on a system turn, as Gemma's does
+STRICT_TEMPLATE = (
+    "{% if reasoning_effort is defined and reasoning_effort not in ['low', 'high'] %}"
+    "{{ raise_exception('reasoning_effort must be low or high') }}{% endif %}"
+    "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{{ m.role }}: {{ m.content }}\n{% endfor %}assistant:"
+)
+
+
+@pytest.mark.parametrize(
+    ("messages", "variables", "said", "not_said"),
+    [
+        (
+            [QUESTION],
+            {"reasoning_effort": "max"},
+            "the model's chat template refuses the request's chat_template_kwargs "
+            '{"reasoning_effort": "max"}: reasoning_effort must be low or high; send the variables as it asks',
+            "Change the messages",
+        ),
+        (
+            [{"role": "system", "content": "Be brief."}, QUESTION],
+            {"reasoning_effort": "low"},
+            "refuses this conversation: System role not supported. Change the messages",
+            "chat_template_kwargs",
+        ),
+    ],
+    ids=["the-variables", "the-conversation"],
+)
+def test_a_template_that_refuses_a_variable_says_so_not_to_change_the_messages(
+    tiny, messages, variables, said, not_said
+):
+    """A template's raise_exception on a chat_template_kwargs value was said as "refuses this conversation ... Change
+    the messages as it asks (e.g. fold the system message into the first user turn ...)"."""
+    import copy
+
+    from safealign.generation import GenerationEngine
+
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.chat_template = STRICT_TEMPLATE
+    app = create_app(GenerationEngine(tiny.model, tokenizer, batch_size=4), "tiny", max_wait_ms=1)
+    body = {"messages": messages, "max_tokens": 2, "chat_template_kwargs": variables}
+    with TestClient(app) as client:
+        answer = client.post("/v1/chat/completions", json=body)
+        fine = client.post(
+            "/v1/chat/completions", json=body | {"messages": [QUESTION], "chat_template_kwargs": {}}
+        )
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]["message"]
+    assert said in message and not_said not in message, message
+    assert fine.status_code == 200, fine.text

@@ -309,13 +309,28 @@ class _TemplateVariables:
         self._wrapped, self._variables = tokenizer, variables
 
     def apply_chat_template(self, conversation: Any, **kwargs: Any) -> Any:
+        from jinja2 import TemplateError, TemplateSyntaxError
+
+        variables = json.dumps(self._variables, ensure_ascii=False)[:200]
         try:
             return self._wrapped.apply_chat_template(conversation, **(self._variables | kwargs))
+        except TemplateSyntaxError:  # a broken template, whatever the request
+            raise
+        except TemplateError as error:
+            # raise_exception(...) in the template: for a value of a variable (a reasoning_effort it does not know), or
+            # for the conversation (a system turn), which the engine names with what to change.
+            try:
+                self._wrapped.apply_chat_template(conversation, **kwargs)
+            except Exception:
+                raise error from None
+            raise DataError(
+                f"the model's chat template refuses the request's chat_template_kwargs {variables}: "
+                f"{error.message or error}; send the variables as it asks"
+            ) from None
         except (TypeError, ValueError) as error:  # a variable of the wrong type: 'text' + 5 in the template
             raise DataError(
-                f"the model's chat template failed on the request's chat_template_kwargs "
-                f"{json.dumps(self._variables, ensure_ascii=False)[:200]}: {type(error).__name__}: {error}; "
-                "send each variable as the template expects it"
+                f"the model's chat template failed on the request's chat_template_kwargs {variables}: "
+                f"{type(error).__name__}: {error}; send each variable as the template expects it"
             ) from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
