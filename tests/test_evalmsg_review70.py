@@ -75,7 +75,11 @@ def test_a_run_folder_names_the_eval_folders_in_it(evals: tuple[Path, Path], tmp
     with pytest.raises(DataError) as refused:
         paired_diff(a, run)
     message = str(refused.value)
-    assert f"this is a run's folder: its evals are {run / 'eval' / 'base'}, {run / 'eval' / 'sft'}" in message
+    assert f"the eval folders in this one are {run / 'eval' / 'base'}, {run / 'eval' / 'sft'}" in message
+    with pytest.raises(
+        DataError, match=re.escape(f"the eval folders in this one are {run / 'eval' / 'base'},")
+    ):
+        paired_diff(a, run / "eval")  # the folder evals are written to (runs/eval/<model>-<time>)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(DataError, match=r"summary.json not found: .* \(or a run's eval/<stage> folder\)"):

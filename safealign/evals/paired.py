@@ -253,11 +253,15 @@ def read_eval_dir(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]
         )
     for required in (summary_path, samples_path):
         if not required.is_file():
-            below = sorted(str(found.parent) for found in folder.glob("eval/*/summary.json"))
+            # a run's folder (RUN/eval/<stage>) or the folder evals are written to (runs/eval/<model>-<time>)
+            below = sorted(str(found.parent) for found in folder.glob("*/summary.json")) or sorted(
+                str(found.parent) for found in folder.glob("eval/*/summary.json")
+            )
+            shown = ", ".join(below[:5]) + (f" and {len(below) - 5} more" if len(below) > 5 else "")
             raise DataError(
                 f"{required} not found: give a folder written by `safealign eval --out DIR` "
                 + (
-                    f"(this is a run's folder: its evals are {', '.join(below)})"
+                    f"(the eval folders in this one are {shown})"
                     if below and required == summary_path
                     else "(or a run's eval/<stage> folder)"
                 )
