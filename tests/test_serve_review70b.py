@@ -143,3 +143,11 @@ def test_a_template_that_refuses_a_variable_says_so_not_to_change_the_messages(
     message = answer.json()["error"]["message"]
     assert said in message and not_said not in message, message
     assert fine.status_code == 200, fine.text
+
+
+def test_the_model_list_with_a_trailing_slash_is_still_the_list():
+    """The retrieve route matches /v1/models/ with an empty id: it answered "The model `` does not exist", where the
+    router had redirected it to the list."""
+    with TestClient(create_app(ScriptedEngine(), "tiny", max_wait_ms=1)) as client:
+        listed = client.get("/v1/models/")
+    assert listed.status_code == 200 and listed.json()["data"][0]["id"] == "tiny", listed.text

@@ -257,6 +257,8 @@ def create_app(
     # OpenAI's retrieve (openai-python's client.models.retrieve): ``path``, as a Hub id's slash arrives as one
     @app.get("/v1/models/{model_id:path}")
     async def model(model_id: str) -> dict[str, Any]:
+        if not model_id:  # /v1/models/ is the list, as it was when the router redirected it to /v1/models
+            return await models()
         if model_id != model_name and (served_names is None or _path_like(model_id) not in served_names):
             raise _no_such_model(model_id, model_name)
         return listed
