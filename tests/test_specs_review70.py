@@ -88,3 +88,13 @@ def test_the_monitor_sections_help_names_each_command_that_reads_a_variable() ->
         for variable, commands_named in re.findall(r"\$(SAFEALIGN_MONITOR_\w+) \(([^)]*)\)", help_text)
     }
     assert said == readers
+
+
+def test_a_stored_suite_name_refused_since_is_shown_as_stored_not_raised() -> None:
+    """Task specs now refuse a key given twice or a YAML 1.1 number; an eval folder made before keeps such a suite name,
+    and `eval-diff`/`eval-arms` tables (short_suite_name) raised on it instead of showing it."""
+    from safealign.evals.suites import short_suite_name
+
+    for name in ("rg:basic_arithmetic?max_digits=1&max_digits=2", "rg:basic_arithmetic?max_digits=010"):
+        assert short_suite_name(name) == name
+    assert short_suite_name("rg:basic_arithmetic?max_digits=2&seed=7") == "rg:basic_arithmetic?…seed=7"

@@ -296,7 +296,10 @@ def short_suite_name(name: str) -> str:
     (``rg:count_bits?…seed=20010``); summaries and JSON keep the full name."""
     if not name.startswith(FAMILY_PREFIX) or "?" not in name:
         return name
-    family, settings = parse_family_spec(name.removeprefix(FAMILY_PREFIX))
+    try:
+        family, settings = parse_family_spec(name.removeprefix(FAMILY_PREFIX))
+    except FamilyConfigError:  # a spec refused since it was stored (a key given twice, 010): shown as stored
+        return name
     seed = settings.get("seed")
     return f"{FAMILY_PREFIX}{family}?…" + (f"seed={seed}" if seed is not None else "")
 
