@@ -9,7 +9,7 @@ import socket
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from test_monitor import HARMFUL_ANSWER, FakeJudges, _report, chat, gateway, rows, serve_in_thread
 from typer.testing import CliRunner
 
@@ -272,3 +272,31 @@ def test_the_gateway_says_it_is_starting_and_serves_through_serves_runner_which_
     assert result.exit_code == 0, result.output
     assert served == [(8123, None)]
     assert said(result).startswith("starting monitor http://127.0.0.1:8123/v1"), said(result)
+
+
+# ---------------------------------------------------------------- GET /v1/models/{id}
+
+
+def test_the_gateway_relays_a_model_retrieve_as_it_relays_the_list(tmp_path) -> None:
+    """`serve` answers GET /v1/models/{id} (openai-python's models.retrieve) since 7195146; the gateway relayed only the
+    list, so retrieve through it was the gateway's own 404. It is relayed, a Hub id's "/" encoded, the status kept."""
+    from test_monitor import KEY
+
+    upstream = FastAPI()
+    seen: list[str] = []
+
+    @upstream.get("/v1/models/{model_id:path}")
+    async def retrieve(model_id: str, request: Request):
+        seen.append(request.url.path)
+        if model_id not in ("fake-model", "org/fake-model"):
+            return JSONResponse({"error": {"message": f"The model `{model_id}` does not exist."}}, status_code=404)
+        return {"id": model_id, "object": "model", "owned_by": "safealign"}
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with serve_in_thread(upstream) as upstream_url, gateway(upstream_url, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        assert httpx.get(f"{url}/v1/models/fake-model", headers=headers).json()["id"] == "fake-model"
+        assert httpx.get(f"{url}/v1/models/org%2Ffake-model", headers=headers).json()["id"] == "org/fake-model"
+        missing = httpx.get(f"{url}/v1/models/other", headers=headers)
+        assert missing.status_code == 404 and "does not exist" in missing.json()["error"]["message"]
+        assert rows(app) == []  # no exchange is stored for a model lookup
+    assert seen == ["/v1/models/fake-model", "/v1/models/org/fake-model", "/v1/models/other"]

@@ -275,6 +275,12 @@ def create_gateway(
         assert proxy is not None
         return await proxy.models(request)
 
+    @app.get("/v1/models/{model_id:path}")
+    async def model(request: Request, model_id: str) -> Response:
+        """OpenAI's retrieve (``client.models.retrieve(id)``), relayed like the list; a Hub id's "/" is sent encoded."""
+        assert proxy is not None
+        return await proxy.models(request, model_id)
+
     @app.get("/health")
     async def health() -> dict[str, Any]:
         """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died, or its

@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import anyio
@@ -260,12 +261,13 @@ class Proxy:
         self._observe(200, started, upstream_s)
         return relayed(Response(content, status_code=200), upstream)
 
-    async def models(self, request: Request) -> Response:
-        """``GET /v1/models``, relayed as is (no exchange is stored)."""
+    async def models(self, request: Request, model_id: str | None = None) -> Response:
+        """``GET /v1/models`` (or ``/v1/models/{model_id}``), relayed as is (no exchange is stored)."""
+        url = self.models_url
+        if model_id:
+            url = url.with_path(f"{url.raw_path}/{quote(model_id, safe='')}", encoded=True)
         try:
-            async with self.session.get(
-                self.models_url, headers=forward_headers(request, self.upstream_auth)
-            ) as upstream:
+            async with self.session.get(url, headers=forward_headers(request, self.upstream_auth)) as upstream:
                 content = await upstream.read()
         except SEND_ERRORS as error:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
