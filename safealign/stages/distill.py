@@ -73,7 +73,7 @@ from safealign.training.decision_tokens import (
     weight_decision_tokens,
 )
 from safealign.training.hidden_states import hidden_state_loss, recorded_layer_outputs
-from safealign.training.packed_attention import restore_attention, use_packed_attention
+from safealign.training.packed_attention import packed_rows_leak, restore_attention, use_packed_attention
 from safealign.training.shared_prefix import share_prefix, summed_over_processes
 
 log = logging.getLogger(__name__)
@@ -552,6 +552,18 @@ def run_distill(
         if padding_free
         else {}
     )
+    # the teacher reads the packed rows too, except in sequence mode
+    readers = {"student": student} | ({"teacher": teacher.model} if mode != "sequence" else {})
+    leaks = [
+        f"{name}: {leak}"
+        for name, model in readers.items()
+        if padding_free and (leak := packed_rows_leak(model))
+    ]
+    if leaks:
+        log.warning("distill: padded batches, not padding-free ones: %s", "; ".join(leaks))
+        restore_attention(student, attention["student"])
+        restore_attention(teacher.model, attention["teacher"])
+        attention, padding_free = {}, False
     args = TRLSFTConfig(
         output_dir=str(stage_dir),
         learning_rate=cfg.learning_rate,
@@ -653,6 +665,7 @@ def run_distill(
         "student_vocab_size": student_info.get("vocab_size"),
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "padding_free": padding_free,
+        "padding_free_refused": "; ".join(leaks) or None,  # why padding-free rows were not used
         "decision_token_weight": cfg.decision_weight if weighted else 1.0,
         # over every process (one rank's alone under DDP); a resumed stage's earlier sessions' batches are not in it
         f"shared_prefix_tokens{'_last_session' if checkpoint else ''}": shared_tokens,

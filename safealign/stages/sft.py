@@ -19,7 +19,7 @@ from safealign.config import SFTConfig
 from safealign.corpus import Mixture, build_mixture
 from safealign.corpus.eval_texts import check_disjoint_from_evals
 from safealign.distributed import check_stage_launch, is_main_process, wait_for_everyone
-from safealign.errors import DataError
+from safealign.errors import DataError, RecipeError
 from safealign.models import load_model
 from safealign.runs import (
     StageRecord,
@@ -54,7 +54,12 @@ from safealign.training.common import (
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
 from safealign.training.neftune import NoisyEmbeddings
-from safealign.training.packed_attention import PACKED_SDPA, restore_attention, use_packed_attention
+from safealign.training.packed_attention import (
+    PACKED_SDPA,
+    packed_rows_leak,
+    restore_attention,
+    use_packed_attention,
+)
 from safealign.training.shared_prefix import share_prefix, summed_over_processes
 
 log = logging.getLogger(__name__)
@@ -90,7 +95,9 @@ def use_padding_free(
     builds a block-diagonal causal mask from them (flash attention uses them as sequence boundaries),
     so each example attends only to itself, as in a padded batch. On the quickstart mixture a padded
     batch of 8 is 1.37x its real tokens (rows of 90-260 tokens). On ``sdpa`` the stage then runs
-    attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`).
+    attention per packed sequence instead of through that mask (:mod:`safealign.training.packed_attention`). A model
+    whose attention keeps its own mask (GPT-OSS, Bloom on ``eager``) would let the examples see each other: the stage
+    checks the loaded model (:func:`~safealign.training.packed_attention.packed_rows_leak`) and pads its batches then.
     TRL does not truncate in this mode, hence the length check: a longer row gets the padded path
     and its usual truncation, with a warning either way. ``names``: each row's dataset; ``system_prompt``: the
     recipe's, which the rows carry (see :func:`rows_fit`).
@@ -382,11 +389,20 @@ def run_sft(
     padding_free = use_padding_free(
         cfg, dataset, loaded.tokenizer, [row["dataset"] for row in mixture.rows], system_prompt
     )
+    attention = use_packed_attention(loaded.model) if padding_free else None
+    leak = packed_rows_leak(loaded.model) if padding_free or cfg.packing else None
+    if leak and cfg.packing:
+        raise RecipeError(
+            f"sft: packing: true packs examples into padding-free rows, but {leak} ({model_spec}): set packing: false "
+            "to train on padded batches"
+        )
+    if leak:
+        log.warning("sft: padded batches, not padding-free ones: %s (%s)", leak, model_spec)
+        restore_attention(loaded.model, attention)
+        attention, padding_free = None, False
     use_cache = getattr(loaded.model.config, "use_cache", None)
-    attention = None
     if padding_free:  # with a KV cache in the forward, transformers skips the packed-sequence mask (examples would see each other)
         loaded.model.config.use_cache = False
-        attention = use_packed_attention(loaded.model)
     nan_guard = NanGuardCallback()
     trainer = SFTTrainer(
         model=loaded.model,
@@ -444,6 +460,7 @@ def run_sft(
         "precision": "bf16" if trainer.args.bf16 else "fp32",
         "packing": cfg.packing,
         "padding_free": bool(getattr(trainer, "padding_free", padding_free)),  # TRL's, which packing turns on
+        "padding_free_refused": leak,  # why padding-free rows were not used: this model's examples saw each other
         "compact_lm_head": compact,
         "attention": loaded.model.config._attn_implementation if attention is None else PACKED_SDPA,
         # over every process (one rank's alone under DDP); a resumed stage's earlier sessions' batches are not in it

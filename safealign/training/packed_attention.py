@@ -278,3 +278,58 @@ def restore_attention(model: Any, implementation: str | None) -> None:
     """Undo :func:`use_packed_attention` (before saving, so the checkpoint names a standard implementation)."""
     if implementation is not None:
         model.set_attn_implementation(implementation)
+
+
+def packed_rows_leak(model: Any) -> str | None:
+    """Why a padding-free row's sequences would see each other on ``model``'s attention as set now; None when each
+    attends only to itself.
+
+    transformers builds a per-sequence mask from a packed row's restarting ``position_ids`` for most models, flash
+    attention cuts the row at them and :data:`PACKED_SDPA` runs each sequence alone; but a model whose attention builds
+    its own mask (GPT-OSS and Bloom on ``eager``) lets a row's later examples attend to the earlier ones. So one forward
+    of a two-sequence row, batched as TRL's padding-free collator batches it, without gradients, is compared with each
+    sequence run alone: logits that differ by more than the dtype's rounding (relative to the largest logit) leak. A
+    model that cannot run the check leaks unless its attention is one that cuts rows by construction (:data:`PACKED_SDPA`
+    or flash attention).
+    """
+    import torch
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    implementation = str(getattr(model.config, "_attn_implementation", None))
+    training = model.training
+    try:
+        device = model.get_input_embeddings().weight.device
+        vocab = model.get_input_embeddings().weight.shape[0]
+        sequences = [[vocab * k // 11 for k in (1, 4, 9, 2, 7)], [vocab * k // 11 for k in (5, 3, 10)]]
+        batch = DataCollatorForLanguageModeling(pad_token_id=0, padding_free=True)(
+            [{"input_ids": ids} for ids in sequences]
+        )
+        batch.pop("labels")
+        model.eval()
+        with torch.no_grad():
+            inputs = {
+                key: value.to(device) if torch.is_tensor(value) else value for key, value in batch.items()
+            }
+            packed = model(**inputs, use_cache=False).logits[0].float()
+            alone = torch.cat(
+                [
+                    model(input_ids=torch.tensor([ids], device=device), use_cache=False).logits[0]
+                    for ids in sequences
+                ]
+            ).float()
+    # a forward this check cannot run (ZeRO-3 placeholders, an unusual model): trusted only on an attention that cuts rows
+    except Exception as error:
+        if implementation == PACKED_SDPA or implementation.startswith("flash_attention"):
+            return None
+        return f"the check that packed examples attend only to themselves could not run ({error})"
+    finally:
+        model.train(training)
+    gap = float((packed - alone).abs().max()) / max(1.0, float(alone.abs().max()))
+    # fp32: 1e-3, where the packed row's rounding is ~1e-7 and a tiny random Bloom's leak 5e-3; bf16: 0.06
+    tolerance = max(1e-3, 8 * torch.finfo(model.get_input_embeddings().weight.dtype).eps)
+    if gap <= tolerance:
+        return None
+    return (
+        f"examples packed into one padding-free row attend to each other on this model's {implementation} attention "
+        f"(their logits differ from each example run alone by {gap:.2g} of the largest logit)"
+    )
