@@ -329,7 +329,7 @@ class SFTConfig(Section):
     )
     padding_free: bool = Field(
         True,
-        description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example, SDPA's causal kernel on each (safealign.training.packed_attention: 1.21x the quickstart SFT stage), on GPU as on CPU: models load with sdpa, not flash attention. Used when every row fits max_length (TRL does not truncate in this mode); otherwise batches are padded.",
+        description="Concatenate each batch into one sequence without pad tokens; attention stays within each example, so batches, steps and loss are unchanged. Saves the padding's compute; attention runs per example, SDPA's causal kernel on each (safealign.training.packed_attention: 1.21x the quickstart SFT stage), on GPU as on CPU: models load with sdpa, not flash attention. Used when every row fits max_length (TRL does not truncate in this mode) and the loaded model keeps packed examples apart (a two-sequence packed row is checked against each sequence alone: an attention that lets them see each other, e.g. GPT-OSS or Bloom on eager, trains padded with a warning, and packing is refused); otherwise batches are padded.",
     )
     neftune_noise_alpha: float | None = Field(
         None,
