@@ -156,10 +156,13 @@ def _started_from(run_dir: Path, stage: str) -> str | None:
 
 
 def _gate_note(rl_dir: Path, starting_model: str) -> str:
-    """What the RL stage's gate did to it, for the arm's description: a stop, and whether it left the starting model."""
+    """What the RL stage's gate did to it, for the arm's description: a stop, and whether it left the starting model.
+    Read from the rows of ``gates.jsonl`` that are the stage's history, as the card reads them (``gate_history``): a
+    stop a crash undid, kept by an older safealign's resume or by one with the gates off, is no stop of its model."""
+    from safealign.card.summary import gate_history
     from safealign.training.gates import gate_stop
 
-    stop, unchanged = gate_stop(read_jsonl(rl_dir / "gates.jsonl"))
+    stop, unchanged = gate_stop(gate_history(read_jsonl(rl_dir / "gates.jsonl"), stage_done(rl_dir)))
     if stop is None:
         return ""
     if unchanged:
