@@ -62,10 +62,11 @@ def probe_command(
 
 
 def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
-    """(user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``; none may
+    """(last user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``; none may
     overlap the suites the probe is chosen and reported on (:func:`check_disjoint_from_probe_suites`)."""
     from safealign.corpus.registry import dataset_path, read_rows
     from safealign.corpus.validate import drop_null_optional_fields
+    from safealign.voting import last_user_text
 
     pairs, where, languages, read = [], [], Counter(), set()
     names = [n.strip() for n in datasets.split(",") if n.strip()]
@@ -87,12 +88,13 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
             problem = chat_problem(row.get("messages"))
             if problem:
                 raise DataError(f"{path}:{line}: {problem}")
-            users = [m.get("content", "") for m in row.get("messages", []) if m.get("role") == "user"]
-            if not users:
+            if not any(m.get("role") == "user" for m in row["messages"]):
                 raise DataError(
                     f"{path}:{line}: a {row['kind']} row without a user message; add one or drop the row"
                 )
-            pairs.append((users[0], LABELS[row["kind"]]))
+            # the last user turn, as the routed eval scores a conversation: the first one of a multi-turn row (a
+            # greeting before the request) was fitted as harmful
+            pairs.append((last_user_text(row["messages"]), LABELS[row["kind"]]))
             where.append(f"{path}:{line}")
     # said here, before a model loads, and with the cause: the fit would only say it got no harmful prompts
     if len({label for _, label in pairs}) < 2:
