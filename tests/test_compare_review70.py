@@ -1,5 +1,5 @@
 """Review 70 of the ablation (safealign.compare) and eval-arms: gate rows that are no check of the model read as the RL
-arm's history.
+arm's history; eval-arms errors that named no folder.
 
 No training: each test writes the run-folder files it needs.
 """
@@ -10,9 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_compare import fake_eval, fake_stage
+from test_eval_diff import _arm
 
 from safealign.compare import write_ablation
+from safealign.errors import DataError
+from safealign.evals.arms import compare_arms
 from safealign.runs import write_json
 
 
@@ -77,3 +81,61 @@ def test_a_stop_a_crash_undid_under_gates_turned_off_is_not_the_hybrids(tmp_path
     }
     said = hybrid_with_gates(tmp_path / "run2", rows, **record)
     assert said == "SFT then GRPO (a gate stopped GRPO at step 20, rolled back to step 10)"
+
+
+def keep_only(folder: Path, suites: dict[str, str], answered: set[str] | None = None) -> None:
+    """The eval folder's summary.json lists only ``suites`` (name -> kind); its samples.jsonl keeps the answers of
+    ``answered`` (None: of every suite it lists)."""
+    answered = set(suites) if answered is None else answered
+    rows = [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines()]
+    kept = [row for row in rows if row["suite"] in answered]
+    (folder / "samples.jsonl").write_text("".join(json.dumps(row) + "\n" for row in kept))
+    (folder / "summary.json").write_text(json.dumps({"suites": {n: {"kind": k} for n, k in suites.items()}}))
+
+
+def test_eval_arms_names_the_folder_without_answers_of_the_suite_they_list(tmp_path: Path) -> None:
+    """One run's summary listed harmful and its samples.jsonl held none of its answers: "the 4 eval folders share no
+    suite with a per-item outcome", though all four list it, naming no folder."""
+    runs = _arm(tmp_path, "r", refused=[8, 7, 6, 5], over=[0, 1, 2, 1])
+    for folder in runs:
+        keep_only(folder, {"harmful": "harmful"}, set() if folder == runs[3] else None)
+    with pytest.raises(DataError) as raised:
+        compare_arms(runs[:2], runs[2:])
+    assert str(raised.value) == (
+        "the 4 eval folders share no suite with a per-item outcome (harmful, borderline, reasoning, format, "
+        f"language): suite harmful: {runs[3]} lists it in summary.json but holds no answer of it in samples.jsonl. "
+        "Compare runs evaluated on the same suites, or leave those folders out"
+    )
+    # a suite one folder did not score, and one whose split another folder lacks, are named per folder
+    keep_only(runs[3], {"reasoning": "reasoning"})
+    rows = [json.loads(line) for line in (runs[1] / "samples.jsonl").read_text().splitlines()]
+    (runs[1] / "samples.jsonl").write_text(
+        "".join(json.dumps(row | {"split": "in_distribution"}) + "\n" for row in rows)
+    )
+    with pytest.raises(DataError) as raised:
+        compare_arms(runs[:2], runs[2:], split="held_out")
+    said = str(raised.value)
+    assert (
+        f"on the held_out split: suite harmful: {runs[1]} holds no held_out item of it, {runs[3]} did not"
+        in said
+    )
+    assert (
+        f"; suite reasoning: {runs[0]} did not score it, {runs[1]} did not score it, {runs[2]} did not"
+        in said
+    )
+
+
+def test_eval_arms_names_the_runs_that_scored_other_items(tmp_path: Path) -> None:
+    """ "suite reasoning: no item is scored by every run" named no run: each run's count, and two that share none."""
+    runs = _arm(tmp_path, "r", refused=[8, 7, 6, 5], over=[0, 1, 2, 1])
+    rows = [json.loads(line) for line in (runs[2] / "samples.jsonl").read_text().splitlines()]
+    for row in rows:
+        row["id"] = f"other-{row['id']}" if row["suite"] == "reasoning" else row["id"]
+    (runs[2] / "samples.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(DataError) as raised:
+        compare_arms(runs[:2], runs[2:])
+    assert str(raised.value) == (
+        "suite reasoning: no item is scored by every run (different --limit, --seed or --split): "
+        + ", ".join(f"4 items in {folder}" for folder in runs)
+        + f", and {runs[0]} and {runs[2]} share none; evaluate every run with the same --limit, --seed and --split"
+    )

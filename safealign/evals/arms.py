@@ -173,9 +173,21 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
     kinds = runs[0][0]
     suites = [name for name in runs[0][2] if all(name in by_suite for _, _, by_suite in runs)]
     if not suites:
+        listed = dict.fromkeys(
+            name for run_kinds, _, _ in runs for name, kind in run_kinds.items() if kind in OUTCOMES
+        )
         raise DataError(
             f"the {len(runs)} eval folders share no suite with a per-item outcome ({', '.join(OUTCOMES)})"
             + (f" on the {split} split" if split not in (None, "all") else "")
+            + (
+                ": "
+                + "; ".join(
+                    f"suite {name}: {', '.join(_lacking(name, folders, runs, split))}" for name in listed
+                )
+                + ". Compare runs evaluated on the same suites, or leave those folders out"
+                if listed
+                else ""
+            )
         )
     for folder, (run_kinds, _, _) in zip(folders[1:], runs[1:], strict=True):
         same_suites(folders[0], kinds, folder, run_kinds, suites)
@@ -195,9 +207,7 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
     for name in suites:
         shared = sorted(set.intersection(*(set(by_suite[name]) for *_, by_suite in runs)))
         if not shared:
-            raise DataError(
-                f"suite {name}: no item is scored by every run (different --limit, --seed or --split)"
-            )
+            raise _no_shared_item(name, folders, [by_suite[name] for *_, by_suite in runs])
         first = runs[0][2][name]
         for folder, (*_, by_suite) in zip(folders[1:], runs[1:], strict=True):
             differ = next((key[0] for key in shared if by_suite[name][key][1] != first[key][1]), None)
@@ -244,6 +254,42 @@ def compare_arms(arm_a: list[Path], arm_b: list[Path], split: str | None = None)
         )
     comparisons.scored_differently = config_differences(folders, {kinds[name] for name in suites})
     return comparisons
+
+
+def _lacking(
+    name: str, folders: list[Path], runs: list[tuple[dict[str, str], set[str], Answers]], split: str | None
+) -> list[str]:
+    """Why each folder that holds no answer of suite ``name`` to compare lacks it, naming the folder."""
+    reasons = []
+    for folder, (kinds, scored, by_suite) in zip(folders, runs, strict=True):
+        if name not in kinds:
+            reasons.append(f"{folder} did not score it")
+        elif name not in scored:
+            reasons.append(f"{folder} lists it in summary.json but holds no answer of it in samples.jsonl")
+        elif name not in by_suite:
+            reasons.append(f"{folder} holds no {split} item of it")
+    return reasons
+
+
+def _no_shared_item(name: str, folders: list[Path], items: list[dict[tuple[str, int], Any]]) -> DataError:
+    """The error for a suite every folder answered without an item they all scored: each folder's item count, and the
+    first two folders whose items share none (as eval-diff names the two it pairs)."""
+    apart = next(
+        (
+            (folders[i], folders[j])
+            for i, j in itertools.combinations(range(len(folders)), 2)
+            if not items[i].keys() & items[j].keys()
+        ),
+        None,
+    )
+    return DataError(
+        f"suite {name}: no item is scored by every run (different --limit, --seed or --split): "
+        + ", ".join(
+            f"{len(answers)} items in {folder}" for folder, answers in zip(folders, items, strict=True)
+        )
+        + (f", and {apart[0]} and {apart[1]} share none" if apart else "")
+        + "; evaluate every run with the same --limit, --seed and --split"
+    )
 
 
 def to_json(comparisons: list[ArmComparison]) -> list[dict[str, Any]]:
