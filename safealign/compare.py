@@ -156,19 +156,34 @@ def _started_from(run_dir: Path, stage: str) -> str | None:
 
 
 def _gate_note(rl_dir: Path, starting_model: str) -> str:
-    """What the RL stage's gate did to it, for the arm's description: a stop, and whether it left the starting model.
-    Read from the rows of ``gates.jsonl`` that are the stage's history, as the card reads them (``gate_history``): a
-    stop a crash undid, kept by an older safealign's resume or by one with the gates off, is no stop of its model."""
-    from safealign.card.summary import gate_history
+    """What the RL stage's gate did to it, for the arm's description: a stop, or a rollback its training ended on (the
+    stage's model holds the weights rolled back to, as the card says), and whether it left the starting model. Read
+    from the rows of ``gates.jsonl`` that are the stage's history, as the card reads them (``gate_history``): a stop a
+    crash undid, kept by an older safealign's resume or by one with the gates off, is no stop of its model."""
+    from safealign.card.summary import ended_on_rollback, gate_history
     from safealign.training.gates import gate_stop
 
-    stop, unchanged = gate_stop(gate_history(read_jsonl(rl_dir / "gates.jsonl"), stage_done(rl_dir)))
-    if stop is None:
+    record = stage_done(rl_dir)
+    events = gate_history(read_jsonl(rl_dir / "gates.jsonl"), record)
+    stop, unchanged = gate_stop(events)
+    if stop is not None:
+        if unchanged:
+            return (
+                f" (a gate stopped GRPO and rolled it back to its start: this is {starting_model}, unchanged)"
+            )
+        return f" (a gate stopped GRPO at step {stop.get('step')}, rolled back to step {stop.get('rolled_back_to')})"
+    ended_on = ended_on_rollback(events, ((record or {}).get("metrics") or {}).get("steps"))
+    if ended_on is None:
         return ""
-    if unchanged:
-        return f" (a gate stopped GRPO and rolled it back to its start: this is {starting_model}, unchanged)"
+    start = next((event.get("step") for event in events if event.get("action") == "baseline"), None)
+    if ended_on["rolled_back_to"] == start:
+        return (
+            f" (the last gate check rolled GRPO back to its start and training ended: this is {starting_model}, "
+            "unchanged)"
+        )
     return (
-        f" (a gate stopped GRPO at step {stop.get('step')}, rolled back to step {stop.get('rolled_back_to')})"
+        f" (the last gate check, at step {ended_on['step']}, rolled GRPO back to step {ended_on['rolled_back_to']} "
+        "and training ended)"
     )
 
 

@@ -139,3 +139,25 @@ def test_eval_arms_names_the_runs_that_scored_other_items(tmp_path: Path) -> Non
         + ", ".join(f"4 items in {folder}" for folder in runs)
         + f", and {runs[0]} and {runs[2]} share none; evaluate every run with the same --limit, --seed and --split"
     )
+
+
+def test_a_hybrid_whose_training_ended_on_a_rollback_says_so(tmp_path: Path) -> None:
+    """The last gate check (step 20, the stage's last step) rolled back to the baseline's step 0 and training ended: the
+    card says "rl/model holds step 0's weights", and compare called the arm "SFT then GRPO" though it is the SFT model,
+    unchanged (it said so only of a rollback with +stop)."""
+    record = {
+        "config": {"max_steps": 20},
+        "metrics": {"tokens": 10, "steps": 20, "gate_events": 2, "rollbacks": 1},
+    }
+    rows = [gate(0, "baseline"), gate(20, "rollback+lower_lr", 0)]
+    assert hybrid_with_gates(tmp_path / "a", rows, **record) == (
+        "SFT then GRPO (the last gate check rolled GRPO back to its start and training ended: this is the SFT "
+        "model, unchanged)"
+    )
+    rows = [gate(0, "baseline"), gate(10, "pass"), gate(20, "rollback+lower_lr", 10)]
+    assert hybrid_with_gates(tmp_path / "b", rows, **record) == (
+        "SFT then GRPO (the last gate check, at step 20, rolled GRPO back to step 10 and training ended)"
+    )
+    # a rollback with steps after it trained on from there: no note
+    record["metrics"]["steps"] = record["config"]["max_steps"] = 30
+    assert hybrid_with_gates(tmp_path / "c", rows, **record) == "SFT then GRPO"
