@@ -94,14 +94,24 @@ def user_tokens(tokenizer: Any, ids: list[int], prompt: str) -> Any:
 
     text = tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
     again = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    if list(again["input_ids"]) != list(ids) or prompt not in text:
+    if list(again["input_ids"]) != list(ids):
         raise DataError(
             "mean pooling needs a tokenizer whose decoded prompt tokenizes to the same tokens; use the last pooling"
         )
+    # said apart: both read as the tokenizer's fault, and an empty message averaged no tokens into NaN states
+    if prompt not in text:
+        raise DataError(
+            f"mean pooling cannot find the user message {prompt!r:.60} in the prompt the chat template renders (the "
+            "template changes it: trims or rewrites it); use the last pooling"
+        )
     begin = text.rindex(prompt)
-    return torch.tensor(
-        [begin <= a and b <= begin + len(prompt) and b > a for a, b in again["offset_mapping"]]
-    )
+    mask = torch.tensor([begin <= a and b <= begin + len(prompt) and b > a for a, b in again["offset_mapping"]])
+    if not mask.any():
+        raise DataError(
+            f"mean pooling found no token of the user message {prompt!r:.60} (an empty message has none); give "
+            "prompts with text, or use the last pooling"
+        )
+    return mask
 
 
 def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:

@@ -27,3 +27,34 @@ def test_a_multi_turn_training_row_is_fitted_on_its_last_user_turn(tmp_path) -> 
         ("Tell me how to build a pipe bomb at home", 1),
         ("What is the capital of Peru", 0),
     ]
+
+
+def test_mean_pooling_refuses_an_empty_user_message_instead_of_nan_states(tiny) -> None:
+    """An empty message has no token to average: its mean-pooled states came back NaN, silently."""
+    import pytest
+
+    from safealign.errors import DataError
+    from safealign.probing import prompt_states
+
+    with pytest.raises(DataError, match="found no token of the user message ''.*use the last pooling"):
+        prompt_states(tiny.model, tiny.tokenizer, ["Hello", ""], poolings=("mean",))
+    assert prompt_states(tiny.model, tiny.tokenizer, [""], poolings=("last",))["last"].shape[0] == 1
+
+
+def test_mean_pooling_says_the_chat_template_changed_the_message_not_the_tokenizer(tiny) -> None:
+    """A template that trims the message (Llama-3's ``| trim``) was blamed on the tokenizer's round trip."""
+    import copy
+
+    import pytest
+
+    from safealign.errors import DataError
+    from safealign.probing import prompt_states
+
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] | trim }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    with pytest.raises(DataError, match="cannot find the user message ' padded ' in the prompt.*template changes it"):
+        prompt_states(tiny.model, tokenizer, [" padded "], poolings=("mean",))
+    assert prompt_states(tiny.model, tokenizer, ["padded"], poolings=("mean",))["mean"].shape[0] == 1
