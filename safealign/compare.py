@@ -261,6 +261,10 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
     sample = stage_done(run_dir / "sample")
     teacher = _started_from(run_dir, "sample") or ("rl" if rl_ran else "sft" if sft_ran else "base")
     if _ran(run_dir / "distill", run_dir / "eval" / "student"):
+        from safealign.card.summary import student_weights
+
+        # a distill.student that is no prune: of the teacher is a model of its own (unknown without a record: pruned)
+        student = student_weights(stage_done(run_dir / "distill"))
         described = {
             "base": "the base model",
             "sft": "SFT-only teacher",
@@ -269,7 +273,8 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
         arms.append(
             Arm(
                 "student",
-                f"{described} distilled into the pruned student",
+                f"{described} distilled into "
+                + (f"the student {student}" if student else "the pruned student"),
                 run_dir / "eval" / "student",
                 paths[teacher] + [run_dir / "sample", run_dir / "distill"],
                 teacher=source_arm[teacher],
@@ -757,7 +762,7 @@ def ablation_markdown(rows: list[dict[str, Any]], split: str) -> str:
     for row in rows:
         cells = [rate_cell(row["metrics"].get(key)) for key, _, _ in columns]
         lines.append(
-            f"| {row['arm']} | {row['description']} | "
+            f"| {row['arm']} | {cell(row['description'])} | "  # a student's path can hold a "|"
             + " | ".join(cells)
             + " | "
             + ("unknown" if row["wall_time_s"] is None else f"{row['wall_time_s'] / 60:.1f} min")

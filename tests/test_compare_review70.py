@@ -161,3 +161,27 @@ def test_a_hybrid_whose_training_ended_on_a_rollback_says_so(tmp_path: Path) -> 
     # a rollback with steps after it trained on from there: no note
     record["metrics"]["steps"] = record["config"]["max_steps"] = 30
     assert hybrid_with_gates(tmp_path / "c", rows, **record) == "SFT then GRPO"
+
+
+def test_a_student_that_is_no_pruned_copy_of_its_teacher_is_not_called_pruned(tmp_path: Path) -> None:
+    """distill.student can be a model of its own (not prune:<fraction>): compare called it "the pruned student"."""
+    run = tmp_path / "run"
+    for arm in ("base", "sft", "rl", "student"):
+        fake_eval(run / "eval" / arm, refusal=0.5, accuracy=0.3)
+    for stage in ("sft", "rl", "sample"):
+        fake_stage(run / stage, 1, 10)
+    record = {
+        "stage": "distill",
+        "parent": str(run / "rl" / "model"),
+        "wall_time_s": 1,
+        "metrics": {"tokens": 10},
+    }
+    write_json(run / "distill" / "stage.json", record | {"config": {"student": "models/small|v2"}})
+    student = next(row for row in write_ablation(run)["arms"] if row["arm"] == "student")
+    assert student["description"] == "hybrid teacher distilled into the student models/small|v2"
+    assert "| student | hybrid teacher distilled into the student models/small\\|v2 |" in (
+        run / "ablation.md"
+    ).read_text(encoding="utf-8")
+    write_json(run / "distill" / "stage.json", record | {"config": {"student": "prune:0.5"}})
+    student = next(row for row in write_ablation(run)["arms"] if row["arm"] == "student")
+    assert student["description"] == "hybrid teacher distilled into the pruned student"
