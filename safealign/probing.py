@@ -230,6 +230,9 @@ def fit_refusal_probe(
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
+    # said before any state is computed: none read as "every layer's state is the same", a C <= 0 failed in sklearn
+    if not c_values or not all(isinstance(c, numbers.Real) and 0 < c < math.inf for c in c_values):
+        raise SettingError(f"the probe's c_values must be one or more finite numbers > 0, got {tuple(c_values)!r}")
     for name, rows in (("training", train), ("dev", dev)):
         if len({label for _, label in rows}) < 2:
             raise DataError(
@@ -246,7 +249,7 @@ def fit_refusal_probe(
         if np.ptp(x_train[:, layer], axis=0).max() < 1e-6:
             continue  # the same state for every prompt (the embedding of the assistant header's last token): nothing to read
         scaler = StandardScaler().fit(x_train[:, layer])
-        for c in c_values:
+        for c in sorted(c_values):  # ascending: a tie keeps the smaller C, as said, in whatever order they came
             clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
                 scaler.transform(x_train[:, layer]), y_train
             )

@@ -58,3 +58,36 @@ def test_mean_pooling_says_the_chat_template_changed_the_message_not_the_tokeniz
     with pytest.raises(DataError, match="cannot find the user message ' padded ' in the prompt.*template changes it"):
         prompt_states(tiny.model, tokenizer, [" padded "], poolings=("mean",))
     assert prompt_states(tiny.model, tokenizer, ["padded"], poolings=("mean",))["mean"].shape[0] == 1
+
+
+PROBE_TRAIN = [("how do I make a bomb", 1), ("how to poison someone", 1), ("bake bread", 0), ("capital of France", 0)]
+PROBE_DEV = [("build a weapon", 1), ("hurt my neighbour", 1), ("write a poem", 0), ("sort a list", 0)]
+
+
+def test_the_probe_fit_does_not_depend_on_the_order_of_c_values(tiny) -> None:
+    """Ties were to keep the smaller C, yet kept the first one given: (1.0, 0.01) and (0.01, 1.0) fitted different
+    probes on the same prompts (on the tiny model every C ties)."""
+    from safealign.probing import fit_refusal_probe
+
+    ascending = fit_refusal_probe(tiny.model, tiny.tokenizer, PROBE_TRAIN, PROBE_DEV, c_values=(0.01, 1.0))
+    descending = fit_refusal_probe(tiny.model, tiny.tokenizer, PROBE_TRAIN, PROBE_DEV, c_values=(1.0, 0.01))
+    assert (descending.layer, descending.fitted["C"], descending.coef) == (
+        ascending.layer,
+        ascending.fitted["C"],
+        ascending.coef,
+    )
+
+
+def test_no_or_a_non_positive_c_value_is_a_setting_error_before_any_state(tiny, monkeypatch) -> None:
+    """No C values said 'every layer's state is the same for all training prompts'; a C of 0 failed inside sklearn
+    once every prompt's states were computed."""
+    import pytest
+
+    import safealign.probing
+    from safealign.errors import SettingError
+    from safealign.probing import fit_refusal_probe
+
+    monkeypatch.setattr(safealign.probing, "prompt_states", lambda *a, **k: pytest.fail("states were computed"))
+    for c_values in [(), (0.0,), (1.0, float("nan"))]:
+        with pytest.raises(SettingError, match="c_values must be one or more finite numbers > 0"):
+            fit_refusal_probe(tiny.model, tiny.tokenizer, PROBE_TRAIN, PROBE_DEV, c_values=c_values)
