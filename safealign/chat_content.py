@@ -24,12 +24,15 @@ def template_role(role: str) -> str:
 def message_text(content: Any, separator: str = "") -> str:
     """A string as is; a content-part list's text parts joined with ``separator`` (image and audio parts skipped); None
     as "". An answer's parts are pieces of one text (""); a prompt's are shown to the model one per line ("\\n", as
-    vLLM renders a text-only chat template's turn): see ``prompt_text``.
+    vLLM renders a text-only chat template's turn): see ``prompt_text``. An assistant turn's refusal part (OpenAI's
+    ``{"type": "refusal", "refusal": ...}``) is text too, as a refusal in the message's ``refusal`` field is.
 
     Anything else raises TypeError.
 
     >>> message_text([{"type": "text", "text": "Hello, "}, {"type": "image_url"}, {"type": "text", "text": "world"}])
     'Hello, world'
+    >>> message_text([{"type": "refusal", "refusal": "I can't help with that."}])
+    "I can't help with that."
     >>> message_text({"text": "hi"})
     Traceback (most recent call last):
     ...
@@ -40,7 +43,8 @@ def message_text(content: Any, separator: str = "") -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list) and all(isinstance(part, dict) for part in content):
-        texts = [part.get("text") for part in content if part.get("type", "text") == "text"]
+        # a refusal part was skipped as an image is: an earlier refused turn reached the model as a blank one
+        texts = [part.get(kind) for part in content if (kind := part.get("type", "text")) in ("text", "refusal")]
         if all(isinstance(text, str) for text in texts):
             return separator.join(texts)
     raise TypeError(f"message content is not text: {content!r:.100}")

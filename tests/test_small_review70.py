@@ -91,3 +91,19 @@ def test_no_or_a_non_positive_c_value_is_a_setting_error_before_any_state(tiny, 
     for c_values in [(), (0.0,), (1.0, float("nan"))]:
         with pytest.raises(SettingError, match="c_values must be one or more finite numbers > 0"):
             fit_refusal_probe(tiny.model, tiny.tokenizer, PROBE_TRAIN, PROBE_DEV, c_values=c_values)
+
+
+def test_a_refusal_content_part_is_the_answers_text_not_an_empty_answer() -> None:
+    """OpenAI's assistant content may hold ``{"type": "refusal", "refusal": ...}`` parts: skipped as an image part is,
+    an endpoint's refusal so given read as an empty answer (evasive to the refusal judge), where the same words in the
+    message's ``refusal`` field were its text."""
+    import pytest
+
+    from safealign.chat_content import answer_content, message_text
+
+    words = "I'm sorry, I can't help with that."
+    assert answer_content({"content": [{"type": "refusal", "refusal": words}]}) == words
+    assert answer_content({"content": None, "refusal": words}) == words
+    assert message_text([{"type": "text", "text": "a"}, {"type": "image_url"}, {"type": "text", "text": "b"}]) == "ab"
+    with pytest.raises(TypeError, match="not text"):
+        message_text([{"type": "refusal"}])
