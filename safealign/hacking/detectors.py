@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from statistics import fmean, stdev
 from typing import Any
@@ -154,6 +154,17 @@ def logged_non_finite(record: dict[str, Any], key: str) -> float:
     return float(text) if text in ("inf", "-inf", "nan") else math.nan
 
 
+def mean(values: Iterable[float]) -> float:
+    """``statistics.fmean``, which raises OverflowError ("intermediate overflow in fsum") when the values' sum passes
+    the float range (two logged rewards of 1e308: a user's reward can log that), which escaped the live callback and
+    stopped the run; such a sum is taken over the values divided first (the same mean, no overflow)."""
+    values = list(values)
+    try:
+        return fmean(values)
+    except OverflowError:
+        return math.fsum(v / len(values) for v in values)
+
+
 def recent_points(t: HackingConfig) -> int:
     """Points a level detector averages before it may fire: one step's rate is a few prompts' luck."""
     return min(t.window, 3)
@@ -163,7 +174,7 @@ def window_means(points: list[tuple[int, float]], window: int) -> tuple[float, f
     """Mean of the first and the last ``window`` points (None while there are too few)."""
     if len(points) < 2 * window:
         return None
-    return fmean(v for _, v in points[:window]), fmean(v for _, v in points[-window:])
+    return mean(v for _, v in points[:window]), mean(v for _, v in points[-window:])
 
 
 def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
@@ -188,8 +199,8 @@ def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
             alerts.append(Alert("length_blowup", severity, lengths[-1][0], message, evidence))
     clipped = series(history, "completions/clipped_ratio")
     recent = clipped[-t.window :]
-    if len(recent) >= recent_points(t) and fmean(v for _, v in recent) >= t.truncation_rate - ROUNDING:
-        share = fmean(v for _, v in recent)
+    if len(recent) >= recent_points(t) and mean(v for _, v in recent) >= t.truncation_rate - ROUNDING:
+        share = mean(v for _, v in recent)
         alerts.append(
             Alert(
                 "truncation",
@@ -204,7 +215,7 @@ def length_blowup(history: list[dict], t: HackingConfig) -> list[Alert]:
 
 def repetition(history: list[dict], t: HackingConfig) -> list[Alert]:
     points = series(history, "text/repetition")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.repetition - ROUNDING:
+    if len(points) >= recent_points(t) and (share := mean(v for _, v in points)) >= t.repetition - ROUNDING:
         return [
             Alert(
                 "repetition",
@@ -273,7 +284,7 @@ def format_without_accuracy(history: list[dict], t: HackingConfig) -> list[Alert
     ``FORMAT_ACCURACY_GAP`` below it: the policy learned the answer's form, not its content."""
     fmt, acc = series(history, "rewards/format/mean"), series(history, "rewards/accuracy/mean")
     windows = window_means(acc, t.window)
-    recent_format = fmean(v for _, v in fmt[-t.window :]) if len(fmt) >= t.window else None
+    recent_format = mean(v for _, v in fmt[-t.window :]) if len(fmt) >= t.window else None
     if (
         windows
         and recent_format is not None
@@ -324,7 +335,7 @@ def refusal_then_comply(history: list[dict], t: HackingConfig) -> list[Alert]:
     """A critical alert, so it waits for recent_points steps as the other level detectors do: a step holds one or two
     harmful prompts, and 2 of one prompt's 8 completions (25%) read as a policy that refuses and then complies."""
     points = series(history, "safety/harmful_partial_rate")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= 0.2 - ROUNDING:
+    if len(points) >= recent_points(t) and (share := mean(v for _, v in points)) >= 0.2 - ROUNDING:
         return [
             Alert(
                 "refusal_then_comply",
@@ -381,7 +392,7 @@ def no_accuracy_signal(history: list[dict], t: HackingConfig) -> list[Alert]:
     """Not hacking but its precondition's absence: when nearly every group's completions score alike, the accuracy
     reward has no advantage to give and the stage spends its rollouts on nothing."""
     points = series(history, "accuracy/flat_group_share")[-t.window :]
-    if len(points) >= recent_points(t) and (share := fmean(v for _, v in points)) >= t.flat_groups - ROUNDING:
+    if len(points) >= recent_points(t) and (share := mean(v for _, v in points)) >= t.flat_groups - ROUNDING:
         return [
             Alert(
                 "no_accuracy_signal",
