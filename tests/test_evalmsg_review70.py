@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_eval_diff import _arm, _write_eval
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -15,7 +16,6 @@ from safealign.errors import DataError
 from safealign.evals.paired import paired_diff
 from safealign.evals.suites import get_suite
 from safealign.tasks.problems import UnknownNameError
-from tests.test_eval_diff import _arm, _write_eval
 
 
 def _said(result) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_judge_adapters import ScriptedGuard
 
 from safealign.judges import llama_guard as llama_guard_module
 from safealign.judges.llama_guard import LLAMA_GUARD_CATEGORIES, LlamaGuardJudge
 from safealign.models import LoadedModel
-from tests.test_judge_adapters import ScriptedGuard
 
 # ---------------------------------------------------------------------------------------------
 # Llama Guard: a category line of many codes
