@@ -63,6 +63,25 @@ SYSTEM_PROMPT_HELP = (
 GENERATION_PRECISION_HELP = "fp32, bf16 or auto, as for `safealign eval`. " + EVAL_PRECISION_HELP
 
 
+EMPTY_OPTION = "is empty (an unset shell variable?); give a value, or leave the option out for its default"
+
+
+def given_path(value: str) -> Path:
+    """An option's path, refusing an empty one: Path('') is the current folder, where a stage trained (or `generate`
+    looked) with no word, where an unset ``$OUT`` was meant to be a folder. A typer ``parser``."""
+    if not value.strip():
+        raise typer.BadParameter(EMPTY_OPTION)
+    return Path(value)
+
+
+def given_spec(value: str) -> str:
+    """An option's model spec, refusing an empty one: ``--model ""`` trained the recipe's model with no word. A typer
+    ``parser``."""
+    if not value.strip():
+        raise typer.BadParameter(EMPTY_OPTION)
+    return value
+
+
 def system_prompt_for(model: str, given: str | None) -> str | None:
     """``given`` when the user passed one ('' for the chat template's), else the system prompt ``model``'s stage record
     names (said on stderr)."""

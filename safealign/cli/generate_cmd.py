@@ -18,6 +18,7 @@ from safealign.cli.common import (
     console,
     err_console,
     friendly_errors,
+    given_path,
     path_error_message,
     system_prompt_for,
 )
@@ -130,9 +131,13 @@ def generate(
     prompts_file: Path | None = typer.Option(
         None,
         "--prompts",
+        parser=given_path,
+        metavar="PATH",
         help="JSONL with a 'prompt' string or a 'messages' chat (ending with a user turn) per line.",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write one JSON record per completion here."),
+    out: Path | None = typer.Option(
+        None, "--out", parser=given_path, metavar="PATH", help="Write one JSON record per completion here."
+    ),
     max_new_tokens: int = typer.Option(128, help="Tokens to generate."),
     temperature: float = typer.Option(0.0, help="0 = greedy (so is any temperature below 1e-5)."),
     top_p: float = typer.Option(1.0),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import console, friendly_errors, table
+from safealign.cli.common import console, friendly_errors, given_path, given_spec, table
 from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites, unread_monitor_suites
 
 if TYPE_CHECKING:
@@ -252,8 +252,12 @@ def sft(
     recipe: Path = typer.Argument(
         ..., help="Recipe YAML; its sft: section (the defaults, said, when it has none)."
     ),
-    model: str | None = typer.Option(None, help="Override the recipe's model spec."),
-    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sft)."),
+    model: str | None = typer.Option(
+        None, parser=given_spec, metavar="TEXT", help="Override the recipe's model spec."
+    ),
+    out: Path | None = typer.Option(
+        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/sft)."
+    ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
         False,
@@ -295,9 +299,13 @@ def rl(
     ),
     model: str | None = typer.Option(
         None,
+        parser=given_spec,
+        metavar="TEXT",
         help="Start from this model spec (default: RUN_DIR/sft/model when that stage finished, else the recipe's model; an unfinished sft the recipe trains is refused).",
     ),
-    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/rl)."),
+    out: Path | None = typer.Option(
+        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/rl)."
+    ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
         False,
@@ -352,9 +360,13 @@ def sample(
     recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
     teacher: str | None = typer.Option(
         None,
+        parser=given_spec,
+        metavar="TEXT",
         help="Teacher model spec (default: the run's finished RL model, else SFT model, else the recipe's; an unfinished stage the recipe trains is refused).",
     ),
-    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/sample)."),
+    out: Path | None = typer.Option(
+        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/sample)."
+    ),
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
@@ -390,13 +402,20 @@ def distill(
     ),
     teacher: str | None = typer.Option(
         None,
+        parser=given_spec,
+        metavar="TEXT",
         help="Teacher model spec (default: the model that sampled the traces, as their "
         "stage.json names it; else the run's finished RL model, else SFT model, else the recipe's).",
     ),
     traces: Path | None = typer.Option(
-        None, help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl)."
+        None,
+        parser=given_path,
+        metavar="PATH",
+        help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl).",
     ),
-    out: Path | None = typer.Option(None, help="Stage folder (default: RUN_DIR/distill)."),
+    out: Path | None = typer.Option(
+        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/distill)."
+    ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
         False,
@@ -413,6 +432,11 @@ def distill(
     _check_out(out, "distill", STAGE_FILES["distill"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "distill", DistillConfig())
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"
+    # a sample stage's folder, say: "no traces at" it read as "run sample first"
+    if traces is not None and traces.is_dir():
+        raise SafealignError(
+            f"--traces {trace_file} is a folder; give the traces file in it, e.g. --traces {trace_file / 'traces.jsonl'}"
+        )
     if not trace_file.is_file():
         raise SafealignError(
             f"no traces at {trace_file}: run `safealign sample {shlex.quote(str(recipe))}` first, or pass --traces FILE.jsonl"
