@@ -84,3 +84,25 @@ def test_distill_traces_that_are_a_folder_name_the_file_inside(tmp_path):
     said = " ".join(result.stderr.split())
     assert f"--traces {sample} is a folder" in said and f"--traces {sample / 'traces.jsonl'}" in said, said
     assert "run `safealign sample" not in said
+
+
+@pytest.mark.parametrize("command", [["sft"], ["rl"], ["sample"], ["distill"], ["run"], ["compare"]])
+def test_an_empty_recipe_argument_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch, command):
+    """`safealign run "$RECIPE"` with RECIPE unset said 'recipe . is a folder', of a '.' the user never wrote."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, ""])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "is empty" in said and "recipes/quickstart.yaml" in said and "recipe . is a folder" not in said, (
+        said
+    )
+
+
+def test_data_check_refuses_an_empty_dataset_name_not_reading_the_current_folder(tmp_path, monkeypatch):
+    """`data check ""` said 'dataset . is a folder; give one of the JSONL files in it'."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.jsonl").write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["data", "check", ""])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "a dataset name is empty" in said and "dataset . is a folder" not in said, said

@@ -74,6 +74,16 @@ def given_path(value: str) -> Path:
     return Path(value)
 
 
+def given_recipe(value: str) -> Path:
+    """The recipe argument, refusing an empty one: Path('') is the current folder, said as 'recipe . is a folder' of
+    a '.' the user never wrote. A typer ``parser``."""
+    if not value.strip():
+        raise typer.BadParameter(
+            "is empty (an unset shell variable?); give the recipe YAML, e.g. recipes/quickstart.yaml"
+        )
+    return Path(value)
+
+
 def given_spec(value: str) -> str:
     """An option's model spec, refusing an empty one: ``--model ""`` trained the recipe's model with no word. A typer
     ``parser``."""

@@ -40,6 +40,11 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
     names, given = [], {}
     for name in datasets or list(TRAIN_DATASETS):
+        # Path('') is the current folder: "dataset . is a folder", of a '.' never written
+        if not name.strip():
+            raise typer.BadParameter(
+                "a dataset name is empty (an unset shell variable?); give a shipped dataset name or a .jsonl path"
+            )
         # one file named twice (by name and by path, or two spellings of a path) was checked and counted twice
         path = dataset_path(name).resolve()
         if path in given:

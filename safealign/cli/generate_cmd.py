@@ -132,11 +132,11 @@ def generate(
         None,
         "--prompts",
         parser=given_path,
-        metavar="PATH",
+        metavar="<path>",
         help="JSONL with a 'prompt' string or a 'messages' chat (ending with a user turn) per line.",
     ),
     out: Path | None = typer.Option(
-        None, "--out", parser=given_path, metavar="PATH", help="Write one JSON record per completion here."
+        None, "--out", parser=given_path, metavar="<path>", help="Write one JSON record per completion here."
     ),
     max_new_tokens: int = typer.Option(128, help="Tokens to generate."),
     temperature: float = typer.Option(0.0, help="0 = greedy (so is any temperature below 1e-5)."),

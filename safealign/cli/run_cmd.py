@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, friendly_errors, table
+from safealign.cli.common import console, friendly_errors, given_recipe, table
 
 # what each stage's tokens count, in the model card's words, printed under the table (a header this long wraps the column)
 TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and sample generated"
@@ -58,7 +58,11 @@ def shared_machine_notes(stages: list[dict]) -> list[str]:
 
 
 @friendly_errors
-def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quickstart.yaml).")) -> None:
+def run(
+    recipe: Path = typer.Argument(
+        ..., parser=given_recipe, help="Recipe YAML (see recipes/quickstart.yaml)."
+    ),
+) -> None:
     """Run the whole pipeline: baseline eval → SFT → RL → rejection sampling → distillation → evals → card."""
     from safealign.config import load_recipe
     from safealign.distributed import is_main_process
@@ -82,7 +86,9 @@ def run(recipe: Path = typer.Argument(..., help="Recipe YAML (see recipes/quicks
 
 @friendly_errors
 def compare(
-    recipe: Path = typer.Argument(..., help="Recipe YAML with sft, rl and distill sections."),
+    recipe: Path = typer.Argument(
+        ..., parser=given_recipe, help="Recipe YAML with sft, rl and distill sections."
+    ),
 ) -> None:
     """Ablation: base, SFT only, RL only (R1-Zero style), SFT→RL, distilled student — one table (Markdown + JSON)."""
     from safealign.compare import run_compare

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import console, friendly_errors, given_path, given_spec, table
+from safealign.cli.common import console, friendly_errors, given_path, given_recipe, given_spec, table
 from safealign.corpus.eval_texts import checking_recipe_suites, recipe_eval_suites, unread_monitor_suites
 
 if TYPE_CHECKING:
@@ -250,13 +250,16 @@ def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str,
 @friendly_errors
 def sft(
     recipe: Path = typer.Argument(
-        ..., help="Recipe YAML; its sft: section (the defaults, said, when it has none)."
+        ...,
+        parser=given_recipe,
+        metavar="recipe",
+        help="Recipe YAML; its sft: section (the defaults, said, when it has none).",
     ),
     model: str | None = typer.Option(
-        None, parser=given_spec, metavar="TEXT", help="Override the recipe's model spec."
+        None, parser=given_spec, metavar="<str>", help="Override the recipe's model spec."
     ),
     out: Path | None = typer.Option(
-        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/sft)."
+        None, parser=given_path, metavar="<path>", help="Stage folder (default: RUN_DIR/sft)."
     ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
@@ -295,16 +298,19 @@ def sft(
 @friendly_errors
 def rl(
     recipe: Path = typer.Argument(
-        ..., help="Recipe YAML; its rl: section (the defaults, said, when it has none)."
+        ...,
+        parser=given_recipe,
+        metavar="recipe",
+        help="Recipe YAML; its rl: section (the defaults, said, when it has none).",
     ),
     model: str | None = typer.Option(
         None,
         parser=given_spec,
-        metavar="TEXT",
+        metavar="<str>",
         help="Start from this model spec (default: RUN_DIR/sft/model when that stage finished, else the recipe's model; an unfinished sft the recipe trains is refused).",
     ),
     out: Path | None = typer.Option(
-        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/rl)."
+        None, parser=given_path, metavar="<path>", help="Stage folder (default: RUN_DIR/rl)."
     ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
@@ -357,15 +363,20 @@ def _sampling_teacher(trace_file: Path) -> str | None:
 
 @friendly_errors
 def sample(
-    recipe: Path = typer.Argument(..., help="Recipe YAML (its sample: section; defaults otherwise)."),
+    recipe: Path = typer.Argument(
+        ...,
+        parser=given_recipe,
+        metavar="recipe",
+        help="Recipe YAML (its sample: section; defaults otherwise).",
+    ),
     teacher: str | None = typer.Option(
         None,
         parser=given_spec,
-        metavar="TEXT",
+        metavar="<str>",
         help="Teacher model spec (default: the run's finished RL model, else SFT model, else the recipe's; an unfinished stage the recipe trains is refused).",
     ),
     out: Path | None = typer.Option(
-        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/sample)."
+        None, parser=given_path, metavar="<path>", help="Stage folder (default: RUN_DIR/sample)."
     ),
     overwrite: bool = typer.Option(
         False,
@@ -398,23 +409,26 @@ def sample(
 @friendly_errors
 def distill(
     recipe: Path = typer.Argument(
-        ..., help="Recipe YAML; its distill: section (the defaults, said, when it has none)."
+        ...,
+        parser=given_recipe,
+        metavar="recipe",
+        help="Recipe YAML; its distill: section (the defaults, said, when it has none).",
     ),
     teacher: str | None = typer.Option(
         None,
         parser=given_spec,
-        metavar="TEXT",
+        metavar="<str>",
         help="Teacher model spec (default: the model that sampled the traces, as their "
         "stage.json names it; else the run's finished RL model, else SFT model, else the recipe's).",
     ),
     traces: Path | None = typer.Option(
         None,
         parser=given_path,
-        metavar="PATH",
+        metavar="<path>",
         help="Accepted traces JSONL (default: RUN_DIR/sample/traces.jsonl).",
     ),
     out: Path | None = typer.Option(
-        None, parser=given_path, metavar="PATH", help="Stage folder (default: RUN_DIR/distill)."
+        None, parser=given_path, metavar="<path>", help="Stage folder (default: RUN_DIR/distill)."
     ),
     resume: bool = typer.Option(True, help="Continue from the last checkpoint in the stage folder."),
     overwrite: bool = typer.Option(
