@@ -57,13 +57,15 @@ class PipelineResult:
             row["headline"] = load_headline(stage_dir)
         self.stages.append(row)
 
-    def skip(self, name: str, stage_dir: Path, why: str) -> None:
-        """A row for a stage the recipe asks for but the run skipped, so the stage table says why it is missing."""
+    def skip(self, name: str, stage_dir: Path, why: str, detail: str | None = None) -> None:
+        """A row for a stage the recipe asks for but the run skipped, so the stage table says why it is missing. The
+        table's stage column does not wrap: ``why`` stays short there (a long one left every score column zero wide at
+        120-150 columns), ``detail`` goes to pipeline.json's ``skipped`` after it and to the log."""
         self.stages.append(
             {
                 "stage": f"{name} (skipped: {why})",
                 "dir": str(stage_dir),
-                "skipped": why,
+                "skipped": f"{why}; {detail}" if detail else why,
                 "wall_time_s": None,
                 "tokens": None,
                 "model": None,
@@ -385,20 +387,20 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         # (`safealign distill RECIPE --traces FILE`), and its student is the final model
         if not accepted and stage_done(run_dir / "distill") is None:
             # A finished sample stage is kept on a rerun: new sample settings take effect only once it is deleted.
-            why = "rejection sampling kept no trace"
+            why, detail = "rejection sampling kept no trace", None
             if recipe.distill.transfer_data:
                 # rows added to the traces, as run_distill and `safealign distill` take them: a student trained on them
                 # alone would have seen no answer of the teacher's
-                why += f"; distill.transfer_data ({', '.join(recipe.distill.transfer_data)}) is not distilled on alone"
+                detail = f"distill.transfer_data ({', '.join(recipe.distill.transfer_data)}) is not distilled on alone"
             log.warning(
                 "distill: skipped — %s (teacher %s; see %s/rejected.jsonl); delete %s, then raise sample.num_prompts "
                 "or sample.k (or distil a stronger teacher) and rerun",
-                why,
+                f"{why}; {detail}" if detail else why,
                 teacher,
                 run_dir / "sample",
                 run_dir / "sample",
             )
-            result.skip("distill", run_dir / "distill", why)
+            result.skip("distill", run_dir / "distill", why, detail)
         else:
             model = str(
                 run_distill(

@@ -1,0 +1,49 @@
+"""Session 70's end-to-end journey on the tiny model: what a new user met, pinned as tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from safealign.cli.common import table
+from safealign.cli.run_cmd import stage_table
+from safealign.pipeline import PipelineResult
+
+
+def _headline(value: float) -> dict:
+    return {
+        "value": value,
+        "n": 3,
+        "low": 0.0,
+        "high": 0.56,
+        "count": round(value * 3),
+        "split": "held_out",
+        "higher_is_better": True,
+        "title": "harmful refused",
+    }
+
+
+def test_the_stage_table_keeps_its_scores_readable_beside_a_skipped_distillation(tmp_path: Path) -> None:
+    """`safealign run` on the tiny model, where rejection sampling kept no trace and distill.transfer_data was set
+    (6cd0a82 lengthened the skip reason): at 120 and 150 columns the table printed the stage names and nothing else,
+    every other column zero wide (at 200 it showed them)."""
+    result = PipelineResult(run_dir=tmp_path)
+    result.stages.append(
+        {
+            "stage": "eval:base",
+            "dir": str(tmp_path / "eval"),
+            "wall_time_s": 20.0,
+            "tokens": 120,
+            "sessions": 1,
+            "headline": {"harmful.refusal_rate": _headline(2 / 3)},
+        }
+    )
+    detail = "distill.transfer_data (benign_helpful) is not distilled on alone"
+    result.skip("distill", tmp_path / "distill", "rejection sampling kept no trace", detail)
+    assert result.stages[-1]["skipped"] == f"rejection sampling kept no trace; {detail}"  # pipeline.json keeps it all
+    for width in (120, 150):
+        console = Console(width=width, record=True)
+        console.print(table("Run", *stage_table(result.stages)))
+        shown = console.export_text()
+        assert "wall" in shown and "harmful" in shown and "67%" in shown, shown
