@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from safealign.cli.common import table
@@ -47,3 +48,23 @@ def test_the_stage_table_keeps_its_scores_readable_beside_a_skipped_distillation
         console.print(table("Run", *stage_table(result.stages)))
         shown = console.export_text()
         assert "wall" in shown and "harmful" in shown and "67%" in shown, shown
+
+
+@pytest.mark.parametrize("role", ["user", "system"])
+def test_the_gateway_refuses_an_empty_content_list_as_serve_does(role: str) -> None:
+    """Through `safealign monitor` in front of `safealign serve`, {"role": "user", "content": []} was forwarded (6c62b3f
+    refuses a missing or null content only): serve answered its 422, stored as an upstream_rejected exchange; OpenAI
+    refuses an empty content array too, and an upstream that takes it renders a blank turn for the judges."""
+    import json
+
+    from safealign.monitor.gateway import parse_chat
+    from safealign.serve.protocol import RequestError, validate_chat
+
+    messages = [{"role": role, "content": []}] + (
+        [{"role": "user", "content": "hi"}] if role == "system" else []
+    )
+    with pytest.raises(RequestError) as served:
+        validate_chat({"messages": messages})
+    with pytest.raises(RequestError) as caught:
+        parse_chat(json.dumps({"messages": messages}).encode())
+    assert caught.value.status == 422 and caught.value.message == served.value.message, caught.value.message

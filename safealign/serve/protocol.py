@@ -96,7 +96,17 @@ class OpenAIMessage(BaseModel):
             raise ValueError(
                 f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
             )
+        if self.content == [] and not self.may_lack_content():  # the gateway forwarded it: a blank turn, as above
+            raise ValueError(empty_content_list(self.role))
         return self
+
+
+def empty_content_list(role: str) -> str:
+    """The error of a message whose content is an empty list of parts, which OpenAI refuses."""
+    return (
+        f'the message\'s content is an empty list; send {{"role": "{role}", "content": "..."}} or '
+        'at least one {"type": "text", "text": "..."} part'
+    )
 
 
 # What an assistant turn may carry instead of content, in OpenAI's schema (a refusal, as the official client's message
@@ -117,10 +127,7 @@ class ChatMessage(OpenAIMessage):
         extra = self.model_extra or {}
         # An empty list would reach the model as a blank turn, as a missing content did; OpenAI refuses it.
         if self.content == []:
-            raise ValueError(
-                f'the message\'s content is an empty list; send {{"role": "{self.role}", "content": "..."}} or '
-                'at least one {"type": "text", "text": "..."} part'
-            )
+            raise ValueError(empty_content_list(self.role))
         if self.content is None and not isinstance(extra.get("refusal"), str | None):
             raise ValueError(
                 f"'refusal' must be a string (the refused turn's text), got {type(extra['refusal']).__name__}"
