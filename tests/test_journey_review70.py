@@ -68,3 +68,18 @@ def test_the_gateway_refuses_an_empty_content_list_as_serve_does(role: str) -> N
     with pytest.raises(RequestError) as caught:
         parse_chat(json.dumps({"messages": messages}).encode())
     assert caught.value.status == 422 and caught.value.message == served.value.message, caught.value.message
+
+
+def test_card_on_a_run_whose_first_stage_was_stopped_names_that_stage(tmp_path: Path) -> None:
+    """`safealign sft RECIPE` killed after its checkpoint-4, then `safealign card runs/NAME`: 'runs/NAME holds no
+    recipe.yaml and no finished stage (stage.json); is it a run folder?' It is one, with an unfinished sft stage that
+    `safealign sft RECIPE` resumes; the error should say so."""
+    from safealign.card import RunFolderError, write_bundle
+
+    stage = tmp_path / "run" / "sft"
+    (stage / "checkpoint-4").mkdir(parents=True)
+    (stage / "config.json").write_text('{"stage": "sft"}\n')
+    (stage / "sessions.jsonl").write_text('{"started_at": 1}\n')
+    with pytest.raises(RunFolderError) as caught:
+        write_bundle(tmp_path / "run")
+    assert "sft" in str(caught.value) and "unfinished" in str(caught.value), str(caught.value)

@@ -45,6 +45,17 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
         raise RunFolderError(f"{path} is not a folder; give a run folder such as runs/quickstart")
     run = load_run(path)
     if not run.done and not run.recipe:
+        # A run whose stages were all stopped is a run folder still: `safealign sft RECIPE` resumes it.
+        unfinished = [
+            name
+            for name in ("sft", "rl", "sample", "distill")
+            if (path / name / "sessions.jsonl").is_file() or any((path / name).glob("checkpoint-*"))
+        ]
+        if unfinished:
+            raise RunFolderError(
+                f"{path} holds no finished stage yet: {', '.join(unfinished)} is unfinished (stopped); rerun "
+                f"`safealign {unfinished[0]} RECIPE` (or `safealign run RECIPE`) to resume it, then write the card"
+            )
         raise RunFolderError(
             f"{path} holds no recipe.yaml and no finished stage (stage.json); is it a run folder?"
         )
