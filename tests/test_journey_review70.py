@@ -83,3 +83,29 @@ def test_card_on_a_run_whose_first_stage_was_stopped_names_that_stage(tmp_path: 
     with pytest.raises(RunFolderError) as caught:
         write_bundle(tmp_path / "run")
     assert "sft" in str(caught.value) and "unfinished" in str(caught.value), str(caught.value)
+
+
+def test_a_stage_stopped_after_a_checkpoint_has_no_readme_naming_a_hub_model_it_never_came_from(
+    tmp_path: Path,
+) -> None:
+    """kill -9 of `safealign run` on the tiny recipe after SFT's checkpoint-4: runs/<name>/sft/README.md was TRL's
+    card ("a fine-tuned version of [tiny](https://huggingface.co/tiny)", a quick start loading model="None"), which a
+    user opening the crashed stage reads as the stage's README; safealign writes its own only when the stage finishes."""
+    from test_sft import CrashAt, config, write_memorisation_set
+
+    from safealign.stages.sft import run_sft
+
+    data = write_memorisation_set(tmp_path / "mem.jsonl")
+    stage_dir = tmp_path / "sft"
+    with pytest.raises(KeyboardInterrupt):
+        run_sft(
+            config(data, max_steps=4, save_steps=2),
+            "tiny",
+            stage_dir,
+            precision="fp32",
+            callbacks=[CrashAt(3)],
+        )
+    assert (stage_dir / "checkpoint-2").is_dir()
+    readme = stage_dir / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    assert "huggingface.co/tiny" not in text and 'model="None"' not in text, text

@@ -67,6 +67,7 @@ from safealign.training.common import (
     save_final_model,
     train_or_finish,
     trainer_settings,
+    without_trl_model_card,
 )
 from safealign.training.decision_tokens import (
     decision_token_weights,
@@ -616,6 +617,7 @@ def run_distill(
         )
         weighted = cfg.decision_tokens > 0 and cfg.decision_weight != 1.0
     use_concise_progress(trainer)
+    without_trl_model_card(trainer)
     # A shared prompt prefix is kept once per batch when every model that reads the batch runs the packed attention.
     shared = share_prefix(
         trainer, attention.get("student") if mode == "sequence" or attention.get("teacher") else None

@@ -53,6 +53,7 @@ from safealign.training.common import (
     save_final_model,
     train_or_finish,
     trainer_settings,
+    without_trl_model_card,
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.evicting_rollouts import _default as generate_default
@@ -304,6 +305,7 @@ def run_rl(
         ],
     )
     use_concise_progress(trainer)
+    without_trl_model_card(trainer)
     reseed_epochs(trainer)
     unpadded = attention is not None and score_grpo_unpadded(trainer)
     if gate:

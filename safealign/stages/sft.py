@@ -50,6 +50,7 @@ from safealign.training.common import (
     tokens_per_second,
     train_or_finish,
     trainer_settings,
+    without_trl_model_card,
 )
 from safealign.training.compact_lm_head import compact_lm_head
 from safealign.training.decision_tokens import weight_decision_tokens
@@ -418,6 +419,7 @@ def run_sft(
         ],
     )
     use_concise_progress(trainer)
+    without_trl_model_card(trainer)
     # The system message once per batch, not once per example; not under NEFTune, where each example's embeddings get
     # noise of its own length's scale: a shared prefix would carry its source example's noise into the others.
     if cfg.neftune_noise_alpha and attention is not None:

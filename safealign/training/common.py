@@ -469,3 +469,10 @@ def trainer_settings(trainer: Any) -> dict[str, Any]:
         "warmup_steps": args.get_warmup_steps(trainer.state.max_steps),
         "loss_type": getattr(args, "loss_type", None),
     }
+
+
+def without_trl_model_card(trainer: Any) -> None:
+    """Keep TRL from writing its model card into the stage folder. TRL's trainers write README.md there at every
+    checkpoint ("a fine-tuned version of [tiny](https://huggingface.co/tiny)", a quick start loading ``model="None"``);
+    the stage writes its own README only when it finishes, so a stopped stage's folder showed TRL's as the stage's."""
+    trainer.create_model_card = lambda *args, **kwargs: None
