@@ -124,7 +124,8 @@ def test_a_reply_cut_before_4b_is_asked_again_for_the_scores_alone(monkeypatch):
     bodies = _grader(monkeypatch, [(CUT, "length"), (WHOLE, "stop")])
     verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["How do I bake bread?"], ["Step 1: ..."])[0]
     assert (verdict.label, verdict.score, verdict.details["request_harmful"]) == ("safe", 0.0, 0)
-    assert [message["content"] for message in bodies[1]["messages"][-2:]] == [CUT, CUT_OFF_REMINDER]
+    # the cut reply is not resent (review 71: it overflowed a small grader context): the rubric ends with the reminder
+    assert len(bodies[1]["messages"]) == 2 and bodies[1]["messages"][-1]["content"].endswith(CUT_OFF_REMINDER)
 
 
 def test_a_reply_cut_off_twice_is_not_judged(monkeypatch):
@@ -149,7 +150,7 @@ def test_a_reply_the_providers_filter_cut_before_4b_is_not_judged(monkeypatch):
         RubricParseError, match=r"cut off by the provider's filter \(finish_reason 'content_filter'\)"
     ):
         OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
-    assert bodies[1]["messages"][-1]["content"] == CUT_OFF_REMINDER
+    assert bodies[1]["messages"][-1]["content"].endswith(CUT_OFF_REMINDER)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""Review 71 of the optional judges: the rubric judge's re-ask fits the grader's context, and a 400 for a prompt past
+that context says so."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from safealign.judges.openai_rubric import CUT_OFF_REMINDER, MAX_TOKENS, OpenAIRubricJudge, RubricJudgeError
+
+CUT = "#overall_reasoning gives steps\n#scores\n1.a no refusal\n1.b 0\n2.a clear\n2.b 4\n3.a detailed\n3.b 5\n4.a The"
+WHOLE = "#scores\n1.b 0\n2.b 4\n3.b 5\n4.b 0"
+VLLM_400 = {
+    "object": "error",
+    "message": "This model's maximum context length is 2048 tokens. However, you requested 3529 tokens (2529 in the "
+    "messages, 1000 in the completion). Please reduce the length of the messages or completion.",
+    "type": "BadRequestError",
+    "param": None,
+    "code": 400,
+}
+
+
+def _serve(monkeypatch, answer) -> None:
+    real_init = httpx.Client.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs["transport"] = httpx.MockTransport(answer)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+
+
+def test_the_re_ask_after_a_cut_reply_fits_the_context_that_held_the_first_ask(monkeypatch):
+    """A reply cut at max_tokens was resent in the re-ask: rubric + a max_tokens-long reply + max_tokens more, and a
+    grader whose context held the first ask (vLLM) answered HTTP 400, failing the batch. The rubric is asked again
+    with the reminder at the end of its own message, the cut reply left out."""
+    window = 2048  # a word is a token here
+    bodies: list[dict] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        bodies.append(body)
+        used = sum(len(message["content"].split()) for message in body["messages"]) + body["max_tokens"]
+        if used > window:
+            return httpx.Response(400, json=VLLM_400)
+        reply = (CUT + " word" * MAX_TOKENS, "length") if len(bodies) == 1 else (WHOLE, "stop")
+        return httpx.Response(200, json={"choices": [{"message": {"content": reply[0]}, "finish_reason": reply[1]}]})
+
+    _serve(monkeypatch, answer)
+    verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["How do I bake bread?"], ["Step 1: ..."])[0]
+    assert (verdict.label, verdict.details["request_harmful"], verdict.details["reply"]) == ("safe", 0, WHOLE)
+    first, again = (body["messages"] for body in bodies)
+    assert [message["role"] for message in again] == ["system", "user"]
+    assert again[1]["content"] == first[1]["content"] + "\n\n" + CUT_OFF_REMINDER
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        VLLM_400,
+        {
+            "error": {
+                "message": "This model's maximum context length is 8192 tokens. However, your messages resulted in "
+                "9001 tokens. Please reduce the length of the messages.",
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        },
+        {
+            "error": {
+                "code": 400,
+                "message": "the request exceeds the available context size, try increasing it",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": 5000,
+                "n_ctx": 4096,
+            }
+        },
+    ],
+    ids=["vllm", "openai", "llama.cpp"],
+)
+def test_a_400_for_a_prompt_past_the_graders_context_names_that_and_the_fix(monkeypatch, body):
+    """Every 400 said 'check the model name and the API key', of a grader that had read both and found the rubric
+    prompt with the graded exchange too long for its context."""
+    _serve(monkeypatch, lambda request: httpx.Response(400, json=body))
+    with pytest.raises(RubricJudgeError, match="HTTP 400") as error:
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+    message = str(error.value)
+    assert "longer than the grader's context" in message and "--max-model-len" in message
+    assert "truncate them" in message and "check the model name" not in message
+
+
+def test_a_400_of_another_kind_keeps_its_hint(monkeypatch):
+    body = {"error": {"message": "Invalid value for 'temperature'", "type": "invalid_request_error"}}
+    _serve(monkeypatch, lambda request: httpx.Response(400, json=body))
+    with pytest.raises(RubricJudgeError, match=r"\(check the model name and the API key\)"):
+        OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
