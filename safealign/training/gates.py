@@ -31,6 +31,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from safealign.config import GateConfig
+from safealign.distributed import main_process_value
 from safealign.evals.regression import RateChange, regressions
 
 log = logging.getLogger(__name__)
@@ -147,17 +148,6 @@ def _raised(beta: float) -> float:
     return max(beta * 2, 1e-3)
 
 
-def broadcast(value: Any) -> Any:
-    """Rank 0's value on every rank (identity when not distributed)."""
-    import torch.distributed as dist
-
-    if not (dist.is_available() and dist.is_initialized()):
-        return value
-    box = [value]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 # in each checkpoint-N folder: the last passing snapshot at that checkpoint
 SNAPSHOT_FILE = "gate_snapshot.pt"
 
@@ -182,7 +172,7 @@ class GateCallback(TrainerCallback):
             model.eval()
             metrics = self.evaluate(model)
             model.train(was_training)
-        return broadcast(metrics)
+        return main_process_value(metrics)
 
     def _snapshot(self, model: Any, step: int) -> None:
         """Copy the trainable weights and the optimizer's state. Restoring the weights alone left Adam's moments those
