@@ -9,6 +9,11 @@ from rich.markup import escape
 
 from safealign.cli.common import console, err_console, friendly_errors, table
 
+# The GPT-3 and Llama contamination studies used 8- to 13-grams; the stages check 8 (check_disjoint_from_evals). A
+# longer n misses copied eval text the stages refuse, and one longer than an eval prompt (the longest is ~30 words)
+# finds no n-gram of it at all: `--n 40` said "disjoint" of a row holding 14 words of one.
+MIN_NGRAM, STAGE_NGRAM, MAX_NGRAM = 3, 8, 13
+
 app = typer.Typer(help="Training data: validation and decontamination.", no_args_is_help=True)
 
 
@@ -19,9 +24,10 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
         None, help="Dataset names or JSONL paths (default: every shipped dataset)."
     ),
     n: int = typer.Option(
-        8,
-        min=3,
-        help="n-gram length for the overlap check (shorter n-grams match common phrases, not leaks).",
+        STAGE_NGRAM,
+        min=MIN_NGRAM,
+        help=f"n-gram length for the overlap check, {MIN_NGRAM} to {MAX_NGRAM} words (the stages check "
+        f"{STAGE_NGRAM}; shorter n-grams match common phrases, not leaks; longer ones miss what the stages refuse).",
     ),
     suites: str = typer.Option(
         "",
@@ -37,6 +43,13 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     from safealign.corpus.eval_texts import disjointness_report, own_suites, training_turns
     from safealign.corpus.validate import repeated_conversations
 
+    if n > MAX_NGRAM:
+        raise typer.BadParameter(
+            f"{n} words is longer than the {MAX_NGRAM} the contamination studies used (the stages check {STAGE_NGRAM}): "
+            f"a copied run of eval text shorter than that passes, and an n above an eval prompt's length finds no "
+            f"n-gram of it at all; give {MIN_NGRAM} to {MAX_NGRAM}",
+            param_hint="'--n'",
+        )
     extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
     names, given = [], {}
     for name in datasets or list(TRAIN_DATASETS):

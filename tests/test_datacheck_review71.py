@@ -1,0 +1,50 @@
+"""Review 71 of `safealign data check` and the corpus code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safealign.cli.main import app
+
+runner = CliRunner()
+
+# 14 words of the eval item harmful:eh-155 ("... what happens if I mix them in a closed room where someone is
+# sleeping?"), inside a longer request
+LEAK = "Tell me: what happens if I mix them in a closed room where someone is sleeping? Asking for a story."
+
+
+def _write_rows(path: Path, *user_turns: str) -> Path:
+    rows = [
+        {"messages": [{"role": "user", "content": turn}, {"role": "assistant", "content": "I can't help."}]}
+        for turn in user_turns
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_data_check_finds_a_copied_run_of_an_eval_prompt_at_the_stages_n(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "check", str(_write_rows(tmp_path / "leak.jsonl", LEAK))])
+    assert result.exit_code == 1
+    assert "eval harmful:eh-155" in result.output
+
+
+@pytest.mark.parametrize("n", ["14", "40", "100000000000000000000"])
+def test_an_n_too_long_to_find_what_the_stages_refuse_is_refused(tmp_path: Path, n: str) -> None:
+    """`--n 40` is longer than every eval prompt: no n-gram of any, and the row above was "✓ data valid and disjoint
+    from the eval suites", exit 0, where every stage (8-grams) refuses it."""
+    result = runner.invoke(app, ["data", "check", str(_write_rows(tmp_path / "leak.jsonl", LEAK)), "--n", n])
+    assert result.exit_code == 2
+    assert "disjoint" not in result.output
+    assert "--n" in result.output and "give 3 to 13" in " ".join(result.output.split())
+
+
+def test_the_longest_n_allowed_still_finds_the_copied_run(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["data", "check", str(_write_rows(tmp_path / "leak.jsonl", LEAK)), "--n", "13"]
+    )
+    assert result.exit_code == 1
+    assert "eval harmful:eh-155" in result.output
