@@ -46,7 +46,9 @@ def test_the_re_ask_after_a_cut_reply_fits_the_context_that_held_the_first_ask(m
         if used > window:
             return httpx.Response(400, json=VLLM_400)
         reply = (CUT + " word" * MAX_TOKENS, "length") if len(bodies) == 1 else (WHOLE, "stop")
-        return httpx.Response(200, json={"choices": [{"message": {"content": reply[0]}, "finish_reason": reply[1]}]})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": reply[0]}, "finish_reason": reply[1]}]}
+        )
 
     _serve(monkeypatch, answer)
     verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["How do I bake bread?"], ["Step 1: ..."])[0]
@@ -78,14 +80,31 @@ def test_the_re_ask_after_a_cut_reply_fits_the_context_that_held_the_first_ask(m
                 "n_ctx": 4096,
             }
         },
+        {
+            "object": "error",
+            "message": "The input (5000 tokens) is longer than the model's context length (4096 tokens).",
+        },
+        {
+            "error": "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 3500 `inputs` "
+            "tokens and 1000 `max_new_tokens`",
+            "error_type": "validation",
+        },
+        {
+            "type": "error",
+            "error": {
+                "type": "invalid_request_error",
+                "message": "prompt is too long: 210000 tokens > 200000 maximum",
+            },
+        },
     ],
-    ids=["vllm", "openai", "llama.cpp"],
+    ids=["vllm", "openai", "llama.cpp", "sglang", "tgi", "anthropic"],
 )
 def test_a_400_for_a_prompt_past_the_graders_context_names_that_and_the_fix(monkeypatch, body):
     """Every 400 said 'check the model name and the API key', of a grader that had read both and found the rubric
     prompt with the graded exchange too long for its context."""
-    _serve(monkeypatch, lambda request: httpx.Response(400, json=body))
-    with pytest.raises(RubricJudgeError, match="HTTP 400") as error:
+    status = 422 if "error_type" in body else 400  # TGI answers a validation error 422
+    _serve(monkeypatch, lambda request: httpx.Response(status, json=body))
+    with pytest.raises(RubricJudgeError, match=f"HTTP {status}") as error:
         OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
     message = str(error.value)
     assert "longer than the grader's context" in message and "--max-model-len" in message

@@ -120,10 +120,13 @@ MAX_RETRY_AFTER_S = 60.0
 MAX_TOKENS = 1000
 # The finish_reasons of a reply that stopped before the grader was done, and why.
 _CUT_SHORT = {"length": f"at its token limit (max_tokens {MAX_TOKENS})", "content_filter": "by the provider's filter"}
-# A 4xx body that says the request does not fit the grader's context: vLLM's "maximum context length is", OpenAI's
-# code "context_length_exceeded", llama.cpp's "exceeds the available context size" (type "exceed_context_size_error").
+# A 4xx body that says the request does not fit the grader's context: vLLM's (and Mistral's, DeepSeek's) "maximum context
+# length is", OpenAI's code "context_length_exceeded", llama.cpp's "exceeds the available context size" (type
+# "exceed_context_size_error"), SGLang's "longer than the model's context length", TGI's 422 "`inputs` tokens +
+# `max_new_tokens` must be <=", Anthropic's "prompt is too long".
 _CONTEXT_EXCEEDED_RE = re.compile(
-    r"maximum context length|context_length_exceeded|exceeds? the available context size|exceed_context_size",
+    r"maximum context length|context_length_exceeded|exceeds? the available context size|exceed_context_size"
+    r"|longer than the model's context length|max_new_tokens`? must be <=|prompt is too long",
     re.IGNORECASE,
 )
 # user:password@ in a URL, and a query string (where tokens ride): not for logs, errors, cards or reports.
