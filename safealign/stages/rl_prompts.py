@@ -185,15 +185,21 @@ def apportion(weights: dict[str, float], total: int) -> dict[str, int]:
     return counts
 
 
-def sample_mixture(tasks: dict[str, float] | None, safety_share: float) -> dict[str, float]:
-    """The rejection-sampling stage's prompt mixture: the RL reasoning tasks (a default mix without an RL section) at
-    ``1 - safety_share`` in their RL ratio, and safety at ``safety_share``; as ``run_sample`` draws it (a test holds
-    the two together)."""
-    reasoning = {
+def sample_reasoning_tasks(tasks: dict[str, float] | None) -> dict[str, float]:
+    """The reasoning tasks the rejection-sampling stage draws from: rl.tasks less safety, or a default mix without
+    an RL section."""
+    return {
         k: v
         for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items()
         if k != "safety"
     }
+
+
+def sample_mixture(tasks: dict[str, float] | None, safety_share: float) -> dict[str, float]:
+    """The rejection-sampling stage's prompt mixture: the RL reasoning tasks (a default mix without an RL section) at
+    ``1 - safety_share`` in their RL ratio, and safety at ``safety_share``. ``run_sample`` draws it and the pipeline's
+    contamination check reads it, so both see the same prompts."""
+    reasoning = sample_reasoning_tasks(tasks)
     total = sum(reasoning.values())
     return {k: (1 - safety_share) * v / total for k, v in reasoning.items()} | {"safety": safety_share}
 

@@ -19,7 +19,13 @@ from safealign.config import Recipe, SampleConfig
 from safealign.generation import Completion, GenerationEngine, SamplingParams
 from safealign.models import generation_device, load_model
 from safealign.runs import StageRecord, StageResult, finished_stage, stage_done, write_json, write_jsonl
-from safealign.stages.rl_prompts import build_prompt_rows, safety_prompt_categories, safety_source_files
+from safealign.stages.rl_prompts import (
+    build_prompt_rows,
+    safety_prompt_categories,
+    safety_source_files,
+    sample_mixture,
+    sample_reasoning_tasks,
+)
 
 log = logging.getLogger(__name__)
 # what a sample stage writes besides stage.json
@@ -344,16 +350,8 @@ def run_sample(
         seed=seed,
         started_at=time.time(),
     )
-    reasoning_tasks = {
-        k: v
-        for k, v in (tasks or {"arithmetic": 0.6, "basic_arithmetic": 0.2, "chain_sum": 0.2}).items()
-        if k != "safety"
-    }
-    record.inputs = {"tasks": reasoning_tasks, "system_prompt": system_prompt}
-    total = sum(reasoning_tasks.values())
-    mixture = {k: (1 - cfg.safety_share) * v / total for k, v in reasoning_tasks.items()} | {
-        "safety": cfg.safety_share
-    }
+    record.inputs = {"tasks": sample_reasoning_tasks(tasks), "system_prompt": system_prompt}
+    mixture = sample_mixture(tasks, cfg.safety_share)
     # A seed offset keeps these prompts apart from the RL stage's draw of the same generators.
     rows = build_prompt_rows(mixture, cfg.num_prompts, seed + 7919, stage="sample")
     if cfg.safety_share:  # the files the safety prompts were read from, for the data card to check later
