@@ -439,7 +439,8 @@ UNSUPPORTED_MESSAGE_FIELDS = {
 def refuse_unsupported(chat: ChatRequest) -> None:
     """A 400 for a request that asks for something a served checkpoint cannot do (see ``UNSUPPORTED_FIELDS``), or for
     a part of a message the model would not see, which would silently leave the prompt: an earlier turn's tool call or
-    audio answer, a content part that is not text (an image)."""
+    audio answer, a content part that is not text (an image), vLLM's ``stream_options.continuous_usage_stats`` (a usage
+    object in every chunk)."""
     extra = chat.model_extra or {}
     for name, asks in UNSUPPORTED_FIELDS.items():
         if name in extra and asks(extra[name]):
@@ -449,6 +450,15 @@ def refuse_unsupported(chat: ChatRequest) -> None:
                 f"leave it out, or send the request to a server that supports it",
                 param=name,
             )
+    stream_extra = (chat.stream_options.model_extra or {}) if chat.stream_options is not None else {}
+    if stream_extra.get("continuous_usage_stats") not in (None, False):
+        raise RequestError(
+            400,
+            "'stream_options.continuous_usage_stats' is not supported by this server: it generates each answer whole "
+            "and then streams it word by word, so a chunk has no token count of its own to report; leave it out "
+            '("include_usage": true gives the counts in the last chunk)',
+            param="stream_options.continuous_usage_stats",
+        )
     for index, message in enumerate(chat.messages):
         for name, what in UNSUPPORTED_MESSAGE_FIELDS.items():
             if (message.model_extra or {}).get(name):
