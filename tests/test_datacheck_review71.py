@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
+from safealign.corpus.decontaminate import decontamination_check
 
 runner = CliRunner()
 
@@ -48,3 +49,13 @@ def test_the_longest_n_allowed_still_finds_the_copied_run(tmp_path: Path) -> Non
     )
     assert result.exit_code == 1
     assert "eval harmful:eh-155" in result.output
+
+
+def test_the_overlap_named_is_the_first_shared_n_gram_of_the_turn() -> None:
+    """The turn's n-grams came from a set, whose order follows Python's per-process string hashing: `data check` named
+    another of the 53 shared 8-grams on each run. It names the first in the text."""
+    shared = " ".join(f"word{i}" for i in range(60))
+    report = decontamination_check(
+        [("train:1:0", f"Please read this: {shared}. Thanks.")], [("eval:1", f"Intro. {shared}")]
+    )
+    assert report.overlaps == [("train:1:0", "eval:1", " ".join(f"word{i}" for i in range(8)))]

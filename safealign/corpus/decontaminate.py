@@ -153,9 +153,11 @@ def token_weight(token: str) -> float:
     return CJK_WEIGHT if CJK.fullmatch(token) else 1.0
 
 
-def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
-    """Every shortest run of tokens that weighs ``n`` words (``n`` words of English, ``2n`` characters of Chinese)."""
-    grams = set()
+def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    """Every shortest run of tokens that weighs ``n`` words (``n`` words of English, ``2n`` characters of Chinese), once
+    each, in the order they start in: the overlap a check names is the first in the text (from a set, it was another
+    on each run, as Python's string hashing is seeded per process)."""
+    grams: dict[tuple[str, ...], None] = {}
     end, total = 0, 0.0
     for start in range(len(tokens)):
         while end < len(tokens) and total < n:
@@ -163,9 +165,9 @@ def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
             end += 1
         if total < n:
             break  # the runs from later starts are lighter still
-        grams.add(tuple(tokens[start:end]))
+        grams[tuple(tokens[start:end])] = None
         total -= token_weight(tokens[start])
-    return grams
+    return list(grams)
 
 
 @dataclass
