@@ -116,3 +116,17 @@ def test_a_400_of_another_kind_keeps_its_hint(monkeypatch):
     _serve(monkeypatch, lambda request: httpx.Response(400, json=body))
     with pytest.raises(RubricJudgeError, match=r"\(check the model name and the API key\)"):
         OpenAIRubricJudge("http://127.0.0.1:9", "m").judge(["p"], ["r"])
+
+
+def test_judges_check_refuses_an_empty_labelled_option(monkeypatch):
+    """`--labelled "$LABELLED"` with the variable unset measured the shipped set, as if no file had been given."""
+    from typer.testing import CliRunner
+
+    import safealign.judges.quality as quality
+    from safealign.cli.main import app
+
+    read: list = []
+    monkeypatch.setattr(quality, "load_labelled", lambda path=None, split="test": read.append(path) or [])
+    result = CliRunner().invoke(app, ["judges", "check", "--labelled", ""])
+    assert result.exit_code == 2 and read == []
+    assert "is empty (an unset shell variable?)" in " ".join(result.output.replace("│", " ").split())

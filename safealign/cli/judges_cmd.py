@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import console, friendly_errors, table
+from safealign.cli.common import console, friendly_errors, given_path, table
 
 # "\[" keeps rich from reading "[#MODEL]" as markup and printing nothing of it.
 JUDGE_HELP = (
@@ -25,7 +26,10 @@ def judges_check(  # not `check`: friendly_errors keys its Ctrl-C line on the na
         "test", help="Labelled split: test, dev or all (weights were tuned on dev only)."
     ),
     judge: str = typer.Option("default", "--judge", help=JUDGE_HELP),
-    labelled: str | None = typer.Option(None, help="Labelled JSONL (default: the shipped judge set)."),
+    # an empty --labelled (an unset $LABELLED) measured the shipped set, as if no file had been given
+    labelled: Path | None = typer.Option(
+        None, parser=given_path, metavar="<path>", help="Labelled JSONL (default: the shipped judge set)."
+    ),
     show_errors: bool = typer.Option(
         False, "--show-errors", help="List every disagreement with its explanation."
     ),
