@@ -130,3 +130,31 @@ def test_judges_check_refuses_an_empty_labelled_option(monkeypatch):
     result = CliRunner().invoke(app, ["judges", "check", "--labelled", ""])
     assert result.exit_code == 2 and read == []
     assert "is empty (an unset shell variable?)" in " ".join(result.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {
+            "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+            "'max_completion_tokens' instead.",
+            "type": "invalid_request_error",
+            "param": "max_tokens",
+            "code": "unsupported_parameter",
+        },
+        {
+            "message": "Unsupported value: 'temperature' does not support 0.0 with this model. Only the default (1) "
+            "value is supported.",
+            "type": "invalid_request_error",
+            "param": "temperature",
+            "code": "unsupported_value",
+        },
+    ],
+    ids=["max_tokens", "temperature"],
+)
+def test_a_400_for_a_parameter_the_grader_model_refuses_names_the_model_kind(monkeypatch, error):
+    """A reasoning model (o1, o3, gpt-5) as the grader refuses max_tokens and temperature 0: the 400 said 'check the
+    model name and the API key', both of which were right."""
+    _serve(monkeypatch, lambda request: httpx.Response(400, json={"error": error}))
+    with pytest.raises(RubricJudgeError, match=r"refuses a parameter the judge sends.*e\.g\. gpt-4o-mini\)$"):
+        OpenAIRubricJudge("https://api.openai.com/v1", "o3-mini").judge(["p"], ["r"])

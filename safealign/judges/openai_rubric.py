@@ -129,6 +129,9 @@ _CONTEXT_EXCEEDED_RE = re.compile(
     r"|longer than the model's context length|max_new_tokens`? must be <=|prompt is too long",
     re.IGNORECASE,
 )
+# OpenAI's 400 for a request parameter the model does not take: "Unsupported parameter: 'max_tokens' is not supported
+# with this model" (code "unsupported_parameter"), "Unsupported value: 'temperature' does not support 0.0".
+_UNSUPPORTED_PARAMETER_RE = re.compile(r"unsupported[_ ](?:parameter|value)", re.IGNORECASE)
 # user:password@ in a URL, and a query string (where tokens ride): not for logs, errors, cards or reports.
 _SECRET_RE = re.compile(r"(?<=://)(?P<userinfo>[^/?#\s]*)@|\?[^#\s]*")
 # What an HTTP header value may hold inside (h11 refuses anything else): visible ASCII, spaces and tabs.
@@ -553,6 +556,11 @@ class OpenAIRubricJudge:
                 "longer than the grader's context: serve it with a longer context (vLLM --max-model-len, llama.cpp "
                 "--ctx-size), use a grader model with a longer context, or judge shorter answers (truncate them, or "
                 "generate them with a smaller max_new_tokens)"
+            )
+        elif _UNSUPPORTED_PARAMETER_RE.search(reply.text):
+            hint = (
+                f"the grader model refuses a parameter the judge sends (max_tokens {MAX_TOKENS}, temperature 0), as "
+                "OpenAI's reasoning models (o1, o3, gpt-5) do: give a chat model that takes them, e.g. gpt-4o-mini"
             )
         else:
             hint = "check the model name and the API key"
