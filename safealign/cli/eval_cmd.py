@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -51,6 +53,41 @@ SUITES_HELP = (
 
 def _fmt(value: float) -> str:
     return f"{value:.1%}"
+
+
+# The loggers of the suites' item selection. check_items selects every suite's items before the model loads and
+# run_eval selects them again, so each of their lines (generated questions drawn twice, a prompt file's repeated
+# rows) was said twice, the second after the model loaded.
+SELECTION_LOGGERS = ("safealign.evals.suites", "safealign.evals.loaders")
+
+
+class _FirstTimeOnly(logging.Filter):
+    """Lets a record through only the first time its logger says its message at its level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: set[tuple[str, int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.getMessage())
+        if key in self.said:
+            return False
+        self.said.add(key)
+        return True
+
+
+@contextlib.contextmanager
+def said_once(names: tuple[str, ...] = SELECTION_LOGGERS) -> Iterator[None]:
+    """Within the block, each line of the loggers ``names`` is logged once, however often it is said."""
+    once = _FirstTimeOnly()
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)
 
 
 def eval_command(
@@ -138,34 +175,35 @@ def eval_command(
         ctx, temperature, top_p, refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples
     )
     check_flags_reach_the_model(ctx, endpoint)
-    friendly_errors(_eval)(
-        model,
-        suites,
-        split,
-        limit,
-        out,
-        endpoint,
-        endpoint_model,
-        api_key,
-        concurrency,
-        judge,
-        max_new_tokens,
-        batch_size,
-        precision,
-        seed,
-        temperature,
-        top_p,
-        samples,
-        system_prompt,
-        overwrite,
-        refusal_vote,
-        vote_temperature,
-        vote_threshold,
-        refusal_probe,
-        probe_samples,
-        timeout,
-        trust_remote_code,
-    )
+    with said_once():
+        friendly_errors(_eval)(
+            model,
+            suites,
+            split,
+            limit,
+            out,
+            endpoint,
+            endpoint_model,
+            api_key,
+            concurrency,
+            judge,
+            max_new_tokens,
+            batch_size,
+            precision,
+            seed,
+            temperature,
+            top_p,
+            samples,
+            system_prompt,
+            overwrite,
+            refusal_vote,
+            vote_temperature,
+            vote_threshold,
+            refusal_probe,
+            probe_samples,
+            timeout,
+            trust_remote_code,
+        )
 
 
 def _eval(
