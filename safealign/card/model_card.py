@@ -34,12 +34,42 @@ TAGS_BY_STAGE = {
 }
 
 
+def embedded_name(spec: str) -> str | None:
+    """The embedded model ``spec`` names: ``embedded:NAME``, or a local path to its packaged copy, the GGUF file in its
+    package or the float32 folder safealign converted it to (``$SAFEALIGN_HOME/models/NAME``): the same weights as
+    ``embedded:NAME``, whose Hub model the card can then name. None for anything else."""
+    import os
+
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.embedded import EMBEDDED_MODELS, gguf_path
+    from safealign.paths import safealign_home
+
+    if spec.startswith("embedded:"):
+        name = spec.split(":", 1)[1]
+        return name if name in EMBEDDED_MODELS else None
+    if spec == "tiny" or spec.startswith("tiny:") or not spec.strip():
+        return None
+    try:
+        where = os.path.realpath(Path(spec).expanduser())
+        for name in EMBEDDED_MODELS:
+            try:
+                packaged = [os.path.realpath(gguf_path(name))]
+            except ModelNotFoundError:  # the package is not installed where the card is written
+                packaged = []
+            if where in [*packaged, os.path.realpath(safealign_home() / "models" / name)]:
+                return name
+    except (OSError, RuntimeError, ValueError):  # ~user of no such user, a name the file system refuses
+        return None
+    return None
+
+
 def base_model_facts(spec: str) -> dict[str, str]:
-    """The Hub id and licence of the base model where the spec names one (the embedded models do)."""
+    """The Hub id and licence of the base model where the spec names one (the embedded models do, given by name or by
+    the path of their packaged copy: :func:`embedded_name`)."""
     from safealign.models.embedded import EMBEDDED_MODELS
 
-    if spec.startswith("embedded:") and spec.split(":", 1)[1] in EMBEDDED_MODELS:
-        model = EMBEDDED_MODELS[spec.split(":", 1)[1]]
+    if name := embedded_name(spec):
+        model = EMBEDDED_MODELS[name]
         quantisation = model.gguf_file.rsplit(".", 2)[-2] if model.gguf_file.count(".") >= 2 else "quantised"
         # no code spans: the card shows this in a table cell, whose escaping showed their backticks as written
         weights = (
@@ -53,19 +83,44 @@ def base_model_facts(spec: str) -> dict[str, str]:
             "license": "apache-2.0",
             "weights": "random weights with SmolLM2's tokenizer (a test model)",
         }
-    return {"id": spec, "license": "other", "weights": ""}
+    return {"id": hub_cache_id(spec) or spec, "license": "other", "weights": ""}
 
 
 def hub_base_model(spec: str) -> str | None:
     """``spec`` (:func:`base_model_facts`' ``id``) as the front matter's ``base_model``, which the Hub reads as a model
-    id: an ``owner/name`` id (an embedded model's) or the built-in test model's spec; None for a local path
-    (``/home/me/models/x``, ``./x``, ``~/x``): the builder's folder in a card meant for the Hub, where it names no
-    model. The card's body names the local base instead."""
+    id; None for a local model, the builder's folder in a card meant for the Hub, where it names no model. The card's
+    body names the local base instead.
+
+    safealign downloads no model, so every spec but the built-in ones is a local path; the Hub's id is named only where
+    the path says which Hub model it holds: an ``owner/name`` folder downloaded as that model (``huggingface-cli
+    download ID --local-dir ID``, which leaves ``.cache/huggingface`` in it), or one the card cannot look at (a card
+    written away from the run's working folder), or a snapshot of the Hugging Face cache
+    (``.../models--owner--name/snapshots/REV``). ``models/my-base``, a folder of the user's own, is shaped like a Hub id
+    too: it named the Hub's (nonexistent or unrelated) model ``models/my-base``."""
     from safealign.models.specs import looks_like_hub_id
 
-    if spec == "tiny" or spec.startswith("tiny:") or looks_like_hub_id(spec):
+    if spec == "tiny" or spec.startswith("tiny:"):
         return spec
-    return None
+    if hub := hub_cache_id(spec):
+        return hub
+    if not looks_like_hub_id(spec):
+        return None
+    try:
+        here = Path(spec)
+        local = here.exists() and not (here / ".cache" / "huggingface").is_dir()
+    except OSError:  # a name the file system refuses is no folder here
+        local = False
+    return None if local else spec
+
+
+def hub_cache_id(spec: str) -> str | None:
+    """The Hub id of a model in the Hugging Face cache (``~/.cache/huggingface/hub/models--owner--name/snapshots/REV``:
+    ``owner/name``; the Hub allows no ``--`` in an id), else None."""
+    from safealign.models.specs import looks_like_hub_id
+
+    cached = next((part for part in Path(spec).parts if part.startswith("models--")), "")
+    hub = cached.removeprefix("models--").replace("--", "/")
+    return hub if cached.count("--") == 2 and looks_like_hub_id(hub) else None
 
 
 def refusal_training(run: RunFolder) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Review 71 of the transparency bundle: the Hub front matter's ``base_model`` of a local base model, and a rebuild of the
+same run folder giving the same files.
+
+No training: each test writes the run-folder files it needs (helpers from test_card_provenance).
+"""
+
+from __future__ import annotations
+
+import yaml
+from test_card_provenance import sft_run
+
+from safealign.models.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, gguf_path
+from safealign.paths import safealign_home
+
+SMOLLM2 = EMBEDDED_MODELS[DEFAULT_MODEL.split(":", 1)[1]]
+
+
+def _front(text: str) -> dict:
+    return yaml.safe_load(text.split("---")[1])
+
+
+def _base_row(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("| **Base model** |"))
+
+
+def test_a_relative_local_base_model_is_not_the_hubs_base_model(tmp_path, card, monkeypatch):
+    """model.name models/my-base, a folder of the run's working folder: shaped like a Hub id (owner/name), it was the
+    front matter's base_model, which the Hub links to the model of a user "models". A folder downloaded from the Hub
+    under its id (huggingface-cli download ID --local-dir ID) is that Hub model still."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models/my-base").mkdir(parents=True)
+    (tmp_path / "models/my-base/config.json").write_text("{}")
+    text = card(sft_run(tmp_path / "local", "models/my-base"))
+    assert "base_model" not in _front(text)
+    assert (
+        "`models/my-base` (other); a local model, not a Hub id, so the card's metadata names no `base_model`"
+        in _base_row(text)
+    )
+
+    (tmp_path / "HuggingFaceTB/SmolLM2-135M-Instruct/.cache/huggingface").mkdir(parents=True)
+    text = card(sft_run(tmp_path / "downloaded", "HuggingFaceTB/SmolLM2-135M-Instruct"))
+    assert _front(text)["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct" and "not a Hub id" not in text
+
+
+def test_a_model_of_the_hugging_face_cache_is_named_by_its_hub_id(tmp_path, card):
+    """A snapshot folder of the Hugging Face cache names its Hub model in its path: the card named none (an absolute
+    path) and titled the model by the builder's cache folder."""
+    snapshot = str(tmp_path / "hf/hub/models--Qwen--Qwen2.5-0.5B-Instruct/snapshots/0123abc")
+    text = card(sft_run(tmp_path, snapshot))
+    assert _front(text)["base_model"] == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert text.split("---", 2)[2].lstrip().startswith("# tr: Qwen/Qwen2.5-0.5B-Instruct post-trained")
+    assert f"| **Base model** | `{snapshot}` (other) |" in text  # the body names the path the run loaded
+
+
+def test_the_packaged_model_given_by_its_path_is_the_embedded_model(tmp_path, card):
+    """The embedded model given by the path of its GGUF file, or of the float32 folder safealign converted it to: the
+    same weights as embedded:smollm2-135m-instruct, but the card named no base model and licence "other"."""
+    for folder, path in (
+        ("gguf", gguf_path(SMOLLM2.name)),
+        ("converted", safealign_home() / "models" / SMOLLM2.name),
+    ):
+        text = card(sft_run(tmp_path / folder, str(path)))
+        front = _front(text)
+        assert (front["base_model"], front["license"]) == (SMOLLM2.base_model, SMOLLM2.license), folder
+        row = _base_row(text)
+        assert f"`{path}` ({SMOLLM2.license}): the Q4_1 GGUF copy {SMOLLM2.gguf_file}" in row, row
