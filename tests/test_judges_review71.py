@@ -158,3 +158,43 @@ def test_a_400_for_a_parameter_the_grader_model_refuses_names_the_model_kind(mon
     _serve(monkeypatch, lambda request: httpx.Response(400, json={"error": error}))
     with pytest.raises(RubricJudgeError, match=r"refuses a parameter the judge sends.*e\.g\. gpt-4o-mini\)$"):
         OpenAIRubricJudge("https://api.openai.com/v1", "o3-mini").judge(["p"], ["r"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "object": "error",
+            "message": "The model `gpt-4o-mini` does not exist.",
+            "type": "NotFoundError",
+            "code": 404,
+        },
+        {
+            "error": {
+                "message": "The model `gpt-5o` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "code": "model_not_found",
+            }
+        },
+        {"error": 'model "llama3" not found, try pulling it first'},
+    ],
+    ids=["vllm", "openai", "ollama"],
+)
+def test_a_404_for_a_model_the_server_lacks_names_the_model_not_the_path(monkeypatch, body):
+    """vLLM answers 404 for a model it does not serve (a spec without '#MODEL' asks for gpt-4o-mini): the error said
+    nothing answered at /v1/chat/completions and to change the URL, which was right."""
+    _serve(monkeypatch, lambda request: httpx.Response(404, json=body))
+    with pytest.raises(RubricJudgeError) as error:
+        OpenAIRubricJudge("http://judge:s3cret@127.0.0.1:8000/v1?k=v", "gpt-4o-mini").judge(["p"], ["r"])
+    message = str(error.value)
+    assert (
+        "serves no model named 'gpt-4o-mini'" in message
+        and "GET http://127.0.0.1:8000/v1/models lists" in message
+    )
+    assert "nothing answers at the path" not in message and "s3cret" not in message and "k=v" not in message
+
+
+def test_a_404_that_names_no_model_still_names_the_path(monkeypatch):
+    _serve(monkeypatch, lambda request: httpx.Response(404, text="<html><h1>404 Not Found</h1></html>"))
+    with pytest.raises(RubricJudgeError, match="nothing answers at the path /v1/chat/completions"):
+        OpenAIRubricJudge("http://127.0.0.1:8000/v1", "m").judge(["p"], ["r"])

@@ -540,7 +540,14 @@ class OpenAIRubricJudge:
 
     def _client_error(self, reply: Any) -> str:
         """The one-line error for a 4xx, with the fix its status points at."""
-        if reply.status_code == 404:
+        if reply.status_code == 404 and "model" in reply.text.lower():  # vLLM, OpenAI, Ollama name the model they lack
+            parts = urlsplit(self.endpoint)
+            models = urlunsplit(parts._replace(path=parts.path.removesuffix("/chat/completions") + "/models", query=""))
+            hint = (
+                f"the server serves no model named {self.model!r} (the spec's #MODEL, gpt-4o-mini without one): give "
+                f"one that GET {models} lists, as openai:URL#MODEL"
+            )
+        elif reply.status_code == 404:
             hint = (
                 f"nothing answers at the path {urlsplit(self.endpoint).path}: give the OpenAI base URL your provider "
                 "documents (openai:https://HOST/v1, openai:https://HOST/v1beta/openai) or the full .../chat/completions URL"
