@@ -3,6 +3,7 @@ argument's help, and a run that keeps a stage made from other traces without a w
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -23,3 +24,38 @@ def test_eval_says_each_repeated_question_line_once(tiny, tmp_path, monkeypatch)
     for suite in ("reasoning", "format"):
         line = f"{suite}: 1 of the"
         assert said.count(line) == 1 and "repeat an earlier item's question" in said, said
+
+
+SHORT_RL = "rl: {max_steps: 6}\ndistill: {}\n"  # too short for the trend detectors' windows and the gates' every_steps
+RL_WARNINGS = ("hacking.window", "gates.every_steps")
+
+
+def short_rl_recipe(tmp_path) -> str:
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\n{SHORT_RL}")
+    return str(recipe)
+
+
+@pytest.mark.parametrize("command", ["sft", "sample", "distill"])
+def test_a_stage_command_that_runs_no_rl_gives_no_rl_warning(tmp_path, command):
+    """`safealign distill` and `sample` (and `sft`) printed that the RL stage's detectors and gates cannot check,
+    though they run no RL. Each stops here on its --out (or its traces) after reading the recipe."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "README.md").write_text("mine")
+    (out / "traces.jsonl").write_text("mine")
+    result = runner.invoke(app, [command, short_rl_recipe(tmp_path), "--out", str(out)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "error:" in said, said
+    assert not any(warning in said for warning in RL_WARNINGS), said
+
+
+@pytest.mark.parametrize("command", [["rl"], ["validate"]])
+def test_rl_and_validate_still_give_the_rl_warnings(tmp_path, command):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "README.md").write_text("mine")
+    extra = ["--out", str(out)] if command == ["rl"] else []
+    result = runner.invoke(app, [*command, short_rl_recipe(tmp_path), *extra])
+    said = " ".join(result.output.split())
+    assert all(warning in said for warning in RL_WARNINGS), said

@@ -272,7 +272,7 @@ def sft(
     from safealign.config import SFTConfig, load_recipe
     from safealign.stages.sft import run_sft
 
-    parsed = load_recipe(recipe)
+    parsed = load_recipe(recipe, runs_rl=False)
     _check_out(out, "sft", STAGE_FILES["sft"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "sft", SFTConfig())
     stage_dir = out or parsed.run_dir / "sft"
@@ -391,7 +391,7 @@ def sample(
     from safealign.config import SampleConfig, load_recipe
     from safealign.stages.sample import OUTPUT_FILES, recipe_inputs, run_sample
 
-    parsed = load_recipe(recipe)
+    parsed = load_recipe(recipe, runs_rl=False)
     # (The run's own sample/ folder is redone after a crash; a finished stage there or here is kept, see _check_finished.)
     _check_out(out, "sample", OUTPUT_FILES, overwrite, parsed.run_dir)
     start = teacher or _run_model(parsed, recipe, ("rl", "sft"), "sample: teacher", "--teacher")
@@ -442,7 +442,7 @@ def distill(
     from safealign.errors import SafealignError
     from safealign.stages.distill import run_distill
 
-    parsed = load_recipe(recipe)
+    parsed = load_recipe(recipe, runs_rl=False)
     _check_out(out, "distill", STAGE_FILES["distill"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "distill", DistillConfig())
     trace_file = traces or parsed.run_dir / "sample" / "traces.jsonl"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from safealign.config.base import Section, format_validation_error, yaml11_number_problem
 from safealign.config.sections import (
@@ -95,14 +95,16 @@ class Recipe(Section):
         return value
 
     @model_validator(mode="after")
-    def _rl_rewards_score_its_tasks(self) -> Recipe:
+    def _rl_rewards_score_its_tasks(self, info: ValidationInfo) -> Recipe:
         if self.rl is not None:
             try:
                 self.rl.check_every_task_is_scored()
             except ValueError as error:
                 raise ValueError(f"rl: {error}") from None
-            self.rl.warn_if_detectors_cannot_fire()
-            self.rl.warn_if_gates_cannot_check()
+            # the RL stage's warnings, for a command that runs it (see parse_recipe's runs_rl)
+            if (info.context or {}).get("runs_rl", True):
+                self.rl.warn_if_detectors_cannot_fire()
+                self.rl.warn_if_gates_cannot_check()
         return self
 
     @model_validator(mode="after")
@@ -172,11 +174,14 @@ class Recipe(Section):
         return self
 
 
-def parse_recipe(data: dict, source: str = "recipe") -> Recipe:
+def parse_recipe(data: dict, source: str = "recipe", *, runs_rl: bool = True) -> Recipe:
+    """Validate a recipe's mapping; raise :class:`RecipeError` naming each bad field. ``runs_rl``: False for a command
+    that runs no RL stage (`safealign sft`, `sample`, `distill`), which is not told that the RL stage's detectors or
+    gates cannot check (the rl section is validated all the same)."""
     if not isinstance(data, dict):
         raise RecipeError(f"{source}: a recipe is a YAML mapping of sections, got {type(data).__name__}")
     try:
-        return Recipe.model_validate(_fill_empty(data, Recipe))
+        return Recipe.model_validate(_fill_empty(data, Recipe), context={"runs_rl": runs_rl})
     except ValidationError as error:
         raise format_validation_error(error, Recipe, source) from None
     except RecursionError:
@@ -223,8 +228,9 @@ def _section_class(annotation: object) -> type[Section] | None:
     return None
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe file; raise :class:`RecipeError` naming each bad field."""
+def load_recipe(path: str | Path, *, runs_rl: bool = True) -> Recipe:
+    """Read and validate a recipe file; raise :class:`RecipeError` naming each bad field. ``runs_rl``: see
+    :func:`parse_recipe`."""
     path = Path(path)
     if path.is_dir():
         raise RecipeError(f"recipe {path} is a folder: give the YAML file (e.g. recipes/quickstart.yaml)")
@@ -241,7 +247,7 @@ def load_recipe(path: str | Path) -> Recipe:
     data = read_yaml(text, str(path), keep_empty=True)
     if data is None or data is EMPTY:  # only an empty file (or a bare `---`) is the default recipe
         data = {}
-    return parse_recipe(data, str(path))
+    return parse_recipe(data, str(path), runs_rl=runs_rl)
 
 
 def read_yaml(text: str, source: str, *, keep_empty: bool = False) -> object:
