@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from safealign.errors import DataError, SafealignError
 from safealign.generation import GenerationEngine, SamplingParams, context_window
@@ -228,6 +229,13 @@ def create_app(
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return http_error_response(request, error, SERVED_PATHS)
 
+    # It left while sending its body: nothing failed here, and no one reads the answer (the 500 handler below logged two
+    # tracebacks, its own and uvicorn's, as the error re-raised past it).
+    @app.exception_handler(ClientDisconnect)
+    async def _left_while_sending(request: Request, error: ClientDisconnect) -> JSONResponse:
+        log.info("client left while sending its request to %s; nothing generated", request.url.path)
+        return _client_closed()
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
@@ -287,7 +295,7 @@ def create_app(
             raise RequestError(400, str(error), param="messages") from None
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
-            return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
+            return _client_closed()
         # Not stopping: its generation loop died, and only a restart (or a retry that reaches another replica) helps.
         except BatcherDown as error:
             return JSONResponse(
@@ -340,6 +348,11 @@ def _no_such_model(asked: str, model_name: str) -> RequestError:
         param="model",
         kind="NotFoundError",
     )
+
+
+def _client_closed() -> JSONResponse:
+    """The answer to a client that left (nginx's 499), which no one reads: what the access log shows."""
+    return JSONResponse(error_body("client disconnected", "client_closed_request"), status_code=499)
 
 
 def _path_like(name: str) -> str:
