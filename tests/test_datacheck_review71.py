@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from typer.testing import CliRunner
 
 from safealign.cli.main import app
 from safealign.corpus.decontaminate import decontamination_check
+from safealign.tasks import problems
+from safealign.tasks.problems import generate_problems
 
 runner = CliRunner()
 
@@ -59,3 +63,36 @@ def test_the_overlap_named_is_the_first_shared_n_gram_of_the_turn() -> None:
         [("train:1:0", f"Please read this: {shared}. Thanks.")], [("eval:1", f"Intro. {shared}")]
     )
     assert report.overlaps == [("train:1:0", "eval:1", " ".join(f"word{i}" for i in range(8)))]
+
+
+def _expression_value(expression: str) -> Fraction:
+    return eval(
+        re.sub(r"(\d+)", r"Fraction(\1)", expression), {"Fraction": Fraction}
+    )  # digits and + - * / only
+
+
+@pytest.mark.parametrize("operators", [["+", "*"], ["/"], ["+", "-", "*", "/"]])
+def test_basic_arithmetic_settings_with_wrong_reference_answers_are_said(
+    caplog: pytest.LogCaptureFixture, operators: list[str]
+) -> None:
+    """Without parentheses (our easy settings) reasoning-gym works a problem out left to right and divides by another
+    number than it writes: 'Calculate 4 + 7 * 5.' has the reference 55, so the accuracy reward paid the wrong answer
+    and nothing said so."""
+    problems._warn_left_to_right.cache_clear()
+    with caplog.at_level("WARNING", logger="safealign.tasks.problems"):
+        drawn = generate_problems("basic_arithmetic", 40, 1, config={"operators": operators})
+    assert any(_expression_value(p.metadata["expression"]) != Fraction(p.answer) for p in drawn)
+    assert "left to right" in caplog.text and "allow_parentheses=true" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "config", [None, {"operators": ["*"]}, {"operators": ["+", "-", "*", "/"], "allow_parentheses": True}]
+)
+def test_basic_arithmetic_settings_with_right_answers_are_not_warned_of(
+    caplog: pytest.LogCaptureFixture, config: dict | None
+) -> None:
+    problems._warn_left_to_right.cache_clear()
+    with caplog.at_level("WARNING", logger="safealign.tasks.problems"):
+        drawn = generate_problems("basic_arithmetic", 40, 1, config=config)
+    assert all(_expression_value(p.metadata["expression"]) == Fraction(p.answer) for p in drawn)
+    assert "left to right" not in caplog.text

@@ -347,6 +347,8 @@ def generate_problems(
     if family in UNSEEDED_FAMILIES:
         _warn_unseeded(family)
     settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
+    if family == "basic_arithmetic" and (wrong := _left_to_right_operators(settings)):
+        _warn_left_to_right(wrong)
     # reasoning-gym validates its configs with asserts, and builds problems lazily: a bad value ("min_terms=2.5")
     # may only fail while the problems are drawn, so the drawing is inside the try too.
     try:
@@ -375,6 +377,28 @@ def _warn_hash_seeded(family: str) -> None:
         "%s draws its problems from a Python set: the same seed gives other problems in another process "
         "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat",
         family,
+    )
+
+
+def _left_to_right_operators(settings: dict[str, Any]) -> str:
+    """The operators whose reference answers basic_arithmetic gets wrong with ``settings`` ("" for none). Without
+    parentheses (our easy settings), reasoning-gym 0.1.25 works a problem out left to right ("Calculate 4 + 7 * 5." has
+    the reference 55) and divides by another number than the one it writes ("Calculate 6 / 2." has 2)."""
+    if settings.get("allow_parentheses", True):
+        return ""
+    operators = set(settings.get("operators", ()))
+    wrong = [op for op in ("*", "/") if op in operators and (op == "/" or operators & {"+", "-"})]
+    return ", ".join(wrong)
+
+
+@cache
+def _warn_left_to_right(operators: str) -> None:
+    log.warning(
+        "basic_arithmetic without parentheses (allow_parentheses=false, our easy default) gets the reference answers "
+        "of problems with %s wrong: reasoning-gym works them out left to right ('Calculate 4 + 7 * 5.' has the "
+        "reference 55) and divides by another number than the one it writes ('Calculate 6 / 2.' has 2), so a right "
+        "answer scores 0 and a wrong one 1; set allow_parentheses=true, or the operators to + and - (or * alone)",
+        operators,
     )
 
 
