@@ -6,8 +6,11 @@ No training: each test writes the run-folder files it needs (helpers from test_c
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
+
 import yaml
-from test_card_provenance import sft_run
+from test_card_provenance import T0, sft_run
 
 from safealign.models.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, gguf_path
 from safealign.paths import safealign_home
@@ -64,3 +67,54 @@ def test_the_packaged_model_given_by_its_path_is_the_embedded_model(tmp_path, ca
         assert (front["base_model"], front["license"]) == (SMOLLM2.base_model, SMOLLM2.license), folder
         row = _base_row(text)
         assert f"`{path}` ({SMOLLM2.license}): the Q4_1 GGUF copy {SMOLLM2.gguf_file}" in row, row
+
+
+BUNDLE = ("README.md", "DATA_CARD.md", "lineage.json", "report.html", ".card_written.json")
+
+
+def _bundle(run: Path) -> dict[str, bytes]:
+    return {name: (run / name).read_bytes() for name in BUNDLE}
+
+
+def test_a_rebuild_of_the_same_run_folder_gives_the_same_bundle(tmp_path, card, monkeypatch):
+    """report.html showed the minute it was generated and lineage.json its second (generated_at): every rebuild of an
+    unchanged run folder gave other files (and another sha256 in .card_written.json). Both show the time of the run's
+    newest stage record, eval/sft's finished_at (T0 + 45)."""
+    run = sft_run(tmp_path)
+    card(run)
+    before = _bundle(run)
+
+    real = datetime.datetime
+
+    class ALaterDay(real):
+        @classmethod
+        def now(cls, tz=None):
+            return real(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+    monkeypatch.setattr(datetime, "datetime", ALaterDay)
+    card(run)
+    monkeypatch.undo()
+    assert _bundle(run) == before
+    as_of = real.fromtimestamp(T0 + 45, datetime.UTC)
+    lineage = yaml.safe_load((run / "lineage.json").read_text())  # JSON is YAML
+    assert lineage["records_as_of"] == as_of.isoformat(timespec="seconds") and "generated_at" not in lineage
+    assert f"as they stood when its last stage finished ({as_of:%Y-%m-%d %H:%M} UTC)" in (run / "report.html").read_text()
+
+
+def test_the_bundle_does_not_depend_on_the_machines_time_zone(tmp_path, card, monkeypatch):
+    """The report's stage table showed each stage's finish in the builder's local time, unlabelled: the same run folder
+    gave another report.html on a machine in another time zone, and a reader could not tell which zone."""
+    import time
+
+    run = sft_run(tmp_path)
+    built = []
+    for zone in ("UTC", "Asia/Tokyo"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        card(run)
+        built.append(_bundle(run))
+    monkeypatch.undo()
+    time.tzset()
+    assert built[0] == built[1]
+    finished = datetime.datetime.fromtimestamp(T0 + 25, datetime.UTC)  # sft's finished_at
+    assert f'<td class="num">{finished:%Y-%m-%d %H:%M} UTC</td></tr>' in (run / "report.html").read_text()

@@ -298,7 +298,8 @@ def build_lineage(run: RunFolder) -> dict[str, Any]:
             "schema": SCHEMA,
             "run": run.name,
             "run_dir": str(run.path),
-            "generated_at": iso(dt.datetime.now().timestamp()),
+            # the records' own time, not the clock's: a rebuild of the same run folder gives the same file
+            "records_as_of": iso(run.records_as_of),
             "recipe": run.recipe,
             "base_model": run.base_model,
             "final_model": run.final_model,

@@ -6,7 +6,6 @@ with gate events, alerts, data and judge quality, and the same prompts answered 
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from safealign.card import plots
 from safealign.card.model_card import failed_judges, judge_scores, judge_set_caveat, measured_kinds
-from safealign.card.run_folder import RunFolder, templates, wall_time, write_card_file
+from safealign.card.run_folder import RunFolder, templates, utc, wall_time, write_card_file
 from safealign.card.summary import (
     alerts,
     differences_text,
@@ -163,9 +162,7 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
                 # a distillation student with weights of its own starts from them; the parent is its teacher
                 "student": run.rel(student_weights(record)) if info.key == "distill" else "",
                 "output": run.rel(record.get("output")),
-                "finished": dt.datetime.fromtimestamp(record["finished_at"]).strftime("%Y-%m-%d %H:%M")
-                if record.get("finished_at")
-                else "",
+                "finished": utc(record.get("finished_at")),
             }
         )
     return rows
@@ -238,7 +235,8 @@ def report_context(run: RunFolder, data: dict[str, Any], quality: dict[str, Any]
             ),
         },
         "code_versions": code_versions(run),
-        "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        # the records' own time, not the clock's: a rebuild of the same run folder gives the same page
+        "as_of": utc(run.records_as_of),
     }
 
 

@@ -112,6 +112,13 @@ class RunFolder:
         return [s for s in self.stages if not s.done]
 
     @property
+    def records_as_of(self) -> float | None:
+        """The newest ``finished_at`` of the finished stages' records: the time the bundle shows its records as of, not
+        the time it was written, so a rebuild of the same folder gives the same files. None when no record has one."""
+        times = [s.record["finished_at"] for s in self.done if _number((s.record or {}).get("finished_at"))]
+        return max(times, default=None)
+
+    @property
     def evals(self) -> dict[str, dict[str, Any]]:
         """label -> ``summary.json`` of every finished eval stage whose scores are the model its folder stands for, in
         pipeline order. An eval that scored another model (see :attr:`eval_issues`) is left out: its scores would be
@@ -459,7 +466,15 @@ def _number(value: Any) -> bool:
 
 
 def _when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    return utc(timestamp, seconds=True)
+
+
+def utc(timestamp: float | None, seconds: bool = False) -> str:
+    """``timestamp`` as UTC, said so: the machine's own time zone made the same run folder's bundle differ between two
+    machines. "" for none."""
+    if not _number(timestamp):
+        return ""
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} UTC")
 
 
 RATE_FIELDS = ("value", "low", "high", "n")
