@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 from safealign.cli.common import make_console, table
 from safealign.precision import Precision
+from safealign.runs import write_text
 
 RESULTS = Path(__file__).parent / "results"
 # the lever scripts' default recipe, found from the repository root wherever they are run from
@@ -105,6 +106,9 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], pay
     console.print(
         table(title, columns, [[f"{c:.3g}" if isinstance(c, float) else c for c in row] for row in rows])
     )
+    # serialised before the earlier result moves: a payload that does not serialise ended the run after the earlier
+    # result had left results/ and wrote nothing; a Path (a script's vars(args)) is written as its text
+    text = json.dumps({"machine": machine(), **payload}, indent=2, default=str)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     if (
@@ -112,7 +116,7 @@ def report(name: str, title: str, columns: list[str], rows: list[list[Any]], pay
     ):  # the README and docs quote earlier results: keep them, named by the date they were measured
         kept = keep_earlier(path)
         console.print(f"kept the earlier result as {kept}")
-    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
+    write_text(path, text)  # temp file + rename: a kill mid-write leaves no half result
     console.print(f"wrote {path}")
     return path
 
