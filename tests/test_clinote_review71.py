@@ -59,3 +59,12 @@ def test_rl_and_validate_still_give_the_rl_warnings(tmp_path, command):
     result = runner.invoke(app, [*command, short_rl_recipe(tmp_path), *extra])
     said = " ".join(result.output.split())
     assert all(warning in said for warning in RL_WARNINGS), said
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sft", "rl", "sample", "distill", "validate"])
+def test_the_recipe_arguments_help_reads_like_every_other_arguments(command):
+    """The empty-recipe parser (bb3abce) made the recipe's type column typer's `<Path>`, the annotation's class name,
+    where every other argument reads `<str>` or `<path>` (validate's recipe `<str>`)."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "<Path>" not in said and "recipe <str> Recipe YAML" in said, said

@@ -74,14 +74,15 @@ def given_path(value: str) -> Path:
     return Path(value)
 
 
-def given_recipe(value: str) -> Path:
-    """The recipe argument, refusing an empty one: Path('') is the current folder, said as 'recipe . is a folder' of
-    a '.' the user never wrote. A typer ``parser``."""
+def given_recipe(value: str) -> str:
+    """The recipe argument as given, refusing an empty one: Path('') is the current folder, said as 'recipe . is a
+    folder' of a '.' the user never wrote. A typer ``parser`` of a ``str`` argument: of a ``Path`` one, the help
+    showed typer's ``<Path>`` (the annotation's class name), where every other argument reads ``<str>`` or ``<path>``."""
     if not value.strip():
         raise typer.BadParameter(
             "is empty (an unset shell variable?); give the recipe YAML, e.g. recipes/quickstart.yaml"
         )
-    return Path(value)
+    return value
 
 
 def given_spec(value: str) -> str:

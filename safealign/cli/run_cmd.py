@@ -59,7 +59,7 @@ def shared_machine_notes(stages: list[dict]) -> list[str]:
 
 @friendly_errors
 def run(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ..., parser=given_recipe, help="Recipe YAML (see recipes/quickstart.yaml)."
     ),
 ) -> None:
@@ -69,7 +69,7 @@ def run(
     from safealign.pipeline import run_pipeline
 
     parsed = load_recipe(recipe)
-    result = run_pipeline(parsed, recipe_path=recipe)
+    result = run_pipeline(parsed, recipe_path=Path(recipe))
     if not is_main_process():  # under accelerate launch every rank runs the pipeline; one prints its table
         return
     console.print(
@@ -86,7 +86,7 @@ def run(
 
 @friendly_errors
 def compare(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ..., parser=given_recipe, help="Recipe YAML with sft, rl and distill sections."
     ),
 ) -> None:
@@ -96,7 +96,7 @@ def compare(
     from safealign.distributed import is_main_process
 
     parsed = load_recipe(recipe)
-    result = run_compare(parsed, recipe_path=recipe)
+    result = run_compare(parsed, recipe_path=Path(recipe))
     if not is_main_process():  # under accelerate launch every rank runs the arms; one prints the table
         return
     console.print(

@@ -221,7 +221,7 @@ def _holding(parsed: Recipe, stage_dir: Path) -> Iterator[None]:
         yield
 
 
-def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str, option: str) -> str:
+def _run_model(parsed: Recipe, recipe: str, stages: tuple[str, ...], what: str, option: str) -> str:
     """The model of the newest of ``stages`` the run finished, else the recipe's; said in a note. A stage the recipe
     trains that started and did not finish is an error: its model is not there yet, and no other one is it."""
     from safealign.errors import SafealignError
@@ -249,7 +249,7 @@ def _run_model(parsed: Recipe, recipe: Path, stages: tuple[str, ...], what: str,
 
 @friendly_errors
 def sft(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ...,
         parser=given_recipe,
         metavar="recipe",
@@ -297,7 +297,7 @@ def sft(
 
 @friendly_errors
 def rl(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ...,
         parser=given_recipe,
         metavar="recipe",
@@ -363,7 +363,7 @@ def _sampling_teacher(trace_file: Path) -> str | None:
 
 @friendly_errors
 def sample(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ...,
         parser=given_recipe,
         metavar="recipe",
@@ -408,7 +408,7 @@ def sample(
 
 @friendly_errors
 def distill(
-    recipe: Path = typer.Argument(
+    recipe: str = typer.Argument(
         ...,
         parser=given_recipe,
         metavar="recipe",
