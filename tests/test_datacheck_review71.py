@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from safealign.cli.main import app
 from safealign.corpus.decontaminate import decontamination_check
 from safealign.tasks import problems
-from safealign.tasks.problems import generate_problems
+from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
 
 runner = CliRunner()
 
@@ -96,3 +96,25 @@ def test_basic_arithmetic_settings_with_right_answers_are_not_warned_of(
         drawn = generate_problems("basic_arithmetic", 40, 1, config=config)
     assert all(_expression_value(p.metadata["expression"]) == Fraction(p.answer) for p in drawn)
     assert "left to right" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "spec, said",
+    [
+        (
+            "count_primes?max_n=1e12",
+            "max_n='1e12' is not a number, where max_n takes one (its default: 10000) "
+            "(YAML reads 1e12 as text: write 1000000000000)",
+        ),
+        ("gcd?min_value=2.5e1", "(YAML reads 2.5e1 as text: write 25)"),
+        ("chain_sum?max_terms=null", "max_terms=null is not a number, where max_terms takes one"),
+        ("gcd?min_value=x", "min_value='x' is not a number"),
+    ],
+)
+def test_a_setting_given_as_text_where_a_number_belongs_is_named(spec: str, said: str) -> None:
+    """reasoning-gym said only "'<=' not supported between instances of 'int' and 'str'" of max_n=1e12 (YAML 1.1
+    reads an exponent without a dot as text), naming neither the setting nor the number to write."""
+    family, config = parse_family_spec(spec)
+    with pytest.raises(FamilyConfigError) as raised:
+        generate_problems(family, 2, 1, config=config)
+    assert said in str(raised.value)

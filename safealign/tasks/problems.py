@@ -10,6 +10,7 @@ change from one process to the next unless ``PYTHONHASHSEED`` is fixed, and a wa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -19,6 +20,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -355,8 +357,11 @@ def generate_problems(
         dataset = list(reasoning_gym.create_dataset(family, size=n, seed=seed, **settings))
     except (AssertionError, ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
         raise FamilyConfigError(
-            f"{family} rejected the settings {settings}: {str(error) or 'a value is out of range'}; check each value's type and "
-            "range (integers where the field takes integers)"
+            f"{family} rejected the settings {settings}: {str(error) or 'a value is out of range'}; "
+            + (
+                _not_a_number(config or {}, fields)
+                or "check each value's type and range (integers where the field takes integers)"
+            )
         ) from error
     return [
         Problem(
@@ -378,6 +383,28 @@ def _warn_hash_seeded(family: str) -> None:
         "(a resumed stage, a rerun eval); set PYTHONHASHSEED=0 in the environment to make them repeat",
         family,
     )
+
+
+def _not_a_number(config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> str:
+    """The fix for a setting given as text, null or true/false where its field takes a number ("" for none): reasoning-gym
+    said only "'<=' not supported between instances of 'int' and 'str'" of ``max_n=1e12``, which YAML reads as text."""
+    for key, value in config.items():
+        default = fields[key].default
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            written = (
+                "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
+            )
+            hint = ""
+            if isinstance(value, str):
+                with contextlib.suppress(ArithmeticError):  # decimal's InvalidOperation: no number at all
+                    number = Decimal(value)
+                    if number.is_finite() and number.adjusted() < 20:  # not 1e400's 401 digits
+                        plain = int(number) if number == number.to_integral_value() else format(number, "f")
+                        hint = f" (YAML reads {value} as text: write {plain})"
+            return f"{key}={written} is not a number, where {key} takes one (its default: {default}){hint}"
+    return ""
 
 
 def _left_to_right_operators(settings: dict[str, Any]) -> str:
