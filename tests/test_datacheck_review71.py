@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from safealign.cli.main import app
 from safealign.corpus.decontaminate import decontamination_check
+from safealign.corpus.validate import row_problems
 from safealign.tasks import problems
 from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
 
@@ -118,3 +119,18 @@ def test_a_setting_given_as_text_where_a_number_belongs_is_named(spec: str, said
     with pytest.raises(FamilyConfigError) as raised:
         generate_problems(family, 2, 1, config=config)
     assert said in str(raised.value)
+
+
+def test_an_openai_developer_turn_is_named_with_the_fix() -> None:
+    """OpenAI's developer turn (its system turn since o1) was refused as any unknown role, with no word of the role
+    to write instead."""
+    row = {
+        "messages": [
+            {"role": "developer", "content": "context"},
+            {"role": "user", "content": "hello"},
+            {"role": "assistant", "content": "Hi."},
+        ]
+    }
+    problems_found = row_problems(Path("f.jsonl"), 3, row)
+    assert [(p.line, p.field) for p in problems_found] == [(3, "messages[0].role")]
+    assert "got 'developer' (did you mean 'system'?)" in problems_found[0].message

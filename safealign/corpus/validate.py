@@ -154,8 +154,15 @@ def _language_problem(value: Any) -> str:
     )
 
 
-# Roles other chat formats name the turns by: ShareGPT's human and gpt, Gemma's model; as written, the row is refused.
-_ROLE_NAMES = {"human": "user", "gpt": "assistant", "model": "assistant", "bot": "assistant"}
+# Roles other chat formats name the turns by: ShareGPT's human and gpt, Gemma's model, OpenAI's developer (its system
+# turn since o1); as written, the row is refused.
+_ROLE_NAMES = {
+    "human": "user",
+    "gpt": "assistant",
+    "model": "assistant",
+    "bot": "assistant",
+    "developer": "system",
+}
 
 
 def _role_hint(role: Any, message: dict[str, Any]) -> str:
