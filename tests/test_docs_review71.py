@@ -1,0 +1,124 @@
+"""docs/monitoring.md and docs/extending.md against the code, for a user who reads them: serve's refusal of a
+--max-tokens above --max-tokens-limit is the line the page shows (it showed an older wording), the gateway's endpoint
+table lists every route the gateway answers (it lacked `GET /v1/models/{id}`), `/health`'s degraded reasons include
+the one for a database file moved away under the gateway (the page said degraded meant only a dead judge worker), and
+the `sft` line shown for the own-data recipe is the one the stage logs for it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from fastapi.routing import APIRoute
+from typer.testing import CliRunner
+
+from safealign.cli.main import app
+from safealign.config.recipe import Recipe
+from safealign.config.sections import MonitorConfig
+from safealign.corpus import build_mixture
+from safealign.monitor.gateway import create_gateway
+
+ROOT = Path(__file__).resolve().parents[1]
+MONITORING = (ROOT / "docs" / "monitoring.md").read_text(encoding="utf-8")
+EXTENDING = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shown_after(command: str) -> str:
+    """The `# ...` lines under ``command`` in a block of monitoring.md, joined into one line."""
+    lines = MONITORING[MONITORING.index(command) + len(command) :].split("\n")[1:]
+    return words(
+        " ".join(line[1:] for line in lines[: next(i for i, s in enumerate(lines) if not s.startswith("#"))])
+    )
+
+
+def test_serve_max_tokens_above_the_limit_is_refused_as_monitoring_md_shows():
+    command = "safealign serve tiny --port 8001 --max-tokens 100 --max-tokens-limit 64"
+    result = CliRunner().invoke(
+        app, command.split()[1:], terminal_width=300
+    )  # refused before any model loads
+    assert result.exit_code != 0
+    assert shown_after(command) == words(result.output)
+
+
+class NoJudges:
+    refusal = harm = None
+
+
+def test_the_gateway_endpoint_table_lists_every_route_it_answers(tmp_path):
+    config = MonitorConfig(upstream="http://127.0.0.1:1", db=f"sqlite:///{tmp_path / 'm.db'}", api_key="k")
+    gateway = create_gateway(config, judges=NoJudges(), start_worker=False)
+    try:
+        routes = {
+            (method, route.path)
+            for route in gateway.routes
+            if isinstance(route, APIRoute)
+            for method in route.methods
+        }
+        routes |= {("POST", path) for path in gateway.hot_paths}
+    finally:
+        gateway.state.store.close()
+    table = MONITORING[
+        MONITORING.index("| endpoint | key | what |") : MONITORING.index("The key comes from `--api-key`")
+    ]
+    listed = set(re.findall(r"^\| `([A-Z]+) (/\S+)` \|", table, flags=re.M))
+    routes = {(method, re.sub(r"\{(\w+)(?::\w+)?\}", "{id}", path)) for method, path in routes}
+    ours = {r for r in routes if not r[1].startswith(("/docs", "/redoc", "/openapi"))}
+    assert ours - listed == set(), (
+        f"the gateway answers these, docs/monitoring.md's table lacks them: {ours - listed}"
+    )
+    assert listed - ours == set(), (
+        f"docs/monitoring.md lists these, the gateway has no such route: {listed - ours}"
+    )
+
+
+def test_health_degraded_for_a_moved_database_says_what_monitoring_md_shows(tmp_path):
+    db = tmp_path / "runs" / "monitor.db"
+    db.parent.mkdir()
+    config = MonitorConfig(upstream="http://127.0.0.1:1", db=f"sqlite:///{db}", api_key="k")
+    gateway = create_gateway(config, judges=NoJudges(), start_worker=False)
+    try:
+        db.rename(tmp_path / "elsewhere.db")
+        reason = gateway.state.store.file_problem()
+    finally:
+        gateway.state.store.close()
+    assert reason is not None
+    block = MONITORING[MONITORING.index("### `/health`") : MONITORING.index("`degraded` means")]
+    shown = re.search(r"# after runs/monitor\.db was moved away:\n((?:#.*\n)+)", block)
+    assert shown, "docs/monitoring.md's /health block shows no degraded answer for a moved database"
+    body = json.loads(words("".join(line[1:] for line in shown.group(1).splitlines())))
+    assert body["status"] == "degraded"
+    assert body["reason"] == words(reason.replace(str(db), "/home/you/runs/monitor.db"))
+
+
+def test_the_sft_line_shown_for_the_own_data_recipe_is_the_one_logged(tmp_path, monkeypatch):
+    """The mixture of extending.md's own-data recipe, from the page's own files: my_sft.jsonl is the two rows of "The
+    one row form", mixed.messages.jsonl the converter's output for the three rows the page converts."""
+    monkeypatch.chdir(tmp_path)
+    rows = re.search(r"### The one row form\n.*?```json\n(.*?)```", EXTENDING, flags=re.S).group(1)
+    Path("my_sft.jsonl").write_text(rows, encoding="utf-8")
+    mixed = [
+        {
+            "conversations": [
+                {"from": "human", "value": "What colour is a lemon?"},
+                {"from": "gpt", "value": "Yellow."},
+            ]
+        },
+        {"prompt": "What is 17 times 3?", "completion": "<think>17 x 3 = 51</think>51", "kind": "reasoning"},
+        {"instruction": "Traduis en anglais", "input": "Bonjour", "output": "Hello", "language": "fr"},
+    ]
+    Path("mixed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in mixed), encoding="utf-8")
+    converter = re.search(r'```python\n("""to_messages\.py.*?)```', EXTENDING, flags=re.S).group(1)
+    monkeypatch.setattr("sys.argv", ["to_messages.py", "mixed.jsonl", "mixed.messages.jsonl"])
+    exec(compile(converter, "to_messages.py", "exec"), {"__name__": "__main__"})
+    recipe_text = re.search(r"```yaml\n(name: own-data\n.*?)```", EXTENDING, flags=re.S).group(1)
+    recipe = Recipe.model_validate(yaml.safe_load(recipe_text))
+    mixture = build_mixture(recipe.sft.datasets, seed=recipe.seed)
+    logged = f"sft: {len(mixture.rows)} rows ({mixture.manifest()['by_kind']}), sha256 {mixture.sha256[:12]}"
+    shown = re.search(r"^INFO\s+(sft: \d+ rows .*)$", EXTENDING, flags=re.M).group(1)
+    assert shown == logged
