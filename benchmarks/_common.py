@@ -42,6 +42,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def result_name(text: str) -> str:
+    """An argparse type for ``--name``: the results file's name, ``benchmarks/results/NAME.json``. Checked before the
+    run: a name with a folder in it failed only when the result was written, after the whole run."""
+    if not text.strip() or text.startswith(".") or any(sep in text for sep in ("/", "\\")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a file name: give a name without a folder or a leading dot, e.g. student_speed_run2 "
+            "(the result is written as benchmarks/results/NAME.json)"
+        )
+    if text.endswith(".json"):
+        raise argparse.ArgumentTypeError(f"give the name without .json: {text.removesuffix('.json')}")
+    return text
+
+
 def recipe_system_prompt(parser: argparse.ArgumentParser, path: Path) -> str | None:
     """The recipe's ``model.system_prompt`` (None: the chat template's); a recipe that does not load ends the script
     with its error (exit code 2) before any process or model starts."""

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from _common import make_console, report
+from _common import make_console, report, result_name
 from rich.table import Table
 
 from safealign.errors import DataError
@@ -157,7 +157,10 @@ def main() -> None:
         "--only", default="", help="comma-separated prefixes: keep only the dev suites whose names start so"
     )
     parser.add_argument(
-        "--name", default="dev_split_validity", help="results file benchmarks/results/NAME.json"
+        "--name",
+        type=result_name,
+        default="dev_split_validity",
+        help="results file benchmarks/results/NAME.json",
     )
     args = parser.parse_args()
 

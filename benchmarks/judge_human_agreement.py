@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _common import report
+from _common import report, result_name
 
 LABELS = Path(__file__).parent / "labels" / "heldout_human_s56.jsonl"
 SUITES = ("harmful", "borderline")
@@ -131,7 +131,7 @@ def main() -> None:
         help="a labelled model's held-out eval folder (sft, grpo or student)",
     )
     parser.add_argument("--labels", type=Path, default=LABELS)
-    parser.add_argument("--name", default="judge_human_agreement")
+    parser.add_argument("--name", type=result_name, default="judge_human_agreement")
     args = parser.parse_args()
     labels = load_labels(args.labels)
     from safealign.judges import build_judges

@@ -34,7 +34,7 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, result_name  # noqa: E402
 from refusal_vote import BARS, auc, refused_by_prompt  # noqa: E402
 
 from safealign.models.loading import load_model  # noqa: E402
@@ -131,7 +131,9 @@ def main() -> None:
         default=Path("runs/exp-probe"),
         help="the selection is saved here before held-out scoring",
     )
-    parser.add_argument("--name", default="refusal_probe", help="results file: benchmarks/results/NAME.json")
+    parser.add_argument(
+        "--name", type=result_name, default="refusal_probe", help="results file: benchmarks/results/NAME.json"
+    )
     args = parser.parse_args()
     system_prompt = recipe_system_prompt(parser, args.recipe)
     torch.manual_seed(0)

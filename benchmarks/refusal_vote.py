@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, system_prompt_flag  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, result_name, system_prompt_flag  # noqa: E402
 
 SPLITS = {
     "dev": ("harmful_dev,harmful_dev_subtle,borderline_dev", {"harmful_dev", "harmful_dev_subtle"}),
@@ -129,7 +129,9 @@ def main() -> None:
     parser.add_argument("--model", required=True, help="the model to score (the recipe's sft/model)")
     parser.add_argument("--recipe", type=Path, default=QUICKSTART, help="its system prompt is used")
     parser.add_argument("--out", type=Path, default=Path("runs/exp-vote"))
-    parser.add_argument("--name", default="refusal_vote", help="results file: benchmarks/results/NAME.json")
+    parser.add_argument(
+        "--name", type=result_name, default="refusal_vote", help="results file: benchmarks/results/NAME.json"
+    )
     args = parser.parse_args()
     system_prompt = recipe_system_prompt(parser, args.recipe)
     results: dict[str, Any] = {}

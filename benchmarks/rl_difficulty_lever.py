@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, system_prompt_flag  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, result_name, system_prompt_flag  # noqa: E402
 
 ARMS: dict[str, dict[str, Any]] = {
     "recipe": {},
@@ -144,7 +144,10 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-difficulty"))
     parser.add_argument(
-        "--name", default="rl_difficulty_lever", help="results file: benchmarks/results/NAME.json"
+        "--name",
+        type=result_name,
+        default="rl_difficulty_lever",
+        help="results file: benchmarks/results/NAME.json",
     )
     parser.add_argument(
         "--runs",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import QUICKSTART, make_console, recipe_system_prompt, report, system_prompt_flag
+from _common import QUICKSTART, make_console, recipe_system_prompt, report, result_name, system_prompt_flag
 from rich.table import Table
 
 from safealign.evals.paired import OUTCOMES, outcome, paired_diff, read_eval_dir
@@ -113,7 +113,12 @@ def main() -> None:
         "--seeds", default="42,1,2,3", help="comma-separated; the first is the reference of the paired flips"
     )
     parser.add_argument("--out", type=Path, default=Path("runs/seed_spread"))
-    parser.add_argument("--name", default="sft_seed_spread", help="results file benchmarks/results/NAME.json")
+    parser.add_argument(
+        "--name",
+        type=result_name,
+        default="sft_seed_spread",
+        help="results file benchmarks/results/NAME.json",
+    )
     args = parser.parse_args()
     try:
         seeds = [int(s) for s in args.seeds.split(",")]

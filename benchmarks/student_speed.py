@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import PRECISIONS, positive, report  # noqa: E402
+from _common import PRECISIONS, positive, report, result_name  # noqa: E402
 from generation import prompts  # noqa: E402
 
 from safealign.config import DistillConfig  # noqa: E402
@@ -117,7 +117,9 @@ def main() -> None:
         default=None,
         help="trim every prune: student's vocabulary (distill.vocab_keep)",
     )
-    parser.add_argument("--name", default="student_speed", help="results file: benchmarks/results/NAME.json")
+    parser.add_argument(
+        "--name", type=result_name, default="student_speed", help="results file: benchmarks/results/NAME.json"
+    )
     args = parser.parse_args()
     if repeated := sorted({spec for spec in args.student if args.student.count(spec) > 1}):
         parser.error(

@@ -4,6 +4,7 @@ input (a results name, a missing eval folder) stops a script with its reason. Re
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from test_benchmark_fairness import benchmarks  # noqa: F401 - fixture
@@ -37,3 +38,50 @@ def test_a_path_in_the_payload_is_written_as_its_text(benchmarks, tmp_path):  # 
     (kept,) = (_common.RESULTS / "history").iterdir()
     assert json.loads(kept.read_text()) == EARLIER
     assert sorted(p.name for p in _common.RESULTS.iterdir()) == ["history", "x.json"]  # no temp file left
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the script went on past a bad --name")
+
+
+# (script, its required arguments, what it must not start)
+NAMED = [
+    ("student_speed", ["--student", "tiny"], "load_model"),
+    ("refusal_probe", ["--model", "m"], "load_model"),
+    ("refusal_vote", ["--model", "m"], "evaluate"),
+    ("rl_difficulty_lever", ["--sft", "m"], "evaluate"),
+    ("sft_seed_spread", [], "train_and_score"),
+    ("dev_split_validity", ["--model", "a=d:h"], "dev_suites"),
+    ("judge_human_agreement", ["--eval", "sft=d"], "load_labels"),
+]
+
+
+@pytest.mark.parametrize(("script", "argv", "heavy"), NAMED)
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("runs/x", "is not a file name"),
+        ("", "is not a file name"),
+        ("..", "is not a file name"),
+        ("x.json", "without .json"),
+    ],
+)
+def test_a_results_name_that_is_no_file_name_stops_the_script_first(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    script,
+    argv,
+    heavy,
+    name,
+    said,
+):
+    """--name runs/x ran the whole experiment, then report() failed on results/runs/ (FileNotFoundError), losing it;
+    --name x.json wrote x.json.json."""
+    module = __import__(script)
+    monkeypatch.setattr(module, heavy, _never)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv, "--name", name])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--name" in err and said in err
