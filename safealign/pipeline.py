@@ -88,11 +88,22 @@ def starting_models(recipe: Recipe) -> dict[str, str]:
 
 
 def warn_if_settings_changed(
-    name: str, stage_dir: Path, section: Any, run: dict[str, tuple[str, Any]] | None = None
+    name: str,
+    stage_dir: Path,
+    section: Any,
+    run: dict[str, tuple[str, Any]] | None = None,
+    traces: Path | None = None,
 ) -> None:
     """A finished stage is kept even when the recipe changed since (its section, or ``run``: the seed, the system
-    prompt, the model it starts from); say so, and how to redo it."""
+    prompt, the model it starts from) or, for distillation, when it was made from other ``traces`` than these; say so,
+    and how to redo it."""
     changed = changed_settings(stage_dir, section.model_dump(), run)
+    # a distill/ made by `safealign distill RECIPE --traces FILE` (the user's own traces, another run's sample stage's)
+    # was kept as the run's student, evaluated and carded as distilled on this run's traces, without a word
+    record = stage_done(stage_dir) if traces is not None else None
+    then = recorded_traces(record, stage_dir) if record is not None else None
+    if then is not None and Path(then).resolve() != traces.resolve():
+        changed["traces"] = (then, str(traces))
     if changed:
         log.warning(
             "%s: %s finished with other settings than the recipe's (%s); keeping it. Delete that folder "
@@ -101,6 +112,17 @@ def warn_if_settings_changed(
             stage_dir,
             describe_changes(changed),
         )
+
+
+def recorded_traces(record: dict, stage_dir: Path) -> str | None:
+    """The traces file a finished distill stage trained on: the first source of its transfer set (run_distill puts the
+    traces before transfer_data), where it is now when the run folder moved; None when the record does not say."""
+    inputs = record.get("inputs")
+    manifest = inputs.get("traces") if isinstance(inputs, dict) else None
+    sources = manifest.get("sources") if isinstance(manifest, dict) else None
+    first = sources[0] if isinstance(sources, list) and sources else None
+    path = first.get("path") if isinstance(first, dict) else None
+    return as_moved(path, recorded_move(record, stage_dir)) if isinstance(path, str) else None
 
 
 def made_again(stage_dir: Path, remade: set[Path]) -> bool:
@@ -348,7 +370,11 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
         if section is None or not section.enabled or name in to_make:
             continue
         warn_if_settings_changed(
-            name, run_dir / name, section, run_settings(recipe.seed, recipe.model.system_prompt, starts[name])
+            name,
+            run_dir / name,
+            section,
+            run_settings(recipe.seed, recipe.model.system_prompt, starts[name]),
+            traces=run_dir / "sample" / "traces.jsonl" if name == "distill" else None,  # where run_sample writes them
         )
     run_eval_stage(
         recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked

@@ -68,3 +68,70 @@ def test_the_recipe_arguments_help_reads_like_every_other_arguments(command):
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"})
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "<Path>" not in said and "recipe <str> Recipe YAML" in said, said
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_run_names_a_finished_distill_made_from_other_traces(tmp_path, monkeypatch, own):
+    """A distill/ that `safealign distill RECIPE --traces mine.jsonl` made was kept by `safealign run` without a word, as
+    the run's student (evaluated and carded as distilled on the run's sampled traces). Stopped at the baseline eval,
+    after the run's warnings about the stages it keeps."""
+    import json
+
+    from safealign import pipeline
+    from safealign.config import DistillConfig
+    from safealign.corpus.mixture import sha256_file
+    from safealign.errors import SafealignError
+    from safealign.runs import write_json
+
+    run = tmp_path / "runs" / "r"
+    rows = "".join(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": f"Say {i}."},
+                    {"role": "assistant", "content": f"I say {i}."},
+                ]
+            }
+        )
+        + "\n"
+        for i in range(3)
+    )
+    sampled = run / "sample" / "traces.jsonl"
+    sampled.parent.mkdir(parents=True)
+    sampled.write_text(rows)
+    write_json(
+        run / "sample" / "stage.json",
+        {"stage": "sample", "config": {}, "parent": "tiny", "output": str(sampled)},
+    )
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(rows.replace("I say", "You say"))
+    traces = sampled if own else mine
+    source = {"name": str(traces), "path": str(traces), "sha256": sha256_file(traces)}
+    distill = run / "distill"
+    write_json(
+        distill / "stage.json",
+        {
+            "stage": "distill",
+            "config": DistillConfig().model_dump(),
+            "parent": "tiny",
+            "seed": 42,
+            "output": str(distill / "model"),
+            "inputs": {"system_prompt": None, "traces": {"sources": [source]}},
+        },
+    )
+    (distill / "model").mkdir()
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\ndistill: {{}}\n")
+
+    def stop(*args, **kwargs):
+        raise SafealignError("stopped at the baseline eval")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", stop)
+    result = runner.invoke(app, ["run", str(recipe)])
+    said = "".join(result.output.split())
+    assert result.exit_code == 2 and "stoppedatthebaselineeval" in said, said
+    if own:
+        assert "othersettings" not in said, said
+    else:
+        assert f"distill:{distill}finishedwithothersettings" in said, said
+        assert f"traces:'{mine}'->'{sampled}'" in said and "keepingit.Deletethatfolder" in said, said

@@ -51,19 +51,6 @@ def _cell(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _recorded_traces(record: dict, stage_dir: Path) -> str | None:
-    """The traces file a finished distill stage trained on: the first source of its transfer set (run_distill puts the
-    traces before transfer_data), where it is now when the run folder moved; None when the record does not say."""
-    from safealign.runs import as_moved, recorded_move
-
-    inputs = record.get("inputs")
-    manifest = inputs.get("traces") if isinstance(inputs, dict) else None
-    sources = manifest.get("sources") if isinstance(manifest, dict) else None
-    first = sources[0] if isinstance(sources, list) and sources else None
-    path = first.get("path") if isinstance(first, dict) else None
-    return as_moved(path, recorded_move(record, stage_dir)) if isinstance(path, str) else None
-
-
 def _check_finished(
     name: str,
     stage_dir: Path,
@@ -77,6 +64,7 @@ def _check_finished(
     (its section, the seed, the system prompt, the model it starts from, distill's ``traces`` file), and refuse
     --no-resume rather than overwrite (or silently keep) the finished model."""
     from safealign.errors import SafealignError
+    from safealign.pipeline import recorded_traces
     from safealign.runs import changed_settings, describe_changes, retrained_input, run_settings, stage_done
 
     record = stage_done(stage_dir)
@@ -107,7 +95,7 @@ def _check_finished(
     run = run_settings(parsed.seed, parsed.model.system_prompt, parent)
     changed = changed_settings(stage_dir, section.model_dump() if hasattr(section, "model_dump") else {}, run)
     # distill --traces FILE over a stage finished on other traces: kept without a word, its table shown as FILE's
-    then = _recorded_traces(record, stage_dir) if traces is not None else None
+    then = recorded_traces(record, stage_dir) if traces is not None else None
     if then is not None and Path(then).resolve() != traces.resolve():
         changed["traces"] = (then, str(traces))
     if changed:
