@@ -118,3 +118,29 @@ def test_the_bundle_does_not_depend_on_the_machines_time_zone(tmp_path, card, mo
     assert built[0] == built[1]
     finished = datetime.datetime.fromtimestamp(T0 + 25, datetime.UTC)  # sft's finished_at
     assert f'<td class="num">{finished:%Y-%m-%d %H:%M} UTC</td></tr>' in (run / "report.html").read_text()
+
+
+def test_the_distillation_traces_are_no_hub_dataset_id_in_the_front_matter(tmp_path, card):
+    """The default traces were listed in the front matter's ``datasets`` as sample/traces.jsonl, which the Hub reads as
+    the dataset ``traces.jsonl`` of a user ``sample`` (as traces given by a relative path, data/my_traces.jsonl); the
+    file's name is listed, as an absolute path's was, and DATA_CARD.md names the path."""
+    from test_card_provenance import new_run, stage
+    from test_card_review69b import write_jsonl
+
+    from safealign.runs import write_json
+
+    for folder, traces in (("default", "sample/traces.jsonl"), ("relative", "data/my_traces.jsonl")):
+        run = new_run(tmp_path / folder)
+        path = run / traces if folder == "default" else tmp_path / folder / traces
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_jsonl(path, [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}])
+        recorded = str(path) if folder == "default" else traces
+        source = {"name": recorded, "path": str(path), "rows_used": 1}
+        stage(run, "eval/base", "tiny", T0)
+        inputs = {"traces": {"rows": 1, "sha256": "a", "by_kind": {"harmful": 1}, "sources": [source]}}
+        stage(run, "distill", "tiny", T0 + 20, config={"student": "prune:0.5"}, inputs=inputs)
+        write_json(run / "distill/config.json", {"traces": recorded})
+        stage(run, "eval/student", str(run / "distill/model"), T0 + 40)
+        text = card(run)
+        assert _front(text)["datasets"] == [Path(traces).name], folder
+        assert traces in (run / "DATA_CARD.md").read_text(), folder

@@ -328,8 +328,8 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
         pipeline_tag="text-generation",
         tags=tags,
         language=languages,
-        # traces given to `safealign distill --traces` by a path outside the run folder: by the file's name, not the
-        # builder's folder (DATA_CARD.md gives the path)
+        # the distillation traces, by a path (sample/traces.jsonl, or one given to `safealign distill --traces`): by
+        # the file's name, not a path (DATA_CARD.md gives it), which the Hub reads as a dataset id (owner/name)
         datasets=list(dict.fromkeys(_hub_dataset_name(d["name"]) for d in training)) or None,
         eval_results=eval_results(run) or None,
     )
@@ -337,7 +337,10 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
 
 
 def _hub_dataset_name(name: str) -> str:
-    return Path(name).name if Path(name).is_absolute() or name.startswith("~") else name
+    """A training file's name as the front matter lists it: a shipped dataset's name, or a file's own name; never a path,
+    absolute (the builder's folder) or relative (``sample/traces.jsonl`` read as the Hub dataset ``traces.jsonl`` of a
+    user ``sample``)."""
+    return Path(name).name or name
 
 
 def used_training_data(run: RunFolder, data: dict[str, Any]) -> list[dict[str, Any]]:
