@@ -23,7 +23,6 @@ model's folders scored them; every model needs the same dev suites (the script n
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from rich.table import Table
 
 from safealign.errors import DataError
 from safealign.evals.paired import paired_diff
+from safealign.runs import read_json
 
 # the side of safety checked -> (the rate compared, the held-out suite that has it)
 SIDES = {
@@ -48,7 +48,18 @@ def side_rates(folder: Path, kind: str, only: tuple[str, ...] = (), split: str =
     """suite -> the side's rate (refused, over-refused, or solved) over the ``split`` items ("all": every item) of
     each ``kind`` suite in an eval folder; with ``only``, just the suites whose names start with one of its prefixes."""
     metric, _ = SIDES[kind]
-    suites = json.loads((folder / "summary.json").read_text())["suites"]
+    summary = folder / "summary.json"
+    if not summary.is_file():  # was a FileNotFoundError's traceback
+        found = "is not an eval folder (no summary.json)" if folder.is_dir() else "not found"
+        raise SystemExit(f"{folder} {found}: give a folder written by `safealign eval --out DIR` in --model")
+    try:
+        suites = read_json(summary, dict).get("suites")
+    except DataError as error:
+        raise SystemExit(str(error)) from None
+    if not isinstance(suites, dict):
+        raise SystemExit(
+            f"{summary} is not an eval summary (no 'suites' mapping): rerun `safealign eval` into it"
+        )
     rates = {}
     for name, suite in suites.items():
         if suite.get("kind", name) != kind or (only and not name.startswith(only)):

@@ -85,3 +85,22 @@ def test_a_results_name_that_is_no_file_name_stops_the_script_first(
         module.main()
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "--name" in err and said in err
+
+
+def test_dev_split_validity_names_a_missing_eval_folder(benchmarks, monkeypatch, tmp_path):  # noqa: F811
+    """--model a=/typo:... ended in a FileNotFoundError's traceback on /typo/summary.json."""
+    import dev_split_validity
+
+    run = tmp_path / "run"
+    run.mkdir()
+    for dev, said in (
+        (tmp_path / "typo", "typo not found"),
+        (run, "run is not an eval folder (no summary.json)"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["dev_split_validity.py", "--model", f"a={dev}:{dev}"])
+        with pytest.raises(SystemExit) as exit_info:
+            dev_split_validity.main()
+        assert said in str(exit_info.value.code) and "safealign eval --out DIR" in str(exit_info.value.code)
+    (run / "summary.json").write_text("[]")
+    with pytest.raises(SystemExit, match="expected a JSON object"):
+        dev_split_validity.side_rates(run, "harmful")
