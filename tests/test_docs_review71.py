@@ -122,3 +122,14 @@ def test_the_sft_line_shown_for_the_own_data_recipe_is_the_one_logged(tmp_path, 
     logged = f"sft: {len(mixture.rows)} rows ({mixture.manifest()['by_kind']}), sha256 {mixture.sha256[:12]}"
     shown = re.search(r"^INFO\s+(sft: \d+ rows .*)$", EXTENDING, flags=re.M).group(1)
     assert shown == logged
+
+
+def test_readme_architecture_names_every_module_and_package_of_safealign():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Architecture\n\n```\n(safealign/\n.*?)```", readme, flags=re.S).group(1)
+    named = set(re.findall(r"(?<![\w/.])(\w+(?:\.py|/))", block))
+    package = ROOT / "safealign"
+    present = {p.name for p in package.glob("*.py") if not p.name.startswith("__")}
+    present |= {p.name + "/" for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert "pipeline.py" in named and "serve/" in named, "the architecture block was not read"
+    assert not present - named, f"README.md's architecture block does not name {sorted(present - named)}"
