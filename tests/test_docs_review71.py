@@ -133,3 +133,26 @@ def test_readme_architecture_names_every_module_and_package_of_safealign():
     present |= {p.name + "/" for p in package.iterdir() if (p / "__init__.py").is_file()}
     assert "pipeline.py" in named and "serve/" in named, "the architecture block was not read"
     assert not present - named, f"README.md's architecture block does not name {sorted(present - named)}"
+
+
+def test_the_defaults_shown_in_monitoring_md_synopses_are_the_commands_defaults():
+    import typer
+    from typer.core import TyperOption
+
+    root = typer.main.get_command(app)
+    blocks = re.findall(r"```\n(safealign [^\n]*\[.*?)```", MONITORING, flags=re.S)
+    checked, wrong = 0, []
+    for block in blocks:
+        command = root
+        for word in block.split()[1:]:
+            if word.startswith(("-", "[")) or word.isupper():
+                break
+            command = command.commands[word]
+        defaults = {o: p.default for p in command.params if isinstance(p, TyperOption) for o in p.opts}
+        for option, shown in re.findall(r"\[(--[a-z][\w-]*) ([^\]|A-Z]+)\]", block):
+            checked += 1
+            default = defaults[option]
+            if shown != str(default) and not (isinstance(default, float) and float(shown) == default):
+                wrong.append(f"{block.split('[')[0].strip()} {option}: shown {shown}, default {default}")
+    assert checked >= 15, "the synopses' defaults were not found"
+    assert not wrong, "\n".join(wrong)
