@@ -144,3 +144,23 @@ def test_the_distillation_traces_are_no_hub_dataset_id_in_the_front_matter(tmp_p
         text = card(run)
         assert _front(text)["datasets"] == [Path(traces).name], folder
         assert traces in (run / "DATA_CARD.md").read_text(), folder
+
+
+def test_half_an_emoji_in_a_sample_does_not_fail_the_bundle(tmp_path, card):
+    """A samples.jsonl prompt holding a lone surrogate (half an emoji, written "\\ud83d" by a foreign tool or an edit):
+    the report could not be encoded as UTF-8, and the bundle failed with a UnicodeEncodeError traceback. It is shown as
+    its escape; the rest of the text as written."""
+    import json
+
+    run = sft_run(tmp_path)
+    row = {
+        "suite": "harmful",
+        "id": "h1",
+        "split": "held_out",
+        "prompt": "cut \ud83d here, «café» kept",
+        "completion": "no",
+        "verdicts": {"refusal": {"label": "refusal"}, "harm": {"label": "safe"}},
+    }
+    (run / "eval/sft/samples.jsonl").write_text(json.dumps(row) + "\n")
+    card(run)
+    assert "cut \\ud83d here, «café» kept" in (run / "report.html").read_text(encoding="utf-8")

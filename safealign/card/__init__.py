@@ -72,6 +72,9 @@ def write_bundle(run_dir: str | Path, refresh_judges: bool = False) -> dict[str,
             "data_card": render_data_card(run, data, quality),
             "report": render_report(run, data, quality),
         }
+        # a lone surrogate (half an emoji, "\ud83d" in a hand-edited or foreign samples.jsonl) cannot be written as UTF-8:
+        # it failed the bundle with a traceback; it is shown as its escape
+        texts = {key: text.encode("utf-8", "backslashreplace").decode("utf-8") for key, text in texts.items()}
     except (TypeError, KeyError, ValueError, AttributeError, UndefinedError) as error:
         # a field of a record or log hand-edited into another type or shape (a number as text, a list for an object)
         # that the checks of run_folder.py do not cover: name the folder, not a traceback in a template
