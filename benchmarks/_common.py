@@ -42,6 +42,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def model_spec(text: str) -> str:
+    """An argparse type for a model option: the spec as given, once it points at a model (nothing loads). A missing
+    folder was a ModelNotFoundError's traceback after the script had built its data or loaded another model."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models import resolve_spec
+
+    try:
+        resolve_spec(text)
+    except ModelNotFoundError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def result_name(text: str) -> str:
     """An argparse type for ``--name``: the results file's name, ``benchmarks/results/NAME.json``. Checked before the
     run: a name with a folder in it failed only when the result was written, after the whole run."""

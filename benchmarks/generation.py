@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import PRECISIONS, positive, report  # noqa: E402
+from _common import PRECISIONS, model_spec, positive, report  # noqa: E402
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.models import load_model  # noqa: E402
@@ -215,7 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--model", type=model_spec, default="embedded:smollm2-135m-instruct")
     parser.add_argument("--prompts", type=positive, default=32)
     parser.add_argument("--new-tokens", type=positive, default=64)
     parser.add_argument("--batch-size", type=positive, default=32)

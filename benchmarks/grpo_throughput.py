@@ -42,7 +42,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import PRECISIONS, positive, report, resolved_precision, target_check  # noqa: E402
+from _common import PRECISIONS, model_spec, positive, report, resolved_precision, target_check  # noqa: E402
 
 from safealign.config import GateConfig, RLConfig, load_recipe  # noqa: E402
 from safealign.errors import RecipeError  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--model", type=model_spec, default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=positive, default=4)
     parser.add_argument("--repeats", type=positive, default=3)
     parser.add_argument("--precision", choices=PRECISIONS, default="auto")

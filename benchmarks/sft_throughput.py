@@ -34,7 +34,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import PRECISIONS, positive, report, resolved_precision, target_check  # noqa: E402
+from _common import PRECISIONS, model_spec, positive, report, resolved_precision, target_check  # noqa: E402
 
 from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--model", type=model_spec, default="embedded:smollm2-135m-instruct")
     parser.add_argument("--steps", type=positive, default=12)
     parser.add_argument("--rows", type=positive, default=96)
     parser.add_argument("--repeats", type=positive, default=3)

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import PRECISIONS, positive, report, result_name  # noqa: E402
+from _common import PRECISIONS, model_spec, positive, report, result_name  # noqa: E402
 from generation import prompts  # noqa: E402
 
 from safealign.config import DistillConfig  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--teacher", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--teacher", type=model_spec, default="embedded:smollm2-135m-instruct")
     parser.add_argument(
         "--student",
         action="append",
@@ -132,9 +132,11 @@ def main() -> None:
         for spec in args.student:
             if spec.startswith("prune:"):
                 prune_config(spec, args.vocab_keep)
+            else:
+                model_spec(spec)
         if args.vocab_keep is not None:
             prune_config("prune:0.5", args.vocab_keep)  # checked even when no student is a prune: copy
-    except ValueError as error:
+    except (ValueError, argparse.ArgumentTypeError) as error:
         parser.error(str(error))
 
     teacher = load_model(

@@ -104,3 +104,33 @@ def test_dev_split_validity_names_a_missing_eval_folder(benchmarks, monkeypatch,
     (run / "summary.json").write_text("[]")
     with pytest.raises(SystemExit, match="expected a JSON object"):
         dev_split_validity.side_rates(run, "harmful")
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "heavy"),
+    [
+        ("sft_throughput", ["--model", "MISSING"], ["build_mixture", "run_sft", "load_model"]),
+        ("grpo_throughput", ["--model", "MISSING"], ["run_rl", "load_model"]),
+        ("generation", ["--model", "MISSING"], ["load_model"]),
+        ("student_speed", ["--teacher", "MISSING", "--student", "tiny"], ["load_model"]),
+        ("student_speed", ["--student", "prune:0.5", "--student", "MISSING"], ["load_model"]),
+    ],
+)
+def test_a_missing_model_stops_a_speed_script_before_anything_loads(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    tmp_path,
+    script,
+    argv,
+    heavy,
+):
+    """It was a ModelNotFoundError's traceback once the data was built, or (a student) once the teacher had loaded."""
+    module = __import__(script)
+    for name in heavy:
+        monkeypatch.setattr(module, name, _never)
+    missing = str(tmp_path / "no-such-model")
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *(missing if a == "MISSING" else a for a in argv)])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    assert exit_info.value.code == 2 and f"model {missing!r} not found" in capsys.readouterr().err
