@@ -67,6 +67,9 @@ def test_the_packaged_model_given_by_its_path_is_the_embedded_model(tmp_path, ca
         assert (front["base_model"], front["license"]) == (SMOLLM2.base_model, SMOLLM2.license), folder
         row = _base_row(text)
         assert f"`{path}` ({SMOLLM2.license}): the Q4_1 GGUF copy {SMOLLM2.gguf_file}" in row, row
+        lineage = yaml.safe_load((tmp_path / folder / "runs/tr/lineage.json").read_text())
+        base = next(node for node in lineage["nodes"] if node.get("role") == "base model")
+        assert base["weights_file"] == SMOLLM2.gguf_file and len(base["weights_sha256"]) == 64, folder
 
 
 BUNDLE = ("README.md", "DATA_CARD.md", "lineage.json", "report.html", ".card_written.json")
@@ -98,7 +101,7 @@ def test_a_rebuild_of_the_same_run_folder_gives_the_same_bundle(tmp_path, card, 
     as_of = real.fromtimestamp(T0 + 45, datetime.UTC)
     lineage = yaml.safe_load((run / "lineage.json").read_text())  # JSON is YAML
     assert lineage["records_as_of"] == as_of.isoformat(timespec="seconds") and "generated_at" not in lineage
-    assert f"as they stood when its last stage finished ({as_of:%Y-%m-%d %H:%M} UTC)" in (run / "report.html").read_text()
+    assert f"</code>; its last stage finished {as_of:%Y-%m-%d %H:%M} UTC</p>" in (run / "report.html").read_text()
 
 
 def test_the_bundle_does_not_depend_on_the_machines_time_zone(tmp_path, card, monkeypatch):

@@ -60,12 +60,15 @@ def output_files(stage_dir: Path, root: Path) -> list[dict[str, Any]]:
 
 
 def base_weights(spec: str) -> dict[str, Any]:
-    """For an embedded base model, the GGUF file every stage started from, with its size and sha256."""
+    """For an embedded base model (by name, or by the path of its packaged copy: the model card names its Hub model
+    then, :func:`~safealign.card.model_card.embedded_name`), the GGUF file every stage started from, with its size and
+    sha256."""
+    from safealign.card.model_card import embedded_name
     from safealign.errors import ModelNotFoundError
     from safealign.models.embedded import EMBEDDED_MODELS, gguf_path
 
-    name = spec.split(":", 1)[1] if spec.startswith("embedded:") else ""
-    if name not in EMBEDDED_MODELS:
+    name = embedded_name(spec)
+    if name is None:
         return {}
     try:
         path = gguf_path(name)
