@@ -24,6 +24,8 @@ app = typer.Typer(
 MIN_EVAL_INTERVAL_S = 60.0
 # `monitor judge --once` stops judging after this (a cron job's run must end); what it had no time for is said, exit 1
 ONCE_TIMEOUT_S = 3600.0
+# --retention-days' default, the gateway's and `monitor judge`'s alike
+RETENTION_DAYS = 30
 # options named otherwise than their MonitorConfig field
 OPTION_OF_FIELD = {
     "judge_batch_size": "batch_size",
@@ -161,7 +163,7 @@ def gateway(
     ),
     webhook: str | None = typer.Option(None, help="POST alerts here as JSON."),
     judge: str = typer.Option("default", envvar=JUDGE_ENV, help=JUDGE_HELP),
-    retention_days: int = typer.Option(30, help="Delete exchanges older than this."),
+    retention_days: int = typer.Option(RETENTION_DAYS, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
     worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
     recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
@@ -227,6 +229,16 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
             + (f", or set monitor.upstream in {recipe}" if recipe else "")
         )
     check_can_listen(config.host, config.port)
+    if config.worker == "none" and config.retention_days != RETENTION_DAYS:
+        # The retention purge is the judge worker's: with none started, the gateway's --retention-days reaches only
+        # POST /admin/purge, and the `monitor judge` run beside it kept exchanges for its own 30 days.
+        err_console.print(
+            f"[yellow]--retention-days {config.retention_days} with --worker none:[/] this gateway deletes no old "
+            "exchanges itself; the judge worker you run does, at its own --retention-days (default "
+            f"{RETENTION_DAYS}): start it as `safealign monitor judge --retention-days {config.retention_days}` "
+            "(POST /admin/purge applies it now)",
+            highlight=False,
+        )
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
     # run_server logs "ready" once the port is bound: it may have been taken while the judges loaded
@@ -252,7 +264,9 @@ def judge_worker(
         None, envvar="SAFEALIGN_MONITOR_WEBHOOK", help="POST alerts here as JSON."
     ),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
-    retention_days: int = typer.Option(30, help="Delete exchanges older than this (checked hourly)."),
+    retention_days: int = typer.Option(
+        RETENTION_DAYS, help="Delete exchanges older than this (checked hourly)."
+    ),
     once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
     release_leases: bool = typer.Option(
         False,
