@@ -135,3 +135,12 @@ def test_run_names_a_finished_distill_made_from_other_traces(tmp_path, monkeypat
     else:
         assert f"distill:{distill}finishedwithothersettings" in said, said
         assert f"traces:'{mine}'->'{sampled}'" in said and "keepingit.Deletethatfolder" in said, said
+
+
+def test_validate_refuses_an_empty_recipe_argument_as_the_other_commands_do(tmp_path, monkeypatch):
+    """bb3abce refused `safealign run ""` (an unset $RECIPE) but left validate, which said 'recipe . is a folder', of
+    a '.' never written."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate", ""])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "is empty" in said and "recipe . is a folder" not in said, said

@@ -20,7 +20,14 @@ from safealign.cli import (
     serve_cmd,
     train_cmd,
 )
-from safealign.cli.common import STARTUP_INTERRUPTED, console, err_console, friendly_errors, setup_logging
+from safealign.cli.common import (
+    STARTUP_INTERRUPTED,
+    console,
+    err_console,
+    friendly_errors,
+    given_recipe,
+    setup_logging,
+)
 
 app = typer.Typer(
     name="safealign",
@@ -64,7 +71,7 @@ app.add_typer(rewards_app, name="rewards")
 
 @app.command("validate")
 @friendly_errors
-def validate(recipe: str = typer.Argument(..., help="Recipe YAML file.")) -> None:
+def validate(recipe: str = typer.Argument(..., parser=given_recipe, help="Recipe YAML file.")) -> None:
     """Check a recipe without loading any model."""
     from safealign.config import load_recipe
 
