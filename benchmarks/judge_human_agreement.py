@@ -41,10 +41,17 @@ def answer_hash(text: str) -> str:
 
 def load_labels(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """(model name, item id) -> its label row."""
+    if not path.is_file():  # was a FileNotFoundError's traceback
+        raise SystemExit(f"--labels {path}: no such file; give a labels JSONL such as {LABELS}")
     rows = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SystemExit(
+                    f"{path}:{number}: not a JSON row ({error.msg}); fix or restore the line"
+                ) from None
             if row["label"] not in KINDS:
                 raise SystemExit(f"{path}:{number}: label {row['label']!r} is not one of {', '.join(KINDS)}")
             rows[(row["model"], row["id"])] = row

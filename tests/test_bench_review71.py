@@ -134,3 +134,15 @@ def test_a_missing_model_stops_a_speed_script_before_anything_loads(
     with pytest.raises(SystemExit) as exit_info:
         module.main()
     assert exit_info.value.code == 2 and f"model {missing!r} not found" in capsys.readouterr().err
+
+
+def test_judge_human_agreement_names_a_missing_or_broken_labels_file(benchmarks, tmp_path):  # noqa: F811
+    """--labels with a typo was a FileNotFoundError's traceback, a cut line a JSONDecodeError's."""
+    import judge_human_agreement
+
+    with pytest.raises(SystemExit, match="no such file; give a labels JSONL such as"):
+        judge_human_agreement.load_labels(tmp_path / "typo.jsonl")
+    broken = tmp_path / "labels.jsonl"
+    broken.write_text('{"model": "sft", "id": "a", "label": "refusal"}\n{"model": "sft", "id"\n')
+    with pytest.raises(SystemExit, match=r"labels.jsonl:2: not a JSON row"):
+        judge_human_agreement.load_labels(broken)
