@@ -40,3 +40,36 @@ def test_the_gateway_says_its_retention_reaches_no_worker_with_worker_none(
         cli, [*command, "--worker", "thread", "--retention-days", "7"], env={"COLUMNS": "300"}
     )
     assert result.exit_code == 0 and "--worker none" not in said(result), said(result)
+
+
+# ---------------------------------------------------------------- monitor evaluate --every
+
+
+def test_monitor_evaluate_refuses_an_every_past_a_year_before_its_first_run(tmp_path, monkeypatch) -> None:
+    """`--every 99999999999d` ran a whole eval run, stored it, and then ended in an OverflowError traceback from the
+    pause (past what time.sleep takes); an interval over a year is refused at once, --once needs none."""
+    import safealign.monitor.reevaluate as reevaluate
+    from safealign.cli.main import app as cli
+
+    runs: list[str] = []
+    monkeypatch.setattr(
+        reevaluate, "default_runner", lambda upstream, model, *a, **k: runs.append(model) or {}
+    )
+    command = [
+        "monitor",
+        "evaluate",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--model",
+        "m",
+        "--db",
+        f"sqlite:///{tmp_path}/m.db",
+    ]
+    result = CliRunner().invoke(cli, [*command, "--every", "99999999999d"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and runs == [], (result.output, result.exception)
+    assert "--every '99999999999d' is more than a year between eval runs; give at most 365d" in said(result)
+    assert not (tmp_path / "m.db").exists(), "a refused start makes no database"
+    result = CliRunner().invoke(cli, [*command, "--every", "-5m"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "--every '-5m' is not an interval like 90s" in said(result), said(result)
+    result = CliRunner().invoke(cli, [*command, "--every", "99999999999d", "--once"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0 and runs == ["m"], (result.output, result.exception)

@@ -22,6 +22,9 @@ app = typer.Typer(
 
 # `monitor evaluate --every`'s floor: a shorter interval than one eval run (minutes) would run them back to back
 MIN_EVAL_INTERVAL_S = 60.0
+# ...and its ceiling: a year. Past ~292 years the pause between runs overflowed time.sleep, a traceback after the first
+# run; a rarer schedule is cron's, with --once.
+MAX_EVAL_INTERVAL_S = 365 * 86400.0
 # `monitor judge --once` stops judging after this (a cron job's run must end); what it had no time for is said, exit 1
 ONCE_TIMEOUT_S = 3600.0
 # --retention-days' default, the gateway's and `monitor judge`'s alike
@@ -488,6 +491,10 @@ def _evaluate(
         raise typer.BadParameter(
             f"--every {every!r} leaves no pause between eval runs (the floor is 1m); give an interval like 1h, "
             "or --once"
+        )
+    if interval > MAX_EVAL_INTERVAL_S and not once:
+        raise typer.BadParameter(
+            f"--every {every!r} is more than a year between eval runs; give at most 365d, or run --once from cron"
         )
     store = Store(config.db)
     # Built once for the schedule, not every run (a Llama Guard model takes a while to load); the default judges are
