@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from safealign.cli.main import app
 from safealign.corpus.decontaminate import decontamination_check
+from safealign.corpus.registry import read_rows_and_problems
 from safealign.corpus.validate import row_problems
 from safealign.tasks import problems
 from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
@@ -134,3 +135,34 @@ def test_an_openai_developer_turn_is_named_with_the_fix() -> None:
     problems_found = row_problems(Path("f.jsonl"), 3, row)
     assert [(p.line, p.field) for p in problems_found] == [(3, "messages[0].role")]
     assert "got 'developer' (did you mean 'system'?)" in problems_found[0].message
+
+
+ROW = {
+    "messages": [
+        {"role": "user", "content": "你好，明天天气怎么样？"},
+        {"role": "assistant", "content": "晴天。"},
+    ]
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_without_a_byte_order_mark_is_said_to_be_one(tmp_path: Path, encoding: str) -> None:
+    """Without its byte-order mark, UTF-16's NUL bytes are valid UTF-8: each line was "not valid JSON (Expecting
+    property name enclosed in double quotes at column 2)" or "Expecting value", of a file that is fine once re-encoded."""
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(((json.dumps(ROW, ensure_ascii=False) + "\n") * 3).encode(encoding))
+    rows, found = read_rows_and_problems(path)
+    assert rows == [] and len(found) == 1 and found[0].line == 1
+    assert f"the file is UTF-16 text ({encoding[-2:].upper()}, without a byte-order mark)" in found[0].message
+    assert f"iconv -f {encoding.replace('-16-', '-16')} -t utf-8" in found[0].message
+
+
+def test_a_run_of_nul_bytes_is_named_and_the_other_rows_are_read(tmp_path: Path) -> None:
+    """A write cut short leaves NUL bytes: the line was "not valid JSON (Expecting value at column 1)"."""
+    path = tmp_path / "rows.jsonl"
+    line = json.dumps(ROW, ensure_ascii=False).encode()
+    path.write_bytes(line + b"\n" + b"\x00" * 40 + b"\n" + line.replace("晴".encode(), b"rain") + b"\n")
+    rows, found = read_rows_and_problems(path)
+    assert [number for number, _ in rows] == [1, 3]
+    assert [(p.line, p.field) for p in found] == [(2, "")]
+    assert "holds NUL bytes (0x00 from column 1)" in found[0].message

@@ -206,6 +206,19 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 if utf16:
                     break  # every line of it is the same problem
                 continue
+            if (nul := line.find("\x00")) >= 0:  # never JSON text: json said only "Expecting value" of it
+                problems.append(
+                    RowProblem(
+                        path,
+                        number,
+                        "",
+                        (
+                            f"holds NUL bytes (0x00 from column {nul + 1}), which no JSON text holds; a write cut "
+                            "short (a crash, a full disk) leaves a run of them: remove them, or the line"
+                        ),
+                    )
+                )
+                continue
             try:  # without its newline: a line cut short was 'column 1' of the line after it
                 row = json.loads(line.rstrip("\r\n"), object_pairs_hook=_refuse_repeated_keys)
                 lone = _lone_surrogate(row)  # recursive too: a row just inside json's depth limit may pass it
@@ -443,6 +456,13 @@ def _other_format(path: Path) -> str | None:
                 f"the file is {kind}, not JSONL: {ONLY_JSONL}; unpack it with "
                 f"`{unpack} {shlex.quote(str(path))} > {shlex.quote(str(out))}`"
             )
+    # UTF-16 without a byte-order mark (with one, each line is said not to be UTF-8): a row's "{" and a NUL byte
+    if head.startswith((b"{\x00", b"\x00{")):
+        encoding = "utf-16le" if head.startswith(b"{") else "utf-16be"
+        return (
+            f"the file is UTF-16 text ({encoding[-2:].upper()}, without a byte-order mark), not UTF-8: save it as "
+            f"UTF-8, e.g. `iconv -f {encoding} -t utf-8 {shlex.quote(str(path))} > {shlex.quote(str(out))}`"
+        )
     # the Arrow stream format, in which datasets caches and saves a dataset
     if head.startswith(b"\xff\xff\xff\xff"):
         return (
