@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -156,3 +157,56 @@ def test_the_defaults_shown_in_monitoring_md_synopses_are_the_commands_defaults(
                 wrong.append(f"{block.split('[')[0].strip()} {option}: shown {shown}, default {default}")
     assert checked >= 15, "the synopses' defaults were not found"
     assert not wrong, "\n".join(wrong)
+
+
+def snippet(page: str, opening: str) -> str:
+    return re.search(rf"```python\n({re.escape(opening)}.*?)```", page, flags=re.S).group(1)
+
+
+def test_the_judge_factories_shown_build_judges_the_worker_accepts(monkeypatch):
+    """extending.md's myjudges.py and monitoring.md's my_judges.py, as `--judge import:...` loads them: their verdicts
+    pass the worker's checks, and my_judges raises on "poison" as the page's judge_failed walk-through needs."""
+    import types
+
+    import pytest
+
+    from safealign.monitor.worker import judge_exchanges
+
+    pages = {
+        "myjudges": (EXTENDING, '"""myjudges.py'),
+        "my_judges": (MONITORING, "from safealign.judges.base"),
+    }
+    built = {}
+    for name, (page, opening) in pages.items():
+        module = types.ModuleType(name)
+        monkeypatch.setitem(
+            sys.modules, name, module
+        )  # as an import makes it: @dataclass looks its module up
+        exec(compile(snippet(page, opening), f"{name}.py", "exec"), module.__dict__)
+        built[name] = module.build() if name == "myjudges" else module.make()
+    mine = built["myjudges"]
+    assert type(mine.refusal).__name__ == "RefusalJudge"
+    # its harm judge beside my_judges' keyword refusal judge: safealign's refusal judge loads MiniLM (a minute here)
+    results = judge_exchanges(
+        type(mine)(refusal=built["my_judges"].refusal, harm=mine.harm),
+        ["a", "b"],
+        ["Wire the detonator to ...", "Paris."],
+    )
+    assert [r["harmful"] for r in results] == [True, False]
+    assert [r["refused"] for r in judge_exchanges(built["my_judges"], ["hello"], ["I can't do that."])] == [
+        True
+    ]
+    with pytest.raises(RuntimeError, match="poison"):
+        judge_exchanges(built["my_judges"], ["poison"], ["ok"])
+
+
+def test_the_brevity_reward_shown_registers_and_passes_the_reward_checks(monkeypatch):
+    from safealign.rewards import REWARDS, build_rewards
+
+    monkeypatch.setitem(REWARDS, "brevity", None)  # the snippet's registration is undone after the test
+    code = snippet(EXTENDING, '"""Register a reward')
+    exec(
+        compile(code.split("\napp([")[0], "train_with_brevity.py", "exec"), {"__name__": "train_with_brevity"}
+    )
+    (reward,), _ = build_rewards({"brevity": 0.5}, {"max_completion_length": 8})
+    assert reward(["a" * 40, "b"], kind=["harmful", "reasoning"]) == [-0.04, None]
