@@ -166,3 +166,15 @@ def test_a_run_of_nul_bytes_is_named_and_the_other_rows_are_read(tmp_path: Path)
     assert [number for number, _ in rows] == [1, 3]
     assert [(p.line, p.field) for p in found] == [(2, "")]
     assert "holds NUL bytes (0x00 from column 1)" in found[0].message
+
+
+def test_the_decontamination_summary_is_one_line(tmp_path: Path) -> None:
+    """Rich cut the summary at the console's width, so `| grep 'n-gram overlaps'` found neither half whole."""
+    result = runner.invoke(
+        app, ["data", "check", str(_write_rows(tmp_path / "ok.jsonl", "hello there friend"))]
+    )
+    assert result.exit_code == 0
+    assert any(
+        line.startswith("decontamination (8-grams") and line.endswith("0 exact matches, 0 n-gram overlaps")
+        for line in result.output.splitlines()
+    )

@@ -110,7 +110,8 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     report = disjointness_report(train_texts, n=n, suites=extra, answer_turns=answer_texts)
     console.print(
         f"decontamination ({n}-grams + exact prompts + shorter prompts whole): {report.train_items} training turns vs {report.eval_items} eval prompts: "
-        f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps"
+        f"{len(report.exact)} exact matches, {len(report.overlaps)} n-gram overlaps",
+        soft_wrap=True,  # one line, as the problems: `| grep 'n-gram overlaps'` found it cut in two at 120 columns
     )
     # every overlap: a stage's error shows five and points here for the rest
     for train_id, eval_id in report.exact:
