@@ -493,6 +493,22 @@ def table_rows(scenarios: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+def failures(scenarios: list[dict[str, Any]]) -> str:
+    """The title's note on requests not answered 200: latency and req/s count answered requests only, so a side that
+    failed some would look faster for it."""
+    failed = [
+        f"{s[side]['requests'] - s[side]['ok']} of {s[side]['requests']} {side} at {s['delay_ms']:g} ms"
+        for s in scenarios
+        for side in ("direct", "gateway")
+        if s[side]["ok"] < s[side]["requests"]
+    ]
+    return (
+        f"NOT ANSWERED 200 (left out of every column): {', '.join(failed)}"
+        if failed
+        else "every request answered 200"
+    )
+
+
 def main() -> None:
     sys.path.insert(0, str(HERE))
     # Imported here, not at the top: the upstream subprocess imports this module too.
@@ -562,7 +578,8 @@ def main() -> None:
     title = (
         f"Monitor load: {args.requests} requests per side and scenario at concurrency {args.concurrency}; times in ms, "
         "CPU in ms per request; '+p99' = gateway p99 - direct p99 (client), and the gateway's own added-time histogram; "
-        f"acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after drain {backlog}; "
+        f"{failures(scenarios)}; acknowledged {len(acked)}, missing from the DB {len(missing)}, judge backlog after "
+        f"drain {backlog}; "
         f"load average before {load_before:.2f} on {os.cpu_count()} cores"
     )
     report(

@@ -146,3 +146,48 @@ def test_judge_human_agreement_names_a_missing_or_broken_labels_file(benchmarks,
     broken.write_text('{"model": "sft", "id": "a", "label": "refusal"}\n{"model": "sft", "id"\n')
     with pytest.raises(SystemExit, match=r"labels.jsonl:2: not a JSON row"):
         judge_human_agreement.load_labels(broken)
+
+
+def test_the_monitor_load_title_says_how_many_requests_went_unanswered(benchmarks, monkeypatch, capsys):  # noqa: F811
+    """Latency and req/s count the requests answered 200 only, and the table said nothing of the others: a gateway
+    that failed 40 of 200 under load showed the latency of the 160 it answered."""
+    import os
+    import types
+
+    import monitor_load
+
+    def summary(ok: int) -> dict:
+        return {
+            "requests": 200,
+            "ok": ok,
+            "throughput_rps": 50.0,
+            "p50_ms": 1.0,
+            "p90_ms": 1.5,
+            "p99_ms": 2.0,
+        }
+
+    async def scenario(args, delay_ms, upstream, gateway, pids):
+        cpu = {f"{side}:{name}": 0.1 for side in ("direct", "gateway") for name in ("upstream", "gateway")}
+        return {
+            "delay_ms": delay_ms,
+            "direct": summary(200),
+            "gateway": summary(160),
+            "added_p50_ms": 0.0,
+            "added_p99_ms": 0.0,
+            "added_server_side": {"p50_le_ms": 1.0, "p99_le_ms": 1.0},
+            "cpu_ms_per_request": cpu,
+            "acked_markers": [],
+        }
+
+    process = types.SimpleNamespace(pid=os.getpid())  # its /proc children file exists
+    monkeypatch.setattr(monitor_load, "start_upstream", lambda *a, **k: process)
+    monkeypatch.setattr(monitor_load, "start_gateway", lambda *a, **k: process)
+    for name in ("wait_ready", "stop"):
+        monkeypatch.setattr(monitor_load, name, lambda *a, **k: None)
+    monkeypatch.setattr(monitor_load, "wait_backlog_drained", lambda *a, **k: 0)
+    monkeypatch.setattr(monitor_load, "stored_markers", lambda *a, **k: {})
+    monkeypatch.setattr(monitor_load, "scenario", scenario)
+    monkeypatch.setattr(sys, "argv", ["monitor_load.py", "--delays-ms", "100"])
+    monitor_load.main()
+    said = " ".join(capsys.readouterr().out.split())
+    assert "NOT ANSWERED 200 (left out of every column): 40 of 200 gateway at 100 ms" in said
