@@ -73,3 +73,43 @@ def test_monitor_evaluate_refuses_an_every_past_a_year_before_its_first_run(tmp_
     assert result.exit_code == 2 and "--every '-5m' is not an interval like 90s" in said(result), said(result)
     result = CliRunner().invoke(cli, [*command, "--every", "99999999999d", "--once"], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and runs == ["m"], (result.output, result.exception)
+
+
+# ---------------------------------------------------------------- monitor judge --once on a failing database
+
+
+def test_judge_once_on_a_database_locked_past_its_wait_says_so_without_a_traceback(
+    tmp_path, monkeypatch
+) -> None:
+    """A SQLite file another process held its write lock on for 30 s (a backup, a sqlite3 shell in a transaction) ended
+    `monitor judge --once` in SQLAlchemy's traceback; it says the database was locked, what to do, and that the
+    exchanges stay queued."""
+    import sqlite3
+
+    import sqlalchemy as sa
+    from test_monitor import FakeJudges
+
+    from safealign.cli.main import app as cli
+    from safealign.monitor.store import Store
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db)
+    store.insert_exchanges([{"prompt": "hi", "response": "hello", "status": "queued", "queue": True}])
+    store.close()
+
+    def locked(self, *args, **kwargs):
+        raise sa.exc.OperationalError(
+            "UPDATE judge_queue ...", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(Store, "claim", locked)
+    monkeypatch.setattr("safealign.monitor.worker.load_judges", lambda spec: FakeJudges())
+    result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "the database failed after 0 exchanges were judged (OperationalError: database is locked)" in said(
+        result
+    )
+    assert "another process held its write lock for 30 s" in said(
+        result
+    ) and "The others stay queued" in said(result)
+    assert Store(db).backlog() == 1

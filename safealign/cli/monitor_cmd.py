@@ -291,6 +291,8 @@ def judge_worker(
 def _judge_worker(
     ctx, recipe, db, judge, alerts, webhook, batch_size, retention_days, once, release_leases, parent_pid
 ) -> None:
+    import sqlalchemy as sa
+
     from safealign.judges import shown_judge_spec
     from safealign.monitor.alerts import AlertConfig, AlertManager, load_alert_config
     from safealign.monitor.security import redact_url
@@ -332,10 +334,14 @@ def _judge_worker(
         batch_size=config.judge_batch_size,
         retention_days=config.retention_days,
     )
-    if release_leases:
-        err_console.print(f"freed {store.release_leases()} leases")
     if once:
-        err_console.print(f"judged {worker.drain(timeout_s=ONCE_TIMEOUT_S, queued_now=True)} exchanges")
+        try:
+            if release_leases:
+                err_console.print(f"freed {store.release_leases()} leases")
+            judged = worker.drain(timeout_s=ONCE_TIMEOUT_S, queued_now=True)
+        except sa.exc.OperationalError as error:  # a traceback ended a cron job's run on a database locked for 30 s
+            raise SafealignError(_database_failed(config.db, error, worker.judged)) from None
+        err_console.print(f"judged {judged} exchanges")
         if worker.left:
             err_console.print(
                 f"[red]stopped after {ONCE_TIMEOUT_S:g} s with {worker.left} exchanges still queued[/] (the judges "
@@ -355,6 +361,8 @@ def _judge_worker(
         if worker.failed or worker.retrying or worker.left:  # a cron job sees exchanges left unjudged
             raise typer.Exit(1)
         return
+    if release_leases:
+        err_console.print(f"freed {store.release_leases()} leases")
     err_console.print(
         f"[green]judge worker[/] on {escape(redact_url(config.db))} ({escape(shown_judge_spec(config.judge))}), "
         f"{store.backlog()} exchanges queued"
@@ -363,6 +371,24 @@ def _judge_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     worker.run_forever(parent_pid)
+
+
+def _database_failed(db: str, error: Exception, judged: int) -> str:
+    """What `monitor judge --once` says when the database fails under it: why, and that nothing queued is lost."""
+    from safealign.monitor.security import redact_url
+
+    reason = getattr(error, "orig", None) or error
+    advice = (
+        "another process held its write lock for 30 s (a long write, a backup, a sqlite3 shell inside a transaction): "
+        "run this again once it is done"
+        if "locked" in str(reason)
+        else "check that the database is up and, for a SQLite file, still where --db says"
+    )
+    return (
+        f"--db {redact_url(db)}: the database failed after {judged} exchanges were judged ({type(reason).__name__}: "
+        f"{' '.join(str(reason).split())[:200]}); {advice}. The others stay queued: a batch this run had leased is "
+        "judged again once its lease expires (or now with --release-leases)"
+    )
 
 
 def _report_leased(store, own: int = 0) -> None:
