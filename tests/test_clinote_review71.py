@@ -144,3 +144,18 @@ def test_validate_refuses_an_empty_recipe_argument_as_the_other_commands_do(tmp_
     result = runner.invoke(app, ["validate", ""])
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "is empty" in said and "recipe . is a folder" not in said, said
+
+
+def test_rl_with_the_defaults_says_what_its_detectors_cannot_judge(tmp_path):
+    """`safealign rl` of a recipe with no rl: section trains with RLConfig's defaults (40 steps, in which
+    refusal_collapse cannot fill its two windows), and said nothing of it: the warning came only with a recipe's own
+    rl: section. Stopped on its folder, which holds another stage, after the warnings."""
+    from safealign.runs import write_json
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\n")
+    write_json(tmp_path / "runs" / "r" / "rl" / "stage.json", {"stage": "sft"})
+    result = runner.invoke(app, ["rl", str(recipe)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "the recipe has no rl: section" in said, said
+    assert "rl: refusal_collapse compares two windows of hacking.window 10" in said, said

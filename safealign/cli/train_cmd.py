@@ -314,6 +314,9 @@ def rl(
     parsed = load_recipe(recipe)
     _check_out(out, "rl", STAGE_FILES["rl"], overwrite, parsed.run_dir)
     cfg = _section(parsed, "rl", RLConfig())
+    if parsed.rl is None:  # the defaults' warnings, which a recipe's own rl: section gets as it is read
+        cfg.warn_if_detectors_cannot_fire()
+        cfg.warn_if_gates_cannot_check()
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
     # the recipe's own eval suites count too
