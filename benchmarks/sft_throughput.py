@@ -39,6 +39,7 @@ from _common import PRECISIONS, model_spec, positive, report, resolved_precision
 from safealign.config import SFTConfig  # noqa: E402
 from safealign.corpus import build_mixture  # noqa: E402
 from safealign.models import load_model  # noqa: E402
+from safealign.runs import write_jsonl  # noqa: E402
 from safealign.stages.sft import run_sft, to_prompt_completion, trl_sft_config, use_padding_free  # noqa: E402
 from safealign.training.common import apply_embedding_policy, freeze_bottom_layers  # noqa: E402
 
@@ -81,7 +82,7 @@ def main() -> None:
     mixture = build_mixture({"harmful_refusals": 1.0, "benign_helpful": 1.0, "reasoning": 1.0}, seed=0)
     rows = mixture.rows[: args.rows]
     data = work / "rows.jsonl"
-    data.write_text("\n".join(__import__("json").dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    write_jsonl(data, rows)
     cfg = SFTConfig(
         datasets={str(data): 1.0},
         method="full",
@@ -95,30 +96,17 @@ def main() -> None:
     weighted_cfg = frozen_cfg.model_copy(update={"decision_tokens": 8, "decision_weight": 3.0})
     ours, bare, frozen, weighted = [], [], [], []
 
-    def run_ours(repeat: int) -> None:
-        record = run_sft(
-            cfg, args.model, work / f"ours-{repeat}", precision=args.precision, resume=False
-        ).record
-        ours.append(record["metrics"]["tokens_per_s"])
-        shutil.rmtree(work / f"ours-{repeat}")  # ~1.9 GB each (model + final checkpoint); the disk is shared
+    def stage_arm(arm_cfg: SFTConfig, label: str, into: list[float]):  # noqa: ANN202 - one arm's run(repeat)
+        def run(repeat: int) -> None:
+            folder = work / f"{label}-{repeat}"
+            record = run_sft(arm_cfg, args.model, folder, precision=args.precision, resume=False).record
+            into.append(record["metrics"]["tokens_per_s"])
+            shutil.rmtree(folder)  # ~1.9 GB each (model + final checkpoint); the disk is shared
 
-    def run_frozen(repeat: int) -> None:
-        record = run_sft(
-            frozen_cfg, args.model, work / f"frozen-{repeat}", precision=args.precision, resume=False
-        ).record
-        frozen.append(record["metrics"]["tokens_per_s"])
-        shutil.rmtree(
-            work / f"frozen-{repeat}"
-        )  # ~1.9 GB each (model + final checkpoint); the disk is shared
+        return run
 
-    def run_weighted(repeat: int) -> None:
-        record = run_sft(
-            weighted_cfg, args.model, work / f"weighted-{repeat}", precision=args.precision, resume=False
-        ).record
-        weighted.append(record["metrics"]["tokens_per_s"])
-        shutil.rmtree(
-            work / f"weighted-{repeat}"
-        )  # ~1.9 GB each (model + final checkpoint); the disk is shared
+    run_ours, run_frozen = stage_arm(cfg, "ours", ours), stage_arm(frozen_cfg, "frozen", frozen)
+    run_weighted = stage_arm(weighted_cfg, "weighted", weighted)
 
     def run_bare(repeat: int) -> None:
         bare.append(
