@@ -113,3 +113,30 @@ def test_judge_once_on_a_database_locked_past_its_wait_says_so_without_a_traceba
         result
     ) and "The others stay queued" in said(result)
     assert Store(db).backlog() == 1
+
+
+# ---------------------------------------------------------------- the alert webhook
+
+
+def test_a_webhook_that_redirects_is_named_with_its_target_in_the_log(monkeypatch, caplog) -> None:
+    """A webhook given as http:// that answers 308 to https:// (or a moved receiver) lost every page, each try and each
+    re-send logged as only "HTTP 308"; the log names where it redirects (its password masked) and what to give."""
+    import httpx
+
+    from safealign.monitor import alerts
+
+    posted: list[str] = []
+
+    def redirecting(url, **kwargs):
+        posted.append(url)
+        location = "https://bob:secret@hooks.example/alert?x=1"
+        return httpx.Response(308, headers={"location": location}, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(alerts.httpx, "post", redirecting)
+    with caplog.at_level("ERROR", logger="safealign.monitor.alerts"):
+        delivered = alerts.Notifier("http://hooks.example/alert").send({"rule": "r", "message": "m"})
+    assert not delivered and posted == ["http://hooks.example/alert"], "a redirect is not retried"
+    logged = caplog.text
+    redirect = "HTTP 308, a redirect to https://bob:***@hooks.example/…?… (not followed): give the URL it redirects to"
+    assert redirect in logged, logged
+    assert "secret" not in logged

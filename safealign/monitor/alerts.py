@@ -218,7 +218,11 @@ def _transient(error: httpx.HTTPError) -> bool:
 def _describe(error: Exception, url: str) -> str:
     """The failure without the URL (httpx puts it, token and all, in a status error's message)."""
     if isinstance(error, httpx.HTTPStatusError):
-        return f"HTTP {error.response.status_code}"
+        status, location = error.response.status_code, error.response.headers.get("location")
+        if 300 <= status < 400 and location:  # not followed: a page is not sent on to another host unasked
+            target = redact_url(str(error.request.url.join(location)))  # its path masked: it may hold the hook's token
+            return f"HTTP {status}, a redirect to {target} (not followed): give the URL it redirects to as the webhook"
+        return f"HTTP {status}"
     return f"{type(error).__name__}: {error}".replace(url, redact_url(url))
 
 
