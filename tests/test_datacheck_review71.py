@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from safealign.cli.main import app
 from safealign.corpus.decontaminate import decontamination_check
+from safealign.corpus.eval_texts import data_check_suites, split_suites
 from safealign.corpus.registry import read_rows_and_problems
 from safealign.corpus.validate import row_problems
 from safealign.tasks import problems
@@ -178,3 +180,16 @@ def test_the_decontamination_summary_is_one_line(tmp_path: Path) -> None:
         line.startswith("decontamination (8-grams") and line.endswith("0 exact matches, 0 n-gram overlaps")
         for line in result.output.splitlines()
     )
+
+
+def test_a_suite_setting_that_holds_a_list_is_one_suite(tmp_path: Path) -> None:
+    """--suites was split at every comma, so the suite a stage's error names, `--suites
+    'rg:basic_arithmetic?operators=[+,-]'`, was refused as 'unsupported operator: [+'."""
+    suites = ["rg:basic_arithmetic?operators=[+,-]&max_terms=2", "rg:chain_sum?max_digits=1"]
+    option = shlex.split(data_check_suites(suites))[1]
+    assert split_suites(option) == suites
+    result = runner.invoke(
+        app,
+        ["data", "check", str(_write_rows(tmp_path / "ok.jsonl", "hello there friend")), "--suites", option],
+    )
+    assert result.exit_code == 0, result.output

@@ -40,7 +40,7 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap (every overlap listed)."""
     from safealign.config.sections import checked_suites
     from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
-    from safealign.corpus.eval_texts import disjointness_report, own_suites, training_turns
+    from safealign.corpus.eval_texts import disjointness_report, own_suites, split_suites, training_turns
     from safealign.corpus.validate import repeated_conversations
 
     if n > MAX_NGRAM:
@@ -50,7 +50,7 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
             f"n-gram of it at all; give {MIN_NGRAM} to {MAX_NGRAM}",
             param_hint="'--n'",
         )
-    extra = own_suites(checked_suites([name.strip() for name in suites.split(",") if name.strip()]))
+    extra = own_suites(checked_suites(split_suites(suites)))
     names, given = [], {}
     for name in datasets or list(TRAIN_DATASETS):
         # Path('') is the current folder: "dataset . is a folder", of a '.' never written

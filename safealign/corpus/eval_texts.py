@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -251,6 +252,20 @@ def check_disjoint_from_evals(
         | ({"suites": list(checked)} if checked else {})
         | ({"suites_unread": unread} if unread else {})
     )
+
+
+# A comma outside square brackets: "rg:basic_arithmetic?operators=[+,*]" is one suite, its list one setting
+_SUITE_COMMA = re.compile(r",(?![^\[\]]*\])")
+
+
+def split_suites(option: str) -> list[str]:
+    """The suite names of a comma-separated ``--suites`` option (what :func:`data_check_suites` writes), an ``rg:``
+    setting's list kept whole.
+
+    >>> split_suites("dev, rg:basic_arithmetic?operators=[+,*]&max_terms=2,mine.jsonl")
+    ['dev', 'rg:basic_arithmetic?operators=[+,*]&max_terms=2', 'mine.jsonl']
+    """
+    return [name.strip() for name in _SUITE_COMMA.split(option) if name.strip()]
 
 
 def data_check_suites(suites: Sequence[str]) -> str:
