@@ -140,3 +140,31 @@ def test_a_webhook_that_redirects_is_named_with_its_target_in_the_log(monkeypatc
     redirect = "HTTP 308, a redirect to https://bob:***@hooks.example/…?… (not followed): give the URL it redirects to"
     assert redirect in logged, logged
     assert "secret" not in logged
+
+
+# ---------------------------------------------------------------- the dashboard's times
+
+
+def test_the_dashboard_says_its_times_are_utc(tmp_path) -> None:
+    """The page's header said "generated ... UTC", but its flagged exchanges, alerts and eval runs showed the stored
+    UTC times under a bare "time": an operator east or west of Greenwich read them as local times."""
+    import datetime as dt
+    import re
+
+    from safealign.config.sections import MonitorConfig
+    from safealign.monitor.dashboard import render_dashboard
+    from safealign.monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    at = dt.datetime(2026, 12, 7, 12, 30, 5)
+    store.insert_exchanges(
+        [{"created_at": at, "prompt": "p", "response": "r", "status": "judged", "harmful": True}]
+    )
+    store.add_alert(rule="r", kind="fired", message="m")
+    store.add_eval_run(
+        upstream="http://u", model="m", suites=["harmful"], summary={"harmful_refusal_rate": 0.5}
+    )
+    page = render_dashboard(store, MonitorConfig(upstream="http://u"))
+    assert "2026-12-07 12:30:05" in page
+    headers = re.findall(r"<th>(time[^<]*)</th>", page)
+    assert headers == ["time (UTC)"] * 3, headers
