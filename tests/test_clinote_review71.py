@@ -159,3 +159,26 @@ def test_rl_with_the_defaults_says_what_its_detectors_cannot_judge(tmp_path):
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "the recipe has no rl: section" in said, said
     assert "rl: refusal_collapse compares two windows of hacking.window 10" in said, said
+
+
+def test_run_says_a_line_of_the_prompt_draw_once(tmp_path, monkeypatch):
+    """The run's checks draw the sampling prompts before the baseline eval, and the sample stage draws them again:
+    'sample: task chain_sum gets 0 of the 4 prompts at weight 0.14: it is left out of this stage' was said at both.
+    The evals do nothing here, and the sample stage stops once it has drawn its prompts."""
+    from safealign import pipeline
+    from safealign.errors import SafealignError
+    from safealign.stages import sample
+
+    def stop(*args, **kwargs):
+        raise SafealignError("stopped before generating")
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", lambda *args, **kwargs: None)
+    monkeypatch.setattr(sample, "_completions", stop)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nsample: {{num_prompts: 4, k: 1}}\n"
+    )
+    result = runner.invoke(app, ["run", str(recipe)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "stopped before generating" in said, said
+    assert said.count("sample: task chain_sum gets 0 of the 4 prompts") == 1, said

@@ -227,6 +227,34 @@ def setup_logging(verbose: bool = False) -> None:
         pass
 
 
+class _FirstTimeOnly(logging.Filter):
+    """Lets a record through only the first time its logger says its message at its level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: set[tuple[str, int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.getMessage())
+        if key in self.said:
+            return False
+        self.said.add(key)
+        return True
+
+
+@contextmanager
+def said_once(names: tuple[str, ...]) -> Iterator[None]:
+    """Within the block, each line of the loggers ``names`` is logged once, however often it is said."""
+    once = _FirstTimeOnly()
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)
+
 def path_error_message(error: BaseException) -> str | None:
     """A message naming the path and the fix when ``error`` is a path that is a file where a folder is needed, or
     one we may not write; else None.

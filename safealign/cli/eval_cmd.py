@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -19,6 +17,7 @@ from safealign.cli.common import (
     console,
     err_console,
     friendly_errors,
+    said_once,
     system_prompt_for,
     table,
 )
@@ -59,35 +58,6 @@ def _fmt(value: float) -> str:
 # run_eval selects them again, so each of their lines (generated questions drawn twice, a prompt file's repeated
 # rows) was said twice, the second after the model loaded.
 SELECTION_LOGGERS = ("safealign.evals.suites", "safealign.evals.loaders")
-
-
-class _FirstTimeOnly(logging.Filter):
-    """Lets a record through only the first time its logger says its message at its level."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.said: set[tuple[str, int, str]] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, record.levelno, record.getMessage())
-        if key in self.said:
-            return False
-        self.said.add(key)
-        return True
-
-
-@contextlib.contextmanager
-def said_once(names: tuple[str, ...] = SELECTION_LOGGERS) -> Iterator[None]:
-    """Within the block, each line of the loggers ``names`` is logged once, however often it is said."""
-    once = _FirstTimeOnly()
-    loggers = [logging.getLogger(name) for name in names]
-    for logger in loggers:
-        logger.addFilter(once)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(once)
 
 
 def eval_command(
@@ -175,7 +145,7 @@ def eval_command(
         ctx, temperature, top_p, refusal_vote, vote_temperature, vote_threshold, refusal_probe, probe_samples
     )
     check_flags_reach_the_model(ctx, endpoint)
-    with said_once():
+    with said_once(SELECTION_LOGGERS):
         friendly_errors(_eval)(
             model,
             suites,

@@ -6,10 +6,14 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, friendly_errors, given_recipe, table
+from safealign.cli.common import console, friendly_errors, given_recipe, said_once, table
 
 # what each stage's tokens count, in the model card's words, printed under the table (a header this long wraps the column)
 TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and sample generated"
+# The run's checks draw the RL and sampling prompts before the baseline eval (a task too small for its share fails then,
+# not hours in), and each stage draws them again: a line of the draw ("sample: task chain_sum gets 0 of the 4
+# prompts ...: it is left out of this stage") was said at both.
+PROMPT_DRAW_LOGGERS = ("safealign.stages.rl_prompts",)
 
 
 def stage_token_count(row: dict) -> str:
@@ -69,7 +73,8 @@ def run(
     from safealign.pipeline import run_pipeline
 
     parsed = load_recipe(recipe)
-    result = run_pipeline(parsed, recipe_path=Path(recipe))
+    with said_once(PROMPT_DRAW_LOGGERS):
+        result = run_pipeline(parsed, recipe_path=Path(recipe))
     if not is_main_process():  # under accelerate launch every rank runs the pipeline; one prints its table
         return
     console.print(
@@ -96,7 +101,8 @@ def compare(
     from safealign.distributed import is_main_process
 
     parsed = load_recipe(recipe)
-    result = run_compare(parsed, recipe_path=Path(recipe))
+    with said_once(PROMPT_DRAW_LOGGERS):  # compare runs the pipeline, and checks the recipe as it does
+        result = run_compare(parsed, recipe_path=Path(recipe))
     if not is_main_process():  # under accelerate launch every rank runs the arms; one prints the table
         return
     console.print(
