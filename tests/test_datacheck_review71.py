@@ -193,3 +193,12 @@ def test_a_suite_setting_that_holds_a_list_is_one_suite(tmp_path: Path) -> None:
         ["data", "check", str(_write_rows(tmp_path / "ok.jsonl", "hello there friend")), "--suites", option],
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_family_that_gives_up_drawing_a_problem_is_refused_naming_its_settings() -> None:
+    """kakurasu with max_retries=0 returns None for a problem it gave up on: "TypeError: 'NoneType' object is not
+    subscriptable" came out of generate_problems (a traceback from `safealign validate` of an rl.tasks spec)."""
+    with pytest.raises(
+        FamilyConfigError, match=r"kakurasu gave up drawing a problem with the settings .*max_retries"
+    ):
+        generate_problems("kakurasu", 3, 10000, config={"max_retries": 0})

@@ -363,6 +363,12 @@ def generate_problems(
                 or "check each value's type and range (integers where the field takes integers)"
             )
         ) from error
+    # a family that gives up returns None (kakurasu's max_retries=0): "'NoneType' object is not subscriptable" below
+    if any(not isinstance(entry, dict) for entry in dataset):
+        raise FamilyConfigError(
+            f"{family} gave up drawing a problem with the settings {settings} (it returned none): a retry or search "
+            "limit among them is too low for the rest; raise it, or loosen the others"
+        )
     return [
         Problem(
             f"{family}-{seed}-{i}",
