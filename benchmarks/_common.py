@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from safealign.cli.common import make_console, table
 from safealign.precision import Precision
-from safealign.runs import write_text
+from safealign.runs import read_json, write_text
 
 RESULTS = Path(__file__).parent / "results"
 # the lever scripts' default recipe, found from the repository root wherever they are run from
@@ -84,6 +84,29 @@ def system_prompt_flag(system_prompt: str | None) -> list[str]:
     """``safealign eval``'s flag for asking with exactly this system prompt: never the default, which is the one a
     model folder's stage.json records, so two arms (one without a stage.json) are asked alike; '' is the template's."""
     return ["--system-prompt", system_prompt or ""]
+
+
+def reuse_eval(out: Path, model: str, system_prompt: str | None) -> bool:
+    """Whether ``out`` holds a finished ``safealign eval`` of ``model`` asked with ``system_prompt``, to reuse; one of
+    another model or another system prompt (a rerun with another --sft, --model or --recipe and the same --out) ends
+    the script naming it: it was reused, and its counts reported as this model's."""
+    from safealign.probing import model_identity
+
+    summary = out / "summary.json"
+    if not summary.is_file():
+        return False
+    config = read_json(summary, dict).get("config") or {}
+    scored, wanted = config.get("model"), model_identity(model)
+    differs = []
+    if isinstance(scored, dict) and scored.get("identity") not in (None, wanted):
+        differs.append(f"of {scored['identity']}, not {wanted}")
+    if "system_prompt" in config and (config["system_prompt"] or None) != (system_prompt or None):
+        differs.append(f"asked with the system prompt {config['system_prompt']!r}, not {system_prompt!r}")
+    if differs:
+        raise SystemExit(
+            f"{out} holds an eval {' and '.join(differs)}: give another --out, or delete {out} to score it again"
+        )
+    return True
 
 
 def machine() -> dict[str, Any]:

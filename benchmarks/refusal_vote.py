@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, result_name, system_prompt_flag  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, result_name, reuse_eval, system_prompt_flag  # noqa: E402
 
 SPLITS = {
     "dev": ("harmful_dev,harmful_dev_subtle,borderline_dev", {"harmful_dev", "harmful_dev_subtle"}),
@@ -40,7 +40,7 @@ CLI = [sys.executable, "-m", "safealign"]
 
 
 def evaluate(model: str, out: Path, split: str, sampled: bool, system_prompt: str | None) -> None:
-    if (out / "summary.json").is_file():
+    if reuse_eval(out, model, system_prompt):
         return
     flags = (
         ["--samples", str(SAMPLES), "--temperature", str(TEMPERATURE), "--top-p", str(TOP_P)]

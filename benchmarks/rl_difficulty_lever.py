@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, result_name, system_prompt_flag  # noqa: E402
+from _common import QUICKSTART, recipe_system_prompt, report, result_name, reuse_eval, system_prompt_flag  # noqa: E402
 
 ARMS: dict[str, dict[str, Any]] = {
     "recipe": {},
@@ -74,7 +74,7 @@ def arm_recipe(recipe: dict[str, Any], arm: str, seed: int, path: Path) -> Path:
 
 def evaluate(model: str, out: Path, system_prompt: str | None) -> None:
     for part, flags in EVALS.items():
-        if (out / part / "summary.json").is_file():
+        if reuse_eval(out / part, model, system_prompt):
             continue
         subprocess.run(
             [

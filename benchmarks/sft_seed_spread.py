@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import QUICKSTART, make_console, recipe_system_prompt, report, result_name, system_prompt_flag
+from _common import (
+    QUICKSTART,
+    make_console,
+    recipe_system_prompt,
+    report,
+    result_name,
+    reuse_eval,
+    system_prompt_flag,
+)
 from rich.table import Table
 
 from safealign.evals.paired import OUTCOMES, outcome, paired_diff, read_eval_dir
@@ -62,7 +70,7 @@ def train_and_score(recipe_path: Path, seed: int, out: Path, system_prompt: str 
         safealign("sft", str(seeded), "--out", str(folder / "sft"))
     prompt_args = system_prompt_flag(system_prompt)
     for name, args in EVALS.items():
-        if not (folder / name / "summary.json").is_file():
+        if not reuse_eval(folder / name, str(folder / "sft" / "model"), system_prompt):
             safealign(
                 "eval",
                 str(folder / "sft" / "model"),

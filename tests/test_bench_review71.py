@@ -191,3 +191,39 @@ def test_the_monitor_load_title_says_how_many_requests_went_unanswered(benchmark
     monitor_load.main()
     said = " ".join(capsys.readouterr().out.split())
     assert "NOT ANSWERED 200 (left out of every column): 40 of 200 gateway at 100 ms" in said
+
+
+def _scored(folder, model: str, system_prompt: str | None) -> None:
+    """An eval folder's summary.json as `safealign eval MODEL --system-prompt ... --out folder` writes its config."""
+    from safealign.probing import model_identity
+
+    folder.mkdir(parents=True)
+    config = {"model": {"spec": model, "identity": model_identity(model)}, "system_prompt": system_prompt}
+    (folder / "summary.json").write_text(json.dumps({"suites": {}, "config": config}))
+
+
+def test_lever_scripts_reuse_an_eval_only_of_the_same_model_and_system_prompt(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+):
+    """A rerun with another --sft (or --recipe) and the same --out reused the first model's evals and reported their
+    counts as the second's."""
+    import refusal_vote
+    import rl_difficulty_lever
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(rl_difficulty_lever.subprocess, "run", lambda command, **kwargs: ran.append(command))
+    first, second = tmp_path / "sft-a", tmp_path / "sft-b"
+    out = tmp_path / "exp" / "sft" / "eval"
+    for part in rl_difficulty_lever.EVALS:
+        _scored(out / part, str(first), "Be helpful.")
+    rl_difficulty_lever.evaluate(str(first), out, "Be helpful.")
+    assert ran == []  # the same model and prompt: reused
+    with pytest.raises(SystemExit, match=f"holds an eval of {first}, not {second}: give another --out"):
+        rl_difficulty_lever.evaluate(str(second), out, "Be helpful.")
+    with pytest.raises(SystemExit, match="asked with the system prompt 'Be helpful.', not None"):
+        refusal_vote.evaluate(str(first), out / "ind", "dev", False, None)
+    _scored(tmp_path / "template", str(first), None)  # --system-prompt '': the template's, recorded as null
+    refusal_vote.evaluate(str(first), tmp_path / "template", "dev", False, "")
+    assert ran == []
