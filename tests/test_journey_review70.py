@@ -67,7 +67,7 @@ def test_the_gateway_refuses_an_empty_content_list_as_serve_does(role: str) -> N
         validate_chat({"messages": messages})
     with pytest.raises(RequestError) as caught:
         parse_chat(json.dumps({"messages": messages}).encode())
-    assert caught.value.status == 422 and caught.value.message == served.value.message, caught.value.message
+    assert caught.value.status == 400 and caught.value.message == served.value.message, caught.value.message
 
 
 def test_card_on_a_run_whose_first_stage_was_stopped_names_that_stage(tmp_path: Path) -> None:

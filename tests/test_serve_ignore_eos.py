@@ -25,4 +25,4 @@ def test_an_endpoint_eval_asking_for_ignore_eos_is_answered_with_every_token(ser
     )
     assert completion.completion_tokens == 6 and completion.truncated
     answer = httpx.post(f"{url}/v1/chat/completions", json=ask("hi", ignore_eos="yes"))
-    assert answer.status_code == 422  # serve's schema is strict: a string is not a boolean
+    assert answer.status_code == 400  # serve's schema is strict: a string is not a boolean

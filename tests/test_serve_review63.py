@@ -12,14 +12,14 @@ from safealign.serve.protocol import UNSUPPORTED_FIELDS
 @pytest.mark.parametrize(
     ("message", "named"),
     [
-        ({"role": "user", "content": []}, "messages.0: Value error, the message's content is an empty list"),
+        ({"role": "user", "content": []}, "messages.0.content: the message's content is an empty list"),
         (
             {"role": "assistant", "content": None, "refusal": 5},
-            "messages.0: Value error, 'refusal' must be a string",
+            "messages.0.refusal: 'refusal' must be a string",
         ),
         (
             {"role": "assistant", "content": None, "refusal": {"text": "no"}},
-            "messages.0: Value error, 'refusal' must be a string",
+            "messages.0.refusal: 'refusal' must be a string",
         ),
     ],
 )
@@ -29,8 +29,8 @@ def test_a_turn_without_text_is_a_422_not_a_blank_turn(served, message, named): 
     url, _ = served
     body = ask("hi") | {"messages": [message, {"role": "user", "content": "go on"}]}
     answer = httpx.post(f"{url}/v1/chat/completions", json=body)
-    assert answer.status_code == 422 and named in answer.json()["error"]["message"], answer.text
-    assert answer.json()["error"]["param"] == "messages"
+    assert answer.status_code == 400 and named in answer.json()["error"]["message"], answer.text
+    assert answer.json()["error"]["param"] == named.split(":")[0]
 
 
 @pytest.mark.parametrize(

@@ -52,19 +52,19 @@ CALL = {
 @pytest.mark.parametrize(
     ("messages", "named"),
     [
-        ([{"role": "user"}], "messages.0: Value error, the message has no 'content'; "),
+        ([{"role": "user"}], "messages.0.content: the message has no 'content'; "),
         (
             [{"role": "user", "text": "hi"}],
-            "messages.0: Value error, the message has no 'content' (found 'text')",
+            "messages.0.content: the message has no 'content' (found 'text')",
         ),
         (
             [{"role": "system", "content": None}, QUESTION],
-            "messages.0: Value error, the message has no 'content'",
+            "messages.0.content: the message has no 'content'",
         ),
-        ([{"role": "developer"}, QUESTION], "messages.0: Value error, the message has no 'content'"),
+        ([{"role": "developer"}, QUESTION], "messages.0.content: the message has no 'content'"),
         (
             [QUESTION, CALL, {"role": "tool", "tool_call_id": "c1"}],
-            "messages.2: Value error, the message has no",
+            "messages.2.content: the message has no",
         ),
     ],
     ids=["user", "user-misspelt", "system", "developer", "tool"],
@@ -76,7 +76,7 @@ def test_the_gateway_refuses_a_message_without_the_content_openai_requires(messa
 
     with pytest.raises(RequestError) as caught:
         parse_chat(json.dumps({"messages": messages}).encode())
-    assert caught.value.status == 422 and named in caught.value.message, caught.value.message
+    assert caught.value.status == 400 and named in caught.value.message, caught.value.message
     with pytest.raises(RequestError) as served:
         validate_chat({"messages": messages})
     assert served.value.message == caught.value.message

@@ -131,7 +131,7 @@ def sampling_params(
             ignore_eos=bool(chat.ignore_eos),
         )
     except ValueError as error:
-        raise RequestError(422, f"invalid sampling parameters: {error}") from None
+        raise RequestError(400, f"invalid sampling parameters: {error}") from None
 
 
 def fit_context(

@@ -53,6 +53,15 @@ class RequestError(Exception):
         return error_body(self.message, self.kind, self.param)
 
 
+class FieldProblem(ValueError):
+    """A message validator's complaint about one of the message's fields: pydantic places a model validator's error at
+    the message (``messages.0``); the error names the field (``messages.0.content``), as OpenAI's param does."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 def error_body(message: str, kind: str = "invalid_request_error", param: str | None = None) -> dict[str, Any]:
     """OpenAI's error envelope, which client libraries know how to surface."""
     return {"error": {"message": message, "type": kind, "param": param, "code": None}}
@@ -93,11 +102,12 @@ class OpenAIMessage(BaseModel):
         extra = self.model_extra or {}
         if self.content is None and not self.may_lack_content():
             found = f" (found {', '.join(repr(key) for key in extra)})" if extra else ""
-            raise ValueError(
-                f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}'
+            raise FieldProblem(
+                "content",
+                f'the message has no \'content\'{found}; send {{"role": "{self.role}", "content": "..."}}',
             )
         if self.content == [] and not self.may_lack_content():  # the gateway forwarded it: a blank turn, as above
-            raise ValueError(empty_content_list(self.role))
+            raise FieldProblem("content", empty_content_list(self.role))
         return self
 
 
@@ -127,10 +137,11 @@ class ChatMessage(OpenAIMessage):
         extra = self.model_extra or {}
         # An empty list would reach the model as a blank turn, as a missing content did; OpenAI refuses it.
         if self.content == []:
-            raise ValueError(empty_content_list(self.role))
+            raise FieldProblem("content", empty_content_list(self.role))
         if self.content is None and not isinstance(extra.get("refusal"), str | None):
-            raise ValueError(
-                f"'refusal' must be a string (the refused turn's text), got {type(extra['refusal']).__name__}"
+            raise FieldProblem(
+                "refusal",
+                f"'refusal' must be a string (the refused turn's text), got {type(extra['refusal']).__name__}",
             )
         return self
 
@@ -352,8 +363,9 @@ LISTED_PROBLEMS = 10  # the most problems one error message names (it says how m
 
 
 def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatRequest) -> ChatRequest:
-    """Validate a decoded body; each problem (the first ``LISTED_PROBLEMS``) is named by field path (422, or 400 for no
-    messages). A list (of messages, content parts, stop strings) stops at its first bad item."""
+    """Validate a decoded body; each problem (the first ``LISTED_PROBLEMS``) is named by its field path, a 400 as OpenAI
+    and vLLM answer it (OpenAI's clients raise BadRequestError), ``param`` the first problem's path. A list (of
+    messages, content parts, stop strings) stops at its first bad item."""
     if "messages" not in payload:
         raise RequestError(
             400, "missing required field 'messages' (a list of {role, content} objects)", param="messages"
@@ -363,15 +375,14 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
     except ValidationError as error:
         # Once, and the first few named: a 1 MiB body of 30,000 bad messages has 100,000 errors, which took seconds (on
         # the event loop) to list three times over, and answered an 8 MB message.
-        errors = error.errors(include_url=False, include_context=False, include_input=False)
-        problems = [
-            f"{'.'.join(str(p) for p in item['loc']) or '(body)'}: {item['msg']}"
-            for item in errors[:LISTED_PROBLEMS]
-        ]
+        errors = error.errors(include_url=False, include_input=False)
+        problems = _problems(errors[:LISTED_PROBLEMS], payload)
+        listed = [f"{path or '(body)'}: {message}" for path, message in problems]
         if len(errors) > LISTED_PROBLEMS:
-            problems.append(f"and {len(errors) - LISTED_PROBLEMS} more problems")
-        first = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
-        raise RequestError(422, "invalid request: " + "; ".join(problems), param=first) from None
+            listed.append(f"and {len(errors) - LISTED_PROBLEMS} more problems")
+        raise RequestError(
+            400, "invalid request: " + "; ".join(listed), param=problems[0][0] or None
+        ) from None
     if chat.stream_options is not None and not chat.stream:  # OpenAI and vLLM refuse it too
         raise RequestError(
             400,
@@ -379,6 +390,50 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
             param="stream_options",
         )
     return chat
+
+
+def _problems(errors: list[Any], payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each error's field path in the request and what is wrong. A value that fits no member of a union (``stop``: a
+    string or a list of strings) has one error per member: those of the members whose shape the value has are kept
+    (``stop.1``: a list item that is no string), and where it has none, one error says what each member would take."""
+    # path: (what is wrong, whether only a union member's shape said so)
+    found: dict[str, tuple[str, bool]] = {}
+    for item in errors:
+        path, member = _field_path(item["loc"], payload, missing=item["type"] == "missing")
+        if isinstance(cause := (item.get("ctx") or {}).get("error"), FieldProblem):
+            path = f"{path}.{cause.field}"
+        # pydantic's prefix for our own validators' messages; its model_type names the class (serve's or the gateway's)
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "model_type":
+            message = "Input should be a valid dictionary"
+        # a value of no member's shape: "Input should be a valid string or a valid list"
+        if path in found and found[path][1] and member:
+            message = f"{found[path][0]} or {message.removeprefix('Input should be ')}"
+        elif path in found:
+            message, member = f"{found[path][0]}; {message}", False
+        found[path] = (message, member)
+    return [
+        (path, message)
+        for path, (message, member) in found.items()
+        # a member's shape the value does not have, where a problem under the path says which member it is
+        if not (member and any(other.startswith(f"{path}.") for other in found))
+    ]
+
+
+def _field_path(loc: tuple[int | str, ...], payload: Any, missing: bool) -> tuple[str, bool]:
+    """The request's own path of a pydantic error location, and whether the location named a union member: pydantic's
+    ``stop.list[str].1`` is ``stop.1``, its ``messages.0.content.str`` is ``messages.0.content``. A field the request
+    left out (``missing``) ends the path."""
+    parts, value, member = [], payload, False
+    for index, segment in enumerate(loc):
+        in_request = isinstance(value, dict) and segment in value
+        if in_request or (isinstance(value, list) and isinstance(segment, int) and segment < len(value)):
+            value = value[segment]
+        elif not (missing and index == len(loc) - 1):
+            member = index == len(loc) - 1  # a union member's name (str, list[str]): no field of the request
+            continue
+        parts.append(str(segment))
+    return ".".join(parts), member
 
 
 # OpenAI fields (and vLLM's min_p, min_tokens, best_of, use_beam_search) that change what an answer must be, which a
