@@ -168,3 +168,37 @@ def test_the_dashboard_says_its_times_are_utc(tmp_path) -> None:
     assert "2026-12-07 12:30:05" in page
     headers = re.findall(r"<th>(time[^<]*)</th>", page)
     assert headers == ["time (UTC)"] * 3, headers
+
+
+# ---------------------------------------------------------------- monitor judge --once while the judges are down
+
+
+def test_judge_once_stops_at_an_outage_of_the_judges_and_says_so(tmp_path, monkeypatch) -> None:
+    """`--once` with the grader down went on through the whole backlog, each batch failing twice (itself and the plain
+    exchange that tells an outage): a grader that times out took the run's hour, which then said it had stopped for
+    want of time ("the judges are slower than this backlog needs"). It stops at the outage and says the judges are
+    down; the backlog stays queued, unleased but for the batch tried, and is judged once they are back."""
+    from test_monitor_review68 import DownJudges
+
+    from safealign.cli.main import app as cli
+    from safealign.monitor.store import Store
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db)
+    store.insert_exchanges(
+        [{"prompt": f"q{i}", "response": "ok", "status": "queued", "queue": True} for i in range(40)]
+    )
+    judges, calls = DownJudges(), []
+    down = judges.harm.judge
+    judges.harm.judge = lambda prompts, responses: calls.append(len(prompts)) or down(prompts, responses)
+    monkeypatch.setattr("safealign.monitor.worker.load_judges", lambda spec: judges)
+    command = ["monitor", "judge", "--once", "--db", db, "--batch-size", "10"]
+    result = CliRunner().invoke(cli, command, env={"COLUMNS": "300"})
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert calls == [10, 1], "the batch, then the plain exchange: no other batch"
+    assert "the judges are down" in said(result) and "stopped with 30 exchanges still queued" in said(result)
+    assert "slower than this backlog" not in said(result)
+    assert store.backlog() == 40 and store.waiting() == 30
+    judges.down = False
+    result = CliRunner().invoke(cli, [*command, "--release-leases"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0 and "judged 40 exchanges" in said(result), said(result)

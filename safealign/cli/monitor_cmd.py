@@ -342,7 +342,12 @@ def _judge_worker(
         except sa.exc.OperationalError as error:  # a traceback ended a cron job's run on a database locked for 30 s
             raise SafealignError(_database_failed(config.db, error, worker.judged)) from None
         err_console.print(f"judged {judged} exchanges")
-        if worker.left:
+        if worker.left and worker.judges_down:
+            err_console.print(
+                f"[red]the judges are down (they fail on a plain exchange too; the error is logged above): stopped with "
+                f"{worker.left} exchanges still queued[/]: run this again once they are back"
+            )
+        elif worker.left:
             err_console.print(
                 f"[red]stopped after {ONCE_TIMEOUT_S:g} s with {worker.left} exchanges still queued[/] (the judges "
                 "are slower than this backlog needs): run this again to judge them"

@@ -303,7 +303,8 @@ class JudgeWorker:
         self._conn: sa.Connection | None = None  # the loop's own connection: no pool checkout per batch
         self._next_purge = 0.0
         self.judged = 0
-        self.left = 0  # exchanges the last drain left queued (free to lease) when its time ran out
+        self.left = 0  # exchanges the last drain left queued (free to lease) when its time ran out or the judges were down
+        self.judges_down = False  # the last drain stopped on an outage (the judges failed on CANARY too)
 
     def start(self) -> None:
         # A SQLite file has one gateway process, so leases left in it belong to a worker that died:
@@ -352,12 +353,15 @@ class JudgeWorker:
         while rows:
             results, given_up = self._judge_isolating_failures(rows)
             # None: the judges are down; nothing to write, and the attempt is not the rows' fault
-            if results is None:
+            down = results is None
+            if down:
                 with conn.begin():
                     conn.execute(_UNCOUNT, {"eids": [row["id"] for row in rows], "lease": rows[0]["lease"]})
                 self.retrying.update(row["id"] for row in rows)
                 results, given_up = [], []
-            more = self.batch_size if len(rows) == self.batch_size and chain() else 0
+                self.judges_down = True
+            # Not past an outage: each next batch met it again, a grader that times out taking minutes a batch.
+            more = self.batch_size if len(rows) == self.batch_size and not down and chain() else 0
             total += len(rows)
             written, rows = self.store.complete(
                 results,
@@ -464,12 +468,16 @@ class JudgeWorker:
         ``queued_now``: judge only the exchanges queued when it starts (`--once`), not those that arrive meanwhile: a
         gateway storing exchanges as fast as they are judged kept `--once` running until its timeout.
         Returns how many exchanges were judged (rows whose judging failed are counted in ``failed`` and ``retrying``;
-        those it had no time for, in ``left``).
+        those it had no time for, or that an outage of the judges left, in ``left``: it stops at an outage,
+        ``judges_down``).
         """
         deadline, judged = time.monotonic() + timeout_s, self.judged
         up_to = self.store.last_queued() if queued_now else None
+        self.judges_down = False
         with self.store.engine.connect() as conn:
-            while time.monotonic() < deadline:
+            # Stops at an outage: `--once` went on through the whole backlog, batch after batch failing (a grader that
+            # times out: its hour), and said it had stopped for want of time.
+            while time.monotonic() < deadline and not self.judges_down:
                 if not self._judge_batches(
                     conn,
                     self.store.claim(self.batch_size, self.lease_s, conn, up_to=up_to),
@@ -477,8 +485,8 @@ class JudgeWorker:
                     up_to=up_to,
                 ):
                     break
-        # Out of time with a backlog left: `--once` said "judged N exchanges" and exited 0 over the rest.
-        self.left = self.store.waiting(up_to) if time.monotonic() >= deadline else 0
+        # Out of time (or judges) with a backlog left: `--once` said "judged N exchanges" and exited 0 over the rest.
+        self.left = self.store.waiting(up_to) if time.monotonic() >= deadline or self.judges_down else 0
         # Upstream errors are not judged, so their rules are checked here too: a `--once` run over a store holding only
         # those has no batch to check them after.
         self._after_batch()
