@@ -308,7 +308,7 @@ MESSAGES = [{"role": "user", "content": "hi"}]
         ("stop", ["a", ""]),
     ],
 )
-def test_out_of_range_fields_are_a_422_naming_the_field(field: str, bad: Any) -> None:
+def test_out_of_range_fields_are_a_400_naming_the_field(field: str, bad: Any) -> None:
     # each bound moved by one (le=3, ge=0, le=17, le=2**63) or the empty stop in a list let through
     with pytest.raises(RequestError) as error:
         validate_chat({"messages": MESSAGES, field: bad})

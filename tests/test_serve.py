@@ -347,7 +347,7 @@ def test_vllms_top_k_and_repetition_penalty_are_honoured(served):
 
 
 def test_an_integer_field_takes_a_whole_float_and_refuses_a_fraction(served):
-    """top_k 40.0 was a 422 in serve while the monitor's proxy and vLLM take it; 40.5 must stay a 422 naming it."""
+    """top_k 40.0 was a 422 in serve while the monitor's proxy and vLLM take it; 40.5 must stay a refusal (now a 400) naming it."""
     url, _ = served
     post = f"{url}/v1/chat/completions"
     whole = {"top_k": 1.0, "n": 2.0, "max_tokens": 8.0, "max_completion_tokens": 8.0, "seed": 7.0}
@@ -926,7 +926,7 @@ def test_an_earlier_tool_call_is_a_400_naming_it_not_an_empty_turn(served):
     assert no_content.status_code == 400 and "has no 'content'" in no_content.json()["error"]["message"]
 
 
-def test_a_repetition_penalty_near_zero_is_a_422_naming_it(served):
+def test_a_repetition_penalty_near_zero_is_a_400_naming_it(served):
     """1e-40 passed validation, then divided the logits into inf: NaN probabilities, and a 500."""
     url, _ = served
     answer = httpx.post(

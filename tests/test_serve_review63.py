@@ -23,7 +23,7 @@ from safealign.serve.protocol import UNSUPPORTED_FIELDS
         ),
     ],
 )
-def test_a_turn_without_text_is_a_422_not_a_blank_turn(served, message, named):  # noqa: F811
+def test_a_turn_without_text_is_a_400_not_a_blank_turn(served, message, named):  # noqa: F811
     """An empty content list, and a refusal that is not text, were a 200: the model answered a blank turn (OpenAI
     refuses both with a 400)."""
     url, _ = served

@@ -71,7 +71,7 @@ CALL = {
 )
 def test_the_gateway_refuses_a_message_without_the_content_openai_requires(messages, named):
     """The gateway forwarded a user (system, developer, tool) message without content, which OpenAI refuses: the
-    upstream answered a blank turn (vLLM renders one) and the judges read an empty prompt. It is the 422 serve gives."""
+    upstream answered a blank turn (vLLM renders one) and the judges read an empty prompt. It is the refusal (a 400) serve gives."""
     from safealign.monitor.gateway import parse_chat
 
     with pytest.raises(RequestError) as caught:
