@@ -202,3 +202,24 @@ def test_judge_once_stops_at_an_outage_of_the_judges_and_says_so(tmp_path, monke
     judges.down = False
     result = CliRunner().invoke(cli, [*command, "--release-leases"], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and "judged 40 exchanges" in said(result), said(result)
+
+
+# ---------------------------------------------------------------- an alerts file without rules
+
+
+@pytest.mark.parametrize("text", ["", "webhook: https://hooks.example.com/x\n", "rules: []\n"])
+def test_an_alerts_file_without_rules_is_said_to_watch_nothing(tmp_path, caplog, text) -> None:
+    """`--alerts FILE` whose rules were empty (a blank file, a webhook alone, `rules: []`) was taken without a word:
+    the monitor ran with no rule, and the operator believed it watched the rates."""
+    from safealign.monitor.alerts import load_alert_config
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="safealign.monitor.alerts"):
+        assert load_alert_config(path).rules == []
+    assert f"{path} has no alert rules: nothing is alerted on" in caplog.text
+    caplog.clear()
+    path.write_text("rules:\n  - {name: a, metric: harmful_rate}\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="safealign.monitor.alerts"):
+        assert len(load_alert_config(path).rules) == 1
+    assert "no alert rules" not in caplog.text

@@ -114,6 +114,11 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise RecipeError(f"{path}: rule names must be unique; repeated: {', '.join(duplicates)}")
+    if not config.rules:  # an empty file (or `rules:` left empty) watched nothing, and the monitor ran on without a word
+        log.warning(
+            "%s has no alert rules: nothing is alerted on; add rules under rules: (see recipes/monitor_alerts.yaml)",
+            path,
+        )
     return config
 
 
