@@ -140,16 +140,23 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--name", type=result_name, default="judge_human_agreement")
     args = parser.parse_args()
+    evals: dict[str, Path] = {}  # checked before the labels and the judge load
+    for spec in args.eval:
+        name, _, folder = spec.partition("=")
+        if not (name and folder):
+            parser.error(f"--eval {spec!r}: expected NAME=DIR")
+        if (
+            name in evals
+        ):  # the second replaced the first in the JSON while the table showed both under one name
+            parser.error(f"--eval {name} given twice ({evals[name]} and {folder}): give each model once")
+        evals[name] = Path(folder)
     labels = load_labels(args.labels)
     from safealign.judges import build_judges
 
     judge = build_judges("default").refusal
     table_rows, payload, disagreements = [], {"labels": str(args.labels), "models": {}}, []
-    for spec in args.eval:
-        name, _, folder = spec.partition("=")
-        if not folder:
-            parser.error(f"--eval {spec!r}: expected NAME=DIR")
-        answers = labelled_answers(name, Path(folder), labels)
+    for name, folder in evals.items():
+        answers = labelled_answers(name, folder, labels)
         judged = [
             v.label for v in judge.judge([a["prompt"] for a in answers], [a["completion"] for a in answers])
         ]

@@ -227,3 +227,28 @@ def test_lever_scripts_reuse_an_eval_only_of_the_same_model_and_system_prompt(
     _scored(tmp_path / "template", str(first), None)  # --system-prompt '': the template's, recorded as null
     refusal_vote.evaluate(str(first), tmp_path / "template", "dev", False, "")
     assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--eval", "sft=a", "--eval", "sft=b"], "--eval sft given twice (a and b)"),
+        (["--eval", "=a"], "NAME=DIR"),
+    ],
+)
+def test_judge_human_agreement_checks_its_evals_before_anything_loads(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    argv,
+    said,
+):
+    """A model named twice was judged twice, the JSON keeping the second under the name the table showed twice; a
+    malformed --eval after a good one was refused only once the first model had been judged."""
+    import judge_human_agreement
+
+    monkeypatch.setattr(judge_human_agreement, "load_labels", _never)
+    monkeypatch.setattr(sys, "argv", ["judge_human_agreement.py", *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        judge_human_agreement.main()
+    assert exit_info.value.code == 2 and said in capsys.readouterr().err
