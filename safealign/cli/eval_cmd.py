@@ -208,6 +208,7 @@ def _eval(
     made_out: list[Path] = []
     try:
         from safealign.cli.generate_cmd import check_writable, not_utf8
+        from safealign.corpus.eval_texts import split_suites
         from safealign.evals import EndpointGenerator, get_suite, run_eval
         from safealign.evals.runner import ANSWERS_SO_FAR, drop_answers_older_than_the_model
         from safealign.generation import GenerationEngine, SamplingParams
@@ -216,7 +217,7 @@ def _eval(
         from safealign.probing import model_identity
         from safealign.voting import RefusalVote, RefusalVoteGenerator
 
-        names = expand_suite_names([name.strip() for name in suites.split(",") if name.strip()])
+        names = expand_suite_names(split_suites(suites))  # an rg: setting's [a,b] list kept whole
         if not names:
             raise typer.BadParameter(
                 f"--suites {suites!r} names no suite; give one or more, e.g. --suites {DEFAULT_SUITES}"
