@@ -223,3 +223,39 @@ def test_an_alerts_file_without_rules_is_said_to_watch_nothing(tmp_path, caplog,
     with caplog.at_level("WARNING", logger="safealign.monitor.alerts"):
         assert len(load_alert_config(path).rules) == 1
     assert "no alert rules" not in caplog.text
+
+
+# ---------------------------------------------------------------- a purge racing the judge worker
+
+
+def test_a_batch_whose_exchange_the_purge_deleted_meanwhile_says_so(tmp_path, caplog) -> None:
+    """An old exchange a retention purge deleted while a worker judged it (POST /admin/purge, another worker's hourly
+    purge) was logged as "claimed by another worker after the lease ran out, or freed by --release-leases": an operator
+    went looking for a second worker. The purge is named; the rest of the batch is judged as before."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from test_monitor import FakeJudges
+
+    from safealign.monitor.store import Store, exchanges
+    from safealign.monitor.worker import judge_rows
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    old = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=60)
+    store.insert_exchanges(
+        [
+            {"created_at": old, "prompt": "p", "response": "r", "status": "queued", "queue": True},
+            {"prompt": "p", "response": "r", "status": "queued", "queue": True},
+        ]
+    )
+    rows = store.claim(10)
+    assert store.purge(retention_days=30) == 1  # while the batch is being judged
+    with caplog.at_level("WARNING", logger="safealign.monitor.store"):
+        written, _ = store.complete(judge_rows(FakeJudges(), rows), lease=rows[0]["lease"])
+    assert written == {2}
+    assert (
+        "1 exchanges of this batch were deleted by the retention purge while they were judged" in caplog.text
+    )
+    assert "claimed by another worker" not in caplog.text
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(exchanges.c.id, exchanges.c.status)).all() == [(2, "judged")]

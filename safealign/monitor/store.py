@@ -199,6 +199,25 @@ EXCHANGE_FIELDS = tuple(c.name for c in exchanges.columns if c.name != "id")
 _FIELD_DEFAULTS = {"stream": False, "blocked": False}
 
 
+def _say_why_not_owned(conn: sa.Connection, lost: set[int]) -> None:
+    """Log why a batch's exchanges ``lost`` are no longer under its lease: deleted by a retention purge meanwhile (a
+    gateway's POST /admin/purge, another worker's hourly one), or leased by another worker."""
+    query = sa.select(exchanges.c.id).where(exchanges.c.id.in_(lost))
+    purged = len(lost) - len(conn.execute(query).scalars().all())
+    if purged:
+        log.warning(
+            "%d exchanges of this batch were deleted by the retention purge while they were judged: their verdicts are "
+            "dropped",
+            purged,
+        )
+    if len(lost) > purged:
+        log.warning(
+            "%d exchanges of this batch are no longer under its lease (claimed by another worker after the lease ran "
+            "out, or freed by --release-leases): their verdicts from this worker are dropped",
+            len(lost) - purged,
+        )
+
+
 class CommitUnknownError(SafealignError):
     """A commit whose outcome is unknown (its connection lost, the database unreachable to ask): not to be retried."""
 
@@ -663,11 +682,7 @@ class Store:
                 eids = [r["exchange_id"] for r in results] + list(failed)
                 owned = set(tx.execute(_DEQUEUE_LEASED, {"eids": eids, "lease": lease}).scalars())
                 if len(owned) < len(eids):
-                    log.warning(
-                        "%d exchanges of this batch are no longer under its lease (claimed by another worker after the "
-                        "lease ran out, or freed by --release-leases): their verdicts from this worker are dropped",
-                        len(eids) - len(owned),
-                    )
+                    _say_why_not_owned(tx, set(eids) - owned)
                 results = [r for r in results if r["exchange_id"] in owned]
                 failed = [eid for eid in failed if eid in owned]
             if results:
