@@ -252,3 +252,43 @@ def test_judge_human_agreement_checks_its_evals_before_anything_loads(
     with pytest.raises(SystemExit) as exit_info:
         judge_human_agreement.main()
     assert exit_info.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_monitor_crash_does_not_call_a_queue_that_never_drained_drained(monkeypatch, tmp_path):
+    """The wait for the queue gives up 300 s after the restart, and the row 'queue drained after restart in (s)' then
+    read 300.0 with 5 exchanges still queued."""
+    from test_benchmarks_review63 import BENCHMARKS, _Clock, _Process
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    for name in ("_common", "monitor_load", "monitor_crash"):
+        sys.modules.pop(name, None)
+    import _common
+    import monitor_crash
+
+    monkeypatch.setattr(_common, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setattr(monitor_crash, "time", _Clock())
+    monkeypatch.setattr(monitor_crash, "start_upstream", lambda port: _Process())
+    monkeypatch.setattr(monitor_crash, "start_gateway", lambda *args, **kwargs: _Process())
+    monkeypatch.setattr(monitor_crash, "wait_ready", lambda url: None)
+    monkeypatch.setattr(monitor_crash, "alive", lambda pid: False)
+    answered = [{"marker": "crash-0", "status": 200, "latency": 0.01, "acked": True}]
+
+    async def load_and_kill(args, gateway, victim, children):
+        children.append(4321)
+        return answered, 1.0
+
+    async def after_restart(gateway, args):
+        return answered
+
+    stuck = {"stored": {"crash-0": "queued"}, "queued": 5, "verdict_counts": [0]}
+    monkeypatch.setattr(monitor_crash, "load_and_kill", load_and_kill)
+    monkeypatch.setattr(monitor_crash, "_after_restart", after_restart)
+    monkeypatch.setattr(monitor_crash, "audit", lambda db_path: stuck)
+    monkeypatch.setattr(sys, "argv", ["monitor_crash.py"])
+    with pytest.raises(SystemExit, match="crash test failed"):
+        monitor_crash.main()
+    checks = json.loads((tmp_path / "results" / "monitor_crash.json").read_text())["checks"]
+    assert (
+        checks["queue drained after restart in (s)"] == "not drained: 5 still queued 300 s after the restart"
+    )
