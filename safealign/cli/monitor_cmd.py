@@ -339,7 +339,8 @@ def _judge_worker(
             if release_leases:
                 err_console.print(f"freed {store.release_leases()} leases")
             judged = worker.drain(timeout_s=ONCE_TIMEOUT_S, queued_now=True)
-        except sa.exc.OperationalError as error:  # a traceback ended a cron job's run on a database locked for 30 s
+        # a database locked past the 30 s wait (or down) ended a cron job's run in SQLAlchemy's traceback
+        except sa.exc.OperationalError as error:
             raise SafealignError(_database_failed(config.db, error, worker.judged)) from None
         err_console.print(f"judged {judged} exchanges")
         if worker.left and worker.judges_down:

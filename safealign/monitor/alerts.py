@@ -114,7 +114,8 @@ def load_alert_config(path: str | Path) -> AlertConfig:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise RecipeError(f"{path}: rule names must be unique; repeated: {', '.join(duplicates)}")
-    if not config.rules:  # an empty file (or `rules:` left empty) watched nothing, and the monitor ran on without a word
+    # an empty file (or `rules:` left empty) watched nothing, and the monitor ran on without a word
+    if not config.rules:
         log.warning(
             "%s has no alert rules: nothing is alerted on; add rules under rules: (see recipes/monitor_alerts.yaml)",
             path,
@@ -224,8 +225,9 @@ def _describe(error: Exception, url: str) -> str:
     """The failure without the URL (httpx puts it, token and all, in a status error's message)."""
     if isinstance(error, httpx.HTTPStatusError):
         status, location = error.response.status_code, error.response.headers.get("location")
-        if 300 <= status < 400 and location:  # not followed: a page is not sent on to another host unasked
-            target = redact_url(str(error.request.url.join(location)))  # its path masked: it may hold the hook's token
+        # Not followed: a page is not sent on to another host unasked. The target's path is masked (a hook's token).
+        if 300 <= status < 400 and location:
+            target = redact_url(str(error.request.url.join(location)))
             return f"HTTP {status}, a redirect to {target} (not followed): give the URL it redirects to as the webhook"
         return f"HTTP {status}"
     return f"{type(error).__name__}: {error}".replace(url, redact_url(url))

@@ -50,7 +50,9 @@ def parse_interval(text: str) -> float:
     """Seconds in '90s', '30m', '1h', '1d' (a bare number is seconds)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
     if not match:
-        raise SafealignError(f"--every {text!r} is not an interval like 90s, 30m, 1h or 1d (a number and s, m, h or d)")
+        raise SafealignError(
+            f"--every {text!r} is not an interval like 90s, 30m, 1h or 1d (a number, then s, m, h or d)"
+        )
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
