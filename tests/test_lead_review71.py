@@ -21,3 +21,12 @@ def test_eval_keeps_an_rg_settings_list_whole_in_suites(tiny, tmp_path, monkeypa
     said = " ".join(result.output.split())
     assert result.exit_code == 0, said
     assert "unsupported operator" not in said
+
+
+def test_data_check_says_a_suites_warning_once():
+    """`data check --suites rg:gcd` logged "rg:gcd: it is a held-out family of the reasoning suite..." twice: when the
+    spec was checked and again when its items were read for the overlap check."""
+    result = runner.invoke(app, ["data", "check", "--suites", "rg:gcd"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, said
+    assert said.count("rg:gcd: it is a held-out family") == 1, said

@@ -7,7 +7,7 @@ from collections import Counter
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import console, err_console, friendly_errors, table
+from safealign.cli.common import console, err_console, friendly_errors, said_once, table
 
 # The GPT-3 and Llama contamination studies used 8- to 13-grams; the stages check 8 (check_disjoint_from_evals). A
 # longer n misses copied eval text the stages refuse, and one longer than an eval prompt (the longest is ~30 words)
@@ -38,6 +38,13 @@ def data_check(  # not `check`: friendly_errors keys its Ctrl-C line on the name
     ),
 ) -> None:
     """Validate rows (file:line: field: problem), print counts, and fail on train/eval overlap (every overlap listed)."""
+    # a suite's warning (an rg: family the training or the held-out split uses) is said when its spec is checked and
+    # again when its items are read for the overlap check
+    with said_once(("safealign.evals.suites",)):
+        _check_data(datasets, n, suites)
+
+
+def _check_data(datasets: list[str] | None, n: int, suites: str) -> None:
     from safealign.config.sections import checked_suites
     from safealign.corpus import TRAIN_DATASETS, dataset_path, read_rows_and_problems, validate_rows
     from safealign.corpus.eval_texts import disjointness_report, own_suites, split_suites, training_turns
