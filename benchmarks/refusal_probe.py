@@ -136,6 +136,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     system_prompt = recipe_system_prompt(parser, args.recipe)
+    # the answers are read after minutes of forward passes: a missing one was a FileNotFoundError then
+    if args.answers is not None:
+        needed = [
+            args.answers / folder / "samples.jsonl"
+            for pairs in ANSWER_DIRS.values()
+            for pair in pairs
+            for folder in pair
+        ]
+        if missing := [str(path) for path in needed if not path.is_file()]:
+            parser.error(
+                f"--answers {args.answers}: no {', '.join(missing)}; give the --out folder of benchmarks/refusal_vote.py "
+                "for this model (with unseen_greedy and unseen_sampled evals of harmful_dev_unseen), or leave --answers out"
+            )
     torch.manual_seed(0)
     loaded = load_model(args.model)
     sets = {

@@ -41,7 +41,7 @@ def test_a_path_in_the_payload_is_written_as_its_text(benchmarks, tmp_path):  # 
 
 
 def _never(*args, **kwargs):
-    raise AssertionError("the script went on past a bad --name")
+    raise AssertionError("the script went on past bad input")
 
 
 # (script, its required arguments, what it must not start)
@@ -292,3 +292,26 @@ def test_monitor_crash_does_not_call_a_queue_that_never_drained_drained(monkeypa
     assert (
         checks["queue drained after restart in (s)"] == "not drained: 5 still queued 300 s after the restart"
     )
+
+
+def test_refusal_probe_checks_its_stored_answers_before_the_forward_passes(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    tmp_path,
+):
+    """--answers without the unseen_* evals (refusal_vote.py makes only dev_* and held_*) ended in a FileNotFoundError
+    after every prompt's hidden states and the whole probe grid."""
+    import refusal_probe
+
+    answers = tmp_path / "exp-vote"
+    for folder in ("dev_greedy", "dev_sampled", "held_greedy", "held_sampled"):
+        (answers / folder).mkdir(parents=True)
+        (answers / folder / "samples.jsonl").write_text("")
+    monkeypatch.setattr(refusal_probe, "load_model", _never)
+    monkeypatch.setattr(sys, "argv", ["refusal_probe.py", "--model", "m", "--answers", str(answers)])
+    with pytest.raises(SystemExit) as exit_info:
+        refusal_probe.main()
+    err = " ".join(capsys.readouterr().err.split())
+    assert exit_info.value.code == 2 and f"no {answers / 'unseen_greedy' / 'samples.jsonl'}, " in err
+    assert "dev_greedy" not in err
