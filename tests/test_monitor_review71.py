@@ -259,3 +259,16 @@ def test_a_batch_whose_exchange_the_purge_deleted_meanwhile_says_so(tmp_path, ca
     assert "claimed by another worker" not in caplog.text
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(exchanges.c.id, exchanges.c.status)).all() == [(2, "judged")]
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_alert_rule_without_a_name_is_refused(tmp_path, name) -> None:
+    """A rule named "" (or blanks) was taken: its alerts were logged as "ALERT : ..." and reached the webhook and the
+    dashboard with no rule to tell which had fired."""
+    from safealign.errors import RecipeError
+    from safealign.monitor.alerts import load_alert_config
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text(f"rules:\n  - {{name: '{name}', metric: harmful_rate}}\n", encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"rules\.0\.name = .*a rule needs a name"):
+        load_alert_config(path)

@@ -61,6 +61,16 @@ class AlertRule(BaseModel):
     min_samples: int = Field(20, ge=1, description="Stay quiet until the window holds this many samples.")
     description: str = Field("", description="What the alert means and what to do about it.")
 
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        # a blank name's alerts read "ALERT : ...", with rule "" in the webhook payload and on the dashboard
+        if not value.strip():
+            raise ValueError(
+                "a rule needs a name: the log, the webhook payload and the dashboard call its alerts by it"
+            )
+        return value
+
     @field_validator("threshold")
     @classmethod
     def _threshold_above_zero(cls, value: float) -> float:
