@@ -62,12 +62,18 @@ def train_and_score(recipe_path: Path, seed: int, out: Path, system_prompt: str 
     made only if missing."""
     folder = out / f"seed{seed}"
     folder.mkdir(parents=True, exist_ok=True)
+    data = yaml.safe_load(recipe_path.read_text())
+    data["seed"] = seed
+    seeded = folder / "recipe.yaml"
     if not (folder / "sft" / "model").is_dir():
-        data = yaml.safe_load(recipe_path.read_text())
-        data["seed"] = seed
-        seeded = folder / "recipe.yaml"
         seeded.write_text(yaml.safe_dump(data, sort_keys=False))
         safealign("sft", str(seeded), "--out", str(folder / "sft"))
+    elif seeded.is_file() and yaml.safe_load(seeded.read_text()) != data:
+        # a rerun with another --recipe and the same --out reported the first recipe's models as this one's
+        raise SystemExit(
+            f"{folder / 'sft' / 'model'} was trained from {seeded}, not {recipe_path} with seed {seed}: give another "
+            f"--out, or delete {folder} to train it again"
+        )
     prompt_args = system_prompt_flag(system_prompt)
     for name, args in EVALS.items():
         if not reuse_eval(folder / name, str(folder / "sft" / "model"), system_prompt):

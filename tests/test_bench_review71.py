@@ -315,3 +315,25 @@ def test_refusal_probe_checks_its_stored_answers_before_the_forward_passes(
     err = " ".join(capsys.readouterr().err.split())
     assert exit_info.value.code == 2 and f"no {answers / 'unseen_greedy' / 'samples.jsonl'}, " in err
     assert "dev_greedy" not in err
+
+
+def test_sft_seed_spread_reuses_a_seed_s_model_only_of_the_same_recipe(benchmarks, monkeypatch, tmp_path):  # noqa: F811
+    """A rerun with another --recipe and the same --out kept each seed's model trained from the first recipe."""
+    import sft_seed_spread
+
+    commands: list[tuple[str, ...]] = []
+    monkeypatch.setattr(sft_seed_spread, "safealign", lambda *args: commands.append(args))
+    monkeypatch.setattr(sft_seed_spread, "reuse_eval", lambda *args: True)
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("name: a\nsft:\n  learning_rate: 5.0e-5\n")
+    second.write_text("name: a\nsft:\n  learning_rate: 1.0e-4\n")
+    out = tmp_path / "spread"
+    sft_seed_spread.train_and_score(first, 1, out, None)
+    assert commands == [("sft", str(out / "seed1" / "recipe.yaml"), "--out", str(out / "seed1" / "sft"))]
+    (out / "seed1" / "sft" / "model").mkdir(parents=True)  # trained
+    sft_seed_spread.train_and_score(first, 1, out, None)  # the same recipe: reused
+    assert len(commands) == 1
+    with pytest.raises(
+        SystemExit, match="was trained from .*recipe.yaml, not .*b.yaml with seed 1: give another --out"
+    ):
+        sft_seed_spread.train_and_score(second, 1, out, None)
