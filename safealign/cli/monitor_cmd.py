@@ -422,7 +422,9 @@ def evaluate(
     model: str | None = typer.Option(
         None, help="Model name at the upstream (default: the first one it lists)."
     ),
-    every: str = typer.Option("1h", help="Interval between runs: 90s, 30m, 1h, 1d (at least 1m)."),
+    every: str = typer.Option(
+        "1h", help="Interval between runs: 90s, 30m, 1h, 1d (at least 1m, at most 365d)."
+    ),
     suites: str = typer.Option("harmful,borderline", help="Comma-separated eval suites."),
     limit: int | None = typer.Option(
         None,
