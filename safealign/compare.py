@@ -91,6 +91,19 @@ def _counted(record: dict[str, Any] | None) -> int | None:
     return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
 
 
+def _sampled_for(run_dir: Path) -> list[Path]:
+    """The run's sample stage when the distillation trained on its traces (or its record does not say), else none:
+    a student distilled from the user's own traces (``safealign distill RECIPE --traces FILE``) owes nothing to a
+    sampling that ran beside it, as the card's ancestry says."""
+    from safealign.pipeline import recorded_traces
+
+    record = stage_done(run_dir / "distill") or {}
+    traces = recorded_traces(record, run_dir / "distill")
+    if traces is not None and Path(traces).resolve().parent != (run_dir / "sample").resolve():
+        return []
+    return [run_dir / "sample"]
+
+
 def _ran(stage_dir: Path, eval_dir: Path | None = None) -> bool:
     """Whether a stage ran in this run: its ``stage.json`` says done, or the eval after it scored a model."""
     return stage_done(stage_dir) is not None or (
@@ -276,7 +289,7 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
                 f"{described} distilled into "
                 + (f"the student {student}" if student else "the pruned student"),
                 run_dir / "eval" / "student",
-                paths[teacher] + [run_dir / "sample", run_dir / "distill"],
+                paths[teacher] + [*_sampled_for(run_dir), run_dir / "distill"],
                 teacher=source_arm[teacher],
             )
         )
