@@ -79,8 +79,9 @@ class EvalReport:
     prompt_tokens: int  # of the same answers (reused ones count 0 here too)
     config: dict[str, Any] = field(default_factory=dict)
     # what the answers reused from a stopped run's file cost that run: the tokens it generated for them and the seconds
-    # its generation took (None: unknown, a file written before it was recorded). Not in summary.json, whose costs are
-    # this run's; the eval stage adds them to its record, as a resumed stage counts every session.
+    # its generation took (None: unknown, a file written before it was recorded). summary.json's costs stay this run's;
+    # it names these apart (kept_*, only when answers were kept), and the eval stage adds them to its record, as a
+    # resumed stage counts every session.
     kept_tokens: int = 0
     kept_generation_s: float | None = None
     kept_answers: int = 0  # how many of the answers were reused from that file (0: all generated in this run)
@@ -119,6 +120,14 @@ class EvalReport:
             "n_samples": len(self.samples),
             "config": self.config,
         }
+        if self.kept_answers:  # else a script reading the file saw answers that cost nothing
+            data |= {
+                "kept_answers": self.kept_answers,
+                "kept_tokens": self.kept_tokens,
+                "kept_generation_time_s": None
+                if self.kept_generation_s is None
+                else round(self.kept_generation_s, 2),
+            }
         return data | ({"samples": self.samples} if include_samples else {})
 
     def write(self, out_dir: str | Path) -> None:
