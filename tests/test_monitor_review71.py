@@ -272,3 +272,30 @@ def test_an_alert_rule_without_a_name_is_refused(tmp_path, name) -> None:
     path.write_text(f"rules:\n  - {{name: '{name}', metric: harmful_rate}}\n", encoding="utf-8")
     with pytest.raises(RecipeError, match=r"rules\.0\.name = .*a rule needs a name"):
         load_alert_config(path)
+
+
+# ---------------------------------------------------------------- times given to the store
+
+
+def test_an_exchange_given_an_aware_time_is_stored_in_utc(tmp_path) -> None:
+    """Store.insert_exchanges took a timezone-aware created_at as given: SQLite kept "12:00:00+09:00", the purge compared
+    its wall time with UTC (nine hours off), the export wrote "...+09:00Z", and the dashboard, subtracting it from the
+    naive times of the other exchanges, failed. It is stored as the store keeps every time: naive UTC."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from safealign.config.sections import MonitorConfig
+    from safealign.monitor.dashboard import render_dashboard
+    from safealign.monitor.queries import export_exchanges
+    from safealign.monitor.store import Store, exchanges
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    judged = {"prompt": "p", "response": "r", "status": "judged", "harmful": False, "refused": False}
+    store.insert_exchanges([judged | {"created_at": dt.datetime(2026, 1, 1, 12, tzinfo=tokyo)}, judged])
+    with store.engine.connect() as conn:
+        first = conn.execute(sa.select(exchanges.c.created_at).order_by(exchanges.c.id)).scalars().first()
+    assert first == dt.datetime(2026, 1, 1, 3, 0)
+    assert next(export_exchanges(store))["created_at"] == "2026-01-01T03:00:00Z"
+    assert "exchanges stored" in render_dashboard(store, MonitorConfig(upstream="http://u"))

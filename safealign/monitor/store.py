@@ -245,8 +245,14 @@ def _exchange_record(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"exchange row has fields that are not columns: {sorted(unknown)}")
     record = {name: row.get(name, _FIELD_DEFAULTS.get(name)) for name in EXCHANGE_FIELDS}
-    record["created_at"] = record["created_at"] or now
+    record["created_at"] = as_naive_utc(record["created_at"] or now)
     return _fit(exchanges, record)
+
+
+def as_naive_utc(when: dt.datetime) -> dt.datetime:
+    """``when`` as the store keeps times: naive UTC. SQLite stored an aware time with its offset ("12:00+09:00"): the
+    purge compared its wall time with UTC, and its aware value, read back among naive ones, failed the dashboard."""
+    return when if when.tzinfo is None else when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class SqliteExchangeInsert:
