@@ -309,6 +309,9 @@ def test_a_crashed_stage_is_reported(runs, tmp_path):
     write_bundle(run_dir)
     card = (run_dir / "README.md").read_text()
     assert "`distill` (started but did not finish (no stage.json)" in card
+    # the command that resumes it, as the stage commands say it; it read "resume with \\`safealign run\\`" (escaped)
+    assert "resume with safealign run RECIPE (or safealign distill RECIPE)" in card
+    assert "\\`safealign" not in card
     # The final model is the last finished stage's (rl): the scores are its eval's, not the student eval left behind.
     assert "| **Final model** | `rl/model` (scores from `eval/rl/summary.json`)" in card
     # distill/data_mixture.json is still there: its traces and transfer rows trained no model of this run

@@ -385,7 +385,10 @@ class RunFolder:
 
 def _reason(spec: StageSpec, folder: Path, recipe: dict[str, Any], done: dict[str, bool]) -> str:
     if folder.is_dir() and not (folder / STAGE_FILE).is_file():
-        return "started but did not finish (no stage.json): resume with `safealign run`"
+        # the command as the stage commands and the unfinished-run error say it (d7dd257); no backticks, which the
+        # Markdown table showed escaped
+        alone = f" (or safealign {spec.key} RECIPE)" if spec.key in TRAINING else ""
+        return f"started but did not finish (no stage.json): resume with safealign run RECIPE{alone}"
     if spec.section == "eval":
         if spec.after and not done.get(spec.after):
             return f"no {spec.after} stage, so nothing to evaluate"
