@@ -30,3 +30,28 @@ def test_data_check_says_a_suites_warning_once():
     said = " ".join(result.output.split())
     assert result.exit_code == 0, said
     assert said.count("rg:gcd: it is a held-out family") == 1, said
+
+
+def test_monitor_evaluate_keeps_an_rg_settings_list_whole_in_suites(tmp_path, monkeypatch):
+    """monitor evaluate split --suites at every comma, so 'rg:basic_arithmetic?operators=[+,-]' became two suites."""
+    import safealign.monitor.reevaluate as reevaluate
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(reevaluate, "default_runner", lambda *a, **k: calls.append((a, k)) or {})
+    suite = "rg:basic_arithmetic?operators=[+,-]"
+    command = ["monitor", "evaluate", "--upstream", "http://127.0.0.1:9", "--model", "m", "--once"]
+    result = runner.invoke(app, [*command, "--db", f"sqlite:///{tmp_path}/m.db", "--suites", f"dev,{suite}"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, (said, result.exception)
+    assert suite in repr(calls) and "operators=[+'" not in repr(calls), calls
+
+
+def test_the_monitor_reading_a_recipe_gives_no_rl_stage_warning(tmp_path):
+    """`monitor --recipe R` printed the RL stage's warnings (rl.hacking.window, gates.every_steps): it trains nothing,
+    as sft, sample and distill (456dd5f)."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nrl: {{max_steps: 6}}\n")
+    result = runner.invoke(app, ["monitor", "judge", "--recipe", str(recipe), "--once"])
+    said = " ".join(result.output.split())
+    assert "no monitor: section" in said, said
+    assert "hacking.window" not in said and "gates.every_steps" not in said, said

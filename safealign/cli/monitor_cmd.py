@@ -65,7 +65,7 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
 
     base: dict[str, Any] = {}
     if recipe is not None:
-        section = load_recipe(recipe).monitor
+        section = load_recipe(recipe, runs_rl=False).monitor  # the monitor trains nothing: no RL stage warnings
         if section is None:
             raise RecipeError(
                 f"{recipe} has no monitor: section: add one (see docs/recipe.md), or drop --recipe and give options"
@@ -498,6 +498,7 @@ def _evaluate(
     baseline,
     once,
 ) -> None:
+    from safealign.corpus.eval_texts import split_suites
     from safealign.monitor.alerts import Notifier
     from safealign.monitor.reevaluate import default_runner, evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
@@ -508,7 +509,7 @@ def _evaluate(
         recipe,
         upstream=upstream,
         db=db,
-        eval_suites=[s.strip() for s in suites.split(",") if s.strip()],
+        eval_suites=split_suites(suites),  # an rg: setting's [a,b] list kept whole, as eval and data check do
         eval_limit=limit,
         regression_tolerance=tolerance,
         regression_min_items=min_items,
