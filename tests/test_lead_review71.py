@@ -55,3 +55,17 @@ def test_the_monitor_reading_a_recipe_gives_no_rl_stage_warning(tmp_path):
     said = " ".join(result.output.split())
     assert "no monitor: section" in said, said
     assert "hacking.window" not in said and "gates.every_steps" not in said, said
+
+
+def test_packed_attention_names_the_model_it_switches(caplog):
+    """Distillation switches its student and its teacher: 'padding-free batches: attention runs per packed sequence'
+    was logged twice, the same line for two models."""
+    import logging
+
+    from safealign.models import load_model
+    from safealign.training.packed_attention import use_packed_attention
+
+    model = load_model("tiny:2").model
+    with caplog.at_level(logging.INFO, logger="safealign.training.packed_attention"):
+        assert use_packed_attention(model, "teacher") == "sdpa"
+    assert "padding-free batches (teacher): attention runs per packed sequence" in caplog.text, caplog.text

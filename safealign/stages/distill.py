@@ -549,7 +549,10 @@ def run_distill(
     # The Trainer sets the model's config.use_cache to its args' (False); put the student's own back before saving
     use_cache = getattr(student.config, "use_cache", None)
     attention = (
-        {"student": use_packed_attention(student), "teacher": use_packed_attention(teacher.model)}
+        {
+            "student": use_packed_attention(student, "student"),
+            "teacher": use_packed_attention(teacher.model, "teacher"),
+        }
         if padding_free
         else {}
     )

@@ -157,22 +157,25 @@ def register_packed_attention() -> None:
     AttentionMaskInterface.register(PACKED_SDPA, sdpa_mask)
 
 
-def use_packed_attention(model: Any) -> str | None:
-    """Switch a model that runs on ``sdpa`` to :data:`PACKED_SDPA`; returns the implementation to restore.
+def use_packed_attention(model: Any, label: str = "") -> str | None:
+    """Switch a model that runs on ``sdpa`` to :data:`PACKED_SDPA`; returns the implementation to restore. ``label``
+    names the model in the log lines where a stage switches two (distillation's student and teacher).
 
     Returns None (and changes nothing) for other implementations: flash attention already handles
     packed rows, and eager or flex attention were chosen on purpose; for models with attention
     windows (:func:`attention_window`), which plain ``sdpa``'s mask keeps on packed rows too; and for
     models whose attention is not handed ``position_ids`` or is handed :data:`SCORE_ARGUMENTS` (:func:`probe_attention`).
     """
+    said = f"padding-free batches ({label})" if label else "padding-free batches"
     config = getattr(model, "config", None)
     current = getattr(config, "_attn_implementation", None)
     if current != "sdpa":
         return None
     if window := attention_window(config) or mask_position_bias(config):
         log.info(
-            "padding-free batches: attention stays on sdpa's mask (the model has %s, which the per-sequence "
+            "%s: attention stays on sdpa's mask (the model has %s, which the per-sequence "
             "attention would not apply)",
+            said,
             window,
         )
         return None
@@ -180,19 +183,21 @@ def use_packed_attention(model: Any) -> str | None:
     calls = probe_attention(model)
     if calls is not None and not (calls and all("position_ids" in handed for handed in calls)):
         log.info(
-            "padding-free batches: attention stays on sdpa's mask (this model's attention layers are not handed "
-            "position_ids, from which the per-sequence attention finds the packed sequences)"
+            "%s: attention stays on sdpa's mask (this model's attention layers are not handed "
+            "position_ids, from which the per-sequence attention finds the packed sequences)",
+            said,
         )
         return None
     if unsupported := sorted({name for handed in calls or [] for name in handed} & set(SCORE_ARGUMENTS)):
         log.info(
-            "padding-free batches: attention stays on sdpa's mask (this model's attention is handed %s, attention "
+            "%s: attention stays on sdpa's mask (this model's attention is handed %s, attention "
             "logit soft-capping or sinks, which the per-sequence attention would not apply)",
+            said,
             ", ".join(unsupported),
         )
         return None
     model.set_attn_implementation(PACKED_SDPA)
-    log.info("padding-free batches: attention runs per packed sequence (%s)", PACKED_SDPA)
+    log.info("%s: attention runs per packed sequence (%s)", said, PACKED_SDPA)
     return current
 
 
