@@ -75,7 +75,13 @@ def line_chart(
                 "last": percent(latest),  # None: the latest point did not measure it
             }
         )
-    ticks = [{"x": x(i), "label": x_labels[i]} for i in sorted({0, n // 2, n - 1}) if 0 <= i < n]
+    # the ends first, then the middle; a label already shown is left out: points less than a second apart (the rate
+    # chart's slices of a short burst) all read "12:21:24", and the axis said it two or three times
+    ticks: list[dict[str, Any]] = []
+    for i in (0, n - 1, n // 2) if n else ():
+        if x_labels[i] not in {tick["label"] for tick in ticks}:
+            ticks.append({"x": x(i), "label": x_labels[i]})
+    ticks.sort(key=lambda tick: tick["x"])
     grid = [{"y": y(v), "label": f"{v:.0%}"} for v in (0.0, 0.5, 1.0)]
     return {
         "width": WIDTH,
