@@ -13,10 +13,11 @@ import math
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, replace
 from pathlib import Path
+from time import monotonic  # not time.monotonic: tests replace this module's time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -137,6 +138,41 @@ def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
     return replace(completion, meta=completion.meta | {"tokens_spent": 0, "prompt_tokens_spent": 0})
 
 
+DEADLINE = "safealign_deadline"  # a request's extension: when its answer must have been read (time.monotonic)
+
+
+def timed_reading(timeout_s: float) -> dict[str, list[Callable[[Any], None]]]:
+    """httpx event hooks that end a response's reading in httpx's ReadTimeout once ``timeout_s`` has passed since its
+    request went out. httpx times each read on its own, so a server that pads a queued answer with whitespace to keep
+    the connection open (OpenRouter does) or trickles it was never timed out: --timeout 1 waited as long as the padding
+    went on. Hooks, not a read of our own, so that whatever sends the requests (``client.post``) stays as it is."""
+
+    def sent(request: httpx.Request) -> None:
+        request.extensions[DEADLINE] = monotonic() + timeout_s
+
+    def received(response: httpx.Response) -> None:
+        response.stream = _ReadBy(response.stream, response.request.extensions[DEADLINE], response.request)
+
+    return {"request": [sent], "response": [received]}
+
+
+class _ReadBy(httpx.SyncByteStream):
+    """A response's bytes, ending in httpx's ReadTimeout at the first chunk that arrives after ``deadline``
+    (``time.monotonic``); the wait for each chunk is under httpx's own read timeout."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
+        self.stream, self.deadline, self.request = stream, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.stream:
+            if monotonic() > self.deadline:
+                raise httpx.ReadTimeout("the answer took longer than the read timeout", request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+
 class EndpointGenerator:
     """Chat completions from ``{base_url}/v1/chat/completions``, ``concurrency`` requests at a time.
 
@@ -245,7 +281,7 @@ class EndpointGenerator:
             except httpx.TimeoutException:
                 if failed >= self.retries:
                     raise EndpointError(
-                        f"{self.shown_url} did not answer within {self.timeout.read:.0f}s "
+                        f"{self.shown_url} did not answer within {self.timeout.read:g}s "
                         f"({self.retries + 1} tries); raise --timeout or lower --concurrency"
                     ) from None
                 failed += 1
@@ -430,7 +466,12 @@ class EndpointGenerator:
         # request would sit until the whole eval had been asked. Queued requests are cancelled instead, and
         # the ones in flight finish (their answers kept) before the client closes.
         with (
-            httpx.Client(timeout=self.timeout, headers=self.headers, limits=limits) as client,
+            httpx.Client(
+                timeout=self.timeout,
+                headers=self.headers,
+                limits=limits,
+                event_hooks=timed_reading(self.timeout.read or math.inf),
+            ) as client,
             progress_bar(len(jobs), "generating", show_progress) as advance,
         ):
             pool = ThreadPoolExecutor(max_workers=self.concurrency)

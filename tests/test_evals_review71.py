@@ -1,0 +1,65 @@
+"""The eval library, found in review (session 71)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from safealign.evals import EndpointError, EndpointGenerator
+from safealign.generation import SamplingParams
+
+ANSWER = json.dumps(
+    {"choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]}
+).encode()
+
+
+class PaddingHandler(BaseHTTPRequestHandler):
+    """Sends its headers at once, then a space every 0.25 s for 2.5 s before the answer, as OpenRouter pads a queued
+    non-streaming answer to keep the connection open."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        padding = b" " * 10
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(padding) + len(ANSWER)))
+        self.end_headers()
+        try:
+            for byte in padding:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.25)
+            self.wfile.write(ANSWER)
+        except OSError:  # the client gave up
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def padding_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), PaddingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_padded_past_the_timeout_times_out(padding_server):
+    """httpx times each read on its own: the padding kept every read under --timeout, so a 0.5 s timeout waited for the
+    whole 2.5 s answer (and a server padding while its queue never moved, for ever). The error read 'within 0s'."""
+    generator = EndpointGenerator(padding_server, "m", timeout_s=0.5, retries=0)
+    with pytest.raises(EndpointError, match=r"did not answer within 0\.5s \(1 tries\)"):
+        generator.generate(["q"], SamplingParams(max_new_tokens=4))
+
+
+def test_a_padded_answer_within_the_timeout_is_read(padding_server):
+    generator = EndpointGenerator(padding_server, "m", timeout_s=30, retries=0)
+    answers = generator.generate(["q"], SamplingParams(max_new_tokens=4))
+    assert [a.text for a in answers] == ["ok"]
