@@ -1,0 +1,76 @@
+"""Review 71: replaying a long run's detectors, and custom rewards' bad results."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from safealign.config import HackingConfig
+from safealign.hacking import detectors, replay_detectors
+from safealign.hacking.detectors import HistoryPrefix, series
+
+KEYS = ("reward", "kl", "gate/accuracy", "entropy")
+
+
+def gated_history(records: int, failed: tuple[int, ...], seed: int = 0) -> list[dict]:
+    """A run's log: a training record a step, a gate check every 10 steps (before its step's record, as logged), those
+    at ``failed`` rolled back."""
+    rnd, history = random.Random(seed), []
+    for step in range(1, records + 1):
+        if step % 10 == 0:
+            history.append(
+                {"step": step, "gate/passed": 0.0 if step in failed else 1.0, "gate/accuracy": rnd.random()}
+            )
+        history.append(
+            {"step": step, "loss": 0.1, "reward": rnd.random(), "kl": rnd.random(), "entropy": 1.0}
+        )
+    return history
+
+
+class Counted(float):
+    """A rollback marker that counts the comparisons made with it."""
+
+    made = 0
+
+    def __lt__(self, other):
+        Counted.made += 1
+        return float(self) < other
+
+    def __ge__(self, other):
+        Counted.made += 1
+        return float(self) >= other
+
+    def __ne__(self, other):
+        Counted.made += 1
+        return float(self) != other
+
+
+def test_replaying_a_long_run_does_not_go_over_every_earlier_point_at_each_record(monkeypatch):
+    """Each prefix tested every earlier point for a rollback (`all(at >= end ...)`): the stage's final pass and the
+    audit of a 5,000-step run took a minute. Counted, not timed: the comparisons grow with the records, not their
+    square."""
+    original = detectors.indexed_points
+
+    def indexed_points(history, key, finite):
+        return [(index, Counted(undone), point) for index, undone, point in original(history, key, finite)]
+
+    monkeypatch.setattr(detectors, "indexed_points", indexed_points)
+    history = gated_history(300, failed=(50,))
+    Counted.made = 0
+    replay_detectors(history, HackingConfig(window=3))
+    keys_read = 13  # every key a detector reads, at most
+    # 9,371 here; it was 187,949 (len(history) ** 2 / 2 a key read)
+    assert Counted.made < 10 * len(history) * keys_read
+
+
+@pytest.mark.parametrize("failed", [(), (30,), (30, 40), (20, 60, 70)])
+def test_a_replayed_prefix_reads_each_key_as_the_prefix_alone_reads_it(failed):
+    """The cached prefixes leave out exactly the points a failed gate check among their records rolled back."""
+    history = gated_history(80, failed)
+    cache: dict = {}
+    for end in range(len(history) + 1):
+        prefix = HistoryPrefix(history, end, cache)
+        for key in KEYS:
+            for finite in (True, False):
+                assert prefix.series(key, finite) == series(history[:end], key, finite), (end, key)
