@@ -174,6 +174,9 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             message = item["msg"].removeprefix(
                 "Value error, "
             )  # pydantic's prefix for our own validators' messages
+            if isinstance(value, str) and value not in message:
+                # a URL its check quoted with the password starred (upstream, webhook) is shown starred here too
+                shown = repr(without_userinfo(value))
             hint = (
                 _yaml_shape_hint(item["type"], value)
                 or _percent_hint(item)

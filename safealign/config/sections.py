@@ -1271,8 +1271,15 @@ class MonitorConfig(Section):
         base = value.rstrip("/")
         for suffix in ("/v1/chat/completions", "/v1"):
             if base.endswith(suffix):
-                return base[: -len(suffix)]
-        return base
+                base = base[: -len(suffix)]
+                break
+        # a field's check, not the model's: a refusal named "(top level) = {...}" and not the field (or --upstream)
+        return check_http_url("upstream", base)
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_is_a_url(cls, value: str | None) -> str | None:
+        return check_http_url("webhook", value)
 
     @model_validator(mode="after")
     def _db_scheme(self) -> MonitorConfig:
@@ -1287,8 +1294,6 @@ class MonitorConfig(Section):
                 f"db {self.db!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
                 "give a file: sqlite:///runs/monitor.db"
             )
-        check_http_url("upstream", self.upstream)
-        check_http_url("webhook", self.webhook)
         return self
 
     @model_validator(mode="after")
@@ -1298,7 +1303,7 @@ class MonitorConfig(Section):
         # upstream error stored for every pass through
         if self.upstream is None:
             return self
-        parts = urlsplit(self.upstream)  # parses: _db_scheme checked it
+        parts = urlsplit(self.upstream)  # parses: _upstream_base checked it
         port = parts.port or (443 if parts.scheme == "https" else 80)
         upstream, own = (parts.hostname or "").lower(), self.host.strip("[]").lower()
         if port == self.port and (
