@@ -7,6 +7,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from safealign.evals import EndpointError, EndpointGenerator
@@ -63,3 +64,43 @@ def test_a_padded_answer_within_the_timeout_is_read(padding_server):
     generator = EndpointGenerator(padding_server, "m", timeout_s=30, retries=0)
     answers = generator.generate(["q"], SamplingParams(max_new_tokens=4))
     assert [a.text for a in answers] == ["ok"]
+
+
+def _answering(status: int, text: str):  # noqa: ANN202 - a stand-in for httpx.Client.post
+    def post(self: httpx.Client, url: str, json: dict) -> httpx.Response:
+        return httpx.Response(status, text=text, request=httpx.Request("POST", url))
+
+    return post
+
+
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [
+        (401, 'invalid key "sk-secret-123" for this model'),  # a server echoing the key it refused
+        (429, "slow down, sk-secret-123"),
+        (200, "<html>proxy login for sk-secret-123</html>"),  # not JSON
+        (200, '{"error": "bad key sk-secret-123"}'),  # JSON without choices
+    ],
+)
+def test_an_error_quoting_the_answer_does_not_repeat_the_api_key(monkeypatch, status, text):
+    """The errors quote the server's answer; a server or proxy that echoed the request put the key into the error, and
+    from there into the console and the logs (the rubric judge scrubs it; the endpoint eval did not)."""
+    monkeypatch.setattr(httpx.Client, "post", _answering(status, text))
+    monkeypatch.setattr("safealign.evals.endpoint.EXTRA_RATE_LIMIT_TRIES", 0)
+    generator = EndpointGenerator("http://127.0.0.1:9", "m", api_key="sk-secret-123", retries=0)
+    with pytest.raises(EndpointError) as error:
+        generator.generate(["q"], SamplingParams(max_new_tokens=4))
+    assert "sk-secret-123" not in str(error.value) and "***" in str(error.value)
+
+
+def test_the_urls_password_is_not_repeated_either(monkeypatch):
+    monkeypatch.setattr(httpx.Client, "post", _answering(400, "user admin, password hunter2!? refused"))
+    with pytest.raises(EndpointError, match=r"answered HTTP 400: user admin, password \*\*\*!\? refused"):
+        EndpointGenerator("http://admin:hunter2@127.0.0.1:9", "m", retries=0).generate(["q"])
+
+
+def test_an_answer_nested_past_the_json_readers_depth_is_named(monkeypatch):
+    """A body of 100,000 nested brackets ended the eval in a bare RecursionError from the JSON reader."""
+    monkeypatch.setattr(httpx.Client, "post", _answering(200, "[" * 100_000 + "]" * 100_000))
+    with pytest.raises(EndpointError, match="answered with something that is not JSON"):
+        EndpointGenerator("http://127.0.0.1:9", "m", retries=0).generate(["q"])

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from time import monotonic  # not time.monotonic: tests replace this module's time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -71,6 +71,16 @@ def _invalid_url_reason(url: str) -> str:
     except httpx.InvalidURL as error:
         return without_passwords(str(error))
     return "httpx cannot read it"
+
+
+def _url_secret(url: str) -> str | None:
+    """The password in ``url``'s user info, or its user name where it has none (a token: https://TOKEN@HOST); None
+    without user info, or for a URL that does not parse (the first request names that)."""
+    try:
+        parts = urlsplit(url)
+        return (parts.password or parts.username) if "@" in parts.netloc else None
+    except ValueError:
+        return None
 
 
 def _token_count(value: Any) -> int:
@@ -226,6 +236,10 @@ class EndpointGenerator:
         # Connecting should be quick: a dead server fails in seconds, a slow answer gets timeout_s.
         self.timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
         self.headers = headers
+        # what an error quoting the server's answer must not repeat: a server or proxy that echoes the request (its
+        # Authorization header, the URL's user info) put the key into the error, the console and the logs
+        password = _url_secret(base)
+        self._secrets = [secret for secret in (api_key, password, password and unquote(password)) if secret]
         self.answers_file = answers_file
         self.reused = 0  # answers the last generate() took from answers_file
 
@@ -325,7 +339,7 @@ class EndpointGenerator:
                 continue
             if response.status_code == 429:
                 raise EndpointError(
-                    f"{self.shown_url} rate-limited all {rate_limit_tries} tries (HTTP 429: {response.text[:300]}); lower "
+                    f"{self.shown_url} rate-limited all {rate_limit_tries} tries (HTTP 429: {self._scrub(response.text)[:300]}); lower "
                     f"--concurrency (now {self.concurrency}) or try again later"
                 )
             if 300 <= response.status_code < 400:
@@ -342,16 +356,24 @@ class EndpointGenerator:
                 )
             if response.status_code >= 400:
                 raise EndpointError(
-                    f"{self.shown_url} answered HTTP {response.status_code}: {response.text[:300]}"
+                    f"{self.shown_url} answered HTTP {response.status_code}: {self._scrub(response.text)[:300]}"
                     + self._not_found_hint(response),
                     status=response.status_code,
                 )
             try:
                 return response.json()
-            except ValueError:
+            # an HTML page from a proxy, a body cut short; nested past the JSON reader's ~1,000 levels
+            except (ValueError, RecursionError):
                 raise EndpointError(
-                    f"{self.shown_url} answered with something that is not JSON: {response.text[:200]!r}"
+                    f"{self.shown_url} answered with something that is not JSON: {self._scrub(response.text)[:200]!r}"
                 ) from None
+
+    def _scrub(self, text: str) -> str:
+        """``text`` (the server's answer, for an error) without the API key or the URL's password. The whole text is
+        scrubbed before it is cut: a key across the cut would no longer be found whole."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def _not_found_hint(self, response: httpx.Response) -> str:
         """For a 404, what was not found: the model name (vLLM, OpenAI and `safealign serve` name the model in their
@@ -380,7 +402,7 @@ class EndpointGenerator:
             text = with_reasoning(choice["message"], text.strip(), choice.get("finish_reason") == "length")
         except (KeyError, IndexError, TypeError, AttributeError):
             raise EndpointError(
-                f"{self.shown_url}: the answer has no choices[0].message.content: {str(data)[:200]}"
+                f"{self.shown_url}: the answer has no choices[0].message.content: {self._scrub(str(data))[:200]}"
             ) from None
         usage = data.get("usage")
         usage = usage if isinstance(usage, dict) else {}  # optional: a malformed one counts as absent
