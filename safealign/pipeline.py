@@ -325,16 +325,29 @@ def write_run_recipe(recipe: Recipe, recipe_path: Path | None) -> None:
     if is_main_process():
         run_dir = recipe.run_dir
         resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-        keep_earlier_recipe(run_dir, resolved)
+        source_copy = run_dir / "recipe.source.yaml"
+        # read before keep_earlier_recipe: the recipe given may be the run's own recipe.yaml, which it moves aside
+        written = Path(recipe_path).read_bytes() if recipe_path else None
+        own = {
+            name for name in ("recipe.yaml", "recipe.source.yaml") if same_file(run_dir / name, recipe_path)
+        }
+        kept = keep_earlier_recipe(run_dir, resolved)
         # atomic: a Ctrl-C mid-write left half a recipe.yaml, which the next run of the same recipe kept as an
         # earlier recipe ("the recipe changed") and the card read as this run's
         write_text(run_dir / "recipe.yaml", resolved)
-        source_copy = run_dir / "recipe.source.yaml"
-        if recipe_path and not (
-            source_copy.exists() and source_copy.samefile(recipe_path)
-        ):  # rerun from the run's own copy
-            write_text(source_copy, Path(recipe_path).read_bytes())
+        # a rerun from the run's own recipe.source.yaml, or from its unchanged recipe.yaml, keeps the source as it is:
+        # the resolved recipe.yaml copied over it lost the recipe as the user wrote it (comments, defaults left out)
+        keeps_source = "recipe.source.yaml" in own or (
+            "recipe.yaml" in own and kept is None and source_copy.is_file()
+        )
+        if written is not None and not keeps_source:
+            write_text(source_copy, written)
     wait_for_everyone()
+
+
+def same_file(path: Path, other: str | Path | None) -> bool:
+    """Whether ``path`` exists and is the file ``other`` names (a link or another spelling of it included)."""
+    return other is not None and path.is_file() and Path(other).is_file() and path.samefile(other)
 
 
 def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> PipelineResult:
