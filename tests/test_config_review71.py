@@ -98,3 +98,25 @@ def test_the_upstream_is_checked_after_its_v1_is_dropped() -> None:
     for upstream in ("http:///v1", "/v1"):
         with pytest.raises(ValidationError, match="is not an http:// or https:// URL"):
             MonitorConfig(upstream=upstream)
+
+
+@pytest.mark.parametrize(
+    ("db", "shown"),
+    [
+        ("mysql://u:s3cret@h/db", "--db 'mysql://u:***@h/db': db must be a sqlite:/// or postgresql:// URL"),
+        ("sqlite://", "--db 'sqlite://': db 'sqlite://' is an in-memory SQLite database"),
+    ],
+)
+def test_a_bad_database_url_on_the_command_line_is_named_by_its_option(db: str, shown: str) -> None:
+    # it read "(top level) = {...}: db must be ...", as upstream and webhook did
+    result = CliRunner().invoke(cli, ["monitor", "judge", "--once", "--db", db])
+    assert result.exit_code == 2, result.exception
+    assert shown in _said(result) and "(top level)" not in result.output and "s3cret" not in result.output
+
+
+def test_a_bad_database_url_in_a_recipe_is_named_by_its_field() -> None:
+    with pytest.raises(RecipeError, match=r"monitor\.db = 'u:\*\*\*@h/db': db must be a sqlite:///") as error:
+        _parse("monitor: {db: 'u:s3cret@h/db'}")
+    assert "s3cret" not in str(error.value)
+    for db in ("sqlite:///runs/m.db", "postgresql://u:p@h/db", "sqlite:///file.db?mode=ro"):
+        assert MonitorConfig(db=db).db == db

@@ -1281,20 +1281,20 @@ class MonitorConfig(Section):
     def _webhook_is_a_url(cls, value: str | None) -> str | None:
         return check_http_url("webhook", value)
 
-    @model_validator(mode="after")
-    def _db_scheme(self) -> MonitorConfig:
-        if not self.db.startswith(("sqlite:", "postgresql")):
+    @field_validator("db")
+    @classmethod
+    def _db_scheme(cls, value: str) -> str:
+        # after _sqlite_home_expanded; a field's check, so that a refusal names db (or --db), not "(top level)"
+        if not value.startswith(("sqlite:", "postgresql")):
             # the password starred: the refusal is printed (`validate`, `run`, the monitor commands)
-            raise ValueError(
-                f"db must be a sqlite:/// or postgresql:// URL, got {without_userinfo(self.db)!r}"
-            )
-        if self.db.startswith("sqlite:") and _sqlite_database(self.db) in ("", ":memory:"):
+            raise ValueError(f"db must be a sqlite:/// or postgresql:// URL, got {without_userinfo(value)!r}")
+        if value.startswith("sqlite:") and _sqlite_database(value) in ("", ":memory:"):
             # each connection of the pool would get its own empty in-memory database: every exchange would fail
             raise ValueError(
-                f"db {self.db!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
+                f"db {value!r} is an in-memory SQLite database, which the gateway's connections cannot share; "
                 "give a file: sqlite:///runs/monitor.db"
             )
-        return self
+        return value
 
     @model_validator(mode="after")
     def _upstream_is_not_the_gateway(self) -> MonitorConfig:
