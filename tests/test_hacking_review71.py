@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 
 from safealign.config import HackingConfig
 from safealign.hacking import detectors, replay_detectors
 from safealign.hacking.detectors import HistoryPrefix, series
+from safealign.rewards.registry import RewardError, checked_reward
 
 KEYS = ("reward", "kl", "gate/accuracy", "entropy")
 
@@ -74,3 +76,25 @@ def test_a_replayed_prefix_reads_each_key_as_the_prefix_alone_reads_it(failed):
         for key in KEYS:
             for finite in (True, False):
                 assert prefix.series(key, finite) == series(history[:end], key, finite), (end, key)
+
+
+@pytest.mark.parametrize(
+    "score", [10**400, -(10**400), Fraction(10**400, 3)], ids=["int", "minus_int", "fraction"]
+)
+def test_a_score_past_the_float_range_is_refused_naming_the_reward(score):
+    """float() of the score raised OverflowError inside the check: a traceback from inside TRL, no reward named."""
+
+    def huge(completions, **kwargs):
+        return [score] + [1.0] * (len(completions) - 1)
+
+    with pytest.raises(
+        RewardError, match=r"reward 'huge' returned -?inf at index 0: GRPO cannot train on a NaN or inf"
+    ):
+        checked_reward(huge, "huge")(prompts=["p", "q"], completions=["a", "b"])
+
+
+def test_scores_in_the_float_range_read_as_they_did():
+    def plain(completions, **kwargs):
+        return [3, Fraction(1, 4), 10**300, None][: len(completions)]
+
+    assert checked_reward(plain, "plain")(completions=["a", "b", "c", "d"]) == [3.0, 0.25, 1e300, None]

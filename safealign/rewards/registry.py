@@ -253,12 +253,17 @@ def as_list(result: Any) -> Any:
 
 
 def as_number(score: Any) -> float | None:
-    """``score`` as a float when it is one real number (a Python or numpy number or bool, a 0-d tensor), else None."""
+    """``score`` as a float when it is one real number (a Python or numpy number or bool, a 0-d tensor), else None.
+    An int or fraction past the float range is infinite: float() raised OverflowError, which escaped the reward's
+    check as a bare traceback from inside TRL, naming no reward."""
     if getattr(score, "ndim", None) == 0 and hasattr(score, "item"):
         score = score.item()  # a 0-d tensor or array: its Python value
-    if isinstance(score, (Real, np.bool_)):
+    if not isinstance(score, (Real, np.bool_)):
+        return None
+    try:
         return float(score)
-    return None
+    except OverflowError:  # 10 ** 400, say
+        return math.inf if score > 0 else -math.inf
 
 
 def type_name(value: Any) -> str:
