@@ -104,3 +104,22 @@ def test_an_answer_nested_past_the_json_readers_depth_is_named(monkeypatch):
     monkeypatch.setattr(httpx.Client, "post", _answering(200, "[" * 100_000 + "]" * 100_000))
     with pytest.raises(EndpointError, match="answered with something that is not JSON"):
         EndpointGenerator("http://127.0.0.1:9", "m", retries=0).generate(["q"])
+
+
+@pytest.mark.parametrize("key", ["sk-abc123\n", " sk-abc123 "])
+def test_a_key_with_a_line_break_or_spaces_around_it_is_sent_without_them(key):
+    """A key read from a secret's file keeps its last newline: every request failed, "Illegal header value b'Bearer
+    sk-abc123\\n'", the whole key in the error."""
+    from test_eval_endpoint import FakeServer
+
+    with FakeServer() as server:
+        answers = EndpointGenerator(server.url, "m", api_key=key, retries=0).generate(["echo q"])
+    assert [a.text for a in answers] == ["echo: echo q"]
+    assert server.headers[-1]["authorization"] == "Bearer sk-abc123"
+
+
+def test_a_key_no_header_can_carry_is_refused_without_quoting_it():
+    """A non-ASCII letter in the key ended the eval in a bare UnicodeEncodeError from the first request."""
+    with pytest.raises(EndpointError, match="holds a character an HTTP header cannot carry") as error:
+        EndpointGenerator("http://127.0.0.1:9", "m", api_key="sk-ab\u00e9cd")
+    assert "sk-ab" not in str(error.value)

@@ -27,7 +27,7 @@ from safealign.chat_content import answer_content
 from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages, seed_of_batch
-from safealign.judges.openai_rubric import retry_after_s
+from safealign.judges.openai_rubric import RubricJudgeError, header_safe_key, retry_after_s
 from safealign.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -232,6 +232,13 @@ class EndpointGenerator:
         self.concurrency = concurrency
         self.retries = retries
         self.system_prompt = system_prompt
+        try:  # a key's last newline (a secret's file) failed every request with an error quoting the whole key
+            api_key = header_safe_key(api_key)
+        except RubricJudgeError:
+            raise EndpointError(
+                f"the API key given for {self.shown_base_url} (--api-key or SAFEALIGN_API_KEY) holds a character an HTTP "
+                "header cannot carry (a control character or a non-ASCII letter): copy the key again from the provider"
+            ) from None
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # Connecting should be quick: a dead server fails in seconds, a slow answer gets timeout_s.
         self.timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
