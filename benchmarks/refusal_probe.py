@@ -34,7 +34,7 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, result_name  # noqa: E402
+from _common import QUICKSTART, model_spec, recipe_system_prompt, report, result_name  # noqa: E402
 from refusal_vote import BARS, auc, refused_by_prompt  # noqa: E402
 
 from safealign.models.loading import load_model  # noqa: E402
@@ -120,7 +120,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", required=True, help="the model whose hidden states are probed")
+    parser.add_argument(
+        "--model", type=model_spec, required=True, help="the model whose hidden states are probed"
+    )
     parser.add_argument("--recipe", type=Path, default=QUICKSTART, help="its system prompt is used")
     parser.add_argument(
         "--answers", type=Path, help="stored greedy and sampled evals of --model (see the docstring)"

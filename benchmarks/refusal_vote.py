@@ -27,7 +27,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, result_name, reuse_eval, system_prompt_flag  # noqa: E402
+from _common import (  # noqa: E402
+    QUICKSTART,
+    model_spec,
+    recipe_system_prompt,
+    report,
+    result_name,
+    reuse_eval,
+    system_prompt_flag,
+)
 
 SPLITS = {
     "dev": ("harmful_dev,harmful_dev_subtle,borderline_dev", {"harmful_dev", "harmful_dev_subtle"}),
@@ -126,7 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", required=True, help="the model to score (the recipe's sft/model)")
+    parser.add_argument(
+        "--model", type=model_spec, required=True, help="the model to score (the recipe's sft/model)"
+    )
     parser.add_argument("--recipe", type=Path, default=QUICKSTART, help="its system prompt is used")
     parser.add_argument("--out", type=Path, default=Path("runs/exp-vote"))
     parser.add_argument(

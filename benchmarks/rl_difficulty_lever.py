@@ -37,7 +37,15 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report, result_name, reuse_eval, system_prompt_flag  # noqa: E402
+from _common import (  # noqa: E402
+    QUICKSTART,
+    model_spec,
+    recipe_system_prompt,
+    report,
+    result_name,
+    reuse_eval,
+    system_prompt_flag,
+)
 
 ARMS: dict[str, dict[str, Any]] = {
     "recipe": {},
@@ -140,7 +148,10 @@ def main() -> None:
     )
     parser.add_argument("--recipe", type=Path, default=QUICKSTART)
     parser.add_argument(
-        "--sft", required=True, help="the SFT model every arm starts from (the recipe's sft/model)"
+        "--sft",
+        type=model_spec,
+        required=True,
+        help="the SFT model every arm starts from (the recipe's sft/model)",
     )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-difficulty"))
     parser.add_argument(

@@ -256,17 +256,26 @@ BAD_ARGUMENTS = [
     ),
     (
         "rl_difficulty_lever",
-        ["--sft", "m", "--recipe", "nope.yaml"],
+        ["--sft", "tiny", "--recipe", "nope.yaml"],
         ["evaluate"],
         "recipe nope.yaml not found",
     ),
-    ("refusal_vote", ["--model", "m", "--recipe", "nope.yaml"], ["evaluate"], "recipe nope.yaml not found"),
+    (
+        "refusal_vote",
+        ["--model", "tiny", "--recipe", "nope.yaml"],
+        ["evaluate"],
+        "recipe nope.yaml not found",
+    ),
     (
         "refusal_probe",
-        ["--model", "m", "--recipe", "nope.yaml"],
+        ["--model", "tiny", "--recipe", "nope.yaml"],
         ["load_model"],
         "recipe nope.yaml not found",
     ),
+    # a missing model was a CalledProcessError from the first `safealign eval` (or load_model's traceback)
+    ("rl_difficulty_lever", ["--sft", "no/m"], ["evaluate"], "argument --sft: model 'no/m' not found"),
+    ("refusal_vote", ["--model", "no/m"], ["evaluate"], "argument --model: model 'no/m' not found"),
+    ("refusal_probe", ["--model", "no/m"], ["load_model"], "argument --model: model 'no/m' not found"),
 ]
 
 
