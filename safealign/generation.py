@@ -23,6 +23,7 @@ from safealign.progress import progress_bar
 
 log = logging.getLogger(__name__)
 _WARNED_NO_TEMPLATE: set[str] = set()  # each tokenizer once a process (gates and evals build many engines)
+_CHECKED_GENERATION_PROMPT: set[str] = set()  # the same, for a template without a generation prompt
 
 Prompt = str | list[dict[str, str]]
 SEED_RANGE = range(
@@ -209,6 +210,28 @@ class GenerationEngine:
                 "(an instruct model's answers would differ; its chat_template.jinja belongs in the folder)",
                 name,
             )
+        if getattr(self.tokenizer, "chat_template", None) and name not in _CHECKED_GENERATION_PROMPT:
+            _CHECKED_GENERATION_PROMPT.add(name)
+            if not self._has_generation_prompt():
+                log.warning(
+                    "%s's chat template writes no assistant header for add_generation_prompt: each prompt ends with "
+                    "the user's turn, so the model may go on writing it instead of answering; the template should end "
+                    "with {%% if add_generation_prompt %%}...{%% endif %%}, as the model's original chat_template.jinja does",
+                    name,
+                )
+
+    def _has_generation_prompt(self) -> bool:
+        """Whether the chat template adds anything for ``add_generation_prompt`` (one that cannot render a lone user
+        turn is taken as having one: the prompts themselves then say what it refuses)."""
+        probe = [{"role": "user", "content": "Hi"}]
+        try:
+            texts = [
+                self.tokenizer.apply_chat_template(probe, add_generation_prompt=flag, tokenize=False)
+                for flag in (True, False)
+            ]
+        except Exception:  # noqa: BLE001 - a template's own refusal, reported when a prompt is encoded
+            return True
+        return texts[0] != texts[1]
 
     def _stop_token_ids(self) -> list[int]:
         ids = {self.tokenizer.eos_token_id}

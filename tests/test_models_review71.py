@@ -1,0 +1,67 @@
+"""Review 71 of models, loading, specs, pruning and generation."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import logging
+
+import pytest
+
+from safealign.generation import GenerationEngine
+
+NO_HEADER_TEMPLATE = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+
+
+def retemplated(tiny, template: str, name: str):
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.chat_template = template
+    tokenizer.name_or_path = name  # each test its own name: the warning is given once per tokenizer a process
+    return tokenizer
+
+
+def test_a_chat_template_without_a_generation_prompt_is_warned_about(tiny, caplog):
+    """A template that ignores add_generation_prompt ended every prompt with the user's turn, no assistant header: the
+    model was asked to go on writing the user's message, without a word."""
+    tokenizer = retemplated(tiny, NO_HEADER_TEMPLATE, "review71-no-header")
+    with caplog.at_level(logging.WARNING, logger="safealign.generation"):
+        engine = GenerationEngine(tiny.model, tokenizer)
+        GenerationEngine(tiny.model, tokenizer)
+    assert caplog.text.count("writes no assistant header for add_generation_prompt") == 1
+    assert "review71-no-header" in caplog.text
+    assert engine.prompt_text("hello") == "<|im_start|>user\nhello<|im_end|>\n"  # the prompt itself as it was
+
+
+def test_a_chat_template_with_a_generation_prompt_is_not_warned_about(tiny, caplog):
+    header = NO_HEADER_TEMPLATE + "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    with caplog.at_level(logging.WARNING, logger="safealign.generation"):
+        GenerationEngine(tiny.model, retemplated(tiny, header, "review71-header"))
+        GenerationEngine(tiny.model, retemplated(tiny, tiny.tokenizer.chat_template, "review71-real"))
+    assert "assistant header" not in caplog.text
+
+
+@pytest.mark.parametrize("stop", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
+def test_a_conversion_stopped_while_writing_leaves_no_half_written_folder(tmp_path, monkeypatch, tiny, stop):
+    """A full disk (or a Ctrl-C) while the conversion wrote its folder left NAME.tmp-<host>-<pid> behind, ~540 MB for
+    the embedded model on a disk already full, until a later conversion removed it. The cache there is kept."""
+    import transformers
+
+    from safealign.models import embedded
+
+    monkeypatch.setenv("SAFEALIGN_HOME", str(tmp_path))
+    folder = embedded.cache_dir("smollm2-135m-instruct")
+    folder.mkdir()
+    (folder / "earlier").touch()
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+
+    def disk_full(*args, **kwargs):
+        raise stop
+
+    tokenizer.save_pretrained = disk_full  # after the weights are written
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda *a, **k: tokenizer)
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", lambda *a, **k: tiny.model)
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", lambda *a, **k: tiny.model.config)
+    with pytest.raises(type(stop)):
+        embedded.convert_gguf(tmp_path / "model.gguf", folder, lambda message: None)
+    assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name], "no .tmp-* left"
+    assert (folder / "earlier").exists()
