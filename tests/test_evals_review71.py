@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -123,3 +124,26 @@ def test_a_key_no_header_can_carry_is_refused_without_quoting_it():
     with pytest.raises(EndpointError, match="holds a character an HTTP header cannot carry") as error:
         EndpointGenerator("http://127.0.0.1:9", "m", api_key="sk-ab\u00e9cd")
     assert "sk-ab" not in str(error.value)
+
+
+@pytest.mark.parametrize("status", [408, 520, 524, 529])
+def test_a_proxys_or_an_overloaded_apis_error_is_asked_again(monkeypatch, status):
+    """Only 500, 502, 503 and 504 were retried: a hosted API's 529 (overloaded) or Cloudflare's 524 (the answer took
+    longer than the proxy waits) failed the eval at once."""
+    answers = iter([_answering(status, "busy"), _answering(200, ANSWER.decode())])
+    monkeypatch.setattr(httpx.Client, "post", lambda self, url, json: next(answers)(self, url, json))
+    monkeypatch.setattr("safealign.evals.endpoint.time", SimpleNamespace(sleep=lambda s: None))
+    generator = EndpointGenerator("http://127.0.0.1:9", "m", retries=1)
+    assert [a.text for a in generator.generate(["q"])] == ["ok"]
+
+
+def test_not_implemented_is_not_asked_again(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        httpx.Client,
+        "post",
+        lambda self, url, json: sent.append(json) or _answering(501, "no")(self, url, json),
+    )
+    with pytest.raises(EndpointError, match="answered HTTP 501"):
+        EndpointGenerator("http://127.0.0.1:9", "m", retries=2).generate(["q"])
+    assert len(sent) == 1

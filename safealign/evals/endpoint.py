@@ -48,6 +48,14 @@ class EndpointError(SafealignError):
         self.status = status
 
 
+def transient(status: int) -> bool:
+    """Whether an HTTP status is worth asking again after a wait: a server error but 501 (a server that does not do
+    chat completions), or 408. Only 500, 502, 503 and 504 were: an overloaded hosted API's 529, or a proxy's 520-524
+    (Cloudflare's 524: the answer took longer than it waits) failed the eval at once, where the rubric judge retries
+    them."""
+    return status == 408 or (status >= 500 and status != 501)
+
+
 def _port_out_of_range(url: str) -> bool:
     """Whether ``url`` names a port past 65535 (httpx accepts http://host:99999 and then cannot connect)."""
     try:
@@ -340,7 +348,7 @@ class EndpointGenerator:
                 wait = retry_after_s(response)
                 time.sleep(backoff if wait is None else wait)
                 continue
-            if response.status_code in (500, 502, 503, 504) and failed < self.retries:
+            if transient(response.status_code) and failed < self.retries:
                 failed += 1
                 time.sleep(backoff)  # overloaded or restarting: back off and retry
                 continue
