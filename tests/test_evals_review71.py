@@ -147,3 +147,12 @@ def test_not_implemented_is_not_asked_again(monkeypatch):
     with pytest.raises(EndpointError, match="answered HTTP 501"):
         EndpointGenerator("http://127.0.0.1:9", "m", retries=2).generate(["q"])
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize("count", [-1, True])
+def test_a_usage_count_that_is_no_count_is_zero(monkeypatch, count):
+    """A server that answers completion_tokens -1 ("not counted") made tokens_generated and the tokens/s negative."""
+    body = json.loads(ANSWER) | {"usage": {"prompt_tokens": count, "completion_tokens": count}}
+    monkeypatch.setattr(httpx.Client, "post", _answering(200, json.dumps(body)))
+    (answer,) = EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])
+    assert (answer.prompt_tokens, answer.completion_tokens) == (0, 0)

@@ -92,9 +92,12 @@ def _url_secret(url: str) -> str | None:
 
 
 def _token_count(value: Any) -> int:
-    """A usage count; usage is optional, so a missing or malformed one counts as 0."""
+    """A usage count; usage is optional, so a missing or malformed one (a negative count, true) counts as 0: a server's
+    -1 for "not counted" made the eval's tokens_generated and tokens/s negative."""
+    if isinstance(value, bool):
+        return 0
     try:
-        return int(value or 0)
+        return max(0, int(value or 0))
     except (TypeError, ValueError, OverflowError):
         return 0
 
