@@ -285,8 +285,14 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None], fix: s
     step("writing safetensors")
     tmp = conversion_tmp(folder)
     shutil.rmtree(tmp, ignore_errors=True)
-    plain.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
+    try:
+        plain.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+    except BaseException:
+        # A full disk or a Ctrl-C part way: the half-written folder (~540 MB for the embedded model, on a disk perhaps
+        # full) goes now, not at the next conversion. The cache folder itself was not touched.
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     # A whole folder there now that was not at the start is another process's conversion that finished first (the
     # ranks of one launch all convert a fresh cache): it is used, not deleted from under that process's load.
     replace = whole_at_start or not folder.exists() or conversion_problem(folder) is not None
