@@ -10,7 +10,7 @@ import pytest
 from safealign.config import HackingConfig
 from safealign.hacking import detectors, replay_detectors
 from safealign.hacking.detectors import HistoryPrefix, series
-from safealign.rewards.registry import RewardError, checked_reward
+from safealign.rewards.registry import REWARDS, RewardError, build_rewards, checked_reward
 
 KEYS = ("reward", "kl", "gate/accuracy", "entropy")
 
@@ -98,3 +98,33 @@ def test_scores_in_the_float_range_read_as_they_did():
         return [3, Fraction(1, 4), 10**300, None][: len(completions)]
 
     assert checked_reward(plain, "plain")(completions=["a", "b", "c", "d"]) == [3.0, 0.25, 1e300, None]
+
+
+def test_a_reward_without_kwargs_is_refused_when_built_not_at_its_first_call(monkeypatch):
+    """A reward that cannot take the keywords TRL passes every call failed on its first call: after the model loaded,
+    the gates' baseline check and the first round's generation. It is refused as the stage builds its rewards."""
+
+    def short(completions):
+        return [1.0] * len(completions)
+
+    monkeypatch.setitem(REWARDS, "short", (lambda settings: short, "a reward without **kwargs"))
+    with pytest.raises(RewardError) as refused:
+        build_rewards({"short": 1.0}, {"max_completion_length": 8})
+    message = str(refused.value)
+    assert "reward 'short' would fail on every call with an unexpected keyword argument 'prompts'" in message
+    assert "end its parameters with **kwargs; fix it or drop it from rl.rewards" in message
+
+
+def test_a_reward_naming_every_keyword_it_gets_is_still_built(monkeypatch):
+    def explicit(prompts, completions, completion_ids, kind):
+        return [1.0] * len(completions)
+
+    class Scorer:
+        def __call__(self, completions, **kwargs):
+            return [0.5] * len(completions)
+
+    monkeypatch.setitem(REWARDS, "explicit", (lambda settings: explicit, "names its keywords"))
+    monkeypatch.setitem(REWARDS, "scorer", (lambda settings: Scorer(), "a callable class"))
+    (first, second), _ = build_rewards({"explicit": 1.0, "scorer": 1.0}, {})
+    batch = {"prompts": ["p"], "completions": ["a"], "completion_ids": [[1]]}
+    assert first(**batch, kind=["benign"]) == [1.0] and second(**batch) == [0.5]

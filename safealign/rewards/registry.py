@@ -20,7 +20,8 @@ A reward may be ``async def`` (a remote judge): it stays async, and TRL awaits a
 
 Every reward is checked on each call (``CheckedReward``): an exception, a result that is not a list of one score per
 completion, or a NaN or infinite score stops the stage with a ``RewardError`` that names the reward. As in TRL, a score
-may be any real number (a numpy number or bool, a 0-d tensor too) and the result a 1-d array or tensor.
+may be any real number (a numpy number or bool, a 0-d tensor too) and the result a 1-d array or tensor. A reward that
+cannot take the keywords every call passes (no ``**kwargs``) is refused sooner, as the stage builds its rewards.
 """
 
 from __future__ import annotations
@@ -132,9 +133,34 @@ def build_rewards(weights: dict[str, float], settings: dict[str, Any]) -> tuple[
     check_reward_names(list(weights))
     funcs, out_weights = [], []
     for name, weight in weights.items():
-        funcs.append(checked_reward(built_reward(name, settings), name))
+        reward = built_reward(name, settings)
+        if missing := refused_keywords(reward):
+            raise RewardError(
+                f"reward {name!r} would fail on every call with an unexpected keyword argument {missing[0]!r} (TRL "
+                f"passes every reward {', '.join(PASSED_TO_EVERY_REWARD)} by keyword): a reward is {SIGNATURE}{KWARGS_FIX}"
+            )
+        funcs.append(checked_reward(reward, name))
         out_weights.append(weight)
     return funcs, out_weights
+
+
+# The keywords TRL passes every reward on every call (beside the prompt rows' columns and its trainer_state, log_metric
+# and log_extra, which a reward may not know of)
+PASSED_TO_EVERY_REWARD = ("prompts", "completions", "completion_ids")
+
+
+def refused_keywords(reward: Callable) -> list[str]:
+    """The keywords of ``PASSED_TO_EVERY_REWARD`` that ``reward`` cannot take (no ``**kwargs``, no parameter of that
+    name): its first call fails on them, and that came only after the model loaded and the gates' baseline check and
+    the first round's generation ran. None are named for a callable whose signature cannot be read."""
+    try:
+        parameters = inspect.signature(reward).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return []
+    named = {parameter.name for parameter in parameters if parameter.kind is not parameter.POSITIONAL_ONLY}
+    return [keyword for keyword in PASSED_TO_EVERY_REWARD if keyword not in named]
 
 
 def built_reward(name: str, settings: dict[str, Any]) -> Callable:
@@ -162,6 +188,10 @@ class RewardError(SafealignError):
 
 
 SIGNATURE = "`fn(completions, **kwargs) -> list[float | None]`"
+KWARGS_FIX = (
+    ": the other arguments (prompts, completion_ids, the prompt rows' columns) arrive by keyword, so end its "
+    "parameters with **kwargs; fix it or drop it from rl.rewards"
+)
 
 
 class CheckedReward:
@@ -212,10 +242,7 @@ class CheckedReward:
     def fix(self, error: Exception) -> str:
         """What to do about ``error``: the signature only when the call did not fit it, nothing for a built-in."""
         if isinstance(error, TypeError) and "unexpected keyword argument" in str(error):
-            return (
-                f". A reward is {SIGNATURE}: the other arguments (prompts, completion_ids, the prompt rows' columns) "
-                "arrive by keyword, so end its parameters with **kwargs; fix it or drop it from rl.rewards"
-            )
+            return f". A reward is {SIGNATURE}{KWARGS_FIX}"
         if getattr(self.reward, "__module__", None) == functions.__name__:
             return ""  # a built-in: the error itself (a judge that cannot be reached, ...) says what to fix
         return "; fix it or drop it from rl.rewards"
