@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import random
 from fractions import Fraction
 
@@ -123,8 +125,23 @@ def test_a_reward_naming_every_keyword_it_gets_is_still_built(monkeypatch):
         def __call__(self, completions, **kwargs):
             return [0.5] * len(completions)
 
+    def keeping_its_keywords(reward):
+        @functools.wraps(reward)
+        def wrapper(*args, **kwargs):
+            taken = inspect.signature(reward).parameters
+            return reward(**{key: value for key, value in kwargs.items() if key in taken})
+
+        return wrapper
+
+    @keeping_its_keywords
+    def wrapped(completions):
+        return [0.25] * len(completions)
+
     monkeypatch.setitem(REWARDS, "explicit", (lambda settings: explicit, "names its keywords"))
     monkeypatch.setitem(REWARDS, "scorer", (lambda settings: Scorer(), "a callable class"))
-    (first, second), _ = build_rewards({"explicit": 1.0, "scorer": 1.0}, {})
+    monkeypatch.setitem(
+        REWARDS, "wrapped", (lambda settings: wrapped, "its decorator drops the other keywords")
+    )
+    (first, second, third), _ = build_rewards({"explicit": 1.0, "scorer": 1.0, "wrapped": 1.0}, {})
     batch = {"prompts": ["p"], "completions": ["a"], "completion_ids": [[1]]}
-    assert first(**batch, kind=["benign"]) == [1.0] and second(**batch) == [0.5]
+    assert first(**batch, kind=["benign"]) == [1.0] and second(**batch) == [0.5] and third(**batch) == [0.25]

@@ -152,9 +152,10 @@ PASSED_TO_EVERY_REWARD = ("prompts", "completions", "completion_ids")
 def refused_keywords(reward: Callable) -> list[str]:
     """The keywords of ``PASSED_TO_EVERY_REWARD`` that ``reward`` cannot take (no ``**kwargs``, no parameter of that
     name): its first call fails on them, and that came only after the model loaded and the gates' baseline check and
-    the first round's generation ran. None are named for a callable whose signature cannot be read."""
+    the first round's generation ran. None are named for a callable whose signature cannot be read. A decorated
+    reward's own signature is read, not the function it wraps (``functools.wraps``): its wrapper may drop keywords."""
     try:
-        parameters = inspect.signature(reward).parameters.values()
+        parameters = inspect.signature(reward, follow_wrapped=False).parameters.values()
     except (TypeError, ValueError):
         return []
     if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
