@@ -47,9 +47,9 @@ def _never(*args, **kwargs):
 # (script, its required arguments, what it must not start)
 NAMED = [
     ("student_speed", ["--student", "tiny"], "load_model"),
-    ("refusal_probe", ["--model", "m"], "load_model"),
-    ("refusal_vote", ["--model", "m"], "evaluate"),
-    ("rl_difficulty_lever", ["--sft", "m"], "evaluate"),
+    ("refusal_probe", ["--model", "tiny"], "load_model"),
+    ("refusal_vote", ["--model", "tiny"], "evaluate"),
+    ("rl_difficulty_lever", ["--sft", "tiny"], "evaluate"),
     ("sft_seed_spread", [], "train_and_score"),
     ("dev_split_validity", ["--model", "a=d:h"], "dev_suites"),
     ("judge_human_agreement", ["--eval", "sft=d"], "load_labels"),
@@ -309,7 +309,7 @@ def test_refusal_probe_checks_its_stored_answers_before_the_forward_passes(
         (answers / folder).mkdir(parents=True)
         (answers / folder / "samples.jsonl").write_text("")
     monkeypatch.setattr(refusal_probe, "load_model", _never)
-    monkeypatch.setattr(sys, "argv", ["refusal_probe.py", "--model", "m", "--answers", str(answers)])
+    monkeypatch.setattr(sys, "argv", ["refusal_probe.py", "--model", "tiny", "--answers", str(answers)])
     with pytest.raises(SystemExit) as exit_info:
         refusal_probe.main()
     err = " ".join(capsys.readouterr().err.split())
