@@ -65,3 +65,26 @@ def test_a_conversion_stopped_while_writing_leaves_no_half_written_folder(tmp_pa
         embedded.convert_gguf(tmp_path / "model.gguf", folder, lambda message: None)
     assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name], "no .tmp-* left"
     assert (folder / "earlier").exists()
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("http://127.0.0.1:8000/v1", "`safealign eval MODEL_NAME --endpoint http://127.0.0.1:8000/v1`"),
+        (
+            "openai:https://judge:s3cret@llm.example.com/v1#grader",
+            "`safealign eval grader --endpoint https://judge:***@llm.example.com/v1`",
+        ),
+    ],
+)
+def test_a_server_url_given_as_a_model_names_eval_endpoint(spec, said, tmp_path, monkeypatch):
+    """A served model's URL (or the judge spec openai:URL#MODEL) given as MODEL was "no such file or folder
+    (/here/http:/127.0.0.1:8000/v1)", a path nobody wrote, without a word of --endpoint; a password was echoed."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelNotFoundError) as error:
+        resolve_spec(spec)
+    assert said in str(error.value) and "loads models from files only" in str(error.value)
+    assert "s3cret" not in str(error.value) and "no such file" not in str(error.value)

@@ -64,6 +64,16 @@ def resolve_spec(spec: str) -> ModelSpec:
             "and Hugging Face Hub ids are not downloaded by safealign. Download it with "
             f"`huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
         )
+    if not exists and (url := ENDPOINT_SPEC.fullmatch(spec)):
+        from safealign.config.base import without_userinfo
+
+        # read as a path, it was "no such file or folder (/here/http:/host/v1)"
+        raise ModelNotFoundError(
+            f"model {without_userinfo(spec)!r} is a server's URL, and safealign loads models from files only: to "
+            f"evaluate a served model, run `safealign eval {url.group('model') or 'MODEL_NAME'} --endpoint "
+            f"{without_userinfo(url.group('url'))}` (an OpenAI-compatible server)"
+            + ("; 'openai:URL#MODEL' is a --judge spec" if url.group("judge") else "")
+        )
     if not exists:
         # A Hub id with no owner (gpt2, distilgpt2) was told nothing of the Hub, unlike owner/name; hf:gpt2 neither
         hub = (
@@ -128,6 +138,10 @@ def resolve_spec(spec: str) -> ModelSpec:
         "adapter_config.json (a LoRA adapter)"
         + (f"; it holds {first_keys(inside)}: give one of them" if inside else "")
     )
+
+
+# A served model written where a model spec goes: http(s)://HOST/v1, or the judge spec openai:URL[#MODEL]
+ENDPOINT_SPEC = re.compile(r"(?P<judge>openai:)?(?P<url>https?://[^#]*)(?:#(?P<model>.*))?", re.IGNORECASE)
 
 
 def spec_path(spec: str) -> Path:
