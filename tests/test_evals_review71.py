@@ -156,3 +156,14 @@ def test_a_usage_count_that_is_no_count_is_zero(monkeypatch, count):
     monkeypatch.setattr(httpx.Client, "post", _answering(200, json.dumps(body)))
     (answer,) = EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])
     assert (answer.prompt_tokens, answer.completion_tokens) == (0, 0)
+
+
+@pytest.mark.parametrize("around", ["{}\n", " {}", "{}/v1 "])
+def test_spaces_or_a_line_break_around_the_url_are_not_part_of_it(around):
+    """' http://host' failed as "missing an 'http://' protocol", 'http://host/v1 ' as an HTTP 404 at the path '/v1 '
+    and 'http://host\\n' as not a valid URL (the rubric judge strips its URL)."""
+    from test_eval_endpoint import FakeServer
+
+    with FakeServer() as server:
+        answers = EndpointGenerator(around.format(server.url), "m", retries=0).generate(["echo q"])
+    assert [a.text for a in answers] == ["echo: echo q"]

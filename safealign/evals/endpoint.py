@@ -223,6 +223,9 @@ class EndpointGenerator:
         # 0 failed every request as "cannot reach ...; is the server running?", -5 and NaN as a bare ValueError of httpx's
         if not 0 < timeout_s < math.inf:
             raise ValueError(f"timeout_s must be a number of seconds above 0, e.g. 120, got {timeout_s}")
+        # a URL read from a file or pasted keeps its line break or spaces: ' http://host' failed as "missing an
+        # 'http://' protocol", 'http://host/v1 ' as HTTP 404 at a path of '/v1 '
+        base_url = base_url.strip()
         if _port_out_of_range(base_url):  # httpx takes it and fails later as "connection refused"
             raise EndpointError(
                 f"endpoint {redact_url(base_url)!r} has a port out of range: port must be 0-65535, "
