@@ -26,11 +26,16 @@ def _said(result) -> str:
 @pytest.mark.parametrize(
     ("args", "shown"),
     [
-        (["monitor", "--upstream", "localhost:8000", "--worker", "none"], "--upstream 'localhost:8000': upstream"),
+        (
+            ["monitor", "--upstream", "localhost:8000", "--worker", "none"],
+            "--upstream 'localhost:8000': upstream",
+        ),
         (["monitor", "judge", "--webhook", "localhost:9", "--once"], "--webhook 'localhost:9': webhook"),
     ],
 )
-def test_a_bad_url_on_the_command_line_is_named_by_its_option(args: list[str], shown: str, tmp_path: Path) -> None:
+def test_a_bad_url_on_the_command_line_is_named_by_its_option(
+    args: list[str], shown: str, tmp_path: Path
+) -> None:
     # it read "(top level) = {...}: upstream ...": the URL check was the whole section's, not the field's
     result = CliRunner().invoke(cli, [*args, "--db", f"sqlite:///{tmp_path}/m.db"])
     assert result.exit_code == 2, result.exception

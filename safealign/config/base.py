@@ -147,7 +147,8 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
             lines.append(
-                f"  {path}: unknown field{did_you_mean(str(loc[-1]), allowed)}; allowed here: {', '.join(allowed)}"
+                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
+                f"allowed here: {', '.join(allowed)}"
             )
         elif item["type"] == "model_type":  # `model: tiny`: one value where a section's mapping belongs
             fields = _allowed_fields(model_cls, (*loc, ""))
@@ -180,6 +181,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             hint = (
                 _yaml_shape_hint(item["type"], value)
                 or _percent_hint(item)
+                or _precision_value_hint(item)
                 or _no_value_hint(item, _fields_at(model_cls, loc))
             )
             lines.append(f"  {path} = {shown}: {message}{hint}")
@@ -215,6 +217,61 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
         names = [name.strip() for name in value.split(",") if name.strip()]
         return f" (write a list, e.g. [{', '.join(names)}])"
     return ""
+
+
+# TRL's and transformers' names for what a recipe sets elsewhere (sft.bf16 listed the section's fields, which hold no
+# precision) or what the launcher decides
+_LAUNCHER = (
+    "the launcher decides it, as in accelerate launch --config_file recipes/accelerate/zero2.yaml -m "
+    "safealign.cli.main run RECIPE (or zero3.yaml, fsdp.yaml, ddp.yaml: docs/scaling.md)"
+)
+_TRAINER_SETTINGS = {
+    **dict.fromkeys(("bf16", "fp16", "half_precision", "mixed_precision", "torch_dtype"), "precision"),
+    **dict.fromkeys(
+        ("deepspeed", "fsdp", "fsdp_config", "num_processes", "distributed_type", "zero_stage"), _LAUNCHER
+    ),
+    **dict.fromkeys(
+        (
+            "vllm_gpu_memory_utilization",
+            "vllm_tensor_parallel_size",
+            "vllm_enable_sleep_mode",
+            "vllm_server_host",
+            "vllm_server_port",
+            "vllm_server_base_url",
+            "vllm_server_timeout",
+        ),
+        "not a recipe field yet, so TRL's default applies (the vLLM fields are use_vllm and vllm_mode; "
+        "docs/scaling.md, 'Left to do')",
+    ),
+}
+
+
+def _trainer_setting_hint(loc: tuple, allowed: list[str]) -> str:
+    """Where a recipe sets what a TRL or transformers name given as an unknown field sets ("" for other names)."""
+    hint = _TRAINER_SETTINGS.get(str(loc[-1]) if loc else "", "")
+    # sft, rl and distill train in the recipe's precision; eval and rl.gates have their own
+    if hint == "precision":
+        where = "precision here" if "precision" in allowed else "the recipe's top-level precision"
+        hint = f"set {where}: bf16, fp32 or auto ({_NO_FP16})"
+    return f": {hint}" if hint else ""
+
+
+_NO_FP16 = "no fp16: bf16 on GPUs that have it, such as A100 and H100"
+_PRECISION_NAMES = {
+    **{name: name for name in ("auto", "bf16", "fp32")},  # BF16: the same, in lower case
+    **{"bfloat16": "bf16", "float32": "fp32", "fp16": "", "float16": "", "half": ""},
+}
+
+
+def _precision_value_hint(item: Any) -> str:
+    """For a precision refused under TRL's or torch's name (fp16, bfloat16, float32): the value to write."""
+    value = item.get("input")
+    if item["type"] != "literal_error" or not item["loc"] or item["loc"][-1] != "precision":
+        return ""
+    name = _PRECISION_NAMES.get(str(value).strip().lower())
+    if name is None:
+        return ""
+    return f" (write {name})" if name else f" ({_NO_FP16}, else fp32)"
 
 
 def _percent_hint(item: Any) -> str:

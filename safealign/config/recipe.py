@@ -105,6 +105,7 @@ class Recipe(Section):
             if (info.context or {}).get("runs_rl", True):
                 self.rl.warn_if_detectors_cannot_fire()
                 self.rl.warn_if_gates_cannot_check()
+                self.rl.warn_if_vllm_mode_unused()
         return self
 
     @model_validator(mode="after")

@@ -870,6 +870,16 @@ class RLConfig(Section):
                 self.max_steps,
             )
 
+    def warn_if_vllm_mode_unused(self) -> None:
+        """Called once per recipe read. A warning, not an error: ``use_vllm: false`` is what the GPU check's own fix
+        says to set on a machine without one, and a server recipe keeps its vllm_mode for the GPU machine."""
+        if self.enabled and not self.use_vllm and self.vllm_mode == "server":
+            log.warning(
+                "rl: vllm_mode: server is read only with use_vllm: true: this stage generates with transformers in "
+                "each training process and uses no `trl vllm-serve` server. Set use_vllm: true to generate on that server "
+                "(on a GPU machine with the gpu extra), or remove vllm_mode"
+            )
+
     @model_validator(mode="after")
     def _checkpoints_between_rounds(self) -> RLConfig:
         """A checkpoint holds no rollouts: one saved inside a generation round resumed with a new round where the
