@@ -88,3 +88,34 @@ def test_a_server_url_given_as_a_model_names_eval_endpoint(spec, said, tmp_path,
         resolve_spec(spec)
     assert said in str(error.value) and "loads models from files only" in str(error.value)
     assert "s3cret" not in str(error.value) and "no such file" not in str(error.value)
+
+
+def hub_cache(root, revisions=("0ld", "abc123"), main="abc123"):
+    """A Hub cache's folder of one model as from_pretrained leaves it: blobs/, refs/main, snapshots/REV/ (links)."""
+    repo = root / "models--HuggingFaceTB--SmolLM2-135M-Instruct"
+    (repo / "blobs").mkdir(parents=True)
+    (repo / "blobs" / "f00d").write_text('{"model_type": "llama"}')
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(main)
+    for revision in revisions:
+        (repo / "snapshots" / revision).mkdir(parents=True)
+        (repo / "snapshots" / revision / "config.json").symlink_to("../../blobs/f00d")
+    return repo
+
+
+def test_a_hub_cache_folder_names_the_snapshot_that_holds_the_model(tmp_path):
+    """~/.cache/huggingface/hub/models--OWNER--NAME (or the hub folder above it) was "a folder but not a model" with
+    no word of the model in snapshots/REVISION, the folder to give."""
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.specs import resolve_spec
+
+    repo = hub_cache(tmp_path / "hub")
+    with pytest.raises(ModelNotFoundError) as error:
+        resolve_spec(str(repo))
+    assert f"Hub cache folder, not a model: the model's files are in {repo}/snapshots/abc123: give that" in str(
+        error.value
+    ), "refs/main's revision first"
+    assert f"(other revisions: {repo}/snapshots/0ld)" in str(error.value)
+    with pytest.raises(ModelNotFoundError, match=f"it holds {repo}/snapshots/abc123: give one of them"):
+        resolve_spec(str(tmp_path / "hub"))
+    assert resolve_spec(f"{repo}/snapshots/abc123").kind == "hf_folder"

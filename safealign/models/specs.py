@@ -124,6 +124,11 @@ def resolve_spec(spec: str) -> ModelSpec:
         raise ModelNotFoundError(
             f"{spec!r} is a run folder, not a model; the models of its stages are {', '.join(models)}: give one"
         )
+    if snapshots := hub_cache_snapshots(path):
+        raise ModelNotFoundError(
+            f"{spec!r} is a Hugging Face Hub cache folder, not a model: the model's files are in {snapshots[0]}: "
+            "give that" + (f" (other revisions: {', '.join(map(str, snapshots[1:]))})" if snapshots[1:] else "")
+        )
     from safealign.models.loading import first_keys  # loading imports this module
 
     # A GGUF repository downloaded with `huggingface-cli download --local-dir`, or the folder above a model
@@ -132,7 +137,7 @@ def resolve_spec(spec: str) -> ModelSpec:
         for child in path.iterdir()
         if (child.is_file() and child.suffix.lower() == ".gguf")
         or (is_model_folder(child) and not is_stage_folder(child))  # a stage's config.json is its settings
-    ]
+    ] + [str(hub_cache_snapshots(child)[0]) for child in path.iterdir() if hub_cache_snapshots(child)]  # a Hub cache
     raise ModelNotFoundError(
         f"{spec!r} is a folder but not a model: it has neither config.json (a Hugging Face model) nor "
         "adapter_config.json (a LoRA adapter)"
@@ -142,6 +147,21 @@ def resolve_spec(spec: str) -> ModelSpec:
 
 # A served model written where a model spec goes: http(s)://HOST/v1, or the judge spec openai:URL[#MODEL]
 ENDPOINT_SPEC = re.compile(r"(?P<judge>openai:)?(?P<url>https?://[^#]*)(?:#(?P<model>.*))?", re.IGNORECASE)
+
+
+def hub_cache_snapshots(path: Path) -> list[Path]:
+    """The model folders in ``path`` when it is a Hub cache's folder of one model (``models--OWNER--NAME``, as
+    ``from_pretrained`` and ``huggingface-cli download`` without ``--local-dir`` leave it): its ``snapshots/REVISION``
+    folders, the one ``refs/main`` names first. Else []."""
+    snapshots = path / "snapshots"
+    if not snapshots.is_dir():
+        return []
+    found = sorted(folder for folder in snapshots.iterdir() if is_model_folder(folder))
+    try:
+        main = snapshots / (path / "refs" / "main").read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return found
+    return sorted(found, key=lambda folder: folder != main)
 
 
 def spec_path(spec: str) -> Path:
