@@ -145,3 +145,30 @@ def test_a_reward_naming_every_keyword_it_gets_is_still_built(monkeypatch):
     (first, second, third), _ = build_rewards({"explicit": 1.0, "scorer": 1.0, "wrapped": 1.0}, {})
     batch = {"prompts": ["p"], "completions": ["a"], "completion_ids": [[1]]}
     assert first(**batch, kind=["benign"]) == [1.0] and second(**batch) == [0.5] and third(**batch) == [0.25]
+
+
+def test_a_reward_wanting_a_column_the_rows_lack_is_told_what_it_was_called_with():
+    """`def r(completions, answer, **kwargs)` on rows without an answer column failed with Python's 'missing 1 required
+    positional argument', naming what it lacked but not the keywords there were to take."""
+
+    def needs_answer(completions, answer, **kwargs):
+        return [1.0] * len(completions)
+
+    with pytest.raises(RewardError) as refused:
+        checked_reward(needs_answer, "graded")(
+            prompts=["p"], completions=["a"], completion_ids=[[1]], kind=["reasoning"], task=["t"]
+        )
+    assert str(refused.value).endswith(
+        "missing 1 required positional argument: 'answer'. It was called with prompts, completions, completion_ids, "
+        "kind, task: give that parameter one of these names or a default; fix it or drop it from rl.rewards"
+    )
+
+
+def test_a_type_error_from_inside_a_reward_is_not_blamed_on_its_call():
+    def broken(completions, **kwargs):
+        return [max() for _ in completions]
+
+    with pytest.raises(RewardError) as refused:
+        checked_reward(broken, "broken")(prompts=["p"], completions=["a"])
+    assert "It was called with" not in str(refused.value)
+    assert str(refused.value).endswith("; fix it or drop it from rl.rewards")

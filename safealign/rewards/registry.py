@@ -209,20 +209,21 @@ class CheckedReward:
         self.__doc__ = reward.__doc__
 
     def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
-        with self.failures_named():
+        with self.failures_named(kwargs):
             scores = as_list(self.reward(*args, **kwargs))
         return self.checked(scores, args, kwargs)
 
     @contextmanager
-    def failures_named(self) -> Iterator[None]:
-        """A reward's own error as a RewardError naming it (a SafealignError already names its problem and fix)."""
+    def failures_named(self, passed: dict[str, Any]) -> Iterator[None]:
+        """A reward's own error as a RewardError naming it (a SafealignError already names its problem and fix);
+        ``passed``: the call's keyword arguments."""
         try:
             yield
         except SafealignError:
             raise
         except Exception as error:
             raise RewardError(
-                f"reward {self.__name__!r} failed: {type(error).__name__}: {error}{self.fix(error)}"
+                f"reward {self.__name__!r} failed: {type(error).__name__}: {error}{self.fix(error, passed)}"
             ) from error
 
     def checked(self, scores: Any, args: tuple, kwargs: dict[str, Any]) -> list[float | None]:
@@ -240,10 +241,16 @@ class CheckedReward:
             raise RewardError(f"reward {self.__name__!r} {problem}; a reward is {SIGNATURE}")
         return [None if score is None else as_number(score) for score in scores]
 
-    def fix(self, error: Exception) -> str:
+    def fix(self, error: Exception, passed: dict[str, Any]) -> str:
         """What to do about ``error``: the signature only when the call did not fit it, nothing for a built-in."""
         if isinstance(error, TypeError) and "unexpected keyword argument" in str(error):
             return f". A reward is {SIGNATURE}{KWARGS_FIX}"
+        if isinstance(error, TypeError) and not fits(self.reward, passed):
+            # a parameter named for a column the prompt rows lack ("answer"): the error named it, not what there is
+            return (
+                f". It was called with {', '.join(passed)}: give that parameter one of these names or a default; "
+                "fix it or drop it from rl.rewards"
+            )
         if getattr(self.reward, "__module__", None) == functions.__name__:
             return ""  # a built-in: the error itself (a judge that cannot be reached, ...) says what to fix
         return "; fix it or drop it from rl.rewards"
@@ -261,9 +268,21 @@ class AsyncCheckedReward(CheckedReward):
     so TRL awaits it on its event loop beside the other async rewards."""
 
     async def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
-        with self.failures_named():
+        with self.failures_named(kwargs):
             scores = as_list(await self.reward(*args, **kwargs))
         return self.checked(scores, args, kwargs)
+
+
+def fits(reward: Callable, passed: dict[str, Any]) -> bool:
+    """Whether ``reward``'s own signature takes these keyword arguments (True when it cannot be read): a TypeError
+    from a call that fits came from inside the reward."""
+    try:
+        inspect.signature(reward, follow_wrapped=False).bind(**passed)
+    except ValueError:
+        return True
+    except TypeError:
+        return False
+    return True
 
 
 def checked_reward(reward: Callable, name: str) -> CheckedReward:
