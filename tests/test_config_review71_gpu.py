@@ -94,3 +94,23 @@ def test_a_precision_under_another_name_says_which_to_write(text: str, hint: str
 
 def test_an_unknown_precision_lists_the_choices_alone() -> None:
     assert _refusal("precision: fp8").endswith("precision = 'fp8': Input should be 'auto', 'bf16' or 'fp32'")
+
+
+def test_every_other_vllm_setting_of_trl_is_named_not_a_field_yet() -> None:
+    # read from TRL: a vllm_* setting a newer TRL adds is named here too, or this fails
+    import dataclasses
+
+    from trl import GRPOConfig
+
+    names = [
+        f.name for f in dataclasses.fields(GRPOConfig) if f.name.startswith("vllm_") and f.name != "vllm_mode"
+    ]
+    assert "vllm_gpu_memory_utilization" in names and "vllm_max_model_length" in names
+    for name in names:
+        assert f"rl.{name}: unknown field: not a recipe field yet, so TRL's default applies" in _refusal(
+            f"rl: {{use_vllm: true, {name}: 1}}"
+        )
+
+
+def test_a_misspelt_vllm_field_is_still_a_did_you_mean() -> None:
+    assert "rl.vllm_mod: unknown field (did you mean 'vllm_mode'?)" in _refusal("rl: {vllm_mod: server}")

@@ -225,30 +225,47 @@ _LAUNCHER = (
     "the launcher decides it, as in accelerate launch --config_file recipes/accelerate/zero2.yaml -m "
     "safealign.cli.main run RECIPE (or zero3.yaml, fsdp.yaml, ddp.yaml: docs/scaling.md)"
 )
+_VLLM = (
+    "not a recipe field yet, so TRL's default applies (the vLLM fields are rl.use_vllm and rl.vllm_mode; "
+    "docs/scaling.md, 'Left to do')"
+)
 _TRAINER_SETTINGS = {
     **dict.fromkeys(("bf16", "fp16", "half_precision", "mixed_precision", "torch_dtype"), "precision"),
     **dict.fromkeys(
         ("deepspeed", "fsdp", "fsdp_config", "num_processes", "distributed_type", "zero_stage"), _LAUNCHER
     ),
+    # GRPOConfig's vllm_* fields (TRL 1.16) but its use_vllm and vllm_mode, which rl: has
     **dict.fromkeys(
         (
-            "vllm_gpu_memory_utilization",
-            "vllm_tensor_parallel_size",
-            "vllm_enable_sleep_mode",
-            "vllm_server_host",
-            "vllm_server_port",
-            "vllm_server_base_url",
-            "vllm_server_timeout",
+            f"vllm_{name}"
+            for name in (
+                "gpu_memory_utilization",
+                "max_model_length",
+                "tensor_parallel_size",
+                "enable_sleep_mode",
+                "model_impl",
+                "structured_outputs_regex",
+                "server_base_url",
+                "server_host",
+                "server_port",
+                "server_timeout",
+                "group_port",
+                "importance_sampling_correction",
+                "importance_sampling_mode",
+                "importance_sampling_cap",
+                "importance_sampling_clip_max",
+                "importance_sampling_clip_min",
+            )
         ),
-        "not a recipe field yet, so TRL's default applies (the vLLM fields are use_vllm and vllm_mode; "
-        "docs/scaling.md, 'Left to do')",
+        _VLLM,
     ),
 }
 
 
 def _trainer_setting_hint(loc: tuple, allowed: list[str]) -> str:
     """Where a recipe sets what a TRL or transformers name given as an unknown field sets ("" for other names)."""
-    hint = _TRAINER_SETTINGS.get(str(loc[-1]) if loc else "", "")
+    name = str(loc[-1]) if loc else ""
+    hint = _TRAINER_SETTINGS.get(name, "")
     # sft, rl and distill train in the recipe's precision; eval and rl.gates have their own
     if hint == "precision":
         where = "precision here" if "precision" in allowed else "the recipe's top-level precision"
