@@ -65,7 +65,8 @@ def test_an_eval_stage_resumed_from_kept_answers_counts_their_tokens_and_keeps_i
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The resumed stage recorded tokens 0 and 0 tokens/s (the stage table's tokens "-"), for answers its first session
-    generated; the sample stage counts its kept completions' tokens. summary.json stays this run's (0 generated)."""
+    generated; the sample stage counts its kept completions' tokens. summary.json's costs stay this run's (0 generated),
+    the kept answers' named apart (c246786)."""
     stage_dir = tmp_path / "eval" / "base"
     result = _stopped_while_judging(monkeypatch, stage_dir, pause=0.2)()
     samples = [json.loads(line) for line in (stage_dir / "samples.jsonl").read_text().splitlines()]
@@ -75,7 +76,7 @@ def test_an_eval_stage_resumed_from_kept_answers_counts_their_tokens_and_keeps_i
     assert metrics["tokens"] == generated, (metrics["tokens"], generated)
     assert 0 < metrics["generation_tokens_per_s"] <= generated / 0.2
     summary = json.loads((stage_dir / "summary.json").read_text())
-    assert summary["tokens_generated"] == 0 and "kept_tokens" not in summary
+    assert summary["tokens_generated"] == 0 and summary["kept_tokens"] == generated
 
 
 def test_an_eval_stage_resumes_from_answers_an_older_version_kept_without_their_time(
