@@ -631,9 +631,15 @@ class RLConfig(Section):
         False,
         description="Recompute activations in the backward pass: less memory for large models, about a third slower (TRL turns it on by default; small models on CPU do not need it).",
     )
-    use_vllm: bool = Field(False, description="Generate with vLLM (needs a GPU and the gpu extra).")
+    use_vllm: bool = Field(
+        False,
+        description="Generate with vLLM: needs a CUDA GPU and the gpu extra (pip install 'safealign[gpu]'); "
+        "`safealign run` checks both before it starts.",
+    )
     vllm_mode: Literal["colocate", "server"] = Field(
-        "colocate", description="vLLM in this process or a separate `trl vllm-serve`."
+        "colocate",
+        description="With use_vllm: vLLM inside each training process, on its GPU (colocate), or a separate "
+        "`trl vllm-serve` on other GPUs (server), reached at TRL's default address, port 8000 on this host.",
     )
     difficulty_filter: DifficultyFilterConfig = Field(
         default_factory=DifficultyFilterConfig,
