@@ -190,11 +190,10 @@ class GenerationEngine:
         precision: Precision = "auto",
         system_prompt: str | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise SettingError(f"batch_size must be >= 1, got {batch_size}")
         self.model = model
         self.tokenizer = tokenizer
-        self.batch_size = batch_size
+        # 8.0 passed the >= 1 check and failed in range() once every prompt was encoded; True was read as 1
+        self.batch_size = _checked_count("batch_size", batch_size)
         self.system_prompt = system_prompt
         self.device = next(model.parameters()).device
         self.precision = resolve_precision(precision, self.device.type)

@@ -119,3 +119,16 @@ def test_a_hub_cache_folder_names_the_snapshot_that_holds_the_model(tmp_path):
     with pytest.raises(ModelNotFoundError, match=f"it holds {repo}/snapshots/abc123: give one of them"):
         resolve_spec(str(tmp_path / "hub"))
     assert resolve_spec(f"{repo}/snapshots/abc123").kind == "hf_folder"
+
+
+@pytest.mark.parametrize("size", [8.0, True, 0, "8"])
+def test_a_batch_size_that_is_no_whole_number_is_refused_when_the_engine_is_built(tiny, size):
+    """batch_size 8.0 passed the engine's >= 1 check and failed in range() with a TypeError once every prompt had been
+    encoded; True was taken as a batch of one."""
+    from safealign.errors import SettingError
+    from safealign.generation import SamplingParams
+
+    with pytest.raises(SettingError, match=r"batch_size must be >= 1 \(a whole number\)"):
+        GenerationEngine(tiny.model, tiny.tokenizer, batch_size=size).generate(
+            ["Hi", "Yo"], SamplingParams(max_new_tokens=1)
+        )
