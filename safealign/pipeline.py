@@ -114,6 +114,15 @@ def warn_if_settings_changed(
         )
 
 
+def trained_precision(precision: str, name: str) -> dict[str, tuple[str, Any]]:
+    """The recipe's ``precision`` as :func:`~safealign.runs.changed_settings` compares it with the one a finished
+    training stage trained in (``metrics.precision``: bf16 or fp32): a finished SFT trained in fp32 was kept without a
+    word under a recipe now set to bf16. ``auto`` picks one per machine, so it names no change."""
+    if precision == "auto" or name not in ("sft", "rl", "distill"):
+        return {}
+    return {"precision": ("metrics.precision", precision)}
+
+
 def recorded_traces(record: dict, stage_dir: Path) -> str | None:
     """The traces file a finished distill stage trained on: the first source of its transfer set (run_distill puts the
     traces before transfer_data), where it is now when the run folder moved; None when the record does not say."""
@@ -386,7 +395,8 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
             name,
             run_dir / name,
             section,
-            run_settings(recipe.seed, recipe.model.system_prompt, starts[name]),
+            run_settings(recipe.seed, recipe.model.system_prompt, starts[name])
+            | trained_precision(recipe.precision, name),
             traces=run_dir / "sample" / "traces.jsonl" if name == "distill" else None,  # where run_sample writes them
         )
     run_eval_stage(

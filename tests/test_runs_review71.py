@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from safealign.config import load_recipe
+from safealign.config.recipe import parse_recipe
 from safealign.pipeline import write_run_recipe
 
 SOURCE = (
@@ -46,3 +50,30 @@ def test_a_hand_edited_recipe_yaml_given_back_is_kept_as_written(tmp_path: Path)
     assert yaml.safe_load(recipe_yaml.read_text())["seed"] == 7
     kept = list(run_dir.glob("recipe.source.2*.yaml"))
     assert [p.read_text() for p in kept] == [SOURCE.format(runs=tmp_path / "runs")]
+
+
+class BaselineEval(Exception):
+    """Raised where the run would start its baseline eval: the warnings about finished stages come before it."""
+
+
+def test_a_finished_stage_trained_in_another_precision_than_the_recipes_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A finished SFT trained in fp32 was kept without a word under a recipe now set to bf16 (the seed, the system
+    prompt and the section's settings were named, not the precision its weights were trained in)."""
+    import safealign.pipeline as pipeline
+    from safealign.runs import write_json
+
+    def baseline_eval(*args: Any, **kwargs: Any) -> None:
+        raise BaselineEval
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", baseline_eval)
+    spec = {"name": "p", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}, "sft": {}}
+    for precision, named in (("bf16", True), ("fp32", False), ("auto", False)):
+        recipe = parse_recipe(spec | {"precision": precision})
+        record = {"stage": "sft", "parent": "tiny", "seed": recipe.seed, "config": recipe.sft.model_dump()}
+        write_json(recipe.run_dir / "sft" / "stage.json", record | {"metrics": {"precision": "fp32"}})
+        caplog.clear()
+        with caplog.at_level(logging.WARNING), pytest.raises(BaselineEval):
+            pipeline.run_pipeline(recipe, show_progress=False)
+        assert ("precision: 'fp32' -> 'bf16'" in caplog.text) is named, (precision, caplog.text)
