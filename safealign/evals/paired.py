@@ -158,7 +158,7 @@ SCORING_CONFIG = (
 def scoring_config(path: str | Path) -> dict[str, Any]:
     """The SCORING_CONFIG settings an eval folder's summary.json records; empty for a summary without a ``config``
     (written before it was recorded), whose settings are unknown. A setting an eval did not use (``refusal_vote``) is
-    None."""
+    None; one it could not know is left out (an endpoint eval's precision, and its system prompt when it sent none)."""
     config = json.loads((Path(path) / "summary.json").read_bytes()).get("config")  # read_eval_dir checked it
     if not isinstance(config, dict):
         return {}
@@ -167,6 +167,12 @@ def scoring_config(path: str | Path) -> dict[str, Any]:
         section, _, name = key.rpartition(".")
         values = config.get(section) if section else config
         settings[key] = values.get(name) if isinstance(values, dict) else None
+    if isinstance(config.get("model"), dict) and "endpoint" in config["model"]:
+        # the server loaded the model in a precision this eval never knew, and a request without a system turn got the
+        # server's own system prompt (serve adds the model's trained one): unknown, not None
+        del settings["precision"]
+        if settings["system_prompt"] is None:
+            del settings["system_prompt"]
     return settings
 
 
@@ -198,7 +204,12 @@ def config_differences(
     if not JUDGED_KINDS.intersection(kinds):
         for settings in asked.values():
             settings.pop("judges", None)
-    return scored_differently(asked)
+    # a setting an eval does not know (an endpoint's precision) is compared among the evals that know it
+    differences = {}
+    for key in sorted({key for settings in asked.values() for key in settings}):
+        known = {name: {key: settings[key]} for name, settings in asked.items() if key in settings}
+        differences |= scored_differently(known)
+    return differences
 
 
 def suite_kinds(path: str | Path) -> set[str]:
