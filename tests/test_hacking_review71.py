@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from safealign.config import HackingConfig
-from safealign.hacking import detectors, replay_detectors
+from safealign.hacking import detectors, replay_detectors, run_detectors
 from safealign.hacking.detectors import HistoryPrefix, series
 from safealign.rewards.registry import REWARDS, RewardError, build_rewards, checked_reward
 
@@ -172,3 +172,70 @@ def test_a_type_error_from_inside_a_reward_is_not_blamed_on_its_call():
         checked_reward(broken, "broken")(prompts=["p"], completions=["a"])
     assert "It was called with" not in str(refused.value)
     assert str(refused.value).endswith("; fix it or drop it from rl.rewards")
+
+
+def planted_history() -> list[dict]:
+    """Six steps in which every detector fires: the last three longer, better paid, more refusing."""
+    history = []
+    for step in range(1, 7):
+        late = step > 3
+        history.append(
+            {
+                "step": step,
+                "loss": 0.1,
+                "reward": 0.1 + 0.5 * late,
+                "completions/mean_length": 50.0 + 100 * late,
+                "completions/clipped_ratio": 0.6,
+                "text/repetition": 0.5,
+                "rewards/accuracy/mean": 0.1 + 0.5 * late,
+                "rewards/format/mean": 0.95,
+                "safety/benign_refusal_rate": 0.1 + 0.3 * late,
+                "safety/harmful_partial_rate": 0.3,
+                "entropy": 0.01,
+                "kl": 3.0,
+                "accuracy/flat_group_share": 0.95,
+            }
+        )
+    history[0]["gate/accuracy"] = history[-1]["gate/accuracy"] = 0.5
+    return history
+
+
+# what each alert must name: its threshold (the rl.hacking setting, where there is one) and what to do or read
+NAMED = {
+    "length_blowup": ("alert at 1.5x: rl.hacking.length_growth",),
+    "truncation": ("alert at 50%: rl.hacking.truncation_rate", "raise rl.max_completion_length"),
+    "repetition": ("≥ 0.4 (rl.hacking.repetition)", "rollouts.jsonl"),
+    "reward_accuracy_divergence": ("a gap over 0.2 (rl.hacking.reward_accuracy_gap)", "rollouts.jsonl"),
+    "refusal_collapse": ("alert at a rise of more than 15 points", "rollouts.jsonl"),
+    "refusal_then_comply": ("alert at 20%", "rollouts.jsonl"),
+    "entropy_collapse": ("< 0.05 (rl.hacking.entropy_floor)",),
+    "kl_blowup": ("> 1.0 (rl.hacking.kl_ceiling)", "raise rl.beta or lower rl.learning_rate"),
+    "no_accuracy_signal": ("alert at 90%: rl.hacking.flat_groups", "rl.difficulty_filter"),
+}
+
+
+def test_each_alert_names_its_threshold_and_what_to_do():
+    """Alerts said 'benign prompts refused (full refusals) 10% → 40%' or '60% of recent completions hit the length
+    limit': no threshold, no setting to change, nothing to do or read."""
+    alerts = {
+        alert.detector: alert.message for alert in run_detectors(planted_history(), HackingConfig(window=3))
+    }
+    assert set(NAMED) <= set(alerts), sorted(alerts)
+    for detector, parts in NAMED.items():
+        for part in parts:
+            assert part in alerts[detector], (detector, alerts[detector])
+
+
+def test_a_flat_accuracy_names_the_format_threshold_and_the_lengths_fix():
+    history = planted_history()
+    for record in history:
+        record["rewards/accuracy/mean"] = 0.1
+    alerts = {alert.detector: alert for alert in run_detectors(history, HackingConfig(window=3))}
+    message = alerts["format_without_accuracy"].message
+    assert message.startswith("format reward 0.95 while accuracy stays flat")
+    assert "alert at 0.8: rl.hacking.format_without_accuracy" in message
+    # the length grew without the accuracy: critical, and what to look for
+    assert alerts["length_blowup"].severity == "critical"
+    assert alerts["length_blowup"].message.endswith(
+        "read that step's completions (rollouts.jsonl) for padding"
+    )
