@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import random
 from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +16,7 @@ from safealign.config import HackingConfig
 from safealign.hacking import detectors, replay_detectors, run_detectors
 from safealign.hacking.detectors import HistoryPrefix, series
 from safealign.rewards.registry import REWARDS, RewardError, build_rewards, checked_reward
+from safealign.training.hacking_callback import HackingCallback
 
 KEYS = ("reward", "kl", "gate/accuracy", "entropy")
 
@@ -238,4 +242,29 @@ def test_a_flat_accuracy_names_the_format_threshold_and_the_lengths_fix():
     assert alerts["length_blowup"].severity == "critical"
     assert alerts["length_blowup"].message.endswith(
         "read that step's completions (rollouts.jsonl) for padding"
+    )
+
+
+def logged_kl_alert(tmp_path: Path, caplog, stop: bool, kl: float = 5.0) -> str:
+    """The log line of a critical kl_blowup through the live callback."""
+    tmp_path.mkdir()
+    callback = HackingCallback(HackingConfig(stop_on_critical=stop), tmp_path)
+    state = SimpleNamespace(log_history=[{"step": 7, "kl": kl}], global_step=7, is_world_process_zero=True)
+    with caplog.at_level(logging.WARNING, logger="safealign.training.hacking_callback"):
+        callback.on_log(None, state, SimpleNamespace(should_training_stop=False), logs={"kl": kl})
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
+def test_a_critical_alerts_log_line_says_whether_the_stage_stops(tmp_path: Path, caplog):
+    """A stage stop_on_critical stopped ended short of max_steps with no word of why; one it did not stop logged the
+    critical alert as it logs a warning."""
+    stopped = logged_kl_alert(tmp_path / "on", caplog, stop=True)
+    assert stopped.startswith(
+        "reward-hacking alert [critical] kl_blowup at step 7: KL to the reference 5.000 > 1.0"
+    )
+    assert stopped.endswith("Stopping the stage here (rl.hacking.stop_on_critical): its model is this step's")
+    caplog.clear()
+    going_on = logged_kl_alert(tmp_path / "off", caplog, stop=False)
+    assert going_on.endswith(
+        "Training goes on (rl.hacking.stop_on_critical: true would stop the stage at a critical alert)"
     )

@@ -105,13 +105,25 @@ class HackingCallback(TrainerCallback):
             alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
             self.alerts.append(alert.to_dict())
             log.warning(
-                "reward-hacking alert [%s] %s at step %d: %s",
+                "reward-hacking alert [%s] %s at step %d: %s%s",
                 alert.severity,
                 alert.detector,
                 alert.step,
                 alert.message,
+                self._consequence(alert),
             )
             with (self.stage_dir / "alerts.jsonl").open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(alert.to_dict(), ensure_ascii=False, default=float) + "\n")
             stop = stop or (alert.severity == "critical" and self.thresholds.stop_on_critical)
         return stop
+
+    def _consequence(self, alert: Alert) -> str:
+        """What a critical alert does to the stage, for its log line: it read like any warning, and a stage it stopped
+        ended short of max_steps with no word of why on the console."""
+        if alert.severity != "critical":
+            return ""
+        if self.thresholds.stop_on_critical:
+            return ". Stopping the stage here (rl.hacking.stop_on_critical): its model is this step's"
+        return (
+            ". Training goes on (rl.hacking.stop_on_critical: true would stop the stage at a critical alert)"
+        )
