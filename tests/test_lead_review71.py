@@ -69,3 +69,20 @@ def test_packed_attention_names_the_model_it_switches(caplog):
     with caplog.at_level(logging.INFO, logger="safealign.training.packed_attention"):
         assert use_packed_attention(model, "teacher") == "sdpa"
     assert "padding-free batches (teacher): attention runs per packed sequence" in caplog.text, caplog.text
+
+
+def test_rl_with_vllm_on_a_machine_without_a_gpu_is_refused_before_it_makes_the_run_folder(tmp_path):
+    """`safealign rl` made runs/NAME/.lock (the run folder) before the vLLM check refused; `safealign run` checks
+    before it makes anything."""
+    import torch
+
+    if torch.cuda.is_available():
+        import pytest
+
+        pytest.skip("checks the refusal on a machine without a CUDA GPU")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: r\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny}}\nrl: {{use_vllm: true}}\n")
+    result = runner.invoke(app, ["rl", str(recipe)])
+    said = " ".join(result.output.split())
+    assert result.exit_code != 0 and "GPU" in said, said
+    assert not (tmp_path / "runs").exists(), sorted(p.name for p in (tmp_path / "runs").rglob("*"))

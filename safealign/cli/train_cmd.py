@@ -319,6 +319,10 @@ def rl(
         cfg.warn_if_gates_cannot_check()
     start = model or _run_model(parsed, recipe, ("sft",), "rl starts from", "--model")
     _check_finished("rl", out or parsed.run_dir / "rl", cfg, resume, parsed, start)
+    if cfg.use_vllm:  # before the run folder's lock is made, as `safealign run` checks before it makes anything
+        from safealign.distributed import require_gpu_for_vllm
+
+        require_gpu_for_vllm()
     # the recipe's own eval suites count too
     with (
         _holding(parsed, out or parsed.run_dir / "rl"),
