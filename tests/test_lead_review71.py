@@ -86,3 +86,36 @@ def test_rl_with_vllm_on_a_machine_without_a_gpu_is_refused_before_it_makes_the_
     said = " ".join(result.output.split())
     assert result.exit_code != 0 and "GPU" in said, said
     assert not (tmp_path / "runs").exists(), sorted(p.name for p in (tmp_path / "runs").rglob("*"))
+
+
+def test_the_monitors_model_listing_sends_a_key_without_its_last_newline():
+    """monitor evaluate's upstream_model built its Bearer header from the key as given: a key read from a secret's file
+    with its last newline failed with an error quoting the whole key (eval --endpoint strips it: f05221b)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from safealign.monitor.reevaluate import upstream_model
+
+    seen: list[str | None] = []
+
+    class Models(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.headers.get("Authorization"))
+            body = json.dumps({"data": [{"id": "served"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Models)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert upstream_model(f"http://127.0.0.1:{server.server_port}", "sk-secret\n") == "served"
+    finally:
+        server.shutdown()
+    assert seen == ["Bearer sk-secret"]

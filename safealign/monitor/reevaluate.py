@@ -192,7 +192,16 @@ def _server_hint(upstream: str) -> str:
 
 def upstream_model(upstream: str, api_key: str | None = None) -> str:
     """The first model id the upstream lists (what `evaluate` uses when no --model is given)."""
+    from safealign.judges.openai_rubric import RubricJudgeError, header_safe_key
+
     url = upstream.rstrip("/") + "/v1/models"
+    try:  # a key's last newline (a secret's file) failed the listing with an error quoting the whole key
+        api_key = header_safe_key(api_key)
+    except RubricJudgeError:
+        raise SafealignError(
+            "the API key given for the upstream (--api-key or SAFEALIGN_API_KEY) holds a character an HTTP header "
+            "cannot carry (a control character or a non-ASCII letter): copy the key again"
+        ) from None
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
         response = httpx.get(url, headers=headers, timeout=10)
