@@ -13,11 +13,10 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, replace
 from pathlib import Path
-from time import monotonic  # not time.monotonic: tests replace this module's time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +26,7 @@ from safealign.chat_content import answer_content
 from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages, seed_of_batch
+from safealign.http_deadline import timed_reading
 from safealign.judges.openai_rubric import RubricJudgeError, header_safe_key, retry_after_s
 from safealign.progress import progress_bar
 
@@ -157,41 +157,6 @@ def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
     a resumed eval's tokens/s and token counts cover only the answers it asked for."""
     completion = Completion(**(record | {"prompt_index": job[0], "sample_index": job[1]}))
     return replace(completion, meta=completion.meta | {"tokens_spent": 0, "prompt_tokens_spent": 0})
-
-
-DEADLINE = "safealign_deadline"  # a request's extension: when its answer must have been read (time.monotonic)
-
-
-def timed_reading(timeout_s: float) -> dict[str, list[Callable[[Any], None]]]:
-    """httpx event hooks that end a response's reading in httpx's ReadTimeout once ``timeout_s`` has passed since its
-    request went out. httpx times each read on its own, so a server that pads a queued answer with whitespace to keep
-    the connection open (OpenRouter does) or trickles it was never timed out: --timeout 1 waited as long as the padding
-    went on. Hooks, not a read of our own, so that whatever sends the requests (``client.post``) stays as it is."""
-
-    def sent(request: httpx.Request) -> None:
-        request.extensions[DEADLINE] = monotonic() + timeout_s
-
-    def received(response: httpx.Response) -> None:
-        response.stream = _ReadBy(response.stream, response.request.extensions[DEADLINE], response.request)
-
-    return {"request": [sent], "response": [received]}
-
-
-class _ReadBy(httpx.SyncByteStream):
-    """A response's bytes, ending in httpx's ReadTimeout at the first chunk that arrives after ``deadline``
-    (``time.monotonic``); the wait for each chunk is under httpx's own read timeout."""
-
-    def __init__(self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
-        self.stream, self.deadline, self.request = stream, deadline, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.stream:
-            if monotonic() > self.deadline:
-                raise httpx.ReadTimeout("the answer took longer than the read timeout", request=self.request)
-            yield chunk
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 class EndpointGenerator:

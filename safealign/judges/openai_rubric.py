@@ -398,9 +398,17 @@ class OpenAIRubricJudge:
             )
         import httpx
 
+        from safealign.http_deadline import timed_reading
+
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         with (
-            httpx.Client(timeout=self.timeout, headers=headers, auth=self.basic_auth) as client,
+            httpx.Client(
+                timeout=self.timeout,
+                headers=headers,
+                auth=self.basic_auth,
+                # the whole reply within the timeout: a grader padding a queued reply was waited on for ever
+                event_hooks=timed_reading(self.timeout),
+            ) as client,
             ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool,
         ):
             pairs = zip(prompts, responses, strict=True)
