@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from test_evals_review71 import padding_server  # noqa: F401  (a fixture)
 from typer.testing import CliRunner
 
 from safealign.cli.main import app
@@ -121,46 +122,13 @@ def test_the_monitors_model_listing_sends_a_key_without_its_last_newline():
     assert seen == ["Bearer sk-secret"]
 
 
-def test_the_rubric_judge_times_out_a_grader_padding_its_reply():
+def test_the_rubric_judge_times_out_a_grader_padding_its_reply(padding_server):  # noqa: F811
     """The rubric judge's timeout bounded each read: a grader that pads a queued reply with whitespace (OpenRouter)
     was waited on as long as it padded, for ever if its queue never moved (eval --endpoint: be4e63f)."""
-    import json
-    import threading
-    import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     import pytest
 
     from safealign.judges.openai_rubric import OpenAIRubricJudge, RubricJudgeError
 
-    reply = json.dumps({"choices": [{"message": {"role": "assistant", "content": "no scores"}}]}).encode()
-
-    class Padding(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            self.rfile.read(int(self.headers["Content-Length"]))
-            padding = b" " * 10
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(padding) + len(reply)))
-            self.end_headers()
-            try:
-                for byte in padding:
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                    time.sleep(0.25)
-                self.wfile.write(reply)
-            except OSError:  # the client gave up
-                pass
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Padding)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        judge = OpenAIRubricJudge(f"http://127.0.0.1:{server.server_port}", "m", timeout=1.0, backoff=0.0)
-        with pytest.raises(RubricJudgeError, match="did not answer within 1 s"):
-            judge.judge(["p"], ["r"])
-    finally:
-        server.shutdown()
-        server.server_close()
+    judge = OpenAIRubricJudge(padding_server, "m", timeout=1.0, backoff=0.0)
+    with pytest.raises(RubricJudgeError, match="did not answer within 1 s"):
+        judge.judge(["p"], ["r"])
