@@ -81,6 +81,9 @@ RESPONSE_DROP = {
     "server",
 }
 DONE_MARKERS = (b"data: [DONE]", b"data:[DONE]")
+# The printable ASCII a query string carries as it is ("%" too: an escape the client sent stays one; not "#", which
+# would start a fragment).
+QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "#")
 # Redirects that HTTP clients, aiohttp too, follow with a GET without the body (307 and 308 keep the POST and its body).
 METHOD_CHANGING_REDIRECTS = (301, 302, 303)
 # What a failed upstream call raises: connection and protocol errors, and timeouts. Sending the request may also
@@ -105,6 +108,16 @@ def forward_headers(request: Request, upstream_auth: str | None = None) -> list[
     if upstream_auth and "authorization" not in request.headers:
         headers.append(("Authorization", upstream_auth))
     return headers
+
+
+def with_client_query(url: yarl.URL, request: Request) -> yarl.URL:
+    """``url`` with the query string the client sent, as it sent it: a parameter the upstream needs (Azure OpenAI's
+    ``?api-version=``) was dropped, and the upstream refused every request. Bytes a URL cannot carry raw (a space,
+    non-ASCII) are percent-encoded; escapes already there are kept (yarl's ``with_query`` would escape their ``%``)."""
+    query = request.scope.get("query_string") or b""
+    if not query:
+        return url
+    return yarl.URL(f"{url}?{quote(query, safe=QUERY_SAFE)}", encoded=True)
 
 
 def _header_text(value: bytes) -> str:
@@ -208,7 +221,9 @@ class Proxy:
         sent = time.perf_counter()
         try:
             upstream = await self.session.post(
-                self.chat_url, data=body, headers=forward_headers(request, self.upstream_auth)
+                with_client_query(self.chat_url, request),
+                data=body,
+                headers=forward_headers(request, self.upstream_auth),
             )
         except SEND_ERRORS as error:
             return await self._unreachable(row, error, started)
@@ -267,7 +282,9 @@ class Proxy:
         if model_id:
             url = url.with_path(f"{url.raw_path}/{quote(model_id, safe='')}", encoded=True)
         try:
-            async with self.session.get(url, headers=forward_headers(request, self.upstream_auth)) as upstream:
+            async with self.session.get(
+                with_client_query(url, request), headers=forward_headers(request, self.upstream_auth)
+            ) as upstream:
                 content = await upstream.read()
         except SEND_ERRORS as error:
             self.metrics.upstream_errors.labels(kind=_error_kind(error)).inc()
