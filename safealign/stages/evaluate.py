@@ -58,6 +58,12 @@ def run_eval_stage(
     if earlier := scored_earlier_model(stage_dir, model_spec):
         log.warning("eval: %s scored an earlier model: %s; scoring %s again", stage_dir, earlier, model_spec)
         (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
+    if stage_done(stage_dir) is not None and not (stage_dir / "summary.json").is_file():
+        # the scores are gone (deleted, or lost with a disk): a record of them would keep the stage "done" for good,
+        # with every score shown as missing and no rerun bringing them back; checked before the settings, whose warning
+        # would say the scores are kept
+        log.warning("eval: %s/summary.json is missing: scoring the model again", stage_dir)
+        (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
     # batch_size changes speed, not the scores (fp32: the same answers at any batch size); the record's parent is the
     # model it scored, which a changed recipe model (or a stage trained anew) makes another one; the seed picks the items
     scored = {"the model it scored": ("parent", model_spec), "seed": ("seed", seed)}
@@ -75,11 +81,6 @@ def run_eval_stage(
             stage_dir,
             describe_changes(changed),
         )
-    if stage_done(stage_dir) is not None and not (stage_dir / "summary.json").is_file():
-        # the scores are gone (deleted, or lost with a disk): a record of them would keep the stage "done" for good,
-        # with every score shown as missing and no rerun bringing them back
-        log.warning("eval: %s/summary.json is missing: scoring the model again", stage_dir)
-        (stage_dir / STAGE_FILE).unlink(missing_ok=True)  # every rank runs this; one removes it
     if done := finished_stage(stage_dir, "eval", stage_dir / "summary.json"):
         return done
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary

@@ -1,0 +1,37 @@
+"""Review 72 of the sample, distill and eval stages: their messages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from safealign.config import EvalConfig
+from safealign.runs import StageRecord
+from safealign.stages import evaluate
+
+
+class Stop(Exception):
+    """Raised where the stage would load its model: what it said before is the test's."""
+
+
+def test_an_eval_rescored_for_its_missing_summary_does_not_say_it_keeps_its_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A finished eval whose summary.json was lost, under a recipe with another limit, warned "keeping those scores"
+    and then scored the model again with the recipe's settings."""
+    cfg = EvalConfig(suites=["harmful"], limit=2)
+    stage_dir = tmp_path / "eval"
+    config = cfg.model_dump() | {"system_prompt": None}
+    StageRecord("eval:tiny", "tiny", str(stage_dir / "summary.json"), config, 42, time.time()).finish(stage_dir)
+
+    def load_model(*args: object, **kwargs: object) -> None:
+        raise Stop
+
+    monkeypatch.setattr(evaluate, "load_model", load_model)
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.evaluate"), pytest.raises(Stop):
+        evaluate.run_eval_stage(cfg.model_copy(update={"limit": 3}), "tiny", stage_dir, show_progress=False)
+    assert "summary.json is missing: scoring the model again" in caplog.text
+    assert "keeping those scores" not in caplog.text
