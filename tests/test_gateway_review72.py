@@ -58,3 +58,33 @@ def test_the_clients_query_string_reaches_the_upstream_as_sent(tmp_path):
     assert relayed["query"] == listed["query"] == retrieved["query"] == query
     assert plain["query"] == ""
     assert stored == ["queued", "queued"]
+
+
+def hop_header_upstream() -> FastAPI:
+    """``echo_upstream``, whose answer names a header of its own hop in ``Connection`` (and sends it)."""
+    app = echo_upstream()
+
+    @app.middleware("http")
+    async def hop_header(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Connection"] = "x-upstream-hop"
+        response.headers["X-Upstream-Hop"] = "for the gateway only"
+        response.headers["X-Model-Note"] = "end to end"
+        return response
+
+    return app
+
+
+def test_headers_a_connection_header_names_stay_on_their_hop(tmp_path):
+    """A header the Connection header lists belongs to that one connection and must not be forwarded (RFC 9110,
+    7.6.1): the gateway dropped only the fixed hop-by-hop names, so the client's went on to the upstream and the
+    upstream's on to the client. The other headers still go through both ways."""
+    headers = {"Connection": "keep-alive, X-Client-Hop", "X-Client-Hop": "for the gateway only", "X-Tag": "a"}
+    with (
+        serve_in_thread(hop_header_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, _),
+    ):
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat("hi"), headers=headers)
+    sent = [name for name, _ in seen_by_upstream(answer)["headers"]]
+    assert "x-tag" in sent and "x-client-hop" not in sent
+    assert answer.headers["x-model-note"] == "end to end" and "x-upstream-hop" not in answer.headers

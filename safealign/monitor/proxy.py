@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -100,14 +100,26 @@ def forward_headers(request: Request, upstream_auth: str | None = None) -> list[
     value's bytes unchanged (aiohttp encodes a value as UTF-8, so a UTF-8 one is decoded as UTF-8: Starlette's latin-1
     str view sent "Jürgen" as "JÃ¼rgen"). ``upstream_auth`` (from the ``user:password@`` of ``--upstream``) is added
     only when the client sent no ``Authorization`` of its own, which goes upstream as it came."""
+    drop = REQUEST_DROP | connection_options(request.headers.raw)
     headers = [
         (name.decode("latin-1"), _header_text(value))
         for name, value in request.headers.raw
-        if name.decode("latin-1").lower() not in REQUEST_DROP
+        if name.decode("latin-1").lower() not in drop
     ]
     if upstream_auth and "authorization" not in request.headers:
         headers.append(("Authorization", upstream_auth))
     return headers
+
+
+def connection_options(raw: Iterable[tuple[bytes, bytes]]) -> set[str]:
+    """The header names a message's ``Connection`` header lists (``Connection: keep-alive, X-Session``): this hop's own
+    headers, which a proxy must not forward (RFC 9110, 7.6.1); they went on to the upstream and back to the client."""
+    return {
+        option.strip().lower()
+        for name, value in raw
+        if name.lower() == b"connection"
+        for option in value.decode("latin-1").split(",")
+    }
 
 
 def with_client_query(url: yarl.URL, request: Request) -> yarl.URL:
@@ -132,9 +144,8 @@ def reply_headers(response: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]
     """The upstream's response headers as the bytes it sent, a repeated one (two ``Set-Cookie``) kept. Not its str view:
     aiohttp decodes a value as UTF-8 and Starlette encodes it as latin-1, so a value outside latin-1 (a model name in
     Chinese, a stray latin-1 byte) failed the answer with a 500 after its exchange was stored as answered."""
-    return [
-        (k.lower(), v) for k, v in response.raw_headers if k.lower().decode("latin-1") not in RESPONSE_DROP
-    ]
+    drop = RESPONSE_DROP | connection_options(response.raw_headers)
+    return [(k.lower(), v) for k, v in response.raw_headers if k.lower().decode("latin-1") not in drop]
 
 
 def relayed(response: Response, upstream: aiohttp.ClientResponse) -> Response:
