@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 from test_monitor import chat, gateway, rows, serve_in_thread
 
@@ -88,3 +89,17 @@ def test_headers_a_connection_header_names_stay_on_their_hop(tmp_path):
     sent = [name for name, _ in seen_by_upstream(answer)["headers"]]
     assert "x-tag" in sent and "x-client-hop" not in sent
     assert answer.headers["x-model-note"] == "end to end" and "x-upstream-hop" not in answer.headers
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/chat/completions"), ("GET", "/models")])
+def test_a_client_given_the_address_without_v1_is_told_to_add_it(tmp_path, method, path):
+    """OpenAI(base_url='http://HOST:PORT') calls /chat/completions: the gateway answered FastAPI's bare
+    {"detail": "Not Found"}, which an OpenAI client shows as is, with no word of the /v1 it lacks (serve names it)."""
+    never_called = "http://127.0.0.1:9"
+    with gateway(never_called, f"sqlite:///{tmp_path}/m.db") as (url, app):
+        answer = httpx.request(method, f"{url}{path}", json=chat("hi"))
+        other = httpx.get(f"{url}/admin/nothing")
+    assert answer.status_code == 404 and answer.json()["error"]["type"] == "not_found"
+    message = answer.json()["error"]["message"]
+    assert message.startswith(f"{method} {path}: Not Found") and "base_url='http://HOST:PORT/v1'" in message
+    assert other.json() == {"detail": "Not Found"} and rows(app) == []

@@ -60,6 +60,12 @@ log = logging.getLogger(__name__)
 # loop, and every other request's answer, for 100-240 ms (2 cores); in a thread the loop gets turns in between (~70 ms
 # at worst, the JSON decoder's share). Smaller bodies stay on the loop, where they cost less than the thread hop.
 PARSE_OFF_LOOP_BYTES = 64 * 1024
+# Paths an OpenAI client calls, here without the /v1 its base URL should end in; and what a 404 for one says.
+OPENAI_PATHS = ("/chat/completions", "/completions", "/models", "/embeddings", "/responses")
+CHAT_PATHS = (
+    "POST /v1/chat/completions and GET /v1/models (give OpenAI clients the gateway's address with /v1: "
+    "base_url='http://HOST:PORT/v1')"
+)
 
 
 class GatewayApp(FastAPI):
@@ -221,10 +227,14 @@ def create_gateway(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if request.url.path.startswith(
-            "/v1/"
-        ):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
+        path = request.url.path
+        if path.startswith("/v1/"):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
             return http_error_response(request, error)
+        if error.status_code == 404 and (
+            path.rstrip("/").endswith(OPENAI_PATHS) or path.startswith("/models/")
+        ):
+            # a client given the gateway's address without its /v1 got FastAPI's bare {"detail": "Not Found"}
+            return http_error_response(request, error, CHAT_PATHS)
         return await http_exception_handler(
             request, error
         )  # the dashboard's and admin's, as FastAPI answers them
