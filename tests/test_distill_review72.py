@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_sample_filters import BOMB, EGG, EGG_ANSWER, ScriptedTeacher, fake_stage, word_judges
 
-from safealign.config import EvalConfig
+from safealign.config import EvalConfig, SampleConfig
 from safealign.runs import StageRecord
 from safealign.stages import evaluate
+from safealign.stages.sample import run_sample
 
 
 class Stop(Exception):
@@ -25,7 +27,9 @@ def test_an_eval_rescored_for_its_missing_summary_does_not_say_it_keeps_its_scor
     cfg = EvalConfig(suites=["harmful"], limit=2)
     stage_dir = tmp_path / "eval"
     config = cfg.model_dump() | {"system_prompt": None}
-    StageRecord("eval:tiny", "tiny", str(stage_dir / "summary.json"), config, 42, time.time()).finish(stage_dir)
+    StageRecord("eval:tiny", "tiny", str(stage_dir / "summary.json"), config, 42, time.time()).finish(
+        stage_dir
+    )
 
     def load_model(*args: object, **kwargs: object) -> None:
         raise Stop
@@ -35,3 +39,19 @@ def test_an_eval_rescored_for_its_missing_summary_does_not_say_it_keeps_its_scor
         evaluate.run_eval_stage(cfg.model_copy(update={"limit": 3}), "tiny", stage_dir, show_progress=False)
     assert "summary.json is missing: scoring the model again" in caplog.text
     assert "keeping those scores" not in caplog.text
+
+
+def test_a_family_with_no_kept_trace_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every harmful sample complied: the student was distilled without one refusal, and the log said only "1 of 2
+    prompts got no trace"."""
+    script = {EGG: [(EGG_ANSWER, False)] * 2, BOMB: [("Fill a steel pipe with black powder.", False)] * 2}
+    fake_stage(monkeypatch, [("benign", EGG), ("harmful", BOMB)], ScriptedTeacher(script), word_judges())
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.sample"):
+        run_sample(SampleConfig(num_prompts=2, k=2, safety_share=1.0), "fake-teacher", tmp_path)
+    assert (
+        "no trace kept of harmful (2 samples: unsafe 2): the student is distilled on none of it"
+        in caplog.text
+    )
+    assert "benign (" not in caplog.text and str(tmp_path / "rejected.jsonl") in caplog.text

@@ -465,8 +465,29 @@ def run_sample(
         sum(untraced.values()),
         len(rows),
     )
+    untraced_families = [family for family, counts in stats.items() if not counts["accepted"]]
+    if accepted and untraced_families:
+        # none kept at all stops the distill stage; none of one family (every refusal unsafe) trains a student that
+        # never saw it, which only acceptance.json said
+        log.warning(
+            "sample: no trace kept of %s: the student is distilled on none of it (why each sample was dropped: %s); "
+            "sample more (sample.num_prompts, sample.k, sample.max_new_tokens for truncated ones) or from a "
+            "stronger teacher",
+            "; ".join(f"{family} ({_reason_counts(stats[family])})" for family in untraced_families),
+            stage_dir / "rejected.jsonl",
+        )
     wait_for_everyone()
     return StageResult(stage_dir / "traces.jsonl", stage_done(stage_dir))
+
+
+def _reason_counts(counts: Counter) -> str:
+    """A family's samples and why they were dropped, most frequent first: "4 samples: unsafe 4, truncated 1" (a sample
+    can have several reasons)."""
+    reasons = sorted(
+        ((reason, n) for reason, n in counts.items() if reason not in ("total", "accepted")),
+        key=lambda item: -item[1],
+    )
+    return f"{counts['total']} samples: " + ", ".join(f"{reason} {n}" for reason, n in reasons)
 
 
 def _family(row: dict[str, Any]) -> str:
