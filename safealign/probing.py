@@ -149,10 +149,19 @@ class RefusalProbe:
         """P(harmful) per prompt from ``prompt_states(...)["last"]``."""
         if states.ndim == 3 and len(states) == 0:  # no prompts: prompt_states cannot know the model's shape
             return np.zeros(0)
-        if states.ndim != 3 or states.shape[1] <= self.layer or states.shape[2] != len(self.coef):
+        # the fit's layer count too: a model of the same hidden size but other layers (a pruned one) read another depth
+        layers = self.fitted.get("layers")
+        if (
+            states.ndim != 3
+            or states.shape[1] <= self.layer
+            or states.shape[2] != len(self.coef)
+            or (layers is not None and states.shape[1] != layers)
+        ):
+            of_layers = f" of {layers} (embeddings included)" if layers is not None else ""
             raise DataError(
-                f"the probe reads layer {self.layer} of a model with hidden size {len(self.coef)}; these states "
-                f"have shape {tuple(states.shape)}: fit a probe on this model (`safealign probe MODEL`)"
+                f"the probe reads layer {self.layer}{of_layers} of a model with hidden size {len(self.coef)}; these "
+                f"states (prompt, layer, hidden) have shape {tuple(states.shape)}: fit a probe on this model "
+                "(`safealign probe MODEL`)"
             )
         x = (states[:, self.layer] - np.asarray(self.mean)) / np.asarray(self.scale)
         return 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef) + self.intercept)))
@@ -213,6 +222,9 @@ class RefusalProbe:
             return f"system_prompt must be text or null, got {type(self.system_prompt).__name__}"
         if not isinstance(self.fitted, dict):
             return f"fitted must be a mapping of the fit's record, got {type(self.fitted).__name__}"
+        layers = self.fitted.get("layers", self.layer + 1)
+        if not isinstance(layers, int) or isinstance(layers, bool) or layers <= self.layer:
+            return f"fitted.layers must be the model's layer count, above layer {self.layer}, got {layers!r}"
         return None
 
 
