@@ -155,11 +155,13 @@ class Completion:
 
 
 def context_window(model: Any) -> int | None:
-    """The model's context length in tokens, when its config says (Llama-style or GPT-2-style field)."""
+    """The model's context length in tokens, when its config says (Llama-style or GPT-2-style field). A multimodal
+    model's config (Gemma-3 4B's Gemma3Config) keeps it in its ``text_config`` alone."""
     config = getattr(model, "config", None)
-    for name in ("max_position_embeddings", "n_positions"):
-        if isinstance(value := getattr(config, name, None), int) and value > 0:
-            return value
+    for source in (config, getattr(config, "text_config", None)):
+        for name in ("max_position_embeddings", "n_positions"):
+            if isinstance(value := getattr(source, name, None), int) and value > 0:
+                return value
     return None
 
 
