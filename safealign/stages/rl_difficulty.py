@@ -128,14 +128,17 @@ def screen(
         ]
         filled = len(fill)
         log.warning(
-            "rl.difficulty_filter: %d of %d screened candidates have a pass rate in (%.2f, %.2f), %d needed; %d rejected ones "
-            "fill the rest. Raise rl.difficulty_filter.max_candidates or widen the band.",
+            "rl.difficulty_filter: %d of %d screened candidates have a pass rate in (%.2f, %.2f), %d needed (%d never "
+            "solved, %d always solved); %d rejected ones fill the rest. %s.",
             len(kept),
             len(rates),
             band.min_pass_rate,
             band.max_pass_rate,
             needed,
+            sum(rate == 0.0 for _, rate in rates),
+            sum(rate == 1.0 for _, rate in rates),
             filled,
+            fill_advice([rate for _, rate in rates], band.samples),
         )
         kept.extend(fill)
     kept = kept[:needed]  # the last round can overfill: its surplus in-band prompts are screened but not kept
@@ -163,6 +166,25 @@ def screen(
         "per_family": per_family,
     }
     return kept, report
+
+
+def fill_advice(rates: list[float], samples: int) -> str:
+    """What would put more candidates in the band. Its ends are open, so no band holds a pass rate of 0 or 1: when
+    every candidate had one, a wider band or more candidates of the same tasks would not help."""
+    if rates and max(rates) == 0.0:
+        return (
+            "With every candidate never solved, more candidates or a wider band will not help (no band holds a pass "
+            "rate of 0): give the reasoning tasks easier settings (e.g. basic_arithmetic?max_digits=1&max_terms=2), "
+            f"start from a stronger model, or raise rl.difficulty_filter.samples ({samples}) if it solves them too "
+            "rarely to show in that many"
+        )
+    if rates and min(rates) == 1.0:
+        return (
+            "With every candidate always solved, more candidates or a wider band will not help (no band holds a pass "
+            "rate of 1): give the reasoning tasks harder settings (e.g. a larger max_digits or max_terms), or raise "
+            f"rl.difficulty_filter.samples ({samples}) if it fails them too rarely to show in that many"
+        )
+    return "Raise rl.difficulty_filter.max_candidates or widen the band"
 
 
 def warn_if_families_dropped(shares: Counter, per_family: dict[str, dict[str, Any]]) -> None:
