@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
 from test_monitor import chat, gateway, rows, serve_in_thread
+from test_monitor_proxy_review67 import chunk
 
 
 def echo_upstream() -> FastAPI:
@@ -103,3 +106,44 @@ def test_a_client_given_the_address_without_v1_is_told_to_add_it(tmp_path, metho
     message = answer.json()["error"]["message"]
     assert message.startswith(f"{method} {path}: Not Found") and "base_url='http://HOST:PORT/v1'" in message
     assert other.json() == {"detail": "Not Found"} and rows(app) == []
+
+
+def long_stream_upstream() -> FastAPI:
+    """Streams a chunk every 50 ms for 0.75 s: a long answer that keeps its connection to the gateway busy."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions():
+        async def events():
+            for _ in range(15):
+                yield chunk("word ")
+                await asyncio.sleep(0.05)
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def test_a_request_that_found_every_upstream_connection_busy_says_so(tmp_path, caplog):
+    """With every pooled connection busy, a request that waited upstream_timeout_s for one failed with aiohttp's own
+    words, 'Connection timeout to host', in the log and '(timeout: ConnectionTimeoutError)' for the client: both read
+    as an upstream the network could not reach, though it was answering; they name the pool and its settings now."""
+    with (
+        serve_in_thread(long_stream_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db", upstream_timeout_s=0.3, upstream_connections=1) as (
+            url,
+            app,
+        ),
+        httpx.stream("POST", f"{url}/v1/chat/completions", json=chat("long", stream=True)) as holder,
+    ):
+        held = holder.iter_bytes()  # kept: a dropped iterator closes the stream
+        next(held)  # the only connection is taken
+        waited = httpx.post(f"{url}/v1/chat/completions", json=chat("hi"))
+        statuses = [r["status"] for r in rows(app)]
+    message = waited.json()["error"]["message"]
+    assert waited.status_code == 502 and "(timeout: ConnectionTimeoutError: no connection to it" in message
+    assert "1 connections to it (monitor.upstream_connections) stayed busy" in message
+    assert "0.3 s (monitor.upstream_timeout_s)" in message
+    assert "Connection timeout to host" not in caplog.text and "monitor.upstream_connections" in caplog.text
+    assert statuses == ["upstream_error"]  # the holder's is stored when it ends

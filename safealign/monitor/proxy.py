@@ -91,6 +91,8 @@ METHOD_CHANGING_REDIRECTS = (301, 302, 303)
 # the URL): the gateway's failure, not the client's, answered and stored as an upstream error too.
 UPSTREAM_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
 SEND_ERRORS = (*UPSTREAM_ERRORS, ValueError)
+# No connection in time (aiohttp 3.10 on; before, a timeout does not say which): see `Proxy._timeout_meaning`.
+CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", ())
 # The finish reason of an answer the upstream's own content filter withheld (OpenAI's, Azure's): see `withheld`.
 CONTENT_FILTER = "content_filter"
 
@@ -317,7 +319,10 @@ class Proxy:
                     pending = pending[cut:]
         except UPSTREAM_ERRORS as error:
             log.warning(
-                "upstream stream broke: %s; the client's stream is cut off too", without_passwords(str(error))
+                "upstream stream broke: %s; the client's stream is cut off too",
+                self._timeout_meaning(error)
+                if isinstance(error, asyncio.TimeoutError)
+                else without_passwords(str(error)),
             )
             self.metrics.upstream_errors.labels(kind="stream").inc()
             row.update(
@@ -459,7 +464,9 @@ class Proxy:
             "upstream %s failed: %s: %s",
             self.shown_upstream,
             type(error).__name__,
-            str(error).replace(self.upstream, self.shown_upstream),
+            self._timeout_meaning(error)
+            if isinstance(error, asyncio.TimeoutError)
+            else str(error).replace(self.upstream, self.shown_upstream),
         )
         row.update(status="upstream_error", response=None)
         await self._store(row, started)
@@ -536,12 +543,27 @@ class Proxy:
         return JSONResponse(error_body(message, "upstream_error"), status_code=502)
 
     def _reason(self, error: Exception) -> str:
-        """The error's type; a request aiohttp refused to send (a ValueError, whose type says nothing) also says why."""
+        """The error's type; a request aiohttp refused to send (a ValueError, whose type says nothing) and a timeout
+        (see ``_timeout_meaning``) also say why."""
+        if isinstance(error, asyncio.TimeoutError):
+            return f"{type(error).__name__}: {self._timeout_meaning(error)}"
         if not isinstance(error, ValueError):
             return type(error).__name__
         return (
             f"ValueError, the request was not sent: {str(error).replace(self.upstream, self.shown_upstream)}"
         )
+
+    def _timeout_meaning(self, error: asyncio.TimeoutError) -> str:
+        """What timed out, and the setting that bounds it. aiohttp's own words, "Connection timeout to host", sent the
+        operator to the network when the upstream was up and every pooled connection to it busy with other answers."""
+        timeout = self.session.timeout
+        if isinstance(error, CONNECT_TIMEOUT):
+            return (
+                f"no connection to it: it accepted none within {min(timeout.sock_connect, timeout.connect):g} s, or "
+                f"all of the gateway's {self.session.connector.limit} connections to it (monitor.upstream_connections) "
+                f"stayed busy with other requests for {timeout.connect:g} s (monitor.upstream_timeout_s)"
+            )
+        return f"it sent nothing for {timeout.sock_read:g} s (monitor.upstream_timeout_s; raise it for a slower model)"
 
     def _observe(self, status: int, started: float, upstream_s: float | None) -> None:
         self.metrics.requests.labels(status=str(status)).inc()
