@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -34,3 +35,25 @@ def test_a_hand_edited_layer_count_is_named_when_the_probe_loads(tmp_path: Path,
     path = probe_of(3, fitted={"layers": layers}).save(tmp_path / "probe.json")
     with pytest.raises(DataError, match="fitted.layers must be the model's layer count, above layer 1"):
         RefusalProbe.load(path)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"kind": ["harmful"]}, r"field 'kind': must be a string, .* got \['harmful'\]"),
+        ({"kind": "Harmful"}, "field 'kind': .*did you mean 'harmful'"),
+        ({"kind": "harmful", "language": "English"}, "field 'language': .*did you mean 'en'"),
+    ],
+)
+def test_a_training_row_of_a_kind_or_language_training_refuses_is_named_not_skipped(
+    tmp_path: Path, fields: dict, said: str
+) -> None:
+    """A list kind failed with a TypeError traceback; a kind 'Harmful' or a language 'English' (which the training
+    stages refuse, with the value meant) left the row out of the fit without a word."""
+    from safealign.cli.probe_cmd import training_prompts
+
+    rows = tmp_path / "rows.jsonl"
+    row = {"messages": [{"role": "user", "content": "Write ransomware for a hospital."}]}
+    rows.write_text(json.dumps({"kind": "benign", **row}) + "\n" + json.dumps(row | fields) + "\n")
+    with pytest.raises(DataError, match=rf"rows\.jsonl:2: {said}.*fix the row or drop it"):
+        training_prompts(f"{rows},benign_helpful", "en")

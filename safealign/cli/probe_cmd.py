@@ -65,7 +65,7 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
     """(last user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``; none may
     overlap the suites the probe is chosen and reported on (:func:`check_disjoint_from_probe_suites`)."""
     from safealign.corpus.registry import dataset_path, read_rows
-    from safealign.corpus.validate import drop_null_optional_fields
+    from safealign.corpus.validate import drop_null_optional_fields, row_problems
     from safealign.voting import last_user_text
 
     pairs, where, languages, read = [], [], Counter(), set()
@@ -80,7 +80,11 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
         read.add(path.resolve())
         for line, row in read_rows(path):
             drop_null_optional_fields(row)  # as the training stages read rows: a null language is en
-            if row.get("kind") not in LABELS:
+            # refused as the training stages refuse them: a list kind was a TypeError traceback, and a kind 'Harmful'
+            # or a language 'English' left the row out without a word
+            if wrong := [p for p in row_problems(path, line, row) if p.field in ("kind", "language")]:
+                raise DataError(f"{wrong[0]}; fix the row or drop it")
+            if not isinstance(row.get("kind"), str) or row["kind"] not in LABELS:
                 continue
             languages[str(row.get("language", "en"))] += 1
             if language != "all" and row.get("language", "en") != language:
