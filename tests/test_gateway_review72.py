@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from test_monitor import chat, gateway, rows, serve_in_thread
@@ -147,3 +148,24 @@ def test_a_request_that_found_every_upstream_connection_busy_says_so(tmp_path, c
     assert "0.3 s (monitor.upstream_timeout_s)" in message
     assert "Connection timeout to host" not in caplog.text and "monitor.upstream_connections" in caplog.text
     assert statuses == ["upstream_error"]  # the holder's is stored when it ends
+
+
+def test_metrics_go_on_serving_the_request_counters_while_the_database_is_down(tmp_path, caplog):
+    """/metrics read its judge-side gauges from the database first, so a database that did not answer (a PostgreSQL
+    restart) made it a 500: the scrape lost the request counters too, among them the 503 of every exchange that could
+    not be stored. They are served now, the database's gauges NaN ("no data") until it answers again."""
+
+    def down(*args, **kwargs):
+        raise sa.exc.OperationalError(
+            "SELECT", {}, Exception("could not connect to server: Connection refused")
+        )
+
+    with gateway("http://127.0.0.1:9", f"sqlite:///{tmp_path}/m.db") as (url, app):
+        assert httpx.post(f"{url}/v1/chat/completions", content=b"not json").status_code == 400
+        app.state.store.backlog = down
+        scraped = httpx.get(f"{url}/metrics")
+    assert scraped.status_code == 200
+    assert 'safealign_monitor_requests_total{status="400"} 1.0' in scraped.text
+    assert "safealign_monitor_judge_backlog NaN" in scraped.text
+    assert "safealign_monitor_harmful_rate NaN" in scraped.text
+    assert "the database did not answer (OperationalError" in caplog.text

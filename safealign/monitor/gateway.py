@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import anyio
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
+from safealign.config.base import without_passwords
 from safealign.config.sections import MonitorConfig
 from safealign.errors import SafealignError
 from safealign.monitor import queries
@@ -303,7 +305,17 @@ def create_gateway(
     async def prometheus() -> Response:
         if metrics.worker_up is not None:
             metrics.worker_up.set(0 if worker_problem() else 1)
-        await anyio.to_thread.run_sync(metrics.refresh, store)
+        try:
+            await anyio.to_thread.run_sync(metrics.refresh, store)
+        except sa.exc.SQLAlchemyError as error:
+            # A 500 here took the request counters down with the database (a PostgreSQL restart): a scrape saw no target,
+            # not the 503 of each exchange that could not be stored.
+            metrics.database_unknown()
+            log.warning(
+                "/metrics: the database did not answer (%s: %s); its gauges read NaN until it does",
+                type(error).__name__,
+                without_passwords(str(error).splitlines()[0]),
+            )
         return Response(metrics.render(), media_type=metrics.content_type)
 
     @app.get(

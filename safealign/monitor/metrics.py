@@ -111,7 +111,7 @@ class MonitorMetrics:
         )
 
     def refresh(self, store: Store, window: int = 200) -> None:
-        """Set the judge-side gauges from the database (a few small indexed queries)."""
+        """Set the judge-side gauges from the database (a few small indexed queries); see ``database_unknown``."""
         rates = judged_rates(store, window)
         for gauge, key in (
             (self.harmful_rate, "harmful_rate"),
@@ -125,6 +125,21 @@ class MonitorMetrics:
         self.judge_failed.set(store.judge_failures())
         for rule, count in fired_alert_counts(store).items():
             self.alerts.labels(rule=rule).set(count)
+
+    def database_unknown(self) -> None:
+        """The judge-side gauges read NaN, Prometheus' "no data": the database did not answer ``refresh``. Their last
+        values would chart a backlog and rates nobody read, and leaving them out of /metrics took the request counters
+        with them (a 503 for each exchange the database refused)."""
+        for gauge in (
+            self.harmful_rate,
+            self.refusal_rate,
+            self.over_refusal_rate,
+            self.rate_samples,
+            self.over_refusal_samples,
+            self.backlog,
+            self.judge_failed,
+        ):
+            gauge.set(math.nan)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
