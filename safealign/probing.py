@@ -186,6 +186,12 @@ class RefusalProbe:
             raise DataError(
                 f"no refusal probe at {path}; fit one with `safealign probe MODEL --out {path}`"
             ) from None
+        except IsADirectoryError:  # the folder `safealign probe` wrote into (runs/probe), given for its file
+            inside = Path(path) / "refusal_probe.json"
+            raise DataError(
+                f"{path} is a folder; give the probe's file, "
+                + (f"{inside}" if inside.is_file() else f"e.g. `safealign probe MODEL --out {inside}` writes {inside}")
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
             raise DataError(
                 f"{path} is not a refusal probe written by `safealign probe` ({error}); fit it again "

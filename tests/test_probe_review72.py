@@ -57,3 +57,13 @@ def test_a_training_row_of_a_kind_or_language_training_refuses_is_named_not_skip
     rows.write_text(json.dumps({"kind": "benign", **row}) + "\n" + json.dumps(row | fields) + "\n")
     with pytest.raises(DataError, match=rf"rows\.jsonl:2: {said}.*fix the row or drop it"):
         training_prompts(f"{rows},benign_helpful", "en")
+
+
+def test_the_folder_a_probe_was_written_into_is_named_with_the_file_to_give(tmp_path: Path) -> None:
+    """--refusal-probe runs/probe (the folder, not its refusal_probe.json) said 'give a file path for this input or
+    output (--out, --json, --prompts, --datasets)', none of them the flag given."""
+    with pytest.raises(DataError, match=r"is a folder; give the probe's file, e\.g\. `safealign probe MODEL --out"):
+        RefusalProbe.load(tmp_path)
+    written = probe_of(3).save(tmp_path / "refusal_probe.json")
+    with pytest.raises(DataError, match=rf"is a folder; give the probe's file, {written}$"):
+        RefusalProbe.load(tmp_path)
