@@ -55,3 +55,39 @@ def test_a_family_with_no_kept_trace_is_named(
         in caplog.text
     )
     assert "benign (" not in caplog.text and str(tmp_path / "rejected.jsonl") in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("student", "prune_by", "mlp_fraction"),
+    [
+        ("prune:0.75", "redundancy", 1.0),
+        ("prune:0.75", "loss", 1.0),
+        ("prune:0.99", "width", 1.0),
+        ("prune:0.75", "depth", 0.99),
+    ],
+)
+def test_a_prune_that_keeps_the_whole_teacher_is_refused_before_any_calibration_or_copy(
+    tiny, monkeypatch: pytest.MonkeyPatch, student: str, prune_by: str, mlp_fraction: float
+) -> None:
+    """prune:0.75 of 2 layers (0.99 of 48 MLP neurons) keeps them all: the refusal came after the calibration passes
+    and a whole copy of the teacher (a 7B teacher's doubles the memory)."""
+    from safealign.config import DistillConfig
+    from safealign.errors import DataError
+    from safealign.stages import distill
+
+    def work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("calibrated or copied the teacher before refusing")
+
+    for name in (
+        "layer_influence",
+        "layer_skip_loss",
+        "mlp_neuron_importance",
+        "prune_model",
+        "prune_mlp_width",
+    ):
+        monkeypatch.setattr(distill, name, work)
+    cfg = DistillConfig(student=student, prune_by=prune_by, mlp_fraction=mlp_fraction)
+    with pytest.raises(
+        DataError, match=f"keeps the whole 2-layer teacher .*prune_by '{prune_by}'.* no smaller"
+    ):
+        distill.build_student(cfg, tiny, [])

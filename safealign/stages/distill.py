@@ -32,6 +32,7 @@ from safealign.models.prune import (
     parse_prune_spec,
     prune_mlp_width,
     prune_model,
+    share_of,
 )
 from safealign.models.vocab_trim import trim_student
 from safealign.runs import (
@@ -309,6 +310,8 @@ def build_student(
 ) -> tuple[Any, Any, dict[str, Any]]:
     if cfg.student.startswith("prune:"):
         fraction = parse_prune_spec(cfg.student)
+        if keeps_whole_teacher(cfg, teacher.model, fraction):  # before the calibration passes and the copy
+            raise no_smaller_student(cfg, teacher.model)
         info: dict[str, Any] = {"prune_by": cfg.prune_by}
         if cfg.prune_by == "width":
             importance = mlp_neuron_importance(
@@ -349,18 +352,40 @@ def refuse_unpruned(cfg: DistillConfig, teacher: Any, student: Any, trimmed: boo
     a vocab_keep at or above the teacher's vocabulary trims nothing."""
     if cfg.vocab_keep and not trimmed:
         return
+    if sum(p.numel() for p in student.parameters()) >= sum(p.numel() for p in teacher.parameters()):
+        raise no_smaller_student(cfg, teacher)
+
+
+def keeps_whole_teacher(cfg: DistillConfig, teacher: Any, fraction: float) -> bool:
+    """Whether a ``prune:`` ``fraction`` keeps every layer and every MLP neuron of ``teacher``, by its shape alone: known
+    before the calibration passes and the copy, which :func:`refuse_unpruned` would refuse only after (a 7B teacher's
+    copy doubles the memory). False where the shape does not tell (no ``intermediate_size``), or with ``vocab_keep``."""
+    if cfg.vocab_keep:
+        return False
+    width = getattr(teacher.config, "intermediate_size", None)
+
+    def whole_width(share: float) -> bool:
+        return isinstance(width, int) and share_of(width, share) >= width
+
+    if cfg.prune_by == "width":
+        return whole_width(fraction)
+    layers = len(decoder_layers(teacher))
+    return share_of(layers, fraction) >= layers and (cfg.mlp_fraction == 1 or whole_width(cfg.mlp_fraction))
+
+
+def no_smaller_student(cfg: DistillConfig, teacher: Any) -> DataError:
+    """The error of a ``prune:`` student that keeps the whole ``teacher``."""
+    layers = len(decoder_layers(teacher))
     size = sum(p.numel() for p in teacher.parameters())
-    if sum(p.numel() for p in student.parameters()) >= size:
-        layers = len(decoder_layers(teacher))
-        trim, smaller = (
-            (f" and vocab_keep {cfg.vocab_keep}", "fraction or vocab_keep")
-            if cfg.vocab_keep
-            else ("", "fraction")
-        )
-        raise DataError(
-            f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
-            f"with prune_by {cfg.prune_by!r}{trim}: the student would be no smaller. Choose a smaller {smaller}"
-        )
+    trim, smaller = (
+        (f" and vocab_keep {cfg.vocab_keep}", "fraction or vocab_keep")
+        if cfg.vocab_keep
+        else ("", "fraction")
+    )
+    return DataError(
+        f"distill.student {cfg.student!r} keeps the whole {layers}-layer teacher ({size:,} parameters) "
+        f"with prune_by {cfg.prune_by!r}{trim}: the student would be no smaller. Choose a smaller {smaller}"
+    )
 
 
 def student_layer_map(info: dict[str, Any], student: Any) -> list[int]:
