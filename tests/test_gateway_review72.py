@@ -169,3 +169,27 @@ def test_metrics_go_on_serving_the_request_counters_while_the_database_is_down(t
     assert "safealign_monitor_judge_backlog NaN" in scraped.text
     assert "safealign_monitor_harmful_rate NaN" in scraped.text
     assert "the database did not answer (OperationalError" in caplog.text
+
+
+def test_health_is_degraded_while_the_database_refuses_the_exchanges(tmp_path):
+    """/health read only the SQLite file and the worker: with the database refusing every write (a PostgreSQL server
+    down, a full disk) each chat request answered 503 while /health said "ok". It says why now, until one is stored."""
+    with (
+        serve_in_thread(echo_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app),
+    ):
+        store = app.state.store
+        working = store.insert_exchanges
+
+        def refuse(*args, **kwargs):
+            raise sa.exc.OperationalError("INSERT", {}, Exception("could not connect to server"))
+
+        store.insert_exchanges = refuse
+        refused = httpx.post(f"{url}/v1/chat/completions", json=chat("hi"))
+        down = httpx.get(f"{url}/health").json()
+        store.insert_exchanges = working
+        stored = httpx.post(f"{url}/v1/chat/completions", json=chat("hi"))
+        back = httpx.get(f"{url}/health").json()
+    assert refused.status_code == 503 and down["status"] == "degraded"
+    assert down["reason"].startswith("the last exchange could not be stored (OperationalError)")
+    assert stored.status_code == 200 and back["status"] == "ok"

@@ -295,9 +295,9 @@ def create_gateway(
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        """200 while the gateway answers; ``degraded`` (with the reason) when the judge worker it started died, or its
-        database file is gone."""
-        problem = store.file_problem() or worker_problem()
+        """200 while the gateway answers; ``degraded`` (with the reason) when its database file is gone, the database
+        did not take the last exchange, or the judge worker it started died."""
+        problem = store.file_problem() or (proxy and proxy.store_problem) or worker_problem()
         status = {"status": "degraded", "reason": problem} if problem else {"status": "ok"}
         return status | {"upstream": redact_url(config.upstream), "blocking": config.blocking}
 

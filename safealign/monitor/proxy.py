@@ -220,6 +220,8 @@ class Proxy:
         self.shown_upstream = redact_url(self.upstream)  # for logs and error messages: no credentials
         self.blocking, self.harm_judge, self.refusal_message = blocking, harm_judge, refusal_message
         self._detached: set[asyncio.Task] = set()
+        # Why the last exchange was not stored (a database down or refusing), for /health; None once one is stored.
+        self.store_problem: str | None = None
 
     async def chat(self, request: Request, body: bytes, payload: dict[str, Any], started: float) -> Response:
         # created_at is the request's arrival, not the time the upstream finished answering it
@@ -396,12 +398,18 @@ class Proxy:
         row.update(status="upstream_error", response=received[:4000].decode("utf-8", errors="replace"))
 
     async def _store(self, row: dict[str, Any], started: float) -> bool:
+        """Whether ``row`` was stored (the writer logs why not); ``store_problem`` says the last one was not."""
         row["latency_ms"] = (time.perf_counter() - started) * 1000
         try:
             await self.writer.write(row)
-            return True
-        except Exception:
+        except Exception as error:
+            self.store_problem = (
+                f"the last exchange could not be stored ({type(error).__name__}): chat requests answer 503 until the "
+                "database takes them again; see the gateway's log"
+            )
             return False
+        self.store_problem = None
+        return True
 
     async def _harmful(self, prompt: str, texts: list[str]) -> list[bool]:
         """Blocking mode's check of every choice; a judge that fails blocks them all (fail closed)."""
