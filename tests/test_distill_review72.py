@@ -91,3 +91,19 @@ def test_a_prune_that_keeps_the_whole_teacher_is_refused_before_any_calibration_
         DataError, match=f"keeps the whole 2-layer teacher .*prune_by '{prune_by}'.* no smaller"
     ):
         distill.build_student(cfg, tiny, [])
+
+
+def test_traces_lost_from_a_finished_sample_stage_name_the_folder_to_delete(tmp_path: Path) -> None:
+    """The sample stage's record keeps it done on every rerun, and distill said only "dataset file ... not found"."""
+    from safealign.config import DistillConfig
+    from safealign.errors import DataError
+    from safealign.stages.distill import run_distill
+
+    sample_dir = tmp_path / "sample"
+    traces = sample_dir / "traces.jsonl"
+    StageRecord("sample", "tiny", str(traces), SampleConfig().model_dump(), 42, time.time()).finish(
+        sample_dir
+    )
+    with pytest.raises(DataError, match=f"traces.jsonl is gone, .*: delete {sample_dir} and rerun"):
+        run_distill(DistillConfig(max_steps=1, speed_rounds=0), "tiny", traces, tmp_path / "distill")
+    assert not (tmp_path / "distill").exists()

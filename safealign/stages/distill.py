@@ -36,6 +36,7 @@ from safealign.models.prune import (
 )
 from safealign.models.vocab_trim import trim_student
 from safealign.runs import (
+    STAGE_FILE,
     StageRecord,
     StageResult,
     checkpoints_still_apply,
@@ -503,6 +504,12 @@ def run_distill(
     )
     # The transfer set: the teacher's accepted traces, plus any rows the recipe adds (a pruned student has
     # lost half its layers; a few hundred traces alone are too little to recover them).
+    if not traces.exists() and (stage_done(traces.parent) or {}).get("stage") == "sample":
+        # build_mixture's "not found" said nothing of the sample stage, whose record keeps it done on every rerun
+        raise DataError(
+            f"{traces} is gone, though {traces.parent / STAGE_FILE} records the sample stage that wrote it as "
+            f"finished, so a rerun does not sample again: delete {traces.parent} and rerun to sample the teacher anew"
+        )
     if traces.is_file() and not traces.read_text(encoding="utf-8", errors="replace").strip():
         raise DataError(
             f"{traces} holds no traces: rejection sampling kept none from the teacher (why each was dropped: "
