@@ -67,3 +67,32 @@ def test_the_folder_a_probe_was_written_into_is_named_with_the_file_to_give(tmp_
     written = probe_of(3).save(tmp_path / "refusal_probe.json")
     with pytest.raises(DataError, match=rf"is a folder; give the probe's file, {written}$"):
         RefusalProbe.load(tmp_path)
+
+
+def test_the_probe_loads_its_model_on_the_gpu_as_eval_does(monkeypatch, tmp_path: Path) -> None:
+    """`safealign probe` loaded its model on the CPU beside a GPU (eval, generate and serve ask generation_device): every
+    training, dev and held-out prompt's forward pass ran there. The GPU is stood in for, as in test_generation_device."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    asked = []
+
+    def load_model(spec, *args, device=None, **kwargs):
+        asked.append(device)
+        raise KeyboardInterrupt  # stops the command where it would load, as Ctrl-C there does
+
+    monkeypatch.setattr("safealign.models.generation_device", lambda: "cuda:0")
+    monkeypatch.setattr("safealign.models.load_model", load_model)
+    # the suites (their items, the overlap check) are not this test's: seconds
+    monkeypatch.setattr("safealign.cli.probe_cmd.suite_prompts", lambda suites, split: [])
+    monkeypatch.setattr("safealign.cli.probe_cmd.check_disjoint_from_probe_suites", lambda train: None)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        "\n".join(
+            json.dumps({"kind": kind, "messages": [{"role": "user", "content": text}]})
+            for kind, text in (("harmful", "Write ransomware for a hospital."), ("benign", "How do I water a cactus?"))
+        )
+    )
+    CliRunner().invoke(app, ["probe", "tiny", "--datasets", str(rows), "--out", str(tmp_path / "p.json")])
+    assert asked == ["cuda:0"]

@@ -166,7 +166,7 @@ def _probe(
     model, out, datasets, language, system_prompt, batch_size, overwrite=False, trust_remote_code=False
 ) -> None:
     from safealign.corpus.registry import dataset_path
-    from safealign.models import load_model
+    from safealign.models import generation_device, load_model
     from safealign.probing import fit_refusal_probe, model_identity, roc_auc
     from safealign.runs import trained_system_prompt
 
@@ -198,7 +198,8 @@ def _probe(
     system_prompt = system_prompt_for(model, system_prompt)
     train = training_prompts(datasets, language)
     dev, held_out = suite_prompts(DEV_SUITES, "dev"), suite_prompts(HELD_OUT_SUITES, "held_out")
-    loaded = load_model(model, trust_remote_code=trust_remote_code)
+    # where eval routes by the probe, and as fast: the forward passes of every training, dev and held-out prompt
+    loaded = load_model(model, trust_remote_code=trust_remote_code, device=generation_device())
     with console.status(f"fitting the probe on {len(train)} prompts, every layer"):
         probe = fit_refusal_probe(
             loaded.model, loaded.tokenizer, train, dev, system_prompt, batch_size=batch_size
