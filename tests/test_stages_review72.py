@@ -63,3 +63,81 @@ def test_a_screen_that_finds_no_prompt_in_the_band_says_why_rather_than_more_can
     assert "max_candidates or widen the band" not in warning
     never, always = (0, 6) if solved else (6, 0)
     assert f"{never} never solved, {always} always solved" in warning
+
+
+# Gemma's chat template takes no system turn
+NO_SYSTEM_TEMPLATE = (
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _refusing_system_turns(tokenizer):
+    """``tokenizer`` with Gemma's refusal of a system turn, until the block ends."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def swapped():
+        template = tokenizer.chat_template
+        tokenizer.chat_template = NO_SYSTEM_TEMPLATE
+        try:
+            yield tokenizer
+        finally:
+            tokenizer.chat_template = template
+
+    return swapped()
+
+
+def test_a_chat_template_that_refuses_the_system_prompt_stops_rl_before_any_rollout(tiny, tmp_path) -> None:
+    """model.system_prompt on a model whose template takes no system turn: GRPO failed inside its first training step
+    with jinja2's bare TemplateError, after the KL reference copy; it is the DataError SFT gives, naming
+    model.system_prompt, before the reference copy."""
+    from safealign.errors import DataError
+    from safealign.stages.rl import run_rl
+
+    folder = tmp_path / "no_system"
+    tiny.model.save_pretrained(folder)
+    with _refusing_system_turns(tiny.tokenizer) as tokenizer:
+        tokenizer.save_pretrained(folder)
+    cfg = RLConfig(
+        tasks={"basic_arithmetic": 1.0},
+        num_prompts=2,
+        rewards={"accuracy": 1.0},
+        method="full",
+        max_steps=1,
+        prompts_per_step=2,
+        num_generations=2,
+        gates={"enabled": False},
+    )
+    with pytest.raises(
+        DataError, match="rl: the model's chat template refuses a row: System role not supported"
+    ):
+        run_rl(cfg, str(folder), tmp_path / "rl", precision="fp32", system_prompt="Be kind.")
+    assert not (tmp_path / "rl" / "reference_model").exists()
+
+
+def test_the_difficulty_screen_names_model_system_prompt_when_the_template_refuses_it(
+    tiny, monkeypatch
+) -> None:
+    """The screen's engine refused the same rows naming --system-prompt and 'the one the model was trained with',
+    neither of which the RL stage has; it names model.system_prompt, before any generation."""
+    from safealign.errors import DataError
+
+    candidates = [
+        row | {"prompt": [{"role": "system", "content": "Be kind."}, *row["prompt"]]}
+        for row in _candidates(2)
+    ]
+
+    def generate(*args, **kwargs):
+        raise AssertionError("generated")
+
+    monkeypatch.setattr(GenerationEngine, "generate", generate)
+    cfg = RLConfig(
+        tasks={"basic_arithmetic": 1.0}, rewards={"accuracy": 1.0}, difficulty_filter={"enabled": True}
+    )
+    with (
+        _refusing_system_turns(tiny.tokenizer) as tokenizer,
+        pytest.raises(DataError, match="It takes no system turn, and model.system_prompt adds one"),
+    ):
+        screen(candidates, 2, cfg, tiny.model, tokenizer, seed=0, precision="fp32")

@@ -39,7 +39,7 @@ from safealign.runs import (
     write_stage_config,
 )
 from safealign.stages.rl_difficulty import screened_prompt_rows
-from safealign.stages.rl_prompts import build_prompt_rows, safety_source_files
+from safealign.stages.rl_prompts import build_prompt_rows, check_prompts_render, safety_source_files
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -243,6 +243,7 @@ def run_rl(
         )
     else:
         rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    check_prompts_render(rows, loaded.tokenizer)
     # what the safety prompts were read from
     safety_sources = safety_source_files() if cfg.tasks.get("safety") else []
     dataset = Dataset.from_list(rows)

@@ -257,3 +257,18 @@ def build_prompt_rows(
             messages.insert(0, {"role": "system", "content": system_prompt})
         row["prompt"] = messages
     return rows
+
+
+def check_prompts_render(rows: list[dict[str, Any]], tokenizer: Any) -> None:
+    """Render each of :func:`build_prompt_rows`' prompts with the chat template, as the trainer does (with the
+    generation prompt): a template that refuses one (Gemma's takes no system turn, and ``model.system_prompt`` adds one
+    to every row) is SFT's DataError naming what to change (:func:`safealign.stages.sft.refused_row`) before any
+    rollout, not jinja2's bare TemplateError from inside GRPO's first training step."""
+    from safealign.stages.sft import refusals_named
+
+    for row in rows:
+        # a system turn in the stage's rows is model.system_prompt
+        first = row["prompt"][0]
+        system_prompt = first["content"] if first["role"] == "system" else None
+        with refusals_named(row["prompt"], tokenizer, "rl", None, system_prompt):
+            tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
