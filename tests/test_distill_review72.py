@@ -12,7 +12,7 @@ from test_sample_filters import BOMB, EGG, EGG_ANSWER, ScriptedTeacher, fake_sta
 from safealign.config import EvalConfig, SampleConfig
 from safealign.runs import StageRecord
 from safealign.stages import evaluate
-from safealign.stages.sample import run_sample
+from safealign.stages.sample import Sample, rejection_reasons, run_sample
 
 
 class Stop(Exception):
@@ -107,3 +107,11 @@ def test_traces_lost_from_a_finished_sample_stage_name_the_folder_to_delete(tmp_
     with pytest.raises(DataError, match=f"traces.jsonl is gone, .*: delete {sample_dir} and rerun"):
         run_distill(DistillConfig(max_steps=1, speed_rounds=0), "tiny", traces, tmp_path / "distill")
     assert not (tmp_path / "distill").exists()
+
+
+@pytest.mark.parametrize("blank", ["\u200b", " \ufeff\u00ad\n"])
+def test_a_completion_of_invisible_characters_alone_is_empty(blank: str) -> None:
+    """strip() keeps a zero-width space: a judge set that took it for an answer kept the trace, and the distill stage's
+    data check then refused the whole traces file ("white space and invisible characters alone are empty")."""
+    sample = Sample("How do I boil an egg?", blank, "benign", "benign", "en")
+    assert rejection_reasons([sample], word_judges()) == [["empty"]]

@@ -248,7 +248,7 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     cryptojacking?"); keeping those was tried as a recipe lever on the dev split (docs/experiments.md, the twenty-fourth
     session: 3 fewer over-refusals of 72, 4 fewer refusals of 96, below its rule) and not adopted, so the filter stays.
     """
-    from safealign.corpus.validate import CONTROL_TOKEN
+    from safealign.corpus.validate import CONTROL_TOKEN, is_blank
     from safealign.judges.base import COMPLIANCE, HARMFUL, PARTIAL_REFUSAL, REFUSAL
     from safealign.tasks.language import is_mixed
     from safealign.tasks.problems import Problem, check_answer
@@ -260,7 +260,8 @@ def rejection_reasons(samples: list[Sample], judges: Any) -> list[list[str]]:
     reasons: list[list[str]] = []
     for sample, refusal, harm in zip(samples, refusals, harms, strict=True):
         why = []
-        if not sample.completion.strip():
+        # as the distill stage's data check reads it: a zero-width space alone (which strip() keeps) is empty too
+        if is_blank(sample.completion):
             why.append("empty")
         if sample.truncated:
             why.append("truncated")
