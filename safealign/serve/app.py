@@ -34,7 +34,13 @@ from starlette.requests import ClientDisconnect
 
 from safealign.errors import DataError, SafealignError
 from safealign.generation import GenerationEngine, SamplingParams, context_window
-from safealign.serve.batcher import Batcher, BatcherDown, ServerStopping, with_template_variables
+from safealign.serve.batcher import (
+    Batcher,
+    BatcherDown,
+    ServerStopping,
+    TemplateVariablesRefused,
+    with_template_variables,
+)
 from safealign.serve.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     ChatRequest,
@@ -158,8 +164,9 @@ def fit_context(
                 param="messages",
             )
         prompt_tokens = len(engine.encode(chat.chat()))
-    except DataError as error:  # the chat template refuses the conversation
-        raise RequestError(400, str(error), param="messages") from None
+    # the chat template refuses the conversation, or the request's template variables
+    except DataError as error:
+        raise template_refusal(error) from None
     room = window - prompt_tokens
     if room < 1:
         raise RequestError(
@@ -178,6 +185,13 @@ def fit_context(
             param=name,
         )
     return dataclasses.replace(params, max_new_tokens=min(params.max_new_tokens, room))
+
+
+def template_refusal(error: DataError) -> RequestError:
+    """The 400 for a request the chat template refuses, naming the field to change: its ``chat_template_kwargs`` when
+    the template refuses a variable's value (it said 'messages', which the client need not change), else ``messages``."""
+    param = "chat_template_kwargs" if isinstance(error, TemplateVariablesRefused) else "messages"
+    return RequestError(400, str(error), param=param)
 
 
 def create_app(
@@ -291,8 +305,9 @@ def create_app(
                     chat.chat(), params, seeded=chat.seed is not None, template_variables=variables
                 ),
             )
-        except DataError as error:  # the chat template refuses the conversation (found in the batch when the window is unknown)
-            raise RequestError(400, str(error), param="messages") from None
+        # the chat template refuses the request (found in the batch when the window is unknown)
+        except DataError as error:
+            raise template_refusal(error) from None
         except ClientDisconnected:
             log.info("client left before its answer was generated; request dropped")
             return _client_closed()

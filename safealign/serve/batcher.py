@@ -60,6 +60,10 @@ class BatcherDown(ServerStopping):
     """The batcher's task ended on an error: this server answers no request until it restarts (retry elsewhere)."""
 
 
+class TemplateVariablesRefused(DataError):
+    """The chat template refuses a request's ``chat_template_kwargs``, not its messages (the field a 400 names)."""
+
+
 @dataclass
 class _Pending:
     messages: list[dict[str, str]]
@@ -323,12 +327,12 @@ class _TemplateVariables:
                 self._wrapped.apply_chat_template(conversation, **kwargs)
             except Exception:
                 raise error from None
-            raise DataError(
+            raise TemplateVariablesRefused(
                 f"the model's chat template refuses the request's chat_template_kwargs {variables}: "
                 f"{error.message or error}; send the variables as it asks"
             ) from None
         except (TypeError, ValueError) as error:  # a variable of the wrong type: 'text' + 5 in the template
-            raise DataError(
+            raise TemplateVariablesRefused(
                 f"the model's chat template failed on the request's chat_template_kwargs {variables}: "
                 f"{type(error).__name__}: {error}; send each variable as the template expects it"
             ) from None
