@@ -96,3 +96,16 @@ def test_the_probe_loads_its_model_on_the_gpu_as_eval_does(monkeypatch, tmp_path
     )
     CliRunner().invoke(app, ["probe", "tiny", "--datasets", str(rows), "--out", str(tmp_path / "p.json")])
     assert asked == ["cuda:0"]
+
+
+def test_a_system_prompt_that_is_not_utf8_is_named_before_anything_runs(tmp_path: Path) -> None:
+    """Latin-1 bytes in --system-prompt (they reach Python as lone surrogates) failed with the tokenizer's TypeError
+    traceback once the model had loaded; eval and generate name them first."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    argv = ["probe", "tiny", "--system-prompt", "be \udcff kind", "--out", str(tmp_path / "p.json")]
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "--system-prompt holds the byte \\xff, which is not UTF-8" in result.output
+    assert not (tmp_path / "p.json").exists()

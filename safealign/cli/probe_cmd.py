@@ -165,11 +165,14 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
 def _probe(
     model, out, datasets, language, system_prompt, batch_size, overwrite=False, trust_remote_code=False
 ) -> None:
+    from safealign.cli.generate_cmd import not_utf8
     from safealign.corpus.registry import dataset_path
     from safealign.models import generation_device, load_model
     from safealign.probing import fit_refusal_probe, model_identity, roc_auc
     from safealign.runs import trained_system_prompt
 
+    if problem := not_utf8("--system-prompt", system_prompt):  # a TypeError in the tokenizer, once the model had loaded
+        raise typer.BadParameter(problem)
     if out.is_dir():
         raise DataError(
             f"--out {out} is a folder; give a file path for the probe, e.g. {out / 'refusal_probe.json'}"
