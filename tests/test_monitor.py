@@ -1921,7 +1921,9 @@ def test_a_wrong_openai_path_through_the_gateway_gets_openais_error_envelope(ups
         answer = httpx.post(f"{url}/v1/completions", json={"prompt": "hi"})
         assert (
             answer.status_code == 404
-            and answer.json()["error"]["message"] == "POST /v1/completions: Not Found"
+            and answer.json()["error"]["message"]
+            == "POST /v1/completions: Not Found; this server answers POST /v1/chat/completions, GET /v1/models and"
+            " GET /v1/models/{id}, and forwards no other"
         )
         assert httpx.get(f"{url}/admin/nothing").json() == {"detail": "Not Found"}, (
             "other paths keep FastAPI's answer"

@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 PARSE_OFF_LOOP_BYTES = 64 * 1024
 # Paths an OpenAI client calls, here without the /v1 its base URL should end in; and what a 404 for one says.
 OPENAI_PATHS = ("/chat/completions", "/completions", "/models", "/embeddings", "/responses")
+FORWARDED_PATHS = "POST /v1/chat/completions, GET /v1/models and GET /v1/models/{id}, and forwards no other"
 CHAT_PATHS = (
     "POST /v1/chat/completions and GET /v1/models (give OpenAI clients the gateway's address with /v1: "
     "base_url='http://HOST:PORT/v1')"
@@ -231,7 +232,7 @@ def create_gateway(
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         path = request.url.path
         if path.startswith("/v1/"):  # an OpenAI client's path (/v1/completions, /v1/embeddings): its envelope
-            return http_error_response(request, error)
+            return http_error_response(request, error, FORWARDED_PATHS)
         if error.status_code == 404 and (
             path.rstrip("/").endswith(OPENAI_PATHS) or path.startswith("/models/")
         ):
