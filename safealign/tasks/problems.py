@@ -580,11 +580,13 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     after = predicted[leading.end() :] if leading else ""
     if leading and not re.search(r"\d", after) and not _HEDGE.search(after):
         readings[leading.group(1)] = None
-    scorer = _rg_scorer(problem.family, _checker_settings(problem))
-    score = max(_rg_score(scorer, reading, entry) for reading in readings)
     if problem.family == "coin_flip":
-        # its checker pays a prefix of the answer in full ("0.59" for 0.5, "15" for 1): only its 1e-4 makes one right
+        # its checker pays a prefix of the answer in full ("0.59" for 0.5, "15" for 1): only its 1e-4 makes one right.
+        # It is not asked at all: it built "1e99999999" as a Fraction, 10**99999999, for a minute of one reward call.
         score = float(any(_within(reading, problem.answer, COIN_FLIP_TOLERANCE) for reading in readings))
+    else:
+        scorer = _rg_scorer(problem.family, _checker_settings(problem))
+        score = max(_rg_score(scorer, reading, entry) for reading in readings)
     if number_value(problem.answer) is not None or problem.family in _CHECKER_FAMILIES:
         # reasoning-gym gives len(reference) / len(answer) to an answer that contains the reference: "4, 3" got 0.25 for 3,
         # and in a GRPO group of wrong answers a hedge took nearly a right answer's advantage.
@@ -598,9 +600,26 @@ COIN_FLIP_TOLERANCE = 1e-4  # reasoning-gym's coin_flip score_answer
 def _within(predicted: str, reference: str, tolerance: float) -> bool:
     """Whether two numbers as reasoning-gym's coin_flip reads them ("0.25", "1/4", "3.05e-05") are within ``tolerance``."""
     try:
-        return abs(Fraction(predicted.replace(",", "")) - Fraction(reference.replace(",", ""))) <= tolerance
-    except (ValueError, ZeroDivisionError):
+        target, bound = Fraction(reference.replace(",", "")), Fraction(tolerance)
+        return target - bound <= _exact_number(predicted.replace(",", "")) <= target + bound
+    # ZeroDivisionError and decimal's InvalidOperation are ArithmeticErrors
+    except (ArithmeticError, ValueError):
         return False
+
+
+# An exponent of five digits or more: Fraction("1e99999999") computes 10**99999999 (a minute; a repetition loop's run of
+# 9s, for ever). A Decimal holds it as written and compares with a Fraction as exactly.
+_HUGE_EXPONENT = re.compile(r"(?P<mantissa>.*[\d.])[eE][-+]?\d{5,}\s*")
+
+
+def _exact_number(text: str) -> Fraction | Decimal:
+    """``text``'s exact value, as Fraction reads it; a Decimal where its exponent is too large for Fraction to build in
+    reasonable time. An ArithmeticError or ValueError where there is none: a mantissa Fraction refuses ("3/4e99999",
+    4301 digits), an exponent past Decimal's 18 digits (Fraction refuses one past 4300)."""
+    if huge := _HUGE_EXPONENT.fullmatch(text):
+        Fraction(huge["mantissa"])
+        return Decimal(text)
+    return Fraction(text)
 
 
 def _rg_score(scorer: Any, predicted: str, entry: dict[str, Any]) -> float:

@@ -1,0 +1,50 @@
+"""Review 72 of the tasks: coin_flip answers in e-notation with an exponent of many digits."""
+
+from __future__ import annotations
+
+import fractions
+import re
+
+import pytest
+
+from safealign.tasks import Problem, check_answer
+
+HUGE = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d{6,}\s*")  # what Fraction would build as 10**exponent
+
+
+class BuiltAHugePower(BaseException):
+    """Not an Exception: reasoning-gym's checker call swallows those, and this must reach the test."""
+
+
+@pytest.fixture()
+def no_huge_fractions(monkeypatch):
+    """Fraction refuses a string with an exponent of six digits or more, as building its 10**exponent would take a
+    minute or for ever: the check must not ask for one (the old code did, in our _within and in reasoning-gym's
+    coin_flip checker, whose score we replace anyway)."""
+    original = fractions.Fraction.__new__
+
+    def guarded(cls, numerator=0, denominator=None, **kwargs):
+        if isinstance(numerator, str) and HUGE.fullmatch(numerator):
+            raise BuiltAHugePower(numerator)
+        return original(cls, numerator, denominator, **kwargs)
+
+    monkeypatch.setattr(fractions.Fraction, "__new__", guarded)
+
+
+def coin_flip(answer: str) -> Problem:
+    return Problem(id="x", prompt="q", answer=answer, family="coin_flip")
+
+
+def test_a_coin_flip_answer_with_a_huge_exponent_is_scored_without_building_it(no_huge_fractions) -> None:
+    """'The answer is 1e99999999.' held a GRPO reward call for minutes (10**99999999 built twice per reading, for the
+    answer with and without its full stop); a repetition loop's run of 9s never ended. The verdicts are exact."""
+    assert check_answer(coin_flip("0.3125"), "The answer is 1e99999999.") == 0.0
+    assert check_answer(coin_flip("0.3125"), "The answer is 3125e-4.") == 1.0  # ordinary e-notation, as before
+    # a reference within 1e-4 of 0 (20 heads of 20 flips: 1/2**20): any positive speck of a number is within it
+    tiny = coin_flip("9.5367431640625e-07")
+    assert check_answer(tiny, "The answer is 1e-99999999.") == 1.0
+    assert check_answer(tiny, "The answer is -1e-99999999.") == 1.0
+    assert check_answer(tiny, "The answer is -1e99999999.") == 0.0
+    # past Decimal's 18 exponent digits (Fraction refuses past 4300): no number, as an unreadable one is
+    assert check_answer(tiny, "The answer is 1e-" + "9" * 30 + ".") == 0.0
+    assert check_answer(tiny, "The answer is 1e-" + "9" * 5000 + ".") == 0.0
