@@ -258,7 +258,7 @@ def create_gateway(
                 kind="method_not_allowed",
                 headers={"Allow": "POST"},
             )
-        body = await read_limited_body(request, config.max_body_bytes)
+        body = await read_limited_body(request, config.max_body_bytes, "monitor.max_body_bytes")
         if len(body) > PARSE_OFF_LOOP_BYTES:
             payload = await anyio.to_thread.run_sync(parse_chat, body)
         else:

@@ -228,20 +228,18 @@ def _turn_text(message: OpenAIMessage) -> str:
     return refusal if message.content is None and isinstance(refusal, str) else content_text(message.content)
 
 
-async def read_limited_body(request: Any, max_bytes: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``max_bytes`` (even when chunked)."""
+async def read_limited_body(request: Any, max_bytes: int, setting: str | None = None) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``max_bytes`` (even when chunked); ``setting``: the
+    recipe field that sets the limit, named in the refusal so the operator knows what to raise."""
+    limit = f"{max_bytes} bytes" + (f" ({setting})" if setting else "")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise RequestError(
-            413, f"request body is {declared} bytes; the limit is {max_bytes} bytes", kind="request_too_large"
-        )
+        raise RequestError(413, f"request body is {declared} bytes; the limit is {limit}", kind="request_too_large")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise RequestError(
-                413, f"request body is over the limit of {max_bytes} bytes", kind="request_too_large"
-            )
+            raise RequestError(413, f"request body is over the limit of {limit}", kind="request_too_large")
         chunks.append(chunk)
     return b"".join(chunks)
 
