@@ -138,6 +138,10 @@ def test_the_difficulty_screen_names_model_system_prompt_when_the_template_refus
     )
     with (
         _refusing_system_turns(tiny.tokenizer) as tokenizer,
-        pytest.raises(DataError, match="It takes no system turn, and model.system_prompt adds one"),
+        pytest.raises(
+            DataError, match="It takes no system turn, and model.system_prompt adds one"
+        ) as refused,
     ):
         screen(candidates, 2, cfg, tiny.model, tokenizer, seed=0, precision="fp32")
+    # the stage builds its prompts itself: there are no rows of the user's to fold the text into
+    assert "drop model.system_prompt, or use a model" in str(refused.value)

@@ -246,10 +246,13 @@ def refused_row(
             pass
         else:
             if system_prompt and prompt[0]["content"] == system_prompt:
+                # RL's rows are the stage's own prompts (task generators, the shipped safety prompts): none to edit
+                fold = (
+                    "" if stage == "rl" else " (fold its text into the first user turn of the rows instead)"
+                )
                 return DataError(
                     f"{reason}. It takes no system turn, and model.system_prompt adds one to every row: drop "
-                    "model.system_prompt (fold its text into the first user turn of the rows instead), or use a model "
-                    "whose chat template takes a system turn"
+                    f"model.system_prompt{fold}, or use a model whose chat template takes a system turn"
                 )
             return DataError(
                 f"{reason}. It takes no system turn, and the row holds one: fold the system message into the first "
