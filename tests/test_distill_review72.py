@@ -115,3 +115,27 @@ def test_a_completion_of_invisible_characters_alone_is_empty(blank: str) -> None
     data check then refused the whole traces file ("white space and invisible characters alone are empty")."""
     sample = Sample("How do I boil an egg?", blank, "benign", "benign", "en")
     assert rejection_reasons([sample], word_judges()) == [["empty"]]
+
+
+@pytest.mark.parametrize("damage", ["cut", "lost"])
+def test_kept_completions_damaged_since_they_were_written_are_said_to_be_generated_anew(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    """The file is written whole for its request: one of that request cut short or missing a line was dropped without a
+    word, and the teacher's whole generation (hours on a large one) done again."""
+    import json
+
+    from safealign.generation import Completion
+    from safealign.stages.sample import COMPLETIONS_SO_FAR, _kept_completions
+
+    answers = [json.dumps(Completion(0, i, "Boil it.", 5, 3, False).to_dict()) for i in range(2)]
+    lines = [json.dumps({"key": "k", "generation_s": 9.0}), answers[0]]
+    lines.append(answers[1][:20] if damage == "cut" else "")
+    kept_file = tmp_path / COMPLETIONS_SO_FAR
+    kept_file.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.sample"):
+        assert _kept_completions(kept_file, "k", 2) == ([], None)
+        assert _kept_completions(kept_file, "another request", 2) == ([], None)
+    [said] = [r.getMessage() for r in caplog.records]
+    assert f"{kept_file} is damaged (" in said and "generating the completions anew" in said
+    assert ("1 completions of the 2 asked" in said) == (damage == "lost")

@@ -580,10 +580,17 @@ def _kept_completions(kept_file: Path, key: str, expected: int) -> tuple[list[Co
         completions = [
             Completion(**{k: v for k, v in json.loads(line).items() if k in fields}) for line in lines
         ]
-    except (ValueError, TypeError, AttributeError):  # not such a file (a hand edit): generate anew
-        return [], None
+    except (ValueError, TypeError, AttributeError) as error:  # not such a file (a hand edit): generate anew
+        return _damaged(kept_file, f"{type(error).__name__}: {error}")
     if len(completions) != expected:
-        return [], None
+        return _damaged(kept_file, f"{len(completions)} completions of the {expected} asked")
     seconds = meta.get("generation_s")
     ok = isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < float("inf")
     return completions, float(seconds) if ok else None
+
+
+def _damaged(kept_file: Path, problem: str) -> tuple[list[Completion], None]:
+    """No completions, said: the file was written whole (temp file + rename) for this very request, so it was damaged
+    since (a hand edit, a disk error), and the teacher's generation it held is done again."""
+    log.warning("sample: %s is damaged (%s): generating the completions anew", kept_file, problem[:200])
+    return [], None
