@@ -6,6 +6,7 @@ import functools
 import logging
 import time
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Literal, get_args
 
 from safealign.errors import SettingError
@@ -25,9 +26,31 @@ EVAL_PRECISION_HELP = (
 )
 
 
+# The side of the square matmul timed in each precision (a few ms each on a CPU with bf16 units).
+PROBE_SIZE = 1024
+# x86 flags of the units that multiply bf16 natively; without either, bf16 is converted to fp32 and back.
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def cpu_flags() -> frozenset[str] | None:
+    """The x86 CPU's feature flags (Linux's /proc/cpuinfo); None where they cannot be read (another OS, an ARM CPU,
+    whose /proc/cpuinfo names them "Features")."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name.strip() == "flags":
+            return frozenset(value.split())
+    return None
+
+
 @functools.lru_cache(maxsize=4)
 def bf16_is_fast(device_type: str = "cpu") -> bool:
-    """Time a 1024^2 matmul in bf16 and fp32 (a few ms each); bf16 counts as fast at >= 1.3x."""
+    """Time a 1024^2 matmul in bf16 and fp32 (a few ms each); bf16 counts as fast at >= 1.3x. An x86 CPU without
+    bf16 units is not timed: its bf16 matmul is emulated, and one took 7.6 s against fp32's 0.17 s (an AVX2 EPYC),
+    so the timing cost a minute at each start."""
     import torch
 
     if device_type == "cuda":
@@ -35,7 +58,11 @@ def bf16_is_fast(device_type: str = "cpu") -> bool:
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     if device_type != "cpu":
         return False
-    a = torch.randn(1024, 1024)
+    flags = cpu_flags()
+    if flags is not None and not flags & BF16_CPU_FLAGS:
+        log.info("bf16 off: this CPU has no bf16 matmul units (%s)", " or ".join(sorted(BF16_CPU_FLAGS)))
+        return False
+    a = torch.randn(PROBE_SIZE, PROBE_SIZE)
 
     def best_of(dtype) -> float:
         x = a.to(dtype)

@@ -195,6 +195,8 @@ def test_bf16_needs_a_1_3x_margin_to_count_as_fast(monkeypatch: pytest.MonkeyPat
         return clock["now"]
 
     monkeypatch.setattr(precision, "time", SimpleNamespace(perf_counter=perf_counter))
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))  # timed, not skipped
+    monkeypatch.setattr(precision, "PROBE_SIZE", 8)  # the clock is fake: small matmuls time the same
     precision.bf16_is_fast.cache_clear()
     try:
         assert precision.bf16_is_fast("cpu") is False

@@ -1,0 +1,55 @@
+"""Session 72's lead fixes: `precision: auto` on a CPU without bf16 units."""
+
+from __future__ import annotations
+
+import pytest
+
+from safealign import precision
+
+
+@pytest.fixture
+def fresh_probe():
+    precision.bf16_is_fast.cache_clear()
+    yield
+    precision.bf16_is_fast.cache_clear()
+
+
+def test_a_cpu_without_bf16_units_is_not_timed(monkeypatch: pytest.MonkeyPatch, fresh_probe) -> None:
+    """An AVX2 EPYC's emulated bf16 matmul took 7.6 s (fp32: 0.17 s), so `auto` cost a minute of timing per start."""
+
+    def no_timing() -> float:
+        raise AssertionError("timed the matmuls of a CPU that has no bf16 units")
+
+    monkeypatch.setattr(precision.time, "perf_counter", no_timing)
+    monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"sse2", "avx2", "fma"}))
+    assert precision.bf16_is_fast("cpu") is False
+    assert precision.resolve_precision("auto") == "fp32"
+
+
+@pytest.mark.parametrize("flags", [frozenset({"avx512f", "amx_bf16"}), None])
+def test_a_cpu_with_bf16_units_or_unknown_flags_is_still_timed(
+    monkeypatch: pytest.MonkeyPatch, fresh_probe, flags: frozenset[str] | None
+) -> None:
+    timings = []
+
+    def clock() -> float:
+        timings.append(1)
+        return float(len(timings))
+
+    monkeypatch.setattr(precision.time, "perf_counter", clock)
+    monkeypatch.setattr(precision, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(precision, "PROBE_SIZE", 8)
+    precision.bf16_is_fast("cpu")
+    assert len(timings) == 20  # five timed matmuls, a start and an end each, per precision
+
+
+def test_cpu_flags_reads_the_flags_line(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 amx_bf16\nbugs\t\t: spectre\n", encoding="utf-8")
+    real_path = precision.Path
+    monkeypatch.setattr(precision, "Path", lambda name: real_path(cpuinfo if name == "/proc/cpuinfo" else name))
+    assert precision.cpu_flags() == frozenset({"fpu", "sse2", "avx2", "amx_bf16"})
+    cpuinfo.write_text("processor\t: 0\nFeatures\t: fp asimd bf16\n", encoding="utf-8")  # an ARM CPU: timed
+    assert precision.cpu_flags() is None
+    cpuinfo.unlink()
+    assert precision.cpu_flags() is None
