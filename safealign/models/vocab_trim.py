@@ -21,6 +21,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from safealign.errors import ModelNotFoundError
+
+
+class VocabTrimError(ModelNotFoundError, ValueError):
+    """A teacher whose tokenizer this module cannot trim, or a bad ``keep_first``: printed by the CLI as one line, and
+    a ValueError as it always was."""
+
 
 def merge_pairs(model: dict[str, Any]) -> list[tuple[str, str]]:
     return [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in model["merges"]]  # type: ignore[misc]
@@ -30,11 +37,21 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
     """Sorted teacher ids the student keeps: ids below ``keep_first``, special tokens, the byte pieces every text can fall
     back to (:func:`fallback_tokens`), every token of ``texts``, and the BPE pieces of each."""
     if keep_first < 1:
-        raise ValueError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
-    data = json.loads(tokenizer.backend_tokenizer.to_str())
+        raise VocabTrimError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
+    # a tokenizer without a tokenizers-library backend (transformers' SentencePieceBackend, a trust_remote_code one)
+    # failed in an AttributeError with a traceback, after the teacher was loaded and pruned
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    data = json.loads(backend.to_str()) if backend is not None else {"model": {}}
     if data["model"].get("type") != "BPE":
-        raise ValueError(
-            f"vocabulary trimming needs a BPE tokenizer; this one is {data['model'].get('type')!r}"
+        kind = data["model"].get("type")
+        found = (
+            f"is a {kind} tokenizer"
+            if kind
+            else f"({type(tokenizer).__name__}) has no tokenizers-library backend"
+        )
+        raise VocabTrimError(
+            f"distill.vocab_keep: vocabulary trimming needs a BPE tokenizer of the tokenizers library (Llama, Qwen, "
+            f"Mistral, SmolLM...); the teacher's {found}: set vocab_keep: null to keep its whole vocabulary"
         )
     vocab: dict[str, int] = data["model"]["vocab"]
     keep = set(range(min(keep_first, len(tokenizer))))
