@@ -318,6 +318,26 @@ def model_identity(spec: str) -> str:
     return f"tiny:{resolved.seed}" if resolved.kind == "tiny" else f"embedded:{resolved.name}"
 
 
+FALLBACK_TOP_P = 0.95  # the fallback answers' top_p
+
+
+def check_fallback_sampling(samples: Any, temperature: float, top_p: float = FALLBACK_TOP_P) -> int:
+    """The probe's fallback sampling settings, checked before any answer is generated (``safealign eval`` checks them
+    before it loads its model); ``samples`` as an int (a numpy integer is read as the int summary.json can hold)."""
+    # 4.0, True, NaN and a top_p of 0 failed in SamplingParams once all the greedy answers were generated
+    if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1:
+        raise SettingError(f"the probe's fallback samples must be a whole number >= 1, got {samples!r}")
+    # below SAMPLING_EPS the engine (and vLLM) decode greedily: every "sampled" answer would be the greedy one
+    if not (is_sampled(temperature) and temperature < math.inf):  # NaN fails every comparison
+        raise SettingError(
+            f"the probe's fallback answers are sampled: temperature must be a finite number >= {SAMPLING_EPS:g} "
+            f"(a lower one decodes greedily), got {temperature}"
+        )
+    if not 0 < top_p <= 1:
+        raise SettingError(f"the probe's fallback top_p must be in (0, 1], got {top_p}")
+    return int(samples)
+
+
 class ProbeRoutedGenerator(JudgedWrapper):
     """Greedy decoding whose refuse-or-answer decision is the probe's: a local engine's generator wrapper.
 
@@ -332,7 +352,7 @@ class ProbeRoutedGenerator(JudgedWrapper):
         probe: RefusalProbe,
         samples: int = 8,
         temperature: float = 0.7,
-        top_p: float = 0.95,
+        top_p: float = FALLBACK_TOP_P,
         judge: Any = None,
         probe_file: str | None = None,
     ) -> None:
@@ -340,19 +360,7 @@ class ProbeRoutedGenerator(JudgedWrapper):
             raise SettingError(
                 "the refusal probe reads the model's hidden states: it needs a local model, not an endpoint"
             )
-        # checked here, not once the greedy answers are generated (4.0, True, NaN and a top_p of 0 failed in
-        # SamplingParams after all of them); a numpy integer is read as the int summary.json can hold
-        if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 1:
-            raise SettingError(f"the probe's fallback samples must be a whole number >= 1, got {samples!r}")
-        samples = int(samples)
-        # below SAMPLING_EPS the engine (and vLLM) decode greedily: every "sampled" answer would be the greedy one
-        if not (is_sampled(temperature) and temperature < math.inf):  # NaN fails every comparison
-            raise SettingError(
-                f"the probe's fallback answers are sampled: temperature must be a finite number >= {SAMPLING_EPS:g} "
-                f"(a lower one decodes greedily), got {temperature}"
-            )
-        if not 0 < top_p <= 1:
-            raise SettingError(f"the probe's fallback top_p must be in (0, 1], got {top_p}")
+        samples = check_fallback_sampling(samples, temperature, top_p)
         if probe.system_prompt != getattr(inner, "system_prompt", None):
             raise SettingError(
                 "the probe was fitted with a different system prompt than the generator uses; give the "

@@ -53,3 +53,27 @@ def test_cpu_flags_reads_the_flags_line(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert precision.cpu_flags() is None
     cpuinfo.unlink()
     assert precision.cpu_flags() is None
+
+
+@pytest.mark.parametrize("value", ["0", "1e-6", "nan"])
+def test_evals_probe_fallback_temperature_is_refused_before_the_model_loads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, value: str
+) -> None:
+    """`eval --refusal-probe` with --vote-temperature 0 loaded the model and the judges, then refused the setting."""
+    from typer.testing import CliRunner
+
+    import safealign.models
+    from safealign.cli.main import app
+    from safealign.probing import RefusalProbe
+
+    def load_model(*args, **kwargs):
+        raise AssertionError("the model loaded before the probe's settings were checked")
+
+    monkeypatch.setattr(safealign.models, "load_model", load_model)
+    probe = RefusalProbe(layer=1, threshold=0.5, mean=[0.0], scale=[1.0], coef=[0.1], intercept=0.0)
+    path = probe.save(tmp_path / "probe.json")
+    result = CliRunner().invoke(
+        app, ["eval", "tiny", "--refusal-probe", str(path), "--vote-temperature", value, "--out", str(tmp_path / "eval")]
+    )
+    assert result.exit_code != 0 and "the probe's fallback" in result.output, result.output
+    assert not (tmp_path / "eval").exists()

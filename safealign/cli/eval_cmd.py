@@ -284,6 +284,9 @@ def _eval(
                     f"asks with {system_prompt!r}: pass the probe's with --system-prompt, or fit one with this one"
                 )
             check_probe_model(refusal_probe, probe, model)
+            from safealign.probing import check_fallback_sampling
+
+            check_fallback_sampling(probe_samples, vote_temperature)  # before the model and judges load
         try:
             params = SamplingParams(
                 max_new_tokens=max_new_tokens,
