@@ -139,3 +139,35 @@ def test_kept_completions_damaged_since_they_were_written_are_said_to_be_generat
     [said] = [r.getMessage() for r in caplog.records]
     assert f"{kept_file} is damaged (" in said and "generating the completions anew" in said
     assert ("1 completions of the 2 asked" in said) == (damage == "lost")
+
+
+def test_kd_settings_a_student_of_another_vocabulary_leaves_unused_are_named(
+    tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """mode: both falls back to sequence-level distillation for a student of another tokenizer: its temperature and
+    divergence_beta went unused under a warning that named neither."""
+    import copy
+    import json
+
+    from safealign.config import DistillConfig
+    from safealign.stages import distill
+
+    student = tmp_path / "student"
+    tiny.model.save_pretrained(student)
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.add_tokens(["<another_vocabulary>"])
+    tokenizer.save_pretrained(student)
+    traces = tmp_path / "traces.jsonl"
+    row = {
+        "messages": [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4."}]
+    }
+    traces.write_text(json.dumps(row) + "\n")
+
+    def rows_fit(*args: object, **kwargs: object) -> None:
+        raise Stop
+
+    monkeypatch.setattr(distill, "rows_fit", rows_fit)
+    cfg = DistillConfig(student=str(student), temperature=2.0, divergence_beta=0.5, speed_rounds=0)
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.distill"), pytest.raises(Stop):
+        distill.run_distill(cfg, "tiny", traces, tmp_path / "distill", precision="fp32")
+    assert "logit KD off, sequence-level only (temperature: 2.0, divergence_beta: 0.5 unused" in caplog.text

@@ -571,8 +571,22 @@ def run_distill(
             raise ModelNotFoundError(
                 f"logit distillation needs the teacher's tokenizer; {cfg.student} has a different vocabulary. Use mode: sequence"
             )
+        # the KD loss's settings go unused with it, as mode: sequence would refuse them
+        unused = [
+            f"{name}: {value}"
+            for name, value, default in (
+                ("temperature", cfg.temperature, 1.0),
+                ("alpha", cfg.alpha, 0.5),
+                ("divergence_beta", cfg.divergence_beta, 0.0),
+            )
+            if value != default
+        ]
         log.warning(
-            "distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only"
+            "distill: student tokenizer differs from the teacher's; logit KD off, sequence-level only%s",
+            f" ({', '.join(unused)} unused: they shape the KD loss; a student with the teacher's tokenizer, "
+            "or prune:<fraction>, keeps it)"
+            if unused
+            else "",
         )
         mode = "sequence"
 
