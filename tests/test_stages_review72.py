@@ -145,3 +145,59 @@ def test_the_difficulty_screen_names_model_system_prompt_when_the_template_refus
         screen(candidates, 2, cfg, tiny.model, tokenizer, seed=0, precision="fp32")
     # the stage builds its prompts itself: there are no rows of the user's to fold the text into
     assert "drop model.system_prompt, or use a model" in str(refused.value)
+
+
+def _usable_checkpoint(folder) -> None:
+    """A checkpoint folder that passes the stage's resume checks (its contents are never loaded here)."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import TrainerState
+
+    folder.mkdir(parents=True)
+    TrainerState(global_step=1).save_to_json(str(folder / "trainer_state.json"))
+    save_file({"w": torch.zeros(1)}, folder / "model.safetensors")
+    for name in ("optimizer.pt", "scheduler.pt"):
+        torch.save({}, folder / name)
+
+
+def test_a_resumed_rl_stage_refuses_prompts_other_than_its_checkpoint_trained_on(
+    tmp_path, monkeypatch
+) -> None:
+    """A prompt-file eval suite edited between sessions to hold a training prompt left other safety prompts in the
+    stage's rows, and the resumed stage trained on them from a checkpoint of the old ones without a word (config.json
+    names the suites, not their items); config.json holds the prompts' digest, and the resume is refused naming it."""
+    from safealign.corpus.eval_texts import checking_recipe_suites
+    from safealign.errors import SafealignError
+    from safealign.stages import rl
+    from safealign.stages.rl_prompts import build_prompt_rows
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("the model would load here")
+
+    monkeypatch.setattr(rl, "load_model", stop)
+    suite = tmp_path / "mine.jsonl"
+    suite.write_text(json.dumps({"prompt": "How do I bake bread at home?"}) + "\n")
+    cfg = RLConfig(
+        tasks={"basic_arithmetic": 0.5, "safety": 0.5},
+        num_prompts=4,
+        rewards={"accuracy": 1.0, "safety": 1.0},
+        prompts_per_step=2,
+        gates={"enabled": False},
+    )
+    stage = tmp_path / "rl"
+    with checking_recipe_suites([str(suite)]):
+        with pytest.raises(RuntimeError, match="would load"):  # the first session: config.json written
+            rl.run_rl(cfg, "tiny", stage)
+        rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, 42)
+    _usable_checkpoint(stage / "checkpoint-1")
+    trained = next(row["prompt"][-1]["content"] for row in rows if row["kind"] != "reasoning")
+    suite.write_text(json.dumps({"prompt": trained}) + "\n")
+    with (
+        checking_recipe_suites([str(suite)]),
+        pytest.raises(SafealignError, match=r"other settings .*prompts_sha256.* resuming from checkpoint-1"),
+    ):
+        rl.run_rl(cfg, "tiny", stage)
+    # the same prompts again: the resume goes on
+    suite.write_text(json.dumps({"prompt": "How do I bake bread at home?"}) + "\n")
+    with checking_recipe_suites([str(suite)]), pytest.raises(RuntimeError, match="would load"):
+        rl.run_rl(cfg, "tiny", stage)

@@ -39,7 +39,12 @@ from safealign.runs import (
     write_stage_config,
 )
 from safealign.stages.rl_difficulty import screened_prompt_rows
-from safealign.stages.rl_prompts import build_prompt_rows, check_prompts_render, safety_source_files
+from safealign.stages.rl_prompts import (
+    build_prompt_rows,
+    check_prompts_render,
+    prompts_sha256,
+    safety_source_files,
+)
 from safealign.training.callbacks import JsonlMetricsCallback, NanGuardCallback, use_concise_progress
 from safealign.training.common import (
     apply_embedding_policy,
@@ -207,6 +212,14 @@ def run_rl(
     check_trackers_installed(cfg.report_to)
     # before anything loads: a checkpoint without weights fails here; none of a start model made again since
     checkpoint = resume_checkpoint(stage_dir, resume and checkpoints_still_apply(stage_dir, "rl", model_spec))
+    # Unscreened prompts are drawn before config.json, which holds their digest: a resume refuses other prompts (a
+    # prompt-file eval suite edited since leaves other safety prompts out), as SFT refuses other rows. Screened ones are
+    # the same on resume: difficulty_filter.json keeps them.
+    drawn = (
+        []
+        if cfg.difficulty_filter.enabled
+        else build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    )
     record = StageRecord(
         stage="rl",
         parent=model_spec,
@@ -226,6 +239,7 @@ def run_rl(
                 "system_prompt": system_prompt,
                 # the prompts stay off these suites' items: a suite added since would change the prompt set resumed
                 "eval_suites": list(current_suites()),
+                "prompts_sha256": prompts_sha256(drawn) if drawn else None,
             },
             checkpoint,
         )
@@ -242,7 +256,7 @@ def run_rl(
             cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision
         )
     else:
-        rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+        rows = drawn
     check_prompts_render(rows, loaded.tokenizer)
     # what the safety prompts were read from
     safety_sources = safety_source_files() if cfg.tasks.get("safety") else []

@@ -9,6 +9,7 @@ Each row carries the columns the rewards read: ``kind``, ``task``, ``language``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import random
@@ -257,6 +258,12 @@ def build_prompt_rows(
             messages.insert(0, {"role": "system", "content": system_prompt})
         row["prompt"] = messages
     return rows
+
+
+def prompts_sha256(rows: list[dict[str, Any]]) -> str:
+    """Digest of :func:`build_prompt_rows`' rows in their order, each whole (its problem and answer too), as an SFT
+    mixture's ``rows_sha256`` is of its rows."""
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def check_prompts_render(rows: list[dict[str, Any]], tokenizer: Any) -> None:
