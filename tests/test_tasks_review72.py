@@ -101,3 +101,29 @@ def test_vocab_keep_on_a_tokenizer_it_cannot_trim_names_it_and_the_fix() -> None
             kept_token_ids(tokenizer, ["ab"], 300)
         assert found in str(error.value) and "set vocab_keep: null" in str(error.value)
         assert isinstance(error.value, ValueError)  # as before, for callers that catch it
+
+
+def test_width_pruning_refuses_an_mlp_with_another_weight_sized_by_its_neurons_before_calibrating() -> None:
+    """BitNet's MLP norms its neurons (ffn_sub_norm): width pruning sliced gate/up/down only, and the student failed at
+    its first training step ("The size of tensor a (48) must match the size of tensor b (24)")."""
+    import torch
+    from transformers import BitNetConfig, BitNetForCausalLM
+
+    from safealign.errors import ModelNotFoundError
+    from safealign.models.prune import mlp_neuron_importance
+
+    config = BitNetConfig(
+        hidden_size=16,
+        intermediate_size=48,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=300,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+    teacher = BitNetForCausalLM(config)
+    with pytest.raises(ModelNotFoundError, match="layer 0 of BitNetForCausalLM also has ffn_sub_norm.weight"):
+        mlp_neuron_importance(teacher, [torch.tensor([[1, 5, 7]])])
+    assert not any(layer.mlp.down_proj._forward_pre_hooks for layer in teacher.model.layers)

@@ -326,9 +326,28 @@ def mlp_neuron_importance(model: Any, batches: list[Any]) -> list[Any]:
                 f"Mistral…); layer {index} of {type(model).__name__} has no {', '.join(lacking)}: use prune_by: depth, "
                 "redundancy or loss, with mlp_fraction 1.0"
             )
+        # prune_mlp_width slices those three only: BitNet's ffn_sub_norm, a norm over the neurons, kept the old width,
+        # and the student failed at its first training step ("The size of tensor a (64) must match the size of tensor b")
+        if sized := _other_neuron_sized(mlp):
+            raise ModelNotFoundError(
+                f"prune_by: width and mlp_fraction slice an MLP's gate_proj/up_proj/down_proj only; layer {index} of "
+                f"{type(model).__name__} also has {', '.join(sized)}, sized by its neurons: use prune_by: depth, "
+                "redundancy or loss, with mlp_fraction 1.0"
+            )
     downs = [layer.mlp.down_proj for layer in layers]
     _forward_each(model, batches, [down.register_forward_pre_hook(hook(i)) for i, down in enumerate(downs)])
     return totals
+
+
+def _other_neuron_sized(mlp: Any) -> list[str]:
+    """The MLP's weights and buffers other than its three projections with a dimension of its neuron count (none
+    where that count is its hidden size too: a dimension then does not tell)."""
+    neurons, hidden = mlp.down_proj.weight.shape[1], mlp.down_proj.weight.shape[0]
+    if neurons == hidden:
+        return []
+    sliced = ("gate_proj.", "up_proj.", "down_proj.")
+    tensors = [*mlp.named_parameters(), *mlp.named_buffers()]
+    return [name for name, tensor in tensors if not name.startswith(sliced) and neurons in tensor.shape]
 
 
 def _sliced_linear(linear: Any, index: Any, dim: int) -> Any:
