@@ -89,13 +89,21 @@ def _refusing_system_turns(tokenizer):
     return swapped()
 
 
-def test_a_chat_template_that_refuses_the_system_prompt_stops_rl_before_any_rollout(tiny, tmp_path) -> None:
+@pytest.mark.parametrize("screened", [False, True])
+def test_a_chat_template_that_refuses_the_system_prompt_stops_rl_before_any_rollout(
+    tiny, tmp_path, monkeypatch, screened
+) -> None:
     """model.system_prompt on a model whose template takes no system turn: GRPO failed inside its first training step
-    with jinja2's bare TemplateError, after the KL reference copy; it is the DataError SFT gives, naming
-    model.system_prompt, before the reference copy."""
+    with jinja2's bare TemplateError, after the KL reference copy, and the difficulty screen with the engine's error
+    naming --system-prompt and 'the one the model was trained with', neither of which the RL stage has. It is the
+    DataError SFT gives, naming model.system_prompt, before the screen and the reference copy."""
     from safealign.errors import DataError
     from safealign.stages.rl import run_rl
 
+    def generate(*args, **kwargs):
+        raise AssertionError("the screen generated")
+
+    monkeypatch.setattr(GenerationEngine, "generate", generate)
     folder = tmp_path / "no_system"
     tiny.model.save_pretrained(folder)
     with _refusing_system_turns(tiny.tokenizer) as tokenizer:
@@ -109,42 +117,18 @@ def test_a_chat_template_that_refuses_the_system_prompt_stops_rl_before_any_roll
         prompts_per_step=2,
         num_generations=2,
         gates={"enabled": False},
+        difficulty_filter={"enabled": screened},
     )
     with pytest.raises(
         DataError, match="rl: the model's chat template refuses a row: System role not supported"
-    ):
+    ) as refused:
         run_rl(cfg, str(folder), tmp_path / "rl", precision="fp32", system_prompt="Be kind.")
     assert not (tmp_path / "rl" / "reference_model").exists()
-
-
-def test_the_difficulty_screen_names_model_system_prompt_when_the_template_refuses_it(
-    tiny, monkeypatch
-) -> None:
-    """The screen's engine refused the same rows naming --system-prompt and 'the one the model was trained with',
-    neither of which the RL stage has; it names model.system_prompt, before any generation."""
-    from safealign.errors import DataError
-
-    candidates = [
-        row | {"prompt": [{"role": "system", "content": "Be kind."}, *row["prompt"]]}
-        for row in _candidates(2)
-    ]
-
-    def generate(*args, **kwargs):
-        raise AssertionError("generated")
-
-    monkeypatch.setattr(GenerationEngine, "generate", generate)
-    cfg = RLConfig(
-        tasks={"basic_arithmetic": 1.0}, rewards={"accuracy": 1.0}, difficulty_filter={"enabled": True}
-    )
-    with (
-        _refusing_system_turns(tiny.tokenizer) as tokenizer,
-        pytest.raises(
-            DataError, match="It takes no system turn, and model.system_prompt adds one"
-        ) as refused,
-    ):
-        screen(candidates, 2, cfg, tiny.model, tokenizer, seed=0, precision="fp32")
     # the stage builds its prompts itself: there are no rows of the user's to fold the text into
-    assert "drop model.system_prompt, or use a model" in str(refused.value)
+    assert (
+        "It takes no system turn, and model.system_prompt adds one to every row: drop model.system_prompt, or"
+        in (str(refused.value))
+    )
 
 
 def _usable_checkpoint(folder) -> None:

@@ -212,14 +212,10 @@ def run_rl(
     check_trackers_installed(cfg.report_to)
     # before anything loads: a checkpoint without weights fails here; none of a start model made again since
     checkpoint = resume_checkpoint(stage_dir, resume and checkpoints_still_apply(stage_dir, "rl", model_spec))
-    # Unscreened prompts are drawn before config.json, which holds their digest: a resume refuses other prompts (a
+    # The prompts are drawn before config.json, which holds their digest unscreened: a resume refuses other prompts (a
     # prompt-file eval suite edited since leaves other safety prompts out), as SFT refuses other rows. Screened ones are
     # the same on resume: difficulty_filter.json keeps them.
-    drawn = (
-        []
-        if cfg.difficulty_filter.enabled
-        else build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
-    )
+    drawn = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
     record = StageRecord(
         stage="rl",
         parent=model_spec,
@@ -239,7 +235,7 @@ def run_rl(
                 "system_prompt": system_prompt,
                 # the prompts stay off these suites' items: a suite added since would change the prompt set resumed
                 "eval_suites": list(current_suites()),
-                "prompts_sha256": prompts_sha256(drawn) if drawn else None,
+                "prompts_sha256": None if cfg.difficulty_filter.enabled else prompts_sha256(drawn),
             },
             checkpoint,
         )
@@ -248,6 +244,7 @@ def run_rl(
     # a LoRA adapter (e.g. a LoRA SFT's) trains as its merged weights
     loaded = load_model(model_spec, trust_remote_code=trust_remote_code, merge_adapter=True)
     require_chat_template(loaded.tokenizer, model_spec, "rl")
+    check_prompts_render(drawn, loaded.tokenizer)  # the screen's candidates are built as these rows are
     screening = None
     if cfg.difficulty_filter.enabled:
         # the screen generates where the Trainer will train (it would move it there anyway)
@@ -257,7 +254,6 @@ def run_rl(
         )
     else:
         rows = drawn
-    check_prompts_render(rows, loaded.tokenizer)
     # what the safety prompts were read from
     safety_sources = safety_source_files() if cfg.tasks.get("safety") else []
     dataset = Dataset.from_list(rows)

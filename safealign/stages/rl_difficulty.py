@@ -28,7 +28,7 @@ from safealign.distributed import main_process_first
 from safealign.progress import progress_bar
 from safealign.rewards.functions import accuracy
 from safealign.runs import moved_run, read_json, same_run_path, write_json
-from safealign.stages.rl_prompts import build_prompt_rows, check_prompts_render
+from safealign.stages.rl_prompts import build_prompt_rows
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ def screen(
     """Up to ``needed`` candidates whose pass rate is inside the band, in candidate order; and a report."""
     from safealign.generation import GenerationEngine, SamplingParams, seed_of_batch
 
-    check_prompts_render(candidates, tokenizer)  # the engine's own error would name eval's --system-prompt
     band = cfg.difficulty_filter
     params = SamplingParams(
         max_new_tokens=cfg.max_completion_length,
