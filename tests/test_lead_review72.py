@@ -77,3 +77,30 @@ def test_evals_probe_fallback_temperature_is_refused_before_the_model_loads(
     )
     assert result.exit_code != 0 and "the probe's fallback" in result.output, result.output
     assert not (tmp_path / "eval").exists()
+
+
+def test_the_difficulty_screen_takes_the_rows_the_stage_drew(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """The RL stage draws its unscreened rows first (their digest goes into config.json); the screen drew them again,
+    so their warnings (safety prompts left out for overlapping the eval suites) were said twice."""
+    from test_rl_difficulty import config
+
+    from safealign.stages import rl_difficulty
+    from safealign.stages.rl_prompts import build_prompt_rows
+
+    cfg = config()
+    drawn = build_prompt_rows(cfg.tasks, cfg.num_prompts, 42, None)
+    seeds = []
+
+    def recorded(tasks, count, seed, *args, **kwargs):
+        seeds.append(seed)
+        return build_prompt_rows(tasks, count, seed, *args, **kwargs)
+
+    def screen(candidates, needed, *args, **kwargs):
+        return candidates[:needed], {"screened": len(candidates), "in_band": 0, "seconds": 0.0}
+
+    monkeypatch.setattr(rl_difficulty, "build_prompt_rows", recorded)
+    monkeypatch.setattr(rl_difficulty, "screen", screen)
+    rows, _ = rl_difficulty.screened_prompt_rows(cfg, None, None, tmp_path / "a", "tiny", 42, None, "fp32", drawn=drawn)
+    assert 42 not in seeds and seeds == [43]  # only the extra candidates, from the next seed
+    again, _ = rl_difficulty.screened_prompt_rows(cfg, None, None, tmp_path / "b", "tiny", 42, None, "fp32")
+    assert again == rows and seeds == [43, 42, 43]

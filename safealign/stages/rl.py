@@ -250,7 +250,7 @@ def run_rl(
         # the screen generates where the Trainer will train (it would move it there anyway)
         loaded.model.to(process_device())
         rows, screening = screened_prompt_rows(
-            cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision
+            cfg, loaded.model, loaded.tokenizer, stage_dir, model_spec, seed, system_prompt, precision, drawn
         )
     else:
         rows = drawn

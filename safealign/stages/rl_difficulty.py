@@ -40,15 +40,16 @@ def _family(row: dict[str, Any]) -> str:
 
 
 def candidate_rows(
-    cfg: RLConfig, seed: int, system_prompt: str | None
+    cfg: RLConfig, seed: int, system_prompt: str | None, drawn: list[dict[str, Any]] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """The unscreened stage's rows split into (safety rows, reasoning candidates, reasoning prompts needed).
 
-    The first candidates are the reasoning rows the stage would train on unscreened; the rest are drawn
-    from the next training seed, with the same family shares, repeats of an earlier question left out (a
-    family with too few distinct questions gives what it has: the extra candidates are optional).
+    The first candidates are the reasoning rows the stage would train on unscreened (``drawn``: those rows, where the
+    stage has drawn them already; drawn again, their warnings were said twice); the rest are drawn from the next
+    training seed, with the same family shares, repeats of an earlier question left out (a family with too few
+    distinct questions gives what it has: the extra candidates are optional).
     """
-    rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt)
+    rows = build_prompt_rows(cfg.tasks, cfg.num_prompts, seed, system_prompt) if drawn is None else drawn
     reasoning = [r for r in rows if r["kind"] == "reasoning"]
     others = [r for r in rows if r["kind"] != "reasoning"]
     families = {k: v for k, v in cfg.tasks.items() if k != "safety"}
@@ -237,8 +238,10 @@ def screened_prompt_rows(
     seed: int,
     system_prompt: str | None = None,
     precision: str = "auto",
+    drawn: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stage's prompt rows with screened reasoning prompts, shuffled as unscreened rows are; and the report.
+    ``drawn``: the unscreened rows (see :func:`candidate_rows`), where the stage has them.
 
     Reuses ``stage_dir/difficulty_filter.json`` when it was written for the same start model, settings and precision
     (in this run folder, or in it before it moved: see :func:`written_before_a_move`).
@@ -279,7 +282,7 @@ def screened_prompt_rows(
             )
             write_json(path, saved | {"key": key, "stage_dir": str(stage_dir)})
             return saved["rows"], saved["report"]
-        others, candidates, needed = candidate_rows(cfg, seed, system_prompt)
+        others, candidates, needed = candidate_rows(cfg, seed, system_prompt, drawn)
         log.info(
             "rl.difficulty_filter: screening up to %d reasoning prompts, %d completions each, for %d in the band",
             len(candidates),
