@@ -366,14 +366,16 @@ AUDIT_FILE = "audit.json"
 STAGE_STARTS = ("reference_model", "difficulty_filter.json")
 
 
-def set_aside_logs(stage_dir: Path) -> Path | None:
+def set_aside_logs(stage_dir: Path, with_settings: bool = False) -> Path | None:
     """Move the logs and ``checkpoint-N`` folders of an earlier attempt of a stage that now starts from step 0 (it
     crashed before its first checkpoint, or `--no-resume`) into ``earlier_attempts/<time>/``: appended to, the logs
     held two runs' steps 1, 2, ... and the detectors, the gate counts and `audit` read both; left in place, the
     checkpoints were what the next resume picked if this attempt crashed before it saved a newer one (a model trained
     half under each attempt's settings). The files of STAGE_STARTS go with them: reused, the KL reference was the
     earlier attempt's starting model, not this one's. An offline audit of those logs (``audit.json``) goes too. Moved,
-    not deleted: they are the only record of that attempt. Returns the folder, or None when there was nothing to move."""
+    not deleted: they are the only record of that attempt. ``with_settings``: its ``config.json`` and
+    ``sessions.jsonl`` go with them (see :func:`write_stage_config`). Returns the folder, or None when there was
+    nothing to move."""
     logs = [stage_dir / name for name in (*STAGE_LOGS, AUDIT_FILE) if (stage_dir / name).is_file()]
     checkpoints = [
         p for p in stage_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()
@@ -381,13 +383,22 @@ def set_aside_logs(stage_dir: Path) -> Path | None:
     starts = [stage_dir / name for name in STAGE_STARTS if (stage_dir / name).exists()]
     if not logs and not checkpoints and not starts:
         return None
+    settings = [
+        stage_dir / name
+        for name in ("config.json", SESSIONS_FILE)
+        if with_settings and (stage_dir / name).is_file()
+    ]
     target = attempt_folder(stage_dir)
     # the logs last: a stop part way leaves every checkpoint still here with its logs (the next resume is of the
     # earlier attempt, whole), where one that had moved the logs first resumed from a checkpoint whose logs were gone
-    for path in [*checkpoints, *starts, *logs]:
+    for path in [*checkpoints, *starts, *logs, *settings]:
         path.replace(target / path.name)
     kept = ", ".join(
-        [*(["logs"] if logs else []), *(["checkpoints"] if checkpoints else []), *(p.name for p in starts)]
+        [
+            *(["logs"] if logs else []),
+            *(["checkpoints"] if checkpoints else []),
+            *(p.name for p in [*starts, *settings]),
+        ]
     )
     log.warning(
         "%s starts from step 0: the %s of its earlier attempt are now in %s (delete it to free the disk)",
@@ -862,8 +873,12 @@ RESUMABLE_CHANGES = frozenset(
 def write_stage_config(stage_dir: Path, settings: dict[str, Any], checkpoint: Path | None) -> None:
     """Write ``config.json``, the settings an unfinished stage runs with. When the stage resumes from ``checkpoint``,
     the settings it started with must still hold: a changed one is a SafealignError naming it (and config.json
-    keeps the old ones), rather than a model trained half under each recipe or a checkpoint that no longer loads."""
+    keeps the old ones), rather than a model trained half under each recipe or a checkpoint that no longer loads. A
+    stage that starts over sets its earlier attempt aside first (:func:`set_aside_logs`), that attempt's config.json
+    with it: overwritten, its logs and checkpoints kept no record of the settings they ran under."""
     path = stage_dir / "config.json"
+    if checkpoint is None:
+        set_aside_logs(stage_dir, with_settings=True)
     settings = settings | {
         "stage_dir": str(stage_dir)
     }  # where the stage ran: a run folder moved since is recognised

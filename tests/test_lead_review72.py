@@ -104,3 +104,26 @@ def test_the_difficulty_screen_takes_the_rows_the_stage_drew(monkeypatch: pytest
     assert 42 not in seeds and seeds == [43]  # only the extra candidates, from the next seed
     again, _ = rl_difficulty.screened_prompt_rows(cfg, None, None, tmp_path / "b", "tiny", 42, None, "fp32")
     assert again == rows and seeds == [43, 42, 43]
+
+
+def test_a_stage_that_starts_over_keeps_its_earlier_attempts_settings_with_its_logs(tmp_path) -> None:
+    """config.json was overwritten with the new settings before the earlier attempt's logs and checkpoints were set
+    aside, so earlier_attempts/ held checkpoints and logs with no record of the settings they ran under."""
+    from safealign.runs import read_json, write_stage_config
+
+    stage = tmp_path / "sft"
+    (stage / "checkpoint-2").mkdir(parents=True)
+    (stage / "metrics.jsonl").write_text('{"step": 1, "loss": 2.0}\n')
+    (stage / "sessions.jsonl").write_text('{"started_at": 1.0}\n')
+    write_stage_config(stage, {"sft": {"learning_rate": 1e-4}}, None)  # an attempt that starts over
+    (attempt,) = (stage / "earlier_attempts").iterdir()
+    assert sorted(p.name for p in attempt.iterdir()) == ["checkpoint-2", "metrics.jsonl", "sessions.jsonl"]
+    assert read_json(stage / "config.json")["sft"] == {"learning_rate": 1e-4}
+
+    (stage / "metrics.jsonl").write_text('{"step": 1, "loss": 3.0}\n')  # that attempt ran, and is started over
+    write_stage_config(stage, {"sft": {"learning_rate": 5e-5}}, None)
+    (second,) = [p for p in (stage / "earlier_attempts").iterdir() if p != attempt]
+    assert read_json(second / "config.json")["sft"] == {"learning_rate": 1e-4}
+    assert (second / "metrics.jsonl").read_text() == '{"step": 1, "loss": 3.0}\n'
+    assert read_json(stage / "config.json")["sft"] == {"learning_rate": 5e-5}
+    assert not (stage / "metrics.jsonl").exists()
