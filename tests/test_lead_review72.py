@@ -127,3 +127,32 @@ def test_a_stage_that_starts_over_keeps_its_earlier_attempts_settings_with_its_l
     assert (second / "metrics.jsonl").read_text() == '{"step": 1, "loss": 3.0}\n'
     assert read_json(stage / "config.json")["sft"] == {"learning_rate": 5e-5}
     assert not (stage / "metrics.jsonl").exists()
+
+
+def test_a_resume_of_a_tied_head_model_does_not_say_its_head_is_missing(tiny, caplog, tmp_path) -> None:
+    """Each resume of SmolLM2 (or the tiny model) logged transformers' "There were missing keys in the checkpoint model
+    loaded: ['lm_head.weight']", read as a damaged checkpoint: the tied head is left out of it by design."""
+    import logging
+    from types import SimpleNamespace
+
+    from safealign.training.common import tied_head_keys, train_or_finish
+
+    assert tied_head_keys(tiny.model) == {"lm_head.weight"}
+    trainer_log = logging.getLogger("transformers.trainer")
+
+    def train(resume_from_checkpoint=None):
+        trainer_log.warning("There were missing keys in the checkpoint model loaded: ['lm_head.weight'].")
+        trainer_log.warning("There were missing keys in the checkpoint model loaded: ['model.norm.weight'].")
+        return "trained"
+
+    trainer = SimpleNamespace(model=tiny.model, train=train, args=SimpleNamespace(max_steps=10))
+    with caplog.at_level(logging.WARNING, logger="transformers.trainer"):
+        assert train_or_finish(trainer, None) == "trained"  # not a resume: said as transformers says it
+        assert caplog.text.count("lm_head.weight") == 1
+        caplog.clear()
+        checkpoint = tmp_path / "checkpoint-2"
+        checkpoint.mkdir()
+        (checkpoint / "trainer_state.json").write_text('{"global_step": 2}')
+        assert train_or_finish(trainer, checkpoint) == "trained"
+    assert "lm_head.weight" not in caplog.text and "model.norm.weight" in caplog.text  # other keys still said
+    assert not trainer_log.filters

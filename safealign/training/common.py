@@ -74,7 +74,52 @@ def ended_at(checkpoint: Path | None, args: Any, stopped: bool = False) -> bool:
     return stopped or float(state.get("epoch") or 0) >= float(args.num_train_epochs) - 1e-6
 
 
+MISSING_KEYS = "There were missing keys in the checkpoint model loaded: "
+
+
+def tied_head_keys(model: Any) -> set[str]:
+    """The parameter names of ``model``'s output head where it is its input embeddings (tied, as SmolLM2's): a checkpoint
+    leaves that copy out by design, and it loads with the embeddings."""
+    try:  # a model of its own code may lack either, or raise NotImplementedError (PreTrainedModel's default)
+        head, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
+    except (AttributeError, NotImplementedError):
+        return set()
+    weight = getattr(head, "weight", None)
+    if weight is None or weight is not getattr(embeddings, "weight", None):
+        return set()
+    names = {name for name, param in model.named_parameters(remove_duplicate=False) if param is weight}
+    return names - {name for name, param in model.named_parameters() if param is embeddings.weight}
+
+
+class TiedHeadNotMissing(logging.Filter):
+    """Drops transformers' "There were missing keys in the checkpoint model loaded: ['lm_head.weight']", said at each
+    resume of a model whose head is tied to its embeddings (its Trainer only knows ``_keys_to_ignore_on_save``): read
+    as a damaged checkpoint, though the head loads with the embeddings. Other missing keys are still said."""
+
+    def __init__(self, tied: set[str]) -> None:
+        super().__init__()
+        self.line = f"{MISSING_KEYS}{sorted(tied)}."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.line
+
+
 def train_or_finish(trainer: Any, checkpoint: Path | None, stopped: bool = False) -> Any:
+    """See :func:`train_or_resume`; resuming, transformers' warning of a tied head missing from the checkpoint is
+    dropped (see :class:`TiedHeadNotMissing`)."""
+    tied = tied_head_keys(trainer.model) if checkpoint is not None else set()
+    if not tied:
+        return train_or_resume(trainer, checkpoint, stopped)
+    quiet = TiedHeadNotMissing(tied)
+    trainer_log = logging.getLogger("transformers.trainer")
+    trainer_log.addFilter(quiet)
+    try:
+        return train_or_resume(trainer, checkpoint, stopped)
+    finally:
+        trainer_log.removeFilter(quiet)
+
+
+def train_or_resume(trainer: Any, checkpoint: Path | None, stopped: bool = False) -> Any:
     """``trainer.train()``, resuming from ``checkpoint``; or, when that checkpoint is where training ended (see
     :func:`ended_at`), its weights and state without training: transformers takes one more step before it checks
     ``max_steps``, so a stage killed during its final save would otherwise train past its end (or past a gate's stop).
