@@ -156,3 +156,34 @@ def test_a_resume_of_a_tied_head_model_does_not_say_its_head_is_missing(tiny, ca
         assert train_or_finish(trainer, checkpoint) == "trained"
     assert "lm_head.weight" not in caplog.text and "model.norm.weight" in caplog.text  # other keys still said
     assert not trainer_log.filters
+
+
+def test_vocab_keep_on_a_teacher_tokenizer_it_cannot_trim_is_refused_before_pruning(
+    tiny, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokenizer check (143fa41) came after the teacher's calibration passes and its pruned copy."""
+    import dataclasses
+    import json
+
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+
+    from safealign.config import DistillConfig
+    from safealign.errors import SafealignError
+    from safealign.stages import distill
+
+    unigram = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer(models.Unigram([("?", 0.0), ("a", -1.0), ("b", -1.0)], unk_id=0)), unk_token="?"
+    )
+    monkeypatch.setattr(distill, "load_model", lambda *args, **kwargs: dataclasses.replace(tiny, tokenizer=unigram))
+
+    def build_student(*args, **kwargs):
+        raise AssertionError("pruned the teacher before asking whether its tokenizer can be trimmed")
+
+    monkeypatch.setattr(distill, "build_student", build_student)
+    traces = tmp_path / "traces.jsonl"
+    row = {"messages": [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4."}]}
+    traces.write_text(json.dumps(row) + "\n")
+    cfg = DistillConfig(student="prune:0.5", vocab_keep=300, speed_rounds=0)
+    with pytest.raises(SafealignError, match="is a Unigram tokenizer.*set vocab_keep: null"):
+        distill.run_distill(cfg, "tiny", traces, tmp_path / "distill", precision="fp32")

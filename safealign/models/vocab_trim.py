@@ -33,11 +33,9 @@ def merge_pairs(model: dict[str, Any]) -> list[tuple[str, str]]:
     return [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in model["merges"]]  # type: ignore[misc]
 
 
-def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> list[int]:
-    """Sorted teacher ids the student keeps: ids below ``keep_first``, special tokens, the byte pieces every text can fall
-    back to (:func:`fallback_tokens`), every token of ``texts``, and the BPE pieces of each."""
-    if keep_first < 1:
-        raise VocabTrimError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
+def trimmable_tokenizer(tokenizer: Any) -> dict[str, Any]:
+    """The tokenizers-library JSON of a BPE ``tokenizer``, which vocabulary trimming rewrites; a VocabTrimError naming
+    the fix for any other (the distill stage asks before it prunes the teacher)."""
     # a tokenizer without a tokenizers-library backend (transformers' SentencePieceBackend, a trust_remote_code one)
     # failed in an AttributeError with a traceback, after the teacher was loaded and pruned
     backend = getattr(tokenizer, "backend_tokenizer", None)
@@ -53,6 +51,15 @@ def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> lis
             f"distill.vocab_keep: vocabulary trimming needs a BPE tokenizer of the tokenizers library (Llama, Qwen, "
             f"Mistral, SmolLM...); the teacher's {found}: set vocab_keep: null to keep its whole vocabulary"
         )
+    return data
+
+
+def kept_token_ids(tokenizer: Any, texts: Iterable[str], keep_first: int) -> list[int]:
+    """Sorted teacher ids the student keeps: ids below ``keep_first``, special tokens, the byte pieces every text can fall
+    back to (:func:`fallback_tokens`), every token of ``texts``, and the BPE pieces of each."""
+    if keep_first < 1:
+        raise VocabTrimError(f"vocab_keep must be a positive number of token ids, got {keep_first}")
+    data = trimmable_tokenizer(tokenizer)
     vocab: dict[str, int] = data["model"]["vocab"]
     keep = set(range(min(keep_first, len(tokenizer))))
     keep.update(added["id"] for added in data["added_tokens"])

@@ -34,7 +34,7 @@ from safealign.models.prune import (
     prune_model,
     share_of,
 )
-from safealign.models.vocab_trim import trim_student
+from safealign.models.vocab_trim import trim_student, trimmable_tokenizer
 from safealign.runs import (
     STAGE_FILE,
     StageRecord,
@@ -544,6 +544,8 @@ def run_distill(
         mixture.write_manifest(stage_dir / "data_mixture.json")
     # a LoRA teacher: prune: copies its merged weights
     teacher = load_model(teacher_spec, trust_remote_code=trust_remote_code, merge_adapter=True)
+    if cfg.vocab_keep is not None:  # asked before the pruning work and the copy, not after them
+        trimmable_tokenizer(teacher.tokenizer)
     examples = to_prompt_completion(mixture.rows, system_prompt)
     names = [row["dataset"] for row in mixture.rows]
     if cfg.student.startswith(
