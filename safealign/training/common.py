@@ -107,7 +107,7 @@ class TiedHeadNotMissing(logging.Filter):
 def train_or_finish(trainer: Any, checkpoint: Path | None, stopped: bool = False) -> Any:
     """See :func:`train_or_resume`; resuming, transformers' warning of a tied head missing from the checkpoint is
     dropped (see :class:`TiedHeadNotMissing`)."""
-    tied = tied_head_keys(trainer.model) if checkpoint is not None else set()
+    tied = tied_head_keys(getattr(trainer, "model", None)) if checkpoint is not None else set()
     if not tied:
         return train_or_resume(trainer, checkpoint, stopped)
     quiet = TiedHeadNotMissing(tied)
