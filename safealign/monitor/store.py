@@ -868,8 +868,11 @@ class Store:
                 ids = conn.execute(pick).scalars().all()
                 if not ids:
                     break
-                conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(ids)))
+                # The queue rows first: on PostgreSQL their delete waits for a worker completing them to commit, so the
+                # verdicts it wrote meanwhile are deleted next (in the other order they failed the exchanges' delete on
+                # their foreign key, and the whole purge with it).
                 conn.execute(judge_queue.delete().where(judge_queue.c.exchange_id.in_(ids)))
+                conn.execute(verdicts.delete().where(verdicts.c.exchange_id.in_(ids)))
                 deleted += conn.execute(exchanges.delete().where(exchanges.c.id.in_(ids))).rowcount
         if deleted:
             log.info("retention: deleted %d exchanges older than %d days", deleted, retention_days)
