@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import types
+from collections.abc import Iterator
 from typing import Any, Union, get_args, get_origin
 from urllib.parse import urlsplit, urlunsplit
 
@@ -113,6 +114,51 @@ def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
     return list(_fields_at(model_cls, loc))
 
 
+def _sections(model_cls: type[BaseModel], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(dotted path, fields) of ``model_cls`` and of every config class inside it ("" is ``model_cls`` itself)."""
+    yield path, dict(model_cls.model_fields)
+    for name, field in model_cls.model_fields.items():
+        if (inner := _config_class(field.annotation)) is not None:
+            yield from _sections(inner, f"{path}.{name}" if path else name)
+
+
+def _config_class(annotation: Any) -> type[BaseModel] | None:
+    """The config class a field holds (``SFTConfig`` for ``SFTConfig | None``), or None."""
+    kinds = getattr(annotation, "__args__", (annotation,))
+    return next((kind for kind in kinds if isinstance(kind, type) and issubclass(kind, BaseModel)), None)
+
+
+def _misplaced_hint(model_cls: type[BaseModel], loc: tuple, allowed: list[str]) -> str:
+    """Where an unknown key belongs when it is a field of this section in another spelling (``SFT:``, ``max-steps:``)
+    or of another section of ``model_cls``: ``hacking:`` indented under sft: was "did you mean 'packing'?", and
+    ``learning_rate:`` at the top level named no section at all. "" for any other key."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    folded = loc[-1].strip().casefold().replace("-", "_")
+    if folded in allowed:
+        return f" (did you mean {folded!r}?)"
+    here = ".".join(str(part) for part in loc[:-1] if not isinstance(part, int))
+    homes = {path: fields[folded] for path, fields in _sections(model_cls) if folded in fields}
+    if not homes:
+        return ""
+    # `learning_rate:` indented under sft.lora is sft's, not rl's or distill's
+    if enclosing := [home for home in homes if home and here.startswith(f"{home}.")]:
+        homes = {(nearest := max(enclosing, key=len)): homes[nearest]}
+    what = "a section" if _config_class(next(iter(homes.values())).annotation) else "a field"
+    named = [home or "the top level" for home in homes]
+    owners = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    home = next(iter(homes))
+    if len(homes) > 1:
+        fix = "move it under the one it is for"
+    elif not home:
+        fix = "write it at the start of its line, with no indentation"
+    elif here.startswith(f"{home}."):
+        fix = f"indent it as {home}'s other fields are"
+    else:
+        fix = f"move it under {home}"
+    return f": {folded} is {what} of {owners}, not {f'of {here}' if here else 'of the top level'}; {fix}"
+
+
 def _fields_at(model_cls: type[BaseModel], loc: tuple) -> dict[str, Any]:
     """The fields (name -> pydantic FieldInfo) of the config class where an error at ``loc`` happened ({} in a
     mapping or list that is no config class)."""
@@ -123,15 +169,7 @@ def _fields_at(model_cls: type[BaseModel], loc: tuple) -> dict[str, Any]:
         field = current.model_fields.get(part)
         if field is None:
             return {}
-        annotation = field.annotation
-        current = next(
-            (
-                a
-                for a in getattr(annotation, "__args__", (annotation,))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            annotation,
-        )
+        current = _config_class(field.annotation) or field.annotation
     if isinstance(current, type) and issubclass(current, BaseModel):
         return dict(current.model_fields)
     return {}
@@ -147,7 +185,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
             lines.append(
-                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
+                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or _misplaced_hint(model_cls, loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
                 f"allowed here: {', '.join(allowed)}"
             )
         elif item["type"] == "model_type":  # `model: tiny`: one value where a section's mapping belongs
@@ -216,7 +254,17 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
     if kind == "list_type" and isinstance(value, str):
         names = [name.strip() for name in value.split(",") if name.strip()]
         return f" (write a list, e.g. [{', '.join(names)}])"
+    if kind == "dict_type" and isinstance(value, str) and value.strip():  # `datasets: reasoning`
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        return f" (a name where a mapping of names to numbers belongs: give each its number, e.g. {{{', '.join(f'{name}: 1.0' for name in names)}}})"
+    if kind == "float_parsing" and isinstance(value, str) and (percent := _PERCENT.fullmatch(value.strip())):
+        # `reasoning: 50%`, a share of a file's rows written as a percentage
+        share = float(percent.group(1)) / 100
+        return f" (write the share as a number: {percent.group(1)}% is {share:g})"
     return ""
+
+
+_PERCENT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*%")
 
 
 # TRL's and transformers' names for what a recipe sets elsewhere (sft.bf16 listed the section's fields, which hold no

@@ -1,0 +1,53 @@
+"""Recipe errors reviewed in the seventy-third session: a key in the wrong section (an indentation slip) or in capitals,
+one name where a mapping of names to numbers belongs, and a percentage where a share does."""
+
+from __future__ import annotations
+
+import pytest
+
+from safealign.config import parse_recipe
+from safealign.config.recipe import read_yaml
+from safealign.errors import RecipeError
+
+
+def _refusal(text: str) -> str:
+    with pytest.raises(RecipeError) as error:
+        parse_recipe(read_yaml(text, "recipe.yaml", keep_empty=True), "recipe.yaml")
+    return " ".join(str(error.value).split())
+
+
+def test_a_key_of_another_section_names_that_section() -> None:
+    # `hacking:` indented under sft: was "did you mean 'packing'?", a setting with nothing to do with it
+    said = _refusal("sft:\n  max_steps: 2\n  hacking:\n    window: 4\n")
+    assert "sft.hacking: unknown field: hacking is a section of rl, not of sft; move it under rl;" in said
+    assert "packing" not in said.split("allowed here")[0]
+    # a stage section indented under the one above it
+    said = _refusal("sft:\n  max_steps: 2\n  rl:\n    max_steps: 3\n")
+    assert "rl is a section of the top level, not of sft; write it at the start of its line" in said
+    # a stage's setting written at the top level named no section at all
+    said = _refusal("learning_rate: 1.0e-4\n")
+    assert "learning_rate is a field of sft, rl and distill, not of the top level" in said
+    said = _refusal("system_prompt: Be brief.\n")
+    assert "system_prompt is a field of model, not of the top level; move it under model;" in said
+    # one level too deep: a stage's setting indented under its lora block
+    said = _refusal("sft:\n  lora:\n    r: 8\n    learning_rate: 1.0e-4\n")
+    assert "learning_rate is a field of sft, not of sft.lora; indent it as sft's other fields are" in said
+
+
+def test_a_key_in_capitals_is_the_field_it_spells() -> None:
+    assert "SFT: unknown field (did you mean 'sft'?)" in _refusal("SFT:\n  max_steps: 2\n")
+    # keys that name no field anywhere read as before
+    assert "sft.lora.rank: unknown field; allowed here: r, alpha" in _refusal("sft:\n  lora:\n    rank: 8\n")
+    assert "(did you mean 'learning_rate'?)" in _refusal("sft:\n  learnig_rate: 1.0e-4\n")
+
+
+def test_one_name_where_a_mapping_of_numbers_belongs_shows_the_mapping() -> None:
+    said = _refusal("sft:\n  datasets: reasoning, benign_helpful\n")
+    assert "e.g. {reasoning: 1.0, benign_helpful: 1.0}" in said
+    assert "e.g. {basic_arithmetic: 1.0}" in _refusal("rl:\n  tasks: basic_arithmetic\n")
+
+
+def test_a_percentage_where_a_share_belongs_says_the_share() -> None:
+    said = _refusal("sft:\n  datasets:\n    reasoning: 50%\n")
+    assert "sft.datasets.reasoning = '50%'" in said and "(write the share as a number: 50% is 0.5)" in said
+    assert "12.5% is 0.125" in _refusal("sft:\n  datasets:\n    reasoning: 12.5 %\n")
