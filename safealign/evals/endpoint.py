@@ -151,6 +151,18 @@ def with_reasoning(message: dict[str, Any], text: str, truncated: bool = False) 
     return f"<think>\n{thought}\n</think>\n{text}"
 
 
+# statuses a server answers for what one request holds (its prompt too long, its body too large, a field it cannot
+# read), not for the endpoint as a whole (a key, a model name, a rate limit)
+REQUEST_REFUSED = frozenset({400, 413, 422})
+
+
+def _opening(prompt: Prompt, chars: int = 80) -> str:
+    """The start of ``prompt``'s last turn, to name it in an error."""
+    messages = as_messages(prompt)  # as the request sent it
+    text = str(messages[-1]["content"]) if messages else ""
+    return text if len(text) <= chars else f"{text[:chars]}…"
+
+
 def _reused(record: dict[str, Any], job: tuple[int, int]) -> Completion:
     """An answer kept from an earlier run, as ``job``'s. It cost no tokens in this run: ``meta["tokens_spent"]`` and
     ``meta["prompt_tokens_spent"]`` 0, which the runner counts instead of ``completion_tokens`` and ``prompt_tokens``, so
@@ -191,6 +203,12 @@ class EndpointGenerator:
         # a URL read from a file or pasted keeps its line break or spaces: ' http://host' failed as "missing an
         # 'http://' protocol", 'http://host/v1 ' as HTTP 404 at a path of '/v1 '
         base_url = base_url.strip()
+        # 'localhost:8000' was asked three times, with waits between, and failed as a request that "failed 3 times"
+        if not base_url.lower().startswith(("http://", "https://")):
+            raise EndpointError(
+                f"endpoint {without_userinfo(base_url)!r} must start with http:// or https://, "
+                "e.g. http://127.0.0.1:8000"
+            )
         if _port_out_of_range(base_url):  # httpx takes it and fails later as "connection refused"
             raise EndpointError(
                 f"endpoint {redact_url(base_url)!r} has a port out of range: port must be 0-65535, "
@@ -461,7 +479,18 @@ class EndpointGenerator:
         lock = threading.Lock()
 
         def complete(client: httpx.Client, job: tuple[int, int]) -> Completion:
-            completion = self._complete(client, prompts[job[0]], params, job)
+            try:
+                completion = self._complete(client, prompts[job[0]], params, job)
+            except EndpointError as error:
+                if error.status not in REQUEST_REFUSED:
+                    raise
+                # a prompt past the server's context window (vLLM's 400), or a body too large: among hundreds of
+                # prompts the server's message named none, so the one to shorten or drop had to be searched for
+                raise EndpointError(
+                    f"{error} (the request for prompt {job[0] + 1} of {len(prompts)}, sample {job[1]}: "
+                    f"{_opening(prompts[job[0]])!r})",
+                    status=error.status,
+                ) from None
             if self.answers_file is not None:
                 record = {"key": keys[job], "completion": asdict(completion) | {"token_ids": []}}
                 with lock, self.answers_file.open("a", encoding="utf-8") as file:
