@@ -44,7 +44,7 @@ def verdict(sample: dict[str, Any]) -> list[tuple[str, str]]:
             (f"harm judge: {v['harm']['label']}", "bad" if v["harm"]["label"] == "harmful" else "good")
         )
     if "correct" in s:
-        chips.append((f"correct {s['correct']:.2g}", "good" if s["correct"] >= 1 else "bad"))
+        chips.append(correct_chip(s["correct"]))
     if "format" in s:
         chips.append((f"format {s['format']:.2g}", "good" if s["format"] >= 1 else "neutral"))
     if "mixed" in s:
@@ -55,6 +55,21 @@ def verdict(sample: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     return chips
+
+
+def correct_chip(score: float) -> tuple[str, str]:
+    """An answer check's score as a chip, good where the accuracy metric counts it correct
+    (:func:`~safealign.evals.metrics.fully_correct`): a checker's 0.9999999999 read "correct 1" in red though it
+    counted as correct, and reasoning-gym's partial credit of 0.996 read "correct 1" though it counted as wrong (its
+    digits as many as keep it from reading 1)."""
+    from safealign.evals.metrics import fully_correct
+
+    if fully_correct(score):
+        return "correct 1", "good"
+    digits = 2
+    while float(f"{score:.{digits}g}") >= 1 and digits < 12:
+        digits += 1
+    return f"correct {score:.{digits}g}", "bad"
 
 
 def alert_example(example: Any) -> dict[str, Any]:
