@@ -1,7 +1,9 @@
-"""Recipe errors reviewed in the seventy-third session: a key in the wrong section (an indentation slip) or in capitals,
-one name where a mapping of names to numbers belongs, and a percentage where a share does."""
+"""Recipes reviewed in the seventy-third session: a key in the wrong section (an indentation slip) or in capitals, one
+name where a mapping of names to numbers belongs, a percentage where a share does, and epochs beside max_steps."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 
@@ -51,3 +53,22 @@ def test_a_percentage_where_a_share_belongs_says_the_share() -> None:
     said = _refusal("sft:\n  datasets:\n    reasoning: 50%\n")
     assert "sft.datasets.reasoning = '50%'" in said and "(write the share as a number: 50% is 0.5)" in said
     assert "12.5% is 0.125" in _refusal("sft:\n  datasets:\n    reasoning: 12.5 %\n")
+
+
+def test_epochs_beside_max_steps_are_said_to_be_unread(caplog: pytest.LogCaptureFixture) -> None:
+    def unread(text: str) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="safealign.config"):
+            parse_recipe(read_yaml(text, "recipe.yaml", keep_empty=True), "recipe.yaml")
+        return [record.getMessage() for record in caplog.records if "is not read" in record.getMessage()]
+
+    # taken without a word: transformers trains max_steps steps whatever the epochs
+    (said,) = unread("sft: {epochs: 3, max_steps: 10}")
+    assert said.startswith("sft: epochs 3 is not read: max_steps 10 sets how long the stage trains")
+    assert "set max_steps: -1 to train 3 epochs" in said
+    (said,) = unread("distill: {student: 'prune:0.5', epochs: 0.5, max_steps: 4}")
+    assert said.startswith("distill: epochs 0.5 is not read: max_steps 4")
+    # epochs read (max_steps -1), left at the default, or of a stage turned off: no warning
+    assert unread("sft: {epochs: 3}\ndistill: {student: 'prune:0.5', max_steps: 4}") == []
+    assert unread("sft: {epochs: 1, max_steps: 10}") == []
+    assert unread("sft: {enabled: false, epochs: 3, max_steps: 10}") == []

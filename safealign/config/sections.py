@@ -51,6 +51,21 @@ def check_max_steps(value: int) -> int:
     return value
 
 
+def warn_if_epochs_unused(section: str, enabled: bool, epochs: float, max_steps: int) -> None:
+    """A warning, not an error (a recipe that set both trained as before): epochs other than the default beside a
+    positive max_steps were not read, without a word. transformers trains max_steps steps whatever the epochs, going
+    over the rows again or stopping part-way through them."""
+    if enabled and max_steps > 0 and epochs != 1.0:
+        log.warning(
+            "%s: epochs %g is not read: max_steps %d sets how long the stage trains (its rows are gone over again, "
+            "or only in part, as the steps need). Remove epochs, or set max_steps: -1 to train %g epochs",
+            section,
+            epochs,
+            max_steps,
+            epochs,
+        )
+
+
 def checked_spec(value: str, *, allow_prune: bool) -> str:
     """A model spec field, with the checks that need no file (pydantic reports ValueErrors with the field's path)."""
     from safealign.errors import ModelNotFoundError
@@ -402,6 +417,11 @@ class SFTConfig(Section):
     @model_validator(mode="after")
     def _lora_needs_lora_method(self) -> SFTConfig:
         check_lora_used(self.method, self.lora)
+        return self
+
+    @model_validator(mode="after")
+    def _epochs_read(self) -> SFTConfig:
+        warn_if_epochs_unused("sft", self.enabled, self.epochs, self.max_steps)
         return self
 
     @model_validator(mode="after")
@@ -1059,6 +1079,11 @@ class DistillConfig(Section):
 
         check_mixture(value, need_rows=False, field="distill.transfer_data")
         return one_entry_per_file(value, "distill.transfer_data")
+
+    @model_validator(mode="after")
+    def _epochs_read(self) -> DistillConfig:
+        warn_if_epochs_unused("distill", self.enabled, self.epochs, self.max_steps)
+        return self
 
     @model_validator(mode="after")
     def _one_width_setting(self) -> DistillConfig:
