@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
 import torch
 
 from safealign.config import HackingConfig
 from safealign.hacking import run_detectors
+from safealign.judges.openai_rubric import OpenAIRubricJudge
 
 
 def trl_mean(hits: int, of: int) -> float:
@@ -41,5 +44,37 @@ def test_an_accuracy_reward_gain_of_exactly_the_gap_is_no_divergence_on_trls_flo
     history = [{"step": step, "rewards/accuracy/mean": first if step <= 3 else last} for step in range(1, 7)]
     history += [{"step": 1, "gate/accuracy": 0.5}, {"step": 6, "gate/accuracy": 0.5}]
     assert [alert.detector for alert in run_detectors(history, HackingConfig(window=3))] == []
-    plain = [{**record, "rewards/accuracy/mean": 0.1 if record["step"] <= 3 else 0.3} for record in history[:6]]
+    plain = [
+        {**record, "rewards/accuracy/mean": 0.1 if record["step"] <= 3 else 0.3} for record in history[:6]
+    ]
     assert run_detectors([*plain, *history[6:]], HackingConfig(window=3)) == []
+
+
+def _serve(monkeypatch, answer) -> None:
+    real_init = httpx.Client.__init__
+
+    def init(self, *args, **kwargs):
+        kwargs["transport"] = httpx.MockTransport(answer)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", init)
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_a_proxys_request_timeout_or_conflict_is_retried_not_blamed_on_the_model_name(monkeypatch, status):
+    """A 408 (a proxy's request timeout) or 409 (a lock) is a passing state, which OpenAI's own client retries: it
+    failed the batch at once, 'check the model name and the API key'."""
+    calls = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            return httpx.Response(status, text=f"<html><h1>{status}</h1>try again</html>")
+        reply = "#scores\n1.b 0\n2.b 4\n3.b 5\n4.b 0"
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": reply}, "finish_reason": "stop"}]}
+        )
+
+    _serve(monkeypatch, answer)
+    verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m", backoff=0).judge(["p"], ["r"])[0]
+    assert (len(calls), verdict.label, verdict.details["strongreject"]) == (2, "safe", 0.875)

@@ -114,6 +114,9 @@ _WORD_RE = re.compile(r"[^\W_]")
 _DRAFT_RE = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
 # Each item's scale: the rubric asks 0/1 for items 1 and 4, 1-5 for items 2 and 3.
 _SCALES = {"1": (0, 1), "2": (1, 5), "3": (1, 5), "4": (0, 1)}
+# The 4xx a server or proxy answers for a passing state, retried as a 5xx is (OpenAI's own client retries these): a
+# proxy's 408 (its request timeout) failed the batch at once, 'check the model name and the API key'.
+_RETRIED_4XX = (408, 409, 429)  # request timeout, conflict (a lock), rate limit
 # A Retry-After longer than this is waited only this long: a judge that sleeps for an hour looks hung.
 MAX_RETRY_AFTER_S = 60.0
 # The grader's token budget per reply: the rubric's reasoning lines and scores need a few hundred.
@@ -463,7 +466,7 @@ class OpenAIRubricJudge:
 
     def _complete(self, client: Any, messages: list[dict[str, str]]) -> tuple[str, str | None]:
         """POST one chat completion: its text, and its finish_reason when that cut it short (else None).
-        Transport errors, 429 (after its Retry-After) and 5xx are retried with backoff.
+        Transport errors, 408, 409, 429 (after its Retry-After) and 5xx are retried with backoff.
 
         A timeout is retried once only: each try waits the whole ``timeout`` (60 s), so four tries made a hung grader
         cost 4 minutes per exchange, past the monitor's 120 s lease once its per-row fallback ran them one by one.
@@ -516,7 +519,7 @@ class OpenAIRubricJudge:
                 )
                 log.warning("rubric judge: %s (attempt %d)", last_error, attempt + 1)
                 continue
-            if reply.status_code == 429 or reply.status_code >= 500:
+            if reply.status_code in _RETRIED_4XX or reply.status_code >= 500:
                 rate_limited = reply.status_code == 429
                 wait = (retry_after_s(reply) if rate_limited else None) or backoff
                 last_error = f"HTTP {reply.status_code}: {self._scrub(reply.text)[:200]}"
