@@ -17,6 +17,7 @@ from safealign.cli.common import (
     console,
     err_console,
     friendly_errors,
+    given_path,
     said_once,
     system_prompt_for,
     table,
@@ -72,8 +73,12 @@ def eval_command(
     limit: int | None = typer.Option(
         None, min=1, help="At most N items per suite and split (default: each suite's own)."
     ),
+    # an empty --out (an unset $OUT) was Path('.'): summary.json and samples.jsonl were written in the current folder
     out: Path | None = typer.Option(
-        None, help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>)."
+        None,
+        parser=given_path,
+        metavar="<path>",
+        help="Write samples.jsonl and summary.json here (default: runs/eval/<model>-<time>).",
     ),
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace the results an earlier eval left in --out (refused by default)."
@@ -129,6 +134,8 @@ def eval_command(
     ),
     refusal_probe: Path | None = typer.Option(
         None,
+        parser=given_path,
+        metavar="<path>",
         help="Let a refusal probe (`safealign probe MODEL --out PATH`) decide refuse or "
         "answer: the greedy answer when it agrees, else the first of --probe-samples answers "
         "sampled at --vote-temperature that does. Local models only.",
@@ -652,6 +659,8 @@ def eval_diff_command(
     json_out: Path | None = typer.Option(
         None,
         "--json",
+        parser=given_path,
+        metavar="<path>",
         help="Also write the comparison here as JSON: suites (per suite), dropped (left out, with why), scored_differently (settings the folders differ in).",
     ),
     split: str = typer.Option(
@@ -819,6 +828,8 @@ def eval_arms_command(
     json_out: Path | None = typer.Option(
         None,
         "--json",
+        parser=given_path,
+        metavar="<path>",
         help="Also write the comparison here as JSON: suites (per suite), dropped (left out, with why), scored_differently (settings the folders differ in).",
     ),
     split: str = typer.Option(

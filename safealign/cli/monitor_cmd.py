@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import api_url, check_can_listen, console, err_console, friendly_errors
+from safealign.cli.common import api_url, check_can_listen, console, err_console, friendly_errors, given_path
 from safealign.errors import SafealignError
 
 app = typer.Typer(
@@ -169,7 +169,7 @@ def gateway(
     retention_days: int = typer.Option(RETENTION_DAYS, help="Delete exchanges older than this."),
     upstream_connections: int = typer.Option(64, help="Most concurrent connections to the upstream."),
     worker: str = typer.Option("process", help="Judge worker: process (a child process), thread, or none."),
-    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
+    recipe: Path | None = typer.Option(None, "--recipe", parser=given_path, metavar="<path>", help=RECIPE_HELP),
 ) -> None:
     """Run the gateway (when no subcommand is given)."""
     if ctx.invoked_subcommand is not None:
@@ -280,7 +280,7 @@ def judge_worker(
     parent_pid: int | None = typer.Option(
         None, hidden=True, help="Exit when this process is no longer the parent."
     ),
-    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
+    recipe: Path | None = typer.Option(None, "--recipe", parser=given_path, metavar="<path>", help=RECIPE_HELP),
 ) -> None:
     """Judge queued exchanges (the gateway starts this itself unless --worker thread|none)."""
     _monitor_errors(_judge_worker)(
@@ -459,7 +459,7 @@ def evaluate(
         "--once",
         help="Run once and exit: code 1 when the run is a regression (its alert stored and sent first).",
     ),
-    recipe: Path | None = typer.Option(None, "--recipe", help=RECIPE_HELP),
+    recipe: Path | None = typer.Option(None, "--recipe", parser=given_path, metavar="<path>", help=RECIPE_HELP),
 ) -> None:
     """Run the eval suites against the upstream on a schedule and alert on regressions."""
     _monitor_errors(_evaluate)(

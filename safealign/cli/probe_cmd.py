@@ -19,6 +19,7 @@ from safealign.cli.common import (
     console,
     err_console,
     friendly_errors,
+    given_path,
     system_prompt_for,
     table,
 )
@@ -37,7 +38,12 @@ def probe_command(
     model: str = typer.Argument(
         "embedded:smollm2-135m-instruct", help="Model spec whose hidden states are probed."
     ),
-    out: Path = typer.Option(Path("runs/probe/refusal_probe.json"), help="Where to write the probe (JSON)."),
+    out: Path = typer.Option(
+        "runs/probe/refusal_probe.json",  # a str: the parser reads the default as it reads a value given
+        parser=given_path,
+        metavar="<path>",
+        help="Where to write the probe (JSON).",
+    ),
     datasets: str = typer.Option(
         DEFAULT_DATASETS,
         help="Training datasets (shipped names or .jsonl paths, comma-separated): "
