@@ -55,20 +55,36 @@ def test_a_percentage_where_a_share_belongs_says_the_share() -> None:
     assert "12.5% is 0.125" in _refusal("sft:\n  datasets:\n    reasoning: 12.5 %\n")
 
 
-def test_epochs_beside_max_steps_are_said_to_be_unread(caplog: pytest.LogCaptureFixture) -> None:
-    def unread(text: str) -> list[str]:
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="safealign.config"):
-            parse_recipe(read_yaml(text, "recipe.yaml", keep_empty=True), "recipe.yaml")
-        return [record.getMessage() for record in caplog.records if "is not read" in record.getMessage()]
+def _unread(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="safealign.config"):
+        parse_recipe(read_yaml(text, "recipe.yaml", keep_empty=True), "recipe.yaml")
+    return [record.getMessage() for record in caplog.records if "is not read" in record.getMessage()]
 
+
+def test_epochs_beside_max_steps_are_said_to_be_unread(caplog: pytest.LogCaptureFixture) -> None:
     # taken without a word: transformers trains max_steps steps whatever the epochs
-    (said,) = unread("sft: {epochs: 3, max_steps: 10}")
+    (said,) = _unread(caplog, "sft: {epochs: 3, max_steps: 10}")
     assert said.startswith("sft: epochs 3 is not read: max_steps 10 sets how long the stage trains")
     assert "set max_steps: -1 to train 3 epochs" in said
-    (said,) = unread("distill: {student: 'prune:0.5', epochs: 0.5, max_steps: 4}")
+    (said,) = _unread(caplog, "distill: {student: 'prune:0.5', epochs: 0.5, max_steps: 4}")
     assert said.startswith("distill: epochs 0.5 is not read: max_steps 4")
     # epochs read (max_steps -1), left at the default, or of a stage turned off: no warning
-    assert unread("sft: {epochs: 3}\ndistill: {student: 'prune:0.5', max_steps: 4}") == []
-    assert unread("sft: {epochs: 1, max_steps: 10}") == []
-    assert unread("sft: {enabled: false, epochs: 3, max_steps: 10}") == []
+    assert _unread(caplog, "sft: {epochs: 3}\ndistill: {student: 'prune:0.5', max_steps: 4}") == []
+    assert _unread(caplog, "sft: {epochs: 1, max_steps: 10}") == []
+    assert _unread(caplog, "sft: {enabled: false, epochs: 3, max_steps: 10}") == []
+
+
+def test_a_decision_weight_without_decision_tokens_is_said_to_be_unread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # recorded as weight 1.0 in stage.json, the loss the plain token mean, without a word
+    (said,) = _unread(caplog, "sft: {decision_weight: 3.0}")
+    assert said.startswith("sft: decision_weight 3 is not read: it weighs the first decision_tokens tokens")
+    assert "Set decision_tokens (e.g. 8)" in said
+    (said,) = _unread(caplog, "distill: {student: 'prune:0.5', decision_tokens: 0, decision_weight: 2.5}")
+    assert said.startswith("distill: decision_weight 2.5 is not read")
+    assert (
+        _unread(caplog, "sft: {decision_tokens: 8, decision_weight: 3.0}\ndistill: {decision_tokens: 4}")
+        == []
+    )

@@ -51,18 +51,29 @@ def check_max_steps(value: int) -> int:
     return value
 
 
-def warn_if_epochs_unused(section: str, enabled: bool, epochs: float, max_steps: int) -> None:
-    """A warning, not an error (a recipe that set both trained as before): epochs other than the default beside a
-    positive max_steps were not read, without a word. transformers trains max_steps steps whatever the epochs, going
-    over the rows again or stopping part-way through them."""
-    if enabled and max_steps > 0 and epochs != 1.0:
+def warn_if_settings_unread(section: str, cfg: SFTConfig | DistillConfig) -> None:
+    """A warning, not an error (a recipe that set them trained as before, and a stage's weighting is turned off by
+    its decision_tokens: 0): settings of ``cfg`` (an sft or distill section) that its other settings leave unread,
+    which were dropped without a word."""
+    if not cfg.enabled:
+        return
+    # transformers trains max_steps steps whatever the epochs
+    if cfg.max_steps > 0 and cfg.epochs != 1.0:
         log.warning(
             "%s: epochs %g is not read: max_steps %d sets how long the stage trains (its rows are gone over again, "
             "or only in part, as the steps need). Remove epochs, or set max_steps: -1 to train %g epochs",
             section,
-            epochs,
-            max_steps,
-            epochs,
+            cfg.epochs,
+            cfg.max_steps,
+            cfg.epochs,
+        )
+    if cfg.decision_tokens == 0 and cfg.decision_weight != 1.0:
+        log.warning(
+            "%s: decision_weight %g is not read: it weighs the first decision_tokens tokens of each answer, and "
+            "decision_tokens is 0 (the loss is the plain token mean). Set decision_tokens (e.g. 8) to weigh them, or "
+            "remove decision_weight",
+            section,
+            cfg.decision_weight,
         )
 
 
@@ -420,8 +431,8 @@ class SFTConfig(Section):
         return self
 
     @model_validator(mode="after")
-    def _epochs_read(self) -> SFTConfig:
-        warn_if_epochs_unused("sft", self.enabled, self.epochs, self.max_steps)
+    def _settings_read(self) -> SFTConfig:
+        warn_if_settings_unread("sft", self)
         return self
 
     @model_validator(mode="after")
@@ -1081,8 +1092,8 @@ class DistillConfig(Section):
         return one_entry_per_file(value, "distill.transfer_data")
 
     @model_validator(mode="after")
-    def _epochs_read(self) -> DistillConfig:
-        warn_if_epochs_unused("distill", self.enabled, self.epochs, self.max_steps)
+    def _settings_read(self) -> DistillConfig:
+        warn_if_settings_unread("distill", self)
         return self
 
     @model_validator(mode="after")
