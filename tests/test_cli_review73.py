@@ -1,4 +1,4 @@
-"""Session 73's review of the CLI commands."""
+"""Session 73's review of the CLI commands: empty path options, serve's system prompt."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_the_probe_default_out_is_still_a_path(monkeypatch):
     assert result.exit_code == 0, result.output
     assert [str(out) for out in seen] == ["runs/probe/refusal_probe.json"]
 
+
+def test_serve_refuses_a_system_prompt_that_is_not_utf8_before_the_model_loads(monkeypatch):
+    # Latin-1 bytes (`--system-prompt "$(cat latin1.txt)"`) reach Python as lone surrogates: the server started and every
+    # request failed in the tokenizer with a 500
+    import safealign.cli.serve_cmd as serve_cmd
+    import safealign.models
+
+    monkeypatch.setattr(serve_cmd, "check_can_listen", lambda host, port: None)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    result = _invoke(["serve", "tiny", "--system-prompt", "caf\udce9"])
+    assert result.exit_code == 2, result.output
+    assert "--system-prompt holds the byte \\xe9, which is not UTF-8" in result.output

@@ -80,6 +80,7 @@ def _serve(
     max_tokens_limit,
     trust_remote_code=False,
 ) -> None:
+    from safealign.cli.generate_cmd import not_utf8
     from safealign.errors import SettingError
     from safealign.generation import GenerationEngine
     from safealign.models import generation_device, load_model
@@ -88,6 +89,10 @@ def _serve(
 
     # Before the model loads (minutes for a large checkpoint), as the engine and the app would refuse them after.
     check_precision_option(precision)
+    # the server started, and every request failed in the tokenizer (a 500 naming a TypeError), as eval and generate
+    # refused it after the model had loaded
+    if problem := not_utf8("--system-prompt", system_prompt):
+        raise typer.BadParameter(problem)
     if max_tokens_limit is not None and max_tokens > max_tokens_limit:
         raise SettingError(
             f"--max-tokens {max_tokens} (the default for a request that gives none) is above --max-tokens-limit "
