@@ -67,3 +67,43 @@ def test_a_purge_racing_a_worker_that_completes_the_same_old_exchange_deletes_it
         for table in ("exchanges", "verdicts", "judge_queue"):
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
     store.close()
+
+
+# ---------------------------------------------------------------- the judge worker's alert check
+
+
+def test_an_alert_check_that_fails_leaves_no_batch_leased_and_blames_no_batch(tmp_path, caplog) -> None:
+    """The alert rules are checked after each batch, once its verdicts and the next batch's lease are committed: a check
+    that failed (the database locked past its wait) left that next batch leased, unjudged until its lease ran out, and
+    the log said "batch failed; its rows stay queued" of a batch whose verdicts were stored."""
+    from test_monitor import FakeJudges
+
+    from safealign.monitor.worker import JudgeWorker
+
+    class FailingOnce:
+        checks = 0
+
+        def evaluate(self) -> list:
+            self.checks += 1
+            if self.checks == 1:
+                raise sa.exc.OperationalError("INSERT INTO alerts ...", {}, Exception("database is locked"))
+            return []
+
+        def flush(self, timeout_s: float | None = None) -> bool:
+            return True
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges(
+        [{"prompt": f"q{i}", "response": "ok", "status": "queued", "queue": True} for i in range(4)]
+    )
+    worker = JudgeWorker(store, FakeJudges(), alerts=FailingOnce(), batch_size=2)
+    worker._stop.wait = lambda timeout: worker._stop.set()  # one pass of the loop
+    with caplog.at_level("ERROR", logger="safealign.monitor.worker"):
+        worker._run()
+    assert worker.judged == 4 and store.backlog() == 0 and store.leased() == (0, None)
+    assert (
+        "could not check the alert rules (OperationalError: database is locked); judging goes on"
+        in caplog.text
+    )
+    assert "batch failed" not in caplog.text
+    store.close()

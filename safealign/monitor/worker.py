@@ -378,7 +378,7 @@ class JudgeWorker:
             self.retrying.difference_update(
                 result["exchange_id"] for result in results
             )  # judged on a later attempt
-            self._after_batch()
+            self._check_alerts()
         return total
 
     def _judge_isolating_failures(
@@ -461,6 +461,20 @@ class JudgeWorker:
         if self.alerts:
             self.alerts.evaluate()
 
+    def _check_alerts(self) -> None:
+        """Check the alert rules, logging a failure: raised, it left the next batch (leased in the commit of the last one)
+        waiting for its lease to run out, and the log said that the batch had failed, its verdicts stored by then."""
+        try:
+            self._after_batch()
+        except Exception as error:  # noqa: BLE001 - the database the rules read; the verdicts are stored already
+            log.error(
+                "judge worker: could not check the alert rules (%s: %s); judging goes on, and they are checked again "
+                "after the next batch (or within %.0f s when none comes)",
+                type(error).__name__,
+                " ".join(str(getattr(error, "orig", None) or error).split())[:300],
+                self.idle_alerts_every_s,
+            )
+
     def drain(self, timeout_s: float = 60.0, queued_now: bool = False) -> int:
         """Judge until the queue is empty, check the alert rules, and wait for their webhook deliveries (tests,
         `monitor judge --once`).
@@ -519,7 +533,7 @@ class JudgeWorker:
                     # Upstream errors are not judged, so their alert rules are checked on a timer too.
                     if time.monotonic() >= next_idle_alerts:
                         next_idle_alerts = time.monotonic() + self.idle_alerts_every_s
-                        self._after_batch()
+                        self._check_alerts()
             except Exception:
                 log.exception(
                     "judge worker: batch failed; its rows stay queued and are retried after the lease"
