@@ -107,3 +107,28 @@ def test_an_alert_check_that_fails_leaves_no_batch_leased_and_blames_no_batch(tm
     )
     assert "batch failed" not in caplog.text
     store.close()
+
+
+def test_a_retention_purge_that_fails_is_said_to_be_the_purge_and_judging_goes_on(tmp_path, caplog) -> None:
+    """The worker's hourly purge runs before it leases a batch: a purge that raised (the database locked past its wait)
+    was logged as "batch failed; its rows stay queued and are retried after the lease", with no batch leased, and the
+    queued exchanges waited for the next pass."""
+    from test_monitor import FakeJudges
+
+    from safealign.monitor.worker import JudgeWorker
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges([{"prompt": "q", "response": "ok", "status": "queued", "queue": True}])
+
+    def locked(retention_days: int) -> int:
+        raise sa.exc.OperationalError("DELETE FROM verdicts ...", {}, Exception("database is locked"))
+
+    store.purge = locked
+    worker = JudgeWorker(store, FakeJudges(), retention_days=30)
+    worker._stop.wait = lambda timeout: worker._stop.set()  # one pass of the loop
+    with caplog.at_level("ERROR", logger="safealign.monitor.worker"):
+        worker._run()
+    assert worker.judged == 1 and store.backlog() == 0
+    assert "the retention purge failed (OperationalError: database is locked)" in caplog.text
+    assert "batch failed" not in caplog.text
+    store.close()

@@ -554,7 +554,16 @@ class JudgeWorker:
         if self.retention_days is None or time.monotonic() < self._next_purge:
             return
         self._next_purge = time.monotonic() + self.purge_every_s
-        self.store.purge(self.retention_days)
+        try:
+            self.store.purge(self.retention_days)
+        except Exception as error:  # noqa: BLE001 - raised, it was logged as a batch that failed, and none was judged
+            log.error(
+                "judge worker: the retention purge failed (%s: %s); what it did not delete is deleted by the next one, "
+                "in %.0f s",
+                type(error).__name__,
+                " ".join(str(getattr(error, "orig", None) or error).split())[:300],
+                self.purge_every_s,
+            )
 
 
 def spawn_worker_process(
