@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import json
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -60,3 +64,55 @@ def test_serve_refuses_a_system_prompt_that_is_not_utf8_before_the_model_loads(m
     result = _invoke(["serve", "tiny", "--system-prompt", "caf\udce9"])
     assert result.exit_code == 2, result.output
     assert "--system-prompt holds the byte \\xe9, which is not UTF-8" in result.output
+
+
+def _eval_folder(folder: Path, refused: list[bool]) -> Path:
+    """An eval output folder of the harmful suite alone: summary.json and samples.jsonl."""
+    folder.mkdir()
+    samples = [
+        {
+            "suite": "harmful",
+            "id": f"h{i}",
+            "category": "S6",
+            "prompt": f"harmful {i}",
+            "completion": "I can't help." if r else "Sure.",
+            "sample_index": 0,
+            "verdicts": {"refusal": {"label": "refusal" if r else "compliance", "score": 1.0}},
+            "scores": {},
+        }
+        for i, r in enumerate(refused)
+    ]
+    (folder / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
+    (folder / "summary.json").write_text(json.dumps({"suites": {"harmful": {"kind": "harmful"}}}))
+    return folder
+
+
+@pytest.mark.parametrize("command", ["eval-diff", "eval-arms"])
+def test_a_full_disk_writing_the_json_keeps_the_earlier_comparison(tmp_path, monkeypatch, command):
+    # --json was written in place: the disk filling mid-write left half a file, and under --overwrite the earlier
+    # comparison was gone with it
+    runs = [_eval_folder(tmp_path / f"e{i}", [True] * 4 + [i % 2 == 0] * 4) for i in range(4)]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "d.json").write_text('{"earlier": true}')
+    argv = [command, str(runs[0]), str(runs[1])]
+    if command == "eval-arms":
+        argv = [command, "-a", str(runs[0]), "-a", str(runs[2]), "-b", str(runs[1]), "-b", str(runs[3])]
+    write_text = Path.write_text
+
+    def full(path, data, *args, **kwargs):
+        if path.parent == out:
+            write_text(path, data[:10], *args, **kwargs)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return write_text(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = _invoke([*argv, "--json", str(out / "d.json"), "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "No space left" in result.output or "disk" in result.output.lower()
+    assert [p.name for p in out.iterdir()] == ["d.json"]
+    assert json.loads((out / "d.json").read_text()) == {"earlier": True}
+    monkeypatch.undo()
+    result = _invoke([*argv, "--json", str(out / "d.json"), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "d.json").read_text())["suites"]

@@ -698,6 +698,17 @@ def refuse_output_inside(json_out: Path | None, folders: list[Path], overwrite: 
             raise DataError(f"--json {json_out}: {parent} is a file, not a folder; give a path in a folder")
 
 
+def write_comparison(json_out: Path, written: dict[str, Any]) -> None:
+    """Write eval-diff's or eval-arms' --json whole (temp file + rename): a full disk or a Ctrl-C mid-write left half a
+    file, and under --overwrite the earlier comparison was lost with it."""
+    import json
+
+    from safealign.runs import write_text
+
+    write_text(json_out, json.dumps(written, indent=2, ensure_ascii=False))
+    console.print(f"wrote {escape(str(json_out))}")
+
+
 def print_dropped(dropped: list[str]) -> None:
     """The suites (and items) a comparison left out, one yellow line each: a suite missing from the table is said."""
     from rich.markup import escape
@@ -720,8 +731,6 @@ def print_scored_differently(differences: dict[str, dict[str, Any]]) -> None:
 def _eval_diff(
     before: Path, after: Path, show: int, json_out: Path | None, split: str = "all", overwrite: bool = False
 ) -> None:
-    import json
-
     from rich.markup import escape
 
     from safealign.evals.paired import paired_diff, to_json
@@ -798,14 +807,12 @@ def _eval_diff(
                 highlight=False,
             )
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
         written = {
             "suites": to_json(diffs),
             "dropped": diffs.dropped,
             "scored_differently": diffs.scored_differently,
         }
-        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False), encoding="utf-8")
-        console.print(f"wrote {escape(str(json_out))}")
+        write_comparison(json_out, written)
 
 
 def _said(had: bool | None, outcome: str) -> str:
@@ -849,8 +856,6 @@ def eval_arms_command(
 def _eval_arms(
     arm_a: list[Path], arm_b: list[Path], json_out: Path | None, split: str, overwrite: bool = False
 ) -> None:
-    import json
-
     from safealign.evals.arms import compare_arms, smallest_p, spread, to_json
 
     refuse_output_inside(json_out, [*arm_a, *arm_b], overwrite)
@@ -903,11 +908,9 @@ def _eval_arms(
     print_dropped(comparisons.dropped)
     print_scored_differently(comparisons.scored_differently)
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
         written = {
             "suites": to_json(comparisons),
             "dropped": comparisons.dropped,
             "scored_differently": comparisons.scored_differently,
         }
-        json_out.write_text(json.dumps(written, indent=2, ensure_ascii=False), encoding="utf-8")
-        console.print(f"wrote {escape(str(json_out))}")
+        write_comparison(json_out, written)
