@@ -119,6 +119,12 @@ def _not_ran(stage_dir: Path, stage: str) -> str:
     return f"no {stage} ran in this run"
 
 
+def _branch_not_trained(rl_only: Path) -> dict[str, str]:
+    """The rl_only arm of compare's branch (RL from the base model beside a run whose RL starts from SFT) before its RL
+    started: compare trains it after the run's own stages."""
+    return {"arm": "rl_only", "reason": f"not trained yet ({rl_only} is trained after the run's own stages)"}
+
+
 def _not_tabled(arm: Arm) -> str | None:
     """Why an arm's eval does not score the model the arm stands for now, or None when it does: a training stage on its
     path was started again and has not finished (its folder is there without ``stage.json``: the model it held is
@@ -236,17 +242,16 @@ def ablation_plan(run_dir: Path) -> tuple[list[Arm], list[dict[str, str]]]:
         elif (rl_only / "rl").is_dir():
             skipped.append({"arm": "rl_only", "reason": _not_ran(rl_only / "rl", "RL from the base model")})
         elif sft_ran and (run_dir / "rl").is_dir():  # RL after SFT started: compare trains this arm after it
-            skipped.append(
-                {
-                    "arm": "rl_only",
-                    "reason": f"not trained yet ({rl_only} is trained after the run's own stages)",
-                }
-            )
+            skipped.append(_branch_not_trained(rl_only))
         else:
             skipped.append({"arm": "rl_only", "reason": _not_ran(run_dir / "rl", "RL stage")})
         skipped.append({"arm": "hybrid", "reason": _not_ran(run_dir / "rl", "RL stage")})
     elif sft_then_rl:
-        arms.append(branch)
+        # a branch that never started is no eval still to make: compare stopped (an error, Ctrl-C) before it trained
+        if (rl_only / "rl").is_dir() or _ran(rl_only / "rl", rl_only / "eval"):
+            arms.append(branch)
+        else:
+            skipped.append(_branch_not_trained(rl_only))
         arms.append(
             Arm(
                 "hybrid",

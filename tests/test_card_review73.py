@@ -24,3 +24,31 @@ def test_a_report_chip_is_good_where_the_accuracy_metric_counts_the_answer_corre
         counted = accuracy_metrics([score])["accuracy"].value == 1.0
         assert verdict({"scores": {"correct": score}, "kind": "reasoning"}) == [chip], score
         assert (chip[1] == "good") == counted, score
+
+
+def test_an_rl_only_branch_compare_never_trained_is_not_trained_yet(tmp_path):
+    """compare stopped after the run's own RL (an error or Ctrl-C in sampling or distillation) and before its rl_only
+    branch: the table listed that arm as "not evaluated yet (no ablation/rl_only/eval/summary.json)", an eval still to
+    make of a model that was never trained. It says the branch is not trained yet, as it does before the run's RL ends;
+    a branch that started, or whose eval is there, is judged as before."""
+    from test_compare import fake_eval, fake_stage
+
+    from safealign.compare import write_ablation
+
+    run = tmp_path / "run"
+    fake_eval(run / "eval" / "base", refusal=0.1, accuracy=0.2)
+    for arm in ("sft", "rl"):
+        fake_eval(run / "eval" / arm, refusal=0.9, accuracy=0.3)
+        fake_stage(run / arm, 1, 10)
+    branch = run / "ablation" / "rl_only"
+    skipped = {entry["arm"]: entry["reason"] for entry in write_ablation(run)["skipped"]}
+    assert skipped["rl_only"] == f"not trained yet ({branch} is trained after the run's own stages)"
+    assert "rl_only (not trained yet" in (run / "ablation.md").read_text()
+
+    (branch / "rl").mkdir(parents=True)  # started, stopped partway
+    skipped = {entry["arm"]: entry["reason"] for entry in write_ablation(run)["skipped"]}
+    assert skipped["rl_only"] == f"{branch / 'rl'} has not finished (no stage.json)"
+
+    fake_stage(branch / "rl", 1, 10)  # trained, not evaluated yet
+    skipped = {entry["arm"]: entry["reason"] for entry in write_ablation(run)["skipped"]}
+    assert skipped["rl_only"] == f"not evaluated yet (no {branch / 'eval' / 'summary.json'})"
