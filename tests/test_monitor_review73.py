@@ -132,3 +132,37 @@ def test_a_retention_purge_that_fails_is_said_to_be_the_purge_and_judging_goes_o
     assert "the retention purge failed (OperationalError: database is locked)" in caplog.text
     assert "batch failed" not in caplog.text
     store.close()
+
+
+# ---------------------------------------------------------------- monitor evaluate: the upstream's password
+
+
+def test_an_eval_run_stores_the_upstream_without_its_password_and_a_new_password_keeps_its_baseline(
+    tmp_path,
+) -> None:
+    """`monitor evaluate --upstream http://bob:PASSWORD@host` stored the password in eval_runs, and runs were matched
+    on it: once the password changed, the next run had no previous or reference run, and a refusal rate fallen from
+    0.9 to 0.5 was stored as no regression. A run stored with its password (before this) is still a baseline."""
+    from safealign.monitor import reevaluate
+    from safealign.monitor.store import eval_runs
+
+    rates = iter([0.9, 0.5])
+
+    def run(upstream: str, model: str, suites: list[str], limit: int | None) -> dict:
+        return {"harmful": {"refusal_rate": next(rates)}}
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    common = dict(store=store, model="m", suites=["harmful"], tolerance=0.05, min_items=0, runner=run)
+    store.add_eval_run(
+        upstream="http://bob:s1@h:8000", model="m", suites=["harmful"], summary={"harmful_refusal_rate": 0.9}
+    )
+    kept = reevaluate.evaluate_once(upstream="http://bob:s1@h:8000", **common)
+    assert kept["regressions"] == []
+    rotated = reevaluate.evaluate_once(upstream="http://bob:s2@h:8000", **common)
+    assert rotated["regressions"] == [
+        f"vs previous and reference run #{kept['id']}: harmful_refusal_rate 0.900 → 0.500 (tolerance 0.05)"
+    ]
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(eval_runs.c.upstream).order_by(eval_runs.c.id)).scalars().all()
+    assert stored[1:] == ["http://bob:***@h:8000"] * 2, stored
+    store.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from safealign.config.base import without_passwords
 from safealign.monitor.store import Store, alerts, eval_runs, exchanges, fit_to_column, verdicts
 
 JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
@@ -181,11 +182,13 @@ def previous_eval_run(
     """The latest eval run of the same upstream, model, suites and ``--limit``: the one a new run is compared with
     (another schedule on the same database, or a run over other suites, is not a baseline). ``first``: the earliest
     such run instead, the reference a slow decline is measured against. A model or upstream longer than its column is
-    compared as stored, by its first characters (a 250-character model found no run, its own included)."""
+    compared as stored, by its first characters (a 250-character model found no run, its own included). The upstream's
+    password is not part of it (runs store it masked, see ``stored_upstream``); a run stored with it still matches."""
+    shown = {fit_to_column(eval_runs.c.upstream, url) for url in (stored_upstream(upstream), upstream)}
     query = (
         sa.select(eval_runs)
         .where(
-            eval_runs.c.upstream == fit_to_column(eval_runs.c.upstream, upstream),
+            eval_runs.c.upstream.in_(sorted(shown)),
             eval_runs.c.model == fit_to_column(eval_runs.c.model, model),
             eval_runs.c.item_limit.is_(None) if limit is None else eval_runs.c.item_limit == limit,
         )
@@ -196,6 +199,12 @@ def previous_eval_run(
         return next(
             (dict(r._mapping) for r in conn.execute(query) if list(r.suites or []) == list(suites)), None
         )
+
+
+def stored_upstream(upstream: str) -> str:
+    """``upstream`` as an eval run stores it: its password masked. Stored as given, it kept the password in the database,
+    and a changed password made another schedule of the same server, whose runs had no baseline (no regression)."""
+    return without_passwords(upstream)
 
 
 def eval_run(store: Store, run_id: int) -> dict[str, Any] | None:

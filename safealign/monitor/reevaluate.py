@@ -29,7 +29,7 @@ from safealign.errors import SafealignError
 from safealign.evals.regression import RateChange, regressions
 from safealign.judges import shown_judge_spec
 from safealign.monitor.alerts import Notifier
-from safealign.monitor.queries import eval_run, previous_eval_run
+from safealign.monitor.queries import eval_run, previous_eval_run, stored_upstream
 from safealign.monitor.security import redact_url
 from safealign.monitor.store import Store, eval_runs, fit_to_column
 from safealign.monitor.worker import load_judges
@@ -306,7 +306,7 @@ def evaluate_once(
     grade the run (the default runner's, and the one a custom runner was given), stored in the summary."""
     runner = runner or functools.partial(default_runner, api_key=api_key, judges=judge)
     model = model or upstream_model(upstream, api_key)
-    _warn_of_cut_names(upstream, model)
+    _warn_of_cut_names(stored_upstream(upstream), model)
     previous = previous_eval_run(store, upstream, model, suites, limit)
     reference = (
         reference_run(store, baseline, suites, limit)
@@ -345,7 +345,7 @@ def evaluate_once(
     ]
     problems = describe_regressions(found, min_items, summary["judge"])
     run_id = store.add_eval_run(
-        upstream=upstream,
+        upstream=stored_upstream(upstream),
         model=model,
         suites=suites,
         item_limit=limit,
