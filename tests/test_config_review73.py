@@ -1,14 +1,18 @@
 """Recipes reviewed in the seventy-third session: a key in the wrong section (an indentation slip) or in capitals, one
-name where a mapping of names to numbers belongs, a percentage where a share does, and epochs beside max_steps."""
+name where a mapping of names to numbers belongs, a percentage where a share does, epochs beside max_steps, and a training row that overlaps an eval item named by its id where its line was meant."""
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 import pytest
 
 from safealign.config import parse_recipe
 from safealign.config.recipe import read_yaml
+from safealign.corpus.eval_texts import training_turns
+from safealign.corpus.mixture import build_mixture
 from safealign.errors import RecipeError
 
 
@@ -88,3 +92,25 @@ def test_a_decision_weight_without_decision_tokens_is_said_to_be_unread(
         _unread(caplog, "sft: {decision_tokens: 8, decision_weight: 3.0}\ndistill: {decision_tokens: 4}")
         == []
     )
+
+
+def test_an_overlapping_row_is_named_by_its_line_even_with_an_id(tmp_path: Path) -> None:
+    # named by its id first: the row of "id": 7 on line 2 overlapping an eval item was "FILE:7:0" in the stage's
+    # error, where `safealign data check` (which the error sends the user to) says "FILE:2:0"
+    data = tmp_path / "ids.jsonl"
+    rows = [
+        {
+            "id": 1,
+            "messages": [{"role": "user", "content": "Hello there"}, {"role": "assistant", "content": "Hi!"}],
+        },
+        {
+            "id": 7,
+            "messages": [{"role": "user", "content": "Hi again"}, {"role": "assistant", "content": "Hi."}],
+        },
+    ]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    named = dict(training_turns(build_mixture({str(data): 1.0}, seed=0).rows, roles=("user",)))
+    assert named == {f"{data}:1:0": "Hello there", f"{data}:2:0": "Hi again"}
+    # rows of no file (no line) are still named by their id, else by their place
+    unnumbered = [rows[0] | {"id": "r9"}, {"messages": rows[1]["messages"]}]
+    assert [name for name, _ in training_turns(unnumbered, roles=("user",))] == [":r9:0", ":1:0"]

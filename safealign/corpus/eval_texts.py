@@ -147,8 +147,9 @@ def training_turns(
     rows: list[dict], source: str = "", roles: tuple[str, ...] = ("system", "user", "assistant")
 ) -> list[tuple[str, str]]:
     """(id, text) of every turn of ``roles`` in chat rows: what decontamination compares (an eval prompt pasted into a
-    system message trains the model on it as well). A row without an ``id`` is named by its file ``line`` (a mixture's
-    rows keep it), else by its place in ``rows``."""
+    system message trains the model on it as well). A row is named by its file ``line`` (a mixture's rows keep it), as
+    `safealign data check` names it, else by its ``id``, else by its place in ``rows``: named by its id first, the row
+    of "id": 7 on line 2 was "FILE:7:0", line 7 to anyone reading FILE:LINE."""
     turns = []
     for number, row in enumerate(rows):
         messages = row.get("messages")
@@ -162,7 +163,7 @@ def training_turns(
             ):
                 turns.append(
                     (
-                        f"{source or row.get('dataset', '')}:{row.get('id', row.get('line', number))}:{index}",
+                        f"{source or row.get('dataset', '')}:{row.get('line', row.get('id', number))}:{index}",
                         message["content"],
                     )
                 )
