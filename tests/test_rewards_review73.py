@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import torch
@@ -9,6 +11,7 @@ import torch
 from safealign.config import HackingConfig
 from safealign.hacking import run_detectors
 from safealign.judges.openai_rubric import OpenAIRubricJudge
+from safealign.rewards import CheckedReward, RewardError
 
 
 def trl_mean(hits: int, of: int) -> float:
@@ -78,3 +81,24 @@ def test_a_proxys_request_timeout_or_conflict_is_retried_not_blamed_on_the_model
     _serve(monkeypatch, answer)
     verdict = OpenAIRubricJudge("http://127.0.0.1:9", "m", backoff=0).judge(["p"], ["r"])[0]
     assert (len(calls), verdict.label, verdict.details["strongreject"]) == (2, "safe", 0.875)
+
+
+def test_a_typeerror_inside_a_reward_that_takes_kwargs_is_not_blamed_on_its_signature():
+    """A reward ending with **kwargs whose own call went wrong (``json.dumps(c, indnt=2)``) was told to 'end its
+    parameters with **kwargs', as they did; a reward that cannot take the keywords still is."""
+
+    def brevity(completions, **kwargs):
+        return [-len(json.dumps(c, indnt=2)) / 1000 for c in completions]
+
+    def narrow(completions, prompts, completion_ids):
+        return [0.0] * len(completions)
+
+    call = {"prompts": ["p"], "completions": ["c"], "completion_ids": [[1]], "kind": ["benign"]}
+    with pytest.raises(
+        RewardError, match=r"unexpected keyword argument 'indnt'; fix it or drop it"
+    ) as raised:
+        CheckedReward(brevity, "brevity")(**call)
+    assert "**kwargs" not in str(raised.value)
+    with pytest.raises(RewardError, match=r"narrow\(\) got an unexpected keyword argument 'kind'") as raised:
+        CheckedReward(narrow, "narrow")(**call)
+    assert "end its parameters with **kwargs" in str(raised.value)

@@ -242,10 +242,13 @@ class CheckedReward:
         return [None if score is None else as_number(score) for score in scores]
 
     def fix(self, error: Exception, passed: dict[str, Any]) -> str:
-        """What to do about ``error``: the signature only when the call did not fit it, nothing for a built-in."""
-        if isinstance(error, TypeError) and "unexpected keyword argument" in str(error):
+        """What to do about ``error``: the signature only when the call did not fit it, nothing for a built-in. A
+        TypeError of a call inside a reward that takes ``**kwargs`` (``json.dumps(x, indnt=2)``) is no signature's:
+        told to end its parameters with ``**kwargs``, as they did, the user looked for the bug in the wrong place."""
+        fitted = fits(self.reward, passed, unreadable=None)
+        if isinstance(error, TypeError) and "unexpected keyword argument" in str(error) and not fitted:
             return f". A reward is {SIGNATURE}{KWARGS_FIX}"
-        if isinstance(error, TypeError) and not fits(self.reward, passed):
+        if isinstance(error, TypeError) and fitted is False:
             # a parameter named for a column the prompt rows lack ("answer"): the error named it, not what there is
             return (
                 f". It was called with {', '.join(passed)}: give that parameter one of these names or a default; "
@@ -273,13 +276,13 @@ class AsyncCheckedReward(CheckedReward):
         return self.checked(scores, args, kwargs)
 
 
-def fits(reward: Callable, passed: dict[str, Any]) -> bool:
-    """Whether ``reward``'s own signature takes these keyword arguments (True when it cannot be read): a TypeError
-    from a call that fits came from inside the reward."""
+def fits(reward: Callable, passed: dict[str, Any], unreadable: bool | None = True) -> bool | None:
+    """Whether ``reward``'s own signature takes these keyword arguments (``unreadable`` when it cannot be read): a
+    TypeError from a call that fits came from inside the reward."""
     try:
         inspect.signature(reward, follow_wrapped=False).bind(**passed)
     except ValueError:
-        return True
+        return unreadable
     except TypeError:
         return False
     return True
