@@ -8,6 +8,7 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from safealign.monitor import queries
 from safealign.monitor.store import Store, utcnow
 
 # ---------------------------------------------------------------- the retention purge against a completing worker
@@ -165,4 +166,32 @@ def test_an_eval_run_stores_the_upstream_without_its_password_and_a_new_password
     with store.engine.connect() as conn:
         stored = conn.execute(sa.select(eval_runs.c.upstream).order_by(eval_runs.c.id)).scalars().all()
     assert stored[1:] == ["http://bob:***@h:8000"] * 2, stored
+    store.close()
+
+
+# ---------------------------------------------------------------- alert messages
+
+
+def test_an_over_refusal_alert_says_its_samples_are_the_benign_requests_of_its_window(tmp_path) -> None:
+    """An over-refusal rule's samples are the benign requests among its window's judged exchanges: its page said "over
+    the last 2 exchanges", and the last two exchanges were harmful requests, refused as they should be."""
+    from safealign.monitor.alerts import AlertConfig, AlertManager, AlertRule
+
+    def judged(request_harmful: bool, refused: bool) -> dict:
+        return {"status": "judged", "harmful": False, "refused": refused, "request_harmful": request_harmful}
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    store.insert_exchanges([judged(False, True)] * 2 + [judged(True, True)] * 8)
+    rule = AlertRule(name="over", metric="over_refusal_rate", window=10, threshold=0.5, min_samples=2)
+    manager = AlertManager(store, AlertConfig(rules=[rule]))
+    [fired] = manager.evaluate()
+    assert fired["message"] == (
+        "over_refusal_rate = 1.000 >= 0.5 over 2 benign requests (among the last 10 judged exchanges)"
+    )
+    store.insert_exchanges([judged(False, False)] * 2)
+    assert manager.evaluate() == []
+    [resolved] = [a for a in queries.recent_alerts(store) if a["kind"] == "resolved"]
+    assert resolved["message"] == (
+        "over_refusal_rate back to 0.000 (< 0.5) over 2 benign requests (among the last 10 judged exchanges)"
+    )
     store.close()

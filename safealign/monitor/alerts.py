@@ -243,6 +243,14 @@ def _describe(error: Exception, url: str) -> str:
     return f"{type(error).__name__}: {error}".replace(url, redact_url(url))
 
 
+def _over(rule: AlertRule, samples: int) -> str:
+    """What an alert's rate is over. The over-refusal rate's samples are the benign requests among the window's judged
+    exchanges: "over the last 3 exchanges" sent the reader to the last three, which may all have been harmful requests."""
+    if rule.metric == "over_refusal_rate":
+        return f"over {samples} benign requests (among the last {rule.window} judged exchanges)"
+    return f"over the last {samples} exchanges"
+
+
 class AlertManager:
     """Evaluates every rule against the store; call :meth:`evaluate` after each judged batch."""
 
@@ -274,7 +282,7 @@ class AlertManager:
                 if alert is not None:
                     fired.append(alert)
             elif rate < rule.threshold and firing:
-                message = f"{rule.metric} back to {rate:.3f} (< {rule.threshold}) over the last {samples}"
+                message = f"{rule.metric} back to {rate:.3f} (< {rule.threshold}) {_over(rule, samples)}"
                 if (
                     self.store.record_alert_change(
                         rule.name,
@@ -325,7 +333,7 @@ class AlertManager:
         self.notifier.send_later(payload, lambda: self.store.mark_alert_delivered(alert_id), log_it=False)
 
     def _fire(self, rule: AlertRule, rate: float, samples: int) -> dict[str, Any] | None:
-        message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} over the last {samples} exchanges"
+        message = f"{rule.metric} = {rate:.3f} >= {rule.threshold} {_over(rule, samples)}"
         if rule.description:
             message += f" — {rule.description}"
         payload = {
