@@ -13,6 +13,7 @@ from safealign.config import parse_recipe
 from safealign.config.recipe import read_yaml
 from safealign.corpus.eval_texts import training_turns
 from safealign.corpus.mixture import build_mixture
+from safealign.corpus.registry import read_rows_and_problems
 from safealign.errors import RecipeError
 
 
@@ -114,3 +115,16 @@ def test_an_overlapping_row_is_named_by_its_line_even_with_an_id(tmp_path: Path)
     # rows of no file (no line) are still named by their id, else by their place
     unnumbered = [rows[0] | {"id": "r9"}, {"messages": rows[1]["messages"]}]
     assert [name for name, _ in training_turns(unnumbered, roles=("user",))] == [":r9:0", ":1:0"]
+
+
+def test_a_line_that_is_no_object_says_what_it_is_in_json_words(tmp_path: Path) -> None:
+    # "got NoneType" for a line of null, and nothing said of a line that is a conversation's turns without its row
+    data = tmp_path / "rows.jsonl"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    data.write_text(f"null\n{json.dumps(turns)}\n[1, 2]\n", encoding="utf-8")
+    rows, problems = read_rows_and_problems(data)
+    said = [str(problem) for problem in problems]
+    assert rows == [] and said[0] == f"{data}:1: each line must be a JSON object, got null"
+    assert said[1].startswith(f"{data}:2: each line must be a JSON object, got an array holding chat turns:")
+    assert 'e.g. {"messages": [...]} for training data' in said[1]
+    assert said[2] == f"{data}:3: each line must be a JSON object, got an array"

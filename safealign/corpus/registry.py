@@ -251,7 +251,12 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
                 continue
             if not isinstance(row, dict):
                 problems.append(
-                    RowProblem(path, number, "", f"each line must be a JSON object, got {type(row).__name__}")
+                    RowProblem(
+                        path,
+                        number,
+                        "",
+                        f"each line must be a JSON object, got {_json_kind(row)}{_turns_hint(row)}",
+                    )
                 )
                 continue
             if lone is not None:
@@ -297,6 +302,24 @@ def read_rows_and_problems(path: Path) -> tuple[list[tuple[int, dict[str, Any]]]
             ),
         )
     return rows, problems
+
+
+def _json_kind(value: Any) -> str:
+    """What JSON calls ``value``'s type: "got NoneType" was a line holding null, "got list" an array."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    kinds = {list: "an array", str: "a string", int: "a number", float: "a number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _turns_hint(value: Any) -> str:
+    """The fix for a line that is a conversation's list of turns without the row around it, else ""."""
+    if isinstance(value, list) and value and all(isinstance(turn, dict) and "role" in turn for turn in value):
+        return (
+            ' holding chat turns: a row is an object around them, e.g. {"messages": [...]} for training data, '
+            "the line's list as it is"
+        )
+    return ""
 
 
 JSON_SPACE = re.compile(r"[ \t\n\r]*")
