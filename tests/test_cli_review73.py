@@ -116,3 +116,31 @@ def test_a_full_disk_writing_the_json_keeps_the_earlier_comparison(tmp_path, mon
     result = _invoke([*argv, "--json", str(out / "d.json"), "--overwrite"])
     assert result.exit_code == 0, result.output
     assert json.loads((out / "d.json").read_text())["suites"]
+
+
+@pytest.mark.parametrize("temperature", [[], ["--temperature", "0"], ["--temperature", "1e-6"]])
+def test_generate_refuses_a_seed_that_greedy_decoding_does_not_read(monkeypatch, temperature):
+    # --top-p and --num-samples were refused with greedy decoding, --seed 1 and --seed 2 gave the same answers silently
+    import safealign.models
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    result = _invoke(["generate", "tiny", "-p", "hi", "--seed", "1", *temperature])
+    assert result.exit_code == 2, result.output
+    assert "--seed 1 seeds sampling" in result.output and "drop --seed" in result.output
+
+
+def test_generate_takes_a_seed_with_sampling_and_none_with_greedy(monkeypatch):
+    import safealign.models
+
+    def no_model(*args, **kwargs):
+        raise RuntimeError("stop before loading")
+
+    monkeypatch.setattr(safealign.models, "load_model", no_model)
+    for argv in (["--seed", "1", "--temperature", "1.0"], []):
+        result = _invoke(["generate", "tiny", "-p", "hi", *argv])
+        assert str(result.exception) == "stop before loading", result.output
+    result = _invoke(["generate", "tiny", "-p", "hi", "--seed", "1", "--temperature", "-1"])
+    assert result.exit_code == 2 and "temperature must be a finite number >= 0" in result.output, result.output

@@ -93,6 +93,13 @@ def given_spec(value: str) -> str:
     return value
 
 
+def option_given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave the option ``name`` (on the command line or by its environment variable), not its default.
+    By name: typer vendors its own click, whose ParameterSource is not click's."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
 def system_prompt_for(model: str, given: str | None) -> str | None:
     """``given`` when the user passed one ('' for the chat template's), else the system prompt ``model``'s stage record
     names (said on stderr)."""

@@ -18,6 +18,7 @@ from safealign.cli.common import (
     err_console,
     friendly_errors,
     given_path,
+    option_given,
     said_once,
     system_prompt_for,
     table,
@@ -526,7 +527,7 @@ def check_flags_take_effect(
         raise typer.BadParameter(
             f"--vote-threshold {vote_threshold} is not a share: give one in (0, 1], e.g. 0.5 (half the vote's answers)"
         )
-    typed = {name for name in ctx.params if _typed(ctx, name)}
+    typed = {name for name in ctx.params if option_given(ctx, name)}
     if "top_p" in typed and not is_sampled(temperature) and (refusal_vote or refusal_probe is not None):
         raise typer.BadParameter(
             f"--top-p {top_p} reaches neither the greedy answer nor the answers --refusal-vote or --refusal-probe "
@@ -558,7 +559,7 @@ def check_flags_reach_the_model(ctx: typer.Context, endpoint: str | None) -> Non
     """--precision and --batch-size shape a local model's generation; --concurrency, --timeout and --api-key the requests
     to an --endpoint. Typed for the other, they changed nothing, and the run said nothing (an endpoint eval's
     summary.json recorded no precision for its --precision bf16). SAFEALIGN_API_KEY in the environment is not typed."""
-    typed = {name for name in ctx.params if _typed(ctx, name)}
+    typed = {name for name in ctx.params if option_given(ctx, name)}
     if endpoint:
         unused = [name for name in ("precision", "batch_size") if name in typed]
         fix = "with --endpoint the server loads the model, in its own precision and batches; drop"
@@ -573,12 +574,6 @@ def check_flags_reach_the_model(ctx: typer.Context, endpoint: str | None) -> Non
             f"{flags} {'acts' if len(unused) == 1 else 'act'} only "
             f"{'on a model loaded here' if endpoint else 'on the requests to an --endpoint'}: {fix} {flags}"
         )
-
-
-def _typed(ctx: typer.Context, name: str) -> bool:
-    """Whether the user gave the option ``name``, not its default. By name: typer vendors its own click, whose
-    ParameterSource is not click's."""
-    return getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def check_items(specs: list[Suite], split: str, limit: int | None, seed: int) -> None:

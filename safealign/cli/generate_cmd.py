@@ -19,6 +19,7 @@ from safealign.cli.common import (
     err_console,
     friendly_errors,
     given_path,
+    option_given,
     path_error_message,
     system_prompt_for,
 )
@@ -126,6 +127,7 @@ def check_writable(out: Path, keep_folders: bool = True) -> None:
 
 
 def generate(
+    ctx: typer.Context,
     model: str = typer.Argument("embedded:smollm2-135m-instruct", help="Model spec."),
     prompt: list[str] = typer.Option([], "--prompt", "-p", help="A prompt (repeatable)."),
     prompts_file: Path | None = typer.Option(
@@ -158,6 +160,14 @@ def generate(
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP),
 ) -> None:
     """Generate completions for chat prompts with the batched engine."""
+    from safealign.decoding import is_sampled
+
+    # as --top-p and --num-samples are refused below: every seed gave the same greedy answers, without a word
+    if option_given(ctx, "seed") and temperature >= 0 and not is_sampled(temperature):  # a bad one is said below
+        raise typer.BadParameter(
+            f"--seed {seed} seeds sampling, but --temperature {temperature:g} decodes greedily: every seed gives the "
+            "same answers; add --temperature (e.g. 1.0) or drop --seed"
+        )
     friendly_errors(_generate)(
         model,
         prompt,

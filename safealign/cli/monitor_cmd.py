@@ -11,7 +11,15 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from safealign.cli.common import api_url, check_can_listen, console, err_console, friendly_errors, given_path
+from safealign.cli.common import (
+    api_url,
+    check_can_listen,
+    console,
+    err_console,
+    friendly_errors,
+    given_path,
+    option_given,
+)
 from safealign.errors import SafealignError
 
 app = typer.Typer(
@@ -74,7 +82,7 @@ def _config(ctx: typer.Context, recipe: Path | None, **fields: Any) -> Any:
     given = {
         field: value
         for field, value in fields.items()
-        if recipe is None or _given(ctx, OPTION_OF_FIELD.get(field, field))
+        if recipe is None or option_given(ctx, OPTION_OF_FIELD.get(field, field))
     }
     given = {field: value for field, value in given.items() if value is not None}
     try:
@@ -133,13 +141,6 @@ def _monitor_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
 
     return friendly_errors(plain)
-
-
-def _given(ctx: typer.Context, option: str) -> bool:
-    """Whether the user gave ``option`` (on the command line or by its environment variable), not its default.
-    By name: typer vendors its own click, whose ParameterSource is not click's."""
-    source = ctx.get_parameter_source(option)
-    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 @app.callback()
