@@ -14,6 +14,7 @@ from safealign.config.recipe import read_yaml
 from safealign.corpus.eval_texts import training_turns
 from safealign.corpus.mixture import build_mixture
 from safealign.corpus.registry import read_rows_and_problems
+from safealign.corpus.validate import validate_rows
 from safealign.errors import RecipeError
 
 
@@ -128,3 +129,16 @@ def test_a_line_that_is_no_object_says_what_it_is_in_json_words(tmp_path: Path) 
     assert said[1].startswith(f"{data}:2: each line must be a JSON object, got an array holding chat turns:")
     assert 'e.g. {"messages": [...]} for training data' in said[1]
     assert said[2] == f"{data}:3: each line must be a JSON object, got an array"
+
+
+def test_turns_under_another_spelling_of_messages_are_named(tmp_path: Path) -> None:
+    # "needs a non-empty list of {role, content} messages" alone, of a row that holds them under "Messages"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    rows = [(1, {"Messages": turns}), (2, {"message": turns}), (3, {"messges": turns}), (4, {"msg": turns})]
+    said = [str(problem) for problem in validate_rows(tmp_path / "rows.jsonl", rows)]
+    assert [line.split("messages: ", 1)[-1] for line in said] == [
+        "this row has 'Messages': name the field 'messages'",
+        "this row has 'message': name the field 'messages'",
+        "this row has 'messges': name the field 'messages'",
+        f"{tmp_path / 'rows.jsonl'}:4: field 'messages': needs a non-empty list of {{role, content}} messages",
+    ]

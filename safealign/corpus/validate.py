@@ -226,6 +226,10 @@ def _not_text(message: dict[str, Any]) -> str:
 
 def _other_form(row: dict[str, Any]) -> str:
     """How to write a row of another dataset form as chat ``messages`` ("" when it is none we know)."""
+    # "Messages", "message": the turns are there under another spelling
+    spelled = [key for key in row if key != "messages" and isinstance(key, str) and _spells_messages(key)]
+    if spelled and "messages" not in row:
+        return f": this row has {spelled[0]!r}: name the field 'messages'"
     if "chosen" in row or "rejected" in row:
         return (
             ": this row is a preference pair ('chosen'/'rejected', the form of DPO data), which training does not read; "
@@ -251,6 +255,14 @@ def _other_form(row: dict[str, Any]) -> str:
             "{'role': 'assistant', 'content': completion} turn)"
         )
     return ""
+
+
+def _spells_messages(key: str) -> bool:
+    """Whether ``key`` is "messages" in other case, in the singular, or with a slip of a letter."""
+    folded = key.strip().casefold()
+    return folded in ("messages", "message") or bool(
+        difflib.get_close_matches(folded, ["messages"], cutoff=0.85)
+    )
 
 
 def _control_token_problem(tokens: list[str]) -> str:
