@@ -195,3 +195,29 @@ def test_an_over_refusal_alert_says_its_samples_are_the_benign_requests_of_its_w
         "over_refusal_rate back to 0.000 (< 0.5) over 2 benign requests (among the last 10 judged exchanges)"
     )
     store.close()
+
+
+def test_a_fired_alert_the_webhook_missed_is_sent_again_while_its_rule_lacks_samples(tmp_path) -> None:
+    """A missed page is sent again while its rule fires, but only while the rule had its min_samples: an over-refusal
+    rule whose benign requests a wave of harmful ones thinned out held it back, and lost it for good when the rule
+    resolved later."""
+    from test_monitor_review68 import _Hook
+
+    from safealign.monitor.alerts import AlertConfig, AlertManager, AlertRule
+
+    def judged(request_harmful: bool, refused: bool) -> dict:
+        return {"status": "judged", "harmful": False, "refused": refused, "request_harmful": request_harmful}
+
+    store, hook = Store(f"sqlite:///{tmp_path}/m.db"), _Hook()
+    store.insert_exchanges([judged(False, True)] * 2)
+    rule = AlertRule(name="over", metric="over_refusal_rate", window=10, threshold=0.5, min_samples=2)
+    manager = AlertManager(store, AlertConfig(rules=[rule]), hook, resend_s=0.0)
+    assert [a["rule"] for a in manager.evaluate()] == ["over"] and manager.flush(10)
+    store.insert_exchanges([judged(True, True)] * 10)  # no benign request left in the window
+    hook.up = True
+    assert manager.evaluate() == [] and manager.flush(10)
+    assert [(p["rule"], p["kind"]) for p in hook.got] == [("over", "fired")]
+    assert [(a["kind"], a["delivered"]) for a in queries.recent_alerts(store)] == [("fired", True)]
+    hook.got.clear()
+    assert manager.evaluate() == [] and manager.flush(10) and hook.got == [], "sent once"
+    store.close()

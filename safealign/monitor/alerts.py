@@ -273,6 +273,10 @@ class AlertManager:
         for rule in self.rules:
             rate, samples = metric_rate(self.store, rule.metric, rule.window)
             if rate is None or samples < rule.min_samples:  # None: no sample at all, so no rate
+                # Not measured now, so neither fired nor resolved; a fired alert the webhook missed still goes out (an
+                # over-refusal rule's benign requests thinned out by a wave of harmful ones held its page back).
+                if self.notifier.webhook and self.store.last_alert_kind(rule.name) == "fired":
+                    self._send_again(rule)
                 continue
             firing = (
                 self.store.last_alert_kind(rule.name) == "fired"
