@@ -144,3 +144,33 @@ def test_generate_takes_a_seed_with_sampling_and_none_with_greedy(monkeypatch):
         assert str(result.exception) == "stop before loading", result.output
     result = _invoke(["generate", "tiny", "-p", "hi", "--seed", "1", "--temperature", "-1"])
     assert result.exit_code == 2 and "temperature must be a finite number >= 0" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "names, refused",
+    [
+        (["mine", "--endpoint-model", "served"], True),
+        (["--endpoint-model", "served"], False),
+        (["served", "--endpoint-model", "served"], False),
+        (["served"], False),
+    ],
+)
+def test_eval_refuses_a_model_that_endpoint_model_leaves_unread(tmp_path, monkeypatch, names, refused):
+    # MODEL beside --endpoint-model named neither the model asked nor the eval folder, without a word
+    import safealign.evals
+
+    class Asked(Exception):
+        pass
+
+    def asked(url, model, **kwargs):
+        raise Asked(model)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(safealign.evals, "EndpointGenerator", asked)
+    argv = ["eval", *names, "--endpoint", "http://127.0.0.1:9", "--suites", "format", "--limit", "1"]
+    result = _invoke(argv)
+    if refused:
+        assert result.exit_code == 2, result.output
+        assert "MODEL mine and --endpoint-model served both name the served model" in " ".join(result.output.split())
+    else:
+        assert isinstance(result.exception, Asked) and str(result.exception) == "served", result.output

@@ -574,6 +574,13 @@ def check_flags_reach_the_model(ctx: typer.Context, endpoint: str | None) -> Non
             f"{flags} {'acts' if len(unused) == 1 else 'act'} only "
             f"{'on a model loaded here' if endpoint else 'on the requests to an --endpoint'}: {fix} {flags}"
         )
+    # the name sent, and the eval folder's, are --endpoint-model's: MODEL typed beside it was read by nothing
+    model, endpoint_model = ctx.params.get("model"), ctx.params.get("endpoint_model")
+    if endpoint and endpoint_model and option_given(ctx, "model") and model != endpoint_model:
+        raise typer.BadParameter(
+            f"MODEL {model} and --endpoint-model {endpoint_model} both name the served model, and only "
+            "--endpoint-model is sent; give the name once (as MODEL, or with --endpoint-model)"
+        )
 
 
 def check_items(specs: list[Suite], split: str, limit: int | None, seed: int) -> None:
