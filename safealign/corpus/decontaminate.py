@@ -14,6 +14,7 @@ phrases such as 需要注意哪些问题 ("what should I watch out for") matched
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -129,9 +130,16 @@ def readings(text: str, operators: bool = False) -> list[str]:
     and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000".
     ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
     groups are always joined."""
+    return list(_readings(text, operators))
+
+
+# The same texts are read again and again: every card, data card and stage check compares the recipe's training data
+# with the same eval suites, and :func:`normalise` walks each text character by character (most of a bundle's time).
+@functools.lru_cache(maxsize=1 << 15)
+def _readings(text: str, operators: bool) -> tuple[str, ...]:
     invisibles = ["", " "] if any(unicodedata.category(ch) == "Cf" for ch in text) else [""]
     joins = [False] if operators else [False, True]
-    return list(
+    return tuple(
         dict.fromkeys(
             normalise(text, invisible, operators, join) for invisible in invisibles for join in joins
         )
