@@ -679,6 +679,7 @@ def test_an_error_answer_does_not_show_the_endpoints_password(
         f"HTTP://user:s3cret%21@LOCALHOST:{free_port()}/v1",
         "http://user:s3cret@[::1",
     ],
+    ids=["unreachable", "unreachable-upper-case", "malformed"],  # the same ids in each process (pytest -n 2)
 )
 def test_an_unreachable_or_malformed_endpoint_does_not_show_its_password(url: str) -> None:
     with pytest.raises(EndpointError, match="cannot reach|not a valid URL") as caught:
