@@ -142,3 +142,23 @@ def test_turns_under_another_spelling_of_messages_are_named(tmp_path: Path) -> N
         "this row has 'messges': name the field 'messages'",
         f"{tmp_path / 'rows.jsonl'}:4: field 'messages': needs a non-empty list of {{role, content}} messages",
     ]
+
+
+def test_a_missing_dataset_path_is_said_to_be_missing_not_unknown(tmp_path: Path) -> None:
+    # "unknown dataset 'data/train.json' ...; or give a .jsonl path": no word of the file being missing, nor where it
+    # was looked for; and a missing "Train.JSONL" (a .jsonl path in capitals) was refused as no dataset at all
+    missing = tmp_path / "data" / "train.json"
+    said = _refusal(f"sft:\n  datasets:\n    {missing}: 1.0\n")
+    assert (
+        f"dataset file {missing} not found: give a JSONL file's path, or a dataset's name (shipped datasets:"
+        in said
+    )
+    assert "unknown dataset" not in said
+    recipe = parse_recipe(
+        {"sft": {"datasets": {str(tmp_path / "Train.JSONL"): 1.0}}}
+    )  # validates, as train.jsonl
+    assert list(recipe.sft.datasets) == [str(tmp_path / "Train.JSONL")]
+    # a name that is no path still gets the closest shipped one
+    assert "unknown dataset 'reasonin' (did you mean 'reasoning'?)" in _refusal(
+        "sft:\n  datasets: {reasonin: 1.0}\n"
+    )

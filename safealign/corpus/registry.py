@@ -49,10 +49,15 @@ def unknown_dataset(name_or_path: str) -> str | None:
     if name_or_path in TRAIN_DATASETS:
         return None
     path = _expanded(name_or_path)
-    if path.suffix == ".jsonl" or path.exists():
+    if path.suffix.lower() == ".jsonl" or path.exists():  # "Train.JSONL" too
         return None
+    shipped = f"shipped datasets: {', '.join(TRAIN_DATASETS)}"
+    if path.suffix or len(path.parts) > 1:
+        # a path that is missing, not a dataset's name: "unknown dataset 'data/train.json' ...; or give a .jsonl path"
+        # said nothing of where it was looked for (and of "Train.JSONL", which is one)
+        return f"dataset file {path} not found{_where(path)}: give a JSONL file's path, or a dataset's name ({shipped})"
     # casefolded too: difflib suggested nothing for 'REASONING'
-    return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path.casefold(), TRAIN_DATASETS)}; shipped datasets: {', '.join(TRAIN_DATASETS)}; or give a .jsonl path"
+    return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path.casefold(), TRAIN_DATASETS)}; {shipped}; or give a .jsonl path"
 
 
 def _expanded(name_or_path: str) -> Path:
