@@ -52,9 +52,9 @@ def unknown_dataset(name_or_path: str) -> str | None:
     if path.suffix.lower() == ".jsonl" or path.exists():  # "Train.JSONL" too
         return None
     shipped = f"shipped datasets: {', '.join(TRAIN_DATASETS)}"
-    if path.suffix or len(path.parts) > 1:
-        # a path that is missing, not a dataset's name: "unknown dataset 'data/train.json' ...; or give a .jsonl path"
-        # said nothing of where it was looked for (and of "Train.JSONL", which is one)
+    if path.suffix:
+        # a file's path that is missing, not a dataset's name: "unknown dataset 'data/train.json' ...; or give a .jsonl
+        # path" said nothing of where it was looked for (a Hub id, "hf:org/name", has no suffix: named as before)
         return f"dataset file {path} not found{_where(path)}: give a JSONL file's path, or a dataset's name ({shipped})"
     # casefolded too: difflib suggested nothing for 'REASONING'
     return f"unknown dataset {name_or_path!r}{did_you_mean(name_or_path.casefold(), TRAIN_DATASETS)}; {shipped}; or give a .jsonl path"
