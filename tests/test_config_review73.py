@@ -158,7 +158,11 @@ def test_a_missing_dataset_path_is_said_to_be_missing_not_unknown(tmp_path: Path
         {"sft": {"datasets": {str(tmp_path / "Train.JSONL"): 1.0}}}
     )  # validates, as train.jsonl
     assert list(recipe.sft.datasets) == [str(tmp_path / "Train.JSONL")]
-    # a name that is no path still gets the closest shipped one
+    # a name that is no file's path still gets the closest shipped one
     assert "unknown dataset 'reasonin' (did you mean 'reasoning'?)" in _refusal(
         "sft:\n  datasets: {reasonin: 1.0}\n"
     )
+    # a Hub id has no file suffix: named as docs/extending.md shows, not as a missing file of this folder
+    hub = _refusal("sft:\n  datasets: {'hf:HuggingFaceH4/ultrachat_200k': 1.0}\n")
+    assert "unknown dataset 'hf:HuggingFaceH4/ultrachat_200k'; shipped datasets:" in hub
+    assert "or give a .jsonl path" in hub and "not found" not in hub
