@@ -52,3 +52,29 @@ def test_an_rl_only_branch_compare_never_trained_is_not_trained_yet(tmp_path):
     fake_stage(branch / "rl", 1, 10)  # trained, not evaluated yet
     skipped = {entry["arm"]: entry["reason"] for entry in write_ablation(run)["skipped"]}
     assert skipped["rl_only"] == f"not evaluated yet (no {branch / 'eval' / 'summary.json'})"
+
+
+def test_an_eval_of_a_stage_being_made_again_is_set_aside(tmp_path, card):
+    """rl/ set aside into earlier_attempts/ and being trained again (its SFT was redone), eval/rl kept: the card tabled
+    eval/rl's scores as the rl column, of a model rl/ no longer holds, where `safealign compare` says such an arm's eval
+    "scored an earlier model". The card sets it aside and says why."""
+    from test_card_provenance import T0, sft_run, stage
+
+    from safealign.card import load_run
+    from safealign.runs import set_aside_stage
+
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    stage(run, "eval/rl", str(run / "rl/model"), T0 + 80)
+    assert "rl" in load_run(run).evals
+    set_aside_stage(run / "rl")
+
+    folder = load_run(run)
+    assert "rl" not in folder.evals and folder.final_eval == "sft"
+    assert folder.eval_issues["rl"].startswith(
+        "scored an earlier model: the rl stage has not finished (no rl/stage.json: it is being made again, or it "
+        "stopped), so its scores are of the model rl/ held before"
+    )
+    text = card(run)
+    assert "| `eval:rl` | done, but scored an earlier model (set aside) |" in text
+    assert "| suite | metric | split | base | sft | \n" in text  # no rl column

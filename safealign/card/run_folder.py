@@ -146,6 +146,9 @@ class RunFolder:
 
         - an eval that started before its training stage last finished scored the model that stage made before it was
           redone (its folder deleted and trained again: same path, new weights);
+        - an eval whose training stage's folder is there without ``stage.json`` scored the model that folder held
+          before: the stage is being made again (set aside into ``earlier_attempts/`` when a stage it was made from was
+          redone, as ``safealign compare`` says of such an arm) or stopped;
         - ``eval/base`` scored another model than the one the training stages started from (``model.name`` changed and
           the eval was kept).
         """
@@ -155,9 +158,16 @@ class RunFolder:
                 continue
             record = info.record or {}
             if info.spec.after:
-                trained = self.record(info.spec.after) or {}
+                stage = self.stage(info.spec.after)
+                trained = stage.record or {}
                 started, finished = record.get("started_at"), trained.get("finished_at")
-                if _number(started) and _number(finished) and started < finished:
+                if stage.record is None and stage.dir.is_dir():
+                    issues[info.label] = (
+                        f"scored an earlier model: the {info.spec.after} stage has not finished (no "
+                        f"{stage.spec.folder}/{STAGE_FILE}: it is being made again, or it stopped), so its scores are of "
+                        f"the model {stage.spec.folder}/ held before; rerun safealign run to finish it and score the new one"
+                    )
+                elif _number(started) and _number(finished) and started < finished:
                     issues[info.label] = (
                         f"scored an earlier model: it started {_when(started)}, before the {info.spec.after} stage last "
                         f"finished ({_when(finished)}), so its scores are of the model that stage made before it was "
