@@ -166,3 +166,14 @@ def test_a_missing_dataset_path_is_said_to_be_missing_not_unknown(tmp_path: Path
     hub = _refusal("sft:\n  datasets: {'hf:HuggingFaceH4/ultrachat_200k': 1.0}\n")
     assert "unknown dataset 'hf:HuggingFaceH4/ultrachat_200k'; shipped datasets:" in hub
     assert "or give a .jsonl path" in hub and "not found" not in hub
+
+
+def test_a_choice_in_other_case_or_spelling_names_the_choice() -> None:
+    # "Input should be 'lora' or 'full'" alone, of `method: LoRA`
+    assert "sft.method = 'LoRA': Input should be 'lora' or 'full' (did you mean 'lora'?)" in _refusal(
+        "sft: {method: LoRA}"
+    )
+    assert "(did you mean 'held_out'?)" in _refusal("eval: {split: heldout}")
+    assert "(did you mean 'lower_lr'?)" in _refusal("rl: {gates: {policy: lower-lr}}")
+    # nothing close: the choices alone, as before
+    assert _refusal("distill: {mode: kd}").endswith("Input should be 'sequence', 'logit' or 'both'")

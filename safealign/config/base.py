@@ -220,6 +220,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
                 _yaml_shape_hint(item["type"], value)
                 or _percent_hint(item)
                 or _precision_value_hint(item)
+                or _choice_hint(item, _fields_at(model_cls, loc))
                 or _no_value_hint(item, _fields_at(model_cls, loc))
             )
             lines.append(f"  {path} = {shown}: {message}{hint}")
@@ -337,6 +338,20 @@ def _precision_value_hint(item: Any) -> str:
     if name is None:
         return ""
     return f" (write {name})" if name else f" ({_NO_FP16}, else fp32)"
+
+
+def _choice_hint(item: Any, fields: dict[str, Any]) -> str:
+    """The choice a field of fixed choices was likely given as (`method: LoRA`, `split: heldout`), where pydantic said
+    only "Input should be 'lora' or 'full'"; "" for others. ``fields``: those of the section it is in."""
+    value, loc = item.get("input"), item["loc"]
+    field = fields.get(loc[-1]) if loc and item["type"] == "literal_error" else None
+    if field is None or not isinstance(value, str):
+        return ""
+    choices = [choice for choice in get_args(field.annotation) if isinstance(choice, str)]
+    folded = value.strip().casefold().replace("-", "_").replace(" ", "_")
+    if folded in choices:
+        return f" (did you mean {folded!r}?)"
+    return did_you_mean(folded, choices)
 
 
 def _percent_hint(item: Any) -> str:
