@@ -177,3 +177,13 @@ def test_a_choice_in_other_case_or_spelling_names_the_choice() -> None:
     assert "(did you mean 'lower_lr'?)" in _refusal("rl: {gates: {policy: lower-lr}}")
     # nothing close: the choices alone, as before
     assert _refusal("distill: {mode: kd}").endswith("Input should be 'sequence', 'logit' or 'both'")
+
+
+def test_a_recipe_that_would_extend_another_says_recipes_do_not() -> None:
+    # "extends: unknown field" alone: Hydra's and axolotl's users look for a way to build on a base recipe
+    said = _refusal("extends: recipes/quickstart.yaml\nname: mine\n")
+    assert "extends: unknown field: a recipe is one file, with no extends or include: copy the recipe" in said
+    assert "`<<: *name` reuse a section" in _refusal("defaults: [base]\n")
+    assert "model.base: unknown field; allowed here:" in _refusal(
+        "model: {base: tiny}\n"
+    )  # not at the top level

@@ -114,6 +114,36 @@ def _allowed_fields(model_cls: type[BaseModel], loc: tuple) -> list[str]:
     return list(_fields_at(model_cls, loc))
 
 
+# What other tools' configs name a recipe they build on (Hydra's defaults, axolotl's and OmegaConf's base, ...)
+_INCLUDES = frozenset(
+    {
+        "extends",
+        "extend",
+        "include",
+        "includes",
+        "import",
+        "imports",
+        "inherit",
+        "inherits",
+        "defaults",
+        "base",
+        "base_recipe",
+    }
+)
+
+
+def _include_hint(loc: tuple, allowed: list[str]) -> str:
+    """The fix for a recipe's top-level key that would build on another recipe (``extends: base.yaml``), which
+    recipes do not do; "" for other keys, and in other files (an alerts file, a hacking config)."""
+    at_recipe_top = len(loc) == 1 and "sft" in allowed
+    if not at_recipe_top or str(loc[0]).strip().casefold() not in _INCLUDES:
+        return ""
+    return (
+        ": a recipe is one file, with no extends or include: copy the recipe you build on and change it (inside one "
+        "file, a YAML anchor and `<<: *name` reuse a section)"
+    )
+
+
 def _sections(model_cls: type[BaseModel], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """(dotted path, fields) of ``model_cls`` and of every config class inside it ("" is ``model_cls`` itself)."""
     yield path, dict(model_cls.model_fields)
@@ -185,7 +215,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
             lines.append(
-                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or _misplaced_hint(model_cls, loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
+                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or _include_hint(loc, allowed) or _misplaced_hint(model_cls, loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
                 f"allowed here: {', '.join(allowed)}"
             )
         elif item["type"] == "model_type":  # `model: tiny`: one value where a section's mapping belongs
