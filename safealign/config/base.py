@@ -214,10 +214,13 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
         value = item.get("input")
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(model_cls, loc)
-            lines.append(
-                f"  {path}: unknown field{_trainer_setting_hint(loc, allowed) or _include_hint(loc, allowed) or _misplaced_hint(model_cls, loc, allowed) or did_you_mean(str(loc[-1]), allowed)}; "
-                f"allowed here: {', '.join(allowed)}"
+            hint = (
+                _trainer_setting_hint(loc, allowed)
+                or _include_hint(loc, allowed)
+                or _misplaced_hint(model_cls, loc, allowed)
+                or did_you_mean(str(loc[-1]), allowed)
             )
+            lines.append(f"  {path}: unknown field{hint}; allowed here: {', '.join(allowed)}")
         elif item["type"] == "model_type":  # `model: tiny`: one value where a section's mapping belongs
             fields = _allowed_fields(model_cls, (*loc, ""))
             example = (
@@ -286,8 +289,10 @@ def _yaml_shape_hint(kind: str, value: Any) -> str:
         names = [name.strip() for name in value.split(",") if name.strip()]
         return f" (write a list, e.g. [{', '.join(names)}])"
     if kind == "dict_type" and isinstance(value, str) and value.strip():  # `datasets: reasoning`
-        names = [name.strip() for name in value.split(",") if name.strip()]
-        return f" (a name where a mapping of names to numbers belongs: give each its number, e.g. {{{', '.join(f'{name}: 1.0' for name in names)}}})"
+        pairs = ", ".join(f"{name.strip()}: 1.0" for name in value.split(",") if name.strip())
+        return (
+            f" (a name where a mapping of names to numbers belongs: give each its number, e.g. {{{pairs}}})"
+        )
     if kind == "float_parsing" and isinstance(value, str) and (percent := _PERCENT.fullmatch(value.strip())):
         # `reasoning: 50%`, a share of a file's rows written as a percentage
         share = float(percent.group(1)) / 100
