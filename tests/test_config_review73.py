@@ -187,3 +187,20 @@ def test_a_recipe_that_would_extend_another_says_recipes_do_not() -> None:
     assert "model.base: unknown field; allowed here:" in _refusal(
         "model: {base: tiny}\n"
     )  # not at the top level
+
+
+def test_a_row_level_system_prompt_is_refused_not_dropped(tmp_path: Path) -> None:
+    # LLaMA-Factory's and Axolotl's "system" column: training read 'messages' alone and dropped it without a word
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    rows = [(1, {"system": "You are a pirate.", "messages": turns}), (2, {"system": " ", "messages": turns})]
+    (said,) = [str(problem) for problem in validate_rows(tmp_path / "rows.jsonl", rows)]
+    assert said.startswith(f"{tmp_path / 'rows.jsonl'}:1: field 'system': training reads only 'messages'")
+    assert "put it first in 'messages' as {'role': 'system', 'content': ...}" in said
+
+
+def test_an_alpaca_row_says_how_to_write_it_as_messages(tmp_path: Path) -> None:
+    (said,) = validate_rows(
+        tmp_path / "rows.jsonl", [(1, {"instruction": "Add 2 and 3", "input": "", "output": "5"})]
+    )
+    assert "this row is in Alpaca form ('instruction', 'input', 'output')" in str(said)
+    assert "a user turn of the instruction (its 'input', if any, after it)" in str(said)

@@ -53,6 +53,14 @@ DROPPED_TEXT_KEYS = {
     "function_call": _TOOLS + "write the call into 'content' as text, or leave the row out",
 }
 
+# Row keys other datasets carry a conversation's text in beside its turns (LLaMA-Factory's and Axolotl's "system"
+# column): training reads 'messages' alone, so the text was dropped without a word
+_SYSTEM = (
+    "training reads only 'messages', so this system prompt would be dropped: put it first in 'messages' as "
+    "{'role': 'system', 'content': ...}, or remove it"
+)
+ROW_TEXT_KEYS = {"system": _SYSTEM, "system_prompt": _SYSTEM}
+
 
 @dataclass
 class RowProblem:
@@ -111,6 +119,9 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
         for key in DROPPED_TEXT_KEYS:
             if message.get(key):
                 bad(f"messages[{index}].{key}", DROPPED_TEXT_KEYS[key])
+    for key in ROW_TEXT_KEYS:
+        if isinstance(row.get(key), str) and not is_blank(row[key]):
+            bad(key, ROW_TEXT_KEYS[key])
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         bad("messages", "the last message must be the assistant's answer (the part the model learns)")
     elif isinstance(messages[-1], dict) and "weight" in messages[-1] and messages[-1]["weight"] == 0:
@@ -246,6 +257,12 @@ def _other_form(row: dict[str, Any]) -> str:
         return (
             ": this row is in ShareGPT form ('conversations' of {from, value}); write it as 'messages', each turn "
             "{'role': ..., 'content': value} with from human -> user, gpt -> assistant, system -> system"
+        )
+    if "instruction" in row and ("output" in row or "response" in row):
+        return (
+            ": this row is in Alpaca form ('instruction', 'input', 'output'), which training does not read; write it "
+            "as 'messages': a user turn of the instruction (its 'input', if any, after it), then an assistant turn "
+            "of the output"
         )
     if "prompt" in row or "completion" in row:
         return (
