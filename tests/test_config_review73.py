@@ -204,3 +204,16 @@ def test_an_alpaca_row_says_how_to_write_it_as_messages(tmp_path: Path) -> None:
     )
     assert "this row is in Alpaca form ('instruction', 'input', 'output')" in str(said)
     assert "a user turn of the instruction (its 'input', if any, after it)" in str(said)
+
+
+def test_a_stage_named_in_other_words_names_the_stage() -> None:
+    # "grpo: unknown field" and "evaluation: unknown field" alone
+    assert "grpo: unknown field (did you mean 'rl'?)" in _refusal("grpo: {max_steps: 5}\n")
+    assert "evaluation: unknown field (did you mean 'eval'?)" in _refusal("evaluation: {limit: 5}\n")
+    assert "rejection-sampling: unknown field (did you mean 'sample'?)" in _refusal(
+        "rejection-sampling: {k: 2}\n"
+    )
+    said = _refusal("dpo: {beta: 0.1}\n")
+    assert "dpo: unknown field: there is no DPO stage; the stages are sft, rl (GRPO), sample" in said
+    # a field of a stage is still named with its section
+    assert "student is a field of distill, not of the top level" in _refusal("student: tiny\n")

@@ -132,11 +132,32 @@ _INCLUDES = frozenset(
 )
 
 
-def _include_hint(loc: tuple, allowed: list[str]) -> str:
+# Other names of a recipe's stages (a method's name, a longer word), and methods it has no stage for
+_STAGE_NAMES = {
+    **dict.fromkeys(("grpo", "rlhf", "reinforcement_learning"), "rl"),
+    **dict.fromkeys(("evaluation", "evaluate", "evals", "benchmark"), "eval"),
+    **dict.fromkeys(("rejection_sampling", "sampling", "traces"), "sample"),
+    **dict.fromkeys(("distillation", "kd", "knowledge_distillation"), "distill"),
+    **dict.fromkeys(("fine_tuning", "finetune", "finetuning", "supervised", "supervised_fine_tuning"), "sft"),
+}
+_NO_STAGE = frozenset({"ppo", "dpo", "orpo", "kto", "simpo", "ipo", "rloo", "reward_model"})
+
+
+def _recipe_top_hint(loc: tuple, allowed: list[str]) -> str:
     """The fix for a recipe's top-level key that would build on another recipe (``extends: base.yaml``), which
-    recipes do not do; "" for other keys, and in other files (an alerts file, a hacking config)."""
-    at_recipe_top = len(loc) == 1 and "sft" in allowed
-    if not at_recipe_top or str(loc[0]).strip().casefold() not in _INCLUDES:
+    recipes do not do, or that names a stage in other words (``grpo:``, ``evaluation:``) or a method no stage runs
+    (``dpo:``); "" for other keys, and in other files (an alerts file, a hacking config)."""
+    key = str(loc[0]).strip().casefold().replace("-", "_") if loc else ""
+    if len(loc) != 1 or "sft" not in allowed:
+        return ""
+    if key in _STAGE_NAMES:
+        return f" (did you mean {_STAGE_NAMES[key]!r}?)"
+    if key in _NO_STAGE:
+        return (
+            f": there is no {key.upper()} stage; the stages are sft, rl (GRPO), sample (rejection sampling) and "
+            "distill"
+        )
+    if key not in _INCLUDES:
         return ""
     return (
         ": a recipe is one file, with no extends or include: copy the recipe you build on and change it (inside one "
@@ -216,7 +237,7 @@ def format_validation_error(error: ValidationError, model_cls: type[BaseModel], 
             allowed = _allowed_fields(model_cls, loc)
             hint = (
                 _trainer_setting_hint(loc, allowed)
-                or _include_hint(loc, allowed)
+                or _recipe_top_hint(loc, allowed)
                 or _misplaced_hint(model_cls, loc, allowed)
                 or did_you_mean(str(loc[-1]), allowed)
             )
