@@ -127,7 +127,6 @@ _INCLUDES = frozenset(
         "inherits",
         "defaults",
         "base",
-        "base_recipe",
     }
 )
 
@@ -140,16 +139,16 @@ _STAGE_NAMES = {
     **dict.fromkeys(("distillation", "kd", "knowledge_distillation"), "distill"),
     **dict.fromkeys(("fine_tuning", "finetune", "finetuning", "supervised", "supervised_fine_tuning"), "sft"),
 }
-_NO_STAGE = frozenset({"ppo", "dpo", "orpo", "kto", "simpo", "ipo", "rloo", "reward_model"})
+_NO_STAGE = frozenset({"ppo", "dpo", "orpo", "kto", "simpo", "ipo", "rloo"})
 
 
 def _recipe_top_hint(loc: tuple, allowed: list[str]) -> str:
     """The fix for a recipe's top-level key that would build on another recipe (``extends: base.yaml``), which
     recipes do not do, or that names a stage in other words (``grpo:``, ``evaluation:``) or a method no stage runs
     (``dpo:``); "" for other keys, and in other files (an alerts file, a hacking config)."""
-    key = str(loc[0]).strip().casefold().replace("-", "_") if loc else ""
     if len(loc) != 1 or "sft" not in allowed:
         return ""
+    key = str(loc[0]).strip().casefold().replace("-", "_")
     if key in _STAGE_NAMES:
         return f" (did you mean {_STAGE_NAMES[key]!r}?)"
     if key in _NO_STAGE:
