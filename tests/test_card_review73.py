@@ -78,3 +78,32 @@ def test_an_eval_of_a_stage_being_made_again_is_set_aside(tmp_path, card):
     text = card(run)
     assert "| `eval:rl` | done, but scored an earlier model (set aside) |" in text
     assert "| suite | metric | split | base | sft | \n" in text  # no rl column
+
+
+def test_a_final_model_made_from_a_stage_set_aside_says_its_making_is_not_on_record(tmp_path, card):
+    """distill/ made from rl/model, then rl/ set aside into earlier_attempts/ (being trained again after its SFT was
+    redone): the card's ancestry stopped at rl with no word, lineage.json said the final model's recipe was on record,
+    and nothing said the stages that made the teacher are not (the card showed the new SFT's settings as if they could
+    be the final model's)."""
+    import json
+
+    from test_card_provenance import T0, sft_run, stage
+
+    from safealign.card import load_run
+    from safealign.runs import set_aside_stage
+
+    run = sft_run(tmp_path)
+    stage(run, "rl", str(run / "sft/model"), T0 + 60)
+    stage(run, "distill", str(run / "rl/model"), T0 + 80)
+    assert not load_run(run).final_recipe_unknown
+    set_aside_stage(run / "rl")
+
+    text = card(run)
+    assert (
+        "- **`distill` was made from `rl/`, which holds no finished stage now** (no `rl/stage.json`: being made again, "
+        "what it held before moved to `rl/earlier_attempts/`, or stopped or deleted)" in text
+    )
+    assert not json.loads((run / "lineage.json").read_text())["final_model_recipe_on_record"]
+    folder = load_run(run)
+    assert folder.unrecorded_sources == {"rl": ["distill"]} and folder.ancestry == ["distill"]
+    assert "The final model's recipe cannot be read" not in text  # that bullet is of a stage made again since

@@ -222,8 +222,25 @@ class RunFolder:
     @property
     def final_recipe_unknown(self) -> bool:
         """Whether a stage the final model was made from (see :attr:`ancestry`), or the final stage itself, was made from
-        an earlier output (see :attr:`retrained`): the final model's recipe cannot be read from the stages' records."""
-        return any(key in self.retrained for key in self.ancestry)
+        an earlier output (see :attr:`retrained`) or from a stage that has no record now (see :attr:`unrecorded_sources`):
+        the final model's recipe cannot be read from the stages' records."""
+        return any(key in self.retrained for key in self.ancestry) or bool(self.unrecorded_sources)
+
+    @property
+    def unrecorded_sources(self) -> dict[str, list[str]]:
+        """The folder of each training stage (``rl``, ``sample`` ...) whose output a stage the final model was made from
+        (see :attr:`ancestry`) names as its input, where that stage has no ``stage.json`` now (set aside into
+        ``earlier_attempts/`` and being made again after a stage it was made from was redone, stopped, or deleted) ->
+        the stages that read it. The stages that made that output are not on record: :attr:`ancestry` stops there."""
+        folders = {s.spec.folder: s for s in self.stages if s.key in TRAINING}
+        out: dict[str, list[str]] = {}
+        for key in self.ancestry:
+            for path in stage_inputs(self.record(key) or {}):
+                inside = self.rel(path)
+                folder = inside.split("/", 1)[0]
+                if inside != str(path) and folder in folders and not folders[folder].done:
+                    out.setdefault(folder, []).append(key)
+        return out
 
     @property
     def ancestry(self) -> list[str]:
