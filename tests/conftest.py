@@ -10,6 +10,18 @@ import pytest
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# pytest-xdist's workers (`make test` runs two) start with COLUMNS=80 in their environment where the main process has
+# none. The CLI's consoles read it as the user's terminal width (cli.common.make_console), so the tables a test reads
+# wrapped at 80 columns, not a log's 120, and a long tmp_path split the words the test looks for. A worker gets the
+# main process's COLUMNS, or none.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("SAFEALIGN_TEST_COLUMNS"):
+        os.environ["COLUMNS"] = os.environ["SAFEALIGN_TEST_COLUMNS"]
+    else:
+        os.environ.pop("COLUMNS", None)
+else:
+    os.environ["SAFEALIGN_TEST_COLUMNS"] = os.environ.get("COLUMNS", "")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def safealign_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
