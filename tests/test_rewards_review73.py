@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 import torch
+from test_judges_review71 import _serve  # the grader answered by an httpx.MockTransport
 
 from safealign.config import HackingConfig
 from safealign.hacking import run_detectors
@@ -51,16 +52,6 @@ def test_an_accuracy_reward_gain_of_exactly_the_gap_is_no_divergence_on_trls_flo
         {**record, "rewards/accuracy/mean": 0.1 if record["step"] <= 3 else 0.3} for record in history[:6]
     ]
     assert run_detectors([*plain, *history[6:]], HackingConfig(window=3)) == []
-
-
-def _serve(monkeypatch, answer) -> None:
-    real_init = httpx.Client.__init__
-
-    def init(self, *args, **kwargs):
-        kwargs["transport"] = httpx.MockTransport(answer)
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(httpx.Client, "__init__", init)
 
 
 @pytest.mark.parametrize("status", [408, 409])
