@@ -255,10 +255,18 @@ def headline_columns(
 
 
 def rate_cell(entry: dict[str, Any] | None) -> str:
-    """A headline entry as a table cell: ``80% ±12%`` (half the 95% Wilson interval), ``-`` when the eval lacks it."""
+    """A headline entry as a table cell: ``80% ±12%`` (half the 95% Wilson interval), ``-`` when the eval lacks it.
+    A rate that is neither none nor all gets the digits it needs not to read as either (the card's ``pct``): 2,499 of
+    2,500 refused was "100% ±0%", 1 of 250 harmful requests answered "0% ±1%".
+
+    >>> rate_cell({"value": 0.8, "low": 0.56, "high": 0.8}), rate_cell({"value": 2499 / 2500, "low": 0.9978, "high": 1})
+    ('80% ±12%', '99.96% ±0.1%')
+    """
+    from safealign.card.run_folder import pct
+
     if not entry:
         return "-"
-    return f"{entry['value']:.0%} ±{(entry['high'] - entry['low']) / 2:.0%}"
+    return f"{pct(entry['value'], digits=0)} ±{pct((entry['high'] - entry['low']) / 2, digits=0)}"
 
 
 def load_headline(stage_dir: Path, split: str = "held_out") -> dict[str, dict[str, Any]]:
