@@ -310,7 +310,8 @@ class SFTConfig(Section):
         description="Training mixture: shipped dataset name or JSONL path -> fraction of its rows to use (1.0 = all; 0 leaves it out; >1 repeats; "
         "name each file once: a second key above 0 for it, as another path or its shipped name, is an error). "
         'A JSONL file has one chat row per line: {"messages": [{"role": "user", "content": ...}, {"role": "assistant", '
-        '"content": ...}]} (a system turn first is allowed; the last turn is the assistant\'s, the part the model learns); '
+        '"content": ...}]} (a system turn first is allowed, as a turn: a top-level "system" column is refused; the last turn is the '
+        "assistant's, the part the model learns); "
         "optional kind (harmful, benign, borderline, reasoning), category, language and id are counted by `safealign data check`. "
         "A relative path is read from the folder you run in.",
     )
