@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import re
 from collections.abc import Iterable
 
 
@@ -39,25 +41,40 @@ class SettingError(SafealignError, ValueError):
 
 # What torch.save's writer says when a write fails part way (a full disk): a bare RuntimeError, with no errno or path
 TORCH_WRITE_FAILURES = ("unexpected pos", "PytorchStreamWriter failed")
+# How safetensors (model.safetensors: the Trainer's checkpoints, save_pretrained) says which write failed: a
+# SafetensorError, neither an OSError nor a RuntimeError, ending in Rust's "(os error 28)"
+SAFETENSORS_OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
 
 def disk_full_message(error: BaseException) -> str | None:
-    """A clear message when ``error`` is a full disk, else None.
+    """A clear message when ``error`` is a full disk or an exceeded disk quota, else None.
 
-    A full disk surfaces as ``OSError(ENOSPC)`` from Python writes, but as a bare ``RuntimeError`` ("unexpected pos
-    ...") from ``torch.save`` in the middle of a checkpoint. Nothing else is taken for one: a permission error, an
-    out-of-memory or a shape mismatch keeps its own message. The free space shown is that where the error's file was
-    (its nearest existing folder), when it names one. Checkpoints are only taken as complete with their
-    trainer_state.json, which the Trainer writes last, so a rerun resumes from the last complete one.
+    A full disk surfaces as ``OSError(ENOSPC)`` from Python writes, as a bare ``RuntimeError`` ("unexpected pos
+    ...") from ``torch.save`` in the middle of a checkpoint, and as a ``SafetensorError`` ("... (os error 28)") from
+    a model.safetensors write; a user's quota on a shared cluster's disk as EDQUOT ("Disk quota exceeded") the same
+    ways. Nothing else is taken for one: a permission error, an out-of-memory or a shape mismatch keeps its own
+    message. The free space shown is that where the error's file was (its nearest existing folder), when it names
+    one; not for a quota, which the disk's free space does not measure. Checkpoints are only taken as complete with
+    their trainer_state.json, which the Trainer writes last, so a rerun resumes from the last complete one.
     """
-    import errno
     import shutil
 
     if isinstance(error, OSError):
-        full = error.errno == errno.ENOSPC
+        code = error.errno
+    elif type(error).__name__ == "SafetensorError" and (found := SAFETENSORS_OS_ERROR.search(str(error))):
+        code = int(found.group(1))
+    elif isinstance(error, RuntimeError) and any(text in str(error) for text in TORCH_WRITE_FAILURES):
+        code = errno.ENOSPC
     else:
-        full = isinstance(error, RuntimeError) and any(text in str(error) for text in TORCH_WRITE_FAILURES)
-    if not full:
+        return None
+    what = f"{type(error).__name__}: {str(error).strip()[:120]}"
+    if code == errno.EDQUOT:
+        return (
+            f"your disk quota is exceeded ({what}). Free space within it (old runs' checkpoint-* folders are the "
+            "largest) or ask for a larger quota, and rerun the same command: finished stages are skipped and an "
+            "unfinished stage resumes from its last complete checkpoint."
+        )
+    if code != errno.ENOSPC:
         return None
     where = _existing_folder(getattr(error, "filename", None))
     try:
@@ -65,7 +82,7 @@ def disk_full_message(error: BaseException) -> str | None:
     except OSError:
         free = ""
     return (
-        f"the disk is full ({free}{type(error).__name__}: {str(error).strip()[:120]}). "
+        f"the disk is full ({free}{what}). "
         "Free space (old runs' checkpoint-* folders are the largest) and rerun the same command: finished stages are "
         "skipped and an unfinished stage resumes from its last complete checkpoint."
     )
