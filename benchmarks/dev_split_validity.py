@@ -85,6 +85,12 @@ def dev_suites(devs: list[Path], kind: str, only: tuple[str, ...]) -> dict[str, 
                     "(one of the two folders, or --only to keep the other suites)"
                 )
             suites[suite] = (dev, rate)
+    if not suites:  # a typo in --only, or dev folders of another side, gave a table with no dev suite in it
+        kept = f" whose names start with {', '.join(only)}" if only else ""
+        raise SystemExit(
+            f"{', '.join(map(str, devs))}: no {kind} dev suite{kept}; give dev folders scored on {kind} dev suites "
+            "(e.g. `safealign eval MODEL --suites dev --split dev --out DEV_DIR`), or the --side or --only they hold"
+        )
     return suites
 
 
@@ -181,6 +187,8 @@ def main() -> None:
         dev, _, held_out = dirs.partition(":")
         if not (name and dev and held_out):
             parser.error(f"--model {spec!r}: write NAME=DEV_DIR[,DEV_DIR...]:HELDOUT_DIR")
+        if name in folders:  # the second replaced the first: one model fewer in every correlation, without a word
+            parser.error(f"--model {name} given twice: give each model once, under a name of its own")
         folders[name] = ([Path(d) for d in dev.split(",")], Path(held_out))
     only = tuple(prefix for prefix in args.only.split(",") if prefix)
     suites = {name: dev_suites(devs, args.side, only) for name, (devs, _) in folders.items()}
@@ -191,7 +199,14 @@ def main() -> None:
         if len(rates) > 1:
             rates[POOLED] = sum(rates.values()) / len(rates)
         # the held-out items only: a folder scored with `--split all` has in-distribution ones in its "all" too
-        rates["held_out"] = side_rates(held_out, args.side, split="held_out")[SIDES[args.side][1]]
+        held_suite = SIDES[args.side][1]
+        held = side_rates(held_out, args.side, split="held_out")
+        if held_suite not in held:  # was a KeyError's traceback
+            raise SystemExit(
+                f"{held_out} holds no {held_suite} suite: give as HELDOUT_DIR the folder of `safealign eval MODEL "
+                f"--suites {held_suite} --split held_out --limit 1000 --out HELDOUT_DIR`"
+            )
+        rates["held_out"] = held[held_suite]
         rows[name] = rates
     frame = pd.DataFrame.from_dict(rows, orient="index")
     correlations = spearman(frame, "held_out")

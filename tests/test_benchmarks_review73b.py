@@ -1,0 +1,92 @@
+"""Review 73b of the benchmark scripts: input that would give a wrong or empty result, or a traceback, stops a script
+with what to give instead. Results go to a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from test_benchmark_fairness import benchmarks  # noqa: F401 - fixture
+
+
+def _summary(folder: Path, suite: str, kind: str, rates: dict[str, float]) -> str:
+    """A `safealign eval --out` folder's summary.json with one suite, its rate per split."""
+    folder.mkdir(parents=True)
+    metric = {"harmful": "refusal_rate", "borderline": "over_refusal_rate"}[kind]
+    metrics = {split: {metric: {"value": rate}} for split, rate in rates.items()}
+    (folder / "summary.json").write_text(json.dumps({"suites": {suite: {"kind": kind, "metrics": metrics}}}))
+    return str(folder)
+
+
+def _models(root: Path) -> dict[str, tuple[str, str]]:
+    """Three models' harmful dev and held-out folders, their rates 0.5, 0.6 and 0.7."""
+    return {
+        name: (
+            _summary(root / name / "dev", "harmful_dev", "harmful", {"dev": rate, "all": rate}),
+            _summary(root / name / "held", "harmful", "harmful", {"held_out": rate, "all": rate}),
+        )
+        for name, rate in (("a", 0.5), ("b", 0.6), ("c", 0.7))
+    }
+
+
+def _validity(monkeypatch, *argv: str) -> None:
+    import dev_split_validity
+
+    monkeypatch.setattr(sys, "argv", ["dev_split_validity.py", *argv])
+    dev_split_validity.main()
+
+
+def test_dev_split_validity_refuses_a_model_name_given_twice(benchmarks, monkeypatch, capsys):  # noqa: F811
+    """The second --model a replaced the first without a word: the correlation was over one model fewer."""
+    import _common
+
+    models = _models(benchmarks)
+    argv = ["--model", f"a={models['a'][0]}:{models['a'][1]}", "--model", f"a={models['b'][0]}:{models['b'][1]}"]
+    with pytest.raises(SystemExit) as exit_info:
+        _validity(monkeypatch, *argv, "--model", f"c={models['c'][0]}:{models['c'][1]}")
+    assert exit_info.value.code == 2 and "--model a given twice" in capsys.readouterr().err
+    assert not _common.RESULTS.exists()
+
+
+def test_dev_split_validity_names_a_held_out_folder_without_the_sides_suite(benchmarks, monkeypatch):  # noqa: F811
+    """A held-out folder of borderline items under --side harmful was a KeyError: 'harmful' traceback."""
+    models = _models(benchmarks)
+    borderline = _summary(benchmarks / "bord", "borderline", "borderline", {"held_out": 0.1, "all": 0.1})
+    with pytest.raises(SystemExit) as exit_info:
+        _validity(
+            monkeypatch,
+            "--model", f"a={models['a'][0]}:{borderline}", "--model", f"b={models['b'][0]}:{models['b'][1]}",
+        )  # fmt: skip
+    said = str(exit_info.value.code)
+    assert f"{borderline} holds no harmful suite" in said and "--split held_out" in said
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--only", "harmful_dev_unsen"], "no harmful dev suite whose names start with harmful_dev_unsen"),
+        (["--side", "borderline"], "no borderline dev suite;"),
+    ],
+)
+def test_dev_split_validity_refuses_dev_folders_without_a_dev_suite_kept(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    extra,
+    said,
+):
+    """A typo in --only (or dev folders of the other side) wrote a result with no dev suite in it: a table of the
+    held-out rates alone, and no correlation, under the name of a dev split's validity."""
+    import _common
+
+    models = _models(benchmarks)
+    bord = {
+        name: _summary(benchmarks / f"{name}-bord", "borderline", "borderline", {"held_out": rate, "all": rate})
+        for name, rate in (("a", 0.1), ("b", 0.2))
+    }
+    held = bord if "borderline" in extra else {name: models[name][1] for name in "ab"}
+    with pytest.raises(SystemExit) as exit_info:
+        _validity(monkeypatch, *extra, *(f"--model={n}={models[n][0]}:{held[n]}" for n in "ab"))
+    assert said in str(exit_info.value.code)
+    assert not _common.RESULTS.exists()
