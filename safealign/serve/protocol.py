@@ -89,6 +89,14 @@ class OpenAIMessage(BaseModel):
                 raise ValueError(
                     f'content part {index} is a text part without \'text\'; send {{"type": "text", "text": "..."}}'
                 )
+            # a refusal part is text to the judges and the model (chat_content.message_text); without its text the
+            # whole turn read as "" (the gateway judged and stored an empty prompt while forwarding the text parts)
+            if part.get("type") == "refusal" and not isinstance(part.get("refusal"), str):
+                got = type(part["refusal"]).__name__ if "refusal" in part else "nothing"
+                raise ValueError(
+                    f"content part {index}: a refusal part's 'refusal' must be a string (the refused text), got "
+                    f'{got}; send {{"type": "refusal", "refusal": "..."}}'
+                )
         return value
 
     def may_lack_content(self) -> bool:
@@ -526,7 +534,8 @@ def refuse_unsupported(chat: ChatRequest) -> None:
                     param=f"messages.{index}.{name}",
                 )
         for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
-            if part.get("type", "text") != "text":
+            # an assistant turn's refusal part (OpenAI's client sends a refused answer back so) reaches it as its text
+            if part.get("type", "text") != "text" and not (part["type"] == "refusal" and message.role == "assistant"):
                 raise RequestError(
                     400,
                     f"messages.{index}.content.{part_index}: a '{part.get('type')}' part; this server "
