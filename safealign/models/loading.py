@@ -466,16 +466,10 @@ def _load_adapter(
             "saved over its own base, or the field edited. Point that field at the model it was trained on"
         )
     try:
-        base = load_model(
-            base_spec, trust_remote_code=trust_remote_code, merge_adapter=True, dtype=dtype
-        )  # an adapter on an adapter
-    except (
-        ModelNotFoundError
-    ) as error:  # say where the name came from: the user gave the adapter, not the base
-        raise ModelNotFoundError(
-            f"the LoRA adapter {resolved.path} was trained on {base_spec!r} (base_model_name_or_path in its "
-            f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model"
-        ) from None
+        base_resolved = resolve_spec(base_spec)  # cheap: a base that is not there is named first
+    except ModelNotFoundError as error:
+        raise adapter_base_error(resolved.path, base_spec, error) from None
+    # Before the base loads: an 8B base took a minute to load before the missing file was named
     if not any(
         (resolved.path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")
     ):
@@ -483,6 +477,12 @@ def _load_adapter(
             f"the LoRA adapter folder {resolved.path} has no adapter_model.safetensors: save the "
             "adapter again (model.save_pretrained(folder)), or copy the whole folder"
         )
+    try:
+        base = load_model(
+            base_resolved, trust_remote_code=trust_remote_code, merge_adapter=True, dtype=dtype
+        )  # an adapter on an adapter
+    except ModelNotFoundError as error:
+        raise adapter_base_error(resolved.path, base_spec, error) from None
     # peft loads an adapter of fewer layers without a word: a prune: student's adapter on its full-depth teacher. A
     # warning, not an error: an adapter listing every linear module of its first layers by name looks the same.
     if problem := adapter_layers_problem(resolved.path, base.model):
@@ -522,6 +522,14 @@ def _load_adapter(
             problem = f"its tokenizer does not load ({' '.join(str(error).split())[:200]})"
             raise damaged_model_error(resolved.path, problem) from None
     return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})
+
+
+def adapter_base_error(folder: Path, base_spec: str, error: ModelNotFoundError) -> ModelNotFoundError:
+    """Say where the base's name came from: the user gave the adapter, not the base."""
+    return ModelNotFoundError(
+        f"the LoRA adapter {folder} was trained on {base_spec!r} (base_model_name_or_path in its "
+        f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model"
+    )
 
 
 def adapter_cycle(folder: Path) -> list[Path] | None:
