@@ -38,3 +38,18 @@ def test_a_full_disk_under_a_safetensors_write_is_told_and_other_safetensors_err
     assert (disk_full_message(quota) or "").startswith("your disk quota is exceeded")
     assert disk_full_message(SafetensorError("Error while serializing: I/O error: Permission denied (os error 13)")) is None
     assert disk_full_message(SafetensorError("Error while deserializing header: HeaderTooLarge")) is None
+
+
+def test_a_safealign_home_under_an_unknown_users_home_names_the_setting(monkeypatch) -> None:
+    """SAFEALIGN_HOME=~name/... for a user this machine does not have raised pathlib's bare RuntimeError ("Could not
+    determine home directory"), which the CLI showed as a traceback; it is a SafealignError naming the setting and the
+    fix (the CLI's one red line)."""
+    from safealign.errors import SafealignError
+    from safealign.paths import models_cache
+
+    monkeypatch.setenv("SAFEALIGN_HOME", "~nosuchuser73b/cache")
+    with pytest.raises(SafealignError) as raised:
+        models_cache()
+    said = str(raised.value)
+    assert "SAFEALIGN_HOME='~nosuchuser73b/cache' starts with a home folder this machine cannot find" in said
+    assert "set SAFEALIGN_HOME to a folder you can write to" in said
