@@ -9,6 +9,7 @@ from safealign.serve.protocol import (
     ForwardedChatRequest,
     RequestError,
     last_user_text,
+    parse_json_object,
     refuse_unsupported,
     validate_chat,
 )
@@ -46,3 +47,16 @@ def test_a_refusal_part_without_its_text_is_a_400_naming_it(schema, part):
         validate_chat(payload, schema)
     assert refused.value.status == 400 and refused.value.param == "messages.0.content"
     assert "content part 1: a refusal part's 'refusal' must be a string" in refused.value.message
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "utf-8-bom"])
+def test_a_latin1_body_is_told_to_send_utf8_naming_the_byte(bom):
+    """A body in latin-1 was refused in Python's words alone ("'utf-8' codec can't decode byte 0xe9 in position 40"),
+    without the fix; with a BOM, the position counted from after it."""
+    body = bom + '{"messages": [{"role": "user", "content": "café"}]}'.encode("latin-1")
+    with pytest.raises(RequestError) as refused:
+        parse_json_object(body)
+    at = body.index(b"\xe9")
+    assert refused.value.status == 400
+    assert f"it is not UTF-8 text (byte 0xe9 at position {at}: " in refused.value.message
+    assert refused.value.message.endswith("send the JSON encoded as UTF-8")

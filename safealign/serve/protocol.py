@@ -270,8 +270,15 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise RequestError(
             400, "request body is nested too deeply to decode; send a flat JSON object"
         ) from None
+    except UnicodeDecodeError as error:  # a client that encoded its text as latin-1 or cp1252: say the fix
+        position = error.start + len(body) - len(error.object)  # the decoded bytes lack a UTF-8 BOM
+        raise RequestError(
+            400,
+            f"request body is not valid JSON: it is not {error.encoding.upper()} text (byte 0x{body[position]:02x} "
+            f"at position {position}: {error.reason}); send the JSON encoded as UTF-8",
+        ) from None
     except ValueError as error:
-        # JSONDecodeError, UnicodeDecodeError, an integer past Python's 4,300-digit limit
+        # JSONDecodeError, an integer past Python's 4,300-digit limit
         raise RequestError(400, f"request body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, f"request body must be a JSON object, got {type(payload).__name__}")
