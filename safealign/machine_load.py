@@ -7,14 +7,17 @@ machine. The counters are psutil's (the system-wide CPU times of /proc/stat on L
 this one and its children, or under ``accelerate launch``/``torchrun`` every rank on this machine); steal is
 Linux-only and reads 0 elsewhere. Where the stage may run on only some of the machine's CPUs (a cpuset: a Slurm job,
 ``docker --cpuset-cpus``, a Kubernetes pod with exclusive CPUs), only those CPUs' times count: /proc/stat lists every
-CPU of the host, and other jobs' work on CPUs the stage cannot use took nothing from it.
+CPU of the host, and other jobs' work on CPUs the stage cannot use took nothing from it. Where a CPU quota caps the
+stage below those CPUs (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``: ``docker --cpus``, a Kubernetes CPU limit), the
+shares are of the CPU time the quota lets it have: other processes took from it only what the CPUs it could never use
+could not hold.
 """
 
 from __future__ import annotations
 
 import os
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,10 @@ class CpuSnapshot:
     idle: float
     steal: float
     own: float
+    # what the counters are of, not counters (snapshots compare by their counters): how many CPUs' times they sum, and
+    # the CPUs' worth of time a cgroup quota lets the stage use (None without one)
+    cpus: int | None = field(default=None, compare=False)
+    quota: float | None = field(default=None, compare=False)
 
 
 def snapshot() -> CpuSnapshot | None:
@@ -43,7 +50,7 @@ def snapshot() -> CpuSnapshot | None:
         return None
     try:
         processes = launch_processes()
-        machine = stage_cpu_times(processes[0])
+        machine, cpus = stage_cpu_times(processes[0])
         own = sum(process_cpu(process) for process in processes)
     except (OSError, RuntimeError, psutil.Error):
         return None
@@ -51,12 +58,13 @@ def snapshot() -> CpuSnapshot | None:
     idle = machine.idle + getattr(machine, "iowait", 0.0)
     # guest and guest_nice are already counted in user and nice on Linux; summing them would count them twice
     busy = sum(getattr(machine, kind, 0.0) for kind in ("user", "nice", "system", "irq", "softirq"))
-    return CpuSnapshot(busy=busy, idle=idle, steal=steal, own=own)
+    return CpuSnapshot(busy=busy, idle=idle, steal=steal, own=own, cpus=cpus, quota=cgroup_cpu_quota())
 
 
-def stage_cpu_times(root: Any) -> Any:
-    """The CPU times of the CPUs that ``root`` (the stage's first process: it or its launcher) may run on, summed; the
-    system-wide ones (psutil's) where that is every CPU or the CPUs cannot be told apart (not Linux)."""
+def stage_cpu_times(root: Any) -> tuple[Any, int | None]:
+    """The CPU times of the CPUs that ``root`` (the stage's first process: it or its launcher) may run on, summed, and
+    how many they are; the system-wide ones (psutil's) where that is every CPU or the CPUs cannot be told apart (not
+    Linux)."""
     import psutil
 
     per_cpu = per_cpu_times()
@@ -65,8 +73,57 @@ def stage_cpu_times(root: Any) -> Any:
     except (AttributeError, OSError, psutil.Error):  # macOS has no affinity
         allowed = set()
     if not allowed or allowed == set(per_cpu):
-        return psutil.cpu_times()
-    return CpuTimes(*(sum(column) for column in zip(*(per_cpu[cpu] for cpu in allowed), strict=True)))
+        return psutil.cpu_times(), len(per_cpu) or psutil.cpu_count()
+    summed = CpuTimes(*(sum(column) for column in zip(*(per_cpu[cpu] for cpu in allowed), strict=True)))
+    return summed, len(allowed)
+
+
+# Where the kernel says which cgroup a process is in, and where the cgroup file systems are mounted
+PROC_CGROUP = Path("/proc/self/cgroup")
+CGROUP_MOUNT = Path("/sys/fs/cgroup")
+
+
+def cgroup_cpu_quota() -> float | None:
+    """The CPUs' worth of time this process's cgroup and those above it let it use (the smallest quota over its period),
+    or None without a quota or off Linux. cgroup v2 writes ``cpu.max`` ("200000 100000", or "max ..."); v1
+    ``cpu.cfs_quota_us`` (-1 for none) and ``cpu.cfs_period_us``. In a container /proc names the host's path of a
+    cgroup mounted at the root, so the folders above a path that is not there are tried too."""
+    try:
+        lines = PROC_CGROUP.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    quotas = []
+    for line in lines:
+        if line.count(":") < 2:
+            continue
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":  # v2: one hierarchy
+            mounts, read = [CGROUP_MOUNT], _v2_quota
+        elif "cpu" in controllers.split(","):
+            mounts, read = [CGROUP_MOUNT / controllers, CGROUP_MOUNT / "cpu"], _v1_quota
+        else:
+            continue
+        relative = Path(path.lstrip("/"))
+        folders = [mount / folder for mount in mounts for folder in (relative, *relative.parents)]
+        quotas += [quota for folder in folders if (quota := read(folder)) is not None]
+    return min(quotas, default=None)
+
+
+def _v2_quota(folder: Path) -> float | None:
+    try:
+        quota, period = (folder / "cpu.max").read_text(encoding="ascii").split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _v1_quota(folder: Path) -> float | None:
+    try:
+        quota = int((folder / "cpu.cfs_quota_us").read_text(encoding="ascii"))
+        period = int((folder / "cpu.cfs_period_us").read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def per_cpu_times() -> dict[int, CpuTimes]:
@@ -117,7 +174,7 @@ def process_cpu(process: Any) -> float:
 def machine_load(start: CpuSnapshot | None, end: CpuSnapshot | None) -> dict[str, float] | None:
     """Shares of the machine's CPU time between two snapshots: taken by the hypervisor (``steal``), used by other
     processes (``other_processes``), used by the stage's own (``this_process``: every rank of a launch), and left idle;
-    None without both."""
+    None without both. Under a CPU quota below the CPUs counted, shares of the time the quota lets the stage have."""
     if start is None or end is None:
         return None
     busy, idle, steal = end.busy - start.busy, end.idle - start.idle, end.steal - start.steal
@@ -125,9 +182,17 @@ def machine_load(start: CpuSnapshot | None, end: CpuSnapshot | None) -> dict[str
     if total <= 0:
         return None
     own = min(max(end.own - start.own, 0.0), busy)
+    others = busy - own
+    quota, cpus = end.quota, end.cpus
+    if quota is not None and cpus and quota < cpus:
+        share = quota / cpus  # of the CPU time counted, what the quota lets the stage have
+        others = max(0.0, others - total * (1 - share))  # the time the stage could never use held the rest
+        total, steal = total * share, steal * share  # the hypervisor steals from every CPU alike
+        own = min(own, total - steal - others)
+        idle = total - steal - others - own
     return {
         "steal": round(steal / total, 4),
-        "other_processes": round((busy - own) / total, 4),
+        "other_processes": round(others / total, 4),
         "this_process": round(own / total, 4),
         "idle": round(idle / total, 4),
     }

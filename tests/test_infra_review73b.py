@@ -53,3 +53,48 @@ def test_a_safealign_home_under_an_unknown_users_home_names_the_setting(monkeypa
     said = str(raised.value)
     assert "SAFEALIGN_HOME='~nosuchuser73b/cache' starts with a home folder this machine cannot find" in said
     assert "set SAFEALIGN_HOME to a folder you can write to" in said
+
+
+def test_under_a_cpu_quota_other_processes_count_only_where_they_left_the_stage_short() -> None:
+    """A stage capped at 2 CPUs' worth (docker --cpus 2, a Kubernetes limit) on a 16-CPU host whose other 14 CPUs ran
+    other jobs was recorded as 'other processes 50%' and noted as having shared the machine, every stage of every run,
+    though it had its whole quota; only others that left it short of its quota take from it."""
+    from safealign.machine_load import CpuSnapshot, machine_load, shared_share
+
+    start = CpuSnapshot(busy=0.0, idle=0.0, steal=0.0, own=0.0, cpus=16, quota=2.0)
+    # 100 s on 16 CPUs: the stage used its 2 CPUs (200 CPU s), others 800, idle 600
+    had_its_quota = machine_load(start, CpuSnapshot(busy=1000.0, idle=600.0, steal=0.0, own=200.0, cpus=16, quota=2.0))
+    assert had_its_quota == {"steal": 0.0, "other_processes": 0.0, "this_process": 1.0, "idle": 0.0}
+    assert shared_share(had_its_quota) == 0.0
+    # a saturated host: others ran 1,500 CPU s, 100 more than the 14 CPUs beyond the quota hold; the stage got 100
+    starved = machine_load(start, CpuSnapshot(busy=1600.0, idle=0.0, steal=0.0, own=100.0, cpus=16, quota=2.0))
+    assert starved == {"steal": 0.0, "other_processes": 0.5, "this_process": 0.5, "idle": 0.0}
+    # the hypervisor steals from every CPU alike: its share stays; no quota, or one of every CPU, changes nothing
+    stolen = machine_load(start, CpuSnapshot(busy=1000.0, idle=440.0, steal=160.0, own=200.0, cpus=16, quota=2.0))
+    assert stolen is not None and stolen["steal"] == 0.1 and stolen["other_processes"] == 0.0
+    for quota in (None, 16.0):
+        plain = machine_load(start, CpuSnapshot(busy=1000.0, idle=600.0, steal=0.0, own=200.0, cpus=16, quota=quota))
+        assert plain == {"steal": 0.0, "other_processes": 0.5, "this_process": 0.125, "idle": 0.375}
+
+
+def test_the_cpu_quota_is_read_from_cgroup_v2_and_v1_files(tmp_path, monkeypatch) -> None:
+    """cgroup v2's cpu.max of the process's cgroup and those above it (the smallest); v1's cfs quota in a container,
+    where /proc names the host's path of a cgroup mounted at the root; none without a quota or a /proc file."""
+    import safealign.machine_load as machine_load
+
+    mount, proc = tmp_path / "cgroup", tmp_path / "cgroup_of_self"
+    monkeypatch.setattr(machine_load, "CGROUP_MOUNT", mount)
+    monkeypatch.setattr(machine_load, "PROC_CGROUP", proc)
+    assert machine_load.cgroup_cpu_quota() is None  # no /proc file (not Linux)
+    (mount / "kubepods" / "pod1" / "ctr").mkdir(parents=True)
+    (mount / "kubepods" / "pod1" / "cpu.max").write_text("400000 100000\n")
+    (mount / "kubepods" / "pod1" / "ctr" / "cpu.max").write_text("max 100000\n")
+    proc.write_text("0::/kubepods/pod1/ctr\n")
+    assert machine_load.cgroup_cpu_quota() == 4.0
+    (mount / "cpu,cpuacct").mkdir()
+    (mount / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    (mount / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("150000\n")
+    proc.write_text("5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/\n")
+    assert machine_load.cgroup_cpu_quota() == 1.5
+    (mount / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert machine_load.cgroup_cpu_quota() is None
