@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, recipe_system_prompt, report  # noqa: E402
+from _common import QUICKSTART, model_spec, recipe_system_prompt, report  # noqa: E402
 from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
 from self_distill_lever import run_sft  # noqa: E402
 
@@ -94,9 +94,13 @@ def main() -> None:
     parser.add_argument(
         "--recipe", type=Path, default=QUICKSTART, help="its model.system_prompt is asked with in every eval"
     )
-    parser.add_argument("--base", default="embedded:smollm2-135m-instruct")
+    # checked when parsed: a missing model was a traceback once the SFT models were trained (or the data mined)
+    parser.add_argument("--base", type=model_spec, default="embedded:smollm2-135m-instruct")
     parser.add_argument(
-        "--sft", default=None, help="the recipe's SFT model, if already trained (else trained here)"
+        "--sft",
+        type=model_spec,
+        default=None,
+        help="the recipe's SFT model, if already trained (else trained here)",
     )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-concise"))
     args = parser.parse_args()

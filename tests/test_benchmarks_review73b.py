@@ -90,3 +90,39 @@ def test_dev_split_validity_refuses_dev_folders_without_a_dev_suite_kept(
         _validity(monkeypatch, *extra, *(f"--model={n}={models[n][0]}:{held[n]}" for n in "ab"))
     assert said in str(exit_info.value.code)
     assert not _common.RESULTS.exists()
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the script went on past a missing model")
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "flag"),
+    [
+        ("concise_think_lever", ["--sft", "MISSING"], "--sft"),
+        ("concise_think_lever", ["--base", "MISSING"], "--base"),
+        ("self_distill_lever", ["--sft", "MISSING"], "--sft"),
+        ("self_distill_lever", ["--base", "MISSING"], "--base"),
+    ],
+)
+def test_a_missing_model_stops_a_lever_script_before_any_work(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    script,
+    argv,
+    flag,
+):
+    """A missing --sft or --base was a traceback (load_model's, or a CalledProcessError from `safealign eval`) after
+    the data was mined or both SFT models trained: minutes to half an hour of work."""
+    module = __import__(script)
+    for name in ("own_words_rows", "run_sft", "in_distribution_scores", "dev_scores"):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, _never)
+    missing = str(benchmarks / "no-such-model")
+    out = ["--out", str(benchmarks / "out")]
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *(missing if a == "MISSING" else a for a in argv), *out])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and f"argument {flag}: model" in err and "not found" in err
