@@ -60,3 +60,13 @@ def test_a_latin1_body_is_told_to_send_utf8_naming_the_byte(bom):
     assert refused.value.status == 400
     assert f"it is not UTF-8 text (byte 0xe9 at position {at}: " in refused.value.message
     assert refused.value.message.endswith("send the JSON encoded as UTF-8")
+
+
+def test_a_legacy_completions_body_at_the_chat_path_is_told_what_to_send():
+    """A /v1/completions body ({"prompt": ...}, lm-eval's local-completions pointed at the chat URL) was refused as
+    missing 'messages' alone, not saying that its 'prompt' is the legacy API's field or how to send it."""
+    with pytest.raises(RequestError) as refused:
+        validate_chat({"model": "tiny", "prompt": "Hello", "max_tokens": 8})
+    assert refused.value.status == 400 and refused.value.param == "messages"
+    assert "'prompt' is the legacy completions API's field" in refused.value.message
+    assert '"messages": [{"role": "user", "content": "..."}]' in refused.value.message

@@ -380,8 +380,15 @@ def validate_chat(payload: dict[str, Any], schema: type[ChatRequest] = ChatReque
     and vLLM answer it (OpenAI's clients raise BadRequestError), ``param`` the first problem's path. A list (of
     messages, content parts, stop strings) stops at its first bad item."""
     if "messages" not in payload:
+        # a client of the legacy /v1/completions (lm-eval's local-completions, an old SDK) pointed at the chat path
+        legacy = (
+            "; 'prompt' is the legacy completions API's field: a chat completion takes the prompt as "
+            '"messages": [{"role": "user", "content": "..."}]'
+            if "prompt" in payload
+            else ""
+        )
         raise RequestError(
-            400, "missing required field 'messages' (a list of {role, content} objects)", param="messages"
+            400, f"missing required field 'messages' (a list of {{role, content}} objects){legacy}", param="messages"
         )
     try:
         chat = schema.model_validate(payload)
