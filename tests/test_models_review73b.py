@@ -23,3 +23,47 @@ def test_an_adapter_without_weights_is_named_before_its_base_loads(tmp_path, mon
     )
     with pytest.raises(ModelNotFoundError, match="has no adapter_model.safetensors"):
         loading.load_model(str(folder))
+
+
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("smollm2", "embedded:smollm2-135m-instruct"),
+        ("SmolLM2-135M-Instruct", "embedded:smollm2-135m-instruct"),
+        ("hf:smollm2-135m-instruct", "embedded:smollm2-135m-instruct"),
+        ("embedded", "embedded:smollm2-135m-instruct"),
+        ("Tiny", "tiny"),
+    ],
+)
+def test_the_built_in_models_written_as_a_name_are_suggested_not_a_download(
+    tmp_path, monkeypatch, spec, meant
+):
+    """'smollm2' was told to run `huggingface-cli download smollm2`, a Hub id that names no model."""
+    from safealign.models.specs import resolve_spec
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelNotFoundError, match=f"did you mean '{meant}'") as error:
+        resolve_spec(spec)
+    assert "huggingface-cli download" not in str(error.value)
+
+
+def test_the_embedded_models_hub_id_and_a_misspelt_embedded_name_name_the_built_in_copy(
+    tmp_path, monkeypatch
+):
+    from safealign.models.specs import resolve_spec
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        ModelNotFoundError, match="huggingface-cli download HuggingFaceTB/SmolLM2-135M-Instruct"
+    ) as error:
+        resolve_spec("HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert "or give 'embedded:smollm2-135m-instruct'" in str(error.value)
+    with pytest.raises(
+        ModelNotFoundError, match=r"did you mean 'embedded:smollm2-135m-instruct'\?\); available"
+    ):
+        resolve_spec("embedded:SmolLM2-135M-Instruct")
+    with pytest.raises(
+        ModelNotFoundError
+    ) as error:  # a Hub id of another model is told only how to download it
+        resolve_spec("gpt2")
+    assert "did you mean" not in str(error.value)

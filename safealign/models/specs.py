@@ -40,8 +40,10 @@ def resolve_spec(spec: str) -> ModelSpec:
     if spec.startswith("embedded:"):
         name = spec.split(":", 1)[1]
         if name not in EMBEDDED_MODELS:
+            meant = builtin_meant(name.strip())
             raise ModelNotFoundError(
-                f"unknown embedded model {name!r}; available: {', '.join(sorted(EMBEDDED_MODELS))}"
+                f"unknown embedded model {name!r}{f' (did you mean {meant!r}?)' if meant else ''}; available: "
+                f"{', '.join(sorted(EMBEDDED_MODELS))}"
             )
         return ModelSpec(raw=spec, kind="embedded", name=name)
     if spec == "tiny" or spec.startswith("tiny:"):
@@ -58,11 +60,17 @@ def resolve_spec(spec: str) -> ModelSpec:
             f"give {hub_id} to load it"
         )
     # models/my-model with a folder models/ here is a path with a typo, not the Hub model of an owner "models"
+    meant = builtin_meant(hub_id) if not exists else None
     if not exists and looks_like_hub_id(hub_id) and not (hub_id == spec and Path(spec.split("/")[0]).is_dir()):
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such folder here ({Path(hub_id).absolute()}{near_miss(spec_path(hub_id))}), "
             "and Hugging Face Hub ids are not downloaded by safealign. Download it with "
             f"`huggingface-cli download {hub_id} --local-dir DIR`, then give DIR"
+            + (
+                f"; or give {meant!r}, safealign's built-in copy of it (from a 4-bit GGUF: close to its weights)"
+                if meant
+                else ""
+            )
         )
     if not exists and (url := ENDPOINT_SPEC.fullmatch(spec)):
         from safealign.config.base import without_userinfo
@@ -83,6 +91,8 @@ def resolve_spec(spec: str) -> ModelSpec:
             and Path(hub_id).suffix not in (".gguf", ".safetensors", ".bin")
             else ""
         )
+        if meant:  # smollm2, Tiny: no Hub model to download
+            hub = f"; did you mean {meant!r}, built into safealign?"
         looked = f" ({path.absolute()}{near_miss(path)})" if hub_id == spec else ""  # hf:NAME is no path
         raise ModelNotFoundError(
             f"model {spec!r} not found: no such file or folder{looked}. Use "
@@ -143,6 +153,26 @@ def resolve_spec(spec: str) -> ModelSpec:
         "adapter_config.json (a LoRA adapter)"
         + (f"; it holds {first_keys(inside)}: give one of them" if inside else "")
     )
+
+
+def builtin_meant(text: str) -> str | None:
+    """The built-in spec that ``text``, no file here, most likely means: the embedded model written by its name or
+    the Hub's (smollm2, SmolLM2-135M-Instruct, HuggingFaceTB/SmolLM2-135M-Instruct), or a scheme without its colon
+    or case (embedded, Tiny); else None. Such names were told to download a Hub id that is no Hub model.
+
+    >>> builtin_meant("smollm2"), builtin_meant("HuggingFaceTB/SmolLM2-135M-Instruct"), builtin_meant("gpt2")
+    ('embedded:smollm2-135m-instruct', 'embedded:smollm2-135m-instruct', None)
+    """
+    from safealign.models.embedded import DEFAULT_MODEL, EMBEDDED_MODELS
+
+    key = text.casefold()
+    if key in ("tiny", "embedded"):
+        return "tiny" if key == "tiny" else DEFAULT_MODEL
+    for name, model in EMBEDDED_MODELS.items():
+        names = {name, model.base_model.casefold(), model.base_model.rpartition("/")[2].casefold()}
+        if key in names or (len(key) >= 4 and name.startswith(key)):  # smollm2, smollm2-135m
+            return f"embedded:{name}"
+    return None
 
 
 # A served model written where a model spec goes: http(s)://HOST/v1, or the judge spec openai:URL[#MODEL]
