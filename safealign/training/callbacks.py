@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -219,11 +220,15 @@ def concise_log_line(logs: dict[str, Any], step: int, max_steps: int) -> str:
 
 
 class ConciseProgressCallback(ProgressCallback):
-    """transformers' progress bar, with each log record as :func:`concise_log_line` instead of a raw dict."""
+    """transformers' progress bar, with each log record as :func:`concise_log_line` instead of a raw dict.
+
+    Records before the bar exists are shown too: the gates log the starting policy's check from their on_train_begin,
+    which runs before this callback's (the last one added) makes the bar."""
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if state.is_world_process_zero and self.training_bar is not None and logs:
-            self.training_bar.write(concise_log_line(logs, state.global_step, state.max_steps))
+        if state.is_world_process_zero and logs:
+            # tqdm.write, as the bar's own write: clears and redraws any bar, a plain line without one
+            tqdm.write(concise_log_line(logs, state.global_step, state.max_steps))
 
 
 class ConcisePrinterCallback(PrinterCallback):
