@@ -457,6 +457,13 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
             raise typer.Exit(2) from None
+        except Exception as error:
+            # safetensors' SafetensorError (a model.safetensors or checkpoint write on a full disk) is no OSError
+            message = disk_full_message(error) if type(error).__name__ == "SafetensorError" else None
+            if message is None:
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
 
     return wrapper
 
