@@ -55,6 +55,24 @@ def model_spec(text: str) -> str:
     return text
 
 
+SERVE_MODULES = ("uvicorn", "fastapi", "aiohttp", "sqlalchemy", "prometheus_client")  # what the monitor's processes import
+
+
+def require_modules(parser: argparse.ArgumentParser, modules: tuple[str, ...] = SERVE_MODULES) -> None:
+    """Stop (exit 2) naming the extra to install when a module the script or its servers import is missing: the
+    monitor scripts started servers that died importing it, then waited a minute for them (a RuntimeError's
+    traceback), or (monitor_worker) ended in the import's traceback."""
+    import importlib
+
+    from safealign.errors import missing_extra_message
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            parser.error(missing_extra_message(error) or str(error))
+
+
 def result_name(text: str) -> str:
     """An argparse type for ``--name``: the results file's name, ``benchmarks/results/NAME.json``. Checked before the
     run: a name with a folder in it failed only when the result was written, after the whole run."""

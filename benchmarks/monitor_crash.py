@@ -97,7 +97,7 @@ async def load_and_kill(
 
 def main() -> None:
     # here, not at the top: the gateway imports this module for its judges
-    from _common import positive, report
+    from _common import positive, report, require_modules
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=positive, default=1200)
@@ -109,6 +109,7 @@ def main() -> None:
         "--after-restart", type=positive, default=200, help="Requests sent to the restarted gateway."
     )
     args = parser.parse_args()
+    require_modules(parser)
     if args.kill_after >= args.requests:  # the kill would never come, and the first gateway would never die
         parser.error(
             f"--kill-after {args.kill_after} must be below --requests {args.requests}: requests must still be in "

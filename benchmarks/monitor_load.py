@@ -512,7 +512,7 @@ def failures(scenarios: list[dict[str, Any]]) -> str:
 def main() -> None:
     sys.path.insert(0, str(HERE))
     # Imported here, not at the top: the upstream subprocess imports this module too.
-    from _common import positive, report
+    from _common import positive, report, require_modules
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -532,6 +532,7 @@ def main() -> None:
         help="Gateway's upstream pool size (default: its own).",
     )
     args = parser.parse_args()
+    require_modules(parser)
 
     try:  # before any process starts
         delays = [float(d) for d in args.delays_ms.split(",")]

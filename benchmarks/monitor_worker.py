@@ -108,7 +108,7 @@ def trickle(db: str, rate: float, seconds: float, group: int, alerts: bool) -> d
 
 def main() -> None:
     # here, not at the top: the feeder process imports this module
-    from _common import positive, positive_float, report
+    from _common import positive, positive_float, report, require_modules
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backlog", type=positive, default=20000, help="Exchanges queued before the drain.")
@@ -122,6 +122,7 @@ def main() -> None:
     )
     parser.add_argument("--only", choices=["backlog", "trickle"], help="Run one case.")
     args = parser.parse_args()
+    require_modules(parser, ("sqlalchemy",))  # the worker's store
 
     workdir = Path(tempfile.mkdtemp(prefix="monitor-worker-"))
     results = {}

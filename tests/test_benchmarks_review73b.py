@@ -126,3 +126,32 @@ def test_a_missing_model_stops_a_lever_script_before_any_work(
         module.main()
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and f"argument {flag}: model" in err and "not found" in err
+
+
+@pytest.mark.parametrize(
+    ("script", "module", "heavy"),
+    [
+        ("monitor_load", "uvicorn", ["start_upstream", "start_gateway"]),
+        ("monitor_crash", "fastapi", ["start_upstream", "start_gateway"]),
+        ("monitor_worker", "sqlalchemy", ["backlog", "trickle"]),
+    ],
+)
+def test_a_missing_serve_extra_stops_a_monitor_script_naming_it(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    script,
+    module,
+    heavy,
+):
+    """Without the 'serve' extra the load and crash tests started servers that died importing it, waited a minute for
+    them and ended in a RuntimeError's traceback ('did not come up within 60s'); monitor_worker in the import's."""
+    imported = __import__(script)
+    for name in heavy:
+        monkeypatch.setattr(imported, name, _never)
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` raises ModuleNotFoundError, as when missing
+    monkeypatch.setattr(sys, "argv", [f"{script}.py"])
+    with pytest.raises(SystemExit) as exit_info:
+        imported.main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and f"'{module}'" in err and "pip install 'safealign[serve]'" in err
