@@ -67,3 +67,30 @@ def test_the_embedded_models_hub_id_and_a_misspelt_embedded_name_name_the_built_
     ) as error:  # a Hub id of another model is told only how to download it
         resolve_spec("gpt2")
     assert "did you mean" not in str(error.value)
+
+
+def test_a_tokenizer_of_its_own_code_names_trust_remote_code_not_missing_files(tiny, tmp_path, monkeypatch):
+    """It was 'no usable tokenizer ... copy them from the model it was trained from', files that were all there."""
+    import transformers.dynamic_module_utils as dynamic
+
+    from safealign.models import load_model
+
+    monkeypatch.setattr(dynamic, "HF_MODULES_CACHE", str(tmp_path / "hf_modules"))
+    folder = tmp_path / "custom_tokenizer"
+    tiny.model.save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    (folder / "tokenization_custom.py").write_text(
+        "from transformers import PreTrainedTokenizerFast\n\n\nclass CustomTokenizer(PreTrainedTokenizerFast):\n    pass\n"
+    )
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    config |= {
+        "tokenizer_class": "CustomTokenizer",
+        "auto_map": {"AutoTokenizer": [None, "tokenization_custom.CustomTokenizer"]},
+    }
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelNotFoundError) as refused:
+        load_model(str(folder))
+    said = " ".join(str(refused.value).split())
+    assert "tokenizer_config.json asks for custom code" in said and "model.trust_remote_code: true" in said
+    assert "copy them" not in said
+    assert type(load_model(str(folder), trust_remote_code=True).tokenizer).__name__ == "CustomTokenizer"

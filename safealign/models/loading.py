@@ -218,6 +218,12 @@ def _load_folder(folder: Path, trust_remote_code: bool, dtype: Any = None):
             raise damaged_model_error(folder, f"its tokenizer does not load ({problem})") from None
         if isinstance(error, ModelNotFoundError):  # the tokenizer's own fix (a pad or eos token)
             raise
+        # A tokenizer of its own code (auto_map in tokenizer_config.json) loads first: it was "no usable tokenizer,
+        # copy the files again", and the model's own custom-code message was never reached
+        if not trust_remote_code and "trust_remote_code" in str(error):
+            raise ModelNotFoundError(
+                f"cannot load the model in {folder}: {custom_code_problem('tokenizer_config.json')}"
+            ) from None
         present = [name for name in TOKENIZER_FILES if (folder / name).is_file()]
         why = (
             f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}"
@@ -336,15 +342,21 @@ def check_model_config(config: Path) -> None:
         )
 
 
+def custom_code_problem(file: str) -> str:
+    """Why a folder whose ``file`` (config.json, tokenizer_config.json) names its own code in auto_map does not load
+    without trust_remote_code, and the two ways to allow it."""
+    return (
+        f"its {file} asks for custom code (auto_map), which runs the folder's own Python files; if you trust "
+        "that code, set `model.trust_remote_code: true` in the recipe, or pass --trust-remote-code to "
+        "`safealign eval`, `serve`, `generate` or `probe`"
+    )
+
+
 def config_problem(folder: Path, error: Exception) -> str:
     """What is wrong with a model folder whose ``config.json`` transformers refuses, and the fix."""
     text = " ".join(str(error).split())
     if "trust_remote_code" in text:
-        return (
-            "its config.json asks for custom code (auto_map), which runs the folder's own Python files; if you trust "
-            "that code, set `model.trust_remote_code: true` in the recipe, or pass --trust-remote-code to "
-            "`safealign eval`, `serve`, `generate` or `probe`"
-        )
+        return custom_code_problem("config.json")
     if kind := not_a_causal_lm(folder / "config.json"):  # a T5, a vision-language model: no causal LM class
         return kind
     if "size mismatch" in text or "ignore_mismatched_sizes" in text:
