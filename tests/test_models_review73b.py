@@ -94,3 +94,21 @@ def test_a_tokenizer_of_its_own_code_names_trust_remote_code_not_missing_files(t
     assert "tokenizer_config.json asks for custom code" in said and "model.trust_remote_code: true" in said
     assert "copy them" not in said
     assert type(load_model(str(folder), trust_remote_code=True).tokenizer).__name__ == "CustomTokenizer"
+
+
+def test_an_adapter_on_another_machines_embedded_cache_is_told_to_name_the_embedded_model(tmp_path):
+    """A LoRA SFT of the embedded model records its cache folder as the base; copied to another machine (or read under
+    another SAFEALIGN_HOME) it was told to point the field 'at a local copy of the base model', not which one."""
+    from safetensors.torch import save_file
+
+    from safealign.models import load_model
+
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    base = tmp_path / "elsewhere" / ".cache" / "safealign" / "models" / "smollm2-135m-instruct"
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": str(base), "peft_type": "LORA"})
+    )
+    save_file({}, str(folder / "adapter_model.safetensors"))
+    with pytest.raises(ModelNotFoundError, match="set that field to 'embedded:smollm2-135m-instruct'"):
+        load_model(str(folder))

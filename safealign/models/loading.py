@@ -538,9 +538,17 @@ def _load_adapter(
 
 def adapter_base_error(folder: Path, base_spec: str, error: ModelNotFoundError) -> ModelNotFoundError:
     """Say where the base's name came from: the user gave the adapter, not the base."""
+    fix = "Point that field at a local copy of the base model"
+    base = Path(base_spec)
+    # An adapter trained on the embedded model records its cache folder, which another machine or SAFEALIGN_HOME lacks
+    if base.name in EMBEDDED_MODELS and base.parent.name == "models" and base.is_absolute():
+        fix = (
+            f"That is the embedded model's cache on the machine it was trained on: set that field to "
+            f"'embedded:{base.name}'"
+        )
     return ModelNotFoundError(
         f"the LoRA adapter {folder} was trained on {base_spec!r} (base_model_name_or_path in its "
-        f"adapter_config.json), which does not load here: {error}. Point that field at a local copy of the base model"
+        f"adapter_config.json), which does not load here: {error}. {fix}"
     )
 
 
