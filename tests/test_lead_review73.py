@@ -26,3 +26,25 @@ def test_a_full_disk_under_a_safetensors_write_is_one_line_and_other_safetensors
         fails(SafetensorError("Error while deserializing header: HeaderTooLarge (header too large)"))
     with pytest.raises(ValueError, match="other"):
         fails(ValueError("other"))
+
+
+@pytest.mark.parametrize(
+    "field, value, default",
+    [
+        ("structural_tag", {"type": "structural_tag", "structures": []}, None),
+        ("logits_processors", ["my.module.Processor"], None),
+        ("truncate_prompt_tokens", 16, None),
+        ("web_search_options", {}, None),
+        ("verbosity", "low", "medium"),
+    ],
+)
+def test_vllm_and_openai_fields_serve_cannot_honour_are_a_400_naming_them(field, value, default):
+    """vLLM's structural_tag and logits_processors, truncate_prompt_tokens (the prompt cut to its last k tokens) and
+    OpenAI's web_search_options and verbosity were answered as if absent: a plain answer to the whole prompt."""
+    from safealign.serve.protocol import RequestError, refuse_unsupported, validate_chat
+
+    messages = [{"role": "user", "content": "hi"}]
+    with pytest.raises(RequestError) as refused:
+        refuse_unsupported(validate_chat({"messages": messages, field: value}))
+    assert refused.value.status == 400 and refused.value.param == field and f"'{field}'" in refused.value.message
+    refuse_unsupported(validate_chat({"messages": messages, field: default}))  # the default asks for nothing

@@ -493,6 +493,12 @@ UNSUPPORTED_FIELDS: dict[str, Any] = {
     "include_stop_str_in_output": bool,
     "echo": bool,
     "prompt_logprobs": lambda value: value is not None,  # 0 asks for the prompt tokens' own logprobs
+    "structural_tag": bool,
+    "logits_processors": bool,
+    "truncate_prompt_tokens": lambda value: value is not None,  # vLLM keeps the prompt's last k tokens only
+    # OpenAI's: {} asks for a web search before answering; "low"/"high" an answer shorter or longer than the default
+    "web_search_options": lambda value: value is not None,
+    "verbosity": lambda value: value not in (None, "medium"),
     "skip_special_tokens": lambda value: value not in (None, True),  # false: the answer's special tokens kept
     # vLLM's prompt rendering: a served checkpoint renders every chat with its own template and then opens a new
     # assistant turn. Answered without them, a prefill to continue got a new turn, and documents never reached the model.
