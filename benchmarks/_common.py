@@ -86,16 +86,21 @@ def result_name(text: str) -> str:
     return text
 
 
-def recipe_system_prompt(parser: argparse.ArgumentParser, path: Path) -> str | None:
-    """The recipe's ``model.system_prompt`` (None: the chat template's); a recipe that does not load ends the script
-    with its error (exit code 2) before any process or model starts."""
+def recipe_system_prompt(parser: argparse.ArgumentParser, path: Path, trains: str | None = None) -> str | None:
+    """The recipe's ``model.system_prompt`` (None: the chat template's); a recipe that does not load, or has no
+    ``trains`` section (the stage the script runs from it), ends the script with its error (exit code 2) before any
+    process or model starts: without the section it was a CalledProcessError's traceback from that stage, after the
+    evals before it."""
     from safealign.config import load_recipe
     from safealign.errors import RecipeError
 
     try:
-        return load_recipe(path).model.system_prompt
+        recipe = load_recipe(path)
     except RecipeError as error:
         parser.error(f"--recipe: {error}")
+    if trains is not None and getattr(recipe, trains) is None:
+        parser.error(f"--recipe {path} has no {trains}: section, and this script trains with it: give one that has")
+    return recipe.model.system_prompt
 
 
 def system_prompt_flag(system_prompt: str | None) -> list[str]:

@@ -104,7 +104,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-concise"))
     args = parser.parse_args()
-    system_prompt = recipe_system_prompt(parser, args.recipe)
+    system_prompt = recipe_system_prompt(parser, args.recipe, trains="sft")
 
     args.out.mkdir(parents=True, exist_ok=True)
     rows, cut = concise_rows()

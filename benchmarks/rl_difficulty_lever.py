@@ -174,7 +174,7 @@ def main() -> None:
     if unknown := sorted({arm for arm, _ in runs} - set(ARMS)):
         parser.error(f"unknown arm {unknown}: choose from {', '.join(ARMS)}")
 
-    system_prompt = recipe_system_prompt(parser, args.recipe)  # a recipe that does not load fails here
+    system_prompt = recipe_system_prompt(parser, args.recipe, trains="rl")  # one that does not load fails here
     recipe = yaml.safe_load(args.recipe.read_text())
     evaluate(args.sft, args.out / "sft" / "eval", system_prompt)
     results: dict[str, Any] = {"sft": counts(args.out / "sft" / "eval")}

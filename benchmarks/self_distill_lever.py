@@ -139,7 +139,7 @@ def main() -> None:
         help="categories never rewritten: a comparison has two candidate answers, so a right answer says little about the reasoning before it",
     )
     args = parser.parse_args()
-    system_prompt = recipe_system_prompt(parser, args.recipe)
+    system_prompt = recipe_system_prompt(parser, args.recipe, trains="sft")
 
     args.out.mkdir(parents=True, exist_ok=True)
     reasoning_file, mining = args.out / "reasoning_own_words.jsonl", args.out / "mining.json"

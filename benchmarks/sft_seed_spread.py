@@ -142,9 +142,8 @@ def main() -> None:
         parser.error("--seeds: give at least two seeds to measure a spread")
     if len(set(seeds)) < len(seeds):
         parser.error(f"--seeds {args.seeds}: a seed given twice is one model; give each seed once")
-    system_prompt = recipe_system_prompt(
-        parser, args.recipe
-    )  # a recipe that does not load fails before any training
+    # a recipe that does not load, or has no sft: section, fails before any training
+    system_prompt = recipe_system_prompt(parser, args.recipe, trains="sft")
 
     folders = {seed: train_and_score(args.recipe, seed, args.out, system_prompt) for seed in seeds}
     per_seed = {seed: counts(folder) for seed, folder in folders.items()}

@@ -93,7 +93,7 @@ def test_dev_split_validity_refuses_dev_folders_without_a_dev_suite_kept(
 
 
 def _never(*args, **kwargs):
-    raise AssertionError("the script went on past a missing model")
+    raise AssertionError("the script went on past bad input")
 
 
 @pytest.mark.parametrize(
@@ -155,3 +155,36 @@ def test_a_missing_serve_extra_stops_a_monitor_script_naming_it(
         imported.main()
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and f"'{module}'" in err and "pip install 'safealign[serve]'" in err
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "section", "heavy"),
+    [
+        ("rl_difficulty_lever", ["--sft", "tiny"], "rl", ["evaluate", "subprocess"]),
+        ("sft_seed_spread", [], "sft", ["train_and_score"]),
+        ("concise_think_lever", [], "sft", ["run_sft", "dev_scores"]),
+        ("self_distill_lever", [], "sft", ["own_words_rows", "run_sft"]),
+    ],
+)
+def test_a_recipe_without_the_section_a_script_trains_with_stops_it_first(
+    benchmarks,  # noqa: F811
+    monkeypatch,
+    capsys,
+    script,
+    argv,
+    section,
+    heavy,
+):
+    """A --recipe without the rl: (or sft:) section the script trains with ran what came before (rl_difficulty_lever:
+    three evals of the SFT model; self_distill_lever: the base model's sampling) and ended in a CalledProcessError's
+    traceback from `safealign rl` (or `sft`), or a KeyError."""
+    recipe = benchmarks / "recipe.yaml"
+    recipe.write_text("name: lever\nmodel:\n  name: tiny\n")
+    module = __import__(script)
+    for name in heavy:
+        monkeypatch.setattr(module, name, _never)
+    out = ["--out", str(benchmarks / "out")]
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv, "--recipe", str(recipe), *out])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    assert exit_info.value.code == 2 and f"{recipe} has no {section}: section" in capsys.readouterr().err
