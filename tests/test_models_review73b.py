@@ -112,3 +112,17 @@ def test_an_adapter_on_another_machines_embedded_cache_is_told_to_name_the_embed
     save_file({}, str(folder / "adapter_model.safetensors"))
     with pytest.raises(ModelNotFoundError, match="set that field to 'embedded:smollm2-135m-instruct'"):
         load_model(str(folder))
+
+
+def test_a_part_of_a_split_gguf_is_refused_before_it_converts_half_random(tmp_path):
+    """transformers reads one file of a split GGUF: the other parts' tensors were left random, with a warning only,
+    and the model converted and loaded (checked by hand on the embedded GGUF's first half, written as part 1 of 2)."""
+    from safealign.models import load_model
+
+    part = tmp_path / "my model-00002-of-00003.gguf"
+    part.write_bytes(b"GGUF" + bytes(20))
+    with pytest.raises(ModelNotFoundError, match=r"part 2 of 3 of a GGUF model split into files") as refused:
+        load_model(str(part))
+    assert f"llama-gguf-split --merge '{tmp_path / 'my model-00001-of-00003.gguf'}' merged.gguf" in str(
+        refused.value
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,6 +381,9 @@ def _load_gguf(path: Path):
                 f"{path} is not a GGUF model: it does not start with the GGUF magic bytes (a download that failed, or "
                 "another format renamed). Give a real .gguf file, or a Hugging Face model folder"
             )
+    # Before the cache too: a conversion made of one part is half noise
+    if problem := split_gguf_problem(path):
+        raise ModelNotFoundError(problem)
     # The cache is this file as it is now: a file replaced at the same path (another model, a copy cut short) is
     # converted again, not served from the old file's conversion.
     stat = path.stat()
@@ -397,6 +401,26 @@ def _load_gguf(path: Path):
                 "Face model folder"
             ) from None
     return folder
+
+
+# How llama.cpp's gguf-split names the parts of a split model (and how Hub repositories ship them)
+GGUF_PART_NAME = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
+
+
+def split_gguf_problem(path: Path) -> str | None:
+    """Why ``path`` is one part of a GGUF split into several files (llama.cpp's gguf-split, as large models ship),
+    else None. transformers reads that one file and left every tensor of the other parts at random values, with a
+    warning only: the model converted and loaded, half of it noise. Told by its name (``-00001-of-00003.gguf``), which
+    the merge needs too; its header's split.count took gguf's reader seconds to reach past the vocabulary."""
+    match = GGUF_PART_NAME.search(path.name)
+    if match is None or int(match.group(2)) <= 1:
+        return None
+    first = path.with_name(GGUF_PART_NAME.sub(f"-00001-of-{match.group(2)}.gguf", path.name))
+    return (
+        f"{path} is part {int(match.group(1))} of {int(match.group(2))} of a GGUF model split into files (llama.cpp's "
+        "gguf-split), and only a whole model converts: merge the parts into one file with `llama-gguf-split --merge "
+        f"{shlex.quote(str(first))} merged.gguf`, then give merged.gguf"
+    )
 
 
 def generation_device() -> str | None:
