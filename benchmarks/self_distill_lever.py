@@ -30,7 +30,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, model_spec, recipe_system_prompt, report  # noqa: E402
+from _common import QUICKSTART, model_spec, positive, recipe_system_prompt, report  # noqa: E402
 from dpo_lever import in_distribution_scores, training_rows  # noqa: E402
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
@@ -129,9 +129,12 @@ def main() -> None:
         help="the recipe's SFT model, if already trained (else trained here)",
     )
     parser.add_argument("--out", type=Path, default=Path("runs/exp-selfdistill"))
-    parser.add_argument("--k", type=int, default=4, help="base-model samples per reasoning prompt")
+    # positive: --k 0 was a SettingError's traceback once the base model had loaded; --max-chars 0 kept no sample
+    parser.add_argument("--k", type=positive, default=4, help="base-model samples per reasoning prompt")
     parser.add_argument("--temperature", type=float, default=0.7)
-    parser.add_argument("--max-chars", type=int, default=400, help="longest sample kept as a think section")
+    parser.add_argument(
+        "--max-chars", type=positive, default=400, help="longest sample kept as a think section"
+    )
     parser.add_argument("--seed", type=int, default=3, help="sampling seed")
     parser.add_argument(
         "--skip-categories",

@@ -188,3 +188,17 @@ def test_a_recipe_without_the_section_a_script_trains_with_stops_it_first(
     with pytest.raises(SystemExit) as exit_info:
         module.main()
     assert exit_info.value.code == 2 and f"{recipe} has no {section}: section" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--k", "--max-chars"])
+def test_self_distill_lever_refuses_zero_samples_or_characters(benchmarks, monkeypatch, capsys, flag):  # noqa: F811
+    """--k 0 was a SettingError's traceback once the base model had loaded; --max-chars 0 kept no sample and trained
+    the lever's SFT model on the recipe's own rows."""
+    import self_distill_lever
+
+    monkeypatch.setattr(self_distill_lever, "own_words_rows", _never)
+    monkeypatch.setattr(self_distill_lever, "run_sft", _never)
+    monkeypatch.setattr(sys, "argv", ["self_distill_lever.py", flag, "0", "--out", str(benchmarks / "out")])
+    with pytest.raises(SystemExit) as exit_info:
+        self_distill_lever.main()
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
