@@ -420,8 +420,11 @@ async def scenario(
     # of CPU) and the warm-up's backlog are not the gateway's added latency, so they finish first.
     await asyncio.to_thread(wait_backlog_drained, gateway)
     histogram_before = scrape_added(gateway)
-    block, done = max(args.concurrency * 4, args.requests // args.blocks), 0
+    # a block holds at least 4x --concurrency requests (every connection busy for a while): few --requests make fewer
+    # blocks than --blocks asks, and the JSON says how many ran
+    block, done, rounds = max(args.concurrency * 4, -(-args.requests // args.blocks)), 0, 0  # ceil: no stub block
     while done < args.requests:
+        rounds += 1
         count = min(block, args.requests - done)
         for side, base in (("direct", upstream), ("gateway", gateway)):
             began, cpu_before = time.perf_counter(), {n: cpu_seconds(p) for n, p in pids.items()}
@@ -441,6 +444,7 @@ async def scenario(
     )
     return {
         "delay_ms": delay_ms,
+        "blocks": rounds,  # per side
         "direct": direct,
         "gateway": through,
         "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
@@ -519,7 +523,13 @@ def main() -> None:
         "--requests", type=positive, default=2000, help="Requests per side (direct and gateway) per scenario."
     )
     parser.add_argument("--concurrency", type=positive, default=32)
-    parser.add_argument("--blocks", type=positive, default=4, help="Alternating direct/gateway blocks.")
+    parser.add_argument(
+        "--blocks",
+        type=positive,
+        default=4,
+        help="Alternating direct/gateway blocks per side, each of at least 4x --concurrency requests (fewer when "
+        "--requests is too small for that: the JSON's scenarios say how many ran).",
+    )
     parser.add_argument(
         "--delays-ms",
         default="0,100,250",

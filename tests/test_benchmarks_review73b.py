@@ -202,3 +202,31 @@ def test_self_distill_lever_refuses_zero_samples_or_characters(benchmarks, monke
     with pytest.raises(SystemExit) as exit_info:
         self_distill_lever.main()
     assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("requests", "blocks", "ran"),
+    [(2000, 4, 4), (1000, 3, 3), (200, 4, 2)],  # 200: blocks of at least 4 x 32 requests, so two
+)
+def test_monitor_load_says_how_many_blocks_ran(benchmarks, monkeypatch, requests, blocks, ran):  # noqa: F811
+    """The JSON recorded --blocks 4 where 200 requests ran in 2 (a block holds at least 4x --concurrency), and 1,000 in
+    3 ran a fourth block of one request (333 a block, rounded down)."""
+    import argparse
+    import asyncio
+
+    import monitor_load
+
+    sizes: list[int] = []
+
+    async def run_block(base, tag, start, count, concurrency, **kwargs):
+        sizes.append(count)
+        return [{"marker": f"{tag}-{i}", "status": 200, "latency": 0.001, "acked": True} for i in range(count)]
+
+    monkeypatch.setattr(monitor_load, "run_block", run_block)
+    monkeypatch.setattr(monitor_load, "wait_backlog_drained", lambda *a, **k: 0)
+    monkeypatch.setattr(monitor_load, "scrape_added", lambda *a, **k: [(0.01, 0.0), (float("inf"), 0.0)])
+    args = argparse.Namespace(requests=requests, concurrency=32, blocks=blocks)
+    result = asyncio.run(monitor_load.scenario(args, 0.0, "http://up", "http://gw", {}))
+    assert result["blocks"] == ran
+    timed = sizes[2:]  # after the warm-up of each side
+    assert len(timed) == 2 * ran and sum(timed) == 2 * requests
