@@ -126,3 +126,20 @@ def test_a_part_of_a_split_gguf_is_refused_before_it_converts_half_random(tmp_pa
     assert f"llama-gguf-split --merge '{tmp_path / 'my model-00001-of-00003.gguf'}' merged.gguf" in str(
         refused.value
     )
+
+
+def test_a_shard_index_whose_shards_are_all_missing_names_them_not_another_format(tiny, tmp_path):
+    """A download of the *.json files only (or a copy still under way) was 'safealign reads safetensors only (convert
+    with save_pretrained)': the model is safetensors, its shards are not there."""
+    from safealign.models import load_model
+
+    folder = tmp_path / "model"
+    tiny.model.save_pretrained(folder, max_shard_size="1MB")
+    tiny.tokenizer.save_pretrained(folder)
+    for shard in folder.glob("*.safetensors"):
+        shard.unlink()
+    with pytest.raises(
+        ModelNotFoundError, match=r"the shards model-00001-of-00002\.safetensors, .* are missing"
+    ) as refused:
+        load_model(str(folder))
+    assert "convert with" not in str(refused.value)

@@ -121,8 +121,6 @@ def weights_problem(folder: Path) -> str | None:
     import json
 
     files = sorted(folder.glob("*.safetensors"))
-    if not files:
-        return "it has no .safetensors weights"
     index = folder / "model.safetensors.index.json"
     if index.is_file():
         try:
@@ -142,6 +140,8 @@ def weights_problem(folder: Path) -> str | None:
         folder / "model.safetensors"
     ).is_file():
         return f"it has the shards {first_keys(shards)} but not {index.name}, which says which tensors each one holds"
+    if not files:
+        return "it has no .safetensors weights"
     return damaged_safetensors(files)
 
 
@@ -190,7 +190,8 @@ def _load_folder(folder: Path, trust_remote_code: bool, dtype: Any = None):
         raise damaged_model_error(folder, problem)
     # First: a config.json of something else is not a model missing its weights.
     check_model_config(folder / "config.json")
-    has_safetensors = any(folder.glob("*.safetensors"))
+    # A shard index with its shards gone (a download of the *.json files only, a copy in progress) is no other format
+    has_safetensors = any(folder.glob("*.safetensors")) or (folder / "model.safetensors.index.json").is_file()
     if not has_safetensors:
         raise ModelNotFoundError(
             f"{folder} has no .safetensors weights; safealign reads safetensors only "
