@@ -138,6 +138,12 @@ def main() -> None:
             prune_config("prune:0.5", args.vocab_keep)  # checked even when no student is a prune: copy
     except (ValueError, argparse.ArgumentTypeError) as error:
         parser.error(str(error))
+    if args.vocab_keep is not None and not any(spec.startswith("prune:") for spec in args.student):
+        # it was ignored, and the JSON's args said the students were trimmed to it
+        parser.error(
+            f"--vocab-keep {args.vocab_keep} trims the prune: students built here, and no --student is one: a trained "
+            "student is measured as its folder holds it; give a prune: student or leave --vocab-keep out"
+        )
 
     teacher = load_model(
         args.teacher, merge_adapter=True

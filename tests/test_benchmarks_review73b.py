@@ -230,3 +230,15 @@ def test_monitor_load_says_how_many_blocks_ran(benchmarks, monkeypatch, requests
     assert result["blocks"] == ran
     timed = sizes[2:]  # after the warm-up of each side
     assert len(timed) == 2 * ran and sum(timed) == 2 * requests
+
+
+def test_student_speed_refuses_vocab_keep_without_a_student_it_trims(benchmarks, monkeypatch, capsys):  # noqa: F811
+    """--vocab-keep trims only prune: students: given with trained students alone it was ignored, and the JSON's args
+    recorded it beside their speeds."""
+    import student_speed
+
+    monkeypatch.setattr(student_speed, "load_model", _never)
+    monkeypatch.setattr(sys, "argv", ["student_speed.py", "--student", "tiny", "--vocab-keep", "16000"])
+    with pytest.raises(SystemExit) as exit_info:
+        student_speed.main()
+    assert exit_info.value.code == 2 and "--vocab-keep 16000 trims the prune: students" in capsys.readouterr().err
