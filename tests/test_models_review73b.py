@@ -69,6 +69,19 @@ def test_the_embedded_models_hub_id_and_a_misspelt_embedded_name_name_the_built_
     assert "did you mean" not in str(error.value)
 
 
+def _custom_tokenizer(folder):
+    """Make the tokenizer saved in ``folder`` one of its own code (auto_map in tokenizer_config.json)."""
+    (folder / "tokenization_custom.py").write_text(
+        "from transformers import PreTrainedTokenizerFast\n\n\nclass CustomTokenizer(PreTrainedTokenizerFast):\n    pass\n"
+    )
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    config |= {
+        "tokenizer_class": "CustomTokenizer",
+        "auto_map": {"AutoTokenizer": [None, "tokenization_custom.CustomTokenizer"]},
+    }
+    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+
+
 def test_a_tokenizer_of_its_own_code_names_trust_remote_code_not_missing_files(tiny, tmp_path, monkeypatch):
     """It was 'no usable tokenizer ... copy them from the model it was trained from', files that were all there."""
     import transformers.dynamic_module_utils as dynamic
@@ -79,15 +92,7 @@ def test_a_tokenizer_of_its_own_code_names_trust_remote_code_not_missing_files(t
     folder = tmp_path / "custom_tokenizer"
     tiny.model.save_pretrained(folder)
     tiny.tokenizer.save_pretrained(folder)
-    (folder / "tokenization_custom.py").write_text(
-        "from transformers import PreTrainedTokenizerFast\n\n\nclass CustomTokenizer(PreTrainedTokenizerFast):\n    pass\n"
-    )
-    config = json.loads((folder / "tokenizer_config.json").read_text())
-    config |= {
-        "tokenizer_class": "CustomTokenizer",
-        "auto_map": {"AutoTokenizer": [None, "tokenization_custom.CustomTokenizer"]},
-    }
-    (folder / "tokenizer_config.json").write_text(json.dumps(config))
+    _custom_tokenizer(folder)
     with pytest.raises(ModelNotFoundError) as refused:
         load_model(str(folder))
     said = " ".join(str(refused.value).split())
@@ -143,3 +148,24 @@ def test_a_shard_index_whose_shards_are_all_missing_names_them_not_another_forma
     ) as refused:
         load_model(str(folder))
     assert "convert with" not in str(refused.value)
+
+
+def test_an_adapters_tokenizer_of_its_own_code_names_trust_remote_code_not_damage(
+    tiny, tmp_path, monkeypatch
+):
+    """An adapter folder's own tokenizer of custom code was 'its tokenizer does not load ... a save cut short'."""
+    import transformers.dynamic_module_utils as dynamic
+    from peft import LoraConfig, get_peft_model
+
+    from safealign.models import load_model
+
+    monkeypatch.setattr(dynamic, "HF_MODULES_CACHE", str(tmp_path / "hf_modules"))
+    base = load_model("tiny:2")
+    folder = tmp_path / "adapter"
+    get_peft_model(base.model, LoraConfig(r=2, target_modules=["q_proj"])).save_pretrained(folder)
+    tiny.tokenizer.save_pretrained(folder)
+    _custom_tokenizer(folder)
+    with pytest.raises(ModelNotFoundError) as refused:
+        load_model(str(folder))
+    said = " ".join(str(refused.value).split())
+    assert "tokenizer_config.json asks for custom code" in said and "cut short" not in said

@@ -222,10 +222,8 @@ def _load_folder(folder: Path, trust_remote_code: bool, dtype: Any = None):
             raise
         # A tokenizer of its own code (auto_map in tokenizer_config.json) loads first: it was "no usable tokenizer,
         # copy the files again", and the model's own custom-code message was never reached
-        if not trust_remote_code and "trust_remote_code" in str(error):
-            raise ModelNotFoundError(
-                f"cannot load the model in {folder}: {custom_code_problem('tokenizer_config.json')}"
-            ) from None
+        if refusal := custom_tokenizer_refusal(folder, error, trust_remote_code):
+            raise refusal from None
         present = [name for name in TOKENIZER_FILES if (folder / name).is_file()]
         why = (
             f"it fails to load from {', '.join(present)}: {' '.join(str(error).split())[:200]}"
@@ -351,6 +349,18 @@ def custom_code_problem(file: str) -> str:
         f"its {file} asks for custom code (auto_map), which runs the folder's own Python files; if you trust "
         "that code, set `model.trust_remote_code: true` in the recipe, or pass --trust-remote-code to "
         "`safealign eval`, `serve`, `generate` or `probe`"
+    )
+
+
+def custom_tokenizer_refusal(
+    folder: Path, error: Exception, trust_remote_code: bool
+) -> ModelNotFoundError | None:
+    """The error for a tokenizer in ``folder`` that failed to load because it is its own code and that is not
+    allowed, else None."""
+    if trust_remote_code or "trust_remote_code" not in str(error):
+        return None
+    return ModelNotFoundError(
+        f"cannot load the model in {folder}: {custom_code_problem('tokenizer_config.json')}"
     )
 
 
@@ -490,8 +500,6 @@ def load_model(
 def _load_adapter(
     resolved: ModelSpec, trust_remote_code: bool, merge: bool, dtype: Any = None
 ) -> LoadedModel:
-    from peft import PeftModel
-
     if problem := damaged_safetensors(sorted(resolved.path.glob("*.safetensors"))):  # before the base loads
         raise damaged_model_error(resolved.path, problem)
     base_spec = adapter_base(resolved.path)
@@ -531,6 +539,8 @@ def _load_adapter(
             base_spec,
             problem,
         )
+    from peft import PeftModel
+
     try:
         model = PeftModel.from_pretrained(base.model, resolved.path)
     except (
@@ -556,6 +566,10 @@ def _load_adapter(
         try:
             tokenizer = load_tokenizer(resolved.path, trust_remote_code)
         except (OSError, ValueError) as error:  # a tokenizer.json cut short: JSONDecodeError
+            if refusal := custom_tokenizer_refusal(
+                resolved.path, error, trust_remote_code
+            ):  # was "a save cut short"
+                raise refusal from None
             problem = f"its tokenizer does not load ({' '.join(str(error).split())[:200]})"
             raise damaged_model_error(resolved.path, problem) from None
     return LoadedModel(model, tokenizer, resolved, str(resolved.path), {"base": base_spec, **base.info})
