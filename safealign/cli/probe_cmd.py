@@ -171,11 +171,9 @@ def suite_prompts(suites: tuple[str, ...], split: str) -> list[tuple[str, int]]:
 def _probe(
     model, out, datasets, language, system_prompt, batch_size, overwrite=False, trust_remote_code=False
 ) -> None:
+    from safealign.cli.eval_cmd import remove_if_made_and_empty
     from safealign.cli.generate_cmd import not_utf8
     from safealign.corpus.registry import dataset_path
-    from safealign.models import generation_device, load_model
-    from safealign.probing import fit_refusal_probe, model_identity, roc_auc
-    from safealign.runs import trained_system_prompt
 
     if problem := not_utf8("--system-prompt", system_prompt):  # a TypeError in the tokenizer, once the model had loaded
         raise typer.BadParameter(problem)
@@ -192,6 +190,20 @@ def _probe(
         raise DataError(
             f"--out {out} exists (a probe fitted earlier?); give another path, or add --overwrite to replace it"
         )
+    # a fit that fails (its datasets, the model, Ctrl-C) leaves no empty folder behind: deepest first
+    made = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
+    try:
+        _fit_and_write(model, out, datasets, language, system_prompt, batch_size, trust_remote_code)
+    except BaseException:
+        remove_if_made_and_empty(made)
+        raise
+
+
+def _fit_and_write(model, out, datasets, language, system_prompt, batch_size, trust_remote_code) -> None:
+    from safealign.models import generation_device, load_model
+    from safealign.probing import fit_refusal_probe, model_identity, roc_auc
+    from safealign.runs import trained_system_prompt
+
     try:  # before the model loads and the fit runs (minutes on the embedded model), not after
         out.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
