@@ -31,7 +31,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import QUICKSTART, positive, positive_float, recipe_system_prompt, report, system_prompt_flag  # noqa: E402
+from _common import (  # noqa: E402
+    QUICKSTART,
+    model_spec,
+    positive,
+    positive_float,
+    recipe_system_prompt,
+    report,
+    system_prompt_flag,
+)
 
 from safealign.generation import GenerationEngine, SamplingParams  # noqa: E402
 from safealign.judges import build_judges  # noqa: E402
@@ -183,7 +191,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sft", default="runs/quickstart/sft/model")
+    parser.add_argument(  # checked at parse time: a missing one was load_model's traceback, once mining began
+        "--sft",
+        type=model_spec,
+        required=True,
+        help="the SFT model DPO starts from (the recipe's sft/model, e.g. runs/quickstart/sft/model)",
+    )
     parser.add_argument(
         "--recipe",
         type=Path,

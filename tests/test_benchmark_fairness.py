@@ -240,8 +240,8 @@ BAD_ARGUMENTS = [
     ("student_speed", ["--student", "tiny", "--vocab-keep", "0"], ["load_model"], "vocab_keep = 0"),
     ("student_speed", ["--student", "tiny", "--student", "tiny"], ["load_model"], "given more than once"),
     ("sft_seed_spread", ["--seeds", "42,x"], ["train_and_score"], "comma-separated integers"),
-    ("dpo_lever", ["--recipe", "nope.yaml"], ["mine_pairs"], "recipe nope.yaml not found"),
-    ("dpo_lever", ["--k", "0"], ["mine_pairs"], "must be at least 1"),
+    ("dpo_lever", ["--sft", "tiny", "--recipe", "nope.yaml"], ["mine_pairs"], "recipe nope.yaml not found"),
+    ("dpo_lever", ["--sft", "tiny", "--k", "0"], ["mine_pairs"], "must be at least 1"),
     (
         "concise_think_lever",
         ["--recipe", "nope.yaml"],
@@ -366,6 +366,8 @@ def test_dpo_lever_asks_both_arms_and_mines_with_the_recipes_system_prompt(bench
     )  # the module's own name: platform.machine() runs a subprocess
     recipe = _recipe(benchmarks, "Be brief.")
     out = benchmarks / "dpo"
+    (benchmarks / "sft").mkdir()
+    (benchmarks / "sft" / "config.json").write_text("{}")  # --sft is checked to be a model
     monkeypatch.setattr(
         sys,
         "argv",
@@ -408,6 +410,7 @@ def test_dpo_lever_refuses_a_recipe_whose_prompt_the_sft_model_was_not_trained_w
         {"stage": "sft", "status": "done", "inputs": {"system_prompt": "Be kind."}},
     )
     (benchmarks / "sft" / "model").mkdir()
+    (benchmarks / "sft" / "model" / "config.json").write_text("{}")  # --sft is checked to be a model
     monkeypatch.setattr(dpo_lever, "mine_pairs", _never)
     recipe = _recipe(benchmarks, "Be brief.")
     monkeypatch.setattr(

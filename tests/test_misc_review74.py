@@ -4,9 +4,13 @@ benchmarks' server that died, non-finite metrics in the reward-hacking detectors
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
+
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
 def probe(argv: list[str]):
@@ -39,3 +43,32 @@ def test_a_failed_probe_fit_leaves_no_empty_out_folder_behind(monkeypatch, tmp_p
     probe(["--datasets", str(rows), "--out", str(tmp_path / "kept" / "new" / "p.json")])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "rows.jsonl"]
     assert list((tmp_path / "kept").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        ([], "the following arguments are required: --sft"),
+        (["--sft", "{tmp}/no/model"], "argument --sft: model '{tmp}/no/model' not found"),
+        (["--sft", "{tmp}"], "argument --sft: '{tmp}' is a folder but not a model"),
+    ],
+)
+def test_dpo_lever_refuses_a_missing_sft_model_before_it_starts(
+    monkeypatch, capsys, tmp_path: Path, argv: list[str], said: str
+) -> None:
+    """Without --sft (its default, runs/quickstart/sft/model, not there) or with a folder that is no model, it made
+    --out and ended in load_model's ModelNotFoundError traceback once mining began."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import dpo_lever
+
+    def never(*args, **kwargs):
+        raise AssertionError("a model loaded")
+
+    monkeypatch.setattr(dpo_lever, "mine_pairs", never)
+    out = tmp_path / "out"
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    monkeypatch.setattr(sys, "argv", ["dpo_lever.py", *argv, "--out", str(out)])
+    with pytest.raises(SystemExit) as exit_info:
+        dpo_lever.main()
+    assert exit_info.value.code == 2 and said.format(tmp=tmp_path) in capsys.readouterr().err
+    assert not out.exists()
