@@ -114,6 +114,41 @@ def warn_if_settings_changed(
         )
 
 
+# The eval folder (under eval/) of each training stage's model, as _run_held_stages names it
+EVAL_OF = {"sft": "sft", "rl": "rl", "distill": "student"}
+
+
+def warn_of_left_out_stages(recipe: Recipe, sample: SampleConfig | None) -> None:
+    """A stage the recipe leaves out (or turns off) whose folder holds a finished stage of an earlier run is neither
+    run nor read by this run, but the card reads every finished stage in the run folder as this run's: an SFT left out
+    of a rerun was carded as the final model ('Final model: sft/model', its eval's scores) while the run printed
+    'final model: tiny'. Say so, and how to card this run's stages alone. ``sample``: as _run_held_stages runs it."""
+    for name, section in (
+        ("sft", recipe.sft),
+        ("rl", recipe.rl),
+        ("sample", sample),
+        ("distill", recipe.distill),
+    ):
+        stage_dir = recipe.run_dir / name
+        if (section is not None and section.enabled) or stage_done(stage_dir) is None:
+            continue
+        evaluated = recipe.run_dir / "eval" / EVAL_OF[name] if name in EVAL_OF else None
+        folders = (
+            f"{stage_dir} and {evaluated}" if evaluated is not None and evaluated.is_dir() else str(stage_dir)
+        )
+        log.warning(
+            "%s: the recipe %s, but %s holds a finished %s stage of an earlier run: this run neither runs nor reads it, "
+            "yet the card (README.md, report.html) reports it as this run's%s. Move %s out of the run folder to card "
+            "this run's stages alone, or give the recipe another name: a run of its own in another folder",
+            name,
+            "leaves it out" if section is None else "turns it off",
+            stage_dir,
+            name,
+            ", its model as the final one where no later stage finished" if name in EVAL_OF else "",
+            folders,
+        )
+
+
 def trained_precision(precision: str, name: str) -> dict[str, tuple[str, Any]]:
     """The recipe's ``precision`` as :func:`~safealign.runs.changed_settings` compares it with the one a finished
     training stage trained in (``metrics.precision``: bf16 or fp32): a finished SFT trained in fp32 was kept without a
@@ -399,6 +434,7 @@ def _run_held_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bo
             | trained_precision(recipe.precision, name),
             traces=run_dir / "sample" / "traces.jsonl" if name == "distill" else None,  # where run_sample writes them
         )
+    warn_of_left_out_stages(recipe, sample)
     run_eval_stage(
         recipe.eval, model, run_dir / "eval" / "base", label="base", show_progress=show_progress, **asked
     )
