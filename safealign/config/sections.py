@@ -1160,6 +1160,42 @@ class DistillConfig(Section):
         check_lora_used(self.method, self.lora)
         return self
 
+    @model_validator(mode="after")
+    def _calibration_and_speed_read(self) -> DistillConfig:
+        """A warning, not an error, as warn_if_settings_unread: settings that the calibration passes or the speed check
+        read, set where neither runs (the defaults pass: a run's resolved recipe holds them)."""
+        if not self.enabled:
+            return self
+        default = {name: field.default for name, field in type(self).model_fields.items()}
+        calibrated = self.student.startswith("prune:") and (self.prune_by != "depth" or self.mlp_fraction < 1)
+        if not calibrated and self.calibration_rows != default["calibration_rows"]:
+            student = (
+                "prune_by: depth with mlp_fraction 1.0 keeps layers by position alone"
+                if self.student.startswith("prune:")
+                else f"student {self.student!r} is no prune: copy of the teacher"
+            )
+            log.warning(
+                "distill: calibration_rows %d is not read: it sets the transfer-set rows that rank layers or neurons "
+                "(prune_by: redundancy, loss or width, or mlp_fraction below 1), and %s. Remove calibration_rows, or "
+                "choose one of those",
+                self.calibration_rows,
+                student,
+            )
+        unread = [
+            f"{name} {getattr(self, name)}"
+            for name in ("speed_prompts", "speed_new_tokens")
+            if getattr(self, name) != default[name]
+        ]
+        if self.speed_rounds == 0 and unread:
+            log.warning(
+                "distill: %s %s not read: speed_rounds is 0, so no speed check runs. Set speed_rounds (e.g. 3) to time "
+                "the teacher and the student, or remove %s",
+                ", ".join(unread),
+                "is" if len(unread) == 1 else "are",
+                "it" if len(unread) == 1 else "them",
+            )
+        return self
+
 
 # SQLAlchemy's URL form (sqlalchemy.engine.url._parse_url), NAME://[USER[:PASSWORD]@][HOST][:PORT][/DATABASE][?QUERY],
 # read here without it: SQLAlchemy comes with the `serve` extra, and a core install validates a monitor: section too.
