@@ -6,6 +6,7 @@ recorded, so a file edited after training is flagged instead of silently describ
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,8 +17,11 @@ from safealign.card.run_folder import RunFolder, code
 from safealign.card.summary import NOT_REJECTION_REASONS, is_teacher_traces, sampled_prompts, traces_file
 from safealign.corpus import TRAIN_DATASETS, read_rows
 from safealign.corpus.mixture import sha256_file
+from safealign.corpus.validate import misspelt_field_problems
 from safealign.errors import DataError
 from safealign.paths import package_data
+
+log = logging.getLogger(__name__)
 
 # Safety prompts of the RL stage are the user turns of these shipped files (safealign/stages/rl_prompts.py).
 RL_SAFETY_SOURCES = ("harmful_refusals", "benign_helpful", "multilingual")
@@ -90,6 +94,15 @@ def describe_file(path: Path) -> dict[str, Any]:
         rows = read_rows(path)
     except DataError as error:
         return {"exists": True, "sha256_now": sha256_file(path), "error": str(error)}
+    # the counts below read such a row as without the field (training refuses it now; a file of an older run may hold it)
+    if slips := [problem for line, row in rows for problem in misspelt_field_problems(path, line, row)]:
+        log.warning(
+            "%s: %d row key(s) misspell a field the data card counts by, and their rows are counted without it, "
+            "e.g. %s",
+            path,
+            len(slips),
+            slips[0],
+        )
     # a JSON null (``"language": null``) is a missing value, as the training stages read it: never the value "None"
     count = lambda key: dict(Counter(str(r[key]) for _, r in rows if r.get(key) is not None).most_common())  # noqa: E731
     shown = lambda row, key: "?" if row.get(key) is None else row[key]  # noqa: E731

@@ -18,6 +18,16 @@ KINDS = {"harmful", "benign", "borderline", "reasoning"}
 # Row metadata a row may leave out. A JSON null in one is the same as leaving it out: Hugging Face `datasets`'
 # `to_json`, the export the data hints recommend, writes null for a column a row lacks.
 OPTIONAL_FIELDS = ("kind", "category", "language", "id")
+# Row metadata the data card counts rows by (safealign.card.data_card.describe_file), and what a row without it is read
+# as. A key that spells one another way ("Kind", "lang", "langauge") was read as absent, the row counted as that
+# default, without a word.
+COUNTED_FIELDS = {
+    "kind": "a row of no kind",
+    "category": "a row of no category",
+    "language": "English",
+    "source": "a row of its dataset's name",
+}
+_FIELD_ALIASES = {"lang": "language"}
 # A row's language: the code the language reward and the mixing checks compare detected languages with, as they read it
 # (lower case ISO 639-1; Korean is told by its script alone). Any other spelling ("EN", "en-US", "english") matched no
 # detected language, so every answer counted as off target.
@@ -146,7 +156,54 @@ def row_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]
     # null or left out: English
     if row.get("language") is not None and row["language"] not in LANGUAGE_CODES:
         bad("language", _language_problem(row["language"]))
+    problems.extend(misspelt_field_problems(path, line, row))
     return problems
+
+
+def misspelt_field_problems(path: Path, line: int, row: dict[str, Any]) -> list[RowProblem]:
+    """A problem for each key of ``row`` that misspells a counted field the row lacks (:func:`misspelt_field`): only
+    a text value, as the fields hold (a list under "languages" is a column of its own)."""
+    return [
+        RowProblem(
+            path,
+            line,
+            key,
+            f"is no field training reads, and the row is read as {COUNTED_FIELDS[field]}: name it {field!r}, "
+            f"or, for a column of your own, a name further from {field!r}",
+        )
+        for key, value in row.items()
+        if isinstance(value, str) and (field := misspelt_field(key)) and field not in row
+    ]
+
+
+def misspelt_field(key: str) -> str | None:
+    """The counted field (:data:`COUNTED_FIELDS`) ``key`` misspells: in other case or spacing ("Kind", "language "), as
+    "lang", in the plural, or one letter off in a longer name ("langauge", "catgory"); None for any other key."""
+    if key in COUNTED_FIELDS:
+        return None
+    folded = key.strip().casefold()
+    for field in COUNTED_FIELDS:
+        if folded in (field, field + "s") or _FIELD_ALIASES.get(folded) == field:
+            return field
+        if len(field) >= 6 and _one_slip(folded, field):
+            return field
+    return None
+
+
+def _one_slip(text: str, word: str) -> bool:
+    """Whether ``text`` is ``word`` with one letter added, left out, changed, or swapped with the next."""
+    if abs(len(text) - len(word)) > 1 or text == word:
+        return False
+    if len(text) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(text, word, strict=True)) if a != b]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and text[diff[0]] == word[diff[1]]
+            and text[diff[1]] == word[diff[0]]
+        )
+    short, long = sorted((text, word), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _language_problem(value: Any) -> str:
