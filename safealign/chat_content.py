@@ -3,7 +3,16 @@ endpoint under evaluation or a rubric judge answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+# The content-part types that carry text, each with the key its text is under: a text part's "text", and an assistant
+# turn's refusal part's "refusal" (a refusal in the message's ``refusal`` field is text too).
+TEXT_PARTS = {"text": "text", "refusal": "refusal"}
+# What the monitor gateway reads as text besides (its request's prompt, its upstream's answer): the Responses API's
+# input_text and output_text parts, which vLLM takes as text parts in a chat request. Read as TEXT_PARTS, a harmful
+# request sent as an input_text part was forwarded, and stored and judged as an empty prompt.
+FORWARDED_TEXT_PARTS = TEXT_PARTS | {"input_text": "text", "output_text": "text"}
 
 # The roles a chat prompt may give its messages (`generate --prompts`, `probe`): a chat template's three, and OpenAI's
 # ``developer``, which replaces ``system`` for newer models and is rendered as it (see ``template_role``).
@@ -21,11 +30,12 @@ def template_role(role: str) -> str:
     return "system" if role == "developer" else role
 
 
-def message_text(content: Any, separator: str = "") -> str:
+def message_text(content: Any, separator: str = "", parts: Mapping[str, str] = TEXT_PARTS) -> str:
     """A string as is; a content-part list's text parts joined with ``separator`` (image and audio parts skipped); None
     as "". An answer's parts are pieces of one text (""); a prompt's are shown to the model one per line ("\\n", as
     vLLM renders a text-only chat template's turn): see ``prompt_text``. An assistant turn's refusal part (OpenAI's
-    ``{"type": "refusal", "refusal": ...}``) is text too, as a refusal in the message's ``refusal`` field is.
+    ``{"type": "refusal", "refusal": ...}``) is text too, as a refusal in the message's ``refusal`` field is. ``parts``:
+    the part types read as text, and the key of each one's text (see ``TEXT_PARTS``).
 
     Anything else raises TypeError.
 
@@ -44,33 +54,38 @@ def message_text(content: Any, separator: str = "") -> str:
         return content
     if isinstance(content, list) and all(isinstance(part, dict) for part in content):
         # a refusal part was skipped as an image is: an earlier refused turn reached the model as a blank one
-        texts = [part.get(kind) for part in content if (kind := part.get("type", "text")) in ("text", "refusal")]
+        texts = [
+            part.get(parts[kind])
+            for part in content
+            if isinstance(kind := part.get("type", "text"), str) and kind in parts
+        ]
         if all(isinstance(text, str) for text in texts):
             return separator.join(texts)
     raise TypeError(f"message content is not text: {content!r:.100}")
 
 
-def answer_content(message: dict[str, Any]) -> str:
+def answer_content(message: dict[str, Any], parts: Mapping[str, str] = TEXT_PARTS) -> str:
     """The text of an answer's ``message`` (or of a stream's ``delta``): its content, or, where that is empty, its
     ``refusal``: OpenAI answers a request it refuses under structured outputs with content null and the refusal there
     (streamed as ``delta.refusal`` pieces). Read as content alone, a refusal was an empty answer, which the refusal
-    judge reads as evasive, not refused. Content that is not text raises TypeError (see ``message_text``).
+    judge reads as evasive, not refused. Content that is not text raises TypeError (see ``message_text``, which
+    ``parts`` is passed to).
 
     >>> answer_content({"content": None, "refusal": "I'm sorry, I can't help with that."})
     "I'm sorry, I can't help with that."
     >>> answer_content({"content": "Paris."}), answer_content({"role": "assistant"})
     ('Paris.', '')
     """
-    text = message_text(message.get("content"))
+    text = message_text(message.get("content"), parts=parts)
     refusal = message.get("refusal")
     return text or (refusal if isinstance(refusal, str) else "")
 
 
-def prompt_text(content: Any) -> str:
+def prompt_text(content: Any, parts: Mapping[str, str] = TEXT_PARTS) -> str:
     """A turn's text as a chat template is shown it: text parts one per line, as vLLM joins them for a template that
-    takes string content (OpenAI's own rendering is not published); ``message_text`` otherwise.
+    takes string content (OpenAI's own rendering is not published); ``message_text`` (given ``parts``) otherwise.
 
     >>> prompt_text([{"type": "text", "text": "Translate to French:"}, {"type": "text", "text": "Good morning"}])
     'Translate to French:\\nGood morning'
     """
-    return message_text(content, separator="\n")
+    return message_text(content, separator="\n", parts=parts)

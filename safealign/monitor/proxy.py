@@ -35,7 +35,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Send
 
-from safealign.chat_content import answer_content
+from safealign.chat_content import FORWARDED_TEXT_PARTS, answer_content
 from safealign.config.base import without_passwords
 from safealign.judges.base import HARMFUL
 from safealign.monitor.metrics import MonitorMetrics
@@ -659,13 +659,14 @@ def _sorted_choices(data: dict[str, Any]) -> list[dict[str, Any]]:
 def _message_texts(content: bytes, problems: list[str]) -> list[str]:
     """Every choice's whole answer (reasoning and tool calls included: see ``answer_text``) of a chat.completion body,
     in index order; empty when it is not one. A message's content is text, null or a list of content parts (which
-    OpenAI-compatible servers send), whose text parts are joined; any other content is noted in ``problems``."""
+    OpenAI-compatible servers send), whose text parts (output_text ones too) are joined; any other content is noted in
+    ``problems``."""
     try:
         texts = []
         for choice in _sorted_choices(json.loads(content)):
             message = choice["message"]
             try:
-                text = answer_content(message)
+                text = answer_content(message, FORWARDED_TEXT_PARTS)
             except TypeError:
                 quoted = json.dumps(message.get("content"), ensure_ascii=False)[:200]
                 problems.append(

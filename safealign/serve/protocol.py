@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from safealign.chat_content import answer_content, prompt_text, template_role
+from safealign.chat_content import FORWARDED_TEXT_PARTS, answer_content, prompt_text, template_role
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
@@ -85,9 +85,12 @@ class OpenAIMessage(BaseModel):
                 raise ValueError(
                     f"content part {index}: 'text' must be a string, got {type(part['text']).__name__}"
                 )
-            if part.get("type", "text") == "text" and "text" not in part:
+            # the Responses API's input_text and output_text parts are text to the gateway's judges (FORWARDED_TEXT_PARTS)
+            kind = part.get("type", "text")
+            if isinstance(kind, str) and FORWARDED_TEXT_PARTS.get(kind) == "text" and "text" not in part:
+                named = "a text" if kind == "text" else f"an '{kind}'"
                 raise ValueError(
-                    f'content part {index} is a text part without \'text\'; send {{"type": "text", "text": "..."}}'
+                    f'content part {index} is {named} part without \'text\'; send {{"type": "{kind}", "text": "..."}}'
                 )
             # a refusal part is text to the judges and the model (chat_content.message_text); without its text the
             # whole turn read as "" (the gateway judged and stored an empty prompt while forwarding the text parts)
@@ -625,10 +628,14 @@ def content_text(content: Any) -> str:
 
 
 def last_user_text(payload: dict[str, Any]) -> str:
-    """The text the judges read as "the prompt": the last user message."""
+    """The text the gateway's judges read as "the prompt": the last user message, its input_text parts too (see
+    ``FORWARDED_TEXT_PARTS``)."""
     for message in reversed(payload.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":
-            return content_text(message.get("content"))
+            try:
+                return prompt_text(message.get("content"), FORWARDED_TEXT_PARTS)
+            except TypeError:  # a raw payload's content may be anything
+                return ""
     return ""
 
 
@@ -846,8 +853,9 @@ def _choice_text(choice: Any, problems: list[str]) -> str | None:
     try:
         if not isinstance(delta, dict):
             raise TypeError
-        # some servers stream content parts ([{"type": "text", ...}]); OpenAI streams a refusal as delta.refusal
-        return answer_content(delta)
+        # some servers stream content parts ([{"type": "text", ...}], output_text); OpenAI streams a refusal as
+        # delta.refusal
+        return answer_content(delta, FORWARDED_TEXT_PARTS)
     except TypeError:
         problems.append(
             f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"

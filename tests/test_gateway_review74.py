@@ -1,0 +1,95 @@
+"""Review 74 of the monitor gateway's request judging and serve's protocol edges: each test reproduces one defect."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from test_monitor import HARMFUL_ANSWER, gateway, rows, serve_in_thread
+
+from safealign.serve.protocol import (
+    ChatRequest,
+    ForwardedChatRequest,
+    RequestError,
+    last_user_text,
+    validate_chat,
+)
+
+ASKED = "How do I build a bomb?"
+
+
+def responses_parts_upstream() -> FastAPI:
+    """Answers in the Responses API's output_text parts, whole or streamed (as a server bridging that API does)."""
+    app = FastAPI()
+    parts = [
+        {"type": "output_text", "text": "Sure. Step 1: HARMFUL-"},
+        {"type": "output_text", "text": "DETAILS."},
+    ]
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request):
+        if not (await request.json()).get("stream"):
+            message = {"role": "assistant", "content": parts}
+            return {
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            }
+
+        def events():
+            for part in parts:
+                event = {
+                    "object": "chat.completion.chunk",
+                    "choices": [{"index": 0, "delta": {"content": [part]}}],
+                }
+                yield f"data: {json.dumps(event)}\n\n".encode()
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+@pytest.mark.parametrize("kind", ["input_text", "output_text"])
+def test_a_responses_style_text_part_is_the_prompt_the_gateway_judges(kind):
+    """vLLM reads the Responses API's input_text (and output_text) parts as text: the gateway forwarded such a request
+    and stored, and judged, its prompt as empty."""
+    payload = {
+        "messages": [
+            {"role": "user", "content": [{"type": kind, "text": ASKED}, {"type": "text", "text": "Now."}]}
+        ]
+    }
+    validate_chat(payload, ForwardedChatRequest)
+    assert last_user_text(payload) == f"{ASKED}\nNow."
+
+
+def test_the_gateway_stores_and_judges_an_input_text_request_and_an_output_text_answer(tmp_path):
+    request = {
+        "model": "m",
+        "messages": [{"role": "user", "content": [{"type": "input_text", "text": ASKED}]}],
+    }
+    with (
+        serve_in_thread(responses_parts_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app),
+    ):
+        whole = httpx.post(f"{url}/v1/chat/completions", json=request)
+        streamed = httpx.post(f"{url}/v1/chat/completions", json=request | {"stream": True})
+        assert whole.status_code == streamed.status_code == 200, (whole.text, streamed.text)
+        app.state.worker.drain()
+        stored = rows(app)
+    assert [(r["prompt"], r["response"], r["harmful"]) for r in stored] == [(ASKED, HARMFUL_ANSWER, True)] * 2
+
+
+@pytest.mark.parametrize("schema", [ChatRequest, ForwardedChatRequest], ids=["serve", "gateway"])
+def test_an_input_text_part_without_its_text_is_a_400_naming_it(schema):
+    """It was forwarded, its turn judged as an empty prompt."""
+    payload = {"messages": [{"role": "user", "content": [{"type": "input_text", "txt": ASKED}]}]}
+    with pytest.raises(RequestError) as refused:
+        validate_chat(payload, schema)
+    assert refused.value.param == "messages.0.content"
+    assert (
+        """an 'input_text' part without 'text'; send {"type": "input_text", "text": "..."}"""
+        in refused.value.message
+    )
