@@ -15,6 +15,7 @@ from safealign.serve.protocol import (
     ForwardedChatRequest,
     RequestError,
     last_user_text,
+    refuse_unsupported,
     validate_chat,
 )
 
@@ -93,3 +94,23 @@ def test_an_input_text_part_without_its_text_is_a_400_naming_it(schema):
         """an 'input_text' part without 'text'; send {"type": "input_text", "text": "..."}"""
         in refused.value.message
     )
+
+
+@pytest.mark.parametrize(
+    ("part", "fix"),
+    [
+        ({"type": "image_url", "image_url": {"url": "x"}}, "send the content as text"),
+        ({"type": "input_text", "text": "hi"}, """send it as a text part, {"type": "text", "text": "..."}"""),
+    ],
+)
+def test_serves_400_for_a_part_it_cannot_read_names_the_parts_path(part, fix):
+    """param was "messages", as OpenAI's names the part itself; an input_text part was not told how to send its text."""
+    turns = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": [{"type": "text", "text": "a"}, part]},
+    ]
+    with pytest.raises(RequestError) as refused:
+        refuse_unsupported(validate_chat({"messages": turns}))
+    assert refused.value.param == "messages.1.content.1", refused.value.body()
+    assert refused.value.message.startswith(f"messages.1.content.1: a '{part['type']}' part;")
+    assert fix in refused.value.message

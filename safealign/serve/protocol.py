@@ -558,12 +558,16 @@ def refuse_unsupported(chat: ChatRequest) -> None:
                 )
         for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
             # an assistant turn's refusal part (OpenAI's client sends a refused answer back so) reaches it as its text
-            if part.get("type", "text") != "text" and not (part["type"] == "refusal" and message.role == "assistant"):
+            kind = part.get("type", "text")
+            if kind != "text" and not (kind == "refusal" and message.role == "assistant"):
+                fix = (
+                    'send it as a text part, {"type": "text", "text": "..."}'
+                    if isinstance(kind, str) and FORWARDED_TEXT_PARTS.get(kind) == "text"  # input_text, output_text
+                    else "send the content as text"
+                )
+                path = f"messages.{index}.content.{part_index}"  # the part itself, as OpenAI's param names it
                 raise RequestError(
-                    400,
-                    f"messages.{index}.content.{part_index}: a '{part.get('type')}' part; this server "
-                    "reads text parts only: send the content as text",
-                    param="messages",
+                    400, f"{path}: a '{kind}' part; this server reads text parts only: {fix}", param=path
                 )
 
 
