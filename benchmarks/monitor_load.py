@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -145,6 +146,10 @@ def fake_judges() -> FakeJudges:
 
 
 # ------------------------------------------------------------------ processes
+# the process started to serve each port, and the log its output goes to (None: the console), for wait_ready
+SERVING: dict[int, tuple[subprocess.Popen, Path | None]] = {}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -172,7 +177,9 @@ def start_upstream(port: int) -> subprocess.Popen:
         "warning",
         "--no-access-log",
     ]
-    return subprocess.Popen(command, env=env(), cwd=HERE)
+    process = subprocess.Popen(command, env=env(), cwd=HERE)
+    SERVING[port] = (process, None)
+    return process
 
 
 def start_gateway(
@@ -195,23 +202,45 @@ def start_gateway(
         "import:monitor_load:fake_judges",
         *(extra or []),
     ]
-    return subprocess.Popen(
+    process = subprocess.Popen(
         command, env=env(), cwd=ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT
     )
+    SERVING[port] = (process, log_path)
+    return process
 
 
 def wait_ready(url: str, timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers 200. The process started to serve its port that exits first (a port taken, a bad
+    flag, a failed import) ends the script at once with its exit code and output: it was waited for the whole
+    ``timeout``, then a RuntimeError's traceback gave no cause."""
     import httpx
 
+    process, log_path = SERVING.get(urlsplit(url).port, (None, None))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and (code := process.poll()) is not None:
+            raise SystemExit(
+                f"the process serving {url} (pid {process.pid}) exited with code {code} before it answered; "
+                + output_of(log_path)
+            )
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s; " + output_of(log_path))
+
+
+def output_of(log_path: Path | None, lines: int = 15) -> str:
+    """Where a served process's output is: the last ``lines`` of its log, or the console above."""
+    if log_path is None:
+        return "its output is above"
+    try:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError as error:
+        return f"its log {log_path} cannot be read ({error.strerror or error})"
+    return f"the last lines of its log {log_path}:\n" + ("\n".join(f"  {line}" for line in tail) or "  (empty)")
 
 
 def stop(process: subprocess.Popen) -> None:

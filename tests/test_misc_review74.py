@@ -72,3 +72,23 @@ def test_dpo_lever_refuses_a_missing_sft_model_before_it_starts(
         dpo_lever.main()
     assert exit_info.value.code == 2 and said.format(tmp=tmp_path) in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_monitor_benchmarks_stop_waiting_for_a_server_that_exited(monkeypatch, tmp_path: Path) -> None:
+    """A gateway or upstream that died at start (a port taken, a bad flag) was waited for 60 s, then a RuntimeError's
+    traceback ('did not come up') gave no cause; its exit code and the last lines of its output are said at once."""
+    import subprocess
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import monitor_load
+
+    log = tmp_path / "gateway.log"
+    died = "import sys; print('\\n'.join(f'line {i}' for i in range(40))); print('address already in use'); sys.exit(3)"
+    process = subprocess.Popen([sys.executable, "-c", died], stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    port = monitor_load.free_port()
+    monkeypatch.setitem(monitor_load.SERVING, port, (process, log))
+    with pytest.raises(SystemExit) as exit_info:
+        monitor_load.wait_ready(f"http://127.0.0.1:{port}/health", timeout=30)
+    said = str(exit_info.value.code)
+    assert f"(pid {process.pid}) exited with code 3 before it answered; the last lines of its log {log}:" in said
+    assert said.endswith("  line 39\n  address already in use") and "line 25" not in said
