@@ -18,6 +18,7 @@ import os
 import random
 import re
 import threading
+import typing
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -335,15 +336,18 @@ def generate_problems(
         raise unknown_name("task family", family, valid_families(), shown=[*OWN_FAMILIES, *EASY_CONFIGS])
     import reasoning_gym
 
+    config_class = _rg_datasets()[family][1]
     fields = {
         name: f
-        for name, f in getattr(_rg_datasets()[family][1], "__dataclass_fields__", {}).items()
+        for name, f in getattr(config_class, "__dataclass_fields__", {}).items()
         if name not in ("seed", "size")
     }
     if unknown := sorted(set(config or {}) - set(fields)):
         raise FamilyConfigError(
             f"{family} has no setting {', '.join(unknown)}; its settings: {', '.join(sorted(fields))}"
         )
+    if wrong := _not_its_kind(config or {}, fields, config_class):
+        raise FamilyConfigError(f"{family}: {wrong}")
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
     if family in UNSEEDED_FAMILIES:
@@ -355,7 +359,8 @@ def generate_problems(
     # may only fail while the problems are drawn, so the drawing is inside the try too.
     try:
         dataset = list(reasoning_gym.create_dataset(family, size=n, seed=seed, **settings))
-    except (AssertionError, ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
+    # ArithmeticError: a ZeroDivisionError, or the OverflowError of max_digits=.inf, which a family hands to int()
+    except (AssertionError, ValueError, TypeError, IndexError, KeyError, ArithmeticError) as error:
         raise FamilyConfigError(
             f"{family} rejected the settings {settings}: {str(error) or 'a value is out of range'}; "
             + (
@@ -399,9 +404,7 @@ def _not_a_number(config: dict[str, Any], fields: dict[str, dataclasses.Field]) 
         if isinstance(default, bool) or not isinstance(default, int | float):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            written = (
-                "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
-            )
+            written = _as_written(value)
             hint = ""
             if isinstance(value, str):
                 with contextlib.suppress(ArithmeticError):  # decimal's InvalidOperation: no number at all
@@ -413,13 +416,43 @@ def _not_a_number(config: dict[str, Any], fields: dict[str, dataclasses.Field]) 
     return ""
 
 
+def _as_written(value: Any) -> str:
+    """A setting's value as a spec writes it: null, true, false, or Python's repr ('1e12' for text)."""
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def _not_its_kind(config: dict[str, Any], fields: dict[str, dataclasses.Field], config_class: type) -> str:
+    """The fix for a setting of a kind its field does not take where reasoning-gym would take it without a word ("" for
+    none): a word for one of a few choices that is none of them (basic_arithmetic's ``format_style=latex`` drew its
+    "natural" questions), anything but true or false for a switch (``allow_parentheses=flase`` turned it on), and true
+    or false for a number (``max_digits=true`` drew one-digit numbers)."""
+    hints = typing.get_type_hints(config_class)
+    for key, value in config.items():
+        hint, default = hints.get(key), fields[key].default
+        if typing.get_origin(hint) is typing.Literal and value not in typing.get_args(hint):
+            choices = [str(choice) for choice in typing.get_args(hint)]
+            return (
+                f"{key}={value!r} is none of its choices{did_you_mean(str(value), choices)}; "
+                f"write one of {', '.join(choices)} (its default: {default})"
+            )
+        switch = isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1))
+        if hint is bool and not switch:
+            return f"{key}={_as_written(value)} is not true or false, where {key} is a switch (its default: {_as_written(default)})"
+        if isinstance(value, bool) and hint in (int, float):
+            return (
+                f"{key}={_as_written(value)} is not a number, where {key} takes one (its default: {default})"
+            )
+    return ""
+
+
 def _left_to_right_operators(settings: dict[str, Any]) -> str:
     """The operators whose reference answers basic_arithmetic gets wrong with ``settings`` ("" for none). Without
     parentheses (our easy settings), reasoning-gym 0.1.25 works a problem out left to right ("Calculate 4 + 7 * 5." has
     the reference 55) and divides by another number than the one it writes ("Calculate 6 / 2." has 2)."""
     if settings.get("allow_parentheses", True):
         return ""
-    operators = set(settings.get("operators", ()))
+    # a bad item (operators={a: 1}) is not hashable: reasoning-gym refuses it below
+    operators = {op for op in settings.get("operators", ()) if isinstance(op, str)}
     wrong = [op for op in ("*", "/") if op in operators and (op == "/" or operators & {"+", "-"})]
     return ", ".join(wrong)
 

@@ -1,0 +1,48 @@
+"""Review 74 of the verifiable tasks: reasoning-gym settings of the wrong kind are refused, not drawn from."""
+
+from __future__ import annotations
+
+import pytest
+
+from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        # reasoning-gym drew its "natural" questions for any format_style but "simple", and random spacing for any
+        # whitespace it did not know
+        ("basic_arithmetic?format_style=Natural", "did you mean 'natural'?"),
+        ("basic_arithmetic?whitespace=none", "write one of no_space, single, random"),
+        # a word for a switch is true to it: allow_parentheses=flase turned parentheses on
+        ("basic_arithmetic?allow_parentheses=flase", "allow_parentheses='flase' is not true or false"),
+        ("chain_sum?allow_negation=null", "allow_negation=null is not true or false"),
+        # true is 1 to it: one-digit numbers
+        ("basic_arithmetic?max_digits=true", "max_digits=true is not a number"),
+    ],
+)
+def test_a_setting_of_another_kind_is_refused_naming_it(spec: str, named: str) -> None:
+    family, config = parse_family_spec(spec)
+    with pytest.raises(FamilyConfigError, match=named.replace("?", r"\?")):
+        generate_problems(family, 2, seed=1, config=config)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "gcd?max_value=.inf",  # OverflowError: cannot convert float infinity to integer
+        "basic_arithmetic?max_digits=.inf",
+        "basic_arithmetic?operators={a: 1}",  # TypeError: unhashable type: 'dict', from our own operator check
+    ],
+)
+def test_an_impossible_value_is_a_family_config_error_not_a_traceback(spec: str) -> None:
+    family, config = parse_family_spec(spec)
+    with pytest.raises(FamilyConfigError, match="rejected the settings"):
+        generate_problems(family, 2, seed=1, config=config)
+
+
+def test_settings_of_their_kind_draw_as_before() -> None:
+    drawn = generate_problems("basic_arithmetic", 3, seed=1, config={"allow_parentheses": True})
+    assert generate_problems("basic_arithmetic", 3, seed=1, config={"allow_parentheses": 1}) == drawn
+    natural = generate_problems("basic_arithmetic", 3, seed=1, config={"format_style": "natural"})
+    assert [p.answer for p in natural] == [p.answer for p in generate_problems("basic_arithmetic", 3, seed=1)]
