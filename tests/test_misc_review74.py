@@ -92,3 +92,23 @@ def test_the_monitor_benchmarks_stop_waiting_for_a_server_that_exited(monkeypatc
     said = str(exit_info.value.code)
     assert f"(pid {process.pid}) exited with code 3 before it answered; the last lines of its log {log}:" in said
     assert said.endswith("  line 39\n  address already in use") and "line 25" not in said
+
+
+@pytest.mark.parametrize("key", ["reward", "kl", "gate/accuracy"])
+def test_a_logged_integer_past_a_floats_range_is_named_not_an_overflow_traceback(key: str) -> None:
+    """Python's json reads 10**400 written out as an int: every detector, and `safealign audit` with them, ended in
+    OverflowError ('int too large to convert to float'). The key and its record's step are named."""
+    from safealign.config import HackingConfig
+    from safealign.errors import DataError
+    from safealign.hacking import replay_detectors, too_little_data
+
+    history = [{"step": step, "loss": 0.5, key: 0.1} for step in (1, 2, 4)]
+    history.insert(2, {"step": 3, "loss": 0.5, key: -(10**400)})
+    said = rf"the record of step 3 logs '{key}' as an integer beyond a float's range .*fix or drop that line"
+    for detect in (replay_detectors, too_little_data):
+        with pytest.raises(DataError, match=said):
+            detect(history, HackingConfig())
+    history[2][key] = 10**300  # within range: a point as before
+    assert replay_detectors(history, HackingConfig()) == replay_detectors(
+        [*history[:2], {**history[2], key: 1e300}, history[3]], HackingConfig()
+    )

@@ -18,6 +18,7 @@ from statistics import fmean, stdev
 from typing import Any
 
 from safealign.config import GateConfig, HackingConfig
+from safealign.errors import DataError
 
 # A change of an accuracy reward's window mean this small is noise, not learning (the floor of `accuracy_noise`).
 FLAT_ACCURACY = 0.02
@@ -149,15 +150,26 @@ def indexed_points(
         value, step = record.get(key), step_of(record)
         if value is None and not finite and key in record:
             value = logged_non_finite(record, key)
-        if (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and step is not None
-            and (math.isfinite(value) or not finite)
-        ):
+        if not isinstance(value, int | float) or isinstance(value, bool) or step is None:
+            continue
+        if math.isfinite(number := logged_number(value, key, step)) or not finite:
             undone = min((at for last, failed, at in spans if last < step <= failed), default=math.inf)
-            points.append((index, undone, (step, float(value))))
+            points.append((index, undone, (step, number)))
     return points
+
+
+def logged_number(value: float, key: str, step: int) -> float:
+    """A logged value as a float. An integer past a float's range (a hand-written or merged log: Python's json reads
+    10**400 written out as an int) was an OverflowError traceback from every detector, and `safealign audit` with
+    them; it is named, with the step of its record (1e400 is read as inf, and a non-finite value, as before)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise DataError(
+            f"the record of step {step} logs {key!r} as an integer beyond a float's range (±1.8e308): fix or drop "
+            "that line of the log (metrics.jsonl, or gates.jsonl for a gate/ key); a training stage writes no such "
+            "value"
+        ) from None
 
 
 def logged_non_finite(record: dict[str, Any], key: str) -> float:
