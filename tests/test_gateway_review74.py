@@ -114,3 +114,34 @@ def test_serves_400_for_a_part_it_cannot_read_names_the_parts_path(part, fix):
     assert refused.value.param == "messages.1.content.1", refused.value.body()
     assert refused.value.message.startswith(f"messages.1.content.1: a '{part['type']}' part;")
     assert fix in refused.value.message
+
+
+def error_in_200_upstream() -> FastAPI:
+    """Answers 200 with an error object in place of a chat completion, as some routing proxies do."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions():
+        return {"error": {"message": "No endpoints found for model foo; check the model name", "code": 404}}
+
+    return app
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["passthrough", "blocking"])
+def test_a_200_carrying_an_error_object_says_the_upstreams_error(tmp_path, blocking):
+    """The 502 said only that no chat completion came (a stream's error event is quoted): the upstream's reason, which
+    names the fix, reached neither the client nor the gateway's log."""
+    with (
+        serve_in_thread(error_in_200_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db", blocking=blocking) as (url, app),
+    ):
+        answer = httpx.post(
+            f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+        )
+        stored = rows(app)
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 502 and "the answer carried an error object" in message, answer.text
+    assert ("No endpoints found for model foo" in message) is not blocking
+    assert [r["status"] for r in stored] == ["upstream_error"] and "No endpoints found" in stored[0][
+        "response"
+    ]

@@ -660,10 +660,15 @@ def _message_texts(content: bytes, problems: list[str]) -> list[str]:
     """Every choice's whole answer (reasoning and tool calls included: see ``answer_text``) of a chat.completion body,
     in index order; empty when it is not one. A message's content is text, null or a list of content parts (which
     OpenAI-compatible servers send), whose text parts (output_text ones too) are joined; any other content is noted in
-    ``problems``."""
+    ``problems``, and so is an ``error`` object (a 200 that carries the upstream's error, as a stream's error event
+    does: the client was told only that no chat completion came, not the upstream's reason)."""
     try:
+        data = json.loads(content)
+        if isinstance(data, dict) and data.get("error") is not None:
+            problems.append(f"an error object: {json.dumps(data['error'], ensure_ascii=False)[:300]}")
+            return []
         texts = []
-        for choice in _sorted_choices(json.loads(content)):
+        for choice in _sorted_choices(data):
             message = choice["message"]
             try:
                 text = answer_content(message, FORWARDED_TEXT_PARTS)
