@@ -9,6 +9,7 @@ process every helper here is a no-op that answers "main".
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -21,8 +22,12 @@ from safealign.errors import SafealignError
 
 T = TypeVar("T")
 
-# Launchers name the process's global rank differently: torchrun/accelerate/deepspeed set RANK, MPI the others.
+# Launchers name the process's global rank differently: torchrun/accelerate/deepspeed set RANK, MPI the others;
+# each sets the number of processes beside it.
 RANK_VARIABLES = ("RANK", "PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
+SIZE_VARIABLES = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+
+log = logging.getLogger(__name__)
 
 
 def launched_rank() -> int:
@@ -30,12 +35,32 @@ def launched_rank() -> int:
 
     Logging is set up when the CLI starts, before any stage knows whether it runs on CPU or GPU;
     reading the environment keeps that from initialising a process group for every command.
+    A rank without a world size above 1 beside it (``RANK=1`` alone: an environment half set, or left in the shell)
+    is a single process, as accelerate and the Trainer read it, said in a warning: read as rank 1, its INFO lines were
+    dropped and the run folder was left unlocked (rank 0's to lock) while the Trainer trained it as the main process.
     """
-    for name in RANK_VARIABLES:
-        value = os.environ.get(name, "")
-        if value.isdigit():
-            return int(value)
+    for name, size_name in zip(RANK_VARIABLES, SIZE_VARIABLES, strict=True):
+        value, size = os.environ.get(name, ""), os.environ.get(size_name, "")
+        if not value.isdigit():
+            continue
+        if int(value) and not (size.isdigit() and int(size) > 1):
+            _warn_half_set(name, value, size_name)
+            return 0
+        return int(value)
     return 0
+
+
+@functools.cache  # once a process: launched_rank is read at every run lock
+def _warn_half_set(name: str, value: str, size_name: str) -> None:
+    log.warning(
+        "%s=%s is set with %s: no launch of several processes sets that, so this is read as a single process "
+        "(rank 0), as accelerate and the Trainer read it. Unset %s, or start the ranks with `accelerate launch` or "
+        "`torchrun`, which set both",
+        name,
+        value,
+        _shown_env(size_name),
+        name,
+    )
 
 
 def setup_rank_logging(logger: logging.Logger | None = None) -> None:

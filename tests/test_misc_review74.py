@@ -112,3 +112,32 @@ def test_a_logged_integer_past_a_floats_range_is_named_not_an_overflow_traceback
     assert replay_detectors(history, HackingConfig()) == replay_detectors(
         [*history[:2], {**history[2], key: 1e300}, history[3]], HackingConfig()
     )
+
+
+def test_a_rank_without_a_world_size_is_one_process_and_said(monkeypatch, caplog) -> None:
+    """RANK=1 alone (a launcher's environment half set, or left in the shell) was read as rank 1: its INFO lines
+    dropped and the run folder left unlocked, while accelerate and the Trainer trained it as the one main process."""
+    import logging
+
+    from safealign.distributed import RANK_VARIABLES, SIZE_VARIABLES, _warn_half_set, launched_rank
+
+    for name in (*RANK_VARIABLES, *SIZE_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    _warn_half_set.cache_clear()
+    monkeypatch.setenv("RANK", "1")
+    with caplog.at_level(logging.WARNING):
+        assert launched_rank() == 0 and launched_rank() == 0
+    warned = [r.getMessage() for r in caplog.records if r.name == "safealign.distributed"]
+    assert warned == [
+        "RANK=1 is set with WORLD_SIZE unset: no launch of several processes sets that, so this is read as a single "
+        "process (rank 0), as accelerate and the Trainer read it. Unset RANK, or start the ranks with `accelerate "
+        "launch` or `torchrun`, which set both"
+    ]
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert launched_rank() == 0
+    monkeypatch.setenv("WORLD_SIZE", "2")  # a launch: the rank as set
+    assert launched_rank() == 1
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "4")
+    monkeypatch.delenv("RANK")
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "3")
+    assert launched_rank() == 3
