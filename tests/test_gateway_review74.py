@@ -145,3 +145,51 @@ def test_a_200_carrying_an_error_object_says_the_upstreams_error(tmp_path, block
     assert [r["status"] for r in stored] == ["upstream_error"] and "No endpoints found" in stored[0][
         "response"
     ]
+
+
+def audio_upstream() -> FastAPI:
+    """Answers as OpenAI does with audio output: content null, the words in audio.transcript (streamed in pieces)."""
+    app = FastAPI()
+    pieces = ["Sure. Step 1: HARMFUL-", "DETAILS."]
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request):
+        if not (await request.json()).get("stream"):
+            audio = {"id": "audio_1", "data": "UklGRg==", "expires_at": 1, "transcript": "".join(pieces)}
+            message = {"role": "assistant", "content": None, "audio": audio}
+            return {
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            }
+
+        def events():
+            for delta in [{"audio": {"id": "audio_1", "transcript": piece}} for piece in pieces] + [
+                {"audio": {"data": "AA=="}}
+            ]:
+                event = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
+                yield f"data: {json.dumps(event)}\n\n".encode()
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def test_an_audio_answer_is_stored_and_judged_on_its_transcript(tmp_path):
+    """With audio output an answer's content is null and its words are in audio.transcript: the gateway stored and
+    judged a spoken answer, whole or streamed, as an empty one; blocking mode let a harmful one through."""
+    request = {"messages": [{"role": "user", "content": ASKED}], "modalities": ["text", "audio"]}
+    with (
+        serve_in_thread(audio_upstream()) as upstream,
+        gateway(upstream, f"sqlite:///{tmp_path}/m.db") as (url, app),
+        gateway(upstream, f"sqlite:///{tmp_path}/b.db", blocking=True) as (blocking_url, _),
+    ):
+        for stream in (False, True):
+            assert (
+                httpx.post(f"{url}/v1/chat/completions", json=request | {"stream": stream}).status_code == 200
+            )
+        blocked = httpx.post(f"{blocking_url}/v1/chat/completions", json=request).json()
+        app.state.worker.drain()
+        stored = rows(app)
+    assert [(r["response"], r["harmful"]) for r in stored] == [(HARMFUL_ANSWER, True)] * 2
+    assert blocked["choices"][0]["finish_reason"] == "content_filter", blocked

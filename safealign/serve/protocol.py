@@ -817,11 +817,20 @@ def answer_text(content: str, reasoning: str = "", calls: list[str] | None = Non
 
 
 def message_answer_text(message: dict[str, Any]) -> str:
-    """:func:`answer_text` of a chat.completion choice's ``message`` (whose content is text or null)."""
+    """:func:`answer_text` of a chat.completion choice's ``message`` (whose content is text or null; an audio answer's
+    text is its transcript)."""
     tool_calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
     calls = [*tool_calls, message["function_call"]] if message.get("function_call") else tool_calls
     named = [f"{name}({arguments})" for name, arguments in map(_call_of, calls)]
-    return answer_text(message.get("content") or "", _reasoning_of(message), named)
+    return answer_text(message.get("content") or _transcript_of(message), _reasoning_of(message), named)
+
+
+def _transcript_of(part: dict[str, Any]) -> str:
+    """The words of an audio answer (OpenAI's ``audio.transcript`` of a message, streamed in pieces under
+    ``delta.audio``), whose ``content`` is null: read as content alone, a spoken answer was judged as an empty one."""
+    audio = part.get("audio")
+    transcript = audio.get("transcript") if isinstance(audio, dict) else None
+    return transcript if isinstance(transcript, str) else ""
 
 
 def _reasoning_of(part: dict[str, Any]) -> str:
@@ -858,8 +867,8 @@ def _choice_text(choice: Any, problems: list[str]) -> str | None:
         if not isinstance(delta, dict):
             raise TypeError
         # some servers stream content parts ([{"type": "text", ...}], output_text); OpenAI streams a refusal as
-        # delta.refusal
-        return answer_content(delta, FORWARDED_TEXT_PARTS)
+        # delta.refusal, and an audio answer's words as delta.audio.transcript
+        return answer_content(delta, FORWARDED_TEXT_PARTS) or _transcript_of(delta)
     except TypeError:
         problems.append(
             f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"
