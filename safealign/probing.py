@@ -209,7 +209,12 @@ class RefusalProbe:
         another layer with this one's weights; a NaN, an infinity or a scale of 0 would make every score NaN or 0/1."""
 
         def number(value: Any) -> bool:  # JSON's NaN and Infinity load as floats
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return False
+            try:
+                return math.isfinite(value)
+            except OverflowError:  # an int past a float's range (10**400 written out): an OverflowError traceback
+                return False
 
         if not isinstance(self.layer, int) or isinstance(self.layer, bool) or self.layer < 0:
             return f"layer must be a layer index >= 0, got {self.layer!r}"

@@ -141,3 +141,19 @@ def test_a_rank_without_a_world_size_is_one_process_and_said(monkeypatch, caplog
     monkeypatch.delenv("RANK")
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "3")
     assert launched_rank() == 3
+
+
+@pytest.mark.parametrize("field", ["intercept", "threshold", "coef"])
+def test_a_probe_file_with_an_integer_past_a_floats_range_is_named(tmp_path: Path, field: str) -> None:
+    """A hand-edited probe with 10**400 written out (Python's json reads it as an int) failed to load with an
+    OverflowError traceback ('int too large to convert to float'), where NaN or Infinity there is named."""
+    from safealign.errors import DataError
+    from safealign.probing import RefusalProbe
+
+    probe = RefusalProbe(layer=1, threshold=0.5, mean=[0.0] * 3, scale=[1.0] * 3, coef=[0.1] * 3, intercept=0.0)
+    data = json.loads(json.dumps(probe.__dict__))
+    data[field] = [0.1, 10**400, 0.1] if field == "coef" else 10**400
+    path = tmp_path / "probe.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match=rf"is not a refusal probe written by `safealign probe` \({field} must be"):
+        RefusalProbe.load(path)
