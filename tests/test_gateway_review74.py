@@ -8,8 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
-from test_monitor import HARMFUL_ANSWER, gateway, rows, serve_in_thread
+from fastapi.testclient import TestClient
+from test_monitor import HARMFUL_ANSWER, FakeJudges, gateway, rows, serve_in_thread
 
+from safealign.config.sections import MonitorConfig
+from safealign.monitor import create_gateway
 from safealign.serve.protocol import (
     ChatRequest,
     ForwardedChatRequest,
@@ -193,3 +196,14 @@ def test_an_audio_answer_is_stored_and_judged_on_its_transcript(tmp_path):
         stored = rows(app)
     assert [(r["response"], r["harmful"]) for r in stored] == [(HARMFUL_ANSWER, True)] * 2
     assert blocked["choices"][0]["finish_reason"] == "content_filter", blocked
+
+
+def test_a_wrong_key_is_told_where_the_right_one_comes_from(tmp_path):
+    """The 403 said only 'wrong API key': not which key the monitor takes, nor where a generated one is shown."""
+    config = MonitorConfig(upstream="http://127.0.0.1:9", db=f"sqlite:///{tmp_path}/m.db", api_key="right")
+    with TestClient(create_gateway(config, judges=FakeJudges(), start_worker=False)) as client:
+        refused = client.get("/admin/stats", headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 403 and refused.json()["error"]["type"] == "permission_error"
+    message = refused.json()["error"]["message"]
+    assert message.startswith("wrong API key: send the key this monitor was started with (--api-key")
+    assert "$SAFEALIGN_MONITOR_KEY" in message and "in its log at start" in message

@@ -84,6 +84,11 @@ def key_checker(api_key: str, allow_query: bool = False) -> Callable[[Request], 
             )
         if not any(secrets.compare_digest(given.encode(), api_key.encode()) for given in offered):
             log.warning("refused %s %s: wrong API key", request.method, request.url.path)
-            raise RequestError(403, "wrong API key", kind="permission_error")
+            raise RequestError(
+                403,
+                f"wrong API key: send the key this monitor was started with (--api-key, ${KEY_ENV} or the recipe's "
+                "monitor.api_key; one it generated for want of these is in its log at start)",
+                kind="permission_error",
+            )
 
     return check
