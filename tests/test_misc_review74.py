@@ -157,3 +157,17 @@ def test_a_probe_file_with_an_integer_past_a_floats_range_is_named(tmp_path: Pat
     path.write_text(json.dumps(data))
     with pytest.raises(DataError, match=rf"is not a refusal probe written by `safealign probe` \({field} must be"):
         RefusalProbe.load(path)
+
+
+def test_accuracy_rewards_whose_spread_passes_a_floats_range_read_as_no_bound_not_a_traceback() -> None:
+    """statistics.stdev raised OverflowError on 1.7e308, 1.7e308, -1.7e308 (its variance past the float range): the
+    detectors (the live callback's too, which stopped the run, as `mean` was made to avoid) ended in a traceback;
+    such a spread bounds nothing, as an infinite one (1e200 values) already did."""
+    from safealign.config import HackingConfig
+    from safealign.hacking import run_detectors
+    from safealign.hacking.detectors import FLAT_ACCURACY, accuracy_noise
+
+    points = list(enumerate([1.7e308, 1.7e308, -1.7e308] * 2))
+    assert accuracy_noise(points, 3) == FLAT_ACCURACY
+    history = [{"step": s, "rewards/accuracy/mean": v, "rewards/format/mean": 1.0} for s, v in points]
+    assert run_detectors(history, HackingConfig(window=3)) == []  # the accuracy mean sits far above the format's

@@ -315,7 +315,10 @@ def accuracy_noise(points: list[tuple[int, float]], window: int) -> float:
     first, last = [v for _, v in points[:window]], [v for _, v in points[-window:]]
     if len(first) < 2 or len(last) < 2:  # one point a window: no spread to measure
         return FLAT_ACCURACY
-    error = math.hypot(stdev(first) / math.sqrt(len(first)), stdev(last) / math.sqrt(len(last)))
+    try:  # stdev raises OverflowError where its variance passes the float range (1.7e308, 1.7e308, -1.7e308)
+        error = math.hypot(stdev(first) / math.sqrt(len(first)), stdev(last) / math.sqrt(len(last)))
+    except OverflowError:
+        error = math.inf
     if not math.isfinite(error):  # absurd logged values (1e200): no bound to read from them
         return FLAT_ACCURACY
     return min(RISEN_ACCURACY, max(FLAT_ACCURACY, 2 * error))
