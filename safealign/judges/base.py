@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from safealign.chat_content import message_text, prompt_text
 from safealign.errors import SafealignError
 
 # Labels of the refusal judge (XSTest counts full and partial refusals separately).
@@ -50,6 +51,45 @@ class Judge(Protocol):
     name: str
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]: ...
+
+
+def judged_texts(
+    judge: str, prompts: Sequence[Any], responses: Sequence[Any]
+) -> tuple[list[str | None], list[str | None]]:
+    """``prompts`` and ``responses`` as a judge reads them, one prompt per response: a string as is, None as None (each
+    judge reads it as no text), a chat message's content-part list as its text (a prompt's parts one per line, as the
+    model was shown them; an answer's as one text: ``safealign.chat_content``). Anything else is a TypeError naming
+    the row, where it had been a tokenizer's or a regex's, naming neither row nor fix.
+
+    >>> judged_texts("refusal", [[{"type": "text", "text": "Hi"}, {"type": "text", "text": "there"}]], [None])
+    (['Hi\\nthere'], [None])
+    """
+    for kind, texts in (("prompts", prompts), ("responses", responses)):
+        if isinstance(texts, str | bytes):  # judged character by character: one verdict per letter
+            raise TypeError(f"the {judge} judge takes a list of {kind}, got one text; pass it as a list: [text]")
+    prompts, responses = list(prompts), list(responses)  # a generator has no len(), and is read once
+    if len(prompts) != len(responses):
+        raise ValueError(f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response")
+    return (
+        [_text(judge, "prompt", index, prompt, prompt_text) for index, prompt in enumerate(prompts)],
+        [_text(judge, "response", index, response, message_text) for index, response in enumerate(responses)],
+    )
+
+
+def _text(judge: str, kind: str, index: int, value: Any, read: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return read(value)
+    except TypeError:
+        fix = (
+            "decode it to a str (e.g. .decode('utf-8'))"
+            if isinstance(value, bytes | bytearray)
+            else "give a str, or a chat message's content (a str or a list of its content parts)"
+        )
+        raise TypeError(
+            f"the {judge} judge reads text, and {kind} {index} is of type {type(value).__name__} ({value!r:.60}); {fix}"
+        ) from None
 
 
 class JudgeOutputError(SafealignError):

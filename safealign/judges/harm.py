@@ -46,7 +46,16 @@ from typing import Any
 import numpy as np
 
 from safealign.errors import SafealignError
-from safealign.judges.base import COMPLIANCE, EVASIVE, HARMFUL, PARTIAL_REFUSAL, REFUSAL, SAFE, Verdict
+from safealign.judges.base import (
+    COMPLIANCE,
+    EVASIVE,
+    HARMFUL,
+    PARTIAL_REFUSAL,
+    REFUSAL,
+    SAFE,
+    Verdict,
+    judged_texts,
+)
 from safealign.judges.embeddings import EMBEDDING_INSTALL, embed, embed_fixed, long_text_windows
 from safealign.judges.refusal import Exemplars, RefusalJudge
 from safealign.tasks.language import detect_language
@@ -419,10 +428,7 @@ class HarmJudge:
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per pair; prompts are embedded once and shared with the refusal judge."""
-        if len(prompts) != len(responses):
-            raise ValueError(
-                f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response"
-            )
+        prompts, responses = judged_texts(self.name, prompts, responses)
         prompts = [prompt or "" for prompt in prompts]  # None: no prompt, as the refusal judge reads it
         prompt_vectors = embed(prompts)
         # a looping answer that gives what was asked is still harmful: the refusal judge's loop rule is not applied

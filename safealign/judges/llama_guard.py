@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from safealign.errors import ModelNotFoundError
-from safealign.judges.base import HARMFUL, SAFE, Verdict
+from safealign.judges.base import HARMFUL, SAFE, Verdict, judged_texts
 from safealign.judges.embeddings import encodable
 from safealign.models import LoadedModel, load_model
 
@@ -192,9 +192,9 @@ class LlamaGuardJudge:
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per pair, ``batch_size`` exchanges per forward pass."""
-        if len(prompts) != len(responses):
-            raise ValueError(f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response")
-        return self._judge_inputs([self.prompt_ids(p, r) for p, r in zip(prompts, responses, strict=True)])
+        prompts, responses = judged_texts(self.name, prompts, responses)
+        # a None prompt is no prompt, as the default judges read it
+        return self._judge_inputs([self.prompt_ids(p or "", r) for p, r in zip(prompts, responses, strict=True)])
 
     def judge_requests(self, prompts: Sequence[str]) -> list[Verdict]:
         """One verdict per request: whether the user's message itself is unsafe (what the monitor's request_harmful

@@ -41,7 +41,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from safealign.chat_content import message_text
 from safealign.errors import SafealignError
-from safealign.judges.base import HARMFUL, SAFE, Verdict
+from safealign.judges.base import HARMFUL, SAFE, Verdict, judged_texts
 from safealign.judges.embeddings import encodable
 
 log = logging.getLogger(__name__)
@@ -395,10 +395,7 @@ class OpenAIRubricJudge:
         Replies that do not parse even when asked again fail the batch with one error counting them (no verdict
         is made up), after every pair was graded: the count says whether it is the grader model or one exchange.
         """
-        if len(prompts) != len(responses):
-            raise ValueError(
-                f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response"
-            )
+        prompts, responses = judged_texts(self.name, prompts, responses)
         import httpx
 
         from safealign.http_deadline import timed_reading
@@ -414,7 +411,7 @@ class OpenAIRubricJudge:
             ) as client,
             ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool,
         ):
-            pairs = zip(prompts, responses, strict=True)
+            pairs = ((prompt or "", response or "") for prompt, response in zip(prompts, responses, strict=True))
             results = list(pool.map(lambda pair: self._judge_one(client, *pair), pairs))
         failed = [result for result in results if isinstance(result, RubricParseError)]
         if failed:

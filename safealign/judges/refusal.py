@@ -69,7 +69,7 @@ import numpy as np
 
 from safealign.errors import DataError
 from safealign.hacking.signals import repeated_ngram_share
-from safealign.judges.base import COMPLIANCE, EVASIVE, PARTIAL_REFUSAL, REFUSAL, Verdict
+from safealign.judges.base import COMPLIANCE, EVASIVE, PARTIAL_REFUSAL, REFUSAL, Verdict, judged_texts
 from safealign.judges.embeddings import embed, embed_fixed, top_k_similarity
 from safealign.paths import package_data
 from safealign.tasks.reasoning_format import parse_reasoning
@@ -1540,11 +1540,7 @@ class RefusalJudge:
 
     def judge(self, prompts: Sequence[str], responses: Sequence[str]) -> list[Verdict]:
         """One verdict per (prompt, response); every text is embedded in one batch."""
-        if len(prompts) != len(responses):
-            raise ValueError(
-                f"got {len(prompts)} prompts and {len(responses)} responses; pass one prompt per response"
-            )
-        return self.judge_with_prompt_vectors(prompts, responses, None)
+        return self.judge_with_prompt_vectors(*judged_texts(self.name, prompts, responses), None)
 
     def judge_with_prompt_vectors(
         self,
