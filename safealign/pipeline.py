@@ -21,6 +21,7 @@ from safealign.runs import (
     as_moved,
     changed_settings,
     check_outside_stage_folders,
+    check_stage_output_there,
     describe_changes,
     recorded_move,
     retrained_input,
@@ -246,6 +247,18 @@ def check_student_found(recipe: Recipe) -> None:
         raise ModelNotFoundError(f"distill.student: {error}") from None
 
 
+def check_starting_models(recipe: Recipe) -> None:
+    """The model each stage still to make starts from, when a finished stage of the run wrote it, must be there: a
+    finished SFT whose model was deleted (to free the disk) was skipped, and RL failed on its model after the baseline
+    eval, naming no way to get it back (see :func:`~safealign.runs.check_stage_output_there`)."""
+    to_make = stages_to_make(recipe)
+    # the models of these are made (again) before the stages after them start
+    remade = {(recipe.run_dir / name).resolve() for name in to_make}
+    for name, model in starting_models(recipe).items():
+        if name in to_make and Path(model).parent.resolve() not in remade:
+            check_stage_output_there(model)
+
+
 def check_judge_found(recipe: Recipe) -> None:
     """The eval judge's Llama Guard folder is looked for now: `validate` leaves paths alone (a recipe for another
     machine validates), and the sample stage builds its judges only after the teacher has generated."""
@@ -336,6 +349,7 @@ def check_recipe(recipe: Recipe) -> None:
     # a run folder in (or as) another run's stage folder is refused before the checks (run_lock checks its parents)
     check_outside_stage_folders(recipe.run_dir)
     check_student_found(recipe)
+    check_starting_models(recipe)
     check_judge_found(recipe)
     check_vllm_usable(recipe)
     check_launch(recipe)

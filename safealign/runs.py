@@ -468,6 +468,31 @@ def stage_done(stage_dir: Path) -> dict[str, Any] | None:
     return record
 
 
+def check_stage_output_there(model_spec: str) -> None:
+    """A model that a finished stage wrote (``STAGE_DIR/model``, the ``output`` its ``stage.json`` records) must be
+    there for a stage to start from or score it: deleted to free the disk (or left out of a copy), the stage was
+    'already done, skipping' and the next one failed with "model '.../sft/model' not found ... Use
+    'embedded:smollm2-135m-instruct', 'tiny', ...", naming no way to get it back. A ModelNotFoundError naming the
+    record and the fix; any other spec is left to load_model."""
+    from safealign.errors import ModelNotFoundError
+
+    path = Path(model_spec)
+    if path.exists() or not (path.parent / STAGE_FILE).is_file():
+        return
+    record = stage_done(path.parent) or {}
+    output = record.get("output")
+    if (
+        not isinstance(output, str)
+        or Path(as_moved(output, recorded_move(record, path.parent))).resolve() != path.resolve()
+    ):
+        return
+    raise ModelNotFoundError(
+        f"{model_spec} is gone, though {path.parent / STAGE_FILE} records the {record.get('stage', 'stage')} stage "
+        f"that wrote it as finished (the model deleted, or not copied with its folder?): put the model back there, or "
+        f"delete {path.parent} to make that stage again (the stages made from it are made again after it)"
+    )
+
+
 def trained_system_prompt(model_spec: str) -> tuple[str, Path] | None:
     """The system prompt a model folder was trained with, and the record that says so; None when there is none.
 

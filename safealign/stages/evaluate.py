@@ -16,6 +16,7 @@ from safealign.runs import (
     StageRecord,
     StageResult,
     changed_settings,
+    check_stage_output_there,
     describe_changes,
     finished_stage,
     read_json,
@@ -86,6 +87,7 @@ def run_eval_stage(
     if not is_main_process():  # under accelerate launch, rank 0 evaluates; the others wait for its summary
         wait_for_everyone()
         return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
+    check_stage_output_there(model_spec)
     record = StageRecord(
         stage=f"eval:{label or model_spec}",
         parent=model_spec,
