@@ -42,6 +42,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number of at least 0 (a share or a weight, where 0 turns it off)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, got {text}")
+    return value
+
+
 def model_spec(text: str) -> str:
     """An argparse type for a model option: the spec as given, once it points at a model (nothing loads). A missing
     folder was a ModelNotFoundError's traceback after the script had built its data or loaded another model."""

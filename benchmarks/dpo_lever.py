@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import (  # noqa: E402
     QUICKSTART,
     model_spec,
+    non_negative_float,
     positive,
     positive_float,
     recipe_system_prompt,
@@ -207,10 +208,17 @@ def main() -> None:
     parser.add_argument(
         "--k", type=positive, default=4, help="samples per harmful prompt when looking for compliance"
     )
-    parser.add_argument("--harmful-per-benign", type=float, default=2.0, help="harmful pairs per benign pair")
+    parser.add_argument(  # checked here: a negative, inf or nan share failed in random.sample once mining had run
+        "--harmful-per-benign",
+        type=non_negative_float,
+        default=2.0,
+        help="harmful pairs per benign pair (0: benign pairs only)",
+    )
     parser.add_argument("--lr", type=positive_float, default=5e-6)
     parser.add_argument("--beta", type=positive_float, default=0.1)
-    parser.add_argument("--sft-weight", type=float, default=0.2)
+    parser.add_argument(  # a negative weight trains the chosen answers' likelihood down, nan every weight to nan
+        "--sft-weight", type=non_negative_float, default=0.2, help="weight of the NLL on the chosen answer (0: off)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="pair draw and data order")
     parser.add_argument("--sample-seed", type=int, default=3, help="sampling seed of the harmful completions")
     args = parser.parse_args()

@@ -51,13 +51,18 @@ def test_a_failed_probe_fit_leaves_no_empty_out_folder_behind(monkeypatch, tmp_p
         ([], "the following arguments are required: --sft"),
         (["--sft", "{tmp}/no/model"], "argument --sft: model '{tmp}/no/model' not found"),
         (["--sft", "{tmp}"], "argument --sft: '{tmp}' is a folder but not a model"),
+        # a share that failed in random.sample once mining had run; a weight that trains the chosen answers down
+        (["--sft", "tiny", "--harmful-per-benign", "-1"], "--harmful-per-benign: must be a finite number of at least 0"),
+        (["--sft", "tiny", "--harmful-per-benign", "nan"], "--harmful-per-benign: must be a finite number of at least 0"),
+        (["--sft", "tiny", "--sft-weight", "-0.2"], "--sft-weight: must be a finite number of at least 0, got -0.2"),
     ],
 )
-def test_dpo_lever_refuses_a_missing_sft_model_before_it_starts(
+def test_dpo_lever_refuses_bad_arguments_before_it_starts(
     monkeypatch, capsys, tmp_path: Path, argv: list[str], said: str
 ) -> None:
     """Without --sft (its default, runs/quickstart/sft/model, not there) or with a folder that is no model, it made
-    --out and ended in load_model's ModelNotFoundError traceback once mining began."""
+    --out and ended in load_model's ModelNotFoundError traceback once mining began; a negative or nan
+    --harmful-per-benign in random.sample's ValueError once mining had run."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     import dpo_lever
 
