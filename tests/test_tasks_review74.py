@@ -1,10 +1,12 @@
-"""Review 74 of the verifiable tasks: reasoning-gym settings of the wrong kind are refused, not drawn from."""
+"""Review 74 of the verifiable tasks: reasoning-gym settings of the wrong kind are refused, not drawn from; an answer
+line with a long run of spaces is read in one pass."""
 
 from __future__ import annotations
 
 import pytest
 
 from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
+from safealign.tasks.reasoning_format import extract_answer
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,32 @@ def test_settings_of_their_kind_draw_as_before() -> None:
     assert generate_problems("basic_arithmetic", 3, seed=1, config={"allow_parentheses": 1}) == drawn
     natural = generate_problems("basic_arithmetic", 3, seed=1, config={"format_style": "natural"})
     assert [p.answer for p in natural] == [p.answer for p in generate_problems("basic_arithmetic", 3, seed=1)]
+
+
+# A degenerate rollout's line of spaces: the decoration pattern ending in "+$" was tried from every one of them, 4 s for
+# 20,000 and quadratic (an hour's reward call for 200,000, which a whitespace token of a few dozen spaces reaches).
+SPACES = " " * 200_000
+
+
+@pytest.mark.timeout(60)  # a hang guard: about 0.2 s now, several minutes before
+def test_a_long_run_of_spaces_in_an_answer_line_is_read_in_one_pass() -> None:
+    line = "<think>\nx\n</think>\nThe answer is 1" + SPACES + "2."
+    assert extract_answer(line) == "1, 2"  # numbers side by side are a list, as before
+    assert extract_answer(line, whole=True) == "1"  # cut at WHOLE_ANSWER_CHARS, then one number
+    assert extract_answer("The answer is **(" + SPACES + "42" + SPACES + ")**.") == "42"
+    assert extract_answer("The answer is `" + SPACES + "[22, 98]" + SPACES + "`", whole=True) == "[22, 98]"
+
+
+@pytest.mark.parametrize(
+    ("text", "whole", "answer"),
+    [
+        ("The answer is **(42)**.", False, "42"),
+        ("The answer is \\(\\frac{3}{4}\\)!", False, "3/4"),
+        ("The answer is [ 7 ];", False, "7"),
+        ("The answer is **03:22:03.**", True, "03:22:03."),
+        ("The answer is $[1, 2]$ ", True, "[1, 2]"),
+        ("The answer is ` `", True, None),
+    ],
+)
+def test_the_decoration_around_an_answer_goes_as_before(text: str, whole: bool, answer: str | None) -> None:
+    assert extract_answer(text, whole=whole) == answer

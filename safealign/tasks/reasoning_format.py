@@ -36,10 +36,13 @@ _EXPONENT_NUMBER_RE = re.compile(_EXPONENT_NUMBER)
 # one match, read as 42).
 _ANSWER_MARKER = r"the\s+(?:final\s+)?answer\s+is|\banswer\s*:"
 _ANSWER_IS_RE = re.compile(rf"(?:{_ANSWER_MARKER})\s*:?\s*((?:(?!{_ANSWER_MARKER})[^\n])*)", re.IGNORECASE)
-_DECORATION = re.compile(r"^[\s*_`$\\(\[{]+|[\s*_`$\\)\]}.!,;:]+$")
+# Markup, brackets and a sentence's end around an answer: the runs of them that open it and that end it (see
+# _undecorated).
+_LEADING_DECORATION = re.compile(r"[\s*_`$\\(\[{]+")
+_TRAILING_DECORATION = re.compile(r"[\s*_`$\\)\]}.!,;:]+")
 # Around an answer read whole, only bold/code markers and math dollars go: brackets, inner punctuation and
 # underscores (an n-queens board's empty squares) are the answer's.
-_WHOLE_DECORATION = re.compile(r"^[\s*`$]+|[\s*`$]+$")
+_WHOLE_DECORATION = re.compile(r"[\s*`$]+")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 # A number followed by more numbers: "0.0, 5.0" is a list, not the answer 0.0 ("1,234" is one number).
 _NUMBER_LIST = re.compile(rf"\$?\s*{NUMBER}\s*(?:;|,\s)\s*{NUMBER}")
@@ -169,7 +172,16 @@ def _hedge_from(text: str, start: int) -> str | None:
 def _clean(candidate: str) -> str:
     boxed = _boxed_answer(candidate)
     candidate = boxed if boxed is not None else _FRAC.sub(r"\1/\2", candidate)
-    return _DECORATION.sub("", candidate.strip()).strip()
+    return _undecorated(candidate.strip(), _LEADING_DECORATION, _TRAILING_DECORATION).strip()
+
+
+def _undecorated(text: str, leading: re.Pattern[str], trailing: re.Pattern[str]) -> str:
+    """``text`` less the run of ``leading`` characters that opens it and the run of ``trailing`` ones that ends it. The
+    end's run is matched at the start of the reversed text: one pattern ending in ``+$`` is tried from every character
+    of a run that does not end the text, and a line of 20,000 spaces before the answer's last word took 4 s."""
+    start = opening.end() if (opening := leading.match(text)) else 0
+    ending = trailing.match(text[::-1], 0, len(text) - start)
+    return text[start : len(text) - (ending.end() if ending else 0)]
 
 
 def _normalise_number(number: str) -> str:
@@ -187,7 +199,9 @@ def _answer_is(text: str, whole: bool = False, lines: int = 1, exponent: bool = 
     for raw in reversed(matches):
         if whole:  # an answer that is not one number ("03:22:03", "F=4,W=0", "[22, 98]") is read as written
             boxed = last_boxed(raw)
-            candidate = _WHOLE_DECORATION.sub("", _FRAC.sub(r"\1/\2", raw) if boxed is None else boxed)
+            candidate = _undecorated(
+                _FRAC.sub(r"\1/\2", raw) if boxed is None else boxed, _WHOLE_DECORATION, _WHOLE_DECORATION
+            )
             if candidate:
                 # a list of moves can be long: tower_of_hanoi's 63 moves are 2,015 characters, which a cut at 2,000
                 # scored 0; the cut only bounds the verifier's work on a runaway answer
