@@ -288,7 +288,7 @@ def test_malformed_requests_are_4xx_not_500(served):
                     }
                 ]
             },
-            "messages",
+            "messages.0.content.1",
         ),
     ],
 )
