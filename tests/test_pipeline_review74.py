@@ -172,3 +172,29 @@ def test_a_finished_eval_of_a_model_that_is_gone_is_kept(
     from safealign.runs import check_stage_output_there
 
     check_stage_output_there("tiny")
+
+
+@pytest.mark.parametrize(
+    "split, said", [("in_distribution", "in-distribution items"), ("held_out", "held-out splits")]
+)
+def test_the_stage_tables_title_names_the_items_its_scores_are_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: str, said: str
+) -> None:
+    """eval.split: in_distribution scores only in-distribution items (the headline falls back to all of them), and
+    the table's title said '(held-out splits where a suite has one; ...)' over them."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        f"name: y\noutput_dir: {tmp_path}\nmodel: {{name: tiny}}\neval: {{suites: [harmful], split: {split}}}\n"
+    )
+    done = SimpleNamespace(run_dir=tmp_path / "y", stages=[], final_model="tiny")
+    monkeypatch.setattr("safealign.pipeline.run_pipeline", lambda parsed, recipe_path=None: done)
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["run", str(recipe)])
+    assert result.exit_code == 0, result.output
+    assert f"({said}" in result.output and ("held-out" in result.output) == (split == "held_out"), (
+        result.output
+    )

@@ -16,6 +16,15 @@ TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and samp
 PROMPT_DRAW_LOGGERS = ("safealign.stages.rl_prompts",)
 
 
+# What the stage table's scores are of, by the recipe's eval.split (its headlines take held_out where a suite has it,
+# else all the items scored): under in_distribution the title said "held-out splits" of in-distribution scores
+SCORED_ITEMS = {
+    "held_out": "held-out splits where a suite has one",
+    "all": "held-out splits where a suite has one",
+    "in_distribution": "in-distribution items: eval.split is in_distribution",
+}
+
+
 def stage_token_count(row: dict) -> str:
     """A stage's tokens as the model card counts them (``stage_tokens``): the sample stage's those it generated, not
     its prompts + completions (``tokens`` in ``stage.json``, which RL's rollouts and ``safealign compare`` count)."""
@@ -79,7 +88,7 @@ def run(
         return
     console.print(
         table(
-            f"Run {result.run_dir} (held-out splits where a suite has one; ± is half the 95% Wilson interval)",
+            f"Run {result.run_dir} ({SCORED_ITEMS[parsed.eval.split]}; ± is half the 95% Wilson interval)",
             *stage_table(result.stages),
         )
     )
