@@ -268,6 +268,7 @@ def test_rank_logging_quiets_other_ranks(monkeypatch):
     logger.setLevel(logging.INFO)
     logger.addHandler(logging.StreamHandler())
     monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("WORLD_SIZE", "4")
     setup_rank_logging(logger)
     assert logger.level == logging.WARNING
     assert logger.handlers[0].formatter.format(logging.makeLogRecord({"msg": "hi"})) == "[rank 3] hi"
