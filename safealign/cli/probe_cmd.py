@@ -71,7 +71,7 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
     """(last user prompt, 1 harmful / 0 benign) of every harmful, benign and borderline row of ``datasets``; none may
     overlap the suites the probe is chosen and reported on (:func:`check_disjoint_from_probe_suites`)."""
     from safealign.corpus.registry import dataset_path, read_rows
-    from safealign.corpus.validate import drop_null_optional_fields, row_problems
+    from safealign.corpus.validate import drop_null_optional_fields, misspelt_field, row_problems
     from safealign.voting import last_user_text
 
     pairs, where, languages, read = [], [], Counter(), set()
@@ -87,8 +87,10 @@ def training_prompts(datasets: str, language: str) -> list[tuple[str, int]]:
         for line, row in read_rows(path):
             drop_null_optional_fields(row)  # as the training stages read rows: a null language is en
             # refused as the training stages refuse them: a list kind was a TypeError traceback, and a kind 'Harmful'
-            # or a language 'English' left the row out without a word
-            if wrong := [p for p in row_problems(path, line, row) if p.field in ("kind", "language")]:
+            # or a language 'English' left the row out without a word; so did a misspelt key ('Kind', 'lang')
+            read_fields = ("kind", "language")
+            problems = row_problems(path, line, row)
+            if wrong := [p for p in problems if p.field in read_fields or misspelt_field(p.field) in read_fields]:
                 raise DataError(f"{wrong[0]}; fix the row or drop it")
             if not isinstance(row.get("kind"), str) or row["kind"] not in LABELS:
                 continue
