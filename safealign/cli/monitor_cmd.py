@@ -233,21 +233,41 @@ def _gateway(ctx: typer.Context, recipe: Path | None, **options: Any) -> None:
             + (f", or set monitor.upstream in {recipe}" if recipe else "")
         )
     check_can_listen(config.host, config.port)
-    if config.worker == "none" and config.retention_days != RETENTION_DAYS:
-        # The retention purge is the judge worker's: with none started, the gateway's --retention-days reaches only
-        # POST /admin/purge, and the `monitor judge` run beside it kept exchanges for its own 30 days.
+    if config.worker == "none" and (unused := _worker_options(ctx, config)):
+        # The judging, the alert rules, their webhook and the retention purge are the judge worker's: with none started,
+        # these reached only the dashboard's list of rules and POST /admin/purge, and the `monitor judge` run beside the
+        # gateway judged with its default judges, no rules and its own 30 days, without a word.
+        purge = " (POST /admin/purge applies --retention-days now)" if "--retention-days" in unused else ""
         err_console.print(
-            f"[yellow]--retention-days {config.retention_days} with --worker none:[/] this gateway deletes no old "
-            "exchanges itself; the judge worker you run does, at its own --retention-days (default "
-            f"{RETENTION_DAYS}): start it as `safealign monitor judge --retention-days {config.retention_days}` "
-            "(POST /admin/purge applies it now)",
+            f"[yellow]{', '.join(unused)} with --worker none:[/] this gateway starts no judge worker, which is what "
+            "judges the traffic, evaluates the alert rules, calls their webhook and deletes old exchanges; the judge "
+            f"worker you run takes its own: start it as `safealign monitor judge {escape(' '.join(unused.values()))}`{purge}",
             highlight=False,
+            markup=True,
         )
     app = create_gateway(config)
     shown = f"{redact_url(config.upstream)} ({'blocking' if config.blocking else 'pass-through'}), db {redact_url(config.db)}"
     # run_server logs "ready" once the port is bound: it may have been taken while the judges loaded
     err_console.print(f"[green]starting monitor[/] {escape(f'{api_url(config.host, config.port)} → {shown}')}")
     run_server(app, config.host, config.port, grace_s=None)  # None: open requests finish (uvicorn's default)
+
+
+def _worker_options(ctx: typer.Context, config: Any) -> dict[str, str]:
+    """The judge worker's settings given to a gateway that starts none (``--worker none``), each flag with the option
+    to give `monitor judge`. A judge set from $SAFEALIGN_MONITOR_JUDGE is left out: that run reads it too. A webhook's
+    URL is not shown (a Slack one is its secret)."""
+    from safealign.judges import shown_judge_spec
+
+    judge_from_env = getattr(ctx.get_parameter_source("judge"), "name", None) == "ENVIRONMENT"
+    given = {
+        "--judge": f"--judge {shown_judge_spec(config.judge)}" if config.judge != "default" and not judge_from_env else "",
+        "--alerts": f"--alerts {config.alerts}" if config.alerts else "",
+        "--webhook": "--webhook URL" if config.webhook else "",
+        "--retention-days": f"--retention-days {config.retention_days}"
+        if config.retention_days != RETENTION_DAYS
+        else "",
+    }
+    return {flag: option for flag, option in given.items() if option}
 
 
 @app.command("judge")

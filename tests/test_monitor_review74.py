@@ -1,0 +1,72 @@
+"""Review 74: the monitor's CLI, dashboard, queries and re-evaluation."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+
+def said(result) -> str:
+    return " ".join(result.output.split())
+
+
+# ---------------------------------------------------------------- the judge worker's options with --worker none
+
+
+@pytest.fixture
+def gateway_cli(tmp_path, monkeypatch):
+    """`safealign monitor ...` up to the start of the server, which is not run."""
+    import safealign.cli.monitor_cmd as monitor_cmd
+    import safealign.monitor
+    import safealign.serve
+    from safealign.cli.main import app as cli
+
+    monkeypatch.setattr(safealign.serve, "run_server", lambda app, host, port, grace_s: None)
+    monkeypatch.setattr(safealign.monitor, "create_gateway", lambda config: FastAPI())
+    monkeypatch.setattr(monitor_cmd, "check_can_listen", lambda host, port: None)
+    monkeypatch.delenv("SAFEALIGN_MONITOR_JUDGE", raising=False)
+    base = ["monitor", "--upstream", "http://127.0.0.1:9", "--db", f"sqlite:///{tmp_path}/m.db"]
+
+    def run(*options: str, env: dict[str, str] | None = None):
+        result = CliRunner().invoke(cli, [*base, *options], env={"COLUMNS": "300", **(env or {})})
+        assert result.exit_code == 0, result.output
+        return said(result)
+
+    return run
+
+
+def test_the_gateway_says_its_alerts_webhook_and_judge_reach_no_worker_with_worker_none(gateway_cli) -> None:
+    """The alert rules, their webhook and the judge set are the judge worker's: `monitor --worker none --alerts
+    rules.yaml --webhook URL --judge J` evaluated no rule, sent nothing and judged nothing with J, without a word (the
+    dashboard even listed the rules as if they were watched), while the `monitor judge` run beside it judged with the
+    default judges and no rules. The gateway says so at start, with the options to give that worker."""
+    out = gateway_cli(
+        "--worker", "none", "--alerts", "recipes/monitor_alerts.yaml", "--webhook", "https://hooks.example.com/s3cret",
+        "--judge", "import:my.mod:judges",
+    )
+    assert "--judge, --alerts, --webhook with --worker none" in out, out
+    assert (
+        "safealign monitor judge --judge import:my.mod:judges --alerts recipes/monitor_alerts.yaml --webhook URL`"
+        in out
+    ), out
+    assert "s3cret" not in out  # a webhook's URL is its secret (Slack's): not printed
+    # one option alone is named alone
+    out = gateway_cli("--worker", "none", "--alerts", "recipes/monitor_alerts.yaml")
+    assert "--alerts with --worker none" in out and "monitor judge --alerts recipes/monitor_alerts.yaml`" in out, out
+    # the retention days, said as before
+    out = gateway_cli("--worker", "none", "--retention-days", "7")
+    assert "start it as `safealign monitor judge --retention-days 7`" in out, out
+
+
+def test_the_gateway_says_nothing_of_worker_options_it_passes_on_or_that_reach_the_worker_anyway(
+    gateway_cli,
+) -> None:
+    # a worker the gateway starts is given them
+    out = gateway_cli("--worker", "thread", "--alerts", "recipes/monitor_alerts.yaml", "--judge", "import:m:f")
+    assert "--worker none" not in out, out
+    # defaults given none
+    assert "--worker none" not in gateway_cli("--worker", "none")
+    # $SAFEALIGN_MONITOR_JUDGE reaches a `monitor judge` run in the same environment too
+    out = gateway_cli("--worker", "none", env={"SAFEALIGN_MONITOR_JUDGE": "import:m:f"})
+    assert "--worker none" not in out, out
