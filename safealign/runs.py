@@ -489,7 +489,8 @@ def check_stage_output_there(model_spec: str) -> None:
     raise ModelNotFoundError(
         f"{model_spec} is gone, though {path.parent / STAGE_FILE} records the {record.get('stage', 'stage')} stage "
         f"that wrote it as finished (the model deleted, or not copied with its folder?): put the model back there, or "
-        f"delete {path.parent} to make that stage again (the stages made from it are made again after it)"
+        f"delete {path.parent} and rerun the recipe that made it to make that stage again (the stages made from it are "
+        "then made again too)"
     )
 
 
