@@ -155,7 +155,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError; an integer past Python's 4,300 digits; deep nesting
             row = None
         if isinstance(row, dict):
             rows.append(row)
