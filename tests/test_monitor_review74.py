@@ -70,3 +70,37 @@ def test_the_gateway_says_nothing_of_worker_options_it_passes_on_or_that_reach_t
     # $SAFEALIGN_MONITOR_JUDGE reaches a `monitor judge` run in the same environment too
     out = gateway_cli("--worker", "none", env={"SAFEALIGN_MONITOR_JUDGE": "import:m:f"})
     assert "--worker none" not in out, out
+
+
+# ---------------------------------------------------------------- monitor evaluate and the alerts file's webhook
+
+
+@pytest.mark.parametrize("given", ["recipe", "option"])
+def test_monitor_evaluate_posts_a_regression_to_the_webhook_of_the_recipes_alerts_file(
+    tmp_path, monkeypatch, given
+) -> None:
+    """A recipe's monitor.alerts file says where alerts are POSTed (its webhook:), and the gateway and its worker send
+    there; `monitor evaluate --recipe` with that recipe stored its regressions and sent them nowhere, without a word.
+    It sends them there too; a --webhook (or monitor.webhook) still wins, as it does over the file in the gateway."""
+    from test_monitor import _report
+
+    import safealign.monitor.alerts as alerts
+    import safealign.monitor.reevaluate as reevaluate
+    from safealign.cli.main import app as cli
+
+    reports = iter([_report(16, 0), _report(4, 0)])
+    monkeypatch.setattr(reevaluate, "default_runner", lambda *args, **kwargs: next(reports))
+    sent: list[tuple[str | None, str]] = []
+    monkeypatch.setattr(alerts.Notifier, "send", lambda self, payload: sent.append((self.webhook, payload["rule"])))
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text("webhook: https://hooks.example.com/from-file\nrules: []\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"monitor:\n  upstream: http://127.0.0.1:9\n  alerts: {rules}\n")
+    command = ["monitor", "evaluate", "--once", "--recipe", str(recipe), "--model", "m"]
+    command += ["--db", f"sqlite:///{tmp_path}/m.db"]
+    command += ["--webhook", "https://hooks.example.com/given"] if given == "option" else []
+    for expected_exit in (0, 1):
+        result = CliRunner().invoke(cli, command, env={"COLUMNS": "300"})
+        assert result.exit_code == expected_exit, result.output
+    webhook = "https://hooks.example.com/given" if given == "option" else "https://hooks.example.com/from-file"
+    assert sent == [(webhook, "eval_regression")]

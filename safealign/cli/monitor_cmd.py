@@ -457,7 +457,9 @@ def evaluate(
         0.05, help="Refusal drop / over-refusal rise that counts as a regression."
     ),
     min_items: int = typer.Option(2, min=1, help="...and only when it is at least this many suite items."),
-    webhook: str | None = typer.Option(None, help="POST regression alerts here as JSON."),
+    webhook: str | None = typer.Option(
+        None, help="POST regression alerts here as JSON (default: the webhook of the recipe's monitor.alerts file)."
+    ),
     judge: str = typer.Option(
         "default",
         envvar=JUDGE_ENV,
@@ -520,7 +522,7 @@ def _evaluate(
     once,
 ) -> None:
     from safealign.corpus.eval_texts import split_suites
-    from safealign.monitor.alerts import Notifier
+    from safealign.monitor.alerts import Notifier, load_alert_config
     from safealign.monitor.reevaluate import default_runner, evaluate_every, evaluate_once, parse_interval
     from safealign.monitor.store import Store
     from safealign.monitor.worker import load_judges
@@ -552,6 +554,8 @@ def _evaluate(
         raise typer.BadParameter(
             f"--every {every!r} is more than a year between eval runs; give at most 365d, or run --once from cron"
         )
+    # The alerts file's webhook, as the gateway's worker sends there: a recipe's monitor.alerts reached no regression
+    webhook = config.webhook or (load_alert_config(config.alerts).webhook if config.alerts else None)
     store = Store(config.db)
     # Built once for the schedule, not every run (a Llama Guard model takes a while to load); the default judges are
     # left to run_eval, which builds them only when a safety suite runs.
@@ -570,7 +574,7 @@ def _evaluate(
             config.eval_suites,
             config.eval_limit,
             config.regression_tolerance,
-            Notifier(config.webhook),
+            Notifier(webhook),
             min_items=config.regression_min_items,
             baseline=baseline,
             api_key=api_key,
