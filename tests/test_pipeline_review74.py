@@ -8,15 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-RL = {
-    "tasks": {"arithmetic": 1.0},
-    "num_prompts": 16,
-    "max_steps": 2,
-    "prompts_per_step": 2,
-    "num_generations": 2,
-    "gates": {"enabled": False},
-}
+from test_pipeline_review64 import RL
 
 
 def finished_sft(run_dir: Path) -> None:
