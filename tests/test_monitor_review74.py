@@ -104,3 +104,37 @@ def test_monitor_evaluate_posts_a_regression_to_the_webhook_of_the_recipes_alert
         assert result.exit_code == expected_exit, result.output
     webhook = "https://hooks.example.com/given" if given == "option" else "https://hooks.example.com/from-file"
     assert sent == [(webhook, "eval_regression")]
+
+
+# ---------------------------------------------------------------- the dashboard's eval trend
+
+
+def test_the_eval_trend_plots_the_runs_of_one_schedule_not_a_line_through_every_schedule(tmp_path) -> None:
+    """Two `monitor evaluate` schedules on one database (an hourly smoke run with --limit 4 and a full run; or two
+    models) were drawn as one line: it zig-zagged between their rates (0.9, 0.5, 0.9, 0.5) as if the model's refusals
+    swung every hour, and its 'latest' was whichever schedule ran last. The chart plots the newest run's schedule and
+    names it; the table still lists every run."""
+    import re
+
+    from safealign.config.sections import MonitorConfig
+    from safealign.monitor.dashboard import render_dashboard
+    from safealign.monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    for rate, limit in ((0.9, None), (0.5, 4), (0.88, None), (0.5, 4), (0.86, None)):
+        store.add_eval_run(
+            upstream="http://u:8000",
+            model="m",
+            suites=["harmful", "borderline"],
+            item_limit=limit,
+            summary={"harmful_refusal_rate": rate, "over_refusal_rate": 0.1},
+            regression=False,
+            notes="",
+        )
+    page = render_dashboard(store, MonitorConfig(upstream="http://u:8000"))
+    chart = page[page.index('id="eval-chart"') : page.index("</svg>", page.index('id="eval-chart"'))]
+    harmful_line = re.search(r'stroke="#1f77b4" stroke-width="2" points="([^"]*)"', chart).group(1)
+    assert len(harmful_line.split()) == 3, harmful_line  # runs 1, 3 and 5: the full schedule's
+    assert "model m, suites harmful,borderline, no --limit" in page
+    assert "(2 runs of other schedules not plotted)" in page
+    assert page.count("<td>#") == 5  # the table: every run

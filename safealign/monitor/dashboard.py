@@ -98,6 +98,23 @@ def eval_summary_rates(summary: dict[str, Any]) -> dict[str, float | None]:
     return {key: summary.get(key) for key, _, _ in EVAL_SERIES}
 
 
+def schedule_runs(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs (oldest first) of the newest run's schedule: its upstream, model, suites and ``--limit``. Runs of
+    another schedule (a smoke run with a small ``--limit``, another model) are not comparable with them: drawn as one
+    line, the trend zig-zagged between the schedules' rates as if the model's refusals swung from run to run."""
+
+    def schedule(run: dict[str, Any]) -> tuple[Any, ...]:
+        return run["upstream"], run["model"], list(run["suites"] or []), run["item_limit"]
+
+    return [run for run in runs if schedule(run) == schedule(runs[-1])] if runs else []
+
+
+def schedule_name(run: dict[str, Any]) -> str:
+    """``model m, suites harmful,borderline, --limit 8``: what the eval trend is of."""
+    limit = "no --limit" if run["item_limit"] is None else f"--limit {run['item_limit']}"
+    return f"model {run['model'] or '?'}, suites {','.join(run['suites'] or [])}, {limit}"
+
+
 def time_labels(times: Sequence[dt.datetime]) -> list[str]:
     """Axis labels precise enough to tell the points apart (seconds for a short span, dates for a long one)."""
     span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0
@@ -116,6 +133,7 @@ def render_dashboard(
     """The whole page as a string."""
     series = queries.rate_series(store)
     runs = queries.recent_eval_runs(store)
+    trend = schedule_runs(runs)
     flagged = [
         {
             "id": r["id"],
@@ -151,10 +169,12 @@ def render_dashboard(
         "upstream": queries.upstream_error_rate(store, 200),
         "rate_chart": line_chart(series, SERIES, time_labels([p["time"] for p in series])),
         "eval_chart": line_chart(
-            [eval_summary_rates(r["summary"] or {}) for r in runs],
+            [eval_summary_rates(r["summary"] or {}) for r in trend],
             EVAL_SERIES,
-            time_labels([r["created_at"] for r in runs]),
+            time_labels([r["created_at"] for r in trend]),
         ),
+        "eval_trend_of": schedule_name(trend[-1]) if trend else "",
+        "eval_others": len(runs) - len(trend),
         "eval_runs": [
             {
                 "id": r["id"],
