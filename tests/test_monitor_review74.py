@@ -138,3 +138,16 @@ def test_the_eval_trend_plots_the_runs_of_one_schedule_not_a_line_through_every_
     assert "model m, suites harmful,borderline, no --limit" in page
     assert "(2 runs of other schedules not plotted)" in page
     assert page.count("<td>#") == 5  # the table: every run
+
+
+def test_the_eval_trend_keeps_the_runs_stored_before_the_upstreams_password_was_masked(tmp_path) -> None:
+    """Runs stored with the upstream's password and those stored since with it masked are one schedule, as
+    ``previous_eval_run`` matches them."""
+    from safealign.monitor import queries
+    from safealign.monitor.dashboard import schedule_runs
+    from safealign.monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    for upstream in ("http://bob:pw@u:8000", "http://bob:***@u:8000"):
+        store.add_eval_run(upstream=upstream, model="m", suites=["harmful"], item_limit=None, summary={})
+    assert len(schedule_runs(queries.recent_eval_runs(store))) == 2

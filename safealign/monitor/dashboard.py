@@ -101,10 +101,12 @@ def eval_summary_rates(summary: dict[str, Any]) -> dict[str, float | None]:
 def schedule_runs(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The runs (oldest first) of the newest run's schedule: its upstream, model, suites and ``--limit``. Runs of
     another schedule (a smoke run with a small ``--limit``, another model) are not comparable with them: drawn as one
-    line, the trend zig-zagged between the schedules' rates as if the model's refusals swung from run to run."""
+    line, the trend zig-zagged between the schedules' rates as if the model's refusals swung from run to run. An upstream
+    is compared without its password, as ``previous_eval_run`` matches runs stored before it was masked."""
 
     def schedule(run: dict[str, Any]) -> tuple[Any, ...]:
-        return run["upstream"], run["model"], list(run["suites"] or []), run["item_limit"]
+        upstream = queries.stored_upstream(run["upstream"] or "")
+        return upstream, run["model"], list(run["suites"] or []), run["item_limit"]
 
     return [run for run in runs if schedule(run) == schedule(runs[-1])] if runs else []
 
