@@ -54,6 +54,9 @@ def test_the_gateway_says_its_alerts_webhook_and_judge_reach_no_worker_with_work
     # one option alone is named alone
     out = gateway_cli("--worker", "none", "--alerts", "recipes/monitor_alerts.yaml")
     assert "--alerts with --worker none" in out and "monitor judge --alerts recipes/monitor_alerts.yaml`" in out, out
+    # a path the shell would split is quoted, so that the command can be pasted
+    out = gateway_cli("--worker", "none", "--alerts", "my rules.yaml")
+    assert "monitor judge --alerts 'my rules.yaml'`" in out, out
     # the retention days, said as before
     out = gateway_cli("--worker", "none", "--retention-days", "7")
     assert "start it as `safealign monitor judge --retention-days 7`" in out, out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shlex
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -260,8 +261,10 @@ def _worker_options(ctx: typer.Context, config: Any) -> dict[str, str]:
 
     judge_from_env = getattr(ctx.get_parameter_source("judge"), "name", None) == "ENVIRONMENT"
     given = {
-        "--judge": f"--judge {shown_judge_spec(config.judge)}" if config.judge != "default" and not judge_from_env else "",
-        "--alerts": f"--alerts {config.alerts}" if config.alerts else "",
+        "--judge": f"--judge {shlex.quote(shown_judge_spec(config.judge))}"
+        if config.judge != "default" and not judge_from_env
+        else "",
+        "--alerts": f"--alerts {shlex.quote(config.alerts)}" if config.alerts else "",
         "--webhook": "--webhook URL" if config.webhook else "",
         "--retention-days": f"--retention-days {config.retention_days}"
         if config.retention_days != RETENTION_DAYS
