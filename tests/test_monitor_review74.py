@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from typer.testing import CliRunner
+
+from safealign.monitor.store import exchanges
 
 
 def said(result) -> str:
@@ -154,3 +157,59 @@ def test_the_eval_trend_keeps_the_runs_stored_before_the_upstreams_password_was_
     for upstream in ("http://bob:pw@u:8000", "http://bob:***@u:8000"):
         store.add_eval_run(upstream=upstream, model="m", suites=["harmful"], item_limit=None, summary={})
     assert len(schedule_runs(queries.recent_eval_runs(store))) == 2
+
+
+# ---------------------------------------------------------------- monitor judge --once --retention-days
+
+
+@pytest.mark.parametrize("given", ["option", "recipe", "none"])
+def test_judge_once_applies_a_retention_given_to_it(tmp_path, given) -> None:
+    """`monitor judge --once --retention-days 7` (a cron job beside a gateway run with --worker none, as that gateway
+    tells) deleted nothing: the purge runs hourly in the long-running worker alone, so the option was taken and the
+    database kept every exchange for ever, without a word. A retention given to --once (the option, or the recipe's
+    monitor.retention_days) is applied as it ends and said; none given deletes nothing, as before."""
+    import datetime as dt
+
+    from safealign.cli.main import app as cli
+    from safealign.monitor.store import Store, utcnow
+
+    db = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db)
+    old = utcnow() - dt.timedelta(days=40)
+    store.insert_exchanges(
+        [
+            {"created_at": old, "prompt": "p", "response": "r", "status": "upstream_error"},
+            {"prompt": "hello", "response": "hi", "status": "queued", "queue": True},
+        ]
+    )
+    command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:FakeJudges"]
+    if given == "option":
+        command += ["--retention-days", "7"]
+    elif given == "recipe":
+        recipe = tmp_path / "r.yaml"
+        recipe.write_text("monitor:\n  retention_days: 7\n")
+        command += ["--recipe", str(recipe)]
+    result = CliRunner().invoke(cli, command, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "judged 1 exchanges" in said(result)
+    with store.engine.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(exchanges)).scalar_one()
+    assert left == (2 if given == "none" else 1)
+    assert ("deleted 1 exchanges older than 7 days (--retention-days)" in said(result)) is (given != "none")
+
+
+def test_judge_once_says_a_failed_retention_purge_and_exits_1(tmp_path, monkeypatch) -> None:
+    from safealign.cli.main import app as cli
+    from safealign.monitor.store import Store
+
+    def locked(self, retention_days: int) -> int:
+        raise sa.exc.OperationalError("DELETE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "purge", locked)
+    db = f"sqlite:///{tmp_path}/m.db"
+    Store(db).insert_exchanges([{"prompt": "hello", "response": "hi", "status": "queued", "queue": True}])
+    command = ["monitor", "judge", "--once", "--db", db, "--judge", "import:test_monitor:FakeJudges"]
+    result = CliRunner().invoke(cli, [*command, "--retention-days", "7"], env={"COLUMNS": "300"})
+    assert result.exit_code == 1, result.output
+    assert "judged 1 exchanges" in said(result)
+    assert "--retention-days 7: the purge of older exchanges failed (Exception: database is locked)" in said(result)

@@ -292,7 +292,9 @@ def judge_worker(
     ),
     batch_size: int = typer.Option(32, help="Exchanges judged per batch."),
     retention_days: int = typer.Option(
-        RETENTION_DAYS, help="Delete exchanges older than this (checked hourly)."
+        RETENTION_DAYS,
+        help="Delete exchanges older than this (checked hourly; with --once, as it ends, only when given here or in "
+        "the recipe).",
     ),
     once: bool = typer.Option(False, "--once", help="Judge what is queued now, then exit."),
     release_leases: bool = typer.Option(
@@ -367,6 +369,10 @@ def _judge_worker(
         except sa.exc.OperationalError as error:
             raise SafealignError(_database_failed(config.db, error, worker.judged)) from None
         err_console.print(f"judged {judged} exchanges")
+        # The long-running worker purges hourly; --once did not, so a cron job's --retention-days deleted nothing, ever.
+        # Only a retention given to it: one left at its default deleted nothing, and still does.
+        given = option_given(ctx, "retention_days") or (recipe is not None and "retention_days" in config.model_fields_set)
+        purge_failed = given and not _purge_once(store, config.retention_days)
         if worker.left and worker.judges_down:
             err_console.print(
                 f"[red]the judges are down (they fail on a plain exchange too; the error is logged above): stopped with "
@@ -388,7 +394,7 @@ def _judge_worker(
                 "leased for another attempt: run this again after the lease, or now with --release-leases"
             )
         _report_leased(store, own=len(worker.retrying))
-        if worker.failed or worker.retrying or worker.left:  # a cron job sees exchanges left unjudged
+        if worker.failed or worker.retrying or worker.left or purge_failed:  # a cron job sees what was left undone
             raise typer.Exit(1)
         return
     if release_leases:
@@ -401,6 +407,25 @@ def _judge_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop())
     worker.run_forever(parent_pid)
+
+
+def _purge_once(store: Any, retention_days: int) -> bool:
+    """`monitor judge --once`'s retention purge, said; False (said why) when the database failed under it."""
+    import sqlalchemy as sa
+
+    try:
+        deleted = store.purge(retention_days)
+    except sa.exc.OperationalError as error:
+        reason = getattr(error, "orig", None) or error
+        err_console.print(
+            f"[red]--retention-days {retention_days}: the purge of older exchanges failed[/] "
+            f"({escape(type(reason).__name__)}: {escape(' '.join(str(reason).split())[:200])}); the verdicts are "
+            "stored, and what it did not delete is deleted by the next run",
+            highlight=False,
+        )
+        return False
+    err_console.print(f"deleted {deleted} exchanges older than {retention_days} days (--retention-days)")
+    return True
 
 
 def _database_failed(db: str, error: Exception, judged: int) -> str:
