@@ -22,13 +22,12 @@ Run from anywhere:  python scripts/data/build_benign.py
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections import Counter
 from pathlib import Path
 
-from datafiles import out_path, shown, write_jsonl
+from datafiles import DATA, argument_parser, out_path, shown, write_jsonl
 
 OUT_PATH = out_path("train/benign_helpful.jsonl")
 
@@ -4556,12 +4555,30 @@ def write_rows(path: Path, rows: list[dict]) -> None:
     print(f"wrote {len(rows)} rows to {shown(path)}")
 
 
+def extra_refused(path: Path) -> str | None:
+    """Why ``--extra`` may not write ``path`` (it would replace shipped data), or None."""
+    target = path.resolve()
+    if target == OUT_PATH.resolve():
+        return "it is the file this builder writes the shipped rows to, which the extra batch would replace"
+    if target.is_relative_to(DATA.resolve()):
+        return f"it lies in the shipped data folder {shown(DATA)}, which the unshipped batch is kept out of"
+    if target.is_dir():
+        return "it is a folder"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--extra", type=Path, help="also write the unshipped third borderline batch to this JSONL file"
     )
     extra_path = parser.parse_args(argv).extra
+    if extra_path is not None:
+        refused = extra_refused(extra_path)
+        if refused:
+            parser.error(
+                f"--extra {extra_path}: {refused}; name another file, e.g. --extra runs/borderline_extra.jsonl"
+            )
     rows = build_rows()
     extra = build_rows(EXTRA_TABLES, prefix="borderline")
     validate(rows + extra)  # no request repeats or nearly repeats one in the other file either

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from datafiles import out_path, write_card, write_jsonl
+from datafiles import argument_parser, out_path, write_card, write_jsonl
 from dev_split_prompts import BORDERLINE_DEV, HARMFUL_DEV, HARMFUL_DEV_SUBTLE, HARMFUL_DEV_UNSEEN
 
 EVALS = out_path("evals")
@@ -1201,7 +1201,8 @@ Apache-2.0, written for this project.
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argument_parser(__doc__).parse_args(argv)
     suites = {
         "harmful": build_harmful(),
         "borderline": build_borderline(),

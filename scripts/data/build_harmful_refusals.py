@@ -37,7 +37,7 @@ import re
 import sys
 from collections import Counter
 
-from datafiles import DATA, out_path, shown, write_card, write_jsonl
+from datafiles import DATA, argument_parser, out_path, shown, write_card, write_jsonl
 
 OUT_PATH = out_path("train/harmful_refusals.jsonl")
 CARD_PATH = out_path("cards/harmful_refusals.md")
@@ -2731,7 +2731,8 @@ def render_card(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argument_parser(__doc__).parse_args(argv)
     rows = build_rows()
     validate(rows)
     by_cat = Counter(r["category"] for r in rows)

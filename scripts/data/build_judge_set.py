@@ -21,7 +21,7 @@ import random
 import re
 from collections import Counter
 
-from datafiles import out_path, write_card, write_jsonl
+from datafiles import argument_parser, out_path, write_card, write_jsonl
 
 JUDGES = out_path("judges")
 CARDS = out_path("cards")
@@ -1481,7 +1481,8 @@ in-distribution `harmful` prompts). Refusal rates do not use this judge.
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argument_parser(__doc__).parse_args(argv)
     labelled = build_labelled()
     exemplars = build_exemplars()
     check(labelled, exemplars)

@@ -29,7 +29,7 @@ import re
 import sys
 from collections import Counter
 
-from datafiles import DATA, out_path, shown, write_card, write_jsonl
+from datafiles import DATA, argument_parser, out_path, shown, write_card, write_jsonl
 
 OUT_PATH = out_path("train/multilingual.jsonl")
 CARD_PATH = out_path("cards/multilingual.md")
@@ -1408,7 +1408,8 @@ def render_card(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argument_parser(__doc__).parse_args(argv)
     rows = build_rows()
     validate(rows)
     by_lang = Counter(r["language"] for r in rows)

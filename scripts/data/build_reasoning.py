@@ -26,7 +26,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-from datafiles import out_path, shown, write_jsonl
+from datafiles import argument_parser, out_path, shown, write_jsonl
 
 OUT_PATH = out_path("train/reasoning.jsonl")
 
@@ -934,7 +934,8 @@ def render(lines: list[str], answer: str) -> str:
     return "<think>\n" + "\n".join(lines) + "\n</think>\n" + f"The answer is {answer}."
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argument_parser(__doc__).parse_args(argv)
     rng = random.Random(SEED)
     generators: dict[str, Callable[[random.Random], Example]] = {
         "addition": gen_addition,

@@ -11,6 +11,7 @@ Imported by the ``build_*.py`` scripts beside it, which run as ``python scripts/
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -18,6 +19,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT / "safealign" / "data"
 OUT = Path(os.environ.get("SAFEALIGN_DATA_OUT") or DATA)
+
+
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A builder's command line: ``--help`` from its docstring, and an unknown option refused.
+
+    The builders take no option for where they write (that is ``SAFEALIGN_DATA_OUT``), so a
+    ``--out DIR`` must fail before anything is written rather than be ignored.
+    """
+    return argparse.ArgumentParser(
+        description=doc.strip().splitlines()[0],
+        epilog=f"Writes below {shown(OUT)}; set SAFEALIGN_DATA_OUT=DIR to write below DIR instead.",
+    )
 
 
 def out_path(relative: str) -> Path:
