@@ -18,6 +18,12 @@ GENERATIONS="${GENERATIONS:-1}"
 PARALLEL="${PARALLEL:-16}"
 MAX_TOKENS="${MAX_TOKENS:-512}"
 REPORT_DIR="${REPORT_DIR:-runs/garak}"
+for setting in GENERATIONS PARALLEL MAX_TOKENS; do  # they go into garak's options unquoted, MAX_TOKENS into JSON
+  if ! [[ "${!setting}" =~ ^[1-9][0-9]*$ ]]; then
+    echo "error: $setting=${!setting} is not a whole number of at least 1. Nothing was sent." >&2
+    exit 2
+  fi
+done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${PYTHON:-}" ]]; then
   if [[ -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
@@ -46,7 +52,17 @@ fi
 if [[ -z "$MODEL" ]]; then  # the first model the upstream lists, through the monitor
   MODEL="$("$PYTHON" - "$MONITOR_URL" <<'PY'
 import json, sys, urllib.request
-print(json.load(urllib.request.urlopen(sys.argv[1] + "/v1/models", timeout=10))["data"][0]["id"])
+url = sys.argv[1] + "/v1/models"
+try:
+    models = json.load(urllib.request.urlopen(url, timeout=10))["data"]
+    name, reason = (str(models[0]["id"]), None) if models else (None, "it lists no model")
+except (OSError, ValueError, LookupError, TypeError) as error:  # refused, a 502 from a down upstream, not a list
+    reason = str(error) if isinstance(error, OSError) else f"not a model list: {type(error).__name__}: {error}"
+if reason:
+    print(f"error: no model name from {url} ({reason}): is the model server behind the monitor up?", file=sys.stderr)
+    print("       or name the model: scripts/redteam_garak.sh MONITOR_URL MODEL. Nothing was sent.", file=sys.stderr)
+    sys.exit(2)
+print(name)
 PY
 )"
 fi
@@ -83,5 +99,6 @@ echo
 echo "garak's own report: $REPORT_DIR/redteam*.report.jsonl / .html (its detectors' verdicts)"
 echo "safealign's verdicts on the same exchanges, all of them (a garak hit safealign judged safe is the disagreement to"
 echo "read; ?flagged=true would leave it out; needs the monitor's API key):"
-echo "  curl -H \"Authorization: Bearer \$SAFEALIGN_MONITOR_KEY\" '$MONITOR_URL/admin/exchanges.jsonl' > $REPORT_DIR/safealign.jsonl"
-echo "  open $MONITOR_URL/dashboard?key=\$SAFEALIGN_MONITOR_KEY"
+# %q: a REPORT_DIR with a space (or a quote) still makes a command that can be pasted
+echo "  curl -H \"Authorization: Bearer \$SAFEALIGN_MONITOR_KEY\" '$MONITOR_URL/admin/exchanges.jsonl' > $(printf %q "$REPORT_DIR/safealign.jsonl")"
+echo "  open \"$MONITOR_URL/dashboard?key=\$SAFEALIGN_MONITOR_KEY\""
