@@ -9,6 +9,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from safealign.corpus.registry import read_rows_and_problems
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -28,3 +30,17 @@ def test_every_fenced_block_closes_where_the_source_shows():
                 f"blocks holding another fence start on lines {swallowed}: end a block with a bare ``` line"
             )
     assert not problems, "\n".join(problems)
+
+
+def test_the_lines_extending_md_quotes_for_a_json_array_file_are_the_ones_data_check_says(tmp_path):
+    extending = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+    row = next(line for line in extending.split("\n") if line.startswith("| one JSON array |"))
+    export, second = re.findall(r"`([^`]+)`", row)
+    data = tmp_path / "rows.jsonl"
+    data.write_text('[{"messages": []}]\n', encoding="utf-8")
+    said = [problem.message for problem in read_rows_and_problems(data)[1]]
+    assert (
+        export.replace("FILE.lines.jsonl", str(tmp_path / "rows.lines.jsonl")).replace("FILE", str(data))
+        in said[0]
+    )
+    assert said[1] == second  # extending.md quoted it as 'got list'
