@@ -1,6 +1,7 @@
 """README.md and docs/*.md render as written: every fenced block closes on its own bare fence line. A closing fence
 with text after it (monitoring.md's "``` README's `monitor_crash.py` row: after") is no closing fence in Markdown, so
-the block ran on over ninety lines of prose, the my_judges.py example and its commands, all shown as one shell block."""
+the block ran on over ninety lines of prose, the my_judges.py example and its commands, all shown as one shell block.
+And extending.md's table of file formats quotes the lines `data check` says for a file that is one JSON array."""
 
 from __future__ import annotations
 
