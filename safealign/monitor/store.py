@@ -492,9 +492,14 @@ class Store:
             ) from None
         except (OSError, sa.exc.OperationalError) as error:
             reason = getattr(error, "orig", None) or error
+            check = (
+                "check that the folder exists or can be created and is writable"
+                if sa.engine.make_url(url).get_backend_name() == "sqlite"
+                else "check that the server is up and takes connections at that address, and the user and password"
+            )
             raise SafealignError(
                 f"--db {redact_url(url)}: cannot open or create the database ({type(reason).__name__}: {reason}); "
-                "check that the folder exists or can be created and is writable, or that the server is up"
+                f"{check}"
             ) from None
         except (
             sa.exc.DatabaseError
