@@ -1,10 +1,11 @@
 """Review 74 of the verifiable tasks: reasoning-gym settings of the wrong kind are refused, not drawn from; an answer
-line with a long run of spaces is read in one pass."""
+line with a long run of spaces is read in one pass, as is one between two numbers (the hedge rule)."""
 
 from __future__ import annotations
 
 import pytest
 
+from safealign.tasks.hedges import hedged_numbers
 from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
 from safealign.tasks.reasoning_format import extract_answer
 
@@ -77,3 +78,25 @@ def test_a_long_run_of_spaces_in_an_answer_line_is_read_in_one_pass() -> None:
 )
 def test_the_decoration_around_an_answer_goes_as_before(text: str, whole: bool, answer: str | None) -> None:
     assert extract_answer(text, whole=whole) == answer
+
+
+# The hedge rule's patterns held two or three "\s*" side by side ("\s*,?\s*\(?\s*to"), each split of a run of spaces
+# between the numbers tried in turn: cubic, 0.4 s for 400 spaces, over a minute for 3,000 in one reward call.
+GAP = " " * 3_000
+
+
+@pytest.mark.timeout(60)  # a hang guard: milliseconds now
+@pytest.mark.parametrize(
+    ("line", "hedged"),
+    [
+        ("13" + GAP + "or 14", True),
+        ("13" + GAP + "(to 0 decimal places)", False),
+        ("120" + GAP + "(or 2" + GAP + "hours)", False),
+        ("13" + GAP + "," + GAP + "and" + GAP + "14", True),
+        ("13" + GAP + "-" + GAP + "14 apples", True),
+        ("13 (or 7" + GAP + "x 2 - 1)", False),
+        ("13" + GAP + "14", False),
+    ],
+)
+def test_a_long_run_of_spaces_between_two_numbers_is_read_in_one_pass(line: str, hedged: bool) -> None:
+    assert hedged_numbers(line) is hedged

@@ -22,13 +22,13 @@ _QUALIFIERS = (
     r"(?:maybe|perhaps|possibly|probably|even|else|about|around|roughly|approximately|nearly|almost)\b"
 )
 _ALTERNATIVE = (
-    rf"\s*(?:[{_DASHES}]\s*)?,?\s*(?:\(\s*)?"
+    rf"\s*(?:[{_DASHES}]\s*)?(?:,\s*)?(?:\(\s*)?"
     rf"(?:(?:or|nor|to|through|versus|vs)\b\.?(?:\s+{_QUALIFIERS})*|and(?:\s+{_MAYBE})+|{_MAYBE})"
 )
-_END = r"\s*\)?[.!?,;:]*\s*$"
+_END = r"\s*(?:\)[.!?,;:]*\s*|[.!?,;:]+\s*)?$"
 _HEDGED_PAIR = re.compile(
     rf"\s*(?P<first>{NUMBER})(?:{_ALTERNATIVE}\s*(?P<alternative>{NUMBER})"
-    rf"|\s*,?\s*and\s*(?P<and>{NUMBER})(?={_END})"
+    rf"|\s*(?:,\s*)?and\s*(?P<and>{NUMBER})(?={_END})"
     rf"|\s*(?P<dash>[{_DASHES}])\s*(?P<range>{NUMBER})(?=(?:\s+[^\W\d_]+)?{_END}))",
     re.IGNORECASE,
 )
@@ -43,7 +43,7 @@ _STEP = re.compile(
 _BRACKET_END = re.compile(r"\s*\)?")
 # A precision note after "to": "4.0 (to 1 decimal place)", "4.0 to 1 d.p.", "85 (to 2 significant figures)"; not
 # "13 or 14 decimal places".
-_TO = re.compile(r"\s*,?\s*\(?\s*to\s*", re.IGNORECASE)
+_TO = re.compile(r"\s*(?:,\s*)?(?:\(\s*)?to\s*", re.IGNORECASE)
 _PRECISION = re.compile(
     r"\s*(?:(?:decimal|significant)(?:\s+(?:places?|figures?|digits?))?|sig\.?\s*figs?|d\.?p|s\.?f)\.?(?![^\W\d_])\s*\)?",
     re.IGNORECASE,
@@ -52,7 +52,7 @@ _PRECISION = re.compile(
 # "0.25, or 25%", "150 (or 2 hours and 30 minutes)"; not "13 (or 14 apples)" or "13, or 14 if Tom keeps one".
 _RESTATED = re.compile(r"\s*[,(]\s*or\s*", re.IGNORECASE)
 _UNIT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
-_NEXT_PART = re.compile(rf"\s*,?\s*(?:and\s+)?({NUMBER})\s*(%|[^\W\d_]+)", re.IGNORECASE)
+_NEXT_PART = re.compile(rf"\s*(?:,\s*)?(?:and\s+)?({NUMBER})\s*(%|[^\W\d_]+)", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?=[).,;:!?]|$)\)?")
 # Each unit's size in its dimension's base unit: a restatement must be the answer in one of these units (150 minutes
 # = 2 hours 30 minutes), so "13 (or 14 hours)", "13 (or 130 cm)" and "5 (or 50 cents)" are hedges. "pound" is money
