@@ -1,10 +1,14 @@
 """Review 74 of the verifiable tasks: reasoning-gym settings of the wrong kind are refused, not drawn from; an answer
-line with a long run of spaces is read in one pass, as is one between two numbers (the hedge rule)."""
+line with a long run of spaces is read in one pass, as is one between two numbers (the hedge rule); safety prompts
+asked more than once are said."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from safealign.stages.rl_prompts import build_prompt_rows, safety_prompts
 from safealign.tasks.hedges import hedged_numbers
 from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
 from safealign.tasks.reasoning_format import extract_answer
@@ -100,3 +104,18 @@ GAP = " " * 3_000
 )
 def test_a_long_run_of_spaces_between_two_numbers_is_read_in_one_pass(line: str, hedged: bool) -> None:
     assert hedged_numbers(line) is hedged
+
+
+def test_safety_prompts_asked_more_than_once_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    """A safety share past the shipped prompts repeated them without a word: the mixture's distinct prompts fell short
+    of the recipe's count. The rows are as before; a warning says how many repeat."""
+    distinct = len(safety_prompts(0))
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.rl_prompts"):
+        rows = build_prompt_rows({"safety": 1.0}, distinct + 3, seed=0, suites=())
+    assert len(rows) == distinct + 3
+    assert len({row["prompt"][-1]["content"] for row in rows}) == distinct
+    assert f"there are {distinct} distinct safety prompts: 3 of them are asked twice" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.rl_prompts"):
+        build_prompt_rows({"safety": 1.0}, distinct, seed=0, suites=())
+    assert "distinct safety prompts" not in caplog.text

@@ -242,6 +242,17 @@ def build_prompt_rows(
             continue
         if family == "safety":
             pool = safety_prompts(seed, suites)
+            if count > len(pool):
+                log.warning(
+                    "%s: task safety gets %d of the %d prompts, but there are %d distinct safety prompts: %d of them "
+                    "are asked twice or more; lower its weight or %s.num_prompts to train on each once",
+                    stage,
+                    count,
+                    num_prompts,
+                    len(pool),
+                    min(count - len(pool), len(pool)),
+                    stage,
+                )
             rows.extend(
                 dict(pool[i % len(pool)]) for i in range(count)
             )  # a copy each: a repeated row is rewritten below
