@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safealign.chat_content import CHAT_ROLES
-from safealign.distributed import RANK_VARIABLES, setup_rank_logging
+from safealign.distributed import RANK_VARIABLES, SIZE_VARIABLES, setup_rank_logging
 from safealign.errors import SafealignError, disk_full_message, missing_extra_message
 from safealign.precision import EVAL_PRECISION_HELP
 
@@ -402,8 +402,15 @@ def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
 def sigterm_as_ctrl_c() -> Iterator[None]:
     """Within the block, SIGTERM raises KeyboardInterrupt, as Ctrl-C does. Left as it is off the main thread (only it
     may set handlers), under a launcher (torchrun, accelerate: a rank blocked in a collective would not stop, and the
-    launcher says which rank failed), and where a handler is set already."""
-    launched = any(name in os.environ for name in (*RANK_VARIABLES, "LOCAL_RANK"))
+    launcher says which rank failed), and where a handler is set already. A launch sets LOCAL_RANK, or a rank with a
+    world size above 1 beside it: a rank alone (``RANK=1`` left in the shell) is one process, as ``launched_rank``
+    reads it."""
+    sizes = [
+        os.environ.get(size, "")
+        for rank, size in zip(RANK_VARIABLES, SIZE_VARIABLES, strict=True)
+        if rank in os.environ
+    ]
+    launched = "LOCAL_RANK" in os.environ or any(size.isdigit() and int(size) > 1 for size in sizes)
     if (
         launched
         or threading.current_thread() is not threading.main_thread()
