@@ -30,3 +30,40 @@ def test_sigterm_reads_a_stray_rank_as_one_process(monkeypatch, env, launched) -
     with sigterm_as_ctrl_c():
         assert (signal.getsignal(signal.SIGTERM) is signal.SIG_DFL) is launched
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "said"),
+    [
+        (
+            "metrics.jsonl",
+            '{"step": 3, "kl": 1' + "0" * 400 + "}",
+            r"metrics.jsonl:3: the record of step 3 logs 'kl'",
+        ),
+        (
+            "gates.jsonl",
+            '{"step": 2, "passed": true, "metrics": {"accuracy": -1' + "0" * 400 + "}}",
+            r"gates.jsonl:2: the record of step 2 logs 'gate/accuracy'",
+        ),
+    ],
+)
+def test_audit_names_the_file_and_line_of_an_integer_past_a_float(tmp_path, file, line, said) -> None:
+    """An integer past a float's range in a hand-written log was named by key and step only: audit names path:line."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    rows = {
+        "metrics.jsonl": [{"step": step, "kl": 0.01, "reward": 0.5} for step in (1, 2)],
+        "gates.jsonl": [{"step": 0, "passed": True, "metrics": {"accuracy": 0.9}}],
+    }
+    for name, records in rows.items():
+        lines = [json.dumps(record) for record in records]
+        (tmp_path / name).write_text(
+            "\n".join([*lines, line] if name == file else lines) + "\n", encoding="utf-8"
+        )
+    result = CliRunner().invoke(app, ["audit", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split()).replace(str(tmp_path) + "/", "")

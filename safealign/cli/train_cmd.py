@@ -543,12 +543,13 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
     A stage that logged no training step (only its baseline gate check, or nothing) has nothing to audit: an error.
     """
     import json
+    import sys
 
     from pydantic import ValidationError
 
     from safealign.config import HackingConfig
     from safealign.config.base import format_validation_error
-    from safealign.errors import SafealignError
+    from safealign.errors import DataError, SafealignError
     from safealign.hacking import replay_detectors, step_of, too_little_data
     from safealign.runs import AUDIT_FILE, read_json, read_jsonl, write_json
 
@@ -587,10 +588,31 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
             f"no training step was logged in {metrics}: nothing to audit (the stage stopped or crashed before its "
             "first log; audit it once it has trained and logged steps)"
         )
+    def line_past_float_range(said: str) -> str | None:
+        """The file and line of the integer past a float's range that the detectors named by key (and step)."""
+        for path, prefix in ((metrics, ""), (stage / "gates.jsonl", "gate/")):
+            lines = path.read_text(encoding="utf-8", errors="replace").split("\n") if path.is_file() else []
+            for number, line in enumerate(lines, 1):
+                try:
+                    row = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                values = row.get("metrics") if prefix and isinstance(row, dict) else row
+                for key, value in values.items() if isinstance(values, dict) else ():
+                    past = isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
+                    if past and repr(prefix + str(key)) in said:
+                        return f"{path}:{number}"
+        return None
+
     # prefix by prefix, as the live callback and the stage's final pass saw it: one pass over the whole log misses
     # what passed (a KL spike the live stream alerted on)
-    alerts = replay_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
-    notes = too_little_data(history, thresholds)
+    try:
+        alerts = replay_detectors(history, thresholds, examples=_rollout_examples(stage / "rollouts.jsonl"))
+        notes = too_little_data(history, thresholds)
+    except DataError as error:
+        if (at := line_past_float_range(str(error))) is None:
+            raise
+        raise DataError(f"{at}: {error}") from None
     rows = [[a.severity, a.detector, a.step, a.message] for a in alerts]
     console.print(
         table(
