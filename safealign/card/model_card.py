@@ -317,7 +317,8 @@ def front_matter(run: RunFolder, context: dict[str, Any]) -> str:
     base = base_model_facts(weights_from(run))
     tags = ["safealign", "safety", "reasoning"]
     for info in run.done:
-        tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
+        if info.key not in run.left_out:  # an earlier run's stage did not make this model
+            tags += [t for t in TAGS_BY_STAGE.get(info.key, []) if t not in tags]
     training = used_training_data(run, context["data"])
     languages = trained_languages(run, context["data"]) or ["en"]
     data = ModelCardData(

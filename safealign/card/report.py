@@ -160,7 +160,7 @@ def stage_table(run: RunFolder) -> list[dict[str, Any]]:
         issue = (
             run.eval_issues.get(info.label, "")
             if info.key.startswith("eval:")
-            else run.retrained.get(info.key, "")
+            else run.retrained.get(info.key) or run.left_out.get(info.key, "")
         )
         rows.append(
             {

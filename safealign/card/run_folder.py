@@ -309,12 +309,35 @@ class RunFolder:
         return str((self.recipe.get("model") or {}).get("name") or "unknown")
 
     @property
+    def left_out(self) -> dict[str, str]:
+        """key -> why a finished training stage (sft, rl, distill) is an earlier run's: the folder's ``recipe.yaml``
+        leaves its section out (``sft: null``: `safealign run` writes every section) or turns it off, so the last
+        `safealign run` neither ran nor read it (it warned so) and printed another final model. A recipe.yaml that does
+        not name the section says nothing of it (a stage run by hand counts, see :attr:`final_stage`)."""
+        out = {}
+        for key in ("sft", "rl", "distill"):
+            if not self.stage(key).done or key not in self.recipe:
+                continue
+            section = self.recipe[key]
+            if section is None or not section.get("enabled", True):
+                why = "leaves it out" if section is None else "turns it off"
+                out[key] = (
+                    f"an earlier run's: the recipe (recipe.yaml) {why}, so the last safealign run neither ran nor read it"
+                )
+        return out
+
+    @property
     def final_stage(self) -> str | None:
         """The last training stage (distill, rl, sft) that finished; None when the final model is the base model. From
         the stage records, not pipeline.json: that names the last `safealign run`'s final model, stale once a stage is
-        deleted and its rerun crashes, or once a stage is run by hand. (Its weights need not be there: a run folder
-        shared without them still describes the model it trained.)"""
-        return next((key for key in ("distill", "rl", "sft") if self.stage(key).done), None)
+        deleted and its rerun crashes, or once a stage is run by hand. A stage the folder's recipe leaves out or turns
+        off (see :attr:`left_out`) is an earlier run's and never the final model: an SFT left out of a rerun was carded
+        as the final model with its eval's scores while the run printed the base model. (Its weights need not be there:
+        a run folder shared without them still describes the model it trained.)"""
+        left_out = self.left_out
+        return next(
+            (key for key in ("distill", "rl", "sft") if self.stage(key).done and key not in left_out), None
+        )
 
     @property
     def final_model(self) -> str:
