@@ -67,3 +67,24 @@ def test_audit_names_the_file_and_line_of_an_integer_past_a_float(tmp_path, file
     result = CliRunner().invoke(app, ["audit", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert said in " ".join(result.output.split()).replace(str(tmp_path) + "/", "")
+
+
+def test_llama_guard_reads_a_none_request_as_no_text(tiny, tmp_path, monkeypatch) -> None:
+    """judge_requests([None]) was a TypeError from inside the guard's prompt builder; None is no text, as judge()
+    reads a None prompt, and the request is judged as an empty one."""
+    from test_judge_adapters import ScriptedGuard
+
+    from safealign.judges import llama_guard as llama_guard_module
+    from safealign.judges.llama_guard import LlamaGuardJudge
+    from safealign.models import LoadedModel
+
+    tokenizer = tiny.tokenizer
+    safe_id, unsafe_id = (tokenizer.encode(word, add_special_tokens=False)[0] for word in ("safe", "unsafe"))
+    model = ScriptedGuard(tiny.model, safe_id, unsafe_id, [(5.0, 0.0)] * 2, [tokenizer.eos_token_id])
+    loaded = LoadedModel(model, tokenizer, tiny.spec, str(tmp_path))
+    monkeypatch.setattr(llama_guard_module, "load_model", lambda path, device=None, dtype=None: loaded)
+    verdicts = LlamaGuardJudge(tmp_path).judge_requests([None, ""])
+    assert [verdict.label for verdict in verdicts] == ["safe", "safe"]
+    assert model.inputs[0][0].tolist() == model.inputs[0][1].tolist()  # None read as the empty request
+    with pytest.raises(TypeError, match="pass it as a list"):
+        LlamaGuardJudge(tmp_path).judge_requests("one text")

@@ -196,10 +196,13 @@ class LlamaGuardJudge:
         # a None prompt is no prompt, as the default judges read it
         return self._judge_inputs([self.prompt_ids(p or "", r) for p, r in zip(prompts, responses, strict=True)])
 
-    def judge_requests(self, prompts: Sequence[str]) -> list[Verdict]:
+    def judge_requests(self, prompts: Sequence[str | None]) -> list[Verdict]:
         """One verdict per request: whether the user's message itself is unsafe (what the monitor's request_harmful
-        reads; the request given as its own answer asked whether the *agent* said something unsafe)."""
-        return self._judge_inputs([self.prompt_ids(p, None) for p in prompts])
+        reads; the request given as its own answer asked whether the *agent* said something unsafe). A None request is
+        no text, as :meth:`judge` reads a None prompt."""
+        requests = prompts if isinstance(prompts, str | bytes) else list(prompts)  # one text: judged_texts refuses it
+        requests, _ = judged_texts(self.name, requests, [None] * len(requests))
+        return self._judge_inputs([self.prompt_ids(p or "", None) for p in requests])
 
     def _judge_inputs(self, inputs: list[list[int]]) -> list[Verdict]:
         verdicts: list[Verdict] = []
