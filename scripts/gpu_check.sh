@@ -28,7 +28,7 @@ PACKAGES="trl transformers accelerate peft datasets dill multiprocess huggingfac
   typing-inspection pytz"
 
 bundle() {
-  local venv="$ROOT/.venv/bin/python" py312 spec missing=()
+  local venv="$ROOT/.venv/bin/python" py312 spec said missing=()
   py312="${PY312:-}"  # a CPython 3.12 for the packages PyPI has only as source
   if [[ -z "$py312" ]]; then
     for candidate in python3.12 "$HOME"/.pyenv/versions/3.12*/bin/python; do
@@ -39,13 +39,18 @@ bundle() {
     # '|| true': under pipefail a package pip does not know would end the script here without a word
     spec="$name==$({ "$venv" -m pip show "$name" 2>/dev/null || true; } | sed -n 's/^Version: //p')"
     [[ "$spec" == *== ]] && { echo "error: not installed in $ROOT/.venv: $name (run make install-dev first)" >&2; exit 1; }
-    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    # pip's errors are shown, not dropped: a network failure read as "no wheel" and asked for a python3.12
+    if ! said="$(python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
       --platform manylinux_2_24_x86_64 --platform manylinux1_x86_64 --platform manylinux_2_5_x86_64 --platform any \
-      -d "$DIR/wheels" "$spec" 2>/dev/null || missing+=("$spec")
+      -d "$DIR/wheels" "$spec" 2>&1 >/dev/null)"; then
+      echo "no wheel downloaded for $spec; pip said:" >&2
+      sed 's/^/  /' <<<"$said" >&2
+      missing+=("$spec")
+    fi
   done
   for spec in "${missing[@]}"; do  # sdist only: pure Python builds anywhere; C extensions need a CPython 3.12 here
-    [[ -n "$py312" ]] || { echo "error: no wheel for $spec and no python3.12 to build one (set PY312=/path/to/python3.12)" >&2; exit 1; }
+    [[ -n "$py312" ]] || { echo "error: no wheel for $spec (pip's reason above: no wheel, or no network) and no python3.12 to build one (set PY312=/path/to/python3.12)" >&2; exit 1; }
     "$py312" -m pip wheel -q --no-deps -w "$DIR/wheels" "$spec"
   done
   mkdir -p "$DIR/smollm2-tokenizer"

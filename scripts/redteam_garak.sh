@@ -70,8 +70,10 @@ fi
 # garak puts a relative --report_prefix under its own data folder (~/.local/share/garak/garak_runs/), where the
 # sub-folders do not exist: give it the absolute path.
 REPORT_DIR="$(mkdir -p "$REPORT_DIR" && cd "$REPORT_DIR" && pwd)"
-OPTIONS="$(mktemp --suffix=.json)"
-trap 'rm -f "$OPTIONS"' EXIT
+# a folder of its own: mktemp's --suffix is GNU's alone (macOS's mktemp refuses it), and -d is everyone's
+OPTIONS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/redteam_garak.XXXXXX")"
+trap 'rm -rf "$OPTIONS_DIR"' EXIT
+OPTIONS="$OPTIONS_DIR/options.json"
 # garak's OpenAICompatible defaults send stop=["#", ";"] (answers cut at the first '#' or ';') and
 # a short max_tokens (refusals look complete, harmful answers get cut): unset stop, raise max_tokens.
 cat > "$OPTIONS" <<JSON

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
+from pathlib import Path
 
 import pytest
+from test_scripts_review74 import REPO, bash, monitor, redteam  # noqa: F401 - monitor: fixture
 
 
 @pytest.mark.parametrize(
@@ -88,3 +92,49 @@ def test_llama_guard_reads_a_none_request_as_no_text(tiny, tmp_path, monkeypatch
     assert model.inputs[0][0].tolist() == model.inputs[0][1].tolist()  # None read as the empty request
     with pytest.raises(TypeError, match="pass it as a list"):
         LlamaGuardJudge(tmp_path).judge_requests("one text")
+
+
+def fake_command(folder: Path, name: str, body: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("#!/usr/bin/env bash\n" + body)
+    (folder / name).chmod(0o755)
+
+
+def test_redteam_runs_where_mktemp_takes_no_suffix(monitor: dict, tmp_path: Path) -> None:  # noqa: F811
+    """`mktemp --suffix=.json` is GNU's alone: macOS's mktemp refused it and the script stopped before garak."""
+    bsd = tmp_path / "bsd-bin"
+    real = shutil.which("mktemp")
+    fake_command(
+        bsd,
+        "mktemp",
+        f'for a; do [[ $a == --* ]] && {{ echo "mktemp: illegal option" >&2; exit 1; }}; done\nexec {real} "$@"\n',
+    )
+    done = redteam(tmp_path, monitor["url"], PATH=f"{bsd}:{os.environ['PATH']}", TMPDIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "GARAK" in done.stdout and "--generator_option_file" in done.stdout
+    assert not list(tmp_path.glob("redteam_garak.*"))  # the options are removed once garak is done
+
+
+def test_gpu_check_bundle_shows_why_pip_downloaded_no_wheel(tmp_path: Path) -> None:
+    """pip download's errors went to /dev/null: a network failure read as "no wheel" and asked for a python3.12."""
+    root = tmp_path / "checkout"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "gpu_check.sh", root / "scripts" / "gpu_check.sh")
+    fake_command(root / ".venv" / "bin", "python", 'echo "Version: 1.0"\n')
+    offline = tmp_path / "offline-bin"
+    fake_command(
+        offline,
+        "python3",
+        "echo \"WARNING: Retrying after connection broken by 'NewConnectionError'\" >&2\nexit 1\n",
+    )
+    fake_command(offline, "python3.12", "exit 1\n")
+    done = bash(
+        root / "scripts" / "gpu_check.sh",
+        "bundle",
+        str(tmp_path / "bundle"),
+        env={"PATH": f"{offline}:{os.environ['PATH']}", "PY312": str(offline / "python3.12")},
+    )
+    assert done.returncode != 0
+    assert (
+        "no wheel downloaded for trl==1.0; pip said:" in done.stderr and "NewConnectionError" in done.stderr
+    )
