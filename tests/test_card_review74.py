@@ -61,3 +61,20 @@ def test_a_distillation_turned_off_leaves_the_rl_model_final_and_a_stage_run_by_
 
     (run / "recipe.yaml").write_text("name: tr\nmodel: {name: tiny}\n")  # names no distill section
     assert load_run(run).final_stage == "distill" and load_run(run).left_out == {}
+
+
+def test_an_eval_of_a_stage_no_longer_in_the_folder_is_set_aside(tmp_path):
+    """An earlier run's eval/student kept after distill/ was deleted and the rerun skipped distillation (sampling kept
+    no trace): the card listed the student's scores, and its stage table said eval:student done, of a model the run
+    did not make."""
+    run = pipeline_run(tmp_path, rl={}, distill={})
+    stage(run, "eval/base", "tiny", refused=0.3)
+    stage(run, "rl", "tiny")
+    stage(run, "eval/rl", str(run / "rl/model"))
+    stage(run, "sample", str(run / "rl/model"), metrics={"accepted": 0})
+    stage(run, "eval/student", str(run / "distill/model"), refused=0.99)
+    folder = load_run(run)
+    assert list(folder.evals) == ["base", "rl"] and folder.final_eval == "rl"
+    assert folder.eval_issues["student"].startswith(
+        "scored a model no longer on record: the distill stage is not"
+    )

@@ -149,6 +149,8 @@ class RunFolder:
         - an eval whose training stage's folder is there without ``stage.json`` scored the model that folder held
           before: the stage is being made again (set aside into ``earlier_attempts/`` when a stage it was made from was
           redone, as ``safealign compare`` says of such an arm) or stopped;
+        - an eval whose training stage's folder is not there scored a model no longer on record (``eval/student`` kept
+          after ``distill/`` was deleted and the rerun skipped distillation: the student's scores were carded);
         - ``eval/base`` scored another model than the one the training stages started from (``model.name`` changed and
           the eval was kept).
         """
@@ -166,6 +168,12 @@ class RunFolder:
                         f"scored an earlier model: the {info.spec.after} stage has not finished (no "
                         f"{stage.spec.folder}/{STAGE_FILE}: it is being made again, or it stopped), so its scores are of "
                         f"the model {stage.spec.folder}/ held before; rerun safealign run to finish it and score the new one"
+                    )
+                elif stage.record is None:
+                    issues[info.label] = (
+                        f"scored a model no longer on record: the {info.spec.after} stage is not in the folder (no "
+                        f"{stage.spec.folder}/: deleted, or its rerun skipped or left it out), so its scores are of a "
+                        f"model this run did not make; delete {info.spec.folder} to card this run's stages alone"
                     )
                 elif _number(started) and _number(finished) and started < finished:
                     issues[info.label] = (
