@@ -1409,7 +1409,7 @@ def test_the_data_card_counts_a_null_kind_category_or_language_as_missing(tmp_pa
     card(run)
     data_card = (run / "DATA_CARD.md").read_text()
     assert "None" not in data_card
-    assert "- **Kinds:** benign 1\n" in data_card and "- **Languages:** en 1\n" in data_card
+    assert "- **Kinds:** benign 1\n" in data_card and "- **Languages:** en 2\n" in data_card
     assert "- **Categories (kind/category):** ?/? 1, benign/? 1\n" in data_card
 
 

@@ -78,3 +78,20 @@ def test_an_eval_of_a_stage_no_longer_in_the_folder_is_set_aside(tmp_path):
     assert folder.eval_issues["student"].startswith(
         "scored a model no longer on record: the distill stage is not"
     )
+
+
+def test_the_data_card_counts_a_row_without_a_language_as_english(tmp_path):
+    """Training, `data check` and languages_used read a row without a language (or with a JSON null) as English; the
+    data card's Languages count left it out: 'en 1' for a file training read as 'en 3'."""
+    import json
+
+    from safealign.card.data_card import describe_file
+
+    chat = {
+        "messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]
+    }
+    data = tmp_path / "mine.jsonl"
+    data.write_text(
+        "".join(json.dumps(extra | chat) + "\n" for extra in ({"language": None}, {"language": "en"}, {}))
+    )
+    assert describe_file(data)["languages"] == {"en": 3}

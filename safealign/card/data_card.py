@@ -114,7 +114,8 @@ def describe_file(path: Path) -> dict[str, Any]:
         "categories": dict(
             Counter(f"{shown(r, 'kind')}/{shown(r, 'category')}" for _, r in rows).most_common()
         ),
-        "languages": count("language"),
+        # a row without a language is English, as training, `data check` and languages_used read it
+        "languages": dict(Counter(str(r.get("language") or "en") for _, r in rows).most_common()),
         "sources": count("source"),
         "rows": rows,
     }
