@@ -121,9 +121,9 @@ EVAL_OF = {"sft": "sft", "rl": "rl", "distill": "student"}
 
 def warn_of_left_out_stages(recipe: Recipe, sample: SampleConfig | None) -> None:
     """A stage the recipe leaves out (or turns off) whose folder holds a finished stage of an earlier run is neither
-    run nor read by this run, but the card reads every finished stage in the run folder as this run's: an SFT left out
-    of a rerun was carded as the final model ('Final model: sft/model', its eval's scores) while the run printed
-    'final model: tiny'. Say so, and how to card this run's stages alone. ``sample``: as _run_held_stages runs it."""
+    run nor read by this run, which said nothing of it (an SFT left out of a rerun was even carded as the final model
+    before the card learnt to set such a stage aside). Say so, and how to card this run's stages alone. ``sample``: as
+    _run_held_stages runs it."""
     for name, section in (
         ("sft", recipe.sft),
         ("rl", recipe.rl),
@@ -139,13 +139,13 @@ def warn_of_left_out_stages(recipe: Recipe, sample: SampleConfig | None) -> None
         )
         log.warning(
             "%s: the recipe %s, but %s holds a finished %s stage of an earlier run: this run neither runs nor reads it, "
-            "yet the card (README.md, report.html) reports it as this run's%s. Move %s out of the run folder to card "
-            "this run's stages alone, or give the recipe another name: a run of its own in another folder",
+            "and the card (README.md, report.html) lists it beside this run's stages as an earlier run's. Move %s out "
+            "of the run folder to card this run's stages alone, or give the recipe another name: a run of its own in "
+            "another folder",
             name,
             "leaves it out" if section is None else "turns it off",
             stage_dir,
             name,
-            ", its model as the final one where no later stage finished" if name in EVAL_OF else "",
             folders,
         )
 
