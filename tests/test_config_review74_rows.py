@@ -77,11 +77,12 @@ def test_other_keys_are_not_taken_for_misspellings(tmp_path: Path) -> None:
 def test_the_data_card_names_a_misspelt_key_it_counts_without(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # a file of a run from before the check: its card counted the "lang" row as of no language, without a word
+    # a file of a run from before the check: its card counted the "lang" row as English (as training read it),
+    # without a word
     path = _rows_file(tmp_path, [{"messages": _TURNS, "language": "fr"}, {"messages": _TURNS, "lang": "fr"}])
     with caplog.at_level(logging.WARNING, logger="safealign.card"):
         info = describe_file(path)
-    assert info["languages"] == {"fr": 1}
+    assert info["languages"] == {"fr": 1, "en": 1}
     (said,) = [record.getMessage() for record in caplog.records]
     assert said.startswith(f"{path}: 1 row key(s) misspell a field the data card counts by")
     assert f"e.g. {path}:2: field 'lang': is no field training reads" in said
