@@ -9,7 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from safealign.config.base import without_passwords
-from safealign.monitor.store import Store, alerts, eval_runs, exchanges, fit_to_column, verdicts
+from safealign.monitor.store import (
+    Store,
+    alerts,
+    eval_runs,
+    exchanges,
+    fit_to_column,
+    judge_queue,
+    verdicts,
+)
 
 JUDGE_METRICS = ("harmful_rate", "refusal_rate", "over_refusal_rate")
 # Ids bound in one IN list at most: SQLite before 3.32 takes 999 parameters a statement.
@@ -219,7 +227,11 @@ def export_exchanges(
 ) -> Iterator[dict[str, Any]]:
     """Exchanges with their verdicts, oldest first, as JSON-ready dicts (for ``/admin/exchanges.jsonl``), read
     ``EXPORT_PAGE`` exchanges a query: a whole export held every row in the gateway's memory before its first line
-    went out (an exchange keeps its request, up to 1 MiB: 300 of 100 kB held 30 MB, and ``limit`` goes to 100,000)."""
+    went out (an exchange keeps its request, up to 1 MiB: 300 of 100 kB held 30 MB, and ``limit`` goes to 100,000).
+
+    ``flagged_only`` stops before the oldest exchange still queued: exchanges are judged out of id order (a batch
+    retried after its lease, several workers), and an exporter paging with ``since_id`` that was given a later
+    flagged exchange first never saw an earlier one judged harmful after it."""
     while limit > 0:
         page = _export_page(store, since_id, min(limit, EXPORT_PAGE), flagged_only)
         yield from page
@@ -232,7 +244,11 @@ def _export_page(store: Store, since_id: int, limit: int, flagged_only: bool) ->
     """Up to ``limit`` (at most ``IN_LIST_IDS``) exchanges after ``since_id``, with their verdicts."""
     query = sa.select(exchanges).where(exchanges.c.id > since_id).order_by(exchanges.c.id).limit(limit)
     if flagged_only:
-        query = query.where(sa.or_(exchanges.c.harmful.is_(True), exchanges.c.blocked.is_(True)))
+        oldest_queued = sa.select(sa.func.min(judge_queue.c.exchange_id)).scalar_subquery()
+        query = query.where(
+            sa.or_(exchanges.c.harmful.is_(True), exchanges.c.blocked.is_(True)),
+            sa.or_(oldest_queued.is_(None), exchanges.c.id < oldest_queued),
+        )
     with store.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
         found: dict[int, list[dict[str, Any]]] = {}
