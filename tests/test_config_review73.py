@@ -90,10 +90,10 @@ def test_a_decision_weight_without_decision_tokens_is_said_to_be_unread(
     assert "Set decision_tokens (e.g. 8)" in said
     (said,) = _unread(caplog, "distill: {student: 'prune:0.5', decision_tokens: 0, decision_weight: 2.5}")
     assert said.startswith("distill: decision_weight 2.5 is not read")
-    assert (
-        _unread(caplog, "sft: {decision_tokens: 8, decision_weight: 3.0}\ndistill: {decision_tokens: 4}")
-        == []
-    )
+    assert _unread(caplog, "sft: {decision_tokens: 8, decision_weight: 3.0}") == []
+    # decision_tokens at decision_weight 1.0 (the default) weighs nothing either: said since session 75
+    (said,) = _unread(caplog, "distill: {student: 'prune:0.5', decision_tokens: 4}")
+    assert said.startswith("distill: decision_tokens 4 is not read: decision_weight is 1.0"), said
 
 
 def test_an_overlapping_row_is_named_by_its_line_even_with_an_id(tmp_path: Path) -> None:

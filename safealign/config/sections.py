@@ -75,6 +75,16 @@ def warn_if_settings_unread(section: str, cfg: SFTConfig | DistillConfig) -> Non
             section,
             cfg.decision_weight,
         )
+    # weight 1.0 is the plain token mean: the stage weighs nothing (stage.json records decision_token_weight 1.0)
+    if cfg.decision_tokens > 0 and cfg.decision_weight == 1.0:
+        log.warning(
+            "%s: decision_tokens %d is not read: decision_weight is 1.0, so the first %d tokens of each answer weigh "
+            "as much as the rest (the loss is the plain token mean). Set decision_weight (e.g. 3.0) to weigh them, or "
+            "remove decision_tokens",
+            section,
+            cfg.decision_tokens,
+            cfg.decision_tokens,
+        )
 
 
 def checked_spec(value: str, *, allow_prune: bool) -> str:
