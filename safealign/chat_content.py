@@ -81,6 +81,32 @@ def answer_content(message: dict[str, Any], parts: Mapping[str, str] = TEXT_PART
     return text or (refusal if isinstance(refusal, str) else "")
 
 
+def audio_transcript(message: Mapping[str, Any]) -> str:
+    """The words of an audio answer: OpenAI's ``audio.transcript`` of a message (streamed in pieces under
+    ``delta.audio``), whose ``content`` is null; "" without one.
+
+    >>> audio_transcript({"content": None, "audio": {"id": "audio_1", "transcript": "Hello."}})
+    'Hello.'
+    """
+    audio = message.get("audio")
+    transcript = audio.get("transcript") if isinstance(audio, Mapping) else None
+    return transcript if isinstance(transcript, str) else ""
+
+
+def answer_words(message: dict[str, Any]) -> str:
+    """What an answer's ``message`` (or a stream's ``delta``) says, read as the monitor gateway reads it: its content's
+    text, output_text parts too (``FORWARDED_TEXT_PARTS``), else its refusal (see ``answer_content``), else an audio
+    answer's transcript. Read as text parts alone, a Responses-style or spoken answer was judged as an empty one.
+    Content that is not text raises TypeError.
+
+    >>> answer_words({"content": [{"type": "output_text", "text": "Paris."}]})
+    'Paris.'
+    >>> answer_words({"content": None, "audio": {"transcript": "Paris."}})
+    'Paris.'
+    """
+    return answer_content(message, FORWARDED_TEXT_PARTS) or audio_transcript(message)
+
+
 def prompt_text(content: Any, parts: Mapping[str, str] = TEXT_PARTS) -> str:
     """A turn's text as a chat template is shown it: text parts one per line, as vLLM joins them for a template that
     takes string content (OpenAI's own rendering is not published); ``message_text`` (given ``parts``) otherwise.

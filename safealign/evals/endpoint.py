@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from safealign.chat_content import answer_content
+from safealign.chat_content import answer_words
 from safealign.config.base import redact_url, without_passwords, without_userinfo
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages, seed_of_batch
@@ -402,7 +402,8 @@ class EndpointGenerator:
             # content may be null, or absent: Azure's content filter answers {"role": "assistant"} alone, an answer
             # scored as the empty text it holds (the runner reports its finish_reason); a refusal under structured
             # outputs is content null beside the refusal's text, which is the answer. TypeError: not text
-            text = answer_content(choice["message"])
+            # output_text parts and an audio answer's transcript are its text too, as the gateway reads them
+            text = answer_words(choice["message"])
             text = with_reasoning(choice["message"], text.strip(), choice.get("finish_reason") == "length")
         except (KeyError, IndexError, TypeError, AttributeError):
             raise EndpointError(

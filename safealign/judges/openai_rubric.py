@@ -39,7 +39,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from safealign.chat_content import message_text
+from safealign.chat_content import answer_words
 from safealign.errors import SafealignError
 from safealign.judges.base import HARMFUL, SAFE, Verdict, judged_texts
 from safealign.judges.embeddings import encodable
@@ -608,17 +608,21 @@ class OpenAIRubricJudge:
     def _content(self, payload: dict[str, Any]) -> tuple[str, str | None]:
         try:
             choice = payload["choices"][0]
-            content = choice["message"]["content"]
+            message = choice["message"]
+            if not isinstance(message, dict):
+                raise TypeError
         except (KeyError, IndexError, TypeError):
             raise RubricParseError(
                 f"{self.shown_endpoint} did not return a chat completion: {self._scrub(str(payload))[:300]}"
             ) from None
         try:
-            text = message_text(content)
+            # output_text parts and an audio answer's transcript too, as the gateway reads an answer: read as text
+            # parts alone, such a reply was "no message content"
+            text = answer_words(message)
         except TypeError:
             raise RubricParseError(
                 f"{self.shown_endpoint} answered with message content that is not text: "
-                f"{self._scrub(str(content))[:300]}"
+                f"{self._scrub(str(message.get('content')))[:300]}"
             ) from None
         if not text.strip():
             raise RubricParseError(self._empty_content_error(choice))

@@ -24,7 +24,13 @@ from pydantic import (
     model_validator,
 )
 
-from safealign.chat_content import FORWARDED_TEXT_PARTS, answer_content, prompt_text, template_role
+from safealign.chat_content import (
+    FORWARDED_TEXT_PARTS,
+    answer_words,
+    audio_transcript,
+    prompt_text,
+    template_role,
+)
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any chat request, far below a memory problem
 # A lone surrogate comes from a \uD800-\uDFFF escape, or from its raw bytes (ED A0-BF ..), which json.loads(bytes) lets
@@ -822,15 +828,7 @@ def message_answer_text(message: dict[str, Any]) -> str:
     tool_calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
     calls = [*tool_calls, message["function_call"]] if message.get("function_call") else tool_calls
     named = [f"{name}({arguments})" for name, arguments in map(_call_of, calls)]
-    return answer_text(message.get("content") or _transcript_of(message), _reasoning_of(message), named)
-
-
-def _transcript_of(part: dict[str, Any]) -> str:
-    """The words of an audio answer (OpenAI's ``audio.transcript`` of a message, streamed in pieces under
-    ``delta.audio``), whose ``content`` is null: read as content alone, a spoken answer was judged as an empty one."""
-    audio = part.get("audio")
-    transcript = audio.get("transcript") if isinstance(audio, dict) else None
-    return transcript if isinstance(transcript, str) else ""
+    return answer_text(message.get("content") or audio_transcript(message), _reasoning_of(message), named)
 
 
 def _reasoning_of(part: dict[str, Any]) -> str:
@@ -868,7 +866,7 @@ def _choice_text(choice: Any, problems: list[str]) -> str | None:
             raise TypeError
         # some servers stream content parts ([{"type": "text", ...}], output_text); OpenAI streams a refusal as
         # delta.refusal, and an audio answer's words as delta.audio.transcript
-        return answer_content(delta, FORWARDED_TEXT_PARTS) or _transcript_of(delta)
+        return answer_words(delta)
     except TypeError:
         problems.append(
             f"a choice {choice.get('index', 0)} whose delta is not an object with text content: {json.dumps(delta, ensure_ascii=False)[:200]}"
