@@ -563,17 +563,16 @@ def refuse_unsupported(chat: ChatRequest) -> None:
                     param=f"messages.{index}.{name}",
                 )
         for part_index, part in enumerate(message.content if isinstance(message.content, list) else []):
-            # an assistant turn's refusal part (OpenAI's client sends a refused answer back so) reaches it as its text
             kind = part.get("type", "text")
-            if kind != "text" and not (kind == "refusal" and message.role == "assistant"):
-                fix = (
-                    'send it as a text part, {"type": "text", "text": "..."}'
-                    if isinstance(kind, str) and FORWARDED_TEXT_PARTS.get(kind) == "text"  # input_text, output_text
-                    else "send the content as text"
-                )
+            # the Responses API's input_text and output_text parts are text, as vLLM reads them (see content_text); an
+            # assistant turn's refusal part (OpenAI's client sends a refused answer back so) reaches it as its text
+            text = isinstance(kind, str) and FORWARDED_TEXT_PARTS.get(kind) == "text"
+            if not text and not (kind == "refusal" and message.role == "assistant"):
                 path = f"messages.{index}.content.{part_index}"  # the part itself, as OpenAI's param names it
                 raise RequestError(
-                    400, f"{path}: a '{kind}' part; this server reads text parts only: {fix}", param=path
+                    400,
+                    f"{path}: a '{kind}' part; this server reads text parts only: send the content as text",
+                    param=path,
                 )
 
 
@@ -630,9 +629,10 @@ def template_variables(chat: ChatRequest) -> dict[str, Any] | None:
 def content_text(content: Any) -> str:
     """Plain text of a message content (a request's content is validated first; a raw payload's may be anything): its
     text parts one per line, as the model is shown them (``prompt_text``; joined with "" they ran together,
-    "Translate to French:Good morning")."""
+    "Translate to French:Good morning"), input_text and output_text parts among them (``FORWARDED_TEXT_PARTS``), as
+    vLLM renders them."""
     try:
-        return prompt_text(content)
+        return prompt_text(content, FORWARDED_TEXT_PARTS)
     except TypeError:
         return ""
 
