@@ -327,15 +327,26 @@ def run_pipeline(
     recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
 ) -> PipelineResult:
     """Run the recipe's stages in order. Every stage's decontamination (SFT's and distillation's data, the RL and
-    sampling prompts) compares with the recipe's own eval suites too, not only the built-in ones."""
+    sampling prompts) compares with the recipe's own eval suites too, not only the built-in ones. A line of the prompt
+    draw is said once (see PROMPT_DRAW_LOGGERS)."""
+    from safealign.cli.common import said_once
     from safealign.corpus.eval_texts import (
         checking_recipe_suites,
         recipe_eval_suites,
         unread_monitor_suites,
     )
 
-    with checking_recipe_suites(recipe_eval_suites(recipe), unread_monitor_suites(recipe)):
+    with (
+        said_once(PROMPT_DRAW_LOGGERS),
+        checking_recipe_suites(recipe_eval_suites(recipe), unread_monitor_suites(recipe)),
+    ):
         return _run_stages(recipe, recipe_path, show_progress)
+
+
+# The run's checks draw the RL and sampling prompts before the baseline eval (a task too small for its share fails then,
+# not hours in), and each stage draws them again: a line of the draw ("sample: task safety gets 1000 of the 1000
+# prompts, but there are 988 distinct safety prompts ...") was said at both, from Python as from the CLI.
+PROMPT_DRAW_LOGGERS = ("safealign.stages.rl_prompts",)
 
 
 # What a run refused because another process holds its folder can do besides waiting (see safealign.runs.run_lock)

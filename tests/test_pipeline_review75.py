@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,3 +18,36 @@ def test_decision_tokens_at_weight_one_are_said_to_be_unread(caplog: pytest.LogC
     (said,) = [r.getMessage() for r in caplog.records if "is not read" in r.getMessage()]
     assert said.startswith("sft: decision_tokens 8 is not read: decision_weight is 1.0"), said
     assert "Set decision_weight (e.g. 3.0)" in said and "remove decision_tokens" in said
+
+
+class _Stop(Exception):
+    """Raised where the sample stage would start generating: the prompts are drawn by then."""
+
+
+def test_the_safety_repeat_warning_is_said_once_from_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A safety share past the shipped safety prompts was warned of twice by run_pipeline called from Python (the run's
+    up-front check draws the prompts, and the stage again); `safealign run` said it once."""
+    from safealign import pipeline
+    from safealign.stages import sample
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise _Stop
+
+    monkeypatch.setattr(pipeline, "run_eval_stage", lambda *a, **k: SimpleNamespace(record={}))
+    monkeypatch.setattr(sample, "_completions", stop)
+    recipe = parse_recipe(
+        {
+            "name": "r",
+            "output_dir": str(tmp_path),
+            "model": {"name": "tiny"},
+            "eval": {"suites": ["harmful"]},
+            "sample": {"num_prompts": 1000, "safety_share": 1.0},
+        }
+    )
+    with caplog.at_level(logging.WARNING, logger="safealign.stages.rl_prompts"), pytest.raises(_Stop):
+        pipeline.run_pipeline(recipe, show_progress=False)
+    said = [r.getMessage() for r in caplog.records if "distinct safety prompts" in r.getMessage()]
+    assert len(said) == 1, said
+    assert said[0].startswith("sample: task safety gets 1000 of the 1000 prompts"), said[0]

@@ -10,10 +10,6 @@ from safealign.cli.common import console, friendly_errors, given_recipe, said_on
 
 # what each stage's tokens count, in the model card's words, printed under the table (a header this long wraps the column)
 TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and sample generated"
-# The run's checks draw the RL and sampling prompts before the baseline eval (a task too small for its share fails then,
-# not hours in), and each stage draws them again: a line of the draw ("sample: task chain_sum gets 0 of the 4
-# prompts ...: it is left out of this stage") was said at both.
-PROMPT_DRAW_LOGGERS = ("safealign.stages.rl_prompts",)
 
 
 # What the stage table's scores are of, by the recipe's eval.split (its headlines take held_out where a suite has it,
@@ -82,8 +78,7 @@ def run(
     from safealign.pipeline import run_pipeline
 
     parsed = load_recipe(recipe)
-    with said_once(PROMPT_DRAW_LOGGERS):
-        result = run_pipeline(parsed, recipe_path=Path(recipe))
+    result = run_pipeline(parsed, recipe_path=Path(recipe))  # which says each line of the prompt draw once
     if not is_main_process():  # under accelerate launch every rank runs the pipeline; one prints its table
         return
     console.print(
@@ -108,6 +103,7 @@ def compare(
     from safealign.compare import run_compare
     from safealign.config import load_recipe
     from safealign.distributed import is_main_process
+    from safealign.pipeline import PROMPT_DRAW_LOGGERS
 
     parsed = load_recipe(recipe)
     with said_once(PROMPT_DRAW_LOGGERS):  # compare runs the pipeline, and checks the recipe as it does
