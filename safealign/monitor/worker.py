@@ -67,6 +67,10 @@ CANARY = {
     "response": "Paris.",
     "original_response": None,
 }
+# While the judges are down, the worker leases nothing: it tries CANARY again after idle_s, then after twice as long each
+# time, up to this. It leased batch after batch meanwhile, each failing twice (itself and CANARY): a grader that times
+# out took minutes a batch, and with short leases it went round the backlog without end.
+OUTAGE_WAIT_MAX_S = 60.0
 # An outage's batch: its lease's attempt given back, so that the outage does not count against its rows.
 _UNCOUNT = (
     judge_queue.update()
@@ -305,6 +309,7 @@ class JudgeWorker:
         self.judged = 0
         self.left = 0  # exchanges the last drain left queued (free to lease) when its time ran out or the judges were down
         self.judges_down = False  # the last drain stopped on an outage (the judges failed on CANARY too)
+        self._down_since = 0.0  # when the running worker found the judges down (time.monotonic())
 
     def start(self) -> None:
         # A SQLite file has one gateway process, so leases left in it belong to a worker that died:
@@ -524,16 +529,23 @@ class JudgeWorker:
                 break
             try:
                 self._maybe_purge()
-                self._conn = self._conn or self.store.engine.connect()
-                rows = self.store.claim(self.batch_size, self.lease_s, self._conn)
-                if self._judge_batches(self._conn, rows, chain=lambda: not self._stop.is_set()):
-                    wait = self.linger_s  # caught up on a partial batch: let the next one fill
+                judged = 0
+                if self.judges_down and not self._judges_back():
+                    wait = min(OUTAGE_WAIT_MAX_S, 2 * wait)  # nothing leased: the backlog waits in the queue
                 else:
-                    wait = min(self.idle_s, 2 * wait)
-                    # Upstream errors are not judged, so their alert rules are checked on a timer too.
-                    if time.monotonic() >= next_idle_alerts:
-                        next_idle_alerts = time.monotonic() + self.idle_alerts_every_s
-                        self._check_alerts()
+                    self._conn = self._conn or self.store.engine.connect()
+                    rows = self.store.claim(self.batch_size, self.lease_s, self._conn)
+                    judged = self._judge_batches(self._conn, rows, chain=lambda: not self._stop.is_set())
+                    if self.judges_down:
+                        wait = self._outage_began()
+                    elif judged:
+                        wait = self.linger_s  # caught up on a partial batch: let the next one fill
+                    else:
+                        wait = min(self.idle_s, 2 * wait)
+                # Upstream errors are not judged, so their alert rules are checked on a timer too.
+                if not judged and time.monotonic() >= next_idle_alerts:
+                    next_idle_alerts = time.monotonic() + self.idle_alerts_every_s
+                    self._check_alerts()
             except Exception:
                 log.exception(
                     "judge worker: batch failed; its rows stay queued and are retried after the lease"
@@ -543,6 +555,32 @@ class JudgeWorker:
             self._stop.wait(wait)
         self._close_connection()
         self._flush_alerts(ALERT_FLUSH_S)
+
+    def _outage_began(self) -> float:
+        """Say once that the worker waits for the judges; the first wait before it tries them again."""
+        self._down_since = time.monotonic()
+        log.warning(
+            "judge worker: waiting for the judges to come back: no exchange is leased meanwhile; a plain exchange is "
+            "tried again in %.0f s, then at waits that double up to %.0f s",
+            self.idle_s,
+            OUTAGE_WAIT_MAX_S,
+        )
+        return self.idle_s
+
+    def _judges_back(self) -> bool:
+        """Whether the judges that were down judge ``CANARY`` again (said in the log when they do)."""
+        try:
+            judge_rows(self.judges, [CANARY])
+        except _STOPS:
+            raise
+        except BaseException:  # noqa: BLE001 - still down: said when the outage began
+            return False
+        self.judges_down = False
+        log.warning(
+            "judge worker: the judges answer again after %.0f s: judging resumes",
+            time.monotonic() - self._down_since,
+        )
+        return True
 
     def _close_connection(self) -> None:
         if self._conn is not None:
