@@ -51,3 +51,31 @@ def test_the_safety_repeat_warning_is_said_once_from_python(
     said = [r.getMessage() for r in caplog.records if "distinct safety prompts" in r.getMessage()]
     assert len(said) == 1, said
     assert said[0].startswith("sample: task safety gets 1000 of the 1000 prompts"), said[0]
+
+
+def test_pipeline_json_names_the_model_a_kept_eval_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An eval/base kept from a run of another model (model.name changed since): pipeline.json named the model asked
+    for, whose scores those are not; it names the one scored, and the one asked for beside it."""
+    from test_card_run_folder_checks import stage
+
+    from safealign import pipeline
+    from safealign.runs import read_json
+
+    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
+    recipe = parse_recipe(
+        {"name": "r", "output_dir": str(tmp_path), "model": {"name": "tiny"}, "eval": {"suites": ["harmful"]}}
+    )
+    recipe.run_dir.mkdir(parents=True)
+    config = recipe.eval.model_dump() | {"system_prompt": None}
+    stage(recipe.run_dir, "eval/base", "tiny:7", config=config, seed=recipe.seed)
+    pipeline.run_pipeline(recipe, show_progress=False)
+    (row,) = read_json(recipe.run_dir / "pipeline.json", dict)["stages"]
+    assert (row["model"], row["asked"]) == ("tiny:7", "tiny"), row
+
+    # the model asked for scored: named once, as before
+    stage(recipe.run_dir, "eval/base", "tiny", config=config, seed=recipe.seed)
+    pipeline.run_pipeline(recipe, show_progress=False)
+    (row,) = read_json(recipe.run_dir / "pipeline.json", dict)["stages"]
+    assert row["model"] == "tiny" and "asked" not in row, row
