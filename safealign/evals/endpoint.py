@@ -48,6 +48,21 @@ class EndpointError(SafealignError):
         self.status = status
 
 
+class ContentFiltered(EndpointError):
+    """The endpoint's content filter refused the request (Azure OpenAI's HTTP 400 with the error code
+    ``content_filter``): the item is recorded as blocked, not the eval stopped (see ``EndpointGenerator``)."""
+
+
+def content_filtered(response: httpx.Response) -> bool:
+    """Whether an HTTP 400 is a content filter's refusal of the prompt: Azure OpenAI's error code ``content_filter``
+    (``{"error": {"code": "content_filter", "param": "prompt", ...}}``)."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, RecursionError, AttributeError):  # not JSON, or no object
+        return False
+    return response.status_code == 400 and isinstance(error, dict) and error.get("code") == "content_filter"
+
+
 def transient(status: int) -> bool:
     """Whether an HTTP status is worth asking again after a wait: a server error but 501 (a server that does not do
     chat completions), or 408. Only 500, 502, 503 and 504 were: an overloaded hosted API's 529, or a proxy's 520-524
@@ -358,6 +373,8 @@ class EndpointGenerator:
                     f"{self.shown_url} answered HTTP {response.status_code}, a redirect{to}: give the endpoint "
                     "as the URL it redirects to (e.g. https:// for http://)"
                 )
+            if content_filtered(response):
+                raise ContentFiltered(f"HTTP 400: {self._scrub(response.text)[:300]}", status=400)
             if response.status_code >= 400:
                 raise EndpointError(
                     f"{self.shown_url} answered HTTP {response.status_code}: {self._scrub(response.text)[:300]}"
@@ -396,7 +413,22 @@ class EndpointGenerator:
     def _complete(
         self, client: httpx.Client, prompt: Prompt, params: SamplingParams, job: tuple[int, int]
     ) -> Completion:
-        data = self._post(client, self._payload(prompt, params, job[1]))
+        try:
+            data = self._post(client, self._payload(prompt, params, job[1]))
+        except ContentFiltered as blocked:
+            # Azure refuses a prompt its filter flags with a 400, where it cuts an answer its filter flags with a 200
+            # whose finish_reason is content_filter: recorded as that answer is (no text, finish_reason content_filter,
+            # which the runner counts in the report's finish_reasons and samples.jsonl's decoding), not as a failed
+            # eval, which lost the run: every rerun stopped at the same prompt.
+            return Completion(
+                prompt_index=job[0],
+                sample_index=job[1],
+                text="",
+                prompt_tokens=0,
+                completion_tokens=0,
+                truncated=False,
+                meta={"finish_reason": "content_filter", "blocked": str(blocked)},
+            )
         try:
             choice = data["choices"][0]
             # content may be null, or absent: Azure's content filter answers {"role": "assistant"} alone, an answer
@@ -528,4 +560,14 @@ class EndpointGenerator:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
         results.sort(key=lambda c: (c.prompt_index, c.sample_index))
+        if blocked := [c for c in results if "blocked" in c.meta]:
+            log.warning(
+                "%s's content filter refused %d of %d requests (HTTP 400, code content_filter), the first for prompt "
+                "%d: each is recorded as an answer with no text and finish_reason content_filter, as an answer the "
+                "filter cut is, and samples.jsonl keeps the endpoint's message under decoding.blocked",
+                self.shown_url,
+                len(blocked),
+                len(results),
+                blocked[0].prompt_index + 1,
+            )
         return results
