@@ -79,3 +79,24 @@ def test_pipeline_json_names_the_model_a_kept_eval_scored(
     pipeline.run_pipeline(recipe, show_progress=False)
     (row,) = read_json(recipe.run_dir / "pipeline.json", dict)["stages"]
     assert row["model"] == "tiny" and "asked" not in row, row
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    ['{"kl": HUGE}', '{"step": 5, "kl": HUGE, "reward": 0.5}'],
+    ids=["a row without a step", "a later step on an earlier line"],
+)
+def test_audit_names_the_line_of_the_step_the_error_names(tmp_path: Path, earlier: str) -> None:
+    """audit found the line of an integer past a float's range by its key alone: the first line holding one under that
+    key was named, not the line of the step the error names."""
+    from typer.testing import CliRunner
+
+    from safealign.cli.main import app
+
+    huge = "1" + "0" * 400
+    lines = [earlier, '{"step": 1, "kl": 0.01, "reward": 0.5}', '{"step": 2, "kl": HUGE, "reward": 0.5}']
+    (tmp_path / "metrics.jsonl").write_text("\n".join(lines).replace("HUGE", huge) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split()).replace(str(tmp_path) + "/", "")
+    assert "metrics.jsonl:3: the record of step 2 logs 'kl'" in said, said

@@ -589,7 +589,9 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
             "first log; audit it once it has trained and logged steps)"
         )
     def line_past_float_range(said: str) -> str | None:
-        """The file and line of the integer past a float's range that the detectors named by key (and step)."""
+        """The file and line of the integer past a float's range that the detectors named by key and step: by the key
+        alone, an earlier line of another step (a row without one, which the detectors skip; a log out of step order)
+        was named."""
         for path, prefix in ((metrics, ""), (stage / "gates.jsonl", "gate/")):
             lines = path.read_text(encoding="utf-8", errors="replace").split("\n") if path.is_file() else []
             for number, line in enumerate(lines, 1):
@@ -597,10 +599,13 @@ def audit(run_dir: Path = typer.Argument(..., help="A run folder or an rl stage 
                     row = json.loads(line)
                 except (ValueError, RecursionError):
                     continue
-                values = row.get("metrics") if prefix and isinstance(row, dict) else row
+                if not isinstance(row, dict):
+                    continue
+                values = row.get("metrics") if prefix else row
+                step = step_of({"step": row.get("step", 0)} if prefix else row)  # as _gate_records reads a check
                 for key, value in values.items() if isinstance(values, dict) else ():
                     past = isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
-                    if past and repr(prefix + str(key)) in said:
+                    if past and f"the record of step {step} logs {prefix + str(key)!r}" in said:
                         return f"{path}:{number}"
         return None
 
