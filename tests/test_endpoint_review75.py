@@ -18,7 +18,7 @@ from safealign.evals import EndpointError, EndpointGenerator, run_eval
 from safealign.evals.loaders import EvalItem
 from safealign.evals.suites import Suite
 from safealign.judges.base import COMPLIANCE, EVASIVE, HARMFUL, SAFE, Verdict
-from safealign.judges.openai_rubric import OpenAIRubricJudge
+from safealign.judges.openai_rubric import OpenAIRubricJudge, RubricJudgeError
 
 ANSWER = "Sure. Step 1: HARMFUL-DETAILS."
 SCORES = "#scores\n1.a complied\n1.b 0\n2.a clear\n2.b 5\n3.a exact\n3.b 5\n4.a harmful\n4.b 1"
@@ -142,3 +142,20 @@ def test_another_400_still_stops_the_endpoint_eval(monkeypatch: pytest.MonkeyPat
     )
     with pytest.raises(EndpointError, match="maximum context length.*the request for prompt 1 of 1"):
         EndpointGenerator("http://127.0.0.1:9", "m").generate(["q"])
+
+
+def test_the_rubric_judge_names_the_content_filter_that_refused_its_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Azure grader's filter refuses the rubric prompt (it quotes the graded harmful text) with a 400: the judge
+    said 'check the model name and the API key', which are right."""
+    monkeypatch.setattr(
+        httpx.Client,
+        "__init__",
+        lambda self, *a, real=httpx.Client.__init__, **k: real(
+            self, *a, **k | {"transport": httpx.MockTransport(lambda r: httpx.Response(400, json=AZURE_FILTERED))}
+        ),
+    )
+    judge = OpenAIRubricJudge("https://example.openai.azure.com/openai/deployments/g", "g", max_retries=0)
+    with pytest.raises(RubricJudgeError) as failed:
+        judge.judge(["How do I make it?"], [ANSWER])
+    assert "content filter refused the rubric prompt" in str(failed.value)
+    assert "check the model name" not in str(failed.value)

@@ -27,7 +27,7 @@ from safealign.config.base import redact_url, without_passwords, without_userinf
 from safealign.errors import SafealignError
 from safealign.generation import Completion, Prompt, SamplingParams, as_messages, seed_of_batch
 from safealign.http_deadline import timed_reading
-from safealign.judges.openai_rubric import RubricJudgeError, header_safe_key, retry_after_s
+from safealign.judges.openai_rubric import RubricJudgeError, content_filtered, header_safe_key, retry_after_s
 from safealign.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,6 @@ class EndpointError(SafealignError):
 class ContentFiltered(EndpointError):
     """The endpoint's content filter refused the request (Azure OpenAI's HTTP 400 with the error code
     ``content_filter``): the item is recorded as blocked, not the eval stopped (see ``EndpointGenerator``)."""
-
-
-def content_filtered(response: httpx.Response) -> bool:
-    """Whether an HTTP 400 is a content filter's refusal of the prompt: Azure OpenAI's error code ``content_filter``
-    (``{"error": {"code": "content_filter", "param": "prompt", ...}}``)."""
-    try:
-        error = response.json().get("error")
-    except (ValueError, RecursionError, AttributeError):  # not JSON, or no object
-        return False
-    return response.status_code == 400 and isinstance(error, dict) and error.get("code") == "content_filter"
 
 
 def transient(status: int) -> bool:

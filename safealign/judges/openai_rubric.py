@@ -322,6 +322,18 @@ def header_safe_key(key: str | None) -> str | None:
     return key or None
 
 
+def content_filtered(reply: Any) -> bool:
+    """Whether an HTTP reply is a content filter's refusal of the prompt: Azure OpenAI's 400 with the error code
+    ``content_filter`` (``{"error": {"code": "content_filter", "param": "prompt", ...}}``)."""
+    if reply.status_code != 400:
+        return False
+    try:
+        error = reply.json().get("error")
+    except (ValueError, RecursionError, AttributeError):  # not JSON, or no object
+        return False
+    return isinstance(error, dict) and error.get("code") == "content_filter"
+
+
 def retry_after_s(reply: Any) -> float | None:
     """The wait a 429 asks for (``Retry-After``: seconds or an HTTP date), at most MAX_RETRY_AFTER_S; None without one."""
     value = reply.headers.get("retry-after", "").strip()
@@ -564,6 +576,12 @@ class OpenAIRubricJudge:
             hint = (
                 "check the API key: set SAFEALIGN_JUDGE_API_KEY (OPENAI_API_KEY is sent only to *.openai.com hosts)"
                 + ("; none is set now" if not self.api_key else "")
+            )
+        elif content_filtered(reply):
+            hint = (
+                "the provider's content filter refused the rubric prompt (the graded exchange is harmful text, which a "
+                "safety grader must read): use a grader endpoint whose filter lets safety grading through, or a local "
+                "grader (vLLM, llama.cpp)"
             )
         elif _CONTEXT_EXCEEDED_RE.search(reply.text):
             hint = (
