@@ -100,3 +100,27 @@ def test_audit_names_the_line_of_the_step_the_error_names(tmp_path: Path, earlie
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split()).replace(str(tmp_path) + "/", "")
     assert "metrics.jsonl:3: the record of step 2 logs 'kl'" in said, said
+
+
+def test_a_stage_run_by_hand_after_the_run_is_not_carded_as_an_earlier_runs(tmp_path: Path) -> None:
+    """`safealign sft RECIPE` into a run folder whose recipe.yaml (written as `safealign run` started) says `sft: null`:
+    the card set the new sft/ aside as an earlier run's. One that finished before recipe.yaml was written still is."""
+    import os
+    import time
+
+    from test_card_review74 import pipeline_run
+    from test_card_run_folder_checks import stage
+
+    from safealign.card import load_run
+
+    run = pipeline_run(tmp_path)  # sft: null
+    now = time.time()
+    os.utime(run / "recipe.yaml", (now - 100, now - 100))
+    stage(run, "eval/base", "tiny", finished_at=now - 90)
+    stage(run, "sft", "tiny", started_at=now - 60, finished_at=now)
+    folder = load_run(run)
+    assert folder.left_out == {} and folder.final_stage == "sft", folder.left_out
+
+    stage(run, "sft", "tiny", model=False, started_at=now - 300, finished_at=now - 200)  # an earlier run's
+    assert "leaves it out" in load_run(run).left_out["sft"]
+    assert load_run(run).final_stage is None

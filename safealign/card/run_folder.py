@@ -321,10 +321,17 @@ class RunFolder:
         """key -> why a finished training stage (sft, rl, distill) is an earlier run's: the folder's ``recipe.yaml``
         leaves its section out (``sft: null``: `safealign run` writes every section) or turns it off, so the last
         `safealign run` neither ran nor read it (it warned so) and printed another final model. A recipe.yaml that does
-        not name the section says nothing of it (a stage run by hand counts, see :attr:`final_stage`)."""
+        not name the section says nothing of it (a stage run by hand counts, see :attr:`final_stage`), nor of a stage
+        that finished after it was written (each `safealign run` writes it as it starts): one run by hand since (`safealign
+        sft RECIPE` into the folder) was carded as an earlier run's."""
+        recipe_file = self.path / "recipe.yaml"
+        written = recipe_file.stat().st_mtime if recipe_file.is_file() else math.inf
         out = {}
         for key in ("sft", "rl", "distill"):
             if not self.stage(key).done or key not in self.recipe:
+                continue
+            finished = (self.record(key) or {}).get("finished_at")
+            if _number(finished) and finished > written:
                 continue
             section = self.recipe[key]
             if section is None or not section.get("enabled", True):
