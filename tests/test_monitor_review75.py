@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from test_monitor_review68 import DownJudges
 
@@ -68,7 +70,9 @@ def test_the_running_worker_backs_off_while_the_judges_are_down(tmp_path, caplog
     worker = JudgeWorker(store, judges, batch_size=10, idle_s=1.0)
     with caplog.at_level("WARNING"):
         waits = _run_for(worker, 9)
-    assert calls == [10] + [1] * 9, "the batch and the plain exchange, then the plain exchange alone each round"
+    assert calls == [10] + [1] * 9, (
+        "the batch and the plain exchange, then the plain exchange alone each round"
+    )
     assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]  # up to OUTAGE_WAIT_MAX_S
     assert caplog.text.count("waiting for the judges to come back") == 1
     assert store.waiting() == 15 and store.backlog() == 25  # one batch leased, its attempt not counted
@@ -81,3 +85,88 @@ def test_the_running_worker_backs_off_while_the_judges_are_down(tmp_path, caplog
         _run_for(worker, 4)
     assert "the judges answer again" in caplog.text and not worker.judges_down
     assert store.backlog() == 0 and worker.judged == 25
+
+
+class _Killed(KeyboardInterrupt):
+    """What a worker killed while judging leaves behind (raised here, not killed): the batch leased, its attempt
+    counted, nothing written."""
+
+
+def _restart_and_judge(store: Store, judges) -> None:
+    """A restarted gateway's worker on SQLite: the dead worker's leases freed, then a batch judged (or the worker
+    killed again)."""
+    store.release_leases()
+    with contextlib.suppress(_Killed):
+        JudgeWorker(store, judges).run_once()
+
+
+def test_a_row_that_kills_the_worker_every_time_is_set_aside_and_the_others_judged(tmp_path) -> None:
+    """A row whose judging killed the worker (out of memory, a segfault in a judge's library) was leased again at each
+    restart, with its whole batch, forever: nothing more was judged. A row leased more than max_attempts times is judged
+    alone, the others of its batch freed; killed alone too, it is set aside as judge_failed with why, and the queue
+    moves on."""
+    from test_monitor import rows_of
+    from test_monitor_review68 import PanicJudges
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    _queue(store, ("a", "odd", "b"))
+    judges = PanicJudges(_Killed)
+    for _restart in range(6):
+        _restart_and_judge(store, judges)
+    rows = rows_of(store)
+    assert [(r["prompt"], r["status"]) for r in rows] == [
+        ("a", "judged"),
+        ("odd", "judge_failed"),
+        ("b", "judged"),
+    ]
+    assert "the worker stopped while judging it" in rows[1]["judge_error"] and store.backlog() == 0
+    assert rows[0]["judge_error"] is None and rows[2]["judge_error"] is None
+    exported = list(queries.export_exchanges(store, 0))
+    assert exported[1]["judge_error"] == rows[1]["judge_error"] and queries.totals(store)["judge_failed"] == 1
+
+
+def test_rows_leased_many_times_by_an_older_worker_are_each_judged_alone_not_set_aside(tmp_path) -> None:
+    """A crash loop under an older version left every row of the batch with many attempts: each is judged alone, and
+    only a row whose lease alone ended with nothing written is set aside."""
+    from test_monitor import FakeJudges, rows_of
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    _queue(store, ("a", "b", "c"))
+    with store.engine.begin() as conn:
+        conn.execute(judge_queue.update().values(attempts=9))
+    for _restart in range(3):
+        _restart_and_judge(store, FakeJudges())
+    assert [r["status"] for r in rows_of(store)] == ["judged"] * 3
+
+
+def test_a_row_the_judges_raise_on_keeps_its_error_when_marked_judge_failed(tmp_path) -> None:
+    """A judge_failed row kept no trace of why: the error was in the worker's log only."""
+    from test_monitor import PoisonJudges, rows_of
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    _queue(store, ("poison",))
+    worker = JudgeWorker(store, PoisonJudges(), lease_s=0.0)
+    for _ in range(3):
+        worker.run_once()
+    (row,) = rows_of(store)
+    assert row["status"] == "judge_failed"
+    assert (
+        row["judge_error"]
+        == "the judges raised on it 3 times; the last: RuntimeError: the judge cannot read this"
+    )
+
+
+def test_a_database_made_before_the_set_aside_columns_is_given_them(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = Store(url)
+    with store.engine.begin() as conn:  # as the monitor made them before judge_error and alone_at
+        conn.exec_driver_sql("ALTER TABLE exchanges DROP COLUMN judge_error")
+        conn.exec_driver_sql("ALTER TABLE judge_queue DROP COLUMN alone_at")
+    store.close()
+    store = Store(url)
+    inspector = sa.inspect(store.engine)
+    assert "judge_error" in {c["name"] for c in inspector.get_columns("exchanges")}
+    assert "alone_at" in {c["name"] for c in inspector.get_columns("judge_queue")}
+    _queue(store, ("a",))
+    assert [row["alone_at"] for row in store.claim(1)] == [None]
+    store.close()

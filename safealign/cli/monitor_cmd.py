@@ -386,7 +386,7 @@ def _judge_worker(
         if worker.failed:
             err_console.print(
                 f"[red]{worker.failed} exchanges failed {worker.max_attempts} times and are marked judge_failed[/] "
-                "(the errors are logged above)"
+                "(the errors are logged above, and each one's is kept in its judge_error column and export field)"
             )
         if worker.retrying:
             err_console.print(

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ exchanges = sa.Table(
     sa.Column("refused", sa.Boolean),
     sa.Column("request_harmful", sa.Boolean),
     sa.Column("judged_at", sa.DateTime),
+    # Why a judge_failed exchange was set aside: the judges' last error, or the worker stopping while it was judged.
+    sa.Column("judge_error", sa.Text),
     # SQLite: AUTOINCREMENT, so an id is never handed out twice. Without it SQLite gives max(id) + 1, and after the purge
     # deleted the newest rows an exporter paging with since_id skipped the new exchanges that took their ids.
     sqlite_autoincrement=True,
@@ -71,6 +73,9 @@ judge_queue = sa.Table(
     sa.Column("enqueued_at", sa.DateTime, nullable=False),
     sa.Column("claimed_until", sa.DateTime),  # a worker's lease; expired leases are claimed again
     sa.Column("attempts", sa.Integer, default=0, nullable=False),
+    # The attempt at which the worker leased this row alone, after leases that all ended with nothing written (see
+    # worker.JudgeWorker._narrow_to_suspect): a later lease means that one ended so too, and the row is set aside.
+    sa.Column("alone_at", sa.Integer),
 )
 
 verdicts = sa.Table(
@@ -156,6 +161,7 @@ _CLAIMED = (
         exchanges.c.original_response,
         exchanges.c.choices,
         judge_queue.c.attempts,
+        judge_queue.c.alone_at,
     )
     .join(judge_queue, judge_queue.c.exchange_id == exchanges.c.id)
     .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
@@ -175,8 +181,8 @@ _MARK_JUDGED = (
 )
 _MARK_FAILED = (
     exchanges.update()
-    .where(exchanges.c.id.in_(sa.bindparam("eids", expanding=True)))
-    .values(status="judge_failed")
+    .where(exchanges.c.id == sa.bindparam("eid"))
+    .values(status="judge_failed", judge_error=sa.bindparam("why"))
 )
 # Only the rows still under the lease the worker judged them under: a batch that outlived its lease may have been
 # claimed (and judged) by another worker since, whose lease replaced this one.
@@ -393,7 +399,11 @@ def _create_schema(engine: sa.Engine) -> None:
 # The columns each table gained after the monitor's first release: an older database of the monitor's lacks only these
 # (and is given them); a table of the same name that lacks any other column is another application's. A column added to
 # a table from now on must be named here too, or the databases made before it are refused.
-ADDED_COLUMNS = {"exchanges": {"choices"}, "eval_runs": {"item_limit"}}
+ADDED_COLUMNS = {
+    "exchanges": {"choices", "judge_error"},
+    "judge_queue": {"alone_at"},
+    "eval_runs": {"item_limit"},
+}
 
 
 def _check_tables_are_ours(conn: sa.Connection) -> None:
@@ -421,7 +431,7 @@ def _schema_is_current(conn: sa.Connection) -> bool:
     return not any(
         {c.name for c in table.columns} - {c["name"] for c in inspector.get_columns(table.name)}
         or {i.name for i in table.indexes} - {i["name"] for i in inspector.get_indexes(table.name)}
-        for table in (exchanges, eval_runs)
+        for table in (exchanges, judge_queue, eval_runs)
     )
 
 
@@ -429,7 +439,7 @@ def _upgrade_schema(conn: sa.Connection) -> None:
     """Columns and indexes added since a database was created (``create_all`` makes only missing tables).
 
     New columns are nullable, so ADD COLUMN is enough."""
-    for table in (exchanges, eval_runs):
+    for table in (exchanges, judge_queue, eval_runs):
         present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
         for column in table.columns:
             if column.name not in present:
@@ -664,7 +674,7 @@ class Store:
         conn: sa.Connection | None = None,
         claim: int = 0,
         lease_s: float = 300.0,
-        failed: Sequence[int] = (),
+        failed: Sequence[int] | Mapping[int, str] = (),
         lease: dt.datetime | None = None,
         up_to: int | None = None,
     ) -> tuple[set[int], list[dict[str, Any]]]:
@@ -675,8 +685,9 @@ class Store:
         a batch that outlived its lease may have been claimed and judged by another worker since, and its verdicts
         are that worker's to write (the others are dropped, with a warning). ``claim=N`` also leases the next N
         queued exchanges (up to ``up_to``, as ``claim``) in the same transaction and returns them (one commit per
-        batch instead of two while a backlog lasts). ``failed``: exchange ids the judges gave up on; they are marked
-        ``judge_failed`` and leave the queue. Returns (the ids of ``results`` and ``failed`` written, the rows leased).
+        batch instead of two while a backlog lasts). ``failed``: exchange ids the judges gave up on (or id -> why, kept
+        in ``judge_error``); they are marked ``judge_failed`` and leave the queue. Returns (the ids of ``results`` and
+        ``failed`` written, the rows leased).
         """
         if not results and not claim and not failed:
             return set(), []
@@ -686,6 +697,7 @@ class Store:
             )
         now = utcnow()
         owned: set[int] = set()
+        why = failed if isinstance(failed, Mapping) else dict.fromkeys(failed)
         with self._transaction(conn) as tx:
             if results or failed:
                 # Dequeued first: the delete takes the write lock (SQLite) or the rows' locks (PostgreSQL) before
@@ -719,7 +731,7 @@ class Store:
                     ],
                 )
             if failed:
-                tx.execute(_MARK_FAILED, {"eids": failed})
+                tx.execute(_MARK_FAILED, [{"eid": eid, "why": why[eid]} for eid in failed])
             return owned, self._lease(tx, claim, lease_s, up_to) if claim else []
 
     def _lease(

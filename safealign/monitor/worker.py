@@ -71,6 +71,25 @@ CANARY = {
 # time, up to this. It leased batch after batch meanwhile, each failing twice (itself and CANARY): a grader that times
 # out took minutes a batch, and with short leases it went round the backlog without end.
 OUTAGE_WAIT_MAX_S = 60.0
+# A suspect row (see JudgeWorker._narrow_to_suspect) leased alone: the attempt at which it was.
+_ALONE = (
+    judge_queue.update()
+    .where(
+        judge_queue.c.exchange_id == sa.bindparam("eid"),
+        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
+    )
+    .values(alone_at=judge_queue.c.attempts)
+)
+# The other rows of a batch leased with a suspect: free to lease again at once, this attempt given back.
+_GIVE_BACK = (
+    judge_queue.update()
+    .where(
+        judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
+        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
+        judge_queue.c.attempts > 0,
+    )
+    .values(claimed_until=None, attempts=judge_queue.c.attempts - 1)
+)
 # An outage's batch: its lease's attempt given back, so that the outage does not count against its rows.
 _UNCOUNT = (
     judge_queue.update()
@@ -356,25 +375,28 @@ class JudgeWorker:
         (``up_to``: as ``Store.claim``)."""
         total = 0
         while rows:
-            results, given_up = self._judge_isolating_failures(rows)
+            lease = rows[0]["lease"]
+            rows, crashed = self._narrow_to_suspect(conn, rows)
+            results, given_up = self._judge_isolating_failures(rows) if rows else ([], {})
             # None: the judges are down; nothing to write, and the attempt is not the rows' fault
             down = results is None
             if down:
                 with conn.begin():
-                    conn.execute(_UNCOUNT, {"eids": [row["id"] for row in rows], "lease": rows[0]["lease"]})
+                    conn.execute(_UNCOUNT, {"eids": [row["id"] for row in rows], "lease": lease})
                 self.retrying.update(row["id"] for row in rows)
-                results, given_up = [], []
+                results, given_up = [], {}
                 self.judges_down = True
+            given_up |= crashed
             # Not past an outage: each next batch met it again, a grader that times out taking minutes a batch.
             more = self.batch_size if len(rows) == self.batch_size and not down and chain() else 0
-            total += len(rows)
+            total += len(rows) + len(crashed)
             written, rows = self.store.complete(
                 results,
                 conn,
                 claim=more,
                 lease_s=self.lease_s,
                 failed=given_up,
-                lease=rows[0]["lease"],
+                lease=lease,
                 up_to=up_to,
             )
             # Counted as written: a batch that outlived its lease had its verdicts dropped (another worker's to write).
@@ -386,21 +408,63 @@ class JudgeWorker:
             self._check_alerts()
         return total
 
+    def _narrow_to_suspect(
+        self, conn: sa.Connection, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[int, str]]:
+        """The rows to judge now, and the ids of those to set aside unjudged, each with why.
+
+        A row leased more than ``max_attempts`` times is a suspect: each of its leases ended with nothing written, as
+        when the worker is killed while judging it (out of memory, a segfault in a judge's library), and it took its
+        whole batch down with it each time, restart after restart. A batch holding suspects is narrowed to the first
+        one, leased alone (the others are freed, this attempt not counted against them); a suspect whose lease alone
+        ended with nothing written too is set aside: marked ``judge_failed``, with why in ``judge_error``."""
+        crashed = {
+            row["id"]: (
+                "set aside unjudged: the worker stopped while judging it (killed or crashed: out of memory, a segfault), "
+                f"or the lease ran out first, on each of its {row['attempts'] - 1} leases, the last with it alone"
+            )
+            for row in rows
+            if row["alone_at"] is not None and row["attempts"] > row["alone_at"]
+        }
+        suspect = next(
+            (row for row in rows if row["id"] not in crashed and row["attempts"] > self.max_attempts), None
+        )
+        if not crashed and suspect is None:
+            return rows, {}
+        lease = rows[0]["lease"]
+        others = [row["id"] for row in rows if row["id"] not in crashed and row is not suspect]
+        with conn.begin():
+            if others:
+                conn.execute(_GIVE_BACK, {"eids": others, "lease": lease})
+            if suspect is not None:
+                conn.execute(_ALONE, {"eid": suspect["id"], "lease": lease})
+        for eid, why in crashed.items():
+            log.error("judge worker: exchange %s is marked judge_failed: %s", eid, why)
+        if suspect is None:
+            return [], crashed
+        log.warning(
+            "judge worker: exchange %s was leased %d times and never completed (the worker stopped while judging it?): "
+            "judged alone; if this lease ends so too, it is set aside",
+            suspect["id"],
+            suspect["attempts"] - 1,
+        )
+        return [suspect], crashed
+
     def _judge_isolating_failures(
         self, rows: list[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any]] | None, list[int]]:
-        """Results for the rows the judges could judge, and the ids of failing rows that used up their attempts; None
-        for the results when the judges fail on ``CANARY`` too (an outage: no row is to blame).
+    ) -> tuple[list[dict[str, Any]] | None, dict[int, str]]:
+        """Results for the rows the judges could judge, and the failing rows that used up their attempts (id -> the
+        error); None for the results when the judges fail on ``CANARY`` too (an outage: no row is to blame).
 
         A failing row with attempts left stays leased: it is tried again when its lease expires.
         """
         try:
-            return judge_rows(self.judges, rows), []
+            return judge_rows(self.judges, rows), {}
         except _STOPS:
             raise
         except BaseException as error:
             if self._judges_down(error, len(rows)):
-                return None, []
+                return None, {}
             if len(rows) == 1:
                 return [], self._failed([(rows[0], error)])
             log.error(
@@ -441,9 +505,9 @@ class JudgeWorker:
             return True
         return False
 
-    def _failed(self, failing: list[tuple[dict[str, Any], BaseException]]) -> list[int]:
-        """Log each failing row; return the ids of those that used up ``max_attempts``."""
-        given_up = []
+    def _failed(self, failing: list[tuple[dict[str, Any], BaseException]]) -> dict[int, str]:
+        """Log each failing row; return those that used up ``max_attempts``, each id with its error."""
+        given_up = {}
         for row, error in failing:
             last = row["attempts"] >= self.max_attempts
             log.error(
@@ -456,7 +520,10 @@ class JudgeWorker:
                 exc_info=None if isinstance(error, JudgeOutputError) else error,
             )  # a broken contract needs no traceback
             if last:
-                given_up.append(row["id"])
+                given_up[row["id"]] = (
+                    f"the judges raised on it {row['attempts']} times; the last: {type(error).__name__}: "
+                    f"{' '.join(str(error).split())[:1000]}"
+                )
                 self.retrying.discard(row["id"])
             else:
                 self.retrying.add(row["id"])
