@@ -1,8 +1,10 @@
 """Decontamination: training data and eval suites must not share prompts.
 
-Two checks, both on normalised text (case and accents folded, in-word apostrophes, punctuation and invisible
-format characters dropped, white space folded; a text is also read with the hyphens inside its words and the separators
-grouping its numbers' digits deleted, so "e-mail" is "email" and "1,000" "1000"): exact match of whole prompts (catches
+Two checks, both on normalised text (case and accents folded, Cyrillic and Greek letters drawn as Latin ones read as
+those, in-word apostrophes, punctuation and invisible format characters dropped, white space folded; a text is also read
+with the hyphens inside its words (one before a line break too) and the separators grouping its numbers' digits deleted
+and English contractions spelt out, so "e-mail" is "email", "1,000" "1000" and "what's" "what is", and one with "\\n"
+written for a line break also with the line break): exact match of whole prompts (catches
 short items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and
 drops the separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too,
 and "1,234" is "1234"; that key is also looked for inside each turn, as a whole expression),
@@ -42,8 +44,36 @@ _IN_WORD_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['’ʼ](?=[^\W\d_])")
 APOSTROPHE_SPELLINGS = str.maketrans({"\u00b4": "'", "`": "'", "\u2018": "'"})
 # A hyphen between two letters: "e-mail" is typed "email" as often as not, "co-operate" "cooperate" (and "well-known"
 # "well known"), so :func:`readings` reads a text with one both ways. Matched after NFKC, which makes the non-breaking
-# hyphen U+2011 a hyphen U+2010, and the full-width and small hyphen-minus "-".
-_IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?=[^\W\d_])")
+# hyphen U+2011 a hyphen U+2010, and the full-width and small hyphen-minus "-". A line break after it is a word
+# hyphenated where a line ended ("explo-\nsive", copied from a PDF or a wrapped page): the joined reading is "explosive".
+_IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?:[^\S\n]*\n[^\S\n]*)?(?=[^\W\d_])")
+# A line break or tab written as its escape, a backslash and a letter (a JSON or CSV export that escaped twice, or a
+# prompt pasted from code): "up\\nwithout" read as the one word "nwithout" where the eval item has "up without", and a
+# copy with one every few words shared no n-gram. :func:`readings` also reads a text that has one with the real break.
+_ESCAPED_BREAK = re.compile(r"\\r\\n|\\[nrt]")
+# Cyrillic and Greek letters drawn as a Latin one ("а" U+0430 for "a"), from Unicode's confusables (UTS #39): "How do
+# I bеat" with a Cyrillic "е" was a word no eval item has. `unicodedata` has no confusables data (NFKC keeps them apart),
+# hence this table, of the letters whose capital and small letter both look like one Latin letter's: a capital still
+# reads as its small letter (Cyrillic "В", "Н" and Greek "Η" look Latin as capitals only, and are left out). No two
+# letters of one script become one Latin letter, so no Russian or Greek text is read as another.
+_LOOK_ALIKE, _LATIN = "аеорсухѕіјԛԝοιρα", "aeopcyxsijqwoipa"
+LOOK_ALIKES = str.maketrans(_LOOK_ALIKE + _LOOK_ALIKE.upper(), _LATIN + _LATIN.upper())
+# English contractions, as :func:`normalise` leaves them (apostrophe dropped, "What's" is "whats"), and the words they
+# stand for: "What is racketeering?" was not the eval item "What's racketeering?". A small closed list, hence by hand
+# (no library the project has holds one); left out where the short form is a common other word ("we're" is "were",
+# "I'll" "ill", "she'll" "shell"). "'s" is "is" after the words listed only, not a possessive ("John's").
+_NOT = ("do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "could", "should", "would")
+_IS = ("what", "that", "there", "here", "it", "he", "she", "who", "where", "how")
+_HAVE = ("i", "you", "we", "they", "could", "should", "would", "might", "must")
+CONTRACTIONS = {
+    **{f"{word}nt": f"{word} not" for word in _NOT},
+    **{f"{word}s": f"{word} is" for word in _IS},
+    **{f"{word}ve": f"{word} have" for word in _HAVE},
+    **{f"{word}ll": f"{word} will" for word in ("you", "they", "it", "that")},
+    **{f"{word}d": f"{word} would" for word in ("you", "they")},
+    **{"cant": "can not", "cannot": "can not", "wont": "will not", "lets": "let us", "im": "i am"},
+    **{"youre": "you are", "theyre": "they are"},
+}
 # Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
 KANA_VOICING = "\u3099\u309a"
 # Variation selectors (an emoji's "☕️" is "☕" and U+FE0F) and the combining grapheme joiner pick how a character is
@@ -94,13 +124,16 @@ def normalise(text: str, invisible: str = "", operators: bool = False, joined: b
     :data:`OPERATORS` and a decimal point between digits, and drops a separator grouping them
     (:data:`DIGIT_GROUP_SEPARATORS`): the key of a whole generated problem, where ``3 + 1`` and ``3 - 1`` are different
     questions, and ``23 × 8``, ``23 x 8`` and ``23 * 8`` one (:data:`OPERATOR_SPELLINGS`), as are ``1,234`` and
-    ``1234``. ``joined`` drops those separators too, and a hyphen between two letters (``e-mail`` is ``email``): the
-    second reading of a text (see :func:`readings`)."""
+    ``1234``. ``joined`` drops those separators too, and a hyphen between two letters (``e-mail`` is ``email``, and
+    ``explo-`` at a line's end and ``sive`` is ``explosive``), and spells out English contractions (:data:`CONTRACTIONS`:
+    ``what's`` is ``what is``): the second reading of a text (see :func:`readings`). Cyrillic and Greek letters drawn as
+    Latin ones (:data:`LOOK_ALIKES`) read as those."""
     text = _PRESENTATION_SELECTORS.sub("", text)
     group_digits = operators or joined
     if group_digits:
         text = _SPACED_DIGIT_GROUP.sub("", text)
-    text = unicodedata.normalize("NFKC", text.translate(APOSTROPHE_SPELLINGS)).casefold()
+    text = unicodedata.normalize("NFKC", text.translate(APOSTROPHE_SPELLINGS))
+    text = (text if text.isascii() else text.translate(LOOK_ALIKES)).casefold()
     text = _IN_WORD_APOSTROPHE.sub("", _fold_accents(text))
     if joined:
         text = _IN_WORD_HYPHEN.sub("", text)
@@ -121,13 +154,16 @@ def normalise(text: str, invisible: str = "", operators: bool = False, joined: b
             pass
         else:
             chars.append(" " if category.startswith(("P", "S")) else ch)
-    return " ".join("".join(chars).split())
+    words = "".join(chars).split()
+    return " ".join(CONTRACTIONS.get(word, word) for word in words) if joined else " ".join(words)
 
 
 def readings(text: str, operators: bool = False) -> list[str]:
     """The normalised forms a copy of ``text`` is looked for under: invisible characters deleted, and, where the text
     has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches);
-    and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000".
+    and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000",
+    "what's" both "whats" and "what is"; a text with a line break or tab written as its escape ("\\n") is also read with
+    the break itself.
     ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
     groups are always joined."""
     return list(_readings(text, operators))
@@ -139,11 +175,19 @@ def readings(text: str, operators: bool = False) -> list[str]:
 def _readings(text: str, operators: bool) -> tuple[str, ...]:
     invisibles = ["", " "] if any(unicodedata.category(ch) == "Cf" for ch in text) else [""]
     joins = [False] if operators else [False, True]
+    breaks = {text: None, _ESCAPED_BREAK.sub(_unescaped, text): None} if "\\" in text else {text: None}
     return tuple(
         dict.fromkeys(
-            normalise(text, invisible, operators, join) for invisible in invisibles for join in joins
+            normalise(typed, invisible, operators, join)
+            for typed in breaks
+            for invisible in invisibles
+            for join in joins
         )
     )
+
+
+def _unescaped(escape: re.Match[str]) -> str:
+    return "\t" if escape.group() == "\\t" else "\n"
 
 
 def tokens_of(normalised: str) -> list[str]:
