@@ -170,3 +170,26 @@ def test_a_database_made_before_the_set_aside_columns_is_given_them(tmp_path) ->
     _queue(store, ("a",))
     assert [row["alone_at"] for row in store.claim(1)] == [None]
     store.close()
+
+
+def test_a_database_that_keeps_failing_is_logged_once_not_every_second(tmp_path, caplog) -> None:
+    """The running worker logged a traceback every second while its database was down (600 in ten minutes); it logs the
+    failure once, a different one again, and says when it works again."""
+    from test_monitor import FakeJudges
+
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    _queue(store, ("a",))
+    claim, errors = store.claim, ["connection refused"] * 4 + ["server closing"] * 3
+
+    def failing_claim(*args, **kwargs):
+        if errors:
+            raise sa.exc.OperationalError("SELECT ...", {}, ConnectionError(errors.pop(0)))
+        return claim(*args, **kwargs)
+
+    store.claim = failing_claim  # type: ignore[method-assign]
+    worker = JudgeWorker(store, FakeJudges())
+    with caplog.at_level("WARNING"):
+        waits = _run_for(worker, 9)
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert [str(r.exc_info[1].orig) for r in tracebacks] == ["connection refused", "server closing"]
+    assert waits[:7] == [1.0] * 7 and "working again after" in caplog.text and store.backlog() == 0

@@ -590,6 +590,7 @@ class JudgeWorker:
 
     def _run(self) -> None:
         wait, next_idle_alerts = self.linger_s, 0.0
+        failing, failing_since = None, 0.0  # the error each round has failed on since failing_since, if any
         while not self._stop.is_set():
             if getattr(self, "_parent_pid", None) and os.getppid() != self._parent_pid:
                 log.warning("judge worker: the gateway (pid %s) is gone; stopping", self._parent_pid)
@@ -613,10 +614,23 @@ class JudgeWorker:
                 if not judged and time.monotonic() >= next_idle_alerts:
                     next_idle_alerts = time.monotonic() + self.idle_alerts_every_s
                     self._check_alerts()
-            except Exception:
-                log.exception(
-                    "judge worker: batch failed; its rows stay queued and are retried after the lease"
-                )
+                if failing is not None:
+                    log.warning(
+                        "judge worker: working again after %.0f s of failures",
+                        time.monotonic() - failing_since,
+                    )
+                    failing = None
+            except Exception as error:
+                # Said once while each round fails the same way: a database down for ten minutes logged 600 tracebacks.
+                said = f"{type(error).__name__}: {getattr(error, 'orig', None) or error}"
+                if said != failing:
+                    log.exception(
+                        "judge worker: batch failed; its rows stay queued and are retried after the lease (tried "
+                        "again every %.0f s; the same failure again is not logged until it stops)",
+                        self.idle_s,
+                    )
+                    failing_since = failing_since if failing is not None else time.monotonic()
+                    failing = said
                 self._close_connection()  # it may be broken (a restarted database server): reconnect
                 wait = self.idle_s
             self._stop.wait(wait)
