@@ -103,11 +103,10 @@ def test_an_input_text_part_without_its_text_is_a_400_naming_it(schema):
     ("part", "fix"),
     [
         ({"type": "image_url", "image_url": {"url": "x"}}, "send the content as text"),
-        ({"type": "input_text", "text": "hi"}, """send it as a text part, {"type": "text", "text": "..."}"""),
     ],
 )
 def test_serves_400_for_a_part_it_cannot_read_names_the_parts_path(part, fix):
-    """param was "messages", as OpenAI's names the part itself; an input_text part was not told how to send its text."""
+    """param was "messages", as OpenAI's names the part itself (serve reads input_text parts as text since fdb5def)."""
     turns = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": [{"type": "text", "text": "a"}, part]},
