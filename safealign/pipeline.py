@@ -398,8 +398,8 @@ def _run_stages(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -
 
 
 def write_run_recipe(recipe: Recipe, recipe_path: Path | None) -> None:
-    """The run folder's ``recipe.yaml`` (resolved) and ``recipe.source.yaml`` (as written), an earlier run's moved
-    aside (:func:`keep_earlier_recipe`). Rank 0 alone under ``accelerate launch``: two ranks moving one earlier
+    """The run folder's ``recipe.yaml`` (resolved) and ``recipe.source.yaml`` (as written; none for a recipe given
+    without its file), an earlier run's moved aside (:func:`keep_earlier_recipe`). Rank 0 alone under ``accelerate launch``: two ranks moving one earlier
     ``recipe.yaml`` aside at once, one of them failed; the others wait until the files are there."""
     from safealign.distributed import is_main_process, wait_for_everyone
 
@@ -423,6 +423,10 @@ def write_run_recipe(recipe: Recipe, recipe_path: Path | None) -> None:
         )
         if written is not None and not keeps_source:
             write_text(source_copy, written)
+        elif written is None and kept is not None:
+            # run from Python without a file: the earlier recipe's source (copied aside with it) stayed beside this
+            # recipe.yaml as if it were this run's recipe as written
+            source_copy.unlink(missing_ok=True)
     wait_for_everyone()
 
 

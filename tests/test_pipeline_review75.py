@@ -124,3 +124,20 @@ def test_a_stage_run_by_hand_after_the_run_is_not_carded_as_an_earlier_runs(tmp_
     stage(run, "sft", "tiny", model=False, started_at=now - 300, finished_at=now - 200)  # an earlier run's
     assert "leaves it out" in load_run(run).left_out["sft"]
     assert load_run(run).final_stage is None
+
+
+def test_a_recipe_given_without_its_file_leaves_no_earlier_source_beside_it(tmp_path: Path) -> None:
+    """run_pipeline(recipe) from Python over a run first made from a file: the changed recipe.yaml was written, and the
+    earlier recipe.source.yaml stayed beside it as this run's recipe as written (seed 1 beside seed 2)."""
+    from safealign.pipeline import write_run_recipe
+
+    source = tmp_path / "r.yaml"
+    source.write_text("name: r\nseed: 1\n", encoding="utf-8")
+    first = parse_recipe({"name": "r", "output_dir": str(tmp_path), "seed": 1})
+    first.run_dir.mkdir(parents=True)
+    write_run_recipe(first, source)
+    write_run_recipe(parse_recipe({"name": "r", "output_dir": str(tmp_path), "seed": 2}), None)
+    names = sorted(path.name for path in first.run_dir.iterdir())
+    assert "recipe.source.yaml" not in names, names
+    (kept,) = [name for name in names if name.startswith("recipe.source.")]  # the earlier source, kept aside
+    assert (first.run_dir / kept).read_text(encoding="utf-8") == "name: r\nseed: 1\n"
