@@ -3,12 +3,12 @@
 Two checks, both on normalised text (case and accents folded, Cyrillic and Greek letters drawn as Latin ones read as
 those, in-word apostrophes, punctuation and invisible format characters dropped, white space folded; a text is also read
 with the hyphens inside its words (one before a line break too) and the separators grouping its numbers' digits deleted
-and English contractions spelt out, so "e-mail" is "email", "1,000" "1000" and "what's" "what is", and one with "\\n"
-written for a line break also with the line break): exact match of whole prompts (catches
-short items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and
-drops the separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too,
-and "1,234" is "1234"; that key is also looked for inside each turn, as a whole expression),
-and shared word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
+and English contractions spelt out, so "e-mail" is "email", "1,000" "1000" and "what's" "what is", and one with escapes
+or HTML character references, "\\n" for a line break or "&#39;" for an apostrophe, also unescaped): exact match of whole
+prompts (catches short items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and
+decimal points and drops the separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000"
+after "10" too, and "1,234" is "1234"; that key is also looked for inside each turn, as a whole expression), and shared
+word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
 contamination studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half
 a word (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock
 phrases such as 需要注意哪些问题 ("what should I watch out for") matched unrelated questions.
@@ -17,6 +17,7 @@ phrases such as 需要注意哪些问题 ("what should I watch out for") matched
 from __future__ import annotations
 
 import functools
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -47,10 +48,12 @@ APOSTROPHE_SPELLINGS = str.maketrans({"\u00b4": "'", "`": "'", "\u2018": "'"})
 # hyphen U+2011 a hyphen U+2010, and the full-width and small hyphen-minus "-". A line break after it is a word
 # hyphenated where a line ended ("explo-\nsive", copied from a PDF or a wrapped page): the joined reading is "explosive".
 _IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?:[^\S\n]*\n[^\S\n]*)?(?=[^\W\d_])")
-# A line break or tab written as its escape, a backslash and a letter (a JSON or CSV export that escaped twice, or a
-# prompt pasted from code): "up\\nwithout" read as the one word "nwithout" where the eval item has "up without", and a
-# copy with one every few words shared no n-gram. :func:`readings` also reads a text that has one with the real break.
-_ESCAPED_BREAK = re.compile(r"\\r\\n|\\[nrt]")
+# A line break, tab, quote or character written as its escape, a backslash and a letter (a JSON or CSV export that
+# escaped twice, or a prompt pasted from code): "up\\nwithout" read as the one word "nwithout" where the eval item has
+# "up without", "What\\'s" as "what s", and a copy with one every few words shared no n-gram. And an HTML character
+# reference (text scraped from a web page): "What&#39;s" read as "what 39 s", "&quot;grooming&quot;" as "quot grooming
+# quot". :func:`readings` also reads a text that has either as unescaped (`html.unescape`, the standard library's).
+_ESCAPE = re.compile(r"\\r\\n|\\[nrt'\"]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4}")  # not half a surrogate pair
 # Cyrillic and Greek letters drawn as a Latin one ("а" U+0430 for "a"), from Unicode's confusables (UTS #39): "How do
 # I bеat" with a Cyrillic "е" was a word no eval item has. `unicodedata` has no confusables data (NFKC keeps them apart),
 # hence this table, of the letters whose capital and small letter both look like one Latin letter's: a capital still
@@ -162,8 +165,8 @@ def readings(text: str, operators: bool = False) -> list[str]:
     """The normalised forms a copy of ``text`` is looked for under: invisible characters deleted, and, where the text
     has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches);
     and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000",
-    "what's" both "whats" and "what is"; a text with a line break or tab written as its escape ("\\n") is also read with
-    the break itself.
+    "what's" both "whats" and "what is"; a text with escapes ("\\n" for a line break, "\\'" for an apostrophe) or HTML
+    character references ("&#39;") is also read unescaped.
     ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
     groups are always joined."""
     return list(_readings(text, operators))
@@ -175,19 +178,31 @@ def readings(text: str, operators: bool = False) -> list[str]:
 def _readings(text: str, operators: bool) -> tuple[str, ...]:
     invisibles = ["", " "] if any(unicodedata.category(ch) == "Cf" for ch in text) else [""]
     joins = [False] if operators else [False, True]
-    breaks = {text: None, _ESCAPED_BREAK.sub(_unescaped, text): None} if "\\" in text else {text: None}
     return tuple(
         dict.fromkeys(
             normalise(typed, invisible, operators, join)
-            for typed in breaks
+            for typed in _typed_forms(text)
             for invisible in invisibles
             for join in joins
         )
     )
 
 
+def _typed_forms(text: str) -> dict[str, None]:
+    """``text``, and where it has any, with its escapes (:data:`_ESCAPE`) and HTML character references unescaped."""
+    forms = {text: None}
+    if "\\" in text:
+        forms[_ESCAPE.sub(_unescaped, text)] = None
+    if "&" in text:
+        forms |= dict.fromkeys(html.unescape(form) for form in list(forms))
+    return forms
+
+
 def _unescaped(escape: re.Match[str]) -> str:
-    return "\t" if escape.group() == "\\t" else "\n"
+    code = escape.group()
+    if code.startswith("\\u"):
+        return chr(int(code[2:], 16))
+    return {"\\t": "\t", "\\'": "'", '\\"': '"'}.get(code, "\n")
 
 
 def tokens_of(normalised: str) -> list[str]:
