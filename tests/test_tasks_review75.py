@@ -1,10 +1,19 @@
-"""Review 75 of the verifiable tasks: an answer line's long run of digits before a letter is read in one pass."""
+"""Review 75 of the verifiable tasks: an answer line's long run of digits before a letter is read in one pass; text
+of another type is a TypeError naming the argument and the fix; a language code is read in any case, an unknown one
+refused."""
 
 from __future__ import annotations
 
 import pytest
 
-from safealign.tasks import extract_answer
+from safealign.tasks import (
+    Problem,
+    check_answer,
+    detect_language,
+    extract_answer,
+    format_score,
+    language_share,
+)
 
 DIGITS = "1" * 200_000
 
@@ -36,3 +45,46 @@ def test_a_long_run_of_digits_before_a_letter_is_read_in_one_pass() -> None:
 )
 def test_the_leading_number_of_an_answer_is_read_as_before(text: str, exponent: bool, answer: str) -> None:
     assert extract_answer(text, exponent=exponent) == answer
+
+
+NOT_TEXT = [
+    (None, "pass '' for no text"),
+    (b"The answer is 2", "decode it first: .decode('utf-8')"),
+    (2, "pass the text as a str"),
+    ([{"type": "text", "text": "The answer is 2"}], "safealign.chat_content.message_text(content)"),
+]
+
+
+@pytest.mark.parametrize(("value", "fix"), NOT_TEXT)
+def test_text_of_another_type_is_a_type_error_naming_the_argument(value: object, fix: str) -> None:
+    """None, bytes, a number or content parts failed inside with "'NoneType' object has no attribute 'find'" or a
+    regex's "argument should be integer or bytes-like object, not 'str'"."""
+    problem = Problem("p", "What is 1 + 1?", "2", "arithmetic")
+    calls = [
+        ("extract_answer: text must be a str", lambda: extract_answer(value)),
+        ("check_answer: completion_text must be a str", lambda: check_answer(problem, value)),
+        ("language_share: text must be a str", lambda: language_share(value, "en")),
+        ("detect_language: text must be a str", lambda: detect_language(value)),
+        ("parse_reasoning: text must be a str", lambda: format_score(value)),
+    ]
+    for named, call in calls:
+        with pytest.raises(TypeError) as error:
+            call()
+        assert named in str(error.value) and fix in str(error.value)
+        assert f"got {type(value).__name__}" in str(error.value)
+
+
+def test_a_language_code_is_read_in_any_case() -> None:
+    """A code in capitals was no language lingua names: every word off target, 0.0 for "EN" where "en" gave 1.0."""
+    english, chinese = "The cat sleeps on the sofa all afternoon.", "猫在沙发上睡了一下午"
+    assert language_share(english, "EN") == language_share(english, "en") == 1.0
+    assert language_share(chinese, "Zh") == language_share(chinese, "zh") == 1.0
+    assert language_share("Le chat dort sur le canapé tout l'après-midi.", "EN") == 0.0
+
+
+@pytest.mark.parametrize("code", ["xx", "en-US", "english", None])
+def test_an_unknown_language_code_is_refused_naming_the_known_ones(code: object) -> None:
+    with pytest.raises(
+        ValueError, match="unknown language code .*pass one of ar, de, en, es, fr, it, ja, ko, pt"
+    ):
+        language_share("The cat sleeps on the sofa all afternoon.", code)

@@ -14,9 +14,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from safealign.tasks.reasoning_format import require_text
+
 LANGUAGES = ("en", "fr", "de", "es", "zh", "it", "pt", "ja", "ru", "ar")
 # The script each supported language writes in; Latin-script languages need lingua to tell apart.
 SCRIPT_OF = {"zh": "han", "ja": "japanese", "ru": "cyrillic", "ar": "arabic", "ko": "hangul"}
+# The codes language_share reads (Korean is told by its script alone); any other ("EN", "en-US", "english") matched no
+# language detected, and every word counted as off target.
+LANGUAGE_CODES = frozenset({*LANGUAGES, *SCRIPT_OF})
 
 # One CJK character is one unit (Chinese has no spaces); any other run of letters is one word.
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
@@ -133,6 +138,7 @@ def detect_language(text: str) -> str | None:
     >>> detect_language("Le chat dort sur le canapé.")
     'fr'
     """
+    require_text(text, "text", "detect_language")
     units = _UNIT_RE.findall(_strip_non_words(text))
     if not units:
         return None
@@ -180,6 +186,8 @@ def language_share(text: str, lang: str) -> float:
     >>> language_share("The answer is 42, 因为我们把两个数相加", "en") < 0.5
     True
     """
+    require_text(text, "text", "language_share")
+    lang = _language_code(lang)
     runs = _segments(_strip_non_words(text))
     total = sum(len(run) for run in runs)
     if total == 0:
@@ -195,6 +203,16 @@ def language_share(text: str, lang: str) -> float:
     whole = _lingua(" ".join(" ".join(run) for run in latin_runs))
     in_lang = sum(len(run) for run in latin_runs if _run_label(run, lang, whole) == lang)
     return in_lang / total
+
+
+def _language_code(lang: str) -> str:
+    """``lang`` as language_share reads it, in lower case ("EN" is "en"); a ValueError naming the codes for others."""
+    code = lang.lower() if isinstance(lang, str) else None
+    if code not in LANGUAGE_CODES:
+        raise ValueError(
+            f"language_share: unknown language code {lang!r}; pass one of {', '.join(sorted(LANGUAGE_CODES))}"
+        )
+    return code
 
 
 def _run_label(run: list[str], lang: str, whole: str | None) -> str | None:

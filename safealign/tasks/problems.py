@@ -32,7 +32,7 @@ from safealign.config.base import yaml11_number_problem
 from safealign.errors import SafealignError, did_you_mean
 from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, number_value, numbers_equal
-from safealign.tasks.reasoning_format import extract_answer
+from safealign.tasks.reasoning_format import extract_answer, require_text
 
 log = logging.getLogger(__name__)
 
@@ -572,6 +572,7 @@ def check_answer(problem: Problem, completion_text: str) -> float:
     a list, an expression) is read whole from the "answer is" line: its leading number alone ("03" of "03:22:03")
     would fail every checker.
     """
+    require_text(completion_text, "completion_text", "check_answer")
     # an answer of several lines (a grid) is read as that many lines from "The answer is" on
     predicted = extract_answer(
         completion_text,

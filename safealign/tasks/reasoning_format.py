@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, SPACED_THOUSANDS
@@ -74,12 +75,33 @@ class ParsedReasoning:
     well_formed: bool
 
 
+def require_text(value: Any, name: str, caller: str) -> None:
+    """A TypeError naming ``caller``'s argument ``name`` and what to pass, unless ``value`` is a str: None, bytes or a
+    chat message's content parts failed deep inside with "'NoneType' object has no attribute 'find'" or "argument
+    should be integer or bytes-like object, not 'str'"."""
+    if isinstance(value, str):
+        return
+    if value is None:
+        fix = "pass '' for no text"
+    elif isinstance(value, bytes | bytearray):
+        fix = "decode it first: .decode('utf-8')"
+    elif isinstance(value, list):
+        fix = (
+            "pass its text: safealign.chat_content.message_text(content) joins a message's content parts, "
+            "safealign.rewards.functions.completion_text reads a completion's chat messages"
+        )
+    else:
+        fix = "pass the text as a str"
+    raise TypeError(f"{caller}: {name} must be a str, got {type(value).__name__} ({value!r:.60}); {fix}")
+
+
 def parse_reasoning(text: str) -> ParsedReasoning:
     """Split ``text`` into its think block and answer.
 
     >>> parse_reasoning("<think>\\n2+2=4\\n</think>\\nThe answer is 4.")
     ParsedReasoning(think='2+2=4', answer='The answer is 4.', well_formed=True)
     """
+    require_text(text, "text", "parse_reasoning")
     start, end = text.find(OPEN), text.find(CLOSE)
     if start == -1 or end == -1 or end < start:
         return ParsedReasoning(think=None, answer=text.strip(), well_formed=False)
@@ -282,6 +304,7 @@ def extract_answer(text: str, whole: bool = False, lines: int = 1, exponent: boo
     >>> extract_answer("<think>\\nOnes: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 3") is None  # cut off: not answered
     True
     """
+    require_text(text, "text", "extract_answer")
     parsed = parse_reasoning(text)
     after_think = parsed.answer if parsed.think is not None else None
     # "…31, 32, 3" cut off inside the think block: its last number is a step of the reasoning, not an answer
