@@ -1,11 +1,12 @@
 """Review 75 of the verifiable tasks: an answer line's long run of digits before a letter is read in one pass; text
 of another type is a TypeError naming the argument and the fix; a language code is read in any case, an unknown one
-refused."""
+refused; a decimal_arithmetic item whose difficulty is no mapping is a DataError naming it."""
 
 from __future__ import annotations
 
 import pytest
 
+from safealign.errors import DataError
 from safealign.tasks import (
     Problem,
     check_answer,
@@ -88,3 +89,29 @@ def test_an_unknown_language_code_is_refused_naming_the_known_ones(code: object)
         ValueError, match="unknown language code .*pass one of ar, de, en, es, fr, it, ja, ko, pt"
     ):
         language_share("The cat sleeps on the sofa all afternoon.", code)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "named"),
+    [
+        ({"difficulty": [3, 3]}, "metadata['difficulty'] is [3, 3], not a mapping"),
+        ({"difficulty": "hard"}, "metadata['difficulty'] is 'hard', not a mapping"),
+        ("hard", "its metadata (an eval file's 'task' field) is 'hard', not a mapping"),
+    ],
+)
+def test_a_decimal_item_whose_difficulty_is_no_mapping_is_named(metadata: object, named: str) -> None:
+    """A hand-written item's difficulty of another shape was "'list' object has no attribute 'get'" from inside
+    check_answer, after every answer of the eval was generated."""
+    problem = Problem("mine-3", "What is 1.5 + 2.25?", "3.75", "decimal_arithmetic", metadata=metadata)
+    with pytest.raises(DataError, match="decimal_arithmetic item mine-3") as error:
+        check_answer(problem, "The answer is 3.75")
+    assert named in str(error.value) and '{"difficulty": {"decimal_places": [LOW, HIGH]}}' in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "metadata", [{}, {"difficulty": None}, None, {"difficulty": {"decimal_places": [3, 3]}}]
+)
+def test_a_decimal_item_without_a_difficulty_is_checked_to_its_default_places(metadata: object) -> None:
+    problem = Problem("mine-3", "What is 1.5 + 2.25?", "3.75", "decimal_arithmetic", metadata=metadata)
+    assert check_answer(problem, "The answer is 3.7502") == 1.0  # within 1e-3
+    assert check_answer(problem, "The answer is 3.76") == 0.0

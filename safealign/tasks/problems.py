@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from safealign.config.base import yaml11_number_problem
-from safealign.errors import SafealignError, did_you_mean
+from safealign.errors import DataError, SafealignError, did_you_mean
 from safealign.tasks.hedges import MARKUP, hedged_numbers
 from safealign.tasks.numbers import NUMBER, number_value, numbers_equal
 from safealign.tasks.reasoning_format import extract_answer, require_text
@@ -502,7 +502,8 @@ def _checker_settings(problem: Problem) -> tuple[tuple[str, Any], ...]:
     """
     if problem.family != "decimal_arithmetic":
         return ()
-    places = problem.metadata.get("difficulty", {}).get("decimal_places")
+    difficulty = _difficulty(problem)
+    places = difficulty.get("decimal_places")
     if not (
         isinstance(places, list | tuple) and len(places) == 2 and all(isinstance(p, int) for p in places)
     ):
@@ -515,6 +516,29 @@ def _checker_settings(problem: Problem) -> tuple[tuple[str, Any], ...]:
         ("max_num_decimal_places", high),
         ("precision", max(12, high + 2)),
     )
+
+
+def _difficulty(problem: Problem) -> dict[str, Any]:
+    """``problem.metadata["difficulty"]``, {} where there is none (it or the metadata missing or null); a DataError
+    naming the item and the fix where the metadata or it is not a mapping (a hand-written eval item's ``task`` field):
+    "'list' object has no attribute 'get'" came from inside check_answer, after every answer was generated."""
+    where = f"{problem.family} item {problem.id}"
+    form = 'write it as {"difficulty": {"decimal_places": [LOW, HIGH]}} (the places its numbers were drawn with)'
+    metadata = {} if problem.metadata is None else problem.metadata
+    if not isinstance(metadata, dict):
+        raise DataError(
+            f"{where}: its metadata (an eval file's 'task' field) is {metadata!r:.60}, not a mapping; "
+            f"{form}, or leave it out (checked to {_DECIMAL_PLACES_CHECKED} places)"
+        )
+    difficulty = metadata.get("difficulty")
+    if difficulty is None:
+        return {}
+    if not isinstance(difficulty, dict):
+        raise DataError(
+            f"{where}: metadata['difficulty'] is {difficulty!r:.60}, not a mapping; {form}, or leave it out "
+            f"(checked to {_DECIMAL_PLACES_CHECKED} places)"
+        )
+    return difficulty
 
 
 # Words that keep a line around the right number from asserting it: "not 85", "less than 85", "either 84 or 85".
