@@ -1,8 +1,11 @@
 """Review 75 of the verifiable tasks: an answer line's long run of digits before a letter is read in one pass; text
 of another type is a TypeError naming the argument and the fix; a language code is read in any case, an unknown one
-refused; a decimal_arithmetic item whose difficulty is no mapping is a DataError naming it."""
+refused; a decimal_arithmetic item whose difficulty is no mapping is a DataError naming it; a count of terms or digits
+past any question is refused before reasoning-gym draws it for ever."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -15,6 +18,7 @@ from safealign.tasks import (
     format_score,
     language_share,
 )
+from safealign.tasks.problems import FamilyConfigError, generate_problems, parse_family_spec
 
 DIGITS = "1" * 200_000
 
@@ -115,3 +119,31 @@ def test_a_decimal_item_without_a_difficulty_is_checked_to_its_default_places(me
     problem = Problem("mine-3", "What is 1.5 + 2.25?", "3.75", "decimal_arithmetic", metadata=metadata)
     assert check_answer(problem, "The answer is 3.7502") == 1.0  # within 1e-3
     assert check_answer(problem, "The answer is 3.76") == 0.0
+
+
+@pytest.mark.timeout(
+    60
+)  # a hang guard: reasoning-gym drew 10**30 terms, or numbers of 10**30 digits, for ever
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        (
+            "basic_arithmetic?max_terms=1000000000000000000000000000000",
+            "max_terms=1000000000000000000000000000000",
+        ),
+        ("chain_sum?min_digits=1&max_digits=1.0e+30", "max_digits=1e+30"),  # YAML 1.1 reads it as a float
+        ("polynomial_equations?max_terms=10000001", "max_terms=10000001"),
+    ],
+)
+def test_a_count_of_terms_or_digits_past_any_question_is_refused_naming_it(spec: str, named: str) -> None:
+    family, config = parse_family_spec(spec)
+    with pytest.raises(
+        FamilyConfigError, match=f"{family}: {re.escape(named)} is past 10,000,000.*its default: "
+    ):
+        generate_problems(family, 1, seed=1, config=config)
+
+
+def test_a_count_of_terms_or_digits_a_recipe_uses_still_draws() -> None:
+    family, config = parse_family_spec("chain_sum?max_terms=100&max_digits=20")
+    (problem,) = generate_problems(family, 1, seed=1, config=config)
+    assert problem.prompt and problem.answer

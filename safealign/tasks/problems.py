@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -348,6 +349,8 @@ def generate_problems(
         )
     if wrong := _not_its_kind(config or {}, fields, config_class):
         raise FamilyConfigError(f"{family}: {wrong}")
+    if absurd := _past_any_question(config or {}, fields):
+        raise FamilyConfigError(f"{family}: {absurd}")
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
     if family in UNSEEDED_FAMILIES:
@@ -441,6 +444,28 @@ def _not_its_kind(config: dict[str, Any], fields: dict[str, dataclasses.Field], 
         if isinstance(value, bool) and hint in (int, float):
             return (
                 f"{key}={_as_written(value)} is not a number, where {key} takes one (its default: {default})"
+            )
+    return ""
+
+
+# The most terms, or digits in a number, a question can have. 10 million terms take at least 20 million tokens (a term and
+# an operator each), more than the longest context of any model (10 million); Python writes no number of over 4,300
+# digits as text (sys.get_int_max_str_digits) unless told to, and then takes hours for 10 million. reasoning-gym drew
+# max_terms=10**30 terms, or numbers of 10**30 digits, for ever: nothing said why the recipe did not load.
+QUESTION_SIZE_LIMIT = 10**7
+_QUESTION_SIZES = re.compile(r"(?:min|max)_(?:terms|digits)")
+
+
+def _past_any_question(config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> str:
+    """The fix for a count of terms or digits past :data:`QUESTION_SIZE_LIMIT` ("" for none)."""
+    for key, value in config.items():
+        # infinity fails at once in reasoning-gym (an OverflowError: it is "rejected")
+        past = isinstance(value, int | float) and not isinstance(value, bool) and QUESTION_SIZE_LIMIT < value < math.inf
+        if past and _QUESTION_SIZES.fullmatch(key):
+            return (
+                f"{key}={value} is past {QUESTION_SIZE_LIMIT:,}, more than any question can hold (no model reads one "
+                f"so long, and reasoning-gym builds it for hours or for ever): write a smaller size (its default: "
+                f"{fields[key].default})"
             )
     return ""
 
