@@ -261,14 +261,23 @@ def convert_gguf(source: Path, folder: Path, step: Callable[[str], None], fix: s
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from safealign.models.loading import first_keys, missing_weights  # loading imports this module
+
     remove_abandoned_conversions(folder)
     whole_at_start = folder.exists() and conversion_problem(folder) is None
     with reading_gguf(source, fix):
         tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
         step("de-quantizing weights to float32")
-        quantized = AutoModelForCausalLM.from_pretrained(
-            source.parent, gguf_file=source.name, dtype=torch.float32
+        quantized, loading_info = AutoModelForCausalLM.from_pretrained(
+            source.parent, gguf_file=source.name, dtype=torch.float32, output_loading_info=True
         )
+    # transformers fills the tensors a file lacks with random values, with a warning only: a model half noise
+    if absent := missing_weights(quantized, loading_info):
+        raise ModelNotFoundError(
+            f"{source} lacks {len(absent)} of the tensors its model needs ({first_keys(absent)}), which would be left "
+            f"at random values: {fix}"
+        )
+    with reading_gguf(source, fix):
         config = AutoConfig.from_pretrained(source.parent, gguf_file=source.name)
         if hasattr(config, "quantization_config"):
             del config.quantization_config

@@ -299,18 +299,24 @@ def first_keys(keys: Iterable[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def weights_mismatch(model: Any, loading_info: dict) -> str | None:
-    """Why the weights ``from_pretrained`` read do not make ``model``, else None: tensors its config.json asks for that
-    the files lack (a dropped tensor or shard, more layers in config.json), tensors the files hold that it has no place
-    for (fewer layers), or tensors of another shape. A missing weight tied to a loaded one (a tied lm_head.weight) is
-    not missing."""
+def missing_weights(model: Any, loading_info: dict) -> set[str]:
+    """The tensors ``model`` needs that ``from_pretrained`` did not find (it filled them with random values), less those
+    tied to one it loaded (a tied lm_head.weight)."""
     names_of: dict[int, list[str]] = {}
     for name, param in model.named_parameters(remove_duplicate=False):
         names_of.setdefault(id(param), []).append(name)
     missing = set(loading_info.get("missing_keys") or ())
     tied = {name for names in names_of.values() if not set(names) <= missing for name in names}
+    return missing - tied
+
+
+def weights_mismatch(model: Any, loading_info: dict) -> str | None:
+    """Why the weights ``from_pretrained`` read do not make ``model``, else None: tensors its config.json asks for that
+    the files lack (a dropped tensor or shard, more layers in config.json), tensors the files hold that it has no place
+    for (fewer layers), or tensors of another shape. A missing weight tied to a loaded one (a tied lm_head.weight) is
+    not missing."""
     problems = []
-    if missing := missing - tied:
+    if missing := missing_weights(model, loading_info):
         problems.append(f"missing from the weights: {first_keys(missing)}")
     if unexpected := loading_info.get("unexpected_keys"):
         problems.append(f"in the weights, not in the model: {first_keys(unexpected)}")
