@@ -1,7 +1,8 @@
 """Cross-validation gates: every N steps, check the policy on the safety and reasoning suites' in-distribution items.
 
 At the stage's start the gate measures the starting checkpoint (the baseline). Every
-``every_steps`` it measures again; a pass snapshots the trainable weights and the optimizer's state
+``every_steps``, and at the stage's last step (``max_steps``) when that is no multiple of it, it
+measures again; a pass snapshots the trainable weights and the optimizer's state
 (Adam's moments), a breach (refusal of harmful requests down, or over-refusal of borderline requests
 up, beyond the recipe's tolerance) restores the last passing snapshot and applies the policy: stop,
 halve the learning rate, or double the KL coefficient. After ``max_rollbacks`` rollbacks the next
@@ -13,7 +14,7 @@ row in ``gates.jsonl`` and a log record of ``gate/*`` keys (in ``metrics.jsonl``
 besides the step's own training record.
 Each checkpoint holds the snapshot (``gate_snapshot.pt``), so a resumed stage rolls back to the
 same passing weights as an uninterrupted one would.
-Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike.
+Under several processes, rank 0 decides and the decision is broadcast, so all ranks act alike; rank 0 says it.
 The gates never read the suites' held-out split, which stays for the final report (safealign.training.gate_eval).
 """
 
@@ -143,6 +144,14 @@ def stopped_at(log_path: Path, checkpoint: Path | None) -> bool:
     return gate_stop(events)[0] is not None
 
 
+def out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is an allocation that failed: torch's OutOfMemoryError (CUDA, MPS), a MemoryError, or the CPU
+    allocator's RuntimeError ("DefaultCPUAllocator: can't allocate memory")."""
+    import torch
+
+    return isinstance(error, MemoryError | torch.OutOfMemoryError) or "can't allocate memory" in str(error)
+
+
 def _raised(beta: float) -> float:
     """The KL coefficient after one ``raise_kl`` rollback."""
     return max(beta * 2, 1e-3)
@@ -165,14 +174,36 @@ class GateCallback(TrainerCallback):
         self.rollbacks = 0
         self.events: list[GateEvent] = []
 
-    def _measure(self, model: Any, is_main: bool) -> GateMetrics:
-        metrics = None
+    def _measure(self, model: Any, is_main: bool, step: int) -> GateMetrics:
+        """Rank 0's measurement on every rank. One that runs out of memory ends the stage on every rank with the
+        settings that size a check (a bare traceback on rank 0 before, the other ranks left waiting for its verdict)."""
+        metrics: GateMetrics | str | None = None
         if is_main:
             was_training = model.training
             model.eval()
-            metrics = self.evaluate(model)
+            try:
+                metrics = self.evaluate(model)
+            except (MemoryError, RuntimeError) as error:  # torch.OutOfMemoryError is a RuntimeError
+                if not out_of_memory(error):
+                    raise
+                metrics = self._out_of_memory(error, step)
             model.train(was_training)
-        return main_process_value(metrics)
+        metrics = main_process_value(metrics)
+        if isinstance(metrics, str):
+            from safealign.errors import SafealignError
+
+            raise SafealignError(metrics)
+        return metrics
+
+    def _out_of_memory(self, error: BaseException, step: int) -> str:
+        cfg = self.cfg
+        return (
+            f"gates: the gate check at step {step} ran out of memory ({type(error).__name__}: "
+            f"{' '.join(str(error).split())[:160]}). It generates 3 x {cfg.limit} answers of up to {cfg.max_new_tokens} "
+            f"tokens, {cfg.batch_size} prompts at a time, beside the model in training: lower rl.gates.batch_size (now "
+            f"{cfg.batch_size}), or rl.gates.limit (now {cfg.limit}, the items per suite), then rerun the stage, with "
+            "--no-resume if it saved a checkpoint (a resume keeps the settings the stage started with)"
+        )
 
     def _snapshot(self, model: Any, step: int) -> None:
         """Copy the trainable weights and the optimizer's state. Restoring the weights alone left Adam's moments those
@@ -323,7 +354,7 @@ class GateCallback(TrainerCallback):
             self._reapply_raised_kl(earlier)
             return
         start = time.perf_counter()
-        self.baseline = self._measure(model, state.is_world_process_zero)
+        self.baseline = self._measure(model, state.is_world_process_zero, state.global_step)
         self._snapshot(model, state.global_step)
         self._record(
             GateEvent(
@@ -340,10 +371,13 @@ class GateCallback(TrainerCallback):
         )
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
-        if state.global_step % self.cfg.every_steps or self.baseline is None:
+        # the last step too: a max_steps that is no multiple of every_steps left its last steps unchecked in the model
+        max_steps = getattr(state, "max_steps", 0)
+        last = max_steps > 0 and state.global_step >= max_steps
+        if (state.global_step % self.cfg.every_steps and not last) or self.baseline is None:
             return control
         start = time.perf_counter()
-        now = self._measure(model, state.is_world_process_zero)
+        now = self._measure(model, state.is_world_process_zero, state.global_step)
         found = breaches(now, self.baseline, self.cfg)
         if not found:
             self._snapshot(model, state.global_step)
@@ -368,7 +402,9 @@ class GateCallback(TrainerCallback):
         self.rollbacks += 1
         action = self._apply_policy(control)
         reason = "; ".join(found)
-        log.warning(
+        # said once, by the process that decided (every rank rolls back alike); a line per rank repeated it
+        log.log(
+            logging.WARNING if state.is_world_process_zero else logging.DEBUG,
             "gate breach at step %d: %s → rolled back to step %d, %s",
             state.global_step,
             reason,
