@@ -141,3 +141,21 @@ def test_a_recipe_given_without_its_file_leaves_no_earlier_source_beside_it(tmp_
     assert "recipe.source.yaml" not in names, names
     (kept,) = [name for name in names if name.startswith("recipe.source.")]  # the earlier source, kept aside
     assert (first.run_dir / kept).read_text(encoding="utf-8") == "name: r\nseed: 1\n"
+
+
+def test_an_earlier_runs_sft_from_another_model_does_not_name_the_base_model(tmp_path: Path) -> None:
+    """A rerun with another model.name and without `sft:` over an earlier run's sft/ (trained from tiny:7): the card named
+    tiny:7 the base and final model, and set this run's eval/base of tiny aside as 'scored another model'."""
+    from test_card_review74 import pipeline_run
+    from test_card_run_folder_checks import stage
+
+    from safealign.card import load_run
+
+    run = pipeline_run(tmp_path)  # model tiny, sft: null
+    stage(run, "sft", "tiny:7")
+    stage(run, "eval/sft", str(run / "sft" / "model"))
+    stage(run, "eval/base", "tiny")
+    folder = load_run(run)
+    assert list(folder.left_out) == ["sft"]
+    assert (folder.base_model, folder.final_model, folder.final_eval) == ("tiny", "tiny", "base")
+    assert folder.eval_issues == {}

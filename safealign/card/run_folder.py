@@ -267,8 +267,13 @@ class RunFolder:
         return [key for key in TRAINING if key in found]
 
     def _trained_from(self) -> str | None:
-        """The starting model of the first finished training stage that started from a model outside this run."""
+        """The starting model of the first finished training stage that started from a model outside this run. Not of a
+        stage the recipe leaves out (see :attr:`left_out`): an earlier run's SFT from another model made that model the
+        base model, and this run's eval/base of the recipe's model "scored another model"."""
+        left_out = self.left_out
         for key in TRAINING:
+            if key in left_out:
+                continue
             parent = (self.record(key) or {}).get("parent")
             if parent and self.rel(parent) == str(
                 parent
