@@ -119,3 +119,14 @@ def test_a_copy_with_html_character_references_or_escaped_quotes_is_found(eval_i
     assert [eval_id for _, eval_id in report.exact] + [eval_id for _, eval_id, _ in report.overlaps] == [
         eval_id
     ]
+
+
+def test_texts_of_no_words_are_not_all_the_same_prompt() -> None:
+    """Before, a text of no words ("👍", "...") normalised to "", so an answer "👍" or a user turn "..." was "the same
+    prompt" as an eval prompt "🙂", and the stages refused the data; and a generated item of no words was an
+    IndexError. Such a text is read as written: only a copy of it matches."""
+    report = decontamination_check(
+        [("t", "👍"), ("u", "..."), ("v", " 🙂 ")], [("e", "🙂")], exact_only=[("g", "?")]
+    )
+    assert report.exact == [("v", "e")] and not report.overlaps
+    assert readings("\u200b ") == []  # invisible characters alone: nothing to match

@@ -168,7 +168,8 @@ def readings(text: str, operators: bool = False) -> list[str]:
     "what's" both "whats" and "what is"; a text with escapes ("\\n" for a line break, "\\'" for an apostrophe) or HTML
     character references ("&#39;") is also read unescaped.
     ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
-    groups are always joined."""
+    groups are always joined. A text of no words (an emoji, "...") is read as written, case and white space folded:
+    normalised, it was "", the same prompt as any other such text."""
     return list(_readings(text, operators))
 
 
@@ -178,14 +179,18 @@ def readings(text: str, operators: bool = False) -> list[str]:
 def _readings(text: str, operators: bool) -> tuple[str, ...]:
     invisibles = ["", " "] if any(unicodedata.category(ch) == "Cf" for ch in text) else [""]
     joins = [False] if operators else [False, True]
-    return tuple(
-        dict.fromkeys(
-            normalise(typed, invisible, operators, join)
-            for typed in _typed_forms(text)
-            for invisible in invisibles
-            for join in joins
-        )
+    keys = dict.fromkeys(
+        normalise(typed, invisible, operators, join)
+        for typed in _typed_forms(text)
+        for invisible in invisibles
+        for join in joins
     )
+    if "" in keys:  # a text of no words ("👍", "..."): read as written, as "" any two were the same prompt
+        del keys[""]
+        visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        keys[" ".join(unicodedata.normalize("NFKC", visible).casefold().split())] = None
+        keys.pop("", None)  # white space and invisible characters alone: no key
+    return tuple(keys)
 
 
 def _typed_forms(text: str) -> dict[str, None]:
