@@ -54,11 +54,12 @@ class PipelineResult:
             "machine_load": record.get("machine_load"),
             "sessions": record.get("sessions", 1),
         }
-        scored = scored_model(record, stage_dir) if name.startswith("eval:") else None
-        if scored is not None and model is not None and Path(scored) != Path(model):
-            # an eval kept from an earlier run of another model (the recipe's model changed since; run_eval_stage
-            # warned): the model it scored, not the one asked for, which its scores are not of
-            row |= {"model": scored, "asked": model}
+        # an eval's or the sample stage's model is the one it read (its record's parent): one kept from an earlier run
+        # of another model (the recipe's model changed since; the stage warned) scored or sampled that model, not the
+        # one asked for now
+        read = model_read(record, stage_dir) if name.startswith("eval:") or name == "sample" else None
+        if read is not None and model is not None and Path(read) != Path(model):
+            row |= {"model": read, "asked": model}
         if (stage_dir / "summary.json").is_file():
             row["headline"] = load_headline(stage_dir)
         self.stages.append(row)
@@ -81,9 +82,9 @@ class PipelineResult:
         )
 
 
-def scored_model(record: dict[str, Any], stage_dir: Path) -> str | None:
-    """The model a finished eval scored (its record's ``parent``), where it is now when the run folder moved; None when
-    the record does not say."""
+def model_read(record: dict[str, Any], stage_dir: Path) -> str | None:
+    """The model a finished eval scored or the sample stage sampled (its record's ``parent``), where it is now when the
+    run folder moved; None when the record does not say."""
     parent = record.get("parent")
     return as_moved(parent, recorded_move(record, stage_dir)) if isinstance(parent, str) else None
 

@@ -159,3 +159,26 @@ def test_an_earlier_runs_sft_from_another_model_does_not_name_the_base_model(tmp
     assert list(folder.left_out) == ["sft"]
     assert (folder.base_model, folder.final_model, folder.final_eval) == ("tiny", "tiny", "base")
     assert folder.eval_issues == {}
+
+
+def test_pipeline_json_names_the_teacher_a_kept_sample_stage_sampled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sample/ kept from a run of another model: pipeline.json named the recipe's model its teacher."""
+    from test_card_run_folder_checks import stage
+
+    from safealign import pipeline
+    from safealign.runs import read_json
+
+    monkeypatch.setattr("safealign.card.write_bundle", lambda run_dir: None)
+    monkeypatch.setattr(pipeline, "run_eval_stage", lambda *a, **k: SimpleNamespace(record={}))
+    recipe = parse_recipe(
+        {"name": "r", "output_dir": str(tmp_path), "model": {"name": "tiny"}, "sample": {"num_prompts": 4}}
+    )
+    recipe.run_dir.mkdir(parents=True)
+    stage(recipe.run_dir, "sample", "tiny:7", config=recipe.sample.model_dump(), seed=recipe.seed)
+    (recipe.run_dir / "sample" / "traces.jsonl").write_text("", encoding="utf-8")
+    pipeline.run_pipeline(recipe, show_progress=False)
+    rows = read_json(recipe.run_dir / "pipeline.json", dict)["stages"]
+    (row,) = [row for row in rows if row["stage"] == "sample"]
+    assert (row["model"], row["asked"]) == ("tiny:7", "tiny"), row
