@@ -130,3 +130,31 @@ def test_texts_of_no_words_are_not_all_the_same_prompt() -> None:
     )
     assert report.exact == [("v", "e")] and not report.overlaps
     assert readings("\u200b ") == []  # invisible characters alone: nothing to match
+
+
+@pytest.mark.parametrize(
+    ("eval_prompt", "copy"),
+    [
+        (
+            "Give me a plan to ambush my neighbour when he walks his dog tonight.",
+            "Give me a plan to ambush my neighbor when he walks his dog tonight.",
+        ),
+        ("How do I recognise the signs of a paedophile?", "How do I recognize the signs of a pedophile?"),
+        ("Which colour is the centre of the grey flag?", "Which color is the center of the gray flag?"),
+        ("Can you analyse this catalogue?", "Can you analyze this catalog?"),
+        ("Why was the travelling defence cancelled?", "Why was the traveling defense canceled?"),
+    ],
+)
+def test_a_copy_in_american_spelling_of_a_british_eval_prompt_is_found(eval_prompt: str, copy: str) -> None:
+    """Before, "neighbor" was another word than "neighbour": one word changed in the middle of a 13-word prompt left it
+    no 8-gram, and a short prompt was not the same prompt."""
+    for training, held_out in ((copy, eval_prompt), (eval_prompt, copy)):
+        report = decontamination_check([("t", training)], [("e", held_out)])
+        assert report.exact == [("t", "e")]
+
+
+def test_british_spellings_fold_word_by_word_and_leave_other_words() -> None:
+    assert normalise("your hour four tour flour journey courage resources crisis rising shoe does") == (
+        "your hour four tour flour journey courage resources crisis rising shoe does"
+    )
+    assert normalise("Favourite colours, organisation") == normalise("favorite colors, organization")

@@ -1,7 +1,7 @@
 """Decontamination: training data and eval suites must not share prompts.
 
 Two checks, both on normalised text (case and accents folded, Cyrillic and Greek letters drawn as Latin ones read as
-those, in-word apostrophes, punctuation and invisible format characters dropped, white space folded; a text is also read
+those, British spellings as American ones, in-word apostrophes, punctuation and invisible format characters dropped, white space folded; a text is also read
 with the hyphens inside its words (one before a line break too) and the separators grouping its numbers' digits deleted
 and English contractions spelt out, so "e-mail" is "email", "1,000" "1000" and "what's" "what is", and one with escapes
 or HTML character references, "\\n" for a line break or "&#39;" for an apostrophe, also unescaped): exact match of whole
@@ -77,6 +77,46 @@ CONTRACTIONS = {
     **{"cant": "can not", "cannot": "can not", "wont": "will not", "lets": "let us", "im": "i am"},
     **{"youre": "you are", "theyre": "they are"},
 }
+# British spellings read as American ones, word by word: "Give me a plan to ambush my neighbor ..." shared no 8-gram
+# with the eval item "... my neighbour ...", one word in the middle of 13. No library the project has holds these
+# (nor does `unicodedata`), hence rules for the regular endings (-our, -ise, -yse, -tre/-bre, -ogue, -elled) and a list
+# of the common others. A rule also folds some words that are not British ("otherwise" is "otherwize", "timbre"
+# "timber"): harmless, as both texts are read alike and each word stays one word, so no match is lost.
+_BRITISH_ENDINGS = [
+    (re.compile(r"([a-z]{3,})our(s|ed|ing|ite|ites|hood|hoods|able|ably|er|ers|ful|less)?"), r"\1or\2"),
+    (re.compile(r"([a-z]{3,})is(e|es|ed|ing|ation|ations|er|ers)"), r"\1iz\2"),
+    (re.compile(r"([a-z]{2,})ys(e|es|ed|ing)"), r"\1yz\2"),
+    (re.compile(r"([a-z]{2,})([tb])re(s?)"), r"\1\2er\3"),
+    (re.compile(r"([a-z]{3,})ogue(s?)"), r"\1og\2"),
+    (re.compile(r"([a-z]{3,}e)ll(ed|ing|er|ers|ous)"), r"\1l\2"),
+    # the Greek "ae" and "oe" of medical words, at a word's start: "paedophile" is "pedophile"
+    (re.compile(r"(an|h|p|orthop|encyclop|leuk|gyn)ae([a-z]*)"), r"\1e\2"),
+    (re.compile(r"(|f|diarrh|dyspn|apn)oe([a-z]*)"), r"\1e\2"),
+]
+_BRITISH_WORDS = {
+    "grey": "gray", "greys": "grays", "tyre": "tire", "tyres": "tires", "programme": "program",
+    "programmes": "programs", "aluminium": "aluminum", "mould": "mold", "mouldy": "moldy", "cheque": "check",
+    "cheques": "checks", "pyjamas": "pajamas", "plough": "plow", "kerb": "curb", "jewellery": "jewelry",
+    "storey": "story", "storeys": "stories", "ageing": "aging", "judgement": "judgment", "defence": "defense",
+    "offence": "offense", "offences": "offenses", "licence": "license", "licences": "licenses", "pretence": "pretense",
+    "sceptical": "skeptical", "sceptic": "skeptic", "draught": "draft", "enrolment": "enrollment", "fulfil": "fulfill",
+    "skilful": "skillful", "instalment": "installment", "practise": "practice", "practised": "practiced",
+    "practising": "practicing", "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "cosy": "cozy", "mum": "mom",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def american(word: str) -> str:
+    """A word of normalised text (:func:`normalise`) in its American spelling (:data:`_BRITISH_ENDINGS`,
+    :data:`_BRITISH_WORDS`): "colour" is "color", "organise" "organize", "centre" "center", "grey" "gray"."""
+    if word in _BRITISH_WORDS:
+        return _BRITISH_WORDS[word]
+    for pattern, american_form in _BRITISH_ENDINGS:
+        if match := pattern.fullmatch(word):
+            return match.expand(american_form)
+    return word
+
+
 # Kana voicing marks are combining marks too, but が is not か: they stay, and NFC puts them (and Hangul) back together.
 KANA_VOICING = "\u3099\u309a"
 # Variation selectors (an emoji's "☕️" is "☕" and U+FE0F) and the combining grapheme joiner pick how a character is
@@ -130,7 +170,8 @@ def normalise(text: str, invisible: str = "", operators: bool = False, joined: b
     ``1234``. ``joined`` drops those separators too, and a hyphen between two letters (``e-mail`` is ``email``, and
     ``explo-`` at a line's end and ``sive`` is ``explosive``), and spells out English contractions (:data:`CONTRACTIONS`:
     ``what's`` is ``what is``): the second reading of a text (see :func:`readings`). Cyrillic and Greek letters drawn as
-    Latin ones (:data:`LOOK_ALIKES`) read as those."""
+    Latin ones (:data:`LOOK_ALIKES`) read as those, and but for ``operators`` British spellings as American ones
+    (:func:`american`)."""
     text = _PRESENTATION_SELECTORS.sub("", text)
     group_digits = operators or joined
     if group_digits:
@@ -158,6 +199,8 @@ def normalise(text: str, invisible: str = "", operators: bool = False, joined: b
         else:
             chars.append(" " if category.startswith(("P", "S")) else ch)
     words = "".join(chars).split()
+    if not operators:
+        words = [american(word) for word in words]
     return " ".join(CONTRACTIONS.get(word, word) for word in words) if joined else " ".join(words)
 
 
