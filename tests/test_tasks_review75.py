@@ -1,7 +1,8 @@
 """Review 75 of the verifiable tasks: an answer line's long run of digits before a letter is read in one pass; text
 of another type is a TypeError naming the argument and the fix; a language code is read in any case, an unknown one
 refused; a decimal_arithmetic item whose difficulty is no mapping is a DataError naming it; a count of terms or digits
-past any question is refused before reasoning-gym draws it for ever."""
+past any question is refused before reasoning-gym draws it for ever; a word with commas for a list of words is refused
+with the list to write."""
 
 from __future__ import annotations
 
@@ -147,3 +148,33 @@ def test_a_count_of_terms_or_digits_a_recipe_uses_still_draws() -> None:
     family, config = parse_family_spec("chain_sum?max_terms=100&max_digits=20")
     (problem,) = generate_problems(family, 1, seed=1, config=config)
     assert problem.prompt and problem.answer
+
+
+@pytest.mark.parametrize(
+    ("spec", "fix"),
+    [
+        # one man named "James,John" in every question
+        ("aiw?male_names=James,John", "male_names='James,John' is one item with commas in it"),
+        ("boxnet?colour_list=red, blue", "write colour_list=[red, blue]"),
+        # "unsupported operator: +,-; check each value's type and range (integers where the field takes integers)"
+        ("basic_arithmetic?operators=+,-", "write operators=[+, -]"),
+        # AttributeError: 'tuple' object has no attribute 'is_commutative', a traceback from sympy
+        ("polynomial_multiplication?variables=x,y", "write variables=[x, y]"),
+    ],
+)
+def test_a_word_with_commas_for_a_list_of_words_is_refused_with_the_list_to_write(
+    spec: str, fix: str
+) -> None:
+    family, config = parse_family_spec(spec)
+    with pytest.raises(FamilyConfigError, match=re.escape(fix)):
+        generate_problems(family, 1, seed=1, config=config)
+
+
+def test_a_list_of_words_or_one_word_still_draws() -> None:
+    for spec in (
+        "basic_arithmetic?operators=[+, -]",
+        "basic_arithmetic?operators=+",
+        "aiw?male_names=[James, John]",
+    ):
+        family, config = parse_family_spec(spec)
+        assert generate_problems(family, 1, seed=1, config=config)

@@ -235,16 +235,18 @@ def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Fi
     ``styles=[plain]``), in the field's own sequence type: a bare string would be iterated letter by letter."""
     shaped = {}
     for key, value in config.items():
-        field_ = fields[key]
-        default = (
-            field_.default
-            if field_.default is not dataclasses.MISSING
-            else (field_.default_factory() if field_.default_factory is not dataclasses.MISSING else None)
-        )
+        default = _field_default(fields[key])
         if isinstance(default, (tuple, list)):
             value = type(default)(value if isinstance(value, (tuple, list)) else [value])
         shaped[key] = value
     return shaped
+
+
+def _field_default(field_: dataclasses.Field) -> Any:
+    """A config field's default, made by its default factory where it has one (None where it has neither)."""
+    if field_.default is not dataclasses.MISSING:
+        return field_.default
+    return field_.default_factory() if field_.default_factory is not dataclasses.MISSING else None
 
 
 def family_settings(query: str) -> dict[str, Any]:
@@ -428,10 +430,16 @@ def _not_its_kind(config: dict[str, Any], fields: dict[str, dataclasses.Field], 
     """The fix for a setting of a kind its field does not take where reasoning-gym would take it without a word ("" for
     none): a word for one of a few choices that is none of them (basic_arithmetic's ``format_style=latex`` drew its
     "natural" questions), anything but true or false for a switch (``allow_parentheses=flase`` turned it on), and true
-    or false for a number (``max_digits=true`` drew one-digit numbers)."""
+    or false for a number (``max_digits=true`` drew one-digit numbers), and a word with commas for a list of words
+    (``male_names=James,John`` named one man "James,John"; ``operators=+,-`` was an "unsupported operator")."""
     hints = typing.get_type_hints(config_class)
     for key, value in config.items():
         hint, default = hints.get(key), fields[key].default
+        items = _field_default(fields[key])
+        words = isinstance(items, tuple | list) and all(isinstance(i, str) and "," not in i for i in items)
+        if isinstance(value, str) and "," in value and items and words:
+            listed = ", ".join(item.strip() for item in value.split(","))
+            return f"{key}={value!r} is one item with commas in it, where {key} takes a list: write {key}=[{listed}]"
         if typing.get_origin(hint) is typing.Literal and value not in typing.get_args(hint):
             choices = [str(choice) for choice in typing.get_args(hint)]
             return (
