@@ -325,7 +325,16 @@ def ablation_arms(run_dir: Path) -> list[Arm]:
 def run_compare(
     recipe: Recipe, recipe_path: Path | None = None, show_progress: bool = True
 ) -> dict[str, Any]:
-    """Run (or resume) every arm the recipe allows, then write and return the ablation table."""
+    """Run (or resume) every arm the recipe allows, then write and return the ablation table. A line of the prompt
+    draw is said once, as under run_pipeline (the check below and each arm's pipeline draw the prompts again)."""
+    from safealign.cli.common import said_once
+    from safealign.pipeline import PROMPT_DRAW_LOGGERS
+
+    with said_once(PROMPT_DRAW_LOGGERS):
+        return _compare(recipe, recipe_path, show_progress)
+
+
+def _compare(recipe: Recipe, recipe_path: Path | None, show_progress: bool) -> dict[str, Any]:
     from safealign.pipeline import ANOTHER_RUN, check_recipe
 
     split = "held_out" if recipe.eval.split != "in_distribution" else "in_distribution"

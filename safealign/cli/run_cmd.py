@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from safealign.cli.common import console, friendly_errors, given_recipe, said_once, table
+from safealign.cli.common import console, friendly_errors, given_recipe, table
 
 # what each stage's tokens count, in the model card's words, printed under the table (a header this long wraps the column)
 TOKENS_NOTE = "tokens: sft and distill trained on, rl in rollouts, eval and sample generated"
@@ -103,11 +103,9 @@ def compare(
     from safealign.compare import run_compare
     from safealign.config import load_recipe
     from safealign.distributed import is_main_process
-    from safealign.pipeline import PROMPT_DRAW_LOGGERS
 
     parsed = load_recipe(recipe)
-    with said_once(PROMPT_DRAW_LOGGERS):  # compare runs the pipeline, and checks the recipe as it does
-        result = run_compare(parsed, recipe_path=Path(recipe))
+    result = run_compare(parsed, recipe_path=Path(recipe))  # a line of the prompt draw is said once
     if not is_main_process():  # under accelerate launch every rank runs the arms; one prints the table
         return
     console.print(
