@@ -1,17 +1,18 @@
 """Decontamination: training data and eval suites must not share prompts.
 
 Two checks, both on normalised text (case and accents folded, Cyrillic and Greek letters drawn as Latin ones read as
-those, British spellings as American ones, in-word apostrophes, punctuation and invisible format characters dropped, white space folded; a text is also read
-with the hyphens inside its words (one before a line break too) and the separators grouping its numbers' digits deleted
-and English contractions spelt out, so "e-mail" is "email", "1,000" "1000" and "what's" "what is", and one with escapes
-or HTML character references, "\\n" for a line break or "&#39;" for an apostrophe, also unescaped): exact match of whole
-prompts (catches short items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and
-decimal points and drops the separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000"
-after "10" too, and "1,234" is "1234"; that key is also looked for inside each turn, as a whole expression), and shared
-word n-grams (default 8 words) between any training turn and an eval prompt, as in the GPT-3 and Llama
-contamination studies (they used 8-13 grams). CJK text has no spaces: each character is a token that counts as half
-a word (a Chinese word averages 1.5-2 characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock
-phrases such as 需要注意哪些问题 ("what should I watch out for") matched unrelated questions.
+those, British spellings as American ones, in-word apostrophes, punctuation and invisible format characters dropped,
+white space folded; a text is also read with the hyphens inside its words (one before a line break too) and the
+separators grouping its numbers' digits deleted and English contractions spelt out, so "e-mail" is "email", "1,000"
+"1000" and "what's" "what is", and one with escapes or HTML character references, "\\n" for a line break or "&#39;" for
+an apostrophe, also unescaped, and one with HTML tags also without them): exact match of whole prompts (catches short
+items such as "What is 47 + 38?"; a generated problem's key keeps its operators, "=" and decimal points and drops the
+separators that group a number's digits, so "What is 47 - 38?" is another problem, "10,000" after "10" too, and "1,234"
+is "1234"; that key is also looked for inside each turn, as a whole expression), and shared word n-grams (default 8
+words) between any training turn and an eval prompt, as in the GPT-3 and Llama contamination studies (they used 8-13
+grams). CJK text has no spaces: each character is a token that counts as half a word (a Chinese word averages 1.5-2
+characters), so an 8-gram of Chinese is 16 characters; at 8 characters, stock phrases such as 需要注意哪些问题 ("what should I
+watch out for") matched unrelated questions.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ _IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?:[^\S\n]*\n[^\S\n]*)?(?=[
 # "up without", "What\\'s" as "what s", and a copy with one every few words shared no n-gram. And an HTML character
 # reference (text scraped from a web page): "What&#39;s" read as "what 39 s", "&quot;grooming&quot;" as "quot grooming
 # quot". :func:`readings` also reads a text that has either as unescaped (`html.unescape`, the standard library's).
+# An HTML tag (a web page's "<br>" for a line break, "<b>beat</b>"): "up<br>without" read as "up br without", a word
+# that no eval item has between every few. :func:`readings` also reads a text that has one with its tags as spaces.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\r\\n|\\[nrt'\"]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4}")  # not half a surrogate pair
 # Cyrillic and Greek letters drawn as a Latin one ("а" U+0430 for "a"), from Unicode's confusables (UTS #39): "How do
 # I bеat" with a Cyrillic "е" was a word no eval item has. `unicodedata` has no confusables data (NFKC keeps them apart),
@@ -209,7 +213,7 @@ def readings(text: str, operators: bool = False) -> list[str]:
     has any, also read as spaces (a zero-width space may join two words or split one; either way the copy matches);
     and also ``joined`` (:func:`normalise`): "e-mail" is both "e mail" and "email", "1,000" both "1 000" and "1000",
     "what's" both "whats" and "what is"; a text with escapes ("\\n" for a line break, "\\'" for an apostrophe) or HTML
-    character references ("&#39;") is also read unescaped.
+    character references ("&#39;") is also read unescaped, one with HTML tags ("<br>") also without them.
     ``operators``: the keys of a whole generated problem (see :func:`normalise`), where "-" is an operator and digit
     groups are always joined. A text of no words (an emoji, "...") is read as written, case and white space folded:
     normalised, it was "", the same prompt as any other such text."""
@@ -237,12 +241,15 @@ def _readings(text: str, operators: bool) -> tuple[str, ...]:
 
 
 def _typed_forms(text: str) -> dict[str, None]:
-    """``text``, and where it has any, with its escapes (:data:`_ESCAPE`) and HTML character references unescaped."""
+    """``text``, and where it has any, with its escapes (:data:`_ESCAPE`) and HTML character references unescaped and its
+    HTML tags (:data:`_HTML_TAG`) as spaces."""
     forms = {text: None}
     if "\\" in text:
         forms[_ESCAPE.sub(_unescaped, text)] = None
     if "&" in text:
         forms |= dict.fromkeys(html.unescape(form) for form in list(forms))
+    if "<" in text or "&" in text:  # "&lt;b&gt;" is a tag once unescaped
+        forms |= dict.fromkeys(_HTML_TAG.sub(" ", form) for form in list(forms))
     return forms
 
 
