@@ -192,3 +192,26 @@ def test_a_gguf_lacking_tensors_is_refused_naming_them_and_the_file(tmp_path) ->
     assert "model.layers.0.mlp.up_proj.weight, model.layers.0.self_attn.q_proj.weight" in said
     whole = load_model(str(write_small_gguf(tmp_path / "whole.gguf")))
     assert whole.model.config.num_hidden_layers == 1, "a whole file converts (its lm_head tied, not missing)"
+
+
+def test_a_resume_without_a_gate_snapshot_is_said_by_rank_zero_alone(tmp_path, caplog) -> None:
+    """Every rank warned that checkpoint-N holds no gate snapshot, as every rank warned of a breach."""
+    import json
+
+    log_path = tmp_path / "gates.jsonl"
+    log_path.write_text(json.dumps({"step": 0, "action": "baseline", "metrics": vars(SAFE)}) + "\n")
+    (tmp_path / "checkpoint-4").mkdir()
+    levels = []
+    for main in (True, False):
+        gate = GateCallback(GateConfig(), lambda m: SAFE, log_path)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="safealign.training.gates"):
+            gate.on_train_begin(
+                SimpleNamespace(output_dir=str(tmp_path)),
+                rank_state(4, main),
+                control(),
+                model=torch.nn.Linear(2, 2),
+            )
+        levels.append([r.levelno for r in caplog.records if "holds no gate snapshot" in r.getMessage()])
+        assert gate.snapshot_step == 4 and gate.baseline == SAFE
+    assert levels == [[logging.WARNING], [logging.DEBUG]]

@@ -240,11 +240,15 @@ class GateCallback(TrainerCallback):
         if getattr(self.trainer, "_buffered_inputs", None) is not None:
             self.trainer._buffered_inputs = None
 
-    def _resume_snapshot(self, args: Any, model: Any, step: int, earlier: list[dict[str, Any]]) -> None:
+    def _resume_snapshot(
+        self, args: Any, model: Any, step: int, earlier: list[dict[str, Any]], is_main: bool
+    ) -> None:
         """The last passing snapshot at the checkpoint a stage resumes from, as ``on_save`` wrote it there: a resumed
         stage rolls back to what an uninterrupted one would (before, to the checkpoint's weights, which no gate had
-        necessarily checked, recorded as a passing step)."""
+        necessarily checked, recorded as a passing step). Its warnings are rank 0's, as the breach's."""
         import torch
+
+        said = logging.WARNING if is_main else logging.DEBUG
 
         path = (
             Path(args.output_dir) / f"checkpoint-{step}" / SNAPSHOT_FILE
@@ -257,11 +261,12 @@ class GateCallback(TrainerCallback):
                 # on the CPU: load_state_dict moves the moments to their parameters' device and keeps Adam's step counts
                 saved = torch.load(path, map_location="cpu", weights_only=True)
             except Exception as error:  # a file cut short: fall back to the checkpoint's weights, said below
-                log.warning("gates: %s does not load (%s)", path, error)
+                log.log(said, "gates: %s does not load (%s)", path, error)
         self._snapshot(model, step)  # the checkpoint's weights and optimizer state, just loaded
         if saved is None:
             if not any(e.get("step") == step and e.get("action") in ("baseline", "pass") for e in earlier):
-                log.warning(
+                log.log(
+                    said,
                     "gates: checkpoint-%d holds no gate snapshot (a checkpoint of an older safealign, or its save "
                     "was cut short): a breach will roll back to this checkpoint's weights, which no gate may have "
                     "checked",
@@ -342,7 +347,7 @@ class GateCallback(TrainerCallback):
             # checkpoint, and the rollbacks so far still count toward max_rollbacks.
             self.baseline = baseline_of(first, self.log_path)
             self.rollbacks = sum(str(e.get("action", "")).startswith("rollback") for e in earlier)
-            self._resume_snapshot(args, model, state.global_step, earlier)
+            self._resume_snapshot(args, model, state.global_step, earlier, state.is_world_process_zero)
             log.info(
                 "gates: resumed at step %d with the stage's baseline from step %d, the passing snapshot of step %d and "
                 "%d rollbacks so far",
