@@ -178,3 +178,24 @@ def test_a_list_of_words_or_one_word_still_draws() -> None:
     ):
         family, config = parse_family_spec(spec)
         assert generate_problems(family, 1, seed=1, config=config)
+
+
+@pytest.mark.parametrize(
+    ("family", "config", "said"),
+    [
+        ("arc_agi", {"board_format_opts": 1}, "'int' object has no attribute 'alphabet'"),  # AttributeError
+        (
+            "figlet_font",
+            {"static_font": 0},
+            "FontNotFound(0,)",
+        ),  # its str() fails: "__str__ returned non-string"
+        ("spell_backward", {"data_file": "abc"}, "No such file or directory"),  # FileNotFoundError
+    ],
+)
+def test_what_reasoning_gym_trips_over_on_a_bad_value_is_a_family_config_error(
+    family: str, config: dict, said: str
+) -> None:
+    """These were tracebacks from inside reasoning-gym (and pyfiglet), not the one-line error of a rejected setting."""
+    with pytest.raises(FamilyConfigError, match=f"{family} rejected the settings") as error:
+        generate_problems(family, 2, seed=1, config=config)
+    assert said in str(error.value)

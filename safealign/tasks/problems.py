@@ -364,10 +364,12 @@ def generate_problems(
     # may only fail while the problems are drawn, so the drawing is inside the try too.
     try:
         dataset = list(reasoning_gym.create_dataset(family, size=n, seed=seed, **settings))
-    # ArithmeticError: a ZeroDivisionError, or the OverflowError of max_digits=.inf, which a family hands to int()
-    except (AssertionError, ValueError, TypeError, IndexError, KeyError, ArithmeticError) as error:
+    # its asserts, and what its code trips over on a bad value: a TypeError, a ZeroDivisionError, the OverflowError of
+    # max_digits=.inf, arc_agi's AttributeError for board_format_opts=1, pyfiglet's FontNotFound for static_font=0 (those
+    # two were tracebacks from inside reasoning-gym)
+    except Exception as error:
         raise FamilyConfigError(
-            f"{family} rejected the settings {settings}: {str(error) or 'a value is out of range'}; "
+            f"{family} rejected the settings {settings}: {_error_text(error)}; "
             + (
                 _not_a_number(config or {}, fields)
                 or "check each value's type and range (integers where the field takes integers)"
@@ -390,6 +392,15 @@ def generate_problems(
         )
         for i, entry in enumerate(dataset)
     ]
+
+
+def _error_text(error: Exception) -> str:
+    """What ``error`` says; "a value is out of range" where it says nothing (a bare assert) or cannot say it (pyfiglet's
+    FontNotFound(0): "__str__ returned non-string")."""
+    try:
+        return str(error) or "a value is out of range"
+    except Exception:
+        return f"{type(error).__name__}{error.args!r}"
 
 
 @cache
