@@ -54,10 +54,10 @@ _IN_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010](?:[^\S\n]*\n[^\S\n]*)?(?=[
 # "up without", "What\\'s" as "what s", and a copy with one every few words shared no n-gram. And an HTML character
 # reference (text scraped from a web page): "What&#39;s" read as "what 39 s", "&quot;grooming&quot;" as "quot grooming
 # quot". :func:`readings` also reads a text that has either as unescaped (`html.unescape`, the standard library's).
+_ESCAPE = re.compile(r"\\r\\n|\\[nrt'\"]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4}")  # not half a surrogate pair
 # An HTML tag (a web page's "<br>" for a line break, "<b>beat</b>"): "up<br>without" read as "up br without", a word
 # that no eval item has between every few. :func:`readings` also reads a text that has one with its tags as spaces.
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_ESCAPE = re.compile(r"\\r\\n|\\[nrt'\"]|\\u(?![dD][89a-fA-F])[0-9a-fA-F]{4}")  # not half a surrogate pair
 # Cyrillic and Greek letters drawn as a Latin one ("а" U+0430 for "a"), from Unicode's confusables (UTS #39): "How do
 # I bеat" with a Cyrillic "е" was a word no eval item has. `unicodedata` has no confusables data (NFKC keeps them apart),
 # hence this table, of the letters whose capital and small letter both look like one Latin letter's: a capital still
