@@ -127,17 +127,19 @@ def test_a_lower_lr_rollback_logs_the_learning_rate_it_trains_with(tmp_path) -> 
 )
 def test_validate_warns_when_the_gates_would_never_check_the_policy(rl, warned, caplog) -> None:
     """The gates check at every multiple of every_steps: a 3-step stage at every_steps 10 measured its start and never
-    checked the policy, without a word."""
+    checked the policy, without a word; since 06a2821 they check the last step too, so it is checked once, at its end
+    (a breach there rolls the whole stage back), and the warning says so."""
     from safealign.config import parse_recipe
 
     with caplog.at_level("WARNING", logger="safealign.config.sections"):
         parse_recipe({"rl": rl})
     said = " ".join(caplog.text.split())
     expected = (
-        "gates.every_steps 10 is more than max_steps 3: the gates measure the starting model and never check"
+        "gates.every_steps 10 is more than max_steps 3: the gates check the policy only at the last step, where a "
+        "breach rolls the whole stage back to its start"
     )
     assert (
-        (expected in said and "Lower gates.every_steps to 3 or less" in said)
+        (expected in said and "Set gates.every_steps to 1 to check it on the way" in said)
         if warned
         else "gates." not in said
     ), said

@@ -463,7 +463,10 @@ class GateConfig(Section):
     every_steps: int = Field(
         10,
         ge=1,
-        description="Evaluate the policy every N steps (a stage of fewer max_steps never checks it: validate warns).",
+        description=(
+            "Evaluate the policy every N steps, and at the stage's last step (a stage of fewer max_steps checks it "
+            "only at its end: validate warns)."
+        ),
     )
     limit: int = Field(24, ge=4, description="Items per gate suite (harmful, borderline, reasoning).")
     refusal_tolerance: float = Field(
@@ -898,8 +901,9 @@ class RLConfig(Section):
 
     def warn_if_gates_cannot_check(self) -> None:
         """Called once per recipe read. A warning, not an error (a smoke run may not need a check): the gates check the
-        policy at every multiple of every_steps, so a stage shorter than that measures its start and never checks; and
-        gate answers shorter than the policy's rollouts measure answers cut off before their end."""
+        policy at every multiple of every_steps and at the last step, so a stage shorter than every_steps is checked
+        once, at its end, where a breach rolls it back to its start; and gate answers shorter than the policy's
+        rollouts measure answers cut off before their end."""
         if self.enabled and self.gates.enabled and self.gates.max_new_tokens < self.max_completion_length:
             log.warning(
                 "rl: gates.max_new_tokens %d is less than max_completion_length %d: a gate answer is cut off before "
@@ -911,11 +915,12 @@ class RLConfig(Section):
             )
         if self.enabled and self.gates.enabled and self.max_steps < self.gates.every_steps:
             log.warning(
-                "rl: gates.every_steps %d is more than max_steps %d: the gates measure the starting model and "
-                "never check the policy. Lower gates.every_steps to %d or less, or set gates.enabled: false",
+                "rl: gates.every_steps %d is more than max_steps %d: the gates check the policy only at the last "
+                "step, where a breach rolls the whole stage back to its start. Set gates.every_steps to %d "
+                "to check it on the way, or set gates.enabled: false",
                 self.gates.every_steps,
                 self.max_steps,
-                self.max_steps,
+                max(1, self.max_steps // 2),
             )
 
     def warn_if_vllm_mode_unused(self) -> None:
