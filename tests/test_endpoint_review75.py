@@ -128,6 +128,7 @@ def test_a_prompt_the_endpoints_content_filter_refuses_is_recorded_as_blocked_an
     metrics = report.suites["asked"].metrics["all"]
     assert blocked["verdicts"]["refusal"]["label"] == EVASIVE and metrics["evasive_rate"].count == 1
     assert "content filter refused 1 of 3 requests" in caplog.text
+    assert "the endpoint ended" not in caplog.text  # the prompt was refused, never answered (the runner said "ended")
 
 
 def test_another_400_still_stops_the_endpoint_eval(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -575,12 +575,15 @@ def run_eval(
     unusual = Counter(
         reason for c in completions if (reason := c.meta.get("finish_reason")) not in (None, "stop", "length")
     )
-    if unusual:
+    # a prompt the endpoint's filter refused with a 400 (Azure's content_filter) was never answered, not "ended":
+    # EndpointGenerator says how many it refused
+    ended = unusual - Counter({"content_filter": sum(1 for c in completions if c.meta.get("blocked"))})
+    if ended:
         log.warning(
             "the endpoint ended %s answer(s) with finish_reason %s: they are scored as the text they hold (an "
             "empty one counts as evasive, not as a refusal); samples.jsonl has each one's under decoding.finish_reason",
-            sum(unusual.values()),
-            ", ".join(f"{reason} ({count})" for reason, count in unusual.most_common()),
+            sum(ended.values()),
+            ", ".join(f"{reason} ({count})" for reason, count in ended.most_common()),
         )
 
     by_prompt: dict[int, list[Completion]] = {}
