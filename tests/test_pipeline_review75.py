@@ -24,13 +24,20 @@ class _Stop(Exception):
     """Raised where the sample stage would start generating: the prompts are drawn by then."""
 
 
+@pytest.mark.parametrize("entry", ["pipeline.run_pipeline", "compare.run_compare"])
 def test_the_safety_repeat_warning_is_said_once_from_python(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    entry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A safety share past the shipped safety prompts was warned of twice by run_pipeline called from Python (the run's
-    up-front check draws the prompts, and the stage again); `safealign run` said it once."""
+    up-front check draws the prompts, and the stage again); `safealign run` said it once. run_compare too (its own
+    check, then its arms' pipeline): only the `compare` command filtered it."""
+    import importlib
+
     from safealign import pipeline
     from safealign.stages import sample
+
+    module, function = entry.split(".")
+    run = getattr(importlib.import_module(f"safealign.{module}"), function)
 
     def stop(*args: object, **kwargs: object) -> None:
         raise _Stop
@@ -47,7 +54,7 @@ def test_the_safety_repeat_warning_is_said_once_from_python(
         }
     )
     with caplog.at_level(logging.WARNING, logger="safealign.stages.rl_prompts"), pytest.raises(_Stop):
-        pipeline.run_pipeline(recipe, show_progress=False)
+        run(recipe, show_progress=False)
     said = [r.getMessage() for r in caplog.records if "distinct safety prompts" in r.getMessage()]
     assert len(said) == 1, said
     assert said[0].startswith("sample: task safety gets 1000 of the 1000 prompts"), said[0]

@@ -80,26 +80,16 @@ _ALONE = (
     )
     .values(alone_at=judge_queue.c.attempts)
 )
+# Rows ``eids`` still under the lease ``lease``, with an attempt counted.
+_LEASED_ROWS = judge_queue.update().where(
+    judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
+    judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
+    judge_queue.c.attempts > 0,
+)
 # The other rows of a batch leased with a suspect: free to lease again at once, this attempt given back.
-_GIVE_BACK = (
-    judge_queue.update()
-    .where(
-        judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
-        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
-        judge_queue.c.attempts > 0,
-    )
-    .values(claimed_until=None, attempts=judge_queue.c.attempts - 1)
-)
+_GIVE_BACK = _LEASED_ROWS.values(claimed_until=None, attempts=judge_queue.c.attempts - 1)
 # An outage's batch: its lease's attempt given back, so that the outage does not count against its rows.
-_UNCOUNT = (
-    judge_queue.update()
-    .where(
-        judge_queue.c.exchange_id.in_(sa.bindparam("eids", expanding=True)),
-        judge_queue.c.claimed_until == sa.bindparam("lease", type_=sa.DateTime),
-        judge_queue.c.attempts > 0,
-    )
-    .values(attempts=judge_queue.c.attempts - 1)
-)
+_UNCOUNT = _LEASED_ROWS.values(attempts=judge_queue.c.attempts - 1)
 
 
 def load_judges(spec: str = "default") -> Any:
