@@ -26,6 +26,7 @@ def test_a_postgres_server_that_refuses_is_told_to_check_the_server_not_a_folder
     assert "secret" not in said, said
 
 
+@pytest.mark.sqlite_only  # postgres_plugin turns the sqlite:/// URL into a database on its server
 def test_a_sqlite_file_that_cannot_be_made_is_told_to_check_its_folder(tmp_path: Path) -> None:
     from safealign.monitor.store import Store
 
