@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +100,19 @@ def run_eval_stage(
     # the answers are kept before the judges run, as `safealign eval` keeps them: a judge that fails (a grader that is
     # down) costs the rerun the judging only; answers kept for an earlier model at this path are generated anew
     drop_answers_older_than_the_model(stage_dir / ANSWERS_SO_FAR, model_spec)
-    loaded = load_model(model_spec, trust_remote_code=trust_remote_code, device=generation_device())
-    engine = GenerationEngine(
-        loaded.model,
-        loaded.tokenizer,
-        batch_size=cfg.batch_size,
-        precision=cfg.precision,
-        system_prompt=system_prompt,
-    )
+    if cfg.suites:
+        loaded = load_model(model_spec, trust_remote_code=trust_remote_code, device=generation_device())
+        engine: GenerationEngine | NothingAsked = GenerationEngine(
+            loaded.model,
+            loaded.tokenizer,
+            batch_size=cfg.batch_size,
+            precision=cfg.precision,
+            system_prompt=system_prompt,
+        )
+        parameters: int | None = loaded.num_parameters
+    else:  # loading the model (minutes for a large one) would be for no answer at all
+        log.info("eval: eval.suites is [], so %s scores no suite and %s is not loaded", stage_dir, model_spec)
+        engine, parameters = NothingAsked(system_prompt), None
     report = run_eval(
         engine,
         cfg.suites,
@@ -130,7 +136,7 @@ def run_eval_stage(
     known_time = report.kept_generation_s is not None or not report.kept_tokens
     record.metrics = {
         "precision": engine.precision,
-        "parameters": loaded.num_parameters,
+        "parameters": parameters,
         "tokens": tokens,
         "generation_tokens_per_s": (
             tokens / max(report.generation_time_s + (report.kept_generation_s or 0.0), 1e-9)
@@ -142,6 +148,18 @@ def run_eval_stage(
     record.finish(stage_dir)
     wait_for_everyone()
     return StageResult(stage_dir / "summary.json", stage_done(stage_dir))
+
+
+@dataclass
+class NothingAsked:
+    """The generator of an eval stage that scores no suite (``eval.suites: []``): run_eval asks it no prompt, so the
+    model is not loaded for it; nothing was generated, in no precision."""
+
+    system_prompt: str | None
+    precision: str | None = None
+
+    def generate(self, prompts: list[str], params: SamplingParams, show_progress: bool = False) -> list[Any]:
+        return []
 
 
 def scored_earlier_model(stage_dir: Path, model_spec: str) -> str:
