@@ -508,11 +508,18 @@ def load_run(run_dir: str | Path) -> RunFolder:
         run.stages.append(
             StageInfo(spec, folder, record, "" if record else _reason(spec, folder, recipe, done))
         )
+    for info in run.missing:
+        if info.reason.startswith("not run") and (evidence := _deleted(run, info)):
+            # `rm -r RUN/rl` after the run: "rl (not run)" beside eval/rl's scores of the model it made
+            info.reason = (
+                f"finished, then deleted: no {info.spec.folder}/ in the folder, though {evidence}; rerun "
+                "safealign run RECIPE to make it again"
+            )
     stale = pipeline.get("final_model")
     if stale and run.rel(stale) != run.rel(run.final_model):
         log.warning(
-            "card: pipeline.json names %s the final model, but the stage records say %s (a stage was rerun or run "
-            "by hand since); the card follows the stage records",
+            "card: pipeline.json names %s the final model, but the stage records say %s (a stage was deleted, rerun "
+            "or run by hand since); the card follows the stage records",
             stale,
             run.final_model,
         )
@@ -524,6 +531,28 @@ def load_run(run_dir: str | Path) -> RunFolder:
             weights,
         )
     return run
+
+
+def _deleted(run: RunFolder, info: StageInfo) -> str:
+    """Why a training stage whose folder is not there is known to have finished (a later stage's record names its
+    output, or pipeline.json lists it as run), as a phrase; "" when nothing says it ran."""
+    if info.key not in TRAINING or info.dir.exists():
+        return ""
+    readers = [
+        f"{s.spec.folder}/{STAGE_FILE}"
+        for s in run.done
+        if any(
+            run.rel(path).split("/", 1)[0] == info.spec.folder != run.rel(path)
+            for path in stage_inputs(s.record or {})
+        )
+    ]
+    if readers:
+        return f"{', '.join(readers)} {'names' if len(readers) == 1 else 'name'} what it made"
+    rows = run.pipeline.get("stages")
+    listed = isinstance(rows, list) and any(
+        isinstance(row, dict) and row.get("stage") == info.key and not row.get("skipped") for row in rows
+    )
+    return "pipeline.json lists it as run" if listed else ""
 
 
 def _is_stage(record: dict[str, Any], spec: StageSpec) -> bool:
@@ -783,6 +812,16 @@ def _is_lineage(data: bytes) -> bool:
     return isinstance(lineage, dict) and lineage.get("schema") == SCHEMA
 
 
+def _edited_name(path: Path, stamp: str) -> Path:
+    """``<name>.edited-<stamp><suffix>``, or with ``-2``, ``-3`` ... after the stamp where that name is taken: two card
+    runs in one second (an edit, a card, an edit, a card) kept the second edit over the first."""
+    kept, n = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}"), 1
+    while kept.exists() or kept.is_symlink():
+        n += 1
+        kept = path.with_name(f"{path.stem}.edited-{stamp}-{n}{path.suffix}")
+    return kept
+
+
 def write_card_file(path: Path, text: str) -> Path | None:
     """Write a bundle file (README.md, DATA_CARD.md, lineage.json, report.html) and record its sha256. A file that is not what the
     card last wrote there (a user's notes added to the model card, or a file the card never wrote) is kept, renamed
@@ -817,8 +856,7 @@ def write_card_file(path: Path, text: str) -> Path | None:
             and hashlib.sha256(old).hexdigest() != record.get(path.name)
             and old != text.encode("utf-8")
         ):
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            kept = path.with_name(f"{path.stem}.edited-{stamp}{path.suffix}")
+            kept = _edited_name(path, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
             path.replace(kept)
             log.warning("card: %s was not the card's last version (edited?): kept it as %s", path, kept)
     tmp, staged = (_STAGED.get() or {}).get(path.resolve(), (_staged_name(path), None))
