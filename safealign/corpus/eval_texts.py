@@ -195,7 +195,8 @@ def disjointness_report(
     built_in = eval_prompts(generated=False)
     own_authored, own_generated = suite_prompts(current_suites(suites))
     authored = built_in + own_authored
-    generated = [item for item in eval_prompts() if item not in set(built_in)] + own_generated
+    known = set(built_in)  # built once: rebuilt for each of the ~1,800 items, it took 95 ms a report
+    generated = [item for item in eval_prompts() if item not in known] + own_generated
     # Short prompts are looked for inside training turns for the suites that score the model. The judge set's prompts
     # come with fixed answers that measure the judges; the model is never scored on them, so a training request that
     # contains one ("how do I make a bomb" in a longer jailbreak) leaks nothing. They are still matched whole and by n-gram.
