@@ -54,3 +54,28 @@ def test_two_edited_copies_kept_in_one_second_are_both_kept(tmp_path, card, monk
         card(run)
     assert (run / "README.edited-20260102-030405.md").read_text() == "first edit"
     assert (run / "README.edited-20260102-030405-2.md").read_text() == "second edit"
+
+
+def test_a_sampling_the_recipe_leaves_out_is_carded_as_an_earlier_runs(tmp_path, card):
+    """A finished sample/ of an earlier run (sampled from tiny:7) under a recipe with no sample section and no
+    distillation: the card listed it as done, as if this run had sampled it (the template's left-out note had no words
+    for a sampling and failed on one)."""
+    run = pipeline_run(tmp_path, rl={})
+    stage(run, "eval/base", "tiny", refused=0.3)
+    stage(run, "rl", "tiny")
+    stage(run, "eval/rl", str(run / "rl/model"), refused=0.9)
+    stage(run, "sample", "tiny:7")
+    folder = load_run(run)
+    assert folder.left_out["sample"].startswith("an earlier run's: the recipe (recipe.yaml) leaves it out")
+    assert (folder.final_stage, folder.base_model) == ("rl", "tiny")
+    text = card(run)
+    assert "| `sample` | done, but an earlier run's, not part of the final model (see **Known limitations**) |" in text
+    assert "- **`sample/` is an earlier run's.** The recipe (recipe.yaml) leaves it out" in text
+    assert "an earlier run&#39;s" in (run / "report.html").read_text()
+
+    # no sample section but distillation on (it samples with defaults), or a recipe that names no distill section (a
+    # stage run by hand): the sampling is this run's
+    (run / "recipe.yaml").write_text("name: tr\nmodel: {name: tiny}\nsample: null\ndistill: {}\n")
+    assert load_run(run).left_out == {}
+    (run / "recipe.yaml").write_text("name: tr\nmodel: {name: tiny}\nsample: null\n")
+    assert load_run(run).left_out == {}

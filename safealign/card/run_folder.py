@@ -323,22 +323,27 @@ class RunFolder:
 
     @property
     def left_out(self) -> dict[str, str]:
-        """key -> why a finished training stage (sft, rl, distill) is an earlier run's: the folder's ``recipe.yaml``
-        leaves its section out (``sft: null``: `safealign run` writes every section) or turns it off, so the last
-        `safealign run` neither ran nor read it (it warned so) and printed another final model. A recipe.yaml that does
-        not name the section says nothing of it (a stage run by hand counts, see :attr:`final_stage`), nor of a stage
-        that finished after it was written (each `safealign run` writes it as it starts): one run by hand since (`safealign
-        sft RECIPE` into the folder) was carded as an earlier run's."""
+        """key -> why a finished training or sampling stage is an earlier run's: the folder's ``recipe.yaml`` leaves its
+        section out (``sft: null``: `safealign run` writes every section; ``sample: null`` with no distillation on, which
+        samples with defaults) or turns it off, so the last `safealign run` neither ran nor read it (it warned so) and
+        printed another final model. A recipe.yaml that does not name the section says nothing of it (a stage run by
+        hand counts, see :attr:`final_stage`), nor of a stage that finished after it was written (each `safealign run`
+        writes it as it starts): one run by hand since (`safealign sft RECIPE` into the folder) was carded as an
+        earlier run's."""
         recipe_file = self.path / "recipe.yaml"
         written = recipe_file.stat().st_mtime if recipe_file.is_file() else math.inf
         out = {}
-        for key in ("sft", "rl", "distill"):
+        for key in TRAINING:
             if not self.stage(key).done or key not in self.recipe:
                 continue
             finished = (self.record(key) or {}).get("finished_at")
             if _number(finished) and finished > written:
                 continue
             section = self.recipe[key]
+            if key == "sample" and section is None:
+                distill = self.recipe.get("distill", {})  # not named: a stage run by hand may have sampled for it
+                if distill is not None and distill.get("enabled", True):  # distillation samples with defaults
+                    continue
             if section is None or not section.get("enabled", True):
                 why = "leaves it out" if section is None else "turns it off"
                 out[key] = (
