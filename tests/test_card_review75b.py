@@ -79,3 +79,13 @@ def test_a_sampling_the_recipe_leaves_out_is_carded_as_an_earlier_runs(tmp_path,
     assert load_run(run).left_out == {}
     (run / "recipe.yaml").write_text("name: tr\nmodel: {name: tiny}\nsample: null\n")
     assert load_run(run).left_out == {}
+
+
+def test_a_model_name_with_markdown_characters_shows_as_written(tmp_path, card):
+    """A base model at `a*b* [x](y)` (a user's folder): the card's title read 'a' then 'b' in italics and a link to y."""
+    base = str(tmp_path / "a*b* [x](y)")
+    run = pipeline_run(tmp_path, sft={})
+    stage(run, "eval/base", base)
+    stage(run, "sft", base)
+    title = card(run).split("---\n", 2)[2].strip().splitlines()[0]
+    assert title == f"# tr: {tmp_path}/a\\*b\\* \\[x](y) post-trained for safe reasoning with safealign", title

@@ -945,10 +945,19 @@ def templates(html: bool = False) -> Any:
     return env
 
 
+# Markdown's characters in a name shown as prose: HTML, a code span, emphasis, a link or an image
+_MD_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "`": "\\`", "*": "\\*", "[": "\\["})
+
+
 def md(value: Any) -> str:
-    """Text safe in Markdown prose: a name with ``<b>`` or a backtick in it (a user's file, suite or dataset) shows as
-    written, not as live HTML or a stray code span."""
-    return str(value).replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+    r"""Text safe in Markdown prose: a name with ``<b>``, a backtick, ``*`` or ``[`` in it (a user's file, suite, dataset
+    or model) shows as written, not as live HTML, a stray code span, emphasis or a link. A backslash that would escape
+    the character after it is doubled.
+
+    >>> md(r"a*b* [x](y) <b> `c` C:\data \*")
+    'a\\*b\\* \\[x](y) &lt;b&gt; \\`c\\` C:\\data \\\\\\*'
+    """
+    return re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", str(value)).translate(_MD_ESCAPES)
 
 
 def cell(value: Any) -> str:
