@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import logging
 import math
@@ -353,6 +354,8 @@ def generate_problems(
         raise FamilyConfigError(f"{family}: {wrong}")
     if absurd := _past_any_question(config or {}, fields):
         raise FamilyConfigError(f"{family}: {absurd}")
+    if endless := _never_drawn(family, config or {}, fields):
+        raise FamilyConfigError(f"{family}: {endless}")
     if family in HASH_SEEDED_FAMILIES and os.environ.get("PYTHONHASHSEED", "random") == "random":
         _warn_hash_seeded(family)
     if family in UNSEEDED_FAMILIES:
@@ -487,6 +490,102 @@ def _past_any_question(config: dict[str, Any], fields: dict[str, dataclasses.Fie
                 f"{fields[key].default})"
             )
     return ""
+
+
+def _never_drawn(family: str, config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> str:
+    """The fix for settings under which ``family`` can draw no problem ("" for none): reasoning-gym retries such a
+    draw for ever (graph_color?num_colors=0, knights_knaves?n_people=1, modulo_grid?max_divisor=1, puzzle24?max_value=1),
+    so a recipe or rg: suite never loaded, without a word, or gives up with "list index out of range". Only settings
+    that can never draw are refused."""
+
+    def number(key: str) -> int | float | None:
+        value = config.get(key, _field_default(fields[key]))
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    def default(key: str) -> Any:
+        return _field_default(fields[key])
+
+    redraws = "and reasoning-gym redraws it for ever"
+    if family == "graph_color":
+        colors, fewest = number("num_colors"), number("min_num_vertices")
+        # its greedy colouring fails on any vertex without a colour, then it draws another graph
+        if colors is not None and fewest is not None and colors < 1 <= fewest:
+            return (
+                f"num_colors={colors} leaves no colour for a graph of {fewest} or more vertices (min_num_vertices), "
+                f"{redraws}: write num_colors=1 or more (its default: {default('num_colors')})"
+            )
+    if family == "knights_knaves":
+        people, depth = number("n_people"), number("depth_constraint")
+        # at depth 1 each says only who is a knight or a knave ("A is a knave"): flipping every answer keeps each
+        # statement true, so a puzzle has no answer or two, never the one it keeps (it gives up after 1,000 tries)
+        if depth == 1:
+            return (
+                "depth_constraint=1 lets each one say only who is a knight or a knave: every answer's opposite is an "
+                "answer too, so no puzzle has one answer and reasoning-gym gives up ('list index out of range'): "
+                f"write depth_constraint=2 or more (its default: {default('depth_constraint')})"
+            )
+        # one person's only plain statement is "I tell the truth" ("I lie" is never drawn): a statement of depth 2 is
+        # that, its negation (no answer, or two) or joins two different plain ones, which it looks for for ever
+        if people == 1 and depth == 2:
+            return (
+                f"n_people=1 with depth_constraint=2 has no puzzle with one answer, {redraws}: write n_people=2 or "
+                f"more (its default: {default('n_people')})"
+            )
+    if family == "modulo_grid":
+        divisor = number("max_divisor")  # under 1, its own check refuses it
+        # every number is 0 modulo 1, and its targets (the remainders a cell is marked for) start at 1
+        if divisor == 1:
+            return (
+                f"max_divisor={divisor} marks no cell of the grid (every number is 0 modulo 1, its targets start at "
+                f"1), {redraws}: write max_divisor=2 or more (its default: {default('max_divisor')})"
+            )
+    # shortest_path draws the end cell until it is not the start cell (its own checks keep 1 <= min <= max)
+    sides = ("min_rows", "max_rows", "min_cols", "max_cols")
+    if family == "shortest_path" and {number(side) for side in sides} == {1}:
+        return (
+            f"max_rows=1 with max_cols=1 makes every grid one cell, where the path needs a start and an end cell, "
+            f"{redraws}: write max_rows=2 or max_cols=2 or more (its defaults: {default('max_rows')} and "
+            f"{default('max_cols')})"
+        )
+    if family == "puzzle24":
+        operators = config.get("operators", default("operators"))
+        items = list(operators) if isinstance(operators, tuple | list) else [operators]
+        # it reads any operator but +, - and * as a division (a subtraction where no number of the rest divides)
+        kinds = frozenset(op if op in ("+", "-", "*") else "/" for op in items)
+        low, high = number("min_value"), number("max_value")
+        # other values are refused by its own checks (1 <= min_value <= max_value <= 10, some operator)
+        drawable = None not in (low, high) and 1 <= low <= high <= 10 and low % 1 == high % 1 == 0
+        if drawable and kinds and not _makes_24(kinds, int(low), int(high)):
+            others = [str(op) for op in items if op not in ("+", "-", "*", "/")]
+            read = f" (it reads {', '.join(others)} as /)" if others else ""
+            return (
+                f"no four numbers from {low} to {high} make 24 with the operators {', '.join(map(str, items))}{read}, "
+                f"{redraws}: widen min_value and max_value (its defaults: {default('min_value')} and "
+                f"{default('max_value')}) or add operators (its default: [{', '.join(default('operators'))}])"
+            )
+    return ""
+
+
+@cache
+def _makes_24(kinds: frozenset[str], low: int, high: int) -> bool:
+    """Whether reasoning-gym's puzzle24 can draw 24 from four numbers from ``low`` to ``high`` with operators of
+    ``kinds`` (+, -, * and / for any other), applied left to right as it builds them. A division is by any number of
+    the rest that goes into the value so far, or a subtraction: all it can draw, and a little more."""
+
+    def values(current: int, rest: tuple[int, ...]) -> Iterator[int]:
+        if not rest:
+            yield current
+            return
+        for kind in kinds:
+            if kind == "/":
+                steps = [current // n for n in rest if current % n == 0] + [current - rest[0]]
+            else:
+                steps = [{"+": current + rest[0], "-": current - rest[0], "*": current * rest[0]}[kind]]
+            for step in steps:
+                yield from values(step, rest[1:])
+
+    numbers = range(low, high + 1)
+    return any(24 in values(drawn[0], drawn[1:]) for drawn in itertools.product(numbers, repeat=4))
 
 
 def _left_to_right_operators(settings: dict[str, Any]) -> str:
