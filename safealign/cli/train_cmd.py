@@ -195,9 +195,12 @@ def _holding(parsed: Recipe, stage_dir: Path) -> Iterator[None]:
     folder itself when it lies outside RUN_DIR (two stages in two such folders do not share a run), and then also every
     folder above it that a safealign process held (it holds the lock file): --out runs/x/sft of another recipe lies in
     the run folder runs/x, which `safealign run` of runs/x holds, not its sft/, and both wrote runs/x/sft at once."""
-    from safealign.runs import run_lock
+    from safealign.runs import check_outside_stage_folders, run_lock
 
     if stage_dir.resolve().is_relative_to(parsed.run_dir.resolve()):
+        # a recipe named after a stage of another run's folder (name: sft, output_dir: runs/x) trained inside that
+        # live stage's folder, which `safealign run` refuses (pipeline.check_recipe)
+        check_outside_stage_folders(parsed.run_dir)
         with run_lock(parsed.run_dir, f"give this stage another --out (outside {parsed.run_dir})"):
             yield
         return
