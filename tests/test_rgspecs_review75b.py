@@ -1,6 +1,7 @@
 """Review 75b of reasoning-gym settings: settings under which a family can never draw a problem (reasoning-gym retried
 the draw for ever, so a recipe or rg: suite never loaded, or gave up with "list index out of range") are refused before
-drawing, naming the setting, the bound and its default; the settings next to them still draw."""
+drawing, naming the setting, the bound and its default; the settings next to them still draw. One word for a list
+that defaults to none (calendar_arithmetic's tasks) is a list of one, not its letters."""
 
 from __future__ import annotations
 
@@ -63,3 +64,12 @@ def test_the_settings_next_to_the_bounds_still_draw(spec: str) -> None:
     family, config = parse_family_spec(spec)
     (problem,) = generate_problems(family, 1, seed=1, config=config)
     assert problem.prompt
+
+
+def test_one_calendar_task_is_read_as_a_list_of_one_not_letter_by_letter() -> None:
+    """tasks defaults to None (every task): "tasks=count_days" was "Invalid tasks: _, a, c, d, n, o, s, t, u, y"."""
+    family, config = parse_family_spec("calendar_arithmetic?tasks=count_days")
+    problems = generate_problems(family, 3, seed=1, config=config)
+    assert {problem.metadata["task"] for problem in problems} == {"count_days"}
+    family, config = parse_family_spec("calendar_arithmetic?tasks=null")  # every task, as before
+    assert len({p.metadata["task"] for p in generate_problems(family, 12, seed=1, config=config)}) > 1

@@ -231,16 +231,33 @@ class FamilyConfigError(SafealignError, ValueError):
     """Settings a reasoning-gym family does not take, or values it rejects."""
 
 
-def _as_field_sequences(config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> dict[str, Any]:
+def _as_field_sequences(
+    config: dict[str, Any], fields: dict[str, dataclasses.Field], config_class: type
+) -> dict[str, Any]:
     """A setting whose field holds a sequence takes a scalar as a one-item sequence (``styles=plain`` for
-    ``styles=[plain]``), in the field's own sequence type: a bare string would be iterated letter by letter."""
+    ``styles=[plain]``), in the field's own sequence type: a bare string would be iterated letter by letter. A field
+    with no sequence for its default is known by its type (calendar_arithmetic's ``tasks=count_days`` was "Invalid
+    tasks: _, a, c, d, n, o, s, t, u, y")."""
+    hints = typing.get_type_hints(config_class)
     shaped = {}
     for key, value in config.items():
         default = _field_default(fields[key])
-        if isinstance(default, (tuple, list)):
-            value = type(default)(value if isinstance(value, (tuple, list)) else [value])
+        if isinstance(default, tuple | list):
+            kind = type(default)
+        else:  # intermediate_integration's symbols: a tuple that defaults to "x", and takes "y"
+            kind = _sequence_type(hints.get(key)) if default is None and value is not None else None
+        if kind:
+            value = kind(value if isinstance(value, tuple | list) else [value])
         shaped[key] = value
     return shaped
+
+
+def _sequence_type(hint: Any) -> type | None:
+    """list or tuple where ``hint`` is one of them, or one of them or None (``Optional[list[str]]``); else None."""
+    for option in typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,):
+        if (kind := typing.get_origin(option) or option) in (list, tuple):
+            return kind
+    return None
 
 
 def _field_default(field_: dataclasses.Field) -> Any:
@@ -360,7 +377,7 @@ def generate_problems(
         _warn_hash_seeded(family)
     if family in UNSEEDED_FAMILIES:
         _warn_unseeded(family)
-    settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields)
+    settings = EASY_CONFIGS.get(family, {}) | _as_field_sequences(config or {}, fields, config_class)
     if family == "basic_arithmetic" and (wrong := _left_to_right_operators(settings)):
         _warn_left_to_right(wrong)
     # reasoning-gym validates its configs with asserts, and builds problems lazily: a bad value ("min_terms=2.5")
