@@ -28,6 +28,11 @@ from safealign.tasks.problems import FamilyConfigError, generate_problems, parse
             "shortest_path?min_rows=1&max_rows=1&min_cols=1&max_cols=1",
             "every grid one cell, where the path needs a start and an end cell",
         ),
+        # its target base is drawn until it is not the source base
+        (
+            "base_conversion?min_base=16",
+            "min_base and max_base are both 16, where a conversion needs two different",
+        ),
         ("puzzle24?max_value=1", "no four numbers from 1 to 1 make 24"),
         ("puzzle24?operators=+&max_value=5", "no four numbers from 1 to 5 make 24 with the operators +,"),
         ("puzzle24?operators=[-]", "widen min_value and max_value (its defaults: 1 and 10) or add operators"),
@@ -57,6 +62,7 @@ def test_knights_knaves_of_depth_one_is_refused_not_an_index_error(people: int) 
     [
         "graph_color?num_colors=0&min_num_vertices=0&max_num_vertices=0",  # a graph of no vertex needs no colour
         "modulo_grid?max_divisor=2",
+        "base_conversion?min_base=15",
         "puzzle24?max_value=3",  # 3 * (2 + 3 + 3)
     ],
 )

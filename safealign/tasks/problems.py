@@ -511,7 +511,8 @@ def _past_any_question(config: dict[str, Any], fields: dict[str, dataclasses.Fie
 
 def _never_drawn(family: str, config: dict[str, Any], fields: dict[str, dataclasses.Field]) -> str:
     """The fix for settings under which ``family`` can draw no problem ("" for none): reasoning-gym retries such a
-    draw for ever (graph_color?num_colors=0, knights_knaves?n_people=1, modulo_grid?max_divisor=1, puzzle24?max_value=1),
+    draw for ever (graph_color?num_colors=0, knights_knaves?n_people=1, modulo_grid?max_divisor=1, puzzle24?max_value=1,
+    base_conversion?min_base=5&max_base=5),
     so a recipe or rg: suite never loaded, without a word, or gives up with "list index out of range". Only settings
     that can never draw are refused."""
 
@@ -523,6 +524,14 @@ def _never_drawn(family: str, config: dict[str, Any], fields: dict[str, dataclas
         return _field_default(fields[key])
 
     redraws = "and reasoning-gym redraws it for ever"
+    # base_conversion draws the target base until it is not the source base (its own check keeps them in 2..36)
+    base = number("min_base") if family == "base_conversion" else None
+    if base is not None and 2 <= base <= 36 and base == number("max_base"):
+        return (
+            f"min_base and max_base are both {base}, where a conversion needs two different bases, "
+            f"{redraws}: write a max_base above min_base (its defaults: {default('min_base')} and "
+            f"{default('max_base')})"
+        )
     if family == "graph_color":
         colors, fewest = number("num_colors"), number("min_num_vertices")
         # its greedy colouring fails on any vertex without a colour, then it draws another graph
