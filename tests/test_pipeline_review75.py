@@ -189,24 +189,3 @@ def test_pipeline_json_names_the_teacher_a_kept_sample_stage_sampled(
     rows = read_json(recipe.run_dir / "pipeline.json", dict)["stages"]
     (row,) = [row for row in rows if row["stage"] == "sample"]
     assert (row["model"], row["asked"]) == ("tiny:7", "tiny"), row
-
-
-def test_a_left_out_sample_stage_is_not_said_to_be_carded_as_an_earlier_runs(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The warning of a finished sample/ the recipe leaves out said the card lists it as an earlier run's; the card
-    sets aside training stages only (RunFolder.left_out), and lists a sampling as done, not part of the final model."""
-    from test_card_review74 import pipeline_run
-    from test_card_run_folder_checks import stage
-
-    from safealign.card import load_run
-    from safealign.pipeline import warn_of_left_out_stages
-
-    recipe = parse_recipe({"name": "tr", "output_dir": str(tmp_path / "runs"), "model": {"name": "tiny"}})
-    stage(pipeline_run(tmp_path), "sample", "tiny")
-    with caplog.at_level(logging.WARNING, logger="safealign.pipeline"):
-        warn_of_left_out_stages(recipe, None)
-    (said,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sample: the recipe")]
-    assert "lists it beside this run's stages as a stage that ran, not part of the final model" in said, said
-    folder = load_run(recipe.run_dir)
-    assert "sample" not in folder.left_out and "sample" not in folder.ancestry
