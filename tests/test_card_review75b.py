@@ -88,4 +88,4 @@ def test_a_model_name_with_markdown_characters_shows_as_written(tmp_path, card):
     stage(run, "eval/base", base)
     stage(run, "sft", base)
     title = card(run).split("---\n", 2)[2].strip().splitlines()[0]
-    assert title == f"# tr: {tmp_path}/a\\*b\\* \\[x](y) post-trained for safe reasoning with safealign", title
+    assert title == f"# tr: {tmp_path}/a\\*b\\* [x\\](y) post-trained for safe reasoning with safealign", title

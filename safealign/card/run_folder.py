@@ -945,19 +945,21 @@ def templates(html: bool = False) -> Any:
     return env
 
 
-# Markdown's characters in a name shown as prose: HTML, a code span, emphasis, a link or an image
-_MD_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "`": "\\`", "*": "\\*", "[": "\\["})
+# Markdown's characters in a name shown as prose: HTML, a code span, emphasis
+_MD_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "`": "\\`", "*": "\\*"})
 
 
 def md(value: Any) -> str:
-    r"""Text safe in Markdown prose: a name with ``<b>``, a backtick, ``*`` or ``[`` in it (a user's file, suite, dataset
-    or model) shows as written, not as live HTML, a stray code span, emphasis or a link. A backslash that would escape
-    the character after it is doubled.
+    r"""Text safe in Markdown prose: a name with ``<b>``, a backtick, ``*`` or ``[x](y)`` in it (a user's file, suite,
+    dataset or model) shows as written, not as live HTML, a stray code span, emphasis or a link (or an image). A ``]``
+    is escaped where a link's ``(`` or ``[`` follows it, so "[0]" or "[Errno 111]" read as before; a backslash that
+    would escape the character after it is doubled.
 
-    >>> md(r"a*b* [x](y) <b> `c` C:\data \*")
-    'a\\*b\\* \\[x](y) &lt;b&gt; \\`c\\` C:\\data \\\\\\*'
+    >>> md(r"a*b* [x](y) ![i][r] [0] <b> `c` C:\data \*")
+    'a\\*b\\* [x\\](y) ![i\\][r] [0] &lt;b&gt; \\`c\\` C:\\data \\\\\\*'
     """
-    return re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", str(value)).translate(_MD_ESCAPES)
+    text = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", str(value))
+    return re.sub(r"\](?=[(\[])", r"\\]", text).translate(_MD_ESCAPES)
 
 
 def cell(value: Any) -> str:
