@@ -10,7 +10,7 @@ from transformers import TrainerCallback
 
 from safealign.config import HackingConfig
 from safealign.hacking import EXAMPLE_KINDS, Alert, run_detectors
-from safealign.hacking.detectors import SEVERITY_LEVEL, escalates
+from safealign.hacking.detectors import SEVERITY_LEVEL, SettledPoints, escalates
 from safealign.training.rollouts import examples_at
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class HackingCallback(TrainerCallback):
         self.stage_dir = stage_dir
         self.alerts: list[dict] = []
         self.fired: dict[str, int] = {}  # detector -> the highest LEVEL it alerted at
+        self.points = SettledPoints()  # the history's points, read once a record settles
 
     def on_train_begin(self, args, state, control, **kwargs):
         """Resumed: alerts of steps the crash undid are dropped; those before the checkpoint stay fired (once per stage)."""
@@ -99,7 +100,8 @@ class HackingCallback(TrainerCallback):
             )
             history = [*history[:-1], current] if same else [*history, current]
         rollouts = self.stage_dir / "rollouts.jsonl"
-        new: list[Alert] = [a for a in run_detectors(history, self.thresholds) if escalates(a, self.fired)]
+        alerts = run_detectors(self.points.view(history), self.thresholds)
+        new: list[Alert] = [a for a in alerts if escalates(a, self.fired)]
         stop = False
         for alert in new:
             alert.evidence["examples"] = examples_at(rollouts, alert.step, EXAMPLE_KINDS.get(alert.detector))
