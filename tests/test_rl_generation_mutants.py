@@ -151,7 +151,7 @@ def test_the_eval_stage_generates_with_the_configs_settings(
     engines: list[dict] = []
     seen: dict = {}
     monkeypatch.setattr(
-        evaluate, "load_model", lambda *args, **kwargs: SimpleNamespace(model=None, tokenizer=None)
+        evaluate, "load_model", lambda *args, **kwargs: SimpleNamespace(model=None, tokenizer=None, num_parameters=1)
     )
     monkeypatch.setattr(
         evaluate, "GenerationEngine", lambda *args, **kwargs: engines.append(kwargs) or SimpleNamespace()
